@@ -1,0 +1,104 @@
+"""Settings: one frozen object, built once at start from the environment and `.env`.
+
+A missing or malformed value raises `ConfigError` naming the variable, so the
+process can exit with one clear line instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from dotenv import dotenv_values
+
+DISCORD_API_BASE = "https://discord.com/api/v10"
+DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    discord_token: str | None
+    database_path: Path
+    events_dir: Path
+    log_level: str
+    discord_api_base: str
+    discord_gateway_url: str
+    sync_guild_id: int | None
+
+    @property
+    def log_level_number(self) -> int:
+        return logging.getLevelName(self.log_level)
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: str | os.PathLike[str] | None = ".env"
+) -> Settings:
+    """Build settings from `environ` (default: the process environment) over `.env`.
+
+    Real environment variables win over the file, as with python-dotenv's default.
+    """
+    values: dict[str, str] = {}
+    if env_file is not None and Path(env_file).is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+
+    def get(name: str, default: str | None = None) -> str | None:
+        value = values.get(name, "").strip()
+        return value or default
+
+    return Settings(
+        discord_token=_token(get("DISCORD_TOKEN")),
+        database_path=Path(get("DATABASE_PATH", "data/eventbot.sqlite3")),
+        events_dir=_existing_dir("EVENTS_DIR", get("EVENTS_DIR", "data/events")),
+        log_level=_log_level(get("LOG_LEVEL", "INFO")),
+        discord_api_base=_url("DISCORD_API_BASE", get("DISCORD_API_BASE", DISCORD_API_BASE),
+                              ("http", "https")).rstrip("/"),
+        discord_gateway_url=_url("DISCORD_GATEWAY_URL",
+                                 get("DISCORD_GATEWAY_URL", DISCORD_GATEWAY_URL), ("ws", "wss")),
+        sync_guild_id=_snowflake("SYNC_GUILD_ID", get("SYNC_GUILD_ID")),
+    )
+
+
+def _token(value: str | None) -> str | None:
+    if value is not None and (" " in value or len(value) < 10):
+        raise ConfigError("DISCORD_TOKEN does not look like a bot token (copy it from the "
+                          "Bot page of your application in the Discord developer portal)")
+    return value
+
+
+def _existing_dir(name: str, value: str) -> Path:
+    path = Path(value)
+    if not path.is_dir():
+        raise ConfigError(f"{name}={value!r} is not a directory")
+    return path
+
+
+def _log_level(value: str) -> str:
+    level = value.upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL={value!r} must be one of {', '.join(LOG_LEVELS)}")
+    return level
+
+
+def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
+    parsed = urlparse(value)
+    if parsed.scheme not in schemes or not parsed.netloc:
+        raise ConfigError(f"{name}={value!r} must be a {' or '.join(schemes)} URL")
+    return value
+
+
+def _snowflake(name: str, value: str | None) -> int | None:
+    if value is None:
+        return None
+    if not value.isdigit() or not 0 < int(value) < 2**64:
+        raise ConfigError(f"{name}={value!r} must be a Discord id (a positive whole number)")
+    return int(value)

@@ -1,0 +1,197 @@
+"""The registration rules: RSVPs, the waitlist, capacity and open/closed registration.
+
+This is the one place these rules live. The functions are pure: they take a
+`Seats` snapshot loaded inside a write transaction, update it, and return a
+result saying what happened. The store loads the snapshot, calls the rule, and
+writes what the rule decided, all in that one transaction.
+
+"Full" means registration is open and every seat is taken: later joins go to the
+waitlist. An operation reports `filled=True` exactly when it moves the event
+from not-full to full, which is when the bot announces that registration has
+closed because the RSVPs reached venue capacity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+MAX_CAPACITY = 100_000
+
+
+class Status(StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+
+
+class JoinOutcome(StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    ALREADY_CONFIRMED = "already confirmed"
+    ALREADY_WAITLISTED = "already waitlisted"
+    CLOSED = "closed"
+    TAKEN_PLACE = "taken place"
+
+
+class CancelOutcome(StrEnum):
+    CANCELLED = "cancelled"
+    LEFT_WAITLIST = "left waitlist"
+    NOT_REGISTERED = "not registered"
+
+
+class RegistrationError(ValueError):
+    """A request the rules refuse; the message is meant for the member or moderator."""
+
+
+@dataclass(slots=True)
+class Seats:
+    """The part of an event the rules need, as it stands inside the transaction."""
+
+    capacity: int
+    confirmed: int
+    waitlisted: int
+    registration_open: bool
+    closed_reason: str | None = None
+    ends_at: datetime | None = None
+
+    @property
+    def full(self) -> bool:
+        return self.registration_open and self.confirmed >= self.capacity
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.capacity - self.confirmed, 0)
+
+    def has_taken_place(self, now: datetime) -> bool:
+        return self.ends_at is not None and now >= self.ends_at
+
+
+@dataclass(frozen=True, slots=True)
+class Existing:
+    """A member's current RSVP, if any; position counts from 1 within the waitlist."""
+
+    status: Status
+    position: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JoinResult:
+    outcome: JoinOutcome
+    position: int | None = None  # waitlist position, from 1
+    reason: str | None = None  # why a join was refused
+    filled: bool = False  # this join took the last seat
+
+    @property
+    def status(self) -> Status | None:
+        if self.outcome in (JoinOutcome.CONFIRMED, JoinOutcome.ALREADY_CONFIRMED):
+            return Status.CONFIRMED
+        if self.outcome in (JoinOutcome.WAITLISTED, JoinOutcome.ALREADY_WAITLISTED):
+            return Status.WAITLISTED
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Promotions:
+    """Members moved from the waitlist to a seat, in waitlist order."""
+
+    promoted: tuple[int, ...] = ()
+    filled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CancelResult:
+    outcome: CancelOutcome
+    promotions: Promotions = field(default_factory=Promotions)
+
+
+def join(seats: Seats, existing: Existing | None, now: datetime) -> JoinResult:
+    """A member asks for a seat. Joining twice returns the existing status."""
+    if existing is not None:
+        if existing.status is Status.CONFIRMED:
+            return JoinResult(JoinOutcome.ALREADY_CONFIRMED)
+        return JoinResult(JoinOutcome.ALREADY_WAITLISTED, position=existing.position)
+    if seats.has_taken_place(now):
+        return JoinResult(JoinOutcome.TAKEN_PLACE, reason="this event has already taken place")
+    if not seats.registration_open:
+        return JoinResult(JoinOutcome.CLOSED, reason=closed_reason(seats))
+    if seats.confirmed < seats.capacity:
+        seats.confirmed += 1
+        return JoinResult(JoinOutcome.CONFIRMED, filled=seats.full)
+    seats.waitlisted += 1
+    return JoinResult(JoinOutcome.WAITLISTED, position=seats.waitlisted)
+
+
+def cancel(seats: Seats, existing: Existing | None, waitlist: list[int], now: datetime
+           ) -> CancelResult:
+    """A member gives up their seat or waitlist place; a freed seat goes to the waitlist.
+
+    `waitlist` holds the waitlisted user ids in order (at least as many as could
+    be promoted); promoted ids are removed from it.
+    """
+    if existing is None:
+        return CancelResult(CancelOutcome.NOT_REGISTERED)
+    if existing.status is Status.WAITLISTED:
+        seats.waitlisted -= 1
+        return CancelResult(CancelOutcome.LEFT_WAITLIST)
+    was_full = seats.full
+    seats.confirmed -= 1
+    promoted = _promote(seats, waitlist, now)
+    return CancelResult(CancelOutcome.CANCELLED, Promotions(promoted, not was_full and seats.full))
+
+
+def set_capacity(seats: Seats, capacity: int, waitlist: list[int], now: datetime) -> Promotions:
+    """A moderator changes the number of seats. Nobody is ever evicted."""
+    if not 1 <= capacity <= MAX_CAPACITY:
+        raise RegistrationError(f"capacity must be between 1 and {MAX_CAPACITY:,} seats")
+    if capacity < seats.confirmed:
+        raise RegistrationError(
+            f"{seats.confirmed} members are already confirmed; capacity cannot go below that "
+            "(ask members to cancel first, nobody is removed silently)")
+    was_full = seats.full
+    seats.capacity = capacity
+    promoted = _promote(seats, waitlist, now)
+    return Promotions(promoted, filled=not was_full and seats.full)
+
+
+def close(seats: Seats, reason: str | None) -> None:
+    """A moderator closes registration: nobody can join, not even the waitlist."""
+    if not seats.registration_open:
+        raise RegistrationError("registration is already closed")
+    seats.registration_open = False
+    seats.closed_reason = reason
+
+
+def reopen(seats: Seats, waitlist: list[int], now: datetime) -> Promotions:
+    """A moderator reopens registration; free seats go to the waitlist first."""
+    if seats.registration_open:
+        raise RegistrationError("registration is already open")
+    if seats.has_taken_place(now):
+        raise RegistrationError("this event has already taken place")
+    seats.registration_open = True
+    seats.closed_reason = None
+    promoted = _promote(seats, waitlist, now)
+    return Promotions(promoted, filled=seats.full)
+
+
+def closed_reason(seats: Seats) -> str:
+    if seats.closed_reason:
+        return f"registration is closed: {seats.closed_reason}"
+    return "registration is closed"
+
+
+def promotable(seats: Seats, now: datetime) -> int:
+    """How many waitlisted members would get a seat now; the store loads that many."""
+    if not seats.registration_open or seats.has_taken_place(now):
+        return 0
+    return min(seats.capacity - seats.confirmed, seats.waitlisted) if seats.waitlisted else 0
+
+
+def _promote(seats: Seats, waitlist: list[int], now: datetime) -> tuple[int, ...]:
+    """Give free seats to the head of the waitlist; returns who got one."""
+    count = min(promotable(seats, now), len(waitlist))
+    promoted = tuple(waitlist[:count])
+    del waitlist[:count]
+    seats.confirmed += count
+    seats.waitlisted -= count
+    return promoted

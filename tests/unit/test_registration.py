@@ -1,0 +1,143 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot import registration as rules
+from bot.registration import (
+    CancelOutcome,
+    Existing,
+    JoinOutcome,
+    RegistrationError,
+    Seats,
+    Status,
+)
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def seats(capacity=3, confirmed=0, waitlisted=0, open_=True, ends_at=None):
+    return Seats(capacity, confirmed, waitlisted, open_, None, ends_at)
+
+
+def test_joins_confirm_until_full_then_waitlist_in_order():
+    s = seats(capacity=2)
+    first, second, third, fourth = (rules.join(s, None, NOW) for _ in range(4))
+    assert [r.outcome for r in (first, second)] == [JoinOutcome.CONFIRMED] * 2
+    assert (first.filled, second.filled) == (False, True)
+    assert (third.outcome, third.position, third.filled) == (JoinOutcome.WAITLISTED, 1, False)
+    assert fourth.position == 2
+    assert (s.confirmed, s.waitlisted) == (2, 2)
+
+
+def test_joining_twice_returns_the_existing_status_and_changes_nothing():
+    s = seats(capacity=1, confirmed=1, waitlisted=3)
+    assert rules.join(s, Existing(Status.CONFIRMED), NOW).outcome is JoinOutcome.ALREADY_CONFIRMED
+    again = rules.join(s, Existing(Status.WAITLISTED, 2), NOW)
+    assert (again.outcome, again.position, again.status) == (
+        JoinOutcome.ALREADY_WAITLISTED, 2, Status.WAITLISTED)
+    assert (s.confirmed, s.waitlisted) == (1, 3)
+
+
+def test_closed_registration_refuses_everyone_even_the_waitlist():
+    s = seats(capacity=1, confirmed=1, open_=False)
+    s.closed_reason = "venue change"
+    result = rules.join(s, None, NOW)
+    assert result.outcome is JoinOutcome.CLOSED
+    assert result.reason == "registration is closed: venue change"
+    assert result.status is None
+    assert s.waitlisted == 0
+
+
+def test_an_event_that_has_taken_place_refuses_joins():
+    s = seats(ends_at=NOW - timedelta(minutes=1))
+    result = rules.join(s, None, NOW)
+    assert result.outcome is JoinOutcome.TAKEN_PLACE
+    assert s.confirmed == 0
+
+
+def test_cancel_frees_the_seat_for_the_first_waitlisted_member():
+    s = seats(capacity=2, confirmed=2, waitlisted=2)
+    waitlist = [11, 12]
+    result = rules.cancel(s, Existing(Status.CONFIRMED), waitlist, NOW)
+    assert result.outcome is CancelOutcome.CANCELLED
+    assert result.promotions.promoted == (11,)
+    assert result.promotions.filled is False  # the seat never became free to the public
+    assert (s.confirmed, s.waitlisted, waitlist) == (2, 1, [12])
+
+
+def test_cancel_without_a_waitlist_frees_a_seat_and_the_next_join_fills_again():
+    s = seats(capacity=1, confirmed=1)
+    assert rules.cancel(s, Existing(Status.CONFIRMED), [], NOW).promotions.promoted == ()
+    assert not s.full
+    assert rules.join(s, None, NOW).filled is True
+
+
+def test_leaving_the_waitlist_and_cancelling_nothing():
+    s = seats(capacity=1, confirmed=1, waitlisted=1)
+    assert rules.cancel(s, Existing(Status.WAITLISTED, 1), [], NOW).outcome is (
+        CancelOutcome.LEFT_WAITLIST)
+    assert s.waitlisted == 0
+    assert rules.cancel(s, None, [], NOW).outcome is CancelOutcome.NOT_REGISTERED
+
+
+def test_raising_capacity_promotes_from_the_waitlist():
+    s = seats(capacity=2, confirmed=2, waitlisted=3)
+    waitlist = [1, 2, 3]
+    promotions = rules.set_capacity(s, 4, waitlist, NOW)
+    assert promotions.promoted == (1, 2)
+    assert promotions.filled is False  # it was full before and is full again
+    assert (s.capacity, s.confirmed, s.waitlisted) == (4, 4, 1)
+
+
+def test_raising_capacity_past_the_waitlist_leaves_seats_for_new_joins():
+    s = seats(capacity=2, confirmed=2, waitlisted=1)
+    promotions = rules.set_capacity(s, 5, [7], NOW)
+    assert promotions.promoted == (7,)
+    assert s.seats_left == 2
+    assert rules.join(s, None, NOW).filled is False
+    assert rules.join(s, None, NOW).filled is True
+
+
+def test_lowering_capacity_below_confirmed_is_refused_and_nobody_is_evicted():
+    s = seats(capacity=5, confirmed=4)
+    with pytest.raises(RegistrationError, match="4 members are already confirmed"):
+        rules.set_capacity(s, 3, [], NOW)
+    assert (s.capacity, s.confirmed) == (5, 4)
+
+
+def test_lowering_capacity_to_the_confirmed_count_fills_the_event():
+    s = seats(capacity=5, confirmed=4)
+    assert rules.set_capacity(s, 4, [], NOW).filled is True
+
+
+@pytest.mark.parametrize("capacity", [0, -1, rules.MAX_CAPACITY + 1])
+def test_absurd_capacity_is_refused(capacity):
+    with pytest.raises(RegistrationError, match="between 1 and"):
+        rules.set_capacity(seats(), capacity, [], NOW)
+
+
+def test_close_then_reopen_promotes_the_waitlist_into_free_seats():
+    s = seats(capacity=3, confirmed=1, waitlisted=3)
+    rules.close(s, "moderator decision")
+    with pytest.raises(RegistrationError, match="already closed"):
+        rules.close(s, None)
+    waitlist = [5, 6, 7]
+    promotions = rules.reopen(s, waitlist, NOW)
+    assert promotions.promoted == (5, 6)
+    assert promotions.filled is True
+    assert s.registration_open and s.closed_reason is None
+    with pytest.raises(RegistrationError, match="already open"):
+        rules.reopen(s, [], NOW)
+
+
+def test_promotion_waits_while_registration_is_closed():
+    s = seats(capacity=1, confirmed=1, waitlisted=1, open_=False)
+    result = rules.cancel(s, Existing(Status.CONFIRMED), [9], NOW)
+    assert result.promotions.promoted == ()
+    assert (s.confirmed, s.waitlisted) == (0, 1)
+
+
+def test_reopening_after_the_event_is_refused():
+    s = seats(open_=False, ends_at=NOW - timedelta(hours=1))
+    with pytest.raises(RegistrationError, match="already taken place"):
+        rules.reopen(s, [], NOW)
