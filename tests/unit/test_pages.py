@@ -1,0 +1,575 @@
+"""Tests for the page importer (bot/pages.py): the two seed pages and the variations of
+GUIDE.md §5, each with a synthetic page, plus robustness properties."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.pages import (
+    MAX_PAGE_BYTES,
+    ROLES,
+    Page,
+    PageError,
+    Person,
+    Takeaway,
+    decode_page,
+    parse_page,
+)
+
+PAGES = Path(__file__).parent / "pages"
+ANNOUNCEMENT = (PAGES / "seed_announcement.txt").read_text(encoding="utf-8")
+RECAP = (PAGES / "seed_recap.txt").read_text(encoding="utf-8")
+SEED_NAMES = ["Tong Zhao", "Li Bin", "Fan Jishe", "Duan Zhanyuan", "Zhang Hongyu"]
+SEED_ROLES = ["moderator", "speaker", "discussant", "discussant", "discussant"]
+
+
+def paragraphs(text: str) -> list[str]:
+    """The page's paragraphs exactly as written, but for their outer whitespace (the seeds
+    have non-breaking spaces, e.g. "Fan Jishe\u00a0is", "Asia-Pacific,\u00a0 but")."""
+    return [p.strip() for p in text.split("\n\n") if p.strip()]
+
+
+def roles(page: Page) -> dict[str, str]:
+    return {p.name: p.role for p in page.people}
+
+
+def bios(page: Page) -> dict[str, str]:
+    return {p.name: p.bio for p in page.people}
+
+
+# --- the seed pages ----------------------------------------------------------------------
+
+
+def test_seed_announcement():
+    page = parse_page(ANNOUNCEMENT)
+    assert page.kind == "announcement"
+    assert page.moderator == "Tong Zhao"
+    assert [p.name for p in page.people] == SEED_NAMES
+    assert [p.role for p in page.people] == SEED_ROLES
+    assert page.off_the_record and page.registration_closed
+    assert (page.language, page.translation) == ("Chinese", "English")
+    assert page.description == "\n\n".join(paragraphs(ANNOUNCEMENT)[1:3])
+    assert page.access_notes == () and page.takeaways == () and page.skipped == ()
+    assert (page.title, page.date_text, page.location) == (None, None, None)
+    # Verbatim: the page has non-breaking spaces here, and they are kept.
+    assert bios(page)["Fan Jishe"] == (
+        "Fan Jishe\u00a0is a researcher\u00a0at the Institute of American Studies, "
+        "Chinese Academy of Social Sciences.")
+
+
+@pytest.mark.parametrize("text", [ANNOUNCEMENT, RECAP])
+def test_seed_bios_are_verbatim(text):
+    page_paragraphs = paragraphs(text)
+    for person in parse_page(text).people:
+        assert person.bio in page_paragraphs
+        assert " ".join(person.bio.split()).startswith(person.name + " is ")
+        assert page_paragraphs[page_paragraphs.index(person.bio) - 1] == person.name
+
+
+def test_seed_recap():
+    page = parse_page(RECAP)
+    assert page.kind == "recap"
+    assert [t.heading for t in page.takeaways] == [
+        "U.S.-China Security Relations",
+        "U.S. Policy Ambiguities",
+        "Respective Defense Capabilities",
+        "Recommendations for China",
+        "Uncertain Future",
+    ]
+    assert [p.name for p in page.people] == SEED_NAMES
+    assert [p.role for p in page.people] == SEED_ROLES
+    assert page.moderator == "Tong Zhao"
+    assert page.off_the_record and not page.registration_closed
+    assert page.description == "\n\n".join(paragraphs(RECAP)[:2])
+    assert page.language is None and page.skipped == ()
+
+
+def test_seed_recap_takeaway_text_is_full_and_verbatim():
+    page = parse_page(RECAP)
+    bullets = [line.strip() for line in RECAP.splitlines() if line.strip().startswith("•")]
+    for takeaway, bullet in zip(page.takeaways, bullets, strict=True):
+        heading, text = bullet.removeprefix("• ").split(":", 1)
+        assert takeaway.heading == heading
+        assert takeaway.text == text.strip()
+    assert "Asia-Pacific,\u00a0 but the effects" in page.takeaways[3].text  # as written
+    assert "China\u00a0 must make alliances" in page.takeaways[4].text
+
+
+def test_seed_pages_share_their_bios():
+    assert bios(parse_page(ANNOUNCEMENT)) == bios(parse_page(RECAP))
+
+
+def test_to_dict_is_json_ready():
+    data = parse_page(RECAP).to_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert set(data) == {
+        "kind", "title", "date_text", "location", "description", "registration_closed",
+        "off_the_record", "access_notes", "language", "translation", "moderator", "people",
+        "takeaways", "skipped",
+    }
+    assert data["moderator"] == "Tong Zhao"
+    li_bin = {"name": "Li Bin", "role": "speaker", "bio": bios(parse_page(RECAP))["Li Bin"]}
+    assert data["people"][1] == li_bin
+    assert data["takeaways"][4]["heading"] == "Uncertain Future"
+    assert isinstance(data["access_notes"], list) and isinstance(data["skipped"], list)
+
+
+def test_dataclasses_are_frozen():
+    page = parse_page(ANNOUNCEMENT)
+    with pytest.raises(AttributeError):
+        page.kind = "recap"  # type: ignore[misc]
+    assert Person("A B", "speaker", "") == Person("A B", "speaker", "")
+    assert Takeaway("H", "t").heading == "H"
+
+
+# --- layout variations -------------------------------------------------------------------
+
+
+def test_single_newlines_and_crlf_give_the_same_page():
+    expected = parse_page(ANNOUNCEMENT)
+    assert parse_page(ANNOUNCEMENT.replace("\n\n", "\n")) == expected
+    assert parse_page(decode_page(ANNOUNCEMENT.replace("\n", "\r\n").encode())) == expected
+    assert parse_page(RECAP.replace("\n\n", "\n")) == parse_page(RECAP)
+
+
+HEADER_PAGE = """\
+Missile Defense and Strategic Stability in East Asia
+Fri. October 28th, 2016
+Washington, DC
+
+Experts will examine how missile defense shapes deterrence in the region.
+
+Tong Zhao will moderate a discussion with Li Bin.
+
+Tong Zhao
+
+Tong Zhao is a fellow at Carnegie.
+
+Li Bin
+
+Li Bin is a senior fellow at Carnegie.
+
+Carnegie does not take institutional positions on public policy issues; the views \
+represented herein are those of the author(s) and do not necessarily reflect the views \
+of Carnegie, its staff, or its trustees.
+"""
+
+
+def test_header_block_and_trailing_disclaimer():
+    page = parse_page(HEADER_PAGE)
+    assert page.title == "Missile Defense and Strategic Stability in East Asia"
+    assert page.date_text == "Fri. October 28th, 2016"
+    assert page.location == "Washington, DC"
+    assert page.description == (
+        "Experts will examine how missile defense shapes deterrence in the region.\n\n"
+        "Tong Zhao will moderate a discussion with Li Bin."
+    )
+    assert bios(page) == {"Tong Zhao": "Tong Zhao is a fellow at Carnegie.",
+                          "Li Bin": "Li Bin is a senior fellow at Carnegie."}
+    assert page.skipped == ()  # the disclaimer is recognised, not reported
+
+
+def test_online_header_without_title():
+    page = parse_page("Tuesday, March 3, 2020\nLive on YouTube\nA talk about trade policy.")
+    assert (page.title, page.date_text, page.location) == (
+        None, "Tuesday, March 3, 2020", "Live on YouTube")
+    assert page.description == "A talk about trade policy."
+
+
+def test_unplaceable_text_is_reported_with_a_short_snippet():
+    tail = "Watch the full video of this event on our channel and subscribe for more updates."
+    page = parse_page(HEADER_PAGE + "\n" + tail + "\n\n12:30\n")
+    assert page.skipped == (f'skipped paragraph: "{tail[:60]}…"', 'skipped paragraph: "12:30"')
+    assert [p.name for p in page.people] == ["Tong Zhao", "Li Bin"]
+
+
+# --- access notes ---------------------------------------------------------------------------
+
+INTRO = "Experts will examine how missile defense shapes deterrence in the region.\n\n"
+
+
+@pytest.mark.parametrize(
+    ("notice", "expected"),
+    [
+        ("This event will be in Chinese with simultaneous English translation available.",
+         {"language": "Chinese", "translation": "English", "kind": "announcement"}),
+        ("This event is in Chinese with simultaneous English translation.",
+         {"language": "Chinese", "translation": "English", "kind": "announcement"}),
+        ("This event was in Chinese with simultaneous English translation.",
+         {"language": "Chinese", "translation": "English", "kind": "recap"}),
+        ("This event is off the record and will be held in Spanish.",
+         {"off_the_record": True, "language": "Spanish", "translation": None}),
+        ("This event will be held in Spanish and is off the record.",
+         {"off_the_record": True, "language": "Spanish"}),
+        ("This event will be in Japanese. This event is off-the-record.",
+         {"off_the_record": True, "language": "Japanese"}),
+        ("This event will be conducted in Russian with interpretation into English.",
+         {"language": "Russian", "translation": "English", "off_the_record": False}),
+        ("This event was off the record.", {"off_the_record": True, "kind": "recap"}),
+        ("This event is not open to media.",
+         {"access_notes": ("This event is not open to media.",), "off_the_record": False}),
+        ("This event is off the record and not open to media.",
+         {"off_the_record": True,
+          "access_notes": ("This event is off the record and not open to media.",)}),
+        ("Registration for this event is now closed as we have reached room capacity.",
+         {"registration_closed": True, "access_notes": ()}),
+        ("Registration is now closed, as the number of RSVPs has reached venue capacity.",
+         {"registration_closed": True}),
+        ("This event has reached capacity.", {"registration_closed": True}),
+        ("Registration is required to attend.",
+         {"registration_closed": False, "access_notes": ("Registration is required to attend.",)}),
+    ],
+)
+def test_access_notes(notice, expected):
+    for text in (INTRO + notice, notice + "\n\n" + INTRO):  # before or after the summary
+        page = parse_page(text)
+        assert page.description == INTRO.strip()
+        for field, value in expected.items():
+            assert getattr(page, field) == value, field
+
+
+def test_notes_in_either_order_share_one_paragraph():
+    page = parse_page(INTRO + "This event is in French. This event is off the record.")
+    assert (page.language, page.off_the_record) == ("French", True)
+
+
+def test_bios_and_summaries_that_mention_access_words_are_not_notes():
+    page = parse_page(
+        INTRO + "The region is not open to foreign investment.\n\n"
+        "Ann Lee will moderate.\n\n"
+        "Ann Lee is an expert on voter registration who often speaks off the record."
+    )
+    assert bios(page) == {
+        "Ann Lee": "Ann Lee is an expert on voter registration who often speaks off the record."}
+    assert page.description.endswith("The region is not open to foreign investment.\n\n"
+                                     "Ann Lee will moderate.")
+    assert page.access_notes == () and not page.off_the_record
+
+
+def test_language_words_in_the_summary_are_not_notes():
+    page = parse_page("Chinese officials held talks in Washington; the archive is in Chinese.")
+    assert page.language is None and page.translation is None
+    assert not page.off_the_record and not page.registration_closed
+
+
+# --- moderators, hosts, chairs and roles ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("narration", "expected_roles", "moderator"),
+    [
+        ("Tong Zhao will moderate a discussion with Li Bin.",
+         {"Tong Zhao": "moderator", "Li Bin": "speaker"}, "Tong Zhao"),
+        # A host who leads the discussion is the moderator when no one else is named moderator.
+        ("Jane Doe will host a discussion with John Roe.",
+         {"Jane Doe": "moderator", "John Roe": "speaker"}, "Jane Doe"),
+        ("Jane Doe will host a discussion with John Roe. The discussion will be moderated by "
+         "Mary Major.",
+         {"Jane Doe": "host", "John Roe": "speaker", "Mary Major": "moderator"}, "Mary Major"),
+        ("The discussion was moderated by Mary Major.", {"Mary Major": "moderator"}, "Mary Major"),
+        ("The discussion will be moderated by Carnegie’s Ann Lee.", {"Ann Lee": "moderator"},
+         "Ann Lee"),
+        ("Carnegie’s Ann Lee will moderate a conversation with Carnegie’s Bo Chen and Carnegie’s "
+         "Cy Twombly.", {"Ann Lee": "moderator", "Bo Chen": "speaker", "Cy Twombly": "speaker"},
+         "Ann Lee"),
+        ("Ann Lee and Bo Chen will co-moderate.", {"Ann Lee": "moderator", "Bo Chen": "moderator"},
+         "Ann Lee"),
+        ("The event featured Ann Lee, Bo Chen, and Mary Major, moderator.",
+         {"Ann Lee": "speaker", "Bo Chen": "speaker", "Mary Major": "moderator"}, "Mary Major"),
+        ("Ann Lee will chair the session, and Bo Chen will moderate a discussion with Cy Twombly.",
+         {"Ann Lee": "chair", "Bo Chen": "moderator", "Cy Twombly": "speaker"}, "Bo Chen"),
+        ("Ann Lee will chair the session, with remarks by Bo Chen.",
+         {"Ann Lee": "chair", "Bo Chen": "speaker"}, None),
+        ("The event is hosted by Ann Lee; Bo Chen will speak about trade.",
+         {"Ann Lee": "host", "Bo Chen": "speaker"}, None),
+        ("Ann Lee, Bo Chen, and Cy Twombly will discuss the report.",
+         {"Ann Lee": "discussant", "Bo Chen": "discussant", "Cy Twombly": "discussant"}, None),
+        ("Experts will discuss the findings of a new report on trade.", {}, None),
+        ("The Carnegie Endowment for International Peace will host a discussion with Ann Lee.",
+         {"Ann Lee": "speaker"}, None),
+    ],
+)
+def test_roles_from_narration(narration, expected_roles, moderator):
+    page = parse_page(INTRO + narration)
+    assert roles(page) == expected_roles
+    assert page.moderator == moderator
+    assert page.description == INTRO + narration
+
+
+@pytest.mark.parametrize("name_line", ["Mary Major, moderator", "Mary Major (Moderator)"])
+def test_moderator_label_on_the_name_line(name_line):
+    page = parse_page(f"{INTRO}{name_line}\n\nMary Major is a journalist.\n\n"
+                      "Ann Lee\n\nAnn Lee is an economist.")
+    assert roles(page) == {"Mary Major": "moderator", "Ann Lee": "speaker"}
+    assert bios(page)["Mary Major"] == "Mary Major is a journalist."
+
+
+def test_people_only_in_the_bios_are_speakers():
+    page = parse_page(INTRO + "Ann Lee\n\nAnn Lee is an economist.")
+    assert page.people == (Person("Ann Lee", "speaker", "Ann Lee is an economist."),)
+    assert page.moderator is None
+
+
+def test_recap_vs_announcement():
+    assert parse_page(INTRO + "The discussion will be moderated by Ann Lee.").kind == "announcement"
+    assert parse_page(INTRO + "They explored the future of trade.").kind == "recap"
+    assert parse_page(INTRO + "Ann Lee discussed the findings.").kind == "recap"
+    assert parse_page(INTRO).kind == "announcement"
+    assert parse_page(INTRO + "• Trade: Tariffs rose.").kind == "recap"
+
+
+# --- bios ---------------------------------------------------------------------------------
+
+
+def test_title_line_between_name_and_bio():
+    page = parse_page(INTRO + "Jane Doe\nSenior Fellow, Carnegie Endowment for International "
+                      "Peace\nJane Doe is a senior fellow in the Asia Program.")
+    assert bios(page) == {"Jane Doe": "Jane Doe is a senior fellow in the Asia Program."}
+    assert page.skipped == ()
+
+
+def test_bios_without_name_lines():
+    page = parse_page(
+        INTRO + "Tong Zhao will moderate a discussion with Li Bin.\n\n"
+        "This event is off the record.\n\n"
+        "Tong Zhao is a fellow at Carnegie.\n\n"
+        "Li Bin, a senior fellow, works on nuclear policy.\n\n"
+        "Fan Jishe is a researcher at CASS."
+    )
+    assert bios(page) == {
+        "Tong Zhao": "Tong Zhao is a fellow at Carnegie.",
+        "Li Bin": "Li Bin, a senior fellow, works on nuclear policy.",
+        "Fan Jishe": "Fan Jishe is a researcher at CASS.",
+    }
+    assert roles(page)["Fan Jishe"] == "speaker"
+    assert page.description == INTRO + "Tong Zhao will moderate a discussion with Li Bin."
+
+
+def test_bios_that_start_with_the_surname_only():
+    page = parse_page(
+        INTRO + "Tong Zhao will moderate, while Zhang Hongyu will discuss the findings.\n\n"
+        "Zhang is an assistant professor at UNC Wilmington.\n\n"
+        "Tong Zhao\n\nZhao is a fellow at Carnegie."
+    )
+    assert bios(page) == {
+        "Tong Zhao": "Zhao is a fellow at Carnegie.",
+        "Zhang Hongyu": "Zhang is an assistant professor at UNC Wilmington.",
+    }
+    assert roles(page) == {"Tong Zhao": "moderator", "Zhang Hongyu": "discussant"}
+
+
+def test_second_speakers_section_is_deduplicated_keeping_the_first_bio():
+    page = parse_page(
+        ANNOUNCEMENT + "\n\nSpeakers\n\nTong Zhao\n\nTong Zhao is a nuclear policy expert.\n\n"
+        "He writes widely.\n\nLi Bin\n\nLi Bin is a professor at Tsinghua University."
+    )
+    assert page.people == parse_page(ANNOUNCEMENT).people
+    assert page.skipped == ()
+
+
+def test_bio_continuation_paragraph():
+    page = parse_page(INTRO + "Ann Lee\n\nAnn Lee is an economist.\n\nShe previously led the IMF.")
+    assert bios(page)["Ann Lee"] == "Ann Lee is an economist.\n\nShe previously led the IMF."
+
+
+def test_typography_accents_initials_and_honorifics():
+    page = parse_page(
+        "Experts will discuss the world economy’s “new normal” – and what comes next.\n\n"
+        "Amb. Jane Doe will moderate a discussion with Dr. S. L. Narasimhan and "
+        "H.E. José Ángel Gurría, while Maria de la Cruz and Ambassador Li\u00a0Bin will discuss "
+        "the findings.\n\n"
+        "Ambassador Jane Doe\n\nAmbassador Doe is a former diplomat.\n\n"
+        "Lt. Gen. S. L. Narasimhan\n\nNarasimhan is a retired Indian Army officer.\n\n"
+        "H.E. José Ángel Gurría\n\nJosé Ángel Gurría was secretary-general of the OECD.\n\n"
+        "Maria de la Cruz\n\nMaria de la Cruz is a professor at UNAM.\n\n"
+        "Li\u00a0Bin\n\nLi Bin is a professor at Tsinghua University."
+    )
+    assert roles(page) == {
+        "Jane Doe": "moderator",
+        "S. L. Narasimhan": "speaker",
+        "José Ángel Gurría": "speaker",
+        "Maria de la Cruz": "discussant",
+        "Li Bin": "discussant",
+    }
+    assert bios(page)["José Ángel Gurría"] == "José Ángel Gurría was secretary-general of the OECD."
+    assert bios(page)["Jane Doe"] == "Ambassador Doe is a former diplomat."
+    assert "world economy’s “new normal” – and" in page.description
+    assert page.skipped == ()
+
+
+def test_curly_and_straight_apostrophes_name_the_same_person():
+    page = parse_page(INTRO + "Sean O’Neill will moderate.\n\nSean O'Neill\n\n"
+                      "Sean O'Neill is a journalist.")
+    assert [(p.name, p.role) for p in page.people] == [("Sean O’Neill", "moderator")]
+    assert page.people[0].bio == "Sean O'Neill is a journalist."
+
+
+# --- takeaways ----------------------------------------------------------------------------
+
+
+def test_takeaway_bullet_styles():
+    page = parse_page(
+        "The panelists discussed trade.\n\nDiscussion Highlights\n"
+        "• Tariffs:  Duties rose sharply.\n- Supply Chains: Firms diversified.\n\n"
+        "* Outlook: Uncertain, the panelists said.\n\n\n  • Next Steps: More talks.\n"
+    )
+    assert page.takeaways == (
+        Takeaway("Tariffs", "Duties rose sharply."),
+        Takeaway("Supply Chains", "Firms diversified."),
+        Takeaway("Outlook", "Uncertain, the panelists said."),
+        Takeaway("Next Steps", "More talks."),
+    )
+    assert page.kind == "recap" and page.skipped == ()
+    assert page.description == "The panelists discussed trade."
+
+
+def test_bullet_without_heading_is_not_a_takeaway():
+    page = parse_page(INTRO + "• a bullet with no heading at all")
+    assert page.takeaways == ()
+    assert page.description.endswith("• a bullet with no heading at all")
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t\n", "1234 — 5678!\n\n***"])
+def test_parse_page_refuses_pages_without_text(text):
+    with pytest.raises(PageError):
+        parse_page(text)
+
+
+def test_parse_page_refuses_oversized_pages():
+    with pytest.raises(PageError, match="too large"):
+        parse_page("a" * (MAX_PAGE_BYTES + 1))
+    with pytest.raises(PageError, match="too large"):
+        parse_page("é" * (MAX_PAGE_BYTES // 2 + 1))  # counted in UTF-8 bytes
+    assert parse_page("a" * MAX_PAGE_BYTES).kind == "announcement"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (b"a" * (MAX_PAGE_BYTES + 1), "too large"),
+        (b"PK\x03\x04\x00\x00text", "binary"),
+        (bytes(range(1, 32)) * 10 + b"abc", "binary"),
+        ("Café Société".encode("latin-1"), "not valid UTF-8"),
+        (b"\xef\xbb\xbf", "empty"),
+        (b" \n\r\n ", "empty"),
+        (b"1234 5678", "no readable text"),
+    ],
+)
+def test_decode_page_errors(data, message):
+    with pytest.raises(PageError, match=message) as info:
+        decode_page(data)
+    assert "\n" not in str(info.value)
+
+
+def test_decode_page_strips_bom_and_normalises_newlines():
+    assert decode_page(b"\xef\xbb\xbfTitle\r\nLine\rEnd\n") == "Title\nLine\nEnd\n"
+    assert decode_page("José\n".encode()) == "José\n"
+    assert decode_page(bytearray(b"ok")) == "ok"
+
+
+# --- robustness ------------------------------------------------------------------------------
+
+FRAGMENTS = [line for line in (ANNOUNCEMENT + "\n" + RECAP).splitlines() if line.strip()]
+FRAGMENTS += [line[: len(line) // 2] for line in FRAGMENTS]
+PIECES = st.one_of(
+    st.sampled_from(FRAGMENTS),
+    st.sampled_from(["• ", "- ", "* ", ":", ": ", "\n", "\n\n", " ", "\u00a0", "Amb. ", "H.E. ",
+                     ", moderator", " (Moderator)", " will moderate a discussion with ",
+                     " and ", ", ", "Speakers", "This event is off the record.", "Zhao is "]),
+    st.text(max_size=20),
+)
+
+
+def check_page(page: Page) -> None:
+    assert page.kind in ("announcement", "recap")
+    keys = [p.name.casefold() for p in page.people]
+    assert len(keys) == len(set(keys))
+    for person in page.people:
+        assert person.name.strip() and person.role in ROLES
+    for takeaway in page.takeaways:
+        assert takeaway.heading and takeaway.text
+    json.dumps(page.to_dict())
+
+
+def parse_or_refuse(text: str) -> None:
+    try:
+        page = parse_page(text)
+    except PageError as exc:
+        assert str(exc) and "\n" not in str(exc)
+    else:
+        check_page(page)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text())
+def test_parse_page_never_crashes_on_arbitrary_text(text):
+    parse_or_refuse(text)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(PIECES, max_size=40).map("".join))
+def test_parse_page_never_crashes_on_page_like_text(text):
+    parse_or_refuse(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300))
+def test_decode_page_returns_text_or_page_error(data):
+    try:
+        text = decode_page(data)
+    except PageError as exc:
+        assert str(exc)
+    else:
+        assert isinstance(text, str) and "\r" not in text
+        parse_or_refuse(text)
+
+
+SIZE = 200_000
+
+
+def word(i: int) -> str:
+    """A distinct capitalised word per number: Qa, Qb, ..., Qaa, ..."""
+    letters = ""
+    while True:
+        letters += chr(97 + i % 26)
+        i //= 26
+        if not i:
+            return "Q" + letters
+
+ADVERSARIAL = {
+    "a-space": "a " * (SIZE // 2),
+    "bullet-colon": "•:" * (SIZE // 2) + "a",
+    "bullet-headings": "• a:" * (SIZE // 4),
+    "capitals": "Aa " * (SIZE // 3),
+    "initials": "A. " * (SIZE // 3),
+    "one-word": "A" * SIZE,
+    "name-list": "discussion with Aa Bb, " * (SIZE // 23),
+    "narration": "Jane Doe will moderate a discussion with " * (SIZE // 41),
+    "hyphen-bullets": "- " + "a: " * (SIZE // 3),
+    "short-lines": "Aa Bb\n" * (SIZE // 6),
+    "bio-lines": "Jane Doe\nJane Doe is a fellow.\n" * (SIZE // 32),
+    "notice-words": "was in translation into be in " * (SIZE // 30),
+    "past": "Aa " * 100 + "moderated " * (SIZE // 10),
+    "hyphen-chain": "A-" * (SIZE // 2),
+    "apostrophe-chain": "’A" * (SIZE // 2),
+    # Thousands of distinct people, each then referred to by surname alone.
+    "many-surnames": "Jane Doe will moderate.\n" + "".join(
+        f"{word(i)} Bb is x.\n{word(i)} is y.\n" for i in range(SIZE // 30)),
+    "many-notes": "".join(f"This event is not open to media {i}.\n" for i in range(SIZE // 36)),
+    "bio-continuations": "Jane Doe\nJane Doe is x.\n" + "She is a fellow.\n" * (SIZE // 17),
+}
+
+
+@pytest.mark.parametrize("text", ADVERSARIAL.values(), ids=ADVERSARIAL.keys())
+def test_adversarial_input_is_parsed(text):
+    # No timing assertion: a catastrophic regex would hang here instead of finishing.
+    check_page(parse_page(text))
