@@ -1,0 +1,44 @@
+"""What an event says about itself, merged from its announcement and recap pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from bot.pages import Page, Person, Takeaway
+
+
+@dataclass(frozen=True, slots=True)
+class EventContent:
+    description: str = ""
+    recap_summary: str = ""
+    language: str | None = None
+    translation: str | None = None
+    off_the_record: bool = False
+    access_notes: tuple[str, ...] = ()
+    people: tuple[Person, ...] = ()
+    takeaways: tuple[Takeaway, ...] = ()
+
+    def merged_with(self, page: Page) -> EventContent:
+        """The content once `page` is imported over it.
+
+        The announcement owns the description; the recap owns the summary and
+        takeaways. People are kept once by name, first bio wins, so re-importing
+        either page changes nothing and a recap never duplicates a speaker.
+        """
+        known = {p.name.casefold() for p in self.people}
+        people = self.people + tuple(p for p in page.people if p.name.casefold() not in known)
+        merged = replace(
+            self,
+            language=page.language or self.language,
+            translation=page.translation or self.translation,
+            off_the_record=self.off_the_record or page.off_the_record,
+            access_notes=self.access_notes
+            + tuple(n for n in page.access_notes if n not in self.access_notes),
+            people=people,
+        )
+        if page.kind == "recap":
+            return replace(merged, recap_summary=page.description,
+                           takeaways=page.takeaways or self.takeaways,
+                           description=self.description or page.description)
+        return replace(merged, description=page.description)
+

@@ -1,0 +1,574 @@
+"""The SQL: every query the bot runs, as plain synchronous functions on one connection.
+
+`bot.store.Store` runs each public method here as ONE call on aiosqlite's
+connection thread, so an operation costs one thread hop whatever its number of
+statements, and no other operation on the connection can interleave with it.
+
+Every write is one `BEGIN IMMEDIATE` transaction: IMMEDIATE takes SQLite's write
+lock before the first read, so processes sharing the file (WAL, busy_timeout)
+serialise their read-then-write transactions too. Parameterised queries only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from bot import registration as rules
+from bot.content import EventContent
+from bot.models import Event, Rsvp
+from bot.pages import Page, Person, Takeaway
+from bot.registration import Existing, JoinResult, Promotions, Seats, Status
+from bot.schema import MIGRATIONS, SCHEMA_VERSION
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 10_000
+DEFAULT_CAPACITY = 100
+_PAIRS_PER_QUERY = 400  # (event_id, user_id) pairs per IN (...) lookup
+
+
+class StoreError(Exception):
+    """A request the store cannot carry out; the message is meant for users."""
+
+
+class EventNotFound(StoreError):
+    def __init__(self, event_id: int | str) -> None:
+        super().__init__(f"there is no event {event_id} in this server")
+
+
+@dataclass(frozen=True, slots=True)
+class EventDraft:
+    """What an import says about an event besides its pages."""
+
+    slug: str
+    title: str
+    capacity: int | None = None  # None keeps the current capacity (or the default)
+    venue: str | None = None
+    link: str | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventSummary:
+    id: int
+    title: str
+    starts_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """An outbox row: something to tell Discord, written in the same transaction as its cause."""
+
+    id: int
+    guild_id: int
+    event_id: int
+    kind: str  # "capacity", "promoted", "closed", "opened", "recap"
+    payload: dict[str, Any]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts(value: datetime | None) -> int | None:
+    return None if value is None else int(value.timestamp())
+
+
+def _dt(value: int | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+def configure(conn: sqlite3.Connection) -> None:
+    """Durability and concurrency settings, applied to every connection."""
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")  # WAL: a commit survives a process crash
+    conn.execute("PRAGMA foreign_keys = ON")
+
+
+class Database:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        conn.row_factory = sqlite3.Row
+        conn.isolation_level = None  # transactions are explicit
+        self._conn = conn
+
+    def migrate(self) -> None:
+        with self._transaction() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(f"the database is schema version {version}, newer than this "
+                                 f"bot's {SCHEMA_VERSION}; upgrade the bot")
+            for number in range(version + 1, SCHEMA_VERSION + 1):
+                log.info("migrating database to schema version %d", number)
+                for statement in _statements(MIGRATIONS[number - 1]):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number}")
+
+    def schema_version(self) -> int:
+        return self._one("PRAGMA user_version")[0]
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._conn
+            self._conn.execute("COMMIT")
+        except BaseException:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
+
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        return self._conn.execute(sql, params).fetchone()
+
+    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        return self._conn.execute(sql, params).fetchall()
+
+    # -- events ------------------------------------------------------------
+
+    def save_event(self, guild_id: int, draft: EventDraft, pages: Sequence[tuple[str, Page]],
+                         now: datetime | None = None, *, new: bool = False) -> tuple[Event, bool]:
+        """Create the event `draft.slug` in the guild, or update it in place.
+
+        With `new`, always create one, suffixing the slug if it is taken. RSVPs are
+        never touched by an import; a changed capacity goes through the
+        registration rules. Returns the event and whether it was created.
+        """
+        now = now or utcnow()
+        with self._transaction() as db:
+            slug = self._free_slug(guild_id, draft.slug) if new else draft.slug
+            row = self._one(
+                "SELECT id FROM events WHERE guild_id = ? AND slug = ?", (guild_id, slug))
+            created = row is None
+            if created:
+                closed = any(page.registration_closed for _, page in pages)
+                cursor = db.execute(
+                    "INSERT INTO events (guild_id, slug, title, capacity, registration_open,"
+                    " closed_reason, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (guild_id, slug, draft.title, draft.capacity or DEFAULT_CAPACITY,
+                     int(not closed), "the event page says registration has closed" if closed
+                     else None, _ts(now), _ts(now)))
+                event_id = cursor.lastrowid
+            else:
+                event_id = row["id"]
+            self._apply_draft(event_id, guild_id, draft, now)
+            self._add_pages(event_id, guild_id, pages, now)
+        return self.get_event(guild_id, event_id), created
+
+    def add_page(self, guild_id: int, event_id: int, body: str, page: Page,
+                       now: datetime | None = None) -> Event:
+        """Attach a page (typically the recap) to an existing event."""
+        now = now or utcnow()
+        with self._transaction():
+            self._event_seats(event_id, guild_id)
+            self._add_pages(event_id, guild_id, [(body, page)], now)
+        return self.get_event(guild_id, event_id)
+
+    def _apply_draft(self, event_id: int, guild_id: int, draft: EventDraft,
+                           now: datetime) -> None:
+        db = self._conn
+        db.execute(
+            "UPDATE events SET title = ?, venue = coalesce(?, venue), link = coalesce(?, link),"
+            " starts_at = coalesce(?, starts_at), ends_at = coalesce(?, ends_at), updated_at = ?"
+            " WHERE id = ?",
+            (draft.title, draft.venue, draft.link, _ts(draft.starts_at), _ts(draft.ends_at),
+             _ts(now), event_id))
+        if draft.capacity is not None:
+            seats = self._event_seats(event_id, guild_id)
+            if draft.capacity != seats.capacity:
+                self._change_capacity(event_id, guild_id, seats, draft.capacity, now)
+
+    def _add_pages(self, event_id: int, guild_id: int, pages: Iterable[tuple[str, Page]],
+                         now: datetime) -> None:
+        db = self._conn
+        content = self._content(event_id)
+        for body, page in pages:
+            content = content.merged_with(page)
+            db.execute(
+                "INSERT INTO pages (event_id, kind, body, imported_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (event_id, kind) DO UPDATE SET body = excluded.body,"
+                " imported_at = excluded.imported_at", (event_id, page.kind, body, _ts(now)))
+            if page.kind == "recap" and page.takeaways:
+                self._notify(guild_id, event_id, "recap", {}, now)
+        db.execute(
+            "UPDATE events SET description = ?, recap_summary = ?, language = ?, translation = ?,"
+            " off_the_record = ?, access_notes = ? WHERE id = ?",
+            (content.description, content.recap_summary, content.language, content.translation,
+             int(content.off_the_record), json.dumps(content.access_notes), event_id))
+        db.execute("DELETE FROM people WHERE event_id = ?", (event_id,))
+        db.executemany(
+            "INSERT INTO people (event_id, position, name, role, bio) VALUES (?, ?, ?, ?, ?)",
+            [(event_id, i, p.name, p.role, p.bio) for i, p in enumerate(content.people)])
+        db.execute("DELETE FROM takeaways WHERE event_id = ?", (event_id,))
+        db.executemany(
+            "INSERT INTO takeaways (event_id, position, heading, text) VALUES (?, ?, ?, ?)",
+            [(event_id, i, t.heading, t.text) for i, t in enumerate(content.takeaways)])
+
+    def _content(self, event_id: int) -> EventContent:
+        row = self._one(
+            "SELECT description, recap_summary, language, translation, off_the_record,"
+            " access_notes FROM events WHERE id = ?", (event_id,))
+        return EventContent(
+            description=row["description"], recap_summary=row["recap_summary"],
+            language=row["language"], translation=row["translation"],
+            off_the_record=bool(row["off_the_record"]),
+            access_notes=tuple(json.loads(row["access_notes"])),
+            people=self._people(event_id), takeaways=self._takeaways(event_id))
+
+    def _people(self, event_id: int) -> tuple[Person, ...]:
+        rows = self._all(
+            "SELECT name, role, bio FROM people WHERE event_id = ? ORDER BY position", (event_id,))
+        return tuple(Person(r["name"], r["role"], r["bio"]) for r in rows)
+
+    def _takeaways(self, event_id: int) -> tuple[Takeaway, ...]:
+        rows = self._all(
+            "SELECT heading, text FROM takeaways WHERE event_id = ? ORDER BY position",
+            (event_id,))
+        return tuple(Takeaway(r["heading"], r["text"]) for r in rows)
+
+    def get_event(self, guild_id: int, event_id: int) -> Event:
+        row = self._one(
+            "SELECT *, EXISTS (SELECT 1 FROM pages WHERE event_id = events.id AND kind = 'recap')"
+            " AS has_recap FROM events WHERE id = ? AND guild_id = ?", (event_id, guild_id))
+        if row is None:
+            raise EventNotFound(event_id)
+        return Event(
+            id=row["id"], guild_id=row["guild_id"], slug=row["slug"], title=row["title"],
+            venue=row["venue"], link=row["link"], starts_at=_dt(row["starts_at"]),
+            ends_at=_dt(row["ends_at"]), capacity=row["capacity"],
+            confirmed=row["confirmed_count"], waitlisted=row["waitlist_count"],
+            registration_open=bool(row["registration_open"]), closed_reason=row["closed_reason"],
+            description=row["description"], recap_summary=row["recap_summary"],
+            language=row["language"], translation=row["translation"],
+            off_the_record=bool(row["off_the_record"]),
+            access_notes=tuple(json.loads(row["access_notes"])), has_recap=bool(row["has_recap"]),
+            people=self._people(event_id), takeaways=self._takeaways(event_id))
+
+    def list_events(self, guild_id: int) -> list[EventSummary]:
+        """All the guild's events, upcoming first, then the most recent."""
+        rows = self._all(
+            "SELECT id, title, starts_at FROM events WHERE guild_id = ?"
+            " ORDER BY starts_at IS NULL, starts_at DESC, id DESC", (guild_id,))
+        return [EventSummary(r["id"], r["title"], _dt(r["starts_at"])) for r in rows]
+
+    def has_events(self, guild_id: int) -> bool:
+        return self._one("SELECT 1 FROM events WHERE guild_id = ? LIMIT 1",
+                                    (guild_id,)) is not None
+
+    def _free_slug(self, guild_id: int, base: str) -> str:
+        rows = self._all(
+            "SELECT slug FROM events WHERE guild_id = ? AND (slug = ? OR slug LIKE ?)",
+            (guild_id, base, f"{base}-%"))
+        taken = {r["slug"] for r in rows}
+        slug, number = base, 2
+        while slug in taken:
+            slug, number = f"{base}-{number}", number + 1
+        return slug
+
+    def default_event_id(self, guild_id: int, now: datetime | None = None) -> int | None:
+        """The guild's next upcoming event, else its most recent one."""
+        row = self._one(
+            "SELECT id FROM events WHERE guild_id = ? AND starts_at >= ?"
+            " ORDER BY starts_at, id LIMIT 1", (guild_id, _ts(now or utcnow())))
+        if row is None:
+            row = self._one(
+                "SELECT id FROM events WHERE guild_id = ?"
+                " ORDER BY coalesce(starts_at, created_at) DESC, id DESC LIMIT 1", (guild_id,))
+        return None if row is None else row["id"]
+
+    def all_events(self) -> list[tuple[int, int, str, str]]:
+        """(guild_id, id, slug, title) of every event, for the CLI."""
+        rows = self._all("SELECT guild_id, id, slug, title FROM events"
+                                    " ORDER BY guild_id, id")
+        return [(r["guild_id"], r["id"], r["slug"], r["title"]) for r in rows]
+
+    def find_event(self, ref: str) -> tuple[int, int]:
+        """(guild_id, id) of the event whose id or slug is `ref`, for the CLI."""
+        row = self._one(
+            "SELECT guild_id, id FROM events WHERE CAST(id AS TEXT) = ? OR slug = ?"
+            " ORDER BY id LIMIT 1", (ref, ref))
+        if row is None:
+            raise EventNotFound(ref)
+        return row["guild_id"], row["id"]
+
+    # -- registration ------------------------------------------------------
+
+    def _event_seats(self, event_id: int, guild_id: int) -> Seats:
+        row = self._one(
+            "SELECT capacity, confirmed_count, waitlist_count, registration_open, closed_reason,"
+            " coalesce(ends_at, starts_at) AS over_at FROM events WHERE id = ? AND guild_id = ?",
+            (event_id, guild_id))
+        if row is None:
+            raise EventNotFound(event_id)
+        return _seats(row)
+
+    def _save_seats(self, event_id: int, seats: Seats, now: datetime) -> None:
+        self._conn.execute(
+            "UPDATE events SET capacity = ?, confirmed_count = ?, waitlist_count = ?,"
+            " registration_open = ?, closed_reason = ?, updated_at = ? WHERE id = ?",
+            (seats.capacity, seats.confirmed, seats.waitlisted, int(seats.registration_open),
+             seats.closed_reason, _ts(now), event_id))
+
+    def join_batch(self, batch: Sequence[tuple[int, int, int, str]]
+                   ) -> list[JoinResult | Exception]:
+        """Decide (guild, event, user, name) joins in arrival order, in one transaction."""
+        now = utcnow()
+        with self._transaction() as db:
+            event_ids = sorted({event_id for _, event_id, _, _ in batch})
+            rows = self._all(
+                "SELECT id, guild_id, capacity, confirmed_count, waitlist_count, next_seq,"
+                " registration_open, closed_reason, coalesce(ends_at, starts_at) AS over_at"
+                f" FROM events WHERE id IN ({','.join('?' * len(event_ids))})", event_ids)
+            events = {r["id"]: (r["guild_id"], _seats(r), [r["next_seq"]]) for r in rows}
+            stored = self._stored_rsvps([(e, u) for _, e, u, _ in batch])
+            decided: dict[tuple[int, int], Existing] = {}  # joins earlier in this batch
+            results: list[JoinResult | Exception] = []
+            inserts = []
+            notices = []
+            for guild_id, event_id, user_id, name in batch:
+                if event_id not in events or events[event_id][0] != guild_id:
+                    results.append(EventNotFound(event_id))
+                    continue
+                _, seats, next_seq = events[event_id]
+                key = (event_id, user_id)
+                mine = decided.get(key)
+                if mine is None and key in stored:
+                    status, seq = stored[key]
+                    mine = Existing(status, self._position(event_id, seq)
+                                    if status is Status.WAITLISTED else None)
+                result = rules.join(seats, mine, now)
+                if result.status is not None and mine is None:
+                    inserts.append((event_id, user_id, name, result.status.value, next_seq[0],
+                                    _ts(now)))
+                    decided[key] = Existing(result.status, result.position)
+                    next_seq[0] += 1
+                if result.filled:
+                    notices.append((guild_id, event_id, "capacity", "{}", _ts(now)))
+                results.append(result)
+            db.executemany(
+                "INSERT INTO rsvps (event_id, user_id, display_name, status, seq, joined_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)", inserts)
+            db.executemany(
+                "UPDATE events SET confirmed_count = ?, waitlist_count = ?, next_seq = ?"
+                " WHERE id = ?",
+                [(s.confirmed, s.waitlisted, seq[0], eid) for eid, (_, s, seq) in events.items()])
+            db.executemany(
+                "INSERT INTO outbox (guild_id, event_id, kind, payload, created_at)"
+                " VALUES (?, ?, ?, ?, ?)", notices)
+        return results
+
+    def _stored_rsvps(self, pairs: list[tuple[int, int]]
+                            ) -> dict[tuple[int, int], tuple[Status, int]]:
+        """(status, seq) of the stored RSVPs among (event, user) pairs."""
+        found: dict[tuple[int, int], tuple[Status, int]] = {}
+        unique = sorted(set(pairs))
+        for start in range(0, len(unique), _PAIRS_PER_QUERY):
+            chunk = unique[start:start + _PAIRS_PER_QUERY]
+            rows = self._all(
+                "SELECT event_id, user_id, status, seq FROM rsvps WHERE (event_id, user_id) IN"
+                f" (VALUES {','.join(['(?, ?)'] * len(chunk))})",
+                [value for pair in chunk for value in pair])
+            for r in rows:
+                found[(r["event_id"], r["user_id"])] = (Status(r["status"]), r["seq"])
+        return found
+
+    def _position(self, event_id: int, seq: int) -> int:
+        row = self._one(
+            "SELECT count(*) FROM rsvps WHERE event_id = ? AND status = 'waitlisted' AND seq <= ?",
+            (event_id, seq))
+        return row[0]
+
+    def cancel(self, guild_id: int, event_id: int, user_id: int) -> rules.CancelResult:
+        now = utcnow()
+        with self._transaction() as db:
+            seats = self._event_seats(event_id, guild_id)
+            row = self._one(
+                "SELECT status FROM rsvps WHERE event_id = ? AND user_id = ?", (event_id, user_id))
+            mine = None if row is None else Existing(Status(row["status"]))
+            waitlist = self._waitlist_head(event_id, 1)
+            result = rules.cancel(seats, mine, waitlist, now)
+            if mine is not None:
+                db.execute("DELETE FROM rsvps WHERE event_id = ? AND user_id = ?",
+                                 (event_id, user_id))
+            self._record_promotions(guild_id, event_id, seats, result.promotions, now)
+        return result
+
+    def set_capacity(self, guild_id: int, event_id: int, capacity: int) -> Promotions:
+        now = utcnow()
+        with self._transaction():
+            seats = self._event_seats(event_id, guild_id)
+            return self._change_capacity(event_id, guild_id, seats, capacity, now)
+
+    def _change_capacity(self, event_id: int, guild_id: int, seats: Seats, capacity: int,
+                               now: datetime) -> Promotions:
+        waitlist = self._waitlist_head(event_id, max(capacity - seats.confirmed, 0))
+        promotions = rules.set_capacity(seats, capacity, waitlist, now)
+        self._record_promotions(guild_id, event_id, seats, promotions, now)
+        return promotions
+
+    def close_registration(self, guild_id: int, event_id: int, reason: str | None,
+                                 by: int | None = None) -> None:
+        now = utcnow()
+        with self._transaction():
+            seats = self._event_seats(event_id, guild_id)
+            rules.close(seats, reason)
+            self._save_seats(event_id, seats, now)
+            self._notify(guild_id, event_id, "closed", {"reason": reason, "by": by}, now)
+
+    def open_registration(self, guild_id: int, event_id: int, by: int | None = None
+                                ) -> Promotions:
+        now = utcnow()
+        with self._transaction():
+            seats = self._event_seats(event_id, guild_id)
+            waitlist = self._waitlist_head(event_id, seats.capacity - seats.confirmed)
+            promotions = rules.reopen(seats, waitlist, now)
+            self._notify(guild_id, event_id, "opened", {"by": by}, now)
+            self._record_promotions(guild_id, event_id, seats, promotions, now)
+        return promotions
+
+    def _waitlist_head(self, event_id: int, count: int) -> list[int]:
+        if count <= 0:
+            return []
+        rows = self._all(
+            "SELECT user_id FROM rsvps WHERE event_id = ? AND status = 'waitlisted'"
+            " ORDER BY seq LIMIT ?", (event_id, count))
+        return [r["user_id"] for r in rows]
+
+    def _record_promotions(self, guild_id: int, event_id: int, seats: Seats,
+                                 promotions: Promotions, now: datetime) -> None:
+        db = self._conn
+        db.executemany(
+            "UPDATE rsvps SET status = 'confirmed' WHERE event_id = ? AND user_id = ?",
+            [(event_id, user_id) for user_id in promotions.promoted])
+        for user_id in promotions.promoted:
+            self._notify(guild_id, event_id, "promoted", {"user_id": user_id}, now)
+        if promotions.filled:
+            self._notify(guild_id, event_id, "capacity", {}, now)
+        self._save_seats(event_id, seats, now)
+
+    def rsvp(self, event_id: int, user_id: int) -> Rsvp | None:
+        row = self._one(
+            "SELECT user_id, display_name, status, seq, joined_at FROM rsvps"
+            " WHERE event_id = ? AND user_id = ?", (event_id, user_id))
+        if row is None:
+            return None
+        return self._rsvp(event_id, row)
+
+    def _rsvp(self, event_id: int, row: sqlite3.Row, position: int | None = None) -> Rsvp:
+        status = Status(row["status"])
+        if status is Status.WAITLISTED and position is None:
+            position = self._position(event_id, row["seq"])
+        return Rsvp(row["user_id"], row["display_name"], status,
+                    position if status is Status.WAITLISTED else None, _dt(row["joined_at"]))
+
+    def attendees(self, event_id: int) -> list[Rsvp]:
+        """Everyone registered: confirmed first, then the waitlist, each in arrival order."""
+        rows = self._all(
+            "SELECT user_id, display_name, status, seq, joined_at FROM rsvps WHERE event_id = ?"
+            " ORDER BY status = 'waitlisted', seq", (event_id,))
+        result = []
+        position = 0
+        for row in rows:
+            position += row["status"] == "waitlisted"
+            result.append(self._rsvp(event_id, row, position or None))
+        return result
+
+    # -- guild settings, announcement messages, outbox, metadata ----------
+
+    def set_announce_channel(self, guild_id: int, channel_id: int) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO guild_settings (guild_id, announce_channel_id) VALUES (?, ?)"
+                " ON CONFLICT (guild_id) DO UPDATE SET announce_channel_id = excluded."
+                "announce_channel_id", (guild_id, channel_id))
+
+    def announce_channel(self, guild_id: int) -> int | None:
+        row = self._one(
+            "SELECT announce_channel_id FROM guild_settings WHERE guild_id = ?", (guild_id,))
+        return None if row is None else row["announce_channel_id"]
+
+    def add_announcement_message(self, event_id: int, channel_id: int, message_id: int,
+                                       rendered: str | None = None) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO announcement_messages"
+                             " (message_id, channel_id, event_id, rendered) VALUES (?, ?, ?, ?)",
+                             (message_id, channel_id, event_id, rendered))
+
+    def announcement_messages(self, event_id: int) -> list[tuple[int, int, str | None]]:
+        """(channel_id, message_id, rendered digest) of the event's announcement messages."""
+        rows = self._all(
+            "SELECT channel_id, message_id, rendered FROM announcement_messages"
+            " WHERE event_id = ?", (event_id,))
+        return [(r["channel_id"], r["message_id"], r["rendered"]) for r in rows]
+
+    def set_announcement_rendered(self, message_id: int, digest: str) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE announcement_messages SET rendered = ? WHERE message_id = ?",
+                             (digest, message_id))
+
+    def events_with_announcements(self) -> list[tuple[int, int]]:
+        """(guild_id, event_id) of events that have announcement messages."""
+        rows = self._all(
+            "SELECT DISTINCT e.guild_id, e.id FROM events e"
+            " JOIN announcement_messages a ON a.event_id = e.id")
+        return [(r["guild_id"], r["id"]) for r in rows]
+
+    def forget_announcement_message(self, message_id: int) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM announcement_messages WHERE message_id = ?",
+                             (message_id,))
+
+    def _notify(self, guild_id: int, event_id: int, kind: str, payload: dict[str, Any],
+                      now: datetime) -> None:
+        self._conn.execute(
+            "INSERT INTO outbox (guild_id, event_id, kind, payload, created_at)"
+            " VALUES (?, ?, ?, ?, ?)", (guild_id, event_id, kind, json.dumps(payload), _ts(now)))
+
+    def claim_notices(self, limit: int = 100, stale_after: int = 60) -> list[Notice]:
+        """Take pending notices for delivery. A claim left unacknowledged for
+        `stale_after` seconds (its process died) is handed out again."""
+        now = _ts(utcnow())
+        with self._transaction():
+            rows = self._all(
+                "UPDATE outbox SET claimed_at = ? WHERE id IN (SELECT id FROM outbox"
+                " WHERE claimed_at IS NULL OR claimed_at < ? ORDER BY id LIMIT ?)"
+                " RETURNING id, guild_id, event_id, kind, payload",
+                (now, now - stale_after, limit))
+        return sorted((Notice(r["id"], r["guild_id"], r["event_id"], r["kind"],
+                              json.loads(r["payload"])) for r in rows), key=lambda n: n.id)
+
+    def ack_notice(self, notice_id: int) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM outbox WHERE id = ?", (notice_id,))
+
+    def count_notices(self, kind: str | None = None) -> int:
+        row = self._one(
+            "SELECT count(*) FROM outbox WHERE ? IS NULL OR kind = ?", (kind, kind))
+        return row[0]
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._one("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if row is None else row["value"]
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                             (key, value))
+
+
+def _seats(row: sqlite3.Row) -> Seats:
+    return Seats(row["capacity"], row["confirmed_count"], row["waitlist_count"],
+                 bool(row["registration_open"]), row["closed_reason"], _dt(row["over_at"]))
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (they hold no semicolons inside literals)."""
+    return [s.strip() for s in script.split(";") if s.strip()]

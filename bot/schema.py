@@ -1,0 +1,106 @@
+"""Numbered schema migrations. The database's version is `PRAGMA user_version`.
+
+Append new migrations; never edit one that has shipped. Migration N brings a
+database from version N-1 to N inside one transaction.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: events scoped to a guild, their pages, people and takeaways, RSVPs,
+    # guild settings, announcement messages, the outbox of notices, metadata.
+    """
+    CREATE TABLE events (
+        id                INTEGER PRIMARY KEY,
+        guild_id          INTEGER NOT NULL,
+        slug              TEXT    NOT NULL,
+        title             TEXT    NOT NULL,
+        venue             TEXT,
+        link              TEXT,
+        starts_at         INTEGER,
+        ends_at           INTEGER,
+        capacity          INTEGER NOT NULL CHECK (capacity > 0),
+        registration_open INTEGER NOT NULL DEFAULT 1,
+        closed_reason     TEXT,
+        confirmed_count   INTEGER NOT NULL DEFAULT 0 CHECK (confirmed_count <= capacity),
+        waitlist_count    INTEGER NOT NULL DEFAULT 0,
+        next_seq          INTEGER NOT NULL DEFAULT 1,
+        description       TEXT    NOT NULL DEFAULT '',
+        recap_summary     TEXT    NOT NULL DEFAULT '',
+        language          TEXT,
+        translation       TEXT,
+        off_the_record    INTEGER NOT NULL DEFAULT 0,
+        access_notes      TEXT    NOT NULL DEFAULT '[]',
+        created_at        INTEGER NOT NULL,
+        updated_at        INTEGER NOT NULL,
+        UNIQUE (guild_id, slug)
+    );
+    CREATE INDEX events_by_guild_start ON events (guild_id, starts_at);
+
+    CREATE TABLE pages (
+        event_id    INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+        kind        TEXT    NOT NULL CHECK (kind IN ('announcement', 'recap')),
+        body        TEXT    NOT NULL,
+        imported_at INTEGER NOT NULL,
+        PRIMARY KEY (event_id, kind)
+    );
+
+    CREATE TABLE people (
+        event_id INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        name     TEXT    NOT NULL,
+        role     TEXT    NOT NULL,
+        bio      TEXT    NOT NULL,
+        PRIMARY KEY (event_id, position)
+    );
+
+    CREATE TABLE takeaways (
+        event_id INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        heading  TEXT    NOT NULL,
+        text     TEXT    NOT NULL,
+        PRIMARY KEY (event_id, position)
+    );
+
+    CREATE TABLE rsvps (
+        event_id     INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+        user_id      INTEGER NOT NULL,
+        display_name TEXT    NOT NULL,
+        status       TEXT    NOT NULL CHECK (status IN ('confirmed', 'waitlisted')),
+        seq          INTEGER NOT NULL,
+        joined_at    INTEGER NOT NULL,
+        PRIMARY KEY (event_id, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX rsvps_queue ON rsvps (event_id, status, seq);
+
+    CREATE TABLE guild_settings (
+        guild_id            INTEGER PRIMARY KEY,
+        announce_channel_id INTEGER
+    );
+
+    CREATE TABLE announcement_messages (
+        message_id INTEGER PRIMARY KEY,
+        channel_id INTEGER NOT NULL,
+        event_id   INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+        rendered   TEXT  -- digest of the embed last shown, to skip edits that change nothing
+    );
+    CREATE INDEX announcement_messages_by_event ON announcement_messages (event_id);
+
+    CREATE TABLE outbox (
+        id         INTEGER PRIMARY KEY,
+        guild_id   INTEGER NOT NULL,
+        event_id   INTEGER NOT NULL,
+        kind       TEXT    NOT NULL,
+        payload    TEXT    NOT NULL DEFAULT '{}',
+        created_at INTEGER NOT NULL,
+        claimed_at INTEGER
+    );
+
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)

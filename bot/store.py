@@ -1,0 +1,216 @@
+"""The async store the bot and the CLI use, over the SQL in `bot.db`.
+
+Each operation runs as one call on aiosqlite's connection thread (see `_run`),
+so it is atomic with respect to every other operation on the connection and
+costs one thread hop.
+
+Joins arrive in bursts, so they are batched: every join that arrives while a
+batch is being written goes into the next one, decided one by one in arrival
+order by the registration rules. One commit covers the whole batch; nothing is
+acknowledged before its commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiosqlite
+
+from bot.db import (  # re-exported: callers import the store's types from here
+    Database,
+    EventDraft,
+    EventNotFound,
+    EventSummary,
+    Notice,
+    StoreError,
+    configure,
+)
+from bot.models import Event, Rsvp
+from bot.pages import Page
+from bot.registration import CancelResult, JoinResult, Promotions
+
+__all__ = ["EventDraft", "EventNotFound", "EventSummary", "Notice", "Store", "StoreError"]
+
+T = TypeVar("T")
+
+
+class Store:
+    def __init__(self, conn: aiosqlite.Connection, db: Database) -> None:
+        self._conn = conn
+        self._db = db  # used only on the connection's own thread
+        self._pending_joins: list[tuple[tuple[int, int, int, str], asyncio.Future[JoinResult]]]
+        self._pending_joins = []
+        self._join_writer: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Store:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            db = await conn._execute(lambda: Database(conn._conn))
+            store = cls(conn, db)
+            await store._run(configure, conn._conn)
+            await store._run(db.migrate)
+        except BaseException:
+            await conn.close()
+            raise
+        return store
+
+    async def close(self) -> None:
+        if self._join_writer is not None:
+            await asyncio.gather(self._join_writer, return_exceptions=True)
+        await self._conn.close()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run `fn` on the connection's thread, as one unit.
+
+        aiosqlite runs every statement through this same queue (`_execute`); using
+        it for a whole operation keeps the connection single-threaded while
+        making each operation one hop instead of one per statement.
+        """
+        return await self._conn._execute(functools.partial(fn, *args, **kwargs))
+
+    async def schema_version(self) -> int:
+        return await self._run(self._db.schema_version)
+
+    async def backup(self, target: str | Path) -> None:
+        """A consistent copy of the live database, through SQLite's online backup."""
+        async with aiosqlite.connect(target) as dest:
+            await self._conn.backup(dest)
+
+    # -- events ------------------------------------------------------------
+
+    async def save_event(self, guild_id: int, draft: EventDraft, pages: Sequence[tuple[str, Page]],
+                         now: datetime | None = None, *, new: bool = False) -> tuple[Event, bool]:
+        """Create the event `draft.slug` in the guild, or update it in place.
+
+        With `new`, always create one, suffixing the slug if it is taken. RSVPs are
+        never touched by an import; a changed capacity goes through the
+        registration rules. Returns the event and whether it was created.
+        """
+        return await self._run(self._db.save_event, guild_id, draft, pages, now, new=new)
+
+    async def add_page(self, guild_id: int, event_id: int, body: str, page: Page) -> Event:
+        """Attach a page (typically the recap) to an existing event."""
+        return await self._run(self._db.add_page, guild_id, event_id, body, page)
+
+    async def get_event(self, guild_id: int, event_id: int) -> Event:
+        return await self._run(self._db.get_event, guild_id, event_id)
+
+    async def list_events(self, guild_id: int) -> list[EventSummary]:
+        """All the guild's events, upcoming first, then the most recent."""
+        return await self._run(self._db.list_events, guild_id)
+
+    async def has_events(self, guild_id: int) -> bool:
+        return await self._run(self._db.has_events, guild_id)
+
+    async def default_event_id(self, guild_id: int) -> int | None:
+        """The guild's next upcoming event, else its most recent one."""
+        return await self._run(self._db.default_event_id, guild_id)
+
+    async def all_events(self) -> list[tuple[int, int, str, str]]:
+        return await self._run(self._db.all_events)
+
+    async def find_event(self, ref: str) -> tuple[int, int]:
+        return await self._run(self._db.find_event, ref)
+
+    # -- registration ------------------------------------------------------
+
+    async def join(self, guild_id: int, event_id: int, user_id: int, name: str) -> JoinResult:
+        """Ask for a seat. Resolves once the decision is committed."""
+        future: asyncio.Future[JoinResult] = asyncio.get_running_loop().create_future()
+        self._pending_joins.append(((guild_id, event_id, user_id, name), future))
+        if self._join_writer is None or self._join_writer.done():
+            self._join_writer = asyncio.create_task(self._write_joins())
+        return await future
+
+    async def _write_joins(self) -> None:
+        while self._pending_joins:
+            batch, self._pending_joins = self._pending_joins, []
+            try:
+                results = await self._run(self._db.join_batch, [request for request, _ in batch])
+            except Exception as exc:  # every waiter learns of the failure
+                results = [exc] * len(batch)
+            for (_, future), result in zip(batch, results, strict=True):
+                if future.done():  # its waiter was cancelled
+                    continue
+                if isinstance(result, Exception):
+                    future.set_exception(result)
+                else:
+                    future.set_result(result)
+
+    async def cancel(self, guild_id: int, event_id: int, user_id: int) -> CancelResult:
+        return await self._run(self._db.cancel, guild_id, event_id, user_id)
+
+    async def set_capacity(self, guild_id: int, event_id: int, capacity: int) -> Promotions:
+        return await self._run(self._db.set_capacity, guild_id, event_id, capacity)
+
+    async def close_registration(self, guild_id: int, event_id: int, reason: str | None,
+                                 by: int | None = None) -> None:
+        await self._run(self._db.close_registration, guild_id, event_id, reason, by)
+
+    async def open_registration(self, guild_id: int, event_id: int, by: int | None = None
+                                ) -> Promotions:
+        return await self._run(self._db.open_registration, guild_id, event_id, by)
+
+    async def rsvp(self, event_id: int, user_id: int) -> Rsvp | None:
+        return await self._run(self._db.rsvp, event_id, user_id)
+
+    async def attendees(self, event_id: int) -> list[Rsvp]:
+        """Everyone registered: confirmed first, then the waitlist, each in arrival order."""
+        return await self._run(self._db.attendees, event_id)
+
+    # -- guild settings, announcement messages, outbox, metadata ----------
+
+    async def set_announce_channel(self, guild_id: int, channel_id: int) -> None:
+        await self._run(self._db.set_announce_channel, guild_id, channel_id)
+
+    async def announce_channel(self, guild_id: int) -> int | None:
+        return await self._run(self._db.announce_channel, guild_id)
+
+    async def add_announcement_message(self, event_id: int, channel_id: int, message_id: int,
+                                       rendered: str | None = None) -> None:
+        await self._run(self._db.add_announcement_message, event_id, channel_id, message_id,
+                        rendered)
+
+    async def announcement_messages(self, event_id: int) -> list[tuple[int, int, str | None]]:
+        """(channel_id, message_id, rendered digest) of the event's announcement messages."""
+        return await self._run(self._db.announcement_messages, event_id)
+
+    async def set_announcement_rendered(self, message_id: int, digest: str) -> None:
+        await self._run(self._db.set_announcement_rendered, message_id, digest)
+
+    async def events_with_announcements(self) -> list[tuple[int, int]]:
+        return await self._run(self._db.events_with_announcements)
+
+    async def forget_announcement_message(self, message_id: int) -> None:
+        await self._run(self._db.forget_announcement_message, message_id)
+
+    async def claim_notices(self, limit: int = 100, stale_after: int = 60) -> list[Notice]:
+        """Take pending notices for delivery. A claim left unacknowledged for
+        `stale_after` seconds (its process died) is handed out again."""
+        return await self._run(self._db.claim_notices, limit, stale_after)
+
+    async def ack_notice(self, notice_id: int) -> None:
+        await self._run(self._db.ack_notice, notice_id)
+
+    async def count_notices(self, kind: str | None = None) -> int:
+        return await self._run(self._db.count_notices, kind)
+
+    async def get_meta(self, key: str) -> str | None:
+        return await self._run(self._db.get_meta, key)
+
+    async def set_meta(self, key: str, value: str) -> None:
+        await self._run(self._db.set_meta, key, value)

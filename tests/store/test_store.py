@@ -1,0 +1,222 @@
+"""The store on a real SQLite file: migrations, registration under concurrency, imports."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import sys
+import textwrap
+
+import pytest
+
+from bot.registration import JoinOutcome, RegistrationError, Status
+from bot.schema import SCHEMA_VERSION
+from bot.store import EventDraft, EventNotFound, Store
+from tests.conftest import ROOT, make_page, new_event
+
+
+async def test_a_new_database_is_migrated_with_wal_and_foreign_keys(tmp_path):
+    path = tmp_path / "new.sqlite3"
+    async with await Store.open(path) as store:
+        assert await store.schema_version() == SCHEMA_VERSION
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"events", "rsvps", "pages", "people", "takeaways", "outbox"} <= tables
+    conn.close()
+    async with await Store.open(path) as store:  # reopening migrates nothing twice
+        assert await store.schema_version() == SCHEMA_VERSION
+
+
+async def test_a_database_from_a_newer_bot_is_refused(tmp_path):
+    path = tmp_path / "future.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(Exception, match="newer than this bot"):
+        await Store.open(path)
+
+
+async def test_500_concurrent_joins_on_50_seats(store):
+    event = await new_event(store, capacity=50)
+    results = await asyncio.gather(
+        *(store.join(1, event.id, user, f"member {user}") for user in range(1, 501)))
+    confirmed = [u for u, r in zip(range(1, 501), results, strict=True)
+                 if r.outcome is JoinOutcome.CONFIRMED]
+    waitlisted = [(u, r.position) for u, r in zip(range(1, 501), results, strict=True)
+                  if r.outcome is JoinOutcome.WAITLISTED]
+    assert confirmed == list(range(1, 51))
+    assert waitlisted == [(u, u - 50) for u in range(51, 501)]
+    assert sum(r.filled for r in results) == 1
+    assert await store.count_notices("capacity") == 1
+    saved = await store.get_event(1, event.id)
+    assert (saved.confirmed, saved.waitlisted) == (50, 450)
+    attendees = await store.attendees(event.id)
+    assert [a.user_id for a in attendees] == list(range(1, 501))
+    assert [a.position for a in attendees[50:53]] == [1, 2, 3]
+
+
+async def test_joining_twice_in_one_burst_counts_once(store):
+    event = await new_event(store, capacity=1)
+    results = await asyncio.gather(*(store.join(1, event.id, u, "m") for u in (7, 8, 7, 8)))
+    assert [r.outcome for r in results] == [
+        JoinOutcome.CONFIRMED, JoinOutcome.WAITLISTED,
+        JoinOutcome.ALREADY_CONFIRMED, JoinOutcome.ALREADY_WAITLISTED]
+    assert results[3].position == 1
+    assert len(await store.attendees(event.id)) == 2
+
+
+async def test_a_join_for_an_unknown_or_foreign_event_fails_alone(store):
+    event = await new_event(store, capacity=5)
+    good, unknown, foreign = await asyncio.gather(
+        store.join(1, event.id, 1, "a"), store.join(1, 9999, 2, "b"),
+        store.join(2, event.id, 3, "c"), return_exceptions=True)
+    assert good.outcome is JoinOutcome.CONFIRMED
+    assert isinstance(unknown, EventNotFound)
+    assert isinstance(foreign, EventNotFound)
+
+
+async def test_cancel_promotes_the_head_of_the_waitlist_and_queues_its_dm(store):
+    event = await new_event(store, capacity=1)
+    for user in (1, 2, 3):
+        await store.join(1, event.id, user, f"m{user}")
+    result = await store.cancel(1, event.id, 1)
+    assert result.promotions.promoted == (2,)
+    assert (await store.rsvp(event.id, 2)).status is Status.CONFIRMED
+    assert (await store.rsvp(event.id, 3)).position == 1
+    assert await store.rsvp(event.id, 1) is None
+    notices = await store.claim_notices()
+    assert [(n.kind, n.payload) for n in notices] == [
+        ("capacity", {}), ("promoted", {"user_id": 2})]
+
+
+async def test_capacity_changes_promote_and_never_evict(store):
+    event = await new_event(store, capacity=2)
+    for user in range(1, 6):
+        await store.join(1, event.id, user, "m")
+    with pytest.raises(RegistrationError, match="cannot go below"):
+        await store.set_capacity(1, event.id, 1)
+    promotions = await store.set_capacity(1, event.id, 4)
+    assert promotions.promoted == (3, 4)
+    saved = await store.get_event(1, event.id)
+    assert (saved.capacity, saved.confirmed, saved.waitlisted) == (4, 4, 1)
+
+
+async def test_close_and_reopen(store):
+    event = await new_event(store, capacity=2)
+    await store.join(1, event.id, 1, "m")
+    await store.close_registration(1, event.id, "room change", by=99)
+    refused = await store.join(1, event.id, 2, "m")
+    assert refused.outcome is JoinOutcome.CLOSED
+    assert "room change" in refused.reason
+    await store.open_registration(1, event.id, by=99)
+    assert (await store.join(1, event.id, 2, "m")).filled is True
+    kinds = [n.kind for n in await store.claim_notices()]
+    assert kinds == ["closed", "opened", "capacity"]
+
+
+async def test_an_imported_page_that_says_closed_starts_closed(store):
+    event = await new_event(store, registration_closed=True)
+    assert not event.registration_open
+    assert (await store.join(1, event.id, 1, "m")).outcome is JoinOutcome.CLOSED
+
+
+async def test_reimport_updates_in_place_and_keeps_rsvps(store):
+    event = await new_event(store, capacity=3)
+    await store.join(1, event.id, 1, "m")
+    again, created = await store.save_event(
+        1, EventDraft(slug="talk", title="Renamed", capacity=3),
+        [("text", make_page(people=(("Ada Lovelace", "moderator"), ("Alan Turing", "speaker"))))])
+    assert not created and again.id == event.id
+    assert again.title == "Renamed"
+    assert [p.name for p in again.people] == ["Ada Lovelace", "Alan Turing"]
+    assert again.confirmed == 1
+    assert (await store.rsvp(event.id, 1)).status is Status.CONFIRMED
+    assert len(await store.list_events(1)) == 1
+
+
+async def test_a_recap_attaches_to_its_event(store):
+    event = await new_event(store)
+    recap = make_page("recap", people=(("Ada Lovelace", "moderator"),),
+                      takeaways=(("First", "one"), ("Second", "two")), description="It went well.")
+    updated = await store.add_page(1, event.id, "recap text", recap)
+    assert updated.has_recap
+    assert [t.heading for t in updated.takeaways] == ["First", "Second"]
+    assert updated.description == "About it."
+    assert updated.recap_summary == "It went well."
+    assert [p.name for p in updated.people] == ["Ada Lovelace"]
+    assert [n.kind for n in await store.claim_notices()] == ["recap"]
+
+
+async def test_events_are_scoped_to_their_guild(store):
+    mine = await new_event(store, guild_id=1)
+    await new_event(store, guild_id=2)
+    with pytest.raises(EventNotFound):
+        await store.get_event(2, mine.id)
+    assert [e.id for e in await store.list_events(1)] == [mine.id]
+
+
+async def test_new_events_with_the_same_title_get_distinct_slugs(store):
+    draft = EventDraft(slug="panel", title="Panel")
+    first, _ = await store.save_event(1, draft, [("t", make_page())], new=True)
+    second, _ = await store.save_event(1, draft, [("t", make_page())], new=True)
+    assert (first.slug, second.slug) == ("panel", "panel-2")
+
+
+async def test_claimed_notices_are_not_handed_out_twice_until_stale(store):
+    event = await new_event(store, capacity=1)
+    await store.join(1, event.id, 1, "m")
+    assert len(await store.claim_notices()) == 1
+    assert await store.claim_notices() == []
+    reclaimed = await store.claim_notices(stale_after=-1)  # its claimer died
+    assert len(reclaimed) == 1
+    await store.ack_notice(reclaimed[0].id)
+    assert await store.count_notices() == 0
+
+
+async def test_backup_is_a_consistent_copy(store, tmp_path):
+    event = await new_event(store, capacity=10)
+    for user in range(5):
+        await store.join(1, event.id, user, "m")
+    target = tmp_path / "backup.sqlite3"
+    await store.backup(target)
+    async with await Store.open(target) as copy:
+        assert (await copy.get_event(1, event.id)).confirmed == 5
+        assert len(await copy.attendees(event.id)) == 5
+
+
+HAMMER = textwrap.dedent("""
+    import asyncio, sys
+    from bot.store import Store
+
+    async def main(path, event_id, first_user, count):
+        async with await Store.open(path) as store:
+            for start in range(first_user, first_user + count, 25):
+                await asyncio.gather(*(store.join(1, event_id, u, "m")
+                                       for u in range(start, min(start + 25, first_user + count))))
+
+    asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])))
+""")
+
+
+async def test_two_processes_hammering_one_file_never_overbook(tmp_path):
+    path = tmp_path / "shared.sqlite3"
+    async with await Store.open(path) as store:
+        event = await new_event(store, capacity=100)
+    procs = [await asyncio.create_subprocess_exec(
+        sys.executable, "-c", HAMMER, str(path), str(event.id), str(first), "300", cwd=ROOT)
+        for first in (1, 1001)]
+    for proc in procs:
+        assert await asyncio.wait_for(proc.wait(), 120) == 0
+    async with await Store.open(path) as store:
+        saved = await store.get_event(1, event.id)
+        attendees = await store.attendees(event.id)
+        assert await store.count_notices("capacity") == 1
+    assert (saved.confirmed, saved.waitlisted) == (100, 500)
+    assert sum(a.status is Status.CONFIRMED for a in attendees) == 100
+    assert len({a.user_id for a in attendees}) == 600
+    assert [a.position for a in attendees if a.position] == list(range(1, 501))
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
