@@ -1,0 +1,195 @@
+"""The command line: `python -m bot COMMAND` (also installed as `eventbot`).
+
+Every failure is one line on stderr and a non-zero exit: 2 for a problem the
+user can fix (a setting, a file, an argument), 1 for anything unexpected.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from bot.catalog import CatalogError, event_folders, import_bundled, import_folder
+from bot.config import ConfigError, Settings, load_settings
+from bot.pages import PageError, decode_page, parse_page
+from bot.registration import RegistrationError
+from bot.render import attendees_csv
+from bot.store import Store, StoreError
+
+NO_SERVER = 0  # the guild id of events imported outside any Discord server
+log = logging.getLogger("bot")
+
+
+class UsageError(Exception):
+    """A problem the user can fix; printed as one line, exit status 2."""
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    logging.getLogger("discord.http").setLevel(logging.WARNING)
+
+
+async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    async with await Store.open(settings.database_path) as store:
+        reports = await import_bundled(store, NO_SERVER, settings.events_dir)
+        log.info("database %s ready with %d bundled event(s)", settings.database_path, len(reports))
+        if not settings.discord_token:
+            raise UsageError(
+                "DISCORD_TOKEN is not set: copy .env.example to .env and put your bot's token "
+                "there (README: 'Create the Discord application')")
+        from bot.app import run_bot
+
+        await run_bot(settings, store)
+    return 0
+
+
+async def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.discord_token:
+        raise UsageError("DISCORD_TOKEN is not set: sync needs the bot's token")
+    from bot.app import sync_commands
+
+    async with await Store.open(settings.database_path) as store:
+        count = await sync_commands(settings, store, args.guild)
+    where = f"guild {args.guild}" if args.guild else "all servers (global)"
+    print(f"synced {count} commands to {where}")
+    return 0
+
+
+def cmd_parse(settings: Settings | None, args: argparse.Namespace) -> int:
+    results = []
+    for name in args.files:
+        try:
+            page = parse_page(decode_page(Path(name).read_bytes()))
+        except OSError as exc:
+            raise UsageError(f"{name}: cannot read it ({exc.strerror})") from None
+        except PageError as exc:
+            raise UsageError(f"{name}: {exc}") from None
+        results.append((name, page))
+    if args.json:
+        for name, page in results:
+            print(json.dumps({"file": name, **page.to_dict()}, ensure_ascii=False))
+        return 0
+    for name, page in results:
+        print(f"{name}: {page.kind}")
+        print(f"  moderator: {page.moderator or '-'}")
+        for person in page.people:
+            print(f"  {person.role}: {person.name}")
+        for takeaway in page.takeaways:
+            print(f"  takeaway: {takeaway.heading}")
+        notes = [n for n, on in (("off the record", page.off_the_record),
+                                 ("registration closed", page.registration_closed)) if on]
+        if page.language:
+            notes.append(f"in {page.language}"
+                         + (f" with {page.translation} translation" if page.translation else ""))
+        print(f"  notes: {', '.join(notes) or '-'}")
+        for line in page.skipped:
+            print(f"  skipped: {line}")
+    return 0
+
+
+async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    folders = event_folders(Path(args.path))
+    if not folders:
+        raise UsageError(f"{args.path}: no event.toml here or in its sub-folders")
+    async with await Store.open(settings.database_path) as store:
+        for folder in folders:
+            report = await import_folder(store, args.guild, folder)
+            verb = "created" if report.created else "updated"
+            print(f"{verb} event {report.event.id} {report.event.slug!r} "
+                  f"({len(report.event.people)} people, {len(report.event.takeaways)} takeaways)")
+            for line in report.skipped:
+                print(f"  skipped {line}")
+    return 0
+
+
+async def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
+    async with await Store.open(settings.database_path) as store:
+        rows = await store.all_events()
+        for guild_id, event_id, slug, title in rows:
+            event = await store.get_event(guild_id, event_id)
+            state = "open" if event.registration_open else "closed"
+            print(f"{event_id}\t{guild_id}\t{slug}\t{event.confirmed}/{event.capacity} "
+                  f"confirmed, {event.waitlisted} waitlisted, {state}\t{title}")
+        if not rows:
+            print("no events yet: python -m bot import PATH")
+    return 0
+
+
+async def cmd_rsvps(settings: Settings, args: argparse.Namespace) -> int:
+    async with await Store.open(settings.database_path) as store:
+        _, event_id = await store.find_event(args.event)
+        rsvps = await store.attendees(event_id)
+    if args.csv:
+        sys.stdout.write(attendees_csv(rsvps))
+    else:
+        for r in rsvps:
+            where = r.status.value + (f" #{r.position}" if r.position else "")
+            print(f"{r.user_id}\t{where}\t{r.joined_at.isoformat()}\t{r.name}")
+    return 0
+
+
+async def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    _refuse_existing(args.path)
+    async with await Store.open(settings.database_path) as store:
+        await store.backup(args.path)
+    print(f"backed up {settings.database_path} to {args.path}")
+    return 0
+
+
+def _refuse_existing(path: str) -> None:
+    if os.path.lexists(path):
+        raise UsageError(f"{path} already exists; choose a new file name")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="eventbot", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start the bot (imports the bundled events first)")
+    p = sub.add_parser("sync", help="register the slash commands with Discord")
+    p.add_argument("--guild", type=int, help="sync to one server only (instant)")
+    p = sub.add_parser("parse", help="show what the importer reads from page files")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--json", action="store_true", help="one JSON object per file")
+    p = sub.add_parser("import", help="import an event folder (or a folder of them)")
+    p.add_argument("path", metavar="PATH")
+    p.add_argument("--guild", type=int, default=NO_SERVER, help="the server it belongs to")
+    sub.add_parser("events", help="list the events in the database")
+    p = sub.add_parser("rsvps", help="list an event's RSVPs")
+    p.add_argument("event", metavar="EVENT", help="event id or slug")
+    p.add_argument("--csv", action="store_true")
+    p = sub.add_parser("backup", help="copy the database consistently, even while the bot runs")
+    p.add_argument("path", metavar="PATH")
+    return parser
+
+
+COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
+    "run": cmd_run, "sync": cmd_sync, "import": cmd_import, "events": cmd_events,
+    "rsvps": cmd_rsvps, "backup": cmd_backup,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "parse":  # needs no settings: it only reads the files given
+            return cmd_parse(None, args)
+        settings = load_settings()
+        # The long-running commands log at LOG_LEVEL; one-shot ones print their results
+        # and log only what went wrong.
+        configure_logging(settings.log_level if args.command in ("run", "sync") else "WARNING")
+        return asyncio.run(COMMANDS[args.command](settings, args))
+    except (UsageError, ConfigError, CatalogError, StoreError, RegistrationError) as exc:
+        print(f"eventbot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

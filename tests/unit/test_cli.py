@@ -1,0 +1,134 @@
+"""The command line, run as a user runs it: `python -m bot ...` in a fresh folder."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ANNOUNCEMENT, RECAP, ROOT, SAMPLE_DIR
+
+SEED_PEOPLE = [("Tong Zhao", "moderator"), ("Li Bin", "speaker"), ("Fan Jishe", "discussant"),
+               ("Duan Zhanyuan", "discussant"), ("Zhang Hongyu", "discussant")]
+SEED_TAKEAWAYS = ["U.S.-China Security Relations", "U.S. Policy Ambiguities",
+                  "Respective Defense Capabilities", "Recommendations for China",
+                  "Uncertain Future"]
+
+
+@pytest.fixture
+def cli(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
+    env.update(PYTHONPATH=str(ROOT), DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
+               EVENTS_DIR=str(ROOT / "data" / "events"))
+
+    def run(*args: str, check_status: int | None = 0) -> subprocess.CompletedProcess:
+        proc = subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=60)
+        if check_status is not None:
+            assert proc.returncode == check_status, proc.stderr
+        return proc
+
+    run.db = tmp_path / "bot.sqlite3"
+    return run
+
+
+def test_run_without_a_token_explains_and_leaves_the_sample_event(cli):
+    proc = cli("run", check_status=2)
+    lines = proc.stderr.strip().splitlines()
+    assert lines[-1].startswith("eventbot: DISCORD_TOKEN is not set")
+    assert ".env" in lines[-1]
+    assert len([line for line in lines if line.startswith("eventbot:")]) == 1
+    conn = sqlite3.connect(cli.db)
+    titles = [r[0] for r in conn.execute("SELECT title FROM events")]
+    people = conn.execute("SELECT count(*) FROM people").fetchone()[0]
+    conn.close()
+    assert titles == ["U.S.-China Missile Defense Disputes"]
+    assert people == 5
+    cli("run", check_status=2)  # a second start imports nothing twice
+    conn = sqlite3.connect(cli.db)
+    assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 1
+    conn.close()
+
+
+def test_parse_json_reads_the_seed_pages(cli):
+    out = cli("parse", str(ANNOUNCEMENT), str(RECAP), "--json").stdout
+    announcement, recap = (json.loads(line) for line in out.splitlines())
+    assert announcement["kind"] == "announcement"
+    assert announcement["moderator"] == "Tong Zhao"
+    assert [(p["name"], p["role"]) for p in announcement["people"]] == SEED_PEOPLE
+    text = ANNOUNCEMENT.read_text(encoding="utf-8")
+    for person in announcement["people"]:
+        assert person["bio"].startswith(person["name"])
+        assert person["bio"] in text  # verbatim, non-breaking spaces included
+    assert announcement["off_the_record"] is True
+    assert announcement["language"] == "Chinese"
+    assert announcement["translation"] == "English"
+    assert announcement["registration_closed"] is True
+    assert recap["kind"] == "recap"
+    assert [t["heading"] for t in recap["takeaways"]] == SEED_TAKEAWAYS
+    recap_text = " ".join(RECAP.read_text(encoding="utf-8").split())
+    for takeaway in recap["takeaways"]:
+        assert " ".join(takeaway["text"].split()) in recap_text
+        assert len(takeaway["text"]) > 400
+
+
+def test_parse_refuses_a_binary_file_in_one_line(cli, tmp_path):
+    (tmp_path / "photo.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    proc = cli("parse", str(tmp_path / "photo.txt"), check_status=2)
+    assert proc.stderr.count("\n") == 1
+    assert proc.stderr.startswith("eventbot: ")
+    assert cli("parse", str(tmp_path / "missing.txt"), check_status=2).stderr.count("\n") == 1
+
+
+def test_import_events_and_rsvps(cli, tmp_path):
+    folder = tmp_path / "events" / "spring-forum"
+    shutil.copytree(SAMPLE_DIR, folder)
+    (folder / "event.toml").write_text(
+        'title = "Spring Forum"\ncapacity = 40\nstarts_at = "2026-12-01T18:00:00+01:00"\n'
+        'pages = ["announcement.txt", "recap.txt"]\n')
+    out = cli("import", str(folder), "--guild", "123").stdout
+    assert out.startswith("created event 1 'spring-forum' (5 people, 5 takeaways)")
+    assert cli("import", str(folder), "--guild", "123").stdout.startswith("updated event 1")
+    listing = cli("events").stdout
+    assert "spring-forum" in listing and "0/40 confirmed" in listing and "\t123\t" in listing
+    proc = cli("rsvps", "spring-forum", "--csv")
+    rows = list(csv.reader(io.StringIO(proc.stdout)))
+    assert rows == [["user_id", "name", "status", "position", "joined_at"]]
+
+
+def test_import_reports_a_malformed_event_file(cli, tmp_path):
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "event.toml").write_text('title = "X"\ncapacity = -3\npages = ["a.txt"]\n')
+    proc = cli("import", str(folder), check_status=2)
+    assert "capacity must be a whole number" in proc.stderr
+    assert proc.stderr.count("\n") == 1
+    (folder / "event.toml").write_text('title = "X"\ncapacity = 3\nstarts_at = "tomorrow"\n'
+                                       'pages = ["a.txt"]\n')
+    assert "ISO 8601" in cli("import", str(folder), check_status=2).stderr
+
+
+def test_unknown_event_and_existing_backup_target_are_clear_errors(cli, tmp_path):
+    assert "no event nope" in cli("rsvps", "nope", check_status=2).stderr
+    target = tmp_path / "exists.sqlite3"
+    target.write_text("x")
+    assert "already exists" in cli("backup", str(target), check_status=2).stderr
+    cli("backup", str(tmp_path / "copy.sqlite3"))
+    assert (tmp_path / "copy.sqlite3").stat().st_size > 0
+
+
+def test_a_bad_setting_is_one_line_naming_it(cli, tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT), LOG_LEVEL="LOUD",
+               EVENTS_DIR=str(ROOT / "data" / "events"))
+    proc = subprocess.run([sys.executable, "-m", "bot", "events"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "eventbot: LOG_LEVEL='LOUD' must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"]

@@ -1,0 +1,62 @@
+from pathlib import Path
+
+import pytest
+
+from bot.config import DISCORD_API_BASE, ConfigError, load_settings
+from tests.conftest import ROOT
+
+EVENTS = str(ROOT / "data" / "events")
+
+
+def settings(**env):
+    return load_settings({"EVENTS_DIR": EVENTS, **env}, env_file=None)
+
+
+def test_defaults():
+    s = settings()
+    assert s.discord_token is None
+    assert s.database_path == Path("data/eventbot.sqlite3")
+    assert s.log_level == "INFO"
+    assert s.discord_api_base == DISCORD_API_BASE
+    assert s.discord_gateway_url.startswith("wss://")
+    assert s.sync_guild_id is None
+
+
+def test_values_from_the_environment():
+    s = settings(DISCORD_TOKEN="abc.def.ghijkl", LOG_LEVEL="debug", SYNC_GUILD_ID="42",
+                 DISCORD_API_BASE="http://127.0.0.1:9000/api/v10/",
+                 DISCORD_GATEWAY_URL="ws://127.0.0.1:9000/")
+    assert (s.discord_token, s.log_level, s.sync_guild_id) == ("abc.def.ghijkl", "DEBUG", 42)
+    assert s.discord_api_base == "http://127.0.0.1:9000/api/v10"
+
+
+def test_the_environment_wins_over_the_env_file(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("LOG_LEVEL=ERROR\nDATABASE_PATH=from-file.sqlite3\n")
+    s = load_settings({"EVENTS_DIR": EVENTS, "LOG_LEVEL": "WARNING"}, env_file=env_file)
+    assert (s.log_level, s.database_path) == ("WARNING", Path("from-file.sqlite3"))
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("LOG_LEVEL", "LOUD"),
+    ("DISCORD_API_BASE", "discord.com/api"),
+    ("DISCORD_GATEWAY_URL", "https://gateway.discord.gg"),
+    ("SYNC_GUILD_ID", "guild"),
+    ("EVENTS_DIR", "/no/such/folder"),
+    ("DISCORD_TOKEN", "has spaces in it"),
+])
+def test_a_bad_value_names_its_variable(name, value):
+    with pytest.raises(ConfigError, match=name):
+        settings(**{name: value})
+
+
+def test_env_example_documents_every_setting():
+    import re
+
+    source = (ROOT / "bot" / "config.py").read_text()
+    read = set(re.findall(r'get\("([A-Z_]+)"', source))
+    example = (ROOT / ".env.example").read_text()
+    documented = set(re.findall(r"^([A-Z_]+)=", example, re.MULTILINE))
+    assert read == documented
+    settings(**{k: v for k, v in re.findall(r"^([A-Z_]+)=(.*)$", example, re.MULTILINE)
+                if k not in ("EVENTS_DIR",)})

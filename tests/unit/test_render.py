@@ -1,0 +1,132 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot import render
+from bot.models import Event, Rsvp
+from bot.pages import Person, Takeaway
+from bot.registration import JoinOutcome, JoinResult, Status
+
+START = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
+
+
+def event(**changes) -> Event:
+    fields = dict(
+        id=7, guild_id=1, slug="talk", title="Missile Defense", venue="Hall A", link=None,
+        starts_at=START, ends_at=START + timedelta(hours=2), capacity=60, confirmed=12,
+        waitlisted=0, registration_open=True, closed_reason=None, description="About it.",
+        recap_summary="", language="Chinese", translation="English", off_the_record=True,
+        access_notes=("This event is not open to media.",), has_recap=False,
+        people=(Person("Tong Zhao", "moderator", "Tong Zhao is a fellow."),
+                Person("Li Bin", "speaker", "Li Bin is a senior fellow."),
+                Person("Fan Jishe", "discussant", "Fan Jishe is a researcher.")),
+        takeaways=())
+    fields.update(changes)
+    return Event(**fields)
+
+
+def embed_size(embed) -> int:
+    return len(embed.title or "") + len(embed.description or "") + sum(
+        len(f.name) + len(f.value) for f in embed.fields) + len(embed.footer.text or "")
+
+
+def assert_within_limits(messages):
+    for embeds in messages:
+        assert 1 <= len(embeds) <= render.EMBEDS_PER_MESSAGE
+        assert sum(embed_size(e) for e in embeds) <= render.EMBED_TOTAL
+        for e in embeds:
+            assert len(e.title) <= render.EMBED_TITLE
+            assert len(e.description or "") <= render.EMBED_DESCRIPTION
+
+
+def test_event_embed_shows_time_seats_people_and_notes():
+    embed = render.event_embed(event())
+    fields = {f.name: f.value for f in embed.fields}
+    ts = int(START.timestamp())
+    assert fields["When"].startswith(f"<t:{ts}:F> (<t:{ts}:R>)")
+    assert fields["Registration"] == "Open: 48 of 60 seats left"
+    assert fields["Moderator"] == "Tong Zhao"
+    assert fields["Discussants"] == "Fan Jishe"
+    assert "In Chinese, with simultaneous English translation" in fields["Notes"]
+    assert "Off the record" in fields["Notes"]
+    assert "not open to media" in fields["Notes"]
+    assert fields["Takeaways"] == "Published after the event."
+
+
+def test_registration_states():
+    assert render.registration_text(event(confirmed=60, waitlisted=4)).startswith("Full")
+    closed = event(registration_open=False, closed_reason="room change")
+    assert render.registration_text(closed) == "Closed: room change"
+
+
+def test_page_text_is_escaped_so_it_neither_formats_nor_pings():
+    hostile = event(title="**Big** @everyone", description="@here <@123> _x_ <@&5>")
+    embed = render.event_embed(hostile)
+    assert "@everyone" not in embed.description and "@here" not in embed.description
+    assert "\\*\\*Big\\*\\*" in render.join_reply(hostile, JoinResult(JoinOutcome.CONFIRMED))
+    assert "@\u200beveryone" in render.join_reply(hostile, JoinResult(JoinOutcome.CONFIRMED))
+
+
+def test_every_bio_is_shown_in_full_across_messages():
+    people = tuple(Person(f"Person {i}", "speaker", f"Bio {i} " + "word " * 700)
+                   for i in range(12))
+    messages = render.speakers_messages(event(people=people))
+    assert_within_limits(messages)
+    assert len(messages) > 1
+    shown = " ".join(e.description for embeds in messages for e in embeds)
+    for person in people:
+        assert f"**{person.name}**" in shown
+    assert " ".join(shown.split()).count("word") == 12 * 700
+
+
+def test_a_single_huge_bio_is_split_not_cut():
+    bio = "Sentence number one. " * 1000
+    messages = render.speakers_messages(event(people=(Person("A B", "speaker", bio),)))
+    assert_within_limits(messages)
+    shown = "".join(e.description for embeds in messages for e in embeds)
+    assert shown.count("Sentence number one.") == 1000
+
+
+def test_takeaways_or_the_recap_summary_or_a_promise():
+    with_takeaways = event(takeaways=(Takeaway("One", "text one"), Takeaway("Two", "text two")),
+                           has_recap=True)
+    text = render.takeaways_messages(with_takeaways)[0][0].description
+    assert text.index("**One**") < text.index("**Two**")
+    summary_only = event(has_recap=True, recap_summary="What was said.")
+    assert "What was said." in render.takeaways_messages(summary_only)[0][0].description
+    assert "published after the event" in render.takeaways_messages(event())[0][0].description
+
+
+@pytest.mark.parametrize(("result", "words"), [
+    (JoinResult(JoinOutcome.CONFIRMED), "confirmed"),
+    (JoinResult(JoinOutcome.WAITLISTED, position=3), "waitlisted (position 3)"),
+    (JoinResult(JoinOutcome.CLOSED, reason="registration is closed"), "registration is closed"),
+])
+def test_join_replies_use_the_fixed_words(result, words):
+    assert words in render.join_reply(event(), result)
+
+
+def test_status_replies():
+    joined = datetime(2026, 11, 1, tzinfo=UTC)
+    assert "not registered" in render.status_reply(event(), None)
+    waiting = Rsvp(1, "a", Status.WAITLISTED, 2, joined)
+    assert "waitlisted (position 2)" in render.status_reply(event(), waiting)
+    assert "confirmed" in render.status_reply(event(), Rsvp(1, "a", Status.CONFIRMED, None, joined))
+
+
+def test_attendees_csv_has_the_columns_and_defuses_formulas():
+    joined = datetime(2026, 11, 1, tzinfo=UTC)
+    text = render.attendees_csv([Rsvp(1, "=HYPERLINK(1)", Status.CONFIRMED, None, joined),
+                                 Rsvp(2, "Zoë, \"Z\"", Status.WAITLISTED, 1, joined)])
+    lines = text.splitlines()
+    assert lines[0] == "user_id,name,status,position,joined_at"
+    assert lines[1].startswith("1,'=HYPERLINK(1),confirmed,,2026-11-01")
+    assert lines[2].startswith('2,"Zoë, ""Z""",waitlisted,1,')
+
+
+def test_split_and_clip_respect_limits():
+    assert render.clip("short", 10) == "short"
+    clipped = render.clip("word " * 100, 50)
+    assert len(clipped) <= 50 and clipped.endswith("…")
+    pieces = render.split_text("x" * 9000, 4096)
+    assert [len(p) for p in pieces] == [4096, 4096, 808]
