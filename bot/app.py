@@ -1,0 +1,122 @@
+"""The Discord client: a `commands.Bot` given its settings and store; cogs load in setup_hook."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from bot.catalog import import_bundled
+from bot.config import ConfigError, Settings
+from bot.store import Store
+from bot.tree import EventTree
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("cogs.events", "cogs.rsvp", "cogs.manage", "cogs.announcements")
+SYNC_HASH_KEY = "commands_hash"
+
+
+def point_at(settings: Settings) -> None:
+    """Send REST and gateway traffic where the settings say: Discord by default, or a
+    rate-limit proxy, gateway proxy or local test server."""
+    discord.http.Route.BASE = settings.discord_api_base
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+class EventBot(commands.Bot):
+    def __init__(self, settings: Settings, store: Store) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True  # guild and channel state; no message content, no members
+        super().__init__(command_prefix=commands.when_mentioned, intents=intents,
+                         tree_cls=EventTree, help_command=None,
+                         allowed_mentions=discord.AllowedMentions.none())
+        self.settings = settings
+        self.store = store
+        self._seeded: set[int] = set()
+        self._seed_locks: dict[int, asyncio.Lock] = {}
+
+    async def setup_hook(self) -> None:
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        await self.sync_if_changed()
+
+    async def sync_if_changed(self) -> None:
+        """Sync the command tree only when its payload changed since the last sync:
+        Discord rate-limits syncs, and a start needs none when nothing changed."""
+        guild = discord.Object(self.settings.sync_guild_id) if self.settings.sync_guild_id else None
+        digest = command_hash(self.tree)
+        key = f"{SYNC_HASH_KEY}:{guild.id if guild else 'global'}"
+        if await self.store.get_meta(key) == digest:
+            log.info("slash commands unchanged since the last sync; not syncing")
+            return
+        await sync_tree(self.tree, guild)
+        await self.store.set_meta(key, digest)
+
+    async def ensure_events(self, guild_id: int) -> None:
+        """Give a server with no events the bundled sample events, once."""
+        if guild_id in self._seeded:
+            return
+        async with self._seed_locks.setdefault(guild_id, asyncio.Lock()):
+            if guild_id in self._seeded:
+                return
+            if not await self.store.has_events(guild_id):
+                reports = await import_bundled(self.store, guild_id, self.settings.events_dir)
+                log.info("imported %d bundled event(s) into guild %s", len(reports), guild_id)
+            self._seeded.add(guild_id)
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        await self.ensure_events(guild.id)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self.ensure_events(guild.id)
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s (%s) to %d server(s)", self.user, getattr(self.user, "id", "?"),
+                 len(self.guilds))
+
+
+def command_hash(tree: app_commands.CommandTree) -> str:
+    """A digest of the command definitions, as they would be sent to Discord."""
+    payload = [command.to_dict(tree) for command in tree.get_commands()]
+    encoded = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(encoded).hexdigest()
+
+
+async def sync_tree(tree: app_commands.CommandTree, guild: discord.abc.Snowflake | None) -> int:
+    if guild is not None:
+        tree.copy_global_to(guild=guild)
+    synced = await tree.sync(guild=guild)
+    log.info("synced %d slash commands to %s", len(synced), f"guild {guild.id}" if guild
+             else "all servers")
+    return len(synced)
+
+
+async def run_bot(settings: Settings, store: Store) -> None:
+    point_at(settings)
+    async with EventBot(settings, store) as client:
+        try:
+            await client.start(settings.discord_token)
+        except discord.LoginFailure:
+            raise ConfigError("Discord refused DISCORD_TOKEN; copy the token again from the "
+                              "Bot page of your application") from None
+
+
+async def sync_commands(settings: Settings, store: Store, guild_id: int | None) -> int:
+    """`python -m bot sync`: log in over REST only, sync, and remember what was synced."""
+    point_at(settings)
+    async with EventBot(settings, store) as client:
+        await client.login(settings.discord_token)
+        for extension in EXTENSIONS:
+            await client.load_extension(extension)
+        guild = discord.Object(guild_id) if guild_id else None
+        count = await sync_tree(client.tree, guild)
+        await store.set_meta(f"{SYNC_HASH_KEY}:{guild_id or 'global'}",
+                             command_hash(client.tree))
+        return count

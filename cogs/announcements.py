@@ -1,0 +1,186 @@
+"""What the bot says on its own: notices in the announcements channel and DMs, and
+the seat count on announcement messages kept current.
+
+Notices come from the store's outbox, written in the same transaction as what
+caused them, so a notice is neither lost when the process dies before sending
+it nor sent twice by two processes (each claims before sending).
+
+Announcement messages are re-rendered after every registration change, at most
+once per `EDIT_INTERVAL` per event whatever the RSVP rate, and only when the
+rendered embed actually changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+
+import discord
+from discord.ext import commands
+
+from bot.app import EventBot
+from bot.render import CAPACITY_REACHED, event_embed, promoted_dm, safe, takeaways_messages
+from bot.store import EventNotFound, Notice
+
+log = logging.getLogger(__name__)
+
+EDIT_INTERVAL = 2.0  # seconds between edits of one event's announcement messages
+POLL_INTERVAL = 5.0  # seconds between outbox checks when nothing woke us (other processes)
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+async def announce_channel(bot: EventBot, guild_id: int) -> discord.TextChannel | None:
+    """The channel set with /manage channel, else the system channel, else the first text
+    channel where the bot may post."""
+    guild = bot.get_guild(guild_id)
+    if guild is None:
+        return None
+    chosen = await bot.store.announce_channel(guild_id)
+    candidates = [guild.get_channel(chosen) if chosen else None, guild.system_channel,
+                  *sorted(guild.text_channels, key=lambda c: (c.position, c.id))]
+    for channel in candidates:
+        if isinstance(channel, discord.TextChannel):
+            perms = channel.permissions_for(guild.me)
+            if perms.view_channel and perms.send_messages and perms.embed_links:
+                return channel
+    return None
+
+
+def digest(embed: discord.Embed) -> str:
+    encoded = json.dumps(embed.to_dict(), sort_keys=True).encode()
+    return hashlib.sha256(encoded).hexdigest()[:32]
+
+
+class Announcements(commands.Cog):
+    def __init__(self, bot: EventBot) -> None:
+        self.bot = bot
+        self._wake = asyncio.Event()
+        self._dirty: set[tuple[int, int]] = set()
+        self._editors: dict[tuple[int, int], asyncio.Task[None]] = {}
+        self._deliverer: asyncio.Task[None] | None = None
+
+    async def cog_load(self) -> None:
+        self._deliverer = asyncio.create_task(self._run(), name="announcements")
+
+    async def cog_unload(self) -> None:
+        tasks = [t for t in (self._deliverer, *self._editors.values()) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    @commands.Cog.listener()
+    async def on_registration_changed(self, guild_id: int, event_id: int) -> None:
+        self._wake.set()
+        key = (guild_id, event_id)
+        self._dirty.add(key)
+        if key not in self._editors:
+            self._editors[key] = asyncio.create_task(self._edit_loop(key))
+
+    async def _run(self) -> None:
+        await self.bot.wait_until_ready()
+        # After a restart, correct every announcement whose counts moved meanwhile.
+        for guild_id, event_id in await self.bot.store.events_with_announcements():
+            await self.on_registration_changed(guild_id, event_id)
+        while True:
+            try:
+                await self.deliver_pending()
+            except Exception:
+                log.exception("delivering notices failed; retrying shortly")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), POLL_INTERVAL)
+            self._wake.clear()
+
+    async def deliver_pending(self) -> None:
+        while notices := await self.bot.store.claim_notices():
+            for notice in notices:
+                if await self._deliver(notice):
+                    await self.bot.store.ack_notice(notice.id)
+
+    async def _deliver(self, notice: Notice) -> bool:
+        """Send one notice; False leaves it claimed, to be retried after the claim expires."""
+        try:
+            event = await self.bot.store.get_event(notice.guild_id, notice.event_id)
+        except EventNotFound:
+            return True
+        try:
+            if notice.kind == "promoted":
+                await self._dm_promoted(notice.payload["user_id"], event)
+                return True
+            channel = await announce_channel(self.bot, notice.guild_id)
+            if channel is None:
+                log.warning("no channel to post %s notice of event %s in guild %s",
+                            notice.kind, event.id, notice.guild_id)
+                return True
+            title = f"**{safe(event.title)}**"
+            if notice.kind == "capacity":
+                await channel.send(f"{title}\n{CAPACITY_REACHED} Members who join now go on "
+                                   "the waitlist.", allowed_mentions=NO_MENTIONS)
+            elif notice.kind == "closed":
+                reason = notice.payload.get("reason")
+                await channel.send(f"Registration for {title} has been closed by a moderator"
+                                   + (f": {safe(reason)}" if reason else "."),
+                                   allowed_mentions=NO_MENTIONS)
+            elif notice.kind == "opened":
+                await channel.send(f"Registration for {title} is open again: "
+                                   f"{event.seats_left} of {event.capacity} seats left.",
+                                   allowed_mentions=NO_MENTIONS)
+            elif notice.kind == "recap":
+                await channel.send(f"The recap of {title} is out. Key takeaways:",
+                                   allowed_mentions=NO_MENTIONS)
+                for embeds in takeaways_messages(event):
+                    await channel.send(embeds=embeds, allowed_mentions=NO_MENTIONS)
+            else:
+                log.error("unknown notice kind %r dropped", notice.kind)
+            return True
+        except discord.Forbidden:
+            log.warning("not allowed to post the %s notice of event %s in guild %s",
+                        notice.kind, event.id, notice.guild_id)
+            return True
+        except discord.HTTPException:
+            log.exception("could not deliver the %s notice of event %s", notice.kind, event.id)
+            return False
+
+    async def _dm_promoted(self, user_id: int, event) -> None:
+        try:
+            dm = await self.bot.create_dm(discord.Object(user_id))
+            await dm.send(promoted_dm(event), allowed_mentions=NO_MENTIONS)
+        except discord.Forbidden:
+            # Their DMs are closed; /rsvp status still tells them they are confirmed.
+            log.info("could not DM user %s about their seat at event %s", user_id, event.id)
+
+    async def _edit_loop(self, key: tuple[int, int]) -> None:
+        try:
+            while key in self._dirty:
+                self._dirty.discard(key)
+                try:
+                    await self._refresh(*key)
+                except Exception:
+                    log.exception("refreshing the announcements of event %s failed", key[1])
+                await asyncio.sleep(EDIT_INTERVAL)
+        finally:
+            self._editors.pop(key, None)
+
+    async def _refresh(self, guild_id: int, event_id: int) -> None:
+        try:
+            event = await self.bot.store.get_event(guild_id, event_id)
+        except EventNotFound:
+            return
+        embed = event_embed(event)
+        rendered = digest(embed)
+        for channel_id, message_id, shown in await self.bot.store.announcement_messages(event_id):
+            if shown == rendered:
+                continue
+            message = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
+            try:
+                await message.edit(embed=embed)
+            except discord.NotFound:
+                await self.bot.store.forget_announcement_message(message_id)
+                continue
+            await self.bot.store.set_announcement_rendered(message_id, rendered)
+
+
+async def setup(bot: EventBot) -> None:
+    await bot.add_cog(Announcements(bot))

@@ -1,0 +1,106 @@
+"""`/event`: what an event is about: details, list, speakers, takeaways."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import EventBot
+from bot.render import (
+    CHOICE_NAME,
+    clip,
+    event_embed,
+    safe,
+    speaker_embed,
+    speakers_messages,
+    takeaways_messages,
+    timestamp,
+)
+from bot.store import StoreError
+from bot.tree import respond
+from cogs.common import MAX_CHOICES, event_autocomplete, guild_id_of, resolve_event
+
+EVENT_HELP = "Which event (default: the next one, else the latest)"
+
+
+async def send_pages(interaction: discord.Interaction, messages: list[list[discord.Embed]]
+                     ) -> None:
+    """Send embeds that need several messages: the reply, then follow-ups."""
+    for embeds in messages:
+        await respond(interaction, embeds=embeds)
+
+
+@app_commands.guild_only()
+class EventCommands(commands.GroupCog, group_name="event",
+                    group_description="Details, speakers and takeaways of this server's events"):
+    def __init__(self, bot: EventBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="info", description="Show an event: when, where, who, seats left")
+    @app_commands.describe(event=EVENT_HELP)
+    @app_commands.autocomplete(event=event_autocomplete)
+    async def info(self, interaction: discord.Interaction, event: str | None = None) -> None:
+        found = await resolve_event(interaction, event)
+        await respond(interaction, embed=event_embed(found))
+
+    @app_commands.command(name="list", description="List this server's events")
+    async def list_events(self, interaction: discord.Interaction) -> None:
+        summaries = await self.bot.store.list_events(guild_id_of(interaction))
+        if not summaries:
+            await respond(interaction, "No events yet.", ephemeral=True)
+            return
+        lines = []
+        for summary in summaries[:50]:
+            when = f" · {timestamp(summary.starts_at, 'D')}" if summary.starts_at else ""
+            lines.append(f"`{summary.id}` **{safe(summary.title)}**{when}")
+        more = len(summaries) - 50
+        if more > 0:
+            lines.append(f"…and {more} more: type in the `event` option to search them.")
+        embed = discord.Embed(title="Events", description=clip("\n".join(lines), 4096),
+                              colour=discord.Colour.blurple())
+        await respond(interaction, embed=embed)
+
+    @app_commands.command(name="speakers", description="Everyone on the panel, with full bios")
+    @app_commands.describe(event=EVENT_HELP)
+    @app_commands.autocomplete(event=event_autocomplete)
+    async def speakers(self, interaction: discord.Interaction, event: str | None = None) -> None:
+        found = await resolve_event(interaction, event)
+        await send_pages(interaction, speakers_messages(found))
+
+    @app_commands.command(name="speaker", description="One speaker's bio")
+    @app_commands.describe(name="The speaker's name", event=EVENT_HELP)
+    @app_commands.autocomplete(event=event_autocomplete)
+    async def speaker(self, interaction: discord.Interaction, name: str,
+                      event: str | None = None) -> None:
+        found = await resolve_event(interaction, event)
+        needle = " ".join(name.split()).casefold()
+        person = next((p for p in found.people if p.name.casefold() == needle), None) or next(
+            (p for p in found.people if needle and needle in p.name.casefold()), None)
+        if person is None:
+            names = ", ".join(p.name for p in found.people) or "nobody"
+            raise StoreError(f"nobody called {clip(name, 80)!r} speaks at {found.title}; "
+                             f"the people are: {names}")
+        await send_pages(interaction, speaker_embed(found, person))
+
+    @speaker.autocomplete("name")
+    async def speaker_name_autocomplete(self, interaction: discord.Interaction, current: str
+                                        ) -> list[app_commands.Choice[str]]:
+        try:
+            found = await resolve_event(interaction, interaction.namespace.event)
+        except StoreError:
+            return []
+        needle = current.casefold()
+        return [app_commands.Choice(name=clip(f"{p.name} ({p.role})", CHOICE_NAME), value=p.name)
+                for p in found.people if needle in p.name.casefold()][:MAX_CHOICES]
+
+    @app_commands.command(name="takeaways", description="The key takeaways from the recap")
+    @app_commands.describe(event=EVENT_HELP)
+    @app_commands.autocomplete(event=event_autocomplete)
+    async def takeaways(self, interaction: discord.Interaction, event: str | None = None) -> None:
+        found = await resolve_event(interaction, event)
+        await send_pages(interaction, takeaways_messages(found))
+
+
+async def setup(bot: EventBot) -> None:
+    await bot.add_cog(EventCommands(bot))

@@ -1,0 +1,186 @@
+"""`/manage`: moderators import pages, open and close registration, post announcements.
+
+Two layers guard it: `default_permissions` hides the group from members in the
+UI (server admins may change that), and the `has_permissions` check is the
+actual rule, enforced on every call.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import EventBot
+from bot.catalog import (
+    CatalogError,
+    parse_datetime,
+    slugify,
+    validate_capacity,
+    validate_title,
+)
+from bot.pages import MAX_PAGE_BYTES, PageError, decode_page, parse_page
+from bot.registration import MAX_CAPACITY
+from bot.render import attendees_csv, clip, event_embed, promoted_note, safe
+from bot.store import EventDraft
+from bot.tree import respond
+from cogs.announcements import announce_channel, digest
+from cogs.common import event_autocomplete, guild_id_of, resolve_event
+from cogs.rsvp import rsvp_buttons
+
+log = logging.getLogger(__name__)
+EVENT_HELP = "Which event (default: the next one, else the latest)"
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_events=True)
+class ManageCommands(commands.GroupCog, group_name="manage",
+                     group_description="Moderators: import events and run registration"):
+    def __init__(self, bot: EventBot) -> None:
+        self.bot = bot
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """The enforced rule for every /manage command, whatever the UI shows."""
+        if interaction.guild_id is None:
+            raise app_commands.NoPrivateMessage()
+        if not interaction.permissions.manage_events:
+            raise app_commands.MissingPermissions(["manage_events"])
+        return True
+
+    def changed(self, guild_id: int, event_id: int) -> None:
+        self.bot.dispatch("registration_changed", guild_id, event_id)
+
+    @app_commands.command(name="import", description="Import an announcement or recap page")
+    @app_commands.describe(
+        page="The page as a .txt file", event="Add the page to this event (e.g. its recap)",
+        title="Title of a new event", starts_at="Start, e.g. 2026-12-01T18:00+01:00",
+        capacity="Number of seats")
+    @app_commands.autocomplete(event=event_autocomplete)
+    async def import_page(self, interaction: discord.Interaction, page: discord.Attachment,
+                          event: str | None = None, title: str | None = None,
+                          starts_at: str | None = None,
+                          capacity: app_commands.Range[int, 1, MAX_CAPACITY] | None = None
+                          ) -> None:
+        guild_id = guild_id_of(interaction)
+        when = parse_datetime(starts_at) if starts_at else None
+        if page.size > MAX_PAGE_BYTES:
+            raise PageError(f"{page.filename} is {page.size:,} bytes; pages can be at most "
+                            f"{MAX_PAGE_BYTES:,} bytes")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        text = decode_page(await page.read())
+        parsed = parse_page(text)
+        if event:
+            target = await resolve_event(interaction, event)
+            draft = EventDraft(slug=target.slug, title=validate_title(title or target.title),
+                               capacity=capacity, starts_at=when)
+            saved, _ = await self.bot.store.save_event(guild_id, draft, [(text, parsed)])
+            verb = f"Added the {parsed.kind} to"
+        else:
+            name = validate_title(title or parsed.title or _title_from(page.filename))
+            draft = EventDraft(slug=slugify(name), title=name,
+                               capacity=None if capacity is None else validate_capacity(capacity),
+                               starts_at=when)
+            saved, _ = await self.bot.store.save_event(guild_id, draft, [(text, parsed)],
+                                                       new=True)
+            verb = "Created"
+        self.changed(guild_id, saved.id)
+        summary = (f"{verb} **{safe(saved.title)}** (event {saved.id}): {len(parsed.people)} "
+                   f"people, {len(parsed.takeaways)} takeaways, registration "
+                   f"{'open' if saved.registration_open else 'closed'}.")
+        if parsed.skipped:
+            summary += "\nNot understood, so skipped:\n" + "\n".join(
+                f"- {safe(line)}" for line in parsed.skipped[:10])
+        await respond(interaction, clip(summary, 1900), ephemeral=True,
+                      embed=event_embed(saved))
+
+    @app_commands.command(name="close", description="Close registration: nobody can join")
+    @app_commands.describe(event=EVENT_HELP, reason="Shown to members who try to join")
+    @app_commands.autocomplete(event=event_autocomplete)
+    async def close(self, interaction: discord.Interaction, event: str | None = None,
+                    reason: app_commands.Range[str, 1, 200] | None = None) -> None:
+        found = await resolve_event(interaction, event)
+        await self.bot.store.close_registration(found.guild_id, found.id, reason,
+                                                by=interaction.user.id)
+        self.changed(found.guild_id, found.id)
+        await respond(interaction, f"Registration for **{safe(found.title)}** is closed.",
+                      ephemeral=True)
+
+    @app_commands.command(name="open", description="Reopen registration")
+    @app_commands.describe(event=EVENT_HELP)
+    @app_commands.autocomplete(event=event_autocomplete)
+    async def open(self, interaction: discord.Interaction, event: str | None = None) -> None:
+        found = await resolve_event(interaction, event)
+        promotions = await self.bot.store.open_registration(found.guild_id, found.id,
+                                                            by=interaction.user.id)
+        self.changed(found.guild_id, found.id)
+        await respond(interaction, f"Registration for **{safe(found.title)}** is open."
+                      f"{promoted_note(promotions)}", ephemeral=True)
+
+    @app_commands.command(name="capacity", description="Change the number of seats")
+    @app_commands.describe(seats="The new number of seats", event=EVENT_HELP)
+    @app_commands.autocomplete(event=event_autocomplete)
+    async def capacity(self, interaction: discord.Interaction,
+                       seats: app_commands.Range[int, 1, MAX_CAPACITY],
+                       event: str | None = None) -> None:
+        found = await resolve_event(interaction, event)
+        promotions = await self.bot.store.set_capacity(found.guild_id, found.id, seats)
+        self.changed(found.guild_id, found.id)
+        await respond(interaction, f"**{safe(found.title)}** now has {seats} seats."
+                      f"{promoted_note(promotions)}", ephemeral=True)
+
+    @app_commands.command(name="announce", description="Post the event with Join/Cancel buttons")
+    @app_commands.describe(event=EVENT_HELP, channel="Where to post (default: the "
+                           "announcements channel)")
+    @app_commands.autocomplete(event=event_autocomplete)
+    async def announce(self, interaction: discord.Interaction, event: str | None = None,
+                       channel: discord.TextChannel | None = None) -> None:
+        found = await resolve_event(interaction, event)
+        target = channel or await announce_channel(self.bot, found.guild_id)
+        if target is None:
+            raise CatalogError("I can't find a channel I'm allowed to post in; pick one with "
+                               "the channel option or /manage channel")
+        embed = event_embed(found)
+        try:
+            message = await target.send(embed=embed, view=rsvp_buttons(found.id),
+                                        allowed_mentions=discord.AllowedMentions.none())
+        except discord.Forbidden:
+            raise CatalogError(f"I'm not allowed to post in #{target.name}; give me Send "
+                               "Messages and Embed Links there, or pick another channel") from None
+        await self.bot.store.add_announcement_message(found.id, target.id, message.id,
+                                                      digest(embed))
+        await respond(interaction, f"Posted **{safe(found.title)}** in {target.mention}.",
+                      ephemeral=True)
+
+    @app_commands.command(name="channel", description="Set the channel for the bot's announcements")
+    @app_commands.describe(channel="The announcements channel")
+    async def channel(self, interaction: discord.Interaction,
+                      channel: discord.TextChannel) -> None:
+        perms = channel.permissions_for(channel.guild.me)
+        if not (perms.view_channel and perms.send_messages and perms.embed_links):
+            raise CatalogError(f"I can't post embeds in {channel.mention}; give me View "
+                               "Channel, Send Messages and Embed Links there first")
+        await self.bot.store.set_announce_channel(guild_id_of(interaction), channel.id)
+        await respond(interaction, f"Announcements will go to {channel.mention}.", ephemeral=True)
+
+    @app_commands.command(name="attendees", description="Download the RSVPs as a CSV file")
+    @app_commands.describe(event=EVENT_HELP)
+    @app_commands.autocomplete(event=event_autocomplete)
+    async def attendees(self, interaction: discord.Interaction, event: str | None = None) -> None:
+        found = await resolve_event(interaction, event)
+        rows = await self.bot.store.attendees(found.id)
+        data = attendees_csv(rows).encode("utf-8")
+        file = discord.File(io.BytesIO(data), filename=f"{found.slug}-attendees.csv")
+        await respond(interaction, f"{found.confirmed} confirmed, {found.waitlisted} waitlisted "
+                      f"for **{safe(found.title)}**.", ephemeral=True, file=file)
+
+
+def _title_from(filename: str) -> str:
+    stem = filename.rsplit(".", 1)[0]
+    return " ".join(stem.replace("_", " ").replace("-", " ").split()).title() or "Untitled event"
+
+
+async def setup(bot: EventBot) -> None:
+    await bot.add_cog(ManageCommands(bot))

@@ -1,0 +1,110 @@
+"""`/rsvp` and the Join/Cancel buttons under announcements: members ask for a seat.
+
+The buttons are `DynamicItem`s whose custom id carries the event id, so a button
+on any old announcement keeps working after the bot restarts.
+"""
+
+from __future__ import annotations
+
+import re
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import EventBot
+from bot.models import Event
+from bot.render import cancel_reply, join_reply, status_reply
+from bot.tree import report_error, respond
+from cogs.common import event_autocomplete, guild_id_of, resolve_event
+
+EVENT_HELP = "Which event (default: the next one, else the latest)"
+
+
+async def join_event(interaction: discord.Interaction, event: Event) -> None:
+    bot: EventBot = interaction.client  # type: ignore[assignment]
+    result = await bot.store.join(event.guild_id, event.id, interaction.user.id,
+                                  interaction.user.display_name)
+    await respond(interaction, join_reply(event, result), ephemeral=True)
+    if result.status is not None:
+        bot.dispatch("registration_changed", event.guild_id, event.id)
+
+
+async def cancel_event(interaction: discord.Interaction, event: Event) -> None:
+    bot: EventBot = interaction.client  # type: ignore[assignment]
+    result = await bot.store.cancel(event.guild_id, event.id, interaction.user.id)
+    await respond(interaction, cancel_reply(event, result), ephemeral=True)
+    bot.dispatch("registration_changed", event.guild_id, event.id)
+
+
+class RsvpButton(discord.ui.DynamicItem[discord.ui.Button],
+                 template=r"eventbot:rsvp:(?P<action>join|cancel):(?P<event_id>[0-9]{1,20})"):
+    """Join or Cancel under an announcement; works for any member, across restarts."""
+
+    def __init__(self, action: str, event_id: int) -> None:
+        join = action == "join"
+        super().__init__(discord.ui.Button(
+            label="Join" if join else "Cancel my RSVP",
+            style=discord.ButtonStyle.success if join else discord.ButtonStyle.secondary,
+            custom_id=f"eventbot:rsvp:{action}:{event_id}"))
+        self.action = action
+        self.event_id = event_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str]) -> RsvpButton:
+        return cls(match["action"], int(match["event_id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            bot: EventBot = interaction.client  # type: ignore[assignment]
+            event = await bot.store.get_event(guild_id_of(interaction), self.event_id)
+            if self.action == "join":
+                await join_event(interaction, event)
+            else:
+                await cancel_event(interaction, event)
+        except Exception as exc:  # buttons bypass the tree's handler; same replies
+            await report_error(interaction, exc)
+
+
+def rsvp_buttons(event_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(RsvpButton("join", event_id))
+    view.add_item(RsvpButton("cancel", event_id))
+    return view
+
+
+@app_commands.guild_only()
+class RsvpCommands(commands.GroupCog, group_name="rsvp",
+                   group_description="Reserve, cancel or check your seat at an event"):
+    def __init__(self, bot: EventBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="join", description="Reserve a seat (or a waitlist place)")
+    @app_commands.describe(event=EVENT_HELP)
+    @app_commands.autocomplete(event=event_autocomplete)
+    async def join(self, interaction: discord.Interaction, event: str | None = None) -> None:
+        await join_event(interaction, await resolve_event(interaction, event))
+
+    @app_commands.command(name="cancel", description="Give up your seat or waitlist place")
+    @app_commands.describe(event=EVENT_HELP)
+    @app_commands.autocomplete(event=event_autocomplete)
+    async def cancel(self, interaction: discord.Interaction, event: str | None = None) -> None:
+        await cancel_event(interaction, await resolve_event(interaction, event))
+
+    @app_commands.command(name="status", description="Are you confirmed, waitlisted, or neither?")
+    @app_commands.describe(event=EVENT_HELP)
+    @app_commands.autocomplete(event=event_autocomplete)
+    async def status(self, interaction: discord.Interaction, event: str | None = None) -> None:
+        found = await resolve_event(interaction, event)
+        rsvp = await self.bot.store.rsvp(found.id, interaction.user.id)
+        await respond(interaction, status_reply(found, rsvp), ephemeral=True)
+
+
+async def setup(bot: EventBot) -> None:
+    bot.add_dynamic_items(RsvpButton)
+    await bot.add_cog(RsvpCommands(bot))
+
+
+async def teardown(bot: EventBot) -> None:
+    bot.remove_dynamic_items(RsvpButton)

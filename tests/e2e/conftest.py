@@ -1,0 +1,105 @@
+"""Fixtures that run the real bot process (`python -m bot run`) against the local server."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from tests.conftest import ANNOUNCEMENT, ROOT
+from tests.e2e.fakediscord import Attachment, BotProcess, FakeDiscord, Guild, Member
+
+# The seed announcement without its "registration is closed" line: an open event.
+OPEN_ANNOUNCEMENT = "\n".join(
+    line for line in ANNOUNCEMENT.read_text(encoding="utf-8").splitlines()
+    if "Registration is now closed" not in line).encode()
+
+
+@dataclass
+class World:
+    """The local Discord, one server in it, its people, and the bot process."""
+
+    fake: FakeDiscord
+    guild: Guild
+    moderator: Member
+    members: list[Member]
+    db_path: Path
+    env: dict[str, str]
+    cwd: Path
+    bot: BotProcess
+
+    def start_bot(self) -> BotProcess:
+        self.bot = self.fake.spawn_bot([sys.executable, "-m", "bot", "run"], self.env,
+                                       cwd=str(self.cwd))
+        return self.bot
+
+    async def restart_bot(self, *, kill: bool = False) -> None:
+        if kill:
+            self.bot.kill()
+        else:
+            await self.bot.stop()
+        self.start_bot()
+        await self.fake.wait_ready(process=self.bot)
+
+    def member(self, name: str | None = None, **kwargs) -> Member:
+        return self.fake.add_member(self.guild, name, **kwargs)
+
+    async def import_event(self, title: str, capacity: int, page: bytes = OPEN_ANNOUNCEMENT,
+                           **options) -> int:
+        """Create an event through /manage import, as a moderator does; returns its id."""
+        reply = await self.fake.slash(
+            self.guild, self.moderator, "manage import",
+            page=Attachment("announcement.txt", page, "text/plain"),
+            title=title, capacity=capacity, **options)
+        match = re.search(r"\(event (\d+)\)", reply.content or "")
+        assert match, reply
+        return int(match[1])
+
+    def query(self, sql: str, params=()) -> list[tuple]:
+        conn = sqlite3.connect(self.db_path)
+        try:
+            return conn.execute(sql, params).fetchall()
+        finally:
+            conn.close()
+
+    def dump(self) -> list[str]:
+        """The whole database as SQL, to compare before and after a refused command."""
+        conn = sqlite3.connect(self.db_path)
+        try:
+            return list(conn.iterdump())
+        finally:
+            conn.close()
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def world(tmp_path_factory):
+    """One local Discord and one bot process for a whole test module."""
+    tmp = tmp_path_factory.mktemp("bot")
+    async with FakeDiscord() as fake:
+        guild = fake.add_guild("Think Tank")
+        moderator = fake.add_member(guild, "moderator", manage_events=True)
+        env = {"DATABASE_PATH": str(tmp / "bot.sqlite3"), "EVENTS_DIR": str(ROOT / "data/events"),
+               "LOG_LEVEL": "INFO", "PYTHONPATH": str(ROOT)}
+        w = World(fake, guild, moderator, [], tmp / "bot.sqlite3", env, tmp, None)
+        w.start_bot()
+        try:
+            await fake.wait_ready(process=w.bot)
+            yield w
+        finally:
+            w.bot.kill()
+
+
+@pytest.fixture
+def fake(world) -> FakeDiscord:
+    return world.fake
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/e2e/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(pytest.mark.e2e)

@@ -1,0 +1,314 @@
+"""The real bot process, driven through discord.py by the local Discord-compatible server.
+
+Every test here goes the way a member or moderator goes: a slash command, an
+autocomplete, a button click, and checks what the bot answered and posted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+
+import pytest
+
+from bot.render import CAPACITY_REACHED
+from tests.conftest import RECAP
+from tests.e2e.fakediscord import Attachment
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+SAMPLE_TITLE = "U.S.-China Missile Defense Disputes"
+
+
+def text_of(reply_or_message) -> str:
+    """Content and embed text together, for assertions on what a person reads."""
+    message = reply_or_message if isinstance(reply_or_message, dict) else reply_or_message.message
+    parts = [message.get("content") or ""]
+    for embed in message.get("embeds", []):
+        parts += [embed.get("title") or "", embed.get("description") or ""]
+        parts += [f"{f['name']}: {f['value']}" for f in embed.get("fields", [])]
+    return "\n".join(parts)
+
+
+def assert_no_pings(fake):
+    """Every message the bot sent carried allowed_mentions that ping nobody."""
+    for request in fake.requests:
+        body = request.json
+        if request.message is None or not isinstance(body, dict):
+            continue
+        data = body.get("data", body) if request.route.endswith("/callback") else body
+        assert data.get("allowed_mentions", {}).get("parse") == [], request
+
+
+async def test_first_start_synced_the_commands_and_seeded_the_sample_event(world, fake):
+    commands = {c["name"]: c for c in fake.commands()}
+    assert set(commands) == {"event", "rsvp", "manage"}
+    subcommands = {c["name"] for c in commands["manage"]["options"]}
+    assert subcommands == {"import", "close", "open", "capacity", "announce", "channel",
+                           "attendees"}
+    assert int(commands["manage"]["default_member_permissions"]) == 1 << 33
+    assert fake.sync_count() == 1
+    reply = await fake.slash(world.guild, world.member("newcomer"), "event info")
+    text = text_of(reply)
+    assert SAMPLE_TITLE in text
+    assert "Tong Zhao" in text and "Closed" in text
+    assert "In Chinese, with simultaneous English translation" in text
+
+
+async def test_event_list_speakers_speaker_and_takeaways(world, fake):
+    member = world.member("reader")
+    listing = await fake.slash(world.guild, member, "event list")
+    assert SAMPLE_TITLE in text_of(listing)
+    speakers = await fake.slash(world.guild, member, "event speakers")
+    shown = text_of(speakers) + "".join(text_of(m) for m in speakers.followups)
+    for name in ("Tong Zhao", "Li Bin", "Fan Jishe", "Duan Zhanyuan", "Zhang Hongyu"):
+        assert f"**{name}**" in shown
+    assert ("Duan Zhanyuan is a member of the China Arms Control and Disarmament Association."
+            in shown)
+    one = await fake.slash(world.guild, member, "event speaker", name="li bin")
+    assert "senior fellow" in text_of(one)
+    missing = await fake.slash(world.guild, member, "event speaker", name="Nobody Here")
+    assert missing.ephemeral and "Nobody called" in missing.content
+    takeaways = await fake.slash(world.guild, member, "event takeaways")
+    text = text_of(takeaways)
+    assert text.index("U.S.-China Security Relations") < text.index("Uncertain Future")
+
+
+async def test_autocomplete_lists_every_event_with_its_id(world, fake):
+    event_id = await world.import_event("Autocomplete Forum", capacity=5)
+    await fake.slash(world.guild, world.moderator, "manage close", event=str(event_id))
+    choices = await fake.autocomplete(world.guild, world.member(), "event info", focused="event")
+    by_value = {c["value"]: c["name"] for c in choices}
+    assert "Autocomplete Forum" in by_value[str(event_id)]  # closed events included
+    assert any(SAMPLE_TITLE in name for name in by_value.values())
+    narrowed = await fake.autocomplete(world.guild, world.member(), "rsvp join", focused="event",
+                                       event="autocomp")
+    assert [c["value"] for c in narrowed] == [str(event_id)]
+    names = await fake.autocomplete(world.guild, world.member(), "event speaker",
+                                    focused="name", name="zha")
+    assert {c["value"] for c in names} == {"Tong Zhao", "Zhang Hongyu", "Duan Zhanyuan"}
+
+
+async def test_rsvp_join_status_cancel_and_the_waitlist(world, fake):
+    event_id = await world.import_event("Small Seminar", capacity=1)
+    first, second = world.member("first"), world.member("second")
+    joined = await fake.slash(world.guild, first, "rsvp join", event=str(event_id))
+    assert joined.ephemeral and "confirmed" in joined.content
+    again = await fake.slash(world.guild, first, "rsvp join", event=str(event_id))
+    assert "already confirmed" in again.content
+    waiting = await fake.slash(world.guild, second, "rsvp join", event=str(event_id))
+    assert "waitlisted (position 1)" in waiting.content
+    status = await fake.slash(world.guild, second, "rsvp status", event=str(event_id))
+    assert status.ephemeral and "waitlisted (position 1)" in status.content
+    cancelled = await fake.slash(world.guild, first, "rsvp cancel", event=str(event_id))
+    assert cancelled.ephemeral and "cancelled" in cancelled.content
+    status = await fake.slash(world.guild, second, "rsvp status", event=str(event_id))
+    assert "confirmed" in status.content
+    dm = await fake.wait_message(fake.dm_channel(second), lambda m: "Small Seminar" in m["content"])
+    assert "now confirmed" in dm["content"]
+    gone = await fake.slash(world.guild, first, "rsvp status", event=str(event_id))
+    assert "not registered" in gone.content
+
+
+async def test_capacity_announcement_is_posted_exactly_once(world, fake):
+    channel = world.guild.channel("general")
+    event_id = await world.import_event("Packed Panel", capacity=3)
+    members = [world.member(f"packed{i}") for i in range(8)]
+    replies = await asyncio.gather(*(fake.slash(world.guild, m, "rsvp join", event=str(event_id))
+                                     for m in members))
+    assert sum("confirmed" in r.content for r in replies) == 3
+    assert sum("waitlisted" in r.content for r in replies) == 5
+    notice = await fake.wait_message(channel, lambda m: "Packed Panel" in m["content"]
+                                     and CAPACITY_REACHED in m["content"])
+    assert "@" not in notice["content"].replace("\\@", "")
+    await asyncio.sleep(1.0)
+    posted = [m for m in fake.messages(channel)
+              if "Packed Panel" in m["content"] and CAPACITY_REACHED in m["content"]]
+    assert len(posted) == 1
+
+
+async def test_moderator_close_open_and_capacity(world, fake):
+    channel = world.guild.channel("general")
+    event_id = await world.import_event("Moderated Talk", capacity=1)
+    a, b, c = world.member("a"), world.member("b"), world.member("c")
+    await fake.slash(world.guild, a, "rsvp join", event=str(event_id))
+    await fake.slash(world.guild, b, "rsvp join", event=str(event_id))
+    closed = await fake.slash(world.guild, world.moderator, "manage close", event=str(event_id),
+                              reason="the room moved")
+    assert closed.ephemeral and "closed" in closed.content
+    await fake.wait_message(channel, lambda m: "Moderated Talk" in m["content"]
+                            and "closed by a moderator" in m["content"])
+    refused = await fake.slash(world.guild, c, "rsvp join", event=str(event_id))
+    assert refused.ephemeral and "registration is closed: the room moved" in refused.content
+    lower = await fake.slash(world.guild, world.moderator, "manage capacity", seats=1,
+                             event=str(event_id))
+    assert "1 seats" in lower.content
+    reopened = await fake.slash(world.guild, world.moderator, "manage open", event=str(event_id))
+    assert "open" in reopened.content
+    await fake.wait_message(channel, lambda m: "Moderated Talk" in m["content"]
+                            and "open again" in m["content"])
+    raised = await fake.slash(world.guild, world.moderator, "manage capacity", seats=3,
+                              event=str(event_id))
+    assert "1 member(s) moved from the waitlist" in raised.content
+    status = await fake.slash(world.guild, b, "rsvp status", event=str(event_id))
+    assert "confirmed" in status.content
+    too_low = await fake.slash(world.guild, world.moderator, "manage capacity", seats=1,
+                               event=str(event_id))
+    assert too_low.ephemeral and "cannot go below" in too_low.content
+
+
+async def test_a_member_without_manage_events_is_refused_and_nothing_changes(world, fake):
+    event_id = await world.import_event("Guarded Event", capacity=10)
+    before = world.dump()
+    outsider = world.member("outsider")
+    attempts = [
+        ("manage close", {"event": str(event_id)}),
+        ("manage open", {"event": str(event_id)}),
+        ("manage capacity", {"seats": 1, "event": str(event_id)}),
+        ("manage announce", {"event": str(event_id)}),
+        ("manage channel", {"channel": world.guild.channel("announcements")}),
+        ("manage attendees", {"event": str(event_id)}),
+        ("manage import", {"page": Attachment("p.txt", OPEN_PAGE, "text/plain")}),
+    ]
+    for command, options in attempts:
+        reply = await fake.slash(world.guild, outsider, command, options=options)
+        assert reply.ephemeral and "Manage Events" in reply.content, (command, reply)
+        assert not reply.files
+    assert world.dump() == before
+
+
+async def test_attendees_csv(world, fake):
+    event_id = await world.import_event("Counted Event", capacity=1)
+    m1, m2 = world.member("=cmd|evil"), world.member("two")
+    await fake.slash(world.guild, m1, "rsvp join", event=str(event_id))
+    await fake.slash(world.guild, m2, "rsvp join", event=str(event_id))
+    reply = await fake.slash(world.guild, world.moderator, "manage attendees", event=str(event_id))
+    assert reply.ephemeral
+    [(filename, data)] = reply.files
+    assert filename.endswith(".csv")
+    rows = list(csv.DictReader(io.StringIO(data.decode())))
+    assert list(rows[0]) == ["user_id", "name", "status", "position", "joined_at"]
+    assert [(r["user_id"], r["status"], r["position"]) for r in rows] == [
+        (str(m1.id), "confirmed", ""), (str(m2.id), "waitlisted", "1")]
+    assert rows[0]["name"] == "'=cmd|evil"
+
+
+async def test_recap_import_attaches_and_announces_the_takeaways(world, fake):
+    event_id = await world.import_event("Recapped Event", capacity=10)
+    channel = world.guild.channel("general")
+    reply = await fake.slash(world.guild, world.moderator, "manage import",
+                             page=Attachment("recap.txt", RECAP.read_bytes(), "text/plain"),
+                             event=str(event_id))
+    assert "Added the recap" in reply.content
+    await fake.wait_message(channel, lambda m: "recap of **Recapped Event**" in m["content"])
+    await fake.wait_message(channel, lambda m: any(
+        "Uncertain Future" in (e.get("description") or "") for e in m["embeds"]))
+    takeaways = await fake.slash(world.guild, world.member(), "event takeaways",
+                                 event=str(event_id))
+    assert "Respective Defense Capabilities" in text_of(takeaways)
+
+
+async def test_bad_import_input_gets_a_clear_ephemeral_error(world, fake):
+    count = world.query("SELECT count(*) FROM events")[0][0]
+    cases = [
+        (Attachment("empty.txt", b""), {}, "empty"),
+        (Attachment("photo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), {}, "binary"),
+        (Attachment("latin1.txt", "Café résumé".encode("latin-1")), {}, "UTF-8"),
+        (Attachment("ok.txt", OPEN_PAGE), {"starts_at": "next tuesday"}, "2026-12-01T18:00+01:00"),
+        (Attachment("ok.txt", OPEN_PAGE), {"event": "no such event"}, "No event in this server"),
+    ]
+    for attachment, options, words in cases:
+        reply = await fake.slash(world.guild, world.moderator, "manage import",
+                                 options={"page": attachment, **options})
+        assert reply.ephemeral and words in reply.content, (attachment.filename, reply)
+    assert world.query("SELECT count(*) FROM events")[0][0] == count
+
+
+async def test_hostile_text_is_shown_literally_and_pings_nobody(world, fake):
+    page = ("Join us @everyone and @here, <@123456> and <@&654321>! **bold** ||spoiler||\n\n"
+            "Robert'); DROP TABLE rsvps;-- will moderate a discussion with Eve \u202eLiar.\n\n"
+            "Robert'); DROP TABLE rsvps;-- is a fellow @everyone.\n").encode()
+    event_id = await world.import_event("@everyone <@&1> **Loud**", capacity=2, page=page)
+    member = world.member("@here")
+    await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+    info = await fake.slash(world.guild, member, "event info", event=str(event_id))
+    assert "@everyone" not in text_of(info).replace("@\u200beveryone", "")
+    await fake.slash(world.guild, world.moderator, "manage announce", event=str(event_id))
+    await fake.slash(world.guild, world.member(), "event speakers", event=str(event_id))
+    assert world.query("SELECT count(*) FROM rsvps WHERE event_id = ?", (event_id,))[0][0] == 1
+    assert_no_pings(fake)
+    for message in fake.messages(world.guild.channel("general")):
+        assert message["mention_everyone"] is False and message["mentions"] == []
+
+
+async def test_announce_buttons_join_and_cancel_and_the_count_stays_current(world, fake):
+    channel = world.guild.channel("announcements")
+    await fake.slash(world.guild, world.moderator, "manage channel", channel=channel)
+    event_id = await world.import_event("Button Forum", capacity=5)
+    posted = await fake.slash(world.guild, world.moderator, "manage announce",
+                              event=str(event_id))
+    assert posted.ephemeral and "Posted" in posted.content
+    message = await fake.wait_message(channel, lambda m: any(
+        e.get("title") == "Button Forum" for e in m["embeds"]))
+    join_id, cancel_id = (f"eventbot:rsvp:{a}:{event_id}" for a in ("join", "cancel"))
+    member = world.member("clicker")
+    clicked = await fake.click(world.guild, member, message, join_id)
+    assert clicked.ephemeral and "confirmed" in clicked.content
+    await fake.wait_message(channel, lambda m: m["id"] == message["id"]
+                            and "4 of 5 seats left" in text_of(m))
+    left = await fake.click(world.guild, member, message, cancel_id)
+    assert "cancelled" in left.content
+    await fake.wait_message(channel, lambda m: m["id"] == message["id"]
+                            and "5 of 5 seats left" in text_of(m), timeout=10)
+
+
+async def test_a_server_joined_later_gets_the_sample_event_at_once(world, fake):
+    guild = fake.add_guild("Late Server")
+    member = fake.add_member(guild, "early bird")
+    await fake.wait_ready(process=world.bot)
+    reply = await fake.slash(guild, member, "event info")
+    assert SAMPLE_TITLE in text_of(reply)
+
+
+async def test_200_members_press_join_on_150_seats(world, fake):
+    channel = world.guild.channel("announcements")
+    event_id = await world.import_event("Big Hall", capacity=150)
+    await fake.slash(world.guild, world.moderator, "manage announce", event=str(event_id))
+    message = await fake.wait_message(channel, lambda m: any(
+        e.get("title") == "Big Hall" for e in m["embeds"]))
+    members = [world.member(f"crowd{i}") for i in range(200)]
+    replies = await asyncio.gather(*(
+        fake.click(world.guild, m, message, f"eventbot:rsvp:join:{event_id}") for m in members))
+    assert all(r.ephemeral and r.content for r in replies)
+    assert sum("confirmed" in r.content for r in replies) == 150
+    assert sum("waitlisted" in r.content for r in replies) == 50
+    await fake.wait_message(channel, lambda m: "Big Hall" in m["content"]
+                            and CAPACITY_REACHED in m["content"])
+    await asyncio.sleep(1.0)
+    assert len([m for m in fake.messages(channel)
+                if "Big Hall" in m["content"] and CAPACITY_REACHED in m["content"]]) == 1
+    assert world.query("SELECT status, count(*) FROM rsvps WHERE event_id = ? GROUP BY status",
+                       (event_id,)) == [("confirmed", 150), ("waitlisted", 50)]
+    record = fake.message_record(message)
+    gaps = [b - a for a, b in zip(record.edits, record.edits[1:], strict=False)]
+    assert all(gap >= 1.9 for gap in gaps), gaps
+
+
+async def test_after_a_restart_old_buttons_work_and_commands_are_not_resynced(world, fake):
+    channel = world.guild.channel("announcements")
+    event_id = await world.import_event("Restart Forum", capacity=4)
+    await fake.slash(world.guild, world.moderator, "manage announce", event=str(event_id))
+    message = await fake.wait_message(channel, lambda m: any(
+        e.get("title") == "Restart Forum" for e in m["embeds"]))
+    syncs = fake.sync_count()
+    await world.restart_bot()
+    assert fake.sync_count() == syncs
+    member = world.member("after restart")
+    reply = await fake.click(world.guild, member, message, f"eventbot:rsvp:join:{event_id}")
+    assert "confirmed" in reply.content
+    status = await fake.slash(world.guild, member, "rsvp status", event=str(event_id))
+    assert "confirmed" in status.content
+
+
+OPEN_PAGE = b"A discussion of regional security.\n\nAda Lovelace will moderate.\n"

@@ -1,0 +1,274 @@
+"""Tests of the local Discord-compatible server (fakediscord.py) with real discord.py bots.
+
+Two bots run as subprocesses against it: the benchmark floor bot (bench/floor_bot.py)
+and probe_bot.py, which does what the event bot does (deferrals, embeds, files, channel
+posts, DMs, autocomplete, persistent buttons, modals, attachments). Each test starts its
+own server and bot; a bot's output is printed at teardown, so pytest shows it on failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.fakediscord import Attachment, BotProcess, FakeDiscord, Guild, Member
+
+HERE = Path(__file__).resolve().parent
+FLOOR_BOT = [sys.executable, str(HERE.parent.parent / "bench" / "floor_bot.py")]
+PROBE_BOT = [sys.executable, str(HERE / "probe_bot.py")]
+
+
+@pytest.fixture
+async def fake():
+    async with FakeDiscord() as server:
+        yield server
+
+
+@pytest.fixture
+def guild(fake: FakeDiscord) -> Guild:
+    return fake.add_guild()
+
+
+@pytest.fixture
+def member(fake: FakeDiscord, guild: Guild) -> Member:
+    return fake.add_member(guild, "alice")
+
+
+@contextlib.asynccontextmanager
+async def running(fake: FakeDiscord, cmd: list[str], env: dict[str, str] | None = None):
+    """A ready bot process; stopped (and its output printed) however the test ends."""
+    bot = fake.spawn_bot(cmd, env)
+    try:
+        await fake.wait_ready(process=bot)
+        yield bot
+    finally:
+        await bot.stop()
+        print(bot.output())  # pytest shows teardown output of failed tests
+    assert fake.unknown_requests() == [], "the bot called routes the server does not know"
+    assert fake.server_errors == []
+
+
+@pytest.fixture
+async def floor(fake: FakeDiscord, guild: Guild):
+    async with running(fake, FLOOR_BOT, {"FLOOR_GUILD_ID": str(guild.id)}) as bot:
+        yield bot
+
+
+@pytest.fixture
+async def probe(fake: FakeDiscord, guild: Guild, member: Member):
+    async with running(fake, PROBE_BOT) as bot:
+        yield bot
+
+
+def callbacks(fake: FakeDiscord) -> list:
+    return [r for r in fake.requests if r.route and r.route.endswith("/callback")]
+
+
+# --------------------------------------------------------------------------- the floor bot
+
+
+async def test_floor_bot_syncs_to_its_guild_and_confirms(fake, guild, member, floor):
+    assert (fake.sync_count(guild), fake.sync_count()) == (1, 0)
+    [rsvp] = fake.commands(guild)
+    [join] = rsvp["options"]
+    assert (rsvp["name"], join["name"], join["type"]) == ("rsvp", "join", 1)
+    assert [(o["name"], o["type"], o.get("required")) for o in join["options"]] == [
+        ("event", 3, False)
+    ]
+
+    reply = await fake.slash(guild, member, "rsvp join")
+    assert (reply.type, reply.content, reply.ephemeral) == (4, "confirmed", True)
+    reply = await fake.slash(guild, member, "rsvp join", event="Alpha")
+    assert reply.content == "confirmed"
+    assert fake.messages(guild.system_channel) == []  # ephemeral replies are not in the channel
+
+
+async def test_floor_bot_answers_50_concurrent_interactions(fake, guild, member, floor):
+    members = [fake.add_member(guild) for _ in range(50)]
+    replies = await asyncio.gather(
+        *(fake.slash(guild, m, "rsvp join", event=str(i)) for i, m in enumerate(members))
+    )
+    assert {(r.content, r.ephemeral) for r in replies} == {("confirmed", True)}
+    assert len({r.interaction_id for r in replies}) == 50
+    assert [r.status for r in callbacks(fake)] == [200] * 50
+
+
+# --------------------------------------------------------------------------- the server on its own
+
+
+async def test_command_lookup_errors_name_what_exists(fake, guild, member, probe):
+    with pytest.raises(LookupError, match="no slash command 'nope'"):
+        await fake.slash(guild, member, "nope")
+    with pytest.raises(LookupError, match="is a group"):
+        await fake.slash(guild, member, "probe nested")
+    with pytest.raises(LookupError, match=r"has no options \['colour'\]"):
+        await fake.slash(guild, member, "probe pick", event="x", colour="red")
+    with pytest.raises(ValueError, match="required option 'event'"):
+        await fake.slash(guild, member, "probe pick")
+
+
+async def test_no_response_times_out_with_a_clear_error():
+    async with FakeDiscord(response_deadline=0.2) as fake:
+        guild = fake.add_guild()
+        member = fake.add_member(guild)
+        floor = fake.spawn_bot(FLOOR_BOT, {"FLOOR_GUILD_ID": str(guild.id)})
+        try:
+            await fake.wait_ready(process=floor)
+            floor.proc.send_signal(signal.SIGSTOP)  #: the bot is connected but cannot answer
+            started = time.monotonic()
+            with pytest.raises(TimeoutError, match="did not respond"):
+                await fake.slash(guild, member, "rsvp join")
+            assert time.monotonic() - started < 2
+        finally:
+            floor.kill()
+
+
+async def test_a_dead_bot_fails_waits_at_once_with_its_output(fake):
+    crashing = fake.spawn_bot([sys.executable, "-c", "print('boom'); raise SystemExit(3)"])
+    with pytest.raises(RuntimeError, match=r"(?s)exit code 3.*boom"):
+        await fake.wait_ready(timeout=10)
+    crashing.kill()
+
+
+# --------------------------------------------------------------------------- interactions
+
+
+async def test_defer_then_follow_ups(fake, guild, member, probe):
+    reply = await fake.slash(guild, member, "probe defer")
+    assert (reply.type, reply.content, reply.ephemeral) == (5, "deferred done", True)
+    assert reply.followups[0] is reply.message  # the first follow-up filled the deferral
+    second = await reply.followup(2)
+    assert second["content"] == "second followup" and second["id"] != reply.message["id"]
+
+
+async def test_embed_file_and_nested_group(fake, guild, member, probe):
+    reply = await fake.slash(guild, member, "probe embed")
+    await reply.wait(lambda r: r.content == "edited")  # edited through callback.resource
+    assert len(fake.message_record(reply.message).edits) == 1
+    [embed] = reply.embeds
+    assert (embed["title"], embed["fields"]) == (
+        "Probe",
+        [{"name": "field", "value": "value", "inline": False}],
+    )
+
+    reply = await fake.slash(guild, member, "probe file")
+    assert (reply.content, reply.files) == ("here", [("hello.txt", b"hello file")])
+    assert callbacks(fake)[-1].files == [("hello.txt", b"hello file")]  # sent as multipart
+
+    reply = await fake.slash(guild, member, "probe nested double", n=21)
+    assert reply.content == "42"
+
+
+async def test_autocomplete_then_pick(fake, guild, member, probe):
+    choices = await fake.autocomplete(guild, member, "probe pick", focused="event", event="ta")
+    assert [c["value"] for c in choices] == ["Beta workshop", "Gamma talk"]
+    reply = await fake.slash(guild, member, "probe pick", event=choices[0]["value"])
+    assert reply.content == "picked Beta workshop"
+
+
+async def test_attachment_option_is_downloadable(fake, guild, member, probe):
+    page = Attachment("page.txt", "Ünïcode page".encode(), "text/plain")
+    reply = await fake.slash(guild, member, "probe read", page=page)
+    assert reply.content == "page.txt: Ünïcode page"
+
+
+async def test_modal_round_trip(fake, guild, member, probe):
+    opened = await fake.slash(guild, member, "probe modal")
+    assert opened.type == 9 and opened.modal["title"] == "A question"
+    submitted = await fake.submit_modal(opened, {"answer": "forty-two"})
+    assert submitted.content == "answer: forty-two"
+
+
+async def test_dm_command_and_guild_joined_later(fake, guild, member, probe):
+    assert (await fake.slash_dm(member, "probe where")).content == "dm"
+    second = fake.add_guild("Second Guild")
+    bob = fake.add_member(second, "bob")
+    await fake.wait_ready()  # the bot got GUILD_CREATE for the new guild
+    assert (await fake.slash(second, bob, "probe where")).content == "guild Second Guild"
+
+
+# --------------------------------------------------------------------------- messages
+
+
+async def test_channel_post_edit_and_persistent_buttons(fake, guild, member, probe):
+    channel = guild.channel("announcements")
+    text = f"@everyone <@{member.id}> doors open"
+    reply = await fake.slash(guild, member, "probe post", channel=channel, text=text)
+    posted = await fake.wait_message(channel)
+    assert reply.content == f"posted {posted['id']}"
+    assert posted["content"] == f"{text} (edited)" and len(fake.message_record(posted).edits) == 1
+    assert (posted["mention_everyone"], posted["mentions"]) == (False, [])  # nobody pinged
+    sent = [r.message for r in fake.requests if r.message is not None]
+    assert len(sent) == 3 and all(m["allowed_mentions"]["parse"] == [] for m in sent)
+
+    joined = await fake.click(guild, member, posted, "eventbot:rsvp:join:42")
+    assert (joined.type, joined.content, joined.ephemeral) == (4, "joined 42", True)
+    left = await fake.click(guild, member, posted, "eventbot:rsvp:leave:42")
+    assert left.type == 7 and fake.messages(channel)[-1]["content"] == "left 42"
+
+    await probe.stop()  # buttons on old messages keep working after a restart
+    restarted = fake.spawn_bot(PROBE_BOT)
+    try:
+        await fake.wait_ready(process=restarted)
+        again = await fake.click(guild, member, posted, "eventbot:rsvp:join:42")
+        assert again.content == "joined 42"
+    finally:
+        await restarted.stop()
+
+
+async def test_channel_overwrite_forbids_posting(fake, guild, member, probe):
+    closed = fake.add_channel(guild, "closed", bot_can_send=False)  # CHANNEL_CREATE to the bot
+    reply = await fake.slash(guild, member, "probe post", channel=closed, text="hi")
+    assert reply.content == "cannot post there (50013)"
+    assert fake.messages(closed) == []
+    assert [r.status for r in fake.requests if r.path == f"/channels/{closed.id}/messages"] == [403]
+
+
+async def test_dms_and_blocked_dms(fake, guild, member, probe):
+    assert (await fake.slash(guild, member, "probe dm")).content == "dm sent"
+    assert [m["content"] for m in fake.dms(member)] == ["hello from probe"]
+    fake.block_dms(member)
+    assert (await fake.slash(guild, member, "probe dm")).content == "dm blocked (50007)"
+    assert len(fake.dms(member)) == 1
+
+
+# --------------------------------------------------------------------------- faults
+
+
+async def test_rate_limit_is_retried_by_discord_py(fake, guild, member, probe):
+    fake.fail("POST", r"^/channels/\d+/messages$", status=429, retry_after=0.3)
+    channel = guild.channel("announcements")
+    started = time.monotonic()
+    reply = await fake.slash(guild, member, "probe post", channel=channel, text="after 429")
+    assert time.monotonic() - started >= 0.3
+    posted = await fake.wait_message(channel)
+    assert reply.content == f"posted {posted['id']}"
+    sends = [r for r in fake.requests if r.route == "/channels/{channel_id}/messages"]
+    assert [r.status for r in sends] == [429, 200]
+
+
+@pytest.mark.parametrize("resumable", [True, False])
+async def test_gateway_drop_then_reconnect(fake, guild, member, probe, resumable):
+    await fake.drop_gateway(resumable=resumable)
+    assert (fake.identify_count, fake.resume_count) == ((1, 1) if resumable else (2, 0))
+    reply = await fake.slash(guild, member, "probe nested double", n=4)
+    assert reply.content == "8"
+    assert ("on_resumed fired" in probe.output()) == resumable
+
+
+async def test_bot_process_helper_captures_output_and_stops():
+    script = "import time; print('up', flush=True); time.sleep(60)"
+    async with BotProcess([sys.executable, "-c", script]) as proc:
+        for _ in range(100):
+            if "up" in proc.output():
+                break
+            await asyncio.sleep(0.02)
+        assert proc.running and proc.output() == "up\n"
+    assert not proc.running and proc.returncode is not None
+    assert proc.output().startswith("up\n")  # kept after the log file is gone
