@@ -99,6 +99,7 @@ class Database:
         conn.row_factory = sqlite3.Row
         conn.isolation_level = None  # transactions are explicit
         self._conn = conn
+        self.notices_written = 0  # counts outbox rows written, so the bot knows when to look
 
     def migrate(self) -> None:
         with self._transaction() as db:
@@ -135,7 +136,7 @@ class Database:
     # -- events ------------------------------------------------------------
 
     def save_event(self, guild_id: int, draft: EventDraft, pages: Sequence[tuple[str, Page]],
-                         now: datetime | None = None, *, new: bool = False) -> tuple[Event, bool]:
+                   now: datetime | None = None, *, new: bool = False) -> tuple[Event, bool]:
         """Create the event `draft.slug` in the guild, or update it in place.
 
         With `new`, always create one, suffixing the slug if it is taken. RSVPs are
@@ -164,7 +165,7 @@ class Database:
         return self.get_event(guild_id, event_id), created
 
     def add_page(self, guild_id: int, event_id: int, body: str, page: Page,
-                       now: datetime | None = None) -> Event:
+                 now: datetime | None = None) -> Event:
         """Attach a page (typically the recap) to an existing event."""
         now = now or utcnow()
         with self._transaction():
@@ -173,7 +174,7 @@ class Database:
         return self.get_event(guild_id, event_id)
 
     def _apply_draft(self, event_id: int, guild_id: int, draft: EventDraft,
-                           now: datetime) -> None:
+                     now: datetime) -> None:
         db = self._conn
         db.execute(
             "UPDATE events SET title = ?, venue = coalesce(?, venue), link = coalesce(?, link),"
@@ -187,7 +188,7 @@ class Database:
                 self._change_capacity(event_id, guild_id, seats, draft.capacity, now)
 
     def _add_pages(self, event_id: int, guild_id: int, pages: Iterable[tuple[str, Page]],
-                         now: datetime) -> None:
+                   now: datetime) -> None:
         db = self._conn
         content = self._content(event_id)
         for body, page in pages:
@@ -363,10 +364,11 @@ class Database:
             db.executemany(
                 "INSERT INTO outbox (guild_id, event_id, kind, payload, created_at)"
                 " VALUES (?, ?, ?, ?, ?)", notices)
+            self.notices_written += len(notices)
         return results
 
     def _stored_rsvps(self, pairs: list[tuple[int, int]]
-                            ) -> dict[tuple[int, int], tuple[Status, int]]:
+                      ) -> dict[tuple[int, int], tuple[Status, int]]:
         """(status, seq) of the stored RSVPs among (event, user) pairs."""
         found: dict[tuple[int, int], tuple[Status, int]] = {}
         unique = sorted(set(pairs))
@@ -408,14 +410,14 @@ class Database:
             return self._change_capacity(event_id, guild_id, seats, capacity, now)
 
     def _change_capacity(self, event_id: int, guild_id: int, seats: Seats, capacity: int,
-                               now: datetime) -> Promotions:
+                         now: datetime) -> Promotions:
         waitlist = self._waitlist_head(event_id, max(capacity - seats.confirmed, 0))
         promotions = rules.set_capacity(seats, capacity, waitlist, now)
         self._record_promotions(guild_id, event_id, seats, promotions, now)
         return promotions
 
     def close_registration(self, guild_id: int, event_id: int, reason: str | None,
-                                 by: int | None = None) -> None:
+                           by: int | None = None) -> None:
         now = utcnow()
         with self._transaction():
             seats = self._event_seats(event_id, guild_id)
@@ -424,7 +426,7 @@ class Database:
             self._notify(guild_id, event_id, "closed", {"reason": reason, "by": by}, now)
 
     def open_registration(self, guild_id: int, event_id: int, by: int | None = None
-                                ) -> Promotions:
+                          ) -> Promotions:
         now = utcnow()
         with self._transaction():
             seats = self._event_seats(event_id, guild_id)
@@ -443,7 +445,7 @@ class Database:
         return [r["user_id"] for r in rows]
 
     def _record_promotions(self, guild_id: int, event_id: int, seats: Seats,
-                                 promotions: Promotions, now: datetime) -> None:
+                           promotions: Promotions, now: datetime) -> None:
         db = self._conn
         db.executemany(
             "UPDATE rsvps SET status = 'confirmed' WHERE event_id = ? AND user_id = ?",
@@ -496,7 +498,7 @@ class Database:
         return None if row is None else row["announce_channel_id"]
 
     def add_announcement_message(self, event_id: int, channel_id: int, message_id: int,
-                                       rendered: str | None = None) -> None:
+                                 rendered: str | None = None) -> None:
         with self._transaction() as db:
             db.execute("INSERT OR REPLACE INTO announcement_messages"
                              " (message_id, channel_id, event_id, rendered) VALUES (?, ?, ?, ?)",
@@ -527,7 +529,8 @@ class Database:
                              (message_id,))
 
     def _notify(self, guild_id: int, event_id: int, kind: str, payload: dict[str, Any],
-                      now: datetime) -> None:
+                now: datetime) -> None:
+        self.notices_written += 1
         self._conn.execute(
             "INSERT INTO outbox (guild_id, event_id, kind, payload, created_at)"
             " VALUES (?, ?, ?, ?, ?)", (guild_id, event_id, kind, json.dumps(payload), _ts(now)))

@@ -46,6 +46,9 @@ class Store:
         self._pending_joins: list[tuple[tuple[int, int, int, str], asyncio.Future[JoinResult]]]
         self._pending_joins = []
         self._join_writer: asyncio.Task[None] | None = None
+        # Set when an operation of this process wrote notices to the outbox.
+        self.notices_ready = asyncio.Event()
+        self._notices_seen = 0
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
@@ -80,7 +83,12 @@ class Store:
         it for a whole operation keeps the connection single-threaded while
         making each operation one hop instead of one per statement.
         """
-        return await self._conn._execute(functools.partial(fn, *args, **kwargs))
+        try:
+            return await self._conn._execute(functools.partial(fn, *args, **kwargs))
+        finally:
+            if self._db.notices_written != self._notices_seen:
+                self._notices_seen = self._db.notices_written
+                self.notices_ready.set()
 
     async def schema_version(self) -> int:
         return await self._run(self._db.schema_version)

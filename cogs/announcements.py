@@ -3,7 +3,8 @@ the seat count on announcement messages kept current.
 
 Notices come from the store's outbox, written in the same transaction as what
 caused them, so a notice is neither lost when the process dies before sending
-it nor sent twice by two processes (each claims before sending).
+it nor sent twice by two processes (each claims before sending). The outbox is
+read when this process wrote to it, and every few seconds for other processes'.
 
 Announcement messages are re-rendered after every registration change, at most
 once per `EDIT_INTERVAL` per event whatever the RSVP rate, and only when the
@@ -57,7 +58,6 @@ def digest(embed: discord.Embed) -> str:
 class Announcements(commands.Cog):
     def __init__(self, bot: EventBot) -> None:
         self.bot = bot
-        self._wake = asyncio.Event()
         self._dirty: set[tuple[int, int]] = set()
         self._editors: dict[tuple[int, int], asyncio.Task[None]] = {}
         self._deliverer: asyncio.Task[None] | None = None
@@ -73,7 +73,6 @@ class Announcements(commands.Cog):
 
     @commands.Cog.listener()
     async def on_registration_changed(self, guild_id: int, event_id: int) -> None:
-        self._wake.set()
         key = (guild_id, event_id)
         self._dirty.add(key)
         if key not in self._editors:
@@ -90,8 +89,8 @@ class Announcements(commands.Cog):
             except Exception:
                 log.exception("delivering notices failed; retrying shortly")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), POLL_INTERVAL)
-            self._wake.clear()
+                await asyncio.wait_for(self.bot.store.notices_ready.wait(), POLL_INTERVAL)
+            self.bot.store.notices_ready.clear()
 
     async def deliver_pending(self) -> None:
         while notices := await self.bot.store.claim_notices():
