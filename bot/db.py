@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
 DEFAULT_CAPACITY = 100
-_PAIRS_PER_QUERY = 400  # (event_id, user_id) pairs per IN (...) lookup
 
 
 class StoreError(Exception):
@@ -253,6 +252,13 @@ class Database:
             access_notes=tuple(json.loads(row["access_notes"])), has_recap=bool(row["has_recap"]),
             people=self._people(event_id), takeaways=self._takeaways(event_id))
 
+    def summary(self, guild_id: int, event_id: int) -> EventSummary:
+        row = self._one("SELECT id, title, starts_at FROM events WHERE id = ? AND guild_id = ?",
+                        (event_id, guild_id))
+        if row is None:
+            raise EventNotFound(event_id)
+        return EventSummary(row["id"], row["title"], _dt(row["starts_at"]))
+
     def list_events(self, guild_id: int) -> list[EventSummary]:
         """All the guild's events, upcoming first, then the most recent."""
         rows = self._all(
@@ -369,17 +375,17 @@ class Database:
 
     def _stored_rsvps(self, pairs: list[tuple[int, int]]
                       ) -> dict[tuple[int, int], tuple[Status, int]]:
-        """(status, seq) of the stored RSVPs among (event, user) pairs."""
+        """(status, seq) of the stored RSVPs among (event, user) pairs.
+
+        One primary-key lookup per pair: cheap on this thread, whereas a row-value
+        `IN (VALUES ...)` makes SQLite scan the whole table.
+        """
         found: dict[tuple[int, int], tuple[Status, int]] = {}
-        unique = sorted(set(pairs))
-        for start in range(0, len(unique), _PAIRS_PER_QUERY):
-            chunk = unique[start:start + _PAIRS_PER_QUERY]
-            rows = self._all(
-                "SELECT event_id, user_id, status, seq FROM rsvps WHERE (event_id, user_id) IN"
-                f" (VALUES {','.join(['(?, ?)'] * len(chunk))})",
-                [value for pair in chunk for value in pair])
-            for r in rows:
-                found[(r["event_id"], r["user_id"])] = (Status(r["status"]), r["seq"])
+        for pair in set(pairs):
+            row = self._one("SELECT status, seq FROM rsvps WHERE event_id = ? AND user_id = ?",
+                            pair)
+            if row is not None:
+                found[pair] = (Status(row["status"]), row["seq"])
         return found
 
     def _position(self, event_id: int, seq: int) -> int:

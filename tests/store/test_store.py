@@ -220,3 +220,38 @@ async def test_two_processes_hammering_one_file_never_overbook(tmp_path):
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     conn.close()
+
+
+def test_the_cost_of_a_join_does_not_grow_with_the_table(tmp_path):
+    """Counted in SQLite VM steps, not seconds: a join must use the indexes, so a table
+    a hundred times larger must not make it measurably more expensive."""
+    from bot.db import Database, EventDraft, configure
+    from tests.conftest import make_page
+
+    conn = sqlite3.connect(tmp_path / "steps.sqlite3")
+    configure(conn)
+    db = Database(conn)
+    db.migrate()
+    small = db.save_event(1, EventDraft("small", "Small", capacity=10), [("t", make_page())])[0]
+    big = db.save_event(1, EventDraft("big", "Big", capacity=10), [("t", make_page())])[0]
+
+    def steps_for_joins(first_user: int) -> int:
+        steps = 0
+
+        def count() -> int:
+            nonlocal steps
+            steps += 1
+            return 0
+
+        conn.set_progress_handler(count, 100)
+        db.join_batch([(1, small.id, u, "m") for u in range(first_user, first_user + 20)])
+        db.summary(1, small.id)
+        db.rsvp(small.id, first_user)
+        conn.set_progress_handler(None, 0)
+        return steps
+
+    before = steps_for_joins(1)
+    db.join_batch([(1, big.id, u, "m") for u in range(20_000)])
+    after = steps_for_joins(1_000)
+    assert after < 2 * before + 50, (before, after)
+    conn.close()
