@@ -194,8 +194,8 @@ def pack_embeds(title: str, blocks: Sequence[str]) -> list[list[discord.Embed]]:
     return messages
 
 
-def join_reply(event: Event, result: JoinResult) -> str:
-    title = f"**{safe(event.title)}**"
+def join_reply(event_title: str, result: JoinResult) -> str:
+    title = f"**{safe(event_title)}**"
     match result.outcome:
         case JoinOutcome.CONFIRMED:
             return f"You're confirmed for {title}. See you there!"
@@ -210,8 +210,8 @@ def join_reply(event: Event, result: JoinResult) -> str:
             return f"You can't join {title}: {safe(result.reason or 'registration is closed')}."
 
 
-def cancel_reply(event: Event, result: CancelResult) -> str:
-    title = f"**{safe(event.title)}**"
+def cancel_reply(event_title: str, result: CancelResult) -> str:
+    title = f"**{safe(event_title)}**"
     match result.outcome:
         case CancelOutcome.CANCELLED:
             return f"Your seat for {title} is cancelled and has gone to the next member."
@@ -221,8 +221,8 @@ def cancel_reply(event: Event, result: CancelResult) -> str:
             return f"You're not registered for {title}, so there was nothing to cancel."
 
 
-def status_reply(event: Event, rsvp: Rsvp | None) -> str:
-    title = f"**{safe(event.title)}**"
+def status_reply(event_title: str, rsvp: Rsvp | None) -> str:
+    title = f"**{safe(event_title)}**"
     if rsvp is None:
         return f"You're not registered for {title}."
     if rsvp.position is not None:

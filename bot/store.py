@@ -37,6 +37,7 @@ from bot.registration import CancelResult, JoinResult, Promotions
 __all__ = ["EventDraft", "EventNotFound", "EventSummary", "Notice", "Store", "StoreError"]
 
 T = TypeVar("T")
+SUMMARY_TTL = 30.0  # seconds an event's title is reused without asking the database
 
 
 class Store:
@@ -49,6 +50,9 @@ class Store:
         # Set when an operation of this process wrote notices to the outbox.
         self.notices_ready = asyncio.Event()
         self._notices_seen = 0
+        # Titles for RSVP replies, so a join costs one trip to the database thread. Imports
+        # in this process clear it; the TTL bounds staleness from other processes' imports.
+        self._summaries: dict[tuple[int, int], tuple[EventSummary, float]] = {}
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
@@ -108,14 +112,26 @@ class Store:
         never touched by an import; a changed capacity goes through the
         registration rules. Returns the event and whether it was created.
         """
+        self._summaries.clear()
         return await self._run(self._db.save_event, guild_id, draft, pages, now, new=new)
 
     async def add_page(self, guild_id: int, event_id: int, body: str, page: Page) -> Event:
         """Attach a page (typically the recap) to an existing event."""
+        self._summaries.clear()
         return await self._run(self._db.add_page, guild_id, event_id, body, page)
 
     async def get_event(self, guild_id: int, event_id: int) -> Event:
         return await self._run(self._db.get_event, guild_id, event_id)
+
+    async def summary(self, guild_id: int, event_id: int) -> EventSummary:
+        """The event's id, title and start; raises EventNotFound outside its guild."""
+        now = asyncio.get_running_loop().time()
+        cached = self._summaries.get((guild_id, event_id))
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        found = await self._run(self._db.summary, guild_id, event_id)
+        self._summaries[(guild_id, event_id)] = (found, now + SUMMARY_TTL)
+        return found
 
     async def list_events(self, guild_id: int) -> list[EventSummary]:
         """All the guild's events, upcoming first, then the most recent."""

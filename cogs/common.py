@@ -12,7 +12,7 @@ from discord import app_commands
 
 from bot.models import Event
 from bot.render import CHOICE_NAME, clip
-from bot.store import EventNotFound, StoreError
+from bot.store import EventNotFound, EventSummary, StoreError
 
 if TYPE_CHECKING:
     from bot.app import EventBot
@@ -26,7 +26,7 @@ def guild_id_of(interaction: discord.Interaction) -> int:
     return interaction.guild_id
 
 
-async def resolve_event(interaction: discord.Interaction, ref: str | None) -> Event:
+async def resolve_summary(interaction: discord.Interaction, ref: str | None) -> EventSummary:
     """The event named by the `[event]` option: an id from autocomplete, or typed text
     matched against titles; without it, the next upcoming event, else the most recent."""
     bot: EventBot = interaction.client  # type: ignore[assignment]
@@ -37,17 +37,24 @@ async def resolve_event(interaction: discord.Interaction, ref: str | None) -> Ev
         if event_id is None:
             raise StoreError("this server has no events yet; a moderator can add one with "
                              "/manage import")
-        return await bot.store.get_event(guild_id, event_id)
+        return await bot.store.summary(guild_id, event_id)
     if ref.isdigit():
         try:
-            return await bot.store.get_event(guild_id, int(ref))
+            return await bot.store.summary(guild_id, int(ref))
         except EventNotFound:
             pass
     needle = ref.casefold()
     for summary in await bot.store.list_events(guild_id):
         if needle in summary.title.casefold():
-            return await bot.store.get_event(guild_id, summary.id)
+            return summary
     raise StoreError(f"no event in this server matches {clip(ref, 80)!r}; pick one from the list")
+
+
+async def resolve_event(interaction: discord.Interaction, ref: str | None) -> Event:
+    """Like `resolve_summary`, with everything the event's page says and its seat counts."""
+    bot: EventBot = interaction.client  # type: ignore[assignment]
+    summary = await resolve_summary(interaction, ref)
+    return await bot.store.get_event(guild_id_of(interaction), summary.id)
 
 
 async def event_autocomplete(interaction: discord.Interaction, current: str

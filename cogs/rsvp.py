@@ -13,28 +13,30 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import EventBot
-from bot.models import Event
 from bot.render import cancel_reply, join_reply, status_reply
+from bot.store import EventSummary
 from bot.tree import report_error, respond
-from cogs.common import event_autocomplete, guild_id_of, resolve_event
+from cogs.common import event_autocomplete, guild_id_of, resolve_summary
 
 EVENT_HELP = "Which event (default: the next one, else the latest)"
 
 
-async def join_event(interaction: discord.Interaction, event: Event) -> None:
+async def join_event(interaction: discord.Interaction, event: EventSummary) -> None:
     bot: EventBot = interaction.client  # type: ignore[assignment]
-    result = await bot.store.join(event.guild_id, event.id, interaction.user.id,
+    guild_id = guild_id_of(interaction)
+    result = await bot.store.join(guild_id, event.id, interaction.user.id,
                                   interaction.user.display_name)
-    await respond(interaction, join_reply(event, result), ephemeral=True)
+    await respond(interaction, join_reply(event.title, result), ephemeral=True)
     if result.status is not None:
-        bot.dispatch("registration_changed", event.guild_id, event.id)
+        bot.dispatch("registration_changed", guild_id, event.id)
 
 
-async def cancel_event(interaction: discord.Interaction, event: Event) -> None:
+async def cancel_event(interaction: discord.Interaction, event: EventSummary) -> None:
     bot: EventBot = interaction.client  # type: ignore[assignment]
-    result = await bot.store.cancel(event.guild_id, event.id, interaction.user.id)
-    await respond(interaction, cancel_reply(event, result), ephemeral=True)
-    bot.dispatch("registration_changed", event.guild_id, event.id)
+    guild_id = guild_id_of(interaction)
+    result = await bot.store.cancel(guild_id, event.id, interaction.user.id)
+    await respond(interaction, cancel_reply(event.title, result), ephemeral=True)
+    bot.dispatch("registration_changed", guild_id, event.id)
 
 
 class RsvpButton(discord.ui.DynamicItem[discord.ui.Button],
@@ -58,7 +60,7 @@ class RsvpButton(discord.ui.DynamicItem[discord.ui.Button],
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
             bot: EventBot = interaction.client  # type: ignore[assignment]
-            event = await bot.store.get_event(guild_id_of(interaction), self.event_id)
+            event = await bot.store.summary(guild_id_of(interaction), self.event_id)
             if self.action == "join":
                 await join_event(interaction, event)
             else:
@@ -84,21 +86,21 @@ class RsvpCommands(commands.GroupCog, group_name="rsvp",
     @app_commands.describe(event=EVENT_HELP)
     @app_commands.autocomplete(event=event_autocomplete)
     async def join(self, interaction: discord.Interaction, event: str | None = None) -> None:
-        await join_event(interaction, await resolve_event(interaction, event))
+        await join_event(interaction, await resolve_summary(interaction, event))
 
     @app_commands.command(name="cancel", description="Give up your seat or waitlist place")
     @app_commands.describe(event=EVENT_HELP)
     @app_commands.autocomplete(event=event_autocomplete)
     async def cancel(self, interaction: discord.Interaction, event: str | None = None) -> None:
-        await cancel_event(interaction, await resolve_event(interaction, event))
+        await cancel_event(interaction, await resolve_summary(interaction, event))
 
     @app_commands.command(name="status", description="Are you confirmed, waitlisted, or neither?")
     @app_commands.describe(event=EVENT_HELP)
     @app_commands.autocomplete(event=event_autocomplete)
     async def status(self, interaction: discord.Interaction, event: str | None = None) -> None:
-        found = await resolve_event(interaction, event)
+        found = await resolve_summary(interaction, event)
         rsvp = await self.bot.store.rsvp(found.id, interaction.user.id)
-        await respond(interaction, status_reply(found, rsvp), ephemeral=True)
+        await respond(interaction, status_reply(found.title, rsvp), ephemeral=True)
 
 
 async def setup(bot: EventBot) -> None:

@@ -63,8 +63,8 @@ def test_page_text_is_escaped_so_it_neither_formats_nor_pings():
     hostile = event(title="**Big** @everyone", description="@here <@123> _x_ <@&5>")
     embed = render.event_embed(hostile)
     assert "@everyone" not in embed.description and "@here" not in embed.description
-    assert "\\*\\*Big\\*\\*" in render.join_reply(hostile, JoinResult(JoinOutcome.CONFIRMED))
-    assert "@\u200beveryone" in render.join_reply(hostile, JoinResult(JoinOutcome.CONFIRMED))
+    assert "\\*\\*Big\\*\\*" in render.join_reply(hostile.title, JoinResult(JoinOutcome.CONFIRMED))
+    assert "@\u200beveryone" in render.join_reply(hostile.title, JoinResult(JoinOutcome.CONFIRMED))
 
 
 def test_every_bio_is_shown_in_full_across_messages():
@@ -103,15 +103,16 @@ def test_takeaways_or_the_recap_summary_or_a_promise():
     (JoinResult(JoinOutcome.CLOSED, reason="registration is closed"), "registration is closed"),
 ])
 def test_join_replies_use_the_fixed_words(result, words):
-    assert words in render.join_reply(event(), result)
+    assert words in render.join_reply(event().title, result)
 
 
 def test_status_replies():
     joined = datetime(2026, 11, 1, tzinfo=UTC)
-    assert "not registered" in render.status_reply(event(), None)
+    assert "not registered" in render.status_reply(event().title, None)
     waiting = Rsvp(1, "a", Status.WAITLISTED, 2, joined)
-    assert "waitlisted (position 2)" in render.status_reply(event(), waiting)
-    assert "confirmed" in render.status_reply(event(), Rsvp(1, "a", Status.CONFIRMED, None, joined))
+    assert "waitlisted (position 2)" in render.status_reply(event().title, waiting)
+    confirmed = Rsvp(1, "a", Status.CONFIRMED, None, joined)
+    assert "confirmed" in render.status_reply(event().title, confirmed)
 
 
 def test_attendees_csv_has_the_columns_and_defuses_formulas():
