@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -60,6 +61,34 @@ class EventSummary:
     id: int
     title: str
     starts_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A piece of what an event says, found by `/event ask`."""
+
+    event_id: int
+    event_title: str
+    source: str  # "page", "recap", "bio:<name>" or "takeaway:<heading>"
+    text: str
+    excerpt: str  # the best-matching stretch, matched words between MATCH_START/MATCH_END
+
+
+MATCH_START, MATCH_END = "\x02", "\x03"
+_STOPWORDS = frozenset([
+    "a", "an", "and", "are", "as", "at", "be", "by", "did", "do", "does", "for", "from", "had",
+    "has", "have", "how", "i", "in", "is", "it", "its", "of", "on", "or", "said", "say",
+    "says", "the", "their", "they", "this", "to", "was", "we", "were", "what", "when", "where",
+    "which", "who", "whom", "why", "will", "with", "about", "you", "your",
+])
+
+
+def fts_query(question: str) -> str:
+    """Words of a free-text question as an FTS5 query: any of them, each quoted, so
+    nothing the member types is read as FTS syntax."""
+    words = [w for w in re.findall(r"\w+", question.casefold())
+             if len(w) > 1 and w not in _STOPWORDS]
+    return " OR ".join(f'"{w}"' for w in dict.fromkeys(words[:32]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +240,10 @@ class Database:
         db.executemany(
             "INSERT INTO takeaways (event_id, position, heading, text) VALUES (?, ?, ?, ?)",
             [(event_id, i, t.heading, t.text) for i, t in enumerate(content.takeaways)])
+        db.execute("DELETE FROM passages WHERE event_id = ?", (event_id,))
+        db.executemany(
+            "INSERT INTO passages (text, event_id, source) VALUES (?, ?, ?)",
+            [(text, event_id, source) for text, source in _passages(content) if text])
 
     def _content(self, event_id: int) -> EventContent:
         row = self._one(
@@ -251,6 +284,24 @@ class Database:
             off_the_record=bool(row["off_the_record"]),
             access_notes=tuple(json.loads(row["access_notes"])), has_recap=bool(row["has_recap"]),
             people=self._people(event_id), takeaways=self._takeaways(event_id))
+
+    def ask(self, guild_id: int, question: str, event_id: int | None = None,
+            limit: int = 3) -> list[Passage]:
+        """The passages of the guild's events (or one event) that best match the question,
+        ranked by BM25; the matched words are wrapped in MATCH_START/MATCH_END."""
+        query = fts_query(question)
+        if not query:
+            raise StoreError("ask with a few words about the event, e.g. "
+                             "'what did they say about missile defense?'")
+        rows = self._all(
+            "SELECT p.event_id, e.title, p.source, p.text,"
+            f" snippet(passages, 0, '{MATCH_START}', '{MATCH_END}', '…', 48) AS excerpt"
+            " FROM passages p JOIN events e ON e.id = p.event_id"
+            " WHERE passages MATCH ? AND e.guild_id = ? AND (? IS NULL OR e.id = ?)"
+            " ORDER BY bm25(passages) LIMIT ?",
+            (query, guild_id, event_id, event_id, limit))
+        return [Passage(r["event_id"], r["title"], r["source"], r["text"], r["excerpt"])
+                for r in rows]
 
     def summary(self, guild_id: int, event_id: int) -> EventSummary:
         row = self._one("SELECT id, title, starts_at FROM events WHERE id = ? AND guild_id = ?",
@@ -571,6 +622,13 @@ class Database:
         with self._transaction() as db:
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                              (key, value))
+
+
+def _passages(content: EventContent) -> list[tuple[str, str]]:
+    """(text, source) of everything an event says, for full-text search."""
+    return [(content.description, "page"), (content.recap_summary, "recap"),
+            *((p.bio, f"bio:{p.name}") for p in content.people),
+            *((f"{t.heading}: {t.text}", f"takeaway:{t.heading}") for t in content.takeaways)]
 
 
 def _seats(row: sqlite3.Row) -> Seats:

@@ -18,6 +18,7 @@ from discord.utils import escape_markdown, escape_mentions
 from bot.models import Event, Rsvp
 from bot.pages import Person
 from bot.registration import CancelOutcome, CancelResult, JoinOutcome, JoinResult, Promotions
+from bot.store import MATCH_END, MATCH_START, Passage
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 EMBED_TITLE = 256
@@ -228,6 +229,26 @@ def status_reply(event_title: str, rsvp: Rsvp | None) -> str:
     if rsvp.position is not None:
         return f"You're waitlisted (position {rsvp.position}) for {title}."
     return f"You're confirmed for {title}."
+
+
+def answer_embed(question: str, passages: Sequence[Passage]) -> discord.Embed:
+    """`/event ask`: the best-matching passages, each with where it comes from."""
+    embed = discord.Embed(title=clip(f"“{safe(question)}”", EMBED_TITLE), colour=COLOUR)
+    if not passages:
+        embed.description = "Nothing in this server's event pages matches that question."
+        return embed
+    embed.description = "The passages of the event pages that best match your question:"
+    for passage in passages:
+        excerpt = safe(passage.excerpt).replace(MATCH_START, "**").replace(MATCH_END, "**")
+        embed.add_field(name=clip(f"{source_label(passage.source)} · {passage.event_title}",
+                                  FIELD_NAME), value=clip(excerpt, FIELD_VALUE), inline=False)
+    return embed
+
+
+def source_label(source: str) -> str:
+    kind, _, detail = source.partition(":")
+    return {"page": "Event page", "recap": "Recap", "bio": f"Bio of {detail}",
+            "takeaway": f"Takeaway: {detail}"}.get(kind, source)
 
 
 def promoted_note(promotions: Promotions) -> str:

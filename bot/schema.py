@@ -101,6 +101,36 @@ MIGRATIONS: tuple[str, ...] = (
         value TEXT NOT NULL
     );
     """,
+    # 2: what the bot does beyond registration. Full-text search over what the events
+    # say (kept in step on import); reminders and their delivery record; per-guild
+    # settings for reminders and Discord scheduled events; per-event attendee role.
+    """
+    CREATE VIRTUAL TABLE passages USING fts5 (
+        text, event_id UNINDEXED, source UNINDEXED,
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    INSERT INTO passages (text, event_id, source)
+        SELECT description, id, 'page' FROM events WHERE description != '';
+    INSERT INTO passages (text, event_id, source)
+        SELECT recap_summary, id, 'recap' FROM events WHERE recap_summary != '';
+    INSERT INTO passages (text, event_id, source)
+        SELECT bio, event_id, 'bio:' || name FROM people WHERE bio != '';
+    INSERT INTO passages (text, event_id, source)
+        SELECT heading || ': ' || text, event_id, 'takeaway:' || heading FROM takeaways;
+
+    ALTER TABLE guild_settings ADD COLUMN reminder_minutes TEXT NOT NULL DEFAULT '1440,60';
+    ALTER TABLE guild_settings ADD COLUMN scheduled_events INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE events ADD COLUMN scheduled_event_id INTEGER;
+    ALTER TABLE events ADD COLUMN attendee_role_id INTEGER;
+
+    CREATE TABLE reminders_sent (
+        event_id INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+        user_id  INTEGER NOT NULL,
+        minutes  INTEGER NOT NULL,
+        sent_at  INTEGER NOT NULL,
+        PRIMARY KEY (event_id, user_id, minutes)
+    ) WITHOUT ROWID;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

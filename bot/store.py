@@ -22,11 +22,14 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from bot.db import (  # re-exported: callers import the store's types from here
+    MATCH_END,
+    MATCH_START,
     Database,
     EventDraft,
     EventNotFound,
     EventSummary,
     Notice,
+    Passage,
     StoreError,
     configure,
 )
@@ -34,7 +37,8 @@ from bot.models import Event, Rsvp
 from bot.pages import Page
 from bot.registration import CancelResult, JoinResult, Promotions
 
-__all__ = ["EventDraft", "EventNotFound", "EventSummary", "Notice", "Store", "StoreError"]
+__all__ = ["MATCH_END", "MATCH_START", "EventDraft", "EventNotFound", "EventSummary", "Notice",
+           "Passage", "Store", "StoreError"]
 
 T = TypeVar("T")
 SUMMARY_TTL = 30.0  # seconds an event's title is reused without asking the database
@@ -132,6 +136,11 @@ class Store:
         found = await self._run(self._db.summary, guild_id, event_id)
         self._summaries[(guild_id, event_id)] = (found, now + SUMMARY_TTL)
         return found
+
+    async def ask(self, guild_id: int, question: str, event_id: int | None = None
+                  ) -> list[Passage]:
+        """The passages of the guild's events that best answer a question (BM25)."""
+        return await self._run(self._db.ask, guild_id, question, event_id)
 
     async def list_events(self, guild_id: int) -> list[EventSummary]:
         """All the guild's events, upcoming first, then the most recent."""

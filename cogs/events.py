@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
+
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.app import EventBot
+from bot.calendar import event_ics
 from bot.render import (
     CHOICE_NAME,
+    answer_embed,
     clip,
     event_embed,
     safe,
@@ -19,7 +23,13 @@ from bot.render import (
 )
 from bot.store import StoreError
 from bot.tree import respond
-from cogs.common import MAX_CHOICES, event_autocomplete, guild_id_of, resolve_event
+from cogs.common import (
+    MAX_CHOICES,
+    event_autocomplete,
+    guild_id_of,
+    resolve_event,
+    resolve_summary,
+)
 
 EVENT_HELP = "Which event (default: the next one, else the latest)"
 
@@ -93,6 +103,25 @@ class EventCommands(commands.GroupCog, group_name="event",
         needle = current.casefold()
         return [app_commands.Choice(name=clip(f"{p.name} ({p.role})", CHOICE_NAME), value=p.name)
                 for p in found.people if needle in p.name.casefold()][:MAX_CHOICES]
+
+    @app_commands.command(name="ask", description="Ask what the event pages say about something")
+    @app_commands.describe(question="Your question, e.g. what was said about deterrence?",
+                           event="Only this event (default: all of this server's events)")
+    @app_commands.autocomplete(event=event_autocomplete)
+    async def ask(self, interaction: discord.Interaction,
+                  question: app_commands.Range[str, 1, 300], event: str | None = None) -> None:
+        event_id = (await resolve_summary(interaction, event)).id if event else None
+        passages = await self.bot.store.ask(guild_id_of(interaction), question, event_id)
+        await respond(interaction, embed=answer_embed(question, passages))
+
+    @app_commands.command(name="calendar", description="Get the event as a calendar file (.ics)")
+    @app_commands.describe(event=EVENT_HELP)
+    @app_commands.autocomplete(event=event_autocomplete)
+    async def calendar(self, interaction: discord.Interaction, event: str | None = None) -> None:
+        found = await resolve_event(interaction, event)
+        file = discord.File(io.BytesIO(event_ics(found)), filename=f"{found.slug}.ics")
+        await respond(interaction, f"**{safe(found.title)}**: open the file to add it to your "
+                      "calendar.", ephemeral=True, file=file)
 
     @app_commands.command(name="takeaways", description="The key takeaways from the recap")
     @app_commands.describe(event=EVENT_HELP)

@@ -1,0 +1,67 @@
+"""`/event ask`, `/event calendar` and recaps without bullets, through the real bot."""
+
+from __future__ import annotations
+
+import pytest
+from icalendar import Calendar
+
+from tests.e2e.fakediscord import Attachment
+from tests.e2e.test_bot import text_of
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+async def test_ask_answers_from_the_pages_with_sources(world, fake):
+    reply = await fake.slash(world.guild, world.member("curious"), "event ask",
+                             question="Who teaches at the University of North Carolina?")
+    text = text_of(reply)
+    assert "Bio of Zhang Hongyu · U.S.-China Missile Defense Disputes" in text
+    assert "**North**" in text and "**Carolina**" in text
+    nothing = await fake.slash(world.guild, world.member(), "event ask",
+                               question="quantum gardening recipes")
+    assert "Nothing in this server's event pages matches" in text_of(nothing)
+    empty = await fake.slash(world.guild, world.member(), "event ask", question="??")
+    assert empty.ephemeral and "a few words" in empty.content
+
+
+async def test_ask_covers_a_freshly_imported_event_only_in_its_guild(world, fake):
+    page = (b"A workshop on lighthouse keeping.\n\nGrace Hopper will moderate a discussion "
+            b"with Alan Turing.\n\nAlan Turing is a lighthouse keeper in Cornwall.\n")
+    event_id = await world.import_event("Lighthouse Workshop", capacity=5, page=page)
+    reply = await fake.slash(world.guild, world.member(), "event ask",
+                             question="lighthouse keeper Cornwall", event=str(event_id))
+    assert "Bio of Alan Turing · Lighthouse Workshop" in text_of(reply)
+    other = fake.add_guild("Other Server")
+    stranger = fake.add_member(other, "stranger")
+    await fake.wait_ready(process=world.bot)
+    elsewhere = await fake.slash(other, stranger, "event ask", question="Cornwall lighthouse")
+    assert "Nothing in this server's event pages matches" in text_of(elsewhere)
+
+
+async def test_calendar_file_for_an_event_with_a_start(world, fake):
+    event_id = await world.import_event("Calendar Talk", capacity=5,
+                                        starts_at="2026-12-01T18:00+01:00")
+    reply = await fake.slash(world.guild, world.member(), "event calendar", event=str(event_id))
+    assert reply.ephemeral
+    [(filename, data)] = reply.files
+    assert filename.endswith(".ics")
+    [entry] = Calendar.from_ical(data).walk("VEVENT")
+    assert entry.decoded("dtstart").isoformat() == "2026-12-01T17:00:00+00:00"
+    assert str(entry["summary"]) == "Calendar Talk"
+    undated = await fake.slash(world.guild, world.member(), "event calendar", event="Missile")
+    assert undated.ephemeral and "no start time" in undated.content
+
+
+async def test_a_recap_without_bullets_shows_its_summary_as_takeaways(world, fake):
+    event_id = await world.import_event("Plain Recap Event", capacity=5)
+    recap = (b"The panel discussed coastal resilience. Speakers explored funding models "
+             b"and agreed that local partnerships matter most.\n\nThis event was off the record.\n")
+    reply = await fake.slash(world.guild, world.moderator, "manage import",
+                             page=Attachment("recap.txt", recap, "text/plain"),
+                             event=str(event_id))
+    assert "Added the recap" in reply.content
+    takeaways = await fake.slash(world.guild, world.member(), "event takeaways",
+                                 event=str(event_id))
+    text = text_of(takeaways)
+    assert "local partnerships matter most" in text
+    assert "published after the event" not in text

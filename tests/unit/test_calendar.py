@@ -1,0 +1,30 @@
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from icalendar import Calendar
+
+from bot.calendar import event_ics
+from bot.store import StoreError
+from tests.unit.test_render import event
+
+PARIS = timezone(timedelta(hours=1))
+
+
+def test_ics_has_the_event_at_the_right_instant():
+    start = datetime(2026, 12, 1, 18, 0, tzinfo=PARIS)
+    data = event_ics(event(starts_at=start, ends_at=start + timedelta(hours=2),
+                           link="https://example.org/e/7", venue="Hall A"))
+    [entry] = Calendar.from_ical(data).walk("VEVENT")
+    assert entry.decoded("dtstart") == datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
+    assert entry.decoded("dtend") == datetime(2026, 12, 1, 19, 0, tzinfo=UTC)
+    assert str(entry["summary"]) == "Missile Defense"
+    assert str(entry["location"]) == "Hall A"
+    assert str(entry["url"]) == "https://example.org/e/7"
+    assert "https://example.org/e/7" in str(entry["description"])
+    assert str(entry["uid"]) == "event-7-1@eventbot"
+    assert data.startswith(b"BEGIN:VCALENDAR\r\n")
+
+
+def test_an_event_without_a_start_has_no_calendar_entry():
+    with pytest.raises(StoreError, match="no start time"):
+        event_ics(event(starts_at=None, ends_at=None))
