@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from bot.localdiscord import Attachment, BotProcess, FakeDiscord, Guild, Member
 from tests.conftest import ANNOUNCEMENT, ROOT
-from tests.e2e.fakediscord import Attachment, BotProcess, FakeDiscord, Guild, Member
 
 # The seed announcement without its "registration is closed" line: an open event.
 OPEN_ANNOUNCEMENT = "\n".join(

@@ -1,6 +1,6 @@
 """A throwaway discord.py bot that does what the event bot does, to test the local server.
 
-``tests/e2e/test_fakediscord.py`` runs it as ``python tests/e2e/probe_bot.py`` with
+``tests/e2e/test_localdiscord.py`` runs it as ``python tests/e2e/probe_bot.py`` with
 :meth:`FakeDiscord.bot_env`. It syncs ``/probe ...`` globally (so it also works in DMs)
 and every command answers with something a test can check.
 """

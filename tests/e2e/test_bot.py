@@ -12,9 +12,9 @@ import io
 
 import pytest
 
+from bot.localdiscord import Attachment
 from bot.render import CAPACITY_REACHED
 from tests.conftest import RECAP
-from tests.e2e.fakediscord import Attachment
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -1,7 +1,7 @@
 """Reliability of the real bot process under load, crashes, Discord faults and hostile input.
 
 Everything goes through `python -m bot run` driven by the local Discord-compatible server
-(`tests/e2e/fakediscord.py`): button clicks and slash commands in, REST calls out, and the
+(`bot/localdiscord.py`): button clicks and slash commands in, REST calls out, and the
 SQLite file checked directly. Each test prints one `figures:` line (run with `-s` to see them).
 
 The module shares one bot process (the `world` fixture of `conftest.py`). Test order matters
@@ -27,13 +27,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.localdiscord import APPLICATION_COMMAND, Attachment, FakeDiscord
 from bot.pages import decode_page, parse_page
 from bot.render import CAPACITY_REACHED
 from bot.schema import MIGRATIONS, SCHEMA_VERSION
 from bot.store import EventDraft, Store
 from tests.conftest import ROOT
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT
-from tests.e2e.fakediscord import APPLICATION_COMMAND, Attachment, FakeDiscord
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

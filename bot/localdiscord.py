@@ -1,4 +1,4 @@
-"""A local Discord-compatible server for end-to-end tests of discord.py bots.
+"""A local Discord-compatible server: the end-to-end tests and the sandbox run the bot on it.
 
 The tests start :class:`FakeDiscord` in their own event loop, run the *real* bot as a
 subprocess pointed at it (``discord.http.Route.BASE`` = :attr:`FakeDiscord.api_base`,
