@@ -19,7 +19,7 @@ from bot.tree import EventTree
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.events", "cogs.rsvp", "cogs.manage", "cogs.announcements")
+EXTENSIONS = ("cogs.events", "cogs.rsvp", "cogs.manage", "cogs.announcements", "cogs.reminders")
 SYNC_HASH_KEY = "commands_hash"
 
 

@@ -623,6 +623,156 @@ class Database:
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                              (key, value))
 
+    # -- reminders, attendee roles, scheduled events --
+    #
+    # A guild's reminder offsets are minutes before the start, stored as text ("1440,60",
+    # "" when off) that json_each expands inside the query as '[' || text || ']'. A
+    # confirmed member is due a reminder once an offset's time (start - minutes) has come
+    # and their last reminder for the event is older than it. So one query finds the next
+    # due time over every future event, a claim covers every offset that has come due with
+    # ONE message (a late joiner, or a bot that was down, sends one reminder, not one per
+    # passed offset), an offset added after a later reminder went out is not sent late, and
+    # an event moved to a later start reminds its members again at the new times.
+
+    DEFAULT_REMINDER_MINUTES = "1440,60"  # the column's default in schema migration 2
+
+    _DUE_REMINDERS = """
+        WITH due AS (
+            SELECT e.guild_id, e.id AS event_id, e.title, e.starts_at, e.venue, r.user_id,
+                   r.seq, o.value AS minutes, e.starts_at - o.value * 60 AS due_at,
+                   coalesce((SELECT max(s.sent_at) FROM reminders_sent s
+                             WHERE s.event_id = e.id AND s.user_id = r.user_id), -1) AS last_sent
+            FROM events e
+            LEFT JOIN guild_settings g ON g.guild_id = e.guild_id
+            JOIN json_each('[' || coalesce(g.reminder_minutes, :default) || ']') o
+            JOIN rsvps r ON r.event_id = e.id AND r.status = 'confirmed'
+            WHERE e.starts_at > :now
+        )"""
+
+    def reminder_settings(self, guild_id: int) -> tuple[tuple[int, ...], bool]:
+        """(reminder offsets in minutes, largest first; whether scheduled events are on)."""
+        row = self._one("SELECT reminder_minutes, scheduled_events FROM guild_settings"
+                        " WHERE guild_id = ?", (guild_id,))
+        text = self.DEFAULT_REMINDER_MINUTES if row is None else row["reminder_minutes"]
+        minutes = sorted((int(m) for m in text.split(",") if m), reverse=True)
+        return tuple(minutes), True if row is None else bool(row["scheduled_events"])
+
+    def set_reminder_minutes(self, guild_id: int, minutes: Sequence[int]) -> None:
+        """Set the guild's offsets (validated by `bot.reminders.parse_minutes`); () is off."""
+        text = ",".join(str(int(m)) for m in minutes)
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO guild_settings (guild_id, reminder_minutes) VALUES (?, ?)"
+                " ON CONFLICT (guild_id) DO UPDATE SET reminder_minutes ="
+                " excluded.reminder_minutes",
+                (guild_id, text))
+
+    def set_scheduled_events(self, guild_id: int, enabled: bool) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO guild_settings (guild_id, scheduled_events) VALUES (?, ?)"
+                " ON CONFLICT (guild_id) DO UPDATE SET scheduled_events ="
+                " excluded.scheduled_events",
+                (guild_id, int(enabled)))
+
+    def next_due(self, now: datetime | None = None) -> datetime | None:
+        """When the scheduler next has work: the earliest reminder not yet sent (in the past
+        if one is overdue), or the end of an event whose attendee role is still given out."""
+        row = self._one(
+            self._DUE_REMINDERS +
+            " SELECT min(at) FROM ("
+            "  SELECT min(due_at) AS at FROM due WHERE due_at > last_sent"
+            "  UNION ALL"
+            "  SELECT min(coalesce(ends_at, starts_at)) FROM events"
+            "   WHERE attendee_role_id IS NOT NULL)",
+            {"default": self.DEFAULT_REMINDER_MINUTES, "now": _ts(now or utcnow())})
+        return _dt(row[0])
+
+    def claim_reminders(self, now: datetime | None = None, limit: int = 100
+                        ) -> list[tuple[int, int, str, datetime, str | None, int, tuple[int, ...]]]:
+        """Take the reminders due now: (guild_id, event_id, title, starts_at, venue, user_id,
+        the offsets this one message covers), in start order, then RSVP order.
+
+        Claiming records them in reminders_sent in the same transaction, before anything
+        is sent: delivery is at most once (see `cogs.reminders`). One (event, member) is
+        never split across two claims.
+        """
+        now_ts = _ts(now or utcnow())
+        query = (self._DUE_REMINDERS +
+                 " SELECT guild_id, event_id, title, starts_at, venue, user_id,"
+                 "  group_concat(minutes) AS minutes FROM due"
+                 " WHERE due_at > last_sent AND due_at <= :now"
+                 " GROUP BY event_id, user_id ORDER BY starts_at, event_id, min(seq) LIMIT :limit")
+        params = {"default": self.DEFAULT_REMINDER_MINUTES, "now": now_ts, "limit": limit}
+        if not self._all(query, params):  # nothing due: no write lock taken
+            return []
+        with self._transaction() as db:
+            rows = self._all(query, params)  # again, under the write lock: the claim is atomic
+            claimed = [(r["guild_id"], r["event_id"], r["title"], _dt(r["starts_at"]), r["venue"],
+                        r["user_id"], tuple(sorted((int(m) for m in r["minutes"].split(",")),
+                                                   reverse=True)))
+                       for r in rows]
+            db.executemany(
+                "INSERT INTO reminders_sent (event_id, user_id, minutes, sent_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (event_id, user_id, minutes)"
+                " DO UPDATE SET sent_at = excluded.sent_at",
+                [(event_id, user_id, m, now_ts)
+                 for _, event_id, _, _, _, user_id, minutes in claimed for m in minutes])
+        return claimed
+
+    def _confirmed_ids(self, event_id: int) -> list[int]:
+        rows = self._all("SELECT user_id FROM rsvps WHERE event_id = ? AND status = 'confirmed'"
+                         " ORDER BY seq", (event_id,))
+        return [r["user_id"] for r in rows]
+
+    def attendee_role(self, guild_id: int, event_id: int) -> tuple[int | None, list[int]]:
+        """(the event's attendee role or None, the confirmed members' user ids)."""
+        row = self._one("SELECT attendee_role_id FROM events WHERE id = ? AND guild_id = ?",
+                        (event_id, guild_id))
+        if row is None:
+            raise EventNotFound(event_id)
+        return row["attendee_role_id"], self._confirmed_ids(event_id)
+
+    def set_attendee_role(self, guild_id: int, event_id: int, role_id: int | None) -> int | None:
+        """Set (or, with None, clear) the event's attendee role; returns the previous one."""
+        with self._transaction() as db:
+            row = self._one("SELECT attendee_role_id FROM events WHERE id = ? AND guild_id = ?",
+                            (event_id, guild_id))
+            if row is None:
+                raise EventNotFound(event_id)
+            db.execute("UPDATE events SET attendee_role_id = ? WHERE id = ?", (role_id, event_id))
+        return row["attendee_role_id"]
+
+    def attendee_roles(self, due_by: datetime | None = None
+                       ) -> list[tuple[int, int, int, list[int]]]:
+        """(guild_id, event_id, role_id, confirmed user ids) of events that give out a role;
+        with `due_by`, only those that ended (end, else start) by then."""
+        rows = self._all(
+            "SELECT guild_id, id, attendee_role_id FROM events WHERE attendee_role_id IS NOT NULL"
+            " AND (? IS NULL OR coalesce(ends_at, starts_at) <= ?) ORDER BY id",
+            (_ts(due_by), _ts(due_by)))
+        return [(r["guild_id"], r["id"], r["attendee_role_id"], self._confirmed_ids(r["id"]))
+                for r in rows]
+
+    def end_attendee_role(self, event_id: int, role_id: int) -> None:
+        """The event is over and its role was taken back: stop giving it out."""
+        with self._transaction() as db:
+            db.execute("UPDATE events SET attendee_role_id = NULL"
+                       " WHERE id = ? AND attendee_role_id = ?", (event_id, role_id))
+
+    def scheduled_event_id(self, guild_id: int, event_id: int) -> int | None:
+        row = self._one("SELECT scheduled_event_id FROM events WHERE id = ? AND guild_id = ?",
+                        (event_id, guild_id))
+        if row is None:
+            raise EventNotFound(event_id)
+        return row["scheduled_event_id"]
+
+    def set_scheduled_event_id(self, guild_id: int, event_id: int,
+                               scheduled_event_id: int | None) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE events SET scheduled_event_id = ? WHERE id = ? AND guild_id = ?",
+                       (scheduled_event_id, event_id, guild_id))
+
 
 def _passages(content: EventContent) -> list[tuple[str, str]]:
     """(text, source) of everything an event says, for full-text search."""

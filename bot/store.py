@@ -247,3 +247,50 @@ class Store:
 
     async def set_meta(self, key: str, value: str) -> None:
         await self._run(self._db.set_meta, key, value)
+
+    # -- reminders, attendee roles, scheduled events --
+
+    async def reminder_settings(self, guild_id: int) -> tuple[tuple[int, ...], bool]:
+        """(reminder offsets in minutes, largest first; whether scheduled events are on)."""
+        return await self._run(self._db.reminder_settings, guild_id)
+
+    async def set_reminder_minutes(self, guild_id: int, minutes: Sequence[int]) -> None:
+        await self._run(self._db.set_reminder_minutes, guild_id, minutes)
+
+    async def set_scheduled_events(self, guild_id: int, enabled: bool) -> None:
+        await self._run(self._db.set_scheduled_events, guild_id, enabled)
+
+    async def next_due(self, now: datetime | None = None) -> datetime | None:
+        """When the reminder scheduler next has work (a reminder or an attendee role to end)."""
+        return await self._run(self._db.next_due, now)
+
+    async def claim_reminders(self, now: datetime | None = None, limit: int = 100
+                              ) -> list[tuple[int, int, str, datetime, str | None, int,
+                                              tuple[int, ...]]]:
+        """Take (and record, at most once) the reminders due now; see `Database.claim_reminders`."""
+        return await self._run(self._db.claim_reminders, now, limit)
+
+    async def attendee_role(self, guild_id: int, event_id: int) -> tuple[int | None, list[int]]:
+        """(the event's attendee role or None, the confirmed members' user ids)."""
+        return await self._run(self._db.attendee_role, guild_id, event_id)
+
+    async def set_attendee_role(self, guild_id: int, event_id: int, role_id: int | None
+                                ) -> int | None:
+        """Set or clear the event's attendee role; returns the previous one."""
+        return await self._run(self._db.set_attendee_role, guild_id, event_id, role_id)
+
+    async def attendee_roles(self, due_by: datetime | None = None
+                             ) -> list[tuple[int, int, int, list[int]]]:
+        """(guild_id, event_id, role_id, confirmed ids) of events giving out a role; with
+        `due_by`, those that ended by then."""
+        return await self._run(self._db.attendee_roles, due_by)
+
+    async def end_attendee_role(self, event_id: int, role_id: int) -> None:
+        await self._run(self._db.end_attendee_role, event_id, role_id)
+
+    async def scheduled_event_id(self, guild_id: int, event_id: int) -> int | None:
+        return await self._run(self._db.scheduled_event_id, guild_id, event_id)
+
+    async def set_scheduled_event_id(self, guild_id: int, event_id: int,
+                                     scheduled_event_id: int | None) -> None:
+        await self._run(self._db.set_scheduled_event_id, guild_id, event_id, scheduled_event_id)

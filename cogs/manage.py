@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import logging
+import time
+from typing import Literal
 
 import discord
 from discord import app_commands
@@ -24,12 +26,15 @@ from bot.catalog import (
 )
 from bot.pages import MAX_PAGE_BYTES, PageError, decode_page, parse_page
 from bot.registration import MAX_CAPACITY
+from bot.reminders import minutes_text, parse_minutes
 from bot.render import attendees_csv, clip, event_embed, promoted_note, safe
 from bot.store import EventDraft
 from bot.tree import respond
 from cogs.announcements import announce_channel, digest
 from cogs.common import event_autocomplete, guild_id_of, resolve_event
+from cogs.reminders import attendee_role_problem, check_not_over
 from cogs.rsvp import rsvp_buttons
+from cogs.scheduling import sync_scheduled_event
 
 log = logging.getLogger(__name__)
 EVENT_HELP = "Which event (default: the next one, else the latest)"
@@ -93,6 +98,10 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         if parsed.skipped:
             summary += "\nNot understood, so skipped:\n" + "\n".join(
                 f"- {safe(line)}" for line in parsed.skipped[:10])
+        note = await sync_scheduled_event(self.bot, guild_id, saved,
+                                          interaction.app_permissions, create=False)
+        if note:
+            summary += f"\n{note}"
         await respond(interaction, clip(summary, 1900), ephemeral=True,
                       embed=event_embed(saved))
 
@@ -151,8 +160,10 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                                "Messages and Embed Links there, or pick another channel") from None
         await self.bot.store.add_announcement_message(found.id, target.id, message.id,
                                                       digest(embed))
-        await respond(interaction, f"Posted **{safe(found.title)}** in {target.mention}.",
-                      ephemeral=True)
+        note = await sync_scheduled_event(self.bot, found.guild_id, found,
+                                          interaction.app_permissions, create=True)
+        await respond(interaction, f"Posted **{safe(found.title)}** in {target.mention}."
+                      + (f" {note}" if note else ""), ephemeral=True)
 
     @app_commands.command(name="channel", description="Set the channel for the bot's announcements")
     @app_commands.describe(channel="The announcements channel")
@@ -175,6 +186,64 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         file = discord.File(io.BytesIO(data), filename=f"{found.slug}-attendees.csv")
         await respond(interaction, f"{found.confirmed} confirmed, {found.waitlisted} waitlisted "
                       f"for **{safe(found.title)}**.", ephemeral=True, file=file)
+
+    @app_commands.command(name="reminders", description="When confirmed members get a DM "
+                          "before an event starts")
+    @app_commands.describe(minutes='Minutes before the start, e.g. "1440,60" for a day and an '
+                           'hour before, or "off"')
+    async def reminders(self, interaction: discord.Interaction,
+                        minutes: app_commands.Range[str, 1, 100]) -> None:
+        guild_id = guild_id_of(interaction)
+        offsets = parse_minutes(minutes)
+        await self.bot.store.set_reminder_minutes(guild_id, offsets)
+        self.bot.dispatch("reminders_changed", guild_id)
+        if not offsets:
+            text = "Reminders are off: members get no DM before events."
+        else:
+            text = (f"Confirmed members will get a DM {minutes_text(offsets)} before each event "
+                    "starts (at once if they confirm later than that).")
+        await respond(interaction, text, ephemeral=True)
+
+    @app_commands.command(name="role", description="Give an event's confirmed members a role "
+                          "until it ends")
+    @app_commands.describe(role="The role to give (leave out with clear)", event=EVENT_HELP,
+                           clear="Stop giving a role for this event and take it back")
+    @app_commands.autocomplete(event=event_autocomplete)
+    async def role(self, interaction: discord.Interaction, role: discord.Role | None = None,
+                   event: str | None = None, clear: bool = False) -> None:
+        found = await resolve_event(interaction, event)
+        title = f"**{safe(found.title)}**"
+        if clear:
+            previous = await self.bot.store.set_attendee_role(found.guild_id, found.id, None)
+            self.bot.dispatch("attendee_role_changed", found.guild_id, found.id)
+            await respond(interaction, f"{title} gives no role now." + (
+                f" Its members lose <@&{previous}>." if previous else ""), ephemeral=True)
+            return
+        if role is None:
+            raise CatalogError("name the role to give, or use the clear option to stop giving one")
+        guild = interaction.guild
+        if guild is None or guild.me is None:
+            raise CatalogError("I can't see this server's roles yet; try again in a moment")
+        problem = attendee_role_problem(role, guild.me, interaction.app_permissions)
+        if problem is not None:
+            raise CatalogError(problem)
+        check_not_over(found, time.time())
+        await self.bot.store.set_attendee_role(found.guild_id, found.id, role.id)
+        self.bot.dispatch("attendee_role_changed", found.guild_id, found.id)
+        await respond(interaction, f"Confirmed members of {title} get {role.mention}, now "
+                      f"({found.confirmed} so far) and as they join or leave the waitlist; it is "
+                      "taken back when they cancel and after the event.", ephemeral=True)
+
+    @app_commands.command(name="scheduled-events", description="Also list announced events "
+                          "in the server's Discord events")
+    @app_commands.describe(state="on: /manage announce creates a Discord event; off: it doesn't")
+    async def scheduled_events(self, interaction: discord.Interaction,
+                               state: Literal["on", "off"]) -> None:
+        await self.bot.store.set_scheduled_events(guild_id_of(interaction), state == "on")
+        await respond(interaction, "/manage announce now also creates a Discord event, and "
+                      "imports keep it up to date." if state == "on" else
+                      "/manage announce no longer creates Discord events (those already "
+                      "created stay).", ephemeral=True)
 
 
 def _title_from(filename: str) -> str:

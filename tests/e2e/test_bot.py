@@ -46,7 +46,7 @@ async def test_first_start_synced_the_commands_and_seeded_the_sample_event(world
     assert set(commands) == {"event", "rsvp", "manage"}
     subcommands = {c["name"] for c in commands["manage"]["options"]}
     assert subcommands == {"import", "close", "open", "capacity", "announce", "channel",
-                           "attendees"}
+                           "attendees", "reminders", "role", "scheduled-events"}
     assert int(commands["manage"]["default_member_permissions"]) == 1 << 33
     assert fake.sync_count() == 1
     reply = await fake.slash(world.guild, world.member("newcomer"), "event info")

@@ -277,7 +277,8 @@ async def reconcile(world, event_id: int, members, replies,
 # --------------------------------------------------------------------------- 5. permissions
 
 
-MANAGE_COMMANDS = ("import", "close", "open", "capacity", "announce", "channel", "attendees")
+MANAGE_COMMANDS = ("import", "close", "open", "capacity", "announce", "channel", "attendees",
+                   "reminders", "role", "scheduled-events")
 
 
 def manage_attempts(world, event_id: int) -> list[tuple[str, dict]]:
@@ -290,6 +291,9 @@ def manage_attempts(world, event_id: int) -> list[tuple[str, dict]]:
         "announce": {"event": str(event_id)},
         "channel": {"channel": world.guild.channel("announcements")},
         "attendees": {"event": str(event_id)},
+        "reminders": {"minutes": "off"},
+        "role": {"role": world.guild.role("Event Manager"), "event": str(event_id)},
+        "scheduled-events": {"state": "off"},
     }
     assert set(options) == set(MANAGE_COMMANDS)
     return [(f"manage {name}", options[name]) for name in MANAGE_COMMANDS]

@@ -1,0 +1,109 @@
+"""Reminders, attendee roles and Discord scheduled events: the rules and texts. Pure.
+
+The cogs (`cogs/reminders.py`, `cogs/scheduling.py`) do the Discord side; `bot/db.py`
+holds the queries. What lives here is tested without Discord or a database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.db import Database, StoreError
+from bot.models import Event
+from bot.render import clip, safe, timestamp
+
+DEFAULT_MINUTES = tuple(int(m) for m in Database.DEFAULT_REMINDER_MINUTES.split(","))
+MAX_MINUTES = 10_080  # a week
+MAX_OFFSETS = 5
+
+# Discord's limits for guild scheduled events.
+SCHEDULED_NAME = 100
+SCHEDULED_DESCRIPTION = 1000
+SCHEDULED_LOCATION = 100
+# External scheduled events must have an end time on Discord; an event that gives none
+# is shown as lasting this long.
+DEFAULT_DURATION = timedelta(hours=2)
+ENTITY_EXTERNAL = 3  # guild scheduled event entity type
+PRIVACY_GUILD_ONLY = 2
+
+
+def parse_minutes(text: str) -> tuple[int, ...]:
+    """`/manage reminders`: "1440,60" -> (1440, 60); "off" (or "none", "0") -> ().
+
+    Whole minutes from 1 to MAX_MINUTES, at most MAX_OFFSETS of them, returned
+    distinct and largest first. Raises StoreError with a message for the moderator.
+    """
+    cleaned = text.strip().casefold()
+    if cleaned in ("off", "none", "0", "no"):
+        return ()
+    parts = [p.strip() for p in cleaned.replace(";", ",").replace(" ", ",").split(",")]
+    parts = [p for p in parts if p]
+    if not parts:
+        raise StoreError('give the minutes before the start, e.g. "1440,60" for a day and an '
+                         'hour before, or "off"')
+    minutes = []
+    for part in parts:
+        if not part.isdigit() or not 1 <= int(part) <= MAX_MINUTES:
+            raise StoreError(f"{clip(part, 20)!r} is not a whole number of minutes from 1 to "
+                             f"{MAX_MINUTES:,} (a week); e.g. \"1440,60\" for a day and an hour "
+                             "before the start, or \"off\"")
+        minutes.append(int(part))
+    distinct = sorted(set(minutes), reverse=True)
+    if len(distinct) > MAX_OFFSETS:
+        raise StoreError(f"at most {MAX_OFFSETS} reminders per event; you gave {len(distinct)}")
+    return tuple(distinct)
+
+
+def minutes_text(minutes: Iterable[int]) -> str:
+    """(1440, 60) -> "1 day and 1 hour"; () -> "off"."""
+    parts = [_duration(m) for m in minutes]
+    if not parts:
+        return "off"
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _duration(minutes: int) -> str:
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    units = [(days, "day"), (hours, "hour"), (mins, "minute")]
+    return " ".join(f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in units if n)
+
+
+def reminder_dm(title: str, starts_at: datetime, venue: str | None) -> str:
+    """The reminder a confirmed member gets; the start shows in their own timezone."""
+    where = f" at {safe(venue)}" if venue else ""
+    return (f"⏰ Reminder: **{safe(title)}** starts {timestamp(starts_at)} "
+            f"({timestamp(starts_at, 'R')}){where}. You're confirmed; use `/rsvp cancel` if you "
+            "can no longer come, so your seat goes to the waitlist.")
+
+
+def scheduled_event_problem(event: Event, now: datetime) -> str | None:
+    """Why the event cannot be a Discord scheduled event right now, or None."""
+    if event.starts_at is None:
+        return ("it has no start time yet (set one with `/manage import` and its starts_at "
+                "option)")
+    if event.starts_at <= now:
+        return "it has already started, and Discord only takes events in the future"
+    return None
+
+
+def scheduled_event_fields(event: Event) -> dict[str, Any]:
+    """The REST payload of the event's guild scheduled event (create or update)."""
+    assert event.starts_at is not None
+    ends_at = event.ends_at if event.ends_at and event.ends_at > event.starts_at else (
+        event.starts_at + DEFAULT_DURATION)
+    description = event.description
+    if event.link:
+        description = f"{description}\n\n{event.link}".strip()
+    return {
+        "name": clip(event.title, SCHEDULED_NAME),
+        "description": clip(description, SCHEDULED_DESCRIPTION) or None,
+        "scheduled_start_time": event.starts_at.isoformat(),
+        "scheduled_end_time": ends_at.isoformat(),
+        "entity_type": ENTITY_EXTERNAL,
+        "entity_metadata": {"location": clip(event.venue or "Discord", SCHEDULED_LOCATION)},
+        "privacy_level": PRIVACY_GUILD_ONLY,
+        "channel_id": None,
+    }

@@ -1,0 +1,273 @@
+"""Reminder DMs before events, and the attendee role of confirmed members.
+
+One background task, the scheduler, sleeps until the next thing due: a reminder (the
+guild's offsets before the start of every future event, see `Database.next_due`) or
+the end of an event whose attendee role must be taken back. Anything that can move a
+due time (an import, a join, a cancel, a capacity or settings change) wakes it early,
+at most once per `MIN_GAP`. It never polls per event; the only timed wake-up besides
+the next due time is every `MAX_SLEEP` seconds, to see what other bot processes
+sharing the database changed.
+
+Reminders are delivered AT MOST ONCE: claiming a reminder records it in
+`reminders_sent` in the same transaction that finds it due, before the DM is sent.
+A crash between that commit and the DM loses that one reminder; it never sends one
+twice, whether after a restart or with two processes on one database (the claim is
+a write transaction, so only one of them gets it). A duplicate reminder is worse than
+a missing one here, and `/rsvp status` and the announcement still tell members when
+the event is. Members whose DMs are closed are skipped (and logged), not retried.
+
+A member who is confirmed after an offset passed (a late join, a promotion) gets that
+reminder at once, before the start; several passed offsets make one DM, not several.
+
+The attendee role: after every registration change (the `registration_changed`
+event, whatever caused it: a join, a cancel, a promotion by a capacity change or a
+reopening), the confirmed members of an event that has a role are compared with the
+members this process gave it to; newcomers get it and those who left lose it, over
+REST (the bot has no members intent). The event's end (else its start) takes it back
+from everyone. Which members hold the role is kept in memory, seeded at start-up from
+the confirmed members (as the previous run left them); `/manage role` again re-gives
+it to every confirmed member, which repairs a grant lost to a crash or an outage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+
+import discord
+from discord.ext import commands
+
+from bot.app import EventBot
+from bot.catalog import CatalogError
+from bot.models import Event
+from bot.reminders import reminder_dm
+from bot.store import EventNotFound
+
+log = logging.getLogger(__name__)
+
+MAX_SLEEP = 600.0  # seconds; bounds every sleep, to notice other processes' changes
+MIN_GAP = 1.0  # seconds between two rounds: a burst of joins wakes it about once a second
+RETRY_AFTER = 30.0  # seconds after an unexpected failure of a round
+CLAIM_BATCH = 100
+NO_MENTIONS = discord.AllowedMentions.none()
+UNKNOWN_ROLE = 10011  # Discord's error code: the role was deleted
+
+
+def attendee_role_problem(role: discord.Role, me: discord.Member,
+                          permissions: discord.Permissions) -> str | None:
+    """Why the bot cannot give `role` to members, as advice for the moderator, or None."""
+    name = f"**{discord.utils.escape_markdown(role.name)}**"
+    if role.is_default():
+        return ("@everyone can't be an attendee role, since everyone has it; pick or create a "
+                "role such as \"Attendee\"")
+    if role.managed:
+        return (f"{name} is managed by an integration (a bot's own role, the booster role or a "
+                "linked role), so nobody can give it by hand; pick or create an ordinary role")
+    if not permissions.manage_roles:
+        return (f"I need the **Manage Roles** permission to give {name}: turn it on for my role "
+                "under Server Settings > Roles (or re-invite me with it)")
+    top = me.top_role
+    if role.position >= top.position:
+        mine = discord.utils.escape_markdown(top.name)
+        return (f"{name} is at or above my highest role (**{mine}**), and Discord only lets me "
+                f"give roles below it: under Server Settings > Roles, drag my role above {name}")
+    return None
+
+
+def check_not_over(event: Event, now: float) -> None:
+    over = event.ends_at or event.starts_at
+    if over is not None and over.timestamp() <= now:
+        raise CatalogError("this event has already taken place, so there is no role to give "
+                           "out for it")
+
+
+class Reminders(commands.Cog):
+    def __init__(self, bot: EventBot) -> None:
+        self.bot = bot
+        self._wake = asyncio.Event()
+        self._scheduler: asyncio.Task[None] | None = None
+        # event id -> (role id, user ids this process believes hold it)
+        self._holders: dict[int, tuple[int, set[int]]] = {}
+        self._dirty: set[tuple[int, int]] = set()
+        self._regive: set[int] = set()  # events whose role goes to every confirmed member again
+        self._syncers: dict[tuple[int, int], asyncio.Task[None]] = {}
+
+    async def cog_load(self) -> None:
+        # Loaded before the gateway connects: no RSVP this process handles can fall between
+        # this snapshot and the first change compared with it.
+        for _, event_id, role_id, confirmed in await self.bot.store.attendee_roles():
+            self._holders[event_id] = (role_id, set(confirmed))
+        self._scheduler = asyncio.create_task(self._run(), name="reminders")
+
+    async def cog_unload(self) -> None:
+        tasks = [t for t in (self._scheduler, *self._syncers.values()) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # -- what wakes the scheduler and re-syncs roles ------------------------------
+
+    @commands.Cog.listener()
+    async def on_registration_changed(self, guild_id: int, event_id: int) -> None:
+        self._wake.set()
+        key = (guild_id, event_id)
+        self._dirty.add(key)
+        if key not in self._syncers:
+            self._syncers[key] = asyncio.create_task(self._sync_loop(key))
+
+    @commands.Cog.listener()
+    async def on_attendee_role_changed(self, guild_id: int, event_id: int) -> None:
+        """`/manage role` set, changed, repeated or cleared the role."""
+        self._regive.add(event_id)
+        await self.on_registration_changed(guild_id, event_id)
+
+    @commands.Cog.listener()
+    async def on_reminders_changed(self, guild_id: int) -> None:
+        self._wake.set()
+
+    # -- the scheduler ------------------------------------------------------------
+
+    async def _run(self) -> None:
+        await self.bot.wait_until_ready()
+        while True:
+            self._wake.clear()  # before the round: a change during it means another round
+            try:
+                await self.send_due_reminders()
+                await self.end_past_roles()
+                due = await self.bot.store.next_due()
+                delay = MAX_SLEEP if due is None else due.timestamp() - time.time() + 0.1
+            except Exception:
+                log.exception("the reminder scheduler failed; retrying in %.0f s", RETRY_AFTER)
+                delay = RETRY_AFTER
+            await asyncio.sleep(MIN_GAP)
+            delay = min(max(delay - MIN_GAP, 0.0), MAX_SLEEP)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), delay)
+
+    async def send_due_reminders(self) -> None:
+        while True:
+            # At most once: the claim is committed (recorded as sent) before any DM goes out.
+            claimed = await self.bot.store.claim_reminders(limit=CLAIM_BATCH)
+            for _, event_id, title, starts_at, venue, user_id, minutes in claimed:
+                await self._remind(event_id, title, starts_at, venue, user_id, minutes)
+            if len(claimed) < CLAIM_BATCH:
+                return
+
+    async def _remind(self, event_id, title, starts_at, venue, user_id, minutes) -> None:
+        try:
+            dm = await self.bot.create_dm(discord.Object(user_id))
+            await dm.send(reminder_dm(title, starts_at, venue), allowed_mentions=NO_MENTIONS)
+            log.info("reminded user %s of event %s (offsets %s min)", user_id, event_id, minutes)
+        except discord.Forbidden:
+            log.info("user %s does not accept DMs from me; skipped their reminder of event %s",
+                     user_id, event_id)
+        except discord.HTTPException as exc:
+            log.warning("could not send user %s the reminder of event %s (%s %s); reminders "
+                        "are sent at most once, so it is not retried", user_id, event_id,
+                        exc.status, exc.text)
+
+    async def end_past_roles(self) -> None:
+        """Take the attendee role back from everyone once the event is over."""
+        for guild_id, event_id, role_id, confirmed in await self.bot.store.attendee_roles(
+                due_by=discord.utils.utcnow()):
+            _, held = self._holders.pop(event_id, (role_id, set()))
+            for user_id in dict.fromkeys([*confirmed, *held]):
+                if await self._remove(guild_id, user_id, role_id, "the event is over") is None:
+                    break
+            # Removing is idempotent, so it comes first: a crash before this line removes
+            # the role again on the next start rather than leaving it with anyone.
+            await self.bot.store.end_attendee_role(event_id, role_id)
+            log.info("took role %s back from the attendees of event %s", role_id, event_id)
+
+    # -- attendee roles -----------------------------------------------------------
+
+    async def _sync_loop(self, key: tuple[int, int]) -> None:
+        try:
+            while key in self._dirty:
+                self._dirty.discard(key)
+                try:
+                    await self._sync_role(*key)
+                except Exception:
+                    log.exception("syncing the attendee role of event %s failed", key[1])
+        finally:
+            self._syncers.pop(key, None)
+
+    async def _sync_role(self, guild_id: int, event_id: int) -> None:
+        try:
+            role_id, confirmed = await self.bot.store.attendee_role(guild_id, event_id)
+        except EventNotFound:
+            self._holders.pop(event_id, None)
+            return
+        held_role, held = self._holders.get(event_id, (None, set()))
+        regive = event_id in self._regive
+        self._regive.discard(event_id)
+        if held_role is not None and held_role != role_id:  # changed or cleared
+            for user_id in held:
+                if await self._remove(guild_id, user_id, held_role,
+                                      "the event's attendee role changed") is None:
+                    break
+            held = set()
+        if role_id is None:
+            self._holders.pop(event_id, None)
+            return
+        wanted = set(confirmed)
+        kept = held & wanted
+        for user_id in [u for u in confirmed if regive or u not in held]:
+            outcome = await self._grant(guild_id, event_id, user_id, role_id)
+            if outcome is None:
+                break
+            if outcome:
+                kept.add(user_id)
+        for user_id in held - wanted:
+            outcome = await self._remove(guild_id, user_id, role_id, "no longer confirmed")
+            if not outcome:
+                kept.add(user_id)  # try again after the next change
+                if outcome is None:
+                    break
+        self._holders[event_id] = (role_id, kept)
+
+    async def _grant(self, guild_id: int, event_id: int, user_id: int, role_id: int
+                     ) -> bool | None:
+        """Give the role. True: the member counts as holding it (or has left the server);
+        False: not given, to retry after the next change; None: pointless to go on."""
+        try:
+            await self.bot.http.add_role(guild_id, user_id, role_id,
+                                         reason="confirmed for an event")
+            return True
+        except discord.Forbidden:
+            log.warning("not allowed to give role %s in guild %s (I need Manage Roles and a "
+                        "role above it); members of event %s go without it", role_id, guild_id,
+                        event_id)
+            return None
+        except discord.NotFound as exc:
+            if exc.code == UNKNOWN_ROLE:
+                log.warning("role %s of event %s was deleted; no longer giving it out",
+                            role_id, event_id)
+                await self.bot.store.end_attendee_role(event_id, role_id)
+                return None
+            log.info("user %s is no longer in guild %s; no role for them", user_id, guild_id)
+            return True
+        except discord.HTTPException:
+            log.exception("could not give role %s to user %s", role_id, user_id)
+            return False
+
+    async def _remove(self, guild_id: int, user_id: int, role_id: int, why: str
+                      ) -> bool | None:
+        """Take the role back. True: done (or nothing to take); False: failed, to retry;
+        None: failed, and pointless to go on with other members."""
+        try:
+            await self.bot.http.remove_role(guild_id, user_id, role_id, reason=why)
+            return True
+        except discord.Forbidden:
+            log.warning("not allowed to remove role %s in guild %s (%s)", role_id, guild_id, why)
+            return None
+        except discord.NotFound:
+            return True  # the member left, or the role was deleted: nobody has it there
+        except discord.HTTPException:
+            log.exception("could not remove role %s from user %s", role_id, user_id)
+            return False
+
+async def setup(bot: EventBot) -> None:
+    await bot.add_cog(Reminders(bot))

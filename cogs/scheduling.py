@@ -1,0 +1,71 @@
+"""Discord scheduled events: the server's Events list shows each announced event.
+
+`/manage announce` creates the guild scheduled event of an event (or updates it, when
+`events.scheduled_event_id` says there is one); `/manage import` updates an existing
+one, so a re-import keeps its name, time, place and description in step. Servers turn
+it off with `/manage scheduled-events off`. Not an extension (no `setup`): the
+`/manage` commands call `sync_scheduled_event`.
+
+Status changes (completing or cancelling the Discord event) are left to Discord and
+the moderators: Discord ends an external event at its end time by itself.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+
+from bot.app import EventBot
+from bot.models import Event
+from bot.reminders import scheduled_event_fields, scheduled_event_problem
+from bot.render import clip
+
+log = logging.getLogger(__name__)
+
+REASON = "eventbot: the event's details"
+NO_PERMISSION = ("I need the **Manage Events** (or **Create Events**) permission for that: "
+                 "turn it on for my role under Server Settings > Roles, or re-invite me with it")
+
+
+async def sync_scheduled_event(bot: EventBot, guild_id: int, event: Event,
+                               permissions: discord.Permissions, *, create: bool) -> str | None:
+    """Create (with `create`) or update the event's Discord scheduled event.
+
+    Returns a sentence for the moderator's reply, or None when there is nothing to
+    say (the server turned them off, or there is no Discord event to update). Never
+    raises for Discord's refusals: the announcement itself has already worked.
+    """
+    _, enabled = await bot.store.reminder_settings(guild_id)
+    if not enabled:
+        return None
+    existing = await bot.store.scheduled_event_id(guild_id, event.id)
+    if existing is None and not create:
+        return None
+    verb = "create" if existing is None else "update"
+    problem = scheduled_event_problem(event, discord.utils.utcnow())
+    if problem is not None:  # an import after the start (the recap) needs no note
+        return f"No Discord event {verb}d: {problem}." if create else None
+    if not (permissions.manage_events or permissions.create_events):
+        return f"I couldn't {verb} the Discord event: {NO_PERMISSION}."
+    fields = scheduled_event_fields(event)
+    try:
+        if existing is not None:
+            try:
+                await bot.http.edit_scheduled_event(guild_id, existing, reason=REASON, **fields)
+                return "The Discord event is updated."
+            except discord.NotFound:
+                # Deleted on Discord. An import leaves it deleted; an announcement makes a new one.
+                await bot.store.set_scheduled_event_id(guild_id, event.id, None)
+                if not create:
+                    return None
+                verb = "create"
+        data = await bot.http.create_guild_scheduled_event(guild_id, reason=REASON, **fields)
+        await bot.store.set_scheduled_event_id(guild_id, event.id, int(data["id"]))
+        return "It is also in the server's Discord events."
+    except discord.Forbidden:
+        return f"I couldn't {verb} the Discord event: {NO_PERMISSION}."
+    except discord.HTTPException as exc:
+        log.warning("Discord refused the scheduled event of event %s: %s %s", event.id,
+                    exc.status, exc.text)
+        return f"Discord refused to {verb} the Discord event: {clip(exc.text or '?', 200)}."

@@ -1,0 +1,272 @@
+"""Reminders, attendee roles and Discord scheduled events, through the real bot process.
+
+The module's tests share one bot and one server, and run in order: the reminder
+offsets set in the first tests stay for the later ones (events there have no start,
+or one far away, so they get no reminders in the meantime).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.localdiscord import Attachment
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+MANAGE_ROLES = 1 << 28
+MANAGE_EVENTS = 1 << 33
+CREATE_EVENTS = 1 << 44  # Discord's newer permission: create events, manage one's own
+
+
+async def eventually(predicate, timeout: float = 5.0, what: str = "the condition"):
+    """Poll (the fake changes in this loop as the bot calls it) until `predicate()` holds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+def reminders_to(fake, member, title: str) -> list[dict]:
+    return [m for m in fake.dms(member) if title in m["content"] and "Reminder" in m["content"]]
+
+
+def bot_role(world):
+    return next(r for r in world.guild.roles.values() if r.bot_id is not None)
+
+
+async def move_role(world, role, position: int) -> None:
+    """What an admin dragging a role in Server Settings > Roles does: Discord tells the bot."""
+    role.position = position
+    await world.fake.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(world.guild.id),
+                                                    "role": role.payload()})
+
+
+# -- reminders ------------------------------------------------------------------------
+
+
+async def test_manage_reminders_refuses_bad_offsets_with_a_clear_error(world, fake):
+    for given, words in [("abc", "not a whole number of minutes"),
+                         ("10081", "from 1 to 10,080"),
+                         ("60,-5", "not a whole number of minutes"),
+                         ("1.5", "not a whole number of minutes"),
+                         ("1,2,3,4,5,6", "at most 5 reminders"),
+                         (",", "give the minutes")]:
+        reply = await fake.slash(world.guild, world.moderator, "manage reminders", minutes=given)
+        assert reply.ephemeral and words in reply.content.casefold(), (given, reply.content)
+    assert world.query("SELECT reminder_minutes FROM guild_settings") in ([], [("1440,60",)])
+    outsider = await fake.slash(world.guild, world.member("no perms"), "manage reminders",
+                                minutes="5")
+    assert outsider.ephemeral and "Manage Events" in outsider.content
+    ok = await fake.slash(world.guild, world.moderator, "manage reminders", minutes="60, 1440")
+    assert ok.ephemeral and "1 day and 1 hour" in ok.content
+    off = await fake.slash(world.guild, world.moderator, "manage reminders", minutes="off")
+    assert "off" in off.content
+    assert world.query("SELECT reminder_minutes FROM guild_settings") == [("",)]
+
+
+async def test_a_confirmed_member_is_reminded_once_even_across_a_restart(world, fake):
+    await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=65)
+    title = "Reminder Roundtable"
+    event_id = await world.import_event(title, capacity=2, starts_at=starts.isoformat())
+    closed, reminded, waiting = (world.member(n) for n in ("closed dms", "reminded", "waiting"))
+    fake.block_dms(closed)
+    for member in (closed, reminded, waiting):  # the blocked member is reminded first
+        await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+    assert world.query("SELECT user_id, status FROM rsvps WHERE event_id = ? ORDER BY seq",
+                       (event_id,)) == [(closed.id, "confirmed"), (reminded.id, "confirmed"),
+                                        (waiting.id, "waitlisted")]
+    if time.time() < starts.timestamp() - 61:  # due 60 s before the start: not yet
+        assert reminders_to(fake, reminded, title) == []
+
+    dm = await fake.wait_message(fake.dm_channel(reminded),
+                                 lambda m: title in m["content"], timeout=15)
+    assert f"<t:{int(starts.timestamp())}:F>" in dm["content"]
+    assert f"<t:{int(starts.timestamp())}:R>" in dm["content"]
+    assert "Reminder" in dm["content"] and "@" not in dm["content"]
+    await eventually(lambda: "does not accept DMs" in world.bot.output(), what="the skip log")
+    await asyncio.sleep(1.0)
+    assert len(reminders_to(fake, reminded, title)) == 1
+    assert world.query("SELECT user_id, minutes FROM reminders_sent WHERE event_id = ?"
+                       " ORDER BY user_id", (event_id,)) == sorted([(closed.id, 1),
+                                                                    (reminded.id, 1)])
+    await world.restart_bot()
+    await asyncio.sleep(1.5)  # the new process's scheduler has run its first round
+    assert len(reminders_to(fake, reminded, title)) == 1
+    assert reminders_to(fake, waiting, title) == []
+    assert fake.dms(closed) == []
+
+
+# -- attendee roles --------------------------------------------------------------------
+
+
+async def test_manage_role_explains_what_to_change_when_it_cannot_give_the_role(world, fake):
+    event_id = await world.import_event("Role Checks", capacity=5)
+    high = fake.add_role(world.guild, "High")
+    assert high.position > bot_role(world).position  # the fake puts new roles on top
+    cases = [(high, "at or above my highest role"),
+             (world.guild.everyone, "everyone can't be an attendee role"),
+             (bot_role(world), "managed by an integration")]
+    for role, words in cases:
+        reply = await fake.slash(world.guild, world.moderator, "manage role", role=role,
+                                 event=str(event_id))
+        assert reply.ephemeral and words in reply.content, (role.name, reply.content)
+        if role is high:
+            assert "drag my role above" in reply.content
+    mine = bot_role(world)
+    mine.permissions &= ~MANAGE_ROLES
+    try:
+        reply = await fake.slash(world.guild, world.moderator, "manage role", role=high,
+                                 event=str(event_id))
+    finally:
+        mine.permissions |= MANAGE_ROLES
+    assert reply.ephemeral and "Manage Roles" in reply.content
+    missing = await fake.slash(world.guild, world.moderator, "manage role", event=str(event_id))
+    assert "Name the role to give" in missing.content
+    assert world.query("SELECT attendee_role_id FROM events WHERE id = ?",
+                       (event_id,)) == [(None,)]
+
+
+async def test_confirmed_members_get_the_role_and_lose_it_when_they_cancel(world, fake):
+    guild = world.guild
+    attendee = fake.add_role(guild, "Attendee")
+    above = fake.add_role(guild, "Moderators")
+    # An admin drags the bot's role between the two.
+    await move_role(world, bot_role(world), attendee.position + 1)
+    await move_role(world, above, attendee.position + 2)
+    refused = await fake.slash(guild, world.moderator, "manage role", role=above)
+    assert refused.ephemeral and "at or above my highest role" in refused.content
+
+    event_id = await world.import_event("Role Workshop", capacity=2)
+    early, joiner, waiter = (world.member(n) for n in ("early", "joiner", "waiter"))
+    await fake.slash(guild, early, "rsvp join", event=str(event_id))
+    accepted = await fake.slash(guild, world.moderator, "manage role", role=attendee,
+                                event=str(event_id))
+    assert accepted.ephemeral and "get" in accepted.content and "(1 so far)" in accepted.content
+    await eventually(lambda: attendee in early.roles, what="the role for an earlier member")
+
+    await fake.slash(guild, joiner, "rsvp join", event=str(event_id))
+    await eventually(lambda: attendee in joiner.roles, what="the role on joining")
+    route = f"/guilds/{guild.id}/members/{joiner.id}/roles/{attendee.id}"
+    assert any(r.method == "PUT" and r.path.endswith(route) for r in fake.requests)
+    waiting = await fake.slash(guild, waiter, "rsvp join", event=str(event_id))
+    assert "waitlisted" in waiting.content
+
+    await fake.slash(guild, joiner, "rsvp cancel", event=str(event_id))
+    await eventually(lambda: attendee not in joiner.roles, what="the role gone on cancelling")
+    await eventually(lambda: attendee in waiter.roles, what="the role on promotion")
+    assert any(r.method == "DELETE" and r.path.endswith(route) for r in fake.requests)
+    assert attendee in early.roles
+
+    # Promoted by a capacity change; Discord refuses the second grant, which is only logged.
+    later, unlucky = world.member("later"), world.member("unlucky")
+    for member in (later, unlucky):
+        await fake.slash(guild, member, "rsvp join", event=str(event_id))
+    fake.fail("PUT", rf"/members/{unlucky.id}/roles/", status=403, code=50013,
+              message="Missing Permissions")
+    raised = await fake.slash(guild, world.moderator, "manage capacity", seats=4,
+                              event=str(event_id))
+    assert "2 member(s) moved from the waitlist" in raised.content
+    await eventually(lambda: attendee in later.roles, what="the role on a capacity promotion")
+    await eventually(lambda: "not allowed to give role" in world.bot.output(),
+                     what="the refused grant logged")
+    assert attendee not in unlucky.roles
+    status = await fake.slash(guild, unlucky, "rsvp status", event=str(event_id))
+    assert "confirmed" in status.content
+
+    cleared = await fake.slash(guild, world.moderator, "manage role", clear=True,
+                               event=str(event_id))
+    assert cleared.ephemeral and "no role" in cleared.content
+    await eventually(lambda: not any(attendee in m.roles for m in (early, waiter, later)),
+                     what="the role gone from everyone after clear")
+
+
+async def test_the_role_is_taken_back_when_the_event_starts(world, fake):
+    guild = world.guild
+    attendee = guild.role("Attendee")
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=6)
+    event_id = await world.import_event("Short Notice", capacity=5, starts_at=starts.isoformat())
+    member = world.member("brief attendee")
+    await fake.slash(guild, world.moderator, "manage role", role=attendee, event=str(event_id))
+    await fake.slash(guild, member, "rsvp join", event=str(event_id))
+    await eventually(lambda: attendee in member.roles, what="the role on joining")
+    await eventually(lambda: attendee not in member.roles, timeout=10,
+                     what="the role taken back at the start (the event gives no end)")
+    assert world.query("SELECT attendee_role_id FROM events WHERE id = ?",
+                       (event_id,)) == [(None,)]
+    assert time.time() >= starts.timestamp()
+
+
+# -- Discord scheduled events -----------------------------------------------------------
+
+
+async def test_announce_creates_the_discord_event_and_a_reimport_updates_it(world, fake):
+    guild = world.guild
+    starts = "2027-03-04T18:00:00+01:00"
+    event_id = await world.import_event("Scheduled Forum", capacity=10, starts_at=starts)
+    before = len(fake.scheduled_events(guild))
+    posted = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    assert "Posted" in posted.content and "Discord events" in posted.content
+    [created] = [e for e in fake.scheduled_events(guild) if e["name"] == "Scheduled Forum"]
+    assert datetime.fromisoformat(created["scheduled_start_time"]) == datetime.fromisoformat(
+        starts)
+    assert datetime.fromisoformat(created["scheduled_end_time"]) == datetime.fromisoformat(
+        starts) + timedelta(hours=2)  # no end given: two hours
+    assert created["entity_metadata"] == {"location": "Discord"}  # no venue given
+    assert (created["entity_type"], created["privacy_level"]) == (3, 2)
+    assert 0 < len(created["description"]) <= 1000
+    assert world.query("SELECT scheduled_event_id FROM events WHERE id = ?",
+                       (event_id,)) == [(int(created["id"]),)]
+
+    reply = await fake.slash(guild, world.moderator, "manage import",
+                             page=Attachment("announcement.txt", OPEN_ANNOUNCEMENT, "text/plain"),
+                             event=str(event_id), title="Scheduled Forum, Revised",
+                             starts_at="2027-03-05T19:30:00+01:00")
+    assert "Discord event is updated" in reply.content
+    assert len(fake.scheduled_events(guild)) == before + 1  # the same one, updated
+    updated = fake.scheduled_events(guild)[-1]
+    assert updated["id"] == created["id"] and updated["name"] == "Scheduled Forum, Revised"
+    assert datetime.fromisoformat(updated["scheduled_start_time"]) == datetime(
+        2027, 3, 5, 18, 30, tzinfo=UTC)
+    again = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    assert "Discord event is updated" in again.content
+    assert len(fake.scheduled_events(guild)) == before + 1
+
+
+async def test_no_discord_event_without_a_start_permission_or_when_turned_off(world, fake):
+    guild = world.guild
+    count = len(fake.scheduled_events(guild))
+    undated = await world.import_event("Undated Talk", capacity=5)
+    reply = await fake.slash(guild, world.moderator, "manage announce", event=str(undated))
+    assert "Posted" in reply.content and "no start time" in reply.content
+
+    dated = await world.import_event("Permissionless Talk", capacity=5,
+                                     starts_at="2027-06-01T18:00:00+02:00")
+    mine = bot_role(world)
+    saved = mine.permissions
+    mine.permissions &= ~(MANAGE_EVENTS | CREATE_EVENTS)
+    try:
+        reply = await fake.slash(guild, world.moderator, "manage announce", event=str(dated))
+    finally:
+        mine.permissions = saved
+    assert "Posted" in reply.content and "Manage Events" in reply.content
+    assert "couldn't create the Discord event" in reply.content
+
+    off = await fake.slash(guild, world.moderator, "manage scheduled-events", state="off")
+    assert off.ephemeral and "no longer" in off.content
+    reply = await fake.slash(guild, world.moderator, "manage announce", event=str(dated))
+    assert "Posted" in reply.content and "Discord event" not in reply.content
+    assert len(fake.scheduled_events(guild)) == count
+    assert world.query("SELECT scheduled_events FROM guild_settings WHERE guild_id = ?",
+                       (guild.id,)) == [(0,)]
+
+
+async def test_the_bot_logged_no_unexpected_error(world):
+    output = world.bot.output()
+    assert "Traceback" not in output and "ERROR" not in output, output[-3000:]

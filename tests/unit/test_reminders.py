@@ -1,0 +1,85 @@
+"""The pure rules and texts of reminders and Discord scheduled events."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.models import Event
+from bot.reminders import (
+    DEFAULT_MINUTES,
+    minutes_text,
+    parse_minutes,
+    reminder_dm,
+    scheduled_event_fields,
+    scheduled_event_problem,
+)
+from bot.store import StoreError
+
+START = datetime(2030, 5, 1, 18, 0, tzinfo=UTC)
+
+
+def event(**changes) -> Event:
+    base = Event(
+        id=1, guild_id=2, slug="talk", title="A Talk", venue=None, link=None, starts_at=START,
+        ends_at=None, capacity=10, confirmed=0, waitlisted=0, registration_open=True,
+        closed_reason=None, description="About it.", recap_summary="", language=None,
+        translation=None, off_the_record=False, access_notes=(), has_recap=False, people=(),
+        takeaways=())
+    return replace(base, **changes)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1440,60", (1440, 60)), ("60, 1440", (1440, 60)), ("60 1440 60", (1440, 60)),
+    ("1", (1,)), ("10080", (10080,)), ("1,2,3,4,5", (5, 4, 3, 2, 1)),
+    ("off", ()), (" OFF ", ()), ("none", ()), ("0", ()),
+])
+def test_parse_minutes(text, expected):
+    assert parse_minutes(text) == expected
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("abc", "not a whole number"), ("10081", "from 1 to 10,080"), ("-5", "not a whole number"),
+    ("1.5", "not a whole number"), ("60,0", "not a whole number"),
+    ("1,2,3,4,5,6", "at most 5"), (",", "give the minutes"), ("", "give the minutes"),
+])
+def test_parse_minutes_refuses(text, words):
+    with pytest.raises(StoreError, match=words):
+        parse_minutes(text)
+
+
+def test_minutes_text_and_default():
+    assert DEFAULT_MINUTES == (1440, 60)
+    assert minutes_text((1440, 60)) == "1 day and 1 hour"
+    assert minutes_text((2880, 90, 1)) == "2 days, 1 hour 30 minutes and 1 minute"
+    assert minutes_text(()) == "off"
+
+
+def test_reminder_dm_says_the_title_and_the_start_as_a_discord_timestamp():
+    text = reminder_dm("@everyone **Loud**", START, "Hall <@1>")
+    stamp = int(START.timestamp())
+    assert f"<t:{stamp}:F>" in text and f"<t:{stamp}:R>" in text
+    assert "\\*\\*Loud\\*\\*" in text and "@everyone" not in text.replace("@\u200beveryone", "")
+
+
+def test_scheduled_event_fields():
+    fields = scheduled_event_fields(event(venue="Hall A", link="https://example.org/talk"))
+    assert fields["name"] == "A Talk"
+    assert fields["scheduled_start_time"] == START.isoformat()
+    assert fields["scheduled_end_time"] == (START + timedelta(hours=2)).isoformat()
+    assert fields["entity_type"] == 3 and fields["privacy_level"] == 2
+    assert fields["entity_metadata"] == {"location": "Hall A"}
+    assert fields["description"] == "About it.\n\nhttps://example.org/talk"
+    long = scheduled_event_fields(event(title="T" * 300, description="word " * 400,
+                                        ends_at=START + timedelta(minutes=45)))
+    assert len(long["name"]) <= 100 and len(long["description"]) <= 1000
+    assert long["scheduled_end_time"] == (START + timedelta(minutes=45)).isoformat()
+    assert long["entity_metadata"] == {"location": "Discord"}
+
+
+def test_scheduled_event_problem():
+    assert scheduled_event_problem(event(), START - timedelta(days=1)) is None
+    assert "no start time" in scheduled_event_problem(event(starts_at=None), START)
+    assert "already started" in scheduled_event_problem(event(), START)
