@@ -27,6 +27,8 @@ REST (the bot has no members intent). The event's end (else its start) takes it 
 from everyone. Which members hold the role is kept in memory, seeded at start-up from
 the confirmed members (as the previous run left them); `/manage role` again re-gives
 it to every confirmed member, which repairs a grant lost to a crash or an outage.
+Events that give out no role cost nothing per change; a role set through another bot
+process sharing the database is picked up when this one restarts.
 """
 
 from __future__ import annotations
@@ -112,6 +114,8 @@ class Reminders(commands.Cog):
     @commands.Cog.listener()
     async def on_registration_changed(self, guild_id: int, event_id: int) -> None:
         self._wake.set()
+        if event_id not in self._holders and event_id not in self._regive:
+            return  # the event gives out no role: nothing to compare on this hot path
         key = (guild_id, event_id)
         self._dirty.add(key)
         if key not in self._syncers:
