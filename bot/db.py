@@ -114,12 +114,23 @@ def _dt(value: int | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, UTC)
 
 
-def configure(conn: sqlite3.Connection) -> None:
-    """Durability and concurrency settings, applied to every connection."""
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+def configure(conn: sqlite3.Connection, *, wait: bool = True) -> None:
+    """Durability and concurrency settings, applied to every connection.
+
+    A connection that must never wait (`wait=False`: it runs on the event loop) gets
+    no busy timeout, so a locked database fails at once, and leaves checkpoints to the
+    connection that may wait.
+    """
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS if wait else 0}")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")  # WAL: a commit survives a process crash
     conn.execute("PRAGMA foreign_keys = ON")
+    if not wait:
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
+
+
+def is_busy(error: sqlite3.OperationalError) -> bool:
+    return getattr(error, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 class Database:
@@ -143,6 +154,13 @@ class Database:
 
     def schema_version(self) -> int:
         return self._one("PRAGMA user_version")[0]
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def checkpoint(self) -> None:
+        """Move the write-ahead log into the database file, without waiting for readers."""
+        self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
