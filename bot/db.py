@@ -15,6 +15,8 @@ import json
 import logging
 import re
 import sqlite3
+from array import array
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -139,6 +141,8 @@ class Database:
         conn.isolation_level = None  # transactions are explicit
         self._conn = conn
         self.notices_written = 0  # counts outbox rows written, so the bot knows when to look
+        # event id -> (waitlist_departures when built, waitlisted seqs in order)
+        self._waitlists: dict[int, tuple[int, array[int]]] = {}
 
     def migrate(self) -> None:
         with self._transaction() as db:
@@ -458,10 +462,29 @@ class Database:
         return found
 
     def _position(self, event_id: int, seq: int) -> int:
-        row = self._one(
-            "SELECT count(*) FROM rsvps WHERE event_id = ? AND status = 'waitlisted' AND seq <= ?",
-            (event_id, seq))
-        return row[0]
+        """The waitlist position (from 1) of the member whose RSVP has `seq`.
+
+        Counting the waitlist ahead costs time in proportion to the position, so each
+        event's waitlisted seqs are kept in order in memory. Joins only append to a
+        waitlist; the cache is rebuilt when `waitlist_departures` shows that someone
+        left it (in any process), and otherwise only extended with newer seqs.
+        """
+        departures = self._one("SELECT waitlist_departures FROM events WHERE id = ?",
+                               (event_id,))[0]
+        cached = self._waitlists.get(event_id)
+        if cached is None or cached[0] != departures:
+            cached = self._waitlists[event_id] = (departures, array("q"))
+        seqs = cached[1]
+        if not seqs or seq > seqs[-1]:
+            seqs.extend(row[0] for row in self._conn.execute(
+                "SELECT seq FROM rsvps WHERE event_id = ? AND status = 'waitlisted' AND seq > ?"
+                " ORDER BY seq", (event_id, seqs[-1] if seqs else 0)))
+        return bisect_right(seqs, seq)
+
+    def _left_waitlist(self, event_id: int, count: int) -> None:
+        if count:
+            self._conn.execute("UPDATE events SET waitlist_departures = waitlist_departures + ?"
+                               " WHERE id = ?", (count, event_id))
 
     def cancel(self, guild_id: int, event_id: int, user_id: int) -> rules.CancelResult:
         now = utcnow()
@@ -474,7 +497,8 @@ class Database:
             result = rules.cancel(seats, mine, waitlist, now)
             if mine is not None:
                 db.execute("DELETE FROM rsvps WHERE event_id = ? AND user_id = ?",
-                                 (event_id, user_id))
+                           (event_id, user_id))
+                self._left_waitlist(event_id, int(mine.status is Status.WAITLISTED))
             self._record_promotions(guild_id, event_id, seats, result.promotions, now)
         return result
 
@@ -525,6 +549,7 @@ class Database:
         db.executemany(
             "UPDATE rsvps SET status = 'confirmed' WHERE event_id = ? AND user_id = ?",
             [(event_id, user_id) for user_id in promotions.promoted])
+        self._left_waitlist(event_id, len(promotions.promoted))
         for user_id in promotions.promoted:
             self._notify(guild_id, event_id, "promoted", {"user_id": user_id}, now)
         if promotions.filled:

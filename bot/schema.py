@@ -131,6 +131,11 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (event_id, user_id, minutes)
     ) WITHOUT ROWID;
     """,
+    # 3: how many members have left each event's waitlist (cancelled or promoted), so a
+    # process can keep waitlist positions in memory and trust them until someone leaves.
+    """
+    ALTER TABLE events ADD COLUMN waitlist_departures INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

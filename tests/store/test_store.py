@@ -255,3 +255,36 @@ def test_the_cost_of_a_join_does_not_grow_with_the_table(tmp_path):
     after = steps_for_joins(1_000)
     assert after < 2 * before + 50, (before, after)
     conn.close()
+
+
+async def test_waitlist_positions_stay_right_as_members_leave(store):
+    event = await new_event(store, capacity=2)
+    for user in range(1, 13):  # 2 confirmed, 10 waitlisted
+        await store.join(1, event.id, user, "m")
+
+    async def positions() -> dict[int, int]:
+        return {u: (await store.rsvp(event.id, u)).position for u in range(1, 14)
+                if await store.rsvp(event.id, u) is not None}
+
+    expected = {u: u - 2 for u in range(3, 13)}
+    assert {u: p for u, p in (await positions()).items() if p} == expected
+    await store.cancel(1, event.id, 5)  # leaves the waitlist from the middle
+    assert {u: p for u, p in (await positions()).items() if p} == {
+        3: 1, 4: 2, 6: 3, 7: 4, 8: 5, 9: 6, 10: 7, 11: 8, 12: 9}
+    await store.set_capacity(1, event.id, 4)  # promotes 3 and 4
+    await store.join(1, event.id, 13, "m")  # joins the end
+    assert {u: p for u, p in (await positions()).items() if p} == {
+        6: 1, 7: 2, 8: 3, 9: 4, 10: 5, 11: 6, 12: 7, 13: 8}
+    again = await store.join(1, event.id, 12, "m")
+    assert (again.outcome, again.position) == (JoinOutcome.ALREADY_WAITLISTED, 7)
+
+
+async def test_a_departure_in_another_process_moves_positions_here(tmp_path):
+    path = tmp_path / "shared.sqlite3"
+    async with await Store.open(path) as here, await Store.open(path) as there:
+        event = await new_event(here, capacity=1)
+        for user in (1, 2, 3, 4):
+            await here.join(1, event.id, user, "m")
+        assert (await here.rsvp(event.id, 4)).position == 3
+        await there.cancel(1, event.id, 2)
+        assert (await here.rsvp(event.id, 4)).position == 2
