@@ -40,13 +40,25 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         reports = await import_bundled(store, NO_SERVER, settings.events_dir)
         log.info("database %s ready with %d bundled event(s)", settings.database_path, len(reports))
         if not settings.discord_token:
+            # On a terminal, a person reads this: point them at the sandbox too.
+            local = (". Or try the bot locally: make sandbox"
+                     if sys.stdin is not None and sys.stdin.isatty() else "")
             raise UsageError(
                 "DISCORD_TOKEN is not set: copy .env.example to .env and put your bot's token "
-                "there (README: 'Create the Discord application')")
+                "there (README: 'Create the Discord application')" + local)
         from bot.app import run_bot
 
         await run_bot(settings, store)
     return 0
+
+
+async def cmd_sandbox(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.sandbox import SandboxError, run_sandbox
+
+    try:
+        return await run_sandbox(settings, Path(args.database), fresh=args.fresh)
+    except SandboxError as exc:
+        raise UsageError(str(exc)) from None
 
 
 async def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
@@ -151,6 +163,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eventbot", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="start the bot (imports the bundled events first)")
+    p = sub.add_parser("sandbox", help="try the bot in this terminal, on a local stand-in "
+                       "for Discord")
+    p.add_argument("--database", default="data/sandbox.sqlite3", metavar="PATH",
+                   help="the sandbox's own database (default: data/sandbox.sqlite3)")
+    p.add_argument("--fresh", action="store_true", help="delete that database first")
     p = sub.add_parser("sync", help="register the slash commands with Discord")
     p.add_argument("--guild", type=int, help="sync to one server only (instant)")
     p = sub.add_parser("parse", help="show what the importer reads from page files")
@@ -169,8 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
-    "run": cmd_run, "sync": cmd_sync, "import": cmd_import, "events": cmd_events,
-    "rsvps": cmd_rsvps, "backup": cmd_backup,
+    "run": cmd_run, "sandbox": cmd_sandbox, "sync": cmd_sync, "import": cmd_import,
+    "events": cmd_events, "rsvps": cmd_rsvps, "backup": cmd_backup,
 }
 
 

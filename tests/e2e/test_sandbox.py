@@ -1,0 +1,176 @@
+"""`python -m bot sandbox` as a person uses it: commands typed on stdin, the console's output
+read back. It runs the real bot against the local Discord-compatible server."""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT
+
+SAMPLE_TITLE = "U.S.-China Missile Defense Disputes"
+
+
+def sandbox_env(tmp: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
+    env.update(PYTHONPATH=str(ROOT), DATABASE_PATH=str(tmp / "bot.sqlite3"),
+               EVENTS_DIR=str(ROOT / "data" / "events"), TZ="UTC", COLUMNS="100")
+    return env
+
+
+def run_sandbox(tmp: Path, lines: list[str], *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "sandbox", "--database", str(tmp / "sandbox.sqlite3"),
+         *extra], input="\n".join(lines) + "\n", cwd=tmp, env=sandbox_env(tmp),
+        capture_output=True, text=True, timeout=60)
+
+
+def bot_pid(output: str) -> int:
+    return int(re.search(r"the real bot \(pid (\d+)\)", output)[1])
+
+
+def assert_gone(pid: int) -> None:
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def after(output: str, prompt_line: str) -> str:
+    """What the console printed for one typed line (up to the next prompt)."""
+    start = output.index(prompt_line) + len(prompt_line)
+    following = re.search(r"^(you|moderator)> ", output[start:], re.MULTILINE)
+    return output[start: start + following.start() if following else None]
+
+
+@pytest.fixture(scope="module")
+def tmp(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("sandbox")
+    (tmp / "spring.txt").write_bytes(OPEN_ANNOUNCEMENT)
+    return tmp
+
+
+@pytest.fixture(scope="module")
+def session(tmp) -> subprocess.CompletedProcess:
+    return run_sandbox(tmp, [
+        "/event info",
+        "/rsvp join",
+        "as moderator",
+        "/manage import page:spring.txt title:\"Spring Forum\" capacity:1 "
+        "starts_at:2026-12-01T18:00+01:00",
+        "?event spring",
+        "/manage announce event:Spring",
+        "as member",
+        "click 1",
+        "as moderator",
+        "/rsvp join event:Spring",
+        "as member",
+        "click 2",
+        "as moderator",
+        "dms",
+        "/manage attendees event:Spring",
+        "/manage capacity seats:many",
+        "/nonsense",
+        "quit",
+    ])
+
+
+def test_a_session_ends_cleanly_and_stops_the_bot(session):
+    assert session.returncode == 0, session.stderr
+    assert session.stdout.rstrip().endswith("Stopped the bot.")
+    assert_gone(bot_pid(session.stdout))
+
+
+def test_members_read_the_sample_event_and_its_closed_registration(session):
+    info = after(session.stdout, "you> /event info\n")
+    assert f"│ {SAMPLE_TITLE}" in info
+    assert "│ Registration: Closed" in info
+    joined = after(session.stdout, "you> /rsvp join\n")
+    assert "EventBot (only you can see this)" in joined and "registration is closed" in joined
+
+
+def test_a_moderator_imports_a_page_and_announces_it_with_buttons(session):
+    out = session.stdout
+    imported = after(out, 'starts_at:2026-12-01T18:00+01:00\n')
+    event_id = re.search(r"Created Spring Forum \(event (\d+)\)", imported)[1]
+    assert "│ When: Tuesday, December 1, 2026 5:00 PM (" in imported  # in TZ=UTC
+    assert "│ Registration: Open: 1 of 1 seats left" in imported
+    assert f"event:{event_id}  Spring Forum (2026-12-01)" in after(out, "> ?event spring\n")
+    announced = after(out, "> /manage announce event:Spring\n")
+    assert "Posted Spring Forum in #general." in announced
+    assert "#general · EventBot" in announced
+    assert announced.rstrip().endswith("[1 Join] [2 Cancel my RSVP]")
+
+
+def test_buttons_notices_the_waitlist_and_a_dm(session):
+    out = session.stdout
+    joined = after(out, "you> click 1\n")
+    assert "You're confirmed for Spring Forum." in joined
+    assert "Registration is now closed, as the number of RSVPs has reached venue capacity." in (
+        joined + after(out, "moderator> /rsvp join event:Spring\n"))
+    assert "waitlisted (position 1)" in after(out, "moderator> /rsvp join event:Spring\n")
+    cancelled = after(out, "you> click 2\n")
+    assert "cancelled" in cancelled
+    assert "(EventBot sent moderator a DM: type as moderator, then dms, to read it)" in cancelled
+    dms = after(out, "moderator> dms\n")
+    assert "DM from EventBot" in dms and "now confirmed for Spring Forum" in dms
+
+
+def test_the_attendees_csv_is_shown_with_its_first_lines(session):
+    attendees = after(session.stdout, "moderator> /manage attendees event:Spring\n")
+    assert "1 confirmed, 0 waitlisted for Spring Forum." in attendees
+    assert re.search(r"📎 spring-forum-attendees\.csv \(\d+ bytes\)", attendees)
+    assert "   user_id,name,status,position,joined_at" in attendees
+    assert re.search(r"   100000000000000003,moderator,confirmed,,", attendees)
+
+
+def test_bad_lines_get_one_line_and_the_console_goes_on(session):
+    out = session.stdout
+    assert after(out, "moderator> /manage capacity seats:many\n") == (
+        "  ! seats: 'many' is not a whole number\n")
+    assert after(out, "moderator> /nonsense\n") == (
+        "  ! unknown command /nonsense; the bot has /event, /manage, /rsvp (help lists them)\n")
+    assert "moderator> quit" in out
+
+
+def test_the_next_start_keeps_the_sandbox_and_fresh_starts_over(session, tmp):
+    again = run_sandbox(tmp, ["as moderator", "/rsvp status event:Spring"])
+    assert again.returncode == 0, again.stderr
+    assert "You're confirmed for Spring Forum." in again.stdout
+    fresh = run_sandbox(tmp, ["?event spring", "?event"], "--fresh")
+    assert fresh.returncode == 0, fresh.stderr
+    assert "(no choices for event:spring)" in fresh.stdout
+    assert f"  {SAMPLE_TITLE}" in fresh.stdout
+    assert_gone(bot_pid(fresh.stdout))
+
+
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_or_a_kill_while_waiting_for_input_stops_the_bot(tmp_path, signum, status):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "sandbox", "--database", str(tmp_path / "s.sqlite3")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=tmp_path, env=sandbox_env(tmp_path))
+    try:
+        output = b""
+        deadline = time.monotonic() + 30
+        while not output.endswith(b"you> ") and time.monotonic() < deadline:
+            if select.select([proc.stdout], [], [], 0.1)[0]:
+                output += os.read(proc.stdout.fileno(), 4096)
+        pid = bot_pid(output.decode())
+        proc.send_signal(signum)
+        proc.wait(timeout=15)  # stdin stays open: the console is still waiting for a line
+        out, err = proc.stdout.read(), proc.stderr.read()
+    finally:
+        proc.kill()
+        proc.communicate()
+    assert proc.returncode == status, err
+    assert b"Traceback" not in err and b"Fatal" not in err
+    assert (output + out).decode().rstrip().endswith("Stopped the bot.")
+    assert_gone(pid)

@@ -1,0 +1,274 @@
+"""The sandbox console without a bot: reading typed lines, rendering what the bot sends."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta, timezone
+from types import SimpleNamespace
+
+import pytest
+
+from bot import render
+from bot.localdiscord import Attachment, Channel
+from bot.sandbox import (
+    Console,
+    LineError,
+    SlashLine,
+    Style,
+    format_timestamp,
+    parse_slash,
+    relative_time,
+    render_message,
+    render_text,
+)
+from tests.conftest import ROOT
+from tests.unit.test_render import event
+
+DEC_1_17H_UTC = int(datetime(2026, 12, 1, 17, 0, tzinfo=UTC).timestamp())
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+@pytest.mark.parametrize(("line", "words", "options"), [
+    ("/event info", ("event", "info"), {}),
+    ("  /Event  Info  ", ("event", "info"), {}),
+    ("/rsvp join event:3", ("rsvp", "join"), {"event": "3"}),
+    ('/manage import page:path/to/page.txt title:"Spring Forum" capacity:40',
+     ("manage", "import"), {"page": "path/to/page.txt", "title": "Spring Forum",
+                            "capacity": "40"}),
+    ("/manage import page:a.txt title:'Said \"hi\"'", ("manage", "import"),
+     {"page": "a.txt", "title": 'Said "hi"'}),
+    ("/manage close reason:the room moved event:Spring Forum", ("manage", "close"),
+     {"reason": "the room moved", "event": "Spring Forum"}),
+    ("/manage import page:p.txt starts_at:2026-12-01T18:00+01:00", ("manage", "import"),
+     {"page": "p.txt", "starts_at": "2026-12-01T18:00+01:00"}),
+    ("/manage import page:C:\\pages\\a.txt", ("manage", "import"), {"page": "C:\\pages\\a.txt"}),
+    ('/manage close reason:""', ("manage", "close"), {"reason": ""}),
+])
+def test_parse_slash(line, words, options):
+    assert parse_slash(line) == SlashLine(words, options)
+
+
+def test_with_the_commands_option_names_other_words_with_a_colon_stay_in_the_value():
+    line = "/manage close event:Spring reason:the room: moved"
+    assert parse_slash(line).options == {"event": "Spring", "reason": "the", "room": "moved"}
+    assert parse_slash(line, ["event", "reason"]).options == {
+        "event": "Spring", "reason": "the room: moved"}
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("event info", "starts with /"),
+    ("/", "type a command after the /"),
+    ("/ event:3", "type a command after the /"),
+    ('/manage import title:"Spring Forum', 'the " is never closed'),
+    ('/manage import title:"Spring"Forum', "put a space after the closing"),
+    ("/rsvp join event:", "give it a value"),
+    ("/rsvp join event:3 event:4", "event is given twice"),
+])
+def test_bad_lines_are_one_friendly_sentence(line, message):
+    with pytest.raises(LineError, match=message) as caught:
+        parse_slash(line)
+    assert "\n" not in str(caught.value)
+
+
+# --------------------------------------------------------------------------- timestamps
+
+
+@pytest.mark.parametrize(("style", "shown"), [
+    ("F", "Tuesday, December 1, 2026 5:00 PM"),
+    ("f", "December 1, 2026 5:00 PM"),
+    ("D", "December 1, 2026"),
+    ("d", "12/01/2026"),
+    ("t", "5:00 PM"),
+    ("T", "5:00:00 PM"),
+])
+def test_discord_timestamps_read_as_dates(style, shown):
+    assert format_timestamp(DEC_1_17H_UTC, style, tz=UTC) == shown
+
+
+def test_timestamps_are_shown_in_the_readers_timezone():
+    tokyo = timezone(timedelta(hours=9))
+    assert format_timestamp(DEC_1_17H_UTC, "F", tz=tokyo) == "Wednesday, December 2, 2026 2:00 AM"
+    assert format_timestamp(DEC_1_17H_UTC - 17 * 3600, "t", tz=UTC) == "12:00 AM"
+    assert format_timestamp(DEC_1_17H_UTC - 5 * 3600, "t", tz=UTC) == "12:00 PM"
+
+
+@pytest.mark.parametrize(("seconds", "shown"), [
+    (3 * 86400, "in 3 days"), (-2 * 3600, "2 hours ago"), (10, "in a few seconds"),
+    (-60, "a minute ago"), (20 * 60, "in 20 minutes"), (30 * 3600, "in a day"),
+    (60 * 86400, "in 2 months"), (-400 * 86400, "a year ago"), (3 * 365 * 86400, "in 3 years"),
+])
+def test_relative_time(seconds, shown):
+    assert relative_time(seconds) == shown
+
+
+def test_render_text_unescapes_markdown_and_renders_timestamps_and_mentions():
+    style = Style(tz=UTC, now=DEC_1_17H_UTC - 3 * 86400,
+                  channel_name={5: "announcements"}.get, user_name={6: "you"}.get)
+    text = (rf"**Tiny \*Talk\*** <t:{DEC_1_17H_UTC}:F> (<t:{DEC_1_17H_UTC}:R>) in <#5> "
+            r"for <@6>, starts\_at \\ <t:99999999999999:F>")
+    assert render_text(text, style) == (
+        "Tiny *Talk* Tuesday, December 1, 2026 5:00 PM (in 3 days) in #announcements for "
+        "@you, starts_at \\ <t:99999999999999:F>")
+    bold = Style(bold=("<b>", "</b>"))
+    assert render_text("You're confirmed for **Spring Forum**.", bold) == (
+        "You're confirmed for <b>Spring Forum</b>.")
+    assert render_text("an **unclosed bold", bold) == "an <b>unclosed bold</b>"
+
+
+def test_render_message_shows_embeds_fields_footer_files_and_numbered_buttons():
+    embed = render.event_embed(event(title="Missile *Defense*")).to_dict()
+    csv = "user_id,name,status\n" + "".join(f"{i},m{i},confirmed\n" for i in range(10))
+    message = {"content": "1 confirmed for **Missile Defense**.", "embeds": [embed],
+               "components": [{"type": 1, "components": [
+                   {"type": 2, "label": "Join", "custom_id": "j"},
+                   {"type": 2, "label": "Cancel my RSVP", "custom_id": "c", "disabled": True}]}]}
+    lines = render_message(message, [("talk.csv", csv.encode())], Style(tz=UTC))
+    text = "\n".join(lines)
+    assert lines[0] == "1 confirmed for Missile Defense."
+    assert "│ Missile *Defense*" in lines
+    assert "│ When: Tuesday, December 1, 2026 5:00 PM (" in text
+    assert "│ Registration: Open: 48 of 60 seats left" in lines
+    assert "│ Notes: In Chinese, with simultaneous English translation" in lines
+    assert "│   Off the record" in lines  # the field's second line, under its name
+    assert "│ — Event 7" in lines
+    assert f"📎 talk.csv ({len(csv)} bytes)" in lines
+    assert "   user_id,name,status" in lines and "   … 5 more lines" in lines
+    assert lines[-1] == "[1 Join] [2 Cancel my RSVP (disabled)]"
+    assert all(len(line) <= 100 for line in lines)
+
+
+# --------------------------------------------------------------------------- the console
+
+
+SCHEMA = [
+    {"name": "rsvp", "type": 1, "options": [
+        {"name": "join", "type": 1, "options": [
+            {"name": "event", "type": 3, "autocomplete": True}]}]},
+    {"name": "manage", "type": 1, "default_member_permissions": str(1 << 33), "options": [
+        {"name": "capacity", "type": 1, "options": [
+            {"name": "seats", "type": 4, "required": True, "min_value": 1, "max_value": 500},
+            {"name": "event", "type": 3, "autocomplete": True}]},
+        {"name": "import", "type": 1, "options": [
+            {"name": "page", "type": 11, "required": True}]},
+        {"name": "announce", "type": 1, "options": [{"name": "channel", "type": 7}]}]},
+]
+
+
+class StubDiscord:
+    """Just what the console reads before it talks to a bot."""
+
+    def __init__(self) -> None:
+        self.users = {}
+        self.calls = []
+
+    def commands(self, guild=None):
+        return [] if guild else SCHEMA
+
+    def messages(self, channel):
+        return []
+
+    def dms(self, user):
+        return []
+
+    async def slash(self, guild, member, name, options):
+        self.calls.append((name, options))
+        raise LookupError("stop here\nsecond line")
+
+
+@pytest.fixture
+def console():
+    general = Channel(11, "general")
+    guild = SimpleNamespace(channels={11: general, 12: Channel(12, "announcements")},
+                            roles={}, members={})
+    return Console(StubDiscord(), guild, {"you": None, "moderator": None},
+                   SimpleNamespace(running=True))
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("/nonsense", "unknown command /nonsense; the bot has /manage, /rsvp"),
+    ("/manage", "/manage needs one of: announce, capacity, import"),
+    ("/manage delete", "/manage has no 'delete'; it has: announce, capacity, import"),
+    ("/rsvp join 3", r"/rsvp join takes options as name:value \(event:\)"),
+    ("/rsvp join evnt:3", r"/rsvp join has no option evnt: \(it has event:\)"),
+    ("/manage capacity event:3", "/manage capacity needs seats:<whole number>"),
+    ("/manage capacity seats:many", "seats: 'many' is not a whole number"),
+    ("/manage capacity seats:0", "seats must be between 1 and 500"),
+    ("/manage announce channel:#nowhere", "no channel '#nowhere' here"),
+    ("/manage import page:/no/such/page.txt", "cannot read /no/such/page.txt"),
+    ("frobnicate", "unknown command 'frobnicate': type help"),
+    ("as nobody", "as whom?"),
+    ("click 1", "no message with buttons shown yet"),
+    ("?speaker", "no command offers choices for speaker"),
+    ("/rsvp join event:3", "^stop here$"),  # the local server's own errors: first line only
+])
+async def test_a_bad_line_is_one_friendly_line(console, line, message):
+    with pytest.raises(LineError, match=message) as caught:
+        await console.handle(line)
+    assert "\n" not in str(caught.value)
+
+
+async def test_options_are_typed_by_the_commands_schema(console, tmp_path):
+    page = tmp_path / "spring.txt"
+    page.write_text("A talk.\n")
+    for line in ("/manage capacity seats:40 event:Spring Forum", f"/manage import page:{page}",
+                 "/manage announce channel:#announcements"):
+        with pytest.raises(LineError):
+            await console.handle(line)
+    (_, capacity), (_, imported), (_, announce) = console.fake.calls
+    assert capacity == {"seats": 40, "event": "Spring Forum"}
+    assert imported == {"page": Attachment("spring.txt", b"A talk.\n", "text/plain")}
+    assert announce["channel"].name == "announcements"
+
+
+async def test_as_switches_who_types(console, capsys):
+    assert console.prompt == "you> "
+    assert await console.handle("as moderator")
+    assert console.prompt == "moderator> "
+    await console.handle("as member")
+    assert console.prompt == "you> "
+    assert not await console.handle("quit")
+
+
+# --------------------------------------------------------------------------- the command line
+
+
+def cli_env(tmp_path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
+    env.update(PYTHONPATH=str(ROOT), DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
+               EVENTS_DIR=str(ROOT / "data" / "events"))
+    return env
+
+
+def test_run_without_a_token_on_a_terminal_also_points_at_the_sandbox(tmp_path):
+    leader, follower = pty.openpty()
+    try:
+        on_terminal = subprocess.run([sys.executable, "-m", "bot", "run"], cwd=tmp_path,
+                                     env=cli_env(tmp_path), stdin=follower, capture_output=True,
+                                     text=True, timeout=60)
+    finally:
+        os.close(leader)
+        os.close(follower)
+    piped = subprocess.run([sys.executable, "-m", "bot", "run"], cwd=tmp_path,
+                           env=cli_env(tmp_path), stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=60)
+    assert on_terminal.returncode == piped.returncode == 2
+    told = on_terminal.stderr.strip().splitlines()[-1]
+    assert told == piped.stderr.strip().splitlines()[-1] + (
+        ". Or try the bot locally: make sandbox")
+    assert "sandbox" not in piped.stderr
+
+
+def test_the_sandbox_refuses_the_bots_own_database(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "bot", "sandbox", "--fresh", "--database",
+                           str(tmp_path / "bot.sqlite3")], cwd=tmp_path, env=cli_env(tmp_path),
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"eventbot: {tmp_path / 'bot.sqlite3'} is the bot's own database (DATABASE_PATH); the "
+        "sandbox needs its own: pick another --database"]
+    assert not (tmp_path / "bot.sqlite3").exists()
