@@ -4,14 +4,14 @@ Each operation runs as one call on aiosqlite's connection thread (see `_run`),
 so it is atomic with respect to every other operation on the connection and
 costs one thread hop.
 
-Joins are the hot path. A join that finds the database free is decided and
-committed right away on the event loop, through a second connection that never
-waits (no busy timeout, no checkpoints): a join transaction takes tens of
-microseconds, less than the trip to the database thread would. When the
-database is busy (a batch or another operation in flight, or another process),
-joins queue and are batched: every join that arrives while a batch is being
-written goes into the next one, decided one by one in arrival order by the
-registration rules, with one commit for the whole batch. Either way nothing is
+Joins are the hot path, and they are batched: the joins waiting at a given
+moment are decided one by one in arrival order by the registration rules and
+committed together. When the database is free, the batch is committed right
+away on the event loop, through a second connection that never waits (no busy
+timeout, no checkpoints): a join takes tens of microseconds, less than the trip
+to the database thread would. When the database is busy (another operation,
+or another process), the batch goes to the thread, which waits for it, and
+joins arriving meanwhile form the next batch. Either way nothing is
 acknowledged before its commit.
 """
 
@@ -50,6 +50,7 @@ __all__ = ["MATCH_END", "MATCH_START", "EventDraft", "EventNotFound", "EventSumm
 T = TypeVar("T")
 SUMMARY_TTL = 30.0  # seconds an event's title is reused without asking the database
 CHECKPOINT_EVERY = 1000  # joins committed on the event loop between WAL checkpoints
+LOOP_BATCH = 200  # joins per commit on the event loop: a few milliseconds at most
 
 
 class Store:
@@ -58,6 +59,7 @@ class Store:
         self._db = db  # used only on the connection's own thread
         self._loop_db = loop_db  # used only on the event loop, for joins; never waits
         self._loop_joins = 0
+        self._loop_flush_scheduled = False
         self._checkpoint: asyncio.Task[None] | None = None
         self._pending_joins: list[tuple[tuple[int, int, int, str], asyncio.Future[JoinResult]]]
         self._pending_joins = []
@@ -183,28 +185,43 @@ class Store:
 
     async def join(self, guild_id: int, event_id: int, user_id: int, name: str) -> JoinResult:
         """Ask for a seat. Resolves once the decision is committed."""
-        request = (guild_id, event_id, user_id, name)
-        if not self._pending_joins and (self._join_writer is None or self._join_writer.done()):
-            try:
-                [result] = self._loop_db.join_batch([request])
-            except sqlite3.OperationalError as exc:
-                if not is_busy(exc):
-                    raise
-            else:  # committed
-                self._after_loop_join()
-                if isinstance(result, Exception):
-                    raise result
-                return result
-        future: asyncio.Future[JoinResult] = asyncio.get_running_loop().create_future()
-        self._pending_joins.append((request, future))
-        if self._join_writer is None or self._join_writer.done():
-            self._join_writer = asyncio.create_task(self._write_joins())
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[JoinResult] = loop.create_future()
+        self._pending_joins.append(((guild_id, event_id, user_id, name), future))
+        if not self._loop_flush_scheduled:
+            # Joins made in the same turn of the event loop (a burst) share a commit.
+            self._loop_flush_scheduled = True
+            loop.call_soon(self._flush_on_loop)
         return await future
 
-    def _after_loop_join(self) -> None:
+    def _flush_on_loop(self) -> None:
+        """Commit pending joins on the event loop, LOOP_BATCH at a time; when the database
+        is busy, hand them to the thread, which can wait for it."""
+        self._loop_flush_scheduled = False
+        if not self._pending_joins or self._thread_writing():
+            return  # the thread's writer takes whatever is pending when it is done
+        batch = self._pending_joins[:LOOP_BATCH]
+        try:
+            results = self._loop_db.join_batch([request for request, _ in batch])
+        except sqlite3.OperationalError as exc:
+            if is_busy(exc):
+                self._join_writer = asyncio.create_task(self._write_joins())
+                return
+            results = [exc] * len(batch)
+        del self._pending_joins[:len(batch)]
+        _settle(batch, results)
+        self._after_loop_commit(len(batch))
+        if self._pending_joins:  # a burst larger than a batch: let the loop breathe first
+            self._loop_flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush_on_loop)
+
+    def _thread_writing(self) -> bool:
+        return self._join_writer is not None and not self._join_writer.done()
+
+    def _after_loop_commit(self, joins: int) -> None:
         self._signal_notices()
-        self._loop_joins += 1
-        if self._loop_joins % CHECKPOINT_EVERY == 0 and (
+        before, self._loop_joins = self._loop_joins, self._loop_joins + joins
+        if before // CHECKPOINT_EVERY != self._loop_joins // CHECKPOINT_EVERY and (
                 self._checkpoint is None or self._checkpoint.done()):
             # The event loop's connection never checkpoints; the thread's does, off the loop.
             self._checkpoint = asyncio.create_task(self._run(self._db.checkpoint))
@@ -216,13 +233,7 @@ class Store:
                 results = await self._run(self._db.join_batch, [request for request, _ in batch])
             except Exception as exc:  # every waiter learns of the failure
                 results = [exc] * len(batch)
-            for (_, future), result in zip(batch, results, strict=True):
-                if future.done():  # its waiter was cancelled
-                    continue
-                if isinstance(result, Exception):
-                    future.set_exception(result)
-                else:
-                    future.set_result(result)
+            _settle(batch, results)
 
     async def cancel(self, guild_id: int, event_id: int, user_id: int) -> CancelResult:
         return await self._run(self._db.cancel, guild_id, event_id, user_id)
@@ -334,3 +345,15 @@ class Store:
     async def set_scheduled_event_id(self, guild_id: int, event_id: int,
                                      scheduled_event_id: int | None) -> None:
         await self._run(self._db.set_scheduled_event_id, guild_id, event_id, scheduled_event_id)
+
+
+def _settle(batch: list[tuple[Any, asyncio.Future[JoinResult]]],
+            results: list[JoinResult | Exception]) -> None:
+    """Give each waiting join its result (or its error)."""
+    for (_, future), result in zip(batch, results, strict=True):
+        if future.done():  # its waiter was cancelled
+            continue
+        if isinstance(result, Exception):
+            future.set_exception(result)
+        else:
+            future.set_result(result)
