@@ -62,6 +62,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import json
 import os
 import re
@@ -795,13 +796,16 @@ class FakeDiscord:
         self.users[user.id] = user
         return user
 
-    def add_guild(self, name: str = "Test Guild", *, system_channel: bool = True) -> Guild:
+    def add_guild(self, name: str = "Test Guild", *, system_channel: bool = True,
+                  guild_id: int | None = None) -> Guild:
         """A guild with #general (the system channel) and #announcements, the bot and the owner.
 
         The bot's role has every permission except Administrator (so channel overwrites
         apply to it). If the bot is already connected, it receives GUILD_CREATE (it joins).
+        A fixed `guild_id` lets two servers hold the same guild (two bot processes sharing
+        one database) or keep it across runs (the sandbox).
         """
-        guild = Guild(self._snowflake(), name, owner_id=self.owner.id)
+        guild = Guild(guild_id or self._snowflake(), name, owner_id=self.owner.id)
         guild.roles[guild.id] = Role(guild.id, "@everyone", EVERYONE_PERMISSIONS)
         bot_role = Role(self._snowflake(), self.bot_user.name, ALL_PERMISSIONS & ~ADMINISTRATOR, 1)
         bot_role.bot_id = self.bot_user.id
@@ -920,6 +924,12 @@ class FakeDiscord:
     def commands(self, guild: Guild | int | None = None) -> list[dict[str, Any]]:
         """The application commands the bot last synced, globally or to ``guild``."""
         return list(self._commands.get(None if guild is None else _id(guild), []))
+
+    def register_commands(self, commands: list[dict[str, Any]],
+                          guild: Guild | int | None = None) -> None:
+        """Give the application commands it already has, as another process of the same
+        application synced them (a bot sharing its database with that process syncs none)."""
+        self._commands[None if guild is None else _id(guild)] = copy.deepcopy(commands)
 
     def sync_count(self, guild: Guild | int | None = None) -> int:
         """How many times the bot PUT its commands, globally or to ``guild``."""

@@ -325,19 +325,6 @@ class BotStopped(Exception):
     """The bot process exited while the console was running."""
 
 
-def _pin_guild(fake: FakeDiscord, name: str, guild_id: int) -> Guild:
-    """`fake.add_guild` with a fixed id (before the bot connects, so nothing was sent yet)."""
-    guild = fake.add_guild(name)
-    old = guild.id
-    everyone = guild.roles.pop(old)
-    everyone.id = guild_id
-    guild.roles = {guild_id: everyone, **guild.roles}
-    del fake.guilds[old]
-    guild.id = guild_id
-    fake.guilds[guild_id] = guild
-    return guild
-
-
 def _pinned_member(fake: FakeDiscord, guild: Guild, name: str, user_id: int,
                    **kwargs: Any) -> Member:
     user = User(user_id, name)
@@ -901,7 +888,7 @@ async def _sandbox(settings: Settings, database: Path) -> int:
     print(f"Starting the bot on a local stand-in for Discord (database {database}) …",
           flush=True)
     async with FakeDiscord() as fake:
-        guild = _pin_guild(fake, "Sandbox", GUILD_ID)
+        guild = fake.add_guild("Sandbox", guild_id=GUILD_ID)
         people = {"you": _pinned_member(fake, guild, "you", MEMBER_ID),
                   "moderator": _pinned_member(fake, guild, "moderator", MODERATOR_ID,
                                               manage_events=True)}
