@@ -679,17 +679,27 @@ class Database:
 
     DEFAULT_REMINDER_MINUTES = "1440,60"  # the column's default in schema migration 2
 
-    _DUE_REMINDERS = """
-        WITH due AS (
-            SELECT e.guild_id, e.id AS event_id, e.title, e.starts_at, e.venue, r.user_id,
-                   r.seq, o.value AS minutes, e.starts_at - o.value * 60 AS due_at,
-                   coalesce((SELECT max(s.sent_at) FROM reminders_sent s
-                             WHERE s.event_id = e.id AND s.user_id = r.user_id), -1) AS last_sent
+    # Every event's reminder offsets, each with its due time.
+    _OFFSETS = """
             FROM events e
             LEFT JOIN guild_settings g ON g.guild_id = e.guild_id
-            JOIN json_each('[' || coalesce(g.reminder_minutes, :default) || ']') o
-            JOIN rsvps r ON r.event_id = e.id AND r.status = 'confirmed'
-            WHERE e.starts_at > :now
+            JOIN json_each('[' || coalesce(g.reminder_minutes, :default) || ']') o"""
+    # The reminders due by now, member by member. Only events inside a reminder window
+    # (an offset passed, the start not yet) are joined with their RSVPs, so the cost does
+    # not grow with the RSVPs of events further away.
+    _DUE_REMINDERS = """
+        WITH open_windows AS MATERIALIZED (
+            SELECT e.guild_id, e.id AS event_id, e.title, e.starts_at, e.venue,
+                   o.value AS minutes, e.starts_at - o.value * 60 AS due_at
+            """ + _OFFSETS + """
+            WHERE e.starts_at > :now AND e.starts_at - o.value * 60 <= :now
+        ), due AS (
+            SELECT w.*, r.user_id, r.seq,
+                   coalesce((SELECT max(s.sent_at) FROM reminders_sent s
+                             WHERE s.event_id = w.event_id AND s.user_id = r.user_id), -1)
+                       AS last_sent
+            FROM open_windows w
+            JOIN rsvps r ON r.event_id = w.event_id AND r.status = 'confirmed'
         )"""
 
     def reminder_settings(self, guild_id: int) -> tuple[tuple[int, ...], bool]:
@@ -725,6 +735,10 @@ class Database:
             self._DUE_REMINDERS +
             " SELECT min(at) FROM ("
             "  SELECT min(due_at) AS at FROM due WHERE due_at > last_sent"
+            "  UNION ALL"
+            "  SELECT min(e.starts_at - o.value * 60)" + self._OFFSETS +
+            "   WHERE e.starts_at - o.value * 60 > :now AND EXISTS (SELECT 1 FROM rsvps r"
+            "    WHERE r.event_id = e.id AND r.status = 'confirmed')"
             "  UNION ALL"
             "  SELECT min(coalesce(ends_at, starts_at)) FROM events"
             "   WHERE attendee_role_id IS NOT NULL)",
