@@ -108,10 +108,11 @@ def report(results: dict[str, float]) -> str:
              "| variant | joins/s | × floor |", "|---|---:|---:|"]
     for name, rate in results.items():
         lines.append(f"| {name} | {rate:,.0f} | {rate / floor:.2f} |")
-    lines += ["", "The floor runs inline on the calling thread. The store runs each operation on "
-              "aiosqlite's thread so the event loop never blocks on SQLite; one join at a time "
-              "therefore pays one thread hop per join. Members joining together share a "
-              "transaction, which is how the store passes the floor under load; every join is "
+    lines += ["", "The floor commits each join in a plain loop. The store commits the joins made "
+              "in one turn of the event loop together (on the loop when the database is free, "
+              "else on aiosqlite's thread), so one join at a time pays a turn of the event loop "
+              "and an await on top of its transaction, while members joining together share a "
+              "commit, which is how the store passes the floor under load. Every join is "
               "acknowledged only after its commit."]
     return "\n".join(lines) + "\n"
 
