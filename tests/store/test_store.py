@@ -6,9 +6,11 @@ import asyncio
 import sqlite3
 import sys
 import textwrap
+from datetime import timedelta
 
 import pytest
 
+from bot.db import utcnow
 from bot.registration import JoinOutcome, RegistrationError, Status
 from bot.schema import SCHEMA_VERSION
 from bot.store import EventDraft, EventNotFound, Store
@@ -222,37 +224,49 @@ async def test_two_processes_hammering_one_file_never_overbook(tmp_path):
     conn.close()
 
 
-def test_the_cost_of_a_join_does_not_grow_with_the_table(tmp_path):
-    """Counted in SQLite VM steps, not seconds: a join must use the indexes, so a table
-    a hundred times larger must not make it measurably more expensive."""
-    from bot.db import Database, EventDraft, configure
-    from tests.conftest import make_page
+def vm_steps(conn: sqlite3.Connection, work) -> int:
+    """Hundreds of SQLite VM instructions `work()` runs: a cost measure that, unlike
+    seconds, does not depend on how busy the machine is."""
+    steps = 0
 
-    conn = sqlite3.connect(tmp_path / "steps.sqlite3")
+    def tick() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    conn.set_progress_handler(tick, 100)
+    try:
+        work()
+    finally:
+        conn.set_progress_handler(None, 0)
+    return steps
+
+
+def step_counted_database(path):
+    from bot.db import Database, configure
+
+    conn = sqlite3.connect(path)
     configure(conn)
     db = Database(conn)
     db.migrate()
+    return conn, db
+
+
+def test_the_cost_of_a_join_does_not_grow_with_the_table(tmp_path):
+    """A join must use the indexes: a table a hundred times larger must not make it
+    measurably more expensive."""
+    conn, db = step_counted_database(tmp_path / "steps.sqlite3")
     small = db.save_event(1, EventDraft("small", "Small", capacity=10), [("t", make_page())])[0]
     big = db.save_event(1, EventDraft("big", "Big", capacity=10), [("t", make_page())])[0]
 
-    def steps_for_joins(first_user: int) -> int:
-        steps = 0
-
-        def count() -> int:
-            nonlocal steps
-            steps += 1
-            return 0
-
-        conn.set_progress_handler(count, 100)
+    def joins(first_user: int) -> None:
         db.join_batch([(1, small.id, u, "m") for u in range(first_user, first_user + 20)])
         db.summary(1, small.id)
         db.rsvp(small.id, first_user)
-        conn.set_progress_handler(None, 0)
-        return steps
 
-    before = steps_for_joins(1)
+    before = vm_steps(conn, lambda: joins(1))
     db.join_batch([(1, big.id, u, "m") for u in range(20_000)])
-    after = steps_for_joins(1_000)
+    after = vm_steps(conn, lambda: joins(1_000))
     assert after < 2 * before + 50, (before, after)
     conn.close()
 
@@ -293,39 +307,21 @@ async def test_a_departure_in_another_process_moves_positions_here(tmp_path):
 def test_the_reminder_scheduler_ignores_rsvps_of_events_outside_their_window(tmp_path):
     """Counted in SQLite VM steps: 20,000 confirmed members of an event a month away must
     not make finding the next reminder or claiming the due ones more expensive."""
-    from datetime import timedelta
-
-    from bot.db import Database, EventDraft, configure, utcnow
-    from tests.conftest import make_page
-
-    conn = sqlite3.connect(tmp_path / "steps.sqlite3")
-    configure(conn)
-    db = Database(conn)
-    db.migrate()
+    conn, db = step_counted_database(tmp_path / "steps.sqlite3")
     soon = utcnow() + timedelta(minutes=30)  # inside its 1-hour reminder window
     near = db.save_event(1, EventDraft("near", "Near", 10, starts_at=soon),
                          [("t", make_page())])[0]
     db.join_batch([(1, near.id, 1, "m")])
 
-    def steps() -> int:
-        count = 0
-
-        def tick() -> int:
-            nonlocal count
-            count += 1
-            return 0
-
-        conn.set_progress_handler(tick, 100)
+    def scheduler_round() -> None:
         db.next_due()
         db.claim_reminders()
-        conn.set_progress_handler(None, 0)
-        return count
 
-    before = steps()
+    before = vm_steps(conn, scheduler_round)
     far = db.save_event(1, EventDraft("far", "Far", 30_000,
                                       starts_at=utcnow() + timedelta(days=30)),
                         [("t", make_page())])[0]
     db.join_batch([(1, far.id, u, "m") for u in range(20_000)])
-    after = steps()
+    after = vm_steps(conn, scheduler_round)
     assert after < 2 * before + 50, (before, after)
     conn.close()
