@@ -23,6 +23,7 @@ from bot.render import attendees_csv
 from bot.store import Store, StoreError
 
 NO_SERVER = 0  # the guild id of events imported outside any Discord server
+SANDBOX_DATABASE = "data/sandbox.sqlite3"
 log = logging.getLogger("bot")
 
 
@@ -35,21 +36,26 @@ def configure_logging(level: str) -> None:
     logging.getLogger("discord.http").setLevel(logging.WARNING)
 
 
+NO_TOKEN = ("DISCORD_TOKEN is not set: copy .env.example to .env and put your bot's token "
+            "there (README: 'Create the Discord application')")
+
+
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     async with await Store.open(settings.database_path) as store:
         reports = await import_bundled(store, NO_SERVER, settings.events_dir)
         log.info("database %s ready with %d bundled event(s)", settings.database_path, len(reports))
-        if not settings.discord_token:
-            # On a terminal, a person reads this: point them at the sandbox too.
-            local = (". Or try the bot locally: make sandbox"
-                     if sys.stdin is not None and sys.stdin.isatty() else "")
-            raise UsageError(
-                "DISCORD_TOKEN is not set: copy .env.example to .env and put your bot's token "
-                "there (README: 'Create the Discord application')" + local)
-        from bot.app import run_bot
+        if settings.discord_token:
+            from bot.app import run_bot
 
-        await run_bot(settings, store)
-    return 0
+            await run_bot(settings, store)
+            return 0
+    if not (sys.stdin is not None and sys.stdin.isatty()):
+        raise UsageError(NO_TOKEN)
+    # A person at a terminal without a token yet: let them try the bot right here.
+    print(f"{NO_TOKEN}. Meanwhile, here is the bot in a sandbox: a local stand-in for "
+          "Discord (README: 'Try it without Discord').", file=sys.stderr, flush=True)
+    return await cmd_sandbox(settings, argparse.Namespace(database=SANDBOX_DATABASE,
+                                                          fresh=False))
 
 
 async def cmd_sandbox(settings: Settings, args: argparse.Namespace) -> int:
@@ -165,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="start the bot (imports the bundled events first)")
     p = sub.add_parser("sandbox", help="try the bot in this terminal, on a local stand-in "
                        "for Discord")
-    p.add_argument("--database", default="data/sandbox.sqlite3", metavar="PATH",
+    p.add_argument("--database", default=SANDBOX_DATABASE, metavar="PATH",
                    help="the sandbox's own database (default: data/sandbox.sqlite3)")
     p.add_argument("--fresh", action="store_true", help="delete that database first")
     p = sub.add_parser("sync", help="register the slash commands with Discord")

@@ -29,8 +29,10 @@ def cli(tmp_path):
                EVENTS_DIR=str(ROOT / "data" / "events"))
 
     def run(*args: str, check_status: int | None = 0) -> subprocess.CompletedProcess:
+        # No terminal on stdin, as in CI: `run` without a token would open the sandbox.
         proc = subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path, env=env,
-                              capture_output=True, text=True, timeout=60)
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=60)
         if check_status is not None:
             assert proc.returncode == check_status, proc.stderr
         return proc
@@ -128,7 +130,7 @@ def test_a_bad_setting_is_one_line_naming_it(cli, tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT), LOG_LEVEL="LOUD",
                EVENTS_DIR=str(ROOT / "data" / "events"))
     proc = subprocess.run([sys.executable, "-m", "bot", "events"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=60)
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
         "eventbot: LOG_LEVEL='LOUD' must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"]
