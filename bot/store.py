@@ -60,6 +60,7 @@ class Store:
         self._loop_db = loop_db  # used only on the event loop, for joins; never waits
         self._loop_joins = 0
         self._loop_flush_scheduled = False
+        self._closed = False
         self._checkpoint: asyncio.Task[None] | None = None
         self._pending_joins: list[tuple[tuple[int, int, int, str], asyncio.Future[JoinResult]]]
         self._pending_joins = []
@@ -91,6 +92,10 @@ class Store:
             raise
 
     async def close(self) -> None:
+        """Commit the joins already asked for, then close; later joins are refused."""
+        self._closed = True
+        if self._pending_joins and not self._thread_writing():
+            self._join_writer = asyncio.create_task(self._write_joins())
         await asyncio.gather(*(t for t in (self._join_writer, self._checkpoint) if t),
                              return_exceptions=True)
         self._loop_db.close()
@@ -185,6 +190,8 @@ class Store:
 
     async def join(self, guild_id: int, event_id: int, user_id: int, name: str) -> JoinResult:
         """Ask for a seat. Resolves once the decision is committed."""
+        if self._closed:
+            raise StoreError("the bot is shutting down; try again in a moment")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[JoinResult] = loop.create_future()
         self._pending_joins.append(((guild_id, event_id, user_id, name), future))
@@ -203,11 +210,11 @@ class Store:
         batch = self._pending_joins[:LOOP_BATCH]
         try:
             results = self._loop_db.join_batch([request for request, _ in batch])
-        except sqlite3.OperationalError as exc:
-            if is_busy(exc):
+        except Exception as exc:  # nothing was committed
+            if isinstance(exc, sqlite3.OperationalError) and is_busy(exc):
                 self._join_writer = asyncio.create_task(self._write_joins())
                 return
-            results = [exc] * len(batch)
+            results = [exc] * len(batch)  # every waiter learns of the failure
         del self._pending_joins[:len(batch)]
         _settle(batch, results)
         self._after_loop_commit(len(batch))

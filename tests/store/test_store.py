@@ -325,3 +325,38 @@ def test_the_reminder_scheduler_ignores_rsvps_of_events_outside_their_window(tmp
     after = vm_steps(conn, scheduler_round)
     assert after < 2 * before + 50, (before, after)
     conn.close()
+
+
+async def test_a_join_that_fails_on_the_event_loop_reports_its_error(store, monkeypatch):
+    event = await new_event(store, capacity=5)
+
+    def broken(batch):
+        raise sqlite3.IntegrityError("boom")
+
+    monkeypatch.setattr(store._loop_db, "join_batch", broken)
+    with pytest.raises(sqlite3.IntegrityError):
+        await asyncio.wait_for(store.join(1, event.id, 1, "m"), 5)
+    monkeypatch.undo()
+    assert (await store.join(1, event.id, 1, "m")).outcome is JoinOutcome.CONFIRMED
+
+
+async def test_closing_commits_the_joins_already_asked_for(tmp_path):
+    path = tmp_path / "closing.sqlite3"
+    store = await Store.open(path)
+    event = await new_event(store, capacity=5)
+    asked = [asyncio.create_task(store.join(1, event.id, user, "m")) for user in (1, 2)]
+    await asyncio.sleep(0)  # both are waiting for their commit
+    await store.close()
+    assert [t.result().outcome for t in asked] == [JoinOutcome.CONFIRMED] * 2
+    with pytest.raises(Exception, match="shutting down"):
+        await store.join(1, event.id, 3, "m")
+    async with await Store.open(path) as reopened:
+        assert len(await reopened.attendees(event.id)) == 2
+
+
+async def test_reopening_a_full_event_does_not_announce_capacity_again(store):
+    event = await new_event(store, capacity=1)
+    await store.join(1, event.id, 1, "m")
+    await store.close_registration(1, event.id, None)
+    await store.open_registration(1, event.id)
+    assert [n.kind for n in await store.claim_notices()] == ["capacity", "closed", "opened"]
