@@ -171,7 +171,9 @@ def reopen(seats: Seats, waitlist: list[int], now: datetime) -> Promotions:
     seats.registration_open = True
     seats.closed_reason = None
     promoted = _promote(seats, waitlist, now)
-    return Promotions(promoted, filled=seats.full)
+    # Seats that ran out before the closing were announced then; only a reopening whose
+    # promotions take the last seat fills the event anew.
+    return Promotions(promoted, filled=bool(promoted) and seats.full)
 
 
 def closed_reason(seats: Seats) -> str:

@@ -141,3 +141,10 @@ def test_reopening_after_the_event_is_refused():
     s = seats(open_=False, ends_at=NOW - timedelta(hours=1))
     with pytest.raises(RegistrationError, match="already taken place"):
         rules.reopen(s, [], NOW)
+
+
+def test_reopening_an_event_that_was_already_full_is_not_a_new_fill():
+    s = seats(capacity=2, confirmed=2, waitlisted=1, open_=False)
+    promotions = rules.reopen(s, [9], NOW)
+    assert promotions.promoted == () and promotions.filled is False
+    assert s.full
