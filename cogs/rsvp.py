@@ -26,17 +26,17 @@ async def join_event(interaction: discord.Interaction, event: EventSummary) -> N
     guild_id = guild_id_of(interaction)
     result = await bot.store.join(guild_id, event.id, interaction.user.id,
                                   interaction.user.display_name)
-    await respond(interaction, join_reply(event.title, result), ephemeral=True)
-    if result.status is not None:
+    if result.status is not None:  # before replying: the change stands even if the reply fails
         bot.dispatch("registration_changed", guild_id, event.id)
+    await respond(interaction, join_reply(event.title, result), ephemeral=True)
 
 
 async def cancel_event(interaction: discord.Interaction, event: EventSummary) -> None:
     bot: EventBot = interaction.client  # type: ignore[assignment]
     guild_id = guild_id_of(interaction)
     result = await bot.store.cancel(guild_id, event.id, interaction.user.id)
-    await respond(interaction, cancel_reply(event.title, result), ephemeral=True)
     bot.dispatch("registration_changed", guild_id, event.id)
+    await respond(interaction, cancel_reply(event.title, result), ephemeral=True)
 
 
 class RsvpButton(discord.ui.DynamicItem[discord.ui.Button],

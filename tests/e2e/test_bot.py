@@ -312,3 +312,27 @@ async def test_after_a_restart_old_buttons_work_and_commands_are_not_resynced(wo
 
 
 OPEN_PAGE = b"A discussion of regional security.\n\nAda Lovelace will moderate.\n"
+
+
+async def test_a_click_whose_reply_fails_still_updates_the_announcement(world, fake):
+    # After on_ready the bot refreshes every announcement once; be past that, so only the
+    # click can move the count.
+    for _ in range(100):
+        if "connected as" in world.bot.output():
+            break
+        await asyncio.sleep(0.1)
+    channel = world.guild.channel("announcements")
+    event_id = await world.import_event("Lost Reply Forum", capacity=5)
+    await fake.slash(world.guild, world.moderator, "manage announce", event=str(event_id),
+                     channel=channel)
+    message = await fake.wait_message(channel, lambda m: any(
+        e.get("title") == "Lost Reply Forum" for e in m["embeds"]))
+    fake.fail("POST", r"^/interactions/\d+/[^/]+/callback$", status=404, code=10062,
+              message="Unknown interaction")
+    member = world.member("unlucky")
+    # The join's reply is refused; the bot's second try (its error notice) gets through.
+    await fake.click(world.guild, member, message, f"eventbot:rsvp:join:{event_id}")
+    await fake.wait_message(channel, lambda m: m["id"] == message["id"]
+                            and "4 of 5 seats left" in text_of(m), timeout=10)
+    status = await fake.slash(world.guild, member, "rsvp status", event=str(event_id))
+    assert "confirmed" in status.content
