@@ -81,8 +81,11 @@ class Announcements(commands.Cog):
     async def _run(self) -> None:
         await self.bot.wait_until_ready()
         # After a restart, correct every announcement whose counts moved meanwhile.
-        for guild_id, event_id in await self.bot.store.events_with_announcements():
-            await self.on_registration_changed(guild_id, event_id)
+        try:
+            for guild_id, event_id in await self.bot.store.events_with_announcements():
+                await self.on_registration_changed(guild_id, event_id)
+        except Exception:  # the notices below must be delivered all the same
+            log.exception("could not look up the announcements to refresh after start")
         while True:
             try:
                 await self.deliver_pending()
@@ -129,8 +132,7 @@ class Announcements(commands.Cog):
             elif notice.kind == "recap":
                 await channel.send(f"The recap of {title} is out. Key takeaways:",
                                    allowed_mentions=NO_MENTIONS)
-                for embeds in takeaways_messages(event):
-                    await channel.send(embeds=embeds, allowed_mentions=NO_MENTIONS)
+                await self._send_rest(channel, takeaways_messages(event), event.id)
             else:
                 log.error("unknown notice kind %r dropped", notice.kind)
             return True
@@ -141,6 +143,16 @@ class Announcements(commands.Cog):
         except discord.HTTPException:
             log.exception("could not deliver the %s notice of event %s", notice.kind, event.id)
             return False
+
+    async def _send_rest(self, channel: discord.TextChannel,
+                         messages: list[list[discord.Embed]], event_id: int) -> None:
+        """The rest of a notice already begun: a failure now is logged, not retried, since
+        retrying would post its beginning again."""
+        try:
+            for embeds in messages:
+                await channel.send(embeds=embeds, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException:
+            log.exception("the takeaways of event %s were posted only in part", event_id)
 
     async def _dm_promoted(self, user_id: int, event) -> None:
         try:

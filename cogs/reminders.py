@@ -171,6 +171,9 @@ class Reminders(commands.Cog):
             log.warning("could not send user %s the reminder of event %s (%s %s); reminders "
                         "are sent at most once, so it is not retried", user_id, event_id,
                         exc.status, exc.text)
+        except Exception:  # a network error must not cost the rest of the claimed batch
+            log.exception("could not send user %s the reminder of event %s; reminders are "
+                          "sent at most once, so it is not retried", user_id, event_id)
 
     async def end_past_roles(self) -> None:
         """Take the attendee role back from everyone once the event is over."""
