@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 
 import discord
 import yarl
@@ -39,8 +40,16 @@ class EventBot(commands.Bot):
                          allowed_mentions=discord.AllowedMentions.none())
         self.settings = settings
         self.store = store
+        # Called with (guild_id, event_id) after every change to an event's registrations.
+        # Plain callbacks, not dispatched events: a join is the hot path, and a dispatch
+        # would start a task per listener for work that takes microseconds.
+        self.change_hooks: list[Callable[[int, int], None]] = []
         self._seeded: set[int] = set()
         self._seed_locks: dict[int, asyncio.Lock] = {}
+
+    def registration_changed(self, guild_id: int, event_id: int) -> None:
+        for hook in self.change_hooks:
+            hook(guild_id, event_id)
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:

@@ -63,16 +63,17 @@ class Announcements(commands.Cog):
         self._deliverer: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:
+        self.bot.change_hooks.append(self.registration_changed)
         self._deliverer = asyncio.create_task(self._run(), name="announcements")
 
     async def cog_unload(self) -> None:
+        self.bot.change_hooks.remove(self.registration_changed)
         tasks = [t for t in (self._deliverer, *self._editors.values()) if t is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    @commands.Cog.listener()
-    async def on_registration_changed(self, guild_id: int, event_id: int) -> None:
+    def registration_changed(self, guild_id: int, event_id: int) -> None:
         key = (guild_id, event_id)
         self._dirty.add(key)
         if key not in self._editors:
@@ -83,7 +84,7 @@ class Announcements(commands.Cog):
         # After a restart, correct every announcement whose counts moved meanwhile.
         try:
             for guild_id, event_id in await self.bot.store.events_with_announcements():
-                await self.on_registration_changed(guild_id, event_id)
+                self.registration_changed(guild_id, event_id)
         except Exception:  # the notices below must be delivered all the same
             log.exception("could not look up the announcements to refresh after start")
         while True:

@@ -56,7 +56,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         return True
 
     def changed(self, guild_id: int, event_id: int) -> None:
-        self.bot.dispatch("registration_changed", guild_id, event_id)
+        self.bot.registration_changed(guild_id, event_id)
 
     @app_commands.command(name="import", description="Import an announcement or recap page")
     @app_commands.describe(

@@ -19,8 +19,8 @@ the event is. Members whose DMs are closed are skipped (and logged), not retried
 A member who is confirmed after an offset passed (a late join, a promotion) gets that
 reminder at once, before the start; several passed offsets make one DM, not several.
 
-The attendee role: after every registration change (the `registration_changed`
-event, whatever caused it: a join, a cancel, a promotion by a capacity change or a
+The attendee role: after every registration change (`EventBot.registration_changed`,
+whatever caused it: a join, a cancel, a promotion by a capacity change or a
 reopening), the confirmed members of an event that has a role are compared with the
 members this process gave it to; newcomers get it and those who left lose it, over
 REST (the bot has no members intent). The event's end (else its start) takes it back
@@ -101,9 +101,11 @@ class Reminders(commands.Cog):
         # this snapshot and the first change compared with it.
         for _, event_id, role_id, confirmed in await self.bot.store.attendee_roles():
             self._holders[event_id] = (role_id, set(confirmed))
+        self.bot.change_hooks.append(self.registration_changed)
         self._scheduler = asyncio.create_task(self._run(), name="reminders")
 
     async def cog_unload(self) -> None:
+        self.bot.change_hooks.remove(self.registration_changed)
         tasks = [t for t in (self._scheduler, *self._syncers.values()) if t is not None]
         for task in tasks:
             task.cancel()
@@ -111,8 +113,7 @@ class Reminders(commands.Cog):
 
     # -- what wakes the scheduler and re-syncs roles ------------------------------
 
-    @commands.Cog.listener()
-    async def on_registration_changed(self, guild_id: int, event_id: int) -> None:
+    def registration_changed(self, guild_id: int, event_id: int) -> None:
         self._wake.set()
         if event_id not in self._holders and event_id not in self._regive:
             return  # the event gives out no role: nothing to compare on this hot path
@@ -125,7 +126,7 @@ class Reminders(commands.Cog):
     async def on_attendee_role_changed(self, guild_id: int, event_id: int) -> None:
         """`/manage role` set, changed, repeated or cleared the role."""
         self._regive.add(event_id)
-        await self.on_registration_changed(guild_id, event_id)
+        self.registration_changed(guild_id, event_id)
 
     @commands.Cog.listener()
     async def on_reminders_changed(self, guild_id: int) -> None:

@@ -27,7 +27,7 @@ async def join_event(interaction: discord.Interaction, event: EventSummary) -> N
     result = await bot.store.join(guild_id, event.id, interaction.user.id,
                                   interaction.user.display_name)
     if result.status is not None:  # before replying: the change stands even if the reply fails
-        bot.dispatch("registration_changed", guild_id, event.id)
+        bot.registration_changed(guild_id, event.id)
     await respond(interaction, join_reply(event.title, result), ephemeral=True)
 
 
@@ -35,7 +35,7 @@ async def cancel_event(interaction: discord.Interaction, event: EventSummary) ->
     bot: EventBot = interaction.client  # type: ignore[assignment]
     guild_id = guild_id_of(interaction)
     result = await bot.store.cancel(guild_id, event.id, interaction.user.id)
-    bot.dispatch("registration_changed", guild_id, event.id)
+    bot.registration_changed(guild_id, event.id)
     await respond(interaction, cancel_reply(event.title, result), ephemeral=True)
 
 
