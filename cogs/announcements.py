@@ -25,12 +25,12 @@ from discord.ext import commands
 from bot.app import EventBot
 from bot.render import CAPACITY_REACHED, event_embed, promoted_dm, safe, takeaways_messages
 from bot.store import EventNotFound, Notice
+from bot.tree import NO_MENTIONS
 
 log = logging.getLogger(__name__)
 
 EDIT_INTERVAL = 2.0  # seconds between edits of one event's announcement messages
 POLL_INTERVAL = 5.0  # seconds between outbox checks when nothing woke us (other processes)
-NO_MENTIONS = discord.AllowedMentions.none()
 
 
 async def announce_channel(bot: EventBot, guild_id: int) -> discord.TextChannel | None:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from bot.app import EventBot
 
 MAX_CHOICES = 25
+EVENT_HELP = "Which event (default: the next one, else the latest)"
 
 
 def guild_id_of(interaction: discord.Interaction) -> int:

@@ -24,14 +24,13 @@ from bot.render import (
 from bot.store import StoreError
 from bot.tree import respond
 from cogs.common import (
+    EVENT_HELP,
     MAX_CHOICES,
     event_autocomplete,
     guild_id_of,
     resolve_event,
     resolve_summary,
 )
-
-EVENT_HELP = "Which event (default: the next one, else the latest)"
 
 
 async def send_pages(interaction: discord.Interaction, messages: list[list[discord.Embed]]

@@ -29,15 +29,14 @@ from bot.registration import MAX_CAPACITY
 from bot.reminders import minutes_text, parse_minutes
 from bot.render import attendees_csv, clip, event_embed, promoted_note, safe
 from bot.store import EventDraft
-from bot.tree import respond
+from bot.tree import NO_MENTIONS, respond
 from cogs.announcements import announce_channel, digest
-from cogs.common import event_autocomplete, guild_id_of, resolve_event
+from cogs.common import EVENT_HELP, event_autocomplete, guild_id_of, resolve_event
 from cogs.reminders import attendee_role_problem, check_not_over
 from cogs.rsvp import rsvp_buttons
 from cogs.scheduling import sync_scheduled_event
 
 log = logging.getLogger(__name__)
-EVENT_HELP = "Which event (default: the next one, else the latest)"
 
 
 @app_commands.guild_only()
@@ -154,7 +153,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         embed = event_embed(found)
         try:
             message = await target.send(embed=embed, view=rsvp_buttons(found.id),
-                                        allowed_mentions=discord.AllowedMentions.none())
+                                        allowed_mentions=NO_MENTIONS)
         except discord.Forbidden:
             raise CatalogError(f"I'm not allowed to post in #{target.name}; give me Send "
                                "Messages and Embed Links there, or pick another channel") from None

@@ -46,6 +46,7 @@ from bot.catalog import CatalogError
 from bot.models import Event
 from bot.reminders import reminder_dm
 from bot.store import EventNotFound
+from bot.tree import NO_MENTIONS
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,6 @@ MAX_SLEEP = 600.0  # seconds; bounds every sleep, to notice other processes' cha
 MIN_GAP = 1.0  # seconds between two rounds: a burst of joins wakes it about once a second
 RETRY_AFTER = 30.0  # seconds after an unexpected failure of a round
 CLAIM_BATCH = 100
-NO_MENTIONS = discord.AllowedMentions.none()
 UNKNOWN_ROLE = 10011  # Discord's error code: the role was deleted
 
 

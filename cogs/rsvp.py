@@ -16,9 +16,7 @@ from bot.app import EventBot
 from bot.render import cancel_reply, join_reply, status_reply
 from bot.store import EventSummary
 from bot.tree import report_error, respond
-from cogs.common import event_autocomplete, guild_id_of, resolve_summary
-
-EVENT_HELP = "Which event (default: the next one, else the latest)"
+from cogs.common import EVENT_HELP, event_autocomplete, guild_id_of, resolve_summary
 
 
 async def join_event(interaction: discord.Interaction, event: EventSummary) -> None:
