@@ -87,9 +87,10 @@ class ManageCommands(commands.GroupCog, group_name="manage",
             draft = EventDraft(slug=slugify(name), title=name,
                                capacity=None if capacity is None else validate_capacity(capacity),
                                starts_at=when)
-            saved, _ = await self.bot.store.save_event(guild_id, draft, [(text, parsed)],
-                                                       new=True)
-            verb = "Created"
+            # The same page again (say, a retry after a lost reply) updates its event.
+            saved, created = await self.bot.store.save_event(guild_id, draft, [(text, parsed)],
+                                                             new=True)
+            verb = "Created" if created else "This page was already imported here, so I updated"
         self.changed(guild_id, saved.id)
         summary = (f"{verb} **{safe(saved.title)}** (event {saved.id}): {len(parsed.people)} "
                    f"people, {len(parsed.takeaways)} takeaways, registration "
