@@ -109,9 +109,11 @@ def members(fake: FakeDiscord, guild: Guild, prefix: str) -> Iterator[Member]:
 
 async def import_event(fake: FakeDiscord, guild: Guild, moderator: Member, title: str,
                        capacity: int) -> int:
-    """Create an event with /manage import, as a moderator does; returns its id."""
+    """Create an event with /manage import, as a moderator does; returns its id. The page
+    is headed by the title: importing the same page again would update the first event."""
+    page = title.encode() + b"\n\n" + OPEN_PAGE
     reply = await fake.slash(guild, moderator, "manage import",
-                             page=Attachment("announcement.txt", OPEN_PAGE, "text/plain"),
+                             page=Attachment("announcement.txt", page, "text/plain"),
                              title=title, capacity=capacity)
     match = re.search(r"\(event (\d+)\)", reply.content or "")
     if not match:

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bot.catalog import CatalogError, event_folders, import_bundled, import_folder
+from bot.catalog import CatalogError, event_folders, import_bundled, import_folders
 from bot.config import ConfigError, Settings, load_settings
 from bot.pages import PageError, decode_page, parse_page
 from bot.registration import RegistrationError
@@ -116,8 +116,7 @@ async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     if not folders:
         raise UsageError(f"{args.path}: no event.toml here or in its sub-folders")
     async with await Store.open(settings.database_path) as store:
-        for folder in folders:
-            report = await import_folder(store, args.guild, folder)
+        for report in await import_folders(store, args.guild, folders):
             verb = "created" if report.created else "updated"
             print(f"{verb} event {report.event.id} {report.event.slug!r} "
                   f"({len(report.event.people)} people, {len(report.event.takeaways)} takeaways)")

@@ -22,6 +22,7 @@ from bot.models import Event
 from bot.pages import Page, PageError, decode_page, parse_page
 from bot.registration import MAX_CAPACITY
 from bot.store import EventDraft, Store
+from bot.times import calendar_problem
 
 EVENT_FILE = "event.toml"
 DATETIME_EXAMPLE = "2026-12-01T18:00+01:00"
@@ -52,10 +53,19 @@ def parse_datetime(value: str, name: str = "starts_at") -> datetime:
     except ValueError:
         raise CatalogError(f"{name} {value!r} is not a date and time; "
                            f"use ISO 8601 with an offset, e.g. {DATETIME_EXAMPLE}") from None
-    if parsed.tzinfo is None:
-        raise CatalogError(f"{name} {value!r} has no timezone; add an offset, "
+    return checked_datetime(parsed, name, value)
+
+
+def checked_datetime(value: datetime, name: str, written: str | None = None) -> datetime:
+    """The one gate for an event's times, however they came in (an option, event.toml)."""
+    shown = repr(written) if written is not None else value.isoformat()
+    if value.tzinfo is None:
+        raise CatalogError(f"{name} {shown} has no timezone; add an offset, "
                            f"e.g. {DATETIME_EXAMPLE}")
-    return parsed
+    problem = calendar_problem(value)
+    if problem is not None:
+        raise CatalogError(f"{name} {shown} {problem}; e.g. {DATETIME_EXAMPLE}")
+    return value
 
 
 def validate_capacity(value: object) -> int:
@@ -114,8 +124,13 @@ def event_folders(path: Path) -> list[Path]:
     return sorted(p.parent for p in path.glob(f"*/{EVENT_FILE}"))
 
 
-async def import_folder(store: Store, guild_id: int, folder: Path) -> ImportReport:
-    parsed = read_event_folder(folder)
+async def import_folders(store: Store, guild_id: int, folders: list[Path]) -> list[ImportReport]:
+    """Every folder is read and checked before any is saved: one bad folder writes nothing."""
+    checked = [read_event_folder(folder) for folder in folders]
+    return [await _save_folder(store, guild_id, parsed) for parsed in checked]
+
+
+async def _save_folder(store: Store, guild_id: int, parsed: EventFolder) -> ImportReport:
     event, created = await store.save_event(guild_id, parsed.draft, parsed.pages)
     skipped = tuple(f"{page.kind}: {line}" for _, page in parsed.pages for line in page.skipped)
     return ImportReport(event, created, skipped)
@@ -123,7 +138,7 @@ async def import_folder(store: Store, guild_id: int, folder: Path) -> ImportRepo
 
 async def import_bundled(store: Store, guild_id: int, events_dir: Path) -> list[ImportReport]:
     """Import every event folder into the guild (the first-run sample events)."""
-    return [await import_folder(store, guild_id, folder) for folder in event_folders(events_dir)]
+    return await import_folders(store, guild_id, event_folders(events_dir))
 
 
 def _read_page(path: Path) -> tuple[str, Page]:
@@ -148,9 +163,7 @@ def _optional_datetime(spec: dict, key: str) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, datetime):  # TOML's own datetime type
-        if value.tzinfo is None:
-            raise CatalogError(f"{key} has no timezone; add an offset, e.g. {DATETIME_EXAMPLE}")
-        return value
+        return checked_datetime(value, key)
     if not isinstance(value, str):
         raise CatalogError(f"{key} must be a date and time such as {DATETIME_EXAMPLE}")
     return parse_datetime(value, key)

@@ -11,6 +11,7 @@ serialise their read-then-write transactions too. Parameterised queries only.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -116,6 +117,11 @@ def _dt(value: int | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, UTC)
 
 
+def page_hash(body: str) -> str:
+    """A page's identity for re-imports: its text with whitespace runs made one space."""
+    return hashlib.sha256(" ".join(body.split()).encode()).hexdigest()
+
+
 def configure(conn: sqlite3.Connection, *, wait: bool = True) -> None:
     """Durability and concurrency settings, applied to every connection.
 
@@ -155,6 +161,14 @@ class Database:
                 for statement in _statements(MIGRATIONS[number - 1]):
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version = {number}")
+            if version < SCHEMA_VERSION:
+                self._fill_page_hashes()
+
+    def _fill_page_hashes(self) -> None:
+        """Pages imported before their text was hashed get their hash (SQL has no sha256)."""
+        rows = self._all("SELECT rowid, body FROM pages WHERE text_hash IS NULL")
+        self._conn.executemany("UPDATE pages SET text_hash = ? WHERE rowid = ?",
+                               [(page_hash(r["body"]), r["rowid"]) for r in rows])
 
     def schema_version(self) -> int:
         return self._one("PRAGMA user_version")[0]
@@ -189,15 +203,21 @@ class Database:
                    now: datetime | None = None, *, new: bool = False) -> tuple[Event, bool]:
         """Create the event `draft.slug` in the guild, or update it in place.
 
-        With `new`, always create one, suffixing the slug if it is taken. RSVPs are
-        never touched by an import; a changed capacity goes through the
-        registration rules. Returns the event and whether it was created.
+        With `new`, create one, suffixing the slug if it is taken, unless one of the
+        pages was already imported in this guild (the same text, up to whitespace):
+        then that event is updated, so an import retried after a lost reply does not
+        make a second event. RSVPs are never touched by an import; a changed capacity
+        goes through the registration rules. Returns the event and whether it was created.
         """
         now = now or utcnow()
         with self._transaction() as db:
-            slug = self._free_slug(guild_id, draft.slug) if new else draft.slug
-            row = self._one(
-                "SELECT id FROM events WHERE guild_id = ? AND slug = ?", (guild_id, slug))
+            if new:
+                row = self._imported_before(guild_id, pages)
+                slug = self._free_slug(guild_id, draft.slug) if row is None else None
+            else:
+                slug = draft.slug
+                row = self._one(
+                    "SELECT id FROM events WHERE guild_id = ? AND slug = ?", (guild_id, slug))
             created = row is None
             if created:
                 closed = any(page.registration_closed for _, page in pages)
@@ -213,6 +233,17 @@ class Database:
             self._apply_draft(event_id, guild_id, draft, now)
             self._add_pages(event_id, guild_id, pages, now)
         return self.get_event(guild_id, event_id), created
+
+    def _imported_before(self, guild_id: int, pages: Sequence[tuple[str, Page]]
+                         ) -> sqlite3.Row | None:
+        """The guild's event that already has one of these pages, if any."""
+        hashes = [page_hash(body) for body, _ in pages]
+        if not hashes:
+            return None
+        return self._one(
+            "SELECT e.id FROM pages p JOIN events e ON e.id = p.event_id"
+            f" WHERE e.guild_id = ? AND p.text_hash IN ({', '.join('?' * len(hashes))})"
+            " ORDER BY e.id LIMIT 1", (guild_id, *hashes))
 
     def add_page(self, guild_id: int, event_id: int, body: str, page: Page,
                  now: datetime | None = None) -> Event:
@@ -244,9 +275,11 @@ class Database:
         for body, page in pages:
             content = content.merged_with(page)
             db.execute(
-                "INSERT INTO pages (event_id, kind, body, imported_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (event_id, kind) DO UPDATE SET body = excluded.body,"
-                " imported_at = excluded.imported_at", (event_id, page.kind, body, _ts(now)))
+                "INSERT INTO pages (event_id, kind, body, text_hash, imported_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (event_id, kind) DO UPDATE SET"
+                " body = excluded.body, text_hash = excluded.text_hash,"
+                " imported_at = excluded.imported_at",
+                (event_id, page.kind, body, page_hash(body), _ts(now)))
             if page.kind == "recap" and page.takeaways:
                 self._notify(guild_id, event_id, "recap", {}, now)
         db.execute(

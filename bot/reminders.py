@@ -13,6 +13,7 @@ from typing import Any
 from bot.db import Database, StoreError
 from bot.models import Event
 from bot.render import clip, safe, timestamp
+from bot.times import saved_times_problem
 
 DEFAULT_MINUTES = tuple(int(m) for m in Database.DEFAULT_REMINDER_MINUTES.split(","))
 MAX_MINUTES = 10_080  # a week
@@ -84,13 +85,17 @@ def scheduled_event_problem(event: Event, now: datetime) -> str | None:
     if event.starts_at is None:
         return ("it has no start time yet (set one with `/manage import` and its starts_at "
                 "option)")
+    problem = saved_times_problem(event.starts_at, event.ends_at)
+    if problem:  # the arithmetic of scheduled_event_fields would overflow
+        return f"{problem} (set another with `/manage import` and its starts_at option)"
     if event.starts_at <= now:
         return "it has already started, and Discord only takes events in the future"
     return None
 
 
 def scheduled_event_fields(event: Event) -> dict[str, Any]:
-    """The REST payload of the event's guild scheduled event (create or update)."""
+    """The REST payload of the event's guild scheduled event (create or update), for an
+    event with no `scheduled_event_problem`."""
     assert event.starts_at is not None
     ends_at = event.ends_at if event.ends_at and event.ends_at > event.starts_at else (
         event.starts_at + DEFAULT_DURATION)

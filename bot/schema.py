@@ -136,6 +136,13 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE events ADD COLUMN waitlist_departures INTEGER NOT NULL DEFAULT 0;
     """,
+    # 4: a hash of each page's whitespace-normalised text, so importing a page the
+    # server already has updates its event instead of making a second one. The bot
+    # fills it in for the pages already there (`Database._fill_page_hashes`).
+    """
+    ALTER TABLE pages ADD COLUMN text_hash TEXT;
+    CREATE INDEX pages_by_text_hash ON pages (text_hash);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

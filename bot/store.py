@@ -139,7 +139,8 @@ class Store:
                          now: datetime | None = None, *, new: bool = False) -> tuple[Event, bool]:
         """Create the event `draft.slug` in the guild, or update it in place.
 
-        With `new`, always create one, suffixing the slug if it is taken. RSVPs are
+        With `new`, create one, suffixing the slug if it is taken, unless one of the
+        pages was already imported in this guild: then that event is updated. RSVPs are
         never touched by an import; a changed capacity goes through the
         registration rules. Returns the event and whether it was created.
         """

@@ -43,11 +43,15 @@ async def announce_channel(bot: EventBot, guild_id: int) -> discord.TextChannel 
     candidates = [guild.get_channel(chosen) if chosen else None, guild.system_channel,
                   *sorted(guild.text_channels, key=lambda c: (c.position, c.id))]
     for channel in candidates:
-        if isinstance(channel, discord.TextChannel):
-            perms = channel.permissions_for(guild.me)
-            if perms.view_channel and perms.send_messages and perms.embed_links:
-                return channel
+        if isinstance(channel, discord.TextChannel) and can_post_embeds(channel):
+            return channel
     return None
+
+
+def can_post_embeds(channel: discord.TextChannel) -> bool:
+    """Whether the bot may post an announcement (an embed) in the channel."""
+    perms = channel.permissions_for(channel.guild.me)
+    return perms.view_channel and perms.send_messages and perms.embed_links
 
 
 def digest(embed: discord.Embed) -> str:

@@ -7,6 +7,7 @@ actual rule, enforced on every call.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import time
@@ -29,12 +30,13 @@ from bot.registration import MAX_CAPACITY
 from bot.reminders import minutes_text, parse_minutes
 from bot.render import attendees_csv, clip, event_embed, promoted_note, safe
 from bot.store import EventDraft
+from bot.times import saved_times_problem
 from bot.tree import NO_MENTIONS, respond
-from cogs.announcements import announce_channel, digest
+from cogs.announcements import announce_channel, can_post_embeds, digest
 from cogs.common import EVENT_HELP, event_autocomplete, guild_id_of, resolve_event
 from cogs.reminders import attendee_role_problem, check_not_over
 from cogs.rsvp import rsvp_buttons
-from cogs.scheduling import sync_scheduled_event
+from cogs.scheduling import plan_scheduled_event, run_scheduled_event, sync_scheduled_event
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +89,10 @@ class ManageCommands(commands.GroupCog, group_name="manage",
             draft = EventDraft(slug=slugify(name), title=name,
                                capacity=None if capacity is None else validate_capacity(capacity),
                                starts_at=when)
-            saved, _ = await self.bot.store.save_event(guild_id, draft, [(text, parsed)],
-                                                       new=True)
-            verb = "Created"
+            # The same page again (say, a retry after a lost reply) updates its event.
+            saved, created = await self.bot.store.save_event(guild_id, draft, [(text, parsed)],
+                                                             new=True)
+            verb = "Created" if created else "This page was already imported here, so I updated"
         self.changed(guild_id, saved.id)
         summary = (f"{verb} **{safe(saved.title)}** (event {saved.id}): {len(parsed.people)} "
                    f"people, {len(parsed.takeaways)} takeaways, registration "
@@ -145,33 +148,68 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     @app_commands.autocomplete(event=event_autocomplete)
     async def announce(self, interaction: discord.Interaction, event: str | None = None,
                        channel: discord.TextChannel | None = None) -> None:
+        # Everything that can be refused is checked before the message is posted, and a
+        # repeat edits the message already there: a retry never posts the event twice.
         found = await resolve_event(interaction, event)
+        problem = saved_times_problem(found.starts_at, found.ends_at)
+        if problem:
+            raise CatalogError(f"{found.title} can't be announced: {problem}; set another "
+                               "start with /manage import and its starts_at option")
         target = channel or await announce_channel(self.bot, found.guild_id)
         if target is None:
             raise CatalogError("I can't find a channel I'm allowed to post in; pick one with "
                                "the channel option or /manage channel")
+        if not can_post_embeds(target):
+            raise CatalogError(_cannot_post(target))
         embed = event_embed(found)
+        scheduled = await plan_scheduled_event(self.bot, found.guild_id, found,
+                                               interaction.app_permissions, create=True)
+        posted = await self._post_once(found.id, target, embed)
+        note = await run_scheduled_event(self.bot, found.guild_id, found.id, scheduled)
+        where = f"**{safe(found.title)}** in {target.mention}"
+        text = (f"Posted {where}." if posted else
+                f"Posted {where} earlier; I updated that message rather than post it twice.")
+        await respond(interaction, text + (f" {note}" if note else ""), ephemeral=True)
+
+    async def _post_once(self, event_id: int, target: discord.TextChannel,
+                         embed: discord.Embed) -> bool:
+        """Post the announcement in `target`, or bring the one already there up to date;
+        True when a message was posted."""
+        rendered = digest(embed)
+        for channel_id, message_id, _ in await self.bot.store.announcement_messages(event_id):
+            if channel_id != target.id:
+                continue
+            try:
+                await target.get_partial_message(message_id).edit(
+                    embed=embed, view=rsvp_buttons(event_id))
+            except discord.NotFound:  # deleted since: post it again
+                await self.bot.store.forget_announcement_message(message_id)
+                continue
+            except discord.Forbidden:
+                raise CatalogError(_cannot_post(target)) from None
+            await self.bot.store.set_announcement_rendered(message_id, rendered)
+            return False
         try:
-            message = await target.send(embed=embed, view=rsvp_buttons(found.id),
+            message = await target.send(embed=embed, view=rsvp_buttons(event_id),
                                         allowed_mentions=NO_MENTIONS)
         except discord.Forbidden:
-            raise CatalogError(f"I'm not allowed to post in #{target.name}; give me Send "
-                               "Messages and Embed Links there, or pick another channel") from None
-        await self.bot.store.add_announcement_message(found.id, target.id, message.id,
-                                                      digest(embed))
-        note = await sync_scheduled_event(self.bot, found.guild_id, found,
-                                          interaction.app_permissions, create=True)
-        await respond(interaction, f"Posted **{safe(found.title)}** in {target.mention}."
-                      + (f" {note}" if note else ""), ephemeral=True)
+            raise CatalogError(_cannot_post(target)) from None
+        try:
+            await self.bot.store.add_announcement_message(event_id, target.id, message.id,
+                                                          rendered)
+        except BaseException:
+            # Unrecorded, a retry could not find it and would post a second one.
+            with contextlib.suppress(discord.HTTPException):
+                await message.delete()
+            raise
+        return True
 
     @app_commands.command(name="channel", description="Set the channel for the bot's announcements")
     @app_commands.describe(channel="The announcements channel")
     async def channel(self, interaction: discord.Interaction,
                       channel: discord.TextChannel) -> None:
-        perms = channel.permissions_for(channel.guild.me)
-        if not (perms.view_channel and perms.send_messages and perms.embed_links):
-            raise CatalogError(f"I can't post embeds in {channel.mention}; give me View "
-                               "Channel, Send Messages and Embed Links there first")
+        if not can_post_embeds(channel):
+            raise CatalogError(_cannot_post(channel))
         await self.bot.store.set_announce_channel(guild_id_of(interaction), channel.id)
         await respond(interaction, f"Announcements will go to {channel.mention}.", ephemeral=True)
 
@@ -243,6 +281,11 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                       "imports keep it up to date." if state == "on" else
                       "/manage announce no longer creates Discord events (those already "
                       "created stay).", ephemeral=True)
+
+
+def _cannot_post(channel: discord.TextChannel) -> str:
+    return (f"I can't post embeds in {channel.mention}; give me View Channel, Send Messages "
+            "and Embed Links there, or pick another channel")
 
 
 def _title_from(filename: str) -> str:

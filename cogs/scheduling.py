@@ -4,7 +4,8 @@
 `events.scheduled_event_id` says there is one); `/manage import` updates an existing
 one, so a re-import keeps its name, time, place and description in step. Servers turn
 it off with `/manage scheduled-events off`. Not an extension (no `setup`): the
-`/manage` commands call `sync_scheduled_event`.
+`/manage` commands call `sync_scheduled_event`, or plan the step before
+posting and run it after (`plan_scheduled_event`, `run_scheduled_event`).
 
 Status changes (completing or cancelling the Discord event) are left to Discord and
 the moderators: Discord ends an external event at its end time by itself.
@@ -13,6 +14,8 @@ the moderators: Discord ends an external event at its end time by itself.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from typing import Any
 
 import discord
 
@@ -28,27 +31,48 @@ NO_PERMISSION = ("I need the **Manage Events** (or **Create Events**) permission
                  "turn it on for my role under Server Settings > Roles, or re-invite me with it")
 
 
-async def sync_scheduled_event(bot: EventBot, guild_id: int, event: Event,
-                               permissions: discord.Permissions, *, create: bool) -> str | None:
-    """Create (with `create`) or update the event's Discord scheduled event.
+@dataclass(frozen=True, slots=True)
+class ScheduledEventStep:
+    """What syncing an event's Discord scheduled event will do, worked out before anything
+    is posted: the payload to send, or only a sentence for the moderator (or nothing)."""
 
-    Returns a sentence for the moderator's reply, or None when there is nothing to
-    say (the server turned them off, or there is no Discord event to update). Never
-    raises for Discord's refusals: the announcement itself has already worked.
-    """
+    note: str | None = None
+    fields: dict[str, Any] | None = None
+    existing: int | None = None  # the Discord event to update, if there is one
+    create: bool = False
+
+
+async def plan_scheduled_event(bot: EventBot, guild_id: int, event: Event,
+                               permissions: discord.Permissions, *,
+                               create: bool) -> ScheduledEventStep:
+    """Everything that can be decided without asking Discord, so that a command can
+    check it before it posts anything."""
     _, enabled = await bot.store.reminder_settings(guild_id)
     if not enabled:
-        return None
+        return ScheduledEventStep()
     existing = await bot.store.scheduled_event_id(guild_id, event.id)
     if existing is None and not create:
-        return None
+        return ScheduledEventStep()
     verb = "create" if existing is None else "update"
     problem = scheduled_event_problem(event, discord.utils.utcnow())
     if problem is not None:  # an import after the start (the recap) needs no note
-        return f"No Discord event {verb}d: {problem}." if create else None
+        return ScheduledEventStep(f"No Discord event {verb}d: {problem}." if create else None)
     if not (permissions.manage_events or permissions.create_events):
-        return f"I couldn't {verb} the Discord event: {NO_PERMISSION}."
-    fields = scheduled_event_fields(event)
+        return ScheduledEventStep(f"I couldn't {verb} the Discord event: {NO_PERMISSION}.")
+    return ScheduledEventStep(fields=scheduled_event_fields(event), existing=existing,
+                              create=create)
+
+
+async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
+                              step: ScheduledEventStep) -> str | None:
+    """Send what `plan_scheduled_event` decided; returns a sentence for the moderator's
+    reply. Never raises for Discord's refusals: the announcement itself has already worked.
+    """
+    fields = step.fields
+    if fields is None:
+        return step.note
+    existing, create = step.existing, step.create
+    verb = "create" if existing is None else "update"
     try:
         if existing is not None:
             try:
@@ -56,16 +80,27 @@ async def sync_scheduled_event(bot: EventBot, guild_id: int, event: Event,
                 return "The Discord event is updated."
             except discord.NotFound:
                 # Deleted on Discord. An import leaves it deleted; an announcement makes a new one.
-                await bot.store.set_scheduled_event_id(guild_id, event.id, None)
+                await bot.store.set_scheduled_event_id(guild_id, event_id, None)
                 if not create:
                     return None
                 verb = "create"
         data = await bot.http.create_guild_scheduled_event(guild_id, reason=REASON, **fields)
-        await bot.store.set_scheduled_event_id(guild_id, event.id, int(data["id"]))
+        await bot.store.set_scheduled_event_id(guild_id, event_id, int(data["id"]))
         return "It is also in the server's Discord events."
     except discord.Forbidden:
         return f"I couldn't {verb} the Discord event: {NO_PERMISSION}."
     except discord.HTTPException as exc:
-        log.warning("Discord refused the scheduled event of event %s: %s %s", event.id,
+        log.warning("Discord refused the scheduled event of event %s: %s %s", event_id,
                     exc.status, exc.text)
         return f"Discord refused to {verb} the Discord event: {clip(exc.text or '?', 200)}."
+
+
+async def sync_scheduled_event(bot: EventBot, guild_id: int, event: Event,
+                               permissions: discord.Permissions, *, create: bool) -> str | None:
+    """Create (with `create`) or update the event's Discord scheduled event.
+
+    Returns a sentence for the moderator's reply, or None when there is nothing to
+    say (the server turned them off, or there is no Discord event to update).
+    """
+    step = await plan_scheduled_event(bot, guild_id, event, permissions, create=create)
+    return await run_scheduled_event(bot, guild_id, event.id, step)

@@ -49,9 +49,14 @@ class World:
     def member(self, name: str | None = None, **kwargs) -> Member:
         return self.fake.add_member(self.guild, name, **kwargs)
 
-    async def import_event(self, title: str, capacity: int, page: bytes = OPEN_ANNOUNCEMENT,
+    async def import_event(self, title: str, capacity: int, page: bytes | None = None,
                            **options) -> int:
-        """Create an event through /manage import, as a moderator does; returns its id."""
+        """Create an event through /manage import, as a moderator does; returns its id.
+
+        Without a page, the event gets the open announcement headed by its title: each
+        event its own page, since importing a page again updates the event that has it.
+        """
+        page = page if page is not None else title.encode() + b"\n\n" + OPEN_ANNOUNCEMENT
         reply = await self.fake.slash(
             self.guild, self.moderator, "manage import",
             page=Attachment("announcement.txt", page, "text/plain"),

@@ -12,7 +12,7 @@ import pytest
 
 from bot.db import utcnow
 from bot.registration import JoinOutcome, RegistrationError, Status
-from bot.schema import SCHEMA_VERSION
+from bot.schema import MIGRATIONS, SCHEMA_VERSION
 from bot.store import EventDraft, EventNotFound, Store
 from tests.conftest import ROOT, make_page, new_event
 
@@ -161,9 +161,47 @@ async def test_events_are_scoped_to_their_guild(store):
 
 async def test_new_events_with_the_same_title_get_distinct_slugs(store):
     draft = EventDraft(slug="panel", title="Panel")
-    first, _ = await store.save_event(1, draft, [("t", make_page())], new=True)
-    second, _ = await store.save_event(1, draft, [("t", make_page())], new=True)
+    first, _ = await store.save_event(1, draft, [("one page", make_page())], new=True)
+    second, _ = await store.save_event(1, draft, [("another page", make_page())], new=True)
     assert (first.slug, second.slug) == ("panel", "panel-2")
+
+
+async def test_a_page_imported_again_as_new_updates_its_event(store):
+    page = "A discussion.\n\nAda Lovelace will moderate.\n"
+    first, created = await store.save_event(
+        1, EventDraft(slug="panel", title="Panel", capacity=5), [(page, make_page())], new=True)
+    assert created
+    await store.join(1, first.id, 7, "m")
+    respaced = "  A  discussion.\r\n\r\n\r\nAda Lovelace\twill moderate."
+    again, created = await store.save_event(
+        1, EventDraft(slug="panel", title="Panel, Revised", capacity=6),
+        [(respaced, make_page())], new=True)
+    assert not created and again.id == first.id and again.slug == "panel"
+    assert (again.title, again.capacity, again.confirmed) == ("Panel, Revised", 6, 1)
+    assert [e.id for e in await store.list_events(1)] == [first.id]
+    # Another server's copy of the page is its own event.
+    elsewhere, created = await store.save_event(
+        2, EventDraft(slug="panel", title="Panel"), [(page, make_page())], new=True)
+    assert created and elsewhere.id != first.id
+
+
+async def test_pages_imported_before_hashing_are_recognised_after_the_upgrade(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    hashing = next(n for n, sql in enumerate(MIGRATIONS, 1) if "pages_by_text_hash" in sql)
+    conn = sqlite3.connect(path)  # a database from the bot before pages were hashed
+    for sql in MIGRATIONS[:hashing - 1]:
+        conn.executescript(sql)
+    conn.execute(f"PRAGMA user_version = {hashing - 1}")
+    conn.execute("INSERT INTO events (id, guild_id, slug, title, capacity, created_at,"
+                 " updated_at) VALUES (1, 5, 'old', 'Old', 10, 0, 0)")
+    conn.execute("INSERT INTO pages VALUES (1, 'announcement', 'A talk about lighthouses.', 0)")
+    conn.commit()
+    conn.close()
+    async with await Store.open(path) as store:
+        again, created = await store.save_event(
+            5, EventDraft(slug="old", title="Old"),
+            [("A talk  about\nlighthouses.\n", make_page())], new=True)
+    assert not created and again.id == 1
 
 
 async def test_claimed_notices_are_not_handed_out_twice_until_stale(store):

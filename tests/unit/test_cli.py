@@ -134,3 +134,16 @@ def test_a_bad_setting_is_one_line_naming_it(cli, tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
         "eventbot: LOG_LEVEL='LOUD' must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"]
+
+
+def test_import_refuses_a_far_date_in_one_line_and_writes_nothing(cli, tmp_path):
+    good, far = tmp_path / "events" / "a-good", tmp_path / "events" / "b-far"
+    for folder, starts in ((good, "2026-12-01T18:00:00+01:00"), (far, "9999-12-31T23:00Z")):
+        shutil.copytree(SAMPLE_DIR, folder)
+        (folder / "event.toml").write_text(
+            f'title = "Forum"\ncapacity = 40\nstarts_at = "{starts}"\n'
+            'pages = ["announcement.txt"]\n')
+    proc = cli("import", str(tmp_path / "events"), check_status=2)
+    assert "between the years 2000 and 2100" in proc.stderr and "b-far" in proc.stderr
+    assert proc.stderr.count("\n") == 1 and proc.stdout == ""
+    assert "a-good" not in cli("events").stdout  # the good folder waits for the bad one

@@ -1,0 +1,34 @@
+"""The dates an event may have: one rule, checked wherever a time comes in. Pure.
+
+Python's datetimes stop at years 1 and 9999, so a time near either end overflows as
+soon as the bot does arithmetic with it (converting it to UTC, adding the default
+length of a Discord event). Real events fall well inside the years allowed here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+EARLIEST_YEAR = 2000
+LATEST_YEAR = 2100
+_EARLIEST = datetime(EARLIEST_YEAR, 1, 1, tzinfo=UTC)
+_AFTER_LATEST = datetime(LATEST_YEAR + 1, 1, 1, tzinfo=UTC)
+
+
+def calendar_problem(value: datetime) -> str | None:
+    """Why an event cannot be at `value` (a timezone-aware time), or None.
+
+    Compares without converting, so even year 1 or 9999 with an offset is judged safely.
+    """
+    if _EARLIEST <= value < _AFTER_LATEST:
+        return None
+    return f"is not between the years {EARLIEST_YEAR} and {LATEST_YEAR}"
+
+
+def saved_times_problem(starts_at: datetime | None, ends_at: datetime | None) -> str | None:
+    """Why an event's saved times cannot be used (saved before the bot checked), or None."""
+    for name, value in (("start", starts_at), ("end", ends_at)):
+        problem = value and calendar_problem(value)
+        if problem:
+            return f"its {name} {problem}"
+    return None

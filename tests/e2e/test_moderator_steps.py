@@ -1,0 +1,126 @@
+"""Moderator actions of several steps, through the real bot: what can be refused is refused
+before anything is posted or written, and a retry after a failed step makes no duplicate."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.localdiscord import Attachment
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+CALLBACK = r"^/interactions/\d+/[^/]+/callback$"
+FOLLOWUP = r"^/webhooks/\d+/[^/]+$"
+FAR_TIMES = ("9999-12-31T23:00Z", "0001-01-01T00:30+01:00")
+
+
+def announcements_of(fake, channel, title: str) -> list[dict]:
+    return [m for m in fake.messages(channel) if any(e.get("title") == title
+                                                     for e in m["embeds"])]
+
+
+async def test_an_import_with_a_far_start_is_refused_and_writes_nothing(world, fake):
+    event_id = await world.import_event("Near Forum", capacity=5)
+    before = world.dump()
+    for starts_at in FAR_TIMES:
+        for target in ({}, {"event": str(event_id)}):
+            reply = await fake.slash(
+                world.guild, world.moderator, "manage import",
+                page=Attachment("far.txt", b"Far Forum\n\n" + OPEN_ANNOUNCEMENT, "text/plain"),
+                title="Far Forum", starts_at=starts_at, **target)
+            assert reply.ephemeral and reply.content.startswith("⚠️"), reply
+            assert "between the years 2000 and 2100" in reply.content, reply
+            assert "\n" not in reply.content and "went wrong" not in reply.content
+    assert world.dump() == before
+
+
+async def test_announcing_an_event_with_a_far_start_saved_earlier_posts_nothing(world, fake):
+    channel = world.guild.channel("announcements")
+    event_id = await world.import_event("Far Saved Forum", capacity=5)
+    far = int(datetime(9999, 12, 31, 23, 0, tzinfo=UTC).timestamp())
+    conn = sqlite3.connect(world.db_path)  # as a bot from before the check could save it
+    with conn:
+        conn.execute("UPDATE events SET starts_at = ? WHERE id = ?", (far, event_id))
+    conn.close()
+    posted_before = len(fake.messages(channel))
+    scheduled_before = len(fake.scheduled_events(world.guild))
+    reply = await fake.slash(world.guild, world.moderator, "manage announce",
+                             event=str(event_id), channel=channel)
+    assert reply.ephemeral and reply.content.startswith("⚠️"), reply
+    assert "between the years 2000 and 2100" in reply.content, reply
+    assert len(fake.messages(channel)) == posted_before
+    assert len(fake.scheduled_events(world.guild)) == scheduled_before
+    assert world.query("SELECT count(*) FROM announcement_messages WHERE event_id = ?",
+                       (event_id,)) == [(0,)]
+
+
+async def test_a_retry_after_the_discord_event_failed_posts_no_second_announcement(world,
+                                                                                    fake):
+    channel = world.guild.channel("announcements")
+    title = "Scheduled Retry Forum"
+    event_id = await world.import_event(title, capacity=5, starts_at="2027-05-06T18:00+02:00")
+    fake.fail("POST", rf"^/guilds/{world.guild.id}/scheduled-events$", status=400, code=50035,
+              message="Invalid Form Body")
+    first = await fake.slash(world.guild, world.moderator, "manage announce",
+                             event=str(event_id), channel=channel)
+    assert "Posted" in first.content and "Discord refused" in first.content, first
+    assert [e for e in fake.scheduled_events(world.guild) if e["name"] == title] == []
+    again = await fake.slash(world.guild, world.moderator, "manage announce",
+                             event=str(event_id), channel=channel)
+    assert "earlier" in again.content and "Discord events" in again.content, again
+    assert len(announcements_of(fake, channel, title)) == 1
+    assert len([e for e in fake.scheduled_events(world.guild) if e["name"] == title]) == 1
+
+
+async def test_a_retry_after_the_announce_reply_failed_posts_no_second_announcement(world,
+                                                                                    fake):
+    channel = world.guild.channel("announcements")
+    title = "Lost Announce Reply Forum"
+    event_id = await world.import_event(title, capacity=5)
+    fake.fail("POST", CALLBACK, status=404, code=10062, message="Unknown interaction")
+    first = await fake.slash(world.guild, world.moderator, "manage announce",
+                             event=str(event_id), channel=channel)
+    assert "Posted" not in first.content, first  # the moderator never saw it work
+    again = await fake.slash(world.guild, world.moderator, "manage announce",
+                             event=str(event_id), channel=channel)
+    assert again.ephemeral and "earlier" in again.content, again
+    [message] = announcements_of(fake, channel, title)
+    assert [c["custom_id"] for row in message["components"] for c in row["components"]] == [
+        f"eventbot:rsvp:join:{event_id}", f"eventbot:rsvp:cancel:{event_id}"]
+    # Deleted on Discord meanwhile (its edit is refused as unknown): it is posted anew.
+    fake.fail("PATCH", rf"^/channels/{channel.id}/messages/{message['id']}$", status=404,
+              code=10008, message="Unknown Message")
+    anew = await fake.slash(world.guild, world.moderator, "manage announce",
+                            event=str(event_id), channel=channel)
+    assert anew.content.startswith("Posted") and "earlier" not in anew.content, anew
+    assert len(announcements_of(fake, channel, title)) == 2
+    assert world.query("SELECT count(*) FROM announcement_messages WHERE event_id = ?",
+                       (event_id,)) == [(1,)]
+
+
+async def test_a_retry_after_the_import_reply_failed_makes_no_second_event(world, fake):
+    title = "Lost Import Reply Forum"
+    page = Attachment("lost.txt", b"Lost Reply\n\n" + OPEN_ANNOUNCEMENT, "text/plain")
+    fake.fail("POST", FOLLOWUP, status=404, code=10062, message="Unknown interaction")
+    first = await fake.slash(world.guild, world.moderator, "manage import", page=page,
+                             title=title, capacity=7)
+    assert "Created" not in first.content, first  # the moderator never saw it work
+    # The retry: the same page, but as a moderator re-saves it, with other line breaks.
+    respaced = Attachment("lost.txt", b"Lost Reply\r\n\r\n\r\n" + OPEN_ANNOUNCEMENT.replace(
+        b"\n\n", b"\n \n"), "text/plain")
+    again = await fake.slash(world.guild, world.moderator, "manage import", page=respaced,
+                             title=title, capacity=7)
+    assert again.ephemeral and "already imported" in again.content, again
+    rows = world.query("SELECT id, slug FROM events WHERE guild_id = ? AND title = ?",
+                       (world.guild.id, title))
+    assert len(rows) == 1 and not rows[0][1].endswith("-2"), rows
+    assert f"(event {rows[0][0]})" in again.content
+
+
+async def test_no_time_overflowed_in_the_bot(world):
+    output = world.bot.output()
+    assert "OverflowError" not in output, output[-3000:]

@@ -1,0 +1,64 @@
+"""The years an event may be in: checked where a time comes in, and never overflowing later."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.catalog import CatalogError, parse_datetime, read_event_folder
+from bot.reminders import scheduled_event_fields, scheduled_event_problem
+from tests.conftest import ANNOUNCEMENT
+from tests.unit.test_render import event
+
+NOW = datetime(2026, 11, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("text", [
+    "9999-12-31T23:00Z", "0001-01-01T00:30+01:00", "1999-12-31T23:59:59Z",
+    "2101-01-01T00:00Z", "9999-12-31T23:59:59-05:00",
+])
+def test_times_a_calendar_cannot_hold_are_refused_in_one_line(text):
+    with pytest.raises(CatalogError) as refused:
+        parse_datetime(text)
+    message = str(refused.value)
+    assert "between the years 2000 and 2100" in message and text in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("text", ["2000-01-01T00:00Z", "2100-12-31T23:59:59Z",
+                                  "2026-12-01T18:00+01:00"])
+def test_times_within_the_years_are_accepted(text):
+    assert parse_datetime(text) == datetime.fromisoformat(text)
+
+
+def test_a_naive_time_is_still_refused():
+    with pytest.raises(CatalogError, match="no timezone"):
+        parse_datetime("2026-12-01T18:00")
+
+
+@pytest.mark.parametrize("line", [
+    'starts_at = 9999-12-31T23:00:00Z',               # TOML's own datetime
+    'starts_at = "0001-01-01T00:30+01:00"',           # text
+    'ends_at = 0001-01-01T00:30:00+01:00',
+])
+def test_event_toml_times_go_through_the_same_check(tmp_path, line):
+    (tmp_path / "announcement.txt").write_bytes(ANNOUNCEMENT.read_bytes())
+    (tmp_path / "event.toml").write_text(
+        f'title = "Far"\ncapacity = 5\n{line}\npages = ["announcement.txt"]\n')
+    with pytest.raises(CatalogError, match="between the years 2000 and 2100"):
+        read_event_folder(tmp_path)
+
+
+@pytest.mark.parametrize("starts_at", [
+    datetime(9999, 12, 31, 23, 0, tzinfo=UTC), datetime(1, 1, 1, 0, 30, tzinfo=UTC)])
+def test_a_far_time_saved_earlier_is_a_problem_not_an_overflow(starts_at):
+    far = event(starts_at=starts_at, ends_at=None)
+    problem = scheduled_event_problem(far, NOW)
+    assert problem is not None and "between the years 2000 and 2100" in problem
+
+
+def test_the_last_allowed_start_still_gets_a_default_end():
+    last = event(starts_at=datetime(2100, 12, 31, 23, 59, tzinfo=UTC), ends_at=None)
+    assert scheduled_event_problem(last, NOW) is None
+    fields = scheduled_event_fields(last)
+    assert datetime.fromisoformat(fields["scheduled_end_time"]) == (
+        last.starts_at + timedelta(hours=2))
