@@ -74,21 +74,32 @@ class Store:
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
+        """Open (or create) the database and bring its schema up to date. A file that
+        cannot be used raises StoreError saying which file and what to do."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(path, isolation_level=None)
         loop_conn = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Read the file here first: a damaged or unusable one fails in this thread,
+            # before aiosqlite's thread exists.
+            loop_conn = sqlite3.connect(path, isolation_level=None)
+            configure(loop_conn)
+        except (OSError, sqlite3.Error) as exc:
+            if loop_conn is not None:
+                loop_conn.close()
+            raise open_error(path, exc) from None
+        conn = await aiosqlite.connect(path, isolation_level=None)
         try:
             db = await conn._execute(lambda: Database(conn._conn))
             await conn._execute(configure, conn._conn)
             await conn._execute(db.migrate)
-            loop_conn = sqlite3.connect(path, isolation_level=None)
             configure(loop_conn, wait=False)
             return cls(conn, db, Database(loop_conn))
-        except BaseException:
-            if loop_conn is not None:
-                loop_conn.close()
+        except BaseException as exc:
+            loop_conn.close()
             await conn.close()
+            if isinstance(exc, sqlite3.Error):
+                raise open_error(path, exc) from None
             raise
 
     async def close(self) -> None:
@@ -352,6 +363,29 @@ class Store:
     async def set_scheduled_event_id(self, guild_id: int, event_id: int,
                                      scheduled_event_id: int | None) -> None:
         await self._run(self._db.set_scheduled_event_id, guild_id, event_id, scheduled_event_id)
+
+
+def open_error(path: Path, exc: OSError | sqlite3.Error) -> StoreError:
+    """One line saying which file cannot be used as the database, and what to do."""
+    if isinstance(exc, FileExistsError | NotADirectoryError):  # a file where a folder goes
+        blocker = next((p for p in reversed(path.parents) if p.exists() and not p.is_dir()),
+                       path.parent)
+        return StoreError(f"cannot create {path}: {blocker} is a file, not a folder; move it "
+                          "away or set DATABASE_PATH to another place")
+    if isinstance(exc, OSError):  # creating the folder failed
+        return StoreError(f"cannot create {path}: its folder cannot be created "
+                          f"({exc.strerror}); set DATABASE_PATH to a file in a writable folder")
+    if path.is_dir():
+        return StoreError(f"{path} is a folder, not a database file: set DATABASE_PATH to a "
+                          "file (for example data/eventbot.sqlite3)")
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
+        return StoreError(f"{path} is not a SQLite database (or is damaged): restore it from "
+                          "a backup or move it away to start afresh")
+    if code in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM):
+        return StoreError(f"{path} cannot be opened for writing ({exc}): make it and its "
+                          "folder writable, or set DATABASE_PATH to a writable place")
+    return StoreError(f"{path} cannot be used as the database ({exc})")
 
 
 def _settle(batch: list[tuple[Any, asyncio.Future[JoinResult]]],
