@@ -6,8 +6,10 @@ import asyncio
 import hashlib
 import json
 import logging
+import random
 from collections.abc import Callable
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -22,6 +24,8 @@ log = logging.getLogger(__name__)
 
 EXTENSIONS = ("cogs.events", "cogs.rsvp", "cogs.manage", "cogs.announcements", "cogs.reminders")
 SYNC_HASH_KEY = "commands_hash"
+# What a failed attempt to reach Discord raises: no network, no DNS, refused, timed out, 5xx.
+UNREACHABLE = (OSError, aiohttp.ClientError, asyncio.TimeoutError, discord.DiscordServerError)
 
 
 def point_at(settings: Settings) -> None:
@@ -110,11 +114,38 @@ async def sync_tree(tree: app_commands.CommandTree, guild: discord.abc.Snowflake
 async def run_bot(settings: Settings, store: Store) -> None:
     point_at(settings)
     async with EventBot(settings, store) as client:
+        await _log_in_and_connect(client, settings)
+
+
+async def _log_in_and_connect(client: EventBot, settings: Settings) -> None:
+    await log_in(client, settings)
+    await client.connect()  # reconnects by itself after a drop
+
+
+async def log_in(client: EventBot, settings: Settings) -> None:
+    """`client.login`, tried again with capped, jittered exponential backoff while Discord
+    cannot be reached (discord.py retries only once connected); one warning per attempt."""
+    delay = min(1.0, settings.reconnect_max_delay)
+    while True:
         try:
-            await client.start(settings.discord_token)
+            await client.login(settings.discord_token)
+            return
         except discord.LoginFailure:
             raise ConfigError("Discord refused DISCORD_TOKEN; copy the token again from the "
                               "Bot page of your application") from None
+        except UNREACHABLE as exc:
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            wait = random.uniform(delay / 2, delay)  # jitter: restarted bots spread out
+            log.warning("Discord could not be reached at %s (%s); trying again in %.1f s",
+                        settings.discord_api_base, reason, wait)
+        # Start the next attempt afresh: a new HTTP session (the failed one is closed with
+        # its connector) and no extensions left loaded by a setup_hook that got halfway.
+        await client.http.close()
+        client.http.connector = discord.utils.MISSING
+        for extension in tuple(client.extensions):
+            await client.unload_extension(extension)
+        await asyncio.sleep(wait)
+        delay = min(delay * 2, settings.reconnect_max_delay)
 
 
 async def sync_commands(settings: Settings, store: Store, guild_id: int | None) -> int:

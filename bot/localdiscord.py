@@ -659,6 +659,7 @@ class FakeDiscord:
         response_deadline: float | None = 3.0,
         record_requests: bool = True,
         max_interactions: int = 50_000,
+        port: int = 0,
     ) -> None:
         """
         ``response_deadline``: seconds the bot has for its first response (Discord: 3);
@@ -666,6 +667,7 @@ class FakeDiscord:
         only calls to unknown routes are recorded).
         ``max_interactions``: how many interactions to remember; the oldest are forgotten
         (their tokens stop working, like Discord's 15-minute expiry).
+        ``port``: where to listen on 127.0.0.1 (0: any free port).
         """
         self.token = token
         self.response_deadline = response_deadline
@@ -683,6 +685,7 @@ class FakeDiscord:
         self.intents: int | None = None  # as sent in the last IDENTIFY
         self.server_errors: list[str] = []  # tracebacks of bugs in this server
 
+        self._listen_port = port
         self._port: int | None = None
         self._runner: web.AppRunner | None = None
         self._waiters = _Waiters()
@@ -720,7 +723,7 @@ class FakeDiscord:
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
+        sock.bind(("127.0.0.1", self._listen_port))
         self._port = sock.getsockname()[1]
         await web.SockSite(self._runner, sock).start()
 
