@@ -549,8 +549,9 @@ class _Waiters:
 class BotProcess:
     """A bot running as a subprocess, its stdout and stderr captured to a temporary file.
 
-    ``start()`` launches it; ``await stop()`` sends SIGINT (discord.py closes cleanly on
-    KeyboardInterrupt) and kills it if it has not exited within ``timeout``; ``kill()``
+    ``start()`` launches it; ``await stop()`` sends SIGINT (or the signal given; the bot
+    stops cleanly on SIGINT and SIGTERM) and kills it if it has not exited within
+    ``timeout``; ``kill()``
     is the synchronous last resort for ``finally`` blocks. ``output()`` is everything the
     bot printed, also after it stopped.
     """
@@ -599,12 +600,12 @@ class BotProcess:
         with open(self._log_path, "rb") as log:
             return _ANSI_COLOUR.sub("", log.read().decode("utf-8", "replace"))
 
-    async def stop(self, timeout: float = 5.0) -> int | None:
-        """Interrupt the bot, wait up to ``timeout`` s, then kill it. Returns the exit code."""
+    async def stop(self, timeout: float = 5.0, signum: int = signal.SIGINT) -> int | None:
+        """Signal the bot, wait up to ``timeout`` s, then kill it. Returns the exit code."""
         self.stopped = True
         if self.running:
             assert self.proc is not None
-            self.proc.send_signal(signal.SIGINT)
+            self.proc.send_signal(signum)
             deadline = time.monotonic() + timeout
             while self.proc.poll() is None and time.monotonic() < deadline:
                 await asyncio.sleep(0.02)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -48,6 +49,7 @@ __all__ = ["MATCH_END", "MATCH_START", "EventDraft", "EventNotFound", "EventSumm
            "Passage", "Store", "StoreError"]
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 SUMMARY_TTL = 30.0  # seconds an event's title is reused without asking the database
 CHECKPOINT_EVERY = 1000  # joins committed on the event loop between WAL checkpoints
 LOOP_BATCH = 200  # joins per commit on the event loop: a few milliseconds at most
@@ -65,6 +67,7 @@ class Store:
         self._pending_joins: list[tuple[tuple[int, int, int, str], asyncio.Future[JoinResult]]]
         self._pending_joins = []
         self._join_writer: asyncio.Task[None] | None = None
+        self._claimed: set[int] = set()  # ids of the notices claimed and not yet acked
         # Set when an operation of this process wrote notices to the outbox.
         self.notices_ready = asyncio.Event()
         self._notices_seen = 0
@@ -103,12 +106,17 @@ class Store:
             raise
 
     async def close(self) -> None:
-        """Commit the joins already asked for, then close; later joins are refused."""
+        """Commit the joins already asked for, give back the notices claimed but not
+        delivered, then close; later joins are refused."""
         self._closed = True
         if self._pending_joins and not self._thread_writing():
             self._join_writer = asyncio.create_task(self._write_joins())
         await asyncio.gather(*(t for t in (self._join_writer, self._checkpoint) if t),
                              return_exceptions=True)
+        try:
+            await self.release_notices()
+        except sqlite3.Error:  # they are handed out again when the claims expire
+            log.exception("could not release the claimed notices")
         self._loop_db.close()
         await self._conn.close()
 
@@ -303,10 +311,20 @@ class Store:
     async def claim_notices(self, limit: int = 100, stale_after: int = 60) -> list[Notice]:
         """Take pending notices for delivery. A claim left unacknowledged for
         `stale_after` seconds (its process died) is handed out again."""
-        return await self._run(self._db.claim_notices, limit, stale_after)
+        notices = await self._run(self._db.claim_notices, limit, stale_after)
+        self._claimed.update(n.id for n in notices)
+        return notices
 
     async def ack_notice(self, notice_id: int) -> None:
         await self._run(self._db.ack_notice, notice_id)
+        self._claimed.discard(notice_id)
+
+    async def release_notices(self) -> None:
+        """Make the notices this process claimed and has not delivered claimable again at
+        once, instead of after their claim expires (at shutdown)."""
+        if self._claimed:
+            claimed, self._claimed = sorted(self._claimed), set()
+            await self._run(self._db.release_notices, claimed)
 
     async def count_notices(self, kind: str | None = None) -> int:
         return await self._run(self._db.count_notices, kind)
