@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
+import random
+import signal
 from collections.abc import Callable
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -22,6 +26,13 @@ log = logging.getLogger(__name__)
 
 EXTENSIONS = ("cogs.events", "cogs.rsvp", "cogs.manage", "cogs.announcements", "cogs.reminders")
 SYNC_HASH_KEY = "commands_hash"
+# What a failed attempt to reach Discord raises: no network, no DNS, refused, timed out, 5xx.
+UNREACHABLE = (OSError, aiohttp.ClientError, asyncio.TimeoutError, discord.DiscordServerError)
+# discord.py's names for the tasks that handle an interaction (commands, autocomplete,
+# buttons), so a shutdown can let those in flight finish.
+INTERACTION_TASKS = ("CommandTree-invoker", "discord-ui-view-dispatch-",
+                     "discord-ui-dynamic-item-")
+FINISH_TIMEOUT = 3.0  # seconds interactions in flight get at shutdown: Discord's own deadline
 
 
 def point_at(settings: Settings) -> None:
@@ -108,13 +119,73 @@ async def sync_tree(tree: app_commands.CommandTree, guild: discord.abc.Snowflake
 
 
 async def run_bot(settings: Settings, store: Store) -> None:
+    """Run until SIGTERM or SIGINT, then stop cleanly: take no new interactions, let those
+    in flight be answered, and close the gateway (the caller closes the store, which
+    commits the joins still pending and gives back undelivered notices)."""
     point_at(settings)
-    async with EventBot(settings, store) as client:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for signum in signals:
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        async with EventBot(settings, store) as client:
+            running = asyncio.create_task(_log_in_and_connect(client, settings))
+            stopping = asyncio.create_task(stop.wait())
+            await asyncio.wait((running, stopping), return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if running.done():
+                running.result()  # a refused token (ConfigError) or an unexpected error
+                return
+            log.info("stopping: taking no new interactions, finishing those in flight")
+            running.cancel()  # stops reading the gateway; the socket closes with the client
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
+            await finish_interactions()
+    finally:
+        for signum in signals:
+            loop.remove_signal_handler(signum)
+    log.info("stopped")
+
+
+async def _log_in_and_connect(client: EventBot, settings: Settings) -> None:
+    await log_in(client, settings)
+    await client.connect()  # reconnects by itself after a drop
+
+
+async def log_in(client: EventBot, settings: Settings) -> None:
+    """`client.login`, tried again with capped, jittered exponential backoff while Discord
+    cannot be reached (discord.py retries only once connected); one warning per attempt."""
+    delay = min(1.0, settings.reconnect_max_delay)
+    while True:
         try:
-            await client.start(settings.discord_token)
+            await client.login(settings.discord_token)
+            return
         except discord.LoginFailure:
             raise ConfigError("Discord refused DISCORD_TOKEN; copy the token again from the "
                               "Bot page of your application") from None
+        except UNREACHABLE as exc:
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            wait = random.uniform(delay / 2, delay)  # jitter: restarted bots spread out
+            log.warning("Discord could not be reached at %s (%s); trying again in %.1f s",
+                        settings.discord_api_base, reason, wait)
+        # Start the next attempt afresh: a new HTTP session (the failed one is closed with
+        # its connector) and no extensions left loaded by a setup_hook that got halfway.
+        await client.http.close()
+        client.http.connector = discord.utils.MISSING
+        for extension in tuple(client.extensions):
+            await client.unload_extension(extension)
+        await asyncio.sleep(wait)
+        delay = min(delay * 2, settings.reconnect_max_delay)
+
+
+async def finish_interactions() -> None:
+    """Wait up to FINISH_TIMEOUT for the interactions being handled to be answered."""
+    tasks = [t for t in asyncio.all_tasks() if t.get_name().startswith(INTERACTION_TASKS)]
+    if tasks:
+        _, unfinished = await asyncio.wait(tasks, timeout=FINISH_TIMEOUT)
+        log.info("finished %d interaction(s) in flight; %d did not finish in time",
+                 len(tasks) - len(unfinished), len(unfinished))
 
 
 async def sync_commands(settings: Settings, store: Store, guild_id: int | None) -> int:

@@ -33,6 +33,7 @@ class Settings:
     discord_api_base: str
     discord_gateway_url: str
     sync_guild_id: int | None
+    reconnect_max_delay: float = 60.0  # seconds; the cap of the backoff when Discord is away
 
     @property
     def log_level_number(self) -> int:
@@ -65,6 +66,7 @@ def load_settings(
         discord_gateway_url=_url("DISCORD_GATEWAY_URL",
                                  get("DISCORD_GATEWAY_URL", DISCORD_GATEWAY_URL), ("ws", "wss")),
         sync_guild_id=_snowflake("SYNC_GUILD_ID", get("SYNC_GUILD_ID")),
+        reconnect_max_delay=_seconds("RECONNECT_MAX_DELAY", get("RECONNECT_MAX_DELAY", "60")),
     )
 
 
@@ -94,6 +96,17 @@ def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
     if parsed.scheme not in schemes or not parsed.netloc:
         raise ConfigError(f"{name}={value!r} must be a {' or '.join(schemes)} URL")
     return value
+
+
+def _seconds(name: str, value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 3600:
+        raise ConfigError(f"{name}={value!r} must be a number of seconds, above 0 and at "
+                          "most 3600")
+    return seconds
 
 
 def _snowflake(name: str, value: str | None) -> int | None:

@@ -685,6 +685,12 @@ class Database:
         with self._transaction() as db:
             db.execute("DELETE FROM outbox WHERE id = ?", (notice_id,))
 
+    def release_notices(self, notice_ids: Sequence[int]) -> None:
+        """Give back claims on notices not delivered, so any process may take them now."""
+        with self._transaction() as db:
+            db.executemany("UPDATE outbox SET claimed_at = NULL WHERE id = ?",
+                           [(i,) for i in notice_ids])
+
     def count_notices(self, kind: str | None = None) -> int:
         row = self._one(
             "SELECT count(*) FROM outbox WHERE ? IS NULL OR kind = ?", (kind, kind))

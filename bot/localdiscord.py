@@ -549,8 +549,9 @@ class _Waiters:
 class BotProcess:
     """A bot running as a subprocess, its stdout and stderr captured to a temporary file.
 
-    ``start()`` launches it; ``await stop()`` sends SIGINT (discord.py closes cleanly on
-    KeyboardInterrupt) and kills it if it has not exited within ``timeout``; ``kill()``
+    ``start()`` launches it; ``await stop()`` sends SIGINT (or the signal given; the bot
+    stops cleanly on SIGINT and SIGTERM) and kills it if it has not exited within
+    ``timeout``; ``kill()``
     is the synchronous last resort for ``finally`` blocks. ``output()`` is everything the
     bot printed, also after it stopped.
     """
@@ -599,12 +600,12 @@ class BotProcess:
         with open(self._log_path, "rb") as log:
             return _ANSI_COLOUR.sub("", log.read().decode("utf-8", "replace"))
 
-    async def stop(self, timeout: float = 5.0) -> int | None:
-        """Interrupt the bot, wait up to ``timeout`` s, then kill it. Returns the exit code."""
+    async def stop(self, timeout: float = 5.0, signum: int = signal.SIGINT) -> int | None:
+        """Signal the bot, wait up to ``timeout`` s, then kill it. Returns the exit code."""
         self.stopped = True
         if self.running:
             assert self.proc is not None
-            self.proc.send_signal(signal.SIGINT)
+            self.proc.send_signal(signum)
             deadline = time.monotonic() + timeout
             while self.proc.poll() is None and time.monotonic() < deadline:
                 await asyncio.sleep(0.02)
@@ -659,6 +660,7 @@ class FakeDiscord:
         response_deadline: float | None = 3.0,
         record_requests: bool = True,
         max_interactions: int = 50_000,
+        port: int = 0,
     ) -> None:
         """
         ``response_deadline``: seconds the bot has for its first response (Discord: 3);
@@ -666,6 +668,7 @@ class FakeDiscord:
         only calls to unknown routes are recorded).
         ``max_interactions``: how many interactions to remember; the oldest are forgotten
         (their tokens stop working, like Discord's 15-minute expiry).
+        ``port``: where to listen on 127.0.0.1 (0: any free port).
         """
         self.token = token
         self.response_deadline = response_deadline
@@ -683,6 +686,7 @@ class FakeDiscord:
         self.intents: int | None = None  # as sent in the last IDENTIFY
         self.server_errors: list[str] = []  # tracebacks of bugs in this server
 
+        self._listen_port = port
         self._port: int | None = None
         self._runner: web.AppRunner | None = None
         self._waiters = _Waiters()
@@ -720,7 +724,7 @@ class FakeDiscord:
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
+        sock.bind(("127.0.0.1", self._listen_port))
         self._port = sock.getsockname()[1]
         await web.SockSite(self._runner, sock).start()
 

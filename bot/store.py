@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -48,6 +49,7 @@ __all__ = ["MATCH_END", "MATCH_START", "EventDraft", "EventNotFound", "EventSumm
            "Passage", "Store", "StoreError"]
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 SUMMARY_TTL = 30.0  # seconds an event's title is reused without asking the database
 CHECKPOINT_EVERY = 1000  # joins committed on the event loop between WAL checkpoints
 LOOP_BATCH = 200  # joins per commit on the event loop: a few milliseconds at most
@@ -65,6 +67,7 @@ class Store:
         self._pending_joins: list[tuple[tuple[int, int, int, str], asyncio.Future[JoinResult]]]
         self._pending_joins = []
         self._join_writer: asyncio.Task[None] | None = None
+        self._claimed: set[int] = set()  # ids of the notices claimed and not yet acked
         # Set when an operation of this process wrote notices to the outbox.
         self.notices_ready = asyncio.Event()
         self._notices_seen = 0
@@ -74,30 +77,46 @@ class Store:
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
+        """Open (or create) the database and bring its schema up to date. A file that
+        cannot be used raises StoreError saying which file and what to do."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(path, isolation_level=None)
         loop_conn = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Read the file here first: a damaged or unusable one fails in this thread,
+            # before aiosqlite's thread exists.
+            loop_conn = sqlite3.connect(path, isolation_level=None)
+            configure(loop_conn)
+        except (OSError, sqlite3.Error) as exc:
+            if loop_conn is not None:
+                loop_conn.close()
+            raise open_error(path, exc) from None
+        conn = await aiosqlite.connect(path, isolation_level=None)
         try:
             db = await conn._execute(lambda: Database(conn._conn))
             await conn._execute(configure, conn._conn)
             await conn._execute(db.migrate)
-            loop_conn = sqlite3.connect(path, isolation_level=None)
             configure(loop_conn, wait=False)
             return cls(conn, db, Database(loop_conn))
-        except BaseException:
-            if loop_conn is not None:
-                loop_conn.close()
+        except BaseException as exc:
+            loop_conn.close()
             await conn.close()
+            if isinstance(exc, sqlite3.Error):
+                raise open_error(path, exc) from None
             raise
 
     async def close(self) -> None:
-        """Commit the joins already asked for, then close; later joins are refused."""
+        """Commit the joins already asked for, give back the notices claimed but not
+        delivered, then close; later joins are refused."""
         self._closed = True
         if self._pending_joins and not self._thread_writing():
             self._join_writer = asyncio.create_task(self._write_joins())
         await asyncio.gather(*(t for t in (self._join_writer, self._checkpoint) if t),
                              return_exceptions=True)
+        try:
+            await self.release_notices()
+        except sqlite3.Error:  # they are handed out again when the claims expire
+            log.exception("could not release the claimed notices")
         self._loop_db.close()
         await self._conn.close()
 
@@ -293,10 +312,20 @@ class Store:
     async def claim_notices(self, limit: int = 100, stale_after: int = 60) -> list[Notice]:
         """Take pending notices for delivery. A claim left unacknowledged for
         `stale_after` seconds (its process died) is handed out again."""
-        return await self._run(self._db.claim_notices, limit, stale_after)
+        notices = await self._run(self._db.claim_notices, limit, stale_after)
+        self._claimed.update(n.id for n in notices)
+        return notices
 
     async def ack_notice(self, notice_id: int) -> None:
         await self._run(self._db.ack_notice, notice_id)
+        self._claimed.discard(notice_id)
+
+    async def release_notices(self) -> None:
+        """Make the notices this process claimed and has not delivered claimable again at
+        once, instead of after their claim expires (at shutdown)."""
+        if self._claimed:
+            claimed, self._claimed = sorted(self._claimed), set()
+            await self._run(self._db.release_notices, claimed)
 
     async def count_notices(self, kind: str | None = None) -> int:
         return await self._run(self._db.count_notices, kind)
@@ -353,6 +382,29 @@ class Store:
     async def set_scheduled_event_id(self, guild_id: int, event_id: int,
                                      scheduled_event_id: int | None) -> None:
         await self._run(self._db.set_scheduled_event_id, guild_id, event_id, scheduled_event_id)
+
+
+def open_error(path: Path, exc: OSError | sqlite3.Error) -> StoreError:
+    """One line saying which file cannot be used as the database, and what to do."""
+    if isinstance(exc, FileExistsError | NotADirectoryError):  # a file where a folder goes
+        blocker = next((p for p in reversed(path.parents) if p.exists() and not p.is_dir()),
+                       path.parent)
+        return StoreError(f"cannot create {path}: {blocker} is a file, not a folder; move it "
+                          "away or set DATABASE_PATH to another place")
+    if isinstance(exc, OSError):  # creating the folder failed
+        return StoreError(f"cannot create {path}: its folder cannot be created "
+                          f"({exc.strerror}); set DATABASE_PATH to a file in a writable folder")
+    if path.is_dir():
+        return StoreError(f"{path} is a folder, not a database file: set DATABASE_PATH to a "
+                          "file (for example data/eventbot.sqlite3)")
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
+        return StoreError(f"{path} is not a SQLite database (or is damaged): restore it from "
+                          "a backup or move it away to start afresh")
+    if code in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM):
+        return StoreError(f"{path} cannot be opened for writing ({exc}): make it and its "
+                          "folder writable, or set DATABASE_PATH to a writable place")
+    return StoreError(f"{path} cannot be used as the database ({exc})")
 
 
 def _settle(batch: list[tuple[Any, asyncio.Future[JoinResult]]],

@@ -10,6 +10,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -28,9 +29,11 @@ def cli(tmp_path):
     env.update(PYTHONPATH=str(ROOT), DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
                EVENTS_DIR=str(ROOT / "data" / "events"))
 
-    def run(*args: str, check_status: int | None = 0) -> subprocess.CompletedProcess:
+    def run(*args: str, check_status: int | None = 0, database: str | None = None,
+            wrap: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
         # No terminal on stdin, as in CI: `run` without a token would open the sandbox.
-        proc = subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path, env=env,
+        proc = subprocess.run([*wrap, sys.executable, "-m", "bot", *args], cwd=tmp_path,
+                              env=env if database is None else {**env, "DATABASE_PATH": database},
                               stdin=subprocess.DEVNULL, capture_output=True, text=True,
                               timeout=60)
         if check_status is not None:
@@ -147,3 +150,79 @@ def test_import_refuses_a_far_date_in_one_line_and_writes_nothing(cli, tmp_path)
     assert "between the years 2000 and 2100" in proc.stderr and "b-far" in proc.stderr
     assert proc.stderr.count("\n") == 1 and proc.stdout == ""
     assert "a-good" not in cli("events").stdout  # the good folder waits for the bad one
+
+
+# --------------------------------------------------------------------------- unusable database
+
+
+def one_line_exit_2(cli, database: str | Path, *, wrap: tuple[str, ...] = ()) -> str:
+    """`run` on this database file: exactly one line on stderr, exit status 2; the line."""
+    proc = cli("run", check_status=2, database=str(database), wrap=wrap)
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("eventbot: ") and str(database) in lines[0], lines
+    return lines[0]
+
+
+DAMAGED = "is not a SQLite database (or is damaged): restore it from a backup or move it away"
+
+
+def test_a_file_of_random_bytes_is_refused_in_one_line(cli, tmp_path):
+    bad = tmp_path / "random.sqlite3"
+    bad.write_bytes(os.urandom(8192))
+    assert DAMAGED in one_line_exit_2(cli, bad)
+    assert bad.stat().st_size == 8192  # left as it was, for its owner to look at
+
+
+@pytest.mark.parametrize("keep", [0.03, 0.5, 0.95])
+def test_a_truncated_database_is_refused_in_one_line(cli, tmp_path, keep):
+    cli("import", str(SAMPLE_DIR))
+    whole = cli.db.read_bytes()
+    truncated = tmp_path / "truncated.sqlite3"
+    truncated.write_bytes(whole[:int(len(whole) * keep)])
+    assert DAMAGED in one_line_exit_2(cli, truncated)
+
+
+def test_a_folder_where_the_database_should_be_is_refused_in_one_line(cli, tmp_path):
+    (tmp_path / "db.sqlite3").mkdir()
+    assert "is a folder, not a database file" in one_line_exit_2(cli, tmp_path / "db.sqlite3")
+
+
+@pytest.mark.parametrize("path", ["somefile/db.sqlite3", "somefile/deeper/db.sqlite3"])
+def test_a_file_in_the_way_of_the_database_folder_is_refused_in_one_line(cli, tmp_path, path):
+    (tmp_path / "somefile").write_text("not a folder")
+    line = one_line_exit_2(cli, tmp_path / path)
+    assert f"{tmp_path / 'somefile'} is a file, not a folder" in line
+
+
+def read_only(tmp_path: Path, setup: str) -> tuple[str, ...]:
+    """A command prefix that runs the bot with `tmp_path/ro` read-only. Root ignores file
+    permissions, so as root it is a read-only filesystem mounted there, in a mount namespace
+    of the child's own (`setup` runs in it first, before the mount turns read-only)."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    if os.geteuid() != 0:
+        subprocess.run(["sh", "-c", setup], cwd=tmp_path, check=True)
+        folder.chmod(0o555)
+        return ()
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", f"mount -t tmpfs tmpfs {folder}"],
+                           capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip("cannot mount a read-only filesystem here")
+    return ("unshare", "-m", "sh", "-c",
+            f'mount -t tmpfs tmpfs {folder} && {setup} && mount -o remount,ro {folder} '
+            '&& exec "$@"', "sh")
+
+
+@pytest.mark.parametrize("name", ["new.sqlite3", "sub/new.sqlite3"])
+def test_a_database_that_cannot_be_created_is_refused_in_one_line(cli, tmp_path, name):
+    wrap = read_only(tmp_path, "true")
+    line = one_line_exit_2(cli, tmp_path / "ro" / name, wrap=wrap)
+    assert "writable" in line
+
+
+def test_an_existing_database_that_cannot_be_written_is_refused_in_one_line(cli, tmp_path):
+    cli("import", str(SAMPLE_DIR))
+    wrap = read_only(tmp_path, f"cp {cli.db} {tmp_path}/ro/bot.sqlite3")
+    line = one_line_exit_2(cli, tmp_path / "ro" / "bot.sqlite3", wrap=wrap)
+    assert "cannot be opened for writing" in line

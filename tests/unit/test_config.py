@@ -20,6 +20,7 @@ def test_defaults():
     assert s.discord_api_base == DISCORD_API_BASE
     assert s.discord_gateway_url.startswith("wss://")
     assert s.sync_guild_id is None
+    assert s.reconnect_max_delay == 60
 
 
 def test_values_from_the_environment():
@@ -44,6 +45,8 @@ def test_the_environment_wins_over_the_env_file(tmp_path):
     ("SYNC_GUILD_ID", "guild"),
     ("EVENTS_DIR", "/no/such/folder"),
     ("DISCORD_TOKEN", "has spaces in it"),
+    ("RECONNECT_MAX_DELAY", "soon"),
+    ("RECONNECT_MAX_DELAY", "0"),
 ])
 def test_a_bad_value_names_its_variable(name, value):
     with pytest.raises(ConfigError, match=name):

@@ -1,0 +1,175 @@
+"""Starting and stopping the real bot process: no network at start, SIGTERM and SIGINT.
+
+Each test prints one `figures:` line (run with `-s` to see them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+import sys
+import time
+
+import pytest
+
+from bot.localdiscord import BotProcess, FakeDiscord
+from tests.conftest import ROOT
+from tests.e2e.test_reliability import (
+    announce,
+    check_counters,
+    db_rsvps,
+    integrity,
+    join_id,
+    outcome,
+)
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+def closed_port() -> int:
+    """A local port where nothing listens (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def until(condition, timeout: float, what: str, bot: BotProcess) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert bot.running, f"the bot exited while waiting for {what}:\n{bot.output()}"
+        assert time.monotonic() < deadline, f"timed out waiting for {what}:\n{bot.output()}"
+        await asyncio.sleep(0.05)
+
+
+async def test_no_network_at_start_says_so_in_one_line_and_connects_once_discord_is_back(
+        tmp_path):
+    port = closed_port()
+    address = f"http://127.0.0.1:{port}/api/v10"
+    env = {"DISCORD_TOKEN": "fake-bot-token", "DISCORD_API_BASE": address,
+           "DISCORD_GATEWAY_URL": f"ws://127.0.0.1:{port}/", "RECONNECT_MAX_DELAY": "0.4",
+           "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+           "EVENTS_DIR": str(ROOT / "data/events"), "LOG_LEVEL": "INFO",
+           "PYTHONPATH": str(ROOT)}
+    bot = BotProcess([sys.executable, "-m", "bot", "run"], env, cwd=str(tmp_path)).start()
+    try:
+        unreachable = f"Discord could not be reached at {address} ("
+
+        def attempts() -> list[str]:
+            return [line for line in bot.output().splitlines() if unreachable in line]
+
+        await until(lambda: len(attempts()) >= 4, 30, "four attempts to reach Discord", bot)
+        output = bot.output()
+        assert "Traceback" not in output and "ClientConnector" not in output, output
+        assert all("trying again in" in line for line in attempts())
+        # Discord comes back on that address: the bot logs in, connects and answers.
+        async with FakeDiscord(port=port) as fake:
+            guild = fake.add_guild("Back Online")
+            member = fake.add_member(guild, "member")
+            started = time.monotonic()
+            await fake.wait_ready(process=bot)
+            connected_after = time.monotonic() - started
+            reply = await fake.slash(guild, member, "event list")
+            assert "Missile Defense" in (reply.content or "") + str(reply.embeds), reply
+            tried = len(attempts())
+            assert await bot.stop(signum=signal.SIGTERM) == 0, bot.output()
+        assert "Traceback" not in bot.output(), bot.output()
+        print(f"figures: {tried} attempts while unreachable, connected "
+              f"{connected_after:.2f} s after Discord came back")
+    finally:
+        bot.kill()
+
+
+async def test_a_refused_token_is_still_one_line_and_exit_2_not_retried(tmp_path):
+    async with FakeDiscord() as fake:
+        env = {**fake.bot_env(), "DISCORD_TOKEN": "not-the-bot-token",
+               "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+               "EVENTS_DIR": str(ROOT / "data/events"), "PYTHONPATH": str(ROOT)}
+        bot = BotProcess([sys.executable, "-m", "bot", "run"], env, cwd=str(tmp_path)).start()
+        try:
+            deadline = time.monotonic() + 30
+            while bot.running and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            assert bot.returncode == 2, bot.output()
+            assert bot.output().splitlines()[-1] == (
+                "eventbot: Discord refused DISCORD_TOKEN; copy the token again from the Bot "
+                "page of your application")
+            assert "Traceback" not in bot.output()
+        finally:
+            bot.kill()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+async def test_a_signal_mid_burst_stops_cleanly_losing_nothing_acknowledged(world, signum):
+    """A burst of joins, with the capacity notice claimed but held up by a 429 from
+    Discord; the signal arrives while joins are being committed and answered. The bot exits
+    0 within 5 s; every member told "confirmed" or "waitlisted" is so in the database; the
+    undelivered notice is claimable again at once (a restarted bot sends it, once)."""
+    fake = world.fake
+    general = world.guild.channel("general")
+    title = f"Shutdown Forum {signum.name}"
+    event_id = await world.import_event(title, capacity=30)
+    message = await announce(world, event_id, title)
+    fake.fail("POST", rf"^/channels/{general.id}/messages$", status=429, retry_after=30)
+    members = [world.member(f"{signum.name.lower()}{i}") for i in range(300)]
+    tasks: list[asyncio.Future] = []
+
+    def notice_claimed() -> bool:
+        return bool(world.query("SELECT 1 FROM outbox WHERE event_id = ? AND kind = "
+                                "'capacity' AND claimed_at IS NOT NULL", (event_id,)))
+
+    # Waves of 10 clicks every 20 ms until the event is full and its notice claimed...
+    deadline = time.monotonic() + 15
+    while not notice_claimed():
+        assert time.monotonic() < deadline, "the event did not fill or its notice was unclaimed"
+        if len(tasks) < 50:
+            tasks += [asyncio.ensure_future(fake.click(world.guild, m, message,
+                                                       join_id(event_id)))
+                      for m in members[len(tasks):len(tasks) + 10]]
+        await asyncio.sleep(0.02)
+    # ...then the rest in waves of 5 every 10 ms, and the signal as soon as the first of
+    # them is committed, while the others are still arriving, committing and being answered.
+    burst = {m.id for m in members[len(tasks):]}
+
+    async def send_the_rest() -> None:
+        while len(tasks) < len(members):
+            tasks.extend(asyncio.ensure_future(fake.click(world.guild, m, message,
+                                                          join_id(event_id)))
+                         for m in members[len(tasks):len(tasks) + 5])
+            await asyncio.sleep(0.01)
+
+    sender = asyncio.ensure_future(send_the_rest())
+    deadline = time.monotonic() + 10
+    while not burst & set(db_rsvps(world, event_id)):
+        assert time.monotonic() < deadline, "the burst was never committed"
+        await asyncio.sleep(0.002)
+    bot = world.bot
+    signalled = time.monotonic()
+    code = await bot.stop(timeout=5.0, signum=signum)
+    stopped_in = time.monotonic() - signalled
+    assert code == 0, bot.output()
+    assert stopped_in < 5.0
+    assert "Traceback" not in bot.output(), bot.output()
+    print(*bot.output().splitlines()[-6:], sep="\n")
+    await sender
+    replies = await asyncio.gather(*tasks, return_exceptions=True)
+    # Nothing acknowledged is lost: each reply's outcome is what the database holds.
+    db = db_rsvps(world, event_id)
+    told = {m.id: outcome(r.content) for m, r in zip(members, replies, strict=True)
+            if not isinstance(r, BaseException) and outcome(r.content)}
+    assert {user: db.get(user) for user in told} == told
+    assert len(told) > 30  # some were confirmed, some waitlisted, before the signal
+    check_counters(world, event_id)
+    assert integrity(world.db_path) == "ok"
+    # The notice held up by the 429 is still there, claimed by nobody.
+    assert world.query("SELECT count(*) FROM outbox WHERE claimed_at IS NOT NULL") == [(0,)]
+    assert world.query("SELECT count(*) FROM outbox WHERE event_id = ? AND kind = 'capacity'",
+                       (event_id,)) == [(1,)]
+    # A new process delivers it at once, not after the 60 s a dead process's claim lasts.
+    world.start_bot()
+    await fake.wait_ready(process=world.bot)
+    await fake.wait_message(general, lambda m: f"**{title}**" in m["content"], timeout=10)
+    unanswered = sum(isinstance(r, BaseException) for r in replies)
+    print(f"figures: {signum.name}: exit {code} after {stopped_in:.2f} s; "
+          f"{len(told)} of {len(members)} told their outcome, {unanswered} unanswered, "
+          f"{len(db)} in the database")
