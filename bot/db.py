@@ -17,7 +17,7 @@ import re
 import sqlite3
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -136,10 +136,11 @@ def is_busy(error: sqlite3.OperationalError) -> bool:
 
 
 class Database:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, clock: Callable[[], datetime] = utcnow) -> None:
         conn.row_factory = sqlite3.Row
         conn.isolation_level = None  # transactions are explicit
         self._conn = conn
+        self._clock = clock  # the registration rules' "now"; tests move it
         self.notices_written = 0  # counts outbox rows written, so the bot knows when to look
         # event id -> (waitlist_departures when built, waitlisted seqs in order)
         self._waitlists: dict[int, tuple[int, array[int]]] = {}
@@ -193,7 +194,7 @@ class Database:
         never touched by an import; a changed capacity goes through the
         registration rules. Returns the event and whether it was created.
         """
-        now = now or utcnow()
+        now = now or self._clock()
         with self._transaction() as db:
             slug = self._free_slug(guild_id, draft.slug) if new else draft.slug
             row = self._one(
@@ -217,7 +218,7 @@ class Database:
     def add_page(self, guild_id: int, event_id: int, body: str, page: Page,
                  now: datetime | None = None) -> Event:
         """Attach a page (typically the recap) to an existing event."""
-        now = now or utcnow()
+        now = now or self._clock()
         with self._transaction():
             self._event_seats(event_id, guild_id)
             self._add_pages(event_id, guild_id, [(body, page)], now)
@@ -232,10 +233,14 @@ class Database:
             " WHERE id = ?",
             (draft.title, draft.venue, draft.link, _ts(draft.starts_at), _ts(draft.ends_at),
              _ts(now), event_id))
-        if draft.capacity is not None:
-            seats = self._event_seats(event_id, guild_id)
-            if draft.capacity != seats.capacity:
-                self._change_capacity(event_id, guild_id, seats, draft.capacity, now)
+        seats = self._event_seats(event_id, guild_id)
+        if draft.capacity is not None and draft.capacity != seats.capacity:
+            self._change_capacity(event_id, guild_id, seats, draft.capacity, now)
+        elif promotable := rules.promotable(seats, now):
+            # A new date can reopen an event that had taken place to its waitlist.
+            waitlist = self._waitlist_head(event_id, promotable)
+            promotions = rules.fill_free_seats(seats, waitlist, now)
+            self._record_promotions(guild_id, event_id, seats, promotions, now)
 
     def _add_pages(self, event_id: int, guild_id: int, pages: Iterable[tuple[str, Page]],
                    now: datetime) -> None:
@@ -399,8 +404,12 @@ class Database:
 
     def join_batch(self, batch: Sequence[tuple[int, int, int, str]]
                    ) -> list[JoinResult | Exception]:
-        """Decide (guild, event, user, name) joins in arrival order, in one transaction."""
-        now = utcnow()
+        """Decide (guild, event, user, name) joins in arrival order, in one transaction.
+
+        The waitlist is read only for an event with free seats and members waiting, a
+        state the other operations do not leave behind, so a join costs no extra query.
+        """
+        now = self._clock()
         with self._transaction() as db:
             event_ids = sorted({event_id for _, event_id, _, _ in batch})
             rows = self._all(
@@ -408,6 +417,9 @@ class Database:
                 " registration_open, closed_reason, coalesce(ends_at, starts_at) AS over_at"
                 f" FROM events WHERE id IN ({','.join('?' * len(event_ids))})", event_ids)
             events = {r["id"]: (r["guild_id"], _seats(r), [r["next_seq"]]) for r in rows}
+            waitlists = {event_id: self._waitlist_head(event_id, promotable)
+                         for event_id, (_, seats, _) in events.items()
+                         if (promotable := rules.promotable(seats, now))}
             stored = self._stored_rsvps([(e, u) for _, e, u, _ in batch])
             decided: dict[tuple[int, int], Existing] = {}  # joins earlier in this batch
             results: list[JoinResult | Exception] = []
@@ -424,7 +436,11 @@ class Database:
                     status, seq = stored[key]
                     mine = Existing(status, self._position(event_id, seq)
                                     if status is Status.WAITLISTED else None)
-                result = rules.join(seats, mine, now)
+                result = rules.join(seats, mine, now, waitlists.get(event_id))
+                if result.promoted:  # written now, so positions read later in the batch see it
+                    self._promote_rows(guild_id, event_id, result.promoted, now)
+                    decided.update(((event_id, promoted), Existing(Status.CONFIRMED))
+                                   for promoted in result.promoted)
                 if result.status is not None and mine is None:
                     inserts.append((event_id, user_id, name, result.status.value, next_seq[0],
                                     _ts(now)))
@@ -487,7 +503,7 @@ class Database:
                                " WHERE id = ?", (count, event_id))
 
     def cancel(self, guild_id: int, event_id: int, user_id: int) -> rules.CancelResult:
-        now = utcnow()
+        now = self._clock()
         with self._transaction() as db:
             seats = self._event_seats(event_id, guild_id)
             row = self._one(
@@ -503,7 +519,7 @@ class Database:
         return result
 
     def set_capacity(self, guild_id: int, event_id: int, capacity: int) -> Promotions:
-        now = utcnow()
+        now = self._clock()
         with self._transaction():
             seats = self._event_seats(event_id, guild_id)
             return self._change_capacity(event_id, guild_id, seats, capacity, now)
@@ -517,7 +533,7 @@ class Database:
 
     def close_registration(self, guild_id: int, event_id: int, reason: str | None,
                            by: int | None = None) -> None:
-        now = utcnow()
+        now = self._clock()
         with self._transaction():
             seats = self._event_seats(event_id, guild_id)
             rules.close(seats, reason)
@@ -526,7 +542,7 @@ class Database:
 
     def open_registration(self, guild_id: int, event_id: int, by: int | None = None
                           ) -> Promotions:
-        now = utcnow()
+        now = self._clock()
         with self._transaction():
             seats = self._event_seats(event_id, guild_id)
             waitlist = self._waitlist_head(event_id, seats.capacity - seats.confirmed)
@@ -545,16 +561,20 @@ class Database:
 
     def _record_promotions(self, guild_id: int, event_id: int, seats: Seats,
                            promotions: Promotions, now: datetime) -> None:
-        db = self._conn
-        db.executemany(
-            "UPDATE rsvps SET status = 'confirmed' WHERE event_id = ? AND user_id = ?",
-            [(event_id, user_id) for user_id in promotions.promoted])
-        self._left_waitlist(event_id, len(promotions.promoted))
-        for user_id in promotions.promoted:
-            self._notify(guild_id, event_id, "promoted", {"user_id": user_id}, now)
+        self._promote_rows(guild_id, event_id, promotions.promoted, now)
         if promotions.filled:
             self._notify(guild_id, event_id, "capacity", {}, now)
         self._save_seats(event_id, seats, now)
+
+    def _promote_rows(self, guild_id: int, event_id: int, promoted: Sequence[int],
+                      now: datetime) -> None:
+        """Give the promoted members their seats and queue their DMs (counts are the caller's)."""
+        self._conn.executemany(
+            "UPDATE rsvps SET status = 'confirmed' WHERE event_id = ? AND user_id = ?",
+            [(event_id, user_id) for user_id in promoted])
+        self._left_waitlist(event_id, len(promoted))
+        for user_id in promoted:
+            self._notify(guild_id, event_id, "promoted", {"user_id": user_id}, now)
 
     def rsvp(self, event_id: int, user_id: int) -> Rsvp | None:
         row = self._one(

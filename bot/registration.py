@@ -9,6 +9,10 @@ writes what the rule decided, all in that one transaction.
 waitlist. An operation reports `filled=True` exactly when it moves the event
 from not-full to full, which is when the bot announces that registration has
 closed because the RSVPs reached venue capacity.
+
+Free seats always go to the waitlist first, whatever order the changes came in:
+every operation that can leave a seat free with members waiting (a cancel, a
+capacity change, a reopening, a new date, a newcomer's join) promotes first.
 """
 
 from __future__ import annotations
@@ -80,7 +84,8 @@ class JoinResult:
     outcome: JoinOutcome
     position: int | None = None  # waitlist position, from 1
     reason: str | None = None  # why a join was refused
-    filled: bool = False  # this join took the last seat
+    filled: bool = False  # this join (or the promotions before it) took the last seat
+    promoted: tuple[int, ...] = ()  # waitlisted members given the free seats first
 
     @property
     def status(self) -> Status | None:
@@ -105,8 +110,16 @@ class CancelResult:
     promotions: Promotions = field(default_factory=Promotions)
 
 
-def join(seats: Seats, existing: Existing | None, now: datetime) -> JoinResult:
-    """A member asks for a seat. Joining twice returns the existing status."""
+def join(seats: Seats, existing: Existing | None, now: datetime,
+         waitlist: list[int] | None = None) -> JoinResult:
+    """A member asks for a seat. Joining twice returns the existing status.
+
+    A newcomer never takes a seat while anyone is waitlisted: free seats go to the
+    waitlist first. `waitlist` holds the head of the waitlist, at least
+    `promotable(seats, now)` ids (the store loads them only when that is not 0);
+    promoted ids are removed from it. Should it hold too few, the newcomer is
+    waitlisted behind them rather than jump the queue.
+    """
     if existing is not None:
         if existing.status is Status.CONFIRMED:
             return JoinResult(JoinOutcome.ALREADY_CONFIRMED)
@@ -115,11 +128,15 @@ def join(seats: Seats, existing: Existing | None, now: datetime) -> JoinResult:
         return JoinResult(JoinOutcome.TAKEN_PLACE, reason="this event has already taken place")
     if not seats.registration_open:
         return JoinResult(JoinOutcome.CLOSED, reason=closed_reason(seats))
-    if seats.confirmed < seats.capacity:
+    was_full = seats.full
+    promoted = _promote(seats, waitlist, now) if waitlist else ()
+    if seats.confirmed < seats.capacity and not seats.waitlisted:
         seats.confirmed += 1
-        return JoinResult(JoinOutcome.CONFIRMED, filled=seats.full)
+        return JoinResult(JoinOutcome.CONFIRMED, filled=not was_full and seats.full,
+                          promoted=promoted)
     seats.waitlisted += 1
-    return JoinResult(JoinOutcome.WAITLISTED, position=seats.waitlisted)
+    return JoinResult(JoinOutcome.WAITLISTED, position=seats.waitlisted,
+                      filled=not was_full and seats.full, promoted=promoted)
 
 
 def cancel(seats: Seats, existing: Existing | None, waitlist: list[int], now: datetime
@@ -150,6 +167,15 @@ def set_capacity(seats: Seats, capacity: int, waitlist: list[int], now: datetime
             "(ask members to cancel first, nobody is removed silently)")
     was_full = seats.full
     seats.capacity = capacity
+    promoted = _promote(seats, waitlist, now)
+    return Promotions(promoted, filled=not was_full and seats.full)
+
+
+def fill_free_seats(seats: Seats, waitlist: list[int], now: datetime) -> Promotions:
+    """After a change that can give the waitlist a seat without freeing one, such as a
+    moderator moving an event that had taken place to a later date (cancels after it
+    had taken place promoted nobody)."""
+    was_full = seats.full
     promoted = _promote(seats, waitlist, now)
     return Promotions(promoted, filled=not was_full and seats.full)
 

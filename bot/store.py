@@ -39,6 +39,7 @@ from bot.db import (  # re-exported: callers import the store's types from here
     StoreError,
     configure,
     is_busy,
+    utcnow,
 )
 from bot.models import Event, Rsvp
 from bot.pages import Page
@@ -73,18 +74,20 @@ class Store:
         self._summaries: dict[tuple[int, int], tuple[EventSummary, float]] = {}
 
     @classmethod
-    async def open(cls, path: str | Path) -> Store:
+    async def open(cls, path: str | Path, *, clock: Callable[[], datetime] = utcnow) -> Store:
+        """Open (creating and migrating) the database; `clock` is the registration rules'
+        "now", which tests move."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(path, isolation_level=None)
         loop_conn = None
         try:
-            db = await conn._execute(lambda: Database(conn._conn))
+            db = await conn._execute(lambda: Database(conn._conn, clock))
             await conn._execute(configure, conn._conn)
             await conn._execute(db.migrate)
             loop_conn = sqlite3.connect(path, isolation_level=None)
             configure(loop_conn, wait=False)
-            return cls(conn, db, Database(loop_conn))
+            return cls(conn, db, Database(loop_conn, clock))
         except BaseException:
             if loop_conn is not None:
                 loop_conn.close()

@@ -1,0 +1,61 @@
+"""The waitlist keeps its order whatever order the changes come in, through the real
+bot process."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.localdiscord import Attachment
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+async def test_a_newcomer_after_a_date_change_does_not_jump_the_waitlist(world, fake):
+    title = "Rescheduled Roundtable"
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)
+    event_id = await world.import_event(title, capacity=2, starts_at=starts.isoformat())
+    event = str(event_id)
+    a, b, c, d = (world.member(name) for name in ("ra", "rb", "rc", "rd"))
+    for member, expected in ((a, "confirmed"), (b, "confirmed"),
+                             (c, "waitlisted (position 1)"), (d, "waitlisted (position 2)")):
+        reply = await fake.slash(world.guild, member, "rsvp join", event=event)
+        assert expected in reply.content, reply
+    await asyncio.sleep(max((starts - datetime.now(UTC)).total_seconds() + 1.1, 0))
+
+    # The event has started: nobody is promoted, and the reply does not say otherwise.
+    cancelled = await fake.slash(world.guild, a, "rsvp cancel", event=event)
+    assert cancelled.content == f"Your seat for **{title}** is cancelled.", cancelled
+    # A moderator moves the start a week later: the free seat goes to the waitlist.
+    moved = await fake.slash(
+        world.guild, world.moderator, "manage import", event=event,
+        page=Attachment("announcement.txt", OPEN_ANNOUNCEMENT, "text/plain"),
+        starts_at=(starts + timedelta(days=7)).isoformat())
+    assert "Added the announcement" in moved.content, moved
+    status = await fake.slash(world.guild, c, "rsvp status", event=event)
+    assert "confirmed" in status.content, status
+    dm = await fake.wait_message(fake.dm_channel(c), lambda m: title in m["content"])
+    assert "now confirmed" in dm["content"]
+
+    newcomer = await fake.slash(world.guild, world.member("re"), "rsvp join", event=event)
+    assert "waitlisted (position 2)" in newcomer.content, newcomer
+    status = await fake.slash(world.guild, d, "rsvp status", event=event)
+    assert "waitlisted (position 1)" in status.content, status
+    assert world.query(
+        "SELECT capacity, confirmed_count, waitlist_count FROM events WHERE id = ?",
+        (event_id,)) == [(2, 2, 2)]
+
+
+async def test_cancelling_with_a_waitlist_says_the_seat_went_to_it(world, fake):
+    title = "Handed-on Seminar"
+    event = str(await world.import_event(title, capacity=1))
+    first, second = world.member("hand1"), world.member("hand2")
+    await fake.slash(world.guild, first, "rsvp join", event=event)
+    await fake.slash(world.guild, second, "rsvp join", event=event)
+    cancelled = await fake.slash(world.guild, first, "rsvp cancel", event=event)
+    assert cancelled.content == (f"Your seat for **{title}** is cancelled; it has gone to the "
+                                 "next member on the waitlist."), cancelled
+
