@@ -389,7 +389,8 @@ class Database:
     def _event_seats(self, event_id: int, guild_id: int) -> Seats:
         row = self._one(
             "SELECT capacity, confirmed_count, waitlist_count, registration_open, closed_reason,"
-            " coalesce(ends_at, starts_at) AS over_at FROM events WHERE id = ? AND guild_id = ?",
+            " coalesce(ends_at, starts_at) AS over_at, capacity_noticed_at FROM events"
+            " WHERE id = ? AND guild_id = ?",
             (event_id, guild_id))
         if row is None:
             raise EventNotFound(event_id)
@@ -398,9 +399,10 @@ class Database:
     def _save_seats(self, event_id: int, seats: Seats, now: datetime) -> None:
         self._conn.execute(
             "UPDATE events SET capacity = ?, confirmed_count = ?, waitlist_count = ?,"
-            " registration_open = ?, closed_reason = ?, updated_at = ? WHERE id = ?",
+            " registration_open = ?, closed_reason = ?, capacity_noticed_at = ?, updated_at = ?"
+            " WHERE id = ?",
             (seats.capacity, seats.confirmed, seats.waitlisted, int(seats.registration_open),
-             seats.closed_reason, _ts(now), event_id))
+             seats.closed_reason, _ts(seats.capacity_noticed_at), _ts(now), event_id))
 
     def join_batch(self, batch: Sequence[tuple[int, int, int, str]]
                    ) -> list[JoinResult | Exception]:
@@ -414,7 +416,8 @@ class Database:
             event_ids = sorted({event_id for _, event_id, _, _ in batch})
             rows = self._all(
                 "SELECT id, guild_id, capacity, confirmed_count, waitlist_count, next_seq,"
-                " registration_open, closed_reason, coalesce(ends_at, starts_at) AS over_at"
+                " registration_open, closed_reason, coalesce(ends_at, starts_at) AS over_at,"
+                " capacity_noticed_at"
                 f" FROM events WHERE id IN ({','.join('?' * len(event_ids))})", event_ids)
             events = {r["id"]: (r["guild_id"], _seats(r), [r["next_seq"]]) for r in rows}
             waitlists = {event_id: self._waitlist_head(event_id, promotable)
@@ -446,16 +449,17 @@ class Database:
                                     _ts(now)))
                     decided[key] = Existing(result.status, result.position)
                     next_seq[0] += 1
-                if result.filled:
+                if result.filled and rules.announce_fill(seats, now):
                     notices.append((guild_id, event_id, "capacity", "{}", _ts(now)))
                 results.append(result)
             db.executemany(
                 "INSERT INTO rsvps (event_id, user_id, display_name, status, seq, joined_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)", inserts)
             db.executemany(
-                "UPDATE events SET confirmed_count = ?, waitlist_count = ?, next_seq = ?"
-                " WHERE id = ?",
-                [(s.confirmed, s.waitlisted, seq[0], eid) for eid, (_, s, seq) in events.items()])
+                "UPDATE events SET confirmed_count = ?, waitlist_count = ?, next_seq = ?,"
+                " capacity_noticed_at = ? WHERE id = ?",
+                [(s.confirmed, s.waitlisted, seq[0], _ts(s.capacity_noticed_at), eid)
+                 for eid, (_, s, seq) in events.items()])
             db.executemany(
                 "INSERT INTO outbox (guild_id, event_id, kind, payload, created_at)"
                 " VALUES (?, ?, ?, ?, ?)", notices)
@@ -562,7 +566,7 @@ class Database:
     def _record_promotions(self, guild_id: int, event_id: int, seats: Seats,
                            promotions: Promotions, now: datetime) -> None:
         self._promote_rows(guild_id, event_id, promotions.promoted, now)
-        if promotions.filled:
+        if promotions.filled and rules.announce_fill(seats, now):
             self._notify(guild_id, event_id, "capacity", {}, now)
         self._save_seats(event_id, seats, now)
 
@@ -860,7 +864,8 @@ def _passages(content: EventContent) -> list[tuple[str, str]]:
 
 def _seats(row: sqlite3.Row) -> Seats:
     return Seats(row["capacity"], row["confirmed_count"], row["waitlist_count"],
-                 bool(row["registration_open"]), row["closed_reason"], _dt(row["over_at"]))
+                 bool(row["registration_open"]), row["closed_reason"], _dt(row["over_at"]),
+                 _dt(row["capacity_noticed_at"]))
 
 
 def _statements(script: str) -> list[str]:

@@ -8,7 +8,8 @@ writes what the rule decided, all in that one transaction.
 "Full" means registration is open and every seat is taken: later joins go to the
 waitlist. An operation reports `filled=True` exactly when it moves the event
 from not-full to full, which is when the bot announces that registration has
-closed because the RSVPs reached venue capacity.
+closed because the RSVPs reached venue capacity (`announce_fill` decides whether
+that notice is posted).
 
 Free seats always go to the waitlist first, whatever order the changes came in:
 every operation that can leave a seat free with members waiting (a cancel, a
@@ -18,10 +19,13 @@ capacity change, a reopening, a new date, a newcomer's join) promotes first.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 MAX_CAPACITY = 100_000
+# The capacity notice is posted once per fill: cancel-and-join churn on a full event
+# would otherwise post it again each time. A moderator's reopening starts afresh.
+CAPACITY_NOTICE_COOLDOWN = timedelta(minutes=10)
 
 
 class Status(StrEnum):
@@ -58,6 +62,7 @@ class Seats:
     registration_open: bool
     closed_reason: str | None = None
     ends_at: datetime | None = None
+    capacity_noticed_at: datetime | None = None  # the last capacity notice, until a reopening
 
     @property
     def full(self) -> bool:
@@ -196,10 +201,22 @@ def reopen(seats: Seats, waitlist: list[int], now: datetime) -> Promotions:
         raise RegistrationError("this event has already taken place")
     seats.registration_open = True
     seats.closed_reason = None
+    seats.capacity_noticed_at = None  # a fill after a reopening is news again
     promoted = _promote(seats, waitlist, now)
     # Seats that ran out before the closing were announced then; only a reopening whose
     # promotions take the last seat fills the event anew.
     return Promotions(promoted, filled=bool(promoted) and seats.full)
+
+
+def announce_fill(seats: Seats, now: datetime) -> bool:
+    """Whether an operation that filled the event posts the capacity notice: not when one
+    was posted less than CAPACITY_NOTICE_COOLDOWN ago (and no reopening came since).
+    Records the notice in `seats`."""
+    last = seats.capacity_noticed_at
+    if last is not None and now - last < CAPACITY_NOTICE_COOLDOWN:
+        return False
+    seats.capacity_noticed_at = now
+    return True
 
 
 def closed_reason(seats: Seats) -> str:

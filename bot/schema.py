@@ -136,6 +136,11 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE events ADD COLUMN waitlist_departures INTEGER NOT NULL DEFAULT 0;
     """,
+    # 4: when each event's capacity notice was last posted, so cancel-and-join churn on a
+    # full event does not post it again and again (NULL: none since the last reopening).
+    """
+    ALTER TABLE events ADD COLUMN capacity_noticed_at INTEGER;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

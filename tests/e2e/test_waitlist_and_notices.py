@@ -1,5 +1,5 @@
-"""The waitlist keeps its order whatever order the changes come in, through the real
-bot process."""
+"""The waitlist keeps its order whatever order the changes come in, and the capacity
+notice is posted once per fill, through the real bot process."""
 
 from __future__ import annotations
 
@@ -9,9 +9,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.localdiscord import Attachment
+from bot.render import CAPACITY_REACHED
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+def capacity_notices(world, title: str) -> list[dict]:
+    return [m for m in world.fake.messages(world.guild.channel("general"))
+            if f"**{title}**" in m["content"] and CAPACITY_REACHED in m["content"]]
 
 
 async def test_a_newcomer_after_a_date_change_does_not_jump_the_waitlist(world, fake):
@@ -59,3 +65,20 @@ async def test_cancelling_with_a_waitlist_says_the_seat_went_to_it(world, fake):
     assert cancelled.content == (f"Your seat for **{title}** is cancelled; it has gone to the "
                                  "next member on the waitlist."), cancelled
 
+
+async def test_churn_on_a_full_event_posts_one_capacity_notice(world, fake):
+    title = "Churned Workshop"
+    event = str(await world.import_event(title, capacity=2))
+    first, second = world.member("churn1"), world.member("churn2")
+    await fake.slash(world.guild, first, "rsvp join", event=event)
+    await fake.slash(world.guild, second, "rsvp join", event=event)
+    await fake.wait_message(world.guild.channel("general"),
+                            lambda m: f"**{title}**" in m["content"]
+                            and CAPACITY_REACHED in m["content"])
+    for _ in range(5):
+        assert "cancelled" in (await fake.slash(world.guild, second, "rsvp cancel",
+                                                event=event)).content
+        assert "confirmed" in (await fake.slash(world.guild, second, "rsvp join",
+                                                event=event)).content
+    await asyncio.sleep(1.0)
+    assert len(capacity_notices(world, title)) == 1

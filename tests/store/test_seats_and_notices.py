@@ -1,4 +1,5 @@
-"""Store tests: free seats go to the waitlist whatever order the changes come in."""
+"""Store tests: free seats go to the waitlist whatever order the changes come in, and the
+capacity notice is written once per fill, with a cool-down against churn."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from bot.db import utcnow
-from bot.registration import JoinOutcome, Status
+from bot.registration import CAPACITY_NOTICE_COOLDOWN, JoinOutcome, Status
 from bot.store import EventDraft, Store
 from tests.conftest import make_page
 
@@ -105,3 +106,41 @@ async def test_a_join_gives_free_seats_to_the_waitlist_before_the_newcomer(store
         (6, Status.WAITLISTED, 1), (7, Status.WAITLISTED, 2)]
     assert sorted(await kinds(store)) == ["capacity", "promoted", "promoted"]
 
+
+async def test_churn_on_a_full_event_writes_one_capacity_notice_per_cool_down(store, clock):
+    event = await new_event(store, capacity=2)
+    await store.join(1, event.id, 1, "m1")
+    assert (await store.join(1, event.id, 2, "m2")).filled
+    assert await kinds(store) == ["capacity"]
+    for _ in range(5):  # cancel and join again: full again each time, but no news
+        clock.advance(timedelta(seconds=30))
+        await store.cancel(1, event.id, 2)
+        assert (await store.join(1, event.id, 2, "m2")).filled
+    assert await kinds(store) == []
+    # A moderator reopening starts afresh: the next fill is news.
+    await store.close_registration(1, event.id, None)
+    await store.open_registration(1, event.id)
+    await store.cancel(1, event.id, 2)
+    await store.join(1, event.id, 2, "m2")
+    assert await kinds(store) == ["closed", "opened", "capacity"]
+    # So is a fill after the cool-down.
+    clock.advance(CAPACITY_NOTICE_COOLDOWN - timedelta(seconds=1))
+    await store.cancel(1, event.id, 2)
+    await store.join(1, event.id, 2, "m2")
+    assert await kinds(store) == []
+    clock.advance(timedelta(seconds=1))
+    await store.cancel(1, event.id, 2)
+    await store.join(1, event.id, 2, "m2")
+    assert await kinds(store) == ["capacity"]
+
+
+async def test_the_cool_down_covers_fills_by_capacity_changes_too(store, clock):
+    event = await new_event(store, capacity=1)
+    await store.join(1, event.id, 1, "m1")
+    await store.set_capacity(1, event.id, 2)
+    await store.join(1, event.id, 2, "m2")
+    await store.set_capacity(1, event.id, 3)
+    await store.join(1, event.id, 3, "m3")
+    await store.set_capacity(1, event.id, 4)
+    await store.set_capacity(1, event.id, 3)  # lowering to the confirmed count fills it
+    assert await kinds(store) == ["capacity"]

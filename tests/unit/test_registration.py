@@ -193,3 +193,14 @@ def test_moving_an_event_that_took_place_to_a_later_date_promotes_into_free_seat
     newcomer = rules.join(s, None, NOW, waitlist)
     assert (newcomer.outcome, newcomer.position) == (JoinOutcome.WAITLISTED, 2)
 
+
+def test_the_capacity_notice_is_announced_once_per_cool_down_or_reopening():
+    s = seats(capacity=1, confirmed=1)
+    assert rules.announce_fill(s, NOW) is True
+    assert s.capacity_noticed_at == NOW
+    assert rules.announce_fill(s, NOW + rules.CAPACITY_NOTICE_COOLDOWN / 2) is False
+    assert rules.announce_fill(s, NOW + rules.CAPACITY_NOTICE_COOLDOWN) is True
+    rules.close(s, None)
+    rules.reopen(s, [], NOW)
+    assert s.capacity_noticed_at is None
+    assert rules.announce_fill(s, NOW + rules.CAPACITY_NOTICE_COOLDOWN) is True
