@@ -1,9 +1,10 @@
 """The waitlist keeps its order whatever order the changes come in, and the capacity
-notice is posted once per fill, through the real bot process."""
+notice is posted promptly and once per fill, through the real bot process."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -82,3 +83,39 @@ async def test_churn_on_a_full_event_posts_one_capacity_notice(world, fake):
                                                 event=event)).content
     await asyncio.sleep(1.0)
     assert len(capacity_notices(world, title)) == 1
+
+
+async def fill_and_time_the_notice(world, title: str, seats: int = 40) -> float:
+    """Fill an event with simultaneous joins; seconds from the filling join's reply to the
+    capacity notice in the channel."""
+    fake = world.fake
+    event_id = await world.import_event(title, capacity=seats)
+    replied: dict[int, float] = {}
+
+    async def join(member) -> None:
+        reply = await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+        replied[member.id] = time.monotonic()
+        assert "confirmed" in reply.content, reply
+
+    await asyncio.gather(*(join(world.member(f"{title}{i}")) for i in range(seats)))
+    [(filler,)] = world.query(
+        "SELECT user_id FROM rsvps WHERE event_id = ? ORDER BY seq DESC LIMIT 1", (event_id,))
+    notice = await fake.wait_message(world.guild.channel("general"),
+                                     lambda m: f"**{title}**" in m["content"]
+                                     and CAPACITY_REACHED in m["content"])
+    return fake.message_record(notice).created - replied[filler]
+
+
+async def test_the_capacity_notice_follows_the_filling_join_within_a_second(world):
+    latency = await fill_and_time_the_notice(world, "Prompt Lecture")
+    print(f"capacity notice latency {latency:.3f} s")
+    assert latency < 2.0, f"the capacity notice came {latency:.2f} s after the filling join"
+
+
+async def test_a_fill_right_after_a_restart_is_noticed_within_a_second(world):
+    # Interactions are answered from the first GUILD_CREATE on; on_ready comes seconds later
+    # (on Discord, after every guild has arrived). The notice does not wait for it.
+    await world.restart_bot()
+    latency = await fill_and_time_the_notice(world, "Early Lecture")
+    print(f"capacity notice latency after a restart {latency:.3f} s")
+    assert latency < 1.0, f"the capacity notice came {latency:.2f} s after the filling join"
