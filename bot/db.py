@@ -18,7 +18,7 @@ import re
 import sqlite3
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -142,10 +142,11 @@ def is_busy(error: sqlite3.OperationalError) -> bool:
 
 
 class Database:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, clock: Callable[[], datetime] = utcnow) -> None:
         conn.row_factory = sqlite3.Row
         conn.isolation_level = None  # transactions are explicit
         self._conn = conn
+        self._clock = clock  # the registration rules' "now"; tests move it
         self.notices_written = 0  # counts outbox rows written, so the bot knows when to look
         # event id -> (waitlist_departures when built, waitlisted seqs in order)
         self._waitlists: dict[int, tuple[int, array[int]]] = {}
@@ -209,7 +210,7 @@ class Database:
         make a second event. RSVPs are never touched by an import; a changed capacity
         goes through the registration rules. Returns the event and whether it was created.
         """
-        now = now or utcnow()
+        now = now or self._clock()
         with self._transaction() as db:
             if new:
                 row = self._imported_before(guild_id, pages)
@@ -248,7 +249,7 @@ class Database:
     def add_page(self, guild_id: int, event_id: int, body: str, page: Page,
                  now: datetime | None = None) -> Event:
         """Attach a page (typically the recap) to an existing event."""
-        now = now or utcnow()
+        now = now or self._clock()
         with self._transaction():
             self._event_seats(event_id, guild_id)
             self._add_pages(event_id, guild_id, [(body, page)], now)
@@ -263,10 +264,14 @@ class Database:
             " WHERE id = ?",
             (draft.title, draft.venue, draft.link, _ts(draft.starts_at), _ts(draft.ends_at),
              _ts(now), event_id))
-        if draft.capacity is not None:
-            seats = self._event_seats(event_id, guild_id)
-            if draft.capacity != seats.capacity:
-                self._change_capacity(event_id, guild_id, seats, draft.capacity, now)
+        seats = self._event_seats(event_id, guild_id)
+        if draft.capacity is not None and draft.capacity != seats.capacity:
+            self._change_capacity(event_id, guild_id, seats, draft.capacity, now)
+        elif promotable := rules.promotable(seats, now):
+            # A new date can reopen an event that had taken place to its waitlist.
+            waitlist = self._waitlist_head(event_id, promotable)
+            promotions = rules.fill_free_seats(seats, waitlist, now)
+            self._record_promotions(guild_id, event_id, seats, promotions, now)
 
     def _add_pages(self, event_id: int, guild_id: int, pages: Iterable[tuple[str, Page]],
                    now: datetime) -> None:
@@ -417,7 +422,8 @@ class Database:
     def _event_seats(self, event_id: int, guild_id: int) -> Seats:
         row = self._one(
             "SELECT capacity, confirmed_count, waitlist_count, registration_open, closed_reason,"
-            " coalesce(ends_at, starts_at) AS over_at FROM events WHERE id = ? AND guild_id = ?",
+            " coalesce(ends_at, starts_at) AS over_at, capacity_noticed_at FROM events"
+            " WHERE id = ? AND guild_id = ?",
             (event_id, guild_id))
         if row is None:
             raise EventNotFound(event_id)
@@ -426,21 +432,30 @@ class Database:
     def _save_seats(self, event_id: int, seats: Seats, now: datetime) -> None:
         self._conn.execute(
             "UPDATE events SET capacity = ?, confirmed_count = ?, waitlist_count = ?,"
-            " registration_open = ?, closed_reason = ?, updated_at = ? WHERE id = ?",
+            " registration_open = ?, closed_reason = ?, capacity_noticed_at = ?, updated_at = ?"
+            " WHERE id = ?",
             (seats.capacity, seats.confirmed, seats.waitlisted, int(seats.registration_open),
-             seats.closed_reason, _ts(now), event_id))
+             seats.closed_reason, _ts(seats.capacity_noticed_at), _ts(now), event_id))
 
     def join_batch(self, batch: Sequence[tuple[int, int, int, str]]
                    ) -> list[JoinResult | Exception]:
-        """Decide (guild, event, user, name) joins in arrival order, in one transaction."""
-        now = utcnow()
+        """Decide (guild, event, user, name) joins in arrival order, in one transaction.
+
+        The waitlist is read only for an event with free seats and members waiting, a
+        state the other operations do not leave behind, so a join costs no extra query.
+        """
+        now = self._clock()
         with self._transaction() as db:
             event_ids = sorted({event_id for _, event_id, _, _ in batch})
             rows = self._all(
                 "SELECT id, guild_id, capacity, confirmed_count, waitlist_count, next_seq,"
-                " registration_open, closed_reason, coalesce(ends_at, starts_at) AS over_at"
+                " registration_open, closed_reason, coalesce(ends_at, starts_at) AS over_at,"
+                " capacity_noticed_at"
                 f" FROM events WHERE id IN ({','.join('?' * len(event_ids))})", event_ids)
             events = {r["id"]: (r["guild_id"], _seats(r), [r["next_seq"]]) for r in rows}
+            waitlists = {event_id: self._waitlist_head(event_id, promotable)
+                         for event_id, (_, seats, _) in events.items()
+                         if (promotable := rules.promotable(seats, now))}
             stored = self._stored_rsvps([(e, u) for _, e, u, _ in batch])
             decided: dict[tuple[int, int], Existing] = {}  # joins earlier in this batch
             results: list[JoinResult | Exception] = []
@@ -457,22 +472,27 @@ class Database:
                     status, seq = stored[key]
                     mine = Existing(status, self._position(event_id, seq)
                                     if status is Status.WAITLISTED else None)
-                result = rules.join(seats, mine, now)
+                result = rules.join(seats, mine, now, waitlists.get(event_id))
+                if result.promoted:  # written now, so positions read later in the batch see it
+                    self._promote_rows(guild_id, event_id, result.promoted, now)
+                    decided.update(((event_id, promoted), Existing(Status.CONFIRMED))
+                                   for promoted in result.promoted)
                 if result.status is not None and mine is None:
                     inserts.append((event_id, user_id, name, result.status.value, next_seq[0],
                                     _ts(now)))
                     decided[key] = Existing(result.status, result.position)
                     next_seq[0] += 1
-                if result.filled:
+                if result.filled and rules.announce_fill(seats, now):
                     notices.append((guild_id, event_id, "capacity", "{}", _ts(now)))
                 results.append(result)
             db.executemany(
                 "INSERT INTO rsvps (event_id, user_id, display_name, status, seq, joined_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)", inserts)
             db.executemany(
-                "UPDATE events SET confirmed_count = ?, waitlist_count = ?, next_seq = ?"
-                " WHERE id = ?",
-                [(s.confirmed, s.waitlisted, seq[0], eid) for eid, (_, s, seq) in events.items()])
+                "UPDATE events SET confirmed_count = ?, waitlist_count = ?, next_seq = ?,"
+                " capacity_noticed_at = ? WHERE id = ?",
+                [(s.confirmed, s.waitlisted, seq[0], _ts(s.capacity_noticed_at), eid)
+                 for eid, (_, s, seq) in events.items()])
             db.executemany(
                 "INSERT INTO outbox (guild_id, event_id, kind, payload, created_at)"
                 " VALUES (?, ?, ?, ?, ?)", notices)
@@ -520,7 +540,7 @@ class Database:
                                " WHERE id = ?", (count, event_id))
 
     def cancel(self, guild_id: int, event_id: int, user_id: int) -> rules.CancelResult:
-        now = utcnow()
+        now = self._clock()
         with self._transaction() as db:
             seats = self._event_seats(event_id, guild_id)
             row = self._one(
@@ -536,7 +556,7 @@ class Database:
         return result
 
     def set_capacity(self, guild_id: int, event_id: int, capacity: int) -> Promotions:
-        now = utcnow()
+        now = self._clock()
         with self._transaction():
             seats = self._event_seats(event_id, guild_id)
             return self._change_capacity(event_id, guild_id, seats, capacity, now)
@@ -550,7 +570,7 @@ class Database:
 
     def close_registration(self, guild_id: int, event_id: int, reason: str | None,
                            by: int | None = None) -> None:
-        now = utcnow()
+        now = self._clock()
         with self._transaction():
             seats = self._event_seats(event_id, guild_id)
             rules.close(seats, reason)
@@ -559,7 +579,7 @@ class Database:
 
     def open_registration(self, guild_id: int, event_id: int, by: int | None = None
                           ) -> Promotions:
-        now = utcnow()
+        now = self._clock()
         with self._transaction():
             seats = self._event_seats(event_id, guild_id)
             waitlist = self._waitlist_head(event_id, seats.capacity - seats.confirmed)
@@ -578,16 +598,20 @@ class Database:
 
     def _record_promotions(self, guild_id: int, event_id: int, seats: Seats,
                            promotions: Promotions, now: datetime) -> None:
-        db = self._conn
-        db.executemany(
-            "UPDATE rsvps SET status = 'confirmed' WHERE event_id = ? AND user_id = ?",
-            [(event_id, user_id) for user_id in promotions.promoted])
-        self._left_waitlist(event_id, len(promotions.promoted))
-        for user_id in promotions.promoted:
-            self._notify(guild_id, event_id, "promoted", {"user_id": user_id}, now)
-        if promotions.filled:
+        self._promote_rows(guild_id, event_id, promotions.promoted, now)
+        if promotions.filled and rules.announce_fill(seats, now):
             self._notify(guild_id, event_id, "capacity", {}, now)
         self._save_seats(event_id, seats, now)
+
+    def _promote_rows(self, guild_id: int, event_id: int, promoted: Sequence[int],
+                      now: datetime) -> None:
+        """Give the promoted members their seats and queue their DMs (counts are the caller's)."""
+        self._conn.executemany(
+            "UPDATE rsvps SET status = 'confirmed' WHERE event_id = ? AND user_id = ?",
+            [(event_id, user_id) for user_id in promoted])
+        self._left_waitlist(event_id, len(promoted))
+        for user_id in promoted:
+            self._notify(guild_id, event_id, "promoted", {"user_id": user_id}, now)
 
     def rsvp(self, event_id: int, user_id: int) -> Rsvp | None:
         row = self._one(
@@ -879,7 +903,8 @@ def _passages(content: EventContent) -> list[tuple[str, str]]:
 
 def _seats(row: sqlite3.Row) -> Seats:
     return Seats(row["capacity"], row["confirmed_count"], row["waitlist_count"],
-                 bool(row["registration_open"]), row["closed_reason"], _dt(row["over_at"]))
+                 bool(row["registration_open"]), row["closed_reason"], _dt(row["over_at"]),
+                 _dt(row["capacity_noticed_at"]))
 
 
 def _statements(script: str) -> list[str]:

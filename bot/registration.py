@@ -8,16 +8,24 @@ writes what the rule decided, all in that one transaction.
 "Full" means registration is open and every seat is taken: later joins go to the
 waitlist. An operation reports `filled=True` exactly when it moves the event
 from not-full to full, which is when the bot announces that registration has
-closed because the RSVPs reached venue capacity.
+closed because the RSVPs reached venue capacity (`announce_fill` decides whether
+that notice is posted).
+
+Free seats always go to the waitlist first, whatever order the changes came in:
+every operation that can leave a seat free with members waiting (a cancel, a
+capacity change, a reopening, a new date, a newcomer's join) promotes first.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 MAX_CAPACITY = 100_000
+# The capacity notice is posted once per fill: cancel-and-join churn on a full event
+# would otherwise post it again each time. A moderator's reopening starts afresh.
+CAPACITY_NOTICE_COOLDOWN = timedelta(minutes=10)
 
 
 class Status(StrEnum):
@@ -54,6 +62,7 @@ class Seats:
     registration_open: bool
     closed_reason: str | None = None
     ends_at: datetime | None = None
+    capacity_noticed_at: datetime | None = None  # the last capacity notice, until a reopening
 
     @property
     def full(self) -> bool:
@@ -80,7 +89,8 @@ class JoinResult:
     outcome: JoinOutcome
     position: int | None = None  # waitlist position, from 1
     reason: str | None = None  # why a join was refused
-    filled: bool = False  # this join took the last seat
+    filled: bool = False  # this join (or the promotions before it) took the last seat
+    promoted: tuple[int, ...] = ()  # waitlisted members given the free seats first
 
     @property
     def status(self) -> Status | None:
@@ -105,8 +115,16 @@ class CancelResult:
     promotions: Promotions = field(default_factory=Promotions)
 
 
-def join(seats: Seats, existing: Existing | None, now: datetime) -> JoinResult:
-    """A member asks for a seat. Joining twice returns the existing status."""
+def join(seats: Seats, existing: Existing | None, now: datetime,
+         waitlist: list[int] | None = None) -> JoinResult:
+    """A member asks for a seat. Joining twice returns the existing status.
+
+    A newcomer never takes a seat while anyone is waitlisted: free seats go to the
+    waitlist first. `waitlist` holds the head of the waitlist, at least
+    `promotable(seats, now)` ids (the store loads them only when that is not 0);
+    promoted ids are removed from it. Should it hold too few, the newcomer is
+    waitlisted behind them rather than jump the queue.
+    """
     if existing is not None:
         if existing.status is Status.CONFIRMED:
             return JoinResult(JoinOutcome.ALREADY_CONFIRMED)
@@ -115,11 +133,15 @@ def join(seats: Seats, existing: Existing | None, now: datetime) -> JoinResult:
         return JoinResult(JoinOutcome.TAKEN_PLACE, reason="this event has already taken place")
     if not seats.registration_open:
         return JoinResult(JoinOutcome.CLOSED, reason=closed_reason(seats))
-    if seats.confirmed < seats.capacity:
+    was_full = seats.full
+    promoted = _promote(seats, waitlist, now) if waitlist else ()
+    if seats.confirmed < seats.capacity and not seats.waitlisted:
         seats.confirmed += 1
-        return JoinResult(JoinOutcome.CONFIRMED, filled=seats.full)
+        return JoinResult(JoinOutcome.CONFIRMED, filled=not was_full and seats.full,
+                          promoted=promoted)
     seats.waitlisted += 1
-    return JoinResult(JoinOutcome.WAITLISTED, position=seats.waitlisted)
+    return JoinResult(JoinOutcome.WAITLISTED, position=seats.waitlisted,
+                      filled=not was_full and seats.full, promoted=promoted)
 
 
 def cancel(seats: Seats, existing: Existing | None, waitlist: list[int], now: datetime
@@ -154,6 +176,15 @@ def set_capacity(seats: Seats, capacity: int, waitlist: list[int], now: datetime
     return Promotions(promoted, filled=not was_full and seats.full)
 
 
+def fill_free_seats(seats: Seats, waitlist: list[int], now: datetime) -> Promotions:
+    """After a change that can give the waitlist a seat without freeing one, such as a
+    moderator moving an event that had taken place to a later date (cancels after it
+    had taken place promoted nobody)."""
+    was_full = seats.full
+    promoted = _promote(seats, waitlist, now)
+    return Promotions(promoted, filled=not was_full and seats.full)
+
+
 def close(seats: Seats, reason: str | None) -> None:
     """A moderator closes registration: nobody can join, not even the waitlist."""
     if not seats.registration_open:
@@ -170,10 +201,22 @@ def reopen(seats: Seats, waitlist: list[int], now: datetime) -> Promotions:
         raise RegistrationError("this event has already taken place")
     seats.registration_open = True
     seats.closed_reason = None
+    seats.capacity_noticed_at = None  # a fill after a reopening is news again
     promoted = _promote(seats, waitlist, now)
     # Seats that ran out before the closing were announced then; only a reopening whose
     # promotions take the last seat fills the event anew.
     return Promotions(promoted, filled=bool(promoted) and seats.full)
+
+
+def announce_fill(seats: Seats, now: datetime) -> bool:
+    """Whether an operation that filled the event posts the capacity notice: not when one
+    was posted less than CAPACITY_NOTICE_COOLDOWN ago (and no reopening came since).
+    Records the notice in `seats`."""
+    last = seats.capacity_noticed_at
+    if last is not None and now - last < CAPACITY_NOTICE_COOLDOWN:
+        return False
+    seats.capacity_noticed_at = now
+    return True
 
 
 def closed_reason(seats: Seats) -> str:

@@ -214,8 +214,11 @@ def join_reply(event_title: str, result: JoinResult) -> str:
 def cancel_reply(event_title: str, result: CancelResult) -> str:
     title = f"**{safe(event_title)}**"
     match result.outcome:
+        case CancelOutcome.CANCELLED if result.promotions.promoted:
+            return (f"Your seat for {title} is cancelled; it has gone to the next member on "
+                    "the waitlist.")
         case CancelOutcome.CANCELLED:
-            return f"Your seat for {title} is cancelled and has gone to the next member."
+            return f"Your seat for {title} is cancelled."
         case CancelOutcome.LEFT_WAITLIST:
             return f"You've left the waitlist for {title}."
         case _:

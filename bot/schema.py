@@ -143,6 +143,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE pages ADD COLUMN text_hash TEXT;
     CREATE INDEX pages_by_text_hash ON pages (text_hash);
     """,
+    # 5: when each event's capacity notice was last posted, so cancel-and-join churn on a
+    # full event does not post it again and again (NULL: none since the last reopening).
+    """
+    ALTER TABLE events ADD COLUMN capacity_noticed_at INTEGER;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

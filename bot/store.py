@@ -40,6 +40,7 @@ from bot.db import (  # re-exported: callers import the store's types from here
     StoreError,
     configure,
     is_busy,
+    utcnow,
 )
 from bot.models import Event, Rsvp
 from bot.pages import Page
@@ -76,9 +77,10 @@ class Store:
         self._summaries: dict[tuple[int, int], tuple[EventSummary, float]] = {}
 
     @classmethod
-    async def open(cls, path: str | Path) -> Store:
-        """Open (or create) the database and bring its schema up to date. A file that
-        cannot be used raises StoreError saying which file and what to do."""
+    async def open(cls, path: str | Path, *, clock: Callable[[], datetime] = utcnow) -> Store:
+        """Open (or create) the database and bring its schema up to date; `clock` is the
+        registration rules' "now", which tests move. A file that cannot be used raises
+        StoreError saying which file and what to do."""
         path = Path(path)
         loop_conn = None
         try:
@@ -93,11 +95,11 @@ class Store:
             raise open_error(path, exc) from None
         conn = await aiosqlite.connect(path, isolation_level=None)
         try:
-            db = await conn._execute(lambda: Database(conn._conn))
+            db = await conn._execute(lambda: Database(conn._conn, clock))
             await conn._execute(configure, conn._conn)
             await conn._execute(db.migrate)
             configure(loop_conn, wait=False)
-            return cls(conn, db, Database(loop_conn))
+            return cls(conn, db, Database(loop_conn, clock))
         except BaseException as exc:
             loop_conn.close()
             await conn.close()

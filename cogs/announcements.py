@@ -4,7 +4,9 @@ the seat count on announcement messages kept current.
 Notices come from the store's outbox, written in the same transaction as what
 caused them, so a notice is neither lost when the process dies before sending
 it nor sent twice by two processes (each claims before sending). The outbox is
-read when this process wrote to it, and every few seconds for other processes'.
+read as soon as this process wrote to it (the store wakes the deliverer), and every
+few seconds for other processes'. Delivery starts with the connection, not at
+on_ready, which comes seconds later while joins are already being answered.
 
 Announcement messages are re-rendered after every registration change, at most
 once per `EDIT_INTERVAL` per event whatever the RSVP rate, and only when the
@@ -65,14 +67,19 @@ class Announcements(commands.Cog):
         self._dirty: set[tuple[int, int]] = set()
         self._editors: dict[tuple[int, int], asyncio.Task[None]] = {}
         self._deliverer: asyncio.Task[None] | None = None
+        self._after_ready: asyncio.Task[None] | None = None
+        self._held: list[Notice] = []  # channel notices of guilds not arrived before on_ready
 
     async def cog_load(self) -> None:
         self.bot.change_hooks.append(self.registration_changed)
         self._deliverer = asyncio.create_task(self._run(), name="announcements")
+        self._after_ready = asyncio.create_task(self._run_after_ready(),
+                                                name="announcements-after-ready")
 
     async def cog_unload(self) -> None:
         self.bot.change_hooks.remove(self.registration_changed)
-        tasks = [t for t in (self._deliverer, *self._editors.values()) if t is not None]
+        tasks = [t for t in (self._deliverer, self._after_ready, *self._editors.values())
+                 if t is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -83,14 +90,24 @@ class Announcements(commands.Cog):
         if key not in self._editors:
             self._editors[key] = asyncio.create_task(self._edit_loop(key))
 
-    async def _run(self) -> None:
+    async def _run_after_ready(self) -> None:
+        """Deliver the notices held for guilds that had not arrived; after a restart, correct
+        every announcement whose counts moved meanwhile."""
         await self.bot.wait_until_ready()
-        # After a restart, correct every announcement whose counts moved meanwhile.
+        while self._held:
+            notice = self._held.pop(0)
+            try:
+                await self._deliver_and_ack(notice)
+            except Exception:  # still claimed: handed out again once the claim goes stale
+                log.exception("delivering the %s notice of event %s failed", notice.kind,
+                              notice.event_id)
         try:
             for guild_id, event_id in await self.bot.store.events_with_announcements():
                 self.registration_changed(guild_id, event_id)
-        except Exception:  # the notices below must be delivered all the same
+        except Exception:
             log.exception("could not look up the announcements to refresh after start")
+
+    async def _run(self) -> None:
         while True:
             try:
                 await self.deliver_pending()
@@ -103,8 +120,20 @@ class Announcements(commands.Cog):
     async def deliver_pending(self) -> None:
         while notices := await self.bot.store.claim_notices():
             for notice in notices:
-                if await self._deliver(notice):
-                    await self.bot.store.ack_notice(notice.id)
+                if self._guild_not_arrived(notice):
+                    self._held.append(notice)
+                else:
+                    await self._deliver_and_ack(notice)
+
+    def _guild_not_arrived(self, notice: Notice) -> bool:
+        """Before on_ready a guild may still be on its way: its channel notices are held
+        until then, in their order, instead of finding no channel and being dropped."""
+        return (notice.kind != "promoted" and not self.bot.is_ready()
+                and self.bot.get_guild(notice.guild_id) is None)
+
+    async def _deliver_and_ack(self, notice: Notice) -> None:
+        if await self._deliver(notice):
+            await self.bot.store.ack_notice(notice.id)
 
     async def _deliver(self, notice: Notice) -> bool:
         """Send one notice; False leaves it claimed, to be retried after the claim expires."""

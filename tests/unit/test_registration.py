@@ -148,3 +148,59 @@ def test_reopening_an_event_that_was_already_full_is_not_a_new_fill():
     promotions = rules.reopen(s, [9], NOW)
     assert promotions.promoted == () and promotions.filled is False
     assert s.full
+
+
+def test_a_join_with_free_seats_and_a_waitlist_promotes_the_waitlist_first():
+    # A cancel after the start promoted nobody, and the event has been moved since.
+    s = seats(capacity=2, confirmed=1, waitlisted=2)
+    waitlist = [11, 12]
+    result = rules.join(s, None, NOW, waitlist)
+    assert result.promoted == (11,)
+    assert (result.outcome, result.position) == (JoinOutcome.WAITLISTED, 2)
+    assert result.filled is True  # the promotion took the last seat
+    assert (s.confirmed, s.waitlisted, waitlist) == (2, 2, [12])
+
+
+def test_a_join_confirms_after_the_whole_waitlist_got_seats():
+    s = seats(capacity=4, confirmed=1, waitlisted=2)
+    result = rules.join(s, None, NOW, [11, 12])
+    assert (result.outcome, result.promoted, result.filled) == (
+        JoinOutcome.CONFIRMED, (11, 12), True)
+    assert (s.confirmed, s.waitlisted) == (4, 0)
+
+
+def test_a_newcomer_never_takes_a_free_seat_while_anyone_is_waitlisted():
+    # Without the waitlist's ids the seat cannot be given to it; it is not given away either.
+    s = seats(capacity=2, confirmed=1, waitlisted=1)
+    result = rules.join(s, None, NOW)
+    assert (result.outcome, result.position, result.promoted) == (
+        JoinOutcome.WAITLISTED, 2, ())
+    assert (s.confirmed, s.waitlisted) == (1, 2)
+
+
+def test_moving_an_event_that_took_place_to_a_later_date_promotes_into_free_seats():
+    started = NOW - timedelta(minutes=5)
+    s = seats(capacity=2, confirmed=2, waitlisted=2, ends_at=started)
+    cancelled = rules.cancel(s, Existing(Status.CONFIRMED), [11, 12], NOW)
+    assert cancelled.promotions.promoted == ()  # it had taken place
+    assert rules.promotable(s, NOW) == 0
+    s.ends_at = NOW + timedelta(days=7)  # a moderator moved it a week later
+    assert rules.promotable(s, NOW) == 1
+    waitlist = [11, 12]
+    promotions = rules.fill_free_seats(s, waitlist, NOW)
+    assert (promotions.promoted, promotions.filled) == ((11,), True)
+    assert (s.confirmed, s.waitlisted, waitlist) == (2, 1, [12])
+    newcomer = rules.join(s, None, NOW, waitlist)
+    assert (newcomer.outcome, newcomer.position) == (JoinOutcome.WAITLISTED, 2)
+
+
+def test_the_capacity_notice_is_announced_once_per_cool_down_or_reopening():
+    s = seats(capacity=1, confirmed=1)
+    assert rules.announce_fill(s, NOW) is True
+    assert s.capacity_noticed_at == NOW
+    assert rules.announce_fill(s, NOW + rules.CAPACITY_NOTICE_COOLDOWN / 2) is False
+    assert rules.announce_fill(s, NOW + rules.CAPACITY_NOTICE_COOLDOWN) is True
+    rules.close(s, None)
+    rules.reopen(s, [], NOW)
+    assert s.capacity_noticed_at is None
+    assert rules.announce_fill(s, NOW + rules.CAPACITY_NOTICE_COOLDOWN) is True

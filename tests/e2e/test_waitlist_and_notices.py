@@ -1,0 +1,121 @@
+"""The waitlist keeps its order whatever order the changes come in, and the capacity
+notice is posted promptly and once per fill, through the real bot process."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.localdiscord import Attachment
+from bot.render import CAPACITY_REACHED
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+def capacity_notices(world, title: str) -> list[dict]:
+    return [m for m in world.fake.messages(world.guild.channel("general"))
+            if f"**{title}**" in m["content"] and CAPACITY_REACHED in m["content"]]
+
+
+async def test_a_newcomer_after_a_date_change_does_not_jump_the_waitlist(world, fake):
+    title = "Rescheduled Roundtable"
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)
+    event_id = await world.import_event(title, capacity=2, starts_at=starts.isoformat())
+    event = str(event_id)
+    a, b, c, d = (world.member(name) for name in ("ra", "rb", "rc", "rd"))
+    for member, expected in ((a, "confirmed"), (b, "confirmed"),
+                             (c, "waitlisted (position 1)"), (d, "waitlisted (position 2)")):
+        reply = await fake.slash(world.guild, member, "rsvp join", event=event)
+        assert expected in reply.content, reply
+    await asyncio.sleep(max((starts - datetime.now(UTC)).total_seconds() + 1.1, 0))
+
+    # The event has started: nobody is promoted, and the reply does not say otherwise.
+    cancelled = await fake.slash(world.guild, a, "rsvp cancel", event=event)
+    assert cancelled.content == f"Your seat for **{title}** is cancelled.", cancelled
+    # A moderator moves the start a week later: the free seat goes to the waitlist.
+    moved = await fake.slash(
+        world.guild, world.moderator, "manage import", event=event,
+        page=Attachment("announcement.txt", OPEN_ANNOUNCEMENT, "text/plain"),
+        starts_at=(starts + timedelta(days=7)).isoformat())
+    assert "Added the announcement" in moved.content, moved
+    status = await fake.slash(world.guild, c, "rsvp status", event=event)
+    assert "confirmed" in status.content, status
+    dm = await fake.wait_message(fake.dm_channel(c), lambda m: title in m["content"])
+    assert "now confirmed" in dm["content"]
+
+    newcomer = await fake.slash(world.guild, world.member("re"), "rsvp join", event=event)
+    assert "waitlisted (position 2)" in newcomer.content, newcomer
+    status = await fake.slash(world.guild, d, "rsvp status", event=event)
+    assert "waitlisted (position 1)" in status.content, status
+    assert world.query(
+        "SELECT capacity, confirmed_count, waitlist_count FROM events WHERE id = ?",
+        (event_id,)) == [(2, 2, 2)]
+
+
+async def test_cancelling_with_a_waitlist_says_the_seat_went_to_it(world, fake):
+    title = "Handed-on Seminar"
+    event = str(await world.import_event(title, capacity=1))
+    first, second = world.member("hand1"), world.member("hand2")
+    await fake.slash(world.guild, first, "rsvp join", event=event)
+    await fake.slash(world.guild, second, "rsvp join", event=event)
+    cancelled = await fake.slash(world.guild, first, "rsvp cancel", event=event)
+    assert cancelled.content == (f"Your seat for **{title}** is cancelled; it has gone to the "
+                                 "next member on the waitlist."), cancelled
+
+
+async def test_churn_on_a_full_event_posts_one_capacity_notice(world, fake):
+    title = "Churned Workshop"
+    event = str(await world.import_event(title, capacity=2))
+    first, second = world.member("churn1"), world.member("churn2")
+    await fake.slash(world.guild, first, "rsvp join", event=event)
+    await fake.slash(world.guild, second, "rsvp join", event=event)
+    await fake.wait_message(world.guild.channel("general"),
+                            lambda m: f"**{title}**" in m["content"]
+                            and CAPACITY_REACHED in m["content"])
+    for _ in range(5):
+        assert "cancelled" in (await fake.slash(world.guild, second, "rsvp cancel",
+                                                event=event)).content
+        assert "confirmed" in (await fake.slash(world.guild, second, "rsvp join",
+                                                event=event)).content
+    await asyncio.sleep(1.0)
+    assert len(capacity_notices(world, title)) == 1
+
+
+async def fill_and_time_the_notice(world, title: str, seats: int = 40) -> float:
+    """Fill an event with simultaneous joins; seconds from the filling join's reply to the
+    capacity notice in the channel."""
+    fake = world.fake
+    event_id = await world.import_event(title, capacity=seats)
+    replied: dict[int, float] = {}
+
+    async def join(member) -> None:
+        reply = await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+        replied[member.id] = time.monotonic()
+        assert "confirmed" in reply.content, reply
+
+    await asyncio.gather(*(join(world.member(f"{title}{i}")) for i in range(seats)))
+    [(filler,)] = world.query(
+        "SELECT user_id FROM rsvps WHERE event_id = ? ORDER BY seq DESC LIMIT 1", (event_id,))
+    notice = await fake.wait_message(world.guild.channel("general"),
+                                     lambda m: f"**{title}**" in m["content"]
+                                     and CAPACITY_REACHED in m["content"])
+    return fake.message_record(notice).created - replied[filler]
+
+
+async def test_the_capacity_notice_follows_the_filling_join_within_a_second(world):
+    latency = await fill_and_time_the_notice(world, "Prompt Lecture")
+    print(f"capacity notice latency {latency:.3f} s")
+    assert latency < 2.0, f"the capacity notice came {latency:.2f} s after the filling join"
+
+
+async def test_a_fill_right_after_a_restart_is_noticed_within_a_second(world):
+    # Interactions are answered from the first GUILD_CREATE on; on_ready comes seconds later
+    # (on Discord, after every guild has arrived). The notice does not wait for it.
+    await world.restart_bot()
+    latency = await fill_and_time_the_notice(world, "Early Lecture")
+    print(f"capacity notice latency after a restart {latency:.3f} s")
+    assert latency < 1.0, f"the capacity notice came {latency:.2f} s after the filling join"

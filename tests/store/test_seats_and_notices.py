@@ -1,0 +1,146 @@
+"""Store tests: free seats go to the waitlist whatever order the changes come in, and the
+capacity notice is written once per fill, with a cool-down against churn."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import timedelta
+
+import pytest
+
+from bot.db import utcnow
+from bot.registration import CAPACITY_NOTICE_COOLDOWN, JoinOutcome, Status
+from bot.store import EventDraft, Store
+from tests.conftest import make_page
+
+
+class Clock:
+    """The store's "now", moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = utcnow().replace(microsecond=0)
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def store(tmp_path, clock):
+    async with await Store.open(tmp_path / "test.sqlite3", clock=clock) as opened:
+        yield opened
+
+
+async def new_event(store: Store, capacity: int, starts_at=None, slug: str = "talk"):
+    event, _ = await store.save_event(
+        1, EventDraft(slug=slug, title=f"Event {slug}", capacity=capacity, starts_at=starts_at),
+        [("page text", make_page())])
+    return event
+
+
+async def kinds(store: Store) -> list[str]:
+    notices = await store.claim_notices()
+    for notice in notices:
+        await store.ack_notice(notice.id)
+    return [n.kind for n in notices]
+
+
+async def test_a_later_start_gives_the_seat_freed_after_the_start_to_the_waitlist(store, clock):
+    starts = clock.now + timedelta(hours=1)
+    event = await new_event(store, capacity=2, starts_at=starts)
+    for user in (1, 2, 3, 4):
+        await store.join(1, event.id, user, f"m{user}")
+    clock.advance(timedelta(hours=2))  # the start has passed
+    cancelled = await store.cancel(1, event.id, 1)
+    assert cancelled.promotions.promoted == ()
+    await kinds(store)
+    moved, _ = await store.save_event(
+        1, EventDraft(slug="talk", title="Event talk", starts_at=starts + timedelta(days=7)),
+        [("page text", make_page())])
+    assert (moved.confirmed, moved.waitlisted) == (2, 1)
+    assert (await store.rsvp(event.id, 3)).status is Status.CONFIRMED
+    assert "promoted" in await kinds(store)
+    newcomer = await store.join(1, event.id, 5, "m5")
+    assert (newcomer.outcome, newcomer.position) == (JoinOutcome.WAITLISTED, 2)
+    assert (await store.rsvp(event.id, 4)).position == 1
+
+
+async def test_a_join_gives_free_seats_to_the_waitlist_before_the_newcomer(store, clock,
+                                                                          tmp_path):
+    starts = clock.now + timedelta(hours=1)
+    event = await new_event(store, capacity=3, starts_at=starts)
+    for user in range(1, 7):
+        await store.join(1, event.id, user, f"m{user}")
+    clock.advance(timedelta(hours=2))
+    await store.cancel(1, event.id, 1)
+    await store.cancel(1, event.id, 2)
+    await kinds(store)
+    # The start moves without the rules seeing it (say, a tool editing the file): the
+    # next joins must still not pass the waitlist.
+    conn = sqlite3.connect(tmp_path / "test.sqlite3")
+    with conn:
+        conn.execute("UPDATE events SET starts_at = starts_at + 86400 WHERE id = ?", (event.id,))
+    conn.close()
+    # One burst, so one batch: a newcomer, a waitlisted member who is promoted by it, and
+    # one who stays waitlisted.
+    newcomer, promoted, waiting = await asyncio.gather(
+        store.join(1, event.id, 7, "m7"), store.join(1, event.id, 4, "m4"),
+        store.join(1, event.id, 6, "m6"))
+    assert newcomer.promoted == (4, 5)
+    assert (newcomer.outcome, newcomer.position, newcomer.filled) == (
+        JoinOutcome.WAITLISTED, 2, True)
+    assert promoted.outcome is JoinOutcome.ALREADY_CONFIRMED
+    assert (waiting.outcome, waiting.position) == (JoinOutcome.ALREADY_WAITLISTED, 1)
+    saved = await store.get_event(1, event.id)
+    assert (saved.confirmed, saved.waitlisted) == (3, 2)
+    assert [(r.user_id, r.status, r.position) for r in await store.attendees(event.id)] == [
+        (3, Status.CONFIRMED, None), (4, Status.CONFIRMED, None), (5, Status.CONFIRMED, None),
+        (6, Status.WAITLISTED, 1), (7, Status.WAITLISTED, 2)]
+    assert sorted(await kinds(store)) == ["capacity", "promoted", "promoted"]
+
+
+async def test_churn_on_a_full_event_writes_one_capacity_notice_per_cool_down(store, clock):
+    event = await new_event(store, capacity=2)
+    await store.join(1, event.id, 1, "m1")
+    assert (await store.join(1, event.id, 2, "m2")).filled
+    assert await kinds(store) == ["capacity"]
+    for _ in range(5):  # cancel and join again: full again each time, but no news
+        clock.advance(timedelta(seconds=30))
+        await store.cancel(1, event.id, 2)
+        assert (await store.join(1, event.id, 2, "m2")).filled
+    assert await kinds(store) == []
+    # A moderator reopening starts afresh: the next fill is news.
+    await store.close_registration(1, event.id, None)
+    await store.open_registration(1, event.id)
+    await store.cancel(1, event.id, 2)
+    await store.join(1, event.id, 2, "m2")
+    assert await kinds(store) == ["closed", "opened", "capacity"]
+    # So is a fill after the cool-down.
+    clock.advance(CAPACITY_NOTICE_COOLDOWN - timedelta(seconds=1))
+    await store.cancel(1, event.id, 2)
+    await store.join(1, event.id, 2, "m2")
+    assert await kinds(store) == []
+    clock.advance(timedelta(seconds=1))
+    await store.cancel(1, event.id, 2)
+    await store.join(1, event.id, 2, "m2")
+    assert await kinds(store) == ["capacity"]
+
+
+async def test_the_cool_down_covers_fills_by_capacity_changes_too(store, clock):
+    event = await new_event(store, capacity=1)
+    await store.join(1, event.id, 1, "m1")
+    await store.set_capacity(1, event.id, 2)
+    await store.join(1, event.id, 2, "m2")
+    await store.set_capacity(1, event.id, 3)
+    await store.join(1, event.id, 3, "m3")
+    await store.set_capacity(1, event.id, 4)
+    await store.set_capacity(1, event.id, 3)  # lowering to the confirmed count fills it
+    assert await kinds(store) == ["capacity"]
