@@ -170,6 +170,8 @@ def _json(data: Any, status: int = 200, headers: Mapping[str, str] | None = None
 
 
 class _RateLimited(Exception):
+    """A full bucket: answered with Discord's 429 body (and the bucket's headers)."""
+
     def __init__(self, body: dict[str, Any]) -> None:
         super().__init__(body)
         self.body = body

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -20,6 +22,7 @@ from bot.localdiscord import FakeDiscord, _Interaction
 from bot.localdiscord_ratelimits import DISCORD_RATE_LIMITS, Bucket, RateLimits
 
 FAST = DISCORD_RATE_LIMITS.scaled(0.1)  # Discord's sizes, windows a tenth as long
+PROBE_BOT = [sys.executable, str(Path(__file__).resolve().parent / "probe_bot.py")]
 
 
 @pytest.fixture
@@ -209,3 +212,28 @@ async def test_intervals_are_parameters():
     assert defaults.rate_limiter is not None
     assert defaults.rate_limiter.limits.messages == Bucket(5, 5.0)
     assert defaults.rate_limiter.limits.global_ == Bucket(50, 1.0)
+
+
+# --------------------------------------------------------------------------- a real bot process
+
+
+async def test_a_bot_bursting_12_sends_into_a_busy_channel_delivers_all(fake, http):
+    """The channel's bucket is already spent by someone else with the bot's token (another
+    process of the bot, its CLI): the bot meets 429s, waits them out, and posts all 12."""
+    guild = fake.add_guild()
+    member = fake.add_member(guild, "alice")
+    channel = guild.channel("announcements")
+    bot = fake.spawn_bot(PROBE_BOT)
+    try:
+        await fake.wait_ready(process=bot)
+        for i in range(5):
+            assert (await send(http, "POST", f"/channels/{channel.id}/messages",
+                               {"content": f"other {i}"}))[0] == 200
+        reply = await fake.slash(guild, member, "probe burst", channel=channel, n=12)
+        assert reply.content == "sent 12"
+    finally:
+        await bot.stop()
+    burst = [m["content"] for m in fake.messages(channel) if m["content"].startswith("burst")]
+    assert sorted(burst) == sorted(f"burst {i}" for i in range(12))
+    assert sends(fake).count(429) >= 1 and sends(fake).count(200) == 17
+    assert "We are being rate limited" in bot.output()  # discord.py saw the 429 and waited
