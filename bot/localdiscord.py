@@ -20,7 +20,21 @@ What it emulates
       the original response, ephemeral messages are not channel messages, channel
       permission overwrites (``50013 Missing Permissions``), blocked DMs (``50007``),
       mention parsing according to ``allowed_mentions`` (``mentions`` and
-      ``mention_everyone`` say who would have been pinged).
+      ``mention_everyone`` say who would have been pinged), follow-up tokens that expire
+      after 15 minutes (``401 50027 Invalid Webhook Token``).
+    * Discord's documented payload limits (bot/localdiscord_limits.py), on by default:
+      message content, embeds (each text, 25 fields, 10 embeds, 6,000 characters in
+      total), components, autocomplete choices, modals, application commands on sync
+      (names, descriptions, options, choices, localizations, 4,000 characters), scheduled
+      events and 25 MB uploads. Over a limit: 400 ``50035 Invalid Form Body`` with
+      Discord's nested ``errors`` naming the field, and nothing changes.
+    * Rate limits (bot/localdiscord_ratelimits.py), on by default with Discord's sizes:
+      the global 50 requests/s (interaction callbacks and follow-ups exempt), message
+      sends 5 per 5 s per channel, and conservative guesses for role grants (per guild)
+      and DM opens; ``X-RateLimit-*`` headers on limited routes and Discord's 429 (with
+      ``Via``), which discord.py reads and waits out. ``RateLimits().scaled(f)`` keeps
+      the sizes and shortens the windows: the end-to-end fixture (tests/e2e/conftest.py)
+      runs with windows a tenth as long, because the suite posts far more than a bot would.
     * Gateway: HELLO, heartbeat ACKs, IDENTIFY -> READY + one GUILD_CREATE per guild
       (complete member lists, so no chunking is needed; op 8 is answered anyway),
       RESUME -> RESUMED, invalid sessions, sequence numbers. Changes made by the tests
@@ -33,12 +47,14 @@ What it emulates
       :meth:`FakeDiscord.drop_gateway` closes the websocket (resumable or not).
 
 What it does not emulate
-    Rate-limit headers and buckets (no ``X-RateLimit-*``), sharding, voice, threads,
+    Buckets of routes other than those above, sharding, voice, threads,
     reactions, presences, MESSAGE_CREATE echoes of the bot's own messages, replay of
     missed events on RESUME, role hierarchy, ``default_member_permissions`` (commands
     are usable by everyone, as if server admins opened them up, so the bot's own
-    checks are what gets tested), payload validation beyond what is listed above, and
-    message length limits. Only one bot connection (one shard) at a time.
+    checks are what gets tested), and payload validation beyond what is listed above.
+    Only one bot connection (one shard) at a time. Every interval (response deadline,
+    token lifetime, heartbeat, bucket windows) is a constructor argument, so tests can
+    shorten them.
 
 Ids are snowflakes. Every REST call is recorded in :attr:`FakeDiscord.requests`; calls to
 routes this server does not know are answered with 404 and recorded with ``route=None``
@@ -81,6 +97,9 @@ from typing import Any
 from urllib.parse import quote
 
 from aiohttp import WSMsgType, web
+
+from bot import localdiscord_limits as limits
+from bot.localdiscord_ratelimits import DISCORD_RATE_LIMITS, RateLimiter, RateLimits
 
 __all__ = [
     "Attachment",
@@ -150,15 +169,28 @@ def _json(data: Any, status: int = 200, headers: Mapping[str, str] | None = None
     )
 
 
+class _RateLimited(Exception):
+    """A full bucket: answered with Discord's 429 body (and the bucket's headers)."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        super().__init__(body)
+        self.body = body
+
+
 class ApiError(Exception):
     """Raised by a route handler; turned into Discord's JSON error body."""
 
-    def __init__(self, status: int, code: int, message: str) -> None:
-        super().__init__(f"{status} {code} {message}")
-        self.status, self.code, self.message = status, code, message
+    def __init__(
+        self, status: int, code: int, message: str, errors: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(f"{status} {code} {message}" + (f" {errors}" if errors else ""))
+        self.status, self.code, self.message, self.errors = status, code, message, errors
 
     def response(self) -> web.Response:
-        return _json({"message": self.message, "code": self.code}, self.status)
+        body: dict[str, Any] = {"message": self.message, "code": self.code}
+        if self.errors:
+            body["errors"] = self.errors
+        return _json(body, self.status)
 
 
 # --------------------------------------------------------------------------- the world
@@ -658,22 +690,37 @@ class FakeDiscord:
         *,
         token: str = "fake-bot-token",
         response_deadline: float | None = 3.0,
+        token_lifetime: float = 15 * 60,
+        heartbeat_interval: float = 41.25,
+        limits: bool = True,
+        rate_limits: RateLimits | None = DISCORD_RATE_LIMITS,
+        attachment_size_limit: int = 25 * 1024**2,
         record_requests: bool = True,
-        max_interactions: int = 50_000,
         port: int = 0,
     ) -> None:
         """
         ``response_deadline``: seconds the bot has for its first response (Discord: 3);
-        None disables it. ``record_requests=False`` saves memory in long benchmarks (then
-        only calls to unknown routes are recorded).
-        ``max_interactions``: how many interactions to remember; the oldest are forgotten
-        (their tokens stop working, like Discord's 15-minute expiry).
-        ``port``: where to listen on 127.0.0.1 (0: any free port).
+        None disables it. ``token_lifetime``: seconds an interaction token works for
+        follow-ups (Discord: 15 minutes); then it answers 401 ``50027 Invalid Webhook
+        Token`` and the interaction is forgotten. ``heartbeat_interval``: seconds, sent in
+        HELLO (Discord: about 41.25).
+        ``limits``: refuse payloads over Discord's limits (bot/localdiscord_limits.py) with
+        400 ``50035 Invalid Form Body``, and uploads over ``attachment_size_limit`` bytes
+        with 413 ``40005``. ``rate_limits``: bucket sizes and windows
+        (bot/localdiscord_ratelimits.py; ``RateLimits().scaled(0.1)`` keeps the sizes and
+        shortens the windows); None turns rate limiting off.
+        ``record_requests=False`` saves memory in long benchmarks (then only calls to
+        unknown routes are recorded). ``port``: where to listen on 127.0.0.1 (0: any free
+        port).
         """
         self.token = token
         self.response_deadline = response_deadline
+        self.token_lifetime = token_lifetime
+        self.heartbeat_interval = heartbeat_interval
+        self.enforce_limits = limits
+        self.rate_limiter = RateLimiter(rate_limits) if rate_limits is not None else None
+        self.attachment_size_limit = attachment_size_limit
         self.record_requests = record_requests
-        self.max_interactions = max_interactions
         self._last_snowflake = 0
         self.app_id = self._snowflake()
         self.bot_user = User(self._snowflake(), "EventBot", bot=True)
@@ -1441,7 +1488,7 @@ class FakeDiscord:
             "type": itype,
             "token": st.token,
             "version": 1,
-            "attachment_size_limit": 10 * 1024 * 1024,
+            "attachment_size_limit": self.attachment_size_limit,
             "data": data,
             "channel_id": str(channel.id),
             "channel": channel.payload(),
@@ -1473,9 +1520,8 @@ class FakeDiscord:
             payload["message"] = message
             st.message_id = int(message["id"])
 
+        self._forget_expired()
         self._interactions[st.token] = st
-        if len(self._interactions) > self.max_interactions:
-            self._forget(next(iter(self._interactions.values())))
         await self.dispatch("INTERACTION_CREATE", payload)
 
         wait = self.response_deadline + 0.5 if self.response_deadline is not None else timeout
@@ -1498,8 +1544,17 @@ class FakeDiscord:
             )
         return Reply(self, st)
 
+    def _forget_expired(self) -> None:
+        """Drop interactions whose tokens expired (oldest first: the dict keeps creation order)."""
+        created_before = time.monotonic() - self.token_lifetime
+        while self._interactions:
+            oldest = next(iter(self._interactions.values()))
+            if oldest.created > created_before:
+                break
+            self._forget(oldest)
+
     def _forget(self, st: _Interaction) -> None:
-        """Drop an old interaction and its ephemeral messages (memory bound for benchmarks)."""
+        """Drop an expired interaction and its ephemeral messages (memory bound for benchmarks)."""
         del self._interactions[st.token]
         for msg in [st.original.data if st.original else None, *st.followups]:
             if msg is not None and msg["flags"] & EPHEMERAL:
@@ -1719,7 +1774,14 @@ class FakeDiscord:
         self._sockets.add(ws)
         try:
             await ws.send_str(
-                _dumps({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
+                _dumps(
+                    {
+                        "op": 10,
+                        "d": {"heartbeat_interval": round(self.heartbeat_interval * 1000)},
+                        "s": None,
+                        "t": None,
+                    }
+                )
             )
             async for msg in ws:
                 if msg.type is not WSMsgType.TEXT:
@@ -1880,6 +1942,7 @@ class FakeDiscord:
         request[BODY], request[FILES] = body, files
         response = self._injected_fault(request.method, path) if self._faults else None
         if response is None:
+            rate_headers: Mapping[str, str] = {}
             try:
                 if route is None:
                     raise ApiError(404, 0, "404: Not Found")
@@ -1887,12 +1950,26 @@ class FakeDiscord:
                     request.headers.get("Authorization") != f"Bot {self.token}"
                 ):
                     raise ApiError(401, 0, "401: Unauthorized")
+                if self.rate_limiter is not None:
+                    verdict = self.rate_limiter.check(
+                        request.method, route, dict(request.match_info)
+                    )
+                    rate_headers = verdict.headers
+                    if verdict.retry_after is not None:
+                        raise _RateLimited(verdict.body())
+                if self.enforce_limits and limits.files_too_large(
+                    list(files.values()), self.attachment_size_limit
+                ):
+                    raise ApiError(413, 40005, "Request entity too large")
                 response = await handler(request)
+            except _RateLimited as exc:
+                response = _json(exc.body, 429)
             except ApiError as exc:
                 response = exc.response()
             except Exception as exc:  # a bug here: say so, and fail fast (discord.py retries 5xx)
                 self.server_errors.append(traceback.format_exc())
                 response = _json({"message": f"FakeDiscord error: {exc!r}", "code": 0}, 400)
+            response.headers.update(rate_headers)
         record.status = response.status
         return response
 
@@ -1982,14 +2059,23 @@ class FakeDiscord:
         return member
 
     def _interaction(self, request: web.Request) -> _Interaction:
+        """The interaction behind a follow-up webhook; its token works for ``token_lifetime``."""
+        if request.match_info["app_id"] != str(self.app_id):
+            raise ApiError(404, 10015, "Unknown Webhook")
         st = self._interactions.get(request.match_info["token"])
-        if (
-            st is None
-            or request.match_info["app_id"] != str(self.app_id)
-            or st.response_type is None
-        ):
+        if st is not None and time.monotonic() - st.created > self.token_lifetime:
+            self._forget(st)
+            st = None
+        if st is None:
+            raise ApiError(401, 50027, "Invalid Webhook Token")
+        if st.response_type is None:
             raise ApiError(404, 10015, "Unknown Webhook")
         return st
+
+    def _check_limits(self, errors: dict[str, Any]) -> None:
+        """Refuse a body over Discord's limits, naming each offending field as Discord does."""
+        if errors and self.enforce_limits:
+            raise ApiError(400, 50035, "Invalid Form Body", errors)
 
     # ------------------------------------------------------------------ REST: users, app, gateway
 
@@ -2050,6 +2136,7 @@ class FakeDiscord:
 
     async def _put_commands(self, request: web.Request) -> web.Response:
         scope = self._scope(request)
+        self._check_limits(limits.commands_errors(request[BODY] or []))
         synced = []
         for cmd in request[BODY] or []:
             key = (scope, cmd.get("type", 1), cmd["name"])
@@ -2097,6 +2184,12 @@ class FakeDiscord:
             )
         if rtype in (6, 7) and st.message_id is None:
             raise ApiError(400, 50035, "Invalid Form Body: no message to update")
+        if rtype in (4, 7):
+            self._check_limits(limits.message_errors(data, ("data",)))
+        elif rtype == 8:
+            self._check_limits(limits.autocomplete_errors(data, ("data",)))
+        elif rtype == 9:
+            self._check_limits(limits.modal_errors(data, ("data",)))
 
         if rtype == 4:
             st.original = self._new_message(
@@ -2140,6 +2233,7 @@ class FakeDiscord:
     async def _followup(self, request: web.Request) -> web.StreamResponse:
         st = self._interaction(request)
         body, files = request[BODY] or {}, request[FILES]
+        self._check_limits(limits.message_errors(body))
         if st.loading:
             self._fill_deferred(st, body, files)
             assert st.original is not None
@@ -2169,6 +2263,7 @@ class FakeDiscord:
         if request.method == "DELETE":
             self._delete(record)
             return web.Response(status=204)
+        self._check_limits(limits.message_errors(request[BODY]))
         if st.loading and record is st.original:
             self._fill_deferred(st, request[BODY] or {}, request[FILES])
         else:
@@ -2200,8 +2295,9 @@ class FakeDiscord:
 
     async def _send_message(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
-        self._check_can_send(channel)
         body = request[BODY] or {}
+        self._check_limits(limits.message_errors(body))
+        self._check_can_send(channel)
         record = self._new_message(
             channel, body, request[FILES], flags=(body.get("flags") or 0) & ~EPHEMERAL
         )
@@ -2218,6 +2314,7 @@ class FakeDiscord:
         if request.method == "DELETE":
             self._delete(record)
             return web.Response(status=204)
+        self._check_limits(limits.message_errors(request[BODY]))
         self._edit(record, request[BODY] or {}, request[FILES])
         return _json(record.data)
 
@@ -2295,17 +2392,7 @@ class FakeDiscord:
     async def _create_event(self, request: web.Request) -> web.Response:
         guild = self._guild(request)
         body = request[BODY] or {}
-        missing = [
-            k
-            for k in ("name", "scheduled_start_time", "entity_type", "privacy_level")
-            if not body.get(k)
-        ]
-        if body.get("entity_type") == 3 and not (
-            body.get("scheduled_end_time") and (body.get("entity_metadata") or {}).get("location")
-        ):
-            missing.append("scheduled_end_time/entity_metadata.location (external events)")
-        if missing:
-            raise ApiError(400, 50035, f"Invalid Form Body: missing {', '.join(missing)}")
+        self._check_limits(limits.event_errors(body))
         eid = self._snowflake()
         event = {
             "id": str(eid),
@@ -2343,6 +2430,7 @@ class FakeDiscord:
             return web.Response(status=204)
         if request.method == "PATCH":
             body = request[BODY] or {}
+            self._check_limits(limits.event_errors(body, event))
             event.update({k: body[k] for k in self._EVENT_FIELDS if k in body})
             self._dispatch_if(
                 INTENT_GUILD_SCHEDULED_EVENTS, guild, "GUILD_SCHEDULED_EVENT_UPDATE", event

@@ -12,6 +12,7 @@ import pytest
 import pytest_asyncio
 
 from bot.localdiscord import Attachment, BotProcess, FakeDiscord, Guild, Member
+from bot.localdiscord_ratelimits import DISCORD_RATE_LIMITS
 from tests.conftest import ANNOUNCEMENT, ROOT
 
 # The seed announcement without its "registration is closed" line: an open event.
@@ -83,9 +84,14 @@ class World:
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def world(tmp_path_factory):
-    """One local Discord and one bot process for a whole test module."""
+    """One local Discord and one bot process for a whole test module.
+
+    Discord's limits and bucket sizes are on, with the rate-limit windows shortened to a
+    tenth (5 sends per 0.5 s per channel): the modules post far more to one channel than
+    the bot would in real use, and a full 5 s wait would only slow the suite down.
+    """
     tmp = tmp_path_factory.mktemp("bot")
-    async with FakeDiscord() as fake:
+    async with FakeDiscord(rate_limits=DISCORD_RATE_LIMITS.scaled(0.1)) as fake:
         guild = fake.add_guild("Think Tank")
         moderator = fake.add_member(guild, "moderator", manage_events=True)
         env = {"DATABASE_PATH": str(tmp / "bot.sqlite3"), "EVENTS_DIR": str(ROOT / "data/events"),

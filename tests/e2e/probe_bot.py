@@ -117,6 +117,14 @@ async def post(interaction: discord.Interaction, channel: discord.TextChannel, t
     await reply(interaction, f"posted {message.id}")
 
 
+@probe.command(description="Defer, post n messages to a channel at once, then say so")
+async def burst(interaction: discord.Interaction, channel: discord.TextChannel, n: int) -> None:
+    await interaction.response.defer(ephemeral=True)
+    none = discord.AllowedMentions.none()
+    await asyncio.gather(*(channel.send(f"burst {i}", allowed_mentions=none) for i in range(n)))
+    await interaction.followup.send(f"sent {n}", ephemeral=True)
+
+
 @probe.command(description="DM the invoking user")
 async def dm(interaction: discord.Interaction) -> None:
     try:

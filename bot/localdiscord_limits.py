@@ -1,0 +1,387 @@
+"""Discord's documented payload limits, as the local server (bot/localdiscord.py) enforces them.
+
+Each ``*_errors`` function takes a request body and returns Discord's nested error object
+for an ``Invalid Form Body`` answer (HTTP 400, code 50035): the path of every offending
+field, with ``_errors`` at its leaf::
+
+    {"embeds": {"0": {"description": {"_errors": [
+        {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 4096 or fewer in length."}]}}}}
+
+An empty dict means the body is within the limits. Pure functions, no I/O, so the server
+stays small and the rules are testable on their own.
+
+Application-command size: Discord counts names, descriptions and choice values of a
+command, its options (sub-commands and groups included) and choices, at most 4,000
+characters; where a field has localizations, only its longest version (default or any
+locale) counts, as Discord's documentation says.
+
+Command names: Python's ``re`` has no ``\\p{...}``; :func:`valid_command_name` checks
+``^[-_\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]{1,32}$`` with ``unicodedata`` (letters and
+numbers by category, Devanagari and Thai by their Unicode blocks, which carry their
+combining marks) and rejects any character that has a lower-case form other than itself.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+Errors = dict[str, Any]
+Path = tuple[str | int, ...]
+
+CONTENT = 2000
+EMBEDS = 10
+EMBED_TOTAL = 6000
+EMBED_TITLE = 256
+EMBED_DESCRIPTION = 4096
+EMBED_FIELDS = 25
+FIELD_NAME = 256
+FIELD_VALUE = 1024
+FOOTER_TEXT = 2048
+AUTHOR_NAME = 256
+ATTACHMENTS = 10
+ACTION_ROWS = 5
+ROW_BUTTONS = 5
+CUSTOM_ID = 100
+BUTTON_LABEL = 80
+SELECT_OPTIONS = 25
+SELECT_OPTION_TEXT = 100
+SELECT_PLACEHOLDER = 150
+MODAL_TITLE = 45
+TEXT_INPUT_LABEL = 45
+TEXT_INPUT_VALUE = 4000
+TEXT_INPUT_PLACEHOLDER = 100
+CHOICES = 25
+CHOICE_NAME = 100
+CHOICE_VALUE = 100
+COMMAND_NAME = 32
+COMMAND_DESCRIPTION = 100
+COMMAND_OPTIONS = 25
+COMMAND_SIZE = 4000
+CHAT_INPUT_COMMANDS = 100
+CONTEXT_MENU_COMMANDS = 5  # per type (user, message)
+EVENT_NAME = 100
+EVENT_DESCRIPTION = 1000
+EVENT_LOCATION = 100
+
+BUTTON, STRING_SELECT, TEXT_INPUT = 2, 3, 4
+SELECTS = {3, 5, 6, 7, 8}
+SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
+EXTERNAL = 3  # scheduled event entity type
+
+LOCALES = frozenset((
+    "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl",
+    "no", "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi",
+    "th", "zh-CN", "ja", "zh-TW", "ko",
+))
+
+
+class _Collector:
+    """Builds the nested error object, one leaf per offending field."""
+
+    def __init__(self, prefix: Path = ()) -> None:
+        self.errors: Errors = {}
+        self.prefix = prefix
+
+    def add(self, path: Path, code: str, message: str) -> None:
+        node = self.errors
+        for key in (*self.prefix, *path):
+            node = node.setdefault(str(key), {})
+        node.setdefault("_errors", []).append({"code": code, "message": message})
+
+    def length(self, path: Path, value: Any, hi: int, lo: int = 0) -> None:
+        """A string (or list) must be ``lo``..``hi`` long; ``None`` passes (checked elsewhere)."""
+        if value is None or not isinstance(value, str | list):
+            return
+        if lo <= len(value) <= hi:
+            return
+        if lo == 0:
+            self.add(path, "BASE_TYPE_MAX_LENGTH", f"Must be {hi} or fewer in length.")
+        else:
+            self.add(path, "BASE_TYPE_BAD_LENGTH", f"Must be between {lo} and {hi} in length.")
+
+    def required(self, path: Path) -> None:
+        self.add(path, "BASE_TYPE_REQUIRED", "This field is required")
+
+
+def _items(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def message_errors(payload: Mapping[str, Any] | None, prefix: Path = ()) -> Errors:
+    """A message create or edit (channel message, interaction response, follow-up, DM)."""
+    out = _Collector(prefix)
+    payload = _dict(payload)
+    out.length(("content",), payload.get("content"), CONTENT)
+    embeds = _items(payload.get("embeds"))
+    out.length(("embeds",), embeds, EMBEDS)
+    total = 0
+    for i, embed in enumerate(embeds):
+        total += _embed(out, ("embeds", i), _dict(embed))
+    if total > EMBED_TOTAL:
+        out.add(("embeds",), "MAX_EMBED_SIZE_EXCEEDED",
+                f"Embed size exceeds maximum size of {EMBED_TOTAL}")
+    _components(out, _items(payload.get("components")))
+    out.length(("attachments",), payload.get("attachments"), ATTACHMENTS)
+    return out.errors
+
+
+def _embed(out: _Collector, at: Path, embed: Mapping[str, Any]) -> int:
+    """Check one embed; return the characters it counts towards the message's 6,000."""
+    texts = [(("title",), embed.get("title"), EMBED_TITLE),
+             (("description",), embed.get("description"), EMBED_DESCRIPTION),
+             (("footer", "text"), _dict(embed.get("footer")).get("text"), FOOTER_TEXT),
+             (("author", "name"), _dict(embed.get("author")).get("name"), AUTHOR_NAME)]
+    fields = _items(embed.get("fields"))
+    out.length((*at, "fields"), fields, EMBED_FIELDS)
+    for j, fld in enumerate(fields):
+        fld = _dict(fld)
+        texts.append(((*("fields", j), "name"), fld.get("name"), FIELD_NAME))
+        texts.append(((*("fields", j), "value"), fld.get("value"), FIELD_VALUE))
+    size = 0
+    for path, text, limit in texts:
+        if isinstance(text, str):
+            out.length((*at, *path), text, limit)
+            size += len(text)
+    for j, fld in enumerate(fields):
+        for key in ("name", "value"):
+            if not _dict(fld).get(key):
+                out.required((*at, "fields", j, key))
+    return size
+
+
+def _components(out: _Collector, rows: list[Any], path: Path = ("components",)) -> None:
+    out.length(path, rows, ACTION_ROWS)
+    for i, row in enumerate(rows):
+        row = _dict(row)
+        if row.get("type") != 1:
+            continue  # only action rows are checked (no components v2 layouts)
+        inner = _items(row.get("components"))
+        at = (*path, i, "components")
+        out.length(at, inner, ROW_BUTTONS, 1)
+        if any(_dict(c).get("type") in SELECTS for c in inner) and len(inner) > 1:
+            out.add(at, "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
+                    "The specified component exceeds the maximum width")
+        for j, comp in enumerate(inner):
+            _component(out, (*at, j), _dict(comp))
+
+
+def _component(out: _Collector, at: Path, comp: Mapping[str, Any]) -> None:
+    out.length((*at, "custom_id"), comp.get("custom_id"), CUSTOM_ID, 1)
+    kind = comp.get("type")
+    if kind == BUTTON:
+        out.length((*at, "label"), comp.get("label"), BUTTON_LABEL)
+    elif kind in SELECTS:
+        out.length((*at, "placeholder"), comp.get("placeholder"), SELECT_PLACEHOLDER)
+        if kind == STRING_SELECT:
+            options = _items(comp.get("options"))
+            out.length((*at, "options"), options, SELECT_OPTIONS, 1)
+            for k, option in enumerate(options):
+                option = _dict(option)
+                for key in ("label", "value"):
+                    out.length((*at, "options", k, key), option.get(key), SELECT_OPTION_TEXT, 1)
+                out.length((*at, "options", k, "description"), option.get("description"),
+                           SELECT_OPTION_TEXT)
+    elif kind == TEXT_INPUT:
+        out.length((*at, "label"), comp.get("label"), TEXT_INPUT_LABEL, 1)
+        out.length((*at, "value"), comp.get("value"), TEXT_INPUT_VALUE)
+        out.length((*at, "placeholder"), comp.get("placeholder"), TEXT_INPUT_PLACEHOLDER)
+
+
+def modal_errors(data: Mapping[str, Any] | None, prefix: Path = ()) -> Errors:
+    """An interaction's modal response (callback type 9)."""
+    out = _Collector(prefix)
+    data = _dict(data)
+    for key, limit in (("title", MODAL_TITLE), ("custom_id", CUSTOM_ID)):
+        if not data.get(key):
+            out.required((key,))
+        out.length((key,), data.get(key), limit, 1)
+    rows = _items(data.get("components"))
+    if not rows:
+        out.length(("components",), rows, ACTION_ROWS, 1)
+    _components(out, rows)
+    return out.errors
+
+
+# --------------------------------------------------------------------------- interactions
+
+
+def autocomplete_errors(data: Mapping[str, Any] | None, prefix: Path = ()) -> Errors:
+    """An autocomplete answer (callback type 8): at most 25 choices."""
+    out = _Collector(prefix)
+    choices = _items(_dict(data).get("choices"))
+    out.length(("choices",), choices, CHOICES)
+    for i, choice in enumerate(choices):
+        _choice(out, ("choices", i), _dict(choice))
+    return out.errors
+
+
+def _choice(out: _Collector, at: Path, choice: Mapping[str, Any]) -> None:
+    out.length((*at, "name"), choice.get("name") or "", CHOICE_NAME, 1)
+    out.length((*at, "value"), choice.get("value"), CHOICE_VALUE)
+    for locale, name in _dict(choice.get("name_localizations")).items():
+        _locale(out, (*at, "name_localizations"), locale)
+        out.length((*at, "name_localizations", locale), name, CHOICE_NAME, 1)
+
+
+def _locale(out: _Collector, at: Path, locale: str) -> None:
+    if locale not in LOCALES:
+        out.add((*at, locale), "BASE_TYPE_CHOICES",
+                f"Value must be one of {sorted(LOCALES)}.")
+
+
+# --------------------------------------------------------------------------- application commands
+
+
+def valid_command_name(name: str) -> bool:
+    """Discord's name pattern (see the module docstring), lower-case where the script has case."""
+    return 1 <= len(name) <= COMMAND_NAME and all(
+        (c in "-_" or unicodedata.category(c)[0] in "LN" or _deva_or_thai(c)) and c.lower() == c
+        for c in name
+    )
+
+
+def _deva_or_thai(c: str) -> bool:
+    code = ord(c)
+    return ((0x0900 <= code <= 0x097F and code not in (0x0964, 0x0965))  # dandas: Common
+            or 0xA8E0 <= code <= 0xA8FF or 0x11B00 <= code <= 0x11B09
+            or 0x0E01 <= code <= 0x0E3A or 0x0E40 <= code <= 0x0E5B)
+
+
+def commands_errors(commands: Any) -> Errors:
+    """A bulk overwrite (``PUT .../commands``): every command's names, texts, options, size."""
+    out = _Collector()
+    if not isinstance(commands, list):
+        out.add((), "BASE_TYPE_ARRAY", "Must be an array.")
+        return out.errors
+    seen: set[tuple[int, str]] = set()
+    per_type: dict[int, int] = {}
+    for i, cmd in enumerate(commands):
+        cmd = _dict(cmd)
+        kind = cmd.get("type") or 1
+        per_type[kind] = per_type.get(kind, 0) + 1
+        _command(out, (i,), cmd, kind)
+        key = (kind, str(cmd.get("name")))
+        if key in seen:
+            out.add((i, "name"), "APPLICATION_COMMANDS_DUPLICATE_NAME",
+                    f"Application command names must be unique: {key[1]}")
+        seen.add(key)
+        if _size(cmd) > COMMAND_SIZE:
+            out.add((i,), "APPLICATION_COMMAND_TOO_LARGE",
+                    f"Command exceeds maximum size ({COMMAND_SIZE})")
+    for kind, count in per_type.items():
+        limit = CHAT_INPUT_COMMANDS if kind == 1 else CONTEXT_MENU_COMMANDS
+        if count > limit:
+            out.add((), "APPLICATION_COMMANDS_TOO_MANY",
+                    f"Maximum number of application commands of type {kind} reached ({limit})")
+    return out.errors
+
+
+def _command(out: _Collector, at: Path, cmd: Mapping[str, Any], kind: int) -> None:
+    """A command (``kind`` 1 chat input, 2 user, 3 message) or, with kind 1, an option."""
+    name = cmd.get("name")
+    names = [((*at, "name"), name)] + [
+        ((*at, "name_localizations", loc), text)
+        for loc, text in _dict(cmd.get("name_localizations")).items()
+    ]
+    for loc in _dict(cmd.get("name_localizations")):
+        _locale(out, (*at, "name_localizations"), loc)
+    for path, text in names:
+        if not isinstance(text, str):
+            out.required(path)
+        elif kind == 1 and not valid_command_name(text):
+            out.add(path, "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
+        else:
+            out.length(path, text, COMMAND_NAME, 1)
+    descriptions = [((*at, "description"), cmd.get("description"))] + [
+        ((*at, "description_localizations", loc), text)
+        for loc, text in _dict(cmd.get("description_localizations")).items()
+    ]
+    for loc in _dict(cmd.get("description_localizations")):
+        _locale(out, (*at, "description_localizations"), loc)
+    for path, text in descriptions:
+        if kind == 1:
+            out.length(path, text if isinstance(text, str) else "", COMMAND_DESCRIPTION, 1)
+        elif text:
+            out.add(path, "APPLICATION_COMMAND_CONTEXT_MENU_DESCRIPTION",
+                    "Context menu commands cannot have description")
+    options = _items(cmd.get("options"))
+    out.length((*at, "options"), options, COMMAND_OPTIONS)
+    for j, option in enumerate(options):
+        option = _dict(option)
+        _command(out, (*at, "options", j), option, 1)
+        choices = _items(option.get("choices"))
+        out.length((*at, "options", j, "choices"), choices, CHOICES)
+        for k, choice in enumerate(choices):
+            _choice(out, (*at, "options", j, "choices", k), _dict(choice))
+
+
+def _size(cmd: Mapping[str, Any]) -> int:
+    """Characters counted towards the 4,000 of a command: the longest version of each text."""
+    size = _longest(cmd, "name") + _longest(cmd, "description")
+    for choice in _items(cmd.get("choices")):
+        choice = _dict(choice)
+        size += _longest(choice, "name")
+        value = choice.get("value")
+        size += len(value) if isinstance(value, str) else len(str(value or ""))
+    return size + sum(_size(_dict(option)) for option in _items(cmd.get("options")))
+
+
+def _longest(obj: Mapping[str, Any], key: str) -> int:
+    texts = [obj.get(key), *_dict(obj.get(f"{key}_localizations")).values()]
+    return max((len(t) for t in texts if isinstance(t, str)), default=0)
+
+
+# --------------------------------------------------------------------------- scheduled events
+
+
+def event_errors(body: Mapping[str, Any] | None,
+                 current: Mapping[str, Any] | None = None) -> Errors:
+    """A scheduled event create (``current`` None) or edit (``current`` = the stored event)."""
+    out = _Collector()
+    body = _dict(body)
+    if current is None:
+        for key in ("name", "scheduled_start_time", "entity_type", "privacy_level"):
+            if not body.get(key):
+                out.required((key,))
+    merged = {**(current or {}), **body}
+    out.length(("name",), body.get("name"), EVENT_NAME, 1)
+    out.length(("description",), body.get("description"), EVENT_DESCRIPTION)
+    metadata = _dict(body.get("entity_metadata"))
+    out.length(("entity_metadata", "location"), metadata.get("location"), EVENT_LOCATION, 1)
+    if merged.get("entity_type") == EXTERNAL:
+        if not _dict(merged.get("entity_metadata")).get("location"):
+            out.required(("entity_metadata", "location"))
+        if not merged.get("scheduled_end_time"):
+            out.required(("scheduled_end_time",))
+    start = _time(out, "scheduled_start_time", merged.get("scheduled_start_time"))
+    end = _time(out, "scheduled_end_time", merged.get("scheduled_end_time"))
+    if start is not None and end is not None and end <= start:
+        out.add(("scheduled_end_time",), "GUILD_SCHEDULED_EVENT_END_BEFORE_START",
+                "The end time must be after the start time.")
+    return out.errors
+
+
+def _time(out: _Collector, key: str, value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        out.add((key,), "DATE_TYPE_PARSE", f"Could not parse {value}. Should be ISO8601.")
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def files_too_large(files: Sequence[tuple[str, bytes]], limit: int) -> list[str]:
+    """Names of uploaded files over ``limit`` bytes (Discord answers 413, code 40005)."""
+    return [name for name, blob in files if len(blob) > limit]

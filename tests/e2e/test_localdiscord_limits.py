@@ -1,0 +1,394 @@
+"""The local server refuses what Discord refuses: payload limits, over HTTP.
+
+Each case sends a request at the limit (accepted) and one past it (400, code 50035, with
+Discord's nested ``errors`` naming the field). Interactions are created on the server
+side without a bot, so the callbacks and follow-ups can be sent directly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.localdiscord import FakeDiscord, _Interaction
+
+MAX_LENGTH = "BASE_TYPE_MAX_LENGTH"
+BAD_LENGTH = "BASE_TYPE_BAD_LENGTH"
+
+
+@pytest.fixture
+async def fake():
+    async with FakeDiscord(rate_limits=None) as server:
+        yield server
+
+
+@pytest.fixture
+async def http(fake: FakeDiscord):
+    headers = {"Authorization": f"Bot {fake.token}"}
+    async with aiohttp.ClientSession(fake.api_base + "/", headers=headers) as session:
+        yield session
+
+
+async def call(http: aiohttp.ClientSession, method: str, path: str,
+               body: Any = None) -> tuple[int, Any]:
+    async with http.request(method, path.lstrip("/"), json=body) as resp:
+        return resp.status, (await resp.json() if resp.content_length != 0 else None)
+
+
+def error_at(body: dict[str, Any], *path: str | int) -> list[str]:
+    """The error codes at a field path of an Invalid Form Body answer."""
+    assert body["code"] == 50035 and body["message"] == "Invalid Form Body", body
+    node = body["errors"]
+    for key in path:
+        node = node[str(key)]
+    return [e["code"] for e in node["_errors"]]
+
+
+async def refused(http, method: str, path: str, body: Any, *at: str | int) -> list[str]:
+    status, answer = await call(http, method, path, body)
+    assert status == 400, answer
+    return error_at(answer, *at)
+
+
+async def accepted(http, method: str, path: str, body: Any) -> Any:
+    status, answer = await call(http, method, path, body)
+    assert status in (200, 204), answer
+    return answer
+
+
+def channel_path(fake: FakeDiscord) -> str:
+    channel = fake.add_guild().system_channel
+    return f"/channels/{channel.id}/messages"
+
+
+def interaction(fake: FakeDiscord, itype: int = 2, *, responded: int | None = None,
+                message_id: int | None = None) -> _Interaction:
+    """An interaction the bot has just received (or answered with ``responded``)."""
+    guild = fake.add_guild()
+    member = fake.add_member(guild)
+    st = _Interaction(fake._snowflake(), itype, "test", guild, member, guild.system_channel)
+    st.message_id, st.response_type = message_id, responded
+    fake._interactions[st.token] = st
+    return st
+
+
+def embed(**texts: Any) -> dict[str, Any]:
+    return {"type": "rich", **texts}
+
+
+# --------------------------------------------------------------------------- messages
+
+
+async def test_message_content_is_at_most_2000_characters(fake, http):
+    path = channel_path(fake)
+    await accepted(http, "POST", path, {"content": "x" * 2000})
+    assert await refused(http, "POST", path, {"content": "x" * 2001}, "content") == [MAX_LENGTH]
+    assert len(fake.requests) == 2 and [r.status for r in fake.requests] == [200, 400]
+
+
+@pytest.mark.parametrize(("field", "limit"), [
+    ("title", 256), ("description", 4096), ("footer.text", 2048), ("author.name", 256),
+])
+async def test_embed_texts_have_their_limits(fake, http, field, limit):
+    path = channel_path(fake)
+
+    def with_text(n: int) -> dict[str, Any]:
+        parent, _, child = field.partition(".")
+        return embed(**{parent: {child: "y" * n} if child else "y" * n})
+
+    await accepted(http, "POST", path, {"embeds": [with_text(limit)]})
+    codes = await refused(http, "POST", path, {"embeds": [with_text(limit + 1)]},
+                          "embeds", 0, *field.split("."))
+    assert codes == [MAX_LENGTH]
+
+
+async def test_embed_fields_count_name_and_value(fake, http):
+    path = channel_path(fake)
+    fine = [{"name": "n" * 256, "value": "v" * 1024}] + [{"name": "n", "value": "v"}] * 24
+    await accepted(http, "POST", path, {"embeds": [embed(fields=fine)]})
+    too_many = fine[1:] * 2
+    assert await refused(http, "POST", path, {"embeds": [embed(fields=too_many[:26])]},
+                         "embeds", 0, "fields") == [MAX_LENGTH]
+    long = [{"name": "n" * 257, "value": "v" * 1025}]
+    status, body = await call(http, "POST", path, {"embeds": [embed(fields=long)]})
+    assert status == 400
+    assert error_at(body, "embeds", 0, "fields", 0, "name") == [MAX_LENGTH]
+    assert error_at(body, "embeds", 0, "fields", 0, "value") == [MAX_LENGTH]
+
+
+async def test_all_embeds_of_a_message_share_6000_characters(fake, http):
+    path = channel_path(fake)
+    # 4,000 + 2,000: at the limit, spread over two embeds, a field and a footer
+    at_limit = [embed(title="t" * 100, description="d" * 3900),
+                embed(fields=[{"name": "n" * 100, "value": "v" * 900}],
+                      footer={"text": "f" * 1000})]
+    await accepted(http, "POST", path, {"embeds": at_limit})
+    over = [*at_limit[:1], embed(fields=at_limit[1]["fields"], footer={"text": "f" * 1000},
+                                 author={"name": "a"})]
+    assert await refused(http, "POST", path, {"embeds": over}, "embeds") == [
+        "MAX_EMBED_SIZE_EXCEEDED"]
+    await accepted(http, "POST", path, {"embeds": [embed(title="t")] * 10})
+    assert await refused(http, "POST", path, {"embeds": [embed(title="t")] * 11},
+                         "embeds") == [MAX_LENGTH]
+
+
+def button(custom_id: str = "b", label: str = "go") -> dict[str, Any]:
+    return {"type": 2, "style": 1, "custom_id": custom_id, "label": label}
+
+
+def row(*components: dict[str, Any]) -> dict[str, Any]:
+    return {"type": 1, "components": list(components)}
+
+
+async def test_components_rows_buttons_ids_labels_and_options(fake, http):
+    path = channel_path(fake)
+    full = [row(*(button(f"{r}-{b}" + "i" * 90, "l" * 80) for b in range(5))) for r in range(5)]
+    full[0]["components"][0]["custom_id"] = "c" * 100
+    await accepted(http, "POST", path, {"components": full})
+
+    assert await refused(http, "POST", path, {"components": [row(button())] * 6},
+                         "components") == [MAX_LENGTH]
+    assert await refused(http, "POST", path, {"components": [row(*[button()] * 6)]},
+                         "components", 0, "components") == [BAD_LENGTH]
+    assert await refused(http, "POST", path, {"components": [row(button("c" * 101))]},
+                         "components", 0, "components", 0, "custom_id") == [BAD_LENGTH]
+    assert await refused(http, "POST", path, {"components": [row(button(label="l" * 81))]},
+                         "components", 0, "components", 0, "label") == [MAX_LENGTH]
+
+    def select(n: int) -> dict[str, Any]:
+        options = [{"label": f"o{i}", "value": str(i)} for i in range(n)]
+        return row({"type": 3, "custom_id": "s", "options": options})
+
+    await accepted(http, "POST", path, {"components": [select(25)]})
+    assert await refused(http, "POST", path, {"components": [select(26)]},
+                         "components", 0, "components", 0, "options") == [BAD_LENGTH]
+
+
+async def test_edits_and_dms_are_checked_too(fake, http):
+    path = channel_path(fake)
+    message = await accepted(http, "POST", path, {"content": "short"})
+    assert await refused(http, "PATCH", f"{path}/{message['id']}", {"content": "x" * 2001},
+                         "content") == [MAX_LENGTH]
+    assert fake.messages(int(message["channel_id"]))[0]["content"] == "short"  # unchanged
+
+    user = fake.add_user("dm-me")
+    dm = await accepted(http, "POST", "/users/@me/channels", {"recipient_id": str(user.id)})
+    assert await refused(http, "POST", f"/channels/{dm['id']}/messages",
+                         {"embeds": [embed(description="d" * 4097)]},
+                         "embeds", 0, "description") == [MAX_LENGTH]
+    assert fake.dms(user) == []
+
+
+async def test_uploads_over_the_attachment_limit_get_413():
+    async with FakeDiscord(attachment_size_limit=1000, rate_limits=None) as fake:
+        assert FakeDiscord().attachment_size_limit == 25 * 1024**2  # Discord's 25 MB
+        path = fake.api_base + channel_path(fake)
+        headers = {"Authorization": f"Bot {fake.token}"}
+        async with aiohttp.ClientSession(headers=headers) as session:
+            for size, status in ((1000, 200), (1001, 413)):
+                form = aiohttp.FormData(quote_fields=False)
+                form.add_field("payload_json", '{"content": "file"}')
+                form.add_field("files[0]", b"x" * size, filename="big.bin")
+                async with session.post(path, data=form) as resp:
+                    assert resp.status == status
+                    if status == 413:
+                        assert (await resp.json())["code"] == 40005
+
+
+# --------------------------------------------------------------------------- interactions
+
+
+async def test_interaction_responses_are_checked_under_data(fake, http):
+    st = interaction(fake)
+    callback = f"/interactions/{st.id}/{st.token}/callback"
+    assert await refused(http, "POST", callback,
+                         {"type": 4, "data": {"content": "x" * 2001}},
+                         "data", "content") == [MAX_LENGTH]
+    assert st.response_type is None  # a refused response acknowledges nothing
+    await accepted(http, "POST", callback, {"type": 4, "data": {"content": "x" * 2000}})
+
+    clicked = interaction(fake, 3, message_id=int(st.original.data["id"]))
+    update = f"/interactions/{clicked.id}/{clicked.token}/callback"
+    assert await refused(http, "POST", update,
+                         {"type": 7, "data": {"components": [row(button())] * 6}},
+                         "data", "components") == [MAX_LENGTH]
+
+
+async def test_autocomplete_has_at_most_25_choices_of_100(fake, http):
+    def answer(choices: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"type": 8, "data": {"choices": choices}}
+
+    def callback() -> str:
+        st = interaction(fake, 4)
+        return f"/interactions/{st.id}/{st.token}/callback"
+
+    at_limit = [{"name": "n" * 100, "value": "v" * 100}] * 25
+    await accepted(http, "POST", callback(), answer(at_limit))
+    assert await refused(http, "POST", callback(), answer(at_limit + at_limit[:1]),
+                         "data", "choices") == [MAX_LENGTH]
+    status, body = await call(http, "POST", callback(),
+                              answer([{"name": "", "value": "v" * 101}, {"name": "n" * 101,
+                                                                        "value": 3}]))
+    assert status == 400
+    assert error_at(body, "data", "choices", 0, "name") == [BAD_LENGTH]
+    assert error_at(body, "data", "choices", 0, "value") == [MAX_LENGTH]
+    assert error_at(body, "data", "choices", 1, "name") == [BAD_LENGTH]
+
+
+async def test_modal_title_and_inputs(fake, http):
+    def modal(title: str, label: str) -> dict[str, Any]:
+        text_input = {"type": 4, "custom_id": "answer", "style": 1, "label": label}
+        return {"type": 9, "data": {"custom_id": "m", "title": title,
+                                    "components": [row(text_input)]}}
+
+    st = interaction(fake)
+    path = f"/interactions/{st.id}/{st.token}/callback"
+    status, body = await call(http, "POST", path, modal("t" * 46, "l" * 46))
+    assert status == 400
+    assert error_at(body, "data", "title") == [BAD_LENGTH]
+    assert error_at(body, "data", "components", 0, "components", 0, "label") == [BAD_LENGTH]
+    await accepted(http, "POST", path, modal("t" * 45, "l" * 45))
+
+
+async def test_follow_ups_and_their_edits_are_checked(fake, http):
+    st = interaction(fake)
+    await accepted(http, "POST", f"/interactions/{st.id}/{st.token}/callback",
+                   {"type": 5, "data": {}})
+    hook = f"/webhooks/{fake.app_id}/{st.token}"
+    assert await refused(http, "POST", f"{hook}?wait=1", {"content": "x" * 2001},
+                         "content") == [MAX_LENGTH]
+    assert st.loading  # the deferral is still waiting for a valid fill
+    await accepted(http, "PATCH", f"{hook}/messages/@original", {"content": "ok"})
+    assert await refused(http, "PATCH", f"{hook}/messages/@original",
+                         {"embeds": [embed(title="t" * 257)]}, "embeds", 0, "title") == [
+        MAX_LENGTH]
+
+
+# --------------------------------------------------------------------------- application commands
+
+
+def command(name: str = "event", description: str = "Events", **extra: Any) -> dict[str, Any]:
+    return {"name": name, "description": description, "type": 1, **extra}
+
+
+def option(name: str = "event", description: str = "Which", **extra: Any) -> dict[str, Any]:
+    return {"name": name, "description": description, "type": 3, **extra}
+
+
+async def test_command_names_follow_discords_pattern(fake, http):
+    path = f"/applications/{fake.app_id}/commands"
+    good = ["event", "rsvp-join", "a_b", "x" * 32, "événement", "पंजीकरण", "ลงทะเบียน", "日程", "v2"]
+    await accepted(http, "PUT", path, [command(n) for n in good])
+    for bad, code in [("Event", "APPLICATION_COMMAND_INVALID_NAME"),
+                      ("rsvp join", "APPLICATION_COMMAND_INVALID_NAME"),
+                      ("x" * 33, "APPLICATION_COMMAND_INVALID_NAME"),
+                      ("ÉVÉNEMENT", "APPLICATION_COMMAND_INVALID_NAME"),
+                      ("emoji🎉", "APPLICATION_COMMAND_INVALID_NAME")]:
+        assert await refused(http, "PUT", path, [command(bad)], 0, "name") == [code], bad
+    assert await refused(http, "PUT", path, [command(options=[option("Bad")])],
+                         0, "options", 0, "name") == ["APPLICATION_COMMAND_INVALID_NAME"]
+    # context-menu commands may have spaces and capitals, and no description
+    await accepted(http, "PUT", path, [{"name": "Show Events", "type": 2, "description": ""}])
+    assert [c["name"] for c in fake.commands()] == ["Show Events"]
+
+
+async def test_command_descriptions_options_and_choices(fake, http):
+    path = f"/applications/{fake.app_id}/commands"
+    choices = [{"name": "c" * 100, "value": f"v{i}"} for i in range(25)]
+    options = [option(f"o{i}", "d") for i in range(24)] + [option("pick", "p", choices=choices)]
+    at_limit = command("big", "d" * 100, options=options)
+    await accepted(http, "PUT", path, [at_limit])
+
+    assert await refused(http, "PUT", path, [command(description="d" * 101)],
+                         0, "description") == [BAD_LENGTH]
+    assert await refused(http, "PUT", path, [command(description="")],
+                         0, "description") == [BAD_LENGTH]
+    assert await refused(http, "PUT", path, [command(options=[*options, option("x")])],
+                         0, "options") == [MAX_LENGTH]
+    assert await refused(http, "PUT", path,
+                         [command(options=[option(choices=choices + choices[:1])])],
+                         0, "options", 0, "choices") == [MAX_LENGTH]
+    assert await refused(http, "PUT", path,
+                         [command(options=[option(choices=[{"name": "n" * 101, "value": "v"}])])],
+                         0, "options", 0, "choices", 0, "name") == [BAD_LENGTH]
+    assert await refused(http, "PUT", path,
+                         [command(options=[option(choices=[{"name": "n", "value": "v" * 101}])])],
+                         0, "options", 0, "choices", 0, "value") == [MAX_LENGTH]
+    assert await refused(http, "PUT", path, [command(), command()], 1, "name") == [
+        "APPLICATION_COMMANDS_DUPLICATE_NAME"]
+    assert fake.commands()[0]["name"] == "big"  # the refused syncs changed nothing
+
+
+async def test_localizations_follow_the_same_rules(fake, http):
+    path = f"/applications/{fake.app_id}/commands"
+    localized = command(name_localizations={"de": "veranstaltung", "zh-CN": "活动"},
+                        description_localizations={"fr": "Événements"})
+    await accepted(http, "PUT", path, [localized])
+    assert await refused(http, "PUT", path, [command(name_localizations={"de": "Veranstaltung"})],
+                         0, "name_localizations", "de") == ["APPLICATION_COMMAND_INVALID_NAME"]
+    assert await refused(http, "PUT", path,
+                         [command(description_localizations={"fr": "d" * 101})],
+                         0, "description_localizations", "fr") == [BAD_LENGTH]
+    assert await refused(http, "PUT", path, [command(name_localizations={"en": "event"})],
+                         0, "name_localizations", "en") == ["BASE_TYPE_CHOICES"]
+
+
+async def test_a_command_has_at_most_4000_characters(fake, http):
+    """Names, descriptions and choice values count, the longest localization of each."""
+    path = f"/applications/{fake.app_id}/commands"
+
+    def sized(last_choice_name: int, localized: bool = True) -> dict[str, Any]:
+        choices = [{"name": "c" * 100, "value": "v" * 100}] * 6 + [
+            {"name": "c" * last_choice_name, "value": "v" * 100}]  # 1,200 + 100 + n
+        options = [option(f"o{i:02}", "d" * 100) for i in range(25)]  # 25 x 103 = 2,575
+        options[0]["choices"] = choices
+        localizations = {"de": "l" * 100, "fr": "short"} if localized else {}
+        # 3 + 100 (the German description, not the 1-character default)
+        return command("big", "d", options=options, description_localizations=localizations)
+
+    await accepted(http, "PUT", path, [sized(22)])  # 3 + 100 + 2,575 + 1,300 + 22 = 4,000
+    assert await refused(http, "PUT", path, [sized(23)], 0) == ["APPLICATION_COMMAND_TOO_LARGE"]
+    await accepted(http, "PUT", path, [sized(23, localized=False)])  # 99 fewer
+
+
+# --------------------------------------------------------------------------- scheduled events
+
+
+def event(**fields: Any) -> dict[str, Any]:
+    return {"name": "Talk", "privacy_level": 2, "entity_type": 3,
+            "scheduled_start_time": "2030-01-01T18:00:00+00:00",
+            "scheduled_end_time": "2030-01-01T20:00:00+00:00",
+            "entity_metadata": {"location": "Room 1"}, **fields}
+
+
+async def test_scheduled_event_limits_on_create_and_edit(fake, http):
+    guild = fake.add_guild()
+    path = f"/guilds/{guild.id}/scheduled-events"
+    created = await accepted(http, "POST", path, event(
+        name="n" * 100, description="d" * 1000, entity_metadata={"location": "l" * 100}))
+    assert await refused(http, "POST", path, event(name="n" * 101), "name") == [BAD_LENGTH]
+    assert await refused(http, "POST", path, event(description="d" * 1001),
+                         "description") == [MAX_LENGTH]
+    assert await refused(http, "POST", path, event(entity_metadata={"location": "l" * 101}),
+                         "entity_metadata", "location") == [BAD_LENGTH]
+    assert await refused(http, "POST", path, event(scheduled_end_time=None),
+                         "scheduled_end_time") == ["BASE_TYPE_REQUIRED"]
+    assert await refused(http, "POST", path,
+                         event(scheduled_end_time="2030-01-01T17:00:00+00:00"),
+                         "scheduled_end_time") == ["GUILD_SCHEDULED_EVENT_END_BEFORE_START"]
+
+    one = f"{path}/{created['id']}"
+    assert await refused(http, "PATCH", one, {"name": "n" * 101}, "name") == [BAD_LENGTH]
+    assert await refused(http, "PATCH", one, {"scheduled_start_time": "2030-01-01T21:00:00Z"},
+                         "scheduled_end_time") == ["GUILD_SCHEDULED_EVENT_END_BEFORE_START"]
+    await accepted(http, "PATCH", one, {"description": "shorter"})
+    assert fake.scheduled_events(guild)[0]["name"] == "n" * 100
+
+
+async def test_limits_can_be_turned_off():
+    async with FakeDiscord(limits=False, rate_limits=None) as fake:
+        headers = {"Authorization": f"Bot {fake.token}"}
+        async with aiohttp.ClientSession(fake.api_base + "/", headers=headers) as http:
+            await accepted(http, "POST", channel_path(fake), {"content": "x" * 2001})
