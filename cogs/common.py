@@ -5,6 +5,8 @@ Not an extension (it has no `setup`); the cogs import it.
 
 from __future__ import annotations
 
+import difflib
+import re
 from typing import TYPE_CHECKING
 
 import discord
@@ -19,6 +21,10 @@ if TYPE_CHECKING:
 
 MAX_CHOICES = 25
 EVENT_HELP = "Which event (default: the next one, else the latest)"
+EVENT_ID = re.compile(r"[0-9]{1,19}")
+MAX_EVENT_ID = 2**63 - 1  # SQLite's largest integer: a bigger one overflows, not misses
+MAX_TYPED = 80  # characters of a member's text quoted back or compared with titles
+MAX_COMPARED = 250  # titles compared for suggestions (the next and latest): 20 ms at worst
 
 
 def guild_id_of(interaction: discord.Interaction) -> int:
@@ -27,9 +33,20 @@ def guild_id_of(interaction: discord.Interaction) -> int:
     return interaction.guild_id
 
 
+def parse_event_id(text: str) -> int | None:
+    """The event id `text` spells, or None: ASCII digits only (`str.isdigit` also takes
+    "²"), and within SQLite's integer range, so a lookup can only find or miss."""
+    if not EVENT_ID.fullmatch(text):
+        return None
+    value = int(text)
+    return value if value <= MAX_EVENT_ID else None
+
+
 async def resolve_summary(interaction: discord.Interaction, ref: str | None) -> EventSummary:
-    """The event named by the `[event]` option: an id from autocomplete, or typed text
-    matched against titles; without it, the next upcoming event, else the most recent."""
+    """The event named by the `[event]` option: an id of this server (what autocomplete
+    sends), or an exact title or slug; without it, the next upcoming event, else the
+    most recent. Nothing looser: a stray number or word must not pick some other event
+    (autocomplete is where members search by part of a title)."""
     bot: EventBot = interaction.client  # type: ignore[assignment]
     guild_id = guild_id_of(interaction)
     ref = (ref or "").strip()
@@ -39,16 +56,30 @@ async def resolve_summary(interaction: discord.Interaction, ref: str | None) -> 
             raise StoreError("this server has no events yet; a moderator can add one with "
                              "/manage import")
         return await bot.store.summary(guild_id, event_id)
-    if ref.isdigit():
+    event_id = parse_event_id(ref)
+    if event_id is not None:
         try:
-            return await bot.store.summary(guild_id, int(ref))
+            return await bot.store.summary(guild_id, event_id)
         except EventNotFound:
             pass
-    needle = ref.casefold()
-    for summary in await bot.store.list_events(guild_id):
-        if needle in summary.title.casefold():
+    wanted = " ".join(ref.split()).casefold()
+    summaries = await bot.store.list_events(guild_id)
+    for summary in summaries:
+        if wanted in (" ".join(summary.title.split()).casefold(), summary.slug.casefold()):
             return summary
-    raise StoreError(f"no event in this server matches {clip(ref, 80)!r}; pick one from the list")
+    raise StoreError(no_match(ref, summaries))
+
+
+def no_match(ref: str, summaries: list[EventSummary]) -> str:
+    """The refusal for an `[event]` that names nothing here, with the titles it is close to."""
+    typed = clip(" ".join(ref.split()), MAX_TYPED)
+    titles = {summary.title.casefold(): summary.title for summary in summaries[:MAX_COMPARED]}
+    close = difflib.get_close_matches(typed.casefold(), titles, n=3, cutoff=0.5)
+    text = f"no event in this server matches {typed!r}"
+    if close:
+        return text + "; did you mean " + " or ".join(
+            f"“{clip(titles[title], 60)}”" for title in close) + "?"
+    return text + "; pick one from the list as you type, or see /event list"
 
 
 async def resolve_event(interaction: discord.Interaction, ref: str | None) -> Event:
