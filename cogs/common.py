@@ -1,4 +1,5 @@
-"""What the cogs share: finding the event an interaction means, and autocomplete for it.
+"""What the cogs share: finding the event an interaction means, autocomplete for it,
+and the Manage Events rule of the moderators' commands.
 
 Not an extension (it has no `setup`); the cogs import it.
 """
@@ -7,7 +8,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import discord
 from discord import app_commands
@@ -19,6 +21,7 @@ from bot.store import EventNotFound, EventSummary, StoreError
 if TYPE_CHECKING:
     from bot.app import EventBot
 
+T = TypeVar("T")
 MAX_CHOICES = 25
 EVENT_HELP = "Which event (default: the next one, else the latest)"
 EVENT_ID = re.compile(r"[0-9]{1,19}")
@@ -31,6 +34,36 @@ def guild_id_of(interaction: discord.Interaction) -> int:
     if interaction.guild_id is None:
         raise app_commands.NoPrivateMessage()
     return interaction.guild_id
+
+
+def require_manage_events(interaction: discord.Interaction) -> bool:
+    """Managing events is a server-wide power, so it is checked against the member's
+    server-level permissions (roles, owner, Administrator): `interaction.permissions`
+    would also count an overwrite on the one channel the command was used in."""
+    if interaction.guild_id is None:
+        raise app_commands.NoPrivateMessage()
+    member = interaction.user
+    if not isinstance(member, discord.Member) or not member.guild_permissions.manage_events:
+        raise app_commands.MissingPermissions(["manage_events"])
+    return True
+
+
+def manage_events_only() -> Callable[[T], T]:
+    """For moderators' commands: hidden in the UI from members without Manage Events
+    (`default_permissions`; server admins may change that) and refused to them on every
+    call (the enforced rule). On a `GroupCog`, it guards every command of the group."""
+
+    def decorator(target: T) -> T:
+        app_commands.default_permissions(manage_events=True)(target)
+        if isinstance(target, type):
+            async def interaction_check(self: object, interaction: discord.Interaction) -> bool:
+                return require_manage_events(interaction)
+
+            target.interaction_check = interaction_check  # type: ignore[attr-defined]
+            return target
+        return app_commands.check(require_manage_events)(target)
+
+    return decorator
 
 
 def parse_event_id(text: str) -> int | None:

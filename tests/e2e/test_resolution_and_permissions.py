@@ -7,12 +7,13 @@ import asyncio
 
 import pytest
 
-from bot.localdiscord import Attachment
+from bot.localdiscord import MANAGE_EVENTS, Attachment
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 NO_MATCH = "No event in this server matches"
+REFUSED = "You need the **Manage Events** permission"
 
 
 def refused(reply) -> bool:
@@ -120,3 +121,58 @@ async def test_odd_ids_are_unknown_events_not_errors(world, fake):
     assert world.dump() == before
     log = new_log(world, since)
     assert "Traceback" not in log and "unexpected error" not in log, log[-3000:]
+
+
+async def test_manage_events_from_one_channels_overwrite_is_not_enough(world, fake):
+    guild = world.guild
+    event_id = await world.import_event("Overwrite Forum", capacity=10)
+    general = guild.channel("general")
+    by_member = world.member("channel manager")
+    fake.set_overwrite(general, by_member, allow=MANAGE_EVENTS)
+    helpers = fake.add_role(guild, "Channel Helpers")
+    by_role = world.member("channel helper")
+    by_role.roles.append(helpers)
+    fake.set_overwrite(general, helpers, allow=MANAGE_EVENTS)
+    attendee = fake.add_role(guild, "Overwrite Attendee")
+    page = Attachment("p.txt", OPEN_ANNOUNCEMENT, "text/plain")
+    attempts = [
+        ("manage import", {"page": page, "title": "Sneaky Import"}),
+        ("manage import", {"page": page, "event": str(event_id)}),
+        ("manage close", {"event": str(event_id)}),
+        ("manage open", {"event": str(event_id)}),
+        ("manage capacity", {"seats": 1, "event": str(event_id)}),
+        ("manage announce", {"event": str(event_id)}),
+        ("manage channel", {"channel": guild.channel("announcements")}),
+        ("manage attendees", {"event": str(event_id)}),
+        ("manage reminders", {"minutes": "off"}),
+        ("manage role", {"role": attendee, "event": str(event_id)}),
+        ("manage scheduled-events", {"state": "off"}),
+    ]
+    synced = {o["name"] for o in next(c for c in fake.commands() if c["name"] == "manage")
+              ["options"]}
+    assert synced == {command.split()[1] for command, _ in attempts}
+    before = world.dump()
+    messages = len(fake.messages(general)) + len(fake.messages(guild.channel("announcements")))
+    for who in (by_member, by_role):
+        # The interaction says Manage Events in #general, as Discord would...
+        assert fake.permissions(who, general) & MANAGE_EVENTS
+        assert not fake.permissions(who) & MANAGE_EVENTS
+        for command, options in attempts:
+            reply = await fake.slash(guild, who, command, in_channel=general, options=options)
+            # ...but managing events is a server-wide power.
+            assert refused(reply) and REFUSED in reply.content, (who, command, reply)
+            assert not reply.files
+    await asyncio.sleep(0.2)
+    assert world.dump() == before
+    assert len(fake.messages(general)) + len(
+        fake.messages(guild.channel("announcements"))) == messages
+
+    # Manage Events from a role (server-wide) works in any channel.
+    organiser = world.member("organiser")
+    organiser.roles.append(fake.add_role(guild, "Organisers", MANAGE_EVENTS))
+    closed = await fake.slash(guild, organiser, "manage close", in_channel=general,
+                              event=str(event_id))
+    assert not refused(closed) and "closed" in closed.content
+    reopened = await fake.slash(guild, world.moderator, "manage open",
+                                in_channel=guild.channel("announcements"), event=str(event_id))
+    assert not refused(reopened) and "open" in reopened.content
