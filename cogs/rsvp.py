@@ -15,7 +15,7 @@ from discord.ext import commands
 from bot.app import EventBot
 from bot.render import cancel_reply, join_reply, status_reply
 from bot.store import EventNotFound, EventSummary
-from bot.tree import report_error, respond
+from bot.tree import has_user, report_error, respond
 from cogs.common import (
     EVENT_HELP,
     event_autocomplete,
@@ -67,6 +67,8 @@ class RsvpButton(discord.ui.DynamicItem[discord.ui.Button],
 
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
+            if not has_user(interaction):
+                raise app_commands.CheckFailure("the interaction names no member")
             if self.event_id is None:
                 raise EventNotFound(self.event_ref)
             bot: EventBot = interaction.client  # type: ignore[assignment]

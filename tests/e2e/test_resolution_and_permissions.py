@@ -176,3 +176,47 @@ async def test_manage_events_from_one_channels_overwrite_is_not_enough(world, fa
     reopened = await fake.slash(guild, world.moderator, "manage open",
                                 in_channel=guild.channel("announcements"), event=str(event_id))
     assert not refused(reopened) and "open" in reopened.content
+
+
+def drop_member_roles(payload: dict) -> None:
+    del payload["member"]["roles"]
+
+
+def user_instead_of_member(payload: dict) -> None:
+    payload["user"] = payload.pop("member")["user"]
+
+
+def junk(payload: dict) -> None:
+    payload.update(member={"user": "nobody", "roles": 5}, channel=[1, 2], data={"x": None},
+                   guild={"id": "not a number"}, extra={"deep": [{}] * 3})
+
+
+@pytest.mark.parametrize("mutate", [drop_member_roles, user_instead_of_member, junk])
+async def test_a_malformed_interaction_neither_kills_the_bot_nor_goes_unanswered(world, fake,
+                                                                                 mutate):
+    member = world.member()
+    channel = world.guild.channel("announcements")
+    title = f"Malformed Forum {mutate.__name__.replace('_', ' ').title()}"
+    event_id = await world.import_event(title, capacity=5)
+    posted = await fake.slash(world.guild, world.moderator, "manage announce",
+                              event=str(event_id), channel=channel)
+    assert "Posted" in posted.content, posted
+    message = await fake.wait_message(channel, lambda m: any(
+        e.get("title") == title for e in m["embeds"]))
+    await asyncio.sleep(0.2)
+    since = len(world.bot.output())
+    before = world.dump()
+    reply = await fake.slash(world.guild, member, "rsvp join", event=str(event_id),
+                             mutate=mutate)
+    assert refused(reply), reply
+    clicked = await fake.click(world.guild, member, message, f"eventbot:rsvp:join:{event_id}",
+                               mutate=mutate)
+    assert refused(clicked), clicked
+    await asyncio.sleep(0.2)
+    assert world.bot.running
+    assert world.dump() == before
+    # The next normal command is answered as usual.
+    joined = await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+    assert "confirmed" in joined.content
+    log = new_log(world, since)
+    assert "Traceback" not in log, log[-3000:]
