@@ -20,7 +20,7 @@ from discord.ext import commands
 from bot.catalog import import_bundled
 from bot.config import ConfigError, Settings
 from bot.store import Store
-from bot.tree import EventTree
+from bot.tree import EventTree, guard_interactions
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ class EventBot(commands.Bot):
                          allowed_mentions=discord.AllowedMentions.none())
         self.settings = settings
         self.store = store
+        guard_interactions(self)
         # Called with (guild_id, event_id) after every change to an event's registrations.
         # Plain callbacks, not dispatched events: a join is the hot path, and a dispatch
         # would start a task per listener for work that takes microseconds.

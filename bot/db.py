@@ -64,6 +64,7 @@ class EventSummary:
     id: int
     title: str
     starts_at: datetime | None
+    slug: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,18 +365,18 @@ class Database:
                 for r in rows]
 
     def summary(self, guild_id: int, event_id: int) -> EventSummary:
-        row = self._one("SELECT id, title, starts_at FROM events WHERE id = ? AND guild_id = ?",
-                        (event_id, guild_id))
+        row = self._one("SELECT id, title, starts_at, slug FROM events"
+                        " WHERE id = ? AND guild_id = ?", (event_id, guild_id))
         if row is None:
             raise EventNotFound(event_id)
-        return EventSummary(row["id"], row["title"], _dt(row["starts_at"]))
+        return EventSummary(row["id"], row["title"], _dt(row["starts_at"]), row["slug"])
 
     def list_events(self, guild_id: int) -> list[EventSummary]:
         """All the guild's events, upcoming first, then the most recent."""
         rows = self._all(
-            "SELECT id, title, starts_at FROM events WHERE guild_id = ?"
+            "SELECT id, title, starts_at, slug FROM events WHERE guild_id = ?"
             " ORDER BY starts_at IS NULL, starts_at DESC, id DESC", (guild_id,))
-        return [EventSummary(r["id"], r["title"], _dt(r["starts_at"])) for r in rows]
+        return [EventSummary(r["id"], r["title"], _dt(r["starts_at"]), r["slug"]) for r in rows]
 
     def has_events(self, guild_id: int) -> bool:
         return self._one("SELECT 1 FROM events WHERE guild_id = ? LIMIT 1",

@@ -39,12 +39,14 @@ What it emulates
       (complete member lists, so no chunking is needed; op 8 is answered anyway),
       RESUME -> RESUMED, invalid sessions, sequence numbers. Changes made by the tests
       after the bot connected reach it as GUILD_CREATE (guild joined), CHANNEL_CREATE,
-      GUILD_ROLE_CREATE, and, if it asked for the intents, GUILD_MEMBER_ADD/UPDATE and
-      GUILD_SCHEDULED_EVENT_*, in order with the interactions sent after them.
+      CHANNEL_UPDATE (overwrites), GUILD_ROLE_CREATE, and, if it asked for the intents,
+      GUILD_MEMBER_ADD/UPDATE and GUILD_SCHEDULED_EVENT_*, in order with the interactions
+      sent after them.
       Plain-text JSON frames, no compression.
     * Fault injection: :meth:`FakeDiscord.fail` answers matching requests with an error
       or a 429 (with the ``Via`` header discord.py requires before it retries), and
-      :meth:`FakeDiscord.drop_gateway` closes the websocket (resumable or not).
+      :meth:`FakeDiscord.drop_gateway` closes the websocket (resumable or not); the
+      ``mutate`` argument of ``slash`` and ``click`` sends a payload Discord would not.
 
 What it does not emulate
     Buckets of routes other than those above, sharding, voice, threads,
@@ -929,6 +931,20 @@ class FakeDiscord:
         self._dispatch_if(0, guild, "CHANNEL_CREATE", channel.payload())
         return channel
 
+    def set_overwrite(
+        self, channel: Channel, target: Member | Role, *, allow: int = 0, deny: int = 0
+    ) -> None:
+        """Give ``target`` (a member or a role) a permission overwrite on ``channel``, replacing
+        its previous one; the bot gets CHANNEL_UPDATE. Interactions in the channel then carry
+        the member's permissions with it, as Discord computes them."""
+        assert channel.guild is not None, "DM channels have no overwrites"
+        kind = 1 if isinstance(target, Member) else 0
+        channel.overwrites[:] = [o for o in channel.overwrites if int(o["id"]) != target.id]
+        channel.overwrites.append(
+            {"id": str(target.id), "type": kind, "allow": str(allow), "deny": str(deny)}
+        )
+        self._dispatch_if(0, channel.guild, "CHANNEL_UPDATE", channel.payload())
+
     def dm_channel(self, user: User | Member | int) -> Channel:
         """The DM channel between the bot and ``user`` (created on first use)."""
         user_obj = self.users[_id(user)]
@@ -1164,10 +1180,14 @@ class FakeDiscord:
         in_channel: Channel | None = None,
         options: Mapping[str, Any] | None = None,
         timeout: float = 10.0,
+        mutate: Callable[[dict[str, Any]], None] | None = None,
         **kw_options: Any,
     ) -> Reply:
         """Invoke ``/command`` (e.g. ``"rsvp join"``) as ``member`` in ``in_channel``
         (default: the guild's system channel) and return the bot's reply.
+
+        ``mutate`` may change the INTERACTION_CREATE payload in place before it is sent,
+        to deliver what Discord would not (a member without ``roles``, junk fields).
 
         Options are typed by the synced schema: str, int, float, bool, a :class:`Channel`,
         :class:`Member`/:class:`User`, :class:`Role` or :class:`Attachment`. Pass them as
@@ -1180,7 +1200,8 @@ class FakeDiscord:
             guild, member, channel, command, {**(options or {}), **kw_options}
         )
         return await self._interact(
-            APPLICATION_COMMAND, f"/{command}", guild, member, channel, data, timeout
+            APPLICATION_COMMAND, f"/{command}", guild, member, channel, data, timeout,
+            mutate=mutate,
         )
 
     @staticmethod
@@ -1242,15 +1263,25 @@ class FakeDiscord:
         *,
         values: Sequence[str] | None = None,
         timeout: float = 10.0,
+        forged: bool = False,
+        mutate: Callable[[dict[str, Any]], None] | None = None,
     ) -> Reply:
         """Click the button (or choose ``values`` in the select menu) ``custom_id`` on a
-        message the bot posted. ``guild=None`` for a message in a DM."""
+        message the bot posted. ``guild=None`` for a message in a DM.
+
+        ``forged=True`` sends ``custom_id`` as a button of the message even if the message
+        has no such component (what a modified client could send: the interaction's copy of
+        the message gets the button); ``mutate`` changes the payload as for :meth:`slash`."""
         record = self._messages.get(int(message["id"]))
         current = record.data if record is not None else message
         component = next(
             (c for c in _walk_components(current["components"]) if c.get("custom_id") == custom_id),
             None,
         )
+        if component is None and forged:
+            component = {"type": 2, "style": 1, "label": "forged", "custom_id": custom_id}
+            current = {**current, "components": [
+                *current["components"], {"type": 1, "components": [component]}]}
         if component is None:
             ids = [
                 c["custom_id"] for c in _walk_components(current["components"]) if "custom_id" in c
@@ -1271,6 +1302,7 @@ class FakeDiscord:
             data,
             timeout,
             message=current,
+            mutate=mutate,
         )
 
     async def submit_modal(
@@ -1477,6 +1509,8 @@ class FakeDiscord:
         data: dict[str, Any],
         timeout: float,
         message: dict[str, Any] | None = None,
+        *,
+        mutate: Callable[[dict[str, Any]], None] | None = None,
     ) -> Reply:
         """Build INTERACTION_CREATE, send it, await the callback (and a deferral's fill)."""
         if guild is not None and (not isinstance(actor, Member) or actor.guild is not guild):
@@ -1519,6 +1553,8 @@ class FakeDiscord:
         if message is not None:
             payload["message"] = message
             st.message_id = int(message["id"])
+        if mutate is not None:
+            mutate(payload)
 
         self._forget_expired()
         self._interactions[st.token] = st

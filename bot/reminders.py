@@ -46,7 +46,7 @@ def parse_minutes(text: str) -> tuple[int, ...]:
                          'hour before, or "off"')
     minutes = []
     for part in parts:
-        if not part.isdigit() or not 1 <= int(part) <= MAX_MINUTES:
+        if not (part.isascii() and part.isdigit()) or not 1 <= int(part) <= MAX_MINUTES:
             raise StoreError(f"{clip(part, 20)!r} is not a whole number of minutes from 1 to "
                              f"{MAX_MINUTES:,} (a week); e.g. \"1440,60\" for a day and an hour "
                              "before the start, or \"off\"")

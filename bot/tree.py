@@ -7,6 +7,7 @@ something went wrong without a traceback.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 USER_ERRORS = (StoreError, RegistrationError, CatalogError, PageError)
 NO_MENTIONS = discord.AllowedMentions.none()
+ANSWERABLE = (2, 3, 5)  # interaction types answered with a message: command, component, modal
 
 
 async def respond(interaction: discord.Interaction, content: str | None = None, *,
@@ -62,22 +64,73 @@ def error_message(error: BaseException) -> str | None:
 
 
 async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
-    """Tell the member what went wrong; log what they cannot fix."""
+    """Tell the member what went wrong; log what they cannot fix. Never raises, whatever
+    the interaction lacks (a malformed one may have no user, command or response)."""
     message = error_message(error)
     if message is None:
-        command = interaction.command.qualified_name if interaction.command else (
-            (interaction.data or {}).get("custom_id", "?"))
-        log.error("unexpected error in %s (user %s, guild %s)", command, interaction.user.id,
-                  interaction.guild_id, exc_info=error)
+        log.error("unexpected error in %s (user %s, guild %s)", _command_of(interaction),
+                  getattr(getattr(interaction, "user", None), "id", None),
+                  getattr(interaction, "guild_id", None), exc_info=error)
         message = "Something went wrong on my side; the moderators can find it in the bot's log."
     try:
         await respond(interaction, f"⚠️ {message}", ephemeral=True)
-    except discord.HTTPException:
-        log.warning("could not deliver an error reply for interaction %s", interaction.id)
+    except Exception as exc:  # Discord refused it, or there is nothing to answer
+        log.warning("could not deliver an error reply for interaction %s: %r",
+                    getattr(interaction, "id", "?"), exc)
+
+
+def _command_of(interaction: discord.Interaction) -> str:
+    try:
+        if interaction.command is not None:
+            return interaction.command.qualified_name
+        return str((interaction.data or {}).get("custom_id", "?"))
+    except Exception:
+        return "?"
+
+
+def guard_interactions(client: discord.Client) -> None:
+    """Keep a malformed INTERACTION_CREATE from killing the client.
+
+    discord.py reads the payload inside the gateway's receive loop; an exception there
+    (a member without `roles`, say) leaves `connect` and ends the process. Real Discord
+    does not send such payloads, but one bad packet must not take the bot down: log it,
+    answer it with the error line where its id and token allow, and carry on.
+    """
+    state = client._connection
+    parse = state.parsers["INTERACTION_CREATE"]
+    replies: set[asyncio.Task[None]] = set()  # referenced until done
+
+    def guarded(data: Any) -> None:
+        try:
+            parse(data)
+        except Exception as exc:
+            iid = data.get("id", "?") if isinstance(data, dict) else "?"
+            log.warning("ignored a malformed interaction %s: %s", clip(str(iid), 30),
+                        clip(repr(exc), 200))
+            task = asyncio.get_running_loop().create_task(_answer_unreadable(state, data))
+            replies.add(task)
+            task.add_done_callback(replies.discard)
+
+    state.parsers["INTERACTION_CREATE"] = guarded
+
+
+async def _answer_unreadable(state: Any, data: Any) -> None:
+    """Answer an interaction discord.py could not read, from its id and token alone."""
+    try:
+        if data.get("type") not in ANSWERABLE:
+            return  # pings and autocomplete take no message
+        bare = {key: data[key] for key in ("id", "type", "token", "application_id")}
+        interaction = discord.Interaction(
+            data={**bare, "version": 1, "attachment_size_limit": 0}, state=state)
+    except Exception:
+        return  # no id or token: nothing can be answered
+    await report_error(interaction, app_commands.CheckFailure())
 
 
 class EventTree(app_commands.CommandTree):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if not has_user(interaction):
+            raise app_commands.CheckFailure("the interaction names no member")
         # First use in a server with no events: give it the sample event before answering.
         if interaction.guild_id is not None:
             await interaction.client.ensure_events(interaction.guild_id)
@@ -86,6 +139,12 @@ class EventTree(app_commands.CommandTree):
     async def on_error(self, interaction: discord.Interaction,
                        error: app_commands.AppCommandError) -> None:
         await report_error(interaction, error)
+
+
+def has_user(interaction: discord.Interaction) -> bool:
+    """Whether the interaction says who used it: a member in a server, a user in DMs."""
+    kind = discord.User if interaction.guild_id is None else discord.Member
+    return isinstance(interaction.user, kind)
 
 
 def _sentence(text: str) -> str:

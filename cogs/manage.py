@@ -1,8 +1,8 @@
 """`/manage`: moderators import pages, open and close registration, post announcements.
 
-Two layers guard it: `default_permissions` hides the group from members in the
-UI (server admins may change that), and the `has_permissions` check is the
-actual rule, enforced on every call.
+`manage_events_only` guards it twice: it hides the group from members without
+Manage Events in the UI (server admins may change that), and enforces the rule
+on every call, against the member's server-level permissions.
 """
 
 from __future__ import annotations
@@ -33,7 +33,13 @@ from bot.store import EventDraft
 from bot.times import saved_times_problem
 from bot.tree import NO_MENTIONS, respond
 from cogs.announcements import announce_channel, can_post_embeds, digest
-from cogs.common import EVENT_HELP, event_autocomplete, guild_id_of, resolve_event
+from cogs.common import (
+    EVENT_HELP,
+    event_autocomplete,
+    guild_id_of,
+    manage_events_only,
+    resolve_event,
+)
 from cogs.reminders import attendee_role_problem, check_not_over
 from cogs.rsvp import rsvp_buttons
 from cogs.scheduling import plan_scheduled_event, run_scheduled_event, sync_scheduled_event
@@ -42,19 +48,11 @@ log = logging.getLogger(__name__)
 
 
 @app_commands.guild_only()
-@app_commands.default_permissions(manage_events=True)
+@manage_events_only()
 class ManageCommands(commands.GroupCog, group_name="manage",
                      group_description="Moderators: import events and run registration"):
     def __init__(self, bot: EventBot) -> None:
         self.bot = bot
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        """The enforced rule for every /manage command, whatever the UI shows."""
-        if interaction.guild_id is None:
-            raise app_commands.NoPrivateMessage()
-        if not interaction.permissions.manage_events:
-            raise app_commands.MissingPermissions(["manage_events"])
-        return True
 
     def changed(self, guild_id: int, event_id: int) -> None:
         self.bot.registration_changed(guild_id, event_id)

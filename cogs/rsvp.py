@@ -14,9 +14,15 @@ from discord.ext import commands
 
 from bot.app import EventBot
 from bot.render import cancel_reply, join_reply, status_reply
-from bot.store import EventSummary
-from bot.tree import report_error, respond
-from cogs.common import EVENT_HELP, event_autocomplete, guild_id_of, resolve_summary
+from bot.store import EventNotFound, EventSummary
+from bot.tree import has_user, report_error, respond
+from cogs.common import (
+    EVENT_HELP,
+    event_autocomplete,
+    guild_id_of,
+    parse_event_id,
+    resolve_summary,
+)
 
 
 async def join_event(interaction: discord.Interaction, event: EventSummary) -> None:
@@ -39,24 +45,32 @@ async def cancel_event(interaction: discord.Interaction, event: EventSummary) ->
 
 class RsvpButton(discord.ui.DynamicItem[discord.ui.Button],
                  template=r"eventbot:rsvp:(?P<action>join|cancel):(?P<event_id>[0-9]{1,20})"):
-    """Join or Cancel under an announcement; works for any member, across restarts."""
+    """Join or Cancel under an announcement; works for any member, across restarts.
 
-    def __init__(self, action: str, event_id: int) -> None:
+    The template takes any 64-bit number, so a forged or stale id too large for an event
+    still gets an answer ("no event …") rather than silence."""
+
+    def __init__(self, action: str, event_id: int | str) -> None:
         join = action == "join"
         super().__init__(discord.ui.Button(
             label="Join" if join else "Cancel my RSVP",
             style=discord.ButtonStyle.success if join else discord.ButtonStyle.secondary,
             custom_id=f"eventbot:rsvp:{action}:{event_id}"))
         self.action = action
-        self.event_id = event_id
+        self.event_ref = str(event_id)
+        self.event_id = parse_event_id(self.event_ref)
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
                              match: re.Match[str]) -> RsvpButton:
-        return cls(match["action"], int(match["event_id"]))
+        return cls(match["action"], match["event_id"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
+            if not has_user(interaction):
+                raise app_commands.CheckFailure("the interaction names no member")
+            if self.event_id is None:
+                raise EventNotFound(self.event_ref)
             bot: EventBot = interaction.client  # type: ignore[assignment]
             event = await bot.store.summary(guild_id_of(interaction), self.event_id)
             if self.action == "join":

@@ -48,7 +48,8 @@ async def test_calendar_file_for_an_event_with_a_start(world, fake):
     [entry] = Calendar.from_ical(data).walk("VEVENT")
     assert entry.decoded("dtstart").isoformat() == "2026-12-01T17:00:00+00:00"
     assert str(entry["summary"]) == "Calendar Talk"
-    undated = await fake.slash(world.guild, world.member(), "event calendar", event="Missile")
+    undated = await fake.slash(world.guild, world.member(), "event calendar",
+                               event="U.S.-China Missile Defense Disputes")
     assert undated.ephemeral and "no start time" in undated.content
 
 

@@ -66,16 +66,16 @@ def session(tmp) -> subprocess.CompletedProcess:
         "/manage import page:spring.txt title:\"Spring Forum\" capacity:1 "
         "starts_at:2026-12-01T18:00+01:00",
         "?event spring",
-        "/manage announce event:Spring",
+        "/manage announce event:\"Spring Forum\"",
         "as member",
         "click 1",
         "as moderator",
-        "/rsvp join event:Spring",
+        "/rsvp join event:\"Spring Forum\"",
         "as member",
         "click 2",
         "as moderator",
         "dms",
-        "/manage attendees event:Spring",
+        "/manage attendees event:\"Spring Forum\"",
         "/manage capacity seats:many",
         "/nonsense",
         "quit",
@@ -103,7 +103,7 @@ def test_a_moderator_imports_a_page_and_announces_it_with_buttons(session):
     assert "│ When: Tuesday, December 1, 2026 5:00 PM (" in imported  # in TZ=UTC
     assert "│ Registration: Open: 1 of 1 seats left" in imported
     assert f"event:{event_id}  Spring Forum (2026-12-01)" in after(out, "> ?event spring\n")
-    announced = after(out, "> /manage announce event:Spring\n")
+    announced = after(out, "> /manage announce event:\"Spring Forum\"\n")
     assert "Posted Spring Forum in #general." in announced
     assert "#general · EventBot" in announced
     assert announced.rstrip().endswith("[1 Join] [2 Cancel my RSVP]")
@@ -114,8 +114,8 @@ def test_buttons_notices_the_waitlist_and_a_dm(session):
     joined = after(out, "you> click 1\n")
     assert "You're confirmed for Spring Forum." in joined
     assert "Registration is now closed, as the number of RSVPs has reached venue capacity." in (
-        joined + after(out, "moderator> /rsvp join event:Spring\n"))
-    assert "waitlisted (position 1)" in after(out, "moderator> /rsvp join event:Spring\n")
+        joined + after(out, "moderator> /rsvp join event:\"Spring Forum\"\n"))
+    assert "waitlisted (position 1)" in after(out, "moderator> /rsvp join event:\"Spring Forum\"\n")
     cancelled = after(out, "you> click 2\n")
     assert "cancelled" in cancelled
     assert "(EventBot sent moderator a DM: type as moderator, then dms, to read it)" in cancelled
@@ -124,7 +124,7 @@ def test_buttons_notices_the_waitlist_and_a_dm(session):
 
 
 def test_the_attendees_csv_is_shown_with_its_first_lines(session):
-    attendees = after(session.stdout, "moderator> /manage attendees event:Spring\n")
+    attendees = after(session.stdout, "moderator> /manage attendees event:\"Spring Forum\"\n")
     assert "1 confirmed, 0 waitlisted for Spring Forum." in attendees
     assert re.search(r"📎 spring-forum-attendees\.csv \(\d+ bytes\)", attendees)
     assert "   user_id,name,status,position,joined_at" in attendees
@@ -141,7 +141,7 @@ def test_bad_lines_get_one_line_and_the_console_goes_on(session):
 
 
 def test_the_next_start_keeps_the_sandbox_and_fresh_starts_over(session, tmp):
-    again = run_sandbox(tmp, ["as moderator", "/rsvp status event:Spring"])
+    again = run_sandbox(tmp, ["as moderator", "/rsvp status event:\"Spring Forum\""])
     assert again.returncode == 0, again.stderr
     assert "You're confirmed for Spring Forum." in again.stdout
     fresh = run_sandbox(tmp, ["?event spring", "?event"], "--fresh")

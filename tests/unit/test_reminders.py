@@ -42,7 +42,8 @@ def test_parse_minutes(text, expected):
 
 @pytest.mark.parametrize(("text", "words"), [
     ("abc", "not a whole number"), ("10081", "from 1 to 10,080"), ("-5", "not a whole number"),
-    ("1.5", "not a whole number"), ("60,0", "not a whole number"),
+    ("1.5", "not a whole number"), ("60,0", "not a whole number"), ("²", "not a whole number"),
+    ("٣", "not a whole number"),
     ("1,2,3,4,5,6", "at most 5"), (",", "give the minutes"), ("", "give the minutes"),
 ])
 def test_parse_minutes_refuses(text, words):

@@ -1,0 +1,244 @@
+"""Which event an `[event]` value means, who may run /manage, and what odd ids and
+malformed interactions get: all through the real bot process and the local Discord."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.localdiscord import MANAGE_EVENTS, Attachment
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+NO_MATCH = "No event in this server matches"
+REFUSED = "You need the **Manage Events** permission"
+
+
+def refused(reply) -> bool:
+    return bool(reply.ephemeral and reply.content and reply.content.startswith("⚠️"))
+
+
+BACKGROUND = ('INSERT INTO "outbox"', 'INSERT INTO "announcement_messages"')
+
+
+def content(world) -> list[str]:
+    """The database as SQL, without what background delivery rewrites on its own (the
+    outbox, and the digests of announcements it refreshes a few seconds after a change)."""
+    return [line for line in world.dump() if not line.startswith(BACKGROUND)]
+
+
+async def settled(world) -> list[str]:
+    """`content` once background work after an import has finished: the baseline to compare
+    with after refused commands."""
+    previous = content(world)
+    for _ in range(40):
+        await asyncio.sleep(0.25)
+        current = content(world)
+        if current == previous:
+            return current
+        previous = current
+    raise AssertionError("the database kept changing")
+
+
+def new_log(world, since: int) -> str:
+    return world.bot.output()[since:]
+
+
+async def import_into(fake, guild, moderator, title: str, capacity: int = 10) -> int:
+    reply = await fake.slash(guild, moderator, "manage import", title=title, capacity=capacity,
+                             page=Attachment("announcement.txt", OPEN_ANNOUNCEMENT, "text/plain"))
+    assert reply.content and "(event " in reply.content, reply
+    return int(reply.content.split("(event ", 1)[1].split(")", 1)[0])
+
+
+async def test_another_servers_id_or_a_number_in_a_title_picks_no_event(world, fake):
+    alpha_id = await world.import_event("Alpha Forum", capacity=10)
+    bravo = fake.add_guild("Bravo")
+    bravo_mod = fake.add_member(bravo, "bravo moderator", manage_events=True)
+    bravo_member = fake.add_member(bravo, "bravo member")
+    await fake.wait_ready(process=world.bot)
+    hall_id = await import_into(fake, bravo, bravo_mod, f"Bravo Town Hall {alpha_id}")
+    summit_id = await import_into(fake, bravo, bravo_mod, "Bravo Summit 2026")
+    assert alpha_id not in (hall_id, summit_id)
+    since = len(world.bot.output())
+    before = await settled(world)
+
+    page = Attachment("recap.txt", OPEN_ANNOUNCEMENT, "text/plain")
+    attempts = [
+        await fake.slash(bravo, bravo_member, "rsvp join", event=str(alpha_id)),
+        await fake.slash(bravo, bravo_mod, "manage close", event=str(alpha_id)),
+        await fake.slash(bravo, bravo_mod, "manage capacity", seats=1, event=str(alpha_id)),
+        await fake.slash(bravo, bravo_mod, "manage import", page=page, event=str(alpha_id)),
+        await fake.slash(bravo, bravo_member, "event info", event=str(alpha_id)),
+        # A number that only occurs in a title (a year) is not a title either.
+        await fake.slash(bravo, bravo_member, "rsvp join", event="2026"),
+        await fake.slash(bravo, bravo_mod, "manage close", event="Town Hall"),
+        await fake.slash(bravo, bravo_member, "rsvp status", event="Bravo"),
+    ]
+    for reply in attempts:
+        assert refused(reply) and NO_MATCH in reply.content, reply
+    await asyncio.sleep(0.2)
+    assert content(world) == before
+    assert "Traceback" not in new_log(world, since)
+
+    # Exact titles (any case, spacing) and slugs name their event; ids of this server too.
+    [(slug,)] = world.query("SELECT slug FROM events WHERE id = ?", (hall_id,))
+    joined = await fake.slash(bravo, bravo_member, "rsvp join",
+                              event=f"  bravo TOWN  hall {alpha_id} ")
+    assert "confirmed" in joined.content and f"Bravo Town Hall {alpha_id}" in joined.content
+    status = await fake.slash(bravo, bravo_member, "rsvp status", event=slug)
+    assert f"Bravo Town Hall {alpha_id}" in status.content and "confirmed" in status.content
+    closed = await fake.slash(bravo, bravo_mod, "manage close", event=str(summit_id))
+    assert "Bravo Summit 2026" in closed.content and not refused(closed)
+    assert world.query("SELECT user_id FROM rsvps WHERE event_id = ?", (hall_id,)) == [
+        (bravo_member.id,)]
+    assert world.query("SELECT count(*) FROM rsvps WHERE event_id = ?", (alpha_id,)) == [(0,)]
+
+
+async def test_a_mistyped_event_lists_close_titles_and_pings_nobody(world, fake):
+    await world.import_event("Arctic Security Dialogue", capacity=10)
+    member = world.member("typo")
+    reply = await fake.slash(world.guild, member, "event info", event="Arctik Securty Dialog")
+    assert refused(reply) and NO_MATCH in reply.content
+    assert "Arctic Security Dialogue" in reply.content
+    hostile = "@everyone <@&123456789012345678> **" + "[" * 3000
+    reply = await fake.slash(world.guild, member, "rsvp join", event=hostile)
+    assert refused(reply) and NO_MATCH in reply.content
+    assert "@everyone" not in reply.content and "<@&123456789012345678>" not in reply.content
+    assert len(reply.content) < 400
+    assert reply.message["mention_everyone"] is False and reply.message["mentions"] == []
+    # Autocomplete still finds events by part of their title, and sends the id.
+    choices = await fake.autocomplete(world.guild, member, "rsvp join", focused="event",
+                                      event="arctic")
+    assert [c["name"] for c in choices] == ["Arctic Security Dialogue"]
+    chosen = await fake.slash(world.guild, member, "rsvp join", event=choices[0]["value"])
+    assert "confirmed" in chosen.content
+
+
+async def test_odd_ids_are_unknown_events_not_errors(world, fake):
+    event_id = await world.import_event("Odd Id Forum", capacity=10)
+    member = world.member("odd")
+    channel = world.guild.channel("announcements")
+    await fake.slash(world.guild, world.moderator, "manage announce", event=str(event_id),
+                     channel=channel)
+    message = await fake.wait_message(channel, lambda m: any(
+        e.get("title") == "Odd Id Forum" for e in m["embeds"]))
+    await asyncio.sleep(0.2)
+    since = len(world.bot.output())
+    before = await settled(world)
+    for ref in ("99999999999999999999", "9223372036854775808", "²", "٣", "-1", "1e3",
+                "0x10", "1" * 200):
+        for command in ("rsvp join", "event info", "manage close"):
+            who = world.moderator if command.startswith("manage") else member
+            reply = await fake.slash(world.guild, who, command, event=ref)
+            assert refused(reply) and NO_MATCH in reply.content, (ref, command, reply)
+    # A button whose id is longer than any event id still answers, in a line.
+    for big in ("99999999999999999999", "9223372036854775808"):
+        reply = await fake.click(world.guild, member, message, f"eventbot:rsvp:join:{big}",
+                                 forged=True)
+        assert refused(reply) and f"no event {big} in this server" in reply.content, reply
+    await asyncio.sleep(0.2)
+    assert content(world) == before
+    log = new_log(world, since)
+    assert "Traceback" not in log and "unexpected error" not in log, log[-3000:]
+
+
+async def test_manage_events_from_one_channels_overwrite_is_not_enough(world, fake):
+    guild = world.guild
+    event_id = await world.import_event("Overwrite Forum", capacity=10)
+    general = guild.channel("general")
+    by_member = world.member("channel manager")
+    fake.set_overwrite(general, by_member, allow=MANAGE_EVENTS)
+    helpers = fake.add_role(guild, "Channel Helpers")
+    by_role = world.member("channel helper")
+    by_role.roles.append(helpers)
+    fake.set_overwrite(general, helpers, allow=MANAGE_EVENTS)
+    attendee = fake.add_role(guild, "Overwrite Attendee")
+    page = Attachment("p.txt", OPEN_ANNOUNCEMENT, "text/plain")
+    attempts = [
+        ("manage import", {"page": page, "title": "Sneaky Import"}),
+        ("manage import", {"page": page, "event": str(event_id)}),
+        ("manage close", {"event": str(event_id)}),
+        ("manage open", {"event": str(event_id)}),
+        ("manage capacity", {"seats": 1, "event": str(event_id)}),
+        ("manage announce", {"event": str(event_id)}),
+        ("manage channel", {"channel": guild.channel("announcements")}),
+        ("manage attendees", {"event": str(event_id)}),
+        ("manage reminders", {"minutes": "off"}),
+        ("manage role", {"role": attendee, "event": str(event_id)}),
+        ("manage scheduled-events", {"state": "off"}),
+    ]
+    synced = {o["name"] for o in next(c for c in fake.commands() if c["name"] == "manage")
+              ["options"]}
+    assert synced == {command.split()[1] for command, _ in attempts}
+    before = await settled(world)
+    messages = len(fake.messages(general)) + len(fake.messages(guild.channel("announcements")))
+    for who in (by_member, by_role):
+        # The interaction says Manage Events in #general, as Discord would...
+        assert fake.permissions(who, general) & MANAGE_EVENTS
+        assert not fake.permissions(who) & MANAGE_EVENTS
+        for command, options in attempts:
+            reply = await fake.slash(guild, who, command, in_channel=general, options=options)
+            # ...but managing events is a server-wide power.
+            assert refused(reply) and REFUSED in reply.content, (who, command, reply)
+            assert not reply.files
+    await asyncio.sleep(0.2)
+    assert content(world) == before
+    assert len(fake.messages(general)) + len(
+        fake.messages(guild.channel("announcements"))) == messages
+
+    # Manage Events from a role (server-wide) works in any channel.
+    organiser = world.member("organiser")
+    organiser.roles.append(fake.add_role(guild, "Organisers", MANAGE_EVENTS))
+    closed = await fake.slash(guild, organiser, "manage close", in_channel=general,
+                              event=str(event_id))
+    assert not refused(closed) and "closed" in closed.content
+    reopened = await fake.slash(guild, world.moderator, "manage open",
+                                in_channel=guild.channel("announcements"), event=str(event_id))
+    assert not refused(reopened) and "open" in reopened.content
+
+
+def drop_member_roles(payload: dict) -> None:
+    del payload["member"]["roles"]
+
+
+def user_instead_of_member(payload: dict) -> None:
+    payload["user"] = payload.pop("member")["user"]
+
+
+def junk(payload: dict) -> None:
+    payload.update(member={"user": "nobody", "roles": 5}, channel=[1, 2], data={"x": None},
+                   guild={"id": "not a number"}, extra={"deep": [{}] * 3})
+
+
+@pytest.mark.parametrize("mutate", [drop_member_roles, user_instead_of_member, junk])
+async def test_a_malformed_interaction_neither_kills_the_bot_nor_goes_unanswered(world, fake,
+                                                                                 mutate):
+    member = world.member()
+    channel = world.guild.channel("announcements")
+    title = f"Malformed Forum {mutate.__name__.replace('_', ' ').title()}"
+    event_id = await world.import_event(title, capacity=5)
+    posted = await fake.slash(world.guild, world.moderator, "manage announce",
+                              event=str(event_id), channel=channel)
+    assert "Posted" in posted.content, posted
+    message = await fake.wait_message(channel, lambda m: any(
+        e.get("title") == title for e in m["embeds"]))
+    await asyncio.sleep(0.2)
+    since = len(world.bot.output())
+    before = await settled(world)
+    reply = await fake.slash(world.guild, member, "rsvp join", event=str(event_id),
+                             mutate=mutate)
+    assert refused(reply), reply
+    clicked = await fake.click(world.guild, member, message, f"eventbot:rsvp:join:{event_id}",
+                               mutate=mutate)
+    assert refused(clicked), clicked
+    await asyncio.sleep(0.2)
+    assert world.bot.running
+    assert content(world) == before
+    # The next normal command is answered as usual.
+    joined = await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+    assert "confirmed" in joined.content
+    log = new_log(world, since)
+    assert "Traceback" not in log, log[-3000:]
