@@ -233,7 +233,7 @@ class Database:
             else:
                 event_id = row["id"]
             self._apply_draft(event_id, guild_id, draft, now)
-            self._add_pages(event_id, guild_id, pages, now)
+            self._add_pages(event_id, guild_id, pages, now, announce_recap=not created)
         return self.get_event(guild_id, event_id), created
 
     def _imported_before(self, guild_id: int, pages: Sequence[tuple[str, Page]]
@@ -275,18 +275,26 @@ class Database:
             self._record_promotions(guild_id, event_id, seats, promotions, now)
 
     def _add_pages(self, event_id: int, guild_id: int, pages: Iterable[tuple[str, Page]],
-                   now: datetime) -> None:
+                   now: datetime, *, announce_recap: bool = True) -> None:
+        """Store the pages and merge their content into the event's. A recap with takeaways
+        is announced when it reaches an event that was already there, and only when it is
+        a new text: an event created together with its recap (the bundled sample in every
+        new server, a folder import) is not news, and neither is the same recap again."""
         db = self._conn
         content = self._content(event_id)
         for body, page in pages:
             content = content.merged_with(page)
+            text_hash = page_hash(body)
+            is_new_recap = page.kind == "recap" and self._one(
+                "SELECT 1 FROM pages WHERE event_id = ? AND kind = 'recap' AND text_hash = ?",
+                (event_id, text_hash)) is None
             db.execute(
                 "INSERT INTO pages (event_id, kind, body, text_hash, imported_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (event_id, kind) DO UPDATE SET"
                 " body = excluded.body, text_hash = excluded.text_hash,"
                 " imported_at = excluded.imported_at",
-                (event_id, page.kind, body, page_hash(body), _ts(now)))
-            if page.kind == "recap" and page.takeaways:
+                (event_id, page.kind, body, text_hash, _ts(now)))
+            if announce_recap and is_new_recap and page.takeaways:
                 self._notify(guild_id, event_id, "recap", {}, now)
         db.execute(
             "UPDATE events SET description = ?, recap_summary = ?, language = ?, translation = ?,"

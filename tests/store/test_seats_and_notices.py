@@ -144,3 +144,19 @@ async def test_the_cool_down_covers_fills_by_capacity_changes_too(store, clock):
     await store.set_capacity(1, event.id, 4)
     await store.set_capacity(1, event.id, 3)  # lowering to the confirmed count fills it
     assert await kinds(store) == ["capacity"]
+
+
+async def test_a_recap_is_announced_when_it_reaches_an_existing_event_and_only_once(store):
+    recap = make_page("recap", takeaways=(("Trade", "Tariffs rose."),))
+    # Created together with its recap (the sample in a new server, a folder import): no news.
+    await store.save_event(1, EventDraft(slug="both", title="Both", capacity=5),
+                           [("announcement", make_page()), ("the recap", recap)])
+    assert await kinds(store) == []
+    event = await new_event(store, capacity=5, slug="later")
+    await kinds(store)
+    await store.add_page(1, event.id, "the recap of later", recap)
+    assert await kinds(store) == ["recap"]
+    await store.add_page(1, event.id, "the recap of later", recap)  # the same text again
+    assert await kinds(store) == []
+    await store.add_page(1, event.id, "the corrected recap of later", recap)
+    assert await kinds(store) == ["recap"]
