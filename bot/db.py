@@ -36,10 +36,11 @@ BUSY_TIMEOUT_MS = 10_000
 DEFAULT_CAPACITY = 100
 # Search rows are at most this long, and each text (a description, a bio...) gives at
 # most PASSAGES_PER_TEXT distinct ones, so ranking and excerpts cost the same however long
-# a page is: 200 words is a paragraph or two, and 25 passages several times the longest
-# real event page. Text past them is shown, but not searched.
-PASSAGE_WORDS = 200
-PASSAGE_CHARS = 2_000
+# a page is: 100 words is a paragraph (an excerpt's cost grows with the square of the
+# matches in its row), and 25 passages several times the longest real event page. Text
+# past them is shown, but not searched.
+PASSAGE_WORDS = 100
+PASSAGE_CHARS = 1_000
 PASSAGES_PER_TEXT = 25
 _WORD = re.compile(r"\S+")
 
