@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("rsvp", "e2e", "scale", "edits")
+BENCHMARKS = ("rsvp", "e2e", "scale", "edits", "hostile")
 
 
 def machine() -> str:

@@ -29,12 +29,21 @@ from bot.content import EventContent
 from bot.models import Event, Rsvp
 from bot.pages import Page, Person, Takeaway
 from bot.registration import Existing, JoinResult, Promotions, Seats, Status
-from bot.schema import MIGRATIONS, SCHEMA_VERSION
+from bot.schema import MIGRATIONS, PASSAGES_REBUILT, SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
 DEFAULT_CAPACITY = 100
+# Search rows are at most this long, and each text (a description, a bio...) gives at
+# most PASSAGES_PER_TEXT distinct ones, so ranking and excerpts cost the same however long
+# a page is: 100 words is a paragraph (an excerpt's cost grows with the square of the
+# matches in its row), and 25 passages several times the longest real event page. Text
+# past them is shown, but not searched.
+PASSAGE_WORDS = 100
+PASSAGE_CHARS = 1_000
+PASSAGES_PER_TEXT = 25
+_WORD = re.compile(r"\S+")
 
 
 class StoreError(Exception):
@@ -162,6 +171,8 @@ class Database:
                 log.info("migrating database to schema version %d", number)
                 for statement in _statements(MIGRATIONS[number - 1]):
                     db.execute(statement)
+                if number == PASSAGES_REBUILT:
+                    self._reindex_passages()
                 db.execute(f"PRAGMA user_version = {number}")
             if version < SCHEMA_VERSION:
                 self._fill_page_hashes()
@@ -309,10 +320,22 @@ class Database:
         db.executemany(
             "INSERT INTO takeaways (event_id, position, heading, text) VALUES (?, ?, ?, ?)",
             [(event_id, i, t.heading, t.text) for i, t in enumerate(content.takeaways)])
-        db.execute("DELETE FROM passages WHERE event_id = ?", (event_id,))
+        self._index(event_id, guild_id, content)
+
+    def _index(self, event_id: int, guild_id: int, content: EventContent) -> None:
+        """Replace the event's search rows: passages of at most PASSAGE_WORDS words."""
+        db = self._conn
+        db.execute("DELETE FROM passages WHERE rowid IN (SELECT rowid FROM passages"
+                   " WHERE passages MATCH ?)", (f'scope : "{_event_tag(event_id)}"',))
+        scope = f"{_guild_tag(guild_id)} {_event_tag(event_id)}"
         db.executemany(
-            "INSERT INTO passages (text, event_id, source) VALUES (?, ?, ?)",
-            [(text, event_id, source) for text, source in _passages(content) if text])
+            "INSERT INTO passages (text, scope, event_id, source) VALUES (?, ?, ?, ?)",
+            [(passage, scope, event_id, source) for text, source in _passages(content)
+             for passage in split_passages(text, PASSAGES_PER_TEXT)])
+
+    def _reindex_passages(self) -> None:
+        for row in self._all("SELECT id, guild_id FROM events"):
+            self._index(row["id"], row["guild_id"], self._content(row["id"]))
 
     def _content(self, event_id: int) -> EventContent:
         row = self._one(
@@ -362,13 +385,15 @@ class Database:
         if not query:
             raise StoreError("ask with a few words about the event, e.g. "
                              "'what did they say about missile defense?'")
+        # FTS5 ranks every match by BM25 itself (rank is bm25 of the text column) and hands
+        # back rows best first, so excerpts are built only for the `limit` rows kept.
+        scope = _event_tag(event_id) if event_id is not None else _guild_tag(guild_id)
         rows = self._all(
             "SELECT p.event_id, e.title, p.source, p.text,"
             f" snippet(passages, 0, '{MATCH_START}', '{MATCH_END}', '…', 48) AS excerpt"
             " FROM passages p JOIN events e ON e.id = p.event_id"
-            " WHERE passages MATCH ? AND e.guild_id = ? AND (? IS NULL OR e.id = ?)"
-            " ORDER BY bm25(passages) LIMIT ?",
-            (query, guild_id, event_id, event_id, limit))
+            " WHERE passages MATCH ? AND e.guild_id = ? ORDER BY p.rank LIMIT ?",
+            (f'scope : "{scope}" AND text : ({query})', guild_id, limit))
         return [Passage(r["event_id"], r["title"], r["source"], r["text"], r["excerpt"])
                 for r in rows]
 
@@ -901,6 +926,38 @@ class Database:
         with self._transaction() as db:
             db.execute("UPDATE events SET scheduled_event_id = ? WHERE id = ? AND guild_id = ?",
                        (scheduled_event_id, event_id, guild_id))
+
+
+def split_passages(text: str, most: int | None = None) -> list[str]:
+    """The first `most` distinct search rows of at most PASSAGE_WORDS words and
+    PASSAGE_CHARS characters, cut at a paragraph break where one is near, so one long page
+    never makes one huge row (an excerpt's cost grows with its row) nor endless rows."""
+    passages: dict[str, None] = {}  # in order, each once
+    words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+    first = 0
+    while first < len(words) and (most is None or len(passages) < most):
+        last = first  # the passage is words[first:last + 1]
+        paragraph_end = -1
+        while (last + 1 < len(words) and last + 1 - first < PASSAGE_WORDS
+               and words[last + 1][1] - words[first][0] <= PASSAGE_CHARS):
+            if "\n" in text[words[last][1]:words[last + 1][0]]:
+                paragraph_end = last
+            last += 1
+        if last + 1 < len(words) and paragraph_end >= first + (last - first) // 2:
+            last = paragraph_end
+        start, end = words[first][0], words[last][1]
+        passages.update((text[i:min(i + PASSAGE_CHARS, end)], None)
+                        for i in range(start, end, PASSAGE_CHARS))  # a "word" too long
+        first = last + 1
+    return list(passages)[:most]
+
+
+def _guild_tag(guild_id: int) -> str:
+    return f"g{guild_id}"
+
+
+def _event_tag(event_id: int) -> str:
+    return f"e{event_id}"
 
 
 def _passages(content: EventContent) -> list[tuple[str, str]]:

@@ -148,6 +148,18 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE events ADD COLUMN capacity_noticed_at INTEGER;
     """,
+    # 6: search rows of bounded size, tagged with their guild and event so a search looks
+    # only at its own. The rows are rebuilt from the events by the code (Database.migrate):
+    # splitting text into passages is not SQL's job.
+    """
+    DROP TABLE passages;
+    CREATE VIRTUAL TABLE passages USING fts5 (
+        text, scope, event_id UNINDEXED, source UNINDEXED,
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    INSERT INTO passages (passages, rank) VALUES ('rank', 'bm25(1.0, 0.0)');
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
+PASSAGES_REBUILT = 6  # after this migration, the code fills the search table again

@@ -45,6 +45,7 @@ from bot.app import EventBot
 from bot.catalog import CatalogError
 from bot.models import Event
 from bot.reminders import reminder_dm
+from bot.render import safe
 from bot.store import EventNotFound
 from bot.tree import NO_MENTIONS
 
@@ -60,7 +61,7 @@ UNKNOWN_ROLE = 10011  # Discord's error code: the role was deleted
 def attendee_role_problem(role: discord.Role, me: discord.Member,
                           permissions: discord.Permissions) -> str | None:
     """Why the bot cannot give `role` to members, as advice for the moderator, or None."""
-    name = f"**{discord.utils.escape_markdown(role.name)}**"
+    name = f"**{safe(role.name)}**"
     if role.is_default():
         return ("@everyone can't be an attendee role, since everyone has it; pick or create a "
                 "role such as \"Attendee\"")
@@ -72,7 +73,7 @@ def attendee_role_problem(role: discord.Role, me: discord.Member,
                 "under Server Settings > Roles (or re-invite me with it)")
     top = me.top_role
     if role.position >= top.position:
-        mine = discord.utils.escape_markdown(top.name)
+        mine = safe(top.name)
         return (f"{name} is at or above my highest role (**{mine}**), and Discord only lets me "
                 f"give roles below it: under Server Settings > Roles, drag my role above {name}")
     return None

@@ -1,6 +1,9 @@
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot import render
 from bot.models import Event, Rsvp
@@ -131,3 +134,48 @@ def test_split_and_clip_respect_limits():
     assert len(clipped) <= 50 and clipped.endswith("…")
     pieces = render.split_text("x" * 9000, 4096)
     assert [len(p) for p in pieces] == [4096, 4096, 808]
+
+
+# Text made of the characters markdown, mentions and links are built from, so runs of
+# `[`…`](`, `@everyone`, addresses and line starts come up often.
+HOSTILE = st.lists(st.sampled_from([
+    *"[]()*_`~|>#-\\@&!<: \n.1x", "](", "@everyone", "@here", "<@123456789012345678>",
+    "https://a.b/c_d", "1. "])).map("".join)
+ESCAPED = {"\\" + c: c for c in "\\*_`~|[]>#-."}
+
+
+def unescaped(text: str) -> str:
+    """What Discord shows for escaped text: each backslash escape as its character."""
+    out, i = [], 0
+    while i < len(text):
+        pair = text[i:i + 2]
+        out.append(ESCAPED.get(pair, text[i]))
+        i += 2 if pair in ESCAPED else 1
+    return "".join(out).replace("@\u200b", "@")
+
+
+@settings(max_examples=300)
+@given(st.one_of(HOSTILE, st.text()))
+def test_any_page_text_is_shown_literally_never_pings_and_at_most_doubles(text):
+    shown = render.safe(text)
+    assert len(shown) <= 2 * len(text)  # escaping never more than doubles a text
+    assert unescaped(shown) == text or "://" in text  # addresses are kept as written
+    assert not re.search(r"@(everyone|here|[!&]?[0-9]{17,20})", shown)
+
+
+@given(st.one_of(HOSTILE, st.text()), st.integers(min_value=2, max_value=300))
+def test_clipped_escaped_text_fits_and_escapes_only_what_is_shown(text, limit):
+    shown = render.safe_clip(text, limit)
+    assert len(shown) <= limit
+    assert not render._dangling_escape(shown.removesuffix("…"))
+    assert render.safe_clip(text + "[](" * 1000, limit) == shown or len(text) <= limit
+
+
+def test_an_event_whose_page_is_a_long_run_of_link_brackets_renders():
+    run = "[" * 7_500 + "](" * 3_750  # took discord.py's escape_markdown minutes
+    embed = render.event_embed(event(title=run[:200], description=run, venue=run))
+    assert embed.description.startswith("\\[\\[") and len(embed.description) <= 2500
+    messages = render.speakers_messages(event(people=(Person("A B", "speaker", run * 10),)))
+    assert_within_limits(messages)
+    shown = "".join(e.description for embeds in messages for e in embeds)
+    assert unescaped(shown.replace("**A B** · Speaker\n", "")) == run * 10

@@ -1,0 +1,53 @@
+"""Pages built to be slow to show or to search must not stall the bot for anyone."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.e2e.test_bot import text_of
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+BRACKETS = "[" * 7_500 + "](" * 3_750  # 15 KB: discord.py's escape_markdown never finished
+
+
+def page(description: str) -> bytes:
+    return (f"{description}\n\nGrace Hopper will moderate a discussion with Alan Turing.\n\n"
+            "Alan Turing is a lighthouse keeper in Cornwall.\n").encode()
+
+
+async def test_a_page_with_a_long_run_of_link_brackets_is_shown_while_others_join(world, fake):
+    event_id = await world.import_event("Bracket Talk", capacity=50,
+                                        page=page(f"A talk about brackets.\n\n{BRACKETS}"))
+    [(stored,)] = world.query("SELECT description FROM events WHERE id = ?", (event_id,))
+    assert BRACKETS in stored
+    info, join = await asyncio.gather(
+        fake.slash(world.guild, world.member("reader"), "event info", event=str(event_id),
+                   timeout=3.0),
+        fake.slash(world.guild, world.member("joiner"), "rsvp join", event=str(event_id),
+                   timeout=3.0))
+    shown = info.embeds[0]["description"]
+    assert shown.startswith("A talk about brackets.") and "\\[\\[" in shown
+    assert len(shown) <= 2500
+    assert "confirmed" in join.content
+    again = await fake.slash(world.guild, world.member("later"), "rsvp join",
+                             event=str(event_id), timeout=3.0)
+    assert "confirmed" in again.content
+
+
+async def test_asking_about_a_1_mb_page_answers_while_others_join(world, fake):
+    paragraph = "missile defense cooperation " * 35_500  # 1 MB, the most a page may be
+    event_id = await world.import_event("Huge Page", capacity=50,
+                                        page=page(f"{paragraph}\n\nThe keepers of Cornwall."))
+    ask, join = await asyncio.gather(
+        fake.slash(world.guild, world.member("asker"), "event ask",
+                   question="missile defense cooperation", event=str(event_id), timeout=3.0),
+        fake.slash(world.guild, world.member("joiner"), "rsvp join", event=str(event_id),
+                   timeout=3.0))
+    assert "**missile**" in text_of(ask) and "Event page · Huge Page" in text_of(ask)
+    assert "confirmed" in join.content
+    cornwall = await fake.slash(world.guild, world.member(), "event ask",
+                                question="keepers of Cornwall", event=str(event_id))
+    assert "**Cornwall**" in text_of(cornwall)
