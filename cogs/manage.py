@@ -160,6 +160,9 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         if not can_post_embeds(target):
             raise CatalogError(_cannot_post(target))
         embed = event_embed(found)
+        # Posting can wait out the channel's rate limit (5 sends per 5 s), longer than the
+        # 3 s the first answer may take: answer first.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         scheduled = await plan_scheduled_event(self.bot, found.guild_id, found,
                                                interaction.app_permissions, create=True)
         posted = await self._post_once(found.id, target, embed)
