@@ -1,8 +1,10 @@
 """Page importer: the text of a think-tank event page -> a structured ``Page``.
 
 Pure: no I/O, no Discord, stdlib only. Announcement and recap pages come in many
-variations (GUIDE.md §5); the importer keeps what it can place and lists the rest
-in ``Page.skipped`` instead of failing.
+variations (GUIDE.md §5), in English, in Chinese or in both one after the other; the
+importer keeps what it can place and lists the rest in ``Page.skipped`` instead of
+failing. Names in English prose are read in bot/pages_names.py, the Chinese vocabulary
+and rules are in bot/pages_zh.py.
 
 Reading rules:
 - every non-empty line is a paragraph, so blank lines and single newlines separate alike;
@@ -10,7 +12,10 @@ Reading rules:
   spaces included, become one space; invisible characters are dropped), but the text it
   imports (description, bios, takeaways) is the page's own, verbatim but for the line's
   outer whitespace;
-- a page is a recap if it has takeaway bullets or past-tense narration/notices.
+- a page is a recap if it has takeaway bullets or past-tense narration/notices;
+- a bilingual page repeats itself in the other language: the second version's header
+  lines are not new content, its prose and takeaways add to the first's, and a name the
+  page pairs across scripts ("赵通 (Tong Zhao)") is one person.
 """
 
 from __future__ import annotations
@@ -374,9 +379,9 @@ class _Reader(pages_zh.ChineseReading):
             return True
         elif len(par) <= 60 and _LOCATION.fullmatch(par):
             field = "location"
-        elif ("title" in (self.repeated_header if self.later_version else self.header)
+        elif ("date_text" in (self.repeated_header if self.later_version else self.header)
               and len(par) <= 30 and not _DIGIT.search(par)):
-            field = "location"  # a short line under the title: "Beijing", "北京"
+            field = "location"  # a short line under the date: "Beijing", "北京"
         else:
             field = "title"
         if field in self.header:

@@ -182,6 +182,13 @@ def test_online_header_without_title():
     assert page.description == "A talk about trade policy."
 
 
+def test_a_short_line_under_the_date_is_the_location():
+    page = parse_page("New START\nTuesday, December 1, 2026\nBeijing\n\n" + INTRO)
+    assert (page.date_text, page.location) == ("Tuesday, December 1, 2026", "Beijing")
+    page = parse_page("New START\nShare\n\n" + INTRO)  # no date above it
+    assert page.location is None and page.description.startswith("Share\n\n")
+
+
 def test_unplaceable_text_is_reported_with_a_short_snippet():
     tail = "Watch the full video of this event on our channel and subscribe for more updates."
     page = parse_page(HEADER_PAGE + "\n" + tail + "\n\n12:30\n")
