@@ -115,6 +115,7 @@ _INSTITUTION = re.compile(
     r".*(?:大学|学院|中心|研究所|研究院|协会|学会|基金会|智库|政府|部|局|处|办)")
 _ITEMS = re.compile(r"[；;、]")
 _SEGMENTS = re.compile(r"[，,]")
+_TWO_NAMES = re.compile(rf"([{HAN}]{{2,4}})(?:和|与|及)([{HAN}]{{2,4}})")  # "李彬和樊吉社"
 _NEW_BIO = re.compile(r"是|现任|现为|系|曾任|担任")  # an unknown name must say who they are
 
 
@@ -161,6 +162,14 @@ class ChineseReading:
         self._person(named[0], named[1] or role)
         return True
 
+    def _zh_pair(self, text: str, role: str | None) -> bool:
+        two = _TWO_NAMES.fullmatch(text)
+        if not two or not all(map(is_name, two.groups())):
+            return False
+        for name in two.groups():
+            self._person(name, role)
+        return True
+
     def _zh_person_line(self, i: int) -> int | None:
         """"主持人：赵通", "嘉宾：李彬、樊吉社", or a name line ("赵通（主持人）", "李彬，教授")
         that a bio follows: the index of the next paragraph."""
@@ -173,7 +182,8 @@ class ChineseReading:
             found = False
             for item in _items(line[label.end():]):
                 for segment in _SEGMENTS.split(item):  # names go on until the first title
-                    if not self._zh_person(segment.strip(), role):
+                    if not (self._zh_person(segment.strip(), role)
+                            or self._zh_pair(segment.strip(), role)):
                         break
                     found = True
             return i + 1 if found else None

@@ -135,6 +135,11 @@ def test_role_words(word, role):
     assert roles(page) == {"李彬": role, "樊吉社": role, "Jane Doe": role}
 
 
+def test_two_names_joined_by_and():
+    page = parse_page(INTRO + "嘉宾：李彬和樊吉社\n\n评议人：李和平")  # 和 may be in a name too
+    assert roles(page) == {"李彬": "speaker", "樊吉社": "speaker", "李和平": "discussant"}
+
+
 def test_role_heading_over_name_lines():
     page = parse_page(INTRO + "主持人\n\n赵通\n\n赵通是研究员。\n\n嘉宾\n\n李彬\n\n李彬是教授。")
     assert roles(page) == {"赵通": "moderator", "李彬": "speaker"}
