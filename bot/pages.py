@@ -1,8 +1,10 @@
 """Page importer: the text of a think-tank event page -> a structured ``Page``.
 
 Pure: no I/O, no Discord, stdlib only. Announcement and recap pages come in many
-variations (GUIDE.md §5); the importer keeps what it can place and lists the rest
-in ``Page.skipped`` instead of failing.
+variations (GUIDE.md §5), in English, in Chinese or in both one after the other; the
+importer keeps what it can place and lists the rest in ``Page.skipped`` instead of
+failing. Names in English prose are read in bot/pages_names.py, the Chinese vocabulary
+and rules are in bot/pages_zh.py.
 
 Reading rules:
 - every non-empty line is a paragraph, so blank lines and single newlines separate alike;
@@ -10,7 +12,10 @@ Reading rules:
   spaces included, become one space; invisible characters are dropped), but the text it
   imports (description, bios, takeaways) is the page's own, verbatim but for the line's
   outer whitespace;
-- a page is a recap if it has takeaway bullets or past-tense narration/notices.
+- a page is a recap if it has takeaway bullets or past-tense narration/notices;
+- a bilingual page repeats itself in the other language: the second version's header
+  lines are not new content, its prose and takeaways add to the first's, and a name the
+  page pairs across scripts ("赵通 (Tong Zhao)") is one person.
 """
 
 from __future__ import annotations
@@ -19,7 +24,22 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 
-MAX_PAGE_BYTES = 1_000_000
+from bot import pages_zh
+from bot.pages_names import (
+    LABEL,
+    LABEL_ROLES,
+    PAIRED,
+    key,
+    name_keys,
+    narration,
+    opening,
+    read_names,
+    words,
+)
+from bot.pages_zh import has_han
+
+MAX_PAGE_BYTES = 2_000_000
+_LIMIT = f"the limit is {MAX_PAGE_BYTES // 1_000_000} MB"
 ROLES = ("moderator", "speaker", "discussant", "host", "chair")
 
 
@@ -71,7 +91,7 @@ def decode_page(data: bytes) -> str:
     if not data:
         raise PageError("The file is empty.")
     if len(data) > MAX_PAGE_BYTES:
-        raise PageError(f"The file is too large ({len(data):,} bytes; the limit is 1 MB).")
+        raise PageError(f"The file is too large ({len(data):,} bytes; {_LIMIT}).")
     if b"\0" in data:
         raise PageError("The file looks binary, not like a text page.")
     try:
@@ -95,185 +115,10 @@ def parse_page(text: str) -> Page:
         raise PageError("The page is empty.")
     size = len(text) if len(text) > MAX_PAGE_BYTES else len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_PAGE_BYTES:
-        raise PageError(f"The page is too large ({size:,} bytes; the limit is 1 MB).")
+        raise PageError(f"The page is too large ({size:,} bytes; {_LIMIT}).")
     if not any(ch.isalpha() for ch in text):
         raise PageError("The page has no readable text.")
     return _Reader(_paragraphs(text)).read()
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-# --- names ---------------------------------------------------------------------------
-# A name is 2-5 capitalised words or initials, maybe with lowercase particles inside
-# ("Maria de la Cruz"); honorifics before it are dropped. There is no list of names:
-# the stop words only keep sentence openers, job titles, places and institutions out.
-
-_HONORIFICS = _words("Amb. Ambassador Dr. Dr H.E. HE Prof. Professor Mr. Mr Mrs. Mrs Ms. Ms "
-                     "Sen. Senator Rep. Gen. General Adm. Admiral Col. Colonel Lt. Gov. Governor "
-                     "Hon. Honorable Excellency Rev. Sir Dame")
-_STOPWORDS = _words(
-    "A An The This That These Those It Its They Their He She His Her We Our You In On At As By "
-    "For From Of To With While When Whereas Given After Before During Since Although However But "
-    "And Or If Then Also Both Each Today Now What How Why Who Where Join Please Register Speakers "
-    "Moderator Discussion Event Panel Panelists Participants Featuring Highlights Key About "
-    "Senior Fellow Director Deputy President Vice Chairman Chair Minister Secretary Former Chief "
-    "Executive Editor Associate Assistant Nonresident Visiting Scholar Head Founder United States "
-    "Republic Kingdom Union Nations North South East West Middle International Peace Endowment "
-    "Institute Center Centre Council Foundation Program University Academy Association Forum")
-_PARTICLES = _words("de del della der den di da das dos du van von bin binti ibn al el la le zu")
-_OPENERS = "([{\"“‘'«"
-_CLOSERS = ",;:!?)]}\"”’'».…"
-_TOKEN = re.compile(r"\S+")
-_INITIALS = re.compile(r"(?:[^\W\d_]\.){1,3}")
-_NAME_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
-
-
-@dataclass(slots=True)
-class _Span:
-    start: int  # honorifics included
-    end: int
-    name: str  # honorifics dropped
-
-
-def _kind(word: str) -> str:
-    if word in _HONORIFICS:
-        return "honorific"
-    if word in _PARTICLES:
-        return "particle"
-    if not word[:1].isupper():
-        return "other"
-    if _INITIALS.fullmatch(word):
-        return "initial"
-    is_word = not word.isupper() and word not in _STOPWORDS and _NAME_WORD.fullmatch(word)
-    return "word" if is_word else "other"
-
-
-def _trim(token: str) -> tuple[str, bool]:
-    """The token without trailing punctuation, and whether a name may go on after it."""
-    if token in _HONORIFICS or _INITIALS.fullmatch(token):
-        return token, True
-    if token.endswith(("’s", "'s")):
-        return token[:-2], False
-    trimmed = token.rstrip(_CLOSERS)
-    return trimmed, trimmed == token
-
-
-def _names(text: str) -> list[_Span]:
-    """Every run of words in text that looks like a person's name, in order."""
-    spans: list[_Span] = []
-    run: list[tuple[int, str, str]] = []  # (start, word, kind)
-    honorific_at: int | None = None
-
-    def close() -> None:
-        nonlocal run, honorific_at
-        while run and run[-1][2] != "word":  # a name ends with a word, not an initial
-            run.pop()
-        if 2 <= sum(kind != "particle" for *_, kind in run) <= 5:
-            start = run[0][0] if honorific_at is None else honorific_at
-            spans.append(_Span(start, run[-1][0] + len(run[-1][1]), " ".join(w for _, w, _ in run)))
-        run, honorific_at = [], None
-
-    for m in _TOKEN.finditer(text):
-        core = m.group().lstrip(_OPENERS)
-        if core != m.group():  # "(Moderator)" or a quote starts something new
-            close()
-        start = m.end() - len(core)
-        core, goes_on = _trim(core)
-        kind = _kind(core) if core else "other"
-        if kind == "honorific":
-            if run:
-                close()
-            honorific_at = start if honorific_at is None else honorific_at
-        elif kind in ("word", "initial") or (kind == "particle" and run):
-            run.append((start, core, kind))
-        else:
-            close()
-        if not goes_on:
-            close()
-    close()
-    return spans
-
-
-def _key(name: str) -> str:
-    return "".join(ch for ch in name.casefold() if ch.isalpha())
-
-
-def _opening(par: str) -> tuple[str, str]:
-    """The name, or else the single capitalised word, a paragraph opens with; and the rest."""
-    if not par[:1].isupper():  # cheap exit for most paragraphs
-        return "", par
-    spans = _names(par[:200])
-    if spans and spans[0].start == 0:
-        return spans[0].name, par[spans[0].end:]
-    for m in _TOKEN.finditer(par[:200]):
-        word = _trim(m.group())[0]
-        kind = _kind(word) if word else "other"
-        if kind != "honorific":
-            return (word, par[m.start() + len(word):]) if kind == "word" else ("", par)
-    return "", par
-
-
-# --- roles in the narration ------------------------------------------------------------
-
-_ROLE_HINT = re.compile(
-    r"moderat|host|chair|discuss|comment|respond|analy|debat|spe[ae]k|spoke|present|deliver|"
-    r"gave|give|offer|join|explor|examin|talk|featur|remark|conversation|dialogue|panel|interview",
-    re.I)
-_POSSESSIVE = r"(?:[\w-]+['’]s +)?"  # "with Carnegie’s Li Bin"
-_LIST_GAP = re.compile(rf"(?:,? *(?:and|&) +|, *){_POSSESSIVE}")
-_LABEL = re.compile(r" *(?:, *|\( *|[–—-] *|: *)"
-                    r"(moderator|host|chair|discussant|speaker|panelist|presenter)s?\b *\)?", re.I)
-_LABEL_ROLES = {"panelist": "speaker", "presenter": "speaker"}
-_AFTER_VERB = re.compile(
-    r"(?:, *who)? *(?:(?:will|would|shall|to|also|then|both|each|jointly|later|is|are|was|were|be)"
-    r" +){0,3}(?:co-)?(moderat|host|chair|discuss|comment|respond|analy[sz]|debat|spe[ae]k|spoke|"
-    r"present|deliver|give|gave|offer|join|explor|examin|talk)\w*"
-    r"( +(?:a|an|the) +(?:[\w-]+ +)?(?:discussion|conversation|dialogue|debate|panel|roundtable))?",
-    re.I)
-_BEFORE = re.compile(  # what the text just before a name (list) says they do
-    r"\b(?:(moderat|host|chair)(?:ed +by|(?:or)? *:)|(discussants? *:|comments +(?:by|from))|"
-    r"(?:discussion|conversation|dialogue|debate|panel|talk|interview|chat) +with|featuring|"
-    r"features?|featured|joined +by|remarks +(?:by|from)|presentations? +by|speakers? *:|"
-    rf"panelists? *:) *{_POSSESSIVE}$", re.I)
-
-
-def _verb_role(verb: str) -> str:
-    verb = verb.lower()
-    for stem, role in (("moderat", "moderator"), ("host", "host"), ("chair", "chair")):
-        if verb.startswith(stem):
-            return role
-    discusses = verb.startswith(("discuss", "comment", "respond", "analy", "debat"))
-    return "discussant" if discusses else "speaker"
-
-
-def _narration(par: str) -> list[tuple[str, str, bool]]:
-    """(name, role, leads the discussion) for each person the paragraph gives a role."""
-    if not _ROLE_HINT.search(par):
-        return []
-    groups: list[list[_Span]] = []  # "A, B, and C will discuss": a list shares its verb
-    for span in _names(par):
-        if groups and _LIST_GAP.fullmatch(par, groups[-1][-1].end, span.start):
-            groups[-1].append(span)
-        else:
-            groups.append([span])
-    found = []
-    for group in groups:
-        role, leads = None, False
-        verb = _AFTER_VERB.match(par[group[-1].end:group[-1].end + 100])
-        if verb:
-            role = _verb_role(verb.group(1))
-            leads = role == "host" and verb.group(2) is not None  # "host a discussion with Y"
-        else:
-            before = _BEFORE.search(par[max(0, group[0].start - 60):group[0].start])
-            role = before and _verb_role(before.group(1) or before.group(2) or "speak")
-        for span in group:
-            label = _LABEL.match(par, span.end)  # "Jane Doe (moderator)" beats the list's role
-            own = label and label.group(1).lower()
-            if own or role:
-                found.append((span.name, _LABEL_ROLES.get(own, own) or role, leads and not own))
-    return found
 
 
 # --- notices, header, takeaways, bios ------------------------------------------------
@@ -299,7 +144,7 @@ _TRANSLATION = (
                r"in(?:to)? +(\w+)", re.I),
 )
 # Besides these, a capitalised word ending in -ese/-ish/-ian/-ic reads as a language.
-_LANGUAGES = _words("French German Mandarin Korean Hindi Urdu Farsi Hebrew Dutch Thai Greek Malay")
+_LANGUAGES = words("French German Mandarin Korean Hindi Urdu Farsi Hebrew Dutch Thai Greek Malay")
 # "was moderated by", "Zhao moderated", "they explored" (but not "will be moderated").
 _PAST = re.compile(
     r"\b(?:was|were) +(?:(?:also|then) +)?"
@@ -313,7 +158,12 @@ _DISCLAIMER = re.compile(
     r"do not necessarily (?:reflect|represent)", re.I)
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
 _DATE = re.compile(rf"\b{_MONTH} +\d{{1,2}}(?:st|nd|rd|th)?\b|"
-                   rf"\b\d{{1,2}}(?:st|nd|rd|th)? +{_MONTH}|\b\d{{4}}-\d\d-\d\d\b")
+                   rf"\b\d{{1,2}}(?:st|nd|rd|th)? +{_MONTH}|\b\d{{4}}-\d\d-\d\d\b|"
+                   rf"{pages_zh.DATE}")
+# A line with only the time, under the date line: "18:00–20:00", "下午6点", "下午6:30".
+_TIME_LINE = re.compile(
+    rf"(?:{pages_zh.TIME.pattern})(?: *(?:[-–—~至到]|to) *(?:{pages_zh.TIME.pattern}))?"
+    r"(?: *(?:[AaPp]\.?[Mm]\.?|[A-Z]{2,4}))?")
 _LOCATION = re.compile(
     r"(?:Live|Streaming|Online|Virtual|Webcast)\b.*|"
     r"[A-ZÀ-Þ][\w.’'-]*(?: +[A-ZÀ-Þ][\w.’'-]*){0,2}, +[A-ZÀ-Þ][\w.]*(?: +[A-ZÀ-Þ][\w.]*)?")
@@ -321,14 +171,29 @@ _SECTION = re.compile(
     r"(?:(?:key|main|discussion|event|panel|about|the|our|meet|featured) +)*"
     r"(?:highlights?|takeaways?|speakers?|participants?|panelists?|featuring|summary|recap|"
     r"overview|discussants?|moderators?|biographies|bios?|agenda|details) *:?", re.I)
-_BULLET = re.compile(r"[•▪●◦·‣] *|[-*–—] +")
-_TAKEAWAY = re.compile(r"([^:]{1,120}?): *(\S.*)")
+_BULLET = re.compile(rf"[•▪●◦·‣] *|[-*–—] +|(?:{pages_zh.NUMBERED}|\d{{1,2}}\.(?!\d)) *")
+_TAKEAWAY = re.compile(r"([^:：]{1,120}?)[:：] *(\S.*)")
+_COLON = re.compile(r"[:：]")
+_DIGIT = re.compile(r"\d")
+_LATIN = re.compile(r"[A-Za-z]")
+_ZH_SENTENCE = re.compile(r"[。！？]")
 _BIO_VERB = re.compile(
     r",? +(?:is|was|serves|served|has|had|holds|held|joined|leads|led|directs|directed|heads|"
     r"headed|teaches|taught|works|worked|specializes|focuses|founded|chairs|brings|currently|"
     r"previously|also)\b|, +(?:a|an|the) ")
-_CONTINUATION = re.compile(r"(?:He|She|They|His|Her|Their|Prior|Previously|Before|Currently)\b")
+# Who an unknown name opening a paragraph is: "Fan Jishe is a researcher", not "Xi Jinping
+# is expected to visit".
+_NEW_BIO = re.compile(
+    r",? +(?:(?:is|was) +(?:a|an|the|also|currently|now|formerly|one)|serves|served|holds|leads|"
+    r"led|directs|directed|heads|headed|teaches|taught|works|worked|specializes|focuses)\b|"
+    r", +(?:a|an|the) ")
+_CONTINUATION = re.compile(r"(?:He|She|They|His|Her|Their|Prior|Previously|Before|Currently)\b|"
+                           r"他|她|此前|此外|目前")
 _AFFILIATION = re.compile(r" *[,(|–—-]")  # "Jane Doe, Senior Fellow" on the name line
+# "Speakers: Name, title; Name, title; Name, title"
+_ROSTER_START = re.compile(
+    r"(?:(?:featured +)?(?:speakers?|panelists?|participants?)|featuring) *: *", re.I)
+_ROSTER_AND = re.compile(r"(?:and|&) +")
 _CLEANUP = {cp: " " for cp in (*range(32), *range(127, 160))} | dict.fromkeys(
     map(ord, "\u200b\u2060\ufeff\u00ad"))  # control characters -> space; invisible ones dropped
 
@@ -364,10 +229,10 @@ def _paragraphs(text: str) -> list[tuple[str, str]]:
 
 def _opens_with(par: str, name: str) -> bool:
     """Does the paragraph open with this full name, or with its surname and a verb like "is"?"""
-    lead, rest = _opening(par)
+    lead, rest = opening(par)
     parts = name.split()
-    surname = " " not in lead and _key(lead) in (_key(parts[0]), _key(parts[-1]))
-    return _key(lead) == _key(name) or (surname and bool(_BIO_VERB.match(rest)))
+    surname = " " not in lead and key(lead) in (key(parts[0]), key(parts[-1]))
+    return key(lead) == key(name) or (surname and bool(_BIO_VERB.match(rest)))
 
 
 # --- reading a page --------------------------------------------------------------------
@@ -380,7 +245,7 @@ class _Entry:
     leads: bool = False  # a host who leads the discussion
 
 
-class _Reader:
+class _Reader(pages_zh.ChineseReading):
     """Walks the paragraphs once and places each; what fits nowhere goes to ``skipped``."""
 
     def __init__(self, paragraphs: list[tuple[str, str]]) -> None:
@@ -394,12 +259,17 @@ class _Reader:
         self.access_notes: dict[str, None] = {}  # an ordered set
         self.takeaways: list[Takeaway] = []
         self.skipped: list[str] = []
-        self.people: dict[str, _Entry] = {}  # by _key(name)
+        self.people: dict[str, _Entry] = {}  # by every key of the name (name_keys)
+        self.order: list[_Entry] = []  # the people, each once, as met
         self.by_word: dict[str, list[_Entry]] = {}  # by _key of the first and the last name
-        self.header_open = True  # header lines only open a page
+        self.header_open = True  # header lines only open a page (or its other language version)
         self.intro_over = False  # after takeaways or bios, prose no longer describes the event
         self.notes_after_intro = False  # notices followed the intro: bios may start
         self.last_bio: tuple[_Entry, bool] | None = None  # previous paragraph's (owner, kept)
+        self.versions: set[bool] = set()  # has_han of the prose seen: a bilingual page has both
+        self.later_version = False  # reading the second language version of the page
+        self.repeated_header: set[str] = set()  # header fields the later version repeated
+        self.section_role: str | None = None  # under a "主持人" or "嘉宾" heading
 
     def read(self) -> Page:
         i = 0
@@ -413,34 +283,61 @@ class _Reader:
         last, self.last_bio = self.last_bio, None
         if _DISCLAIMER.search(par):
             return i + 1
-        after = self._person_line(i)
-        if after is None and self._bio(i, last):
+        zh = has_han(par)
+        after = self._zh_person_line(i) if zh else self._person_line(i)
+        if after is None and (self._zh_bio(i) if zh else self._bio(i, last)):
             after = i + 1
         if after is not None:
             self.header_open = False
             return after
-        if self._notice(par) or self._heading(i) or (self.header_open and self._header(par)):
+        self._version(True if zh else False if _LATIN.search(par) else None)
+        if (self._notice(par) or self._heading(i) or (zh and self._zh_field(par))
+                or (self.header_open and self._header(par))):
             return i + 1
         self.header_open = False
         if _BULLET.match(par) and self._takeaway(i):
             return i + 1
         if last and _CONTINUATION.match(par):
             self._give_bio(last[0], self.raw[i], last)
+        elif self._roster(par):
+            pass
         elif self.intro_over:
             self.skipped.append(f'skipped paragraph: "{par[:60]}{"…" if len(par) > 60 else ""}"')
         else:
             self.description.append(self.raw[i])
             self.past = self.past or bool(_PAST.search(par))
-            for name, role, leads in _narration(par):
+            for name, role, leads in narration(par):
                 self._person(name, role, leads)
+            if zh:
+                self.past = self.past or bool(pages_zh.PAST.search(par))
+                self._zh_narration(par)
         return i + 1
+
+    def _version(self, zh: bool | None) -> None:
+        """A bilingual page repeats itself in the other language: its prose describes again.
+        (A line of digits, such as a time, is in neither language.)"""
+        if zh is None:
+            return
+        if self.versions and zh not in self.versions:
+            self.later_version, self.intro_over, self.header_open = True, False, True
+            self.section_role = None
+        self.versions.add(zh)
 
     def _notice(self, par: str) -> bool:
         """Registration, off-the-record, language and other access notes, any mix per sentence."""
         sentences = _SENTENCE_END.split(par) if len(par) <= 600 else [par]
-        if not all(_is_notice(s) for s in sentences):
-            return False
+        if len(par) <= 600 and has_han(par):
+            sentences = [t for s in sentences for t in pages_zh.SENTENCE_END.split(s) if t.strip()]
+        notes = []
         for s in sentences:
+            zh = pages_zh.notice(s) if has_han(s) else None
+            if zh is None and (has_han(s) or not _is_notice(s)):
+                return False
+            notes.append((s, zh))
+        for s, zh in notes:
+            if zh is not None:
+                self._zh_notice(s, zh)
+                continue
             closed = bool(_CAPACITY.search(s) or (_REGISTRATION.search(s) and _CLOSED.search(s)))
             self.registration_closed = self.registration_closed or closed
             self.off_the_record = self.off_the_record or bool(_OFF_RECORD.search(s))
@@ -454,46 +351,111 @@ class _Reader:
         return True
 
     def _heading(self, i: int) -> bool:
-        """A short section heading ("Discussion Highlights", "Speakers"): dropped."""
+        """A short section heading ("Discussion Highlights", "Speakers", "要点"): dropped."""
         par = self.paras[i]
-        if len(par) > 60 or par[-1] in ".!?" or _BULLET.match(par):
+        if len(par) > 60 or par[-1] in ".!?。！？" or _BULLET.match(par):
             return False
+        role = pages_zh.ROLE_WORD.fullmatch(par.rstrip(":： "))
+        if role:  # "主持人" over the name lines it heads
+            self.section_role = pages_zh.role_of(role.group())
+            return True
         before_bullet = i + 1 < len(self.paras) and _BULLET.match(self.paras[i + 1])
-        return bool(before_bullet or _SECTION.fullmatch(par))
+        if before_bullet or _SECTION.fullmatch(par) or pages_zh.SECTION.fullmatch(par):
+            self.section_role = None
+            return True
+        return False
 
     def _header(self, par: str) -> bool:
         """Title, date and location lines; a repeated kind of line ends the header."""
-        if len(par) > 150 or par.endswith(".") or _BULLET.match(par):
+        if len(par) > 150 or par.endswith((".", "。")) or _BULLET.match(par):
             return False
         if len(par) <= 80 and _DATE.search(par):
             field = "date_text"
+        elif len(par) <= 40 and "date_text" in self.header and _TIME_LINE.fullmatch(par):
+            if self.later_version or "time" in self.repeated_header:
+                return self.later_version
+            self.header["date_text"] += " " + par  # the time on its own line under the date
+            self.repeated_header.add("time")
+            return True
         elif len(par) <= 60 and _LOCATION.fullmatch(par):
             field = "location"
+        elif ("date_text" in (self.repeated_header if self.later_version else self.header)
+              and len(par) <= 30 and not _DIGIT.search(par)):
+            field = "location"  # a short line under the date: "Beijing", "北京"
         else:
             field = "title"
         if field in self.header:
+            # The other language version repeats each header line once: not new content.
+            if self.later_version and field not in self.repeated_header:
+                self.repeated_header.add(field)
+                return True
             return False
         self.header[field] = par
         return True
 
+    def _zh_field(self, par: str) -> bool:
+        """"时间：…", "地点：…", "主题：…" lines, wherever they are."""
+        m = pages_zh.FIELD_LINE.fullmatch(par)
+        if m:
+            self.header.setdefault(pages_zh.FIELD_NAMES[m.group(1)], m.group(2))
+        return bool(m)
+
     def _takeaway(self, i: int) -> bool:
-        par = self.paras[i]
-        m = _TAKEAWAY.fullmatch(par, _BULLET.match(par).end())
+        par, raw = self.paras[i], self.raw[i]
+        start = _BULLET.match(par).end()
+        m = _TAKEAWAY.fullmatch(par, start)
         if m:
             # The text is cut from the verbatim line at its first colon, the same colon.
-            text = self.raw[i].partition(":")[2].strip()
-            self.takeaways.append(Takeaway(m.group(1).strip(), text))
-            self.intro_over = True
-        return bool(m)
+            heading, text = m.group(1).strip(), _COLON.split(raw, 1)[1].strip()
+        elif has_han(par):  # "一、标题。文字": the first sentence heads the item
+            end = _ZH_SENTENCE.search(par, start, start + 61)
+            bullet = _BULLET.match(raw)
+            rest = raw[bullet.end() if bullet else 0:]
+            cut = _ZH_SENTENCE.search(rest)
+            if not end or not cut:
+                return False
+            heading, text = par[start:end.start()].strip(), rest[cut.end():].strip()
+        else:
+            return False
+        if not heading or not text:
+            return False
+        self.takeaways.append(Takeaway(heading, text))
+        self.intro_over = True
+        return True
+
+    def _roster(self, par: str) -> bool:
+        """"Name, title; Name, title; Name, title": everyone listed speaks."""
+        if ";" not in par or len(par) > 3000:
+            return False
+        opening = _ROSTER_START.match(par)
+        items = par[opening.end() if opening else 0:].rstrip(" .").split(";")
+        found = []
+        for item in (item.strip() for item in items):
+            conjunction = _ROSTER_AND.match(item)
+            item = item[conjunction.end():] if conjunction else item
+            spans = read_names(item[:150])
+            if not spans or spans[0].start != 0:
+                return False
+            rest = item[spans[0].end:]
+            label = LABEL.match(rest)
+            if rest and not label and not _AFFILIATION.match(rest):
+                return False
+            own = label and label.group(1).lower()
+            found.append((spans[0].name, LABEL_ROLES.get(own, own) or "speaker"))
+        if len(found) < 2:
+            return False
+        for name, role in found:
+            self._person(name, role)
+        return True
 
     def _person_line(self, i: int) -> int | None:
         """A line with a name alone (maybe "Name, moderator") that a bio follows: next index."""
         line = self.paras[i]
-        spans = _names(line) if len(line) <= 150 and line[0].isupper() else []
+        spans = read_names(line) if len(line) <= 150 and line[0].isupper() else []
         if not spans or spans[0].start != 0:
             return None
         name, rest = spans[0].name, line[spans[0].end:]
-        label = _LABEL.match(rest)
+        label = LABEL.match(rest)
         alone = not rest or bool(label and label.end() == len(rest))
         if not alone and not _AFFILIATION.match(rest):
             return None
@@ -501,7 +463,7 @@ class _Reader:
         if bio_at is None and not (alone and (label or self._find(name))):
             return None
         own = label and label.group(1).lower()
-        entry = self._person(name, _LABEL_ROLES.get(own, own) or None)
+        entry = self._person(name, LABEL_ROLES.get(own, own) or None)
         self.intro_over = True
         if bio_at is None:
             return i + 1
@@ -521,12 +483,13 @@ class _Reader:
 
     def _bio(self, i: int, last: tuple[_Entry, bool] | None) -> bool:
         """A paragraph opening with a person's name (or known surname) and a verb like "is"."""
-        lead, rest = _opening(self.paras[i])
+        lead, rest = opening(self.paras[i])
         if not lead or not _BIO_VERB.match(rest):
             return False
         entry = self._find(lead)
         if entry is None:
-            if " " not in lead or not (self.people or self.notes_after_intro):
+            if (" " not in lead or not (self.people or self.notes_after_intro)
+                    or not _NEW_BIO.match(rest)):
                 return False
             entry = self._person(lead)
         self._give_bio(entry, self.raw[i], last)
@@ -542,11 +505,22 @@ class _Reader:
         self.intro_over = True
 
     def _person(self, name: str, role: str | None = None, leads: bool = False) -> _Entry:
-        entry = self.people.get(_key(name))
+        keys = name_keys(name)
+        entry = next((self.people[k] for k in keys if k in self.people), None)
         if entry is None:
-            entry = self.people[_key(name)] = _Entry(name)
-            for word in {_key(name.split()[0]), _key(name.split()[-1])}:
-                self.by_word.setdefault(word, []).append(entry)
+            entry = _Entry(name)
+            self.order.append(entry)
+        elif PAIRED.fullmatch(name) and not PAIRED.fullmatch(entry.name):
+            entry.name = name  # the page pairs the two scripts: the paired name says more
+        else:
+            name = ""
+        paired = PAIRED.fullmatch(name)
+        for part in filter(None, paired.groups() if paired else (name,)):
+            for word in {key(part.split()[0]), key(part.split()[-1])} - {""}:
+                if entry not in self.by_word.setdefault(word, []):
+                    self.by_word[word].append(entry)
+        for each in keys:  # "赵通 (Tong Zhao)" joins "Tong Zhao" and is found by both
+            self.people.setdefault(each, entry)
         if role and entry.role is None:  # the first role stated wins
             entry.role, entry.leads = role, leads
         return entry
@@ -554,12 +528,23 @@ class _Reader:
     def _find(self, name: str) -> _Entry | None:
         """The known person a full name, or an unambiguous lone surname, refers to."""
         if " " in name:
-            return self.people.get(_key(name))
-        found = self.by_word.get(_key(name), [])
+            return self.people.get(key(name))
+        found = self.by_word.get(key(name), [])
         return found[0] if len(found) == 1 else None
 
+    def _known(self, name: str) -> _Entry | None:
+        return next((self.people[k] for k in name_keys(name) if k in self.people), None)
+
+    def _latin_name_at(self, text: str) -> tuple[str, int] | None:
+        """The Latin-script name text opens with, and where it ends."""
+        spans = read_names(text[:150]) if text[:1].isupper() else []
+        return (spans[0].name, spans[0].end) if spans and spans[0].start == 0 else None
+
+    def _latin_opens_with(self, par: str, name: str) -> bool:
+        return _opens_with(par, name)
+
     def _page(self) -> Page:
-        entries = list(self.people.values())
+        entries = self.order
         # A host who leads the discussion ("X will host a discussion with Y") counts as the
         # moderator only if no one is named moderator. A chair never does.
         if not any(e.role == "moderator" for e in entries):

@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from bot.localdiscord import APPLICATION_COMMAND, Attachment, FakeDiscord
-from bot.pages import decode_page, parse_page
+from bot.pages import MAX_PAGE_BYTES, decode_page, parse_page
 from bot.render import CAPACITY_REACHED
 from bot.schema import MIGRATIONS, SCHEMA_VERSION
 from bot.store import EventDraft, Store
@@ -490,9 +490,9 @@ async def test_gateway_drops_mid_burst_lose_and_double_nothing(world):
 async def test_hostile_attachments_get_a_clear_ephemeral_error_and_change_nothing(world):
     fake = world.fake
     before = content_tables(world)
-    huge = (b"A long page about regional security. " * 30_000)[:1_000_001]
+    huge = (b"A long page about regional security. " * 60_000)[:MAX_PAGE_BYTES + 1]
     cases = [
-        (Attachment("huge.txt", huge, "text/plain"), "1,000,000 bytes"),
+        (Attachment("huge.txt", huge, "text/plain"), f"{MAX_PAGE_BYTES:,} bytes"),
         (Attachment("empty.txt", b"", "text/plain"), "empty"),
         (Attachment("blank.txt", b" \n\t\n  ", "text/plain"), "empty"),
         (Attachment("dots.txt", b"... --- !!! 123 456", "text/plain"), "no readable text"),

@@ -4,6 +4,7 @@ GUIDE.md §5, each with a synthetic page, plus robustness properties."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -181,6 +182,13 @@ def test_online_header_without_title():
     assert page.description == "A talk about trade policy."
 
 
+def test_a_short_line_under_the_date_is_the_location():
+    page = parse_page("New START\nTuesday, December 1, 2026\nBeijing\n\n" + INTRO)
+    assert (page.date_text, page.location) == ("Tuesday, December 1, 2026", "Beijing")
+    page = parse_page("New START\nShare\n\n" + INTRO)  # no date above it
+    assert page.location is None and page.description.startswith("Share\n\n")
+
+
 def test_unplaceable_text_is_reported_with_a_short_snippet():
     tail = "Watch the full video of this event on our channel and subscribe for more updates."
     page = parse_page(HEADER_PAGE + "\n" + tail + "\n\n12:30\n")
@@ -299,6 +307,78 @@ def test_roles_from_narration(narration, expected_roles, moderator):
     assert roles(page) == expected_roles
     assert page.moderator == moderator
     assert page.description == INTRO + narration
+
+
+PANEL = {"Douglas Paal": "speaker", "Yan Xuetong": "speaker", "Li Bin": "speaker"}
+
+
+@pytest.mark.parametrize(
+    ("narration", "expected_roles"),
+    [
+        # A list runs on past an affiliation ("of Tsinghua University").
+        ("The panel featured Carnegie's Douglas Paal, Yan Xuetong of Tsinghua University, and "
+         "Li Bin.", PANEL),
+        ("The panel featured Jane Doe of the Brookings Institution and Li Bin.",
+         {"Jane Doe": "speaker", "Li Bin": "speaker"}),
+        # "X joined A and B in a moderated conversation": X moderates.
+        ("Jane Doe joined Yan Xuetong and Li Bin in a moderated conversation.",
+         {"Jane Doe": "moderator", "Yan Xuetong": "speaker", "Li Bin": "speaker"}),
+        ("Carnegie’s Jane Doe joined General Mark Smith and Admiral John Roe for a moderated "
+         "discussion on deterrence.",
+         {"Jane Doe": "moderator", "Mark Smith": "speaker", "John Roe": "speaker"}),
+        ("Jane Doe joined Yan Xuetong and Li Bin in the study of arms control.",
+         {"Jane Doe": "speaker"}),  # joining is not moderating
+        ("The discussion was moderated by Ambassador Jane Doe.", {"Jane Doe": "moderator"}),
+        ("The discussion will be moderated by Amb. Jane Doe, with remarks by Gen. Mark Smith "
+         "and Prof. Ann Lee.",
+         {"Jane Doe": "moderator", "Mark Smith": "speaker", "Ann Lee": "speaker"}),
+    ],
+)
+def test_people_named_in_prose(narration, expected_roles):
+    page = parse_page(INTRO + narration)
+    assert roles(page) == expected_roles
+    assert page.description == INTRO + narration
+
+
+@pytest.mark.parametrize(
+    "roster",
+    [
+        "Douglas Paal, vice president for studies, Carnegie; Yan Xuetong, dean, Tsinghua "
+        "University; Li Bin, professor, Tsinghua University",
+        "Speakers: Ambassador Douglas Paal, vice president for studies at Carnegie; Prof. Yan "
+        "Xuetong, dean of the Institute of International Relations; and Dr. Li Bin, professor "
+        "at Tsinghua University.",
+    ],
+)
+def test_name_title_lists_are_speakers(roster):
+    page = parse_page(INTRO + roster)
+    assert roles(page) == PANEL
+    assert page.description == INTRO.strip()  # a list of people, not a summary
+
+
+def test_name_title_list_with_a_moderator():
+    page = parse_page(INTRO + "Jane Doe, moderator; Li Bin, Tsinghua University; Yan Xuetong, "
+                      "Tsinghua University")
+    assert roles(page) == {"Jane Doe": "moderator", "Li Bin": "speaker", "Yan Xuetong": "speaker"}
+
+
+@pytest.mark.parametrize(
+    "mention",
+    [
+        "Xi Jinping is expected to visit Washington in November.",
+        "President Biden said the talks were constructive.",
+        "President Joe Biden said he would speak with Xi Jinping about trade.",
+        "The Carnegie Endowment, founded by Andrew Carnegie in 1910, turns to the question.",
+        "Founded by Andrew Carnegie, the Endowment has studied arms control for a century.",
+        "Xi Jinping and Joe Biden met in November; their talks set the agenda for the year.",
+        "Xi Jinping, president of China, and Joe Biden met in November.",
+    ],
+)
+def test_people_mentioned_in_the_description_are_not_participants(mention):
+    # After a named moderator and a notice, so that bios could already start.
+    page = parse_page(INTRO + "Ann Lee will moderate.\n\nThis event is off the record.\n\n"
+                      + mention)
+    assert roles(page) == {"Ann Lee": "moderator"}
 
 
 @pytest.mark.parametrize("name_line", ["Mary Major, moderator", "Mary Major (Moderator)"])
@@ -478,13 +558,23 @@ def test_decode_page_strips_bom_and_normalises_newlines():
 
 # --- robustness ------------------------------------------------------------------------------
 
-FRAGMENTS = [line for line in (ANNOUNCEMENT + "\n" + RECAP).splitlines() if line.strip()]
+CHINESE = "\n".join((PAGES / name).read_text(encoding="utf-8") for name in (
+    "zh_announcement.txt", "zh_recap.txt", "bilingual.txt"))
+FRAGMENTS = [line for line in (ANNOUNCEMENT + "\n" + RECAP + "\n" + CHINESE).splitlines()
+             if line.strip()]
 FRAGMENTS += [line[: len(line) // 2] for line in FRAGMENTS]
 PIECES = st.one_of(
     st.sampled_from(FRAGMENTS),
     st.sampled_from(["• ", "- ", "* ", ":", ": ", "\n", "\n\n", " ", "\u00a0", "Amb. ", "H.E. ",
                      ", moderator", " (Moderator)", " will moderate a discussion with ",
-                     " and ", ", ", "Speakers", "This event is off the record.", "Zhao is "]),
+                     " and ", ", ", "Speakers", "This event is off the record.", "Zhao is ",
+                     "主持人：", "主持人 ", "嘉宾：", "评议人：", "（主持人）", "赵通", "李彬",
+                     "（Tong Zhao）", " (Tong Zhao)", "、", "，", "。", "；", "：", "（", "）",
+                     "一、", "1. ", "要点", "主要观点", "是", "报名已截止。",
+                     "本次活动不对外公开。", "以中文进行，提供英文同声传译。",
+                     "2026年12月1日", "下午6点", "下午6:30",
+                     "时间：", "; ", " joined ", " in a moderated conversation", " of "]),
+    st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x4E80), max_size=8),
     st.text(max_size=20),
 )
 
@@ -566,6 +656,19 @@ ADVERSARIAL = {
         f"{word(i)} Bb is x.\n{word(i)} is y.\n" for i in range(SIZE // 30)),
     "many-notes": "".join(f"This event is not open to media {i}.\n" for i in range(SIZE // 36)),
     "bio-continuations": "Jane Doe\nJane Doe is x.\n" + "She is a fellow.\n" * (SIZE // 17),
+    # Chinese has no spaces: one line of Han characters is one long "word".
+    "han": "中" * (SIZE // 3),
+    "role-label-run": "主持人：" * (SIZE // 12),
+    "role-lines": "主持人：赵通（Tong Zhao）、李彬\n" * (SIZE // 50),
+    "zh-bios": "赵通是研究员\n" * (SIZE // 19),
+    "zh-name-lines": "赵通\n赵通是研究员。\n" * (SIZE // 30),
+    "zh-numbered": "一、" + "要点" * (SIZE // 6),
+    "zh-narration": "由赵通" * (SIZE // 9),
+    "paired-run": "赵通 (Tong Zhao" * (SIZE // 20),
+    "latin-han": "Tong Zhao赵通（" * (SIZE // 30),
+    "semicolon-list": "Jane Doe, x; " * (SIZE // 13),
+    "joined": "Jane Doe joined " * (SIZE // 16),
+    "affiliation-gap": "Jane Doe of " + "a" * SIZE,
 }
 
 
@@ -573,3 +676,30 @@ ADVERSARIAL = {
 def test_adversarial_input_is_parsed(text):
     # No timing assertion: a catastrophic regex would hang here instead of finishing.
     check_page(parse_page(text))
+
+
+def fit(text: str, size: int) -> str:
+    """The text cut to at most `size` bytes of UTF-8."""
+    return text.encode()[:size].decode("utf-8", "ignore")
+
+
+def parse_seconds(text: str, runs: int) -> float:
+    """CPU seconds of the fastest of `runs` parses: other processes do not count."""
+    best = float("inf")
+    for _ in range(runs):
+        start = time.process_time()
+        parse_page(text)
+        best = min(best, time.process_time() - start)
+    return best
+
+
+@pytest.mark.parametrize(
+    "name", ["han", "role-label-run", "role-lines", "zh-name-lines", "paired-run", "joined"])
+def test_parse_time_grows_linearly_up_to_the_size_limit(name):
+    # Ten times the text may take about ten times as long; a super-linear rule would take
+    # a hundred times (or hang). Compared within one run, so the machine's speed cancels.
+    text = ADVERSARIAL[name] * 20
+    small, large = fit(text, 200_000), fit(text, MAX_PAGE_BYTES)
+    assert len(small.encode()) > 199_000 and len(large.encode()) > 1_990_000
+    ratio = parse_seconds(large, 1) / max(parse_seconds(small, 3), 1e-3)
+    assert ratio < 20, f"{name}: 2 MB took {ratio:.1f}x as long as 200 KB"

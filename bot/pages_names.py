@@ -1,0 +1,214 @@
+"""Names in English prose, and the roles the narration gives them (part of bot/pages.py).
+
+A name is a run of capitalised words, not a lookup in a list of names; "The panel featured
+X, Y of Z University, and W" or "X joined A and B in a moderated conversation" say what
+each person does. Pure, stdlib only; every pattern is linear in its input.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot import pages_zh
+
+
+def words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# --- names ---------------------------------------------------------------------------
+# A name is 2-5 capitalised words or initials, maybe with lowercase particles inside
+# ("Maria de la Cruz"); honorifics before it are dropped. There is no list of names:
+# the stop words only keep sentence openers, job titles, places and institutions out.
+
+_HONORIFICS = words("Amb. Ambassador Dr. Dr H.E. HE Prof. Professor Mr. Mr Mrs. Mrs Ms. Ms "
+                     "Sen. Senator Rep. Gen. General Adm. Admiral Col. Colonel Lt. Gov. Governor "
+                     "Hon. Honorable Excellency Rev. Sir Dame")
+_STOPWORDS = words(
+    "A An The This That These Those It Its They Their He She His Her We Our You In On At As By "
+    "For From Of To With While When Whereas Given After Before During Since Although However But "
+    "And Or If Then Also Both Each Today Now What How Why Who Where Join Please Register Speakers "
+    "Moderator Discussion Event Panel Panelists Participants Featuring Highlights Key About "
+    "Senior Fellow Director Deputy President Vice Chairman Chair Minister Secretary Former Chief "
+    "Executive Editor Associate Assistant Nonresident Visiting Scholar Head Founder United States "
+    "Republic Kingdom Union Nations North South East West Middle International Peace Endowment "
+    "Institute Center Centre Council Foundation Program University Academy Association Forum "
+    "Institution School College Committee Commission Ministry Department Agency Office Society "
+    "Studies Affairs Relations")
+_PARTICLES = words("de del della der den di da das dos du van von bin binti ibn al el la le zu")
+_OPENERS = "([{\"“‘'«（【《「『"
+_CLOSERS = ",;:!?)]}\"”’'».…）】》」』，。、；：！？(（"  # "Zhao（赵通）" ends a name too
+# Words are split at spaces, and also where Han characters meet Latin ones ("Hongyu是").
+_TOKEN = re.compile(rf"[^\s{pages_zh.HAN}]+|[{pages_zh.HAN}]+")
+_INITIALS = re.compile(r"(?:[^\W\d_]\.){1,3}")
+_NAME_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+
+
+@dataclass(slots=True)
+class _Span:
+    start: int  # honorifics included
+    end: int
+    name: str  # honorifics dropped
+
+
+def _kind(word: str) -> str:
+    if word in _HONORIFICS:
+        return "honorific"
+    if word in _PARTICLES:
+        return "particle"
+    if not word[:1].isupper():
+        return "other"
+    if _INITIALS.fullmatch(word):
+        return "initial"
+    is_word = not word.isupper() and word not in _STOPWORDS and _NAME_WORD.fullmatch(word)
+    return "word" if is_word else "other"
+
+
+def _trim(token: str) -> tuple[str, bool]:
+    """The token without trailing punctuation, and whether a name may go on after it."""
+    if token in _HONORIFICS or _INITIALS.fullmatch(token):
+        return token, True
+    if token.endswith(("’s", "'s")):
+        return token[:-2], False
+    trimmed = token.rstrip(_CLOSERS)
+    return trimmed, trimmed == token
+
+
+def read_names(text: str) -> list[_Span]:
+    """Every run of words in text that looks like a person's name, in order."""
+    spans: list[_Span] = []
+    run: list[tuple[int, str, str]] = []  # (start, word, kind)
+    honorific_at: int | None = None
+
+    def close() -> None:
+        nonlocal run, honorific_at
+        while run and run[-1][2] != "word":  # a name ends with a word, not an initial
+            run.pop()
+        if 2 <= sum(kind != "particle" for *_, kind in run) <= 5:
+            start = run[0][0] if honorific_at is None else honorific_at
+            spans.append(_Span(start, run[-1][0] + len(run[-1][1]), " ".join(w for _, w, _ in run)))
+        run, honorific_at = [], None
+
+    for m in _TOKEN.finditer(text):
+        core = m.group().lstrip(_OPENERS)
+        if core != m.group():  # "(Moderator)" or a quote starts something new
+            close()
+        start = m.end() - len(core)
+        core, goes_on = _trim(core)
+        kind = _kind(core) if core else "other"
+        if kind == "honorific":
+            if run:
+                close()
+            honorific_at = start if honorific_at is None else honorific_at
+        elif kind in ("word", "initial") or (kind == "particle" and run):
+            run.append((start, core, kind))
+        else:
+            close()
+        if not goes_on:
+            close()
+    close()
+    return spans
+
+
+def key(name: str) -> str:
+    return "".join(ch for ch in name.casefold() if ch.isalpha())
+
+
+PAIRED = re.compile(r"(.+?) \((.+)\)")  # "赵通 (Tong Zhao)": one person, two scripts
+
+
+def name_keys(name: str) -> frozenset[str]:
+    """What a person's name answers to: both halves of a paired Chinese/English name."""
+    paired = PAIRED.fullmatch(name)
+    return frozenset(filter(None, map(key, paired.groups() if paired else (name,))))
+
+
+def opening(par: str) -> tuple[str, str]:
+    """The name, or else the single capitalised word, a paragraph opens with; and the rest."""
+    if not par[:1].isupper():  # cheap exit for most paragraphs
+        return "", par
+    spans = read_names(par[:200])
+    if spans and spans[0].start == 0:
+        return spans[0].name, par[spans[0].end:]
+    for m in _TOKEN.finditer(par[:200]):
+        word = _trim(m.group())[0]
+        kind = _kind(word) if word else "other"
+        if kind != "honorific":
+            return (word, par[m.start() + len(word):]) if kind == "word" else ("", par)
+    return "", par
+
+
+# --- roles in the narration ------------------------------------------------------------
+
+_ROLE_HINT = re.compile(
+    r"moderat|host|chair|discuss|comment|respond|analy|debat|spe[ae]k|spoke|present|deliver|"
+    r"gave|give|offer|join|explor|examin|talk|featur|remark|conversation|dialogue|panel|interview",
+    re.I)
+_POSSESSIVE = r"(?:[\w-]+['’]s +)?"  # "with Carnegie’s Li Bin"
+_LIST_GAP = re.compile(
+    rf"(?: +(?:of|from|at) +[^,;]{{1,60}}?)?(?:,? *(?:and|&) +|, *){_POSSESSIVE}")
+# "X joined A and B in a moderated conversation": X moderates, A and B speak.
+_JOINED = re.compile(rf" *{_POSSESSIVE}")
+_MODERATED = re.compile(r",? +(?:in|for) +(?:a|an|the) +moderated +(?:conversation|discussion|"
+                        r"dialogue|debate|panel|session)", re.I)
+LABEL = re.compile(r" *(?:, *|\( *|[–—-] *|: *)"
+                    r"(moderator|host|chair|discussant|speaker|panelist|presenter)s?\b *\)?", re.I)
+LABEL_ROLES = {"panelist": "speaker", "presenter": "speaker"}
+_AFTER_VERB = re.compile(
+    r"(?:, *who)? *(?:(?:will|would|shall|to|also|then|both|each|jointly|later|is|are|was|were|be)"
+    r" +){0,3}(?:co-)?(moderat|host|chair|discuss|comment|respond|analy[sz]|debat|spe[ae]k|spoke|"
+    r"present|deliver|give|gave|offer|join|explor|examin|talk)\w*"
+    r"( +(?:a|an|the) +(?:[\w-]+ +)?(?:discussion|conversation|dialogue|debate|panel|roundtable))?",
+    re.I)
+_BEFORE = re.compile(  # what the text just before a name (list) says they do
+    r"\b(?:(moderat|host|chair)(?:ed +by|(?:or)? *:)|(discussants? *:|comments +(?:by|from))|"
+    r"(?:discussion|conversation|dialogue|debate|panel|talk|interview|chat) +with|featuring|"
+    r"features?|featured|joined +by|remarks +(?:by|from)|presentations? +by|speakers? *:|"
+    rf"panelists? *:) *{_POSSESSIVE}$", re.I)
+
+
+def _verb_role(verb: str) -> str:
+    verb = verb.lower()
+    for stem, role in (("moderat", "moderator"), ("host", "host"), ("chair", "chair")):
+        if verb.startswith(stem):
+            return role
+    discusses = verb.startswith(("discuss", "comment", "respond", "analy", "debat"))
+    return "discussant" if discusses else "speaker"
+
+
+def narration(par: str) -> list[tuple[str, str, bool]]:
+    """(name, role, leads the discussion) for each person the paragraph gives a role."""
+    if not _ROLE_HINT.search(par):
+        return []
+    groups: list[list[_Span]] = []  # "A, B, and C will discuss": a list shares its verb
+    for span in read_names(par):
+        if groups and _LIST_GAP.fullmatch(par, groups[-1][-1].end, span.start):
+            groups[-1].append(span)
+        else:
+            groups.append([span])
+    found = []
+    joined: set[int] = set()  # groups that joined a moderator in a moderated conversation
+    for k, group in enumerate(groups):
+        role, leads = None, False
+        verb = _AFTER_VERB.match(par[group[-1].end:group[-1].end + 100])
+        if k in joined:
+            role = "speaker"
+        elif verb:
+            role = _verb_role(verb.group(1))
+            leads = role == "host" and verb.group(2) is not None  # "host a discussion with Y"
+            guests = groups[k + 1] if k + 1 < len(groups) else None
+            if (guests and verb.group(1).lower() == "join"
+                    and _JOINED.fullmatch(par, group[-1].end + verb.end(), guests[0].start)
+                    and _MODERATED.match(par, guests[-1].end)):
+                role = "moderator"
+                joined.add(k + 1)
+        else:
+            before = _BEFORE.search(par[max(0, group[0].start - 60):group[0].start])
+            role = before and _verb_role(before.group(1) or before.group(2) or "speak")
+        for span in group:
+            label = LABEL.match(par, span.end)  # "Jane Doe (moderator)" beats the list's role
+            own = label and label.group(1).lower()
+            if own or role:
+                found.append((span.name, LABEL_ROLES.get(own, own) or role, leads and not own))
+    return found

@@ -1,0 +1,259 @@
+"""The Chinese vocabulary and rules of the page importer (bot/pages.py).
+
+Pure, stdlib only. Chinese text has no spaces between words, so every pattern here is
+anchored or built from fixed words with bounded runs: none can backtrack badly on a
+long line of Han characters.
+"""
+
+from __future__ import annotations
+
+import re
+
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN = re.compile(f"[{HAN}]")
+
+# Role words, longest first so "主持人" is read before "主持".
+_ROLE_WORDS = {
+    "主持人": "moderator", "主持": "moderator",
+    "主讲人": "speaker", "主讲嘉宾": "speaker", "主讲": "speaker", "演讲人": "speaker",
+    "演讲嘉宾": "speaker", "发言人": "speaker", "发言嘉宾": "speaker", "对话嘉宾": "speaker",
+    "嘉宾": "speaker",  # a guest: the importer has no separate role for guests
+    "评议人": "discussant", "评议嘉宾": "discussant", "点评人": "discussant",
+    "点评嘉宾": "discussant", "评论人": "discussant", "与谈人": "discussant",
+}
+_ROLE_ALT = "|".join(sorted(_ROLE_WORDS, key=len, reverse=True))
+# "主持人：赵通", "主持人 赵通", "嘉宾：李彬、樊吉社"
+ROLE_LINE = re.compile(rf"(?:{_ROLE_ALT})(?: *[：:] *| +)(?=\S)")
+ROLE_WORD = re.compile(rf"(?:{_ROLE_ALT})")
+# A Chinese name: two to four Han characters standing alone.
+NAME = re.compile(rf"[{HAN}]{{2,4}}(?![{HAN}])")
+# What follows a name in brackets: "（Tong Zhao）", "（主持人）", "(卡内基研究员)".
+BRACKETS = re.compile(r" *[（(] *([^（）()]{1,80}?) *[）)]")
+# Words of two to four characters that head lines or stand in for a name, never names.
+NOT_NAMES = frozenset(re.findall(
+    r"\S+",
+    "待定 另定 嘉宾 主持 主持人 主讲人 演讲人 评议人 点评人 与谈人 要点 主要观点 观点 简介 "
+    "介绍 嘉宾介绍 嘉宾简介 时间 日期 地点 活动 活动简介 活动介绍 活动回顾 会议 议程 主题 题目 "
+    "背景 内容 概要 摘要 总结 回顾 报名 联系 联系人 注意 注意事项 说明 研究员 教授 学者 专家 "
+    "中国 美国 日本 韩国 朝鲜 俄罗斯 北京 上海 华盛顿 中美 中美关系 我们 他们 本次 本场 此次"))
+
+SENTENCE_END = re.compile(r"(?<=[。！？；])")
+SECTION = re.compile(
+    r"(?:活动|会议|讨论|主要|核心|重要|嘉宾)?"
+    r"(?:要点|观点|主要观点|内容|简介|介绍|概要|回顾|议程|摘要|总结|嘉宾|发言嘉宾|演讲嘉宾|主讲嘉宾|"
+    r"与会嘉宾|参会嘉宾|嘉宾介绍|嘉宾简介)[:：]?")
+FIELD_LINE = re.compile(r"(时间|日期|地点|地址|主题|题目)[：:] *(\S.{0,150})")
+FIELD_NAMES = {"时间": "date_text", "日期": "date_text", "地点": "location", "地址": "location",
+               "主题": "title", "题目": "title"}
+DATE = r"\d{4} *年 *\d{1,2} *月 *\d{1,2} *日|\d{1,2} *月 *\d{1,2} *日"
+TIME = re.compile(r"(?:上午|下午|晚上|中午|早上)? *\d{1,2}(?:[:：]\d\d|点(?:半|\d{1,2}分)?)")
+NUMBERED = r"[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十]{1,3}[）)]|\d{1,2}[、．]"
+
+# Notices: registration closed, off the record, language, translation, other access notes.
+CLOSED = re.compile(r"报名已(?:经)?(?:截止|结束|关闭|满)|名额已满|座位已满|人数已满|停止报名")
+OFF_RECORD = re.compile(r"不对外公开|不公开报道|不对外报道|不作公开报道|不录音|不录像")
+ACCESS = re.compile(r"不对媒体开放|谢绝媒体|仅限(?:受邀|邀请)|凭邀请|需(?:要)?(?:提前)?报名|"
+                    r"须(?:提前)?报名|网络直播|线上直播|全程直播")
+_LANGUAGE_NAMES = {"中": "Chinese", "汉": "Chinese", "英": "English", "日": "Japanese",
+                   "韩": "Korean", "俄": "Russian", "法": "French", "德": "German",
+                   "西班牙": "Spanish", "阿拉伯": "Arabic"}
+_LANG_ALT = "|".join(sorted(_LANGUAGE_NAMES, key=len, reverse=True))
+LANGUAGE = re.compile(rf"(?:以|用|使用)({_LANG_ALT})(?:文|语)(?:进行|举行|开展)")
+TRANSLATION = re.compile(rf"(?:({_LANG_ALT})(?:文|语))?(?:同声|同步|交替)?(?:翻译|传译)")
+PAST = re.compile(r"(?:主持|讨论|探讨|分析|介绍|发表|评议|点评|交流|对话|举办|举行|参加|出席|"
+                  r"分享)了|已于|于\d{4}年.{0,12}?举行")
+# Narration: "由赵通主持", "赵通将主持", "赵通担任主持人".
+NARRATION = re.compile(rf"由([{HAN}]{{2,4}}?)(主持|主讲|演讲|点评|评议)|"
+                       rf"(?:^|(?<=[，。；、 ]))([{HAN}]{{2,4}}?)(?:将|会|也将)?"
+                       rf"(?:担任)?(主持人|主持|主讲|演讲|点评|评议)")
+NARRATION_ROLES = {"主持": "moderator", "主持人": "moderator", "主讲": "speaker",
+                   "演讲": "speaker", "点评": "discussant", "评议": "discussant"}
+# A bio opens with the name and then says who the person is.
+BIO_AFTER_NAME = re.compile(r" *(?:是|现任|现为|为|系|任|曾任|曾|担任|长期|主要|目前|，|,)")
+BIO_WORDS = re.compile(r"研究员|教授|主任|院长|所长|学者|博士|大使|会长|理事|成员|专家|副|高级|"
+                       r"fellow|professor", re.I)
+
+
+def has_han(text: str) -> bool:
+    return _HAN.search(text) is not None
+
+
+def role_of(word: str) -> str | None:
+    return _ROLE_WORDS.get(word)
+
+
+def is_name(text: str) -> bool:
+    return bool(NAME.fullmatch(text)) and text not in NOT_NAMES
+
+
+def language_of(chars: str | None) -> str | None:
+    return _LANGUAGE_NAMES.get(chars) if chars else None
+
+
+def notice(sentence: str) -> dict | None:
+    """What a Chinese sentence notes about the event, or None if it is not a notice."""
+    if len(sentence) > 150:
+        return None
+    found: dict = {}
+    if CLOSED.search(sentence):
+        found["registration_closed"] = True
+    if OFF_RECORD.search(sentence):
+        found["off_the_record"] = True
+    language = LANGUAGE.search(sentence)
+    if language:
+        found["language"] = language_of(language.group(1))
+    translation = TRANSLATION.search(sentence)
+    if translation and ("提供" in sentence or "同声" in sentence or "配有" in sentence):
+        found["translation"] = language_of(translation.group(1)) or ""
+    if ACCESS.search(sentence) and "registration_closed" not in found:
+        found["access"] = True
+    return found or None
+
+
+_ALL_HAN = re.compile(f"[{HAN}]+")
+_INSTITUTION = re.compile(
+    r".*(?:大学|学院|中心|研究所|研究院|协会|学会|基金会|智库|政府|部|局|处|办)")
+_ITEMS = re.compile(r"[；;、]")
+_SEGMENTS = re.compile(r"[，,]")
+_TWO_NAMES = re.compile(rf"([{HAN}]{{2,4}})(?:和|与|及)([{HAN}]{{2,4}})")  # "李彬和樊吉社"
+_NEW_BIO = re.compile(r"是|现任|现为|系|曾任|担任")  # an unknown name must say who they are
+
+
+def _items(text: str) -> list[str]:
+    """"李彬、樊吉社；段占元，研究员" -> the pieces that may each open with a name."""
+    return [item.strip() for item in _ITEMS.split(text[:1000]) if item.strip()]
+
+
+class ChineseReading:
+    """The reader's rules for Chinese paragraphs; mixed into ``pages._Reader``, whose
+    people registry (``_person``, ``_known``, ``_give_bio``) and Latin-name helpers
+    (``_latin_name_at``, ``_latin_opens_with``) they share."""
+
+    def _zh_name(self, text: str) -> tuple[str, str | None, str] | None:
+        """(name, role in brackets, rest) for a name opening text: "赵通", "赵通（Tong Zhao）",
+        "Tong Zhao（赵通）", "赵通（主持人）"."""
+        han = NAME.match(text)
+        latin = None
+        if han and han.group() not in NOT_NAMES and not _INSTITUTION.fullmatch(han.group()):
+            name, rest = han.group(), text[han.end():]
+        else:
+            found = self._latin_name_at(text)
+            if found is None:
+                return None
+            name, rest = found[0], text[found[1]:]
+            latin, han = name, None
+        own = None
+        brackets = BRACKETS.match(rest)
+        if brackets:
+            inner = brackets.group(1)
+            own = role_of(inner)
+            paired = self._latin_name_at(inner) if han else None
+            if paired and paired[1] == len(inner):
+                name = f"{name} ({paired[0]})"
+            elif latin and is_name(inner):
+                name = f"{inner} ({latin})"
+            rest = rest[brackets.end():]
+        return name, own, rest
+
+    def _zh_person(self, text: str, role: str | None) -> bool:
+        named = self._zh_name(text)
+        if named is None or (named[2] and named[2][0] not in " ，,：:"):
+            return False
+        self._person(named[0], named[1] or role)
+        return True
+
+    def _zh_pair(self, text: str, role: str | None) -> bool:
+        two = _TWO_NAMES.fullmatch(text)
+        if not two or not all(map(is_name, two.groups())):
+            return False
+        for name in two.groups():
+            self._person(name, role)
+        return True
+
+    def _zh_person_line(self, i: int) -> int | None:
+        """"主持人：赵通", "嘉宾：李彬、樊吉社", or a name line ("赵通（主持人）", "李彬，教授")
+        that a bio follows: the index of the next paragraph."""
+        line = self.paras[i]
+        if len(line) > 300:
+            return None
+        label = ROLE_LINE.match(line)
+        if label:
+            role = role_of(ROLE_WORD.match(line).group())
+            found = False
+            for item in _items(line[label.end():]):
+                for segment in _SEGMENTS.split(item):  # names go on until the first title
+                    if not (self._zh_person(segment.strip(), role)
+                            or self._zh_pair(segment.strip(), role)):
+                        break
+                    found = True
+            return i + 1 if found else None
+        named = self._zh_name(line)
+        if named is None:
+            return None
+        name, own, rest = named
+        if rest and (len(rest) > 80 or rest[0] not in " ，," or rest.endswith(("。", "."))):
+            return None
+        bio_at = self._zh_bio_index(i, name)
+        role = own or self.section_role
+        if bio_at is None and not role and self._known(name) is None:
+            return None
+        entry = self._person(name, role)
+        if bio_at is None:
+            return i + 1
+        self._give_bio(entry, self.raw[bio_at], None)
+        return bio_at + 1
+
+    def _zh_bio_index(self, i: int, name: str) -> int | None:
+        # The bio is the next paragraph, or the one after a title/affiliation line.
+        for j in (i + 1, i + 2):
+            if j >= len(self.paras):
+                return None
+            if self._zh_opens_with(self.paras[j], name):
+                return j
+            if len(self.paras[j]) > 100 or self.paras[j].endswith(("。", ".")):
+                return None
+        return None
+
+    def _zh_opens_with(self, par: str, name: str) -> bool:
+        han, _, latin = name.partition(" (")
+        if not NAME.fullmatch(han):
+            han, latin = "", name
+        if han and par.startswith(han) and BIO_AFTER_NAME.match(par, len(han)):
+            return True
+        return bool(latin) and self._latin_opens_with(par, latin.rstrip(")"))
+
+    def _zh_bio(self, i: int) -> bool:
+        """A paragraph opening with a Chinese name and saying who they are: "赵通是……"."""
+        par = self.paras[i]
+        for size in (2, 3, 4):
+            lead = par[:size]
+            if not _ALL_HAN.fullmatch(lead) or not BIO_AFTER_NAME.match(par, size):
+                continue
+            entry = self._known(lead)
+            if entry is None:
+                if (not (self.people or self.notes_after_intro) or lead in NOT_NAMES
+                        or _INSTITUTION.fullmatch(lead) or not _NEW_BIO.match(par, size)
+                        or not BIO_WORDS.search(par, 0, 120)):
+                    continue
+                entry = self._person(lead)
+            self._give_bio(entry, self.raw[i], None)
+            return True
+        return False
+
+    def _zh_notice(self, sentence: str, found: dict) -> None:
+        self.registration_closed = self.registration_closed or "registration_closed" in found
+        self.off_the_record = self.off_the_record or "off_the_record" in found
+        self.language = self.language or found.get("language")
+        if "translation" in found:
+            # "提供同声传译" names no language: it is the other of Chinese and English.
+            other = "English" if self.language in (None, "Chinese") else "Chinese"
+            self.translation = self.translation or found["translation"] or other
+        if found.get("access"):
+            self.access_notes[sentence] = None
+
+    def _zh_narration(self, par: str) -> None:
+        """"由赵通主持", "李彬将主讲"."""
+        for m in NARRATION.finditer(par):
+            name, word = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+            if is_name(name):
+                self._person(name, NARRATION_ROLES[word])

@@ -1,0 +1,58 @@
+"""The bundled sample event, imported the way a new server gets it: its English
+announcement and recap, and its announcement in Chinese, on one event."""
+
+from __future__ import annotations
+
+from bot.catalog import import_bundled, read_event_folder
+from bot.pages import parse_page
+from tests.conftest import ANNOUNCEMENT, RECAP, ROOT, SAMPLE_DIR, make_page, new_event
+
+CHINESE = SAMPLE_DIR / "announcement.zh.txt"
+SEED_PEOPLE = [("Tong Zhao", "moderator"), ("Li Bin", "speaker"), ("Fan Jishe", "discussant"),
+               ("Duan Zhanyuan", "discussant"), ("Zhang Hongyu", "discussant")]
+
+
+def test_the_chinese_announcement_is_the_events_third_page():
+    folder = read_event_folder(SAMPLE_DIR)
+    assert [text for text, _ in folder.pages] == [
+        path.read_text(encoding="utf-8") for path in (ANNOUNCEMENT, RECAP, CHINESE)]
+    page = folder.pages[2][1]
+    assert page.kind == "announcement"
+    assert (page.title, page.date_text, page.location) == (
+        "中美导弹防御争议", "2026年12月1日（星期二）下午6:00–8:00",
+        "卡内基—清华全球政策中心（北京）")
+    assert page.registration_closed and page.off_the_record
+    assert (page.language, page.translation) == ("Chinese", "English")
+    assert [(p.name, p.role) for p in page.people] == [
+        ("赵通 (Tong Zhao)", "moderator"), ("李彬 (Li Bin)", "speaker"),
+        ("樊吉社 (Fan Jishe)", "discussant"), ("段占元 (Duan Zhanyuan)", "discussant"),
+        ("Zhang Hongyu", "discussant")]
+    assert [p.bio.partition("是")[0] for p in page.people] == [
+        "赵通", "李彬", "樊吉社", "段占元", "Zhang Hongyu "]
+    assert page.skipped == ()
+
+
+async def test_the_bundle_imports_the_three_pages_onto_one_event(store):
+    reports = await import_bundled(store, 1, ROOT / "data" / "events")
+    assert [(r.created, r.skipped) for r in reports] == [(True, ())]
+    event = await store.get_event(1, reports[0].event.id)
+    # The Chinese page names the same five people (it pairs their names): no one twice,
+    # and the English bios, imported first, are kept.
+    assert [(p.name, p.role) for p in event.people] == SEED_PEOPLE
+    english = parse_page(ANNOUNCEMENT.read_text(encoding="utf-8"))
+    assert event.people == english.people
+    # Its description adds to the English one instead of replacing it.
+    chinese = parse_page(CHINESE.read_text(encoding="utf-8"))
+    assert event.description == english.description + "\n\n" + chinese.description
+    assert event.takeaways == parse_page(RECAP.read_text(encoding="utf-8")).takeaways
+    assert not event.registration_open and event.off_the_record
+    assert (event.language, event.translation) == ("Chinese", "English")
+    again = await import_bundled(store, 1, ROOT / "data" / "events")
+    assert await store.get_event(1, again[0].event.id) == event  # re-import changes nothing
+
+
+async def test_an_updated_announcement_in_the_same_language_still_replaces_the_description(
+        store):
+    event = await new_event(store, description="Old summary.")
+    updated = await store.add_page(1, event.id, "new text", make_page(description="New summary."))
+    assert updated.description == "New summary."

@@ -1,0 +1,273 @@
+"""Chinese and bilingual event pages (bot/pages.py with bot/pages_zh.py): the synthetic
+pages in tests/unit/pages/ and each variation of GUIDE.md §5 on its own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.pages import MAX_PAGE_BYTES, Page, PageError, Person, Takeaway, decode_page, parse_page
+
+PAGES = Path(__file__).parent / "pages"
+ZH_ANNOUNCEMENT = (PAGES / "zh_announcement.txt").read_text(encoding="utf-8")
+ZH_RECAP = (PAGES / "zh_recap.txt").read_text(encoding="utf-8")
+BILINGUAL = (PAGES / "bilingual.txt").read_text(encoding="utf-8")
+INTRO = "随着大国竞争加剧，传统的核军控框架面临前所未有的压力。\n\n"
+
+
+def roles(page: Page) -> dict[str, str]:
+    return {p.name: p.role for p in page.people}
+
+
+def bios(page: Page) -> dict[str, str]:
+    return {p.name: p.bio for p in page.people}
+
+
+# --- the synthetic pages ---------------------------------------------------------------
+
+
+def test_chinese_announcement():
+    page = parse_page(ZH_ANNOUNCEMENT)
+    assert page.kind == "announcement"
+    assert page.title == "核军控的未来：大国竞争时代的战略稳定"
+    assert page.date_text == "2026年12月1日（星期二） 下午6点"  # the time line joins the date
+    assert page.location == "北京"
+    assert page.registration_closed and page.off_the_record
+    assert (page.language, page.translation) == ("Chinese", "English")
+    assert page.description == (
+        "随着大国竞争加剧，传统的核军控框架面临前所未有的压力。本次研讨会将邀请中外学者，"
+        "探讨新技术对战略稳定的影响，以及中美两国如何在分歧中管控风险。")
+    assert page.people == (
+        Person("赵通", "moderator",
+               "赵通是卡内基—清华全球政策中心研究员，主要研究核军控与战略稳定。"),
+        Person("陈思远", "speaker",
+               "陈思远现任清华大学战略与安全研究中心主任。\n\n他曾在外交部军控司工作多年。"),
+        Person("李彬", "speaker", "李彬是清华大学国际关系学系教授。"),
+        Person("王海燕", "speaker", "王海燕，中国社会科学院美国研究所研究员，长期关注美国核政策。"),
+        Person("刘明轩", "discussant", ""),
+        Person("Jane Doe", "discussant", ""),
+    )
+    assert page.moderator == "赵通"
+    assert page.takeaways == () and page.access_notes == () and page.skipped == ()
+
+
+def test_chinese_recap():
+    page = parse_page(ZH_RECAP)
+    assert page.kind == "recap"
+    assert (page.title, page.date_text, page.location) == (
+        "新技术与核风险", "2026年11月20日 下午6:30", "线上")
+    assert page.off_the_record and not page.registration_closed
+    assert roles(page) == {"赵通": "moderator", "李彬": "speaker"}  # "由赵通主持"
+    assert bios(page)["李彬"] == "李彬是清华大学国际关系学系教授，长期从事核军控研究。"
+    assert page.takeaways == (
+        Takeaway("技术竞争", "与会专家认为，新技术正在改变攻防平衡，可能削弱危机稳定性。"),
+        Takeaway("沟通机制", "专家建议中美恢复并加强军事沟通渠道。"),
+        Takeaway("军控需要新思路", "传统的数量限制难以涵盖新技术带来的风险。"),
+        Takeaway("危机管控", "中美应就降低误判风险开展对话。"),
+        Takeaway("透明度", "有限的信息交流有助于建立信任。"),
+    )
+    assert page.description.startswith("2026年11月20日，卡内基—清华全球政策中心举办了")
+    assert page.skipped == ()
+
+
+def test_bilingual_page_keeps_both_versions_and_pairs_the_names():
+    page = parse_page(BILINGUAL)
+    assert page.kind == "recap"
+    assert page.people == (
+        Person("赵通 (Tong Zhao)", "moderator",
+               "Tong Zhao is a fellow at the Carnegie–Tsinghua Center for Global Policy."),
+        Person("李彬 (Li Bin)", "speaker", "Li Bin is a professor at Tsinghua University."),
+        Person("Jane Doe", "speaker", "Jane Doe is a senior fellow at Carnegie."),
+    )
+    assert page.takeaways == (
+        Takeaway("Verification", "The panelists said verification remains the hardest problem."),
+        Takeaway("核查", "与会专家认为，核查仍是最难解决的问题。"),
+    )
+    assert page.description == (
+        "Experts examined what comes after the expiry of New START and what it means for China."
+        "\n\nTong Zhao moderated a discussion with Li Bin and Jane Doe.\n\n"
+        "与会专家探讨了《新削减战略武器条约》到期后的核军控前景及其对中国的影响。")
+    # The Chinese version's header repeats the English one: it is neither header nor prose.
+    assert (page.title, page.date_text, page.location) == (
+        "Nuclear Arms Control after New START", "Tuesday, December 1, 2026", "Beijing")
+    assert page.off_the_record and (page.language, page.translation) == ("Chinese", "English")
+    assert page.skipped == ()
+
+
+def test_bilingual_page_in_the_other_order():
+    english, _, chinese = BILINGUAL.partition("《新削减战略武器条约》之后的核军控")
+    page = parse_page("《新削减战略武器条约》之后的核军控" + chinese + "\n" + english)
+    assert [(p.name, p.role) for p in page.people] == [
+        ("赵通 (Tong Zhao)", "moderator"), ("李彬 (Li Bin)", "speaker"), ("Jane Doe", "speaker")]
+    assert bios(page)["赵通 (Tong Zhao)"] == "赵通是卡内基—清华全球政策中心研究员。"
+    assert [t.heading for t in page.takeaways] == ["核查", "Verification"]
+    assert page.title == "《新削减战略武器条约》之后的核军控"
+    assert "Tong Zhao moderated" in page.description and "与会专家探讨了" in page.description
+
+
+def test_unpaired_names_in_two_scripts_stay_two_people():
+    page = parse_page("Tong Zhao will moderate.\n\n本次活动由赵通主持。")
+    assert roles(page) == {"Tong Zhao": "moderator", "赵通": "moderator"}
+
+
+# --- people ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["主持人：赵通", "主持人:赵通", "主持人 赵通", "主持人：赵通，卡内基—清华全球政策中心研究员",
+     "主持人 赵通 卡内基—清华全球政策中心研究员", "赵通（主持人）", "赵通(主持人)"],
+)
+def test_moderator_forms(line):
+    page = parse_page(INTRO + line)
+    assert roles(page) == {"赵通": "moderator"}
+    assert page.description == INTRO.strip()
+
+
+@pytest.mark.parametrize(
+    ("word", "role"),
+    [("主讲人", "speaker"), ("演讲人", "speaker"), ("嘉宾", "speaker"), ("评议人", "discussant"),
+     ("点评人", "discussant")],
+)
+def test_role_words(word, role):
+    page = parse_page(f"{INTRO}{word}：李彬、樊吉社；Jane Doe，卡内基国际和平研究院高级研究员")
+    assert roles(page) == {"李彬": role, "樊吉社": role, "Jane Doe": role}
+
+
+def test_two_names_joined_by_and():
+    page = parse_page(INTRO + "嘉宾：李彬和樊吉社\n\n评议人：李和平")  # 和 may be in a name too
+    assert roles(page) == {"李彬": "speaker", "樊吉社": "speaker", "李和平": "discussant"}
+
+
+def test_role_heading_over_name_lines():
+    page = parse_page(INTRO + "主持人\n\n赵通\n\n赵通是研究员。\n\n嘉宾\n\n李彬\n\n李彬是教授。")
+    assert roles(page) == {"赵通": "moderator", "李彬": "speaker"}
+    assert bios(page) == {"赵通": "赵通是研究员。", "李彬": "李彬是教授。"}
+
+
+def test_name_line_with_a_title_line_before_the_bio():
+    page = parse_page(INTRO + "评议人：樊吉社\n\n樊吉社\n中国社会科学院美国研究所\n"
+                      "樊吉社是中国社会科学院美国研究所研究员。")
+    assert page.people == (
+        Person("樊吉社", "discussant", "樊吉社是中国社会科学院美国研究所研究员。"),)
+    assert page.skipped == ()
+
+
+def test_bio_without_a_name_line_names_a_new_person_only_if_it_says_who_they_are():
+    page = parse_page(INTRO + "主持人：赵通\n\n本次活动不对外公开。\n\n"
+                      "赵通是卡内基—清华全球政策中心研究员。\n\n"
+                      "王海燕是中国社会科学院美国研究所研究员。")
+    assert bios(page) == {"赵通": "赵通是卡内基—清华全球政策中心研究员。",
+                          "王海燕": "王海燕是中国社会科学院美国研究所研究员。"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "中美关系\n\n" + INTRO,  # a four-character title line
+        INTRO + "要点\n\n" + "嘉宾介绍",  # section headings
+        INTRO + "美国是中国最重要的对话伙伴之一，双方专家都认为需要加强沟通。",  # a country
+        INTRO + "近年来，中美两国专家对导弹防御问题高度关注。",
+        INTRO + "主持人：待定",  # a placeholder, not a name
+        INTRO + "嘉宾：清华大学、北京大学",  # institutions
+    ],
+)
+def test_words_that_are_not_names(text):
+    assert parse_page(text).people == ()
+
+
+def test_paired_name_joins_the_english_one_in_either_order():
+    page = parse_page("Tong Zhao will moderate a discussion with Li Bin.\n\n"
+                      "主持人：赵通 (Tong Zhao)\n\n赵通是研究员。")
+    assert page.people[0] == Person("赵通 (Tong Zhao)", "moderator", "赵通是研究员。")
+    assert len(page.people) == 2
+    page = parse_page("主持人：Tong Zhao（赵通）\n\nZhao is a fellow at Carnegie.")
+    assert page.people == (
+        Person("赵通 (Tong Zhao)", "moderator", "Zhao is a fellow at Carnegie."),)
+
+
+# --- notices, dates, takeaways -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("notice", "expected"),
+    [
+        ("报名已截止。", {"registration_closed": True, "off_the_record": False}),
+        ("名额已满。", {"registration_closed": True}),
+        ("本次活动不对外公开。", {"off_the_record": True, "registration_closed": False}),
+        ("本次活动不公开报道。", {"off_the_record": True}),
+        ("本次活动以中文进行。", {"language": "Chinese", "translation": None}),
+        ("本次活动以中文进行，提供英文翻译。", {"language": "Chinese", "translation": "English"}),
+        ("本次活动以英文进行，提供中文同声传译。",
+         {"language": "English", "translation": "Chinese"}),
+        ("现场提供同声传译。", {"translation": "English", "language": None}),
+        ("提供英文同声传译", {"translation": "English"}),
+        ("本次活动不对外公开，以中文进行，提供英文同声传译。",
+         {"off_the_record": True, "language": "Chinese", "translation": "English"}),
+        ("报名已截止。本次活动不公开报道。", {"registration_closed": True, "off_the_record": True}),
+        ("本次活动不对媒体开放。", {"access_notes": ("本次活动不对媒体开放。",)}),
+    ],
+)
+def test_chinese_notices(notice, expected):
+    for text in (INTRO + notice, notice + "\n\n" + INTRO):  # before or after the summary
+        page = parse_page(text)
+        assert page.description == INTRO.strip()
+        for name, value in expected.items():
+            assert getattr(page, name) == value, name
+
+
+def test_summary_sentences_that_mention_translation_are_not_notices():
+    summary = "两国学者在翻译和解读对方文件时常常出现分歧。"
+    page = parse_page(INTRO + summary)
+    assert page.translation is None and page.description == INTRO + summary
+
+
+@pytest.mark.parametrize(
+    ("header", "date_text"),
+    [
+        ("2026年12月1日", "2026年12月1日"),
+        ("2026年12月1日 18:00", "2026年12月1日 18:00"),
+        ("2026年12月1日\n18:00–20:00", "2026年12月1日 18:00–20:00"),
+        ("2026年12月1日\n下午6点", "2026年12月1日 下午6点"),
+        ("2026年12月1日（星期二）\n下午6:30", "2026年12月1日（星期二） 下午6:30"),
+        ("时间：2026年12月1日 下午6:30", "2026年12月1日 下午6:30"),
+    ],
+)
+def test_chinese_dates_and_times(header, date_text):
+    page = parse_page(f"核军控的未来\n{header}\n\n{INTRO}")
+    assert page.title == "核军控的未来"
+    assert page.date_text == date_text
+    assert page.description == INTRO.strip()
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "• 沟通机制：专家建议加强沟通。",
+        "• 沟通机制:专家建议加强沟通。",
+        "一、沟通机制：专家建议加强沟通。",
+        "1. 沟通机制：专家建议加强沟通。",
+        "1、沟通机制：专家建议加强沟通。",
+        "（一）沟通机制：专家建议加强沟通。",
+        "一、沟通机制。专家建议加强沟通。",  # no colon: the first sentence heads it
+    ],
+)
+def test_chinese_takeaway_forms(item):
+    page = parse_page(f"{INTRO}主要观点\n\n{item}")
+    assert page.takeaways == (Takeaway("沟通机制", "专家建议加强沟通。"),)
+    assert page.kind == "recap" and page.skipped == ()
+
+
+# --- size ----------------------------------------------------------------------------------
+
+
+def test_pages_up_to_two_megabytes_are_accepted():
+    assert MAX_PAGE_BYTES == 2_000_000
+    han = "中" * (2_000_000 // 3)  # three bytes each in UTF-8
+    assert decode_page(han.encode()) == han
+    assert parse_page(han).kind == "announcement"
+    with pytest.raises(PageError, match=r"too large .* the limit is 2 MB"):
+        decode_page(b"a" * 2_000_001)
+    with pytest.raises(PageError, match="limit is 2 MB"):
+        parse_page(han + "中")
