@@ -27,7 +27,7 @@ from typing import Any
 from bot import registration as rules
 from bot.content import EventContent
 from bot.models import Event, Rsvp
-from bot.pages import Page, Person, Takeaway
+from bot.pages import Page, Person, Takeaway, page_language
 from bot.registration import Existing, JoinResult, Promotions, Seats, Status
 from bot.schema import MIGRATIONS, PASSAGES_REBUILT, SCHEMA_VERSION
 
@@ -300,11 +300,11 @@ class Database:
                 "SELECT 1 FROM pages WHERE event_id = ? AND kind = 'recap' AND text_hash = ?",
                 (event_id, text_hash)) is None
             db.execute(
-                "INSERT INTO pages (event_id, kind, body, text_hash, imported_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (event_id, kind) DO UPDATE SET"
+                "INSERT INTO pages (event_id, kind, lang, body, text_hash, imported_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, kind, lang) DO UPDATE SET"
                 " body = excluded.body, text_hash = excluded.text_hash,"
                 " imported_at = excluded.imported_at",
-                (event_id, page.kind, body, text_hash, _ts(now)))
+                (event_id, page.kind, page_language(body), body, text_hash, _ts(now)))
             if announce_recap and is_new_recap and page.takeaways:
                 self._notify(guild_id, event_id, "recap", {}, now)
         db.execute(

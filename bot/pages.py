@@ -36,7 +36,7 @@ from bot.pages_names import (
     read_names,
     words,
 )
-from bot.pages_zh import has_han
+from bot.pages_zh import han_share, has_han
 
 MAX_PAGE_BYTES = 2_000_000
 _LIMIT = f"the limit is {MAX_PAGE_BYTES // 1_000_000} MB"
@@ -83,6 +83,13 @@ class Page:
     def to_dict(self) -> dict:
         data = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
         return data | {"moderator": self.moderator}
+
+
+def page_language(text: str) -> str:
+    """"zh" for a page written mostly in Chinese, else "en": an event keeps one page of each
+    kind per language. A Chinese word takes one or two characters where English takes
+    five or so letters, so a third of the letters being Han is a page mostly in Chinese."""
+    return "zh" if han_share(text) >= 1 / 3 else "en"
 
 
 def decode_page(data: bytes) -> str:

@@ -78,6 +78,13 @@ def has_han(text: str) -> bool:
     return _HAN.search(text) is not None
 
 
+def han_share(text: str) -> float:
+    """The share of Han characters among the letters of the text (0 when it has none)."""
+    han = len(_HAN.findall(text))
+    letters = han + sum(1 for char in text if char.isascii() and char.isalpha())
+    return han / letters if letters else 0.0
+
+
 def role_of(word: str) -> str | None:
     return _ROLE_WORDS.get(word)
 

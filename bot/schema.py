@@ -159,6 +159,24 @@ MIGRATIONS: tuple[str, ...] = (
     );
     INSERT INTO passages (passages, rank) VALUES ('rank', 'bm25(1.0, 0.0)');
     """,
+    # 7: an event keeps a page of each kind per language (the Chinese announcement beside
+    # the English one), so one no longer overwrites the other and its text hash.
+    """
+    CREATE TABLE pages_by_language (
+        event_id    INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+        kind        TEXT    NOT NULL CHECK (kind IN ('announcement', 'recap')),
+        lang        TEXT    NOT NULL DEFAULT 'en',
+        body        TEXT    NOT NULL,
+        imported_at INTEGER NOT NULL,
+        text_hash   TEXT,
+        PRIMARY KEY (event_id, kind, lang)
+    );
+    INSERT INTO pages_by_language (event_id, kind, lang, body, imported_at, text_hash)
+        SELECT event_id, kind, 'en', body, imported_at, text_hash FROM pages;
+    DROP TABLE pages;
+    ALTER TABLE pages_by_language RENAME TO pages;
+    CREATE INDEX pages_by_text_hash ON pages (text_hash);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -4,7 +4,8 @@ announcement and recap, and its announcement in Chinese, on one event."""
 from __future__ import annotations
 
 from bot.catalog import import_bundled, read_event_folder
-from bot.pages import parse_page
+from bot.pages import page_language, parse_page
+from bot.store import EventDraft
 from tests.conftest import ANNOUNCEMENT, RECAP, ROOT, SAMPLE_DIR, make_page, new_event
 
 CHINESE = SAMPLE_DIR / "announcement.zh.txt"
@@ -56,3 +57,23 @@ async def test_an_updated_announcement_in_the_same_language_still_replaces_the_d
     event = await new_event(store, description="Old summary.")
     updated = await store.add_page(1, event.id, "new text", make_page(description="New summary."))
     assert updated.description == "New summary."
+
+
+async def test_each_language_keeps_its_own_page_so_a_repeat_import_finds_its_event(store):
+    """The Chinese announcement is stored beside the English one, not over it: uploading
+    either again updates the sample event instead of making a second one."""
+    [report] = await import_bundled(store, 1, ROOT / "data" / "events")
+    for path in (ANNOUNCEMENT, CHINESE):
+        text = path.read_text(encoding="utf-8")
+        event, created = await store.save_event(
+            1, EventDraft(slug="again", title="Again", capacity=10), [(text, parse_page(text))],
+            new=True)
+        assert (event.id, created) == (report.event.id, False), path.name
+
+
+def test_a_page_is_chinese_when_a_third_of_its_letters_are_han():
+    assert page_language(CHINESE.read_text(encoding="utf-8")) == "zh"
+    assert page_language(ANNOUNCEMENT.read_text(encoding="utf-8")) == "en"
+    assert page_language("主持人：赵通 (Tong Zhao)，卡内基—清华全球政策中心研究员") == "zh"
+    assert page_language("Moderator: Tong Zhao (赵通), a fellow at the Carnegie center") == "en"
+    assert page_language("") == "en"
