@@ -307,7 +307,7 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *, name: str = 
                         f"{TYPED_EXAMPLE}")
     zone = server_zone(zone_name)
     base = after or now
-    value = _iso(written, zone)
+    value = _iso(written, zone) or _clock_only(written, zone, base)
     if value is None:
         value = _natural(written, zone, base)
     if value is None:
@@ -340,6 +340,30 @@ def is_iso(text: str) -> bool:
 
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
                   r"(?:Z|[+\-]\d{2}(?::?\d{2})?)?)?")
+
+
+_CLOCK_ONLY = re.compile(r"(\d{1,2})(?::(\d{2}))?\s*([ap])\.?m\.?|(\d{1,2}):(\d{2})", re.I)
+
+
+def _clock_only(text: str, zone: tzinfo, base: datetime) -> datetime | None:
+    """A bare time of day ("8pm", "20:00"): the first such moment after `base` (dateparser
+    puts it on odd days)."""
+    match = _CLOCK_ONLY.fullmatch(text)
+    if match is None:
+        return None
+    hour, minute, meridiem, hour24, minute24 = match.groups()
+    if hour24 is not None:
+        hour, minute = int(hour24), int(minute24)
+    else:
+        hour, minute = int(hour), int(minute or 0)
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if meridiem.lower() == "p" else 0)
+    if hour > 23 or minute > 59:
+        return None
+    local = base.astimezone(zone)
+    value = datetime.combine(local.date(), time(hour, minute), zone)
+    return value if value > local else value + timedelta(days=1)
 
 
 def _iso(text: str, zone: tzinfo) -> datetime | None:
