@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
@@ -17,13 +17,19 @@ def event_ics(event: Event, now: datetime | None = None) -> bytes:
     """The event as a one-event calendar; times in UTC, which every calendar converts."""
     if event.starts_at is None:
         raise StoreError(f"{event.title} has no start time yet, so there is nothing to put "
-                         "in a calendar; a moderator can set one with /manage import starts_at")
+                         "in a calendar; a moderator can set one with /manage edit")
     entry = CalendarEvent()
     entry.add("uid", f"event-{event.id}-{event.guild_id}@eventbot")
     entry.add("dtstamp", now or datetime.now(UTC))
-    entry.add("dtstart", event.starts_at.astimezone(UTC))
-    if event.ends_at is not None:
-        entry.add("dtend", event.ends_at.astimezone(UTC))
+    if event.all_day:  # a DATE value: the day itself, not a moment in it
+        day = event.starts_at.astimezone(UTC).date()
+        entry.add("dtstart", day)
+        last = event.ends_at.astimezone(UTC).date() if event.ends_at else day
+        entry.add("dtend", max(last, day + timedelta(days=1)))
+    else:
+        entry.add("dtstart", event.starts_at.astimezone(UTC))
+        if event.ends_at is not None:
+            entry.add("dtend", event.ends_at.astimezone(UTC))
     entry.add("summary", event.title)
     if event.venue:
         entry.add("location", event.venue)

@@ -3,6 +3,8 @@
     title = "U.S.-China Missile Defense Disputes"
     starts_at = "2026-12-01T18:00:00+01:00"   # optional, ISO 8601 with an offset
     ends_at = "2026-12-01T20:00:00+01:00"     # optional
+    # Without them, the page's own date line ("December 1, 2026, 6:00 PM - 8:00 PM EST")
+    # and place line give the event's start, end and venue; these values win over it.
     venue = "Carnegie Endowment, Washington, DC"  # optional
     link = "https://example.org/events/..."       # optional
     capacity = 60
@@ -14,15 +16,17 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot.models import Event
 from bot.pages import Page, PageError, decode_page, parse_page
 from bot.registration import MAX_CAPACITY
 from bot.store import EventDraft, Store
 from bot.times import calendar_problem
+from bot.when import When, read_page_when
 
 EVENT_FILE = "event.toml"
 DATETIME_EXAMPLE = "2026-12-01T18:00+01:00"
@@ -31,6 +35,51 @@ MAX_TITLE = 200
 
 class CatalogError(ValueError):
     """An event folder or an import option is malformed; the message says which and why."""
+
+
+MAX_LINK = 500
+
+
+def validate_link(value: str | None) -> str | None:
+    """An event's link: an http(s) address, or None for none."""
+    link = (value or "").strip()
+    if not link:
+        return None
+    try:
+        parts = urlsplit(link) if len(link) <= MAX_LINK and not re.search(r"\s", link) else None
+        host = parts and parts.hostname
+    except ValueError:  # a malformed address such as "http://[::1"
+        parts = host = None
+    if parts is None or not host or parts.scheme.lower() not in ("http", "https"):
+        raise CatalogError(f"the link must be a web address starting with https:// (at most "
+                           f"{MAX_LINK} characters), e.g. https://example.org/events/talk")
+    return link
+
+
+@dataclass(frozen=True, slots=True)
+class PageFacts:
+    """When and where the pages say the event is, and what the moderator should hear."""
+
+    when: When
+    venue: str | None
+    notes: tuple[str, ...]
+
+
+def page_facts(pages: list[Page] | tuple[Page, ...], zone: str | None) -> PageFacts:
+    """The first page that gives a date (the announcement before the recap) sets the times;
+    the first that names a place sets the venue."""
+    ordered = sorted(pages, key=lambda p: p.kind != "announcement")
+    when, notes = When(), []
+    for page in ordered:
+        read = read_page_when(page.date_text, zone)
+        if read.note:
+            notes.append(read.note)
+        if read.starts_at is not None:
+            when = read
+            break
+    venue = next((p.location.strip() for p in ordered if p.location and p.location.strip()),
+                 None)
+    return PageFacts(when, venue[:MAX_TITLE] if venue else None, tuple(notes))
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +93,7 @@ class ImportReport:
     event: Event
     created: bool
     skipped: tuple[str, ...]  # what the importer could not place, per page
+    notes: tuple[str, ...] = ()  # how the page's date was read, where there was a choice
 
 
 def parse_datetime(value: str, name: str = "starts_at") -> datetime:
@@ -104,7 +154,7 @@ def read_event_folder(folder: Path) -> EventFolder:
             title=validate_title(spec.get("title")),
             capacity=validate_capacity(spec.get("capacity")),
             venue=_optional_text(spec, "venue"),
-            link=_optional_text(spec, "link"),
+            link=validate_link(_optional_text(spec, "link")),
             starts_at=_optional_datetime(spec, "starts_at"),
             ends_at=_optional_datetime(spec, "ends_at"),
         )
@@ -131,9 +181,11 @@ async def import_folders(store: Store, guild_id: int, folders: list[Path]) -> li
 
 
 async def _save_folder(store: Store, guild_id: int, parsed: EventFolder) -> ImportReport:
-    event, created = await store.save_event(guild_id, parsed.draft, parsed.pages)
+    facts = page_facts([page for _, page in parsed.pages], await store.timezone(guild_id))
+    draft = replace(parsed.draft, page_when=facts.when, page_venue=facts.venue)
+    event, created = await store.save_event(guild_id, draft, parsed.pages)
     skipped = tuple(f"{page.kind}: {line}" for _, page in parsed.pages for line in page.skipped)
-    return ImportReport(event, created, skipped)
+    return ImportReport(event, created, skipped, facts.notes)
 
 
 async def import_bundled(store: Store, guild_id: int, events_dir: Path) -> list[ImportReport]:

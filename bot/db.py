@@ -30,6 +30,9 @@ from bot.models import Event, Rsvp
 from bot.pages import Page, Person, Takeaway, page_language
 from bot.registration import Existing, JoinResult, Promotions, Seats, Status
 from bot.schema import MIGRATIONS, PASSAGES_REBUILT, SCHEMA_VERSION
+from bot.when import DEFAULT_ZONE, When
+
+NO_WHEN = When()
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +69,23 @@ class EventDraft:
     link: str | None = None
     starts_at: datetime | None = None
     ends_at: datetime | None = None
+    all_day: bool = False  # with starts_at: it is a date (midnight UTC), not a time
+    # What the page says: it fills only what the event does not have yet, so an option, an
+    # event.toml value or an edit always wins over the page (and a recap's date over none).
+    page_when: When = NO_WHEN
+    page_venue: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventEdit:
+    """The when and where of an event as `/manage edit` sets them: None clears a field."""
+
+    title: str
+    starts_at: datetime
+    ends_at: datetime | None
+    all_day: bool
+    venue: str | None
+    link: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +131,7 @@ class Notice:
     id: int
     guild_id: int
     event_id: int
-    kind: str  # "capacity", "promoted", "closed", "opened", "recap"
+    kind: str  # "capacity", "promoted", "closed", "opened", "recap", "changed", "changed_dm"
     payload: dict[str, Any]
 
 
@@ -270,12 +290,27 @@ class Database:
     def _apply_draft(self, event_id: int, guild_id: int, draft: EventDraft,
                      now: datetime) -> None:
         db = self._conn
+        page = draft.page_when
+        # SET expressions read the row as it was: the page's times fill an event without a
+        # start, and its end goes with the start it came with.
         db.execute(
-            "UPDATE events SET title = ?, venue = coalesce(?, venue), link = coalesce(?, link),"
-            " starts_at = coalesce(?, starts_at), ends_at = coalesce(?, ends_at), updated_at = ?"
-            " WHERE id = ?",
-            (draft.title, draft.venue, draft.link, _ts(draft.starts_at), _ts(draft.ends_at),
-             _ts(now), event_id))
+            "UPDATE events SET title = :title,"
+            " venue = coalesce(:venue, venue, :page_venue), link = coalesce(:link, link),"
+            " all_day = CASE WHEN :starts IS NOT NULL THEN :all_day"
+            "  WHEN starts_at IS NULL AND :page_starts IS NOT NULL THEN :page_all_day"
+            "  ELSE all_day END,"
+            " ends_at = CASE WHEN :ends IS NOT NULL THEN :ends"
+            "  WHEN :starts IS NOT NULL AND :all_day THEN :starts + 86400"
+            "  WHEN :starts IS NOT NULL AND all_day THEN NULL"
+            "  WHEN starts_at IS NULL AND :page_starts IS NOT NULL AND :starts IS NULL"
+            "   THEN :page_ends ELSE ends_at END,"
+            " starts_at = coalesce(:starts, starts_at, :page_starts), updated_at = :now"
+            " WHERE id = :id",
+            {"title": draft.title, "venue": draft.venue, "page_venue": draft.page_venue,
+             "link": draft.link, "starts": _ts(draft.starts_at), "ends": _ts(draft.ends_at),
+             "all_day": int(draft.all_day), "page_starts": _ts(page.starts_at),
+             "page_ends": _ts(page.ends_at), "page_all_day": int(page.all_day),
+             "now": _ts(now), "id": event_id})
         seats = self._event_seats(event_id, guild_id)
         if draft.capacity is not None and draft.capacity != seats.capacity:
             self._change_capacity(event_id, guild_id, seats, draft.capacity, now)
@@ -375,7 +410,49 @@ class Database:
             language=row["language"], translation=row["translation"],
             off_the_record=bool(row["off_the_record"]),
             access_notes=tuple(json.loads(row["access_notes"])), has_recap=bool(row["has_recap"]),
-            people=self._people(event_id), takeaways=self._takeaways(event_id))
+            people=self._people(event_id), takeaways=self._takeaways(event_id),
+            all_day=bool(row["all_day"]))
+
+    def edit_event(self, guild_id: int, event_id: int, edit: EventEdit,
+                   now: datetime | None = None) -> tuple[Event, Event]:
+        """Set the event's title, times, venue and link; RSVPs stay. A new start or venue is
+        news: one notice for the channel and one DM to each member registered (confirmed or
+        waitlisted), written in the same transaction. Returns (before, after)."""
+        now = now or self._clock()
+        with self._transaction() as db:
+            before = self.get_event(guild_id, event_id)
+            db.execute(
+                "UPDATE events SET title = ?, starts_at = ?, ends_at = ?, all_day = ?, venue = ?,"
+                " link = ?, updated_at = ? WHERE id = ?",
+                (edit.title, _ts(edit.starts_at), _ts(edit.ends_at), int(edit.all_day),
+                 edit.venue, edit.link, _ts(now), event_id))
+            seats = self._event_seats(event_id, guild_id)
+            if promotable := rules.promotable(seats, now):  # a later date reopens its seats
+                promotions = rules.fill_free_seats(seats, self._waitlist_head(event_id,
+                                                                              promotable), now)
+                self._record_promotions(guild_id, event_id, seats, promotions, now)
+            after = self.get_event(guild_id, event_id)
+            moved = (before.starts_at, before.all_day) != (after.starts_at, after.all_day)
+            if moved or before.venue != after.venue:
+                payload = {"moved": moved, "venue_changed": before.venue != after.venue}
+                self._notify(guild_id, event_id, "changed", payload, now)
+                for row in self._all("SELECT user_id FROM rsvps WHERE event_id = ?"
+                                     " ORDER BY status = 'waitlisted', seq", (event_id,)):
+                    self._notify(guild_id, event_id, "changed_dm",
+                                 {**payload, "user_id": row["user_id"]}, now)
+        return before, after
+
+    def timezone(self, guild_id: int) -> str:
+        row = self._one("SELECT timezone FROM guild_settings WHERE guild_id = ?", (guild_id,))
+        return DEFAULT_ZONE if row is None else row["timezone"]
+
+    def set_timezone(self, guild_id: int, zone: str) -> None:
+        """Set the guild's IANA timezone (checked by `bot.when.check_zone_name`)."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO guild_settings (guild_id, timezone) VALUES (?, ?)"
+                " ON CONFLICT (guild_id) DO UPDATE SET timezone = excluded.timezone",
+                (guild_id, zone))
 
     def ask(self, guild_id: int, question: str, event_id: int | None = None,
             limit: int = 3) -> list[Passage]:

@@ -33,6 +33,7 @@ class Event:
     has_recap: bool
     people: tuple[Person, ...]
     takeaways: tuple[Takeaway, ...]
+    all_day: bool = False  # a date without a time: starts_at is midnight UTC of that date
 
     @property
     def seats(self) -> Seats:

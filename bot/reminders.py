@@ -83,11 +83,10 @@ def reminder_dm(title: str, starts_at: datetime, venue: str | None) -> str:
 def scheduled_event_problem(event: Event, now: datetime) -> str | None:
     """Why the event cannot be a Discord scheduled event right now, or None."""
     if event.starts_at is None:
-        return ("it has no start time yet (set one with `/manage import` and its starts_at "
-                "option)")
+        return "it has no start time yet (set one with `/manage edit`)"
     problem = saved_times_problem(event.starts_at, event.ends_at)
     if problem:  # the arithmetic of scheduled_event_fields would overflow
-        return f"{problem} (set another with `/manage import` and its starts_at option)"
+        return f"{problem} (set another with `/manage edit`)"
     if event.starts_at <= now:
         return "it has already started, and Discord only takes events in the future"
     return None

@@ -11,7 +11,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import discord
 from discord.utils import escape_mentions
@@ -133,10 +133,23 @@ def timestamp(when: datetime, style: str = "F") -> str:
 def when_text(event: Event) -> str | None:
     if event.starts_at is None:
         return None
+    if event.all_day:  # midnight UTC of the date: noon shows that date from UTC−12 to UTC+11
+        return timestamp(event.starts_at + timedelta(hours=12), "D")
     text = f"{timestamp(event.starts_at)} ({timestamp(event.starts_at, 'R')})"
     if event.ends_at is not None:
         text += f" – {timestamp(event.ends_at, 't')}"
     return text
+
+
+def change_text(event: Event, moved: bool, venue_changed: bool) -> str:
+    """What changed about an event, for its channel notice and the members' DMs."""
+    parts = []
+    if moved:
+        parts.append(f"now starts {when_text(event) or 'at a time still to be set'}")
+    if venue_changed:
+        parts.append(f"now takes place at {safe_clip(event.venue, 300)}" if event.venue
+                     else "has no venue set any more")
+    return f"**{safe_clip(event.title, 200)}** " + " and ".join(parts) + "."
 
 
 def registration_text(event: Event) -> str:

@@ -177,6 +177,12 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE pages_by_language RENAME TO pages;
     CREATE INDEX pages_by_text_hash ON pages (text_hash);
     """,
+    # 8: all-day events (a date without a time: midnight UTC of the date to the next), and
+    # the server's timezone, in which typed times and pages without a zone are read.
+    """
+    ALTER TABLE events ADD COLUMN all_day INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE guild_settings ADD COLUMN timezone TEXT NOT NULL DEFAULT 'UTC';
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -33,6 +33,7 @@ from bot.db import (  # re-exported: callers import the store's types from here
     MATCH_START,
     Database,
     EventDraft,
+    EventEdit,
     EventNotFound,
     EventSummary,
     Notice,
@@ -46,8 +47,8 @@ from bot.models import Event, Rsvp
 from bot.pages import Page
 from bot.registration import CancelResult, JoinResult, Promotions
 
-__all__ = ["MATCH_END", "MATCH_START", "EventDraft", "EventNotFound", "EventSummary", "Notice",
-           "Passage", "Store", "StoreError"]
+__all__ = ["MATCH_END", "MATCH_START", "EventDraft", "EventEdit", "EventNotFound",
+           "EventSummary", "Notice", "Passage", "Store", "StoreError"]
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -175,6 +176,19 @@ class Store:
 
     async def get_event(self, guild_id: int, event_id: int) -> Event:
         return await self._run(self._db.get_event, guild_id, event_id)
+
+    async def edit_event(self, guild_id: int, event_id: int, edit: EventEdit
+                         ) -> tuple[Event, Event]:
+        """Set the event's title, times, venue and link (RSVPs stay); (before, after)."""
+        self._summaries.clear()
+        return await self._run(self._db.edit_event, guild_id, event_id, edit)
+
+    async def timezone(self, guild_id: int) -> str:
+        """The guild's IANA timezone name (UTC unless set)."""
+        return await self._run(self._db.timezone, guild_id)
+
+    async def set_timezone(self, guild_id: int, zone: str) -> None:
+        await self._run(self._db.set_timezone, guild_id, zone)
 
     async def summary(self, guild_id: int, event_id: int) -> EventSummary:
         """The event's id, title and start; raises EventNotFound outside its guild."""

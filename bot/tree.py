@@ -19,10 +19,11 @@ from bot.pages import PageError
 from bot.registration import RegistrationError
 from bot.render import CONTENT, clip, safe
 from bot.store import StoreError
+from bot.when import WhenError
 
 log = logging.getLogger(__name__)
 
-USER_ERRORS = (StoreError, RegistrationError, CatalogError, PageError)
+USER_ERRORS = (StoreError, RegistrationError, CatalogError, PageError, WhenError)
 NO_MENTIONS = discord.AllowedMentions.none()
 ANSWERABLE = (2, 3, 5)  # interaction types answered with a message: command, component, modal
 

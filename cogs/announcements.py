@@ -25,7 +25,14 @@ import discord
 from discord.ext import commands
 
 from bot.app import EventBot
-from bot.render import CAPACITY_REACHED, event_embed, promoted_dm, safe, takeaways_messages
+from bot.render import (
+    CAPACITY_REACHED,
+    change_text,
+    event_embed,
+    promoted_dm,
+    safe,
+    takeaways_messages,
+)
 from bot.store import EventNotFound, Notice
 from bot.tree import NO_MENTIONS
 
@@ -33,6 +40,7 @@ log = logging.getLogger(__name__)
 
 EDIT_INTERVAL = 2.0  # seconds between edits of one event's announcement messages
 POLL_INTERVAL = 5.0  # seconds between outbox checks when nothing woke us (other processes)
+DM_NOTICES = frozenset({"promoted", "changed_dm"})  # sent to a member, not to a channel
 
 
 async def announce_channel(bot: EventBot, guild_id: int) -> discord.TextChannel | None:
@@ -128,7 +136,7 @@ class Announcements(commands.Cog):
     def _guild_not_arrived(self, notice: Notice) -> bool:
         """Before on_ready a guild may still be on its way: its channel notices are held
         until then, in their order, instead of finding no channel and being dropped."""
-        return (notice.kind != "promoted" and not self.bot.is_ready()
+        return (notice.kind not in DM_NOTICES and not self.bot.is_ready()
                 and self.bot.get_guild(notice.guild_id) is None)
 
     async def _deliver_and_ack(self, notice: Notice) -> None:
@@ -144,6 +152,12 @@ class Announcements(commands.Cog):
         try:
             if notice.kind == "promoted":
                 await self._dm_promoted(notice.payload["user_id"], event)
+                return True
+            if notice.kind == "changed_dm":
+                change = self._change(notice, event)
+                await self._dm(notice.payload["user_id"], event,
+                               f"📅 An event you registered for changed: {change} "
+                               "Your registration stays as it was.")
                 return True
             channel = await announce_channel(self.bot, notice.guild_id)
             if channel is None:
@@ -162,6 +176,9 @@ class Announcements(commands.Cog):
             elif notice.kind == "opened":
                 await channel.send(f"Registration for {title} is open again: "
                                    f"{event.seats_left} of {event.capacity} seats left.",
+                                   allowed_mentions=NO_MENTIONS)
+            elif notice.kind == "changed":
+                await channel.send(f"📅 Change: {self._change(notice, event)}",
                                    allowed_mentions=NO_MENTIONS)
             elif notice.kind == "recap":
                 await channel.send(f"The recap of {title} is out. Key takeaways:",
@@ -189,12 +206,21 @@ class Announcements(commands.Cog):
             log.exception("the takeaways of event %s were posted only in part", event_id)
 
     async def _dm_promoted(self, user_id: int, event) -> None:
+        await self._dm(user_id, event, promoted_dm(event))
+
+    async def _dm(self, user_id: int, event, text: str) -> None:
         try:
             dm = await self.bot.create_dm(discord.Object(user_id))
-            await dm.send(promoted_dm(event), allowed_mentions=NO_MENTIONS)
+            await dm.send(text, allowed_mentions=NO_MENTIONS)
         except discord.Forbidden:
-            # Their DMs are closed; /rsvp status still tells them they are confirmed.
-            log.info("could not DM user %s about their seat at event %s", user_id, event.id)
+            # Their DMs are closed; /rsvp status and /event info still tell them.
+            log.info("could not DM user %s about event %s", user_id, event.id)
+
+    @staticmethod
+    def _change(notice: Notice, event) -> str:
+        """The change as the event is now (a later edit shows its latest state)."""
+        return change_text(event, bool(notice.payload.get("moved")),
+                           bool(notice.payload.get("venue_changed")))
 
     async def _edit_loop(self, key: tuple[int, int]) -> None:
         try:

@@ -7,10 +7,12 @@ on every call, against the member's server-level permissions.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import logging
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 import discord
@@ -19,25 +21,38 @@ from discord.ext import commands
 
 from bot.app import EventBot
 from bot.catalog import (
+    MAX_TITLE,
     CatalogError,
-    parse_datetime,
+    page_facts,
     slugify,
     validate_capacity,
+    validate_link,
     validate_title,
 )
+from bot.models import Event
 from bot.pages import MAX_PAGE_BYTES, PageError, decode_page, parse_page
 from bot.registration import MAX_CAPACITY
 from bot.reminders import minutes_text, parse_minutes
-from bot.render import attendees_csv, clip, event_embed, promoted_note, safe
-from bot.store import EventDraft
+from bot.render import (
+    attendees_csv,
+    clip,
+    event_embed,
+    promoted_note,
+    safe,
+    timestamp,
+    when_text,
+)
+from bot.store import EventDraft, EventEdit, utcnow
 from bot.times import saved_times_problem
-from bot.tree import NO_MENTIONS, respond
+from bot.tree import NO_MENTIONS, report_error, respond
+from bot.when import When, WhenError, check_zone_name, is_iso, parse_typed, server_zone, zone_names
 from cogs.announcements import announce_channel, can_post_embeds, digest
 from cogs.common import (
     EVENT_HELP,
     event_autocomplete,
     guild_id_of,
     manage_events_only,
+    require_manage_events,
     resolve_event,
 )
 from cogs.reminders import attendee_role_problem, check_not_over
@@ -60,33 +75,46 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     @app_commands.command(name="import", description="Import an announcement or recap page")
     @app_commands.describe(
         page="The page as a .txt file", event="Add the page to this event (e.g. its recap)",
-        title="Title of a new event", starts_at="Start, e.g. 2026-12-01T18:00+01:00",
+        title="Title of a new event",
+        starts_at='Start in the server\'s timezone, e.g. "friday 6pm" or "2026-12-01 18:00"',
+        ends_at='End, e.g. "8pm" or "2026-12-01 20:00"', venue="Where it takes place",
         capacity="Number of seats")
     @app_commands.autocomplete(event=event_autocomplete)
     async def import_page(self, interaction: discord.Interaction, page: discord.Attachment,
                           event: str | None = None, title: str | None = None,
                           starts_at: str | None = None,
-                          capacity: app_commands.Range[int, 1, MAX_CAPACITY] | None = None
+                          capacity: app_commands.Range[int, 1, MAX_CAPACITY] | None = None,
+                          ends_at: str | None = None,
+                          venue: app_commands.Range[str, 1, MAX_TITLE] | None = None
                           ) -> None:
         guild_id = guild_id_of(interaction)
-        when = parse_datetime(starts_at) if starts_at else None
         if page.size > MAX_PAGE_BYTES:
             raise PageError(f"{page.filename} is {page.size:,} bytes; pages can be at most "
                             f"{MAX_PAGE_BYTES:,} bytes")
+        zone = await self.bot.store.timezone(guild_id)
+        start = await typed_time(starts_at, zone) if starts_at else When()
+        end = (await typed_time(ends_at, zone, "ends_at", after=start.starts_at)
+               if ends_at else When())
+        end_at = end.ends_at if end.all_day else end.starts_at
+        check_order(start.starts_at, end_at)
+        place = " ".join(venue.split()) if venue else None
         await interaction.response.defer(ephemeral=True, thinking=True)
         text = decode_page(await page.read())
         parsed = parse_page(text)
+        facts = page_facts([parsed], zone)
+        when = {"starts_at": start.starts_at, "all_day": start.all_day, "ends_at": end_at,
+                "venue": place or None, "page_when": facts.when, "page_venue": facts.venue}
         if event:
             target = await resolve_event(interaction, event)
             draft = EventDraft(slug=target.slug, title=validate_title(title or target.title),
-                               capacity=capacity, starts_at=when)
+                               capacity=capacity, **when)
             saved, _ = await self.bot.store.save_event(guild_id, draft, [(text, parsed)])
             verb = f"Added the {parsed.kind} to"
         else:
             name = validate_title(title or parsed.title or _title_from(page.filename))
             draft = EventDraft(slug=slugify(name), title=name,
                                capacity=None if capacity is None else validate_capacity(capacity),
-                               starts_at=when)
+                               **when)
             # The same page again (say, a retry after a lost reply) updates its event.
             saved, created = await self.bot.store.save_event(guild_id, draft, [(text, parsed)],
                                                              new=True)
@@ -95,6 +123,9 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         summary = (f"{verb} **{safe(saved.title)}** (event {saved.id}): {len(parsed.people)} "
                    f"people, {len(parsed.takeaways)} takeaways, registration "
                    f"{'open' if saved.registration_open else 'closed'}.")
+        summary += "\n" + when_where_lines(saved)
+        for note in facts.notes:
+            summary += f"\nNote: {safe(note)}."
         if parsed.skipped:
             summary += "\nNot understood, so skipped:\n" + "\n".join(
                 f"- {safe(line)}" for line in parsed.skipped[:10])
@@ -104,6 +135,60 @@ class ManageCommands(commands.GroupCog, group_name="manage",
             summary += f"\n{note}"
         await respond(interaction, clip(summary, 1900), ephemeral=True,
                       embed=event_embed(saved))
+
+    @app_commands.command(name="edit", description="Change an event's title, start, end, "
+                          "venue or link")
+    @app_commands.describe(event=EVENT_HELP)
+    @app_commands.autocomplete(event=event_autocomplete)
+    async def edit(self, interaction: discord.Interaction, event: str | None = None) -> None:
+        found = await resolve_event(interaction, event)
+        zone = await self.bot.store.timezone(found.guild_id)
+        await interaction.response.send_modal(EditModal(self, found, zone))
+
+    async def apply_edit(self, interaction: discord.Interaction, modal: EditModal) -> None:
+        """What the edit modal's submission does; every refusal leaves the event as it was."""
+        event = modal.event
+        title = validate_title(modal.title_input.value)
+        start = await modal.read_start()
+        end_at = await modal.read_end(start)
+        check_order(start.starts_at, end_at)
+        edit = EventEdit(title=title, starts_at=start.starts_at, ends_at=end_at,
+                         all_day=start.all_day,
+                         venue=" ".join(modal.venue_input.value.split())[:MAX_TITLE] or None,
+                         link=validate_link(modal.link_input.value))
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        before, saved = await self.bot.store.edit_event(event.guild_id, event.id, edit)
+        self.changed(saved.guild_id, saved.id)
+        text = f"Updated **{safe(saved.title)}** (event {saved.id}).\n{when_where_lines(saved)}"
+        if (before.starts_at, before.all_day, before.venue) != (saved.starts_at, saved.all_day,
+                                                              saved.venue):
+            text += ("\nI'll post the change in the announcements channel and DM its "
+                     f"{saved.confirmed + saved.waitlisted} registered members.")
+        note = await sync_scheduled_event(self.bot, saved.guild_id, saved,
+                                          interaction.app_permissions, create=False)
+        if note:
+            text += f"\n{note}"
+        await respond(interaction, clip(text, 1900), ephemeral=True)
+
+    @app_commands.command(name="timezone", description="The server's timezone, in which typed "
+                          "times and pages without a zone are read")
+    @app_commands.describe(name="An IANA timezone such as Europe/Paris or Asia/Shanghai")
+    async def timezone(self, interaction: discord.Interaction,
+                       name: app_commands.Range[str, 1, 100]) -> None:
+        zone = check_zone_name(name)
+        await self.bot.store.set_timezone(guild_id_of(interaction), zone)
+        now = utcnow().astimezone(server_zone(zone))
+        await respond(interaction, f"Times typed here are now read in **{zone}** (it is "
+                      f"{now:%H:%M} there now); pages that give no zone too.", ephemeral=True)
+
+    @timezone.autocomplete("name")
+    async def timezone_autocomplete(self, interaction: discord.Interaction,
+                                    current: str) -> list[app_commands.Choice[str]]:
+        typed = current.strip().casefold().replace(" ", "_")
+        names = zone_names()
+        starting = [z for z in names if z.casefold().startswith(typed)]
+        inside = [z for z in names if typed in z.casefold() and z not in starting]
+        return [app_commands.Choice(name=z, value=z) for z in (starting + inside)[:25]]
 
     @app_commands.command(name="close", description="Close registration: nobody can join")
     @app_commands.describe(event=EVENT_HELP, reason="Shown to members who try to join")
@@ -152,7 +237,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         problem = saved_times_problem(found.starts_at, found.ends_at)
         if problem:
             raise CatalogError(f"{found.title} can't be announced: {problem}; set another "
-                               "start with /manage import and its starts_at option")
+                               "start with /manage edit")
         target = channel or await announce_channel(self.bot, found.guild_id)
         if target is None:
             raise CatalogError("I can't find a channel I'm allowed to post in; pick one with "
@@ -282,6 +367,95 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                       "imports keep it up to date." if state == "on" else
                       "/manage announce no longer creates Discord events (those already "
                       "created stay).", ephemeral=True)
+
+
+async def typed_time(text: str, zone: str, name: str = "starts_at",
+                     after: datetime | None = None) -> When:
+    """A typed time in the server's zone. ISO 8601 is read at once; the natural forms go
+    through dateparser off the event loop (its first parse loads its data: ~0.1 s)."""
+    if is_iso(text):
+        return parse_typed(text, zone, utcnow(), name=name, after=after)
+    return await asyncio.to_thread(parse_typed, text, zone, utcnow(), name=name, after=after)
+
+
+def check_order(starts_at: datetime | None, ends_at: datetime | None) -> None:
+    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
+        raise WhenError(f"the end ({timestamp(ends_at)}) must come after the start "
+                        f"({timestamp(starts_at)})")
+
+
+def when_where_lines(event: Event) -> str:
+    """The event's When and Where as the moderator should check them."""
+    when = when_text(event) or "no start yet (set one with /manage edit)"
+    where = safe(clip(event.venue, 200)) if event.venue else "no venue"
+    return f"When: {when}\nWhere: {where}"
+
+
+def typed_form(value: datetime | None, zone: str, *, all_day: bool = False) -> str:
+    """A time as the edit form shows it, in the server's zone, the way one would type it."""
+    if value is None:
+        return ""
+    if all_day:
+        return value.astimezone(UTC).strftime("%Y-%m-%d")
+    return value.astimezone(server_zone(zone)).strftime("%Y-%m-%d %H:%M")
+
+
+class EditModal(discord.ui.Modal):
+    """`/manage edit`: the event's title, start, end, venue and link, filled in as they
+    are. An emptied end, venue or link clears it; an emptied title or start is refused.
+    A time left as shown keeps its saved value (even in the past: a recap's date)."""
+
+    def __init__(self, cog: ManageCommands, event: Event, zone: str) -> None:
+        super().__init__(title=clip(f"Edit: {event.title}", 45),
+                         custom_id=f"eventbot:edit:{event.id}", timeout=900)
+        self.cog, self.event, self.zone = cog, event, zone
+        self.shown_start = typed_form(event.starts_at, zone, all_day=event.all_day)
+        self.shown_end = "" if event.all_day else typed_form(event.ends_at, zone)
+        self.title_input = discord.ui.TextInput(
+            label="Title", custom_id="title", default=event.title, max_length=MAX_TITLE)
+        self.start_input = discord.ui.TextInput(
+            label=clip(f"Start ({zone})", 45), custom_id="start", default=self.shown_start,
+            placeholder="friday 6pm, Dec 1 18:00, 2026-12-01 18:00", max_length=100)
+        self.end_input = discord.ui.TextInput(
+            label="End (empty: none)", custom_id="end", default=self.shown_end, required=False,
+            placeholder="8pm, 2026-12-01 20:00", max_length=100)
+        self.venue_input = discord.ui.TextInput(
+            label="Venue (empty: none)", custom_id="venue", default=event.venue or "",
+            required=False, max_length=MAX_TITLE)
+        self.link_input = discord.ui.TextInput(
+            label="Link (empty: none)", custom_id="link", default=event.link or "",
+            required=False, max_length=500, placeholder="https://…")
+        for item in (self.title_input, self.start_input, self.end_input, self.venue_input,
+                     self.link_input):
+            self.add_item(item)
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return require_manage_events(interaction)
+
+    async def read_start(self) -> When:
+        typed = self.start_input.value.strip()
+        if not typed:
+            raise WhenError("the start can't be empty; type one such as \"friday 6pm\" or "
+                            "\"2026-12-01 18:00\"")
+        if typed == self.shown_start:
+            event = self.event
+            return When(event.starts_at, None, all_day=event.all_day)
+        return await typed_time(typed, self.zone, "the start")
+
+    async def read_end(self, start: When) -> datetime | None:
+        typed = self.end_input.value.strip()
+        if not typed:
+            return start.starts_at + timedelta(days=1) if start.all_day else None
+        if typed == self.shown_end and start.starts_at == self.event.starts_at:
+            return self.event.ends_at
+        end = await typed_time(typed, self.zone, "the end", after=start.starts_at)
+        return end.ends_at if end.all_day else end.starts_at
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self.cog.apply_edit(interaction, self)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        await report_error(interaction, error)
 
 
 def _cannot_post(channel: discord.TextChannel) -> str:

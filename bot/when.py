@@ -1,0 +1,392 @@
+"""When an event is, as pages write it and as moderators type it. Pure (no I/O, no discord).
+
+Two readers, one result type:
+- `read_page_when` reads the date line of an imported page ("December 15, 2026, 6:00 PM -
+  8:00 PM EST", "Tuesday, December 1, 2026 | 18:00–20:00 (Beijing time)", "2026年12月1日
+  下午6:00-8:00", "Fri. October 28th, 2016"). Pages are read with our own patterns, not a
+  general parser: a page's line is a fixed shape, and a range, a zone and a missing year
+  must each be seen, not guessed.
+- `parse_typed` reads what a moderator types ("friday 6pm", "Dec 1 18:00", ISO 8601) in the
+  server's timezone, with `dateparser` behind a fast path for ISO 8601.
+
+A date without a time of day is an ALL-DAY event, kept as midnight UTC of that date to
+midnight UTC of the next: the date can be read back exactly whatever the reader's zone.
+
+Zone abbreviations that mean several places (CST: China, UTC+8, or US Central, UTC−6;
+IST: India, Israel or Ireland) are read in the light of the server's timezone: the reading
+whose home zone has the server's offset on that date wins. Where none has (a server in
+UTC), the FIRST reading listed in `ZONES` is taken, and the result says so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from bot.times import EARLIEST_YEAR, LATEST_YEAR, calendar_problem
+
+MAX_TYPED = 100  # characters of a typed time; dateparser's cost grows with its input
+TYPED_EXAMPLE = '"friday 6pm", "Dec 1 18:00" or "2026-12-01 18:00"'
+DEFAULT_ZONE = "UTC"
+
+
+class WhenError(ValueError):
+    """A time that cannot be read, or cannot be an event's; the message is for users."""
+
+
+@dataclass(frozen=True, slots=True)
+class When:
+    """An event's times as read: all None when nothing could be; `note` says what the
+    moderator should know (a reading taken among several, a missing year)."""
+
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    all_day: bool = False
+    note: str | None = None
+
+
+# -- zones --------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    name: str  # what the reply calls it
+    offset: timedelta | None  # a fixed offset; None: the home zone's own (it follows DST)
+    home: str  # the IANA zone where it is used
+
+
+def _h(hours: float) -> timedelta:
+    return timedelta(hours=hours)
+
+
+# Abbreviations and names of zones, upper-cased. An ambiguous one lists its readings,
+# the default (taken when the server's zone settles nothing) first.
+ZONES: dict[str, tuple[_Reading, ...]] = {
+    "UTC": (_Reading("UTC", _h(0), "UTC"),),
+    "GMT": (_Reading("GMT", _h(0), "Europe/London"),),
+    "BST": (_Reading("British Summer Time (UTC+1)", _h(1), "Europe/London"),),
+    "CET": (_Reading("CET (UTC+1)", _h(1), "Europe/Paris"),),
+    "CEST": (_Reading("CEST (UTC+2)", _h(2), "Europe/Paris"),),
+    "EST": (_Reading("EST (UTC−5)", _h(-5), "America/New_York"),),
+    "EDT": (_Reading("EDT (UTC−4)", _h(-4), "America/New_York"),),
+    "ET": (_Reading("US Eastern time", None, "America/New_York"),),
+    "CDT": (_Reading("CDT (UTC−5)", _h(-5), "America/Chicago"),),
+    "CT": (_Reading("US Central time", None, "America/Chicago"),),
+    "MST": (_Reading("MST (UTC−7)", _h(-7), "America/Denver"),),
+    "MDT": (_Reading("MDT (UTC−6)", _h(-6), "America/Denver"),),
+    "MT": (_Reading("US Mountain time", None, "America/Denver"),),
+    "PST": (_Reading("PST (UTC−8)", _h(-8), "America/Los_Angeles"),),
+    "PDT": (_Reading("PDT (UTC−7)", _h(-7), "America/Los_Angeles"),),
+    "PT": (_Reading("US Pacific time", None, "America/Los_Angeles"),),
+    "JST": (_Reading("JST (UTC+9)", _h(9), "Asia/Tokyo"),),
+    "KST": (_Reading("KST (UTC+9)", _h(9), "Asia/Seoul"),),
+    "HKT": (_Reading("HKT (UTC+8)", _h(8), "Asia/Hong_Kong"),),
+    "SGT": (_Reading("SGT (UTC+8)", _h(8), "Asia/Singapore"),),
+    "BEIJING TIME": (_Reading("Beijing time (UTC+8)", _h(8), "Asia/Shanghai"),),
+    "北京时间": (_Reading("Beijing time (UTC+8)", _h(8), "Asia/Shanghai"),),
+    "CST": (_Reading("US Central Standard Time (UTC−6)", _h(-6), "America/Chicago"),
+            _Reading("China Standard Time (UTC+8)", _h(8), "Asia/Shanghai")),
+    "IST": (_Reading("India Standard Time (UTC+5:30)", _h(5.5), "Asia/Kolkata"),
+            _Reading("Israel Standard Time (UTC+2)", _h(2), "Asia/Jerusalem"),
+            _Reading("Irish Standard Time (UTC+1)", _h(1), "Europe/Dublin")),
+}
+_ZONE_NAME = "|".join(sorted((re.escape(k) for k in ZONES), key=len, reverse=True))
+_OFFSET = r"(?:UTC|GMT)\s*([+\-−])\s*(\d{1,2})(?::?(\d{2}))?"
+_ZONE = re.compile(rf"(?<![A-Za-z])(?:{_OFFSET}|({_ZONE_NAME}))(?![A-Za-z])", re.IGNORECASE)
+
+
+@cache
+def zone_names() -> tuple[str, ...]:
+    return tuple(sorted(available_timezones()))
+
+
+def server_zone(name: str | None) -> ZoneInfo:
+    """The server's timezone; an unknown name (never stored by the bot) falls back to UTC."""
+    try:
+        return ZoneInfo(name or DEFAULT_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_ZONE)
+
+
+def check_zone_name(name: str) -> str:
+    """An IANA zone name as given to /manage timezone, or WhenError."""
+    name = name.strip()
+    if name in zone_names():
+        return name
+    folded = {z.casefold(): z for z in zone_names()}
+    if name.casefold() in folded:
+        return folded[name.casefold()]
+    raise WhenError(f"{name[:100]!r} is not a timezone I know; pick an IANA name such as "
+                    "Europe/Paris, America/Chicago or Asia/Shanghai from the list")
+
+
+def _pick(readings: tuple[_Reading, ...], abbreviation: str, day: date,
+          server: tzinfo) -> tuple[tzinfo, str | None]:
+    """The reading of a zone abbreviation, and a note when the server's zone did not settle it."""
+    noon = datetime.combine(day, time(12))
+    server_offset = noon.replace(tzinfo=server).utcoffset()
+    matching = [r for r in readings
+                if noon.replace(tzinfo=ZoneInfo(r.home)).utcoffset() == server_offset]
+    chosen = matching[0] if len(matching) == 1 else readings[0]
+    note = None
+    if len(readings) > 1 and len(matching) != 1:
+        others = " or ".join(r.name for r in readings if r is not chosen)
+        note = (f"the page's {abbreviation} could also mean {others}; I read it as {chosen.name}. "
+                f"If that is wrong, set the server's timezone with /manage timezone and import "
+                f"again, or set the start with /manage edit")
+    zone = ZoneInfo(chosen.home) if chosen.offset is None else timezone(chosen.offset)
+    return zone, note
+
+
+# -- page dates ---------------------------------------------------------------------
+
+_MONTHS = {m: i for i, names in enumerate(
+    [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+     ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+     ("oct", "october"), ("nov", "november"), ("dec", "december")], start=1) for m in names}
+_MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|" \
+         r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
+_YEAR = r"(\d{4})"
+_DATES = (  # (pattern, order of its groups)
+    (re.compile(rf"(?<!\w){_MONTH}\s+{_DAY}(?:\s*,?\s*{_YEAR})?(?!\d)", re.I), "mdy"),
+    (re.compile(rf"(?<!\w){_DAY}\s+{_MONTH}(?:\s*,?\s*{_YEAR})?(?!\d)", re.I), "dmy"),
+    (re.compile(r"(?<!\d)(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]"), "ymd"),
+    (re.compile(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]"), "md"),
+    (re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"), "ymd"),
+)
+_CLOCK = (r"(上午|早上|中午|下午|晚上)?\s*(\d{1,2})"
+          r"(?:\s*[:.：]\s*(\d{2})|\s*[点時时](?:(\d{1,2})分|(半))?)?"
+          r"\s*(a\.?m\.?|p\.?m\.?)?")
+_TIMES = re.compile(rf"(?<![\d:]){_CLOCK}(?:\s*(?:-|–|—|~|～|to|至|until)\s*{_CLOCK})?",
+                    re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class _Clock:
+    hour: int
+    minute: int
+    meridiem: str | None  # "am" / "pm"
+    explicit: bool  # written as a time (":" or am/pm or 点), not a bare number
+
+
+def _clock(groups: tuple[str | None, ...]) -> _Clock | None:
+    period, hour, minute, cn_minute, half, meridiem = groups
+    if hour is None:
+        return None
+    mins = 30 if half else int(minute or cn_minute or 0)
+    mer = None
+    if meridiem:
+        mer = "am" if meridiem.lower().startswith("a") else "pm"
+    elif period in ("下午", "晚上"):
+        mer = "pm"
+    elif period in ("上午", "早上"):
+        mer = "am"
+    elif period == "中午":
+        mer = "pm" if int(hour) < 6 or int(hour) == 12 else "am"
+    explicit = bool(minute or cn_minute or half or meridiem or period)
+    return _Clock(int(hour), mins, mer, explicit)
+
+
+def _hour24(clock: _Clock, meridiem: str | None) -> int | None:
+    hour = clock.hour
+    mer = clock.meridiem or meridiem
+    if mer is not None:
+        if not 1 <= hour <= 12:
+            return None
+        return hour % 12 + (12 if mer == "pm" else 0)
+    return hour if 0 <= hour <= 23 else None
+
+
+def _find_date(text: str) -> tuple[re.Match[str], date | None, str] | None:
+    """The first date in the text: (its match, the date or None without a year, its text)."""
+    for pattern, order in _DATES:
+        match = pattern.search(text)
+        if match is None:
+            continue
+        parts = dict(zip(order, match.groups(), strict=True))
+        month_text = parts["m"]
+        month = _MONTHS.get(month_text.lower().rstrip(".")) if not month_text.isdigit() \
+            else int(month_text)
+        if month is None:
+            continue
+        if parts.get("y") is None:
+            return match, None, match[0].strip()
+        try:
+            return match, date(int(parts["y"]), month, int(parts["d"])), match[0].strip()
+        except ValueError:
+            continue
+    return None
+
+
+def read_page_when(text: str | None, zone_name: str | None = None) -> When:
+    """The start, end and all-day flag a page's date line gives, read in the server's zone
+    (`zone_name`) where the line names none. Never raises: what cannot be read is left out."""
+    if not text:
+        return When()
+    text = " ".join(text.split())[:300]
+    found = _find_date(text)
+    if found is None:
+        return When()
+    match, day, written = found
+    if day is None:
+        return When(note=f"the page gives no year for its date {written!r}, so I left the "
+                         "start unset; set it with /manage edit")
+    if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+        return When(note=f"the page's date {written!r} is not between the years "
+                         f"{EARLIEST_YEAR} and {LATEST_YEAR}, so I left the start unset")
+    rest = text[match.end():]
+    server = server_zone(zone_name)
+    zone: tzinfo = server
+    note = None
+    zone_match = _ZONE.search(rest)
+    if zone_match is not None:
+        sign, hours, minutes, name = zone_match.groups()
+        if name is not None:
+            zone, note = _pick(ZONES[name.upper()], name, day, server)
+        elif int(hours) <= 14:
+            offset = timedelta(hours=int(hours), minutes=int(minutes or 0))
+            zone = timezone(-offset if sign in "-−" else offset)
+        rest_times = rest[:zone_match.start()]
+    else:
+        rest_times = rest
+    start_clock = end_clock = None
+    for times in _TIMES.finditer(rest_times):
+        first, second = _clock(times.groups()[:6]), _clock(times.groups()[6:])
+        if first is not None and (first.explicit or (second is not None and second.explicit)):
+            start_clock, end_clock = first, second
+            break
+    if start_clock is None:
+        start = datetime.combine(day, time(0), UTC)
+        return When(start, start + timedelta(days=1), all_day=True, note=note)
+    end_mer = end_clock.meridiem if end_clock else None
+    start_hour = _hour24(start_clock, None if start_clock.meridiem else end_mer)
+    if start_hour is None:
+        return When(note=f"the page's time {rest_times.strip()[:40]!r} is not a time of day")
+    starts = datetime.combine(day, time(start_hour, min(start_clock.minute, 59)), zone)
+    ends = None
+    if end_clock is not None:
+        end_hour = _hour24(end_clock, start_clock.meridiem if end_mer is None else None)
+        if end_hour is not None:
+            ends = datetime.combine(day, time(end_hour, min(end_clock.minute, 59)), zone)
+            if ends <= starts:  # past midnight
+                ends += timedelta(days=1)
+    return When(_utc(starts), _utc(ends), note=note)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """Fold a zone's local time (with its DST) into UTC, where the store keeps it."""
+    return None if value is None else value.astimezone(UTC)
+
+
+# -- typed times --------------------------------------------------------------------
+
+_TIME_OF_DAY = re.compile(r"\d\s*(?::|\.\d|am|pm|a\.m|p\.m|h\b|点)|\b(noon|midnight)\b", re.I)
+
+
+def has_time_of_day(text: str) -> bool:
+    return bool(_TIME_OF_DAY.search(text)) or "T" in text.strip()[8:11]
+
+
+def parse_typed(text: str, zone_name: str | None, now: datetime, *, name: str = "starts_at",
+                after: datetime | None = None) -> When:
+    """A time as a moderator types it, read in the server's zone: an aware datetime in that
+    zone, or for a bare date an all-day date (midnight UTC). Raises WhenError, with an
+    example, for anything that is not one moment between the years 2000 and 2100.
+
+    Relative words ("friday", "tomorrow") count from `after` (default: now), and a time
+    typed without a year must come after it; a time with its year spelled out may lie in
+    the past (a recap's date)."""
+    written = " ".join(text.split())
+    if not written:
+        raise WhenError(f"{name} is empty; type a time such as {TYPED_EXAMPLE}")
+    if len(written) > MAX_TYPED:
+        raise WhenError(f"{name} is longer than {MAX_TYPED} characters; type a time such as "
+                        f"{TYPED_EXAMPLE}")
+    zone = server_zone(zone_name)
+    base = after or now
+    value = _iso(written, zone) or _clock_only(written, zone, base)
+    if value is None:
+        value = _natural(written, zone, base)
+    if value is None:
+        raise WhenError(f"I can't read {name} {written!r} as a time; type e.g. {TYPED_EXAMPLE}")
+    problem = calendar_problem(value)
+    if problem is not None:
+        raise WhenError(f"{name} {written!r} {problem}; type e.g. {TYPED_EXAMPLE}")
+    all_day = not has_time_of_day(written)
+    if all_day:
+        value = datetime.combine(value.astimezone(zone).date(), time(0), UTC)
+        if calendar_problem(value) is not None:  # 2000-01-01 in a zone ahead of UTC
+            raise WhenError(f"{name} {written!r} {calendar_problem(value)}")
+    else:
+        value = value.astimezone(zone)
+    last_moment = value + timedelta(days=1) if all_day else value
+    if not _YEAR_WRITTEN.search(written) and last_moment <= base:
+        when = "before the start" if after is not None else "in the past"
+        raise WhenError(f"{name} {written!r} would be {value:%Y-%m-%d %H:%M %Z}, {when}; "
+                        f"type a later time, or give the year, e.g. {TYPED_EXAMPLE}")
+    return When(value, value + timedelta(days=1) if all_day else None, all_day=all_day)
+
+
+_YEAR_WRITTEN = re.compile(r"(?<!\d)(?:19|20|21)\d\d(?!\d)")
+
+
+def is_iso(text: str) -> bool:
+    """Whether `parse_typed` reads `text` without dateparser (fast enough for the loop)."""
+    return bool(_ISO.fullmatch(" ".join(text.split())))
+
+
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
+                  r"(?:Z|[+\-]\d{2}(?::?\d{2})?)?)?")
+
+
+_CLOCK_ONLY = re.compile(r"(\d{1,2})(?::(\d{2}))?\s*([ap])\.?m\.?|(\d{1,2}):(\d{2})", re.I)
+
+
+def _clock_only(text: str, zone: tzinfo, base: datetime) -> datetime | None:
+    """A bare time of day ("8pm", "20:00"): the first such moment after `base` (dateparser
+    puts it on odd days)."""
+    match = _CLOCK_ONLY.fullmatch(text)
+    if match is None:
+        return None
+    hour, minute, meridiem, hour24, minute24 = match.groups()
+    if hour24 is not None:
+        hour, minute = int(hour24), int(minute24)
+    else:
+        hour, minute = int(hour), int(minute or 0)
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if meridiem.lower() == "p" else 0)
+    if hour > 23 or minute > 59:
+        return None
+    local = base.astimezone(zone)
+    value = datetime.combine(local.date(), time(hour, minute), zone)
+    return value if value > local else value + timedelta(days=1)
+
+
+def _iso(text: str, zone: tzinfo) -> datetime | None:
+    """ISO 8601 (the fast path: no dateparser); a time without an offset is the server's."""
+    if not _ISO.fullmatch(text):
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=zone)
+
+
+def _natural(text: str, zone: ZoneInfo, now: datetime) -> datetime | None:
+    import dateparser  # loaded on first use: a second of start-up the bot does not need
+
+    settings = {"PREFER_DATES_FROM": "future", "RETURN_AS_TIMEZONE_AWARE": True,
+                "TIMEZONE": zone.key, "TO_TIMEZONE": zone.key,
+                "RELATIVE_BASE": now.astimezone(zone).replace(tzinfo=None)}
+    try:
+        value = dateparser.parse(text, languages=["en", "zh"], settings=settings)
+    except (ValueError, OverflowError, TypeError, KeyError, IndexError, AttributeError):
+        return None
+    if value is None or value.tzinfo is None:
+        return None
+    return value

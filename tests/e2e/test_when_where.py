@@ -1,0 +1,204 @@
+"""When and where an event is: from its page, typed in the server's timezone, and edited
+with /manage edit, through the real bot process.
+
+The module's tests share one bot and one server and run in order: the timezone set in
+the second test stays for the later ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from icalendar import Calendar
+
+from bot.localdiscord import Attachment
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT
+from tests.e2e.test_bot import text_of
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def page(title: str, *header: str) -> bytes:
+    return "\n".join([title, *header, "", ""]).encode() + OPEN_ANNOUNCEMENT
+
+
+async def eventually(predicate, timeout: float = 10.0, what: str = "the condition"):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+def event_times(world, event_id: int) -> tuple:
+    return world.query("SELECT starts_at, ends_at, all_day, venue, link FROM events"
+                       " WHERE id = ?", (event_id,))[0]
+
+
+async def test_the_pages_date_time_zone_and_place_become_the_events(world, fake):
+    reply = await fake.slash(
+        world.guild, world.moderator, "manage import",
+        page=Attachment("talk.txt", page("Date Talk", "December 15, 2026, 6:00 PM - 8:00 PM EST",
+                                         "Washington, DC"), "text/plain"), capacity=5)
+    event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+    start = datetime(2026, 12, 15, 23, tzinfo=UTC)
+    end = datetime(2026, 12, 16, 1, tzinfo=UTC)
+    assert event_times(world, event_id) == (int(start.timestamp()), int(end.timestamp()), 0,
+                                            "Washington, DC", None)
+    assert f"When: <t:{int(start.timestamp())}:F>" in reply.content
+    assert "Where: Washington, DC" in reply.content
+
+    info = await fake.slash(world.guild, world.member(), "event info", event=str(event_id))
+    shown = text_of(info)
+    assert f"When: <t:{int(start.timestamp())}:F>" in shown and "Where: Washington, DC" in shown
+
+    ics = await fake.slash(world.guild, world.member(), "event calendar", event=str(event_id))
+    [(_, data)] = ics.files
+    [entry] = Calendar.from_ical(data).walk("VEVENT")
+    assert entry.decoded("dtstart") == start and entry.decoded("dtend") == end
+    assert str(entry["location"]) == "Washington, DC"
+
+    posted = await fake.slash(world.guild, world.moderator, "manage announce",
+                              event=str(event_id))
+    assert "Discord events" in posted.content, posted.content
+    [scheduled] = [e for e in fake.scheduled_events(world.guild) if e["name"] == "Date Talk"]
+    assert datetime.fromisoformat(scheduled["scheduled_start_time"]) == start
+    assert datetime.fromisoformat(scheduled["scheduled_end_time"]) == end
+    assert scheduled["entity_metadata"] == {"location": "Washington, DC"}
+
+
+async def test_page_dates_without_a_time_a_year_or_a_settled_zone(world, fake):
+    all_day = await world.import_event("Recap Day", 5, page("Recap Day", "Fri. October 28th, 2016"))
+    day = datetime(2016, 10, 28, tzinfo=UTC)
+    assert event_times(world, all_day)[:3] == (int(day.timestamp()),
+                                               int((day + timedelta(days=1)).timestamp()), 1)
+    info = await fake.slash(world.guild, world.member(), "event info", event=str(all_day))
+    assert f"When: <t:{int((day + timedelta(hours=12)).timestamp())}:D>" in text_of(info)
+    ics = await fake.slash(world.guild, world.member(), "event calendar", event=str(all_day))
+    assert b"DTSTART;VALUE=DATE:20161028" in ics.files[0][1]
+
+    reply = await fake.slash(world.guild, world.moderator, "manage import", capacity=5,
+                             page=Attachment("p.txt", page("No Year Talk", "Fri. Oct 28, 6 PM"),
+                                             "text/plain"))
+    assert "no year for its date 'Oct 28'" in reply.content and "/manage edit" in reply.content
+    no_year = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+    assert event_times(world, no_year)[0] is None
+
+    reply = await fake.slash(world.guild, world.moderator, "manage import", capacity=5,
+                             page=Attachment("c.txt", page("Central Talk",
+                                                           "December 1, 2026, 6:00 PM CST"),
+                                             "text/plain"))
+    assert "China Standard Time" in reply.content and "/manage timezone" in reply.content
+    central = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+    assert event_times(world, central)[0] == int(datetime(2026, 12, 2, tzinfo=UTC).timestamp())
+
+
+async def test_times_are_typed_in_the_servers_timezone(world, fake):
+    choices = await fake.autocomplete(world.guild, world.moderator, "manage timezone",
+                                      focused="name", name="asia/sha")
+    assert [c["value"] for c in choices] == ["Asia/Shanghai"]
+    bad = await fake.slash(world.guild, world.moderator, "manage timezone", name="Mars/Base")
+    assert bad.ephemeral and "not a timezone" in bad.content
+    ok = await fake.slash(world.guild, world.moderator, "manage timezone", name="Asia/Shanghai")
+    assert "Asia/Shanghai" in ok.content
+
+    reply = await fake.slash(world.guild, world.moderator, "manage import", capacity=5,
+                             page=Attachment("f.txt", page("Friday Talk"), "text/plain"),
+                             starts_at="friday 6pm", ends_at="8pm", venue="Room 101")
+    event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+    starts_at, ends_at, all_day, venue, _ = event_times(world, event_id)
+    local = datetime.fromtimestamp(starts_at, SHANGHAI)
+    assert (local.weekday(), local.hour, local.minute) == (4, 18, 0)
+    assert 0 < starts_at - time.time() <= 8 * 86400
+    assert ends_at - starts_at == 2 * 3600 and all_day == 0 and venue == "Room 101"
+    assert f"<t:{starts_at}:F>" in reply.content
+
+    # A page's CST in a server in Shanghai is China's, without a note.
+    cst = await fake.slash(world.guild, world.moderator, "manage import", capacity=5,
+                           page=Attachment("c.txt", page("China Talk",
+                                                         "December 1, 2026, 6:00 PM CST"),
+                                           "text/plain"))
+    china = int(re.search(r"\(event (\d+)\)", cst.content)[1])
+    assert event_times(world, china)[0] == int(datetime(2026, 12, 1, 10, tzinfo=UTC).timestamp())
+    assert "could also mean" not in cst.content
+
+    for starts_at, words in [("yesterday 6pm", "in the past"), ("whenever", "can't read")]:
+        refused = await fake.slash(world.guild, world.moderator, "manage import", capacity=5,
+                                   page=Attachment("r.txt", page("Refused Talk"), "text/plain"),
+                                   starts_at=starts_at)
+        assert refused.ephemeral and words in refused.content, refused.content
+        assert "e.g." in refused.content
+
+
+async def test_an_edit_moves_the_reminders_and_tells_everyone_once(world, fake):
+    await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
+    channel = world.guild.channel("announcements")
+    await fake.slash(world.guild, world.moderator, "manage channel", channel=channel)
+    title = "Edited Talk"
+    event_id = await world.import_event(title, 1, starts_at="2027-05-06 18:00")
+    confirmed, waiting = world.member("confirmed one"), world.member("waiting one")
+    for member in (confirmed, waiting):
+        await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+    await fake.slash(world.guild, world.moderator, "manage announce", event=str(event_id))
+    [announcement] = [m for m in fake.messages(channel)
+                      if any(e.get("title") == title for e in m["embeds"])]
+
+    opened = await fake.slash(world.guild, world.moderator, "manage edit", event=str(event_id))
+    assert opened.modal is not None and len(opened.modal["title"]) <= 45
+    values = {c["custom_id"]: c.get("value") or "" for row in opened.modal["components"]
+              for c in row["components"]}
+    assert values == {"title": title, "start": "2027-05-06 18:00", "end": "", "venue": "",
+                      "link": ""}
+
+    refused = await fake.submit_modal(opened, {"link": "javascript:alert(1)"})
+    assert refused.ephemeral and "https://" in refused.content
+    refused = await fake.submit_modal(opened, {"start": "yesterday 6pm"})
+    assert refused.ephemeral and "in the past" in refused.content
+    refused = await fake.submit_modal(opened, {"start": ""})
+    assert refused.ephemeral and "can't be empty" in refused.content
+    assert event_times(world, event_id)[0] == int(
+        datetime(2027, 5, 6, 18, tzinfo=SHANGHAI).timestamp())
+
+    new_start = datetime.now(SHANGHAI).replace(microsecond=0) + timedelta(seconds=66)
+    done = await fake.submit_modal(opened, {
+        "start": new_start.strftime("%Y-%m-%d %H:%M:%S"), "venue": "Hall B",
+        "link": "https://example.org/talk"})
+    stamp = int(new_start.timestamp())
+    assert done.ephemeral and f"<t:{stamp}:F>" in done.content, done.content
+    assert event_times(world, event_id) == (stamp, None, 0, "Hall B", "https://example.org/talk")
+    assert world.query("SELECT user_id, status FROM rsvps WHERE event_id = ? ORDER BY seq",
+                       (event_id,)) == [(confirmed.id, "confirmed"), (waiting.id, "waitlisted")]
+
+    notice = await fake.wait_message(channel, lambda m: "📅 Change" in (m["content"] or ""))
+    assert f"<t:{stamp}:F>" in notice["content"] and "Hall B" in notice["content"]
+    for member in (confirmed, waiting):
+        dm = await fake.wait_message(fake.dm_channel(member),
+                                     lambda m: "changed" in m["content"] and title in m["content"])
+        assert f"<t:{stamp}:F>" in dm["content"] and "@" not in dm["content"]
+    await eventually(lambda: f"<t:{stamp}:F>" in str(fake.messages(channel)[
+        [m["id"] for m in fake.messages(channel)].index(announcement["id"])]["embeds"]),
+        what="the announcement to show the new start")
+    [scheduled] = [e for e in fake.scheduled_events(world.guild) if e["name"] == title]
+    assert datetime.fromisoformat(scheduled["scheduled_start_time"]) == new_start
+
+    # The reminder, due a minute before the new start, comes at the new time.
+    reminder = await fake.wait_message(fake.dm_channel(confirmed),
+                                       lambda m: "Reminder" in m["content"], timeout=20)
+    assert f"<t:{stamp}:F>" in reminder["content"] and "Hall B" in reminder["content"]
+    assert time.time() >= stamp - 61
+    await asyncio.sleep(1.0)
+    assert len([m for m in fake.messages(channel) if "📅 Change" in (m["content"] or "")]) == 1
+    for member in (confirmed, waiting):
+        assert len([m for m in fake.dms(member) if "changed" in m["content"]]) == 1
+
+
+async def test_the_bot_logged_no_unexpected_error(world):
+    assert "unexpected error" not in world.bot.output()
+    assert "Traceback" not in world.bot.output()

@@ -1,0 +1,161 @@
+"""Reading when an event is: a page's date line, and the times moderators type."""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.catalog import CatalogError, page_facts, validate_link
+from bot.pages import parse_page
+from bot.when import WhenError, check_zone_name, parse_typed, read_page_when
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("line", "zone", "start", "end"), [
+    ("December 15, 2026, 6:00 PM - 8:00 PM EST", None, utc(2026, 12, 15, 23), utc(2026, 12, 16, 1)),
+    ("Tuesday, December 1, 2026 | 18:00–20:00 (Beijing time)", None,
+     utc(2026, 12, 1, 10), utc(2026, 12, 1, 12)),
+    ("2026年12月1日 18:00", "Asia/Shanghai", utc(2026, 12, 1, 10), None),
+    ("2026年12月1日（星期二）下午6:00-8:00", "Asia/Shanghai", utc(2026, 12, 1, 10),
+     utc(2026, 12, 1, 12)),
+    ("2026年12月1日 下午6点半 北京时间", None, utc(2026, 12, 1, 10, 30), None),
+    ("June 3, 2026, 6:00 PM PDT", None, utc(2026, 6, 4, 1), None),
+    ("1 July 2026, 09:00 BST", None, utc(2026, 7, 1, 8), None),
+    ("March 2, 2026 10:00 JST", None, utc(2026, 3, 2, 1), None),
+    ("Dec 1, 2026, 18:00 UTC+05:30", None, utc(2026, 12, 1, 12, 30), None),
+    ("Dec 1, 2026, 6:00 PM ET", None, utc(2026, 12, 1, 23), None),
+    ("Jul 1, 2026, 6:00 PM ET", None, utc(2026, 7, 1, 22), None),  # EDT in summer
+    ("Dec 1, 2026, 10 PM - 1 AM GMT", None, utc(2026, 12, 1, 22), utc(2026, 12, 2, 1)),
+    ("December 1, 2026, 6:00 PM", "Europe/Paris", utc(2026, 12, 1, 17), None),  # server's zone
+])
+def test_a_page_date_line_gives_the_start_and_end_in_utc(line, zone, start, end):
+    when = read_page_when(line, zone)
+    assert (when.starts_at, when.ends_at, when.all_day) == (start, end, False)
+    assert when.note is None
+
+
+def test_a_date_without_a_time_is_an_all_day_date_even_in_the_past():
+    when = read_page_when("Fri. October 28th, 2016", "Asia/Shanghai")
+    assert when.all_day and when.starts_at == utc(2016, 10, 28)
+    assert when.ends_at == utc(2016, 10, 29)
+
+
+def test_a_date_without_a_year_leaves_the_start_unset_and_says_so():
+    when = read_page_when("Fri. Oct 28, 6 PM", None)
+    assert when.starts_at is None and when.ends_at is None
+    assert "no year" in when.note and "'Oct 28'" in when.note and "/manage edit" in when.note
+
+
+@pytest.mark.parametrize(("zone", "hours", "noted"), [
+    ("Asia/Shanghai", 8, False), ("America/Chicago", -6, False), ("UTC", -6, True)])
+def test_cst_is_read_in_the_light_of_the_servers_timezone(zone, hours, noted):
+    when = read_page_when("December 1, 2026, 6:00 PM CST", zone)
+    assert when.starts_at == utc(2026, 12, 1, 18) - timedelta(hours=hours)
+    assert (when.note is not None) == noted
+    if noted:
+        assert "China Standard Time" in when.note and "/manage timezone" in when.note
+
+
+@pytest.mark.parametrize(("zone", "hours"), [
+    ("Asia/Kolkata", 5.5), ("Asia/Jerusalem", 2), ("Europe/Dublin", 1), ("UTC", 5.5)])
+def test_ist_is_read_in_the_light_of_the_servers_timezone(zone, hours):
+    when = read_page_when("June 3, 2026, 18:00 IST", zone)
+    assert when.starts_at == utc(2026, 6, 3, 18) - timedelta(hours=hours)
+
+
+@pytest.mark.parametrize("line", [None, "", "Live on YouTube", "sometime soon", "Smarch 40, 2026"])
+def test_a_line_without_a_date_gives_nothing(line):
+    assert read_page_when(line).starts_at is None
+
+
+def test_the_page_facts_take_the_date_and_place_lines():
+    page = parse_page("A Talk\nDecember 15, 2026, 6:00 PM - 8:00 PM EST\nWashington, DC\n\n"
+                      "Tong Zhao will moderate a discussion.\n")
+    facts = page_facts([page], "UTC")
+    assert facts.when.starts_at == utc(2026, 12, 15, 23)
+    assert facts.venue == page.location == "Washington, DC"
+
+
+NOW = datetime(2026, 11, 30, 10, tzinfo=UTC)  # a Monday
+
+
+@pytest.mark.parametrize(("typed", "local"), [
+    ("friday 6pm", datetime(2026, 12, 4, 18)),
+    ("Dec 1 18:00", datetime(2026, 12, 1, 18)),
+    ("tomorrow 9:30", datetime(2026, 12, 1, 9, 30)),
+    ("2026-12-01 18:00", datetime(2026, 12, 1, 18)),
+    ("2026-12-01T18:00+01:00", datetime(2026, 12, 2, 1)),
+])
+def test_typed_times_are_read_in_the_servers_zone(typed, local):
+    zone = ZoneInfo("Asia/Shanghai")
+    when = parse_typed(typed, "Asia/Shanghai", NOW)
+    assert when.starts_at == local.replace(tzinfo=zone) and not when.all_day
+    assert when.starts_at.tzinfo.utcoffset(when.starts_at) == timedelta(hours=8)
+
+
+def test_a_typed_date_alone_is_all_day():
+    when = parse_typed("2026-12-24", "America/Chicago", NOW)
+    assert when.all_day and when.starts_at == utc(2026, 12, 24)
+
+
+@pytest.mark.parametrize(("typed", "words"), [
+    ("yesterday 6pm", "in the past"), ("gibberish here", "can't read"),
+    ("x" * 101, "longer than 100"), ("", "empty"), ("2101-01-01 10:00", "between the years"),
+    ("9999-12-31T23:00Z", "between the years"),
+])
+def test_bad_typed_times_are_refused_with_an_example(typed, words):
+    with pytest.raises(WhenError) as refused:
+        parse_typed(typed, "UTC", NOW)
+    assert words in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_an_end_is_read_after_the_start():
+    start = parse_typed("2026-12-10 18:00", "UTC", NOW).starts_at
+    assert parse_typed("8pm", "UTC", NOW, after=start).starts_at == utc(2026, 12, 10, 20)
+
+
+def test_zone_names_and_links_are_checked():
+    assert check_zone_name("asia/shanghai") == "Asia/Shanghai"
+    with pytest.raises(WhenError, match="not a timezone"):
+        check_zone_name("Mars/Olympus")
+    assert validate_link(" https://example.org/e ") == "https://example.org/e"
+    assert validate_link("") is None
+    for bad in ("javascript:alert(1)", "ftp://x.org", "https://", "http://[::1", "example.org"):
+        with pytest.raises(CatalogError, match="https://"):
+            validate_link(bad)
+
+
+ZONES = st.sampled_from(["UTC", "Asia/Shanghai", "America/Chicago", "Europe/Paris",
+                         "Pacific/Kiritimati", "Pacific/Pago_Pago"])
+WORDS = st.sampled_from(["friday", "6pm", "tomorrow", "Dec", "1", "18:00", "2026-12-01",
+                         "next", "week", "in", "3", "days", "noon", "am", "2099", "1999",
+                         "12", "-", "T", "+01:00", "年", "月", "日", "下午", "9999"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(st.lists(WORDS, max_size=6).map(" ".join), st.text(max_size=40)), ZONES)
+def test_any_accepted_typed_time_is_aware_in_the_zone_and_in_range(typed, zone):
+    try:
+        when = parse_typed(typed, zone, NOW)
+    except WhenError:
+        return
+    value = when.starts_at
+    assert value.tzinfo is not None
+    assert datetime(2000, 1, 1, tzinfo=UTC) <= value < datetime(2101, 1, 1, tzinfo=UTC)
+    if when.all_day:  # a date: midnight UTC of it
+        assert value.tzinfo is UTC and value.hour == value.minute == 0
+    else:
+        assert value.tzinfo == ZoneInfo(zone)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=80), ZONES)
+def test_reading_any_page_date_line_never_raises(line, zone):
+    when = read_page_when(line, zone)
+    if when.starts_at is not None:
+        assert when.starts_at.tzinfo is not None
