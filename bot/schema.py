@@ -143,6 +143,12 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE pages ADD COLUMN text_hash TEXT;
     CREATE INDEX pages_by_text_hash ON pages (text_hash);
     """,
+    # 5: the web address a page was fetched from, so importing the same URL again in a
+    # server updates the event that has it, even when the page's text has changed.
+    """
+    ALTER TABLE pages ADD COLUMN url TEXT;
+    CREATE INDEX pages_by_url ON pages (url);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
