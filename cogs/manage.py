@@ -20,18 +20,21 @@ from discord.ext import commands
 from bot.app import EventBot
 from bot.catalog import (
     CatalogError,
+    import_page,
     parse_datetime,
-    slugify,
-    validate_capacity,
+    read_page_file,
+    read_page_url,
     validate_title,
 )
-from bot.pages import MAX_PAGE_BYTES, PageError, decode_page, parse_page
+from bot.fetch import MAX_URL_LENGTH, FetchPolicy, check_url
+from bot.pages import MAX_PAGE_BYTES, PageError
 from bot.registration import MAX_CAPACITY
 from bot.reminders import minutes_text, parse_minutes
 from bot.render import attendees_csv, clip, event_embed, promoted_note, safe
 from bot.store import EventDraft
 from bot.times import saved_times_problem
 from bot.tree import NO_MENTIONS, respond
+from bot.webpage import MAX_HTML_BYTES, is_html_name
 from cogs.announcements import announce_channel, can_post_embeds, digest
 from cogs.common import EVENT_HELP, event_autocomplete, guild_id_of, resolve_event
 from cogs.reminders import attendee_role_problem, check_not_over
@@ -61,38 +64,51 @@ class ManageCommands(commands.GroupCog, group_name="manage",
 
     @app_commands.command(name="import", description="Import an announcement or recap page")
     @app_commands.describe(
-        page="The page as a .txt file", event="Add the page to this event (e.g. its recap)",
+        page="The page as a .txt or .html file", url="Or the page's web address (http/https)",
+        event="Add the page to this event (e.g. its recap)",
         title="Title of a new event", starts_at="Start, e.g. 2026-12-01T18:00+01:00",
         capacity="Number of seats")
     @app_commands.autocomplete(event=event_autocomplete)
-    async def import_page(self, interaction: discord.Interaction, page: discord.Attachment,
+    async def import_page(self, interaction: discord.Interaction,
+                          page: discord.Attachment | None = None,
+                          url: app_commands.Range[str, 1, MAX_URL_LENGTH] | None = None,
                           event: str | None = None, title: str | None = None,
                           starts_at: str | None = None,
                           capacity: app_commands.Range[int, 1, MAX_CAPACITY] | None = None
                           ) -> None:
         guild_id = guild_id_of(interaction)
+        if (page is None) == (url is None):
+            raise CatalogError("Give the page either as a file (page: a .txt or .html file) "
+                               "or as a web address (url:), one of the two")
         when = parse_datetime(starts_at) if starts_at else None
-        if page.size > MAX_PAGE_BYTES:
-            raise PageError(f"{page.filename} is {page.size:,} bytes; pages can be at most "
-                            f"{MAX_PAGE_BYTES:,} bytes")
+        if url is not None:
+            check_url(url)  # a malformed address is refused at once, before deferring
+        else:
+            limit = MAX_HTML_BYTES if is_html_name(page.filename) else MAX_PAGE_BYTES
+            if page.size > limit:
+                raise PageError(f"{page.filename} is {page.size:,} bytes; pages can be at "
+                                f"most {limit:,} bytes")
         await interaction.response.defer(ephemeral=True, thinking=True)
-        text = decode_page(await page.read())
-        parsed = parse_page(text)
+        if url is not None:
+            source = await read_page_url(url, FetchPolicy.from_settings(self.bot.settings))
+        else:
+            source = await read_page_file(page.filename, await page.read())
+        parsed = source.page
         if event:
             target = await resolve_event(interaction, event)
             draft = EventDraft(slug=target.slug, title=validate_title(title or target.title),
                                capacity=capacity, starts_at=when)
-            saved, _ = await self.bot.store.save_event(guild_id, draft, [(text, parsed)])
+            saved, _ = await self.bot.store.save_event(
+                guild_id, draft, [(source.text, parsed)], url=source.url)
             verb = f"Added the {parsed.kind} to"
         else:
-            name = validate_title(title or parsed.title or _title_from(page.filename))
-            draft = EventDraft(slug=slugify(name), title=name,
-                               capacity=None if capacity is None else validate_capacity(capacity),
-                               starts_at=when)
             # The same page again (say, a retry after a lost reply) updates its event.
-            saved, created = await self.bot.store.save_event(guild_id, draft, [(text, parsed)],
-                                                             new=True)
-            verb = "Created" if created else "This page was already imported here, so I updated"
+            report = await import_page(self.bot.store, guild_id, source, title=title,
+                                       capacity=capacity, starts_at=when)
+            saved = report.event
+            verb = ("Created" if report.created else
+                    f"This {'address' if source.url else 'page'} was already imported here, "
+                    "so I updated")
         self.changed(guild_id, saved.id)
         summary = (f"{verb} **{safe(saved.title)}** (event {saved.id}): {len(parsed.people)} "
                    f"people, {len(parsed.takeaways)} takeaways, registration "
@@ -286,11 +302,6 @@ class ManageCommands(commands.GroupCog, group_name="manage",
 def _cannot_post(channel: discord.TextChannel) -> str:
     return (f"I can't post embeds in {channel.mention}; give me View Channel, Send Messages "
             "and Embed Links there, or pick another channel")
-
-
-def _title_from(filename: str) -> str:
-    stem = filename.rsplit(".", 1)[0]
-    return " ".join(stem.replace("_", " ").replace("-", " ").split()).title() or "Untitled event"
 
 
 async def setup(bot: EventBot) -> None:
