@@ -117,3 +117,12 @@ def test_refused_urls_get_one_line_and_write_nothing(cli, server, path, env, wor
         assert proc.stderr.startswith(f"eventbot: {server.url(path)}: ")
         assert proc.stdout == ""
     assert not cli.db.exists()
+
+
+def test_an_event_folder_may_hold_html_pages(cli, tmp_path):
+    folder = tmp_path / "events" / "arctic"
+    folder.mkdir(parents=True)
+    (folder / "page.html").write_bytes((WEB_PAGES / "forum_cards.html").read_bytes())
+    (folder / "event.toml").write_text('title = "Arctic"\ncapacity = 9\npages = ["page.html"]\n')
+    out = cli("import", str(folder)).stdout
+    assert out.startswith("created event 1 'arctic' (4 people, 0 takeaways)")
