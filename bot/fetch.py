@@ -61,10 +61,27 @@ class FetchPolicy:
             ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
         if any(ip in network for network in self.allowed_networks):
             return
-        if not ip.is_global or ip.is_multicast:
+        if not all(a.is_global and not a.is_multicast for a in (ip, *_embedded_ipv4(ip))):
             where = host if host == str(ip) else f"{host} ({ip})"
             raise FetchError(f"{where} is not a public internet address, so I won't fetch "
                              "pages from it.")
+
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv4Address | ipaddress.IPv6Address
+                   ) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address leads to (6to4, Teredo, NAT64, "::a.b.c.d"),
+    which Python counts as global whatever they embed (2002:7f00:1:: is 127.0.0.1)."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return []
+    found = [ip.sixtofour] if ip.sixtofour else []
+    found += list(ip.teredo or ())
+    if ip in _NAT64 or ip in _IPV4_COMPATIBLE:
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ import time
 import pytest
 from aiohttp.abc import AbstractResolver
 
-from bot.config import load_settings
+from bot.config import ConfigError, load_settings
 from bot.fetch import MAX_FETCH_BYTES, FetchError, FetchPolicy, check_url, fetch_page
 from tests.conftest import ROOT
 from tests.pageserver import HUGE, WEB_PAGES, PageServer
@@ -68,27 +68,30 @@ async def test_a_host_name_is_checked_by_what_it_resolves_to(server):
     assert fetched.body == FORUM
 
 
-class Rebinding(AbstractResolver):
-    """A name server that answers a public address, then a private one."""
+class NameServer(AbstractResolver):
+    """Answers every name with one address, as a hostile name server may."""
 
-    def __init__(self) -> None:
-        self.answers = ["93.184.216.34", "127.0.0.2"]
+    def __init__(self, address: str) -> None:
+        self.address = address
 
     async def resolve(self, host, port=0, family=socket.AF_INET):
-        address = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
-        return [{"hostname": host, "host": address, "port": port, "family": socket.AF_INET,
-                 "proto": 0, "flags": 0}]
+        return [{"hostname": host, "host": self.address, "port": port,
+                 "family": socket.AF_INET, "proto": 0, "flags": 0}]
 
     async def close(self) -> None:
         pass
 
 
-async def test_the_address_connected_to_is_the_one_checked():
-    resolver = Rebinding()
-    resolver.answers = ["127.0.0.2"]  # what the connector would connect to
+async def test_a_public_name_that_resolves_to_a_private_address_is_refused(server):
+    # The check runs on what the connector is about to connect to, not on an earlier
+    # look-up, so a name that answers differently the second time (rebinding) gains nothing.
     with pytest.raises(FetchError) as error:
-        await fetch_page("http://events.example/page.html", LOCAL, resolver=resolver)
+        await fetch_page(f"http://events.example:{server.port}/event.html", LOCAL,
+                         resolver=NameServer("127.0.0.2"))
     assert "events.example (127.0.0.2) is not a public internet address" in one_line(error)
+    fetched = await fetch_page(f"http://events.example:{server.port}/event.html", LOCAL,
+                               resolver=NameServer("127.0.0.1"))  # allowed: connected to it
+    assert fetched.body == FORUM
 
 
 async def test_a_redirect_to_a_private_address_is_refused(server):
@@ -138,6 +141,30 @@ async def test_a_slow_page_is_cut_off_at_the_timeout(server):
         await fetch_page(server.url("/slow"), FetchPolicy(1, LOCAL.allowed_networks))
     assert "did not arrive within 1 seconds" in one_line(error)
     assert time.monotonic() - started < 3
+
+
+@pytest.mark.parametrize("address", [
+    "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1",
+    "0.0.0.0", "224.0.0.1", "255.255.255.255", "240.0.0.1", "::1", "::", "fe80::1%eth0",
+    "fc00::1", "ff02::1", "2001:db8::1", "::ffff:10.0.0.1", "2002:7f00:1::1",
+    "2001:0:4136:e378:8000:63bf:80ff:fffe", "64:ff9b::7f00:1", "::127.0.0.1"])
+def test_every_non_public_range_is_refused(address):
+    with pytest.raises(FetchError, match="not a public internet address"):
+        FetchPolicy().check_address("h", address)
+
+
+@pytest.mark.parametrize("address", ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946",
+                                     "2002:5db8:d822::1", "64:ff9b::5db8:d822"])
+def test_public_addresses_pass(address):
+    FetchPolicy().check_address("h", address)
+
+
+@pytest.mark.parametrize(("name", "value"), [("FETCH_TIMEOUT", "0"), ("FETCH_TIMEOUT", "ten"),
+                                             ("FETCH_TIMEOUT", "nan"),
+                                             ("FETCH_ALLOWED_NETWORKS", "10.0.0.0/8, intranet")])
+def test_bad_fetch_settings_name_their_variable(name, value):
+    with pytest.raises(ConfigError, match=name):
+        load_settings({"EVENTS_DIR": str(ROOT / "data" / "events"), name: value}, env_file=None)
 
 
 def test_the_default_timeout_is_10_seconds():
