@@ -107,8 +107,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                                        capacity=capacity, starts_at=when)
             saved = report.event
             verb = ("Created" if report.created else
-                    f"This {'address' if source.url else 'page'} was already imported here, "
-                    "so I updated")
+                    "This page was already imported here, so I updated")
         self.changed(guild_id, saved.id)
         summary = (f"{verb} **{safe(saved.title)}** (event {saved.id}): {len(parsed.people)} "
                    f"people, {len(parsed.takeaways)} takeaways, registration "
