@@ -15,9 +15,20 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bot.catalog import CatalogError, event_folders, import_bundled, import_folders
+from bot.catalog import (
+    CatalogError,
+    PageSource,
+    event_folders,
+    import_bundled,
+    import_folders,
+    import_page,
+    is_url,
+    read_page_file,
+    read_page_url,
+)
 from bot.config import ConfigError, Settings, load_settings
-from bot.pages import PageError, decode_page, parse_page
+from bot.fetch import FetchPolicy
+from bot.pages import PageError
 from bot.registration import RegistrationError
 from bot.render import attendees_csv
 from bot.store import Store, StoreError
@@ -79,16 +90,21 @@ async def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def read_source(name: str, settings: Settings | None) -> PageSource:
+    """A page file (.txt, .html) or a page's URL -> PageSource; UsageError if it can't be."""
+    try:
+        if is_url(name):
+            policy = FetchPolicy.from_settings(settings or load_settings())
+            return await read_page_url(name, policy)
+        return await read_page_file(name, await asyncio.to_thread(Path(name).read_bytes))
+    except OSError as exc:
+        raise UsageError(f"{name}: cannot read it ({exc.strerror})") from None
+    except PageError as exc:
+        raise UsageError(f"{name}: {exc}") from None
+
+
 def cmd_parse(settings: Settings | None, args: argparse.Namespace) -> int:
-    results = []
-    for name in args.files:
-        try:
-            page = parse_page(decode_page(Path(name).read_bytes()))
-        except OSError as exc:
-            raise UsageError(f"{name}: cannot read it ({exc.strerror})") from None
-        except PageError as exc:
-            raise UsageError(f"{name}: {exc}") from None
-        results.append((name, page))
+    results = [(name, asyncio.run(read_source(name, settings)).page) for name in args.files]
     if args.json:
         for name, page in results:
             print(json.dumps({"file": name, **page.to_dict()}, ensure_ascii=False))
@@ -112,18 +128,26 @@ def cmd_parse(settings: Settings | None, args: argparse.Namespace) -> int:
 
 
 async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
-    folders = event_folders(Path(args.path))
-    if not folders:
-        raise UsageError(f"{args.path}: no event.toml here or in its sub-folders")
-    async with await Store.open(settings.database_path) as store:
-        for report in await import_folders(store, args.guild, folders):
-            verb = "created" if report.created else "updated"
-            print(f"{verb} event {report.event.id} {report.event.slug!r} "
-                  f"({len(report.event.people)} people, {len(report.event.takeaways)} takeaways)")
-            for line in report.skipped:
-                print(f"  skipped {line}")
-            for line in report.notes:
-                print(f"  note: {line}")
+    path = Path(args.path)
+    if is_url(args.path) or await asyncio.to_thread(path.is_file):
+        # One page: a new event, or the event that already has it.
+        source = await read_source(args.path, settings)
+        async with await Store.open(settings.database_path) as store:
+            reports = [await import_page(store, args.guild, source)]
+    else:
+        folders = event_folders(path)
+        if not folders:
+            raise UsageError(f"{args.path}: no event.toml here or in its sub-folders")
+        async with await Store.open(settings.database_path) as store:
+            reports = await import_folders(store, args.guild, folders)
+    for report in reports:
+        verb = "created" if report.created else "updated"
+        print(f"{verb} event {report.event.id} {report.event.slug!r} "
+              f"({len(report.event.people)} people, {len(report.event.takeaways)} takeaways)")
+        for line in report.skipped:
+            print(f"  skipped {line}")
+        for line in report.notes:
+            print(f"  note: {line}")
     return 0
 
 
@@ -177,11 +201,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fresh", action="store_true", help="delete that database first")
     p = sub.add_parser("sync", help="register the slash commands with Discord")
     p.add_argument("--guild", type=int, help="sync to one server only (instant)")
-    p = sub.add_parser("parse", help="show what the importer reads from page files")
-    p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--json", action="store_true", help="one JSON object per file")
-    p = sub.add_parser("import", help="import an event folder (or a folder of them)")
-    p.add_argument("path", metavar="PATH")
+    p = sub.add_parser("parse", help="show what the importer reads from pages (files or URLs)")
+    p.add_argument("files", nargs="+", metavar="FILE_OR_URL", help=".txt or .html, or http(s)")
+    p.add_argument("--json", action="store_true", help="one JSON object per page")
+    p = sub.add_parser("import", help="import an event folder (or a folder of them), or one "
+                       "page file or URL as an event")
+    p.add_argument("path", metavar="PATH_OR_URL")
     p.add_argument("--guild", type=int, default=NO_SERVER, help="the server it belongs to")
     sub.add_parser("events", help="list the events in the database")
     p = sub.add_parser("rsvps", help="list an event's RSVPs")
@@ -201,7 +226,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "parse":  # needs no settings: it only reads the files given
+        if args.command == "parse":  # needs settings only to fetch a URL
             return cmd_parse(None, args)
         settings = load_settings()
         # The long-running commands log at LOG_LEVEL; one-shot ones print their results

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import tomllib
 import unicodedata
@@ -21,11 +22,13 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot.fetch import FetchPolicy, check_url, fetch_page
 from bot.models import Event
 from bot.pages import Page, PageError, decode_page, parse_page
 from bot.registration import MAX_CAPACITY
 from bot.store import EventDraft, Store
 from bot.times import calendar_problem
+from bot.webpage import charset_codec, decode_html, html_to_text, is_html_name
 from bot.when import When, read_page_when
 
 EVENT_FILE = "event.toml"
@@ -86,6 +89,16 @@ def page_facts(pages: list[Page] | tuple[Page, ...], zone: str | None) -> PageFa
 class EventFolder:
     draft: EventDraft
     pages: tuple[tuple[str, Page], ...]  # (text, parsed page)
+
+
+@dataclass(frozen=True, slots=True)
+class PageSource:
+    """One page to import: its text, what the importer read in it, where it came from."""
+
+    text: str
+    page: Page
+    name: str  # the file name or the URL, for a title when the page has none
+    url: str | None = None  # set when fetched: re-importing the URL updates its event
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,9 +206,79 @@ async def import_bundled(store: Store, guild_id: int, events_dir: Path) -> list[
     return await import_folders(store, guild_id, event_folders(events_dir))
 
 
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,15}://")
+
+
+def is_url(value: str) -> bool:
+    """Is this an address ("https://...", or "ftp://...", to be refused as one), not a path?"""
+    return bool(_SCHEME.match(value.strip()))
+
+
+def page_text(name: str, data: bytes, *, html: bool | None = None,
+              charset: str | None = None) -> str:
+    """A page file's (or a fetched page's) bytes -> the text the importer reads.
+
+    HTML (`.html`/`.htm`, or `html=True`) is turned into text by `bot.webpage`; anything
+    else must be UTF-8 text, unless `charset` (a fetched page's) says otherwise.
+    """
+    if html if html is not None else is_html_name(name):
+        return html_to_text(decode_html(data, charset)).text
+    if charset:
+        data = bytes(data).decode(charset_codec(charset), "replace").encode("utf-8")
+    return decode_page(data)
+
+
+async def read_page_file(name: str, data: bytes) -> PageSource:
+    """An uploaded .txt or .html page -> PageSource (parsed off the event loop)."""
+    def read() -> PageSource:
+        text = page_text(name, data)
+        return PageSource(text, parse_page(text), name)
+    return await asyncio.to_thread(read)
+
+
+async def read_page_url(url: str, policy: FetchPolicy) -> PageSource:
+    """Fetch the page at `url` (bot.fetch's rules) -> PageSource; PageError if refused."""
+    fetched = await fetch_page(url, policy)
+
+    def read() -> PageSource:
+        text = page_text(fetched.final_url, fetched.body,
+                         html=fetched.content_type == "text/html", charset=fetched.charset)
+        return PageSource(text, parse_page(text), fetched.final_url, str(check_url(url)))
+    return await asyncio.to_thread(read)
+
+
+async def import_page(store: Store, guild_id: int, source: PageSource, *,
+                      title: str | None = None, capacity: int | None = None,
+                      starts_at: datetime | None = None, all_day: bool = False,
+                      ends_at: datetime | None = None, venue: str | None = None,
+                      facts: PageFacts | None = None) -> ImportReport:
+    """A new event from one page, unless the guild already has this page (or its URL):
+    then that event is updated, so a retry after a lost reply does not make a second.
+    The times and venue given here win over what the page says (`facts`, read in the
+    server's timezone when not given)."""
+    name = validate_title(title or source.page.title or title_from_name(source.name))
+    if facts is None:
+        facts = page_facts([source.page], await store.timezone(guild_id))
+    draft = EventDraft(slug=slugify(name), title=name,
+                       capacity=None if capacity is None else validate_capacity(capacity),
+                       starts_at=starts_at, all_day=all_day, ends_at=ends_at, venue=venue,
+                       page_when=facts.when, page_venue=facts.venue)
+    event, created = await store.save_event(guild_id, draft, [(source.text, source.page)],
+                                            new=True, url=source.url)
+    return ImportReport(event, created, tuple(f"{source.page.kind}: {line}"
+                                              for line in source.page.skipped), facts.notes)
+
+
+def title_from_name(name: str) -> str:
+    """"arctic-forum.html" or "https://example.org/events/arctic-forum" -> "Arctic Forum"."""
+    stem = name.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
+    stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+    return " ".join(stem.replace("_", " ").replace("-", " ").split()).title() or "Untitled event"
+
+
 def _read_page(path: Path) -> tuple[str, Page]:
     try:
-        text = decode_page(path.read_bytes())
+        text = page_text(path.name, path.read_bytes())
         return text, parse_page(text)
     except OSError as exc:
         raise CatalogError(f"cannot read page {path.name} ({exc.strerror})") from None

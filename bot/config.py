@@ -6,7 +6,9 @@ process can exit with one clear line instead of a traceback.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,6 +20,8 @@ from dotenv import dotenv_values
 DISCORD_API_BASE = "https://discord.com/api/v10"
 DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+FETCH_TIMEOUT = 10.0  # seconds for a whole page fetch, redirects included
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class ConfigError(ValueError):
@@ -34,6 +38,9 @@ class Settings:
     discord_gateway_url: str
     sync_guild_id: int | None
     reconnect_max_delay: float = 60.0  # seconds; the cap of the backoff when Discord is away
+    fetch_timeout: float = FETCH_TIMEOUT
+    # Non-public addresses that page fetches may reach all the same (an intranet, tests).
+    fetch_allowed_networks: tuple[Network, ...] = ()
 
     @property
     def log_level_number(self) -> int:
@@ -66,7 +73,11 @@ def load_settings(
         discord_gateway_url=_url("DISCORD_GATEWAY_URL",
                                  get("DISCORD_GATEWAY_URL", DISCORD_GATEWAY_URL), ("ws", "wss")),
         sync_guild_id=_snowflake("SYNC_GUILD_ID", get("SYNC_GUILD_ID")),
-        reconnect_max_delay=_seconds("RECONNECT_MAX_DELAY", get("RECONNECT_MAX_DELAY", "60")),
+        reconnect_max_delay=_seconds("RECONNECT_MAX_DELAY", get("RECONNECT_MAX_DELAY"), 60,
+                                     maximum=3600),
+        fetch_timeout=_seconds("FETCH_TIMEOUT", get("FETCH_TIMEOUT"), FETCH_TIMEOUT),
+        fetch_allowed_networks=_networks("FETCH_ALLOWED_NETWORKS",
+                                         get("FETCH_ALLOWED_NETWORKS")),
     )
 
 
@@ -98,20 +109,36 @@ def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
     return value
 
 
-def _seconds(name: str, value: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if not 0 < seconds <= 3600:
-        raise ConfigError(f"{name}={value!r} must be a number of seconds, above 0 and at "
-                          "most 3600")
-    return seconds
-
-
 def _snowflake(name: str, value: str | None) -> int | None:
     if value is None:
         return None
     if not value.isdigit() or not 0 < int(value) < 2**64:
         raise ConfigError(f"{name}={value!r} must be a Discord id (a positive whole number)")
     return int(value)
+
+
+def _seconds(name: str, value: str | None, default: float, maximum: float = 300) -> float:
+    """A number of seconds above 0 and at most `maximum`; `default` when unset."""
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds <= maximum:
+        raise ConfigError(f"{name}={value!r} must be a number of seconds, above 0 and at "
+                          f"most {maximum:g}")
+    return seconds
+
+
+def _networks(name: str, value: str | None) -> tuple[Network, ...]:
+    """Comma-separated addresses or CIDR ranges, e.g. "127.0.0.1, 10.0.0.0/8, ::1"."""
+    networks = []
+    for item in (value or "").split(","):
+        if item.strip():
+            try:
+                networks.append(ipaddress.ip_network(item.strip(), strict=False))
+            except ValueError:
+                raise ConfigError(f"{name}: {item.strip()!r} is not an IP address or a CIDR "
+                                  "range such as 10.0.0.0/8") from None
+    return tuple(networks)

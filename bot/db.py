@@ -233,19 +233,22 @@ class Database:
     # -- events ------------------------------------------------------------
 
     def save_event(self, guild_id: int, draft: EventDraft, pages: Sequence[tuple[str, Page]],
-                   now: datetime | None = None, *, new: bool = False) -> tuple[Event, bool]:
+                   now: datetime | None = None, *, new: bool = False,
+                   url: str | None = None) -> tuple[Event, bool]:
         """Create the event `draft.slug` in the guild, or update it in place.
 
         With `new`, create one, suffixing the slug if it is taken, unless one of the
         pages was already imported in this guild (the same text, up to whitespace):
         then that event is updated, so an import retried after a lost reply does not
-        make a second event. RSVPs are never touched by an import; a changed capacity
-        goes through the registration rules. Returns the event and whether it was created.
+        make a second event. The same goes for a page fetched from a `url` this guild
+        imported before, whatever its text now says. RSVPs are never touched by an import;
+        a changed capacity goes through the registration rules. Returns the event and
+        whether it was created.
         """
         now = now or self._clock()
         with self._transaction() as db:
             if new:
-                row = self._imported_before(guild_id, pages)
+                row = self._imported_before(guild_id, pages, url)
                 slug = self._free_slug(guild_id, draft.slug) if row is None else None
             else:
                 slug = draft.slug
@@ -264,12 +267,18 @@ class Database:
             else:
                 event_id = row["id"]
             self._apply_draft(event_id, guild_id, draft, now)
-            self._add_pages(event_id, guild_id, pages, now, announce_recap=not created)
+            self._add_pages(event_id, guild_id, pages, now, url, announce_recap=not created)
         return self.get_event(guild_id, event_id), created
 
-    def _imported_before(self, guild_id: int, pages: Sequence[tuple[str, Page]]
-                         ) -> sqlite3.Row | None:
-        """The guild's event that already has one of these pages, if any."""
+    def _imported_before(self, guild_id: int, pages: Sequence[tuple[str, Page]],
+                         url: str | None = None) -> sqlite3.Row | None:
+        """The guild's event that already has one of these pages (or this URL), if any."""
+        if url is not None:
+            row = self._one(
+                "SELECT e.id FROM pages p JOIN events e ON e.id = p.event_id"
+                " WHERE e.guild_id = ? AND p.url = ? ORDER BY e.id LIMIT 1", (guild_id, url))
+            if row is not None:
+                return row
         hashes = [page_hash(body) for body, _ in pages]
         if not hashes:
             return None
@@ -321,7 +330,8 @@ class Database:
             self._record_promotions(guild_id, event_id, seats, promotions, now)
 
     def _add_pages(self, event_id: int, guild_id: int, pages: Iterable[tuple[str, Page]],
-                   now: datetime, *, announce_recap: bool = True) -> None:
+                   now: datetime, url: str | None = None, *,
+                   announce_recap: bool = True) -> None:
         """Store the pages and merge their content into the event's. A recap with takeaways
         is announced when it reaches an event that was already there, and only when it is
         a new text: an event created together with its recap (the bundled sample in every
@@ -335,11 +345,11 @@ class Database:
                 "SELECT 1 FROM pages WHERE event_id = ? AND kind = 'recap' AND text_hash = ?",
                 (event_id, text_hash)) is None
             db.execute(
-                "INSERT INTO pages (event_id, kind, lang, body, text_hash, imported_at)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, kind, lang) DO UPDATE SET"
+                "INSERT INTO pages (event_id, kind, lang, body, text_hash, url, imported_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, kind, lang) DO UPDATE SET"
                 " body = excluded.body, text_hash = excluded.text_hash,"
-                " imported_at = excluded.imported_at",
-                (event_id, page.kind, page_language(body), body, text_hash, _ts(now)))
+                " url = coalesce(excluded.url, url), imported_at = excluded.imported_at",
+                (event_id, page.kind, page_language(body), body, text_hash, url, _ts(now)))
             if announce_recap and is_new_recap and page.takeaways:
                 self._notify(guild_id, event_id, "recap", {}, now)
         db.execute(

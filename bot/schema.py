@@ -183,6 +183,12 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE events ADD COLUMN all_day INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE guild_settings ADD COLUMN timezone TEXT NOT NULL DEFAULT 'UTC';
     """,
+    # 9: the web address a page was fetched from, so importing the same URL again in a
+    # server updates the event that has it, even when the page's text has changed.
+    """
+    ALTER TABLE pages ADD COLUMN url TEXT;
+    CREATE INDEX pages_by_url ON pages (url);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

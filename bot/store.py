@@ -158,16 +158,18 @@ class Store:
     # -- events ------------------------------------------------------------
 
     async def save_event(self, guild_id: int, draft: EventDraft, pages: Sequence[tuple[str, Page]],
-                         now: datetime | None = None, *, new: bool = False) -> tuple[Event, bool]:
+                         now: datetime | None = None, *, new: bool = False,
+                         url: str | None = None) -> tuple[Event, bool]:
         """Create the event `draft.slug` in the guild, or update it in place.
 
         With `new`, create one, suffixing the slug if it is taken, unless one of the
-        pages was already imported in this guild: then that event is updated. RSVPs are
-        never touched by an import; a changed capacity goes through the
-        registration rules. Returns the event and whether it was created.
+        pages, or a page from the same `url`, was already imported in this guild: then
+        that event is updated. RSVPs are never touched by an import; a changed capacity
+        goes through the registration rules. Returns the event and whether it was created.
         """
         self._summaries.clear()
-        return await self._run(self._db.save_event, guild_id, draft, pages, now, new=new)
+        return await self._run(self._db.save_event, guild_id, draft, pages, now, new=new,
+                               url=url)
 
     async def add_page(self, guild_id: int, event_id: int, body: str, page: Page) -> Event:
         """Attach a page (typically the recap) to an existing event."""

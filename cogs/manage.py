@@ -23,14 +23,16 @@ from bot.app import EventBot
 from bot.catalog import (
     MAX_TITLE,
     CatalogError,
+    import_page,
     page_facts,
-    slugify,
-    validate_capacity,
+    read_page_file,
+    read_page_url,
     validate_link,
     validate_title,
 )
+from bot.fetch import MAX_URL_LENGTH, FetchPolicy, check_url
 from bot.models import Event
-from bot.pages import MAX_PAGE_BYTES, PageError, decode_page, parse_page
+from bot.pages import MAX_PAGE_BYTES, PageError
 from bot.registration import MAX_CAPACITY
 from bot.reminders import minutes_text, parse_minutes
 from bot.render import (
@@ -45,6 +47,7 @@ from bot.render import (
 from bot.store import EventDraft, EventEdit, utcnow
 from bot.times import saved_times_problem
 from bot.tree import NO_MENTIONS, report_error, respond
+from bot.webpage import MAX_HTML_BYTES, is_html_name
 from bot.when import When, WhenError, check_zone_name, is_iso, parse_typed, server_zone, zone_names
 from cogs.announcements import announce_channel, can_post_embeds, digest
 from cogs.common import (
@@ -74,13 +77,16 @@ class ManageCommands(commands.GroupCog, group_name="manage",
 
     @app_commands.command(name="import", description="Import an announcement or recap page")
     @app_commands.describe(
-        page="The page as a .txt file", event="Add the page to this event (e.g. its recap)",
+        page="The page as a .txt or .html file", url="Or the page's web address (http/https)",
+        event="Add the page to this event (e.g. its recap)",
         title="Title of a new event",
         starts_at='Start in the server\'s timezone, e.g. "friday 6pm" or "2026-12-01 18:00"',
         ends_at='End, e.g. "8pm" or "2026-12-01 20:00"', venue="Where it takes place",
         capacity="Number of seats")
     @app_commands.autocomplete(event=event_autocomplete)
-    async def import_page(self, interaction: discord.Interaction, page: discord.Attachment,
+    async def import_page(self, interaction: discord.Interaction,
+                          page: discord.Attachment | None = None,
+                          url: app_commands.Range[str, 1, MAX_URL_LENGTH] | None = None,
                           event: str | None = None, title: str | None = None,
                           starts_at: str | None = None,
                           capacity: app_commands.Range[int, 1, MAX_CAPACITY] | None = None,
@@ -88,9 +94,16 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                           venue: app_commands.Range[str, 1, MAX_TITLE] | None = None
                           ) -> None:
         guild_id = guild_id_of(interaction)
-        if page.size > MAX_PAGE_BYTES:
-            raise PageError(f"{page.filename} is {page.size:,} bytes; pages can be at most "
-                            f"{MAX_PAGE_BYTES:,} bytes")
+        if (page is None) == (url is None):
+            raise CatalogError("Give the page either as a file (page: a .txt or .html file) "
+                               "or as a web address (url:), one of the two")
+        if url is not None:
+            check_url(url)  # a malformed address is refused at once, before deferring
+        else:
+            limit = MAX_HTML_BYTES if is_html_name(page.filename) else MAX_PAGE_BYTES
+            if page.size > limit:
+                raise PageError(f"{page.filename} is {page.size:,} bytes; pages can be at "
+                                f"most {limit:,} bytes")
         zone = await self.bot.store.timezone(guild_id)
         start = await typed_time(starts_at, zone) if starts_at else When()
         end = (await typed_time(ends_at, zone, "ends_at", after=start.starts_at)
@@ -99,26 +112,29 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         check_order(start.starts_at, end_at)
         place = " ".join(venue.split()) if venue else None
         await interaction.response.defer(ephemeral=True, thinking=True)
-        text = decode_page(await page.read())
-        parsed = parse_page(text)
+        if url is not None:
+            source = await read_page_url(url, FetchPolicy.from_settings(self.bot.settings))
+        else:
+            source = await read_page_file(page.filename, await page.read())
+        parsed = source.page
         facts = page_facts([parsed], zone)
         when = {"starts_at": start.starts_at, "all_day": start.all_day, "ends_at": end_at,
-                "venue": place or None, "page_when": facts.when, "page_venue": facts.venue}
+                "venue": place or None}
         if event:
             target = await resolve_event(interaction, event)
             draft = EventDraft(slug=target.slug, title=validate_title(title or target.title),
-                               capacity=capacity, **when)
-            saved, _ = await self.bot.store.save_event(guild_id, draft, [(text, parsed)])
+                               capacity=capacity, page_when=facts.when,
+                               page_venue=facts.venue, **when)
+            saved, _ = await self.bot.store.save_event(
+                guild_id, draft, [(source.text, parsed)], url=source.url)
             verb = f"Added the {parsed.kind} to"
         else:
-            name = validate_title(title or parsed.title or _title_from(page.filename))
-            draft = EventDraft(slug=slugify(name), title=name,
-                               capacity=None if capacity is None else validate_capacity(capacity),
-                               **when)
             # The same page again (say, a retry after a lost reply) updates its event.
-            saved, created = await self.bot.store.save_event(guild_id, draft, [(text, parsed)],
-                                                             new=True)
-            verb = "Created" if created else "This page was already imported here, so I updated"
+            report = await import_page(self.bot.store, guild_id, source, title=title,
+                                       capacity=capacity, facts=facts, **when)
+            saved = report.event
+            verb = ("Created" if report.created else
+                    "This page was already imported here, so I updated")
         self.changed(guild_id, saved.id)
         summary = (f"{verb} **{safe(saved.title)}** (event {saved.id}): {len(parsed.people)} "
                    f"people, {len(parsed.takeaways)} takeaways, registration "
@@ -461,11 +477,6 @@ class EditModal(discord.ui.Modal):
 def _cannot_post(channel: discord.TextChannel) -> str:
     return (f"I can't post embeds in {channel.mention}; give me View Channel, Send Messages "
             "and Embed Links there, or pick another channel")
-
-
-def _title_from(filename: str) -> str:
-    stem = filename.rsplit(".", 1)[0]
-    return " ".join(stem.replace("_", " ").replace("-", " ").split()).title() or "Untitled event"
 
 
 async def setup(bot: EventBot) -> None:

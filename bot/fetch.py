@@ -1,0 +1,202 @@
+"""Fetching an event page from a URL, within limits that make any URL safe to try.
+
+A moderator's URL is fetched by the bot's own machine, so it must not reach what only
+that machine can reach (its loopback, the private network, cloud metadata at
+169.254.169.254). Rules, each refusal a `FetchError` of one line:
+- http or https only, without a user name or password in the URL;
+- every address is checked, on every hop: a host name is resolved by the connector's
+  own resolver (`_CheckedResolver`), which refuses the host if any of its addresses is
+  loopback, private, link-local, multicast, unspecified or reserved (anything not
+  `is_global`), unless it is in `FETCH_ALLOWED_NETWORKS`; the connector then connects
+  only to the addresses checked, so a name that resolves differently a second time (DNS
+  rebinding) gains nothing. An address written in the URL is checked the same way;
+- redirects are followed here, at most 5, each new URL checked as the first;
+- the whole fetch takes at most `FETCH_TIMEOUT` seconds (10 by default);
+- the body is at most 2 MB: a larger Content-Length is refused before reading, and a
+  streamed body is refused as soon as it passes 2 MB (after decompression);
+- only text/html and text/plain; the charset comes from the Content-Type header, else
+  from the page's <meta> (`bot.webpage.decode_html`), else UTF-8. An unknown charset is
+  refused; bytes invalid in a known one become U+FFFD, as in a browser.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from dataclasses import dataclass
+
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import DefaultResolver
+from yarl import URL
+
+from bot.config import FETCH_TIMEOUT, Network, Settings
+from bot.pages import PageError
+
+MAX_FETCH_BYTES = 2_000_000
+MAX_REDIRECTS = 5
+MAX_URL_LENGTH = 2000
+CONTENT_TYPES = ("text/html", "text/plain")
+REDIRECTS = (301, 302, 303, 307, 308)
+USER_AGENT = "eventbot (imports one event page at a moderator's request)"
+
+
+class FetchError(PageError):
+    """A URL that was not fetched; the message is one line saying why."""
+
+
+@dataclass(frozen=True, slots=True)
+class FetchPolicy:
+    timeout: float = FETCH_TIMEOUT
+    allowed_networks: tuple[Network, ...] = ()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FetchPolicy:
+        return cls(settings.fetch_timeout, settings.fetch_allowed_networks)
+
+    def check_address(self, host: str, address: str) -> None:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])  # no IPv6 zone
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+            ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+        if any(ip in network for network in self.allowed_networks):
+            return
+        if not all(a.is_global and not a.is_multicast for a in (ip, *_embedded_ipv4(ip))):
+            where = host if host == str(ip) else f"{host} ({ip})"
+            raise FetchError(f"{where} is not a public internet address, so I won't fetch "
+                             "pages from it.")
+
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv4Address | ipaddress.IPv6Address
+                   ) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address leads to (6to4, Teredo, NAT64, "::a.b.c.d"),
+    which Python counts as global whatever they embed (2002:7f00:1:: is 127.0.0.1)."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return []
+    found = [ip.sixtofour] if ip.sixtofour else []
+    found += list(ip.teredo or ())
+    if ip in _NAT64 or ip in _IPV4_COMPATIBLE:
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    url: str  # as asked for: the page is remembered by it
+    final_url: str  # after redirects
+    content_type: str  # "text/html" or "text/plain"
+    charset: str | None  # from the Content-Type header
+    body: bytes
+
+
+def check_url(url: str | URL) -> URL:
+    """A URL the bot may try to fetch, or FetchError saying what is wrong with it."""
+    text = str(url).strip()
+    if len(text) > MAX_URL_LENGTH:
+        raise FetchError(f"The URL is longer than {MAX_URL_LENGTH:,} characters.")
+    try:
+        parsed = URL(text)
+    except ValueError:
+        raise FetchError("That is not a URL I can read.") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise FetchError("Give the page's web address starting with http:// or https://.")
+    if parsed.user is not None or parsed.password is not None:
+        raise FetchError("The URL has a user name or password in it; give a public page's "
+                         "address instead.")
+    return parsed.with_fragment(None)
+
+
+class _CheckedResolver(AbstractResolver):
+    """Resolves like the default resolver, and refuses a host with any non-public address."""
+
+    def __init__(self, policy: FetchPolicy, inner: AbstractResolver | None = None) -> None:
+        self._policy = policy
+        self._inner = inner or DefaultResolver()
+
+    async def resolve(self, host: str, port: int = 0,
+                      family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+        results = await self._inner.resolve(host, port, family)
+        for result in results:
+            self._policy.check_address(host, result["host"])
+        return results
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+async def fetch_page(url: str, policy: FetchPolicy,
+                     resolver: AbstractResolver | None = None) -> Fetched:
+    """GET the page at `url` within the rules above; FetchError for every refusal."""
+    target = check_url(url)
+    connector = aiohttp.TCPConnector(resolver=_CheckedResolver(policy, resolver),
+                                     use_dns_cache=False, force_close=True)
+    session = aiohttp.ClientSession(
+        connector=connector, trust_env=False,  # no proxy from the environment
+        timeout=aiohttp.ClientTimeout(total=policy.timeout),
+        headers={"User-Agent": USER_AGENT, "Accept": "text/html, text/plain;q=0.9"})
+    try:
+        async with session, asyncio.timeout(policy.timeout):
+            for _ in range(MAX_REDIRECTS + 1):
+                _check_literal_host(target, policy)  # an address in the URL skips DNS
+                async with session.get(target, allow_redirects=False) as response:
+                    if response.status in REDIRECTS:
+                        target = _redirect_target(response)
+                        continue
+                    return await _read(url, target, response)
+            raise FetchError(f"The page redirects more than {MAX_REDIRECTS} times.")
+    except TimeoutError:
+        raise FetchError(f"The page did not arrive within {policy.timeout:g} seconds.") from None
+    except aiohttp.ClientError as exc:
+        raise FetchError(f"I couldn't fetch the page ({_reason(exc)}).") from None
+
+
+def _check_literal_host(url: URL, policy: FetchPolicy) -> None:
+    try:
+        ipaddress.ip_address(url.host or "")
+    except ValueError:
+        return  # a name: the resolver checks what it resolves to
+    policy.check_address(url.host, url.host)
+
+
+def _redirect_target(response: aiohttp.ClientResponse) -> URL:
+    location = response.headers.get("Location")
+    if not location:
+        raise FetchError(f"The page answered HTTP {response.status} without saying where to.")
+    try:
+        return check_url(response.url.join(URL(location)))
+    except ValueError:
+        raise FetchError("The page redirects to an address I can't read.") from None
+
+
+async def _read(url: str, target: URL, response: aiohttp.ClientResponse) -> Fetched:
+    if response.status != 200:
+        raise FetchError(f"The page answered HTTP {response.status} "
+                         f"{response.reason or ''}".rstrip() + ".")
+    content_type = response.content_type.lower()
+    if content_type not in CONTENT_TYPES:
+        raise FetchError(f"The page is {content_type or 'of no stated type'}, not a web page "
+                         "(text/html) or text (text/plain).")
+    limit = f"the limit is {MAX_FETCH_BYTES // 1_000_000} MB"
+    if response.content_length is not None and response.content_length > MAX_FETCH_BYTES:
+        raise FetchError(f"The page is too large ({response.content_length:,} bytes; {limit}).")
+    chunks, size = [], 0
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > MAX_FETCH_BYTES:
+            raise FetchError(f"The page is too large (over {MAX_FETCH_BYTES:,} bytes; {limit}).")
+        chunks.append(chunk)
+    return Fetched(url, str(target), content_type, response.charset, b"".join(chunks))
+
+
+def _reason(exc: aiohttp.ClientError) -> str:
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return "no such host"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return "the server did not accept the connection"
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return f"a malformed answer: {exc.message}"[:120]
+    return type(exc).__name__

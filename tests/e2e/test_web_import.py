@@ -1,0 +1,100 @@
+"""/manage import from a URL or an .html file, through the real bot process."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import pytest_asyncio
+
+from bot.localdiscord import Attachment, FakeDiscord
+from tests.conftest import ROOT
+from tests.e2e.conftest import World
+from tests.pageserver import WEB_PAGES, PageServer
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+FORUM = "Arctic Shipping and Security Forum"
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def world(tmp_path_factory):
+    """The usual world, with a bot that may fetch pages from 127.0.0.1 (only)."""
+    tmp = tmp_path_factory.mktemp("bot")
+    async with FakeDiscord() as fake:
+        guild = fake.add_guild("Think Tank")
+        moderator = fake.add_member(guild, "moderator", manage_events=True)
+        env = {"DATABASE_PATH": str(tmp / "bot.sqlite3"), "EVENTS_DIR": str(ROOT / "data/events"),
+               "LOG_LEVEL": "INFO", "PYTHONPATH": str(ROOT),
+               "FETCH_ALLOWED_NETWORKS": "127.0.0.1/32", "FETCH_TIMEOUT": "2"}
+        w = World(fake, guild, moderator, [], tmp / "bot.sqlite3", env, tmp, None)
+        w.start_bot()
+        try:
+            await fake.wait_ready(process=w.bot)
+            yield w
+        finally:
+            w.bot.kill()
+
+
+@pytest.fixture(scope="module")
+def server():
+    with PageServer() as running:
+        running.add("/event.html", (WEB_PAGES / "forum_cards.html").read_bytes())
+        running.add("/report.pdf", b"%PDF-1.7\n", "application/pdf")
+        yield running
+
+
+def event_id_in(reply) -> int:
+    found = re.search(r"\(event (\d+)\)", reply.content or "")
+    assert found, reply
+    return int(found[1])
+
+
+def people_of(world: World, event_id: int) -> list[tuple[str, str]]:
+    return world.query("SELECT name, role FROM people WHERE event_id = ? ORDER BY position",
+                       (event_id,))
+
+
+FORUM_PEOPLE = [("Maria de la Cruz", "moderator"), ("Henrik Olsen", "speaker"),
+                ("Aiko Tanaka", "speaker"), ("Samuel Okafor", "discussant")]
+
+
+async def test_import_from_a_url_and_again_updates_the_same_event(world, fake, server):
+    url = server.url("/event.html")
+    reply = await fake.slash(world.guild, world.moderator, "manage import", url=url)
+    assert reply.ephemeral and reply.content.startswith(f"Created **{FORUM}**"), reply
+    event_id = event_id_in(reply)
+    assert people_of(world, event_id) == FORUM_PEOPLE  # none from the sidebar
+    assert world.query("SELECT url FROM pages WHERE event_id = ?", (event_id,)) == [(url,)]
+    again = await fake.slash(world.guild, world.moderator, "manage import", url=url)
+    assert "already imported here" in again.content and event_id_in(again) == event_id
+
+
+async def test_import_an_html_attachment(world, fake):
+    page = Attachment("recap.html", (WEB_PAGES / "forum_recap.html").read_bytes(), "text/html")
+    reply = await fake.slash(world.guild, world.moderator, "manage import", page=page,
+                             title="Arctic Recap")
+    assert reply.ephemeral and "Arctic Recap" in reply.content, reply
+    event_id = event_id_in(reply)
+    assert people_of(world, event_id) == FORUM_PEOPLE[:3]
+    takeaways = world.query("SELECT heading FROM takeaways WHERE event_id = ?", (event_id,))
+    assert takeaways == [("Search and Rescue",), ("Law of the Sea",), ("Military Balance",)]
+
+
+async def test_refused_urls_and_bad_options_write_nothing(world, fake, server):
+    before = world.dump()
+    page = Attachment("p.html", (WEB_PAGES / "forum_cards.html").read_bytes(), "text/html")
+    cases = [
+        ({"url": f"http://127.0.0.2:{server.port}/event.html"},
+         "127.0.0.2 is not a public internet address"),
+        ({"url": f"http://[::1]:{server.port}/event.html"}, "::1 is not a public internet"),
+        ({"url": server.url("/report.pdf")}, "application/pdf, not a web page"),
+        ({"url": "ftp://example.org/event.html"}, "starting with http:// or https://"),
+        ({}, "either as a file"),
+        ({"url": server.url("/event.html"), "page": page}, "either as a file"),
+    ]
+    for options, words in cases:
+        reply = await fake.slash(world.guild, world.moderator, "manage import", options=options)
+        assert reply.ephemeral and reply.content.startswith("⚠️"), (options, reply)
+        assert words in reply.content and "\n" not in reply.content, (options, reply)
+    assert world.dump() == before

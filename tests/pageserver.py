@@ -1,0 +1,100 @@
+"""A small web server on 127.0.0.x for the page-fetching tests, on its own thread.
+
+It runs beside the code under test (in the test process, the CLI or the bot process
+fetch from it), serves event pages and the hostile answers the fetcher must refuse, and
+counts what it sent so a test can check that a body was not read to its end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+from aiohttp import web
+
+WEB_PAGES = Path(__file__).resolve().parent / "unit" / "web"
+HUGE = 50_000_000  # bytes the "huge" answers would send
+
+
+class PageServer:
+    def __init__(self, host: str = "127.0.0.1", redirect_to: str | None = None) -> None:
+        self.host = host
+        self.redirect_to = redirect_to  # where /elsewhere redirects (another server's URL)
+        self.port = 0
+        self.sent = 0  # bytes of streamed bodies written so far
+        self.pages: dict[str, tuple[bytes, str]] = {}  # path -> (body, content type)
+        self._loop = asyncio.new_event_loop()
+        self._runner: web.AppRunner | None = None
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+
+    def url(self, path: str) -> str:
+        return f"http://{self.host}:{self.port}{path}"
+
+    def add(self, path: str, body: bytes | str, content_type: str = "text/html") -> str:
+        self.pages[path] = (body.encode() if isinstance(body, str) else body, content_type)
+        return self.url(path)
+
+    def __enter__(self) -> PageServer:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+    async def _start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/huge", self._huge)
+        app.router.add_get("/huge-declared", self._huge_declared)
+        app.router.add_get("/slow", self._slow)
+        app.router.add_get("/loop/{n}", self._loop_redirect)
+        app.router.add_get("/elsewhere", self._elsewhere)
+        app.router.add_get("/{path:.*}", self._page)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5,
+                                      handler_cancellation=True)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    async def _page(self, request: web.Request) -> web.Response:
+        found = self.pages.get(request.path)
+        if found is None:
+            return web.Response(status=404, text="no such page")
+        body, content_type = found
+        return web.Response(body=body, headers={"Content-Type": content_type})
+
+    async def _huge(self, request: web.Request) -> web.StreamResponse:
+        """50 MB of HTML, streamed without a Content-Length."""
+        response = web.StreamResponse(headers={"Content-Type": "text/html"})
+        await response.prepare(request)
+        chunk = b"<p>" + b"x" * 65_530 + b"</p>"
+        try:
+            while self.sent < HUGE:
+                await response.write(chunk)
+                self.sent += len(chunk)
+        except (ConnectionError, RuntimeError):
+            pass  # the client hung up, as it should
+        return response
+
+    async def _huge_declared(self, request: web.Request) -> web.StreamResponse:
+        """A Content-Length of 50 MB; the body is never sent."""
+        response = web.StreamResponse(headers={"Content-Type": "text/html",
+                                               "Content-Length": str(HUGE)})
+        await response.prepare(request)
+        await asyncio.sleep(30)
+        return response
+
+    async def _slow(self, request: web.Request) -> web.Response:
+        await asyncio.sleep(20)
+        return web.Response(text="<p>too late</p>", content_type="text/html")
+
+    async def _loop_redirect(self, request: web.Request) -> web.Response:
+        n = int(request.match_info["n"])
+        raise web.HTTPFound(f"/loop/{n + 1}")
+
+    async def _elsewhere(self, request: web.Request) -> web.Response:
+        raise web.HTTPFound(self.redirect_to)

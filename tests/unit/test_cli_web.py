@@ -1,0 +1,128 @@
+"""`python -m bot parse/import` with web pages: files and URLs, run as a user runs them."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ANNOUNCEMENT, ROOT
+from tests.pageserver import WEB_PAGES, PageServer
+
+ALLOW_LOCAL = {"FETCH_ALLOWED_NETWORKS": "127.0.0.1/32"}
+
+
+@pytest.fixture(scope="module")
+def server():
+    with PageServer() as running:
+        for name in ("forum_cards.html", "forum_recap.html"):
+            running.add(f"/{name}", (WEB_PAGES / name).read_bytes())
+        running.add("/seed.html", seed_as_html(), "text/html; charset=utf-8")
+        running.add("/report.pdf", b"%PDF-1.7\n", "application/pdf")
+        running.add("/odd-charset.html", b"<p>Jane Doe is a fellow.</p>",
+                    "text/html; charset=x-no-such-charset")
+        yield running
+
+
+def seed_as_html() -> bytes:
+    """The seed announcement as a site would show it: each name and bio a speaker card."""
+    paragraphs = [p.strip() for p in ANNOUNCEMENT.read_text(encoding="utf-8").split("\n\n")]
+    intro, cards = paragraphs[:5], paragraphs[5:]
+    body = "".join(f"<p>{html.escape(p)}</p>" for p in intro) + "".join(
+        f'<div class="speaker"><h4>{html.escape(name)}</h4><p>{html.escape(bio)}</p></div>'
+        for name, bio in zip(cards[::2], cards[1::2], strict=True))
+    return (f"<html><head><title>Missile Defense | Think Tank</title></head><body>"
+            f"<nav><a>Events</a></nav><main><section class=event>{body}</section>"
+            f"<aside class=related><div class=speaker><h4>John Whitfield</h4><p>John "
+            f"Whitfield is a fellow.</p></div></aside></main></body></html>").encode()
+
+
+@pytest.fixture
+def cli(tmp_path):
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("DISCORD_", "FETCH_"))}
+    env.update(PYTHONPATH=str(ROOT), DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
+               EVENTS_DIR=str(ROOT / "data" / "events"))
+
+    def run(*args: str, status: int = 0, **extra_env: str) -> subprocess.CompletedProcess:
+        proc = subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path,
+                              env=env | extra_env, stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode == status, proc.stderr
+        return proc
+
+    run.db = tmp_path / "bot.sqlite3"
+    return run
+
+
+def parsed(proc: subprocess.CompletedProcess) -> list[dict]:
+    pages = [json.loads(line) for line in proc.stdout.splitlines()]
+    for page in pages:
+        del page["file"]
+    return pages
+
+
+def test_parse_json_of_a_url_matches_the_text_page(cli, server):
+    urls = [server.url(p) for p in ("/forum_cards.html", "/forum_recap.html", "/seed.html")]
+    from_web = parsed(cli("parse", "--json", *urls, **ALLOW_LOCAL))
+    from_text = parsed(cli("parse", "--json", str(WEB_PAGES / "forum.txt"),
+                           str(WEB_PAGES / "forum_recap.txt"), str(ANNOUNCEMENT)))
+    assert from_web[:2] == from_text[:2]
+    seed_web, seed_text = from_web[2], from_text[2]
+    assert seed_web.pop("title") == "Missile Defense"  # the text page has none
+    seed_text.pop("title")
+    assert seed_web == seed_text
+    assert len(seed_web["people"]) == 5 and seed_web["moderator"] == "Tong Zhao"
+
+
+def test_parse_and_import_read_html_files(cli):
+    out = cli("parse", str(WEB_PAGES / "forum_br.html")).stdout
+    assert "moderator: Maria de la Cruz" in out and "Whitfield" not in out
+    out = cli("import", str(WEB_PAGES / "forum_headings.html")).stdout
+    assert out.startswith("created event 1 'arctic-shipping-and-security-forum' (4 people")
+
+
+def test_importing_a_url_again_updates_its_event(cli, server):
+    url = server.url("/forum_cards.html")
+    first = cli("import", url, "--guild", "7", **ALLOW_LOCAL).stdout
+    assert first.startswith("created event 1 'arctic-shipping-and-security-forum' (4 people")
+    server.add("/forum_cards.html", (WEB_PAGES / "forum_recap.html").read_bytes())
+    again = cli("import", url, "--guild", "7", **ALLOW_LOCAL).stdout
+    assert again.startswith("updated event 1 ")  # new text, same address: same event
+    conn = sqlite3.connect(cli.db)
+    rows = conn.execute("SELECT kind, url FROM pages ORDER BY kind").fetchall()
+    conn.close()
+    assert rows == [("announcement", url), ("recap", url)]
+    server.add("/forum_cards.html", (WEB_PAGES / "forum_cards.html").read_bytes())
+
+
+@pytest.mark.parametrize(("path", "env", "words"), [
+    ("/forum_cards.html", {}, "127.0.0.1 is not a public internet address"),
+    ("/elsewhere", ALLOW_LOCAL, "127.0.0.2 is not a public internet address"),
+    ("/huge", ALLOW_LOCAL, "too large"),
+    ("/report.pdf", ALLOW_LOCAL, "application/pdf, not a web page"),
+    ("/slow", ALLOW_LOCAL | {"FETCH_TIMEOUT": "1"}, "did not arrive within 1 seconds"),
+    ("/odd-charset.html", ALLOW_LOCAL, "'x-no-such-charset', which I can't read"),
+])
+def test_refused_urls_get_one_line_and_write_nothing(cli, server, path, env, words):
+    server.redirect_to = "http://127.0.0.2:9/secret.html"
+    for command in ("parse", "import"):
+        proc = cli(command, server.url(path), status=2, **env)
+        assert proc.stderr.count("\n") == 1 and words in proc.stderr, proc.stderr
+        assert proc.stderr.startswith(f"eventbot: {server.url(path)}: ")
+        assert proc.stdout == ""
+    assert not cli.db.exists()
+
+
+def test_an_event_folder_may_hold_html_pages(cli, tmp_path):
+    folder = tmp_path / "events" / "arctic"
+    folder.mkdir(parents=True)
+    (folder / "page.html").write_bytes((WEB_PAGES / "forum_cards.html").read_bytes())
+    (folder / "event.toml").write_text('title = "Arctic"\ncapacity = 9\npages = ["page.html"]\n')
+    out = cli("import", str(folder)).stdout
+    assert out.startswith("created event 1 'arctic' (4 people, 0 takeaways)")

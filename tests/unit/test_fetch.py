@@ -1,0 +1,197 @@
+"""Fetching pages: the limits, each refusal one clear line, against a real local server."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+import time
+
+import pytest
+from aiohttp.abc import AbstractResolver
+
+from bot.config import ConfigError, load_settings
+from bot.fetch import MAX_FETCH_BYTES, FetchError, FetchPolicy, check_url, fetch_page
+from tests.conftest import ROOT
+from tests.pageserver import HUGE, WEB_PAGES, PageServer
+
+LOCAL = FetchPolicy(timeout=5, allowed_networks=(ipaddress.ip_network("127.0.0.1/32"),))
+FORUM = (WEB_PAGES / "forum_cards.html").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def server():
+    with PageServer() as running:
+        running.add("/event.html", FORUM)
+        running.add("/plain.txt", "Plain Forum\n\nJane Doe is a fellow.", "text/plain")
+        running.add("/latin1.html", "<p>Zoë Café</p>".encode("latin-1"),
+                    "text/html; charset=iso-8859-1")
+        running.add("/report.pdf", b"%PDF-1.7\n...", "application/pdf")
+        running.add("/odd-charset.html", b"<p>Hi</p>", "text/html; charset=x-no-such-charset")
+        yield running
+
+
+def one_line(error: pytest.ExceptionInfo) -> str:
+    message = str(error.value)
+    assert message and "\n" not in message
+    return message
+
+
+async def test_fetches_an_allowed_local_page(server):
+    fetched = await fetch_page(server.url("/event.html"), LOCAL)
+    assert (fetched.body, fetched.content_type) == (FORUM, "text/html")
+    assert fetched.url == server.url("/event.html")
+
+
+async def test_the_charset_comes_from_the_header(server):
+    fetched = await fetch_page(server.url("/latin1.html"), LOCAL)
+    assert fetched.charset == "iso-8859-1"
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:{port}/event.html",
+                                 "http://[::1]:{port}/event.html",
+                                 "http://[::ffff:127.0.0.1]:{port}/event.html",
+                                 "http://0.0.0.0:{port}/event.html",
+                                 "http://169.254.169.254/latest/meta-data/",
+                                 "http://localhost:{port}/event.html"])
+async def test_non_public_addresses_are_refused_without_the_setting(server, url):
+    with pytest.raises(FetchError) as error:
+        await fetch_page(url.format(port=server.port), FetchPolicy(timeout=5))
+    assert "not a public internet address" in one_line(error)
+
+
+async def test_a_host_name_is_checked_by_what_it_resolves_to(server):
+    # "localhost" goes through the resolver; allowed, it is fetched from the checked address.
+    loopback = FetchPolicy(timeout=5, allowed_networks=(ipaddress.ip_network("127.0.0.0/8"),
+                                                        ipaddress.ip_network("::1/128")))
+    fetched = await fetch_page(f"http://localhost:{server.port}/event.html", loopback)
+    assert fetched.body == FORUM
+
+
+class NameServer(AbstractResolver):
+    """Answers every name with one address, as a hostile name server may."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+
+    async def resolve(self, host, port=0, family=socket.AF_INET):
+        return [{"hostname": host, "host": self.address, "port": port,
+                 "family": socket.AF_INET, "proto": 0, "flags": 0}]
+
+    async def close(self) -> None:
+        pass
+
+
+async def test_a_public_name_that_resolves_to_a_private_address_is_refused(server):
+    # The check runs on what the connector is about to connect to, not on an earlier
+    # look-up, so a name that answers differently the second time (rebinding) gains nothing.
+    with pytest.raises(FetchError) as error:
+        await fetch_page(f"http://events.example:{server.port}/event.html", LOCAL,
+                         resolver=NameServer("127.0.0.2"))
+    assert "events.example (127.0.0.2) is not a public internet address" in one_line(error)
+    fetched = await fetch_page(f"http://events.example:{server.port}/event.html", LOCAL,
+                               resolver=NameServer("127.0.0.1"))  # allowed: connected to it
+    assert fetched.body == FORUM
+
+
+async def test_a_redirect_to_a_private_address_is_refused(server):
+    with PageServer("127.0.0.2") as private:
+        private.add("/secret.html", "<p>Internal Person is a fellow.</p>")
+        server.redirect_to = private.url("/secret.html")
+        with pytest.raises(FetchError) as error:
+            await fetch_page(server.url("/elsewhere"), LOCAL)
+        assert "127.0.0.2 is not a public internet address" in one_line(error)
+        # ... while the same page is reachable where it is allowed: the refusal is the rule.
+        both = FetchPolicy(timeout=5, allowed_networks=(ipaddress.ip_network("127.0.0.0/8"),))
+        assert b"Internal Person" in (await fetch_page(server.url("/elsewhere"), both)).body
+
+
+async def test_too_many_redirects(server):
+    with pytest.raises(FetchError) as error:
+        await fetch_page(server.url("/loop/0"), LOCAL)
+    assert "redirects more than 5 times" in one_line(error)
+
+
+async def test_a_50_mb_body_is_refused_at_2_mb_without_reading_it_all(server):
+    server.sent = 0
+    with pytest.raises(FetchError) as error:
+        await fetch_page(server.url("/huge"), LOCAL)
+    assert "too large" in one_line(error) and "2 MB" in one_line(error)
+    await asyncio.sleep(0.2)
+    assert MAX_FETCH_BYTES < server.sent < HUGE // 4  # the rest was never sent (~6 MB was)
+
+
+async def test_a_declared_length_over_2_mb_is_refused_before_reading(server):
+    started = time.monotonic()
+    with pytest.raises(FetchError) as error:
+        await fetch_page(server.url("/huge-declared"), LOCAL)
+    assert f"{HUGE:,} bytes" in one_line(error)
+    assert time.monotonic() - started < 3  # it did not wait for the body
+
+
+async def test_other_content_types_are_refused(server):
+    with pytest.raises(FetchError) as error:
+        await fetch_page(server.url("/report.pdf"), LOCAL)
+    assert "application/pdf, not a web page" in one_line(error)
+
+
+async def test_a_slow_page_is_cut_off_at_the_timeout(server):
+    started = time.monotonic()
+    with pytest.raises(FetchError) as error:
+        await fetch_page(server.url("/slow"), FetchPolicy(1, LOCAL.allowed_networks))
+    assert "did not arrive within 1 seconds" in one_line(error)
+    assert time.monotonic() - started < 3
+
+
+@pytest.mark.parametrize("address", [
+    "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1",
+    "0.0.0.0", "224.0.0.1", "255.255.255.255", "240.0.0.1", "::1", "::", "fe80::1%eth0",
+    "fc00::1", "ff02::1", "2001:db8::1", "::ffff:10.0.0.1", "2002:7f00:1::1",
+    "2001:0:4136:e378:8000:63bf:80ff:fffe", "64:ff9b::7f00:1", "::127.0.0.1"])
+def test_every_non_public_range_is_refused(address):
+    with pytest.raises(FetchError, match="not a public internet address"):
+        FetchPolicy().check_address("h", address)
+
+
+@pytest.mark.parametrize("address", ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946",
+                                     "2002:5db8:d822::1", "64:ff9b::5db8:d822"])
+def test_public_addresses_pass(address):
+    FetchPolicy().check_address("h", address)
+
+
+@pytest.mark.parametrize(("name", "value"), [("FETCH_TIMEOUT", "0"), ("FETCH_TIMEOUT", "ten"),
+                                             ("FETCH_TIMEOUT", "nan"),
+                                             ("FETCH_ALLOWED_NETWORKS", "10.0.0.0/8, intranet")])
+def test_bad_fetch_settings_name_their_variable(name, value):
+    with pytest.raises(ConfigError, match=name):
+        load_settings({"EVENTS_DIR": str(ROOT / "data" / "events"), name: value}, env_file=None)
+
+
+def test_the_default_timeout_is_10_seconds():
+    settings = load_settings({"EVENTS_DIR": str(ROOT / "data" / "events")}, env_file=None)
+    assert FetchPolicy.from_settings(settings) == FetchPolicy(10.0, ())
+
+
+async def test_http_errors_and_unreachable_servers(server):
+    with pytest.raises(FetchError) as error:
+        await fetch_page(server.url("/missing.html"), LOCAL)
+    assert "HTTP 404" in one_line(error)
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    with pytest.raises(FetchError) as error:
+        await fetch_page(f"http://127.0.0.1:{port}/", LOCAL)
+    assert "did not accept the connection" in one_line(error)
+
+
+@pytest.mark.parametrize(("url", "words"), [
+    ("ftp://example.org/page.html", "http:// or https://"),
+    ("file:///etc/passwd", "http:// or https://"),
+    ("https://user:secret@example.org/", "user name or password"),
+    ("example.org/page", "http:// or https://"),
+    ("https://" + "a" * 3000 + ".org/", "longer than"),
+])
+def test_urls_that_are_refused_before_any_request(url, words):
+    with pytest.raises(FetchError) as error:
+        check_url(url)
+    assert words in one_line(error)

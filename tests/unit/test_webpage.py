@@ -1,0 +1,158 @@
+"""Event web pages (HTML) -> the text the page importer reads, chrome and all dropped."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.pages import PageError, parse_page
+from bot.webpage import decode_html, html_to_text, meta_charset
+from tests.pageserver import WEB_PAGES
+
+# Names that only the site's chrome mentions: cookie banner, sidebar of other events,
+# "more events", footer, noscript, scripts and styles.
+CHROME_NAMES = ("Jane Cookieman", "John Whitfield", "Priya Raman", "Omar Haddad",
+                "Anna Kowalski", "Helen Mirren", "Robert Paulson", "Ghost Speaker",
+                "Injected Person", "Styled Name")
+CHROME_WORDS = ("Accept all", "Share this event", "Related Events", "newsletter", "Privacy",
+                "About Us", "Donate", "Home")
+
+
+def read(name: str) -> str:
+    return (WEB_PAGES / name).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("html", "txt"), [
+    ("forum_headings.html", "forum.txt"),  # headings + paragraphs, title in <h1>
+    ("forum_cards.html", "forum.txt"),  # speaker cards, title in og:title only
+    ("forum_br.html", "forum.txt"),  # bare text with <br>, title in <title> with a suffix
+    ("forum_recap.html", "forum_recap.txt"),  # takeaways as a list
+])
+def test_a_web_page_reads_as_its_text_page(html, txt):
+    web = html_to_text(read(html))
+    from_web, from_text = parse_page(web.text), parse_page(read(txt))
+    assert from_web.title == "Arctic Shipping and Security Forum" == web.title
+    assert from_web.people and from_web.people == from_text.people  # names, roles, bios
+    assert from_web.takeaways == from_text.takeaways
+    assert from_web == from_text  # and everything else: date, place, notes, description
+    for name in CHROME_NAMES + CHROME_WORDS:
+        assert name not in web.text, name
+
+
+def test_lists_become_bullets_and_br_a_line_break():
+    web = html_to_text("<main><h1>T</h1><p>one<br>two</p><ul><li><b>A:</b> x</li>"
+                       "<li><p>B: y</p></li></ul><ol><li>third</li></ol></main>")
+    assert web.text == "T\n\none\ntwo\n\n• A: x\n\n• B: y\n\n• third\n"
+
+
+@pytest.mark.parametrize(("head", "body", "title"), [
+    ('<meta property="og:title" content="From OG"><title>T | Site</title>', "<h1>H</h1>",
+     "From OG"),
+    ('<meta property="og:title" content="Talk | Polar"><meta property="og:site_name" '
+     'content="Polar">', "", "Talk"),
+    ("<title>From Title | Site</title>", "<h1>From H1</h1>", "From H1"),
+    ("<title>U.S.-China Talks - Polar Policy Institute</title>", "<p>x</p>", "U.S.-China Talks"),
+    ("<title>A - B – Site Name</title>", "<p>x</p>", "A - B"),
+    ("<title>Only A Title</title>", "<p>x</p>", "Only A Title"),
+])
+def test_the_title_comes_from_og_title_else_h1_else_title(head, body, title):
+    web = html_to_text(f"<html><head>{head}</head><body>{body}<p>Jane Doe is a fellow.</p>"
+                       "</body></html>")
+    assert web.title == title
+    assert web.text.startswith(title + "\n")
+    assert parse_page(web.text).title == title
+
+
+def test_a_header_inside_the_article_is_kept_but_the_site_header_is_not():
+    html = ("<body><header><a>Site</a> Menu</header><article><header><h1>Talk</h1>"
+            "<p>Fri. October 28th, 2016</p></header><p>About it.</p></article>"
+            "<article class='card'><p>Other</p></article></body>")
+    text = html_to_text(html).text
+    assert text == "Talk\n\nFri. October 28th, 2016\n\nAbout it.\n\nOther\n"
+
+
+def test_state_and_content_classes_do_not_hide_the_page():
+    html = ('<body class="has-sidebar cookies-not-set"><div class="with-sidebar">'
+            '<div class="content sidebar-layout"><p>Jane Doe is a fellow.</p></div></div></body>')
+    assert "Jane Doe is a fellow." in html_to_text(html).text
+
+
+@pytest.mark.parametrize(("data", "declared", "text"), [
+    ('<meta charset="iso-8859-1"><p>Zoë</p>'.encode("latin-1"), None, "Zoë"),
+    ('<meta http-equiv="Content-Type" content="text/html; charset=windows-1252"><p>“Zoë”</p>'
+     .encode("cp1252"), None, "“Zoë”"),
+    ("<p>Zoë</p>".encode("latin-1"), "ISO-8859-1", "Zoë"),  # the header wins
+    ('<meta charset="utf-8"><p>Zoë</p>'.encode("latin-1"), "latin1", "Zoë"),
+    ("\ufeff<p>Zoë</p>".encode(), "latin1", "Zoë"),  # a BOM wins over all
+    ("<p>赵通 李彬</p>".encode("gb18030"), "gb2312", "赵通 李彬"),
+    ('<meta charset="gbk"><p>赵通</p>'.encode("gbk"), None, "赵通"),
+    ("<p>Zo\xeb</p>".encode("latin-1"), None, "Zo\ufffd"),  # undeclared: UTF-8, replaced
+])
+def test_the_charset_is_found_as_a_browser_finds_it(data, declared, text):
+    assert text in decode_html(data, declared)
+
+
+@pytest.mark.parametrize("label", ["x-no-such-charset", "base64", "rot13", "unicode_escape",
+                                   "utf-7", "idna"])
+def test_an_unknown_charset_is_refused(label):
+    with pytest.raises(PageError, match=r"charset .* which I can't read"):
+        decode_html(f'<meta charset="{label}"><p>Hi</p>'.encode())
+    with pytest.raises(PageError, match="which I can't read"):
+        decode_html(b"<p>Hi</p>", label)
+
+
+def test_meta_charset_scan_is_bounded():
+    assert meta_charset(b"<meta" * 100_000) is None
+    assert meta_charset(b" " * 5000 + b'<meta charset="latin1">') is None  # past the top
+
+
+@pytest.mark.parametrize("html", [
+    "<div>" * 400_000,  # nesting: quadratic in HTML5 parsers; libxml2 stops at 256
+    "<div><p>x" * 220_000,
+    "<b><i>x</b></i>" * 130_000,
+    "<a>x" * 490_000,
+    "<br>" * 490_000,
+    "<p>Jane Doe is a fellow.</p>" * 70_000,
+    '<div class="' + "a-" * 990_000 + '">x</div>',
+])
+def test_any_2_mb_page_takes_bounded_time(html):
+    started = time.perf_counter()
+    with contextlib.suppress(PageError):
+        html_to_text(html)
+    assert time.perf_counter() - started < 10  # about 2 s at most here, unloaded
+
+
+def test_too_large_and_empty_pages_are_refused():
+    with pytest.raises(PageError, match="too large"):
+        html_to_text("x" * 2_000_001)
+    with pytest.raises(PageError, match="too large"):
+        decode_html(b"x" * 2_000_001)
+    for html in ("", "   ", "<script>alert(1)</script>", "<p>123</p>", "<!-- only -->"):
+        with pytest.raises(PageError, match="no readable text"):
+            html_to_text(html)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([
+    *"<>/=\"' abp\n&;#x0",
+    "<p>", "</p>", "<br>", "<li>", "<ul>", "<nav>", "<main>", "<h1>", "</h1>", "<title>",
+    "<meta charset=", "<meta property=og:title content=", "<!--", "-->", "<![CDATA[",
+    "<?xml encoding='latin1'?>", "\x00", "\ud800", "é", "Jane Doe"]), max_size=100)
+       .map("".join))
+def test_html_to_text_returns_text_or_page_error(html):
+    try:
+        web = html_to_text(html)
+    except PageError:
+        return
+    assert isinstance(web.text, str) and web.text.endswith("\n")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300))
+def test_decode_html_never_crashes(data):
+    with contextlib.suppress(PageError):
+        assert isinstance(decode_html(data), str)
