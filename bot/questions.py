@@ -71,9 +71,10 @@ _LONGEST = max(len(p) for phrases in _PHRASES.values() for p in phrases)
 STOPWORDS = frozenset([
     "a", "about", "an", "and", "any", "are", "as", "at", "be", "by", "can", "could", "did",
     "do", "does", "for", "from", "had", "has", "have", "he", "her", "his", "how", "i", "in",
-    "is", "it", "its", "me", "of", "on", "or", "said", "say", "says", "she", "tell", "that",
-    "the", "their", "them", "there", "they", "this", "to", "was", "we", "were", "what",
-    "when", "where", "which", "who", "whom", "why", "will", "with", "would", "you", "your",
+    "is", "it", "its", "me", "my", "of", "on", "or", "said", "say", "says", "she", "still",
+    "tell", "that", "the", "their", "them", "there", "they", "this", "to", "was", "we",
+    "were", "what", "when", "where", "which", "who", "whom", "why", "will", "with", "would",
+    "yet", "you", "your",
 ])
 # Question words and particles of a Chinese question: the Han text around them is searched.
 _CHINESE_STOPWORDS = re.compile(
