@@ -28,6 +28,7 @@ from bot import registration as rules
 from bot.content import EventContent
 from bot.models import Event, Rsvp
 from bot.pages import Page, Person, Takeaway, page_language
+from bot.questions import han_bigrams, han_terms, search_words, topic_words
 from bot.registration import Existing, JoinResult, Promotions, Seats, Status
 from bot.schema import MIGRATIONS, PASSAGES_REBUILT, SCHEMA_VERSION
 from bot.when import DEFAULT_ZONE, When
@@ -108,20 +109,28 @@ class Passage:
 
 
 MATCH_START, MATCH_END = "\x02", "\x03"
-_STOPWORDS = frozenset([
-    "a", "an", "and", "are", "as", "at", "be", "by", "did", "do", "does", "for", "from", "had",
-    "has", "have", "how", "i", "in", "is", "it", "its", "of", "on", "or", "said", "say",
-    "says", "the", "their", "they", "this", "to", "was", "we", "were", "what", "when", "where",
-    "which", "who", "whom", "why", "will", "with", "about", "you", "your",
-])
+HAN_EXCERPT = 160  # characters of a passage shown around its first Chinese match
 
 
 def fts_query(question: str) -> str:
     """Words of a free-text question as an FTS5 query: any of them, each quoted, so
-    nothing the member types is read as FTS syntax."""
-    words = [w for w in re.findall(r"\w+", question.casefold())
-             if len(w) > 1 and w not in _STOPWORDS]
-    return " OR ".join(f'"{w}"' for w in dict.fromkeys(words[:32]))
+    nothing the member types is read as FTS syntax. A question "about" something matches
+    only passages that say it: BM25 scores every phrase of the query, so the topic counts
+    twice and the other words add to the rank without being required."""
+    words, topic = search_words(question), topic_words(question)
+    if not topic or set(topic) == set(words):
+        return _any(words)
+    return f"({_any(topic)}) AND ({_any(words)})"
+
+
+def han_query(question: str) -> str:
+    """The Han text of a question as an FTS5 query on the `han` column: any of its
+    two-character terms."""
+    return _any(han_terms(question))
+
+
+def _any(terms: Iterable[str]) -> str:
+    return " OR ".join(f'"{t}"' for t in terms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,8 +383,9 @@ class Database:
                    " WHERE passages MATCH ?)", (f'scope : "{_event_tag(event_id)}"',))
         scope = f"{_guild_tag(guild_id)} {_event_tag(event_id)}"
         db.executemany(
-            "INSERT INTO passages (text, scope, event_id, source) VALUES (?, ?, ?, ?)",
-            [(passage, scope, event_id, source) for text, source in _passages(content)
+            "INSERT INTO passages (text, han, scope, event_id, source) VALUES (?, ?, ?, ?, ?)",
+            [(passage, " ".join(han_bigrams(passage)), scope, event_id, source)
+             for text, source in _passages(content)
              for passage in split_passages(text, PASSAGES_PER_TEXT)])
 
     def _reindex_passages(self) -> None:
@@ -467,12 +477,17 @@ class Database:
     def ask(self, guild_id: int, question: str, event_id: int | None = None,
             limit: int = 3) -> list[Passage]:
         """The passages of the guild's events (or one event) that best match the question,
-        ranked by BM25; the matched words are wrapped in MATCH_START/MATCH_END."""
-        query = fts_query(question)
-        if not query:
+        ranked by BM25; the matched words are wrapped in MATCH_START/MATCH_END.
+
+        English words match their other forms (the porter stemmer: "ambiguity" finds
+        "ambiguities"); Han text matches by its two-character terms (see `han_bigrams`)."""
+        words, han = fts_query(question), han_query(question)
+        if not words and not han:
             raise StoreError("ask with a few words about the event, e.g. "
                              "'what did they say about missile defense?'")
-        # FTS5 ranks every match by BM25 itself (rank is bm25 of the text column) and hands
+        match = " OR ".join(([f"text : ({words})"] if words else [])
+                            + ([f"han : ({han})"] if han else []))
+        # FTS5 ranks every match by BM25 itself (rank is bm25 of the text columns) and hands
         # back rows best first, so excerpts are built only for the `limit` rows kept.
         scope = _event_tag(event_id) if event_id is not None else _guild_tag(guild_id)
         rows = self._all(
@@ -480,8 +495,11 @@ class Database:
             f" snippet(passages, 0, '{MATCH_START}', '{MATCH_END}', '…', 48) AS excerpt"
             " FROM passages p JOIN events e ON e.id = p.event_id"
             " WHERE passages MATCH ? AND e.guild_id = ? ORDER BY p.rank LIMIT ?",
-            (f'scope : "{scope}" AND text : ({query})', guild_id, limit))
-        return [Passage(r["event_id"], r["title"], r["source"], r["text"], r["excerpt"])
+            (f'scope : "{scope}" AND ({match})', guild_id, limit))
+        terms = frozenset(han_terms(question))
+        return [Passage(r["event_id"], r["title"], r["source"], r["text"],
+                        r["excerpt"] if MATCH_START in r["excerpt"] or not terms
+                        else han_excerpt(r["text"], terms))
                 for r in rows]
 
     def summary(self, guild_id: int, event_id: int) -> EventSummary:
@@ -1037,6 +1055,29 @@ def split_passages(text: str, most: int | None = None) -> list[str]:
                         for i in range(start, end, PASSAGE_CHARS))  # a "word" too long
         first = last + 1
     return list(passages)[:most]
+
+
+def han_excerpt(text: str, terms: frozenset[str]) -> str:
+    """The stretch of a passage around its first two-character term of `terms`, every
+    such term in it marked. FTS5's snippet marks tokens, and a run of Han text is one
+    token to it, so Chinese matches are marked here (a passage is at most PASSAGE_CHARS)."""
+    hits = [i for i in range(len(text) - 1) if text[i:i + 2] in terms]
+    if not hits:
+        return text[:HAN_EXCERPT]
+    start = max(0, hits[0] - HAN_EXCERPT // 4)
+    end = min(len(text), start + HAN_EXCERPT)
+    marked = bytearray(len(text))
+    for i in hits:
+        marked[i] = marked[i + 1] = 1
+    out = ["…" if start else ""]
+    for i in range(start, end):
+        if marked[i] and (i == start or not marked[i - 1]):
+            out.append(MATCH_START)
+        out.append(text[i])
+        if marked[i] and (i + 1 == end or not marked[i + 1]):
+            out.append(MATCH_END)
+    out.append("…" if end < len(text) else "")
+    return "".join(out)
 
 
 def _guild_tag(guild_id: int) -> str:

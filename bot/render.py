@@ -18,6 +18,7 @@ from discord.utils import escape_mentions
 
 from bot.models import Event, Rsvp
 from bot.pages import Person
+from bot.questions import Intent
 from bot.registration import CancelOutcome, CancelResult, JoinOutcome, JoinResult, Promotions
 from bot.store import MATCH_END, MATCH_START, Passage
 
@@ -303,18 +304,85 @@ def status_reply(event_title: str, rsvp: Rsvp | None) -> str:
     return f"You're confirmed for {title}."
 
 
-def answer_embed(question: str, passages: Sequence[Passage]) -> discord.Embed:
-    """`/event ask`: the best-matching passages, each with where it comes from."""
+def answer_embed(question: str, passages: Sequence[Passage], event: Event | None = None,
+                 intents: Sequence[Intent] = ()) -> discord.Embed:
+    """`/event ask`: the event facts the question asks for, one line each, then the
+    best-matching passages, each with where it comes from."""
     embed = discord.Embed(title=f"“{safe_clip(question, EMBED_TITLE - 2)}”", colour=COLOUR)
-    if not passages:
-        embed.description = "Nothing in this server's event pages matches that question."
-        return embed
-    embed.description = "The passages of the event pages that best match your question:"
+    facts = fact_lines(event, intents) if event is not None else []
+    lines = [f"**{safe_clip(event.title, 200)}**", *facts, ""] if facts and event else []
+    if passages:
+        lines.append("The passages of the event pages that best match your question:")
+    elif not facts:
+        lines.append("Nothing in this server's event pages matches that question.")
+    embed.description = clip("\n".join(lines).strip(), EMBED_DESCRIPTION)
     for passage in passages:
         excerpt = safe(passage.excerpt).replace(MATCH_START, "**").replace(MATCH_END, "**")
         embed.add_field(name=clip(f"{source_label(passage.source)} · {passage.event_title}",
                                   FIELD_NAME), value=clip(excerpt, FIELD_VALUE), inline=False)
     return embed
+
+
+_LEADS = ("moderator", "host", "chair")
+
+
+def fact_lines(event: Event, intents: Iterable[Intent]) -> list[str]:
+    """One line per fact asked for, from the event's fields (not its pages' prose)."""
+    return [clip(_FACTS[intent](event), FIELD_VALUE) for intent in intents]
+
+
+def _moderator_fact(event: Event) -> str:
+    leads = [(role, names) for role, names in people_by_role(event.people) if role in _LEADS]
+    if not leads:
+        return "Moderator: none named on the event page"
+    return " · ".join(f"{ROLE_TITLES[role]}: {safe(', '.join(names))}" for role, names in leads)
+
+
+def _speakers_fact(event: Event) -> str:
+    panel = [(role, names) for role, names in people_by_role(event.people)
+             if role not in _LEADS]
+    if not panel:
+        return "Speakers: none named on the event page"
+    return " · ".join(f"{ROLE_TITLES.get(role, role.title())}: {safe(', '.join(names))}"
+                      for role, names in panel)
+
+
+def _when_fact(event: Event) -> str:
+    return f"When: {when_text(event) or 'no date set yet'}"
+
+
+def _where_fact(event: Event) -> str:
+    return f"Where: {safe(event.venue) if event.venue else 'no place given yet'}"
+
+
+def _language_fact(event: Event) -> str:
+    if not event.language:
+        return "Language: the event page does not say"
+    held = f"Language: held in {safe(event.language)}"
+    return held + (f", with {safe(event.translation)} translation" if event.translation else "")
+
+
+def _off_the_record_fact(event: Event) -> str:
+    if not event.off_the_record:
+        return "Off the record: no, not that the event page says"
+    notes = "; ".join(safe(n) for n in event.access_notes)
+    return "Off the record: yes — " + (notes or "what is said there is not for quoting "
+                                       "or reporting")
+
+
+def _registration_fact(event: Event) -> str:
+    if not event.registration_open:
+        reason = f": {safe(event.closed_reason)}" if event.closed_reason else ""
+        return f"Registration: closed{reason}"
+    if event.full:
+        return (f"Registration: full (waitlist): all {event.capacity} seats are taken, "
+                f"{event.waitlisted} waiting")
+    return f"Registration: open, {event.seats_left} of {event.capacity} seats left"
+
+
+_FACTS = {Intent.MODERATOR: _moderator_fact, Intent.SPEAKERS: _speakers_fact,
+          Intent.WHEN: _when_fact, Intent.WHERE: _where_fact, Intent.LANGUAGE: _language_fact,
+          Intent.OFF_THE_RECORD: _off_the_record_fact, Intent.REGISTRATION: _registration_fact}
 
 
 def source_label(source: str) -> str:

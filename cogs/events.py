@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.app import EventBot
 from bot.calendar import event_ics
+from bot.questions import intents, searchable
 from bot.render import (
     CHOICE_NAME,
     answer_embed,
@@ -109,9 +110,13 @@ class EventCommands(commands.GroupCog, group_name="event",
     @app_commands.autocomplete(event=event_autocomplete)
     async def ask(self, interaction: discord.Interaction,
                   question: app_commands.Range[str, 1, 300], event: str | None = None) -> None:
-        event_id = (await resolve_summary(interaction, event)).id if event else None
-        passages = await self.bot.store.ask(guild_id_of(interaction), question, event_id)
-        await respond(interaction, embed=answer_embed(question, passages))
+        # Facts the question asks for come from the named event, else the next or latest one.
+        asked = intents(question)
+        found = await resolve_event(interaction, event) if asked else None
+        event_id = (found or await resolve_summary(interaction, event)).id if event else None
+        passages = (await self.bot.store.ask(guild_id_of(interaction), question, event_id)
+                    if searchable(question) or not asked else [])
+        await respond(interaction, embed=answer_embed(question, passages, found, asked))
 
     @app_commands.command(name="calendar", description="Get the event as a calendar file (.ics)")
     @app_commands.describe(event=EVENT_HELP)

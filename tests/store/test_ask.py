@@ -4,7 +4,7 @@ import sqlite3
 
 import pytest
 
-from bot.db import fts_query
+from bot.db import fts_query, han_query
 from bot.pages import decode_page, parse_page
 from bot.schema import MIGRATIONS
 from bot.store import EventDraft, Store, StoreError
@@ -24,7 +24,11 @@ async def import_seed(store, guild_id=1, slug="seed"):
 
 
 def test_questions_become_quoted_any_word_queries():
-    assert fts_query("What did Li Bin say about THAAD?") == '"li" OR "bin" OR "thaad"'
+    assert fts_query("Li Bin on THAAD?") == '"li" OR "bin" OR "thaad"'
+    assert fts_query("What did Li Bin say about THAAD?") == (
+        '("thaad") AND ("li" OR "bin" OR "thaad")')
+    assert fts_query("tell me about THAAD") == '"thaad"'
+    assert han_query("李彬说了什么关于导弹防御") == '"李彬" OR "导弹" OR "弹防" OR "防御"'
     assert fts_query('NEAR("xy" z) OR * -- ;') == '"near" OR "xy"'
     assert fts_query("what is it?") == ""
 
@@ -116,3 +120,96 @@ async def test_migrating_a_v3_database_splits_its_search_rows(tmp_path):
         assert best.source == "page" and "\x02Cornwall\x03" in best.excerpt
         assert len(best.text) < 5_000
         assert await store.ask(6, "Cornwall") == []
+
+
+ZH_ANNOUNCEMENT = ANNOUNCEMENT.with_name("announcement.zh.txt")
+
+
+async def import_bundled_pages(store, guild_id=1):
+    pages = seed_pages() + [(text, parse_page(text))
+                            for text in [decode_page(ZH_ANNOUNCEMENT.read_bytes())]]
+    event, _ = await store.save_event(guild_id, EventDraft("seed", "Missile Defense", 50), pages)
+    return event
+
+
+async def test_english_words_match_their_other_forms(store):
+    await import_seed(store)
+    found = await store.ask(1, "ambiguity")
+    assert "takeaway:U.S. Policy Ambiguities" in [p.source for p in found]
+    assert all("\x02ambigu" in p.excerpt.casefold() for p in found)
+    [best, *_] = await store.ask(1, "moderator")
+    assert "\x02moderate" in best.excerpt  # "will moderate", "moderated"
+
+
+async def test_a_question_about_a_topic_finds_it_whoever_is_named(store):
+    await import_seed(store)
+    found = [p.source for p in await store.ask(1, "what did Li Bin say about ambiguity")]
+    assert "takeaway:U.S. Policy Ambiguities" in found
+    assert "bio:Li Bin" not in found  # his bio says nothing about ambiguity
+
+
+async def test_a_takeaway_heading_is_searched_with_its_text(store):
+    event, _ = await store.save_event(1, EventDraft("t", "Lighthouses", 5), [("recap", make_page(
+        "recap", takeaways=[("Keeper Economics", "Costs rose every year."),
+                            ("Weather", "Storms were worse.")]))])
+    [best] = await store.ask(1, "what did they say about economics", event.id)
+    assert best.source == "takeaway:Keeper Economics"
+    assert best.excerpt.startswith("Keeper \x02Economics\x03:")
+
+
+async def test_chinese_questions_find_the_chinese_page(store):
+    event = await import_bundled_pages(store)
+    found = await store.ask(1, "导弹防御")
+    assert found and all(p.source == "page" for p in found)
+    assert "\x02导弹防御\x03" in found[0].excerpt
+    [best, *_] = await store.ask(1, "李彬说了什么？", event.id)
+    assert "\x02李彬\x03" in best.excerpt
+    assert await store.ask(1, "量子园艺") == []  # no pair of its characters is on the page
+    assert await store.ask(2, "导弹防御") == []
+
+
+def huge_chinese_text() -> str:
+    """About 1 MB of Han text: a repeated phrase, then paragraphs of varied characters."""
+    repeated = "导弹防御合作" * 60_000
+    varied = "\n\n".join("".join(chr(0x4E00 + (i * 97 + j * 13) % 20_000) for j in range(300))
+                         for i in range(800))
+    return f"{repeated}\n\n{varied}"
+
+
+def test_an_ask_on_a_1_mb_chinese_page_costs_about_what_one_on_the_seed_page_does(tmp_path):
+    conn, db = step_counted_database(tmp_path / "steps.sqlite3")
+    seed_zh = decode_page(ZH_ANNOUNCEMENT.read_bytes())
+    seed = db.save_event(1, EventDraft("seed", "Missile Defense", 50),
+                         [(seed_zh, parse_page(seed_zh))])[0]
+    text = huge_chinese_text()
+    assert len(text.encode()) > 1_000_000
+    huge = db.save_event(1, EventDraft("huge", "Huge", 50),
+                         [("page", make_page(description=text))])[0]
+    for question in ("导弹防御", "李彬说了什么关于合作"):
+        small = vm_steps(conn, lambda q=question: db.ask(1, q, seed.id))
+        answers = []
+        big = vm_steps(conn, lambda q=question, a=answers: a.extend(db.ask(1, q, huge.id)))
+        assert big <= 3 * small + 10, (question, small, big)
+        assert answers and all("\x02" in a.excerpt and len(a.text) <= 5_000 for a in answers)
+    longest = conn.execute("SELECT max(length(text) + length(han)) FROM passages").fetchone()[0]
+    assert longest <= 5_000
+    conn.close()
+
+
+async def test_migrating_a_v7_database_makes_its_search_stem_and_read_chinese(tmp_path):
+    path = tmp_path / "v7.sqlite3"
+    conn = sqlite3.connect(path)
+    for script in MIGRATIONS[:7]:
+        conn.executescript(script)
+    conn.execute("PRAGMA user_version = 7")
+    conn.execute("INSERT INTO events (id, guild_id, slug, title, capacity, description,"
+                 " created_at, updated_at) VALUES (1, 5, 'old', 'Old Event', 10, ?, 0, 0)",
+                 ("Lighthouses of Cornwall.\n\n灯塔看守人的生活。",))
+    conn.execute("INSERT INTO passages (text, scope, event_id, source)"
+                 " VALUES ('Lighthouses of Cornwall.', 'g5 e1', 1, 'page')")
+    conn.commit()
+    conn.close()
+    async with await Store.open(path) as store:
+        assert [p.source for p in await store.ask(5, "lighthouse")] == ["page"]
+        [found] = await store.ask(5, "灯塔")
+        assert "\x02灯塔\x03" in found.excerpt

@@ -1,0 +1,142 @@
+"""What a member's `/event ask` question is about. Pure: no I/O, no discord.
+
+Two readings of one question: the event facts it asks for (who moderates, when, where,
+the language, off the record, registration), answered from the event's fields, and the
+words worth searching the event pages for. Every function clips the question first, so
+its work is bounded whatever it is given.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+
+from bot.pages_zh import HAN
+
+MAX_QUESTION = 300  # the `/event ask` option's max_length
+MAX_TERMS = 32  # words searched; more only slows the search down
+
+
+class Intent(enum.Enum):
+    """An event fact a question asks for, in the order the answers are shown."""
+
+    MODERATOR = "moderator"
+    SPEAKERS = "speakers"
+    WHEN = "when"
+    WHERE = "where"
+    LANGUAGE = "language"
+    OFF_THE_RECORD = "off_the_record"
+    REGISTRATION = "registration"
+
+
+# English: words (or runs of words) of the question, casefolded. Chinese: substrings.
+_ENGLISH: dict[Intent, tuple[str, ...]] = {
+    Intent.MODERATOR: ("moderator", "moderators", "moderates", "moderating", "moderated",
+                       "moderate", "host", "hosts", "hosting", "hosted", "chair", "chairs",
+                       "chairing", "chaired"),
+    Intent.SPEAKERS: ("speaker", "speakers", "speaking", "speak", "speaks", "panel",
+                      "panelist", "panelists", "panellist", "panellists", "discussant",
+                      "discussants", "presenter", "presenters", "presenting", "guests",
+                      "who is on"),
+    Intent.WHEN: ("when", "what time", "which day", "what day", "date", "start time",
+                  "starts", "begin", "begins", "schedule"),
+    Intent.WHERE: ("where", "venue", "location", "address", "which room", "what room"),
+    Intent.LANGUAGE: ("language", "languages", "translation", "translated", "translate",
+                      "interpretation", "interpreter", "interpreting", "in english",
+                      "in chinese", "in mandarin"),
+    Intent.OFF_THE_RECORD: ("off the record", "off record", "on the record", "on record",
+                            "recorded", "recording", "confidential", "chatham house",
+                            "attribution", "press", "media", "journalists", "quote"),
+    Intent.REGISTRATION: ("register", "registration", "registering", "registered", "rsvp",
+                          "sign up", "signup", "seat", "seats", "ticket", "tickets",
+                          "waitlist", "waiting list", "capacity", "spots", "is it full",
+                          "can i join", "can i attend"),
+}
+_CHINESE: dict[Intent, tuple[str, ...]] = {
+    Intent.MODERATOR: ("主持",),
+    Intent.SPEAKERS: ("主讲", "演讲", "嘉宾", "评议", "点评", "发言", "讲者", "谁讲"),
+    Intent.WHEN: ("时间", "什么时候", "何时", "几点", "日期", "哪天", "几号"),
+    Intent.WHERE: ("地点", "在哪", "哪里", "地址", "场地"),
+    Intent.LANGUAGE: ("语言", "翻译", "同传", "传译", "中文", "英文", "英语"),
+    Intent.OFF_THE_RECORD: ("公开", "记录", "媒体", "报道", "录音", "录像"),
+    Intent.REGISTRATION: ("报名", "名额", "座位", "注册", "门票", "满员", "候补"),
+}
+_PHRASES: dict[Intent, frozenset[tuple[str, ...]]] = {
+    intent: frozenset(tuple(phrase.split()) for phrase in phrases)
+    for intent, phrases in _ENGLISH.items()}
+_LONGEST = max(len(p) for phrases in _PHRASES.values() for p in phrases)
+
+# Words that carry no meaning of their own in a question: searching for them would rank
+# passages by how often they say "the" (kept small: a word wrongly here is never found).
+STOPWORDS = frozenset([
+    "a", "about", "an", "and", "any", "are", "as", "at", "be", "by", "can", "could", "did",
+    "do", "does", "for", "from", "had", "has", "have", "he", "her", "his", "how", "i", "in",
+    "is", "it", "its", "me", "my", "of", "on", "or", "said", "say", "says", "she", "still",
+    "tell", "that", "the", "their", "them", "there", "they", "this", "to", "was", "we",
+    "were", "what", "when", "where", "which", "who", "whom", "why", "will", "with", "would",
+    "yet", "you", "your",
+])
+# Question words and particles of a Chinese question: the Han text around them is searched.
+_CHINESE_STOPWORDS = re.compile(
+    "什么|为什么|怎么样|怎么|如何|哪些|哪个|哪里|是否|是不是|关于|请问|一下|说了|谈了|认为|"
+    "有没有|的|了|吗|呢|吧|啊|么|谁")
+_ABOUT = frozenset(["about", "regarding", "concerning"])
+_WORD = re.compile(r"\w+")
+_HAN_RUN = re.compile(f"[{HAN}]+")
+_NOT_HAN = re.compile(f"[^{HAN}]+")
+
+
+def intents(question: str) -> list[Intent]:
+    """The event facts the question asks for, in display order; [] for none."""
+    text = question[:MAX_QUESTION].casefold()
+    words = _WORD.findall(_HAN_RUN.sub(" ", text))
+    found = {intent for intent, phrases in _CHINESE.items()
+             if any(phrase in text for phrase in phrases)}
+    for start in range(len(words)):
+        for size in range(1, min(_LONGEST, len(words) - start) + 1):
+            run = tuple(words[start:start + size])
+            found.update(intent for intent, phrases in _PHRASES.items() if run in phrases)
+    return [intent for intent in Intent if intent in found]
+
+
+def search_words(question: str) -> list[str]:
+    """The question's significant words outside Han text, casefolded, each once, in order."""
+    text = _HAN_RUN.sub(" ", question[:MAX_QUESTION].casefold())
+    words = (w for w in _WORD.findall(text) if len(w) > 1 and w not in STOPWORDS)
+    return list(dict.fromkeys(words))[:MAX_TERMS]
+
+
+def searchable(question: str) -> bool:
+    """Does the question have words to search the pages for?"""
+    return bool(search_words(question) or han_terms(question))
+
+
+def topic_words(question: str) -> list[str]:
+    """The significant words after the question's last "about" ("what did Li Bin say about
+    ambiguity": ambiguity), [] without one. The passage must speak of these; the other
+    words (often who said it, which a recap rarely names) only rank what does."""
+    text = _HAN_RUN.sub(" ", question[:MAX_QUESTION].casefold())
+    words = _WORD.findall(text)
+    last = max((i for i, w in enumerate(words) if w in _ABOUT), default=None)
+    if last is None:
+        return []
+    topic = dict.fromkeys(w for w in words[last + 1:] if len(w) > 1 and w not in STOPWORDS)
+    return list(topic)[:MAX_TERMS]
+
+
+def han_bigrams(text: str) -> list[str]:
+    """Han text as overlapping two-character terms ("导弹防御": 导弹 弹防 防御), the way the
+    search index holds it: Chinese has no spaces between words, and most words and names
+    are two characters. A lone character stands as itself."""
+    terms = []
+    for run in _HAN_RUN.findall(text):
+        terms.extend(run[i:i + 2] for i in range(max(1, len(run) - 1)))
+    return terms
+
+
+def han_terms(question: str) -> list[str]:
+    """The question's Han text to search for, as bigrams, question words left out."""
+    text = _CHINESE_STOPWORDS.sub(" ", _NOT_HAN.sub(" ", question[:MAX_QUESTION]))
+    terms = [t for t in han_bigrams(text) if len(t) == 2]
+    return list(dict.fromkeys(terms))[:MAX_TERMS]
+

@@ -1,0 +1,79 @@
+"""`/event ask` on the questions new members ask first, through the real bot and the
+bundled sample event (English pages and a Chinese announcement)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from tests.e2e.test_bot import text_of
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+BUNDLED = "U.S.-China Missile Defense Disputes"
+
+
+async def ask(world, question: str, **options) -> tuple[str, dict]:
+    reply = await world.fake.slash(world.guild, world.member(), "event ask",
+                                   question=question, **options)
+    assert not reply.ephemeral, reply.content
+    [embed] = reply.message["embeds"]
+    return text_of(reply), embed
+
+
+@pytest.mark.parametrize(("question", "line"), [
+    ("who is the moderator", "Moderator: Tong Zhao"),
+    ("when is it", "When: no date set yet"),
+    ("is it off the record", "Off the record: yes — "),
+    ("what language", "Language: held in Chinese, with English translation"),
+    ("translation?", "Language: held in Chinese, with English translation"),
+    ("谁主持", "Moderator: Tong Zhao"),
+    ("who is speaking", "Speakers: Li Bin · Discussants: Fan Jishe, Duan Zhanyuan, "
+                        "Zhang Hongyu"),
+    ("can I still register", "Registration: closed"),
+])
+async def test_questions_about_the_event_are_answered_from_its_fields(world, question, line):
+    _, embed = await ask(world, question)
+    [title, answer, *_] = embed["description"].splitlines()
+    assert title == f"**{BUNDLED}**"
+    assert answer.startswith(line)
+
+
+async def test_several_facts_in_one_question_come_first_in_order(world):
+    _, embed = await ask(world, "who is the moderator and when")
+    lines = embed["description"].splitlines()
+    assert lines[1:3] == ["Moderator: Tong Zhao", "When: no date set yet"]
+    # the passages about moderating follow the facts, each with its source
+    assert embed["fields"] and all(BUNDLED in f["name"] for f in embed["fields"])
+    assert "**moderate" in embed["fields"][0]["value"]
+
+
+async def test_a_chinese_question_finds_the_chinese_page(world):
+    text, embed = await ask(world, "导弹防御")
+    [first, *_] = embed["fields"]
+    assert first["name"] == f"Event page · {BUNDLED}"
+    assert "**导弹防御**" in first["value"]
+    assert "Nothing in this server" not in text
+
+
+async def test_a_question_about_a_topic_finds_the_takeaway_on_it(world):
+    text, _ = await ask(world, "what did Li Bin say about ambiguity")
+    assert f"Takeaway: U.S. Policy Ambiguities · {BUNDLED}" in text
+    assert "**Ambiguities**" in text
+
+
+async def test_facts_of_the_named_event_with_a_date_and_open_seats(world):
+    event_id = await world.import_event("Harbour Talk", capacity=5,
+                                        starts_at="2026-12-01T18:00+01:00")
+    _, embed = await ask(world, "when is it, and are seats left?", event=str(event_id))
+    start = int(datetime.fromisoformat("2026-12-01T18:00+01:00").timestamp())
+    lines = embed["description"].splitlines()
+    assert lines[0] == "**Harbour Talk**"
+    assert lines[1].startswith(f"When: <t:{start}:F>")
+    assert lines[2] == "Registration: open, 5 of 5 seats left"
+
+
+async def test_a_question_with_nothing_to_search_or_answer_is_still_refused(world):
+    reply = await world.fake.slash(world.guild, world.member(), "event ask", question="?? it")
+    assert reply.ephemeral and "a few words" in reply.content

@@ -1,0 +1,104 @@
+"""What an `/event ask` question asks for, and the words it searches."""
+
+import time
+
+import pytest
+
+from bot.questions import (
+    MAX_QUESTION,
+    Intent,
+    han_bigrams,
+    han_terms,
+    intents,
+    search_words,
+    searchable,
+    topic_words,
+)
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("who is the moderator", [Intent.MODERATOR]),
+    ("Moderator?", [Intent.MODERATOR]),
+    ("who's hosting this?", [Intent.MODERATOR]),
+    ("who is speaking", [Intent.SPEAKERS]),
+    ("Who are the panelists?", [Intent.SPEAKERS]),
+    ("when is it", [Intent.WHEN]),
+    ("What time does it start?", [Intent.WHEN]),
+    ("where is it held", [Intent.WHERE]),
+    ("what's the venue", [Intent.WHERE]),
+    ("what language", [Intent.LANGUAGE]),
+    ("translation", [Intent.LANGUAGE]),
+    ("Is there an interpreter?", [Intent.LANGUAGE]),
+    ("is it in English?", [Intent.LANGUAGE]),
+    ("off the record", [Intent.OFF_THE_RECORD]),
+    ("Is it OFF-THE-RECORD?", [Intent.OFF_THE_RECORD]),
+    ("will it be recorded", [Intent.OFF_THE_RECORD]),
+    ("how do I register", [Intent.REGISTRATION]),
+    ("any seats left?", [Intent.REGISTRATION]),
+    ("can I sign up", [Intent.REGISTRATION]),
+    ("who is the moderator and when", [Intent.MODERATOR, Intent.WHEN]),
+    ("when and where, and who moderates?", [Intent.MODERATOR, Intent.WHEN, Intent.WHERE]),
+])
+def test_english_questions_about_the_event(question, expected):
+    assert intents(question) == expected
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("谁主持", [Intent.MODERATOR]),
+    ("主持人是谁？", [Intent.MODERATOR]),
+    ("主讲人是谁", [Intent.SPEAKERS]),
+    ("有哪些嘉宾", [Intent.SPEAKERS]),
+    ("什么时候开始", [Intent.WHEN]),
+    ("活动时间", [Intent.WHEN]),
+    ("何时举行", [Intent.WHEN]),
+    ("地点在哪", [Intent.WHERE]),
+    ("用什么语言", [Intent.LANGUAGE]),
+    ("有同传吗", [Intent.LANGUAGE]),
+    ("提供翻译吗", [Intent.LANGUAGE]),
+    ("活动公开吗", [Intent.OFF_THE_RECORD]),
+    ("会有记录吗", [Intent.OFF_THE_RECORD]),
+    ("怎么报名", [Intent.REGISTRATION]),
+    ("还有名额吗", [Intent.REGISTRATION]),
+    ("主持人是谁，什么时候", [Intent.MODERATOR, Intent.WHEN]),
+])
+def test_chinese_questions_about_the_event(question, expected):
+    assert intents(question) == expected
+
+
+@pytest.mark.parametrize("question", [
+    "what did Li Bin say about ambiguity",
+    "What did they say about deterrence?",
+    "Chinese defense countermeasures",
+    "track record of missile tests",  # "record" alone is not "off the record"
+    "导弹防御",
+    "",
+    "?? !!",
+])
+def test_questions_about_what_was_said_ask_for_no_fact(question):
+    assert intents(question) == []
+
+
+def test_words_to_search_leave_out_question_words_and_han_text():
+    assert search_words("What did Li Bin say about THAAD and THAAD?") == ["li", "bin", "thaad"]
+    assert search_words("when is it?") == []
+    assert search_words("李彬 on deterrence") == ["deterrence"]
+    assert topic_words("what did Li Bin say about ambiguity") == ["ambiguity"]
+    assert topic_words("Li Bin ambiguity") == []
+    assert searchable("导弹防御") and searchable("moderator") and not searchable("when is it")
+
+
+def test_han_text_becomes_overlapping_pairs_without_question_words():
+    assert han_bigrams("导弹防御") == ["导弹", "弹防", "防御"]
+    assert han_bigrams("赵通, 李") == ["赵通", "李"]
+    assert han_terms("导弹防御") == ["导弹", "弹防", "防御"]
+    assert han_terms("李彬说了什么？") == ["李彬"]
+    assert han_terms("what is it") == []
+
+
+def test_work_is_bounded_whatever_the_question():
+    huge = "who off the record 主持 " * 200_000 + "when"
+    started = time.perf_counter()
+    assert intents(huge) == [Intent.MODERATOR, Intent.OFF_THE_RECORD]  # "when" is cut off
+    assert len(search_words(huge)) <= 32 and len(han_terms(huge)) <= 32
+    assert len(topic_words("about " * 1_000 + "x" * MAX_QUESTION)) <= 32
+    assert time.perf_counter() - started < 0.5
