@@ -10,6 +10,8 @@ behind full buckets.
 Each test prints one `figures:` line (run with `pytest -s`): the measured duration,
 the requests per bucket, the 429s served, and how long the same requests take on
 Discord, computed from the counts and `DISCORD_RATE_LIMITS` (see `discord_seconds`).
+The tests share one bot; the reminder burst runs last, since it sets the server's
+reminder offset (the other events have no start, so they get no reminders).
 """
 
 from __future__ import annotations
@@ -244,7 +246,7 @@ async def test_1000_confirmations_each_get_the_attendee_role_once(world, fake):
           f"buckets_floor_here={on_discord * SCALE:.2f}s on_discord>={minutes(on_discord)}")
 
 
-# --------------------------------------------------------------------------- 3. announced event
+# --------------------------------------------------------------------------- 2. announced event
 
 
 async def test_1000_join_clicks_on_an_announced_event_keep_its_message_exact(world, fake):
@@ -307,7 +309,7 @@ async def test_1000_join_clicks_on_an_announced_event_keep_its_message_exact(wor
           f"per 2 s)")
 
 
-# --------------------------------------------------------------------------- 2. reminders
+# --------------------------------------------------------------------------- 3. reminders
 
 
 async def test_1000_confirmed_members_each_get_one_reminder_dm(world, fake):
