@@ -16,6 +16,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = ("rsvp", "e2e", "scale", "edits", "hostile")
+# Sections measured by end-to-end tests (`pytest -s` prints their figures), kept as written.
+RECORDED = ("bursts",)
 
 
 def machine() -> str:
@@ -53,7 +55,7 @@ def main(names: list[str]) -> int:
 def assemble() -> None:
     """RESULTS.md from the latest section of every benchmark."""
     results_dir = HERE / "results"
-    sections = [(results_dir / f"{n}.md").read_text() for n in BENCHMARKS
+    sections = [(results_dir / f"{n}.md").read_text() for n in BENCHMARKS + RECORDED
                 if (results_dir / f"{n}.md").exists()]
     (HERE / "RESULTS.md").write_text(
         "# Benchmark results\n\nWritten by `make bench` (`python -m bench`). Every figure is "
