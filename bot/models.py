@@ -33,6 +33,8 @@ class Event:
     has_recap: bool
     people: tuple[Person, ...]
     takeaways: tuple[Takeaway, ...]
+    archived: bool = False  # hidden from lists; refuses joins
+    is_sample: bool = False  # the bundled sample every new server gets
 
     @property
     def seats(self) -> Seats:
