@@ -34,6 +34,7 @@ class Settings:
     discord_gateway_url: str
     sync_guild_id: int | None
     reconnect_max_delay: float = 60.0  # seconds; the cap of the backoff when Discord is away
+    guild_retention_days: float = 30.0  # a server's data is kept this long after the bot leaves
 
     @property
     def log_level_number(self) -> int:
@@ -67,6 +68,8 @@ def load_settings(
                                  get("DISCORD_GATEWAY_URL", DISCORD_GATEWAY_URL), ("ws", "wss")),
         sync_guild_id=_snowflake("SYNC_GUILD_ID", get("SYNC_GUILD_ID")),
         reconnect_max_delay=_seconds("RECONNECT_MAX_DELAY", get("RECONNECT_MAX_DELAY", "60")),
+        guild_retention_days=_days("GUILD_DATA_RETENTION_DAYS",
+                                   get("GUILD_DATA_RETENTION_DAYS", "30")),
     )
 
 
@@ -107,6 +110,17 @@ def _seconds(name: str, value: str) -> float:
         raise ConfigError(f"{name}={value!r} must be a number of seconds, above 0 and at "
                           "most 3600")
     return seconds
+
+
+def _days(name: str, value: str) -> float:
+    try:
+        days = float(value)
+    except ValueError:
+        days = -1.0
+    if not 0 < days <= 3650:
+        raise ConfigError(f"{name}={value!r} must be a number of days, above 0 and at most "
+                          "3650 (fractions are fine)")
+    return days
 
 
 def _snowflake(name: str, value: str | None) -> int | None:

@@ -10,7 +10,11 @@ on_ready, which comes seconds later while joins are already being answered.
 
 Announcement messages are re-rendered after every registration change, at most
 once per `EDIT_INTERVAL` per event whatever the RSVP rate, and only when the
-rendered embed actually changed.
+rendered embed or the state of its buttons (open, full, closed, archived) changed.
+
+A deleted event's notices carry what they need (its title, its messages), since the
+event is gone when they are delivered: one DM per member it had, and its announcements
+shown as cancelled with their buttons disabled.
 """
 
 from __future__ import annotations
@@ -25,14 +29,26 @@ import discord
 from discord.ext import commands
 
 from bot.app import EventBot
-from bot.render import CAPACITY_REACHED, event_embed, promoted_dm, safe, takeaways_messages
+from bot.render import (
+    CAPACITY_REACHED,
+    cancelled_dm,
+    cancelled_embed,
+    event_embed,
+    promoted_dm,
+    safe,
+    seats_left_text,
+    takeaways_messages,
+)
 from bot.store import EventNotFound, Notice
 from bot.tree import NO_MENTIONS
+from cogs.rsvp import button_state, rsvp_buttons
+from cogs.scheduling import delete_scheduled_event
 
 log = logging.getLogger(__name__)
 
 EDIT_INTERVAL = 2.0  # seconds between edits of one event's announcement messages
 POLL_INTERVAL = 5.0  # seconds between outbox checks when nothing woke us (other processes)
+DM_KINDS = ("promoted", "cancelled")  # notices sent to a member, not to a channel
 
 
 async def announce_channel(bot: EventBot, guild_id: int) -> discord.TextChannel | None:
@@ -56,8 +72,9 @@ def can_post_embeds(channel: discord.TextChannel) -> bool:
     return perms.view_channel and perms.send_messages and perms.embed_links
 
 
-def digest(embed: discord.Embed) -> str:
-    encoded = json.dumps(embed.to_dict(), sort_keys=True).encode()
+def digest(embed: discord.Embed, buttons: str = "open") -> str:
+    """What an announcement shows: its embed and the state of its buttons."""
+    encoded = json.dumps([embed.to_dict(), buttons], sort_keys=True).encode()
     return hashlib.sha256(encoded).hexdigest()[:32]
 
 
@@ -128,7 +145,7 @@ class Announcements(commands.Cog):
     def _guild_not_arrived(self, notice: Notice) -> bool:
         """Before on_ready a guild may still be on its way: its channel notices are held
         until then, in their order, instead of finding no channel and being dropped."""
-        return (notice.kind != "promoted" and not self.bot.is_ready()
+        return (notice.kind not in DM_KINDS and not self.bot.is_ready()
                 and self.bot.get_guild(notice.guild_id) is None)
 
     async def _deliver_and_ack(self, notice: Notice) -> None:
@@ -137,13 +154,20 @@ class Announcements(commands.Cog):
 
     async def _deliver(self, notice: Notice) -> bool:
         """Send one notice; False leaves it claimed, to be retried after the claim expires."""
+        if notice.kind == "cancelled":
+            await self._dm(notice.payload["user_id"], cancelled_dm(notice.payload["title"]),
+                           notice.event_id)
+            return True
+        if notice.kind == "deleted":
+            await self._end_announcements(notice)
+            return True
         try:
             event = await self.bot.store.get_event(notice.guild_id, notice.event_id)
         except EventNotFound:
             return True
         try:
             if notice.kind == "promoted":
-                await self._dm_promoted(notice.payload["user_id"], event)
+                await self._dm(notice.payload["user_id"], promoted_dm(event), event.id)
                 return True
             channel = await announce_channel(self.bot, notice.guild_id)
             if channel is None:
@@ -161,7 +185,7 @@ class Announcements(commands.Cog):
                                    allowed_mentions=NO_MENTIONS)
             elif notice.kind == "opened":
                 await channel.send(f"Registration for {title} is open again: "
-                                   f"{event.seats_left} of {event.capacity} seats left.",
+                                   f"{seats_left_text(event.seats_left, event.capacity)}.",
                                    allowed_mentions=NO_MENTIONS)
             elif notice.kind == "recap":
                 await channel.send(f"The recap of {title} is out. Key takeaways:",
@@ -188,13 +212,27 @@ class Announcements(commands.Cog):
         except discord.HTTPException:
             log.exception("the takeaways of event %s were posted only in part", event_id)
 
-    async def _dm_promoted(self, user_id: int, event) -> None:
+    async def _dm(self, user_id: int, text: str, event_id: int) -> None:
+        """One DM, sent in turn with the others (discord.py waits out a 429)."""
         try:
             dm = await self.bot.create_dm(discord.Object(user_id))
-            await dm.send(promoted_dm(event), allowed_mentions=NO_MENTIONS)
+            await dm.send(text, allowed_mentions=NO_MENTIONS)
         except discord.Forbidden:
-            # Their DMs are closed; /rsvp status still tells them they are confirmed.
-            log.info("could not DM user %s about their seat at event %s", user_id, event.id)
+            # Their DMs are closed; /rsvp status and /rsvp mine still tell them.
+            log.info("could not DM user %s about event %s", user_id, event_id)
+
+    async def _end_announcements(self, notice: Notice) -> None:
+        """A deleted event: its announcements say it was cancelled, with their buttons
+        disabled, and its Discord event goes. Each step may be done again harmlessly."""
+        embed = cancelled_embed(notice.payload["title"])
+        for channel_id, message_id in notice.payload.get("messages", []):
+            message = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
+            # Deleted, or no longer ours to edit: nothing left to disable.
+            with contextlib.suppress(discord.NotFound, discord.Forbidden):
+                await message.edit(embed=embed, view=rsvp_buttons(notice.event_id, "cancelled"))
+        scheduled = notice.payload.get("scheduled_event_id")
+        if scheduled:
+            await delete_scheduled_event(self.bot, notice.guild_id, scheduled)
 
     async def _edit_loop(self, key: tuple[int, int]) -> None:
         try:
@@ -214,13 +252,14 @@ class Announcements(commands.Cog):
         except EventNotFound:
             return
         embed = event_embed(event)
-        rendered = digest(embed)
+        state = button_state(event)
+        rendered = digest(embed, state)
         for channel_id, message_id, shown in await self.bot.store.announcement_messages(event_id):
             if shown == rendered:
                 continue
             message = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
             try:
-                await message.edit(embed=embed)
+                await message.edit(embed=embed, view=rsvp_buttons(event.id, state))
             except discord.NotFound:
                 await self.bot.store.forget_announcement_message(message_id)
                 continue
