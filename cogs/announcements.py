@@ -154,13 +154,18 @@ class Announcements(commands.Cog):
 
     async def _deliver(self, notice: Notice) -> bool:
         """Send one notice; False leaves it claimed, to be retried after the claim expires."""
-        if notice.kind == "cancelled":
-            await self._dm(notice.payload["user_id"], cancelled_dm(notice.payload["title"]),
-                           notice.event_id)
-            return True
-        if notice.kind == "deleted":
-            await self._end_announcements(notice)
-            return True
+        if notice.kind in ("cancelled", "deleted"):  # the event is gone: the payload says all
+            try:
+                if notice.kind == "cancelled":
+                    await self._dm(notice.payload["user_id"],
+                                   cancelled_dm(notice.payload["title"]), notice.event_id)
+                else:
+                    await self._end_announcements(notice)
+                return True
+            except discord.HTTPException:
+                log.exception("could not deliver the %s notice of event %s", notice.kind,
+                              notice.event_id)
+                return False
         try:
             event = await self.bot.store.get_event(notice.guild_id, notice.event_id)
         except EventNotFound:

@@ -85,6 +85,8 @@ async def test_delete_removes_it_all_dms_each_member_once_and_disables_its_butto
     for member in members:
         await fake.slash(guild, member, "rsvp join", event=str(event_id))
 
+    assert world.query("SELECT count(*) FROM passages WHERE event_id = ?",
+                       (event_id,)) != [(0,)]
     asked = await fake.slash(guild, world.moderator, "manage delete", event=str(event_id))
     assert "2 confirmed RSVPs and 2 waitlisted RSVPs" in asked.content
     confirm, _ = asked.custom_ids()
@@ -336,9 +338,12 @@ async def test_a_server_left_keeps_its_data_until_the_retention_ends(world, fake
     await until(lambda: world.query("SELECT left_at FROM guild_settings WHERE guild_id = ?"
                                     " AND left_at IS NOT NULL", (guild.id,)))
     assert world.query("SELECT count(*) FROM events WHERE guild_id = ?", (guild.id,)) == [(1,)]
+    assert world.query("SELECT count(*) FROM passages WHERE event_id = ?",
+                       (event_id,)) != [(0,)]
     await until(lambda: world.query("SELECT count(*) FROM events WHERE guild_id = ?",
                                     (guild.id,)) == [(0,)], timeout=RETENTION_SECONDS + 10)
     assert world.query("SELECT count(*) FROM rsvps WHERE event_id = ?", (event_id,)) == [(0,)]
+    assert world.query("SELECT count(*) FROM passages WHERE event_id = ?", (event_id,)) == [(0,)]
     assert world.query("SELECT count(*) FROM guild_settings WHERE guild_id = ?",
                        (guild.id,)) == [(0,)]
     assert world.query("SELECT count(*) FROM events WHERE guild_id != ?", (guild.id,)) >= others
