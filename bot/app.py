@@ -24,7 +24,8 @@ from bot.tree import EventTree, guard_interactions
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.events", "cogs.rsvp", "cogs.manage", "cogs.announcements", "cogs.reminders")
+EXTENSIONS = ("cogs.events", "cogs.rsvp", "cogs.manage", "cogs.announcements", "cogs.reminders",
+              "cogs.retention")
 SYNC_HASH_KEY = "commands_hash"
 # What a failed attempt to reach Discord raises: no network, no DNS, refused, timed out, 5xx.
 UNREACHABLE = (OSError, aiohttp.ClientError, asyncio.TimeoutError, discord.DiscordServerError)
@@ -93,10 +94,21 @@ class EventBot(commands.Bot):
             self._seeded.add(guild_id)
 
     async def on_guild_available(self, guild: discord.Guild) -> None:
-        await self.ensure_events(guild.id)
+        await self.on_guild_join(guild)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
+        # A re-invite within the retention period finds everything as it was.
+        await self.store.set_guild_left(guild.id, None)
         await self.ensure_events(guild.id)
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Removed from the server (kicked, or the server deleted): its data is kept for
+        the retention period, then deleted (`cogs.retention`)."""
+        await self.store.set_guild_left(guild.id, discord.utils.utcnow())
+        self._seeded.discard(guild.id)  # after a purge, a re-invite gets the samples again
+        log.info("left guild %s; its data is kept for %g days", guild.id,
+                 self.settings.guild_retention_days)
+        self.dispatch("guild_left_recorded", guild.id)
 
     async def on_ready(self) -> None:
         log.info("connected as %s (%s) to %d server(s)", self.user, getattr(self.user, "id", "?"),

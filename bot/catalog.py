@@ -187,23 +187,26 @@ def event_folders(path: Path) -> list[Path]:
     return sorted(p.parent for p in path.glob(f"*/{EVENT_FILE}"))
 
 
-async def import_folders(store: Store, guild_id: int, folders: list[Path]) -> list[ImportReport]:
-    """Every folder is read and checked before any is saved: one bad folder writes nothing."""
+async def import_folders(store: Store, guild_id: int, folders: list[Path], *,
+                         sample: bool = False) -> list[ImportReport]:
+    """Every folder is read and checked before any is saved: one bad folder writes nothing.
+    `sample` marks the events created as the bundled samples."""
     checked = [read_event_folder(folder) for folder in folders]
-    return [await _save_folder(store, guild_id, parsed) for parsed in checked]
+    return [await _save_folder(store, guild_id, parsed, sample) for parsed in checked]
 
 
-async def _save_folder(store: Store, guild_id: int, parsed: EventFolder) -> ImportReport:
+async def _save_folder(store: Store, guild_id: int, parsed: EventFolder,
+                       sample: bool = False) -> ImportReport:
     facts = page_facts([page for _, page in parsed.pages], await store.timezone(guild_id))
     draft = replace(parsed.draft, page_when=facts.when, page_venue=facts.venue)
-    event, created = await store.save_event(guild_id, draft, parsed.pages)
+    event, created = await store.save_event(guild_id, draft, parsed.pages, sample=sample)
     skipped = tuple(f"{page.kind}: {line}" for _, page in parsed.pages for line in page.skipped)
     return ImportReport(event, created, skipped, facts.notes)
 
 
 async def import_bundled(store: Store, guild_id: int, events_dir: Path) -> list[ImportReport]:
     """Import every event folder into the guild (the first-run sample events)."""
-    return await import_folders(store, guild_id, event_folders(events_dir))
+    return await import_folders(store, guild_id, event_folders(events_dir), sample=True)
 
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,15}://")

@@ -41,6 +41,7 @@ class Settings:
     fetch_timeout: float = FETCH_TIMEOUT
     # Non-public addresses that page fetches may reach all the same (an intranet, tests).
     fetch_allowed_networks: tuple[Network, ...] = ()
+    guild_retention_days: float = 30.0  # a server's data is kept this long after the bot leaves
 
     @property
     def log_level_number(self) -> int:
@@ -78,6 +79,8 @@ def load_settings(
         fetch_timeout=_seconds("FETCH_TIMEOUT", get("FETCH_TIMEOUT"), FETCH_TIMEOUT),
         fetch_allowed_networks=_networks("FETCH_ALLOWED_NETWORKS",
                                          get("FETCH_ALLOWED_NETWORKS")),
+        guild_retention_days=_days("GUILD_DATA_RETENTION_DAYS",
+                                   get("GUILD_DATA_RETENTION_DAYS", "30")),
     )
 
 
@@ -107,6 +110,17 @@ def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
     if parsed.scheme not in schemes or not parsed.netloc:
         raise ConfigError(f"{name}={value!r} must be a {' or '.join(schemes)} URL")
     return value
+
+
+def _days(name: str, value: str) -> float:
+    try:
+        days = float(value)
+    except ValueError:
+        days = -1.0
+    if not 0 < days <= 3650:
+        raise ConfigError(f"{name}={value!r} must be a number of days, above 0 and at most "
+                          "3650 (fractions are fine)")
+    return days
 
 
 def _snowflake(name: str, value: str | None) -> int | None:

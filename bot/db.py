@@ -29,7 +29,7 @@ from bot.content import EventContent
 from bot.models import Event, Rsvp
 from bot.pages import Page, Person, Takeaway, page_language
 from bot.questions import han_bigrams, han_terms, search_words, topic_words
-from bot.registration import Existing, JoinResult, Promotions, Seats, Status
+from bot.registration import Existing, JoinOutcome, JoinResult, Promotions, Seats, Status
 from bot.schema import MIGRATIONS, PASSAGES_REBUILT, SCHEMA_VERSION
 from bot.when import DEFAULT_ZONE, When
 
@@ -48,6 +48,7 @@ PASSAGE_WORDS = 100
 PASSAGE_CHARS = 1_000
 PASSAGES_PER_TEXT = 25
 _WORD = re.compile(r"\S+")
+ARCHIVED = "this event is archived"
 
 
 class StoreError(Exception):
@@ -95,6 +96,40 @@ class EventSummary:
     title: str
     starts_at: datetime | None
     slug: str = ""
+    archived: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class EventListing:
+    """One line of `/event list`: when, how many seats are left, whether it takes RSVPs."""
+
+    id: int
+    title: str
+    starts_at: datetime | None
+    seats_left: int
+    registration_open: bool
+    archived: bool
+    over: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MyRsvp:
+    """One of a member's RSVPs, for `/rsvp mine`."""
+
+    event_id: int
+    title: str
+    starts_at: datetime | None
+    status: Status
+    position: int | None  # waitlist position from 1; None when confirmed
+
+
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    """What deleting an event removed."""
+
+    title: str
+    confirmed: int
+    waitlisted: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +175,9 @@ class Notice:
     id: int
     guild_id: int
     event_id: int
-    kind: str  # "capacity", "promoted", "closed", "opened", "recap", "changed", "changed_dm"
+    # "capacity", "promoted", "closed", "opened", "recap", "changed", "changed_dm",
+    # "deleted", "cancelled"
+    kind: str
     payload: dict[str, Any]
 
 
@@ -243,7 +280,7 @@ class Database:
 
     def save_event(self, guild_id: int, draft: EventDraft, pages: Sequence[tuple[str, Page]],
                    now: datetime | None = None, *, new: bool = False,
-                   url: str | None = None) -> tuple[Event, bool]:
+                   url: str | None = None, sample: bool = False) -> tuple[Event, bool]:
         """Create the event `draft.slug` in the guild, or update it in place.
 
         With `new`, create one, suffixing the slug if it is taken, unless one of the
@@ -251,8 +288,8 @@ class Database:
         then that event is updated, so an import retried after a lost reply does not
         make a second event. The same goes for a page fetched from a `url` this guild
         imported before, whatever its text now says. RSVPs are never touched by an import;
-        a changed capacity goes through the registration rules. Returns the event and
-        whether it was created.
+        a changed capacity goes through the registration rules. `sample` marks an event it
+        creates as the bundled sample. Returns the event and whether it was created.
         """
         now = now or self._clock()
         with self._transaction() as db:
@@ -266,12 +303,17 @@ class Database:
             created = row is None
             if created:
                 closed = any(page.registration_closed for _, page in pages)
+                # A deleted event's id is never given again: its old buttons must not
+                # reach a new event.
                 cursor = db.execute(
-                    "INSERT INTO events (guild_id, slug, title, capacity, registration_open,"
-                    " closed_reason, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO events (id, guild_id, slug, title, capacity, registration_open,"
+                    " closed_reason, is_sample, created_at, updated_at) VALUES ("
+                    "(SELECT coalesce(max(m), 0) + 1 FROM (SELECT max(id) AS m FROM events"
+                    " UNION ALL SELECT max(id) FROM deleted_events)),"
+                    " ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (guild_id, slug, draft.title, draft.capacity or DEFAULT_CAPACITY,
                      int(not closed), "the event page says registration has closed" if closed
-                     else None, _ts(now), _ts(now)))
+                     else None, int(sample), _ts(now), _ts(now)))
                 event_id = cursor.lastrowid
             else:
                 event_id = row["id"]
@@ -431,7 +473,8 @@ class Database:
             off_the_record=bool(row["off_the_record"]),
             access_notes=tuple(json.loads(row["access_notes"])), has_recap=bool(row["has_recap"]),
             people=self._people(event_id), takeaways=self._takeaways(event_id),
-            all_day=bool(row["all_day"]))
+            all_day=bool(row["all_day"]), archived=bool(row["archived"]),
+            is_sample=bool(row["is_sample"]))
 
     def edit_event(self, guild_id: int, event_id: int, edit: EventEdit,
                    now: datetime | None = None) -> tuple[Event, Event]:
@@ -503,18 +546,53 @@ class Database:
                 for r in rows]
 
     def summary(self, guild_id: int, event_id: int) -> EventSummary:
-        row = self._one("SELECT id, title, starts_at, slug FROM events"
+        row = self._one("SELECT id, title, starts_at, slug, archived FROM events"
                         " WHERE id = ? AND guild_id = ?", (event_id, guild_id))
         if row is None:
             raise EventNotFound(event_id)
-        return EventSummary(row["id"], row["title"], _dt(row["starts_at"]), row["slug"])
+        return _summary(row)
 
-    def list_events(self, guild_id: int) -> list[EventSummary]:
-        """All the guild's events, upcoming first, then the most recent."""
+    def list_events(self, guild_id: int, *, archived: bool = True) -> list[EventSummary]:
+        """All the guild's events (without `archived`, not the archived ones), upcoming
+        first, then the most recent."""
         rows = self._all(
-            "SELECT id, title, starts_at, slug FROM events WHERE guild_id = ?"
-            " ORDER BY starts_at IS NULL, starts_at DESC, id DESC", (guild_id,))
-        return [EventSummary(r["id"], r["title"], _dt(r["starts_at"]), r["slug"]) for r in rows]
+            "SELECT id, title, starts_at, slug, archived FROM events WHERE guild_id = ?"
+            " AND (? OR NOT archived)"
+            " ORDER BY starts_at IS NULL, starts_at DESC, id DESC", (guild_id, archived))
+        return [_summary(r) for r in rows]
+
+    def event_listings(self, guild_id: int, *, past: bool = False,
+                       now: datetime | None = None) -> list[EventListing]:
+        """`/event list`: the events to come, soonest first, then those without a date;
+        with `past`, then the past and archived ones, most recent first."""
+        rows = self._all(
+            "SELECT id, title, starts_at, capacity, confirmed_count, registration_open,"
+            " archived, coalesce(ends_at, starts_at) <= :now AS over FROM events"
+            " WHERE guild_id = :guild AND (:past OR NOT (archived OR"
+            "  coalesce(coalesce(ends_at, starts_at) <= :now, 0)))"
+            " ORDER BY archived OR coalesce(coalesce(ends_at, starts_at) <= :now, 0),"
+            "  CASE WHEN archived OR coalesce(coalesce(ends_at, starts_at) <= :now, 0)"
+            "   THEN -coalesce(starts_at, created_at) ELSE starts_at IS NULL END,"
+            "  starts_at, id",
+            {"guild": guild_id, "past": past, "now": _ts(now or utcnow())})
+        return [EventListing(r["id"], r["title"], _dt(r["starts_at"]),
+                             max(r["capacity"] - r["confirmed_count"], 0),
+                             bool(r["registration_open"]), bool(r["archived"]), bool(r["over"]))
+                for r in rows]
+
+    def my_rsvps(self, guild_id: int, user_id: int, now: datetime | None = None
+                 ) -> list[MyRsvp]:
+        """The member's RSVPs in the guild: events to come soonest first, then those
+        without a date, then past ones, most recent first."""
+        rows = self._all(
+            "SELECT e.id, e.title, e.starts_at, r.status, r.seq FROM rsvps r"
+            " JOIN events e ON e.id = r.event_id WHERE e.guild_id = ? AND r.user_id = ?"
+            " ORDER BY coalesce(coalesce(e.ends_at, e.starts_at) <= ?, 0),"
+            "  e.starts_at IS NULL, e.starts_at, e.id",
+            (guild_id, user_id, _ts(now or utcnow())))
+        return [MyRsvp(r["id"], r["title"], _dt(r["starts_at"]), Status(r["status"]),
+                       self._position(r["id"], r["seq"]) if r["status"] == "waitlisted"
+                       else None) for r in rows]
 
     def has_events(self, guild_id: int) -> bool:
         return self._one("SELECT 1 FROM events WHERE guild_id = ? LIMIT 1",
@@ -533,12 +611,12 @@ class Database:
     def default_event_id(self, guild_id: int, now: datetime | None = None) -> int | None:
         """The guild's next upcoming event, else its most recent one."""
         row = self._one(
-            "SELECT id FROM events WHERE guild_id = ? AND starts_at >= ?"
+            "SELECT id FROM events WHERE guild_id = ? AND starts_at >= ? AND NOT archived"
             " ORDER BY starts_at, id LIMIT 1", (guild_id, _ts(now or utcnow())))
         if row is None:
             row = self._one(
-                "SELECT id FROM events WHERE guild_id = ?"
-                " ORDER BY coalesce(starts_at, created_at) DESC, id DESC LIMIT 1", (guild_id,))
+                "SELECT id FROM events WHERE guild_id = ? ORDER BY archived,"
+                " coalesce(starts_at, created_at) DESC, id DESC LIMIT 1", (guild_id,))
         return None if row is None else row["id"]
 
     def all_events(self) -> list[tuple[int, int, str, str]]:
@@ -589,9 +667,10 @@ class Database:
             rows = self._all(
                 "SELECT id, guild_id, capacity, confirmed_count, waitlist_count, next_seq,"
                 " registration_open, closed_reason, coalesce(ends_at, starts_at) AS over_at,"
-                " capacity_noticed_at"
+                " capacity_noticed_at, archived"
                 f" FROM events WHERE id IN ({','.join('?' * len(event_ids))})", event_ids)
             events = {r["id"]: (r["guild_id"], _seats(r), [r["next_seq"]]) for r in rows}
+            archived = {r["id"] for r in rows if r["archived"]}
             waitlists = {event_id: self._waitlist_head(event_id, promotable)
                          for event_id, (_, seats, _) in events.items()
                          if (promotable := rules.promotable(seats, now))}
@@ -603,6 +682,9 @@ class Database:
             for guild_id, event_id, user_id, name in batch:
                 if event_id not in events or events[event_id][0] != guild_id:
                     results.append(EventNotFound(event_id))
+                    continue
+                if event_id in archived:
+                    results.append(JoinResult(JoinOutcome.CLOSED, reason=ARCHIVED))
                     continue
                 _, seats, next_seq = events[event_id]
                 key = (event_id, user_id)
@@ -703,7 +785,13 @@ class Database:
     def _change_capacity(self, event_id: int, guild_id: int, seats: Seats, capacity: int,
                          now: datetime) -> Promotions:
         waitlist = self._waitlist_head(event_id, max(capacity - seats.confirmed, 0))
+        was_full = seats.full
         promotions = rules.set_capacity(seats, capacity, waitlist, now)
+        if was_full and not seats.full and seats.capacity_noticed_at is not None:
+            # More seats than the waitlist takes: the channel, told the event was full,
+            # hears it is open again as from /manage open, and the next fill is news again.
+            seats.capacity_noticed_at = None
+            self._notify(guild_id, event_id, "opened", {"by": None}, now)
         self._record_promotions(guild_id, event_id, seats, promotions, now)
         return promotions
 
@@ -867,6 +955,90 @@ class Database:
         with self._transaction() as db:
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                              (key, value))
+
+    # -- deleting and archiving events; servers the bot left --
+
+    def delete_event(self, guild_id: int, event_id: int) -> Deletion:
+        """Delete the event and everything about it, in one transaction that also queues
+        what Discord must hear: one DM per confirmed or waitlisted member and the cleanup
+        of its announcements and Discord event. The notices carry what they need, since
+        the event is gone when they are delivered."""
+        now = self._clock()
+        with self._transaction() as db:
+            row = self._one("SELECT title, scheduled_event_id FROM events"
+                            " WHERE id = ? AND guild_id = ?", (event_id, guild_id))
+            if row is None:
+                raise EventNotFound(event_id)
+            title = row["title"]
+            members = self._all("SELECT user_id, status FROM rsvps WHERE event_id = ?"
+                                " ORDER BY status = 'waitlisted', seq", (event_id,))
+            messages = [[r["channel_id"], r["message_id"]] for r in self._all(
+                "SELECT channel_id, message_id FROM announcement_messages WHERE event_id = ?",
+                (event_id,))]
+            db.execute("DELETE FROM outbox WHERE event_id = ?", (event_id,))
+            db.execute("DELETE FROM passages WHERE rowid IN (SELECT rowid FROM passages"
+                       " WHERE passages MATCH ?)", (f'scope : "{_event_tag(event_id)}"',))
+            db.execute("DELETE FROM events WHERE id = ?", (event_id,))  # the rest cascades
+            db.execute("INSERT OR REPLACE INTO deleted_events (id, guild_id, title, deleted_at)"
+                       " VALUES (?, ?, ?, ?)", (event_id, guild_id, title, _ts(now)))
+            self._notify(guild_id, event_id, "deleted",
+                         {"title": title, "messages": messages,
+                          "scheduled_event_id": row["scheduled_event_id"]}, now)
+            for member in members:
+                self._notify(guild_id, event_id, "cancelled",
+                             {"user_id": member["user_id"], "title": title}, now)
+        self._waitlists.pop(event_id, None)
+        confirmed = sum(m["status"] == "confirmed" for m in members)
+        return Deletion(title, confirmed, len(members) - confirmed)
+
+    def deleted_event(self, guild_id: int, event_id: int) -> str | None:
+        """The title of the guild's event `event_id` if it was deleted, else None."""
+        row = self._one("SELECT title FROM deleted_events WHERE id = ? AND guild_id = ?",
+                        (event_id, guild_id))
+        return None if row is None else row["title"]
+
+    def set_archived(self, guild_id: int, event_id: int, archived: bool) -> bool:
+        """Archive or unarchive the event; returns whether it was archived before."""
+        with self._transaction() as db:
+            row = self._one("SELECT archived FROM events WHERE id = ? AND guild_id = ?",
+                            (event_id, guild_id))
+            if row is None:
+                raise EventNotFound(event_id)
+            db.execute("UPDATE events SET archived = ? WHERE id = ?", (int(archived), event_id))
+        return bool(row["archived"])
+
+    def set_guild_left(self, guild_id: int, left_at: datetime | None) -> None:
+        """Record when the bot left the guild (None: it is back, or never left)."""
+        if left_at is None and self._one("SELECT 1 FROM guild_settings WHERE guild_id = ?"
+                                         " AND left_at IS NOT NULL", (guild_id,)) is None:
+            return  # the usual case, at every start: no write
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO guild_settings (guild_id, left_at) VALUES (?, ?)"
+                " ON CONFLICT (guild_id) DO UPDATE SET left_at = excluded.left_at",
+                (guild_id, _ts(left_at)))
+
+    def guilds_left(self) -> list[tuple[int, datetime]]:
+        """(guild_id, when the bot left) of the guilds it left, longest gone first."""
+        rows = self._all("SELECT guild_id, left_at FROM guild_settings"
+                         " WHERE left_at IS NOT NULL ORDER BY left_at")
+        return [(r["guild_id"], _dt(r["left_at"])) for r in rows]
+
+    def purge_guild(self, guild_id: int, left_by: datetime) -> bool:
+        """Delete everything about a guild the bot left by `left_by` (and has not come
+        back to since); returns whether it did."""
+        with self._transaction() as db:
+            row = self._one("SELECT left_at FROM guild_settings WHERE guild_id = ?",
+                            (guild_id,))
+            if row is None or row["left_at"] is None or row["left_at"] > _ts(left_by):
+                return False
+            db.execute("DELETE FROM passages WHERE rowid IN (SELECT rowid FROM passages"
+                       " WHERE passages MATCH ?)", (f'scope : "{_guild_tag(guild_id)}"',))
+            db.execute("DELETE FROM events WHERE guild_id = ?", (guild_id,))
+            db.execute("DELETE FROM deleted_events WHERE guild_id = ?", (guild_id,))
+            db.execute("DELETE FROM outbox WHERE guild_id = ?", (guild_id,))
+            db.execute("DELETE FROM guild_settings WHERE guild_id = ?", (guild_id,))
+        return True
 
     # -- reminders, attendee roles, scheduled events --
     #
@@ -1093,6 +1265,11 @@ def _passages(content: EventContent) -> list[tuple[str, str]]:
     return [(content.description, "page"), (content.recap_summary, "recap"),
             *((p.bio, f"bio:{p.name}") for p in content.people),
             *((f"{t.heading}: {t.text}", f"takeaway:{t.heading}") for t in content.takeaways)]
+
+
+def _summary(row: sqlite3.Row) -> EventSummary:
+    return EventSummary(row["id"], row["title"], _dt(row["starts_at"]), row["slug"],
+                        bool(row["archived"]))
 
 
 def _seats(row: sqlite3.Row) -> Seats:

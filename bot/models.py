@@ -34,6 +34,8 @@ class Event:
     people: tuple[Person, ...]
     takeaways: tuple[Takeaway, ...]
     all_day: bool = False  # a date without a time: starts_at is midnight UTC of that date
+    archived: bool = False  # hidden from lists; refuses joins
+    is_sample: bool = False  # the bundled sample every new server gets
 
     @property
     def seats(self) -> Seats:

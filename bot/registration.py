@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.words import plural
+
 MAX_CAPACITY = 100_000
 # The capacity notice is posted once per fill: cancel-and-join churn on a full event
 # would otherwise post it again each time. A moderator's reopening starts afresh.
@@ -168,7 +170,8 @@ def set_capacity(seats: Seats, capacity: int, waitlist: list[int], now: datetime
         raise RegistrationError(f"capacity must be between 1 and {MAX_CAPACITY:,} seats")
     if capacity < seats.confirmed:
         raise RegistrationError(
-            f"{seats.confirmed} members are already confirmed; capacity cannot go below that "
+            f"{plural(seats.confirmed, 'member is', 'members are')} already confirmed; "
+            "capacity cannot go below that "
             "(ask members to cancel first, nobody is removed silently)")
     was_full = seats.full
     seats.capacity = capacity

@@ -20,7 +20,10 @@ from bot.models import Event, Rsvp
 from bot.pages import Person
 from bot.questions import Intent
 from bot.registration import CancelOutcome, CancelResult, JoinOutcome, JoinResult, Promotions
-from bot.store import MATCH_END, MATCH_START, Passage
+from bot.store import MATCH_END, MATCH_START, EventListing, MyRsvp, Passage
+from bot.words import plural
+
+__all__ = ["plural"]  # re-exported: the texts' one rule for counts
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 EMBED_TITLE = 256
@@ -154,13 +157,22 @@ def change_text(event: Event, moved: bool, venue_changed: bool) -> str:
 
 
 def registration_text(event: Event) -> str:
+    if event.archived:
+        return "Archived: this event no longer takes RSVPs"
     if not event.registration_open:
         reason = event.closed_reason and f": {safe_clip(event.closed_reason, FIELD_VALUE // 2)}"
         return f"Closed{reason}"
     if event.full:
-        return (f"Full: all {event.capacity} seats are taken; joining puts you on the "
-                f"waitlist ({event.waitlisted} waiting)")
-    return f"Open: {event.seats_left} of {event.capacity} seats left"
+        taken = (f"all {event.capacity:,} seats are taken" if event.capacity != 1
+                 else "the only seat is taken")
+        return (f"Full: {taken}; joining puts you on the waitlist "
+                f"({event.waitlisted:,} waiting)")
+    return f"Open: {seats_left_text(event.seats_left, event.capacity)}"
+
+
+def seats_left_text(left: int, capacity: int) -> str:
+    """"3 of 10 seats left", "1 of 1 seat left"."""
+    return f"{left:,} of {plural(capacity, 'seat')} left"
 
 
 def notes_text(event: Event) -> str | None:
@@ -191,11 +203,15 @@ def event_embed(event: Event) -> discord.Embed:
                         value=safe_clip(", ".join(names), FIELD_VALUE), inline=False)
     if (notes := notes_text(event)) is not None:
         embed.add_field(name="Notes", value=clip(notes, FIELD_VALUE), inline=False)
-    takeaways = (f"{len(event.takeaways)} key takeaways: `/event takeaways`" if event.takeaways
-                 else "Published after the event.")
+    takeaways = (f"{plural(len(event.takeaways), 'key takeaway')}: `/event takeaways`"
+                 if event.takeaways else "Published after the event.")
     embed.add_field(name="Takeaways", value=takeaways, inline=False)
-    embed.set_footer(text=f"Event {event.id}")
+    embed.set_footer(text=f"Event {event.id}" + (f" · {SAMPLE_NOTE}" if event.is_sample else ""))
     return embed
+
+
+SAMPLE_NOTE = ("This is a sample event bundled with the bot; moderators can import your own "
+               "with /manage import and delete this one with /manage delete.")
 
 
 def people_by_role(people: Iterable[Person]) -> list[tuple[str, list[str]]]:
@@ -394,7 +410,7 @@ def source_label(source: str) -> str:
 def promoted_note(promotions: Promotions) -> str:
     """For the moderator: who a capacity change or a reopening gave a seat to."""
     count = len(promotions.promoted)
-    return f" {count} member(s) moved from the waitlist to a seat." if count else ""
+    return f" {plural(count, 'member')} moved from the waitlist to a seat." if count else ""
 
 
 def promoted_dm(event: Event) -> str:
@@ -416,3 +432,87 @@ def attendees_csv(rsvps: Iterable[Rsvp]) -> str:
 def _csv_safe(text: str) -> str:
     """Spreadsheets run cells starting with these as formulas; a quote keeps them text."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+# -- lists and an event's end ----------------------------------------------------------
+
+LIST_LIMIT = 25  # events shown by /event list; the rest are counted
+NO_DATE = "no date yet"
+
+
+def listing_line(listing: EventListing) -> str:
+    """`/event list`: "`12` **Title** · <t:…:f> · 3 seats left · open"."""
+    when = timestamp(listing.starts_at, "f") if listing.starts_at else NO_DATE
+    if listing.archived:
+        state = "archived"
+    elif listing.over:
+        state = "over"
+    elif not listing.registration_open:
+        state = "closed"
+    elif listing.seats_left == 0:
+        state = "full · open for the waitlist"
+    else:
+        state = f"{plural(listing.seats_left, 'seat')} left · open"
+    return f"`{listing.id}` **{safe_clip(listing.title, 100)}** · {when} · {state}"
+
+
+def events_list_embed(listings: Sequence[EventListing], *, past: bool) -> discord.Embed:
+    """The events, one line each, at most LIST_LIMIT and within an embed's limits; the
+    rest are counted."""
+    title = "Events, past and archived included" if past else "Events"
+    lines: list[str] = []
+    size = 0
+    room = EMBED_DESCRIPTION - 120  # kept for the "…and N more" line
+    for listing in listings[:LIST_LIMIT]:
+        line = listing_line(listing)
+        if size + len(line) + 1 > room:
+            break
+        lines.append(line)
+        size += len(line) + 1
+    more = len(listings) - len(lines)
+    if more:
+        lines.append(f"…and {more:,} more: type in any command's `event` option to search them.")
+    if not past:
+        lines.append("Past and archived events: `/event list past:True`.")
+    return discord.Embed(title=title, description="\n".join(lines), colour=COLOUR)
+
+
+def my_rsvps_text(rsvps: Sequence[MyRsvp]) -> str:
+    """`/rsvp mine`: the member's RSVPs, one line each, within a message's limit."""
+    if not rsvps:
+        return "You have no RSVPs in this server. See `/event list`."
+    header = f"Your RSVPs ({len(rsvps):,}):"
+    lines = [header]
+    size = len(header)
+    for number, rsvp in enumerate(rsvps):
+        when = timestamp(rsvp.starts_at, "f") if rsvp.starts_at else NO_DATE
+        status = ("confirmed" if rsvp.position is None
+                  else f"waitlisted (position {rsvp.position:,})")
+        line = f"- `{rsvp.event_id}` **{safe_clip(rsvp.title, 100)}** · {when} · {status}"
+        if size + len(line) + 1 > CONTENT - 60:
+            lines.append(f"…and {len(rsvps) - number:,} more.")
+            break
+        lines.append(line)
+        size += len(line) + 1
+    return "\n".join(lines)
+
+
+def cancelled_dm(title: str) -> str:
+    """The DM each confirmed or waitlisted member gets when a moderator deletes an event."""
+    return (f"**{safe(title)}** has been cancelled by the organisers, so your RSVP for it is "
+            "cancelled too. Sorry! See `/event list` for what else is coming up.")
+
+
+def cancelled_embed(title: str) -> discord.Embed:
+    """What an announcement of a deleted event shows instead of the event."""
+    return discord.Embed(title=safe_clip(f"Cancelled: {title}", EMBED_TITLE),
+                         description="This event was cancelled; it no longer takes RSVPs.",
+                         colour=discord.Colour.dark_grey())
+
+
+def deletion_question(title: str, confirmed: int, waitlisted: int) -> str:
+    """The moderator's confirmation step before an event is deleted."""
+    return (f"Delete **{safe(title)}**? It holds {plural(confirmed, 'confirmed RSVP')} and "
+            f"{plural(waitlisted, 'waitlisted RSVP')}; each of those members gets one DM "
+            "saying it was cancelled. Its page, RSVPs and announcement buttons go too, and "
+            "this can't be undone.")

@@ -204,6 +204,21 @@ MIGRATIONS: tuple[str, ...] = (
     );
     INSERT INTO passages (passages, rank) VALUES ('rank', 'bm25(1.0, 1.0, 0.0)');
     """,
+    # 11: an event's life after registration. Archived events are hidden from lists; the
+    # bundled sample is marked; a deleted event leaves a tombstone (its id is never given
+    # again, so an old announcement's buttons can say it was cancelled); a server the bot
+    # left keeps its data until `left_at` plus the retention period.
+    """
+    ALTER TABLE events ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE events ADD COLUMN is_sample INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE guild_settings ADD COLUMN left_at INTEGER;
+    CREATE TABLE deleted_events (
+        id         INTEGER PRIMARY KEY,
+        guild_id   INTEGER NOT NULL,
+        title      TEXT    NOT NULL,
+        deleted_at INTEGER NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -32,10 +32,13 @@ from bot.db import (  # re-exported: callers import the store's types from here
     MATCH_END,
     MATCH_START,
     Database,
+    Deletion,
     EventDraft,
     EventEdit,
+    EventListing,
     EventNotFound,
     EventSummary,
+    MyRsvp,
     Notice,
     Passage,
     StoreError,
@@ -47,8 +50,8 @@ from bot.models import Event, Rsvp
 from bot.pages import Page
 from bot.registration import CancelResult, JoinResult, Promotions
 
-__all__ = ["MATCH_END", "MATCH_START", "EventDraft", "EventEdit", "EventNotFound",
-           "EventSummary", "Notice", "Passage", "Store", "StoreError"]
+__all__ = ["MATCH_END", "MATCH_START", "Deletion", "EventDraft", "EventEdit", "EventListing",
+           "EventNotFound", "EventSummary", "MyRsvp", "Notice", "Passage", "Store", "StoreError"]
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -159,17 +162,18 @@ class Store:
 
     async def save_event(self, guild_id: int, draft: EventDraft, pages: Sequence[tuple[str, Page]],
                          now: datetime | None = None, *, new: bool = False,
-                         url: str | None = None) -> tuple[Event, bool]:
+                         url: str | None = None, sample: bool = False) -> tuple[Event, bool]:
         """Create the event `draft.slug` in the guild, or update it in place.
 
         With `new`, create one, suffixing the slug if it is taken, unless one of the
         pages, or a page from the same `url`, was already imported in this guild: then
         that event is updated. RSVPs are never touched by an import; a changed capacity
-        goes through the registration rules. Returns the event and whether it was created.
+        goes through the registration rules. `sample` marks a created event as the bundled
+        sample. Returns the event and whether it was created.
         """
         self._summaries.clear()
         return await self._run(self._db.save_event, guild_id, draft, pages, now, new=new,
-                               url=url)
+                               url=url, sample=sample)
 
     async def add_page(self, guild_id: int, event_id: int, body: str, page: Page) -> Event:
         """Attach a page (typically the recap) to an existing event."""
@@ -207,9 +211,18 @@ class Store:
         """The passages of the guild's events that best answer a question (BM25)."""
         return await self._run(self._db.ask, guild_id, question, event_id)
 
-    async def list_events(self, guild_id: int) -> list[EventSummary]:
-        """All the guild's events, upcoming first, then the most recent."""
-        return await self._run(self._db.list_events, guild_id)
+    async def list_events(self, guild_id: int, *, archived: bool = True) -> list[EventSummary]:
+        """All the guild's events (without `archived`, not the archived ones), upcoming
+        first, then the most recent."""
+        return await self._run(self._db.list_events, guild_id, archived=archived)
+
+    async def event_listings(self, guild_id: int, *, past: bool = False) -> list[EventListing]:
+        """`/event list`: events to come soonest first, then undated ones; with `past`,
+        then the past and archived ones, most recent first."""
+        return await self._run(self._db.event_listings, guild_id, past=past)
+
+    async def my_rsvps(self, guild_id: int, user_id: int) -> list[MyRsvp]:
+        return await self._run(self._db.my_rsvps, guild_id, user_id)
 
     async def has_events(self, guild_id: int) -> bool:
         return await self._run(self._db.has_events, guild_id)
@@ -353,6 +366,34 @@ class Store:
 
     async def set_meta(self, key: str, value: str) -> None:
         await self._run(self._db.set_meta, key, value)
+
+    # -- deleting and archiving events; servers the bot left --
+
+    async def delete_event(self, guild_id: int, event_id: int) -> Deletion:
+        """Delete the event and all about it; queues the members' DMs and the cleanup of
+        its announcements and Discord event."""
+        self._summaries.clear()
+        return await self._run(self._db.delete_event, guild_id, event_id)
+
+    async def deleted_event(self, guild_id: int, event_id: int) -> str | None:
+        """The title of the guild's deleted event `event_id`, or None."""
+        return await self._run(self._db.deleted_event, guild_id, event_id)
+
+    async def set_archived(self, guild_id: int, event_id: int, archived: bool) -> bool:
+        """Archive or unarchive; returns whether the event was archived before."""
+        self._summaries.clear()
+        return await self._run(self._db.set_archived, guild_id, event_id, archived)
+
+    async def set_guild_left(self, guild_id: int, left_at: datetime | None) -> None:
+        await self._run(self._db.set_guild_left, guild_id, left_at)
+
+    async def guilds_left(self) -> list[tuple[int, datetime]]:
+        return await self._run(self._db.guilds_left)
+
+    async def purge_guild(self, guild_id: int, left_by: datetime) -> bool:
+        """Delete a guild's data if the bot left it by `left_by` and is still gone."""
+        self._summaries.clear()
+        return await self._run(self._db.purge_guild, guild_id, left_by)
 
     # -- reminders, attendee roles, scheduled events --
 

@@ -10,7 +10,11 @@ on_ready, which comes seconds later while joins are already being answered.
 
 Announcement messages are re-rendered after every registration change, at most
 once per `EDIT_INTERVAL` per event whatever the RSVP rate, and only when the
-rendered embed actually changed.
+rendered embed or the state of its buttons (open, full, closed, archived) changed.
+
+A deleted event's notices carry what they need (its title, its messages), since the
+event is gone when they are delivered: one DM per member it had, and its announcements
+shown as cancelled with their buttons disabled.
 """
 
 from __future__ import annotations
@@ -27,20 +31,26 @@ from discord.ext import commands
 from bot.app import EventBot
 from bot.render import (
     CAPACITY_REACHED,
+    cancelled_dm,
+    cancelled_embed,
     change_text,
     event_embed,
     promoted_dm,
     safe,
+    seats_left_text,
     takeaways_messages,
 )
 from bot.store import EventNotFound, Notice
 from bot.tree import NO_MENTIONS
+from cogs.rsvp import button_state, rsvp_buttons
+from cogs.scheduling import delete_scheduled_event
 
 log = logging.getLogger(__name__)
 
 EDIT_INTERVAL = 2.0  # seconds between edits of one event's announcement messages
 POLL_INTERVAL = 5.0  # seconds between outbox checks when nothing woke us (other processes)
-DM_NOTICES = frozenset({"promoted", "changed_dm"})  # sent to a member, not to a channel
+# Notices sent to a member, not to a channel.
+DM_NOTICES = frozenset({"promoted", "changed_dm", "cancelled"})
 
 
 async def announce_channel(bot: EventBot, guild_id: int) -> discord.TextChannel | None:
@@ -64,8 +74,9 @@ def can_post_embeds(channel: discord.TextChannel) -> bool:
     return perms.view_channel and perms.send_messages and perms.embed_links
 
 
-def digest(embed: discord.Embed) -> str:
-    encoded = json.dumps(embed.to_dict(), sort_keys=True).encode()
+def digest(embed: discord.Embed, buttons: str = "open") -> str:
+    """What an announcement shows: its embed and the state of its buttons."""
+    encoded = json.dumps([embed.to_dict(), buttons], sort_keys=True).encode()
     return hashlib.sha256(encoded).hexdigest()[:32]
 
 
@@ -145,19 +156,31 @@ class Announcements(commands.Cog):
 
     async def _deliver(self, notice: Notice) -> bool:
         """Send one notice; False leaves it claimed, to be retried after the claim expires."""
+        if notice.kind in ("cancelled", "deleted"):  # the event is gone: the payload says all
+            try:
+                if notice.kind == "cancelled":
+                    await self._dm(notice.payload["user_id"],
+                                   cancelled_dm(notice.payload["title"]), notice.event_id)
+                else:
+                    await self._end_announcements(notice)
+                return True
+            except discord.HTTPException:
+                log.exception("could not deliver the %s notice of event %s", notice.kind,
+                              notice.event_id)
+                return False
         try:
             event = await self.bot.store.get_event(notice.guild_id, notice.event_id)
         except EventNotFound:
             return True
         try:
             if notice.kind == "promoted":
-                await self._dm_promoted(notice.payload["user_id"], event)
+                await self._dm(notice.payload["user_id"], promoted_dm(event), event.id)
                 return True
             if notice.kind == "changed_dm":
                 change = self._change(notice, event)
-                await self._dm(notice.payload["user_id"], event,
+                await self._dm(notice.payload["user_id"],
                                f"📅 An event you registered for changed: {change} "
-                               "Your registration stays as it was.")
+                               "Your registration stays as it was.", event.id)
                 return True
             channel = await announce_channel(self.bot, notice.guild_id)
             if channel is None:
@@ -175,7 +198,7 @@ class Announcements(commands.Cog):
                                    allowed_mentions=NO_MENTIONS)
             elif notice.kind == "opened":
                 await channel.send(f"Registration for {title} is open again: "
-                                   f"{event.seats_left} of {event.capacity} seats left.",
+                                   f"{seats_left_text(event.seats_left, event.capacity)}.",
                                    allowed_mentions=NO_MENTIONS)
             elif notice.kind == "changed":
                 await channel.send(f"📅 Change: {self._change(notice, event)}",
@@ -205,16 +228,27 @@ class Announcements(commands.Cog):
         except discord.HTTPException:
             log.exception("the takeaways of event %s were posted only in part", event_id)
 
-    async def _dm_promoted(self, user_id: int, event) -> None:
-        await self._dm(user_id, event, promoted_dm(event))
-
-    async def _dm(self, user_id: int, event, text: str) -> None:
+    async def _dm(self, user_id: int, text: str, event_id: int) -> None:
+        """One DM, sent in turn with the others (discord.py waits out a 429)."""
         try:
             dm = await self.bot.create_dm(discord.Object(user_id))
             await dm.send(text, allowed_mentions=NO_MENTIONS)
         except discord.Forbidden:
-            # Their DMs are closed; /rsvp status and /event info still tell them.
-            log.info("could not DM user %s about event %s", user_id, event.id)
+            # Their DMs are closed; /rsvp status and /rsvp mine still tell them.
+            log.info("could not DM user %s about event %s", user_id, event_id)
+
+    async def _end_announcements(self, notice: Notice) -> None:
+        """A deleted event: its announcements say it was cancelled, with their buttons
+        disabled, and its Discord event goes. Each step may be done again harmlessly."""
+        embed = cancelled_embed(notice.payload["title"])
+        for channel_id, message_id in notice.payload.get("messages", []):
+            message = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
+            # Deleted, or no longer ours to edit: nothing left to disable.
+            with contextlib.suppress(discord.NotFound, discord.Forbidden):
+                await message.edit(embed=embed, view=rsvp_buttons(notice.event_id, "cancelled"))
+        scheduled = notice.payload.get("scheduled_event_id")
+        if scheduled:
+            await delete_scheduled_event(self.bot, notice.guild_id, scheduled)
 
     @staticmethod
     def _change(notice: Notice, event) -> str:
@@ -240,13 +274,14 @@ class Announcements(commands.Cog):
         except EventNotFound:
             return
         embed = event_embed(event)
-        rendered = digest(embed)
+        state = button_state(event)
+        rendered = digest(embed, state)
         for channel_id, message_id, shown in await self.bot.store.announcement_messages(event_id):
             if shown == rendered:
                 continue
             message = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
             try:
-                await message.edit(embed=embed)
+                await message.edit(embed=embed, view=rsvp_buttons(event.id, state))
             except discord.NotFound:
                 await self.bot.store.forget_announcement_message(message_id)
                 continue

@@ -28,6 +28,8 @@ EVENT_ID = re.compile(r"[0-9]{1,19}")
 MAX_EVENT_ID = 2**63 - 1  # SQLite's largest integer: a bigger one overflows, not misses
 MAX_TYPED = 80  # characters of a member's text quoted back or compared with titles
 MAX_COMPARED = 250  # titles compared for suggestions (the next and latest): 20 ms at worst
+# The commands whose autocomplete offers archived events too: the rest leave them out.
+ARCHIVED_OFFERED = frozenset({"manage archive", "manage delete"})
 
 
 def guild_id_of(interaction: discord.Interaction) -> int:
@@ -124,13 +126,16 @@ async def resolve_event(interaction: discord.Interaction, ref: str | None) -> Ev
 
 async def event_autocomplete(interaction: discord.Interaction, current: str
                              ) -> list[app_commands.Choice[str]]:
-    """Every event of the guild, past and closed included; value = the event id."""
+    """Every event of the guild, past and closed included, archived ones only where they
+    can be unarchived or deleted; value = the event id."""
     if interaction.guild_id is None:
         return []
     bot: EventBot = interaction.client  # type: ignore[assignment]
     needle = current.casefold().strip()
+    command = interaction.command.qualified_name if interaction.command else ""
     choices = []
-    for summary in await bot.store.list_events(interaction.guild_id):
+    for summary in await bot.store.list_events(interaction.guild_id,
+                                               archived=command in ARCHIVED_OFFERED):
         if needle and needle not in summary.title.casefold() and needle != str(summary.id):
             continue
         when = f" ({summary.starts_at:%Y-%m-%d})" if summary.starts_at else ""

@@ -16,11 +16,11 @@ from bot.render import (
     answer_embed,
     clip,
     event_embed,
+    events_list_embed,
     safe,
     speaker_embed,
     speakers_messages,
     takeaways_messages,
-    timestamp,
 )
 from bot.store import StoreError
 from bot.tree import respond
@@ -54,22 +54,16 @@ class EventCommands(commands.GroupCog, group_name="event",
         found = await resolve_event(interaction, event)
         await respond(interaction, embed=event_embed(found))
 
-    @app_commands.command(name="list", description="List this server's events")
-    async def list_events(self, interaction: discord.Interaction) -> None:
-        summaries = await self.bot.store.list_events(guild_id_of(interaction))
-        if not summaries:
-            await respond(interaction, "No events yet.", ephemeral=True)
+    @app_commands.command(name="list", description="This server's events to come: when, "
+                          "seats left, open or closed")
+    @app_commands.describe(past="Also show past and archived events")
+    async def list_events(self, interaction: discord.Interaction, past: bool = False) -> None:
+        listings = await self.bot.store.event_listings(guild_id_of(interaction), past=past)
+        if not listings:
+            await respond(interaction, "No events yet." if past else "No events to come. "
+                          "Past and archived ones: `/event list past:True`.", ephemeral=True)
             return
-        lines = []
-        for summary in summaries[:50]:
-            when = f" · {timestamp(summary.starts_at, 'D')}" if summary.starts_at else ""
-            lines.append(f"`{summary.id}` **{safe(summary.title)}**{when}")
-        more = len(summaries) - 50
-        if more > 0:
-            lines.append(f"…and {more} more: type in the `event` option to search them.")
-        embed = discord.Embed(title="Events", description=clip("\n".join(lines), 4096),
-                              colour=discord.Colour.blurple())
-        await respond(interaction, embed=embed)
+        await respond(interaction, embed=events_list_embed(listings, past=past))
 
     @app_commands.command(name="speakers", description="Everyone on the panel, with full bios")
     @app_commands.describe(event=EVENT_HELP)

@@ -38,13 +38,15 @@ from bot.reminders import minutes_text, parse_minutes
 from bot.render import (
     attendees_csv,
     clip,
+    deletion_question,
     event_embed,
+    plural,
     promoted_note,
     safe,
     timestamp,
     when_text,
 )
-from bot.store import EventDraft, EventEdit, utcnow
+from bot.store import EventDraft, EventEdit, EventNotFound, utcnow
 from bot.times import saved_times_problem
 from bot.tree import NO_MENTIONS, report_error, respond
 from bot.webpage import MAX_HTML_BYTES, is_html_name
@@ -57,9 +59,10 @@ from cogs.common import (
     manage_events_only,
     require_manage_events,
     resolve_event,
+    resolve_summary,
 )
 from cogs.reminders import attendee_role_problem, check_not_over
-from cogs.rsvp import rsvp_buttons
+from cogs.rsvp import button_state, rsvp_buttons
 from cogs.scheduling import plan_scheduled_event, run_scheduled_event, sync_scheduled_event
 
 log = logging.getLogger(__name__)
@@ -136,8 +139,9 @@ class ManageCommands(commands.GroupCog, group_name="manage",
             verb = ("Created" if report.created else
                     "This page was already imported here, so I updated")
         self.changed(guild_id, saved.id)
-        summary = (f"{verb} **{safe(saved.title)}** (event {saved.id}): {len(parsed.people)} "
-                   f"people, {len(parsed.takeaways)} takeaways, registration "
+        summary = (f"{verb} **{safe(saved.title)}** (event {saved.id}): "
+                   f"{plural(len(parsed.people), 'person', 'people')}, "
+                   f"{plural(len(parsed.takeaways), 'takeaway')}, registration "
                    f"{'open' if saved.registration_open else 'closed'}.")
         summary += "\n" + when_where_lines(saved)
         for note in facts.notes:
@@ -238,7 +242,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         found = await resolve_event(interaction, event)
         promotions = await self.bot.store.set_capacity(found.guild_id, found.id, seats)
         self.changed(found.guild_id, found.id)
-        await respond(interaction, f"**{safe(found.title)}** now has {seats} seats."
+        await respond(interaction, f"**{safe(found.title)}** now has {plural(seats, 'seat')}."
                       f"{promoted_note(promotions)}", ephemeral=True)
 
     @app_commands.command(name="announce", description="Post the event with Join/Cancel buttons")
@@ -261,12 +265,13 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         if not can_post_embeds(target):
             raise CatalogError(_cannot_post(target))
         embed = event_embed(found)
+        buttons = button_state(found)
         # Posting can wait out the channel's rate limit (5 sends per 5 s), longer than the
         # 3 s the first answer may take: answer first.
         await interaction.response.defer(ephemeral=True, thinking=True)
         scheduled = await plan_scheduled_event(self.bot, found.guild_id, found,
                                                interaction.app_permissions, create=True)
-        posted = await self._post_once(found.id, target, embed)
+        posted = await self._post_once(found.id, target, embed, buttons)
         note = await run_scheduled_event(self.bot, found.guild_id, found.id, scheduled)
         where = f"**{safe(found.title)}** in {target.mention}"
         text = (f"Posted {where}." if posted else
@@ -274,16 +279,16 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         await respond(interaction, text + (f" {note}" if note else ""), ephemeral=True)
 
     async def _post_once(self, event_id: int, target: discord.TextChannel,
-                         embed: discord.Embed) -> bool:
+                         embed: discord.Embed, buttons: str) -> bool:
         """Post the announcement in `target`, or bring the one already there up to date;
         True when a message was posted."""
-        rendered = digest(embed)
+        rendered = digest(embed, buttons)
         for channel_id, message_id, _ in await self.bot.store.announcement_messages(event_id):
             if channel_id != target.id:
                 continue
             try:
                 await target.get_partial_message(message_id).edit(
-                    embed=embed, view=rsvp_buttons(event_id))
+                    embed=embed, view=rsvp_buttons(event_id, buttons))
             except discord.NotFound:  # deleted since: post it again
                 await self.bot.store.forget_announcement_message(message_id)
                 continue
@@ -292,7 +297,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
             await self.bot.store.set_announcement_rendered(message_id, rendered)
             return False
         try:
-            message = await target.send(embed=embed, view=rsvp_buttons(event_id),
+            message = await target.send(embed=embed, view=rsvp_buttons(event_id, buttons),
                                         allowed_mentions=NO_MENTIONS)
         except discord.Forbidden:
             raise CatalogError(_cannot_post(target)) from None
@@ -383,6 +388,97 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                       "imports keep it up to date." if state == "on" else
                       "/manage announce no longer creates Discord events (those already "
                       "created stay).", ephemeral=True)
+
+    # -- an event's end: delete (after a confirmation) and archive -----------------
+
+    @app_commands.command(name="delete", description="Delete an event with its RSVPs and "
+                          "announcements (asks first)")
+    @app_commands.describe(event=EVENT_HELP)
+    @app_commands.autocomplete(event=event_autocomplete)
+    async def delete(self, interaction: discord.Interaction, event: str | None = None) -> None:
+        found = await resolve_event(interaction, event)
+        view = DeleteConfirmation(interaction, found.id, found.title)
+        await respond(interaction, deletion_question(found.title, found.confirmed,
+                                                     found.waitlisted),
+                      ephemeral=True, view=view)
+
+    @app_commands.command(name="archive", description="Hide an event from lists and stop its "
+                          "RSVPs (undo brings it back)")
+    @app_commands.describe(event=EVENT_HELP, undo="Unarchive the event instead")
+    @app_commands.autocomplete(event=event_autocomplete)
+    async def archive(self, interaction: discord.Interaction, event: str | None = None,
+                      undo: bool = False) -> None:
+        found = await resolve_summary(interaction, event)
+        guild_id = guild_id_of(interaction)
+        was = await self.bot.store.set_archived(guild_id, found.id, not undo)
+        self.changed(guild_id, found.id)  # its announcements' buttons follow
+        title = f"**{safe(found.title)}**"
+        if undo:
+            text = (f"{title} is back in /event list and takes RSVPs as before." if was
+                    else f"{title} wasn't archived; nothing changed.")
+        else:
+            text = (f"{title} was already archived." if was else
+                    f"Archived {title}: it is hidden from /event list (see it with "
+                    "`/event list past:True`), refuses new RSVPs and its announcement "
+                    "buttons are disabled. Undo with `/manage archive undo:True`.")
+        await respond(interaction, text, ephemeral=True)
+
+
+CONFIRM_TIMEOUT = 14 * 60  # seconds: within the 15 minutes an interaction's token lasts
+
+
+class DeleteConfirmation(discord.ui.View):
+    """Delete or keep, on the moderator's ephemeral question: only they can answer, and
+    the buttons go when the question's interaction is about to expire."""
+
+    def __init__(self, asked: discord.Interaction, event_id: int, title: str) -> None:
+        super().__init__(timeout=CONFIRM_TIMEOUT)
+        self.asked = asked
+        self.event_id = event_id
+        self.title = title
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id != self.asked.user.id:
+            await respond(interaction, "Only the moderator who asked can answer this.",
+                          ephemeral=True)
+            return False
+        try:
+            return require_manage_events(interaction)
+        except app_commands.AppCommandError as exc:
+            await report_error(interaction, exc)
+            return False
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception,
+                       item: discord.ui.Item) -> None:
+        await report_error(interaction, error)
+
+    async def on_timeout(self) -> None:
+        with contextlib.suppress(discord.HTTPException):
+            await self.asked.edit_original_response(
+                content=f"Nothing was deleted: **{safe(self.title)}** is kept (the question "
+                        "expired).", view=None)
+
+    @discord.ui.button(label="Delete", style=discord.ButtonStyle.danger)
+    async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        self.stop()
+        bot: EventBot = interaction.client  # type: ignore[assignment]
+        try:
+            deleted = await bot.store.delete_event(guild_id_of(interaction), self.event_id)
+        except EventNotFound:
+            await interaction.response.edit_message(
+                content=f"**{safe(self.title)}** was already deleted.", view=None)
+            return
+        told = deleted.confirmed + deleted.waitlisted
+        await interaction.response.edit_message(
+            content=f"Deleted **{safe(deleted.title)}**. "
+                    + (f"{plural(told, 'member')} with an RSVP will get a DM saying it was "
+                       "cancelled." if told else "Nobody had an RSVP."), view=None)
+
+    @discord.ui.button(label="Keep it", style=discord.ButtonStyle.secondary)
+    async def keep(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        self.stop()
+        await interaction.response.edit_message(
+            content=f"Nothing was deleted: **{safe(self.title)}** is kept.", view=None)
 
 
 async def typed_time(text: str, zone: str, name: str = "starts_at",

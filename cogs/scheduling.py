@@ -7,8 +7,9 @@ it off with `/manage scheduled-events off`. Not an extension (no `setup`): the
 `/manage` commands call `sync_scheduled_event`, or plan the step before
 posting and run it after (`plan_scheduled_event`, `run_scheduled_event`).
 
-Status changes (completing or cancelling the Discord event) are left to Discord and
-the moderators: Discord ends an external event at its end time by itself.
+Status changes (completing the Discord event) are left to Discord and the moderators:
+Discord ends an external event at its end time by itself. A deleted event's Discord
+event is deleted with it (`delete_scheduled_event`).
 """
 
 from __future__ import annotations
@@ -104,3 +105,16 @@ async def sync_scheduled_event(bot: EventBot, guild_id: int, event: Event,
     """
     step = await plan_scheduled_event(bot, guild_id, event, permissions, create=create)
     return await run_scheduled_event(bot, guild_id, event.id, step)
+
+
+async def delete_scheduled_event(bot: EventBot, guild_id: int, scheduled_event_id: int) -> None:
+    """Delete the Discord event of an event deleted with /manage delete. One already gone
+    is fine; a refusal is logged (the moderators can delete it by hand)."""
+    try:
+        await bot.http.delete_scheduled_event(guild_id, scheduled_event_id,
+                                              reason="eventbot: the event was deleted")
+    except discord.NotFound:
+        pass
+    except discord.HTTPException as exc:
+        log.warning("could not delete Discord event %s of guild %s: %s %s", scheduled_event_id,
+                    guild_id, exc.status, exc.text)

@@ -83,7 +83,7 @@ class World:
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def world(tmp_path_factory):
+async def world(tmp_path_factory, request):
     """One local Discord and one bot process for a whole test module.
 
     Discord's limits and bucket sizes are on, with the rate-limit windows shortened to a
@@ -95,7 +95,8 @@ async def world(tmp_path_factory):
         guild = fake.add_guild("Think Tank")
         moderator = fake.add_member(guild, "moderator", manage_events=True)
         env = {"DATABASE_PATH": str(tmp / "bot.sqlite3"), "EVENTS_DIR": str(ROOT / "data/events"),
-               "LOG_LEVEL": "INFO", "PYTHONPATH": str(ROOT)}
+               "LOG_LEVEL": "INFO", "PYTHONPATH": str(ROOT),
+               **getattr(request.module, "BOT_ENV", {})}  # a module's own settings
         w = World(fake, guild, moderator, [], tmp / "bot.sqlite3", env, tmp, None)
         w.start_bot()
         try:

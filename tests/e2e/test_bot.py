@@ -47,7 +47,7 @@ async def test_first_start_synced_the_commands_and_seeded_the_sample_event(world
     subcommands = {c["name"] for c in commands["manage"]["options"]}
     assert subcommands == {"import", "close", "open", "capacity", "announce", "channel",
                            "attendees", "reminders", "role", "scheduled-events", "edit",
-                           "timezone"}
+                           "timezone", "delete", "archive"}
     assert int(commands["manage"]["default_member_permissions"]) == 1 << 33
     assert fake.sync_count() == 1
     reply = await fake.slash(world.guild, world.member("newcomer"), "event info")
@@ -144,14 +144,14 @@ async def test_moderator_close_open_and_capacity(world, fake):
     assert refused.ephemeral and "registration is closed: the room moved" in refused.content
     lower = await fake.slash(world.guild, world.moderator, "manage capacity", seats=1,
                              event=str(event_id))
-    assert "1 seats" in lower.content
+    assert "1 seat" in lower.content
     reopened = await fake.slash(world.guild, world.moderator, "manage open", event=str(event_id))
     assert "open" in reopened.content
     await fake.wait_message(channel, lambda m: "Moderated Talk" in m["content"]
                             and "open again" in m["content"])
     raised = await fake.slash(world.guild, world.moderator, "manage capacity", seats=3,
                               event=str(event_id))
-    assert "1 member(s) moved from the waitlist" in raised.content
+    assert "1 member moved from the waitlist" in raised.content
     status = await fake.slash(world.guild, b, "rsvp status", event=str(event_id))
     assert "confirmed" in status.content
     too_low = await fake.slash(world.guild, world.moderator, "manage capacity", seats=1,

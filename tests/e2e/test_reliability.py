@@ -278,7 +278,8 @@ async def reconcile(world, event_id: int, members, replies,
 
 
 MANAGE_COMMANDS = ("import", "close", "open", "capacity", "announce", "channel", "attendees",
-                   "reminders", "role", "scheduled-events")
+                   "reminders", "role", "scheduled-events", "delete", "archive", "edit",
+                   "timezone")
 
 
 def manage_attempts(world, event_id: int) -> list[tuple[str, dict]]:
@@ -294,6 +295,10 @@ def manage_attempts(world, event_id: int) -> list[tuple[str, dict]]:
         "reminders": {"minutes": "off"},
         "role": {"role": world.guild.role("Event Manager"), "event": str(event_id)},
         "scheduled-events": {"state": "off"},
+        "delete": {"event": str(event_id)},
+        "archive": {"event": str(event_id)},
+        "edit": {"event": str(event_id)},
+        "timezone": {"name": "Europe/Paris"},
     }
     assert set(options) == set(MANAGE_COMMANDS)
     return [(f"manage {name}", options[name]) for name in MANAGE_COMMANDS]

@@ -172,7 +172,7 @@ async def test_confirmed_members_get_the_role_and_lose_it_when_they_cancel(world
               message="Missing Permissions")
     raised = await fake.slash(guild, world.moderator, "manage capacity", seats=4,
                               event=str(event_id))
-    assert "2 member(s) moved from the waitlist" in raised.content
+    assert "2 members moved from the waitlist" in raised.content
     await eventually(lambda: attendee in later.roles, what="the role on a capacity promotion")
     await eventually(lambda: "not allowed to give role" in world.bot.output(),
                      what="the refused grant logged")

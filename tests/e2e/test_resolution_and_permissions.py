@@ -172,6 +172,8 @@ async def test_manage_events_from_one_channels_overwrite_is_not_enough(world, fa
         ("manage reminders", {"minutes": "off"}),
         ("manage role", {"role": attendee, "event": str(event_id)}),
         ("manage scheduled-events", {"state": "off"}),
+        ("manage delete", {"event": str(event_id)}),
+        ("manage archive", {"event": str(event_id)}),
     ]
     synced = {o["name"] for o in next(c for c in fake.commands() if c["name"] == "manage")
               ["options"]}

@@ -101,7 +101,7 @@ def test_a_moderator_imports_a_page_and_announces_it_with_buttons(session):
     imported = after(out, 'starts_at:2026-12-01T18:00+01:00\n')
     event_id = re.search(r"Created Spring Forum \(event (\d+)\)", imported)[1]
     assert "│ When: Tuesday, December 1, 2026 5:00 PM (" in imported  # in TZ=UTC
-    assert "│ Registration: Open: 1 of 1 seats left" in imported
+    assert "│ Registration: Open: 1 of 1 seat left" in imported
     assert f"event:{event_id}  Spring Forum (2026-12-01)" in after(out, "> ?event spring\n")
     announced = after(out, "> /manage announce event:\"Spring Forum\"\n")
     assert "Posted Spring Forum in #general." in announced

@@ -135,15 +135,28 @@ async def test_churn_on_a_full_event_writes_one_capacity_notice_per_cool_down(st
 
 
 async def test_the_cool_down_covers_fills_by_capacity_changes_too(store, clock):
+    event = await new_event(store, capacity=2)
+    await store.join(1, event.id, 1, "m1")
+    await store.join(1, event.id, 2, "m2")
+    assert await kinds(store) == ["capacity"]
+    await store.cancel(1, event.id, 2)
+    await store.set_capacity(1, event.id, 1)  # lowering to the confirmed count fills it
+    assert await kinds(store) == []
+
+
+async def test_a_capacity_raise_on_a_full_event_reopens_it_once(store, clock):
     event = await new_event(store, capacity=1)
     await store.join(1, event.id, 1, "m1")
-    await store.set_capacity(1, event.id, 2)
-    await store.join(1, event.id, 2, "m2")
-    await store.set_capacity(1, event.id, 3)
-    await store.join(1, event.id, 3, "m3")
-    await store.set_capacity(1, event.id, 4)
-    await store.set_capacity(1, event.id, 3)  # lowering to the confirmed count fills it
     assert await kinds(store) == ["capacity"]
+    await store.set_capacity(1, event.id, 2)  # a seat is free again: as /manage open says
+    assert await kinds(store) == ["opened"]
+    await store.set_capacity(1, event.id, 3)  # it was not full: nothing to tell
+    assert await kinds(store) == []
+    for user in (2, 3, 4, 5):  # fills it (news again after the reopening), then waits
+        await store.join(1, event.id, user, f"m{user}")
+    assert await kinds(store) == ["capacity"]
+    await store.set_capacity(1, event.id, 5)  # the waitlist takes every new seat: still full
+    assert await kinds(store) == ["promoted", "promoted"]
 
 
 async def test_a_recap_is_announced_when_it_reaches_an_existing_event_and_only_once(store):

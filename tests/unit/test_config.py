@@ -21,6 +21,7 @@ def test_defaults():
     assert s.discord_gateway_url.startswith("wss://")
     assert s.sync_guild_id is None
     assert s.reconnect_max_delay == 60
+    assert s.guild_retention_days == 30
 
 
 def test_values_from_the_environment():
@@ -47,6 +48,8 @@ def test_the_environment_wins_over_the_env_file(tmp_path):
     ("DISCORD_TOKEN", "has spaces in it"),
     ("RECONNECT_MAX_DELAY", "soon"),
     ("RECONNECT_MAX_DELAY", "0"),
+    ("GUILD_DATA_RETENTION_DAYS", "a month"),
+    ("GUILD_DATA_RETENTION_DAYS", "0"),
 ])
 def test_a_bad_value_names_its_variable(name, value):
     with pytest.raises(ConfigError, match=name):

@@ -179,3 +179,69 @@ def test_an_event_whose_page_is_a_long_run_of_link_brackets_renders():
     assert_within_limits(messages)
     shown = "".join(e.description for embeds in messages for e in embeds)
     assert unescaped(shown.replace("**A B** · Speaker\n", "")) == run * 10
+
+
+# -- counts in words, lists ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("count", "word", "many", "expected"), [
+    (0, "seat", None, "0 seats"), (1, "seat", None, "1 seat"), (2, "seat", None, "2 seats"),
+    (1, "person", "people", "1 person"), (3, "person", "people", "3 people"),
+    (1, "member is", "members are", "1 member is"), (1500, "seat", None, "1,500 seats"),
+])
+def test_plural(count, word, many, expected):
+    assert render.plural(count, word, many) == expected
+
+
+def test_counts_read_right_in_the_event_and_the_moderators_replies():
+    from bot.registration import Promotions
+    one_seat = event(capacity=1, confirmed=0)
+    assert render.registration_text(one_seat) == "Open: 1 of 1 seat left"
+    assert "the only seat is taken" in render.registration_text(event(capacity=1, confirmed=1))
+    assert render.promoted_note(Promotions((5,))) == (
+        " 1 member moved from the waitlist to a seat.")
+    assert render.promoted_note(Promotions((5, 6))).startswith(" 2 members moved")
+    fields = {f.name: f.value for f in render.event_embed(
+        event(takeaways=(Takeaway("Trade", "Tariffs rose."),))).fields}
+    assert fields["Takeaways"].startswith("1 key takeaway:")
+
+
+def test_the_sample_event_says_so_in_its_footer():
+    assert "sample event" in render.event_embed(event(is_sample=True)).footer.text
+    assert render.event_embed(event()).footer.text == "Event 7"
+
+
+def listing(n: int, **changes):
+    from bot.store import EventListing
+    fields = dict(id=n, title=f"Talk {n} " + "x" * 190, starts_at=START + timedelta(days=n),
+                  seats_left=3, registration_open=True, archived=False, over=False)
+    fields.update(changes)
+    return EventListing(**fields)
+
+
+def test_a_listing_line_says_when_seats_and_state():
+    ts = int(START.timestamp())
+    line = render.listing_line(listing(0, title="Talk"))
+    assert line == f"`0` **Talk** · <t:{ts}:f> · 3 seats left · open"
+    assert render.listing_line(listing(0, seats_left=1)).endswith("· 1 seat left · open")
+    assert render.listing_line(listing(0, seats_left=0)).endswith("full · open for the waitlist")
+    assert render.listing_line(listing(0, registration_open=False)).endswith("· closed")
+    assert "no date yet" in render.listing_line(listing(0, starts_at=None))
+    assert render.listing_line(listing(0, archived=True)).endswith("· archived")
+
+
+def test_a_long_list_stays_within_an_embed_and_counts_the_rest():
+    embed = render.events_list_embed([listing(n) for n in range(200)], past=False)
+    assert len(embed.description) <= render.EMBED_DESCRIPTION
+    assert len(embed.title) + len(embed.description) <= render.EMBED_TOTAL
+    shown = len(re.findall(r"^`\d+` ", embed.description, re.MULTILINE))
+    assert 0 < shown <= render.LIST_LIMIT
+    assert f"…and {200 - shown} more" in embed.description
+
+
+def test_my_rsvps_fit_one_message():
+    from bot.store import MyRsvp
+    rsvps = [MyRsvp(n, "T" * 200, START, Status.WAITLISTED, n + 1) for n in range(100)]
+    text = render.my_rsvps_text(rsvps)
+    assert len(text) <= render.CONTENT and "more." in text
+    assert "waitlisted (position 1)" in text

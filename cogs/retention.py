@@ -1,0 +1,74 @@
+"""What happens to a server's data after the bot leaves it: kept for
+`GUILD_DATA_RETENTION_DAYS` (a re-invite finds everything as it was, see
+`EventBot.on_guild_join`), then deleted by the background task here.
+
+The bot records when it left (`EventBot.on_guild_remove`); the task wakes when a guild
+is due, at least every `CHECK_INTERVAL`, and when told the bot left one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime, timedelta
+
+from discord.ext import commands
+
+from bot.app import EventBot
+
+log = logging.getLogger(__name__)
+
+CHECK_INTERVAL = 3600.0  # seconds between looks when no guild is due sooner
+
+
+class Retention(commands.Cog):
+    def __init__(self, bot: EventBot) -> None:
+        self.bot = bot
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def cog_load(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="guild-retention")
+
+    async def cog_unload(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    @commands.Cog.listener()
+    async def on_guild_left_recorded(self, guild_id: int) -> None:
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                wait = await self.purge_due()
+            except Exception:
+                log.exception("deleting the data of servers the bot left failed; retrying later")
+                wait = CHECK_INTERVAL
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), wait)
+
+    async def purge_due(self, now: datetime | None = None) -> float:
+        """Delete the data of every guild left more than the retention period ago;
+        returns the seconds until the next one is due (at most CHECK_INTERVAL)."""
+        now = now or datetime.now(UTC)
+        retention = timedelta(days=self.bot.settings.guild_retention_days)
+        wait = CHECK_INTERVAL
+        for guild_id, left_at in await self.bot.store.guilds_left():
+            if self.bot.get_guild(guild_id) is not None:  # back, though the join went unseen
+                await self.bot.store.set_guild_left(guild_id, None)
+                continue
+            due = left_at + retention
+            if due > now:
+                wait = min(wait, (due - now).total_seconds())
+            elif await self.bot.store.purge_guild(guild_id, now - retention):
+                log.info("deleted the data of guild %s: the bot left it on %s", guild_id,
+                         left_at.isoformat())
+        return max(wait, 1.0)
+
+
+async def setup(bot: EventBot) -> None:
+    await bot.add_cog(Retention(bot))

@@ -1,0 +1,349 @@
+"""An event's life and a server's, through the real bot process: deleting (after a
+confirmation) and archiving events, the list and a member's own RSVPs, the Join button
+across full, closed and reopened, the sample's mark, and a server the bot leaves."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.localdiscord import Attachment
+from tests.conftest import ANNOUNCEMENT
+from tests.e2e.test_bot import SAMPLE_TITLE, text_of
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+RETENTION_SECONDS = 4.0
+BOT_ENV = {"GUILD_DATA_RETENTION_DAYS": str(RETENTION_SECONDS / 86400)}
+
+
+def buttons(message: dict) -> dict[str, dict]:
+    """The message's buttons by action ("join", "cancel")."""
+    found = {}
+    for row in message.get("components", []):
+        for component in row.get("components", []):
+            if component.get("custom_id", "").startswith("eventbot:rsvp:"):
+                found[component["custom_id"].split(":")[2]] = component
+    return found
+
+
+async def announced(world, event_id: int) -> dict:
+    channel = world.guild.channel("announcements")
+    reply = await world.fake.slash(world.guild, world.moderator, "manage announce",
+                                   event=str(event_id), channel=channel)
+    assert "Posted" in reply.content, reply
+    [row] = world.query("SELECT message_id FROM announcement_messages WHERE event_id = ?",
+                        (event_id,))
+    return await world.fake.wait_message(channel, lambda m: int(m["id"]) == row[0])
+
+
+async def settled(fake, channel, message_id, check, timeout: float = 10.0) -> dict:
+    return await fake.wait_message(channel, lambda m: m["id"] == message_id and check(m),
+                                   timeout=timeout)
+
+
+# -- /manage delete ---------------------------------------------------------------------
+
+
+async def test_delete_asks_first_and_keep_leaves_everything(world, fake):
+    event_id = await world.import_event("Kept Forum", capacity=1)
+    first, second = world.member("kept one"), world.member("kept two")
+    for member in (first, second):
+        await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+    before = world.query("SELECT * FROM rsvps WHERE event_id = ? ORDER BY seq", (event_id,))
+
+    asked = await fake.slash(world.guild, world.moderator, "manage delete", event=str(event_id))
+    assert asked.ephemeral
+    assert ("Delete **Kept Forum**?" in asked.content and "1 confirmed RSVP and 1 waitlisted "
+            "RSVP" in asked.content), asked.content
+    confirm, keep = asked.custom_ids()
+    other = world.member("other moderator", manage_events=True)
+    refused = await fake.click(world.guild, other, asked.message, confirm)
+    assert refused.ephemeral and "Only the moderator who asked" in refused.content
+
+    kept = await fake.click(world.guild, world.moderator, asked.message, keep)
+    assert "Nothing was deleted" in kept.content and not kept.components
+    assert world.query("SELECT title FROM events WHERE id = ?", (event_id,)) == [("Kept Forum",)]
+    assert world.query("SELECT * FROM rsvps WHERE event_id = ? ORDER BY seq",
+                       (event_id,)) == before
+
+
+async def test_delete_removes_it_all_dms_each_member_once_and_disables_its_buttons(
+        world, fake):
+    guild = world.guild
+    starts = (datetime.now(UTC) + timedelta(days=20)).replace(microsecond=0).isoformat()
+    event_id = await world.import_event("Doomed Forum", capacity=2, starts_at=starts)
+    message = await announced(world, event_id)
+    assert world.query("SELECT scheduled_event_id FROM events WHERE id = ?",
+                       (event_id,)) != [(None,)]
+    members = [world.member(f"doomed {n}") for n in range(4)]
+    fake.block_dms(members[3])  # DMs closed: skipped, the others still get theirs
+    for member in members:
+        await fake.slash(guild, member, "rsvp join", event=str(event_id))
+
+    assert world.query("SELECT count(*) FROM passages WHERE event_id = ?",
+                       (event_id,)) != [(0,)]
+    asked = await fake.slash(guild, world.moderator, "manage delete", event=str(event_id))
+    assert "2 confirmed RSVPs and 2 waitlisted RSVPs" in asked.content
+    confirm, _ = asked.custom_ids()
+    done = await fake.click(guild, world.moderator, asked.message, confirm)
+    assert "Deleted **Doomed Forum**" in done.content and "4 members" in done.content, done
+
+    for table in ("events WHERE id", "rsvps WHERE event_id", "pages WHERE event_id",
+                  "people WHERE event_id", "announcement_messages WHERE event_id",
+                  "passages WHERE event_id"):
+        assert world.query(f"SELECT count(*) FROM {table} = ?", (event_id,)) == [(0,)], table
+
+    for member in members[:3]:
+        await fake.wait_message(fake.dm_channel(member), lambda m: "Doomed Forum" in text_of(m))
+    channel = guild.channel("announcements")
+    ended = await settled(fake, channel, message["id"], lambda m: all(
+        b.get("disabled") for b in buttons(m).values()))
+    assert "Cancelled: Doomed Forum" in text_of(ended)
+    assert not [e for e in fake.scheduled_events(guild) if e["name"] == "Doomed Forum"]
+    await asyncio.sleep(1.0)  # any second DM would have come by now
+    for member in members[:3]:
+        [dm] = fake.dms(member)
+        assert "has been cancelled" in dm["content"]
+    assert fake.dms(members[3]) == []
+    assert world.query("SELECT count(*) FROM outbox WHERE event_id = ?", (event_id,)) == [(0,)]
+
+    # A stale client still shows the old buttons: they answer, kindly.
+    for action in ("join", "cancel"):
+        reply = await fake.click(guild, members[0], message, f"eventbot:rsvp:{action}:{event_id}")
+        assert reply.ephemeral and "This event was cancelled" in reply.content, reply
+    # Its id is never given to another event, whose buttons the old ones would be.
+    assert await world.import_event("Next Forum", capacity=5) > event_id
+
+
+# -- /manage archive --------------------------------------------------------------------
+
+
+async def test_archive_hides_the_event_refuses_joins_and_undo_brings_it_back(world, fake):
+    guild = world.guild
+    event_id = await world.import_event("Archived Forum", capacity=5)
+    message = await announced(world, event_id)
+    member = world.member("archive reader")
+    await fake.slash(guild, member, "rsvp join", event=str(event_id))
+
+    reply = await fake.slash(guild, world.moderator, "manage archive", event=str(event_id))
+    assert "Archived **Archived Forum**" in reply.content
+    listing = await fake.slash(guild, member, "event list")
+    assert "Archived Forum" not in text_of(listing)
+    assert "Archived Forum" in text_of(await fake.slash(guild, member, "event list", past=True))
+    choices = await fake.autocomplete(guild, member, "rsvp join", focused="event",
+                                      event="Archived")
+    assert choices == []
+    choices = await fake.autocomplete(guild, world.moderator, "manage archive",
+                                      focused="event", event="Archived")
+    assert [c["value"] for c in choices] == [str(event_id)]
+    refused = await fake.slash(guild, world.member("latecomer"), "rsvp join",
+                               event=str(event_id))
+    assert "is archived" in refused.content
+    channel = guild.channel("announcements")
+    shown = await settled(fake, channel, message["id"], lambda m: all(
+        b.get("disabled") for b in buttons(m).values()))
+    assert "Archived" in text_of(shown)
+    clicked = await fake.click(guild, member, shown, f"eventbot:rsvp:join:{event_id}")
+    assert clicked.ephemeral and "is archived" in clicked.content
+
+    back = await fake.slash(guild, world.moderator, "manage archive", event=str(event_id),
+                            undo=True)
+    assert "is back" in back.content
+    assert "Archived Forum" in text_of(await fake.slash(guild, member, "event list"))
+    await settled(fake, channel, message["id"], lambda m: not any(
+        b.get("disabled") for b in buttons(m).values()))
+    assert world.query("SELECT count(*) FROM rsvps WHERE event_id = ?", (event_id,)) == [(1,)]
+
+
+# -- /event list and /rsvp mine ---------------------------------------------------------
+
+
+async def test_event_list_shows_dates_seats_and_state_soonest_first(world, fake):
+    guild = fake.add_guild("Listing Server")
+    moderator = fake.add_member(guild, "list mod", manage_events=True)
+    await fake.wait_ready(process=world.bot)
+    now = datetime.now(UTC).replace(microsecond=0)
+    later, sooner, past = (now + timedelta(days=9), now + timedelta(days=3),
+                           now - timedelta(days=3))
+
+    async def make(title, capacity, when=None):
+        options = {"starts_at": when.isoformat()} if when else {}
+        reply = await fake.slash(guild, moderator, "manage import", page=Attachment(
+            "a.txt", title.encode() + b"\n\n" + ANNOUNCEMENT.read_bytes(), "text/plain"),
+            title=title, capacity=capacity, **options)
+        return int(re.search(r"\(event (\d+)\)", reply.content)[1])
+
+    later_id = await make("Later Talk", 3, later)
+    sooner_id = await make("Sooner Talk", 1, sooner)
+    await make("Undated Talk", 1)
+    await make("Past Talk", 5, past)
+    await fake.slash(guild, moderator, "manage open", event=str(later_id))
+    await fake.slash(guild, moderator, "manage open", event=str(sooner_id))
+    await fake.slash(guild, fake.add_member(guild, "taker"), "rsvp join", event=str(sooner_id))
+
+    text = text_of(await fake.slash(guild, moderator, "event list"))
+    lines = [line for line in text.splitlines() if "Talk" in line]
+    assert [re.search(r"\*\*(.+?)\*\*", line)[1] for line in lines] == [
+        "Sooner Talk", "Later Talk", "Undated Talk"]
+    assert f"<t:{int(sooner.timestamp())}:f>" in lines[0] and "full" in lines[0]
+    assert f"<t:{int(later.timestamp())}:f>" in lines[1] and "3 seats left · open" in lines[1]
+    assert "no date yet" in lines[-1] and "closed" in lines[-1]
+    assert "Past Talk" not in text and "past:True" in text
+    with_past = text_of(await fake.slash(guild, moderator, "event list", past=True))
+    assert "Past Talk" in with_past and "over" in with_past
+
+
+async def test_a_long_list_stays_within_discords_limits(world, fake):
+    guild = fake.add_guild("Busy Server")
+    moderator = fake.add_member(guild, "busy mod", manage_events=True)
+    await fake.wait_ready(process=world.bot)
+    for n in range(27):
+        await fake.slash(guild, moderator, "manage import", page=Attachment(
+            "a.txt", f"Talk {n} {'x' * 150}".encode() + b"\n\n" + ANNOUNCEMENT.read_bytes(),
+            "text/plain"), title=f"Talk {n} " + "y" * 150, capacity=1)
+    reply = await fake.slash(guild, moderator, "event list")
+    [embed] = reply.embeds
+    assert len(embed["description"]) <= 4096
+    shown = re.findall(r"^`\d+` ", embed["description"], re.MULTILINE)
+    assert 0 < len(shown) <= 25 and re.search(r"…and \d+ more", embed["description"])
+
+
+async def test_rsvp_mine_lists_my_rsvps_soonest_first_with_positions(world, fake):
+    guild = world.guild
+    soon = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0)
+    first = await world.import_event("Mine Later", capacity=5,
+                                     starts_at=(soon + timedelta(days=5)).isoformat())
+    second = await world.import_event("Mine Sooner", capacity=1, starts_at=soon.isoformat())
+    me, other = world.member("mine"), world.member("mine other")
+    assert "no RSVPs" in (await fake.slash(guild, me, "rsvp mine")).content
+    await fake.slash(guild, other, "rsvp join", event=str(second))
+    await fake.slash(guild, me, "rsvp join", event=str(first))
+    await fake.slash(guild, me, "rsvp join", event=str(second))
+    reply = await fake.slash(guild, me, "rsvp mine")
+    assert reply.ephemeral
+    lines = reply.content.splitlines()[1:]
+    assert len(lines) == 2
+    assert "Mine Sooner" in lines[0] and "waitlisted (position 1)" in lines[0]
+    assert f"<t:{int(soon.timestamp())}:f>" in lines[0]
+    assert "Mine Later" in lines[1] and "confirmed" in lines[1]
+
+
+# -- the Join button and reopening -------------------------------------------------------
+
+
+async def test_join_button_follows_full_closed_and_reopened(world, fake):
+    guild = world.guild
+    channel = guild.channel("announcements")
+    event_id = await world.import_event("Button States", capacity=1)
+    message = await announced(world, event_id)
+    assert buttons(message)["join"]["label"] == "Join"
+    assert not buttons(message)["join"].get("disabled")
+
+    await fake.slash(guild, world.member("seat taker"), "rsvp join", event=str(event_id))
+    full = await settled(fake, channel, message["id"],
+                         lambda m: buttons(m)["join"]["label"] == "Join waitlist")
+    assert not buttons(full)["join"].get("disabled")
+    waiting = await fake.click(guild, world.member("waiter"), full,
+                               f"eventbot:rsvp:join:{event_id}")
+    assert "waitlisted (position 1)" in waiting.content
+
+    await fake.slash(guild, world.moderator, "manage close", event=str(event_id))
+    closed = await settled(fake, channel, message["id"],
+                           lambda m: buttons(m)["join"].get("disabled"))
+    assert not buttons(closed)["cancel"].get("disabled")
+
+    await fake.slash(guild, world.moderator, "manage open", event=str(event_id))
+    reopened = await settled(fake, channel, message["id"],
+                             lambda m: not buttons(m)["join"].get("disabled"))
+    assert buttons(reopened)["join"]["label"] == "Join waitlist"
+
+
+async def test_a_capacity_raise_on_a_full_event_posts_the_reopening_once(world, fake):
+    guild = world.guild
+    channel = guild.channel("announcements")
+    await fake.slash(guild, world.moderator, "manage channel", channel=channel)
+    event_id = await world.import_event("Raised Forum", capacity=1)
+    await fake.slash(guild, world.member("raised one"), "rsvp join", event=str(event_id))
+    await fake.wait_message(channel, lambda m: "Raised Forum" in text_of(m)
+                            and "venue capacity" in text_of(m))
+    reply = await fake.slash(guild, world.moderator, "manage capacity", seats=3,
+                             event=str(event_id))
+    assert "now has 3 seats" in reply.content
+    await fake.wait_message(channel, lambda m: "Registration for **Raised Forum** is open "
+                            "again: 2 of 3 seats left." in text_of(m))
+    await fake.slash(guild, world.moderator, "manage capacity", seats=4, event=str(event_id))
+    await asyncio.sleep(1.0)
+    notices = [m for m in fake.messages(channel)
+               if "Raised Forum" in text_of(m) and "open again" in text_of(m)]
+    assert len(notices) == 1
+
+
+# -- the sample event and a server the bot leaves ----------------------------------------
+
+
+async def test_the_sample_event_says_it_is_a_sample(world, fake):
+    [(sample_id,)] = world.query("SELECT id FROM events WHERE guild_id = ? AND is_sample",
+                                 (world.guild.id,))
+    reply = await fake.slash(world.guild, world.member("sample reader"), "event info",
+                             event=str(sample_id))
+    [embed] = reply.embeds
+    assert SAMPLE_TITLE in embed["title"]
+    assert "This is a sample event bundled with the bot" in embed["footer"]["text"]
+    assert "/manage delete" in embed["footer"]["text"]
+    imported = await world.import_event("Not A Sample", capacity=3)
+    assert world.query("SELECT is_sample FROM events WHERE id = ?", (imported,)) == [(0,)]
+    reply = await fake.slash(world.guild, world.moderator, "event info", event=str(imported))
+    assert "sample" not in reply.embeds[0]["footer"]["text"]
+
+
+async def test_a_server_left_keeps_its_data_until_the_retention_ends(world, fake):
+    guild = fake.add_guild("Leaving Server")
+    member = fake.add_member(guild, "stayer")
+    await fake.wait_ready(process=world.bot)
+    await fake.slash(guild, member, "event info")
+    [(event_id,)] = world.query("SELECT id FROM events WHERE guild_id = ?", (guild.id,))
+    moderator = fake.add_member(guild, "leaving mod", manage_events=True)
+    await fake.slash(guild, moderator, "manage open", event=str(event_id))
+    joined = await fake.slash(guild, member, "rsvp join", event=str(event_id))
+    assert "confirmed" in joined.content
+    others = world.query("SELECT count(*) FROM events WHERE guild_id != ?", (guild.id,))
+
+    async def until(check, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while not check():
+            assert time.monotonic() < deadline, "timed out"
+            await asyncio.sleep(0.1)
+
+    # Removed, then invited back within the retention: everything as it was.
+    await fake.dispatch("GUILD_DELETE", {"id": str(guild.id)})
+    await until(lambda: world.query("SELECT left_at FROM guild_settings WHERE guild_id = ?"
+                                    " AND left_at IS NOT NULL", (guild.id,)))
+    back = fake._guild_payload(guild, full=True)
+    del back["unavailable"]  # a join, not an outage ending
+    await fake.dispatch("GUILD_CREATE", back)
+    await until(lambda: world.query("SELECT left_at FROM guild_settings WHERE guild_id = ?"
+                                    " AND left_at IS NULL", (guild.id,)))
+    await asyncio.sleep(RETENTION_SECONDS + 1.5)
+    assert world.query("SELECT count(*) FROM rsvps WHERE event_id = ?", (event_id,)) == [(1,)]
+    reply = await fake.slash(guild, member, "rsvp status", event=str(event_id))
+    assert "confirmed" in reply.content
+
+    # Removed for good: deleted once the retention is over, and only this server's data.
+    await fake.dispatch("GUILD_DELETE", {"id": str(guild.id)})
+    await until(lambda: world.query("SELECT left_at FROM guild_settings WHERE guild_id = ?"
+                                    " AND left_at IS NOT NULL", (guild.id,)))
+    assert world.query("SELECT count(*) FROM events WHERE guild_id = ?", (guild.id,)) == [(1,)]
+    assert world.query("SELECT count(*) FROM passages WHERE event_id = ?",
+                       (event_id,)) != [(0,)]
+    await until(lambda: world.query("SELECT count(*) FROM events WHERE guild_id = ?",
+                                    (guild.id,)) == [(0,)], timeout=RETENTION_SECONDS + 10)
+    assert world.query("SELECT count(*) FROM rsvps WHERE event_id = ?", (event_id,)) == [(0,)]
+    assert world.query("SELECT count(*) FROM passages WHERE event_id = ?", (event_id,)) == [(0,)]
+    assert world.query("SELECT count(*) FROM guild_settings WHERE guild_id = ?",
+                       (guild.id,)) == [(0,)]
+    assert world.query("SELECT count(*) FROM events WHERE guild_id != ?", (guild.id,)) >= others
