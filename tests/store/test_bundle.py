@@ -19,9 +19,8 @@ def test_the_chinese_announcement_is_the_events_third_page():
         path.read_text(encoding="utf-8") for path in (ANNOUNCEMENT, RECAP, CHINESE)]
     page = folder.pages[2][1]
     assert page.kind == "announcement"
-    assert (page.title, page.date_text, page.location) == (
-        "中美导弹防御争议", "2026年12月1日（星期二）下午6:00–8:00",
-        "卡内基—清华全球政策中心（北京）")
+    # A translation of the English page, which names no date or place: neither does it.
+    assert (page.title, page.date_text, page.location) == ("中美导弹防御争议", None, None)
     assert page.registration_closed and page.off_the_record
     assert (page.language, page.translation) == ("Chinese", "English")
     assert [(p.name, p.role) for p in page.people] == [
