@@ -42,9 +42,11 @@ COLOUR = discord.Colour.blurple()
 
 
 # Markdown that works anywhere in a line, and what only starts a line (quotes, headings,
-# lists, subtext, numbered lists). A backslash before any of them shows it literally.
+# lists, subtext, numbered lists), which Discord reads only before a space ("# Title",
+# "- item", "1. item") or another marker ("## Title", "-# small", ">>> quote"), so "127.0.0.1"
+# and "-5" stay as written. A backslash before any of them shows it literally.
 _INLINE_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\*_`~|[]"})
-_LINE_START = re.compile(r"^([ \t]*)(?:([>#-])|(\d+)\.)", re.MULTILINE)
+_LINE_START = re.compile(r"^([ \t]*)(?:([>#-])(?=[ \t>#])|(\d+)\.(?=[ \t]))", re.MULTILINE)
 # A web address is left as written, as discord.py's escape_markdown does: a backslash
 # would become part of the link.
 _URL_START = re.compile(r"(?:https?|steam)://")

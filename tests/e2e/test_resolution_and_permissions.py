@@ -174,6 +174,8 @@ async def test_manage_events_from_one_channels_overwrite_is_not_enough(world, fa
         ("manage scheduled-events", {"state": "off"}),
         ("manage delete", {"event": str(event_id)}),
         ("manage archive", {"event": str(event_id)}),
+        ("manage edit", {"event": str(event_id)}),
+        ("manage timezone", {"name": "Europe/Paris"}),
     ]
     synced = {o["name"] for o in next(c for c in fake.commands() if c["name"] == "manage")
               ["options"]}

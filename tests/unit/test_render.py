@@ -245,3 +245,21 @@ def test_my_rsvps_fit_one_message():
     text = render.my_rsvps_text(rsvps)
     assert len(text) <= render.CONTENT and "more." in text
     assert "waitlisted (position 1)" in text
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("127.0.0.2 is not public", "127.0.0.2 is not public"),
+    ("-5 degrees", "-5 degrees"),
+    ("#hashtag", "#hashtag"),
+    (">_<", ">\\_<"),
+    ("# Title", "\\# Title"),
+    ("## Title", "\\## Title"),
+    ("-# small print", "\\-# small print"),
+    ("- item", "\\- item"),
+    ("> quote", "\\> quote"),
+    (">>> quote", "\\>>> quote"),
+    ("1. item", "1\\. item"),
+    ("  2. indented", "  2\\. indented"),
+])
+def test_line_start_markdown_is_escaped_only_where_discord_reads_it(text, shown):
+    assert render.safe(text) == shown
