@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.db import Database, StoreError
 from bot.models import Event
-from bot.render import clip, safe, timestamp
+from bot.render import CONTENT, EMBED_TITLE, clip, safe_clip, timestamp
 from bot.times import saved_times_problem
 
 DEFAULT_MINUTES = tuple(int(m) for m in Database.DEFAULT_REMINDER_MINUTES.split(","))
@@ -73,11 +73,15 @@ def _duration(minutes: int) -> str:
 
 
 def reminder_dm(title: str, starts_at: datetime, venue: str | None) -> str:
-    """The reminder a confirmed member gets; the start shows in their own timezone."""
-    where = f" at {safe(venue)}" if venue else ""
-    return (f"⏰ Reminder: **{safe(title)}** starts {timestamp(starts_at)} "
-            f"({timestamp(starts_at, 'R')}){where}. You're confirmed; use `/rsvp cancel` if you "
-            "can no longer come, so your seat goes to the waitlist.")
+    """The reminder a confirmed member gets; the start shows in their own timezone.
+    The venue gets the room the rest leaves in a message (a long one is clipped)."""
+    start = (f"⏰ Reminder: **{safe_clip(title, EMBED_TITLE)}** starts {timestamp(starts_at)} "
+             f"({timestamp(starts_at, 'R')})")
+    end = (". You're confirmed; use `/rsvp cancel` if you can no longer come, so your seat "
+           "goes to the waitlist.")
+    room = CONTENT - len(start) - len(end) - len(" at ")
+    where = f" at {safe_clip(venue, room)}" if venue and room > 0 else ""
+    return start + where + end
 
 
 def scheduled_event_problem(event: Event, now: datetime) -> str | None:

@@ -11,11 +11,13 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import discord
 from discord.utils import escape_mentions
 
+from bot.catalog import CatalogError, validate_link
 from bot.models import Event, Rsvp
 from bot.pages import Person
 from bot.questions import Intent
@@ -34,6 +36,10 @@ EMBED_TOTAL = 6000  # per message, across all its embeds
 EMBEDS_PER_MESSAGE = 10
 CONTENT = 2000
 CHOICE_NAME = 100
+SELECT_OPTIONS = 25
+OPTION_TEXT = 100  # a select option's label, value and description
+NAME = 100  # a person's name or an event title in running text, before escaping
+DESCRIPTION_SHOWN = 2500  # an event's description in its embed, when there is room
 
 CAPACITY_REACHED = "Registration is now closed, as the number of RSVPs has reached venue capacity."
 ROLE_TITLES = {"moderator": "Moderator", "host": "Host", "chair": "Chair",
@@ -92,6 +98,8 @@ def clip(text: str, limit: int) -> str:
     """Shorten to `limit` characters at a word boundary, marking the cut."""
     if len(text) <= limit:
         return text
+    if limit <= 0:
+        return ""
     cut = text[: limit - 1]
     space = cut.rfind(" ")
     if space > limit * 0.6:
@@ -108,6 +116,14 @@ def safe_clip(text: str, limit: int) -> str:
     """`safe(text)` within `limit` characters, at a cost bounded by the limit however long
     the text: only what can be shown is escaped."""
     return clip(safe(clip(text, limit)), limit)
+
+
+def web_link(link: str | None) -> str | None:
+    """The link if it is a web address an embed can carry (the import rule), else None."""
+    try:
+        return validate_link(link)
+    except CatalogError:
+        return None
 
 
 def split_text(text: str, limit: int) -> list[str]:
@@ -180,36 +196,108 @@ def seats_left_text(left: int, capacity: int) -> str:
 def notes_text(event: Event) -> str | None:
     notes = []
     if event.language:
-        note = f"In {safe(event.language)}"
+        note = f"In {safe_clip(event.language, NAME)}"
         if event.translation:
-            note += f", with simultaneous {safe(event.translation)} translation"
+            note += f", with simultaneous {safe_clip(event.translation, NAME)} translation"
         notes.append(note)
     if event.off_the_record:
         notes.append("Off the record")
-    notes.extend(safe_clip(n, FIELD_VALUE) for n in event.access_notes)
+    notes.extend(safe_clip(n, FIELD_VALUE) for n in event.access_notes[:20])
     return "\n".join(notes) or None
 
 
+class EmbedBudget:
+    """Builds one embed within Discord's 6,000-character total.
+
+    Parts are offered in priority order, most important first, so the least important
+    are the ones trimmed; the embed still shows them in `order`. The title and the
+    footer are spent up front.
+    """
+
+    def __init__(self, title: str, footer: str, order: Sequence[str] = (), *,
+                 total: int = EMBED_TOTAL, **embed_args: object) -> None:
+        self.embed = discord.Embed(title=clip(title, EMBED_TITLE), **embed_args)
+        self.embed.set_footer(text=footer)
+        self.left = total - len(self.embed.title or "") - len(footer)
+        self.order = list(order)
+        self.fields: dict[str, str] = {}
+        self.description: str | None = None
+
+    def room(self, name: str, limit: int = FIELD_VALUE, *, keep: int = 0) -> int:
+        """How long a field called `name` may be, keeping `keep` characters for later parts."""
+        return max(0, min(limit, self.left - len(name) - keep))
+
+    def field(self, name: str, value: str, *, keep: int = 0) -> None:
+        """Add a field, clipped to its share of what is left; dropped when nothing is."""
+        value = clip(value, self.room(name, keep=keep))
+        if value:
+            self.fields[name] = value
+            self.left -= len(name) + len(value)
+
+    def describe(self, text: str, limit: int = EMBED_DESCRIPTION) -> None:
+        text = clip(text, max(0, min(limit, self.left)))
+        if text:
+            self.description = text
+            self.left -= len(text)
+
+    def build(self) -> discord.Embed:
+        self.embed.description = self.description
+        known = [name for name in self.order if name in self.fields]
+        for name in known + [name for name in self.fields if name not in known]:
+            self.embed.add_field(name=name, value=self.fields[name], inline=False)
+        return self.embed
+
+
+def names_text(names: Sequence[str], limit: int, where: str) -> str:
+    """ "A, B, C" within `limit`, ending "…and N more: <where>" when not all fit."""
+    shown_names: list[str] = []
+    size = 0
+    tail = len(f" …and {len(names)} more: {where}")  # the longest the tail can be
+    for number, name in enumerate(names):
+        piece = safe_clip(name, NAME)
+        last = number == len(names) - 1
+        if size + len(piece) + (0 if last else 2 + tail) > limit:
+            break
+        shown_names.append(piece)
+        size += len(piece) + 2
+    more = len(names) - len(shown_names)
+    text = ", ".join(shown_names)
+    if more:
+        text = f"{text} …and {more} more: {where}".strip()
+    return clip(text, limit)
+
+
 def event_embed(event: Event) -> discord.Embed:
-    """The event at a glance: `/event info` and the announcement message."""
-    embed = discord.Embed(title=safe_clip(event.title, EMBED_TITLE), colour=COLOUR,
-                          url=event.link or None,
-                          description=safe_clip(event.description, 2500) or None)
+    """The event at a glance: `/event info` and the announcement message.
+
+    Never over Discord's limits: the title, the time and the seats always show; then
+    the venue, the people (the rest named by `/event speakers`), the notes, and the
+    description with whatever room is left.
+    """
+    roles = people_by_role(event.people)
+    role_names = [ROLE_TITLES.get(role, role.title())[:FIELD_NAME] for role, _ in roles]
+    footer = f"Event {event.id}" + (f" · {SAMPLE_NOTE}" if event.is_sample else "")
+    budget = EmbedBudget(safe_clip(event.title, EMBED_TITLE), footer,
+                         ["When", "Where", "Registration", *role_names, "Notes", "Takeaways"],
+                         colour=COLOUR, url=web_link(event.link))
     if (when := when_text(event)) is not None:
-        embed.add_field(name="When", value=when, inline=False)
+        budget.field("When", when)
+    budget.field("Registration", registration_text(event))
+    budget.field("Takeaways", f"{plural(len(event.takeaways), 'key takeaway')}: "
+                 "`/event takeaways`" if event.takeaways else "Published after the event.")
+    description = safe_clip(event.description, DESCRIPTION_SHOWN)
+    keep = min(len(description), 300)  # room kept for the start of the description
     if event.venue:
-        embed.add_field(name="Where", value=safe_clip(event.venue, FIELD_VALUE), inline=False)
-    embed.add_field(name="Registration", value=registration_text(event), inline=False)
-    for role, names in people_by_role(event.people):
-        embed.add_field(name=ROLE_TITLES[role],
-                        value=safe_clip(", ".join(names), FIELD_VALUE), inline=False)
+        budget.field("Where", safe_clip(event.venue, FIELD_VALUE), keep=keep)
+    for index, (title, (_, names)) in enumerate(zip(role_names, roles, strict=True)):
+        share = (budget.left - keep) // (len(roles) - index) - len(title)
+        budget.field(title, names_text(names, budget.room(title, min(share, FIELD_VALUE),
+                                                          keep=keep), "/event speakers"),
+                     keep=keep)
     if (notes := notes_text(event)) is not None:
-        embed.add_field(name="Notes", value=clip(notes, FIELD_VALUE), inline=False)
-    takeaways = (f"{plural(len(event.takeaways), 'key takeaway')}: `/event takeaways`"
-                 if event.takeaways else "Published after the event.")
-    embed.add_field(name="Takeaways", value=takeaways, inline=False)
-    embed.set_footer(text=f"Event {event.id}" + (f" · {SAMPLE_NOTE}" if event.is_sample else ""))
-    return embed
+        budget.field("Notes", notes, keep=keep)
+    budget.describe(description, DESCRIPTION_SHOWN)
+    return budget.build()
 
 
 SAMPLE_NOTE = ("This is a sample event bundled with the bot; moderators can import your own "
@@ -223,21 +311,67 @@ def people_by_role(people: Iterable[Person]) -> list[tuple[str, list[str]]]:
     return [(role, names) for role, names in grouped.items() if names]
 
 
-def speakers_messages(event: Event) -> list[list[discord.Embed]]:
-    """Every bio in full, grouped by role, split across embeds and messages as needed."""
-    blocks = []
-    for role, _ in people_by_role(event.people):
-        for person in (p for p in event.people if p.role == role):
-            blocks.append(person_text(person))
-    if not blocks:
-        blocks = ["This event's page names no speakers."]
-    return pack_embeds(f"Speakers: {event.title}", blocks)
+@dataclass(frozen=True, slots=True)
+class SpeakerPage:
+    """One page of `/event speakers`: whole bios while they fit, a long one over several."""
+
+    people: tuple[int, ...]  # indexes into the event's people shown on this page
+    embed: discord.Embed
+
+
+def speaker_pages(event: Event) -> list[SpeakerPage]:
+    """Every bio in full, people by role, packed into pages of one embed each."""
+    order = [i for role, _ in people_by_role(event.people)
+             for i, p in enumerate(event.people) if p.role == role]
+    texts: list[list[tuple[int, str]]] = [[]]
+    size = 0
+    for i in order:
+        person = event.people[i]
+        pieces = split_text(person_text(person), EMBED_DESCRIPTION - NAME - 30)
+        for number, piece in enumerate(pieces):
+            if number:
+                piece = f"**{safe_clip(person.name, NAME)}** (continued)\n{piece}"
+            if texts[-1] and size + 2 + len(piece) > EMBED_DESCRIPTION:
+                texts.append([])
+                size = -2
+            texts[-1].append((i, piece))
+            size += 2 + len(piece)
+    title = clip(f"Speakers: {safe_clip(event.title, EMBED_TITLE)}", EMBED_TITLE)
+    pages = []
+    for number, page in enumerate(texts, start=1):
+        description = "\n\n".join(text for _, text in page) or (
+            "This event's page names no speakers.")
+        embed = discord.Embed(title=title, description=description, colour=COLOUR)
+        embed.set_footer(text=f"Page {number} of {len(texts)}")
+        pages.append(SpeakerPage(tuple(dict.fromkeys(i for i, _ in page)), embed))
+    return pages
+
+
+def speaker_options(event: Event, pages: Sequence[SpeakerPage], current: int
+                    ) -> list[discord.SelectOption]:
+    """The select menu of the speaker pages, in page order: at most 25 people, a window
+    around the first person on page `current`; each value is the person's index."""
+    people = list(dict.fromkeys(i for page in pages for i in page.people))
+    first = pages[current].people[0] if pages[current].people else None
+    here = people.index(first) if first is not None else 0
+    start = max(0, min(here - SELECT_OPTIONS // 2, len(people) - SELECT_OPTIONS))
+    return [discord.SelectOption(label=clip(event.people[i].name, OPTION_TEXT) or "?",
+                                 value=str(i), default=i == first,
+                                 description=clip(role_title(event.people[i].role), OPTION_TEXT))
+            for i in people[start:start + SELECT_OPTIONS]]
+
+
+def role_title(role: str) -> str:
+    """One person's role: "Speaker", "Moderator"."""
+    return ROLE_TITLES[role].rstrip("s") if role in ROLE_TITLES else role.title()[:NAME]
+
+
+def bio_text(person: Person) -> str:
+    return safe(person.bio) if person.bio else "_No biography on the event page._"
 
 
 def person_text(person: Person) -> str:
-    role = ROLE_TITLES[person.role].rstrip("s") if person.role in ROLE_TITLES else person.role
-    bio = safe(person.bio) if person.bio else "_No biography on the event page._"
-    return f"**{safe(person.name)}** · {role}\n{bio}"
+    return f"**{safe_clip(person.name, NAME)}** · {role_title(person.role)}\n{bio_text(person)}"
 
 
 def speaker_embed(event: Event, person: Person) -> list[list[discord.Embed]]:
@@ -284,7 +418,7 @@ def pack_embeds(title: str, blocks: Sequence[str]) -> list[list[discord.Embed]]:
 
 
 def join_reply(event_title: str, result: JoinResult) -> str:
-    title = f"**{safe(event_title)}**"
+    title = f"**{safe_clip(event_title, EMBED_TITLE)}**"
     match result.outcome:
         case JoinOutcome.CONFIRMED:
             return f"You're confirmed for {title}. See you there!"
@@ -296,11 +430,12 @@ def join_reply(event_title: str, result: JoinResult) -> str:
         case JoinOutcome.ALREADY_WAITLISTED:
             return f"You're already waitlisted (position {result.position}) for {title}."
         case _:
-            return f"You can't join {title}: {safe(result.reason or 'registration is closed')}."
+            reason = safe_clip(result.reason or "registration is closed", 1000)
+            return f"You can't join {title}: {reason}."
 
 
 def cancel_reply(event_title: str, result: CancelResult) -> str:
-    title = f"**{safe(event_title)}**"
+    title = f"**{safe_clip(event_title, EMBED_TITLE)}**"
     match result.outcome:
         case CancelOutcome.CANCELLED if result.promotions.promoted:
             return (f"Your seat for {title} is cancelled; it has gone to the next member on "
@@ -313,8 +448,12 @@ def cancel_reply(event_title: str, result: CancelResult) -> str:
             return f"You're not registered for {title}, so there was nothing to cancel."
 
 
+def calendar_reply(event: Event) -> str:
+    return f"**{safe_clip(event.title, EMBED_TITLE)}**: open the file to add it to your calendar."
+
+
 def status_reply(event_title: str, rsvp: Rsvp | None) -> str:
-    title = f"**{safe(event_title)}**"
+    title = f"**{safe_clip(event_title, EMBED_TITLE)}**"
     if rsvp is None:
         return f"You're not registered for {title}."
     if rsvp.position is not None:
@@ -328,16 +467,20 @@ def answer_embed(question: str, passages: Sequence[Passage], event: Event | None
     best-matching passages, each with where it comes from."""
     embed = discord.Embed(title=f"“{safe_clip(question, EMBED_TITLE - 2)}”", colour=COLOUR)
     facts = fact_lines(event, intents) if event is not None else []
-    lines = [f"**{safe_clip(event.title, 200)}**", *facts, ""] if facts and event else []
-    if passages:
-        lines.append("The passages of the event pages that best match your question:")
-    elif not facts:
-        lines.append("Nothing in this server's event pages matches that question.")
-    embed.description = clip("\n".join(lines).strip(), EMBED_DESCRIPTION)
     for passage in passages:
         excerpt = safe(passage.excerpt).replace(MATCH_START, "**").replace(MATCH_END, "**")
-        embed.add_field(name=clip(f"{source_label(passage.source)} · {passage.event_title}",
-                                  FIELD_NAME), value=clip(excerpt, FIELD_VALUE), inline=False)
+        name = f"{source_label(passage.source)} · {safe_clip(passage.event_title, EMBED_TITLE)}"
+        embed.add_field(name=clip(name, FIELD_NAME), value=clip(excerpt, FIELD_VALUE),
+                        inline=False)
+    # The facts get the room the title and the passages leave within the embed total.
+    room = min(EMBED_DESCRIPTION, EMBED_TOTAL - len(embed.title or "") - sum(
+        len(f.name or "") + len(f.value or "") for f in embed.fields))
+    lead = ("The passages of the event pages that best match your question:" if passages
+            else "" if facts else "Nothing in this server's event pages matches that question.")
+    head = "\n".join([f"**{safe_clip(event.title, 200)}**", *facts]) if facts and event else ""
+    if head and lead:
+        head = clip(head, room - len(lead) - 2) + "\n\n"
+    embed.description = clip(head + lead, room)
     return embed
 
 
@@ -405,8 +548,9 @@ _FACTS = {Intent.MODERATOR: _moderator_fact, Intent.SPEAKERS: _speakers_fact,
 
 def source_label(source: str) -> str:
     kind, _, detail = source.partition(":")
+    detail = safe_clip(detail, FIELD_NAME)
     return {"page": "Event page", "recap": "Recap", "bio": f"Bio of {detail}",
-            "takeaway": f"Takeaway: {detail}"}.get(kind, source)
+            "takeaway": f"Takeaway: {detail}"}.get(kind, safe_clip(source, FIELD_NAME))
 
 
 def promoted_note(promotions: Promotions) -> str:
@@ -417,8 +561,28 @@ def promoted_note(promotions: Promotions) -> str:
 
 def promoted_dm(event: Event) -> str:
     when = when_text(event)
-    return (f"Good news: a seat freed up and you're now confirmed for **{safe(event.title)}**"
-            + (f", {when}." if when else ".") + " Use `/rsvp cancel` if you can no longer come.")
+    return (f"Good news: a seat freed up and you're now confirmed for "
+            f"**{safe_clip(event.title, EMBED_TITLE)}**" + (f", {when}." if when else ".")
+            + " Use `/rsvp cancel` if you can no longer come.")
+
+
+def capacity_notice(event: Event) -> str:
+    return (f"**{safe_clip(event.title, EMBED_TITLE)}**\n{CAPACITY_REACHED} Members who join now "
+            "go on the waitlist.")
+
+
+def closed_notice(event: Event, reason: str | None) -> str:
+    return (f"Registration for **{safe_clip(event.title, EMBED_TITLE)}** has been closed by a "
+            "moderator" + (f": {safe_clip(reason, 1000)}" if reason else "."))
+
+
+def opened_notice(event: Event) -> str:
+    return (f"Registration for **{safe_clip(event.title, EMBED_TITLE)}** is open again: "
+            f"{seats_left_text(event.seats_left, event.capacity)}.")
+
+
+def recap_notice(event: Event) -> str:
+    return f"The recap of **{safe_clip(event.title, EMBED_TITLE)}** is out. Key takeaways:"
 
 
 def attendees_csv(rsvps: Iterable[Rsvp]) -> str:

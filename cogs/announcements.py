@@ -30,14 +30,15 @@ from discord.ext import commands
 
 from bot.app import EventBot
 from bot.render import (
-    CAPACITY_REACHED,
     cancelled_dm,
     cancelled_embed,
+    capacity_notice,
     change_text,
+    closed_notice,
     event_embed,
+    opened_notice,
     promoted_dm,
-    safe,
-    seats_left_text,
+    recap_notice,
     takeaways_messages,
 )
 from bot.store import EventNotFound, Notice
@@ -187,25 +188,18 @@ class Announcements(commands.Cog):
                 log.warning("no channel to post %s notice of event %s in guild %s",
                             notice.kind, event.id, notice.guild_id)
                 return True
-            title = f"**{safe(event.title)}**"
             if notice.kind == "capacity":
-                await channel.send(f"{title}\n{CAPACITY_REACHED} Members who join now go on "
-                                   "the waitlist.", allowed_mentions=NO_MENTIONS)
+                await channel.send(capacity_notice(event), allowed_mentions=NO_MENTIONS)
             elif notice.kind == "closed":
-                reason = notice.payload.get("reason")
-                await channel.send(f"Registration for {title} has been closed by a moderator"
-                                   + (f": {safe(reason)}" if reason else "."),
+                await channel.send(closed_notice(event, notice.payload.get("reason")),
                                    allowed_mentions=NO_MENTIONS)
             elif notice.kind == "opened":
-                await channel.send(f"Registration for {title} is open again: "
-                                   f"{seats_left_text(event.seats_left, event.capacity)}.",
-                                   allowed_mentions=NO_MENTIONS)
+                await channel.send(opened_notice(event), allowed_mentions=NO_MENTIONS)
             elif notice.kind == "changed":
                 await channel.send(f"📅 Change: {self._change(notice, event)}",
                                    allowed_mentions=NO_MENTIONS)
             elif notice.kind == "recap":
-                await channel.send(f"The recap of {title} is out. Key takeaways:",
-                                   allowed_mentions=NO_MENTIONS)
+                await channel.send(recap_notice(event), allowed_mentions=NO_MENTIONS)
                 await self._send_rest(channel, takeaways_messages(event), event.id)
             else:
                 log.error("unknown notice kind %r dropped", notice.kind)

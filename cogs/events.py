@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 
 import discord
@@ -10,16 +11,19 @@ from discord.ext import commands
 
 from bot.app import EventBot
 from bot.calendar import event_ics
+from bot.models import Event
 from bot.questions import intents, searchable
 from bot.render import (
     CHOICE_NAME,
+    SpeakerPage,
     answer_embed,
+    calendar_reply,
     clip,
     event_embed,
     events_list_embed,
-    safe,
     speaker_embed,
-    speakers_messages,
+    speaker_options,
+    speaker_pages,
     takeaways_messages,
 )
 from bot.store import StoreError
@@ -33,12 +37,83 @@ from cogs.common import (
     resolve_summary,
 )
 
+PAGER_TIMEOUT = 14 * 60  # seconds: inside the 15 minutes an interaction token lives
+
 
 async def send_pages(interaction: discord.Interaction, messages: list[list[discord.Embed]]
                      ) -> None:
     """Send embeds that need several messages: the reply, then follow-ups."""
     for embeds in messages:
         await respond(interaction, embeds=embeds)
+
+
+class SpeakerPager(discord.ui.View):
+    """`/event speakers` in one ephemeral message: Previous/Next and a menu to jump to a
+    person, each editing that message. Only the member who asked can turn its pages."""
+
+    def __init__(self, event: Event, pages: list[SpeakerPage], owner_id: int) -> None:
+        super().__init__(timeout=PAGER_TIMEOUT)
+        self.event = event
+        self.pages = pages
+        self.owner_id = owner_id
+        self.page = 0
+        self.origin: discord.Interaction | None = None
+        self.previous = discord.ui.Button(label="Previous", emoji="◀️", row=0)
+        self.next = discord.ui.Button(label="Next", emoji="▶️", row=0)
+        self.jump = discord.ui.Select(placeholder="Jump to a person", row=1)
+        self.previous.callback = self.on_previous
+        self.next.callback = self.on_next
+        self.jump.callback = self.on_jump
+        for item in (self.previous, self.next, self.jump):
+            self.add_item(item)
+        self.refresh()
+
+    @property
+    def embed(self) -> discord.Embed:
+        return self.pages[self.page].embed
+
+    def refresh(self) -> None:
+        self.previous.disabled = self.page == 0
+        self.next.disabled = self.page == len(self.pages) - 1
+        self.jump.options = speaker_options(self.event, self.pages, self.page)
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await respond(interaction, "These pages belong to whoever asked; use `/event speakers` "
+                      "to get your own.", ephemeral=True)
+        return False
+
+    async def turn_to(self, interaction: discord.Interaction, page: int) -> None:
+        self.page = max(0, min(page, len(self.pages) - 1))
+        self.refresh()
+        await interaction.response.edit_message(embed=self.embed, view=self)
+
+    async def on_previous(self, interaction: discord.Interaction) -> None:
+        await self.turn_to(interaction, self.page - 1)
+
+    async def on_next(self, interaction: discord.Interaction) -> None:
+        await self.turn_to(interaction, self.page + 1)
+
+    async def on_jump(self, interaction: discord.Interaction) -> None:
+        person = int(self.jump.values[0])
+        await self.turn_to(interaction, next(
+            (n for n, page in enumerate(self.pages) if person in page.people), self.page))
+
+    async def on_timeout(self) -> None:
+        """Take the dead buttons away while the token still allows editing the message."""
+        if self.origin is not None:
+            with contextlib.suppress(discord.HTTPException):
+                await self.origin.edit_original_response(view=None)
+
+
+def speakers_reply(event: Event, owner_id: int) -> tuple[discord.Embed, SpeakerPager | None]:
+    """The first page of `/event speakers`, with the pager when there is more than one."""
+    pages = speaker_pages(event)
+    if len(pages) == 1:
+        return pages[0].embed, None
+    pager = SpeakerPager(event, pages, owner_id)
+    return pager.embed, pager
 
 
 @app_commands.guild_only()
@@ -70,7 +145,12 @@ class EventCommands(commands.GroupCog, group_name="event",
     @app_commands.autocomplete(event=event_autocomplete)
     async def speakers(self, interaction: discord.Interaction, event: str | None = None) -> None:
         found = await resolve_event(interaction, event)
-        await send_pages(interaction, speakers_messages(found))
+        embed, pager = speakers_reply(found, interaction.user.id)
+        if pager is None:
+            await respond(interaction, embed=embed, ephemeral=True)
+            return
+        await respond(interaction, embed=embed, view=pager, ephemeral=True)
+        pager.origin = interaction
 
     @app_commands.command(name="speaker", description="One speaker's bio")
     @app_commands.describe(name="The speaker's name", event=EVENT_HELP)
@@ -118,8 +198,7 @@ class EventCommands(commands.GroupCog, group_name="event",
     async def calendar(self, interaction: discord.Interaction, event: str | None = None) -> None:
         found = await resolve_event(interaction, event)
         file = discord.File(io.BytesIO(event_ics(found)), filename=f"{found.slug}.ics")
-        await respond(interaction, f"**{safe(found.title)}**: open the file to add it to your "
-                      "calendar.", ephemeral=True, file=file)
+        await respond(interaction, calendar_reply(found), ephemeral=True, file=file)
 
     @app_commands.command(name="takeaways", description="The key takeaways from the recap")
     @app_commands.describe(event=EVENT_HELP)

@@ -65,6 +65,12 @@ def test_reminder_dm_says_the_title_and_the_start_as_a_discord_timestamp():
     assert "\\*\\*Loud\\*\\*" in text and "@everyone" not in text.replace("@\u200beveryone", "")
 
 
+def test_a_reminder_with_a_huge_venue_still_fits_a_message():
+    text = reminder_dm("T" * 200, START, "Room 101, " + "V" * 1900)
+    assert len(text) <= 2000
+    assert "Room 101" in text and text.endswith("so your seat goes to the waitlist.")
+
+
 def test_scheduled_event_fields():
     fields = scheduled_event_fields(event(venue="Hall A", link="https://example.org/talk"))
     assert fields["name"] == "A Talk"

@@ -9,6 +9,7 @@ from bot import render
 from bot.models import Event, Rsvp
 from bot.pages import Person, Takeaway
 from bot.registration import JoinOutcome, JoinResult, Status
+from tests.limits import assert_fits, embed_size
 
 START = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
 
@@ -26,20 +27,6 @@ def event(**changes) -> Event:
         takeaways=())
     fields.update(changes)
     return Event(**fields)
-
-
-def embed_size(embed) -> int:
-    return len(embed.title or "") + len(embed.description or "") + sum(
-        len(f.name) + len(f.value) for f in embed.fields) + len(embed.footer.text or "")
-
-
-def assert_within_limits(messages):
-    for embeds in messages:
-        assert 1 <= len(embeds) <= render.EMBEDS_PER_MESSAGE
-        assert sum(embed_size(e) for e in embeds) <= render.EMBED_TOTAL
-        for e in embeds:
-            assert len(e.title) <= render.EMBED_TITLE
-            assert len(e.description or "") <= render.EMBED_DESCRIPTION
 
 
 def test_event_embed_shows_time_seats_people_and_notes():
@@ -70,24 +57,97 @@ def test_page_text_is_escaped_so_it_neither_formats_nor_pings():
     assert "@\u200beveryone" in render.join_reply(hostile.title, JoinResult(JoinOutcome.CONFIRMED))
 
 
-def test_every_bio_is_shown_in_full_across_messages():
+def test_every_bio_is_shown_in_full_across_pages():
     people = tuple(Person(f"Person {i}", "speaker", f"Bio {i} " + "word " * 700)
                    for i in range(12))
-    messages = render.speakers_messages(event(people=people))
-    assert_within_limits(messages)
-    assert len(messages) > 1
-    shown = " ".join(e.description for embeds in messages for e in embeds)
-    for person in people:
-        assert f"**{person.name}**" in shown
+    pages = render.speaker_pages(event(people=people))
+    assert [page.people for page in pages] == [(i,) for i in range(12)]  # one bio fills a page
+    for page in pages:
+        assert_fits(embeds=[page.embed])
+    assert pages[0].embed.title == "Speakers: Missile Defense"
+    assert pages[0].embed.footer.text == "Page 1 of 12"
+    assert pages[3].embed.description.startswith("**Person 3** · Speaker\nBio 3 word")
+    shown = " ".join(page.embed.description for page in pages)
     assert " ".join(shown.split()).count("word") == 12 * 700
 
 
-def test_a_single_huge_bio_is_split_not_cut():
+def test_short_bios_share_a_page_by_role():
+    [page] = render.speaker_pages(event())
+    assert page.people == (0, 1, 2)
+    assert page.embed.description.index("**Tong Zhao** · Moderator") < page.embed.description.index(
+        "**Li Bin** · Speaker") < page.embed.description.index("**Fan Jishe** · Discussant")
+
+
+def test_a_single_huge_bio_is_split_across_pages_not_cut():
     bio = "Sentence number one. " * 1000
-    messages = render.speakers_messages(event(people=(Person("A B", "speaker", bio),)))
-    assert_within_limits(messages)
-    shown = "".join(e.description for embeds in messages for e in embeds)
+    pages = render.speaker_pages(event(people=(Person("A B", "speaker", bio),)))
+    assert len(pages) == 6 and {page.people for page in pages} == {(0,)}
+    assert pages[1].embed.description.startswith("**A B** (continued)\nSentence")
+    for page in pages:
+        assert_fits(embeds=[page.embed])
+    shown = " ".join(page.embed.description.removeprefix("**A B** (continued)\n")
+                     for page in pages)
     assert shown.count("Sentence number one.") == 1000
+
+
+def test_the_speaker_menu_is_a_window_of_25_around_the_page_in_page_order():
+    people = tuple(Person(f"P{i}", "discussant" if i % 2 else "speaker", "word " * 300)
+                   for i in range(60))
+    many = event(people=people)
+    pages = render.speaker_pages(many)
+    assert [page.people for page in pages[:2]] == [(0, 2), (4, 6)]  # speakers first
+    first = render.speaker_options(many, pages, 0)
+    assert [o.value for o in first[:3]] == ["0", "2", "4"] and len(first) == 25
+    assert first[0].default and first[0].label == "P0" and first[0].description == "Speaker"
+    middle = render.speaker_options(many, pages, 20)
+    assert len(middle) == 25 and middle[12].value == str(pages[20].people[0])
+    assert [o.default for o in middle].count(True) == 1 and middle[12].default
+    last = render.speaker_options(many, pages, len(pages) - 1)
+    assert last[-1].value == "59" and last[-2].default
+
+
+def test_the_event_embed_fits_with_150_people_and_a_long_description():
+    people = tuple(Person(f"Person Number {i} Smith-Jones", role, "bio") for i, role in
+                   zip(range(150), [*render.ROLE_TITLES] * 30, strict=False))
+    big = event(people=people, description="A long description of the event. " * 200)
+    embed = render.event_embed(big)
+    assert_fits(embeds=[embed])
+    fields = {f.name: f.value for f in embed.fields}
+    assert fields["Registration"] == "Open: 48 of 60 seats left"
+    assert fields["When"].startswith("<t:")
+    for role, title in render.ROLE_TITLES.items():
+        names = [p.name for p in people if p.role == role]
+        assert fields[title] == ", ".join(names)  # 30 a role: everyone fits
+    assert embed.description.startswith("A long description")
+    crowd = tuple(Person(f"Person Number {i} Smith-Jones", "speaker", "bio") for i in range(150))
+    crowded = render.event_embed(event(people=crowd))
+    assert_fits(embeds=[crowded])
+    speakers = {f.name: f.value for f in crowded.fields}["Speakers"]
+    more = re.search(r", Person Number (\d+) Smith-Jones …and (\d+) more: /event speakers$",
+                     speakers)
+    assert more and int(more[1]) + 1 + int(more[2]) == 150
+    assert embed_size(embed) <= render.EMBED_TOTAL
+
+
+def test_the_event_embed_fits_with_a_long_title_venue_and_close_reason():
+    # Markdown doubles in length when escaped: each part is at its own limit once shown.
+    people = tuple(Person(f"Person_{i}_" + "x" * 60, role, "bio")
+                   for i, role in zip(range(30), ["speaker", "discussant"] * 15, strict=True))
+    big = event(title="*" * 200, venue="_" * 1900, registration_open=False,
+                closed_reason="_" * 200, people=people, description="D " * 1500)
+    embed = render.event_embed(big)
+    assert_fits(embeds=[embed])
+    assert embed.title.startswith("\\*" * 127) and len(embed.title) >= render.EMBED_TITLE - 1
+    fields = {f.name: f.value for f in embed.fields}
+    assert fields["Registration"].startswith("Closed: " + "\\_" * 100)
+    assert fields["When"].startswith("<t:") and fields["Where"].startswith("\\_")
+    assert embed.description.startswith("D D")
+
+
+def test_the_embed_link_is_set_only_for_an_http_url():
+    assert render.event_embed(event(link="https://example.org/e")).url == "https://example.org/e"
+    for bad in ("javascript:alert(1)", "example.org", "https://" + "a" * 2048, "https:// x"):
+        assert render.event_embed(event(link=bad)).url is None
 
 
 def test_takeaways_or_the_recap_summary_or_a_promise():
@@ -136,6 +196,11 @@ def test_split_and_clip_respect_limits():
     assert [len(p) for p in pieces] == [4096, 4096, 808]
 
 
+def test_clip_to_nothing_is_empty():
+    assert render.clip("text", 0) == "" and render.clip("text", -5) == ""
+    assert render.clip("text", 1) == "…"
+
+
 # Text made of the characters markdown, mentions and links are built from, so runs of
 # `[`…`](`, `@everyone`, addresses and line starts come up often.
 HOSTILE = st.lists(st.sampled_from([
@@ -175,9 +240,11 @@ def test_an_event_whose_page_is_a_long_run_of_link_brackets_renders():
     run = "[" * 7_500 + "](" * 3_750  # took discord.py's escape_markdown minutes
     embed = render.event_embed(event(title=run[:200], description=run, venue=run))
     assert embed.description.startswith("\\[\\[") and len(embed.description) <= 2500
-    messages = render.speakers_messages(event(people=(Person("A B", "speaker", run * 10),)))
-    assert_within_limits(messages)
-    shown = "".join(e.description for embeds in messages for e in embeds)
+    pages = render.speaker_pages(event(people=(Person("A B", "speaker", run * 10),)))
+    for page in pages:
+        assert_fits(embeds=[page.embed])
+    shown = "".join(page.embed.description.removeprefix("**A B** (continued)\n")
+                    for page in pages)
     assert unescaped(shown.replace("**A B** · Speaker\n", "")) == run * 10
 
 
