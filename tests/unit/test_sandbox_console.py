@@ -12,14 +12,12 @@ from types import SimpleNamespace
 import pytest
 
 from bot import render
-from bot.localdiscord import Attachment, Channel
-from bot.sandbox import (
-    Console,
-    LineError,
-    SlashLine,
+from bot import sandbox_world as world
+from bot.localdiscord import Attachment, FakeDiscord
+from bot.sandbox import Console, LineError, SlashLine, parse_slash
+from bot.sandbox_render import (
     Style,
     format_timestamp,
-    parse_slash,
     relative_time,
     render_message,
     render_text,
@@ -137,7 +135,8 @@ def test_render_message_shows_embeds_fields_footer_files_and_numbered_buttons():
     assert "│   Off the record" in lines  # the field's second line, under its name
     assert "│ — Event 7" in lines
     assert f"📎 talk.csv ({len(csv)} bytes)" in lines
-    assert "   user_id,name,status" in lines and "   … 5 more lines" in lines
+    assert "   user_id,name,status" in lines
+    assert "   … 5 more lines (show 1 prints them all)" in lines
     assert lines[-1] == "[1 Join] [2 Cancel my RSVP (disabled)]"
     assert all(len(line) <= 100 for line in lines)
 
@@ -155,25 +154,20 @@ SCHEMA = [
             {"name": "event", "type": 3, "autocomplete": True}]},
         {"name": "import", "type": 1, "options": [
             {"name": "page", "type": 11, "required": True}]},
-        {"name": "announce", "type": 1, "options": [{"name": "channel", "type": 7}]}]},
+        {"name": "announce", "type": 1, "options": [{"name": "channel", "type": 7}]},
+        {"name": "role", "type": 1, "options": [{"name": "role", "type": 8}]}]},
 ]
 
 
-class StubDiscord:
-    """Just what the console reads before it talks to a bot."""
+class StubDiscord(FakeDiscord):
+    """The local server's world, not started: slash commands are recorded, not sent."""
 
     def __init__(self) -> None:
-        self.users = {}
+        super().__init__()
         self.calls = []
 
     def commands(self, guild=None):
         return [] if guild else SCHEMA
-
-    def messages(self, channel):
-        return []
-
-    def dms(self, user):
-        return []
 
     async def slash(self, guild, member, name, options):
         self.calls.append((name, options))
@@ -182,11 +176,9 @@ class StubDiscord:
 
 @pytest.fixture
 def console():
-    general = Channel(11, "general")
-    guild = SimpleNamespace(channels={11: general, 12: Channel(12, "announcements")},
-                            roles={}, members={})
-    return Console(StubDiscord(), guild, {"you": None, "moderator": None},
-                   SimpleNamespace(running=True))
+    fake = StubDiscord()
+    guild = world.new_world(fake)
+    return Console(fake, guild, world.people(fake, guild), SimpleNamespace(running=True))
 
 
 @pytest.mark.parametrize(("line", "message"), [
@@ -201,7 +193,14 @@ def console():
     ("/manage announce channel:#nowhere", "no channel '#nowhere' here"),
     ("/manage import page:/no/such/page.txt", "cannot read /no/such/page.txt"),
     ("frobnicate", "unknown command 'frobnicate': type help"),
-    ("as nobody", "as whom?"),
+    ("as", "as whom?"),
+    ("as alice bob", "as whom?"),
+    ("as Al!ce", "'al!ce' can't be a name here: 2 to 32 letters"),
+    ("as eventbot", "'eventbot' is taken"),
+    ("as you --moderator", "you is already here without Manage Events"),
+    ("show 1", "no message with a file shown yet"),
+    ("/manage role role:you", r"role: no role 'you' in this server \(\?role lists them\)"),
+    ("/manage role role:Nobody", "role: no role 'Nobody'"),
     ("click 1", "no message with buttons shown yet"),
     ("?speaker", "no command offers choices for speaker"),
     ("/rsvp join event:3", "^stop here$"),  # the local server's own errors: first line only
@@ -232,6 +231,51 @@ async def test_as_switches_who_types(console, capsys):
     await console.handle("as member")
     assert console.prompt == "you> "
     assert not await console.handle("quit")
+
+
+async def test_as_a_new_name_joins_the_server_once(console, capsys):
+    before = set(console.guild.members)
+    await console.handle("as Alice")
+    alice = console.member
+    assert console.prompt == "alice> " and alice.name == "alice"
+    assert set(console.guild.members) - before == {alice.id}
+    assert not world.is_manager(alice)
+    await console.handle("as member")
+    await console.handle("as alice")
+    assert console.member is alice and len(console.guild.members) == len(before) + 1
+    await console.handle("as dana --moderator")
+    assert world.is_manager(console.member)
+    out = capsys.readouterr().out
+    assert "alice joined the server and now types (a member)" in out
+    assert "  alice now types (a member)" in out
+    assert "dana joined the server and now types (with Manage Events)" in out
+    await console.handle("?member")
+    assert capsys.readouterr().out.splitlines() == [
+        "  member:you", "  member:moderator  (Manage Events)", "  member:alice",
+        "  member:dana  (Manage Events)"]
+
+
+async def test_role_options_take_the_servers_roles_below_the_bots_own(console, capsys):
+    with pytest.raises(LineError):
+        await console.handle("/manage role role:Attendee")
+    assert console.fake.calls[-1][1]["role"] is console.guild.role("Attendee")
+    await console.handle("?role")
+    assert capsys.readouterr().out.splitlines() == [
+        "  role:\"Event Manager\"  (at or above the bot's role: it cannot give it)",
+        "  role:Speaker", "  role:Attendee"]
+
+
+async def test_show_prints_a_whole_file_of_the_last_message_with_files(console, capsys):
+    rows = [f"{i},m{i},confirmed" for i in range(10)]
+    csv = "\n".join(rows).encode()
+    console.files = [("a.csv", csv), ("b.bin", b"\0\1")]
+    await console.handle("show")
+    assert capsys.readouterr().out.splitlines() == [
+        f"  📎 a.csv ({len(csv)} bytes)", *(f"   {row}" for row in rows)]
+    await console.handle("show 2")
+    assert "(not text: nothing to show)" in capsys.readouterr().out
+    with pytest.raises(LineError, match=r"show which file\? 1 to 2"):
+        await console.handle("show 3")
 
 
 # --------------------------------------------------------------------------- the command line
