@@ -59,7 +59,7 @@ Slash commands are typed as in Discord: /command sub-command name:value ...
 Console:
   ?event [text]      the events the bot offers for the event option, with their ids
   ?name [text]       the same for any option with choices (e.g. speaker names)
-  ?role, ?member     the server's roles and people, for role: and member options
+  ?role, ?member     the server's roles, and its people with their roles
   as NAME            type as NAME: "you" (as member), "moderator" (Manage Events), or
                      anyone else, who joins the server as a member the first time
                      (as NAME --moderator: joins with Manage Events)
@@ -490,7 +490,8 @@ class Console:
                 and role.name.lower().startswith(typed.lower())]
 
     def member_names(self, typed: str = "") -> list[tuple[str, str]]:
-        return [(name, "(Manage Events)" if world.is_manager(member) else "")
+        """(name, their roles) for each person one could name."""
+        return [(name, f"({', '.join(r.name for r in member.roles)})" if member.roles else "")
                 for name, member in self.people.items() if name.startswith(typed.lower())]
 
     async def choices(self, command: str, option: str, typed: str) -> list[dict[str, Any]]:

@@ -174,7 +174,8 @@ def render_message(message: dict[str, Any], files: Sequence[tuple[str, bytes]] =
             text = data.decode("utf-8", "replace").splitlines()
             lines += [f"   {row}" for row in text[:PREVIEW_LINES]]
             if len(text) > PREVIEW_LINES:
-                lines.append(f"   … {len(text) - PREVIEW_LINES} more lines (show {number} "
+                more = len(text) - PREVIEW_LINES
+                lines.append(f"   … {more} more line{'s' if more > 1 else ''} (show {number} "
                              "prints them all)")
     buttons = buttons_of(message)
     if buttons:

@@ -251,8 +251,8 @@ async def test_as_a_new_name_joins_the_server_once(console, capsys):
     assert "dana joined the server and now types (with Manage Events)" in out
     await console.handle("?member")
     assert capsys.readouterr().out.splitlines() == [
-        "  member:you", "  member:moderator  (Manage Events)", "  member:alice",
-        "  member:dana  (Manage Events)"]
+        "  member:you", "  member:moderator  (Event Manager)", "  member:alice",
+        "  member:dana  (Event Manager)"]
 
 
 async def test_role_options_take_the_servers_roles_below_the_bots_own(console, capsys):
