@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import pty
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 from types import SimpleNamespace
 
@@ -14,7 +16,14 @@ import pytest
 from bot import render
 from bot import sandbox_world as world
 from bot.localdiscord import Attachment, FakeDiscord
-from bot.sandbox import Console, LineError, SlashLine, parse_slash
+from bot.sandbox import (
+    Console,
+    LineError,
+    SlashLine,
+    _pipe_reader,
+    _terminal_reader,
+    parse_slash,
+)
 from bot.sandbox_render import (
     Style,
     format_timestamp,
@@ -276,6 +285,23 @@ async def test_show_prints_a_whole_file_of_the_last_message_with_files(console, 
     assert "(not text: nothing to show)" in capsys.readouterr().out
     with pytest.raises(LineError, match=r"show which file\? 1 to 2"):
         await console.handle("show 3")
+
+
+@pytest.mark.parametrize("reader", [_pipe_reader, _terminal_reader])
+async def test_waiting_for_a_line_leaves_the_event_loop_free(reader, monkeypatch):
+    """The local server runs in the console's event loop and answers the bot's heartbeats
+    while the console waits for the next line."""
+    out, into = os.pipe()
+    monkeypatch.setattr(sys, "stdin", os.fdopen(out, "r"))
+    threading.Timer(0.5, os.write, (into, b"hello\n")).start()
+    line = asyncio.ensure_future(reader(asyncio.get_running_loop())("> "))
+    ticks = 0
+    while not line.done():
+        await asyncio.sleep(0.01)
+        ticks += 1
+    assert await line == "hello"
+    assert ticks >= 10  # about 50 if nothing else ran; 1 if reading blocked the loop
+    os.close(into)
 
 
 # --------------------------------------------------------------------------- the command line
