@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import pty
 import subprocess
@@ -345,3 +346,19 @@ def test_the_sandbox_refuses_the_bots_own_database(tmp_path):
         f"eventbot: {tmp_path / 'bot.sqlite3'} is the bot's own database (DATABASE_PATH); the "
         "sandbox needs its own: pick another --database"]
     assert not (tmp_path / "bot.sqlite3").exists()
+
+
+def test_a_damaged_saved_server_is_one_line_and_fresh_starts_over(tmp_path):
+    (tmp_path / "s.state.json").write_text("{not json")
+    command = [sys.executable, "-m", "bot", "sandbox", "--database", str(tmp_path / "s.sqlite3")]
+    proc = subprocess.run(command, cwd=tmp_path, env=cli_env(tmp_path),
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"eventbot: {tmp_path / 's.state.json'}: cannot load the saved sandbox (Expecting "
+        "property name enclosed in double quotes: line 1 column 2 (char 1)); --fresh starts over"]
+    assert (tmp_path / "s.state.json").read_text() == "{not json"  # kept for a look
+    fresh = subprocess.run([*command, "--fresh"], cwd=tmp_path, env=cli_env(tmp_path),
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert fresh.returncode == 0, fresh.stderr[-2000:]
+    assert json.loads((tmp_path / "s.state.json").read_text())["version"] == 1
