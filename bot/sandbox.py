@@ -64,8 +64,8 @@ Console:
                      anyone else, who joins the server as a member the first time
                      (as NAME --moderator: joins with Manage Events)
   click N            press button N of the last message shown with buttons
-  show [N]           all of file N (1) of the last message shown with files (a
-                     .csv or .ics shows its first lines only)
+  show [N]           the whole of file N (1) of the last message shown with files
+                     (messages show only the first 6 lines of a .csv or .ics)
   channel [N]        the last N (5) messages the bot posted in the server's channels
                      (their buttons can be clicked, also after a restart)
   dms                the DMs the bot sent to whoever is typing
