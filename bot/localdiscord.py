@@ -986,6 +986,21 @@ class FakeDiscord:
         allow, deny = overwrites.get(member.id, (0, 0))
         return (perms & ~deny) | allow
 
+    def export_state(self) -> dict[str, Any]:
+        """The world (guilds, users, the bot's messages, files and DM channels) as JSON
+        types, for :meth:`restore_state` in a later server (bot/localdiscord_state.py)."""
+        from bot.localdiscord_state import export_state
+
+        return export_state(self)
+
+    def restore_state(self, state: Any) -> None:
+        """Load a world saved by :meth:`export_state`, keeping its ids; call it after
+        ``start()`` and before a bot connects. ``StateError`` (a ValueError) if it is not
+        one."""
+        from bot.localdiscord_state import restore_state
+
+        restore_state(self, state)
+
     # ------------------------------------------------------------------ observing the bot
 
     def commands(self, guild: Guild | int | None = None) -> list[dict[str, Any]]:

@@ -1,14 +1,15 @@
 """`python -m bot sandbox`: try the real bot in a terminal, without Discord.
 
 It starts the local Discord-compatible server (`bot/localdiscord.py`) with one server,
-"Sandbox", in it: a member called "you" and a moderator (Manage Events). The real bot
+"Sandbox", in it (bot/sandbox_world.py: a member called "you", a moderator with Manage
+Events, roles the bot may give, and anyone typed as with `as NAME`). The real bot
 (`python -m bot run`) runs against it as a subprocess, with its own database, and a
-console lets a person type slash commands as either of them, press buttons and read
-what the bot answers, rendered as text the way Discord would show it.
+console lets a person type slash commands as any of them, press buttons and read what
+the bot answers, rendered as text the way Discord would show it.
 
-The server and its two people keep the same ids from one run to the next, so what was
-imported or reserved in the sandbox database is still there the next time (`--fresh`
-starts over).
+The server, its people and the bot's messages are kept beside the sandbox database, so
+what was imported, reserved or posted is still there the next time (`--fresh` starts
+over).
 """
 
 from __future__ import annotations
@@ -22,33 +23,32 @@ import shutil
 import signal
 import sqlite3
 import sys
-import textwrap
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
+from bot import sandbox_world as world
 from bot.config import Settings
 from bot.localdiscord import Attachment, BotProcess, FakeDiscord, Guild, Member, Reply, User
+from bot.sandbox_render import Style, buttons_of, render_message
 
 ROOT = Path(__file__).resolve().parent.parent  # where `bot` and `cogs` are importable from
 
-# Fixed ids (in 2015, long before any id the local server hands out): the sandbox
-# database's events, settings and RSVPs stay with this server and these people.
-GUILD_ID = 100_000_000_000_000_001
-MEMBER_ID = 100_000_000_000_000_002
-MODERATOR_ID = 100_000_000_000_000_003
-
 READY_LOG = "bot.app: connected as "  # logged by EventBot.on_ready
-PERSONAS = {"member": "you", "you": "you", "moderator": "moderator", "mod": "moderator"}
+ALIASES = {"member": "you", "mod": "moderator"}
+MODERATOR_FLAG = "--moderator"
+# discord.py warns "Can't keep up" when a heartbeat's ACK seems over 10 s late, and it may
+# time an ACK that arrives before it noted the send from the previous send (a local
+# server answers at once): a beat under 10 s keeps that false alarm out of the log.
+HEARTBEAT_INTERVAL = 5.0
 SETTLE = 0.25  # seconds of quiet after a command before the console prompts again
 MAX_SETTLE = 3.0
-CONSOLE_WORDS = ("as ", "click ", "channel", "dms", "help", "log", "quit", "?event ")
+CONSOLE_WORDS = ("as ", "click ", "channel", "dms", "help", "log", "quit", "show ", "?event ",
+                 "?role", "?member")
 EPHEMERAL = 1 << 6  # message flag
-PREVIEW_LINES = 6  # first lines shown of an attached .csv or .ics
 OPTION_TYPES = {3: "text", 4: "whole number", 5: "true/false", 6: "member", 7: "channel",
                 8: "role", 9: "member or role", 10: "number", 11: "file"}
 
@@ -59,9 +59,15 @@ Slash commands are typed as in Discord: /command sub-command name:value ...
 Console:
   ?event [text]      the events the bot offers for the event option, with their ids
   ?name [text]       the same for any option with choices (e.g. speaker names)
-  as moderator       type as the moderator (Manage Events); as member: back to "you"
+  ?role, ?member     the server's roles, and its people with their roles
+  as NAME            type as NAME: "you" (as member), "moderator" (Manage Events), or
+                     anyone else, who joins the server as a member the first time
+                     (as NAME --moderator: joins with Manage Events)
   click N            press button N of the last message shown with buttons
+  show [N]           the whole of file N (1) of the last message shown with files
+                     (messages show only the first 6 lines of a .csv or .ics)
   channel [N]        the last N (5) messages the bot posted in the server's channels
+                     (their buttons can be clicked, also after a restart)
   dms                the DMs the bot sent to whoever is typing
   log [N]            the last N (20) lines of the bot's log
   help               this help; quit (or Ctrl-D) leaves and stops the bot"""
@@ -140,184 +146,6 @@ def parse_slash(line: str, names: Collection[str] | None = None) -> SlashLine:
     return SlashLine(words, options)
 
 
-# --------------------------------------------------------------------------- rendering
-
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
-_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_INLINE = re.compile(
-    r"\\(?P<escaped>[!-/:-@\[-`{-~])"  # \* \_ \# ...: markdown shown literally
-    r"|(?P<bold>\*\*)"
-    r"|<t:(?P<unix>-?\d{1,13})(?::(?P<style>[tTdDfFR]))?>"
-    r"|<(?P<kind>#|@!?|@&)(?P<id>\d{1,20})>")
-
-
-def relative_time(seconds: float) -> str:
-    """Discord's relative timestamp: "in 3 days", "2 hours ago", "in a few seconds"."""
-    span = abs(seconds)
-    minutes, hours, days = span / 60, span / 3600, span / 86400
-    if span < 45:
-        text = "a few seconds"
-    elif span < 90:
-        text = "a minute"
-    elif minutes < 45:
-        text = f"{round(minutes)} minutes"
-    elif minutes < 90:
-        text = "an hour"
-    elif hours < 22:
-        text = f"{round(hours)} hours"
-    elif hours < 36:
-        text = "a day"
-    elif days < 26:
-        text = f"{round(days)} days"
-    elif days < 45:
-        text = "a month"
-    elif days < 320:
-        text = f"{round(days / 30.44)} months"
-    elif days < 548:
-        text = "a year"
-    else:
-        text = f"{round(days / 365.25)} years"
-    return f"in {text}" if seconds >= 0 else f"{text} ago"
-
-
-def format_timestamp(unix: int, style: str = "f", *, tz: tzinfo | None = None,
-                     now: float | None = None) -> str:
-    """A Discord timestamp `<t:unix:style>` as its English client shows it, in `tz`
-    (default: this computer's timezone)."""
-    if style == "R":
-        return relative_time(unix - (time.time() if now is None else now))
-    when = datetime.fromtimestamp(unix, tz) if tz is not None else datetime.fromtimestamp(
-        unix).astimezone()
-    clock = f"{(when.hour - 1) % 12 + 1}:{when.minute:02d}"
-    ampm = "AM" if when.hour < 12 else "PM"
-    date = f"{_MONTHS[when.month - 1]} {when.day}, {when.year}"
-    return {
-        "t": f"{clock} {ampm}",
-        "T": f"{clock}:{when.second:02d} {ampm}",
-        "d": f"{when.month:02d}/{when.day:02d}/{when.year}",
-        "D": date,
-        "F": f"{_DAYS[when.weekday()]}, {date} {clock} {ampm}",
-    }.get(style, f"{date} {clock} {ampm}")
-
-
-@dataclass
-class Style:
-    """How the console shows text: names for mentions, bold on a terminal, its width."""
-
-    bold: tuple[str, str] = ("", "")
-    width: int = 100
-    tz: tzinfo | None = None
-    now: float | None = None
-    channel_name: Callable[[int], str | None] = lambda _id: None
-    user_name: Callable[[int], str | None] = lambda _id: None
-    role_name: Callable[[int], str | None] = lambda _id: None
-
-
-def render_text(text: str, style: Style | None = None) -> str:
-    """Discord message text as a person reads it: timestamps as dates, mentions as names,
-    escaped markdown unescaped, `**bold**` without its asterisks (bold on a terminal)."""
-    style = style or Style()
-    bold = False
-
-    def replace(match: re.Match[str]) -> str:
-        nonlocal bold
-        if match["escaped"] is not None:
-            return match["escaped"]
-        if match["bold"] is not None:
-            bold = not bold
-            return style.bold[0] if bold else style.bold[1]
-        if match["unix"] is not None:
-            try:
-                return format_timestamp(int(match["unix"]), match["style"] or "f",
-                                        tz=style.tz, now=style.now)
-            except (OverflowError, OSError, ValueError):
-                return match[0]
-        target = int(match["id"])
-        if match["kind"] == "#":
-            name = style.channel_name(target)
-            return f"#{name}" if name else "#unknown-channel"
-        name = style.role_name(target) if match["kind"] == "@&" else style.user_name(target)
-        return f"@{name}" if name else "@unknown"
-
-    rendered = _INLINE.sub(replace, text)
-    return rendered + (style.bold[1] if bold else "")
-
-
-def _wrap(text: str, width: int, prefix: str = "", indent: str = "") -> list[str]:
-    """Lines of at most `width`, each starting with `prefix`; lines after the first
-    also get `indent` (a field's value under its name)."""
-    out: list[str] = []
-    for number, paragraph in enumerate(text.split("\n")):
-        if not paragraph.strip():
-            out.append(prefix.rstrip())
-            continue
-        first = indent if number else ""
-        out += [prefix + piece for piece in textwrap.wrap(
-            paragraph, max(20, width - len(prefix)), initial_indent=first,
-            subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)]
-    return out
-
-
-def buttons_of(message: dict[str, Any]) -> list[dict[str, Any]]:
-    """The message's buttons, in reading order."""
-    found = []
-
-    def walk(components: Iterable[dict[str, Any]]) -> None:
-        for comp in components:
-            if comp.get("type") == 2:
-                found.append(comp)
-            walk(comp.get("components", ()))
-
-    walk(message.get("components") or ())
-    return found
-
-
-def render_message(message: dict[str, Any], files: Sequence[tuple[str, bytes]] = (),
-                   style: Style | None = None) -> list[str]:
-    """A message as lines of text: content, embeds (a bar on the left), files, buttons."""
-    style = style or Style()
-    b0, b1 = style.bold
-    lines: list[str] = []
-    if message.get("content"):
-        lines += _wrap(render_text(message["content"], style), style.width)
-    for embed in message.get("embeds") or []:
-        bar = "│ "
-        if embed.get("author", {}).get("name"):
-            lines += _wrap(render_text(embed["author"]["name"], style), style.width, bar)
-        if embed.get("title"):
-            lines += _wrap(b0 + render_text(embed["title"], style) + b1, style.width, bar)
-        if embed.get("url"):
-            lines.append(bar + embed["url"])
-        if embed.get("description"):
-            lines += _wrap(render_text(embed["description"], style), style.width, bar)
-        for item in embed.get("fields") or []:
-            name = render_text(item.get("name") or "", style)
-            value = render_text(item.get("value") or "", style)
-            lines += _wrap(f"{b0}{name}:{b1} {value}", style.width, bar, "  ")
-        if (embed.get("footer") or {}).get("text"):
-            lines += _wrap("— " + render_text(embed["footer"]["text"], style), style.width, bar)
-    for name, data in files:
-        lines.append(f"📎 {name} ({len(data):,} bytes)")
-        if name.lower().endswith((".csv", ".ics")):
-            text = data.decode("utf-8", "replace").splitlines()
-            lines += [f"   {row}" for row in text[:PREVIEW_LINES]]
-            if len(text) > PREVIEW_LINES:
-                lines.append(f"   … {len(text) - PREVIEW_LINES} more lines")
-    buttons = buttons_of(message)
-    if buttons:
-        labels = []
-        for number, button in enumerate(buttons, start=1):
-            label = button.get("label") or (button.get("emoji") or {}).get("name") or "?"
-            note = " (disabled)" if button.get("disabled") else (" ↗" if button.get("url")
-                                                                  else "")
-            labels.append(f"[{number} {label}{note}]")
-        lines += _wrap(" ".join(labels), style.width)
-    if not lines:
-        lines.append("(an empty message)")
-    return lines
-
-
 # --------------------------------------------------------------------------- the console
 
 
@@ -325,22 +153,17 @@ class BotStopped(Exception):
     """The bot process exited while the console was running."""
 
 
-def _pinned_member(fake: FakeDiscord, guild: Guild, name: str, user_id: int,
-                   **kwargs: Any) -> Member:
-    user = User(user_id, name)
-    fake.users[user_id] = user
-    return fake.add_member(guild, user=user, **kwargs)
-
-
 class Console:
     """Reads lines, runs them against the local Discord, prints what the bot shows."""
 
     def __init__(self, fake: FakeDiscord, guild: Guild, people: dict[str, Member],
-                 bot: BotProcess, *, interactive: bool = False) -> None:
+                 bot: BotProcess, *, interactive: bool = False,
+                 save: Callable[[], None] = lambda: None) -> None:
         self.fake, self.guild, self.people, self.bot = fake, guild, people, bot
-        self.interactive = interactive
+        self.interactive, self.save = interactive, save
         self.persona = "you"
         self.buttons: tuple[dict[str, Any], list[dict[str, Any]]] | None = None
+        self.files: list[tuple[str, bytes]] = []  # of the last message shown with files
         self.seen: set[str] = set()  # ids of channel messages and DMs already accounted for
         colour = interactive and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         self.style = Style(
@@ -367,6 +190,8 @@ class Console:
         files = self.fake.files_of(message) if message.get("attachments") else []
         for line in render_message(message, files, self.style):
             self.say("  " + line)
+        if files:
+            self.files = files
         if buttons_of(message):
             self.buttons = (message, buttons_of(message))
 
@@ -386,6 +211,8 @@ class Console:
                     return 0
             except LineError as exc:
                 self.say(f"  ! {exc}")
+            finally:
+                self.save()
             if not self.bot.running:
                 raise BotStopped(self.bot.describe(tail=1500))
 
@@ -410,6 +237,8 @@ class Console:
                 self.switch(rest)
             elif word == "click":
                 await self.click(rest)
+            elif word == "show":
+                self.show_file(rest)
             elif word == "channel":
                 self.channel(_count(rest, 5))
             elif word == "dms":
@@ -437,13 +266,33 @@ class Console:
             if schema.get("description"):
                 self.say(f"      {schema['description']}")
 
-    def switch(self, who: str) -> None:
-        persona = PERSONAS.get(who.lower())
-        if persona is None:
-            raise LineError("as whom? as member (you) or as moderator")
-        self.persona = persona
-        role = "with Manage Events" if persona == "moderator" else "a member"
-        self.say(f"  now typing as {persona} ({role})")
+    def switch(self, text: str) -> None:
+        words = text.lower().split()
+        flagged = MODERATOR_FLAG in words
+        names = [w for w in words if w != MODERATOR_FLAG]
+        if len(names) != 1:
+            raise LineError("as whom? as member (you), as moderator, or as a new name "
+                            "(as alice)")
+        name = ALIASES.get(names[0], names[0])
+        member = self.people.get(name)
+        if member is None:
+            if not world.PERSON_NAME.fullmatch(name):
+                raise LineError(f"{name!r} can't be a name here: 2 to 32 letters, digits, _ "
+                                "or . (as alice)")
+            if any(user.name.lower() == name for user in self.fake.users.values()):
+                raise LineError(f"{name!r} is taken (the bot or the server's owner)")
+            member = self.fake.add_member(self.guild, name, manage_events=flagged or
+                                          name == "moderator")
+            self.people[name] = member
+            joined = " joined the server and"
+        elif flagged and not world.is_manager(member):
+            raise LineError(f"{name} is already here without Manage Events; a new name "
+                            f"with {MODERATOR_FLAG} makes a moderator")
+        else:
+            joined = ""
+        self.persona = name
+        role = "with Manage Events" if world.is_manager(member) else "a member"
+        self.say(f"  {name}{joined} now types ({role})")
 
     async def click(self, arg: str) -> None:
         if self.buttons is None:
@@ -460,6 +309,20 @@ class Console:
         actor: Member | User = self.member if guild else self.member.user
         reply = await self._call(self.fake.click(guild, actor, message, button["custom_id"]))
         await self.show_reply(reply)
+
+    def show_file(self, arg: str) -> None:
+        if not self.files:
+            raise LineError("no message with a file shown yet (as moderator: /manage "
+                            "attendees)")
+        if arg and (not arg.isdigit() or not 1 <= int(arg) <= len(self.files)):
+            raise LineError(f"show which file? 1 to {len(self.files)}, e.g. show 1")
+        name, data = self.files[int(arg or 1) - 1]
+        self.say(f"  📎 {name} ({len(data):,} bytes)")
+        if b"\0" in data:
+            self.say("  (not text: nothing to show)")
+            return
+        for row in data.decode("utf-8", "replace").splitlines():
+            self.say("   " + row)
 
     def channel(self, count: int) -> None:
         posted = [(int(m["id"]), channel.name, m) for channel in self.guild.channels.values()
@@ -557,15 +420,18 @@ class Console:
                     return channel
             names = ", ".join(f"#{c.name}" for c in self.guild.channels.values())
             raise LineError(f"{name}: no channel {value!r} here ({names})")
-        if kind in (6, 8, 9):
+        if kind in (6, 8, 9):  # a member, a role, or either: as Discord's picker offers them
             wanted = value.lstrip("@")
             if kind != 6:
                 for role in self.guild.roles.values():
                     if wanted in (role.name, str(role.id)):
                         return role
-            for member in self.guild.members.values():
-                if wanted in (member.name, str(member.id)):
-                    return member
+            if kind != 8:
+                for member in self.guild.members.values():
+                    if wanted in (member.name, str(member.id)):
+                        return member
+            if kind == 8:
+                raise LineError(f"{name}: no role {value!r} in this server (?role lists them)")
             raise LineError(f"{name}: nobody called {value!r} in this server")
         if kind == 11:
             path = Path(value).expanduser()
@@ -590,6 +456,13 @@ class Console:
     async def complete(self, text: str) -> None:
         option, _, typed = text.strip().partition(" ")
         option = option.rstrip(":").lower() or "event"
+        if option in ("role", "member"):
+            found = (self.role_names if option == "role" else self.member_names)(typed.strip())
+            if not found:
+                self.say(f"  (no {option} called {typed.strip()}…)")
+            for value, note in found:
+                self.say(f"  {option}:{value}" + (f"  {note}" if note else ""))
+            return
         command = self._autocompleting(option)
         if command is None:
             raise LineError(f"no command offers choices for {option}: (try ?event or ?name)")
@@ -605,6 +478,21 @@ class Console:
                  self._leaves().items() if any(p["name"] == option and p.get("autocomplete")
                                                for p in schema.get("options", []))]
         return min(found)[1] if found else None
+
+    def role_names(self, typed: str = "") -> list[tuple[str, str]]:
+        """(value as typed, a note) for each role one could name, top role first."""
+        mine = max((r.position for r in self.guild.roles.values()
+                    if r.bot_id == self.fake.bot_user.id), default=0)
+        return [(_quoted(role.name), "" if role.position < mine else
+                 "(at or above the bot's role: it cannot give it)")
+                for role in sorted(self.guild.roles.values(), key=lambda r: -r.position)
+                if role.id != self.guild.id and role.bot_id is None
+                and role.name.lower().startswith(typed.lower())]
+
+    def member_names(self, typed: str = "") -> list[tuple[str, str]]:
+        """(name, their roles) for each person one could name."""
+        return [(name, f"({', '.join(r.name for r in member.roles)})" if member.roles else "")
+                for name, member in self.people.items() if name.startswith(typed.lower())]
 
     async def choices(self, command: str, option: str, typed: str) -> list[dict[str, Any]]:
         return await self._call(self.fake.autocomplete(
@@ -698,6 +586,10 @@ class Console:
             before = now
 
 
+def _quoted(value: str) -> str:
+    return f'"{value}"' if " " in value else value
+
+
 def _count(arg: str, default: int) -> int:
     if not arg:
         return default
@@ -789,7 +681,8 @@ def _enable_tab_completion(console: Console, loop: asyncio.AbstractEventLoop) ->
                                if f"/{n}".startswith(word)})
             return [w for w in CONSOLE_WORDS if w.startswith(word)]
         if before[0] == "as":
-            return [f"{p} " for p in ("member", "moderator") if p.startswith(word)]
+            return [f"{p} " for p in dict.fromkeys(["member", *console.people])
+                    if p.startswith(word)]
         if not before[0].startswith("/"):
             return []
         path = [before[0][1:].lower()]
@@ -805,7 +698,15 @@ def _enable_tab_completion(console: Console, loop: asyncio.AbstractEventLoop) ->
         option, colon, typed_value = word.partition(":")
         if not colon:
             return [f"{p['name']}:" for p in params if p["name"].startswith(word)]
-        if not any(p["name"] == option and p.get("autocomplete") for p in params):
+        param = next((p for p in params if p["name"] == option), {})
+        if param.get("type") in (6, 8, 9):  # the server's roles and people, as Discord lists
+            typed_value = typed_value.lstrip('"')
+            found = [*(console.role_names(typed_value) if param["type"] != 6 else []),
+                     *(console.member_names(typed_value) if param["type"] != 8 else [])]
+            labels.clear()
+            labels.update({f"{option}:{value}": note for value, note in found if note})
+            return [f"{option}:{value} " for value, _ in found]
+        if not param.get("autocomplete"):
             return []
         choices = asyncio.run_coroutine_threadsafe(
             console.choices(name, option, typed_value), loop).result(timeout=5)
@@ -870,28 +771,52 @@ def sandbox_database(settings: Settings, database: Path, *, fresh: bool) -> Path
     return database
 
 
+def heartbeat_interval() -> float:
+    """Seconds between the bot's heartbeats: SANDBOX_HEARTBEAT_INTERVAL, or 5."""
+    text = os.environ.get("SANDBOX_HEARTBEAT_INTERVAL", "").strip()
+    if not text:
+        return HEARTBEAT_INTERVAL
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0.1 <= seconds <= 60:
+        raise SandboxError(f"SANDBOX_HEARTBEAT_INTERVAL={text!r}: give seconds between 0.1 "
+                           "and 60")
+    return seconds
+
+
 async def run_sandbox(settings: Settings, database: Path, *, fresh: bool = False) -> int:
     """Start the local Discord and the bot, run the console, always stop the bot."""
+    interval = heartbeat_interval()
     database = sandbox_database(settings, database, fresh=fresh)
+    state = world.state_path(database)
+    if fresh:
+        with contextlib.suppress(FileNotFoundError):
+            state.unlink()
     signals = _stop_on_signals(asyncio.get_running_loop())
     try:
-        return await _sandbox(settings, database)
+        return await _sandbox(settings, database, state, interval)
     except asyncio.CancelledError:
         if signals:  # SIGTERM or SIGHUP; Ctrl-C goes on as KeyboardInterrupt (asyncio.run)
             return 128 + signals[0]
         raise
 
 
-async def _sandbox(settings: Settings, database: Path) -> int:
+async def _sandbox(settings: Settings, database: Path, state: Path, interval: float) -> int:
     interactive = sys.stdin is not None and sys.stdin.isatty()
     started = time.monotonic()
     print(f"Starting the bot on a local stand-in for Discord (database {database}) …",
           flush=True)
-    async with FakeDiscord() as fake:
-        guild = fake.add_guild("Sandbox", guild_id=GUILD_ID)
-        people = {"you": _pinned_member(fake, guild, "you", MEMBER_ID),
-                  "moderator": _pinned_member(fake, guild, "moderator", MODERATOR_ID,
-                                              manage_events=True)}
+    async with FakeDiscord(heartbeat_interval=interval) as fake:
+        try:
+            guild = world.load_world(fake, state)
+        except world.WorldError as exc:
+            raise SandboxError(str(exc)) from None
+        kept = guild is not None
+        guild = guild or world.new_world(fake)
+        save = _saver(fake, state)
+        save()
         env = {"DATABASE_PATH": str(database), "EVENTS_DIR": str(settings.events_dir.resolve()),
                "LOG_LEVEL": "INFO", "SYNC_GUILD_ID": "",
                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
@@ -906,13 +831,16 @@ async def _sandbox(settings: Settings, database: Path) -> int:
                       f"{bot.output()[-1500:]}", file=sys.stderr)
                 return 1
             await _until_started(bot)
-            console = Console(fake, guild, people, bot, interactive=interactive)
+            console = Console(fake, guild, world.people(fake, guild), bot,
+                              interactive=interactive, save=save)
             loop = asyncio.get_running_loop()
             if interactive:
                 _enable_tab_completion(console, loop)
             print(f"Ready in {time.monotonic() - started:.1f} s: the real bot (pid {bot.pid}) "
-                  "in a server called Sandbox, with #general and #announcements.\n"
-                  "You are \"you\", a member; \"as moderator\" switches to a moderator.\n"
+                  "in a server called Sandbox, with #general and #announcements"
+                  + (" (as you left it)" if kept else "") + ".\n"
+                  "You are \"you\", a member; \"as moderator\" switches to a moderator, "
+                  "\"as alice\" to a new member.\n"
                   "Try /event info, ?event for the event ids, help for everything, quit to "
                   "leave.", flush=True)
             read = _terminal_reader(loop) if interactive else _pipe_reader(loop)
@@ -925,8 +853,26 @@ async def _sandbox(settings: Settings, database: Path) -> int:
             raise
         finally:
             await _stop(bot)
+            save()
             _restore_tty(saved_tty)
             print("Stopped the bot.", flush=True)
+
+
+def _saver(fake: FakeDiscord, path: Path) -> Callable[[], None]:
+    """`save()`: keep the server in `path`; a failure is told once and the sandbox goes on."""
+    told = False
+
+    def save() -> None:
+        nonlocal told
+        try:
+            world.save_world(fake, path)
+        except OSError as exc:
+            if not told:
+                print(f"eventbot: cannot keep the sandbox's server in {path} ({exc.strerror}); "
+                      "it will start afresh next time", file=sys.stderr, flush=True)
+            told = True
+
+    return save
 
 
 async def _stop(bot: BotProcess) -> None:

@@ -20,10 +20,16 @@ from tests.e2e.conftest import OPEN_ANNOUNCEMENT
 SAMPLE_TITLE = "U.S.-China Missile Defense Disputes"
 
 
+SPRING = "event:\"Spring Forum\""
+BEHIND = "Can't keep up"  # discord.py's warning when a heartbeat's ACK comes late
+HEARTBEAT = "0.5"  # seconds, instead of the sandbox's 5
+
+
 def sandbox_env(tmp: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
     env.update(PYTHONPATH=str(ROOT), DATABASE_PATH=str(tmp / "bot.sqlite3"),
-               EVENTS_DIR=str(ROOT / "data" / "events"), TZ="UTC", COLUMNS="100")
+               EVENTS_DIR=str(ROOT / "data" / "events"), TZ="UTC", COLUMNS="100",
+               SANDBOX_HEARTBEAT_INTERVAL=HEARTBEAT)
     return env
 
 
@@ -32,6 +38,18 @@ def run_sandbox(tmp: Path, lines: list[str], *extra: str) -> subprocess.Complete
         [sys.executable, "-m", "bot", "sandbox", "--database", str(tmp / "sandbox.sqlite3"),
          *extra], input="\n".join(lines) + "\n", cwd=tmp, env=sandbox_env(tmp),
         capture_output=True, text=True, timeout=60)
+
+
+def read_until(proc: subprocess.Popen, end: bytes, timeout: float = 30) -> bytes:
+    output = b""
+    deadline = time.monotonic() + timeout
+    while not output.endswith(end) and time.monotonic() < deadline:
+        if select.select([proc.stdout], [], [], 0.1)[0]:
+            chunk = os.read(proc.stdout.fileno(), 4096)
+            if not chunk:
+                break
+            output += chunk
+    return output
 
 
 def bot_pid(output: str) -> int:
@@ -46,7 +64,7 @@ def assert_gone(pid: int) -> None:
 def after(output: str, prompt_line: str) -> str:
     """What the console printed for one typed line (up to the next prompt)."""
     start = output.index(prompt_line) + len(prompt_line)
-    following = re.search(r"^(you|moderator)> ", output[start:], re.MULTILINE)
+    following = re.search(r"^[a-z0-9_.]+> ", output[start:], re.MULTILINE)
     return output[start: start + following.start() if following else None]
 
 
@@ -144,8 +162,10 @@ def test_the_next_start_keeps_the_sandbox_and_fresh_starts_over(session, tmp):
     again = run_sandbox(tmp, ["as moderator", "/rsvp status event:\"Spring Forum\""])
     assert again.returncode == 0, again.stderr
     assert "You're confirmed for Spring Forum." in again.stdout
+    assert "(as you left it)" in again.stdout
     fresh = run_sandbox(tmp, ["?event spring", "?event"], "--fresh")
     assert fresh.returncode == 0, fresh.stderr
+    assert "(as you left it)" not in fresh.stdout
     assert "(no choices for event:spring)" in fresh.stdout
     assert f"  {SAMPLE_TITLE}" in fresh.stdout
     assert_gone(bot_pid(fresh.stdout))
@@ -158,11 +178,7 @@ def test_ctrl_c_or_a_kill_while_waiting_for_input_stops_the_bot(tmp_path, signum
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         cwd=tmp_path, env=sandbox_env(tmp_path))
     try:
-        output = b""
-        deadline = time.monotonic() + 30
-        while not output.endswith(b"you> ") and time.monotonic() < deadline:
-            if select.select([proc.stdout], [], [], 0.1)[0]:
-                output += os.read(proc.stdout.fileno(), 4096)
+        output = read_until(proc, b"you> ")
         pid = bot_pid(output.decode())
         proc.send_signal(signum)
         proc.wait(timeout=15)  # stdin stays open: the console is still waiting for a line
@@ -174,3 +190,104 @@ def test_ctrl_c_or_a_kill_while_waiting_for_input_stops_the_bot(tmp_path, signum
     assert b"Traceback" not in err and b"Fatal" not in err
     assert (output + out).decode().rstrip().endswith("Stopped the bot.")
     assert_gone(pid)
+
+
+# --------------------------------------------------------------------------- people, roles, files
+
+
+@pytest.fixture(scope="module")
+def crowd_tmp(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("crowd")
+    (tmp / "spring.txt").write_bytes(OPEN_ANNOUNCEMENT)
+    return tmp
+
+
+@pytest.fixture(scope="module")
+def crowd(crowd_tmp) -> subprocess.CompletedProcess:
+    """Members made on the fly queue for the one seat of an event that gives a role."""
+    return run_sandbox(crowd_tmp, [
+        "as moderator",
+        "/manage import page:spring.txt title:\"Spring Forum\" capacity:1 "
+        "starts_at:2026-12-01T18:00+01:00",
+        "?role",
+        "/manage role role:Attendee " + SPRING,
+        "/manage announce " + SPRING,
+        "as alice", "/rsvp join " + SPRING,
+        "as bob", "/rsvp join " + SPRING,
+        "as carol", "/rsvp join " + SPRING,
+        "as alice", "/rsvp cancel " + SPRING,
+        "as bob", "dms",
+        *(line for who in ("dave", "erin", "member", "frank") for line in (f"as {who}",
+                                                                  "/rsvp join " + SPRING)),
+        "as moderator", "/manage attendees " + SPRING, "show 1", "?member",
+        "log 400",
+        "quit",
+    ])
+
+
+def test_members_made_on_the_fly_wait_for_the_seat_and_get_it_by_dm(crowd):
+    out = crowd.stdout
+    assert crowd.returncode == 0, crowd.stderr
+    assert "alice joined the server and now types (a member)" in after(out, "moderator> as alice\n")
+    assert "You're confirmed for Spring Forum." in after(out, f"alice> /rsvp join {SPRING}\n")
+    assert "waitlisted (position 1)" in after(out, f"bob> /rsvp join {SPRING}\n")
+    assert "waitlisted (position 2)" in after(out, f"carol> /rsvp join {SPRING}\n")
+    cancelled = after(out, f"alice> /rsvp cancel {SPRING}\n")
+    assert "(EventBot sent bob a DM: type as bob, then dms, to read it)" in cancelled
+    assert out.count("bob joined the server") == 1 and "  bob now types (a member)" in out
+    dms = after(out, "bob> dms\n")
+    assert "DM from EventBot" in dms and "now confirmed for Spring Forum" in dms
+
+
+def test_the_sandbox_has_roles_the_bot_can_give(crowd):
+    out = crowd.stdout
+    assert after(out, "moderator> ?role\n").splitlines() == [
+        "  role:\"Event Manager\"  (at or above the bot's role: it cannot give it)",
+        "  role:Speaker", "  role:Attendee"]
+    given = after(out, f"moderator> /manage role role:Attendee {SPRING}\n")
+    assert "Confirmed members of Spring Forum get @Attendee" in given
+    members = after(out, "moderator> ?member\n").splitlines()
+    assert "  member:bob  (Attendee)" in members  # the one confirmed member
+    assert "  member:alice" in members and "  member:carol" in members
+    assert "Traceback" not in after(out, "moderator> log 400\n")
+
+
+def test_show_prints_the_whole_attendees_csv(crowd):
+    out = crowd.stdout
+    listed = after(out, f"moderator> /manage attendees {SPRING}\n")
+    assert "   … 1 more line (show 1 prints them all)" in listed
+    shown = after(out, "moderator> show 1\n").splitlines()
+    assert re.fullmatch(r"  📎 spring-forum-attendees\.csv \(\d+ bytes\)", shown[0])
+    rows = [row.strip() for row in shown[1:]]
+    assert rows[0] == "user_id,name,status,position,joined_at"
+    assert [row.split(",")[1:4] for row in rows[1:]] == [
+        ["bob", "confirmed", ""], ["carol", "waitlisted", "1"], ["dave", "waitlisted", "2"],
+        ["erin", "waitlisted", "3"], ["you", "waitlisted", "4"], ["frank", "waitlisted", "5"]]
+    assert len(shown) == 8
+
+
+def test_no_heartbeat_warnings_while_the_console_waits(crowd_tmp, crowd):
+    """The console waits for a line without stopping the local server, which answers the
+    bot's heartbeats (every 0.5 s here): an idle session logs no warning; and the restart
+    keeps the server: the people, and the announcement whose button still works."""
+    assert BEHIND not in crowd.stdout + crowd.stderr
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "sandbox", "--database",
+         str(crowd_tmp / "sandbox.sqlite3")], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, cwd=crowd_tmp, env=sandbox_env(crowd_tmp))
+    try:
+        started = read_until(proc, b"you> ")
+        time.sleep(3)  # idle: six heartbeats
+        out, err = proc.communicate(b"log 400\nas bob\nas grace\nchannel\nclick 1\nquit\n",
+                                    timeout=60)
+    finally:
+        proc.kill()
+    output = (started + out).decode()
+    assert proc.returncode == 0, err.decode()[-2000:]
+    assert "#announcements (as you left it)." in output
+    assert BEHIND not in output + err.decode()
+    assert "bob now types (a member)" in after(output, "you> as bob\n")
+    assert "grace joined the server" in after(output, "bob> as grace\n")
+    posted = after(output, "grace> channel\n")
+    assert "│ Spring Forum" in posted and "[1 Join] [2 Cancel my RSVP]" in posted
+    assert "waitlisted (position 6)" in after(output, "grace> click 1\n")

@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import pty
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
 
 from bot import render
-from bot.localdiscord import Attachment, Channel
+from bot import sandbox_world as world
+from bot.localdiscord import Attachment, FakeDiscord
 from bot.sandbox import (
     Console,
     LineError,
+    SandboxError,
     SlashLine,
+    _pipe_reader,
+    _terminal_reader,
+    heartbeat_interval,
+    parse_slash,
+)
+from bot.sandbox_render import (
     Style,
     format_timestamp,
-    parse_slash,
     relative_time,
     render_message,
     render_text,
@@ -137,7 +147,8 @@ def test_render_message_shows_embeds_fields_footer_files_and_numbered_buttons():
     assert "│   Off the record" in lines  # the field's second line, under its name
     assert "│ — Event 7" in lines
     assert f"📎 talk.csv ({len(csv)} bytes)" in lines
-    assert "   user_id,name,status" in lines and "   … 5 more lines" in lines
+    assert "   user_id,name,status" in lines
+    assert "   … 5 more lines (show 1 prints them all)" in lines
     assert lines[-1] == "[1 Join] [2 Cancel my RSVP (disabled)]"
     assert all(len(line) <= 100 for line in lines)
 
@@ -155,25 +166,20 @@ SCHEMA = [
             {"name": "event", "type": 3, "autocomplete": True}]},
         {"name": "import", "type": 1, "options": [
             {"name": "page", "type": 11, "required": True}]},
-        {"name": "announce", "type": 1, "options": [{"name": "channel", "type": 7}]}]},
+        {"name": "announce", "type": 1, "options": [{"name": "channel", "type": 7}]},
+        {"name": "role", "type": 1, "options": [{"name": "role", "type": 8}]}]},
 ]
 
 
-class StubDiscord:
-    """Just what the console reads before it talks to a bot."""
+class StubDiscord(FakeDiscord):
+    """The local server's world, not started: slash commands are recorded, not sent."""
 
     def __init__(self) -> None:
-        self.users = {}
+        super().__init__()
         self.calls = []
 
     def commands(self, guild=None):
         return [] if guild else SCHEMA
-
-    def messages(self, channel):
-        return []
-
-    def dms(self, user):
-        return []
 
     async def slash(self, guild, member, name, options):
         self.calls.append((name, options))
@@ -182,11 +188,9 @@ class StubDiscord:
 
 @pytest.fixture
 def console():
-    general = Channel(11, "general")
-    guild = SimpleNamespace(channels={11: general, 12: Channel(12, "announcements")},
-                            roles={}, members={})
-    return Console(StubDiscord(), guild, {"you": None, "moderator": None},
-                   SimpleNamespace(running=True))
+    fake = StubDiscord()
+    guild = world.new_world(fake)
+    return Console(fake, guild, world.people(fake, guild), SimpleNamespace(running=True))
 
 
 @pytest.mark.parametrize(("line", "message"), [
@@ -201,7 +205,14 @@ def console():
     ("/manage announce channel:#nowhere", "no channel '#nowhere' here"),
     ("/manage import page:/no/such/page.txt", "cannot read /no/such/page.txt"),
     ("frobnicate", "unknown command 'frobnicate': type help"),
-    ("as nobody", "as whom?"),
+    ("as", "as whom?"),
+    ("as alice bob", "as whom?"),
+    ("as Al!ce", "'al!ce' can't be a name here: 2 to 32 letters"),
+    ("as eventbot", "'eventbot' is taken"),
+    ("as you --moderator", "you is already here without Manage Events"),
+    ("show 1", "no message with a file shown yet"),
+    ("/manage role role:you", r"role: no role 'you' in this server \(\?role lists them\)"),
+    ("/manage role role:Nobody", "role: no role 'Nobody'"),
     ("click 1", "no message with buttons shown yet"),
     ("?speaker", "no command offers choices for speaker"),
     ("/rsvp join event:3", "^stop here$"),  # the local server's own errors: first line only
@@ -232,6 +243,68 @@ async def test_as_switches_who_types(console, capsys):
     await console.handle("as member")
     assert console.prompt == "you> "
     assert not await console.handle("quit")
+
+
+async def test_as_a_new_name_joins_the_server_once(console, capsys):
+    before = set(console.guild.members)
+    await console.handle("as Alice")
+    alice = console.member
+    assert console.prompt == "alice> " and alice.name == "alice"
+    assert set(console.guild.members) - before == {alice.id}
+    assert not world.is_manager(alice)
+    await console.handle("as member")
+    await console.handle("as alice")
+    assert console.member is alice and len(console.guild.members) == len(before) + 1
+    await console.handle("as dana --moderator")
+    assert world.is_manager(console.member)
+    out = capsys.readouterr().out
+    assert "alice joined the server and now types (a member)" in out
+    assert "  alice now types (a member)" in out
+    assert "dana joined the server and now types (with Manage Events)" in out
+    await console.handle("?member")
+    assert capsys.readouterr().out.splitlines() == [
+        "  member:you", "  member:moderator  (Event Manager)", "  member:alice",
+        "  member:dana  (Event Manager)"]
+
+
+async def test_role_options_take_the_servers_roles_below_the_bots_own(console, capsys):
+    with pytest.raises(LineError):
+        await console.handle("/manage role role:Attendee")
+    assert console.fake.calls[-1][1]["role"] is console.guild.role("Attendee")
+    await console.handle("?role")
+    assert capsys.readouterr().out.splitlines() == [
+        "  role:\"Event Manager\"  (at or above the bot's role: it cannot give it)",
+        "  role:Speaker", "  role:Attendee"]
+
+
+async def test_show_prints_a_whole_file_of_the_last_message_with_files(console, capsys):
+    rows = [f"{i},m{i},confirmed" for i in range(10)]
+    csv = "\n".join(rows).encode()
+    console.files = [("a.csv", csv), ("b.bin", b"\0\1")]
+    await console.handle("show")
+    assert capsys.readouterr().out.splitlines() == [
+        f"  📎 a.csv ({len(csv)} bytes)", *(f"   {row}" for row in rows)]
+    await console.handle("show 2")
+    assert "(not text: nothing to show)" in capsys.readouterr().out
+    with pytest.raises(LineError, match=r"show which file\? 1 to 2"):
+        await console.handle("show 3")
+
+
+@pytest.mark.parametrize("reader", [_pipe_reader, _terminal_reader])
+async def test_waiting_for_a_line_leaves_the_event_loop_free(reader, monkeypatch):
+    """The local server runs in the console's event loop and answers the bot's heartbeats
+    while the console waits for the next line."""
+    out, into = os.pipe()
+    monkeypatch.setattr(sys, "stdin", os.fdopen(out, "r"))
+    threading.Timer(0.5, os.write, (into, b"hello\n")).start()
+    line = asyncio.ensure_future(reader(asyncio.get_running_loop())("> "))
+    ticks = 0
+    while not line.done():
+        await asyncio.sleep(0.01)
+        ticks += 1
+    assert await line == "hello"
+    assert ticks >= 10  # about 50 if nothing else ran; 1 if reading blocked the loop
+    os.close(into)
 
 
 # --------------------------------------------------------------------------- the command line
@@ -275,3 +348,33 @@ def test_the_sandbox_refuses_the_bots_own_database(tmp_path):
         f"eventbot: {tmp_path / 'bot.sqlite3'} is the bot's own database (DATABASE_PATH); the "
         "sandbox needs its own: pick another --database"]
     assert not (tmp_path / "bot.sqlite3").exists()
+
+
+def test_a_damaged_saved_server_is_one_line_and_fresh_starts_over(tmp_path):
+    (tmp_path / "s.state.json").write_text("{not json")
+    command = [sys.executable, "-m", "bot", "sandbox", "--database", str(tmp_path / "s.sqlite3")]
+    proc = subprocess.run(command, cwd=tmp_path, env=cli_env(tmp_path),
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"eventbot: {tmp_path / 's.state.json'}: cannot load the saved sandbox (Expecting "
+        "property name enclosed in double quotes: line 1 column 2 (char 1)); --fresh starts over"]
+    assert (tmp_path / "s.state.json").read_text() == "{not json"  # kept for a look
+    fresh = subprocess.run([*command, "--fresh"], cwd=tmp_path, env=cli_env(tmp_path),
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert fresh.returncode == 0, fresh.stderr[-2000:]
+    assert json.loads((tmp_path / "s.state.json").read_text())["version"] == 1
+
+
+def test_the_heartbeat_stays_under_discord_pys_warning_threshold(monkeypatch):
+    """discord.py warns "Can't keep up" when an ACK seems over 10 s late, and times an ACK
+    that beats its own note of the send from the send before: with a local server, one
+    interval. Measured: an idle sandbox beating every 10.5 s logged "10.5s behind"."""
+    monkeypatch.delenv("SANDBOX_HEARTBEAT_INTERVAL", raising=False)
+    assert heartbeat_interval() < 10
+    monkeypatch.setenv("SANDBOX_HEARTBEAT_INTERVAL", "0.5")
+    assert heartbeat_interval() == 0.5
+    for bad in ("soon", "0", "3600"):
+        monkeypatch.setenv("SANDBOX_HEARTBEAT_INTERVAL", bad)
+        with pytest.raises(SandboxError, match=r"give seconds between 0\.1 and 60"):
+            heartbeat_interval()

@@ -1,0 +1,141 @@
+"""Saving the local Discord's world to JSON and loading it into a new server.
+
+The sandbox keeps its server across restarts this way: the guilds with their roles,
+channels and members, the users, the messages the bot posted (with their components and
+files) and its DM channels keep their ids, so a button posted before a restart can still
+be pressed after it. What lives only as long as one connection is not kept: interactions
+(their tokens), the gateway session, recorded requests, rate-limit buckets and the
+synced commands (a starting bot syncs them again).
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import re
+import time
+from typing import TYPE_CHECKING, Any
+
+from bot.localdiscord import Channel, Guild, Member, MessageRecord, Role, User
+
+if TYPE_CHECKING:
+    from bot.localdiscord import FakeDiscord
+
+VERSION = 1
+_ATTACHMENT_URL = re.compile(r"^https?://[^/]+(/attachments/.*)$")
+
+
+class StateError(ValueError):
+    """A saved world that cannot be loaded: not this format, or inconsistent."""
+
+
+def export_state(fake: FakeDiscord) -> dict[str, Any]:
+    """Everything needed to rebuild the world; plain JSON types (files as base64)."""
+    messages = [{"channel_id": str(cid), "data": copy.deepcopy(record.data)}
+                for cid, records in fake._channel_messages.items()
+                for record in records.values() if record.deleted is None]
+    attached = {int(a["id"]) for m in messages for a in m["data"].get("attachments") or ()}
+    return {
+        "version": VERSION,
+        "app_id": str(fake.app_id),
+        "bot_user_id": str(fake.bot_user.id),
+        "owner_id": str(fake.owner.id),
+        "users": [{"id": str(u.id), "name": u.name, "bot": u.bot} for u in fake.users.values()],
+        "guilds": [_guild(guild) for guild in fake.guilds.values()],
+        "dm_channels": [{"user_id": str(uid), "channel_id": str(channel.id)}
+                        for uid, channel in fake._dm_channels.items()],
+        "blocked_dms": [str(uid) for uid in sorted(fake._blocked_dms)],
+        "messages": messages,
+        "files": [{"id": str(aid), "filename": name, "content_type": kind,
+                   "data": base64.b64encode(blob).decode("ascii")}
+                  for aid, (name, blob, kind) in fake._files.items() if aid in attached],
+    }
+
+
+def _guild(guild: Guild) -> dict[str, Any]:
+    return {
+        "id": str(guild.id),
+        "name": guild.name,
+        "owner_id": str(guild.owner_id),
+        "system_channel_id": str(guild.system_channel.id) if guild.system_channel else None,
+        "roles": [{"id": str(r.id), "name": r.name, "permissions": str(r.permissions),
+                   "position": r.position,
+                   "bot_id": None if r.bot_id is None else str(r.bot_id)}
+                  for r in guild.roles.values()],
+        "channels": [{"id": str(c.id), "name": c.name, "position": c.position,
+                      "overwrites": copy.deepcopy(c.overwrites)}
+                     for c in guild.channels.values()],
+        "members": [{"user_id": str(m.id), "role_ids": [str(r.id) for r in m.roles],
+                     "joined_at": m.joined_at} for m in guild.members.values()],
+        "scheduled_events": copy.deepcopy(list(guild.scheduled_events.values())),
+    }
+
+
+def restore_state(fake: FakeDiscord, state: Any) -> None:
+    """Replace the world of a started server that no bot has connected to yet."""
+    if fake._live.is_set() or fake._delivered:
+        raise RuntimeError("restore the world before a bot connects")
+    if not isinstance(state, dict) or state.get("version") != VERSION:
+        raise StateError(f"not a saved local Discord (version {VERSION})")
+    try:
+        _restore(fake, state)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise StateError(f"inconsistent saved world ({type(exc).__name__}: {exc})") from None
+
+
+def _restore(fake: FakeDiscord, state: dict[str, Any]) -> None:
+    users = {int(u["id"]): User(int(u["id"]), str(u["name"]), bool(u["bot"]))
+             for u in state["users"]}
+    guilds: dict[int, Guild] = {}
+    channels: dict[int, Channel] = {}
+    for g in state["guilds"]:
+        guild = Guild(int(g["id"]), str(g["name"]), owner_id=int(g["owner_id"]))
+        for r in g["roles"]:
+            guild.roles[int(r["id"])] = Role(
+                int(r["id"]), str(r["name"]), int(r["permissions"]), int(r["position"]),
+                None if r["bot_id"] is None else int(r["bot_id"]))
+        for c in g["channels"]:
+            channel = Channel(int(c["id"]), str(c["name"]), guild, int(c["position"]),
+                              list(c["overwrites"]))
+            guild.channels[channel.id] = channels[channel.id] = channel
+        for m in g["members"]:
+            user = users[int(m["user_id"])]
+            guild.members[user.id] = Member(user, guild, [guild.roles[int(r)] for r in
+                                                          m["role_ids"]], str(m["joined_at"]))
+        guild.scheduled_events = {int(e["id"]): e for e in g["scheduled_events"]}
+        if g["system_channel_id"] is not None:
+            guild.system_channel = guild.channels[int(g["system_channel_id"])]
+        if guild.id not in guild.roles or guild.owner_id not in guild.members:
+            raise KeyError(f"@everyone or the owner of guild {guild.id}")
+        guilds[guild.id] = guild
+    dm_channels = {}
+    for d in state["dm_channels"]:
+        channel = Channel(int(d["channel_id"]), "", recipient=users[int(d["user_id"])])
+        dm_channels[int(d["user_id"])] = channels[channel.id] = channel
+    files = {int(f["id"]): (str(f["filename"]), base64.b64decode(f["data"], validate=True),
+                            str(f["content_type"])) for f in state["files"]}
+    records: dict[int, MessageRecord] = {}
+    by_channel: dict[int, dict[int, MessageRecord]] = {}
+    now = time.monotonic()
+    for m in state["messages"]:
+        data, channel_id = dict(m["data"]), int(m["channel_id"])
+        if channel_id not in channels:
+            raise KeyError(f"channel {channel_id} of message {data['id']}")
+        for attachment in data.get("attachments") or ():
+            if int(attachment["id"]) not in files:
+                raise KeyError(f"file {attachment['id']}")
+            path = _ATTACHMENT_URL.match(attachment["url"])
+            if path:  # served by this server now, on another port
+                attachment["url"] = attachment["proxy_url"] = fake.base_url + path[1]
+        record = MessageRecord(data, channel_id, now)
+        records[int(data["id"])] = by_channel.setdefault(channel_id, {})[int(data["id"])] = record
+
+    fake.app_id = int(state["app_id"])
+    fake.bot_user, fake.owner = users[int(state["bot_user_id"])], users[int(state["owner_id"])]
+    fake.users, fake.guilds = users, guilds
+    fake._channels, fake._dm_channels = channels, dm_channels
+    fake._blocked_dms = {int(uid) for uid in state["blocked_dms"]}
+    fake._files, fake._messages, fake._channel_messages = files, records, by_channel
+    fake._last_snowflake = max([fake._last_snowflake, *users, *guilds, *channels, *files,
+                                *records, fake.app_id,
+                                *(r for g in guilds.values() for r in g.roles)])

@@ -1,0 +1,101 @@
+"""The sandbox's server, "Sandbox": who is in it, its roles, and keeping it across runs.
+
+A fresh sandbox has #general and #announcements, two people ("you", and "moderator" with
+Manage Events) and two roles the bot may give ("Attendee", "Speaker", below its own
+role). People typed as with `as NAME` join it on the fly. The whole server, with the
+messages and DMs the bot posted (and their buttons), is saved beside the sandbox
+database after every console line and on the way out, and restored before the bot
+connects on the next start: a button posted before a restart still works after it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from bot.localdiscord import FakeDiscord, Guild, Member, User
+
+# Fixed ids (in 2015, long before any id the local server hands out): the sandbox
+# database's events, settings and RSVPs stay with this server and these people.
+GUILD_ID = 100_000_000_000_000_001
+MEMBER_ID = 100_000_000_000_000_002
+MODERATOR_ID = 100_000_000_000_000_003
+
+GIVABLE_ROLES = ("Attendee", "Speaker")  # below the bot's role: /manage role can give them
+MANAGER_ROLE = "Event Manager"  # what the local server calls the Manage Events role
+PERSON_NAME = re.compile(r"[a-z0-9_.]{2,32}")  # Discord's rule for usernames
+
+
+class WorldError(Exception):
+    """The saved server cannot be loaded; one line."""
+
+
+def state_path(database: Path) -> Path:
+    """Where the server is kept: beside the database (data/sandbox.state.json)."""
+    return database.with_suffix(".state.json")
+
+
+def new_world(fake: FakeDiscord) -> Guild:
+    """A fresh Sandbox server with its two people and its roles."""
+    guild = fake.add_guild("Sandbox", guild_id=GUILD_ID)
+    for name in GIVABLE_ROLES:
+        fake.add_role(guild, name)
+    # as on a real server, the bot's role is put above the roles it is meant to give
+    mine = next(r for r in guild.roles.values() if r.bot_id == fake.bot_user.id)
+    for position, role in enumerate((*(guild.role(n) for n in GIVABLE_ROLES), mine), start=1):
+        role.position = position
+    _pinned(fake, guild, "you", MEMBER_ID)
+    _pinned(fake, guild, "moderator", MODERATOR_ID, manage_events=True)  # role on top
+    return guild
+
+
+def _pinned(fake: FakeDiscord, guild: Guild, name: str, user_id: int, **kwargs: Any) -> Member:
+    user = User(user_id, name)
+    fake.users[user_id] = user
+    return fake.add_member(guild, user=user, **kwargs)
+
+
+def load_world(fake: FakeDiscord, path: Path) -> Guild | None:
+    """The server saved at `path` restored into `fake`; None if nothing was saved."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise WorldError(f"{path}: cannot read the saved sandbox ({exc.strerror})") from None
+    try:
+        fake.restore_state(json.loads(text))
+    except ValueError as exc:  # bad JSON or StateError
+        raise WorldError(f"{path}: cannot load the saved sandbox ({str(exc).splitlines()[0]}); "
+                         "--fresh starts over") from None
+    guild = fake.guilds.get(GUILD_ID)
+    if guild is None:
+        raise WorldError(f"{path}: the saved sandbox has no Sandbox server; --fresh starts over")
+    return guild
+
+
+def save_world(fake: FakeDiscord, path: Path) -> None:
+    """Write the server to `path` whole: a new file moved over the old one."""
+    temporary = path.with_name(path.name + ".tmp")
+    try:
+        temporary.write_text(json.dumps(fake.export_state(), ensure_ascii=False),
+                             encoding="utf-8")
+        os.replace(temporary, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+
+
+def people(fake: FakeDiscord, guild: Guild) -> dict[str, Member]:
+    """The people one can type as: every member but the bot and the server's owner."""
+    found = {m.name: m for m in guild.members.values()
+             if m.id not in (fake.bot_user.id, fake.owner.id)}
+    return dict(sorted(found.items(), key=lambda item: item[1].id))
+
+
+def is_manager(member: Member) -> bool:
+    return any(role.name == MANAGER_ROLE for role in member.roles)
