@@ -22,8 +22,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.words import plural
-
 MAX_CAPACITY = 100_000
 # The capacity notice is posted once per fill: cancel-and-join churn on a full event
 # would otherwise post it again each time. A moderator's reopening starts afresh.
@@ -170,7 +168,8 @@ def set_capacity(seats: Seats, capacity: int, waitlist: list[int], now: datetime
         raise RegistrationError(f"capacity must be between 1 and {MAX_CAPACITY:,} seats")
     if capacity < seats.confirmed:
         raise RegistrationError(
-            f"{plural(seats.confirmed, 'member is', 'members are')} already confirmed; "
+            # capacity is at least 1 here, so at least two members are confirmed
+            f"{seats.confirmed:,} members are already confirmed; "
             "capacity cannot go below that "
             "(ask members to cancel first, nobody is removed silently)")
     was_full = seats.full
