@@ -66,7 +66,10 @@ def test_seed_announcement():
 @pytest.mark.parametrize("text", [ANNOUNCEMENT, RECAP])
 def test_seed_bios_are_verbatim(text):
     page_paragraphs = paragraphs(text)
-    for person in parse_page(text).people:
+    people = parse_page(text).people
+    assert [p.name for p in people] == [
+        "Tong Zhao", "Li Bin", "Fan Jishe", "Duan Zhanyuan", "Zhang Hongyu"]
+    for person in people:
         assert person.bio in page_paragraphs
         assert " ".join(person.bio.split()).startswith(person.name + " is ")
         assert page_paragraphs[page_paragraphs.index(person.bio) - 1] == person.name
@@ -517,10 +520,15 @@ def test_bullet_without_heading_is_not_a_takeaway():
 # --- errors ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["", "   \n\t\n", "1234 — 5678!\n\n***"])
-def test_parse_page_refuses_pages_without_text(text):
-    with pytest.raises(PageError):
+@pytest.mark.parametrize(("text", "message"), [
+    ("", "The page is empty."),
+    ("   \n\t\n", "The page is empty."),
+    ("1234 — 5678!\n\n***", "The page has no readable text."),
+])
+def test_parse_page_refuses_pages_without_text(text, message):
+    with pytest.raises(PageError) as refused:
         parse_page(text)
+    assert str(refused.value) == message
 
 
 def test_parse_page_refuses_oversized_pages():
@@ -672,9 +680,9 @@ ADVERSARIAL = {
 }
 
 
+@pytest.mark.timeout(20)  # each takes about a second; a catastrophic regex fails, not hangs
 @pytest.mark.parametrize("text", ADVERSARIAL.values(), ids=ADVERSARIAL.keys())
 def test_adversarial_input_is_parsed(text):
-    # No timing assertion: a catastrophic regex would hang here instead of finishing.
     check_page(parse_page(text))
 
 
