@@ -1,0 +1,342 @@
+"""`make mutation`: how much of what the domain modules decide do their tests check?
+
+Two kinds of mutants, each run against the fast unit tests that cover its module:
+- code mutants, made and run by mutmut (config in pyproject.toml, one worker);
+- pattern mutants, made here, because mutmut leaves the inside of a regex or a word
+  list alone: for each module-level compiled regex, one alternative of one alternation
+  (`a|b|c`, top level or in a group) at a time is made dead (`(?!)b`, which keeps the
+  group numbering); for each module-level word list, set or tuple, one word at a time is
+  deleted. A mutant is applied by patching the module attribute when pytest starts
+  (this module is also the pytest plugin that does it, driven by EVENTBOT_MUTANT).
+
+    python -m bench.mutation [--skip-mutmut] [GROUP...]     GROUP: registration importer time
+
+writes bench/results/mutation.md. Reproduce one pattern survivor with
+`EVENTBOT_MUTANT='bot.pages:_EVENT:3' python -m pytest -p bench.mutation tests/unit/test_pages.py`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import importlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORT = ROOT / "bench" / "results" / "mutation.md"
+ENV = "EVENTBOT_MUTANT"
+UNIT = "tests/unit/"
+# Timing tests measure speed, not decisions; a pattern mutant cannot make a page slower.
+NOT_TIMING = "not grows_linearly and not oversized and not two_megabytes"
+
+
+@dataclass(frozen=True)
+class Group:
+    modules: tuple[str, ...]
+    tests: tuple[str, ...]
+    threshold: float  # the score the group must keep, in percent
+
+
+GROUPS = {
+    "registration": Group(("bot.registration",), ("test_registration.py",), 97.0),
+    "importer": Group(("bot.pages", "bot.pages_names", "bot.pages_zh"),
+                      ("test_pages.py", "test_pages_zh.py"), 92.0),
+    "time": Group(("bot.when", "bot.times"), ("test_when.py", "test_times.py"), 0.0),
+}
+
+# Survivors that are equivalent to the original or harmless, with the reason; the report
+# lists every survivor and marks the ones not explained here.
+EXPLAINED: dict[str, str] = {
+    "bot.registration.x_promotable__mutmut_6":
+        "equivalent: with nobody waitlisted, min(free seats, 0) is 0 already "
+        "(free seats are never negative: capacity cannot go below the confirmed count)",
+}
+
+
+# ---- pattern mutants -------------------------------------------------------------
+
+def _alternations(pattern: str) -> list[list[tuple[int, int]]]:
+    """The alternatives of each alternation in a regex source, as (start, end) spans:
+    the top level and every group, skipping escapes and character classes."""
+    groups: list[list[tuple[int, int]]] = []
+    stack: list[tuple[int, list[int]]] = [(0, [])]  # (body start, positions of its |)
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            i += 1
+            if i < len(pattern) and pattern[i] == "^":
+                i += 1
+            if i < len(pattern) and pattern[i] == "]":
+                i += 1
+            while i < len(pattern) and pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
+        elif c == "(":
+            start = i + 1
+            if pattern.startswith("?", start):  # (?:  (?P<n>  (?=  (?<!  ...
+                m = re.match(r"\?(?:P<\w+>|<[=!]|[:=!>]|[a-zA-Z]+[:)])?", pattern[start:])
+                start += m.end() if m else 1
+            stack.append((start, []))
+        elif c == ")" and len(stack) > 1:
+            _close(stack.pop(), i, groups)
+        elif c == "|":
+            stack[-1][1].append(i)
+        i += 1
+    _close(stack[0], len(pattern), groups)
+    return groups
+
+
+def _close(frame: tuple[int, list[int]], end: int, groups: list[list[tuple[int, int]]]) -> None:
+    start, bars = frame
+    if bars:
+        edges = [start - 1, *bars, end]
+        groups.append([(edges[k] + 1, edges[k + 1]) for k in range(len(edges) - 1)])
+
+
+def _regex_mutants(compiled: re.Pattern) -> Iterator[tuple[str, re.Pattern]]:
+    source = compiled.pattern
+    seen = set()
+    for alternatives in _alternations(source):
+        for start, end in alternatives:
+            mutated = source[:start] + "(?!)" + source[start:end] + source[end:]
+            if mutated in seen:
+                continue
+            seen.add(mutated)
+            try:
+                yield f"dead alternative `{source[start:end]}`", re.compile(
+                    mutated, compiled.flags)
+            except re.error:
+                continue
+
+
+def _word_mutants(words) -> Iterator[tuple[str, object]]:
+    kind = type(words)
+    for word in sorted(words) if isinstance(words, (set, frozenset)) else words:
+        if isinstance(words, (set, frozenset)):
+            mutated = kind(w for w in words if w != word)
+        elif isinstance(words, dict):
+            mutated = {k: v for k, v in words.items() if k != word}
+        else:
+            listed = list(words)
+            listed.remove(word)
+            mutated = kind(listed)
+        yield f"word `{word}` deleted", mutated
+
+
+def _is_words(value) -> bool:
+    return (isinstance(value, (list, tuple, set, frozenset, dict)) and len(value) > 1
+            and all(isinstance(w, str) for w in value))
+
+
+def pattern_mutants(module_name: str) -> Iterator[tuple[str, str, object]]:
+    """(attribute, what changed, mutated value) for each pattern mutant of a module, in a
+    stable order; the id of a mutant is module:attribute:index within the attribute."""
+    module = importlib.import_module(module_name)
+    for attr in _assigned(module):
+        value = getattr(module, attr)
+        if isinstance(value, re.Pattern):
+            for what, mutated in _regex_mutants(value):
+                yield attr, what, mutated
+        elif isinstance(value, tuple) and value and all(
+                isinstance(p, re.Pattern) for p in value):
+            for k, p in enumerate(value):
+                for what, mutated in _regex_mutants(p):
+                    yield attr, what, (*value[:k], mutated, *value[k + 1:])
+        elif _is_words(value):
+            yield from ((attr, what, mutated) for what, mutated in _word_mutants(value))
+
+
+def _assigned(module) -> list[str]:
+    """The names a module assigns at its top level (not the ones it imports), sorted."""
+    tree = ast.parse(Path(module.__file__).read_text())
+    names = set()
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else (
+            [node.target] if isinstance(node, ast.AnnAssign) else [])
+        names.update(t.id for t in targets if isinstance(t, ast.Name))
+    return sorted(names)
+
+
+def pattern_ids(module_name: str) -> list[tuple[str, str]]:
+    """(mutant id, what changed) for every pattern mutant of a module."""
+    ids, counts = [], {}
+    for attr, what, _ in pattern_mutants(module_name):
+        counts[attr] = counts.get(attr, 0) + 1
+        ids.append((f"{module_name}:{attr}:{counts[attr]}", what))
+    return ids
+
+
+def apply(mutant_id: str) -> None:
+    module_name, attr, index = mutant_id.split(":")
+    chosen = [m for m in pattern_mutants(module_name) if m[0] == attr][int(index) - 1]
+    original = getattr(importlib.import_module(module_name), attr)
+    # Modules that imported the object by name hold it too.
+    for module in list(sys.modules.values()):
+        if getattr(module, "__name__", "").startswith("bot") and (
+                getattr(module, attr, None) is original):
+            setattr(module, attr, chosen[2])
+
+
+def pytest_configure(config) -> None:
+    """As a pytest plugin (`-p bench.mutation`): apply the mutant named in EVENTBOT_MUTANT."""
+    if os.environ.get(ENV):
+        apply(os.environ[ENV])
+
+
+def _run_pattern_mutant(mutant_id: str, tests: list[str], limit: float = 120) -> str:
+    """Run the tests against one pattern mutant in a forked child (the parent has
+    imported everything already), stopping at the first failure."""
+    import pytest
+
+    pid = os.fork()
+    if pid == 0:
+        os.environ[ENV] = mutant_id
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        code = pytest.main(["-x", "-q", "-p", "no:cacheprovider", "-p", "bench.mutation",
+                            "-k", NOT_TIMING, *tests])
+        os._exit(int(code))
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return "survived" if os.waitstatus_to_exitcode(status) == 0 else "killed"
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    return "timeout"  # counts as killed: a hang fails the suite
+
+
+# ---- mutmut ----------------------------------------------------------------------
+
+def run_mutmut(group: Group) -> None:
+    names = [f"{m}.*" for m in group.modules]
+    subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", "1", *names],
+                   cwd=ROOT, check=False, stdout=subprocess.DEVNULL)
+
+
+def mutmut_results() -> dict[str, str]:
+    out = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"],
+                         cwd=ROOT, capture_output=True, text=True, check=False).stdout
+    found = {}
+    for line in out.splitlines():
+        name, sep, status = line.strip().rpartition(": ")
+        if sep:
+            found[name] = status
+    return found
+
+
+def mutmut_diff(name: str) -> str:
+    out = subprocess.run([sys.executable, "-m", "mutmut", "show", name], cwd=ROOT,
+                         capture_output=True, text=True, check=False).stdout
+    return "\n".join(line for line in out.splitlines()
+                     if line[:2] in ("- ", "+ ") and not line.startswith(("---", "+++")))
+
+
+# ---- report ----------------------------------------------------------------------
+
+KILLED = {"killed", "timeout"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("groups", nargs="*", default=list(GROUPS), choices=list(GROUPS))
+    parser.add_argument("--skip-mutmut", action="store_true",
+                        help="report mutmut's last results instead of running it again")
+    parser.add_argument("--every", type=int, default=1, metavar="N",
+                        help="run only every Nth pattern mutant (a quicker, sampled score)")
+    args = parser.parse_args(argv)
+    os.chdir(ROOT)
+    sys.path.insert(0, str(ROOT))
+    started = time.monotonic()
+    sections, failed = [], []
+    for name in args.groups:
+        group = GROUPS[name]
+        if not args.skip_mutmut:
+            run_mutmut(group)
+        code = {k: v for k, v in mutmut_results().items()
+                if k.rsplit(".", 1)[0] in group.modules}
+        tests = [UNIT + t for t in group.tests]
+        patterns = {}
+        for module in group.modules:
+            for mutant_id, what in pattern_ids(module)[::args.every]:
+                patterns[mutant_id] = (what, _run_pattern_mutant(mutant_id, tests))
+                print(f"{patterns[mutant_id][1]:9} {mutant_id} {what}", flush=True)
+        section, score = _section(name, group, code, patterns, args.every)
+        sections.append(section)
+        if score < group.threshold:
+            failed.append(f"{name}: {score:.1f}% < {group.threshold}%")
+    minutes = (time.monotonic() - started) / 60
+    REPORT.write_text(_report(sections, minutes))
+    print(f"wrote {REPORT.relative_to(ROOT)}")
+    for line in failed:
+        print(f"below threshold: {line}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _section(name: str, group: Group, code: dict[str, str],
+             patterns: dict[str, tuple[str, str]], every: int) -> tuple[str, float]:
+    code_killed = sum(s in KILLED for s in code.values())
+    pattern_killed = sum(s in KILLED for _, s in patterns.values())
+    total = len(code) + len(patterns)
+    score = 100 * (code_killed + pattern_killed) / total if total else 100.0
+    lines = [f"## {name}: {', '.join(group.modules)}", "",
+             f"Tests: {', '.join(UNIT + t for t in group.tests)}.", "",
+             "| mutants | killed | total | score |", "|---|---:|---:|---:|",
+             _row("code (mutmut)", code_killed, len(code)),
+             _row("regex and word-list" + (f" (every {every}th)" if every > 1 else ""),
+                  pattern_killed, len(patterns)),
+             _row("**together**", code_killed + pattern_killed, total), ""]
+    if group.threshold:
+        lines += [f"Required: {group.threshold}%.", ""]
+    survivors = [(k, s) for k, s in sorted(code.items()) if s not in KILLED]
+    if not code:
+        lines += ["mutmut has no results for these modules yet (run without --skip-mutmut).", ""]
+    survivors += [(k, f"survived: {what}") for k, (what, s) in patterns.items()
+                  if s not in KILLED]
+    if survivors:
+        lines += ["Survivors:", ""]
+        for key, status in survivors:
+            why = EXPLAINED.get(key, "**not explained**")
+            lines.append(f"- `{key}` ({status}): {why}")
+            if ":" not in key:
+                diff = mutmut_diff(key)
+                if diff:
+                    lines += ["", "  ```diff", *("  " + d for d in diff.splitlines()),
+                              "  ```"]
+        lines.append("")
+    return "\n".join(lines), score
+
+
+def _row(label: str, killed: int, total: int) -> str:
+    score = f"{100 * killed / total:.1f}%" if total else "–"
+    return f"| {label} | {killed} | {total} | {score} |"
+
+
+def _report(sections: list[str], minutes: float) -> str:
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    return "\n".join([
+        "# Mutation testing of the domain modules", "",
+        f"_Written by `make mutation` (`python -m bench.mutation`) on {when}, "
+        f"in {minutes:.0f} minutes with one worker._", "",
+        "A mutant is killed when a test fails against it (a timeout counts as killed). "
+        "Code mutants come from mutmut; regex and word-list mutants make one alternative of "
+        "a module-level regex dead, or delete one word of a module-level word list, at a time. "
+        "Every survivor is listed with why it is equivalent or harmless.", "",
+        *sections])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
