@@ -335,27 +335,39 @@ class _Reader(pages_zh.ChineseReading):
         sentences = _SENTENCE_END.split(par) if len(par) <= 600 else [par]
         if len(par) <= 600 and has_han(par):
             sentences = [t for s in sentences for t in pages_zh.SENTENCE_END.split(s) if t.strip()]
-        notes = []
+        notes, prose = [], False
         for s in sentences:
             zh = pages_zh.notice(s) if has_han(s) else None
             if zh is None and (has_han(s) or not _is_notice(s)):
-                return False
-            notes.append((s, zh))
+                prose = True
+            else:
+                notes.append((s, zh))
+        if prose:
+            # "This event is off the record. Lunch follows the talk.": the paragraph stays
+            # whole where prose goes, and what its sentences say about the event still counts.
+            for s, zh in notes:
+                if zh is None and (_NOTICE_START.match(s) or _EVENT.search(s)):
+                    self._english_notice(s, note=False)
+            return False
         for s, zh in notes:
             if zh is not None:
                 self._zh_notice(s, zh)
-                continue
-            closed = bool(_CAPACITY.search(s) or (_REGISTRATION.search(s) and _CLOSED.search(s)))
-            self.registration_closed = self.registration_closed or closed
-            self.off_the_record = self.off_the_record or bool(_OFF_RECORD.search(s))
-            self.language = self.language or _language(s, _LANGUAGE)
-            self.translation = self.translation or _language(s, _TRANSLATION)
-            self.past = self.past or bool(_PAST.search(s))
-            other_note = _ACCESS.search(s) or (_REGISTRATION.search(s) and not closed)
-            if other_note:
-                self.access_notes[s] = None
+            else:
+                self._english_notice(s, note=True)
         self.notes_after_intro = self.notes_after_intro or bool(self.description)
         return True
+
+    def _english_notice(self, s: str, note: bool) -> None:
+        """One notice sentence; `note`: keep it among the access notes if it is one."""
+        closed = bool(_CAPACITY.search(s) or (_REGISTRATION.search(s) and _CLOSED.search(s)))
+        self.registration_closed = self.registration_closed or closed
+        self.off_the_record = self.off_the_record or bool(_OFF_RECORD.search(s))
+        self.language = self.language or _language(s, _LANGUAGE)
+        self.translation = self.translation or _language(s, _TRANSLATION)
+        self.past = self.past or bool(_PAST.search(s))
+        other_note = _ACCESS.search(s) or (_REGISTRATION.search(s) and not closed)
+        if note and other_note:
+            self.access_notes[s] = None
 
     def _heading(self, i: int) -> bool:
         """A short section heading ("Discussion Highlights", "Speakers", "要点"): dropped."""

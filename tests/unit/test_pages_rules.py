@@ -1,0 +1,188 @@
+"""The page importer's reading rules, one synthetic page per rule: what becomes a note, the
+title, the description, a person, a role or a bio, and what does not."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.pages import ROLES, parse_page
+
+INTRO = "Experts will examine how missile defense shapes deterrence in the region.\n\n"
+SUMMARY = INTRO.strip()
+# A named moderator and a notice before a paragraph: bios could start there.
+BIOS_MAY_START = INTRO + "Ann Lee will moderate.\n\nThis event is off the record.\n\n"
+
+
+def roles(text: str) -> dict[str, str]:
+    return {p.name: p.role for p in parse_page(text).people}
+
+
+def bios(text: str) -> dict[str, str]:
+    return {p.name: p.bio for p in parse_page(text).people}
+
+
+# --- notices ----------------------------------------------------------------------------
+
+
+def test_a_place_after_held_in_is_not_a_language():
+    page = parse_page(INTRO + "This event will be held in Washington.")
+    assert page.language is None
+    assert page.description == INTRO + "This event will be held in Washington."
+
+
+@pytest.mark.parametrize("language", ["French", "Korean", "Thai", "Malay", "Portuguese"])
+def test_a_language_after_held_in_is_the_language(language):
+    page = parse_page(INTRO + f"This event will be held in {language}.")
+    assert (page.language, page.description) == (language, SUMMARY)
+
+
+@pytest.mark.parametrize("paragraph", [
+    "This event is off the record. Lunch will be served after the talk.",
+    "Lunch will be served after the talk. This event is off the record.",
+])
+def test_a_notice_sharing_a_paragraph_with_prose_counts_and_loses_nothing(paragraph):
+    page = parse_page(INTRO + paragraph)
+    assert page.off_the_record is True
+    assert page.description == INTRO + paragraph
+
+
+def test_registration_closed_inside_prose_counts():
+    page = parse_page(INTRO + "Lunch follows. Registration for this event is now closed.")
+    assert page.registration_closed is True
+
+
+def test_off_the_record_in_prose_about_a_person_is_not_a_notice():
+    page = parse_page(INTRO + "The talk covers trade. Ann Lee often speaks off the record.")
+    assert page.off_the_record is False
+
+
+@pytest.mark.parametrize("notice", [
+    "RSVP is required to attend.",
+    "Please register to attend.",
+    "Please note that seating is by invitation only.",
+])
+def test_rsvp_and_please_notices_are_access_notes(notice):
+    page = parse_page(INTRO + notice)
+    assert (page.access_notes, page.description) == ((notice,), SUMMARY)
+
+
+# --- title, header and description ----------------------------------------------------
+
+
+def test_a_short_late_line_is_not_the_title():
+    for page in (parse_page(INTRO + "Watch online"),
+                 parse_page(INTRO + "Ann Lee will moderate.\n\nWatch online")):
+        assert page.title is None
+        assert page.description.endswith("Watch online")
+
+
+def test_a_subtitle_is_never_silently_dropped():
+    page = parse_page("Trade Talks\nA Conversation on Tariffs\n\n" + INTRO)
+    assert page.title == "Trade Talks"
+    assert "A Conversation on Tariffs" in page.description
+
+
+@pytest.mark.parametrize("venue", ["Online", "Virtual", "Streaming", "Webcast", "Live on YouTube"])
+def test_online_venues_under_the_date_are_the_location(venue):
+    page = parse_page(f"Trade Talks\nTuesday, December 1, 2026\n{venue}\n\n" + INTRO)
+    assert (page.title, page.date_text, page.location) == (
+        "Trade Talks", "Tuesday, December 1, 2026", venue)
+    assert page.description == SUMMARY
+
+
+def test_a_heading_before_takeaways_is_not_description():
+    page = parse_page(INTRO + "What We Heard\n\n• Trade: Tariffs rose.\n\n• Security: Alliances "
+                      "held.")
+    assert page.description == SUMMARY
+    assert [t.heading for t in page.takeaways] == ["Trade", "Security"]
+
+
+def test_prose_after_the_takeaways_is_skipped_not_described():
+    tail = "A video of the event is available online for members."
+    page = parse_page(INTRO + "• Trade: Tariffs rose.\n\n• Security: Alliances held.\n\n" + tail)
+    assert page.description == SUMMARY
+    assert page.skipped == (f'skipped paragraph: "{tail}"',)
+
+
+# --- people and roles ------------------------------------------------------------------
+
+
+def test_a_head_of_state_in_the_summary_is_not_a_speaker():
+    text = "Xi Jinping is expected to visit Washington in November.\n\nAnn Lee will moderate."
+    assert roles(text) == {"Ann Lee": "moderator"}
+    assert parse_page(text).description == text
+
+
+def test_a_chair_is_not_the_moderator():
+    page = parse_page(INTRO + "Ann Lee will chair a panel with Bo Chen.")
+    assert {p.name: p.role for p in page.people} == {"Ann Lee": "chair", "Bo Chen": "speaker"}
+    assert page.moderator is None
+
+
+def test_a_moderator_who_also_speaks_stays_the_moderator():
+    page = parse_page(INTRO + "Ann Lee will moderate a discussion with Bo Chen. "
+                      "Ann Lee will also speak.")
+    assert page.moderator == "Ann Lee"
+    assert {p.name: p.role for p in page.people} == {"Ann Lee": "moderator", "Bo Chen": "speaker"}
+
+
+@pytest.mark.parametrize("apostrophe", ["'", "’"])
+def test_an_institution_possessive_before_a_name_is_not_part_of_it(apostrophe):
+    page = parse_page(INTRO + f"The discussion will be moderated by Carnegie{apostrophe}s Ann Lee.")
+    assert page.moderator == "Ann Lee"
+
+
+@pytest.mark.parametrize("verb", ["comment", "respond", "analyse", "analyze", "debate"])
+def test_discussant_verbs(verb):
+    assert roles(INTRO + f"Ann Lee will moderate, while Bo Chen will {verb} on the findings.") == {
+        "Ann Lee": "moderator", "Bo Chen": "discussant"}
+
+
+@pytest.mark.parametrize("verb", ["was moderated", "was hosted", "was chaired"])
+def test_a_recap_says_who_moderated(verb):
+    page = parse_page(INTRO + f"The event {verb} by Ann Lee.")
+    assert page.kind == "recap"
+    assert [p.name for p in page.people] == ["Ann Lee"]
+
+
+@pytest.mark.parametrize(("label", "role"), [
+    ("moderator", "moderator"), ("chair", "chair"), ("discussant", "discussant"),
+    ("panelist", "speaker"), ("presenter", "speaker"), ("host", "host"),
+])
+def test_a_label_on_the_name_line_gives_a_known_role(label, role):
+    text = f"{INTRO}Ann Lee, {label}\n\nAnn Lee is an economist.\n\nBo Chen\n\nBo Chen is a lawyer."
+    assert roles(text) == {"Ann Lee": role, "Bo Chen": "speaker"}
+    assert role in ROLES
+
+
+def test_a_bio_opening_with_the_surname_keeps_its_person():
+    assert bios(INTRO + "Jane Doe\n\nDoe is an economist.") == {"Jane Doe": "Doe is an economist."}
+
+
+def test_what_a_speaker_will_do_is_not_a_bio():
+    text = BIOS_MAY_START + "Bo Chen will speak about trade."
+    assert bios(text) == {"Ann Lee": "", "Bo Chen": ""}
+    assert parse_page(text).description.endswith("Bo Chen will speak about trade.")
+
+
+def test_a_capitalised_place_opening_a_paragraph_is_not_a_person():
+    text = BIOS_MAY_START + "Washington is hosting the summit this year."
+    assert roles(text) == {"Ann Lee": "moderator"}
+    assert parse_page(text).description.endswith("Washington is hosting the summit this year.")
+
+
+@pytest.mark.parametrize("follow_on", [
+    "Lee previously led the IMF.", "She previously led the IMF.", "They previously led the IMF.",
+    "His work covers trade.", "Their work covers trade.", "Her work covers trade.",
+    "Previously, she led the IMF.", "Currently she advises the IMF.",
+])
+def test_a_follow_on_paragraph_belongs_to_the_bio(follow_on):
+    assert bios(INTRO + f"Ann Lee\n\nAnn Lee is an economist.\n\n{follow_on}") == {
+        "Ann Lee": f"Ann Lee is an economist.\n\n{follow_on}"}
+
+
+def test_an_unrelated_paragraph_after_a_bio_is_not_appended_to_it():
+    tail = "The venue opens at noon for lunch and coffee."
+    page = parse_page(INTRO + f"Ann Lee\n\nAnn Lee is an economist.\n\n{tail}")
+    assert {p.name: p.bio for p in page.people} == {"Ann Lee": "Ann Lee is an economist."}
+    assert page.skipped == (f'skipped paragraph: "{tail}"',)
