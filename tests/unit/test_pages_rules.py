@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.pages import ROLES, parse_page
+from bot.pages import MAX_PAGE_BYTES, ROLES, PageError, decode_page, parse_page
 
 INTRO = "Experts will examine how missile defense shapes deterrence in the region.\n\n"
 SUMMARY = INTRO.strip()
@@ -186,3 +186,68 @@ def test_an_unrelated_paragraph_after_a_bio_is_not_appended_to_it():
     page = parse_page(INTRO + f"Ann Lee\n\nAnn Lee is an economist.\n\n{tail}")
     assert {p.name: p.bio for p in page.people} == {"Ann Lee": "Ann Lee is an economist."}
     assert page.skipped == (f'skipped paragraph: "{tail}"',)
+
+
+@pytest.mark.parametrize(("place", "language"), [
+    ("public", None),  # lower case: a word, not a language, whatever its ending
+    ("Arabic", "Arabic"), ("Japanese", "Japanese"), ("Spanish", "Spanish"),
+    ("Russian", "Russian"),
+])
+def test_what_reads_as_a_language(place, language):
+    assert parse_page(INTRO + f"This event will take place in {place}.").language == language
+
+
+# --- takeaways -------------------------------------------------------------------------
+
+ZH_INTRO = "专家们将讨论导弹防御对地区威慑的影响。\n\n"
+
+
+def test_a_takeaway_is_cut_at_its_first_colon_only():
+    page = parse_page(INTRO + "• Trade: Tariffs rose: by 10%.")
+    assert [(t.heading, t.text) for t in page.takeaways] == [("Trade", "Tariffs rose: by 10%.")]
+
+
+def test_a_numbered_chinese_item_is_headed_by_its_first_sentence():
+    page = parse_page(ZH_INTRO + "一、标题。文字")
+    assert [(t.heading, t.text) for t in page.takeaways] == [("标题", "文字")]
+
+
+@pytest.mark.parametrize(("length", "is_takeaway"), [(60, True), (61, False)])
+def test_a_chinese_item_heading_is_at_most_sixty_characters(length, is_takeaway):
+    page = parse_page(ZH_INTRO + "一、" + "题" * length + "。文字")
+    assert bool(page.takeaways) is is_takeaway
+
+
+@pytest.mark.parametrize("item", ["一、标题。", "一、没有句号的文字"])
+def test_a_chinese_item_without_a_heading_and_text_stays_in_the_description(item):
+    page = parse_page(ZH_INTRO + item)
+    assert page.takeaways == ()
+    assert page.description == ZH_INTRO + item
+
+
+# --- files -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"", "The file is empty."),
+    (b" \n", "The file is empty."),
+    (b"a" * (MAX_PAGE_BYTES + 1), "The file is too large (2,000,001 bytes; the limit is 2 MB)."),
+    (b"ab\x00cd", "The file looks binary, not like a text page."),
+    (b"abcdefghijklmnopq\x01\x02", "The file looks binary, not like a text page."),
+    (b"\xff\xfeabc", "The file is not valid UTF-8 (bad byte at position 0); "
+                     "save it as UTF-8 text and try again."),
+    (b"1234", "The file has no readable text."),
+])
+def test_a_file_that_is_not_a_page_gets_one_plain_sentence(data, message):
+    with pytest.raises(PageError) as refused:
+        decode_page(data)
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize("data", [
+    b"a" * MAX_PAGE_BYTES,  # exactly the limit
+    b"abcdefghi\x01",  # one control character in ten: a stray one, not binary
+    b"\t\n\r\x0cab",  # tabs, newlines and form feeds are text
+])
+def test_files_at_the_edges_of_the_checks_are_pages(data):
+    assert decode_page(data)
