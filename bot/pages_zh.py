@@ -90,7 +90,9 @@ def role_of(word: str) -> str | None:
 
 
 def is_name(text: str) -> bool:
-    return bool(NAME.fullmatch(text)) and text not in NOT_NAMES
+    """Two to four Han characters that are not a common word or an institution ("清华大学")."""
+    return (bool(NAME.fullmatch(text)) and text not in NOT_NAMES
+            and not _INSTITUTION.fullmatch(text))
 
 
 def language_of(chars: str | None) -> str | None:

@@ -251,3 +251,43 @@ def test_a_file_that_is_not_a_page_gets_one_plain_sentence(data, message):
 ])
 def test_files_at_the_edges_of_the_checks_are_pages(data):
     assert decode_page(data)
+
+
+# --- Chinese notices and people ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("notice", "language", "translation"), [
+    ("本次活动以中文进行，提供日文同声传译。", "Chinese", "Japanese"),
+    # No language named: the translation is into the other of Chinese and English.
+    ("本次活动以英文进行，提供同声传译。", "English", "Chinese"),
+    ("本次活动提供同声传译。", None, "English"),
+    ("现场有日文同声传译。", None, "Japanese"),
+    ("现场配有日文翻译。", None, "Japanese"),
+    ("现场有日文翻译。", None, None),  # translation mentioned, not provided
+])
+def test_chinese_language_and_translation_notices(notice, language, translation):
+    page = parse_page(ZH_INTRO + notice)
+    assert (page.language, page.translation) == (language, translation)
+
+
+@pytest.mark.parametrize(("length", "off_the_record"), [(150, True), (151, False)])
+def test_a_chinese_notice_is_one_short_sentence(length, off_the_record):
+    sentence = "本次活动不对外公开" + "的" * (length - 10) + "。"
+    assert len(sentence) == length
+    assert parse_page(ZH_INTRO + sentence).off_the_record is off_the_record
+
+
+def test_a_chinese_name_line_with_its_english_name_takes_an_english_bio():
+    page = parse_page(ZH_INTRO + "主持人：赵通 (Tong Zhao)\n\n赵通 (Tong Zhao)\n\n"
+                      "Tong Zhao is a fellow at Carnegie.")
+    assert [(p.name, p.role, p.bio) for p in page.people] == [
+        ("赵通 (Tong Zhao)", "moderator", "Tong Zhao is a fellow at Carnegie.")]
+
+
+@pytest.mark.parametrize("line", ["嘉宾：李彬和樊吉社", "嘉宾：李彬与樊吉社，清华大学教授"])
+def test_two_chinese_names_joined_by_and_are_two_people(line):
+    assert roles(ZH_INTRO + line) == {"李彬": "speaker", "樊吉社": "speaker"}
+
+
+def test_a_chinese_pair_that_is_not_two_names_is_nobody():
+    assert roles(ZH_INTRO + "嘉宾：清华大学和北京大学") == {}
