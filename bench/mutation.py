@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import ast
 import importlib
+import json
 import os
 import re
 import signal
@@ -32,10 +33,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "bench" / "results" / "mutation.md"
+PATTERN_RESULTS = ROOT / "mutants" / "patterns.json"  # beside mutmut's own results
 ENV = "EVENTBOT_MUTANT"
 UNIT = "tests/unit/"
-# Timing tests measure speed, not decisions; a pattern mutant cannot make a page slower.
-NOT_TIMING = "not grows_linearly and not oversized and not two_megabytes"
+# Timing and robustness tests check speed and crashes, not decisions: a dead alternative or
+# a missing word cannot make a page slower or a parse crash.
+NOT_TIMING = ("not grows_linearly and not oversized and not two_megabytes and not adversarial "
+              "and not never_crashes")
 
 
 @dataclass(frozen=True)
@@ -219,12 +223,34 @@ def _run_pattern_mutant(mutant_id: str, tests: list[str], limit: float = 120) ->
     return "timeout"  # counts as killed: a hang fails the suite
 
 
+def _load_patterns() -> dict[str, tuple[str, str]]:
+    try:
+        return {k: tuple(v) for k, v in json.loads(PATTERN_RESULTS.read_text()).items()}
+    except (OSError, ValueError):
+        return {}
+
+
+def _save_patterns(results: dict[str, tuple[str, str]]) -> None:
+    PATTERN_RESULTS.parent.mkdir(exist_ok=True)
+    PATTERN_RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False))
+
+
 # ---- mutmut ----------------------------------------------------------------------
 
-def run_mutmut(group: Group) -> None:
+def run_mutmut(group: Group, survivors_only: bool) -> None:
+    """Run mutmut on the group's modules: every mutant, or only the ones that survived
+    (or were never run) last time, which mutmut re-runs when named."""
     names = [f"{m}.*" for m in group.modules]
-    subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", "1", *names],
-                   cwd=ROOT, check=False, stdout=subprocess.DEVNULL)
+    if survivors_only:
+        names = [k for k, v in mutmut_results().items()
+                 if k.rsplit(".", 1)[0] in group.modules and v not in KILLED]
+        if not names:
+            return
+    done = subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", "1", *names],
+                          cwd=ROOT, check=False, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True)
+    if done.returncode:
+        sys.exit(f"mutmut failed ({done.returncode}):\n{done.stderr[-2000:]}")
 
 
 def mutmut_results() -> dict[str, str]:
@@ -255,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("groups", nargs="*", default=list(GROUPS), choices=list(GROUPS))
     parser.add_argument("--skip-mutmut", action="store_true",
                         help="report mutmut's last results instead of running it again")
+    parser.add_argument("--survivors-only", action="store_true",
+                        help="re-run only the mutants that survived the last run")
     parser.add_argument("--every", type=int, default=1, metavar="N",
                         help="run only every Nth pattern mutant (a quicker, sampled score)")
     args = parser.parse_args(argv)
@@ -265,15 +293,22 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.groups:
         group = GROUPS[name]
         if not args.skip_mutmut:
-            run_mutmut(group)
+            run_mutmut(group, args.survivors_only)
         code = {k: v for k, v in mutmut_results().items()
                 if k.rsplit(".", 1)[0] in group.modules}
         tests = [UNIT + t for t in group.tests]
+        cached = _load_patterns()
         patterns = {}
         for module in group.modules:
             for mutant_id, what in pattern_ids(module)[::args.every]:
+                before = cached.get(mutant_id)
+                if args.survivors_only and before and before[0] == what and before[1] in KILLED:
+                    patterns[mutant_id] = before
+                    continue
                 patterns[mutant_id] = (what, _run_pattern_mutant(mutant_id, tests))
                 print(f"{patterns[mutant_id][1]:9} {mutant_id} {what}", flush=True)
+                cached[mutant_id] = patterns[mutant_id]
+                _save_patterns(cached)
         section, score = _section(name, group, code, patterns, args.every)
         sections.append(section)
         if score < group.threshold:
