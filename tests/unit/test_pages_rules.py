@@ -291,3 +291,38 @@ def test_two_chinese_names_joined_by_and_are_two_people(line):
 
 def test_a_chinese_pair_that_is_not_two_names_is_nobody():
     assert roles(ZH_INTRO + "嘉宾：清华大学和北京大学") == {}
+
+
+# --- one case per alternative of the notice and bio rules ----------------------------------
+
+
+@pytest.mark.parametrize("notice", [
+    "This event is not open to the press.",
+    "This event is closed to the press.",
+    "This event will be live streamed.",
+    "This event will be livestreamed.",
+    "This event will be webcast.",
+    "This event will be recorded.",
+    "Attendance at this event is by invitation.",
+    "This is an invitation-only event.",
+    "This event is on the record.",
+])
+def test_each_kind_of_access_note(notice):
+    page = parse_page(INTRO + notice)
+    assert (page.access_notes, page.description) == ((notice,), SUMMARY)
+
+
+@pytest.mark.parametrize("rest", [
+    "is an economist.", "was an economist.", "serves on the board.", "served on the board.",
+    "has written widely.", "had a long career.", "holds a doctorate.", "held several posts.",
+    "joined the IMF in 2001.", "leads the trade team.", "led the trade team.",
+    "directs the program.", "directed the program.", "heads the program.",
+    "headed the program.", "teaches economics.", "taught economics.", "works on trade.",
+    "worked on trade.", "specializes in trade.", "focuses on trade.", "founded a think tank.",
+    "chairs the board.", "brings decades of experience.", "currently advises the IMF.",
+    "previously led the IMF.", "also writes novels.", ", a former diplomat, writes on trade.",
+    ", the former envoy, writes on trade.", ", an economist, writes on trade.",
+])
+def test_a_bio_may_open_with_the_surname_and_any_bio_verb(rest):
+    bio = "Doe" + ("" if rest.startswith(",") else " ") + rest
+    assert bios(INTRO + f"Jane Doe\n\n{bio}") == {"Jane Doe": bio}
