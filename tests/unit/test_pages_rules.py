@@ -326,3 +326,47 @@ def test_each_kind_of_access_note(notice):
 def test_a_bio_may_open_with_the_surname_and_any_bio_verb(rest):
     bio = "Doe" + ("" if rest.startswith(",") else " ") + rest
     assert bios(INTRO + f"Jane Doe\n\n{bio}") == {"Jane Doe": bio}
+
+
+@pytest.mark.parametrize("notice", [
+    "This event has reached capacity.", "This event is at full capacity.",
+    "This event is over capacity.", "This event is full.", "This event is now full.",
+    "This event is sold out.",
+])
+def test_each_wording_of_a_full_event_closes_registration(notice):
+    page = parse_page(INTRO + notice)
+    assert (page.registration_closed, page.access_notes, page.description) == (True, (), SUMMARY)
+
+
+@pytest.mark.parametrize("follow_on", [
+    "Prior to that, she led the IMF.", "Before joining Carnegie, she led the IMF.",
+])
+def test_more_follow_on_openings_belong_to_the_bio(follow_on):
+    assert bios(INTRO + f"Ann Lee\n\nAnn Lee is an economist.\n\n{follow_on}") == {
+        "Ann Lee": f"Ann Lee is an economist.\n\n{follow_on}"}
+
+
+@pytest.mark.parametrize("follow_on", [
+    "他曾在清华大学任教。", "她曾在清华大学任教。", "此前，他在清华大学任教。",
+    "此外，他还是作家。", "目前他在北京工作。",
+])
+def test_a_chinese_follow_on_paragraph_belongs_to_the_bio(follow_on):
+    bio = "赵通是卡内基国际和平研究院研究员。"
+    assert bios(ZH_INTRO + f"主持人：赵通\n\n赵通\n\n{bio}\n\n{follow_on}") == {
+        "赵通": f"{bio}\n\n{follow_on}"}
+
+
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December"]
+
+
+@pytest.mark.parametrize("date", [
+    *(f"{month} 1, 2026" for month in MONTHS),
+    *(f"1 {month} 2026" for month in MONTHS),
+    *(f"Dec. {day}, 2026" for day in ("1st", "2nd", "3rd", "4th")),
+    *(f"{day} Dec. 2026" for day in ("1st", "2nd", "3rd", "4th")),
+    "2026-12-01", "2026年12月1日", "12月1日",
+])
+def test_each_way_of_writing_a_date_under_the_title(date):
+    page = parse_page(f"Trade Talks\n{date}\n\n" + INTRO)
+    assert (page.title, page.date_text, page.description) == ("Trade Talks", date, SUMMARY)
