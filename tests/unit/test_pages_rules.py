@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.pages import MAX_PAGE_BYTES, ROLES, PageError, decode_page, parse_page
+from bot.pages_names import read_names
 
 INTRO = "Experts will examine how missile defense shapes deterrence in the region.\n\n"
 SUMMARY = INTRO.strip()
@@ -370,3 +371,43 @@ MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augus
 def test_each_way_of_writing_a_date_under_the_title(date):
     page = parse_page(f"Trade Talks\n{date}\n\n" + INTRO)
     assert (page.title, page.date_text, page.description) == ("Trade Talks", date, SUMMARY)
+
+
+# --- what a name is made of ---------------------------------------------------------------
+
+def spaced(text: str) -> list[str]:
+    return text.split()
+
+
+HONORIFICS = spaced("Amb. Ambassador Dr. Dr H.E. HE Prof. Professor Mr. Mr Mrs. Mrs Ms. Ms "
+                    "Sen. Senator Rep. Gen. General Adm. Admiral Col. Colonel Lt. Gov. Governor "
+                    "Hon. Honorable Excellency Rev. Sir Dame")
+# Sentence openers, pronouns, job titles, places and institutions: never part of a name.
+NOT_NAME_WORDS = spaced(
+    "A An The This That These Those It Its They Their He She His Her We Our You In On At As By "
+    "For From Of To With While When Whereas Given After Before During Since Although However But "
+    "And Or If Then Also Both Each Today Now What How Why Who Where Join Please Register Speakers "
+    "Moderator Discussion Event Panel Panelists Participants Featuring Highlights Key About "
+    "Senior Fellow Director Deputy President Vice Chairman Chair Minister Secretary Former Chief "
+    "Executive Editor Associate Assistant Nonresident Visiting Scholar Head Founder United States "
+    "Republic Kingdom Union Nations North South East West Middle International Peace Endowment "
+    "Institute Center Centre Council Foundation Program University Academy Association Forum "
+    "Institution School College Committee Commission Ministry Department Agency Office Society "
+    "Studies Affairs Relations")
+PARTICLES = spaced("de del della der den di da das dos du van von bin binti ibn al el la le zu")
+
+
+@pytest.mark.parametrize("honorific", HONORIFICS)
+def test_an_honorific_is_dropped_from_the_name_but_kept_in_its_span(honorific):
+    [span] = read_names(f"{honorific} Ann Lee")
+    assert (span.name, span.start) == ("Ann Lee", 0)
+
+
+@pytest.mark.parametrize("word", NOT_NAME_WORDS)
+def test_a_capitalised_common_word_is_not_part_of_a_name(word):
+    assert [span.name for span in read_names(f"{word} Ann Lee")] == ["Ann Lee"]
+
+
+@pytest.mark.parametrize("particle", PARTICLES)
+def test_a_lowercase_particle_inside_a_name_belongs_to_it(particle):
+    assert [span.name for span in read_names(f"Ann {particle} Lee")] == [f"Ann {particle} Lee"]
