@@ -411,3 +411,173 @@ def test_a_capitalised_common_word_is_not_part_of_a_name(word):
 @pytest.mark.parametrize("particle", PARTICLES)
 def test_a_lowercase_particle_inside_a_name_belongs_to_it(particle):
     assert [span.name for span in read_names(f"Ann {particle} Lee")] == [f"Ann {particle} Lee"]
+
+
+# --- one case per wording the importer recognises ------------------------------------------
+
+
+@pytest.mark.parametrize("disclaimer", [
+    "Carnegie does not take institutional positions on public policy issues.",
+    "The views expressed here are personal.",
+    "The views represented in this video are personal.",
+    "The views presented here are personal.",
+    "Opinions are those of the author.",
+    "Opinions are solely those of the speaker.",
+    "Opinions are those of the participants.",
+    "Statements do not necessarily reflect Carnegie policy.",
+    "Statements do not necessarily represent Carnegie policy.",
+])
+def test_a_trailing_disclaimer_is_recognised_not_skipped(disclaimer):
+    page = parse_page(INTRO + f"Ann Lee\n\nAnn Lee is an economist.\n\n{disclaimer}")
+    assert page.skipped == ()
+    assert {p.name: p.bio for p in page.people} == {"Ann Lee": "Ann Lee is an economist."}
+
+
+@pytest.mark.parametrize("word", [
+    "event", "discussion", "session", "conversation", "panel", "meeting", "webinar", "briefing",
+    "seminar", "roundtable", "dialogue", "conference",
+])
+def test_a_language_notice_is_about_the_event_by_any_name(word):
+    page = parse_page(INTRO + f"This {word} will be held in French.")
+    assert (page.language, page.description) == ("French", SUMMARY)
+
+
+@pytest.mark.parametrize("sentence", [
+    "This event will be in French.", "This event is in French.", "This event was in French.",
+    "This event will be held in French.", "This event will be conducted in French.",
+    "This event will be delivered in French.", "This event will take place in French.",
+])
+def test_each_way_of_saying_the_language(sentence):
+    assert parse_page(INTRO + sentence).language == "French"
+
+
+@pytest.mark.parametrize(("sentence", "translation"), [
+    ("This event will have French translation.", "French"),
+    ("This event will have French interpretation.", "French"),
+    ("This event offers translation into French.", "French"),
+    ("This event offers interpretation into French.", "French"),
+    ("This event will be translated into French.", "French"),
+    ("This event will be interpreted into French.", "French"),
+])
+def test_each_way_of_saying_the_translation(sentence, translation):
+    page = parse_page(INTRO + sentence)
+    assert (page.translation, page.description) == (translation, SUMMARY)
+
+
+@pytest.mark.parametrize("notice", [
+    "Registration is required.", "RSVP required.", "Please register in advance.",
+])
+def test_a_notice_may_start_with_what_it_is_about(notice):
+    page = parse_page(INTRO + notice)
+    assert (page.access_notes, page.description) == ((notice,), SUMMARY)
+
+
+@pytest.mark.parametrize("notice", [
+    "Simultaneous translation into French will be provided.",
+    "Translation into French will be provided.",
+    "Interpretation into French will be provided.",
+])
+def test_a_translation_notice_needs_no_event_word(notice):
+    page = parse_page(INTRO + notice)
+    assert (page.translation, page.description) == ("French", SUMMARY)
+
+
+@pytest.mark.parametrize("notice", [
+    "Registration for this event is closed.", "RSVPs for this event are closed.",
+    "RSVP for this event is closed.",
+])
+def test_each_way_of_saying_registration_is_closed(notice):
+    assert parse_page(INTRO + notice).registration_closed is True
+
+
+@pytest.mark.parametrize("narration", [
+    "The discussion was moderated by Ann Lee.", "The discussions were hosted by Ann Lee.",
+    "The discussion was also chaired by Ann Lee.", "The discussion was then held at Carnegie.",
+    "The discussion was off the record.", "The discussion was in Chinese.",
+    "Afterwards they discussed trade.", "Afterwards panelists explored trade.",
+    "Afterwards speakers examined trade.", "Afterwards participants analysed trade.",
+    "Afterwards participants analyzed trade.", "Afterwards discussants debated trade.",
+    "Ann Lee moderated.", "Ann Lee spoke on trade.", "Ann Lee presented the report.",
+    "Ann Lee hosted the panel.", "Ann Lee chaired the panel.", "Ann Lee also discussed trade.",
+])
+def test_past_tense_narration_makes_the_page_a_recap(narration):
+    assert parse_page(INTRO + narration).kind == "recap"
+
+
+@pytest.mark.parametrize("roster", [
+    "Speakers: Ann Lee, economist; Bo Chen, lawyer; and Cy Twombly, painter",
+    "Speakers: Ann Lee, economist; Bo Chen, lawyer; & Cy Twombly, painter",
+    "Speaker: Ann Lee, economist; Bo Chen, lawyer; Cy Twombly, painter",
+    "Panelists: Ann Lee, economist; Bo Chen, lawyer; Cy Twombly, painter",
+    "Participants: Ann Lee, economist; Bo Chen, lawyer; Cy Twombly, painter",
+    "Featured speakers: Ann Lee, economist; Bo Chen, lawyer; Cy Twombly, painter",
+    "Featuring: Ann Lee, economist; Bo Chen, lawyer; Cy Twombly, painter",
+])
+def test_each_roster_opening(roster):
+    page = parse_page(INTRO + roster)
+    assert [p.name for p in page.people] == ["Ann Lee", "Bo Chen", "Cy Twombly"]
+    assert page.description == SUMMARY
+
+
+@pytest.mark.parametrize("heading", [
+    "Key Highlights", "Main Takeaways", "Discussion Highlights", "Event Summary", "Panel Overview",
+    "About the Speakers", "Our Speakers", "Meet the Speakers", "Featured Speakers", "Highlight",
+    "Takeaway", "Speaker", "Participants", "Panelists", "Featuring", "Summary", "Recap",
+    "Overview", "Discussants", "Moderators", "Biographies", "Bios", "Bio", "Agenda", "Details",
+    "Speakers:",
+])
+def test_a_section_heading_is_dropped(heading):
+    page = parse_page(INTRO + f"{heading}\n\nAnn Lee\n\nAnn Lee is an economist.")
+    assert (page.description, page.skipped) == (SUMMARY, ())
+
+
+@pytest.mark.parametrize("time", [
+    "18:00", "18：00", "18:00–20:00", "6:00 to 8:00", "6:00 pm", "18:00 EST",
+])
+def test_a_time_on_its_own_line_under_the_date(time):
+    page = parse_page(f"Trade Talks\nTuesday, December 1, 2026\n{time}\n\n" + INTRO)
+    assert (page.date_text, page.description) == (f"Tuesday, December 1, 2026 {time}", SUMMARY)
+
+
+@pytest.mark.parametrize("time", [
+    "上午9点", "下午6点", "晚上7点", "中午12点", "早上8点", "下午6点半", "下午6点30分",
+    "上午9点至上午11点", "下午2点至下午4点", "晚上7点至晚上9点", "中午12点至中午1点",
+    "早上8点至早上9点", "下午6点至下午6点半", "下午6点至下午6点30分", "6点至8点", "6点到8点",
+])
+def test_a_chinese_time_on_its_own_line_under_the_date(time):
+    page = parse_page(f"贸易谈判\n2026年12月1日\n{time}\n\n" + ZH_INTRO)
+    assert (page.date_text, page.description) == (f"2026年12月1日 {time}", ZH_INTRO.strip())
+
+
+@pytest.mark.parametrize("venue", [
+    "Live on YouTube", "Streaming on Zoom", "Online", "Virtual", "Webcast", "Washington, DC",
+])
+def test_a_venue_line_under_the_title_without_a_date(venue):
+    page = parse_page(f"Trade Talks\n{venue}\n\n" + INTRO)
+    assert (page.title, page.location, page.description) == ("Trade Talks", venue, SUMMARY)
+
+
+@pytest.mark.parametrize("bullet", [
+    "一、", "（一）", "(二) ", "1、", "1. ", "• ", "▪ ", "● ", "◦ ", "· ", "‣ ", "- ", "* ", "– ",
+    "— ",
+])
+def test_each_bullet_style_marks_a_takeaway(bullet):
+    page = parse_page(INTRO + f"{bullet}Trade: Tariffs rose.")
+    assert [(t.heading, t.text) for t in page.takeaways] == [("Trade", "Tariffs rose.")]
+
+
+@pytest.mark.parametrize("bio", [
+    "Bo Chen is a lawyer.", "Bo Chen was a lawyer.", "Bo Chen is an attorney.",
+    "Bo Chen is the dean of a law school.", "Bo Chen is also a painter.",
+    "Bo Chen is currently at Yale.", "Bo Chen is now at Yale.", "Bo Chen is formerly of Yale.",
+    "Bo Chen is one of the founders of a firm.", "Bo Chen serves on the board.",
+    "Bo Chen served on the board.", "Bo Chen holds a chair at Yale.", "Bo Chen leads a firm.",
+    "Bo Chen led a firm.", "Bo Chen directs a program.", "Bo Chen directed a program.",
+    "Bo Chen heads a program.", "Bo Chen headed a program.", "Bo Chen teaches law.",
+    "Bo Chen taught law.", "Bo Chen works on trade.", "Bo Chen worked on trade.",
+    "Bo Chen specializes in trade.", "Bo Chen focuses on trade.",
+    "Bo Chen, a lawyer, writes on trade.", "Bo Chen, an attorney, writes on trade.",
+    "Bo Chen, the dean, writes on trade.",
+])
+def test_a_paragraph_saying_who_a_new_name_is_makes_a_speaker(bio):
+    assert bios(BIOS_MAY_START + bio) == {"Ann Lee": "", "Bo Chen": bio}
