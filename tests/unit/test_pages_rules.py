@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.pages import MAX_PAGE_BYTES, ROLES, PageError, decode_page, parse_page
-from bot.pages_names import read_names
+from bot.pages_names import narration, read_names
 
 INTRO = "Experts will examine how missile defense shapes deterrence in the region.\n\n"
 SUMMARY = INTRO.strip()
@@ -581,3 +581,83 @@ def test_each_bullet_style_marks_a_takeaway(bullet):
 ])
 def test_a_paragraph_saying_who_a_new_name_is_makes_a_speaker(bio):
     assert bios(BIOS_MAY_START + bio) == {"Ann Lee": "", "Bo Chen": bio}
+
+
+# --- roles in narration, one case per wording ---------------------------------------------
+
+ANN = ("Ann Lee",)
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    # auxiliaries between the name and its verb
+    *((f"Ann Lee {aux} moderate.", [("Ann Lee", "moderator", False)]) for aux in (
+        "will", "would", "shall", "to", "also", "then", "jointly", "later", "will be")),
+    ("Ann Lee is moderating.", [("Ann Lee", "moderator", False)]),
+    ("Ann Lee was moderating.", [("Ann Lee", "moderator", False)]),
+    ("Ann Lee and Bo Chen are speaking.", [("Ann Lee", "speaker", False),
+                                           ("Bo Chen", "speaker", False)]),
+    ("Ann Lee and Bo Chen were speaking.", [("Ann Lee", "speaker", False),
+                                            ("Bo Chen", "speaker", False)]),
+    ("Ann Lee and Bo Chen both spoke.", [("Ann Lee", "speaker", False),
+                                         ("Bo Chen", "speaker", False)]),
+    ("Ann Lee and Bo Chen each spoke.", [("Ann Lee", "speaker", False),
+                                         ("Bo Chen", "speaker", False)]),
+    ("Ann Lee, who will moderate, is an economist.", [("Ann Lee", "moderator", False)]),
+    ("Ann Lee will co-moderate.", [("Ann Lee", "moderator", False)]),
+    # the verb gives the role
+    *((f"Ann Lee will {verb}.", [("Ann Lee", role, False)]) for verb, role in (
+        ("host", "host"), ("chair", "chair"), ("discuss trade", "discussant"),
+        ("comment", "discussant"), ("respond", "discussant"), ("analyse it", "discussant"),
+        ("analyze it", "discussant"), ("debate it", "discussant"), ("speak", "speaker"),
+        ("present", "speaker"), ("deliver remarks", "speaker"), ("give remarks", "speaker"),
+        ("offer remarks", "speaker"), ("join", "speaker"), ("explore trade", "speaker"),
+        ("examine trade", "speaker"), ("talk", "speaker"))),
+    ("Ann Lee spoke.", [("Ann Lee", "speaker", False)]),
+    ("Ann Lee gave remarks.", [("Ann Lee", "speaker", False)]),
+    # a host who hosts the discussion itself leads it
+    *((f"Ann Lee will host {what} with Bo Chen.", [("Ann Lee", "host", True),
+                                                   ("Bo Chen", "speaker", False)])
+      for what in ("a discussion", "an open conversation", "the dialogue", "a debate",
+                   "a panel", "a roundtable")),
+    # what comes before a name
+    *((f"{before} Ann Lee.", [("Ann Lee", role, False)]) for before, role in (
+        ("The talk was moderated by", "moderator"), ("The talk was hosted by", "host"),
+        ("The talk was chaired by", "chair"), ("Moderator:", "moderator"), ("Host:", "host"),
+        ("Chair:", "chair"), ("Discussant:", "discussant"), ("Discussants:", "discussant"),
+        ("With comments by", "discussant"), ("With comments from", "discussant"),
+        ("A discussion with", "speaker"), ("A conversation with", "speaker"),
+        ("A dialogue with", "speaker"), ("A debate with", "speaker"), ("A panel with", "speaker"),
+        ("A roundtable with", "speaker"),
+        ("A talk with", "speaker"), ("An interview with", "speaker"),
+        ("Panel day: a chat with", "speaker"), ("An evening featuring", "speaker"),
+        ("The panel features", "speaker"), ("The panel feature", "speaker"),
+        ("The panel featured", "speaker"), ("The panel is joined by", "speaker"),
+        ("With remarks by", "speaker"), ("With remarks from", "speaker"),
+        ("With a presentation by", "speaker"), ("With presentations by", "speaker"),
+        ("Speaker:", "speaker"), ("Speakers:", "speaker"), ("Panelist:", "speaker"),
+        ("Panelists:", "speaker"))),
+    # lists share their verb across every gap
+    *((f"Ann Lee{gap}Bo Chen will speak.", [("Ann Lee", "speaker", False),
+                                            ("Bo Chen", "speaker", False)])
+      for gap in (" and ", " & ", ", ", " of Yale and ", " from Yale and ", " at Yale and ")),
+    # "X joined A in a moderated conversation": X moderates
+    *((f"Ann Lee joined Bo Chen {where} moderated {what}.", [("Ann Lee", "moderator", False),
+                                                             ("Bo Chen", "speaker", False)])
+      for where, what in (("in a", "conversation"), ("for a", "discussion"),
+                          ("in an", "dialogue"), ("in the", "debate"), ("in a", "panel"),
+                          ("in a", "session"))),
+    # a label after the name beats the verb
+    *((f"Ann Lee{sep}{label}{end} will moderate.", [("Ann Lee", role, False)])
+      for sep, end in ((", ", ","), (" (", ")"), (" – ", ","), (": ", ","))
+      for label, role in (("host", "host"), ("chair", "chair"), ("discussant", "discussant"),
+                          ("speaker", "speaker"), ("panelist", "speaker"),
+                          ("presenter", "speaker"))),
+    ("Ann Lee (moderator) will speak.", [("Ann Lee", "moderator", False)]),
+    ("Ann Lee and Bo Chen, with no word for what they do.", []),
+])
+def test_roles_read_from_narration(text, found):
+    assert narration(text) == found
+
+
+def test_names_stop_where_chinese_begins():
+    assert [s.name for s in read_names("Zhang Hongyu是教授 Li Bin")] == ["Zhang Hongyu", "Li Bin"]
