@@ -292,10 +292,6 @@ def main(argv: list[str] | None = None) -> int:
     sections, failed = [], []
     for name in args.groups:
         group = GROUPS[name]
-        if not args.skip_mutmut:
-            run_mutmut(group, args.survivors_only)
-        code = {k: v for k, v in mutmut_results().items()
-                if k.rsplit(".", 1)[0] in group.modules}
         tests = [UNIT + t for t in group.tests]
         cached = _load_patterns()
         patterns = {}
@@ -309,6 +305,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{patterns[mutant_id][1]:9} {mutant_id} {what}", flush=True)
                 cached[mutant_id] = patterns[mutant_id]
                 _save_patterns(cached)
+        # mutmut copies the tests when it starts: it runs second, with the newest tests.
+        if not args.skip_mutmut:
+            run_mutmut(group, args.survivors_only)
+        code = {k: v for k, v in mutmut_results().items()
+                if k.rsplit(".", 1)[0] in group.modules}
         section, score = _section(name, group, code, patterns, args.every)
         sections.append(section)
         if score < group.threshold:
