@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import importlib
 import json
 import os
@@ -162,14 +163,32 @@ def pattern_mutants(module_name: str) -> Iterator[tuple[str, str, object]]:
 
 
 def _assigned(module) -> list[str]:
-    """The names a module assigns at its top level (not the ones it imports), sorted."""
+    """The names a module assigns at its top level (not the ones it imports) and some
+    function reads when it runs, sorted. A pattern read only while modules are imported,
+    to build another one (pages_zh.TIME inside pages._TIME_LINE), has its alternatives
+    mutated in the pattern it built."""
     tree = ast.parse(Path(module.__file__).read_text())
     names = set()
     for node in tree.body:
         targets = node.targets if isinstance(node, ast.Assign) else (
             [node.target] if isinstance(node, ast.AnnAssign) else [])
         names.update(t.id for t in targets if isinstance(t, ast.Name))
-    return sorted(names)
+    return sorted(names & _read_in_functions())
+
+
+@functools.cache
+def _read_in_functions() -> frozenset[str]:
+    """Every name or attribute read inside a function of the bot."""
+    read = set()
+    for path in (ROOT / "bot").glob("*.py"):
+        for func in ast.walk(ast.parse(path.read_text())):
+            if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                for node in ast.walk(func):
+                    if isinstance(node, ast.Name):
+                        read.add(node.id)
+                    elif isinstance(node, ast.Attribute):
+                        read.add(node.attr)
+    return frozenset(read)
 
 
 def pattern_ids(module_name: str) -> list[tuple[str, str]]:
