@@ -235,7 +235,10 @@ def _run_pattern_mutant(mutant_id: str, tests: list[str], limit: float = 120) ->
     while time.monotonic() < deadline:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
-            return "survived" if os.waitstatus_to_exitcode(status) == 0 else "killed"
+            # pytest exits 1 when a test failed; anything else (a collection error, an
+            # interrupted run) says nothing about the mutant.
+            code = os.waitstatus_to_exitcode(status)
+            return {0: "survived", 1: "killed"}.get(code, f"error (pytest exit {code})")
         time.sleep(0.05)
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)

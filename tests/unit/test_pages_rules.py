@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot import pages_zh
 from bot.pages import MAX_PAGE_BYTES, ROLES, PageError, decode_page, parse_page
 from bot.pages_names import narration, read_names
 
@@ -661,3 +662,137 @@ def test_roles_read_from_narration(text, found):
 
 def test_names_stop_where_chinese_begins():
     assert [s.name for s in read_names("Zhang Hongyu是教授 Li Bin")] == ["Zhang Hongyu", "Li Bin"]
+
+
+# --- Chinese wordings, one case each ------------------------------------------------------
+
+ZH = ZH_INTRO.strip()
+
+
+@pytest.mark.parametrize(("sentence", "found"), [
+    *((f"报名{w}。", {"registration_closed": True}) for w in (
+        "已截止", "已经截止", "已结束", "已关闭", "已满")),
+    *((f"本次活动{w}。", {"registration_closed": True}) for w in (
+        "名额已满", "座位已满", "人数已满", "停止报名")),
+    *((f"本次活动{w}。", {"off_the_record": True}) for w in (
+        "不对外公开", "不公开报道", "不对外报道", "不作公开报道", "不录音", "不录像")),
+    *((f"本次活动{w}。", {"access": True}) for w in (
+        "不对媒体开放", "谢绝媒体", "仅限受邀嘉宾", "仅限邀请嘉宾", "凭邀请入场", "需报名",
+        "需要提前报名", "须提前报名", "须报名", "将网络直播", "将线上直播", "将全程直播")),
+    *((f"本次活动{how}{lang}{kind}{verb}。", {"language": name})
+      for how, kind, verb in (("以", "文", "进行"), ("用", "语", "举行"), ("使用", "文", "开展"))
+      for lang, name in (("中", "Chinese"), ("英", "English"))),
+    *((f"本次活动以{lang}文进行。", {"language": name}) for lang, name in (
+        ("汉", "Chinese"), ("日", "Japanese"), ("韩", "Korean"), ("俄", "Russian"),
+        ("法", "French"), ("德", "German"), ("西班牙", "Spanish"), ("阿拉伯", "Arabic"))),
+    *((f"现场提供{lang}{kind}同声传译。", {"translation": name}) for lang, name, kind in (
+        ("中", "Chinese", "文"), ("汉", "Chinese", "语"), ("英", "English", "文"),
+        ("日", "Japanese", "语"), ("韩", "Korean", "文"), ("俄", "Russian", "文"),
+        ("法", "French", "文"), ("德", "German", "文"), ("西班牙", "Spanish", "语"),
+        ("阿拉伯", "Arabic", "语"))),
+    *((f"现场提供英文{how}。", {"translation": "English"}) for how in (
+        "同声传译", "同步翻译", "交替传译", "翻译")),
+    ("本次活动在北京。", None),
+])
+def test_chinese_notices(sentence, found):
+    assert pages_zh.notice(sentence) == found
+
+
+NOT_NAMES = spaced(
+    "待定 另定 嘉宾 主持 主持人 主讲人 演讲人 评议人 点评人 与谈人 要点 主要观点 观点 简介 "
+    "介绍 嘉宾介绍 嘉宾简介 时间 日期 地点 活动 活动简介 活动介绍 活动回顾 会议 议程 主题 题目 "
+    "背景 内容 概要 摘要 总结 回顾 报名 联系 联系人 注意 注意事项 说明 研究员 教授 学者 专家 "
+    "中国 美国 日本 韩国 朝鲜 俄罗斯 北京 上海 华盛顿 中美 中美关系 我们 他们 本次 本场 此次")
+INSTITUTIONS = spaced("清华大学 外交学院 研究中心 某研究所 某研究院 作家协会 数学学会 某基金会 "
+                      "兰德智库 "
+                      "地方政府 外交部 公安局 办事处 外事办")
+
+
+@pytest.mark.parametrize("word", NOT_NAMES + INSTITUTIONS)
+def test_chinese_words_that_are_never_names(word):
+    assert not pages_zh.is_name(word)
+    assert pages_zh.is_name("赵通")
+
+
+@pytest.mark.parametrize(("word", "role"), [
+    ("主持人", "moderator"), ("主持", "moderator"), ("主讲人", "speaker"), ("主讲嘉宾", "speaker"),
+    ("主讲", "speaker"), ("演讲人", "speaker"), ("演讲嘉宾", "speaker"), ("发言人", "speaker"),
+    ("发言嘉宾", "speaker"), ("对话嘉宾", "speaker"), ("嘉宾", "speaker"),
+    ("评议人", "discussant"), ("评议嘉宾", "discussant"), ("点评人", "discussant"),
+    ("点评嘉宾", "discussant"), ("评论人", "discussant"), ("与谈人", "discussant"),
+])
+@pytest.mark.parametrize("separator", ["：", ":", " "])
+def test_each_chinese_role_line(word, role, separator):
+    page = parse_page(ZH_INTRO + f"{word}{separator}赵通")
+    assert {p.name: p.role for p in page.people} == {"赵通": role}
+    assert page.description == ZH
+
+
+@pytest.mark.parametrize("heading", [
+    "要点", "观点", "主要观点", "内容", "简介", "介绍", "概要", "回顾", "议程", "摘要", "总结",
+    "与会嘉宾", "参会嘉宾", "嘉宾介绍", "嘉宾简介", "活动要点", "会议议程", "讨论要点",
+    "主要内容", "核心观点", "重要观点", "嘉宾简介：",
+])
+def test_each_chinese_section_heading_is_dropped(heading):
+    page = parse_page(ZH_INTRO + f"{heading}\n\n主持人：赵通")
+    assert (page.description, page.skipped) == (ZH, ())
+
+
+@pytest.mark.parametrize(("line", "field", "value"), [
+    ("时间：2026年12月1日", "date_text", "2026年12月1日"),
+    ("日期：2026年12月1日", "date_text", "2026年12月1日"),
+    ("地点：北京", "location", "北京"), ("地址：北京", "location", "北京"),
+    ("主题：中美关系", "title", "中美关系"), ("题目：中美关系", "title", "中美关系"),
+])
+def test_each_chinese_field_line(line, field, value):
+    page = parse_page(ZH_INTRO + line)
+    assert (getattr(page, field), page.description) == (value, ZH)
+
+
+@pytest.mark.parametrize(("narration", "role"), [
+    *((f"本次活动由赵通{verb}。", role) for verb, role in (
+        ("主持", "moderator"), ("主讲", "speaker"), ("演讲", "speaker"), ("点评", "discussant"),
+        ("评议", "discussant"))),
+    *((f"{lead}赵通{aux}{verb}。", role)
+      for lead in ("", "会上，", "随后。", "然后；", "此外、", "其后 ")
+      for aux, verb, role in (("将", "主持", "moderator"), ("会", "主讲", "speaker"),
+                              ("也将", "演讲", "speaker"), ("将担任", "主持人", "moderator"),
+                              ("", "点评", "discussant"), ("", "评议", "discussant"))),
+])
+def test_each_chinese_narration(narration, role):
+    assert roles(ZH_INTRO + narration) == {"赵通": role}
+
+
+@pytest.mark.parametrize("narration", [
+    *(f"与会者{verb}了中美关系。" for verb in (
+        "主持", "讨论", "探讨", "分析", "介绍", "发表", "评议", "点评", "交流", "对话", "举办",
+        "举行", "参加", "出席", "分享")),
+    "活动已于昨天结束。", "活动于2026年12月1日在北京举行。",
+])
+def test_chinese_past_tense_makes_a_recap(narration):
+    assert parse_page(ZH_INTRO + narration).kind == "recap"
+
+
+@pytest.mark.parametrize("after", [
+    "是研究员。", "现任研究员。", "现为研究员。", "为研究员。", "系研究员。", "任研究员。",
+    "曾任研究员。", "曾在清华任教。", "担任研究员。", "长期研究核政策。", "主要研究核政策。",
+    "目前在北京工作。", "，研究员。", ",研究员。",
+])
+def test_a_chinese_bio_opens_with_the_name_and_what_follows_it(after):
+    assert bios(ZH_INTRO + f"主持人：赵通\n\n赵通\n\n赵通{after}") == {"赵通": f"赵通{after}"}
+
+
+@pytest.mark.parametrize(("verb", "word"), [
+    ("是", "研究员"), ("现任", "教授"), ("现为", "主任"), ("系", "院长"), ("曾任", "所长"),
+    ("担任", "学者"), ("是", "博士"), ("是", "大使"), ("是", "会长"), ("是", "理事"),
+    ("是", "成员"), ("是", "专家"), ("是", "副主席"), ("是", "高级顾问"), ("是", "Senior Fellow"),
+    ("是", "Professor"),
+])
+def test_a_new_chinese_name_needs_a_bio_verb_and_a_bio_word(verb, word):
+    bio = f"李彬{verb}清华大学{word}。"
+    assert bios(ZH_INTRO + f"主持人：赵通\n\n{bio}") == {"赵通": "", "李彬": bio}
+
+
+@pytest.mark.parametrize("joined", ["和", "与", "及"])
+def test_each_chinese_and_between_two_names(joined):
+    assert roles(ZH_INTRO + f"嘉宾：李彬{joined}樊吉社") == {"李彬": "speaker", "樊吉社": "speaker"}
