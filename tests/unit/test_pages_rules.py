@@ -796,3 +796,30 @@ def test_a_new_chinese_name_needs_a_bio_verb_and_a_bio_word(verb, word):
 @pytest.mark.parametrize("joined", ["和", "与", "及"])
 def test_each_chinese_and_between_two_names(joined):
     assert roles(ZH_INTRO + f"嘉宾：李彬{joined}樊吉社") == {"李彬": "speaker", "樊吉社": "speaker"}
+
+
+# --- a title line between a name line and its bio -------------------------------------------
+
+
+@pytest.mark.parametrize(("title", "joined"), [
+    ("Senior Fellow, " + "x" * 185, True),  # 200 characters: still a title line
+    ("Senior Fellow, " + "x" * 186, False),  # 201: a paragraph of its own
+    ("Senior Fellow at Carnegie.", False),  # a sentence, not a title line
+])
+def test_a_title_line_between_a_name_and_its_bio(title, joined):
+    page = parse_page(INTRO + f"Jane Doe\n\n{title}\n\nJane Doe is an economist.")
+    assert ({p.name: p.bio for p in page.people} == {"Jane Doe": "Jane Doe is an economist."}) \
+        is joined
+    assert (page.description == SUMMARY) is joined
+
+
+@pytest.mark.parametrize(("title", "joined"), [
+    ("卡内基" + "研" * 97, True),  # 100 characters
+    ("卡内基" + "研" * 98, False),
+    ("卡内基研究员。", False),
+    ("Senior fellow.", False),
+])
+def test_a_title_line_between_a_chinese_name_and_its_bio(title, joined):
+    page = parse_page(ZH_INTRO + f"主持人：赵通\n\n赵通\n\n{title}\n\n赵通是研究员。")
+    assert {p.name: p.bio for p in page.people} == {"赵通": "赵通是研究员。"}
+    assert (page.description == ZH) is joined
