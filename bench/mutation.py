@@ -245,6 +245,26 @@ def _run_pattern_mutant(mutant_id: str, tests: list[str], limit: float = 120) ->
     return "timeout"  # counts as killed: a hang fails the suite
 
 
+def _run_patterns(group: Group, survivors_only: bool, every: int
+                  ) -> dict[str, tuple[str, str]]:
+    """(what changed, verdict) for each pattern mutant of the group's modules; with
+    survivors_only, a mutant killed before (with the same change) is not run again."""
+    tests = [UNIT + t for t in group.tests]
+    cached = _load_patterns()
+    patterns = {}
+    for module in group.modules:
+        for mutant_id, what in pattern_ids(module)[::every]:
+            before = cached.get(mutant_id)
+            if survivors_only and before and before[0] == what and before[1] in KILLED:
+                patterns[mutant_id] = before
+                continue
+            patterns[mutant_id] = (what, _run_pattern_mutant(mutant_id, tests))
+            print(f"{patterns[mutant_id][1]:9} {mutant_id} {what}", flush=True)
+            cached[mutant_id] = patterns[mutant_id]
+            _save_patterns(cached)
+    return patterns
+
+
 def _load_patterns() -> dict[str, tuple[str, str]]:
     try:
         return {k: tuple(v) for k, v in json.loads(PATTERN_RESULTS.read_text()).items()}
@@ -259,15 +279,19 @@ def _save_patterns(results: dict[str, tuple[str, str]]) -> None:
 
 # ---- mutmut ----------------------------------------------------------------------
 
-def run_mutmut(group: Group, survivors_only: bool) -> None:
-    """Run mutmut on the group's modules: every mutant, or only the ones that survived
-    (or were never run) last time, which mutmut re-runs when named."""
-    names = [f"{m}.*" for m in group.modules]
+def run_mutmut(groups: list[Group], survivors_only: bool) -> None:
+    """Run mutmut on the groups' modules: every mutant; or, with survivors_only, the ones
+    that did not die last time (or have no verdict yet), which mutmut re-runs when named."""
+    modules = {m for group in groups for m in group.modules}
+    names = [f"{m}.*" for m in sorted(modules)]
     if survivors_only:
         names = [k for k, v in mutmut_results().items()
-                 if k.rsplit(".", 1)[0] in group.modules and v not in KILLED]
-        if not names:
-            return
+                 if k.rsplit(".", 1)[0] in modules and v not in KILLED]
+    if names:
+        _mutmut(*names)
+
+
+def _mutmut(*names: str) -> None:
     done = subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", "1", *names],
                           cwd=ROOT, check=False, stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE, text=True)
@@ -311,33 +335,22 @@ def main(argv: list[str] | None = None) -> int:
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
     started = time.monotonic()
+    groups = {name: GROUPS[name] for name in args.groups}
+    patterns = {name: _run_patterns(group, args.survivors_only, args.every)
+                for name, group in groups.items()}
+    # mutmut copies the tests when it starts: it runs second, with the newest tests.
+    if not args.skip_mutmut:
+        run_mutmut(list(groups.values()), args.survivors_only)
+    results = mutmut_results()
     sections, failed = [], []
-    for name in args.groups:
-        group = GROUPS[name]
-        tests = [UNIT + t for t in group.tests]
-        cached = _load_patterns()
-        patterns = {}
-        for module in group.modules:
-            for mutant_id, what in pattern_ids(module)[::args.every]:
-                before = cached.get(mutant_id)
-                if args.survivors_only and before and before[0] == what and before[1] in KILLED:
-                    patterns[mutant_id] = before
-                    continue
-                patterns[mutant_id] = (what, _run_pattern_mutant(mutant_id, tests))
-                print(f"{patterns[mutant_id][1]:9} {mutant_id} {what}", flush=True)
-                cached[mutant_id] = patterns[mutant_id]
-                _save_patterns(cached)
-        # mutmut copies the tests when it starts: it runs second, with the newest tests.
-        if not args.skip_mutmut:
-            run_mutmut(group, args.survivors_only)
-        code = {k: v for k, v in mutmut_results().items()
-                if k.rsplit(".", 1)[0] in group.modules}
-        section, score = _section(name, group, code, patterns, args.every)
+    for name, group in groups.items():
+        code = {k: v for k, v in results.items() if k.rsplit(".", 1)[0] in group.modules}
+        section, score = _section(name, group, code, patterns[name], args.every)
         sections.append(section)
         if score < group.threshold:
             failed.append(f"{name}: {score:.1f}% < {group.threshold}%")
     minutes = (time.monotonic() - started) / 60
-    REPORT.write_text(_report(sections, minutes))
+    REPORT.write_text(_report(_keep_other_sections(sections), minutes))
     print(f"wrote {REPORT.relative_to(ROOT)}")
     for line in failed:
         print(f"below threshold: {line}", file=sys.stderr)
@@ -376,6 +389,19 @@ def _section(name: str, group: Group, code: dict[str, str],
                               "  ```"]
         lines.append("")
     return "\n".join(lines), score
+
+
+def _keep_other_sections(sections: list[str]) -> list[str]:
+    """The new sections, and the last report's sections of the groups not run this time."""
+    run = {section.split(":", 1)[0] for section in sections}
+    try:
+        old = REPORT.read_text().split("\n## ")[1:]
+    except OSError:
+        old = []
+    kept = ["## " + section.rstrip("\n") + "\n" for section in old
+            if "## " + section.split(":", 1)[0] not in run]
+    order = list(GROUPS)
+    return sorted([*sections, *kept], key=lambda s: order.index(s[3:].split(":", 1)[0]))
 
 
 def _row(label: str, killed: int, total: int) -> str:
