@@ -250,8 +250,9 @@ class ChineseReading:
         return False
 
     def _zh_notice(self, sentence: str, found: dict) -> None:
-        self.registration_closed = self.registration_closed or "registration_closed" in found
-        self.off_the_record = self.off_the_record or "off_the_record" in found
+        closed = bool(found.get("registration_closed"))
+        self.registration_closed = self.registration_closed or closed
+        self.off_the_record = self.off_the_record or bool(found.get("off_the_record"))
         self.language = self.language or found.get("language")
         if "translation" in found:
             # "提供同声传译" names no language: it is the other of Chinese and English.
