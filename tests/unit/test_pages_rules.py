@@ -32,7 +32,12 @@ def test_a_place_after_held_in_is_not_a_language():
     assert page.description == INTRO + "This event will be held in Washington."
 
 
-@pytest.mark.parametrize("language", ["French", "Korean", "Thai", "Malay", "Portuguese"])
+@pytest.mark.parametrize("language", [
+    # named ones, whose endings do not say they are languages
+    "French", "German", "Mandarin", "Korean", "Hindi", "Urdu", "Farsi", "Hebrew", "Dutch",
+    "Thai", "Greek", "Malay",
+    "Portuguese", "Spanish", "Russian", "Arabic",  # -ese, -ish, -ian, -ic
+])
 def test_a_language_after_held_in_is_the_language(language):
     page = parse_page(INTRO + f"This event will be held in {language}.")
     assert (page.language, page.description) == (language, SUMMARY)
