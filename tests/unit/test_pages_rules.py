@@ -6,7 +6,14 @@ from __future__ import annotations
 import pytest
 
 from bot import pages_zh
-from bot.pages import MAX_PAGE_BYTES, ROLES, PageError, decode_page, parse_page
+from bot.pages import (
+    MAX_PAGE_BYTES,
+    ROLES,
+    PageError,
+    decode_page,
+    page_language,
+    parse_page,
+)
 from bot.pages_names import narration, read_names
 
 INTRO = "Experts will examine how missile defense shapes deterrence in the region.\n\n"
@@ -828,3 +835,19 @@ def test_a_title_line_between_a_chinese_name_and_its_bio(title, joined):
     page = parse_page(ZH_INTRO + f"主持人：赵通\n\n赵通\n\n{title}\n\n赵通是研究员。")
     assert {p.name: p.bio for p in page.people} == {"赵通": "赵通是研究员。"}
     assert (page.description == ZH) is joined
+
+
+# --- which language a page is in --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "share", "language"), [
+    ("", 0.0, "en"), ("12 — 34!", 0.0, "en"), ("abcdef", 0.0, "en"),
+    ("中ab", 1 / 3, "zh"),  # a third of the letters Han: mostly Chinese
+    ("中abc", 1 / 4, "en"),
+    ("中ab 12, 34!", 1 / 3, "zh"),  # digits, spaces and punctuation are not letters
+    ("中abéü", 1 / 3, "zh"),  # only ASCII letters count as the Latin side
+    ("中文", 1.0, "zh"),
+])
+def test_a_page_is_chinese_when_a_third_of_its_letters_are_han(text, share, language):
+    assert pages_zh.han_share(text) == pytest.approx(share)
+    assert page_language(text) == language
