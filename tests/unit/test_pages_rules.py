@@ -622,11 +622,11 @@ ANN = ("Ann Lee",)
         ("host", "host"), ("chair", "chair"), ("discuss trade", "discussant"),
         ("comment", "discussant"), ("respond", "discussant"), ("analyse it", "discussant"),
         ("analyze it", "discussant"), ("debate it", "discussant"), ("speak", "speaker"),
-        ("present", "speaker"), ("deliver remarks", "speaker"), ("give remarks", "speaker"),
-        ("offer remarks", "speaker"), ("join", "speaker"), ("explore trade", "speaker"),
+        ("present", "speaker"), ("deliver a lecture", "speaker"), ("give a lecture", "speaker"),
+        ("offer a lecture", "speaker"), ("join", "speaker"), ("explore trade", "speaker"),
         ("examine trade", "speaker"), ("talk", "speaker"))),
     ("Ann Lee spoke.", [("Ann Lee", "speaker", False)]),
-    ("Ann Lee gave remarks.", [("Ann Lee", "speaker", False)]),
+    ("Ann Lee gave a lecture.", [("Ann Lee", "speaker", False)]),
     # a host who hosts the discussion itself leads it
     *((f"Ann Lee will host {what} with Bo Chen.", [("Ann Lee", "host", True),
                                                    ("Bo Chen", "speaker", False)])
