@@ -851,3 +851,29 @@ def test_a_title_line_between_a_chinese_name_and_its_bio(title, joined):
 def test_a_page_is_chinese_when_a_third_of_its_letters_are_han(text, share, language):
     assert pages_zh.han_share(text) == pytest.approx(share)
     assert page_language(text) == language
+
+
+# --- Chinese name lines ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "people"), [
+    ("主持人：赵通（Tong Zhao）", [("赵通 (Tong Zhao)", "moderator", "")]),
+    ("主持人：Tong Zhao（赵通）", [("赵通 (Tong Zhao)", "moderator", "")]),
+    ("赵通（主持人）\n\n赵通是研究员。", [("赵通", "moderator", "赵通是研究员。")]),
+    ("Tong Zhao（主持人）\n\nTong Zhao is a fellow.",
+     [("Tong Zhao", "moderator", "Tong Zhao is a fellow.")]),
+    ("赵通（卡内基研究员）\n\n赵通是研究员。", [("赵通", "speaker", "赵通是研究员。")]),
+    ("赵通，卡内基研究员\n\n赵通是研究员。", [("赵通", "speaker", "赵通是研究员。")]),
+    ("赵通，" + "卡" * 79 + "\n\n赵通是研究员。", [("赵通", "speaker", "赵通是研究员。")]),
+    ("赵通，" + "卡" * 80 + "\n\n赵通是研究员。", []),  # too long for a title after a name
+    ("赵通，卡内基研究员。\n\n赵通是研究员。", []),  # a sentence, not a name line
+    ("嘉宾：赵通（主持人）、李彬", [("赵通", "moderator", ""), ("李彬", "speaker", "")]),
+    ("主持人：赵通\n\n樊吉社是清华大学教授。",
+     [("赵通", "moderator", ""), ("樊吉社", "speaker", "樊吉社是清华大学教授。")]),
+    ("主持人：赵通\n\n欧阳修文是清华大学教授。",
+     [("赵通", "moderator", ""), ("欧阳修文", "speaker", "欧阳修文是清华大学教授。")]),
+    ("由欧阳修文主持。", [("欧阳修文", "moderator", "")]),
+])
+def test_chinese_name_lines_and_bios(text, people):
+    page = parse_page(ZH_INTRO + text)
+    assert [(p.name, p.role, p.bio) for p in page.people] == people
