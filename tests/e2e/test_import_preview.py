@@ -8,7 +8,7 @@ import re
 import pytest
 
 from bot.localdiscord import Attachment
-from tests.conftest import ANNOUNCEMENT
+from tests.conftest import ANNOUNCEMENT, RECAP
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT, World, import_button, import_page
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -93,6 +93,24 @@ async def test_a_page_imported_before_is_previewed_as_an_update(world, fake):
     assert world.query("SELECT count(*) FROM events") == [
         (len({row[0] for row in world.query("SELECT id FROM events")}),)]
     assert before != world.dump()  # the import did save (its page's time)
+
+
+async def test_a_recap_for_an_event_deleted_since_its_preview_makes_no_new_event(world, fake):
+    event_id = await world.import_event("Short-lived Forum", capacity=5)
+    recap = Attachment("recap.txt", RECAP.read_bytes(), "text/plain")
+    preview = await preview_of(world, page=recap, event=str(event_id))
+    assert f"Import will add this recap to **Short-lived Forum** (event {event_id})." in (
+        preview.content)
+    asked = await fake.slash(world.guild, world.moderator, "manage delete", event=str(event_id))
+    confirm, _ = asked.custom_ids()
+    await fake.click(world.guild, world.moderator, asked.message, confirm)
+    before = world.dump()
+    done = await fake.click(world.guild, world.moderator, preview.message,
+                            import_button(preview))
+    error = await done.followup()
+    assert error["content"] == f"⚠️ There is no event {event_id} in this server."
+    await done.wait(lambda r: not r.custom_ids())  # the preview's buttons are gone
+    assert world.dump() == before
 
 
 @pytest.mark.parametrize("words", [
