@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from bot.localdiscord import BotProcess, FakeDiscord
+from sandbox import BotProcess, FakeDiscord
 from tests.conftest import ROOT
 from tests.e2e.test_reliability import (
     announce,
