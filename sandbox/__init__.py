@@ -86,16 +86,7 @@ Where things are
 """
 
 from sandbox.interactions import Reply
-from sandbox.models import (
-    Attachment,
-    Channel,
-    Guild,
-    Member,
-    MessageRecord,
-    Recorded,
-    Role,
-    User,
-)
+from sandbox.models import Attachment, Channel, Guild, Member, MessageRecord, Recorded, Role, User
 from sandbox.process import BotProcess
 from sandbox.server import FakeDiscord
 

@@ -10,10 +10,7 @@ from aiohttp import web
 
 from sandbox import limits
 from sandbox.interactions import _VALID_CALLBACKS
-from sandbox.models import (
-    EPHEMERAL,
-    LOADING,
-)
+from sandbox.models import EPHEMERAL, LOADING
 from sandbox.plumbing import BODY, FILES, ApiError, _json
 
 

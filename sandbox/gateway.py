@@ -13,9 +13,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from sandbox.models import (
-    Guild,
-)
+from sandbox.models import Guild
 from sandbox.plumbing import _dumps
 
 

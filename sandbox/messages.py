@@ -10,14 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from sandbox.interactions import APPLICATION_COMMAND, _Interaction
-from sandbox.models import (
-    EPHEMERAL,
-    LOADING,
-    Channel,
-    Member,
-    MessageRecord,
-    _now,
-)
+from sandbox.models import EPHEMERAL, LOADING, Channel, Member, MessageRecord, _now
 from sandbox.plumbing import ApiError
 
 _USER_MENTION = re.compile(r"<@!?(\d+)>")

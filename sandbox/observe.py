@@ -9,15 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sandbox.models import (
-    Channel,
-    Guild,
-    Member,
-    MessageRecord,
-    Recorded,
-    User,
-    _id,
-)
+from sandbox.models import Channel, Guild, Member, MessageRecord, Recorded, User, _id
 from sandbox.process import BotProcess
 
 

@@ -5,16 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sandbox.models import (
-    ALL_PERMISSIONS,
-    Attachment,
-    Channel,
-    Guild,
-    Member,
-    Role,
-    User,
-    _id,
-)
+from sandbox.models import ALL_PERMISSIONS, Attachment, Channel, Guild, Member, Role, User, _id
 
 
 class CommandOptions:

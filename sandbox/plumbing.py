@@ -14,12 +14,7 @@ from aiohttp import web
 
 from sandbox import limits
 from sandbox.interactions import _Interaction
-from sandbox.models import (
-    Channel,
-    Guild,
-    Member,
-    Recorded,
-)
+from sandbox.models import Channel, Guild, Member, Recorded
 
 API_PREFIX = "/api/v10"
 

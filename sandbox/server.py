@@ -18,13 +18,7 @@ from sandbox.faults import Faults, _Fault
 from sandbox.gateway import Gateway
 from sandbox.interactions import Interactions, _Interaction
 from sandbox.messages import Messages
-from sandbox.models import (
-    Channel,
-    Guild,
-    MessageRecord,
-    Recorded,
-    User,
-)
+from sandbox.models import Channel, Guild, MessageRecord, Recorded, User
 from sandbox.observe import Observations, _Waiters
 from sandbox.options import CommandOptions
 from sandbox.plumbing import API_PREFIX, HttpPlumbing

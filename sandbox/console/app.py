@@ -32,11 +32,11 @@ from sandbox import BotProcess, FakeDiscord
 from sandbox.console import world
 from sandbox.console.commands import BotStopped, Console
 from sandbox.console.terminal import (
-    _enable_tab_completion,
-    _pipe_reader,
-    _restore_tty,
-    _save_tty,
-    _terminal_reader,
+    enable_tab_completion,
+    pipe_reader,
+    restore_tty,
+    save_tty,
+    terminal_reader,
 )
 
 ROOT = Path(__file__).resolve().parents[2]  # where `bot` and `cogs` are importable from
@@ -141,7 +141,7 @@ async def _sandbox(settings: Settings, database: Path, state: Path, interval: fl
         ready = Path(tempfile.mkdtemp(prefix="sandbox-")) / "ready"
         env = {**bot_env(settings, database), "READY_FILE": str(ready)}
         bot = fake.spawn_bot([sys.executable, "-m", "bot", "run"], env)
-        saved_tty = _save_tty() if interactive else None
+        saved_tty = save_tty() if interactive else None
         try:
             try:
                 await fake.wait_ready(process=bot)
@@ -154,7 +154,7 @@ async def _sandbox(settings: Settings, database: Path, state: Path, interval: fl
                               interactive=interactive, save=save)
             loop = asyncio.get_running_loop()
             if interactive:
-                _enable_tab_completion(console, loop)
+                enable_tab_completion(console, loop)
             print(f"Ready in {time.monotonic() - started:.1f} s: the real bot (pid {bot.pid}) "
                   "in a server called Sandbox, with #general and #announcements"
                   + (" (as you left it)" if kept else "") + ".\n"
@@ -162,7 +162,7 @@ async def _sandbox(settings: Settings, database: Path, state: Path, interval: fl
                   "\"as alice\" to a new member.\n"
                   "Try /event info, ?event for the event ids, help for everything, quit to "
                   "leave.", flush=True)
-            read = _terminal_reader(loop) if interactive else _pipe_reader(loop)
+            read = terminal_reader(loop) if interactive else pipe_reader(loop)
             return await console.run(read)
         except BotStopped as exc:
             print(f"eventbot: the bot stopped unexpectedly: {exc}", file=sys.stderr)
@@ -174,7 +174,7 @@ async def _sandbox(settings: Settings, database: Path, state: Path, interval: fl
             await _stop(bot)
             shutil.rmtree(ready.parent, ignore_errors=True)
             save()
-            _restore_tty(saved_tty)
+            restore_tty(saved_tty)
             print("Stopped the bot.", flush=True)
 
 

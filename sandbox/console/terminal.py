@@ -17,7 +17,7 @@ CONSOLE_WORDS = ("as ", "click ", "channel", "dms", "help", "log", "quit", "show
                  "?role", "?member")
 
 
-def _terminal_reader(loop: asyncio.AbstractEventLoop) -> Callable[[str], Any]:
+def terminal_reader(loop: asyncio.AbstractEventLoop) -> Callable[[str], Any]:
     """`await read(prompt)`: a line typed on the terminal (None at EOF), read with input()
     (so readline edits it) on a daemon thread: the event loop keeps serving the bot, and
     Ctrl-C or quitting never waits for the thread."""
@@ -43,7 +43,7 @@ def _terminal_reader(loop: asyncio.AbstractEventLoop) -> Callable[[str], Any]:
     return read
 
 
-def _pipe_reader(loop: asyncio.AbstractEventLoop) -> Callable[[str], Any]:
+def pipe_reader(loop: asyncio.AbstractEventLoop) -> Callable[[str], Any]:
     """`await read(prompt)` for piped or redirected input: a daemon thread reads the raw
     file descriptor (no buffered-reader lock that would stop the interpreter from exiting
     while the thread waits) and queues the lines; None at EOF."""
@@ -79,7 +79,7 @@ def _pipe_reader(loop: asyncio.AbstractEventLoop) -> Callable[[str], Any]:
     return read
 
 
-def _enable_tab_completion(console: Console, loop: asyncio.AbstractEventLoop) -> None:
+def enable_tab_completion(console: Console, loop: asyncio.AbstractEventLoop) -> None:
     """Tab completes commands, options and (asking the bot) event and speaker names."""
     try:
         import readline
@@ -154,7 +154,7 @@ def _enable_tab_completion(console: Console, loop: asyncio.AbstractEventLoop) ->
 
 
 
-def _save_tty() -> Any:
+def save_tty() -> Any:
     try:
         import termios
 
@@ -163,7 +163,7 @@ def _save_tty() -> Any:
         return None
 
 
-def _restore_tty(saved: Any) -> None:
+def restore_tty(saved: Any) -> None:
     if saved is None:
         return
     with contextlib.suppress(ImportError, OSError, ValueError):

@@ -27,7 +27,7 @@ from sandbox.console.render import (
     render_message,
     render_text,
 )
-from sandbox.console.terminal import _pipe_reader, _terminal_reader
+from sandbox.console.terminal import pipe_reader, terminal_reader
 from tests.conftest import ROOT
 from tests.unit.test_render import event
 
@@ -284,7 +284,7 @@ async def test_show_prints_a_whole_file_of_the_last_message_with_files(console, 
         await console.handle("show 3")
 
 
-@pytest.mark.parametrize("reader", [_pipe_reader, _terminal_reader])
+@pytest.mark.parametrize("reader", [pipe_reader, terminal_reader])
 async def test_waiting_for_a_line_leaves_the_event_loop_free(reader, monkeypatch):
     """The local server runs in the console's event loop and answers the bot's heartbeats
     while the console waits for the next line."""
