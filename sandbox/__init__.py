@@ -75,6 +75,7 @@ Typical use::
         await fake.wait_ready(process=bot)
         reply = await fake.slash(guild, alice, "rsvp join", event="42")
         assert reply.ephemeral and "confirmed" in reply.content
+
 Where things are
     ``server`` (:class:`FakeDiscord`, its state and lifecycle) composes ``state`` (the world
     the tests build), ``observe`` (what they read and wait for), ``interactions`` and
