@@ -20,7 +20,8 @@ SANDBOX_DATABASE = "data/sandbox.sqlite3"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sandbox", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="sandbox", description="try the real bot in this "
+                                     "terminal, on a local stand-in for Discord")
     parser.add_argument("--database", default=SANDBOX_DATABASE, metavar="PATH",
                         help=f"the sandbox's own database (default: {SANDBOX_DATABASE})")
     parser.add_argument("--fresh", action="store_true", help="delete that database first")
