@@ -47,6 +47,7 @@ class Settings:
     guild_retention_days: float = 30.0  # a server's data is kept this long after the bot leaves
     default_guild_id: int | None = None  # where `python -m bot import` puts events by default
     import_preview_timeout: float = IMPORT_PREVIEW_TIMEOUT
+    ready_file: Path | None = None  # written once the bot is connected and ready
 
     @property
     def log_level_number(self) -> int:
@@ -89,6 +90,7 @@ def load_settings(
         default_guild_id=_snowflake("DEFAULT_GUILD_ID", get("DEFAULT_GUILD_ID")),
         import_preview_timeout=_seconds("IMPORT_PREVIEW_TIMEOUT", get("IMPORT_PREVIEW_TIMEOUT"),
                                         IMPORT_PREVIEW_TIMEOUT, maximum=IMPORT_PREVIEW_TIMEOUT),
+        ready_file=Path(ready) if (ready := get("READY_FILE")) else None,
     )
 
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from bot.localdiscord import Attachment
+from sandbox import Attachment
 from tests.conftest import ANNOUNCEMENT, RECAP
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT, World, import_button, import_page
 
@@ -104,6 +104,10 @@ async def test_a_recap_for_an_event_deleted_since_its_preview_makes_no_new_event
     asked = await fake.slash(world.guild, world.moderator, "manage delete", event=str(event_id))
     confirm, _ = asked.custom_ids()
     await fake.click(world.guild, world.moderator, asked.message, confirm)
+    for _ in range(100):  # the deletion's notice is delivered, and leaves the outbox
+        if world.query("SELECT count(*) FROM outbox") == [(0,)]:
+            break
+        await asyncio.sleep(0.05)
     before = world.dump()
     done = await fake.click(world.guild, world.moderator, preview.message,
                             import_button(preview))

@@ -1,7 +1,7 @@
 """Reliability of the real bot process under load, crashes, Discord faults and hostile input.
 
 Everything goes through `python -m bot run` driven by the local Discord-compatible server
-(`bot/localdiscord.py`): button clicks and slash commands in, REST calls out, and the
+(`sandbox/`): button clicks and slash commands in, REST calls out, and the
 SQLite file checked directly. Each test prints one `figures:` line (run with `-s` to see them).
 
 The module shares one bot process (the `world` fixture of `conftest.py`). Test order matters
@@ -27,11 +27,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.localdiscord import APPLICATION_COMMAND, Attachment, FakeDiscord
 from bot.pages import MAX_PAGE_BYTES, decode_page, parse_page
 from bot.render import CAPACITY_REACHED
 from bot.schema import MIGRATIONS, SCHEMA_VERSION
 from bot.store import EventDraft, Store
+from sandbox import Attachment, FakeDiscord
+from sandbox.interactions import APPLICATION_COMMAND
 from tests.conftest import ROOT
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
 
