@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import os
+import subprocess
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -19,10 +20,11 @@ from bot.catalog import (
     CatalogError,
     PageSource,
     event_folders,
-    import_bundled,
     import_folders,
     import_page,
     is_url,
+    page_problem,
+    read_event_folder,
     read_page_file,
     read_page_url,
 )
@@ -33,7 +35,6 @@ from bot.registration import RegistrationError
 from bot.render import attendees_csv
 from bot.store import Store, StoreError
 
-NO_SERVER = 0  # the guild id of events imported outside any Discord server
 SANDBOX_DATABASE = "data/sandbox.sqlite3"
 log = logging.getLogger("bot")
 
@@ -52,9 +53,12 @@ NO_TOKEN = ("DISCORD_TOKEN is not set: copy .env.example to .env and put your bo
 
 
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    # The bundled events are checked here, so a broken folder stops the start in one line;
+    # each server gets them when the bot joins it (EventBot.ensure_events).
+    bundled = [read_event_folder(folder) for folder in event_folders(settings.events_dir)]
     async with await Store.open(settings.database_path) as store:
-        reports = await import_bundled(store, NO_SERVER, settings.events_dir)
-        log.info("database %s ready with %d bundled event(s)", settings.database_path, len(reports))
+        log.info("database %s ready; %d bundled event(s) for new servers",
+                 settings.database_path, len(bundled))
         if settings.discord_token:
             from bot.app import run_bot
 
@@ -65,17 +69,35 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     # A person at a terminal without a token yet: let them try the bot right here.
     print(f"{NO_TOKEN}. Meanwhile, here is the bot in a sandbox: a local stand-in for "
           "Discord (README: 'Try it without Discord').", file=sys.stderr, flush=True)
-    return await cmd_sandbox(settings, argparse.Namespace(database=SANDBOX_DATABASE,
-                                                          fresh=False))
+    return open_sandbox(["--database", SANDBOX_DATABASE])
 
 
 async def cmd_sandbox(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.sandbox import SandboxError, run_sandbox
+    return open_sandbox(["--database", args.database, *(["--fresh"] if args.fresh else [])])
 
-    try:
-        return await run_sandbox(settings, Path(args.database), fresh=args.fresh)
-    except SandboxError as exc:
-        raise UsageError(str(exc)) from None
+
+def open_sandbox(arguments: list[str]) -> int:
+    """Become `python -m sandbox` (the sandbox is its own package, which the bot does not
+    import): the same process, so a signal or the exit status is the sandbox's own."""
+    command = [sys.executable, "-m", "sandbox", *arguments]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name == "posix":
+        os.execv(sys.executable, command)
+    return subprocess.call(command)
+
+
+async def cmd_reset_sync_state(settings: Settings, args: argparse.Namespace) -> int:
+    """Forget which commands were synced, so that the next start syncs them again (after
+    pointing the bot at another Discord, such as the sandbox's local one)."""
+    from bot.app import SYNC_HASH_KEY
+
+    scopes = ["global", *([str(settings.sync_guild_id)] if settings.sync_guild_id else [])]
+    async with await Store.open(settings.database_path) as store:
+        for scope in scopes:
+            await store.set_meta(f"{SYNC_HASH_KEY}:{scope}", "")  # matches no command set
+    print(f"the next start syncs the slash commands ({', '.join(scopes)})")
+    return 0
 
 
 async def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
@@ -127,19 +149,39 @@ def cmd_parse(settings: Settings | None, args: argparse.Namespace) -> int:
     return 0
 
 
+NO_GUILD = ("say which server the events are for: --guild ID (the server's id: in "
+            "Discord, right-click the server and Copy Server ID), or set DEFAULT_GUILD_ID")
+
+
+def import_guild(settings: Settings, given: int | None) -> int:
+    """The server an import goes to: --guild, else DEFAULT_GUILD_ID. Never a made-up one:
+    events in a guild id no server has would be invisible to everyone."""
+    guild_id = given if given is not None else settings.default_guild_id
+    if guild_id is None:
+        raise UsageError(NO_GUILD)
+    if not 0 < guild_id < 2**64:
+        raise UsageError(f"--guild {guild_id} is not a server id (a positive whole number; "
+                         "in Discord, right-click the server and Copy Server ID)")
+    return guild_id
+
+
 async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    guild_id = import_guild(settings, args.guild)
     path = Path(args.path)
     if is_url(args.path) or await asyncio.to_thread(path.is_file):
         # One page: a new event, or the event that already has it.
         source = await read_source(args.path, settings)
+        problem = page_problem(source.page)
+        if problem:
+            raise UsageError(f"{args.path}: {problem}")
         async with await Store.open(settings.database_path) as store:
-            reports = [await import_page(store, args.guild, source)]
+            reports = [await import_page(store, guild_id, source)]
     else:
         folders = event_folders(path)
         if not folders:
             raise UsageError(f"{args.path}: no event.toml here or in its sub-folders")
         async with await Store.open(settings.database_path) as store:
-            reports = await import_folders(store, args.guild, folders)
+            reports = await import_folders(store, guild_id, folders)
     for report in reports:
         verb = "created" if report.created else "updated"
         print(f"{verb} event {report.event.id} {report.event.slug!r} "
@@ -160,7 +202,7 @@ async def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
             print(f"{event_id}\t{guild_id}\t{slug}\t{event.confirmed}/{event.capacity} "
                   f"confirmed, {event.waitlisted} waitlisted, {state}\t{title}")
         if not rows:
-            print("no events yet: python -m bot import PATH")
+            print("no events yet: python -m bot import PATH --guild ID")
     return 0
 
 
@@ -193,12 +235,13 @@ def _refuse_existing(path: str) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eventbot", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="start the bot (imports the bundled events first)")
+    sub.add_parser("run", help="start the bot (checks the bundled events first)")
     p = sub.add_parser("sandbox", help="try the bot in this terminal, on a local stand-in "
                        "for Discord")
     p.add_argument("--database", default=SANDBOX_DATABASE, metavar="PATH",
                    help="the sandbox's own database (default: data/sandbox.sqlite3)")
     p.add_argument("--fresh", action="store_true", help="delete that database first")
+    sub.add_parser("reset-sync-state", help="make the next start sync the slash commands again")
     p = sub.add_parser("sync", help="register the slash commands with Discord")
     p.add_argument("--guild", type=int, help="sync to one server only (instant)")
     p = sub.add_parser("parse", help="show what the importer reads from pages (files or URLs)")
@@ -207,7 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="import an event folder (or a folder of them), or one "
                        "page file or URL as an event")
     p.add_argument("path", metavar="PATH_OR_URL")
-    p.add_argument("--guild", type=int, default=NO_SERVER, help="the server it belongs to")
+    p.add_argument("--guild", type=int, metavar="ID", help="the server (its id) the events "
+                   "are for; default: DEFAULT_GUILD_ID")
     sub.add_parser("events", help="list the events in the database")
     p = sub.add_parser("rsvps", help="list an event's RSVPs")
     p.add_argument("event", metavar="EVENT", help="event id or slug")
@@ -220,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
     "run": cmd_run, "sandbox": cmd_sandbox, "sync": cmd_sync, "import": cmd_import,
     "events": cmd_events, "rsvps": cmd_rsvps, "backup": cmd_backup,
+    "reset-sync-state": cmd_reset_sync_state,
 }
 
 

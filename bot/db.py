@@ -321,7 +321,12 @@ class Database:
             self._add_pages(event_id, guild_id, pages, now, url, announce_recap=not created)
         return self.get_event(guild_id, event_id), created
 
-    def _imported_before(self, guild_id: int, pages: Sequence[tuple[str, Page]],
+    def imported_event_id(self, guild_id: int, body: str, url: str | None = None) -> int | None:
+        """The event an import of this page (or URL) would update instead of creating one."""
+        row = self._imported_before(guild_id, [(body, None)], url)
+        return None if row is None else row["id"]
+
+    def _imported_before(self, guild_id: int, pages: Sequence[tuple[str, Page | None]],
                          url: str | None = None) -> sqlite3.Row | None:
         """The guild's event that already has one of these pages (or this URL), if any."""
         if url is not None:

@@ -175,6 +175,11 @@ class Store:
         return await self._run(self._db.save_event, guild_id, draft, pages, now, new=new,
                                url=url, sample=sample)
 
+    async def imported_event_id(self, guild_id: int, body: str, url: str | None = None
+                                ) -> int | None:
+        """The event that `save_event(new=True)` would update with this page, if any."""
+        return await self._run(self._db.imported_event_id, guild_id, body, url)
+
     async def add_page(self, guild_id: int, event_id: int, body: str, page: Page) -> Event:
         """Attach a page (typically the recap) to an existing event."""
         self._summaries.clear()

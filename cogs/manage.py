@@ -23,10 +23,15 @@ from bot.app import EventBot
 from bot.catalog import (
     MAX_TITLE,
     CatalogError,
+    PageFacts,
+    PageSource,
     import_page,
+    import_title,
     page_facts,
+    page_problem,
     read_page_file,
     read_page_url,
+    validate_capacity,
     validate_link,
     validate_title,
 )
@@ -61,6 +66,13 @@ from cogs.common import (
     resolve_event,
     resolve_summary,
 )
+from cogs.import_preview import (
+    ImportPlan,
+    ImportPreview,
+    answer_stale_click,
+    plan_import,
+    preview_text,
+)
 from cogs.reminders import attendee_role_problem, check_not_over
 from cogs.rsvp import button_state, rsvp_buttons
 from cogs.scheduling import plan_scheduled_event, run_scheduled_event, sync_scheduled_event
@@ -74,6 +86,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                      group_description="Moderators: import events and run registration"):
     def __init__(self, bot: EventBot) -> None:
         self.bot = bot
+        self.previews: set[str] = set()  # keys of the import previews whose buttons work
 
     def changed(self, guild_id: int, event_id: int) -> None:
         self.bot.registration_changed(guild_id, event_id)
@@ -100,6 +113,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         if (page is None) == (url is None):
             raise CatalogError("Give the page either as a file (page: a .txt or .html file) "
                                "or as a web address (url:), one of the two")
+        if capacity is not None:
+            validate_capacity(capacity)  # refused now, not after the preview
         if url is not None:
             check_url(url)  # a malformed address is refused at once, before deferring
         else:
@@ -119,21 +134,49 @@ class ManageCommands(commands.GroupCog, group_name="manage",
             source = await read_page_url(url, FetchPolicy.from_settings(self.bot.settings))
         else:
             source = await read_page_file(page.filename, await page.read())
-        parsed = source.page
-        facts = page_facts([parsed], zone)
+        problem = page_problem(source.page)
+        if problem:
+            raise CatalogError(problem)
+        facts = page_facts([source.page], zone)
         when = {"starts_at": start.starts_at, "all_day": start.all_day, "ends_at": end_at,
                 "venue": place or None}
         if event:
             target = await resolve_event(interaction, event)
-            draft = EventDraft(slug=target.slug, title=validate_title(title or target.title),
-                               capacity=capacity, page_when=facts.when,
-                               page_venue=facts.venue, **when)
+            name = validate_title(title or target.title)
+        else:
+            # The same page again (say, a retry after a lost reply) updates its event.
+            name = import_title(source, title)
+            found = await self.bot.store.imported_event_id(guild_id, source.text, source.url)
+            target = None if found is None else await self.bot.store.get_event(guild_id, found)
+        plan = plan_import(name, target, adds_to=bool(event), typed=start, typed_ends_at=end_at,
+                           typed_venue=when["venue"], page_when=facts.when,
+                           page_venue=facts.venue, notes=facts.notes)
+
+        async def do_import(clicked: discord.Interaction) -> tuple[str, discord.Embed]:
+            return await self.save_import(clicked, source, facts, plan, capacity, when)
+
+        preview = ImportPreview(interaction, self.previews,
+                                self.bot.settings.import_preview_timeout, do_import)
+        await respond(interaction, preview_text(source.page, plan), ephemeral=True,
+                      view=preview)
+
+    async def save_import(self, interaction: discord.Interaction, source: PageSource,
+                          facts: PageFacts, plan: ImportPlan, capacity: int | None,
+                          when: dict) -> tuple[str, discord.Embed]:
+        """What the preview's Import does: save, then the reply the moderator reads."""
+        guild_id = guild_id_of(interaction)
+        parsed = source.page
+        if plan.adds_to:
+            assert plan.target is not None
+            # Gone since the preview? Then this refuses, rather than make a new event.
+            target = await self.bot.store.get_event(guild_id, plan.target.id)
+            draft = EventDraft(slug=target.slug, title=plan.title, capacity=capacity,
+                               page_when=facts.when, page_venue=facts.venue, **when)
             saved, _ = await self.bot.store.save_event(
                 guild_id, draft, [(source.text, parsed)], url=source.url)
             verb = f"Added the {parsed.kind} to"
         else:
-            # The same page again (say, a retry after a lost reply) updates its event.
-            report = await import_page(self.bot.store, guild_id, source, title=title,
+            report = await import_page(self.bot.store, guild_id, source, title=plan.title,
                                        capacity=capacity, facts=facts, **when)
             saved = report.event
             verb = ("Created" if report.created else
@@ -153,8 +196,11 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                                           interaction.app_permissions, create=False)
         if note:
             summary += f"\n{note}"
-        await respond(interaction, clip(summary, 1900), ephemeral=True,
-                      embed=event_embed(saved))
+        return clip(summary, 1900), event_embed(saved)
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        await answer_stale_click(interaction, self.previews)
 
     @app_commands.command(name="edit", description="Change an event's title, start, end, "
                           "venue or link")
