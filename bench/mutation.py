@@ -63,6 +63,20 @@ EXPLAINED: dict[str, str] = {
     "bot.registration.x_promotable__mutmut_6":
         "equivalent: with nobody waitlisted, min(free seats, 0) is 0 already "
         "(free seats are never negative: capacity cannot go below the confirmed count)",
+    "bot.pages.x_decode_page__mutmut_19": "equivalent: codec names are case-insensitive",
+    "bot.pages_names.x_words__mutmut_1":
+        "not reachable by mutmut: words() runs only while the module is imported, before a "
+        "mutant is switched on; the word lists it builds are mutated word by word below",
+    "bot.pages_zh.x_language_of__mutmut_2":
+        "equivalent: looking up None in the language names gives None, as the guard does",
+    "bot.pages_zh.x__items__mutmut_2":
+        "harmless: a cap on how much of a role line is split (1,000 or 1,001 characters), "
+        "there to bound the work, not a rule about names",
+    "bot.pages:_DATE:36":
+        "harmless: the short Chinese date (12月1日) is found inside the long one "
+        "(2026年12月1日), and the header only looks for a date somewhere in the line",
+    "bot.pages_names:_STOPWORDS:1":
+        "equivalent: a one-letter capital is all upper case, which a name word never is",
 }
 
 
