@@ -428,12 +428,10 @@ class _Reader(pages_zh.ChineseReading):
             heading, text = m.group(1).strip(), _COLON.split(raw, 1)[1].strip()
         elif has_han(par):  # "一、标题。文字": the first sentence heads the item
             end = _ZH_SENTENCE.search(par, start, start + 61)
-            bullet = _BULLET.match(raw)
-            rest = raw[bullet.end() if bullet else 0:]
-            cut = _ZH_SENTENCE.search(rest)
+            cut = _ZH_SENTENCE.search(raw)  # the same sentence end: no bullet holds one
             if not end or not cut:
                 return False
-            heading, text = par[start:end.start()].strip(), rest[cut.end():].strip()
+            heading, text = par[start:end.start()].strip(), raw[cut.end():].strip()
         else:
             return False
         if not heading or not text:
@@ -556,7 +554,7 @@ class _Reader(pages_zh.ChineseReading):
 
     def _latin_name_at(self, text: str) -> tuple[str, int] | None:
         """The Latin-script name text opens with, and where it ends."""
-        spans = read_names(text[:150]) if text[:1].isupper() else []
+        spans = read_names(text[:150])
         return (spans[0].name, spans[0].end) if spans and spans[0].start == 0 else None
 
     def _latin_opens_with(self, par: str, name: str) -> bool:

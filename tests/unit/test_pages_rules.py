@@ -247,6 +247,7 @@ def test_a_chinese_item_without_a_heading_and_text_stays_in_the_description(item
     (b" \n", "The file is empty."),
     (b"a" * (MAX_PAGE_BYTES + 1), "The file is too large (2,000,001 bytes; the limit is 2 MB)."),
     (b"ab\x00cd", "The file looks binary, not like a text page."),
+    (b"a" * 100 + b"\x00", "The file looks binary, not like a text page."),  # one NUL is enough
     (b"abcdefghijklmnopq\x01\x02", "The file looks binary, not like a text page."),
     (b"\xff\xfeabc", "The file is not valid UTF-8 (bad byte at position 0); "
                      "save it as UTF-8 text and try again."),
@@ -877,3 +878,15 @@ def test_a_page_is_chinese_when_a_third_of_its_letters_are_han(text, share, lang
 def test_chinese_name_lines_and_bios(text, people):
     page = parse_page(ZH_INTRO + text)
     assert [(p.name, p.role, p.bio) for p in page.people] == people
+
+
+@pytest.mark.parametrize(("bio", "owner"), [
+    ("Doe is an economist.", "Jane Doe"),  # the surname
+    ("Jane is an economist.", "Jane Doe"),  # or the first word, the surname in "Zhang Hongyu"
+    ("Smith is an economist.", None),  # another surname
+    ("Jane Doe is an economist.", "Jane Doe"),
+    ("Jane Smith is an economist.", None),
+])
+def test_whose_bio_follows_a_name_line(bio, owner):
+    page = parse_page(INTRO + f"Jane Doe\n\n{bio}")
+    assert {p.name: p.bio for p in page.people} == ({owner: bio} if owner else {})
