@@ -373,6 +373,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _section(name: str, group: Group, code: dict[str, str],
              patterns: dict[str, tuple[str, str]], every: int) -> tuple[str, float]:
+    """A group's Markdown section and its score. Mutants mutmut has not run yet ("not
+    checked", when a run was cut short) are counted apart, not as survivors."""
+    unchecked = sorted(k for k, s in code.items() if s == "not checked")
+    code = {k: s for k, s in code.items() if s != "not checked"}
     code_killed = sum(s in KILLED for s in code.values())
     pattern_killed = sum(s in KILLED for _, s in patterns.values())
     total = len(code) + len(patterns)
@@ -386,11 +390,19 @@ def _section(name: str, group: Group, code: dict[str, str],
              _row("**together**", code_killed + pattern_killed, total), ""]
     if group.threshold:
         lines += [f"Required: {group.threshold}%.", ""]
-    survivors = [(k, s) for k, s in sorted(code.items()) if s not in KILLED]
-    if not code:
+    if unchecked:
+        by_module: dict[str, int] = {}
+        for key in unchecked:
+            module = key.rsplit(".", 1)[0]
+            by_module[module] = by_module.get(module, 0) + 1
+        counts = ", ".join(f"{n} in {m}" for m, n in sorted(by_module.items()))
+        lines += [f"**Not run yet: {len(unchecked)} code mutants ({counts})**; the score "
+                  "above is over the mutants that were run.", ""]
+    if not code and not unchecked:
         lines += ["mutmut has no results for these modules yet (run without --skip-mutmut).", ""]
-    survivors += [(k, f"survived: {what}") for k, (what, s) in patterns.items()
-                  if s not in KILLED]
+    survivors = [(k, s) for k, s in sorted(code.items()) if s not in KILLED]
+    survivors += [(k, f"survived: {what}" if s == "survived" else f"{s}: {what}")
+                  for k, (what, s) in patterns.items() if s not in KILLED]
     if survivors:
         lines += ["Survivors:", ""]
         for key, status in survivors:
