@@ -890,3 +890,28 @@ def test_chinese_name_lines_and_bios(text, people):
 def test_whose_bio_follows_a_name_line(bio, owner):
     page = parse_page(INTRO + f"Jane Doe\n\n{bio}")
     assert {p.name: p.bio for p in page.people} == ({owner: bio} if owner else {})
+
+
+@pytest.mark.parametrize(("length", "people"), [
+    (300, {"赵通": "speaker", "李彬": "speaker"}),
+    (301, {}),  # too long for a role line: prose
+])
+def test_a_chinese_role_line_is_at_most_300_characters(length, people):
+    line = "嘉宾：赵通、李彬，"
+    line += "研" * (length - len(line))
+    assert roles(ZH_INTRO + line) == people
+
+
+@pytest.mark.parametrize(("text", "people", "described"), [
+    ("主持人：待定", {}, False),  # a role line naming nobody is prose
+    ("嘉宾：李彬，清华大学教授；樊吉社，社科院研究员",
+     {"李彬": "speaker", "樊吉社": "speaker"}, True),  # names go on after a title
+    ("主持人：李彬和樊吉社", {"李彬": "moderator", "樊吉社": "moderator"}, True),
+    ("赵通：卡内基研究员\n\n赵通是研究员。", {}, False),  # a colon after a name: not a name line
+    ("主持人\n\n赵通\n\n赵通是研究员。", {"赵通": "moderator"}, True),  # the heading's role
+    ("赵通\n\n卡内基研究员", {}, False),  # a name line needs a bio, a role or a known name
+])
+def test_chinese_role_lines_and_name_lines(text, people, described):
+    page = parse_page(ZH_INTRO + text)
+    assert {p.name: p.role for p in page.people} == people
+    assert (page.description == ZH) is described
