@@ -915,3 +915,19 @@ def test_chinese_role_lines_and_name_lines(text, people, described):
     page = parse_page(ZH_INTRO + text)
     assert {p.name: p.role for p in page.people} == people
     assert (page.description == ZH) is described
+
+
+@pytest.mark.parametrize(("paragraph", "newcomer"), [
+    ("李彬是清华大学教授。", True),
+    ("A通是清华大学教授。", False),  # not all Han: not a name
+    ("李彬是好人。", False),  # says nothing of a post or title
+    ("李彬在清华大学当教授。", False),  # no verb saying who he is
+    ("清华大学是著名学府，有很多教授。", False),  # an institution
+    ("专家是研究员出身。", False),  # a common word
+    ("李彬是" + "好" * 110 + "教授。", True),
+    ("李彬是" + "好" * 120 + "教授。", False),  # the title must come in the first 120 characters
+])
+def test_when_a_new_chinese_name_opening_a_paragraph_is_a_speaker(paragraph, newcomer):
+    people = roles(ZH_INTRO + "主持人：赵通\n\n" + paragraph)
+    assert people == ({"赵通": "moderator", "李彬": "speaker"} if newcomer
+                      else {"赵通": "moderator"})
