@@ -75,6 +75,8 @@ EXPLAINED: dict[str, str] = {
     "bot.pages:_DATE:36":
         "harmless: the short Chinese date (12月1日) is found inside the long one "
         "(2026年12月1日), and the header only looks for a date somewhere in the line",
+    "bot.pages_zh:LANGUAGE:3":
+        "equivalent: 使用 contains 用, which the alternative beside it matches",
     "bot.pages_names:_STOPWORDS:1":
         "equivalent: a one-letter capital is all upper case, which a name word never is",
 }
