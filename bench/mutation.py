@@ -77,6 +77,8 @@ EXPLAINED: dict[str, str] = {
         "(2026年12月1日), and the header only looks for a date somewhere in the line",
     "bot.pages_zh:LANGUAGE:3":
         "equivalent: 使用 contains 用, which the alternative beside it matches",
+    "bot.pages_zh:NARRATION:11":
+        "equivalent: without 主持人 its prefix 主持 matches, and both mean moderator",
     "bot.pages_names:_STOPWORDS:1":
         "equivalent: a one-letter capital is all upper case, which a name word never is",
 }
