@@ -931,3 +931,40 @@ def test_when_a_new_chinese_name_opening_a_paragraph_is_a_speaker(paragraph, new
     people = roles(ZH_INTRO + "主持人：赵通\n\n" + paragraph)
     assert people == ({"赵通": "moderator", "李彬": "speaker"} if newcomer
                       else {"赵通": "moderator"})
+
+
+@pytest.mark.parametrize(("length", "header"), [(150, True), (151, False)])
+def test_a_title_line_is_at_most_150_characters(length, header):
+    page = parse_page("T" * length + "\nTuesday, December 1, 2026\n\n" + INTRO)
+    assert (page.title is not None, page.date_text is not None) == (header, header)
+
+
+@pytest.mark.parametrize(("length", "is_date"), [(80, True), (81, False)])
+def test_a_date_line_is_at_most_80_characters(length, is_date):
+    line = "Tuesday, December 1, 2026 "
+    line += "x" * (length - len(line))
+    assert (parse_page(f"Trade Talks\n{line}\n\n" + INTRO).date_text == line) is is_date
+
+
+def test_a_full_event_needs_no_registration_note():
+    assert pages_zh.notice("名额已满，需提前报名。") == {"registration_closed": True}
+
+
+def test_a_chinese_event_translates_into_english_when_no_language_is_named():
+    page = parse_page(ZH_INTRO + "本次活动以中文进行，提供同声传译。")
+    assert (page.language, page.translation) == ("Chinese", "English")
+
+
+def test_a_sentence_after_a_chinese_name_is_not_a_name_line():
+    assert roles(ZH_INTRO + "赵通，Senior fellow.\n\n赵通是研究员。") == {}
+
+
+@pytest.mark.parametrize(("padding", "newcomer"), [(115, True), (116, False)])
+def test_a_new_chinese_name_has_its_title_in_the_first_120_characters(padding, newcomer):
+    people = roles(ZH_INTRO + "主持人：赵通\n\n李彬是" + "好" * padding + "教授。")
+    assert ("李彬" in people) is newcomer
+
+
+def test_a_role_line_listing_institutions_is_prose():
+    page = parse_page(ZH_INTRO + "嘉宾：清华大学和北京大学")
+    assert (page.people, page.description) == ((), ZH_INTRO + "嘉宾：清华大学和北京大学")
