@@ -968,3 +968,12 @@ def test_a_new_chinese_name_has_its_title_in_the_first_120_characters(padding, n
 def test_a_role_line_listing_institutions_is_prose():
     page = parse_page(ZH_INTRO + "嘉宾：清华大学和北京大学")
     assert (page.people, page.description) == ((), ZH_INTRO + "嘉宾：清华大学和北京大学")
+
+
+@pytest.mark.parametrize("name_line", ["赵通 (Tong Zhao)", "赵通（Tong Zhao）"])
+def test_a_bilingual_name_line_alone_takes_the_english_bio_under_it(name_line):
+    # No role and no earlier mention: only the bio under it makes the line a name line.
+    page = parse_page(ZH_INTRO + f"{name_line}\n\nTong Zhao is a fellow at Carnegie.")
+    assert [(p.name, p.bio) for p in page.people] == [
+        ("赵通 (Tong Zhao)", "Tong Zhao is a fellow at Carnegie.")]
+    assert page.description == ZH
