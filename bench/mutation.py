@@ -72,6 +72,31 @@ EXPLAINED: dict[str, str] = {
     "bot.pages_zh.x__items__mutmut_2":
         "harmless: a cap on how much of a role line is split (1,000 or 1,001 characters), "
         "there to bound the work, not a rule about names",
+    "bot.pages.x_decode_page__mutmut_33":
+        "equivalent: the mutated string still holds the same four whitespace controls",
+    "bot.pages.x__opens_with__mutmut_6":
+        "harmless: differs only for an opening with a space inside whose letters spell one "
+        "part of the name",
+    "bot.pages.xǁ_Readerǁ_english_notice__mutmut_37":
+        "equivalent: access_notes is an ordered set; its values are never read",
+    "bot.pages.xǁ_Readerǁ_header__mutmut_19":
+        "harmless: no line the time-line pattern matches is 40 characters long once its "
+        "spaces are collapsed",
+    "bot.pages_zh.xǁChineseReadingǁ_zh_notice__mutmut_43":
+        "equivalent: access_notes is an ordered set; its values are never read",
+    "bot.pages_zh.xǁChineseReadingǁ_zh_narration__mutmut_10":
+        "equivalent: the first alternative sets groups 1 and 2 together, the second neither",
+    "bot.pages_zh.xǁChineseReadingǁ_zh_name__mutmut_3":
+        "equivalent: only whether there is a Latin name is read, and None and '' are both no",
+    "bot.pages_zh.xǁChineseReadingǁ_zh_name__mutmut_17":
+        "equivalent: only whether the brackets gave a role is read, and None and '' are both no",
+    "bot.pages_zh.xǁChineseReadingǁ_zh_bio__mutmut_38":
+        "harmless: differs only when the one title word of a bio is the first character of "
+        "the name itself",
+    "bot.pages_zh.xǁChineseReadingǁ_zh_person_line__mutmut_41":
+        "harmless: differs only for a name followed directly by the letter X",
+    "bot.pages_zh.xǁChineseReadingǁ_zh_person__mutmut_10":
+        "harmless: differs only for a name followed directly by the letter X",
     "bot.pages:_DATE:36":
         "harmless: the short Chinese date (12月1日) is found inside the long one "
         "(2026年12月1日), and the header only looks for a date somewhere in the line",
