@@ -474,6 +474,10 @@ def _report(sections: list[str], minutes: float) -> str:
         "Code mutants come from mutmut; regex and word-list mutants make one alternative of "
         "a module-level regex dead, or delete one word of a module-level word list, at a time. "
         "Every survivor is listed with why it is equivalent or harmless.", "",
+        "The importer's timing tests skip under mutmut (they measure the machine); pattern "
+        "mutants run without the timing and crash-robustness tests, since a dead alternative "
+        "or a missing word cannot make a parse slower or crash it. The payload budgeting in "
+        "bot/render.py is not mutated yet.", "",
         *sections])
 
 
