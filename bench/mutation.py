@@ -104,6 +104,9 @@ EXPLAINED: dict[str, str] = {
         "equivalent: 使用 contains 用, which the alternative beside it matches",
     "bot.pages_zh:NARRATION:11":
         "equivalent: without 主持人 its prefix 主持 matches, and both mean moderator",
+    **{f"bot.pages_zh:SECTION:{n}":
+       "equivalent: a heading that is a role word (嘉宾, 发言嘉宾, 演讲嘉宾, 主讲嘉宾) is read as "
+       "the role heading before the section headings are tried" for n in (19, 20, 21, 22)},
     "bot.pages_names:_STOPWORDS:1":
         "equivalent: a one-letter capital is all upper case, which a name word never is",
 }
