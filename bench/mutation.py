@@ -107,6 +107,12 @@ EXPLAINED: dict[str, str] = {
     **{f"bot.pages_zh:SECTION:{n}":
        "equivalent: a heading that is a role word (嘉宾, 发言嘉宾, 演讲嘉宾, 主讲嘉宾) is read as "
        "the role heading before the section headings are tried" for n in (19, 20, 21, 22)},
+    **{f"bot.pages_zh:SECTION:{n}":
+       "equivalent: the heading still matches as its prefix (主要, 嘉宾) and the rest"
+       for n in (10, 25, 26)},
+    **{f"bot.pages_zh:_ROLE_WORDS:{n}":
+       "equivalent: a speaker's role word; without it the person named is a speaker by default"
+       for n in range(3, 12)},
     "bot.pages_names:_STOPWORDS:1":
         "equivalent: a one-letter capital is all upper case, which a name word never is",
 }
