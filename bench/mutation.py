@@ -113,6 +113,13 @@ EXPLAINED: dict[str, str] = {
     **{f"bot.pages_zh:_ROLE_WORDS:{n}":
        "equivalent: a speaker's role word; without it the person named is a speaker by default"
        for n in range(3, 12)},
+    "bot.pages_zh:BIO_AFTER_NAME:7": "equivalent: 曾任 starts with 曾, the alternative after it",
+    "bot.pages_zh:SECTION:7":
+        "equivalent: 嘉宾介绍 and 嘉宾简介, the headings it prefixes, are alternatives "
+        "of their own",
+    **{f"bot.pages_zh:ROLE_WORD:{n}":
+       "equivalent: without it the role word read is 主讲, which also means speaker"
+       for n in (1, 8)},
     "bot.pages_names:_STOPWORDS:1":
         "equivalent: a one-letter capital is all upper case, which a name word never is",
 }
