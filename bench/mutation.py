@@ -304,7 +304,7 @@ def _run_pattern_mutant(mutant_id: str, tests: list[str], limit: float = 120) ->
     return "timeout"  # counts as killed: a hang fails the suite
 
 
-def _run_patterns(group: Group, survivors_only: bool, every: int
+def _run_patterns(group: Group, survivors_only: bool, every: int, report_only: bool = False
                   ) -> dict[str, tuple[str, str]]:
     """(what changed, verdict) for each pattern mutant of the group's modules; with
     survivors_only, a mutant killed before (with the same change) is not run again."""
@@ -314,6 +314,10 @@ def _run_patterns(group: Group, survivors_only: bool, every: int
     for module in group.modules:
         for mutant_id, what in pattern_ids(module)[::every]:
             before = cached.get(mutant_id)
+            if report_only:
+                fresh = before and before[0] == what
+                patterns[mutant_id] = before if fresh else (what, "not run")
+                continue
             if survivors_only and before and before[0] == what and before[1] in KILLED:
                 patterns[mutant_id] = before
                 continue
@@ -388,6 +392,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="report mutmut's last results instead of running it again")
     parser.add_argument("--survivors-only", action="store_true",
                         help="re-run only the mutants that survived the last run")
+    parser.add_argument("--report-only", action="store_true",
+                        help="write the report from the last results, running nothing")
     parser.add_argument("--every", type=int, default=1, metavar="N",
                         help="run only every Nth pattern mutant (a quicker, sampled score)")
     args = parser.parse_args(argv)
@@ -395,10 +401,10 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     started = time.monotonic()
     groups = {name: GROUPS[name] for name in args.groups}
-    patterns = {name: _run_patterns(group, args.survivors_only, args.every)
+    patterns = {name: _run_patterns(group, args.survivors_only, args.every, args.report_only)
                 for name, group in groups.items()}
     # mutmut copies the tests when it starts: it runs second, with the newest tests.
-    if not args.skip_mutmut:
+    if not (args.skip_mutmut or args.report_only):
         run_mutmut(list(groups.values()), args.survivors_only)
     results = mutmut_results()
     sections, failed = [], []
