@@ -977,3 +977,27 @@ def test_a_bilingual_name_line_alone_takes_the_english_bio_under_it(name_line):
     assert [(p.name, p.bio) for p in page.people] == [
         ("赵通 (Tong Zhao)", "Tong Zhao is a fellow at Carnegie.")]
     assert page.description == ZH
+
+
+@pytest.mark.parametrize(("length", "notice"), [(300, True), (301, False)])
+def test_a_notice_sentence_is_at_most_300_characters(length, notice):
+    sentence = "This event is off the record, "
+    sentence += "x" * (length - len(sentence) - 1) + "."
+    assert parse_page(INTRO + sentence).off_the_record is notice
+
+
+def test_only_one_time_line_joins_the_date():
+    page = parse_page("Trade Talks\nTuesday, December 1, 2026\n18:00\n19:00\n\n" + INTRO)
+    assert page.date_text == "Tuesday, December 1, 2026 18:00"
+    assert page.description == "19:00\n\n" + SUMMARY
+
+
+@pytest.mark.parametrize(("length", "is_location"), [(30, True), (31, False)])
+def test_a_short_line_under_the_date_is_a_location_up_to_30_characters(length, is_location):
+    page = parse_page(f"Trade Talks\nTuesday, December 1, 2026\n{'y' * length}\n\n" + INTRO)
+    assert (page.location is not None) is is_location
+
+
+def test_a_new_name_may_open_a_bio_once_someone_was_named():
+    assert bios(INTRO + "Ann Lee will moderate.\n\nBo Chen is a lawyer.") == {
+        "Ann Lee": "", "Bo Chen": "Bo Chen is a lawyer."}
