@@ -82,6 +82,17 @@ EXPLAINED: dict[str, str] = {
     "bot.pages.xǁ_Readerǁ_header__mutmut_19":
         "harmless: no line the time-line pattern matches is 40 characters long once its "
         "spaces are collapsed",
+    "bot.pages.xǁ_Readerǁ_header__mutmut_20":
+        "harmless: no line the time-line pattern matches is 40 characters long once its "
+        "spaces are collapsed",
+    "bot.pages.xǁ_Readerǁ_person_line__mutmut_4":
+        "harmless: the guard only saves work; read_names finds no name at a lowercase start, "
+        "and name lines are short",
+    **{f"bot.pages_zh.xǁChineseReadingǁ_zh_opens_with__mutmut_{n}":
+       "equivalent: names are compared by their letters only (pages_names.key), so a bracket "
+       "left on or taken off changes nothing" for n in (23, 24, 25)},
+    "bot.pages_zh.xǁChineseReadingǁ_zh_opens_with__mutmut_8":
+        "equivalent: a paragraph never starts with the placeholder either way, as with ''",
     "bot.pages_zh.xǁChineseReadingǁ_zh_notice__mutmut_43":
         "equivalent: access_notes is an ordered set; its values are never read",
     "bot.pages_zh.xǁChineseReadingǁ_zh_narration__mutmut_10":
