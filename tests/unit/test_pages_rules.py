@@ -1001,3 +1001,19 @@ def test_a_short_line_under_the_date_is_a_location_up_to_30_characters(length, i
 def test_a_new_name_may_open_a_bio_once_someone_was_named():
     assert bios(INTRO + "Ann Lee will moderate.\n\nBo Chen is a lawyer.") == {
         "Ann Lee": "", "Bo Chen": "Bo Chen is a lawyer."}
+
+
+@pytest.mark.parametrize(("text", "people", "described"), [
+    # a known name's bio needs no title word
+    ("主持人：赵通\n\n赵通曾在清华任教。", [("赵通", "moderator", "赵通曾在清华任教。")], True),
+    # "李一为是": the two-character reading fails, the three-character one is tried
+    ("主持人：赵通\n\n李一为是清华大学教授。",
+     [("赵通", "moderator", ""), ("李一为", "speaker", "李一为是清华大学教授。")], True),
+    # text right after the brackets: not a clean name
+    ("嘉宾：赵通（主持人）卡内基", [], False),
+    ("嘉宾：赵通（主持人），卡内基研究员", [("赵通", "moderator", "")], True),
+])
+def test_chinese_bios_and_bracketed_roles(text, people, described):
+    page = parse_page(ZH_INTRO + text)
+    assert [(p.name, p.role, p.bio) for p in page.people] == people
+    assert (page.description == ZH, page.skipped) == (described, ())
