@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot.catalog import (
-    CatalogError,
     PageSource,
     event_folders,
     import_bundled,
@@ -27,11 +26,10 @@ from bot.catalog import (
     read_page_url,
 )
 from bot.config import ConfigError, Settings, load_settings
+from bot.errors import InvalidValue, UserError
 from bot.fetch import FetchPolicy
-from bot.pages import PageError
-from bot.registration import RegistrationError
 from bot.render import attendees_csv
-from bot.store import Store, StoreError
+from bot.storage import open_store
 
 NO_SERVER = 0  # the guild id of events imported outside any Discord server
 SANDBOX_DATABASE = "data/sandbox.sqlite3"
@@ -52,7 +50,7 @@ NO_TOKEN = ("DISCORD_TOKEN is not set: copy .env.example to .env and put your bo
 
 
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    async with await Store.open(settings.database_path) as store:
+    async with await open_store(settings.database_path) as store:
         reports = await import_bundled(store, NO_SERVER, settings.events_dir)
         log.info("database %s ready with %d bundled event(s)", settings.database_path, len(reports))
         if settings.discord_token:
@@ -83,7 +81,7 @@ async def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
         raise UsageError("DISCORD_TOKEN is not set: sync needs the bot's token")
     from bot.app import sync_commands
 
-    async with await Store.open(settings.database_path) as store:
+    async with await open_store(settings.database_path) as store:
         count = await sync_commands(settings, store, args.guild)
     where = f"guild {args.guild}" if args.guild else "all servers (global)"
     print(f"synced {count} commands to {where}")
@@ -99,7 +97,7 @@ async def read_source(name: str, settings: Settings | None) -> PageSource:
         return await read_page_file(name, await asyncio.to_thread(Path(name).read_bytes))
     except OSError as exc:
         raise UsageError(f"{name}: cannot read it ({exc.strerror})") from None
-    except PageError as exc:
+    except InvalidValue as exc:
         raise UsageError(f"{name}: {exc}") from None
 
 
@@ -132,13 +130,13 @@ async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     if is_url(args.path) or await asyncio.to_thread(path.is_file):
         # One page: a new event, or the event that already has it.
         source = await read_source(args.path, settings)
-        async with await Store.open(settings.database_path) as store:
+        async with await open_store(settings.database_path) as store:
             reports = [await import_page(store, args.guild, source)]
     else:
         folders = event_folders(path)
         if not folders:
             raise UsageError(f"{args.path}: no event.toml here or in its sub-folders")
-        async with await Store.open(settings.database_path) as store:
+        async with await open_store(settings.database_path) as store:
             reports = await import_folders(store, args.guild, folders)
     for report in reports:
         verb = "created" if report.created else "updated"
@@ -152,10 +150,10 @@ async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
-    async with await Store.open(settings.database_path) as store:
-        rows = await store.all_events()
+    async with await open_store(settings.database_path) as store:
+        rows = await store.run(store.events.all_events)
         for guild_id, event_id, slug, title in rows:
-            event = await store.get_event(guild_id, event_id)
+            event = await store.run(store.events.get_event, guild_id, event_id)
             state = "open" if event.registration_open else "closed"
             print(f"{event_id}\t{guild_id}\t{slug}\t{event.confirmed}/{event.capacity} "
                   f"confirmed, {event.waitlisted} waitlisted, {state}\t{title}")
@@ -165,9 +163,9 @@ async def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_rsvps(settings: Settings, args: argparse.Namespace) -> int:
-    async with await Store.open(settings.database_path) as store:
-        _, event_id = await store.find_event(args.event)
-        rsvps = await store.attendees(event_id)
+    async with await open_store(settings.database_path) as store:
+        _, event_id = await store.run(store.events.find_event, args.event)
+        rsvps = await store.run(store.registrations.attendees, event_id)
     if args.csv:
         sys.stdout.write(attendees_csv(rsvps))
     else:
@@ -179,7 +177,7 @@ async def cmd_rsvps(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     _refuse_existing(args.path)
-    async with await Store.open(settings.database_path) as store:
+    async with await open_store(settings.database_path) as store:
         await store.backup(args.path)
     print(f"backed up {settings.database_path} to {args.path}")
     return 0
@@ -233,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         # and log only what went wrong.
         configure_logging(settings.log_level if args.command in ("run", "sync") else "WARNING")
         return asyncio.run(COMMANDS[args.command](settings, args))
-    except (UsageError, ConfigError, CatalogError, StoreError, RegistrationError) as exc:
+    except (UsageError, ConfigError, UserError) as exc:
         print(f"eventbot: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

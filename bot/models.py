@@ -40,7 +40,16 @@ class Event:
     @property
     def seats(self) -> Seats:
         return Seats(self.capacity, self.confirmed, self.waitlisted, self.registration_open,
-                     self.closed_reason, self.ends_at)
+                     self.closed_reason, self.over_at)
+
+    @property
+    def over_at(self) -> datetime | None:
+        """When the event is over: its end, else its start; None when it has no date. The
+        one rule (SQL spells it `bot.storage.sqlite.session.OVER_AT`)."""
+        return self.ends_at or self.starts_at
+
+    def is_over(self, now: datetime) -> bool:
+        return self.seats.has_taken_place(now)
 
     @property
     def seats_left(self) -> int:

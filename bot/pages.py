@@ -25,6 +25,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 
 from bot import pages_zh
+from bot.errors import InvalidValue
 from bot.pages_names import (
     LABEL,
     LABEL_ROLES,
@@ -41,10 +42,6 @@ from bot.pages_zh import han_share, has_han
 MAX_PAGE_BYTES = 2_000_000
 _LIMIT = f"the limit is {MAX_PAGE_BYTES // 1_000_000} MB"
 ROLES = ("moderator", "speaker", "discussant", "host", "chair")
-
-
-class PageError(ValueError):
-    """The one error the importer raises; its message is one friendly line for end users."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,38 +90,39 @@ def page_language(text: str) -> str:
 
 
 def decode_page(data: bytes) -> str:
-    """Bytes of an uploaded file -> text, or PageError with a reason the user can act on."""
+    """Bytes of an uploaded file -> text, or InvalidValue with a reason the user can act on."""
     data = bytes(data)
     if not data:
-        raise PageError("The file is empty.")
+        raise InvalidValue("The file is empty.")
     if len(data) > MAX_PAGE_BYTES:
-        raise PageError(f"The file is too large ({len(data):,} bytes; {_LIMIT}).")
+        raise InvalidValue(f"The file is too large ({len(data):,} bytes; {_LIMIT}).")
     if b"\0" in data:
-        raise PageError("The file looks binary, not like a text page.")
+        raise InvalidValue("The file looks binary, not like a text page.")
     try:
         text = data.decode("utf-8-sig")  # -sig strips a leading BOM
     except UnicodeDecodeError as exc:
-        raise PageError(f"The file is not valid UTF-8 (bad byte at position {exc.start}); "
+        raise InvalidValue(f"The file is not valid UTF-8 (bad byte at position {exc.start}); "
                         "save it as UTF-8 text and try again.") from None
     controls = sum(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f" for ch in text)
     if controls * 10 > len(text):  # a real page has essentially none
-        raise PageError("The file looks binary, not like a text page.")
+        raise InvalidValue("The file looks binary, not like a text page.")
     if not any(ch.isalpha() for ch in text):
-        raise PageError("The file has no readable text." if text.strip() else "The file is empty.")
+        raise InvalidValue("The file has no readable text." if text.strip()
+                           else "The file is empty.")
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def parse_page(text: str) -> Page:
-    """Page text -> Page. Raises only PageError, and only when there is nothing to import."""
+    """Page text -> Page. Raises only InvalidValue, and only when there is nothing to import."""
     if not isinstance(text, str):
-        raise PageError("The page is not text.")
+        raise InvalidValue("The page is not text.")
     if not text.strip():
-        raise PageError("The page is empty.")
+        raise InvalidValue("The page is empty.")
     size = len(text) if len(text) > MAX_PAGE_BYTES else len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_PAGE_BYTES:
-        raise PageError(f"The page is too large ({size:,} bytes; {_LIMIT}).")
+        raise InvalidValue(f"The page is too large ({size:,} bytes; {_LIMIT}).")
     if not any(ch.isalpha() for ch in text):
-        raise PageError("The page has no readable text.")
+        raise InvalidValue("The page has no readable text.")
     return _Reader(_paragraphs(text)).read()
 
 

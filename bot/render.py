@@ -17,12 +17,13 @@ from datetime import datetime, timedelta
 import discord
 from discord.utils import escape_mentions
 
-from bot.catalog import CatalogError, validate_link
+from bot.catalog import validate_link
+from bot.errors import InvalidValue
 from bot.models import Event, Rsvp
 from bot.pages import Person
 from bot.questions import Intent
 from bot.registration import CancelOutcome, CancelResult, JoinOutcome, JoinResult, Promotions
-from bot.store import MATCH_END, MATCH_START, EventListing, MyRsvp, Passage
+from bot.storage import MATCH_END, MATCH_START, EventListing, MyRsvp, Passage
 from bot.words import plural
 
 __all__ = ["plural"]  # re-exported: the texts' one rule for counts
@@ -122,7 +123,7 @@ def web_link(link: str | None) -> str | None:
     """The link if it is a web address an embed can carry (the import rule), else None."""
     try:
         return validate_link(link)
-    except CatalogError:
+    except InvalidValue:
         return None
 
 

@@ -14,16 +14,12 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.catalog import CatalogError
-from bot.pages import PageError
-from bot.registration import RegistrationError
+from bot.errors import UserError
 from bot.render import CONTENT, clip, safe
-from bot.store import StoreError
-from bot.when import WhenError
 
 log = logging.getLogger(__name__)
 
-USER_ERRORS = (StoreError, RegistrationError, CatalogError, PageError, WhenError)
+USER_ERRORS = (UserError,)
 NO_MENTIONS = discord.AllowedMentions.none()
 ANSWERABLE = (2, 3, 5)  # interaction types answered with a message: command, component, modal
 

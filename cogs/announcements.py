@@ -41,7 +41,7 @@ from bot.render import (
     recap_notice,
     takeaways_messages,
 )
-from bot.store import EventNotFound, Notice
+from bot.storage import EventNotFound, Notice
 from bot.tree import NO_MENTIONS
 from cogs.rsvp import button_state, rsvp_buttons
 from cogs.scheduling import delete_scheduled_event
@@ -60,7 +60,7 @@ async def announce_channel(bot: EventBot, guild_id: int) -> discord.TextChannel 
     guild = bot.get_guild(guild_id)
     if guild is None:
         return None
-    chosen = await bot.store.announce_channel(guild_id)
+    chosen = await bot.store.run(bot.store.settings.announce_channel, guild_id)
     candidates = [guild.get_channel(chosen) if chosen else None, guild.system_channel,
                   *sorted(guild.text_channels, key=lambda c: (c.position, c.id))]
     for channel in candidates:
@@ -122,7 +122,8 @@ class Announcements(commands.Cog):
                 log.exception("delivering the %s notice of event %s failed", notice.kind,
                               notice.event_id)
         try:
-            for guild_id, event_id in await self.bot.store.events_with_announcements():
+            store = self.bot.store
+            for guild_id, event_id in await store.run(store.notices.events_with_announcements):
                 self.registration_changed(guild_id, event_id)
         except Exception:
             log.exception("could not look up the announcements to refresh after start")
@@ -138,7 +139,7 @@ class Announcements(commands.Cog):
             self.bot.store.notices_ready.clear()
 
     async def deliver_pending(self) -> None:
-        while notices := await self.bot.store.claim_notices():
+        while notices := await self.bot.store.run(self.bot.store.notices.claim_notices):
             for notice in notices:
                 if self._guild_not_arrived(notice):
                     self._held.append(notice)
@@ -153,7 +154,7 @@ class Announcements(commands.Cog):
 
     async def _deliver_and_ack(self, notice: Notice) -> None:
         if await self._deliver(notice):
-            await self.bot.store.ack_notice(notice.id)
+            await self.bot.store.run(self.bot.store.notices.ack_notice, notice.id)
 
     async def _deliver(self, notice: Notice) -> bool:
         """Send one notice; False leaves it claimed, to be retried after the claim expires."""
@@ -170,7 +171,8 @@ class Announcements(commands.Cog):
                               notice.event_id)
                 return False
         try:
-            event = await self.bot.store.get_event(notice.guild_id, notice.event_id)
+            event = await self.bot.store.run(self.bot.store.events.get_event,
+                                             notice.guild_id, notice.event_id)
         except EventNotFound:
             return True
         try:
@@ -264,22 +266,26 @@ class Announcements(commands.Cog):
 
     async def _refresh(self, guild_id: int, event_id: int) -> None:
         try:
-            event = await self.bot.store.get_event(guild_id, event_id)
+            event = await self.bot.store.run(self.bot.store.events.get_event, guild_id, event_id)
         except EventNotFound:
             return
         embed = event_embed(event)
         state = button_state(event)
         rendered = digest(embed, state)
-        for channel_id, message_id, shown in await self.bot.store.announcement_messages(event_id):
+        store = self.bot.store
+        for channel_id, message_id, shown in await store.run(store.notices.announcement_messages,
+                                                             event_id):
             if shown == rendered:
                 continue
             message = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
             try:
                 await message.edit(embed=embed, view=rsvp_buttons(event.id, state))
             except discord.NotFound:
-                await self.bot.store.forget_announcement_message(message_id)
+                await self.bot.store.run(self.bot.store.notices.forget_announcement_message,
+                                         message_id)
                 continue
-            await self.bot.store.set_announcement_rendered(message_id, rendered)
+            await self.bot.store.run(self.bot.store.notices.set_announcement_rendered,
+                                     message_id, rendered)
 
 
 async def setup(bot: EventBot) -> None:

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, TypeVar
 import discord
 from discord import app_commands
 
+from bot.errors import NotFound
 from bot.models import Event
 from bot.render import CHOICE_NAME, clip
-from bot.store import EventNotFound, EventSummary, StoreError
+from bot.storage import EventNotFound, EventSummary
 
 if TYPE_CHECKING:
     from bot.app import EventBot
@@ -86,9 +87,9 @@ async def resolve_summary(interaction: discord.Interaction, ref: str | None) -> 
     guild_id = guild_id_of(interaction)
     ref = (ref or "").strip()
     if not ref:
-        event_id = await bot.store.default_event_id(guild_id)
+        event_id = await bot.store.run(bot.store.events.default_event_id, guild_id)
         if event_id is None:
-            raise StoreError("this server has no events yet; a moderator can add one with "
+            raise NotFound("this server has no events yet; a moderator can add one with "
                              "/manage import")
         return await bot.store.summary(guild_id, event_id)
     event_id = parse_event_id(ref)
@@ -98,11 +99,11 @@ async def resolve_summary(interaction: discord.Interaction, ref: str | None) -> 
         except EventNotFound:
             pass
     wanted = " ".join(ref.split()).casefold()
-    summaries = await bot.store.list_events(guild_id)
+    summaries = await bot.store.run(bot.store.events.list_events, guild_id)
     for summary in summaries:
         if wanted in (" ".join(summary.title.split()).casefold(), summary.slug.casefold()):
             return summary
-    raise StoreError(no_match(ref, summaries))
+    raise NotFound(no_match(ref, summaries))
 
 
 def no_match(ref: str, summaries: list[EventSummary]) -> str:
@@ -121,7 +122,7 @@ async def resolve_event(interaction: discord.Interaction, ref: str | None) -> Ev
     """Like `resolve_summary`, with everything the event's page says and its seat counts."""
     bot: EventBot = interaction.client  # type: ignore[assignment]
     summary = await resolve_summary(interaction, ref)
-    return await bot.store.get_event(guild_id_of(interaction), summary.id)
+    return await bot.store.run(bot.store.events.get_event, guild_id_of(interaction), summary.id)
 
 
 async def event_autocomplete(interaction: discord.Interaction, current: str
@@ -134,7 +135,7 @@ async def event_autocomplete(interaction: discord.Interaction, current: str
     needle = current.casefold().strip()
     command = interaction.command.qualified_name if interaction.command else ""
     choices = []
-    for summary in await bot.store.list_events(interaction.guild_id,
+    for summary in await bot.store.run(bot.store.events.list_events, interaction.guild_id,
                                                archived=command in ARCHIVED_OFFERED):
         if needle and needle not in summary.title.casefold() and needle != str(summary.id):
             continue

@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.app import EventBot
 from bot.calendar import event_ics
+from bot.errors import NotFound, UserError
 from bot.models import Event
 from bot.questions import intents, searchable
 from bot.render import (
@@ -26,7 +27,6 @@ from bot.render import (
     speaker_pages,
     takeaways_messages,
 )
-from bot.store import StoreError
 from bot.tree import respond
 from cogs.common import (
     EVENT_HELP,
@@ -133,7 +133,8 @@ class EventCommands(commands.GroupCog, group_name="event",
                           "seats left, open or closed")
     @app_commands.describe(past="Also show past and archived events")
     async def list_events(self, interaction: discord.Interaction, past: bool = False) -> None:
-        listings = await self.bot.store.event_listings(guild_id_of(interaction), past=past)
+        listings = await self.bot.store.run(self.bot.store.events.event_listings,
+                                            guild_id_of(interaction), past=past)
         if not listings:
             await respond(interaction, "No events yet." if past else "No events to come. "
                           "Past and archived ones: `/event list past:True`.", ephemeral=True)
@@ -163,7 +164,7 @@ class EventCommands(commands.GroupCog, group_name="event",
             (p for p in found.people if needle and needle in p.name.casefold()), None)
         if person is None:
             names = ", ".join(p.name for p in found.people) or "nobody"
-            raise StoreError(f"nobody called {clip(name, 80)!r} speaks at {found.title}; "
+            raise NotFound(f"nobody called {clip(name, 80)!r} speaks at {found.title}; "
                              f"the people are: {names}")
         await send_pages(interaction, speaker_embed(found, person))
 
@@ -172,7 +173,7 @@ class EventCommands(commands.GroupCog, group_name="event",
                                         ) -> list[app_commands.Choice[str]]:
         try:
             found = await resolve_event(interaction, interaction.namespace.event)
-        except StoreError:
+        except UserError:
             return []
         needle = current.casefold()
         return [app_commands.Choice(name=clip(f"{p.name} ({p.role})", CHOICE_NAME), value=p.name)
@@ -188,7 +189,8 @@ class EventCommands(commands.GroupCog, group_name="event",
         asked = intents(question)
         found = await resolve_event(interaction, event) if asked else None
         event_id = (found or await resolve_summary(interaction, event)).id if event else None
-        passages = (await self.bot.store.ask(guild_id_of(interaction), question, event_id)
+        passages = (await self.bot.store.run(self.bot.store.search.ask,
+                                             guild_id_of(interaction), question, event_id)
                     if searchable(question) or not asked else [])
         await respond(interaction, embed=answer_embed(question, passages, found, asked))
 

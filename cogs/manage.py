@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import io
 import logging
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -22,7 +21,6 @@ from discord.ext import commands
 from bot.app import EventBot
 from bot.catalog import (
     MAX_TITLE,
-    CatalogError,
     import_page,
     page_facts,
     read_page_file,
@@ -30,9 +28,10 @@ from bot.catalog import (
     validate_link,
     validate_title,
 )
+from bot.errors import Conflict, InvalidValue, NotAllowed, NotFound, Unavailable
 from bot.fetch import MAX_URL_LENGTH, FetchPolicy, check_url
 from bot.models import Event
-from bot.pages import MAX_PAGE_BYTES, PageError
+from bot.pages import MAX_PAGE_BYTES
 from bot.registration import MAX_CAPACITY
 from bot.reminders import minutes_text, parse_minutes
 from bot.render import (
@@ -46,11 +45,11 @@ from bot.render import (
     timestamp,
     when_text,
 )
-from bot.store import EventDraft, EventEdit, EventNotFound, utcnow
+from bot.storage import EventDraft, EventEdit, EventNotFound, utcnow
 from bot.times import saved_times_problem
 from bot.tree import NO_MENTIONS, report_error, respond
 from bot.webpage import MAX_HTML_BYTES, is_html_name
-from bot.when import When, WhenError, check_zone_name, is_iso, parse_typed, server_zone, zone_names
+from bot.when import When, check_zone_name, is_iso, parse_typed, server_zone, zone_names
 from cogs.announcements import announce_channel, can_post_embeds, digest
 from cogs.common import (
     EVENT_HELP,
@@ -98,16 +97,16 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                           ) -> None:
         guild_id = guild_id_of(interaction)
         if (page is None) == (url is None):
-            raise CatalogError("Give the page either as a file (page: a .txt or .html file) "
+            raise InvalidValue("Give the page either as a file (page: a .txt or .html file) "
                                "or as a web address (url:), one of the two")
         if url is not None:
             check_url(url)  # a malformed address is refused at once, before deferring
         else:
             limit = MAX_HTML_BYTES if is_html_name(page.filename) else MAX_PAGE_BYTES
             if page.size > limit:
-                raise PageError(f"{page.filename} is {page.size:,} bytes; pages can be at "
+                raise InvalidValue(f"{page.filename} is {page.size:,} bytes; pages can be at "
                                 f"most {limit:,} bytes")
-        zone = await self.bot.store.timezone(guild_id)
+        zone = await self.bot.store.run(self.bot.store.settings.timezone, guild_id)
         start = await typed_time(starts_at, zone) if starts_at else When()
         end = (await typed_time(ends_at, zone, "ends_at", after=start.starts_at)
                if ends_at else When())
@@ -128,7 +127,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
             draft = EventDraft(slug=target.slug, title=validate_title(title or target.title),
                                capacity=capacity, page_when=facts.when,
                                page_venue=facts.venue, **when)
-            saved, _ = await self.bot.store.save_event(
+            saved, _ = await self.bot.store.run(self.bot.store.events.save_event,
                 guild_id, draft, [(source.text, parsed)], url=source.url)
             verb = f"Added the {parsed.kind} to"
         else:
@@ -162,7 +161,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     @app_commands.autocomplete(event=event_autocomplete)
     async def edit(self, interaction: discord.Interaction, event: str | None = None) -> None:
         found = await resolve_event(interaction, event)
-        zone = await self.bot.store.timezone(found.guild_id)
+        zone = await self.bot.store.run(self.bot.store.settings.timezone, found.guild_id)
         await interaction.response.send_modal(EditModal(self, found, zone))
 
     async def apply_edit(self, interaction: discord.Interaction, modal: EditModal) -> None:
@@ -177,7 +176,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                          venue=" ".join(modal.venue_input.value.split())[:MAX_TITLE] or None,
                          link=validate_link(modal.link_input.value))
         await interaction.response.defer(ephemeral=True, thinking=True)
-        before, saved = await self.bot.store.edit_event(event.guild_id, event.id, edit)
+        before, saved = await self.bot.store.run(self.bot.store.events.edit_event,
+                                                 event.guild_id, event.id, edit)
         self.changed(saved.guild_id, saved.id)
         text = f"Updated **{safe(saved.title)}** (event {saved.id}).\n{when_where_lines(saved)}"
         if (before.starts_at, before.all_day, before.venue) != (saved.starts_at, saved.all_day,
@@ -196,7 +196,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     async def timezone(self, interaction: discord.Interaction,
                        name: app_commands.Range[str, 1, 100]) -> None:
         zone = check_zone_name(name)
-        await self.bot.store.set_timezone(guild_id_of(interaction), zone)
+        await self.bot.store.run(self.bot.store.settings.set_timezone,
+                                 guild_id_of(interaction), zone)
         now = utcnow().astimezone(server_zone(zone))
         await respond(interaction, f"Times typed here are now read in **{zone}** (it is "
                       f"{now:%H:%M} there now); pages that give no zone too.", ephemeral=True)
@@ -216,7 +217,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     async def close(self, interaction: discord.Interaction, event: str | None = None,
                     reason: app_commands.Range[str, 1, 200] | None = None) -> None:
         found = await resolve_event(interaction, event)
-        await self.bot.store.close_registration(found.guild_id, found.id, reason,
+        await self.bot.store.run(self.bot.store.registrations.close_registration,
+                                 found.guild_id, found.id, reason,
                                                 by=interaction.user.id)
         self.changed(found.guild_id, found.id)
         await respond(interaction, f"Registration for **{safe(found.title)}** is closed.",
@@ -227,7 +229,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     @app_commands.autocomplete(event=event_autocomplete)
     async def open(self, interaction: discord.Interaction, event: str | None = None) -> None:
         found = await resolve_event(interaction, event)
-        promotions = await self.bot.store.open_registration(found.guild_id, found.id,
+        promotions = await self.bot.store.run(self.bot.store.registrations.open_registration,
+                                              found.guild_id, found.id,
                                                             by=interaction.user.id)
         self.changed(found.guild_id, found.id)
         await respond(interaction, f"Registration for **{safe(found.title)}** is open."
@@ -240,7 +243,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                        seats: app_commands.Range[int, 1, MAX_CAPACITY],
                        event: str | None = None) -> None:
         found = await resolve_event(interaction, event)
-        promotions = await self.bot.store.set_capacity(found.guild_id, found.id, seats)
+        promotions = await self.bot.store.run(self.bot.store.registrations.set_capacity,
+                                              found.guild_id, found.id, seats)
         self.changed(found.guild_id, found.id)
         await respond(interaction, f"**{safe(found.title)}** now has {plural(seats, 'seat')}."
                       f"{promoted_note(promotions)}", ephemeral=True)
@@ -256,14 +260,14 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         found = await resolve_event(interaction, event)
         problem = saved_times_problem(found.starts_at, found.ends_at)
         if problem:
-            raise CatalogError(f"{found.title} can't be announced: {problem}; set another "
+            raise Conflict(f"{found.title} can't be announced: {problem}; set another "
                                "start with /manage edit")
         target = channel or await announce_channel(self.bot, found.guild_id)
         if target is None:
-            raise CatalogError("I can't find a channel I'm allowed to post in; pick one with "
+            raise NotFound("I can't find a channel I'm allowed to post in; pick one with "
                                "the channel option or /manage channel")
         if not can_post_embeds(target):
-            raise CatalogError(_cannot_post(target))
+            raise NotAllowed(_cannot_post(target))
         embed = event_embed(found)
         buttons = button_state(found)
         # Posting can wait out the channel's rate limit (5 sends per 5 s), longer than the
@@ -283,26 +287,31 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         """Post the announcement in `target`, or bring the one already there up to date;
         True when a message was posted."""
         rendered = digest(embed, buttons)
-        for channel_id, message_id, _ in await self.bot.store.announcement_messages(event_id):
+        store = self.bot.store
+        for channel_id, message_id, _ in await store.run(store.notices.announcement_messages,
+                                                         event_id):
             if channel_id != target.id:
                 continue
             try:
                 await target.get_partial_message(message_id).edit(
                     embed=embed, view=rsvp_buttons(event_id, buttons))
             except discord.NotFound:  # deleted since: post it again
-                await self.bot.store.forget_announcement_message(message_id)
+                await self.bot.store.run(self.bot.store.notices.forget_announcement_message,
+                                         message_id)
                 continue
             except discord.Forbidden:
-                raise CatalogError(_cannot_post(target)) from None
-            await self.bot.store.set_announcement_rendered(message_id, rendered)
+                raise NotAllowed(_cannot_post(target)) from None
+            await self.bot.store.run(self.bot.store.notices.set_announcement_rendered,
+                                     message_id, rendered)
             return False
         try:
             message = await target.send(embed=embed, view=rsvp_buttons(event_id, buttons),
                                         allowed_mentions=NO_MENTIONS)
         except discord.Forbidden:
-            raise CatalogError(_cannot_post(target)) from None
+            raise NotAllowed(_cannot_post(target)) from None
         try:
-            await self.bot.store.add_announcement_message(event_id, target.id, message.id,
+            await self.bot.store.run(self.bot.store.notices.add_announcement_message,
+                                     event_id, target.id, message.id,
                                                           rendered)
         except BaseException:
             # Unrecorded, a retry could not find it and would post a second one.
@@ -316,8 +325,9 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     async def channel(self, interaction: discord.Interaction,
                       channel: discord.TextChannel) -> None:
         if not can_post_embeds(channel):
-            raise CatalogError(_cannot_post(channel))
-        await self.bot.store.set_announce_channel(guild_id_of(interaction), channel.id)
+            raise NotAllowed(_cannot_post(channel))
+        await self.bot.store.run(self.bot.store.settings.set_announce_channel,
+                                 guild_id_of(interaction), channel.id)
         await respond(interaction, f"Announcements will go to {channel.mention}.", ephemeral=True)
 
     @app_commands.command(name="attendees", description="Download the RSVPs as a CSV file")
@@ -325,7 +335,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     @app_commands.autocomplete(event=event_autocomplete)
     async def attendees(self, interaction: discord.Interaction, event: str | None = None) -> None:
         found = await resolve_event(interaction, event)
-        rows = await self.bot.store.attendees(found.id)
+        rows = await self.bot.store.run(self.bot.store.registrations.attendees, found.id)
         data = attendees_csv(rows).encode("utf-8")
         file = discord.File(io.BytesIO(data), filename=f"{found.slug}-attendees.csv")
         await respond(interaction, f"{found.confirmed} confirmed, {found.waitlisted} waitlisted "
@@ -339,7 +349,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                         minutes: app_commands.Range[str, 1, 100]) -> None:
         guild_id = guild_id_of(interaction)
         offsets = parse_minutes(minutes)
-        await self.bot.store.set_reminder_minutes(guild_id, offsets)
+        await self.bot.store.run(self.bot.store.settings.set_reminder_minutes, guild_id, offsets)
         self.bot.dispatch("reminders_changed", guild_id)
         if not offsets:
             text = "Reminders are off: members get no DM before events."
@@ -358,21 +368,23 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         found = await resolve_event(interaction, event)
         title = f"**{safe(found.title)}**"
         if clear:
-            previous = await self.bot.store.set_attendee_role(found.guild_id, found.id, None)
+            previous = await self.bot.store.run(self.bot.store.reminders.set_attendee_role,
+                                                found.guild_id, found.id, None)
             self.bot.dispatch("attendee_role_changed", found.guild_id, found.id)
             await respond(interaction, f"{title} gives no role now." + (
                 f" Its members lose <@&{previous}>." if previous else ""), ephemeral=True)
             return
         if role is None:
-            raise CatalogError("name the role to give, or use the clear option to stop giving one")
+            raise InvalidValue("name the role to give, or use the clear option to stop giving one")
         guild = interaction.guild
         if guild is None or guild.me is None:
-            raise CatalogError("I can't see this server's roles yet; try again in a moment")
+            raise Unavailable("I can't see this server's roles yet; try again in a moment")
         problem = attendee_role_problem(role, guild.me, interaction.app_permissions)
         if problem is not None:
-            raise CatalogError(problem)
-        check_not_over(found, time.time())
-        await self.bot.store.set_attendee_role(found.guild_id, found.id, role.id)
+            raise NotAllowed(problem)
+        check_not_over(found, discord.utils.utcnow())
+        await self.bot.store.run(self.bot.store.reminders.set_attendee_role,
+                                 found.guild_id, found.id, role.id)
         self.bot.dispatch("attendee_role_changed", found.guild_id, found.id)
         await respond(interaction, f"Confirmed members of {title} get {role.mention}, now "
                       f"({found.confirmed} so far) and as they join or leave the waitlist; it is "
@@ -383,7 +395,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     @app_commands.describe(state="on: /manage announce creates a Discord event; off: it doesn't")
     async def scheduled_events(self, interaction: discord.Interaction,
                                state: Literal["on", "off"]) -> None:
-        await self.bot.store.set_scheduled_events(guild_id_of(interaction), state == "on")
+        await self.bot.store.run(self.bot.store.settings.set_scheduled_events,
+                                 guild_id_of(interaction), state == "on")
         await respond(interaction, "/manage announce now also creates a Discord event, and "
                       "imports keep it up to date." if state == "on" else
                       "/manage announce no longer creates Discord events (those already "
@@ -410,7 +423,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                       undo: bool = False) -> None:
         found = await resolve_summary(interaction, event)
         guild_id = guild_id_of(interaction)
-        was = await self.bot.store.set_archived(guild_id, found.id, not undo)
+        was = await self.bot.store.run(self.bot.store.events.set_archived,
+                                       guild_id, found.id, not undo)
         self.changed(guild_id, found.id)  # its announcements' buttons follow
         title = f"**{safe(found.title)}**"
         if undo:
@@ -463,7 +477,8 @@ class DeleteConfirmation(discord.ui.View):
         self.stop()
         bot: EventBot = interaction.client  # type: ignore[assignment]
         try:
-            deleted = await bot.store.delete_event(guild_id_of(interaction), self.event_id)
+            deleted = await bot.store.run(bot.store.events.delete_event,
+                                          guild_id_of(interaction), self.event_id)
         except EventNotFound:
             await interaction.response.edit_message(
                 content=f"**{safe(self.title)}** was already deleted.", view=None)
@@ -492,7 +507,7 @@ async def typed_time(text: str, zone: str, name: str = "starts_at",
 
 def check_order(starts_at: datetime | None, ends_at: datetime | None) -> None:
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:
-        raise WhenError(f"the end ({timestamp(ends_at)}) must come after the start "
+        raise InvalidValue(f"the end ({timestamp(ends_at)}) must come after the start "
                         f"({timestamp(starts_at)})")
 
 
@@ -547,7 +562,7 @@ class EditModal(discord.ui.Modal):
     async def read_start(self) -> When:
         typed = self.start_input.value.strip()
         if not typed:
-            raise WhenError("the start can't be empty; type one such as \"friday 6pm\" or "
+            raise InvalidValue("the start can't be empty; type one such as \"friday 6pm\" or "
                             "\"2026-12-01 18:00\"")
         if typed == self.shown_start:
             event = self.event

@@ -16,7 +16,7 @@ from discord.ext import commands
 from bot.app import EventBot
 from bot.models import Event
 from bot.render import cancel_reply, join_reply, my_rsvps_text, safe, status_reply
-from bot.store import EventNotFound, EventSummary
+from bot.storage import EventNotFound, EventSummary
 from bot.tree import has_user, report_error, respond
 from cogs.common import (
     EVENT_HELP,
@@ -46,7 +46,8 @@ async def join_event(interaction: discord.Interaction, event: EventSummary) -> N
 async def cancel_event(interaction: discord.Interaction, event: EventSummary) -> None:
     bot: EventBot = interaction.client  # type: ignore[assignment]
     guild_id = guild_id_of(interaction)
-    result = await bot.store.cancel(guild_id, event.id, interaction.user.id)
+    result = await bot.store.run(bot.store.registrations.cancel,
+                                 guild_id, event.id, interaction.user.id)
     bot.registration_changed(guild_id, event.id)
     await respond(interaction, cancel_reply(event.title, result), ephemeral=True)
 
@@ -85,7 +86,7 @@ class RsvpButton(discord.ui.DynamicItem[discord.ui.Button],
             try:
                 event = await bot.store.summary(guild_id, self.event_id)
             except EventNotFound:
-                title = await bot.store.deleted_event(guild_id, self.event_id)
+                title = await bot.store.run(bot.store.events.deleted_event, guild_id, self.event_id)
                 if title is None:
                     raise
                 await respond(interaction, CANCELLED_LINE.format(safe(title)), ephemeral=True)
@@ -149,12 +150,14 @@ class RsvpCommands(commands.GroupCog, group_name="rsvp",
     @app_commands.autocomplete(event=event_autocomplete)
     async def status(self, interaction: discord.Interaction, event: str | None = None) -> None:
         found = await resolve_summary(interaction, event)
-        rsvp = await self.bot.store.rsvp(found.id, interaction.user.id)
+        rsvp = await self.bot.store.run(self.bot.store.registrations.rsvp,
+                                        found.id, interaction.user.id)
         await respond(interaction, status_reply(found.title, rsvp), ephemeral=True)
 
     @app_commands.command(name="mine", description="Your RSVPs in this server, soonest first")
     async def mine(self, interaction: discord.Interaction) -> None:
-        rsvps = await self.bot.store.my_rsvps(guild_id_of(interaction), interaction.user.id)
+        rsvps = await self.bot.store.run(self.bot.store.registrations.my_rsvps,
+                                         guild_id_of(interaction), interaction.user.id)
         await respond(interaction, my_rsvps_text(rsvps), ephemeral=True)
 
 

@@ -30,8 +30,8 @@ import pytest
 from bot.localdiscord import APPLICATION_COMMAND, Attachment, FakeDiscord
 from bot.pages import MAX_PAGE_BYTES, decode_page, parse_page
 from bot.render import CAPACITY_REACHED
-from bot.schema import MIGRATIONS, SCHEMA_VERSION
-from bot.store import EventDraft, Store
+from bot.storage import EventDraft, open_store
+from bot.storage.sqlite.migrations import MIGRATIONS, SCHEMA_VERSION
 from tests.conftest import ROOT
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT
 
@@ -180,10 +180,10 @@ async def exactly_one_capacity_notice(world, title: str, settle: float = 1.0) ->
 # joins `count` users from `first` in waves of `wave`, printing [user, outcome, position].
 JOINER = r"""
 import asyncio, json, sys
-from bot.store import Store
+from bot.storage import open_store
 
 async def main(path, guild_id, event_id, first, count, wave, pause):
-    async with await Store.open(path) as store:
+    async with await open_store(path) as store:
         print("ready", flush=True)
         sys.stdin.readline()
         for start in range(first, first + count, wave):
@@ -771,14 +771,16 @@ async def test_a_schema_v1_database_opens_with_the_current_bot_without_loss(tmp_
         conn.close()
         assert all(original.values())
         # The current store opens it (running any newer migrations) and keeps every row.
-        async with await Store.open(path) as store:
-            assert await store.schema_version() == SCHEMA_VERSION
-            event = await store.get_event(guild.id, 7)
+        async with await open_store(path) as store:
+            assert await store.run(store.schema.schema_version) == SCHEMA_VERSION
+            event = await store.run(store.events.get_event, guild.id, 7)
             assert (event.title, event.capacity, event.confirmed, event.waitlisted) == (
                 "An Old Talk", 1, 1, 1)
-            assert [a.user_id for a in await store.attendees(7)] == [confirmed.id, waiting.id]
+            assert [a.user_id for a in await store.run(store.registrations.attendees,
+                                                       7)] == [confirmed.id, waiting.id]
             # A later save keeps the RSVPs (what an import after the upgrade does).
-            await store.save_event(guild.id, EventDraft(slug="old-talk", title="An Old Talk"),
+            await store.run(store.events.save_event,
+                            guild.id, EventDraft(slug="old-talk", title="An Old Talk"),
                                    [])
         conn = sqlite3.connect(path)
         reopened = v1_rows(conn)

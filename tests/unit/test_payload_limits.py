@@ -26,7 +26,7 @@ from bot.registration import (
     Status,
 )
 from bot.reminders import reminder_dm, scheduled_event_fields
-from bot.store import MATCH_END, MATCH_START, EventListing, MyRsvp, Passage
+from bot.storage import MATCH_END, MATCH_START, EventListing, MyRsvp, Passage
 from cogs.events import speakers_reply
 from tests.limits import assert_fits, problems, scheduled_event_problems
 

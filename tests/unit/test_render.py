@@ -279,7 +279,7 @@ def test_the_sample_event_says_so_in_its_footer():
 
 
 def listing(n: int, **changes):
-    from bot.store import EventListing
+    from bot.storage import EventListing
     fields = dict(id=n, title=f"Talk {n} " + "x" * 190, starts_at=START + timedelta(days=n),
                   seats_left=3, registration_open=True, archived=False, over=False)
     fields.update(changes)
@@ -307,7 +307,7 @@ def test_a_long_list_stays_within_an_embed_and_counts_the_rest():
 
 
 def test_my_rsvps_fit_one_message():
-    from bot.store import MyRsvp
+    from bot.storage import MyRsvp
     rsvps = [MyRsvp(n, "T" * 200, START, Status.WAITLISTED, n + 1) for n in range(100)]
     text = render.my_rsvps_text(rsvps)
     assert len(text) <= render.CONTENT and "more." in text

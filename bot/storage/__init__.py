@@ -1,0 +1,56 @@
+"""Storage behind one seam: `protocol.Store` and its repositories, per concern.
+
+`bot.storage.protocol` is what the rest of the bot depends on; `bot.storage.sqlite`
+is the SQLite implementation (the default), split by concern into repositories, its
+numbered migrations and the join batching. A repository call runs on the database
+thread through ONE generic runner, `Store.run`; nothing is written per operation.
+
+Why a thread of our own, not aiosqlite: aiosqlite has no public way to run a function
+on its thread, and running a whole operation (several statements, one transaction) as
+one hop is what makes the store fast. Its public API would cost one hop per statement
+plus an asyncio.Lock per transaction (GUIDE §3: about 3,200 RSVPs/s against 16,000 for
+raw sqlite3). A one-worker executor holding the sqlite3 connection is what aiosqlite
+does inside, with a public API; measured with bench/rsvp.py, the store's joins/s are
+the same as through aiosqlite's private queue (figures in bench/RESULTS.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from bot.errors import EventNotFound
+from bot.storage.protocol import Store
+from bot.storage.rows import (
+    MATCH_END,
+    MATCH_START,
+    AnnouncementMessage,
+    Deletion,
+    DueReminder,
+    EventDraft,
+    EventEdit,
+    EventListing,
+    EventRef,
+    EventSummary,
+    GuildLeft,
+    MyRsvp,
+    Notice,
+    NoticeKind,
+    Passage,
+    ReminderSettings,
+    RoleGrant,
+)
+from bot.storage.sqlite.session import utcnow
+
+__all__ = ["MATCH_END", "MATCH_START", "AnnouncementMessage", "Deletion", "DueReminder",
+           "EventDraft", "EventEdit", "EventListing", "EventNotFound", "EventRef",
+           "EventSummary", "GuildLeft", "MyRsvp", "Notice", "NoticeKind", "Passage",
+           "ReminderSettings", "RoleGrant", "Store", "open_store", "utcnow"]
+
+
+async def open_store(path: str | Path, *, clock: Callable[[], datetime] = utcnow) -> Store:
+    """Open the SQLite store at `path` (the one backend so far), migrated."""
+    from bot.storage.sqlite.store import SqliteStore
+
+    return await SqliteStore.open(path, clock=clock)
