@@ -16,7 +16,7 @@ run: $(STAMP)
 	$(PY) -m bot run
 
 sandbox: $(STAMP)
-	$(PY) -m bot sandbox
+	$(PY) -m sandbox
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

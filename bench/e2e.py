@@ -1,7 +1,7 @@
 """End to end: `/rsvp join` through the real bot process, against the floor bot.
 
 Both bots run, one after the other, against the same local Discord-compatible server
-(`bot/localdiscord.py`) in this process. Distinct members press `/rsvp join` on
+(`sandbox/`) in this process. Distinct members press `/rsvp join` on
 one large event (100,000 seats, so every join is a new confirmed seat) with 1, 10 and
 50 interactions in flight. Latency is the time around `fake.slash(...)`: from building
 and dispatching INTERACTION_CREATE on the gateway to the bot's interaction callback
@@ -35,7 +35,7 @@ import time
 from collections.abc import Awaitable, Iterator
 from pathlib import Path
 
-from bot.localdiscord import Attachment, BotProcess, FakeDiscord, Guild, Member
+from sandbox import Attachment, BotProcess, FakeDiscord, Guild, Member
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"

@@ -42,8 +42,8 @@ from bench.e2e import (
     start_real,
     wait_logged,
 )
-from bot.localdiscord import FakeDiscord
 from cogs.announcements import EDIT_INTERVAL
+from sandbox import FakeDiscord
 
 RATE = 40  # clicks per second
 DURATION = 10.0  # seconds

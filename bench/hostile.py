@@ -30,7 +30,7 @@ from bench.e2e import (
     same_code,
     start_real,
 )
-from bot.localdiscord import Attachment, FakeDiscord
+from sandbox import Attachment, FakeDiscord
 
 READS = 300  # per command and event
 JOINS = 1_000  # per phase, in ROUNDS alternating blocks

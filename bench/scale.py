@@ -54,8 +54,8 @@ from bench.e2e import (
     start_real,
 )
 from bot.catalog import read_event_folder
-from bot.localdiscord import FakeDiscord, Member, User
 from bot.storage import EventDraft, open_store
+from sandbox import FakeDiscord, Member, User
 
 EVENTS = 1_000
 RSVPS = 1_000_000

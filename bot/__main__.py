@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import os
+import subprocess
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -63,17 +64,36 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     # A person at a terminal without a token yet: let them try the bot right here.
     print(f"{NO_TOKEN}. Meanwhile, here is the bot in a sandbox: a local stand-in for "
           "Discord (README: 'Try it without Discord').", file=sys.stderr, flush=True)
-    return await cmd_sandbox(settings, argparse.Namespace(database=SANDBOX_DATABASE,
-                                                          fresh=False))
+    return open_sandbox(["--database", SANDBOX_DATABASE])
 
 
 async def cmd_sandbox(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.sandbox import SandboxError, run_sandbox
+    return open_sandbox(["--database", args.database, *(["--fresh"] if args.fresh else [])])
 
-    try:
-        return await run_sandbox(settings, Path(args.database), fresh=args.fresh)
-    except SandboxError as exc:
-        raise UsageError(str(exc)) from None
+
+def open_sandbox(arguments: list[str]) -> int:
+    """Become `python -m sandbox` (the sandbox is its own package, which the bot does not
+    import): the same process, so a signal or the exit status is the sandbox's own."""
+    command = [sys.executable, "-m", "sandbox", *arguments]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name == "posix":
+        os.execv(sys.executable, command)
+    return subprocess.call(command)
+
+
+async def cmd_reset_sync_state(settings: Settings, args: argparse.Namespace) -> int:
+    """Forget which commands were synced, so that the next start syncs them again (after
+    pointing the bot at another Discord, such as the sandbox's local one)."""
+    from bot.app import SYNC_HASH_KEY
+
+    scopes = ["global", *([str(settings.sync_guild_id)] if settings.sync_guild_id else [])]
+    async with await open_store(settings.database_path) as store:
+        for scope in scopes:
+            # an empty hash matches no command set
+            await store.run(store.settings.set_meta, f"{SYNC_HASH_KEY}:{scope}", "")
+    print(f"the next start syncs the slash commands ({', '.join(scopes)})")
+    return 0
 
 
 async def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
@@ -197,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--database", default=SANDBOX_DATABASE, metavar="PATH",
                    help="the sandbox's own database (default: data/sandbox.sqlite3)")
     p.add_argument("--fresh", action="store_true", help="delete that database first")
+    sub.add_parser("reset-sync-state", help="make the next start sync the slash commands again")
     p = sub.add_parser("sync", help="register the slash commands with Discord")
     p.add_argument("--guild", type=int, help="sync to one server only (instant)")
     p = sub.add_parser("parse", help="show what the importer reads from pages (files or URLs)")
@@ -218,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
     "run": cmd_run, "sandbox": cmd_sandbox, "sync": cmd_sync, "import": cmd_import,
     "events": cmd_events, "rsvps": cmd_rsvps, "backup": cmd_backup,
+    "reset-sync-state": cmd_reset_sync_state,
 }
 
 

@@ -7,9 +7,11 @@ import contextlib
 import hashlib
 import json
 import logging
+import os
 import random
 import signal
 from collections.abc import Callable
+from pathlib import Path
 
 import aiohttp
 import discord
@@ -113,6 +115,17 @@ class EventBot(commands.Bot):
     async def on_ready(self) -> None:
         log.info("connected as %s (%s) to %d server(s)", self.user, getattr(self.user, "id", "?"),
                  len(self.guilds))
+        if self.settings.ready_file is not None:
+            await asyncio.to_thread(tell_ready, self.settings.ready_file)
+
+
+def tell_ready(path: Path) -> None:
+    """Tell whoever supervises the process that the bot is ready (READY_FILE): from now on
+    it answers commands and sends notices and DMs. A failure is logged, not fatal."""
+    try:
+        path.write_text(f"{os.getpid()}\n", encoding="utf-8")
+    except OSError as exc:
+        log.warning("cannot write READY_FILE %s (%s)", path, exc.strerror)
 
 
 def command_hash(tree: app_commands.CommandTree) -> str:

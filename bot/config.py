@@ -42,6 +42,7 @@ class Settings:
     # Non-public addresses that page fetches may reach all the same (an intranet, tests).
     fetch_allowed_networks: tuple[Network, ...] = ()
     guild_retention_days: float = 30.0  # a server's data is kept this long after the bot leaves
+    ready_file: Path | None = None  # written once the bot is connected and ready
 
     @property
     def log_level_number(self) -> int:
@@ -81,6 +82,7 @@ def load_settings(
                                          get("FETCH_ALLOWED_NETWORKS")),
         guild_retention_days=_days("GUILD_DATA_RETENTION_DAYS",
                                    get("GUILD_DATA_RETENTION_DAYS", "30")),
+        ready_file=Path(ready) if (ready := get("READY_FILE")) else None,
     )
 
 

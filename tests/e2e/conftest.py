@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.localdiscord import Attachment, BotProcess, FakeDiscord, Guild, Member
-from bot.localdiscord_ratelimits import DISCORD_RATE_LIMITS
+from sandbox import Attachment, BotProcess, FakeDiscord, Guild, Member
+from sandbox.ratelimits import DISCORD_RATE_LIMITS
 from tests.conftest import ANNOUNCEMENT, ROOT
 
 # The seed announcement without its "registration is closed" line: an open event.

@@ -12,8 +12,8 @@ import io
 
 import pytest
 
-from bot.localdiscord import Attachment
 from bot.render import CAPACITY_REACHED
+from sandbox import Attachment
 from tests.conftest import RECAP
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

@@ -1,6 +1,6 @@
 """Bursts of 1,000 under Discord's rate limits, through the real bot process.
 
-The local server applies Discord's bucket sizes (bot/localdiscord_ratelimits.py) with
+The local server applies Discord's bucket sizes (sandbox/ratelimits.py) with
 every window a hundredth as long (`SCALE`), so a burst that would keep a bucket busy
 for a quarter of an hour on Discord takes seconds here, and still meets the same number
 of full buckets and 429s. Each burst must end with nothing dropped or doubled, and
@@ -27,9 +27,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import pytest_asyncio
 
-from bot.localdiscord import Attachment, FakeDiscord, Recorded
-from bot.localdiscord_ratelimits import DISCORD_RATE_LIMITS, EXEMPT_FROM_GLOBAL, ROUTE_BUCKETS
 from bot.render import CAPACITY_REACHED
+from sandbox import Attachment, FakeDiscord, Recorded
+from sandbox.ratelimits import DISCORD_RATE_LIMITS, EXEMPT_FROM_GLOBAL, ROUTE_BUCKETS
 from tests.conftest import ROOT
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT, World
 

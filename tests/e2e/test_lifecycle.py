@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.localdiscord import Attachment
+from sandbox import Attachment
 from tests.conftest import ANNOUNCEMENT
 from tests.e2e.test_bot import SAMPLE_TITLE, text_of
 

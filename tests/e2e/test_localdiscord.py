@@ -1,4 +1,4 @@
-"""Tests of the local Discord-compatible server (bot/localdiscord.py) with real discord.py bots.
+"""Tests of the local Discord-compatible server (sandbox/) with real discord.py bots.
 
 Two bots run as subprocesses against it: the benchmark floor bot (bench/floor_bot.py)
 and probe_bot.py, which does what the event bot does (deferrals, embeds, files, channel
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.localdiscord import Attachment, BotProcess, FakeDiscord, Guild, Member
+from sandbox import Attachment, BotProcess, FakeDiscord, Guild, Member
 
 HERE = Path(__file__).resolve().parent
 FLOOR_BOT = [sys.executable, str(HERE.parent.parent / "bench" / "floor_bot.py")]

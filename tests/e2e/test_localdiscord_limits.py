@@ -12,7 +12,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.localdiscord import FakeDiscord, _Interaction
+from sandbox import FakeDiscord
+from sandbox.interactions import _Interaction
 
 MAX_LENGTH = "BASE_TYPE_MAX_LENGTH"
 BAD_LENGTH = "BASE_TYPE_BAD_LENGTH"

@@ -18,8 +18,9 @@ import aiohttp
 import discord.http
 import pytest
 
-from bot.localdiscord import FakeDiscord, _Interaction
-from bot.localdiscord_ratelimits import DISCORD_RATE_LIMITS, Bucket, RateLimits
+from sandbox import FakeDiscord
+from sandbox.interactions import _Interaction
+from sandbox.ratelimits import DISCORD_RATE_LIMITS, Bucket, RateLimits
 
 FAST = DISCORD_RATE_LIMITS.scaled(0.1)  # Discord's sizes, windows a tenth as long
 PROBE_BOT = [sys.executable, str(Path(__file__).resolve().parent / "probe_bot.py")]

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import aiohttp
 import pytest
 
-from bot.localdiscord import Attachment
-from bot.localdiscord_ratelimits import DISCORD_RATE_LIMITS, RateLimiter
+from sandbox import Attachment
+from sandbox.ratelimits import DISCORD_RATE_LIMITS, RateLimiter
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from bot.localdiscord import BotProcess, FakeDiscord
+from sandbox import BotProcess, FakeDiscord
 from tests.conftest import ROOT
 from tests.e2e.test_reliability import (
     announce,
@@ -97,6 +97,23 @@ async def test_a_refused_token_is_still_one_line_and_exit_2_not_retried(tmp_path
             assert "Traceback" not in bot.output()
         finally:
             bot.kill()
+
+
+async def test_the_bot_writes_its_ready_file_once_it_is_ready_not_when_it_connects(tmp_path):
+    """READY_FILE is how a supervisor (the sandbox) learns that notices and DMs go out:
+    discord.py is ready only a moment (2 s) after the last GUILD_CREATE."""
+    ready = tmp_path / "ready"
+    async with FakeDiscord() as fake:
+        fake.add_guild()
+        bot = fake.spawn_bot([sys.executable, "-m", "bot", "run"], {
+            "DATABASE_PATH": str(tmp_path / "bot.sqlite3"), "READY_FILE": str(ready),
+            "EVENTS_DIR": str(ROOT / "data/events"), "PYTHONPATH": str(ROOT)},
+            cwd=str(tmp_path))
+        await fake.wait_ready(process=bot)
+        assert not ready.exists()
+        await until(ready.exists, 15, "the ready file", bot)
+        assert ready.read_text() == f"{bot.pid}\n"
+        assert await bot.stop() == 0, bot.output()
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])

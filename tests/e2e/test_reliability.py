@@ -1,7 +1,7 @@
 """Reliability of the real bot process under load, crashes, Discord faults and hostile input.
 
 Everything goes through `python -m bot run` driven by the local Discord-compatible server
-(`bot/localdiscord.py`): button clicks and slash commands in, REST calls out, and the
+(`sandbox/`): button clicks and slash commands in, REST calls out, and the
 SQLite file checked directly. Each test prints one `figures:` line (run with `-s` to see them).
 
 The module shares one bot process (the `world` fixture of `conftest.py`). Test order matters
@@ -27,11 +27,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.localdiscord import APPLICATION_COMMAND, Attachment, FakeDiscord
 from bot.pages import MAX_PAGE_BYTES, decode_page, parse_page
 from bot.render import CAPACITY_REACHED
 from bot.storage import EventDraft, open_store
 from bot.storage.sqlite.migrations import MIGRATIONS, SCHEMA_VERSION
+from sandbox import Attachment, FakeDiscord
+from sandbox.interactions import APPLICATION_COMMAND
 from tests.conftest import ROOT
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT
 
@@ -175,7 +176,7 @@ async def exactly_one_capacity_notice(world, title: str, settle: float = 1.0) ->
     assert len(capacity_notices(world, title)) == 1
 
 
-# A second OS process on the same database file, joining through bot.store.Store (the
+# A second OS process on the same database file, joining through bot.storage.open_store (the
 # code path the bot's joins take). It prints "ready", waits for a line on stdin, then
 # joins `count` users from `first` in waves of `wave`, printing [user, outcome, position].
 JOINER = r"""
@@ -386,7 +387,7 @@ async def test_1000_joins_from_the_bot_and_a_second_process_on_one_file(world):
 
     The second process is not a second `python -m bot run`: the fake serves one bot
     connection per server, and two fake servers cannot hold guilds with the same id (events
-    are scoped per guild), so the second process runs `bot.store.Store.join` (the code path
+    are scoped per guild), so the second process runs `Store.join` (bot.storage; the code path
     of the bot's own joins) directly, printing each result as a reply."""
     event_id = await world.import_event("Shared Hall", capacity=100)
     message = await announce(world, event_id, "Shared Hall")

@@ -7,7 +7,8 @@ import asyncio
 
 import pytest
 
-from bot.localdiscord import MANAGE_EVENTS, Attachment
+from sandbox import Attachment
+from sandbox.models import MANAGE_EVENTS
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

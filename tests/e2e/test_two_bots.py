@@ -15,8 +15,8 @@ import sys
 
 import pytest
 
-from bot.localdiscord import Attachment, FakeDiscord, Guild, Member, User
 from bot.render import CAPACITY_REACHED
+from sandbox import Attachment, FakeDiscord, Guild, Member, User
 from tests.conftest import ROOT
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.localdiscord import Attachment
 from bot.render import CAPACITY_REACHED
+from sandbox import Attachment
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

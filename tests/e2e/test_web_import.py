@@ -7,7 +7,7 @@ import re
 import pytest
 import pytest_asyncio
 
-from bot.localdiscord import Attachment, FakeDiscord
+from sandbox import Attachment, FakeDiscord
 from tests.conftest import ROOT
 from tests.e2e.conftest import World
 from tests.pageserver import WEB_PAGES, PageServer

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from bot.localdiscord import Attachment
+from sandbox import Attachment
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT
 from tests.e2e.test_bot import text_of
 

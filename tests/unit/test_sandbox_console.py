@@ -15,25 +15,19 @@ from types import SimpleNamespace
 import pytest
 
 from bot import render
-from bot import sandbox_world as world
-from bot.localdiscord import Attachment, FakeDiscord
-from bot.sandbox import (
-    Console,
-    LineError,
-    SandboxError,
-    SlashLine,
-    _pipe_reader,
-    _terminal_reader,
-    heartbeat_interval,
-    parse_slash,
-)
-from bot.sandbox_render import (
+from sandbox import Attachment, FakeDiscord
+from sandbox.console import world
+from sandbox.console.app import SandboxError, heartbeat_interval
+from sandbox.console.commands import Console
+from sandbox.console.parsing import LineError, SlashLine, parse_slash
+from sandbox.console.render import (
     Style,
     format_timestamp,
     relative_time,
     render_message,
     render_text,
 )
+from sandbox.console.terminal import pipe_reader, terminal_reader
 from tests.conftest import ROOT
 from tests.unit.test_render import event
 
@@ -290,7 +284,7 @@ async def test_show_prints_a_whole_file_of_the_last_message_with_files(console, 
         await console.handle("show 3")
 
 
-@pytest.mark.parametrize("reader", [_pipe_reader, _terminal_reader])
+@pytest.mark.parametrize("reader", [pipe_reader, terminal_reader])
 async def test_waiting_for_a_line_leaves_the_event_loop_free(reader, monkeypatch):
     """The local server runs in the console's event loop and answers the bot's heartbeats
     while the console waits for the next line."""

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from bot import sandbox_world as world
-from bot.localdiscord import FakeDiscord
+from sandbox import FakeDiscord
+from sandbox.console import world
 
 
 def test_a_fresh_sandbox_has_roles_below_the_bots_own_and_a_moderator_above():

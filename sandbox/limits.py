@@ -1,4 +1,4 @@
-"""Discord's documented payload limits, as the local server (bot/localdiscord.py) enforces them.
+"""Discord's documented payload limits, as the local server (sandbox/) enforces them.
 
 Each ``*_errors`` function takes a request body and returns Discord's nested error object
 for an ``Invalid Form Body`` answer (HTTP 400, code 50035): the path of every offending

@@ -16,10 +16,10 @@ import re
 import time
 from typing import TYPE_CHECKING, Any
 
-from bot.localdiscord import Channel, Guild, Member, MessageRecord, Role, User
+from sandbox.models import Channel, Guild, Member, MessageRecord, Role, User
 
 if TYPE_CHECKING:
-    from bot.localdiscord import FakeDiscord
+    from sandbox.server import FakeDiscord
 
 VERSION = 1
 _ATTACHMENT_URL = re.compile(r"^https?://[^/]+(/attachments/.*)$")

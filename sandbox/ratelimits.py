@@ -1,4 +1,4 @@
-"""Discord's rate limits, as the local server (bot/localdiscord.py) applies them.
+"""Discord's rate limits, as the local server (sandbox/) applies them.
 
 Fixed windows per bucket and major parameter (channel, guild), reported the way Discord
 reports them, so discord.py's own rate limiter (discord/http.py) reads them and waits:

@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from bot.localdiscord import FakeDiscord, Guild, Member, User
+from sandbox import FakeDiscord, Guild, Member, User
 
 # Fixed ids (in 2015, long before any id the local server hands out): the sandbox
 # database's events, settings and RSVPs stay with this server and these people.

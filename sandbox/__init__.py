@@ -1,0 +1,106 @@
+"""A local Discord-compatible server and the sandbox console: the end-to-end tests, the
+benchmarks and `python -m sandbox` run the real bot on it. The bot never imports this package.
+
+The tests start :class:`FakeDiscord` in their own event loop, run the *real* bot as a
+subprocess pointed at it (``discord.http.Route.BASE`` = :attr:`FakeDiscord.api_base`,
+``DiscordWebSocket.DEFAULT_GATEWAY`` = :attr:`FakeDiscord.gateway_url`), inject
+interactions through the gateway and observe what the bot does over REST. Everything
+goes through discord.py's own HTTP, gateway, command-tree and view code.
+
+What it emulates
+    * REST (``/api/v10``): login (``/users/@me``, ``/oauth2/applications/@me``),
+      ``/gateway[/bot]``, application-command sync (global and per guild, stable ids),
+      interaction callbacks (types 4-9, JSON or multipart, ``?with_response=1`` answers),
+      the interaction webhook (``@original``, follow-ups), channel messages (send, edit,
+      delete, fetch, history), DMs (``/users/@me/channels``), guilds, members, roles,
+      role grants and scheduled events. File uploads become attachments served from
+      ``/attachments/...`` on this server, so ``Attachment.read()`` works.
+    * Discord's behaviours that bots trip over: the 3 s deadline for the first
+      response (late callbacks get ``10062 Unknown interaction``), an interaction can be
+      acknowledged only once (``40060``), the first follow-up after a deferral *becomes*
+      the original response, ephemeral messages are not channel messages, channel
+      permission overwrites (``50013 Missing Permissions``), blocked DMs (``50007``),
+      mention parsing according to ``allowed_mentions`` (``mentions`` and
+      ``mention_everyone`` say who would have been pinged), follow-up tokens that expire
+      after 15 minutes (``401 50027 Invalid Webhook Token``).
+    * Discord's documented payload limits (sandbox/limits.py), on by default:
+      message content, embeds (each text, 25 fields, 10 embeds, 6,000 characters in
+      total), components, autocomplete choices, modals, application commands on sync
+      (names, descriptions, options, choices, localizations, 4,000 characters), scheduled
+      events and 25 MB uploads. Over a limit: 400 ``50035 Invalid Form Body`` with
+      Discord's nested ``errors`` naming the field, and nothing changes.
+    * Rate limits (sandbox/ratelimits.py), on by default with Discord's sizes:
+      the global 50 requests/s (interaction callbacks and follow-ups exempt), message
+      sends 5 per 5 s per channel, and conservative guesses for role grants (per guild)
+      and DM opens; ``X-RateLimit-*`` headers on limited routes and Discord's 429 (with
+      ``Via``), which discord.py reads and waits out. ``RateLimits().scaled(f)`` keeps
+      the sizes and shortens the windows: the end-to-end fixture (tests/e2e/conftest.py)
+      runs with windows a tenth as long, because the suite posts far more than a bot would.
+    * Gateway: HELLO, heartbeat ACKs, IDENTIFY -> READY + one GUILD_CREATE per guild
+      (complete member lists, so no chunking is needed; op 8 is answered anyway),
+      RESUME -> RESUMED, invalid sessions, sequence numbers. Changes made by the tests
+      after the bot connected reach it as GUILD_CREATE (guild joined), CHANNEL_CREATE,
+      CHANNEL_UPDATE (overwrites), GUILD_ROLE_CREATE, and, if it asked for the intents,
+      GUILD_MEMBER_ADD/UPDATE and GUILD_SCHEDULED_EVENT_*, in order with the interactions
+      sent after them.
+      Plain-text JSON frames, no compression.
+    * Fault injection: :meth:`FakeDiscord.fail` answers matching requests with an error
+      or a 429 (with the ``Via`` header discord.py requires before it retries), and
+      :meth:`FakeDiscord.drop_gateway` closes the websocket (resumable or not); the
+      ``mutate`` argument of ``slash`` and ``click`` sends a payload Discord would not.
+
+What it does not emulate
+    Buckets of routes other than those above, sharding, voice, threads,
+    reactions, presences, MESSAGE_CREATE echoes of the bot's own messages, replay of
+    missed events on RESUME, role hierarchy, ``default_member_permissions`` (commands
+    are usable by everyone, as if server admins opened them up, so the bot's own
+    checks are what gets tested), and payload validation beyond what is listed above.
+    Only one bot connection (one shard) at a time. Every interval (response deadline,
+    token lifetime, heartbeat, bucket windows) is a constructor argument, so tests can
+    shorten them.
+
+Ids are snowflakes. Every REST call is recorded in :attr:`FakeDiscord.requests`; calls to
+routes this server does not know are answered with 404 and recorded with ``route=None``
+(see :meth:`FakeDiscord.unknown_requests`). :meth:`FakeDiscord.slash`, ``autocomplete``,
+``click`` and ``submit_modal`` return a :class:`Reply` (see there for what it holds after
+a deferral). :class:`BotProcess` runs a bot with its output captured;
+:meth:`FakeDiscord.spawn_bot` starts one with the right environment.
+
+Typical use::
+
+    async with FakeDiscord() as fake:
+        guild = fake.add_guild()
+        alice = fake.add_member(guild, "alice")
+        bot = fake.spawn_bot([sys.executable, "-m", "bot", "run"])
+        await fake.wait_ready(process=bot)
+        reply = await fake.slash(guild, alice, "rsvp join", event="42")
+        assert reply.ephemeral and "confirmed" in reply.content
+
+Where things are
+    ``server`` (:class:`FakeDiscord`, its state and lifecycle) composes ``state`` (the world
+    the tests build), ``observe`` (what they read and wait for), ``interactions`` and
+    ``options`` (the injected interactions and :class:`Reply`), ``messages``, ``gateway``,
+    ``plumbing`` (middleware, routes), ``callbacks`` and ``rest`` (the REST routes) and
+    ``faults``; ``models`` holds the data classes, ``limits`` and ``ratelimits`` Discord's
+    limits, ``persistence`` saving the world, ``process`` :class:`BotProcess`, and
+    ``console`` the sandbox console (``python -m sandbox``).
+"""
+
+from sandbox.interactions import Reply
+from sandbox.models import Attachment, Channel, Guild, Member, MessageRecord, Recorded, Role, User
+from sandbox.process import BotProcess
+from sandbox.server import FakeDiscord
+
+__all__ = [
+    "Attachment",
+    "BotProcess",
+    "Channel",
+    "FakeDiscord",
+    "Guild",
+    "Member",
+    "MessageRecord",
+    "Recorded",
+    "Reply",
+    "Role",
+    "User",
+]

@@ -1,0 +1,46 @@
+"""`python -m sandbox`: try the real bot in this terminal, on a local stand-in for Discord
+(also `python -m bot sandbox`, and `make run` at a terminal without a token).
+
+Like the bot's own command line, a failure is one line on stderr: exit status 2 for a
+problem the user can fix (a setting, the database), 1 if the bot stopped or did not start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from bot.config import ConfigError, load_settings
+from sandbox.console.app import SandboxError, run_sandbox
+
+SANDBOX_DATABASE = "data/sandbox.sqlite3"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sandbox", description="try the real bot in this "
+                                     "terminal, on a local stand-in for Discord")
+    parser.add_argument("--database", default=SANDBOX_DATABASE, metavar="PATH",
+                        help=f"the sandbox's own database (default: {SANDBOX_DATABASE})")
+    parser.add_argument("--fresh", action="store_true", help="delete that database first")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        logging.basicConfig(level="WARNING",
+                            format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+        return asyncio.run(run_sandbox(settings, Path(args.database), fresh=args.fresh))
+    except (ConfigError, SandboxError) as exc:
+        print(f"eventbot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,234 @@
+"""`python -m sandbox` (also `python -m bot sandbox`): try the real bot in a terminal,
+without Discord.
+
+It starts the local Discord-compatible server (`sandbox.FakeDiscord`) with one server,
+"Sandbox", in it (sandbox/console/world.py: a member called "you", a moderator with Manage
+Events, roles the bot may give, and anyone typed as with `as NAME`). The real bot
+(`python -m bot run`) runs against it as a subprocess, with its own database, and a
+console lets a person type slash commands as any of them, press buttons and read what
+the bot answers, rendered as text the way Discord would show it.
+
+The server, its people and the bot's messages are kept beside the sandbox database, so
+what was imported, reserved or posted is still there the next time (`--fresh` starts
+over).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.config import Settings
+from sandbox import BotProcess, FakeDiscord
+from sandbox.console import world
+from sandbox.console.commands import BotStopped, Console
+from sandbox.console.terminal import (
+    enable_tab_completion,
+    pipe_reader,
+    restore_tty,
+    save_tty,
+    terminal_reader,
+)
+
+ROOT = Path(__file__).resolve().parents[2]  # where `bot` and `cogs` are importable from
+
+# discord.py warns "Can't keep up" when a heartbeat's ACK seems over 10 s late, and it may
+# time an ACK that arrives before it noted the send from the previous send (a local
+# server answers at once): a beat under 10 s keeps that false alarm out of the log.
+HEARTBEAT_INTERVAL = 5.0
+
+
+class SandboxError(Exception):
+    """The sandbox cannot start (e.g. a database it may not use); one line, exit status 2."""
+
+
+# --------------------------------------------------------------------------- start
+
+
+def bot_env(settings: Settings, database: Path) -> dict[str, str]:
+    """The settings the bot runs with in the sandbox (the local server adds its own)."""
+    return {"DATABASE_PATH": str(database), "EVENTS_DIR": str(settings.events_dir.resolve()),
+            "LOG_LEVEL": "INFO", "SYNC_GUILD_ID": "",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
+                                                        os.environ.get("PYTHONPATH")]))}
+
+
+def prepare_database(settings: Settings, path: Path, *, fresh: bool) -> None:
+    """Delete it if `fresh`, and make the bot sync its commands to the new local server
+    (it skips syncing when the commands are unchanged since the last sync it recorded):
+    `python -m bot reset-sync-state`. OSError or SandboxError if it cannot."""
+    if fresh:
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                Path(f"{path}{suffix}").unlink()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    reset = subprocess.run([sys.executable, "-m", "bot", "reset-sync-state"],
+                           env={**os.environ, **bot_env(settings, path)}, cwd=ROOT,
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    if reset.returncode != 0:
+        told = (reset.stderr.strip().splitlines() or [f"exit status {reset.returncode}"])[-1]
+        raise SandboxError(told.removeprefix("eventbot: "))
+
+
+def sandbox_database(settings: Settings, database: Path, *, fresh: bool) -> Path:
+    """The database's absolute path, prepared; never the bot's own database."""
+    database = database.expanduser().resolve()
+    if database == settings.database_path.expanduser().resolve():
+        raise SandboxError(f"{database} is the bot's own database (DATABASE_PATH); the "
+                           "sandbox needs its own: pick another --database")
+    try:
+        prepare_database(settings, database, fresh=fresh)
+    except (OSError, SandboxError) as exc:
+        raise SandboxError(f"{database}: cannot use it as the sandbox database ({exc})") from None
+    return database
+
+
+def heartbeat_interval() -> float:
+    """Seconds between the bot's heartbeats: SANDBOX_HEARTBEAT_INTERVAL, or 5."""
+    text = os.environ.get("SANDBOX_HEARTBEAT_INTERVAL", "").strip()
+    if not text:
+        return HEARTBEAT_INTERVAL
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0.1 <= seconds <= 60:
+        raise SandboxError(f"SANDBOX_HEARTBEAT_INTERVAL={text!r}: give seconds between 0.1 "
+                           "and 60")
+    return seconds
+
+
+async def run_sandbox(settings: Settings, database: Path, *, fresh: bool = False) -> int:
+    """Start the local Discord and the bot, run the console, always stop the bot."""
+    interval = heartbeat_interval()
+    database = sandbox_database(settings, database, fresh=fresh)
+    state = world.state_path(database)
+    if fresh:
+        with contextlib.suppress(FileNotFoundError):
+            state.unlink()
+    signals = _stop_on_signals(asyncio.get_running_loop())
+    try:
+        return await _sandbox(settings, database, state, interval)
+    except asyncio.CancelledError:
+        if signals:  # SIGTERM or SIGHUP; Ctrl-C goes on as KeyboardInterrupt (asyncio.run)
+            return 128 + signals[0]
+        raise
+
+
+async def _sandbox(settings: Settings, database: Path, state: Path, interval: float) -> int:
+    interactive = sys.stdin is not None and sys.stdin.isatty()
+    started = time.monotonic()
+    print(f"Starting the bot on a local stand-in for Discord (database {database}) …",
+          flush=True)
+    async with FakeDiscord(heartbeat_interval=interval) as fake:
+        try:
+            guild = world.load_world(fake, state)
+        except world.WorldError as exc:
+            raise SandboxError(str(exc)) from None
+        kept = guild is not None
+        guild = guild or world.new_world(fake)
+        save = _saver(fake, state)
+        save()
+        ready = Path(tempfile.mkdtemp(prefix="sandbox-")) / "ready"
+        env = {**bot_env(settings, database), "READY_FILE": str(ready)}
+        bot = fake.spawn_bot([sys.executable, "-m", "bot", "run"], env)
+        saved_tty = save_tty() if interactive else None
+        try:
+            try:
+                await fake.wait_ready(process=bot)
+            except (RuntimeError, TimeoutError) as exc:
+                print(f"eventbot: the bot did not start: {str(exc).splitlines()[0]}\n"
+                      f"{bot.output()[-1500:]}", file=sys.stderr)
+                return 1
+            await _until_started(bot, ready)
+            console = Console(fake, guild, world.people(fake, guild), bot,
+                              interactive=interactive, save=save)
+            loop = asyncio.get_running_loop()
+            if interactive:
+                enable_tab_completion(console, loop)
+            print(f"Ready in {time.monotonic() - started:.1f} s: the real bot (pid {bot.pid}) "
+                  "in a server called Sandbox, with #general and #announcements"
+                  + (" (as you left it)" if kept else "") + ".\n"
+                  "You are \"you\", a member; \"as moderator\" switches to a moderator, "
+                  "\"as alice\" to a new member.\n"
+                  "Try /event info, ?event for the event ids, help for everything, quit to "
+                  "leave.", flush=True)
+            read = terminal_reader(loop) if interactive else pipe_reader(loop)
+            return await console.run(read)
+        except BotStopped as exc:
+            print(f"eventbot: the bot stopped unexpectedly: {exc}", file=sys.stderr)
+            return 1
+        except asyncio.CancelledError:
+            print(flush=True)  # end the prompt's line
+            raise
+        finally:
+            await _stop(bot)
+            shutil.rmtree(ready.parent, ignore_errors=True)
+            save()
+            restore_tty(saved_tty)
+            print("Stopped the bot.", flush=True)
+
+
+def _saver(fake: FakeDiscord, path: Path) -> Callable[[], None]:
+    """`save()`: keep the server in `path`; a failure is told once and the sandbox goes on."""
+    told = False
+
+    def save() -> None:
+        nonlocal told
+        try:
+            world.save_world(fake, path)
+        except OSError as exc:
+            if not told:
+                print(f"eventbot: cannot keep the sandbox's server in {path} ({exc.strerror}); "
+                      "it will start afresh next time", file=sys.stderr, flush=True)
+            told = True
+
+    return save
+
+
+async def _stop(bot: BotProcess) -> None:
+    """Stop the bot, even if a signal cancels this task meanwhile (quitting just as Ctrl-C
+    or SIGTERM arrives)."""
+    stopping = asyncio.ensure_future(bot.stop())
+    while not stopping.done():
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(stopping)
+
+
+async def _until_started(bot: BotProcess, ready: Path) -> None:
+    """Until the bot writes its READY_FILE. discord.py waits a moment for more servers
+    after connecting (`guild_ready_timeout`, 2 s) before it is ready; commands work
+    already, but notices and DMs only go out from then on. No error if it never does."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(5):
+            # another process's file: nothing to wait on but the file system
+            while not ready.exists() and bot.running:  # noqa: ASYNC240 (a stat, at once)
+                await asyncio.sleep(0.05)
+
+
+def _stop_on_signals(loop: asyncio.AbstractEventLoop) -> list[int]:
+    """On SIGTERM or SIGHUP (terminal closed), cancel the running task so that the bot is
+    stopped on the way out; the list gets the signal's number."""
+    received: list[int] = []
+    task = asyncio.current_task()
+
+    def stop(signum: int) -> None:
+        received.append(signum)
+        if task is not None:
+            task.cancel()
+
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is not None:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signum, stop, signum)
+    return received

@@ -1,0 +1,333 @@
+"""The console: reads lines, runs them against the local Discord, prints what the bot
+shows (help, as NAME, click, show, channel, dms, log, and what the bot posts by itself)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sandbox import BotProcess, FakeDiscord, Guild, Member, Reply, User
+from sandbox.console import world
+from sandbox.console.parsing import LineError
+from sandbox.console.render import Style, buttons_of, render_message
+from sandbox.console.slash import OPTION_TYPES, SlashCommands
+from sandbox.models import EPHEMERAL
+
+ALIASES = {"member": "you", "mod": "moderator"}
+MODERATOR_FLAG = "--moderator"
+SETTLE = 0.25  # seconds of quiet after a command before the console prompts again
+MAX_SETTLE = 3.0
+
+HELP = """\
+Slash commands are typed as in Discord: /command sub-command name:value ...
+  Quote a value that has spaces or a word followed by ':' (title:"Spring Forum").
+  A file option takes a path on this computer (page:path/to/page.txt).
+Console:
+  ?event [text]      the events the bot offers for the event option, with their ids
+  ?name [text]       the same for any option with choices (e.g. speaker names)
+  ?role, ?member     the server's roles, and its people with their roles
+  as NAME            type as NAME: "you" (as member), "moderator" (Manage Events), or
+                     anyone else, who joins the server as a member the first time
+                     (as NAME --moderator: joins with Manage Events)
+  click N            press button N of the last message shown with buttons
+  show [N]           the whole of file N (1) of the last message shown with files
+                     (messages show only the first 6 lines of a .csv or .ics)
+  channel [N]        the last N (5) messages the bot posted in the server's channels
+                     (their buttons can be clicked, also after a restart)
+  dms                the DMs the bot sent to whoever is typing
+  log [N]            the last N (20) lines of the bot's log
+  help               this help; quit (or Ctrl-D) leaves and stops the bot"""
+
+
+class BotStopped(Exception):
+    """The bot process exited while the console was running."""
+
+
+class Console(SlashCommands):
+    """Reads lines, runs them against the local Discord, prints what the bot shows."""
+
+    def __init__(self, fake: FakeDiscord, guild: Guild, people: dict[str, Member],
+                 bot: BotProcess, *, interactive: bool = False,
+                 save: Callable[[], None] = lambda: None) -> None:
+        self.fake, self.guild, self.people, self.bot = fake, guild, people, bot
+        self.interactive, self.save = interactive, save
+        self.persona = "you"
+        self.buttons: tuple[dict[str, Any], list[dict[str, Any]]] | None = None
+        self.files: list[tuple[str, bytes]] = []  # of the last message shown with files
+        self.seen: set[str] = set()  # ids of channel messages and DMs already accounted for
+        colour = interactive and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        self.style = Style(
+            bold=("\x1b[1m", "\x1b[22m") if colour else ("", ""),
+            width=min(shutil.get_terminal_size((100, 24)).columns, 100) - 2,
+            channel_name=lambda cid: getattr(guild.channels.get(cid), "name", None),
+            user_name=lambda uid: getattr(fake.users.get(uid), "name", None),
+            role_name=lambda rid: getattr(guild.roles.get(rid), "name", None))
+        self._mark_seen()
+
+    @property
+    def member(self) -> Member:
+        return self.people[self.persona]
+
+    @property
+    def prompt(self) -> str:
+        return f"{self.persona}> "
+
+    def say(self, text: str = "") -> None:
+        print(text, flush=True)
+
+    def show(self, header: str, message: dict[str, Any]) -> None:
+        self.say("  " + header + (" (edited)" if message.get("edited_timestamp") else ""))
+        files = self.fake.files_of(message) if message.get("attachments") else []
+        for line in render_message(message, files, self.style):
+            self.say("  " + line)
+        if files:
+            self.files = files
+        if buttons_of(message):
+            self.buttons = (message, buttons_of(message))
+
+    # -- the loop ----------------------------------------------------------------
+
+    async def run(self, read: Callable[[str], Any]) -> int:
+        """Until quit or end of input; `read(prompt)` awaits the next line (None at EOF)."""
+        while True:
+            line = await read(self.prompt)
+            if line is None:
+                self.say()
+                return 0
+            if not self.interactive:
+                self.say(line)  # piped input: keep a readable transcript
+            try:
+                if not await self.handle(line):
+                    return 0
+            except LineError as exc:
+                self.say(f"  ! {exc}")
+            finally:
+                self.save()
+            if not self.bot.running:
+                raise BotStopped(self.bot.describe(tail=1500))
+
+    async def handle(self, line: str) -> bool:
+        """Run one line; False to leave."""
+        line = line.strip()
+        if not line or line.startswith("#"):
+            return True
+        self.show_news()
+        if line.startswith("/"):
+            await self.slash(line)
+        elif line.startswith("?"):
+            await self.complete(line[1:])
+        else:
+            word, _, rest = line.partition(" ")
+            word, rest = word.lower(), rest.strip()
+            if word in ("quit", "exit", "q"):
+                return False
+            if word == "help":
+                self.help()
+            elif word == "as":
+                self.switch(rest)
+            elif word == "click":
+                await self.click(rest)
+            elif word == "show":
+                self.show_file(rest)
+            elif word == "channel":
+                self.channel(_count(rest, 5))
+            elif word == "dms":
+                self.dms()
+            elif word == "log":
+                for row in self.bot.output().splitlines()[-_count(rest, 20):]:
+                    self.say("  " + row)
+            else:
+                raise LineError(f"unknown command {word!r}: type help, or a slash command "
+                                "such as /event info")
+        self.show_news()
+        return True
+
+    # -- console commands ----------------------------------------------------------
+
+    def help(self) -> None:
+        self.say(HELP)
+        self.say("Slash commands:")
+        for name, schema in sorted(self._leaves().items()):
+            usage = " ".join(
+                (f"{p['name']}:<{OPTION_TYPES.get(p['type'], 'value')}>" if p.get("required")
+                 else f"[{p['name']}:]") for p in schema.get("options", []))
+            who = "  (Manage Events)" if schema.get("_moderators") else ""
+            self.say(f"  /{name} {usage}".rstrip() + who)
+            if schema.get("description"):
+                self.say(f"      {schema['description']}")
+
+    def switch(self, text: str) -> None:
+        words = text.lower().split()
+        flagged = MODERATOR_FLAG in words
+        names = [w for w in words if w != MODERATOR_FLAG]
+        if len(names) != 1:
+            raise LineError("as whom? as member (you), as moderator, or as a new name "
+                            "(as alice)")
+        name = ALIASES.get(names[0], names[0])
+        member = self.people.get(name)
+        if member is None:
+            if not world.PERSON_NAME.fullmatch(name):
+                raise LineError(f"{name!r} can't be a name here: 2 to 32 letters, digits, _ "
+                                "or . (as alice)")
+            if any(user.name.lower() == name for user in self.fake.users.values()):
+                raise LineError(f"{name!r} is taken (the bot or the server's owner)")
+            member = self.fake.add_member(self.guild, name, manage_events=flagged or
+                                          name == "moderator")
+            self.people[name] = member
+            joined = " joined the server and"
+        elif flagged and not world.is_manager(member):
+            raise LineError(f"{name} is already here without Manage Events; a new name "
+                            f"with {MODERATOR_FLAG} makes a moderator")
+        else:
+            joined = ""
+        self.persona = name
+        role = "with Manage Events" if world.is_manager(member) else "a member"
+        self.say(f"  {name}{joined} now types ({role})")
+
+    async def click(self, arg: str) -> None:
+        if self.buttons is None:
+            raise LineError("no message with buttons shown yet (as moderator: /manage announce)")
+        message, buttons = self.buttons
+        if not arg.isdigit() or not 1 <= int(arg) <= len(buttons):
+            raise LineError(f"click which button? 1 to {len(buttons)}, e.g. click 1")
+        button = buttons[int(arg) - 1]
+        if button.get("url"):
+            raise LineError(f"that button is a link to {button['url']}")
+        if button.get("disabled"):
+            raise LineError("that button is disabled")
+        guild = self.guild if message.get("guild_id") else None
+        actor: Member | User = self.member if guild else self.member.user
+        reply = await self._call(self.fake.click(guild, actor, message, button["custom_id"]))
+        await self.show_reply(reply)
+
+    def show_file(self, arg: str) -> None:
+        if not self.files:
+            raise LineError("no message with a file shown yet (as moderator: /manage "
+                            "attendees)")
+        if arg and (not arg.isdigit() or not 1 <= int(arg) <= len(self.files)):
+            raise LineError(f"show which file? 1 to {len(self.files)}, e.g. show 1")
+        name, data = self.files[int(arg or 1) - 1]
+        self.say(f"  📎 {name} ({len(data):,} bytes)")
+        if b"\0" in data:
+            self.say("  (not text: nothing to show)")
+            return
+        for row in data.decode("utf-8", "replace").splitlines():
+            self.say("   " + row)
+
+    def channel(self, count: int) -> None:
+        posted = [(int(m["id"]), channel.name, m) for channel in self.guild.channels.values()
+                  for m in self.fake.messages(channel)]
+        if not posted:
+            self.say("  (the bot has not posted in the server's channels yet)")
+        for _, name, message in sorted(posted, key=lambda p: p[0])[-count:]:
+            self.show(f"#{name} · EventBot{self._answering(message)}", message)
+            self.seen.add(message["id"])
+
+    def dms(self) -> None:
+        messages = self.fake.dms(self.member)
+        if not messages:
+            self.say(f"  (the bot has sent {self.persona} no DMs)")
+        for message in messages[-10:]:
+            self.show("DM from EventBot", message)
+            self.seen.add(message["id"])
+
+    async def _call(self, coro: Any) -> Any:
+        try:
+            return await coro
+        except TimeoutError as exc:
+            raise LineError(f"the bot did not answer in time ({str(exc).splitlines()[0]})"
+                            ) from None
+        except (LookupError, ValueError, TypeError) as exc:
+            raise LineError(str(exc).splitlines()[0]) from None
+        except RuntimeError as exc:
+            if not self.bot.running:
+                raise BotStopped(self.bot.describe(tail=1500)) from None
+            raise LineError(str(exc).splitlines()[0]) from None
+
+    async def show_reply(self, reply: Reply) -> None:
+        await self.settle(reply)
+        if reply.modal is not None:
+            self.say(f"  (the bot opened a form, {reply.modal.get('title')!r}: forms are not "
+                     "supported in the sandbox)")
+            return
+        message = reply.message
+        if message is None:
+            self.say("  (the bot answered nothing visible)")
+            return
+        private = " (only you can see this)" if reply.ephemeral else ""
+        if reply.type in (6, 7):
+            self.show("EventBot updated the message", message)
+        else:
+            self.show(f"EventBot{private}", message)
+        self.seen.add(message["id"])
+        for followup in reply.followups:
+            if followup is not message:
+                private = " (only you can see this)" if followup["flags"] & EPHEMERAL else ""
+                self.show(f"EventBot{private}", followup)
+                self.seen.add(followup["id"])
+
+    # -- what the bot does by itself -----------------------------------------------
+
+    def _posted(self) -> list[tuple[str, dict[str, Any]]]:
+        """(where, message) for every channel message and DM, oldest first."""
+        found = [(f"#{channel.name}", m) for channel in self.guild.channels.values()
+                 for m in self.fake.messages(channel)]
+        for who, member in self.people.items():
+            found += [(f"DM:{who}", m) for m in self.fake.dms(member)]
+        return sorted(found, key=lambda item: int(item[1]["id"]))
+
+    def _mark_seen(self) -> None:
+        self.seen.update(m["id"] for _, m in self._posted())
+
+    def _answering(self, message: dict[str, Any]) -> str:
+        meta = message.get("interaction_metadata")
+        return f", answering {meta['user']['username']}" if meta else ""
+
+    def show_news(self) -> None:
+        """Messages the bot posted by itself since the last look: notices, announcements,
+        DMs (DMs to the other person are only mentioned)."""
+        for where, message in self._posted():
+            if message["id"] in self.seen:
+                continue
+            self.seen.add(message["id"])
+            if message.get("interaction_metadata"):
+                continue  # a public reply, shown as the reply
+            if where == f"DM:{self.persona}":
+                self.show("DM from EventBot", message)
+            elif where.startswith("DM:"):
+                other = where[3:]
+                persona = "member" if other == "you" else other
+                self.say(f"  (EventBot sent {other} a DM: type as {persona}, then dms, to "
+                         "read it)")
+            else:
+                self.show(f"{where} · EventBot", message)
+
+    async def settle(self, reply: Reply | None = None) -> None:
+        """Wait until the bot has been quiet for a moment (follow-ups, notices, DMs)."""
+
+        def state() -> tuple[int, ...]:
+            followups = (len(reply.followups),) if reply is not None else ()
+            return (*followups, len(self._posted()))
+
+        deadline = time.monotonic() + MAX_SETTLE
+        before = state()
+        while time.monotonic() < deadline:
+            await asyncio.sleep(SETTLE)
+            now = state()
+            if now == before:
+                return
+            before = now
+
+
+
+def _count(arg: str, default: int) -> int:
+    if not arg:
+        return default
+    if not arg.isdigit() or int(arg) == 0:
+        raise LineError(f"{arg!r} is not a number of lines")
+    return int(arg)

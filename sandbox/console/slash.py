@@ -1,0 +1,178 @@
+"""The console's slash commands: the synced schema as a person types against it, options
+typed as the Discord client would send them, and autocomplete."""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sandbox import Attachment
+from sandbox.console.parsing import LineError, parse_slash
+
+OPTION_TYPES = {3: "text", 4: "whole number", 5: "true/false", 6: "member", 7: "channel",
+                8: "role", 9: "member or role", 10: "number", 11: "file"}
+
+
+class SlashCommands:
+    """Console's part that runs slash commands and asks the bot for choices."""
+
+    def _leaves(self) -> dict[str, dict[str, Any]]:
+        """Every runnable command ("rsvp join") with its schema (options, description)."""
+        commands: dict[str, dict[str, Any]] = {}
+        for command in [*self.fake.commands(), *self.fake.commands(self.guild)]:
+            if command.get("type", 1) != 1:
+                continue
+            moderators = command.get("default_member_permissions") not in (None, "0")
+            stack = [((command["name"],), command)]
+            while stack:
+                words, node = stack.pop()
+                subs = [o for o in node.get("options", []) if o["type"] in (1, 2)]
+                if not subs:
+                    commands[" ".join(words)] = {**node, "_moderators": moderators}
+                stack += [((*words, s["name"]), s) for s in subs]
+        return commands
+
+    def _leaf(self, words: Sequence[str]) -> tuple[str, dict[str, Any]]:
+        leaves = self._leaves()
+        if not leaves:
+            raise LineError("the bot has not registered its commands yet; try again in a moment")
+        for size in range(len(words), 0, -1):
+            name = " ".join(words[:size])
+            if name in leaves:
+                if size < len(words):
+                    options = " ".join(f"{p['name']}:" for p in leaves[name].get("options", []))
+                    raise LineError(f"/{name} takes options as name:value"
+                                    + (f" ({options})" if options else " (it has none)"))
+                return name, leaves[name]
+        prefix = " ".join(words) + " "
+        subs = sorted({n[len(prefix):].split()[0] for n in leaves if n.startswith(prefix)})
+        if subs:
+            raise LineError(f"/{' '.join(words)} needs one of: {', '.join(subs)}")
+        tops = sorted({n.split()[0] for n in leaves})
+        if words[0] in tops:
+            subs = sorted(n.split()[1] for n in leaves if n.split()[0] == words[0])
+            raise LineError(f"/{words[0]} has no {words[1]!r}; it has: {', '.join(subs)}")
+        raise LineError(f"unknown command /{words[0]}; the bot has "
+                        + ", ".join(f"/{t}" for t in tops) + " (help lists them)")
+
+    def typed_options(self, name: str, schema: dict[str, Any],
+                      raw: dict[str, str]) -> dict[str, Any]:
+        """The options as the Discord client would send them, typed by the command's schema."""
+        params = {p["name"]: p for p in schema.get("options", [])}
+        unknown = sorted(set(raw) - params.keys())
+        if unknown:
+            known = ", ".join(f"{p}:" for p in params) or "none"
+            raise LineError(f"/{name} has no option {unknown[0]}: (it has {known})")
+        missing = [p for p, param in params.items() if param.get("required") and p not in raw]
+        if missing:
+            raise LineError(f"/{name} needs {missing[0]}:"
+                            f"<{OPTION_TYPES.get(params[missing[0]]['type'], 'value')}>")
+        return {key: self._value(params[key], value) for key, value in raw.items()}
+
+    def _value(self, param: dict[str, Any], value: str) -> Any:
+        name, kind = param["name"], param["type"]
+        if kind in (4, 10):
+            try:
+                number: float = int(value) if kind == 4 else float(value)
+            except ValueError:
+                raise LineError(f"{name}: {value!r} is not a "
+                                f"{OPTION_TYPES[kind]}") from None
+            low, high = param.get("min_value"), param.get("max_value")
+            if (low is not None and number < low) or (high is not None and number > high):
+                raise LineError(f"{name} must be between {low} and {high}")
+            return number
+        if kind == 5:
+            flag = value.lower()
+            if flag not in ("true", "false", "yes", "no"):
+                raise LineError(f"{name}: true or false")
+            return flag in ("true", "yes")
+        if kind == 7:
+            wanted = value.lstrip("#")
+            for channel in self.guild.channels.values():
+                if wanted in (channel.name, str(channel.id)):
+                    return channel
+            names = ", ".join(f"#{c.name}" for c in self.guild.channels.values())
+            raise LineError(f"{name}: no channel {value!r} here ({names})")
+        if kind in (6, 8, 9):  # a member, a role, or either: as Discord's picker offers them
+            wanted = value.lstrip("@")
+            if kind != 6:
+                for role in self.guild.roles.values():
+                    if wanted in (role.name, str(role.id)):
+                        return role
+            if kind != 8:
+                for member in self.guild.members.values():
+                    if wanted in (member.name, str(member.id)):
+                        return member
+            if kind == 8:
+                raise LineError(f"{name}: no role {value!r} in this server (?role lists them)")
+            raise LineError(f"{name}: nobody called {value!r} in this server")
+        if kind == 11:
+            path = Path(value).expanduser()
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise LineError(f"{name}: cannot read {value} ({exc.strerror})") from None
+            kind_guess = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return Attachment(path.name, data, kind_guess)
+        choices = param.get("choices")
+        if choices and value not in [str(c["value"]) for c in choices]:
+            raise LineError(f"{name}: one of " + ", ".join(str(c["value"]) for c in choices))
+        return value
+
+    async def slash(self, text: str) -> None:
+        name, schema = self._leaf(parse_slash(text).words)
+        line = parse_slash(text, [p["name"] for p in schema.get("options", [])])
+        options = self.typed_options(name, schema, line.options)
+        reply = await self._call(self.fake.slash(self.guild, self.member, name, options=options))
+        await self.show_reply(reply)
+
+    async def complete(self, text: str) -> None:
+        option, _, typed = text.strip().partition(" ")
+        option = option.rstrip(":").lower() or "event"
+        if option in ("role", "member"):
+            found = (self.role_names if option == "role" else self.member_names)(typed.strip())
+            if not found:
+                self.say(f"  (no {option} called {typed.strip()}…)")
+            for value, note in found:
+                self.say(f"  {option}:{value}" + (f"  {note}" if note else ""))
+            return
+        command = self._autocompleting(option)
+        if command is None:
+            raise LineError(f"no command offers choices for {option}: (try ?event or ?name)")
+        choices = await self.choices(command, option, typed.strip())
+        if not choices:
+            self.say(f"  (no choices for {option}:{typed.strip()})")
+        for choice in choices:
+            self.say(f"  {option}:{choice['value']}  {choice['name']}")
+
+    def _autocompleting(self, option: str) -> str | None:
+        """The command to ask for `option`'s choices: one that everybody can use first."""
+        found = [(schema.get("_moderators", False), name) for name, schema in
+                 self._leaves().items() if any(p["name"] == option and p.get("autocomplete")
+                                               for p in schema.get("options", []))]
+        return min(found)[1] if found else None
+
+    def role_names(self, typed: str = "") -> list[tuple[str, str]]:
+        """(value as typed, a note) for each role one could name, top role first."""
+        mine = max((r.position for r in self.guild.roles.values()
+                    if r.bot_id == self.fake.bot_user.id), default=0)
+        return [(_quoted(role.name), "" if role.position < mine else
+                 "(at or above the bot's role: it cannot give it)")
+                for role in sorted(self.guild.roles.values(), key=lambda r: -r.position)
+                if role.id != self.guild.id and role.bot_id is None
+                and role.name.lower().startswith(typed.lower())]
+
+    def member_names(self, typed: str = "") -> list[tuple[str, str]]:
+        """(name, their roles) for each person one could name."""
+        return [(name, f"({', '.join(r.name for r in member.roles)})" if member.roles else "")
+                for name, member in self.people.items() if name.startswith(typed.lower())]
+
+    async def choices(self, command: str, option: str, typed: str) -> list[dict[str, Any]]:
+        return await self._call(self.fake.autocomplete(
+            self.guild, self.member, command, focused=option, options={option: typed}))
+
+
+def _quoted(value: str) -> str:
+    return f'"{value}"' if " " in value else value

@@ -1,0 +1,225 @@
+"""REST routes of users, the application, the gateway URL, channels and messages, guilds,
+members, roles and scheduled events."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from sandbox import limits
+from sandbox.models import (
+    EPHEMERAL,
+    INTENT_GUILD_MEMBERS,
+    INTENT_GUILD_SCHEDULED_EVENTS,
+    SEND_MESSAGES,
+    VIEW_CHANNEL,
+    Channel,
+)
+from sandbox.plumbing import BODY, FILES, ApiError, _json
+
+
+class RestRoutes:
+    """Discord's REST API for everything but commands and interactions."""
+
+    async def _get_me(self, request: web.Request) -> web.Response:
+        return _json(
+            {
+                **self.bot_user.payload(),
+                "verified": True,
+                "mfa_enabled": False,
+                "flags": 0,
+                "locale": "en-US",
+            }
+        )
+
+    async def _get_user(self, request: web.Request) -> web.Response:
+        user = self.users.get(self._param(request, "user_id", 10013, "User"))
+        if user is None:
+            raise ApiError(404, 10013, "Unknown User")
+        return _json(user.payload())
+
+    async def _get_application(self, request: web.Request) -> web.Response:
+        return _json(
+            {
+                "id": str(self.app_id),
+                "name": self.bot_user.name,
+                "description": "",
+                "icon": None,
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "owner": self.owner.payload(),
+                "verify_key": "0" * 64,
+                "team": None,
+                "flags": 0,
+                "bot": self.bot_user.payload(),
+                "approximate_guild_count": len(self.guilds),
+            }
+        )
+
+    async def _get_gateway(self, request: web.Request) -> web.Response:
+        limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
+        return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
+
+    async def _create_dm(self, request: web.Request) -> web.Response:
+        user_id = int((request[BODY] or {}).get("recipient_id", 0))
+        if user_id not in self.users:
+            raise ApiError(400, 50033, "Invalid Recipient(s)")
+        return _json(self.dm_channel(user_id).payload())
+
+    async def _get_channel(self, request: web.Request) -> web.Response:
+        return _json(self._channel(request).payload())
+
+    def _check_can_send(self, channel: Channel) -> None:
+        if channel.guild is None:
+            assert channel.recipient is not None
+            if channel.recipient.id in self._blocked_dms:
+                raise ApiError(403, 50007, "Cannot send messages to this user")
+            return
+        perms = self.permissions(channel.guild.members[self.bot_user.id], channel)
+        if not perms & VIEW_CHANNEL:
+            raise ApiError(403, 50001, "Missing Access")
+        if not perms & SEND_MESSAGES:
+            raise ApiError(403, 50013, "Missing Permissions")
+
+    async def _send_message(self, request: web.Request) -> web.Response:
+        channel = self._channel(request)
+        body = request[BODY] or {}
+        self._check_limits(limits.message_errors(body))
+        self._check_can_send(channel)
+        record = self._new_message(
+            channel, body, request[FILES], flags=(body.get("flags") or 0) & ~EPHEMERAL
+        )
+        return _json(record.data)
+
+    async def _channel_message(self, request: web.Request) -> web.StreamResponse:
+        channel = self._channel(request)
+        mid = self._param(request, "message_id", 10008, "Message")
+        record = self._channel_messages.get(channel.id, {}).get(mid)
+        if record is None:
+            raise ApiError(404, 10008, "Unknown Message")
+        if request.method == "GET":
+            return _json(record.data)
+        if request.method == "DELETE":
+            self._delete(record)
+            return web.Response(status=204)
+        self._check_limits(limits.message_errors(request[BODY]))
+        self._edit(record, request[BODY] or {}, request[FILES])
+        return _json(record.data)
+
+    async def _history(self, request: web.Request) -> web.Response:
+        channel = self._channel(request)
+        limit = int(request.query.get("limit", 50))
+        before = int(request.query.get("before", 1 << 63))
+        after = int(request.query.get("after", 0))
+        ids = [m for m in self._channel_messages.get(channel.id, {}) if after < m < before]
+        ids = ids[:limit] if "after" in request.query else ids[-limit:]
+        return _json([self._messages[m].data for m in reversed(ids)])
+
+    async def _download(self, request: web.Request) -> web.Response:
+        try:
+            _, blob, content_type = self._files[int(request.match_info["attachment_id"])]
+        except (KeyError, ValueError):
+            raise web.HTTPNotFound() from None
+        return web.Response(body=blob, content_type=content_type)
+
+    # ------------------------------------------------------------------ REST: guilds
+
+    async def _get_guild(self, request: web.Request) -> web.Response:
+        guild = self._guild(request)
+        data = self._guild_payload(guild, full=False)
+        if request.query.get("with_counts") in ("1", "true", "True"):
+            data.update(approximate_member_count=len(guild.members), approximate_presence_count=0)
+        return _json(data)
+
+    async def _get_guild_channels(self, request: web.Request) -> web.Response:
+        return _json([c.payload() for c in self._guild(request).channels.values()])
+
+    async def _get_roles(self, request: web.Request) -> web.Response:
+        return _json([r.payload() for r in self._guild(request).roles.values()])
+
+    async def _get_member(self, request: web.Request) -> web.Response:
+        guild = self._guild(request)
+        return _json(self._member(guild, request).payload())
+
+    async def _member_role(self, request: web.Request) -> web.Response:
+        guild = self._guild(request)
+        member = self._member(guild, request)
+        role = guild.roles.get(self._param(request, "role_id", 10011, "Role"))
+        if role is None or role.id == guild.id:
+            raise ApiError(404, 10011, "Unknown Role")
+        if request.method == "PUT" and role not in member.roles:
+            member.roles.append(role)
+        elif request.method == "DELETE" and role in member.roles:
+            member.roles.remove(role)
+        self._dispatch_if(
+            INTENT_GUILD_MEMBERS,
+            guild,
+            "GUILD_MEMBER_UPDATE",
+            {**member.payload(), "guild_id": str(guild.id)},
+        )
+        return web.Response(status=204)
+
+    # ------------------------------------------------------------------ REST: scheduled events
+
+    _EVENT_FIELDS = (
+        "channel_id",
+        "entity_metadata",
+        "name",
+        "privacy_level",
+        "scheduled_start_time",
+        "scheduled_end_time",
+        "description",
+        "entity_type",
+        "status",
+        "image",
+    )
+
+    async def _list_events(self, request: web.Request) -> web.Response:
+        return _json(list(self._guild(request).scheduled_events.values()))
+
+    async def _create_event(self, request: web.Request) -> web.Response:
+        guild = self._guild(request)
+        body = request[BODY] or {}
+        self._check_limits(limits.event_errors(body))
+        eid = self._snowflake()
+        event = {
+            "id": str(eid),
+            "guild_id": str(guild.id),
+            "channel_id": None,
+            "creator_id": str(self.bot_user.id),
+            "creator": self.bot_user.payload(),
+            "description": None,
+            "scheduled_end_time": None,
+            "entity_id": None,
+            "entity_metadata": None,
+            "image": None,
+            "user_count": 0,
+            "recurrence_rule": None,
+            **{k: body[k] for k in self._EVENT_FIELDS if k in body},
+            "status": 1,
+        }
+        guild.scheduled_events[eid] = event
+        self._dispatch_if(
+            INTENT_GUILD_SCHEDULED_EVENTS, guild, "GUILD_SCHEDULED_EVENT_CREATE", event
+        )
+        return _json(event)
+
+    async def _event(self, request: web.Request) -> web.StreamResponse:
+        guild = self._guild(request)
+        eid = self._param(request, "event_id", 10070, "Guild Scheduled Event")
+        event = guild.scheduled_events.get(eid)
+        if event is None:
+            raise ApiError(404, 10070, "Unknown Guild Scheduled Event")
+        if request.method == "DELETE":
+            del guild.scheduled_events[eid]
+            self._dispatch_if(
+                INTENT_GUILD_SCHEDULED_EVENTS, guild, "GUILD_SCHEDULED_EVENT_DELETE", event
+            )
+            return web.Response(status=204)
+        if request.method == "PATCH":
+            body = request[BODY] or {}
+            self._check_limits(limits.event_errors(body, event))
+            event.update({k: body[k] for k in self._EVENT_FIELDS if k in body})
+            self._dispatch_if(
+                INTENT_GUILD_SCHEDULED_EVENTS, guild, "GUILD_SCHEDULED_EVENT_UPDATE", event
+            )
+        return _json(event)

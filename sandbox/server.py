@@ -1,0 +1,194 @@
+"""The local Discord-compatible server: :class:`FakeDiscord` composes the concerns (the
+world, REST routes, the gateway, injected interactions, observations, faults) and owns
+their shared state and the server's lifecycle. See the package docstring."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from aiohttp import web
+
+from sandbox.callbacks import InteractionRoutes
+from sandbox.faults import Faults, _Fault
+from sandbox.gateway import Gateway
+from sandbox.interactions import Interactions, _Interaction
+from sandbox.messages import Messages
+from sandbox.models import Channel, Guild, MessageRecord, Recorded, User
+from sandbox.observe import Observations, _Waiters
+from sandbox.options import CommandOptions
+from sandbox.plumbing import API_PREFIX, HttpPlumbing
+from sandbox.process import BotProcess
+from sandbox.ratelimits import DISCORD_RATE_LIMITS, RateLimiter, RateLimits
+from sandbox.rest import RestRoutes
+from sandbox.state import WorldState
+
+DISCORD_EPOCH_MS = 1_420_070_400_000
+
+
+class FakeDiscord(
+    WorldState, Observations, Faults, Interactions, CommandOptions, Messages, Gateway,
+    HttpPlumbing, InteractionRoutes, RestRoutes,
+):
+    """The server, the simulated world and the test-side API. See the package docstring
+    (sandbox/__init__.py)."""
+
+    def __init__(
+        self,
+        *,
+        token: str = "fake-bot-token",
+        response_deadline: float | None = 3.0,
+        token_lifetime: float = 15 * 60,
+        heartbeat_interval: float = 41.25,
+        limits: bool = True,
+        rate_limits: RateLimits | None = DISCORD_RATE_LIMITS,
+        attachment_size_limit: int = 25 * 1024**2,
+        record_requests: bool = True,
+        port: int = 0,
+    ) -> None:
+        """
+        ``response_deadline``: seconds the bot has for its first response (Discord: 3);
+        None disables it. ``token_lifetime``: seconds an interaction token works for
+        follow-ups (Discord: 15 minutes); then it answers 401 ``50027 Invalid Webhook
+        Token`` and the interaction is forgotten. ``heartbeat_interval``: seconds, sent in
+        HELLO (Discord: about 41.25).
+        ``limits``: refuse payloads over Discord's limits (sandbox/limits.py) with
+        400 ``50035 Invalid Form Body``, and uploads over ``attachment_size_limit`` bytes
+        with 413 ``40005``. ``rate_limits``: bucket sizes and windows
+        (sandbox/ratelimits.py; ``RateLimits().scaled(0.1)`` keeps the sizes and
+        shortens the windows); None turns rate limiting off.
+        ``record_requests=False`` saves memory in long benchmarks (then only calls to
+        unknown routes are recorded). ``port``: where to listen on 127.0.0.1 (0: any free
+        port).
+        """
+        self.token = token
+        self.response_deadline = response_deadline
+        self.token_lifetime = token_lifetime
+        self.heartbeat_interval = heartbeat_interval
+        self.enforce_limits = limits
+        self.rate_limiter = RateLimiter(rate_limits) if rate_limits is not None else None
+        self.attachment_size_limit = attachment_size_limit
+        self.record_requests = record_requests
+        self._last_snowflake = 0
+        self.app_id = self._snowflake()
+        self.bot_user = User(self._snowflake(), "EventBot", bot=True)
+        self.owner = User(self._snowflake(), "owner")  # owns the application and every guild
+        self.users: dict[int, User] = {u.id: u for u in (self.bot_user, self.owner)}
+        self.guilds: dict[int, Guild] = {}
+        self.requests: list[Recorded] = []
+        self.identify_count = 0
+        self.resume_count = 0
+        self.intents: int | None = None  # as sent in the last IDENTIFY
+        self.server_errors: list[str] = []  # tracebacks of bugs in this server
+
+        self._listen_port = port
+        self._port: int | None = None
+        self._runner: web.AppRunner | None = None
+        self._waiters = _Waiters()
+        self._faults: list[_Fault] = []
+        self._processes: list[BotProcess] = []
+        self._outbox: deque[tuple[str, Any, Callable[[], None] | None]] = deque()
+        self._flusher: asyncio.Task[None] | None = None
+        # application commands: scope (None = global, else guild id) -> synced list
+        self._commands: dict[int | None, list[dict[str, Any]]] = {}
+        self._sync_counts: dict[int | None, int] = {}
+        self._command_ids: dict[tuple[int | None, int, str], int] = {}
+        # messages and files
+        self._messages: dict[int, MessageRecord] = {}
+        self._channel_messages: dict[int, dict[int, MessageRecord]] = {}
+        self._channels: dict[int, Channel] = {}
+        self._dm_channels: dict[int, Channel] = {}  # user id -> DM channel
+        self._blocked_dms: set[int] = set()
+        self._files: dict[int, tuple[str, bytes, str]] = {}  # attachment id -> (name, data, type)
+        self._interactions: dict[str, _Interaction] = {}  # token -> state
+        # gateway
+        self._ws: web.WebSocketResponse | None = None
+        self._sockets: set[web.WebSocketResponse] = set()
+        self._live = asyncio.Event()  # a session is established on self._ws
+        self._session_id: str | None = None
+        self._resumable = True
+        self._seq = 0
+        self._delivered: set[int] = set()  # guild ids sent in this session
+        self._identified_at = -1.0  # time.monotonic() of the last IDENTIFY
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024**2)
+        self._add_routes(app.router)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", self._listen_port))
+        self._port = sock.getsockname()[1]
+        await web.SockSite(self._runner, sock).start()
+
+    async def close(self) -> None:
+        """Kill the bots started with :meth:`spawn_bot`, close the gateway, stop the server."""
+        for proc in self._processes:
+            proc.kill()
+        for ws in list(self._sockets):
+            await ws.close(code=1001, message=b"server shutting down")
+        if self._flusher is not None:
+            self._flusher.cancel()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeDiscord:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def base_url(self) -> str:
+        if self._port is None:
+            raise RuntimeError("FakeDiscord is not started")
+        return f"http://127.0.0.1:{self._port}"
+
+    @property
+    def api_base(self) -> str:
+        """For ``discord.http.Route.BASE``."""
+        return self.base_url + API_PREFIX
+
+    @property
+    def gateway_url(self) -> str:
+        """For ``discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY``."""
+        return f"ws://127.0.0.1:{self._port}/"
+
+    @property
+    def bot_user_id(self) -> int:
+        return self.bot_user.id
+
+    def bot_env(self) -> dict[str, str]:
+        return {
+            "DISCORD_TOKEN": self.token,
+            "DISCORD_API_BASE": self.api_base,
+            "DISCORD_GATEWAY_URL": self.gateway_url,
+        }
+
+    def spawn_bot(
+        self, cmd: Sequence[str], env: Mapping[str, str] | None = None, *, cwd: str | None = None
+    ) -> BotProcess:
+        """Start a bot subprocess with :meth:`bot_env` (plus ``env``).
+
+        The process is killed by :meth:`close`, and every wait of this server fails fast,
+        with the bot's output, if it exits.
+        """
+        proc = BotProcess(cmd, {**self.bot_env(), **(env or {})}, cwd=cwd).start()
+        self._processes.append(proc)
+        return proc
+
+    # ------------------------------------------------------------------ the world
+
+    def _snowflake(self) -> int:
+        """Unique, increasing ids with a real timestamp (``discord.utils.snowflake_time`` works)."""
+        now = (int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22
+        self._last_snowflake = max(now, self._last_snowflake + 1)
+        return self._last_snowflake

@@ -1,0 +1,181 @@
+"""Changing the local Discord's world: users, guilds, members, roles, channels,
+overwrites, DM channels, and the permissions that follow from them."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from sandbox import persistence
+from sandbox.models import (
+    ADMINISTRATOR,
+    ALL_PERMISSIONS,
+    EVERYONE_PERMISSIONS,
+    INTENT_GUILD_MEMBERS,
+    MANAGE_EVENTS,
+    SEND_MESSAGES,
+    Channel,
+    Guild,
+    Member,
+    Role,
+    User,
+    _id,
+)
+
+
+class WorldState:
+    """The world the tests build; a connected bot hears of each change over the gateway."""
+
+    def add_user(self, name: str | None = None) -> User:
+        """A user who is in no guild yet (for DMs); :meth:`add_member` creates users too."""
+        user = User(self._snowflake(), name or f"user{len(self.users)}")
+        self.users[user.id] = user
+        return user
+
+    def add_guild(self, name: str = "Test Guild", *, system_channel: bool = True,
+                  guild_id: int | None = None) -> Guild:
+        """A guild with #general (the system channel) and #announcements, the bot and the owner.
+
+        The bot's role has every permission except Administrator (so channel overwrites
+        apply to it). If the bot is already connected, it receives GUILD_CREATE (it joins).
+        A fixed `guild_id` lets two servers hold the same guild (two bot processes sharing
+        one database) or keep it across runs (the sandbox).
+        """
+        guild = Guild(guild_id or self._snowflake(), name, owner_id=self.owner.id)
+        guild.roles[guild.id] = Role(guild.id, "@everyone", EVERYONE_PERMISSIONS)
+        bot_role = Role(self._snowflake(), self.bot_user.name, ALL_PERMISSIONS & ~ADMINISTRATOR, 1)
+        bot_role.bot_id = self.bot_user.id
+        guild.roles[bot_role.id] = bot_role
+        self.guilds[guild.id] = guild
+        general = self.add_channel(guild, "general")
+        self.add_channel(guild, "announcements")
+        if system_channel:
+            guild.system_channel = general
+        guild.members[self.owner.id] = Member(self.owner, guild)
+        guild.members[self.bot_user.id] = Member(self.bot_user, guild, [bot_role])
+        if self._live.is_set():
+            self._queue(
+                "GUILD_CREATE",
+                lambda: self._guild_payload(guild, full=True),
+                lambda: self._delivered_guild(guild),
+            )
+        return guild
+
+    def add_member(
+        self,
+        guild: Guild,
+        name: str | None = None,
+        *,
+        user: User | None = None,
+        manage_events: bool = False,
+        admin: bool = False,
+    ) -> Member:
+        """A member (a new user unless ``user`` is given), optionally with the role
+        "Event Manager" (Manage Events) or "Admin" (Administrator)."""
+        user = user or self.add_user(name)
+        roles = []
+        if manage_events:
+            roles.append(self._named_role(guild, "Event Manager", MANAGE_EVENTS))
+        if admin:
+            roles.append(self._named_role(guild, "Admin", ADMINISTRATOR))
+        member = Member(user, guild, roles)
+        guild.members[user.id] = member
+        self._dispatch_if(
+            INTENT_GUILD_MEMBERS,
+            guild,
+            "GUILD_MEMBER_ADD",
+            {**member.payload(), "guild_id": str(guild.id)},
+        )
+        return member
+
+    def add_role(self, guild: Guild, name: str, permissions: int = 0) -> Role:
+        return self._named_role(guild, name, permissions)
+
+    def _named_role(self, guild: Guild, name: str, permissions: int) -> Role:
+        with contextlib.suppress(KeyError):
+            return guild.role(name)
+        role = Role(self._snowflake(), name, permissions, position=len(guild.roles))
+        guild.roles[role.id] = role
+        self._dispatch_if(
+            0, guild, "GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role.payload()}
+        )
+        return role
+
+    def add_channel(self, guild: Guild, name: str, *, bot_can_send: bool = True) -> Channel:
+        """A text channel; ``bot_can_send=False`` adds an overwrite denying the bot Send Messages
+        (it still sees the channel; sending fails with 403 50013 Missing Permissions)."""
+        channel = Channel(self._snowflake(), name, guild, position=len(guild.channels))
+        if not bot_can_send:
+            channel.overwrites.append(
+                {"id": str(self.bot_user.id), "type": 1, "allow": "0", "deny": str(SEND_MESSAGES)}
+            )
+        guild.channels[channel.id] = channel
+        self._channels[channel.id] = channel
+        self._dispatch_if(0, guild, "CHANNEL_CREATE", channel.payload())
+        return channel
+
+    def set_overwrite(
+        self, channel: Channel, target: Member | Role, *, allow: int = 0, deny: int = 0
+    ) -> None:
+        """Give ``target`` (a member or a role) a permission overwrite on ``channel``, replacing
+        its previous one; the bot gets CHANNEL_UPDATE. Interactions in the channel then carry
+        the member's permissions with it, as Discord computes them."""
+        assert channel.guild is not None, "DM channels have no overwrites"
+        kind = 1 if isinstance(target, Member) else 0
+        channel.overwrites[:] = [o for o in channel.overwrites if int(o["id"]) != target.id]
+        channel.overwrites.append(
+            {"id": str(target.id), "type": kind, "allow": str(allow), "deny": str(deny)}
+        )
+        self._dispatch_if(0, channel.guild, "CHANNEL_UPDATE", channel.payload())
+
+    def dm_channel(self, user: User | Member | int) -> Channel:
+        """The DM channel between the bot and ``user`` (created on first use)."""
+        user_obj = self.users[_id(user)]
+        channel = self._dm_channels.get(user_obj.id)
+        if channel is None:
+            channel = Channel(self._snowflake(), "", recipient=user_obj)
+            self._dm_channels[user_obj.id] = channel
+            self._channels[channel.id] = channel
+        return channel
+
+    def block_dms(self, user: User | Member | int) -> None:
+        """The bot's DMs to ``user`` fail with 403 50007 Cannot send messages to this user."""
+        self._blocked_dms.add(_id(user))
+
+    def unblock_dms(self, user: User | Member | int) -> None:
+        self._blocked_dms.discard(_id(user))
+
+    def permissions(self, member: Member, channel: Channel | None = None) -> int:
+        """``member``'s permission bits in its guild or, with overwrites, in ``channel``."""
+        guild = member.guild
+        if member.id == guild.owner_id:
+            return ALL_PERMISSIONS
+        perms = guild.everyone.permissions
+        for role in member.roles:
+            perms |= role.permissions
+        if perms & ADMINISTRATOR:
+            return ALL_PERMISSIONS
+        if channel is None or not channel.overwrites:
+            return perms
+        # @everyone overwrite, then all role overwrites combined, then the member's own
+        overwrites = {int(o["id"]): (int(o["allow"]), int(o["deny"])) for o in channel.overwrites}
+        allow, deny = overwrites.get(guild.id, (0, 0))
+        perms = (perms & ~deny) | allow
+        allow = deny = 0
+        for role in member.roles:
+            role_allow, role_deny = overwrites.get(role.id, (0, 0))
+            allow, deny = allow | role_allow, deny | role_deny
+        perms = (perms & ~deny) | allow
+        allow, deny = overwrites.get(member.id, (0, 0))
+        return (perms & ~deny) | allow
+
+    def export_state(self) -> dict[str, Any]:
+        """The world (guilds, users, the bot's messages, files and DM channels) as JSON
+        types, for :meth:`restore_state` in a later server (sandbox/persistence.py)."""
+        return persistence.export_state(self)
+
+    def restore_state(self, state: Any) -> None:
+        """Load a world saved by :meth:`export_state`, keeping its ids; call it after
+        ``start()`` and before a bot connects. ``StateError`` (a ValueError) if it is not
+        one."""
+        persistence.restore_state(self, state)
