@@ -29,7 +29,7 @@ from bot.catalog import (
 from bot.config import ConfigError, Settings, load_settings
 from bot.errors import InvalidValue, UserError
 from bot.fetch import FetchPolicy
-from bot.render import attendees_csv
+from bot.render_replies import attendees_csv
 from bot.storage import open_store
 
 NO_SERVER = 0  # the guild id of events imported outside any Discord server

@@ -119,6 +119,10 @@ class EventBot(commands.Bot):
             await asyncio.to_thread(tell_ready, self.settings.ready_file)
 
 
+# What every command and component receives: `interaction.client` is this bot, typed.
+Interaction = discord.Interaction[EventBot]
+
+
 def tell_ready(path: Path) -> None:
     """Tell whoever supervises the process that the bot is ready (READY_FILE): from now on
     it answers commands and sends notices and DMs. A failure is logged, not fatal."""

@@ -24,10 +24,10 @@ from urllib.parse import urlsplit
 
 from bot.errors import InvalidValue
 from bot.fetch import FetchPolicy, check_url, fetch_page
-from bot.models import Event
+from bot.models import Event, EventDraft
 from bot.pages import Page, decode_page, parse_page
 from bot.registration import MAX_CAPACITY
-from bot.storage import EventDraft, Store
+from bot.storage import Store
 from bot.times import calendar_problem
 from bot.webpage import charset_codec, decode_html, html_to_text, is_html_name
 from bot.when import When, read_page_when

@@ -21,30 +21,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import json
 import logging
 
 import discord
 from discord.ext import commands
 
+from bot.adapters.channels import announce_channel, digest
+from bot.adapters.rsvp_buttons import button_state, rsvp_buttons
+from bot.adapters.scheduled_events import delete_scheduled_event
 from bot.app import EventBot
-from bot.render import (
+from bot.errors import EventNotFound
+from bot.models import Notice
+from bot.render import change_text, event_embed, takeaways_messages
+from bot.render_replies import (
     cancelled_dm,
     cancelled_embed,
     capacity_notice,
-    change_text,
     closed_notice,
-    event_embed,
     opened_notice,
     promoted_dm,
     recap_notice,
-    takeaways_messages,
 )
-from bot.storage import EventNotFound, Notice
 from bot.tree import NO_MENTIONS
-from cogs.rsvp import button_state, rsvp_buttons
-from cogs.scheduling import delete_scheduled_event
 
 log = logging.getLogger(__name__)
 
@@ -52,33 +50,6 @@ EDIT_INTERVAL = 2.0  # seconds between edits of one event's announcement message
 POLL_INTERVAL = 5.0  # seconds between outbox checks when nothing woke us (other processes)
 # Notices sent to a member, not to a channel.
 DM_NOTICES = frozenset({"promoted", "changed_dm", "cancelled"})
-
-
-async def announce_channel(bot: EventBot, guild_id: int) -> discord.TextChannel | None:
-    """The channel set with /manage channel, else the system channel, else the first text
-    channel where the bot may post."""
-    guild = bot.get_guild(guild_id)
-    if guild is None:
-        return None
-    chosen = await bot.store.run(bot.store.settings.announce_channel, guild_id)
-    candidates = [guild.get_channel(chosen) if chosen else None, guild.system_channel,
-                  *sorted(guild.text_channels, key=lambda c: (c.position, c.id))]
-    for channel in candidates:
-        if isinstance(channel, discord.TextChannel) and can_post_embeds(channel):
-            return channel
-    return None
-
-
-def can_post_embeds(channel: discord.TextChannel) -> bool:
-    """Whether the bot may post an announcement (an embed) in the channel."""
-    perms = channel.permissions_for(channel.guild.me)
-    return perms.view_channel and perms.send_messages and perms.embed_links
-
-
-def digest(embed: discord.Embed, buttons: str = "open") -> str:
-    """What an announcement shows: its embed and the state of its buttons."""
-    encoded = json.dumps([embed.to_dict(), buttons], sort_keys=True).encode()
-    return hashlib.sha256(encoded).hexdigest()[:32]
 
 
 class Announcements(commands.Cog):

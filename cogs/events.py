@@ -9,7 +9,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import EventBot
+from bot.adapters.event_option import (
+    EVENT_HELP,
+    MAX_CHOICES,
+    EventOption,
+    guild_id_of,
+    resolve_event,
+    resolve_summary,
+)
+from bot.app import EventBot, Interaction
 from bot.calendar import event_ics
 from bot.errors import NotFound, UserError
 from bot.models import Event
@@ -17,30 +25,21 @@ from bot.questions import intents, searchable
 from bot.render import (
     CHOICE_NAME,
     SpeakerPage,
-    answer_embed,
-    calendar_reply,
     clip,
     event_embed,
-    events_list_embed,
     speaker_embed,
     speaker_options,
     speaker_pages,
     takeaways_messages,
 )
+from bot.render_answers import answer_embed
+from bot.render_replies import calendar_reply, events_list_embed
 from bot.tree import respond
-from cogs.common import (
-    EVENT_HELP,
-    MAX_CHOICES,
-    event_autocomplete,
-    guild_id_of,
-    resolve_event,
-    resolve_summary,
-)
 
 PAGER_TIMEOUT = 14 * 60  # seconds: inside the 15 minutes an interaction token lives
 
 
-async def send_pages(interaction: discord.Interaction, messages: list[list[discord.Embed]]
+async def send_pages(interaction: Interaction, messages: list[list[discord.Embed]]
                      ) -> None:
     """Send embeds that need several messages: the reply, then follow-ups."""
     for embeds in messages:
@@ -57,7 +56,7 @@ class SpeakerPager(discord.ui.View):
         self.pages = pages
         self.owner_id = owner_id
         self.page = 0
-        self.origin: discord.Interaction | None = None
+        self.origin: Interaction | None = None
         self.previous = discord.ui.Button(label="Previous", emoji="◀️", row=0)
         self.next = discord.ui.Button(label="Next", emoji="▶️", row=0)
         self.jump = discord.ui.Select(placeholder="Jump to a person", row=1)
@@ -77,25 +76,25 @@ class SpeakerPager(discord.ui.View):
         self.next.disabled = self.page == len(self.pages) - 1
         self.jump.options = speaker_options(self.event, self.pages, self.page)
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+    async def interaction_check(self, interaction: Interaction) -> bool:
         if interaction.user.id == self.owner_id:
             return True
         await respond(interaction, "These pages belong to whoever asked; use `/event speakers` "
                       "to get your own.", ephemeral=True)
         return False
 
-    async def turn_to(self, interaction: discord.Interaction, page: int) -> None:
+    async def turn_to(self, interaction: Interaction, page: int) -> None:
         self.page = max(0, min(page, len(self.pages) - 1))
         self.refresh()
         await interaction.response.edit_message(embed=self.embed, view=self)
 
-    async def on_previous(self, interaction: discord.Interaction) -> None:
+    async def on_previous(self, interaction: Interaction) -> None:
         await self.turn_to(interaction, self.page - 1)
 
-    async def on_next(self, interaction: discord.Interaction) -> None:
+    async def on_next(self, interaction: Interaction) -> None:
         await self.turn_to(interaction, self.page + 1)
 
-    async def on_jump(self, interaction: discord.Interaction) -> None:
+    async def on_jump(self, interaction: Interaction) -> None:
         person = int(self.jump.values[0])
         await self.turn_to(interaction, next(
             (n for n, page in enumerate(self.pages) if person in page.people), self.page))
@@ -124,15 +123,14 @@ class EventCommands(commands.GroupCog, group_name="event",
 
     @app_commands.command(name="info", description="Show an event: when, where, who, seats left")
     @app_commands.describe(event=EVENT_HELP)
-    @app_commands.autocomplete(event=event_autocomplete)
-    async def info(self, interaction: discord.Interaction, event: str | None = None) -> None:
+    async def info(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
         await respond(interaction, embed=event_embed(found))
 
     @app_commands.command(name="list", description="This server's events to come: when, "
                           "seats left, open or closed")
     @app_commands.describe(past="Also show past and archived events")
-    async def list_events(self, interaction: discord.Interaction, past: bool = False) -> None:
+    async def list_events(self, interaction: Interaction, past: bool = False) -> None:
         listings = await self.bot.store.run(self.bot.store.events.event_listings,
                                             guild_id_of(interaction), past=past)
         if not listings:
@@ -143,8 +141,7 @@ class EventCommands(commands.GroupCog, group_name="event",
 
     @app_commands.command(name="speakers", description="Everyone on the panel, with full bios")
     @app_commands.describe(event=EVENT_HELP)
-    @app_commands.autocomplete(event=event_autocomplete)
-    async def speakers(self, interaction: discord.Interaction, event: str | None = None) -> None:
+    async def speakers(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
         embed, pager = speakers_reply(found, interaction.user.id)
         if pager is None:
@@ -155,9 +152,8 @@ class EventCommands(commands.GroupCog, group_name="event",
 
     @app_commands.command(name="speaker", description="One speaker's bio")
     @app_commands.describe(name="The speaker's name", event=EVENT_HELP)
-    @app_commands.autocomplete(event=event_autocomplete)
-    async def speaker(self, interaction: discord.Interaction, name: str,
-                      event: str | None = None) -> None:
+    async def speaker(self, interaction: Interaction, name: str,
+                      event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
         needle = " ".join(name.split()).casefold()
         person = next((p for p in found.people if p.name.casefold() == needle), None) or next(
@@ -169,7 +165,7 @@ class EventCommands(commands.GroupCog, group_name="event",
         await send_pages(interaction, speaker_embed(found, person))
 
     @speaker.autocomplete("name")
-    async def speaker_name_autocomplete(self, interaction: discord.Interaction, current: str
+    async def speaker_name_autocomplete(self, interaction: Interaction, current: str
                                         ) -> list[app_commands.Choice[str]]:
         try:
             found = await resolve_event(interaction, interaction.namespace.event)
@@ -182,9 +178,9 @@ class EventCommands(commands.GroupCog, group_name="event",
     @app_commands.command(name="ask", description="Ask what the event pages say about something")
     @app_commands.describe(question="Your question, e.g. what was said about deterrence?",
                            event="Only this event (default: all of this server's events)")
-    @app_commands.autocomplete(event=event_autocomplete)
-    async def ask(self, interaction: discord.Interaction,
-                  question: app_commands.Range[str, 1, 300], event: str | None = None) -> None:
+    async def ask(self, interaction: Interaction,
+                  question: app_commands.Range[str, 1, 300],
+                  event: EventOption | None = None) -> None:
         # Facts the question asks for come from the named event, else the next or latest one.
         asked = intents(question)
         found = await resolve_event(interaction, event) if asked else None
@@ -196,16 +192,14 @@ class EventCommands(commands.GroupCog, group_name="event",
 
     @app_commands.command(name="calendar", description="Get the event as a calendar file (.ics)")
     @app_commands.describe(event=EVENT_HELP)
-    @app_commands.autocomplete(event=event_autocomplete)
-    async def calendar(self, interaction: discord.Interaction, event: str | None = None) -> None:
+    async def calendar(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
         file = discord.File(io.BytesIO(event_ics(found)), filename=f"{found.slug}.ics")
         await respond(interaction, calendar_reply(found), ephemeral=True, file=file)
 
     @app_commands.command(name="takeaways", description="The key takeaways from the recap")
     @app_commands.describe(event=EVENT_HELP)
-    @app_commands.autocomplete(event=event_autocomplete)
-    async def takeaways(self, interaction: discord.Interaction, event: str | None = None) -> None:
+    async def takeaways(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
         await send_pages(interaction, takeaways_messages(found))
 

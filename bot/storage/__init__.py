@@ -21,8 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.errors import EventNotFound
-from bot.storage.protocol import Store
-from bot.storage.rows import (
+from bot.models import (
     MATCH_END,
     MATCH_START,
     AnnouncementMessage,
@@ -41,6 +40,7 @@ from bot.storage.rows import (
     ReminderSettings,
     RoleGrant,
 )
+from bot.storage.protocol import Store
 from bot.storage.sqlite.session import utcnow
 
 __all__ = ["MATCH_END", "MATCH_START", "AnnouncementMessage", "Deletion", "DueReminder",

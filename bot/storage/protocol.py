@@ -16,13 +16,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import ParamSpec, Protocol, TypeVar
 
-from bot.models import Event, Rsvp
-from bot.pages import Page
-from bot.registration import CancelResult, JoinResult, Promotions
-from bot.storage.rows import (
+from bot.models import (
     AnnouncementMessage,
     Deletion,
     DueReminder,
+    Event,
     EventDraft,
     EventEdit,
     EventListing,
@@ -34,7 +32,10 @@ from bot.storage.rows import (
     Passage,
     ReminderSettings,
     RoleGrant,
+    Rsvp,
 )
+from bot.pages import Page
+from bot.registration import CancelResult, JoinResult, Promotions
 
 P = ParamSpec("P")
 T = TypeVar("T")

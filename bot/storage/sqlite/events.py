@@ -11,11 +11,9 @@ from datetime import datetime
 from bot import registration as rules
 from bot.content import EventContent
 from bot.errors import EventNotFound
-from bot.models import Event
-from bot.pages import Page, Person, Takeaway, page_language
-from bot.registration import DEFAULT_CAPACITY
-from bot.storage.rows import (
+from bot.models import (
     Deletion,
+    Event,
     EventDraft,
     EventEdit,
     EventListing,
@@ -23,6 +21,8 @@ from bot.storage.rows import (
     EventSummary,
     NoticeKind,
 )
+from bot.pages import Page, Person, Takeaway, page_language
+from bot.registration import DEFAULT_CAPACITY
 from bot.storage.sqlite.outbox import SqliteOutbox
 from bot.storage.sqlite.registrations import SqliteRegistrations
 from bot.storage.sqlite.search import SqliteSearch

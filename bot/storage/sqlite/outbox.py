@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from bot.storage.rows import AnnouncementMessage, Notice, NoticeKind
+from bot.models import AnnouncementMessage, Notice, NoticeKind
 from bot.storage.sqlite.session import Repository, Session, ts, utcnow
 
 

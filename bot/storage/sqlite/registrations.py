@@ -11,9 +11,8 @@ from datetime import datetime
 
 from bot import registration as rules
 from bot.errors import EventNotFound
-from bot.models import Rsvp
+from bot.models import MyRsvp, NoticeKind, Rsvp
 from bot.registration import Existing, JoinOutcome, JoinResult, Promotions, Seats, Status
-from bot.storage.rows import MyRsvp, NoticeKind
 from bot.storage.sqlite.outbox import SqliteOutbox
 from bot.storage.sqlite.session import OVER_AT, Repository, Session, dt, over_at, ts, utcnow
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.errors import EventNotFound
+from bot.models import DueReminder, RoleGrant
 from bot.reminders import DEFAULT_MINUTES as DEFAULT_REMINDER_MINUTES
-from bot.storage.rows import DueReminder, RoleGrant
 from bot.storage.sqlite.registrations import SqliteRegistrations
 from bot.storage.sqlite.session import OVER_AT, Repository, Session, dt, ts, utcnow
 

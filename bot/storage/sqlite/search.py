@@ -7,8 +7,8 @@ from collections.abc import Iterable
 
 from bot.content import EventContent
 from bot.errors import InvalidValue
+from bot.models import MATCH_END, MATCH_START, Passage
 from bot.questions import han_bigrams, han_terms, search_words, topic_words
-from bot.storage.rows import MATCH_END, MATCH_START, Passage
 from bot.storage.sqlite.session import Repository
 
 # Search rows are at most this long, and each text (a description, a bio...) gives at

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from bot.models import GuildLeft, ReminderSettings
 from bot.reminders import DEFAULT_MINUTES as DEFAULT_REMINDER_MINUTES
-from bot.storage.rows import GuildLeft, ReminderSettings
 from bot.storage.sqlite.search import SqliteSearch
 from bot.storage.sqlite.session import Repository, Session, ts
 from bot.when import DEFAULT_ZONE

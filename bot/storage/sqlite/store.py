@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from bot.errors import Unavailable
+from bot.models import EventSummary
 from bot.registration import JoinResult
-from bot.storage.rows import EventSummary
 from bot.storage.sqlite.joins import JoinBatcher, JoinResults
 from bot.storage.sqlite.registrations import JoinRequest
 from bot.storage.sqlite.repositories import SqliteRepositories

@@ -1,5 +1,6 @@
-"""What the cogs share: finding the event an interaction means, autocomplete for it,
-and the Manage Events rule of the moderators' commands.
+"""The `[event]` option (`EventOption`: its autocomplete and its resolution in one
+place, a discord.py Transformer), finding the event an interaction means, and the
+Manage Events rule of the moderators' commands.
 
 Not an extension (it has no `setup`); the cogs import it.
 """
@@ -14,13 +15,12 @@ from typing import TYPE_CHECKING, TypeVar
 import discord
 from discord import app_commands
 
-from bot.errors import NotFound
-from bot.models import Event
+from bot.errors import EventNotFound, NotFound
+from bot.models import Event, EventSummary
 from bot.render import CHOICE_NAME, clip
-from bot.storage import EventNotFound, EventSummary
 
 if TYPE_CHECKING:
-    from bot.app import EventBot
+    from bot.app import Interaction
 
 T = TypeVar("T")
 MAX_CHOICES = 25
@@ -33,13 +33,13 @@ MAX_COMPARED = 250  # titles compared for suggestions (the next and latest): 20 
 ARCHIVED_OFFERED = frozenset({"manage archive", "manage delete"})
 
 
-def guild_id_of(interaction: discord.Interaction) -> int:
+def guild_id_of(interaction: Interaction) -> int:
     if interaction.guild_id is None:
         raise app_commands.NoPrivateMessage()
     return interaction.guild_id
 
 
-def require_manage_events(interaction: discord.Interaction) -> bool:
+def require_manage_events(interaction: Interaction) -> bool:
     """Managing events is a server-wide power, so it is checked against the member's
     server-level permissions (roles, owner, Administrator): `interaction.permissions`
     would also count an overwrite on the one channel the command was used in."""
@@ -59,7 +59,7 @@ def manage_events_only() -> Callable[[T], T]:
     def decorator(target: T) -> T:
         app_commands.default_permissions(manage_events=True)(target)
         if isinstance(target, type):
-            async def interaction_check(self: object, interaction: discord.Interaction) -> bool:
+            async def interaction_check(self: object, interaction: Interaction) -> bool:
                 return require_manage_events(interaction)
 
             target.interaction_check = interaction_check  # type: ignore[attr-defined]
@@ -78,12 +78,15 @@ def parse_event_id(text: str) -> int | None:
     return value if value <= MAX_EVENT_ID else None
 
 
-async def resolve_summary(interaction: discord.Interaction, ref: str | None) -> EventSummary:
+async def resolve_summary(interaction: Interaction, ref: str | EventSummary | None
+                          ) -> EventSummary:
     """The event named by the `[event]` option: an id of this server (what autocomplete
     sends), or an exact title or slug; without it, the next upcoming event, else the
     most recent. Nothing looser: a stray number or word must not pick some other event
     (autocomplete is where members search by part of a title)."""
-    bot: EventBot = interaction.client  # type: ignore[assignment]
+    if isinstance(ref, EventSummary):  # already resolved by EventOption
+        return ref
+    bot = interaction.client
     guild_id = guild_id_of(interaction)
     ref = (ref or "").strip()
     if not ref:
@@ -118,20 +121,20 @@ def no_match(ref: str, summaries: list[EventSummary]) -> str:
     return text + "; pick one from the list as you type, or see /event list"
 
 
-async def resolve_event(interaction: discord.Interaction, ref: str | None) -> Event:
+async def resolve_event(interaction: Interaction, ref: str | EventSummary | None) -> Event:
     """Like `resolve_summary`, with everything the event's page says and its seat counts."""
-    bot: EventBot = interaction.client  # type: ignore[assignment]
+    bot = interaction.client
     summary = await resolve_summary(interaction, ref)
     return await bot.store.run(bot.store.events.get_event, guild_id_of(interaction), summary.id)
 
 
-async def event_autocomplete(interaction: discord.Interaction, current: str
+async def event_autocomplete(interaction: Interaction, current: str
                              ) -> list[app_commands.Choice[str]]:
     """Every event of the guild, past and closed included, archived ones only where they
     can be unarchived or deleted; value = the event id."""
     if interaction.guild_id is None:
         return []
-    bot: EventBot = interaction.client  # type: ignore[assignment]
+    bot = interaction.client
     needle = current.casefold().strip()
     command = interaction.command.qualified_name if interaction.command else ""
     choices = []
@@ -145,3 +148,19 @@ async def event_autocomplete(interaction: discord.Interaction, current: str
         if len(choices) == MAX_CHOICES:
             break
     return choices
+
+
+class EventTransformer(app_commands.Transformer):
+    """The `[event]` option: autocomplete offers the server's events (the value is the
+    id), and a value resolves by `resolve_summary`'s rules (an id, an exact title or
+    slug). Left out, the command gets None and resolves the default event itself."""
+
+    async def transform(self, interaction: Interaction, value: str) -> EventSummary:
+        return await resolve_summary(interaction, value)
+
+    async def autocomplete(self, interaction: Interaction, value: str  # type: ignore[override]
+                           ) -> list[app_commands.Choice[str]]:
+        return await event_autocomplete(interaction, value)
+
+
+EventOption = app_commands.Transform[EventSummary, EventTransformer]
