@@ -178,6 +178,12 @@ async def run_bot(settings: Settings, store: Store) -> None:
     log.info("stopped")
 
 
+def token_of(settings: Settings) -> str:
+    if not settings.discord_token:  # the commands that log in check this first
+        raise ConfigError("DISCORD_TOKEN is not set")
+    return settings.discord_token
+
+
 async def _log_in_and_connect(client: EventBot, settings: Settings) -> None:
     await log_in(client, settings)
     await client.connect()  # reconnects by itself after a drop
@@ -189,7 +195,7 @@ async def log_in(client: EventBot, settings: Settings) -> None:
     delay = min(1.0, settings.reconnect_max_delay)
     while True:
         try:
-            await client.login(settings.discord_token)
+            await client.login(token_of(settings))
             return
         except discord.LoginFailure:
             raise ConfigError("Discord refused DISCORD_TOKEN; copy the token again from the "
@@ -222,7 +228,7 @@ async def sync_commands(settings: Settings, store: Store, guild_id: int | None) 
     """`python -m bot sync`: log in over REST only, sync, and remember what was synced."""
     point_at(settings)
     async with EventBot(settings, store) as client:
-        await client.login(settings.discord_token)
+        await client.login(token_of(settings))
         for extension in EXTENSIONS:
             await client.load_extension(extension)
         guild = discord.Object(guild_id) if guild_id else None

@@ -159,7 +159,7 @@ def _check_literal_host(url: URL, policy: FetchPolicy) -> None:
         ipaddress.ip_address(url.host or "")
     except ValueError:
         return  # a name: the resolver checks what it resolves to
-    policy.check_address(url.host, url.host)
+    policy.check_address(url.host or "", url.host or "")
 
 
 def _redirect_target(response: aiohttp.ClientResponse) -> URL:

@@ -103,7 +103,7 @@ class EventEdit:
     """The when and where of an event as `/manage edit` sets them: None clears a field."""
 
     title: str
-    starts_at: datetime
+    starts_at: datetime | None
     ends_at: datetime | None
     all_day: bool
     venue: str | None

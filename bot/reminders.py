@@ -1,7 +1,8 @@
 """Reminders, attendee roles and Discord scheduled events: the rules and texts. Pure.
 
-The cogs (`cogs/reminders.py`, `cogs/scheduling.py`) do the Discord side; `bot/db.py`
-holds the queries. What lives here is tested without Discord or a database.
+`cogs/reminders.py` and `bot/adapters/scheduled_events.py` do the Discord side;
+`bot/storage/sqlite/reminders.py` holds the queries. What lives here is tested without
+Discord or a database.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from typing import Any
 from bot.errors import InvalidValue
 from bot.models import Event
 from bot.render import CONTENT, EMBED_TITLE, clip, safe_clip, timestamp
-from bot.times import saved_times_problem
+from bot.times import DEFAULT_REMINDER_MINUTES, saved_times_problem
 
-DEFAULT_MINUTES = (1440, 60)  # a day and an hour before; also migration 2's column default
+DEFAULT_MINUTES = DEFAULT_REMINDER_MINUTES
 MAX_MINUTES = 10_080  # a week
 MAX_OFFSETS = 5
 

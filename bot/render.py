@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import discord
 from discord.utils import escape_mentions
@@ -211,7 +212,7 @@ class EmbedBudget:
     """
 
     def __init__(self, title: str, footer: str, order: Sequence[str] = (), *,
-                 total: int = EMBED_TOTAL, **embed_args: object) -> None:
+                 total: int = EMBED_TOTAL, **embed_args: Any) -> None:
         self.embed = discord.Embed(title=clip(title, EMBED_TITLE), **embed_args)
         self.embed.set_footer(text=footer)
         self.left = total - len(self.embed.title or "") - len(footer)

@@ -57,12 +57,16 @@ class SpeakerPager(discord.ui.View):
         self.owner_id = owner_id
         self.page = 0
         self.origin: Interaction | None = None
-        self.previous = discord.ui.Button(label="Previous", emoji="◀️", row=0)
-        self.next = discord.ui.Button(label="Next", emoji="▶️", row=0)
-        self.jump = discord.ui.Select(placeholder="Jump to a person", row=1)
-        self.previous.callback = self.on_previous
-        self.next.callback = self.on_next
-        self.jump.callback = self.on_jump
+        self.previous: discord.ui.Button[SpeakerPager] = discord.ui.Button(
+            label="Previous", emoji="◀️", row=0)
+        self.next: discord.ui.Button[SpeakerPager] = discord.ui.Button(
+            label="Next", emoji="▶️", row=0)
+        self.jump: discord.ui.Select[SpeakerPager] = discord.ui.Select(
+            placeholder="Jump to a person", row=1)
+        # discord.py's way to give a component built here its callback
+        self.previous.callback = self.on_previous  # type: ignore[method-assign,assignment]
+        self.next.callback = self.on_next  # type: ignore[method-assign,assignment]
+        self.jump.callback = self.on_jump  # type: ignore[method-assign,assignment]
         for item in (self.previous, self.next, self.jump):
             self.add_item(item)
         self.refresh()

@@ -7,16 +7,20 @@ on every call, against the member's server-level permissions.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import logging
-from typing import Literal
+from typing import Any, Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.adapters.channels import announce_channel, can_post_embeds, cannot_post, digest
+from bot.adapters.channels import (
+    announce_channel,
+    can_post_embeds,
+    cannot_post,
+    post_announcement,
+)
 from bot.adapters.event_option import (
     EVENT_HELP,
     EventOption,
@@ -33,7 +37,7 @@ from bot.adapters.manage_forms import (
     when_where_lines,
 )
 from bot.adapters.roles import attendee_role_problem, check_not_over
-from bot.adapters.rsvp_buttons import button_state, rsvp_buttons
+from bot.adapters.rsvp_buttons import button_state
 from bot.adapters.scheduled_events import (
     plan_scheduled_event,
     run_scheduled_event,
@@ -46,19 +50,19 @@ from bot.catalog import (
     page_facts,
     read_page_file,
     read_page_url,
-    validate_link,
     validate_title,
 )
 from bot.errors import Conflict, InvalidValue, NotAllowed, NotFound, Unavailable
 from bot.fetch import MAX_URL_LENGTH, FetchPolicy, check_url
-from bot.models import EventDraft, EventEdit
+from bot.flows import registration
+from bot.models import EventDraft
 from bot.pages import MAX_PAGE_BYTES
 from bot.registration import MAX_CAPACITY
 from bot.reminders import minutes_text, parse_minutes
 from bot.render import clip, event_embed, plural, safe
 from bot.render_replies import attendees_csv, deletion_question, promoted_note
 from bot.times import saved_times_problem
-from bot.tree import NO_MENTIONS, respond
+from bot.tree import respond
 from bot.webpage import MAX_HTML_BYTES, is_html_name
 from bot.when import When, check_zone_name, server_zone, zone_names
 
@@ -98,7 +102,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                                "or as a web address (url:), one of the two")
         if url is not None:
             check_url(url)  # a malformed address is refused at once, before deferring
-        else:
+        elif page is not None:
             limit = MAX_HTML_BYTES if is_html_name(page.filename) else MAX_PAGE_BYTES
             if page.size > limit:
                 raise InvalidValue(f"{page.filename} is {page.size:,} bytes; pages can be at "
@@ -113,12 +117,12 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         await interaction.response.defer(ephemeral=True, thinking=True)
         if url is not None:
             source = await read_page_url(url, FetchPolicy.from_settings(self.bot.settings))
-        else:
+        elif page is not None:
             source = await read_page_file(page.filename, await page.read())
         parsed = source.page
         facts = page_facts([parsed], zone)
-        when = {"starts_at": start.starts_at, "all_day": start.all_day, "ends_at": end_at,
-                "venue": place or None}
+        when: dict[str, Any] = {"starts_at": start.starts_at, "all_day": start.all_day,
+                                "ends_at": end_at, "venue": place or None}
         if event:
             target = await resolve_event(interaction, event)
             draft = EventDraft(slug=target.slug, title=validate_title(title or target.title),
@@ -145,10 +149,10 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         if parsed.skipped:
             summary += "\nNot understood, so skipped:\n" + "\n".join(
                 f"- {safe(line)}" for line in parsed.skipped[:10])
-        note = await sync_scheduled_event(self.bot, guild_id, saved,
-                                          interaction.app_permissions, create=False)
-        if note:
-            summary += f"\n{note}"
+        scheduled = await sync_scheduled_event(self.bot, guild_id, saved,
+                                               interaction.app_permissions, create=False)
+        if scheduled:
+            summary += f"\n{scheduled}"
         await respond(interaction, clip(summary, 1900), ephemeral=True,
                       embed=event_embed(saved))
 
@@ -158,33 +162,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     async def edit(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
         zone = await self.bot.store.run(self.bot.store.settings.timezone, found.guild_id)
-        await interaction.response.send_modal(EditModal(found, zone, self.apply_edit))
-
-    async def apply_edit(self, interaction: Interaction, modal: EditModal) -> None:
-        """What the edit modal's submission does; every refusal leaves the event as it was."""
-        event = modal.event
-        title = validate_title(modal.title_input.value)
-        start = await modal.read_start()
-        end_at = await modal.read_end(start)
-        check_order(start.starts_at, end_at)
-        edit = EventEdit(title=title, starts_at=start.starts_at, ends_at=end_at,
-                         all_day=start.all_day,
-                         venue=" ".join(modal.venue_input.value.split())[:MAX_TITLE] or None,
-                         link=validate_link(modal.link_input.value))
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        before, saved = await self.bot.store.run(self.bot.store.events.edit_event,
-                                                 event.guild_id, event.id, edit)
-        self.changed(saved.guild_id, saved.id)
-        text = f"Updated **{safe(saved.title)}** (event {saved.id}).\n{when_where_lines(saved)}"
-        if (before.starts_at, before.all_day, before.venue) != (saved.starts_at, saved.all_day,
-                                                              saved.venue):
-            text += ("\nI'll post the change in the announcements channel and DM its "
-                     f"{saved.confirmed + saved.waitlisted} registered members.")
-        note = await sync_scheduled_event(self.bot, saved.guild_id, saved,
-                                          interaction.app_permissions, create=False)
-        if note:
-            text += f"\n{note}"
-        await respond(interaction, clip(text, 1900), ephemeral=True)
+        await interaction.response.send_modal(EditModal(found, zone))
 
     @app_commands.command(name="timezone", description="The server's timezone, in which typed "
                           "times and pages without a zone are read")
@@ -212,10 +190,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     async def close(self, interaction: Interaction, event: EventOption | None = None,
                     reason: app_commands.Range[str, 1, 200] | None = None) -> None:
         found = await resolve_event(interaction, event)
-        await self.bot.store.run(self.bot.store.registrations.close_registration,
-                                 found.guild_id, found.id, reason,
-                                                by=interaction.user.id)
-        self.changed(found.guild_id, found.id)
+        await registration.close(self.bot.store, self.changed, found.guild_id, found.id, reason,
+                                 by=interaction.user.id)
         await respond(interaction, f"Registration for **{safe(found.title)}** is closed.",
                       ephemeral=True)
 
@@ -223,10 +199,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     @app_commands.describe(event=EVENT_HELP)
     async def open(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
-        promotions = await self.bot.store.run(self.bot.store.registrations.open_registration,
-                                              found.guild_id, found.id,
-                                                            by=interaction.user.id)
-        self.changed(found.guild_id, found.id)
+        promotions = await registration.reopen(self.bot.store, self.changed, found.guild_id,
+                                               found.id, by=interaction.user.id)
         await respond(interaction, f"Registration for **{safe(found.title)}** is open."
                       f"{promoted_note(promotions)}", ephemeral=True)
 
@@ -236,9 +210,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                        seats: app_commands.Range[int, 1, MAX_CAPACITY],
                        event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
-        promotions = await self.bot.store.run(self.bot.store.registrations.set_capacity,
-                                              found.guild_id, found.id, seats)
-        self.changed(found.guild_id, found.id)
+        promotions = await registration.set_capacity(self.bot.store, self.changed,
+                                                     found.guild_id, found.id, seats)
         await respond(interaction, f"**{safe(found.title)}** now has {plural(seats, 'seat')}."
                       f"{promoted_note(promotions)}", ephemeral=True)
 
@@ -267,50 +240,12 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         await interaction.response.defer(ephemeral=True, thinking=True)
         scheduled = await plan_scheduled_event(self.bot, found.guild_id, found,
                                                interaction.app_permissions, create=True)
-        posted = await self._post_once(found.id, target, embed, buttons)
+        posted = await post_announcement(self.bot, found.id, target, embed, buttons)
         note = await run_scheduled_event(self.bot, found.guild_id, found.id, scheduled)
         where = f"**{safe(found.title)}** in {target.mention}"
         text = (f"Posted {where}." if posted else
                 f"Posted {where} earlier; I updated that message rather than post it twice.")
         await respond(interaction, text + (f" {note}" if note else ""), ephemeral=True)
-
-    async def _post_once(self, event_id: int, target: discord.TextChannel,
-                         embed: discord.Embed, buttons: str) -> bool:
-        """Post the announcement in `target`, or bring the one already there up to date;
-        True when a message was posted."""
-        rendered = digest(embed, buttons)
-        store = self.bot.store
-        for channel_id, message_id, _ in await store.run(store.notices.announcement_messages,
-                                                         event_id):
-            if channel_id != target.id:
-                continue
-            try:
-                await target.get_partial_message(message_id).edit(
-                    embed=embed, view=rsvp_buttons(event_id, buttons))
-            except discord.NotFound:  # deleted since: post it again
-                await self.bot.store.run(self.bot.store.notices.forget_announcement_message,
-                                         message_id)
-                continue
-            except discord.Forbidden:
-                raise NotAllowed(cannot_post(target)) from None
-            await self.bot.store.run(self.bot.store.notices.set_announcement_rendered,
-                                     message_id, rendered)
-            return False
-        try:
-            message = await target.send(embed=embed, view=rsvp_buttons(event_id, buttons),
-                                        allowed_mentions=NO_MENTIONS)
-        except discord.Forbidden:
-            raise NotAllowed(cannot_post(target)) from None
-        try:
-            await self.bot.store.run(self.bot.store.notices.add_announcement_message,
-                                     event_id, target.id, message.id,
-                                                          rendered)
-        except BaseException:
-            # Unrecorded, a retry could not find it and would post a second one.
-            with contextlib.suppress(discord.HTTPException):
-                await message.delete()
-            raise
-        return True
 
     @app_commands.command(name="channel", description="Set the channel for the bot's announcements")
     @app_commands.describe(channel="The announcements channel")

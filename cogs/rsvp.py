@@ -1,7 +1,6 @@
-"""`/rsvp` and the Join/Cancel buttons under announcements: members ask for a seat.
-
-The buttons are `DynamicItem`s whose custom id carries the event id, so a button
-on any old announcement keeps working after the bot restarts.
+"""`/rsvp`: members ask for a seat, give it up, or check it. The Join/Cancel buttons
+under announcements (`bot/adapters/rsvp_buttons.py`) answer the same way; they are
+registered here, at start-up, so buttons on old announcements keep working.
 """
 
 from __future__ import annotations

@@ -1,13 +1,18 @@
 """Where the bot posts on its own: the announcement channel, whether it may post there,
-and what an announcement shows (to skip edits that change nothing)."""
+what an announcement shows (to skip edits that change nothing), and posting it once."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from typing import TYPE_CHECKING
 
 import discord
+
+from bot.adapters.rsvp_buttons import rsvp_buttons
+from bot.errors import NotAllowed
+from bot.tree import NO_MENTIONS
 
 if TYPE_CHECKING:
     from bot.app import EventBot
@@ -43,3 +48,41 @@ def digest(embed: discord.Embed, buttons: str = "open") -> str:
 def cannot_post(channel: discord.TextChannel) -> str:
     return (f"I can't post embeds in {channel.mention}; give me View Channel, Send Messages "
             "and Embed Links there, or pick another channel")
+
+
+async def post_announcement(bot: EventBot, event_id: int, target: discord.TextChannel,
+                            embed: discord.Embed, buttons: str) -> bool:
+    """Post the announcement in `target`, or bring the one already there up to date;
+    True when a message was posted."""
+    rendered = digest(embed, buttons)
+    store = bot.store
+    for channel_id, message_id, _ in await store.run(store.notices.announcement_messages,
+                                                     event_id):
+        if channel_id != target.id:
+            continue
+        try:
+            await target.get_partial_message(message_id).edit(
+                embed=embed, view=rsvp_buttons(event_id, buttons))
+        except discord.NotFound:  # deleted since: post it again
+            await store.run(store.notices.forget_announcement_message, message_id)
+            continue
+        except discord.Forbidden:
+            raise NotAllowed(cannot_post(target)) from None
+        await bot.store.run(bot.store.notices.set_announcement_rendered,
+                                 message_id, rendered)
+        return False
+    try:
+        message = await target.send(embed=embed, view=rsvp_buttons(event_id, buttons),
+                                    allowed_mentions=NO_MENTIONS)
+    except discord.Forbidden:
+        raise NotAllowed(cannot_post(target)) from None
+    try:
+        await bot.store.run(bot.store.notices.add_announcement_message,
+                                 event_id, target.id, message.id,
+                                                      rendered)
+    except BaseException:
+        # Unrecorded, a retry could not find it and would post a second one.
+        with contextlib.suppress(discord.HTTPException):
+            await message.delete()
+        raise
+    return True

@@ -7,15 +7,13 @@ Not an extension (it has no `setup`); the cogs import it.
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 import discord
 from discord import app_commands
 
-from bot.errors import EventNotFound, NotFound
+from bot.flows import events
 from bot.models import Event, EventSummary
 from bot.render import CHOICE_NAME, clip
 
@@ -25,10 +23,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 MAX_CHOICES = 25
 EVENT_HELP = "Which event (default: the next one, else the latest)"
-EVENT_ID = re.compile(r"[0-9]{1,19}")
-MAX_EVENT_ID = 2**63 - 1  # SQLite's largest integer: a bigger one overflows, not misses
-MAX_TYPED = 80  # characters of a member's text quoted back or compared with titles
-MAX_COMPARED = 250  # titles compared for suggestions (the next and latest): 20 ms at worst
 # The commands whose autocomplete offers archived events too: the rest leave them out.
 ARCHIVED_OFFERED = frozenset({"manage archive", "manage delete"})
 
@@ -69,56 +63,12 @@ def manage_events_only() -> Callable[[T], T]:
     return decorator
 
 
-def parse_event_id(text: str) -> int | None:
-    """The event id `text` spells, or None: ASCII digits only (`str.isdigit` also takes
-    "²"), and within SQLite's integer range, so a lookup can only find or miss."""
-    if not EVENT_ID.fullmatch(text):
-        return None
-    value = int(text)
-    return value if value <= MAX_EVENT_ID else None
-
-
 async def resolve_summary(interaction: Interaction, ref: str | EventSummary | None
                           ) -> EventSummary:
-    """The event named by the `[event]` option: an id of this server (what autocomplete
-    sends), or an exact title or slug; without it, the next upcoming event, else the
-    most recent. Nothing looser: a stray number or word must not pick some other event
-    (autocomplete is where members search by part of a title)."""
+    """The event named by the `[event]` option (`bot.flows.events.resolve`)."""
     if isinstance(ref, EventSummary):  # already resolved by EventOption
         return ref
-    bot = interaction.client
-    guild_id = guild_id_of(interaction)
-    ref = (ref or "").strip()
-    if not ref:
-        event_id = await bot.store.run(bot.store.events.default_event_id, guild_id)
-        if event_id is None:
-            raise NotFound("this server has no events yet; a moderator can add one with "
-                             "/manage import")
-        return await bot.store.summary(guild_id, event_id)
-    event_id = parse_event_id(ref)
-    if event_id is not None:
-        try:
-            return await bot.store.summary(guild_id, event_id)
-        except EventNotFound:
-            pass
-    wanted = " ".join(ref.split()).casefold()
-    summaries = await bot.store.run(bot.store.events.list_events, guild_id)
-    for summary in summaries:
-        if wanted in (" ".join(summary.title.split()).casefold(), summary.slug.casefold()):
-            return summary
-    raise NotFound(no_match(ref, summaries))
-
-
-def no_match(ref: str, summaries: list[EventSummary]) -> str:
-    """The refusal for an `[event]` that names nothing here, with the titles it is close to."""
-    typed = clip(" ".join(ref.split()), MAX_TYPED)
-    titles = {summary.title.casefold(): summary.title for summary in summaries[:MAX_COMPARED]}
-    close = difflib.get_close_matches(typed.casefold(), titles, n=3, cutoff=0.5)
-    text = f"no event in this server matches {typed!r}"
-    if close:
-        return text + "; did you mean " + " or ".join(
-            f"“{clip(titles[title], 60)}”" for title in close) + "?"
-    return text + "; pick one from the list as you type, or see /event list"
+    return await events.resolve(interaction.client.store, guild_id_of(interaction), ref)
 
 
 async def resolve_event(interaction: Interaction, ref: str | EventSummary | None) -> Event:
@@ -158,7 +108,7 @@ class EventTransformer(app_commands.Transformer):
     async def transform(self, interaction: Interaction, value: str) -> EventSummary:
         return await resolve_summary(interaction, value)
 
-    async def autocomplete(self, interaction: Interaction, value: str  # type: ignore[override]
+    async def autocomplete(self, interaction: Interaction, value: str
                            ) -> list[app_commands.Choice[str]]:
         return await event_autocomplete(interaction, value)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -13,9 +12,10 @@ import discord
 from discord import app_commands
 
 from bot.adapters.event_option import guild_id_of, require_manage_events
-from bot.catalog import MAX_TITLE
+from bot.adapters.scheduled_events import sync_scheduled_event
+from bot.catalog import MAX_TITLE, validate_link, validate_title
 from bot.errors import EventNotFound, InvalidValue
-from bot.models import Event
+from bot.models import Event, EventEdit
 from bot.render import clip, safe, timestamp, when_text
 from bot.tree import report_error, respond
 from bot.when import When, is_iso, parse_typed, server_zone
@@ -120,25 +120,24 @@ class EditModal(discord.ui.Modal):
     are. An emptied end, venue or link clears it; an emptied title or start is refused.
     A time left as shown keeps its saved value (even in the past: a recap's date)."""
 
-    def __init__(self, event: Event, zone: str,
-                 submit: Callable[[Interaction, EditModal], Awaitable[None]]) -> None:
+    def __init__(self, event: Event, zone: str) -> None:
         super().__init__(title=clip(f"Edit: {event.title}", 45),
                          custom_id=f"eventbot:edit:{event.id}", timeout=900)
-        self.event, self.zone, self.submit = event, zone, submit
+        self.event, self.zone = event, zone
         self.shown_start = typed_form(event.starts_at, zone, all_day=event.all_day)
         self.shown_end = "" if event.all_day else typed_form(event.ends_at, zone)
-        self.title_input = discord.ui.TextInput(
+        self.title_input: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
             label="Title", custom_id="title", default=event.title, max_length=MAX_TITLE)
-        self.start_input = discord.ui.TextInput(
+        self.start_input: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
             label=clip(f"Start ({zone})", 45), custom_id="start", default=self.shown_start,
             placeholder="friday 6pm, Dec 1 18:00, 2026-12-01 18:00", max_length=100)
-        self.end_input = discord.ui.TextInput(
+        self.end_input: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
             label="End (empty: none)", custom_id="end", default=self.shown_end, required=False,
             placeholder="8pm, 2026-12-01 20:00", max_length=100)
-        self.venue_input = discord.ui.TextInput(
+        self.venue_input: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
             label="Venue (empty: none)", custom_id="venue", default=event.venue or "",
             required=False, max_length=MAX_TITLE)
-        self.link_input = discord.ui.TextInput(
+        self.link_input: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
             label="Link (empty: none)", custom_id="link", default=event.link or "",
             required=False, max_length=500, placeholder="https://…")
         for item in (self.title_input, self.start_input, self.end_input, self.venue_input,
@@ -161,14 +160,44 @@ class EditModal(discord.ui.Modal):
     async def read_end(self, start: When) -> datetime | None:
         typed = self.end_input.value.strip()
         if not typed:
-            return start.starts_at + timedelta(days=1) if start.all_day else None
+            if start.all_day and start.starts_at is not None:
+                return start.starts_at + timedelta(days=1)
+            return None
         if typed == self.shown_end and start.starts_at == self.event.starts_at:
             return self.event.ends_at
         end = await typed_time(typed, self.zone, "the end", after=start.starts_at)
         return end.ends_at if end.all_day else end.starts_at
 
     async def on_submit(self, interaction: Interaction) -> None:
-        await self.submit(interaction, self)
+        await apply_edit(interaction, self)
 
     async def on_error(self, interaction: Interaction, error: Exception) -> None:
         await report_error(interaction, error)
+
+
+async def apply_edit(interaction: Interaction, modal: EditModal) -> None:
+    """What the edit modal's submission does; every refusal leaves the event as it was."""
+    event = modal.event
+    title = validate_title(modal.title_input.value)
+    start = await modal.read_start()
+    end_at = await modal.read_end(start)
+    check_order(start.starts_at, end_at)
+    edit = EventEdit(title=title, starts_at=start.starts_at, ends_at=end_at,
+                     all_day=start.all_day,
+                     venue=" ".join(modal.venue_input.value.split())[:MAX_TITLE] or None,
+                     link=validate_link(modal.link_input.value))
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    bot = interaction.client
+    before, saved = await bot.store.run(bot.store.events.edit_event,
+                                        event.guild_id, event.id, edit)
+    bot.registration_changed(saved.guild_id, saved.id)
+    text = f"Updated **{safe(saved.title)}** (event {saved.id}).\n{when_where_lines(saved)}"
+    if (before.starts_at, before.all_day, before.venue) != (saved.starts_at, saved.all_day,
+                                                          saved.venue):
+        text += ("\nI'll post the change in the announcements channel and DM its "
+                 f"{saved.confirmed + saved.waitlisted} registered members.")
+    note = await sync_scheduled_event(bot, saved.guild_id, saved,
+                                      interaction.app_permissions, create=False)
+    if note:
+        text += f"\n{note}"
+    await respond(interaction, clip(text, 1900), ephemeral=True)

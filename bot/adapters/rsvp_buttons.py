@@ -13,9 +13,11 @@ from datetime import UTC, datetime
 import discord
 from discord import app_commands
 
-from bot.adapters.event_option import guild_id_of, parse_event_id
+from bot.adapters.event_option import guild_id_of
 from bot.app import Interaction
 from bot.errors import EventNotFound
+from bot.flows import registration
+from bot.flows.events import parse_event_id
 from bot.models import Event, EventSummary
 from bot.render import safe
 from bot.render_replies import cancel_reply, join_reply
@@ -31,19 +33,16 @@ async def join_event(interaction: Interaction, event: EventSummary) -> None:
     if event.archived:
         await respond(interaction, ARCHIVED_LINE.format(safe(event.title)), ephemeral=True)
         return
-    result = await bot.store.join(guild_id, event.id, interaction.user.id,
-                                  interaction.user.display_name)
-    if result.status is not None:  # before replying: the change stands even if the reply fails
-        bot.registration_changed(guild_id, event.id)
+    result = await registration.join(bot.store, bot.registration_changed, guild_id, event.id,
+                                     interaction.user.id, interaction.user.display_name)
     await respond(interaction, join_reply(event.title, result), ephemeral=True)
 
 
 async def cancel_event(interaction: Interaction, event: EventSummary) -> None:
     bot = interaction.client
     guild_id = guild_id_of(interaction)
-    result = await bot.store.run(bot.store.registrations.cancel,
-                                 guild_id, event.id, interaction.user.id)
-    bot.registration_changed(guild_id, event.id)
+    result = await registration.cancel(bot.store, bot.registration_changed, guild_id, event.id,
+                                       interaction.user.id)
     await respond(interaction, cancel_reply(event.title, result), ephemeral=True)
 
 

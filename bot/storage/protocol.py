@@ -138,14 +138,25 @@ class Schema(Protocol):
 class Store(Protocol):
     """A backend: its repositories, the one way to run them, and the join hot path."""
 
-    events: Events
-    search: Search
-    registrations: Registrations
-    notices: Notices
-    settings: GuildSettings
-    reminders: Reminders
-    schema: Schema
-    notices_ready: asyncio.Event  # set when this process wrote notices to the outbox
+    # Read-only: a backend may hold any implementation of each protocol.
+    @property
+    def events(self) -> Events: ...
+    @property
+    def search(self) -> Search: ...
+    @property
+    def registrations(self) -> Registrations: ...
+    @property
+    def notices(self) -> Notices: ...
+    @property
+    def settings(self) -> GuildSettings: ...
+    @property
+    def reminders(self) -> Reminders: ...
+    @property
+    def schema(self) -> Schema: ...
+    @property
+    def notices_ready(self) -> asyncio.Event:
+        """Set when this process wrote notices to the outbox."""
+        ...
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T: ...
     async def join(self, guild_id: int, event_id: int, user_id: int,

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot import registration as rules
-from bot.content import EventContent
 from bot.errors import EventNotFound
 from bot.models import (
     Deletion,
@@ -21,21 +20,23 @@ from bot.models import (
     EventSummary,
     NoticeKind,
 )
-from bot.pages import Page, Person, Takeaway, page_language
+from bot.pages import Page
 from bot.registration import DEFAULT_CAPACITY
+from bot.storage.sqlite.content import SqliteContent
 from bot.storage.sqlite.outbox import SqliteOutbox
 from bot.storage.sqlite.registrations import SqliteRegistrations
 from bot.storage.sqlite.search import SqliteSearch
-from bot.storage.sqlite.session import OVER_AT, Repository, Session, dt, page_hash, ts, utcnow
+from bot.storage.sqlite.session import OVER_AT, Repository, Session, dt, ts, utcnow
 
 
 class SqliteEvents(Repository):
     def __init__(self, session: Session, registrations: SqliteRegistrations,
-                 outbox: SqliteOutbox, search: SqliteSearch) -> None:
+                 outbox: SqliteOutbox, search: SqliteSearch, content: SqliteContent) -> None:
         super().__init__(session)
         self._registrations = registrations
         self._outbox = outbox
         self._search = search
+        self._content = content
 
     def save_event(self, guild_id: int, draft: EventDraft, pages: Sequence[tuple[str, Page]],
                    now: datetime | None = None, *, new: bool = False,
@@ -54,14 +55,14 @@ class SqliteEvents(Repository):
         self._session.events_changed += 1
         with self._transaction() as db:
             if new:
-                row = self._imported_before(guild_id, pages, url)
+                row = self._content.imported_before(guild_id, pages, url)
                 slug = self._free_slug(guild_id, draft.slug) if row is None else None
             else:
                 slug = draft.slug
                 row = self._one(
                     "SELECT id FROM events WHERE guild_id = ? AND slug = ?", (guild_id, slug))
             created = row is None
-            if created:
+            if row is None:
                 closed = any(page.registration_closed for _, page in pages)
                 # A deleted event's id is never given again: its old buttons must not
                 # reach a new event.
@@ -74,29 +75,12 @@ class SqliteEvents(Repository):
                     (guild_id, slug, draft.title, draft.capacity or DEFAULT_CAPACITY,
                      int(not closed), "the event page says registration has closed" if closed
                      else None, int(sample), ts(now), ts(now)))
-                event_id = cursor.lastrowid
+                event_id = int(cursor.lastrowid or 0)
             else:
                 event_id = row["id"]
             self._apply_draft(event_id, guild_id, draft, now)
-            self._add_pages(event_id, guild_id, pages, now, url, announce_recap=not created)
+            self._content.add_pages(event_id, guild_id, pages, now, url, announce_recap=not created)
         return self.get_event(guild_id, event_id), created
-
-    def _imported_before(self, guild_id: int, pages: Sequence[tuple[str, Page]],
-                         url: str | None = None) -> sqlite3.Row | None:
-        """The guild's event that already has one of these pages (or this URL), if any."""
-        if url is not None:
-            row = self._one(
-                "SELECT e.id FROM pages p JOIN events e ON e.id = p.event_id"
-                " WHERE e.guild_id = ? AND p.url = ? ORDER BY e.id LIMIT 1", (guild_id, url))
-            if row is not None:
-                return row
-        hashes = [page_hash(body) for body, _ in pages]
-        if not hashes:
-            return None
-        return self._one(
-            "SELECT e.id FROM pages p JOIN events e ON e.id = p.event_id"
-            f" WHERE e.guild_id = ? AND p.text_hash IN ({', '.join('?' * len(hashes))})"
-            " ORDER BY e.id LIMIT 1", (guild_id, *hashes))
 
     def add_page(self, guild_id: int, event_id: int, body: str, page: Page,
                  now: datetime | None = None) -> Event:
@@ -105,7 +89,7 @@ class SqliteEvents(Repository):
         self._session.events_changed += 1
         with self._transaction():
             self._registrations.seats_of(event_id, guild_id)
-            self._add_pages(event_id, guild_id, [(body, page)], now)
+            self._content.add_pages(event_id, guild_id, [(body, page)], now)
         return self.get_event(guild_id, event_id)
 
     def _apply_draft(self, event_id: int, guild_id: int, draft: EventDraft,
@@ -141,66 +125,6 @@ class SqliteEvents(Repository):
             promotions = rules.fill_free_seats(seats, waitlist, now)
             self._registrations.record_promotions(guild_id, event_id, seats, promotions, now)
 
-    def _add_pages(self, event_id: int, guild_id: int, pages: Iterable[tuple[str, Page]],
-                   now: datetime, url: str | None = None, *,
-                   announce_recap: bool = True) -> None:
-        """Store the pages and merge their content into the event's. A recap with takeaways
-        is announced when it reaches an event that was already there, and only when it is
-        a new text: an event created together with its recap (the bundled sample in every
-        new server, a folder import) is not news, and neither is the same recap again."""
-        db = self._conn
-        content = self.content(event_id)
-        for body, page in pages:
-            content = content.merged_with(page)
-            text_hash = page_hash(body)
-            is_new_recap = page.kind == "recap" and self._one(
-                "SELECT 1 FROM pages WHERE event_id = ? AND kind = 'recap' AND text_hash = ?",
-                (event_id, text_hash)) is None
-            db.execute(
-                "INSERT INTO pages (event_id, kind, lang, body, text_hash, url, imported_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, kind, lang) DO UPDATE SET"
-                " body = excluded.body, text_hash = excluded.text_hash,"
-                " url = coalesce(excluded.url, url), imported_at = excluded.imported_at",
-                (event_id, page.kind, page_language(body), body, text_hash, url, ts(now)))
-            if announce_recap and is_new_recap and page.takeaways:
-                self._outbox.notify(guild_id, event_id, NoticeKind.RECAP, {}, now)
-        db.execute(
-            "UPDATE events SET description = ?, recap_summary = ?, language = ?, translation = ?,"
-            " off_the_record = ?, access_notes = ? WHERE id = ?",
-            (content.description, content.recap_summary, content.language, content.translation,
-             int(content.off_the_record), json.dumps(content.access_notes), event_id))
-        db.execute("DELETE FROM people WHERE event_id = ?", (event_id,))
-        db.executemany(
-            "INSERT INTO people (event_id, position, name, role, bio) VALUES (?, ?, ?, ?, ?)",
-            [(event_id, i, p.name, p.role, p.bio) for i, p in enumerate(content.people)])
-        db.execute("DELETE FROM takeaways WHERE event_id = ?", (event_id,))
-        db.executemany(
-            "INSERT INTO takeaways (event_id, position, heading, text) VALUES (?, ?, ?, ?)",
-            [(event_id, i, t.heading, t.text) for i, t in enumerate(content.takeaways)])
-        self._search.index(event_id, guild_id, content)
-
-    def content(self, event_id: int) -> EventContent:
-        row = self._one(
-            "SELECT description, recap_summary, language, translation, off_the_record,"
-            " access_notes FROM events WHERE id = ?", (event_id,))
-        return EventContent(
-            description=row["description"], recap_summary=row["recap_summary"],
-            language=row["language"], translation=row["translation"],
-            off_the_record=bool(row["off_the_record"]),
-            access_notes=tuple(json.loads(row["access_notes"])),
-            people=self._people(event_id), takeaways=self._takeaways(event_id))
-
-    def _people(self, event_id: int) -> tuple[Person, ...]:
-        rows = self._all(
-            "SELECT name, role, bio FROM people WHERE event_id = ? ORDER BY position", (event_id,))
-        return tuple(Person(r["name"], r["role"], r["bio"]) for r in rows)
-
-    def _takeaways(self, event_id: int) -> tuple[Takeaway, ...]:
-        rows = self._all(
-            "SELECT heading, text FROM takeaways WHERE event_id = ? ORDER BY position",
-            (event_id,))
-        return tuple(Takeaway(r["heading"], r["text"]) for r in rows)
-
     def get_event(self, guild_id: int, event_id: int) -> Event:
         row = self._one(
             "SELECT *, EXISTS (SELECT 1 FROM pages WHERE event_id = events.id AND kind = 'recap')"
@@ -217,7 +141,7 @@ class SqliteEvents(Repository):
             language=row["language"], translation=row["translation"],
             off_the_record=bool(row["off_the_record"]),
             access_notes=tuple(json.loads(row["access_notes"])), has_recap=bool(row["has_recap"]),
-            people=self._people(event_id), takeaways=self._takeaways(event_id),
+            people=self._content.people(event_id), takeaways=self._content.takeaways(event_id),
             all_day=bool(row["all_day"]), archived=bool(row["archived"]),
             is_sample=bool(row["is_sample"]))
 

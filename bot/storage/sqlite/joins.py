@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from bot.errors import Unavailable
@@ -33,7 +33,7 @@ JoinResults = list[JoinResult | Exception]
 class JoinBatcher:
     def __init__(self, on_loop: SqliteRegistrations,
                  on_thread: Callable[[list[JoinRequest]], Awaitable[JoinResults]],
-                 checkpoint: Callable[[], Awaitable[None]],
+                 checkpoint: Callable[[], Coroutine[Any, Any, None]],
                  committed: Callable[[], None]) -> None:
         self._on_loop = on_loop  # the event loop's connection: never waits
         self._on_thread = on_thread  # the same decision, run on the database thread

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from bot.errors import Unavailable
-from bot.storage.sqlite.events import SqliteEvents
+from bot.storage.sqlite.content import SqliteContent
 from bot.storage.sqlite.migrations import MIGRATIONS, PASSAGES_REBUILT, SCHEMA_VERSION
 from bot.storage.sqlite.search import SqliteSearch
 from bot.storage.sqlite.session import Repository, page_hash
@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 
 class Migrator(Repository):
-    def migrate(self, events: SqliteEvents, search: SqliteSearch) -> None:
+    def migrate(self, content: SqliteContent, search: SqliteSearch) -> None:
         with self._transaction() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
@@ -27,7 +27,7 @@ class Migrator(Repository):
                     db.execute(statement)
                 if number == PASSAGES_REBUILT:
                     for row in self._all("SELECT id, guild_id FROM events"):
-                        search.index(row["id"], row["guild_id"], events.content(row["id"]))
+                        search.index(row["id"], row["guild_id"], content.content(row["id"]))
                 db.execute(f"PRAGMA user_version = {number}")
             if version < SCHEMA_VERSION:
                 self._fill_page_hashes()

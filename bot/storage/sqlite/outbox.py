@@ -27,7 +27,7 @@ class SqliteOutbox(Repository):
     def claim_notices(self, limit: int = 100, stale_after: int = 60) -> list[Notice]:
         """Take pending notices for delivery. A claim left unacknowledged for
         `stale_after` seconds (its process died) is handed out again."""
-        now = ts(utcnow())
+        now = int(utcnow().timestamp())
         with self._transaction():
             rows = self._all(
                 "UPDATE outbox SET claimed_at = ? WHERE id IN (SELECT id FROM outbox"
@@ -55,7 +55,7 @@ class SqliteOutbox(Repository):
                            [(i,) for i in claimed])
 
     def count_notices(self, kind: str | None = None) -> int:
-        row = self._one(
+        row = self._row(
             "SELECT count(*) FROM outbox WHERE ? IS NULL OR kind = ?", (kind, kind))
         return row[0]
 

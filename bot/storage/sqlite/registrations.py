@@ -7,7 +7,7 @@ import sqlite3
 from array import array
 from bisect import bisect_right
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot import registration as rules
 from bot.errors import EventNotFound
@@ -134,7 +134,7 @@ class SqliteRegistrations(Repository):
         waitlist; the cache is rebuilt when `waitlist_departures` shows that someone
         left it (in any process), and otherwise only extended with newer seqs.
         """
-        departures = self._one("SELECT waitlist_departures FROM events WHERE id = ?",
+        departures = self._row("SELECT waitlist_departures FROM events WHERE id = ?",
                                (event_id,))[0]
         cached = self._session.waitlists.get(event_id)
         if cached is None or cached[0] != departures:
@@ -245,7 +245,8 @@ class SqliteRegistrations(Repository):
         if status is Status.WAITLISTED and position is None:
             position = self.position(event_id, row["seq"])
         return Rsvp(row["user_id"], row["display_name"], status,
-                    position if status is Status.WAITLISTED else None, dt(row["joined_at"]))
+                    position if status is Status.WAITLISTED else None,
+                    datetime.fromtimestamp(row["joined_at"], UTC))
 
     def attendees(self, event_id: int) -> list[Rsvp]:
         """Everyone registered: confirmed first, then the waitlist, each in arrival order."""

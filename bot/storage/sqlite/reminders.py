@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 
 from bot.errors import EventNotFound
 from bot.models import DueReminder, RoleGrant
-from bot.reminders import DEFAULT_MINUTES as DEFAULT_REMINDER_MINUTES
 from bot.storage.sqlite.registrations import SqliteRegistrations
 from bot.storage.sqlite.session import OVER_AT, Repository, Session, dt, ts, utcnow
+from bot.times import DEFAULT_REMINDER_MINUTES
 
 
 class SqliteReminders(Repository):
@@ -51,7 +51,7 @@ class SqliteReminders(Repository):
     def next_due(self, now: datetime | None = None) -> datetime | None:
         """When the scheduler next has work: the earliest reminder not yet sent (in the past
         if one is overdue), or the end of an event whose attendee role is still given out."""
-        row = self._one(
+        row = self._row(
             self._DUE_REMINDERS +
             " SELECT min(at) FROM ("
             "  SELECT min(due_at) AS at FROM due WHERE due_at > last_sent"

@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 
+from bot.storage.sqlite.content import SqliteContent
 from bot.storage.sqlite.events import SqliteEvents
 from bot.storage.sqlite.migrate import Migrator
 from bot.storage.sqlite.outbox import SqliteOutbox
@@ -24,10 +25,12 @@ class SqliteRepositories:
         self.notices = SqliteOutbox(self.session)
         self.search = SqliteSearch(self.session)
         self.registrations = SqliteRegistrations(self.session, self.notices)
-        self.events = SqliteEvents(self.session, self.registrations, self.notices, self.search)
+        self.content = SqliteContent(self.session, self.notices, self.search)
+        self.events = SqliteEvents(self.session, self.registrations, self.notices, self.search,
+                                   self.content)
         self.settings = SqliteSettings(self.session, self.search)
         self.reminders = SqliteReminders(self.session, self.registrations)
         self.schema = Migrator(self.session)
 
     def migrate(self) -> None:
-        self.schema.migrate(self.events, self.search)
+        self.schema.migrate(self.content, self.search)

@@ -108,5 +108,12 @@ class Repository:
     def _one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
         return self._conn.execute(sql, params).fetchone()
 
+    def _row(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row:
+        """The one row a query always returns (an aggregate, a row known to exist)."""
+        row = self._one(sql, params)
+        if row is None:
+            raise LookupError(f"no row for {sql!r}")
+        return row
+
     def _all(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         return self._conn.execute(sql, params).fetchall()

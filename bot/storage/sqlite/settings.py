@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bot.models import GuildLeft, ReminderSettings
-from bot.reminders import DEFAULT_MINUTES as DEFAULT_REMINDER_MINUTES
 from bot.storage.sqlite.search import SqliteSearch
 from bot.storage.sqlite.session import Repository, Session, ts
+from bot.times import DEFAULT_REMINDER_MINUTES
 from bot.when import DEFAULT_ZONE
 
 
