@@ -107,15 +107,28 @@ def members(fake: FakeDiscord, guild: Guild, prefix: str) -> Iterator[Member]:
         yield Member(fake.add_user(f"{prefix}{number}"), guild)
 
 
+async def imported(fake: FakeDiscord, guild: Guild, moderator: Member, *,
+                   timeout: float = 10.0, **options: object) -> str:
+    """/manage import, then Import on its preview, as a moderator does: the reply's text."""
+    preview = await fake.slash(guild, moderator, "manage import", timeout=timeout, **options)
+    button = next((c for c in preview.custom_ids() if c.startswith("eventbot:import:go:")),
+                  None)
+    if button is None:
+        return preview.content or ""
+    done = await fake.click(guild, moderator, preview.message, button, timeout=timeout)
+    await done.wait(lambda r: not r.custom_ids() or bool(r.followups), timeout)
+    return done.content or ""
+
+
 async def import_event(fake: FakeDiscord, guild: Guild, moderator: Member, title: str,
                        capacity: int) -> int:
     """Create an event with /manage import, as a moderator does; returns its id. The page
     is headed by the title: importing the same page again would update the first event."""
     page = title.encode() + b"\n\n" + OPEN_PAGE
-    reply = await fake.slash(guild, moderator, "manage import",
-                             page=Attachment("announcement.txt", page, "text/plain"),
-                             title=title, capacity=capacity)
-    match = re.search(r"\(event (\d+)\)", reply.content or "")
+    reply = await imported(fake, guild, moderator,
+                           page=Attachment("announcement.txt", page, "text/plain"),
+                           title=title, capacity=capacity)
+    match = re.search(r"\(event (\d+)\)", reply)
     if not match:
         raise RuntimeError(f"/manage import failed: {reply!r}")
     return int(match[1])

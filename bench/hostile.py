@@ -24,6 +24,7 @@ from bench.e2e import (
     READY_DELAY,
     check_output,
     code_version,
+    imported,
     members,
     percentile,
     run_level,
@@ -52,12 +53,12 @@ def _with_description(extra: str) -> bytes:
 
 
 async def _import(fake, guild, moderator, title: str, page: bytes) -> int:
-    reply = await fake.slash(guild, moderator, "manage import",
-                             page=Attachment("announcement.txt", page, "text/plain"),
-                             title=title, capacity=100_000, timeout=30.0)
-    if "(event " not in (reply.content or ""):
+    reply = await imported(fake, guild, moderator,
+                           page=Attachment("announcement.txt", page, "text/plain"),
+                           title=title, capacity=100_000, timeout=30.0)
+    if "(event " not in reply:
         raise RuntimeError(f"/manage import failed: {reply!r}")
-    return int(reply.content.split("(event ", 1)[1].split(")", 1)[0])
+    return int(reply.split("(event ", 1)[1].split(")", 1)[0])
 
 
 async def _timed(fake, guild, member, command: str, check: str, **options) -> float:

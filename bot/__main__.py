@@ -20,10 +20,11 @@ from typing import Any
 from bot.catalog import (
     PageSource,
     event_folders,
-    import_bundled,
     import_folders,
     import_page,
     is_url,
+    page_problem,
+    read_event_folder,
     read_page_file,
     read_page_url,
 )
@@ -33,7 +34,6 @@ from bot.fetch import FetchPolicy
 from bot.render_replies import attendees_csv
 from bot.storage import open_store
 
-NO_SERVER = 0  # the guild id of events imported outside any Discord server
 SANDBOX_DATABASE = "data/sandbox.sqlite3"
 log = logging.getLogger("bot")
 
@@ -52,9 +52,12 @@ NO_TOKEN = ("DISCORD_TOKEN is not set: copy .env.example to .env and put your bo
 
 
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    # The bundled events are checked here, so a broken folder stops the start in one line;
+    # each server gets them when the bot joins it (EventBot.ensure_events).
+    bundled = [read_event_folder(folder) for folder in event_folders(settings.events_dir)]
     async with await open_store(settings.database_path) as store:
-        reports = await import_bundled(store, NO_SERVER, settings.events_dir)
-        log.info("database %s ready with %d bundled event(s)", settings.database_path, len(reports))
+        log.info("database %s ready; %d bundled event(s) for new servers",
+                 settings.database_path, len(bundled))
         if settings.discord_token:
             from bot.app import run_bot
 
@@ -146,19 +149,39 @@ def cmd_parse(settings: Settings | None, args: argparse.Namespace) -> int:
     return 0
 
 
+NO_GUILD = ("say which server the events are for: --guild ID (the server's id: in "
+            "Discord, right-click the server and Copy Server ID), or set DEFAULT_GUILD_ID")
+
+
+def import_guild(settings: Settings, given: int | None) -> int:
+    """The server an import goes to: --guild, else DEFAULT_GUILD_ID. Never a made-up one:
+    events in a guild id no server has would be invisible to everyone."""
+    guild_id = given if given is not None else settings.default_guild_id
+    if guild_id is None:
+        raise UsageError(NO_GUILD)
+    if not 0 < guild_id < 2**64:
+        raise UsageError(f"--guild {guild_id} is not a server id (a positive whole number; "
+                         "in Discord, right-click the server and Copy Server ID)")
+    return guild_id
+
+
 async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    guild_id = import_guild(settings, args.guild)
     path = Path(args.path)
     if is_url(args.path) or await asyncio.to_thread(path.is_file):
         # One page: a new event, or the event that already has it.
         source = await read_source(args.path, settings)
+        problem = page_problem(source.page)
+        if problem:
+            raise UsageError(f"{args.path}: {problem}")
         async with await open_store(settings.database_path) as store:
-            reports = [await import_page(store, args.guild, source)]
+            reports = [await import_page(store, guild_id, source)]
     else:
         folders = event_folders(path)
         if not folders:
             raise UsageError(f"{args.path}: no event.toml here or in its sub-folders")
         async with await open_store(settings.database_path) as store:
-            reports = await import_folders(store, args.guild, folders)
+            reports = await import_folders(store, guild_id, folders)
     for report in reports:
         verb = "created" if report.created else "updated"
         print(f"{verb} event {report.event.id} {report.event.slug!r} "
@@ -179,7 +202,7 @@ async def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
             print(f"{event_id}\t{guild_id}\t{slug}\t{event.confirmed}/{event.capacity} "
                   f"confirmed, {event.waitlisted} waitlisted, {state}\t{title}")
         if not rows:
-            print("no events yet: python -m bot import PATH")
+            print("no events yet: python -m bot import PATH --guild ID")
     return 0
 
 
@@ -212,7 +235,7 @@ def _refuse_existing(path: str) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eventbot", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="start the bot (imports the bundled events first)")
+    sub.add_parser("run", help="start the bot (checks the bundled events first)")
     p = sub.add_parser("sandbox", help="try the bot in this terminal, on a local stand-in "
                        "for Discord")
     p.add_argument("--database", default=SANDBOX_DATABASE, metavar="PATH",
@@ -227,7 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="import an event folder (or a folder of them), or one "
                        "page file or URL as an event")
     p.add_argument("path", metavar="PATH_OR_URL")
-    p.add_argument("--guild", type=int, default=NO_SERVER, help="the server it belongs to")
+    p.add_argument("--guild", type=int, metavar="ID", help="the server (its id) the events "
+                   "are for; default: DEFAULT_GUILD_ID")
     sub.add_parser("events", help="list the events in the database")
     p = sub.add_parser("rsvps", help="list an event's RSVPs")
     p.add_argument("event", metavar="EVENT", help="event id or slug")

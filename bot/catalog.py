@@ -258,7 +258,7 @@ async def import_page(store: Store, guild_id: int, source: PageSource, *,
     then that event is updated, so a retry after a lost reply does not make a second.
     The times and venue given here win over what the page says (`facts`, read in the
     server's timezone when not given)."""
-    name = validate_title(title or source.page.title or title_from_name(source.name))
+    name = import_title(source, title)
     if facts is None:
         facts = page_facts([source.page], await store.run(store.settings.timezone, guild_id))
     draft = EventDraft(slug=slugify(name), title=name,
@@ -270,6 +270,26 @@ async def import_page(store: Store, guild_id: int, source: PageSource, *,
                                             new=True, url=source.url)
     return ImportReport(event, created, tuple(f"{source.page.kind}: {line}"
                                               for line in source.page.skipped), facts.notes)
+
+
+def import_title(source: PageSource, title: str | None = None) -> str:
+    """The title an imported page gets: the one given, else the page's, else its name's."""
+    return validate_title(title or source.page.title or title_from_name(source.name))
+
+
+NOT_AN_EVENT_PAGE = ("I found no speakers, no date, no venue or registration notice and no "
+                     "takeaways in this page, so it doesn't look like an event page")
+
+
+def page_problem(page: Page) -> str | None:
+    """Why this page is not worth importing as an event, or None: a page with no sign of
+    an event (random words, a system file) would make an empty event nobody can use. The
+    one rule for `/manage import` and `python -m bot import`."""
+    if (page.people or page.date_text or page.location or page.registration_closed
+            or page.takeaways or page.kind == "recap" or page.off_the_record
+            or page.language):
+        return None  # a recap that tells in prose, or a notice about the event, counts
+    return NOT_AN_EVENT_PAGE
 
 
 def title_from_name(name: str) -> str:

@@ -22,6 +22,9 @@ DISCORD_API_BASE = "https://discord.com/api/v10"
 DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 FETCH_TIMEOUT = 10.0  # seconds for a whole page fetch, redirects included
+# Seconds an import preview's buttons work: inside the 15 minutes an interaction's token
+# lives, so the preview can still be edited when they stop.
+IMPORT_PREVIEW_TIMEOUT = 14 * 60.0
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -43,6 +46,8 @@ class Settings:
     # Non-public addresses that page fetches may reach all the same (an intranet, tests).
     fetch_allowed_networks: tuple[Network, ...] = ()
     guild_retention_days: float = 30.0  # a server's data is kept this long after the bot leaves
+    default_guild_id: int | None = None  # where `python -m bot import` puts events by default
+    import_preview_timeout: float = IMPORT_PREVIEW_TIMEOUT
     ready_file: Path | None = None  # written once the bot is connected and ready
 
     @property
@@ -89,6 +94,9 @@ def load_settings(
                                          get("FETCH_ALLOWED_NETWORKS")),
         guild_retention_days=_days("GUILD_DATA_RETENTION_DAYS",
                                    get("GUILD_DATA_RETENTION_DAYS", "30")),
+        default_guild_id=_snowflake("DEFAULT_GUILD_ID", get("DEFAULT_GUILD_ID")),
+        import_preview_timeout=_seconds("IMPORT_PREVIEW_TIMEOUT", get("IMPORT_PREVIEW_TIMEOUT"),
+                                        IMPORT_PREVIEW_TIMEOUT, maximum=IMPORT_PREVIEW_TIMEOUT),
         ready_file=Path(ready) if (ready := get("READY_FILE")) else None,
     )
 

@@ -150,13 +150,19 @@ def timestamp(when: datetime, style: str = "F") -> str:
 
 
 def when_text(event: Event) -> str | None:
-    if event.starts_at is None:
+    return span_text(event.starts_at, event.ends_at, event.all_day)
+
+
+def span_text(starts_at: datetime | None, ends_at: datetime | None,
+              all_day: bool = False) -> str | None:
+    """A start (and end) as Discord timestamps; None without a start."""
+    if starts_at is None:
         return None
-    if event.all_day:  # midnight UTC of the date: noon shows that date from UTC−12 to UTC+11
-        return timestamp(event.starts_at + timedelta(hours=12), "D")
-    text = f"{timestamp(event.starts_at)} ({timestamp(event.starts_at, 'R')})"
-    if event.ends_at is not None:
-        text += f" – {timestamp(event.ends_at, 't')}"
+    if all_day:  # midnight UTC of the date: noon shows that date from UTC−12 to UTC+11
+        return timestamp(starts_at + timedelta(hours=12), "D")
+    text = f"{timestamp(starts_at)} ({timestamp(starts_at, 'R')})"
+    if ends_at is not None:
+        text += f" – {timestamp(ends_at, 't')}"
     return text
 
 

@@ -29,37 +29,44 @@ from bot.adapters.event_option import (
     resolve_event,
     resolve_summary,
 )
+from bot.adapters.import_preview import (
+    ImportPreview,
+    answer_stale_click,
+    plan_import,
+    preview_text,
+    save_import,
+)
 from bot.adapters.manage_forms import (
     DeleteConfirmation,
     EditModal,
     check_order,
     typed_time,
-    when_where_lines,
 )
 from bot.adapters.roles import attendee_role_problem, check_not_over
 from bot.adapters.rsvp_buttons import button_state
 from bot.adapters.scheduled_events import (
     plan_scheduled_event,
     run_scheduled_event,
-    sync_scheduled_event,
 )
 from bot.app import EventBot, Interaction
 from bot.catalog import (
     MAX_TITLE,
-    import_page,
+    import_title,
     page_facts,
+    page_problem,
     read_page_file,
     read_page_url,
+    validate_capacity,
     validate_title,
 )
 from bot.errors import Conflict, InvalidValue, NotAllowed, NotFound, Unavailable
 from bot.fetch import MAX_URL_LENGTH, FetchPolicy, check_url
 from bot.flows import registration
-from bot.models import EventDraft
+from bot.models import Event
 from bot.pages import MAX_PAGE_BYTES
 from bot.registration import MAX_CAPACITY
 from bot.reminders import minutes_text, parse_minutes
-from bot.render import clip, event_embed, plural, safe
+from bot.render import event_embed, plural, safe
 from bot.render_replies import attendees_csv, deletion_question, promoted_note
 from bot.times import saved_times_problem
 from bot.tree import respond
@@ -75,6 +82,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                      group_description="Moderators: import events and run registration"):
     def __init__(self, bot: EventBot) -> None:
         self.bot = bot
+        self.previews: set[str] = set()  # keys of the import previews whose buttons work
 
     def changed(self, guild_id: int, event_id: int) -> None:
         self.bot.registration_changed(guild_id, event_id)
@@ -100,6 +108,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         if (page is None) == (url is None):
             raise InvalidValue("Give the page either as a file (page: a .txt or .html file) "
                                "or as a web address (url:), one of the two")
+        if capacity is not None:
+            validate_capacity(capacity)  # refused now, not after the preview
         if url is not None:
             check_url(url)  # a malformed address is refused at once, before deferring
         elif page is not None:
@@ -119,42 +129,39 @@ class ManageCommands(commands.GroupCog, group_name="manage",
             source = await read_page_url(url, FetchPolicy.from_settings(self.bot.settings))
         elif page is not None:
             source = await read_page_file(page.filename, await page.read())
-        parsed = source.page
-        facts = page_facts([parsed], zone)
+        problem = page_problem(source.page)
+        if problem:
+            raise InvalidValue(problem)
+        facts = page_facts([source.page], zone)
         when: dict[str, Any] = {"starts_at": start.starts_at, "all_day": start.all_day,
                                 "ends_at": end_at, "venue": place or None}
+        target: Event | None
         if event:
             target = await resolve_event(interaction, event)
-            draft = EventDraft(slug=target.slug, title=validate_title(title or target.title),
-                               capacity=capacity, page_when=facts.when,
-                               page_venue=facts.venue, **when)
-            saved, _ = await self.bot.store.run(self.bot.store.events.save_event,
-                guild_id, draft, [(source.text, parsed)], url=source.url)
-            verb = f"Added the {parsed.kind} to"
+            name = validate_title(title or target.title)
         else:
             # The same page again (say, a retry after a lost reply) updates its event.
-            report = await import_page(self.bot.store, guild_id, source, title=title,
-                                       capacity=capacity, facts=facts, **when)
-            saved = report.event
-            verb = ("Created" if report.created else
-                    "This page was already imported here, so I updated")
-        self.changed(guild_id, saved.id)
-        summary = (f"{verb} **{safe(saved.title)}** (event {saved.id}): "
-                   f"{plural(len(parsed.people), 'person', 'people')}, "
-                   f"{plural(len(parsed.takeaways), 'takeaway')}, registration "
-                   f"{'open' if saved.registration_open else 'closed'}.")
-        summary += "\n" + when_where_lines(saved)
-        for note in facts.notes:
-            summary += f"\nNote: {safe(note)}."
-        if parsed.skipped:
-            summary += "\nNot understood, so skipped:\n" + "\n".join(
-                f"- {safe(line)}" for line in parsed.skipped[:10])
-        scheduled = await sync_scheduled_event(self.bot, guild_id, saved,
-                                               interaction.app_permissions, create=False)
-        if scheduled:
-            summary += f"\n{scheduled}"
-        await respond(interaction, clip(summary, 1900), ephemeral=True,
-                      embed=event_embed(saved))
+            name = import_title(source, title)
+            store = self.bot.store
+            found = await store.run(store.events.imported_event_id, guild_id, source.text,
+                                    source.url)
+            target = None if found is None else await store.run(store.events.get_event,
+                                                                guild_id, found)
+        plan = plan_import(name, target, adds_to=bool(event), typed=start, typed_ends_at=end_at,
+                           typed_venue=when["venue"], page_when=facts.when,
+                           page_venue=facts.venue, notes=facts.notes)
+
+        async def do_import(clicked: Interaction) -> tuple[str, discord.Embed]:
+            return await save_import(clicked, source, facts, plan, capacity, when)
+
+        preview = ImportPreview(interaction, self.previews,
+                                self.bot.settings.import_preview_timeout, do_import)
+        await respond(interaction, preview_text(source.page, plan), ephemeral=True,
+                      view=preview)
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: Interaction) -> None:
+        await answer_stale_click(interaction, self.previews)
 
     @app_commands.command(name="edit", description="Change an event's title, start, end, "
                           "venue or link")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from sandbox import Attachment, BotProcess, FakeDiscord, Guild, Member
+from sandbox import Attachment, BotProcess, FakeDiscord, Guild, Member, Reply
 from sandbox.ratelimits import DISCORD_RATE_LIMITS
 from tests.conftest import ANNOUNCEMENT, ROOT
 
@@ -19,6 +19,27 @@ from tests.conftest import ANNOUNCEMENT, ROOT
 OPEN_ANNOUNCEMENT = "\n".join(
     line for line in ANNOUNCEMENT.read_text(encoding="utf-8").splitlines()
     if "Registration is now closed" not in line).encode()
+
+
+IMPORT_BUTTON = "eventbot:import:go:"
+
+
+def import_button(preview: Reply) -> str | None:
+    """The custom id of the Import button on a /manage import preview, if it has one."""
+    return next((c for c in preview.custom_ids() if c.startswith(IMPORT_BUTTON)), None)
+
+
+async def import_page(fake: FakeDiscord, guild: Guild, member: Member, /, *,
+                      timeout: float = 10.0, **options) -> Reply:
+    """/manage import, then Import on its preview, as a moderator does. Returns the reply
+    to the click, once the preview has become the import's reply; or, when the command was
+    refused before any preview, that refusal."""
+    preview = await fake.slash(guild, member, "manage import", timeout=timeout, **options)
+    button = import_button(preview)
+    if button is None:
+        return preview
+    done = await fake.click(guild, member, preview.message, button, timeout=timeout)
+    return await done.wait(lambda r: not r.custom_ids() or bool(r.followups), timeout)
 
 
 @dataclass
@@ -52,14 +73,15 @@ class World:
 
     async def import_event(self, title: str, capacity: int, page: bytes | None = None,
                            **options) -> int:
-        """Create an event through /manage import, as a moderator does; returns its id.
+        """Create an event through /manage import and its preview's Import button, as a
+        moderator does; returns its id.
 
         Without a page, the event gets the open announcement headed by its title: each
         event its own page, since importing a page again updates the event that has it.
         """
         page = page if page is not None else title.encode() + b"\n\n" + OPEN_ANNOUNCEMENT
-        reply = await self.fake.slash(
-            self.guild, self.moderator, "manage import",
+        reply = await import_page(
+            self.fake, self.guild, self.moderator,
             page=Attachment("announcement.txt", page, "text/plain"),
             title=title, capacity=capacity, **options)
         match = re.search(r"\(event (\d+)\)", reply.content or "")

@@ -15,6 +15,7 @@ import pytest
 from bot.render import CAPACITY_REACHED
 from sandbox import Attachment
 from tests.conftest import RECAP
+from tests.e2e.conftest import import_page
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -198,7 +199,7 @@ async def test_attendees_csv(world, fake):
 async def test_recap_import_attaches_and_announces_the_takeaways(world, fake):
     event_id = await world.import_event("Recapped Event", capacity=10)
     channel = world.guild.channel("general")
-    reply = await fake.slash(world.guild, world.moderator, "manage import",
+    reply = await import_page(fake, world.guild, world.moderator,
                              page=Attachment("recap.txt", RECAP.read_bytes(), "text/plain"),
                              event=str(event_id))
     assert "Added the recap" in reply.content
@@ -220,7 +221,7 @@ async def test_bad_import_input_gets_a_clear_ephemeral_error(world, fake):
         (Attachment("ok.txt", OPEN_PAGE), {"event": "no such event"}, "No event in this server"),
     ]
     for attachment, options, words in cases:
-        reply = await fake.slash(world.guild, world.moderator, "manage import",
+        reply = await import_page(fake, world.guild, world.moderator,
                                  options={"page": attachment, **options})
         assert reply.ephemeral and words in reply.content, (attachment.filename, reply)
     assert world.query("SELECT count(*) FROM events")[0][0] == count
@@ -228,6 +229,7 @@ async def test_bad_import_input_gets_a_clear_ephemeral_error(world, fake):
 
 async def test_hostile_text_is_shown_literally_and_pings_nobody(world, fake):
     page = ("Join us @everyone and @here, <@123456> and <@&654321>! **bold** ||spoiler||\n\n"
+            "December 1, 2030, 6:00 PM - 8:00 PM EST\n\n"  # a date: an event page
             "Robert'); DROP TABLE rsvps;-- will moderate a discussion with Eve \u202eLiar.\n\n"
             "Robert'); DROP TABLE rsvps;-- is a fellow @everyone.\n").encode()
     event_id = await world.import_event("@everyone <@&1> **Loud**", capacity=2, page=page)

@@ -31,7 +31,7 @@ from bot.render import CAPACITY_REACHED
 from sandbox import Attachment, FakeDiscord, Recorded
 from sandbox.ratelimits import DISCORD_RATE_LIMITS, EXEMPT_FROM_GLOBAL, ROUTE_BUCKETS
 from tests.conftest import ROOT
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT, World
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, World, import_page
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -335,7 +335,7 @@ async def test_1000_confirmed_members_each_get_one_reminder_dm(world, fake):
     # later, and every DM must go out before the start.
     starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=63)
     first, refused_before = len(fake.requests), fake.rate_limiter.refused
-    moved = await fake.slash(world.guild, world.moderator, "manage import",
+    moved = await import_page(fake, world.guild, world.moderator,
                              page=Attachment("announcement.txt", page, "text/plain"),
                              event=str(event_id), starts_at=starts.isoformat())
     assert f"(event {event_id})" in moved.content, moved.content

@@ -6,6 +6,7 @@ import pytest
 from icalendar import Calendar
 
 from sandbox import Attachment
+from tests.e2e.conftest import import_page
 from tests.e2e.test_bot import text_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -57,7 +58,7 @@ async def test_a_recap_without_bullets_shows_its_summary_as_takeaways(world, fak
     event_id = await world.import_event("Plain Recap Event", capacity=5)
     recap = (b"The panel discussed coastal resilience. Speakers explored funding models "
              b"and agreed that local partnerships matter most.\n\nThis event was off the record.\n")
-    reply = await fake.slash(world.guild, world.moderator, "manage import",
+    reply = await import_page(fake, world.guild, world.moderator,
                              page=Attachment("recap.txt", recap, "text/plain"),
                              event=str(event_id))
     assert "Added the recap" in reply.content

@@ -13,6 +13,7 @@ import pytest
 
 from sandbox import Attachment
 from tests.conftest import ANNOUNCEMENT
+from tests.e2e.conftest import import_page
 from tests.e2e.test_bot import SAMPLE_TITLE, text_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -173,7 +174,7 @@ async def test_event_list_shows_dates_seats_and_state_soonest_first(world, fake)
 
     async def make(title, capacity, when=None):
         options = {"starts_at": when.isoformat()} if when else {}
-        reply = await fake.slash(guild, moderator, "manage import", page=Attachment(
+        reply = await import_page(fake, guild, moderator, page=Attachment(
             "a.txt", title.encode() + b"\n\n" + ANNOUNCEMENT.read_bytes(), "text/plain"),
             title=title, capacity=capacity, **options)
         return int(re.search(r"\(event (\d+)\)", reply.content)[1])
@@ -203,7 +204,7 @@ async def test_a_long_list_stays_within_discords_limits(world, fake):
     moderator = fake.add_member(guild, "busy mod", manage_events=True)
     await fake.wait_ready(process=world.bot)
     for n in range(27):
-        await fake.slash(guild, moderator, "manage import", page=Attachment(
+        await import_page(fake, guild, moderator, page=Attachment(
             "a.txt", f"Talk {n} {'x' * 150}".encode() + b"\n\n" + ANNOUNCEMENT.read_bytes(),
             "text/plain"), title=f"Talk {n} " + "y" * 150, capacity=1)
     reply = await fake.slash(guild, moderator, "event list")

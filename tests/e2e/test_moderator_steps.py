@@ -11,12 +11,13 @@ import pytest
 
 from sandbox import Attachment
 from sandbox.ratelimits import DISCORD_RATE_LIMITS, RateLimiter
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 CALLBACK = r"^/interactions/\d+/[^/]+/callback$"
 FOLLOWUP = r"^/webhooks/\d+/[^/]+$"
+IMPORT_REPLY = r"^/webhooks/\d+/[^/]+/messages/@original$"
 FAR_TIMES = ("9999-12-31T23:00Z", "0001-01-01T00:30+01:00")
 
 
@@ -30,8 +31,7 @@ async def test_an_import_with_a_far_start_is_refused_and_writes_nothing(world, f
     before = world.dump()
     for starts_at in FAR_TIMES:
         for target in ({}, {"event": str(event_id)}):
-            reply = await fake.slash(
-                world.guild, world.moderator, "manage import",
+            reply = await import_page(fake, world.guild, world.moderator,
                 page=Attachment("far.txt", b"Far Forum\n\n" + OPEN_ANNOUNCEMENT, "text/plain"),
                 title="Far Forum", starts_at=starts_at, **target)
             assert reply.ephemeral and reply.content.startswith("⚠️"), reply
@@ -109,14 +109,15 @@ async def test_a_retry_after_the_announce_reply_failed_posts_no_second_announcem
 async def test_a_retry_after_the_import_reply_failed_makes_no_second_event(world, fake):
     title = "Lost Import Reply Forum"
     page = Attachment("lost.txt", b"Lost Reply\n\n" + OPEN_ANNOUNCEMENT, "text/plain")
-    fake.fail("POST", FOLLOWUP, status=404, code=10062, message="Unknown interaction")
-    first = await fake.slash(world.guild, world.moderator, "manage import", page=page,
-                             title=title, capacity=7)
+    # Import saved the event, but the preview could not be turned into the reply.
+    fake.fail("PATCH", IMPORT_REPLY, status=404, code=10062, message="Unknown interaction")
+    first = await import_page(fake, world.guild, world.moderator, page=page,
+                              title=title, capacity=7)
     assert "Created" not in first.content, first  # the moderator never saw it work
     # The retry: the same page, but as a moderator re-saves it, with other line breaks.
     respaced = Attachment("lost.txt", b"Lost Reply\r\n\r\n\r\n" + OPEN_ANNOUNCEMENT.replace(
         b"\n\n", b"\n \n"), "text/plain")
-    again = await fake.slash(world.guild, world.moderator, "manage import", page=respaced,
+    again = await import_page(fake, world.guild, world.moderator, page=respaced,
                              title=title, capacity=7)
     assert again.ephemeral and "already imported" in again.content, again
     rows = world.query("SELECT id, slug FROM events WHERE guild_id = ? AND title = ?",

@@ -34,7 +34,7 @@ from bot.storage.sqlite.migrations import MIGRATIONS, SCHEMA_VERSION
 from sandbox import Attachment, FakeDiscord
 from sandbox.interactions import APPLICATION_COMMAND
 from tests.conftest import ROOT
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -511,7 +511,7 @@ async def test_hostile_attachments_get_a_clear_ephemeral_error_and_change_nothin
         (Attachment("broken.txt", b"Valid start \xff\xfe\xfd then garbage"), "UTF-8"),
     ]
     for attachment, words in cases:
-        reply = await fake.slash(world.guild, world.moderator, "manage import",
+        reply = await import_page(fake, world.guild, world.moderator,
                                  options={"page": attachment, "title": "Should Not Exist"})
         assert reply.ephemeral and words in reply.content, (attachment.filename, reply)
         assert reply.content.startswith("⚠️") and not reply.embeds
@@ -539,7 +539,7 @@ async def test_hostile_text_is_stored_literally_shown_safely_and_pings_nobody(wo
     # importer, which drops only the invisible U+200B, U+2060, U+FEFF and U+00AD (by design,
     # bot/pages.py), so the stored people are compared with what parse_page reads.
     title = f"@everyone <@&{role.id}> **Loud** \u202eevil\u202c z\u200bw ''; DROP TABLE events;--"
-    imported = await fake.slash(world.guild, world.moderator, "manage import", title=title,
+    imported = await import_page(fake, world.guild, world.moderator, title=title,
                                 capacity=1, page=Attachment("p.txt", page.encode(), "text/plain"))
     event_id = int(re.search(r"\(event (\d+)\)", imported.content)[1])
     loud = world.member(f"@everyone <@{victim.id}> **me**\u202e\u200b'); DROP TABLE rsvps;--")
@@ -622,8 +622,7 @@ async def test_out_of_range_options_and_unknown_ids_are_refused_and_change_nothi
         refusals.append(await fake.slash(world.guild, world.moderator, "manage capacity",
                                          seats=seats, event=str(event_id)))
         for target in ({}, {"event": str(event_id)}):
-            refusals.append(await fake.slash(
-                world.guild, world.moderator, "manage import",
+            refusals.append(await import_page(fake, world.guild, world.moderator,
                 options={"page": Attachment("p.txt", OPEN_ANNOUNCEMENT, "text/plain"),
                          "title": "Out Of Range", "capacity": seats, **target}))
     for reply in refusals:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sandbox import Attachment
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -224,7 +224,7 @@ async def test_announce_creates_the_discord_event_and_a_reimport_updates_it(worl
     assert world.query("SELECT scheduled_event_id FROM events WHERE id = ?",
                        (event_id,)) == [(int(created["id"]),)]
 
-    reply = await fake.slash(guild, world.moderator, "manage import",
+    reply = await import_page(fake, guild, world.moderator,
                              page=Attachment("announcement.txt", OPEN_ANNOUNCEMENT, "text/plain"),
                              event=str(event_id), title="Scheduled Forum, Revised",
                              starts_at="2027-03-05T19:30:00+01:00")

@@ -9,7 +9,7 @@ import pytest
 
 from sandbox import Attachment
 from sandbox.models import MANAGE_EVENTS
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -51,7 +51,7 @@ async def import_into(fake, guild, moderator, title: str, capacity: int = 10) ->
     """A new event in `guild`; each its own page, since a page imported again updates the
     event that already has it."""
     page = title.encode() + b"\n\n" + OPEN_ANNOUNCEMENT
-    reply = await fake.slash(guild, moderator, "manage import", title=title, capacity=capacity,
+    reply = await import_page(fake, guild, moderator, title=title, capacity=capacity,
                              page=Attachment("announcement.txt", page, "text/plain"))
     assert reply.content and "(event " in reply.content, reply
     return int(reply.content.split("(event ", 1)[1].split(")", 1)[0])
@@ -74,7 +74,7 @@ async def test_another_servers_id_or_a_number_in_a_title_picks_no_event(world, f
         await fake.slash(bravo, bravo_member, "rsvp join", event=str(alpha_id)),
         await fake.slash(bravo, bravo_mod, "manage close", event=str(alpha_id)),
         await fake.slash(bravo, bravo_mod, "manage capacity", seats=1, event=str(alpha_id)),
-        await fake.slash(bravo, bravo_mod, "manage import", page=page, event=str(alpha_id)),
+        await import_page(fake, bravo, bravo_mod, page=page, event=str(alpha_id)),
         await fake.slash(bravo, bravo_member, "event info", event=str(alpha_id)),
         # A number that only occurs in a title (a year) is not a title either.
         await fake.slash(bravo, bravo_member, "rsvp join", event="2026"),

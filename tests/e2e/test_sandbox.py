@@ -83,6 +83,7 @@ def session(tmp) -> subprocess.CompletedProcess:
         "as moderator",
         "/manage import page:spring.txt title:\"Spring Forum\" capacity:1 "
         "starts_at:2026-12-01T18:00+01:00",
+        "click 1",  # Import, on the preview
         "?event spring",
         "/manage announce event:\"Spring Forum\"",
         "as member",
@@ -116,7 +117,10 @@ def test_members_read_the_sample_event_and_its_closed_registration(session):
 
 def test_a_moderator_imports_a_page_and_announces_it_with_buttons(session):
     out = session.stdout
-    imported = after(out, 'starts_at:2026-12-01T18:00+01:00\n')
+    preview = after(out, 'starts_at:2026-12-01T18:00+01:00\n')
+    assert "Import will create a new event, Spring Forum." in preview
+    assert preview.rstrip().endswith("[1 Import] [2 Cancel]")
+    imported = after(out, "moderator> click 1\n")
     event_id = re.search(r"Created Spring Forum \(event (\d+)\)", imported)[1]
     assert "│ When: Tuesday, December 1, 2026 5:00 PM (" in imported  # in TZ=UTC
     assert "│ Registration: Open: 1 of 1 seat left" in imported
@@ -209,6 +213,7 @@ def crowd(crowd_tmp) -> subprocess.CompletedProcess:
         "as moderator",
         "/manage import page:spring.txt title:\"Spring Forum\" capacity:1 "
         "starts_at:2026-12-01T18:00+01:00",
+        "click 1",  # Import, on the preview
         "?role",
         "/manage role role:Attendee " + SPRING,
         "/manage announce " + SPRING,

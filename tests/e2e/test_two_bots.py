@@ -18,7 +18,7 @@ import pytest
 from bot.render import CAPACITY_REACHED
 from sandbox import Attachment, FakeDiscord, Guild, Member, User
 from tests.conftest import ROOT
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 
@@ -56,7 +56,7 @@ async def test_1000_members_on_two_bot_processes_never_overbook(tmp_path):
         assert second.sync_count() == 0
         second.register_commands(first.commands())
 
-        reply = await first.slash(guilds[0], moderator, "manage import",
+        reply = await import_page(first, guilds[0], moderator,
                                   page=Attachment("a.txt", OPEN_ANNOUNCEMENT, "text/plain"),
                                   title="Shared Hall", capacity=100)
         event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])

@@ -11,7 +11,7 @@ import pytest
 
 from bot.render import CAPACITY_REACHED
 from sandbox import Attachment
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -37,8 +37,7 @@ async def test_a_newcomer_after_a_date_change_does_not_jump_the_waitlist(world, 
     cancelled = await fake.slash(world.guild, a, "rsvp cancel", event=event)
     assert cancelled.content == f"Your seat for **{title}** is cancelled.", cancelled
     # A moderator moves the start a week later: the free seat goes to the waitlist.
-    moved = await fake.slash(
-        world.guild, world.moderator, "manage import", event=event,
+    moved = await import_page(fake, world.guild, world.moderator, event=event,
         page=Attachment("announcement.txt", OPEN_ANNOUNCEMENT, "text/plain"),
         starts_at=(starts + timedelta(days=7)).isoformat())
     assert "Added the announcement" in moved.content, moved

@@ -9,7 +9,7 @@ import pytest_asyncio
 
 from sandbox import Attachment, FakeDiscord
 from tests.conftest import ROOT
-from tests.e2e.conftest import World
+from tests.e2e.conftest import World, import_page
 from tests.pageserver import WEB_PAGES, PageServer
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -61,18 +61,18 @@ FORUM_PEOPLE = [("Maria de la Cruz", "moderator"), ("Henrik Olsen", "speaker"),
 
 async def test_import_from_a_url_and_again_updates_the_same_event(world, fake, server):
     url = server.url("/event.html")
-    reply = await fake.slash(world.guild, world.moderator, "manage import", url=url)
+    reply = await import_page(fake, world.guild, world.moderator, url=url)
     assert reply.ephemeral and reply.content.startswith(f"Created **{FORUM}**"), reply
     event_id = event_id_in(reply)
     assert people_of(world, event_id) == FORUM_PEOPLE  # none from the sidebar
     assert world.query("SELECT url FROM pages WHERE event_id = ?", (event_id,)) == [(url,)]
-    again = await fake.slash(world.guild, world.moderator, "manage import", url=url)
+    again = await import_page(fake, world.guild, world.moderator, url=url)
     assert "already imported here" in again.content and event_id_in(again) == event_id
 
 
 async def test_import_an_html_attachment(world, fake):
     page = Attachment("recap.html", (WEB_PAGES / "forum_recap.html").read_bytes(), "text/html")
-    reply = await fake.slash(world.guild, world.moderator, "manage import", page=page,
+    reply = await import_page(fake, world.guild, world.moderator, page=page,
                              title="Arctic Recap")
     assert reply.ephemeral and "Arctic Recap" in reply.content, reply
     event_id = event_id_in(reply)
@@ -94,7 +94,7 @@ async def test_refused_urls_and_bad_options_write_nothing(world, fake, server):
         ({"url": server.url("/event.html"), "page": page}, "either as a file"),
     ]
     for options, words in cases:
-        reply = await fake.slash(world.guild, world.moderator, "manage import", options=options)
+        reply = await import_page(fake, world.guild, world.moderator, options=options)
         assert reply.ephemeral and reply.content.startswith("⚠️"), (options, reply)
         assert words in reply.content and "\n" not in reply.content, (options, reply)
     assert world.dump() == before

@@ -17,7 +17,7 @@ import pytest
 from icalendar import Calendar
 
 from sandbox import Attachment
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
 from tests.e2e.test_bot import text_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -43,8 +43,7 @@ def event_times(world, event_id: int) -> tuple:
 
 
 async def test_the_pages_date_time_zone_and_place_become_the_events(world, fake):
-    reply = await fake.slash(
-        world.guild, world.moderator, "manage import",
+    reply = await import_page(fake, world.guild, world.moderator,
         page=Attachment("talk.txt", page("Date Talk", "December 15, 2026, 6:00 PM - 8:00 PM EST",
                                          "Washington, DC"), "text/plain"), capacity=5)
     event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
@@ -84,14 +83,14 @@ async def test_page_dates_without_a_time_a_year_or_a_settled_zone(world, fake):
     ics = await fake.slash(world.guild, world.member(), "event calendar", event=str(all_day))
     assert b"DTSTART;VALUE=DATE:20161028" in ics.files[0][1]
 
-    reply = await fake.slash(world.guild, world.moderator, "manage import", capacity=5,
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5,
                              page=Attachment("p.txt", page("No Year Talk", "Fri. Oct 28, 6 PM"),
                                              "text/plain"))
     assert "no year for its date 'Oct 28'" in reply.content and "/manage edit" in reply.content
     no_year = int(re.search(r"\(event (\d+)\)", reply.content)[1])
     assert event_times(world, no_year)[0] is None
 
-    reply = await fake.slash(world.guild, world.moderator, "manage import", capacity=5,
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5,
                              page=Attachment("c.txt", page("Central Talk",
                                                            "December 1, 2026, 6:00 PM CST"),
                                              "text/plain"))
@@ -109,7 +108,7 @@ async def test_times_are_typed_in_the_servers_timezone(world, fake):
     ok = await fake.slash(world.guild, world.moderator, "manage timezone", name="Asia/Shanghai")
     assert "Asia/Shanghai" in ok.content
 
-    reply = await fake.slash(world.guild, world.moderator, "manage import", capacity=5,
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5,
                              page=Attachment("f.txt", page("Friday Talk"), "text/plain"),
                              starts_at="friday 6pm", ends_at="8pm", venue="Room 101")
     event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
@@ -121,7 +120,7 @@ async def test_times_are_typed_in_the_servers_timezone(world, fake):
     assert f"<t:{starts_at}:F>" in reply.content
 
     # A page's CST in a server in Shanghai is China's, without a note.
-    cst = await fake.slash(world.guild, world.moderator, "manage import", capacity=5,
+    cst = await import_page(fake, world.guild, world.moderator, capacity=5,
                            page=Attachment("c.txt", page("China Talk",
                                                          "December 1, 2026, 6:00 PM CST"),
                                            "text/plain"))
@@ -130,7 +129,7 @@ async def test_times_are_typed_in_the_servers_timezone(world, fake):
     assert "could also mean" not in cst.content
 
     for starts_at, words in [("yesterday 6pm", "in the past"), ("whenever", "can't read")]:
-        refused = await fake.slash(world.guild, world.moderator, "manage import", capacity=5,
+        refused = await import_page(fake, world.guild, world.moderator, capacity=5,
                                    page=Attachment("r.txt", page("Refused Talk"), "text/plain"),
                                    starts_at=starts_at)
         assert refused.ephemeral and words in refused.content, refused.content

@@ -25,15 +25,17 @@ SEED_TAKEAWAYS = ["U.S.-China Security Relations", "U.S. Policy Ambiguities",
 
 @pytest.fixture
 def cli(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
-    env.update(PYTHONPATH=str(ROOT), DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DEFAULT_"))}
+    base.update(PYTHONPATH=str(ROOT), DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
                EVENTS_DIR=str(ROOT / "data" / "events"))
 
     def run(*args: str, check_status: int | None = 0, database: str | None = None,
-            wrap: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+            wrap: tuple[str, ...] = (), env: dict[str, str] | None = None
+            ) -> subprocess.CompletedProcess:
         # No terminal on stdin, as in CI: `run` without a token would open the sandbox.
+        extra = (env or {}) | ({} if database is None else {"DATABASE_PATH": database})
         proc = subprocess.run([*wrap, sys.executable, "-m", "bot", *args], cwd=tmp_path,
-                              env=env if database is None else {**env, "DATABASE_PATH": database},
+                              env=base | extra,
                               stdin=subprocess.DEVNULL, capture_output=True, text=True,
                               timeout=60)
         if check_status is not None:
@@ -44,22 +46,26 @@ def cli(tmp_path):
     return run
 
 
-def test_run_without_a_token_explains_and_leaves_the_sample_event(cli):
+def test_run_without_a_token_explains_and_prepares_an_empty_database(cli):
     proc = cli("run", check_status=2)
     lines = proc.stderr.strip().splitlines()
     assert lines[-1].startswith("eventbot: DISCORD_TOKEN is not set")
     assert ".env" in lines[-1]
     assert len([line for line in lines if line.startswith("eventbot:")]) == 1
+    # The sample event goes to each server the bot joins, not to a server no one has.
     conn = sqlite3.connect(cli.db)
-    titles = [r[0] for r in conn.execute("SELECT title FROM events")]
-    people = conn.execute("SELECT count(*) FROM people").fetchone()[0]
+    assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 0
     conn.close()
-    assert titles == ["U.S.-China Missile Defense Disputes"]
-    assert people == 5
-    cli("run", check_status=2)  # a second start imports nothing twice
-    conn = sqlite3.connect(cli.db)
-    assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 1
-    conn.close()
+    cli("run", check_status=2)
+
+
+def test_run_refuses_a_broken_bundled_event_in_one_line(cli, tmp_path):
+    folder = tmp_path / "bundled" / "broken"
+    folder.mkdir(parents=True)
+    (folder / "event.toml").write_text('title = "X"\ncapacity = 0\npages = ["a.txt"]\n')
+    proc = cli("run", check_status=None, database=None, env={"EVENTS_DIR": str(folder.parent)})
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert "capacity must be a whole number" in proc.stderr
 
 
 def test_parse_json_reads_the_seed_pages(cli):
@@ -108,16 +114,40 @@ def test_import_events_and_rsvps(cli, tmp_path):
     assert rows == [["user_id", "name", "status", "position", "joined_at"]]
 
 
+def test_import_needs_a_real_server_and_writes_nothing_without_one(cli):
+    for args, words in [((), "--guild ID"), (("--guild", "0"), "--guild 0 is not a server id"),
+                         (("--guild", "-5"), "is not a server id")]:
+        proc = cli("import", str(ANNOUNCEMENT), *args, check_status=2)
+        assert proc.stderr.count("\n") == 1 and words in proc.stderr, proc.stderr
+        assert "DEFAULT_GUILD_ID" in proc.stderr or args
+    assert not cli.db.exists()
+    out = cli("import", str(ANNOUNCEMENT), env={"DEFAULT_GUILD_ID": "42"}).stdout
+    assert out.startswith("created event 1 ")
+    assert "\t42\t" in cli("events").stdout
+
+
+@pytest.mark.parametrize("text", ["apples, pears and plums\n\nmore words, nothing else\n",
+                                  Path("/etc/passwd").read_text() if Path("/etc/passwd").is_file()
+                                  else "root:x:0:0:root:/root:/bin/bash\n"])
+def test_import_refuses_a_page_with_no_sign_of_an_event(cli, tmp_path, text):
+    (tmp_path / "notes.txt").write_text(text)
+    proc = cli("import", str(tmp_path / "notes.txt"), "--guild", "1", check_status=2)
+    assert proc.stderr == (f"eventbot: {tmp_path / 'notes.txt'}: I found no speakers, no date, "
+                           "no venue or registration notice and no takeaways in this page, so "
+                           "it doesn't look like an event page\n")
+    assert proc.stdout == "" and not cli.db.exists()
+
+
 def test_import_reports_a_malformed_event_file(cli, tmp_path):
     folder = tmp_path / "bad"
     folder.mkdir()
     (folder / "event.toml").write_text('title = "X"\ncapacity = -3\npages = ["a.txt"]\n')
-    proc = cli("import", str(folder), check_status=2)
+    proc = cli("import", str(folder), "--guild", "1", check_status=2)
     assert "capacity must be a whole number" in proc.stderr
     assert proc.stderr.count("\n") == 1
     (folder / "event.toml").write_text('title = "X"\ncapacity = 3\nstarts_at = "tomorrow"\n'
                                        'pages = ["a.txt"]\n')
-    assert "ISO 8601" in cli("import", str(folder), check_status=2).stderr
+    assert "ISO 8601" in cli("import", str(folder), "--guild", "1", check_status=2).stderr
 
 
 def test_unknown_event_and_existing_backup_target_are_clear_errors(cli, tmp_path):
@@ -146,7 +176,7 @@ def test_import_refuses_a_far_date_in_one_line_and_writes_nothing(cli, tmp_path)
         (folder / "event.toml").write_text(
             f'title = "Forum"\ncapacity = 40\nstarts_at = "{starts}"\n'
             'pages = ["announcement.txt"]\n')
-    proc = cli("import", str(tmp_path / "events"), check_status=2)
+    proc = cli("import", str(tmp_path / "events"), "--guild", "1", check_status=2)
     assert "between the years 2000 and 2100" in proc.stderr and "b-far" in proc.stderr
     assert proc.stderr.count("\n") == 1 and proc.stdout == ""
     assert "a-good" not in cli("events").stdout  # the good folder waits for the bad one
@@ -176,7 +206,7 @@ def test_a_file_of_random_bytes_is_refused_in_one_line(cli, tmp_path):
 
 @pytest.mark.parametrize("keep", [0.03, 0.5, 0.95])
 def test_a_truncated_database_is_refused_in_one_line(cli, tmp_path, keep):
-    cli("import", str(SAMPLE_DIR))
+    cli("import", str(SAMPLE_DIR), "--guild", "1")
     whole = cli.db.read_bytes()
     truncated = tmp_path / "truncated.sqlite3"
     truncated.write_bytes(whole[:int(len(whole) * keep)])
@@ -222,7 +252,7 @@ def test_a_database_that_cannot_be_created_is_refused_in_one_line(cli, tmp_path,
 
 
 def test_an_existing_database_that_cannot_be_written_is_refused_in_one_line(cli, tmp_path):
-    cli("import", str(SAMPLE_DIR))
+    cli("import", str(SAMPLE_DIR), "--guild", "1")
     wrap = read_only(tmp_path, f"cp {cli.db} {tmp_path}/ro/bot.sqlite3")
     line = one_line_exit_2(cli, tmp_path / "ro" / "bot.sqlite3", wrap=wrap)
     assert "cannot be opened for writing" in line

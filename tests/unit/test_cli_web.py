@@ -45,7 +45,7 @@ def seed_as_html() -> bytes:
 @pytest.fixture
 def cli(tmp_path):
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DISCORD_", "FETCH_"))}
+           if not k.startswith(("DISCORD_", "FETCH_", "DEFAULT_"))}
     env.update(PYTHONPATH=str(ROOT), DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
                EVENTS_DIR=str(ROOT / "data" / "events"))
 
@@ -83,7 +83,7 @@ def test_parse_json_of_a_url_matches_the_text_page(cli, server):
 def test_parse_and_import_read_html_files(cli):
     out = cli("parse", str(WEB_PAGES / "forum_br.html")).stdout
     assert "moderator: Maria de la Cruz" in out and "Whitfield" not in out
-    out = cli("import", str(WEB_PAGES / "forum_headings.html")).stdout
+    out = cli("import", str(WEB_PAGES / "forum_headings.html"), "--guild", "7").stdout
     assert out.startswith("created event 1 'arctic-shipping-and-security-forum' (4 people")
 
 
@@ -112,7 +112,8 @@ def test_importing_a_url_again_updates_its_event(cli, server):
 def test_refused_urls_get_one_line_and_write_nothing(cli, server, path, env, words):
     server.redirect_to = "http://127.0.0.2:9/secret.html"
     for command in ("parse", "import"):
-        proc = cli(command, server.url(path), status=2, **env)
+        proc = cli(command, server.url(path), *(("--guild", "7") if command == "import"
+                                                else ()), status=2, **env)
         assert proc.stderr.count("\n") == 1 and words in proc.stderr, proc.stderr
         assert proc.stderr.startswith(f"eventbot: {server.url(path)}: ")
         assert proc.stdout == ""
@@ -124,5 +125,5 @@ def test_an_event_folder_may_hold_html_pages(cli, tmp_path):
     folder.mkdir(parents=True)
     (folder / "page.html").write_bytes((WEB_PAGES / "forum_cards.html").read_bytes())
     (folder / "event.toml").write_text('title = "Arctic"\ncapacity = 9\npages = ["page.html"]\n')
-    out = cli("import", str(folder)).stdout
+    out = cli("import", str(folder), "--guild", "7").stdout
     assert out.startswith("created event 1 'arctic' (4 people, 0 takeaways)")

@@ -22,7 +22,7 @@ class SqliteContent(Repository):
         self._outbox = outbox
         self._search = search
 
-    def imported_before(self, guild_id: int, pages: Sequence[tuple[str, Page]],
+    def imported_before(self, guild_id: int, pages: Sequence[tuple[str, Page | None]],
                          url: str | None = None) -> sqlite3.Row | None:
         """The guild's event that already has one of these pages (or this URL), if any."""
         if url is not None:

@@ -82,6 +82,11 @@ class SqliteEvents(Repository):
             self._content.add_pages(event_id, guild_id, pages, now, url, announce_recap=not created)
         return self.get_event(guild_id, event_id), created
 
+    def imported_event_id(self, guild_id: int, body: str, url: str | None = None) -> int | None:
+        """The event an import of this page (or URL) would update instead of creating one."""
+        row = self._content.imported_before(guild_id, [(body, None)], url)
+        return None if row is None else int(row["id"])
+
     def add_page(self, guild_id: int, event_id: int, body: str, page: Page,
                  now: datetime | None = None) -> Event:
         """Attach a page (typically the recap) to an existing event."""

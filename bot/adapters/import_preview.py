@@ -1,0 +1,232 @@
+"""`/manage import`'s preview: what the page gives and where it will go, with Import and
+Cancel. Nothing is saved before Import.
+
+The buttons work while the command's token does (`IMPORT_PREVIEW_TIMEOUT`, inside its 15
+minutes), then the preview says it expired. A preview is held in memory only: a click on
+one this process holds no view for (after a restart, or after it expired) is answered by
+`answer_stale_click`, found by the custom id's prefix.
+
+`/manage import` (cogs.manage) shows it; `save_import` is what its Import does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+
+from bot.adapters.event_option import guild_id_of, require_manage_events
+from bot.adapters.manage_forms import when_where_lines
+from bot.adapters.scheduled_events import sync_scheduled_event
+from bot.catalog import PageFacts, PageSource, import_page
+from bot.models import Event, EventDraft
+from bot.pages import Page
+from bot.render import ROLE_TITLES, clip, event_embed, people_by_role, plural, safe, span_text
+from bot.tree import report_error, respond
+from bot.when import When
+
+if TYPE_CHECKING:
+    from bot.app import Interaction
+
+CUSTOM_ID_PREFIX = "eventbot:import:"
+EXPIRED = "This preview has expired; run /manage import again."
+CANCELLED = "Import cancelled; nothing was saved."
+NOT_YOURS = "Only the moderator who asked can answer this preview."
+PREVIEW_LIMIT = 1900  # characters: under Discord's 2,000 with room to spare
+SKIPPED_SHOWN = 10
+
+
+@dataclass(frozen=True, slots=True)
+class ImportPlan:
+    """What Import will do, as the preview shows it."""
+
+    title: str
+    target: Event | None  # the event the page goes to; None: a new event
+    adds_to: bool  # the command's `event` option named the target
+    starts_at: datetime | None
+    ends_at: datetime | None
+    all_day: bool
+    venue: str | None
+    notes: tuple[str, ...]
+
+
+def plan_import(title: str, target: Event | None, *, adds_to: bool, typed: When,
+                typed_ends_at: datetime | None, typed_venue: str | None, page_when: When,
+                page_venue: str | None, notes: tuple[str, ...]) -> ImportPlan:
+    """The times and venue the event will have, by the store's rule: what the moderator
+    typed wins, then what the event already has, then what the page says."""
+    starts: datetime | None
+    if typed.starts_at is not None:
+        starts, ends, all_day = typed.starts_at, typed_ends_at, typed.all_day
+    elif target is not None and target.starts_at is not None:
+        starts, ends, all_day = target.starts_at, target.ends_at, target.all_day
+    else:
+        starts, ends, all_day = page_when.starts_at, page_when.ends_at, page_when.all_day
+    if typed.starts_at is None and typed_ends_at is not None:
+        ends = typed_ends_at
+    venue = typed_venue or (target.venue if target is not None else None) or page_venue
+    return ImportPlan(title, target, adds_to, starts, ends, all_day, venue, notes)
+
+
+def preview_text(page: Page, plan: ImportPlan) -> str:
+    """The preview: the outcome first, then what the page gives, then what was not read."""
+    title = f"**{safe(clip(plan.title, 200))}**"
+    if plan.target is None:
+        outcome = f"Import will create a new event, {title}."
+    elif plan.adds_to:
+        outcome = (f"Import will add this {page.kind} to **{safe(plan.target.title)}** "
+                   f"(event {plan.target.id}).")
+    else:
+        outcome = (f"This page was already imported here: Import will update "
+                   f"**{safe(plan.target.title)}** (event {plan.target.id}), not create "
+                   "a second event.")
+    lines = [f"Preview of the {page.kind}; nothing is saved until you press Import.",
+             outcome, f"Title: {title}",
+             "When: " + (span_text(plan.starts_at, plan.ends_at, plan.all_day)
+                         or "no date found (give starts_at:, or later /manage edit)"),
+             "Where: " + (safe(clip(plan.venue, 200)) if plan.venue else "no venue")]
+    groups = people_by_role(page.people)
+    lines.append("People: " + ("none found" if not groups else ""))
+    lines += [f"- {ROLE_TITLES.get(role, role.title())}: {safe(clip(', '.join(names), 300))}"
+              for role, names in groups]
+    flags = [flag for flag, on in (("registration closed", page.registration_closed),
+                                   ("off the record", page.off_the_record)) if on]
+    if page.language:
+        flags.append(f"in {page.language}"
+                     + (f" with {page.translation} translation" if page.translation else ""))
+    lines.append(f"Flags: {safe(', '.join(flags)) if flags else 'none'}")
+    lines.append(f"Takeaways: {len(page.takeaways)}")
+    lines += [f"Note: {safe(note)}." for note in plan.notes]
+    if page.skipped:
+        lines.append("Not understood, so skipped:")
+        lines += [f"- {safe(clip(line, 200))}" for line in page.skipped[:SKIPPED_SHOWN]]
+        if len(page.skipped) > SKIPPED_SHOWN:
+            lines.append(f"- and {plural(len(page.skipped) - SKIPPED_SHOWN, 'more line')}")
+    return clip("\n".join(lines), PREVIEW_LIMIT)
+
+
+ImportAction = Callable[[Interaction], Awaitable[tuple[str, discord.Embed]]]
+
+
+class ImportPreview(discord.ui.View):
+    """Import or Cancel, on the moderator's ephemeral preview: only they can answer. Its
+    key is in `live` while this view answers its buttons (see `answer_stale_click`)."""
+
+    def __init__(self, asked: Interaction, live: set[str], timeout: float,
+                 do_import: ImportAction) -> None:
+        super().__init__(timeout=timeout)
+        self.asked = asked
+        self.live = live
+        self.do_import = do_import
+        self.key = secrets.token_hex(8)
+        go: discord.ui.Button[ImportPreview] = discord.ui.Button(
+            label="Import", style=discord.ButtonStyle.success,
+            custom_id=f"{CUSTOM_ID_PREFIX}go:{self.key}")
+        cancel: discord.ui.Button[ImportPreview] = discord.ui.Button(
+            label="Cancel", style=discord.ButtonStyle.secondary,
+            custom_id=f"{CUSTOM_ID_PREFIX}cancel:{self.key}")
+        # discord.py's way to give a component built here its callback
+        go.callback = self.on_import  # type: ignore[method-assign,assignment]
+        cancel.callback = self.on_cancel  # type: ignore[method-assign,assignment]
+        self.add_item(go)
+        self.add_item(cancel)
+        live.add(self.key)
+
+    async def interaction_check(self, interaction: Interaction) -> bool:
+        if interaction.user.id != self.asked.user.id:
+            await respond(interaction, NOT_YOURS, ephemeral=True)
+            return False
+        try:
+            return require_manage_events(interaction)
+        except app_commands.AppCommandError as exc:
+            await report_error(interaction, exc)
+            return False
+
+    async def on_import(self, interaction: Interaction) -> None:
+        self.stop()
+        try:
+            await interaction.response.defer()  # saving may take longer than 3 s
+            content, embed = await self.do_import(interaction)
+            await interaction.edit_original_response(content=content, embed=embed, view=None)
+        finally:
+            self.live.discard(self.key)
+
+    async def on_cancel(self, interaction: Interaction) -> None:
+        self.stop()
+        try:
+            await interaction.response.edit_message(content=CANCELLED, view=None)
+        finally:
+            self.live.discard(self.key)
+
+    async def on_error(self, interaction: Interaction, error: Exception,
+                       item: discord.ui.Item) -> None:
+        """Import was refused (the event was deleted meanwhile, say): the preview loses
+        its buttons, and the moderator hears why."""
+        with contextlib.suppress(discord.HTTPException):
+            await self.asked.edit_original_response(view=None)
+        await report_error(interaction, error)
+
+    async def on_timeout(self) -> None:
+        self.live.discard(self.key)
+        with contextlib.suppress(discord.HTTPException):
+            await self.asked.edit_original_response(content=EXPIRED, view=None)
+
+
+async def answer_stale_click(interaction: Interaction, live: set[str]) -> None:
+    """A click on a preview no view of this process answers (it expired, or the bot
+    restarted since): say so, and take the dead buttons away."""
+    if interaction.type is not discord.InteractionType.component:
+        return
+    data: Any = interaction.data or {}
+    custom_id = str(data.get("custom_id", ""))
+    if not custom_id.startswith(CUSTOM_ID_PREFIX) or custom_id.rsplit(":", 1)[-1] in live:
+        return
+    with contextlib.suppress(discord.HTTPException):
+        await interaction.response.edit_message(content=EXPIRED, embed=None, view=None)
+
+
+async def save_import(interaction: Interaction, source: PageSource, facts: PageFacts,
+                      plan: ImportPlan, capacity: int | None,
+                      when: dict[str, Any]) -> tuple[str, discord.Embed]:
+    """What the preview's Import does: save, then the reply the moderator reads."""
+    bot = interaction.client
+    guild_id = guild_id_of(interaction)
+    parsed = source.page
+    if plan.adds_to:
+        assert plan.target is not None
+        # Gone since the preview? Then this refuses, rather than make a new event.
+        target = await bot.store.run(bot.store.events.get_event, guild_id,
+                                          plan.target.id)
+        draft = EventDraft(slug=target.slug, title=plan.title, capacity=capacity,
+                           page_when=facts.when, page_venue=facts.venue, **when)
+        saved, _ = await bot.store.run(bot.store.events.save_event, guild_id, draft,
+                                       [(source.text, parsed)], url=source.url)
+        verb = f"Added the {parsed.kind} to"
+    else:
+        report = await import_page(bot.store, guild_id, source, title=plan.title,
+                                   capacity=capacity, facts=facts, **when)
+        saved = report.event
+        verb = ("Created" if report.created else
+                "This page was already imported here, so I updated")
+    bot.registration_changed(guild_id, saved.id)
+    summary = (f"{verb} **{safe(saved.title)}** (event {saved.id}): "
+               f"{plural(len(parsed.people), 'person', 'people')}, "
+               f"{plural(len(parsed.takeaways), 'takeaway')}, registration "
+               f"{'open' if saved.registration_open else 'closed'}.")
+    summary += "\n" + when_where_lines(saved)
+    for note in facts.notes:
+        summary += f"\nNote: {safe(note)}."
+    if parsed.skipped:
+        summary += "\nNot understood, so skipped:\n" + "\n".join(
+            f"- {safe(line)}" for line in parsed.skipped[:10])
+    scheduled = await sync_scheduled_event(bot, guild_id, saved,
+                                           interaction.app_permissions, create=False)
+    if scheduled:
+        summary += f"\n{scheduled}"
+    return clip(summary, 1900), event_embed(saved)

@@ -1,0 +1,156 @@
+"""/manage import shows a preview first; Import saves, Cancel and expiry save nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+
+from sandbox import Attachment
+from tests.conftest import ANNOUNCEMENT, RECAP
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, World, import_button, import_page
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+PREVIEW_SECONDS = 4
+BOT_ENV = {"IMPORT_PREVIEW_TIMEOUT": str(PREVIEW_SECONDS)}
+CANCEL_BUTTON = "eventbot:import:cancel:"
+EXPIRED = "This preview has expired; run /manage import again."
+
+
+def page(title: str, source: bytes = OPEN_ANNOUNCEMENT) -> Attachment:
+    return Attachment("announcement.txt", title.encode() + b"\n\n" + source, "text/plain")
+
+
+async def preview_of(world: World, **options):
+    reply = await world.fake.slash(world.guild, world.moderator, "manage import", **options)
+    assert reply.ephemeral and import_button(reply), reply
+    return reply
+
+
+def cancel_button(reply) -> str:
+    return next(c for c in reply.custom_ids() if c.startswith(CANCEL_BUTTON))
+
+
+async def test_the_preview_shows_the_page_and_import_creates_the_event(world, fake):
+    await fake.slash(world.guild, world.moderator, "event list")  # the server has its sample
+    before = world.dump()
+    preview = await preview_of(world, page=page("Preview Forum", ANNOUNCEMENT.read_bytes()),
+                               capacity=30, starts_at="2026-12-01 18:00", venue="Room 4")
+    text = preview.content
+    assert "Import will create a new event, **Preview Forum**." in text
+    assert "- Moderator: Tong Zhao" in text and "Li Bin" in text and "Zhang Hongyu" in text
+    assert "registration closed, off the record, in Chinese with English translation" in text
+    assert "Takeaways: 0" in text and "When: <t:" in text and "Where: Room 4" in text
+    assert world.dump() == before  # a preview writes nothing
+
+    done = await fake.click(world.guild, world.moderator, preview.message,
+                            import_button(preview))
+    await done.wait(lambda r: not r.custom_ids())
+    assert done.message["id"] == preview.message["id"]  # the preview became the reply
+    event_id = int(re.search(r"Created \*\*Preview Forum\*\* \(event (\d+)\)",
+                             done.content)[1])
+    assert done.embeds and done.embeds[0]["title"] == "Preview Forum"
+    assert world.query("SELECT title, capacity FROM events WHERE id = ?", (event_id,)) == [
+        ("Preview Forum", 30)]
+
+
+async def test_cancel_writes_nothing(world, fake):
+    before = world.dump()
+    preview = await preview_of(world, page=page("Cancelled Forum"))
+    done = await fake.click(world.guild, world.moderator, preview.message,
+                            cancel_button(preview))
+    assert done.content == "Import cancelled; nothing was saved." and not done.custom_ids()
+    assert world.dump() == before
+
+
+async def test_only_the_moderator_who_asked_can_import(world, fake):
+    other = world.member("other moderator", manage_events=True)
+    before = world.dump()
+    preview = await preview_of(world, page=page("Someone Else's Forum"))
+    refused = await fake.click(world.guild, other, preview.message, import_button(preview))
+    assert refused.ephemeral and "Only the moderator who asked" in refused.content
+    assert world.dump() == before
+    assert import_button(preview)  # still there for the one who asked
+    done = await fake.click(world.guild, world.moderator, preview.message,
+                            import_button(preview))
+    await done.wait(lambda r: not r.custom_ids())
+    assert "Created **Someone Else's Forum**" in done.content
+
+
+async def test_a_page_imported_before_is_previewed_as_an_update(world, fake):
+    first = await import_page(fake, world.guild, world.moderator, page=page("Twice Forum"))
+    event_id = int(re.search(r"\(event (\d+)\)", first.content)[1])
+    before = world.dump()
+    preview = await preview_of(world, page=page("Twice Forum"))
+    assert (f"This page was already imported here: Import will update **Twice Forum** "
+            f"(event {event_id})") in preview.content
+    again = await fake.click(world.guild, world.moderator, preview.message,
+                             import_button(preview))
+    await again.wait(lambda r: not r.custom_ids())
+    assert f"so I updated **Twice Forum** (event {event_id})" in again.content
+    assert world.query("SELECT count(*) FROM events") == [
+        (len({row[0] for row in world.query("SELECT id FROM events")}),)]
+    assert before != world.dump()  # the import did save (its page's time)
+
+
+async def test_a_recap_for_an_event_deleted_since_its_preview_makes_no_new_event(world, fake):
+    event_id = await world.import_event("Short-lived Forum", capacity=5)
+    recap = Attachment("recap.txt", RECAP.read_bytes(), "text/plain")
+    preview = await preview_of(world, page=recap, event=str(event_id))
+    assert f"Import will add this recap to **Short-lived Forum** (event {event_id})." in (
+        preview.content)
+    asked = await fake.slash(world.guild, world.moderator, "manage delete", event=str(event_id))
+    confirm, _ = asked.custom_ids()
+    await fake.click(world.guild, world.moderator, asked.message, confirm)
+    for _ in range(100):  # the deletion's notice is delivered, and leaves the outbox
+        if world.query("SELECT count(*) FROM outbox") == [(0,)]:
+            break
+        await asyncio.sleep(0.05)
+    before = world.dump()
+    done = await fake.click(world.guild, world.moderator, preview.message,
+                            import_button(preview))
+    error = await done.followup()
+    assert error["content"] == f"⚠️ There is no event {event_id} in this server."
+    await done.wait(lambda r: not r.custom_ids())  # the preview's buttons are gone
+    assert world.dump() == before
+
+
+@pytest.mark.parametrize("words", [
+    b"apples bananas cherries and a few other words\n\nmore words, nothing else",
+    b"root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n",
+])
+async def test_a_page_with_no_sign_of_an_event_is_refused_before_the_preview(world, fake,
+                                                                            words):
+    before = world.dump()
+    reply = await fake.slash(world.guild, world.moderator, "manage import",
+                             page=Attachment("notes.txt", words, "text/plain"))
+    assert reply.ephemeral and not reply.custom_ids()
+    assert ("I found no speakers, no date, no venue or registration notice and no "
+            "takeaways in this page, so it doesn't look like an event page") in reply.content
+    assert world.dump() == before
+
+
+async def test_an_expired_preview_says_so_and_writes_nothing(world, fake):
+    before = world.dump()
+    preview = await preview_of(world, page=page("Expired Forum"))
+    button = import_button(preview)
+    await preview.wait(lambda r: not r.custom_ids(), timeout=PREVIEW_SECONDS + 10)
+    assert preview.content == EXPIRED
+    # A client still showing the old buttons (or a click after a restart) is told so.
+    late = await fake.click(world.guild, world.moderator, preview.message, button,
+                            forged=True)
+    await late.wait(lambda r: r.content == EXPIRED)
+    assert world.dump() == before
+
+
+async def test_a_preview_from_before_a_restart_says_it_expired(world, fake):
+    before = world.dump()
+    preview = await preview_of(world, page=page("Restarted Forum"))
+    await world.restart_bot()
+    late = await fake.click(world.guild, world.moderator, preview.message,
+                            import_button(preview))
+    await late.wait(lambda r: r.content == EXPIRED and not r.custom_ids())
+    await asyncio.sleep(0.2)
+    assert world.dump() == before
