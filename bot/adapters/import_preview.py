@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -24,15 +24,13 @@ from discord import app_commands
 from bot.adapters.event_option import guild_id_of, require_manage_events
 from bot.adapters.manage_forms import when_where_lines
 from bot.adapters.scheduled_events import sync_scheduled_event
+from bot.app import Interaction
 from bot.catalog import PageFacts, PageSource, import_page
 from bot.models import Event, EventDraft
 from bot.pages import Page
 from bot.render import ROLE_TITLES, clip, event_embed, people_by_role, plural, safe, span_text
 from bot.tree import report_error, respond
 from bot.when import When
-
-if TYPE_CHECKING:
-    from bot.app import Interaction
 
 CUSTOM_ID_PREFIX = "eventbot:import:"
 EXPIRED = "This preview has expired; run /manage import again."
