@@ -7,11 +7,14 @@ thread through ONE generic runner, `Store.run`; nothing is written per operation
 
 Why a thread of our own, not aiosqlite: aiosqlite has no public way to run a function
 on its thread, and running a whole operation (several statements, one transaction) as
-one hop is what makes the store fast. Its public API would cost one hop per statement
+one hop is what makes the store fast; its public API would cost a hop per statement
 plus an asyncio.Lock per transaction (GUIDE §3: about 3,200 RSVPs/s against 16,000 for
-raw sqlite3). A one-worker executor holding the sqlite3 connection is what aiosqlite
-does inside, with a public API; measured with bench/rsvp.py, the store's joins/s are
-the same as through aiosqlite's private queue (figures in bench/RESULTS.md).
+raw sqlite3). So the store owns one database thread holding the sqlite3 connection
+(`sqlite.store.DatabaseThread`: a queue and a thread, what aiosqlite does inside), and
+aiosqlite is no longer used. Measured here against aiosqlite's queue, sequential
+thread-bound calls run at the same rate within this machine's noise, where a
+one-worker ThreadPoolExecutor was slower; joins, committed on the event loop, do not
+depend on it (bench/RESULTS.md, "Architecture change: before and after").
 """
 
 from __future__ import annotations
