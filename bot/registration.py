@@ -22,9 +22,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.errors import Conflict, InvalidValue
 from bot.words import plural
 
 MAX_CAPACITY = 100_000
+DEFAULT_CAPACITY = 100  # seats of an event whose page and import say none
 # The capacity notice is posted once per fill: cancel-and-join churn on a full event
 # would otherwise post it again each time. A moderator's reopening starts afresh.
 CAPACITY_NOTICE_COOLDOWN = timedelta(minutes=10)
@@ -50,10 +52,6 @@ class CancelOutcome(StrEnum):
     NOT_REGISTERED = "not registered"
 
 
-class RegistrationError(ValueError):
-    """A request the rules refuse; the message is meant for the member or moderator."""
-
-
 @dataclass(slots=True)
 class Seats:
     """The part of an event the rules need, as it stands inside the transaction."""
@@ -63,7 +61,7 @@ class Seats:
     waitlisted: int
     registration_open: bool
     closed_reason: str | None = None
-    ends_at: datetime | None = None
+    over_at: datetime | None = None  # `bot.models.Event.over_at`: its end, else its start
     capacity_noticed_at: datetime | None = None  # the last capacity notice, until a reopening
 
     @property
@@ -75,7 +73,7 @@ class Seats:
         return max(self.capacity - self.confirmed, 0)
 
     def has_taken_place(self, now: datetime) -> bool:
-        return self.ends_at is not None and now >= self.ends_at
+        return self.over_at is not None and now >= self.over_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,9 +165,9 @@ def cancel(seats: Seats, existing: Existing | None, waitlist: list[int], now: da
 def set_capacity(seats: Seats, capacity: int, waitlist: list[int], now: datetime) -> Promotions:
     """A moderator changes the number of seats. Nobody is ever evicted."""
     if not 1 <= capacity <= MAX_CAPACITY:
-        raise RegistrationError(f"capacity must be between 1 and {MAX_CAPACITY:,} seats")
+        raise InvalidValue(f"capacity must be between 1 and {MAX_CAPACITY:,} seats")
     if capacity < seats.confirmed:
-        raise RegistrationError(
+        raise Conflict(
             f"{plural(seats.confirmed, 'member is', 'members are')} already confirmed; "
             "capacity cannot go below that "
             "(ask members to cancel first, nobody is removed silently)")
@@ -191,7 +189,7 @@ def fill_free_seats(seats: Seats, waitlist: list[int], now: datetime) -> Promoti
 def close(seats: Seats, reason: str | None) -> None:
     """A moderator closes registration: nobody can join, not even the waitlist."""
     if not seats.registration_open:
-        raise RegistrationError("registration is already closed")
+        raise Conflict("registration is already closed")
     seats.registration_open = False
     seats.closed_reason = reason
 
@@ -199,9 +197,9 @@ def close(seats: Seats, reason: str | None) -> None:
 def reopen(seats: Seats, waitlist: list[int], now: datetime) -> Promotions:
     """A moderator reopens registration; free seats go to the waitlist first."""
     if seats.registration_open:
-        raise RegistrationError("registration is already open")
+        raise Conflict("registration is already open")
     if seats.has_taken_place(now):
-        raise RegistrationError("this event has already taken place")
+        raise Conflict("this event has already taken place")
     seats.registration_open = True
     seats.closed_reason = None
     seats.capacity_noticed_at = None  # a fill after a reopening is news again

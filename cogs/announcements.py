@@ -21,30 +21,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import json
 import logging
 
 import discord
 from discord.ext import commands
 
+from bot.adapters.channels import announce_channel, digest
+from bot.adapters.rsvp_buttons import button_state, rsvp_buttons
+from bot.adapters.scheduled_events import delete_scheduled_event
 from bot.app import EventBot
-from bot.render import (
+from bot.errors import EventNotFound
+from bot.models import Notice
+from bot.render import change_text, event_embed, takeaways_messages
+from bot.render_replies import (
     cancelled_dm,
     cancelled_embed,
     capacity_notice,
-    change_text,
     closed_notice,
-    event_embed,
     opened_notice,
     promoted_dm,
     recap_notice,
-    takeaways_messages,
 )
-from bot.store import EventNotFound, Notice
 from bot.tree import NO_MENTIONS
-from cogs.rsvp import button_state, rsvp_buttons
-from cogs.scheduling import delete_scheduled_event
 
 log = logging.getLogger(__name__)
 
@@ -52,33 +50,6 @@ EDIT_INTERVAL = 2.0  # seconds between edits of one event's announcement message
 POLL_INTERVAL = 5.0  # seconds between outbox checks when nothing woke us (other processes)
 # Notices sent to a member, not to a channel.
 DM_NOTICES = frozenset({"promoted", "changed_dm", "cancelled"})
-
-
-async def announce_channel(bot: EventBot, guild_id: int) -> discord.TextChannel | None:
-    """The channel set with /manage channel, else the system channel, else the first text
-    channel where the bot may post."""
-    guild = bot.get_guild(guild_id)
-    if guild is None:
-        return None
-    chosen = await bot.store.announce_channel(guild_id)
-    candidates = [guild.get_channel(chosen) if chosen else None, guild.system_channel,
-                  *sorted(guild.text_channels, key=lambda c: (c.position, c.id))]
-    for channel in candidates:
-        if isinstance(channel, discord.TextChannel) and can_post_embeds(channel):
-            return channel
-    return None
-
-
-def can_post_embeds(channel: discord.TextChannel) -> bool:
-    """Whether the bot may post an announcement (an embed) in the channel."""
-    perms = channel.permissions_for(channel.guild.me)
-    return perms.view_channel and perms.send_messages and perms.embed_links
-
-
-def digest(embed: discord.Embed, buttons: str = "open") -> str:
-    """What an announcement shows: its embed and the state of its buttons."""
-    encoded = json.dumps([embed.to_dict(), buttons], sort_keys=True).encode()
-    return hashlib.sha256(encoded).hexdigest()[:32]
 
 
 class Announcements(commands.Cog):
@@ -122,7 +93,8 @@ class Announcements(commands.Cog):
                 log.exception("delivering the %s notice of event %s failed", notice.kind,
                               notice.event_id)
         try:
-            for guild_id, event_id in await self.bot.store.events_with_announcements():
+            store = self.bot.store
+            for guild_id, event_id in await store.run(store.notices.events_with_announcements):
                 self.registration_changed(guild_id, event_id)
         except Exception:
             log.exception("could not look up the announcements to refresh after start")
@@ -138,7 +110,7 @@ class Announcements(commands.Cog):
             self.bot.store.notices_ready.clear()
 
     async def deliver_pending(self) -> None:
-        while notices := await self.bot.store.claim_notices():
+        while notices := await self.bot.store.run(self.bot.store.notices.claim_notices):
             for notice in notices:
                 if self._guild_not_arrived(notice):
                     self._held.append(notice)
@@ -153,7 +125,7 @@ class Announcements(commands.Cog):
 
     async def _deliver_and_ack(self, notice: Notice) -> None:
         if await self._deliver(notice):
-            await self.bot.store.ack_notice(notice.id)
+            await self.bot.store.run(self.bot.store.notices.ack_notice, notice.id)
 
     async def _deliver(self, notice: Notice) -> bool:
         """Send one notice; False leaves it claimed, to be retried after the claim expires."""
@@ -170,7 +142,8 @@ class Announcements(commands.Cog):
                               notice.event_id)
                 return False
         try:
-            event = await self.bot.store.get_event(notice.guild_id, notice.event_id)
+            event = await self.bot.store.run(self.bot.store.events.get_event,
+                                             notice.guild_id, notice.event_id)
         except EventNotFound:
             return True
         try:
@@ -264,22 +237,26 @@ class Announcements(commands.Cog):
 
     async def _refresh(self, guild_id: int, event_id: int) -> None:
         try:
-            event = await self.bot.store.get_event(guild_id, event_id)
+            event = await self.bot.store.run(self.bot.store.events.get_event, guild_id, event_id)
         except EventNotFound:
             return
         embed = event_embed(event)
         state = button_state(event)
         rendered = digest(embed, state)
-        for channel_id, message_id, shown in await self.bot.store.announcement_messages(event_id):
+        store = self.bot.store
+        for channel_id, message_id, shown in await store.run(store.notices.announcement_messages,
+                                                             event_id):
             if shown == rendered:
                 continue
             message = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
             try:
                 await message.edit(embed=embed, view=rsvp_buttons(event.id, state))
             except discord.NotFound:
-                await self.bot.store.forget_announcement_message(message_id)
+                await self.bot.store.run(self.bot.store.notices.forget_announcement_message,
+                                         message_id)
                 continue
-            await self.bot.store.set_announcement_rendered(message_id, rendered)
+            await self.bot.store.run(self.bot.store.notices.set_announcement_rendered,
+                                     message_id, rendered)
 
 
 async def setup(bot: EventBot) -> None:

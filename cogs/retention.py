@@ -57,14 +57,15 @@ class Retention(commands.Cog):
         now = now or datetime.now(UTC)
         retention = timedelta(days=self.bot.settings.guild_retention_days)
         wait = CHECK_INTERVAL
-        for guild_id, left_at in await self.bot.store.guilds_left():
+        for guild_id, left_at in await self.bot.store.run(self.bot.store.settings.guilds_left):
             if self.bot.get_guild(guild_id) is not None:  # back, though the join went unseen
-                await self.bot.store.set_guild_left(guild_id, None)
+                await self.bot.store.run(self.bot.store.settings.set_guild_left, guild_id, None)
                 continue
             due = left_at + retention
             if due > now:
                 wait = min(wait, (due - now).total_seconds())
-            elif await self.bot.store.purge_guild(guild_id, now - retention):
+            elif await self.bot.store.run(self.bot.store.settings.purge_guild,
+                                          guild_id, now - retention):
                 log.info("deleted the data of guild %s: the bot left it on %s", guild_id,
                          left_at.isoformat())
         return max(wait, 1.0)

@@ -48,10 +48,10 @@ async def plan_scheduled_event(bot: EventBot, guild_id: int, event: Event,
                                create: bool) -> ScheduledEventStep:
     """Everything that can be decided without asking Discord, so that a command can
     check it before it posts anything."""
-    _, enabled = await bot.store.reminder_settings(guild_id)
+    _, enabled = await bot.store.run(bot.store.settings.reminder_settings, guild_id)
     if not enabled:
         return ScheduledEventStep()
-    existing = await bot.store.scheduled_event_id(guild_id, event.id)
+    existing = await bot.store.run(bot.store.reminders.scheduled_event_id, guild_id, event.id)
     if existing is None and not create:
         return ScheduledEventStep()
     verb = "create" if existing is None else "update"
@@ -81,12 +81,14 @@ async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
                 return "The Discord event is updated."
             except discord.NotFound:
                 # Deleted on Discord. An import leaves it deleted; an announcement makes a new one.
-                await bot.store.set_scheduled_event_id(guild_id, event_id, None)
+                await bot.store.run(bot.store.reminders.set_scheduled_event_id,
+                                    guild_id, event_id, None)
                 if not create:
                     return None
                 verb = "create"
         data = await bot.http.create_guild_scheduled_event(guild_id, reason=REASON, **fields)
-        await bot.store.set_scheduled_event_id(guild_id, event_id, int(data["id"]))
+        await bot.store.run(bot.store.reminders.set_scheduled_event_id,
+                            guild_id, event_id, int(data["id"]))
         return "It is also in the server's Discord events."
     except discord.Forbidden:
         return f"I couldn't {verb} the Discord event: {NO_PERMISSION}."
