@@ -26,7 +26,7 @@ from bot.errors import InvalidValue
 from bot.fetch import FetchPolicy, check_url, fetch_page
 from bot.models import Event, EventDraft
 from bot.pages import Page, decode_page, parse_page
-from bot.registration import MAX_CAPACITY
+from bot.registration import check_capacity
 from bot.storage import Store
 from bot.times import calendar_problem
 from bot.webpage import charset_codec, decode_html, html_to_text, is_html_name
@@ -128,12 +128,6 @@ def checked_datetime(value: datetime, name: str, written: str | None = None) -> 
     return value
 
 
-def validate_capacity(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CAPACITY:
-        raise InvalidValue(f"capacity must be a whole number of seats from 1 to {MAX_CAPACITY:,}")
-    return value
-
-
 def validate_title(value: object) -> str:
     title = " ".join(str(value).split()) if isinstance(value, str) else ""
     if not title:
@@ -162,7 +156,7 @@ def read_event_folder(folder: Path) -> EventFolder:
         draft = EventDraft(
             slug=slugify(folder.name),
             title=validate_title(spec.get("title")),
-            capacity=validate_capacity(spec.get("capacity")),
+            capacity=check_capacity(spec.get("capacity")),
             venue=_optional_text(spec, "venue"),
             link=validate_link(_optional_text(spec, "link")),
             starts_at=_optional_datetime(spec, "starts_at"),
@@ -262,7 +256,7 @@ async def import_page(store: Store, guild_id: int, source: PageSource, *,
     if facts is None:
         facts = page_facts([source.page], await store.run(store.settings.timezone, guild_id))
     draft = EventDraft(slug=slugify(name), title=name,
-                       capacity=None if capacity is None else validate_capacity(capacity),
+                       capacity=None if capacity is None else check_capacity(capacity),
                        starts_at=starts_at, all_day=all_day, ends_at=ends_at, venue=venue,
                        page_when=facts.when, page_venue=facts.venue)
     event, created = await store.run(store.events.save_event,

@@ -162,10 +162,17 @@ def cancel(seats: Seats, existing: Existing | None, waitlist: list[int], now: da
     return CancelResult(CancelOutcome.CANCELLED, Promotions(promoted, not was_full and seats.full))
 
 
+def check_capacity(value: object) -> int:
+    """The one capacity rule: a whole number of seats from 1 to MAX_CAPACITY (a bool is
+    not a number of seats, though Python counts it as an int)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CAPACITY:
+        raise InvalidValue(f"capacity must be a whole number of seats from 1 to {MAX_CAPACITY:,}")
+    return value
+
+
 def set_capacity(seats: Seats, capacity: int, waitlist: list[int], now: datetime) -> Promotions:
     """A moderator changes the number of seats. Nobody is ever evicted."""
-    if not 1 <= capacity <= MAX_CAPACITY:
-        raise InvalidValue(f"capacity must be between 1 and {MAX_CAPACITY:,} seats")
+    check_capacity(capacity)
     if capacity < seats.confirmed:
         raise Conflict(
             f"{plural(seats.confirmed, 'member is', 'members are')} already confirmed; "

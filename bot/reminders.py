@@ -8,6 +8,7 @@ Discord or a database.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -97,22 +98,48 @@ def scheduled_event_problem(event: Event, now: datetime) -> str | None:
     return None
 
 
-def scheduled_event_fields(event: Event) -> dict[str, Any]:
-    """The REST payload of the event's guild scheduled event (create or update), for an
-    event with no `scheduled_event_problem`."""
+@dataclass(frozen=True, slots=True)
+class ScheduledEventDetails:
+    """What the event's guild scheduled event shows, within Discord's limits: an external
+    event (a place, not a channel), seen by the server's members only."""
+
+    name: str
+    description: str | None
+    start: datetime
+    end: datetime
+    location: str
+
+
+def scheduled_event_details(event: Event) -> ScheduledEventDetails:
+    """The guild scheduled event of an event with no `scheduled_event_problem`."""
     assert event.starts_at is not None
     ends_at = event.ends_at if event.ends_at and event.ends_at > event.starts_at else (
         event.starts_at + DEFAULT_DURATION)
     description = event.description
     if event.link:
         description = f"{description}\n\n{event.link}".strip()
+    return ScheduledEventDetails(
+        name=clip(event.title, SCHEDULED_NAME),
+        description=clip(description, SCHEDULED_DESCRIPTION) or None,
+        start=event.starts_at, end=ends_at,
+        location=clip(event.venue or "Discord", SCHEDULED_LOCATION))
+
+
+def scheduled_event_fields(event: Event) -> dict[str, Any]:
+    """The REST payload of the event's guild scheduled event (create or update), for an
+    event with no `scheduled_event_problem`."""
+    return scheduled_event_payload(scheduled_event_details(event))
+
+
+def scheduled_event_payload(details: ScheduledEventDetails) -> dict[str, Any]:
+    """The REST payload of `details` (what discord.py sends for the same values)."""
     return {
-        "name": clip(event.title, SCHEDULED_NAME),
-        "description": clip(description, SCHEDULED_DESCRIPTION) or None,
-        "scheduled_start_time": event.starts_at.isoformat(),
-        "scheduled_end_time": ends_at.isoformat(),
+        "name": details.name,
+        "description": details.description,
+        "scheduled_start_time": details.start.isoformat(),
+        "scheduled_end_time": details.end.isoformat(),
         "entity_type": ENTITY_EXTERNAL,
-        "entity_metadata": {"location": clip(event.venue or "Discord", SCHEDULED_LOCATION)},
+        "entity_metadata": {"location": details.location},
         "privacy_level": PRIVACY_GUILD_ONLY,
         "channel_id": None,
     }

@@ -56,7 +56,6 @@ from bot.catalog import (
     page_problem,
     read_page_file,
     read_page_url,
-    validate_capacity,
     validate_title,
 )
 from bot.errors import Conflict, InvalidValue, NotAllowed, NotFound, Unavailable
@@ -64,7 +63,7 @@ from bot.fetch import MAX_URL_LENGTH, FetchPolicy, check_url
 from bot.flows import registration
 from bot.models import Event
 from bot.pages import MAX_PAGE_BYTES
-from bot.registration import MAX_CAPACITY
+from bot.registration import MAX_CAPACITY, check_capacity
 from bot.reminders import minutes_text, parse_minutes
 from bot.render import event_embed, plural, safe
 from bot.render_replies import attendees_csv, deletion_question, promoted_note
@@ -109,7 +108,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
             raise InvalidValue("Give the page either as a file (page: a .txt or .html file) "
                                "or as a web address (url:), one of the two")
         if capacity is not None:
-            validate_capacity(capacity)  # refused now, not after the preview
+            check_capacity(capacity)  # refused now, not after the preview
         if url is not None:
             check_url(url)  # a malformed address is refused at once, before deferring
         elif page is not None:

@@ -12,6 +12,7 @@ import discord
 
 from bot.adapters.rsvp_buttons import rsvp_buttons
 from bot.errors import NotAllowed
+from bot.flows.channels import choose_announce_channel
 from bot.tree import NO_MENTIONS
 
 if TYPE_CHECKING:
@@ -19,18 +20,15 @@ if TYPE_CHECKING:
 
 
 async def announce_channel(bot: EventBot, guild_id: int) -> discord.TextChannel | None:
-    """The channel set with /manage channel, else the system channel, else the first text
-    channel where the bot may post."""
+    """The server's announcement channel (`choose_announce_channel` is the rule)."""
     guild = bot.get_guild(guild_id)
     if guild is None:
         return None
     chosen = await bot.store.run(bot.store.settings.announce_channel, guild_id)
-    candidates = [guild.get_channel(chosen) if chosen else None, guild.system_channel,
-                  *sorted(guild.text_channels, key=lambda c: (c.position, c.id))]
-    for channel in candidates:
-        if isinstance(channel, discord.TextChannel) and can_post_embeds(channel):
-            return channel
-    return None
+    chosen_channel = guild.get_channel(chosen) if chosen else None
+    return choose_announce_channel(
+        chosen_channel if isinstance(chosen_channel, discord.TextChannel) else None,
+        guild.system_channel, guild.text_channels, can_post_embeds)
 
 
 def can_post_embeds(channel: discord.TextChannel) -> bool:

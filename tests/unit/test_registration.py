@@ -112,8 +112,19 @@ def test_lowering_capacity_to_the_confirmed_count_fills_the_event():
 
 @pytest.mark.parametrize("capacity", [0, -1, rules.MAX_CAPACITY + 1])
 def test_absurd_capacity_is_refused(capacity):
-    with pytest.raises(InvalidValue, match="between 1 and"):
+    with pytest.raises(InvalidValue, match="from 1 to 100,000"):
         rules.set_capacity(seats(), capacity, [], NOW)
+
+
+@pytest.mark.parametrize("value", [1, rules.MAX_CAPACITY])
+def test_capacity_boundaries_are_accepted(value):
+    assert rules.check_capacity(value) == value
+
+
+@pytest.mark.parametrize("value", [0, rules.MAX_CAPACITY + 1, True, False, 2.0, "10", None])
+def test_capacity_outside_the_range_or_not_a_whole_number_is_refused(value):
+    with pytest.raises(InvalidValue, match="whole number of seats from 1 to 100,000"):
+        rules.check_capacity(value)
 
 
 def test_close_then_reopen_promotes_the_waitlist_into_free_seats():
