@@ -10,7 +10,6 @@ import logging
 import os
 import random
 import signal
-from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
@@ -21,6 +20,7 @@ from discord.ext import commands
 
 from bot.catalog import import_bundled
 from bot.config import ConfigError, Settings
+from bot.signals import GuildLeft, RegistrationChanged, Signals
 from bot.storage import Store
 from bot.tree import EventTree, guard_interactions
 
@@ -55,16 +55,16 @@ class EventBot(commands.Bot):
         self.settings = settings
         self.store = store
         guard_interactions(self)
-        # Called with (guild_id, event_id) after every change to an event's registrations.
-        # Plain callbacks, not dispatched events: a join is the hot path, and a dispatch
-        # would start a task per listener for work that takes microseconds.
-        self.change_hooks: list[Callable[[int, int], None]] = []
+        # What the cogs tell each other (registration changes, reminders, roles, leaving a
+        # guild): plain callbacks, not dispatched events, since a join is the hot path and a
+        # dispatch would start a task per listener for work that takes microseconds.
+        self.signals = Signals()
         self._seeded: set[int] = set()
         self._seed_locks: dict[int, asyncio.Lock] = {}
 
     def registration_changed(self, guild_id: int, event_id: int) -> None:
-        for hook in self.change_hooks:
-            hook(guild_id, event_id)
+        """Emit `RegistrationChanged`; the flows take this as their change callback."""
+        self.signals.emit(RegistrationChanged(guild_id, event_id))
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
@@ -110,7 +110,7 @@ class EventBot(commands.Bot):
         self._seeded.discard(guild.id)  # after a purge, a re-invite gets the samples again
         log.info("left guild %s; its data is kept for %g days", guild.id,
                  self.settings.guild_retention_days)
-        self.dispatch("guild_left_recorded", guild.id)
+        self.signals.emit(GuildLeft(guild.id))
 
     async def on_ready(self) -> None:
         log.info("connected as %s (%s) to %d server(s)", self.user, getattr(self.user, "id", "?"),

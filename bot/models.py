@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import NamedTuple, TypeAlias
 
 from bot.pages import Person, Takeaway
 from bot.registration import Seats, Status
@@ -168,14 +168,87 @@ class NoticeKind(StrEnum):
     """What an outbox notice tells Discord (see `cogs.announcements` for each delivery)."""
 
     CAPACITY = "capacity"  # the event filled up
-    PROMOTED = "promoted"  # payload: user_id (a DM)
-    CLOSED = "closed"  # payload: reason, by
-    OPENED = "opened"  # payload: by
+    PROMOTED = "promoted"  # a DM
+    CLOSED = "closed"
+    OPENED = "opened"
     RECAP = "recap"  # a recap with takeaways arrived
-    CHANGED = "changed"  # payload: moved, venue_changed
-    CHANGED_DM = "changed_dm"  # the same, to user_id
-    DELETED = "deleted"  # payload: title, messages [[channel, message]], scheduled_event_id
-    CANCELLED = "cancelled"  # payload: user_id, title (a DM)
+    CHANGED = "changed"
+    CHANGED_DM = "changed_dm"  # the same, to one member
+    DELETED = "deleted"
+    CANCELLED = "cancelled"  # a DM
+
+
+# One payload per kind. Field names are the JSON keys stored in the outbox, so rows
+# written before these types existed still load; a default is what a missing key means.
+
+@dataclass(frozen=True, slots=True)
+class CapacityPayload:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class PromotedPayload:
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedPayload:
+    reason: str | None = None
+    by: int | None = None  # the moderator, None when a rule closed it
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedPayload:
+    by: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecapPayload:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ChangedPayload:
+    moved: bool = False
+    venue_changed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ChangedDmPayload:
+    user_id: int
+    moved: bool = False
+    venue_changed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DeletedPayload:
+    title: str
+    messages: tuple[tuple[int, int], ...] = ()  # (channel id, message id) of its announcements
+    scheduled_event_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CancelledPayload:
+    user_id: int
+    title: str
+
+
+NoticePayload: TypeAlias = (CapacityPayload | PromotedPayload | ClosedPayload | OpenedPayload
+                 | RecapPayload | ChangedPayload | ChangedDmPayload | DeletedPayload
+                 | CancelledPayload)
+
+PAYLOAD_TYPES: dict[NoticeKind, type[NoticePayload]] = {
+    NoticeKind.CAPACITY: CapacityPayload,
+    NoticeKind.PROMOTED: PromotedPayload,
+    NoticeKind.CLOSED: ClosedPayload,
+    NoticeKind.OPENED: OpenedPayload,
+    NoticeKind.RECAP: RecapPayload,
+    NoticeKind.CHANGED: ChangedPayload,
+    NoticeKind.CHANGED_DM: ChangedDmPayload,
+    NoticeKind.DELETED: DeletedPayload,
+    NoticeKind.CANCELLED: CancelledPayload,
+}
+NOTICE_KINDS: dict[type[NoticePayload], NoticeKind] = {t: k for k, t in PAYLOAD_TYPES.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,8 +258,11 @@ class Notice:
     id: int
     guild_id: int
     event_id: int
-    kind: NoticeKind
-    payload: dict[str, Any]
+    payload: NoticePayload
+
+    @property
+    def kind(self) -> NoticeKind:
+        return NOTICE_KINDS[type(self.payload)]
 
 
 class EventRef(NamedTuple):

@@ -31,7 +31,17 @@ from bot.adapters.rsvp_buttons import button_state, rsvp_buttons
 from bot.adapters.scheduled_events import delete_scheduled_event
 from bot.app import EventBot
 from bot.errors import EventNotFound
-from bot.models import Notice
+from bot.models import (
+    CancelledPayload,
+    CapacityPayload,
+    ChangedDmPayload,
+    ChangedPayload,
+    ClosedPayload,
+    DeletedPayload,
+    Notice,
+    OpenedPayload,
+    PromotedPayload,
+)
 from bot.render import change_text, event_embed, takeaways_messages
 from bot.render_replies import (
     cancelled_dm,
@@ -42,6 +52,7 @@ from bot.render_replies import (
     promoted_dm,
     recap_notice,
 )
+from bot.signals import RegistrationChanged
 from bot.tree import NO_MENTIONS
 
 log = logging.getLogger(__name__)
@@ -62,18 +73,21 @@ class Announcements(commands.Cog):
         self._held: list[Notice] = []  # channel notices of guilds not arrived before on_ready
 
     async def cog_load(self) -> None:
-        self.bot.change_hooks.append(self.registration_changed)
+        self.bot.signals.subscribe(RegistrationChanged, self._on_registration_changed)
         self._deliverer = asyncio.create_task(self._run(), name="announcements")
         self._after_ready = asyncio.create_task(self._run_after_ready(),
                                                 name="announcements-after-ready")
 
     async def cog_unload(self) -> None:
-        self.bot.change_hooks.remove(self.registration_changed)
+        self.bot.signals.unsubscribe(RegistrationChanged, self._on_registration_changed)
         tasks = [t for t in (self._deliverer, self._after_ready, *self._editors.values())
                  if t is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _on_registration_changed(self, signal: RegistrationChanged) -> None:
+        self.registration_changed(signal.guild_id, signal.event_id)
 
     def registration_changed(self, guild_id: int, event_id: int) -> None:
         key = (guild_id, event_id)
@@ -129,13 +143,14 @@ class Announcements(commands.Cog):
 
     async def _deliver(self, notice: Notice) -> bool:
         """Send one notice; False leaves it claimed, to be retried after the claim expires."""
-        if notice.kind in ("cancelled", "deleted"):  # the event is gone: the payload says all
-            try:
-                if notice.kind == "cancelled":
-                    await self._dm(notice.payload["user_id"],
-                                   cancelled_dm(notice.payload["title"]), notice.event_id)
+        payload = notice.payload
+        if isinstance(payload, CancelledPayload | DeletedPayload):  # the event is gone:
+            try:                                                    # the payload says all
+                if isinstance(payload, CancelledPayload):
+                    await self._dm(payload.user_id, cancelled_dm(payload.title),
+                                   notice.event_id)
                 else:
-                    await self._end_announcements(notice)
+                    await self._end_announcements(notice.guild_id, notice.event_id, payload)
                 return True
             except discord.HTTPException:
                 log.exception("could not deliver the %s notice of event %s", notice.kind,
@@ -147,12 +162,12 @@ class Announcements(commands.Cog):
         except EventNotFound:
             return True
         try:
-            if notice.kind == "promoted":
-                await self._dm(notice.payload["user_id"], promoted_dm(event), event.id)
+            if isinstance(payload, PromotedPayload):
+                await self._dm(payload.user_id, promoted_dm(event), event.id)
                 return True
-            if notice.kind == "changed_dm":
-                change = self._change(notice, event)
-                await self._dm(notice.payload["user_id"],
+            if isinstance(payload, ChangedDmPayload):
+                change = change_text(event, payload.moved, payload.venue_changed)
+                await self._dm(payload.user_id,
                                f"📅 An event you registered for changed: {change} "
                                "Your registration stays as it was.", event.id)
                 return True
@@ -161,21 +176,20 @@ class Announcements(commands.Cog):
                 log.warning("no channel to post %s notice of event %s in guild %s",
                             notice.kind, event.id, notice.guild_id)
                 return True
-            if notice.kind == "capacity":
+            if isinstance(payload, CapacityPayload):
                 await channel.send(capacity_notice(event), allowed_mentions=NO_MENTIONS)
-            elif notice.kind == "closed":
-                await channel.send(closed_notice(event, notice.payload.get("reason")),
+            elif isinstance(payload, ClosedPayload):
+                await channel.send(closed_notice(event, payload.reason),
                                    allowed_mentions=NO_MENTIONS)
-            elif notice.kind == "opened":
+            elif isinstance(payload, OpenedPayload):
                 await channel.send(opened_notice(event), allowed_mentions=NO_MENTIONS)
-            elif notice.kind == "changed":
-                await channel.send(f"📅 Change: {self._change(notice, event)}",
-                                   allowed_mentions=NO_MENTIONS)
-            elif notice.kind == "recap":
+            elif isinstance(payload, ChangedPayload):
+                # The change as the event is now (a later edit shows its latest state).
+                change = change_text(event, payload.moved, payload.venue_changed)
+                await channel.send(f"📅 Change: {change}", allowed_mentions=NO_MENTIONS)
+            else:  # a recap
                 await channel.send(recap_notice(event), allowed_mentions=NO_MENTIONS)
                 await self._send_rest(channel, takeaways_messages(event), event.id)
-            else:
-                log.error("unknown notice kind %r dropped", notice.kind)
             return True
         except discord.Forbidden:
             log.warning("not allowed to post the %s notice of event %s in guild %s",
@@ -204,24 +218,18 @@ class Announcements(commands.Cog):
             # Their DMs are closed; /rsvp status and /rsvp mine still tell them.
             log.info("could not DM user %s about event %s", user_id, event_id)
 
-    async def _end_announcements(self, notice: Notice) -> None:
+    async def _end_announcements(self, guild_id: int, event_id: int,
+                                 deleted: DeletedPayload) -> None:
         """A deleted event: its announcements say it was cancelled, with their buttons
         disabled, and its Discord event goes. Each step may be done again harmlessly."""
-        embed = cancelled_embed(notice.payload["title"])
-        for channel_id, message_id in notice.payload.get("messages", []):
+        embed = cancelled_embed(deleted.title)
+        for channel_id, message_id in deleted.messages:
             message = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
             # Deleted, or no longer ours to edit: nothing left to disable.
             with contextlib.suppress(discord.NotFound, discord.Forbidden):
-                await message.edit(embed=embed, view=rsvp_buttons(notice.event_id, "cancelled"))
-        scheduled = notice.payload.get("scheduled_event_id")
-        if scheduled:
-            await delete_scheduled_event(self.bot, notice.guild_id, scheduled)
-
-    @staticmethod
-    def _change(notice: Notice, event) -> str:
-        """The change as the event is now (a later edit shows its latest state)."""
-        return change_text(event, bool(notice.payload.get("moved")),
-                           bool(notice.payload.get("venue_changed")))
+                await message.edit(embed=embed, view=rsvp_buttons(event_id, "cancelled"))
+        if deleted.scheduled_event_id:
+            await delete_scheduled_event(self.bot, guild_id, deleted.scheduled_event_id)
 
     async def _edit_loop(self, key: tuple[int, int]) -> None:
         try:

@@ -67,6 +67,7 @@ from bot.registration import MAX_CAPACITY, check_capacity
 from bot.reminders import minutes_text, parse_minutes
 from bot.render import event_embed, plural, safe
 from bot.render_replies import attendees_csv, deletion_question, promoted_note
+from bot.signals import AttendeeRoleChanged, RemindersChanged
 from bot.times import saved_times_problem
 from bot.tree import respond
 from bot.webpage import MAX_HTML_BYTES, is_html_name
@@ -282,7 +283,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         guild_id = guild_id_of(interaction)
         offsets = parse_minutes(minutes)
         await self.bot.store.run(self.bot.store.settings.set_reminder_minutes, guild_id, offsets)
-        self.bot.dispatch("reminders_changed", guild_id)
+        self.bot.signals.emit(RemindersChanged(guild_id))
         if not offsets:
             text = "Reminders are off: members get no DM before events."
         else:
@@ -301,7 +302,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         if clear:
             previous = await self.bot.store.run(self.bot.store.reminders.set_attendee_role,
                                                 found.guild_id, found.id, None)
-            self.bot.dispatch("attendee_role_changed", found.guild_id, found.id)
+            self.bot.signals.emit(AttendeeRoleChanged(found.guild_id, found.id))
             await respond(interaction, f"{title} gives no role now." + (
                 f" Its members lose <@&{previous}>." if previous else ""), ephemeral=True)
             return
@@ -316,7 +317,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         check_not_over(found, discord.utils.utcnow())
         await self.bot.store.run(self.bot.store.reminders.set_attendee_role,
                                  found.guild_id, found.id, role.id)
-        self.bot.dispatch("attendee_role_changed", found.guild_id, found.id)
+        self.bot.signals.emit(AttendeeRoleChanged(found.guild_id, found.id))
         await respond(interaction, f"Confirmed members of {title} get {role.mention}, now "
                       f"({found.confirmed} so far) and as they join or leave the waitlist; it is "
                       "taken back when they cancel and after the event.", ephemeral=True)

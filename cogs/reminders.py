@@ -19,7 +19,7 @@ the event is. Members whose DMs are closed are skipped (and logged), not retried
 A member who is confirmed after an offset passed (a late join, a promotion) gets that
 reminder at once, before the start; several passed offsets make one DM, not several.
 
-The attendee role: after every registration change (`EventBot.registration_changed`,
+The attendee role: after every registration change (the `RegistrationChanged` signal,
 whatever caused it: a join, a cancel, a promotion by a capacity change or a
 reopening), the confirmed members of an event that has a role are compared with the
 members this process gave it to; newcomers get it and those who left lose it, over
@@ -44,6 +44,7 @@ from discord.ext import commands
 from bot.app import EventBot
 from bot.errors import EventNotFound
 from bot.reminders import reminder_dm
+from bot.signals import AttendeeRoleChanged, RegistrationChanged, RemindersChanged
 from bot.tree import NO_MENTIONS
 
 log = logging.getLogger(__name__)
@@ -72,17 +73,24 @@ class Reminders(commands.Cog):
         store = self.bot.store
         for _, event_id, role_id, confirmed in await store.run(store.reminders.attendee_roles):
             self._holders[event_id] = (role_id, set(confirmed))
-        self.bot.change_hooks.append(self.registration_changed)
+        self.bot.signals.subscribe(RegistrationChanged, self._on_registration_changed)
+        self.bot.signals.subscribe(AttendeeRoleChanged, self._on_attendee_role_changed)
+        self.bot.signals.subscribe(RemindersChanged, self._on_reminders_changed)
         self._scheduler = asyncio.create_task(self._run(), name="reminders")
 
     async def cog_unload(self) -> None:
-        self.bot.change_hooks.remove(self.registration_changed)
+        self.bot.signals.unsubscribe(RegistrationChanged, self._on_registration_changed)
+        self.bot.signals.unsubscribe(AttendeeRoleChanged, self._on_attendee_role_changed)
+        self.bot.signals.unsubscribe(RemindersChanged, self._on_reminders_changed)
         tasks = [t for t in (self._scheduler, *self._syncers.values()) if t is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
     # -- what wakes the scheduler and re-syncs roles ------------------------------
+
+    def _on_registration_changed(self, signal: RegistrationChanged) -> None:
+        self.registration_changed(signal.guild_id, signal.event_id)
 
     def registration_changed(self, guild_id: int, event_id: int) -> None:
         self._wake.set()
@@ -93,14 +101,12 @@ class Reminders(commands.Cog):
         if key not in self._syncers:
             self._syncers[key] = asyncio.create_task(self._sync_loop(key))
 
-    @commands.Cog.listener()
-    async def on_attendee_role_changed(self, guild_id: int, event_id: int) -> None:
+    def _on_attendee_role_changed(self, signal: AttendeeRoleChanged) -> None:
         """`/manage role` set, changed, repeated or cleared the role."""
-        self._regive.add(event_id)
-        self.registration_changed(guild_id, event_id)
+        self._regive.add(signal.event_id)
+        self.registration_changed(signal.guild_id, signal.event_id)
 
-    @commands.Cog.listener()
-    async def on_reminders_changed(self, guild_id: int) -> None:
+    def _on_reminders_changed(self, signal: RemindersChanged) -> None:
         self._wake.set()
 
     # -- the scheduler ------------------------------------------------------------

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from discord.ext import commands
 
 from bot.app import EventBot
+from bot.signals import GuildLeft
 
 log = logging.getLogger(__name__)
 
@@ -29,15 +30,16 @@ class Retention(commands.Cog):
         self._task: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:
+        self.bot.signals.subscribe(GuildLeft, self._on_guild_left)
         self._task = asyncio.create_task(self._run(), name="guild-retention")
 
     async def cog_unload(self) -> None:
+        self.bot.signals.unsubscribe(GuildLeft, self._on_guild_left)
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
 
-    @commands.Cog.listener()
-    async def on_guild_left_recorded(self, guild_id: int) -> None:
+    def _on_guild_left(self, signal: GuildLeft) -> None:
         self._wake.set()
 
     async def _run(self) -> None:

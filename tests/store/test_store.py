@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 
 from bot.errors import Conflict
+from bot.models import CapacityPayload, PromotedPayload
 from bot.registration import JoinOutcome, Status
 from bot.storage import EventDraft, EventNotFound, utcnow
 from bot.storage.sqlite.migrations import MIGRATIONS, SCHEMA_VERSION
@@ -89,8 +90,7 @@ async def test_cancel_promotes_the_head_of_the_waitlist_and_queues_its_dm(store)
     assert (await store.run(store.registrations.rsvp, event.id, 3)).position == 1
     assert await store.run(store.registrations.rsvp, event.id, 1) is None
     notices = await store.run(store.notices.claim_notices)
-    assert [(n.kind, n.payload) for n in notices] == [
-        ("capacity", {}), ("promoted", {"user_id": 2})]
+    assert [n.payload for n in notices] == [CapacityPayload(), PromotedPayload(2)]
 
 
 async def test_capacity_changes_promote_and_never_evict(store):
@@ -407,3 +407,13 @@ async def test_reopening_a_full_event_does_not_announce_capacity_again(store):
     await store.run(store.registrations.open_registration, 1, event.id)
     assert [n.kind for n in await store.run(store.notices.claim_notices)] == ["capacity",
                                             "closed", "opened"]
+
+
+async def test_an_unreadable_notice_is_skipped_and_the_others_delivered(store, tmp_path):
+    event = await new_event(store, capacity=1)
+    with sqlite3.connect(tmp_path / "test.sqlite3") as conn:
+        conn.execute("INSERT INTO outbox (guild_id, event_id, kind, payload, created_at)"
+                     " VALUES (1, ?, 'promoted', '{}', 0)", (event.id,))
+    await store.join(1, event.id, 1, "m1")  # fills it: a capacity notice after the bad one
+    notices = await store.run(store.notices.claim_notices)
+    assert [n.payload for n in notices] == [CapacityPayload()]

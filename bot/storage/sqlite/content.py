@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from bot.content import EventContent
-from bot.models import NoticeKind
+from bot.models import RecapPayload
 from bot.pages import Page, Person, Takeaway, page_language
 from bot.storage.sqlite.outbox import SqliteOutbox
 from bot.storage.sqlite.search import SqliteSearch
@@ -61,7 +61,7 @@ class SqliteContent(Repository):
                 " url = coalesce(excluded.url, url), imported_at = excluded.imported_at",
                 (event_id, page.kind, page_language(body), body, text_hash, url, ts(now)))
             if announce_recap and is_new_recap and page.takeaways:
-                self._outbox.notify(guild_id, event_id, NoticeKind.RECAP, {}, now)
+                self._outbox.notify(guild_id, event_id, RecapPayload(), now)
         db.execute(
             "UPDATE events SET description = ?, recap_summary = ?, language = ?, translation = ?,"
             " off_the_record = ?, access_notes = ? WHERE id = ?",

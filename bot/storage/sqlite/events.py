@@ -11,6 +11,10 @@ from datetime import datetime
 from bot import registration as rules
 from bot.errors import EventNotFound
 from bot.models import (
+    CancelledPayload,
+    ChangedDmPayload,
+    ChangedPayload,
+    DeletedPayload,
     Deletion,
     Event,
     EventDraft,
@@ -18,7 +22,6 @@ from bot.models import (
     EventListing,
     EventRef,
     EventSummary,
-    NoticeKind,
 )
 from bot.pages import Page
 from bot.registration import DEFAULT_CAPACITY
@@ -172,12 +175,12 @@ class SqliteEvents(Repository):
             after = self.get_event(guild_id, event_id)
             moved = (before.starts_at, before.all_day) != (after.starts_at, after.all_day)
             if moved or before.venue != after.venue:
-                payload = {"moved": moved, "venue_changed": before.venue != after.venue}
-                self._outbox.notify(guild_id, event_id, NoticeKind.CHANGED, payload, now)
+                venue_changed = before.venue != after.venue
+                self._outbox.notify(guild_id, event_id, ChangedPayload(moved, venue_changed), now)
                 for row in self._all("SELECT user_id FROM rsvps WHERE event_id = ?"
                                      " ORDER BY status = 'waitlisted', seq", (event_id,)):
-                    self._outbox.notify(guild_id, event_id, NoticeKind.CHANGED_DM,
-                                 {**payload, "user_id": row["user_id"]}, now)
+                    self._outbox.notify(guild_id, event_id, ChangedDmPayload(
+                        row["user_id"], moved, venue_changed), now)
         return before, after
 
     def summary(self, guild_id: int, event_id: int) -> EventSummary:
@@ -270,20 +273,19 @@ class SqliteEvents(Repository):
             title = row["title"]
             members = self._all("SELECT user_id, status FROM rsvps WHERE event_id = ?"
                                 " ORDER BY status = 'waitlisted', seq", (event_id,))
-            messages = [[r["channel_id"], r["message_id"]] for r in self._all(
+            messages = tuple((r["channel_id"], r["message_id"]) for r in self._all(
                 "SELECT channel_id, message_id FROM announcement_messages WHERE event_id = ?",
-                (event_id,))]
+                (event_id,)))
             db.execute("DELETE FROM outbox WHERE event_id = ?", (event_id,))
             self._search.unindex_event(event_id)
             db.execute("DELETE FROM events WHERE id = ?", (event_id,))  # the rest cascades
             db.execute("INSERT OR REPLACE INTO deleted_events (id, guild_id, title, deleted_at)"
                        " VALUES (?, ?, ?, ?)", (event_id, guild_id, title, ts(now)))
-            self._outbox.notify(guild_id, event_id, NoticeKind.DELETED,
-                         {"title": title, "messages": messages,
-                          "scheduled_event_id": row["scheduled_event_id"]}, now)
+            self._outbox.notify(guild_id, event_id, DeletedPayload(
+                title, messages, row["scheduled_event_id"]), now)
             for member in members:
-                self._outbox.notify(guild_id, event_id, NoticeKind.CANCELLED,
-                             {"user_id": member["user_id"], "title": title}, now)
+                self._outbox.notify(guild_id, event_id,
+                                    CancelledPayload(member["user_id"], title), now)
         self._session.waitlists.pop(event_id, None)
         confirmed = sum(m["status"] == "confirmed" for m in members)
         return Deletion(title, confirmed, len(members) - confirmed)

@@ -3,12 +3,43 @@ the announcement messages the notices keep up to date."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 from datetime import datetime
-from typing import Any
 
-from bot.models import AnnouncementMessage, Notice, NoticeKind
+from bot.models import (
+    NOTICE_KINDS,
+    PAYLOAD_TYPES,
+    AnnouncementMessage,
+    DeletedPayload,
+    Notice,
+    NoticeKind,
+    NoticePayload,
+)
 from bot.storage.sqlite.session import Repository, Session, ts, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def encode_payload(payload: NoticePayload) -> str:
+    """A payload as the outbox stores it: its fields as JSON keys."""
+    return json.dumps(dataclasses.asdict(payload))
+
+
+def decode_payload(kind: str, text: str) -> NoticePayload:
+    """The typed payload of a stored notice. Keys it does not know are ignored and missing
+    ones take their field's default, so rows of earlier versions still load; a missing
+    required key or an unknown kind raises ValueError."""
+    try:
+        cls = PAYLOAD_TYPES[NoticeKind(kind)]
+        raw = json.loads(text)
+        values = {f.name: raw[f.name] for f in dataclasses.fields(cls) if f.name in raw}
+        if cls is DeletedPayload and "messages" in values:
+            values["messages"] = tuple((int(c), int(m)) for c, m in values["messages"])
+        return cls(**values)
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError(f"unreadable {kind!r} notice payload {text!r}: {e}") from e
 
 
 class SqliteOutbox(Repository):
@@ -16,13 +47,16 @@ class SqliteOutbox(Repository):
         super().__init__(session)
         self._claimed: set[int] = set()  # ids of the notices claimed and not yet acked
 
-    def notify(self, guild_id: int, event_id: int, kind: NoticeKind, payload: dict[str, Any],
+    def notify(self, guild_id: int, event_id: int, payload: NoticePayload,
                now: datetime) -> None:
-        """Queue a notice; the caller's transaction commits it with its cause."""
+        """Queue a notice (its kind is its payload's); the caller's transaction commits it
+        with its cause."""
         self._session.notices_written += 1
         self._conn.execute(
             "INSERT INTO outbox (guild_id, event_id, kind, payload, created_at)"
-            " VALUES (?, ?, ?, ?, ?)", (guild_id, event_id, kind, json.dumps(payload), ts(now)))
+            " VALUES (?, ?, ?, ?, ?)",
+            (guild_id, event_id, NOTICE_KINDS[type(payload)].value, encode_payload(payload),
+             ts(now)))
 
     def claim_notices(self, limit: int = 100, stale_after: int = 60) -> list[Notice]:
         """Take pending notices for delivery. A claim left unacknowledged for
@@ -34,8 +68,15 @@ class SqliteOutbox(Repository):
                 " WHERE claimed_at IS NULL OR claimed_at < ? ORDER BY id LIMIT ?)"
                 " RETURNING id, guild_id, event_id, kind, payload",
                 (now, now - stale_after, limit))
-        notices = sorted((Notice(r["id"], r["guild_id"], r["event_id"], NoticeKind(r["kind"]),
-                                 json.loads(r["payload"])) for r in rows), key=lambda n: n.id)
+        notices = []
+        for r in sorted(rows, key=lambda r: r["id"]):
+            try:
+                payload = decode_payload(r["kind"], r["payload"])
+            except ValueError:
+                # Left claimed, so it is logged again only once its claim goes stale.
+                log.exception("notice %s cannot be read; not delivering it", r["id"])
+                continue
+            notices.append(Notice(r["id"], r["guild_id"], r["event_id"], payload))
         self._claimed.update(n.id for n in notices)
         return notices
 

@@ -11,9 +11,17 @@ from datetime import UTC, datetime
 
 from bot import registration as rules
 from bot.errors import EventNotFound
-from bot.models import MyRsvp, NoticeKind, Rsvp
+from bot.models import (
+    CapacityPayload,
+    ClosedPayload,
+    MyRsvp,
+    NoticeKind,
+    OpenedPayload,
+    PromotedPayload,
+    Rsvp,
+)
 from bot.registration import Existing, JoinOutcome, JoinResult, Promotions, Seats, Status
-from bot.storage.sqlite.outbox import SqliteOutbox
+from bot.storage.sqlite.outbox import SqliteOutbox, encode_payload
 from bot.storage.sqlite.session import OVER_AT, Repository, Session, dt, over_at, ts, utcnow
 
 ARCHIVED = "this event is archived"
@@ -94,8 +102,8 @@ class SqliteRegistrations(Repository):
                     decided[key] = Existing(result.status, result.position)
                     next_seq[0] += 1
                 if result.filled and rules.announce_fill(seats, now):
-                    notices.append((guild_id, event_id, NoticeKind.CAPACITY.value, "{}",
-                                    ts(now)))
+                    notices.append((guild_id, event_id, NoticeKind.CAPACITY.value,
+                                    encode_payload(CapacityPayload()), ts(now)))
                 results.append(result)
             db.executemany(
                 "INSERT INTO rsvps (event_id, user_id, display_name, status, seq, joined_at)"
@@ -182,7 +190,7 @@ class SqliteRegistrations(Repository):
             # More seats than the waitlist takes: the channel, told the event was full,
             # hears it is open again as from /manage open, and the next fill is news again.
             seats.capacity_noticed_at = None
-            self._outbox.notify(guild_id, event_id, NoticeKind.OPENED, {"by": None}, now)
+            self._outbox.notify(guild_id, event_id, OpenedPayload(by=None), now)
         self.record_promotions(guild_id, event_id, seats, promotions, now)
         return promotions
 
@@ -193,8 +201,7 @@ class SqliteRegistrations(Repository):
             seats = self.seats_of(event_id, guild_id)
             rules.close(seats, reason)
             self.save_seats(event_id, seats, now)
-            self._outbox.notify(guild_id, event_id, NoticeKind.CLOSED,
-                                {"reason": reason, "by": by}, now)
+            self._outbox.notify(guild_id, event_id, ClosedPayload(reason, by), now)
 
     def open_registration(self, guild_id: int, event_id: int, by: int | None = None
                           ) -> Promotions:
@@ -203,7 +210,7 @@ class SqliteRegistrations(Repository):
             seats = self.seats_of(event_id, guild_id)
             waitlist = self.waitlist_head(event_id, seats.capacity - seats.confirmed)
             promotions = rules.reopen(seats, waitlist, now)
-            self._outbox.notify(guild_id, event_id, NoticeKind.OPENED, {"by": by}, now)
+            self._outbox.notify(guild_id, event_id, OpenedPayload(by=by), now)
             self.record_promotions(guild_id, event_id, seats, promotions, now)
         return promotions
 
@@ -219,7 +226,7 @@ class SqliteRegistrations(Repository):
                            promotions: Promotions, now: datetime) -> None:
         self.promote_rows(guild_id, event_id, promotions.promoted, now)
         if promotions.filled and rules.announce_fill(seats, now):
-            self._outbox.notify(guild_id, event_id, NoticeKind.CAPACITY, {}, now)
+            self._outbox.notify(guild_id, event_id, CapacityPayload(), now)
         self.save_seats(event_id, seats, now)
 
     def promote_rows(self, guild_id: int, event_id: int, promoted: Sequence[int],
@@ -230,7 +237,7 @@ class SqliteRegistrations(Repository):
             [(event_id, user_id) for user_id in promoted])
         self._left_waitlist(event_id, len(promoted))
         for user_id in promoted:
-            self._outbox.notify(guild_id, event_id, NoticeKind.PROMOTED, {"user_id": user_id}, now)
+            self._outbox.notify(guild_id, event_id, PromotedPayload(user_id), now)
 
     def rsvp(self, event_id: int, user_id: int) -> Rsvp | None:
         row = self._one(
