@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run sandbox test lint bench mutation clean
+.PHONY: run sandbox test lint check bench mutation clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,13 @@ sandbox: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
-test: lint
+# The layers' rules: types (mypy, on bot/ and cogs/) and imports (import-linter, the
+# contracts in pyproject.toml).
+check: lint
+	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
+
+test: check
 	$(PY) -m pytest
 
 bench: $(STAMP)

@@ -16,8 +16,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = ("rsvp", "e2e", "scale", "edits", "hostile")
-# Sections measured by end-to-end tests (`pytest -s` prints their figures), kept as written.
-RECORDED = ("bursts",)
+# Sections measured by end-to-end tests (`pytest -s` prints their figures) or by hand
+# (architecture: before and after a change), kept as written.
+RECORDED = ("bursts", "architecture")
 
 
 def machine() -> str:

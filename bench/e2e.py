@@ -166,13 +166,14 @@ async def wait_logged(process: BotProcess, text: str, timeout: float = 10.0) -> 
 
 # Innermost frames where a sampled thread is waiting, not working.
 _IDLE = ("select (selectors.py", "Condition.wait", "Event.wait", "_wait_for_tstate_lock",
-         "_connection_worker_thread (aiosqlite/core.py:59)")
+         "_worker (concurrent/futures/thread.py")
 
 
 # The bot's entry point, under which everything runs, and one-line helpers: not where
 # the time goes (the frame that called them is).
 _ENTRY = ("(bot/__main__.py", "run_bot (bot/app.py", "cmd_run (bot/")
-_HELPERS = ("Database._one (", "Database._all (", "Database._transaction (", "Store._run (")
+_HELPERS = ("Repository._one (", "Repository._all (", "Repository._transaction (",
+            "SqliteStore.run (")
 
 
 async def profile(pid: int, workload: Awaitable[object], top: int = 8) -> list[str]:

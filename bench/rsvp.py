@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.store import EventDraft, Store
+from bot.storage import EventDraft, open_store
 from tests.conftest import make_page
 
 JOINS = 10_000
@@ -60,8 +60,8 @@ def raw_sqlite_floor(path: Path, joins: int) -> float:
 async def store_joins(path: Path, joins: int, in_flight: int | None) -> float:
     """Joins per second through Store.join with `in_flight` concurrent members
     (None: the whole burst at once)."""
-    async with await Store.open(path) as store:
-        event, _ = await store.save_event(
+    async with await open_store(path) as store:
+        event, _ = await store.run(store.events.save_event,
             1, EventDraft(slug="bench", title="Bench", capacity=joins // 2),
             [("text", make_page())])
         started = time.perf_counter()
@@ -78,7 +78,7 @@ async def store_joins(path: Path, joins: int, in_flight: int | None) -> float:
 
             await asyncio.gather(*(member() for _ in range(in_flight)))
         elapsed = time.perf_counter() - started
-        saved = await store.get_event(1, event.id)
+        saved = await store.run(store.events.get_event, 1, event.id)
     assert len(results) == joins and saved.confirmed + saved.waitlisted == joins
     assert saved.confirmed == joins // 2
     return joins / elapsed
@@ -110,7 +110,7 @@ def report(results: dict[str, float]) -> str:
         lines.append(f"| {name} | {rate:,.0f} | {rate / floor:.2f} |")
     lines += ["", "The floor commits each join in a plain loop. The store commits the joins made "
               "in one turn of the event loop together (on the loop when the database is free, "
-              "else on aiosqlite's thread), so one join at a time pays a turn of the event loop "
+              "else on the database thread), so one join at a time pays a turn of the event loop "
               "and an await on top of its transaction, while members joining together share a "
               "commit, which is how the store passes the floor under load. Every join is "
               "acknowledged only after its commit."]

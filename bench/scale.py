@@ -1,6 +1,6 @@
 """The read path at scale: the real bot on a database of 1,000 events and 1,000,000 RSVPs.
 
-The database is created with `Store.open` (so the migrations apply), one event is saved
+The database is created with `open_store` (so the migrations apply), one event is saved
 through the store from the bundled sample pages (announcement and recap: five speakers,
 takeaways), and then, with plain `sqlite3` executemany straight into the schema, copied
 into 1,000 upcoming events of one guild with 1,000,000 RSVPs between them, counters
@@ -54,7 +54,7 @@ from bench.e2e import (
     start_real,
 )
 from bot.catalog import read_event_folder
-from bot.store import EventDraft, Store
+from bot.storage import EventDraft, open_store
 from sandbox import FakeDiscord, Member, User
 
 EVENTS = 1_000
@@ -97,10 +97,10 @@ async def _template(db_path: Path, guild_id: int, starts_at: datetime) -> int:
     draft = EventDraft(slug="event-0000", title="Event 0000: " + folder.draft.title,
                        capacity=HOT_CAPACITY, venue="Carnegie Endowment, Washington, DC",
                        starts_at=starts_at, ends_at=starts_at + timedelta(hours=2))
-    async with await Store.open(db_path) as store:
-        event, _ = await store.save_event(guild_id, draft, folder.pages)
+    async with await open_store(db_path) as store:
+        event, _ = await store.run(store.events.save_event, guild_id, draft, folder.pages)
         # the sample pages say registration is closed; the benchmark's events are open
-        await store.open_registration(guild_id, event.id)
+        await store.run(store.registrations.open_registration, guild_id, event.id)
     conn = sqlite3.connect(db_path)
     conn.execute("DELETE FROM outbox")  # the "opened" notice of the template
     conn.commit()

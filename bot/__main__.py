@@ -13,11 +13,11 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 from bot.catalog import (
-    CatalogError,
     PageSource,
     event_folders,
     import_folders,
@@ -29,11 +29,10 @@ from bot.catalog import (
     read_page_url,
 )
 from bot.config import ConfigError, Settings, load_settings
+from bot.errors import InvalidValue, UserError
 from bot.fetch import FetchPolicy
-from bot.pages import PageError
-from bot.registration import RegistrationError
-from bot.render import attendees_csv
-from bot.store import Store, StoreError
+from bot.render_replies import attendees_csv
+from bot.storage import open_store
 
 SANDBOX_DATABASE = "data/sandbox.sqlite3"
 log = logging.getLogger("bot")
@@ -56,7 +55,7 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     # The bundled events are checked here, so a broken folder stops the start in one line;
     # each server gets them when the bot joins it (EventBot.ensure_events).
     bundled = [read_event_folder(folder) for folder in event_folders(settings.events_dir)]
-    async with await Store.open(settings.database_path) as store:
+    async with await open_store(settings.database_path) as store:
         log.info("database %s ready; %d bundled event(s) for new servers",
                  settings.database_path, len(bundled))
         if settings.discord_token:
@@ -93,9 +92,10 @@ async def cmd_reset_sync_state(settings: Settings, args: argparse.Namespace) -> 
     from bot.app import SYNC_HASH_KEY
 
     scopes = ["global", *([str(settings.sync_guild_id)] if settings.sync_guild_id else [])]
-    async with await Store.open(settings.database_path) as store:
+    async with await open_store(settings.database_path) as store:
         for scope in scopes:
-            await store.set_meta(f"{SYNC_HASH_KEY}:{scope}", "")  # matches no command set
+            # an empty hash matches no command set
+            await store.run(store.settings.set_meta, f"{SYNC_HASH_KEY}:{scope}", "")
     print(f"the next start syncs the slash commands ({', '.join(scopes)})")
     return 0
 
@@ -105,7 +105,7 @@ async def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
         raise UsageError("DISCORD_TOKEN is not set: sync needs the bot's token")
     from bot.app import sync_commands
 
-    async with await Store.open(settings.database_path) as store:
+    async with await open_store(settings.database_path) as store:
         count = await sync_commands(settings, store, args.guild)
     where = f"guild {args.guild}" if args.guild else "all servers (global)"
     print(f"synced {count} commands to {where}")
@@ -121,7 +121,7 @@ async def read_source(name: str, settings: Settings | None) -> PageSource:
         return await read_page_file(name, await asyncio.to_thread(Path(name).read_bytes))
     except OSError as exc:
         raise UsageError(f"{name}: cannot read it ({exc.strerror})") from None
-    except PageError as exc:
+    except InvalidValue as exc:
         raise UsageError(f"{name}: {exc}") from None
 
 
@@ -174,13 +174,13 @@ async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         problem = page_problem(source.page)
         if problem:
             raise UsageError(f"{args.path}: {problem}")
-        async with await Store.open(settings.database_path) as store:
+        async with await open_store(settings.database_path) as store:
             reports = [await import_page(store, guild_id, source)]
     else:
         folders = event_folders(path)
         if not folders:
             raise UsageError(f"{args.path}: no event.toml here or in its sub-folders")
-        async with await Store.open(settings.database_path) as store:
+        async with await open_store(settings.database_path) as store:
             reports = await import_folders(store, guild_id, folders)
     for report in reports:
         verb = "created" if report.created else "updated"
@@ -194,10 +194,10 @@ async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
-    async with await Store.open(settings.database_path) as store:
-        rows = await store.all_events()
+    async with await open_store(settings.database_path) as store:
+        rows = await store.run(store.events.all_events)
         for guild_id, event_id, slug, title in rows:
-            event = await store.get_event(guild_id, event_id)
+            event = await store.run(store.events.get_event, guild_id, event_id)
             state = "open" if event.registration_open else "closed"
             print(f"{event_id}\t{guild_id}\t{slug}\t{event.confirmed}/{event.capacity} "
                   f"confirmed, {event.waitlisted} waitlisted, {state}\t{title}")
@@ -207,9 +207,9 @@ async def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_rsvps(settings: Settings, args: argparse.Namespace) -> int:
-    async with await Store.open(settings.database_path) as store:
-        _, event_id = await store.find_event(args.event)
-        rsvps = await store.attendees(event_id)
+    async with await open_store(settings.database_path) as store:
+        _, event_id = await store.run(store.events.find_event, args.event)
+        rsvps = await store.run(store.registrations.attendees, event_id)
     if args.csv:
         sys.stdout.write(attendees_csv(rsvps))
     else:
@@ -221,7 +221,7 @@ async def cmd_rsvps(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     _refuse_existing(args.path)
-    async with await Store.open(settings.database_path) as store:
+    async with await open_store(settings.database_path) as store:
         await store.backup(args.path)
     print(f"backed up {settings.database_path} to {args.path}")
     return 0
@@ -261,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
+COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
     "run": cmd_run, "sandbox": cmd_sandbox, "sync": cmd_sync, "import": cmd_import,
     "events": cmd_events, "rsvps": cmd_rsvps, "backup": cmd_backup,
     "reset-sync-state": cmd_reset_sync_state,
@@ -278,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         # and log only what went wrong.
         configure_logging(settings.log_level if args.command in ("run", "sync") else "WARNING")
         return asyncio.run(COMMANDS[args.command](settings, args))
-    except (UsageError, ConfigError, CatalogError, StoreError, RegistrationError) as exc:
+    except (UsageError, ConfigError, UserError) as exc:
         print(f"eventbot: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -10,7 +10,6 @@ import logging
 import os
 import random
 import signal
-from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
@@ -21,7 +20,8 @@ from discord.ext import commands
 
 from bot.catalog import import_bundled
 from bot.config import ConfigError, Settings
-from bot.store import Store
+from bot.signals import GuildLeft, RegistrationChanged, Signals
+from bot.storage import Store
 from bot.tree import EventTree, guard_interactions
 
 log = logging.getLogger(__name__)
@@ -55,16 +55,16 @@ class EventBot(commands.Bot):
         self.settings = settings
         self.store = store
         guard_interactions(self)
-        # Called with (guild_id, event_id) after every change to an event's registrations.
-        # Plain callbacks, not dispatched events: a join is the hot path, and a dispatch
-        # would start a task per listener for work that takes microseconds.
-        self.change_hooks: list[Callable[[int, int], None]] = []
+        # What the cogs tell each other (registration changes, reminders, roles, leaving a
+        # guild): plain callbacks, not dispatched events, since a join is the hot path and a
+        # dispatch would start a task per listener for work that takes microseconds.
+        self.signals = Signals()
         self._seeded: set[int] = set()
         self._seed_locks: dict[int, asyncio.Lock] = {}
 
     def registration_changed(self, guild_id: int, event_id: int) -> None:
-        for hook in self.change_hooks:
-            hook(guild_id, event_id)
+        """Emit `RegistrationChanged`; the flows take this as their change callback."""
+        self.signals.emit(RegistrationChanged(guild_id, event_id))
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
@@ -77,11 +77,11 @@ class EventBot(commands.Bot):
         guild = discord.Object(self.settings.sync_guild_id) if self.settings.sync_guild_id else None
         digest = command_hash(self.tree)
         key = f"{SYNC_HASH_KEY}:{guild.id if guild else 'global'}"
-        if await self.store.get_meta(key) == digest:
+        if await self.store.run(self.store.settings.get_meta, key) == digest:
             log.info("slash commands unchanged since the last sync; not syncing")
             return
         await sync_tree(self.tree, guild)
-        await self.store.set_meta(key, digest)
+        await self.store.run(self.store.settings.set_meta, key, digest)
 
     async def ensure_events(self, guild_id: int) -> None:
         """Give a server with no events the bundled sample events, once."""
@@ -90,7 +90,7 @@ class EventBot(commands.Bot):
         async with self._seed_locks.setdefault(guild_id, asyncio.Lock()):
             if guild_id in self._seeded:
                 return
-            if not await self.store.has_events(guild_id):
+            if not await self.store.run(self.store.events.has_events, guild_id):
                 reports = await import_bundled(self.store, guild_id, self.settings.events_dir)
                 log.info("imported %d bundled event(s) into guild %s", len(reports), guild_id)
             self._seeded.add(guild_id)
@@ -100,23 +100,27 @@ class EventBot(commands.Bot):
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         # A re-invite within the retention period finds everything as it was.
-        await self.store.set_guild_left(guild.id, None)
+        await self.store.run(self.store.settings.set_guild_left, guild.id, None)
         await self.ensure_events(guild.id)
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """Removed from the server (kicked, or the server deleted): its data is kept for
         the retention period, then deleted (`cogs.retention`)."""
-        await self.store.set_guild_left(guild.id, discord.utils.utcnow())
+        await self.store.run(self.store.settings.set_guild_left, guild.id, discord.utils.utcnow())
         self._seeded.discard(guild.id)  # after a purge, a re-invite gets the samples again
         log.info("left guild %s; its data is kept for %g days", guild.id,
                  self.settings.guild_retention_days)
-        self.dispatch("guild_left_recorded", guild.id)
+        self.signals.emit(GuildLeft(guild.id))
 
     async def on_ready(self) -> None:
         log.info("connected as %s (%s) to %d server(s)", self.user, getattr(self.user, "id", "?"),
                  len(self.guilds))
         if self.settings.ready_file is not None:
             await asyncio.to_thread(tell_ready, self.settings.ready_file)
+
+
+# What every command and component receives: `interaction.client` is this bot, typed.
+Interaction = discord.Interaction[EventBot]
 
 
 def tell_ready(path: Path) -> None:
@@ -174,6 +178,12 @@ async def run_bot(settings: Settings, store: Store) -> None:
     log.info("stopped")
 
 
+def token_of(settings: Settings) -> str:
+    if not settings.discord_token:  # the commands that log in check this first
+        raise ConfigError("DISCORD_TOKEN is not set")
+    return settings.discord_token
+
+
 async def _log_in_and_connect(client: EventBot, settings: Settings) -> None:
     await log_in(client, settings)
     await client.connect()  # reconnects by itself after a drop
@@ -185,7 +195,7 @@ async def log_in(client: EventBot, settings: Settings) -> None:
     delay = min(1.0, settings.reconnect_max_delay)
     while True:
         try:
-            await client.login(settings.discord_token)
+            await client.login(token_of(settings))
             return
         except discord.LoginFailure:
             raise ConfigError("Discord refused DISCORD_TOKEN; copy the token again from the "
@@ -218,11 +228,11 @@ async def sync_commands(settings: Settings, store: Store, guild_id: int | None) 
     """`python -m bot sync`: log in over REST only, sync, and remember what was synced."""
     point_at(settings)
     async with EventBot(settings, store) as client:
-        await client.login(settings.discord_token)
+        await client.login(token_of(settings))
         for extension in EXTENSIONS:
             await client.load_extension(extension)
         guild = discord.Object(guild_id) if guild_id else None
         count = await sync_tree(client.tree, guild)
-        await store.set_meta(f"{SYNC_HASH_KEY}:{guild_id or 'global'}",
+        await store.run(store.settings.set_meta, f"{SYNC_HASH_KEY}:{guild_id or 'global'}",
                              command_hash(client.tree))
         return count

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
+from bot.errors import Conflict
 from bot.models import Event
-from bot.store import StoreError
 
 PRODUCT_ID = "-//eventbot//Discord event bot//EN"
 
@@ -16,7 +16,7 @@ PRODUCT_ID = "-//eventbot//Discord event bot//EN"
 def event_ics(event: Event, now: datetime | None = None) -> bytes:
     """The event as a one-event calendar; times in UTC, which every calendar converts."""
     if event.starts_at is None:
-        raise StoreError(f"{event.title} has no start time yet, so there is nothing to put "
+        raise Conflict(f"{event.title} has no start time yet, so there is nothing to put "
                          "in a calendar; a moderator can set one with /manage edit")
     entry = CalendarEvent()
     entry.add("uid", f"event-{event.id}-{event.guild_id}@eventbot")

@@ -22,11 +22,12 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot.errors import InvalidValue
 from bot.fetch import FetchPolicy, check_url, fetch_page
-from bot.models import Event
-from bot.pages import Page, PageError, decode_page, parse_page
-from bot.registration import MAX_CAPACITY
-from bot.store import EventDraft, Store
+from bot.models import Event, EventDraft
+from bot.pages import Page, decode_page, parse_page
+from bot.registration import check_capacity
+from bot.storage import Store
 from bot.times import calendar_problem
 from bot.webpage import charset_codec, decode_html, html_to_text, is_html_name
 from bot.when import When, read_page_when
@@ -34,10 +35,6 @@ from bot.when import When, read_page_when
 EVENT_FILE = "event.toml"
 DATETIME_EXAMPLE = "2026-12-01T18:00+01:00"
 MAX_TITLE = 200
-
-
-class CatalogError(ValueError):
-    """An event folder or an import option is malformed; the message says which and why."""
 
 
 MAX_LINK = 500
@@ -54,7 +51,7 @@ def validate_link(value: str | None) -> str | None:
     except ValueError:  # a malformed address such as "http://[::1"
         parts = host = None
     if parts is None or not host or parts.scheme.lower() not in ("http", "https"):
-        raise CatalogError(f"the link must be a web address starting with https:// (at most "
+        raise InvalidValue(f"the link must be a web address starting with https:// (at most "
                            f"{MAX_LINK} characters), e.g. https://example.org/events/talk")
     return link
 
@@ -114,7 +111,7 @@ def parse_datetime(value: str, name: str = "starts_at") -> datetime:
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise CatalogError(f"{name} {value!r} is not a date and time; "
+        raise InvalidValue(f"{name} {value!r} is not a date and time; "
                            f"use ISO 8601 with an offset, e.g. {DATETIME_EXAMPLE}") from None
     return checked_datetime(parsed, name, value)
 
@@ -123,26 +120,20 @@ def checked_datetime(value: datetime, name: str, written: str | None = None) -> 
     """The one gate for an event's times, however they came in (an option, event.toml)."""
     shown = repr(written) if written is not None else value.isoformat()
     if value.tzinfo is None:
-        raise CatalogError(f"{name} {shown} has no timezone; add an offset, "
+        raise InvalidValue(f"{name} {shown} has no timezone; add an offset, "
                            f"e.g. {DATETIME_EXAMPLE}")
     problem = calendar_problem(value)
     if problem is not None:
-        raise CatalogError(f"{name} {shown} {problem}; e.g. {DATETIME_EXAMPLE}")
-    return value
-
-
-def validate_capacity(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CAPACITY:
-        raise CatalogError(f"capacity must be a whole number of seats from 1 to {MAX_CAPACITY:,}")
+        raise InvalidValue(f"{name} {shown} {problem}; e.g. {DATETIME_EXAMPLE}")
     return value
 
 
 def validate_title(value: object) -> str:
     title = " ".join(str(value).split()) if isinstance(value, str) else ""
     if not title:
-        raise CatalogError("title must be some text")
+        raise InvalidValue("title must be some text")
     if len(title) > MAX_TITLE:
-        raise CatalogError(f"title is longer than {MAX_TITLE} characters")
+        raise InvalidValue(f"title is longer than {MAX_TITLE} characters")
     return title
 
 
@@ -153,19 +144,19 @@ def slugify(text: str) -> str:
 
 
 def read_event_folder(folder: Path) -> EventFolder:
-    """Read and parse one event folder; raises CatalogError naming the file and the problem."""
+    """Read and parse one event folder; raises InvalidValue naming the file and the problem."""
     spec_path = folder / EVENT_FILE
     try:
         spec = tomllib.loads(spec_path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise CatalogError(f"{spec_path}: cannot read it ({exc.strerror})") from None
+        raise InvalidValue(f"{spec_path}: cannot read it ({exc.strerror})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise CatalogError(f"{spec_path}: not valid TOML ({exc})") from None
+        raise InvalidValue(f"{spec_path}: not valid TOML ({exc})") from None
     try:
         draft = EventDraft(
             slug=slugify(folder.name),
             title=validate_title(spec.get("title")),
-            capacity=validate_capacity(spec.get("capacity")),
+            capacity=check_capacity(spec.get("capacity")),
             venue=_optional_text(spec, "venue"),
             link=validate_link(_optional_text(spec, "link")),
             starts_at=_optional_datetime(spec, "starts_at"),
@@ -173,10 +164,10 @@ def read_event_folder(folder: Path) -> EventFolder:
         )
         files = spec.get("pages")
         if not isinstance(files, list) or not files or not all(isinstance(f, str) for f in files):
-            raise CatalogError('pages must list the page files, e.g. pages = ["announcement.txt"]')
+            raise InvalidValue('pages must list the page files, e.g. pages = ["announcement.txt"]')
         pages = tuple(_read_page(folder / name) for name in files)
-    except CatalogError as exc:
-        raise CatalogError(f"{spec_path}: {exc}") from None
+    except InvalidValue as exc:
+        raise InvalidValue(f"{spec_path}: {exc}") from None
     return EventFolder(draft, pages)
 
 
@@ -197,9 +188,11 @@ async def import_folders(store: Store, guild_id: int, folders: list[Path], *,
 
 async def _save_folder(store: Store, guild_id: int, parsed: EventFolder,
                        sample: bool = False) -> ImportReport:
-    facts = page_facts([page for _, page in parsed.pages], await store.timezone(guild_id))
+    facts = page_facts([page for _, page in parsed.pages], await store.run(store.settings.timezone,
+                                                                           guild_id))
     draft = replace(parsed.draft, page_when=facts.when, page_venue=facts.venue)
-    event, created = await store.save_event(guild_id, draft, parsed.pages, sample=sample)
+    event, created = await store.run(store.events.save_event,
+                                     guild_id, draft, parsed.pages, sample=sample)
     skipped = tuple(f"{page.kind}: {line}" for _, page in parsed.pages for line in page.skipped)
     return ImportReport(event, created, skipped, facts.notes)
 
@@ -240,7 +233,7 @@ async def read_page_file(name: str, data: bytes) -> PageSource:
 
 
 async def read_page_url(url: str, policy: FetchPolicy) -> PageSource:
-    """Fetch the page at `url` (bot.fetch's rules) -> PageSource; PageError if refused."""
+    """Fetch the page at `url` (bot.fetch's rules) -> PageSource; InvalidValue if refused."""
     fetched = await fetch_page(url, policy)
 
     def read() -> PageSource:
@@ -261,12 +254,13 @@ async def import_page(store: Store, guild_id: int, source: PageSource, *,
     server's timezone when not given)."""
     name = import_title(source, title)
     if facts is None:
-        facts = page_facts([source.page], await store.timezone(guild_id))
+        facts = page_facts([source.page], await store.run(store.settings.timezone, guild_id))
     draft = EventDraft(slug=slugify(name), title=name,
-                       capacity=None if capacity is None else validate_capacity(capacity),
+                       capacity=None if capacity is None else check_capacity(capacity),
                        starts_at=starts_at, all_day=all_day, ends_at=ends_at, venue=venue,
                        page_when=facts.when, page_venue=facts.venue)
-    event, created = await store.save_event(guild_id, draft, [(source.text, source.page)],
+    event, created = await store.run(store.events.save_event,
+                                     guild_id, draft, [(source.text, source.page)],
                                             new=True, url=source.url)
     return ImportReport(event, created, tuple(f"{source.page.kind}: {line}"
                                               for line in source.page.skipped), facts.notes)
@@ -304,15 +298,15 @@ def _read_page(path: Path) -> tuple[str, Page]:
         text = page_text(path.name, path.read_bytes())
         return text, parse_page(text)
     except OSError as exc:
-        raise CatalogError(f"cannot read page {path.name} ({exc.strerror})") from None
-    except PageError as exc:
-        raise CatalogError(f"page {path.name}: {exc}") from None
+        raise InvalidValue(f"cannot read page {path.name} ({exc.strerror})") from None
+    except InvalidValue as exc:
+        raise InvalidValue(f"page {path.name}: {exc}") from None
 
 
 def _optional_text(spec: dict, key: str) -> str | None:
     value = spec.get(key)
     if value is not None and not isinstance(value, str):
-        raise CatalogError(f"{key} must be text")
+        raise InvalidValue(f"{key} must be text")
     return value or None
 
 
@@ -323,5 +317,5 @@ def _optional_datetime(spec: dict, key: str) -> datetime | None:
     if isinstance(value, datetime):  # TOML's own datetime type
         return checked_datetime(value, key)
     if not isinstance(value, str):
-        raise CatalogError(f"{key} must be a date and time such as {DATETIME_EXAMPLE}")
+        raise InvalidValue(f"{key} must be a date and time such as {DATETIME_EXAMPLE}")
     return parse_datetime(value, key)

@@ -13,6 +13,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 from urllib.parse import urlparse
 
 from dotenv import dotenv_values
@@ -66,6 +67,10 @@ def load_settings(
         values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
     values.update(os.environ if environ is None else environ)
 
+    @overload
+    def get(name: str) -> str | None: ...
+    @overload
+    def get(name: str, default: str) -> str: ...
     def get(name: str, default: str | None = None) -> str | None:
         value = values.get(name, "").strip()
         return value or default
@@ -75,10 +80,12 @@ def load_settings(
         database_path=Path(get("DATABASE_PATH", "data/eventbot.sqlite3")),
         events_dir=_existing_dir("EVENTS_DIR", get("EVENTS_DIR", "data/events")),
         log_level=_log_level(get("LOG_LEVEL", "INFO")),
-        discord_api_base=_url("DISCORD_API_BASE", get("DISCORD_API_BASE", DISCORD_API_BASE),
+        discord_api_base=_url("DISCORD_API_BASE",
+                              get("DISCORD_API_BASE", DISCORD_API_BASE),
                               ("http", "https")).rstrip("/"),
         discord_gateway_url=_url("DISCORD_GATEWAY_URL",
-                                 get("DISCORD_GATEWAY_URL", DISCORD_GATEWAY_URL), ("ws", "wss")),
+                                 get("DISCORD_GATEWAY_URL", DISCORD_GATEWAY_URL),
+                                 ("ws", "wss")),
         sync_guild_id=_snowflake("SYNC_GUILD_ID", get("SYNC_GUILD_ID")),
         reconnect_max_delay=_seconds("RECONNECT_MAX_DELAY", get("RECONNECT_MAX_DELAY"), 60,
                                      maximum=3600),

@@ -32,7 +32,7 @@ from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
 from bot.config import FETCH_TIMEOUT, Network, Settings
-from bot.pages import PageError
+from bot.errors import InvalidValue
 
 MAX_FETCH_BYTES = 2_000_000
 MAX_REDIRECTS = 5
@@ -42,7 +42,7 @@ REDIRECTS = (301, 302, 303, 307, 308)
 USER_AGENT = "eventbot (imports one event page at a moderator's request)"
 
 
-class FetchError(PageError):
+class FetchError(InvalidValue):
     """A URL that was not fetched; the message is one line saying why."""
 
 
@@ -159,7 +159,7 @@ def _check_literal_host(url: URL, policy: FetchPolicy) -> None:
         ipaddress.ip_address(url.host or "")
     except ValueError:
         return  # a name: the resolver checks what it resolves to
-    policy.check_address(url.host, url.host)
+    policy.check_address(url.host or "", url.host or "")
 
 
 def _redirect_target(response: aiohttp.ClientResponse) -> URL:

@@ -1,13 +1,18 @@
-"""Read models the store returns and the renderers and CLI use."""
+"""The typed values that cross the layers: what the store takes and returns, and what the
+renderers, the cogs and the CLI use. No backend's rows leak out of storage."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
+from typing import NamedTuple, TypeAlias
 
 from bot.pages import Person, Takeaway
 from bot.registration import Seats, Status
+from bot.when import When
 
+NO_WHEN = When()
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -40,7 +45,16 @@ class Event:
     @property
     def seats(self) -> Seats:
         return Seats(self.capacity, self.confirmed, self.waitlisted, self.registration_open,
-                     self.closed_reason, self.ends_at)
+                     self.closed_reason, self.over_at)
+
+    @property
+    def over_at(self) -> datetime | None:
+        """When the event is over: its end, else its start; None when it has no date. The
+        one rule (SQL spells it `bot.storage.sqlite.session.OVER_AT`)."""
+        return self.ends_at or self.starts_at
+
+    def is_over(self, now: datetime) -> bool:
+        return self.seats.has_taken_place(now)
 
     @property
     def seats_left(self) -> int:
@@ -62,3 +76,236 @@ class Rsvp:
     status: Status
     position: int | None  # waitlist position from 1; None when confirmed
     joined_at: datetime
+
+MATCH_START, MATCH_END = "\x02", "\x03"  # around the matched words of a Passage's excerpt
+
+
+@dataclass(frozen=True, slots=True)
+class EventDraft:
+    """What an import says about an event besides its pages."""
+
+    slug: str
+    title: str
+    capacity: int | None = None  # None keeps the current capacity (or the default)
+    venue: str | None = None
+    link: str | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    all_day: bool = False  # with starts_at: it is a date (midnight UTC), not a time
+    # What the page says: it fills only what the event does not have yet, so an option, an
+    # event.toml value or an edit always wins over the page (and a recap's date over none).
+    page_when: When = NO_WHEN
+    page_venue: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventEdit:
+    """The when and where of an event as `/manage edit` sets them: None clears a field."""
+
+    title: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    all_day: bool
+    venue: str | None
+    link: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EventSummary:
+    id: int
+    title: str
+    starts_at: datetime | None
+    slug: str = ""
+    archived: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class EventListing:
+    """One line of `/event list`: when, how many seats are left, whether it takes RSVPs."""
+
+    id: int
+    title: str
+    starts_at: datetime | None
+    seats_left: int
+    registration_open: bool
+    archived: bool
+    over: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MyRsvp:
+    """One of a member's RSVPs, for `/rsvp mine`."""
+
+    event_id: int
+    title: str
+    starts_at: datetime | None
+    status: Status
+    position: int | None  # waitlist position from 1; None when confirmed
+
+
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    """What deleting an event removed."""
+
+    title: str
+    confirmed: int
+    waitlisted: int
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A piece of what an event says, found by `/event ask`."""
+
+    event_id: int
+    event_title: str
+    source: str  # "page", "recap", "bio:<name>" or "takeaway:<heading>"
+    text: str
+    excerpt: str  # the best-matching stretch, matched words between MATCH_START/MATCH_END
+
+
+
+class NoticeKind(StrEnum):
+    """What an outbox notice tells Discord (see `cogs.announcements` for each delivery)."""
+
+    CAPACITY = "capacity"  # the event filled up
+    PROMOTED = "promoted"  # a DM
+    CLOSED = "closed"
+    OPENED = "opened"
+    RECAP = "recap"  # a recap with takeaways arrived
+    CHANGED = "changed"
+    CHANGED_DM = "changed_dm"  # the same, to one member
+    DELETED = "deleted"
+    CANCELLED = "cancelled"  # a DM
+
+
+# One payload per kind. Field names are the JSON keys stored in the outbox, so rows
+# written before these types existed still load; a default is what a missing key means.
+
+@dataclass(frozen=True, slots=True)
+class CapacityPayload:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class PromotedPayload:
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedPayload:
+    reason: str | None = None
+    by: int | None = None  # the moderator, None when a rule closed it
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedPayload:
+    by: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecapPayload:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ChangedPayload:
+    moved: bool = False
+    venue_changed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ChangedDmPayload:
+    user_id: int
+    moved: bool = False
+    venue_changed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DeletedPayload:
+    title: str
+    messages: tuple[tuple[int, int], ...] = ()  # (channel id, message id) of its announcements
+    scheduled_event_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CancelledPayload:
+    user_id: int
+    title: str
+
+
+NoticePayload: TypeAlias = (CapacityPayload | PromotedPayload | ClosedPayload | OpenedPayload
+                 | RecapPayload | ChangedPayload | ChangedDmPayload | DeletedPayload
+                 | CancelledPayload)
+
+PAYLOAD_TYPES: dict[NoticeKind, type[NoticePayload]] = {
+    NoticeKind.CAPACITY: CapacityPayload,
+    NoticeKind.PROMOTED: PromotedPayload,
+    NoticeKind.CLOSED: ClosedPayload,
+    NoticeKind.OPENED: OpenedPayload,
+    NoticeKind.RECAP: RecapPayload,
+    NoticeKind.CHANGED: ChangedPayload,
+    NoticeKind.CHANGED_DM: ChangedDmPayload,
+    NoticeKind.DELETED: DeletedPayload,
+    NoticeKind.CANCELLED: CancelledPayload,
+}
+NOTICE_KINDS: dict[type[NoticePayload], NoticeKind] = {t: k for k, t in PAYLOAD_TYPES.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """An outbox row: something to tell Discord, written in the same transaction as its cause."""
+
+    id: int
+    guild_id: int
+    event_id: int
+    payload: NoticePayload
+
+    @property
+    def kind(self) -> NoticeKind:
+        return NOTICE_KINDS[type(self.payload)]
+
+
+class EventRef(NamedTuple):
+    """An event as the CLI lists it."""
+
+    guild_id: int
+    id: int
+    slug: str
+    title: str
+
+
+class AnnouncementMessage(NamedTuple):
+    channel_id: int
+    message_id: int
+    rendered: str | None  # digest of what it shows, so an unchanged one is not edited
+
+
+class ReminderSettings(NamedTuple):
+    minutes: tuple[int, ...]  # offsets before the start, largest first; () is off
+    scheduled_events: bool  # whether events get a Discord scheduled event
+
+
+class DueReminder(NamedTuple):
+    """One reminder message to send: it covers every offset in `minutes` that came due."""
+
+    guild_id: int
+    event_id: int
+    title: str
+    starts_at: datetime
+    venue: str | None
+    user_id: int
+    minutes: tuple[int, ...]
+
+
+class RoleGrant(NamedTuple):
+    """An event that gives out an attendee role, and who should hold it."""
+
+    guild_id: int
+    event_id: int
+    role_id: int
+    confirmed: list[int]
+
+
+class GuildLeft(NamedTuple):
+    guild_id: int
+    left_at: datetime

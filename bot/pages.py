@@ -20,69 +20,20 @@ Reading rules:
 
 from __future__ import annotations
 
-import re
 import unicodedata
-from dataclasses import asdict, dataclass, field
 
-from bot import pages_zh
-from bot.pages_names import (
-    LABEL,
-    LABEL_ROLES,
-    PAIRED,
-    key,
-    name_keys,
-    narration,
-    opening,
-    read_names,
-    words,
-)
-from bot.pages_zh import han_share, has_han
+from bot.errors import InvalidValue
+from bot.page_model import ROLES, Page, Person, Takeaway
+from bot.pages_names import name_keys
+from bot.pages_reader import read_page
+from bot.pages_zh import han_share
+
+# The page model is imported from here by the rest of the bot.
+__all__ = ["MAX_PAGE_BYTES", "ROLES", "Page", "Person", "Takeaway", "decode_page", "name_keys",
+           "page_language", "parse_page"]
 
 MAX_PAGE_BYTES = 2_000_000
 _LIMIT = f"the limit is {MAX_PAGE_BYTES // 1_000_000} MB"
-ROLES = ("moderator", "speaker", "discussant", "host", "chair")
-
-
-class PageError(ValueError):
-    """The one error the importer raises; its message is one friendly line for end users."""
-
-
-@dataclass(frozen=True, slots=True)
-class Person:
-    name: str
-    role: str
-    bio: str
-
-
-@dataclass(frozen=True, slots=True)
-class Takeaway:
-    heading: str
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    kind: str
-    title: str | None
-    date_text: str | None
-    location: str | None
-    description: str
-    registration_closed: bool
-    off_the_record: bool
-    access_notes: tuple[str, ...]
-    language: str | None
-    translation: str | None
-    people: tuple[Person, ...]
-    takeaways: tuple[Takeaway, ...]
-    skipped: tuple[str, ...]
-
-    @property
-    def moderator(self) -> str | None:
-        return next((p.name for p in self.people if p.role == "moderator"), None)
-
-    def to_dict(self) -> dict:
-        data = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
-        return data | {"moderator": self.moderator}
 
 
 def page_language(text: str) -> str:
@@ -93,493 +44,37 @@ def page_language(text: str) -> str:
 
 
 def decode_page(data: bytes) -> str:
-    """Bytes of an uploaded file -> text, or PageError with a reason the user can act on."""
+    """Bytes of an uploaded file -> text, or InvalidValue with a reason the user can act on."""
     data = bytes(data)
     if not data:
-        raise PageError("The file is empty.")
+        raise InvalidValue("The file is empty.")
     if len(data) > MAX_PAGE_BYTES:
-        raise PageError(f"The file is too large ({len(data):,} bytes; {_LIMIT}).")
+        raise InvalidValue(f"The file is too large ({len(data):,} bytes; {_LIMIT}).")
     if b"\0" in data:
-        raise PageError("The file looks binary, not like a text page.")
+        raise InvalidValue("The file looks binary, not like a text page.")
     try:
         text = data.decode("utf-8-sig")  # -sig strips a leading BOM
     except UnicodeDecodeError as exc:
-        raise PageError(f"The file is not valid UTF-8 (bad byte at position {exc.start}); "
+        raise InvalidValue(f"The file is not valid UTF-8 (bad byte at position {exc.start}); "
                         "save it as UTF-8 text and try again.") from None
     controls = sum(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f" for ch in text)
     if controls * 10 > len(text):  # a real page has essentially none
-        raise PageError("The file looks binary, not like a text page.")
+        raise InvalidValue("The file looks binary, not like a text page.")
     if not any(ch.isalpha() for ch in text):
-        raise PageError("The file has no readable text." if text.strip() else "The file is empty.")
+        raise InvalidValue("The file has no readable text." if text.strip()
+                           else "The file is empty.")
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def parse_page(text: str) -> Page:
-    """Page text -> Page. Raises only PageError, and only when there is nothing to import."""
+    """Page text -> Page. Raises only InvalidValue, and only when there is nothing to import."""
     if not isinstance(text, str):
-        raise PageError("The page is not text.")
+        raise InvalidValue("The page is not text.")
     if not text.strip():
-        raise PageError("The page is empty.")
+        raise InvalidValue("The page is empty.")
     size = len(text) if len(text) > MAX_PAGE_BYTES else len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_PAGE_BYTES:
-        raise PageError(f"The page is too large ({size:,} bytes; {_LIMIT}).")
+        raise InvalidValue(f"The page is too large ({size:,} bytes; {_LIMIT}).")
     if not any(ch.isalpha() for ch in text):
-        raise PageError("The page has no readable text.")
-    return _Reader(_paragraphs(text)).read()
-
-
-# --- notices, header, takeaways, bios ------------------------------------------------
-
-_SENTENCE_END = re.compile(r"(?<=[.!?]) +(?=[\"“‘']?[A-Z])")
-_OFF_RECORD = re.compile(r"\boff[ -]the[ -]record\b", re.I)
-_REGISTRATION = re.compile(r"\b(?:registration|RSVPs?|register)\b", re.I)
-_CLOSED = re.compile(r"\bclosed\b", re.I)
-_CAPACITY = re.compile(
-    r"\b(?:reached|at|over) +(?:\w+ +){0,2}capacity\b|\bis +(?:now +)?full\b|\bsold +out\b", re.I)
-_ACCESS = re.compile(r"\b(?:not +)?(?:open|closed) +to\b|\bby +invitation\b|\binvitation[ -]only\b|"
-                     r"\bon +the +record\b|\bbe +(?:live[ -]?streamed|webcast|recorded)\b", re.I)
-_LANGUAGE = (re.compile(r"\b(?:be|is|was|held|conducted|delivered|place) +in +(\w+)"),)
-# Notes other than "off the record" must be about the event, so summaries and bios that
-# mention "registration" or "open to" are not mistaken for them.
-_NOTICE_START = re.compile(
-    r"(?:registration|rsvp|please|simultaneous|translation|interpretation)\b", re.I)
-_EVENT = re.compile(r"\b(?:event|discussion|session|conversation|panel|meeting|webinar|briefing|"
-                    r"seminar|roundtable|dialogue|conference)\b", re.I)
-_TRANSLATION = (
-    re.compile(r"\b(\w+) +(?:translation|interpretation)\b", re.I),
-    re.compile(r"\b(?:translation|interpretation|translated|interpreted) +(?:\w+ +){0,3}?"
-               r"in(?:to)? +(\w+)", re.I),
-)
-# Besides these, a capitalised word ending in -ese/-ish/-ian/-ic reads as a language.
-_LANGUAGES = words("French German Mandarin Korean Hindi Urdu Farsi Hebrew Dutch Thai Greek Malay")
-# "was moderated by", "Zhao moderated", "they explored" (but not "will be moderated").
-_PAST = re.compile(
-    r"\b(?:was|were) +(?:(?:also|then) +)?"
-    r"(?:moderated|hosted|chaired|held|off[ -]the[ -]record|in +[A-Z])|"
-    r"(?:(?<![\w'’-])[A-ZÀ-Þ][\w'’-]*|\b(?:they|panelists|speakers|participants|discussants))"
-    r" +(?:also +)?(?:moderated|discussed|explored|examined|analy[sz]ed|debated|spoke|presented|"
-    r"hosted|chaired)\b")
-_DISCLAIMER = re.compile(
-    r"does not take institutional positions|views (?:expressed|represented|presented) (?:here|in)|"
-    r"are (?:solely )?those of the (?:author|speaker|participant)|"
-    r"do not necessarily (?:reflect|represent)", re.I)
-_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
-_DATE = re.compile(rf"\b{_MONTH} +\d{{1,2}}(?:st|nd|rd|th)?\b|"
-                   rf"\b\d{{1,2}}(?:st|nd|rd|th)? +{_MONTH}|\b\d{{4}}-\d\d-\d\d\b|"
-                   rf"{pages_zh.DATE}")
-# A line with only the time, under the date line: "18:00–20:00", "下午6点", "下午6:30".
-_TIME_LINE = re.compile(
-    rf"(?:{pages_zh.TIME.pattern})(?: *(?:[-–—~至到]|to) *(?:{pages_zh.TIME.pattern}))?"
-    r"(?: *(?:[AaPp]\.?[Mm]\.?|[A-Z]{2,4}))?")
-_LOCATION = re.compile(
-    r"(?:Live|Streaming|Online|Virtual|Webcast)\b.*|"
-    r"[A-ZÀ-Þ][\w.’'-]*(?: +[A-ZÀ-Þ][\w.’'-]*){0,2}, +[A-ZÀ-Þ][\w.]*(?: +[A-ZÀ-Þ][\w.]*)?")
-_SECTION = re.compile(
-    r"(?:(?:key|main|discussion|event|panel|about|the|our|meet|featured) +)*"
-    r"(?:highlights?|takeaways?|speakers?|participants?|panelists?|featuring|summary|recap|"
-    r"overview|discussants?|moderators?|biographies|bios?|agenda|details) *:?", re.I)
-_BULLET = re.compile(rf"[•▪●◦·‣] *|[-*–—] +|(?:{pages_zh.NUMBERED}|\d{{1,2}}\.(?!\d)) *")
-_TAKEAWAY = re.compile(r"([^:：]{1,120}?)[:：] *(\S.*)")
-_COLON = re.compile(r"[:：]")
-_DIGIT = re.compile(r"\d")
-_LATIN = re.compile(r"[A-Za-z]")
-_ZH_SENTENCE = re.compile(r"[。！？]")
-_BIO_VERB = re.compile(
-    r",? +(?:is|was|serves|served|has|had|holds|held|joined|leads|led|directs|directed|heads|"
-    r"headed|teaches|taught|works|worked|specializes|focuses|founded|chairs|brings|currently|"
-    r"previously|also)\b|, +(?:a|an|the) ")
-# Who an unknown name opening a paragraph is: "Fan Jishe is a researcher", not "Xi Jinping
-# is expected to visit".
-_NEW_BIO = re.compile(
-    r",? +(?:(?:is|was) +(?:a|an|the|also|currently|now|formerly|one)|serves|served|holds|leads|"
-    r"led|directs|directed|heads|headed|teaches|taught|works|worked|specializes|focuses)\b|"
-    r", +(?:a|an|the) ")
-_CONTINUATION = re.compile(r"(?:He|She|They|His|Her|Their|Prior|Previously|Before|Currently)\b|"
-                           r"他|她|此前|此外|目前")
-_AFFILIATION = re.compile(r" *[,(|–—-]")  # "Jane Doe, Senior Fellow" on the name line
-# "Speakers: Name, title; Name, title; Name, title"
-_ROSTER_START = re.compile(
-    r"(?:(?:featured +)?(?:speakers?|panelists?|participants?)|featuring) *: *", re.I)
-_ROSTER_AND = re.compile(r"(?:and|&) +")
-_CLEANUP = {cp: " " for cp in (*range(32), *range(127, 160))} | dict.fromkeys(
-    map(ord, "\u200b\u2060\ufeff\u00ad"))  # control characters -> space; invisible ones dropped
-
-
-def _is_language(word: str) -> bool:
-    return word[0].isupper() and (
-        word in _LANGUAGES or word.endswith(("ese", "ish", "ian", "ic")))
-
-
-def _language(sentence: str, patterns: tuple[re.Pattern[str], ...]) -> str | None:
-    found = (m.group(1) for p in patterns for m in p.finditer(sentence))
-    return next((word for word in found if _is_language(word)), None)
-
-
-def _is_notice(sentence: str) -> bool:
-    if len(sentence) > 300:
-        return False
-    if _OFF_RECORD.search(sentence):
-        return True
-    if not (_NOTICE_START.match(sentence) or _EVENT.search(sentence)):
-        return False
-    markers = (_REGISTRATION, _CAPACITY, _ACCESS)
-    return any(p.search(sentence) for p in markers) or bool(
-        _language(sentence, _LANGUAGE) or _language(sentence, _TRANSLATION))
-
-
-def _paragraphs(text: str) -> list[tuple[str, str]]:
-    """(normalised, verbatim) for every non-empty line."""
-    lines = unicodedata.normalize("NFC", text).splitlines()
-    pairs = ((" ".join(line.translate(_CLEANUP).split()), line.strip()) for line in lines)
-    return [(norm, raw) for norm, raw in pairs if norm]
-
-
-def _opens_with(par: str, name: str) -> bool:
-    """Does the paragraph open with this full name, or with its surname and a verb like "is"?"""
-    lead, rest = opening(par)
-    parts = name.split()
-    surname = " " not in lead and key(lead) in (key(parts[0]), key(parts[-1]))
-    return key(lead) == key(name) or (surname and bool(_BIO_VERB.match(rest)))
-
-
-# --- reading a page --------------------------------------------------------------------
-
-@dataclass(slots=True)
-class _Entry:
-    name: str
-    role: str | None = None
-    bio: list[str] = field(default_factory=list)  # its paragraphs
-    leads: bool = False  # a host who leads the discussion
-
-
-class _Reader(pages_zh.ChineseReading):
-    """Walks the paragraphs once and places each; what fits nowhere goes to ``skipped``."""
-
-    def __init__(self, paragraphs: list[tuple[str, str]]) -> None:
-        self.paras = [norm for norm, _ in paragraphs]  # what the rules read
-        self.raw = [raw for _, raw in paragraphs]  # what the page imports
-        self.header: dict[str, str] = {}  # title, date_text, location
-        self.language: str | None = None
-        self.translation: str | None = None
-        self.registration_closed = self.off_the_record = self.past = False
-        self.description: list[str] = []
-        self.access_notes: dict[str, None] = {}  # an ordered set
-        self.takeaways: list[Takeaway] = []
-        self.skipped: list[str] = []
-        self.people: dict[str, _Entry] = {}  # by every key of the name (name_keys)
-        self.order: list[_Entry] = []  # the people, each once, as met
-        self.by_word: dict[str, list[_Entry]] = {}  # by _key of the first and the last name
-        self.header_open = True  # header lines only open a page (or its other language version)
-        self.intro_over = False  # after takeaways or bios, prose no longer describes the event
-        self.notes_after_intro = False  # notices followed the intro: bios may start
-        self.last_bio: tuple[_Entry, bool] | None = None  # previous paragraph's (owner, kept)
-        self.versions: set[bool] = set()  # has_han of the prose seen: a bilingual page has both
-        self.later_version = False  # reading the second language version of the page
-        self.repeated_header: set[str] = set()  # header fields the later version repeated
-        self.section_role: str | None = None  # under a "主持人" or "嘉宾" heading
-
-    def read(self) -> Page:
-        i = 0
-        while i < len(self.paras):
-            i = self._take(i)
-        return self._page()
-
-    def _take(self, i: int) -> int:
-        """Place paragraph i (and any it pulls in); return the index of the next one."""
-        par = self.paras[i]
-        last, self.last_bio = self.last_bio, None
-        if _DISCLAIMER.search(par):
-            return i + 1
-        zh = has_han(par)
-        after = self._zh_person_line(i) if zh else self._person_line(i)
-        if after is None and (self._zh_bio(i) if zh else self._bio(i, last)):
-            after = i + 1
-        if after is not None:
-            self.header_open = False
-            return after
-        self._version(True if zh else False if _LATIN.search(par) else None)
-        if (self._notice(par) or self._heading(i) or (zh and self._zh_field(par))
-                or (self.header_open and self._header(par))):
-            return i + 1
-        self.header_open = False
-        if _BULLET.match(par) and self._takeaway(i):
-            return i + 1
-        if last and _CONTINUATION.match(par):
-            self._give_bio(last[0], self.raw[i], last)
-        elif self._roster(par):
-            pass
-        elif self.intro_over:
-            self.skipped.append(f'skipped paragraph: "{par[:60]}{"…" if len(par) > 60 else ""}"')
-        else:
-            self.description.append(self.raw[i])
-            self.past = self.past or bool(_PAST.search(par))
-            for name, role, leads in narration(par):
-                self._person(name, role, leads)
-            if zh:
-                self.past = self.past or bool(pages_zh.PAST.search(par))
-                self._zh_narration(par)
-        return i + 1
-
-    def _version(self, zh: bool | None) -> None:
-        """A bilingual page repeats itself in the other language: its prose describes again.
-        (A line of digits, such as a time, is in neither language.)"""
-        if zh is None:
-            return
-        if self.versions and zh not in self.versions:
-            self.later_version, self.intro_over, self.header_open = True, False, True
-            self.section_role = None
-        self.versions.add(zh)
-
-    def _notice(self, par: str) -> bool:
-        """Registration, off-the-record, language and other access notes, any mix per sentence."""
-        sentences = _SENTENCE_END.split(par) if len(par) <= 600 else [par]
-        if len(par) <= 600 and has_han(par):
-            sentences = [t for s in sentences for t in pages_zh.SENTENCE_END.split(s) if t.strip()]
-        notes, prose = [], False
-        for s in sentences:
-            zh = pages_zh.notice(s) if has_han(s) else None
-            if zh is None and (has_han(s) or not _is_notice(s)):
-                prose = True
-            else:
-                notes.append((s, zh))
-        if prose:
-            # "This event is off the record. Lunch follows the talk.": the paragraph stays
-            # whole where prose goes, and what its sentences say about the event still counts.
-            for s, zh in notes:
-                if zh is None and (_NOTICE_START.match(s) or _EVENT.search(s)):
-                    self._english_notice(s, note=False)
-            return False
-        for s, zh in notes:
-            if zh is not None:
-                self._zh_notice(s, zh)
-            else:
-                self._english_notice(s, note=True)
-        self.notes_after_intro = self.notes_after_intro or bool(self.description)
-        return True
-
-    def _english_notice(self, s: str, note: bool) -> None:
-        """One notice sentence; `note`: keep it among the access notes if it is one."""
-        closed = bool(_CAPACITY.search(s) or (_REGISTRATION.search(s) and _CLOSED.search(s)))
-        self.registration_closed = self.registration_closed or closed
-        self.off_the_record = self.off_the_record or bool(_OFF_RECORD.search(s))
-        self.language = self.language or _language(s, _LANGUAGE)
-        self.translation = self.translation or _language(s, _TRANSLATION)
-        self.past = self.past or bool(_PAST.search(s))
-        other_note = _ACCESS.search(s) or (_REGISTRATION.search(s) and not closed)
-        if note and other_note:
-            self.access_notes[s] = None
-
-    def _heading(self, i: int) -> bool:
-        """A short section heading ("Discussion Highlights", "Speakers", "要点"): dropped."""
-        par = self.paras[i]
-        if len(par) > 60 or par[-1] in ".!?。！？" or _BULLET.match(par):
-            return False
-        role = pages_zh.ROLE_WORD.fullmatch(par.rstrip(":： "))
-        if role:  # "主持人" over the name lines it heads
-            self.section_role = pages_zh.role_of(role.group())
-            return True
-        before_bullet = i + 1 < len(self.paras) and _BULLET.match(self.paras[i + 1])
-        if before_bullet or _SECTION.fullmatch(par) or pages_zh.SECTION.fullmatch(par):
-            self.section_role = None
-            return True
-        return False
-
-    def _header(self, par: str) -> bool:
-        """Title, date and location lines; a repeated kind of line ends the header."""
-        if len(par) > 150 or par.endswith((".", "。")) or _BULLET.match(par):
-            return False
-        if len(par) <= 80 and _DATE.search(par):
-            field = "date_text"
-        elif len(par) <= 40 and "date_text" in self.header and _TIME_LINE.fullmatch(par):
-            if self.later_version or "time" in self.repeated_header:
-                return self.later_version
-            self.header["date_text"] += " " + par  # the time on its own line under the date
-            self.repeated_header.add("time")
-            return True
-        elif len(par) <= 60 and _LOCATION.fullmatch(par):
-            field = "location"
-        elif ("date_text" in (self.repeated_header if self.later_version else self.header)
-              and len(par) <= 30 and not _DIGIT.search(par)):
-            field = "location"  # a short line under the date: "Beijing", "北京"
-        else:
-            field = "title"
-        if field in self.header:
-            # The other language version repeats each header line once: not new content.
-            if self.later_version and field not in self.repeated_header:
-                self.repeated_header.add(field)
-                return True
-            return False
-        self.header[field] = par
-        return True
-
-    def _zh_field(self, par: str) -> bool:
-        """"时间：…", "地点：…", "主题：…" lines, wherever they are."""
-        m = pages_zh.FIELD_LINE.fullmatch(par)
-        if m:
-            self.header.setdefault(pages_zh.FIELD_NAMES[m.group(1)], m.group(2))
-        return bool(m)
-
-    def _takeaway(self, i: int) -> bool:
-        par, raw = self.paras[i], self.raw[i]
-        start = _BULLET.match(par).end()
-        m = _TAKEAWAY.fullmatch(par, start)
-        if m:
-            # The text is cut from the verbatim line at its first colon, the same colon.
-            heading, text = m.group(1).strip(), _COLON.split(raw, 1)[1].strip()
-        elif has_han(par):  # "一、标题。文字": the first sentence heads the item
-            end = _ZH_SENTENCE.search(par, start, start + 61)
-            cut = _ZH_SENTENCE.search(raw)  # the same sentence end: no bullet holds one
-            if not end or not cut:
-                return False
-            heading, text = par[start:end.start()].strip(), raw[cut.end():].strip()
-        else:
-            return False
-        if not heading or not text:
-            return False
-        self.takeaways.append(Takeaway(heading, text))
-        self.intro_over = True
-        return True
-
-    def _roster(self, par: str) -> bool:
-        """"Name, title; Name, title; Name, title": everyone listed speaks."""
-        if ";" not in par or len(par) > 3000:
-            return False
-        opening = _ROSTER_START.match(par)
-        items = par[opening.end() if opening else 0:].rstrip(" .").split(";")
-        found = []
-        for item in (item.strip() for item in items):
-            conjunction = _ROSTER_AND.match(item)
-            item = item[conjunction.end():] if conjunction else item
-            spans = read_names(item[:150])
-            if not spans or spans[0].start != 0:
-                return False
-            rest = item[spans[0].end:]
-            label = LABEL.match(rest)
-            if rest and not label and not _AFFILIATION.match(rest):
-                return False
-            own = label and label.group(1).lower()
-            found.append((spans[0].name, LABEL_ROLES.get(own, own) or "speaker"))
-        if len(found) < 2:
-            return False
-        for name, role in found:
-            self._person(name, role)
-        return True
-
-    def _person_line(self, i: int) -> int | None:
-        """A line with a name alone (maybe "Name, moderator") that a bio follows: next index."""
-        line = self.paras[i]
-        spans = read_names(line) if len(line) <= 150 and line[0].isupper() else []
-        if not spans or spans[0].start != 0:
-            return None
-        name, rest = spans[0].name, line[spans[0].end:]
-        label = LABEL.match(rest)
-        alone = not rest or bool(label and label.end() == len(rest))
-        if not alone and not _AFFILIATION.match(rest):
-            return None
-        bio_at = self._bio_index(i, name)
-        if bio_at is None and not (alone and (label or self._find(name))):
-            return None
-        own = label and label.group(1).lower()
-        entry = self._person(name, LABEL_ROLES.get(own, own) or None)
-        self.intro_over = True
-        if bio_at is None:
-            return i + 1
-        self._give_bio(entry, self.raw[bio_at], None)
-        return bio_at + 1
-
-    def _bio_index(self, i: int, name: str) -> int | None:
-        # The bio is the next paragraph, or the one after a title/affiliation line.
-        for j in (i + 1, i + 2):
-            if j >= len(self.paras):
-                return None
-            if _opens_with(self.paras[j], name):
-                return j
-            if len(self.paras[j]) > 200 or self.paras[j].endswith("."):
-                return None
-        return None
-
-    def _bio(self, i: int, last: tuple[_Entry, bool] | None) -> bool:
-        """A paragraph opening with a person's name (or known surname) and a verb like "is"."""
-        lead, rest = opening(self.paras[i])
-        if not lead or not _BIO_VERB.match(rest):
-            return False
-        entry = self._find(lead)
-        if entry is None:
-            if (" " not in lead or not (self.people or self.notes_after_intro)
-                    or not _NEW_BIO.match(rest)):
-                return False
-            entry = self._person(lead)
-        self._give_bio(entry, self.raw[i], last)
-        return True
-
-    def _give_bio(self, entry: _Entry, par: str, last: tuple[_Entry, bool] | None) -> None:
-        # The first bio wins (a second speakers section repeats people); a paragraph right
-        # after a kept bio continues it.
-        kept = not entry.bio or (last is not None and last[0] is entry and last[1])
-        if kept:
-            entry.bio.append(par)
-        self.last_bio = (entry, kept)
-        self.intro_over = True
-
-    def _person(self, name: str, role: str | None = None, leads: bool = False) -> _Entry:
-        keys = name_keys(name)
-        entry = next((self.people[k] for k in keys if k in self.people), None)
-        if entry is None:
-            entry = _Entry(name)
-            self.order.append(entry)
-        elif PAIRED.fullmatch(name) and not PAIRED.fullmatch(entry.name):
-            entry.name = name  # the page pairs the two scripts: the paired name says more
-        else:
-            name = ""
-        paired = PAIRED.fullmatch(name)
-        for part in filter(None, paired.groups() if paired else (name,)):
-            for word in {key(part.split()[0]), key(part.split()[-1])} - {""}:
-                if entry not in self.by_word.setdefault(word, []):
-                    self.by_word[word].append(entry)
-        for each in keys:  # "赵通 (Tong Zhao)" joins "Tong Zhao" and is found by both
-            self.people.setdefault(each, entry)
-        if role and entry.role is None:  # the first role stated wins
-            entry.role, entry.leads = role, leads
-        return entry
-
-    def _find(self, name: str) -> _Entry | None:
-        """The known person a full name, or an unambiguous lone surname, refers to."""
-        if " " in name:
-            return self.people.get(key(name))
-        found = self.by_word.get(key(name), [])
-        return found[0] if len(found) == 1 else None
-
-    def _known(self, name: str) -> _Entry | None:
-        return next((self.people[k] for k in name_keys(name) if k in self.people), None)
-
-    def _latin_name_at(self, text: str) -> tuple[str, int] | None:
-        """The Latin-script name text opens with, and where it ends."""
-        spans = read_names(text[:150])
-        return (spans[0].name, spans[0].end) if spans and spans[0].start == 0 else None
-
-    def _latin_opens_with(self, par: str, name: str) -> bool:
-        return _opens_with(par, name)
-
-    def _page(self) -> Page:
-        entries = self.order
-        # A host who leads the discussion ("X will host a discussion with Y") counts as the
-        # moderator only if no one is named moderator. A chair never does.
-        if not any(e.role == "moderator" for e in entries):
-            leader = next((e for e in entries if e.leads), None)
-            if leader:
-                leader.role = "moderator"
-        return Page(
-            kind="recap" if self.takeaways or self.past else "announcement",
-            title=self.header.get("title"),
-            date_text=self.header.get("date_text"),
-            location=self.header.get("location"),
-            description="\n\n".join(self.description),
-            registration_closed=self.registration_closed,
-            off_the_record=self.off_the_record,
-            access_notes=tuple(self.access_notes),
-            language=self.language,
-            translation=self.translation,
-            people=tuple(Person(e.name, e.role or "speaker", "\n\n".join(e.bio)) for e in entries),
-            takeaways=tuple(self.takeaways),
-            skipped=tuple(self.skipped),
-        )
+        raise InvalidValue("The page has no readable text.")
+    return read_page(text)

@@ -189,10 +189,11 @@ def narration(par: str) -> list[tuple[str, str, bool]]:
             groups[-1].append(span)
         else:
             groups.append([span])
-    found = []
+    found: list[tuple[str, str, bool]] = []
     joined: set[int] = set()  # groups that joined a moderator in a moderated conversation
     for k, group in enumerate(groups):
-        role, leads = None, False
+        role: str | None = None
+        leads = False
         verb = _AFTER_VERB.match(par[group[-1].end:group[-1].end + 100])
         if k in joined:
             role = "speaker"
@@ -210,7 +211,8 @@ def narration(par: str) -> list[tuple[str, str, bool]]:
             role = before and _verb_role(before.group(1) or before.group(2) or "speak")
         for span in group:
             label = LABEL.match(par, span.end)  # "Jane Doe (moderator)" beats the list's role
-            own = label and label.group(1).lower()
-            if own or role:
-                found.append((span.name, LABEL_ROLES.get(own, own) or role, leads and not own))
+            own = label.group(1).lower() if label else None
+            named = (LABEL_ROLES.get(own, own) if own else None) or role
+            if named:
+                found.append((span.name, named, leads and not own))
     return found

@@ -187,7 +187,9 @@ class ChineseReading:
             return None
         label = ROLE_LINE.match(line)
         if label:
-            role = role_of(ROLE_WORD.match(line).group())
+            word = ROLE_WORD.match(line)
+            assert word is not None  # ROLE_LINE matched: it starts with a role word
+            role = role_of(word.group())
             found = False
             for item in _items(line[label.end():]):
                 for segment in _SEGMENTS.split(item):  # names go on until the first title

@@ -128,7 +128,7 @@ def han_bigrams(text: str) -> list[str]:
     """Han text as overlapping two-character terms ("导弹防御": 导弹 弹防 防御), the way the
     search index holds it: Chinese has no spaces between words, and most words and names
     are two characters. A lone character stands as itself."""
-    terms = []
+    terms: list[str] = []
     for run in _HAN_RUN.findall(text):
         terms.extend(run[i:i + 2] for i in range(max(1, len(run) - 1)))
     return terms

@@ -22,7 +22,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.errors import Conflict, InvalidValue
+
 MAX_CAPACITY = 100_000
+DEFAULT_CAPACITY = 100  # seats of an event whose page and import say none
 # The capacity notice is posted once per fill: cancel-and-join churn on a full event
 # would otherwise post it again each time. A moderator's reopening starts afresh.
 CAPACITY_NOTICE_COOLDOWN = timedelta(minutes=10)
@@ -48,10 +51,6 @@ class CancelOutcome(StrEnum):
     NOT_REGISTERED = "not registered"
 
 
-class RegistrationError(ValueError):
-    """A request the rules refuse; the message is meant for the member or moderator."""
-
-
 @dataclass(slots=True)
 class Seats:
     """The part of an event the rules need, as it stands inside the transaction."""
@@ -61,7 +60,7 @@ class Seats:
     waitlisted: int
     registration_open: bool
     closed_reason: str | None = None
-    ends_at: datetime | None = None
+    over_at: datetime | None = None  # `bot.models.Event.over_at`: its end, else its start
     capacity_noticed_at: datetime | None = None  # the last capacity notice, until a reopening
 
     @property
@@ -73,7 +72,7 @@ class Seats:
         return max(self.capacity - self.confirmed, 0)
 
     def has_taken_place(self, now: datetime) -> bool:
-        return self.ends_at is not None and now >= self.ends_at
+        return self.over_at is not None and now >= self.over_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,12 +161,19 @@ def cancel(seats: Seats, existing: Existing | None, waitlist: list[int], now: da
     return CancelResult(CancelOutcome.CANCELLED, Promotions(promoted, not was_full and seats.full))
 
 
+def check_capacity(value: object) -> int:
+    """The one capacity rule: a whole number of seats from 1 to MAX_CAPACITY (a bool is
+    not a number of seats, though Python counts it as an int)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CAPACITY:
+        raise InvalidValue(f"capacity must be a whole number of seats from 1 to {MAX_CAPACITY:,}")
+    return value
+
+
 def set_capacity(seats: Seats, capacity: int, waitlist: list[int], now: datetime) -> Promotions:
     """A moderator changes the number of seats. Nobody is ever evicted."""
-    if not 1 <= capacity <= MAX_CAPACITY:
-        raise RegistrationError(f"capacity must be between 1 and {MAX_CAPACITY:,} seats")
+    check_capacity(capacity)
     if capacity < seats.confirmed:
-        raise RegistrationError(
+        raise Conflict(
             # capacity is at least 1 here, so at least two members are confirmed
             f"{seats.confirmed:,} members are already confirmed; "
             "capacity cannot go below that "
@@ -190,7 +196,7 @@ def fill_free_seats(seats: Seats, waitlist: list[int], now: datetime) -> Promoti
 def close(seats: Seats, reason: str | None) -> None:
     """A moderator closes registration: nobody can join, not even the waitlist."""
     if not seats.registration_open:
-        raise RegistrationError("registration is already closed")
+        raise Conflict("registration is already closed")
     seats.registration_open = False
     seats.closed_reason = reason
 
@@ -198,9 +204,9 @@ def close(seats: Seats, reason: str | None) -> None:
 def reopen(seats: Seats, waitlist: list[int], now: datetime) -> Promotions:
     """A moderator reopens registration; free seats go to the waitlist first."""
     if seats.registration_open:
-        raise RegistrationError("registration is already open")
+        raise Conflict("registration is already open")
     if seats.has_taken_place(now):
-        raise RegistrationError("this event has already taken place")
+        raise Conflict("this event has already taken place")
     seats.registration_open = True
     seats.closed_reason = None
     seats.capacity_noticed_at = None  # a fill after a reopening is news again

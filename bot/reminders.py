@@ -1,21 +1,23 @@
 """Reminders, attendee roles and Discord scheduled events: the rules and texts. Pure.
 
-The cogs (`cogs/reminders.py`, `cogs/scheduling.py`) do the Discord side; `bot/db.py`
-holds the queries. What lives here is tested without Discord or a database.
+`cogs/reminders.py` and `bot/adapters/scheduled_events.py` do the Discord side;
+`bot/storage/sqlite/reminders.py` holds the queries. What lives here is tested without
+Discord or a database.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.db import Database, StoreError
+from bot.errors import InvalidValue
 from bot.models import Event
 from bot.render import CONTENT, EMBED_TITLE, clip, safe_clip, timestamp
-from bot.times import saved_times_problem
+from bot.times import DEFAULT_REMINDER_MINUTES, saved_times_problem
 
-DEFAULT_MINUTES = tuple(int(m) for m in Database.DEFAULT_REMINDER_MINUTES.split(","))
+DEFAULT_MINUTES = DEFAULT_REMINDER_MINUTES
 MAX_MINUTES = 10_080  # a week
 MAX_OFFSETS = 5
 
@@ -34,7 +36,7 @@ def parse_minutes(text: str) -> tuple[int, ...]:
     """`/manage reminders`: "1440,60" -> (1440, 60); "off" (or "none", "0") -> ().
 
     Whole minutes from 1 to MAX_MINUTES, at most MAX_OFFSETS of them, returned
-    distinct and largest first. Raises StoreError with a message for the moderator.
+    distinct and largest first. Raises InvalidValue with a message for the moderator.
     """
     cleaned = text.strip().casefold()
     if cleaned in ("off", "none", "0", "no"):
@@ -42,18 +44,18 @@ def parse_minutes(text: str) -> tuple[int, ...]:
     parts = [p.strip() for p in cleaned.replace(";", ",").replace(" ", ",").split(",")]
     parts = [p for p in parts if p]
     if not parts:
-        raise StoreError('give the minutes before the start, e.g. "1440,60" for a day and an '
+        raise InvalidValue('give the minutes before the start, e.g. "1440,60" for a day and an '
                          'hour before, or "off"')
     minutes = []
     for part in parts:
         if not (part.isascii() and part.isdigit()) or not 1 <= int(part) <= MAX_MINUTES:
-            raise StoreError(f"{clip(part, 20)!r} is not a whole number of minutes from 1 to "
+            raise InvalidValue(f"{clip(part, 20)!r} is not a whole number of minutes from 1 to "
                              f"{MAX_MINUTES:,} (a week); e.g. \"1440,60\" for a day and an hour "
                              "before the start, or \"off\"")
         minutes.append(int(part))
     distinct = sorted(set(minutes), reverse=True)
     if len(distinct) > MAX_OFFSETS:
-        raise StoreError(f"at most {MAX_OFFSETS} reminders per event; you gave {len(distinct)}")
+        raise InvalidValue(f"at most {MAX_OFFSETS} reminders per event; you gave {len(distinct)}")
     return tuple(distinct)
 
 
@@ -96,22 +98,48 @@ def scheduled_event_problem(event: Event, now: datetime) -> str | None:
     return None
 
 
-def scheduled_event_fields(event: Event) -> dict[str, Any]:
-    """The REST payload of the event's guild scheduled event (create or update), for an
-    event with no `scheduled_event_problem`."""
+@dataclass(frozen=True, slots=True)
+class ScheduledEventDetails:
+    """What the event's guild scheduled event shows, within Discord's limits: an external
+    event (a place, not a channel), seen by the server's members only."""
+
+    name: str
+    description: str | None
+    start: datetime
+    end: datetime
+    location: str
+
+
+def scheduled_event_details(event: Event) -> ScheduledEventDetails:
+    """The guild scheduled event of an event with no `scheduled_event_problem`."""
     assert event.starts_at is not None
     ends_at = event.ends_at if event.ends_at and event.ends_at > event.starts_at else (
         event.starts_at + DEFAULT_DURATION)
     description = event.description
     if event.link:
         description = f"{description}\n\n{event.link}".strip()
+    return ScheduledEventDetails(
+        name=clip(event.title, SCHEDULED_NAME),
+        description=clip(description, SCHEDULED_DESCRIPTION) or None,
+        start=event.starts_at, end=ends_at,
+        location=clip(event.venue or "Discord", SCHEDULED_LOCATION))
+
+
+def scheduled_event_fields(event: Event) -> dict[str, Any]:
+    """The REST payload of the event's guild scheduled event (create or update), for an
+    event with no `scheduled_event_problem`."""
+    return scheduled_event_payload(scheduled_event_details(event))
+
+
+def scheduled_event_payload(details: ScheduledEventDetails) -> dict[str, Any]:
+    """The REST payload of `details` (what discord.py sends for the same values)."""
     return {
-        "name": clip(event.title, SCHEDULED_NAME),
-        "description": clip(description, SCHEDULED_DESCRIPTION) or None,
-        "scheduled_start_time": event.starts_at.isoformat(),
-        "scheduled_end_time": ends_at.isoformat(),
+        "name": details.name,
+        "description": details.description,
+        "scheduled_start_time": details.start.isoformat(),
+        "scheduled_end_time": details.end.isoformat(),
         "entity_type": ENTITY_EXTERNAL,
-        "entity_metadata": {"location": clip(event.venue or "Discord", SCHEDULED_LOCATION)},
+        "entity_metadata": {"location": details.location},
         "privacy_level": PRIVACY_GUILD_ONLY,
         "channel_id": None,
     }

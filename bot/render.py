@@ -7,22 +7,19 @@ never cut mid-word when a boundary is near, never allowed to crash a reply.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import discord
 from discord.utils import escape_mentions
 
-from bot.catalog import CatalogError, validate_link
-from bot.models import Event, Rsvp
+from bot.catalog import validate_link
+from bot.errors import InvalidValue
+from bot.models import Event
 from bot.pages import Person
-from bot.questions import Intent
-from bot.registration import CancelOutcome, CancelResult, JoinOutcome, JoinResult, Promotions
-from bot.store import MATCH_END, MATCH_START, EventListing, MyRsvp, Passage
 from bot.words import plural
 
 __all__ = ["plural"]  # re-exported: the texts' one rule for counts
@@ -122,7 +119,7 @@ def web_link(link: str | None) -> str | None:
     """The link if it is a web address an embed can carry (the import rule), else None."""
     try:
         return validate_link(link)
-    except CatalogError:
+    except InvalidValue:
         return None
 
 
@@ -221,7 +218,7 @@ class EmbedBudget:
     """
 
     def __init__(self, title: str, footer: str, order: Sequence[str] = (), *,
-                 total: int = EMBED_TOTAL, **embed_args: object) -> None:
+                 total: int = EMBED_TOTAL, **embed_args: Any) -> None:
         self.embed = discord.Embed(title=clip(title, EMBED_TITLE), **embed_args)
         self.embed.set_footer(text=footer)
         self.left = total - len(self.embed.title or "") - len(footer)
@@ -422,269 +419,3 @@ def pack_embeds(title: str, blocks: Sequence[str]) -> list[list[discord.Embed]]:
         size += cost
     return messages
 
-
-def join_reply(event_title: str, result: JoinResult) -> str:
-    title = f"**{safe_clip(event_title, EMBED_TITLE)}**"
-    match result.outcome:
-        case JoinOutcome.CONFIRMED:
-            return f"You're confirmed for {title}. See you there!"
-        case JoinOutcome.ALREADY_CONFIRMED:
-            return f"You're already confirmed for {title}."
-        case JoinOutcome.WAITLISTED:
-            return (f"All seats are taken: you're waitlisted (position {result.position}) for "
-                    f"{title}. You'll get a DM if a seat frees up.")
-        case JoinOutcome.ALREADY_WAITLISTED:
-            return f"You're already waitlisted (position {result.position}) for {title}."
-        case _:
-            reason = safe_clip(result.reason or "registration is closed", 1000)
-            return f"You can't join {title}: {reason}."
-
-
-def cancel_reply(event_title: str, result: CancelResult) -> str:
-    title = f"**{safe_clip(event_title, EMBED_TITLE)}**"
-    match result.outcome:
-        case CancelOutcome.CANCELLED if result.promotions.promoted:
-            return (f"Your seat for {title} is cancelled; it has gone to the next member on "
-                    "the waitlist.")
-        case CancelOutcome.CANCELLED:
-            return f"Your seat for {title} is cancelled."
-        case CancelOutcome.LEFT_WAITLIST:
-            return f"You've left the waitlist for {title}."
-        case _:
-            return f"You're not registered for {title}, so there was nothing to cancel."
-
-
-def calendar_reply(event: Event) -> str:
-    return f"**{safe_clip(event.title, EMBED_TITLE)}**: open the file to add it to your calendar."
-
-
-def status_reply(event_title: str, rsvp: Rsvp | None) -> str:
-    title = f"**{safe_clip(event_title, EMBED_TITLE)}**"
-    if rsvp is None:
-        return f"You're not registered for {title}."
-    if rsvp.position is not None:
-        return f"You're waitlisted (position {rsvp.position}) for {title}."
-    return f"You're confirmed for {title}."
-
-
-def answer_embed(question: str, passages: Sequence[Passage], event: Event | None = None,
-                 intents: Sequence[Intent] = ()) -> discord.Embed:
-    """`/event ask`: the event facts the question asks for, one line each, then the
-    best-matching passages, each with where it comes from."""
-    embed = discord.Embed(title=f"“{safe_clip(question, EMBED_TITLE - 2)}”", colour=COLOUR)
-    facts = fact_lines(event, intents) if event is not None else []
-    for passage in passages:
-        excerpt = safe(passage.excerpt).replace(MATCH_START, "**").replace(MATCH_END, "**")
-        name = f"{source_label(passage.source)} · {safe_clip(passage.event_title, EMBED_TITLE)}"
-        embed.add_field(name=clip(name, FIELD_NAME), value=clip(excerpt, FIELD_VALUE),
-                        inline=False)
-    # The facts get the room the title and the passages leave within the embed total.
-    room = min(EMBED_DESCRIPTION, EMBED_TOTAL - len(embed.title or "") - sum(
-        len(f.name or "") + len(f.value or "") for f in embed.fields))
-    lead = ("The passages of the event pages that best match your question:" if passages
-            else "" if facts else "Nothing in this server's event pages matches that question.")
-    head = "\n".join([f"**{safe_clip(event.title, 200)}**", *facts]) if facts and event else ""
-    if head and lead:
-        head = clip(head, room - len(lead) - 2) + "\n\n"
-    embed.description = clip(head + lead, room)
-    return embed
-
-
-_LEADS = ("moderator", "host", "chair")
-
-
-def fact_lines(event: Event, intents: Iterable[Intent]) -> list[str]:
-    """One line per fact asked for, from the event's fields (not its pages' prose)."""
-    return [clip(_FACTS[intent](event), FIELD_VALUE) for intent in intents]
-
-
-def _moderator_fact(event: Event) -> str:
-    leads = [(role, names) for role, names in people_by_role(event.people) if role in _LEADS]
-    if not leads:
-        return "Moderator: none named on the event page"
-    return " · ".join(f"{ROLE_TITLES[role]}: {safe(', '.join(names))}" for role, names in leads)
-
-
-def _speakers_fact(event: Event) -> str:
-    panel = [(role, names) for role, names in people_by_role(event.people)
-             if role not in _LEADS]
-    if not panel:
-        return "Speakers: none named on the event page"
-    return " · ".join(f"{ROLE_TITLES.get(role, role.title())}: {safe(', '.join(names))}"
-                      for role, names in panel)
-
-
-def _when_fact(event: Event) -> str:
-    return f"When: {when_text(event) or 'no date set yet'}"
-
-
-def _where_fact(event: Event) -> str:
-    return f"Where: {safe(event.venue) if event.venue else 'no place given yet'}"
-
-
-def _language_fact(event: Event) -> str:
-    if not event.language:
-        return "Language: the event page does not say"
-    held = f"Language: held in {safe(event.language)}"
-    return held + (f", with {safe(event.translation)} translation" if event.translation else "")
-
-
-def _off_the_record_fact(event: Event) -> str:
-    if not event.off_the_record:
-        return "Off the record: no, not that the event page says"
-    notes = "; ".join(safe(n) for n in event.access_notes)
-    return "Off the record: yes — " + (notes or "what is said there is not for quoting "
-                                       "or reporting")
-
-
-def _registration_fact(event: Event) -> str:
-    if not event.registration_open:
-        reason = f": {safe(event.closed_reason)}" if event.closed_reason else ""
-        return f"Registration: closed{reason}"
-    if event.full:
-        return (f"Registration: full (waitlist): all {event.capacity} seats are taken, "
-                f"{event.waitlisted} waiting")
-    return f"Registration: open, {event.seats_left} of {event.capacity} seats left"
-
-
-_FACTS = {Intent.MODERATOR: _moderator_fact, Intent.SPEAKERS: _speakers_fact,
-          Intent.WHEN: _when_fact, Intent.WHERE: _where_fact, Intent.LANGUAGE: _language_fact,
-          Intent.OFF_THE_RECORD: _off_the_record_fact, Intent.REGISTRATION: _registration_fact}
-
-
-def source_label(source: str) -> str:
-    kind, _, detail = source.partition(":")
-    detail = safe_clip(detail, FIELD_NAME)
-    return {"page": "Event page", "recap": "Recap", "bio": f"Bio of {detail}",
-            "takeaway": f"Takeaway: {detail}"}.get(kind, safe_clip(source, FIELD_NAME))
-
-
-def promoted_note(promotions: Promotions) -> str:
-    """For the moderator: who a capacity change or a reopening gave a seat to."""
-    count = len(promotions.promoted)
-    return f" {plural(count, 'member')} moved from the waitlist to a seat." if count else ""
-
-
-def promoted_dm(event: Event) -> str:
-    when = when_text(event)
-    return (f"Good news: a seat freed up and you're now confirmed for "
-            f"**{safe_clip(event.title, EMBED_TITLE)}**" + (f", {when}." if when else ".")
-            + " Use `/rsvp cancel` if you can no longer come.")
-
-
-def capacity_notice(event: Event) -> str:
-    return (f"**{safe_clip(event.title, EMBED_TITLE)}**\n{CAPACITY_REACHED} Members who join now "
-            "go on the waitlist.")
-
-
-def closed_notice(event: Event, reason: str | None) -> str:
-    return (f"Registration for **{safe_clip(event.title, EMBED_TITLE)}** has been closed by a "
-            "moderator" + (f": {safe_clip(reason, 1000)}" if reason else "."))
-
-
-def opened_notice(event: Event) -> str:
-    return (f"Registration for **{safe_clip(event.title, EMBED_TITLE)}** is open again: "
-            f"{seats_left_text(event.seats_left, event.capacity)}.")
-
-
-def recap_notice(event: Event) -> str:
-    return f"The recap of **{safe_clip(event.title, EMBED_TITLE)}** is out. Key takeaways:"
-
-
-def attendees_csv(rsvps: Iterable[Rsvp]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["user_id", "name", "status", "position", "joined_at"])
-    for r in rsvps:
-        writer.writerow([r.user_id, _csv_safe(r.name), r.status.value,
-                         r.position if r.position is not None else "", r.joined_at.isoformat()])
-    return out.getvalue()
-
-
-def _csv_safe(text: str) -> str:
-    """Spreadsheets run cells starting with these as formulas; a quote keeps them text."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-# -- lists and an event's end ----------------------------------------------------------
-
-LIST_LIMIT = 25  # events shown by /event list; the rest are counted
-NO_DATE = "no date yet"
-
-
-def listing_line(listing: EventListing) -> str:
-    """`/event list`: "`12` **Title** · <t:…:f> · 3 seats left · open"."""
-    when = timestamp(listing.starts_at, "f") if listing.starts_at else NO_DATE
-    if listing.archived:
-        state = "archived"
-    elif listing.over:
-        state = "over"
-    elif not listing.registration_open:
-        state = "closed"
-    elif listing.seats_left == 0:
-        state = "full · open for the waitlist"
-    else:
-        state = f"{plural(listing.seats_left, 'seat')} left · open"
-    return f"`{listing.id}` **{safe_clip(listing.title, 100)}** · {when} · {state}"
-
-
-def events_list_embed(listings: Sequence[EventListing], *, past: bool) -> discord.Embed:
-    """The events, one line each, at most LIST_LIMIT and within an embed's limits; the
-    rest are counted."""
-    title = "Events, past and archived included" if past else "Events"
-    lines: list[str] = []
-    size = 0
-    room = EMBED_DESCRIPTION - 120  # kept for the "…and N more" line
-    for listing in listings[:LIST_LIMIT]:
-        line = listing_line(listing)
-        if size + len(line) + 1 > room:
-            break
-        lines.append(line)
-        size += len(line) + 1
-    more = len(listings) - len(lines)
-    if more:
-        lines.append(f"…and {more:,} more: type in any command's `event` option to search them.")
-    if not past:
-        lines.append("Past and archived events: `/event list past:True`.")
-    return discord.Embed(title=title, description="\n".join(lines), colour=COLOUR)
-
-
-def my_rsvps_text(rsvps: Sequence[MyRsvp]) -> str:
-    """`/rsvp mine`: the member's RSVPs, one line each, within a message's limit."""
-    if not rsvps:
-        return "You have no RSVPs in this server. See `/event list`."
-    header = f"Your RSVPs ({len(rsvps):,}):"
-    lines = [header]
-    size = len(header)
-    for number, rsvp in enumerate(rsvps):
-        when = timestamp(rsvp.starts_at, "f") if rsvp.starts_at else NO_DATE
-        status = ("confirmed" if rsvp.position is None
-                  else f"waitlisted (position {rsvp.position:,})")
-        line = f"- `{rsvp.event_id}` **{safe_clip(rsvp.title, 100)}** · {when} · {status}"
-        if size + len(line) + 1 > CONTENT - 60:
-            lines.append(f"…and {len(rsvps) - number:,} more.")
-            break
-        lines.append(line)
-        size += len(line) + 1
-    return "\n".join(lines)
-
-
-def cancelled_dm(title: str) -> str:
-    """The DM each confirmed or waitlisted member gets when a moderator deletes an event."""
-    return (f"**{safe(title)}** has been cancelled by the organisers, so your RSVP for it is "
-            "cancelled too. Sorry! See `/event list` for what else is coming up.")
-
-
-def cancelled_embed(title: str) -> discord.Embed:
-    """What an announcement of a deleted event shows instead of the event."""
-    return discord.Embed(title=safe_clip(f"Cancelled: {title}", EMBED_TITLE),
-                         description="This event was cancelled; it no longer takes RSVPs.",
-                         colour=discord.Colour.dark_grey())
-
-
-def deletion_question(title: str, confirmed: int, waitlisted: int) -> str:
-    """The moderator's confirmation step before an event is deleted."""
-    return (f"Delete **{safe(title)}**? It holds {plural(confirmed, 'confirmed RSVP')} and "
-            f"{plural(waitlisted, 'waitlisted RSVP')}; each of those members gets one DM "
-            "saying it was cancelled. Its page, RSVPs and announcement buttons go too, and "
-            "this can't be undone.")

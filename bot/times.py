@@ -13,6 +13,9 @@ EARLIEST_YEAR = 2000
 LATEST_YEAR = 2100
 _EARLIEST = datetime(EARLIEST_YEAR, 1, 1, tzinfo=UTC)
 _AFTER_LATEST = datetime(LATEST_YEAR + 1, 1, 1, tzinfo=UTC)
+# Reminders before an event, in minutes, where a server set none: a day and an hour
+# before (also the column default of schema migration 2).
+DEFAULT_REMINDER_MINUTES = (1440, 60)
 
 
 def calendar_problem(value: datetime) -> str | None:

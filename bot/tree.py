@@ -9,21 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 
-from bot.catalog import CatalogError
-from bot.pages import PageError
-from bot.registration import RegistrationError
+from bot.errors import UserError
 from bot.render import CONTENT, clip, safe
-from bot.store import StoreError
-from bot.when import WhenError
+
+if TYPE_CHECKING:
+    from bot.app import EventBot
 
 log = logging.getLogger(__name__)
 
-USER_ERRORS = (StoreError, RegistrationError, CatalogError, PageError, WhenError)
+USER_ERRORS = (UserError,)
 NO_MENTIONS = discord.AllowedMentions.none()
 ANSWERABLE = (2, 3, 5)  # interaction types answered with a message: command, component, modal
 
@@ -35,7 +34,8 @@ async def respond(interaction: discord.Interaction, content: str | None = None, 
     if content is not None:
         content = clip(content, CONTENT)
     if interaction.response.is_done():
-        await interaction.followup.send(content, ephemeral=ephemeral, **kwargs)
+        kwargs["content"] = content  # None sends none
+        await interaction.followup.send(ephemeral=ephemeral, **kwargs)
     else:
         await interaction.response.send_message(content, ephemeral=ephemeral, **kwargs)
 
@@ -84,7 +84,8 @@ def _command_of(interaction: discord.Interaction) -> str:
     try:
         if interaction.command is not None:
             return interaction.command.qualified_name
-        return str((interaction.data or {}).get("custom_id", "?"))
+        data: Any = interaction.data or {}
+        return str(data.get("custom_id", "?"))
     except Exception:
         return "?"
 
@@ -121,15 +122,15 @@ async def _answer_unreadable(state: Any, data: Any) -> None:
         if data.get("type") not in ANSWERABLE:
             return  # pings and autocomplete take no message
         bare = {key: data[key] for key in ("id", "type", "token", "application_id")}
-        interaction = discord.Interaction(
-            data={**bare, "version": 1, "attachment_size_limit": 0}, state=state)
+        payload: Any = {**bare, "version": 1, "attachment_size_limit": 0}
+        interaction = discord.Interaction(data=payload, state=state)
     except Exception:
         return  # no id or token: nothing can be answered
     await report_error(interaction, app_commands.CheckFailure())
 
 
-class EventTree(app_commands.CommandTree):
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+class EventTree(app_commands.CommandTree["EventBot"]):
+    async def interaction_check(self, interaction: discord.Interaction[EventBot]) -> bool:
         if not has_user(interaction):
             raise app_commands.CheckFailure("the interaction names no member")
         # First use in a server with no events: give it the sample event before answering.

@@ -26,15 +26,12 @@ from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot.errors import InvalidValue
 from bot.times import EARLIEST_YEAR, LATEST_YEAR, calendar_problem
 
 MAX_TYPED = 100  # characters of a typed time; dateparser's cost grows with its input
 TYPED_EXAMPLE = '"friday 6pm", "Dec 1 18:00" or "2026-12-01 18:00"'
 DEFAULT_ZONE = "UTC"
-
-
-class WhenError(ValueError):
-    """A time that cannot be read, or cannot be an event's; the message is for users."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,14 +108,14 @@ def server_zone(name: str | None) -> ZoneInfo:
 
 
 def check_zone_name(name: str) -> str:
-    """An IANA zone name as given to /manage timezone, or WhenError."""
+    """An IANA zone name as given to /manage timezone, or InvalidValue."""
     name = name.strip()
     if name in zone_names():
         return name
     folded = {z.casefold(): z for z in zone_names()}
     if name.casefold() in folded:
         return folded[name.casefold()]
-    raise WhenError(f"{name[:100]!r} is not a timezone I know; pick an IANA name such as "
+    raise InvalidValue(f"{name[:100]!r} is not a timezone I know; pick an IANA name such as "
                     "Europe/Paris, America/Chicago or Asia/Shanghai from the list")
 
 
@@ -293,7 +290,7 @@ def has_time_of_day(text: str) -> bool:
 def parse_typed(text: str, zone_name: str | None, now: datetime, *, name: str = "starts_at",
                 after: datetime | None = None) -> When:
     """A time as a moderator types it, read in the server's zone: an aware datetime in that
-    zone, or for a bare date an all-day date (midnight UTC). Raises WhenError, with an
+    zone, or for a bare date an all-day date (midnight UTC). Raises InvalidValue, with an
     example, for anything that is not one moment between the years 2000 and 2100.
 
     Relative words ("friday", "tomorrow") count from `after` (default: now), and a time
@@ -301,9 +298,9 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *, name: str = 
     the past (a recap's date)."""
     written = " ".join(text.split())
     if not written:
-        raise WhenError(f"{name} is empty; type a time such as {TYPED_EXAMPLE}")
+        raise InvalidValue(f"{name} is empty; type a time such as {TYPED_EXAMPLE}")
     if len(written) > MAX_TYPED:
-        raise WhenError(f"{name} is longer than {MAX_TYPED} characters; type a time such as "
+        raise InvalidValue(f"{name} is longer than {MAX_TYPED} characters; type a time such as "
                         f"{TYPED_EXAMPLE}")
     zone = server_zone(zone_name)
     base = after or now
@@ -311,21 +308,21 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *, name: str = 
     if value is None:
         value = _natural(written, zone, base)
     if value is None:
-        raise WhenError(f"I can't read {name} {written!r} as a time; type e.g. {TYPED_EXAMPLE}")
+        raise InvalidValue(f"I can't read {name} {written!r} as a time; type e.g. {TYPED_EXAMPLE}")
     problem = calendar_problem(value)
     if problem is not None:
-        raise WhenError(f"{name} {written!r} {problem}; type e.g. {TYPED_EXAMPLE}")
+        raise InvalidValue(f"{name} {written!r} {problem}; type e.g. {TYPED_EXAMPLE}")
     all_day = not has_time_of_day(written)
     if all_day:
         value = datetime.combine(value.astimezone(zone).date(), time(0), UTC)
         if calendar_problem(value) is not None:  # 2000-01-01 in a zone ahead of UTC
-            raise WhenError(f"{name} {written!r} {calendar_problem(value)}")
+            raise InvalidValue(f"{name} {written!r} {calendar_problem(value)}")
     else:
         value = value.astimezone(zone)
     last_moment = value + timedelta(days=1) if all_day else value
     if not _YEAR_WRITTEN.search(written) and last_moment <= base:
         when = "before the start" if after is not None else "in the past"
-        raise WhenError(f"{name} {written!r} would be {value:%Y-%m-%d %H:%M %Z}, {when}; "
+        raise InvalidValue(f"{name} {written!r} would be {value:%Y-%m-%d %H:%M %Z}, {when}; "
                         f"type a later time, or give the year, e.g. {TYPED_EXAMPLE}")
     return When(value, value + timedelta(days=1) if all_day else None, all_day=all_day)
 

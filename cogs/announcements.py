@@ -21,30 +21,39 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import json
 import logging
 
 import discord
 from discord.ext import commands
 
+from bot.adapters.channels import announce_channel, digest
+from bot.adapters.rsvp_buttons import button_state, rsvp_buttons
+from bot.adapters.scheduled_events import delete_scheduled_event
 from bot.app import EventBot
-from bot.render import (
+from bot.errors import EventNotFound
+from bot.models import (
+    CancelledPayload,
+    CapacityPayload,
+    ChangedDmPayload,
+    ChangedPayload,
+    ClosedPayload,
+    DeletedPayload,
+    Notice,
+    OpenedPayload,
+    PromotedPayload,
+)
+from bot.render import change_text, event_embed, takeaways_messages
+from bot.render_replies import (
     cancelled_dm,
     cancelled_embed,
     capacity_notice,
-    change_text,
     closed_notice,
-    event_embed,
     opened_notice,
     promoted_dm,
     recap_notice,
-    takeaways_messages,
 )
-from bot.store import EventNotFound, Notice
+from bot.signals import RegistrationChanged
 from bot.tree import NO_MENTIONS
-from cogs.rsvp import button_state, rsvp_buttons
-from cogs.scheduling import delete_scheduled_event
 
 log = logging.getLogger(__name__)
 
@@ -52,33 +61,6 @@ EDIT_INTERVAL = 2.0  # seconds between edits of one event's announcement message
 POLL_INTERVAL = 5.0  # seconds between outbox checks when nothing woke us (other processes)
 # Notices sent to a member, not to a channel.
 DM_NOTICES = frozenset({"promoted", "changed_dm", "cancelled"})
-
-
-async def announce_channel(bot: EventBot, guild_id: int) -> discord.TextChannel | None:
-    """The channel set with /manage channel, else the system channel, else the first text
-    channel where the bot may post."""
-    guild = bot.get_guild(guild_id)
-    if guild is None:
-        return None
-    chosen = await bot.store.announce_channel(guild_id)
-    candidates = [guild.get_channel(chosen) if chosen else None, guild.system_channel,
-                  *sorted(guild.text_channels, key=lambda c: (c.position, c.id))]
-    for channel in candidates:
-        if isinstance(channel, discord.TextChannel) and can_post_embeds(channel):
-            return channel
-    return None
-
-
-def can_post_embeds(channel: discord.TextChannel) -> bool:
-    """Whether the bot may post an announcement (an embed) in the channel."""
-    perms = channel.permissions_for(channel.guild.me)
-    return perms.view_channel and perms.send_messages and perms.embed_links
-
-
-def digest(embed: discord.Embed, buttons: str = "open") -> str:
-    """What an announcement shows: its embed and the state of its buttons."""
-    encoded = json.dumps([embed.to_dict(), buttons], sort_keys=True).encode()
-    return hashlib.sha256(encoded).hexdigest()[:32]
 
 
 class Announcements(commands.Cog):
@@ -91,18 +73,21 @@ class Announcements(commands.Cog):
         self._held: list[Notice] = []  # channel notices of guilds not arrived before on_ready
 
     async def cog_load(self) -> None:
-        self.bot.change_hooks.append(self.registration_changed)
+        self.bot.signals.subscribe(RegistrationChanged, self._on_registration_changed)
         self._deliverer = asyncio.create_task(self._run(), name="announcements")
         self._after_ready = asyncio.create_task(self._run_after_ready(),
                                                 name="announcements-after-ready")
 
     async def cog_unload(self) -> None:
-        self.bot.change_hooks.remove(self.registration_changed)
+        self.bot.signals.unsubscribe(RegistrationChanged, self._on_registration_changed)
         tasks = [t for t in (self._deliverer, self._after_ready, *self._editors.values())
                  if t is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _on_registration_changed(self, signal: RegistrationChanged) -> None:
+        self.registration_changed(signal.guild_id, signal.event_id)
 
     def registration_changed(self, guild_id: int, event_id: int) -> None:
         key = (guild_id, event_id)
@@ -122,7 +107,8 @@ class Announcements(commands.Cog):
                 log.exception("delivering the %s notice of event %s failed", notice.kind,
                               notice.event_id)
         try:
-            for guild_id, event_id in await self.bot.store.events_with_announcements():
+            store = self.bot.store
+            for guild_id, event_id in await store.run(store.notices.events_with_announcements):
                 self.registration_changed(guild_id, event_id)
         except Exception:
             log.exception("could not look up the announcements to refresh after start")
@@ -138,7 +124,7 @@ class Announcements(commands.Cog):
             self.bot.store.notices_ready.clear()
 
     async def deliver_pending(self) -> None:
-        while notices := await self.bot.store.claim_notices():
+        while notices := await self.bot.store.run(self.bot.store.notices.claim_notices):
             for notice in notices:
                 if self._guild_not_arrived(notice):
                     self._held.append(notice)
@@ -153,33 +139,35 @@ class Announcements(commands.Cog):
 
     async def _deliver_and_ack(self, notice: Notice) -> None:
         if await self._deliver(notice):
-            await self.bot.store.ack_notice(notice.id)
+            await self.bot.store.run(self.bot.store.notices.ack_notice, notice.id)
 
     async def _deliver(self, notice: Notice) -> bool:
         """Send one notice; False leaves it claimed, to be retried after the claim expires."""
-        if notice.kind in ("cancelled", "deleted"):  # the event is gone: the payload says all
-            try:
-                if notice.kind == "cancelled":
-                    await self._dm(notice.payload["user_id"],
-                                   cancelled_dm(notice.payload["title"]), notice.event_id)
+        payload = notice.payload
+        if isinstance(payload, CancelledPayload | DeletedPayload):  # the event is gone:
+            try:                                                    # the payload says all
+                if isinstance(payload, CancelledPayload):
+                    await self._dm(payload.user_id, cancelled_dm(payload.title),
+                                   notice.event_id)
                 else:
-                    await self._end_announcements(notice)
+                    await self._end_announcements(notice.guild_id, notice.event_id, payload)
                 return True
             except discord.HTTPException:
                 log.exception("could not deliver the %s notice of event %s", notice.kind,
                               notice.event_id)
                 return False
         try:
-            event = await self.bot.store.get_event(notice.guild_id, notice.event_id)
+            event = await self.bot.store.run(self.bot.store.events.get_event,
+                                             notice.guild_id, notice.event_id)
         except EventNotFound:
             return True
         try:
-            if notice.kind == "promoted":
-                await self._dm(notice.payload["user_id"], promoted_dm(event), event.id)
+            if isinstance(payload, PromotedPayload):
+                await self._dm(payload.user_id, promoted_dm(event), event.id)
                 return True
-            if notice.kind == "changed_dm":
-                change = self._change(notice, event)
-                await self._dm(notice.payload["user_id"],
+            if isinstance(payload, ChangedDmPayload):
+                change = change_text(event, payload.moved, payload.venue_changed)
+                await self._dm(payload.user_id,
                                f"📅 An event you registered for changed: {change} "
                                "Your registration stays as it was.", event.id)
                 return True
@@ -188,21 +176,20 @@ class Announcements(commands.Cog):
                 log.warning("no channel to post %s notice of event %s in guild %s",
                             notice.kind, event.id, notice.guild_id)
                 return True
-            if notice.kind == "capacity":
+            if isinstance(payload, CapacityPayload):
                 await channel.send(capacity_notice(event), allowed_mentions=NO_MENTIONS)
-            elif notice.kind == "closed":
-                await channel.send(closed_notice(event, notice.payload.get("reason")),
+            elif isinstance(payload, ClosedPayload):
+                await channel.send(closed_notice(event, payload.reason),
                                    allowed_mentions=NO_MENTIONS)
-            elif notice.kind == "opened":
+            elif isinstance(payload, OpenedPayload):
                 await channel.send(opened_notice(event), allowed_mentions=NO_MENTIONS)
-            elif notice.kind == "changed":
-                await channel.send(f"📅 Change: {self._change(notice, event)}",
-                                   allowed_mentions=NO_MENTIONS)
-            elif notice.kind == "recap":
+            elif isinstance(payload, ChangedPayload):
+                # The change as the event is now (a later edit shows its latest state).
+                change = change_text(event, payload.moved, payload.venue_changed)
+                await channel.send(f"📅 Change: {change}", allowed_mentions=NO_MENTIONS)
+            else:  # a recap
                 await channel.send(recap_notice(event), allowed_mentions=NO_MENTIONS)
                 await self._send_rest(channel, takeaways_messages(event), event.id)
-            else:
-                log.error("unknown notice kind %r dropped", notice.kind)
             return True
         except discord.Forbidden:
             log.warning("not allowed to post the %s notice of event %s in guild %s",
@@ -231,24 +218,18 @@ class Announcements(commands.Cog):
             # Their DMs are closed; /rsvp status and /rsvp mine still tell them.
             log.info("could not DM user %s about event %s", user_id, event_id)
 
-    async def _end_announcements(self, notice: Notice) -> None:
+    async def _end_announcements(self, guild_id: int, event_id: int,
+                                 deleted: DeletedPayload) -> None:
         """A deleted event: its announcements say it was cancelled, with their buttons
         disabled, and its Discord event goes. Each step may be done again harmlessly."""
-        embed = cancelled_embed(notice.payload["title"])
-        for channel_id, message_id in notice.payload.get("messages", []):
+        embed = cancelled_embed(deleted.title)
+        for channel_id, message_id in deleted.messages:
             message = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
             # Deleted, or no longer ours to edit: nothing left to disable.
             with contextlib.suppress(discord.NotFound, discord.Forbidden):
-                await message.edit(embed=embed, view=rsvp_buttons(notice.event_id, "cancelled"))
-        scheduled = notice.payload.get("scheduled_event_id")
-        if scheduled:
-            await delete_scheduled_event(self.bot, notice.guild_id, scheduled)
-
-    @staticmethod
-    def _change(notice: Notice, event) -> str:
-        """The change as the event is now (a later edit shows its latest state)."""
-        return change_text(event, bool(notice.payload.get("moved")),
-                           bool(notice.payload.get("venue_changed")))
+                await message.edit(embed=embed, view=rsvp_buttons(event_id, "cancelled"))
+        if deleted.scheduled_event_id:
+            await delete_scheduled_event(self.bot, guild_id, deleted.scheduled_event_id)
 
     async def _edit_loop(self, key: tuple[int, int]) -> None:
         try:
@@ -264,22 +245,26 @@ class Announcements(commands.Cog):
 
     async def _refresh(self, guild_id: int, event_id: int) -> None:
         try:
-            event = await self.bot.store.get_event(guild_id, event_id)
+            event = await self.bot.store.run(self.bot.store.events.get_event, guild_id, event_id)
         except EventNotFound:
             return
         embed = event_embed(event)
         state = button_state(event)
         rendered = digest(embed, state)
-        for channel_id, message_id, shown in await self.bot.store.announcement_messages(event_id):
+        store = self.bot.store
+        for channel_id, message_id, shown in await store.run(store.notices.announcement_messages,
+                                                             event_id):
             if shown == rendered:
                 continue
             message = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
             try:
                 await message.edit(embed=embed, view=rsvp_buttons(event.id, state))
             except discord.NotFound:
-                await self.bot.store.forget_announcement_message(message_id)
+                await self.bot.store.run(self.bot.store.notices.forget_announcement_message,
+                                         message_id)
                 continue
-            await self.bot.store.set_announcement_rendered(message_id, rendered)
+            await self.bot.store.run(self.bot.store.notices.set_announcement_rendered,
+                                     message_id, rendered)
 
 
 async def setup(bot: EventBot) -> None:

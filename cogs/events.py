@@ -9,38 +9,37 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import EventBot
+from bot.adapters.event_option import (
+    EVENT_HELP,
+    MAX_CHOICES,
+    EventOption,
+    guild_id_of,
+    resolve_event,
+    resolve_summary,
+)
+from bot.app import EventBot, Interaction
 from bot.calendar import event_ics
+from bot.errors import NotFound, UserError
 from bot.models import Event
 from bot.questions import intents, searchable
 from bot.render import (
     CHOICE_NAME,
     SpeakerPage,
-    answer_embed,
-    calendar_reply,
     clip,
     event_embed,
-    events_list_embed,
     speaker_embed,
     speaker_options,
     speaker_pages,
     takeaways_messages,
 )
-from bot.store import StoreError
+from bot.render_answers import answer_embed
+from bot.render_replies import calendar_reply, events_list_embed
 from bot.tree import respond
-from cogs.common import (
-    EVENT_HELP,
-    MAX_CHOICES,
-    event_autocomplete,
-    guild_id_of,
-    resolve_event,
-    resolve_summary,
-)
 
 PAGER_TIMEOUT = 14 * 60  # seconds: inside the 15 minutes an interaction token lives
 
 
-async def send_pages(interaction: discord.Interaction, messages: list[list[discord.Embed]]
+async def send_pages(interaction: Interaction, messages: list[list[discord.Embed]]
                      ) -> None:
     """Send embeds that need several messages: the reply, then follow-ups."""
     for embeds in messages:
@@ -57,13 +56,17 @@ class SpeakerPager(discord.ui.View):
         self.pages = pages
         self.owner_id = owner_id
         self.page = 0
-        self.origin: discord.Interaction | None = None
-        self.previous = discord.ui.Button(label="Previous", emoji="◀️", row=0)
-        self.next = discord.ui.Button(label="Next", emoji="▶️", row=0)
-        self.jump = discord.ui.Select(placeholder="Jump to a person", row=1)
-        self.previous.callback = self.on_previous
-        self.next.callback = self.on_next
-        self.jump.callback = self.on_jump
+        self.origin: Interaction | None = None
+        self.previous: discord.ui.Button[SpeakerPager] = discord.ui.Button(
+            label="Previous", emoji="◀️", row=0)
+        self.next: discord.ui.Button[SpeakerPager] = discord.ui.Button(
+            label="Next", emoji="▶️", row=0)
+        self.jump: discord.ui.Select[SpeakerPager] = discord.ui.Select(
+            placeholder="Jump to a person", row=1)
+        # discord.py's way to give a component built here its callback
+        self.previous.callback = self.on_previous  # type: ignore[method-assign,assignment]
+        self.next.callback = self.on_next  # type: ignore[method-assign,assignment]
+        self.jump.callback = self.on_jump  # type: ignore[method-assign,assignment]
         for item in (self.previous, self.next, self.jump):
             self.add_item(item)
         self.refresh()
@@ -77,25 +80,25 @@ class SpeakerPager(discord.ui.View):
         self.next.disabled = self.page == len(self.pages) - 1
         self.jump.options = speaker_options(self.event, self.pages, self.page)
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+    async def interaction_check(self, interaction: Interaction) -> bool:
         if interaction.user.id == self.owner_id:
             return True
         await respond(interaction, "These pages belong to whoever asked; use `/event speakers` "
                       "to get your own.", ephemeral=True)
         return False
 
-    async def turn_to(self, interaction: discord.Interaction, page: int) -> None:
+    async def turn_to(self, interaction: Interaction, page: int) -> None:
         self.page = max(0, min(page, len(self.pages) - 1))
         self.refresh()
         await interaction.response.edit_message(embed=self.embed, view=self)
 
-    async def on_previous(self, interaction: discord.Interaction) -> None:
+    async def on_previous(self, interaction: Interaction) -> None:
         await self.turn_to(interaction, self.page - 1)
 
-    async def on_next(self, interaction: discord.Interaction) -> None:
+    async def on_next(self, interaction: Interaction) -> None:
         await self.turn_to(interaction, self.page + 1)
 
-    async def on_jump(self, interaction: discord.Interaction) -> None:
+    async def on_jump(self, interaction: Interaction) -> None:
         person = int(self.jump.values[0])
         await self.turn_to(interaction, next(
             (n for n, page in enumerate(self.pages) if person in page.people), self.page))
@@ -124,16 +127,16 @@ class EventCommands(commands.GroupCog, group_name="event",
 
     @app_commands.command(name="info", description="Show an event: when, where, who, seats left")
     @app_commands.describe(event=EVENT_HELP)
-    @app_commands.autocomplete(event=event_autocomplete)
-    async def info(self, interaction: discord.Interaction, event: str | None = None) -> None:
+    async def info(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
         await respond(interaction, embed=event_embed(found))
 
     @app_commands.command(name="list", description="This server's events to come: when, "
                           "seats left, open or closed")
     @app_commands.describe(past="Also show past and archived events")
-    async def list_events(self, interaction: discord.Interaction, past: bool = False) -> None:
-        listings = await self.bot.store.event_listings(guild_id_of(interaction), past=past)
+    async def list_events(self, interaction: Interaction, past: bool = False) -> None:
+        listings = await self.bot.store.run(self.bot.store.events.event_listings,
+                                            guild_id_of(interaction), past=past)
         if not listings:
             await respond(interaction, "No events yet." if past else "No events to come. "
                           "Past and archived ones: `/event list past:True`.", ephemeral=True)
@@ -142,8 +145,7 @@ class EventCommands(commands.GroupCog, group_name="event",
 
     @app_commands.command(name="speakers", description="Everyone on the panel, with full bios")
     @app_commands.describe(event=EVENT_HELP)
-    @app_commands.autocomplete(event=event_autocomplete)
-    async def speakers(self, interaction: discord.Interaction, event: str | None = None) -> None:
+    async def speakers(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
         embed, pager = speakers_reply(found, interaction.user.id)
         if pager is None:
@@ -154,25 +156,24 @@ class EventCommands(commands.GroupCog, group_name="event",
 
     @app_commands.command(name="speaker", description="One speaker's bio")
     @app_commands.describe(name="The speaker's name", event=EVENT_HELP)
-    @app_commands.autocomplete(event=event_autocomplete)
-    async def speaker(self, interaction: discord.Interaction, name: str,
-                      event: str | None = None) -> None:
+    async def speaker(self, interaction: Interaction, name: str,
+                      event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
         needle = " ".join(name.split()).casefold()
         person = next((p for p in found.people if p.name.casefold() == needle), None) or next(
             (p for p in found.people if needle and needle in p.name.casefold()), None)
         if person is None:
             names = ", ".join(p.name for p in found.people) or "nobody"
-            raise StoreError(f"nobody called {clip(name, 80)!r} speaks at {found.title}; "
+            raise NotFound(f"nobody called {clip(name, 80)!r} speaks at {found.title}; "
                              f"the people are: {names}")
         await send_pages(interaction, speaker_embed(found, person))
 
     @speaker.autocomplete("name")
-    async def speaker_name_autocomplete(self, interaction: discord.Interaction, current: str
+    async def speaker_name_autocomplete(self, interaction: Interaction, current: str
                                         ) -> list[app_commands.Choice[str]]:
         try:
             found = await resolve_event(interaction, interaction.namespace.event)
-        except StoreError:
+        except UserError:
             return []
         needle = current.casefold()
         return [app_commands.Choice(name=clip(f"{p.name} ({p.role})", CHOICE_NAME), value=p.name)
@@ -181,29 +182,28 @@ class EventCommands(commands.GroupCog, group_name="event",
     @app_commands.command(name="ask", description="Ask what the event pages say about something")
     @app_commands.describe(question="Your question, e.g. what was said about deterrence?",
                            event="Only this event (default: all of this server's events)")
-    @app_commands.autocomplete(event=event_autocomplete)
-    async def ask(self, interaction: discord.Interaction,
-                  question: app_commands.Range[str, 1, 300], event: str | None = None) -> None:
+    async def ask(self, interaction: Interaction,
+                  question: app_commands.Range[str, 1, 300],
+                  event: EventOption | None = None) -> None:
         # Facts the question asks for come from the named event, else the next or latest one.
         asked = intents(question)
         found = await resolve_event(interaction, event) if asked else None
         event_id = (found or await resolve_summary(interaction, event)).id if event else None
-        passages = (await self.bot.store.ask(guild_id_of(interaction), question, event_id)
+        passages = (await self.bot.store.run(self.bot.store.search.ask,
+                                             guild_id_of(interaction), question, event_id)
                     if searchable(question) or not asked else [])
         await respond(interaction, embed=answer_embed(question, passages, found, asked))
 
     @app_commands.command(name="calendar", description="Get the event as a calendar file (.ics)")
     @app_commands.describe(event=EVENT_HELP)
-    @app_commands.autocomplete(event=event_autocomplete)
-    async def calendar(self, interaction: discord.Interaction, event: str | None = None) -> None:
+    async def calendar(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
         file = discord.File(io.BytesIO(event_ics(found)), filename=f"{found.slug}.ics")
         await respond(interaction, calendar_reply(found), ephemeral=True, file=file)
 
     @app_commands.command(name="takeaways", description="The key takeaways from the recap")
     @app_commands.describe(event=EVENT_HELP)
-    @app_commands.autocomplete(event=event_autocomplete)
-    async def takeaways(self, interaction: discord.Interaction, event: str | None = None) -> None:
+    async def takeaways(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
         await send_pages(interaction, takeaways_messages(found))
 

@@ -7,75 +7,71 @@ on every call, against the member's server-level permissions.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import io
 import logging
-import time
-from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import EventBot
+from bot.adapters.channels import (
+    announce_channel,
+    can_post_embeds,
+    cannot_post,
+    post_announcement,
+)
+from bot.adapters.event_option import (
+    EVENT_HELP,
+    EventOption,
+    guild_id_of,
+    manage_events_only,
+    resolve_event,
+    resolve_summary,
+)
+from bot.adapters.import_preview import (
+    ImportPreview,
+    answer_stale_click,
+    plan_import,
+    preview_text,
+    save_import,
+)
+from bot.adapters.manage_forms import (
+    DeleteConfirmation,
+    EditModal,
+    check_order,
+    typed_time,
+)
+from bot.adapters.roles import attendee_role_problem, check_not_over
+from bot.adapters.rsvp_buttons import button_state
+from bot.adapters.scheduled_events import (
+    plan_scheduled_event,
+    run_scheduled_event,
+)
+from bot.app import EventBot, Interaction
 from bot.catalog import (
     MAX_TITLE,
-    CatalogError,
-    PageFacts,
-    PageSource,
-    import_page,
     import_title,
     page_facts,
     page_problem,
     read_page_file,
     read_page_url,
-    validate_capacity,
-    validate_link,
     validate_title,
 )
+from bot.errors import Conflict, InvalidValue, NotAllowed, NotFound, Unavailable
 from bot.fetch import MAX_URL_LENGTH, FetchPolicy, check_url
+from bot.flows import registration
 from bot.models import Event
-from bot.pages import MAX_PAGE_BYTES, PageError
-from bot.registration import MAX_CAPACITY
+from bot.pages import MAX_PAGE_BYTES
+from bot.registration import MAX_CAPACITY, check_capacity
 from bot.reminders import minutes_text, parse_minutes
-from bot.render import (
-    attendees_csv,
-    clip,
-    deletion_question,
-    event_embed,
-    plural,
-    promoted_note,
-    safe,
-    timestamp,
-    when_text,
-)
-from bot.store import EventDraft, EventEdit, EventNotFound, utcnow
+from bot.render import event_embed, plural, safe
+from bot.render_replies import attendees_csv, deletion_question, promoted_note
+from bot.signals import AttendeeRoleChanged, RemindersChanged
 from bot.times import saved_times_problem
-from bot.tree import NO_MENTIONS, report_error, respond
+from bot.tree import respond
 from bot.webpage import MAX_HTML_BYTES, is_html_name
-from bot.when import When, WhenError, check_zone_name, is_iso, parse_typed, server_zone, zone_names
-from cogs.announcements import announce_channel, can_post_embeds, digest
-from cogs.common import (
-    EVENT_HELP,
-    event_autocomplete,
-    guild_id_of,
-    manage_events_only,
-    require_manage_events,
-    resolve_event,
-    resolve_summary,
-)
-from cogs.import_preview import (
-    ImportPlan,
-    ImportPreview,
-    answer_stale_click,
-    plan_import,
-    preview_text,
-)
-from cogs.reminders import attendee_role_problem, check_not_over
-from cogs.rsvp import button_state, rsvp_buttons
-from cogs.scheduling import plan_scheduled_event, run_scheduled_event, sync_scheduled_event
+from bot.when import When, check_zone_name, server_zone, zone_names
 
 log = logging.getLogger(__name__)
 
@@ -99,11 +95,10 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         starts_at='Start in the server\'s timezone, e.g. "friday 6pm" or "2026-12-01 18:00"',
         ends_at='End, e.g. "8pm" or "2026-12-01 20:00"', venue="Where it takes place",
         capacity="Number of seats")
-    @app_commands.autocomplete(event=event_autocomplete)
-    async def import_page(self, interaction: discord.Interaction,
+    async def import_page(self, interaction: Interaction,
                           page: discord.Attachment | None = None,
                           url: app_commands.Range[str, 1, MAX_URL_LENGTH] | None = None,
-                          event: str | None = None, title: str | None = None,
+                          event: EventOption | None = None, title: str | None = None,
                           starts_at: str | None = None,
                           capacity: app_commands.Range[int, 1, MAX_CAPACITY] | None = None,
                           ends_at: str | None = None,
@@ -111,18 +106,18 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                           ) -> None:
         guild_id = guild_id_of(interaction)
         if (page is None) == (url is None):
-            raise CatalogError("Give the page either as a file (page: a .txt or .html file) "
+            raise InvalidValue("Give the page either as a file (page: a .txt or .html file) "
                                "or as a web address (url:), one of the two")
         if capacity is not None:
-            validate_capacity(capacity)  # refused now, not after the preview
+            check_capacity(capacity)  # refused now, not after the preview
         if url is not None:
             check_url(url)  # a malformed address is refused at once, before deferring
-        else:
+        elif page is not None:
             limit = MAX_HTML_BYTES if is_html_name(page.filename) else MAX_PAGE_BYTES
             if page.size > limit:
-                raise PageError(f"{page.filename} is {page.size:,} bytes; pages can be at "
+                raise InvalidValue(f"{page.filename} is {page.size:,} bytes; pages can be at "
                                 f"most {limit:,} bytes")
-        zone = await self.bot.store.timezone(guild_id)
+        zone = await self.bot.store.run(self.bot.store.settings.timezone, guild_id)
         start = await typed_time(starts_at, zone) if starts_at else When()
         end = (await typed_time(ends_at, zone, "ends_at", after=start.starts_at)
                if ends_at else When())
@@ -132,123 +127,64 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         await interaction.response.defer(ephemeral=True, thinking=True)
         if url is not None:
             source = await read_page_url(url, FetchPolicy.from_settings(self.bot.settings))
-        else:
+        elif page is not None:
             source = await read_page_file(page.filename, await page.read())
         problem = page_problem(source.page)
         if problem:
-            raise CatalogError(problem)
+            raise InvalidValue(problem)
         facts = page_facts([source.page], zone)
-        when = {"starts_at": start.starts_at, "all_day": start.all_day, "ends_at": end_at,
-                "venue": place or None}
+        when: dict[str, Any] = {"starts_at": start.starts_at, "all_day": start.all_day,
+                                "ends_at": end_at, "venue": place or None}
+        target: Event | None
         if event:
             target = await resolve_event(interaction, event)
             name = validate_title(title or target.title)
         else:
             # The same page again (say, a retry after a lost reply) updates its event.
             name = import_title(source, title)
-            found = await self.bot.store.imported_event_id(guild_id, source.text, source.url)
-            target = None if found is None else await self.bot.store.get_event(guild_id, found)
+            store = self.bot.store
+            found = await store.run(store.events.imported_event_id, guild_id, source.text,
+                                    source.url)
+            target = None if found is None else await store.run(store.events.get_event,
+                                                                guild_id, found)
         plan = plan_import(name, target, adds_to=bool(event), typed=start, typed_ends_at=end_at,
                            typed_venue=when["venue"], page_when=facts.when,
                            page_venue=facts.venue, notes=facts.notes)
 
-        async def do_import(clicked: discord.Interaction) -> tuple[str, discord.Embed]:
-            return await self.save_import(clicked, source, facts, plan, capacity, when)
+        async def do_import(clicked: Interaction) -> tuple[str, discord.Embed]:
+            return await save_import(clicked, source, facts, plan, capacity, when)
 
         preview = ImportPreview(interaction, self.previews,
                                 self.bot.settings.import_preview_timeout, do_import)
         await respond(interaction, preview_text(source.page, plan), ephemeral=True,
                       view=preview)
 
-    async def save_import(self, interaction: discord.Interaction, source: PageSource,
-                          facts: PageFacts, plan: ImportPlan, capacity: int | None,
-                          when: dict) -> tuple[str, discord.Embed]:
-        """What the preview's Import does: save, then the reply the moderator reads."""
-        guild_id = guild_id_of(interaction)
-        parsed = source.page
-        if plan.adds_to:
-            assert plan.target is not None
-            # Gone since the preview? Then this refuses, rather than make a new event.
-            target = await self.bot.store.get_event(guild_id, plan.target.id)
-            draft = EventDraft(slug=target.slug, title=plan.title, capacity=capacity,
-                               page_when=facts.when, page_venue=facts.venue, **when)
-            saved, _ = await self.bot.store.save_event(
-                guild_id, draft, [(source.text, parsed)], url=source.url)
-            verb = f"Added the {parsed.kind} to"
-        else:
-            report = await import_page(self.bot.store, guild_id, source, title=plan.title,
-                                       capacity=capacity, facts=facts, **when)
-            saved = report.event
-            verb = ("Created" if report.created else
-                    "This page was already imported here, so I updated")
-        self.changed(guild_id, saved.id)
-        summary = (f"{verb} **{safe(saved.title)}** (event {saved.id}): "
-                   f"{plural(len(parsed.people), 'person', 'people')}, "
-                   f"{plural(len(parsed.takeaways), 'takeaway')}, registration "
-                   f"{'open' if saved.registration_open else 'closed'}.")
-        summary += "\n" + when_where_lines(saved)
-        for note in facts.notes:
-            summary += f"\nNote: {safe(note)}."
-        if parsed.skipped:
-            summary += "\nNot understood, so skipped:\n" + "\n".join(
-                f"- {safe(line)}" for line in parsed.skipped[:10])
-        note = await sync_scheduled_event(self.bot, guild_id, saved,
-                                          interaction.app_permissions, create=False)
-        if note:
-            summary += f"\n{note}"
-        return clip(summary, 1900), event_embed(saved)
-
     @commands.Cog.listener()
-    async def on_interaction(self, interaction: discord.Interaction) -> None:
+    async def on_interaction(self, interaction: Interaction) -> None:
         await answer_stale_click(interaction, self.previews)
 
     @app_commands.command(name="edit", description="Change an event's title, start, end, "
                           "venue or link")
     @app_commands.describe(event=EVENT_HELP)
-    @app_commands.autocomplete(event=event_autocomplete)
-    async def edit(self, interaction: discord.Interaction, event: str | None = None) -> None:
+    async def edit(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
-        zone = await self.bot.store.timezone(found.guild_id)
-        await interaction.response.send_modal(EditModal(self, found, zone))
-
-    async def apply_edit(self, interaction: discord.Interaction, modal: EditModal) -> None:
-        """What the edit modal's submission does; every refusal leaves the event as it was."""
-        event = modal.event
-        title = validate_title(modal.title_input.value)
-        start = await modal.read_start()
-        end_at = await modal.read_end(start)
-        check_order(start.starts_at, end_at)
-        edit = EventEdit(title=title, starts_at=start.starts_at, ends_at=end_at,
-                         all_day=start.all_day,
-                         venue=" ".join(modal.venue_input.value.split())[:MAX_TITLE] or None,
-                         link=validate_link(modal.link_input.value))
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        before, saved = await self.bot.store.edit_event(event.guild_id, event.id, edit)
-        self.changed(saved.guild_id, saved.id)
-        text = f"Updated **{safe(saved.title)}** (event {saved.id}).\n{when_where_lines(saved)}"
-        if (before.starts_at, before.all_day, before.venue) != (saved.starts_at, saved.all_day,
-                                                              saved.venue):
-            text += ("\nI'll post the change in the announcements channel and DM its "
-                     f"{saved.confirmed + saved.waitlisted} registered members.")
-        note = await sync_scheduled_event(self.bot, saved.guild_id, saved,
-                                          interaction.app_permissions, create=False)
-        if note:
-            text += f"\n{note}"
-        await respond(interaction, clip(text, 1900), ephemeral=True)
+        zone = await self.bot.store.run(self.bot.store.settings.timezone, found.guild_id)
+        await interaction.response.send_modal(EditModal(found, zone))
 
     @app_commands.command(name="timezone", description="The server's timezone, in which typed "
                           "times and pages without a zone are read")
     @app_commands.describe(name="An IANA timezone such as Europe/Paris or Asia/Shanghai")
-    async def timezone(self, interaction: discord.Interaction,
+    async def timezone(self, interaction: Interaction,
                        name: app_commands.Range[str, 1, 100]) -> None:
         zone = check_zone_name(name)
-        await self.bot.store.set_timezone(guild_id_of(interaction), zone)
-        now = utcnow().astimezone(server_zone(zone))
+        await self.bot.store.run(self.bot.store.settings.set_timezone,
+                                 guild_id_of(interaction), zone)
+        now = discord.utils.utcnow().astimezone(server_zone(zone))
         await respond(interaction, f"Times typed here are now read in **{zone}** (it is "
                       f"{now:%H:%M} there now); pages that give no zone too.", ephemeral=True)
 
     @timezone.autocomplete("name")
-    async def timezone_autocomplete(self, interaction: discord.Interaction,
+    async def timezone_autocomplete(self, interaction: Interaction,
                                     current: str) -> list[app_commands.Choice[str]]:
         typed = current.strip().casefold().replace(" ", "_")
         names = zone_names()
@@ -258,58 +194,52 @@ class ManageCommands(commands.GroupCog, group_name="manage",
 
     @app_commands.command(name="close", description="Close registration: nobody can join")
     @app_commands.describe(event=EVENT_HELP, reason="Shown to members who try to join")
-    @app_commands.autocomplete(event=event_autocomplete)
-    async def close(self, interaction: discord.Interaction, event: str | None = None,
+    async def close(self, interaction: Interaction, event: EventOption | None = None,
                     reason: app_commands.Range[str, 1, 200] | None = None) -> None:
         found = await resolve_event(interaction, event)
-        await self.bot.store.close_registration(found.guild_id, found.id, reason,
-                                                by=interaction.user.id)
-        self.changed(found.guild_id, found.id)
+        await registration.close(self.bot.store, self.changed, found.guild_id, found.id, reason,
+                                 by=interaction.user.id)
         await respond(interaction, f"Registration for **{safe(found.title)}** is closed.",
                       ephemeral=True)
 
     @app_commands.command(name="open", description="Reopen registration")
     @app_commands.describe(event=EVENT_HELP)
-    @app_commands.autocomplete(event=event_autocomplete)
-    async def open(self, interaction: discord.Interaction, event: str | None = None) -> None:
+    async def open(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
-        promotions = await self.bot.store.open_registration(found.guild_id, found.id,
-                                                            by=interaction.user.id)
-        self.changed(found.guild_id, found.id)
+        promotions = await registration.reopen(self.bot.store, self.changed, found.guild_id,
+                                               found.id, by=interaction.user.id)
         await respond(interaction, f"Registration for **{safe(found.title)}** is open."
                       f"{promoted_note(promotions)}", ephemeral=True)
 
     @app_commands.command(name="capacity", description="Change the number of seats")
     @app_commands.describe(seats="The new number of seats", event=EVENT_HELP)
-    @app_commands.autocomplete(event=event_autocomplete)
-    async def capacity(self, interaction: discord.Interaction,
+    async def capacity(self, interaction: Interaction,
                        seats: app_commands.Range[int, 1, MAX_CAPACITY],
-                       event: str | None = None) -> None:
+                       event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
-        promotions = await self.bot.store.set_capacity(found.guild_id, found.id, seats)
-        self.changed(found.guild_id, found.id)
+        promotions = await registration.set_capacity(self.bot.store, self.changed,
+                                                     found.guild_id, found.id, seats)
         await respond(interaction, f"**{safe(found.title)}** now has {plural(seats, 'seat')}."
                       f"{promoted_note(promotions)}", ephemeral=True)
 
     @app_commands.command(name="announce", description="Post the event with Join/Cancel buttons")
     @app_commands.describe(event=EVENT_HELP, channel="Where to post (default: the "
                            "announcements channel)")
-    @app_commands.autocomplete(event=event_autocomplete)
-    async def announce(self, interaction: discord.Interaction, event: str | None = None,
+    async def announce(self, interaction: Interaction, event: EventOption | None = None,
                        channel: discord.TextChannel | None = None) -> None:
         # Everything that can be refused is checked before the message is posted, and a
         # repeat edits the message already there: a retry never posts the event twice.
         found = await resolve_event(interaction, event)
         problem = saved_times_problem(found.starts_at, found.ends_at)
         if problem:
-            raise CatalogError(f"{found.title} can't be announced: {problem}; set another "
+            raise Conflict(f"{found.title} can't be announced: {problem}; set another "
                                "start with /manage edit")
         target = channel or await announce_channel(self.bot, found.guild_id)
         if target is None:
-            raise CatalogError("I can't find a channel I'm allowed to post in; pick one with "
+            raise NotFound("I can't find a channel I'm allowed to post in; pick one with "
                                "the channel option or /manage channel")
         if not can_post_embeds(target):
-            raise CatalogError(_cannot_post(target))
+            raise NotAllowed(cannot_post(target))
         embed = event_embed(found)
         buttons = button_state(found)
         # Posting can wait out the channel's rate limit (5 sends per 5 s), longer than the
@@ -317,61 +247,28 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         await interaction.response.defer(ephemeral=True, thinking=True)
         scheduled = await plan_scheduled_event(self.bot, found.guild_id, found,
                                                interaction.app_permissions, create=True)
-        posted = await self._post_once(found.id, target, embed, buttons)
+        posted = await post_announcement(self.bot, found.id, target, embed, buttons)
         note = await run_scheduled_event(self.bot, found.guild_id, found.id, scheduled)
         where = f"**{safe(found.title)}** in {target.mention}"
         text = (f"Posted {where}." if posted else
                 f"Posted {where} earlier; I updated that message rather than post it twice.")
         await respond(interaction, text + (f" {note}" if note else ""), ephemeral=True)
 
-    async def _post_once(self, event_id: int, target: discord.TextChannel,
-                         embed: discord.Embed, buttons: str) -> bool:
-        """Post the announcement in `target`, or bring the one already there up to date;
-        True when a message was posted."""
-        rendered = digest(embed, buttons)
-        for channel_id, message_id, _ in await self.bot.store.announcement_messages(event_id):
-            if channel_id != target.id:
-                continue
-            try:
-                await target.get_partial_message(message_id).edit(
-                    embed=embed, view=rsvp_buttons(event_id, buttons))
-            except discord.NotFound:  # deleted since: post it again
-                await self.bot.store.forget_announcement_message(message_id)
-                continue
-            except discord.Forbidden:
-                raise CatalogError(_cannot_post(target)) from None
-            await self.bot.store.set_announcement_rendered(message_id, rendered)
-            return False
-        try:
-            message = await target.send(embed=embed, view=rsvp_buttons(event_id, buttons),
-                                        allowed_mentions=NO_MENTIONS)
-        except discord.Forbidden:
-            raise CatalogError(_cannot_post(target)) from None
-        try:
-            await self.bot.store.add_announcement_message(event_id, target.id, message.id,
-                                                          rendered)
-        except BaseException:
-            # Unrecorded, a retry could not find it and would post a second one.
-            with contextlib.suppress(discord.HTTPException):
-                await message.delete()
-            raise
-        return True
-
     @app_commands.command(name="channel", description="Set the channel for the bot's announcements")
     @app_commands.describe(channel="The announcements channel")
-    async def channel(self, interaction: discord.Interaction,
+    async def channel(self, interaction: Interaction,
                       channel: discord.TextChannel) -> None:
         if not can_post_embeds(channel):
-            raise CatalogError(_cannot_post(channel))
-        await self.bot.store.set_announce_channel(guild_id_of(interaction), channel.id)
+            raise NotAllowed(cannot_post(channel))
+        await self.bot.store.run(self.bot.store.settings.set_announce_channel,
+                                 guild_id_of(interaction), channel.id)
         await respond(interaction, f"Announcements will go to {channel.mention}.", ephemeral=True)
 
     @app_commands.command(name="attendees", description="Download the RSVPs as a CSV file")
     @app_commands.describe(event=EVENT_HELP)
-    @app_commands.autocomplete(event=event_autocomplete)
-    async def attendees(self, interaction: discord.Interaction, event: str | None = None) -> None:
+    async def attendees(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
-        rows = await self.bot.store.attendees(found.id)
+        rows = await self.bot.store.run(self.bot.store.registrations.attendees, found.id)
         data = attendees_csv(rows).encode("utf-8")
         file = discord.File(io.BytesIO(data), filename=f"{found.slug}-attendees.csv")
         await respond(interaction, f"{found.confirmed} confirmed, {found.waitlisted} waitlisted "
@@ -381,12 +278,12 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                           "before an event starts")
     @app_commands.describe(minutes='Minutes before the start, e.g. "1440,60" for a day and an '
                            'hour before, or "off"')
-    async def reminders(self, interaction: discord.Interaction,
+    async def reminders(self, interaction: Interaction,
                         minutes: app_commands.Range[str, 1, 100]) -> None:
         guild_id = guild_id_of(interaction)
         offsets = parse_minutes(minutes)
-        await self.bot.store.set_reminder_minutes(guild_id, offsets)
-        self.bot.dispatch("reminders_changed", guild_id)
+        await self.bot.store.run(self.bot.store.settings.set_reminder_minutes, guild_id, offsets)
+        self.bot.signals.emit(RemindersChanged(guild_id))
         if not offsets:
             text = "Reminders are off: members get no DM before events."
         else:
@@ -398,28 +295,29 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                           "until it ends")
     @app_commands.describe(role="The role to give (leave out with clear)", event=EVENT_HELP,
                            clear="Stop giving a role for this event and take it back")
-    @app_commands.autocomplete(event=event_autocomplete)
-    async def role(self, interaction: discord.Interaction, role: discord.Role | None = None,
-                   event: str | None = None, clear: bool = False) -> None:
+    async def role(self, interaction: Interaction, role: discord.Role | None = None,
+                   event: EventOption | None = None, clear: bool = False) -> None:
         found = await resolve_event(interaction, event)
         title = f"**{safe(found.title)}**"
         if clear:
-            previous = await self.bot.store.set_attendee_role(found.guild_id, found.id, None)
-            self.bot.dispatch("attendee_role_changed", found.guild_id, found.id)
+            previous = await self.bot.store.run(self.bot.store.reminders.set_attendee_role,
+                                                found.guild_id, found.id, None)
+            self.bot.signals.emit(AttendeeRoleChanged(found.guild_id, found.id))
             await respond(interaction, f"{title} gives no role now." + (
                 f" Its members lose <@&{previous}>." if previous else ""), ephemeral=True)
             return
         if role is None:
-            raise CatalogError("name the role to give, or use the clear option to stop giving one")
+            raise InvalidValue("name the role to give, or use the clear option to stop giving one")
         guild = interaction.guild
         if guild is None or guild.me is None:
-            raise CatalogError("I can't see this server's roles yet; try again in a moment")
+            raise Unavailable("I can't see this server's roles yet; try again in a moment")
         problem = attendee_role_problem(role, guild.me, interaction.app_permissions)
         if problem is not None:
-            raise CatalogError(problem)
-        check_not_over(found, time.time())
-        await self.bot.store.set_attendee_role(found.guild_id, found.id, role.id)
-        self.bot.dispatch("attendee_role_changed", found.guild_id, found.id)
+            raise NotAllowed(problem)
+        check_not_over(found, discord.utils.utcnow())
+        await self.bot.store.run(self.bot.store.reminders.set_attendee_role,
+                                 found.guild_id, found.id, role.id)
+        self.bot.signals.emit(AttendeeRoleChanged(found.guild_id, found.id))
         await respond(interaction, f"Confirmed members of {title} get {role.mention}, now "
                       f"({found.confirmed} so far) and as they join or leave the waitlist; it is "
                       "taken back when they cancel and after the event.", ephemeral=True)
@@ -427,9 +325,10 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     @app_commands.command(name="scheduled-events", description="Also list announced events "
                           "in the server's Discord events")
     @app_commands.describe(state="on: /manage announce creates a Discord event; off: it doesn't")
-    async def scheduled_events(self, interaction: discord.Interaction,
+    async def scheduled_events(self, interaction: Interaction,
                                state: Literal["on", "off"]) -> None:
-        await self.bot.store.set_scheduled_events(guild_id_of(interaction), state == "on")
+        await self.bot.store.run(self.bot.store.settings.set_scheduled_events,
+                                 guild_id_of(interaction), state == "on")
         await respond(interaction, "/manage announce now also creates a Discord event, and "
                       "imports keep it up to date." if state == "on" else
                       "/manage announce no longer creates Discord events (those already "
@@ -440,8 +339,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     @app_commands.command(name="delete", description="Delete an event with its RSVPs and "
                           "announcements (asks first)")
     @app_commands.describe(event=EVENT_HELP)
-    @app_commands.autocomplete(event=event_autocomplete)
-    async def delete(self, interaction: discord.Interaction, event: str | None = None) -> None:
+    async def delete(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
         view = DeleteConfirmation(interaction, found.id, found.title)
         await respond(interaction, deletion_question(found.title, found.confirmed,
@@ -451,12 +349,12 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     @app_commands.command(name="archive", description="Hide an event from lists and stop its "
                           "RSVPs (undo brings it back)")
     @app_commands.describe(event=EVENT_HELP, undo="Unarchive the event instead")
-    @app_commands.autocomplete(event=event_autocomplete)
-    async def archive(self, interaction: discord.Interaction, event: str | None = None,
+    async def archive(self, interaction: Interaction, event: EventOption | None = None,
                       undo: bool = False) -> None:
         found = await resolve_summary(interaction, event)
         guild_id = guild_id_of(interaction)
-        was = await self.bot.store.set_archived(guild_id, found.id, not undo)
+        was = await self.bot.store.run(self.bot.store.events.set_archived,
+                                       guild_id, found.id, not undo)
         self.changed(guild_id, found.id)  # its announcements' buttons follow
         title = f"**{safe(found.title)}**"
         if undo:
@@ -468,157 +366,6 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                     "`/event list past:True`), refuses new RSVPs and its announcement "
                     "buttons are disabled. Undo with `/manage archive undo:True`.")
         await respond(interaction, text, ephemeral=True)
-
-
-CONFIRM_TIMEOUT = 14 * 60  # seconds: within the 15 minutes an interaction's token lasts
-
-
-class DeleteConfirmation(discord.ui.View):
-    """Delete or keep, on the moderator's ephemeral question: only they can answer, and
-    the buttons go when the question's interaction is about to expire."""
-
-    def __init__(self, asked: discord.Interaction, event_id: int, title: str) -> None:
-        super().__init__(timeout=CONFIRM_TIMEOUT)
-        self.asked = asked
-        self.event_id = event_id
-        self.title = title
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id != self.asked.user.id:
-            await respond(interaction, "Only the moderator who asked can answer this.",
-                          ephemeral=True)
-            return False
-        try:
-            return require_manage_events(interaction)
-        except app_commands.AppCommandError as exc:
-            await report_error(interaction, exc)
-            return False
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception,
-                       item: discord.ui.Item) -> None:
-        await report_error(interaction, error)
-
-    async def on_timeout(self) -> None:
-        with contextlib.suppress(discord.HTTPException):
-            await self.asked.edit_original_response(
-                content=f"Nothing was deleted: **{safe(self.title)}** is kept (the question "
-                        "expired).", view=None)
-
-    @discord.ui.button(label="Delete", style=discord.ButtonStyle.danger)
-    async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
-        self.stop()
-        bot: EventBot = interaction.client  # type: ignore[assignment]
-        try:
-            deleted = await bot.store.delete_event(guild_id_of(interaction), self.event_id)
-        except EventNotFound:
-            await interaction.response.edit_message(
-                content=f"**{safe(self.title)}** was already deleted.", view=None)
-            return
-        told = deleted.confirmed + deleted.waitlisted
-        await interaction.response.edit_message(
-            content=f"Deleted **{safe(deleted.title)}**. "
-                    + (f"{plural(told, 'member')} with an RSVP will get a DM saying it was "
-                       "cancelled." if told else "Nobody had an RSVP."), view=None)
-
-    @discord.ui.button(label="Keep it", style=discord.ButtonStyle.secondary)
-    async def keep(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
-        self.stop()
-        await interaction.response.edit_message(
-            content=f"Nothing was deleted: **{safe(self.title)}** is kept.", view=None)
-
-
-async def typed_time(text: str, zone: str, name: str = "starts_at",
-                     after: datetime | None = None) -> When:
-    """A typed time in the server's zone. ISO 8601 is read at once; the natural forms go
-    through dateparser off the event loop (its first parse loads its data: ~0.1 s)."""
-    if is_iso(text):
-        return parse_typed(text, zone, utcnow(), name=name, after=after)
-    return await asyncio.to_thread(parse_typed, text, zone, utcnow(), name=name, after=after)
-
-
-def check_order(starts_at: datetime | None, ends_at: datetime | None) -> None:
-    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
-        raise WhenError(f"the end ({timestamp(ends_at)}) must come after the start "
-                        f"({timestamp(starts_at)})")
-
-
-def when_where_lines(event: Event) -> str:
-    """The event's When and Where as the moderator should check them."""
-    when = when_text(event) or "no start yet (set one with /manage edit)"
-    where = safe(clip(event.venue, 200)) if event.venue else "no venue"
-    return f"When: {when}\nWhere: {where}"
-
-
-def typed_form(value: datetime | None, zone: str, *, all_day: bool = False) -> str:
-    """A time as the edit form shows it, in the server's zone, the way one would type it."""
-    if value is None:
-        return ""
-    if all_day:
-        return value.astimezone(UTC).strftime("%Y-%m-%d")
-    return value.astimezone(server_zone(zone)).strftime("%Y-%m-%d %H:%M")
-
-
-class EditModal(discord.ui.Modal):
-    """`/manage edit`: the event's title, start, end, venue and link, filled in as they
-    are. An emptied end, venue or link clears it; an emptied title or start is refused.
-    A time left as shown keeps its saved value (even in the past: a recap's date)."""
-
-    def __init__(self, cog: ManageCommands, event: Event, zone: str) -> None:
-        super().__init__(title=clip(f"Edit: {event.title}", 45),
-                         custom_id=f"eventbot:edit:{event.id}", timeout=900)
-        self.cog, self.event, self.zone = cog, event, zone
-        self.shown_start = typed_form(event.starts_at, zone, all_day=event.all_day)
-        self.shown_end = "" if event.all_day else typed_form(event.ends_at, zone)
-        self.title_input = discord.ui.TextInput(
-            label="Title", custom_id="title", default=event.title, max_length=MAX_TITLE)
-        self.start_input = discord.ui.TextInput(
-            label=clip(f"Start ({zone})", 45), custom_id="start", default=self.shown_start,
-            placeholder="friday 6pm, Dec 1 18:00, 2026-12-01 18:00", max_length=100)
-        self.end_input = discord.ui.TextInput(
-            label="End (empty: none)", custom_id="end", default=self.shown_end, required=False,
-            placeholder="8pm, 2026-12-01 20:00", max_length=100)
-        self.venue_input = discord.ui.TextInput(
-            label="Venue (empty: none)", custom_id="venue", default=event.venue or "",
-            required=False, max_length=MAX_TITLE)
-        self.link_input = discord.ui.TextInput(
-            label="Link (empty: none)", custom_id="link", default=event.link or "",
-            required=False, max_length=500, placeholder="https://…")
-        for item in (self.title_input, self.start_input, self.end_input, self.venue_input,
-                     self.link_input):
-            self.add_item(item)
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return require_manage_events(interaction)
-
-    async def read_start(self) -> When:
-        typed = self.start_input.value.strip()
-        if not typed:
-            raise WhenError("the start can't be empty; type one such as \"friday 6pm\" or "
-                            "\"2026-12-01 18:00\"")
-        if typed == self.shown_start:
-            event = self.event
-            return When(event.starts_at, None, all_day=event.all_day)
-        return await typed_time(typed, self.zone, "the start")
-
-    async def read_end(self, start: When) -> datetime | None:
-        typed = self.end_input.value.strip()
-        if not typed:
-            return start.starts_at + timedelta(days=1) if start.all_day else None
-        if typed == self.shown_end and start.starts_at == self.event.starts_at:
-            return self.event.ends_at
-        end = await typed_time(typed, self.zone, "the end", after=start.starts_at)
-        return end.ends_at if end.all_day else end.starts_at
-
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        await self.cog.apply_edit(interaction, self)
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await report_error(interaction, error)
-
-
-def _cannot_post(channel: discord.TextChannel) -> str:
-    return (f"I can't post embeds in {channel.mention}; give me View Channel, Send Messages "
-            "and Embed Links there, or pick another channel")
 
 
 async def setup(bot: EventBot) -> None:

@@ -19,7 +19,7 @@ the event is. Members whose DMs are closed are skipped (and logged), not retried
 A member who is confirmed after an offset passed (a late join, a promotion) gets that
 reminder at once, before the start; several passed offsets make one DM, not several.
 
-The attendee role: after every registration change (`EventBot.registration_changed`,
+The attendee role: after every registration change (the `RegistrationChanged` signal,
 whatever caused it: a join, a cancel, a promotion by a capacity change or a
 reopening), the confirmed members of an event that has a role are compared with the
 members this process gave it to; newcomers get it and those who left lose it, over
@@ -42,11 +42,9 @@ import discord
 from discord.ext import commands
 
 from bot.app import EventBot
-from bot.catalog import CatalogError
-from bot.models import Event
+from bot.errors import EventNotFound
 from bot.reminders import reminder_dm
-from bot.render import safe
-from bot.store import EventNotFound
+from bot.signals import AttendeeRoleChanged, RegistrationChanged, RemindersChanged
 from bot.tree import NO_MENTIONS
 
 log = logging.getLogger(__name__)
@@ -56,34 +54,6 @@ MIN_GAP = 1.0  # seconds between two rounds: a burst of joins wakes it about onc
 RETRY_AFTER = 30.0  # seconds after an unexpected failure of a round
 CLAIM_BATCH = 100
 UNKNOWN_ROLE = 10011  # Discord's error code: the role was deleted
-
-
-def attendee_role_problem(role: discord.Role, me: discord.Member,
-                          permissions: discord.Permissions) -> str | None:
-    """Why the bot cannot give `role` to members, as advice for the moderator, or None."""
-    name = f"**{safe(role.name)}**"
-    if role.is_default():
-        return ("@everyone can't be an attendee role, since everyone has it; pick or create a "
-                "role such as \"Attendee\"")
-    if role.managed:
-        return (f"{name} is managed by an integration (a bot's own role, the booster role or a "
-                "linked role), so nobody can give it by hand; pick or create an ordinary role")
-    if not permissions.manage_roles:
-        return (f"I need the **Manage Roles** permission to give {name}: turn it on for my role "
-                "under Server Settings > Roles (or re-invite me with it)")
-    top = me.top_role
-    if role.position >= top.position:
-        mine = safe(top.name)
-        return (f"{name} is at or above my highest role (**{mine}**), and Discord only lets me "
-                f"give roles below it: under Server Settings > Roles, drag my role above {name}")
-    return None
-
-
-def check_not_over(event: Event, now: float) -> None:
-    over = event.ends_at or event.starts_at
-    if over is not None and over.timestamp() <= now:
-        raise CatalogError("this event has already taken place, so there is no role to give "
-                           "out for it")
 
 
 class Reminders(commands.Cog):
@@ -100,19 +70,27 @@ class Reminders(commands.Cog):
     async def cog_load(self) -> None:
         # Loaded before the gateway connects: no RSVP this process handles can fall between
         # this snapshot and the first change compared with it.
-        for _, event_id, role_id, confirmed in await self.bot.store.attendee_roles():
+        store = self.bot.store
+        for _, event_id, role_id, confirmed in await store.run(store.reminders.attendee_roles):
             self._holders[event_id] = (role_id, set(confirmed))
-        self.bot.change_hooks.append(self.registration_changed)
+        self.bot.signals.subscribe(RegistrationChanged, self._on_registration_changed)
+        self.bot.signals.subscribe(AttendeeRoleChanged, self._on_attendee_role_changed)
+        self.bot.signals.subscribe(RemindersChanged, self._on_reminders_changed)
         self._scheduler = asyncio.create_task(self._run(), name="reminders")
 
     async def cog_unload(self) -> None:
-        self.bot.change_hooks.remove(self.registration_changed)
+        self.bot.signals.unsubscribe(RegistrationChanged, self._on_registration_changed)
+        self.bot.signals.unsubscribe(AttendeeRoleChanged, self._on_attendee_role_changed)
+        self.bot.signals.unsubscribe(RemindersChanged, self._on_reminders_changed)
         tasks = [t for t in (self._scheduler, *self._syncers.values()) if t is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
     # -- what wakes the scheduler and re-syncs roles ------------------------------
+
+    def _on_registration_changed(self, signal: RegistrationChanged) -> None:
+        self.registration_changed(signal.guild_id, signal.event_id)
 
     def registration_changed(self, guild_id: int, event_id: int) -> None:
         self._wake.set()
@@ -123,14 +101,12 @@ class Reminders(commands.Cog):
         if key not in self._syncers:
             self._syncers[key] = asyncio.create_task(self._sync_loop(key))
 
-    @commands.Cog.listener()
-    async def on_attendee_role_changed(self, guild_id: int, event_id: int) -> None:
+    def _on_attendee_role_changed(self, signal: AttendeeRoleChanged) -> None:
         """`/manage role` set, changed, repeated or cleared the role."""
-        self._regive.add(event_id)
-        self.registration_changed(guild_id, event_id)
+        self._regive.add(signal.event_id)
+        self.registration_changed(signal.guild_id, signal.event_id)
 
-    @commands.Cog.listener()
-    async def on_reminders_changed(self, guild_id: int) -> None:
+    def _on_reminders_changed(self, signal: RemindersChanged) -> None:
         self._wake.set()
 
     # -- the scheduler ------------------------------------------------------------
@@ -142,7 +118,7 @@ class Reminders(commands.Cog):
             try:
                 await self.send_due_reminders()
                 await self.end_past_roles()
-                due = await self.bot.store.next_due()
+                due = await self.bot.store.run(self.bot.store.reminders.next_due)
                 delay = MAX_SLEEP if due is None else due.timestamp() - time.time() + 0.1
             except Exception:
                 log.exception("the reminder scheduler failed; retrying in %.0f s", RETRY_AFTER)
@@ -155,7 +131,8 @@ class Reminders(commands.Cog):
     async def send_due_reminders(self) -> None:
         while True:
             # At most once: the claim is committed (recorded as sent) before any DM goes out.
-            claimed = await self.bot.store.claim_reminders(limit=CLAIM_BATCH)
+            claimed = await self.bot.store.run(self.bot.store.reminders.claim_reminders,
+                                               limit=CLAIM_BATCH)
             for _, event_id, title, starts_at, venue, user_id, minutes in claimed:
                 await self._remind(event_id, title, starts_at, venue, user_id, minutes)
             if len(claimed) < CLAIM_BATCH:
@@ -179,15 +156,16 @@ class Reminders(commands.Cog):
 
     async def end_past_roles(self) -> None:
         """Take the attendee role back from everyone once the event is over."""
-        for guild_id, event_id, role_id, confirmed in await self.bot.store.attendee_roles(
-                due_by=discord.utils.utcnow()):
+        store = self.bot.store
+        for guild_id, event_id, role_id, confirmed in await store.run(
+                store.reminders.attendee_roles, due_by=discord.utils.utcnow()):
             _, held = self._holders.pop(event_id, (role_id, set()))
             for user_id in dict.fromkeys([*confirmed, *held]):
                 if await self._remove(guild_id, user_id, role_id, "the event is over") is None:
                     break
             # Removing is idempotent, so it comes first: a crash before this line removes
             # the role again on the next start rather than leaving it with anyone.
-            await self.bot.store.end_attendee_role(event_id, role_id)
+            await self.bot.store.run(self.bot.store.reminders.end_attendee_role, event_id, role_id)
             log.info("took role %s back from the attendees of event %s", role_id, event_id)
 
     # -- attendee roles -----------------------------------------------------------
@@ -205,7 +183,8 @@ class Reminders(commands.Cog):
 
     async def _sync_role(self, guild_id: int, event_id: int) -> None:
         try:
-            role_id, confirmed = await self.bot.store.attendee_role(guild_id, event_id)
+            role_id, confirmed = await self.bot.store.run(self.bot.store.reminders.attendee_role,
+                                                          guild_id, event_id)
         except EventNotFound:
             self._holders.pop(event_id, None)
             return
@@ -254,7 +233,8 @@ class Reminders(commands.Cog):
             if exc.code == UNKNOWN_ROLE:
                 log.warning("role %s of event %s was deleted; no longer giving it out",
                             role_id, event_id)
-                await self.bot.store.end_attendee_role(event_id, role_id)
+                await self.bot.store.run(self.bot.store.reminders.end_attendee_role,
+                                         event_id, role_id)
                 return None
             log.info("user %s is no longer in guild %s; no role for them", user_id, guild_id)
             return True

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from discord.ext import commands
 
 from bot.app import EventBot
+from bot.signals import GuildLeft
 
 log = logging.getLogger(__name__)
 
@@ -29,15 +30,16 @@ class Retention(commands.Cog):
         self._task: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:
+        self.bot.signals.subscribe(GuildLeft, self._on_guild_left)
         self._task = asyncio.create_task(self._run(), name="guild-retention")
 
     async def cog_unload(self) -> None:
+        self.bot.signals.unsubscribe(GuildLeft, self._on_guild_left)
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
 
-    @commands.Cog.listener()
-    async def on_guild_left_recorded(self, guild_id: int) -> None:
+    def _on_guild_left(self, signal: GuildLeft) -> None:
         self._wake.set()
 
     async def _run(self) -> None:
@@ -57,14 +59,15 @@ class Retention(commands.Cog):
         now = now or datetime.now(UTC)
         retention = timedelta(days=self.bot.settings.guild_retention_days)
         wait = CHECK_INTERVAL
-        for guild_id, left_at in await self.bot.store.guilds_left():
+        for guild_id, left_at in await self.bot.store.run(self.bot.store.settings.guilds_left):
             if self.bot.get_guild(guild_id) is not None:  # back, though the join went unseen
-                await self.bot.store.set_guild_left(guild_id, None)
+                await self.bot.store.run(self.bot.store.settings.set_guild_left, guild_id, None)
                 continue
             due = left_at + retention
             if due > now:
                 wait = min(wait, (due - now).total_seconds())
-            elif await self.bot.store.purge_guild(guild_id, now - retention):
+            elif await self.bot.store.run(self.bot.store.settings.purge_guild,
+                                          guild_id, now - retention):
                 log.info("deleted the data of guild %s: the bot left it on %s", guild_id,
                          left_at.isoformat())
         return max(wait, 1.0)

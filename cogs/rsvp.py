@@ -1,129 +1,23 @@
-"""`/rsvp` and the Join/Cancel buttons under announcements: members ask for a seat.
-
-The buttons are `DynamicItem`s whose custom id carries the event id, so a button
-on any old announcement keeps working after the bot restarts.
+"""`/rsvp`: members ask for a seat, give it up, or check it. The Join/Cancel buttons
+under announcements (`bot/adapters/rsvp_buttons.py`) answer the same way; they are
+registered here, at start-up, so buttons on old announcements keep working.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime
-
-import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import EventBot
-from bot.models import Event
-from bot.render import cancel_reply, join_reply, my_rsvps_text, safe, status_reply
-from bot.store import EventNotFound, EventSummary
-from bot.tree import has_user, report_error, respond
-from cogs.common import (
+from bot.adapters.event_option import (
     EVENT_HELP,
-    event_autocomplete,
+    EventOption,
     guild_id_of,
-    parse_event_id,
     resolve_summary,
 )
-
-ARCHIVED_LINE = "**{}** is archived: it no longer takes RSVPs."
-CANCELLED_LINE = "This event was cancelled: **{}** no longer takes RSVPs."
-
-
-async def join_event(interaction: discord.Interaction, event: EventSummary) -> None:
-    bot: EventBot = interaction.client  # type: ignore[assignment]
-    guild_id = guild_id_of(interaction)
-    if event.archived:
-        await respond(interaction, ARCHIVED_LINE.format(safe(event.title)), ephemeral=True)
-        return
-    result = await bot.store.join(guild_id, event.id, interaction.user.id,
-                                  interaction.user.display_name)
-    if result.status is not None:  # before replying: the change stands even if the reply fails
-        bot.registration_changed(guild_id, event.id)
-    await respond(interaction, join_reply(event.title, result), ephemeral=True)
-
-
-async def cancel_event(interaction: discord.Interaction, event: EventSummary) -> None:
-    bot: EventBot = interaction.client  # type: ignore[assignment]
-    guild_id = guild_id_of(interaction)
-    result = await bot.store.cancel(guild_id, event.id, interaction.user.id)
-    bot.registration_changed(guild_id, event.id)
-    await respond(interaction, cancel_reply(event.title, result), ephemeral=True)
-
-
-class RsvpButton(discord.ui.DynamicItem[discord.ui.Button],
-                 template=r"eventbot:rsvp:(?P<action>join|cancel):(?P<event_id>[0-9]{1,20})"):
-    """Join or Cancel under an announcement; works for any member, across restarts.
-
-    The template takes any 64-bit number, so a forged or stale id too large for an event
-    still gets an answer ("no event …") rather than silence."""
-
-    def __init__(self, action: str, event_id: int | str, *, label: str | None = None,
-                 disabled: bool = False) -> None:
-        join = action == "join"
-        super().__init__(discord.ui.Button(
-            label=label or ("Join" if join else "Cancel my RSVP"),
-            style=discord.ButtonStyle.success if join else discord.ButtonStyle.secondary,
-            custom_id=f"eventbot:rsvp:{action}:{event_id}", disabled=disabled))
-        self.action = action
-        self.event_ref = str(event_id)
-        self.event_id = parse_event_id(self.event_ref)
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
-                             match: re.Match[str]) -> RsvpButton:
-        return cls(match["action"], match["event_id"])
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        try:
-            if not has_user(interaction):
-                raise app_commands.CheckFailure("the interaction names no member")
-            if self.event_id is None:
-                raise EventNotFound(self.event_ref)
-            bot: EventBot = interaction.client  # type: ignore[assignment]
-            guild_id = guild_id_of(interaction)
-            try:
-                event = await bot.store.summary(guild_id, self.event_id)
-            except EventNotFound:
-                title = await bot.store.deleted_event(guild_id, self.event_id)
-                if title is None:
-                    raise
-                await respond(interaction, CANCELLED_LINE.format(safe(title)), ephemeral=True)
-                return
-            if event.archived:  # its buttons are (being) disabled; say why meanwhile
-                bot.registration_changed(guild_id, event.id)
-                await respond(interaction, ARCHIVED_LINE.format(safe(event.title)),
-                              ephemeral=True)
-                return
-            if self.action == "join":
-                await join_event(interaction, event)
-            else:
-                await cancel_event(interaction, event)
-        except Exception as exc:  # buttons bypass the tree's handler; same replies
-            await report_error(interaction, exc)
-
-
-def button_state(event: Event, now: datetime | None = None) -> str:
-    """What an announcement's buttons offer: "open", "full" (joins go to the waitlist),
-    "closed" (a moderator closed it, or it is over) or "archived"."""
-    if event.archived:
-        return "archived"
-    if not event.registration_open or event.seats.has_taken_place(now or datetime.now(UTC)):
-        return "closed"
-    return "full" if event.full else "open"
-
-
-def rsvp_buttons(event_id: int, state: str = "open") -> discord.ui.View:
-    """Join and Cancel for an event in `state` (see `button_state`, or "cancelled"): Join
-    is offered for the waitlist when the event is full and disabled when it is closed;
-    both are disabled once the event is archived or cancelled."""
-    ended = state in ("archived", "cancelled")
-    view = discord.ui.View(timeout=None)
-    view.add_item(RsvpButton("join", event_id,
-                             label="Join waitlist" if state == "full" else "Join",
-                             disabled=ended or state == "closed"))
-    view.add_item(RsvpButton("cancel", event_id, disabled=ended))
-    return view
+from bot.adapters.rsvp_buttons import RsvpButton, cancel_event, join_event
+from bot.app import EventBot, Interaction
+from bot.render_replies import my_rsvps_text, status_reply
+from bot.tree import respond
 
 
 @app_commands.guild_only()
@@ -134,27 +28,26 @@ class RsvpCommands(commands.GroupCog, group_name="rsvp",
 
     @app_commands.command(name="join", description="Reserve a seat (or a waitlist place)")
     @app_commands.describe(event=EVENT_HELP)
-    @app_commands.autocomplete(event=event_autocomplete)
-    async def join(self, interaction: discord.Interaction, event: str | None = None) -> None:
+    async def join(self, interaction: Interaction, event: EventOption | None = None) -> None:
         await join_event(interaction, await resolve_summary(interaction, event))
 
     @app_commands.command(name="cancel", description="Give up your seat or waitlist place")
     @app_commands.describe(event=EVENT_HELP)
-    @app_commands.autocomplete(event=event_autocomplete)
-    async def cancel(self, interaction: discord.Interaction, event: str | None = None) -> None:
+    async def cancel(self, interaction: Interaction, event: EventOption | None = None) -> None:
         await cancel_event(interaction, await resolve_summary(interaction, event))
 
     @app_commands.command(name="status", description="Are you confirmed, waitlisted, or neither?")
     @app_commands.describe(event=EVENT_HELP)
-    @app_commands.autocomplete(event=event_autocomplete)
-    async def status(self, interaction: discord.Interaction, event: str | None = None) -> None:
+    async def status(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_summary(interaction, event)
-        rsvp = await self.bot.store.rsvp(found.id, interaction.user.id)
+        rsvp = await self.bot.store.run(self.bot.store.registrations.rsvp,
+                                        found.id, interaction.user.id)
         await respond(interaction, status_reply(found.title, rsvp), ephemeral=True)
 
     @app_commands.command(name="mine", description="Your RSVPs in this server, soonest first")
-    async def mine(self, interaction: discord.Interaction) -> None:
-        rsvps = await self.bot.store.my_rsvps(guild_id_of(interaction), interaction.user.id)
+    async def mine(self, interaction: Interaction) -> None:
+        rsvps = await self.bot.store.run(self.bot.store.registrations.my_rsvps,
+                                         guild_id_of(interaction), interaction.user.id)
         await respond(interaction, my_rsvps_text(rsvps), ephemeral=True)
 
 

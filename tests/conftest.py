@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from bot.pages import Page, Person, Takeaway
-from bot.store import EventDraft, Store
+from bot.storage import EventDraft, Store, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "data" / "events" / "missile-defense-china"
@@ -28,14 +28,21 @@ def make_page(kind: str = "announcement", *, people=(("Ada Lovelace", "moderator
 
 
 @pytest.fixture
-async def store(tmp_path):
-    async with await Store.open(tmp_path / "test.sqlite3") as opened:
+def store_opener():
+    """How the store tests open a store at a path: the backend under test (SQLite; a
+    second backend parametrises this fixture)."""
+    return open_store
+
+
+@pytest.fixture
+async def store(store_opener, tmp_path):
+    async with await store_opener(tmp_path / "test.sqlite3") as opened:
         yield opened
 
 
 async def new_event(store: Store, guild_id: int = 1, capacity: int = 50, slug: str = "talk",
                     **page_args):
-    event, _ = await store.save_event(
+    event, _ = await store.run(store.events.save_event,
         guild_id, EventDraft(slug=slug, title=f"Event {slug}", capacity=capacity),
         [("page text", make_page(**page_args))])
     return event

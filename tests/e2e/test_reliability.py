@@ -29,8 +29,8 @@ import pytest
 
 from bot.pages import MAX_PAGE_BYTES, decode_page, parse_page
 from bot.render import CAPACITY_REACHED
-from bot.schema import MIGRATIONS, SCHEMA_VERSION
-from bot.store import EventDraft, Store
+from bot.storage import EventDraft, open_store
+from bot.storage.sqlite.migrations import MIGRATIONS, SCHEMA_VERSION
 from sandbox import Attachment, FakeDiscord
 from sandbox.interactions import APPLICATION_COMMAND
 from tests.conftest import ROOT
@@ -176,15 +176,15 @@ async def exactly_one_capacity_notice(world, title: str, settle: float = 1.0) ->
     assert len(capacity_notices(world, title)) == 1
 
 
-# A second OS process on the same database file, joining through bot.store.Store (the
+# A second OS process on the same database file, joining through bot.storage.open_store (the
 # code path the bot's joins take). It prints "ready", waits for a line on stdin, then
 # joins `count` users from `first` in waves of `wave`, printing [user, outcome, position].
 JOINER = r"""
 import asyncio, json, sys
-from bot.store import Store
+from bot.storage import open_store
 
 async def main(path, guild_id, event_id, first, count, wave, pause):
-    async with await Store.open(path) as store:
+    async with await open_store(path) as store:
         print("ready", flush=True)
         sys.stdin.readline()
         for start in range(first, first + count, wave):
@@ -387,7 +387,7 @@ async def test_1000_joins_from_the_bot_and_a_second_process_on_one_file(world):
 
     The second process is not a second `python -m bot run`: the fake serves one bot
     connection per server, and two fake servers cannot hold guilds with the same id (events
-    are scoped per guild), so the second process runs `bot.store.Store.join` (the code path
+    are scoped per guild), so the second process runs `Store.join` (bot.storage; the code path
     of the bot's own joins) directly, printing each result as a reply."""
     event_id = await world.import_event("Shared Hall", capacity=100)
     message = await announce(world, event_id, "Shared Hall")
@@ -771,14 +771,16 @@ async def test_a_schema_v1_database_opens_with_the_current_bot_without_loss(tmp_
         conn.close()
         assert all(original.values())
         # The current store opens it (running any newer migrations) and keeps every row.
-        async with await Store.open(path) as store:
-            assert await store.schema_version() == SCHEMA_VERSION
-            event = await store.get_event(guild.id, 7)
+        async with await open_store(path) as store:
+            assert await store.run(store.schema.schema_version) == SCHEMA_VERSION
+            event = await store.run(store.events.get_event, guild.id, 7)
             assert (event.title, event.capacity, event.confirmed, event.waitlisted) == (
                 "An Old Talk", 1, 1, 1)
-            assert [a.user_id for a in await store.attendees(7)] == [confirmed.id, waiting.id]
+            assert [a.user_id for a in await store.run(store.registrations.attendees,
+                                                       7)] == [confirmed.id, waiting.id]
             # A later save keeps the RSVPs (what an import after the upgrade does).
-            await store.save_event(guild.id, EventDraft(slug="old-talk", title="An Old Talk"),
+            await store.run(store.events.save_event,
+                            guild.id, EventDraft(slug="old-talk", title="An Old Talk"),
                                    [])
         conn = sqlite3.connect(path)
         reopened = v1_rows(conn)

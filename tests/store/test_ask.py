@@ -4,10 +4,11 @@ import sqlite3
 
 import pytest
 
-from bot.db import fts_query, han_query
+from bot.errors import InvalidValue
 from bot.pages import decode_page, parse_page
-from bot.schema import MIGRATIONS
-from bot.store import EventDraft, Store, StoreError
+from bot.storage import EventDraft
+from bot.storage.sqlite.migrations import MIGRATIONS
+from bot.storage.sqlite.search import fts_query, han_query
 from tests.conftest import ANNOUNCEMENT, RECAP, make_page
 from tests.store.test_store import step_counted_database, vm_steps
 
@@ -18,7 +19,8 @@ def seed_pages():
 
 
 async def import_seed(store, guild_id=1, slug="seed"):
-    event, _ = await store.save_event(guild_id, EventDraft(slug, "Missile Defense", 50),
+    event, _ = await store.run(store.events.save_event,
+                               guild_id, EventDraft(slug, "Missile Defense", 50),
                                       seed_pages())
     return event
 
@@ -35,27 +37,29 @@ def test_questions_become_quoted_any_word_queries():
 
 async def test_the_best_passage_and_its_source(store):
     event = await import_seed(store)
-    [best, *_] = await store.ask(1, "Who works at the University of North Carolina?")
+    [best, *_] = await store.run(store.search.ask,
+                                 1, "Who works at the University of North Carolina?")
     assert best.source == "bio:Zhang Hongyu"
     assert best.event_id == event.id and best.event_title == "Missile Defense"
-    [best, *_] = await store.ask(1, "INF treaty arms control", event.id)
+    [best, *_] = await store.run(store.search.ask, 1, "INF treaty arms control", event.id)
     assert best.source == "takeaway:Respective Defense Capabilities"
     assert "\x02" in best.excerpt and "\x03" in best.excerpt
 
 
 async def test_search_is_scoped_to_the_guild_and_kept_in_step_on_reimport(store):
     await import_seed(store)
-    assert await store.ask(2, "missile defense") == []
+    assert await store.run(store.search.ask, 2, "missile defense") == []
     await import_seed(store)  # the same event again: no duplicate passages
-    assert [p.source for p in await store.ask(1, "Wilmington")] == ["bio:Zhang Hongyu"]
+    assert [p.source for p in await store.run(store.search.ask,
+                                              1, "Wilmington")] == ["bio:Zhang Hongyu"]
 
 
 async def test_a_question_without_words_is_refused(store):
-    with pytest.raises(StoreError, match="a few words"):
-        await store.ask(1, "?? !!")
+    with pytest.raises(InvalidValue, match="a few words"):
+        await store.run(store.search.ask, 1, "?? !!")
 
 
-async def test_migrating_a_v1_database_indexes_its_events(tmp_path):
+async def test_migrating_a_v1_database_indexes_its_events(store_opener, tmp_path):
     path = tmp_path / "v1.sqlite3"
     conn = sqlite3.connect(path)
     conn.executescript(MIGRATIONS[0])
@@ -68,10 +72,11 @@ async def test_migrating_a_v1_database_indexes_its_events(tmp_path):
     conn.execute("INSERT INTO rsvps VALUES (1, 42, 'm', 'confirmed', 1, 0)")
     conn.commit()
     conn.close()
-    async with await Store.open(path) as store:
-        assert [p.source for p in await store.ask(5, "lighthouses")] == ["page"]
-        assert [p.source for p in await store.ask(5, "engines")] == ["bio:Ada Lovelace"]
-        assert (await store.rsvp(1, 42)).status.value == "confirmed"
+    async with await store_opener(path) as store:
+        assert [p.source for p in await store.run(store.search.ask, 5, "lighthouses")] == ["page"]
+        assert [p.source for p in await store.run(store.search.ask,
+                                                  5, "engines")] == ["bio:Ada Lovelace"]
+        assert (await store.run(store.registrations.rsvp, 1, 42)).status.value == "confirmed"
 
 
 def huge_page_text() -> str:
@@ -86,15 +91,15 @@ def test_an_ask_on_a_1_mb_page_costs_about_what_one_on_the_seed_page_does(tmp_pa
     """Counted in SQLite VM steps. Those do not see the work inside one excerpt, which
     grows with the row it is cut from, so every row an ask can reach must be bounded too."""
     conn, db = step_counted_database(tmp_path / "steps.sqlite3")
-    seed = db.save_event(1, EventDraft("seed", "Missile Defense", 50), seed_pages())[0]
+    seed = db.events.save_event(1, EventDraft("seed", "Missile Defense", 50), seed_pages())[0]
     text = huge_page_text()
     assert len(text) > 1_000_000
-    huge = db.save_event(1, EventDraft("huge", "Huge", 50),
+    huge = db.events.save_event(1, EventDraft("huge", "Huge", 50),
                          [("page", make_page(description=text))])[0]
     for question in ("missile defense cooperation", "What about word42?"):
-        small = vm_steps(conn, lambda q=question: db.ask(1, q, seed.id))
+        small = vm_steps(conn, lambda q=question: db.search.ask(1, q, seed.id))
         answers = []
-        big = vm_steps(conn, lambda q=question, a=answers: a.extend(db.ask(1, q, huge.id)))
+        big = vm_steps(conn, lambda q=question, a=answers: a.extend(db.search.ask(1, q, huge.id)))
         assert big <= 3 * small + 10, (question, small, big)
         assert answers and all("\x02" in a.excerpt and len(a.text) <= 5_000 for a in answers)
     longest = conn.execute("SELECT max(length(text)) FROM passages").fetchone()[0]
@@ -102,7 +107,7 @@ def test_an_ask_on_a_1_mb_page_costs_about_what_one_on_the_seed_page_does(tmp_pa
     conn.close()
 
 
-async def test_migrating_a_v3_database_splits_its_search_rows(tmp_path):
+async def test_migrating_a_v3_database_splits_its_search_rows(store_opener, tmp_path):
     path = tmp_path / "v3.sqlite3"
     conn = sqlite3.connect(path)
     for script in MIGRATIONS[:3]:
@@ -115,11 +120,11 @@ async def test_migrating_a_v3_database_splits_its_search_rows(tmp_path):
                  " SELECT description, id, 'page' FROM events")
     conn.commit()
     conn.close()
-    async with await Store.open(path) as store:
-        [best, *_] = await store.ask(5, "Cornwall")
+    async with await store_opener(path) as store:
+        [best, *_] = await store.run(store.search.ask, 5, "Cornwall")
         assert best.source == "page" and "\x02Cornwall\x03" in best.excerpt
         assert len(best.text) < 5_000
-        assert await store.ask(6, "Cornwall") == []
+        assert await store.run(store.search.ask, 6, "Cornwall") == []
 
 
 ZH_ANNOUNCEMENT = ANNOUNCEMENT.with_name("announcement.zh.txt")
@@ -128,44 +133,48 @@ ZH_ANNOUNCEMENT = ANNOUNCEMENT.with_name("announcement.zh.txt")
 async def import_bundled_pages(store, guild_id=1):
     pages = seed_pages() + [(text, parse_page(text))
                             for text in [decode_page(ZH_ANNOUNCEMENT.read_bytes())]]
-    event, _ = await store.save_event(guild_id, EventDraft("seed", "Missile Defense", 50), pages)
+    event, _ = await store.run(store.events.save_event,
+                               guild_id, EventDraft("seed", "Missile Defense", 50), pages)
     return event
 
 
 async def test_english_words_match_their_other_forms(store):
     await import_seed(store)
-    found = await store.ask(1, "ambiguity")
+    found = await store.run(store.search.ask, 1, "ambiguity")
     assert "takeaway:U.S. Policy Ambiguities" in [p.source for p in found]
     assert all("\x02ambigu" in p.excerpt.casefold() for p in found)
-    [best, *_] = await store.ask(1, "moderator")
+    [best, *_] = await store.run(store.search.ask, 1, "moderator")
     assert "\x02moderate" in best.excerpt  # "will moderate", "moderated"
 
 
 async def test_a_question_about_a_topic_finds_it_whoever_is_named(store):
     await import_seed(store)
-    found = [p.source for p in await store.ask(1, "what did Li Bin say about ambiguity")]
+    found = [p.source for p in await store.run(store.search.ask,
+                                               1, "what did Li Bin say about ambiguity")]
     assert "takeaway:U.S. Policy Ambiguities" in found
     assert "bio:Li Bin" not in found  # his bio says nothing about ambiguity
 
 
 async def test_a_takeaway_heading_is_searched_with_its_text(store):
-    event, _ = await store.save_event(1, EventDraft("t", "Lighthouses", 5), [("recap", make_page(
+    event, _ = await store.run(store.events.save_event,
+                               1, EventDraft("t", "Lighthouses", 5), [("recap", make_page(
         "recap", takeaways=[("Keeper Economics", "Costs rose every year."),
                             ("Weather", "Storms were worse.")]))])
-    [best] = await store.ask(1, "what did they say about economics", event.id)
+    [best] = await store.run(store.search.ask, 1, "what did they say about economics", event.id)
     assert best.source == "takeaway:Keeper Economics"
     assert best.excerpt.startswith("Keeper \x02Economics\x03:")
 
 
 async def test_chinese_questions_find_the_chinese_page(store):
     event = await import_bundled_pages(store)
-    found = await store.ask(1, "导弹防御")
+    found = await store.run(store.search.ask, 1, "导弹防御")
     assert found and all(p.source == "page" for p in found)
     assert "\x02导弹防御\x03" in found[0].excerpt
-    [best, *_] = await store.ask(1, "李彬说了什么？", event.id)
+    [best, *_] = await store.run(store.search.ask, 1, "李彬说了什么？", event.id)
     assert "\x02李彬\x03" in best.excerpt
-    assert await store.ask(1, "量子园艺") == []  # no pair of its characters is on the page
-    assert await store.ask(2, "导弹防御") == []
+    assert await store.run(store.search.ask,
+                           1, "量子园艺") == []  # no pair of its characters is on the page
+    assert await store.run(store.search.ask, 2, "导弹防御") == []
 
 
 def huge_chinese_text() -> str:
@@ -179,16 +188,16 @@ def huge_chinese_text() -> str:
 def test_an_ask_on_a_1_mb_chinese_page_costs_about_what_one_on_the_seed_page_does(tmp_path):
     conn, db = step_counted_database(tmp_path / "steps.sqlite3")
     seed_zh = decode_page(ZH_ANNOUNCEMENT.read_bytes())
-    seed = db.save_event(1, EventDraft("seed", "Missile Defense", 50),
+    seed = db.events.save_event(1, EventDraft("seed", "Missile Defense", 50),
                          [(seed_zh, parse_page(seed_zh))])[0]
     text = huge_chinese_text()
     assert len(text.encode()) > 1_000_000
-    huge = db.save_event(1, EventDraft("huge", "Huge", 50),
+    huge = db.events.save_event(1, EventDraft("huge", "Huge", 50),
                          [("page", make_page(description=text))])[0]
     for question in ("导弹防御", "李彬说了什么关于合作"):
-        small = vm_steps(conn, lambda q=question: db.ask(1, q, seed.id))
+        small = vm_steps(conn, lambda q=question: db.search.ask(1, q, seed.id))
         answers = []
-        big = vm_steps(conn, lambda q=question, a=answers: a.extend(db.ask(1, q, huge.id)))
+        big = vm_steps(conn, lambda q=question, a=answers: a.extend(db.search.ask(1, q, huge.id)))
         assert big <= 3 * small + 10, (question, small, big)
         assert answers and all("\x02" in a.excerpt and len(a.text) <= 5_000 for a in answers)
     longest = conn.execute("SELECT max(length(text) + length(han)) FROM passages").fetchone()[0]
@@ -196,7 +205,8 @@ def test_an_ask_on_a_1_mb_chinese_page_costs_about_what_one_on_the_seed_page_doe
     conn.close()
 
 
-async def test_migrating_a_v7_database_makes_its_search_stem_and_read_chinese(tmp_path):
+async def test_migrating_a_v7_database_makes_its_search_stem_and_read_chinese(
+        store_opener, tmp_path):
     path = tmp_path / "v7.sqlite3"
     conn = sqlite3.connect(path)
     for script in MIGRATIONS[:7]:
@@ -209,7 +219,7 @@ async def test_migrating_a_v7_database_makes_its_search_stem_and_read_chinese(tm
                  " VALUES ('Lighthouses of Cornwall.', 'g5 e1', 1, 'page')")
     conn.commit()
     conn.close()
-    async with await Store.open(path) as store:
-        assert [p.source for p in await store.ask(5, "lighthouse")] == ["page"]
-        [found] = await store.ask(5, "灯塔")
+    async with await store_opener(path) as store:
+        assert [p.source for p in await store.run(store.search.ask, 5, "lighthouse")] == ["page"]
+        [found] = await store.run(store.search.ask, 5, "灯塔")
         assert "\x02灯塔\x03" in found.excerpt

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.catalog import import_bundled, read_event_folder
 from bot.pages import page_language, parse_page
-from bot.store import EventDraft
+from bot.storage import EventDraft
 from tests.conftest import ANNOUNCEMENT, RECAP, ROOT, SAMPLE_DIR, make_page, new_event
 
 CHINESE = SAMPLE_DIR / "announcement.zh.txt"
@@ -35,7 +35,7 @@ def test_the_chinese_announcement_is_the_events_third_page():
 async def test_the_bundle_imports_the_three_pages_onto_one_event(store):
     reports = await import_bundled(store, 1, ROOT / "data" / "events")
     assert [(r.created, r.skipped) for r in reports] == [(True, ())]
-    event = await store.get_event(1, reports[0].event.id)
+    event = await store.run(store.events.get_event, 1, reports[0].event.id)
     # The Chinese page names the same five people (it pairs their names): no one twice,
     # and the English bios, imported first, are kept.
     assert [(p.name, p.role) for p in event.people] == SEED_PEOPLE
@@ -48,13 +48,15 @@ async def test_the_bundle_imports_the_three_pages_onto_one_event(store):
     assert not event.registration_open and event.off_the_record
     assert (event.language, event.translation) == ("Chinese", "English")
     again = await import_bundled(store, 1, ROOT / "data" / "events")
-    assert await store.get_event(1, again[0].event.id) == event  # re-import changes nothing
+    assert await store.run(store.events.get_event,
+                           1, again[0].event.id) == event  # re-import changes nothing
 
 
 async def test_an_updated_announcement_in_the_same_language_still_replaces_the_description(
         store):
     event = await new_event(store, description="Old summary.")
-    updated = await store.add_page(1, event.id, "new text", make_page(description="New summary."))
+    updated = await store.run(store.events.add_page,
+                              1, event.id, "new text", make_page(description="New summary."))
     assert updated.description == "New summary."
 
 
@@ -64,7 +66,7 @@ async def test_each_language_keeps_its_own_page_so_a_repeat_import_finds_its_eve
     [report] = await import_bundled(store, 1, ROOT / "data" / "events")
     for path in (ANNOUNCEMENT, CHINESE):
         text = path.read_text(encoding="utf-8")
-        event, created = await store.save_event(
+        event, created = await store.run(store.events.save_event,
             1, EventDraft(slug="again", title="Again", capacity=10), [(text, parse_page(text))],
             new=True)
         assert (event.id, created) == (report.event.id, False), path.name

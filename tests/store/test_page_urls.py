@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from bot.schema import MIGRATIONS
-from bot.store import EventDraft, Store
+from bot.storage import EventDraft
+from bot.storage.sqlite.migrations import MIGRATIONS
 from tests.conftest import make_page
 
 URL = "https://think.example/events/arctic-forum"
@@ -13,35 +13,42 @@ URL = "https://think.example/events/arctic-forum"
 
 async def test_the_same_url_in_the_same_server_updates_the_same_event(store):
     draft = EventDraft(slug="arctic", title="Arctic Forum", capacity=5)
-    first, created = await store.save_event(1, draft, [("Before the event.", make_page())],
+    first, created = await store.run(store.events.save_event,
+                                     1, draft, [("Before the event.", make_page())],
                                             new=True, url=URL)
     assert created
     # The organiser rewrote the page (now a recap): a new text, the same address.
     recap = make_page("recap", takeaways=[("Ice", "It melts.")])
-    again, created = await store.save_event(1, draft, [("After the event.", recap)],
+    again, created = await store.run(store.events.save_event,
+                                     1, draft, [("After the event.", recap)],
                                             new=True, url=URL)
     assert not created and again.id == first.id
     assert [t.heading for t in again.takeaways] == ["Ice"]
     # Another address with another text is another event; so is the URL in another server.
-    other, created = await store.save_event(1, draft, [("Another talk.", make_page())],
+    other, created = await store.run(store.events.save_event,
+                                     1, draft, [("Another talk.", make_page())],
                                             new=True, url=URL + "-2")
     assert created and other.id != first.id
-    elsewhere, created = await store.save_event(2, draft, [("After the event.", recap)],
+    elsewhere, created = await store.run(store.events.save_event,
+                                         2, draft, [("After the event.", recap)],
                                                 new=True, url=URL)
     assert created and elsewhere.id not in (first.id, other.id)
 
 
 async def test_a_text_import_keeps_the_url_of_the_page_it_replaces(store):
     draft = EventDraft(slug="arctic", title="Arctic Forum")
-    first, _ = await store.save_event(1, draft, [("Fetched text.", make_page())], new=True,
+    first, _ = await store.run(store.events.save_event,
+                               1, draft, [("Fetched text.", make_page())], new=True,
                                       url=URL)
-    await store.save_event(1, draft, [("Fetched text.", make_page())], new=True)  # by its text
-    again, created = await store.save_event(1, draft, [("Changed text.", make_page())],
+    await store.run(store.events.save_event,
+                    1, draft, [("Fetched text.", make_page())], new=True)  # by its text
+    again, created = await store.run(store.events.save_event,
+                                     1, draft, [("Changed text.", make_page())],
                                             new=True, url=URL)
     assert not created and again.id == first.id
 
 
-async def test_databases_from_before_urls_are_upgraded(tmp_path):
+async def test_databases_from_before_urls_are_upgraded(store_opener, tmp_path):
     path = tmp_path / "old.sqlite3"
     urls = next(n for n, sql in enumerate(MIGRATIONS, 1) if "pages_by_url" in sql)
     conn = sqlite3.connect(path)
@@ -54,12 +61,12 @@ async def test_databases_from_before_urls_are_upgraded(tmp_path):
                  " VALUES (1, 'announcement', 'A talk about lighthouses.', 0)")
     conn.commit()
     conn.close()
-    async with await Store.open(path) as store:
-        again, created = await store.save_event(
+    async with await store_opener(path) as store:
+        again, created = await store.run(store.events.save_event,
             5, EventDraft(slug="old", title="Old"), [("A talk about lighthouses.", make_page())],
             new=True, url=URL)
         assert not created and again.id == 1
-        fresh, created = await store.save_event(
+        fresh, created = await store.run(store.events.save_event,
             5, EventDraft(slug="old", title="Old"), [("Rewritten.", make_page())],
             new=True, url=URL)
     assert not created and fresh.id == 1

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.store import EventDraft, EventNotFound, Store
+from bot.storage import EventDraft, EventNotFound, Store
 from tests.conftest import make_page
 
 START = datetime(2030, 5, 1, 18, 0, tzinfo=UTC)
@@ -17,7 +17,7 @@ MIN = timedelta(minutes=1)
 
 async def event_at(store: Store, starts_at: datetime | None, *, slug: str = "talk",
                    guild_id: int = 1, capacity: int = 10, ends_at: datetime | None = None) -> int:
-    event, _ = await store.save_event(
+    event, _ = await store.run(store.events.save_event,
         guild_id, EventDraft(slug=slug, title=f"Event {slug}", capacity=capacity,
                              venue="Hall A", starts_at=starts_at, ends_at=ends_at),
         [("page", make_page())])
@@ -26,31 +26,34 @@ async def event_at(store: Store, starts_at: datetime | None, *, slug: str = "tal
 
 async def test_next_due_is_the_earliest_offset_of_a_confirmed_member(store):
     event_id = await event_at(store, START, capacity=1)
-    assert await store.next_due(START - 3 * 1440 * MIN) is None  # nobody confirmed yet
+    assert await store.run(store.reminders.next_due,
+                           START - 3 * 1440 * MIN) is None  # nobody confirmed yet
     await store.join(1, event_id, 7, "seven")
     await store.join(1, event_id, 8, "eight")  # waitlisted: never reminded
-    assert await store.next_due(START - 3 * 1440 * MIN) == START - 1440 * MIN
-    claimed = await store.claim_reminders(START - 1440 * MIN)
+    assert await store.run(store.reminders.next_due, START - 3 * 1440 * MIN) == START - 1440 * MIN
+    claimed = await store.run(store.reminders.claim_reminders, START - 1440 * MIN)
     assert [(c[1], c[5], c[6]) for c in claimed] == [(event_id, 7, (1440,))]
     assert claimed[0][2:5] == ("Event talk", START, "Hall A")
-    assert await store.next_due(START - 1440 * MIN) == START - 60 * MIN
-    assert await store.claim_reminders(START - 61 * MIN) == []  # not yet
-    claimed = await store.claim_reminders(START - 60 * MIN + timedelta(seconds=3))
+    assert await store.run(store.reminders.next_due, START - 1440 * MIN) == START - 60 * MIN
+    assert await store.run(store.reminders.claim_reminders, START - 61 * MIN) == []  # not yet
+    claimed = await store.run(store.reminders.claim_reminders,
+                              START - 60 * MIN + timedelta(seconds=3))
     assert [(c[5], c[6]) for c in claimed] == [(7, (60,))]
-    assert await store.next_due(START - 59 * MIN) is None
-    assert await store.claim_reminders(START - MIN) == []
+    assert await store.run(store.reminders.next_due, START - 59 * MIN) is None
+    assert await store.run(store.reminders.claim_reminders, START - MIN) == []
 
 
-async def test_a_claimed_reminder_is_never_claimed_again_even_after_reopening(tmp_path):
+async def test_a_claimed_reminder_is_never_claimed_again_even_after_reopening(
+        store_opener, tmp_path):
     path = tmp_path / "db.sqlite3"
-    async with await Store.open(path) as store:
+    async with await store_opener(path) as store:
         event_id = await event_at(store, START)
         await store.join(1, event_id, 7, "seven")
-        assert len(await store.claim_reminders(START - 60 * MIN)) == 1
-    async with await Store.open(path) as reopened:  # a restart
-        assert await reopened.claim_reminders(START - 60 * MIN) == []
-        assert await reopened.claim_reminders(START - 30 * MIN) == []
-        assert await reopened.next_due(START - 30 * MIN) is None
+        assert len(await store.run(store.reminders.claim_reminders, START - 60 * MIN)) == 1
+    async with await store_opener(path) as reopened:  # a restart
+        assert await reopened.run(reopened.reminders.claim_reminders, START - 60 * MIN) == []
+        assert await reopened.run(reopened.reminders.claim_reminders, START - 30 * MIN) == []
+        assert await reopened.run(reopened.reminders.next_due, START - 30 * MIN) is None
     rows = await _sent(path, event_id)
     assert rows == [(7, 60, _ts(START - 60 * MIN)), (7, 1440, _ts(START - 60 * MIN))]
 
@@ -59,10 +62,10 @@ async def test_a_late_joiner_gets_one_reminder_for_all_passed_offsets(store):
     event_id = await event_at(store, START)
     await store.join(1, event_id, 7, "seven")
     now = START - 30 * MIN
-    assert await store.next_due(now) == START - 1440 * MIN  # overdue: due now
-    claimed = await store.claim_reminders(now)
+    assert await store.run(store.reminders.next_due, now) == START - 1440 * MIN  # overdue: due now
+    claimed = await store.run(store.reminders.claim_reminders, now)
     assert [(c[5], c[6]) for c in claimed] == [(7, (1440, 60))]
-    assert await store.next_due(now) is None
+    assert await store.run(store.reminders.next_due, now) is None
 
 
 async def test_offsets_per_guild_off_and_changed(store):
@@ -70,31 +73,32 @@ async def test_offsets_per_guild_off_and_changed(store):
     other = await event_at(store, START, slug="other", guild_id=2)
     await store.join(1, event_id, 7, "seven")
     await store.join(2, other, 9, "nine")
-    await store.set_reminder_minutes(1, ())
-    assert await store.reminder_settings(1) == ((), True)
-    assert await store.reminder_settings(2) == ((1440, 60), True)  # the default
-    claimed = await store.claim_reminders(START - 30 * MIN)
+    await store.run(store.settings.set_reminder_minutes, 1, ())
+    assert await store.run(store.settings.reminder_settings, 1) == ((), True)
+    assert await store.run(store.settings.reminder_settings, 2) == ((1440, 60), True)  # the default
+    claimed = await store.run(store.reminders.claim_reminders, START - 30 * MIN)
     assert [c[5] for c in claimed] == [9]
-    await store.set_reminder_minutes(1, (60, 5))
-    assert await store.reminder_settings(1) == ((60, 5), True)
-    assert [(c[5], c[6]) for c in await store.claim_reminders(START - 30 * MIN)] == [(7, (60,))]
+    await store.run(store.settings.set_reminder_minutes, 1, (60, 5))
+    assert await store.run(store.settings.reminder_settings, 1) == ((60, 5), True)
+    assert [(c[5], c[6]) for c in await store.run(store.reminders.claim_reminders,
+                                                  START - 30 * MIN)] == [(7, (60,))]
     # An offset added after a later reminder went out is not sent late ...
-    await store.set_reminder_minutes(1, (90, 60, 5))
-    assert await store.claim_reminders(START - 20 * MIN) == []
-    assert await store.next_due(START - 20 * MIN) == START - 5 * MIN
+    await store.run(store.settings.set_reminder_minutes, 1, (90, 60, 5))
+    assert await store.run(store.reminders.claim_reminders, START - 20 * MIN) == []
+    assert await store.run(store.reminders.next_due, START - 20 * MIN) == START - 5 * MIN
     # ... and nothing is sent once the event has started.
-    assert await store.claim_reminders(START) == []
-    assert await store.next_due(START) is None
+    assert await store.run(store.reminders.claim_reminders, START) == []
+    assert await store.run(store.reminders.next_due, START) is None
 
 
 async def test_an_event_moved_later_reminds_again_at_the_new_time(store):
     event_id = await event_at(store, START)
     await store.join(1, event_id, 7, "seven")
-    assert len(await store.claim_reminders(START - 60 * MIN)) == 1
+    assert len(await store.run(store.reminders.claim_reminders, START - 60 * MIN)) == 1
     later = START + 2 * 1440 * MIN
     await event_at(store, later)  # re-import with a new start
-    assert await store.next_due(START) == later - 1440 * MIN
-    claimed = await store.claim_reminders(later - 1440 * MIN)
+    assert await store.run(store.reminders.next_due, START) == later - 1440 * MIN
+    claimed = await store.run(store.reminders.claim_reminders, later - 1440 * MIN)
     assert [(c[3], c[6]) for c in claimed] == [(later, (1440,))]
 
 
@@ -102,9 +106,9 @@ async def test_claims_are_batched_without_splitting_a_member(store):
     event_id = await event_at(store, START, capacity=10)
     for user in range(1, 6):
         await store.join(1, event_id, user, f"m{user}")
-    first = await store.claim_reminders(START - 30 * MIN, limit=2)
+    first = await store.run(store.reminders.claim_reminders, START - 30 * MIN, limit=2)
     assert [(c[5], c[6]) for c in first] == [(1, (1440, 60)), (2, (1440, 60))]
-    rest = await store.claim_reminders(START - 30 * MIN, limit=10)
+    rest = await store.run(store.reminders.claim_reminders, START - 30 * MIN, limit=10)
     assert [c[5] for c in rest] == [3, 4, 5]
 
 
@@ -114,34 +118,34 @@ async def test_attendee_role_set_clear_and_due_after_the_event(store):
     no_start = await event_at(store, None, slug="undated")
     await store.join(1, event_id, 7, "seven")
     await store.join(1, event_id, 8, "eight")
-    await store.set_reminder_minutes(1, ())
-    assert await store.attendee_role(1, event_id) == (None, [7])
-    assert await store.set_attendee_role(1, event_id, 555) is None
-    assert await store.set_attendee_role(1, no_start, 556) is None
-    assert await store.attendee_role(1, event_id) == (555, [7])
-    assert await store.next_due(START) == ends  # the role ends with the event
-    assert await store.attendee_roles(due_by=ends - MIN) == []
-    assert await store.attendee_roles(due_by=ends) == [(1, event_id, 555, [7])]
-    assert {r[1] for r in await store.attendee_roles()} == {event_id, no_start}
-    await store.end_attendee_role(event_id, 555)
-    assert await store.attendee_role(1, event_id) == (None, [7])
-    assert await store.next_due(START) is None
-    assert await store.set_attendee_role(1, no_start, None) == 556
+    await store.run(store.settings.set_reminder_minutes, 1, ())
+    assert await store.run(store.reminders.attendee_role, 1, event_id) == (None, [7])
+    assert await store.run(store.reminders.set_attendee_role, 1, event_id, 555) is None
+    assert await store.run(store.reminders.set_attendee_role, 1, no_start, 556) is None
+    assert await store.run(store.reminders.attendee_role, 1, event_id) == (555, [7])
+    assert await store.run(store.reminders.next_due, START) == ends  # the role ends with the event
+    assert await store.run(store.reminders.attendee_roles, due_by=ends - MIN) == []
+    assert await store.run(store.reminders.attendee_roles, due_by=ends) == [(1, event_id, 555, [7])]
+    assert {r[1] for r in await store.run(store.reminders.attendee_roles)} == {event_id, no_start}
+    await store.run(store.reminders.end_attendee_role, event_id, 555)
+    assert await store.run(store.reminders.attendee_role, 1, event_id) == (None, [7])
+    assert await store.run(store.reminders.next_due, START) is None
+    assert await store.run(store.reminders.set_attendee_role, 1, no_start, None) == 556
     with pytest.raises(EventNotFound):
-        await store.set_attendee_role(2, event_id, 1)  # another guild's event
+        await store.run(store.reminders.set_attendee_role, 2, event_id, 1)  # another guild's event
 
 
 async def test_scheduled_event_link_and_setting(store):
     event_id = await event_at(store, START)
-    assert await store.scheduled_event_id(1, event_id) is None
-    await store.set_scheduled_event_id(1, event_id, 4242)
-    assert await store.scheduled_event_id(1, event_id) == 4242
-    await store.set_scheduled_events(1, False)
-    assert await store.reminder_settings(1) == ((1440, 60), False)
-    await store.set_scheduled_events(1, True)
-    assert (await store.reminder_settings(1))[1] is True
+    assert await store.run(store.reminders.scheduled_event_id, 1, event_id) is None
+    await store.run(store.reminders.set_scheduled_event_id, 1, event_id, 4242)
+    assert await store.run(store.reminders.scheduled_event_id, 1, event_id) == 4242
+    await store.run(store.settings.set_scheduled_events, 1, False)
+    assert await store.run(store.settings.reminder_settings, 1) == ((1440, 60), False)
+    await store.run(store.settings.set_scheduled_events, 1, True)
+    assert (await store.run(store.settings.reminder_settings, 1))[1] is True
     with pytest.raises(EventNotFound):
-        await store.scheduled_event_id(2, event_id)
+        await store.run(store.reminders.scheduled_event_id, 2, event_id)
 
 
 def _ts(when: datetime) -> int:

@@ -9,9 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.db import utcnow
 from bot.registration import CAPACITY_NOTICE_COOLDOWN, JoinOutcome, Status
-from bot.store import EventDraft, Store
+from bot.storage import EventDraft, Store, utcnow
 from tests.conftest import make_page
 
 
@@ -34,22 +33,22 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def store(tmp_path, clock):
-    async with await Store.open(tmp_path / "test.sqlite3", clock=clock) as opened:
+async def store(store_opener, tmp_path, clock):
+    async with await store_opener(tmp_path / "test.sqlite3", clock=clock) as opened:
         yield opened
 
 
 async def new_event(store: Store, capacity: int, starts_at=None, slug: str = "talk"):
-    event, _ = await store.save_event(
+    event, _ = await store.run(store.events.save_event,
         1, EventDraft(slug=slug, title=f"Event {slug}", capacity=capacity, starts_at=starts_at),
         [("page text", make_page())])
     return event
 
 
 async def kinds(store: Store) -> list[str]:
-    notices = await store.claim_notices()
+    notices = await store.run(store.notices.claim_notices)
     for notice in notices:
-        await store.ack_notice(notice.id)
+        await store.run(store.notices.ack_notice, notice.id)
     return [n.kind for n in notices]
 
 
@@ -59,18 +58,18 @@ async def test_a_later_start_gives_the_seat_freed_after_the_start_to_the_waitlis
     for user in (1, 2, 3, 4):
         await store.join(1, event.id, user, f"m{user}")
     clock.advance(timedelta(hours=2))  # the start has passed
-    cancelled = await store.cancel(1, event.id, 1)
+    cancelled = await store.run(store.registrations.cancel, 1, event.id, 1)
     assert cancelled.promotions.promoted == ()
     await kinds(store)
-    moved, _ = await store.save_event(
+    moved, _ = await store.run(store.events.save_event,
         1, EventDraft(slug="talk", title="Event talk", starts_at=starts + timedelta(days=7)),
         [("page text", make_page())])
     assert (moved.confirmed, moved.waitlisted) == (2, 1)
-    assert (await store.rsvp(event.id, 3)).status is Status.CONFIRMED
+    assert (await store.run(store.registrations.rsvp, event.id, 3)).status is Status.CONFIRMED
     assert "promoted" in await kinds(store)
     newcomer = await store.join(1, event.id, 5, "m5")
     assert (newcomer.outcome, newcomer.position) == (JoinOutcome.WAITLISTED, 2)
-    assert (await store.rsvp(event.id, 4)).position == 1
+    assert (await store.run(store.registrations.rsvp, event.id, 4)).position == 1
 
 
 async def test_a_join_gives_free_seats_to_the_waitlist_before_the_newcomer(store, clock,
@@ -80,8 +79,8 @@ async def test_a_join_gives_free_seats_to_the_waitlist_before_the_newcomer(store
     for user in range(1, 7):
         await store.join(1, event.id, user, f"m{user}")
     clock.advance(timedelta(hours=2))
-    await store.cancel(1, event.id, 1)
-    await store.cancel(1, event.id, 2)
+    await store.run(store.registrations.cancel, 1, event.id, 1)
+    await store.run(store.registrations.cancel, 1, event.id, 2)
     await kinds(store)
     # The start moves without the rules seeing it (say, a tool editing the file): the
     # next joins must still not pass the waitlist.
@@ -99,9 +98,10 @@ async def test_a_join_gives_free_seats_to_the_waitlist_before_the_newcomer(store
         JoinOutcome.WAITLISTED, 2, True)
     assert promoted.outcome is JoinOutcome.ALREADY_CONFIRMED
     assert (waiting.outcome, waiting.position) == (JoinOutcome.ALREADY_WAITLISTED, 1)
-    saved = await store.get_event(1, event.id)
+    saved = await store.run(store.events.get_event, 1, event.id)
     assert (saved.confirmed, saved.waitlisted) == (3, 2)
-    assert [(r.user_id, r.status, r.position) for r in await store.attendees(event.id)] == [
+    attendees = await store.run(store.registrations.attendees, event.id)
+    assert [(r.user_id, r.status, r.position) for r in attendees] == [
         (3, Status.CONFIRMED, None), (4, Status.CONFIRMED, None), (5, Status.CONFIRMED, None),
         (6, Status.WAITLISTED, 1), (7, Status.WAITLISTED, 2)]
     assert sorted(await kinds(store)) == ["capacity", "promoted", "promoted"]
@@ -114,22 +114,22 @@ async def test_churn_on_a_full_event_writes_one_capacity_notice_per_cool_down(st
     assert await kinds(store) == ["capacity"]
     for _ in range(5):  # cancel and join again: full again each time, but no news
         clock.advance(timedelta(seconds=30))
-        await store.cancel(1, event.id, 2)
+        await store.run(store.registrations.cancel, 1, event.id, 2)
         assert (await store.join(1, event.id, 2, "m2")).filled
     assert await kinds(store) == []
     # A moderator reopening starts afresh: the next fill is news.
-    await store.close_registration(1, event.id, None)
-    await store.open_registration(1, event.id)
-    await store.cancel(1, event.id, 2)
+    await store.run(store.registrations.close_registration, 1, event.id, None)
+    await store.run(store.registrations.open_registration, 1, event.id)
+    await store.run(store.registrations.cancel, 1, event.id, 2)
     await store.join(1, event.id, 2, "m2")
     assert await kinds(store) == ["closed", "opened", "capacity"]
     # So is a fill after the cool-down.
     clock.advance(CAPACITY_NOTICE_COOLDOWN - timedelta(seconds=1))
-    await store.cancel(1, event.id, 2)
+    await store.run(store.registrations.cancel, 1, event.id, 2)
     await store.join(1, event.id, 2, "m2")
     assert await kinds(store) == []
     clock.advance(timedelta(seconds=1))
-    await store.cancel(1, event.id, 2)
+    await store.run(store.registrations.cancel, 1, event.id, 2)
     await store.join(1, event.id, 2, "m2")
     assert await kinds(store) == ["capacity"]
 
@@ -139,8 +139,9 @@ async def test_the_cool_down_covers_fills_by_capacity_changes_too(store, clock):
     await store.join(1, event.id, 1, "m1")
     await store.join(1, event.id, 2, "m2")
     assert await kinds(store) == ["capacity"]
-    await store.cancel(1, event.id, 2)
-    await store.set_capacity(1, event.id, 1)  # lowering to the confirmed count fills it
+    await store.run(store.registrations.cancel, 1, event.id, 2)
+    await store.run(store.registrations.set_capacity,
+                    1, event.id, 1)  # lowering to the confirmed count fills it
     assert await kinds(store) == []
 
 
@@ -148,28 +149,32 @@ async def test_a_capacity_raise_on_a_full_event_reopens_it_once(store, clock):
     event = await new_event(store, capacity=1)
     await store.join(1, event.id, 1, "m1")
     assert await kinds(store) == ["capacity"]
-    await store.set_capacity(1, event.id, 2)  # a seat is free again: as /manage open says
+    await store.run(store.registrations.set_capacity,
+                    1, event.id, 2)  # a seat is free again: as /manage open says
     assert await kinds(store) == ["opened"]
-    await store.set_capacity(1, event.id, 3)  # it was not full: nothing to tell
+    await store.run(store.registrations.set_capacity,
+                    1, event.id, 3)  # it was not full: nothing to tell
     assert await kinds(store) == []
     for user in (2, 3, 4, 5):  # fills it (news again after the reopening), then waits
         await store.join(1, event.id, user, f"m{user}")
     assert await kinds(store) == ["capacity"]
-    await store.set_capacity(1, event.id, 5)  # the waitlist takes every new seat: still full
+    await store.run(store.registrations.set_capacity,
+                    1, event.id, 5)  # the waitlist takes every new seat: still full
     assert await kinds(store) == ["promoted", "promoted"]
 
 
 async def test_a_recap_is_announced_when_it_reaches_an_existing_event_and_only_once(store):
     recap = make_page("recap", takeaways=(("Trade", "Tariffs rose."),))
     # Created together with its recap (the sample in a new server, a folder import): no news.
-    await store.save_event(1, EventDraft(slug="both", title="Both", capacity=5),
+    await store.run(store.events.save_event, 1, EventDraft(slug="both", title="Both", capacity=5),
                            [("announcement", make_page()), ("the recap", recap)])
     assert await kinds(store) == []
     event = await new_event(store, capacity=5, slug="later")
     await kinds(store)
-    await store.add_page(1, event.id, "the recap of later", recap)
+    await store.run(store.events.add_page, 1, event.id, "the recap of later", recap)
     assert await kinds(store) == ["recap"]
-    await store.add_page(1, event.id, "the recap of later", recap)  # the same text again
+    await store.run(store.events.add_page,
+                    1, event.id, "the recap of later", recap)  # the same text again
     assert await kinds(store) == []
-    await store.add_page(1, event.id, "the corrected recap of later", recap)
+    await store.run(store.events.add_page, 1, event.id, "the corrected recap of later", recap)
     assert await kinds(store) == ["recap"]

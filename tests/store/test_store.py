@@ -10,34 +10,35 @@ from datetime import timedelta
 
 import pytest
 
-from bot.db import utcnow
-from bot.registration import JoinOutcome, RegistrationError, Status
-from bot.schema import MIGRATIONS, SCHEMA_VERSION
-from bot.store import EventDraft, EventNotFound, Store
+from bot.errors import Conflict
+from bot.models import CapacityPayload, PromotedPayload
+from bot.registration import JoinOutcome, Status
+from bot.storage import EventDraft, EventNotFound, utcnow
+from bot.storage.sqlite.migrations import MIGRATIONS, SCHEMA_VERSION
 from tests.conftest import ROOT, make_page, new_event
 
 
-async def test_a_new_database_is_migrated_with_wal_and_foreign_keys(tmp_path):
+async def test_a_new_database_is_migrated_with_wal_and_foreign_keys(store_opener, tmp_path):
     path = tmp_path / "new.sqlite3"
-    async with await Store.open(path) as store:
-        assert await store.schema_version() == SCHEMA_VERSION
+    async with await store_opener(path) as store:
+        assert await store.run(store.schema.schema_version) == SCHEMA_VERSION
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"events", "rsvps", "pages", "people", "takeaways", "outbox"} <= tables
     conn.close()
-    async with await Store.open(path) as store:  # reopening migrates nothing twice
-        assert await store.schema_version() == SCHEMA_VERSION
+    async with await store_opener(path) as store:  # reopening migrates nothing twice
+        assert await store.run(store.schema.schema_version) == SCHEMA_VERSION
 
 
-async def test_a_database_from_a_newer_bot_is_refused(tmp_path):
+async def test_a_database_from_a_newer_bot_is_refused(store_opener, tmp_path):
     path = tmp_path / "future.sqlite3"
     conn = sqlite3.connect(path)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     conn.close()
     with pytest.raises(Exception, match="newer than this bot"):
-        await Store.open(path)
+        await store_opener(path)
 
 
 async def test_500_concurrent_joins_on_50_seats(store):
@@ -51,10 +52,10 @@ async def test_500_concurrent_joins_on_50_seats(store):
     assert confirmed == list(range(1, 51))
     assert waitlisted == [(u, u - 50) for u in range(51, 501)]
     assert sum(r.filled for r in results) == 1
-    assert await store.count_notices("capacity") == 1
-    saved = await store.get_event(1, event.id)
+    assert await store.run(store.notices.count_notices, "capacity") == 1
+    saved = await store.run(store.events.get_event, 1, event.id)
     assert (saved.confirmed, saved.waitlisted) == (50, 450)
-    attendees = await store.attendees(event.id)
+    attendees = await store.run(store.registrations.attendees, event.id)
     assert [a.user_id for a in attendees] == list(range(1, 501))
     assert [a.position for a in attendees[50:53]] == [1, 2, 3]
 
@@ -66,7 +67,7 @@ async def test_joining_twice_in_one_burst_counts_once(store):
         JoinOutcome.CONFIRMED, JoinOutcome.WAITLISTED,
         JoinOutcome.ALREADY_CONFIRMED, JoinOutcome.ALREADY_WAITLISTED]
     assert results[3].position == 1
-    assert len(await store.attendees(event.id)) == 2
+    assert len(await store.run(store.registrations.attendees, event.id)) == 2
 
 
 async def test_a_join_for_an_unknown_or_foreign_event_fails_alone(store):
@@ -83,38 +84,37 @@ async def test_cancel_promotes_the_head_of_the_waitlist_and_queues_its_dm(store)
     event = await new_event(store, capacity=1)
     for user in (1, 2, 3):
         await store.join(1, event.id, user, f"m{user}")
-    result = await store.cancel(1, event.id, 1)
+    result = await store.run(store.registrations.cancel, 1, event.id, 1)
     assert result.promotions.promoted == (2,)
-    assert (await store.rsvp(event.id, 2)).status is Status.CONFIRMED
-    assert (await store.rsvp(event.id, 3)).position == 1
-    assert await store.rsvp(event.id, 1) is None
-    notices = await store.claim_notices()
-    assert [(n.kind, n.payload) for n in notices] == [
-        ("capacity", {}), ("promoted", {"user_id": 2})]
+    assert (await store.run(store.registrations.rsvp, event.id, 2)).status is Status.CONFIRMED
+    assert (await store.run(store.registrations.rsvp, event.id, 3)).position == 1
+    assert await store.run(store.registrations.rsvp, event.id, 1) is None
+    notices = await store.run(store.notices.claim_notices)
+    assert [n.payload for n in notices] == [CapacityPayload(), PromotedPayload(2)]
 
 
 async def test_capacity_changes_promote_and_never_evict(store):
     event = await new_event(store, capacity=2)
     for user in range(1, 6):
         await store.join(1, event.id, user, "m")
-    with pytest.raises(RegistrationError, match="cannot go below"):
-        await store.set_capacity(1, event.id, 1)
-    promotions = await store.set_capacity(1, event.id, 4)
+    with pytest.raises(Conflict, match="cannot go below"):
+        await store.run(store.registrations.set_capacity, 1, event.id, 1)
+    promotions = await store.run(store.registrations.set_capacity, 1, event.id, 4)
     assert promotions.promoted == (3, 4)
-    saved = await store.get_event(1, event.id)
+    saved = await store.run(store.events.get_event, 1, event.id)
     assert (saved.capacity, saved.confirmed, saved.waitlisted) == (4, 4, 1)
 
 
 async def test_close_and_reopen(store):
     event = await new_event(store, capacity=2)
     await store.join(1, event.id, 1, "m")
-    await store.close_registration(1, event.id, "room change", by=99)
+    await store.run(store.registrations.close_registration, 1, event.id, "room change", by=99)
     refused = await store.join(1, event.id, 2, "m")
     assert refused.outcome is JoinOutcome.CLOSED
     assert "room change" in refused.reason
-    await store.open_registration(1, event.id, by=99)
+    await store.run(store.registrations.open_registration, 1, event.id, by=99)
     assert (await store.join(1, event.id, 2, "m")).filled is True
-    kinds = [n.kind for n in await store.claim_notices()]
+    kinds = [n.kind for n in await store.run(store.notices.claim_notices)]
     assert kinds == ["closed", "opened", "capacity"]
 
 
@@ -127,65 +127,68 @@ async def test_an_imported_page_that_says_closed_starts_closed(store):
 async def test_reimport_updates_in_place_and_keeps_rsvps(store):
     event = await new_event(store, capacity=3)
     await store.join(1, event.id, 1, "m")
-    again, created = await store.save_event(
+    again, created = await store.run(store.events.save_event,
         1, EventDraft(slug="talk", title="Renamed", capacity=3),
         [("text", make_page(people=(("Ada Lovelace", "moderator"), ("Alan Turing", "speaker"))))])
     assert not created and again.id == event.id
     assert again.title == "Renamed"
     assert [p.name for p in again.people] == ["Ada Lovelace", "Alan Turing"]
     assert again.confirmed == 1
-    assert (await store.rsvp(event.id, 1)).status is Status.CONFIRMED
-    assert len(await store.list_events(1)) == 1
+    assert (await store.run(store.registrations.rsvp, event.id, 1)).status is Status.CONFIRMED
+    assert len(await store.run(store.events.list_events, 1)) == 1
 
 
 async def test_a_recap_attaches_to_its_event(store):
     event = await new_event(store)
     recap = make_page("recap", people=(("Ada Lovelace", "moderator"),),
                       takeaways=(("First", "one"), ("Second", "two")), description="It went well.")
-    updated = await store.add_page(1, event.id, "recap text", recap)
+    updated = await store.run(store.events.add_page, 1, event.id, "recap text", recap)
     assert updated.has_recap
     assert [t.heading for t in updated.takeaways] == ["First", "Second"]
     assert updated.description == "About it."
     assert updated.recap_summary == "It went well."
     assert [p.name for p in updated.people] == ["Ada Lovelace"]
-    assert [n.kind for n in await store.claim_notices()] == ["recap"]
+    assert [n.kind for n in await store.run(store.notices.claim_notices)] == ["recap"]
 
 
 async def test_events_are_scoped_to_their_guild(store):
     mine = await new_event(store, guild_id=1)
     await new_event(store, guild_id=2)
     with pytest.raises(EventNotFound):
-        await store.get_event(2, mine.id)
-    assert [e.id for e in await store.list_events(1)] == [mine.id]
+        await store.run(store.events.get_event, 2, mine.id)
+    assert [e.id for e in await store.run(store.events.list_events, 1)] == [mine.id]
 
 
 async def test_new_events_with_the_same_title_get_distinct_slugs(store):
     draft = EventDraft(slug="panel", title="Panel")
-    first, _ = await store.save_event(1, draft, [("one page", make_page())], new=True)
-    second, _ = await store.save_event(1, draft, [("another page", make_page())], new=True)
+    first, _ = await store.run(store.events.save_event,
+                               1, draft, [("one page", make_page())], new=True)
+    second, _ = await store.run(store.events.save_event,
+                                1, draft, [("another page", make_page())], new=True)
     assert (first.slug, second.slug) == ("panel", "panel-2")
 
 
 async def test_a_page_imported_again_as_new_updates_its_event(store):
     page = "A discussion.\n\nAda Lovelace will moderate.\n"
-    first, created = await store.save_event(
+    first, created = await store.run(store.events.save_event,
         1, EventDraft(slug="panel", title="Panel", capacity=5), [(page, make_page())], new=True)
     assert created
     await store.join(1, first.id, 7, "m")
     respaced = "  A  discussion.\r\n\r\n\r\nAda Lovelace\twill moderate."
-    again, created = await store.save_event(
+    again, created = await store.run(store.events.save_event,
         1, EventDraft(slug="panel", title="Panel, Revised", capacity=6),
         [(respaced, make_page())], new=True)
     assert not created and again.id == first.id and again.slug == "panel"
     assert (again.title, again.capacity, again.confirmed) == ("Panel, Revised", 6, 1)
-    assert [e.id for e in await store.list_events(1)] == [first.id]
+    assert [e.id for e in await store.run(store.events.list_events, 1)] == [first.id]
     # Another server's copy of the page is its own event.
-    elsewhere, created = await store.save_event(
+    elsewhere, created = await store.run(store.events.save_event,
         2, EventDraft(slug="panel", title="Panel"), [(page, make_page())], new=True)
     assert created and elsewhere.id != first.id
 
 
-async def test_pages_imported_before_hashing_are_recognised_after_the_upgrade(tmp_path):
+async def test_pages_imported_before_hashing_are_recognised_after_the_upgrade(
+        store_opener, tmp_path):
     path = tmp_path / "old.sqlite3"
     hashing = next(n for n, sql in enumerate(MIGRATIONS, 1) if "pages_by_text_hash" in sql)
     conn = sqlite3.connect(path)  # a database from the bot before pages were hashed
@@ -197,8 +200,8 @@ async def test_pages_imported_before_hashing_are_recognised_after_the_upgrade(tm
     conn.execute("INSERT INTO pages VALUES (1, 'announcement', 'A talk about lighthouses.', 0)")
     conn.commit()
     conn.close()
-    async with await Store.open(path) as store:
-        again, created = await store.save_event(
+    async with await store_opener(path) as store:
+        again, created = await store.run(store.events.save_event,
             5, EventDraft(slug="old", title="Old"),
             [("A talk  about\nlighthouses.\n", make_page())], new=True)
     assert not created and again.id == 1
@@ -207,31 +210,31 @@ async def test_pages_imported_before_hashing_are_recognised_after_the_upgrade(tm
 async def test_claimed_notices_are_not_handed_out_twice_until_stale(store):
     event = await new_event(store, capacity=1)
     await store.join(1, event.id, 1, "m")
-    assert len(await store.claim_notices()) == 1
-    assert await store.claim_notices() == []
-    reclaimed = await store.claim_notices(stale_after=-1)  # its claimer died
+    assert len(await store.run(store.notices.claim_notices)) == 1
+    assert await store.run(store.notices.claim_notices) == []
+    reclaimed = await store.run(store.notices.claim_notices, stale_after=-1)  # its claimer died
     assert len(reclaimed) == 1
-    await store.ack_notice(reclaimed[0].id)
-    assert await store.count_notices() == 0
+    await store.run(store.notices.ack_notice, reclaimed[0].id)
+    assert await store.run(store.notices.count_notices) == 0
 
 
-async def test_backup_is_a_consistent_copy(store, tmp_path):
+async def test_backup_is_a_consistent_copy(store_opener, store, tmp_path):
     event = await new_event(store, capacity=10)
     for user in range(5):
         await store.join(1, event.id, user, "m")
     target = tmp_path / "backup.sqlite3"
     await store.backup(target)
-    async with await Store.open(target) as copy:
-        assert (await copy.get_event(1, event.id)).confirmed == 5
-        assert len(await copy.attendees(event.id)) == 5
+    async with await store_opener(target) as copy:
+        assert (await copy.run(copy.events.get_event, 1, event.id)).confirmed == 5
+        assert len(await copy.run(copy.registrations.attendees, event.id)) == 5
 
 
 HAMMER = textwrap.dedent("""
     import asyncio, sys
-    from bot.store import Store
+    from bot.storage import open_store
 
     async def main(path, event_id, first_user, count):
-        async with await Store.open(path) as store:
+        async with await open_store(path) as store:
             for start in range(first_user, first_user + count, 25):
                 await asyncio.gather(*(store.join(1, event_id, u, "m")
                                        for u in range(start, min(start + 25, first_user + count))))
@@ -240,19 +243,19 @@ HAMMER = textwrap.dedent("""
 """)
 
 
-async def test_two_processes_hammering_one_file_never_overbook(tmp_path):
+async def test_two_processes_hammering_one_file_never_overbook(store_opener, tmp_path):
     path = tmp_path / "shared.sqlite3"
-    async with await Store.open(path) as store:
+    async with await store_opener(path) as store:
         event = await new_event(store, capacity=100)
     procs = [await asyncio.create_subprocess_exec(
         sys.executable, "-c", HAMMER, str(path), str(event.id), str(first), "300", cwd=ROOT)
         for first in (1, 1001)]
     for proc in procs:
         assert await asyncio.wait_for(proc.wait(), 120) == 0
-    async with await Store.open(path) as store:
-        saved = await store.get_event(1, event.id)
-        attendees = await store.attendees(event.id)
-        assert await store.count_notices("capacity") == 1
+    async with await store_opener(path) as store:
+        saved = await store.run(store.events.get_event, 1, event.id)
+        attendees = await store.run(store.registrations.attendees, event.id)
+        assert await store.run(store.notices.count_notices, "capacity") == 1
     assert (saved.confirmed, saved.waitlisted) == (100, 500)
     assert sum(a.status is Status.CONFIRMED for a in attendees) == 100
     assert len({a.user_id for a in attendees}) == 600
@@ -281,11 +284,12 @@ def vm_steps(conn: sqlite3.Connection, work) -> int:
 
 
 def step_counted_database(path):
-    from bot.db import Database, configure
+    from bot.storage.sqlite.repositories import SqliteRepositories
+    from bot.storage.sqlite.session import configure
 
     conn = sqlite3.connect(path)
     configure(conn)
-    db = Database(conn)
+    db = SqliteRepositories(conn)
     db.migrate()
     return conn, db
 
@@ -294,16 +298,18 @@ def test_the_cost_of_a_join_does_not_grow_with_the_table(tmp_path):
     """A join must use the indexes: a table a hundred times larger must not make it
     measurably more expensive."""
     conn, db = step_counted_database(tmp_path / "steps.sqlite3")
-    small = db.save_event(1, EventDraft("small", "Small", capacity=10), [("t", make_page())])[0]
-    big = db.save_event(1, EventDraft("big", "Big", capacity=10), [("t", make_page())])[0]
+    pages = [("t", make_page())]
+    small = db.events.save_event(1, EventDraft("small", "Small", capacity=10), pages)[0]
+    big = db.events.save_event(1, EventDraft("big", "Big", capacity=10), pages)[0]
 
     def joins(first_user: int) -> None:
-        db.join_batch([(1, small.id, u, "m") for u in range(first_user, first_user + 20)])
-        db.summary(1, small.id)
-        db.rsvp(small.id, first_user)
+        db.registrations.join_batch([(1, small.id, u, "m")
+                                     for u in range(first_user, first_user + 20)])
+        db.events.summary(1, small.id)
+        db.registrations.rsvp(small.id, first_user)
 
     before = vm_steps(conn, lambda: joins(1))
-    db.join_batch([(1, big.id, u, "m") for u in range(20_000)])
+    db.registrations.join_batch([(1, big.id, u, "m") for u in range(20_000)])
     after = vm_steps(conn, lambda: joins(1_000))
     assert after < 2 * before + 50, (before, after)
     conn.close()
@@ -315,15 +321,17 @@ async def test_waitlist_positions_stay_right_as_members_leave(store):
         await store.join(1, event.id, user, "m")
 
     async def positions() -> dict[int, int]:
-        return {u: (await store.rsvp(event.id, u)).position for u in range(1, 14)
-                if await store.rsvp(event.id, u) is not None}
+        return {u: (await store.run(store.registrations.rsvp,
+                                    event.id, u)).position for u in range(1, 14)
+                if await store.run(store.registrations.rsvp, event.id, u) is not None}
 
     expected = {u: u - 2 for u in range(3, 13)}
     assert {u: p for u, p in (await positions()).items() if p} == expected
-    await store.cancel(1, event.id, 5)  # leaves the waitlist from the middle
+    await store.run(store.registrations.cancel,
+                    1, event.id, 5)  # leaves the waitlist from the middle
     assert {u: p for u, p in (await positions()).items() if p} == {
         3: 1, 4: 2, 6: 3, 7: 4, 8: 5, 9: 6, 10: 7, 11: 8, 12: 9}
-    await store.set_capacity(1, event.id, 4)  # promotes 3 and 4
+    await store.run(store.registrations.set_capacity, 1, event.id, 4)  # promotes 3 and 4
     await store.join(1, event.id, 13, "m")  # joins the end
     assert {u: p for u, p in (await positions()).items() if p} == {
         6: 1, 7: 2, 8: 3, 9: 4, 10: 5, 11: 6, 12: 7, 13: 8}
@@ -331,15 +339,15 @@ async def test_waitlist_positions_stay_right_as_members_leave(store):
     assert (again.outcome, again.position) == (JoinOutcome.ALREADY_WAITLISTED, 7)
 
 
-async def test_a_departure_in_another_process_moves_positions_here(tmp_path):
+async def test_a_departure_in_another_process_moves_positions_here(store_opener, tmp_path):
     path = tmp_path / "shared.sqlite3"
-    async with await Store.open(path) as here, await Store.open(path) as there:
+    async with await store_opener(path) as here, await store_opener(path) as there:
         event = await new_event(here, capacity=1)
         for user in (1, 2, 3, 4):
             await here.join(1, event.id, user, "m")
-        assert (await here.rsvp(event.id, 4)).position == 3
-        await there.cancel(1, event.id, 2)
-        assert (await here.rsvp(event.id, 4)).position == 2
+        assert (await here.run(here.registrations.rsvp, event.id, 4)).position == 3
+        await there.run(there.registrations.cancel, 1, event.id, 2)
+        assert (await here.run(here.registrations.rsvp, event.id, 4)).position == 2
 
 
 def test_the_reminder_scheduler_ignores_rsvps_of_events_outside_their_window(tmp_path):
@@ -347,19 +355,19 @@ def test_the_reminder_scheduler_ignores_rsvps_of_events_outside_their_window(tmp
     not make finding the next reminder or claiming the due ones more expensive."""
     conn, db = step_counted_database(tmp_path / "steps.sqlite3")
     soon = utcnow() + timedelta(minutes=30)  # inside its 1-hour reminder window
-    near = db.save_event(1, EventDraft("near", "Near", 10, starts_at=soon),
+    near = db.events.save_event(1, EventDraft("near", "Near", 10, starts_at=soon),
                          [("t", make_page())])[0]
-    db.join_batch([(1, near.id, 1, "m")])
+    db.registrations.join_batch([(1, near.id, 1, "m")])
 
     def scheduler_round() -> None:
-        db.next_due()
-        db.claim_reminders()
+        db.reminders.next_due()
+        db.reminders.claim_reminders()
 
     before = vm_steps(conn, scheduler_round)
-    far = db.save_event(1, EventDraft("far", "Far", 30_000,
+    far = db.events.save_event(1, EventDraft("far", "Far", 30_000,
                                       starts_at=utcnow() + timedelta(days=30)),
                         [("t", make_page())])[0]
-    db.join_batch([(1, far.id, u, "m") for u in range(20_000)])
+    db.registrations.join_batch([(1, far.id, u, "m") for u in range(20_000)])
     after = vm_steps(conn, scheduler_round)
     assert after < 2 * before + 50, (before, after)
     conn.close()
@@ -371,16 +379,16 @@ async def test_a_join_that_fails_on_the_event_loop_reports_its_error(store, monk
     def broken(batch):
         raise sqlite3.IntegrityError("boom")
 
-    monkeypatch.setattr(store._loop_db, "join_batch", broken)
+    monkeypatch.setattr(store._loop_repos.registrations, "join_batch", broken)
     with pytest.raises(sqlite3.IntegrityError):
         await asyncio.wait_for(store.join(1, event.id, 1, "m"), 5)
     monkeypatch.undo()
     assert (await store.join(1, event.id, 1, "m")).outcome is JoinOutcome.CONFIRMED
 
 
-async def test_closing_commits_the_joins_already_asked_for(tmp_path):
+async def test_closing_commits_the_joins_already_asked_for(store_opener, tmp_path):
     path = tmp_path / "closing.sqlite3"
-    store = await Store.open(path)
+    store = await store_opener(path)
     event = await new_event(store, capacity=5)
     asked = [asyncio.create_task(store.join(1, event.id, user, "m")) for user in (1, 2)]
     await asyncio.sleep(0)  # both are waiting for their commit
@@ -388,13 +396,24 @@ async def test_closing_commits_the_joins_already_asked_for(tmp_path):
     assert [t.result().outcome for t in asked] == [JoinOutcome.CONFIRMED] * 2
     with pytest.raises(Exception, match="shutting down"):
         await store.join(1, event.id, 3, "m")
-    async with await Store.open(path) as reopened:
-        assert len(await reopened.attendees(event.id)) == 2
+    async with await store_opener(path) as reopened:
+        assert len(await reopened.run(reopened.registrations.attendees, event.id)) == 2
 
 
 async def test_reopening_a_full_event_does_not_announce_capacity_again(store):
     event = await new_event(store, capacity=1)
     await store.join(1, event.id, 1, "m")
-    await store.close_registration(1, event.id, None)
-    await store.open_registration(1, event.id)
-    assert [n.kind for n in await store.claim_notices()] == ["capacity", "closed", "opened"]
+    await store.run(store.registrations.close_registration, 1, event.id, None)
+    await store.run(store.registrations.open_registration, 1, event.id)
+    assert [n.kind for n in await store.run(store.notices.claim_notices)] == ["capacity",
+                                            "closed", "opened"]
+
+
+async def test_an_unreadable_notice_is_skipped_and_the_others_delivered(store, tmp_path):
+    event = await new_event(store, capacity=1)
+    with sqlite3.connect(tmp_path / "test.sqlite3") as conn:
+        conn.execute("INSERT INTO outbox (guild_id, event_id, kind, payload, created_at)"
+                     " VALUES (1, ?, 'promoted', '{}', 0)", (event.id,))
+    await store.join(1, event.id, 1, "m1")  # fills it: a capacity notice after the bad one
+    notices = await store.run(store.notices.claim_notices)
+    assert [n.payload for n in notices] == [CapacityPayload()]

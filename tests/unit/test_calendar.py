@@ -4,7 +4,7 @@ import pytest
 from icalendar import Calendar
 
 from bot.calendar import event_ics
-from bot.store import StoreError
+from bot.errors import Conflict
 from tests.unit.test_render import event
 
 PARIS = timezone(timedelta(hours=1))
@@ -26,5 +26,5 @@ def test_ics_has_the_event_at_the_right_instant():
 
 
 def test_an_event_without_a_start_has_no_calendar_entry():
-    with pytest.raises(StoreError, match="no start time"):
+    with pytest.raises(Conflict, match="no start time"):
         event_ics(event(starts_at=None, ends_at=None))

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.errors import InvalidValue
 from bot.pages import (
     MAX_PAGE_BYTES,
     ROLES,
     Page,
-    PageError,
     Person,
     Takeaway,
     decode_page,
@@ -527,15 +527,15 @@ def test_bullet_without_heading_is_not_a_takeaway():
     ("1234 — 5678!\n\n***", "The page has no readable text."),
 ])
 def test_parse_page_refuses_pages_without_text(text, message):
-    with pytest.raises(PageError) as refused:
+    with pytest.raises(InvalidValue) as refused:
         parse_page(text)
     assert str(refused.value) == message
 
 
 def test_parse_page_refuses_oversized_pages():
-    with pytest.raises(PageError, match="too large"):
+    with pytest.raises(InvalidValue, match="too large"):
         parse_page("a" * (MAX_PAGE_BYTES + 1))
-    with pytest.raises(PageError, match="too large"):
+    with pytest.raises(InvalidValue, match="too large"):
         parse_page("é" * (MAX_PAGE_BYTES // 2 + 1))  # counted in UTF-8 bytes
     assert parse_page("a" * MAX_PAGE_BYTES).kind == "announcement"
 
@@ -554,7 +554,7 @@ def test_parse_page_refuses_oversized_pages():
     ],
 )
 def test_decode_page_errors(data, message):
-    with pytest.raises(PageError, match=message) as info:
+    with pytest.raises(InvalidValue, match=message) as info:
         decode_page(data)
     assert "\n" not in str(info.value)
 
@@ -602,7 +602,7 @@ def check_page(page: Page) -> None:
 def parse_or_refuse(text: str) -> None:
     try:
         page = parse_page(text)
-    except PageError as exc:
+    except InvalidValue as exc:
         assert str(exc) and "\n" not in str(exc)
     else:
         check_page(page)
@@ -625,7 +625,7 @@ def test_parse_page_never_crashes_on_page_like_text(text):
 def test_decode_page_returns_text_or_page_error(data):
     try:
         text = decode_page(data)
-    except PageError as exc:
+    except InvalidValue as exc:
         assert str(exc)
     else:
         assert isinstance(text, str) and "\r" not in text

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from bot import pages_zh
+from bot.errors import InvalidValue
 from bot.pages import (
     MAX_PAGE_BYTES,
     ROLES,
-    PageError,
     decode_page,
     page_language,
     parse_page,
@@ -254,7 +254,7 @@ def test_a_chinese_item_without_a_heading_and_text_stays_in_the_description(item
     (b"1234", "The file has no readable text."),
 ])
 def test_a_file_that_is_not_a_page_gets_one_plain_sentence(data, message):
-    with pytest.raises(PageError) as refused:
+    with pytest.raises(InvalidValue) as refused:
         decode_page(data)
     assert str(refused.value) == message
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.pages import MAX_PAGE_BYTES, Page, PageError, Person, Takeaway, decode_page, parse_page
+from bot.errors import InvalidValue
+from bot.pages import MAX_PAGE_BYTES, Page, Person, Takeaway, decode_page, parse_page
 
 PAGES = Path(__file__).parent / "pages"
 ZH_ANNOUNCEMENT = (PAGES / "zh_announcement.txt").read_text(encoding="utf-8")
@@ -267,7 +268,7 @@ def test_pages_up_to_two_megabytes_are_accepted():
     han = "中" * (2_000_000 // 3)  # three bytes each in UTF-8
     assert decode_page(han.encode()) == han
     assert parse_page(han).kind == "announcement"
-    with pytest.raises(PageError, match=r"too large .* the limit is 2 MB"):
+    with pytest.raises(InvalidValue, match=r"too large .* the limit is 2 MB"):
         decode_page(b"a" * 2_000_001)
-    with pytest.raises(PageError, match="limit is 2 MB"):
+    with pytest.raises(InvalidValue, match="limit is 2 MB"):
         parse_page(han + "中")

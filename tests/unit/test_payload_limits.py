@@ -13,6 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import render
+from bot import render_answers as answers
+from bot import render_replies as replies
 from bot.catalog import MAX_TITLE
 from bot.models import Event, Rsvp
 from bot.pages import Person, Takeaway
@@ -26,7 +28,7 @@ from bot.registration import (
     Status,
 )
 from bot.reminders import reminder_dm, scheduled_event_fields
-from bot.store import MATCH_END, MATCH_START, EventListing, MyRsvp, Passage
+from bot.storage import MATCH_END, MATCH_START, EventListing, MyRsvp, Passage
 from cogs.events import speakers_reply
 from tests.limits import assert_fits, problems, scheduled_event_problems
 
@@ -114,18 +116,18 @@ def check_event(event: Event) -> None:
         fits_each(render.speaker_embed(event, person))
     fits_each(render.takeaways_messages(event))
     # notices, DMs and replies
-    texts = [render.capacity_notice(event), render.closed_notice(event, event.closed_reason),
-             render.opened_notice(event), render.recap_notice(event), render.promoted_dm(event),
-             render.calendar_reply(event)]
+    texts = [replies.capacity_notice(event), replies.closed_notice(event, event.closed_reason),
+             replies.opened_notice(event), replies.recap_notice(event), replies.promoted_dm(event),
+             replies.calendar_reply(event)]
     if event.starts_at is not None:
         texts.append(reminder_dm(event.title, event.starts_at, event.venue))
         assert not scheduled_event_problems(scheduled_event_fields(event))
     joined = datetime(2026, 11, 1, tzinfo=UTC)
-    texts += [render.join_reply(event.title, JoinResult(outcome, 3, event.closed_reason))
+    texts += [replies.join_reply(event.title, JoinResult(outcome, 3, event.closed_reason))
               for outcome in JoinOutcome]
-    texts += [render.cancel_reply(event.title, CancelResult(outcome, Promotions((1, 2))))
+    texts += [replies.cancel_reply(event.title, CancelResult(outcome, Promotions((1, 2))))
               for outcome in CancelOutcome]
-    texts += [render.status_reply(event.title, rsvp) for rsvp in
+    texts += [replies.status_reply(event.title, rsvp) for rsvp in
               (None, Rsvp(1, "a", Status.WAITLISTED, 9, joined),
                Rsvp(1, "a", Status.CONFIRMED, None, joined))]
     for content in texts:
@@ -136,17 +138,17 @@ def check_event(event: Event) -> None:
                 for source in ("page", "recap", f"bio:{event.people[0].name}" if event.people
                                else "takeaway:" + "h" * 300)]
     question = event.description[:300] or "?"
-    assert_fits(embeds=[render.answer_embed(question, passages)])
-    assert_fits(embeds=[render.answer_embed(question, passages, event, list(Intent))])
+    assert_fits(embeds=[answers.answer_embed(question, passages)])
+    assert_fits(embeds=[answers.answer_embed(question, passages, event, list(Intent))])
     listings = [EventListing(i, event.title, event.starts_at, i % 3, bool(i % 2), i % 5 == 0,
                              i % 7 == 0) for i in range(300)]
     for past in (False, True):
-        assert_fits(embeds=[render.events_list_embed(listings, past=past)])
+        assert_fits(embeds=[replies.events_list_embed(listings, past=past)])
     mine = [MyRsvp(i, event.title, event.starts_at, Status.WAITLISTED if i else Status.CONFIRMED,
                    i or None) for i in range(300)]
-    assert_fits(render.my_rsvps_text(mine))
-    assert_fits(render.cancelled_dm(event.title), [render.cancelled_embed(event.title)])
-    assert_fits(render.deletion_question(event.title, 10**6, 10**6))
+    assert_fits(replies.my_rsvps_text(mine))
+    assert_fits(replies.cancelled_dm(event.title), [replies.cancelled_embed(event.title)])
+    assert_fits(replies.deletion_question(event.title, 10**6, 10**6))
 
 
 @settings(max_examples=500, deadline=None,

@@ -3,11 +3,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot import registration as rules
+from bot.errors import Conflict, InvalidValue
 from bot.registration import (
     CancelOutcome,
     Existing,
     JoinOutcome,
-    RegistrationError,
     Seats,
     Status,
 )
@@ -100,7 +100,7 @@ def test_raising_capacity_past_the_waitlist_leaves_seats_for_new_joins():
 
 def test_lowering_capacity_below_confirmed_is_refused_and_nobody_is_evicted():
     s = seats(capacity=5, confirmed=4)
-    with pytest.raises(RegistrationError, match="4 members are already confirmed"):
+    with pytest.raises(Conflict, match="4 members are already confirmed"):
         rules.set_capacity(s, 3, [], NOW)
     assert (s.capacity, s.confirmed) == (5, 4)
 
@@ -112,21 +112,32 @@ def test_lowering_capacity_to_the_confirmed_count_fills_the_event():
 
 @pytest.mark.parametrize("capacity", [0, -1, rules.MAX_CAPACITY + 1])
 def test_absurd_capacity_is_refused(capacity):
-    with pytest.raises(RegistrationError, match="between 1 and"):
+    with pytest.raises(InvalidValue, match="from 1 to 100,000"):
         rules.set_capacity(seats(), capacity, [], NOW)
+
+
+@pytest.mark.parametrize("value", [1, rules.MAX_CAPACITY])
+def test_capacity_boundaries_are_accepted(value):
+    assert rules.check_capacity(value) == value
+
+
+@pytest.mark.parametrize("value", [0, rules.MAX_CAPACITY + 1, True, False, 2.0, "10", None])
+def test_capacity_outside_the_range_or_not_a_whole_number_is_refused(value):
+    with pytest.raises(InvalidValue, match="whole number of seats from 1 to 100,000"):
+        rules.check_capacity(value)
 
 
 def test_close_then_reopen_promotes_the_waitlist_into_free_seats():
     s = seats(capacity=3, confirmed=1, waitlisted=3)
     rules.close(s, "moderator decision")
-    with pytest.raises(RegistrationError, match="already closed"):
+    with pytest.raises(Conflict, match="already closed"):
         rules.close(s, None)
     waitlist = [5, 6, 7]
     promotions = rules.reopen(s, waitlist, NOW)
     assert promotions.promoted == (5, 6)
     assert promotions.filled is True
     assert s.registration_open and s.closed_reason is None
-    with pytest.raises(RegistrationError, match="already open"):
+    with pytest.raises(Conflict, match="already open"):
         rules.reopen(s, [], NOW)
 
 
@@ -139,7 +150,7 @@ def test_promotion_waits_while_registration_is_closed():
 
 def test_reopening_after_the_event_is_refused():
     s = seats(open_=False, ends_at=NOW - timedelta(hours=1))
-    with pytest.raises(RegistrationError, match="already taken place"):
+    with pytest.raises(Conflict, match="already taken place"):
         rules.reopen(s, [], NOW)
 
 
@@ -184,7 +195,7 @@ def test_moving_an_event_that_took_place_to_a_later_date_promotes_into_free_seat
     cancelled = rules.cancel(s, Existing(Status.CONFIRMED), [11, 12], NOW)
     assert cancelled.promotions.promoted == ()  # it had taken place
     assert rules.promotable(s, NOW) == 0
-    s.ends_at = NOW + timedelta(days=7)  # a moderator moved it a week later
+    s.over_at = NOW + timedelta(days=7)  # a moderator moved it a week later
     assert rules.promotable(s, NOW) == 1
     waitlist = [11, 12]
     promotions = rules.fill_free_seats(s, waitlist, NOW)
@@ -271,7 +282,7 @@ def test_capacity_from_one_seat_to_the_maximum_is_accepted(capacity):
 
 def test_the_refusal_to_evict_says_how_many_are_confirmed_and_what_to_do():
     s = seats(capacity=5, confirmed=2)
-    with pytest.raises(RegistrationError) as refused:
+    with pytest.raises(Conflict) as refused:
         rules.set_capacity(s, 1, [], NOW)
     assert str(refused.value) == (
         "2 members are already confirmed; capacity cannot go below that "
@@ -291,7 +302,7 @@ def test_closing_keeps_its_reason_for_the_members_it_refuses():
     rules.close(s, "venue change")
     assert s.registration_open is False
     assert rules.join(s, None, NOW).reason == "registration is closed: venue change"
-    with pytest.raises(RegistrationError) as again:
+    with pytest.raises(Conflict) as again:
         rules.close(s, None)
     assert str(again.value) == "registration is already closed"
 
@@ -303,10 +314,10 @@ def test_closing_without_a_reason_says_only_that_registration_is_closed():
 
 
 def test_reopening_refusals_say_why():
-    with pytest.raises(RegistrationError) as already_open:
+    with pytest.raises(Conflict) as already_open:
         rules.reopen(seats(), [], NOW)
     assert str(already_open.value) == "registration is already open"
-    with pytest.raises(RegistrationError) as ended:
+    with pytest.raises(Conflict) as ended:
         rules.reopen(seats(open_=False, ends_at=NOW), [], NOW)
     assert str(ended.value) == "this event has already taken place"
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.errors import InvalidValue
 from bot.models import Event
 from bot.reminders import (
     DEFAULT_MINUTES,
@@ -16,7 +17,6 @@ from bot.reminders import (
     scheduled_event_fields,
     scheduled_event_problem,
 )
-from bot.store import StoreError
 
 START = datetime(2030, 5, 1, 18, 0, tzinfo=UTC)
 
@@ -47,7 +47,7 @@ def test_parse_minutes(text, expected):
     ("1,2,3,4,5,6", "at most 5"), (",", "give the minutes"), ("", "give the minutes"),
 ])
 def test_parse_minutes_refuses(text, words):
-    with pytest.raises(StoreError, match=words):
+    with pytest.raises(InvalidValue, match=words):
         parse_minutes(text)
 
 

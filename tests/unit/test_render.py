@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import render
+from bot import render_replies as replies
 from bot.models import Event, Rsvp
 from bot.pages import Person, Takeaway
 from bot.registration import JoinOutcome, JoinResult, Status
@@ -53,8 +54,8 @@ def test_page_text_is_escaped_so_it_neither_formats_nor_pings():
     hostile = event(title="**Big** @everyone", description="@here <@123> _x_ <@&5>")
     embed = render.event_embed(hostile)
     assert "@everyone" not in embed.description and "@here" not in embed.description
-    assert "\\*\\*Big\\*\\*" in render.join_reply(hostile.title, JoinResult(JoinOutcome.CONFIRMED))
-    assert "@\u200beveryone" in render.join_reply(hostile.title, JoinResult(JoinOutcome.CONFIRMED))
+    assert "\\*\\*Big\\*\\*" in replies.join_reply(hostile.title, JoinResult(JoinOutcome.CONFIRMED))
+    assert "@\u200beveryone" in replies.join_reply(hostile.title, JoinResult(JoinOutcome.CONFIRMED))
 
 
 def test_every_bio_is_shown_in_full_across_pages():
@@ -169,21 +170,21 @@ def test_takeaways_or_the_recap_summary_or_a_promise():
      "this event has already taken place."),
 ])
 def test_join_replies_use_the_fixed_words(result, words):
-    assert words in render.join_reply(event().title, result)
+    assert words in replies.join_reply(event().title, result)
 
 
 def test_status_replies():
     joined = datetime(2026, 11, 1, tzinfo=UTC)
-    assert "not registered" in render.status_reply(event().title, None)
+    assert "not registered" in replies.status_reply(event().title, None)
     waiting = Rsvp(1, "a", Status.WAITLISTED, 2, joined)
-    assert "waitlisted (position 2)" in render.status_reply(event().title, waiting)
+    assert "waitlisted (position 2)" in replies.status_reply(event().title, waiting)
     confirmed = Rsvp(1, "a", Status.CONFIRMED, None, joined)
-    assert "confirmed" in render.status_reply(event().title, confirmed)
+    assert "confirmed" in replies.status_reply(event().title, confirmed)
 
 
 def test_attendees_csv_has_the_columns_and_defuses_formulas():
     joined = datetime(2026, 11, 1, tzinfo=UTC)
-    text = render.attendees_csv([Rsvp(1, "=HYPERLINK(1)", Status.CONFIRMED, None, joined),
+    text = replies.attendees_csv([Rsvp(1, "=HYPERLINK(1)", Status.CONFIRMED, None, joined),
                                  Rsvp(2, "Zoë, \"Z\"", Status.WAITLISTED, 1, joined)])
     lines = text.splitlines()
     assert lines[0] == "user_id,name,status,position,joined_at"
@@ -268,9 +269,9 @@ def test_counts_read_right_in_the_event_and_the_moderators_replies():
     one_seat = event(capacity=1, confirmed=0)
     assert render.registration_text(one_seat) == "Open: 1 of 1 seat left"
     assert "the only seat is taken" in render.registration_text(event(capacity=1, confirmed=1))
-    assert render.promoted_note(Promotions((5,))) == (
+    assert replies.promoted_note(Promotions((5,))) == (
         " 1 member moved from the waitlist to a seat.")
-    assert render.promoted_note(Promotions((5, 6))).startswith(" 2 members moved")
+    assert replies.promoted_note(Promotions((5, 6))).startswith(" 2 members moved")
     fields = {f.name: f.value for f in render.event_embed(
         event(takeaways=(Takeaway("Trade", "Tariffs rose."),))).fields}
     assert fields["Takeaways"].startswith("1 key takeaway:")
@@ -282,7 +283,7 @@ def test_the_sample_event_says_so_in_its_footer():
 
 
 def listing(n: int, **changes):
-    from bot.store import EventListing
+    from bot.storage import EventListing
     fields = dict(id=n, title=f"Talk {n} " + "x" * 190, starts_at=START + timedelta(days=n),
                   seats_left=3, registration_open=True, archived=False, over=False)
     fields.update(changes)
@@ -291,28 +292,28 @@ def listing(n: int, **changes):
 
 def test_a_listing_line_says_when_seats_and_state():
     ts = int(START.timestamp())
-    line = render.listing_line(listing(0, title="Talk"))
+    line = replies.listing_line(listing(0, title="Talk"))
     assert line == f"`0` **Talk** · <t:{ts}:f> · 3 seats left · open"
-    assert render.listing_line(listing(0, seats_left=1)).endswith("· 1 seat left · open")
-    assert render.listing_line(listing(0, seats_left=0)).endswith("full · open for the waitlist")
-    assert render.listing_line(listing(0, registration_open=False)).endswith("· closed")
-    assert "no date yet" in render.listing_line(listing(0, starts_at=None))
-    assert render.listing_line(listing(0, archived=True)).endswith("· archived")
+    assert replies.listing_line(listing(0, seats_left=1)).endswith("· 1 seat left · open")
+    assert replies.listing_line(listing(0, seats_left=0)).endswith("full · open for the waitlist")
+    assert replies.listing_line(listing(0, registration_open=False)).endswith("· closed")
+    assert "no date yet" in replies.listing_line(listing(0, starts_at=None))
+    assert replies.listing_line(listing(0, archived=True)).endswith("· archived")
 
 
 def test_a_long_list_stays_within_an_embed_and_counts_the_rest():
-    embed = render.events_list_embed([listing(n) for n in range(200)], past=False)
+    embed = replies.events_list_embed([listing(n) for n in range(200)], past=False)
     assert len(embed.description) <= render.EMBED_DESCRIPTION
     assert len(embed.title) + len(embed.description) <= render.EMBED_TOTAL
     shown = len(re.findall(r"^`\d+` ", embed.description, re.MULTILINE))
-    assert 0 < shown <= render.LIST_LIMIT
+    assert 0 < shown <= replies.LIST_LIMIT
     assert f"…and {200 - shown} more" in embed.description
 
 
 def test_my_rsvps_fit_one_message():
-    from bot.store import MyRsvp
+    from bot.storage import MyRsvp
     rsvps = [MyRsvp(n, "T" * 200, START, Status.WAITLISTED, n + 1) for n in range(100)]
-    text = render.my_rsvps_text(rsvps)
+    text = replies.my_rsvps_text(rsvps)
     assert len(text) <= render.CONTENT and "more." in text
     assert "waitlisted (position 1)" in text
 

@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.catalog import CatalogError, parse_datetime, read_event_folder
+from bot.catalog import parse_datetime, read_event_folder
+from bot.errors import InvalidValue
 from bot.reminders import scheduled_event_fields, scheduled_event_problem
 from tests.conftest import ANNOUNCEMENT
 from tests.unit.test_render import event
@@ -17,7 +18,7 @@ NOW = datetime(2026, 11, 30, tzinfo=UTC)
     "2101-01-01T00:00Z", "9999-12-31T23:59:59-05:00",
 ])
 def test_times_a_calendar_cannot_hold_are_refused_in_one_line(text):
-    with pytest.raises(CatalogError) as refused:
+    with pytest.raises(InvalidValue) as refused:
         parse_datetime(text)
     message = str(refused.value)
     assert "between the years 2000 and 2100" in message and text in message
@@ -31,7 +32,7 @@ def test_times_within_the_years_are_accepted(text):
 
 
 def test_a_naive_time_is_still_refused():
-    with pytest.raises(CatalogError, match="no timezone"):
+    with pytest.raises(InvalidValue, match="no timezone"):
         parse_datetime("2026-12-01T18:00")
 
 
@@ -44,7 +45,7 @@ def test_event_toml_times_go_through_the_same_check(tmp_path, line):
     (tmp_path / "announcement.txt").write_bytes(ANNOUNCEMENT.read_bytes())
     (tmp_path / "event.toml").write_text(
         f'title = "Far"\ncapacity = 5\n{line}\npages = ["announcement.txt"]\n')
-    with pytest.raises(CatalogError, match="between the years 2000 and 2100"):
+    with pytest.raises(InvalidValue, match="between the years 2000 and 2100"):
         read_event_folder(tmp_path)
 
 

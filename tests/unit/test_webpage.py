@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.pages import PageError, parse_page
+from bot.errors import InvalidValue
+from bot.pages import parse_page
 from bot.webpage import decode_html, html_to_text, meta_charset
 from tests.pageserver import WEB_PAGES
 
@@ -99,9 +100,9 @@ def test_the_charset_is_found_as_a_browser_finds_it(data, declared, text):
 @pytest.mark.parametrize("label", ["x-no-such-charset", "base64", "rot13", "unicode_escape",
                                    "utf-7", "idna"])
 def test_an_unknown_charset_is_refused(label):
-    with pytest.raises(PageError, match=r"charset .* which I can't read"):
+    with pytest.raises(InvalidValue, match=r"charset .* which I can't read"):
         decode_html(f'<meta charset="{label}"><p>Hi</p>'.encode())
-    with pytest.raises(PageError, match="which I can't read"):
+    with pytest.raises(InvalidValue, match="which I can't read"):
         decode_html(b"<p>Hi</p>", label)
 
 
@@ -121,18 +122,18 @@ def test_meta_charset_scan_is_bounded():
 ])
 def test_any_2_mb_page_takes_bounded_time(html):
     started = time.perf_counter()
-    with contextlib.suppress(PageError):
+    with contextlib.suppress(InvalidValue):
         html_to_text(html)
     assert time.perf_counter() - started < 10  # about 2 s at most here, unloaded
 
 
 def test_too_large_and_empty_pages_are_refused():
-    with pytest.raises(PageError, match="too large"):
+    with pytest.raises(InvalidValue, match="too large"):
         html_to_text("x" * 2_000_001)
-    with pytest.raises(PageError, match="too large"):
+    with pytest.raises(InvalidValue, match="too large"):
         decode_html(b"x" * 2_000_001)
     for html in ("", "   ", "<script>alert(1)</script>", "<p>123</p>", "<!-- only -->"):
-        with pytest.raises(PageError, match="no readable text"):
+        with pytest.raises(InvalidValue, match="no readable text"):
             html_to_text(html)
 
 
@@ -146,7 +147,7 @@ def test_too_large_and_empty_pages_are_refused():
 def test_html_to_text_returns_text_or_page_error(html):
     try:
         web = html_to_text(html)
-    except PageError:
+    except InvalidValue:
         return
     assert isinstance(web.text, str) and web.text.endswith("\n")
 
@@ -154,5 +155,5 @@ def test_html_to_text_returns_text_or_page_error(html):
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=300))
 def test_decode_html_never_crashes(data):
-    with contextlib.suppress(PageError):
+    with contextlib.suppress(InvalidValue):
         assert isinstance(decode_html(data), str)

@@ -7,9 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.catalog import CatalogError, page_facts, validate_link
+from bot.catalog import page_facts, validate_link
+from bot.errors import InvalidValue
 from bot.pages import parse_page
-from bot.when import WhenError, check_zone_name, parse_typed, read_page_when
+from bot.when import check_zone_name, parse_typed, read_page_when
 
 
 def utc(*args: int) -> datetime:
@@ -109,7 +110,7 @@ def test_a_typed_date_alone_is_all_day():
     ("9999-12-31T23:00Z", "between the years"),
 ])
 def test_bad_typed_times_are_refused_with_an_example(typed, words):
-    with pytest.raises(WhenError) as refused:
+    with pytest.raises(InvalidValue) as refused:
         parse_typed(typed, "UTC", NOW)
     assert words in str(refused.value) and "\n" not in str(refused.value)
 
@@ -121,12 +122,12 @@ def test_an_end_is_read_after_the_start():
 
 def test_zone_names_and_links_are_checked():
     assert check_zone_name("asia/shanghai") == "Asia/Shanghai"
-    with pytest.raises(WhenError, match="not a timezone"):
+    with pytest.raises(InvalidValue, match="not a timezone"):
         check_zone_name("Mars/Olympus")
     assert validate_link(" https://example.org/e ") == "https://example.org/e"
     assert validate_link("") is None
     for bad in ("javascript:alert(1)", "ftp://x.org", "https://", "http://[::1", "example.org"):
-        with pytest.raises(CatalogError, match="https://"):
+        with pytest.raises(InvalidValue, match="https://"):
             validate_link(bad)
 
 
@@ -142,7 +143,7 @@ WORDS = st.sampled_from(["friday", "6pm", "tomorrow", "Dec", "1", "18:00", "2026
 def test_any_accepted_typed_time_is_aware_in_the_zone_and_in_range(typed, zone):
     try:
         when = parse_typed(typed, zone, NOW)
-    except WhenError:
+    except InvalidValue:
         return
     value = when.starts_at
     assert value.tzinfo is not None

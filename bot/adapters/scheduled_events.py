@@ -16,13 +16,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 import discord
 
 from bot.app import EventBot
 from bot.models import Event
-from bot.reminders import scheduled_event_fields, scheduled_event_problem
+from bot.reminders import (
+    ScheduledEventDetails,
+    scheduled_event_details,
+    scheduled_event_payload,
+    scheduled_event_problem,
+)
 from bot.render import clip
 
 log = logging.getLogger(__name__)
@@ -35,10 +39,10 @@ NO_PERMISSION = ("I need the **Manage Events** (or **Create Events**) permission
 @dataclass(frozen=True, slots=True)
 class ScheduledEventStep:
     """What syncing an event's Discord scheduled event will do, worked out before anything
-    is posted: the payload to send, or only a sentence for the moderator (or nothing)."""
+    is posted: what to send, or only a sentence for the moderator (or nothing)."""
 
     note: str | None = None
-    fields: dict[str, Any] | None = None
+    details: ScheduledEventDetails | None = None
     existing: int | None = None  # the Discord event to update, if there is one
     create: bool = False
 
@@ -48,10 +52,10 @@ async def plan_scheduled_event(bot: EventBot, guild_id: int, event: Event,
                                create: bool) -> ScheduledEventStep:
     """Everything that can be decided without asking Discord, so that a command can
     check it before it posts anything."""
-    _, enabled = await bot.store.reminder_settings(guild_id)
+    _, enabled = await bot.store.run(bot.store.settings.reminder_settings, guild_id)
     if not enabled:
         return ScheduledEventStep()
-    existing = await bot.store.scheduled_event_id(guild_id, event.id)
+    existing = await bot.store.run(bot.store.reminders.scheduled_event_id, guild_id, event.id)
     if existing is None and not create:
         return ScheduledEventStep()
     verb = "create" if existing is None else "update"
@@ -60,7 +64,7 @@ async def plan_scheduled_event(bot: EventBot, guild_id: int, event: Event,
         return ScheduledEventStep(f"No Discord event {verb}d: {problem}." if create else None)
     if not (permissions.manage_events or permissions.create_events):
         return ScheduledEventStep(f"I couldn't {verb} the Discord event: {NO_PERMISSION}.")
-    return ScheduledEventStep(fields=scheduled_event_fields(event), existing=existing,
+    return ScheduledEventStep(details=scheduled_event_details(event), existing=existing,
                               create=create)
 
 
@@ -69,24 +73,37 @@ async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
     """Send what `plan_scheduled_event` decided; returns a sentence for the moderator's
     reply. Never raises for Discord's refusals: the announcement itself has already worked.
     """
-    fields = step.fields
-    if fields is None:
+    details = step.details
+    if details is None:
         return step.note
     existing, create = step.existing, step.create
     verb = "create" if existing is None else "update"
     try:
         if existing is not None:
             try:
-                await bot.http.edit_scheduled_event(guild_id, existing, reason=REASON, **fields)
+                # By id, not `ScheduledEvent.edit`: that is a method of a ScheduledEvent the
+                # bot would have to fetch first (it has no scheduled-event intent, so its
+                # cache is not current), two requests where Discord needs one.
+                await bot.http.edit_scheduled_event(guild_id, existing, reason=REASON,
+                                                    **scheduled_event_payload(details))
                 return "The Discord event is updated."
             except discord.NotFound:
                 # Deleted on Discord. An import leaves it deleted; an announcement makes a new one.
-                await bot.store.set_scheduled_event_id(guild_id, event_id, None)
+                await bot.store.run(bot.store.reminders.set_scheduled_event_id,
+                                    guild_id, event_id, None)
                 if not create:
                     return None
                 verb = "create"
-        data = await bot.http.create_guild_scheduled_event(guild_id, reason=REASON, **fields)
-        await bot.store.set_scheduled_event_id(guild_id, event_id, int(data["id"]))
+        guild = bot.get_guild(guild_id)
+        if guild is None:  # left the server meanwhile
+            return None
+        created = await guild.create_scheduled_event(
+            name=details.name, description=details.description or discord.utils.MISSING,
+            start_time=details.start, end_time=details.end,
+            entity_type=discord.EntityType.external, location=details.location,
+            privacy_level=discord.PrivacyLevel.guild_only, reason=REASON)
+        await bot.store.run(bot.store.reminders.set_scheduled_event_id,
+                            guild_id, event_id, created.id)
         return "It is also in the server's Discord events."
     except discord.Forbidden:
         return f"I couldn't {verb} the Discord event: {NO_PERMISSION}."
@@ -111,6 +128,7 @@ async def delete_scheduled_event(bot: EventBot, guild_id: int, scheduled_event_i
     """Delete the Discord event of an event deleted with /manage delete. One already gone
     is fine; a refusal is logged (the moderators can delete it by hand)."""
     try:
+        # By id, as in `run_scheduled_event`: `ScheduledEvent.delete` would need a fetch first.
         await bot.http.delete_scheduled_event(guild_id, scheduled_event_id,
                                               reason="eventbot: the event was deleted")
     except discord.NotFound:

@@ -6,7 +6,7 @@ minutes), then the preview says it expired. A preview is held in memory only: a 
 one this process holds no view for (after a restart, or after it expired) is answered by
 `answer_stale_click`, found by the custom id's prefix.
 
-Not an extension (it has no `setup`); cogs.manage uses it.
+`/manage import` (cogs.manage) shows it; `save_import` is what its Import does.
 """
 
 from __future__ import annotations
@@ -16,16 +16,21 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import discord
 from discord import app_commands
 
-from bot.models import Event
+from bot.adapters.event_option import guild_id_of, require_manage_events
+from bot.adapters.manage_forms import when_where_lines
+from bot.adapters.scheduled_events import sync_scheduled_event
+from bot.app import Interaction
+from bot.catalog import PageFacts, PageSource, import_page
+from bot.models import Event, EventDraft
 from bot.pages import Page
-from bot.render import ROLE_TITLES, clip, people_by_role, plural, safe, span_text
+from bot.render import ROLE_TITLES, clip, event_embed, people_by_role, plural, safe, span_text
 from bot.tree import report_error, respond
 from bot.when import When
-from cogs.common import require_manage_events
 
 CUSTOM_ID_PREFIX = "eventbot:import:"
 EXPIRED = "This preview has expired; run /manage import again."
@@ -54,6 +59,7 @@ def plan_import(title: str, target: Event | None, *, adds_to: bool, typed: When,
                 page_venue: str | None, notes: tuple[str, ...]) -> ImportPlan:
     """The times and venue the event will have, by the store's rule: what the moderator
     typed wins, then what the event already has, then what the page says."""
+    starts: datetime | None
     if typed.starts_at is not None:
         starts, ends, all_day = typed.starts_at, typed_ends_at, typed.all_day
     elif target is not None and target.starts_at is not None:
@@ -103,30 +109,34 @@ def preview_text(page: Page, plan: ImportPlan) -> str:
     return clip("\n".join(lines), PREVIEW_LIMIT)
 
 
-ImportAction = Callable[[discord.Interaction], Awaitable[tuple[str, discord.Embed]]]
+ImportAction = Callable[[Interaction], Awaitable[tuple[str, discord.Embed]]]
 
 
 class ImportPreview(discord.ui.View):
     """Import or Cancel, on the moderator's ephemeral preview: only they can answer. Its
     key is in `live` while this view answers its buttons (see `answer_stale_click`)."""
 
-    def __init__(self, asked: discord.Interaction, live: set[str], timeout: float,
+    def __init__(self, asked: Interaction, live: set[str], timeout: float,
                  do_import: ImportAction) -> None:
         super().__init__(timeout=timeout)
         self.asked = asked
         self.live = live
         self.do_import = do_import
         self.key = secrets.token_hex(8)
-        go = discord.ui.Button(label="Import", style=discord.ButtonStyle.success,
-                               custom_id=f"{CUSTOM_ID_PREFIX}go:{self.key}")
-        cancel = discord.ui.Button(label="Cancel", style=discord.ButtonStyle.secondary,
-                                   custom_id=f"{CUSTOM_ID_PREFIX}cancel:{self.key}")
-        go.callback, cancel.callback = self.on_import, self.on_cancel
+        go: discord.ui.Button[ImportPreview] = discord.ui.Button(
+            label="Import", style=discord.ButtonStyle.success,
+            custom_id=f"{CUSTOM_ID_PREFIX}go:{self.key}")
+        cancel: discord.ui.Button[ImportPreview] = discord.ui.Button(
+            label="Cancel", style=discord.ButtonStyle.secondary,
+            custom_id=f"{CUSTOM_ID_PREFIX}cancel:{self.key}")
+        # discord.py's way to give a component built here its callback
+        go.callback = self.on_import  # type: ignore[method-assign,assignment]
+        cancel.callback = self.on_cancel  # type: ignore[method-assign,assignment]
         self.add_item(go)
         self.add_item(cancel)
         live.add(self.key)
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+    async def interaction_check(self, interaction: Interaction) -> bool:
         if interaction.user.id != self.asked.user.id:
             await respond(interaction, NOT_YOURS, ephemeral=True)
             return False
@@ -136,7 +146,7 @@ class ImportPreview(discord.ui.View):
             await report_error(interaction, exc)
             return False
 
-    async def on_import(self, interaction: discord.Interaction) -> None:
+    async def on_import(self, interaction: Interaction) -> None:
         self.stop()
         try:
             await interaction.response.defer()  # saving may take longer than 3 s
@@ -145,14 +155,14 @@ class ImportPreview(discord.ui.View):
         finally:
             self.live.discard(self.key)
 
-    async def on_cancel(self, interaction: discord.Interaction) -> None:
+    async def on_cancel(self, interaction: Interaction) -> None:
         self.stop()
         try:
             await interaction.response.edit_message(content=CANCELLED, view=None)
         finally:
             self.live.discard(self.key)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception,
+    async def on_error(self, interaction: Interaction, error: Exception,
                        item: discord.ui.Item) -> None:
         """Import was refused (the event was deleted meanwhile, say): the preview loses
         its buttons, and the moderator hears why."""
@@ -166,13 +176,55 @@ class ImportPreview(discord.ui.View):
             await self.asked.edit_original_response(content=EXPIRED, view=None)
 
 
-async def answer_stale_click(interaction: discord.Interaction, live: set[str]) -> None:
+async def answer_stale_click(interaction: Interaction, live: set[str]) -> None:
     """A click on a preview no view of this process answers (it expired, or the bot
     restarted since): say so, and take the dead buttons away."""
     if interaction.type is not discord.InteractionType.component:
         return
-    custom_id = str((interaction.data or {}).get("custom_id", ""))
+    data: Any = interaction.data or {}
+    custom_id = str(data.get("custom_id", ""))
     if not custom_id.startswith(CUSTOM_ID_PREFIX) or custom_id.rsplit(":", 1)[-1] in live:
         return
     with contextlib.suppress(discord.HTTPException):
         await interaction.response.edit_message(content=EXPIRED, embed=None, view=None)
+
+
+async def save_import(interaction: Interaction, source: PageSource, facts: PageFacts,
+                      plan: ImportPlan, capacity: int | None,
+                      when: dict[str, Any]) -> tuple[str, discord.Embed]:
+    """What the preview's Import does: save, then the reply the moderator reads."""
+    bot = interaction.client
+    guild_id = guild_id_of(interaction)
+    parsed = source.page
+    if plan.adds_to:
+        assert plan.target is not None
+        # Gone since the preview? Then this refuses, rather than make a new event.
+        target = await bot.store.run(bot.store.events.get_event, guild_id,
+                                          plan.target.id)
+        draft = EventDraft(slug=target.slug, title=plan.title, capacity=capacity,
+                           page_when=facts.when, page_venue=facts.venue, **when)
+        saved, _ = await bot.store.run(bot.store.events.save_event, guild_id, draft,
+                                       [(source.text, parsed)], url=source.url)
+        verb = f"Added the {parsed.kind} to"
+    else:
+        report = await import_page(bot.store, guild_id, source, title=plan.title,
+                                   capacity=capacity, facts=facts, **when)
+        saved = report.event
+        verb = ("Created" if report.created else
+                "This page was already imported here, so I updated")
+    bot.registration_changed(guild_id, saved.id)
+    summary = (f"{verb} **{safe(saved.title)}** (event {saved.id}): "
+               f"{plural(len(parsed.people), 'person', 'people')}, "
+               f"{plural(len(parsed.takeaways), 'takeaway')}, registration "
+               f"{'open' if saved.registration_open else 'closed'}.")
+    summary += "\n" + when_where_lines(saved)
+    for note in facts.notes:
+        summary += f"\nNote: {safe(note)}."
+    if parsed.skipped:
+        summary += "\nNot understood, so skipped:\n" + "\n".join(
+            f"- {safe(line)}" for line in parsed.skipped[:10])
+    scheduled = await sync_scheduled_event(bot, guild_id, saved,
+                                           interaction.app_permissions, create=False)
+    if scheduled:
+        summary += f"\n{scheduled}"
+    return clip(summary, 1900), event_embed(saved)

@@ -1,0 +1,86 @@
+"""Where the bot posts on its own: the announcement channel, whether it may post there,
+what an announcement shows (to skip edits that change nothing), and posting it once."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.adapters.rsvp_buttons import rsvp_buttons
+from bot.errors import NotAllowed
+from bot.flows.channels import choose_announce_channel
+from bot.tree import NO_MENTIONS
+
+if TYPE_CHECKING:
+    from bot.app import EventBot
+
+
+async def announce_channel(bot: EventBot, guild_id: int) -> discord.TextChannel | None:
+    """The server's announcement channel (`choose_announce_channel` is the rule)."""
+    guild = bot.get_guild(guild_id)
+    if guild is None:
+        return None
+    chosen = await bot.store.run(bot.store.settings.announce_channel, guild_id)
+    chosen_channel = guild.get_channel(chosen) if chosen else None
+    return choose_announce_channel(
+        chosen_channel if isinstance(chosen_channel, discord.TextChannel) else None,
+        guild.system_channel, guild.text_channels, can_post_embeds)
+
+
+def can_post_embeds(channel: discord.TextChannel) -> bool:
+    """Whether the bot may post an announcement (an embed) in the channel."""
+    perms = channel.permissions_for(channel.guild.me)
+    return perms.view_channel and perms.send_messages and perms.embed_links
+
+
+def digest(embed: discord.Embed, buttons: str = "open") -> str:
+    """What an announcement shows: its embed and the state of its buttons."""
+    encoded = json.dumps([embed.to_dict(), buttons], sort_keys=True).encode()
+    return hashlib.sha256(encoded).hexdigest()[:32]
+
+
+def cannot_post(channel: discord.TextChannel) -> str:
+    return (f"I can't post embeds in {channel.mention}; give me View Channel, Send Messages "
+            "and Embed Links there, or pick another channel")
+
+
+async def post_announcement(bot: EventBot, event_id: int, target: discord.TextChannel,
+                            embed: discord.Embed, buttons: str) -> bool:
+    """Post the announcement in `target`, or bring the one already there up to date;
+    True when a message was posted."""
+    rendered = digest(embed, buttons)
+    store = bot.store
+    for channel_id, message_id, _ in await store.run(store.notices.announcement_messages,
+                                                     event_id):
+        if channel_id != target.id:
+            continue
+        try:
+            await target.get_partial_message(message_id).edit(
+                embed=embed, view=rsvp_buttons(event_id, buttons))
+        except discord.NotFound:  # deleted since: post it again
+            await store.run(store.notices.forget_announcement_message, message_id)
+            continue
+        except discord.Forbidden:
+            raise NotAllowed(cannot_post(target)) from None
+        await bot.store.run(bot.store.notices.set_announcement_rendered,
+                                 message_id, rendered)
+        return False
+    try:
+        message = await target.send(embed=embed, view=rsvp_buttons(event_id, buttons),
+                                    allowed_mentions=NO_MENTIONS)
+    except discord.Forbidden:
+        raise NotAllowed(cannot_post(target)) from None
+    try:
+        await bot.store.run(bot.store.notices.add_announcement_message,
+                                 event_id, target.id, message.id,
+                                                      rendered)
+    except BaseException:
+        # Unrecorded, a retry could not find it and would post a second one.
+        with contextlib.suppress(discord.HTTPException):
+            await message.delete()
+        raise
+    return True

@@ -1,0 +1,116 @@
+"""The `[event]` option (`EventOption`: its autocomplete and its resolution in one
+place, a discord.py Transformer), finding the event an interaction means, and the
+Manage Events rule of the moderators' commands.
+
+Not an extension (it has no `setup`); the cogs import it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+import discord
+from discord import app_commands
+
+from bot.flows import events
+from bot.models import Event, EventSummary
+from bot.render import CHOICE_NAME, clip
+
+if TYPE_CHECKING:
+    from bot.app import Interaction
+
+T = TypeVar("T")
+MAX_CHOICES = 25
+EVENT_HELP = "Which event (default: the next one, else the latest)"
+# The commands whose autocomplete offers archived events too: the rest leave them out.
+ARCHIVED_OFFERED = frozenset({"manage archive", "manage delete"})
+
+
+def guild_id_of(interaction: Interaction) -> int:
+    if interaction.guild_id is None:
+        raise app_commands.NoPrivateMessage()
+    return interaction.guild_id
+
+
+def require_manage_events(interaction: Interaction) -> bool:
+    """Managing events is a server-wide power, so it is checked against the member's
+    server-level permissions (roles, owner, Administrator): `interaction.permissions`
+    would also count an overwrite on the one channel the command was used in."""
+    if interaction.guild_id is None:
+        raise app_commands.NoPrivateMessage()
+    member = interaction.user
+    if not isinstance(member, discord.Member) or not member.guild_permissions.manage_events:
+        raise app_commands.MissingPermissions(["manage_events"])
+    return True
+
+
+def manage_events_only() -> Callable[[T], T]:
+    """For moderators' commands: hidden in the UI from members without Manage Events
+    (`default_permissions`; server admins may change that) and refused to them on every
+    call (the enforced rule). On a `GroupCog`, it guards every command of the group."""
+
+    def decorator(target: T) -> T:
+        app_commands.default_permissions(manage_events=True)(target)
+        if isinstance(target, type):
+            async def interaction_check(self: object, interaction: Interaction) -> bool:
+                return require_manage_events(interaction)
+
+            target.interaction_check = interaction_check  # type: ignore[attr-defined]
+            return target
+        return app_commands.check(require_manage_events)(target)
+
+    return decorator
+
+
+async def resolve_summary(interaction: Interaction, ref: str | EventSummary | None
+                          ) -> EventSummary:
+    """The event named by the `[event]` option (`bot.flows.events.resolve`)."""
+    if isinstance(ref, EventSummary):  # already resolved by EventOption
+        return ref
+    return await events.resolve(interaction.client.store, guild_id_of(interaction), ref)
+
+
+async def resolve_event(interaction: Interaction, ref: str | EventSummary | None) -> Event:
+    """Like `resolve_summary`, with everything the event's page says and its seat counts."""
+    bot = interaction.client
+    summary = await resolve_summary(interaction, ref)
+    return await bot.store.run(bot.store.events.get_event, guild_id_of(interaction), summary.id)
+
+
+async def event_autocomplete(interaction: Interaction, current: str
+                             ) -> list[app_commands.Choice[str]]:
+    """Every event of the guild, past and closed included, archived ones only where they
+    can be unarchived or deleted; value = the event id."""
+    if interaction.guild_id is None:
+        return []
+    bot = interaction.client
+    needle = current.casefold().strip()
+    command = interaction.command.qualified_name if interaction.command else ""
+    choices = []
+    for summary in await bot.store.run(bot.store.events.list_events, interaction.guild_id,
+                                               archived=command in ARCHIVED_OFFERED):
+        if needle and needle not in summary.title.casefold() and needle != str(summary.id):
+            continue
+        when = f" ({summary.starts_at:%Y-%m-%d})" if summary.starts_at else ""
+        choices.append(app_commands.Choice(name=clip(summary.title, CHOICE_NAME - len(when)) + when,
+                                           value=str(summary.id)))
+        if len(choices) == MAX_CHOICES:
+            break
+    return choices
+
+
+class EventTransformer(app_commands.Transformer):
+    """The `[event]` option: autocomplete offers the server's events (the value is the
+    id), and a value resolves by `resolve_summary`'s rules (an id, an exact title or
+    slug). Left out, the command gets None and resolves the default event itself."""
+
+    async def transform(self, interaction: Interaction, value: str) -> EventSummary:
+        return await resolve_summary(interaction, value)
+
+    async def autocomplete(self, interaction: Interaction, value: str
+                           ) -> list[app_commands.Choice[str]]:
+        return await event_autocomplete(interaction, value)
+
+
+EventOption = app_commands.Transform[EventSummary, EventTransformer]

@@ -1,0 +1,203 @@
+"""The forms of `/manage`: the edit modal, the delete confirmation, and reading the
+times a moderator types (in the server's timezone)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+
+from bot.adapters.event_option import guild_id_of, require_manage_events
+from bot.adapters.scheduled_events import sync_scheduled_event
+from bot.catalog import MAX_TITLE, validate_link, validate_title
+from bot.errors import EventNotFound, InvalidValue
+from bot.models import Event, EventEdit
+from bot.render import clip, safe, timestamp, when_text
+from bot.tree import report_error, respond
+from bot.when import When, is_iso, parse_typed, server_zone
+from bot.words import plural
+
+if TYPE_CHECKING:
+    from bot.app import Interaction
+
+
+CONFIRM_TIMEOUT = 14 * 60  # seconds: within the 15 minutes an interaction's token lasts
+
+
+class DeleteConfirmation(discord.ui.View):
+    """Delete or keep, on the moderator's ephemeral question: only they can answer, and
+    the buttons go when the question's interaction is about to expire."""
+
+    def __init__(self, asked: Interaction, event_id: int, title: str) -> None:
+        super().__init__(timeout=CONFIRM_TIMEOUT)
+        self.asked = asked
+        self.event_id = event_id
+        self.title = title
+
+    async def interaction_check(self, interaction: Interaction) -> bool:
+        if interaction.user.id != self.asked.user.id:
+            await respond(interaction, "Only the moderator who asked can answer this.",
+                          ephemeral=True)
+            return False
+        try:
+            return require_manage_events(interaction)
+        except app_commands.AppCommandError as exc:
+            await report_error(interaction, exc)
+            return False
+
+    async def on_error(self, interaction: Interaction, error: Exception,
+                       item: discord.ui.Item) -> None:
+        await report_error(interaction, error)
+
+    async def on_timeout(self) -> None:
+        with contextlib.suppress(discord.HTTPException):
+            await self.asked.edit_original_response(
+                content=f"Nothing was deleted: **{safe(self.title)}** is kept (the question "
+                        "expired).", view=None)
+
+    @discord.ui.button(label="Delete", style=discord.ButtonStyle.danger)
+    async def confirm(self, interaction: Interaction, _: discord.ui.Button) -> None:
+        self.stop()
+        bot = interaction.client
+        try:
+            deleted = await bot.store.run(bot.store.events.delete_event,
+                                          guild_id_of(interaction), self.event_id)
+        except EventNotFound:
+            await interaction.response.edit_message(
+                content=f"**{safe(self.title)}** was already deleted.", view=None)
+            return
+        told = deleted.confirmed + deleted.waitlisted
+        await interaction.response.edit_message(
+            content=f"Deleted **{safe(deleted.title)}**. "
+                    + (f"{plural(told, 'member')} with an RSVP will get a DM saying it was "
+                       "cancelled." if told else "Nobody had an RSVP."), view=None)
+
+    @discord.ui.button(label="Keep it", style=discord.ButtonStyle.secondary)
+    async def keep(self, interaction: Interaction, _: discord.ui.Button) -> None:
+        self.stop()
+        await interaction.response.edit_message(
+            content=f"Nothing was deleted: **{safe(self.title)}** is kept.", view=None)
+
+
+async def typed_time(text: str, zone: str, name: str = "starts_at",
+                     after: datetime | None = None) -> When:
+    """A typed time in the server's zone. ISO 8601 is read at once; the natural forms go
+    through dateparser off the event loop (its first parse loads its data: ~0.1 s)."""
+    now = discord.utils.utcnow()
+    if is_iso(text):
+        return parse_typed(text, zone, now, name=name, after=after)
+    return await asyncio.to_thread(parse_typed, text, zone, now, name=name, after=after)
+
+
+def check_order(starts_at: datetime | None, ends_at: datetime | None) -> None:
+    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
+        raise InvalidValue(f"the end ({timestamp(ends_at)}) must come after the start "
+                        f"({timestamp(starts_at)})")
+
+
+def when_where_lines(event: Event) -> str:
+    """The event's When and Where as the moderator should check them."""
+    when = when_text(event) or "no start yet (set one with /manage edit)"
+    where = safe(clip(event.venue, 200)) if event.venue else "no venue"
+    return f"When: {when}\nWhere: {where}"
+
+
+def typed_form(value: datetime | None, zone: str, *, all_day: bool = False) -> str:
+    """A time as the edit form shows it, in the server's zone, the way one would type it."""
+    if value is None:
+        return ""
+    if all_day:
+        return value.astimezone(UTC).strftime("%Y-%m-%d")
+    return value.astimezone(server_zone(zone)).strftime("%Y-%m-%d %H:%M")
+
+
+class EditModal(discord.ui.Modal):
+    """`/manage edit`: the event's title, start, end, venue and link, filled in as they
+    are. An emptied end, venue or link clears it; an emptied title or start is refused.
+    A time left as shown keeps its saved value (even in the past: a recap's date)."""
+
+    def __init__(self, event: Event, zone: str) -> None:
+        super().__init__(title=clip(f"Edit: {event.title}", 45),
+                         custom_id=f"eventbot:edit:{event.id}", timeout=900)
+        self.event, self.zone = event, zone
+        self.shown_start = typed_form(event.starts_at, zone, all_day=event.all_day)
+        self.shown_end = "" if event.all_day else typed_form(event.ends_at, zone)
+        self.title_input: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
+            label="Title", custom_id="title", default=event.title, max_length=MAX_TITLE)
+        self.start_input: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
+            label=clip(f"Start ({zone})", 45), custom_id="start", default=self.shown_start,
+            placeholder="friday 6pm, Dec 1 18:00, 2026-12-01 18:00", max_length=100)
+        self.end_input: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
+            label="End (empty: none)", custom_id="end", default=self.shown_end, required=False,
+            placeholder="8pm, 2026-12-01 20:00", max_length=100)
+        self.venue_input: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
+            label="Venue (empty: none)", custom_id="venue", default=event.venue or "",
+            required=False, max_length=MAX_TITLE)
+        self.link_input: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
+            label="Link (empty: none)", custom_id="link", default=event.link or "",
+            required=False, max_length=500, placeholder="https://…")
+        for item in (self.title_input, self.start_input, self.end_input, self.venue_input,
+                     self.link_input):
+            self.add_item(item)
+
+    async def interaction_check(self, interaction: Interaction) -> bool:
+        return require_manage_events(interaction)
+
+    async def read_start(self) -> When:
+        typed = self.start_input.value.strip()
+        if not typed:
+            raise InvalidValue("the start can't be empty; type one such as \"friday 6pm\" or "
+                            "\"2026-12-01 18:00\"")
+        if typed == self.shown_start:
+            event = self.event
+            return When(event.starts_at, None, all_day=event.all_day)
+        return await typed_time(typed, self.zone, "the start")
+
+    async def read_end(self, start: When) -> datetime | None:
+        typed = self.end_input.value.strip()
+        if not typed:
+            if start.all_day and start.starts_at is not None:
+                return start.starts_at + timedelta(days=1)
+            return None
+        if typed == self.shown_end and start.starts_at == self.event.starts_at:
+            return self.event.ends_at
+        end = await typed_time(typed, self.zone, "the end", after=start.starts_at)
+        return end.ends_at if end.all_day else end.starts_at
+
+    async def on_submit(self, interaction: Interaction) -> None:
+        await apply_edit(interaction, self)
+
+    async def on_error(self, interaction: Interaction, error: Exception) -> None:
+        await report_error(interaction, error)
+
+
+async def apply_edit(interaction: Interaction, modal: EditModal) -> None:
+    """What the edit modal's submission does; every refusal leaves the event as it was."""
+    event = modal.event
+    title = validate_title(modal.title_input.value)
+    start = await modal.read_start()
+    end_at = await modal.read_end(start)
+    check_order(start.starts_at, end_at)
+    edit = EventEdit(title=title, starts_at=start.starts_at, ends_at=end_at,
+                     all_day=start.all_day,
+                     venue=" ".join(modal.venue_input.value.split())[:MAX_TITLE] or None,
+                     link=validate_link(modal.link_input.value))
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    bot = interaction.client
+    before, saved = await bot.store.run(bot.store.events.edit_event,
+                                        event.guild_id, event.id, edit)
+    bot.registration_changed(saved.guild_id, saved.id)
+    text = f"Updated **{safe(saved.title)}** (event {saved.id}).\n{when_where_lines(saved)}"
+    if (before.starts_at, before.all_day, before.venue) != (saved.starts_at, saved.all_day,
+                                                          saved.venue):
+        text += ("\nI'll post the change in the announcements channel and DM its "
+                 f"{saved.confirmed + saved.waitlisted} registered members.")
+    note = await sync_scheduled_event(bot, saved.guild_id, saved,
+                                      interaction.app_permissions, create=False)
+    if note:
+        text += f"\n{note}"
+    await respond(interaction, clip(text, 1900), ephemeral=True)

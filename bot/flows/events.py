@@ -1,0 +1,63 @@
+"""Which event a member or moderator means: the `[event]` option's rules, in one place."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from bot.errors import EventNotFound, NotFound
+from bot.models import EventSummary
+from bot.render import clip
+from bot.storage import Store
+
+EVENT_ID = re.compile(r"[0-9]{1,19}")
+MAX_EVENT_ID = 2**63 - 1  # SQLite's largest integer: a bigger one overflows, not misses
+MAX_TYPED = 80  # characters of a member's text quoted back or compared with titles
+MAX_COMPARED = 250  # titles compared for suggestions (the next and latest): 20 ms at worst
+
+
+async def resolve(store: Store, guild_id: int, ref: str | None) -> EventSummary:
+    """The event named by the `[event]` option: an id of this server (what autocomplete
+    sends), or an exact title or slug; without it, the next upcoming event, else the
+    most recent. Nothing looser: a stray number or word must not pick some other event
+    (autocomplete is where members search by part of a title)."""
+    ref = (ref or "").strip()
+    if not ref:
+        event_id = await store.run(store.events.default_event_id, guild_id)
+        if event_id is None:
+            raise NotFound("this server has no events yet; a moderator can add one with "
+                             "/manage import")
+        return await store.summary(guild_id, event_id)
+    event_id = parse_event_id(ref)
+    if event_id is not None:
+        try:
+            return await store.summary(guild_id, event_id)
+        except EventNotFound:
+            pass
+    wanted = " ".join(ref.split()).casefold()
+    summaries = await store.run(store.events.list_events, guild_id)
+    for summary in summaries:
+        if wanted in (" ".join(summary.title.split()).casefold(), summary.slug.casefold()):
+            return summary
+    raise NotFound(no_match(ref, summaries))
+
+
+def parse_event_id(text: str) -> int | None:
+    """The event id `text` spells, or None: ASCII digits only (`str.isdigit` also takes
+    "²"), and within SQLite's integer range, so a lookup can only find or miss."""
+    if not EVENT_ID.fullmatch(text):
+        return None
+    value = int(text)
+    return value if value <= MAX_EVENT_ID else None
+
+
+def no_match(ref: str, summaries: list[EventSummary]) -> str:
+    """The refusal for an `[event]` that names nothing here, with the titles it is close to."""
+    typed = clip(" ".join(ref.split()), MAX_TYPED)
+    titles = {summary.title.casefold(): summary.title for summary in summaries[:MAX_COMPARED]}
+    close = difflib.get_close_matches(typed.casefold(), titles, n=3, cutoff=0.5)
+    text = f"no event in this server matches {typed!r}"
+    if close:
+        return text + "; did you mean " + " or ".join(
+            f"“{clip(titles[title], 60)}”" for title in close) + "?"
+    return text + "; pick one from the list as you type, or see /event list"

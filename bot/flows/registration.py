@@ -1,0 +1,49 @@
+"""Registration actions: each one transaction in the store (the rules decide, the outbox
+gets its notices), then the in-process registration-change signal (`Changed`), which
+wakes the announcement editor and the attendee-role sync of this process."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.registration import CancelResult, JoinResult, Promotions
+from bot.storage import Store
+
+# Called with (guild_id, event_id) after a change to an event's registrations.
+Changed = Callable[[int, int], None]
+
+
+async def join(store: Store, changed: Changed, guild_id: int, event_id: int, user_id: int,
+               name: str) -> JoinResult:
+    result = await store.join(guild_id, event_id, user_id, name)
+    if result.status is not None:  # before replying: the change stands even if the reply fails
+        changed(guild_id, event_id)
+    return result
+
+
+async def cancel(store: Store, changed: Changed, guild_id: int, event_id: int,
+                 user_id: int) -> CancelResult:
+    result = await store.run(store.registrations.cancel, guild_id, event_id, user_id)
+    changed(guild_id, event_id)
+    return result
+
+
+async def set_capacity(store: Store, changed: Changed, guild_id: int, event_id: int,
+                       seats: int) -> Promotions:
+    promotions = await store.run(store.registrations.set_capacity, guild_id, event_id, seats)
+    changed(guild_id, event_id)
+    return promotions
+
+
+async def close(store: Store, changed: Changed, guild_id: int, event_id: int,
+                reason: str | None, by: int) -> None:
+    await store.run(store.registrations.close_registration, guild_id, event_id, reason, by=by)
+    changed(guild_id, event_id)
+
+
+async def reopen(store: Store, changed: Changed, guild_id: int, event_id: int,
+                 by: int) -> Promotions:
+    promotions = await store.run(store.registrations.open_registration, guild_id, event_id,
+                                 by=by)
+    changed(guild_id, event_id)
+    return promotions

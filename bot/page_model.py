@@ -1,0 +1,45 @@
+"""What the page importer produces: a ``Page`` with its people and takeaways. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+ROLES = ("moderator", "speaker", "discussant", "host", "chair")
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    name: str
+    role: str
+    bio: str
+
+
+@dataclass(frozen=True, slots=True)
+class Takeaway:
+    heading: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    kind: str
+    title: str | None
+    date_text: str | None
+    location: str | None
+    description: str
+    registration_closed: bool
+    off_the_record: bool
+    access_notes: tuple[str, ...]
+    language: str | None
+    translation: str | None
+    people: tuple[Person, ...]
+    takeaways: tuple[Takeaway, ...]
+    skipped: tuple[str, ...]
+
+    @property
+    def moderator(self) -> str | None:
+        return next((p.name for p in self.people if p.role == "moderator"), None)
+
+    def to_dict(self) -> dict:
+        data = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        return data | {"moderator": self.moderator}

@@ -1,0 +1,69 @@
+"""In-process signals: what one part of the bot tells the others happened, typed.
+
+Subscribers are plain callbacks, called in turn within `emit`: a join is the hot path and
+emits `RegistrationChanged`, so no task is started per emit. A subscriber with async work
+schedules it itself. One that raises is logged and the others still run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationChanged:
+    """An event's registrations changed (a join, a cancel, a promotion, a reopening...)."""
+
+    guild_id: int
+    event_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class RemindersChanged:
+    """The guild's reminder offsets changed."""
+
+    guild_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class AttendeeRoleChanged:
+    """`/manage role` set, changed, repeated or cleared an event's role."""
+
+    guild_id: int
+    event_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class GuildLeft:
+    """The bot's leaving a guild was recorded: its data is due for deletion later."""
+
+    guild_id: int
+
+
+S = TypeVar("S")
+
+
+class Signals:
+    def __init__(self) -> None:
+        self._subscribers: dict[type, list[Callable[[Any], None]]] = {}
+
+    def subscribe(self, signal_type: type[S], callback: Callable[[S], None]) -> None:
+        self._subscribers.setdefault(signal_type, []).append(callback)
+
+    def unsubscribe(self, signal_type: type[S], callback: Callable[[S], None]) -> None:
+        self._subscribers.get(signal_type, []).remove(callback)
+
+    def emit(self, signal: object) -> None:
+        subscribers = self._subscribers.get(type(signal))
+        if not subscribers:
+            return
+        for callback in tuple(subscribers):  # one may unsubscribe while we go
+            try:
+                callback(signal)
+            except Exception:
+                log.exception("a subscriber to %s failed", type(signal).__name__)

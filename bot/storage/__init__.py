@@ -1,0 +1,59 @@
+"""Storage behind one seam: `protocol.Store` and its repositories, per concern.
+
+`bot.storage.protocol` is what the rest of the bot depends on; `bot.storage.sqlite`
+is the SQLite implementation (the default), split by concern into repositories, its
+numbered migrations and the join batching. A repository call runs on the database
+thread through ONE generic runner, `Store.run`; nothing is written per operation.
+
+Why a thread of our own, not aiosqlite: aiosqlite has no public way to run a function
+on its thread, and running a whole operation (several statements, one transaction) as
+one hop is what makes the store fast; its public API would cost a hop per statement
+plus an asyncio.Lock per transaction (GUIDE §3: about 3,200 RSVPs/s against 16,000 for
+raw sqlite3). So the store owns one database thread holding the sqlite3 connection
+(`sqlite.store.DatabaseThread`: a queue and a thread, what aiosqlite does inside), and
+aiosqlite is no longer used. Measured here against aiosqlite's queue, sequential
+thread-bound calls run at the same rate within this machine's noise, where a
+one-worker ThreadPoolExecutor was slower; joins, committed on the event loop, do not
+depend on it (bench/RESULTS.md, "Architecture change: before and after").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from bot.errors import EventNotFound
+from bot.models import (
+    MATCH_END,
+    MATCH_START,
+    AnnouncementMessage,
+    Deletion,
+    DueReminder,
+    EventDraft,
+    EventEdit,
+    EventListing,
+    EventRef,
+    EventSummary,
+    GuildLeft,
+    MyRsvp,
+    Notice,
+    NoticeKind,
+    Passage,
+    ReminderSettings,
+    RoleGrant,
+)
+from bot.storage.protocol import Store
+from bot.storage.sqlite.session import utcnow
+
+__all__ = ["MATCH_END", "MATCH_START", "AnnouncementMessage", "Deletion", "DueReminder",
+           "EventDraft", "EventEdit", "EventListing", "EventNotFound", "EventRef",
+           "EventSummary", "GuildLeft", "MyRsvp", "Notice", "NoticeKind", "Passage",
+           "ReminderSettings", "RoleGrant", "Store", "open_store", "utcnow"]
+
+
+async def open_store(path: str | Path, *, clock: Callable[[], datetime] = utcnow) -> Store:
+    """Open the SQLite store at `path` (the one backend so far), migrated."""
+    from bot.storage.sqlite.store import SqliteStore
+
+    return await SqliteStore.open(path, clock=clock)

@@ -1,0 +1,100 @@
+"""What events say: their pages (kept per kind and language, recognised again by their
+text or URL) merged into one content, with its people, takeaways and search rows."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from bot.content import EventContent
+from bot.models import RecapPayload
+from bot.pages import Page, Person, Takeaway, page_language
+from bot.storage.sqlite.outbox import SqliteOutbox
+from bot.storage.sqlite.search import SqliteSearch
+from bot.storage.sqlite.session import Repository, Session, page_hash, ts
+
+
+class SqliteContent(Repository):
+    def __init__(self, session: Session, outbox: SqliteOutbox, search: SqliteSearch) -> None:
+        super().__init__(session)
+        self._outbox = outbox
+        self._search = search
+
+    def imported_before(self, guild_id: int, pages: Sequence[tuple[str, Page | None]],
+                         url: str | None = None) -> sqlite3.Row | None:
+        """The guild's event that already has one of these pages (or this URL), if any."""
+        if url is not None:
+            row = self._one(
+                "SELECT e.id FROM pages p JOIN events e ON e.id = p.event_id"
+                " WHERE e.guild_id = ? AND p.url = ? ORDER BY e.id LIMIT 1", (guild_id, url))
+            if row is not None:
+                return row
+        hashes = [page_hash(body) for body, _ in pages]
+        if not hashes:
+            return None
+        return self._one(
+            "SELECT e.id FROM pages p JOIN events e ON e.id = p.event_id"
+            f" WHERE e.guild_id = ? AND p.text_hash IN ({', '.join('?' * len(hashes))})"
+            " ORDER BY e.id LIMIT 1", (guild_id, *hashes))
+
+    def add_pages(self, event_id: int, guild_id: int, pages: Iterable[tuple[str, Page]],
+                   now: datetime, url: str | None = None, *,
+                   announce_recap: bool = True) -> None:
+        """Store the pages and merge their content into the event's. A recap with takeaways
+        is announced when it reaches an event that was already there, and only when it is
+        a new text: an event created together with its recap (the bundled sample in every
+        new server, a folder import) is not news, and neither is the same recap again."""
+        db = self._conn
+        content = self.content(event_id)
+        for body, page in pages:
+            content = content.merged_with(page)
+            text_hash = page_hash(body)
+            is_new_recap = page.kind == "recap" and self._one(
+                "SELECT 1 FROM pages WHERE event_id = ? AND kind = 'recap' AND text_hash = ?",
+                (event_id, text_hash)) is None
+            db.execute(
+                "INSERT INTO pages (event_id, kind, lang, body, text_hash, url, imported_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, kind, lang) DO UPDATE SET"
+                " body = excluded.body, text_hash = excluded.text_hash,"
+                " url = coalesce(excluded.url, url), imported_at = excluded.imported_at",
+                (event_id, page.kind, page_language(body), body, text_hash, url, ts(now)))
+            if announce_recap and is_new_recap and page.takeaways:
+                self._outbox.notify(guild_id, event_id, RecapPayload(), now)
+        db.execute(
+            "UPDATE events SET description = ?, recap_summary = ?, language = ?, translation = ?,"
+            " off_the_record = ?, access_notes = ? WHERE id = ?",
+            (content.description, content.recap_summary, content.language, content.translation,
+             int(content.off_the_record), json.dumps(content.access_notes), event_id))
+        db.execute("DELETE FROM people WHERE event_id = ?", (event_id,))
+        db.executemany(
+            "INSERT INTO people (event_id, position, name, role, bio) VALUES (?, ?, ?, ?, ?)",
+            [(event_id, i, p.name, p.role, p.bio) for i, p in enumerate(content.people)])
+        db.execute("DELETE FROM takeaways WHERE event_id = ?", (event_id,))
+        db.executemany(
+            "INSERT INTO takeaways (event_id, position, heading, text) VALUES (?, ?, ?, ?)",
+            [(event_id, i, t.heading, t.text) for i, t in enumerate(content.takeaways)])
+        self._search.index(event_id, guild_id, content)
+
+    def content(self, event_id: int) -> EventContent:
+        row = self._row(
+            "SELECT description, recap_summary, language, translation, off_the_record,"
+            " access_notes FROM events WHERE id = ?", (event_id,))
+        return EventContent(
+            description=row["description"], recap_summary=row["recap_summary"],
+            language=row["language"], translation=row["translation"],
+            off_the_record=bool(row["off_the_record"]),
+            access_notes=tuple(json.loads(row["access_notes"])),
+            people=self.people(event_id), takeaways=self.takeaways(event_id))
+
+    def people(self, event_id: int) -> tuple[Person, ...]:
+        rows = self._all(
+            "SELECT name, role, bio FROM people WHERE event_id = ? ORDER BY position", (event_id,))
+        return tuple(Person(r["name"], r["role"], r["bio"]) for r in rows)
+
+    def takeaways(self, event_id: int) -> tuple[Takeaway, ...]:
+        rows = self._all(
+            "SELECT heading, text FROM takeaways WHERE event_id = ? ORDER BY position",
+            (event_id,))
+        return tuple(Takeaway(r["heading"], r["text"]) for r in rows)

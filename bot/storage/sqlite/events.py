@@ -1,0 +1,313 @@
+"""Events and what they say: imports (pages merged into content), edits, lookups and
+listings, archiving and deletion."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot import registration as rules
+from bot.errors import EventNotFound
+from bot.models import (
+    CancelledPayload,
+    ChangedDmPayload,
+    ChangedPayload,
+    DeletedPayload,
+    Deletion,
+    Event,
+    EventDraft,
+    EventEdit,
+    EventListing,
+    EventRef,
+    EventSummary,
+)
+from bot.pages import Page
+from bot.registration import DEFAULT_CAPACITY
+from bot.storage.sqlite.content import SqliteContent
+from bot.storage.sqlite.outbox import SqliteOutbox
+from bot.storage.sqlite.registrations import SqliteRegistrations
+from bot.storage.sqlite.search import SqliteSearch
+from bot.storage.sqlite.session import OVER_AT, Repository, Session, dt, ts, utcnow
+
+
+class SqliteEvents(Repository):
+    def __init__(self, session: Session, registrations: SqliteRegistrations,
+                 outbox: SqliteOutbox, search: SqliteSearch, content: SqliteContent) -> None:
+        super().__init__(session)
+        self._registrations = registrations
+        self._outbox = outbox
+        self._search = search
+        self._content = content
+
+    def save_event(self, guild_id: int, draft: EventDraft, pages: Sequence[tuple[str, Page]],
+                   now: datetime | None = None, *, new: bool = False,
+                   url: str | None = None, sample: bool = False) -> tuple[Event, bool]:
+        """Create the event `draft.slug` in the guild, or update it in place.
+
+        With `new`, create one, suffixing the slug if it is taken, unless one of the
+        pages was already imported in this guild (the same text, up to whitespace):
+        then that event is updated, so an import retried after a lost reply does not
+        make a second event. The same goes for a page fetched from a `url` this guild
+        imported before, whatever its text now says. RSVPs are never touched by an import;
+        a changed capacity goes through the registration rules. `sample` marks an event it
+        creates as the bundled sample. Returns the event and whether it was created.
+        """
+        now = now or self._clock()
+        self._session.events_changed += 1
+        with self._transaction() as db:
+            if new:
+                row = self._content.imported_before(guild_id, pages, url)
+                slug = self._free_slug(guild_id, draft.slug) if row is None else None
+            else:
+                slug = draft.slug
+                row = self._one(
+                    "SELECT id FROM events WHERE guild_id = ? AND slug = ?", (guild_id, slug))
+            created = row is None
+            if row is None:
+                closed = any(page.registration_closed for _, page in pages)
+                # A deleted event's id is never given again: its old buttons must not
+                # reach a new event.
+                cursor = db.execute(
+                    "INSERT INTO events (id, guild_id, slug, title, capacity, registration_open,"
+                    " closed_reason, is_sample, created_at, updated_at) VALUES ("
+                    "(SELECT coalesce(max(m), 0) + 1 FROM (SELECT max(id) AS m FROM events"
+                    " UNION ALL SELECT max(id) FROM deleted_events)),"
+                    " ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (guild_id, slug, draft.title, draft.capacity or DEFAULT_CAPACITY,
+                     int(not closed), "the event page says registration has closed" if closed
+                     else None, int(sample), ts(now), ts(now)))
+                event_id = int(cursor.lastrowid or 0)
+            else:
+                event_id = row["id"]
+            self._apply_draft(event_id, guild_id, draft, now)
+            self._content.add_pages(event_id, guild_id, pages, now, url, announce_recap=not created)
+        return self.get_event(guild_id, event_id), created
+
+    def imported_event_id(self, guild_id: int, body: str, url: str | None = None) -> int | None:
+        """The event an import of this page (or URL) would update instead of creating one."""
+        row = self._content.imported_before(guild_id, [(body, None)], url)
+        return None if row is None else int(row["id"])
+
+    def add_page(self, guild_id: int, event_id: int, body: str, page: Page,
+                 now: datetime | None = None) -> Event:
+        """Attach a page (typically the recap) to an existing event."""
+        now = now or self._clock()
+        self._session.events_changed += 1
+        with self._transaction():
+            self._registrations.seats_of(event_id, guild_id)
+            self._content.add_pages(event_id, guild_id, [(body, page)], now)
+        return self.get_event(guild_id, event_id)
+
+    def _apply_draft(self, event_id: int, guild_id: int, draft: EventDraft,
+                     now: datetime) -> None:
+        db = self._conn
+        page = draft.page_when
+        # SET expressions read the row as it was: the page's times fill an event without a
+        # start, and its end goes with the start it came with.
+        db.execute(
+            "UPDATE events SET title = :title,"
+            " venue = coalesce(:venue, venue, :page_venue), link = coalesce(:link, link),"
+            " all_day = CASE WHEN :starts IS NOT NULL THEN :all_day"
+            "  WHEN starts_at IS NULL AND :page_starts IS NOT NULL THEN :page_all_day"
+            "  ELSE all_day END,"
+            " ends_at = CASE WHEN :ends IS NOT NULL THEN :ends"
+            "  WHEN :starts IS NOT NULL AND :all_day THEN :starts + 86400"
+            "  WHEN :starts IS NOT NULL AND all_day THEN NULL"
+            "  WHEN starts_at IS NULL AND :page_starts IS NOT NULL AND :starts IS NULL"
+            "   THEN :page_ends ELSE ends_at END,"
+            " starts_at = coalesce(:starts, starts_at, :page_starts), updated_at = :now"
+            " WHERE id = :id",
+            {"title": draft.title, "venue": draft.venue, "page_venue": draft.page_venue,
+             "link": draft.link, "starts": ts(draft.starts_at), "ends": ts(draft.ends_at),
+             "all_day": int(draft.all_day), "page_starts": ts(page.starts_at),
+             "page_ends": ts(page.ends_at), "page_all_day": int(page.all_day),
+             "now": ts(now), "id": event_id})
+        seats = self._registrations.seats_of(event_id, guild_id)
+        if draft.capacity is not None and draft.capacity != seats.capacity:
+            self._registrations.change_capacity(event_id, guild_id, seats, draft.capacity, now)
+        elif promotable := rules.promotable(seats, now):
+            # A new date can reopen an event that had taken place to its waitlist.
+            waitlist = self._registrations.waitlist_head(event_id, promotable)
+            promotions = rules.fill_free_seats(seats, waitlist, now)
+            self._registrations.record_promotions(guild_id, event_id, seats, promotions, now)
+
+    def get_event(self, guild_id: int, event_id: int) -> Event:
+        row = self._one(
+            "SELECT *, EXISTS (SELECT 1 FROM pages WHERE event_id = events.id AND kind = 'recap')"
+            " AS has_recap FROM events WHERE id = ? AND guild_id = ?", (event_id, guild_id))
+        if row is None:
+            raise EventNotFound(event_id)
+        return Event(
+            id=row["id"], guild_id=row["guild_id"], slug=row["slug"], title=row["title"],
+            venue=row["venue"], link=row["link"], starts_at=dt(row["starts_at"]),
+            ends_at=dt(row["ends_at"]), capacity=row["capacity"],
+            confirmed=row["confirmed_count"], waitlisted=row["waitlist_count"],
+            registration_open=bool(row["registration_open"]), closed_reason=row["closed_reason"],
+            description=row["description"], recap_summary=row["recap_summary"],
+            language=row["language"], translation=row["translation"],
+            off_the_record=bool(row["off_the_record"]),
+            access_notes=tuple(json.loads(row["access_notes"])), has_recap=bool(row["has_recap"]),
+            people=self._content.people(event_id), takeaways=self._content.takeaways(event_id),
+            all_day=bool(row["all_day"]), archived=bool(row["archived"]),
+            is_sample=bool(row["is_sample"]))
+
+    def edit_event(self, guild_id: int, event_id: int, edit: EventEdit,
+                   now: datetime | None = None) -> tuple[Event, Event]:
+        """Set the event's title, times, venue and link; RSVPs stay. A new start or venue is
+        news: one notice for the channel and one DM to each member registered (confirmed or
+        waitlisted), written in the same transaction. Returns (before, after)."""
+        now = now or self._clock()
+        self._session.events_changed += 1
+        with self._transaction() as db:
+            before = self.get_event(guild_id, event_id)
+            db.execute(
+                "UPDATE events SET title = ?, starts_at = ?, ends_at = ?, all_day = ?, venue = ?,"
+                " link = ?, updated_at = ? WHERE id = ?",
+                (edit.title, ts(edit.starts_at), ts(edit.ends_at), int(edit.all_day),
+                 edit.venue, edit.link, ts(now), event_id))
+            seats = self._registrations.seats_of(event_id, guild_id)
+            if promotable := rules.promotable(seats, now):  # a later date reopens its seats
+                waitlist = self._registrations.waitlist_head(event_id, promotable)
+                promotions = rules.fill_free_seats(seats, waitlist, now)
+                self._registrations.record_promotions(guild_id, event_id, seats, promotions, now)
+            after = self.get_event(guild_id, event_id)
+            moved = (before.starts_at, before.all_day) != (after.starts_at, after.all_day)
+            if moved or before.venue != after.venue:
+                venue_changed = before.venue != after.venue
+                self._outbox.notify(guild_id, event_id, ChangedPayload(moved, venue_changed), now)
+                for row in self._all("SELECT user_id FROM rsvps WHERE event_id = ?"
+                                     " ORDER BY status = 'waitlisted', seq", (event_id,)):
+                    self._outbox.notify(guild_id, event_id, ChangedDmPayload(
+                        row["user_id"], moved, venue_changed), now)
+        return before, after
+
+    def summary(self, guild_id: int, event_id: int) -> EventSummary:
+        row = self._one("SELECT id, title, starts_at, slug, archived FROM events"
+                        " WHERE id = ? AND guild_id = ?", (event_id, guild_id))
+        if row is None:
+            raise EventNotFound(event_id)
+        return summary_of(row)
+
+    def list_events(self, guild_id: int, *, archived: bool = True) -> list[EventSummary]:
+        """All the guild's events (without `archived`, not the archived ones), upcoming
+        first, then the most recent."""
+        rows = self._all(
+            "SELECT id, title, starts_at, slug, archived FROM events WHERE guild_id = ?"
+            " AND (? OR NOT archived)"
+            " ORDER BY starts_at IS NULL, starts_at DESC, id DESC", (guild_id, archived))
+        return [summary_of(r) for r in rows]
+
+    def event_listings(self, guild_id: int, *, past: bool = False,
+                       now: datetime | None = None) -> list[EventListing]:
+        """`/event list`: the events to come, soonest first, then those without a date;
+        with `past`, then the past and archived ones, most recent first."""
+        rows = self._all(
+            "SELECT id, title, starts_at, capacity, confirmed_count, registration_open,"
+            f" archived, {OVER_AT} <= :now AS over FROM events"
+            " WHERE guild_id = :guild AND (:past OR NOT (archived OR"
+            f"  coalesce({OVER_AT} <= :now, 0)))"
+            f" ORDER BY archived OR coalesce({OVER_AT} <= :now, 0),"
+            f"  CASE WHEN archived OR coalesce({OVER_AT} <= :now, 0)"
+            "   THEN -coalesce(starts_at, created_at) ELSE starts_at IS NULL END,"
+            "  starts_at, id",
+            {"guild": guild_id, "past": past, "now": ts(now or utcnow())})
+        return [EventListing(r["id"], r["title"], dt(r["starts_at"]),
+                             max(r["capacity"] - r["confirmed_count"], 0),
+                             bool(r["registration_open"]), bool(r["archived"]), bool(r["over"]))
+                for r in rows]
+
+    def has_events(self, guild_id: int) -> bool:
+        return self._one("SELECT 1 FROM events WHERE guild_id = ? LIMIT 1",
+                                    (guild_id,)) is not None
+
+    def _free_slug(self, guild_id: int, base: str) -> str:
+        rows = self._all(
+            "SELECT slug FROM events WHERE guild_id = ? AND (slug = ? OR slug LIKE ?)",
+            (guild_id, base, f"{base}-%"))
+        taken = {r["slug"] for r in rows}
+        slug, number = base, 2
+        while slug in taken:
+            slug, number = f"{base}-{number}", number + 1
+        return slug
+
+    def default_event_id(self, guild_id: int, now: datetime | None = None) -> int | None:
+        """The guild's next upcoming event, else its most recent one."""
+        row = self._one(
+            "SELECT id FROM events WHERE guild_id = ? AND starts_at >= ? AND NOT archived"
+            " ORDER BY starts_at, id LIMIT 1", (guild_id, ts(now or utcnow())))
+        if row is None:
+            row = self._one(
+                "SELECT id FROM events WHERE guild_id = ? ORDER BY archived,"
+                " coalesce(starts_at, created_at) DESC, id DESC LIMIT 1", (guild_id,))
+        return None if row is None else row["id"]
+
+    def all_events(self) -> list[EventRef]:
+        """(guild_id, id, slug, title) of every event, for the CLI."""
+        rows = self._all("SELECT guild_id, id, slug, title FROM events"
+                                    " ORDER BY guild_id, id")
+        return [EventRef(r["guild_id"], r["id"], r["slug"], r["title"]) for r in rows]
+
+    def find_event(self, ref: str) -> tuple[int, int]:
+        """(guild_id, id) of the event whose id or slug is `ref`, for the CLI."""
+        row = self._one(
+            "SELECT guild_id, id FROM events WHERE CAST(id AS TEXT) = ? OR slug = ?"
+            " ORDER BY id LIMIT 1", (ref, ref))
+        if row is None:
+            raise EventNotFound(ref)
+        return row["guild_id"], row["id"]
+
+    def delete_event(self, guild_id: int, event_id: int) -> Deletion:
+        """Delete the event and everything about it, in one transaction that also queues
+        what Discord must hear: one DM per confirmed or waitlisted member and the cleanup
+        of its announcements and Discord event. The notices carry what they need, since
+        the event is gone when they are delivered."""
+        now = self._clock()
+        self._session.events_changed += 1
+        with self._transaction() as db:
+            row = self._one("SELECT title, scheduled_event_id FROM events"
+                            " WHERE id = ? AND guild_id = ?", (event_id, guild_id))
+            if row is None:
+                raise EventNotFound(event_id)
+            title = row["title"]
+            members = self._all("SELECT user_id, status FROM rsvps WHERE event_id = ?"
+                                " ORDER BY status = 'waitlisted', seq", (event_id,))
+            messages = tuple((r["channel_id"], r["message_id"]) for r in self._all(
+                "SELECT channel_id, message_id FROM announcement_messages WHERE event_id = ?",
+                (event_id,)))
+            db.execute("DELETE FROM outbox WHERE event_id = ?", (event_id,))
+            self._search.unindex_event(event_id)
+            db.execute("DELETE FROM events WHERE id = ?", (event_id,))  # the rest cascades
+            db.execute("INSERT OR REPLACE INTO deleted_events (id, guild_id, title, deleted_at)"
+                       " VALUES (?, ?, ?, ?)", (event_id, guild_id, title, ts(now)))
+            self._outbox.notify(guild_id, event_id, DeletedPayload(
+                title, messages, row["scheduled_event_id"]), now)
+            for member in members:
+                self._outbox.notify(guild_id, event_id,
+                                    CancelledPayload(member["user_id"], title), now)
+        self._session.waitlists.pop(event_id, None)
+        confirmed = sum(m["status"] == "confirmed" for m in members)
+        return Deletion(title, confirmed, len(members) - confirmed)
+
+    def deleted_event(self, guild_id: int, event_id: int) -> str | None:
+        """The title of the guild's event `event_id` if it was deleted, else None."""
+        row = self._one("SELECT title FROM deleted_events WHERE id = ? AND guild_id = ?",
+                        (event_id, guild_id))
+        return None if row is None else row["title"]
+
+    def set_archived(self, guild_id: int, event_id: int, archived: bool) -> bool:
+        """Archive or unarchive the event; returns whether it was archived before."""
+        self._session.events_changed += 1
+        with self._transaction() as db:
+            row = self._one("SELECT archived FROM events WHERE id = ? AND guild_id = ?",
+                            (event_id, guild_id))
+            if row is None:
+                raise EventNotFound(event_id)
+            db.execute("UPDATE events SET archived = ? WHERE id = ?", (int(archived), event_id))
+        return bool(row["archived"])
+
+
+def summary_of(row: sqlite3.Row) -> EventSummary:
+    return EventSummary(row["id"], row["title"], dt(row["starts_at"]), row["slug"],
+                        bool(row["archived"]))

@@ -1,0 +1,120 @@
+"""Join batching: the hot path.
+
+The joins waiting at a given moment are decided one by one in arrival order by the
+registration rules and committed together. When the database is free, the batch is
+committed right away on the event loop, through a second connection that never waits
+(no busy timeout, no checkpoints): a join takes tens of microseconds, less than the
+trip to the database thread would. Joins made in the same turn of the loop (a burst)
+share a commit, LOOP_BATCH at most, so the loop is never held for more than a few
+milliseconds. When the database is busy (another operation, or another process), the
+batch goes to the database thread, which waits for it, and joins arriving meanwhile
+form the next batch. Either way nothing is acknowledged before its commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from bot.errors import Unavailable
+from bot.registration import JoinResult
+from bot.storage.sqlite.registrations import JoinRequest, SqliteRegistrations
+from bot.storage.sqlite.session import is_busy
+
+CHECKPOINT_EVERY = 1000  # joins committed on the event loop between WAL checkpoints
+LOOP_BATCH = 200  # joins per commit on the event loop: a few milliseconds at most
+
+Pending = list[tuple[JoinRequest, "asyncio.Future[JoinResult]"]]
+JoinResults = list[JoinResult | Exception]
+
+
+class JoinBatcher:
+    def __init__(self, on_loop: SqliteRegistrations,
+                 on_thread: Callable[[list[JoinRequest]], Awaitable[JoinResults]],
+                 checkpoint: Callable[[], Coroutine[Any, Any, None]],
+                 committed: Callable[[], None]) -> None:
+        self._on_loop = on_loop  # the event loop's connection: never waits
+        self._on_thread = on_thread  # the same decision, run on the database thread
+        self._checkpoint_on_thread = checkpoint
+        self._committed = committed  # told after each commit on the loop (notices to look at)
+        self._pending: Pending = []
+        self._flush_scheduled = False
+        self._loop_joins = 0
+        self._closed = False
+        self._writer: asyncio.Task[None] | None = None
+        self._checkpoint: asyncio.Task[None] | None = None
+
+    async def join(self, request: JoinRequest) -> JoinResult:
+        """Ask for a seat. Resolves once the decision is committed."""
+        if self._closed:
+            raise Unavailable("the bot is shutting down; try again in a moment")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[JoinResult] = loop.create_future()
+        self._pending.append((request, future))
+        if not self._flush_scheduled:
+            # Joins made in the same turn of the event loop (a burst) share a commit.
+            self._flush_scheduled = True
+            loop.call_soon(self._flush_on_loop)
+        return await future
+
+    async def close(self) -> None:
+        """Commit the joins already asked for; refuse later ones."""
+        self._closed = True
+        if self._pending and not self._thread_writing():
+            self._writer = asyncio.create_task(self._write_on_thread())
+        await asyncio.gather(*(t for t in (self._writer, self._checkpoint) if t),
+                             return_exceptions=True)
+
+    def _flush_on_loop(self) -> None:
+        """Commit pending joins on the event loop, LOOP_BATCH at a time; when the database
+        is busy, hand them to the thread, which can wait for it."""
+        self._flush_scheduled = False
+        if not self._pending or self._thread_writing():
+            return  # the thread's writer takes whatever is pending when it is done
+        batch = self._pending[:LOOP_BATCH]
+        try:
+            results = self._on_loop.join_batch([request for request, _ in batch])
+        except Exception as exc:  # nothing was committed
+            if isinstance(exc, sqlite3.OperationalError) and is_busy(exc):
+                self._writer = asyncio.create_task(self._write_on_thread())
+                return
+            results = [exc] * len(batch)  # every waiter learns of the failure
+        del self._pending[:len(batch)]
+        settle(batch, results)
+        self._after_loop_commit(len(batch))
+        if self._pending:  # a burst larger than a batch: let the loop breathe first
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush_on_loop)
+
+    def _thread_writing(self) -> bool:
+        return self._writer is not None and not self._writer.done()
+
+    def _after_loop_commit(self, joins: int) -> None:
+        self._committed()
+        before, self._loop_joins = self._loop_joins, self._loop_joins + joins
+        if before // CHECKPOINT_EVERY != self._loop_joins // CHECKPOINT_EVERY and (
+                self._checkpoint is None or self._checkpoint.done()):
+            # The event loop's connection never checkpoints; the thread's does, off the loop.
+            self._checkpoint = asyncio.create_task(self._checkpoint_on_thread())
+
+    async def _write_on_thread(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                results = await self._on_thread([request for request, _ in batch])
+            except Exception as exc:  # every waiter learns of the failure
+                results = [exc] * len(batch)
+            settle(batch, results)
+
+
+def settle(batch: list[tuple[Any, asyncio.Future[JoinResult]]], results: JoinResults) -> None:
+    """Give each waiting join its result (or its error)."""
+    for (_, future), result in zip(batch, results, strict=True):
+        if future.done():  # its waiter was cancelled
+            continue
+        if isinstance(result, Exception):
+            future.set_exception(result)
+        else:
+            future.set_result(result)

@@ -1,0 +1,49 @@
+"""Bring a database up to this bot's schema version (`migrations.MIGRATIONS`), in one
+transaction, then fill in what SQL alone cannot (page hashes, the search rows)."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.errors import Unavailable
+from bot.storage.sqlite.content import SqliteContent
+from bot.storage.sqlite.migrations import MIGRATIONS, PASSAGES_REBUILT, SCHEMA_VERSION
+from bot.storage.sqlite.search import SqliteSearch
+from bot.storage.sqlite.session import Repository, page_hash
+
+log = logging.getLogger(__name__)
+
+
+class Migrator(Repository):
+    def migrate(self, content: SqliteContent, search: SqliteSearch) -> None:
+        with self._transaction() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise Unavailable(f"the database is schema version {version}, newer than this "
+                                  f"bot's {SCHEMA_VERSION}; upgrade the bot")
+            for number in range(version + 1, SCHEMA_VERSION + 1):
+                log.info("migrating database to schema version %d", number)
+                for statement in statements(MIGRATIONS[number - 1]):
+                    db.execute(statement)
+                if number == PASSAGES_REBUILT:
+                    for row in self._all("SELECT id, guild_id FROM events"):
+                        search.index(row["id"], row["guild_id"], content.content(row["id"]))
+                db.execute(f"PRAGMA user_version = {number}")
+            if version < SCHEMA_VERSION:
+                self._fill_page_hashes()
+
+    def _fill_page_hashes(self) -> None:
+        """Pages imported before their text was hashed get their hash (SQL has no sha256)."""
+        rows = self._all("SELECT rowid, body FROM pages WHERE text_hash IS NULL")
+        self._conn.executemany("UPDATE pages SET text_hash = ? WHERE rowid = ?",
+                               [(page_hash(r["body"]), r["rowid"]) for r in rows])
+
+    def schema_version(self) -> int:
+        row = self._one("PRAGMA user_version")
+        assert row is not None
+        return int(row[0])
+
+
+def statements(script: str) -> list[str]:
+    """Split a migration into statements (they hold no semicolons inside literals)."""
+    return [s.strip() for s in script.split(";") if s.strip()]

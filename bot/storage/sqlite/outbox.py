@@ -1,0 +1,132 @@
+"""The outbox (notices for Discord, written in the same transaction as their cause) and
+the announcement messages the notices keep up to date."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from datetime import datetime
+
+from bot.models import (
+    NOTICE_KINDS,
+    PAYLOAD_TYPES,
+    AnnouncementMessage,
+    DeletedPayload,
+    Notice,
+    NoticeKind,
+    NoticePayload,
+)
+from bot.storage.sqlite.session import Repository, Session, ts, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def encode_payload(payload: NoticePayload) -> str:
+    """A payload as the outbox stores it: its fields as JSON keys."""
+    return json.dumps(dataclasses.asdict(payload))
+
+
+def decode_payload(kind: str, text: str) -> NoticePayload:
+    """The typed payload of a stored notice. Keys it does not know are ignored and missing
+    ones take their field's default, so rows of earlier versions still load; a missing
+    required key or an unknown kind raises ValueError."""
+    try:
+        cls = PAYLOAD_TYPES[NoticeKind(kind)]
+        raw = json.loads(text)
+        values = {f.name: raw[f.name] for f in dataclasses.fields(cls) if f.name in raw}
+        if cls is DeletedPayload and "messages" in values:
+            values["messages"] = tuple((int(c), int(m)) for c, m in values["messages"])
+        return cls(**values)
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError(f"unreadable {kind!r} notice payload {text!r}: {e}") from e
+
+
+class SqliteOutbox(Repository):
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self._claimed: set[int] = set()  # ids of the notices claimed and not yet acked
+
+    def notify(self, guild_id: int, event_id: int, payload: NoticePayload,
+               now: datetime) -> None:
+        """Queue a notice (its kind is its payload's); the caller's transaction commits it
+        with its cause."""
+        self._session.notices_written += 1
+        self._conn.execute(
+            "INSERT INTO outbox (guild_id, event_id, kind, payload, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (guild_id, event_id, NOTICE_KINDS[type(payload)].value, encode_payload(payload),
+             ts(now)))
+
+    def claim_notices(self, limit: int = 100, stale_after: int = 60) -> list[Notice]:
+        """Take pending notices for delivery. A claim left unacknowledged for
+        `stale_after` seconds (its process died) is handed out again."""
+        now = int(utcnow().timestamp())
+        with self._transaction():
+            rows = self._all(
+                "UPDATE outbox SET claimed_at = ? WHERE id IN (SELECT id FROM outbox"
+                " WHERE claimed_at IS NULL OR claimed_at < ? ORDER BY id LIMIT ?)"
+                " RETURNING id, guild_id, event_id, kind, payload",
+                (now, now - stale_after, limit))
+        notices = []
+        for r in sorted(rows, key=lambda r: r["id"]):
+            try:
+                payload = decode_payload(r["kind"], r["payload"])
+            except ValueError:
+                # Left claimed, so it is logged again only once its claim goes stale.
+                log.exception("notice %s cannot be read; not delivering it", r["id"])
+                continue
+            notices.append(Notice(r["id"], r["guild_id"], r["event_id"], payload))
+        self._claimed.update(n.id for n in notices)
+        return notices
+
+    def ack_notice(self, notice_id: int) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM outbox WHERE id = ?", (notice_id,))
+        self._claimed.discard(notice_id)
+
+    def release_notices(self) -> None:
+        """Make the notices this process claimed and has not delivered claimable again at
+        once, instead of after their claim expires (at shutdown)."""
+        if not self._claimed:
+            return
+        claimed, self._claimed = sorted(self._claimed), set()
+        with self._transaction() as db:
+            db.executemany("UPDATE outbox SET claimed_at = NULL WHERE id = ?",
+                           [(i,) for i in claimed])
+
+    def count_notices(self, kind: str | None = None) -> int:
+        row = self._row(
+            "SELECT count(*) FROM outbox WHERE ? IS NULL OR kind = ?", (kind, kind))
+        return row[0]
+
+    def add_announcement_message(self, event_id: int, channel_id: int, message_id: int,
+                                 rendered: str | None = None) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO announcement_messages"
+                             " (message_id, channel_id, event_id, rendered) VALUES (?, ?, ?, ?)",
+                             (message_id, channel_id, event_id, rendered))
+
+    def announcement_messages(self, event_id: int) -> list[AnnouncementMessage]:
+        rows = self._all(
+            "SELECT channel_id, message_id, rendered FROM announcement_messages"
+            " WHERE event_id = ?", (event_id,))
+        return [AnnouncementMessage(r["channel_id"], r["message_id"], r["rendered"])
+                for r in rows]
+
+    def set_announcement_rendered(self, message_id: int, digest: str) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE announcement_messages SET rendered = ? WHERE message_id = ?",
+                             (digest, message_id))
+
+    def events_with_announcements(self) -> list[tuple[int, int]]:
+        """(guild_id, event_id) of events that have announcement messages."""
+        rows = self._all(
+            "SELECT DISTINCT e.guild_id, e.id FROM events e"
+            " JOIN announcement_messages a ON a.event_id = e.id")
+        return [(r["guild_id"], r["id"]) for r in rows]
+
+    def forget_announcement_message(self, message_id: int) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM announcement_messages WHERE message_id = ?",
+                             (message_id,))

@@ -1,0 +1,293 @@
+"""Registrations: seats, joins, cancels, the waitlist and capacity, decided by
+`bot.registration` and written here, with their notices, in one transaction each."""
+
+from __future__ import annotations
+
+import sqlite3
+from array import array
+from bisect import bisect_right
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from bot import registration as rules
+from bot.errors import EventNotFound
+from bot.models import (
+    CapacityPayload,
+    ClosedPayload,
+    MyRsvp,
+    NoticeKind,
+    OpenedPayload,
+    PromotedPayload,
+    Rsvp,
+)
+from bot.registration import Existing, JoinOutcome, JoinResult, Promotions, Seats, Status
+from bot.storage.sqlite.outbox import SqliteOutbox, encode_payload
+from bot.storage.sqlite.session import OVER_AT, Repository, Session, dt, over_at, ts, utcnow
+
+ARCHIVED = "this event is archived"
+# A join names (guild_id, event_id, user_id, display name).
+JoinRequest = tuple[int, int, int, str]
+
+
+class SqliteRegistrations(Repository):
+    def __init__(self, session: Session, outbox: SqliteOutbox) -> None:
+        super().__init__(session)
+        self._outbox = outbox
+
+    def seats_of(self, event_id: int, guild_id: int) -> Seats:
+        row = self._one(
+            "SELECT capacity, confirmed_count, waitlist_count, registration_open, closed_reason,"
+            f" {OVER_AT} AS over_at, capacity_noticed_at FROM events"
+            " WHERE id = ? AND guild_id = ?",
+            (event_id, guild_id))
+        if row is None:
+            raise EventNotFound(event_id)
+        return seats_from_row(row)
+
+    def save_seats(self, event_id: int, seats: Seats, now: datetime) -> None:
+        self._conn.execute(
+            "UPDATE events SET capacity = ?, confirmed_count = ?, waitlist_count = ?,"
+            " registration_open = ?, closed_reason = ?, capacity_noticed_at = ?, updated_at = ?"
+            " WHERE id = ?",
+            (seats.capacity, seats.confirmed, seats.waitlisted, int(seats.registration_open),
+             seats.closed_reason, ts(seats.capacity_noticed_at), ts(now), event_id))
+
+    def join_batch(self, batch: Sequence[tuple[int, int, int, str]]
+                   ) -> list[JoinResult | Exception]:
+        """Decide (guild, event, user, name) joins in arrival order, in one transaction.
+
+        The waitlist is read only for an event with free seats and members waiting, a
+        state the other operations do not leave behind, so a join costs no extra query.
+        """
+        now = self._clock()
+        with self._transaction() as db:
+            event_ids = sorted({event_id for _, event_id, _, _ in batch})
+            rows = self._all(
+                "SELECT id, guild_id, capacity, confirmed_count, waitlist_count, next_seq,"
+                f" registration_open, closed_reason, {OVER_AT} AS over_at,"
+                " capacity_noticed_at, archived"
+                f" FROM events WHERE id IN ({','.join('?' * len(event_ids))})", event_ids)
+            events = {r["id"]: (r["guild_id"], seats_from_row(r), [r["next_seq"]]) for r in rows}
+            archived = {r["id"] for r in rows if r["archived"]}
+            waitlists = {event_id: self.waitlist_head(event_id, promotable)
+                         for event_id, (_, seats, _) in events.items()
+                         if (promotable := rules.promotable(seats, now))}
+            stored = self._stored_rsvps([(e, u) for _, e, u, _ in batch])
+            decided: dict[tuple[int, int], Existing] = {}  # joins earlier in this batch
+            results: list[JoinResult | Exception] = []
+            inserts = []
+            notices = []
+            for guild_id, event_id, user_id, name in batch:
+                if event_id not in events or events[event_id][0] != guild_id:
+                    results.append(EventNotFound(event_id))
+                    continue
+                if event_id in archived:
+                    results.append(JoinResult(JoinOutcome.CLOSED, reason=ARCHIVED))
+                    continue
+                _, seats, next_seq = events[event_id]
+                key = (event_id, user_id)
+                mine = decided.get(key)
+                if mine is None and key in stored:
+                    status, seq = stored[key]
+                    mine = Existing(status, self.position(event_id, seq)
+                                    if status is Status.WAITLISTED else None)
+                result = rules.join(seats, mine, now, waitlists.get(event_id))
+                if result.promoted:  # written now, so positions read later in the batch see it
+                    self.promote_rows(guild_id, event_id, result.promoted, now)
+                    decided.update(((event_id, promoted), Existing(Status.CONFIRMED))
+                                   for promoted in result.promoted)
+                if result.status is not None and mine is None:
+                    inserts.append((event_id, user_id, name, result.status.value, next_seq[0],
+                                    ts(now)))
+                    decided[key] = Existing(result.status, result.position)
+                    next_seq[0] += 1
+                if result.filled and rules.announce_fill(seats, now):
+                    notices.append((guild_id, event_id, NoticeKind.CAPACITY.value,
+                                    encode_payload(CapacityPayload()), ts(now)))
+                results.append(result)
+            db.executemany(
+                "INSERT INTO rsvps (event_id, user_id, display_name, status, seq, joined_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)", inserts)
+            db.executemany(
+                "UPDATE events SET confirmed_count = ?, waitlist_count = ?, next_seq = ?,"
+                " capacity_noticed_at = ? WHERE id = ?",
+                [(s.confirmed, s.waitlisted, seq[0], ts(s.capacity_noticed_at), eid)
+                 for eid, (_, s, seq) in events.items()])
+            db.executemany(
+                "INSERT INTO outbox (guild_id, event_id, kind, payload, created_at)"
+                " VALUES (?, ?, ?, ?, ?)", notices)
+            self._session.notices_written += len(notices)
+        return results
+
+    def _stored_rsvps(self, pairs: list[tuple[int, int]]
+                      ) -> dict[tuple[int, int], tuple[Status, int]]:
+        """(status, seq) of the stored RSVPs among (event, user) pairs.
+
+        One primary-key lookup per pair: cheap on this thread, whereas a row-value
+        `IN (VALUES ...)` makes SQLite scan the whole table.
+        """
+        found: dict[tuple[int, int], tuple[Status, int]] = {}
+        for pair in set(pairs):
+            row = self._one("SELECT status, seq FROM rsvps WHERE event_id = ? AND user_id = ?",
+                            pair)
+            if row is not None:
+                found[pair] = (Status(row["status"]), row["seq"])
+        return found
+
+    def position(self, event_id: int, seq: int) -> int:
+        """The waitlist position (from 1) of the member whose RSVP has `seq`.
+
+        Counting the waitlist ahead costs time in proportion to the position, so each
+        event's waitlisted seqs are kept in order in memory. Joins only append to a
+        waitlist; the cache is rebuilt when `waitlist_departures` shows that someone
+        left it (in any process), and otherwise only extended with newer seqs.
+        """
+        departures = self._row("SELECT waitlist_departures FROM events WHERE id = ?",
+                               (event_id,))[0]
+        cached = self._session.waitlists.get(event_id)
+        if cached is None or cached[0] != departures:
+            cached = self._session.waitlists[event_id] = (departures, array("q"))
+        seqs = cached[1]
+        if not seqs or seq > seqs[-1]:
+            seqs.extend(row[0] for row in self._conn.execute(
+                "SELECT seq FROM rsvps WHERE event_id = ? AND status = 'waitlisted' AND seq > ?"
+                " ORDER BY seq", (event_id, seqs[-1] if seqs else 0)))
+        return bisect_right(seqs, seq)
+
+    def _left_waitlist(self, event_id: int, count: int) -> None:
+        if count:
+            self._conn.execute("UPDATE events SET waitlist_departures = waitlist_departures + ?"
+                               " WHERE id = ?", (count, event_id))
+
+    def cancel(self, guild_id: int, event_id: int, user_id: int) -> rules.CancelResult:
+        now = self._clock()
+        with self._transaction() as db:
+            seats = self.seats_of(event_id, guild_id)
+            row = self._one(
+                "SELECT status FROM rsvps WHERE event_id = ? AND user_id = ?", (event_id, user_id))
+            mine = None if row is None else Existing(Status(row["status"]))
+            waitlist = self.waitlist_head(event_id, 1)
+            result = rules.cancel(seats, mine, waitlist, now)
+            if mine is not None:
+                db.execute("DELETE FROM rsvps WHERE event_id = ? AND user_id = ?",
+                           (event_id, user_id))
+                self._left_waitlist(event_id, int(mine.status is Status.WAITLISTED))
+            self.record_promotions(guild_id, event_id, seats, result.promotions, now)
+        return result
+
+    def set_capacity(self, guild_id: int, event_id: int, capacity: int) -> Promotions:
+        now = self._clock()
+        with self._transaction():
+            seats = self.seats_of(event_id, guild_id)
+            return self.change_capacity(event_id, guild_id, seats, capacity, now)
+
+    def change_capacity(self, event_id: int, guild_id: int, seats: Seats, capacity: int,
+                         now: datetime) -> Promotions:
+        waitlist = self.waitlist_head(event_id, max(capacity - seats.confirmed, 0))
+        was_full = seats.full
+        promotions = rules.set_capacity(seats, capacity, waitlist, now)
+        if was_full and not seats.full and seats.capacity_noticed_at is not None:
+            # More seats than the waitlist takes: the channel, told the event was full,
+            # hears it is open again as from /manage open, and the next fill is news again.
+            seats.capacity_noticed_at = None
+            self._outbox.notify(guild_id, event_id, OpenedPayload(by=None), now)
+        self.record_promotions(guild_id, event_id, seats, promotions, now)
+        return promotions
+
+    def close_registration(self, guild_id: int, event_id: int, reason: str | None,
+                           by: int | None = None) -> None:
+        now = self._clock()
+        with self._transaction():
+            seats = self.seats_of(event_id, guild_id)
+            rules.close(seats, reason)
+            self.save_seats(event_id, seats, now)
+            self._outbox.notify(guild_id, event_id, ClosedPayload(reason, by), now)
+
+    def open_registration(self, guild_id: int, event_id: int, by: int | None = None
+                          ) -> Promotions:
+        now = self._clock()
+        with self._transaction():
+            seats = self.seats_of(event_id, guild_id)
+            waitlist = self.waitlist_head(event_id, seats.capacity - seats.confirmed)
+            promotions = rules.reopen(seats, waitlist, now)
+            self._outbox.notify(guild_id, event_id, OpenedPayload(by=by), now)
+            self.record_promotions(guild_id, event_id, seats, promotions, now)
+        return promotions
+
+    def waitlist_head(self, event_id: int, count: int) -> list[int]:
+        if count <= 0:
+            return []
+        rows = self._all(
+            "SELECT user_id FROM rsvps WHERE event_id = ? AND status = 'waitlisted'"
+            " ORDER BY seq LIMIT ?", (event_id, count))
+        return [r["user_id"] for r in rows]
+
+    def record_promotions(self, guild_id: int, event_id: int, seats: Seats,
+                           promotions: Promotions, now: datetime) -> None:
+        self.promote_rows(guild_id, event_id, promotions.promoted, now)
+        if promotions.filled and rules.announce_fill(seats, now):
+            self._outbox.notify(guild_id, event_id, CapacityPayload(), now)
+        self.save_seats(event_id, seats, now)
+
+    def promote_rows(self, guild_id: int, event_id: int, promoted: Sequence[int],
+                      now: datetime) -> None:
+        """Give the promoted members their seats and queue their DMs (counts are the caller's)."""
+        self._conn.executemany(
+            "UPDATE rsvps SET status = 'confirmed' WHERE event_id = ? AND user_id = ?",
+            [(event_id, user_id) for user_id in promoted])
+        self._left_waitlist(event_id, len(promoted))
+        for user_id in promoted:
+            self._outbox.notify(guild_id, event_id, PromotedPayload(user_id), now)
+
+    def rsvp(self, event_id: int, user_id: int) -> Rsvp | None:
+        row = self._one(
+            "SELECT user_id, display_name, status, seq, joined_at FROM rsvps"
+            " WHERE event_id = ? AND user_id = ?", (event_id, user_id))
+        if row is None:
+            return None
+        return self._rsvp(event_id, row)
+
+    def _rsvp(self, event_id: int, row: sqlite3.Row, position: int | None = None) -> Rsvp:
+        status = Status(row["status"])
+        if status is Status.WAITLISTED and position is None:
+            position = self.position(event_id, row["seq"])
+        return Rsvp(row["user_id"], row["display_name"], status,
+                    position if status is Status.WAITLISTED else None,
+                    datetime.fromtimestamp(row["joined_at"], UTC))
+
+    def attendees(self, event_id: int) -> list[Rsvp]:
+        """Everyone registered: confirmed first, then the waitlist, each in arrival order."""
+        rows = self._all(
+            "SELECT user_id, display_name, status, seq, joined_at FROM rsvps WHERE event_id = ?"
+            " ORDER BY status = 'waitlisted', seq", (event_id,))
+        result = []
+        position = 0
+        for row in rows:
+            position += row["status"] == "waitlisted"
+            result.append(self._rsvp(event_id, row, position or None))
+        return result
+
+    def my_rsvps(self, guild_id: int, user_id: int, now: datetime | None = None
+                 ) -> list[MyRsvp]:
+        """The member's RSVPs in the guild: events to come soonest first, then those
+        without a date, then past ones, most recent first."""
+        rows = self._all(
+            "SELECT e.id, e.title, e.starts_at, r.status, r.seq FROM rsvps r"
+            " JOIN events e ON e.id = r.event_id WHERE e.guild_id = ? AND r.user_id = ?"
+            f" ORDER BY coalesce({over_at('e')} <= ?, 0),"
+            "  e.starts_at IS NULL, e.starts_at, e.id",
+            (guild_id, user_id, ts(now or utcnow())))
+        return [MyRsvp(r["id"], r["title"], dt(r["starts_at"]), Status(r["status"]),
+                       self.position(r["id"], r["seq"]) if r["status"] == "waitlisted"
+                       else None) for r in rows]
+
+    def confirmed_ids(self, event_id: int) -> list[int]:
+        rows = self._all("SELECT user_id FROM rsvps WHERE event_id = ? AND status = 'confirmed'"
+                         " ORDER BY seq", (event_id,))
+        return [r["user_id"] for r in rows]
+
+
+def seats_from_row(row: sqlite3.Row) -> Seats:
+    return Seats(row["capacity"], row["confirmed_count"], row["waitlist_count"],
+                 bool(row["registration_open"]), row["closed_reason"], dt(row["over_at"]),
+                 dt(row["capacity_noticed_at"]))

@@ -1,0 +1,157 @@
+"""Full-text search over what events say (FTS5, BM25): the passages index and `ask`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from bot.content import EventContent
+from bot.errors import InvalidValue
+from bot.models import MATCH_END, MATCH_START, Passage
+from bot.questions import han_bigrams, han_terms, search_words, topic_words
+from bot.storage.sqlite.session import Repository
+
+# Search rows are at most this long, and each text (a description, a bio...) gives at
+# most PASSAGES_PER_TEXT distinct ones, so ranking and excerpts cost the same however long
+# a page is: 100 words is a paragraph (an excerpt's cost grows with the square of the
+# matches in its row), and 25 passages several times the longest real event page. Text
+# past them is shown, but not searched.
+PASSAGE_WORDS = 100
+PASSAGE_CHARS = 1_000
+PASSAGES_PER_TEXT = 25
+HAN_EXCERPT = 160  # characters of a passage shown around its first Chinese match
+_WORD = re.compile(r"\S+")
+
+
+class SqliteSearch(Repository):
+    def index(self, event_id: int, guild_id: int, content: EventContent) -> None:
+        """Replace the event's search rows: passages of at most PASSAGE_WORDS words."""
+        db = self._conn
+        db.execute("DELETE FROM passages WHERE rowid IN (SELECT rowid FROM passages"
+                   " WHERE passages MATCH ?)", (f'scope : "{event_tag(event_id)}"',))
+        scope = f"{guild_tag(guild_id)} {event_tag(event_id)}"
+        db.executemany(
+            "INSERT INTO passages (text, han, scope, event_id, source) VALUES (?, ?, ?, ?, ?)",
+            [(passage, " ".join(han_bigrams(passage)), scope, event_id, source)
+             for text, source in passages_of(content)
+             for passage in split_passages(text, PASSAGES_PER_TEXT)])
+
+    def ask(self, guild_id: int, question: str, event_id: int | None = None,
+            limit: int = 3) -> list[Passage]:
+        """The passages of the guild's events (or one event) that best match the question,
+        ranked by BM25; the matched words are wrapped in MATCH_START/MATCH_END.
+
+        English words match their other forms (the porter stemmer: "ambiguity" finds
+        "ambiguities"); Han text matches by its two-character terms (see `han_bigrams`)."""
+        words, han = fts_query(question), han_query(question)
+        if not words and not han:
+            raise InvalidValue("ask with a few words about the event, e.g. "
+                             "'what did they say about missile defense?'")
+        match = " OR ".join(([f"text : ({words})"] if words else [])
+                            + ([f"han : ({han})"] if han else []))
+        # FTS5 ranks every match by BM25 itself (rank is bm25 of the text columns) and hands
+        # back rows best first, so excerpts are built only for the `limit` rows kept.
+        scope = event_tag(event_id) if event_id is not None else guild_tag(guild_id)
+        rows = self._all(
+            "SELECT p.event_id, e.title, p.source, p.text,"
+            f" snippet(passages, 0, '{MATCH_START}', '{MATCH_END}', '…', 48) AS excerpt"
+            " FROM passages p JOIN events e ON e.id = p.event_id"
+            " WHERE passages MATCH ? AND e.guild_id = ? ORDER BY p.rank LIMIT ?",
+            (f'scope : "{scope}" AND ({match})', guild_id, limit))
+        terms = frozenset(han_terms(question))
+        return [Passage(r["event_id"], r["title"], r["source"], r["text"],
+                        r["excerpt"] if MATCH_START in r["excerpt"] or not terms
+                        else han_excerpt(r["text"], terms))
+                for r in rows]
+
+    def unindex_event(self, event_id: int) -> None:
+        self._conn.execute("DELETE FROM passages WHERE rowid IN (SELECT rowid FROM passages"
+                           " WHERE passages MATCH ?)", (f'scope : "{event_tag(event_id)}"',))
+
+    def unindex_guild(self, guild_id: int) -> None:
+        self._conn.execute("DELETE FROM passages WHERE rowid IN (SELECT rowid FROM passages"
+                           " WHERE passages MATCH ?)", (f'scope : "{guild_tag(guild_id)}"',))
+
+
+def fts_query(question: str) -> str:
+    """Words of a free-text question as an FTS5 query: any of them, each quoted, so
+    nothing the member types is read as FTS syntax. A question "about" something matches
+    only passages that say it: BM25 scores every phrase of the query, so the topic counts
+    twice and the other words add to the rank without being required."""
+    words, topic = search_words(question), topic_words(question)
+    if not topic or set(topic) == set(words):
+        return any_of(words)
+    return f"({any_of(topic)}) AND ({any_of(words)})"
+
+
+def han_query(question: str) -> str:
+    """The Han text of a question as an FTS5 query on the `han` column: any of its
+    two-character terms."""
+    return any_of(han_terms(question))
+
+
+def any_of(terms: Iterable[str]) -> str:
+    return " OR ".join(f'"{t}"' for t in terms)
+
+
+def split_passages(text: str, most: int | None = None) -> list[str]:
+    """The first `most` distinct search rows of at most PASSAGE_WORDS words and
+    PASSAGE_CHARS characters, cut at a paragraph break where one is near, so one long page
+    never makes one huge row (an excerpt's cost grows with its row) nor endless rows."""
+    passages: dict[str, None] = {}  # in order, each once
+    words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+    first = 0
+    while first < len(words) and (most is None or len(passages) < most):
+        last = first  # the passage is words[first:last + 1]
+        paragraph_end = -1
+        while (last + 1 < len(words) and last + 1 - first < PASSAGE_WORDS
+               and words[last + 1][1] - words[first][0] <= PASSAGE_CHARS):
+            if "\n" in text[words[last][1]:words[last + 1][0]]:
+                paragraph_end = last
+            last += 1
+        if last + 1 < len(words) and paragraph_end >= first + (last - first) // 2:
+            last = paragraph_end
+        start, end = words[first][0], words[last][1]
+        passages.update((text[i:min(i + PASSAGE_CHARS, end)], None)
+                        for i in range(start, end, PASSAGE_CHARS))  # a "word" too long
+        first = last + 1
+    return list(passages)[:most]
+
+
+def han_excerpt(text: str, terms: frozenset[str]) -> str:
+    """The stretch of a passage around its first two-character term of `terms`, every
+    such term in it marked. FTS5's snippet marks tokens, and a run of Han text is one
+    token to it, so Chinese matches are marked here (a passage is at most PASSAGE_CHARS)."""
+    hits = [i for i in range(len(text) - 1) if text[i:i + 2] in terms]
+    if not hits:
+        return text[:HAN_EXCERPT]
+    start = max(0, hits[0] - HAN_EXCERPT // 4)
+    end = min(len(text), start + HAN_EXCERPT)
+    marked = bytearray(len(text))
+    for i in hits:
+        marked[i] = marked[i + 1] = 1
+    out = ["…" if start else ""]
+    for i in range(start, end):
+        if marked[i] and (i == start or not marked[i - 1]):
+            out.append(MATCH_START)
+        out.append(text[i])
+        if marked[i] and (i + 1 == end or not marked[i + 1]):
+            out.append(MATCH_END)
+    out.append("…" if end < len(text) else "")
+    return "".join(out)
+
+
+def guild_tag(guild_id: int) -> str:
+    return f"g{guild_id}"
+
+
+def event_tag(event_id: int) -> str:
+    return f"e{event_id}"
+
+
+def passages_of(content: EventContent) -> list[tuple[str, str]]:
+    """(text, source) of everything an event says, for full-text search."""
+    return [(content.description, "page"), (content.recap_summary, "recap"),
+            *((p.bio, f"bio:{p.name}") for p in content.people),
+            *((f"{t.heading}: {t.text}", f"takeaway:{t.heading}") for t in content.takeaways)]
+

@@ -1,0 +1,119 @@
+"""One sqlite3 connection and what the repositories built on it share.
+
+Every write is one `BEGIN IMMEDIATE` transaction: IMMEDIATE takes SQLite's write lock
+before the first read, so processes sharing the file (WAL, busy_timeout) serialise
+their read-then-write transactions too. Parameterised queries only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from array import array
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+BUSY_TIMEOUT_MS = 10_000
+
+# When an event is over: its end, else its start (`bot.models.Event.over_at`). The one SQL
+# spelling of that rule; every query about "over" or "ended" uses it.
+OVER_AT = "coalesce(ends_at, starts_at)"
+
+
+def over_at(table: str) -> str:
+    """OVER_AT for a qualified table (`over_at("e")` -> coalesce(e.ends_at, e.starts_at))."""
+    return f"coalesce({table}.ends_at, {table}.starts_at)"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def ts(value: datetime | None) -> int | None:
+    return None if value is None else int(value.timestamp())
+
+
+def dt(value: int | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+def page_hash(body: str) -> str:
+    """A page's identity for re-imports: its text with whitespace runs made one space."""
+    return hashlib.sha256(" ".join(body.split()).encode()).hexdigest()
+
+
+def configure(conn: sqlite3.Connection, *, wait: bool = True) -> None:
+    """Durability and concurrency settings, applied to every connection.
+
+    A connection that must never wait (`wait=False`: it runs on the event loop) gets
+    no busy timeout, so a locked database fails at once, and leaves checkpoints to the
+    connection that may wait.
+    """
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS if wait else 0}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")  # WAL: a commit survives a process crash
+    conn.execute("PRAGMA foreign_keys = ON")
+    if not wait:
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
+
+
+def is_busy(error: sqlite3.OperationalError) -> bool:
+    return getattr(error, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+class Session:
+    """A connection, the registration rules' clock, and the state its repositories share."""
+
+    def __init__(self, conn: sqlite3.Connection, clock: Callable[[], datetime] = utcnow) -> None:
+        conn.row_factory = sqlite3.Row
+        conn.isolation_level = None  # transactions are explicit
+        self.conn = conn
+        self.clock = clock  # the registration rules' "now"; tests move it
+        self.notices_written = 0  # outbox rows written, so the bot knows when to look
+        self.events_changed = 0  # bumped by writes that can change an event's title or scope
+        # event id -> (waitlist_departures when built, waitlisted seqs in order)
+        self.waitlists: dict[int, tuple[int, array[int]]] = {}
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def checkpoint(self) -> None:
+        """Move the write-ahead log into the database file, without waiting for readers."""
+        self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+class Repository:
+    """Base of the SQLite repositories: SQL helpers over the session's connection."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._conn = session.conn
+
+    def _clock(self) -> datetime:
+        return self._session.clock()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._conn
+            self._conn.execute("COMMIT")
+        except BaseException:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
+
+    def _one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
+        return self._conn.execute(sql, params).fetchone()
+
+    def _row(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row:
+        """The one row a query always returns (an aggregate, a row known to exist)."""
+        row = self._one(sql, params)
+        if row is None:
+            raise LookupError(f"no row for {sql!r}")
+        return row
+
+    def _all(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        return self._conn.execute(sql, params).fetchall()

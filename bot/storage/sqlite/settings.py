@@ -1,0 +1,112 @@
+"""Guild settings (announcement channel, timezone, reminder offsets, scheduled events),
+the servers the bot left and their purge, and the bot's own metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from bot.models import GuildLeft, ReminderSettings
+from bot.storage.sqlite.search import SqliteSearch
+from bot.storage.sqlite.session import Repository, Session, ts
+from bot.times import DEFAULT_REMINDER_MINUTES
+from bot.when import DEFAULT_ZONE
+
+
+class SqliteSettings(Repository):
+    def __init__(self, session: Session, search: SqliteSearch) -> None:
+        super().__init__(session)
+        self._search = search
+
+    def timezone(self, guild_id: int) -> str:
+        row = self._one("SELECT timezone FROM guild_settings WHERE guild_id = ?", (guild_id,))
+        return DEFAULT_ZONE if row is None else row["timezone"]
+
+    def set_timezone(self, guild_id: int, zone: str) -> None:
+        """Set the guild's IANA timezone (checked by `bot.when.check_zone_name`)."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO guild_settings (guild_id, timezone) VALUES (?, ?)"
+                " ON CONFLICT (guild_id) DO UPDATE SET timezone = excluded.timezone",
+                (guild_id, zone))
+
+    def set_announce_channel(self, guild_id: int, channel_id: int) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO guild_settings (guild_id, announce_channel_id) VALUES (?, ?)"
+                " ON CONFLICT (guild_id) DO UPDATE SET announce_channel_id = excluded."
+                "announce_channel_id", (guild_id, channel_id))
+
+    def announce_channel(self, guild_id: int) -> int | None:
+        row = self._one(
+            "SELECT announce_channel_id FROM guild_settings WHERE guild_id = ?", (guild_id,))
+        return None if row is None else row["announce_channel_id"]
+
+    def reminder_settings(self, guild_id: int) -> ReminderSettings:
+        row = self._one("SELECT reminder_minutes, scheduled_events FROM guild_settings"
+                        " WHERE guild_id = ?", (guild_id,))
+        if row is None:
+            return ReminderSettings(DEFAULT_REMINDER_MINUTES, True)
+        minutes = sorted((int(m) for m in row["reminder_minutes"].split(",") if m), reverse=True)
+        return ReminderSettings(tuple(minutes), bool(row["scheduled_events"]))
+
+    def set_reminder_minutes(self, guild_id: int, minutes: Sequence[int]) -> None:
+        """Set the guild's offsets (validated by `bot.reminders.parse_minutes`); () is off."""
+        text = ",".join(str(int(m)) for m in minutes)
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO guild_settings (guild_id, reminder_minutes) VALUES (?, ?)"
+                " ON CONFLICT (guild_id) DO UPDATE SET reminder_minutes ="
+                " excluded.reminder_minutes",
+                (guild_id, text))
+
+    def set_scheduled_events(self, guild_id: int, enabled: bool) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO guild_settings (guild_id, scheduled_events) VALUES (?, ?)"
+                " ON CONFLICT (guild_id) DO UPDATE SET scheduled_events ="
+                " excluded.scheduled_events",
+                (guild_id, int(enabled)))
+
+    def set_guild_left(self, guild_id: int, left_at: datetime | None) -> None:
+        """Record when the bot left the guild (None: it is back, or never left)."""
+        if left_at is None and self._one("SELECT 1 FROM guild_settings WHERE guild_id = ?"
+                                         " AND left_at IS NOT NULL", (guild_id,)) is None:
+            return  # the usual case, at every start: no write
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO guild_settings (guild_id, left_at) VALUES (?, ?)"
+                " ON CONFLICT (guild_id) DO UPDATE SET left_at = excluded.left_at",
+                (guild_id, ts(left_at)))
+
+    def guilds_left(self) -> list[GuildLeft]:
+        """(guild_id, when the bot left) of the guilds it left, longest gone first."""
+        rows = self._all("SELECT guild_id, left_at FROM guild_settings"
+                         " WHERE left_at IS NOT NULL ORDER BY left_at")
+        return [GuildLeft(r["guild_id"], datetime.fromtimestamp(r["left_at"], UTC))
+                for r in rows]
+
+    def purge_guild(self, guild_id: int, left_by: datetime) -> bool:
+        """Delete everything about a guild the bot left by `left_by` (and has not come
+        back to since); returns whether it did."""
+        with self._transaction() as db:
+            row = self._one("SELECT left_at FROM guild_settings WHERE guild_id = ?",
+                            (guild_id,))
+            if row is None or row["left_at"] is None or row["left_at"] > ts(left_by):
+                return False
+            self._search.unindex_guild(guild_id)
+            db.execute("DELETE FROM events WHERE guild_id = ?", (guild_id,))
+            db.execute("DELETE FROM deleted_events WHERE guild_id = ?", (guild_id,))
+            db.execute("DELETE FROM outbox WHERE guild_id = ?", (guild_id,))
+            db.execute("DELETE FROM guild_settings WHERE guild_id = ?", (guild_id,))
+        self._session.events_changed += 1
+        return True
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._one("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if row is None else row["value"]
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                             (key, value))

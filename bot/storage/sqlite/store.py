@@ -1,0 +1,227 @@
+"""The SQLite store: one database thread that owns the connection, and the join batcher.
+
+Every repository call runs through `run` as ONE call on the database thread, so it is
+atomic with respect to every other operation on the connection and costs one thread
+hop whatever its number of statements. Joins go through `join` (`joins.JoinBatcher`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+from bot.errors import Unavailable
+from bot.models import EventSummary
+from bot.registration import JoinResult
+from bot.storage.sqlite.joins import JoinBatcher, JoinResults
+from bot.storage.sqlite.registrations import JoinRequest
+from bot.storage.sqlite.repositories import SqliteRepositories
+from bot.storage.sqlite.session import configure, utcnow
+
+P = ParamSpec("P")
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+SUMMARY_TTL = 30.0  # seconds an event's title is reused without asking the database
+
+
+class DatabaseThread:
+    """The one thread that owns the connection and runs calls on it in order, each as one
+    unit: what aiosqlite does inside, with a public API (`call`). A plain queue and a
+    thread cost less per call than a ThreadPoolExecutor (no work items, no locks)."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[tuple[asyncio.Future[Any], Callable[[], Any]] | None]
+        self._queue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._work, name="sqlite", daemon=True)
+        self._thread.start()
+
+    def call(self, fn: Callable[[], T]) -> asyncio.Future[T]:
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._queue.put((future, fn))
+        return future
+
+    def stop(self) -> None:
+        """Finish the calls already queued, then end the thread."""
+        self._queue.put(None)
+        self._thread.join()
+
+    def _work(self) -> None:
+        while (item := self._queue.get()) is not None:
+            future, fn = item
+            try:
+                result = fn()
+            except BaseException as exc:
+                future.get_loop().call_soon_threadsafe(_fail, future, exc)
+            else:
+                future.get_loop().call_soon_threadsafe(_succeed, future, result)
+
+
+def _succeed(future: asyncio.Future[T], result: T) -> None:
+    if not future.done():  # its waiter was cancelled
+        future.set_result(result)
+
+
+def _fail(future: asyncio.Future[Any], exc: BaseException) -> None:
+    if not future.done():
+        future.set_exception(exc)
+
+
+class SqliteStore:
+    def __init__(self, thread: DatabaseThread, repos: SqliteRepositories,
+                 loop_repos: SqliteRepositories) -> None:
+        self._thread = thread  # the database thread
+        self._repos = repos  # used only on the database thread, through `run`
+        self._loop_repos = loop_repos  # used only on the event loop, for joins; never waits
+        # Per concern, to pass to `run`: `await store.run(store.registrations.cancel, ...)`.
+        self.events = repos.events
+        self.search = repos.search
+        self.registrations = repos.registrations
+        self.notices = repos.notices
+        self.settings = repos.settings
+        self.reminders = repos.reminders
+        self.schema = repos.schema
+        self._joins = JoinBatcher(loop_repos.registrations, self._join_on_thread,
+                                  self._checkpoint, self._signal_notices)
+        # Set when an operation of this process wrote notices to the outbox.
+        self.notices_ready = asyncio.Event()
+        self._notices_seen = 0
+        # Titles for RSVP replies, so a join costs one trip to the database thread. Changes
+        # in this process invalidate it; the TTL bounds staleness from other processes.
+        self._summaries: dict[tuple[int, int], tuple[EventSummary, float, int]] = {}
+
+    @classmethod
+    async def open(cls, path: str | Path, *,
+                   clock: Callable[[], datetime] = utcnow) -> SqliteStore:
+        """Open (or create) the database and bring its schema up to date; `clock` is the
+        registration rules' "now", which tests move. A file that cannot be used raises
+        Unavailable saying which file and what to do."""
+        path = Path(path)
+        loop_conn = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Read the file here first: a damaged or unusable one fails in this thread,
+            # before the database thread exists.
+            loop_conn = sqlite3.connect(path, isolation_level=None)
+            configure(loop_conn)
+        except (OSError, sqlite3.Error) as exc:
+            if loop_conn is not None:
+                loop_conn.close()
+            raise open_error(path, exc) from None
+        thread = DatabaseThread()
+
+        def connect() -> SqliteRepositories:  # on the database thread, which owns it
+            conn = sqlite3.connect(path, isolation_level=None)
+            try:
+                configure(conn)
+                repos = SqliteRepositories(conn, clock)
+                repos.migrate()
+            except BaseException:
+                conn.close()
+                raise
+            return repos
+
+        try:
+            repos = await thread.call(connect)
+            configure(loop_conn, wait=False)
+            return cls(thread, repos, SqliteRepositories(loop_conn, clock))
+        except BaseException as exc:
+            loop_conn.close()
+            thread.stop()
+            if isinstance(exc, sqlite3.Error):
+                raise open_error(path, exc) from None
+            raise
+
+    async def close(self) -> None:
+        """Commit the joins already asked for, give back the notices claimed but not
+        delivered, then close; later joins are refused."""
+        await self._joins.close()
+        try:
+            await self.run(self.notices.release_notices)
+        except sqlite3.Error:  # they are handed out again when the claims expire
+            log.exception("could not release the claimed notices")
+        self._loop_repos.session.close()
+        await self.run(self._repos.session.close)
+        self._thread.stop()
+
+    async def __aenter__(self) -> SqliteStore:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a repository call on the database thread, as one unit."""
+        try:
+            return await self._thread.call(functools.partial(fn, *args, **kwargs))
+        finally:
+            self._signal_notices()
+
+    def _signal_notices(self) -> None:
+        written = (self._repos.session.notices_written
+                   + self._loop_repos.session.notices_written)
+        if written != self._notices_seen:
+            self._notices_seen = written
+            self.notices_ready.set()
+
+    async def join(self, guild_id: int, event_id: int, user_id: int, name: str) -> JoinResult:
+        """Ask for a seat. Resolves once the decision is committed."""
+        return await self._joins.join((guild_id, event_id, user_id, name))
+
+    async def _join_on_thread(self, batch: list[JoinRequest]) -> JoinResults:
+        return await self.run(self._repos.registrations.join_batch, batch)
+
+    async def _checkpoint(self) -> None:
+        await self.run(self._repos.session.checkpoint)
+
+    async def summary(self, guild_id: int, event_id: int) -> EventSummary:
+        """The event's id, title and start, cached briefly (RSVP replies show it); raises
+        EventNotFound outside its guild."""
+        now = asyncio.get_running_loop().time()
+        changed = self._repos.session.events_changed
+        cached = self._summaries.get((guild_id, event_id))
+        if cached is not None and cached[1] > now and cached[2] == changed:
+            return cached[0]
+        found = await self.run(self.events.summary, guild_id, event_id)
+        self._summaries[(guild_id, event_id)] = (found, now + SUMMARY_TTL, changed)
+        return found
+
+    async def backup(self, target: str | Path) -> None:
+        """A consistent copy of the live database, through SQLite's online backup."""
+        def copy() -> None:
+            dest = sqlite3.connect(target)
+            try:
+                self._repos.session.conn.backup(dest)
+            finally:
+                dest.close()
+        await self.run(copy)
+
+
+def open_error(path: Path, exc: OSError | sqlite3.Error) -> Unavailable:
+    """One line saying which file cannot be used as the database, and what to do."""
+    if isinstance(exc, FileExistsError | NotADirectoryError):  # a file where a folder goes
+        blocker = next((p for p in reversed(path.parents) if p.exists() and not p.is_dir()),
+                       path.parent)
+        return Unavailable(f"cannot create {path}: {blocker} is a file, not a folder; move it "
+                           "away or set DATABASE_PATH to another place")
+    if isinstance(exc, OSError):  # creating the folder failed
+        return Unavailable(f"cannot create {path}: its folder cannot be created "
+                           f"({exc.strerror}); set DATABASE_PATH to a file in a writable folder")
+    if path.is_dir():
+        return Unavailable(f"{path} is a folder, not a database file: set DATABASE_PATH to a "
+                           "file (for example data/eventbot.sqlite3)")
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
+        return Unavailable(f"{path} is not a SQLite database (or is damaged): restore it from "
+                           "a backup or move it away to start afresh")
+    if code in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM):
+        return Unavailable(f"{path} cannot be opened for writing ({exc}): make it and its "
+                           "folder writable, or set DATABASE_PATH to a writable place")
+    return Unavailable(f"{path} cannot be used as the database ({exc})")

@@ -1,0 +1,85 @@
+"""Notice payloads: every kind goes through the outbox's JSON and comes back equal, and
+rows written before the payloads were typed still load."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.models import (
+    NOTICE_KINDS,
+    PAYLOAD_TYPES,
+    CancelledPayload,
+    CapacityPayload,
+    ChangedDmPayload,
+    ChangedPayload,
+    ClosedPayload,
+    DeletedPayload,
+    NoticeKind,
+    OpenedPayload,
+    PromotedPayload,
+    RecapPayload,
+)
+from bot.storage.sqlite.outbox import decode_payload, encode_payload
+
+EXAMPLES = [
+    CapacityPayload(),
+    PromotedPayload(user_id=11),
+    ClosedPayload(reason="full room", by=22),
+    ClosedPayload(reason=None, by=None),
+    OpenedPayload(by=33),
+    OpenedPayload(by=None),
+    RecapPayload(),
+    ChangedPayload(moved=True, venue_changed=False),
+    ChangedDmPayload(user_id=44, moved=False, venue_changed=True),
+    DeletedPayload(title="A Talk", messages=((1, 2), (3, 4)), scheduled_event_id=55),
+    DeletedPayload(title="A Talk", messages=(), scheduled_event_id=None),
+    CancelledPayload(user_id=66, title="A Talk"),
+]
+
+
+def test_every_kind_has_one_payload_type_and_an_example():
+    assert set(PAYLOAD_TYPES) == set(NoticeKind)
+    assert {NOTICE_KINDS[type(p)] for p in EXAMPLES} == set(NoticeKind)
+
+
+@pytest.mark.parametrize("payload", EXAMPLES, ids=repr)
+def test_round_trip(payload):
+    kind = NOTICE_KINDS[type(payload)]
+    assert decode_payload(kind, encode_payload(payload)) == payload
+
+
+@pytest.mark.parametrize(("kind", "stored", "expected"), [
+    ("capacity", "{}", CapacityPayload()),
+    ("recap", "{}", RecapPayload()),
+    ("promoted", '{"user_id": 2}', PromotedPayload(2)),
+    ("closed", '{"reason": "why", "by": 7}', ClosedPayload("why", 7)),
+    ("closed", "{}", ClosedPayload(None, None)),
+    ("opened", '{"by": null}', OpenedPayload(None)),
+    ("changed", '{"moved": true, "venue_changed": false}', ChangedPayload(True, False)),
+    ("changed_dm", '{"moved": false, "venue_changed": true, "user_id": 9}',
+     ChangedDmPayload(9, False, True)),
+    ("deleted", '{"title": "T", "messages": [[1, 2]], "scheduled_event_id": 3}',
+     DeletedPayload("T", ((1, 2),), 3)),
+    ("deleted", '{"title": "T"}', DeletedPayload("T")),
+    ("cancelled", '{"user_id": 5, "title": "T"}', CancelledPayload(5, "T")),
+])
+def test_rows_in_the_stored_json_shape_load(kind, stored, expected):
+    assert decode_payload(kind, stored) == expected
+
+
+def test_the_stored_keys_are_the_ones_earlier_versions_wrote():
+    stored = json.loads(encode_payload(ChangedDmPayload(9, True, False)))
+    assert stored == {"user_id": 9, "moved": True, "venue_changed": False}
+    stored = json.loads(encode_payload(DeletedPayload("T", ((1, 2),), 3)))
+    assert stored == {"title": "T", "messages": [[1, 2]], "scheduled_event_id": 3}
+
+
+@pytest.mark.parametrize(("kind", "stored"), [
+    ("promoted", "{}"), ("cancelled", '{"user_id": 5}'), ("no-such-kind", "{}"),
+    ("capacity", "not json"),
+])
+def test_an_unreadable_row_is_a_value_error(kind, stored):
+    with pytest.raises(ValueError):
+        decode_payload(kind, stored)
