@@ -143,7 +143,8 @@ def opening(par: str) -> tuple[str, str]:
 
 _ROLE_HINT = re.compile(
     r"moderat|host|chair|discuss|comment|respond|analy|debat|spe[ae]k|spoke|present|deliver|"
-    r"gave|give|offer|join|explor|examin|talk|featur|remark|conversation|dialogue|panel|interview",
+    r"gave|give|offer|join|explor|examin|talk|featur|remark|conversation|dialogue|panel|roundtable|"
+    r"interview",
     re.I)
 _POSSESSIVE = r"(?:[\w-]+['’]s +)?"  # "with Carnegie’s Li Bin"
 _LIST_GAP = re.compile(
@@ -163,7 +164,8 @@ _AFTER_VERB = re.compile(
     re.I)
 _BEFORE = re.compile(  # what the text just before a name (list) says they do
     r"\b(?:(moderat|host|chair)(?:ed +by|(?:or)? *:)|(discussants? *:|comments +(?:by|from))|"
-    r"(?:discussion|conversation|dialogue|debate|panel|talk|interview|chat) +with|featuring|"
+    r"(?:discussion|conversation|dialogue|debate|panel|roundtable|talk|interview|chat) +with|"
+    r"featuring|"
     r"features?|featured|joined +by|remarks +(?:by|from)|presentations? +by|speakers? *:|"
     rf"panelists? *:) *{_POSSESSIVE}$", re.I)
 

@@ -255,7 +255,7 @@ class _PeopleReading:
 
     def _latin_name_at(self, text: str) -> tuple[str, int] | None:
         """The Latin-script name text opens with, and where it ends."""
-        spans = read_names(text[:150]) if text[:1].isupper() else []
+        spans = read_names(text[:150])
         return (spans[0].name, spans[0].end) if spans and spans[0].start == 0 else None
 
     def _latin_opens_with(self, par: str, name: str) -> bool:
@@ -345,27 +345,39 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         sentences = _SENTENCE_END.split(par) if len(par) <= 600 else [par]
         if len(par) <= 600 and has_han(par):
             sentences = [t for s in sentences for t in pages_zh.SENTENCE_END.split(s) if t.strip()]
-        notes = []
+        notes, prose = [], False
         for s in sentences:
             zh = pages_zh.notice(s) if has_han(s) else None
             if zh is None and (has_han(s) or not _is_notice(s)):
-                return False
-            notes.append((s, zh))
+                prose = True
+            else:
+                notes.append((s, zh))
+        if prose:
+            # "This event is off the record. Lunch follows the talk.": the paragraph stays
+            # whole where prose goes, and what its sentences say about the event still counts.
+            for s, zh in notes:
+                if zh is None and (_NOTICE_START.match(s) or _EVENT.search(s)):
+                    self._english_notice(s, note=False)
+            return False
         for s, zh in notes:
             if zh is not None:
                 self._zh_notice(s, zh)
-                continue
-            closed = bool(_CAPACITY.search(s) or (_REGISTRATION.search(s) and _CLOSED.search(s)))
-            self.registration_closed = self.registration_closed or closed
-            self.off_the_record = self.off_the_record or bool(_OFF_RECORD.search(s))
-            self.language = self.language or _language(s, _LANGUAGE)
-            self.translation = self.translation or _language(s, _TRANSLATION)
-            self.past = self.past or bool(_PAST.search(s))
-            other_note = _ACCESS.search(s) or (_REGISTRATION.search(s) and not closed)
-            if other_note:
-                self.access_notes[s] = None
+            else:
+                self._english_notice(s, note=True)
         self.notes_after_intro = self.notes_after_intro or bool(self.description)
         return True
+
+    def _english_notice(self, s: str, note: bool) -> None:
+        """One notice sentence; `note`: keep it among the access notes if it is one."""
+        closed = bool(_CAPACITY.search(s) or (_REGISTRATION.search(s) and _CLOSED.search(s)))
+        self.registration_closed = self.registration_closed or closed
+        self.off_the_record = self.off_the_record or bool(_OFF_RECORD.search(s))
+        self.language = self.language or _language(s, _LANGUAGE)
+        self.translation = self.translation or _language(s, _TRANSLATION)
+        self.past = self.past or bool(_PAST.search(s))
+        other_note = _ACCESS.search(s) or (_REGISTRATION.search(s) and not closed)
+        if note and other_note:
+            self.access_notes[s] = None
 
     def _heading(self, i: int) -> bool:
         """A short section heading ("Discussion Highlights", "Speakers", "要点"): dropped."""
@@ -428,12 +440,10 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
             heading, text = m.group(1).strip(), _COLON.split(raw, 1)[1].strip()
         elif has_han(par):  # "一、标题。文字": the first sentence heads the item
             end = _ZH_SENTENCE.search(par, start, start + 61)
-            bullet = _BULLET.match(raw)
-            rest = raw[bullet.end() if bullet else 0:]
-            cut = _ZH_SENTENCE.search(rest)
+            cut = _ZH_SENTENCE.search(raw)  # the same sentence end: no bullet holds one
             if not end or not cut:
                 return False
-            heading, text = par[start:end.start()].strip(), rest[cut.end():].strip()
+            heading, text = par[start:end.start()].strip(), raw[cut.end():].strip()
         else:
             return False
         if not heading or not text:

@@ -90,7 +90,9 @@ def role_of(word: str) -> str | None:
 
 
 def is_name(text: str) -> bool:
-    return bool(NAME.fullmatch(text)) and text not in NOT_NAMES
+    """Two to four Han characters that are not a common word or an institution ("清华大学")."""
+    return (bool(NAME.fullmatch(text)) and text not in NOT_NAMES
+            and not _INSTITUTION.fullmatch(text))
 
 
 def language_of(chars: str | None) -> str | None:
@@ -250,8 +252,9 @@ class ChineseReading:
         return False
 
     def _zh_notice(self, sentence: str, found: dict) -> None:
-        self.registration_closed = self.registration_closed or "registration_closed" in found
-        self.off_the_record = self.off_the_record or "off_the_record" in found
+        closed = bool(found.get("registration_closed"))
+        self.registration_closed = self.registration_closed or closed
+        self.off_the_record = self.off_the_record or bool(found.get("off_the_record"))
         self.language = self.language or found.get("language")
         if "translation" in found:
             # "提供同声传译" names no language: it is the other of Chinese and English.

@@ -23,7 +23,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.errors import Conflict, InvalidValue
-from bot.words import plural
 
 MAX_CAPACITY = 100_000
 DEFAULT_CAPACITY = 100  # seats of an event whose page and import say none
@@ -175,7 +174,8 @@ def set_capacity(seats: Seats, capacity: int, waitlist: list[int], now: datetime
     check_capacity(capacity)
     if capacity < seats.confirmed:
         raise Conflict(
-            f"{plural(seats.confirmed, 'member is', 'members are')} already confirmed; "
+            # capacity is at least 1 here, so at least two members are confirmed
+            f"{seats.confirmed:,} members are already confirmed; "
             "capacity cannot go below that "
             "(ask members to cancel first, nobody is removed silently)")
     was_full = seats.full

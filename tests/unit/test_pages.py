@@ -4,6 +4,7 @@ GUIDE.md §5, each with a synthetic page, plus robustness properties."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -66,7 +67,10 @@ def test_seed_announcement():
 @pytest.mark.parametrize("text", [ANNOUNCEMENT, RECAP])
 def test_seed_bios_are_verbatim(text):
     page_paragraphs = paragraphs(text)
-    for person in parse_page(text).people:
+    people = parse_page(text).people
+    assert [p.name for p in people] == [
+        "Tong Zhao", "Li Bin", "Fan Jishe", "Duan Zhanyuan", "Zhang Hongyu"]
+    for person in people:
         assert person.bio in page_paragraphs
         assert " ".join(person.bio.split()).startswith(person.name + " is ")
         assert page_paragraphs[page_paragraphs.index(person.bio) - 1] == person.name
@@ -517,10 +521,15 @@ def test_bullet_without_heading_is_not_a_takeaway():
 # --- errors ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["", "   \n\t\n", "1234 — 5678!\n\n***"])
-def test_parse_page_refuses_pages_without_text(text):
-    with pytest.raises(InvalidValue):
+@pytest.mark.parametrize(("text", "message"), [
+    ("", "The page is empty."),
+    ("   \n\t\n", "The page is empty."),
+    ("1234 — 5678!\n\n***", "The page has no readable text."),
+])
+def test_parse_page_refuses_pages_without_text(text, message):
+    with pytest.raises(InvalidValue) as refused:
         parse_page(text)
+    assert str(refused.value) == message
 
 
 def test_parse_page_refuses_oversized_pages():
@@ -672,9 +681,9 @@ ADVERSARIAL = {
 }
 
 
+@pytest.mark.timeout(20)  # each takes about a second; a catastrophic regex fails, not hangs
 @pytest.mark.parametrize("text", ADVERSARIAL.values(), ids=ADVERSARIAL.keys())
 def test_adversarial_input_is_parsed(text):
-    # No timing assertion: a catastrophic regex would hang here instead of finishing.
     check_page(parse_page(text))
 
 
@@ -693,6 +702,9 @@ def parse_seconds(text: str, runs: int) -> float:
     return best
 
 
+# Under mutation testing (mutmut sets MUTANT_UNDER_TEST) a timing test measures the
+# machine, not a decision, and would cost seconds for every mutant.
+@pytest.mark.skipif(bool(os.environ.get("MUTANT_UNDER_TEST")), reason="timing, not a rule")
 @pytest.mark.parametrize(
     "name", ["han", "role-label-run", "role-lines", "zh-name-lines", "paired-run", "joined"])
 def test_parse_time_grows_linearly_up_to_the_size_limit(name):

@@ -215,3 +215,119 @@ def test_the_capacity_notice_is_announced_once_per_cool_down_or_reopening():
     rules.reopen(s, [], NOW)
     assert s.capacity_noticed_at is None
     assert rules.announce_fill(s, NOW + rules.CAPACITY_NOTICE_COOLDOWN) is True
+
+
+# The rules at their edges: each test below pins one decision the rules make.
+
+def test_an_event_is_taken_place_from_the_exact_end_instant():
+    s = seats(ends_at=NOW)
+    result = rules.join(s, None, NOW)
+    assert (result.outcome, result.reason) == (
+        JoinOutcome.TAKEN_PLACE, "this event has already taken place")
+    assert rules.join(seats(ends_at=NOW + timedelta(microseconds=1)), None, NOW).outcome is (
+        JoinOutcome.CONFIRMED)
+
+
+def test_a_closed_event_is_not_full_even_with_every_seat_taken():
+    # "Full" sends later joins to the waitlist; a closed event sends them nowhere.
+    assert seats(capacity=1, confirmed=1, open_=False).full is False
+    assert seats(capacity=1, confirmed=1).full is True
+
+
+def test_cancelling_on_an_event_that_was_never_full_does_not_report_a_fill():
+    s = seats(capacity=3, confirmed=2)
+    assert rules.cancel(s, Existing(Status.CONFIRMED), [], NOW).promotions.filled is False
+
+
+def test_a_cancel_whose_promotions_take_the_last_seat_fills_the_event():
+    # Two members waited while a cancel after the start promoted nobody; the event moved.
+    s = seats(capacity=3, confirmed=2, waitlisted=2, ends_at=NOW + timedelta(days=1))
+    waitlist = [11, 12]
+    result = rules.cancel(s, Existing(Status.CONFIRMED), waitlist, NOW)
+    assert (result.promotions.promoted, result.promotions.filled) == ((11, 12), True)
+    assert (s.confirmed, s.waitlisted, waitlist) == (3, 0, [])
+
+
+def test_cancelling_after_the_event_ended_promotes_nobody():
+    s = seats(capacity=1, confirmed=1, waitlisted=1, ends_at=NOW)
+    waitlist = [11]
+    result = rules.cancel(s, Existing(Status.CONFIRMED), waitlist, NOW)
+    assert (result.outcome, result.promotions.promoted) == (CancelOutcome.CANCELLED, ())
+    assert (s.confirmed, s.waitlisted, waitlist) == (0, 1, [11])
+
+
+def test_raising_the_capacity_of_an_event_that_was_never_full_reports_no_fill():
+    s = seats(capacity=3, confirmed=1)
+    assert rules.set_capacity(s, 5, [], NOW) == rules.Promotions((), filled=False)
+
+
+def test_raising_capacity_after_the_event_ended_promotes_nobody():
+    s = seats(capacity=1, confirmed=1, waitlisted=1, ends_at=NOW - timedelta(hours=1))
+    waitlist = [11]
+    assert rules.set_capacity(s, 2, waitlist, NOW).promoted == ()
+    assert (s.capacity, s.confirmed, s.waitlisted, waitlist) == (2, 1, 1, [11])
+
+
+def test_raising_capacity_before_the_end_promotes_into_the_new_seats():
+    s = seats(capacity=1, confirmed=1, waitlisted=1, ends_at=NOW + timedelta(hours=1))
+    assert rules.set_capacity(s, 2, [11], NOW) == rules.Promotions((11,), filled=False)
+
+
+@pytest.mark.parametrize("capacity", [1, rules.MAX_CAPACITY])
+def test_capacity_from_one_seat_to_the_maximum_is_accepted(capacity):
+    s = seats(capacity=5)
+    rules.set_capacity(s, capacity, [], NOW)
+    assert s.capacity == capacity
+
+
+def test_the_refusal_to_evict_says_how_many_are_confirmed_and_what_to_do():
+    s = seats(capacity=5, confirmed=2)
+    with pytest.raises(Conflict) as refused:
+        rules.set_capacity(s, 1, [], NOW)
+    assert str(refused.value) == (
+        "2 members are already confirmed; capacity cannot go below that "
+        "(ask members to cancel first, nobody is removed silently)")
+    assert s.capacity == 5
+
+
+def test_fill_free_seats_reports_a_fill_only_when_it_takes_the_last_seat():
+    assert rules.fill_free_seats(seats(capacity=2, confirmed=2), [], NOW).filled is False
+    assert rules.fill_free_seats(seats(capacity=3, confirmed=1), [], NOW).filled is False
+    s = seats(capacity=3, confirmed=1, waitlisted=1)
+    assert rules.fill_free_seats(s, [11], NOW) == rules.Promotions((11,), filled=False)
+
+
+def test_closing_keeps_its_reason_for_the_members_it_refuses():
+    s = seats()
+    rules.close(s, "venue change")
+    assert s.registration_open is False
+    assert rules.join(s, None, NOW).reason == "registration is closed: venue change"
+    with pytest.raises(Conflict) as again:
+        rules.close(s, None)
+    assert str(again.value) == "registration is already closed"
+
+
+def test_closing_without_a_reason_says_only_that_registration_is_closed():
+    s = seats()
+    rules.close(s, None)
+    assert rules.join(s, None, NOW).reason == "registration is closed"
+
+
+def test_reopening_refusals_say_why():
+    with pytest.raises(Conflict) as already_open:
+        rules.reopen(seats(), [], NOW)
+    assert str(already_open.value) == "registration is already open"
+    with pytest.raises(Conflict) as ended:
+        rules.reopen(seats(open_=False, ends_at=NOW), [], NOW)
+    assert str(ended.value) == "this event has already taken place"
+
+
+def test_reopening_before_the_end_promotes_and_a_partial_promotion_is_no_fill():
+    s = seats(capacity=5, confirmed=1, waitlisted=2, open_=False, ends_at=NOW + timedelta(days=1))
+    assert rules.reopen(s, [11, 12], NOW) == rules.Promotions((11, 12), filled=False)
+    assert s.seats_left == 2
+
+
+def test_nobody_is_promotable_without_a_waitlist():
+    assert rules.promotable(seats(capacity=3, confirmed=1), NOW) == 0
+    assert rules.promotable(seats(capacity=3, confirmed=1, waitlisted=5), NOW) == 2

@@ -164,7 +164,10 @@ def test_takeaways_or_the_recap_summary_or_a_promise():
 @pytest.mark.parametrize(("result", "words"), [
     (JoinResult(JoinOutcome.CONFIRMED), "confirmed"),
     (JoinResult(JoinOutcome.WAITLISTED, position=3), "waitlisted (position 3)"),
-    (JoinResult(JoinOutcome.CLOSED, reason="registration is closed"), "registration is closed"),
+    (JoinResult(JoinOutcome.CLOSED, reason="registration is closed: venue change"),
+     "registration is closed: venue change."),
+    (JoinResult(JoinOutcome.TAKEN_PLACE, reason="this event has already taken place"),
+     "this event has already taken place."),
 ])
 def test_join_replies_use_the_fixed_words(result, words):
     assert words in replies.join_reply(event().title, result)

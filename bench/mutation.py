@@ -1,0 +1,518 @@
+"""`make mutation`: how much of what the domain modules decide do their tests check?
+
+Two kinds of mutants, each run against the fast unit tests that cover its module:
+- code mutants, made and run by mutmut (config in pyproject.toml, one worker);
+- pattern mutants, made here, because mutmut leaves the inside of a regex or a word
+  list alone: for each module-level compiled regex, one alternative of one alternation
+  (`a|b|c`, top level or in a group) at a time is made dead (`(?!)b`, which keeps the
+  group numbering); for each module-level word list, set or tuple, one word at a time is
+  deleted. A mutant is applied by patching the module attribute when pytest starts
+  (this module is also the pytest plugin that does it, driven by EVENTBOT_MUTANT).
+
+    python -m bench.mutation [--skip-mutmut] [GROUP...]     GROUP: registration importer time
+
+writes bench/results/mutation.md. Reproduce one pattern survivor with
+`EVENTBOT_MUTANT='bot.pages:_EVENT:3' python -m pytest -p bench.mutation tests/unit/test_pages.py`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import functools
+import importlib
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORT = ROOT / "bench" / "results" / "mutation.md"
+PATTERN_RESULTS = ROOT / "mutants" / "patterns.json"  # beside mutmut's own results
+ENV = "EVENTBOT_MUTANT"
+UNIT = "tests/unit/"
+# Timing and robustness tests check speed and crashes, not decisions: a dead alternative or
+# a missing word cannot make a page slower or a parse crash.
+NOT_TIMING = ("not grows_linearly and not oversized and not two_megabytes and not adversarial "
+              "and not never_crashes")
+
+
+@dataclass(frozen=True)
+class Group:
+    modules: tuple[str, ...]
+    tests: tuple[str, ...]
+    threshold: float  # the score the group must keep, in percent
+
+
+GROUPS = {
+    "registration": Group(("bot.registration",), ("test_registration.py",), 97.0),
+    "importer": Group(("bot.pages", "bot.pages_reader", "bot.pages_names", "bot.pages_zh"),
+                      ("test_pages_rules.py", "test_pages.py", "test_pages_zh.py"), 92.0),
+    "time": Group(("bot.when", "bot.times"), ("test_when.py", "test_times.py"), 0.0),
+}
+
+# Survivors that are equivalent to the original or harmless, with the reason; the report
+# lists every survivor and marks the ones not explained here.
+EXPLAINED: dict[str, str] = {
+    "bot.registration.x_promotable__mutmut_6":
+        "equivalent: with nobody waitlisted, min(free seats, 0) is 0 already "
+        "(free seats are never negative: capacity cannot go below the confirmed count)",
+    "bot.pages.x_decode_page__mutmut_19": "equivalent: codec names are case-insensitive",
+    "bot.pages_names.x_words__mutmut_1":
+        "not reachable by mutmut: words() runs only while the module is imported, before a "
+        "mutant is switched on; the word lists it builds are mutated word by word below",
+    "bot.pages_zh.x_language_of__mutmut_2":
+        "equivalent: looking up None in the language names gives None, as the guard does",
+    "bot.pages_zh.x__items__mutmut_2":
+        "harmless: a cap on how much of a role line is split (1,000 or 1,001 characters), "
+        "there to bound the work, not a rule about names",
+    "bot.pages.x_decode_page__mutmut_33":
+        "equivalent: the mutated string still holds the same four whitespace controls",
+    "bot.pages_reader.x__opens_with__mutmut_6":
+        "harmless: differs only for an opening with a space inside whose letters spell one "
+        "part of the name",
+    "bot.pages_reader.xǁ_Readerǁ_english_notice__mutmut_37":
+        "equivalent: access_notes is an ordered set; its values are never read",
+    "bot.pages_reader.xǁ_Readerǁ_header__mutmut_19":
+        "harmless: no line the time-line pattern matches is 40 characters long once its "
+        "spaces are collapsed",
+    "bot.pages_reader.xǁ_Readerǁ_header__mutmut_20":
+        "harmless: no line the time-line pattern matches is 40 characters long once its "
+        "spaces are collapsed",
+    "bot.pages_reader.xǁ_Readerǁ_person_line__mutmut_4":
+        "harmless: the guard only saves work; read_names finds no name at a lowercase start, "
+        "and name lines are short",
+    **{f"bot.pages_zh.xǁChineseReadingǁ_zh_opens_with__mutmut_{n}":
+       "equivalent: names are compared by their letters only (pages_names.key), so a bracket "
+       "left on or taken off changes nothing" for n in (23, 24, 25)},
+    "bot.pages_zh.xǁChineseReadingǁ_zh_opens_with__mutmut_8":
+        "equivalent: a paragraph never starts with the placeholder either way, as with ''",
+    "bot.pages_zh.xǁChineseReadingǁ_zh_notice__mutmut_43":
+        "equivalent: access_notes is an ordered set; its values are never read",
+    "bot.pages_zh.xǁChineseReadingǁ_zh_narration__mutmut_10":
+        "equivalent: the first alternative sets groups 1 and 2 together, the second neither",
+    "bot.pages_zh.xǁChineseReadingǁ_zh_name__mutmut_3":
+        "equivalent: only whether there is a Latin name is read, and None and '' are both no",
+    "bot.pages_zh.xǁChineseReadingǁ_zh_name__mutmut_17":
+        "equivalent: only whether the brackets gave a role is read, and None and '' are both no",
+    "bot.pages_zh.xǁChineseReadingǁ_zh_bio__mutmut_38":
+        "harmless: differs only when the one title word of a bio is the first character of "
+        "the name itself",
+    "bot.pages_zh.xǁChineseReadingǁ_zh_person_line__mutmut_41":
+        "harmless: differs only for a name followed directly by the letter X",
+    "bot.pages_zh.xǁChineseReadingǁ_zh_person__mutmut_10":
+        "harmless: differs only for a name followed directly by the letter X",
+    "bot.pages_reader:_DATE:36":
+        "harmless: the short Chinese date (12月1日) is found inside the long one "
+        "(2026年12月1日), and the header only looks for a date somewhere in the line",
+    "bot.pages_zh:LANGUAGE:3":
+        "equivalent: 使用 contains 用, which the alternative beside it matches",
+    "bot.pages_zh:NARRATION:11":
+        "equivalent: without 主持人 its prefix 主持 matches, and both mean moderator",
+    **{f"bot.pages_zh:SECTION:{n}":
+       "equivalent: a heading that is a role word (嘉宾, 发言嘉宾, 演讲嘉宾, 主讲嘉宾) is read as "
+       "the role heading before the section headings are tried" for n in (19, 20, 21, 22)},
+    **{f"bot.pages_zh:SECTION:{n}":
+       "equivalent: the heading still matches as its prefix (主要, 嘉宾) and the rest"
+       for n in (10, 25, 26)},
+    **{f"bot.pages_zh:_ROLE_WORDS:{n}":
+       "equivalent: a speaker's role word; without it the person named is a speaker by default"
+       for n in range(3, 12)},
+    "bot.pages_zh:BIO_AFTER_NAME:7": "equivalent: 曾任 starts with 曾, the alternative after it",
+    "bot.pages_zh:SECTION:7":
+        "equivalent: 嘉宾介绍 and 嘉宾简介, the headings it prefixes, are alternatives "
+        "of their own",
+    **{f"bot.pages_zh:ROLE_WORD:{n}":
+       "equivalent: without it the role word read is 主讲, which also means speaker"
+       for n in (1, 8)},
+    "bot.pages_names:_STOPWORDS:1":
+        "equivalent: a one-letter capital is all upper case, which a name word never is",
+}
+
+
+# ---- pattern mutants -------------------------------------------------------------
+
+def _alternations(pattern: str) -> list[list[tuple[int, int]]]:
+    """The alternatives of each alternation in a regex source, as (start, end) spans:
+    the top level and every group, skipping escapes and character classes."""
+    groups: list[list[tuple[int, int]]] = []
+    stack: list[tuple[int, list[int]]] = [(0, [])]  # (body start, positions of its |)
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            i += 1
+            if i < len(pattern) and pattern[i] == "^":
+                i += 1
+            if i < len(pattern) and pattern[i] == "]":
+                i += 1
+            while i < len(pattern) and pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
+        elif c == "(":
+            start = i + 1
+            if pattern.startswith("?", start):  # (?:  (?P<n>  (?=  (?<!  ...
+                m = re.match(r"\?(?:P<\w+>|<[=!]|[:=!>]|[a-zA-Z]+[:)])?", pattern[start:])
+                start += m.end() if m else 1
+            stack.append((start, []))
+        elif c == ")" and len(stack) > 1:
+            _close(stack.pop(), i, groups)
+        elif c == "|":
+            stack[-1][1].append(i)
+        i += 1
+    _close(stack[0], len(pattern), groups)
+    return groups
+
+
+def _close(frame: tuple[int, list[int]], end: int, groups: list[list[tuple[int, int]]]) -> None:
+    start, bars = frame
+    if bars:
+        edges = [start - 1, *bars, end]
+        groups.append([(edges[k] + 1, edges[k + 1]) for k in range(len(edges) - 1)])
+
+
+def _regex_mutants(compiled: re.Pattern) -> Iterator[tuple[str, re.Pattern]]:
+    source = compiled.pattern
+    seen = set()
+    for alternatives in _alternations(source):
+        for start, end in alternatives:
+            mutated = source[:start] + "(?!)" + source[start:end] + source[end:]
+            if mutated in seen:
+                continue
+            seen.add(mutated)
+            try:
+                yield f"dead alternative `{source[start:end]}`", re.compile(
+                    mutated, compiled.flags)
+            except re.error:
+                continue
+
+
+def _word_mutants(words) -> Iterator[tuple[str, object]]:
+    kind = type(words)
+    for word in sorted(words) if isinstance(words, (set, frozenset)) else words:
+        if isinstance(words, (set, frozenset)):
+            mutated = kind(w for w in words if w != word)
+        elif isinstance(words, dict):
+            mutated = {k: v for k, v in words.items() if k != word}
+        else:
+            listed = list(words)
+            listed.remove(word)
+            mutated = kind(listed)
+        yield f"word `{word}` deleted", mutated
+
+
+def _is_words(value) -> bool:
+    return (isinstance(value, (list, tuple, set, frozenset, dict)) and len(value) > 1
+            and all(isinstance(w, str) for w in value))
+
+
+def pattern_mutants(module_name: str) -> Iterator[tuple[str, str, object]]:
+    """(attribute, what changed, mutated value) for each pattern mutant of a module, in a
+    stable order; the id of a mutant is module:attribute:index within the attribute."""
+    module = importlib.import_module(module_name)
+    for attr in _assigned(module):
+        value = getattr(module, attr)
+        if isinstance(value, re.Pattern):
+            for what, mutated in _regex_mutants(value):
+                yield attr, what, mutated
+        elif isinstance(value, tuple) and value and all(
+                isinstance(p, re.Pattern) for p in value):
+            for k, p in enumerate(value):
+                for what, mutated in _regex_mutants(p):
+                    yield attr, what, (*value[:k], mutated, *value[k + 1:])
+        elif _is_words(value):
+            yield from ((attr, what, mutated) for what, mutated in _word_mutants(value))
+
+
+def _assigned(module) -> list[str]:
+    """The names a module assigns at its top level (not the ones it imports) and some
+    function reads when it runs, sorted. A pattern read only while modules are imported,
+    to build another one (pages_zh.TIME inside pages._TIME_LINE), has its alternatives
+    mutated in the pattern it built."""
+    tree = ast.parse(Path(module.__file__).read_text())
+    names = set()
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else (
+            [node.target] if isinstance(node, ast.AnnAssign) else [])
+        names.update(t.id for t in targets if isinstance(t, ast.Name))
+    return sorted(names & _read_in_functions())
+
+
+@functools.cache
+def _read_in_functions() -> frozenset[str]:
+    """Every name or attribute read inside a function of the bot."""
+    read = set()
+    for path in (ROOT / "bot").rglob("*.py"):
+        for func in ast.walk(ast.parse(path.read_text())):
+            if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                for node in ast.walk(func):
+                    if isinstance(node, ast.Name):
+                        read.add(node.id)
+                    elif isinstance(node, ast.Attribute):
+                        read.add(node.attr)
+    return frozenset(read)
+
+
+def pattern_ids(module_name: str) -> list[tuple[str, str]]:
+    """(mutant id, what changed) for every pattern mutant of a module."""
+    ids, counts = [], {}
+    for attr, what, _ in pattern_mutants(module_name):
+        counts[attr] = counts.get(attr, 0) + 1
+        ids.append((f"{module_name}:{attr}:{counts[attr]}", what))
+    return ids
+
+
+def apply(mutant_id: str) -> None:
+    module_name, attr, index = mutant_id.split(":")
+    chosen = [m for m in pattern_mutants(module_name) if m[0] == attr][int(index) - 1]
+    original = getattr(importlib.import_module(module_name), attr)
+    # Modules that imported the object by name hold it too.
+    for module in list(sys.modules.values()):
+        if getattr(module, "__name__", "").startswith("bot") and (
+                getattr(module, attr, None) is original):
+            setattr(module, attr, chosen[2])
+
+
+def pytest_configure(config) -> None:
+    """As a pytest plugin (`-p bench.mutation`): apply the mutant named in EVENTBOT_MUTANT."""
+    if os.environ.get(ENV):
+        apply(os.environ[ENV])
+
+
+def _run_pattern_mutant(mutant_id: str, tests: list[str], limit: float = 120) -> str:
+    """Run the tests against one pattern mutant in a forked child (the parent has
+    imported everything already), stopping at the first failure."""
+    import pytest
+
+    pid = os.fork()
+    if pid == 0:
+        os.environ[ENV] = mutant_id
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        code = pytest.main(["-x", "-q", "-p", "no:cacheprovider", "-p", "bench.mutation",
+                            "-k", NOT_TIMING, *tests])
+        os._exit(int(code))
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            # pytest exits 1 when a test failed; anything else (a collection error, an
+            # interrupted run) says nothing about the mutant.
+            code = os.waitstatus_to_exitcode(status)
+            return {0: "survived", 1: "killed"}.get(code, f"error (pytest exit {code})")
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    return "timeout"  # counts as killed: a hang fails the suite
+
+
+def _run_patterns(group: Group, survivors_only: bool, every: int, report_only: bool = False
+                  ) -> dict[str, tuple[str, str]]:
+    """(what changed, verdict) for each pattern mutant of the group's modules; with
+    survivors_only, a mutant killed before (with the same change) is not run again."""
+    tests = [UNIT + t for t in group.tests]
+    cached = _load_patterns()
+    patterns = {}
+    for module in group.modules:
+        for mutant_id, what in pattern_ids(module)[::every]:
+            before = cached.get(mutant_id)
+            if report_only:
+                fresh = before and before[0] == what
+                patterns[mutant_id] = before if fresh else (what, "not run")
+                continue
+            if survivors_only and before and before[0] == what and before[1] in KILLED:
+                patterns[mutant_id] = before
+                continue
+            patterns[mutant_id] = (what, _run_pattern_mutant(mutant_id, tests))
+            print(f"{patterns[mutant_id][1]:9} {mutant_id} {what}", flush=True)
+            cached[mutant_id] = patterns[mutant_id]
+            _save_patterns(cached)
+    return patterns
+
+
+def _load_patterns() -> dict[str, tuple[str, str]]:
+    try:
+        return {k: tuple(v) for k, v in json.loads(PATTERN_RESULTS.read_text()).items()}
+    except (OSError, ValueError):
+        return {}
+
+
+def _save_patterns(results: dict[str, tuple[str, str]]) -> None:
+    PATTERN_RESULTS.parent.mkdir(exist_ok=True)
+    PATTERN_RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False))
+
+
+# ---- mutmut ----------------------------------------------------------------------
+
+def run_mutmut(groups: list[Group], survivors_only: bool) -> None:
+    """Run mutmut on the groups' modules: every mutant; or, with survivors_only, the ones
+    that did not die last time (or have no verdict yet), which mutmut re-runs when named."""
+    modules = {m for group in groups for m in group.modules}
+    names = [f"{m}.*" for m in sorted(modules)]
+    if survivors_only:
+        names = [k for k, v in mutmut_results().items()
+                 if k.rsplit(".", 1)[0] in modules and v not in KILLED]
+    if names:
+        _mutmut(*names)
+
+
+def _mutmut(*names: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", "1", *names],
+                          cwd=ROOT, check=False, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True)
+    if done.returncode:
+        sys.exit(f"mutmut failed ({done.returncode}):\n{done.stderr[-2000:]}")
+
+
+def mutmut_results() -> dict[str, str]:
+    out = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"],
+                         cwd=ROOT, capture_output=True, text=True, check=False).stdout
+    found = {}
+    for line in out.splitlines():
+        name, sep, status = line.strip().rpartition(": ")
+        if sep:
+            found[name] = status
+    return found
+
+
+def mutmut_diff(name: str) -> str:
+    out = subprocess.run([sys.executable, "-m", "mutmut", "show", name], cwd=ROOT,
+                         capture_output=True, text=True, check=False).stdout
+    return "\n".join(line for line in out.splitlines()
+                     if line[:2] in ("- ", "+ ") and not line.startswith(("---", "+++")))
+
+
+# ---- report ----------------------------------------------------------------------
+
+KILLED = {"killed", "timeout"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("groups", nargs="*", default=list(GROUPS), choices=list(GROUPS))
+    parser.add_argument("--skip-mutmut", action="store_true",
+                        help="report mutmut's last results instead of running it again")
+    parser.add_argument("--survivors-only", action="store_true",
+                        help="re-run only the mutants that survived the last run")
+    parser.add_argument("--report-only", action="store_true",
+                        help="write the report from the last results, running nothing")
+    parser.add_argument("--every", type=int, default=1, metavar="N",
+                        help="run only every Nth pattern mutant (a quicker, sampled score)")
+    args = parser.parse_args(argv)
+    os.chdir(ROOT)
+    sys.path.insert(0, str(ROOT))
+    started = time.monotonic()
+    groups = {name: GROUPS[name] for name in args.groups}
+    patterns = {name: _run_patterns(group, args.survivors_only, args.every, args.report_only)
+                for name, group in groups.items()}
+    # mutmut copies the tests when it starts: it runs second, with the newest tests.
+    if not (args.skip_mutmut or args.report_only):
+        run_mutmut(list(groups.values()), args.survivors_only)
+    results = mutmut_results()
+    sections, failed = [], []
+    for name, group in groups.items():
+        code = {k: v for k, v in results.items() if k.rsplit(".", 1)[0] in group.modules}
+        section, score = _section(name, group, code, patterns[name], args.every)
+        sections.append(section)
+        if score < group.threshold:
+            failed.append(f"{name}: {score:.1f}% < {group.threshold}%")
+    minutes = (time.monotonic() - started) / 60
+    REPORT.write_text(_report(_keep_other_sections(sections), minutes))
+    print(f"wrote {REPORT.relative_to(ROOT)}")
+    for line in failed:
+        print(f"below threshold: {line}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _section(name: str, group: Group, code: dict[str, str],
+             patterns: dict[str, tuple[str, str]], every: int) -> tuple[str, float]:
+    """A group's Markdown section and its score. Mutants mutmut has not run yet ("not
+    checked", when a run was cut short) are counted apart, not as survivors."""
+    unchecked = sorted(k for k, s in code.items() if s == "not checked")
+    code = {k: s for k, s in code.items() if s != "not checked"}
+    code_killed = sum(s in KILLED for s in code.values())
+    pattern_killed = sum(s in KILLED for _, s in patterns.values())
+    total = len(code) + len(patterns)
+    score = 100 * (code_killed + pattern_killed) / total if total else 100.0
+    lines = [f"## {name}: {', '.join(group.modules)}", "",
+             f"Tests: {', '.join(UNIT + t for t in group.tests)}.", "",
+             "| mutants | killed | total | score |", "|---|---:|---:|---:|",
+             _row("code (mutmut)", code_killed, len(code)),
+             _row("regex and word-list" + (f" (every {every}th)" if every > 1 else ""),
+                  pattern_killed, len(patterns)),
+             _row("**together**", code_killed + pattern_killed, total), ""]
+    if group.threshold:
+        lines += [f"Required: {group.threshold}%.", ""]
+    if unchecked:
+        by_module: dict[str, int] = {}
+        for key in unchecked:
+            module = key.rsplit(".", 1)[0]
+            by_module[module] = by_module.get(module, 0) + 1
+        counts = ", ".join(f"{n} in {m}" for m, n in sorted(by_module.items()))
+        lines += [f"**Not run yet: {len(unchecked)} code mutants ({counts})**; the score "
+                  "above is over the mutants that were run.", ""]
+    if not code and not unchecked:
+        lines += ["mutmut has no results for these modules yet (run without --skip-mutmut).", ""]
+    survivors = [(k, s) for k, s in sorted(code.items()) if s not in KILLED]
+    survivors += [(k, f"survived: {what}" if s == "survived" else f"{s}: {what}")
+                  for k, (what, s) in patterns.items() if s not in KILLED]
+    if survivors:
+        lines += ["Survivors:", ""]
+        for key, status in survivors:
+            why = EXPLAINED.get(key, "**not explained**")
+            lines.append(f"- `{key}` ({status}): {why}")
+            if ":" not in key:
+                diff = mutmut_diff(key)
+                if diff:
+                    lines += ["", "  ```diff", *("  " + d for d in diff.splitlines()),
+                              "  ```"]
+        lines.append("")
+    return "\n".join(lines), score
+
+
+def _keep_other_sections(sections: list[str]) -> list[str]:
+    """The new sections, and the last report's sections of the groups not run this time."""
+    run = {section.split(":", 1)[0] for section in sections}
+    try:
+        old = REPORT.read_text().split("\n## ")[1:]
+    except OSError:
+        old = []
+    kept = ["## " + section.rstrip("\n") + "\n" for section in old
+            if "## " + section.split(":", 1)[0] not in run]
+    order = list(GROUPS)
+    return sorted([*sections, *kept], key=lambda s: order.index(s[3:].split(":", 1)[0]))
+
+
+def _row(label: str, killed: int, total: int) -> str:
+    score = f"{100 * killed / total:.1f}%" if total else "–"
+    return f"| {label} | {killed} | {total} | {score} |"
+
+
+def _report(sections: list[str], minutes: float) -> str:
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    return "\n".join([
+        "# Mutation testing of the domain modules", "",
+        f"_Written by `make mutation` (`python -m bench.mutation`) on {when}, "
+        f"in {minutes:.0f} minutes with one worker._", "",
+        "A mutant is killed when a test fails against it (a timeout counts as killed). "
+        "Code mutants come from mutmut; regex and word-list mutants make one alternative of "
+        "a module-level regex dead, or delete one word of a module-level word list, at a time. "
+        "Every survivor is listed with why it is equivalent or harmless.", "",
+        "The importer's timing tests skip under mutmut (they measure the machine); pattern "
+        "mutants run without the timing and crash-robustness tests, since a dead alternative "
+        "or a missing word cannot make a parse slower or crash it. The payload budgeting in "
+        "bot/render.py is not mutated yet.", "",
+        *sections])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1019 @@
+"""The page importer's reading rules, one synthetic page per rule: what becomes a note, the
+title, the description, a person, a role or a bio, and what does not."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import pages_zh
+from bot.errors import InvalidValue
+from bot.pages import (
+    MAX_PAGE_BYTES,
+    ROLES,
+    decode_page,
+    page_language,
+    parse_page,
+)
+from bot.pages_names import narration, read_names
+
+INTRO = "Experts will examine how missile defense shapes deterrence in the region.\n\n"
+SUMMARY = INTRO.strip()
+# A named moderator and a notice before a paragraph: bios could start there.
+BIOS_MAY_START = INTRO + "Ann Lee will moderate.\n\nThis event is off the record.\n\n"
+
+
+def roles(text: str) -> dict[str, str]:
+    return {p.name: p.role for p in parse_page(text).people}
+
+
+def bios(text: str) -> dict[str, str]:
+    return {p.name: p.bio for p in parse_page(text).people}
+
+
+# --- notices ----------------------------------------------------------------------------
+
+
+def test_a_place_after_held_in_is_not_a_language():
+    page = parse_page(INTRO + "This event will be held in Washington.")
+    assert page.language is None
+    assert page.description == INTRO + "This event will be held in Washington."
+
+
+@pytest.mark.parametrize("language", [
+    # named ones, whose endings do not say they are languages
+    "French", "German", "Mandarin", "Korean", "Hindi", "Urdu", "Farsi", "Hebrew", "Dutch",
+    "Thai", "Greek", "Malay",
+    "Portuguese", "Spanish", "Russian", "Arabic",  # -ese, -ish, -ian, -ic
+])
+def test_a_language_after_held_in_is_the_language(language):
+    page = parse_page(INTRO + f"This event will be held in {language}.")
+    assert (page.language, page.description) == (language, SUMMARY)
+
+
+@pytest.mark.parametrize("paragraph", [
+    "This event is off the record. Lunch will be served after the talk.",
+    "Lunch will be served after the talk. This event is off the record.",
+])
+def test_a_notice_sharing_a_paragraph_with_prose_counts_and_loses_nothing(paragraph):
+    page = parse_page(INTRO + paragraph)
+    assert page.off_the_record is True
+    assert page.description == INTRO + paragraph
+
+
+def test_registration_closed_inside_prose_counts():
+    page = parse_page(INTRO + "Lunch follows. Registration for this event is now closed.")
+    assert page.registration_closed is True
+
+
+def test_off_the_record_in_prose_about_a_person_is_not_a_notice():
+    page = parse_page(INTRO + "The talk covers trade. Ann Lee often speaks off the record.")
+    assert page.off_the_record is False
+
+
+@pytest.mark.parametrize("notice", [
+    "RSVP is required to attend.",
+    "Please register to attend.",
+    "Please note that seating is by invitation only.",
+])
+def test_rsvp_and_please_notices_are_access_notes(notice):
+    page = parse_page(INTRO + notice)
+    assert (page.access_notes, page.description) == ((notice,), SUMMARY)
+
+
+# --- title, header and description ----------------------------------------------------
+
+
+def test_a_short_late_line_is_not_the_title():
+    for page in (parse_page(INTRO + "Watch online"),
+                 parse_page(INTRO + "Ann Lee will moderate.\n\nWatch online")):
+        assert page.title is None
+        assert page.description.endswith("Watch online")
+
+
+def test_a_subtitle_is_never_silently_dropped():
+    page = parse_page("Trade Talks\nA Conversation on Tariffs\n\n" + INTRO)
+    assert page.title == "Trade Talks"
+    assert "A Conversation on Tariffs" in page.description
+
+
+@pytest.mark.parametrize("venue", ["Online", "Virtual", "Streaming", "Webcast", "Live on YouTube"])
+def test_online_venues_under_the_date_are_the_location(venue):
+    page = parse_page(f"Trade Talks\nTuesday, December 1, 2026\n{venue}\n\n" + INTRO)
+    assert (page.title, page.date_text, page.location) == (
+        "Trade Talks", "Tuesday, December 1, 2026", venue)
+    assert page.description == SUMMARY
+
+
+def test_a_heading_before_takeaways_is_not_description():
+    page = parse_page(INTRO + "What We Heard\n\n• Trade: Tariffs rose.\n\n• Security: Alliances "
+                      "held.")
+    assert page.description == SUMMARY
+    assert [t.heading for t in page.takeaways] == ["Trade", "Security"]
+
+
+def test_prose_after_the_takeaways_is_skipped_not_described():
+    tail = "A video of the event is available online for members."
+    page = parse_page(INTRO + "• Trade: Tariffs rose.\n\n• Security: Alliances held.\n\n" + tail)
+    assert page.description == SUMMARY
+    assert page.skipped == (f'skipped paragraph: "{tail}"',)
+
+
+# --- people and roles ------------------------------------------------------------------
+
+
+def test_a_head_of_state_in_the_summary_is_not_a_speaker():
+    text = "Xi Jinping is expected to visit Washington in November.\n\nAnn Lee will moderate."
+    assert roles(text) == {"Ann Lee": "moderator"}
+    assert parse_page(text).description == text
+
+
+def test_a_chair_is_not_the_moderator():
+    page = parse_page(INTRO + "Ann Lee will chair a panel with Bo Chen.")
+    assert {p.name: p.role for p in page.people} == {"Ann Lee": "chair", "Bo Chen": "speaker"}
+    assert page.moderator is None
+
+
+def test_a_moderator_who_also_speaks_stays_the_moderator():
+    page = parse_page(INTRO + "Ann Lee will moderate a discussion with Bo Chen. "
+                      "Ann Lee will also speak.")
+    assert page.moderator == "Ann Lee"
+    assert {p.name: p.role for p in page.people} == {"Ann Lee": "moderator", "Bo Chen": "speaker"}
+
+
+@pytest.mark.parametrize("apostrophe", ["'", "’"])
+def test_an_institution_possessive_before_a_name_is_not_part_of_it(apostrophe):
+    page = parse_page(INTRO + f"The discussion will be moderated by Carnegie{apostrophe}s Ann Lee.")
+    assert page.moderator == "Ann Lee"
+
+
+@pytest.mark.parametrize("verb", ["comment", "respond", "analyse", "analyze", "debate"])
+def test_discussant_verbs(verb):
+    assert roles(INTRO + f"Ann Lee will moderate, while Bo Chen will {verb} on the findings.") == {
+        "Ann Lee": "moderator", "Bo Chen": "discussant"}
+
+
+@pytest.mark.parametrize("verb", ["was moderated", "was hosted", "was chaired"])
+def test_a_recap_says_who_moderated(verb):
+    page = parse_page(INTRO + f"The event {verb} by Ann Lee.")
+    assert page.kind == "recap"
+    assert [p.name for p in page.people] == ["Ann Lee"]
+
+
+@pytest.mark.parametrize(("label", "role"), [
+    ("moderator", "moderator"), ("chair", "chair"), ("discussant", "discussant"),
+    ("panelist", "speaker"), ("presenter", "speaker"), ("host", "host"),
+])
+def test_a_label_on_the_name_line_gives_a_known_role(label, role):
+    text = f"{INTRO}Ann Lee, {label}\n\nAnn Lee is an economist.\n\nBo Chen\n\nBo Chen is a lawyer."
+    assert roles(text) == {"Ann Lee": role, "Bo Chen": "speaker"}
+    assert role in ROLES
+
+
+def test_a_bio_opening_with_the_surname_keeps_its_person():
+    assert bios(INTRO + "Jane Doe\n\nDoe is an economist.") == {"Jane Doe": "Doe is an economist."}
+
+
+def test_what_a_speaker_will_do_is_not_a_bio():
+    text = BIOS_MAY_START + "Bo Chen will speak about trade."
+    assert bios(text) == {"Ann Lee": "", "Bo Chen": ""}
+    assert parse_page(text).description.endswith("Bo Chen will speak about trade.")
+
+
+def test_a_capitalised_place_opening_a_paragraph_is_not_a_person():
+    text = BIOS_MAY_START + "Washington is hosting the summit this year."
+    assert roles(text) == {"Ann Lee": "moderator"}
+    assert parse_page(text).description.endswith("Washington is hosting the summit this year.")
+
+
+@pytest.mark.parametrize("follow_on", [
+    "Lee previously led the IMF.", "She previously led the IMF.", "They previously led the IMF.",
+    "His work covers trade.", "Their work covers trade.", "Her work covers trade.",
+    "Previously, she led the IMF.", "Currently she advises the IMF.",
+])
+def test_a_follow_on_paragraph_belongs_to_the_bio(follow_on):
+    assert bios(INTRO + f"Ann Lee\n\nAnn Lee is an economist.\n\n{follow_on}") == {
+        "Ann Lee": f"Ann Lee is an economist.\n\n{follow_on}"}
+
+
+def test_an_unrelated_paragraph_after_a_bio_is_not_appended_to_it():
+    tail = "The venue opens at noon for lunch and coffee."
+    page = parse_page(INTRO + f"Ann Lee\n\nAnn Lee is an economist.\n\n{tail}")
+    assert {p.name: p.bio for p in page.people} == {"Ann Lee": "Ann Lee is an economist."}
+    assert page.skipped == (f'skipped paragraph: "{tail}"',)
+
+
+@pytest.mark.parametrize(("place", "language"), [
+    ("public", None),  # lower case: a word, not a language, whatever its ending
+    ("Arabic", "Arabic"), ("Japanese", "Japanese"), ("Spanish", "Spanish"),
+    ("Russian", "Russian"),
+])
+def test_what_reads_as_a_language(place, language):
+    assert parse_page(INTRO + f"This event will take place in {place}.").language == language
+
+
+# --- takeaways -------------------------------------------------------------------------
+
+ZH_INTRO = "专家们将讨论导弹防御对地区威慑的影响。\n\n"
+
+
+def test_a_takeaway_is_cut_at_its_first_colon_only():
+    page = parse_page(INTRO + "• Trade: Tariffs rose: by 10%.")
+    assert [(t.heading, t.text) for t in page.takeaways] == [("Trade", "Tariffs rose: by 10%.")]
+
+
+def test_a_numbered_chinese_item_is_headed_by_its_first_sentence():
+    page = parse_page(ZH_INTRO + "一、标题。文字")
+    assert [(t.heading, t.text) for t in page.takeaways] == [("标题", "文字")]
+
+
+@pytest.mark.parametrize(("length", "is_takeaway"), [(60, True), (61, False)])
+def test_a_chinese_item_heading_is_at_most_sixty_characters(length, is_takeaway):
+    page = parse_page(ZH_INTRO + "一、" + "题" * length + "。文字")
+    assert bool(page.takeaways) is is_takeaway
+
+
+@pytest.mark.parametrize("item", ["一、标题。", "一、没有句号的文字"])
+def test_a_chinese_item_without_a_heading_and_text_stays_in_the_description(item):
+    page = parse_page(ZH_INTRO + item)
+    assert page.takeaways == ()
+    assert page.description == ZH_INTRO + item
+
+
+# --- files -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"", "The file is empty."),
+    (b" \n", "The file is empty."),
+    (b"a" * (MAX_PAGE_BYTES + 1), "The file is too large (2,000,001 bytes; the limit is 2 MB)."),
+    (b"ab\x00cd", "The file looks binary, not like a text page."),
+    (b"a" * 100 + b"\x00", "The file looks binary, not like a text page."),  # one NUL is enough
+    (b"abcdefghijklmnopq\x01\x02", "The file looks binary, not like a text page."),
+    (b"\xff\xfeabc", "The file is not valid UTF-8 (bad byte at position 0); "
+                     "save it as UTF-8 text and try again."),
+    (b"1234", "The file has no readable text."),
+])
+def test_a_file_that_is_not_a_page_gets_one_plain_sentence(data, message):
+    with pytest.raises(InvalidValue) as refused:
+        decode_page(data)
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize("data", [
+    b"a" * MAX_PAGE_BYTES,  # exactly the limit
+    b"abcdefghi\x01",  # one control character in ten: a stray one, not binary
+    b"\t\n\r\x0cab",  # tabs, newlines and form feeds are text
+])
+def test_files_at_the_edges_of_the_checks_are_pages(data):
+    assert decode_page(data)
+
+
+# --- Chinese notices and people ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("notice", "language", "translation"), [
+    ("本次活动以中文进行，提供日文同声传译。", "Chinese", "Japanese"),
+    # No language named: the translation is into the other of Chinese and English.
+    ("本次活动以英文进行，提供同声传译。", "English", "Chinese"),
+    ("本次活动提供同声传译。", None, "English"),
+    ("现场有日文同声传译。", None, "Japanese"),
+    ("现场配有日文翻译。", None, "Japanese"),
+    ("现场有日文翻译。", None, None),  # translation mentioned, not provided
+])
+def test_chinese_language_and_translation_notices(notice, language, translation):
+    page = parse_page(ZH_INTRO + notice)
+    assert (page.language, page.translation) == (language, translation)
+
+
+@pytest.mark.parametrize(("length", "off_the_record"), [(150, True), (151, False)])
+def test_a_chinese_notice_is_one_short_sentence(length, off_the_record):
+    sentence = "本次活动不对外公开" + "的" * (length - 10) + "。"
+    assert len(sentence) == length
+    assert parse_page(ZH_INTRO + sentence).off_the_record is off_the_record
+
+
+def test_a_chinese_name_line_with_its_english_name_takes_an_english_bio():
+    page = parse_page(ZH_INTRO + "主持人：赵通 (Tong Zhao)\n\n赵通 (Tong Zhao)\n\n"
+                      "Tong Zhao is a fellow at Carnegie.")
+    assert [(p.name, p.role, p.bio) for p in page.people] == [
+        ("赵通 (Tong Zhao)", "moderator", "Tong Zhao is a fellow at Carnegie.")]
+
+
+@pytest.mark.parametrize("line", ["嘉宾：李彬和樊吉社", "嘉宾：李彬与樊吉社，清华大学教授"])
+def test_two_chinese_names_joined_by_and_are_two_people(line):
+    assert roles(ZH_INTRO + line) == {"李彬": "speaker", "樊吉社": "speaker"}
+
+
+def test_a_chinese_pair_that_is_not_two_names_is_nobody():
+    assert roles(ZH_INTRO + "嘉宾：清华大学和北京大学") == {}
+
+
+# --- one case per alternative of the notice and bio rules ----------------------------------
+
+
+@pytest.mark.parametrize("notice", [
+    "This event is not open to the press.",
+    "This event is closed to the press.",
+    "This event will be live streamed.",
+    "This event will be livestreamed.",
+    "This event will be webcast.",
+    "This event will be recorded.",
+    "Attendance at this event is by invitation.",
+    "This is an invitation-only event.",
+    "This event is on the record.",
+])
+def test_each_kind_of_access_note(notice):
+    page = parse_page(INTRO + notice)
+    assert (page.access_notes, page.description) == ((notice,), SUMMARY)
+
+
+@pytest.mark.parametrize("rest", [
+    "is an economist.", "was an economist.", "serves on the board.", "served on the board.",
+    "has written widely.", "had a long career.", "holds a doctorate.", "held several posts.",
+    "joined the IMF in 2001.", "leads the trade team.", "led the trade team.",
+    "directs the program.", "directed the program.", "heads the program.",
+    "headed the program.", "teaches economics.", "taught economics.", "works on trade.",
+    "worked on trade.", "specializes in trade.", "focuses on trade.", "founded a think tank.",
+    "chairs the board.", "brings decades of experience.", "currently advises the IMF.",
+    "previously led the IMF.", "also writes novels.", ", a former diplomat, writes on trade.",
+    ", the former envoy, writes on trade.", ", an economist, writes on trade.",
+])
+def test_a_bio_may_open_with_the_surname_and_any_bio_verb(rest):
+    bio = "Doe" + ("" if rest.startswith(",") else " ") + rest
+    assert bios(INTRO + f"Jane Doe\n\n{bio}") == {"Jane Doe": bio}
+
+
+@pytest.mark.parametrize("notice", [
+    "This event has reached capacity.", "This event is at full capacity.",
+    "This event is over capacity.", "This event is full.", "This event is now full.",
+    "This event is sold out.",
+])
+def test_each_wording_of_a_full_event_closes_registration(notice):
+    page = parse_page(INTRO + notice)
+    assert (page.registration_closed, page.access_notes, page.description) == (True, (), SUMMARY)
+
+
+@pytest.mark.parametrize("follow_on", [
+    "Prior to that, she led the IMF.", "Before joining Carnegie, she led the IMF.",
+])
+def test_more_follow_on_openings_belong_to_the_bio(follow_on):
+    assert bios(INTRO + f"Ann Lee\n\nAnn Lee is an economist.\n\n{follow_on}") == {
+        "Ann Lee": f"Ann Lee is an economist.\n\n{follow_on}"}
+
+
+@pytest.mark.parametrize("follow_on", [
+    "他曾在清华大学任教。", "她曾在清华大学任教。", "此前，他在清华大学任教。",
+    "此外，他还是作家。", "目前他在北京工作。",
+])
+def test_a_chinese_follow_on_paragraph_belongs_to_the_bio(follow_on):
+    bio = "赵通是卡内基国际和平研究院研究员。"
+    assert bios(ZH_INTRO + f"主持人：赵通\n\n赵通\n\n{bio}\n\n{follow_on}") == {
+        "赵通": f"{bio}\n\n{follow_on}"}
+
+
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December"]
+
+
+@pytest.mark.parametrize("date", [
+    *(f"{month} 1, 2026" for month in MONTHS),
+    *(f"1 {month} 2026" for month in MONTHS),
+    *(f"Dec. {day}, 2026" for day in ("1st", "2nd", "3rd", "4th")),
+    *(f"{day} Dec. 2026" for day in ("1st", "2nd", "3rd", "4th")),
+    "2026-12-01", "2026年12月1日", "12月1日",
+])
+def test_each_way_of_writing_a_date_under_the_title(date):
+    page = parse_page(f"Trade Talks\n{date}\n\n" + INTRO)
+    assert (page.title, page.date_text, page.description) == ("Trade Talks", date, SUMMARY)
+
+
+# --- what a name is made of ---------------------------------------------------------------
+
+def spaced(text: str) -> list[str]:
+    return text.split()
+
+
+HONORIFICS = spaced("Amb. Ambassador Dr. Dr H.E. HE Prof. Professor Mr. Mr Mrs. Mrs Ms. Ms "
+                    "Sen. Senator Rep. Gen. General Adm. Admiral Col. Colonel Lt. Gov. Governor "
+                    "Hon. Honorable Excellency Rev. Sir Dame")
+# Sentence openers, pronouns, job titles, places and institutions: never part of a name.
+NOT_NAME_WORDS = spaced(
+    "A An The This That These Those It Its They Their He She His Her We Our You In On At As By "
+    "For From Of To With While When Whereas Given After Before During Since Although However But "
+    "And Or If Then Also Both Each Today Now What How Why Who Where Join Please Register Speakers "
+    "Moderator Discussion Event Panel Panelists Participants Featuring Highlights Key About "
+    "Senior Fellow Director Deputy President Vice Chairman Chair Minister Secretary Former Chief "
+    "Executive Editor Associate Assistant Nonresident Visiting Scholar Head Founder United States "
+    "Republic Kingdom Union Nations North South East West Middle International Peace Endowment "
+    "Institute Center Centre Council Foundation Program University Academy Association Forum "
+    "Institution School College Committee Commission Ministry Department Agency Office Society "
+    "Studies Affairs Relations")
+PARTICLES = spaced("de del della der den di da das dos du van von bin binti ibn al el la le zu")
+
+
+@pytest.mark.parametrize("honorific", HONORIFICS)
+def test_an_honorific_is_dropped_from_the_name_but_kept_in_its_span(honorific):
+    [span] = read_names(f"{honorific} Ann Lee")
+    assert (span.name, span.start) == ("Ann Lee", 0)
+
+
+@pytest.mark.parametrize("word", NOT_NAME_WORDS)
+def test_a_capitalised_common_word_is_not_part_of_a_name(word):
+    assert [span.name for span in read_names(f"{word} Ann Lee")] == ["Ann Lee"]
+
+
+@pytest.mark.parametrize("particle", PARTICLES)
+def test_a_lowercase_particle_inside_a_name_belongs_to_it(particle):
+    assert [span.name for span in read_names(f"Ann {particle} Lee")] == [f"Ann {particle} Lee"]
+
+
+# --- one case per wording the importer recognises ------------------------------------------
+
+
+@pytest.mark.parametrize("disclaimer", [
+    "Carnegie does not take institutional positions on public policy issues.",
+    "The views expressed here are personal.",
+    "The views represented in this video are personal.",
+    "The views presented here are personal.",
+    "Opinions are those of the author.",
+    "Opinions are solely those of the speaker.",
+    "Opinions are those of the participants.",
+    "Statements do not necessarily reflect Carnegie policy.",
+    "Statements do not necessarily represent Carnegie policy.",
+])
+def test_a_trailing_disclaimer_is_recognised_not_skipped(disclaimer):
+    page = parse_page(INTRO + f"Ann Lee\n\nAnn Lee is an economist.\n\n{disclaimer}")
+    assert page.skipped == ()
+    assert {p.name: p.bio for p in page.people} == {"Ann Lee": "Ann Lee is an economist."}
+
+
+@pytest.mark.parametrize("word", [
+    "event", "discussion", "session", "conversation", "panel", "meeting", "webinar", "briefing",
+    "seminar", "roundtable", "dialogue", "conference",
+])
+def test_a_language_notice_is_about_the_event_by_any_name(word):
+    page = parse_page(INTRO + f"This {word} will be held in French.")
+    assert (page.language, page.description) == ("French", SUMMARY)
+
+
+@pytest.mark.parametrize("sentence", [
+    "This event will be in French.", "This event is in French.", "This event was in French.",
+    "This event will be held in French.", "This event will be conducted in French.",
+    "This event will be delivered in French.", "This event will take place in French.",
+])
+def test_each_way_of_saying_the_language(sentence):
+    assert parse_page(INTRO + sentence).language == "French"
+
+
+@pytest.mark.parametrize(("sentence", "translation"), [
+    ("This event will have French translation.", "French"),
+    ("This event will have French interpretation.", "French"),
+    ("This event offers translation into French.", "French"),
+    ("This event offers interpretation into French.", "French"),
+    ("This event will be translated into French.", "French"),
+    ("This event will be interpreted into French.", "French"),
+])
+def test_each_way_of_saying_the_translation(sentence, translation):
+    page = parse_page(INTRO + sentence)
+    assert (page.translation, page.description) == (translation, SUMMARY)
+
+
+@pytest.mark.parametrize("notice", [
+    "Registration is required.", "RSVP required.", "Please register in advance.",
+])
+def test_a_notice_may_start_with_what_it_is_about(notice):
+    page = parse_page(INTRO + notice)
+    assert (page.access_notes, page.description) == ((notice,), SUMMARY)
+
+
+@pytest.mark.parametrize("notice", [
+    "Simultaneous translation into French will be provided.",
+    "Translation into French will be provided.",
+    "Interpretation into French will be provided.",
+])
+def test_a_translation_notice_needs_no_event_word(notice):
+    page = parse_page(INTRO + notice)
+    assert (page.translation, page.description) == ("French", SUMMARY)
+
+
+@pytest.mark.parametrize("notice", [
+    "Registration for this event is closed.", "RSVPs for this event are closed.",
+    "RSVP for this event is closed.",
+])
+def test_each_way_of_saying_registration_is_closed(notice):
+    assert parse_page(INTRO + notice).registration_closed is True
+
+
+@pytest.mark.parametrize("narration", [
+    "The discussion was moderated by Ann Lee.", "The discussions were hosted by Ann Lee.",
+    "The discussion was also chaired by Ann Lee.", "The discussion was then held at Carnegie.",
+    "The discussion was off the record.", "The discussion was in Chinese.",
+    "Afterwards they discussed trade.", "Afterwards panelists explored trade.",
+    "Afterwards speakers examined trade.", "Afterwards participants analysed trade.",
+    "Afterwards participants analyzed trade.", "Afterwards discussants debated trade.",
+    "Ann Lee moderated.", "Ann Lee spoke on trade.", "Ann Lee presented the report.",
+    "Ann Lee hosted the panel.", "Ann Lee chaired the panel.", "Ann Lee also discussed trade.",
+])
+def test_past_tense_narration_makes_the_page_a_recap(narration):
+    assert parse_page(INTRO + narration).kind == "recap"
+
+
+@pytest.mark.parametrize("roster", [
+    "Speakers: Ann Lee, economist; Bo Chen, lawyer; and Cy Twombly, painter",
+    "Speakers: Ann Lee, economist; Bo Chen, lawyer; & Cy Twombly, painter",
+    "Speaker: Ann Lee, economist; Bo Chen, lawyer; Cy Twombly, painter",
+    "Panelists: Ann Lee, economist; Bo Chen, lawyer; Cy Twombly, painter",
+    "Participants: Ann Lee, economist; Bo Chen, lawyer; Cy Twombly, painter",
+    "Featured speakers: Ann Lee, economist; Bo Chen, lawyer; Cy Twombly, painter",
+    "Featuring: Ann Lee, economist; Bo Chen, lawyer; Cy Twombly, painter",
+])
+def test_each_roster_opening(roster):
+    page = parse_page(INTRO + roster)
+    assert [p.name for p in page.people] == ["Ann Lee", "Bo Chen", "Cy Twombly"]
+    assert page.description == SUMMARY
+
+
+@pytest.mark.parametrize("heading", [
+    "Key Highlights", "Main Takeaways", "Discussion Highlights", "Event Summary", "Panel Overview",
+    "About the Speakers", "Our Speakers", "Meet the Speakers", "Featured Speakers", "Highlight",
+    "Takeaway", "Speaker", "Participants", "Panelists", "Featuring", "Summary", "Recap",
+    "Overview", "Discussants", "Moderators", "Biographies", "Bios", "Bio", "Agenda", "Details",
+    "Speakers:",
+])
+def test_a_section_heading_is_dropped(heading):
+    page = parse_page(INTRO + f"{heading}\n\nAnn Lee\n\nAnn Lee is an economist.")
+    assert (page.description, page.skipped) == (SUMMARY, ())
+
+
+@pytest.mark.parametrize("time", [
+    "18:00", "18：00", "18:00–20:00", "6:00 to 8:00", "6:00 pm", "18:00 EST",
+])
+def test_a_time_on_its_own_line_under_the_date(time):
+    page = parse_page(f"Trade Talks\nTuesday, December 1, 2026\n{time}\n\n" + INTRO)
+    assert (page.date_text, page.description) == (f"Tuesday, December 1, 2026 {time}", SUMMARY)
+
+
+@pytest.mark.parametrize("time", [
+    "上午9点", "下午6点", "晚上7点", "中午12点", "早上8点", "下午6点半", "下午6点30分",
+    "上午9点至上午11点", "下午2点至下午4点", "晚上7点至晚上9点", "中午12点至中午1点",
+    "早上8点至早上9点", "下午6点至下午6点半", "下午6点至下午6点30分", "6点至8点", "6点到8点",
+])
+def test_a_chinese_time_on_its_own_line_under_the_date(time):
+    page = parse_page(f"贸易谈判\n2026年12月1日\n{time}\n\n" + ZH_INTRO)
+    assert (page.date_text, page.description) == (f"2026年12月1日 {time}", ZH_INTRO.strip())
+
+
+@pytest.mark.parametrize("venue", [
+    "Live on YouTube", "Streaming on Zoom", "Online", "Virtual", "Webcast", "Washington, DC",
+])
+def test_a_venue_line_under_the_title_without_a_date(venue):
+    page = parse_page(f"Trade Talks\n{venue}\n\n" + INTRO)
+    assert (page.title, page.location, page.description) == ("Trade Talks", venue, SUMMARY)
+
+
+@pytest.mark.parametrize("bullet", [
+    "一、", "（一）", "(二) ", "1、", "1. ", "• ", "▪ ", "● ", "◦ ", "· ", "‣ ", "- ", "* ", "– ",
+    "— ",
+])
+def test_each_bullet_style_marks_a_takeaway(bullet):
+    page = parse_page(INTRO + f"{bullet}Trade: Tariffs rose.")
+    assert [(t.heading, t.text) for t in page.takeaways] == [("Trade", "Tariffs rose.")]
+
+
+@pytest.mark.parametrize("bio", [
+    "Bo Chen is a lawyer.", "Bo Chen was a lawyer.", "Bo Chen is an attorney.",
+    "Bo Chen is the dean of a law school.", "Bo Chen is also a painter.",
+    "Bo Chen is currently at Yale.", "Bo Chen is now at Yale.", "Bo Chen is formerly of Yale.",
+    "Bo Chen is one of the founders of a firm.", "Bo Chen serves on the board.",
+    "Bo Chen served on the board.", "Bo Chen holds a chair at Yale.", "Bo Chen leads a firm.",
+    "Bo Chen led a firm.", "Bo Chen directs a program.", "Bo Chen directed a program.",
+    "Bo Chen heads a program.", "Bo Chen headed a program.", "Bo Chen teaches law.",
+    "Bo Chen taught law.", "Bo Chen works on trade.", "Bo Chen worked on trade.",
+    "Bo Chen specializes in trade.", "Bo Chen focuses on trade.",
+    "Bo Chen, a lawyer, writes on trade.", "Bo Chen, an attorney, writes on trade.",
+    "Bo Chen, the dean, writes on trade.",
+])
+def test_a_paragraph_saying_who_a_new_name_is_makes_a_speaker(bio):
+    assert bios(BIOS_MAY_START + bio) == {"Ann Lee": "", "Bo Chen": bio}
+
+
+# --- roles in narration, one case per wording ---------------------------------------------
+
+ANN = ("Ann Lee",)
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    # auxiliaries between the name and its verb
+    *((f"Ann Lee {aux} moderate.", [("Ann Lee", "moderator", False)]) for aux in (
+        "will", "would", "shall", "to", "also", "then", "jointly", "later", "will be")),
+    ("Ann Lee is moderating.", [("Ann Lee", "moderator", False)]),
+    ("Ann Lee was moderating.", [("Ann Lee", "moderator", False)]),
+    ("Ann Lee and Bo Chen are speaking.", [("Ann Lee", "speaker", False),
+                                           ("Bo Chen", "speaker", False)]),
+    ("Ann Lee and Bo Chen were speaking.", [("Ann Lee", "speaker", False),
+                                            ("Bo Chen", "speaker", False)]),
+    ("Ann Lee and Bo Chen both spoke.", [("Ann Lee", "speaker", False),
+                                         ("Bo Chen", "speaker", False)]),
+    ("Ann Lee and Bo Chen each spoke.", [("Ann Lee", "speaker", False),
+                                         ("Bo Chen", "speaker", False)]),
+    ("Ann Lee, who will moderate, is an economist.", [("Ann Lee", "moderator", False)]),
+    ("Ann Lee will co-moderate.", [("Ann Lee", "moderator", False)]),
+    # the verb gives the role
+    *((f"Ann Lee will {verb}.", [("Ann Lee", role, False)]) for verb, role in (
+        ("host", "host"), ("chair", "chair"), ("discuss trade", "discussant"),
+        ("comment", "discussant"), ("respond", "discussant"), ("analyse it", "discussant"),
+        ("analyze it", "discussant"), ("debate it", "discussant"), ("speak", "speaker"),
+        ("present", "speaker"), ("deliver a lecture", "speaker"), ("give a lecture", "speaker"),
+        ("offer a lecture", "speaker"), ("join", "speaker"), ("explore trade", "speaker"),
+        ("examine trade", "speaker"), ("talk", "speaker"))),
+    ("Ann Lee spoke.", [("Ann Lee", "speaker", False)]),
+    ("Ann Lee gave a lecture.", [("Ann Lee", "speaker", False)]),
+    # a host who hosts the discussion itself leads it
+    *((f"Ann Lee will host {what} with Bo Chen.", [("Ann Lee", "host", True),
+                                                   ("Bo Chen", "speaker", False)])
+      for what in ("a discussion", "an open conversation", "the dialogue", "a debate",
+                   "a panel", "a roundtable")),
+    # what comes before a name
+    *((f"{before} Ann Lee.", [("Ann Lee", role, False)]) for before, role in (
+        ("The talk was moderated by", "moderator"), ("The talk was hosted by", "host"),
+        ("The talk was chaired by", "chair"), ("Moderator:", "moderator"), ("Host:", "host"),
+        ("Chair:", "chair"), ("Discussant:", "discussant"), ("Discussants:", "discussant"),
+        ("With comments by", "discussant"), ("With comments from", "discussant"),
+        ("A discussion with", "speaker"), ("A conversation with", "speaker"),
+        ("A dialogue with", "speaker"), ("A debate with", "speaker"), ("A panel with", "speaker"),
+        ("A roundtable with", "speaker"),
+        ("A talk with", "speaker"), ("An interview with", "speaker"),
+        ("Panel day: a chat with", "speaker"), ("An evening featuring", "speaker"),
+        ("The panel features", "speaker"), ("The panel feature", "speaker"),
+        ("The panel featured", "speaker"), ("The panel is joined by", "speaker"),
+        ("With remarks by", "speaker"), ("With remarks from", "speaker"),
+        ("With a presentation by", "speaker"), ("With presentations by", "speaker"),
+        ("Speaker:", "speaker"), ("Speakers:", "speaker"), ("Panelist:", "speaker"),
+        ("Panelists:", "speaker"))),
+    # lists share their verb across every gap
+    *((f"Ann Lee{gap}Bo Chen will speak.", [("Ann Lee", "speaker", False),
+                                            ("Bo Chen", "speaker", False)])
+      for gap in (" and ", " & ", ", ", " of Yale and ", " from Yale and ", " at Yale and ")),
+    # "X joined A in a moderated conversation": X moderates
+    *((f"Ann Lee joined Bo Chen {where} moderated {what}.", [("Ann Lee", "moderator", False),
+                                                             ("Bo Chen", "speaker", False)])
+      for where, what in (("in a", "conversation"), ("for a", "discussion"),
+                          ("in an", "dialogue"), ("in the", "debate"), ("in a", "panel"),
+                          ("in a", "session"))),
+    # a label after the name beats the verb
+    *((f"Ann Lee{sep}{label}{end} will moderate.", [("Ann Lee", role, False)])
+      for sep, end in ((", ", ","), (" (", ")"), (" – ", ","), (": ", ","))
+      for label, role in (("host", "host"), ("chair", "chair"), ("discussant", "discussant"),
+                          ("speaker", "speaker"), ("panelist", "speaker"),
+                          ("presenter", "speaker"))),
+    ("Ann Lee (moderator) will speak.", [("Ann Lee", "moderator", False)]),
+    ("Ann Lee and Bo Chen, with no word for what they do.", []),
+])
+def test_roles_read_from_narration(text, found):
+    assert narration(text) == found
+
+
+def test_names_stop_where_chinese_begins():
+    assert [s.name for s in read_names("Zhang Hongyu是教授 Li Bin")] == ["Zhang Hongyu", "Li Bin"]
+
+
+# --- Chinese wordings, one case each ------------------------------------------------------
+
+ZH = ZH_INTRO.strip()
+
+
+@pytest.mark.parametrize(("sentence", "found"), [
+    *((f"报名{w}。", {"registration_closed": True}) for w in (
+        "已截止", "已经截止", "已结束", "已关闭", "已满")),
+    *((f"本次活动{w}。", {"registration_closed": True}) for w in (
+        "名额已满", "座位已满", "人数已满", "停止报名")),
+    *((f"本次活动{w}。", {"off_the_record": True}) for w in (
+        "不对外公开", "不公开报道", "不对外报道", "不作公开报道", "不录音", "不录像")),
+    *((f"本次活动{w}。", {"access": True}) for w in (
+        "不对媒体开放", "谢绝媒体", "仅限受邀嘉宾", "仅限邀请嘉宾", "凭邀请入场", "需报名",
+        "需要提前报名", "须提前报名", "须报名", "将网络直播", "将线上直播", "将全程直播")),
+    *((f"本次活动{how}{lang}{kind}{verb}。", {"language": name})
+      for how, kind, verb in (("以", "文", "进行"), ("用", "语", "举行"), ("使用", "文", "开展"))
+      for lang, name in (("中", "Chinese"), ("英", "English"))),
+    *((f"本次活动以{lang}文进行。", {"language": name}) for lang, name in (
+        ("汉", "Chinese"), ("日", "Japanese"), ("韩", "Korean"), ("俄", "Russian"),
+        ("法", "French"), ("德", "German"), ("西班牙", "Spanish"), ("阿拉伯", "Arabic"))),
+    *((f"现场提供{lang}{kind}同声传译。", {"translation": name}) for lang, name, kind in (
+        ("中", "Chinese", "文"), ("汉", "Chinese", "语"), ("英", "English", "文"),
+        ("日", "Japanese", "语"), ("韩", "Korean", "文"), ("俄", "Russian", "文"),
+        ("法", "French", "文"), ("德", "German", "文"), ("西班牙", "Spanish", "语"),
+        ("阿拉伯", "Arabic", "语"))),
+    *((f"现场提供英文{how}。", {"translation": "English"}) for how in (
+        "同声传译", "同步翻译", "交替传译", "翻译")),
+    ("本次活动在北京。", None),
+])
+def test_chinese_notices(sentence, found):
+    assert pages_zh.notice(sentence) == found
+
+
+NOT_NAMES = spaced(
+    "待定 另定 嘉宾 主持 主持人 主讲人 演讲人 评议人 点评人 与谈人 要点 主要观点 观点 简介 "
+    "介绍 嘉宾介绍 嘉宾简介 时间 日期 地点 活动 活动简介 活动介绍 活动回顾 会议 议程 主题 题目 "
+    "背景 内容 概要 摘要 总结 回顾 报名 联系 联系人 注意 注意事项 说明 研究员 教授 学者 专家 "
+    "中国 美国 日本 韩国 朝鲜 俄罗斯 北京 上海 华盛顿 中美 中美关系 我们 他们 本次 本场 此次")
+INSTITUTIONS = spaced("清华大学 外交学院 研究中心 某研究所 某研究院 作家协会 数学学会 某基金会 "
+                      "兰德智库 "
+                      "地方政府 外交部 公安局 办事处 外事办")
+
+
+@pytest.mark.parametrize("word", NOT_NAMES + INSTITUTIONS)
+def test_chinese_words_that_are_never_names(word):
+    assert not pages_zh.is_name(word)
+    assert pages_zh.is_name("赵通")
+
+
+@pytest.mark.parametrize(("word", "role"), [
+    ("主持人", "moderator"), ("主持", "moderator"), ("主讲人", "speaker"), ("主讲嘉宾", "speaker"),
+    ("主讲", "speaker"), ("演讲人", "speaker"), ("演讲嘉宾", "speaker"), ("发言人", "speaker"),
+    ("发言嘉宾", "speaker"), ("对话嘉宾", "speaker"), ("嘉宾", "speaker"),
+    ("评议人", "discussant"), ("评议嘉宾", "discussant"), ("点评人", "discussant"),
+    ("点评嘉宾", "discussant"), ("评论人", "discussant"), ("与谈人", "discussant"),
+])
+@pytest.mark.parametrize("separator", ["：", ":", " "])
+def test_each_chinese_role_line(word, role, separator):
+    page = parse_page(ZH_INTRO + f"{word}{separator}赵通")
+    assert {p.name: p.role for p in page.people} == {"赵通": role}
+    assert page.description == ZH
+
+
+@pytest.mark.parametrize("heading", [
+    "要点", "观点", "主要观点", "内容", "简介", "介绍", "概要", "回顾", "议程", "摘要", "总结",
+    "与会嘉宾", "参会嘉宾", "嘉宾介绍", "嘉宾简介", "活动要点", "会议议程", "讨论要点",
+    "主要内容", "核心观点", "重要观点", "嘉宾简介：",
+])
+def test_each_chinese_section_heading_is_dropped(heading):
+    page = parse_page(ZH_INTRO + f"{heading}\n\n主持人：赵通")
+    assert (page.description, page.skipped) == (ZH, ())
+
+
+@pytest.mark.parametrize(("line", "field", "value"), [
+    ("时间：2026年12月1日", "date_text", "2026年12月1日"),
+    ("日期：2026年12月1日", "date_text", "2026年12月1日"),
+    ("地点：北京", "location", "北京"), ("地址：北京", "location", "北京"),
+    ("主题：中美关系", "title", "中美关系"), ("题目：中美关系", "title", "中美关系"),
+])
+def test_each_chinese_field_line(line, field, value):
+    page = parse_page(ZH_INTRO + line)
+    assert (getattr(page, field), page.description) == (value, ZH)
+
+
+@pytest.mark.parametrize(("narration", "role"), [
+    *((f"本次活动由赵通{verb}。", role) for verb, role in (
+        ("主持", "moderator"), ("主讲", "speaker"), ("演讲", "speaker"), ("点评", "discussant"),
+        ("评议", "discussant"))),
+    *((f"{lead}赵通{aux}{verb}。", role)
+      for lead in ("", "会上，", "随后。", "然后；", "此外、", "其后 ")
+      for aux, verb, role in (("将", "主持", "moderator"), ("会", "主讲", "speaker"),
+                              ("也将", "演讲", "speaker"), ("将担任", "主持人", "moderator"),
+                              ("", "点评", "discussant"), ("", "评议", "discussant"))),
+])
+def test_each_chinese_narration(narration, role):
+    assert roles(ZH_INTRO + narration) == {"赵通": role}
+
+
+@pytest.mark.parametrize("narration", [
+    *(f"与会者{verb}了中美关系。" for verb in (
+        "主持", "讨论", "探讨", "分析", "介绍", "发表", "评议", "点评", "交流", "对话", "举办",
+        "举行", "参加", "出席", "分享")),
+    "活动已于昨天结束。", "活动于2026年12月1日在北京举行。",
+])
+def test_chinese_past_tense_makes_a_recap(narration):
+    assert parse_page(ZH_INTRO + narration).kind == "recap"
+
+
+@pytest.mark.parametrize("after", [
+    "是研究员。", "现任研究员。", "现为研究员。", "为研究员。", "系研究员。", "任研究员。",
+    "曾任研究员。", "曾在清华任教。", "担任研究员。", "长期研究核政策。", "主要研究核政策。",
+    "目前在北京工作。", "，研究员。", ",研究员。",
+])
+def test_a_chinese_bio_opens_with_the_name_and_what_follows_it(after):
+    assert bios(ZH_INTRO + f"主持人：赵通\n\n赵通\n\n赵通{after}") == {"赵通": f"赵通{after}"}
+
+
+@pytest.mark.parametrize(("verb", "word"), [
+    ("是", "研究员"), ("现任", "教授"), ("现为", "主任"), ("系", "院长"), ("曾任", "所长"),
+    ("担任", "学者"), ("是", "博士"), ("是", "大使"), ("是", "会长"), ("是", "理事"),
+    ("是", "成员"), ("是", "专家"), ("是", "副主席"), ("是", "高级顾问"), ("是", "Senior Fellow"),
+    ("是", "Professor"),
+])
+def test_a_new_chinese_name_needs_a_bio_verb_and_a_bio_word(verb, word):
+    bio = f"李彬{verb}清华大学{word}。"
+    assert bios(ZH_INTRO + f"主持人：赵通\n\n{bio}") == {"赵通": "", "李彬": bio}
+
+
+@pytest.mark.parametrize("joined", ["和", "与", "及"])
+def test_each_chinese_and_between_two_names(joined):
+    assert roles(ZH_INTRO + f"嘉宾：李彬{joined}樊吉社") == {"李彬": "speaker", "樊吉社": "speaker"}
+
+
+# --- a title line between a name line and its bio -------------------------------------------
+
+
+@pytest.mark.parametrize(("title", "joined"), [
+    ("Senior Fellow, " + "x" * 185, True),  # 200 characters: still a title line
+    ("Senior Fellow, " + "x" * 186, False),  # 201: a paragraph of its own
+    ("Senior Fellow at Carnegie.", False),  # a sentence, not a title line
+])
+def test_a_title_line_between_a_name_and_its_bio(title, joined):
+    page = parse_page(INTRO + f"Jane Doe\n\n{title}\n\nJane Doe is an economist.")
+    assert ({p.name: p.bio for p in page.people} == {"Jane Doe": "Jane Doe is an economist."}) \
+        is joined
+    assert (page.description == SUMMARY) is joined
+
+
+@pytest.mark.parametrize(("title", "joined"), [
+    ("卡内基" + "研" * 97, True),  # 100 characters
+    ("卡内基" + "研" * 98, False),
+    ("卡内基研究员。", False),
+    ("Senior fellow.", False),
+])
+def test_a_title_line_between_a_chinese_name_and_its_bio(title, joined):
+    page = parse_page(ZH_INTRO + f"主持人：赵通\n\n赵通\n\n{title}\n\n赵通是研究员。")
+    assert {p.name: p.bio for p in page.people} == {"赵通": "赵通是研究员。"}
+    assert (page.description == ZH) is joined
+
+
+# --- which language a page is in --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "share", "language"), [
+    ("", 0.0, "en"), ("12 — 34!", 0.0, "en"), ("abcdef", 0.0, "en"),
+    ("中ab", 1 / 3, "zh"),  # a third of the letters Han: mostly Chinese
+    ("中abc", 1 / 4, "en"),
+    ("中ab 12, 34!", 1 / 3, "zh"),  # digits, spaces and punctuation are not letters
+    ("中abéü", 1 / 3, "zh"),  # only ASCII letters count as the Latin side
+    ("中文", 1.0, "zh"),
+])
+def test_a_page_is_chinese_when_a_third_of_its_letters_are_han(text, share, language):
+    assert pages_zh.han_share(text) == pytest.approx(share)
+    assert page_language(text) == language
+
+
+# --- Chinese name lines ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "people"), [
+    ("主持人：赵通（Tong Zhao）", [("赵通 (Tong Zhao)", "moderator", "")]),
+    ("主持人：Tong Zhao（赵通）", [("赵通 (Tong Zhao)", "moderator", "")]),
+    ("赵通（主持人）\n\n赵通是研究员。", [("赵通", "moderator", "赵通是研究员。")]),
+    ("Tong Zhao（主持人）\n\nTong Zhao is a fellow.",
+     [("Tong Zhao", "moderator", "Tong Zhao is a fellow.")]),
+    ("赵通（卡内基研究员）\n\n赵通是研究员。", [("赵通", "speaker", "赵通是研究员。")]),
+    ("赵通，卡内基研究员\n\n赵通是研究员。", [("赵通", "speaker", "赵通是研究员。")]),
+    ("赵通，" + "卡" * 79 + "\n\n赵通是研究员。", [("赵通", "speaker", "赵通是研究员。")]),
+    ("赵通，" + "卡" * 80 + "\n\n赵通是研究员。", []),  # too long for a title after a name
+    ("赵通，卡内基研究员。\n\n赵通是研究员。", []),  # a sentence, not a name line
+    ("嘉宾：赵通（主持人）、李彬", [("赵通", "moderator", ""), ("李彬", "speaker", "")]),
+    ("主持人：赵通\n\n樊吉社是清华大学教授。",
+     [("赵通", "moderator", ""), ("樊吉社", "speaker", "樊吉社是清华大学教授。")]),
+    ("主持人：赵通\n\n欧阳修文是清华大学教授。",
+     [("赵通", "moderator", ""), ("欧阳修文", "speaker", "欧阳修文是清华大学教授。")]),
+    ("由欧阳修文主持。", [("欧阳修文", "moderator", "")]),
+])
+def test_chinese_name_lines_and_bios(text, people):
+    page = parse_page(ZH_INTRO + text)
+    assert [(p.name, p.role, p.bio) for p in page.people] == people
+
+
+@pytest.mark.parametrize(("bio", "owner"), [
+    ("Doe is an economist.", "Jane Doe"),  # the surname
+    ("Jane is an economist.", "Jane Doe"),  # or the first word, the surname in "Zhang Hongyu"
+    ("Smith is an economist.", None),  # another surname
+    ("Jane Doe is an economist.", "Jane Doe"),
+    ("Jane Smith is an economist.", None),
+])
+def test_whose_bio_follows_a_name_line(bio, owner):
+    page = parse_page(INTRO + f"Jane Doe\n\n{bio}")
+    assert {p.name: p.bio for p in page.people} == ({owner: bio} if owner else {})
+
+
+@pytest.mark.parametrize(("length", "people"), [
+    (300, {"赵通": "speaker", "李彬": "speaker"}),
+    (301, {}),  # too long for a role line: prose
+])
+def test_a_chinese_role_line_is_at_most_300_characters(length, people):
+    line = "嘉宾：赵通、李彬，"
+    line += "研" * (length - len(line))
+    assert roles(ZH_INTRO + line) == people
+
+
+@pytest.mark.parametrize(("text", "people", "described"), [
+    ("主持人：待定", {}, False),  # a role line naming nobody is prose
+    ("嘉宾：李彬，清华大学教授；樊吉社，社科院研究员",
+     {"李彬": "speaker", "樊吉社": "speaker"}, True),  # names go on after a title
+    ("主持人：李彬和樊吉社", {"李彬": "moderator", "樊吉社": "moderator"}, True),
+    ("赵通：卡内基研究员\n\n赵通是研究员。", {}, False),  # a colon after a name: not a name line
+    ("主持人\n\n赵通\n\n赵通是研究员。", {"赵通": "moderator"}, True),  # the heading's role
+    ("赵通\n\n卡内基研究员", {}, False),  # a name line needs a bio, a role or a known name
+])
+def test_chinese_role_lines_and_name_lines(text, people, described):
+    page = parse_page(ZH_INTRO + text)
+    assert {p.name: p.role for p in page.people} == people
+    assert (page.description == ZH) is described
+
+
+@pytest.mark.parametrize(("paragraph", "newcomer"), [
+    ("李彬是清华大学教授。", True),
+    ("A通是清华大学教授。", False),  # not all Han: not a name
+    ("李彬是好人。", False),  # says nothing of a post or title
+    ("李彬在清华大学当教授。", False),  # no verb saying who he is
+    ("清华大学是著名学府，有很多教授。", False),  # an institution
+    ("专家是研究员出身。", False),  # a common word
+    ("李彬是" + "好" * 110 + "教授。", True),
+    ("李彬是" + "好" * 120 + "教授。", False),  # the title must come in the first 120 characters
+])
+def test_when_a_new_chinese_name_opening_a_paragraph_is_a_speaker(paragraph, newcomer):
+    people = roles(ZH_INTRO + "主持人：赵通\n\n" + paragraph)
+    assert people == ({"赵通": "moderator", "李彬": "speaker"} if newcomer
+                      else {"赵通": "moderator"})
+
+
+@pytest.mark.parametrize(("length", "header"), [(150, True), (151, False)])
+def test_a_title_line_is_at_most_150_characters(length, header):
+    page = parse_page("T" * length + "\nTuesday, December 1, 2026\n\n" + INTRO)
+    assert (page.title is not None, page.date_text is not None) == (header, header)
+
+
+@pytest.mark.parametrize(("length", "is_date"), [(80, True), (81, False)])
+def test_a_date_line_is_at_most_80_characters(length, is_date):
+    line = "Tuesday, December 1, 2026 "
+    line += "x" * (length - len(line))
+    assert (parse_page(f"Trade Talks\n{line}\n\n" + INTRO).date_text == line) is is_date
+
+
+def test_a_full_event_needs_no_registration_note():
+    assert pages_zh.notice("名额已满，需提前报名。") == {"registration_closed": True}
+
+
+def test_a_chinese_event_translates_into_english_when_no_language_is_named():
+    page = parse_page(ZH_INTRO + "本次活动以中文进行，提供同声传译。")
+    assert (page.language, page.translation) == ("Chinese", "English")
+
+
+def test_a_sentence_after_a_chinese_name_is_not_a_name_line():
+    assert roles(ZH_INTRO + "赵通，Senior fellow.\n\n赵通是研究员。") == {}
+
+
+@pytest.mark.parametrize(("padding", "newcomer"), [(115, True), (116, False)])
+def test_a_new_chinese_name_has_its_title_in_the_first_120_characters(padding, newcomer):
+    people = roles(ZH_INTRO + "主持人：赵通\n\n李彬是" + "好" * padding + "教授。")
+    assert ("李彬" in people) is newcomer
+
+
+def test_a_role_line_listing_institutions_is_prose():
+    page = parse_page(ZH_INTRO + "嘉宾：清华大学和北京大学")
+    assert (page.people, page.description) == ((), ZH_INTRO + "嘉宾：清华大学和北京大学")
+
+
+@pytest.mark.parametrize("name_line", ["赵通 (Tong Zhao)", "赵通（Tong Zhao）"])
+def test_a_bilingual_name_line_alone_takes_the_english_bio_under_it(name_line):
+    # No role and no earlier mention: only the bio under it makes the line a name line.
+    page = parse_page(ZH_INTRO + f"{name_line}\n\nTong Zhao is a fellow at Carnegie.")
+    assert [(p.name, p.bio) for p in page.people] == [
+        ("赵通 (Tong Zhao)", "Tong Zhao is a fellow at Carnegie.")]
+    assert page.description == ZH
+
+
+@pytest.mark.parametrize(("length", "notice"), [(300, True), (301, False)])
+def test_a_notice_sentence_is_at_most_300_characters(length, notice):
+    sentence = "This event is off the record, "
+    sentence += "x" * (length - len(sentence) - 1) + "."
+    assert parse_page(INTRO + sentence).off_the_record is notice
+
+
+def test_only_one_time_line_joins_the_date():
+    page = parse_page("Trade Talks\nTuesday, December 1, 2026\n18:00\n19:00\n\n" + INTRO)
+    assert page.date_text == "Tuesday, December 1, 2026 18:00"
+    assert page.description == "19:00\n\n" + SUMMARY
+
+
+@pytest.mark.parametrize(("length", "is_location"), [(30, True), (31, False)])
+def test_a_short_line_under_the_date_is_a_location_up_to_30_characters(length, is_location):
+    page = parse_page(f"Trade Talks\nTuesday, December 1, 2026\n{'y' * length}\n\n" + INTRO)
+    assert (page.location is not None) is is_location
+
+
+def test_a_new_name_may_open_a_bio_once_someone_was_named():
+    assert bios(INTRO + "Ann Lee will moderate.\n\nBo Chen is a lawyer.") == {
+        "Ann Lee": "", "Bo Chen": "Bo Chen is a lawyer."}
+
+
+@pytest.mark.parametrize(("text", "people", "described"), [
+    # a known name's bio needs no title word
+    ("主持人：赵通\n\n赵通曾在清华任教。", [("赵通", "moderator", "赵通曾在清华任教。")], True),
+    # "李一为是": the two-character reading fails, the three-character one is tried
+    ("主持人：赵通\n\n李一为是清华大学教授。",
+     [("赵通", "moderator", ""), ("李一为", "speaker", "李一为是清华大学教授。")], True),
+    # text right after the brackets: not a clean name
+    ("嘉宾：赵通（主持人）卡内基", [], False),
+    ("嘉宾：赵通（主持人），卡内基研究员", [("赵通", "moderator", "")], True),
+])
+def test_chinese_bios_and_bracketed_roles(text, people, described):
+    page = parse_page(ZH_INTRO + text)
+    assert [(p.name, p.role, p.bio) for p in page.people] == people
+    assert (page.description == ZH, page.skipped) == (described, ())
