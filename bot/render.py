@@ -53,7 +53,7 @@ _LINE_START = re.compile(r"^([ \t]*)(?:([>#-])(?=[ \t>#])|(\d+)\.(?=[ \t]))", re
 # A web address is left as written, as discord.py's escape_markdown does: a backslash
 # would become part of the link.
 _URL_START = re.compile(r"(?:https?|steam)://")
-_URL_END = re.compile(r"[\s<>]")
+_URL_END = re.compile(r"[\s<>\\]")  # a backslash is no part of an address
 _URL_TRAILING = "<.,:;\"')]"
 _NON_SPACE = re.compile(r"\S")
 

@@ -2,7 +2,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot import render
@@ -233,6 +233,7 @@ def test_any_page_text_is_shown_literally_never_pings_and_at_most_doubles(text):
 
 
 @given(st.one_of(HOSTILE, st.text()), st.integers(min_value=2, max_value=300))
+@example("https://a.b/c_d\\", 16)  # an address ending in a backslash: it must not dangle
 def test_clipped_escaped_text_fits_and_escapes_only_what_is_shown(text, limit):
     shown = render.safe_clip(text, limit)
     assert len(shown) <= limit
