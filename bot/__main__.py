@@ -23,14 +23,12 @@ from bot.catalog import (
     import_folders,
     import_page,
     is_url,
-    page_problem,
     read_event_folder,
-    read_page_file,
-    read_page_url,
 )
 from bot.config import ConfigError, Settings, load_settings
 from bot.errors import InvalidValue, UserError
 from bot.fetch import FetchPolicy
+from bot.flows import importing
 from bot.render_replies import attendees_csv
 from bot.storage import open_store
 
@@ -117,8 +115,8 @@ async def read_source(name: str, settings: Settings | None) -> PageSource:
     try:
         if is_url(name):
             policy = FetchPolicy.from_settings(settings or load_settings())
-            return await read_page_url(name, policy)
-        return await read_page_file(name, await asyncio.to_thread(Path(name).read_bytes))
+            return await importing.read_source(name, policy=policy)
+        return await importing.read_source(name, await asyncio.to_thread(Path(name).read_bytes))
     except OSError as exc:
         raise UsageError(f"{name}: cannot read it ({exc.strerror})") from None
     except InvalidValue as exc:
@@ -171,9 +169,10 @@ async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     if is_url(args.path) or await asyncio.to_thread(path.is_file):
         # One page: a new event, or the event that already has it.
         source = await read_source(args.path, settings)
-        problem = page_problem(source.page)
-        if problem:
-            raise UsageError(f"{args.path}: {problem}")
+        try:
+            importing.check_page(source)
+        except InvalidValue as exc:
+            raise UsageError(f"{args.path}: {exc}") from None
         async with await open_store(settings.database_path) as store:
             reports = [await import_page(store, guild_id, source)]
     else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
-from typing import Any, Literal
+from typing import Literal
 
 import discord
 from discord import app_commands
@@ -32,7 +32,6 @@ from bot.adapters.event_option import (
 from bot.adapters.import_preview import (
     ImportPreview,
     answer_stale_click,
-    plan_import,
     preview_text,
     save_import,
 )
@@ -49,20 +48,10 @@ from bot.adapters.scheduled_events import (
     run_scheduled_event,
 )
 from bot.app import EventBot, Interaction
-from bot.catalog import (
-    MAX_TITLE,
-    import_title,
-    page_facts,
-    page_problem,
-    read_page_file,
-    read_page_url,
-    validate_title,
-)
+from bot.catalog import MAX_TITLE
 from bot.errors import Conflict, InvalidValue, NotAllowed, NotFound, Unavailable
 from bot.fetch import MAX_URL_LENGTH, FetchPolicy, check_url
-from bot.flows import registration
-from bot.models import Event
-from bot.pages import MAX_PAGE_BYTES
+from bot.flows import importing, registration
 from bot.registration import MAX_CAPACITY, check_capacity
 from bot.reminders import minutes_text, parse_minutes
 from bot.render import event_embed, plural, safe
@@ -70,7 +59,6 @@ from bot.render_replies import attendees_csv, deletion_question, promoted_note
 from bot.signals import AttendeeRoleChanged, RemindersChanged
 from bot.times import saved_times_problem
 from bot.tree import respond
-from bot.webpage import MAX_HTML_BYTES, is_html_name
 from bot.when import When, check_zone_name, server_zone, zone_names
 
 log = logging.getLogger(__name__)
@@ -113,51 +101,30 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         if url is not None:
             check_url(url)  # a malformed address is refused at once, before deferring
         elif page is not None:
-            limit = MAX_HTML_BYTES if is_html_name(page.filename) else MAX_PAGE_BYTES
-            if page.size > limit:
-                raise InvalidValue(f"{page.filename} is {page.size:,} bytes; pages can be at "
-                                f"most {limit:,} bytes")
+            importing.check_upload(page.filename, page.size)  # before its bytes are read
         zone = await self.bot.store.run(self.bot.store.settings.timezone, guild_id)
         start = await typed_time(starts_at, zone) if starts_at else When()
         end = (await typed_time(ends_at, zone, "ends_at", after=start.starts_at)
                if ends_at else When())
-        end_at = end.ends_at if end.all_day else end.starts_at
-        check_order(start.starts_at, end_at)
-        place = " ".join(venue.split()) if venue else None
+        typed = importing.typed_values(start, end, venue)
+        check_order(typed.starts_at, typed.ends_at)
         await interaction.response.defer(ephemeral=True, thinking=True)
         if url is not None:
-            source = await read_page_url(url, FetchPolicy.from_settings(self.bot.settings))
+            source = await importing.read_source(
+                url, policy=FetchPolicy.from_settings(self.bot.settings))
         elif page is not None:
-            source = await read_page_file(page.filename, await page.read())
-        problem = page_problem(source.page)
-        if problem:
-            raise InvalidValue(problem)
-        facts = page_facts([source.page], zone)
-        when: dict[str, Any] = {"starts_at": start.starts_at, "all_day": start.all_day,
-                                "ends_at": end_at, "venue": place or None}
-        target: Event | None
-        if event:
-            target = await resolve_event(interaction, event)
-            name = validate_title(title or target.title)
-        else:
-            # The same page again (say, a retry after a lost reply) updates its event.
-            name = import_title(source, title)
-            store = self.bot.store
-            found = await store.run(store.events.imported_event_id, guild_id, source.text,
-                                    source.url)
-            target = None if found is None else await store.run(store.events.get_event,
-                                                                guild_id, found)
-        plan = plan_import(name, target, adds_to=bool(event), typed=start, typed_ends_at=end_at,
-                           typed_venue=when["venue"], page_when=facts.when,
-                           page_venue=facts.venue, notes=facts.notes)
+            source = await importing.read_source(page.filename, await page.read())
+        importing.check_page(source)
+        plan = await importing.prepare(
+            self.bot.store, guild_id, source, zone, typed=typed, capacity=capacity,
+            title=title, adds_to=await resolve_event(interaction, event) if event else None)
 
         async def do_import(clicked: Interaction) -> tuple[str, discord.Embed]:
-            return await save_import(clicked, source, facts, plan, capacity, when)
+            return await save_import(clicked, plan)
 
         preview = ImportPreview(interaction, self.previews,
                                 self.bot.settings.import_preview_timeout, do_import)
-        await respond(interaction, preview_text(source.page, plan), ephemeral=True,
-                      view=preview)
+        await respond(interaction, preview_text(plan), ephemeral=True, view=preview)
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: Interaction) -> None:

@@ -6,7 +6,8 @@ minutes), then the preview says it expired. A preview is held in memory only: a 
 one this process holds no view for (after a restart, or after it expired) is answered by
 `answer_stale_click`, found by the custom id's prefix.
 
-`/manage import` (cogs.manage) shows it; `save_import` is what its Import does.
+`/manage import` (cogs.manage) shows it; what the preview says and what Import saves are
+decided in `bot.flows.importing`; `save_import` renders what Import did.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ from __future__ import annotations
 import contextlib
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import discord
@@ -25,12 +24,10 @@ from bot.adapters.event_option import guild_id_of, require_manage_events
 from bot.adapters.manage_forms import when_where_lines
 from bot.adapters.scheduled_events import sync_scheduled_event
 from bot.app import Interaction
-from bot.catalog import PageFacts, PageSource, import_page
-from bot.models import Event, EventDraft
-from bot.pages import Page
+from bot.flows import importing
+from bot.flows.importing import ImportPlan, ImportResult
 from bot.render import ROLE_TITLES, clip, event_embed, people_by_role, plural, safe, span_text
 from bot.tree import report_error, respond
-from bot.when import When
 
 CUSTOM_ID_PREFIX = "eventbot:import:"
 EXPIRED = "This preview has expired; run /manage import again."
@@ -40,40 +37,9 @@ PREVIEW_LIMIT = 1900  # characters: under Discord's 2,000 with room to spare
 SKIPPED_SHOWN = 10
 
 
-@dataclass(frozen=True, slots=True)
-class ImportPlan:
-    """What Import will do, as the preview shows it."""
-
-    title: str
-    target: Event | None  # the event the page goes to; None: a new event
-    adds_to: bool  # the command's `event` option named the target
-    starts_at: datetime | None
-    ends_at: datetime | None
-    all_day: bool
-    venue: str | None
-    notes: tuple[str, ...]
-
-
-def plan_import(title: str, target: Event | None, *, adds_to: bool, typed: When,
-                typed_ends_at: datetime | None, typed_venue: str | None, page_when: When,
-                page_venue: str | None, notes: tuple[str, ...]) -> ImportPlan:
-    """The times and venue the event will have, by the store's rule: what the moderator
-    typed wins, then what the event already has, then what the page says."""
-    starts: datetime | None
-    if typed.starts_at is not None:
-        starts, ends, all_day = typed.starts_at, typed_ends_at, typed.all_day
-    elif target is not None and target.starts_at is not None:
-        starts, ends, all_day = target.starts_at, target.ends_at, target.all_day
-    else:
-        starts, ends, all_day = page_when.starts_at, page_when.ends_at, page_when.all_day
-    if typed.starts_at is None and typed_ends_at is not None:
-        ends = typed_ends_at
-    venue = typed_venue or (target.venue if target is not None else None) or page_venue
-    return ImportPlan(title, target, adds_to, starts, ends, all_day, venue, notes)
-
-
-def preview_text(page: Page, plan: ImportPlan) -> str:
+def preview_text(plan: ImportPlan) -> str:
     """The preview: the outcome first, then what the page gives, then what was not read."""
+    page = plan.source.page
     title = f"**{safe(clip(plan.title, 200))}**"
     if plan.target is None:
         outcome = f"Import will create a new event, {title}."
@@ -189,42 +155,34 @@ async def answer_stale_click(interaction: Interaction, live: set[str]) -> None:
         await interaction.response.edit_message(content=EXPIRED, embed=None, view=None)
 
 
-async def save_import(interaction: Interaction, source: PageSource, facts: PageFacts,
-                      plan: ImportPlan, capacity: int | None,
-                      when: dict[str, Any]) -> tuple[str, discord.Embed]:
-    """What the preview's Import does: save, then the reply the moderator reads."""
+async def save_import(interaction: Interaction, plan: ImportPlan) -> tuple[str, discord.Embed]:
+    """What the preview's Import does: the flow saves, then the reply the moderator reads
+    (with the server's Discord event brought up to date)."""
     bot = interaction.client
     guild_id = guild_id_of(interaction)
-    parsed = source.page
-    if plan.adds_to:
-        assert plan.target is not None
-        # Gone since the preview? Then this refuses, rather than make a new event.
-        target = await bot.store.run(bot.store.events.get_event, guild_id,
-                                          plan.target.id)
-        draft = EventDraft(slug=target.slug, title=plan.title, capacity=capacity,
-                           page_when=facts.when, page_venue=facts.venue, **when)
-        saved, _ = await bot.store.run(bot.store.events.save_event, guild_id, draft,
-                                       [(source.text, parsed)], url=source.url)
-        verb = f"Added the {parsed.kind} to"
-    else:
-        report = await import_page(bot.store, guild_id, source, title=plan.title,
-                                   capacity=capacity, facts=facts, **when)
-        saved = report.event
-        verb = ("Created" if report.created else
-                "This page was already imported here, so I updated")
-    bot.registration_changed(guild_id, saved.id)
+    result = await importing.save(bot.store, bot.registration_changed, guild_id, plan)
+    summary = saved_text(result)
+    scheduled = await sync_scheduled_event(bot, guild_id, result.event,
+                                           interaction.app_permissions, create=False)
+    if scheduled:
+        summary += f"\n{scheduled}"
+    return clip(summary, 1900), event_embed(result.event)
+
+
+def saved_text(result: ImportResult) -> str:
+    """What Import did, what the page gave, and what the moderator should check."""
+    saved, parsed = result.event, result.page
+    verb = {"created": "Created",
+            "updated": "This page was already imported here, so I updated",
+            "added": f"Added the {parsed.kind} to"}[result.outcome]
     summary = (f"{verb} **{safe(saved.title)}** (event {saved.id}): "
                f"{plural(len(parsed.people), 'person', 'people')}, "
                f"{plural(len(parsed.takeaways), 'takeaway')}, registration "
                f"{'open' if saved.registration_open else 'closed'}.")
     summary += "\n" + when_where_lines(saved)
-    for note in facts.notes:
+    for note in result.notes:
         summary += f"\nNote: {safe(note)}."
     if parsed.skipped:
         summary += "\nNot understood, so skipped:\n" + "\n".join(
             f"- {safe(line)}" for line in parsed.skipped[:10])
-    scheduled = await sync_scheduled_event(bot, guild_id, saved,
-                                           interaction.app_permissions, create=False)
-    if scheduled:
-        summary += f"\n{scheduled}"
-    return clip(summary, 1900), event_embed(saved)
+    return summary

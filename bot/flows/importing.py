@@ -1,0 +1,171 @@
+"""Importing one page as an event: read it (an upload, a file or a URL), check that it is
+an event page, decide what Import will do (create, update the event that already has it,
+or add it to a named event, with which times and venue), and save that. `/manage import`
+shows the decision as its preview and saves on Import; `python -m bot import` reads and
+checks pages the same way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from bot.catalog import (
+    PageFacts,
+    PageSource,
+    import_page,
+    import_title,
+    page_facts,
+    page_problem,
+    read_page_file,
+    read_page_url,
+    validate_title,
+)
+from bot.errors import InvalidValue
+from bot.fetch import FetchPolicy
+from bot.flows.registration import Changed
+from bot.models import Event, EventDraft
+from bot.pages import MAX_PAGE_BYTES, Page
+from bot.storage import Store
+from bot.webpage import MAX_HTML_BYTES, is_html_name
+from bot.when import When
+
+
+async def read_source(name: str, data: bytes | None = None, *,
+                      policy: FetchPolicy | None = None) -> PageSource:
+    """The page to import: `data` (an upload, or a file read) named `name` when given,
+    else the page at the address `name`, fetched under `policy`'s rules."""
+    if data is not None:
+        return await read_page_file(name, data)
+    return await read_page_url(name, policy or FetchPolicy())
+
+
+def check_upload(name: str, size: int) -> None:
+    """Refuse an uploaded page larger than a page of its kind may be."""
+    limit = MAX_HTML_BYTES if is_html_name(name) else MAX_PAGE_BYTES
+    if size > limit:
+        raise InvalidValue(f"{name} is {size:,} bytes; pages can be at most {limit:,} bytes")
+
+
+def check_page(source: PageSource) -> None:
+    """Refuse a page with no sign of an event (`page_problem`), before anything is shown
+    or saved."""
+    problem = page_problem(source.page)
+    if problem:
+        raise InvalidValue(problem)
+
+
+@dataclass(frozen=True, slots=True)
+class Typed:
+    """The times and venue the moderator typed: they win over the event's and the page's."""
+
+    starts_at: datetime | None = None
+    all_day: bool = False
+    ends_at: datetime | None = None
+    venue: str | None = None
+
+
+def typed_values(start: When, end: When, venue: str | None) -> Typed:
+    """The typed start and end (an all-day end ends with its day) and the venue, its
+    spaces tidied; an empty venue is none."""
+    place = " ".join(venue.split()) if venue else None
+    return Typed(start.starts_at, start.all_day, end.ends_at if end.all_day else end.starts_at,
+                 place or None)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportPlan:
+    """What Import will do, as the preview shows it, and what it saves."""
+
+    source: PageSource
+    facts: PageFacts  # when and where the page says, read in the server's zone
+    typed: Typed
+    capacity: int | None
+    title: str
+    target: Event | None  # the event the page goes to; None: a new event
+    adds_to: bool  # the moderator named the target
+    starts_at: datetime | None
+    ends_at: datetime | None
+    all_day: bool
+    venue: str | None
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return self.facts.notes
+
+
+def plan_import(source: PageSource, facts: PageFacts, typed: Typed, capacity: int | None,
+                title: str, target: Event | None, *, adds_to: bool) -> ImportPlan:
+    """The times and venue the event will have, by the store's rule: what the moderator
+    typed wins, then what the event already has, then what the page says."""
+    page_when = facts.when
+    starts: datetime | None
+    if typed.starts_at is not None:
+        starts, ends, all_day = typed.starts_at, typed.ends_at, typed.all_day
+    elif target is not None and target.starts_at is not None:
+        starts, ends, all_day = target.starts_at, target.ends_at, target.all_day
+    else:
+        starts, ends, all_day = page_when.starts_at, page_when.ends_at, page_when.all_day
+    if typed.starts_at is None and typed.ends_at is not None:
+        ends = typed.ends_at
+    venue = typed.venue or (target.venue if target is not None else None) or facts.venue
+    return ImportPlan(source, facts, typed, capacity, title, target, adds_to, starts, ends,
+                      all_day, venue)
+
+
+async def prepare(store: Store, guild_id: int, source: PageSource, zone: str, *,
+                  typed: Typed, capacity: int | None, title: str | None,
+                  adds_to: Event | None) -> ImportPlan:
+    """The plan for a checked page: added to `adds_to` when the moderator named an event,
+    else to the event that already has this page (or its URL), else a new event."""
+    facts = page_facts([source.page], zone)
+    target: Event | None
+    if adds_to is not None:
+        target = adds_to
+        name = validate_title(title or adds_to.title)
+    else:
+        # The same page again (say, a retry after a lost reply) updates its event.
+        name = import_title(source, title)
+        found = await store.run(store.events.imported_event_id, guild_id, source.text,
+                                source.url)
+        target = None if found is None else await store.run(store.events.get_event,
+                                                            guild_id, found)
+    return plan_import(source, facts, typed, capacity, name, target,
+                       adds_to=adds_to is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What Import did: the event as saved, and how the page got there."""
+
+    event: Event
+    outcome: Literal["created", "updated", "added"]
+    page: Page
+    notes: tuple[str, ...]  # how the page's date was read, where there was a choice
+
+
+async def save(store: Store, changed: Changed, guild_id: int, plan: ImportPlan) -> ImportResult:
+    """Save the plan (one transaction), then the registration-change signal, so the
+    event's announcements follow."""
+    source, facts, typed = plan.source, plan.facts, plan.typed
+    outcome: Literal["created", "updated", "added"]
+    if plan.adds_to:
+        assert plan.target is not None
+        # Gone since the preview? Then this refuses, rather than make a new event.
+        target = await store.run(store.events.get_event, guild_id, plan.target.id)
+        draft = EventDraft(slug=target.slug, title=plan.title, capacity=plan.capacity,
+                           starts_at=typed.starts_at, all_day=typed.all_day,
+                           ends_at=typed.ends_at, venue=typed.venue,
+                           page_when=facts.when, page_venue=facts.venue)
+        saved, _ = await store.run(store.events.save_event, guild_id, draft,
+                                   [(source.text, source.page)], url=source.url)
+        outcome = "added"
+    else:
+        report = await import_page(store, guild_id, source, title=plan.title,
+                                   capacity=plan.capacity, facts=facts,
+                                   starts_at=typed.starts_at, all_day=typed.all_day,
+                                   ends_at=typed.ends_at, venue=typed.venue)
+        saved = report.event
+        outcome = "created" if report.created else "updated"
+    changed(guild_id, saved.id)
+    return ImportResult(saved, outcome, source.page, facts.notes)
