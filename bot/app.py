@@ -22,7 +22,7 @@ from bot.catalog import import_bundled
 from bot.config import ConfigError, Settings
 from bot.signals import GuildLeft, RegistrationChanged, Signals
 from bot.storage import Store
-from bot.tree import EventTree, guard_interactions
+from bot.tree import ClickHandler, EventTree, guard_interactions
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,9 @@ class EventBot(commands.Bot):
                          allowed_mentions=discord.AllowedMentions.none())
         self.settings = settings
         self.store = store
-        guard_interactions(self)
+        # Handlers of clicks by custom-id prefix, for buttons no view of this process holds.
+        self.clicks: dict[str, ClickHandler] = {}
+        guard_interactions(self, self.clicks)
         # What the cogs tell each other (registration changes, reminders, roles, leaving a
         # guild): plain callbacks, not dispatched events, since a join is the hot path and a
         # dispatch would start a task per listener for work that takes microseconds.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -90,13 +91,22 @@ def _command_of(interaction: discord.Interaction) -> str:
         return "?"
 
 
-def guard_interactions(client: discord.Client) -> None:
-    """Keep a malformed INTERACTION_CREATE from killing the client.
+# Answers a button or menu click; registered by custom-id prefix (see guard_interactions).
+ClickHandler = Callable[[discord.Interaction[Any]], Coroutine[Any, Any, None]]
+COMPONENT = 3  # the interaction type of a button or menu click
+
+
+def guard_interactions(client: discord.Client, clicks: dict[str, ClickHandler]) -> None:
+    """Keep a malformed INTERACTION_CREATE from killing the client, and hand clicks whose
+    custom id starts with a prefix of `clicks` to its handler (besides discord.py's views).
 
     discord.py reads the payload inside the gateway's receive loop; an exception there
     (a member without `roles`, say) leaves `connect` and ends the process. Real Discord
     does not send such payloads, but one bad packet must not take the bot down: log it,
     answer it with the error line where its id and token allow, and carry on.
+
+    The click handlers are looked up here rather than by an `on_interaction` listener,
+    for which discord.py would start a task on every interaction, `/rsvp join` included.
     """
     state = client._connection
     parse = state.parsers["INTERACTION_CREATE"]
@@ -109,9 +119,18 @@ def guard_interactions(client: discord.Client) -> None:
             iid = data.get("id", "?") if isinstance(data, dict) else "?"
             log.warning("ignored a malformed interaction %s: %s", clip(str(iid), 30),
                         clip(repr(exc), 200))
-            task = asyncio.get_running_loop().create_task(_answer_unreadable(state, data))
-            replies.add(task)
-            task.add_done_callback(replies.discard)
+            keep(_answer_unreadable(state, data))
+            return
+        if clicks and data.get("type") == COMPONENT:
+            custom_id = str(data.get("data", {}).get("custom_id", ""))
+            for prefix, handler in clicks.items():
+                if custom_id.startswith(prefix):
+                    keep(handler(discord.Interaction(data=data, state=state)))
+
+    def keep(work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        replies.add(task)
+        task.add_done_callback(replies.discard)
 
     state.parsers["INTERACTION_CREATE"] = guarded
 

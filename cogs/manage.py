@@ -30,6 +30,7 @@ from bot.adapters.event_option import (
     resolve_summary,
 )
 from bot.adapters.import_preview import (
+    CUSTOM_ID_PREFIX,
     ImportPreview,
     answer_stale_click,
     preview_text,
@@ -71,6 +72,15 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     def __init__(self, bot: EventBot) -> None:
         self.bot = bot
         self.previews: set[str] = set()  # keys of the import previews whose buttons work
+
+    async def cog_load(self) -> None:
+        self.bot.clicks[CUSTOM_ID_PREFIX] = self.answer_stale_click
+
+    async def cog_unload(self) -> None:
+        self.bot.clicks.pop(CUSTOM_ID_PREFIX, None)
+
+    async def answer_stale_click(self, interaction: Interaction) -> None:
+        await answer_stale_click(interaction, self.previews)
 
     def changed(self, guild_id: int, event_id: int) -> None:
         self.bot.registration_changed(guild_id, event_id)
@@ -125,10 +135,6 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         preview = ImportPreview(interaction, self.previews,
                                 self.bot.settings.import_preview_timeout, do_import)
         await respond(interaction, preview_text(plan), ephemeral=True, view=preview)
-
-    @commands.Cog.listener()
-    async def on_interaction(self, interaction: Interaction) -> None:
-        await answer_stale_click(interaction, self.previews)
 
     @app_commands.command(name="edit", description="Change an event's title, start, end, "
                           "venue or link")
