@@ -68,6 +68,9 @@ class Announcements(commands.Cog):
         self.bot = bot
         self._dirty: set[tuple[int, int]] = set()
         self._editors: dict[tuple[int, int], asyncio.Task[None]] = {}
+        # One edit of an event's announcements at a time: a refresh that read the event just
+        # before it was deleted must not land after the "Cancelled" edit and undo it.
+        self._editing: dict[tuple[int, int], asyncio.Lock] = {}
         self._deliverer: asyncio.Task[None] | None = None
         self._after_ready: asyncio.Task[None] | None = None
         self._held: list[Notice] = []  # channel notices of guilds not arrived before on_ready
@@ -223,11 +226,14 @@ class Announcements(commands.Cog):
         """A deleted event: its announcements say it was cancelled, with their buttons
         disabled, and its Discord event goes. Each step may be done again harmlessly."""
         embed = cancelled_embed(deleted.title)
-        for channel_id, message_id in deleted.messages:
-            message = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
-            # Deleted, or no longer ours to edit: nothing left to disable.
-            with contextlib.suppress(discord.NotFound, discord.Forbidden):
-                await message.edit(embed=embed, view=rsvp_buttons(event_id, "cancelled"))
+        async with self._edit_lock(guild_id, event_id):
+            for channel_id, message_id in deleted.messages:
+                message = self.bot.get_partial_messageable(channel_id).get_partial_message(
+                    message_id)
+                # Deleted, or no longer ours to edit: nothing left to disable.
+                with contextlib.suppress(discord.NotFound, discord.Forbidden):
+                    await message.edit(embed=embed, view=rsvp_buttons(event_id, "cancelled"))
+        self._editing.pop((guild_id, event_id), None)
         if deleted.scheduled_event_id:
             await delete_scheduled_event(self.bot, guild_id, deleted.scheduled_event_id)
 
@@ -243,7 +249,14 @@ class Announcements(commands.Cog):
         finally:
             self._editors.pop(key, None)
 
+    def _edit_lock(self, guild_id: int, event_id: int) -> asyncio.Lock:
+        return self._editing.setdefault((guild_id, event_id), asyncio.Lock())
+
     async def _refresh(self, guild_id: int, event_id: int) -> None:
+        async with self._edit_lock(guild_id, event_id):
+            await self._refresh_unlocked(guild_id, event_id)
+
+    async def _refresh_unlocked(self, guild_id: int, event_id: int) -> None:
         try:
             event = await self.bot.store.run(self.bot.store.events.get_event, guild_id, event_id)
         except EventNotFound:
