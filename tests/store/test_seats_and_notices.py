@@ -178,3 +178,18 @@ async def test_a_recap_is_announced_when_it_reaches_an_existing_event_and_only_o
     assert await kinds(store) == []
     await store.run(store.events.add_page, 1, event.id, "the corrected recap of later", recap)
     assert await kinds(store) == ["recap"]
+
+
+async def test_acknowledging_a_notice_of_a_deleted_event_never_takes_a_newer_one(store):
+    """A capacity notice is out for delivery when its event is deleted: the deletion drops
+    it and writes the event's own notices. The late acknowledgement of the capacity notice
+    must not remove the new ones (a notice's id is never given again)."""
+    event = await new_event(store, capacity=1)
+    await store.join(1, event.id, 1, "m1")
+    [capacity] = await store.run(store.notices.claim_notices)
+    assert capacity.kind == "capacity"
+    await store.run(store.events.delete_event, 1, event.id)
+    await store.run(store.notices.ack_notice, capacity.id)  # delivered: the event was gone
+    left = await store.run(store.notices.claim_notices)
+    assert {n.kind for n in left} == {"deleted", "cancelled"}, left
+    assert capacity.id not in {n.id for n in left}

@@ -219,6 +219,24 @@ MIGRATIONS: tuple[str, ...] = (
         deleted_at INTEGER NOT NULL
     );
     """,
+    # 12: a notice's id is never given again. Without AUTOINCREMENT, deleting the newest
+    # row (an event deleted while its capacity notice was out for delivery) let the next
+    # notice take its id, and the delivery's acknowledgement then deleted that one instead.
+    """
+    CREATE TABLE outbox_ids_once (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        guild_id   INTEGER NOT NULL,
+        event_id   INTEGER NOT NULL,
+        kind       TEXT    NOT NULL,
+        payload    TEXT    NOT NULL DEFAULT '{}',
+        created_at INTEGER NOT NULL,
+        claimed_at INTEGER
+    );
+    INSERT INTO outbox_ids_once SELECT id, guild_id, event_id, kind, payload, created_at,
+        claimed_at FROM outbox;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_ids_once RENAME TO outbox;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
