@@ -110,10 +110,12 @@ async def world(tmp_path_factory, request):
 
     Discord's limits and bucket sizes are on, with the rate-limit windows shortened to a
     tenth (5 sends per 0.5 s per channel): the modules post far more to one channel than
-    the bot would in real use, and a full 5 s wait would only slow the suite down.
+    the bot would in real use, and a full 5 s wait would only slow the suite down. A module
+    may set its own `RATE_LIMITS` and add settings for the bot in `BOT_ENV`.
     """
     tmp = tmp_path_factory.mktemp("bot")
-    async with FakeDiscord(rate_limits=DISCORD_RATE_LIMITS.scaled(0.1)) as fake:
+    rate_limits = getattr(request.module, "RATE_LIMITS", DISCORD_RATE_LIMITS.scaled(0.1))
+    async with FakeDiscord(rate_limits=rate_limits) as fake:
         guild = fake.add_guild("Think Tank")
         moderator = fake.add_member(guild, "moderator", manage_events=True)
         env = {"DATABASE_PATH": str(tmp / "bot.sqlite3"), "EVENTS_DIR": str(ROOT / "data/events"),

@@ -25,41 +25,23 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import pytest_asyncio
 
 from bot.render import CAPACITY_REACHED
 from sandbox import Attachment, FakeDiscord, Recorded
 from sandbox.ratelimits import DISCORD_RATE_LIMITS, EXEMPT_FROM_GLOBAL, ROUTE_BUCKETS
-from tests.conftest import ROOT
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT, World, import_page
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
+from tests.e2e.test_reliability import db_rsvps
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 SCALE = 0.01  # rate-limit windows a hundredth of Discord's: role grants 10 per 0.1 s
+RATE_LIMITS = DISCORD_RATE_LIMITS.scaled(SCALE)  # conftest's world runs with these
 BURST = 1000
 WAITLISTED = re.compile(r"waitlisted \(position (\d+)\)")
 MESSAGES = "/channels/{channel_id}/messages"
 MESSAGE = "/channels/{channel_id}/messages/{message_id}"
 ROLE = "/guilds/{guild_id}/members/{user_id}/roles/{role_id}"
 DM_OPEN = "/users/@me/channels"
-
-
-@pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def world(tmp_path_factory):
-    """conftest's world, with the windows shortened further (see `SCALE`)."""
-    tmp = tmp_path_factory.mktemp("bursts")
-    async with FakeDiscord(rate_limits=DISCORD_RATE_LIMITS.scaled(SCALE)) as fake:
-        guild = fake.add_guild("Think Tank")
-        moderator = fake.add_member(guild, "moderator", manage_events=True)
-        env = {"DATABASE_PATH": str(tmp / "bot.sqlite3"), "EVENTS_DIR": str(ROOT / "data/events"),
-               "LOG_LEVEL": "INFO", "PYTHONPATH": str(ROOT)}
-        w = World(fake, guild, moderator, [], tmp / "bot.sqlite3", env, tmp, None)
-        w.start_bot()
-        try:
-            await fake.wait_ready(process=w.bot)
-            yield w
-        finally:
-            w.bot.kill()
 
 
 # --------------------------------------------------------------------------- helpers
@@ -89,19 +71,6 @@ def told(members, replies) -> dict[int, tuple[str, int | None]]:
     said = {m.id: outcome(r.content) for m, r in zip(members, replies, strict=True)}
     assert None not in said.values() and all(r.ephemeral for r in replies)
     return said
-
-
-def db_rsvps(world, event_id: int) -> dict[int, tuple[str, int | None]]:
-    rows = world.query("SELECT user_id, status FROM rsvps WHERE event_id = ?"
-                       " ORDER BY status = 'waitlisted', seq", (event_id,))
-    result, position = {}, 0
-    for user_id, status in rows:
-        if status == "waitlisted":
-            position += 1
-            result[user_id] = ("waitlisted", position)
-        else:
-            result[user_id] = ("confirmed", None)
-    return result
 
 
 def counters(world, event_id: int) -> tuple[int, int]:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-import pytest_asyncio
 
-from sandbox import Attachment, FakeDiscord
-from tests.conftest import ROOT
+from sandbox import Attachment
+from sandbox.ratelimits import DISCORD_RATE_LIMITS
 from tests.e2e.conftest import World, import_page
 from tests.pageserver import WEB_PAGES, PageServer
 
@@ -17,23 +16,10 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 FORUM = "Arctic Shipping and Security Forum"
 
 
-@pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def world(tmp_path_factory):
-    """The usual world, with a bot that may fetch pages from 127.0.0.1 (only)."""
-    tmp = tmp_path_factory.mktemp("bot")
-    async with FakeDiscord() as fake:
-        guild = fake.add_guild("Think Tank")
-        moderator = fake.add_member(guild, "moderator", manage_events=True)
-        env = {"DATABASE_PATH": str(tmp / "bot.sqlite3"), "EVENTS_DIR": str(ROOT / "data/events"),
-               "LOG_LEVEL": "INFO", "PYTHONPATH": str(ROOT),
-               "FETCH_ALLOWED_NETWORKS": "127.0.0.1/32", "FETCH_TIMEOUT": "2"}
-        w = World(fake, guild, moderator, [], tmp / "bot.sqlite3", env, tmp, None)
-        w.start_bot()
-        try:
-            await fake.wait_ready(process=w.bot)
-            yield w
-        finally:
-            w.bot.kill()
+# conftest's world, with Discord's own rate-limit windows and a bot that may fetch pages
+# from 127.0.0.1 (only).
+RATE_LIMITS = DISCORD_RATE_LIMITS
+BOT_ENV = {"FETCH_ALLOWED_NETWORKS": "127.0.0.1/32", "FETCH_TIMEOUT": "2"}
 
 
 @pytest.fixture(scope="module")
