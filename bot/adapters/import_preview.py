@@ -18,16 +18,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
-from discord import app_commands
 
-from bot.adapters.event_option import guild_id_of, require_manage_events
-from bot.adapters.manage_forms import when_where_lines
+from bot.adapters.event_option import guild_id_of
+from bot.adapters.manage_forms import asker_may_answer, when_where_lines
 from bot.adapters.scheduled_events import sync_scheduled_event
 from bot.app import Interaction
 from bot.flows import importing
 from bot.flows.importing import ImportPlan, ImportResult
 from bot.render import ROLE_TITLES, clip, event_embed, people_by_role, plural, safe, span_text
-from bot.tree import report_error, respond
+from bot.tree import report_error
 
 CUSTOM_ID_PREFIX = "eventbot:import:"
 EXPIRED = "This preview has expired; run /manage import again."
@@ -103,14 +102,7 @@ class ImportPreview(discord.ui.View):
         live.add(self.key)
 
     async def interaction_check(self, interaction: Interaction) -> bool:
-        if interaction.user.id != self.asked.user.id:
-            await respond(interaction, NOT_YOURS, ephemeral=True)
-            return False
-        try:
-            return require_manage_events(interaction)
-        except app_commands.AppCommandError as exc:
-            await report_error(interaction, exc)
-            return False
+        return await asker_may_answer(self.asked, interaction, NOT_YOURS)
 
     async def on_import(self, interaction: Interaction) -> None:
         self.stop()

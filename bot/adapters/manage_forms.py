@@ -28,6 +28,19 @@ if TYPE_CHECKING:
 CONFIRM_TIMEOUT = 14 * 60  # seconds: within the 15 minutes an interaction's token lasts
 
 
+async def asker_may_answer(asked: Interaction, interaction: Interaction, refusal: str) -> bool:
+    """A moderator's question (a confirmation, a preview) is answered only by the moderator
+    who asked, and only while they still manage events; anyone else is told `refusal`."""
+    if interaction.user.id != asked.user.id:
+        await respond(interaction, refusal, ephemeral=True)
+        return False
+    try:
+        return require_manage_events(interaction)
+    except app_commands.AppCommandError as exc:
+        await report_error(interaction, exc)
+        return False
+
+
 class DeleteConfirmation(discord.ui.View):
     """Delete or keep, on the moderator's ephemeral question: only they can answer, and
     the buttons go when the question's interaction is about to expire."""
@@ -39,15 +52,8 @@ class DeleteConfirmation(discord.ui.View):
         self.title = title
 
     async def interaction_check(self, interaction: Interaction) -> bool:
-        if interaction.user.id != self.asked.user.id:
-            await respond(interaction, "Only the moderator who asked can answer this.",
-                          ephemeral=True)
-            return False
-        try:
-            return require_manage_events(interaction)
-        except app_commands.AppCommandError as exc:
-            await report_error(interaction, exc)
-            return False
+        return await asker_may_answer(self.asked, interaction,
+                                      "Only the moderator who asked can answer this.")
 
     async def on_error(self, interaction: Interaction, error: Exception,
                        item: discord.ui.Item) -> None:
