@@ -143,7 +143,7 @@ def _days(name: str, value: str) -> float:
 def _snowflake(name: str, value: str | None) -> int | None:
     if value is None:
         return None
-    if not value.isdigit() or not 0 < int(value) < 2**64:
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 2**64:
         raise ConfigError(f"{name}={value!r} must be a Discord id (a positive whole number)")
     return int(value)
 

@@ -145,7 +145,7 @@ class InteractionRoutes:
         if mid == "@original":
             record = st.original
         else:
-            record = self._messages.get(int(mid)) if mid.isdigit() else None
+            record = self._messages.get(int(mid)) if mid.isascii() and mid.isdigit() else None
             if record is not None and not any(f is record.data for f in st.followups):
                 record = None
         if record is None or record.deleted is not None:

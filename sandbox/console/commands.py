@@ -193,7 +193,7 @@ class Console(SlashCommands):
         if self.buttons is None:
             raise LineError("no message with buttons shown yet (as moderator: /manage announce)")
         message, buttons = self.buttons
-        if not arg.isdigit() or not 1 <= int(arg) <= len(buttons):
+        if not (arg.isascii() and arg.isdigit()) or not 1 <= int(arg) <= len(buttons):
             raise LineError(f"click which button? 1 to {len(buttons)}, e.g. click 1")
         button = buttons[int(arg) - 1]
         if button.get("url"):
@@ -209,7 +209,7 @@ class Console(SlashCommands):
         if not self.files:
             raise LineError("no message with a file shown yet (as moderator: /manage "
                             "attendees)")
-        if arg and (not arg.isdigit() or not 1 <= int(arg) <= len(self.files)):
+        if arg and (not (arg.isascii() and arg.isdigit()) or not 1 <= int(arg) <= len(self.files)):
             raise LineError(f"show which file? 1 to {len(self.files)}, e.g. show 1")
         name, data = self.files[int(arg or 1) - 1]
         self.say(f"  📎 {name} ({len(data):,} bytes)")
@@ -328,6 +328,6 @@ class Console(SlashCommands):
 def _count(arg: str, default: int) -> int:
     if not arg:
         return default
-    if not arg.isdigit() or int(arg) == 0:
+    if not (arg.isascii() and arg.isdigit()) or int(arg) == 0:
         raise LineError(f"{arg!r} is not a number of lines")
     return int(arg)

@@ -44,6 +44,8 @@ def test_the_environment_wins_over_the_env_file(tmp_path):
     ("DISCORD_API_BASE", "discord.com/api"),
     ("DISCORD_GATEWAY_URL", "https://gateway.discord.gg"),
     ("SYNC_GUILD_ID", "guild"),
+    ("SYNC_GUILD_ID", "²"),  # str.isdigit() says yes; int() says no
+    ("SYNC_GUILD_ID", "٣٤"),
     ("EVENTS_DIR", "/no/such/folder"),
     ("DISCORD_TOKEN", "has spaces in it"),
     ("RECONNECT_MAX_DELAY", "soon"),

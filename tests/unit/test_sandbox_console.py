@@ -372,3 +372,11 @@ def test_the_heartbeat_stays_under_discord_pys_warning_threshold(monkeypatch):
         monkeypatch.setenv("SANDBOX_HEARTBEAT_INTERVAL", bad)
         with pytest.raises(SandboxError, match=r"give seconds between 0\.1 and 60"):
             heartbeat_interval()
+
+
+@pytest.mark.parametrize("arg", ["²", "٣", "x", "0"])
+def test_a_count_of_lines_is_ascii_digits_only(arg):
+    from sandbox.console.commands import _count
+
+    with pytest.raises(LineError, match="is not a number of lines"):
+        _count(arg, 5)
