@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 
 import discord
 
+from bot.i18n import Language
 from bot.models import Event, EventListing, MyRsvp, Rsvp
 from bot.registration import CancelOutcome, CancelResult, JoinOutcome, JoinResult, Promotions
 from bot.render import (
@@ -27,21 +28,23 @@ from bot.render import (
 from bot.words import plural
 
 
-def join_reply(event_title: str, result: JoinResult) -> str:
+def join_reply(lang: Language, event_title: str, result: JoinResult) -> str:
     title = f"**{safe_clip(event_title, EMBED_TITLE)}**"
     match result.outcome:
         case JoinOutcome.CONFIRMED:
-            return f"You're confirmed for {title}. See you there!"
+            return lang._("You're confirmed for {title}. See you there!", title=title)
         case JoinOutcome.ALREADY_CONFIRMED:
-            return f"You're already confirmed for {title}."
+            return lang._("You're already confirmed for {title}.", title=title)
         case JoinOutcome.WAITLISTED:
-            return (f"All seats are taken: you're waitlisted (position {result.position}) for "
-                    f"{title}. You'll get a DM if a seat frees up.")
+            return lang._("All seats are taken: you're waitlisted (position {position}) for "
+                          "{title}. You'll get a DM if a seat frees up.",
+                          position=result.position, title=title)
         case JoinOutcome.ALREADY_WAITLISTED:
-            return f"You're already waitlisted (position {result.position}) for {title}."
+            return lang._("You're already waitlisted (position {position}) for {title}.",
+                          position=result.position, title=title)
         case _:
-            reason = safe_clip(result.reason or "registration is closed", 1000)
-            return f"You can't join {title}: {reason}."
+            reason = safe_clip(result.reason or lang._("registration is closed"), 1000)
+            return lang._("You can't join {title}: {reason}.", title=title, reason=reason)
 
 
 def cancel_reply(event_title: str, result: CancelResult) -> str:
@@ -62,13 +65,14 @@ def calendar_reply(event: Event) -> str:
     return f"**{safe_clip(event.title, EMBED_TITLE)}**: open the file to add it to your calendar."
 
 
-def status_reply(event_title: str, rsvp: Rsvp | None) -> str:
+def status_reply(lang: Language, event_title: str, rsvp: Rsvp | None) -> str:
     title = f"**{safe_clip(event_title, EMBED_TITLE)}**"
     if rsvp is None:
-        return f"You're not registered for {title}."
+        return lang._("You're not registered for {title}.", title=title)
     if rsvp.position is not None:
-        return f"You're waitlisted (position {rsvp.position}) for {title}."
-    return f"You're confirmed for {title}."
+        return lang._("You're waitlisted (position {position}) for {title}.",
+                      position=rsvp.position, title=title)
+    return lang._("You're confirmed for {title}.", title=title)
 
 
 def promoted_note(promotions: Promotions) -> str:

@@ -16,6 +16,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import UserError
+from bot.i18n import Language, language
 from bot.render import CONTENT, clip, safe
 
 if TYPE_CHECKING:
@@ -160,6 +161,12 @@ class EventTree(app_commands.CommandTree["EventBot"]):
     async def on_error(self, interaction: discord.Interaction,
                        error: app_commands.AppCommandError) -> None:
         await report_error(interaction, error)
+
+
+def member_language(interaction: discord.Interaction) -> Language:
+    """The language of the member's Discord client, for what only they see (ephemeral
+    replies); English when the bot does not speak it."""
+    return language(interaction.locale)
 
 
 def has_user(interaction: discord.Interaction) -> bool:

@@ -194,7 +194,7 @@ class Gateway:
             "nsfw_level": 0,
             "premium_tier": 0,
             "premium_subscription_count": 0,
-            "preferred_locale": "en-US",
+            "preferred_locale": guild.preferred_locale,
             "vanity_url_code": None,
             "application_id": None,
             "max_members": 500_000,

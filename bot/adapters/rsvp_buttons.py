@@ -21,7 +21,7 @@ from bot.flows.events import parse_event_id
 from bot.models import Event, EventSummary
 from bot.render import safe
 from bot.render_replies import cancel_reply, join_reply
-from bot.tree import has_user, report_error, respond
+from bot.tree import has_user, member_language, report_error, respond
 
 ARCHIVED_LINE = "**{}** is archived: it no longer takes RSVPs."
 CANCELLED_LINE = "This event was cancelled: **{}** no longer takes RSVPs."
@@ -35,7 +35,8 @@ async def join_event(interaction: Interaction, event: EventSummary) -> None:
         return
     result = await registration.join(bot.store, bot.registration_changed, guild_id, event.id,
                                      interaction.user.id, interaction.user.display_name)
-    await respond(interaction, join_reply(event.title, result), ephemeral=True)
+    reply = join_reply(member_language(interaction), event.title, result)
+    await respond(interaction, reply, ephemeral=True)
 
 
 async def cancel_event(interaction: Interaction, event: EventSummary) -> None:

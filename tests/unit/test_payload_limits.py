@@ -16,6 +16,7 @@ from bot import render
 from bot import render_answers as answers
 from bot import render_replies as replies
 from bot.catalog import MAX_TITLE
+from bot.i18n import language
 from bot.models import Event, Rsvp
 from bot.pages import Person, Takeaway
 from bot.questions import Intent
@@ -31,6 +32,8 @@ from bot.reminders import reminder_dm, scheduled_event_fields
 from bot.storage import MATCH_END, MATCH_START, EventListing, MyRsvp, Passage
 from cogs.events import speakers_reply
 from tests.limits import assert_fits, problems, scheduled_event_problems
+
+EN = language("en-US")  # the bot's English, its source language
 
 START = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
 TOKENS = ["**bold**", "_it_", "~~s~~", "||spoiler||", "`code`", "> quote", "# head", "[a](b)",
@@ -123,11 +126,11 @@ def check_event(event: Event) -> None:
         texts.append(reminder_dm(event.title, event.starts_at, event.venue))
         assert not scheduled_event_problems(scheduled_event_fields(event))
     joined = datetime(2026, 11, 1, tzinfo=UTC)
-    texts += [replies.join_reply(event.title, JoinResult(outcome, 3, event.closed_reason))
+    texts += [replies.join_reply(EN, event.title, JoinResult(outcome, 3, event.closed_reason))
               for outcome in JoinOutcome]
     texts += [replies.cancel_reply(event.title, CancelResult(outcome, Promotions((1, 2))))
               for outcome in CancelOutcome]
-    texts += [replies.status_reply(event.title, rsvp) for rsvp in
+    texts += [replies.status_reply(EN, event.title, rsvp) for rsvp in
               (None, Rsvp(1, "a", Status.WAITLISTED, 9, joined),
                Rsvp(1, "a", Status.CONFIRMED, None, joined))]
     for content in texts:

@@ -7,10 +7,13 @@ from hypothesis import strategies as st
 
 from bot import render
 from bot import render_replies as replies
+from bot.i18n import language
 from bot.models import Event, Rsvp
 from bot.pages import Person, Takeaway
 from bot.registration import JoinOutcome, JoinResult, Status
 from tests.limits import assert_fits, embed_size
+
+EN = language("en-US")  # the bot's English, its source language
 
 START = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
 
@@ -54,8 +57,9 @@ def test_page_text_is_escaped_so_it_neither_formats_nor_pings():
     hostile = event(title="**Big** @everyone", description="@here <@123> _x_ <@&5>")
     embed = render.event_embed(hostile)
     assert "@everyone" not in embed.description and "@here" not in embed.description
-    assert "\\*\\*Big\\*\\*" in replies.join_reply(hostile.title, JoinResult(JoinOutcome.CONFIRMED))
-    assert "@\u200beveryone" in replies.join_reply(hostile.title, JoinResult(JoinOutcome.CONFIRMED))
+    joined = replies.join_reply(EN, hostile.title, JoinResult(JoinOutcome.CONFIRMED))
+    assert "\\*\\*Big\\*\\*" in joined
+    assert "@\u200beveryone" in joined
 
 
 def test_every_bio_is_shown_in_full_across_pages():
@@ -170,16 +174,16 @@ def test_takeaways_or_the_recap_summary_or_a_promise():
      "this event has already taken place."),
 ])
 def test_join_replies_use_the_fixed_words(result, words):
-    assert words in replies.join_reply(event().title, result)
+    assert words in replies.join_reply(EN, event().title, result)
 
 
 def test_status_replies():
     joined = datetime(2026, 11, 1, tzinfo=UTC)
-    assert "not registered" in replies.status_reply(event().title, None)
+    assert "not registered" in replies.status_reply(EN, event().title, None)
     waiting = Rsvp(1, "a", Status.WAITLISTED, 2, joined)
-    assert "waitlisted (position 2)" in replies.status_reply(event().title, waiting)
+    assert "waitlisted (position 2)" in replies.status_reply(EN, event().title, waiting)
     confirmed = Rsvp(1, "a", Status.CONFIRMED, None, joined)
-    assert "confirmed" in replies.status_reply(event().title, confirmed)
+    assert "confirmed" in replies.status_reply(EN, event().title, confirmed)
 
 
 def test_attendees_csv_has_the_columns_and_defuses_formulas():
