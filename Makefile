@@ -43,7 +43,7 @@ mutation: $(STAMP)
 # and bring every language's catalog in step (new ids arrive untranslated: test_i18n.py
 # fails until they are translated).
 messages: $(STAMP)
-	$(VENV)/bin/pybabel extract -F babel.cfg --no-location --sort-output \
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ --no-location --sort-output \
 		--project=eventbot -o bot/locales/messages.pot .
 	for lang in en_GB zh_CN zh_TW; do \
 		$(VENV)/bin/pybabel update -D messages -i bot/locales/messages.pot \

@@ -20,6 +20,7 @@ from bot.adapters.event_option import (
 from bot.app import EventBot, Interaction
 from bot.calendar import event_ics
 from bot.errors import NotFound, UserError
+from bot.i18n import N_
 from bot.models import Event
 from bot.questions import intents, searchable
 from bot.render import (
@@ -163,9 +164,12 @@ class EventCommands(commands.GroupCog, group_name="event",
         person = next((p for p in found.people if p.name.casefold() == needle), None) or next(
             (p for p in found.people if needle and needle in p.name.casefold()), None)
         if person is None:
-            names = ", ".join(p.name for p in found.people) or "nobody"
-            raise NotFound(f"nobody called {clip(name, 80)!r} speaks at {found.title}; "
-                             f"the people are: {names}")
+            if not found.people:
+                raise NotFound(N_("nobody called {name!r} speaks at {title}; nobody is listed"),
+                               name=clip(name, 80), title=found.title)
+            raise NotFound(N_("nobody called {name!r} speaks at {title}; the people are: "
+                              "{names}"), name=clip(name, 80), title=found.title,
+                           names=", ".join(p.name for p in found.people))
         await send_pages(interaction, speaker_embed(found, person))
 
     @speaker.autocomplete("name")

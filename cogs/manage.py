@@ -53,6 +53,7 @@ from bot.catalog import MAX_TITLE
 from bot.errors import Conflict, InvalidValue, NotAllowed, NotFound, Unavailable
 from bot.fetch import MAX_URL_LENGTH, FetchPolicy, check_url
 from bot.flows import importing, registration
+from bot.i18n import N_
 from bot.registration import MAX_CAPACITY, check_capacity
 from bot.reminders import minutes_text, parse_minutes
 from bot.render import event_embed, plural, safe
@@ -104,8 +105,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                           ) -> None:
         guild_id = guild_id_of(interaction)
         if (page is None) == (url is None):
-            raise InvalidValue("Give the page either as a file (page: a .txt or .html file) "
-                               "or as a web address (url:), one of the two")
+            raise InvalidValue(N_("Give the page either as a file (page: a .txt or .html file) "
+                                  "or as a web address (url:), one of the two"))
         if capacity is not None:
             check_capacity(capacity)  # refused now, not after the preview
         if url is not None:
@@ -209,8 +210,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                                "start with /manage edit")
         target = channel or await announce_channel(self.bot, found.guild_id)
         if target is None:
-            raise NotFound("I can't find a channel I'm allowed to post in; pick one with "
-                               "the channel option or /manage channel")
+            raise NotFound(N_("I can't find a channel I'm allowed to post in; pick one with "
+                              "the channel option or /manage channel"))
         if not can_post_embeds(target):
             raise NotAllowed(cannot_post(target))
         embed = event_embed(found)
@@ -280,10 +281,11 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                 f" Its members lose <@&{previous}>." if previous else ""), ephemeral=True)
             return
         if role is None:
-            raise InvalidValue("name the role to give, or use the clear option to stop giving one")
+            raise InvalidValue(N_("name the role to give, or use the clear option to stop "
+                                  "giving one"))
         guild = interaction.guild
         if guild is None or guild.me is None:
-            raise Unavailable("I can't see this server's roles yet; try again in a moment")
+            raise Unavailable(N_("I can't see this server's roles yet; try again in a moment"))
         problem = attendee_role_problem(role, guild.me, interaction.app_permissions)
         if problem is not None:
             raise NotAllowed(problem)

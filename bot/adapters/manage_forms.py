@@ -15,6 +15,7 @@ from bot.adapters.event_option import guild_id_of, require_manage_events
 from bot.adapters.scheduled_events import sync_scheduled_event
 from bot.catalog import MAX_TITLE, validate_link, validate_title
 from bot.errors import EventNotFound, InvalidValue
+from bot.i18n import N_
 from bot.models import Event, EventEdit
 from bot.render import clip, safe, timestamp, when_text
 from bot.tree import report_error, respond
@@ -101,8 +102,8 @@ async def typed_time(text: str, zone: str, name: str = "starts_at",
 
 def check_order(starts_at: datetime | None, ends_at: datetime | None) -> None:
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:
-        raise InvalidValue(f"the end ({timestamp(ends_at)}) must come after the start "
-                        f"({timestamp(starts_at)})")
+        raise InvalidValue(N_("the end ({end}) must come after the start ({start})"),
+                           end=timestamp(ends_at), start=timestamp(starts_at))
 
 
 def when_where_lines(event: Event) -> str:
@@ -156,8 +157,8 @@ class EditModal(discord.ui.Modal):
     async def read_start(self) -> When:
         typed = self.start_input.value.strip()
         if not typed:
-            raise InvalidValue("the start can't be empty; type one such as \"friday 6pm\" or "
-                            "\"2026-12-01 18:00\"")
+            raise InvalidValue(N_("the start can't be empty; type one such as \"friday 6pm\" "
+                                  "or \"2026-12-01 18:00\""))
         if typed == self.shown_start:
             event = self.event
             return When(event.starts_at, None, all_day=event.all_day)

@@ -1,0 +1,52 @@
+"""The commands and their refusals in the member's language, through the real bot process
+and the local Discord: a Chinese client reads Chinese, an English one the English."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+async def test_a_bad_event_reference_is_refused_in_the_members_language(world, fake):
+    english = world.member("reader", locale="en-US")
+    simplified = world.member("读者", locale="zh-CN")
+    traditional = world.member("讀者", locale="zh-TW")
+    replies = {}
+    for member in (english, simplified, traditional):
+        replies[member.user.locale] = await fake.slash(world.guild, member, "rsvp join",
+                                                       event="No Such Talk")
+    assert all(r.ephemeral and r.content.startswith("⚠️") for r in replies.values()), replies
+    assert replies["en-US"].content.startswith(
+        "⚠️ No event in this server matches 'No Such Talk'"), replies["en-US"]
+    assert not HAN.search(replies["en-US"].content)
+    assert replies["zh-CN"].content.startswith("⚠️ 本服务器没有与 'No Such Talk' 匹配的活动")
+    assert replies["zh-TW"].content.startswith("⚠️ 本伺服器沒有與 'No Such Talk' 相符的活動")
+    # The member's text is a field: kept as typed, escaped as before, in every language.
+    assert replies["zh-CN"].content.endswith("。")
+
+
+async def test_a_moderator_only_command_is_refused_in_the_members_language(world, fake):
+    english = world.member("guest", locale="en-GB")
+    chinese = world.member("访客", locale="zh-CN")
+    en = await fake.slash(world.guild, english, "manage close")
+    zh = await fake.slash(world.guild, chinese, "manage close")
+    assert en.ephemeral and zh.ephemeral
+    assert en.content == "⚠️ You need the **Manage Events** permission to do that."
+    assert zh.content == "⚠️ 你需要 **管理活动** 权限才能这样做。"
+
+
+async def test_a_domain_refusal_with_fields_is_translated_then_filled(world, fake):
+    moderator_zh = world.member("主持", locale="zh-CN", manage_events=True)
+    event_id = await world.import_event("Language Test Talk", capacity=3)
+    first = await fake.slash(world.guild, moderator_zh, "manage close", event=str(event_id))
+    assert not first.content.startswith("⚠️"), first
+    again = await fake.slash(world.guild, moderator_zh, "manage close", event=str(event_id))
+    assert again.content == "⚠️ 报名已经截止。"
+    english = await fake.slash(world.guild, world.moderator, "manage close",
+                               event=str(event_id))
+    assert english.content == "⚠️ Registration is already closed."
