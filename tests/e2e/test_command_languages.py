@@ -50,3 +50,15 @@ async def test_a_domain_refusal_with_fields_is_translated_then_filled(world, fak
     english = await fake.slash(world.guild, world.moderator, "manage close",
                                event=str(event_id))
     assert english.content == "⚠️ Registration is already closed."
+
+
+async def test_the_synced_commands_carry_their_chinese_names_and_descriptions(world, fake):
+    commands = {c["name"]: c for c in fake.commands()}
+    rsvp = commands["rsvp"]
+    assert rsvp["name_localizations"] == {"zh-CN": "报名", "zh-TW": "報名"}
+    assert rsvp["description_localizations"]["zh-CN"] == "预订、取消或查看你在活动中的座位"
+    join = next(o for o in rsvp["options"] if o["name"] == "join")
+    assert join["name_localizations"]["zh-TW"] == "加入"
+    [event] = join["options"]
+    assert (event["name"], event["name_localizations"]["zh-CN"]) == ("event", "活动")
+    assert "en-US" not in rsvp["name_localizations"]  # English reads the names as written
