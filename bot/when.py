@@ -27,7 +27,7 @@ from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.errors import InvalidValue
-from bot.i18n import N_
+from bot.i18n import N_, Text
 from bot.times import EARLIEST_YEAR, LATEST_YEAR, calendar_problem
 
 MAX_TYPED = 100  # characters of a typed time; dateparser's cost grows with its input
@@ -289,7 +289,8 @@ def has_time_of_day(text: str) -> bool:
     return bool(_TIME_OF_DAY.search(text)) or "T" in text.strip()[8:11]
 
 
-def parse_typed(text: str, zone_name: str | None, now: datetime, *, name: str = "starts_at",
+def parse_typed(text: str, zone_name: str | None, now: datetime, *,
+                name: str | Text = "starts_at",
                 after: datetime | None = None) -> When:
     """A time as a moderator types it, read in the server's zone: an aware datetime in that
     zone, or for a bare date an all-day date (midnight UTC). Raises InvalidValue, with an

@@ -7,6 +7,9 @@ import re
 
 import pytest
 
+from sandbox import Attachment
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_button
+
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -62,3 +65,24 @@ async def test_the_synced_commands_carry_their_chinese_names_and_descriptions(wo
     [event] = join["options"]
     assert (event["name"], event["name_localizations"]["zh-CN"]) == ("event", "活动")
     assert "en-US" not in rsvp["name_localizations"]  # English reads the names as written
+
+
+async def test_a_moderators_replies_and_preview_are_in_their_language(world, fake):
+    zh_tw = world.member("版主", locale="zh-TW", manage_events=True)
+    event_id = await world.import_event("Reply Language Talk", capacity=3)
+    closed = await fake.slash(world.guild, zh_tw, "manage close", event=str(event_id))
+    assert closed.content == "**Reply Language Talk** 的報名已關閉。"
+    seats = await fake.slash(world.guild, zh_tw, "manage capacity", event=str(event_id), seats=5)
+    assert seats.content.startswith("**Reply Language Talk** 現在有 5 個座位。"), seats
+    english = await fake.slash(world.guild, world.moderator, "manage capacity",
+                               event=str(event_id), seats=1)
+    assert english.content.startswith("**Reply Language Talk** now has 1 seat."), english
+    page = Attachment("talk.txt", b"Preview Language Talk\n\n" + OPEN_ANNOUNCEMENT, "text/plain")
+    preview = await fake.slash(world.guild, zh_tw, "manage import", page=page)
+    assert preview.ephemeral
+    assert preview.content.startswith("公告預覽；按下「匯入」之前不會儲存任何內容。"), preview
+    labels = [c["label"] for row in preview.message["components"] for c in row["components"]]
+    assert labels == ["匯入", "取消"]
+    done = await fake.click(world.guild, zh_tw, preview.message, import_button(preview))
+    done = await done.wait(lambda r: not r.custom_ids() or bool(r.followups), 10)
+    assert "已建立 **Preview Language Talk**（活動 " in (done.content or ""), done

@@ -103,7 +103,9 @@ def test_every_message_id_is_written_out_where_it_is_used():
     bad = []
     for folder in SOURCES:
         for path in folder.rglob("*.py"):
-            if path.name == "i18n.py":  # where the catalog is read, not where words are
+            # where the catalogs are read, not where words are (the commands' ids are
+            # collected from the command tree)
+            if path.name in ("i18n.py", "command_words.py"):
                 continue
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if not isinstance(node, ast.Call):
