@@ -86,3 +86,16 @@ async def test_a_moderators_replies_and_preview_are_in_their_language(world, fak
     done = await fake.click(world.guild, zh_tw, preview.message, import_button(preview))
     done = await done.wait(lambda r: not r.custom_ids() or bool(r.followups), 10)
     assert "已建立 **Preview Language Talk**（活動 " in (done.content or ""), done
+
+
+async def test_an_archived_events_refusal_is_in_the_members_language(world, fake):
+    event_id = await world.import_event("Archived Language Talk", capacity=3)
+    archived = await fake.slash(world.guild, world.moderator, "manage archive",
+                                event=str(event_id))
+    assert archived.content.startswith("Archived **Archived Language Talk**"), archived
+    zh = await fake.slash(world.guild, world.member("成员", locale="zh-CN"), "rsvp join",
+                          event=str(event_id))
+    en = await fake.slash(world.guild, world.member("member", locale="en-US"), "rsvp join",
+                          event=str(event_id))
+    assert zh.content == "**Archived Language Talk** 已归档：不再接受报名。"
+    assert en.content == "**Archived Language Talk** is archived: it no longer takes RSVPs."
