@@ -186,12 +186,6 @@ def has_user(interaction: discord.Interaction) -> bool:
     return isinstance(interaction.user, kind)
 
 
-def server_language(interaction: discord.Interaction) -> Language:
-    """The server's language, for what everyone sees (public replies): for now the
-    server's preferred locale, English when the bot does not speak it."""
-    return language(interaction.guild_locale)
-
-
 def _sentence(text: str, lang: Language) -> str:
     """An error's reason as a sentence: page and member text in it shown literally, a
     capital first letter and the language's full stop."""
