@@ -19,6 +19,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.catalog import import_bundled
+from bot.command_words import CommandTranslator
 from bot.config import ConfigError, Settings
 from bot.signals import GuildLeft, RegistrationChanged, Signals
 from bot.storage import Store
@@ -69,15 +70,21 @@ class EventBot(commands.Bot):
         self.signals.emit(RegistrationChanged(guild_id, event_id))
 
     async def setup_hook(self) -> None:
+        await self.load_commands()
+        await self.sync_if_changed()
+
+    async def load_commands(self) -> None:
+        """The cogs, and the translator that gives their commands each shipped language's
+        names and descriptions when the tree is synced."""
+        await self.tree.set_translator(CommandTranslator())
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        await self.sync_if_changed()
 
     async def sync_if_changed(self) -> None:
         """Sync the command tree only when its payload changed since the last sync:
         Discord rate-limits syncs, and a start needs none when nothing changed."""
         guild = discord.Object(self.settings.sync_guild_id) if self.settings.sync_guild_id else None
-        digest = command_hash(self.tree)
+        digest = await command_hash(self.tree)
         key = f"{SYNC_HASH_KEY}:{guild.id if guild else 'global'}"
         if await self.store.run(self.store.settings.get_meta, key) == digest:
             log.info("slash commands unchanged since the last sync; not syncing")
@@ -134,9 +141,12 @@ def tell_ready(path: Path) -> None:
         log.warning("cannot write READY_FILE %s (%s)", path, exc.strerror)
 
 
-def command_hash(tree: app_commands.CommandTree) -> str:
-    """A digest of the command definitions, as they would be sent to Discord."""
-    payload = [command.to_dict(tree) for command in tree.get_commands()]
+async def command_hash(tree: app_commands.CommandTree) -> str:
+    """A digest of the command definitions as they would be sent to Discord, their
+    localisations included (a changed translation is synced)."""
+    translator = tree.translator
+    payload = [await command.get_translated_payload(tree, translator) if translator
+               else command.to_dict(tree) for command in tree.get_commands()]
     encoded = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(encoded).hexdigest()
 
@@ -231,10 +241,9 @@ async def sync_commands(settings: Settings, store: Store, guild_id: int | None) 
     point_at(settings)
     async with EventBot(settings, store) as client:
         await client.login(token_of(settings))
-        for extension in EXTENSIONS:
-            await client.load_extension(extension)
+        await client.load_commands()
         guild = discord.Object(guild_id) if guild_id else None
         count = await sync_tree(client.tree, guild)
         await store.run(store.settings.set_meta, f"{SYNC_HASH_KEY}:{guild_id or 'global'}",
-                             command_hash(client.tree))
+                        await command_hash(client.tree))
         return count

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from bot.errors import InvalidValue
 from bot.fetch import FetchPolicy, check_url, fetch_page
+from bot.i18n import N_
 from bot.models import Event, EventDraft
 from bot.pages import Page, decode_page, parse_page
 from bot.registration import check_capacity
@@ -51,8 +52,9 @@ def validate_link(value: str | None) -> str | None:
     except ValueError:  # a malformed address such as "http://[::1"
         parts = host = None
     if parts is None or not host or parts.scheme.lower() not in ("http", "https"):
-        raise InvalidValue(f"the link must be a web address starting with https:// (at most "
-                           f"{MAX_LINK} characters), e.g. https://example.org/events/talk")
+        raise InvalidValue(N_("the link must be a web address starting with https:// (at most "
+                              "{most} characters), e.g. https://example.org/events/talk"),
+                           most=MAX_LINK)
     return link
 
 
@@ -131,9 +133,9 @@ def checked_datetime(value: datetime, name: str, written: str | None = None) -> 
 def validate_title(value: object) -> str:
     title = " ".join(str(value).split()) if isinstance(value, str) else ""
     if not title:
-        raise InvalidValue("title must be some text")
+        raise InvalidValue(N_("title must be some text"))
     if len(title) > MAX_TITLE:
-        raise InvalidValue(f"title is longer than {MAX_TITLE} characters")
+        raise InvalidValue(N_("title is longer than {most} characters"), most=MAX_TITLE)
     return title
 
 
@@ -271,8 +273,8 @@ def import_title(source: PageSource, title: str | None = None) -> str:
     return validate_title(title or source.page.title or title_from_name(source.name))
 
 
-NOT_AN_EVENT_PAGE = ("I found no speakers, no date, no venue or registration notice and no "
-                     "takeaways in this page, so it doesn't look like an event page")
+NOT_AN_EVENT_PAGE = N_("I found no speakers, no date, no venue or registration notice and no "
+                        "takeaways in this page, so it doesn't look like an event page")
 
 
 def page_problem(page: Page) -> str | None:

@@ -8,8 +8,9 @@ never pieces glued together, because word order differs between languages; count
 through `ngettext`, whose plural rule comes from the catalog (Chinese has one form).
 
 `make messages` extracts the ids from bot/ and cogs/ (Babel's default keywords: `_`,
-`ngettext`, `pgettext`) and updates every catalog; tests/unit/test_i18n.py fails when an
-id lacks a translation in a shipped language or a translation drops a field.
+`ngettext`, `pgettext`, and the marker `N_`) and updates every catalog;
+tests/unit/test_i18n.py fails when an id lacks a translation in a shipped language or a
+translation drops a field.
 
 Only the bot's words are translated: page text, names, bios and takeaways are passed in
 as fields and shown as imported.
@@ -22,12 +23,15 @@ import gettext
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 # Discord's locale codes of the languages the bot speaks; the first is the source.
 SOURCE = "en-US"
 SHIPPED = ("en-US", "en-GB", "zh-CN", "zh-TW")
-DOMAINS = ("messages",)
+# `messages`: what the bot says; `commands`: the slash commands' names and descriptions,
+# as Discord shows them in the member's client (bot/commands_i18n.py).
+DOMAINS = ("messages", "commands")
 # Human names, for choices and settings replies: each in its own language.
 NAMES = {"en-US": "English (US)", "en-GB": "English (UK)", "zh-CN": "中文（简体）",
          "zh-TW": "中文（繁體）"}
@@ -60,8 +64,46 @@ class Language:
     def pgettext(self, context: str, message: str, /, **fields: object) -> str:
         return _fill(self.translations.pgettext(context, message), fields)
 
+    def text(self, text: Text, /) -> str:
+        """A message marked with `N_` where it was written, in this language; fields that
+        are themselves `Text` are translated too."""
+        fields = {key: self.text(value) if isinstance(value, Text) else value
+                  for key, value in text.fields.items()}
+        return _fill(self.translations.gettext(text.message), fields)
+
     def __repr__(self) -> str:
         return f"Language({self.code!r})"
+
+
+def N_(message: str) -> str:
+    """The marker for a message id written where no language is known yet (an error's
+    reason in a domain module): `make messages` extracts it, and it is translated where
+    it is shown, e.g. `UserError(N_("no event {ref} here"), ref=ref)`."""
+    return message
+
+
+class Text:
+    """A marked message and its fields, translated where it is shown (`Language.text`);
+    `str()` gives the English, for the CLI and the logs."""
+
+    __slots__ = ("fields", "message")
+
+    def __init__(self, message: str, /, **fields: Any) -> None:
+        self.message = message
+        self.fields = fields
+
+    def __str__(self) -> str:
+        return _fill(self.message, {key: str(value) if isinstance(value, Text) else value
+                                    for key, value in self.fields.items()})
+
+    def __repr__(self) -> str:
+        return f"Text({self.message!r}, **{self.fields!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Text) and (self.message, self.fields)
+                == (other.message, other.fields))
+
+    __hash__ = None  # type: ignore[assignment]  # fields may be unhashable
 
 
 def _fill(text: str, fields: dict[str, object]) -> str:

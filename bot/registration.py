@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.errors import Conflict, InvalidValue
+from bot.i18n import N_
 
 MAX_CAPACITY = 100_000
 DEFAULT_CAPACITY = 100  # seats of an event whose page and import say none
@@ -165,7 +166,8 @@ def check_capacity(value: object) -> int:
     """The one capacity rule: a whole number of seats from 1 to MAX_CAPACITY (a bool is
     not a number of seats, though Python counts it as an int)."""
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CAPACITY:
-        raise InvalidValue(f"capacity must be a whole number of seats from 1 to {MAX_CAPACITY:,}")
+        raise InvalidValue(N_("capacity must be a whole number of seats from 1 to {most:,}"),
+                           most=MAX_CAPACITY)
     return value
 
 
@@ -175,9 +177,9 @@ def set_capacity(seats: Seats, capacity: int, waitlist: list[int], now: datetime
     if capacity < seats.confirmed:
         raise Conflict(
             # capacity is at least 1 here, so at least two members are confirmed
-            f"{seats.confirmed:,} members are already confirmed; "
-            "capacity cannot go below that "
-            "(ask members to cancel first, nobody is removed silently)")
+            N_("{confirmed:,} members are already confirmed; capacity cannot go below that "
+               "(ask members to cancel first, nobody is removed silently)"),
+            confirmed=seats.confirmed)
     was_full = seats.full
     seats.capacity = capacity
     promoted = _promote(seats, waitlist, now)
@@ -196,7 +198,7 @@ def fill_free_seats(seats: Seats, waitlist: list[int], now: datetime) -> Promoti
 def close(seats: Seats, reason: str | None) -> None:
     """A moderator closes registration: nobody can join, not even the waitlist."""
     if not seats.registration_open:
-        raise Conflict("registration is already closed")
+        raise Conflict(N_("registration is already closed"))
     seats.registration_open = False
     seats.closed_reason = reason
 
@@ -204,9 +206,9 @@ def close(seats: Seats, reason: str | None) -> None:
 def reopen(seats: Seats, waitlist: list[int], now: datetime) -> Promotions:
     """A moderator reopens registration; free seats go to the waitlist first."""
     if seats.registration_open:
-        raise Conflict("registration is already open")
+        raise Conflict(N_("registration is already open"))
     if seats.has_taken_place(now):
-        raise Conflict("this event has already taken place")
+        raise Conflict(N_("this event has already taken place"))
     seats.registration_open = True
     seats.closed_reason = None
     seats.capacity_noticed_at = None  # a fill after a reopening is news again

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.errors import InvalidValue
+from bot.i18n import N_
 from bot.models import Event
 from bot.render import CONTENT, EMBED_TITLE, clip, safe_clip, timestamp
 from bot.times import DEFAULT_REMINDER_MINUTES, saved_times_problem
@@ -44,18 +45,20 @@ def parse_minutes(text: str) -> tuple[int, ...]:
     parts = [p.strip() for p in cleaned.replace(";", ",").replace(" ", ",").split(",")]
     parts = [p for p in parts if p]
     if not parts:
-        raise InvalidValue('give the minutes before the start, e.g. "1440,60" for a day and an '
-                         'hour before, or "off"')
+        raise InvalidValue(N_('give the minutes before the start, e.g. "1440,60" for a day and '
+                              'an hour before, or "off"'))
     minutes = []
     for part in parts:
         if not (part.isascii() and part.isdigit()) or not 1 <= int(part) <= MAX_MINUTES:
-            raise InvalidValue(f"{clip(part, 20)!r} is not a whole number of minutes from 1 to "
-                             f"{MAX_MINUTES:,} (a week); e.g. \"1440,60\" for a day and an hour "
-                             "before the start, or \"off\"")
+            raise InvalidValue(N_("{typed!r} is not a whole number of minutes from 1 to "
+                                  "{most:,} (a week); e.g. \"1440,60\" for a day and an hour "
+                                  "before the start, or \"off\""),
+                               typed=clip(part, 20), most=MAX_MINUTES)
         minutes.append(int(part))
     distinct = sorted(set(minutes), reverse=True)
     if len(distinct) > MAX_OFFSETS:
-        raise InvalidValue(f"at most {MAX_OFFSETS} reminders per event; you gave {len(distinct)}")
+        raise InvalidValue(N_("at most {most} reminders per event; you gave {given}"),
+                           most=MAX_OFFSETS, given=len(distinct))
     return tuple(distinct)
 
 

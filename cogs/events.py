@@ -20,6 +20,7 @@ from bot.adapters.event_option import (
 from bot.app import EventBot, Interaction
 from bot.calendar import event_ics
 from bot.errors import NotFound, UserError
+from bot.i18n import N_, Language, language
 from bot.models import Event
 from bot.questions import intents, searchable
 from bot.render import (
@@ -34,7 +35,7 @@ from bot.render import (
 )
 from bot.render_answers import answer_embed
 from bot.render_replies import calendar_reply, events_list_embed
-from bot.tree import respond
+from bot.tree import member_language, respond
 
 PAGER_TIMEOUT = 14 * 60  # seconds: inside the 15 minutes an interaction token lives
 
@@ -50,19 +51,21 @@ class SpeakerPager(discord.ui.View):
     """`/event speakers` in one ephemeral message: Previous/Next and a menu to jump to a
     person, each editing that message. Only the member who asked can turn its pages."""
 
-    def __init__(self, event: Event, pages: list[SpeakerPage], owner_id: int) -> None:
+    def __init__(self, event: Event, pages: list[SpeakerPage], owner_id: int,
+                 lang: Language | None = None) -> None:
         super().__init__(timeout=PAGER_TIMEOUT)
+        lang = lang or language()
         self.event = event
         self.pages = pages
         self.owner_id = owner_id
         self.page = 0
         self.origin: Interaction | None = None
         self.previous: discord.ui.Button[SpeakerPager] = discord.ui.Button(
-            label="Previous", emoji="◀️", row=0)
+            label=lang._("Previous"), emoji="◀️", row=0)
         self.next: discord.ui.Button[SpeakerPager] = discord.ui.Button(
-            label="Next", emoji="▶️", row=0)
+            label=lang._("Next"), emoji="▶️", row=0)
         self.jump: discord.ui.Select[SpeakerPager] = discord.ui.Select(
-            placeholder="Jump to a person", row=1)
+            placeholder=lang._("Jump to a person"), row=1)
         # discord.py's way to give a component built here its callback
         self.previous.callback = self.on_previous  # type: ignore[method-assign,assignment]
         self.next.callback = self.on_next  # type: ignore[method-assign,assignment]
@@ -83,8 +86,9 @@ class SpeakerPager(discord.ui.View):
     async def interaction_check(self, interaction: Interaction) -> bool:
         if interaction.user.id == self.owner_id:
             return True
-        await respond(interaction, "These pages belong to whoever asked; use `/event speakers` "
-                      "to get your own.", ephemeral=True)
+        await respond(interaction, member_language(interaction)._(
+            "These pages belong to whoever asked; use `/event speakers` to get your own."),
+            ephemeral=True)
         return False
 
     async def turn_to(self, interaction: Interaction, page: int) -> None:
@@ -110,12 +114,14 @@ class SpeakerPager(discord.ui.View):
                 await self.origin.edit_original_response(view=None)
 
 
-def speakers_reply(event: Event, owner_id: int) -> tuple[discord.Embed, SpeakerPager | None]:
-    """The first page of `/event speakers`, with the pager when there is more than one."""
+def speakers_reply(event: Event, owner_id: int, lang: Language | None = None
+                   ) -> tuple[discord.Embed, SpeakerPager | None]:
+    """The first page of `/event speakers`, with the pager (its buttons in `lang`) when
+    there is more than one."""
     pages = speaker_pages(event)
     if len(pages) == 1:
         return pages[0].embed, None
-    pager = SpeakerPager(event, pages, owner_id)
+    pager = SpeakerPager(event, pages, owner_id, lang)
     return pager.embed, pager
 
 
@@ -138,8 +144,10 @@ class EventCommands(commands.GroupCog, group_name="event",
         listings = await self.bot.store.run(self.bot.store.events.event_listings,
                                             guild_id_of(interaction), past=past)
         if not listings:
-            await respond(interaction, "No events yet." if past else "No events to come. "
-                          "Past and archived ones: `/event list past:True`.", ephemeral=True)
+            lang = member_language(interaction)
+            await respond(interaction, lang._("No events yet.") if past else lang._(
+                "No events to come. Past and archived ones: `/event list past:True`."),
+                ephemeral=True)
             return
         await respond(interaction, embed=events_list_embed(listings, past=past))
 
@@ -147,7 +155,7 @@ class EventCommands(commands.GroupCog, group_name="event",
     @app_commands.describe(event=EVENT_HELP)
     async def speakers(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
-        embed, pager = speakers_reply(found, interaction.user.id)
+        embed, pager = speakers_reply(found, interaction.user.id, member_language(interaction))
         if pager is None:
             await respond(interaction, embed=embed, ephemeral=True)
             return
@@ -163,9 +171,12 @@ class EventCommands(commands.GroupCog, group_name="event",
         person = next((p for p in found.people if p.name.casefold() == needle), None) or next(
             (p for p in found.people if needle and needle in p.name.casefold()), None)
         if person is None:
-            names = ", ".join(p.name for p in found.people) or "nobody"
-            raise NotFound(f"nobody called {clip(name, 80)!r} speaks at {found.title}; "
-                             f"the people are: {names}")
+            if not found.people:
+                raise NotFound(N_("nobody called {name!r} speaks at {title}; nobody is listed"),
+                               name=clip(name, 80), title=found.title)
+            raise NotFound(N_("nobody called {name!r} speaks at {title}; the people are: "
+                              "{names}"), name=clip(name, 80), title=found.title,
+                           names=", ".join(p.name for p in found.people))
         await send_pages(interaction, speaker_embed(found, person))
 
     @speaker.autocomplete("name")
