@@ -44,7 +44,7 @@ mutation: $(STAMP)
 # fails until they are translated).
 messages: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg --no-location --sort-output \
-		--project=eventbot -o bot/locales/messages.pot .
+		-k N_ --project=eventbot -o bot/locales/messages.pot .
 	for lang in en_GB zh_CN zh_TW; do \
 		$(VENV)/bin/pybabel update -D messages -i bot/locales/messages.pot \
 			-d bot/locales -l $$lang --init-missing --no-fuzzy-matching --ignore-obsolete \

@@ -33,6 +33,12 @@ NAMES = {"en-US": "English (US)", "en-GB": "English (UK)", "zh-CN": "中文（�
          "zh-TW": "中文（繁體）"}
 
 
+def N_(message: str) -> str:
+    """Mark a message id for extraction where it is written; it is translated where it is
+    shown (`lang._(message)`)."""
+    return message
+
+
 def shipped(locale: object) -> str:
     """The shipped language for a Discord locale (`discord.Locale` or its code), English
     for any other or none."""

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.errors import InvalidValue
+from bot.i18n import Language
 from bot.models import Event
 from bot.render import CONTENT, EMBED_TITLE, clip, safe_clip, timestamp
 from bot.times import DEFAULT_REMINDER_MINUTES, saved_times_problem
@@ -74,16 +75,25 @@ def _duration(minutes: int) -> str:
     return " ".join(f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in units if n)
 
 
-def reminder_dm(title: str, starts_at: datetime, venue: str | None) -> str:
+def reminder_dm(lang: Language, title: str, starts_at: datetime, venue: str | None) -> str:
     """The reminder a confirmed member gets; the start shows in their own timezone.
     The venue gets the room the rest leaves in a message (a long one is clipped)."""
-    start = (f"⏰ Reminder: **{safe_clip(title, EMBED_TITLE)}** starts {timestamp(starts_at)} "
-             f"({timestamp(starts_at, 'R')})")
-    end = (". You're confirmed; use `/rsvp cancel` if you can no longer come, so your seat "
-           "goes to the waitlist.")
-    room = CONTENT - len(start) - len(end) - len(" at ")
-    where = f" at {safe_clip(venue, room)}" if venue and room > 0 else ""
-    return start + where + end
+    fields = {"title": f"**{safe_clip(title, EMBED_TITLE)}**", "start": timestamp(starts_at),
+              "relative": timestamp(starts_at, "R")}
+    if venue:
+        # The venue gets the room the rest of the sentence leaves.
+        room = CONTENT - len(_reminder_at(lang, fields, ""))
+        if room > 0:
+            return _reminder_at(lang, fields, safe_clip(venue, room))
+    return lang._("⏰ Reminder: {title} starts {start} ({relative}). You're confirmed; use "
+                  "`/rsvp cancel` if you can no longer come, so your seat goes to the "
+                  "waitlist.", **fields)
+
+
+def _reminder_at(lang: Language, fields: dict[str, str], venue: str) -> str:
+    return lang._("⏰ Reminder: {title} starts {start} ({relative}) at {venue}. You're "
+                  "confirmed; use `/rsvp cancel` if you can no longer come, so your seat goes "
+                  "to the waitlist.", **fields, venue=venue)
 
 
 def scheduled_event_problem(event: Event, now: datetime) -> str | None:

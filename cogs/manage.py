@@ -36,6 +36,7 @@ from bot.adapters.import_preview import (
     preview_text,
     save_import,
 )
+from bot.adapters.languages import server_language
 from bot.adapters.manage_forms import (
     DeleteConfirmation,
     EditModal,
@@ -53,13 +54,14 @@ from bot.catalog import MAX_TITLE
 from bot.errors import Conflict, InvalidValue, NotAllowed, NotFound, Unavailable
 from bot.fetch import MAX_URL_LENGTH, FetchPolicy, check_url
 from bot.flows import importing, registration
+from bot.i18n import NAMES, SHIPPED
 from bot.registration import MAX_CAPACITY, check_capacity
 from bot.reminders import minutes_text, parse_minutes
 from bot.render import event_embed, plural, safe
 from bot.render_replies import attendees_csv, deletion_question, promoted_note
 from bot.signals import AttendeeRoleChanged, RemindersChanged
 from bot.times import saved_times_problem
-from bot.tree import respond
+from bot.tree import member_language, respond
 from bot.when import When, check_zone_name, server_zone, zone_names
 
 log = logging.getLogger(__name__)
@@ -165,6 +167,35 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         inside = [z for z in names if typed in z.casefold() and z not in starting]
         return [app_commands.Choice(name=z, value=z) for z in (starting + inside)[:25]]
 
+    @app_commands.command(name="language", description="The language of the bot's posts "
+                          "in this server (members' own replies follow their Discord)")
+    @app_commands.describe(language="Leave out to see the current one")
+    @app_commands.choices(language=[app_commands.Choice(name=NAMES[code], value=code)
+                                    for code in SHIPPED])
+    async def language(self, interaction: Interaction,
+                       language: app_commands.Choice[str] | None = None) -> None:
+        guild_id = guild_id_of(interaction)
+        lang = member_language(interaction)
+        if language is not None:
+            await self.bot.languages.choose(guild_id, language.value)
+            # The announcements already posted are shown again in the new language.
+            for announced_guild, event_id in await self.bot.store.run(
+                    self.bot.store.notices.events_with_announcements):
+                if announced_guild == guild_id:
+                    self.changed(guild_id, event_id)
+            text = lang._("The bot's posts in this server are now in **{language}**. Replies "
+                          "only a member sees stay in the language of their Discord.",
+                          language=NAMES[language.value])
+        else:
+            chosen = await self.bot.languages.chosen(guild_id)
+            current = (await server_language(interaction)).code
+            text = (lang._("The bot's posts in this server are in **{language}**, chosen "
+                           "with `/manage language`.", language=NAMES[current]) if chosen else
+                    lang._("The bot's posts in this server are in **{language}**, the "
+                           "server's language in Discord; choose another with "
+                           "`/manage language`.", language=NAMES[current]))
+        await respond(interaction, text, ephemeral=True)
+
     @app_commands.command(name="close", description="Close registration: nobody can join")
     @app_commands.describe(event=EVENT_HELP, reason="Shown to members who try to join")
     async def close(self, interaction: Interaction, event: EventOption | None = None,
@@ -182,7 +213,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         promotions = await registration.reopen(self.bot.store, self.changed, found.guild_id,
                                                found.id, by=interaction.user.id)
         await respond(interaction, f"Registration for **{safe(found.title)}** is open."
-                      f"{promoted_note(promotions)}", ephemeral=True)
+                      f"{promoted_note(member_language(interaction), promotions)}",
+                      ephemeral=True)
 
     @app_commands.command(name="capacity", description="Change the number of seats")
     @app_commands.describe(seats="The new number of seats", event=EVENT_HELP)
@@ -193,7 +225,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         promotions = await registration.set_capacity(self.bot.store, self.changed,
                                                      found.guild_id, found.id, seats)
         await respond(interaction, f"**{safe(found.title)}** now has {plural(seats, 'seat')}."
-                      f"{promoted_note(promotions)}", ephemeral=True)
+                      f"{promoted_note(member_language(interaction), promotions)}",
+                      ephemeral=True)
 
     @app_commands.command(name="announce", description="Post the event with Join/Cancel buttons")
     @app_commands.describe(event=EVENT_HELP, channel="Where to post (default: the "
@@ -213,7 +246,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                                "the channel option or /manage channel")
         if not can_post_embeds(target):
             raise NotAllowed(cannot_post(target))
-        embed = event_embed(found)
+        embed = event_embed(await server_language(interaction), found)
         buttons = button_state(found)
         # Posting can wait out the channel's rate limit (5 sends per 5 s), longer than the
         # 3 s the first answer may take: answer first.
@@ -315,8 +348,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     async def delete(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
         view = DeleteConfirmation(interaction, found.id, found.title)
-        await respond(interaction, deletion_question(found.title, found.confirmed,
-                                                     found.waitlisted),
+        await respond(interaction, deletion_question(member_language(interaction), found.title,
+                                                     found.confirmed, found.waitlisted),
                       ephemeral=True, view=view)
 
     @app_commands.command(name="archive", description="Hide an event from lists and stop its "

@@ -26,7 +26,7 @@ from bot.app import Interaction
 from bot.flows import importing
 from bot.flows.importing import ImportPlan, ImportResult
 from bot.render import ROLE_TITLES, clip, event_embed, people_by_role, plural, safe, span_text
-from bot.tree import report_error
+from bot.tree import member_language, report_error
 
 CUSTOM_ID_PREFIX = "eventbot:import:"
 EXPIRED = "This preview has expired; run /manage import again."
@@ -158,7 +158,7 @@ async def save_import(interaction: Interaction, plan: ImportPlan) -> tuple[str, 
                                            interaction.app_permissions, create=False)
     if scheduled:
         summary += f"\n{scheduled}"
-    return clip(summary, 1900), event_embed(result.event)
+    return clip(summary, 1900), event_embed(member_language(interaction), result.event)
 
 
 def saved_text(result: ImportResult) -> str:

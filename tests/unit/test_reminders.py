@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.errors import InvalidValue
+from bot.i18n import language
 from bot.models import Event
 from bot.reminders import (
     DEFAULT_MINUTES,
@@ -19,6 +20,8 @@ from bot.reminders import (
 )
 
 START = datetime(2030, 5, 1, 18, 0, tzinfo=UTC)
+
+EN = language("en-US")
 
 
 def event(**changes) -> Event:
@@ -59,14 +62,14 @@ def test_minutes_text_and_default():
 
 
 def test_reminder_dm_says_the_title_and_the_start_as_a_discord_timestamp():
-    text = reminder_dm("@everyone **Loud**", START, "Hall <@1>")
+    text = reminder_dm(EN, "@everyone **Loud**", START, "Hall <@1>")
     stamp = int(START.timestamp())
     assert f"<t:{stamp}:F>" in text and f"<t:{stamp}:R>" in text
     assert "\\*\\*Loud\\*\\*" in text and "@everyone" not in text.replace("@\u200beveryone", "")
 
 
 def test_a_reminder_with_a_huge_venue_still_fits_a_message():
-    text = reminder_dm("T" * 200, START, "Room 101, " + "V" * 1900)
+    text = reminder_dm(EN, "T" * 200, START, "Room 101, " + "V" * 1900)
     assert len(text) <= 2000
     assert "Room 101" in text and text.endswith("so your seat goes to the waitlist.")
 
