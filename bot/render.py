@@ -20,7 +20,7 @@ from bot.catalog import validate_link
 from bot.errors import InvalidValue
 from bot.i18n import N_, Language
 from bot.models import Event
-from bot.pages import Person
+from bot.pages import Person, page_language
 from bot.words import plural
 
 __all__ = ["plural"]  # re-exported for the texts not yet in the catalogs
@@ -300,6 +300,22 @@ def names_text(lang: Language, names: Sequence[str], limit: int, where: str) -> 
     return clip(text, limit)
 
 
+def reader_first(lang: Language, text: str) -> str:
+    """A text in two languages one after the other (a bilingual page, or an event's pages in
+    English and in Chinese) with the version in the reader's language first. Any other text
+    is left as written: only a run of paragraphs in one language followed by a run in the
+    other is turned round."""
+    paragraphs = text.split("\n\n")
+    kinds = [page_language(p) for p in paragraphs]
+    second = next((i for i, kind in enumerate(kinds) if kind != kinds[0]), None)
+    if second is None or any(kind == kinds[0] for kind in kinds[second:]):
+        return text
+    reader = "zh" if lang.code.startswith("zh") else "en"
+    if kinds[0] == reader:
+        return text
+    return "\n\n".join(paragraphs[second:] + paragraphs[:second])
+
+
 def role_heading(lang: Language, role: str) -> str:
     """The heading of a role's people in the reader's language: "Speakers", "Moderator"."""
     return (lang._(ROLE_TITLES[role]) if role in ROLE_TITLES else role.title())[:FIELD_NAME]
@@ -329,7 +345,7 @@ def event_embed(lang: Language, event: Event) -> discord.Embed:
         "{count} key takeaway: `/event takeaways`", "{count} key takeaways: `/event takeaways`",
         len(event.takeaways), count=f"{len(event.takeaways):,}") if event.takeaways
         else lang._("Published after the event."))
-    description = safe_clip(event.description, DESCRIPTION_SHOWN)
+    description = safe_clip(reader_first(lang, event.description), DESCRIPTION_SHOWN)
     keep = min(len(description), 300)  # room kept for the start of the description
     if event.venue:
         budget.field(where_name, safe_clip(event.venue, FIELD_VALUE), keep=keep)

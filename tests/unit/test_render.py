@@ -341,3 +341,20 @@ def test_my_rsvps_fit_one_message():
 ])
 def test_line_start_markdown_is_escaped_only_where_discord_reads_it(text, shown):
     assert render.safe(text) == shown
+
+
+def test_an_event_in_two_languages_shows_the_readers_version_first():
+    english = "Experts examined what comes after New START.\n\nTong Zhao moderated."
+    chinese = "专家们探讨了《新削减战略武器条约》到期之后的问题。\n\n赵通主持了讨论。"
+    both = event(description=f"{english}\n\n{chinese}")
+    assert render.event_embed(EN, both).description.startswith("Experts examined")
+    zh_first = render.event_embed(language("zh-CN"), both).description
+    assert zh_first.startswith("专家们") and zh_first.index("赵通") < zh_first.index("Experts")
+    assert render.event_embed(language("zh-TW"), event(
+        description=f"{chinese}\n\n{english}")).description.startswith("专家们")
+    assert render.event_embed(EN, event(
+        description=f"{chinese}\n\n{english}")).description.startswith("Experts examined")
+    # A text that goes back and forth is not one version after another: left as written.
+    mixed = f"{english}\n\n{chinese}\n\nA closing note in English."
+    assert render.reader_first(language("zh-CN"), mixed) == mixed
+    assert render.reader_first(language("zh-CN"), english) == english
