@@ -114,14 +114,27 @@ async def test_the_capacity_notice_follows_the_language_a_moderator_chooses(worl
     assert shown.ephemeral and NAMES["en-US"] in shown.content, shown
 
     before = "Before Switch Talk"
-    await fake.slash(guild, member, "rsvp join",
-                     event=await new_event(fake, guild, moderator, before, capacity=1))
+    event = await new_event(fake, guild, moderator, before, capacity=1)
+    announced = await fake.slash(guild, moderator, "manage announce", event=event,
+                                 channel=guild.channel("announcements"))
+    assert "Posted" in announced.content, announced
+    await fake.slash(guild, member, "rsvp join", event=event)
     notice = await fake.wait_message(guild.channel("general"),
                                      lambda m: f"**{before}**" in m["content"])
     assert CAPACITY_REACHED in notice["content"], notice
 
+    def fields(message: dict) -> dict[str, str]:
+        return {f["name"]: f["value"] for embed in message["embeds"]
+                for f in embed.get("fields", [])}
+
+    # The announcement shows the join (in English) before the language changes.
+    await fake.wait_message(guild.channel("announcements"),
+                            lambda m: fields(m).get("Registration", "").startswith("Full"))
+
     chosen = await fake.slash(guild, moderator, "manage language", language="zh-CN")
     assert chosen.ephemeral and NAMES["zh-CN"] in chosen.content, chosen
+    # The announcement already posted is shown again in the server's new language.
+    await fake.wait_message(guild.channel("announcements"), lambda m: "报名" in fields(m))
     after = "After Switch Talk"
     await fake.slash(guild, member, "rsvp join",
                      event=await new_event(fake, guild, moderator, after, capacity=1))
