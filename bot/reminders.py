@@ -60,19 +60,23 @@ def parse_minutes(text: str) -> tuple[int, ...]:
     return tuple(distinct)
 
 
-def minutes_text(minutes: Iterable[int]) -> str:
+def minutes_text(lang: Language, minutes: Iterable[int]) -> str:
     """(1440, 60) -> "1 day and 1 hour"; () -> "off"."""
-    parts = [_duration(m) for m in minutes]
+    parts = [_duration(lang, m) for m in minutes]
     if not parts:
-        return "off"
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        return lang._("off")
+    if len(parts) == 1:
+        return parts[0]
+    return lang._("{earlier} and {last}", earlier=lang._(", ").join(parts[:-1]), last=parts[-1])
 
 
-def _duration(minutes: int) -> str:
+def _duration(lang: Language, minutes: int) -> str:
     days, rest = divmod(minutes, 1440)
     hours, mins = divmod(rest, 60)
-    units = [(days, "day"), (hours, "hour"), (mins, "minute")]
-    return " ".join(f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in units if n)
+    units = [lang.ngettext("{count} day", "{count} days", days, count=days) if days else "",
+             lang.ngettext("{count} hour", "{count} hours", hours, count=hours) if hours else "",
+             lang.ngettext("{count} minute", "{count} minutes", mins, count=mins) if mins else ""]
+    return " ".join(unit for unit in units if unit)
 
 
 def reminder_dm(lang: Language, title: str, starts_at: datetime, venue: str | None) -> str:

@@ -293,7 +293,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         if not offsets:
             text = "Reminders are off: members get no DM before events."
         else:
-            text = (f"Confirmed members will get a DM {minutes_text(offsets)} before each event "
+            before = minutes_text(member_language(interaction), offsets)
+            text = (f"Confirmed members will get a DM {before} before each event "
                     "starts (at once if they confirm later than that).")
         await respond(interaction, text, ephemeral=True)
 
