@@ -18,6 +18,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot.adapters.languages import MemberLocales, ServerLanguages
 from bot.catalog import import_bundled
 from bot.command_words import CommandTranslator
 from bot.config import ConfigError, Settings
@@ -57,7 +58,10 @@ class EventBot(commands.Bot):
         self.store = store
         # Handlers of clicks by custom-id prefix, for buttons no view of this process holds.
         self.clicks: dict[str, ClickHandler] = {}
-        guard_interactions(self, self.clicks)
+        # Who speaks which language: members' client locales (for DMs), servers' choices.
+        self.member_locales = MemberLocales(store)
+        self.languages = ServerLanguages(store)
+        guard_interactions(self, self.clicks, self.member_locales.seen_payload)
         # What the cogs tell each other (registration changes, reminders, roles, leaving a
         # guild): plain callbacks, not dispatched events, since a join is the hot path and a
         # dispatch would start a task per listener for work that takes microseconds.
@@ -65,11 +69,16 @@ class EventBot(commands.Bot):
         self._seeded: set[int] = set()
         self._seed_locks: dict[int, asyncio.Lock] = {}
 
+    async def close(self) -> None:
+        await super().close()
+        await self.member_locales.stop()  # the locales seen last are written too
+
     def registration_changed(self, guild_id: int, event_id: int) -> None:
         """Emit `RegistrationChanged`; the flows take this as their change callback."""
         self.signals.emit(RegistrationChanged(guild_id, event_id))
 
     async def setup_hook(self) -> None:
+        self.member_locales.start()
         await self.load_commands()
         await self.sync_if_changed()
 

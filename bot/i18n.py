@@ -30,7 +30,7 @@ LOCALES_DIR = Path(__file__).parent / "locales"
 SOURCE = "en-US"
 SHIPPED = ("en-US", "en-GB", "zh-CN", "zh-TW")
 # `messages`: what the bot says; `commands`: the slash commands' names and descriptions,
-# as Discord shows them in the member's client (bot/commands_i18n.py).
+# as Discord shows them in the member's client (bot/command_words.py).
 DOMAINS = ("messages", "commands")
 # Human names, for choices and settings replies: each in its own language.
 NAMES = {"en-US": "English (US)", "en-GB": "English (UK)", "zh-CN": "中文（简体）",

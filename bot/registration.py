@@ -89,6 +89,7 @@ class JoinResult:
     outcome: JoinOutcome
     position: int | None = None  # waitlist position, from 1
     reason: str | None = None  # why a join was refused
+    note: str | None = None  # the moderator's reason for closing registration, as written
     filled: bool = False  # this join (or the promotions before it) took the last seat
     promoted: tuple[int, ...] = ()  # waitlisted members given the free seats first
 
@@ -132,7 +133,8 @@ def join(seats: Seats, existing: Existing | None, now: datetime,
     if seats.has_taken_place(now):
         return JoinResult(JoinOutcome.TAKEN_PLACE, reason="this event has already taken place")
     if not seats.registration_open:
-        return JoinResult(JoinOutcome.CLOSED, reason=closed_reason(seats))
+        return JoinResult(JoinOutcome.CLOSED, reason=closed_reason(seats),
+                          note=seats.closed_reason)
     was_full = seats.full
     promoted = _promote(seats, waitlist, now) if waitlist else ()
     if seats.confirmed < seats.capacity and not seats.waitlisted:
@@ -227,6 +229,10 @@ def announce_fill(seats: Seats, now: datetime) -> bool:
         return False
     seats.capacity_noticed_at = now
     return True
+
+
+# Why an archived event refuses a join (the store decides that before these rules run).
+ARCHIVED = "this event is archived"
 
 
 def closed_reason(seats: Seats) -> str:

@@ -106,7 +106,8 @@ ClickHandler = Callable[[discord.Interaction[Any]], Coroutine[Any, Any, None]]
 COMPONENT = 3  # the interaction type of a button or menu click
 
 
-def guard_interactions(client: discord.Client, clicks: dict[str, ClickHandler]) -> None:
+def guard_interactions(client: discord.Client, clicks: dict[str, ClickHandler],
+                       seen: Callable[[Any], None] | None = None) -> None:
     """Keep a malformed INTERACTION_CREATE from killing the client, and hand clicks whose
     custom id starts with a prefix of `clicks` to its handler (besides discord.py's views).
 
@@ -116,7 +117,8 @@ def guard_interactions(client: discord.Client, clicks: dict[str, ClickHandler]) 
     answer it with the error line where its id and token allow, and carry on.
 
     The click handlers are looked up here rather than by an `on_interaction` listener,
-    for which discord.py would start a task on every interaction, `/rsvp join` included.
+    for which discord.py would start a task on every interaction, `/rsvp join` included;
+    `seen` is told of every interaction's payload the same way (the member's locale).
     """
     state = client._connection
     parse = state.parsers["INTERACTION_CREATE"]
@@ -131,6 +133,8 @@ def guard_interactions(client: discord.Client, clicks: dict[str, ClickHandler]) 
                         clip(repr(exc), 200))
             keep(_answer_unreadable(state, data))
             return
+        if seen is not None:
+            seen(data)
         if clicks and data.get("type") == COMPONENT:
             custom_id = str(data.get("data", {}).get("custom_id", ""))
             for prefix, handler in clicks.items():

@@ -17,10 +17,11 @@ from bot.adapters.event_option import (
     resolve_event,
     resolve_summary,
 )
+from bot.adapters.languages import server_language
 from bot.app import EventBot, Interaction
 from bot.calendar import event_ics
 from bot.errors import NotFound, UserError
-from bot.i18n import N_, Language, language
+from bot.i18n import N_, Language
 from bot.models import Event
 from bot.questions import intents, searchable
 from bot.render import (
@@ -51,10 +52,10 @@ class SpeakerPager(discord.ui.View):
     """`/event speakers` in one ephemeral message: Previous/Next and a menu to jump to a
     person, each editing that message. Only the member who asked can turn its pages."""
 
-    def __init__(self, event: Event, pages: list[SpeakerPage], owner_id: int,
-                 lang: Language | None = None) -> None:
+    def __init__(self, lang: Language, event: Event, pages: list[SpeakerPage],
+                 owner_id: int) -> None:
         super().__init__(timeout=PAGER_TIMEOUT)
-        lang = lang or language()
+        self.lang = lang
         self.event = event
         self.pages = pages
         self.owner_id = owner_id
@@ -81,7 +82,7 @@ class SpeakerPager(discord.ui.View):
     def refresh(self) -> None:
         self.previous.disabled = self.page == 0
         self.next.disabled = self.page == len(self.pages) - 1
-        self.jump.options = speaker_options(self.event, self.pages, self.page)
+        self.jump.options = speaker_options(self.lang, self.event, self.pages, self.page)
 
     async def interaction_check(self, interaction: Interaction) -> bool:
         if interaction.user.id == self.owner_id:
@@ -114,14 +115,13 @@ class SpeakerPager(discord.ui.View):
                 await self.origin.edit_original_response(view=None)
 
 
-def speakers_reply(event: Event, owner_id: int, lang: Language | None = None
+def speakers_reply(lang: Language, event: Event, owner_id: int
                    ) -> tuple[discord.Embed, SpeakerPager | None]:
-    """The first page of `/event speakers`, with the pager (its buttons in `lang`) when
-    there is more than one."""
-    pages = speaker_pages(event)
+    """The first page of `/event speakers`, with the pager when there is more than one."""
+    pages = speaker_pages(lang, event)
     if len(pages) == 1:
         return pages[0].embed, None
-    pager = SpeakerPager(event, pages, owner_id, lang)
+    pager = SpeakerPager(lang, event, pages, owner_id)
     return pager.embed, pager
 
 
@@ -135,7 +135,7 @@ class EventCommands(commands.GroupCog, group_name="event",
     @app_commands.describe(event=EVENT_HELP)
     async def info(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
-        await respond(interaction, embed=event_embed(found))
+        await respond(interaction, embed=event_embed(await server_language(interaction), found))
 
     @app_commands.command(name="list", description="This server's events to come: when, "
                           "seats left, open or closed")
@@ -149,13 +149,14 @@ class EventCommands(commands.GroupCog, group_name="event",
                 "No events to come. Past and archived ones: `/event list past:True`."),
                 ephemeral=True)
             return
-        await respond(interaction, embed=events_list_embed(listings, past=past))
+        await respond(interaction, embed=events_list_embed(await server_language(interaction),
+                                                           listings, past=past))
 
     @app_commands.command(name="speakers", description="Everyone on the panel, with full bios")
     @app_commands.describe(event=EVENT_HELP)
     async def speakers(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
-        embed, pager = speakers_reply(found, interaction.user.id, member_language(interaction))
+        embed, pager = speakers_reply(member_language(interaction), found, interaction.user.id)
         if pager is None:
             await respond(interaction, embed=embed, ephemeral=True)
             return
@@ -177,7 +178,8 @@ class EventCommands(commands.GroupCog, group_name="event",
             raise NotFound(N_("nobody called {name!r} speaks at {title}; the people are: "
                               "{names}"), name=clip(name, 80), title=found.title,
                            names=", ".join(p.name for p in found.people))
-        await send_pages(interaction, speaker_embed(found, person))
+        await send_pages(interaction, speaker_embed(await server_language(interaction), found,
+                                                    person))
 
     @speaker.autocomplete("name")
     async def speaker_name_autocomplete(self, interaction: Interaction, current: str
@@ -203,20 +205,23 @@ class EventCommands(commands.GroupCog, group_name="event",
         passages = (await self.bot.store.run(self.bot.store.search.ask,
                                              guild_id_of(interaction), question, event_id)
                     if searchable(question) or not asked else [])
-        await respond(interaction, embed=answer_embed(question, passages, found, asked))
+        await respond(interaction, embed=answer_embed(await server_language(interaction),
+                                                      question, passages, found, asked))
 
     @app_commands.command(name="calendar", description="Get the event as a calendar file (.ics)")
     @app_commands.describe(event=EVENT_HELP)
     async def calendar(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
         file = discord.File(io.BytesIO(event_ics(found)), filename=f"{found.slug}.ics")
-        await respond(interaction, calendar_reply(found), ephemeral=True, file=file)
+        await respond(interaction, calendar_reply(member_language(interaction), found),
+                      ephemeral=True, file=file)
 
     @app_commands.command(name="takeaways", description="The key takeaways from the recap")
     @app_commands.describe(event=EVENT_HELP)
     async def takeaways(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
-        await send_pages(interaction, takeaways_messages(found))
+        await send_pages(interaction, takeaways_messages(await server_language(interaction),
+                                                         found))
 
 
 async def setup(bot: EventBot) -> None:

@@ -36,6 +36,7 @@ from bot.adapters.import_preview import (
     preview_text,
     save_import,
 )
+from bot.adapters.languages import server_language
 from bot.adapters.manage_forms import (
     DeleteConfirmation,
     EditModal,
@@ -53,7 +54,7 @@ from bot.catalog import MAX_TITLE
 from bot.errors import Conflict, InvalidValue, NotAllowed, NotFound, Unavailable
 from bot.fetch import MAX_URL_LENGTH, FetchPolicy, check_url
 from bot.flows import importing, registration
-from bot.i18n import N_
+from bot.i18n import N_, NAMES, SHIPPED
 from bot.registration import MAX_CAPACITY, check_capacity
 from bot.reminders import minutes_text, parse_minutes
 from bot.render import event_embed, safe
@@ -168,6 +169,35 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         inside = [z for z in names if typed in z.casefold() and z not in starting]
         return [app_commands.Choice(name=z, value=z) for z in (starting + inside)[:25]]
 
+    @app_commands.command(name="language", description="The language of the bot's posts "
+                          "in this server (members' own replies follow their Discord)")
+    @app_commands.describe(language="Leave out to see the current one")
+    @app_commands.choices(language=[app_commands.Choice(name=NAMES[code], value=code)
+                                    for code in SHIPPED])
+    async def language(self, interaction: Interaction,
+                       language: app_commands.Choice[str] | None = None) -> None:
+        guild_id = guild_id_of(interaction)
+        lang = member_language(interaction)
+        if language is not None:
+            await self.bot.languages.choose(guild_id, language.value)
+            # The announcements already posted are shown again in the new language.
+            for announced_guild, event_id in await self.bot.store.run(
+                    self.bot.store.notices.events_with_announcements):
+                if announced_guild == guild_id:
+                    self.changed(guild_id, event_id)
+            text = lang._("The bot's posts in this server are now in **{language}**. Replies "
+                          "only a member sees stay in the language of their Discord.",
+                          language=NAMES[language.value])
+        else:
+            chosen = await self.bot.languages.chosen(guild_id)
+            current = (await server_language(interaction)).code
+            text = (lang._("The bot's posts in this server are in **{language}**, chosen "
+                           "with `/manage language`.", language=NAMES[current]) if chosen else
+                    lang._("The bot's posts in this server are in **{language}**, the "
+                           "server's language in Discord; choose another with "
+                           "`/manage language`.", language=NAMES[current]))
+        await respond(interaction, text, ephemeral=True)
+
     @app_commands.command(name="close", description="Close registration: nobody can join")
     @app_commands.describe(event=EVENT_HELP, reason="Shown to members who try to join")
     async def close(self, interaction: Interaction, event: EventOption | None = None,
@@ -186,7 +216,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                                                found.id, by=interaction.user.id)
         opened = member_language(interaction)._("Registration for **{title}** is open.",
                                                 title=safe(found.title))
-        await respond(interaction, opened + promoted_note(promotions), ephemeral=True)
+        note = promoted_note(member_language(interaction), promotions)
+        await respond(interaction, opened + note, ephemeral=True)
 
     @app_commands.command(name="capacity", description="Change the number of seats")
     @app_commands.describe(seats="The new number of seats", event=EVENT_HELP)
@@ -199,7 +230,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         changed = member_language(interaction).ngettext(
             "**{title}** now has {seats:,} seat.", "**{title}** now has {seats:,} seats.", seats,
             title=safe(found.title), seats=seats)
-        await respond(interaction, changed + promoted_note(promotions), ephemeral=True)
+        note = promoted_note(member_language(interaction), promotions)
+        await respond(interaction, changed + note, ephemeral=True)
 
     @app_commands.command(name="announce", description="Post the event with Join/Cancel buttons")
     @app_commands.describe(event=EVENT_HELP, channel="Where to post (default: the "
@@ -219,7 +251,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                               "the channel option or /manage channel"))
         if not can_post_embeds(target):
             raise NotAllowed(cannot_post(target))
-        embed = event_embed(found)
+        embed = event_embed(await server_language(interaction), found)
         buttons = button_state(found)
         # Posting can wait out the channel's rate limit (5 sends per 5 s), longer than the
         # 3 s the first answer may take: answer first.
@@ -275,7 +307,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         else:
             text = lang._("Confirmed members will get a DM {before} before each event starts "
                           "(at once if they confirm later than that).",
-                          before=minutes_text(offsets))
+                          before=minutes_text(lang, offsets))
         await respond(interaction, text, ephemeral=True)
 
     @app_commands.command(name="role", description="Give an event's confirmed members a role "
@@ -336,8 +368,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     async def delete(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
         view = DeleteConfirmation(interaction, found.id, found.title)
-        await respond(interaction, deletion_question(found.title, found.confirmed,
-                                                     found.waitlisted),
+        await respond(interaction, deletion_question(member_language(interaction), found.title,
+                                                     found.confirmed, found.waitlisted),
                       ephemeral=True, view=view)
 
     @app_commands.command(name="archive", description="Hide an event from lists and stop its "

@@ -41,6 +41,7 @@ import time
 import discord
 from discord.ext import commands
 
+from bot.adapters.languages import dm_language
 from bot.app import EventBot
 from bot.errors import EventNotFound
 from bot.reminders import reminder_dm
@@ -141,7 +142,9 @@ class Reminders(commands.Cog):
     async def _remind(self, event_id, title, starts_at, venue, user_id, minutes) -> None:
         try:
             dm = await self.bot.create_dm(discord.Object(user_id))
-            await dm.send(reminder_dm(title, starts_at, venue), allowed_mentions=NO_MENTIONS)
+            lang = await dm_language(self.bot, user_id)
+            await dm.send(reminder_dm(lang, title, starts_at, venue),
+                          allowed_mentions=NO_MENTIONS)
             log.info("reminded user %s of event %s (offsets %s min)", user_id, event_id, minutes)
         except discord.Forbidden:
             log.info("user %s does not accept DMs from me; skipped their reminder of event %s",

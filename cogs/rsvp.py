@@ -49,7 +49,8 @@ class RsvpCommands(commands.GroupCog, group_name="rsvp",
     async def mine(self, interaction: Interaction) -> None:
         rsvps = await self.bot.store.run(self.bot.store.registrations.my_rsvps,
                                          guild_id_of(interaction), interaction.user.id)
-        await respond(interaction, my_rsvps_text(rsvps), ephemeral=True)
+        await respond(interaction, my_rsvps_text(member_language(interaction), rsvps),
+                      ephemeral=True)
 
 
 async def setup(bot: EventBot) -> None:

@@ -26,7 +26,7 @@ from bot.app import Interaction
 from bot.flows import importing
 from bot.flows.importing import ImportPlan, ImportResult
 from bot.i18n import Language, language
-from bot.render import ROLE_TITLES, clip, event_embed, people_by_role, safe, span_text
+from bot.render import clip, event_embed, people_by_role, role_heading, safe, span_text
 from bot.tree import member_language, report_error
 
 CUSTOM_ID_PREFIX = "eventbot:import:"
@@ -65,7 +65,7 @@ def preview_text(plan: ImportPlan, lang: Language | None = None) -> str:
                     else lang._("no venue"))]
     groups = people_by_role(page.people)
     lines.append(lang._("People: {people}", people="" if groups else lang._("none found")))
-    lines += [f"- {ROLE_TITLES.get(role, role.title())}: {safe(clip(', '.join(names), 300))}"
+    lines += [f"- {role_heading(lang, role)}: {safe(clip(', '.join(names), 300))}"
               for role, names in groups]
     flags = [text for text, on in ((lang._("registration closed"), page.registration_closed),
                                    (lang._("off the record"), page.off_the_record)) if on]
@@ -177,7 +177,7 @@ async def save_import(interaction: Interaction, plan: ImportPlan) -> tuple[str, 
                                            interaction.app_permissions, create=False)
     if scheduled:
         summary += "\n" + lang.text(scheduled)
-    return clip(summary, 1900), event_embed(result.event)
+    return clip(summary, 1900), event_embed(lang, result.event)
 
 
 def saved_text(result: ImportResult, lang: Language | None = None) -> str:

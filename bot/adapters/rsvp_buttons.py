@@ -52,7 +52,8 @@ async def cancel_event(interaction: Interaction, event: EventSummary) -> None:
     guild_id = guild_id_of(interaction)
     result = await registration.cancel(bot.store, bot.registration_changed, guild_id, event.id,
                                        interaction.user.id)
-    await respond(interaction, cancel_reply(event.title, result), ephemeral=True)
+    await respond(interaction, cancel_reply(member_language(interaction), event.title, result),
+                  ephemeral=True)
 
 
 class RsvpButton(discord.ui.DynamicItem[discord.ui.Button],

@@ -15,6 +15,7 @@ from types import SimpleNamespace
 import pytest
 
 from bot import render
+from bot.i18n import language
 from sandbox import Attachment, FakeDiscord
 from sandbox.console import world
 from sandbox.console.app import SandboxError, heartbeat_interval
@@ -32,6 +33,8 @@ from tests.conftest import ROOT
 from tests.unit.test_render import event
 
 DEC_1_17H_UTC = int(datetime(2026, 12, 1, 17, 0, tzinfo=UTC).timestamp())
+
+EN = language("en-US")
 
 
 # --------------------------------------------------------------------------- parsing
@@ -125,7 +128,7 @@ def test_render_text_unescapes_markdown_and_renders_timestamps_and_mentions():
 
 
 def test_render_message_shows_embeds_fields_footer_files_and_numbered_buttons():
-    embed = render.event_embed(event(title="Missile *Defense*")).to_dict()
+    embed = render.event_embed(EN, event(title="Missile *Defense*")).to_dict()
     csv = "user_id,name,status\n" + "".join(f"{i},m{i},confirmed\n" for i in range(10))
     message = {"content": "1 confirmed for **Missile Defense**.", "embeds": [embed],
                "components": [{"type": 1, "components": [
