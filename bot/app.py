@@ -1,4 +1,5 @@
-"""The Discord client: a `commands.Bot` given its settings and store; cogs load in setup_hook."""
+"""The Discord client: a `commands.Bot` given its settings and store (an
+`AutoShardedBot` when SHARD_COUNT is set); cogs load in setup_hook."""
 
 from __future__ import annotations
 
@@ -36,6 +37,10 @@ UNREACHABLE = (OSError, aiohttp.ClientError, asyncio.TimeoutError, discord.Disco
 INTERACTION_TASKS = ("CommandTree-invoker", "discord-ui-view-dispatch-",
                      "discord-ui-dynamic-item-")
 FINISH_TIMEOUT = 3.0  # seconds interactions in flight get at shutdown: Discord's own deadline
+# Gateway close codes for a shard Discord will not accept: out of range, or too few shards.
+SHARD_REFUSALS = {4010: "Discord refused SHARD_IDS/SHARD_COUNT as an invalid shard",
+                  4011: "Discord requires more shards: raise SHARD_COUNT (at most 2,500 "
+                        "servers a shard)"}
 
 
 def point_at(settings: Settings) -> None:
@@ -46,12 +51,12 @@ def point_at(settings: Settings) -> None:
 
 
 class EventBot(commands.Bot):
-    def __init__(self, settings: Settings, store: Store) -> None:
+    def __init__(self, settings: Settings, store: Store, **options: object) -> None:
         intents = discord.Intents.none()
         intents.guilds = True  # guild and channel state; no message content, no members
         super().__init__(command_prefix=commands.when_mentioned, intents=intents,
                          tree_cls=EventTree, help_command=None,
-                         allowed_mentions=discord.AllowedMentions.none())
+                         allowed_mentions=discord.AllowedMentions.none(), **options)
         self.settings = settings
         self.store = store
         # Handlers of clicks by custom-id prefix, for buttons no view of this process holds.
@@ -63,6 +68,12 @@ class EventBot(commands.Bot):
         self.signals = Signals()
         self._seeded: set[int] = set()
         self._seed_locks: dict[int, asyncio.Lock] = {}
+
+    def runs_guild(self, guild_id: int) -> bool:
+        """Whether this process runs the shard of `guild_id`: background work for a guild
+        (reminders, roles, announcement edits) is done by that process alone."""
+        count, mine = self.settings.shard_count, self.settings.shard_ids
+        return count is None or mine is None or (guild_id >> 22) % count in mine
 
     def registration_changed(self, guild_id: int, event_id: int) -> None:
         """Emit `RegistrationChanged`; the flows take this as their change callback."""
@@ -121,6 +132,20 @@ class EventBot(commands.Bot):
             await asyncio.to_thread(tell_ready, self.settings.ready_file)
 
 
+class ShardedEventBot(EventBot, commands.AutoShardedBot):
+    """The bot on the shards SHARD_COUNT and SHARD_IDS name (discord.py's AutoShardedBot:
+    one gateway connection per shard, one process)."""
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        super().__init__(settings, store, shard_count=settings.shard_count,
+                         shard_ids=list(settings.shard_ids) if settings.shard_ids else None)
+
+
+def make_bot(settings: Settings, store: Store) -> EventBot:
+    """A sharded bot when SHARD_COUNT is set, else the plain one."""
+    return (ShardedEventBot if settings.shard_count is not None else EventBot)(settings, store)
+
+
 # What every command and component receives: `interaction.client` is this bot, typed.
 Interaction = discord.Interaction[EventBot]
 
@@ -161,7 +186,7 @@ async def run_bot(settings: Settings, store: Store) -> None:
     for signum in signals:
         loop.add_signal_handler(signum, stop.set)
     try:
-        async with EventBot(settings, store) as client:
+        async with make_bot(settings, store) as client:
             running = asyncio.create_task(_log_in_and_connect(client, settings))
             stopping = asyncio.create_task(stop.wait())
             await asyncio.wait((running, stopping), return_when=asyncio.FIRST_COMPLETED)
@@ -188,7 +213,12 @@ def token_of(settings: Settings) -> str:
 
 async def _log_in_and_connect(client: EventBot, settings: Settings) -> None:
     await log_in(client, settings)
-    await client.connect()  # reconnects by itself after a drop
+    try:
+        await client.connect()  # reconnects by itself after a drop
+    except discord.ConnectionClosed as exc:
+        if exc.code in SHARD_REFUSALS:
+            raise ConfigError(SHARD_REFUSALS[exc.code]) from None
+        raise
 
 
 async def log_in(client: EventBot, settings: Settings) -> None:
