@@ -11,6 +11,7 @@ import logging
 import os
 import random
 import signal
+import time
 from pathlib import Path
 
 import aiohttp
@@ -19,7 +20,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot.catalog import import_bundled
+from bot.catalog import EventFolder, read_bundled, save_folders
 from bot.config import ConfigError, Settings
 from bot.signals import GuildLeft, RegistrationChanged, Signals
 from bot.storage import Store
@@ -68,6 +69,10 @@ class EventBot(commands.Bot):
         self.signals = Signals()
         self._seeded: set[int] = set()
         self._seed_locks: dict[int, asyncio.Lock] = {}
+        self._bundled: list[EventFolder] | None = None  # the sample events, parsed once
+        self._to_set_up: dict[int, None] = {}  # guild ids, in arrival order
+        self._set_up_wake = asyncio.Event()
+        self._set_up_task: asyncio.Task[None] | None = None
 
     def runs_guild(self, guild_id: int) -> bool:
         """Whether this process runs the shard of `guild_id`: background work for a guild
@@ -80,6 +85,9 @@ class EventBot(commands.Bot):
         self.signals.emit(RegistrationChanged(guild_id, event_id))
 
     async def setup_hook(self) -> None:
+        if self._set_up_task is None:  # setup_hook runs again when a login is retried
+            self._set_up_task = asyncio.create_task(self._set_up_queued_guilds(),
+                                                    name="guild-set-up")
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_if_changed()
@@ -104,17 +112,58 @@ class EventBot(commands.Bot):
             if guild_id in self._seeded:
                 return
             if not await self.store.run(self.store.events.has_events, guild_id):
-                reports = await import_bundled(self.store, guild_id, self.settings.events_dir)
+                if self._bundled is None:
+                    self._bundled = await asyncio.to_thread(read_bundled,
+                                                            self.settings.events_dir)
+                reports = await save_folders(self.store, guild_id, self._bundled, sample=True)
                 log.info("imported %d bundled event(s) into guild %s", len(reports), guild_id)
             self._seeded.add(guild_id)
+        self._seed_locks.pop(guild_id, None)
 
     async def on_guild_available(self, guild: discord.Guild) -> None:
-        await self.on_guild_join(guild)
+        self.set_up_later(guild.id)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
+        self.set_up_later(guild.id)
+
+    def set_up_later(self, guild_id: int) -> None:
+        """Queue a guild's set-up (`set_up_guild`) for the background task. Thousands of
+        guilds arrive at start: doing each at once would queue all their database work
+        ahead of the first member's command, so they are done one at a time instead, and
+        a guild whose member uses a command is set up then, ahead of the queue
+        (`EventTree.interaction_check`)."""
+        self._to_set_up[guild_id] = None
+        self._set_up_wake.set()
+
+    async def set_up_guild(self, guild_id: int) -> None:
         # A re-invite within the retention period finds everything as it was.
-        await self.store.run(self.store.settings.set_guild_left, guild.id, None)
-        await self.ensure_events(guild.id)
+        await self.store.run(self.store.settings.set_guild_left, guild_id, None)
+        await self.ensure_events(guild_id)
+
+    async def _set_up_queued_guilds(self) -> None:
+        """One guild at a time, in arrival order: at most one guild's database call is ever
+        ahead of a command's."""
+        while True:
+            await self._set_up_wake.wait()
+            self._set_up_wake.clear()
+            started, done = time.monotonic(), 0
+            while self._to_set_up:
+                guild_id = next(iter(self._to_set_up))
+                del self._to_set_up[guild_id]
+                try:
+                    await self.set_up_guild(guild_id)
+                    done += 1
+                except Exception:
+                    log.exception("setting up guild %s failed; it is set up again when one "
+                                  "of its members uses a command", guild_id)
+            log.info("set up %d server(s) in %.1f s", done, time.monotonic() - started)
+
+    async def close(self) -> None:
+        if self._set_up_task is not None:
+            self._set_up_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._set_up_task
+        await super().close()
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """Removed from the server (kicked, or the server deleted): its data is kept for
