@@ -22,6 +22,7 @@ from discord.ext import commands
 
 from bot.catalog import EventFolder, read_bundled, save_folders
 from bot.config import ConfigError, Settings
+from bot.shards import Shards
 from bot.signals import GuildLeft, RegistrationChanged, Signals
 from bot.storage import Store
 from bot.tree import ClickHandler, EventTree, guard_interactions
@@ -74,11 +75,17 @@ class EventBot(commands.Bot):
         self._set_up_wake = asyncio.Event()
         self._set_up_task: asyncio.Task[None] | None = None
 
+    @property
+    def own_shards(self) -> Shards | None:
+        """The shards this process runs, when it runs only some of them (else None: it has
+        every guild)."""
+        count, ids = self.settings.shard_count, self.settings.shard_ids
+        return None if count is None or ids is None else Shards(count, ids)
+
     def runs_guild(self, guild_id: int) -> bool:
         """Whether this process runs the shard of `guild_id`: background work for a guild
-        (reminders, roles, announcement edits) is done by that process alone."""
-        count, mine = self.settings.shard_count, self.settings.shard_ids
-        return count is None or mine is None or (guild_id >> 22) % count in mine
+        (notices, role expiry, announcement refreshes) is done by that process alone."""
+        return self.own_shards is None or self.own_shards.runs(guild_id)
 
     def registration_changed(self, guild_id: int, event_id: int) -> None:
         """Emit `RegistrationChanged`; the flows take this as their change callback."""
