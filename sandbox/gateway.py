@@ -12,6 +12,7 @@ guilds, or none named while the server has several shards, with 4011 (Sharding r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import secrets
 import time
@@ -88,7 +89,9 @@ class Gateway:
     async def _send(self, session: _Shard, ws: web.WebSocketResponse, event: str,
                     data: Any) -> None:
         session.seq += 1
-        await ws.send_str(_dumps({"op": 0, "t": event, "s": session.seq, "d": data}))
+        # The bot's end may just have died: the event is lost with its session, as on Discord.
+        with contextlib.suppress(ConnectionResetError):
+            await ws.send_str(_dumps({"op": 0, "t": event, "s": session.seq, "d": data}))
 
     def _dispatch_if(self, intent: int, guild: Guild, event: str, data: dict[str, Any]) -> None:
         """Send ``event`` soon if the bot has ``guild`` and asked for ``intent`` (0: always).

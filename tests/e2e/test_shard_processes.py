@@ -111,3 +111,75 @@ async def test_a_notice_waits_for_its_own_shards_process(deployment):
     assert len(await d.wait_notices(mine, "Shard Zero Hall")) == 1
     assert d.capacity_notices(theirs, "Shard Zero Hall") == []
     assert fake.server_errors == []
+
+
+def status_of(reply) -> str | None:
+    """What a join reply acknowledged: 'confirmed', 'waitlisted', or None (no answer)."""
+    if reply is None:
+        return None
+    if "confirmed" in reply.content:
+        return "confirmed"
+    return "waitlisted" if "waitlisted" in reply.content else None
+
+
+async def test_bursts_on_both_shards_with_a_process_killed_and_restarted(deployment):
+    d, fake = deployment, deployment.fake
+    await d.start(0)
+    await d.start(1)
+    hot_guild, side_guilds = d.guilds[0][-1], d.guilds[1][:2]
+    hot = await d.open_event(hot_guild, "Hot Hall", capacity=100)
+    sides = {guild: await d.open_event(guild, f"Side Room {n}", capacity=30)
+             for n, guild in enumerate(side_guilds)}
+    crowd = [fake.add_member(hot_guild) for _ in range(160)]
+    side_crowds = {guild: [fake.add_member(guild) for _ in range(40)] for guild in side_guilds}
+    acked: dict[tuple[int, int], str] = {}  # (event, member) -> what its reply said
+    lanes = asyncio.Semaphore(10)  # joins in flight on the hot event
+
+    async def join(guild: Guild, member, event_id: int):
+        try:
+            reply = await fake.slash(guild, member, "rsvp join", event=str(event_id))
+        except TimeoutError:  # sent to the process being killed, or while it was away
+            return None
+        if (status := status_of(reply)) is not None:
+            acked[event_id, member.id] = status
+        return reply
+
+    async def hot_join(member):
+        async with lanes:
+            return await join(hot_guild, member, hot)
+
+    hot_burst = [asyncio.ensure_future(hot_join(m)) for m in crowd]
+    side_burst = [asyncio.ensure_future(join(guild, m, sides[guild]))
+                  for guild, members in side_crowds.items() for m in members]
+    # Shard 0's process is killed mid-burst, and restarted while the joins keep coming.
+    while sum(event == hot for event, _ in acked) < 40:
+        await asyncio.sleep(0.01)
+    d.bots[0].kill()
+    at_kill = sum(event == hot for event, _ in acked)
+    await d.start(0)
+    first_tries = await asyncio.gather(*hot_burst, *side_burst)
+    missed = [m for m, reply in zip(crowd, first_tries, strict=False) if reply is None]
+    assert all(reply is not None for reply in first_tries[len(crowd):]), "shard 1 missed"
+    # Those whose join met the killed process press Join again, and are answered.
+    again = await asyncio.gather(*(join(hot_guild, m, hot) for m in missed))
+    assert all(status_of(reply) for reply in again), again
+
+    for event_id, members, seats in [(hot, crowd, 100),
+                                     *((sides[g], side_crowds[g], 30) for g in side_guilds)]:
+        rows = dict(d.query("SELECT user_id, status FROM rsvps WHERE event_id = ?", (event_id,)))
+        # Every acknowledged RSVP is there, as it was acknowledged; every member answered.
+        assert {m.id: acked[event_id, m.id] for m in members} == {m.id: rows[m.id]
+                                                                  for m in members}
+        assert len(rows) == len(members)
+        assert sorted(rows.values()).count("confirmed") == seats
+        assert d.query("SELECT confirmed_count, waitlist_count FROM events WHERE id = ?",
+                       (event_id,)) == [(seats, len(members) - seats)]
+    # One capacity notice per fill, each in its own server.
+    assert len(await d.wait_notices(hot_guild, "Hot Hall")) == 1
+    for n, guild in enumerate(side_guilds):
+        assert len(await d.wait_notices(guild, f"Side Room {n}")) == 1
+    assert all(d.capacity_notices(g, "Hot Hall") == [] for g in side_guilds)
+    print(f"figures: shard processes=2 guilds={2 * GUILDS_PER_SHARD} hot joins={len(crowd)} "
+          f"answered before the kill={at_kill} missed while killed={len(missed)} "
+          f"side joins={len(side_burst)} lost acknowledged=0")
+    assert fake.server_errors == []
