@@ -12,6 +12,8 @@ import asyncio
 import re
 import sqlite3
 import sys
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -72,6 +74,13 @@ class Deployment:
             return conn.execute(sql, params).fetchall()
         finally:
             conn.close()
+
+
+async def eventually(predicate, what: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)
 
 
 @pytest.fixture
@@ -183,3 +192,42 @@ async def test_bursts_on_both_shards_with_a_process_killed_and_restarted(deploym
           f"answered before the kill={at_kill} missed while killed={len(missed)} "
           f"side joins={len(side_burst)} lost acknowledged=0")
     assert fake.server_errors == []
+
+
+async def test_attendee_roles_are_taken_back_by_their_own_shards_process(deployment):
+    d, fake = deployment, deployment.fake
+    mine, theirs = d.guilds[0][1], d.guilds[1][1]
+    roles = {}
+    for guild in (mine, theirs):
+        roles[guild.id] = fake.add_role(guild, "Attendee")
+        bot_role = next(r for r in guild.roles.values() if r.bot_id is not None)
+        bot_role.position = roles[guild.id].position + 1  # the bot may give it out
+    first = await d.start(0)
+    await d.start(1)
+    starts = (datetime.now(UTC) + timedelta(seconds=8)).replace(microsecond=0)
+    members = {}
+    for guild in (mine, theirs):
+        moderator = fake.add_member(guild, "moderator", manage_events=True)
+        reply = await import_page(fake, guild, moderator, title=f"Brief {guild.id}", capacity=5,
+                                  starts_at=starts.isoformat(), page=Attachment(
+                                      "a.txt", b"Brief\n\n" + OPEN_ANNOUNCEMENT, "text/plain"))
+        event_id = re.search(r"\(event (\d+)\)", reply.content)[1]
+        await fake.slash(guild, moderator, "manage role", role=roles[guild.id], event=event_id)
+        members[guild.id] = fake.add_member(guild)
+        await fake.slash(guild, members[guild.id], "rsvp join", event=event_id)
+    for guild in (mine, theirs):
+        await eventually(lambda g=guild: roles[g.id] in members[g.id].roles, "the role given")
+
+    def removals(guild: Guild) -> int:
+        route = f"/guilds/{guild.id}/members/{members[guild.id].id}/roles/{roles[guild.id].id}"
+        return sum(r.method == "DELETE" and r.path.endswith(route) for r in fake.requests)
+
+    # Shard 0's process is away when both events start: shard 1's takes back only its own.
+    assert await first.stop() == 0, first.output()
+    await eventually(lambda: roles[theirs.id] not in members[theirs.id].roles,
+                     "shard 1's role taken back", timeout=20)
+    assert roles[mine.id] in members[mine.id].roles and removals(mine) == 0
+    await d.start(0)
+    await eventually(lambda: roles[mine.id] not in members[mine.id].roles,
+                     "shard 0's role taken back once its process is back", timeout=20)
+    assert (removals(mine), removals(theirs)) == (1, 1)
