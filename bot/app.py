@@ -13,6 +13,7 @@ import random
 import signal
 import time
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import discord
@@ -53,7 +54,7 @@ def point_at(settings: Settings) -> None:
 
 
 class EventBot(commands.Bot):
-    def __init__(self, settings: Settings, store: Store, **options: object) -> None:
+    def __init__(self, settings: Settings, store: Store, **options: Any) -> None:
         intents = discord.Intents.none()
         intents.guilds = True  # guild and channel state; no message content, no members
         super().__init__(command_prefix=commands.when_mentioned, intents=intents,

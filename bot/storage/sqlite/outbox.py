@@ -65,7 +65,8 @@ class SqliteOutbox(Repository):
         (`bot.shards.shard_of`; a process has no other guild's channels). A claim left
         unacknowledged for `stale_after` seconds (its process died) is handed out again."""
         now = int(utcnow().timestamp())
-        on_shards, shard_params = "", ()
+        on_shards = ""
+        shard_params: tuple[int, ...] = ()
         if shards is not None:
             on_shards = f" AND ((guild_id >> 22) % ?) IN ({', '.join('?' * len(shards.ids))})"
             shard_params = (shards.count, *shards.ids)
