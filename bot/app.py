@@ -1,4 +1,5 @@
-"""The Discord client: a `commands.Bot` given its settings and store; cogs load in setup_hook."""
+"""The Discord client: a `commands.Bot` given its settings and store (an
+`AutoShardedBot` when SHARD_COUNT is set); cogs load in setup_hook."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import logging
 import os
 import random
 import signal
+import time
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import discord
@@ -19,9 +22,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapters.languages import MemberLocales, ServerLanguages
-from bot.catalog import import_bundled
+from bot.catalog import EventFolder, read_bundled, save_folders
 from bot.command_words import CommandTranslator
 from bot.config import ConfigError, Settings
+from bot.shards import Shards
 from bot.signals import GuildLeft, RegistrationChanged, Signals
 from bot.storage import Store
 from bot.tree import ClickHandler, EventTree, guard_interactions
@@ -38,6 +42,10 @@ UNREACHABLE = (OSError, aiohttp.ClientError, asyncio.TimeoutError, discord.Disco
 INTERACTION_TASKS = ("CommandTree-invoker", "discord-ui-view-dispatch-",
                      "discord-ui-dynamic-item-")
 FINISH_TIMEOUT = 3.0  # seconds interactions in flight get at shutdown: Discord's own deadline
+# Gateway close codes for a shard Discord will not accept: out of range, or too few shards.
+SHARD_REFUSALS = {4010: "Discord refused SHARD_IDS/SHARD_COUNT as an invalid shard",
+                  4011: "Discord requires more shards: raise SHARD_COUNT (at most 2,500 "
+                        "servers a shard)"}
 
 
 def point_at(settings: Settings) -> None:
@@ -48,12 +56,12 @@ def point_at(settings: Settings) -> None:
 
 
 class EventBot(commands.Bot):
-    def __init__(self, settings: Settings, store: Store) -> None:
+    def __init__(self, settings: Settings, store: Store, **options: Any) -> None:
         intents = discord.Intents.none()
         intents.guilds = True  # guild and channel state; no message content, no members
         super().__init__(command_prefix=commands.when_mentioned, intents=intents,
                          tree_cls=EventTree, help_command=None,
-                         allowed_mentions=discord.AllowedMentions.none())
+                         allowed_mentions=discord.AllowedMentions.none(), **options)
         self.settings = settings
         self.store = store
         # Handlers of clicks by custom-id prefix, for buttons no view of this process holds.
@@ -68,16 +76,31 @@ class EventBot(commands.Bot):
         self.signals = Signals()
         self._seeded: set[int] = set()
         self._seed_locks: dict[int, asyncio.Lock] = {}
+        self._bundled: list[EventFolder] | None = None  # the sample events, parsed once
+        self._to_set_up: dict[int, None] = {}  # guild ids, in arrival order
+        self._set_up_wake = asyncio.Event()
+        self._set_up_task: asyncio.Task[None] | None = None
 
-    async def close(self) -> None:
-        await super().close()
-        await self.member_locales.stop()  # the locales seen last are written too
+    @property
+    def own_shards(self) -> Shards | None:
+        """The shards this process runs, when it runs only some of them (else None: it has
+        every guild)."""
+        count, ids = self.settings.shard_count, self.settings.shard_ids
+        return None if count is None or ids is None else Shards(count, ids)
+
+    def runs_guild(self, guild_id: int) -> bool:
+        """Whether this process runs the shard of `guild_id`: background work for a guild
+        (notices, role expiry, announcement refreshes) is done by that process alone."""
+        return self.own_shards is None or self.own_shards.runs(guild_id)
 
     def registration_changed(self, guild_id: int, event_id: int) -> None:
         """Emit `RegistrationChanged`; the flows take this as their change callback."""
         self.signals.emit(RegistrationChanged(guild_id, event_id))
 
     async def setup_hook(self) -> None:
+        if self._set_up_task is None:  # setup_hook runs again when a login is retried
+            self._set_up_task = asyncio.create_task(self._set_up_queued_guilds(),
+                                                    name="guild-set-up")
         self.member_locales.start()
         await self.load_commands()
         await self.sync_if_changed()
@@ -109,17 +132,59 @@ class EventBot(commands.Bot):
             if guild_id in self._seeded:
                 return
             if not await self.store.run(self.store.events.has_events, guild_id):
-                reports = await import_bundled(self.store, guild_id, self.settings.events_dir)
+                if self._bundled is None:
+                    self._bundled = await asyncio.to_thread(read_bundled,
+                                                            self.settings.events_dir)
+                reports = await save_folders(self.store, guild_id, self._bundled, sample=True)
                 log.info("imported %d bundled event(s) into guild %s", len(reports), guild_id)
             self._seeded.add(guild_id)
+        self._seed_locks.pop(guild_id, None)
 
     async def on_guild_available(self, guild: discord.Guild) -> None:
-        await self.on_guild_join(guild)
+        self.set_up_later(guild.id)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
+        self.set_up_later(guild.id)
+
+    def set_up_later(self, guild_id: int) -> None:
+        """Queue a guild's set-up (`set_up_guild`) for the background task. Thousands of
+        guilds arrive at start: doing each at once would queue all their database work
+        ahead of the first member's command, so they are done one at a time instead, and
+        a guild whose member uses a command is set up then, ahead of the queue
+        (`EventTree.interaction_check`)."""
+        self._to_set_up[guild_id] = None
+        self._set_up_wake.set()
+
+    async def set_up_guild(self, guild_id: int) -> None:
         # A re-invite within the retention period finds everything as it was.
-        await self.store.run(self.store.settings.set_guild_left, guild.id, None)
-        await self.ensure_events(guild.id)
+        await self.store.run(self.store.settings.set_guild_left, guild_id, None)
+        await self.ensure_events(guild_id)
+
+    async def _set_up_queued_guilds(self) -> None:
+        """One guild at a time, in arrival order: at most one guild's database call is ever
+        ahead of a command's."""
+        while True:
+            await self._set_up_wake.wait()
+            self._set_up_wake.clear()
+            started, done = time.monotonic(), 0
+            while self._to_set_up:
+                guild_id = next(iter(self._to_set_up))
+                del self._to_set_up[guild_id]
+                try:
+                    await self.set_up_guild(guild_id)
+                    done += 1
+                except Exception:
+                    log.exception("setting up guild %s failed; it is set up again when one "
+                                  "of its members uses a command", guild_id)
+            log.info("set up %d server(s) in %.1f s", done, time.monotonic() - started)
+
+    async def close(self) -> None:
+        if self._set_up_task is not None:
+            self._set_up_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._set_up_task
+        await super().close()
+        await self.member_locales.stop()  # the locales seen last are written too
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """Removed from the server (kicked, or the server deleted): its data is kept for
@@ -135,6 +200,20 @@ class EventBot(commands.Bot):
                  len(self.guilds))
         if self.settings.ready_file is not None:
             await asyncio.to_thread(tell_ready, self.settings.ready_file)
+
+
+class ShardedEventBot(EventBot, commands.AutoShardedBot):
+    """The bot on the shards SHARD_COUNT and SHARD_IDS name (discord.py's AutoShardedBot:
+    one gateway connection per shard, one process)."""
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        super().__init__(settings, store, shard_count=settings.shard_count,
+                         shard_ids=list(settings.shard_ids) if settings.shard_ids else None)
+
+
+def make_bot(settings: Settings, store: Store) -> EventBot:
+    """A sharded bot when SHARD_COUNT is set, else the plain one."""
+    return (ShardedEventBot if settings.shard_count is not None else EventBot)(settings, store)
 
 
 # What every command and component receives: `interaction.client` is this bot, typed.
@@ -180,7 +259,7 @@ async def run_bot(settings: Settings, store: Store) -> None:
     for signum in signals:
         loop.add_signal_handler(signum, stop.set)
     try:
-        async with EventBot(settings, store) as client:
+        async with make_bot(settings, store) as client:
             running = asyncio.create_task(_log_in_and_connect(client, settings))
             stopping = asyncio.create_task(stop.wait())
             await asyncio.wait((running, stopping), return_when=asyncio.FIRST_COMPLETED)
@@ -207,7 +286,12 @@ def token_of(settings: Settings) -> str:
 
 async def _log_in_and_connect(client: EventBot, settings: Settings) -> None:
     await log_in(client, settings)
-    await client.connect()  # reconnects by itself after a drop
+    try:
+        await client.connect()  # reconnects by itself after a drop
+    except discord.ConnectionClosed as exc:
+        if exc.code in SHARD_REFUSALS:
+            raise ConfigError(SHARD_REFUSALS[exc.code]) from None
+        raise
 
 
 async def log_in(client: EventBot, settings: Settings) -> None:

@@ -185,6 +185,12 @@ async def import_folders(store: Store, guild_id: int, folders: list[Path], *,
     """Every folder is read and checked before any is saved: one bad folder writes nothing.
     `sample` marks the events created as the bundled samples."""
     checked = [read_event_folder(folder) for folder in folders]
+    return await save_folders(store, guild_id, checked, sample=sample)
+
+
+async def save_folders(store: Store, guild_id: int, checked: list[EventFolder], *,
+                       sample: bool = False) -> list[ImportReport]:
+    """Save folders already read (`read_event_folder`), in order."""
     return [await _save_folder(store, guild_id, parsed, sample) for parsed in checked]
 
 
@@ -202,6 +208,11 @@ async def _save_folder(store: Store, guild_id: int, parsed: EventFolder,
 async def import_bundled(store: Store, guild_id: int, events_dir: Path) -> list[ImportReport]:
     """Import every event folder into the guild (the first-run sample events)."""
     return await import_folders(store, guild_id, event_folders(events_dir), sample=True)
+
+
+def read_bundled(events_dir: Path) -> list[EventFolder]:
+    """The bundled sample events, read and parsed: once per process, not once per server."""
+    return [read_event_folder(folder) for folder in event_folders(events_dir)]
 
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,15}://")

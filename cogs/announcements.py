@@ -3,7 +3,8 @@ the seat count on announcement messages kept current.
 
 Notices come from the store's outbox, written in the same transaction as what
 caused them, so a notice is neither lost when the process dies before sending
-it nor sent twice by two processes (each claims before sending). The outbox is
+it nor sent twice by two processes (each claims before sending). A process that runs
+only some shards claims only their guilds' notices (it has no other guild's channels). The outbox is
 read as soon as this process wrote to it (the store wakes the deliverer), and every
 few seconds for other processes'. Delivery starts with the connection, not at
 on_ready, which comes seconds later while joins are already being answered.
@@ -115,7 +116,8 @@ class Announcements(commands.Cog):
         try:
             store = self.bot.store
             for guild_id, event_id in await store.run(store.notices.events_with_announcements):
-                self.registration_changed(guild_id, event_id)
+                if self.bot.runs_guild(guild_id):  # the other shards' processes do theirs
+                    self.registration_changed(guild_id, event_id)
         except Exception:
             log.exception("could not look up the announcements to refresh after start")
 
@@ -130,7 +132,9 @@ class Announcements(commands.Cog):
             self.bot.store.notices_ready.clear()
 
     async def deliver_pending(self) -> None:
-        while notices := await self.bot.store.run(self.bot.store.notices.claim_notices):
+        # Only this process's shards' notices: it has no other guild's channels.
+        while notices := await self.bot.store.run(self.bot.store.notices.claim_notices,
+                                                  shards=self.bot.own_shards):
             for notice in notices:
                 if self._guild_not_arrived(notice):
                     self._held.append(notice)

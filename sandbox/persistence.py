@@ -75,7 +75,7 @@ def _guild(guild: Guild) -> dict[str, Any]:
 
 def restore_state(fake: FakeDiscord, state: Any) -> None:
     """Replace the world of a started server that no bot has connected to yet."""
-    if fake._live.is_set() or fake._delivered:
+    if any(s.live.is_set() or s.delivered for s in fake._shards):
         raise RuntimeError("restore the world before a bot connects")
     if not isinstance(state, dict) or state.get("version") != VERSION:
         raise StateError(f"not a saved local Discord (version {VERSION})")

@@ -58,11 +58,13 @@ class WorldState:
             guild.system_channel = general
         guild.members[self.owner.id] = Member(self.owner, guild)
         guild.members[self.bot_user.id] = Member(self.bot_user, guild, [bot_role])
-        if self._live.is_set():
+        session = self._session(guild.id)
+        if session.live.is_set():
             self._queue(
+                session,
                 "GUILD_CREATE",
                 lambda: self._guild_payload(guild, full=True),
-                lambda: self._delivered_guild(guild),
+                lambda: self._delivered_guild(session, guild),
             )
         return guild
 

@@ -36,6 +36,7 @@ from bot.models import (
 )
 from bot.pages import Page
 from bot.registration import CancelResult, JoinResult, Promotions
+from bot.shards import Shards
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -90,7 +91,8 @@ class Registrations(Protocol):
 class Notices(Protocol):
     """The outbox, and the announcement messages its notices keep up to date."""
 
-    def claim_notices(self, limit: int = 100, stale_after: int = 60) -> list[Notice]: ...
+    def claim_notices(self, limit: int = 100, stale_after: int = 60,
+                      shards: Shards | None = None) -> list[Notice]: ...
     def ack_notice(self, notice_id: int) -> None: ...
     def release_notices(self) -> None: ...
     def count_notices(self, kind: str | None = None) -> int: ...
