@@ -53,9 +53,9 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     # The bundled events are checked here, so a broken folder stops the start in one line;
     # each server gets them when the bot joins it (EventBot.ensure_events).
     bundled = [read_event_folder(folder) for folder in event_folders(settings.events_dir)]
-    async with await open_store(settings.database_path) as store:
+    async with await open_store(settings.database) as store:
         log.info("database %s ready; %d bundled event(s) for new servers",
-                 settings.database_path, len(bundled))
+                 settings.database_label, len(bundled))
         if settings.discord_token:
             from bot.app import run_bot
 
@@ -90,7 +90,7 @@ async def cmd_reset_sync_state(settings: Settings, args: argparse.Namespace) -> 
     from bot.app import SYNC_HASH_KEY
 
     scopes = ["global", *([str(settings.sync_guild_id)] if settings.sync_guild_id else [])]
-    async with await open_store(settings.database_path) as store:
+    async with await open_store(settings.database) as store:
         for scope in scopes:
             # an empty hash matches no command set
             await store.run(store.settings.set_meta, f"{SYNC_HASH_KEY}:{scope}", "")
@@ -103,7 +103,7 @@ async def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
         raise UsageError("DISCORD_TOKEN is not set: sync needs the bot's token")
     from bot.app import sync_commands
 
-    async with await open_store(settings.database_path) as store:
+    async with await open_store(settings.database) as store:
         count = await sync_commands(settings, store, args.guild)
     where = f"guild {args.guild}" if args.guild else "all servers (global)"
     print(f"synced {count} commands to {where}")
@@ -173,13 +173,13 @@ async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
             importing.check_page(source)
         except InvalidValue as exc:
             raise UsageError(f"{args.path}: {exc}") from None
-        async with await open_store(settings.database_path) as store:
+        async with await open_store(settings.database) as store:
             reports = [await import_page(store, guild_id, source)]
     else:
         folders = event_folders(path)
         if not folders:
             raise UsageError(f"{args.path}: no event.toml here or in its sub-folders")
-        async with await open_store(settings.database_path) as store:
+        async with await open_store(settings.database) as store:
             reports = await import_folders(store, guild_id, folders)
     for report in reports:
         verb = "created" if report.created else "updated"
@@ -193,7 +193,7 @@ async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
-    async with await open_store(settings.database_path) as store:
+    async with await open_store(settings.database) as store:
         rows = await store.run(store.events.all_events)
         for guild_id, event_id, slug, title in rows:
             event = await store.run(store.events.get_event, guild_id, event_id)
@@ -206,7 +206,7 @@ async def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_rsvps(settings: Settings, args: argparse.Namespace) -> int:
-    async with await open_store(settings.database_path) as store:
+    async with await open_store(settings.database) as store:
         _, event_id = await store.run(store.events.find_event, args.event)
         rsvps = await store.run(store.registrations.attendees, event_id)
     if args.csv:
@@ -220,9 +220,9 @@ async def cmd_rsvps(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     _refuse_existing(args.path)
-    async with await open_store(settings.database_path) as store:
+    async with await open_store(settings.database) as store:
         await store.backup(args.path)
-    print(f"backed up {settings.database_path} to {args.path}")
+    print(f"backed up {settings.database_label} to {args.path}")
     return 0
 
 

@@ -49,6 +49,22 @@ class Settings:
     default_guild_id: int | None = None  # where `python -m bot import` puts events by default
     import_preview_timeout: float = IMPORT_PREVIEW_TIMEOUT
     ready_file: Path | None = None  # written once the bot is connected and ready
+    # A postgresql:// URL: the store is that PostgreSQL database, not the SQLite file.
+    database_url: str | None = None
+
+    @property
+    def database(self) -> str | Path:
+        """Where the store is, for `open_store`: DATABASE_URL if set, else DATABASE_PATH."""
+        return self.database_url or self.database_path
+
+    @property
+    def database_label(self) -> str:
+        """The database for messages and logs (a URL without its password)."""
+        if self.database_url is None:
+            return str(self.database_path)
+        parts = urlparse(self.database_url)
+        port = f":{parts.port}" if parts.port else ""
+        return f"{parts.scheme}://{parts.hostname or 'localhost'}{port}{parts.path}"
 
     @property
     def log_level_number(self) -> int:
@@ -98,6 +114,7 @@ def load_settings(
         import_preview_timeout=_seconds("IMPORT_PREVIEW_TIMEOUT", get("IMPORT_PREVIEW_TIMEOUT"),
                                         IMPORT_PREVIEW_TIMEOUT, maximum=IMPORT_PREVIEW_TIMEOUT),
         ready_file=Path(ready) if (ready := get("READY_FILE")) else None,
+        database_url=_database_url(get("DATABASE_URL")),
     )
 
 
@@ -126,6 +143,21 @@ def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
     parsed = urlparse(value)
     if parsed.scheme not in schemes or not parsed.netloc:
         raise ConfigError(f"{name}={value!r} must be a {' or '.join(schemes)} URL")
+    return value
+
+
+def _database_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        parsed = urlparse(value)
+        parsed.port  # noqa: B018 (reading it checks it)
+    except ValueError:
+        parsed = urlparse("")
+    if parsed.scheme not in ("postgresql", "postgres") or not (parsed.netloc or parsed.query):
+        raise ConfigError("DATABASE_URL must be a postgresql:// URL, e.g. "
+                          "postgresql://eventbot:secret@db.example:5432/eventbot "
+                          "(leave it empty to use the SQLite file DATABASE_PATH)")
     return value
 
 
