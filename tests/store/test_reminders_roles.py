@@ -43,6 +43,7 @@ async def test_next_due_is_the_earliest_offset_of_a_confirmed_member(store):
     assert await store.run(store.reminders.claim_reminders, START - MIN) == []
 
 
+@pytest.mark.sqlite_only
 async def test_a_claimed_reminder_is_never_claimed_again_even_after_reopening(
         store_opener, tmp_path):
     path = tmp_path / "db.sqlite3"

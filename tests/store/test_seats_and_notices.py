@@ -72,6 +72,7 @@ async def test_a_later_start_gives_the_seat_freed_after_the_start_to_the_waitlis
     assert (await store.run(store.registrations.rsvp, event.id, 4)).position == 1
 
 
+@pytest.mark.sqlite_only
 async def test_a_join_gives_free_seats_to_the_waitlist_before_the_newcomer(store, clock,
                                                                           tmp_path):
     starts = clock.now + timedelta(hours=1)
