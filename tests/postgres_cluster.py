@@ -12,7 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+# Debian's packages keep the server binaries off PATH, one folder per major version.
+PG_BINS = sorted(Path("/usr/lib/postgresql").glob("*/bin"),
+                 key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+                 reverse=True)
 REQUIRE = "EVENTBOT_REQUIRE_POSTGRES"
 
 
@@ -21,7 +24,8 @@ class NoServer(Exception):
 
 
 def _binary(name: str) -> str:
-    found = shutil.which(name) or (str(PG_BIN / name) if (PG_BIN / name).exists() else None)
+    found = shutil.which(name) or next(
+        (str(folder / name) for folder in PG_BINS if (folder / name).exists()), None)
     if found is None:
         raise NoServer(f"{name} not found (install PostgreSQL: apt-get install postgresql)")
     return found
