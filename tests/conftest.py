@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -120,6 +121,19 @@ async def store_opener(request):
 async def store(store_opener, tmp_path):
     async with await store_opener(tmp_path / "test.sqlite3") as opened:
         yield opened
+
+
+async def execute_sql(store: Store, sql: str, *params: object) -> list[tuple]:
+    """Run SQL (`?` placeholders) on the store's database behind the store's back, as a
+    tool editing the database would, on either backend; its rows as tuples."""
+    pool = getattr(store, "_pool", None)
+    if pool is not None:  # PostgreSQL: a pooled connection of its own, autocommit
+        numbered = iter(range(1, sql.count("?") + 1))
+        async with pool.acquire() as conn:
+            rows = await conn.fetch(re.sub(r"\?", lambda _: f"${next(numbered)}", sql), *params)
+        return [tuple(r) for r in rows]
+    conn = store._repos.session.conn  # type: ignore[attr-defined]  # SQLite, autocommit
+    return await store.run(lambda: [tuple(r) for r in conn.execute(sql, params)])
 
 
 async def new_event(store: Store, guild_id: int = 1, capacity: int = 50, slug: str = "talk",

@@ -15,7 +15,7 @@ from bot.models import CapacityPayload, PromotedPayload
 from bot.registration import JoinOutcome, Status
 from bot.storage import EventDraft, EventNotFound, utcnow
 from bot.storage.sqlite.migrations import MIGRATIONS, SCHEMA_VERSION
-from tests.conftest import ROOT, make_page, new_event
+from tests.conftest import ROOT, execute_sql, make_page, new_event
 
 
 @pytest.mark.sqlite_only
@@ -415,12 +415,10 @@ async def test_reopening_a_full_event_does_not_announce_capacity_again(store):
                                             "closed", "opened"]
 
 
-@pytest.mark.sqlite_only
-async def test_an_unreadable_notice_is_skipped_and_the_others_delivered(store, tmp_path):
+async def test_an_unreadable_notice_is_skipped_and_the_others_delivered(store):
     event = await new_event(store, capacity=1)
-    with sqlite3.connect(tmp_path / "test.sqlite3") as conn:
-        conn.execute("INSERT INTO outbox (guild_id, event_id, kind, payload, created_at)"
-                     " VALUES (1, ?, 'promoted', '{}', 0)", (event.id,))
+    await execute_sql(store, "INSERT INTO outbox (guild_id, event_id, kind, payload,"
+                      " created_at) VALUES (1, ?, 'promoted', '{}', 0)", event.id)
     await store.join(1, event.id, 1, "m1")  # fills it: a capacity notice after the bad one
     notices = await store.run(store.notices.claim_notices)
     assert [n.payload for n in notices] == [CapacityPayload()]
