@@ -27,6 +27,10 @@ from bot.storage.sqlite.search import (
     split_passages,
 )
 
+# ts_rank_cd's normalisation 1 (rank / (1 + log of the passage's length)) comes closest to
+# SQLite's BM25 on the bundled event: the same best passage for 18 of 20 sample questions,
+# against 13 to 16 for the other normalisations (BM25 also weighs rare words up).
+RANK_NORMALISATION = 1
 # The same excerpt length as SQLite's snippet (48 tokens), with its match marks.
 HEADLINE = (f"StartSel={MATCH_START}, StopSel={MATCH_END}, MaxWords=48, MinWords=24,"
             " ShortWord=0, HighlightAll=false")
@@ -56,7 +60,7 @@ class PostgresSearch(Repository):
             rows = await conn.fetch(
                 "WITH q AS (SELECT to_tsquery('english', $1) AS words),"
                 " best AS ("
-                "  SELECT p.id, ts_rank_cd(p.words, q.words, 1)"
+                "  SELECT p.id, ts_rank_cd(p.words, q.words, $7)"
                 "   + (SELECT count(*) FROM unnest(p.han) t WHERE t = ANY($4::text[])) AS rank"
                 "  FROM passages p, q"
                 "  WHERE p.guild_id = $2 AND ($3::bigint IS NULL OR p.event_id = $3)"
@@ -66,7 +70,7 @@ class PostgresSearch(Repository):
                 "  ts_headline('english', p.text, q.words, $6) AS excerpt"
                 " FROM best JOIN passages p ON p.id = best.id JOIN events e ON e.id = p.event_id,"
                 "  q ORDER BY best.rank DESC, p.id",
-                words, guild_id, event_id, terms, limit, HEADLINE)
+                words, guild_id, event_id, terms, limit, HEADLINE, RANK_NORMALISATION)
         wanted = frozenset(terms)
         return [Passage(r["event_id"], r["title"], r["source"], r["text"],
                         r["excerpt"] if MATCH_START in r["excerpt"] or not wanted
