@@ -226,6 +226,27 @@ async def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_migrate_db(settings: Settings, args: argparse.Namespace) -> int:
+    """Copy the SQLite database (DATABASE_PATH) into the PostgreSQL database at --to."""
+    from bot.storage import is_postgres_url, safe_url
+    from bot.storage.postgres.copy import copy_sqlite
+    from bot.storage.postgres.store import PostgresStore
+
+    if not is_postgres_url(args.to):
+        raise UsageError("--to must be a postgresql:// URL (the database to copy into)")
+    if not settings.database_path.is_file():
+        raise UsageError(f"{settings.database_path} does not exist: set DATABASE_PATH to "
+                         "the SQLite database to copy")
+    async with await open_store(settings.database_path):
+        pass  # brings the source up to this bot's schema first
+    async with await PostgresStore.open(args.to) as target:
+        counts = await copy_sqlite(settings.database_path, target)
+    print(f"copied {settings.database_path} into {safe_url(args.to)}: "
+          + ", ".join(f"{n} {table}" for table, n in counts.items())
+          + "; every row checked")
+    return 0
+
+
 def _refuse_existing(path: str) -> None:
     if os.path.lexists(path):
         raise UsageError(f"{path} already exists; choose a new file name")
@@ -257,13 +278,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", action="store_true")
     p = sub.add_parser("backup", help="copy the database consistently, even while the bot runs")
     p.add_argument("path", metavar="PATH")
+    p = sub.add_parser("migrate-db", help="copy the SQLite database (DATABASE_PATH) into "
+                       "PostgreSQL; running it again changes nothing")
+    p.add_argument("--to", required=True, metavar="URL", help="postgresql://... to copy into")
     return parser
 
 
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
     "run": cmd_run, "sandbox": cmd_sandbox, "sync": cmd_sync, "import": cmd_import,
     "events": cmd_events, "rsvps": cmd_rsvps, "backup": cmd_backup,
-    "reset-sync-state": cmd_reset_sync_state,
+    "reset-sync-state": cmd_reset_sync_state, "migrate-db": cmd_migrate_db,
 }
 
 

@@ -60,11 +60,10 @@ class Settings:
     @property
     def database_label(self) -> str:
         """The database for messages and logs (a URL without its password)."""
-        if self.database_url is None:
-            return str(self.database_path)
-        parts = urlparse(self.database_url)
-        port = f":{parts.port}" if parts.port else ""
-        return f"{parts.scheme}://{parts.hostname or 'localhost'}{port}{parts.path}"
+        from bot.storage import safe_url
+
+        return str(self.database_path) if self.database_url is None else safe_url(
+            self.database_url)
 
     @property
     def log_level_number(self) -> int:

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot.errors import EventNotFound
 from bot.models import (
@@ -51,7 +52,8 @@ from bot.storage.sqlite.session import utcnow
 __all__ = ["MATCH_END", "MATCH_START", "AnnouncementMessage", "Deletion", "DueReminder",
            "EventDraft", "EventEdit", "EventListing", "EventNotFound", "EventRef",
            "EventSummary", "GuildLeft", "MyRsvp", "Notice", "NoticeKind", "Passage",
-           "ReminderSettings", "RoleGrant", "Store", "is_postgres_url", "open_store", "utcnow"]
+           "ReminderSettings", "RoleGrant", "Store", "is_postgres_url", "open_store",
+           "safe_url", "utcnow"]
 
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -59,6 +61,13 @@ POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 def is_postgres_url(location: str | Path) -> bool:
     return isinstance(location, str) and location.startswith(POSTGRES_SCHEMES)
+
+
+def safe_url(url: str) -> str:
+    """A database URL without its user and password, for messages and logs."""
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname or 'localhost'}{port}{parts.path}"
 
 
 async def open_store(location: str | Path, *,

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
+import subprocess
+import sys
 import uuid
 
 import asyncpg
@@ -15,7 +18,8 @@ from bot.models import CapacityPayload
 from bot.registration import JoinOutcome, Status
 from bot.storage import open_store
 from bot.storage.postgres.migrations import SCHEMA_VERSION
-from tests.conftest import TEMPLATE, new_event
+from tests.conftest import ROOT, TEMPLATE, new_event
+from tests.store.test_ask import import_bundled_pages
 
 
 async def _database(cluster, template: str):
@@ -156,3 +160,66 @@ async def test_two_deliverers_claiming_at_once_never_take_the_same_notice(postgr
                                         for store in (one, two) for _ in range(6)))
         ids = [n.id for claim in claims for n in claim]
         assert len(ids) == len(set(ids)) == 41  # the capacity notice and 40 promotions
+
+
+async def migrate_db(source, url) -> subprocess.CompletedProcess[str]:
+    """`python -m bot migrate-db --to URL` with DATABASE_PATH=source, as a user runs it."""
+    env = {**os.environ, "DATABASE_PATH": str(source), "EVENTS_DIR": str(ROOT / "data/events")}
+    return await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "bot", "migrate-db", "--to", url], env=env,
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+async def test_migrate_db_copies_everything_once_and_ids_are_never_given_again(
+        postgres_url, tmp_path):
+    source = tmp_path / "bot.sqlite3"
+    async with await open_store(source) as old:
+        seed = await import_bundled_pages(old, guild_id=5)
+        gone = await new_event(old, guild_id=5, capacity=3, slug="gone")
+        await old.run(old.events.delete_event, 5, gone.id)
+        small = await new_event(old, guild_id=5, capacity=1, slug="small")
+        for user in (1, 2, 3):
+            await old.join(5, small.id, user, f"member {user}")
+        await old.run(old.settings.set_timezone, 5, "Europe/Paris")
+        await old.run(old.notices.add_announcement_message, small.id, 77, 88, "digest")
+        [first, *_] = await old.run(old.notices.claim_notices)
+        await old.run(old.notices.ack_notice, first.id)  # its id must stay unused
+        await old.run(old.notices.release_notices)
+        expected_notices = [n.payload for n in await old.run(old.notices.claim_notices)]
+        await old.run(old.notices.release_notices)
+        expected_answer = [p.source for p in await old.run(old.search.ask, 5, "THAAD")]
+    for _ in range(2):  # the second run changes nothing
+        done = await migrate_db(source, postgres_url)
+        assert done.returncode == 0, done.stderr
+        assert "3 rsvps" in done.stdout and "postgres@" not in done.stdout
+    async with await open_store(postgres_url) as new:
+        assert [p.source for p in await new.run(new.search.ask, 5, "THAAD")] == expected_answer
+        assert (await new.run(new.events.get_event, 5, seed.id)).title == seed.title
+        assert await new.run(new.events.deleted_event, 5, gone.id) == gone.title
+        attendees = await new.run(new.registrations.attendees, small.id)
+        assert [(a.user_id, a.status, a.position) for a in attendees] == [
+            (1, Status.CONFIRMED, None), (2, Status.WAITLISTED, 1), (3, Status.WAITLISTED, 2)]
+        assert await new.run(new.settings.timezone, 5) == "Europe/Paris"
+        assert [m.message_id for m in
+                await new.run(new.notices.announcement_messages, small.id)] == [88]
+        notices = await new.run(new.notices.claim_notices)
+        assert [n.payload for n in notices] == expected_notices
+        later = await new_event(new, guild_id=5, slug="later")
+        assert later.id > max(seed.id, gone.id, small.id)
+        await new.run(new.registrations.close_registration, 5, later.id, None)
+        [closed] = await new.run(new.notices.claim_notices)
+        assert closed.id > first.id and closed.id not in {n.id for n in notices}
+
+
+async def test_migrate_db_into_a_database_with_other_events_changes_nothing(postgres_url,
+                                                                           tmp_path):
+    source = tmp_path / "bot.sqlite3"
+    async with await open_store(source) as old:
+        await new_event(old, guild_id=5, slug="mine")
+    async with await open_store(postgres_url) as other:
+        await new_event(other, guild_id=5, slug="theirs")
+    done = await migrate_db(source, postgres_url)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "copy was undone" in done.stderr
+    async with await open_store(postgres_url) as other:
+        assert [e.slug for e in await other.run(other.events.list_events, 5)] == ["theirs"]

@@ -14,13 +14,13 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar, cast
-from urllib.parse import urlsplit
 
 import asyncpg
 
 from bot.errors import Unavailable
 from bot.models import EventSummary
 from bot.registration import JoinResult
+from bot.storage import safe_url
 from bot.storage.postgres.content import PostgresContent
 from bot.storage.postgres.events import PostgresEvents
 from bot.storage.postgres.migrate import PostgresMigrator
@@ -108,6 +108,16 @@ class PostgresStore:
         await listener.add_listener(NOTICES_CHANNEL, store._notified)
         return store
 
+    @property
+    def pool(self) -> asyncpg.Pool:
+        return self._pool
+
+    @property
+    def repositories(self) -> PostgresRepositories:
+        """The repositories themselves (async, taking a connection), for bulk work such as
+        the copy from SQLite."""
+        return self._repos
+
     def _notified(self, *_: Any) -> None:
         self.notices_ready.set()
 
@@ -182,11 +192,3 @@ class JoinBatcher:
             except Exception as exc:  # nothing was committed; every waiter learns of it
                 results = [exc] * len(batch)
             settle(batch, results)
-
-
-def safe_url(url: str) -> str:
-    """The database's address without its password, for messages and logs."""
-    parts = urlsplit(url)
-    host = parts.hostname or "localhost"
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{host}{port}{parts.path}"
