@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import re
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -66,6 +68,22 @@ async def _make_template(cluster: Cluster) -> None:
         await conn.close()
     async with await open_store(cluster.url(TEMPLATE)):
         pass
+
+
+@contextlib.asynccontextmanager
+async def postgres_database(cluster: Cluster, template: str = TEMPLATE):
+    """The URL of a new database made from `template` (the bot's schema; "template0" for
+    an empty one), dropped afterwards."""
+    import asyncpg
+
+    name = f"pg_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(cluster.url())
+    try:
+        await admin.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+        yield cluster.url(name)
+    finally:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await admin.close()
 
 
 def pytest_collection_modifyitems(config, items):

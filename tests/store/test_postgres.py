@@ -8,7 +8,6 @@ import multiprocessing
 import os
 import subprocess
 import sys
-import uuid
 
 import asyncpg
 import pytest
@@ -18,37 +17,22 @@ from bot.models import CapacityPayload
 from bot.registration import JoinOutcome, Status
 from bot.storage import open_store
 from bot.storage.postgres.migrations import SCHEMA_VERSION
-from tests.conftest import ROOT, TEMPLATE, new_event
+from tests.conftest import ROOT, new_event, postgres_database
 from tests.store.test_ask import import_bundled_pages
-
-
-async def _database(cluster, template: str):
-    name = f"pg_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(cluster.url())
-    await admin.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
-    return admin, name
 
 
 @pytest.fixture
 async def postgres_url(postgres_cluster):
     """A new database with the bot's schema."""
-    admin, name = await _database(postgres_cluster, TEMPLATE)
-    try:
-        yield postgres_cluster.url(name)
-    finally:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.close()
+    async with postgres_database(postgres_cluster) as url:
+        yield url
 
 
 @pytest.fixture
 async def blank_url(postgres_cluster):
     """A new, empty database (no schema yet)."""
-    admin, name = await _database(postgres_cluster, "template0")
-    try:
-        yield postgres_cluster.url(name)
-    finally:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.close()
+    async with postgres_database(postgres_cluster, "template0") as url:
+        yield url
 
 
 async def test_a_blank_database_is_migrated_once_even_by_two_processes_at_once(blank_url):
