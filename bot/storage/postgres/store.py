@@ -127,7 +127,8 @@ class PostgresStore:
         await self._joins.close()
         try:
             await self._repos.notices.release_notices()
-        except (OSError, asyncpg.PostgresError):  # handed out again when the claims expire
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            # They are handed out again when their claims expire.
             log.exception("could not release the claimed notices")
         await self._listener.close()
         await self._pool.close()
