@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from bot.errors import InvalidValue
 from bot.fetch import FetchPolicy, check_url, fetch_page
+from bot.i18n import N_
 from bot.models import Event, EventDraft
 from bot.pages import Page, decode_page, parse_page
 from bot.registration import check_capacity
@@ -51,8 +52,9 @@ def validate_link(value: str | None) -> str | None:
     except ValueError:  # a malformed address such as "http://[::1"
         parts = host = None
     if parts is None or not host or parts.scheme.lower() not in ("http", "https"):
-        raise InvalidValue(f"the link must be a web address starting with https:// (at most "
-                           f"{MAX_LINK} characters), e.g. https://example.org/events/talk")
+        raise InvalidValue(N_("the link must be a web address starting with https:// (at most "
+                              "{most} characters), e.g. https://example.org/events/talk"),
+                           most=MAX_LINK)
     return link
 
 
@@ -131,9 +133,9 @@ def checked_datetime(value: datetime, name: str, written: str | None = None) -> 
 def validate_title(value: object) -> str:
     title = " ".join(str(value).split()) if isinstance(value, str) else ""
     if not title:
-        raise InvalidValue("title must be some text")
+        raise InvalidValue(N_("title must be some text"))
     if len(title) > MAX_TITLE:
-        raise InvalidValue(f"title is longer than {MAX_TITLE} characters")
+        raise InvalidValue(N_("title is longer than {most} characters"), most=MAX_TITLE)
     return title
 
 
@@ -183,6 +185,12 @@ async def import_folders(store: Store, guild_id: int, folders: list[Path], *,
     """Every folder is read and checked before any is saved: one bad folder writes nothing.
     `sample` marks the events created as the bundled samples."""
     checked = [read_event_folder(folder) for folder in folders]
+    return await save_folders(store, guild_id, checked, sample=sample)
+
+
+async def save_folders(store: Store, guild_id: int, checked: list[EventFolder], *,
+                       sample: bool = False) -> list[ImportReport]:
+    """Save folders already read (`read_event_folder`), in order."""
     return [await _save_folder(store, guild_id, parsed, sample) for parsed in checked]
 
 
@@ -200,6 +208,11 @@ async def _save_folder(store: Store, guild_id: int, parsed: EventFolder,
 async def import_bundled(store: Store, guild_id: int, events_dir: Path) -> list[ImportReport]:
     """Import every event folder into the guild (the first-run sample events)."""
     return await import_folders(store, guild_id, event_folders(events_dir), sample=True)
+
+
+def read_bundled(events_dir: Path) -> list[EventFolder]:
+    """The bundled sample events, read and parsed: once per process, not once per server."""
+    return [read_event_folder(folder) for folder in event_folders(events_dir)]
 
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,15}://")
@@ -271,8 +284,8 @@ def import_title(source: PageSource, title: str | None = None) -> str:
     return validate_title(title or source.page.title or title_from_name(source.name))
 
 
-NOT_AN_EVENT_PAGE = ("I found no speakers, no date, no venue or registration notice and no "
-                     "takeaways in this page, so it doesn't look like an event page")
+NOT_AN_EVENT_PAGE = N_("I found no speakers, no date, no venue or registration notice and no "
+                        "takeaways in this page, so it doesn't look like an event page")
 
 
 def page_problem(page: Page) -> str | None:

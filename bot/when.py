@@ -27,6 +27,7 @@ from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.errors import InvalidValue
+from bot.i18n import N_, Text
 from bot.times import EARLIEST_YEAR, LATEST_YEAR, calendar_problem
 
 MAX_TYPED = 100  # characters of a typed time; dateparser's cost grows with its input
@@ -115,8 +116,9 @@ def check_zone_name(name: str) -> str:
     folded = {z.casefold(): z for z in zone_names()}
     if name.casefold() in folded:
         return folded[name.casefold()]
-    raise InvalidValue(f"{name[:100]!r} is not a timezone I know; pick an IANA name such as "
-                    "Europe/Paris, America/Chicago or Asia/Shanghai from the list")
+    raise InvalidValue(N_("{name!r} is not a timezone I know; pick an IANA name such as "
+                          "Europe/Paris, America/Chicago or Asia/Shanghai from the list"),
+                       name=name[:100])
 
 
 def _pick(readings: tuple[_Reading, ...], abbreviation: str, day: date,
@@ -287,7 +289,8 @@ def has_time_of_day(text: str) -> bool:
     return bool(_TIME_OF_DAY.search(text)) or "T" in text.strip()[8:11]
 
 
-def parse_typed(text: str, zone_name: str | None, now: datetime, *, name: str = "starts_at",
+def parse_typed(text: str, zone_name: str | None, now: datetime, *,
+                name: str | Text = "starts_at",
                 after: datetime | None = None) -> When:
     """A time as a moderator types it, read in the server's zone: an aware datetime in that
     zone, or for a bare date an all-day date (midnight UTC). Raises InvalidValue, with an
@@ -298,32 +301,42 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *, name: str = 
     the past (a recap's date)."""
     written = " ".join(text.split())
     if not written:
-        raise InvalidValue(f"{name} is empty; type a time such as {TYPED_EXAMPLE}")
+        raise InvalidValue(N_("{name} is empty; type a time such as {example}"),
+                           name=name, example=TYPED_EXAMPLE)
     if len(written) > MAX_TYPED:
-        raise InvalidValue(f"{name} is longer than {MAX_TYPED} characters; type a time such as "
-                        f"{TYPED_EXAMPLE}")
+        raise InvalidValue(N_("{name} is longer than {most} characters; type a time such as "
+                              "{example}"), name=name, most=MAX_TYPED, example=TYPED_EXAMPLE)
     zone = server_zone(zone_name)
     base = after or now
     value = _iso(written, zone) or _clock_only(written, zone, base)
     if value is None:
         value = _natural(written, zone, base)
     if value is None:
-        raise InvalidValue(f"I can't read {name} {written!r} as a time; type e.g. {TYPED_EXAMPLE}")
-    problem = calendar_problem(value)
-    if problem is not None:
-        raise InvalidValue(f"{name} {written!r} {problem}; type e.g. {TYPED_EXAMPLE}")
+        raise InvalidValue(N_("I can't read {name} {written!r} as a time; type e.g. {example}"),
+                           name=name, written=written, example=TYPED_EXAMPLE)
+    if calendar_problem(value) is not None:
+        raise InvalidValue(N_("{name} {written!r} is not between the years {earliest} and "
+                              "{latest}; type e.g. {example}"), name=name, written=written,
+                           earliest=EARLIEST_YEAR, latest=LATEST_YEAR, example=TYPED_EXAMPLE)
     all_day = not has_time_of_day(written)
     if all_day:
         value = datetime.combine(value.astimezone(zone).date(), time(0), UTC)
         if calendar_problem(value) is not None:  # 2000-01-01 in a zone ahead of UTC
-            raise InvalidValue(f"{name} {written!r} {calendar_problem(value)}")
+            raise InvalidValue(N_("{name} {written!r} is not between the years {earliest} and "
+                                  "{latest}"), name=name, written=written,
+                               earliest=EARLIEST_YEAR, latest=LATEST_YEAR)
     else:
         value = value.astimezone(zone)
     last_moment = value + timedelta(days=1) if all_day else value
     if not _YEAR_WRITTEN.search(written) and last_moment <= base:
-        when = "before the start" if after is not None else "in the past"
-        raise InvalidValue(f"{name} {written!r} would be {value:%Y-%m-%d %H:%M %Z}, {when}; "
-                        f"type a later time, or give the year, e.g. {TYPED_EXAMPLE}")
+        shown = f"{value:%Y-%m-%d %H:%M %Z}"
+        if after is not None:
+            raise InvalidValue(N_("{name} {written!r} would be {shown}, before the start; type a "
+                                  "later time, or give the year, e.g. {example}"), name=name,
+                               written=written, shown=shown, example=TYPED_EXAMPLE)
+        raise InvalidValue(N_("{name} {written!r} would be {shown}, in the past; type a later "
+                              "time, or give the year, e.g. {example}"), name=name,
+                           written=written, shown=shown, example=TYPED_EXAMPLE)
     return When(value, value + timedelta(days=1) if all_day else None, all_day=all_day)
 
 

@@ -24,6 +24,7 @@ from bot.catalog import (
 from bot.errors import InvalidValue
 from bot.fetch import FetchPolicy
 from bot.flows.registration import Changed
+from bot.i18n import N_
 from bot.models import Event, EventDraft
 from bot.pages import MAX_PAGE_BYTES, Page
 from bot.storage import Store
@@ -44,7 +45,8 @@ def check_upload(name: str, size: int) -> None:
     """Refuse an uploaded page larger than a page of its kind may be."""
     limit = MAX_HTML_BYTES if is_html_name(name) else MAX_PAGE_BYTES
     if size > limit:
-        raise InvalidValue(f"{name} is {size:,} bytes; pages can be at most {limit:,} bytes")
+        raise InvalidValue(N_("{name} is {size:,} bytes; pages can be at most {limit:,} bytes"),
+                           name=name, size=size, limit=limit)
 
 
 def check_page(source: PageSource) -> None:

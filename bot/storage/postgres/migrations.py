@@ -154,6 +154,16 @@ MIGRATIONS: dict[int, str] = {
     CREATE INDEX passages_by_event ON passages (event_id);
     CREATE INDEX passages_by_guild ON passages (guild_id);
     """,
+    # 13: languages (SQLite's 13): the language a moderator chose for the server's public
+    # posts, and each member's client language as last seen, keyed by user.
+    13: """
+    ALTER TABLE guild_settings ADD COLUMN language TEXT;
+    CREATE TABLE member_locales (
+        user_id BIGINT PRIMARY KEY,
+        locale  TEXT   NOT NULL,
+        seen_at BIGINT NOT NULL
+    );
+    """,
 }
 
 SCHEMA_VERSION = max(MIGRATIONS)

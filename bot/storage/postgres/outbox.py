@@ -10,6 +10,7 @@ from datetime import datetime
 import asyncpg
 
 from bot.models import NOTICE_KINDS, AnnouncementMessage, Notice, NoticePayload
+from bot.shards import Shards
 from bot.storage.postgres.session import NOTICES_CHANNEL, Database, Repository
 from bot.storage.sqlite.outbox import decode_payload, encode_payload
 from bot.storage.sqlite.session import ts, utcnow
@@ -39,17 +40,21 @@ class PostgresOutbox(Repository):
             " VALUES ($1, $2, $3, $4, $5)", rows)
         await conn.execute("SELECT pg_notify($1, '')", NOTICES_CHANNEL)
 
-    async def claim_notices(self, limit: int = 100, stale_after: int = 60) -> list[Notice]:
-        """Take pending notices for delivery. A claim left unacknowledged for
-        `stale_after` seconds (its process died) is handed out again."""
+    async def claim_notices(self, limit: int = 100, stale_after: int = 60,
+                            shards: Shards | None = None) -> list[Notice]:
+        """Take pending notices for delivery: with `shards`, only those of guilds on them
+        (`bot.shards.shard_of`). A claim left unacknowledged for `stale_after` seconds
+        (its process died) is handed out again."""
         now = int(utcnow().timestamp())
         async with self._transaction() as conn:
             rows = await conn.fetch(
                 "UPDATE outbox SET claimed_at = $1 WHERE id IN (SELECT id FROM outbox"
-                " WHERE claimed_at IS NULL OR claimed_at < $2 ORDER BY id LIMIT $3"
-                " FOR UPDATE SKIP LOCKED)"
+                " WHERE (claimed_at IS NULL OR claimed_at < $2)"
+                "  AND ($4::int IS NULL OR ((guild_id >> 22) % $4) = ANY($5::int[]))"
+                " ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)"
                 " RETURNING id, guild_id, event_id, kind, payload",
-                now, now - stale_after, limit)
+                now, now - stale_after, limit, shards and shards.count,
+                list(shards.ids) if shards else None)
         notices = []
         for r in sorted(rows, key=lambda r: r["id"]):
             try:

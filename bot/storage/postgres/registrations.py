@@ -30,11 +30,19 @@ from bot.models import (
     PromotedPayload,
     Rsvp,
 )
-from bot.registration import Existing, JoinOutcome, JoinResult, Promotions, Seats, Status
+from bot.registration import (
+    ARCHIVED,
+    Existing,
+    JoinOutcome,
+    JoinResult,
+    Promotions,
+    Seats,
+    Status,
+)
 from bot.storage.postgres.outbox import PostgresOutbox
 from bot.storage.postgres.session import OVER_AT, Database, Repository, over_at
 from bot.storage.sqlite.outbox import encode_payload
-from bot.storage.sqlite.registrations import ARCHIVED, JoinRequest
+from bot.storage.sqlite.registrations import JoinRequest
 from bot.storage.sqlite.session import dt, ts, utcnow
 
 SEATS = (f"capacity, confirmed_count, waitlist_count, registration_open, closed_reason,"

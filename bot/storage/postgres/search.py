@@ -17,6 +17,7 @@ import asyncpg
 
 from bot.content import EventContent
 from bot.errors import InvalidValue
+from bot.i18n import N_
 from bot.models import MATCH_END, MATCH_START, Passage
 from bot.questions import han_bigrams, han_terms, search_words, topic_words
 from bot.storage.postgres.session import Repository
@@ -54,8 +55,8 @@ class PostgresSearch(Repository):
         the matched words are wrapped in MATCH_START/MATCH_END."""
         words, terms = tsquery_text(question), han_terms(question)
         if not words and not terms:
-            raise InvalidValue("ask with a few words about the event, e.g. "
-                             "'what did they say about missile defense?'")
+            raise InvalidValue(N_("ask with a few words about the event, e.g. "
+                                  "'what did they say about missile defense?'"))
         async with self._transaction() as conn:
             rows = await conn.fetch(
                 "WITH q AS (SELECT to_tsquery('english', $1) AS words),"

@@ -3,7 +3,7 @@ PostgreSQL (the same rules as `sqlite.settings`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from bot.models import GuildLeft, ReminderSettings
@@ -55,6 +55,39 @@ class PostgresSettings(Repository):
 
     async def set_scheduled_events(self, guild_id: int, enabled: bool) -> None:
         await self._upsert(guild_id, "scheduled_events", enabled)
+
+    async def language(self, guild_id: int) -> str | None:
+        """The language a moderator chose for the server's public posts; None: not chosen."""
+        async with self._transaction() as conn:
+            return await conn.fetchval("SELECT language FROM guild_settings"
+                                       " WHERE guild_id = $1", guild_id)
+
+    async def set_language(self, guild_id: int, code: str | None) -> None:
+        """Set the server's language (a shipped locale code, see `bot.i18n.SHIPPED`); None
+        goes back to the server's preferred locale."""
+        await self._upsert(guild_id, "language", code)
+
+    async def member_locales(self, user_ids: Sequence[int]) -> dict[int, str]:
+        """The last client locale seen from each of these members that has one."""
+        async with self._transaction() as conn:
+            rows = await conn.fetch("SELECT user_id, locale FROM member_locales"
+                                    " WHERE user_id = ANY($1::bigint[])", list(set(user_ids)))
+        return {r["user_id"]: r["locale"] for r in rows}
+
+    async def record_member_locales(self, seen: Mapping[int, str],
+                                    now: datetime | None = None) -> int:
+        """Remember each member's client locale, in one transaction; a row is written only
+        where the locale changed. Returns how many changed."""
+        if not seen:
+            return 0
+        async with self._transaction() as conn:
+            return int(await conn.fetchval(
+                "WITH written AS (INSERT INTO member_locales (user_id, locale, seen_at)"
+                " SELECT u, l, $3 FROM unnest($1::bigint[], $2::text[]) AS s (u, l)"
+                " ON CONFLICT (user_id) DO UPDATE SET locale = excluded.locale,"
+                " seen_at = excluded.seen_at WHERE member_locales.locale <> excluded.locale"
+                " RETURNING 1) SELECT count(*) FROM written",
+                list(seen), list(seen.values()), ts(now or datetime.now(UTC))))
 
     async def set_guild_left(self, guild_id: int, left_at: datetime | None) -> None:
         """Record when the bot left the guild (None: it is back, or never left)."""

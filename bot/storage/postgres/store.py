@@ -18,6 +18,7 @@ from typing import Any, ParamSpec, TypeVar, cast
 import asyncpg
 
 from bot.errors import Unavailable
+from bot.i18n import N_
 from bot.models import EventSummary
 from bot.registration import JoinResult
 from bot.storage import safe_url
@@ -169,7 +170,7 @@ class JoinBatcher:
 
     async def join(self, request: JoinRequest) -> JoinResult:
         if self._closed:
-            raise Unavailable("the bot is shutting down; try again in a moment")
+            raise Unavailable(N_("the bot is shutting down; try again in a moment"))
         future: asyncio.Future[JoinResult] = asyncio.get_running_loop().create_future()
         self._pending.append((request, future))
         if self._writer is None or self._writer.done():

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from bot.errors import Unavailable
+from bot.i18n import N_
 from bot.registration import JoinResult
 from bot.storage.sqlite.registrations import JoinRequest, SqliteRegistrations
 from bot.storage.sqlite.session import is_busy
@@ -49,7 +50,7 @@ class JoinBatcher:
     async def join(self, request: JoinRequest) -> JoinResult:
         """Ask for a seat. Resolves once the decision is committed."""
         if self._closed:
-            raise Unavailable("the bot is shutting down; try again in a moment")
+            raise Unavailable(N_("the bot is shutting down; try again in a moment"))
         loop = asyncio.get_running_loop()
         future: asyncio.Future[JoinResult] = loop.create_future()
         self._pending.append((request, future))

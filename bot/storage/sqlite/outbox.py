@@ -17,6 +17,7 @@ from bot.models import (
     NoticeKind,
     NoticePayload,
 )
+from bot.shards import Shards
 from bot.storage.sqlite.session import Repository, Session, ts, utcnow
 
 log = logging.getLogger(__name__)
@@ -58,16 +59,23 @@ class SqliteOutbox(Repository):
             (guild_id, event_id, NOTICE_KINDS[type(payload)].value, encode_payload(payload),
              ts(now)))
 
-    def claim_notices(self, limit: int = 100, stale_after: int = 60) -> list[Notice]:
-        """Take pending notices for delivery. A claim left unacknowledged for
-        `stale_after` seconds (its process died) is handed out again."""
+    def claim_notices(self, limit: int = 100, stale_after: int = 60,
+                      shards: Shards | None = None) -> list[Notice]:
+        """Take pending notices for delivery: with `shards`, only those of guilds on them
+        (`bot.shards.shard_of`; a process has no other guild's channels). A claim left
+        unacknowledged for `stale_after` seconds (its process died) is handed out again."""
         now = int(utcnow().timestamp())
+        on_shards = ""
+        shard_params: tuple[int, ...] = ()
+        if shards is not None:
+            on_shards = f" AND ((guild_id >> 22) % ?) IN ({', '.join('?' * len(shards.ids))})"
+            shard_params = (shards.count, *shards.ids)
         with self._transaction():
             rows = self._all(
                 "UPDATE outbox SET claimed_at = ? WHERE id IN (SELECT id FROM outbox"
-                " WHERE claimed_at IS NULL OR claimed_at < ? ORDER BY id LIMIT ?)"
+                f" WHERE (claimed_at IS NULL OR claimed_at < ?){on_shards} ORDER BY id LIMIT ?)"
                 " RETURNING id, guild_id, event_id, kind, payload",
-                (now, now - stale_after, limit))
+                (now, now - stale_after, *shard_params, limit))
         notices = []
         for r in sorted(rows, key=lambda r: r["id"]):
             try:

@@ -20,11 +20,18 @@ from bot.models import (
     PromotedPayload,
     Rsvp,
 )
-from bot.registration import Existing, JoinOutcome, JoinResult, Promotions, Seats, Status
+from bot.registration import (
+    ARCHIVED,
+    Existing,
+    JoinOutcome,
+    JoinResult,
+    Promotions,
+    Seats,
+    Status,
+)
 from bot.storage.sqlite.outbox import SqliteOutbox, encode_payload
 from bot.storage.sqlite.session import OVER_AT, Repository, Session, dt, over_at, ts, utcnow
 
-ARCHIVED = "this event is archived"
 # A join names (guild_id, event_id, user_id, display name).
 JoinRequest = tuple[int, int, int, str]
 

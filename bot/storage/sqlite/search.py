@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from bot.content import EventContent
 from bot.errors import InvalidValue
+from bot.i18n import N_
 from bot.models import MATCH_END, MATCH_START, Passage
 from bot.questions import han_bigrams, han_terms, search_words, topic_words
 from bot.storage.sqlite.session import Repository
@@ -45,8 +46,8 @@ class SqliteSearch(Repository):
         "ambiguities"); Han text matches by its two-character terms (see `han_bigrams`)."""
         words, han = fts_query(question), han_query(question)
         if not words and not han:
-            raise InvalidValue("ask with a few words about the event, e.g. "
-                             "'what did they say about missile defense?'")
+            raise InvalidValue(N_("ask with a few words about the event, e.g. "
+                                  "'what did they say about missile defense?'"))
         match = " OR ".join(([f"text : ({words})"] if words else [])
                             + ([f"han : ({han})"] if han else []))
         # FTS5 ranks every match by BM25 itself (rank is bm25 of the text columns) and hands
