@@ -53,6 +53,21 @@ class Settings:
     # (None: all). Both None: one unsharded connection.
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
+    # A postgresql:// URL: the store is that PostgreSQL database, not the SQLite file.
+    database_url: str | None = None
+
+    @property
+    def database(self) -> str | Path:
+        """Where the store is, for `open_store`: DATABASE_URL if set, else DATABASE_PATH."""
+        return self.database_url or self.database_path
+
+    @property
+    def database_label(self) -> str:
+        """The database for messages and logs (a URL without its password)."""
+        from bot.storage import safe_url
+
+        return str(self.database_path) if self.database_url is None else safe_url(
+            self.database_url)
 
     @property
     def log_level_number(self) -> int:
@@ -105,6 +120,7 @@ def load_settings(
         ready_file=Path(ready) if (ready := get("READY_FILE")) else None,
         shard_count=shard_count,
         shard_ids=shard_ids,
+        database_url=_database_url(get("DATABASE_URL")),
     )
 
 
@@ -133,6 +149,21 @@ def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
     parsed = urlparse(value)
     if parsed.scheme not in schemes or not parsed.netloc:
         raise ConfigError(f"{name}={value!r} must be a {' or '.join(schemes)} URL")
+    return value
+
+
+def _database_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        parsed = urlparse(value)
+        parsed.port  # noqa: B018 (reading it checks it)
+    except ValueError:
+        parsed = urlparse("")
+    if parsed.scheme not in ("postgresql", "postgres") or not (parsed.netloc or parsed.query):
+        raise ConfigError("DATABASE_URL must be a postgresql:// URL, e.g. "
+                          "postgresql://eventbot:secret@db.example:5432/eventbot "
+                          "(leave it empty to use the SQLite file DATABASE_PATH)")
     return value
 
 

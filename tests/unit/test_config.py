@@ -52,6 +52,9 @@ def test_the_environment_wins_over_the_env_file(tmp_path):
     ("RECONNECT_MAX_DELAY", "0"),
     ("GUILD_DATA_RETENTION_DAYS", "a month"),
     ("GUILD_DATA_RETENTION_DAYS", "0"),
+    ("DATABASE_URL", "mysql://db.example/eventbot"),
+    ("DATABASE_URL", "db.example:5432/eventbot"),
+    ("DATABASE_URL", "postgresql://db.example:port/eventbot"),
     ("SHARD_COUNT", "0"),
     ("SHARD_COUNT", "two"),
     ("SHARD_COUNT", "²"),
@@ -62,6 +65,13 @@ def test_the_environment_wins_over_the_env_file(tmp_path):
 def test_a_bad_value_names_its_variable(name, value):
     with pytest.raises(ConfigError, match=name):
         settings(**{name: value})
+
+
+def test_database_url_chooses_postgresql_and_is_shown_without_its_password():
+    assert settings().database == Path("data/eventbot.sqlite3")
+    s = settings(DATABASE_URL="postgresql://bot:s3cret@db.example:5433/events")
+    assert s.database == "postgresql://bot:s3cret@db.example:5433/events"
+    assert s.database_label == "postgresql://db.example:5433/events"
 
 
 def test_env_example_documents_every_setting():
