@@ -3,6 +3,16 @@
 Every repository call runs through `run` as ONE call on the database thread, so it is
 atomic with respect to every other operation on the connection and costs one thread
 hop whatever its number of statements. Joins go through `join` (`joins.JoinBatcher`).
+
+The cheap reads members make all the time (an event, its summary, the default event,
+a member's RSVP) are answered on the event loop instead, through the loop's connection
+that never waits (`LOOP_READS`): one read transaction of a few indexed lookups, no
+thread hop, so they don't queue behind other work on the database thread. An event's
+content (people, takeaways) is cached and dropped whenever another connection (the
+database thread, another process) has committed, which `PRAGMA data_version` tells in
+the same read transaction; its row, with the seat counts, is read every time. A read
+that finds the database busy, or that would fetch too many rows to catch a cache up,
+runs on the database thread as before.
 """
 
 from __future__ import annotations
@@ -19,17 +29,18 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from bot.errors import Unavailable
-from bot.models import EventSummary
+from bot.models import Event, EventSummary, Person, Takeaway
 from bot.registration import JoinResult
 from bot.storage.sqlite.joins import JoinBatcher, JoinResults
 from bot.storage.sqlite.registrations import JoinRequest
 from bot.storage.sqlite.repositories import SqliteRepositories
-from bot.storage.sqlite.session import configure, utcnow
+from bot.storage.sqlite.session import TooLongForTheLoop, configure, is_busy, utcnow
 
 P = ParamSpec("P")
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-SUMMARY_TTL = 30.0  # seconds an event's title is reused without asking the database
+LOOP_ROW_BUDGET = 1000  # rows a read on the event loop may fetch: well under a millisecond
+CACHED_CONTENTS = 1024  # events whose people and takeaways are kept
 
 
 class DatabaseThread:
@@ -93,9 +104,18 @@ class SqliteStore:
         # Set when an operation of this process wrote notices to the outbox.
         self.notices_ready = asyncio.Event()
         self._notices_seen = 0
-        # Titles for RSVP replies, so a join costs one trip to the database thread. Changes
-        # in this process invalidate it; the TTL bounds staleness from other processes.
-        self._summaries: dict[tuple[int, int], tuple[EventSummary, float, int]] = {}
+        loop_repos.session.row_budget = LOOP_ROW_BUDGET
+        # The reads answered on the event loop, by the database-thread call they stand for.
+        self._loop_reads: dict[Callable[..., Any], Callable[..., Any]] = {
+            repos.events.get_event: self._event_on_loop,
+            repos.events.summary: loop_repos.events.summary,
+            repos.events.default_event_id: loop_repos.events.default_event_id,
+            repos.events.has_events: loop_repos.events.has_events,
+            repos.registrations.rsvp: loop_repos.registrations.rsvp,
+        }
+        # event id -> (people, takeaways), valid while `_data_version` is unchanged
+        self._contents: dict[int, tuple[tuple[Person, ...], tuple[Takeaway, ...]]] = {}
+        self._data_version: int | None = None
 
     @classmethod
     async def open(cls, path: str | Path, *,
@@ -158,11 +178,48 @@ class SqliteStore:
         await self.close()
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run a repository call on the database thread, as one unit."""
+        """Run a repository call as one unit: on the event loop for the cheap reads of
+        `_loop_reads` when the database lets it at once, else on the database thread."""
+        on_loop = self._loop_reads.get(fn)
+        if on_loop is not None:
+            try:
+                return self._read_on_loop(on_loop, *args, **kwargs)
+            except TooLongForTheLoop:
+                pass
+            except sqlite3.OperationalError as exc:
+                if not is_busy(exc):
+                    raise
         try:
             return await self._thread.call(functools.partial(fn, *args, **kwargs))
         finally:
             self._signal_notices()
+
+    def _read_on_loop(self, read: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """One read transaction on the loop's connection (it never waits): first whether
+        another connection has committed since the last read, then the read itself."""
+        conn = self._loop_repos.session.conn
+        conn.execute("BEGIN")
+        try:
+            (version,) = conn.execute("PRAGMA data_version").fetchone()
+            if version != self._data_version:
+                self._contents.clear()
+                self._data_version = version
+            return read(*args, **kwargs)
+        finally:
+            conn.execute("COMMIT")  # a read transaction: nothing to keep or undo
+
+    def _event_on_loop(self, guild_id: int, event_id: int) -> Event:
+        """`get_event` with the event's people and takeaways from the cache."""
+        events = self._loop_repos.events
+        row = events.event_row(guild_id, event_id)  # the seat counts: read every time
+        content = self._contents.get(event_id)
+        if content is None:
+            if len(self._contents) >= CACHED_CONTENTS:
+                self._contents.clear()
+            loop_content = self._loop_repos.content
+            content = self._contents[event_id] = (loop_content.people(event_id),
+                                                  loop_content.takeaways(event_id))
+        return events.event_of(row, *content)
 
     def _signal_notices(self) -> None:
         written = (self._repos.session.notices_written
@@ -182,16 +239,9 @@ class SqliteStore:
         await self.run(self._repos.session.checkpoint)
 
     async def summary(self, guild_id: int, event_id: int) -> EventSummary:
-        """The event's id, title and start, cached briefly (RSVP replies show it); raises
-        EventNotFound outside its guild."""
-        now = asyncio.get_running_loop().time()
-        changed = self._repos.session.events_changed
-        cached = self._summaries.get((guild_id, event_id))
-        if cached is not None and cached[1] > now and cached[2] == changed:
-            return cached[0]
-        found = await self.run(self.events.summary, guild_id, event_id)
-        self._summaries[(guild_id, event_id)] = (found, now + SUMMARY_TTL, changed)
-        return found
+        """The event's id, title and start (RSVP replies show it), read on the event loop;
+        raises EventNotFound outside its guild."""
+        return await self.run(self.events.summary, guild_id, event_id)
 
     async def backup(self, target: str | Path) -> None:
         """A consistent copy of the live database, through SQLite's online backup."""
