@@ -166,7 +166,10 @@ async def wait_logged(process: BotProcess, text: str, timeout: float = 10.0) -> 
 
 # Innermost frames where a sampled thread is waiting, not working.
 _IDLE = ("select (selectors.py", "Condition.wait", "Event.wait", "_wait_for_tstate_lock",
-         "_worker (concurrent/futures/thread.py")
+         "_worker (concurrent/futures/thread.py",
+         # the database thread waiting on its queue (its calls are frames of their own)
+         "DatabaseThread._work (")
+_DATABASE_THREAD = ("DatabaseThread._work (", "_connection_worker_thread")
 
 
 # The bot's entry point, under which everything runs, and one-line helpers: not where
@@ -207,7 +210,7 @@ def _summarise(out: str, err: bytes, top: int) -> list[str]:
         frames = stack.split(";")
         if not count.isdigit() or any(marker in frames[-1] for marker in _IDLE):
             continue
-        thread = ("SQLite thread" if any("_connection_worker_thread" in f for f in frames)
+        thread = ("SQLite thread" if any(m in f for f in frames for m in _DATABASE_THREAD)
                   else "event loop")
         own = [f for f in frames if (" (bot/" in f or " (cogs/" in f)
                and not any(skip in f for skip in _ENTRY + _HELPERS)]

@@ -1,0 +1,269 @@
+"""Members' commands end to end, each against a floor that sends the very same reply.
+
+The floor is `bench/floor_bot.py` with FLOOR_REPLIES: before the rounds the real bot
+answers each command once and its messages (content, embeds, components) are captured;
+the floor then answers each command with those messages, rebuilt per interaction as
+discord.py would. So each ratio is what the bot adds on top of discord.py sending that
+reply: resolving the event, reading it, rendering.
+
+Commands: `/event info`, `/event speakers`, `/event takeaways`, `/rsvp status` (members
+who hold an RSVP) and `/rsvp join` (distinct members, each a new RSVP), each at 1, 10
+and 50 in flight, on two databases: the bundled sample page as an open event in a fresh
+database, and the hot event (100,000 RSVPs, half of them waitlisted) of the 1,000-event,
+1,000,000-RSVP database of `bench/scale.py`. Rounds are interleaved (floor, bot, bot,
+floor, ...: the order alternates), each process freshly started, warmed up and left
+READY_DELAY for on_ready; figures are medians over the rounds of each round's p50 and
+throughput. Latency is around `fake.slash(...)`: dispatch to the first response.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from bench.e2e import (
+    CAPACITY,
+    READY_DELAY,
+    ROOT,
+    add_floor_guild,
+    check_output,
+    code_version,
+    import_event,
+    members,
+    percentile,
+    profile,
+    same_code,
+    start_real,
+)
+from bench.scale import HOT_CAPACITY, HOT_RSVPS, USER_BASE, build_database, user_of
+from sandbox import BotProcess, FakeDiscord, Guild, Member, User
+
+COMMANDS = ("event info", "event speakers", "event takeaways", "rsvp status", "rsvp join")
+LEVELS = (1, 10, 50)
+PER_LEVEL = {1: 300, 10: 600, 50: 1000}  # measured interactions per command and level
+ROUNDS = 3
+WARMUP = 50  # unmeasured interactions of each command after each start
+TARGET_RATE, TARGET_P50 = 0.85, 1.2  # of the floor's throughput and p50
+PROFILE_READS = 1500  # /event info at 10 in flight under py-spy, after the rounds
+
+
+def start_floor(fake: FakeDiscord, guild: Guild, workdir: Path, replies: Path) -> BotProcess:
+    return fake.spawn_bot([sys.executable, str(ROOT / "bench" / "floor_bot.py")],
+                          {"FLOOR_GUILD_ID": str(guild.id), "FLOOR_REPLIES": str(replies)},
+                          cwd=str(workdir))
+
+
+def captured(reply: Any) -> list[dict[str, Any]]:
+    """The messages the bot sent for one interaction: the response, then follow-ups."""
+    keep = ("content", "embeds", "components", "flags")
+    return [{k: m.get(k) for k in keep if m.get(k) is not None}
+            for m in [reply.message, *reply.followups]]
+
+
+def answered(reply: Any) -> bool:
+    text = reply.content or ""
+    return bool(text or reply.embeds) and "⚠️" not in text
+
+
+class Setting:
+    """One database: where each command is aimed and who asks it."""
+
+    def __init__(self, name: str, guild: Guild, event_id: int, crowd: Iterator[Member],
+                 holders: Callable[[], Member]) -> None:
+        self.name, self.guild, self.event_id = name, guild, event_id
+        self.crowd = crowd  # members who never joined: /rsvp join
+        self.holders = holders  # a member holding an RSVP: /rsvp status
+
+    def asker(self, command: str) -> Member:
+        if command == "rsvp join":
+            return next(self.crowd)
+        if command == "rsvp status":
+            return self.holders()
+        return next(self.crowd)
+
+
+async def run_level(fake: FakeDiscord, guild: Guild, setting: Setting, command: str,
+                    in_flight: int, count: int) -> tuple[list[float], float]:
+    askers = iter([setting.asker(command) for _ in range(count)])
+    latencies: list[float] = []
+    option = str(setting.event_id)
+
+    async def member_loop() -> None:
+        for member in askers:
+            started = time.perf_counter()
+            reply = await fake.slash(guild, member, command, event=option)
+            latencies.append(time.perf_counter() - started)
+            if not answered(reply):
+                raise RuntimeError(f"unexpected reply to /{command}: {reply!r}")
+
+    started = time.perf_counter()
+    await asyncio.gather(*(member_loop() for _ in range(in_flight)))
+    return latencies, time.perf_counter() - started
+
+
+async def _one_setting(fake: FakeDiscord, setting: Setting, floor_guild: Guild,
+                       floor_crowd: Iterator[Member], workdir: Path, db_path: Path,
+                       rounds: int, per_level: dict[int, int]) -> dict:
+    # the replies the floor sends: the bot's own, captured once
+    bot = start_real(fake, workdir, db_path)
+    await fake.wait_ready(process=bot)
+    replies = {}
+    for command in COMMANDS:
+        reply = await fake.slash(setting.guild, setting.asker(command), command,
+                                 event=str(setting.event_id))
+        if not answered(reply):
+            raise RuntimeError(f"unexpected reply to /{command}: {reply!r}")
+        replies[command] = captured(reply)
+    await bot.stop()
+    check_output(bot)
+    replies_path = workdir / f"replies-{setting.name}.json"
+    replies_path.write_text(json.dumps(replies), encoding="utf-8")
+    floor_setting = Setting(setting.name, floor_guild, setting.event_id, floor_crowd,
+                            lambda: next(floor_crowd))
+
+    samples = {who: {(c, lv): [] for c in COMMANDS for lv in LEVELS} for who in ("floor", "bot")}
+    for number in range(rounds):
+        order = ("floor", "bot") if number % 2 == 0 else ("bot", "floor")
+        for who in order:
+            process = (start_floor(fake, floor_guild, workdir, replies_path) if who == "floor"
+                       else start_real(fake, workdir, db_path))
+            where = setting if who == "bot" else floor_setting
+            await fake.wait_ready(process=process)
+            for command in COMMANDS:
+                await run_level(fake, where.guild, where, command, 10, WARMUP)
+            await asyncio.sleep(READY_DELAY)  # past on_ready, for both alike (bench/e2e.py)
+            for command in COMMANDS:
+                for level in LEVELS:
+                    latencies, elapsed = await run_level(fake, where.guild, where, command,
+                                                         level, per_level[level])
+                    samples[who][(command, level)].append(
+                        (percentile(latencies, 50), per_level[level] / elapsed))
+            await process.stop()
+            check_output(process)
+
+    bot = start_real(fake, workdir, db_path)  # unmeasured: where the bot's time goes
+    await fake.wait_ready(process=bot)
+    await asyncio.sleep(READY_DELAY)
+    hot_spots = await profile(bot.pid, run_level(fake, setting.guild, setting, "event info",
+                                                 10, PROFILE_READS))
+    await bot.stop()
+    check_output(bot)
+    rows = {}
+    for command in COMMANDS:
+        for level in LEVELS:
+            row = {}
+            for who in ("floor", "bot"):
+                runs = samples[who][(command, level)]
+                row[who] = {"p50": statistics.median(r[0] for r in runs),
+                            "rate": statistics.median(r[1] for r in runs), "runs": runs}
+            rows[f"{command}|{level}"] = row
+    return {"rows": rows, "profile": hot_spots}
+
+
+async def _measure(rounds: int, per_level: dict[int, int]) -> dict:
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-reads-") as tmp:
+        workdir = Path(tmp)
+        async with FakeDiscord(record_requests=False) as fake:
+            floor_guild = add_floor_guild(fake)
+            floor_crowd = members(fake, floor_guild, "floor member")
+
+            # the bundled sample page as an open event, in a fresh database
+            guild = fake.add_guild("Bundled Guild")
+            moderator = fake.add_member(guild, "moderator", manage_events=True)
+            db_path = workdir / "bundled.sqlite3"
+            bot = start_real(fake, workdir, db_path)
+            await fake.wait_ready(process=bot)
+            event_id = await import_event(fake, guild, moderator, "Bundled Page", CAPACITY)
+            holders = [Member(fake.add_user(f"holder{n}"), guild) for n in range(200)]
+            for member in holders:
+                await fake.slash(guild, member, "rsvp join", event=str(event_id))
+            await bot.stop()
+            rng = random.Random(1)
+            bundled = Setting("bundled", guild, event_id, members(fake, guild, "member"),
+                              lambda: rng.choice(holders))
+            results["bundled"] = await _one_setting(fake, bundled, floor_guild, floor_crowd,
+                                                    workdir, db_path, rounds, per_level)
+
+            # the hot event of a 1,000-event, 1,000,000-RSVP database
+            big = fake.add_guild("Scale Guild")
+            db_path = workdir / "scale.sqlite3"
+            ids, _, _ = await asyncio.to_thread(build_database, db_path, big.id)
+
+            def holder() -> Member:  # a random member of the hot event, often waitlisted
+                user = user_of(0, rng.randrange(HOT_RSVPS))
+                return Member(User(user, f"member{user - USER_BASE}"), big)
+
+            scale = Setting("scale", big, ids[0], members(fake, big, "joiner"), holder)
+            results["scale"] = await _one_setting(fake, scale, floor_guild, floor_crowd,
+                                                  workdir, db_path, rounds, per_level)
+    return results
+
+
+def measure(rounds: int = ROUNDS, per_level: dict[int, int] | None = None) -> dict:
+    code = code_version()
+    results = asyncio.run(_measure(rounds, per_level or PER_LEVEL))
+    return {"settings": results, "rounds": rounds, "per_level": per_level or PER_LEVEL,
+            "code": same_code(code)}
+
+
+SETTINGS = {"bundled": "the bundled sample page, as an open event of a fresh database",
+            "scale": f"the hot event ({HOT_RSVPS:,} RSVPs, {HOT_RSVPS - HOT_CAPACITY:,} "
+                     "waitlisted) of the 1,000-event, 1,000,000-RSVP database"}
+
+
+def report(results: dict) -> str:
+    ms = 1000
+    per = results["per_level"]
+    lines = [
+        "## Members' commands against a floor sending the same reply (`bench/reads.py`)", "",
+        f"Each command at 1, 10 and 50 in flight ({', '.join(f'{n:,}' for n in per.values())} "
+        f"interactions per level), {results['rounds']} interleaved rounds (the order of floor "
+        "and bot alternates; each process freshly started, warmed up, and left "
+        f"{READY_DELAY:g} s for on_ready), medians of each round's p50 and throughput. The "
+        "floor is `bench/floor_bot.py` answering each command with the messages the real bot "
+        "sent for it (captured before the rounds), rebuilt per interaction "
+        "(`discord.Embed.from_dict`, the same components in a View). `/rsvp join` is a new "
+        "member each time; `/rsvp status` a member holding an RSVP. Latency: dispatch of "
+        "INTERACTION_CREATE to the first response, measured around `fake.slash(...)`. "
+        f"Targets: throughput ≥ {TARGET_RATE:g}× and p50 ≤ {TARGET_P50:g}× the floor. "
+        f"Bot code measured: {results['code']}."]
+    misses = []
+    for name, setting in results["settings"].items():
+        lines += ["", f"### On {SETTINGS[name]}", "",
+                  "| command | in flight | floor p50 ms | bot p50 ms | p50 ÷ floor | floor /s "
+                  "| bot /s | /s ÷ floor |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for key, row in setting["rows"].items():
+            command, level = key.split("|")
+            floor, bot = row["floor"], row["bot"]
+            p50, rate = bot["p50"] / floor["p50"], bot["rate"] / floor["rate"]
+            if p50 > TARGET_P50 or rate < TARGET_RATE:
+                misses.append(f"{name} `/{command}` at {level}: p50 {p50:.2f}×, /s {rate:.2f}×")
+            lines.append(f"| `/{command}` | {level} | {floor['p50'] * ms:.2f} "
+                         f"| {bot['p50'] * ms:.2f} | {p50:.2f} | {floor['rate']:,.0f} "
+                         f"| {bot['rate']:,.0f} | {rate:.2f} |")
+        lines += ["", "Per round (p50 ms / per s), floor | bot:", ""]
+        for key, row in setting["rows"].items():
+            command, level = key.split("|")
+            lines.append(f"- `/{command}` {level}: " + " | ".join(
+                "; ".join(f"{a * ms:.2f} / {b:,.0f}" for a, b in row[who]["runs"])
+                for who in ("floor", "bot")))
+        lines += ["", f"Where the bot's working time goes during {PROFILE_READS:,} more "
+                  "`/event info` at 10 in flight (unmeasured, py-spy; share of samples where a "
+                  "thread was working, by the innermost function of the bot's own code):", ""]
+        lines += [f"- {line}" for line in setting["profile"]]
+    lines += ["", ("**Misses in this run:** " + "; ".join(misses) + ".") if misses
+              else "Meets every target in this run."]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(report(measure()))
