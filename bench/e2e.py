@@ -234,7 +234,7 @@ def code_version() -> str:
     """The bot's code as measured: the git commit and a digest of bot/ and cogs/ as they
     are on disk (other people may be editing them)."""
     digest = hashlib.sha256()
-    for path in sorted([*ROOT.glob("bot/*.py"), *ROOT.glob("cogs/*.py")]):
+    for path in sorted([*ROOT.glob("bot/**/*.py"), *ROOT.glob("cogs/**/*.py")]):
         digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
