@@ -81,3 +81,12 @@ async def test_a_long_waitlist_is_counted_exactly_without_holding_the_event_loop
     assert (await store.run(store.registrations.rsvp, event.id, 2)).position == 1
     await store.run(store.registrations.cancel, 1, event.id, 2)
     assert (await store.run(store.registrations.rsvp, event.id, last)).position == 2_599
+
+
+async def test_joins_made_here_are_counted_at_once(store):
+    event = await new_event(store, capacity=2)
+    assert (await store.run(store.events.get_event, 1, event.id)).seats_left == 2
+    for user in (1, 2, 3):
+        await store.join(1, event.id, user, "m")
+        found = await store.run(store.events.get_event, 1, event.id)
+        assert (found.confirmed, found.waitlisted) == (min(user, 2), max(user - 2, 0))

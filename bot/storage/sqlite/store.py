@@ -7,10 +7,10 @@ hop whatever its number of statements. Joins go through `join` (`joins.JoinBatch
 The cheap reads members make all the time (an event, its summary, the default event,
 a member's RSVP) are answered on the event loop instead, through the loop's connection
 that never waits (`LOOP_READS`): one read transaction of a few indexed lookups, no
-thread hop, so they don't queue behind other work on the database thread. An event's
-content (people, takeaways) is cached and dropped whenever another connection (the
-database thread, another process) has committed, which `PRAGMA data_version` tells in
-the same read transaction; its row, with the seat counts, is read every time. A read
+thread hop, so they don't queue behind other work on the database thread. An event is
+cached, and the cache dropped whenever another connection (the database thread, another
+process) has committed, which `PRAGMA data_version` tells in the same statement that
+reads the seat counts, every time. A read
 that finds the database busy, or that would fetch too many rows to catch a cache up,
 runs on the database thread as before.
 """
@@ -18,6 +18,7 @@ runs on the database thread as before.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
 import queue
@@ -28,8 +29,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from bot.errors import Unavailable
-from bot.models import Event, EventSummary, Person, Takeaway
+from bot.errors import EventNotFound, Unavailable
+from bot.models import Event, EventSummary
 from bot.registration import JoinResult
 from bot.storage.sqlite.joins import JoinBatcher, JoinResults
 from bot.storage.sqlite.registrations import JoinRequest
@@ -40,7 +41,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 LOOP_ROW_BUDGET = 1000  # rows a read on the event loop may fetch: well under a millisecond
-CACHED_CONTENTS = 1024  # events whose people and takeaways are kept
+CACHED_EVENTS = 1024  # events kept (what they say; their seat counts are read each time)
 
 
 class DatabaseThread:
@@ -113,8 +114,8 @@ class SqliteStore:
             repos.events.has_events: loop_repos.events.has_events,
             repos.registrations.rsvp: loop_repos.registrations.rsvp,
         }
-        # event id -> (people, takeaways), valid while `_data_version` is unchanged
-        self._contents: dict[int, tuple[tuple[Person, ...], tuple[Takeaway, ...]]] = {}
+        # (guild id, event id) -> the event, valid while `_data_version` is unchanged
+        self._events: dict[tuple[int, int], Event] = {}
         self._data_version: int | None = None
 
     @classmethod
@@ -183,7 +184,7 @@ class SqliteStore:
         on_loop = self._loop_reads.get(fn)
         if on_loop is not None:
             try:
-                return self._read_on_loop(on_loop, *args, **kwargs)
+                return on_loop(*args, **kwargs)  # never waits: a busy database raises
             except TooLongForTheLoop:
                 pass
             except sqlite3.OperationalError as exc:
@@ -194,32 +195,33 @@ class SqliteStore:
         finally:
             self._signal_notices()
 
-    def _read_on_loop(self, read: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """One read transaction on the loop's connection (it never waits): first whether
-        another connection has committed since the last read, then the read itself."""
-        conn = self._loop_repos.session.conn
-        conn.execute("BEGIN")
-        try:
-            (version,) = conn.execute("PRAGMA data_version").fetchone()
-            if version != self._data_version:
-                self._contents.clear()
-                self._data_version = version
-            return read(*args, **kwargs)
-        finally:
-            conn.execute("COMMIT")  # a read transaction: nothing to keep or undo
-
     def _event_on_loop(self, guild_id: int, event_id: int) -> Event:
-        """`get_event` with the event's people and takeaways from the cache."""
-        events = self._loop_repos.events
-        row = events.event_row(guild_id, event_id)  # the seat counts: read every time
-        content = self._contents.get(event_id)
-        if content is None:
-            if len(self._contents) >= CACHED_CONTENTS:
-                self._contents.clear()
-            loop_content = self._loop_repos.content
-            content = self._contents[event_id] = (loop_content.people(event_id),
-                                                  loop_content.takeaways(event_id))
-        return events.event_of(row, *content)
+        """`get_event` from the cache, with the seat counts read now.
+
+        One statement reads the counts and `data_version`, so both come from one snapshot:
+        while `data_version` is unchanged only this connection has committed, and its
+        commits are joins, which change nothing of an event but its counts. A cache filled
+        after another commit is at worst dropped once too often, never kept too long.
+        """
+        row = self._loop_repos.session.conn.execute(
+            "SELECT confirmed_count, waitlist_count,"
+            " (SELECT data_version FROM pragma_data_version) FROM events"
+            " WHERE id = ? AND guild_id = ?", (event_id, guild_id)).fetchone()
+        if row is None:
+            raise EventNotFound(event_id)
+        if row[2] != self._data_version:
+            self._events.clear()
+            self._data_version = row[2]
+        cached = self._events.get((guild_id, event_id))
+        if cached is not None:
+            return dataclasses.replace(cached, confirmed=row[0], waitlisted=row[1])
+        events, content = self._loop_repos.events, self._loop_repos.content
+        found = events.event_of(events.event_row(guild_id, event_id),
+                                content.people(event_id), content.takeaways(event_id))
+        if len(self._events) >= CACHED_EVENTS:
+            self._events.clear()
+        self._events[(guild_id, event_id)] = found
+        return found
 
     def _signal_notices(self) -> None:
         written = (self._repos.session.notices_written
