@@ -243,8 +243,10 @@ def report(results: dict) -> str:
         f"interactions per level and round), {results['rounds']} rounds; the bot and the floor "
         "stay connected side by side (a local server each) and every chunk of the bot is "
         "paired with one of the floor right before or after it (the order alternates), both "
-        f"warmed up and past on_ready ({READY_DELAY:g} s). Medians over the rounds of each "
-        "chunk's p50 and throughput. The "
+        f"warmed up and past on_ready ({READY_DELAY:g} s). The ratios are the median over "
+        "the rounds of each pair's ratio (bot ÷ the floor chunk measured next to it), with "
+        "their lowest and highest; the milliseconds and rates are medians over the rounds. "
+        "The "
         "floor is `bench/floor_bot.py` answering each command with the messages the real bot "
         "sent for it (captured before the rounds), rebuilt per interaction "
         "(`discord.Embed.from_dict`, the same components in a View). `/rsvp join` is a new "
@@ -255,17 +257,22 @@ def report(results: dict) -> str:
     misses = []
     for name, setting in results["settings"].items():
         lines += ["", f"### On {SETTINGS[name]}", "",
-                  "| command | in flight | floor p50 ms | bot p50 ms | p50 ÷ floor | floor /s "
-                  "| bot /s | /s ÷ floor |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+                  "| command | in flight | floor p50 ms | bot p50 ms | p50 ÷ floor (low–high) "
+                  "| floor /s | bot /s | /s ÷ floor (low–high) |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
         for key, row in setting["rows"].items():
             command, level = key.split("|")
             floor, bot = row["floor"], row["bot"]
-            p50, rate = bot["p50"] / floor["p50"], bot["rate"] / floor["rate"]
+            pairs = list(zip(floor["runs"], bot["runs"], strict=True))
+            p50s = [b[0] / f[0] for f, b in pairs]
+            rates = [b[1] / f[1] for f, b in pairs]
+            p50, rate = statistics.median(p50s), statistics.median(rates)
             if p50 > TARGET_P50 or rate < TARGET_RATE:
                 misses.append(f"{name} `/{command}` at {level}: p50 {p50:.2f}×, /s {rate:.2f}×")
             lines.append(f"| `/{command}` | {level} | {floor['p50'] * ms:.2f} "
-                         f"| {bot['p50'] * ms:.2f} | {p50:.2f} | {floor['rate']:,.0f} "
-                         f"| {bot['rate']:,.0f} | {rate:.2f} |")
+                         f"| {bot['p50'] * ms:.2f} | {p50:.2f} ({min(p50s):.2f}–{max(p50s):.2f}) "
+                         f"| {floor['rate']:,.0f} | {bot['rate']:,.0f} "
+                         f"| {rate:.2f} ({min(rates):.2f}–{max(rates):.2f}) |")
         lines += ["", "Per round (p50 ms / per s), floor | bot:", ""]
         for key, row in setting["rows"].items():
             command, level = key.split("|")
