@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import statistics
 import sys
@@ -139,6 +140,8 @@ async def _one_setting(fake: FakeDiscord, setting: Setting, floor_fake: FakeDisc
     await asyncio.sleep(READY_DELAY)  # past on_ready, for both alike (bench/e2e.py)
 
     samples = {who: {(c, lv): [] for c in COMMANDS for lv in LEVELS} for who in sides}
+    cpu = {who: {c: 0.0 for c in COMMANDS} for who in sides}  # CPU seconds, all levels
+    pids = {"floor": floor.pid, "bot": bot.pid}
     turn = 0
     for _ in range(rounds):
         for command in COMMANDS:
@@ -146,8 +149,10 @@ async def _one_setting(fake: FakeDiscord, setting: Setting, floor_fake: FakeDisc
                 turn += 1
                 for who in ("floor", "bot") if turn % 2 else ("bot", "floor"):
                     server, where = sides[who]
+                    used = cpu_seconds(pids[who])
                     latencies, elapsed = await run_level(server, where.guild, where, command,
                                                          level, per_level[level])
+                    cpu[who][command] += cpu_seconds(pids[who]) - used
                     samples[who][(command, level)].append(
                         (percentile(latencies, 50), per_level[level] / elapsed))
     await floor.stop()
@@ -166,7 +171,15 @@ async def _one_setting(fake: FakeDiscord, setting: Setting, floor_fake: FakeDisc
                 row[who] = {"p50": statistics.median(r[0] for r in runs),
                             "rate": statistics.median(r[1] for r in runs), "runs": runs}
             rows[f"{command}|{level}"] = row
-    return {"rows": rows, "profile": hot_spots}
+    answered_each = rounds * sum(per_level.values())
+    return {"rows": rows, "profile": hot_spots,
+            "cpu": {c: {who: cpu[who][c] / answered_each for who in sides} for c in COMMANDS}}
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used so far (user + system, /proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _measure(rounds: int, per_level: dict[int, int]) -> dict:
@@ -273,6 +286,12 @@ def report(results: dict) -> str:
                          f"| {bot['p50'] * ms:.2f} | {p50:.2f} ({min(p50s):.2f}–{max(p50s):.2f}) "
                          f"| {floor['rate']:,.0f} | {bot['rate']:,.0f} "
                          f"| {rate:.2f} ({min(rates):.2f}–{max(rates):.2f}) |")
+        lines += ["", "CPU time of each process per interaction (user + system, from "
+                  "/proc, over every level and round; less sensitive to the machine's load "
+                  "than latency): " + "; ".join(
+                      f"`/{c}` {t['bot'] * 1e6:.0f} µs vs the floor's {t['floor'] * 1e6:.0f} µs "
+                      f"({t['bot'] / t['floor']:.2f}×)" for c, t in setting["cpu"].items())
+                  + "."]
         lines += ["", "Per round (p50 ms / per s), floor | bot:", ""]
         for key, row in setting["rows"].items():
             command, level = key.split("|")
