@@ -42,7 +42,7 @@ PAGER_TIMEOUT = 14 * 60  # seconds: inside the 15 minutes an interaction token l
 # Replies rendered once per state of an event (Event is frozen, so it is the key, seat
 # counts included; a language argument joins the key when replies take one): reading an
 # unchanged event again costs no rendering. The embeds are only ever read.
-RENDERED = 256  # event states kept per reply
+RENDERED = 128  # event states kept per reply (a few MB at most)
 info_embed = functools.lru_cache(maxsize=RENDERED)(event_embed)
 speakers_pages = functools.lru_cache(maxsize=RENDERED)(speaker_pages)
 takeaways_pages = functools.lru_cache(maxsize=RENDERED)(takeaways_messages)

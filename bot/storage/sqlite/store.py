@@ -41,7 +41,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 LOOP_ROW_BUDGET = 1000  # rows a read on the event loop may fetch: well under a millisecond
-CACHED_EVENTS = 1024  # events kept (what they say; their seat counts are read each time)
+CACHED_EVENTS = 256  # events kept (what they say; their seat counts are read each time)
 
 
 class DatabaseThread:
