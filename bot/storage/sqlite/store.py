@@ -6,13 +6,12 @@ hop whatever its number of statements. Joins go through `join` (`joins.JoinBatch
 
 The cheap reads members make all the time (an event, its summary, the default event,
 a member's RSVP) are answered on the event loop instead, through the loop's connection
-that never waits (`LOOP_READS`): one read transaction of a few indexed lookups, no
-thread hop, so they don't queue behind other work on the database thread. An event is
-cached, and the cache dropped whenever another connection (the database thread, another
-process) has committed, which `PRAGMA data_version` tells in the same statement that
-reads the seat counts, every time. A read
-that finds the database busy, or that would fetch too many rows to catch a cache up,
-runs on the database thread as before.
+that never waits (`_loop_reads`): a few indexed lookups, no thread hop, so they don't
+queue behind other work on the database thread. An event is cached, and the cache
+dropped whenever another connection (the database thread, another process) has
+committed, which `PRAGMA data_version` tells in the same statement that reads the seat
+counts, every time. A read that finds the database busy, or that would fetch too many
+rows to catch a cache up, runs on the database thread as before.
 """
 
 from __future__ import annotations
