@@ -4,13 +4,15 @@ never show what another connection or process has since changed."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import threading
 
+import pytest
+
 from bot.registration import Status
-from tests.conftest import new_event
+from tests.conftest import execute_sql, new_event
 
 
+@pytest.mark.sqlite_only  # PostgreSQL has a pool of connections, not one database thread
 async def test_reads_are_answered_while_the_database_thread_is_busy(store):
     event = await new_event(store, capacity=5)
     await store.join(1, event.id, 7, "m")
@@ -43,28 +45,22 @@ async def test_seats_changed_by_another_process_are_seen_at_once(store_opener, t
         assert (after.confirmed, after.waitlisted) == (2, 0)
         assert (await here.run(here.registrations.rsvp, event.id, 3)).status is Status.CONFIRMED
         assert await here.run(here.registrations.rsvp, event.id, 1) is None
-        # and a plain sqlite3 connection, outside any store
-        raw = sqlite3.connect(path)
-        with raw:
-            raw.execute("UPDATE events SET capacity = 40 WHERE id = ?", (event.id,))
-        raw.close()
+        # and SQL on another connection, outside the store's rules
+        await execute_sql(there, "UPDATE events SET capacity = 40 WHERE id = ?", event.id)
         assert (await here.run(here.events.get_event, 1, event.id)).seats_left == 38
 
 
 async def test_content_edited_by_another_process_is_seen(store_opener, tmp_path):
     path = tmp_path / "shared.sqlite3"
-    async with await store_opener(path) as here:
+    async with await store_opener(path) as here, await store_opener(path) as there:
         event = await new_event(here)
         people = (await here.run(here.events.get_event, 1, event.id)).people
         assert people and (await here.run(here.events.get_event, 1, event.id)).people == people
-        raw = sqlite3.connect(path)
-        with raw:
-            raw.execute("UPDATE people SET name = 'Renamed Elsewhere' WHERE event_id = ?"
-                        " AND position = (SELECT min(position) FROM people WHERE event_id = ?)",
-                        (event.id, event.id))
-            raw.execute("DELETE FROM takeaways WHERE event_id = ?", (event.id,))
-            raw.execute("UPDATE events SET title = 'Retitled' WHERE id = ?", (event.id,))
-        raw.close()
+        await execute_sql(there, "UPDATE people SET name = 'Renamed Elsewhere' WHERE event_id = ?"
+                          " AND position = (SELECT min(position) FROM people WHERE event_id = ?)",
+                          event.id, event.id)
+        await execute_sql(there, "DELETE FROM takeaways WHERE event_id = ?", event.id)
+        await execute_sql(there, "UPDATE events SET title = 'Retitled' WHERE id = ?", event.id)
         found = await here.run(here.events.get_event, 1, event.id)
         assert found.people[0].name == "Renamed Elsewhere"
         assert found.takeaways == ()
