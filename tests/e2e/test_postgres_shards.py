@@ -277,3 +277,44 @@ async def test_postgres_restarted_mid_burst_fails_cleanly_and_the_bot_recovers(r
     assert fake.server_errors == []
     print(f"figures: postgres restarted mid-burst: answers {dict(said)}; "
           f"notice wake-ups after it {[round(x, 2) for x in delays]} s")
+
+
+async def test_a_notice_posted_while_postgres_is_away_is_acknowledged_once_it_is_back(
+        restartable):
+    d, cluster = restartable
+    fake = d.fake
+    await d.start(0)
+    guild = d.guilds[0][0]
+    event_id = await d.open_event(guild, "Full Hall", capacity=1)
+    # Discord holds the capacity notice's post back for 3 s (a 429): the database goes
+    # away meanwhile, so the notice is posted but cannot be acknowledged.
+    channels = "|".join(str(c.id) for c in guild.channels.values())
+    fake.fail("POST", rf"^/channels/({channels})/messages$", status=429, retry_after=3.0)
+    assert await d.join(guild, fake.add_member(guild), event_id) == "confirmed"
+    deadline = time.monotonic() + 10
+    while fake._faults:
+        assert time.monotonic() < deadline, "the notice was never tried"
+        await asyncio.sleep(0.05)
+    await asyncio.to_thread(cluster.server_down)
+    while not d.capacity_notices(guild, "Full Hall"):
+        assert time.monotonic() < deadline, "the notice was never posted"
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.5)
+    await asyncio.to_thread(cluster.server_up)
+
+    # Once the database is back the notice is acknowledged, not left claimed until its
+    # claim expires and then posted a second time by whichever process claims it.
+    deadline = time.monotonic() + 10
+    while True:
+        conn = await asyncpg.connect(d.url)
+        try:
+            left = await conn.fetchval("SELECT count(*) FROM outbox WHERE event_id = $1",
+                                       event_id)
+        finally:
+            await conn.close()
+        if left == 0:
+            break
+        assert time.monotonic() < deadline, "the posted notice was never acknowledged"
+        await asyncio.sleep(0.2)
+    assert len(d.capacity_notices(guild, "Full Hall")) == 1
+    assert d.bots[0].running and fake.server_errors == []
