@@ -109,12 +109,18 @@ class Deployment:
                 if title in m["content"] and CAPACITY_REACHED in m["content"]]
 
     async def wait_notices(self, guild: Guild, title: str, timeout: float = 15) -> list[dict]:
+        return (await self.wait_all_notices([(guild, title)], timeout))[0]
+
+    async def wait_all_notices(self, fills: list[tuple[Guild, str]], timeout: float = 15
+                               ) -> list[list[dict]]:
+        """The capacity notices of each (guild, event title), once each has one or
+        `timeout` has passed, and a second more (a duplicate would come by then)."""
         for _ in range(int(timeout * 10)):
-            if self.capacity_notices(guild, title):
-                await asyncio.sleep(1.0)  # a second one would come now
-                return self.capacity_notices(guild, title)
+            if all(self.capacity_notices(g, title) for g, title in fills):
+                break
             await asyncio.sleep(0.1)
-        return []
+        await asyncio.sleep(1.0)
+        return [self.capacity_notices(g, title) for g, title in fills]
 
 
 def said_by(content: str) -> str:
@@ -170,9 +176,8 @@ async def test_2000_members_on_two_shard_processes_give_exact_counts(deployment)
     for g, members in side_crowds.items():
         await d.check_acknowledged(sides[g], members, 20)
     # One capacity notice per fill, in its own server, posted by its shard's process.
-    assert len(await d.wait_notices(hot_guild, "Hot Hall")) == 1
-    for n, g in enumerate(side_guilds):
-        assert len(await d.wait_notices(g, f"Side Room {n}", timeout=5)) == 1, g.name
+    fills = [(hot_guild, "Hot Hall"), *((g, f"Side Room {n}") for n, g in enumerate(side_guilds))]
+    assert [len(found) for found in await d.wait_all_notices(fills)] == [1] * len(fills)
     assert all(d.capacity_notices(g, "Hot Hall") == [] for g in side_guilds)
     assert all(bot.running for bot in d.bots.values())
     assert fake.server_errors == []
