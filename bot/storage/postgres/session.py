@@ -47,9 +47,14 @@ class Repository:
         return self._db.clock()
 
     @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[asyncpg.Connection]:
-        """One pooled connection in one transaction (READ COMMITTED: each statement sees
-        what was committed before it, so a row lock taken first makes what follows see
-        the lock holder's predecessors' writes)."""
-        async with self._db.pool.acquire() as conn, conn.transaction():
-            yield conn
+    async def _transaction(self, conn: asyncpg.Connection | None = None
+                           ) -> AsyncIterator[asyncpg.Connection]:
+        """One transaction on `conn`, else on a pooled connection (READ COMMITTED: each
+        statement sees what was committed before it, so a row lock taken first makes what
+        follows see the lock holder's predecessors' writes)."""
+        if conn is not None:
+            async with conn.transaction():
+                yield conn
+            return
+        async with self._db.pool.acquire() as pooled, pooled.transaction():
+            yield pooled

@@ -83,7 +83,7 @@ class PostgresStore:
         self.schema = cast(Schema, repos.schema)  # async methods, awaited by `run`
         # Set when any process commits notices: the LISTEN connection hears their NOTIFY.
         self.notices_ready = asyncio.Event()
-        self._joins = JoinBatcher(repos.registrations)
+        self._joins = JoinBatcher(repos.registrations, pool)
 
     @classmethod
     async def open(cls, url: str, *,
@@ -160,10 +160,16 @@ class PostgresStore:
 class JoinBatcher:
     """Joins arriving while a batch is being committed wait for the next one, which takes
     them all (JOIN_BATCH at most) in one transaction, each decided in arrival order by the
-    registration rules. Nothing is answered before its commit."""
+    registration rules. Nothing is answered before its commit.
 
-    def __init__(self, registrations: PostgresRegistrations) -> None:
+    Batches run one at a time, on one pooled connection kept for them: taking one from the
+    pool per batch and giving it back costs a reset (a round trip) per batch. A connection
+    that breaks is given back and the next batch takes another."""
+
+    def __init__(self, registrations: PostgresRegistrations, pool: asyncpg.Pool) -> None:
         self._registrations = registrations
+        self._pool = pool
+        self._conn: asyncpg.Connection | None = None
         self._pending: list[tuple[JoinRequest, asyncio.Future[JoinResult]]] = []
         self._writer: asyncio.Task[None] | None = None
         self._closed = False
@@ -183,14 +189,24 @@ class JoinBatcher:
         self._closed = True
         if self._writer is not None:
             await asyncio.gather(self._writer, return_exceptions=True)
+        await self._give_back()
 
     async def _write(self) -> None:
         while self._pending:
             batch = self._pending[:JOIN_BATCH]
             del self._pending[:JOIN_BATCH]
             try:
+                if self._conn is None:
+                    self._conn = await self._pool.acquire()
                 results = await self._registrations.join_batch(
-                    [request for request, _ in batch])
+                    [request for request, _ in batch], self._conn)
             except Exception as exc:  # nothing was committed; every waiter learns of it
                 results = [exc] * len(batch)
+                if self._conn is not None and self._conn.is_closed():
+                    await self._give_back()
             settle(batch, results)
+
+    async def _give_back(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            await self._pool.release(conn)
