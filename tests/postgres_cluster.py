@@ -52,9 +52,10 @@ class Cluster:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def start_cluster() -> Cluster:
+def start_cluster(*, durable: bool = False) -> Cluster:
     """initdb and start a cluster on a free port, its socket in its own temp dir. As root,
-    the binaries run as the `postgres` user (PostgreSQL refuses to run as root)."""
+    the binaries run as the `postgres` user (PostgreSQL refuses to run as root). Tests
+    run with fsync off; `durable` keeps PostgreSQL's default (fsync on), for benchmarks."""
     initdb, pg_ctl = _binary("initdb"), _binary("pg_ctl")
     root = Path(tempfile.mkdtemp(prefix="eventbot-pg-"))
     as_postgres: list[str] = []
@@ -70,8 +71,8 @@ def start_cluster() -> Cluster:
         _run([*as_postgres, initdb, "-D", str(root / "data"), "-A", "trust", "-U", "postgres",
               "-E", "UTF8", "--no-sync"])
         _run([*as_postgres, pg_ctl, "-D", str(root / "data"), "-l", str(root / "log"), "-w",
-              "-o", f"-k {root} -c listen_addresses=127.0.0.1 -p {port} -c fsync=off"
-                    " -c max_connections=200", "start"])
+              "-o", f"-k {root} -c listen_addresses=127.0.0.1 -p {port} "
+                    f"{'' if durable else ' -c fsync=off'} -c max_connections=200", "start"])
     except NoServer:
         cluster.stop()
         raise
