@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("rsvp", "e2e", "scale", "edits", "hostile", "guilds")
+BENCHMARKS = ("rsvp", "e2e", "scale", "edits", "hostile", "guilds", "postgres", "shards")
 # Sections measured by end-to-end tests (`pytest -s` prints their figures) or by hand
 # (architecture: before and after a change), kept as written.
 RECORDED = ("bursts", "architecture")
