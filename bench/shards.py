@@ -54,6 +54,12 @@ VARIANTS = {
     "PostgreSQL, 1 process": ("bot", "postgres", False),
     "PostgreSQL, 2 processes": ("bot", "postgres", True),
 }
+NOTE = ("Here one machine of two cores runs the local server and the members, PostgreSQL "
+        "and the bots, shared with other work, so a second process has no core of its own: "
+        "the figures show what sharding and PostgreSQL cost per join on one machine, not what "
+        "a second machine adds. PostgreSQL, durable, flushes each batch's commit to disk "
+        "before the joins in it are answered; the SQLite store (WAL, synchronous=NORMAL) does "
+        "not flush each commit.")
 Target = tuple[Guild, Iterator[Member], int | None]  # a guild, its members, its event
 Samples = dict[str, dict[int, list[tuple[float, float, float]]]]  # joins/s, bot, server CPU
 
@@ -199,7 +205,7 @@ def report(results: dict) -> str:
             lines.append(f"| {name} | {level} | {min(rates):,.0f} / "
                          f"{statistics.median(rates):,.0f} / {max(rates):,.0f} "
                          f"| {statistics.median(rates) / floor:.2f} | {cpu:.0%} | {server:.0%} |")
-    lines += ["", "Per round (joins/s, bot CPU, server CPU):", ""]
+    lines += ["", NOTE, "", "Per round (joins/s, bot CPU, server CPU):", ""]
     for name in VARIANTS:
         for level in LEVELS:
             lines.append(f"- {name}, {level} in flight: " + "; ".join(
