@@ -12,7 +12,9 @@ with the very messages the bot sent, rebuilt per interaction as discord.py would
 timeout): the floor for the bot's reads.
 
 Environment: DISCORD_TOKEN, DISCORD_API_BASE, DISCORD_GATEWAY_URL (see the e2e server),
-and FLOOR_GUILD_ID to sync the commands to that guild (otherwise they are synced globally).
+FLOOR_GUILD_ID to sync the commands to that guild, or to those guilds when it lists
+several ids separated by commas (otherwise they are synced globally), and SHARD_COUNT and
+SHARD_IDS as for the bot (one process runs the shards SHARD_IDS names, else all of them).
 
     python bench/floor_bot.py
 """
@@ -99,21 +101,26 @@ def replay_groups(replies: dict[str, list[dict[str, Any]]]) -> list[app_commands
 
 
 class FloorBot(discord.Client):
-    def __init__(self, guild_id: int | None,
-                 replies: dict[str, list[dict[str, Any]]] | None = None) -> None:
-        super().__init__(intents=discord.Intents(guilds=True))
-        self.guild_id = guild_id
+    def __init__(self, guild_ids: list[int],
+                 replies: dict[str, list[dict[str, Any]]] | None = None,
+                 **options: object) -> None:
+        super().__init__(intents=discord.Intents(guilds=True), **options)
+        self.guild_ids = guild_ids
         self.tree = app_commands.CommandTree(self)
         for group in replay_groups(replies) if replies else [rsvp]:
             self.tree.add_command(group)
 
     async def setup_hook(self) -> None:
-        if self.guild_id is None:
+        if not self.guild_ids:
             await self.tree.sync()
-        else:
-            guild = discord.Object(self.guild_id)
+        for guild_id in self.guild_ids:
+            guild = discord.Object(guild_id)
             self.tree.copy_global_to(guild=guild)
             await self.tree.sync(guild=guild)
+
+
+class ShardedFloorBot(FloorBot, discord.AutoShardedClient):
+    """On the shards SHARD_COUNT and SHARD_IDS name, as the bot is then."""
 
 
 def main() -> None:
@@ -121,12 +128,15 @@ def main() -> None:
         discord.http.Route.BASE = base
     if gateway := os.environ.get("DISCORD_GATEWAY_URL"):
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
-    guild_id = os.environ.get("FLOOR_GUILD_ID")
+    guild_ids = [int(g) for g in os.environ.get("FLOOR_GUILD_ID", "").split(",") if g]
     replies = None
     if path := os.environ.get("FLOOR_REPLIES"):
         with open(path, encoding="utf-8") as file:
             replies = json.load(file)
-    bot = FloorBot(int(guild_id) if guild_id else None, replies)
+    count, ids = os.environ.get("SHARD_COUNT"), os.environ.get("SHARD_IDS")
+    bot = (ShardedFloorBot(guild_ids, replies, shard_count=int(count),
+                           shard_ids=[int(i) for i in ids.split(",")] if ids else None)
+           if count else FloorBot(guild_ids, replies))
     bot.run(os.environ["DISCORD_TOKEN"], log_level=logging.WARNING)
 
 

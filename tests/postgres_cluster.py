@@ -42,6 +42,7 @@ class Cluster:
     root: Path
     port: int
     as_postgres: Sequence[str]  # the command prefix that runs a binary as the server's user
+    durable: bool = False  # fsync as PostgreSQL's default (benchmarks), else off (tests)
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
@@ -62,8 +63,8 @@ class Cluster:
               "-l", str(self.root / "log"), "-w", "-o", self._options(), "start"])
 
     def _options(self) -> str:
-        return (f"-k {self.root} -c listen_addresses=127.0.0.1 -p {self.port} -c fsync=off"
-                " -c max_connections=200")
+        return (f"-k {self.root} -c listen_addresses=127.0.0.1 -p {self.port}"
+                f"{'' if self.durable else ' -c fsync=off'} -c max_connections=200")
 
     def stop(self) -> None:
         subprocess.run([*self.as_postgres, _binary("pg_ctl"), "-D", str(self.root / "data"),
@@ -71,9 +72,10 @@ class Cluster:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def start_cluster() -> Cluster:
+def start_cluster(*, durable: bool = False) -> Cluster:
     """initdb and start a cluster on a free port, its socket in its own temp dir. As root,
-    the binaries run as the `postgres` user (PostgreSQL refuses to run as root)."""
+    the binaries run as the `postgres` user (PostgreSQL refuses to run as root). Tests
+    run with fsync off; `durable` keeps PostgreSQL's default (fsync on), for benchmarks."""
     initdb, pg_ctl = _binary("initdb"), _binary("pg_ctl")
     root = Path(tempfile.mkdtemp(prefix="eventbot-pg-"))
     as_postgres: list[str] = []
@@ -84,7 +86,7 @@ def start_cluster() -> Cluster:
         as_postgres = [runuser, "-u", "postgres", "--"]
         shutil.chown(root, "postgres")
     port = _free_port()
-    cluster = Cluster(root, port, as_postgres)
+    cluster = Cluster(root, port, as_postgres, durable)
     try:
         _run([*as_postgres, initdb, "-D", str(root / "data"), "-A", "trust", "-U", "postgres",
               "-E", "UTF8", "--no-sync"])

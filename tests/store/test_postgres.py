@@ -207,3 +207,30 @@ async def test_migrate_db_into_a_database_with_other_events_changes_nothing(post
     assert done.stderr.count("\n") == 1 and "copy was undone" in done.stderr
     async with await open_store(postgres_url) as other:
         assert [e.slug for e in await other.run(other.events.list_events, 5)] == ["theirs"]
+
+
+async def test_a_join_at_a_time_costs_five_statements_on_the_server(postgres_cluster,
+                                                                     postgres_url):
+    """One member joining at a time (the quiet case) pays a round trip per statement:
+    BEGIN, lock the event, read the RSVPs, write, COMMIT; no pool reset per join."""
+    database = postgres_url.rsplit("/", 1)[1]
+    admin = await asyncpg.connect(postgres_cluster.url())
+    try:  # the server logs every statement of this database's new sessions
+        await admin.execute(f"ALTER DATABASE {database} SET log_statement = 'all'")
+    finally:
+        await admin.close()
+    log = postgres_cluster.root / "log"
+    async with await open_store(postgres_url) as store:
+        event = await new_event(store, capacity=10)
+        await store.join(1, event.id, 0, "warm-up")
+        start = log.stat().st_size
+        for user in range(1, 21):  # 10 seats, then the waitlist
+            await store.join(1, event.id, user, "member")
+        with log.open("rb") as text:
+            text.seek(start)
+            logged = text.read().decode().splitlines()
+        saved = await store.run(store.events.get_event, 1, event.id)
+    statements = [line for line in logged if "LOG:  statement:" in line or "LOG:  execute" in line]
+    assert (saved.confirmed, saved.waitlisted) == (10, 11)
+    # and the one fill's capacity notice: its outbox row and its NOTIFY
+    assert len(statements) == 20 * 5 + 2, "\n".join(statements[:12])

@@ -71,10 +71,13 @@ class PostgresRegistrations(Repository):
             seats.capacity, seats.confirmed, seats.waitlisted, seats.registration_open,
             seats.closed_reason, ts(seats.capacity_noticed_at), ts(now), event_id)
 
-    async def join_batch(self, batch: Sequence[JoinRequest]) -> list[JoinResult | Exception]:
+    async def join_batch(self, batch: Sequence[JoinRequest],
+                         conn: asyncpg.Connection | None = None) -> list[JoinResult | Exception]:
         """Decide (guild, event, user, name) joins in arrival order, in one transaction
-        that holds the lock of every event it touches (see the module's docstring)."""
-        async with self._transaction() as conn:
+        (on `conn`, else a pooled connection) that holds the lock of every event it
+        touches (see the module's docstring). Five round trips when nobody is promoted
+        and no notice is due: BEGIN, the locks, the stored RSVPs, the writes, COMMIT."""
+        async with self._transaction(conn) as conn:
             event_ids = sorted({event_id for _, event_id, _, _ in batch})
             rows = await conn.fetch(
                 f"SELECT id, guild_id, next_seq, archived, {SEATS} FROM events"
@@ -120,18 +123,19 @@ class PostgresRegistrations(Repository):
                     notices.append((guild_id, event_id, NoticeKind.CAPACITY.value,
                                     encode_payload(CapacityPayload()), ts(now)))
                 results.append(result)
-            if inserts:
+            if events:  # the new RSVPs and the events' counters in one statement
+                counters = [(eid, s.confirmed, s.waitlisted, seq[0], ts(s.capacity_noticed_at))
+                            for eid, (_, s, seq) in events.items()]
                 await conn.execute(
-                    "INSERT INTO rsvps (event_id, user_id, display_name, status, seq, joined_at)"
-                    " SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[],"
-                    " $5::bigint[], $6::bigint[])",
-                    *(list(column) for column in zip(*inserts, strict=True)))
-            if events:
-                await conn.executemany(
-                    "UPDATE events SET confirmed_count = $1, waitlist_count = $2, next_seq = $3,"
-                    " capacity_noticed_at = $4 WHERE id = $5",
-                    [(s.confirmed, s.waitlisted, seq[0], ts(s.capacity_noticed_at), eid)
-                     for eid, (_, s, seq) in events.items()])
+                    "WITH inserted AS (INSERT INTO rsvps (event_id, user_id, display_name,"
+                    " status, seq, joined_at) SELECT * FROM unnest($1::bigint[], $2::bigint[],"
+                    " $3::text[], $4::text[], $5::bigint[], $6::bigint[]))"
+                    " UPDATE events e SET confirmed_count = c.confirmed,"
+                    " waitlist_count = c.waitlisted, next_seq = c.next_seq,"
+                    " capacity_noticed_at = c.noticed_at"
+                    " FROM unnest($7::bigint[], $8::int[], $9::int[], $10::bigint[],"
+                    " $11::bigint[]) AS c (id, confirmed, waitlisted, next_seq, noticed_at)"
+                    " WHERE e.id = c.id", *columns(inserts, 6), *columns(counters, 5))
             await self._outbox.notify_many(conn, notices)
         return results
 
@@ -294,6 +298,11 @@ class PostgresRegistrations(Repository):
         rows = await conn.fetch("SELECT user_id FROM rsvps WHERE event_id = $1"
                                 " AND status = 'confirmed' ORDER BY seq", event_id)
         return [r["user_id"] for r in rows]
+
+
+def columns(rows: Sequence[tuple], width: int) -> list[list]:
+    """Rows as `width` column lists, for unnest (empty lists when there are no rows)."""
+    return [list(column) for column in zip(*rows, strict=True)] or [[] for _ in range(width)]
 
 
 def seats_from_row(row: asyncpg.Record) -> Seats:

@@ -74,14 +74,19 @@ class Repository:
         return self._db.clock()
 
     @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[asyncpg.Connection]:
-        """One pooled connection in one transaction (READ COMMITTED: each statement sees
-        what was committed before it, so a row lock taken first makes what follows see
-        the lock holder's predecessors' writes). A lost or refused connection raises
-        Unavailable ("try again"), and the pool makes new connections."""
+    async def _transaction(self, conn: asyncpg.Connection | None = None
+                           ) -> AsyncIterator[asyncpg.Connection]:
+        """One transaction on `conn`, else on a pooled connection (READ COMMITTED: each
+        statement sees what was committed before it, so a row lock taken first makes what
+        follows see the lock holder's predecessors' writes). A lost or refused connection
+        raises Unavailable ("try again"), and the pool makes new connections."""
         try:
-            async with self._db.pool.acquire() as conn, conn.transaction():
-                yield conn
+            if conn is not None:
+                async with conn.transaction():
+                    yield conn
+            else:
+                async with self._db.pool.acquire() as pooled, pooled.transaction():
+                    yield pooled
         except Exception as exc:
             if not lost_connection(exc):
                 raise

@@ -30,7 +30,7 @@ from bot.storage.postgres.outbox import PostgresOutbox
 from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.reminders import PostgresReminders
 from bot.storage.postgres.search import PostgresSearch
-from bot.storage.postgres.session import Database
+from bot.storage.postgres.session import DATABASE_AWAY, Database, lost_connection
 from bot.storage.postgres.settings import PostgresSettings
 from bot.storage.protocol import (
     Events,
@@ -83,7 +83,7 @@ class PostgresStore:
         # Set when any process commits notices: the LISTEN connection hears their NOTIFY.
         self.notices_ready = asyncio.Event()
         self._listener = NoticeListener(url, self.notices_ready.set)
-        self._joins = JoinBatcher(repos.registrations)
+        self._joins = JoinBatcher(repos.registrations, pool)
 
     @classmethod
     async def open(cls, url: str, *,
@@ -156,10 +156,16 @@ class PostgresStore:
 class JoinBatcher:
     """Joins arriving while a batch is being committed wait for the next one, which takes
     them all (JOIN_BATCH at most) in one transaction, each decided in arrival order by the
-    registration rules. Nothing is answered before its commit."""
+    registration rules. Nothing is answered before its commit.
 
-    def __init__(self, registrations: PostgresRegistrations) -> None:
+    Batches run one at a time, on one pooled connection kept for them: taking one from the
+    pool per batch and giving it back costs a reset (a round trip) per batch. A connection
+    that breaks is given back and the next batch takes another."""
+
+    def __init__(self, registrations: PostgresRegistrations, pool: asyncpg.Pool) -> None:
         self._registrations = registrations
+        self._pool = pool
+        self._conn: asyncpg.Connection | None = None
         self._pending: list[tuple[JoinRequest, asyncio.Future[JoinResult]]] = []
         self._writer: asyncio.Task[None] | None = None
         self._closed = False
@@ -179,14 +185,37 @@ class JoinBatcher:
         self._closed = True
         if self._writer is not None:
             await asyncio.gather(self._writer, return_exceptions=True)
+        await self._give_back()
 
     async def _write(self) -> None:
         while self._pending:
             batch = self._pending[:JOIN_BATCH]
             del self._pending[:JOIN_BATCH]
             try:
+                if self._conn is None:
+                    self._conn = await self._acquire()
                 results = await self._registrations.join_batch(
-                    [request for request, _ in batch])
+                    [request for request, _ in batch], self._conn)
             except Exception as exc:  # nothing was committed; every waiter learns of it
                 results = [exc] * len(batch)
+                if self._conn is not None and (self._conn.is_closed()
+                                               or isinstance(exc, Unavailable)):
+                    await self._give_back()  # the next batch takes a fresh connection
             settle(batch, results)
+
+    async def _acquire(self) -> asyncpg.Connection:
+        try:
+            return await self._pool.acquire()
+        except Exception as exc:  # the server is away: "try again", as for other calls
+            if not lost_connection(exc):
+                raise
+            raise Unavailable(DATABASE_AWAY) from exc
+
+    async def _give_back(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                await self._pool.release(conn)
+            except Exception:  # a broken connection: the pool closes it and makes another
+                log.warning("a broken PostgreSQL connection could not be given back",
+                            exc_info=True)
