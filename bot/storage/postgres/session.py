@@ -8,9 +8,10 @@ seconds (BIGINT), as in the SQLite backend, so both share `ts`/`dt` and one mean
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
 
 import asyncpg
@@ -51,9 +52,23 @@ DATABASE_AWAY = N_("the database can't be reached right now; try again in a mome
 
 def lost_connection(exc: BaseException) -> bool:
     """Whether `exc` says the connection was lost or refused, rather than the request
-    being wrong; asyncpg says "connection is closed" with a bare InterfaceError too."""
+    being wrong. asyncpg says so with a bare InterfaceError too: "connection is closed",
+    or, for a connection held across calls (the joins'), "released back to the pool",
+    since the pool takes back a connection the server ended."""
     return isinstance(exc, CONNECTION_ERRORS) or (
-        isinstance(exc, asyncpg.InterfaceError) and "connection is closed" in str(exc))
+        isinstance(exc, asyncpg.InterfaceError)
+        and any(said in str(exc) for said in ("connection is closed",
+                                              "released back to the pool")))
+
+
+class DatabaseAway(Unavailable):
+    """The connection was lost or refused. Before the commit the server rolled the
+    transaction back, so the call may be made again; `committing` says it was lost while
+    committing, when whether it took effect is unknown."""
+
+    def __init__(self, committing: bool) -> None:
+        super().__init__(DATABASE_AWAY)
+        self.committing = committing
 
 
 class Database:
@@ -79,19 +94,30 @@ class Repository:
         """One transaction on `conn`, else on a pooled connection (READ COMMITTED: each
         statement sees what was committed before it, so a row lock taken first makes what
         follows see the lock holder's predecessors' writes). A lost or refused connection
-        raises Unavailable ("try again"), and the pool makes new connections."""
+        raises DatabaseAway ("try again"), and the pool makes new connections."""
+        committing = False
         try:
-            if conn is not None:
-                async with conn.transaction():
-                    yield conn
-            else:
-                async with self._db.pool.acquire() as pooled, pooled.transaction():
-                    yield pooled
+            async with AsyncExitStack() as stack:
+                pool = self._db.pool
+                used: asyncpg.Connection = (
+                    conn if conn is not None else
+                    await stack.enter_async_context(pool.acquire()))
+                transaction = used.transaction()
+                await transaction.start()
+                try:
+                    yield used
+                except BaseException:
+                    with contextlib.suppress(Exception):  # a lost connection rolled it back
+                        await transaction.rollback()
+                    raise
+                committing = True
+                await transaction.commit()
         except Exception as exc:
             if not lost_connection(exc):
                 raise
-            # Rolled back by the server: nothing half-written. The pool's other idle
-            # connections are likely as dead: replace them all on their next use.
+            # Rolled back by the server unless it was lost while committing: nothing
+            # half-written either way. The pool's other idle connections are likely as
+            # dead: replace them all on their next use.
             log.warning("a PostgreSQL connection was lost or refused: %r", exc)
             await self._db.pool.expire_connections()
-            raise Unavailable(DATABASE_AWAY) from exc
+            raise DatabaseAway(committing) from exc

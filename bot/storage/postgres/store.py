@@ -30,7 +30,7 @@ from bot.storage.postgres.outbox import PostgresOutbox
 from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.reminders import PostgresReminders
 from bot.storage.postgres.search import PostgresSearch
-from bot.storage.postgres.session import DATABASE_AWAY, Database, lost_connection
+from bot.storage.postgres.session import Database, DatabaseAway, lost_connection
 from bot.storage.postgres.settings import PostgresSettings
 from bot.storage.protocol import (
     Events,
@@ -137,8 +137,16 @@ class PostgresStore:
         await self.close()
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Await a repository call (each is one transaction of its own)."""
-        return await cast(Awaitable[T], fn(*args, **kwargs))
+        """Await a repository call (each is one transaction of its own). A call whose
+        connection was lost before it committed was rolled back: it is made once more, on
+        a fresh connection, so the first calls after a database restart do not fail on
+        connections that died with the old server."""
+        try:
+            return await cast(Awaitable[T], fn(*args, **kwargs))
+        except DatabaseAway as away:
+            if away.committing:
+                raise
+            return await cast(Awaitable[T], fn(*args, **kwargs))
 
     async def join(self, guild_id: int, event_id: int, user_id: int, name: str) -> JoinResult:
         """Ask for a seat. Resolves once the decision is committed."""
@@ -191,17 +199,31 @@ class JoinBatcher:
         while self._pending:
             batch = self._pending[:JOIN_BATCH]
             del self._pending[:JOIN_BATCH]
+            requests = [request for request, _ in batch]
             try:
-                if self._conn is None:
-                    self._conn = await self._acquire()
-                results = await self._registrations.join_batch(
-                    [request for request, _ in batch], self._conn)
+                results = await self._decide(requests)
+            except DatabaseAway as away:
+                if away.committing:
+                    results = [away] * len(batch)
+                else:  # rolled back: once more on a fresh connection (see `run`)
+                    try:
+                        results = await self._decide(requests)
+                    except Exception as exc:
+                        results = [exc] * len(batch)
             except Exception as exc:  # nothing was committed; every waiter learns of it
                 results = [exc] * len(batch)
-                if self._conn is not None and (self._conn.is_closed()
-                                               or isinstance(exc, Unavailable)):
-                    await self._give_back()  # the next batch takes a fresh connection
             settle(batch, results)
+
+    async def _decide(self, requests: list[JoinRequest]) -> list[JoinResult | Exception]:
+        try:
+            if self._conn is None:
+                self._conn = await self._acquire()
+            return await self._registrations.join_batch(requests, self._conn)
+        except Exception:
+            # The connection may be broken, or already taken back by the pool (the
+            # server ended it): the next batch takes a fresh one.
+            await self._give_back()
+            raise
 
     async def _acquire(self) -> asyncpg.Connection:
         try:
@@ -209,13 +231,12 @@ class JoinBatcher:
         except Exception as exc:  # the server is away: "try again", as for other calls
             if not lost_connection(exc):
                 raise
-            raise Unavailable(DATABASE_AWAY) from exc
+            raise DatabaseAway(committing=False) from exc
 
     async def _give_back(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
             try:
                 await self._pool.release(conn)
-            except Exception:  # a broken connection: the pool closes it and makes another
-                log.warning("a broken PostgreSQL connection could not be given back",
-                            exc_info=True)
+            except Exception as exc:  # broken, or the pool took it back already
+                log.debug("the joins' PostgreSQL connection was not given back: %r", exc)
