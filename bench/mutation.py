@@ -9,7 +9,7 @@ Two kinds of mutants, each run against the fast unit tests that cover its module
   deleted. A mutant is applied by patching the module attribute when pytest starts
   (this module is also the pytest plugin that does it, driven by EVENTBOT_MUTANT).
 
-    python -m bench.mutation [--skip-mutmut] [GROUP...]     GROUP: registration importer time
+    python -m bench.mutation [--skip-mutmut] [GROUP...]     GROUP: registration importer time render
 
 writes bench/results/mutation.md. Reproduce one pattern survivor with
 `EVENTBOT_MUTANT='bot.pages:_EVENT:3' python -m pytest -p bench.mutation tests/unit/test_pages.py`.
@@ -48,13 +48,33 @@ class Group:
     modules: tuple[str, ...]
     tests: tuple[str, ...]
     threshold: float  # the score the group must keep, in percent
+    # The functions mutated, as mutmut names them (`x_clip`, `xǁEmbedBudgetǁroom`); none
+    # means every function of the modules. A group of chosen functions has no pattern
+    # mutants: the module's patterns belong to the functions left out.
+    functions: tuple[str, ...] = ()
 
+    def mutmut_names(self) -> list[str]:
+        """The names to give `mutmut run` for this group's code mutants."""
+        return [f"{m}.{f}__mutmut_*" for m in self.modules for f in self.functions] or [
+            f"{m}.*" for m in self.modules]
+
+    def owns(self, mutant: str) -> bool:
+        module, _, name = mutant.rpartition(".")
+        return module in self.modules and (
+            not self.functions or name.rpartition("__mutmut_")[0] in self.functions)
+
+
+# The payload budgeting of bot/render.py: what fits text into Discord's limits.
+_BUDGETING = ("x_clip", "x__dangling_escape", "x_safe_clip", "x_split_text", "x_names_text",
+              "x_event_embed", "x_speaker_pages", "x_speaker_options", "x_pack_embeds",
+              *(f"xǁEmbedBudgetǁ{m}" for m in ("__init__", "room", "field", "describe", "build")))
 
 GROUPS = {
     "registration": Group(("bot.registration",), ("test_registration.py",), 97.0),
     "importer": Group(("bot.pages", "bot.pages_reader", "bot.pages_names", "bot.pages_zh"),
                       ("test_pages_rules.py", "test_pages.py", "test_pages_zh.py"), 92.0),
     "time": Group(("bot.when", "bot.times"), ("test_when.py", "test_times.py"), 0.0),
+    "render": Group(("bot.render",), ("test_render.py",), 0.0, _BUDGETING),
 }
 
 # Survivors that are equivalent to the original or harmless, with the reason; the report
@@ -322,7 +342,7 @@ def _run_patterns(group: Group, survivors_only: bool, every: int, report_only: b
     tests = [UNIT + t for t in group.tests]
     cached = _load_patterns()
     patterns = {}
-    for module in group.modules:
+    for module in () if group.functions else group.modules:
         for mutant_id, what in pattern_ids(module)[::every]:
             before = cached.get(mutant_id)
             if report_only:
@@ -356,11 +376,10 @@ def _save_patterns(results: dict[str, tuple[str, str]]) -> None:
 def run_mutmut(groups: list[Group], survivors_only: bool) -> None:
     """Run mutmut on the groups' modules: every mutant; or, with survivors_only, the ones
     that did not die last time (or have no verdict yet), which mutmut re-runs when named."""
-    modules = {m for group in groups for m in group.modules}
-    names = [f"{m}.*" for m in sorted(modules)]
+    names = [n for group in groups for n in group.mutmut_names()]
     if survivors_only:
         names = [k for k, v in mutmut_results().items()
-                 if k.rsplit(".", 1)[0] in modules and v not in KILLED]
+                 if any(g.owns(k) for g in groups) and v not in KILLED]
     if names:
         _mutmut(*names)
 
@@ -420,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
     results = mutmut_results()
     sections, failed = [], []
     for name, group in groups.items():
-        code = {k: v for k, v in results.items() if k.rsplit(".", 1)[0] in group.modules}
+        code = {k: v for k, v in results.items() if group.owns(k)}
         section, score = _section(name, group, code, patterns[name], args.every)
         sections.append(section)
         if score < group.threshold:
@@ -443,7 +462,10 @@ def _section(name: str, group: Group, code: dict[str, str],
     pattern_killed = sum(s in KILLED for _, s in patterns.values())
     total = len(code) + len(patterns)
     score = 100 * (code_killed + pattern_killed) / total if total else 100.0
-    lines = [f"## {name}: {', '.join(group.modules)}", "",
+    mutated = ", ".join(group.modules)
+    if group.functions:
+        mutated += " (" + ", ".join(_readable(f) for f in group.functions) + ")"
+    lines = [f"## {name}: {mutated}", "",
              f"Tests: {', '.join(UNIT + t for t in group.tests)}.", "",
              "| mutants | killed | total | score |", "|---|---:|---:|---:|",
              _row("code (mutmut)", code_killed, len(code)),
@@ -477,6 +499,14 @@ def _section(name: str, group: Group, code: dict[str, str],
                               "  ```"]
         lines.append("")
     return "\n".join(lines), score
+
+
+def _readable(function: str) -> str:
+    """mutmut's name of a function as Python spells it: `xǁEmbedBudgetǁroom` is
+    EmbedBudget.room, `x_clip` is clip."""
+    if function.startswith("xǁ"):
+        return ".".join(function.split("ǁ")[1:])
+    return function.removeprefix("x_")
 
 
 def _keep_other_sections(sections: list[str]) -> list[str]:
