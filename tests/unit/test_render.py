@@ -335,3 +335,46 @@ def test_my_rsvps_fit_one_message():
 ])
 def test_line_start_markdown_is_escaped_only_where_discord_reads_it(text, shown):
     assert render.safe(text) == shown
+
+
+# -- packing long text into embeds and messages ------------------------------------------
+
+
+def packed(title: str, sizes: list[int]) -> list[list]:
+    """pack_embeds of blocks of `sizes` characters, each block one letter repeated (no
+    breaks, so a block of at most 4,096 characters is never split)."""
+    blocks = [chr(ord("a") + n) * size for n, size in enumerate(sizes)]
+    messages = render.pack_embeds(title, blocks)
+    for message in messages:
+        assert_fits(embeds=message)
+        assert all(embed.colour == render.COLOUR for embed in message)
+    descriptions = [embed.description for message in messages for embed in message]
+    assert "\n\n".join(descriptions) == "\n\n".join(blocks)  # nothing lost, in order
+    return messages
+
+
+def test_blocks_share_an_embed_up_to_its_4096_characters_joined_by_a_blank_line():
+    one = packed("T", [2000, 2094])  # 2000 + 2 + 2094 = 4096
+    assert [[e.description for e in m] for m in one] == [["a" * 2000 + "\n\n" + "b" * 2094]]
+    assert one[0][0].title == "T"  # one part: no part number
+    two = packed("T", [2000, 2095])
+    assert [len(e.description) for e in two[0]] == [2000, 2095]
+    assert packed("T", [3000, 2000])[0][0].description == "a" * 3000  # 5,002 is over 4,096
+
+
+def test_parts_are_numbered_from_one_and_a_message_holds_6000_characters():
+    exact = packed("T", [4000, 1986])  # (7 + 4000) + (7 + 1986) = 6000
+    assert [[e.title for e in m] for m in exact] == [["T (1/2)", "T (2/2)"]]
+    over = packed("T", [4000, 1987])
+    assert [[e.title for e in m] for m in over] == [["T (1/2)"], ["T (2/2)"]]
+    # The second message starts counting afresh: 2007 + 3993 = 6000 fits in it.
+    again = packed("T", [4000, 2000, 3986])
+    assert [len(m) for m in again] == [1, 2]
+    assert [len(m) for m in packed("T", [2500] * 5)] == [2, 2, 1]
+
+
+def test_a_title_keeps_room_for_its_part_number():
+    title = "T" * (render.EMBED_TITLE - 10)
+    assert packed(title, [10])[0][0].title == title  # not cut when it fits
+    long = packed("T" * 400, [4000, 4000])
+    assert long[0][0].title.endswith("… (1/2)") and long[1][0].title.endswith("… (2/2)")
