@@ -1017,3 +1017,15 @@ def test_chinese_bios_and_bracketed_roles(text, people, described):
     page = parse_page(ZH_INTRO + text)
     assert [(p.name, p.role, p.bio) for p in page.people] == people
     assert (page.description == ZH, page.skipped) == (described, ())
+
+
+def test_a_bio_may_open_with_the_last_name_of_a_three_part_name():
+    page = ("Arms Control Talk\n\nSpeakers\n\nSuresh Lal Narasimhan\n\n"
+            "Narasimhan is a retired general and a fellow.\n\nLi Bin\n\nLi Bin is a professor.")
+    assert bios(page) == {"Suresh Lal Narasimhan": "Narasimhan is a retired general and a fellow.",
+                          "Li Bin": "Li Bin is a professor."}
+
+
+def test_a_chinese_bio_that_opens_with_another_name_is_not_the_name_lines():
+    page = "中美关系研讨会\n\n嘉宾\n赵通\n李彬是清华大学教授。"
+    assert bios(page) == {"赵通": "", "李彬": "李彬是清华大学教授。"}
