@@ -11,6 +11,10 @@ Two kinds of mutants, each run against the fast unit tests that cover its module
 
     python -m bench.mutation [--skip-mutmut] [GROUP...]     GROUP: registration importer time render
 
+A cut run goes on with `--resume --skip-patterns`; after new tests, `--survivors-only`
+re-runs what survived (add `--resume` when code changed: mutmut drops the verdicts of a
+changed function).
+
 writes bench/results/mutation.md. Reproduce one pattern survivor with
 `EVENTBOT_MUTANT='bot.pages:_EVENT:3' python -m pytest -p bench.mutation tests/unit/test_pages.py`.
 """
@@ -373,13 +377,15 @@ def _save_patterns(results: dict[str, tuple[str, str]]) -> None:
 
 # ---- mutmut ----------------------------------------------------------------------
 
-def run_mutmut(groups: list[Group], survivors_only: bool) -> None:
-    """Run mutmut on the groups' modules: every mutant; or, with survivors_only, the ones
-    that did not die last time (or have no verdict yet), which mutmut re-runs when named."""
+def run_mutmut(groups: list[Group], survivors_only: bool, resume: bool) -> None:
+    """Run mutmut on the groups' functions: every mutant; or only the ones that survived
+    last time (survivors_only) and/or the ones with no verdict yet (resume: the mutants a
+    cut run did not reach, and those of functions changed since), named one by one, since
+    mutmut re-runs every mutant a name pattern matches."""
     names = [n for group in groups for n in group.mutmut_names()]
-    if survivors_only:
-        names = [k for k, v in mutmut_results().items()
-                 if any(g.owns(k) for g in groups) and v not in KILLED]
+    if survivors_only or resume:
+        names = [k for k, v in mutmut_results().items() if any(g.owns(k) for g in groups) and (
+            (resume and v == UNCHECKED) or (survivors_only and v not in {*KILLED, UNCHECKED}))]
     if names:
         _mutmut(*names)
 
@@ -413,6 +419,7 @@ def mutmut_diff(name: str) -> str:
 # ---- report ----------------------------------------------------------------------
 
 KILLED = {"killed", "timeout"}
+UNCHECKED = "not checked"  # mutmut's word for a mutant it has no verdict on
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -422,6 +429,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="report mutmut's last results instead of running it again")
     parser.add_argument("--survivors-only", action="store_true",
                         help="re-run only the mutants that survived the last run")
+    parser.add_argument("--resume", action="store_true",
+                        help="run the code mutants with no verdict yet (a cut run, changed code)")
+    parser.add_argument("--skip-patterns", action="store_true",
+                        help="report the last pattern results instead of running them again")
     parser.add_argument("--report-only", action="store_true",
                         help="write the report from the last results, running nothing")
     parser.add_argument("--every", type=int, default=1, metavar="N",
@@ -431,11 +442,12 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     started = time.monotonic()
     groups = {name: GROUPS[name] for name in args.groups}
-    patterns = {name: _run_patterns(group, args.survivors_only, args.every, args.report_only)
+    patterns = {name: _run_patterns(group, args.survivors_only, args.every,
+                                    args.report_only or args.skip_patterns)
                 for name, group in groups.items()}
     # mutmut copies the tests when it starts: it runs second, with the newest tests.
     if not (args.skip_mutmut or args.report_only):
-        run_mutmut(list(groups.values()), args.survivors_only)
+        run_mutmut(list(groups.values()), args.survivors_only, args.resume)
     results = mutmut_results()
     sections, failed = [], []
     for name, group in groups.items():
@@ -456,8 +468,8 @@ def _section(name: str, group: Group, code: dict[str, str],
              patterns: dict[str, tuple[str, str]], every: int) -> tuple[str, float]:
     """A group's Markdown section and its score. Mutants mutmut has not run yet ("not
     checked", when a run was cut short) are counted apart, not as survivors."""
-    unchecked = sorted(k for k, s in code.items() if s == "not checked")
-    code = {k: s for k, s in code.items() if s != "not checked"}
+    unchecked = sorted(k for k, s in code.items() if s == UNCHECKED)
+    code = {k: s for k, s in code.items() if s != UNCHECKED}
     code_killed = sum(s in KILLED for s in code.values())
     pattern_killed = sum(s in KILLED for _, s in patterns.values())
     total = len(code) + len(patterns)
