@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from bot.catalog import page_facts, validate_link
 from bot.errors import InvalidValue
 from bot.pages import parse_page
-from bot.when import check_zone_name, parse_typed, read_page_when
+from bot.when import check_zone_name, is_iso, parse_typed, read_page_when, server_zone
 
 
 def utc(*args: int) -> datetime:
@@ -299,3 +299,31 @@ def test_an_unknown_zone_is_refused_with_examples_and_quotes_at_most_100_charact
     assert str(refused.value) == (f"{'Z' * 100!r} is not a timezone I know; pick an IANA name "
                                   "such as Europe/Paris, America/Chicago or Asia/Shanghai "
                                   "from the list")
+
+
+def test_a_bare_number_after_the_date_is_no_time():
+    when = read_page_when("Dec 1, 2026, Room 12", "UTC")
+    assert when.all_day and when.starts_at == utc(2026, 12, 1)
+
+
+def test_an_impossible_minute_never_fails_the_reading():
+    when = read_page_when("Dec 1, 2026, 18:75 - 19:99 GMT", "UTC")
+    assert (when.starts_at, when.ends_at) == (utc(2026, 12, 1, 18, 59), utc(2026, 12, 1, 19, 59))
+    assert when.starts_at.tzinfo is UTC and when.ends_at.tzinfo is UTC  # stored in UTC
+
+
+def test_the_no_year_note_says_what_to_do():
+    assert read_page_when("Oct 28, 6 PM", None).note == (
+        "the page gives no year for its date 'Oct 28', so I left the start unset; set it "
+        "with /manage edit")
+
+
+def test_an_unknown_server_zone_is_read_as_utc():
+    assert server_zone("Not/AZone") == server_zone(None) == ZoneInfo("UTC")
+
+
+@pytest.mark.parametrize(("typed", "fast"), [
+    ("2026-12-01", True), (" 2026-12-01   18:00 ", True), ("2026-12-01T18:00:30+08:00", True),
+    ("friday 6pm", False), ("2026-12-01 6pm", False)])
+def test_iso_times_are_the_ones_read_without_dateparser(typed, fast):
+    assert is_iso(typed) == fast
