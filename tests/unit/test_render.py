@@ -400,6 +400,7 @@ def test_clip_cuts_at_a_late_word_break_and_marks_the_cut(text, limit, clipped):
     ("aaa\nbbbbbb\ncccccc", 12, ["aaa\nbbbbbb", "cccccc"]),  # the last line break in reach
     ("aaaa\nbbbbbbbbb", 9, ["aaaa", "bbbbbbbbb"]),  # a break half-way counts
     ("aaa\nbbbbbbbbbbb", 9, ["aaa\nbbbbb", "bbbbbb"]),  # one before half-way does not
+    ("aaa\nbb bbbbbbbbb", 9, ["aaa\nbb", "bbbbbbbbb"]),  # ... but a word break past it does
     ("aaaa bbbbbbbbb", 9, ["aaaa", "bbbbbbbbb"]),
     ("aaa bbbbbbbbbbb", 9, ["aaa bbbbb", "bbbbbb"]),
     ("aaaa bbbb cccc\ndd", 9, ["aaaa", "bbbb", "cccc\ndd"]),  # no break past the limit
@@ -431,16 +432,16 @@ def test_an_embed_budget_spends_what_is_left_on_each_part_in_turn():
     assert budget.room("Name") == 94 and budget.room("Name", keep=10) == 84
     budget.field("C", "c" * 200, keep=10)
     assert budget.fields["C"] == "c" * 86 + "…" and budget.left == 98 - 1 - 87
-    budget.describe("d" * 5)
-    assert budget.description == "d" * 5 and budget.left == 5
-    budget.field("A", "a" * 10)  # room for 4
-    assert budget.fields["A"] == "aaa…" and budget.left == 0
+    budget.describe("d" * 4)
+    assert budget.description == "d" * 4 and budget.left == 6
+    budget.field("A", "a" * 10)  # room for 5
+    assert budget.fields["A"] == "aaaa…" and budget.left == 0
     budget.field("B", "b")  # no room: dropped
     budget.describe("more")
     embed = budget.build()
     assert [(f.name, f.value, f.inline) for f in embed.fields] == [
-        ("A", "aaa…", False), ("C", "c" * 86 + "…", False)]  # in the order asked for
-    assert embed.description == "d" * 5
+        ("A", "aaaa…", False), ("C", "c" * 86 + "…", False)]  # in the order asked for
+    assert embed.description == "d" * 4
     assert render.EmbedBudget("T", "F").build().description is None
 
 

@@ -1,5 +1,6 @@
 """Reading when an event is: a page's date line, and the times moderators type."""
 
+import sys
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -244,6 +245,8 @@ def test_an_ambiguous_zone_note_names_the_abbreviation_and_every_other_reading()
     ("0:15", NOW, datetime(2026, 12, 1, 0, 15)),
     ("23:59", NOW, datetime(2026, 11, 30, 23, 59)),
     ("6pm", NOW, datetime(2026, 12, 1, 18)),  # exactly now: the next one
+    ("1pm", NOW, datetime(2026, 12, 1, 13)),
+    ("2am", utc(2026, 11, 30, 20), datetime(2026, 12, 2, 2)),  # already 1 December there
 ])
 def test_a_bare_typed_clock_is_the_next_such_moment(typed, base, local):
     when = parse_typed(typed, "Asia/Shanghai", base)
@@ -327,3 +330,15 @@ def test_an_unknown_server_zone_is_read_as_utc():
     ("friday 6pm", False), ("2026-12-01 6pm", False)])
 def test_iso_times_are_the_ones_read_without_dateparser(typed, fast):
     assert is_iso(typed) == fast
+
+
+def test_relative_words_count_from_the_servers_date():
+    late = utc(2026, 11, 30, 20)  # 04:00 on 1 December in Shanghai
+    when = parse_typed("tomorrow 9:30", "Asia/Shanghai", late)
+    assert when.starts_at == datetime(2026, 12, 2, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def test_iso_and_bare_clock_times_need_no_dateparser(monkeypatch):
+    monkeypatch.setitem(sys.modules, "dateparser", None)  # importing it now fails
+    assert parse_typed("2026-12-01 18:00", "UTC", NOW).starts_at == utc(2026, 12, 1, 18)
+    assert parse_typed("8pm", "UTC", NOW).starts_at == utc(2026, 11, 30, 20)
