@@ -572,16 +572,13 @@ def _section(name: str, group: Group, code: dict[str, str],
     if group.threshold:
         lines += [f"Required: {group.threshold}%.", ""]
     if unchecked:
-        by_module: dict[str, int] = {}
-        for key in unchecked:
-            module = key.rsplit(".", 1)[0]
-            by_module[module] = by_module.get(module, 0) + 1
-        counts = ", ".join(f"{n} in {m}" for m, n in sorted(by_module.items()))
-        lines += [f"**Not run yet: {len(unchecked)} code mutants ({counts})**; the score "
-                  "above is over the mutants that were run.", ""]
+        lines += [f"**Not run yet: {len(unchecked)} code mutants "
+                  f"({_per_module(unchecked)})**; the score above is over the mutants that "
+                  "were run.", ""]
     if unrun:
-        lines += [f"**Not run yet: {len(unrun)} regex and word-list mutants** (the first "
-                  f"`{unrun[0]}`); the score above is over the mutants that were run.", ""]
+        lines += [f"**Not run yet: {len(unrun)} regex and word-list mutants "
+                  f"({_per_module(unrun)})**; the score above is over the mutants that "
+                  "were run.", ""]
     if not code and not unchecked:
         lines += ["mutmut has no results for these modules yet (run without --skip-mutmut).", ""]
     survivors = [(k, s) for k, s in sorted(code.items()) if s not in KILLED]
@@ -599,6 +596,16 @@ def _section(name: str, group: Group, code: dict[str, str],
                               "  ```"]
         lines.append("")
     return "\n".join(lines), score
+
+
+def _per_module(mutants: list[str]) -> str:
+    """ "489 in bot.pages, 289 in bot.pages_names": how many of the mutants each module has
+    (a code mutant is module.function__mutmut_N, a pattern mutant module:attribute:N)."""
+    by_module: dict[str, int] = {}
+    for key in mutants:
+        module = key.split(":")[0] if ":" in key else key.rsplit(".", 1)[0]
+        by_module[module] = by_module.get(module, 0) + 1
+    return ", ".join(f"{n} in {m}" for m, n in sorted(by_module.items()))
 
 
 def _readable(function: str) -> str:
