@@ -190,6 +190,9 @@ EXPLAINED: dict[str, str] = {
         "to bound the work",
     "bot.when.x_read_page_when__mutmut_56":
         "equivalent: the sign is one character, and both signs are still in the string",
+    **{f"bot.when.x_read_page_when__mutmut_{n}":
+       "equivalent: _hour24 takes the clock's own am/pm first, so passing the other clock's "
+       "as well changes nothing" for n in (102, 131)},
     "bot.when.x_read_page_when__mutmut_106":
         "harmless: how much of a bad time the note quotes (40 or 41 characters)",
     **{f"bot.when.x_has_time_of_day__mutmut_{n}":

@@ -476,6 +476,7 @@ def test_bios_share_a_speaker_page_up_to_its_4096_characters():
     assert [p.people for p in pages(exact // 2, exact // 2 + 1)] == [(0,), (1,)]
     # A new page counts afresh: the second holds two bios of exactly 4,096 again.
     assert [p.people for p in pages(3900, exact // 2, exact // 2)] == [(0,), (1, 2)]
+    assert [p.people for p in pages(3900, exact // 2, exact // 2 + 1)] == [(0,), (1,), (2,)]
     [page] = pages(10, 10)
     assert page.embed.description == f"**A** · Speaker\n{'x' * 10}\n\n**B** · Speaker\n{'x' * 10}"
     assert page.embed.colour == render.COLOUR
