@@ -160,6 +160,45 @@ EXPLAINED: dict[str, str] = {
     "bot.pages_reader.xǁ_PeopleReadingǁ_latin_name_at__mutmut_3":
         "harmless: a cap on how much of a line is searched for a name (150 or 151 "
         "characters), there to bound the work; no name line is that long",
+    **{f"bot.pages_reader.xǁ_PeopleReadingǁ_person_line__mutmut_{n}":
+       "harmless: a cap on the length of a name line (150 or 151 characters), there to "
+       "bound the work; no name line is that long" for n in (7, 8)},
+    "bot.pages_reader.xǁ_PeopleReadingǁ_person_line__mutmut_23":
+        "equivalent in effect: a line that is only a name and its label (\"Ann Lee, "
+        "moderator\", \"Ann Lee (Moderator)\") is read by the narration rule too, which "
+        "gives the same person and role",
+    "bot.pages_zh.xǁChineseReadingǁ_zh_name__mutmut_27":
+        "harmless: differs only for a Latin name followed by another Latin name in "
+        "brackets, which pages do not write",
+    "bot.pages_zh.xǁChineseReadingǁ_zh_person_line__mutmut_11":
+        "equivalent: `found` is only tested for truth, and None and False are both false",
+    "bot.pages_zh.xǁChineseReadingǁ_zh_person_line__mutmut_43":
+        "harmless: differs only for a name followed directly by the letter X",
+    "bot.pages_reader.xǁ_Readerǁ_roster__mutmut_1":
+        "equivalent: without a semicolon the paragraph is one item, and a roster needs two",
+    **{f"bot.pages_reader.xǁ_Readerǁ_roster__mutmut_{n}":
+       "harmless: a cap on how long a roster paragraph is read (3,000 or 3,001 characters), "
+       "there to bound the work" for n in (4, 5)},
+    "bot.pages_reader.xǁ_Readerǁ_roster__mutmut_16":
+        "harmless: differs only for a roster ending in the letter X",
+    "bot.pages_reader.xǁ_Readerǁ_roster__mutmut_26":
+        "harmless: a cap on how much of a roster item is searched for a name (150 or 151 "
+        "characters), there to bound the work",
+    "bot.pages_reader.xǁ_Readerǁ_roster__mutmut_53":
+        "equivalent: looking up None in LABEL_ROLES gives None, and the role is then "
+        "\"speaker\" either way",
+    "bot.pages_reader.xǁ_Readerǁ_roster__mutmut_62":
+        "equivalent: a paragraph with a semicolon has two items or more, and each is either "
+        "found or refuses the roster, so fewer than two found never happens",
+    "bot.pages_reader.xǁ_PeopleReadingǁ_person__mutmut_19":
+        "harmless: a person seen again is also filed under the word xxxx, which no name has",
+    **{f"bot.pages_reader.xǁ_PeopleReadingǁ_person__mutmut_{n}":
+       "harmless: a paired name (赵通 (Tong Zhao)) is filed under its whole first and last "
+       "words instead of each half's; it loses only the lookup by the Latin half's first "
+       "word (Tong), which bios do not open with" for n in (20, 25)},
+    "bot.pages_reader.xǁ_PeopleReadingǁ_person__mutmut_33":
+        "harmless: a person is also filed under the empty word, looked up only for a "
+        "paragraph opening with no letters at all",
     # -- time rules --
     "bot.when.x__h__mutmut_1":
         "not reachable by mutmut: _h runs only while the module is imported (to build ZONES), "

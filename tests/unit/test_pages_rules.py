@@ -1116,3 +1116,18 @@ def test_a_bio_of_someone_new_starts_once_people_or_notes_came_before():
     for before in ("Ann Lee will moderate.", "This event is off the record."):
         assert bios(TALK + before + "\n\nBob Smith is a professor at the university.")[
             "Bob Smith"] == "Bob Smith is a professor at the university."
+
+
+def test_a_roster_of_two_ending_in_a_full_stop_names_both_speakers():
+    assert roles(TALK + "Ann Lee, Professor; Bob Smith.") == {
+        "Ann Lee": "speaker", "Bob Smith": "speaker"}
+
+
+def test_a_roster_label_gives_the_role_a_panelist_speaks():
+    assert roles(TALK + "Ann Lee (panelist); Bob Smith (moderator)") == {
+        "Ann Lee": "speaker", "Bob Smith": "moderator"}
+
+
+def test_semicolons_between_names_with_other_words_are_no_roster():
+    page = parse_page(TALK + "Ann Lee 2020; Bob Smith 2021")
+    assert page.people == () and page.description.endswith("Ann Lee 2020; Bob Smith 2021")
