@@ -199,6 +199,18 @@ EXPLAINED: dict[str, str] = {
     "bot.pages_reader.xǁ_PeopleReadingǁ_person__mutmut_33":
         "harmless: a person is also filed under the empty word, looked up only for a "
         "paragraph opening with no letters at all",
+    **{f"bot.pages_names.x_narration__mutmut_{n}":
+       "equivalent: any verb that is not a moderating, hosting, chairing or discussing one "
+       "reads as speaking" for n in (109, 110)},
+    "bot.pages_names.x_narration__mutmut_125":
+        "equivalent: looking up None in LABEL_ROLES gives None, and the list's role is "
+        "taken either way",
+    "bot.pages_names.x_narration__mutmut_23":
+        "equivalent: every branch below sets the role before it is read",
+    "bot.pages_names.x_narration__mutmut_33":
+        "harmless: how far after a name its verb is looked for (100 or 101 characters)",
+    "bot.pages_names.x_narration__mutmut_98":
+        "harmless: how far before a name its verb is looked for (60 or 61 characters)",
     # -- time rules --
     "bot.when.x__h__mutmut_1":
         "not reachable by mutmut: _h runs only while the module is imported (to build ZONES), "

@@ -1131,3 +1131,15 @@ def test_a_roster_label_gives_the_role_a_panelist_speaks():
 def test_semicolons_between_names_with_other_words_are_no_roster():
     page = parse_page(TALK + "Ann Lee 2020; Bob Smith 2021")
     assert page.people == () and page.description.endswith("Ann Lee 2020; Bob Smith 2021")
+
+
+@pytest.mark.parametrize(("par", "found"), [
+    ("Ann Lee joined Bob Smith in a moderated conversation, and Dan Brown will also speak.",
+     [("Ann Lee", "moderator", False), ("Bob Smith", "speaker", False),
+      ("Dan Brown", "speaker", False)]),
+    ("Ann Lee will speak first. Bob Smith joined Carl Young in a moderated conversation.",
+     [("Ann Lee", "speaker", False), ("Bob Smith", "moderator", False),
+      ("Carl Young", "speaker", False)]),
+])
+def test_who_joined_whom_in_a_moderated_conversation_among_other_names(par, found):
+    assert narration(par) == found
