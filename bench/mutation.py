@@ -211,6 +211,25 @@ EXPLAINED: dict[str, str] = {
         "harmless: how far after a name its verb is looked for (100 or 101 characters)",
     "bot.pages_names.x_narration__mutmut_98":
         "harmless: how far before a name its verb is looked for (60 or 61 characters)",
+    "bot.pages_names.x_key__mutmut_2":
+        "equivalent: keys are only compared with keys made the same way, and a key with "
+        "no letters stays empty",
+    **{f"bot.pages_reader.xǁ_Readerǁ_heading__mutmut_{n}":
+       "harmless: the longest a heading may be (60 or 61 characters); headings are short"
+       for n in (4, 5)},
+    **{f"bot.pages_reader.xǁ_Readerǁ_heading__mutmut_{n}":
+       "harmless: differs only for a heading ending in the letter X" for n in (9, 16)},
+    **{k: "equivalent: the section role is only tested for truth (`own or section_role`, "
+       "`if role`), and '' and None are both false" for k in (
+        "bot.pages_reader.xǁ_Readerǁ_heading__mutmut_32",
+        "bot.pages_reader.xǁ_Readerǁ_version__mutmut_8")},
+    **{f"bot.pages_reader.xǁ_Readerǁ_notice__mutmut_{n}":
+       "harmless: a bound (600 characters) on splitting a paragraph into sentences, there to "
+       "keep the work small on huge paragraphs; it differs only for notices inside a "
+       "paragraph that long, which pages keep short" for n in (3, 5, 6, 7, 8, 9)},
+    "bot.pages_reader.xǁ_Readerǁ_notice__mutmut_17":
+        "equivalent: the Chinese notice patterns are written in Chinese, so an English "
+        "sentence gives None, as the guard does",
     # -- time rules --
     "bot.when.x__h__mutmut_1":
         "not reachable by mutmut: _h runs only while the module is imported (to build ZONES), "

@@ -1143,3 +1143,13 @@ def test_semicolons_between_names_with_other_words_are_no_roster():
 ])
 def test_who_joined_whom_in_a_moderated_conversation_among_other_names(par, found):
     assert narration(par) == found
+
+
+def test_a_role_heading_with_its_colon_gives_the_role_to_the_names_under_it():
+    page = "中美关系研讨会\n\n主持人：\n赵通\n赵通是清华大学研究员。"
+    assert roles(page) == {"赵通": "moderator"}
+
+
+def test_a_heading_just_before_the_last_bullet_is_dropped():
+    page = parse_page(TALK + "Some Heading Words\n• Trade: Tariffs rose.")
+    assert "Some Heading Words" not in page.description and page.skipped == ()
