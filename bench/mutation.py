@@ -230,6 +230,10 @@ EXPLAINED: dict[str, str] = {
     "bot.pages_reader.xǁ_Readerǁ_notice__mutmut_17":
         "equivalent: the Chinese notice patterns are written in Chinese, so an English "
         "sentence gives None, as the guard does",
+    "bot.pages_reader.xǁ_Readerǁ_notice__mutmut_35":
+        "equivalent: `note` is only tested for truth, and None and False are both false",
+    "bot.pages_reader.xǁ_PeopleReadingǁ_person_line__mutmut_54":
+        "equivalent: looking up None in LABEL_ROLES gives None, as the guard does",
     # -- time rules --
     "bot.when.x__h__mutmut_1":
         "not reachable by mutmut: _h runs only while the module is imported (to build ZONES), "

@@ -1153,3 +1153,9 @@ def test_a_role_heading_with_its_colon_gives_the_role_to_the_names_under_it():
 def test_a_heading_just_before_the_last_bullet_is_dropped():
     page = parse_page(TALK + "Some Heading Words\n• Trade: Tariffs rose.")
     assert "Some Heading Words" not in page.description and page.skipped == ()
+
+
+def test_an_access_note_inside_prose_stays_prose_and_is_not_listed():
+    page = parse_page(INTRO + "This event is not open to media. Lunch follows the talk.")
+    assert page.access_notes == ()
+    assert page.description.endswith("This event is not open to media. Lunch follows the talk.")
