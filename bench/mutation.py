@@ -616,7 +616,7 @@ def main(argv: list[str] | None = None) -> int:
         sections.append(section)
         if score < group.threshold:
             failed.append(f"{name}: {score:.1f}% < {group.threshold}%")
-    minutes = (time.monotonic() - started) / 60
+    minutes = None if args.report_only else (time.monotonic() - started) / 60
     REPORT.write_text(_report(_keep_other_sections(sections), minutes))
     print(f"wrote {REPORT.relative_to(ROOT)}")
     for line in failed:
@@ -711,12 +711,13 @@ def _row(label: str, killed: int, total: int) -> str:
     return f"| {label} | {killed} | {total} | {score} |"
 
 
-def _report(sections: list[str], minutes: float) -> str:
+def _report(sections: list[str], minutes: float | None) -> str:
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     return "\n".join([
         "# Mutation testing of the domain modules", "",
         f"_Written by `make mutation` (`python -m bench.mutation`) on {when}, "
-        f"in {minutes:.0f} minutes with one worker._", "",
+        + (f"in {minutes:.0f} minutes with one worker._" if minutes is not None else
+           "from the saved results of the runs before it (one worker each)._"), "",
         "A mutant is killed when a test fails against it (a timeout counts as killed). "
         "Code mutants come from mutmut; regex and word-list mutants make one alternative of "
         "a module-level regex dead, or delete one word of a module-level word list, at a time. "
