@@ -1,7 +1,7 @@
 """Reading when an event is: a page's date line, and the times moderators type."""
 
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from bot.catalog import page_facts, validate_link
 from bot.errors import InvalidValue
 from bot.pages import parse_page
+from bot.when import ZONES as ZONE_TABLE
 from bot.when import check_zone_name, is_iso, parse_typed, read_page_when, server_zone
 
 
@@ -342,3 +343,11 @@ def test_iso_and_bare_clock_times_need_no_dateparser(monkeypatch):
     monkeypatch.setitem(sys.modules, "dateparser", None)  # importing it now fails
     assert parse_typed("2026-12-01 18:00", "UTC", NOW).starts_at == utc(2026, 12, 1, 18)
     assert parse_typed("8pm", "UTC", NOW).starts_at == utc(2026, 11, 30, 20)
+
+
+@pytest.mark.parametrize("name", sorted(ZONE_TABLE))
+def test_every_zone_name_listed_is_read_from_a_page(name):
+    reading = ZONE_TABLE[name][0]  # a server far from all of them settles nothing
+    zone = ZoneInfo(reading.home) if reading.offset is None else timezone(reading.offset)
+    when = read_page_when(f"Dec 1, 2026, 12:00 {name.title()}", "Pacific/Kiritimati")
+    assert when.starts_at == datetime(2026, 12, 1, 12, tzinfo=zone)
