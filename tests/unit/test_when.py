@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from bot.catalog import page_facts, validate_link
 from bot.errors import InvalidValue
 from bot.pages import parse_page
+from bot.when import _MONTHS as MONTH_NAMES
 from bot.when import ZONES as ZONE_TABLE
 from bot.when import check_zone_name, is_iso, parse_typed, read_page_when, server_zone
 
@@ -351,3 +352,9 @@ def test_every_zone_name_listed_is_read_from_a_page(name):
     zone = ZoneInfo(reading.home) if reading.offset is None else timezone(reading.offset)
     when = read_page_when(f"Dec 1, 2026, 12:00 {name.title()}", "Pacific/Kiritimati")
     assert when.starts_at == datetime(2026, 12, 1, 12, tzinfo=zone)
+
+
+@pytest.mark.parametrize("month", sorted(MONTH_NAMES))
+def test_every_month_name_and_abbreviation_is_read(month):
+    when = read_page_when(f"{month.title()} 3, 2026", "UTC")
+    assert when.starts_at == utc(2026, MONTH_NAMES[month], 3) and when.all_day
