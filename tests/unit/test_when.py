@@ -1,7 +1,7 @@
 """Reading when an event is: a page's date line, and the times moderators type."""
 
 import sys
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,8 +11,6 @@ from hypothesis import strategies as st
 from bot.catalog import page_facts, validate_link
 from bot.errors import InvalidValue
 from bot.pages import parse_page
-from bot.when import _MONTHS as MONTH_NAMES
-from bot.when import ZONES as ZONE_TABLE
 from bot.when import check_zone_name, is_iso, parse_typed, read_page_when, server_zone
 
 
@@ -346,15 +344,23 @@ def test_iso_and_bare_clock_times_need_no_dateparser(monkeypatch):
     assert parse_typed("8pm", "UTC", NOW).starts_at == utc(2026, 11, 30, 20)
 
 
-@pytest.mark.parametrize("name", sorted(ZONE_TABLE))
-def test_every_zone_name_listed_is_read_from_a_page(name):
-    reading = ZONE_TABLE[name][0]  # a server far from all of them settles nothing
-    zone = ZoneInfo(reading.home) if reading.offset is None else timezone(reading.offset)
-    when = read_page_when(f"Dec 1, 2026, 12:00 {name.title()}", "Pacific/Kiritimati")
-    assert when.starts_at == datetime(2026, 12, 1, 12, tzinfo=zone)
+@pytest.mark.parametrize(("name", "hours"), [
+    ("UTC", 0), ("GMT", 0), ("BST", 1), ("CET", 1), ("CEST", 2), ("EST", -5), ("EDT", -4),
+    ("ET", -5), ("CDT", -5), ("CT", -6), ("MST", -7), ("MDT", -6), ("MT", -7), ("PST", -8),
+    ("PDT", -7), ("PT", -8), ("JST", 9), ("KST", 9), ("HKT", 8), ("SGT", 8),
+    ("Beijing time", 8), ("北京时间", 8), ("CST", -6), ("IST", 5.5)])
+def test_every_zone_name_listed_is_read_from_a_page(name, hours):
+    # A server far from all of them settles nothing: an ambiguous name takes its first reading.
+    when = read_page_when(f"Dec 1, 2026, 12:00 {name}", "Pacific/Kiritimati")
+    assert when.starts_at == utc(2026, 12, 1, 12) - timedelta(hours=hours)
 
 
-@pytest.mark.parametrize("month", sorted(MONTH_NAMES))
-def test_every_month_name_and_abbreviation_is_read(month):
+@pytest.mark.parametrize(("month", "number"), [
+    (name, number) for number, names in enumerate([
+        ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+        ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+        ("oct", "october"), ("nov", "november"), ("dec", "december")], start=1)
+    for name in names])
+def test_every_month_name_and_abbreviation_is_read(month, number):
     when = read_page_when(f"{month.title()} 3, 2026", "UTC")
-    assert when.starts_at == utc(2026, MONTH_NAMES[month], 3) and when.all_day
+    assert when.starts_at == utc(2026, number, 3) and when.all_day
