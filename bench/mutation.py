@@ -275,6 +275,9 @@ EXPLAINED: dict[str, str] = {
     **{f"bot.when.x__natural__mutmut_{n}":
        "harmless: the languages only narrow dateparser's search; it finds English and "
        "Chinese without them, more slowly" for n in (18, 21)},
+    **{f"bot.when:_TIMES:{n}":
+       "harmless: without the morning word the clock reads the same (a morning hour needs "
+       "no marker); the word is then plain text before it" for n in (1, 2, 20)},
     # -- render budgeting --
     "bot.render.x__dangling_escape__mutmut_2":
         "equivalent: a + b and a - b have the same parity",

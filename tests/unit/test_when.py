@@ -182,6 +182,8 @@ def test_reading_any_page_date_line_never_raises(line, zone):
     ("0:30 - 23:30", (0, 30), (23, 30)),
     ("11:30 PM - 1:00 AM", (23, 30), (25, 0)),  # past midnight: the next day
     ("18:00 - 18:00", (18, 0), (42, 0)),  # an end at the start is the next day's
+    *((f"18:00{dash}20:00", (18, 0), (20, 0))
+      for dash in ("—", "–", "~", "～", " to ", "至", " until ")),
 ])
 def test_a_page_clock_is_read_as_written(written, start, end):
     when = read_page_when(f"2026年12月1日 {written}", "Asia/Shanghai")
@@ -341,6 +343,8 @@ def test_relative_words_count_from_the_servers_date():
 def test_iso_and_bare_clock_times_need_no_dateparser(monkeypatch):
     monkeypatch.setitem(sys.modules, "dateparser", None)  # importing it now fails
     assert parse_typed("2026-12-01 18:00", "UTC", NOW).starts_at == utc(2026, 12, 1, 18)
+    assert parse_typed("2026-12-01T18:00Z", "Asia/Shanghai", NOW).starts_at == utc(
+        2026, 12, 1, 18)
     assert parse_typed("8pm", "UTC", NOW).starts_at == utc(2026, 11, 30, 20)
 
 
