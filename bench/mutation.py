@@ -9,7 +9,11 @@ Two kinds of mutants, each run against the fast unit tests that cover its module
   deleted. A mutant is applied by patching the module attribute when pytest starts
   (this module is also the pytest plugin that does it, driven by EVENTBOT_MUTANT).
 
-    python -m bench.mutation [--skip-mutmut] [GROUP...]     GROUP: registration importer time
+    python -m bench.mutation [--skip-mutmut] [GROUP...]     GROUP: registration importer time render
+
+A cut run goes on with `--resume --skip-patterns`; after new tests, `--survivors-only`
+re-runs what survived (add `--resume` when code changed: mutmut drops the verdicts of a
+changed function).
 
 writes bench/results/mutation.md. Reproduce one pattern survivor with
 `EVENTBOT_MUTANT='bot.pages:_EVENT:3' python -m pytest -p bench.mutation tests/unit/test_pages.py`.
@@ -48,13 +52,33 @@ class Group:
     modules: tuple[str, ...]
     tests: tuple[str, ...]
     threshold: float  # the score the group must keep, in percent
+    # The functions mutated, as mutmut names them (`x_clip`, `xǁEmbedBudgetǁroom`); none
+    # means every function of the modules. A group of chosen functions has no pattern
+    # mutants: the module's patterns belong to the functions left out.
+    functions: tuple[str, ...] = ()
 
+    def mutmut_names(self) -> list[str]:
+        """The names to give `mutmut run` for this group's code mutants."""
+        return [f"{m}.{f}__mutmut_*" for m in self.modules for f in self.functions] or [
+            f"{m}.*" for m in self.modules]
+
+    def owns(self, mutant: str) -> bool:
+        module, _, name = mutant.rpartition(".")
+        return module in self.modules and (
+            not self.functions or name.rpartition("__mutmut_")[0] in self.functions)
+
+
+# The payload budgeting of bot/render.py: what fits text into Discord's limits.
+_BUDGETING = ("x_clip", "x__dangling_escape", "x_safe_clip", "x_split_text", "x_names_text",
+              "x_event_embed", "x_speaker_pages", "x_speaker_options", "x_pack_embeds",
+              *(f"xǁEmbedBudgetǁ{m}" for m in ("__init__", "room", "field", "describe", "build")))
 
 GROUPS = {
     "registration": Group(("bot.registration",), ("test_registration.py",), 97.0),
     "importer": Group(("bot.pages", "bot.pages_reader", "bot.pages_names", "bot.pages_zh"),
                       ("test_pages_rules.py", "test_pages.py", "test_pages_zh.py"), 92.0),
     "time": Group(("bot.when", "bot.times"), ("test_when.py", "test_times.py"), 0.0),
+    "render": Group(("bot.render",), ("test_render.py",), 0.0, _BUDGETING),
 }
 
 # Survivors that are equivalent to the original or harmless, with the reason; the report
@@ -133,6 +157,172 @@ EXPLAINED: dict[str, str] = {
        for n in (1, 8)},
     "bot.pages_names:_STOPWORDS:1":
         "equivalent: a one-letter capital is all upper case, which a name word never is",
+    "bot.pages_reader.xǁ_PeopleReadingǁ_latin_name_at__mutmut_3":
+        "harmless: a cap on how much of a line is searched for a name (150 or 151 "
+        "characters), there to bound the work; no name line is that long",
+    **{f"bot.pages_reader.xǁ_PeopleReadingǁ_person_line__mutmut_{n}":
+       "harmless: a cap on the length of a name line (150 or 151 characters), there to "
+       "bound the work; no name line is that long" for n in (7, 8)},
+    "bot.pages_reader.xǁ_PeopleReadingǁ_person_line__mutmut_23":
+        "equivalent in effect: a line that is only a name and its label (\"Ann Lee, "
+        "moderator\", \"Ann Lee (Moderator)\") is read by the narration rule too, which "
+        "gives the same person and role",
+    "bot.pages_zh.xǁChineseReadingǁ_zh_name__mutmut_27":
+        "harmless: differs only for a Latin name followed by another Latin name in "
+        "brackets, which pages do not write",
+    "bot.pages_zh.xǁChineseReadingǁ_zh_person_line__mutmut_11":
+        "equivalent: `found` is only tested for truth, and None and False are both false",
+    "bot.pages_zh.xǁChineseReadingǁ_zh_person_line__mutmut_43":
+        "harmless: differs only for a name followed directly by the letter X",
+    "bot.pages_reader.xǁ_Readerǁ_roster__mutmut_1":
+        "equivalent: without a semicolon the paragraph is one item, and a roster needs two",
+    **{f"bot.pages_reader.xǁ_Readerǁ_roster__mutmut_{n}":
+       "harmless: a cap on how long a roster paragraph is read (3,000 or 3,001 characters), "
+       "there to bound the work" for n in (4, 5)},
+    "bot.pages_reader.xǁ_Readerǁ_roster__mutmut_16":
+        "harmless: differs only for a roster ending in the letter X",
+    "bot.pages_reader.xǁ_Readerǁ_roster__mutmut_26":
+        "harmless: a cap on how much of a roster item is searched for a name (150 or 151 "
+        "characters), there to bound the work",
+    "bot.pages_reader.xǁ_Readerǁ_roster__mutmut_53":
+        "equivalent: looking up None in LABEL_ROLES gives None, and the role is then "
+        "\"speaker\" either way",
+    "bot.pages_reader.xǁ_Readerǁ_roster__mutmut_62":
+        "equivalent: a paragraph with a semicolon has two items or more, and each is either "
+        "found or refuses the roster, so fewer than two found never happens",
+    "bot.pages_reader.xǁ_PeopleReadingǁ_person__mutmut_19":
+        "harmless: a person seen again is also filed under the word xxxx, which no name has",
+    **{f"bot.pages_reader.xǁ_PeopleReadingǁ_person__mutmut_{n}":
+       "harmless: a paired name (赵通 (Tong Zhao)) is filed under its whole first and last "
+       "words instead of each half's; it loses only the lookup by the Latin half's first "
+       "word (Tong), which bios do not open with" for n in (20, 25)},
+    "bot.pages_reader.xǁ_PeopleReadingǁ_person__mutmut_33":
+        "harmless: a person is also filed under the empty word, looked up only for a "
+        "paragraph opening with no letters at all",
+    **{f"bot.pages_names.x_narration__mutmut_{n}":
+       "equivalent: any verb that is not a moderating, hosting, chairing or discussing one "
+       "reads as speaking" for n in (109, 110)},
+    "bot.pages_names.x_narration__mutmut_125":
+        "equivalent: looking up None in LABEL_ROLES gives None, and the list's role is "
+        "taken either way",
+    "bot.pages_names.x_narration__mutmut_23":
+        "equivalent: every branch below sets the role before it is read",
+    "bot.pages_names.x_narration__mutmut_33":
+        "harmless: how far after a name its verb is looked for (100 or 101 characters)",
+    "bot.pages_names.x_narration__mutmut_98":
+        "harmless: how far before a name its verb is looked for (60 or 61 characters)",
+    "bot.pages_names.x_key__mutmut_2":
+        "equivalent: keys are only compared with keys made the same way, and a key with "
+        "no letters stays empty",
+    **{f"bot.pages_reader.xǁ_Readerǁ_heading__mutmut_{n}":
+       "harmless: the longest a heading may be (60 or 61 characters); headings are short"
+       for n in (4, 5)},
+    **{f"bot.pages_reader.xǁ_Readerǁ_heading__mutmut_{n}":
+       "harmless: differs only for a heading ending in the letter X" for n in (9, 16)},
+    **{k: "equivalent: the section role is only tested for truth (`own or section_role`, "
+       "`if role`), and '' and None are both false" for k in (
+        "bot.pages_reader.xǁ_Readerǁ_heading__mutmut_32",
+        "bot.pages_reader.xǁ_Readerǁ_version__mutmut_8")},
+    **{f"bot.pages_reader.xǁ_Readerǁ_notice__mutmut_{n}":
+       "harmless: a bound (600 characters) on splitting a paragraph into sentences, there to "
+       "keep the work small on huge paragraphs; it differs only for notices inside a "
+       "paragraph that long, which pages keep short" for n in (3, 5, 6, 7, 8, 9)},
+    "bot.pages_reader.xǁ_Readerǁ_notice__mutmut_17":
+        "equivalent: the Chinese notice patterns are written in Chinese, so an English "
+        "sentence gives None, as the guard does",
+    "bot.pages_reader.xǁ_Readerǁ_notice__mutmut_35":
+        "equivalent: `note` is only tested for truth, and None and False are both false",
+    "bot.pages_reader.xǁ_PeopleReadingǁ_person_line__mutmut_54":
+        "equivalent: looking up None in LABEL_ROLES gives None, as the guard does",
+    # -- time rules --
+    "bot.when.x__h__mutmut_1":
+        "not reachable by mutmut: _h runs only while the module is imported (to build ZONES), "
+        "before a mutant is switched on",
+    "bot.when.x__pick__mutmut_7":
+        "harmless: the offsets at noon and at 1 pm of a day differ only where a zone changes "
+        "its clock between them, which the zones listed do at night",
+    **{f"bot.when.x__clock__mutmut_{n}":
+       "equivalent: only \"pm\" is ever compared; any other marker reads as morning, as "
+       "\"am\" does" for n in (15, 16, 33, 34, 49, 50)},
+    **{f"bot.when.x__clock__mutmut_{n}":
+       "harmless: 上午/早上 without a marker differ only for 上午0点 and 上午12点, which "
+       "pages do not write (noon is 中午12点)" for n in (30, 31, 32)},
+    **{f"bot.when.x__clock__mutmut_{n}":
+       "harmless: differs only for 中午6点 (midday six o'clock), which pages do not write"
+       for n in (44, 45)},
+    **{f"bot.when.x__find_date__mutmut_{n}":
+       "equivalent: each date pattern has exactly as many groups as its order has letters"
+       for n in (9, 12, 13)},
+    **{f"bot.when.x__find_date__mutmut_{n}":
+       "equivalent: the month group never holds the dot (the pattern's `\\.?` is outside it)"
+       for n in (21, 22, 24)},
+    "bot.when.x__find_date__mutmut_28":
+        "equivalent: every month name the patterns match is in _MONTHS and a month in "
+        "digits is a number, so the month is never None",
+    "bot.when.x_read_page_when__mutmut_5":
+        "harmless: a cap on how much of a date line is read (300 or 301 characters), there "
+        "to bound the work",
+    "bot.when.x_read_page_when__mutmut_56":
+        "equivalent: the sign is one character, and both signs are still in the string",
+    **{f"bot.when.x_read_page_when__mutmut_{n}":
+       "equivalent: _hour24 takes the clock's own am/pm first, so passing the other clock's "
+       "as well changes nothing" for n in (102, 131)},
+    "bot.when.x_read_page_when__mutmut_106":
+        "harmless: how much of a bad time the note quotes (40 or 41 characters)",
+    **{f"bot.when.x_has_time_of_day__mutmut_{n}":
+       "equivalent: a typed time with a T is read only with hh:mm after it, whose colon "
+       "the time-of-day pattern finds first" for n in (4, 5, 7, 8)},
+    **{f"bot.when.x__natural__mutmut_{n}":
+       "harmless: the languages only narrow dateparser's search; it finds English and "
+       "Chinese without them, more slowly" for n in (18, 21)},
+    **{f"bot.when:_TIMES:{n}":
+       "harmless: without the morning word the clock reads the same (a morning hour needs "
+       "no marker); the word is then plain text before it" for n in (1, 2, 20)},
+    **{f"bot.when:_YEAR_WRITTEN:{n}":
+       "equivalent: a typed time in 19xx is refused as out of range before this check, and "
+       "one in 21xx can only be in 2100, in the future, where the check passes either way"
+       for n in (1, 3)},
+    # -- render budgeting --
+    "bot.render.x__dangling_escape__mutmut_2":
+        "equivalent: a + b and a - b have the same parity",
+    **{f"bot.render.x_split_text__mutmut_{n}":
+       "equivalent: a break found before `start` is also before the half-way mark, so the "
+       "search falls back exactly as when none is found" for n in (10, 23)},
+    "bot.render.x_pack_embeds__mutmut_9":
+        "harmless: differs only when no block has any text, and every caller passes one "
+        "that has",
+    **{f"bot.render.x_pack_embeds__mutmut_{n}":
+       "equivalent: a description is at most 4,096 characters and the title at most 246, "
+       "so with 10 more they never reach 6,000" for n in (20, 21, 22, 23)},
+    "bot.render.x_pack_embeds__mutmut_53":
+        "equivalent: the 10-embed cap is never reached: two neighbouring descriptions hold "
+        "over 4,094 characters, so a 6,000-character message holds at most three",
+    **{f"bot.render.x_event_embed__mutmut_{n}":
+       "equivalent: Takeaways is last in the order, where a field missing from the order "
+       "goes anyway" for n in (40, 41, 42)},
+    "bot.render.x_event_embed__mutmut_91":
+        "harmless: the room kept for the start of the description, 300 or 301 characters",
+    "bot.render.x_event_embed__mutmut_97":
+        "equivalent: the venue is offered before the people and notes, when at most the "
+        "title, footer, time, seats and takeaways are spent, so its 1,024 characters and "
+        "the kept 300 always fit",
+    **{f"bot.render.x_event_embed__mutmut_{n}":
+       "equivalent: the role titles are made from the roles, one each" for n in (108, 111, 112)},
+    **{f"bot.render.x_event_embed__mutmut_{n}":
+       "equivalent: a role's share already leaves the kept room, so its names fit the room "
+       "with or without keeping it again" for n in (123, 135)},
+    "bot.render.x_event_embed__mutmut_114":
+        "harmless: each role's share grows by its title's length (under 12 characters) and "
+        "the later roles get that much less; every field is still clipped to the room left",
+    "bot.render.x_event_embed__mutmut_115":
+        "harmless: a page gives at most five roles, so a share is hundreds of characters; a "
+        "fractional one is only compared with lengths, never used to cut",
+    "bot.render.x_event_embed__mutmut_156":
+        "equivalent: the description was clipped to 2,500 characters already, under either "
+        "limit",
+    "bot.render.x_speaker_options__mutmut_14":
+        "equivalent: no person is on the page only when the event has no people, and then "
+        "the window starts at 0 either way",
 }
 
 
@@ -322,12 +512,12 @@ def _run_patterns(group: Group, survivors_only: bool, every: int, report_only: b
     tests = [UNIT + t for t in group.tests]
     cached = _load_patterns()
     patterns = {}
-    for module in group.modules:
+    for module in () if group.functions else group.modules:
         for mutant_id, what in pattern_ids(module)[::every]:
             before = cached.get(mutant_id)
             if report_only:
                 fresh = before and before[0] == what
-                patterns[mutant_id] = before if fresh else (what, "not run")
+                patterns[mutant_id] = before if fresh else (what, NOT_RUN)
                 continue
             if survivors_only and before and before[0] == what and before[1] in KILLED:
                 patterns[mutant_id] = before
@@ -353,14 +543,15 @@ def _save_patterns(results: dict[str, tuple[str, str]]) -> None:
 
 # ---- mutmut ----------------------------------------------------------------------
 
-def run_mutmut(groups: list[Group], survivors_only: bool) -> None:
-    """Run mutmut on the groups' modules: every mutant; or, with survivors_only, the ones
-    that did not die last time (or have no verdict yet), which mutmut re-runs when named."""
-    modules = {m for group in groups for m in group.modules}
-    names = [f"{m}.*" for m in sorted(modules)]
-    if survivors_only:
-        names = [k for k, v in mutmut_results().items()
-                 if k.rsplit(".", 1)[0] in modules and v not in KILLED]
+def run_mutmut(groups: list[Group], survivors_only: bool, resume: bool) -> None:
+    """Run mutmut on the groups' functions: every mutant; or only the ones that survived
+    last time (survivors_only) and/or the ones with no verdict yet (resume: the mutants a
+    cut run did not reach, and those of functions changed since), named one by one, since
+    mutmut re-runs every mutant a name pattern matches."""
+    names = [n for group in groups for n in group.mutmut_names()]
+    if survivors_only or resume:
+        names = [k for k, v in mutmut_results().items() if any(g.owns(k) for g in groups) and (
+            (resume and v == UNCHECKED) or (survivors_only and v not in {*KILLED, UNCHECKED}))]
     if names:
         _mutmut(*names)
 
@@ -394,38 +585,48 @@ def mutmut_diff(name: str) -> str:
 # ---- report ----------------------------------------------------------------------
 
 KILLED = {"killed", "timeout"}
+UNCHECKED = "not checked"  # mutmut's word for a mutant it has no verdict on
+NOT_RUN = "not run"  # a pattern mutant with no verdict yet
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("groups", nargs="*", default=list(GROUPS), choices=list(GROUPS))
+    # No `choices`: argparse refuses an empty list against them; none means every group.
+    parser.add_argument("groups", nargs="*", metavar="GROUP", help=", ".join(GROUPS))
     parser.add_argument("--skip-mutmut", action="store_true",
                         help="report mutmut's last results instead of running it again")
     parser.add_argument("--survivors-only", action="store_true",
                         help="re-run only the mutants that survived the last run")
+    parser.add_argument("--resume", action="store_true",
+                        help="run the code mutants with no verdict yet (a cut run, changed code)")
+    parser.add_argument("--skip-patterns", action="store_true",
+                        help="report the last pattern results instead of running them again")
     parser.add_argument("--report-only", action="store_true",
                         help="write the report from the last results, running nothing")
     parser.add_argument("--every", type=int, default=1, metavar="N",
                         help="run only every Nth pattern mutant (a quicker, sampled score)")
     args = parser.parse_args(argv)
+    if unknown := set(args.groups) - set(GROUPS):
+        parser.error(f"unknown group {', '.join(sorted(unknown))}; choose from {', '.join(GROUPS)}")
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
     started = time.monotonic()
-    groups = {name: GROUPS[name] for name in args.groups}
-    patterns = {name: _run_patterns(group, args.survivors_only, args.every, args.report_only)
+    groups = {name: GROUPS[name] for name in args.groups or GROUPS}
+    patterns = {name: _run_patterns(group, args.survivors_only, args.every,
+                                    args.report_only or args.skip_patterns)
                 for name, group in groups.items()}
     # mutmut copies the tests when it starts: it runs second, with the newest tests.
     if not (args.skip_mutmut or args.report_only):
-        run_mutmut(list(groups.values()), args.survivors_only)
+        run_mutmut(list(groups.values()), args.survivors_only, args.resume)
     results = mutmut_results()
     sections, failed = [], []
     for name, group in groups.items():
-        code = {k: v for k, v in results.items() if k.rsplit(".", 1)[0] in group.modules}
+        code = {k: v for k, v in results.items() if group.owns(k)}
         section, score = _section(name, group, code, patterns[name], args.every)
         sections.append(section)
         if score < group.threshold:
             failed.append(f"{name}: {score:.1f}% < {group.threshold}%")
-    minutes = (time.monotonic() - started) / 60
+    minutes = None if args.report_only else (time.monotonic() - started) / 60
     REPORT.write_text(_report(_keep_other_sections(sections), minutes))
     print(f"wrote {REPORT.relative_to(ROOT)}")
     for line in failed:
@@ -437,13 +638,18 @@ def _section(name: str, group: Group, code: dict[str, str],
              patterns: dict[str, tuple[str, str]], every: int) -> tuple[str, float]:
     """A group's Markdown section and its score. Mutants mutmut has not run yet ("not
     checked", when a run was cut short) are counted apart, not as survivors."""
-    unchecked = sorted(k for k, s in code.items() if s == "not checked")
-    code = {k: s for k, s in code.items() if s != "not checked"}
+    unchecked = sorted(k for k, s in code.items() if s == UNCHECKED)
+    code = {k: s for k, s in code.items() if s != UNCHECKED}
+    unrun = sorted(k for k, (_, s) in patterns.items() if s == NOT_RUN)
+    patterns = {k: v for k, v in patterns.items() if v[1] != NOT_RUN}
     code_killed = sum(s in KILLED for s in code.values())
     pattern_killed = sum(s in KILLED for _, s in patterns.values())
     total = len(code) + len(patterns)
     score = 100 * (code_killed + pattern_killed) / total if total else 100.0
-    lines = [f"## {name}: {', '.join(group.modules)}", "",
+    mutated = ", ".join(group.modules)
+    if group.functions:
+        mutated += " (" + ", ".join(_readable(f) for f in group.functions) + ")"
+    lines = [f"## {name}: {mutated}", "",
              f"Tests: {', '.join(UNIT + t for t in group.tests)}.", "",
              "| mutants | killed | total | score |", "|---|---:|---:|---:|",
              _row("code (mutmut)", code_killed, len(code)),
@@ -453,13 +659,13 @@ def _section(name: str, group: Group, code: dict[str, str],
     if group.threshold:
         lines += [f"Required: {group.threshold}%.", ""]
     if unchecked:
-        by_module: dict[str, int] = {}
-        for key in unchecked:
-            module = key.rsplit(".", 1)[0]
-            by_module[module] = by_module.get(module, 0) + 1
-        counts = ", ".join(f"{n} in {m}" for m, n in sorted(by_module.items()))
-        lines += [f"**Not run yet: {len(unchecked)} code mutants ({counts})**; the score "
-                  "above is over the mutants that were run.", ""]
+        lines += [f"**Not run yet: {len(unchecked)} code mutants "
+                  f"({_per_module(unchecked)})**; the score above is over the mutants that "
+                  "were run.", ""]
+    if unrun:
+        lines += [f"**Not run yet: {len(unrun)} regex and word-list mutants "
+                  f"({_per_module(unrun)})**; the score above is over the mutants that "
+                  "were run.", ""]
     if not code and not unchecked:
         lines += ["mutmut has no results for these modules yet (run without --skip-mutmut).", ""]
     survivors = [(k, s) for k, s in sorted(code.items()) if s not in KILLED]
@@ -477,6 +683,24 @@ def _section(name: str, group: Group, code: dict[str, str],
                               "  ```"]
         lines.append("")
     return "\n".join(lines), score
+
+
+def _per_module(mutants: list[str]) -> str:
+    """ "489 in bot.pages, 289 in bot.pages_names": how many of the mutants each module has
+    (a code mutant is module.function__mutmut_N, a pattern mutant module:attribute:N)."""
+    by_module: dict[str, int] = {}
+    for key in mutants:
+        module = key.split(":")[0] if ":" in key else key.rsplit(".", 1)[0]
+        by_module[module] = by_module.get(module, 0) + 1
+    return ", ".join(f"{n} in {m}" for m, n in sorted(by_module.items()))
+
+
+def _readable(function: str) -> str:
+    """mutmut's name of a function as Python spells it: `xǁEmbedBudgetǁroom` is
+    EmbedBudget.room, `x_clip` is clip."""
+    if function.startswith("xǁ"):
+        return ".".join(function.split("ǁ")[1:])
+    return function.removeprefix("x_")
 
 
 def _keep_other_sections(sections: list[str]) -> list[str]:
@@ -497,20 +721,22 @@ def _row(label: str, killed: int, total: int) -> str:
     return f"| {label} | {killed} | {total} | {score} |"
 
 
-def _report(sections: list[str], minutes: float) -> str:
+def _report(sections: list[str], minutes: float | None) -> str:
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     return "\n".join([
         "# Mutation testing of the domain modules", "",
         f"_Written by `make mutation` (`python -m bench.mutation`) on {when}, "
-        f"in {minutes:.0f} minutes with one worker._", "",
+        + (f"in {minutes:.0f} minutes with one worker._" if minutes is not None else
+           "from the saved results of the runs before it (one worker each)._"), "",
         "A mutant is killed when a test fails against it (a timeout counts as killed). "
         "Code mutants come from mutmut; regex and word-list mutants make one alternative of "
         "a module-level regex dead, or delete one word of a module-level word list, at a time. "
         "Every survivor is listed with why it is equivalent or harmless.", "",
         "The importer's timing tests skip under mutmut (they measure the machine); pattern "
         "mutants run without the timing and crash-robustness tests, since a dead alternative "
-        "or a missing word cannot make a parse slower or crash it. The payload budgeting in "
-        "bot/render.py is not mutated yet.", "",
+        "or a missing word cannot make a parse slower or crash it. The render group mutates "
+        "only the payload budgeting of bot/render.py (the functions named in its heading), "
+        "against tests/unit/test_render.py.", "",
         *sections])
 
 

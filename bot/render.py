@@ -380,7 +380,7 @@ def speaker_pages(lang: Language, event: Event) -> list[SpeakerPage]:
     order = [i for role, _ in people_by_role(event.people)
              for i, p in enumerate(event.people) if p.role == role]
     texts: list[list[tuple[int, str]]] = [[]]
-    size = 0
+    size = -2  # the first text on a page has no blank line before it
     for i in order:
         person = event.people[i]
         pieces = split_text(person_text(lang, person), EMBED_DESCRIPTION - NAME - 30)

@@ -157,7 +157,7 @@ _DATES = (  # (pattern, order of its groups)
     (re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"), "ymd"),
 )
 _CLOCK = (r"(上午|早上|中午|下午|晚上)?\s*(\d{1,2})"
-          r"(?:\s*[:.：]\s*(\d{2})|\s*[点時时](?:(\d{1,2})分|(半))?)?"
+          r"(?:\s*[:.：]\s*(\d{2})|\s*([点時时])(?:(\d{1,2})分|(半))?)?"
           r"\s*(a\.?m\.?|p\.?m\.?)?")
 _TIMES = re.compile(rf"(?<![\d:]){_CLOCK}(?:\s*(?:-|–|—|~|～|to|至|until)\s*{_CLOCK})?",
                     re.IGNORECASE)
@@ -171,8 +171,11 @@ class _Clock:
     explicit: bool  # written as a time (":" or am/pm or 点), not a bare number
 
 
+_CLOCK_GROUPS = 7  # the groups of one _CLOCK
+
+
 def _clock(groups: tuple[str | None, ...]) -> _Clock | None:
-    period, hour, minute, cn_minute, half, meridiem = groups
+    period, hour, minute, hour_mark, cn_minute, half, meridiem = groups
     if hour is None:
         return None
     mins = 30 if half else int(minute or cn_minute or 0)
@@ -185,7 +188,7 @@ def _clock(groups: tuple[str | None, ...]) -> _Clock | None:
         mer = "am"
     elif period == "中午":
         mer = "pm" if int(hour) < 6 or int(hour) == 12 else "am"
-    explicit = bool(minute or cn_minute or half or meridiem or period)
+    explicit = bool(minute or hour_mark or meridiem or period)
     return _Clock(int(hour), mins, mer, explicit)
 
 
@@ -253,7 +256,8 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
         rest_times = rest
     start_clock = end_clock = None
     for times in _TIMES.finditer(rest_times):
-        first, second = _clock(times.groups()[:6]), _clock(times.groups()[6:])
+        groups = times.groups()
+        first, second = _clock(groups[:_CLOCK_GROUPS]), _clock(groups[_CLOCK_GROUPS:])
         if first is not None and (first.explicit or (second is not None and second.explicit)):
             start_clock, end_clock = first, second
             break
@@ -321,7 +325,7 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
     all_day = not has_time_of_day(written)
     if all_day:
         value = datetime.combine(value.astimezone(zone).date(), time(0), UTC)
-        if calendar_problem(value) is not None:  # 2000-01-01 in a zone ahead of UTC
+        if calendar_problem(value) is not None:  # 2101-01-01 in a zone ahead of UTC
             raise InvalidValue(N_("{name} {written!r} is not between the years {earliest} and "
                                   "{latest}"), name=name, written=written,
                                earliest=EARLIEST_YEAR, latest=LATEST_YEAR)

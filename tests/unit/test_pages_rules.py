@@ -1017,3 +1017,145 @@ def test_chinese_bios_and_bracketed_roles(text, people, described):
     page = parse_page(ZH_INTRO + text)
     assert [(p.name, p.role, p.bio) for p in page.people] == people
     assert (page.description == ZH, page.skipped) == (described, ())
+
+
+def test_a_bio_may_open_with_the_last_name_of_a_three_part_name():
+    page = ("Arms Control Talk\n\nSpeakers\n\nSuresh Lal Narasimhan\n\n"
+            "Narasimhan is a retired general and a fellow.\n\nLi Bin\n\nLi Bin is a professor.")
+    assert bios(page) == {"Suresh Lal Narasimhan": "Narasimhan is a retired general and a fellow.",
+                          "Li Bin": "Li Bin is a professor."}
+
+
+def test_a_chinese_bio_that_opens_with_another_name_is_not_the_name_lines():
+    page = "中美关系研讨会\n\n嘉宾\n赵通\n李彬是清华大学教授。"
+    assert bios(page) == {"赵通": "", "李彬": "李彬是清华大学教授。"}
+
+
+# -- header lines, name lines and notices at their limits ---------------------------------
+
+TALK = "Experts will examine missile defense in the region.\n\n"
+
+
+def test_one_time_line_under_the_date_joins_it_and_a_second_ends_the_header():
+    page = parse_page("A Talk on Arms\nDecember 1, 2026\n18:00-20:00\n19:00\n\n" + TALK)
+    assert page.date_text == "December 1, 2026 18:00-20:00"
+    assert page.description.startswith("19:00")
+
+
+def test_a_location_line_is_at_most_60_characters():
+    at = "Live " + "x" * 55
+    assert parse_page(f"A Talk on Arms\n{at}\n\n{TALK}").location == at
+    over = "Live " + "x" * 56
+    page = parse_page(f"A Talk on Arms\n{over}\n\n{TALK}")
+    assert page.location is None and page.description.startswith(over)
+
+
+def test_a_short_line_under_the_date_is_the_place_up_to_30_characters():
+    at = "Abcdefghij Klmnopqrst Uvwxyzab"  # 30, no digits
+    assert parse_page(f"A Talk on Arms\nDecember 1, 2026\n{at}\n\n{TALK}").location == at
+    over = at + "c"
+    page = parse_page(f"A Talk on Arms\nDecember 1, 2026\n{over}\n\n{TALK}")
+    assert page.location is None and page.description.startswith(over)
+
+
+def test_the_other_language_version_repeats_each_header_line_once():
+    page = parse_page("Arms Talk\nDecember 1, 2026\n\n" + TALK +
+                      "军控讨论会\n2026年12月1日\n第二个标题2\n\n专家将讨论导弹防御。")
+    assert "第二个标题2" in page.description and "军控讨论会" not in page.description
+
+
+def test_a_name_line_alone_of_someone_named_before_is_taken_without_a_bio():
+    page = parse_page(TALK + "Ann Lee will moderate.\n\nAnn Lee\n\nKey Takeaways\n\n"
+                      "• Trade: Tariffs rose.")
+    assert "Ann Lee\n" not in page.description + "\n" and bios(
+        TALK + "Ann Lee will moderate.\n\nAnn Lee\n\nAnn Lee is a fellow.") == {
+        "Ann Lee": "Ann Lee is a fellow."}
+
+
+def test_a_labelled_name_line_needs_no_bio():
+    page = parse_page(TALK + "Ann Lee, moderator\n\nKey Takeaways\n\n• Trade: Tariffs rose.")
+    assert [(p.name, p.role) for p in page.people] == [("Ann Lee", "moderator")]
+
+
+def test_the_paragraph_after_a_name_line_without_a_bio_is_still_read():
+    page = parse_page(TALK + "Ann Lee will moderate.\n\nAnn Lee\n\nThis event is off the record.")
+    assert page.off_the_record
+
+
+def test_a_notice_is_one_sentence_of_at_most_300_characters():
+    def notice(size: int) -> str:
+        start = "This event is off the record"
+        padding = size - len(start) - 1
+        return start + " and" * (padding // 4) + "." * (padding % 4 + 1)
+    assert len(notice(300)) == 300 and len(notice(301)) == 301
+    assert parse_page(TALK + notice(300)).off_the_record
+    assert not parse_page(TALK + notice(301)).off_the_record
+
+
+def test_a_long_line_opening_with_a_name_is_prose_not_a_name_line():
+    long = "Ann Lee, " + "senior fellow of the institute " * 5 + "and more"
+    assert len(long) > 150
+    page = parse_page(TALK + long + "\n\nAnn Lee is a fellow at the institute.")
+    assert long in page.description
+
+
+def test_prose_after_a_name_line_is_no_longer_the_description():
+    page = parse_page(TALK + "Ann Lee will moderate.\n\nAnn Lee\n\n"
+                      "The institute thanks its generous sponsors for their support.")
+    assert page.description == TALK.strip() + "\n\nAnn Lee will moderate."
+    assert page.skipped == ('skipped paragraph: "The institute thanks its generous sponsors '
+                            'for their support…"',)
+
+
+def test_a_name_line_with_its_label_in_brackets_needs_no_bio():
+    page = parse_page(TALK + "Ann Lee (Moderator)\n\nKey Takeaways\n\n• Trade: Tariffs rose.")
+    assert [(p.name, p.role) for p in page.people] == [("Ann Lee", "moderator")]
+
+
+def test_a_bio_of_someone_new_starts_once_people_or_notes_came_before():
+    for before in ("Ann Lee will moderate.", "This event is off the record."):
+        assert bios(TALK + before + "\n\nBob Smith is a professor at the university.")[
+            "Bob Smith"] == "Bob Smith is a professor at the university."
+
+
+def test_a_roster_of_two_ending_in_a_full_stop_names_both_speakers():
+    assert roles(TALK + "Ann Lee, Professor; Bob Smith.") == {
+        "Ann Lee": "speaker", "Bob Smith": "speaker"}
+
+
+def test_a_roster_label_gives_the_role_a_panelist_speaks():
+    assert roles(TALK + "Ann Lee (panelist); Bob Smith (moderator)") == {
+        "Ann Lee": "speaker", "Bob Smith": "moderator"}
+
+
+def test_semicolons_between_names_with_other_words_are_no_roster():
+    page = parse_page(TALK + "Ann Lee 2020; Bob Smith 2021")
+    assert page.people == () and page.description.endswith("Ann Lee 2020; Bob Smith 2021")
+
+
+@pytest.mark.parametrize(("par", "found"), [
+    ("Ann Lee joined Bob Smith in a moderated conversation, and Dan Brown will also speak.",
+     [("Ann Lee", "moderator", False), ("Bob Smith", "speaker", False),
+      ("Dan Brown", "speaker", False)]),
+    ("Ann Lee will speak first. Bob Smith joined Carl Young in a moderated conversation.",
+     [("Ann Lee", "speaker", False), ("Bob Smith", "moderator", False),
+      ("Carl Young", "speaker", False)]),
+])
+def test_who_joined_whom_in_a_moderated_conversation_among_other_names(par, found):
+    assert narration(par) == found
+
+
+def test_a_role_heading_with_its_colon_gives_the_role_to_the_names_under_it():
+    page = "中美关系研讨会\n\n主持人：\n赵通\n赵通是清华大学研究员。"
+    assert roles(page) == {"赵通": "moderator"}
+
+
+def test_a_heading_just_before_the_last_bullet_is_dropped():
+    page = parse_page(TALK + "Some Heading Words\n• Trade: Tariffs rose.")
+    assert "Some Heading Words" not in page.description and page.skipped == ()
+
+
+def test_an_access_note_inside_prose_stays_prose_and_is_not_listed():
+    page = parse_page(INTRO + "This event is not open to media. Lunch follows the talk.")
+    assert page.access_notes == ()
+    assert page.description.endswith("This event is not open to media. Lunch follows the talk.")

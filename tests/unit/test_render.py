@@ -349,3 +349,163 @@ def test_an_event_in_two_languages_shows_the_readers_version_first():
     mixed = f"{english}\n\n{chinese}\n\nA closing note in English."
     assert render.reader_first(language("zh-CN"), mixed) == mixed
     assert render.reader_first(language("zh-CN"), english) == english
+
+
+# -- packing long text into embeds and messages ------------------------------------------
+
+
+def packed(title: str, sizes: list[int]) -> list[list]:
+    """pack_embeds of blocks of `sizes` characters, each block one letter repeated (no
+    breaks, so a block of at most 4,096 characters is never split)."""
+    blocks = [chr(ord("a") + n) * size for n, size in enumerate(sizes)]
+    messages = render.pack_embeds(title, blocks)
+    for message in messages:
+        assert_fits(embeds=message)
+        assert all(embed.colour == render.COLOUR for embed in message)
+    descriptions = [embed.description for message in messages for embed in message]
+    assert "\n\n".join(descriptions) == "\n\n".join(blocks)  # nothing lost, in order
+    return messages
+
+
+def test_blocks_share_an_embed_up_to_its_4096_characters_joined_by_a_blank_line():
+    one = packed("T", [2000, 2094])  # 2000 + 2 + 2094 = 4096
+    assert [[e.description for e in m] for m in one] == [["a" * 2000 + "\n\n" + "b" * 2094]]
+    assert one[0][0].title == "T"  # one part: no part number
+    two = packed("T", [2000, 2095])
+    assert [len(e.description) for e in two[0]] == [2000, 2095]
+    assert packed("T", [3000, 2000])[0][0].description == "a" * 3000  # 5,002 is over 4,096
+
+
+def test_parts_are_numbered_from_one_and_a_message_holds_6000_characters():
+    exact = packed("T", [4000, 1986])  # (7 + 4000) + (7 + 1986) = 6000
+    assert [[e.title for e in m] for m in exact] == [["T (1/2)", "T (2/2)"]]
+    over = packed("T", [4000, 1987])
+    assert [[e.title for e in m] for m in over] == [["T (1/2)"], ["T (2/2)"]]
+    # The second message starts counting afresh: 2007 + 3993 = 6000 fits in it.
+    again = packed("T", [4000, 2000, 3986])
+    assert [len(m) for m in again] == [1, 2]
+    assert [len(m) for m in packed("T", [2500] * 5)] == [2, 2, 1]
+
+
+def test_a_title_keeps_room_for_its_part_number():
+    title = "T" * (render.EMBED_TITLE - 10)
+    assert packed(title, [10])[0][0].title == title  # not cut when it fits
+    long = packed("T" * 400, [4000, 4000])
+    assert long[0][0].title.endswith("… (1/2)") and long[1][0].title.endswith("… (2/2)")
+
+
+# -- the budgeting rules, at their edges ---------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "limit", "clipped"), [
+    ("abcde", 5, "abcde"),  # exactly at the limit: kept whole
+    ("aaaa bbbb cccc dddd", 17, "aaaa bbbb cccc…"),  # cut at the last space
+    ("abcdef ghijklmnop", 10, "abcdef gh…"),  # a space only 60% in is too early to cut at
+    ("abcdefg hijklmnop", 10, "abcdefg…"),  # just past 60%: cut there
+    ("aaaaaaaa   bbbbbb", 12, "aaaaaaaa…"),  # no spaces before the mark
+    ("aaaaaaa\\*b", 9, "aaaaaaa…"),  # never half an escape
+])
+def test_clip_cuts_at_a_late_word_break_and_marks_the_cut(text, limit, clipped):
+    assert render.clip(text, limit) == clipped
+
+
+@pytest.mark.parametrize(("text", "limit", "pieces"), [
+    ("aaaa bbbb", 9, ["aaaa bbbb"]),  # exactly at the limit: one piece
+    ("aaa\nbbbbbb\ncccccc", 12, ["aaa\nbbbbbb", "cccccc"]),  # the last line break in reach
+    ("aaaa\nbbbbbbbbb", 9, ["aaaa", "bbbbbbbbb"]),  # a break half-way counts
+    ("aaa\nbbbbbbbbbbb", 9, ["aaa\nbbbbb", "bbbbbb"]),  # one before half-way does not
+    ("aaa\nbb bbbbbbbbb", 9, ["aaa\nbb", "bbbbbbbbb"]),  # ... but a word break past it does
+    ("aaaa bbbbbbbbb", 9, ["aaaa", "bbbbbbbbb"]),
+    ("aaa bbbbbbbbbbb", 9, ["aaa bbbbb", "bbbbbb"]),
+    ("aaaa bbbb cccc\ndd", 9, ["aaaa", "bbbb", "cccc\ndd"]),  # no break past the limit
+    ("a\nbbbbbbbbbbbbbbbb", 9, ["a\nbbbbbbb", "bbbbbbbbb"]),
+    ("aaaaaaaa\\*b", 9, ["aaaaaaaa", "\\*b"]),  # never half an escape
+    ("aaaa   bbbbbb", 9, ["aaaa", "bbbbbb"]),  # no trailing spaces
+    ("aaaa bbbb" + " " * 20, 9, ["aaaa", "bbbb"]),  # trailing space is no piece
+])
+def test_split_text_breaks_at_a_paragraph_line_or_word_past_half_way(text, limit, pieces):
+    assert render.split_text(text, limit) == pieces
+
+
+@pytest.mark.parametrize(("names", "limit", "shown"), [
+    (["Ann", "Bob", "Cy"], 100, "Ann, Bob, Cy"),
+    (["Ann", "Bob", "Cy"], 26, "Ann, Bob, Cy"),  # Bob fits with room for a tail after it
+    (["Ann", "Bob", "Cy"], 25, "Ann …and 2 more: /x"),
+    (["Ann", "Bob", "Cy"], 21, "Ann …and 2 more: /x"),  # 3 + ", " + the longest tail (16)
+    (["Ann", "Bob", "Cy"], 20, "…and 3 more: /x"),
+    (["A", "B" * 30], 33, "A, " + "B" * 30),  # the last name needs no room for a tail
+    (["Ann"], 3, "Ann"),
+])
+def test_names_are_listed_while_they_fit_and_the_rest_counted(names, limit, shown):
+    assert render.names_text(EN, names, limit, "/x") == shown
+
+
+def test_an_embed_budget_spends_what_is_left_on_each_part_in_turn():
+    budget = render.EmbedBudget("T", "F", ["A", "B", "C"], total=100)
+    assert budget.left == 98
+    assert budget.room("Name") == 94 and budget.room("Name", keep=10) == 84
+    budget.field("C", "c" * 200, keep=10)
+    assert budget.fields["C"] == "c" * 86 + "…" and budget.left == 98 - 1 - 87
+    budget.describe("d" * 4)
+    assert budget.description == "d" * 4 and budget.left == 6
+    budget.field("A", "a" * 10)  # room for 5
+    assert budget.fields["A"] == "aaaa…" and budget.left == 0
+    budget.field("B", "b")  # no room: dropped
+    budget.describe("more")
+    embed = budget.build()
+    assert [(f.name, f.value, f.inline) for f in embed.fields] == [
+        ("A", "aaaa…", False), ("C", "c" * 86 + "…", False)]  # in the order asked for
+    assert embed.description == "d" * 4
+    assert render.EmbedBudget("T", "F").build().description is None
+
+
+def test_the_event_embed_shares_the_room_between_roles_and_keeps_the_description_start():
+    roles = ["moderator", "speaker", "discussant", "host", "chair", "panelist"]
+    people = tuple(Person(f"Person {role} number {i:02d}", role, "bio")
+                   for role in roles for i in range(60))
+    big = event(people=people, venue="V" * 1100, access_notes=("N" * 200,) * 10,
+                description="D" * 1000, title="T" * 300, takeaways=(Takeaway("A", "b"),))
+    embed = render.event_embed(EN, big)
+    assert_fits(embeds=[embed])
+    assert [f.name for f in embed.fields] == [
+        "When", "Where", "Registration", "Moderator", "Host", "Chair", "Speakers",
+        "Discussants", "Panelist", "Notes", "Takeaways"]
+    fields = {f.name: f.value for f in embed.fields}
+    shares = [len(fields[title]) for title in ("Moderator", "Host", "Chair", "Speakers",
+                                                "Discussants", "Panelist")]
+    assert max(shares) - min(shares) < 60  # about one name apart
+    assert fields["Takeaways"] == "1 key takeaway: `/event takeaways`"
+    assert embed.description.startswith("D" * 299) and embed.colour == render.COLOUR
+
+
+def test_bios_share_a_speaker_page_up_to_its_4096_characters():
+    def pages(*bios: int) -> list[render.SpeakerPage]:
+        people = tuple(Person(chr(ord("A") + n), "speaker", "x" * size)
+                       for n, size in enumerate(bios))
+        return render.speaker_pages(EN, event(people=people))
+
+    head = len("**A** · Speaker\n")
+    exact = 4096 - 2 * head - 2  # two bios and the blank line between them
+    assert [p.people for p in pages(exact // 2, exact // 2)] == [(0, 1)]
+    assert [p.people for p in pages(exact // 2, exact // 2 + 1)] == [(0,), (1,)]
+    # A new page counts afresh: the second holds two bios of exactly 4,096 again.
+    assert [p.people for p in pages(3900, exact // 2, exact // 2)] == [(0,), (1, 2)]
+    assert [p.people for p in pages(3900, exact // 2, exact // 2 + 1)] == [(0,), (1,), (2,)]
+    [page] = pages(10, 10)
+    assert page.embed.description == f"**A** · Speaker\n{'x' * 10}\n\n**B** · Speaker\n{'x' * 10}"
+    assert page.embed.colour == render.COLOUR
+
+
+def test_an_event_without_people_has_one_speaker_page_saying_so_and_no_menu():
+    no_one = event(people=())
+    [page] = render.speaker_pages(EN, no_one)
+    assert page.embed.description == "This event's page names no speakers." and page.people == ()
+    assert render.speaker_options(EN, no_one, [page], 0) == []
+
+
+def test_the_speaker_menu_always_offers_25_and_names_a_nameless_person():
+    people = tuple(Person(f"P{i}" if i else "", "speaker", "word " * 300) for i in range(60))
+    many = event(people=people)
+    pages = render.speaker_pages(EN, many)
+    assert len(render.speaker_options(EN, many, pages, len(pages) - 1)) == 25
+    assert render.speaker_options(EN, many, pages, 0)[0].label == "?"

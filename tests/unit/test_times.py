@@ -63,3 +63,12 @@ def test_the_last_allowed_start_still_gets_a_default_end():
     fields = scheduled_event_fields(last)
     assert datetime.fromisoformat(fields["scheduled_end_time"]) == (
         last.starts_at + timedelta(hours=2))
+
+
+@pytest.mark.parametrize(("starts_at", "ends_at", "problem"), [
+    (datetime(1, 1, 1, tzinfo=UTC), None, "its start is not between the years 2000 and 2100"),
+    (NOW, datetime(9999, 1, 1, tzinfo=UTC), "its end is not between the years 2000 and 2100"),
+    (NOW, None, None)])
+def test_a_saved_time_problem_names_the_start_or_the_end(starts_at, ends_at, problem):
+    from bot.times import saved_times_problem
+    assert saved_times_problem(starts_at, ends_at) == problem

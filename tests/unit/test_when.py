@@ -1,5 +1,6 @@
 """Reading when an event is: a page's date line, and the times moderators type."""
 
+import sys
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 from bot.catalog import page_facts, validate_link
 from bot.errors import InvalidValue
 from bot.pages import parse_page
-from bot.when import check_zone_name, parse_typed, read_page_when
+from bot.when import check_zone_name, is_iso, parse_typed, read_page_when, server_zone
 
 
 def utc(*args: int) -> datetime:
@@ -160,3 +161,210 @@ def test_reading_any_page_date_line_never_raises(line, zone):
     when = read_page_when(line, zone)
     if when.starts_at is not None:
         assert when.starts_at.tzinfo is not None
+
+
+# -- the rules of a page's clock, one at a time (synthetic lines, server in Shanghai) ------
+
+
+@pytest.mark.parametrize(("written", "start", "end"), [
+    ("18点", (18, 0), None),  # 点 makes a bare number a time of day
+    ("6点15分", (6, 15), None),
+    ("下午6点半", (18, 30), None),
+    ("晚上8点", (20, 0), None),
+    ("早上8点", (8, 0), None),
+    ("中午12点", (12, 0), None),
+    ("中午1点", (13, 0), None),
+    ("中午11点", (11, 0), None),
+    ("下午6点-8点", (18, 0), (20, 0)),  # the end shares the start's 下午
+    ("6 - 8 PM", (18, 0), (20, 0)),  # the start shares the end's PM
+    ("12 PM - 1 PM", (12, 0), (13, 0)),
+    ("12 AM", (0, 0), None),
+    ("0:30 - 23:30", (0, 30), (23, 30)),
+    ("11:30 PM - 1:00 AM", (23, 30), (25, 0)),  # past midnight: the next day
+    ("18:00 - 18:00", (18, 0), (42, 0)),  # an end at the start is the next day's
+    *((f"18:00{dash}20:00", (18, 0), (20, 0))
+      for dash in ("—", "–", "~", "～", " to ", "至", " until ")),
+])
+def test_a_page_clock_is_read_as_written(written, start, end):
+    when = read_page_when(f"2026年12月1日 {written}", "Asia/Shanghai")
+    midnight = utc(2026, 11, 30, 16)  # 1 December in Shanghai
+    assert when.starts_at == midnight + timedelta(hours=start[0], minutes=start[1])
+    assert when.ends_at == (None if end is None else
+                            midnight + timedelta(hours=end[0], minutes=end[1]))
+    assert not when.all_day and when.note is None
+
+
+@pytest.mark.parametrize("written", ["13:00 PM", "0 AM", "24:00"])
+def test_a_page_time_that_is_no_time_of_day_is_left_unset_and_said(written):
+    when = read_page_when(f"Dec 1, 2026 {written} GMT", "UTC")
+    assert when.starts_at is None
+    assert when.note == f"the page's time {written!r} is not a time of day"
+
+
+@pytest.mark.parametrize(("zone", "hours"), [
+    ("UTC-05:00", -5), ("UTC−3", -3), ("GMT+14", 14), ("UTC+5:45", 5.75)])
+def test_a_written_offset_sets_the_zone(zone, hours):
+    when = read_page_when(f"Dec 1, 2026, 18:00 {zone}", "Asia/Shanghai")
+    assert when.starts_at == utc(2026, 12, 1, 18) - timedelta(hours=hours)
+
+
+def test_an_offset_past_14_hours_is_no_zone_and_the_servers_is_used():
+    when = read_page_when("Dec 1, 2026, 18:00 UTC+15", "Asia/Shanghai")
+    assert when.starts_at == utc(2026, 12, 1, 10)
+
+
+@pytest.mark.parametrize(("year", "kept"), [(1999, False), (2000, True), (2100, True),
+                                            (2101, False)])
+def test_a_page_date_must_be_within_the_years_and_the_note_quotes_it(year, kept):
+    when = read_page_when(f"Dec 1, {year}", "UTC")
+    assert (when.starts_at is not None) == kept
+    if not kept:
+        assert when.note == (f"the page's date 'Dec 1, {year}' is not between the years 2000 "
+                             "and 2100, so I left the start unset")
+
+
+def test_an_impossible_date_is_passed_over_for_the_next_one_on_the_line():
+    when = read_page_when("31 June 2026 (moved to 2026-07-01)", "UTC")
+    assert when.all_day and when.starts_at == utc(2026, 7, 1)
+
+
+def test_an_ambiguous_zone_note_names_the_abbreviation_and_every_other_reading():
+    when = read_page_when("June 3, 2026, 18:00 IST", "UTC")
+    assert when.note.startswith("the page's IST could also mean Israel Standard Time (UTC+2) "
+                                "or Irish Standard Time (UTC+1); I read it as India Standard")
+    all_day = read_page_when("June 3, 2026 CST", "UTC")
+    assert all_day.all_day and "the page's CST could also mean" in all_day.note
+
+
+# -- typed times: the rules behind the examples -------------------------------------------
+
+
+@pytest.mark.parametrize(("typed", "base", "local"), [
+    ("8pm", NOW, datetime(2026, 11, 30, 20)),  # NOW is 18:00 in Shanghai: today
+    ("9:05 a.m.", NOW, datetime(2026, 12, 1, 9, 5)),  # gone today: tomorrow
+    ("12am", NOW, datetime(2026, 12, 1, 0)),
+    ("12:30PM", NOW, datetime(2026, 12, 1, 12, 30)),
+    ("0:15", NOW, datetime(2026, 12, 1, 0, 15)),
+    ("23:59", NOW, datetime(2026, 11, 30, 23, 59)),
+    ("6pm", NOW, datetime(2026, 12, 1, 18)),  # exactly now: the next one
+    ("1pm", NOW, datetime(2026, 12, 1, 13)),
+    ("2am", utc(2026, 11, 30, 20), datetime(2026, 12, 2, 2)),  # already 1 December there
+])
+def test_a_bare_typed_clock_is_the_next_such_moment(typed, base, local):
+    when = parse_typed(typed, "Asia/Shanghai", base)
+    assert when.starts_at == local.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert not when.all_day and when.ends_at is None
+
+
+@pytest.mark.parametrize("typed", ["13pm", "0am", "24:00", "23:60"])
+def test_a_bare_clock_that_is_no_time_of_day_is_not_read_as_one(typed):
+    with pytest.raises(InvalidValue):
+        parse_typed(typed, "UTC", NOW)
+
+
+def test_a_typed_date_is_the_day_of_the_servers_zone_and_lasts_a_day():
+    when = parse_typed("Dec 24", "Asia/Shanghai", NOW)  # ahead of UTC
+    assert when.all_day and (when.starts_at, when.ends_at) == (utc(2026, 12, 24),
+                                                               utc(2026, 12, 25))
+    today = parse_typed("today", "UTC", NOW)  # a date is not past until it has ended
+    assert today.all_day and today.starts_at == utc(2026, 11, 30)
+
+
+@pytest.mark.parametrize(("typed", "after", "words"), [
+    ("yesterday", None, "in the past"),
+    ("Nov 30 10:00 2026", None, None),  # a year written: may lie in the past
+    ("2026-12-10 17:00", utc(2026, 12, 10, 18), None),
+    ("today 17:00", utc(2026, 12, 10, 18), "before the start"),
+    ("today 18:00", utc(2026, 12, 10, 18), "before the start"),  # at the start
+])
+def test_a_time_without_its_year_must_come_after_the_start_or_now(typed, after, words):
+    if words is None:
+        parse_typed(typed, "UTC", NOW, after=after)
+        return
+    with pytest.raises(InvalidValue) as refused:
+        parse_typed(typed, "UTC", NOW, after=after)
+    assert "would be 2026-" in str(refused.value) and f", {words};" in str(refused.value)
+
+
+def test_a_date_past_2100_in_a_zone_ahead_of_utc_is_refused():
+    with pytest.raises(InvalidValue, match=r"^starts_at '2101-01-01' is not between the years"):
+        parse_typed("2101-01-01", "Asia/Shanghai", NOW)
+
+
+def test_a_typed_time_of_exactly_100_characters_is_read():
+    typed = "2026-12-01T18:00:00." + "0" * 74 + "+08:00"
+    assert len(typed) == 100
+    assert parse_typed(typed, "UTC", NOW).starts_at == datetime(
+        2026, 12, 1, 10, tzinfo=UTC)
+
+
+def test_an_unknown_zone_is_refused_with_examples_and_quotes_at_most_100_characters():
+    with pytest.raises(InvalidValue) as refused:
+        check_zone_name("Z" * 150)
+    assert str(refused.value) == (f"{'Z' * 100!r} is not a timezone I know; pick an IANA name "
+                                  "such as Europe/Paris, America/Chicago or Asia/Shanghai "
+                                  "from the list")
+
+
+def test_a_bare_number_after_the_date_is_no_time():
+    when = read_page_when("Dec 1, 2026, Room 12", "UTC")
+    assert when.all_day and when.starts_at == utc(2026, 12, 1)
+
+
+def test_an_impossible_minute_never_fails_the_reading():
+    when = read_page_when("Dec 1, 2026, 18:75 - 19:99 GMT", "UTC")
+    assert (when.starts_at, when.ends_at) == (utc(2026, 12, 1, 18, 59), utc(2026, 12, 1, 19, 59))
+    assert when.starts_at.tzinfo is UTC and when.ends_at.tzinfo is UTC  # stored in UTC
+
+
+def test_the_no_year_note_says_what_to_do():
+    assert read_page_when("Oct 28, 6 PM", None).note == (
+        "the page gives no year for its date 'Oct 28', so I left the start unset; set it "
+        "with /manage edit")
+
+
+def test_an_unknown_server_zone_is_read_as_utc():
+    assert server_zone("Not/AZone") == server_zone(None) == ZoneInfo("UTC")
+
+
+@pytest.mark.parametrize(("typed", "fast"), [
+    ("2026-12-01", True), (" 2026-12-01   18:00 ", True), ("2026-12-01T18:00:30+08:00", True),
+    ("friday 6pm", False), ("2026-12-01 6pm", False)])
+def test_iso_times_are_the_ones_read_without_dateparser(typed, fast):
+    assert is_iso(typed) == fast
+
+
+def test_relative_words_count_from_the_servers_date():
+    late = utc(2026, 11, 30, 20)  # 04:00 on 1 December in Shanghai
+    when = parse_typed("tomorrow 9:30", "Asia/Shanghai", late)
+    assert when.starts_at == datetime(2026, 12, 2, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def test_iso_and_bare_clock_times_need_no_dateparser(monkeypatch):
+    monkeypatch.setitem(sys.modules, "dateparser", None)  # importing it now fails
+    assert parse_typed("2026-12-01 18:00", "UTC", NOW).starts_at == utc(2026, 12, 1, 18)
+    assert parse_typed("2026-12-01T18:00Z", "Asia/Shanghai", NOW).starts_at == utc(
+        2026, 12, 1, 18)
+    assert parse_typed("8pm", "UTC", NOW).starts_at == utc(2026, 11, 30, 20)
+
+
+@pytest.mark.parametrize(("name", "hours"), [
+    ("UTC", 0), ("GMT", 0), ("BST", 1), ("CET", 1), ("CEST", 2), ("EST", -5), ("EDT", -4),
+    ("ET", -5), ("CDT", -5), ("CT", -6), ("MST", -7), ("MDT", -6), ("MT", -7), ("PST", -8),
+    ("PDT", -7), ("PT", -8), ("JST", 9), ("KST", 9), ("HKT", 8), ("SGT", 8),
+    ("Beijing time", 8), ("北京时间", 8), ("CST", -6), ("IST", 5.5)])
+def test_every_zone_name_listed_is_read_from_a_page(name, hours):
+    # A server far from all of them settles nothing: an ambiguous name takes its first reading.
+    when = read_page_when(f"Dec 1, 2026, 12:00 {name}", "Pacific/Kiritimati")
+    assert when.starts_at == utc(2026, 12, 1, 12) - timedelta(hours=hours)
+
+
+@pytest.mark.parametrize(("month", "number"), [
+    (name, number) for number, names in enumerate([
+        ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+        ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+        ("oct", "october"), ("nov", "november"), ("dec", "december")], start=1)
+    for name in names])
+def test_every_month_name_and_abbreviation_is_read(month, number):
+    when = read_page_when(f"{month.title()} 3, 2026", "UTC")
+    assert when.starts_at == utc(2026, number, 3) and when.all_day
