@@ -14,9 +14,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import tomllib
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -196,13 +198,28 @@ async def save_folders(store: Store, guild_id: int, checked: list[EventFolder], 
 
 async def _save_folder(store: Store, guild_id: int, parsed: EventFolder,
                        sample: bool = False) -> ImportReport:
-    facts = page_facts([page for _, page in parsed.pages], await store.run(store.settings.timezone,
-                                                                           guild_id))
-    draft = replace(parsed.draft, page_when=facts.when, page_venue=facts.venue)
+    draft, facts = drafted_in(parsed, await store.run(store.settings.timezone, guild_id))
     event, created = await store.run(store.events.save_event,
                                      guild_id, draft, parsed.pages, sample=sample)
     skipped = tuple(f"{page.kind}: {line}" for _, page in parsed.pages for line in page.skipped)
     return ImportReport(event, created, skipped, facts.notes)
+
+
+def drafted_in(parsed: EventFolder, zone: str) -> tuple[EventDraft, PageFacts]:
+    """A folder's draft with what its pages say, their dates read in the server's `zone`."""
+    facts = page_facts([page for _, page in parsed.pages], zone)
+    return replace(parsed.draft, page_when=facts.when, page_venue=facts.venue), facts
+
+
+async def save_samples(store: Store, guild_ids: Sequence[int],
+                       checked: Sequence[EventFolder]) -> list[int]:
+    """Give each of these servers that has no events yet the sample events (read once,
+    `read_bundled`), in ONE database call; returns the servers given them. Drafted once
+    per timezone, not once per server."""
+    @functools.cache
+    def samples_in(zone: str) -> list[tuple[EventDraft, tuple[tuple[str, Page], ...]]]:
+        return [(drafted_in(parsed, zone)[0], parsed.pages) for parsed in checked]
+    return await store.run(store.events.save_samples, guild_ids, samples_in)
 
 
 async def import_bundled(store: Store, guild_id: int, events_dir: Path) -> list[ImportReport]:
