@@ -29,6 +29,7 @@ from bot.fetch import FetchPolicy, check_url, fetch_page
 from bot.i18n import N_
 from bot.models import Event, EventDraft
 from bot.pages import Page, decode_page, parse_page
+from bot.progress import SILENT, Progress
 from bot.registration import check_capacity
 from bot.storage import Store
 from bot.times import calendar_problem
@@ -183,17 +184,26 @@ def event_folders(path: Path) -> list[Path]:
 
 
 async def import_folders(store: Store, guild_id: int, folders: list[Path], *,
-                         sample: bool = False) -> list[ImportReport]:
+                         sample: bool = False, progress: Progress = SILENT) -> list[ImportReport]:
     """Every folder is read and checked before any is saved: one bad folder writes nothing.
-    `sample` marks the events created as the bundled samples."""
-    checked = [read_event_folder(folder) for folder in folders]
-    return await save_folders(store, guild_id, checked, sample=sample)
+    `sample` marks the events created as the bundled samples. `progress` counts two steps
+    a folder: read, then saved."""
+    progress.begin(2 * len(folders))
+    checked = []
+    for folder in folders:
+        checked.append(read_event_folder(folder))
+        progress.advance()
+    return await save_folders(store, guild_id, checked, sample=sample, progress=progress)
 
 
 async def save_folders(store: Store, guild_id: int, checked: list[EventFolder], *,
-                       sample: bool = False) -> list[ImportReport]:
+                       sample: bool = False, progress: Progress = SILENT) -> list[ImportReport]:
     """Save folders already read (`read_event_folder`), in order."""
-    return [await _save_folder(store, guild_id, parsed, sample) for parsed in checked]
+    reports = []
+    for parsed in checked:
+        reports.append(await _save_folder(store, guild_id, parsed, sample))
+        progress.advance()
+    return reports
 
 
 async def _save_folder(store: Store, guild_id: int, parsed: EventFolder,
