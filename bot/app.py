@@ -37,9 +37,10 @@ log = logging.getLogger(__name__)
 EXTENSIONS = ("cogs.events", "cogs.rsvp", "cogs.manage", "cogs.announcements", "cogs.reminders",
               "cogs.retention")
 SYNC_HASH_KEY = "commands_hash"
-# Servers given the sample events in one database call at start: big enough that the
-# commit is shared, small enough that a command's database call waits at most one batch.
-SET_UP_BATCH = 50
+# Servers given the sample events in one database call at start: enough that they share
+# a commit, few enough (about 50 ms here) that a command's database call waiting behind
+# one batch still answers well within Discord's 3 s.
+SET_UP_BATCH = 20
 # What a failed attempt to reach Discord raises: no network, no DNS, refused, timed out, 5xx.
 UNREACHABLE = (OSError, aiohttp.ClientError, asyncio.TimeoutError, discord.DiscordServerError)
 # discord.py's names for the tasks that handle an interaction (commands, autocomplete,
@@ -162,9 +163,6 @@ class EventBot(commands.Bot):
         ahead of the queue (`EventTree.interaction_check`)."""
         self._to_set_up[guild_id] = None
         self._set_up_wake.set()
-
-    async def set_up_guild(self, guild_id: int) -> None:
-        await self.set_up_guilds([guild_id])
 
     async def set_up_guilds(self, guild_ids: Sequence[int]) -> None:
         # A re-invite within the retention period finds everything as it was.
