@@ -117,7 +117,7 @@ class SqliteEvents(Repository):
         else:
             event_id = row["id"]
         self._apply_draft(event_id, guild_id, draft, now)
-        self._content.add_pages(event_id, guild_id, pages, now, url, announce_recap=not created)
+        self._content.add_pages(event_id, guild_id, pages, now, url, created=created)
         return event_id, created
 
     def imported_event_id(self, guild_id: int, body: str, url: str | None = None) -> int | None:
