@@ -15,10 +15,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("rsvp", "e2e", "scale", "edits", "hostile", "guilds")
+BENCHMARKS = ("rsvp", "e2e", "reads", "scale", "edits", "hostile", "guilds")
 # Sections measured by end-to-end tests (`pytest -s` prints their figures) or by hand
-# (architecture: before and after a change), kept as written.
-RECORDED = ("bursts", "architecture")
+# (architecture, reads_before: before and after a change), kept as written.
+RECORDED = ("reads_before", "bursts", "architecture")
+# The order of the sections in RESULTS.md: the "before" of a benchmark right after it.
+SECTIONS = ("rsvp", "e2e", "reads", "reads_before", "scale", "edits", "hostile", "guilds",
+            "bursts", "architecture")
 
 
 def machine() -> str:
@@ -56,7 +59,7 @@ def main(names: list[str]) -> int:
 def assemble() -> None:
     """RESULTS.md from the latest section of every benchmark."""
     results_dir = HERE / "results"
-    sections = [(results_dir / f"{n}.md").read_text() for n in BENCHMARKS + RECORDED
+    sections = [(results_dir / f"{n}.md").read_text() for n in SECTIONS
                 if (results_dir / f"{n}.md").exists()]
     (HERE / "RESULTS.md").write_text(
         "# Benchmark results\n\nWritten by `make bench` (`python -m bench`). Every figure is "

@@ -32,7 +32,7 @@ from bot.adapters.languages import dm_language
 from bot.adapters.rsvp_buttons import button_state, rsvp_buttons
 from bot.adapters.scheduled_events import delete_scheduled_event
 from bot.app import EventBot
-from bot.errors import EventNotFound
+from bot.errors import EventNotFound, Unavailable
 from bot.models import (
     CancelledPayload,
     CapacityPayload,
@@ -78,6 +78,10 @@ class Announcements(commands.Cog):
         self._deliverer: asyncio.Task[None] | None = None
         self._after_ready: asyncio.Task[None] | None = None
         self._held: list[Notice] = []  # channel notices of guilds not arrived before on_ready
+        # Claimed notices whose delivery or acknowledgement met the database away, with
+        # whether they were posted: finished here once it is back, instead of waiting for
+        # their claim to expire (and being posted again by whoever claims them then).
+        self._interrupted: list[tuple[Notice, bool]] = []
 
     async def cog_load(self) -> None:
         self.bot.signals.subscribe(RegistrationChanged, self._on_registration_changed)
@@ -132,6 +136,10 @@ class Announcements(commands.Cog):
             self.bot.store.notices_ready.clear()
 
     async def deliver_pending(self) -> None:
+        while self._interrupted:
+            notice, posted = self._interrupted[0]
+            await self._deliver_and_ack(notice, posted=posted, again=True)
+            self._interrupted.pop(0)
         # Only this process's shards' notices: it has no other guild's channels.
         while notices := await self.bot.store.run(self.bot.store.notices.claim_notices,
                                                   shards=self.bot.own_shards):
@@ -147,9 +155,18 @@ class Announcements(commands.Cog):
         return (notice.kind not in DM_NOTICES and not self.bot.is_ready()
                 and self.bot.get_guild(notice.guild_id) is None)
 
-    async def _deliver_and_ack(self, notice: Notice) -> None:
-        if await self._deliver(notice):
-            await self.bot.store.run(self.bot.store.notices.ack_notice, notice.id)
+    async def _deliver_and_ack(self, notice: Notice, *, posted: bool = False,
+                               again: bool = False) -> None:
+        try:
+            if posted or await self._deliver(notice):
+                posted = True
+                await self.bot.store.run(self.bot.store.notices.ack_notice, notice.id)
+        except Unavailable:
+            if again:
+                self._interrupted[0] = (notice, posted)
+            else:
+                self._interrupted.append((notice, posted))
+            raise
 
     async def _deliver(self, notice: Notice) -> bool:
         """Send one notice; False leaves it claimed, to be retried after the claim expires."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 
 import discord
@@ -39,6 +40,14 @@ from bot.render_replies import calendar_reply, events_list_embed
 from bot.tree import member_language, respond
 
 PAGER_TIMEOUT = 14 * 60  # seconds: inside the 15 minutes an interaction token lives
+
+# Replies rendered once per language and state of an event (Event is frozen, so it is the
+# key, seat counts included, beside the Language): reading an unchanged event again costs
+# no rendering. The embeds are only ever read.
+RENDERED = 128  # event states kept per reply (a few MB at most)
+info_embed = functools.lru_cache(maxsize=RENDERED)(event_embed)
+speakers_pages = functools.lru_cache(maxsize=RENDERED)(speaker_pages)
+takeaways_pages = functools.lru_cache(maxsize=RENDERED)(takeaways_messages)
 
 
 async def send_pages(interaction: Interaction, messages: list[list[discord.Embed]]
@@ -118,7 +127,7 @@ class SpeakerPager(discord.ui.View):
 def speakers_reply(lang: Language, event: Event, owner_id: int
                    ) -> tuple[discord.Embed, SpeakerPager | None]:
     """The first page of `/event speakers`, with the pager when there is more than one."""
-    pages = speaker_pages(lang, event)
+    pages = speakers_pages(lang, event)
     if len(pages) == 1:
         return pages[0].embed, None
     pager = SpeakerPager(lang, event, pages, owner_id)
@@ -135,7 +144,7 @@ class EventCommands(commands.GroupCog, group_name="event",
     @app_commands.describe(event=EVENT_HELP)
     async def info(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
-        await respond(interaction, embed=event_embed(await server_language(interaction), found))
+        await respond(interaction, embed=info_embed(await server_language(interaction), found))
 
     @app_commands.command(name="list", description="This server's events to come: when, "
                           "seats left, open or closed")
@@ -220,8 +229,8 @@ class EventCommands(commands.GroupCog, group_name="event",
     @app_commands.describe(event=EVENT_HELP)
     async def takeaways(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
-        await send_pages(interaction, takeaways_messages(await server_language(interaction),
-                                                         found))
+        await send_pages(interaction, takeaways_pages(await server_language(interaction),
+                                                      found))
 
 
 async def setup(bot: EventBot) -> None:

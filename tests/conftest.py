@@ -43,12 +43,7 @@ def postgres_cluster():
     """A throwaway PostgreSQL cluster for the session, with a migrated template database.
     Where none can be started the PostgreSQL tests are skipped with the reason, unless
     EVENTBOT_REQUIRE_POSTGRES=1 (CI), which makes them fail."""
-    try:
-        cluster = start_cluster()
-    except NoServer as exc:
-        if os.environ.get(REQUIRE) == "1":
-            pytest.fail(f"PostgreSQL is required ({REQUIRE}=1) but {exc}")
-        pytest.skip(f"PostgreSQL tests need a server: {exc}")
+    cluster = _cluster_or_skip()
     try:
         # On a thread of its own: an async fixture may be what asks for this one.
         with ThreadPoolExecutor(1) as thread:
@@ -56,6 +51,27 @@ def postgres_cluster():
         yield cluster
     finally:
         cluster.stop()
+
+
+@pytest.fixture
+def restartable_postgres():
+    """A throwaway PostgreSQL cluster of the test's own, which it may restart
+    (`Cluster.restart`) without disturbing the other tests' databases; skipped or failed
+    like `postgres_cluster`. The bot migrates its `postgres` database itself."""
+    cluster = _cluster_or_skip()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def _cluster_or_skip() -> Cluster:
+    try:
+        return start_cluster()
+    except NoServer as exc:
+        if os.environ.get(REQUIRE) == "1":
+            pytest.fail(f"PostgreSQL is required ({REQUIRE}=1) but {exc}")
+        pytest.skip(f"PostgreSQL tests need a server: {exc}")
 
 
 async def _make_template(cluster: Cluster) -> None:

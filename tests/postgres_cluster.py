@@ -46,6 +46,25 @@ class Cluster:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
 
+    def restart(self) -> None:
+        """Restart the server as an operator would (`pg_ctl restart -m fast`): every session
+        is ended and the server is away for a moment. Blocks until it accepts again."""
+        _run([*self.as_postgres, _binary("pg_ctl"), "-D", str(self.root / "data"), "-m", "fast",
+              "-l", str(self.root / "log"), "-w", "-o", self._options(), "restart"])
+
+    def server_down(self) -> None:
+        """Stop the server (`pg_ctl stop -m fast`), keeping its data for `server_up`."""
+        _run([*self.as_postgres, _binary("pg_ctl"), "-D", str(self.root / "data"), "-m", "fast",
+              "-w", "stop"])
+
+    def server_up(self) -> None:
+        _run([*self.as_postgres, _binary("pg_ctl"), "-D", str(self.root / "data"),
+              "-l", str(self.root / "log"), "-w", "-o", self._options(), "start"])
+
+    def _options(self) -> str:
+        return (f"-k {self.root} -c listen_addresses=127.0.0.1 -p {self.port} -c fsync=off"
+                " -c max_connections=200")
+
     def stop(self) -> None:
         subprocess.run([*self.as_postgres, _binary("pg_ctl"), "-D", str(self.root / "data"),
                         "-m", "immediate", "stop"], capture_output=True, check=False)
@@ -70,8 +89,7 @@ def start_cluster() -> Cluster:
         _run([*as_postgres, initdb, "-D", str(root / "data"), "-A", "trust", "-U", "postgres",
               "-E", "UTF8", "--no-sync"])
         _run([*as_postgres, pg_ctl, "-D", str(root / "data"), "-l", str(root / "log"), "-w",
-              "-o", f"-k {root} -c listen_addresses=127.0.0.1 -p {port} -c fsync=off"
-                    " -c max_connections=200", "start"])
+              "-o", cluster._options(), "start"])
     except NoServer:
         cluster.stop()
         raise

@@ -74,12 +74,14 @@ class PostgresRegistrations(Repository):
     async def join_batch(self, batch: Sequence[JoinRequest]) -> list[JoinResult | Exception]:
         """Decide (guild, event, user, name) joins in arrival order, in one transaction
         that holds the lock of every event it touches (see the module's docstring)."""
-        now = self._clock()
         async with self._transaction() as conn:
             event_ids = sorted({event_id for _, event_id, _, _ in batch})
             rows = await conn.fetch(
                 f"SELECT id, guild_id, next_seq, archived, {SEATS} FROM events"
                 " WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", event_ids)
+            # The time is read once the locks are held: joins from other processes are
+            # then stamped in the order they were decided, as their positions are.
+            now = self._clock()
             events = {r["id"]: (r["guild_id"], seats_from_row(r), [r["next_seq"]]) for r in rows}
             archived = {r["id"] for r in rows if r["archived"]}
             waitlists = {event_id: await self.waitlist_head(conn, event_id, promotable)

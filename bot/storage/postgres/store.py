@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import ParamSpec, TypeVar, cast
 
 import asyncpg
 
@@ -24,12 +24,13 @@ from bot.registration import JoinResult
 from bot.storage import safe_url
 from bot.storage.postgres.content import PostgresContent
 from bot.storage.postgres.events import PostgresEvents
+from bot.storage.postgres.listener import NoticeListener
 from bot.storage.postgres.migrate import PostgresMigrator
 from bot.storage.postgres.outbox import PostgresOutbox
 from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.reminders import PostgresReminders
 from bot.storage.postgres.search import PostgresSearch
-from bot.storage.postgres.session import NOTICES_CHANNEL, Database
+from bot.storage.postgres.session import Database
 from bot.storage.postgres.settings import PostgresSettings
 from bot.storage.protocol import (
     Events,
@@ -66,10 +67,8 @@ class PostgresRepositories:
 
 
 class PostgresStore:
-    def __init__(self, pool: asyncpg.Pool, listener: asyncpg.Connection,
-                 repos: PostgresRepositories) -> None:
+    def __init__(self, pool: asyncpg.Pool, url: str, repos: PostgresRepositories) -> None:
         self._pool = pool
-        self._listener = listener
         self._repos = repos
         # Typed as the protocols so call sites type-check as with SQLite: each method has
         # the protocol's name and parameters (tests/unit/test_postgres_seam.py compares
@@ -83,6 +82,7 @@ class PostgresStore:
         self.schema = cast(Schema, repos.schema)  # async methods, awaited by `run`
         # Set when any process commits notices: the LISTEN connection hears their NOTIFY.
         self.notices_ready = asyncio.Event()
+        self._listener = NoticeListener(url, self.notices_ready.set)
         self._joins = JoinBatcher(repos.registrations)
 
     @classmethod
@@ -96,7 +96,8 @@ class PostgresStore:
             pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE)
             repos = PostgresRepositories(Database(pool, clock))
             await repos.schema.migrate()
-            listener = await asyncpg.connect(url)
+            store = cls(pool, url, repos)
+            await store._listener.start()
         except BaseException as exc:
             if pool is not None:
                 await pool.close()
@@ -105,8 +106,6 @@ class PostgresStore:
                                   f"({exc}); check DATABASE_URL and that the server is up"
                                   ) from None
             raise
-        store = cls(pool, listener, repos)
-        await listener.add_listener(NOTICES_CHANNEL, store._notified)
         return store
 
     @property
@@ -119,16 +118,13 @@ class PostgresStore:
         the copy from SQLite."""
         return self._repos
 
-    def _notified(self, *_: Any) -> None:
-        self.notices_ready.set()
-
     async def close(self) -> None:
         """Commit the joins already asked for, give back the notices claimed but not
         delivered, then close; later joins are refused."""
         await self._joins.close()
         try:
             await self._repos.notices.release_notices()
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        except (Unavailable, OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
             # They are handed out again when their claims expire.
             log.exception("could not release the claimed notices")
         await self._listener.close()

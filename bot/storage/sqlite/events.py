@@ -22,6 +22,8 @@ from bot.models import (
     EventListing,
     EventRef,
     EventSummary,
+    Person,
+    Takeaway,
 )
 from bot.pages import Page
 from bot.registration import DEFAULT_CAPACITY
@@ -59,7 +61,6 @@ class SqliteEvents(Repository):
         creates as the bundled sample. Returns the event and whether it was created.
         """
         now = now or self._clock()
-        self._session.events_changed += 1
         with self._transaction():
             event_id, created = self._save(guild_id, draft, pages, now, new=new, url=url,
                                            sample=sample)
@@ -73,7 +74,6 @@ class SqliteEvents(Repository):
         for events is in the transaction, so a guild is never given them twice. Returns
         the guilds given them."""
         now = now or self._clock()
-        self._session.events_changed += 1
         wanted = list(dict.fromkeys(guild_ids))
         if not wanted:
             return []
@@ -129,7 +129,6 @@ class SqliteEvents(Repository):
                  now: datetime | None = None) -> Event:
         """Attach a page (typically the recap) to an existing event."""
         now = now or self._clock()
-        self._session.events_changed += 1
         with self._transaction():
             self._registrations.seats_of(event_id, guild_id)
             self._content.add_pages(event_id, guild_id, [(body, page)], now)
@@ -169,11 +168,21 @@ class SqliteEvents(Repository):
             self._registrations.record_promotions(guild_id, event_id, seats, promotions, now)
 
     def get_event(self, guild_id: int, event_id: int) -> Event:
+        return self.event_of(self.event_row(guild_id, event_id),
+                             self._content.people(event_id), self._content.takeaways(event_id))
+
+    def event_row(self, guild_id: int, event_id: int) -> sqlite3.Row:
+        """The event's own row (its seat counts included); raises EventNotFound."""
         row = self._one(
             "SELECT *, EXISTS (SELECT 1 FROM pages WHERE event_id = events.id AND kind = 'recap')"
             " AS has_recap FROM events WHERE id = ? AND guild_id = ?", (event_id, guild_id))
         if row is None:
             raise EventNotFound(event_id)
+        return row
+
+    @staticmethod
+    def event_of(row: sqlite3.Row, people: tuple[Person, ...],
+                 takeaways: tuple[Takeaway, ...]) -> Event:
         return Event(
             id=row["id"], guild_id=row["guild_id"], slug=row["slug"], title=row["title"],
             venue=row["venue"], link=row["link"], starts_at=dt(row["starts_at"]),
@@ -184,7 +193,7 @@ class SqliteEvents(Repository):
             language=row["language"], translation=row["translation"],
             off_the_record=bool(row["off_the_record"]),
             access_notes=tuple(json.loads(row["access_notes"])), has_recap=bool(row["has_recap"]),
-            people=self._content.people(event_id), takeaways=self._content.takeaways(event_id),
+            people=people, takeaways=takeaways,
             all_day=bool(row["all_day"]), archived=bool(row["archived"]),
             is_sample=bool(row["is_sample"]))
 
@@ -194,7 +203,6 @@ class SqliteEvents(Repository):
         news: one notice for the channel and one DM to each member registered (confirmed or
         waitlisted), written in the same transaction. Returns (before, after)."""
         now = now or self._clock()
-        self._session.events_changed += 1
         with self._transaction() as db:
             before = self.get_event(guild_id, event_id)
             db.execute(
@@ -299,7 +307,6 @@ class SqliteEvents(Repository):
         of its announcements and Discord event. The notices carry what they need, since
         the event is gone when they are delivered."""
         now = self._clock()
-        self._session.events_changed += 1
         with self._transaction() as db:
             row = self._one("SELECT title, scheduled_event_id FROM events"
                             " WHERE id = ? AND guild_id = ?", (event_id, guild_id))
@@ -333,7 +340,6 @@ class SqliteEvents(Repository):
 
     def set_archived(self, guild_id: int, event_id: int, archived: bool) -> bool:
         """Archive or unarchive the event; returns whether it was archived before."""
-        self._session.events_changed += 1
         with self._transaction() as db:
             row = self._one("SELECT archived FROM events WHERE id = ? AND guild_id = ?",
                             (event_id, guild_id))

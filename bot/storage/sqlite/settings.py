@@ -141,7 +141,6 @@ class SqliteSettings(Repository):
             db.execute("DELETE FROM deleted_events WHERE guild_id = ?", (guild_id,))
             db.execute("DELETE FROM outbox WHERE guild_id = ?", (guild_id,))
             db.execute("DELETE FROM guild_settings WHERE guild_id = ?", (guild_id,))
-        self._session.events_changed += 1
         return True
 
     def get_meta(self, key: str) -> str | None:
