@@ -29,6 +29,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.errors import InvalidValue, UserError
 from bot.fetch import FetchPolicy
 from bot.flows import importing
+from bot.progress import terminal_progress
 from bot.render_replies import attendees_csv
 from bot.storage import open_store
 
@@ -180,7 +181,8 @@ async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         if not folders:
             raise UsageError(f"{args.path}: no event.toml here or in its sub-folders")
         async with await open_store(settings.database) as store:
-            reports = await import_folders(store, guild_id, folders)
+            with terminal_progress(f"importing {len(folders)} event folder(s)") as progress:
+                reports = await import_folders(store, guild_id, folders, progress=progress)
     for report in reports:
         verb = "created" if report.created else "updated"
         print(f"{verb} event {report.event.id} {report.event.slug!r} "
@@ -240,7 +242,8 @@ async def cmd_migrate_db(settings: Settings, args: argparse.Namespace) -> int:
     async with await open_store(settings.database_path):
         pass  # brings the source up to this bot's schema first
     async with await PostgresStore.open(args.to) as target:
-        counts = await copy_sqlite(settings.database_path, target)
+        with terminal_progress(f"copying into {safe_url(args.to)}") as progress:
+            counts = await copy_sqlite(settings.database_path, target, progress)
     print(f"copied {settings.database_path} into {safe_url(args.to)}: "
           + ", ".join(f"{n} {table}" for table, n in counts.items())
           + "; every row checked")

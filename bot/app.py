@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import itertools
 import json
 import logging
 import os
 import random
 import signal
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapters.languages import MemberLocales, ServerLanguages
-from bot.catalog import EventFolder, read_bundled, save_folders
+from bot.catalog import EventFolder, read_bundled, save_samples
 from bot.command_words import CommandTranslator
 from bot.config import ConfigError, Settings
 from bot.shards import Shards
@@ -35,6 +37,10 @@ log = logging.getLogger(__name__)
 EXTENSIONS = ("cogs.events", "cogs.rsvp", "cogs.manage", "cogs.announcements", "cogs.reminders",
               "cogs.retention")
 SYNC_HASH_KEY = "commands_hash"
+# Servers given the sample events in one database call at start: enough that they share
+# a commit, few enough (about 50 ms here) that a command's database call waiting behind
+# one batch still answers well within Discord's 3 s.
+SET_UP_BATCH = 20
 # What a failed attempt to reach Discord raises: no network, no DNS, refused, timed out, 5xx.
 UNREACHABLE = (OSError, aiohttp.ClientError, asyncio.TimeoutError, discord.DiscordServerError)
 # discord.py's names for the tasks that handle an interaction (commands, autocomplete,
@@ -75,7 +81,6 @@ class EventBot(commands.Bot):
         # dispatch would start a task per listener for work that takes microseconds.
         self.signals = Signals()
         self._seeded: set[int] = set()
-        self._seed_locks: dict[int, asyncio.Lock] = {}
         self._bundled: list[EventFolder] | None = None  # the sample events, parsed once
         self._to_set_up: dict[int, None] = {}  # guild ids, in arrival order
         self._set_up_wake = asyncio.Event()
@@ -126,19 +131,23 @@ class EventBot(commands.Bot):
 
     async def ensure_events(self, guild_id: int) -> None:
         """Give a server with no events the bundled sample events, once."""
-        if guild_id in self._seeded:
+        if guild_id not in self._seeded:
+            await self._give_samples([guild_id])
+
+    async def _give_samples(self, guild_ids: Sequence[int]) -> None:
+        """The sample events for those of these servers that have none, in one database
+        call (which checks for events in its transaction, so a server whose member asks
+        while its batch is being saved is not given them twice)."""
+        wanted = [guild_id for guild_id in guild_ids if guild_id not in self._seeded]
+        if not wanted:
             return
-        async with self._seed_locks.setdefault(guild_id, asyncio.Lock()):
-            if guild_id in self._seeded:
-                return
-            if not await self.store.run(self.store.events.has_events, guild_id):
-                if self._bundled is None:
-                    self._bundled = await asyncio.to_thread(read_bundled,
-                                                            self.settings.events_dir)
-                reports = await save_folders(self.store, guild_id, self._bundled, sample=True)
-                log.info("imported %d bundled event(s) into guild %s", len(reports), guild_id)
-            self._seeded.add(guild_id)
-        self._seed_locks.pop(guild_id, None)
+        if self._bundled is None:
+            self._bundled = await asyncio.to_thread(read_bundled, self.settings.events_dir)
+        given = await save_samples(self.store, wanted, self._bundled)
+        self._seeded.update(wanted)
+        if given:
+            log.info("imported %d bundled event(s) into %d server(s)", len(self._bundled),
+                     len(given))
 
     async def on_guild_available(self, guild: discord.Guild) -> None:
         self.set_up_later(guild.id)
@@ -147,35 +156,37 @@ class EventBot(commands.Bot):
         self.set_up_later(guild.id)
 
     def set_up_later(self, guild_id: int) -> None:
-        """Queue a guild's set-up (`set_up_guild`) for the background task. Thousands of
-        guilds arrive at start: doing each at once would queue all their database work
-        ahead of the first member's command, so they are done one at a time instead, and
-        a guild whose member uses a command is set up then, ahead of the queue
-        (`EventTree.interaction_check`)."""
+        """Queue a guild's set-up for the background task. Thousands of guilds arrive at
+        start: doing each at once would queue all their database work ahead of the first
+        member's command, so they are done SET_UP_BATCH at a time instead (one bounded
+        database call each), and a guild whose member uses a command is set up then,
+        ahead of the queue (`EventTree.interaction_check`)."""
         self._to_set_up[guild_id] = None
         self._set_up_wake.set()
 
-    async def set_up_guild(self, guild_id: int) -> None:
+    async def set_up_guilds(self, guild_ids: Sequence[int]) -> None:
         # A re-invite within the retention period finds everything as it was.
-        await self.store.run(self.store.settings.set_guild_left, guild_id, None)
-        await self.ensure_events(guild_id)
+        for guild_id in guild_ids:
+            await self.store.run(self.store.settings.set_guild_left, guild_id, None)
+        await self._give_samples(guild_ids)
 
     async def _set_up_queued_guilds(self) -> None:
-        """One guild at a time, in arrival order: at most one guild's database call is ever
-        ahead of a command's."""
+        """SET_UP_BATCH guilds at a time, in arrival order: at most one batch's database
+        call is ever ahead of a command's."""
         while True:
             await self._set_up_wake.wait()
             self._set_up_wake.clear()
             started, done = time.monotonic(), 0
             while self._to_set_up:
-                guild_id = next(iter(self._to_set_up))
-                del self._to_set_up[guild_id]
+                batch = list(itertools.islice(self._to_set_up, SET_UP_BATCH))
+                for guild_id in batch:
+                    del self._to_set_up[guild_id]
                 try:
-                    await self.set_up_guild(guild_id)
-                    done += 1
+                    await self.set_up_guilds(batch)
+                    done += len(batch)
                 except Exception:
-                    log.exception("setting up guild %s failed; it is set up again when one "
-                                  "of its members uses a command", guild_id)
+                    log.exception("setting up %d server(s) failed; each is set up again when "
+                                  "one of its members uses a command", len(batch))
             log.info("set up %d server(s) in %.1f s", done, time.monotonic() - started)
 
     async def close(self) -> None:

@@ -14,9 +14,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import tomllib
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +29,7 @@ from bot.fetch import FetchPolicy, check_url, fetch_page
 from bot.i18n import N_
 from bot.models import Event, EventDraft
 from bot.pages import Page, decode_page, parse_page
+from bot.progress import SILENT, Progress
 from bot.registration import check_capacity
 from bot.storage import Store
 from bot.times import calendar_problem
@@ -181,28 +184,52 @@ def event_folders(path: Path) -> list[Path]:
 
 
 async def import_folders(store: Store, guild_id: int, folders: list[Path], *,
-                         sample: bool = False) -> list[ImportReport]:
+                         sample: bool = False, progress: Progress = SILENT) -> list[ImportReport]:
     """Every folder is read and checked before any is saved: one bad folder writes nothing.
-    `sample` marks the events created as the bundled samples."""
-    checked = [read_event_folder(folder) for folder in folders]
-    return await save_folders(store, guild_id, checked, sample=sample)
+    `sample` marks the events created as the bundled samples. `progress` counts two steps
+    a folder: read, then saved."""
+    progress.begin(2 * len(folders))
+    checked = []
+    for folder in folders:
+        checked.append(read_event_folder(folder))
+        progress.advance()
+    return await save_folders(store, guild_id, checked, sample=sample, progress=progress)
 
 
 async def save_folders(store: Store, guild_id: int, checked: list[EventFolder], *,
-                       sample: bool = False) -> list[ImportReport]:
+                       sample: bool = False, progress: Progress = SILENT) -> list[ImportReport]:
     """Save folders already read (`read_event_folder`), in order."""
-    return [await _save_folder(store, guild_id, parsed, sample) for parsed in checked]
+    reports = []
+    for parsed in checked:
+        reports.append(await _save_folder(store, guild_id, parsed, sample))
+        progress.advance()
+    return reports
 
 
 async def _save_folder(store: Store, guild_id: int, parsed: EventFolder,
                        sample: bool = False) -> ImportReport:
-    facts = page_facts([page for _, page in parsed.pages], await store.run(store.settings.timezone,
-                                                                           guild_id))
-    draft = replace(parsed.draft, page_when=facts.when, page_venue=facts.venue)
+    draft, facts = drafted_in(parsed, await store.run(store.settings.timezone, guild_id))
     event, created = await store.run(store.events.save_event,
                                      guild_id, draft, parsed.pages, sample=sample)
     skipped = tuple(f"{page.kind}: {line}" for _, page in parsed.pages for line in page.skipped)
     return ImportReport(event, created, skipped, facts.notes)
+
+
+def drafted_in(parsed: EventFolder, zone: str) -> tuple[EventDraft, PageFacts]:
+    """A folder's draft with what its pages say, their dates read in the server's `zone`."""
+    facts = page_facts([page for _, page in parsed.pages], zone)
+    return replace(parsed.draft, page_when=facts.when, page_venue=facts.venue), facts
+
+
+async def save_samples(store: Store, guild_ids: Sequence[int],
+                       checked: Sequence[EventFolder]) -> list[int]:
+    """Give each of these servers that has no events yet the sample events (read once,
+    `read_bundled`), in ONE database call; returns the servers given them. Drafted once
+    per timezone, not once per server."""
+    @functools.cache
+    def samples_in(zone: str) -> list[tuple[EventDraft, tuple[tuple[str, Page], ...]]]:
+        return [(drafted_in(parsed, zone)[0], parsed.pages) for parsed in checked]
+    return await store.run(store.events.save_samples, guild_ids, samples_in)
 
 
 async def import_bundled(store: Store, guild_id: int, events_dir: Path) -> list[ImportReport]:

@@ -41,6 +41,10 @@ from bot.shards import Shards
 P = ParamSpec("P")
 T = TypeVar("T")
 
+# The sample events as drafted for a server in a given timezone (its pages' dates are read
+# in it): what `Events.save_samples` gives each new server.
+SampleDrafts = Callable[[str], Sequence[tuple[EventDraft, Sequence[tuple[str, Page]]]]]
+
 
 class Events(Protocol):
     """Events and their content: imports, edits, lookups, listings, archive, deletion."""
@@ -48,6 +52,8 @@ class Events(Protocol):
     def save_event(self, guild_id: int, draft: EventDraft, pages: Sequence[tuple[str, Page]],
                    now: datetime | None = None, *, new: bool = False,
                    url: str | None = None, sample: bool = False) -> tuple[Event, bool]: ...
+    def save_samples(self, guild_ids: Sequence[int], samples_in: SampleDrafts,
+                     now: datetime | None = None) -> list[int]: ...
     def imported_event_id(self, guild_id: int, body: str,
                           url: str | None = None) -> int | None: ...
     def add_page(self, guild_id: int, event_id: int, body: str, page: Page,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import re
 import subprocess
 import sys
 
@@ -19,6 +20,7 @@ from bot.storage import open_store
 from bot.storage.postgres.migrations import MIGRATIONS, SCHEMA_VERSION
 from tests.conftest import ROOT, new_event, postgres_database
 from tests.store.test_ask import import_bundled_pages
+from tests.terminal import run_in_terminal
 
 
 @pytest.fixture
@@ -193,6 +195,32 @@ async def test_migrate_db_copies_everything_once_and_ids_are_never_given_again(
         await new.run(new.registrations.close_registration, 5, later.id, None)
         [closed] = await new.run(new.notices.claim_notices)
         assert closed.id > first.id and closed.id not in {n.id for n in notices}
+
+
+async def test_migrate_db_shows_its_progress_at_a_terminal_and_none_into_a_pipe(
+        postgres_url, tmp_path):
+    source = tmp_path / "bot.sqlite3"
+    async with await open_store(source) as old:
+        event = await new_event(old, guild_id=5, capacity=10)
+        for user in range(1, 21):
+            await old.join(5, event.id, user, f"member {user}")
+    env = {**os.environ, "DATABASE_PATH": str(source), "EVENTS_DIR": str(ROOT / "data/events")}
+    status, shown = await asyncio.to_thread(
+        run_in_terminal, [sys.executable, "-m", "bot", "migrate-db", "--to", postgres_url],
+        env=env, cwd=ROOT)
+    assert status == 0, shown
+    counts = re.search(r"copied .*?: (.*); every row checked", shown)
+    assert counts, shown
+    rows = {table: int(n) for n, table in re.findall(r"(\d+) (\w+)", counts.group(1))}
+    assert rows["rsvps"] == 20
+    # Every row copied then checked, and the one event's search rows rebuilt: all drawn.
+    steps = 2 * sum(rows.values()) + rows["events"]
+    assert "copying into" in shown and f"{steps}/{steps}" in shown and "━" in shown, shown
+    assert "postgres@" not in shown  # the URL without its password
+
+    done = await migrate_db(source, postgres_url)  # again, into a pipe: only the result
+    assert done.returncode == 0 and done.stderr == ""
+    assert len(done.stdout.splitlines()) == 1 and "20 rsvps" in done.stdout
 
 
 async def test_migrate_db_into_a_database_with_other_events_changes_nothing(postgres_url,

@@ -14,7 +14,10 @@ import sqlite3
 from pathlib import Path
 
 from bot.errors import Unavailable
+from bot.progress import SILENT, Progress
 from bot.storage.postgres.store import PostgresStore
+
+COPY_CHUNK = 5_000  # rows inserted per call, so the progress moves on a big table
 
 # (table, its columns, the ones SQLite stores as 0/1), parents before children.
 TABLES: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...] = (
@@ -45,8 +48,10 @@ TABLES: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...] = (
 )
 
 
-async def copy_sqlite(source: Path, target: PostgresStore) -> dict[str, int]:
-    """Copy the (migrated) SQLite database at `source` into `target`; the rows per table."""
+async def copy_sqlite(source: Path, target: PostgresStore,
+                      progress: Progress = SILENT) -> dict[str, int]:
+    """Copy the (migrated) SQLite database at `source` into `target`; the rows per table.
+    `progress` counts each row twice (copied, then checked) and each event re-indexed."""
     db = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
         rows = {table: [tuple(bool(v) if c in flags and v is not None else v
@@ -58,16 +63,22 @@ async def copy_sqlite(source: Path, target: PostgresStore) -> dict[str, int]:
     finally:
         db.close()
     repos = target.repositories
+    copied = sum(len(table_rows) for table_rows in rows.values())
+    progress.begin(2 * copied + len(rows["events"]))
     async with target.pool.acquire() as conn, conn.transaction():
         for table, columns, _ in TABLES:
             override = " OVERRIDING SYSTEM VALUE" if table == "outbox" else ""
-            await conn.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}){override} VALUES"
-                f" ({', '.join(f'${i}' for i in range(1, len(columns) + 1))})"
-                " ON CONFLICT DO NOTHING", rows[table])
+            for start in range(0, len(rows[table]), COPY_CHUNK):
+                chunk = rows[table][start:start + COPY_CHUNK]
+                await conn.executemany(
+                    f"INSERT INTO {table} ({', '.join(columns)}){override} VALUES"
+                    f" ({', '.join(f'${i}' for i in range(1, len(columns) + 1))})"
+                    " ON CONFLICT DO NOTHING", chunk)
+                progress.advance(len(chunk))
         for event_id, guild_id in await conn.fetch("SELECT id, guild_id FROM events"):
             await repos.search.index(conn, event_id, guild_id,
                                      await repos.content.content(conn, event_id))
+            progress.advance()
         await conn.execute(
             "SELECT setval(pg_get_serial_sequence('events', 'id'), greatest("
             " (SELECT coalesce(max(id), 0) FROM events),"
@@ -78,6 +89,7 @@ async def copy_sqlite(source: Path, target: PostgresStore) -> dict[str, int]:
         for table, columns, _ in TABLES:
             there = {tuple(r) for r in await conn.fetch(
                 f"SELECT {', '.join(columns)} FROM {table}")}
+            progress.advance(len(rows[table]))
             if there != set(rows[table]):
                 missing = len(set(rows[table]) - there)
                 raise Unavailable(

@@ -30,7 +30,9 @@ from bot.storage.postgres.content import PostgresContent
 from bot.storage.postgres.outbox import PostgresOutbox
 from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.session import OVER_AT, Database, Repository
+from bot.storage.protocol import SampleDrafts
 from bot.storage.sqlite.session import dt, ts, utcnow
+from bot.when import DEFAULT_ZONE
 
 SUMMARY = "id, title, starts_at, slug, archived"
 
@@ -52,34 +54,70 @@ class PostgresEvents(Repository):
         created."""
         now = now or self._clock()
         async with self._transaction() as conn:
-            # Imports into one guild take turns, so two imports of one page (or two new
-            # events wanting one slug) cannot both create an event.
+            await self._lock_imports(conn, [guild_id])
+            event_id, created = await self._save(conn, guild_id, draft, pages, now, new=new,
+                                                 url=url, sample=sample)
+            return await self._get_event(conn, guild_id, event_id), created
+
+    async def save_samples(self, guild_ids: Sequence[int], samples_in: SampleDrafts,
+                           now: datetime | None = None) -> list[int]:
+        """Give each of these guilds that has no events yet the sample events, in ONE
+        transaction (the rules of `sqlite.events.SqliteEvents.save_samples`). Returns the
+        guilds given them."""
+        now = now or self._clock()
+        wanted = list(dict.fromkeys(guild_ids))
+        if not wanted:
+            return []
+        async with self._transaction() as conn:
+            await self._lock_imports(conn, wanted)
+            having = {row["guild_id"] for row in await conn.fetch(
+                "SELECT DISTINCT guild_id FROM events WHERE guild_id = ANY($1::bigint[])",
+                wanted)}
+            zones = dict(await conn.fetch(
+                "SELECT guild_id, timezone FROM guild_settings"
+                " WHERE guild_id = ANY($1::bigint[])", wanted))
+            seeded = [guild_id for guild_id in wanted if guild_id not in having]
+            for guild_id in seeded:
+                for draft, pages in samples_in(zones.get(guild_id, DEFAULT_ZONE)):
+                    await self._save(conn, guild_id, draft, pages, now, sample=True)
+        return seeded
+
+    async def _lock_imports(self, conn: asyncpg.Connection, guild_ids: Sequence[int]) -> None:
+        """Imports into one guild take turns, so two imports of one page (or two new
+        events wanting one slug) cannot both create an event. Locks are taken in guild
+        order, so two transactions locking several guilds cannot deadlock."""
+        for guild_id in sorted(guild_ids):
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext('eventbot:import'), "
                                "hashtext($1::text))", str(guild_id))
-            event_id: int | None
-            if new:
-                event_id = await self._content.imported_before(conn, guild_id, pages, url)
-                slug = await self._free_slug(conn, guild_id, draft.slug) if event_id is None \
-                    else None
-            else:
-                slug = draft.slug
-                event_id = await conn.fetchval(
-                    "SELECT id FROM events WHERE guild_id = $1 AND slug = $2", guild_id, slug)
-            created = event_id is None
-            if event_id is None:
-                closed = any(page.registration_closed for _, page in pages)
-                event_id = await conn.fetchval(
-                    "INSERT INTO events (guild_id, slug, title, capacity, registration_open,"
-                    " closed_reason, is_sample, created_at, updated_at)"
-                    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
-                    guild_id, slug, draft.title, draft.capacity or DEFAULT_CAPACITY, not closed,
-                    "the event page says registration has closed" if closed else None,
-                    sample, ts(now))
-            assert event_id is not None
-            await self._apply_draft(conn, event_id, guild_id, draft, now)
-            await self._content.add_pages(conn, event_id, guild_id, pages, now, url,
-                                          announce_recap=not created)
-            return await self._get_event(conn, guild_id, event_id), created
+
+    async def _save(self, conn: asyncpg.Connection, guild_id: int, draft: EventDraft,
+                    pages: Sequence[tuple[str, Page]], now: datetime, *, new: bool = False,
+                    url: str | None = None, sample: bool = False) -> tuple[int, bool]:
+        """`save_event`'s writes, in the caller's transaction, its guild's imports locked."""
+        event_id: int | None
+        if new:
+            event_id = await self._content.imported_before(conn, guild_id, pages, url)
+            slug = await self._free_slug(conn, guild_id, draft.slug) if event_id is None \
+                else None
+        else:
+            slug = draft.slug
+            event_id = await conn.fetchval(
+                "SELECT id FROM events WHERE guild_id = $1 AND slug = $2", guild_id, slug)
+        created = event_id is None
+        if event_id is None:
+            closed = any(page.registration_closed for _, page in pages)
+            event_id = await conn.fetchval(
+                "INSERT INTO events (guild_id, slug, title, capacity, registration_open,"
+                " closed_reason, is_sample, created_at, updated_at)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+                guild_id, slug, draft.title, draft.capacity or DEFAULT_CAPACITY, not closed,
+                "the event page says registration has closed" if closed else None,
+                sample, ts(now))
+        assert event_id is not None
+        await self._apply_draft(conn, event_id, guild_id, draft, now)
+        await self._content.add_pages(conn, event_id, guild_id, pages, now, url,
+                                      announce_recap=not created)
+        return event_id, created
 
     async def imported_event_id(self, guild_id: int, body: str,
                                 url: str | None = None) -> int | None:

@@ -19,14 +19,9 @@ from bot.content import EventContent
 from bot.errors import InvalidValue
 from bot.i18n import N_
 from bot.models import MATCH_END, MATCH_START, Passage
-from bot.questions import han_bigrams, han_terms, search_words, topic_words
+from bot.questions import han_terms, search_words, topic_words
 from bot.storage.postgres.session import Repository
-from bot.storage.sqlite.search import (
-    PASSAGES_PER_TEXT,
-    han_excerpt,
-    passages_of,
-    split_passages,
-)
+from bot.storage.sqlite.search import han_excerpt, index_passages, passages_of
 
 # ts_rank_cd's normalisation 1 (rank / (1 + log of the passage's length)) comes closest to
 # SQLite's BM25 on the bundled event: the same best passage for 18 of 20 sample questions,
@@ -45,9 +40,9 @@ class PostgresSearch(Repository):
         await conn.executemany(
             "INSERT INTO passages (guild_id, event_id, source, text, han)"
             " VALUES ($1, $2, $3, $4, $5)",
-            [(guild_id, event_id, source, passage, han_bigrams(passage))
+            [(guild_id, event_id, source, passage, list(han))
              for text, source in passages_of(content)
-             for passage in split_passages(text, PASSAGES_PER_TEXT)])
+             for passage, han in index_passages(text)])
 
     async def ask(self, guild_id: int, question: str, event_id: int | None = None,
                   limit: int = 3) -> list[Passage]:

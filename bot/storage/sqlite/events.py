@@ -27,17 +27,21 @@ from bot.models import (
 )
 from bot.pages import Page
 from bot.registration import DEFAULT_CAPACITY
+from bot.storage.protocol import SampleDrafts
 from bot.storage.sqlite.content import SqliteContent
 from bot.storage.sqlite.outbox import SqliteOutbox
 from bot.storage.sqlite.registrations import SqliteRegistrations
 from bot.storage.sqlite.search import SqliteSearch
 from bot.storage.sqlite.session import OVER_AT, Repository, Session, dt, ts, utcnow
+from bot.storage.sqlite.settings import SqliteSettings
 
 
 class SqliteEvents(Repository):
     def __init__(self, session: Session, registrations: SqliteRegistrations,
-                 outbox: SqliteOutbox, search: SqliteSearch, content: SqliteContent) -> None:
+                 outbox: SqliteOutbox, search: SqliteSearch, content: SqliteContent,
+                 settings: SqliteSettings) -> None:
         super().__init__(session)
+        self._settings = settings
         self._registrations = registrations
         self._outbox = outbox
         self._search = search
@@ -57,34 +61,64 @@ class SqliteEvents(Repository):
         creates as the bundled sample. Returns the event and whether it was created.
         """
         now = now or self._clock()
-        with self._transaction() as db:
-            if new:
-                row = self._content.imported_before(guild_id, pages, url)
-                slug = self._free_slug(guild_id, draft.slug) if row is None else None
-            else:
-                slug = draft.slug
-                row = self._one(
-                    "SELECT id FROM events WHERE guild_id = ? AND slug = ?", (guild_id, slug))
-            created = row is None
-            if row is None:
-                closed = any(page.registration_closed for _, page in pages)
-                # A deleted event's id is never given again: its old buttons must not
-                # reach a new event.
-                cursor = db.execute(
-                    "INSERT INTO events (id, guild_id, slug, title, capacity, registration_open,"
-                    " closed_reason, is_sample, created_at, updated_at) VALUES ("
-                    "(SELECT coalesce(max(m), 0) + 1 FROM (SELECT max(id) AS m FROM events"
-                    " UNION ALL SELECT max(id) FROM deleted_events)),"
-                    " ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (guild_id, slug, draft.title, draft.capacity or DEFAULT_CAPACITY,
-                     int(not closed), "the event page says registration has closed" if closed
-                     else None, int(sample), ts(now), ts(now)))
-                event_id = int(cursor.lastrowid or 0)
-            else:
-                event_id = row["id"]
-            self._apply_draft(event_id, guild_id, draft, now)
-            self._content.add_pages(event_id, guild_id, pages, now, url, announce_recap=not created)
+        with self._transaction():
+            event_id, created = self._save(guild_id, draft, pages, now, new=new, url=url,
+                                           sample=sample)
         return self.get_event(guild_id, event_id), created
+
+    def save_samples(self, guild_ids: Sequence[int], samples_in: SampleDrafts,
+                     now: datetime | None = None) -> list[int]:
+        """Give each of these guilds that has no events yet the sample events, as
+        `samples_in(its timezone)` drafts them, in ONE transaction: thousands of new
+        servers at start would otherwise pay a commit (and a thread hop) each. The check
+        for events is in the transaction, so a guild is never given them twice. Returns
+        the guilds given them."""
+        now = now or self._clock()
+        wanted = list(dict.fromkeys(guild_ids))
+        if not wanted:
+            return []
+        with self._transaction():
+            having = {row["guild_id"] for row in self._all(
+                "SELECT DISTINCT guild_id FROM events"
+                f" WHERE guild_id IN ({', '.join('?' * len(wanted))})", wanted)}
+            seeded = [guild_id for guild_id in wanted if guild_id not in having]
+            for guild_id in seeded:
+                for draft, pages in samples_in(self._settings.timezone(guild_id)):
+                    self._save(guild_id, draft, pages, now, sample=True)
+        return seeded
+
+    def _save(self, guild_id: int, draft: EventDraft, pages: Sequence[tuple[str, Page]],
+              now: datetime, *, new: bool = False, url: str | None = None,
+              sample: bool = False) -> tuple[int, bool]:
+        """`save_event`'s writes, inside the caller's transaction."""
+        db = self._conn
+        if new:
+            row = self._content.imported_before(guild_id, pages, url)
+            slug = self._free_slug(guild_id, draft.slug) if row is None else None
+        else:
+            slug = draft.slug
+            row = self._one(
+                "SELECT id FROM events WHERE guild_id = ? AND slug = ?", (guild_id, slug))
+        created = row is None
+        if row is None:
+            closed = any(page.registration_closed for _, page in pages)
+            # A deleted event's id is never given again: its old buttons must not
+            # reach a new event.
+            cursor = db.execute(
+                "INSERT INTO events (id, guild_id, slug, title, capacity, registration_open,"
+                " closed_reason, is_sample, created_at, updated_at) VALUES ("
+                "(SELECT coalesce(max(m), 0) + 1 FROM (SELECT max(id) AS m FROM events"
+                " UNION ALL SELECT max(id) FROM deleted_events)),"
+                " ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (guild_id, slug, draft.title, draft.capacity or DEFAULT_CAPACITY,
+                 int(not closed), "the event page says registration has closed" if closed
+                 else None, int(sample), ts(now), ts(now)))
+            event_id = int(cursor.lastrowid or 0)
+        else:
+            event_id = row["id"]
+        self._apply_draft(event_id, guild_id, draft, now)
+        self._content.add_pages(event_id, guild_id, pages, now, url, created=created)
+        return event_id, created
 
     def imported_event_id(self, guild_id: int, body: str, url: str | None = None) -> int | None:
         """The event an import of this page (or URL) would update instead of creating one."""
