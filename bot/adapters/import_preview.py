@@ -76,7 +76,7 @@ def preview_text(plan: ImportPlan, lang: Language | None = None) -> str:
     lines.append(lang._("Flags: {flags}", flags=safe(", ".join(flags)) if flags
                         else lang._("none")))
     lines.append(lang._("Takeaways: {count}", count=len(page.takeaways)))
-    lines += [lang._("Note: {note}.", note=safe(note)) for note in plan.notes]
+    lines += [lang._("Note: {note}.", note=safe(lang.text(note))) for note in plan.notes]
     if page.skipped:
         lines.append(lang._("Not understood, so skipped:"))
         lines += [f"- {safe(clip(line, 200))}" for line in page.skipped[:SKIPPED_SHOWN]]
@@ -214,7 +214,7 @@ def saved_text(result: ImportResult, lang: Language | None = None) -> str:
                           "{takeaways}, registration closed.", **fields))
     summary += "\n" + when_where_lines(saved, lang)
     for note in result.notes:
-        summary += "\n" + lang._("Note: {note}.", note=safe(note))
+        summary += "\n" + lang._("Note: {note}.", note=safe(lang.text(note)))
     if parsed.skipped:
         summary += "\n" + lang._("Not understood, so skipped:") + "\n" + "\n".join(
             f"- {safe(line)}" for line in parsed.skipped[:10])
