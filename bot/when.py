@@ -31,7 +31,8 @@ from bot.i18n import N_, Text
 from bot.times import EARLIEST_YEAR, LATEST_YEAR, calendar_problem
 
 MAX_TYPED = 100  # characters of a typed time; dateparser's cost grows with its input
-TYPED_EXAMPLE = '"friday 6pm", "Dec 1 18:00" or "2026-12-01 18:00"'
+# Typed forms the reader understands, listed in the reply's language.
+TYPED_EXAMPLE = Text(N_('"friday 6pm", "Dec 1 18:00" or "2026-12-01 18:00"'))
 DEFAULT_ZONE = "UTC"
 
 

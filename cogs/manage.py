@@ -107,8 +107,10 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                           ) -> None:
         guild_id = guild_id_of(interaction)
         if (page is None) == (url is None):
-            raise InvalidValue(N_("Give the page either as a file (page: a .txt or .html file) "
-                                  "or as a web address (url:), one of the two"))
+            raise InvalidValue(N_("Give the page either as a file ({page}: a .txt or .html "
+                                  "file) or as a web address ({url}:), one of the two"),
+                               page=option_name(interaction.locale, "page"),
+                               url=option_name(interaction.locale, "url"))
         if capacity is not None:
             check_capacity(capacity)  # refused now, not after the preview
         if url is not None:

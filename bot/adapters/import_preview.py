@@ -23,6 +23,7 @@ from bot.adapters.event_option import guild_id_of
 from bot.adapters.manage_forms import asker_may_answer, when_where_lines
 from bot.adapters.scheduled_events import sync_scheduled_event
 from bot.app import Interaction
+from bot.command_words import option_name
 from bot.flows import importing
 from bot.flows.importing import ImportPlan, ImportResult
 from bot.i18n import Language, language
@@ -60,7 +61,8 @@ def preview_text(plan: ImportPlan, lang: Language | None = None) -> str:
                          "Import."),
              outcome, lang._("Title: {title}", title=title),
              lang._("When: {when}", when=span_text(plan.starts_at, plan.ends_at, plan.all_day)
-                    or lang._("no date found (give starts_at:, or later /manage edit)")),
+                    or lang._("no date found (give {option}:, or later /manage edit)",
+                              option=option_name(lang.code, "starts_at"))),
              lang._("Where: {where}", where=safe(clip(plan.venue, 200)) if plan.venue
                     else lang._("no venue"))]
     groups = people_by_role(page.people)

@@ -111,6 +111,7 @@ async def test_a_moderator_reads_the_bots_time_notes_and_refusals_in_their_langu
     note = ("注意：页面上的日期 'Oct 28' 没有年份，所以我没有设置开始时间；请用 /manage edit "
             "设置。")
     assert note in preview.content, preview.content
+    assert "时间：未找到日期（请提供 开始时间:，或稍后用 /manage edit 设置）" in preview.content
     done = await fake.click(world.guild, zh_cn, preview.message, import_button(preview))
     done = await done.wait(lambda r: not r.custom_ids() or bool(r.followups), 10)
     assert note in (done.content or ""), done
@@ -124,8 +125,11 @@ async def test_a_moderator_reads_the_bots_time_notes_and_refusals_in_their_langu
     # A typed time out of range names the option as the member's client shows it.
     far = await fake.slash(world.guild, zh_cn, "manage import", page=no_year,
                            starts_at="3000-01-01 10:00")
-    assert far.content.startswith("⚠️ 开始时间 '3000-01-01 10:00' 不在 2000 年到 2100 年之间"), far
-    assert "starts_at" not in far.content
+    assert far.content == ("⚠️ 开始时间 '3000-01-01 10:00' 不在 2000 年到 2100 年之间；请输入例如 "
+                           '"friday 6pm"、"Dec 1 18:00" 或 "2026-12-01 18:00"。'), far
+    neither = await fake.slash(world.guild, zh_cn, "manage import")
+    assert neither.content == ("⚠️ 请以文件（页面:，.txt 或 .html 文件）或网址（网址:）二选一的方式"
+                               "提供页面。"), neither
 
     # A far start saved by a bot from before the check: the refusal is one Chinese sentence.
     far_start = int(datetime(9999, 12, 31, 23, 0, tzinfo=UTC).timestamp())
