@@ -186,7 +186,8 @@ class EventCommands(commands.GroupCog, group_name="event",
                                name=clip(name, 80), title=found.title)
             raise NotFound(N_("nobody called {name!r} speaks at {title}; the people are: "
                               "{names}"), name=clip(name, 80), title=found.title,
-                           names=", ".join(p.name for p in found.people))
+                           names=member_language(interaction)._(", ").join(
+                               p.name for p in found.people))
         await send_pages(interaction, speaker_embed(await server_language(interaction), found,
                                                     person))
 

@@ -67,15 +67,15 @@ def preview_text(plan: ImportPlan, lang: Language | None = None) -> str:
                     else lang._("no venue"))]
     groups = people_by_role(page.people)
     lines.append(lang._("People: {people}", people="" if groups else lang._("none found")))
-    lines += [f"- {role_heading(lang, role)}: {safe(clip(', '.join(names), 300))}"
-              for role, names in groups]
+    lines += [lang._("- {role}: {names}", role=role_heading(lang, role),
+                     names=safe(clip(lang._(", ").join(names), 300))) for role, names in groups]
     flags = [text for text, on in ((lang._("registration closed"), page.registration_closed),
                                    (lang._("off the record"), page.off_the_record)) if on]
     if page.language:  # the page's own words, as written
         flags.append(lang._("in {language} with {translation} translation",
                             language=page.language, translation=page.translation)
                      if page.translation else lang._("in {language}", language=page.language))
-    lines.append(lang._("Flags: {flags}", flags=safe(", ".join(flags)) if flags
+    lines.append(lang._("Flags: {flags}", flags=safe(lang._(", ").join(flags)) if flags
                         else lang._("none")))
     lines.append(lang._("Takeaways: {count}", count=len(page.takeaways)))
     lines += [lang._("Note: {note}.", note=safe(lang.text(note))) for note in plan.notes]

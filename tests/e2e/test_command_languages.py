@@ -112,10 +112,16 @@ async def test_a_moderator_reads_the_bots_time_notes_and_refusals_in_their_langu
             "设置。")
     assert note in preview.content, preview.content
     assert "时间：未找到日期（请提供 开始时间:，或稍后用 /manage edit 设置）" in preview.content
+    assert "\n标记：不公开报道、使用" in preview.content  # the language's own list separator
+    assert "Zhanyuan、Zhang Hongyu\n" in preview.content and ", " not in preview.content
     done = await fake.click(world.guild, zh_cn, preview.message, import_button(preview))
     done = await done.wait(lambda r: not r.custom_ids() or bool(r.followups), 10)
     assert note in (done.content or ""), done
     event_id = int(re.search(r"（活动 (\d+)）", done.content)[1])
+    nobody = await fake.slash(world.guild, zh_cn, "event speaker", name="Nobody",
+                              event=str(event_id))
+    assert nobody.content.startswith("⚠️") and "、" in nobody.content, nobody.content
+    assert ", " not in nobody.content
 
     # No start yet: announced, and the Discord event it could not make is said in Chinese.
     posted = await fake.slash(world.guild, zh_cn, "manage announce", event=str(event_id))
