@@ -30,6 +30,7 @@ from bot.render import (
     SpeakerPage,
     clip,
     event_embed,
+    role_title,
     speaker_embed,
     speaker_options,
     speaker_pages,
@@ -198,8 +199,10 @@ class EventCommands(commands.GroupCog, group_name="event",
             found = await resolve_event(interaction, interaction.namespace.event)
         except UserError:
             return []
-        needle = current.casefold()
-        return [app_commands.Choice(name=clip(f"{p.name} ({p.role})", CHOICE_NAME), value=p.name)
+        needle, lang = current.casefold(), member_language(interaction)
+        return [app_commands.Choice(name=clip(lang._("{name} ({role})", name=p.name,
+                                                     role=role_title(lang, p.role)),
+                                              CHOICE_NAME), value=p.name)
                 for p in found.people if needle in p.name.casefold()][:MAX_CHOICES]
 
     @app_commands.command(name="ask", description="Ask what the event pages say about something")

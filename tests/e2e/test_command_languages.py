@@ -122,6 +122,9 @@ async def test_a_moderator_reads_the_bots_time_notes_and_refusals_in_their_langu
                               event=str(event_id))
     assert nobody.content.startswith("⚠️") and "、" in nobody.content, nobody.content
     assert ", " not in nobody.content
+    names = await fake.autocomplete(world.guild, zh_cn, "event speaker", focused="name",
+                                    name="Zhang Hong", event=str(event_id))
+    assert [c["name"] for c in names] == ["Zhang Hongyu（评议人）"], names
 
     # No start yet: announced, and the Discord event it could not make is said in Chinese.
     posted = await fake.slash(world.guild, zh_cn, "manage announce", event=str(event_id))
