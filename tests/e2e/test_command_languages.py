@@ -140,6 +140,9 @@ async def test_a_moderator_reads_the_bots_time_notes_and_refusals_in_their_langu
     assert neither.content == ("⚠️ 请以文件（页面:，.txt 或 .html 文件）或网址（网址:）二选一的方式"
                                "提供页面。"), neither
 
+    bad_url = await fake.slash(world.guild, zh_cn, "manage import", url="ftp://example.com/talk")
+    assert bad_url.content == "⚠️ 请提供以 http:// 或 https:// 开头的页面网址。", bad_url
+
     # A far start saved by a bot from before the check: the refusal is one Chinese sentence.
     far_start = int(datetime(9999, 12, 31, 23, 0, tzinfo=UTC).timestamp())
     conn = sqlite3.connect(world.db_path)
