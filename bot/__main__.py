@@ -189,8 +189,8 @@ async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
               f"({len(report.event.people)} people, {len(report.event.takeaways)} takeaways)")
         for line in report.skipped:
             print(f"  skipped {line}")
-        for line in report.notes:
-            print(f"  note: {line}")
+        for note in report.notes:  # English on the command line
+            print(f"  note: {note}")
     return 0
 
 

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from bot.errors import InvalidValue
 from bot.fetch import FetchPolicy, check_url, fetch_page
-from bot.i18n import N_
+from bot.i18n import N_, Text
 from bot.models import Event, EventDraft
 from bot.pages import Page, decode_page, parse_page
 from bot.progress import SILENT, Progress
@@ -67,7 +67,7 @@ class PageFacts:
 
     when: When
     venue: str | None
-    notes: tuple[str, ...]
+    notes: tuple[Text, ...]  # translated where shown
 
 
 def page_facts(pages: list[Page] | tuple[Page, ...], zone: str | None) -> PageFacts:
@@ -108,7 +108,7 @@ class ImportReport:
     event: Event
     created: bool
     skipped: tuple[str, ...]  # what the importer could not place, per page
-    notes: tuple[str, ...] = ()  # how the page's date was read, where there was a choice
+    notes: tuple[Text, ...] = ()  # how the page's date was read, where there was a choice
 
 
 def parse_datetime(value: str, name: str = "starts_at") -> datetime:

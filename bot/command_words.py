@@ -31,6 +31,11 @@ CONTEXTS = {Where.command_name: "name", Where.group_name: "name", Where.paramete
             Where.choice_name: "choice"}
 
 
+def option_name(locale: object, name: str) -> str:
+    """An option's name as a client in `locale` shows it, for a reply that names it."""
+    return language(locale, DOMAIN).translations.pgettext("name", name)
+
+
 class CommandTranslator(app_commands.Translator):
     """Each shipped language's catalog; None (Discord shows the source) for the source
     language, for languages the bot does not ship, and where the translation is the

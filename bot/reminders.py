@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.errors import InvalidValue
-from bot.i18n import N_, Language
+from bot.i18n import N_, Language, Text
 from bot.models import Event
 from bot.render import CONTENT, EMBED_TITLE, clip, safe_clip, timestamp
 from bot.times import DEFAULT_REMINDER_MINUTES, saved_times_problem
@@ -102,15 +102,16 @@ def _reminder_at(lang: Language, fields: dict[str, str], venue: str) -> str:
                   "to the waitlist.", **fields, venue=venue)
 
 
-def scheduled_event_problem(event: Event, now: datetime) -> str | None:
-    """Why the event cannot be a Discord scheduled event right now, or None."""
+def scheduled_event_problem(event: Event, now: datetime) -> Text | None:
+    """Why the event cannot be a Discord scheduled event right now, or None: a clause
+    translated where the moderator's reply is written."""
     if event.starts_at is None:
-        return "it has no start time yet (set one with `/manage edit`)"
+        return Text(N_("it has no start time yet (set one with `/manage edit`)"))
     problem = saved_times_problem(event.starts_at, event.ends_at)
     if problem:  # the arithmetic of scheduled_event_fields would overflow
-        return f"{problem} (set another with `/manage edit`)"
+        return Text(N_("{problem} (set another with `/manage edit`)"), problem=problem)
     if event.starts_at <= now:
-        return "it has already started, and Discord only takes events in the future"
+        return Text(N_("it has already started, and Discord only takes events in the future"))
     return None
 
 

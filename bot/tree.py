@@ -16,7 +16,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import UserError
-from bot.i18n import Language, language
+from bot.i18n import N_, Language, language
 from bot.render import CONTENT, clip, safe
 
 if TYPE_CHECKING:
@@ -27,6 +27,12 @@ log = logging.getLogger(__name__)
 USER_ERRORS = (UserError,)
 NO_MENTIONS = discord.AllowedMentions.none()
 ANSWERABLE = (2, 3, 5)  # interaction types answered with a message: command, component, modal
+# The kinds of value an option takes, as a refused value's reply names them (Discord's
+# option type names, which are English).
+OPTION_KINDS = {"string": N_("string"), "integer": N_("integer"), "boolean": N_("boolean"),
+                "user": N_("user"), "channel": N_("channel"), "role": N_("role"),
+                "mentionable": N_("mentionable"), "number": N_("number"),
+                "attachment": N_("attachment")}
 
 
 async def respond(interaction: discord.Interaction, content: str | None = None, *,
@@ -48,8 +54,10 @@ def error_message(error: BaseException, lang: Language) -> str | None:
         if isinstance(error.__cause__, USER_ERRORS):
             return _sentence(lang.text(error.__cause__.text), lang)
         if isinstance(error, app_commands.TransformerError):
+            kind = error.type.name
             return lang._("That value for **{option}** isn't valid: {value}",
-                          option=error.type.name, value=safe(str(error.value)))
+                          option=lang._(OPTION_KINDS[kind]) if kind in OPTION_KINDS else kind,
+                          value=safe(str(error.value)))
         error = error.__cause__ or error
     if isinstance(error, USER_ERRORS):
         return _sentence(lang.text(error.text), lang)

@@ -31,7 +31,8 @@ from bot.i18n import N_, Text
 from bot.times import EARLIEST_YEAR, LATEST_YEAR, calendar_problem
 
 MAX_TYPED = 100  # characters of a typed time; dateparser's cost grows with its input
-TYPED_EXAMPLE = '"friday 6pm", "Dec 1 18:00" or "2026-12-01 18:00"'
+# Typed forms the reader understands, listed in the reply's language.
+TYPED_EXAMPLE = Text(N_('"friday 6pm", "Dec 1 18:00" or "2026-12-01 18:00"'))
 DEFAULT_ZONE = "UTC"
 
 
@@ -43,14 +44,14 @@ class When:
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     all_day: bool = False
-    note: str | None = None
+    note: Text | None = None
 
 
 # -- zones --------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
 class _Reading:
-    name: str  # what the reply calls it
+    name: str  # what the reply calls it: an id marked with N_, translated where shown
     offset: timedelta | None  # a fixed offset; None: the home zone's own (it follows DST)
     home: str  # the IANA zone where it is used
 
@@ -62,33 +63,33 @@ def _h(hours: float) -> timedelta:
 # Abbreviations and names of zones, upper-cased. An ambiguous one lists its readings,
 # the default (taken when the server's zone settles nothing) first.
 ZONES: dict[str, tuple[_Reading, ...]] = {
-    "UTC": (_Reading("UTC", _h(0), "UTC"),),
-    "GMT": (_Reading("GMT", _h(0), "Europe/London"),),
-    "BST": (_Reading("British Summer Time (UTC+1)", _h(1), "Europe/London"),),
-    "CET": (_Reading("CET (UTC+1)", _h(1), "Europe/Paris"),),
-    "CEST": (_Reading("CEST (UTC+2)", _h(2), "Europe/Paris"),),
-    "EST": (_Reading("EST (UTC−5)", _h(-5), "America/New_York"),),
-    "EDT": (_Reading("EDT (UTC−4)", _h(-4), "America/New_York"),),
-    "ET": (_Reading("US Eastern time", None, "America/New_York"),),
-    "CDT": (_Reading("CDT (UTC−5)", _h(-5), "America/Chicago"),),
-    "CT": (_Reading("US Central time", None, "America/Chicago"),),
-    "MST": (_Reading("MST (UTC−7)", _h(-7), "America/Denver"),),
-    "MDT": (_Reading("MDT (UTC−6)", _h(-6), "America/Denver"),),
-    "MT": (_Reading("US Mountain time", None, "America/Denver"),),
-    "PST": (_Reading("PST (UTC−8)", _h(-8), "America/Los_Angeles"),),
-    "PDT": (_Reading("PDT (UTC−7)", _h(-7), "America/Los_Angeles"),),
-    "PT": (_Reading("US Pacific time", None, "America/Los_Angeles"),),
-    "JST": (_Reading("JST (UTC+9)", _h(9), "Asia/Tokyo"),),
-    "KST": (_Reading("KST (UTC+9)", _h(9), "Asia/Seoul"),),
-    "HKT": (_Reading("HKT (UTC+8)", _h(8), "Asia/Hong_Kong"),),
-    "SGT": (_Reading("SGT (UTC+8)", _h(8), "Asia/Singapore"),),
-    "BEIJING TIME": (_Reading("Beijing time (UTC+8)", _h(8), "Asia/Shanghai"),),
-    "北京时间": (_Reading("Beijing time (UTC+8)", _h(8), "Asia/Shanghai"),),
-    "CST": (_Reading("US Central Standard Time (UTC−6)", _h(-6), "America/Chicago"),
-            _Reading("China Standard Time (UTC+8)", _h(8), "Asia/Shanghai")),
-    "IST": (_Reading("India Standard Time (UTC+5:30)", _h(5.5), "Asia/Kolkata"),
-            _Reading("Israel Standard Time (UTC+2)", _h(2), "Asia/Jerusalem"),
-            _Reading("Irish Standard Time (UTC+1)", _h(1), "Europe/Dublin")),
+    "UTC": (_Reading(N_("UTC"), _h(0), "UTC"),),
+    "GMT": (_Reading(N_("GMT"), _h(0), "Europe/London"),),
+    "BST": (_Reading(N_("British Summer Time (UTC+1)"), _h(1), "Europe/London"),),
+    "CET": (_Reading(N_("CET (UTC+1)"), _h(1), "Europe/Paris"),),
+    "CEST": (_Reading(N_("CEST (UTC+2)"), _h(2), "Europe/Paris"),),
+    "EST": (_Reading(N_("EST (UTC−5)"), _h(-5), "America/New_York"),),
+    "EDT": (_Reading(N_("EDT (UTC−4)"), _h(-4), "America/New_York"),),
+    "ET": (_Reading(N_("US Eastern time"), None, "America/New_York"),),
+    "CDT": (_Reading(N_("CDT (UTC−5)"), _h(-5), "America/Chicago"),),
+    "CT": (_Reading(N_("US Central time"), None, "America/Chicago"),),
+    "MST": (_Reading(N_("MST (UTC−7)"), _h(-7), "America/Denver"),),
+    "MDT": (_Reading(N_("MDT (UTC−6)"), _h(-6), "America/Denver"),),
+    "MT": (_Reading(N_("US Mountain time"), None, "America/Denver"),),
+    "PST": (_Reading(N_("PST (UTC−8)"), _h(-8), "America/Los_Angeles"),),
+    "PDT": (_Reading(N_("PDT (UTC−7)"), _h(-7), "America/Los_Angeles"),),
+    "PT": (_Reading(N_("US Pacific time"), None, "America/Los_Angeles"),),
+    "JST": (_Reading(N_("JST (UTC+9)"), _h(9), "Asia/Tokyo"),),
+    "KST": (_Reading(N_("KST (UTC+9)"), _h(9), "Asia/Seoul"),),
+    "HKT": (_Reading(N_("HKT (UTC+8)"), _h(8), "Asia/Hong_Kong"),),
+    "SGT": (_Reading(N_("SGT (UTC+8)"), _h(8), "Asia/Singapore"),),
+    "BEIJING TIME": (_Reading(N_("Beijing time (UTC+8)"), _h(8), "Asia/Shanghai"),),
+    "北京时间": (_Reading(N_("Beijing time (UTC+8)"), _h(8), "Asia/Shanghai"),),
+    "CST": (_Reading(N_("US Central Standard Time (UTC−6)"), _h(-6), "America/Chicago"),
+            _Reading(N_("China Standard Time (UTC+8)"), _h(8), "Asia/Shanghai")),
+    "IST": (_Reading(N_("India Standard Time (UTC+5:30)"), _h(5.5), "Asia/Kolkata"),
+            _Reading(N_("Israel Standard Time (UTC+2)"), _h(2), "Asia/Jerusalem"),
+            _Reading(N_("Irish Standard Time (UTC+1)"), _h(1), "Europe/Dublin")),
 }
 _ZONE_NAME = "|".join(sorted((re.escape(k) for k in ZONES), key=len, reverse=True))
 _OFFSET = r"(?:UTC|GMT)\s*([+\-−])\s*(\d{1,2})(?::?(\d{2}))?"
@@ -122,7 +123,7 @@ def check_zone_name(name: str) -> str:
 
 
 def _pick(readings: tuple[_Reading, ...], abbreviation: str, day: date,
-          server: tzinfo) -> tuple[tzinfo, str | None]:
+          server: tzinfo) -> tuple[tzinfo, Text | None]:
     """The reading of a zone abbreviation, and a note when the server's zone did not settle it."""
     noon = datetime.combine(day, time(12))
     server_offset = noon.replace(tzinfo=server).utcoffset()
@@ -131,10 +132,15 @@ def _pick(readings: tuple[_Reading, ...], abbreviation: str, day: date,
     chosen = matching[0] if len(matching) == 1 else readings[0]
     note = None
     if len(readings) > 1 and len(matching) != 1:
-        others = " or ".join(r.name for r in readings if r is not chosen)
-        note = (f"the page's {abbreviation} could also mean {others}; I read it as {chosen.name}. "
-                f"If that is wrong, set the server's timezone with /manage timezone and import "
-                f"again, or set the start with /manage edit")
+        others = [Text(r.name) for r in readings if r is not chosen]
+        alternatives = others[0]
+        for other in others[1:]:  # a list, each pair a whole phrase with its own word order
+            alternatives = Text(N_("{first} or {second}"), first=alternatives, second=other)
+        note = Text(N_("the page's {abbreviation} could also mean {alternatives}; I read it as "
+                       "{chosen}. If that is wrong, set the server's timezone with /manage "
+                       "timezone and import again, or set the start with /manage edit"),
+                    abbreviation=abbreviation, alternatives=alternatives,
+                    chosen=Text(chosen.name))
     zone = ZoneInfo(chosen.home) if chosen.offset is None else timezone(chosen.offset)
     return zone, note
 
@@ -234,11 +240,12 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
         return When()
     match, day, written = found
     if day is None:
-        return When(note=f"the page gives no year for its date {written!r}, so I left the "
-                         "start unset; set it with /manage edit")
+        return When(note=Text(N_("the page gives no year for its date {written!r}, so I left "
+                                 "the start unset; set it with /manage edit"), written=written))
     if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
-        return When(note=f"the page's date {written!r} is not between the years "
-                         f"{EARLIEST_YEAR} and {LATEST_YEAR}, so I left the start unset")
+        return When(note=Text(N_("the page's date {written!r} is not between the years "
+                                 "{earliest} and {latest}, so I left the start unset"),
+                              written=written, earliest=EARLIEST_YEAR, latest=LATEST_YEAR))
     rest = text[match.end():]
     server = server_zone(zone_name)
     zone: tzinfo = server
@@ -267,7 +274,8 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
     end_mer = end_clock.meridiem if end_clock else None
     start_hour = _hour24(start_clock, None if start_clock.meridiem else end_mer)
     if start_hour is None:
-        return When(note=f"the page's time {rest_times.strip()[:40]!r} is not a time of day")
+        return When(note=Text(N_("the page's time {written!r} is not a time of day"),
+                              written=rest_times.strip()[:40]))
     starts = datetime.combine(day, time(start_hour, min(start_clock.minute, 59)), zone)
     ends = None
     if end_clock is not None:

@@ -30,6 +30,7 @@ from bot.render import (
     SpeakerPage,
     clip,
     event_embed,
+    role_title,
     speaker_embed,
     speaker_options,
     speaker_pages,
@@ -186,7 +187,8 @@ class EventCommands(commands.GroupCog, group_name="event",
                                name=clip(name, 80), title=found.title)
             raise NotFound(N_("nobody called {name!r} speaks at {title}; the people are: "
                               "{names}"), name=clip(name, 80), title=found.title,
-                           names=", ".join(p.name for p in found.people))
+                           names=member_language(interaction)._(", ").join(
+                               p.name for p in found.people))
         await send_pages(interaction, speaker_embed(await server_language(interaction), found,
                                                     person))
 
@@ -197,8 +199,10 @@ class EventCommands(commands.GroupCog, group_name="event",
             found = await resolve_event(interaction, interaction.namespace.event)
         except UserError:
             return []
-        needle = current.casefold()
-        return [app_commands.Choice(name=clip(f"{p.name} ({p.role})", CHOICE_NAME), value=p.name)
+        needle, lang = current.casefold(), member_language(interaction)
+        return [app_commands.Choice(name=clip(lang._("{name} ({role})", name=p.name,
+                                                     role=role_title(lang, p.role)),
+                                              CHOICE_NAME), value=p.name)
                 for p in found.people if needle in p.name.casefold()][:MAX_CHOICES]
 
     @app_commands.command(name="ask", description="Ask what the event pages say about something")

@@ -51,6 +51,7 @@ from bot.adapters.scheduled_events import (
 )
 from bot.app import EventBot, Interaction
 from bot.catalog import MAX_TITLE
+from bot.command_words import option_name
 from bot.errors import Conflict, InvalidValue, NotAllowed, NotFound, Unavailable
 from bot.fetch import MAX_URL_LENGTH, FetchPolicy, check_url
 from bot.flows import importing, registration
@@ -106,8 +107,10 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                           ) -> None:
         guild_id = guild_id_of(interaction)
         if (page is None) == (url is None):
-            raise InvalidValue(N_("Give the page either as a file (page: a .txt or .html file) "
-                                  "or as a web address (url:), one of the two"))
+            raise InvalidValue(N_("Give the page either as a file ({page}: a .txt or .html "
+                                  "file) or as a web address ({url}:), one of the two"),
+                               page=option_name(interaction.locale, "page"),
+                               url=option_name(interaction.locale, "url"))
         if capacity is not None:
             check_capacity(capacity)  # refused now, not after the preview
         if url is not None:
@@ -115,9 +118,10 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         elif page is not None:
             importing.check_upload(page.filename, page.size)  # before its bytes are read
         zone = await self.bot.store.run(self.bot.store.settings.timezone, guild_id)
-        start = await typed_time(starts_at, zone) if starts_at else When()
-        end = (await typed_time(ends_at, zone, "ends_at", after=start.starts_at)
-               if ends_at else When())
+        start = (await typed_time(starts_at, zone, option_name(interaction.locale, "starts_at"))
+                 if starts_at else When())
+        end = (await typed_time(ends_at, zone, option_name(interaction.locale, "ends_at"),
+                                after=start.starts_at) if ends_at else When())
         typed = importing.typed_values(start, end, venue)
         check_order(typed.starts_at, typed.ends_at)
         await interaction.response.defer(ephemeral=True, thinking=True)

@@ -23,6 +23,7 @@ from bot.adapters.event_option import guild_id_of
 from bot.adapters.manage_forms import asker_may_answer, when_where_lines
 from bot.adapters.scheduled_events import sync_scheduled_event
 from bot.app import Interaction
+from bot.command_words import option_name
 from bot.flows import importing
 from bot.flows.importing import ImportPlan, ImportResult
 from bot.i18n import Language, language
@@ -60,23 +61,24 @@ def preview_text(plan: ImportPlan, lang: Language | None = None) -> str:
                          "Import."),
              outcome, lang._("Title: {title}", title=title),
              lang._("When: {when}", when=span_text(plan.starts_at, plan.ends_at, plan.all_day)
-                    or lang._("no date found (give starts_at:, or later /manage edit)")),
+                    or lang._("no date found (give {option}:, or later /manage edit)",
+                              option=option_name(lang.code, "starts_at"))),
              lang._("Where: {where}", where=safe(clip(plan.venue, 200)) if plan.venue
                     else lang._("no venue"))]
     groups = people_by_role(page.people)
     lines.append(lang._("People: {people}", people="" if groups else lang._("none found")))
-    lines += [f"- {role_heading(lang, role)}: {safe(clip(', '.join(names), 300))}"
-              for role, names in groups]
+    lines += [lang._("- {role}: {names}", role=role_heading(lang, role),
+                     names=safe(clip(lang._(", ").join(names), 300))) for role, names in groups]
     flags = [text for text, on in ((lang._("registration closed"), page.registration_closed),
                                    (lang._("off the record"), page.off_the_record)) if on]
     if page.language:  # the page's own words, as written
         flags.append(lang._("in {language} with {translation} translation",
                             language=page.language, translation=page.translation)
                      if page.translation else lang._("in {language}", language=page.language))
-    lines.append(lang._("Flags: {flags}", flags=safe(", ".join(flags)) if flags
+    lines.append(lang._("Flags: {flags}", flags=safe(lang._(", ").join(flags)) if flags
                         else lang._("none")))
     lines.append(lang._("Takeaways: {count}", count=len(page.takeaways)))
-    lines += [lang._("Note: {note}.", note=safe(note)) for note in plan.notes]
+    lines += [lang._("Note: {note}.", note=safe(lang.text(note))) for note in plan.notes]
     if page.skipped:
         lines.append(lang._("Not understood, so skipped:"))
         lines += [f"- {safe(clip(line, 200))}" for line in page.skipped[:SKIPPED_SHOWN]]
@@ -214,7 +216,7 @@ def saved_text(result: ImportResult, lang: Language | None = None) -> str:
                           "{takeaways}, registration closed.", **fields))
     summary += "\n" + when_where_lines(saved, lang)
     for note in result.notes:
-        summary += "\n" + lang._("Note: {note}.", note=safe(note))
+        summary += "\n" + lang._("Note: {note}.", note=safe(lang.text(note)))
     if parsed.skipped:
         summary += "\n" + lang._("Not understood, so skipped:") + "\n" + "\n".join(
             f"- {safe(line)}" for line in parsed.skipped[:10])

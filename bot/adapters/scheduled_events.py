@@ -127,7 +127,7 @@ async def sync_scheduled_event(bot: EventBot, guild_id: int, event: Event,
     return await run_scheduled_event(bot, guild_id, event.id, step)
 
 
-def _not_made(creating: bool, problem: str) -> Text:
+def _not_made(creating: bool, problem: Text) -> Text:
     return (Text(N_("No Discord event created: {problem}."), problem=problem) if creating
             else Text(N_("No Discord event updated: {problem}."), problem=problem))
 

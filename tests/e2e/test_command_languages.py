@@ -4,6 +4,8 @@ and the local Discord: a Chinese client reads Chinese, an English one the Englis
 from __future__ import annotations
 
 import re
+import sqlite3
+from datetime import UTC, datetime
 
 import pytest
 
@@ -99,3 +101,59 @@ async def test_an_archived_events_refusal_is_in_the_members_language(world, fake
                           event=str(event_id))
     assert zh.content == "**Archived Language Talk** 已归档：不再接受报名。"
     assert en.content == "**Archived Language Talk** is archived: it no longer takes RSVPs."
+
+
+async def test_a_moderator_reads_the_bots_time_notes_and_refusals_in_their_language(world, fake):
+    zh_cn = world.member("时间版主", locale="zh-CN", manage_events=True)
+    no_year = Attachment("no-year.txt", b"No Year Language Talk\nFri. Oct 28, 6 PM\n\n"
+                         + OPEN_ANNOUNCEMENT, "text/plain")
+    preview = await fake.slash(world.guild, zh_cn, "manage import", page=no_year, capacity=5)
+    note = ("注意：页面上的日期 'Oct 28' 没有年份，所以我没有设置开始时间；请用 /manage edit "
+            "设置。")
+    assert note in preview.content, preview.content
+    assert "时间：未找到日期（请提供 开始时间:，或稍后用 /manage edit 设置）" in preview.content
+    assert "\n标记：不公开报道、使用" in preview.content  # the language's own list separator
+    assert "Zhanyuan、Zhang Hongyu\n" in preview.content and ", " not in preview.content
+    done = await fake.click(world.guild, zh_cn, preview.message, import_button(preview))
+    done = await done.wait(lambda r: not r.custom_ids() or bool(r.followups), 10)
+    assert note in (done.content or ""), done
+    event_id = int(re.search(r"（活动 (\d+)）", done.content)[1])
+    nobody = await fake.slash(world.guild, zh_cn, "event speaker", name="Nobody",
+                              event=str(event_id))
+    assert nobody.content.startswith("⚠️") and "、" in nobody.content, nobody.content
+    assert ", " not in nobody.content
+    names = await fake.autocomplete(world.guild, zh_cn, "event speaker", focused="name",
+                                    name="Zhang Hong", event=str(event_id))
+    assert [c["name"] for c in names] == ["Zhang Hongyu（评议人）"], names
+
+    # No start yet: announced, and the Discord event it could not make is said in Chinese.
+    posted = await fake.slash(world.guild, zh_cn, "manage announce", event=str(event_id))
+    assert ("未创建 Discord 活动：活动还没有开始时间（请用 `/manage edit` 设置）。"
+            in posted.content), posted.content
+
+    # A typed time out of range names the option as the member's client shows it.
+    far = await fake.slash(world.guild, zh_cn, "manage import", page=no_year,
+                           starts_at="3000-01-01 10:00")
+    assert far.content == ("⚠️ 开始时间 '3000-01-01 10:00' 不在 2000 年到 2100 年之间；请输入例如 "
+                           '"friday 6pm"、"Dec 1 18:00" 或 "2026-12-01 18:00"。'), far
+    neither = await fake.slash(world.guild, zh_cn, "manage import")
+    assert neither.content == ("⚠️ 请以文件（页面:，.txt 或 .html 文件）或网址（网址:）二选一的方式"
+                               "提供页面。"), neither
+
+    bad_url = await fake.slash(world.guild, zh_cn, "manage import", url="ftp://example.com/talk")
+    assert bad_url.content == "⚠️ 请提供以 http:// 或 https:// 开头的页面网址。", bad_url
+
+    # A far start saved by a bot from before the check: the refusal is one Chinese sentence.
+    far_start = int(datetime(9999, 12, 31, 23, 0, tzinfo=UTC).timestamp())
+    conn = sqlite3.connect(world.db_path)
+    with conn:
+        conn.execute("UPDATE events SET starts_at = ? WHERE id = ?", (far_start, event_id))
+    conn.close()
+    refused = await fake.slash(world.guild, zh_cn, "manage announce", event=str(event_id))
+    assert refused.content == ("⚠️ No Year Language Talk 无法发布：其开始时间不在 2000 年到 2100 "
+                               "年之间；请用 /manage edit 设置其他开始时间。"), refused.content
+    english = await fake.slash(world.guild, world.moderator, "manage announce",
+                               event=str(event_id))
+    assert english.content == ("⚠️ No Year Language Talk can't be announced: its start is not "
+                               "between the years 2000 and 2100; set another start with "
+                               "/manage edit."), english.content

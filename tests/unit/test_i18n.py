@@ -7,13 +7,17 @@ import re
 import string
 from pathlib import Path
 
+import discord
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
+from discord import app_commands
+from discord.app_commands.transformers import get_supported_annotation
 
 from bot import i18n
 from bot.i18n import SHIPPED, SOURCE, catalog_path, language, shipped
+from bot.tree import error_message
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = (ROOT / "bot", ROOT / "cogs")
@@ -185,3 +189,13 @@ def test_each_role_has_its_own_heading_in_every_language(code):
     lang = language(code)
     headings = [render.role_heading(lang, role) for role in render.ROLE_TITLES]
     assert len(set(headings)) == len(headings)
+
+
+def test_a_refused_option_value_names_its_kind_in_the_readers_language():
+    transformer = get_supported_annotation(discord.TextChannel)[0]
+    refused = app_commands.TransformerError("123", discord.AppCommandOptionType.channel,
+                                            transformer)
+    assert error_message(refused, language("en-US")) == (
+        "That value for **channel** isn't valid: 123")
+    assert error_message(refused, language("zh-CN")) == "**频道** 的这个值无效：123"
+    assert error_message(refused, language("zh-TW")).startswith("**頻道** ")

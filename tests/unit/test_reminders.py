@@ -92,5 +92,5 @@ def test_scheduled_event_fields():
 
 def test_scheduled_event_problem():
     assert scheduled_event_problem(event(), START - timedelta(days=1)) is None
-    assert "no start time" in scheduled_event_problem(event(starts_at=None), START)
-    assert "already started" in scheduled_event_problem(event(), START)
+    assert "no start time" in str(scheduled_event_problem(event(starts_at=None), START))
+    assert "already started" in str(scheduled_event_problem(event(), START))

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from bot.catalog import page_facts, validate_link
 from bot.errors import InvalidValue
+from bot.i18n import Text, language
 from bot.pages import parse_page
 from bot.when import check_zone_name, is_iso, parse_typed, read_page_when, server_zone
 
@@ -50,7 +51,8 @@ def test_a_date_without_a_time_is_an_all_day_date_even_in_the_past():
 def test_a_date_without_a_year_leaves_the_start_unset_and_says_so():
     when = read_page_when("Fri. Oct 28, 6 PM", None)
     assert when.starts_at is None and when.ends_at is None
-    assert "no year" in when.note and "'Oct 28'" in when.note and "/manage edit" in when.note
+    note = str(when.note)
+    assert "no year" in note and "'Oct 28'" in note and "/manage edit" in note
 
 
 @pytest.mark.parametrize(("zone", "hours", "noted"), [
@@ -60,7 +62,39 @@ def test_cst_is_read_in_the_light_of_the_servers_timezone(zone, hours, noted):
     assert when.starts_at == utc(2026, 12, 1, 18) - timedelta(hours=hours)
     assert (when.note is not None) == noted
     if noted:
-        assert "China Standard Time" in when.note and "/manage timezone" in when.note
+        assert "China Standard Time" in str(when.note) and "/manage timezone" in str(when.note)
+
+
+@pytest.mark.parametrize(("line", "zone", "english", "simplified", "traditional"), [
+    ("Fri. Oct 28, 6 PM", None, "the page gives no year for its date 'Oct 28', so I left the "
+     "start unset; set it with /manage edit", "页面上的日期 'Oct 28' 没有年份，所以我没有设置开始"
+     "时间；请用 /manage edit 设置", "頁面上的日期 'Oct 28' 沒有年份，所以我沒有設定開始時間；請用 "
+     "/manage edit 設定"),
+    ("December 1, 2026, 6:00 PM CST", "UTC", "the page's CST could also mean China Standard "
+     "Time (UTC+8); I read it as US Central Standard Time (UTC−6). If that is wrong, set the "
+     "server's timezone with /manage timezone and import again, or set the start with /manage "
+     "edit", "页面上的 CST 也可能指中国标准时间（UTC+8）；我把它理解为美国中部标准时间（UTC−6）。"
+     "如果不对，请用 /manage timezone 设置服务器的时区后重新导入，或用 /manage edit 设置开始时间",
+     "頁面上的 CST 也可能指中國標準時間（UTC+8）；我把它解讀為美國中部標準時間（UTC−6）。如果不對，"
+     "請用 /manage timezone 設定伺服器的時區後重新匯入，或用 /manage edit 設定開始時間"),
+    ("June 3, 2026, 18:00 IST", "UTC", "the page's IST could also mean Israel Standard Time "
+     "(UTC+2) or Irish Standard Time (UTC+1); I read it as India Standard Time (UTC+5:30). If "
+     "that is wrong, set the server's timezone with /manage timezone and import again, or set "
+     "the start with /manage edit", "页面上的 IST 也可能指以色列标准时间（UTC+2）或爱尔兰标准时间"
+     "（UTC+1）；我把它理解为印度标准时间（UTC+5:30）。如果不对，请用 /manage timezone 设置服务器的"
+     "时区后重新导入，或用 /manage edit 设置开始时间", None),
+    ("March 4, 2400", None, "the page's date 'March 4, 2400' is not between the years 2000 and "
+     "2100, so I left the start unset", "页面上的日期 'March 4, 2400' 不在 2000 年到 2100 年之间，"
+     "所以我没有设置开始时间", None),
+])
+def test_page_date_notes_are_whole_sentences_in_each_language(line, zone, english, simplified,
+                                                              traditional):
+    note = read_page_when(line, zone).note
+    assert isinstance(note, Text)
+    assert str(note) == language("en-US").text(note) == language("en-GB").text(note) == english
+    assert language("zh-CN").text(note) == simplified
+    if traditional is not None:
+        assert language("zh-TW").text(note) == traditional
 
 
 @pytest.mark.parametrize(("zone", "hours"), [
