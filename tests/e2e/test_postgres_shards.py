@@ -124,7 +124,8 @@ class Deployment:
 
 
 def said_by(content: str) -> str:
-    if "You're confirmed" in content:
+    # "already": a join the killed process committed but could not answer, pressed again.
+    if "You're confirmed" in content or "You're already confirmed" in content:
         return "confirmed"
     if m := re.search(r"waitlisted \(position (\d+)\)", content):
         return f"waitlisted {m[1]}"
