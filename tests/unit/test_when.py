@@ -12,7 +12,14 @@ from bot.catalog import page_facts, validate_link
 from bot.errors import InvalidValue
 from bot.i18n import Text, language
 from bot.pages import parse_page
-from bot.when import check_zone_name, is_iso, parse_typed, read_page_when, server_zone
+from bot.when import (
+    check_zone_name,
+    has_time_of_day,
+    is_iso,
+    parse_typed,
+    read_page_when,
+    server_zone,
+)
 
 
 def utc(*args: int) -> datetime:
@@ -402,3 +409,36 @@ def test_every_zone_name_listed_is_read_from_a_page(name, hours):
 def test_every_month_name_and_abbreviation_is_read(month, number):
     when = read_page_when(f"{month.title()} 3, 2026", "UTC")
     assert when.starts_at == utc(2026, number, 3) and when.all_day
+
+
+# -- a Chinese page's range: the end clock is read like the start ------------------------
+
+
+@pytest.mark.parametrize(("line", "starts", "ends"), [
+    ("2026年12月1日 早上7点至早上9点", "2026-11-30 23:00", "2026-12-01 01:00"),
+    ("2026年12月1日 上午9点至中午12点", "2026-12-01 01:00", "2026-12-01 04:00"),
+    ("2026年12月1日 上午9点至下午3点15分", "2026-12-01 01:00", "2026-12-01 07:15"),
+    ("2026年12月1日 下午2点至晚上8点半", "2026-12-01 06:00", "2026-12-01 12:30"),
+    ("2026年12月1日 晚上7点至晚上9点", "2026-12-01 11:00", "2026-12-01 13:00"),
+])
+def test_the_end_of_a_chinese_range_has_its_own_time_word_and_minutes(line, starts, ends):
+    # Times in Beijing (UTC+8), written in UTC here.
+    when = read_page_when(line, "Asia/Shanghai")
+    assert (f"{when.starts_at:%Y-%m-%d %H:%M}", f"{when.ends_at:%Y-%m-%d %H:%M}") == (
+        starts, ends)
+    assert not when.all_day and when.note is None
+
+
+# -- typed times: what makes one a time of day, not an all-day date ----------------------
+
+
+@pytest.mark.parametrize("typed", ["6:30", "6.30", "6pm", "6 am", "9 a.m.", "9 p.m.", "18h",
+                                   "18点", "noon", "Dec 1 noon", "midnight", "2026-12-01T18:00"])
+def test_each_way_of_writing_a_time_of_day_is_one(typed):
+    assert has_time_of_day(typed)
+
+
+@pytest.mark.parametrize("typed", ["Dec 1 2026", "2026-12-01", "1 December", "in 18 hours",
+                                   "noonday", "Dec 1.", "2026年12月1日"])
+def test_a_date_alone_has_no_time_of_day(typed):
+    assert not has_time_of_day(typed)
