@@ -12,7 +12,7 @@ import asyncpg
 from bot.models import NOTICE_KINDS, AnnouncementMessage, Notice, NoticePayload
 from bot.shards import Shards
 from bot.storage.postgres.session import NOTICES_CHANNEL, Database, Repository
-from bot.storage.sqlite.outbox import decode_payload, encode_payload
+from bot.storage.sqlite.outbox import decode_notices, encode_payload
 from bot.storage.sqlite.session import ts, utcnow
 
 log = logging.getLogger(__name__)
@@ -55,15 +55,7 @@ class PostgresOutbox(Repository):
                 " RETURNING id, guild_id, event_id, kind, payload",
                 now, now - stale_after, limit, shards and shards.count,
                 list(shards.ids) if shards else None)
-        notices = []
-        for r in sorted(rows, key=lambda r: r["id"]):
-            try:
-                payload = decode_payload(r["kind"], r["payload"])
-            except ValueError:
-                # Left claimed, so it is logged again only once its claim goes stale.
-                log.exception("notice %s cannot be read; not delivering it", r["id"])
-                continue
-            notices.append(Notice(r["id"], r["guild_id"], r["event_id"], payload))
+        notices = decode_notices(rows)
         self._claimed.update(n.id for n in notices)
         return notices
 

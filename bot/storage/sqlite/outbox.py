@@ -6,7 +6,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from bot.models import (
     NOTICE_KINDS,
@@ -43,6 +45,21 @@ def decode_payload(kind: str, text: str) -> NoticePayload:
         raise ValueError(f"unreadable {kind!r} notice payload {text!r}: {e}") from e
 
 
+def decode_notices(rows: Iterable[Any]) -> list[Notice]:
+    """Claimed outbox rows (id, guild_id, event_id, kind, payload) as notices, in id order.
+    A row that cannot be read is left out and stays claimed, so it is logged again only
+    once its claim goes stale (both backends)."""
+    notices = []
+    for r in sorted(rows, key=lambda r: r["id"]):
+        try:
+            payload = decode_payload(r["kind"], r["payload"])
+        except ValueError:
+            log.exception("notice %s cannot be read; not delivering it", r["id"])
+            continue
+        notices.append(Notice(r["id"], r["guild_id"], r["event_id"], payload))
+    return notices
+
+
 class SqliteOutbox(Repository):
     def __init__(self, session: Session) -> None:
         super().__init__(session)
@@ -76,15 +93,7 @@ class SqliteOutbox(Repository):
                 f" WHERE (claimed_at IS NULL OR claimed_at < ?){on_shards} ORDER BY id LIMIT ?)"
                 " RETURNING id, guild_id, event_id, kind, payload",
                 (now, now - stale_after, *shard_params, limit))
-        notices = []
-        for r in sorted(rows, key=lambda r: r["id"]):
-            try:
-                payload = decode_payload(r["kind"], r["payload"])
-            except ValueError:
-                # Left claimed, so it is logged again only once its claim goes stale.
-                log.exception("notice %s cannot be read; not delivering it", r["id"])
-                continue
-            notices.append(Notice(r["id"], r["guild_id"], r["event_id"], payload))
+        notices = decode_notices(rows)
         self._claimed.update(n.id for n in notices)
         return notices
 
