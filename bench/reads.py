@@ -254,7 +254,7 @@ WHAT_CHANGED = (
     "frozen event on each lookup, and what start-up built is frozen out of the garbage "
     "collector (`gc.freeze()`), whose full passes walked it for about 20 ms each.")
 WHAT_IS_LEFT = (
-    "What is left: the bot still spends about 2-20% more CPU per interaction than the "
+    "What is left: the bot still spends about 2-26% more CPU per interaction than the "
     "floor: the `[event]` option's lookup (one indexed read for the summary, one for the "
     "seat counts), the command tree's check, and the member's locale recorded for each "
     "new member; `/rsvp join` writes (a commit of three pages) where the floor only "
