@@ -244,12 +244,20 @@ WHAT_CHANGED = (
     "same statement as `PRAGMA data_version`, which says whether any other connection (the "
     "database thread, another process) has committed since: then the cache is dropped. "
     "The replies of `/event info`, `speakers` and `takeaways` are rendered once per state of "
-    "an event. A join costs one turn of the event loop instead of two.")
+    "an event. A join costs one turn of the event loop instead of two. Since then (CPU per "
+    "interaction on commit 0696ebb, two runs of this benchmark on the bundled and the hot "
+    "event: `/event info` 448-497 µs, 1.18-1.29× the floor; `speakers` 425-448 µs, "
+    "1.12-1.23×; `takeaways` 411-461 µs, 1.14-1.23×; `/rsvp status` 406-425 µs, 1.14-1.26×; "
+    "`/rsvp join` 421-444 µs, 1.17-1.38×): the store hands out the same event object while "
+    "its seat counts are unchanged instead of a copy per read, the rendered replies are "
+    "kept by language and event id and found by identity instead of hashing the whole "
+    "frozen event on each lookup, and what start-up built is frozen out of the garbage "
+    "collector (`gc.freeze()`), whose full passes walked it for about 20 ms each.")
 WHAT_IS_LEFT = (
-    "What is left: the bot still spends about 10-25% more CPU per interaction than the "
-    "floor (the `[event]` option's transformer and lookup, the command tree's check, the "
-    "reply's own work), which shows most at 50 in flight, where the event loop is the "
-    "bottleneck; and `/rsvp join` writes (a commit of three pages) where the floor only "
+    "What is left: the bot still spends about 2-26% more CPU per interaction than the "
+    "floor: the `[event]` option's lookup (one indexed read for the summary, one for the "
+    "seat counts), the command tree's check, and the member's locale recorded for each "
+    "new member; `/rsvp join` writes (a commit of three pages) where the floor only "
     "answers, which is most of its gap at one in flight. On this shared 2-core machine a "
     "pair's ratio still moves by ±30% between rounds; the ranges show it.")
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import io
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
 import discord
 from discord import app_commands
@@ -42,13 +43,36 @@ from bot.tree import member_language, respond
 
 PAGER_TIMEOUT = 14 * 60  # seconds: inside the 15 minutes an interaction token lives
 
-# Replies rendered once per language and state of an event (Event is frozen, so it is the
-# key, seat counts included, beside the Language): reading an unchanged event again costs
-# no rendering. The embeds are only ever read.
 RENDERED = 128  # event states kept per reply (a few MB at most)
-info_embed = functools.lru_cache(maxsize=RENDERED)(event_embed)
-speakers_pages = functools.lru_cache(maxsize=RENDERED)(speaker_pages)
-takeaways_pages = functools.lru_cache(maxsize=RENDERED)(takeaways_messages)
+Reply = TypeVar("Reply")
+
+
+class RenderedOnce(Generic[Reply]):
+    """A reply rendered once per language and state of an event: reading an unchanged
+    event again costs no rendering. Kept by language and event id, not by the whole
+    event (a frozen Event hashes every field on each lookup): the store hands out the
+    same Event object while an event is unchanged, so a hit is an identity check, and an
+    equal event (another object) is a hit too. The replies are only ever read."""
+
+    def __init__(self, render: Callable[[Language, Event], Reply]) -> None:
+        self.render = render
+        self._kept: dict[tuple[Language, int], tuple[Event, Reply]] = {}
+
+    def __call__(self, lang: Language, event: Event) -> Reply:
+        key = (lang, event.id)
+        kept = self._kept.get(key)
+        if kept is not None and (kept[0] is event or kept[0] == event):
+            return kept[1]
+        reply = self.render(lang, event)
+        if kept is None and len(self._kept) >= RENDERED:
+            del self._kept[next(iter(self._kept))]  # the one kept longest
+        self._kept[key] = (event, reply)
+        return reply
+
+
+info_embed = RenderedOnce(event_embed)
+speakers_pages = RenderedOnce(speaker_pages)
+takeaways_pages = RenderedOnce(takeaways_messages)
 
 
 async def send_pages(interaction: Interaction, messages: list[list[discord.Embed]]

@@ -86,3 +86,16 @@ async def test_joins_made_here_are_counted_at_once(store):
         await store.join(1, event.id, user, "m")
         found = await store.run(store.events.get_event, 1, event.id)
         assert (found.confirmed, found.waitlisted) == (min(user, 2), max(user - 2, 0))
+
+
+@pytest.mark.sqlite_only  # the event loop's cache of events is the SQLite store's
+async def test_an_unchanged_event_is_served_as_the_same_object(store):
+    """The replies rendered from an event are kept while it is the same object
+    (cogs/events.py), so the store hands out one object per state of an event."""
+    event = await new_event(store, capacity=5)
+    first = await store.run(store.events.get_event, 1, event.id)
+    assert await store.run(store.events.get_event, 1, event.id) is first
+    await store.join(1, event.id, 7, "m")
+    joined = await store.run(store.events.get_event, 1, event.id)
+    assert joined is not first and (joined.confirmed, first.confirmed) == (1, 0)
+    assert await store.run(store.events.get_event, 1, event.id) is joined

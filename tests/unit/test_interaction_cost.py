@@ -4,11 +4,16 @@ on each one)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from bot.app import EXTENSIONS, EventBot
 from bot.config import load_settings
+from bot.i18n import language
 from bot.storage import open_store
+from cogs.events import RenderedOnce
+from tests.unit.test_render import event
 
 
 @pytest.fixture
@@ -28,3 +33,21 @@ async def bot(tmp_path):
 async def test_no_cog_listens_to_every_interaction(bot):
     assert not bot.extra_events.get("on_interaction")
 
+
+
+def test_a_reply_is_rendered_once_per_language_and_state_of_an_event():
+    rendered = []
+
+    def render(lang, shown):
+        rendered.append((lang.code, shown.confirmed))
+        return object()
+
+    reply = RenderedOnce(render)
+    english, chinese = language("en-US"), language("zh-CN")
+    first = reply(english, event())
+    assert reply(english, event()) is first  # an equal event, another object
+    assert reply(english, event(confirmed=13)) is not first
+    assert reply(english, event(confirmed=13)) is reply(english, event(confirmed=13))
+    reply(chinese, event(confirmed=13))
+    assert reply(english, dataclasses.replace(event(), title="Renamed")) is not first
+    assert rendered == [("en-US", 12), ("en-US", 13), ("zh-CN", 13), ("en-US", 12)]

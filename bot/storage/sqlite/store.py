@@ -213,7 +213,11 @@ class SqliteStore:
             self._data_version = row[2]
         cached = self._events.get((guild_id, event_id))
         if cached is not None:
-            return dataclasses.replace(cached, confirmed=row[0], waitlisted=row[1])
+            if (cached.confirmed, cached.waitlisted) == (row[0], row[1]):
+                return cached  # the same object while nothing changed: cheap to compare
+            cached = dataclasses.replace(cached, confirmed=row[0], waitlisted=row[1])
+            self._events[(guild_id, event_id)] = cached
+            return cached
         events, content = self._loop_repos.events, self._loop_repos.content
         found = events.event_of(events.event_row(guild_id, event_id),
                                 content.people(event_id), content.takeaways(event_id))
