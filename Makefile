@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run sandbox test lint check bench mutation clean
+.PHONY: run sandbox test lint check bench mutation messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,20 @@ bench: $(STAMP)
 mutation: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[test,mutation]'
 	$(PY) -m bench.mutation
+
+# The bot's words: extract the message ids from bot/ and cogs/ into bot/locales/messages.pot,
+# the commands' names and descriptions into bot/locales/commands.pot, and bring every
+# language's catalogs in step (new ids arrive untranslated: test_i18n.py fails until they
+# are translated).
+messages: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ --no-location --sort-output \
+		--project=eventbot -o bot/locales/messages.pot .
+	$(PY) -m bot.command_words  # the slash commands' names and descriptions, from the tree
+	for domain in messages commands; do for lang in en_GB zh_CN zh_TW; do \
+		$(VENV)/bin/pybabel update -D $$domain -i bot/locales/$$domain.pot \
+			-d bot/locales -l $$lang --init-missing --no-fuzzy-matching --ignore-obsolete \
+			--ignore-pot-creation-date; \
+	done; done
 
 clean:
 	rm -rf mutants $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -166,7 +166,10 @@ async def wait_logged(process: BotProcess, text: str, timeout: float = 10.0) -> 
 
 # Innermost frames where a sampled thread is waiting, not working.
 _IDLE = ("select (selectors.py", "Condition.wait", "Event.wait", "_wait_for_tstate_lock",
-         "_worker (concurrent/futures/thread.py")
+         "_worker (concurrent/futures/thread.py",
+         # the database thread waiting on its queue (its calls are frames of their own)
+         "DatabaseThread._work (")
+_DATABASE_THREAD = ("DatabaseThread._work (", "_connection_worker_thread")
 
 
 # The bot's entry point, under which everything runs, and one-line helpers: not where
@@ -207,7 +210,7 @@ def _summarise(out: str, err: bytes, top: int) -> list[str]:
         frames = stack.split(";")
         if not count.isdigit() or any(marker in frames[-1] for marker in _IDLE):
             continue
-        thread = ("SQLite thread" if any("_connection_worker_thread" in f for f in frames)
+        thread = ("SQLite thread" if any(m in f for f in frames for m in _DATABASE_THREAD)
                   else "event loop")
         own = [f for f in frames if (" (bot/" in f or " (cogs/" in f)
                and not any(skip in f for skip in _ENTRY + _HELPERS)]
@@ -231,7 +234,7 @@ def code_version() -> str:
     """The bot's code as measured: the git commit and a digest of bot/ and cogs/ as they
     are on disk (other people may be editing them)."""
     digest = hashlib.sha256()
-    for path in sorted([*ROOT.glob("bot/*.py"), *ROOT.glob("cogs/*.py")]):
+    for path in sorted([*ROOT.glob("bot/**/*.py"), *ROOT.glob("cogs/**/*.py")]):
         digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,

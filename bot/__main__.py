@@ -29,6 +29,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.errors import InvalidValue, UserError
 from bot.fetch import FetchPolicy
 from bot.flows import importing
+from bot.progress import terminal_progress
 from bot.render_replies import attendees_csv
 from bot.storage import open_store
 
@@ -53,9 +54,9 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     # The bundled events are checked here, so a broken folder stops the start in one line;
     # each server gets them when the bot joins it (EventBot.ensure_events).
     bundled = [read_event_folder(folder) for folder in event_folders(settings.events_dir)]
-    async with await open_store(settings.database_path) as store:
+    async with await open_store(settings.database) as store:
         log.info("database %s ready; %d bundled event(s) for new servers",
-                 settings.database_path, len(bundled))
+                 settings.database_label, len(bundled))
         if settings.discord_token:
             from bot.app import run_bot
 
@@ -90,7 +91,7 @@ async def cmd_reset_sync_state(settings: Settings, args: argparse.Namespace) -> 
     from bot.app import SYNC_HASH_KEY
 
     scopes = ["global", *([str(settings.sync_guild_id)] if settings.sync_guild_id else [])]
-    async with await open_store(settings.database_path) as store:
+    async with await open_store(settings.database) as store:
         for scope in scopes:
             # an empty hash matches no command set
             await store.run(store.settings.set_meta, f"{SYNC_HASH_KEY}:{scope}", "")
@@ -103,7 +104,7 @@ async def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
         raise UsageError("DISCORD_TOKEN is not set: sync needs the bot's token")
     from bot.app import sync_commands
 
-    async with await open_store(settings.database_path) as store:
+    async with await open_store(settings.database) as store:
         count = await sync_commands(settings, store, args.guild)
     where = f"guild {args.guild}" if args.guild else "all servers (global)"
     print(f"synced {count} commands to {where}")
@@ -173,27 +174,28 @@ async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
             importing.check_page(source)
         except InvalidValue as exc:
             raise UsageError(f"{args.path}: {exc}") from None
-        async with await open_store(settings.database_path) as store:
+        async with await open_store(settings.database) as store:
             reports = [await import_page(store, guild_id, source)]
     else:
         folders = event_folders(path)
         if not folders:
             raise UsageError(f"{args.path}: no event.toml here or in its sub-folders")
-        async with await open_store(settings.database_path) as store:
-            reports = await import_folders(store, guild_id, folders)
+        async with await open_store(settings.database) as store:
+            with terminal_progress(f"importing {len(folders)} event folder(s)") as progress:
+                reports = await import_folders(store, guild_id, folders, progress=progress)
     for report in reports:
         verb = "created" if report.created else "updated"
         print(f"{verb} event {report.event.id} {report.event.slug!r} "
               f"({len(report.event.people)} people, {len(report.event.takeaways)} takeaways)")
         for line in report.skipped:
             print(f"  skipped {line}")
-        for line in report.notes:
-            print(f"  note: {line}")
+        for note in report.notes:  # English on the command line
+            print(f"  note: {note}")
     return 0
 
 
 async def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
-    async with await open_store(settings.database_path) as store:
+    async with await open_store(settings.database) as store:
         rows = await store.run(store.events.all_events)
         for guild_id, event_id, slug, title in rows:
             event = await store.run(store.events.get_event, guild_id, event_id)
@@ -206,7 +208,7 @@ async def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_rsvps(settings: Settings, args: argparse.Namespace) -> int:
-    async with await open_store(settings.database_path) as store:
+    async with await open_store(settings.database) as store:
         _, event_id = await store.run(store.events.find_event, args.event)
         rsvps = await store.run(store.registrations.attendees, event_id)
     if args.csv:
@@ -220,9 +222,31 @@ async def cmd_rsvps(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     _refuse_existing(args.path)
-    async with await open_store(settings.database_path) as store:
+    async with await open_store(settings.database) as store:
         await store.backup(args.path)
-    print(f"backed up {settings.database_path} to {args.path}")
+    print(f"backed up {settings.database_label} to {args.path}")
+    return 0
+
+
+async def cmd_migrate_db(settings: Settings, args: argparse.Namespace) -> int:
+    """Copy the SQLite database (DATABASE_PATH) into the PostgreSQL database at --to."""
+    from bot.storage import is_postgres_url, safe_url
+    from bot.storage.postgres.copy import copy_sqlite
+    from bot.storage.postgres.store import PostgresStore
+
+    if not is_postgres_url(args.to):
+        raise UsageError("--to must be a postgresql:// URL (the database to copy into)")
+    if not settings.database_path.is_file():
+        raise UsageError(f"{settings.database_path} does not exist: set DATABASE_PATH to "
+                         "the SQLite database to copy")
+    async with await open_store(settings.database_path):
+        pass  # brings the source up to this bot's schema first
+    async with await PostgresStore.open(args.to) as target:
+        with terminal_progress(f"copying into {safe_url(args.to)}") as progress:
+            counts = await copy_sqlite(settings.database_path, target, progress)
+    print(f"copied {settings.database_path} into {safe_url(args.to)}: "
+          + ", ".join(f"{n} {table}" for table, n in counts.items())
+          + "; every row checked")
     return 0
 
 
@@ -257,13 +281,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", action="store_true")
     p = sub.add_parser("backup", help="copy the database consistently, even while the bot runs")
     p.add_argument("path", metavar="PATH")
+    p = sub.add_parser("migrate-db", help="copy the SQLite database (DATABASE_PATH) into "
+                       "PostgreSQL; running it again changes nothing")
+    p.add_argument("--to", required=True, metavar="URL", help="postgresql://... to copy into")
     return parser
 
 
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
     "run": cmd_run, "sandbox": cmd_sandbox, "sync": cmd_sync, "import": cmd_import,
     "events": cmd_events, "rsvps": cmd_rsvps, "backup": cmd_backup,
-    "reset-sync-state": cmd_reset_sync_state,
+    "reset-sync-state": cmd_reset_sync_state, "migrate-db": cmd_migrate_db,
 }
 
 

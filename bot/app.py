@@ -1,16 +1,21 @@
-"""The Discord client: a `commands.Bot` given its settings and store; cogs load in setup_hook."""
+"""The Discord client: a `commands.Bot` given its settings and store (an
+`AutoShardedBot` when SHARD_COUNT is set); cogs load in setup_hook."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import hashlib
+import itertools
 import json
 import logging
 import os
 import random
 import signal
+import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import discord
@@ -18,8 +23,11 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot.catalog import import_bundled
+from bot.adapters.languages import MemberLocales, ServerLanguages
+from bot.catalog import EventFolder, read_bundled, save_samples
+from bot.command_words import CommandTranslator
 from bot.config import ConfigError, Settings
+from bot.shards import Shards
 from bot.signals import GuildLeft, RegistrationChanged, Signals
 from bot.storage import Store
 from bot.tree import ClickHandler, EventTree, guard_interactions
@@ -29,6 +37,10 @@ log = logging.getLogger(__name__)
 EXTENSIONS = ("cogs.events", "cogs.rsvp", "cogs.manage", "cogs.announcements", "cogs.reminders",
               "cogs.retention")
 SYNC_HASH_KEY = "commands_hash"
+# Servers given the sample events in one database call at start: enough that they share
+# a commit, few enough (about 50 ms here) that a command's database call waiting behind
+# one batch still answers well within Discord's 3 s.
+SET_UP_BATCH = 20
 # What a failed attempt to reach Discord raises: no network, no DNS, refused, timed out, 5xx.
 UNREACHABLE = (OSError, aiohttp.ClientError, asyncio.TimeoutError, discord.DiscordServerError)
 # discord.py's names for the tasks that handle an interaction (commands, autocomplete,
@@ -36,6 +48,10 @@ UNREACHABLE = (OSError, aiohttp.ClientError, asyncio.TimeoutError, discord.Disco
 INTERACTION_TASKS = ("CommandTree-invoker", "discord-ui-view-dispatch-",
                      "discord-ui-dynamic-item-")
 FINISH_TIMEOUT = 3.0  # seconds interactions in flight get at shutdown: Discord's own deadline
+# Gateway close codes for a shard Discord will not accept: out of range, or too few shards.
+SHARD_REFUSALS = {4010: "Discord refused SHARD_IDS/SHARD_COUNT as an invalid shard",
+                  4011: "Discord requires more shards: raise SHARD_COUNT (at most 2,500 "
+                        "servers a shard)"}
 
 
 def point_at(settings: Settings) -> None:
@@ -46,38 +62,66 @@ def point_at(settings: Settings) -> None:
 
 
 class EventBot(commands.Bot):
-    def __init__(self, settings: Settings, store: Store) -> None:
+    def __init__(self, settings: Settings, store: Store, **options: Any) -> None:
         intents = discord.Intents.none()
         intents.guilds = True  # guild and channel state; no message content, no members
         super().__init__(command_prefix=commands.when_mentioned, intents=intents,
                          tree_cls=EventTree, help_command=None,
-                         allowed_mentions=discord.AllowedMentions.none())
+                         allowed_mentions=discord.AllowedMentions.none(), **options)
         self.settings = settings
         self.store = store
         # Handlers of clicks by custom-id prefix, for buttons no view of this process holds.
         self.clicks: dict[str, ClickHandler] = {}
-        guard_interactions(self, self.clicks)
+        # Who speaks which language: members' client locales (for DMs), servers' choices.
+        self.member_locales = MemberLocales(store)
+        self.languages = ServerLanguages(store)
+        guard_interactions(self, self.clicks, self.member_locales.seen_payload)
         # What the cogs tell each other (registration changes, reminders, roles, leaving a
         # guild): plain callbacks, not dispatched events, since a join is the hot path and a
         # dispatch would start a task per listener for work that takes microseconds.
         self.signals = Signals()
         self._seeded: set[int] = set()
-        self._seed_locks: dict[int, asyncio.Lock] = {}
+        self._bundled: list[EventFolder] | None = None  # the sample events, parsed once
+        self._to_set_up: dict[int, None] = {}  # guild ids, in arrival order
+        self._set_up_wake = asyncio.Event()
+        self._set_up_task: asyncio.Task[None] | None = None
+
+    @property
+    def own_shards(self) -> Shards | None:
+        """The shards this process runs, when it runs only some of them (else None: it has
+        every guild)."""
+        count, ids = self.settings.shard_count, self.settings.shard_ids
+        return None if count is None or ids is None else Shards(count, ids)
+
+    def runs_guild(self, guild_id: int) -> bool:
+        """Whether this process runs the shard of `guild_id`: background work for a guild
+        (notices, role expiry, announcement refreshes) is done by that process alone."""
+        return self.own_shards is None or self.own_shards.runs(guild_id)
 
     def registration_changed(self, guild_id: int, event_id: int) -> None:
         """Emit `RegistrationChanged`; the flows take this as their change callback."""
         self.signals.emit(RegistrationChanged(guild_id, event_id))
 
     async def setup_hook(self) -> None:
+        if self._set_up_task is None:  # setup_hook runs again when a login is retried
+            self._set_up_task = asyncio.create_task(self._set_up_queued_guilds(),
+                                                    name="guild-set-up")
+        self.member_locales.start()
+        await self.load_commands()
+        await self.sync_if_changed()
+
+    async def load_commands(self) -> None:
+        """The cogs, and the translator that gives their commands each shipped language's
+        names and descriptions when the tree is synced."""
+        await self.tree.set_translator(CommandTranslator())
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        await self.sync_if_changed()
 
     async def sync_if_changed(self) -> None:
         """Sync the command tree only when its payload changed since the last sync:
         Discord rate-limits syncs, and a start needs none when nothing changed."""
         guild = discord.Object(self.settings.sync_guild_id) if self.settings.sync_guild_id else None
-        digest = command_hash(self.tree)
+        digest = await command_hash(self.tree)
         key = f"{SYNC_HASH_KEY}:{guild.id if guild else 'global'}"
         if await self.store.run(self.store.settings.get_meta, key) == digest:
             log.info("slash commands unchanged since the last sync; not syncing")
@@ -87,23 +131,71 @@ class EventBot(commands.Bot):
 
     async def ensure_events(self, guild_id: int) -> None:
         """Give a server with no events the bundled sample events, once."""
-        if guild_id in self._seeded:
+        if guild_id not in self._seeded:
+            await self._give_samples([guild_id])
+
+    async def _give_samples(self, guild_ids: Sequence[int]) -> None:
+        """The sample events for those of these servers that have none, in one database
+        call (which checks for events in its transaction, so a server whose member asks
+        while its batch is being saved is not given them twice)."""
+        wanted = [guild_id for guild_id in guild_ids if guild_id not in self._seeded]
+        if not wanted:
             return
-        async with self._seed_locks.setdefault(guild_id, asyncio.Lock()):
-            if guild_id in self._seeded:
-                return
-            if not await self.store.run(self.store.events.has_events, guild_id):
-                reports = await import_bundled(self.store, guild_id, self.settings.events_dir)
-                log.info("imported %d bundled event(s) into guild %s", len(reports), guild_id)
-            self._seeded.add(guild_id)
+        if self._bundled is None:
+            self._bundled = await asyncio.to_thread(read_bundled, self.settings.events_dir)
+        given = await save_samples(self.store, wanted, self._bundled)
+        self._seeded.update(wanted)
+        if given:
+            log.info("imported %d bundled event(s) into %d server(s)", len(self._bundled),
+                     len(given))
 
     async def on_guild_available(self, guild: discord.Guild) -> None:
-        await self.on_guild_join(guild)
+        self.set_up_later(guild.id)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
+        self.set_up_later(guild.id)
+
+    def set_up_later(self, guild_id: int) -> None:
+        """Queue a guild's set-up for the background task. Thousands of guilds arrive at
+        start: doing each at once would queue all their database work ahead of the first
+        member's command, so they are done SET_UP_BATCH at a time instead (one bounded
+        database call each), and a guild whose member uses a command is set up then,
+        ahead of the queue (`EventTree.interaction_check`)."""
+        self._to_set_up[guild_id] = None
+        self._set_up_wake.set()
+
+    async def set_up_guilds(self, guild_ids: Sequence[int]) -> None:
         # A re-invite within the retention period finds everything as it was.
-        await self.store.run(self.store.settings.set_guild_left, guild.id, None)
-        await self.ensure_events(guild.id)
+        for guild_id in guild_ids:
+            await self.store.run(self.store.settings.set_guild_left, guild_id, None)
+        await self._give_samples(guild_ids)
+
+    async def _set_up_queued_guilds(self) -> None:
+        """SET_UP_BATCH guilds at a time, in arrival order: at most one batch's database
+        call is ever ahead of a command's."""
+        while True:
+            await self._set_up_wake.wait()
+            self._set_up_wake.clear()
+            started, done = time.monotonic(), 0
+            while self._to_set_up:
+                batch = list(itertools.islice(self._to_set_up, SET_UP_BATCH))
+                for guild_id in batch:
+                    del self._to_set_up[guild_id]
+                try:
+                    await self.set_up_guilds(batch)
+                    done += len(batch)
+                except Exception:
+                    log.exception("setting up %d server(s) failed; each is set up again when "
+                                  "one of its members uses a command", len(batch))
+            log.info("set up %d server(s) in %.1f s", done, time.monotonic() - started)
+
+    async def close(self) -> None:
+        if self._set_up_task is not None:
+            self._set_up_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._set_up_task
+        await super().close()
+        await self.member_locales.stop()  # the locales seen last are written too
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """Removed from the server (kicked, or the server deleted): its data is kept for
@@ -121,6 +213,20 @@ class EventBot(commands.Bot):
             await asyncio.to_thread(tell_ready, self.settings.ready_file)
 
 
+class ShardedEventBot(EventBot, commands.AutoShardedBot):
+    """The bot on the shards SHARD_COUNT and SHARD_IDS name (discord.py's AutoShardedBot:
+    one gateway connection per shard, one process)."""
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        super().__init__(settings, store, shard_count=settings.shard_count,
+                         shard_ids=list(settings.shard_ids) if settings.shard_ids else None)
+
+
+def make_bot(settings: Settings, store: Store) -> EventBot:
+    """A sharded bot when SHARD_COUNT is set, else the plain one."""
+    return (ShardedEventBot if settings.shard_count is not None else EventBot)(settings, store)
+
+
 # What every command and component receives: `interaction.client` is this bot, typed.
 Interaction = discord.Interaction[EventBot]
 
@@ -134,9 +240,12 @@ def tell_ready(path: Path) -> None:
         log.warning("cannot write READY_FILE %s (%s)", path, exc.strerror)
 
 
-def command_hash(tree: app_commands.CommandTree) -> str:
-    """A digest of the command definitions, as they would be sent to Discord."""
-    payload = [command.to_dict(tree) for command in tree.get_commands()]
+async def command_hash(tree: app_commands.CommandTree) -> str:
+    """A digest of the command definitions as they would be sent to Discord, their
+    localisations included (a changed translation is synced)."""
+    translator = tree.translator
+    payload = [await command.get_translated_payload(tree, translator) if translator
+               else command.to_dict(tree) for command in tree.get_commands()]
     encoded = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(encoded).hexdigest()
 
@@ -161,7 +270,7 @@ async def run_bot(settings: Settings, store: Store) -> None:
     for signum in signals:
         loop.add_signal_handler(signum, stop.set)
     try:
-        async with EventBot(settings, store) as client:
+        async with make_bot(settings, store) as client:
             running = asyncio.create_task(_log_in_and_connect(client, settings))
             stopping = asyncio.create_task(stop.wait())
             await asyncio.wait((running, stopping), return_when=asyncio.FIRST_COMPLETED)
@@ -188,7 +297,12 @@ def token_of(settings: Settings) -> str:
 
 async def _log_in_and_connect(client: EventBot, settings: Settings) -> None:
     await log_in(client, settings)
-    await client.connect()  # reconnects by itself after a drop
+    try:
+        await client.connect()  # reconnects by itself after a drop
+    except discord.ConnectionClosed as exc:
+        if exc.code in SHARD_REFUSALS:
+            raise ConfigError(SHARD_REFUSALS[exc.code]) from None
+        raise
 
 
 async def log_in(client: EventBot, settings: Settings) -> None:
@@ -231,10 +345,9 @@ async def sync_commands(settings: Settings, store: Store, guild_id: int | None) 
     point_at(settings)
     async with EventBot(settings, store) as client:
         await client.login(token_of(settings))
-        for extension in EXTENSIONS:
-            await client.load_extension(extension)
+        await client.load_commands()
         guild = discord.Object(guild_id) if guild_id else None
         count = await sync_tree(client.tree, guild)
         await store.run(store.settings.set_meta, f"{SYNC_HASH_KEY}:{guild_id or 'global'}",
-                             command_hash(client.tree))
+                        await command_hash(client.tree))
         return count

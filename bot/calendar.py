@@ -8,6 +8,7 @@ from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
 from bot.errors import Conflict
+from bot.i18n import N_
 from bot.models import Event
 
 PRODUCT_ID = "-//eventbot//Discord event bot//EN"
@@ -16,8 +17,9 @@ PRODUCT_ID = "-//eventbot//Discord event bot//EN"
 def event_ics(event: Event, now: datetime | None = None) -> bytes:
     """The event as a one-event calendar; times in UTC, which every calendar converts."""
     if event.starts_at is None:
-        raise Conflict(f"{event.title} has no start time yet, so there is nothing to put "
-                         "in a calendar; a moderator can set one with /manage edit")
+        raise Conflict(N_("{title} has no start time yet, so there is nothing to put in a "
+                          "calendar; a moderator can set one with /manage edit"),
+                       title=event.title)
     entry = CalendarEvent()
     entry.add("uid", f"event-{event.id}-{event.guild_id}@eventbot")
     entry.add("dtstamp", now or datetime.now(UTC))

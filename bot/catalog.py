@@ -14,9 +14,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import tomllib
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -24,8 +26,10 @@ from urllib.parse import urlsplit
 
 from bot.errors import InvalidValue
 from bot.fetch import FetchPolicy, check_url, fetch_page
+from bot.i18n import N_, Text
 from bot.models import Event, EventDraft
 from bot.pages import Page, decode_page, parse_page
+from bot.progress import SILENT, Progress
 from bot.registration import check_capacity
 from bot.storage import Store
 from bot.times import calendar_problem
@@ -51,8 +55,9 @@ def validate_link(value: str | None) -> str | None:
     except ValueError:  # a malformed address such as "http://[::1"
         parts = host = None
     if parts is None or not host or parts.scheme.lower() not in ("http", "https"):
-        raise InvalidValue(f"the link must be a web address starting with https:// (at most "
-                           f"{MAX_LINK} characters), e.g. https://example.org/events/talk")
+        raise InvalidValue(N_("the link must be a web address starting with https:// (at most "
+                              "{most} characters), e.g. https://example.org/events/talk"),
+                           most=MAX_LINK)
     return link
 
 
@@ -62,7 +67,7 @@ class PageFacts:
 
     when: When
     venue: str | None
-    notes: tuple[str, ...]
+    notes: tuple[Text, ...]  # translated where shown
 
 
 def page_facts(pages: list[Page] | tuple[Page, ...], zone: str | None) -> PageFacts:
@@ -103,7 +108,7 @@ class ImportReport:
     event: Event
     created: bool
     skipped: tuple[str, ...]  # what the importer could not place, per page
-    notes: tuple[str, ...] = ()  # how the page's date was read, where there was a choice
+    notes: tuple[Text, ...] = ()  # how the page's date was read, where there was a choice
 
 
 def parse_datetime(value: str, name: str = "starts_at") -> datetime:
@@ -131,9 +136,9 @@ def checked_datetime(value: datetime, name: str, written: str | None = None) -> 
 def validate_title(value: object) -> str:
     title = " ".join(str(value).split()) if isinstance(value, str) else ""
     if not title:
-        raise InvalidValue("title must be some text")
+        raise InvalidValue(N_("title must be some text"))
     if len(title) > MAX_TITLE:
-        raise InvalidValue(f"title is longer than {MAX_TITLE} characters")
+        raise InvalidValue(N_("title is longer than {most} characters"), most=MAX_TITLE)
     return title
 
 
@@ -179,27 +184,62 @@ def event_folders(path: Path) -> list[Path]:
 
 
 async def import_folders(store: Store, guild_id: int, folders: list[Path], *,
-                         sample: bool = False) -> list[ImportReport]:
+                         sample: bool = False, progress: Progress = SILENT) -> list[ImportReport]:
     """Every folder is read and checked before any is saved: one bad folder writes nothing.
-    `sample` marks the events created as the bundled samples."""
-    checked = [read_event_folder(folder) for folder in folders]
-    return [await _save_folder(store, guild_id, parsed, sample) for parsed in checked]
+    `sample` marks the events created as the bundled samples. `progress` counts two steps
+    a folder: read, then saved."""
+    progress.begin(2 * len(folders))
+    checked = []
+    for folder in folders:
+        checked.append(read_event_folder(folder))
+        progress.advance()
+    return await save_folders(store, guild_id, checked, sample=sample, progress=progress)
+
+
+async def save_folders(store: Store, guild_id: int, checked: list[EventFolder], *,
+                       sample: bool = False, progress: Progress = SILENT) -> list[ImportReport]:
+    """Save folders already read (`read_event_folder`), in order."""
+    reports = []
+    for parsed in checked:
+        reports.append(await _save_folder(store, guild_id, parsed, sample))
+        progress.advance()
+    return reports
 
 
 async def _save_folder(store: Store, guild_id: int, parsed: EventFolder,
                        sample: bool = False) -> ImportReport:
-    facts = page_facts([page for _, page in parsed.pages], await store.run(store.settings.timezone,
-                                                                           guild_id))
-    draft = replace(parsed.draft, page_when=facts.when, page_venue=facts.venue)
+    draft, facts = drafted_in(parsed, await store.run(store.settings.timezone, guild_id))
     event, created = await store.run(store.events.save_event,
                                      guild_id, draft, parsed.pages, sample=sample)
     skipped = tuple(f"{page.kind}: {line}" for _, page in parsed.pages for line in page.skipped)
     return ImportReport(event, created, skipped, facts.notes)
 
 
+def drafted_in(parsed: EventFolder, zone: str) -> tuple[EventDraft, PageFacts]:
+    """A folder's draft with what its pages say, their dates read in the server's `zone`."""
+    facts = page_facts([page for _, page in parsed.pages], zone)
+    return replace(parsed.draft, page_when=facts.when, page_venue=facts.venue), facts
+
+
+async def save_samples(store: Store, guild_ids: Sequence[int],
+                       checked: Sequence[EventFolder]) -> list[int]:
+    """Give each of these servers that has no events yet the sample events (read once,
+    `read_bundled`), in ONE database call; returns the servers given them. Drafted once
+    per timezone, not once per server."""
+    @functools.cache
+    def samples_in(zone: str) -> list[tuple[EventDraft, tuple[tuple[str, Page], ...]]]:
+        return [(drafted_in(parsed, zone)[0], parsed.pages) for parsed in checked]
+    return await store.run(store.events.save_samples, guild_ids, samples_in)
+
+
 async def import_bundled(store: Store, guild_id: int, events_dir: Path) -> list[ImportReport]:
     """Import every event folder into the guild (the first-run sample events)."""
     return await import_folders(store, guild_id, event_folders(events_dir), sample=True)
+
+
+def read_bundled(events_dir: Path) -> list[EventFolder]:
+    """The bundled sample events, read and parsed: once per process, not once per server."""
+    return [read_event_folder(folder) for folder in event_folders(events_dir)]
 
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,15}://")
@@ -271,8 +311,8 @@ def import_title(source: PageSource, title: str | None = None) -> str:
     return validate_title(title or source.page.title or title_from_name(source.name))
 
 
-NOT_AN_EVENT_PAGE = ("I found no speakers, no date, no venue or registration notice and no "
-                     "takeaways in this page, so it doesn't look like an event page")
+NOT_AN_EVENT_PAGE = N_("I found no speakers, no date, no venue or registration notice and no "
+                        "takeaways in this page, so it doesn't look like an event page")
 
 
 def page_problem(page: Page) -> str | None:

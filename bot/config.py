@@ -49,6 +49,25 @@ class Settings:
     default_guild_id: int | None = None  # where `python -m bot import` puts events by default
     import_preview_timeout: float = IMPORT_PREVIEW_TIMEOUT
     ready_file: Path | None = None  # written once the bot is connected and ready
+    # Sharding: how many shards the deployment has, and which of them this process runs
+    # (None: all). Both None: one unsharded connection.
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
+    # A postgresql:// URL: the store is that PostgreSQL database, not the SQLite file.
+    database_url: str | None = None
+
+    @property
+    def database(self) -> str | Path:
+        """Where the store is, for `open_store`: DATABASE_URL if set, else DATABASE_PATH."""
+        return self.database_url or self.database_path
+
+    @property
+    def database_label(self) -> str:
+        """The database for messages and logs (a URL without its password)."""
+        from bot.storage import safe_url
+
+        return str(self.database_path) if self.database_url is None else safe_url(
+            self.database_url)
 
     @property
     def log_level_number(self) -> int:
@@ -75,6 +94,7 @@ def load_settings(
         value = values.get(name, "").strip()
         return value or default
 
+    shard_count, shard_ids = _shards(get("SHARD_COUNT"), get("SHARD_IDS"))
     return Settings(
         discord_token=_token(get("DISCORD_TOKEN")),
         database_path=Path(get("DATABASE_PATH", "data/eventbot.sqlite3")),
@@ -98,6 +118,9 @@ def load_settings(
         import_preview_timeout=_seconds("IMPORT_PREVIEW_TIMEOUT", get("IMPORT_PREVIEW_TIMEOUT"),
                                         IMPORT_PREVIEW_TIMEOUT, maximum=IMPORT_PREVIEW_TIMEOUT),
         ready_file=Path(ready) if (ready := get("READY_FILE")) else None,
+        shard_count=shard_count,
+        shard_ids=shard_ids,
+        database_url=_database_url(get("DATABASE_URL")),
     )
 
 
@@ -126,6 +149,21 @@ def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
     parsed = urlparse(value)
     if parsed.scheme not in schemes or not parsed.netloc:
         raise ConfigError(f"{name}={value!r} must be a {' or '.join(schemes)} URL")
+    return value
+
+
+def _database_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        parsed = urlparse(value)
+        parsed.port  # noqa: B018 (reading it checks it)
+    except ValueError:
+        parsed = urlparse("")
+    if parsed.scheme not in ("postgresql", "postgres") or not (parsed.netloc or parsed.query):
+        raise ConfigError("DATABASE_URL must be a postgresql:// URL, e.g. "
+                          "postgresql://eventbot:secret@db.example:5432/eventbot "
+                          "(leave it empty to use the SQLite file DATABASE_PATH)")
     return value
 
 
@@ -160,6 +198,33 @@ def _seconds(name: str, value: str | None, default: float, maximum: float = 300)
         raise ConfigError(f"{name}={value!r} must be a number of seconds, above 0 and at "
                           f"most {maximum:g}")
     return seconds
+
+
+MAX_SHARDS = 10_000  # far beyond any bot's needs; catches a mistyped count
+
+
+def _shards(count: str | None, ids: str | None) -> tuple[int | None, tuple[int, ...] | None]:
+    """SHARD_COUNT (a whole number) and SHARD_IDS (comma-separated shards of it, e.g. "0,1";
+    empty: all of them)."""
+    if count is None:
+        if ids is not None:
+            raise ConfigError(f"SHARD_IDS={ids!r} needs SHARD_COUNT (how many shards there "
+                              "are in all)")
+        return None, None
+    if not (count.isascii() and count.isdigit()) or not 1 <= int(count) <= MAX_SHARDS:
+        raise ConfigError(f"SHARD_COUNT={count!r} must be a whole number of shards, from 1 "
+                          f"to {MAX_SHARDS}")
+    total = int(count)
+    if ids is None:
+        return total, None
+    items = [item.strip() for item in ids.split(",")]
+    if not all(item.isascii() and item.isdigit() and int(item) < total for item in items):
+        raise ConfigError(f"SHARD_IDS={ids!r} must list shard numbers from 0 to {total - 1}, "
+                          "separated by commas (e.g. 0,1)")
+    shard_ids = tuple(int(item) for item in items)
+    if len(set(shard_ids)) != len(shard_ids):
+        raise ConfigError(f"SHARD_IDS={ids!r} names a shard twice")
+    return total, shard_ids
 
 
 def _networks(name: str, value: str | None) -> tuple[Network, ...]:

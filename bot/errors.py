@@ -1,15 +1,30 @@
 """What can go wrong in a request, named for what it means, not where it was noticed.
 
 Every error a member or moderator can act on derives from `UserError`; its message is
-shown as it is (ephemeral in Discord by `bot.tree.EventTree`, one line on the CLI).
-Anything else is a bug, logged with its traceback.
+shown in the member's language (ephemeral in Discord by `bot.tree.EventTree`) or in
+English (one line on the CLI). Anything else is a bug, logged with its traceback.
+
+The message is an English id marked with `N_` (so `make messages` extracts it) and its
+fields are passed apart, so the sentence is translated first and filled in after:
+`NotFound(N_("no event in this server matches {typed!r}"), typed=ref)`.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from bot.i18n import N_, Text
+
 
 class UserError(Exception):
     """A request that cannot be carried out, for a reason the user can act on."""
+
+    def __init__(self, message: str | Text = "", /, **fields: Any) -> None:
+        self.text = message if isinstance(message, Text) else Text(message, **fields)
+        super().__init__(self.text.message)
+
+    def __str__(self) -> str:
+        return str(self.text)
 
 
 class NotFound(UserError):
@@ -34,4 +49,4 @@ class Unavailable(UserError):
 
 class EventNotFound(NotFound):
     def __init__(self, event_id: int | str) -> None:
-        super().__init__(f"there is no event {event_id} in this server")
+        super().__init__(N_("there is no event {event_id} in this server"), event_id=event_id)

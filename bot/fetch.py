@@ -33,6 +33,7 @@ from yarl import URL
 
 from bot.config import FETCH_TIMEOUT, Network, Settings
 from bot.errors import InvalidValue
+from bot.i18n import N_, Text
 
 MAX_FETCH_BYTES = 2_000_000
 MAX_REDIRECTS = 5
@@ -63,8 +64,8 @@ class FetchPolicy:
             return
         if not all(a.is_global and not a.is_multicast for a in (ip, *_embedded_ipv4(ip))):
             where = host if host == str(ip) else f"{host} ({ip})"
-            raise FetchError(f"{where} is not a public internet address, so I won't fetch "
-                             "pages from it.")
+            raise FetchError(N_("{where} is not a public internet address, so I won't fetch "
+                                "pages from it."), where=where)
 
 
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
@@ -97,16 +98,16 @@ def check_url(url: str | URL) -> URL:
     """A URL the bot may try to fetch, or FetchError saying what is wrong with it."""
     text = str(url).strip()
     if len(text) > MAX_URL_LENGTH:
-        raise FetchError(f"The URL is longer than {MAX_URL_LENGTH:,} characters.")
+        raise FetchError(N_("The URL is longer than {most:,} characters."), most=MAX_URL_LENGTH)
     try:
         parsed = URL(text)
     except ValueError:
-        raise FetchError("That is not a URL I can read.") from None
+        raise FetchError(N_("That is not a URL I can read.")) from None
     if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise FetchError("Give the page's web address starting with http:// or https://.")
+        raise FetchError(N_("Give the page's web address starting with http:// or https://."))
     if parsed.user is not None or parsed.password is not None:
-        raise FetchError("The URL has a user name or password in it; give a public page's "
-                         "address instead.")
+        raise FetchError(N_("The URL has a user name or password in it; give a public page's "
+                            "address instead."))
     return parsed.with_fragment(None)
 
 
@@ -147,11 +148,13 @@ async def fetch_page(url: str, policy: FetchPolicy,
                         target = _redirect_target(response)
                         continue
                     return await _read(url, target, response)
-            raise FetchError(f"The page redirects more than {MAX_REDIRECTS} times.")
+            raise FetchError(N_("The page redirects more than {most} times."), most=MAX_REDIRECTS)
     except TimeoutError:
-        raise FetchError(f"The page did not arrive within {policy.timeout:g} seconds.") from None
+        raise FetchError(N_("The page did not arrive within {seconds} seconds."),
+                         seconds=f"{policy.timeout:g}") from None
     except aiohttp.ClientError as exc:
-        raise FetchError(f"I couldn't fetch the page ({_reason(exc)}).") from None
+        raise FetchError(N_("I couldn't fetch the page ({reason})."),
+                         reason=_reason(exc)) from None
 
 
 def _check_literal_host(url: URL, policy: FetchPolicy) -> None:
@@ -165,38 +168,47 @@ def _check_literal_host(url: URL, policy: FetchPolicy) -> None:
 def _redirect_target(response: aiohttp.ClientResponse) -> URL:
     location = response.headers.get("Location")
     if not location:
-        raise FetchError(f"The page answered HTTP {response.status} without saying where to.")
+        raise FetchError(N_("The page answered HTTP {status} without saying where to."),
+                         status=response.status)
     try:
         return check_url(response.url.join(URL(location)))
     except ValueError:
-        raise FetchError("The page redirects to an address I can't read.") from None
+        raise FetchError(N_("The page redirects to an address I can't read.")) from None
 
 
 async def _read(url: str, target: URL, response: aiohttp.ClientResponse) -> Fetched:
     if response.status != 200:
-        raise FetchError(f"The page answered HTTP {response.status} "
-                         f"{response.reason or ''}".rstrip() + ".")
+        if response.reason:
+            raise FetchError(N_("The page answered HTTP {status} {reason}."),
+                             status=response.status, reason=response.reason)
+        raise FetchError(N_("The page answered HTTP {status}."), status=response.status)
     content_type = response.content_type.lower()
     if content_type not in CONTENT_TYPES:
-        raise FetchError(f"The page is {content_type or 'of no stated type'}, not a web page "
-                         "(text/html) or text (text/plain).")
-    limit = f"the limit is {MAX_FETCH_BYTES // 1_000_000} MB"
+        if not content_type:
+            raise FetchError(N_("The page is of no stated type, not a web page (text/html) or "
+                                "text (text/plain)."))
+        raise FetchError(N_("The page is {content_type}, not a web page (text/html) or text "
+                            "(text/plain)."), content_type=content_type)
+    mb = MAX_FETCH_BYTES // 1_000_000
     if response.content_length is not None and response.content_length > MAX_FETCH_BYTES:
-        raise FetchError(f"The page is too large ({response.content_length:,} bytes; {limit}).")
+        raise FetchError(N_("The page is too large ({size:,} bytes; the limit is {mb} MB)."),
+                         size=response.content_length, mb=mb)
     chunks, size = [], 0
     async for chunk in response.content.iter_chunked(64 * 1024):
         size += len(chunk)
         if size > MAX_FETCH_BYTES:
-            raise FetchError(f"The page is too large (over {MAX_FETCH_BYTES:,} bytes; {limit}).")
+            raise FetchError(N_("The page is too large (over {size:,} bytes; the limit is {mb} "
+                                "MB)."), size=MAX_FETCH_BYTES, mb=mb)
         chunks.append(chunk)
     return Fetched(url, str(target), content_type, response.charset, b"".join(chunks))
 
 
-def _reason(exc: aiohttp.ClientError) -> str:
+def _reason(exc: aiohttp.ClientError) -> Text | str:
+    """Why a fetch failed, a phrase translated where it is shown (or the error's type)."""
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
-        return "no such host"
+        return Text(N_("no such host"))
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return "the server did not accept the connection"
+        return Text(N_("the server did not accept the connection"))
     if isinstance(exc, aiohttp.ClientResponseError):
-        return f"a malformed answer: {exc.message}"[:120]
+        return Text(N_("a malformed answer: {answer}"), answer=str(exc.message)[:100])
     return type(exc).__name__

@@ -23,6 +23,7 @@ from __future__ import annotations
 import unicodedata
 
 from bot.errors import InvalidValue
+from bot.i18n import N_
 from bot.page_model import ROLES, Page, Person, Takeaway
 from bot.pages_names import name_keys
 from bot.pages_reader import read_page
@@ -33,7 +34,7 @@ __all__ = ["MAX_PAGE_BYTES", "ROLES", "Page", "Person", "Takeaway", "decode_page
            "page_language", "parse_page"]
 
 MAX_PAGE_BYTES = 2_000_000
-_LIMIT = f"the limit is {MAX_PAGE_BYTES // 1_000_000} MB"
+_LIMIT_MB = MAX_PAGE_BYTES // 1_000_000
 
 
 def page_language(text: str) -> str:
@@ -47,34 +48,37 @@ def decode_page(data: bytes) -> str:
     """Bytes of an uploaded file -> text, or InvalidValue with a reason the user can act on."""
     data = bytes(data)
     if not data:
-        raise InvalidValue("The file is empty.")
+        raise InvalidValue(N_("The file is empty."))
     if len(data) > MAX_PAGE_BYTES:
-        raise InvalidValue(f"The file is too large ({len(data):,} bytes; {_LIMIT}).")
+        raise InvalidValue(N_("The file is too large ({size:,} bytes; the limit is {mb} MB)."),
+                           size=len(data), mb=_LIMIT_MB)
     if b"\0" in data:
-        raise InvalidValue("The file looks binary, not like a text page.")
+        raise InvalidValue(N_("The file looks binary, not like a text page."))
     try:
         text = data.decode("utf-8-sig")  # -sig strips a leading BOM
     except UnicodeDecodeError as exc:
-        raise InvalidValue(f"The file is not valid UTF-8 (bad byte at position {exc.start}); "
-                        "save it as UTF-8 text and try again.") from None
+        raise InvalidValue(N_("The file is not valid UTF-8 (bad byte at position {position}); "
+                              "save it as UTF-8 text and try again."),
+                           position=exc.start) from None
     controls = sum(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f" for ch in text)
     if controls * 10 > len(text):  # a real page has essentially none
-        raise InvalidValue("The file looks binary, not like a text page.")
+        raise InvalidValue(N_("The file looks binary, not like a text page."))
     if not any(ch.isalpha() for ch in text):
-        raise InvalidValue("The file has no readable text." if text.strip()
-                           else "The file is empty.")
+        raise InvalidValue(N_("The file has no readable text.") if text.strip()
+                           else N_("The file is empty."))
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def parse_page(text: str) -> Page:
     """Page text -> Page. Raises only InvalidValue, and only when there is nothing to import."""
     if not isinstance(text, str):
-        raise InvalidValue("The page is not text.")
+        raise InvalidValue(N_("The page is not text."))
     if not text.strip():
-        raise InvalidValue("The page is empty.")
+        raise InvalidValue(N_("The page is empty."))
     size = len(text) if len(text) > MAX_PAGE_BYTES else len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_PAGE_BYTES:
-        raise InvalidValue(f"The page is too large ({size:,} bytes; {_LIMIT}).")
+        raise InvalidValue(N_("The page is too large ({size:,} bytes; the limit is {mb} MB)."),
+                           size=size, mb=_LIMIT_MB)
     if not any(ch.isalpha() for ch in text):
-        raise InvalidValue("The page has no readable text.")
+        raise InvalidValue(N_("The page has no readable text."))
     return read_page(text)

@@ -78,10 +78,15 @@ def has_han(text: str) -> bool:
     return _HAN.search(text) is not None
 
 
+# Every byte but the ASCII letters: deleting them counts the letters at C speed (a
+# Python loop over the characters was half the cost of saving a sample event).
+_NOT_ASCII_LETTERS = bytes(b for b in range(256) if not chr(b).isalpha() or b > 127)
+
+
 def han_share(text: str) -> float:
     """The share of Han characters among the letters of the text (0 when it has none)."""
     han = len(_HAN.findall(text))
-    letters = han + sum(1 for char in text if char.isascii() and char.isalpha())
+    letters = han + len(text.encode("ascii", "ignore").translate(None, _NOT_ASCII_LETTERS))
     return han / letters if letters else 0.0
 
 

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.errors import Conflict, InvalidValue
+from bot.i18n import N_
 
 MAX_CAPACITY = 100_000
 DEFAULT_CAPACITY = 100  # seats of an event whose page and import say none
@@ -88,6 +89,7 @@ class JoinResult:
     outcome: JoinOutcome
     position: int | None = None  # waitlist position, from 1
     reason: str | None = None  # why a join was refused
+    note: str | None = None  # the moderator's reason for closing registration, as written
     filled: bool = False  # this join (or the promotions before it) took the last seat
     promoted: tuple[int, ...] = ()  # waitlisted members given the free seats first
 
@@ -131,7 +133,8 @@ def join(seats: Seats, existing: Existing | None, now: datetime,
     if seats.has_taken_place(now):
         return JoinResult(JoinOutcome.TAKEN_PLACE, reason="this event has already taken place")
     if not seats.registration_open:
-        return JoinResult(JoinOutcome.CLOSED, reason=closed_reason(seats))
+        return JoinResult(JoinOutcome.CLOSED, reason=closed_reason(seats),
+                          note=seats.closed_reason)
     was_full = seats.full
     promoted = _promote(seats, waitlist, now) if waitlist else ()
     if seats.confirmed < seats.capacity and not seats.waitlisted:
@@ -165,7 +168,8 @@ def check_capacity(value: object) -> int:
     """The one capacity rule: a whole number of seats from 1 to MAX_CAPACITY (a bool is
     not a number of seats, though Python counts it as an int)."""
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CAPACITY:
-        raise InvalidValue(f"capacity must be a whole number of seats from 1 to {MAX_CAPACITY:,}")
+        raise InvalidValue(N_("capacity must be a whole number of seats from 1 to {most:,}"),
+                           most=MAX_CAPACITY)
     return value
 
 
@@ -175,9 +179,9 @@ def set_capacity(seats: Seats, capacity: int, waitlist: list[int], now: datetime
     if capacity < seats.confirmed:
         raise Conflict(
             # capacity is at least 1 here, so at least two members are confirmed
-            f"{seats.confirmed:,} members are already confirmed; "
-            "capacity cannot go below that "
-            "(ask members to cancel first, nobody is removed silently)")
+            N_("{confirmed:,} members are already confirmed; capacity cannot go below that "
+               "(ask members to cancel first, nobody is removed silently)"),
+            confirmed=seats.confirmed)
     was_full = seats.full
     seats.capacity = capacity
     promoted = _promote(seats, waitlist, now)
@@ -196,7 +200,7 @@ def fill_free_seats(seats: Seats, waitlist: list[int], now: datetime) -> Promoti
 def close(seats: Seats, reason: str | None) -> None:
     """A moderator closes registration: nobody can join, not even the waitlist."""
     if not seats.registration_open:
-        raise Conflict("registration is already closed")
+        raise Conflict(N_("registration is already closed"))
     seats.registration_open = False
     seats.closed_reason = reason
 
@@ -204,9 +208,9 @@ def close(seats: Seats, reason: str | None) -> None:
 def reopen(seats: Seats, waitlist: list[int], now: datetime) -> Promotions:
     """A moderator reopens registration; free seats go to the waitlist first."""
     if seats.registration_open:
-        raise Conflict("registration is already open")
+        raise Conflict(N_("registration is already open"))
     if seats.has_taken_place(now):
-        raise Conflict("this event has already taken place")
+        raise Conflict(N_("this event has already taken place"))
     seats.registration_open = True
     seats.closed_reason = None
     seats.capacity_noticed_at = None  # a fill after a reopening is news again
@@ -225,6 +229,10 @@ def announce_fill(seats: Seats, now: datetime) -> bool:
         return False
     seats.capacity_noticed_at = now
     return True
+
+
+# Why an archived event refuses a join (the store decides that before these rules run).
+ARCHIVED = "this event is archived"
 
 
 def closed_reason(seats: Seats) -> str:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.errors import InvalidValue
+from bot.i18n import N_, Language, Text
 from bot.models import Event
 from bot.render import CONTENT, EMBED_TITLE, clip, safe_clip, timestamp
 from bot.times import DEFAULT_REMINDER_MINUTES, saved_times_problem
@@ -44,57 +45,73 @@ def parse_minutes(text: str) -> tuple[int, ...]:
     parts = [p.strip() for p in cleaned.replace(";", ",").replace(" ", ",").split(",")]
     parts = [p for p in parts if p]
     if not parts:
-        raise InvalidValue('give the minutes before the start, e.g. "1440,60" for a day and an '
-                         'hour before, or "off"')
+        raise InvalidValue(N_('give the minutes before the start, e.g. "1440,60" for a day and '
+                              'an hour before, or "off"'))
     minutes = []
     for part in parts:
         if not (part.isascii() and part.isdigit()) or not 1 <= int(part) <= MAX_MINUTES:
-            raise InvalidValue(f"{clip(part, 20)!r} is not a whole number of minutes from 1 to "
-                             f"{MAX_MINUTES:,} (a week); e.g. \"1440,60\" for a day and an hour "
-                             "before the start, or \"off\"")
+            raise InvalidValue(N_("{typed!r} is not a whole number of minutes from 1 to "
+                                  "{most:,} (a week); e.g. \"1440,60\" for a day and an hour "
+                                  "before the start, or \"off\""),
+                               typed=clip(part, 20), most=MAX_MINUTES)
         minutes.append(int(part))
     distinct = sorted(set(minutes), reverse=True)
     if len(distinct) > MAX_OFFSETS:
-        raise InvalidValue(f"at most {MAX_OFFSETS} reminders per event; you gave {len(distinct)}")
+        raise InvalidValue(N_("at most {most} reminders per event; you gave {given}"),
+                           most=MAX_OFFSETS, given=len(distinct))
     return tuple(distinct)
 
 
-def minutes_text(minutes: Iterable[int]) -> str:
+def minutes_text(lang: Language, minutes: Iterable[int]) -> str:
     """(1440, 60) -> "1 day and 1 hour"; () -> "off"."""
-    parts = [_duration(m) for m in minutes]
+    parts = [_duration(lang, m) for m in minutes]
     if not parts:
-        return "off"
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        return lang._("off")
+    if len(parts) == 1:
+        return parts[0]
+    return lang._("{earlier} and {last}", earlier=lang._(", ").join(parts[:-1]), last=parts[-1])
 
 
-def _duration(minutes: int) -> str:
+def _duration(lang: Language, minutes: int) -> str:
     days, rest = divmod(minutes, 1440)
     hours, mins = divmod(rest, 60)
-    units = [(days, "day"), (hours, "hour"), (mins, "minute")]
-    return " ".join(f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in units if n)
+    units = [lang.ngettext("{count} day", "{count} days", days, count=days) if days else "",
+             lang.ngettext("{count} hour", "{count} hours", hours, count=hours) if hours else "",
+             lang.ngettext("{count} minute", "{count} minutes", mins, count=mins) if mins else ""]
+    return " ".join(unit for unit in units if unit)
 
 
-def reminder_dm(title: str, starts_at: datetime, venue: str | None) -> str:
+def reminder_dm(lang: Language, title: str, starts_at: datetime, venue: str | None) -> str:
     """The reminder a confirmed member gets; the start shows in their own timezone.
     The venue gets the room the rest leaves in a message (a long one is clipped)."""
-    start = (f"⏰ Reminder: **{safe_clip(title, EMBED_TITLE)}** starts {timestamp(starts_at)} "
-             f"({timestamp(starts_at, 'R')})")
-    end = (". You're confirmed; use `/rsvp cancel` if you can no longer come, so your seat "
-           "goes to the waitlist.")
-    room = CONTENT - len(start) - len(end) - len(" at ")
-    where = f" at {safe_clip(venue, room)}" if venue and room > 0 else ""
-    return start + where + end
+    fields = {"title": f"**{safe_clip(title, EMBED_TITLE)}**", "start": timestamp(starts_at),
+              "relative": timestamp(starts_at, "R")}
+    if venue:
+        # The venue gets the room the rest of the sentence leaves.
+        room = CONTENT - len(_reminder_at(lang, fields, ""))
+        if room > 0:
+            return _reminder_at(lang, fields, safe_clip(venue, room))
+    return lang._("⏰ Reminder: {title} starts {start} ({relative}). You're confirmed; use "
+                  "`/rsvp cancel` if you can no longer come, so your seat goes to the "
+                  "waitlist.", **fields)
 
 
-def scheduled_event_problem(event: Event, now: datetime) -> str | None:
-    """Why the event cannot be a Discord scheduled event right now, or None."""
+def _reminder_at(lang: Language, fields: dict[str, str], venue: str) -> str:
+    return lang._("⏰ Reminder: {title} starts {start} ({relative}) at {venue}. You're "
+                  "confirmed; use `/rsvp cancel` if you can no longer come, so your seat goes "
+                  "to the waitlist.", **fields, venue=venue)
+
+
+def scheduled_event_problem(event: Event, now: datetime) -> Text | None:
+    """Why the event cannot be a Discord scheduled event right now, or None: a clause
+    translated where the moderator's reply is written."""
     if event.starts_at is None:
-        return "it has no start time yet (set one with `/manage edit`)"
+        return Text(N_("it has no start time yet (set one with `/manage edit`)"))
     problem = saved_times_problem(event.starts_at, event.ends_at)
     if problem:  # the arithmetic of scheduled_event_fields would overflow
-        return f"{problem} (set another with `/manage edit`)"
+        return Text(N_("{problem} (set another with `/manage edit`)"), problem=problem)
     if event.starts_at <= now:
-        return "it has already started, and Discord only takes events in the future"
+        return Text(N_("it has already started, and Discord only takes events in the future"))
     return None
 
 

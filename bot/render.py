@@ -18,11 +18,9 @@ from discord.utils import escape_mentions
 
 from bot.catalog import validate_link
 from bot.errors import InvalidValue
+from bot.i18n import N_, Language
 from bot.models import Event
-from bot.pages import Person
-from bot.words import plural
-
-__all__ = ["plural"]  # re-exported: the texts' one rule for counts
+from bot.pages import Person, page_language
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 EMBED_TITLE = 256
@@ -38,9 +36,14 @@ OPTION_TEXT = 100  # a select option's label, value and description
 NAME = 100  # a person's name or an event title in running text, before escaping
 DESCRIPTION_SHOWN = 2500  # an event's description in its embed, when there is room
 
-CAPACITY_REACHED = "Registration is now closed, as the number of RSVPs has reached venue capacity."
-ROLE_TITLES = {"moderator": "Moderator", "host": "Host", "chair": "Chair",
-               "speaker": "Speakers", "discussant": "Discussants"}
+CAPACITY_REACHED = N_("Registration is now closed, as the number of RSVPs has reached venue "
+                      "capacity.")
+# The English ids of the roles' headings; shown through `role_heading` in the reader's language.
+ROLE_TITLES = {"moderator": N_("Moderator"), "host": N_("Host"), "chair": N_("Chair"),
+               "speaker": N_("Speakers"), "discussant": N_("Discussants")}
+# One person's role, for a speaker's line and the speaker menu.
+ROLE_SINGULAR = {"moderator": N_("Moderator"), "host": N_("Host"), "chair": N_("Chair"),
+                 "speaker": N_("Speaker"), "discussant": N_("Discussant")}
 COLOUR = discord.Colour.blurple()
 
 
@@ -166,45 +169,66 @@ def span_text(starts_at: datetime | None, ends_at: datetime | None,
     return text
 
 
-def change_text(event: Event, moved: bool, venue_changed: bool) -> str:
-    """What changed about an event, for its channel notice and the members' DMs."""
-    parts = []
+def change_text(lang: Language, event: Event, moved: bool, venue_changed: bool) -> str:
+    """What changed about an event, for its channel notice and the members' DMs: one whole
+    sentence per change (word order differs between languages)."""
+    title = f"**{safe_clip(event.title, 200)}**"
+    when = when_text(event)
+    venue = safe_clip(event.venue, 300) if event.venue else None
+    if moved and venue_changed:
+        if when and venue:
+            return lang._("{title} now starts {when} and now takes place at {venue}.",
+                          title=title, when=when, venue=venue)
+        if when:
+            return lang._("{title} now starts {when} and has no venue set any more.",
+                          title=title, when=when)
+        if venue:
+            return lang._("{title} now starts at a time still to be set and now takes place "
+                          "at {venue}.", title=title, venue=venue)
+        return lang._("{title} now starts at a time still to be set and has no venue set "
+                      "any more.", title=title)
     if moved:
-        parts.append(f"now starts {when_text(event) or 'at a time still to be set'}")
-    if venue_changed:
-        parts.append(f"now takes place at {safe_clip(event.venue, 300)}" if event.venue
-                     else "has no venue set any more")
-    return f"**{safe_clip(event.title, 200)}** " + " and ".join(parts) + "."
+        return (lang._("{title} now starts {when}.", title=title, when=when) if when else
+                lang._("{title} now starts at a time still to be set.", title=title))
+    return (lang._("{title} now takes place at {venue}.", title=title, venue=venue) if venue
+            else lang._("{title} has no venue set any more.", title=title))
 
 
-def registration_text(event: Event) -> str:
+def registration_text(lang: Language, event: Event) -> str:
     if event.archived:
-        return "Archived: this event no longer takes RSVPs"
+        return lang._("Archived: this event no longer takes RSVPs")
     if not event.registration_open:
-        reason = event.closed_reason and f": {safe_clip(event.closed_reason, FIELD_VALUE // 2)}"
-        return f"Closed{reason}"
+        if event.closed_reason:
+            return lang._("Closed: {reason}",
+                          reason=safe_clip(event.closed_reason, FIELD_VALUE // 2))
+        return lang._("Closed")
     if event.full:
-        taken = (f"all {event.capacity:,} seats are taken" if event.capacity != 1
-                 else "the only seat is taken")
-        return (f"Full: {taken}; joining puts you on the waitlist "
-                f"({event.waitlisted:,} waiting)")
-    return f"Open: {seats_left_text(event.seats_left, event.capacity)}"
+        return lang.ngettext(
+            "Full: the only seat is taken; joining puts you on the waitlist ({waiting} "
+            "waiting)",
+            "Full: all {capacity} seats are taken; joining puts you on the waitlist "
+            "({waiting} waiting)", event.capacity,
+            capacity=f"{event.capacity:,}", waiting=f"{event.waitlisted:,}")
+    return lang._("Open: {seats_left}",
+                  seats_left=seats_left_text(lang, event.seats_left, event.capacity))
 
 
-def seats_left_text(left: int, capacity: int) -> str:
+def seats_left_text(lang: Language, left: int, capacity: int) -> str:
     """"3 of 10 seats left", "1 of 1 seat left"."""
-    return f"{left:,} of {plural(capacity, 'seat')} left"
+    return lang.ngettext("{left} of {capacity} seat left", "{left} of {capacity} seats left",
+                         capacity, left=f"{left:,}", capacity=f"{capacity:,}")
 
 
-def notes_text(event: Event) -> str | None:
+def notes_text(lang: Language, event: Event) -> str | None:
     notes = []
-    if event.language:
-        note = f"In {safe_clip(event.language, NAME)}"
-        if event.translation:
-            note += f", with simultaneous {safe_clip(event.translation, NAME)} translation"
-        notes.append(note)
+    if event.language and event.translation:
+        notes.append(lang._("In {language}, with simultaneous {translation} translation",
+                            language=safe_clip(event.language, NAME),
+                            translation=safe_clip(event.translation, NAME)))
+    elif event.language:
+        notes.append(lang._("In {language}", language=safe_clip(event.language, NAME)))
     if event.off_the_record:
-        notes.append("Off the record")
+        notes.append(lang._("Off the record"))
     notes.extend(safe_clip(n, FIELD_VALUE) for n in event.access_notes[:20])
     return "\n".join(notes) or None
 
@@ -245,17 +269,20 @@ class EmbedBudget:
 
     def build(self) -> discord.Embed:
         self.embed.description = self.description
-        known = [name for name in self.order if name in self.fields]
+        known = [name for name in dict.fromkeys(self.order) if name in self.fields]
         for name in known + [name for name in self.fields if name not in known]:
             self.embed.add_field(name=name, value=self.fields[name], inline=False)
         return self.embed
 
 
-def names_text(names: Sequence[str], limit: int, where: str) -> str:
+def names_text(lang: Language, names: Sequence[str], limit: int, where: str) -> str:
     """ "A, B, C" within `limit`, ending "…and N more: <where>" when not all fit."""
+    def and_more(count: int) -> str:
+        return lang._("…and {count} more: {where}", count=count, where=where)
+
     shown_names: list[str] = []
     size = 0
-    tail = len(f" …and {len(names)} more: {where}")  # the longest the tail can be
+    tail = len(and_more(len(names))) + 1  # the longest the tail can be
     for number, name in enumerate(names):
         piece = safe_clip(name, NAME)
         last = number == len(names) - 1
@@ -264,13 +291,34 @@ def names_text(names: Sequence[str], limit: int, where: str) -> str:
         shown_names.append(piece)
         size += len(piece) + 2
     more = len(names) - len(shown_names)
-    text = ", ".join(shown_names)
+    text = lang._(", ").join(shown_names)
     if more:
-        text = f"{text} …and {more} more: {where}".strip()
+        text = f"{text} {and_more(more)}".strip()
     return clip(text, limit)
 
 
-def event_embed(event: Event) -> discord.Embed:
+def reader_first(lang: Language, text: str) -> str:
+    """A text in two languages one after the other (a bilingual page, or an event's pages in
+    English and in Chinese) with the version in the reader's language first. Any other text
+    is left as written: only a run of paragraphs in one language followed by a run in the
+    other is turned round."""
+    paragraphs = text.split("\n\n")
+    kinds = [page_language(p) for p in paragraphs]
+    second = next((i for i, kind in enumerate(kinds) if kind != kinds[0]), None)
+    if second is None or any(kind == kinds[0] for kind in kinds[second:]):
+        return text
+    reader = "zh" if lang.code.startswith("zh") else "en"
+    if kinds[0] == reader:
+        return text
+    return "\n\n".join(paragraphs[second:] + paragraphs[:second])
+
+
+def role_heading(lang: Language, role: str) -> str:
+    """The heading of a role's people in the reader's language: "Speakers", "Moderator"."""
+    return (lang._(ROLE_TITLES[role]) if role in ROLE_TITLES else role.title())[:FIELD_NAME]
+
+
+def event_embed(lang: Language, event: Event) -> discord.Embed:
     """The event at a glance: `/event info` and the announcement message.
 
     Never over Discord's limits: the title, the time and the seats always show; then
@@ -278,33 +326,38 @@ def event_embed(event: Event) -> discord.Embed:
     description with whatever room is left.
     """
     roles = people_by_role(event.people)
-    role_names = [ROLE_TITLES.get(role, role.title())[:FIELD_NAME] for role, _ in roles]
-    footer = f"Event {event.id}" + (f" · {SAMPLE_NOTE}" if event.is_sample else "")
+    role_names = [role_heading(lang, role) for role, _ in roles]
+    footer = (lang._("Event {id} · {note}", id=event.id, note=lang._(SAMPLE_NOTE))
+              if event.is_sample else lang._("Event {id}", id=event.id))
+    when_name, where_name = lang._("When"), lang._("Where")
+    registration_name, notes_name = lang._("Registration"), lang._("Notes")
+    takeaways_name = lang._("Takeaways")
     budget = EmbedBudget(safe_clip(event.title, EMBED_TITLE), footer,
-                         ["When", "Where", "Registration", *role_names, "Notes", "Takeaways"],
-                         colour=COLOUR, url=web_link(event.link))
+                         [when_name, where_name, registration_name, *role_names, notes_name,
+                          takeaways_name], colour=COLOUR, url=web_link(event.link))
     if (when := when_text(event)) is not None:
-        budget.field("When", when)
-    budget.field("Registration", registration_text(event))
-    budget.field("Takeaways", f"{plural(len(event.takeaways), 'key takeaway')}: "
-                 "`/event takeaways`" if event.takeaways else "Published after the event.")
-    description = safe_clip(event.description, DESCRIPTION_SHOWN)
+        budget.field(when_name, when)
+    budget.field(registration_name, registration_text(lang, event))
+    budget.field(takeaways_name, lang.ngettext(
+        "{count} key takeaway: `/event takeaways`", "{count} key takeaways: `/event takeaways`",
+        len(event.takeaways), count=f"{len(event.takeaways):,}") if event.takeaways
+        else lang._("Published after the event."))
+    description = safe_clip(reader_first(lang, event.description), DESCRIPTION_SHOWN)
     keep = min(len(description), 300)  # room kept for the start of the description
     if event.venue:
-        budget.field("Where", safe_clip(event.venue, FIELD_VALUE), keep=keep)
+        budget.field(where_name, safe_clip(event.venue, FIELD_VALUE), keep=keep)
     for index, (title, (_, names)) in enumerate(zip(role_names, roles, strict=True)):
         share = (budget.left - keep) // (len(roles) - index) - len(title)
-        budget.field(title, names_text(names, budget.room(title, min(share, FIELD_VALUE),
-                                                          keep=keep), "/event speakers"),
-                     keep=keep)
-    if (notes := notes_text(event)) is not None:
-        budget.field("Notes", notes, keep=keep)
+        budget.field(title, names_text(lang, names, budget.room(
+            title, min(share, FIELD_VALUE), keep=keep), "/event speakers"), keep=keep)
+    if (notes := notes_text(lang, event)) is not None:
+        budget.field(notes_name, notes, keep=keep)
     budget.describe(description, DESCRIPTION_SHOWN)
     return budget.build()
 
 
-SAMPLE_NOTE = ("This is a sample event bundled with the bot; moderators can import your own "
-               "with /manage import and delete this one with /manage delete.")
+SAMPLE_NOTE = N_("This is a sample event bundled with the bot; moderators can import your own "
+                 "with /manage import and delete this one with /manage delete.")
 
 
 def people_by_role(people: Iterable[Person]) -> list[tuple[str, list[str]]]:
@@ -322,7 +375,7 @@ class SpeakerPage:
     embed: discord.Embed
 
 
-def speaker_pages(event: Event) -> list[SpeakerPage]:
+def speaker_pages(lang: Language, event: Event) -> list[SpeakerPage]:
     """Every bio in full, people by role, packed into pages of one embed each."""
     order = [i for role, _ in people_by_role(event.people)
              for i, p in enumerate(event.people) if p.role == role]
@@ -330,27 +383,30 @@ def speaker_pages(event: Event) -> list[SpeakerPage]:
     size = -2  # the first text on a page has no blank line before it
     for i in order:
         person = event.people[i]
-        pieces = split_text(person_text(person), EMBED_DESCRIPTION - NAME - 30)
+        pieces = split_text(person_text(lang, person), EMBED_DESCRIPTION - NAME - 30)
         for number, piece in enumerate(pieces):
             if number:
-                piece = f"**{safe_clip(person.name, NAME)}** (continued)\n{piece}"
+                piece = lang._("**{name}** (continued)", name=safe_clip(person.name, NAME)
+                               ) + f"\n{piece}"
             if texts[-1] and size + 2 + len(piece) > EMBED_DESCRIPTION:
                 texts.append([])
                 size = -2
             texts[-1].append((i, piece))
             size += 2 + len(piece)
-    title = clip(f"Speakers: {safe_clip(event.title, EMBED_TITLE)}", EMBED_TITLE)
+    title = clip(lang._("Speakers: {title}", title=safe_clip(event.title, EMBED_TITLE)),
+                 EMBED_TITLE)
     pages = []
     for number, page in enumerate(texts, start=1):
-        description = "\n\n".join(text for _, text in page) or (
+        description = "\n\n".join(text for _, text in page) or lang._(
             "This event's page names no speakers.")
         embed = discord.Embed(title=title, description=description, colour=COLOUR)
-        embed.set_footer(text=f"Page {number} of {len(texts)}")
+        embed.set_footer(text=lang._("Page {number} of {total}", number=number,
+                                     total=len(texts)))
         pages.append(SpeakerPage(tuple(dict.fromkeys(i for i, _ in page)), embed))
     return pages
 
 
-def speaker_options(event: Event, pages: Sequence[SpeakerPage], current: int
+def speaker_options(lang: Language, event: Event, pages: Sequence[SpeakerPage], current: int
                     ) -> list[discord.SelectOption]:
     """The select menu of the speaker pages, in page order: at most 25 people, a window
     around the first person on page `current`; each value is the person's index."""
@@ -360,35 +416,38 @@ def speaker_options(event: Event, pages: Sequence[SpeakerPage], current: int
     start = max(0, min(here - SELECT_OPTIONS // 2, len(people) - SELECT_OPTIONS))
     return [discord.SelectOption(label=clip(event.people[i].name, OPTION_TEXT) or "?",
                                  value=str(i), default=i == first,
-                                 description=clip(role_title(event.people[i].role), OPTION_TEXT))
+                                 description=clip(role_title(lang, event.people[i].role),
+                                                  OPTION_TEXT))
             for i in people[start:start + SELECT_OPTIONS]]
 
 
-def role_title(role: str) -> str:
+def role_title(lang: Language, role: str) -> str:
     """One person's role: "Speaker", "Moderator"."""
-    return ROLE_TITLES[role].rstrip("s") if role in ROLE_TITLES else role.title()[:NAME]
+    return lang._(ROLE_SINGULAR[role]) if role in ROLE_SINGULAR else role.title()[:NAME]
 
 
-def bio_text(person: Person) -> str:
-    return safe(person.bio) if person.bio else "_No biography on the event page._"
+def bio_text(lang: Language, person: Person) -> str:
+    return safe(person.bio) if person.bio else lang._("_No biography on the event page._")
 
 
-def person_text(person: Person) -> str:
-    return f"**{safe_clip(person.name, NAME)}** · {role_title(person.role)}\n{bio_text(person)}"
+def person_text(lang: Language, person: Person) -> str:
+    return (f"**{safe_clip(person.name, NAME)}** · {role_title(lang, person.role)}\n"
+            f"{bio_text(lang, person)}")
 
 
-def speaker_embed(event: Event, person: Person) -> list[list[discord.Embed]]:
-    return pack_embeds(clip(f"{person.name} · {event.title}", EMBED_TITLE), [person_text(person)])
+def speaker_embed(lang: Language, event: Event, person: Person) -> list[list[discord.Embed]]:
+    return pack_embeds(clip(f"{person.name} · {event.title}", EMBED_TITLE),
+                       [person_text(lang, person)])
 
 
-def takeaways_messages(event: Event) -> list[list[discord.Embed]]:
+def takeaways_messages(lang: Language, event: Event) -> list[list[discord.Embed]]:
     if event.takeaways:
         blocks = [f"**{safe(t.heading)}**\n{safe(t.text)}" for t in event.takeaways]
     elif event.has_recap and event.recap_summary:
         blocks = [safe(event.recap_summary)]
     else:
-        blocks = ["The key takeaways are published after the event, with its recap."]
-    return pack_embeds(f"Key takeaways: {event.title}", blocks)
+        blocks = [lang._("The key takeaways are published after the event, with its recap.")]
+    return pack_embeds(lang._("Key takeaways: {title}", title=event.title), blocks)
 
 
 def pack_embeds(title: str, blocks: Sequence[str]) -> list[list[discord.Embed]]:

@@ -10,8 +10,16 @@ from collections.abc import Iterable, Sequence
 
 import discord
 
+from bot.i18n import Language
 from bot.models import Event, EventListing, MyRsvp, Rsvp
-from bot.registration import CancelOutcome, CancelResult, JoinOutcome, JoinResult, Promotions
+from bot.registration import (
+    ARCHIVED,
+    CancelOutcome,
+    CancelResult,
+    JoinOutcome,
+    JoinResult,
+    Promotions,
+)
 from bot.render import (
     CAPACITY_REACHED,
     COLOUR,
@@ -24,83 +32,115 @@ from bot.render import (
     timestamp,
     when_text,
 )
-from bot.words import plural
 
 
-def join_reply(event_title: str, result: JoinResult) -> str:
+def join_reply(lang: Language, event_title: str, result: JoinResult) -> str:
     title = f"**{safe_clip(event_title, EMBED_TITLE)}**"
     match result.outcome:
         case JoinOutcome.CONFIRMED:
-            return f"You're confirmed for {title}. See you there!"
+            return lang._("You're confirmed for {title}. See you there!", title=title)
         case JoinOutcome.ALREADY_CONFIRMED:
-            return f"You're already confirmed for {title}."
+            return lang._("You're already confirmed for {title}.", title=title)
         case JoinOutcome.WAITLISTED:
-            return (f"All seats are taken: you're waitlisted (position {result.position}) for "
-                    f"{title}. You'll get a DM if a seat frees up.")
+            return lang._("All seats are taken: you're waitlisted (position {position}) for "
+                          "{title}. You'll get a DM if a seat frees up.",
+                          position=result.position, title=title)
         case JoinOutcome.ALREADY_WAITLISTED:
-            return f"You're already waitlisted (position {result.position}) for {title}."
+            return lang._("You're already waitlisted (position {position}) for {title}.",
+                          position=result.position, title=title)
+        case JoinOutcome.TAKEN_PLACE:
+            return lang._("You can't join {title}: this event has already taken place.",
+                          title=title)
+        case _ if result.note:
+            return lang._("You can't join {title}: registration is closed: {reason}.",
+                          title=title, reason=safe_clip(result.note, 1000))
+        case _ if result.reason == ARCHIVED:
+            return lang._("You can't join {title}: this event is archived.", title=title)
         case _:
-            reason = safe_clip(result.reason or "registration is closed", 1000)
-            return f"You can't join {title}: {reason}."
+            return lang._("You can't join {title}: registration is closed.", title=title)
 
 
-def cancel_reply(event_title: str, result: CancelResult) -> str:
+def cancel_reply(lang: Language, event_title: str, result: CancelResult) -> str:
     title = f"**{safe_clip(event_title, EMBED_TITLE)}**"
     match result.outcome:
         case CancelOutcome.CANCELLED if result.promotions.promoted:
-            return (f"Your seat for {title} is cancelled; it has gone to the next member on "
-                    "the waitlist.")
+            return lang._("Your seat for {title} is cancelled; it has gone to the next member "
+                          "on the waitlist.", title=title)
         case CancelOutcome.CANCELLED:
-            return f"Your seat for {title} is cancelled."
+            return lang._("Your seat for {title} is cancelled.", title=title)
         case CancelOutcome.LEFT_WAITLIST:
-            return f"You've left the waitlist for {title}."
+            return lang._("You've left the waitlist for {title}.", title=title)
         case _:
-            return f"You're not registered for {title}, so there was nothing to cancel."
+            return lang._("You're not registered for {title}, so there was nothing to cancel.",
+                          title=title)
 
 
-def calendar_reply(event: Event) -> str:
-    return f"**{safe_clip(event.title, EMBED_TITLE)}**: open the file to add it to your calendar."
+def calendar_reply(lang: Language, event: Event) -> str:
+    return lang._("{title}: open the file to add it to your calendar.",
+                  title=f"**{safe_clip(event.title, EMBED_TITLE)}**")
 
 
-def status_reply(event_title: str, rsvp: Rsvp | None) -> str:
+def status_reply(lang: Language, event_title: str, rsvp: Rsvp | None) -> str:
     title = f"**{safe_clip(event_title, EMBED_TITLE)}**"
     if rsvp is None:
-        return f"You're not registered for {title}."
+        return lang._("You're not registered for {title}.", title=title)
     if rsvp.position is not None:
-        return f"You're waitlisted (position {rsvp.position}) for {title}."
-    return f"You're confirmed for {title}."
+        return lang._("You're waitlisted (position {position}) for {title}.",
+                      position=rsvp.position, title=title)
+    return lang._("You're confirmed for {title}.", title=title)
 
 
-def promoted_note(promotions: Promotions) -> str:
+def promoted_note(lang: Language, promotions: Promotions) -> str:
     """For the moderator: who a capacity change or a reopening gave a seat to."""
     count = len(promotions.promoted)
-    return f" {plural(count, 'member')} moved from the waitlist to a seat." if count else ""
+    return " " + lang.ngettext("{count} member moved from the waitlist to a seat.",
+                               "{count} members moved from the waitlist to a seat.",
+                               count, count=f"{count:,}") if count else ""
 
 
-def promoted_dm(event: Event) -> str:
-    when = when_text(event)
-    return (f"Good news: a seat freed up and you're now confirmed for "
-            f"**{safe_clip(event.title, EMBED_TITLE)}**" + (f", {when}." if when else ".")
-            + " Use `/rsvp cancel` if you can no longer come.")
+def promoted_dm(lang: Language, event: Event) -> str:
+    title = f"**{safe_clip(event.title, EMBED_TITLE)}**"
+    if when := when_text(event):
+        return lang._("Good news: a seat freed up and you're now confirmed for {title}, "
+                      "{when}. Use `/rsvp cancel` if you can no longer come.",
+                      title=title, when=when)
+    return lang._("Good news: a seat freed up and you're now confirmed for {title}. Use "
+                  "`/rsvp cancel` if you can no longer come.", title=title)
 
 
-def capacity_notice(event: Event) -> str:
-    return (f"**{safe_clip(event.title, EMBED_TITLE)}**\n{CAPACITY_REACHED} Members who join now "
-            "go on the waitlist.")
+def capacity_notice(lang: Language, event: Event) -> str:
+    return lang._("{title}\n{capacity_reached} Members who join now go on the waitlist.",
+                  title=f"**{safe_clip(event.title, EMBED_TITLE)}**",
+                  capacity_reached=lang._(CAPACITY_REACHED))
 
 
-def closed_notice(event: Event, reason: str | None) -> str:
-    return (f"Registration for **{safe_clip(event.title, EMBED_TITLE)}** has been closed by a "
-            "moderator" + (f": {safe_clip(reason, 1000)}" if reason else "."))
+def changed_notice(lang: Language, change: str) -> str:
+    """The channel's notice of an event's new time or venue (`bot.render.change_text`)."""
+    return lang._("📅 Change: {change}", change=change)
 
 
-def opened_notice(event: Event) -> str:
-    return (f"Registration for **{safe_clip(event.title, EMBED_TITLE)}** is open again: "
-            f"{seats_left_text(event.seats_left, event.capacity)}.")
+def changed_dm(lang: Language, change: str) -> str:
+    return lang._("📅 An event you registered for changed: {change} Your registration stays "
+                  "as it was.", change=change)
 
 
-def recap_notice(event: Event) -> str:
-    return f"The recap of **{safe_clip(event.title, EMBED_TITLE)}** is out. Key takeaways:"
+def closed_notice(lang: Language, event: Event, reason: str | None) -> str:
+    title = f"**{safe_clip(event.title, EMBED_TITLE)}**"
+    if reason:
+        return lang._("Registration for {title} has been closed by a moderator: {reason}",
+                      title=title, reason=safe_clip(reason, 1000))
+    return lang._("Registration for {title} has been closed by a moderator.", title=title)
+
+
+def opened_notice(lang: Language, event: Event) -> str:
+    return lang._("Registration for {title} is open again: {seats_left}.",
+                  title=f"**{safe_clip(event.title, EMBED_TITLE)}**",
+                  seats_left=seats_left_text(lang, event.seats_left, event.capacity))
+
+
+def recap_notice(lang: Language, event: Event) -> str:
+    return lang._("The recap of {title} is out. Key takeaways:",
+                  title=f"**{safe_clip(event.title, EMBED_TITLE)}**")
 
 
 def attendees_csv(rsvps: Iterable[Rsvp]) -> str:
@@ -121,82 +161,91 @@ def _csv_safe(text: str) -> str:
 # -- lists and an event's end ----------------------------------------------------------
 
 LIST_LIMIT = 25  # events shown by /event list; the rest are counted
-NO_DATE = "no date yet"
 
 
-def listing_line(listing: EventListing) -> str:
+def listing_line(lang: Language, listing: EventListing) -> str:
     """`/event list`: "`12` **Title** · <t:…:f> · 3 seats left · open"."""
-    when = timestamp(listing.starts_at, "f") if listing.starts_at else NO_DATE
+    when = timestamp(listing.starts_at, "f") if listing.starts_at else lang._("no date yet")
     if listing.archived:
-        state = "archived"
+        state = lang._("archived")
     elif listing.over:
-        state = "over"
+        state = lang._("over")
     elif not listing.registration_open:
-        state = "closed"
+        state = lang._("closed")
     elif listing.seats_left == 0:
-        state = "full · open for the waitlist"
+        state = lang._("full · open for the waitlist")
     else:
-        state = f"{plural(listing.seats_left, 'seat')} left · open"
+        state = lang.ngettext("{count} seat left · open", "{count} seats left · open",
+                              listing.seats_left, count=f"{listing.seats_left:,}")
     return f"`{listing.id}` **{safe_clip(listing.title, 100)}** · {when} · {state}"
 
 
-def events_list_embed(listings: Sequence[EventListing], *, past: bool) -> discord.Embed:
+def events_list_embed(lang: Language, listings: Sequence[EventListing], *, past: bool
+                      ) -> discord.Embed:
     """The events, one line each, at most LIST_LIMIT and within an embed's limits; the
     rest are counted."""
-    title = "Events, past and archived included" if past else "Events"
+    title = lang._("Events, past and archived included") if past else lang._("Events")
     lines: list[str] = []
     size = 0
     room = EMBED_DESCRIPTION - 120  # kept for the "…and N more" line
     for listing in listings[:LIST_LIMIT]:
-        line = listing_line(listing)
+        line = listing_line(lang, listing)
         if size + len(line) + 1 > room:
             break
         lines.append(line)
         size += len(line) + 1
     more = len(listings) - len(lines)
     if more:
-        lines.append(f"…and {more:,} more: type in any command's `event` option to search them.")
+        lines.append(lang._("…and {count} more: type in any command's `event` option to search "
+                            "them.", count=f"{more:,}"))
     if not past:
-        lines.append("Past and archived events: `/event list past:True`.")
+        lines.append(lang._("Past and archived events: `/event list past:True`."))
     return discord.Embed(title=title, description="\n".join(lines), colour=COLOUR)
 
 
-def my_rsvps_text(rsvps: Sequence[MyRsvp]) -> str:
+def my_rsvps_text(lang: Language, rsvps: Sequence[MyRsvp]) -> str:
     """`/rsvp mine`: the member's RSVPs, one line each, within a message's limit."""
     if not rsvps:
-        return "You have no RSVPs in this server. See `/event list`."
-    header = f"Your RSVPs ({len(rsvps):,}):"
+        return lang._("You have no RSVPs in this server. See `/event list`.")
+    header = lang._("Your RSVPs ({count}):", count=f"{len(rsvps):,}")
     lines = [header]
     size = len(header)
     for number, rsvp in enumerate(rsvps):
-        when = timestamp(rsvp.starts_at, "f") if rsvp.starts_at else NO_DATE
-        status = ("confirmed" if rsvp.position is None
-                  else f"waitlisted (position {rsvp.position:,})")
+        when = timestamp(rsvp.starts_at, "f") if rsvp.starts_at else lang._("no date yet")
+        status = (lang._("confirmed") if rsvp.position is None
+                  else lang._("waitlisted (position {position})", position=f"{rsvp.position:,}"))
         line = f"- `{rsvp.event_id}` **{safe_clip(rsvp.title, 100)}** · {when} · {status}"
         if size + len(line) + 1 > CONTENT - 60:
-            lines.append(f"…and {len(rsvps) - number:,} more.")
+            lines.append(lang._("…and {count} more.", count=f"{len(rsvps) - number:,}"))
             break
         lines.append(line)
         size += len(line) + 1
     return "\n".join(lines)
 
 
-def cancelled_dm(title: str) -> str:
+def cancelled_dm(lang: Language, title: str) -> str:
     """The DM each confirmed or waitlisted member gets when a moderator deletes an event."""
-    return (f"**{safe(title)}** has been cancelled by the organisers, so your RSVP for it is "
-            "cancelled too. Sorry! See `/event list` for what else is coming up.")
+    return lang._("{title} has been cancelled by the organisers, so your RSVP for it is "
+                  "cancelled too. Sorry! See `/event list` for what else is coming up.",
+                  title=f"**{safe(title)}**")
 
 
-def cancelled_embed(title: str) -> discord.Embed:
+def cancelled_embed(lang: Language, title: str) -> discord.Embed:
     """What an announcement of a deleted event shows instead of the event."""
-    return discord.Embed(title=safe_clip(f"Cancelled: {title}", EMBED_TITLE),
-                         description="This event was cancelled; it no longer takes RSVPs.",
+    return discord.Embed(title=safe_clip(lang._("Cancelled: {title}", title=title), EMBED_TITLE),
+                         description=lang._("This event was cancelled; it no longer takes "
+                                            "RSVPs."),
                          colour=discord.Colour.dark_grey())
 
 
-def deletion_question(title: str, confirmed: int, waitlisted: int) -> str:
-    """The moderator's confirmation step before an event is deleted."""
-    return (f"Delete **{safe(title)}**? It holds {plural(confirmed, 'confirmed RSVP')} and "
-            f"{plural(waitlisted, 'waitlisted RSVP')}; each of those members gets one DM "
-            "saying it was cancelled. Its page, RSVPs and announcement buttons go too, and "
-            "this can't be undone.")
+def deletion_question(lang: Language, title: str, confirmed: int, waitlisted: int) -> str:
+    """The moderator's confirmation step before an event is deleted. Each count is a whole
+    noun phrase with its own plural, placed by the sentence's translation."""
+    return lang._(
+        "Delete {title}? It holds {confirmed} and {waitlisted}; each of those members gets "
+        "one DM saying it was cancelled. Its page, RSVPs and announcement buttons go too, and "
+        "this can't be undone.", title=f"**{safe(title)}**",
+        confirmed=lang.ngettext("{count} confirmed RSVP", "{count} confirmed RSVPs", confirmed,
+                                count=f"{confirmed:,}"),
+        waitlisted=lang.ngettext("{count} waitlisted RSVP", "{count} waitlisted RSVPs",
+                                 waitlisted, count=f"{waitlisted:,}"))

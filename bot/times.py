@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot.i18n import N_, Text
+
 EARLIEST_YEAR = 2000
 LATEST_YEAR = 2100
 _EARLIEST = datetime(EARLIEST_YEAR, 1, 1, tzinfo=UTC)
@@ -19,7 +21,9 @@ DEFAULT_REMINDER_MINUTES = (1440, 60)
 
 
 def calendar_problem(value: datetime) -> str | None:
-    """Why an event cannot be at `value` (a timezone-aware time), or None.
+    """Why an event cannot be at `value` (a timezone-aware time), or None: an English
+    clause for the CLI's messages (the bot's replies use `saved_times_problem` or their
+    own whole sentences).
 
     Compares without converting, so even year 1 or 9999 with an offset is judged safely.
     """
@@ -28,10 +32,13 @@ def calendar_problem(value: datetime) -> str | None:
     return f"is not between the years {EARLIEST_YEAR} and {LATEST_YEAR}"
 
 
-def saved_times_problem(starts_at: datetime | None, ends_at: datetime | None) -> str | None:
-    """Why an event's saved times cannot be used (saved before the bot checked), or None."""
-    for name, value in (("start", starts_at), ("end", ends_at)):
-        problem = value and calendar_problem(value)
-        if problem:
-            return f"its {name} {problem}"
+def saved_times_problem(starts_at: datetime | None, ends_at: datetime | None) -> Text | None:
+    """Why an event's saved times cannot be used (saved before the bot checked), or None:
+    a whole clause, translated where it is shown."""
+    if starts_at is not None and calendar_problem(starts_at):
+        return Text(N_("its start is not between the years {earliest} and {latest}"),
+                    earliest=EARLIEST_YEAR, latest=LATEST_YEAR)
+    if ends_at is not None and calendar_problem(ends_at):
+        return Text(N_("its end is not between the years {earliest} and {latest}"),
+                    earliest=EARLIEST_YEAR, latest=LATEST_YEAR)
     return None

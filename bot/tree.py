@@ -16,6 +16,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import UserError
+from bot.i18n import N_, Language, language
 from bot.render import CONTENT, clip, safe
 
 if TYPE_CHECKING:
@@ -26,6 +27,12 @@ log = logging.getLogger(__name__)
 USER_ERRORS = (UserError,)
 NO_MENTIONS = discord.AllowedMentions.none()
 ANSWERABLE = (2, 3, 5)  # interaction types answered with a message: command, component, modal
+# The kinds of value an option takes, as a refused value's reply names them (Discord's
+# option type names, which are English).
+OPTION_KINDS = {"string": N_("string"), "integer": N_("integer"), "boolean": N_("boolean"),
+                "user": N_("user"), "channel": N_("channel"), "role": N_("role"),
+                "mentionable": N_("mentionable"), "number": N_("number"),
+                "attachment": N_("attachment")}
 
 
 async def respond(interaction: discord.Interaction, content: str | None = None, *,
@@ -41,39 +48,50 @@ async def respond(interaction: discord.Interaction, content: str | None = None, 
         await interaction.response.send_message(content, ephemeral=ephemeral, **kwargs)
 
 
-def error_message(error: BaseException) -> str | None:
-    """The member-facing text for an expected error, or None for a bug."""
+def error_message(error: BaseException, lang: Language) -> str | None:
+    """The member-facing text for an expected error in `lang`, or None for a bug."""
     if isinstance(error, (app_commands.CommandInvokeError, app_commands.TransformerError)):
         if isinstance(error.__cause__, USER_ERRORS):
-            return _sentence(str(error.__cause__))
+            return _sentence(lang.text(error.__cause__.text), lang)
         if isinstance(error, app_commands.TransformerError):
-            return f"That value for **{error.type.name}** isn't valid: {safe(str(error.value))}"
+            kind = error.type.name
+            return lang._("That value for **{option}** isn't valid: {value}",
+                          option=lang._(OPTION_KINDS[kind]) if kind in OPTION_KINDS else kind,
+                          value=safe(str(error.value)))
         error = error.__cause__ or error
     if isinstance(error, USER_ERRORS):
-        return _sentence(str(error))
+        return _sentence(lang.text(error.text), lang)
     if isinstance(error, app_commands.NoPrivateMessage):
-        return "This command only works inside a server."
+        return lang._("This command only works inside a server.")
     if isinstance(error, app_commands.MissingPermissions):
-        return "You need the **Manage Events** permission to do that."
+        return lang._("You need the **Manage Events** permission to do that.")
     if isinstance(error, app_commands.BotMissingPermissions):
         missing = ", ".join(error.missing_permissions)
-        return f"I'm missing a permission for that here: {missing}."
+        return lang._("I'm missing a permission for that here: {permissions}.",
+                      permissions=missing)
     if isinstance(error, app_commands.CommandOnCooldown):
-        return f"Slow down a little: try again in {error.retry_after:.0f} s."
+        return lang._("Slow down a little: try again in {seconds} s.",
+                      seconds=f"{error.retry_after:.0f}")
     if isinstance(error, app_commands.CheckFailure):
-        return "You can't use this command here."
+        return lang._("You can't use this command here.")
     return None
 
 
 async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
-    """Tell the member what went wrong; log what they cannot fix. Never raises, whatever
-    the interaction lacks (a malformed one may have no user, command or response)."""
-    message = error_message(error)
+    """Tell the member what went wrong, in their language; log what they cannot fix.
+    Never raises, whatever the interaction lacks (a malformed one may have no user,
+    command, locale or response)."""
+    try:
+        lang = member_language(interaction)
+    except Exception:  # an unreadable interaction: its locale cannot be trusted either
+        lang = language()
+    message = error_message(error, lang)
     if message is None:
         log.error("unexpected error in %s (user %s, guild %s)", _command_of(interaction),
                   getattr(getattr(interaction, "user", None), "id", None),
                   getattr(interaction, "guild_id", None), exc_info=error)
-        message = "Something went wrong on my side; the moderators can find it in the bot's log."
+        message = lang._("Something went wrong on my side; the moderators can find it in the "
+                         "bot's log.")
     try:
         await respond(interaction, f"⚠️ {message}", ephemeral=True)
     except Exception as exc:  # Discord refused it, or there is nothing to answer
@@ -96,7 +114,8 @@ ClickHandler = Callable[[discord.Interaction[Any]], Coroutine[Any, Any, None]]
 COMPONENT = 3  # the interaction type of a button or menu click
 
 
-def guard_interactions(client: discord.Client, clicks: dict[str, ClickHandler]) -> None:
+def guard_interactions(client: discord.Client, clicks: dict[str, ClickHandler],
+                       seen: Callable[[Any], None] | None = None) -> None:
     """Keep a malformed INTERACTION_CREATE from killing the client, and hand clicks whose
     custom id starts with a prefix of `clicks` to its handler (besides discord.py's views).
 
@@ -106,7 +125,8 @@ def guard_interactions(client: discord.Client, clicks: dict[str, ClickHandler]) 
     answer it with the error line where its id and token allow, and carry on.
 
     The click handlers are looked up here rather than by an `on_interaction` listener,
-    for which discord.py would start a task on every interaction, `/rsvp join` included.
+    for which discord.py would start a task on every interaction, `/rsvp join` included;
+    `seen` is told of every interaction's payload the same way (the member's locale).
     """
     state = client._connection
     parse = state.parsers["INTERACTION_CREATE"]
@@ -121,6 +141,8 @@ def guard_interactions(client: discord.Client, clicks: dict[str, ClickHandler]) 
                         clip(repr(exc), 200))
             keep(_answer_unreadable(state, data))
             return
+        if seen is not None:
+            seen(data)
         if clicks and data.get("type") == COMPONENT:
             custom_id = str(data.get("data", {}).get("custom_id", ""))
             for prefix, handler in clicks.items():
@@ -142,6 +164,8 @@ async def _answer_unreadable(state: Any, data: Any) -> None:
             return  # pings and autocomplete take no message
         bare = {key: data[key] for key in ("id", "type", "token", "application_id")}
         payload: Any = {**bare, "version": 1, "attachment_size_limit": 0}
+        if isinstance(data.get("locale"), str):  # answered in the member's language
+            payload["locale"] = data["locale"]
         interaction = discord.Interaction(data=payload, state=state)
     except Exception:
         return  # no id or token: nothing can be answered
@@ -162,12 +186,22 @@ class EventTree(app_commands.CommandTree["EventBot"]):
         await report_error(interaction, error)
 
 
+def member_language(interaction: discord.Interaction) -> Language:
+    """The language of the member's Discord client, for what only they see (ephemeral
+    replies); English when the bot does not speak it."""
+    return language(interaction.locale)
+
+
 def has_user(interaction: discord.Interaction) -> bool:
     """Whether the interaction says who used it: a member in a server, a user in DMs."""
     kind = discord.User if interaction.guild_id is None else discord.Member
     return isinstance(interaction.user, kind)
 
 
-def _sentence(text: str) -> str:
+def _sentence(text: str, lang: Language) -> str:
+    """An error's reason as a sentence: page and member text in it shown literally, a
+    capital first letter and the language's full stop."""
     text = safe(text)
+    if lang.code.startswith("zh"):
+        return text if text.endswith(("。", "！", "？", ".", "!", "?")) else text + "。"
     return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")

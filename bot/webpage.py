@@ -36,6 +36,7 @@ import lxml.etree
 import lxml.html
 
 from bot.errors import InvalidValue
+from bot.i18n import N_
 
 MAX_HTML_BYTES = 2_000_000
 HTML_SUFFIXES = (".html", ".htm")
@@ -100,8 +101,8 @@ def charset_codec(label: str) -> str:
         info = None
     if info is None or not info._is_text_encoding or info.name.replace("-", "_") in (
             _NOT_WEB_CHARSETS):
-        raise InvalidValue(f"The page says its text is in the charset {label[:40]!r}, "
-                        "which I can't read.")
+        raise InvalidValue(N_("The page says its text is in the charset {charset!r}, which I "
+                              "can't read."), charset=label[:40])
     return _WEB_SUPERSETS.get(info.name.replace("-", "_"), info.name)
 
 
@@ -114,7 +115,8 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
     """
     data = bytes(data)
     if len(data) > MAX_HTML_BYTES:
-        raise InvalidValue(f"The page is too large ({len(data):,} bytes; the limit is 2 MB).")
+        raise InvalidValue(N_("The page is too large ({size:,} bytes; the limit is {mb} MB)."),
+                           size=len(data), mb=2)
     for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
                        (codecs.BOM_UTF16_BE, "utf-16-be")):
         if data.startswith(bom):
@@ -147,13 +149,14 @@ def meta_charset(data: bytes) -> str | None:
 def html_to_text(html: str) -> WebPage:
     """HTML -> the event's title and its text for `bot.pages.parse_page`."""
     if len(html) > MAX_HTML_BYTES:
-        raise InvalidValue(f"The page is too large ({len(html):,} characters; the limit is 2 MB).")
+        raise InvalidValue(N_("The page is too large ({size:,} characters; the limit is {mb} MB)."),
+                           size=len(html), mb=2)
     try:
         # Given as UTF-8 bytes with the encoding fixed, so a <meta charset> or an XML
         # declaration in the page cannot make libxml2 decode it a second time.
         doc = lxml.html.document_fromstring(html.encode("utf-8", "replace"), parser=_PARSER)
     except (lxml.etree.ParserError, ValueError):
-        raise InvalidValue("The page has no readable text.") from None
+        raise InvalidValue(N_("The page has no readable text.")) from None
     title = _title(doc)
     lines = list(_Walker().lines(_content_root(doc)))
     if title:
@@ -165,7 +168,7 @@ def html_to_text(html: str) -> WebPage:
         lines.insert(0, (title, True))
     text = "".join(line + ("\n\n" if block_end else "\n") for line, block_end in lines)
     if not any(ch.isalpha() for ch in text):
-        raise InvalidValue("The page has no readable text.")
+        raise InvalidValue(N_("The page has no readable text."))
     return WebPage(title, text.rstrip("\n") + "\n")
 
 

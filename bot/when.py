@@ -27,10 +27,12 @@ from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.errors import InvalidValue
+from bot.i18n import N_, Text
 from bot.times import EARLIEST_YEAR, LATEST_YEAR, calendar_problem
 
 MAX_TYPED = 100  # characters of a typed time; dateparser's cost grows with its input
-TYPED_EXAMPLE = '"friday 6pm", "Dec 1 18:00" or "2026-12-01 18:00"'
+# Typed forms the reader understands, listed in the reply's language.
+TYPED_EXAMPLE = Text(N_('"friday 6pm", "Dec 1 18:00" or "2026-12-01 18:00"'))
 DEFAULT_ZONE = "UTC"
 
 
@@ -42,14 +44,14 @@ class When:
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     all_day: bool = False
-    note: str | None = None
+    note: Text | None = None
 
 
 # -- zones --------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
 class _Reading:
-    name: str  # what the reply calls it
+    name: str  # what the reply calls it: an id marked with N_, translated where shown
     offset: timedelta | None  # a fixed offset; None: the home zone's own (it follows DST)
     home: str  # the IANA zone where it is used
 
@@ -61,33 +63,33 @@ def _h(hours: float) -> timedelta:
 # Abbreviations and names of zones, upper-cased. An ambiguous one lists its readings,
 # the default (taken when the server's zone settles nothing) first.
 ZONES: dict[str, tuple[_Reading, ...]] = {
-    "UTC": (_Reading("UTC", _h(0), "UTC"),),
-    "GMT": (_Reading("GMT", _h(0), "Europe/London"),),
-    "BST": (_Reading("British Summer Time (UTC+1)", _h(1), "Europe/London"),),
-    "CET": (_Reading("CET (UTC+1)", _h(1), "Europe/Paris"),),
-    "CEST": (_Reading("CEST (UTC+2)", _h(2), "Europe/Paris"),),
-    "EST": (_Reading("EST (UTC−5)", _h(-5), "America/New_York"),),
-    "EDT": (_Reading("EDT (UTC−4)", _h(-4), "America/New_York"),),
-    "ET": (_Reading("US Eastern time", None, "America/New_York"),),
-    "CDT": (_Reading("CDT (UTC−5)", _h(-5), "America/Chicago"),),
-    "CT": (_Reading("US Central time", None, "America/Chicago"),),
-    "MST": (_Reading("MST (UTC−7)", _h(-7), "America/Denver"),),
-    "MDT": (_Reading("MDT (UTC−6)", _h(-6), "America/Denver"),),
-    "MT": (_Reading("US Mountain time", None, "America/Denver"),),
-    "PST": (_Reading("PST (UTC−8)", _h(-8), "America/Los_Angeles"),),
-    "PDT": (_Reading("PDT (UTC−7)", _h(-7), "America/Los_Angeles"),),
-    "PT": (_Reading("US Pacific time", None, "America/Los_Angeles"),),
-    "JST": (_Reading("JST (UTC+9)", _h(9), "Asia/Tokyo"),),
-    "KST": (_Reading("KST (UTC+9)", _h(9), "Asia/Seoul"),),
-    "HKT": (_Reading("HKT (UTC+8)", _h(8), "Asia/Hong_Kong"),),
-    "SGT": (_Reading("SGT (UTC+8)", _h(8), "Asia/Singapore"),),
-    "BEIJING TIME": (_Reading("Beijing time (UTC+8)", _h(8), "Asia/Shanghai"),),
-    "北京时间": (_Reading("Beijing time (UTC+8)", _h(8), "Asia/Shanghai"),),
-    "CST": (_Reading("US Central Standard Time (UTC−6)", _h(-6), "America/Chicago"),
-            _Reading("China Standard Time (UTC+8)", _h(8), "Asia/Shanghai")),
-    "IST": (_Reading("India Standard Time (UTC+5:30)", _h(5.5), "Asia/Kolkata"),
-            _Reading("Israel Standard Time (UTC+2)", _h(2), "Asia/Jerusalem"),
-            _Reading("Irish Standard Time (UTC+1)", _h(1), "Europe/Dublin")),
+    "UTC": (_Reading(N_("UTC"), _h(0), "UTC"),),
+    "GMT": (_Reading(N_("GMT"), _h(0), "Europe/London"),),
+    "BST": (_Reading(N_("British Summer Time (UTC+1)"), _h(1), "Europe/London"),),
+    "CET": (_Reading(N_("CET (UTC+1)"), _h(1), "Europe/Paris"),),
+    "CEST": (_Reading(N_("CEST (UTC+2)"), _h(2), "Europe/Paris"),),
+    "EST": (_Reading(N_("EST (UTC−5)"), _h(-5), "America/New_York"),),
+    "EDT": (_Reading(N_("EDT (UTC−4)"), _h(-4), "America/New_York"),),
+    "ET": (_Reading(N_("US Eastern time"), None, "America/New_York"),),
+    "CDT": (_Reading(N_("CDT (UTC−5)"), _h(-5), "America/Chicago"),),
+    "CT": (_Reading(N_("US Central time"), None, "America/Chicago"),),
+    "MST": (_Reading(N_("MST (UTC−7)"), _h(-7), "America/Denver"),),
+    "MDT": (_Reading(N_("MDT (UTC−6)"), _h(-6), "America/Denver"),),
+    "MT": (_Reading(N_("US Mountain time"), None, "America/Denver"),),
+    "PST": (_Reading(N_("PST (UTC−8)"), _h(-8), "America/Los_Angeles"),),
+    "PDT": (_Reading(N_("PDT (UTC−7)"), _h(-7), "America/Los_Angeles"),),
+    "PT": (_Reading(N_("US Pacific time"), None, "America/Los_Angeles"),),
+    "JST": (_Reading(N_("JST (UTC+9)"), _h(9), "Asia/Tokyo"),),
+    "KST": (_Reading(N_("KST (UTC+9)"), _h(9), "Asia/Seoul"),),
+    "HKT": (_Reading(N_("HKT (UTC+8)"), _h(8), "Asia/Hong_Kong"),),
+    "SGT": (_Reading(N_("SGT (UTC+8)"), _h(8), "Asia/Singapore"),),
+    "BEIJING TIME": (_Reading(N_("Beijing time (UTC+8)"), _h(8), "Asia/Shanghai"),),
+    "北京时间": (_Reading(N_("Beijing time (UTC+8)"), _h(8), "Asia/Shanghai"),),
+    "CST": (_Reading(N_("US Central Standard Time (UTC−6)"), _h(-6), "America/Chicago"),
+            _Reading(N_("China Standard Time (UTC+8)"), _h(8), "Asia/Shanghai")),
+    "IST": (_Reading(N_("India Standard Time (UTC+5:30)"), _h(5.5), "Asia/Kolkata"),
+            _Reading(N_("Israel Standard Time (UTC+2)"), _h(2), "Asia/Jerusalem"),
+            _Reading(N_("Irish Standard Time (UTC+1)"), _h(1), "Europe/Dublin")),
 }
 _ZONE_NAME = "|".join(sorted((re.escape(k) for k in ZONES), key=len, reverse=True))
 _OFFSET = r"(?:UTC|GMT)\s*([+\-−])\s*(\d{1,2})(?::?(\d{2}))?"
@@ -115,12 +117,13 @@ def check_zone_name(name: str) -> str:
     folded = {z.casefold(): z for z in zone_names()}
     if name.casefold() in folded:
         return folded[name.casefold()]
-    raise InvalidValue(f"{name[:100]!r} is not a timezone I know; pick an IANA name such as "
-                    "Europe/Paris, America/Chicago or Asia/Shanghai from the list")
+    raise InvalidValue(N_("{name!r} is not a timezone I know; pick an IANA name such as "
+                          "Europe/Paris, America/Chicago or Asia/Shanghai from the list"),
+                       name=name[:100])
 
 
 def _pick(readings: tuple[_Reading, ...], abbreviation: str, day: date,
-          server: tzinfo) -> tuple[tzinfo, str | None]:
+          server: tzinfo) -> tuple[tzinfo, Text | None]:
     """The reading of a zone abbreviation, and a note when the server's zone did not settle it."""
     noon = datetime.combine(day, time(12))
     server_offset = noon.replace(tzinfo=server).utcoffset()
@@ -129,10 +132,15 @@ def _pick(readings: tuple[_Reading, ...], abbreviation: str, day: date,
     chosen = matching[0] if len(matching) == 1 else readings[0]
     note = None
     if len(readings) > 1 and len(matching) != 1:
-        others = " or ".join(r.name for r in readings if r is not chosen)
-        note = (f"the page's {abbreviation} could also mean {others}; I read it as {chosen.name}. "
-                f"If that is wrong, set the server's timezone with /manage timezone and import "
-                f"again, or set the start with /manage edit")
+        others = [Text(r.name) for r in readings if r is not chosen]
+        alternatives = others[0]
+        for other in others[1:]:  # a list, each pair a whole phrase with its own word order
+            alternatives = Text(N_("{first} or {second}"), first=alternatives, second=other)
+        note = Text(N_("the page's {abbreviation} could also mean {alternatives}; I read it as "
+                       "{chosen}. If that is wrong, set the server's timezone with /manage "
+                       "timezone and import again, or set the start with /manage edit"),
+                    abbreviation=abbreviation, alternatives=alternatives,
+                    chosen=Text(chosen.name))
     zone = ZoneInfo(chosen.home) if chosen.offset is None else timezone(chosen.offset)
     return zone, note
 
@@ -232,11 +240,12 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
         return When()
     match, day, written = found
     if day is None:
-        return When(note=f"the page gives no year for its date {written!r}, so I left the "
-                         "start unset; set it with /manage edit")
+        return When(note=Text(N_("the page gives no year for its date {written!r}, so I left "
+                                 "the start unset; set it with /manage edit"), written=written))
     if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
-        return When(note=f"the page's date {written!r} is not between the years "
-                         f"{EARLIEST_YEAR} and {LATEST_YEAR}, so I left the start unset")
+        return When(note=Text(N_("the page's date {written!r} is not between the years "
+                                 "{earliest} and {latest}, so I left the start unset"),
+                              written=written, earliest=EARLIEST_YEAR, latest=LATEST_YEAR))
     rest = text[match.end():]
     server = server_zone(zone_name)
     zone: tzinfo = server
@@ -265,7 +274,8 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
     end_mer = end_clock.meridiem if end_clock else None
     start_hour = _hour24(start_clock, None if start_clock.meridiem else end_mer)
     if start_hour is None:
-        return When(note=f"the page's time {rest_times.strip()[:40]!r} is not a time of day")
+        return When(note=Text(N_("the page's time {written!r} is not a time of day"),
+                              written=rest_times.strip()[:40]))
     starts = datetime.combine(day, time(start_hour, min(start_clock.minute, 59)), zone)
     ends = None
     if end_clock is not None:
@@ -291,7 +301,8 @@ def has_time_of_day(text: str) -> bool:
     return bool(_TIME_OF_DAY.search(text)) or "T" in text.strip()[8:11]
 
 
-def parse_typed(text: str, zone_name: str | None, now: datetime, *, name: str = "starts_at",
+def parse_typed(text: str, zone_name: str | None, now: datetime, *,
+                name: str | Text = "starts_at",
                 after: datetime | None = None) -> When:
     """A time as a moderator types it, read in the server's zone: an aware datetime in that
     zone, or for a bare date an all-day date (midnight UTC). Raises InvalidValue, with an
@@ -302,32 +313,42 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *, name: str = 
     the past (a recap's date)."""
     written = " ".join(text.split())
     if not written:
-        raise InvalidValue(f"{name} is empty; type a time such as {TYPED_EXAMPLE}")
+        raise InvalidValue(N_("{name} is empty; type a time such as {example}"),
+                           name=name, example=TYPED_EXAMPLE)
     if len(written) > MAX_TYPED:
-        raise InvalidValue(f"{name} is longer than {MAX_TYPED} characters; type a time such as "
-                        f"{TYPED_EXAMPLE}")
+        raise InvalidValue(N_("{name} is longer than {most} characters; type a time such as "
+                              "{example}"), name=name, most=MAX_TYPED, example=TYPED_EXAMPLE)
     zone = server_zone(zone_name)
     base = after or now
     value = _iso(written, zone) or _clock_only(written, zone, base)
     if value is None:
         value = _natural(written, zone, base)
     if value is None:
-        raise InvalidValue(f"I can't read {name} {written!r} as a time; type e.g. {TYPED_EXAMPLE}")
-    problem = calendar_problem(value)
-    if problem is not None:
-        raise InvalidValue(f"{name} {written!r} {problem}; type e.g. {TYPED_EXAMPLE}")
+        raise InvalidValue(N_("I can't read {name} {written!r} as a time; type e.g. {example}"),
+                           name=name, written=written, example=TYPED_EXAMPLE)
+    if calendar_problem(value) is not None:
+        raise InvalidValue(N_("{name} {written!r} is not between the years {earliest} and "
+                              "{latest}; type e.g. {example}"), name=name, written=written,
+                           earliest=EARLIEST_YEAR, latest=LATEST_YEAR, example=TYPED_EXAMPLE)
     all_day = not has_time_of_day(written)
     if all_day:
         value = datetime.combine(value.astimezone(zone).date(), time(0), UTC)
         if calendar_problem(value) is not None:  # 2101-01-01 in a zone ahead of UTC
-            raise InvalidValue(f"{name} {written!r} {calendar_problem(value)}")
+            raise InvalidValue(N_("{name} {written!r} is not between the years {earliest} and "
+                                  "{latest}"), name=name, written=written,
+                               earliest=EARLIEST_YEAR, latest=LATEST_YEAR)
     else:
         value = value.astimezone(zone)
     last_moment = value + timedelta(days=1) if all_day else value
     if not _YEAR_WRITTEN.search(written) and last_moment <= base:
-        when = "before the start" if after is not None else "in the past"
-        raise InvalidValue(f"{name} {written!r} would be {value:%Y-%m-%d %H:%M %Z}, {when}; "
-                        f"type a later time, or give the year, e.g. {TYPED_EXAMPLE}")
+        shown = f"{value:%Y-%m-%d %H:%M %Z}"
+        if after is not None:
+            raise InvalidValue(N_("{name} {written!r} would be {shown}, before the start; type a "
+                                  "later time, or give the year, e.g. {example}"), name=name,
+                               written=written, shown=shown, example=TYPED_EXAMPLE)
+        raise InvalidValue(N_("{name} {written!r} would be {shown}, in the past; type a later "
+                              "time, or give the year, e.g. {example}"), name=name,
+                           written=written, shown=shown, example=TYPED_EXAMPLE)
     return When(value, value + timedelta(days=1) if all_day else None, all_day=all_day)
 
 

@@ -3,7 +3,8 @@ the seat count on announcement messages kept current.
 
 Notices come from the store's outbox, written in the same transaction as what
 caused them, so a notice is neither lost when the process dies before sending
-it nor sent twice by two processes (each claims before sending). The outbox is
+it nor sent twice by two processes (each claims before sending). A process that runs
+only some shards claims only their guilds' notices (it has no other guild's channels). The outbox is
 read as soon as this process wrote to it (the store wakes the deliverer), and every
 few seconds for other processes'. Delivery starts with the connection, not at
 on_ready, which comes seconds later while joins are already being answered.
@@ -27,10 +28,11 @@ import discord
 from discord.ext import commands
 
 from bot.adapters.channels import announce_channel, digest
+from bot.adapters.languages import dm_language
 from bot.adapters.rsvp_buttons import button_state, rsvp_buttons
 from bot.adapters.scheduled_events import delete_scheduled_event
 from bot.app import EventBot
-from bot.errors import EventNotFound
+from bot.errors import EventNotFound, Unavailable
 from bot.models import (
     CancelledPayload,
     CapacityPayload,
@@ -47,6 +49,8 @@ from bot.render_replies import (
     cancelled_dm,
     cancelled_embed,
     capacity_notice,
+    changed_dm,
+    changed_notice,
     closed_notice,
     opened_notice,
     promoted_dm,
@@ -74,6 +78,10 @@ class Announcements(commands.Cog):
         self._deliverer: asyncio.Task[None] | None = None
         self._after_ready: asyncio.Task[None] | None = None
         self._held: list[Notice] = []  # channel notices of guilds not arrived before on_ready
+        # Claimed notices whose delivery or acknowledgement met the database away, with
+        # whether they were posted: finished here once it is back, instead of waiting for
+        # their claim to expire (and being posted again by whoever claims them then).
+        self._interrupted: list[tuple[Notice, bool]] = []
 
     async def cog_load(self) -> None:
         self.bot.signals.subscribe(RegistrationChanged, self._on_registration_changed)
@@ -112,7 +120,8 @@ class Announcements(commands.Cog):
         try:
             store = self.bot.store
             for guild_id, event_id in await store.run(store.notices.events_with_announcements):
-                self.registration_changed(guild_id, event_id)
+                if self.bot.runs_guild(guild_id):  # the other shards' processes do theirs
+                    self.registration_changed(guild_id, event_id)
         except Exception:
             log.exception("could not look up the announcements to refresh after start")
 
@@ -127,7 +136,13 @@ class Announcements(commands.Cog):
             self.bot.store.notices_ready.clear()
 
     async def deliver_pending(self) -> None:
-        while notices := await self.bot.store.run(self.bot.store.notices.claim_notices):
+        while self._interrupted:
+            notice, posted = self._interrupted[0]
+            await self._deliver_and_ack(notice, posted=posted, again=True)
+            self._interrupted.pop(0)
+        # Only this process's shards' notices: it has no other guild's channels.
+        while notices := await self.bot.store.run(self.bot.store.notices.claim_notices,
+                                                  shards=self.bot.own_shards):
             for notice in notices:
                 if self._guild_not_arrived(notice):
                     self._held.append(notice)
@@ -140,9 +155,18 @@ class Announcements(commands.Cog):
         return (notice.kind not in DM_NOTICES and not self.bot.is_ready()
                 and self.bot.get_guild(notice.guild_id) is None)
 
-    async def _deliver_and_ack(self, notice: Notice) -> None:
-        if await self._deliver(notice):
-            await self.bot.store.run(self.bot.store.notices.ack_notice, notice.id)
+    async def _deliver_and_ack(self, notice: Notice, *, posted: bool = False,
+                               again: bool = False) -> None:
+        try:
+            if posted or await self._deliver(notice):
+                posted = True
+                await self.bot.store.run(self.bot.store.notices.ack_notice, notice.id)
+        except Unavailable:
+            if again:
+                self._interrupted[0] = (notice, posted)
+            else:
+                self._interrupted.append((notice, posted))
+            raise
 
     async def _deliver(self, notice: Notice) -> bool:
         """Send one notice; False leaves it claimed, to be retried after the claim expires."""
@@ -150,7 +174,8 @@ class Announcements(commands.Cog):
         if isinstance(payload, CancelledPayload | DeletedPayload):  # the event is gone:
             try:                                                    # the payload says all
                 if isinstance(payload, CancelledPayload):
-                    await self._dm(payload.user_id, cancelled_dm(payload.title),
+                    lang = await dm_language(self.bot, payload.user_id)
+                    await self._dm(payload.user_id, cancelled_dm(lang, payload.title),
                                    notice.event_id)
                 else:
                     await self._end_announcements(notice.guild_id, notice.event_id, payload)
@@ -166,33 +191,34 @@ class Announcements(commands.Cog):
             return True
         try:
             if isinstance(payload, PromotedPayload):
-                await self._dm(payload.user_id, promoted_dm(event), event.id)
+                lang = await dm_language(self.bot, payload.user_id)
+                await self._dm(payload.user_id, promoted_dm(lang, event), event.id)
                 return True
             if isinstance(payload, ChangedDmPayload):
-                change = change_text(event, payload.moved, payload.venue_changed)
-                await self._dm(payload.user_id,
-                               f"📅 An event you registered for changed: {change} "
-                               "Your registration stays as it was.", event.id)
+                lang = await dm_language(self.bot, payload.user_id)
+                change = change_text(lang, event, payload.moved, payload.venue_changed)
+                await self._dm(payload.user_id, changed_dm(lang, change), event.id)
                 return True
             channel = await announce_channel(self.bot, notice.guild_id)
             if channel is None:
                 log.warning("no channel to post %s notice of event %s in guild %s",
                             notice.kind, event.id, notice.guild_id)
                 return True
+            lang = await self.bot.languages.for_guild(notice.guild_id, self.bot)
             if isinstance(payload, CapacityPayload):
-                await channel.send(capacity_notice(event), allowed_mentions=NO_MENTIONS)
+                await channel.send(capacity_notice(lang, event), allowed_mentions=NO_MENTIONS)
             elif isinstance(payload, ClosedPayload):
-                await channel.send(closed_notice(event, payload.reason),
+                await channel.send(closed_notice(lang, event, payload.reason),
                                    allowed_mentions=NO_MENTIONS)
             elif isinstance(payload, OpenedPayload):
-                await channel.send(opened_notice(event), allowed_mentions=NO_MENTIONS)
+                await channel.send(opened_notice(lang, event), allowed_mentions=NO_MENTIONS)
             elif isinstance(payload, ChangedPayload):
                 # The change as the event is now (a later edit shows its latest state).
-                change = change_text(event, payload.moved, payload.venue_changed)
-                await channel.send(f"📅 Change: {change}", allowed_mentions=NO_MENTIONS)
+                change = change_text(lang, event, payload.moved, payload.venue_changed)
+                await channel.send(changed_notice(lang, change), allowed_mentions=NO_MENTIONS)
             else:  # a recap
-                await channel.send(recap_notice(event), allowed_mentions=NO_MENTIONS)
-                await self._send_rest(channel, takeaways_messages(event), event.id)
+                await channel.send(recap_notice(lang, event), allowed_mentions=NO_MENTIONS)
+                await self._send_rest(channel, takeaways_messages(lang, event), event.id)
             return True
         except discord.Forbidden:
             log.warning("not allowed to post the %s notice of event %s in guild %s",
@@ -225,7 +251,8 @@ class Announcements(commands.Cog):
                                  deleted: DeletedPayload) -> None:
         """A deleted event: its announcements say it was cancelled, with their buttons
         disabled, and its Discord event goes. Each step may be done again harmlessly."""
-        embed = cancelled_embed(deleted.title)
+        lang = await self.bot.languages.for_guild(guild_id, self.bot)
+        embed = cancelled_embed(lang, deleted.title)
         async with self._edit_lock(guild_id, event_id):
             for channel_id, message_id in deleted.messages:
                 message = self.bot.get_partial_messageable(channel_id).get_partial_message(
@@ -261,7 +288,7 @@ class Announcements(commands.Cog):
             event = await self.bot.store.run(self.bot.store.events.get_event, guild_id, event_id)
         except EventNotFound:
             return
-        embed = event_embed(event)
+        embed = event_embed(await self.bot.languages.for_guild(guild_id, self.bot), event)
         state = button_state(event)
         rendered = digest(embed, state)
         store = self.bot.store

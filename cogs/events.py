@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 
 import discord
@@ -17,9 +18,11 @@ from bot.adapters.event_option import (
     resolve_event,
     resolve_summary,
 )
+from bot.adapters.languages import server_language
 from bot.app import EventBot, Interaction
 from bot.calendar import event_ics
 from bot.errors import NotFound, UserError
+from bot.i18n import N_, Language
 from bot.models import Event
 from bot.questions import intents, searchable
 from bot.render import (
@@ -27,6 +30,7 @@ from bot.render import (
     SpeakerPage,
     clip,
     event_embed,
+    role_title,
     speaker_embed,
     speaker_options,
     speaker_pages,
@@ -34,9 +38,17 @@ from bot.render import (
 )
 from bot.render_answers import answer_embed
 from bot.render_replies import calendar_reply, events_list_embed
-from bot.tree import respond
+from bot.tree import member_language, respond
 
 PAGER_TIMEOUT = 14 * 60  # seconds: inside the 15 minutes an interaction token lives
+
+# Replies rendered once per language and state of an event (Event is frozen, so it is the
+# key, seat counts included, beside the Language): reading an unchanged event again costs
+# no rendering. The embeds are only ever read.
+RENDERED = 128  # event states kept per reply (a few MB at most)
+info_embed = functools.lru_cache(maxsize=RENDERED)(event_embed)
+speakers_pages = functools.lru_cache(maxsize=RENDERED)(speaker_pages)
+takeaways_pages = functools.lru_cache(maxsize=RENDERED)(takeaways_messages)
 
 
 async def send_pages(interaction: Interaction, messages: list[list[discord.Embed]]
@@ -50,19 +62,21 @@ class SpeakerPager(discord.ui.View):
     """`/event speakers` in one ephemeral message: Previous/Next and a menu to jump to a
     person, each editing that message. Only the member who asked can turn its pages."""
 
-    def __init__(self, event: Event, pages: list[SpeakerPage], owner_id: int) -> None:
+    def __init__(self, lang: Language, event: Event, pages: list[SpeakerPage],
+                 owner_id: int) -> None:
         super().__init__(timeout=PAGER_TIMEOUT)
+        self.lang = lang
         self.event = event
         self.pages = pages
         self.owner_id = owner_id
         self.page = 0
         self.origin: Interaction | None = None
         self.previous: discord.ui.Button[SpeakerPager] = discord.ui.Button(
-            label="Previous", emoji="◀️", row=0)
+            label=lang._("Previous"), emoji="◀️", row=0)
         self.next: discord.ui.Button[SpeakerPager] = discord.ui.Button(
-            label="Next", emoji="▶️", row=0)
+            label=lang._("Next"), emoji="▶️", row=0)
         self.jump: discord.ui.Select[SpeakerPager] = discord.ui.Select(
-            placeholder="Jump to a person", row=1)
+            placeholder=lang._("Jump to a person"), row=1)
         # discord.py's way to give a component built here its callback
         self.previous.callback = self.on_previous  # type: ignore[method-assign,assignment]
         self.next.callback = self.on_next  # type: ignore[method-assign,assignment]
@@ -78,13 +92,14 @@ class SpeakerPager(discord.ui.View):
     def refresh(self) -> None:
         self.previous.disabled = self.page == 0
         self.next.disabled = self.page == len(self.pages) - 1
-        self.jump.options = speaker_options(self.event, self.pages, self.page)
+        self.jump.options = speaker_options(self.lang, self.event, self.pages, self.page)
 
     async def interaction_check(self, interaction: Interaction) -> bool:
         if interaction.user.id == self.owner_id:
             return True
-        await respond(interaction, "These pages belong to whoever asked; use `/event speakers` "
-                      "to get your own.", ephemeral=True)
+        await respond(interaction, member_language(interaction)._(
+            "These pages belong to whoever asked; use `/event speakers` to get your own."),
+            ephemeral=True)
         return False
 
     async def turn_to(self, interaction: Interaction, page: int) -> None:
@@ -110,12 +125,13 @@ class SpeakerPager(discord.ui.View):
                 await self.origin.edit_original_response(view=None)
 
 
-def speakers_reply(event: Event, owner_id: int) -> tuple[discord.Embed, SpeakerPager | None]:
+def speakers_reply(lang: Language, event: Event, owner_id: int
+                   ) -> tuple[discord.Embed, SpeakerPager | None]:
     """The first page of `/event speakers`, with the pager when there is more than one."""
-    pages = speaker_pages(event)
+    pages = speakers_pages(lang, event)
     if len(pages) == 1:
         return pages[0].embed, None
-    pager = SpeakerPager(event, pages, owner_id)
+    pager = SpeakerPager(lang, event, pages, owner_id)
     return pager.embed, pager
 
 
@@ -129,7 +145,7 @@ class EventCommands(commands.GroupCog, group_name="event",
     @app_commands.describe(event=EVENT_HELP)
     async def info(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
-        await respond(interaction, embed=event_embed(found))
+        await respond(interaction, embed=info_embed(await server_language(interaction), found))
 
     @app_commands.command(name="list", description="This server's events to come: when, "
                           "seats left, open or closed")
@@ -138,16 +154,19 @@ class EventCommands(commands.GroupCog, group_name="event",
         listings = await self.bot.store.run(self.bot.store.events.event_listings,
                                             guild_id_of(interaction), past=past)
         if not listings:
-            await respond(interaction, "No events yet." if past else "No events to come. "
-                          "Past and archived ones: `/event list past:True`.", ephemeral=True)
+            lang = member_language(interaction)
+            await respond(interaction, lang._("No events yet.") if past else lang._(
+                "No events to come. Past and archived ones: `/event list past:True`."),
+                ephemeral=True)
             return
-        await respond(interaction, embed=events_list_embed(listings, past=past))
+        await respond(interaction, embed=events_list_embed(await server_language(interaction),
+                                                           listings, past=past))
 
     @app_commands.command(name="speakers", description="Everyone on the panel, with full bios")
     @app_commands.describe(event=EVENT_HELP)
     async def speakers(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
-        embed, pager = speakers_reply(found, interaction.user.id)
+        embed, pager = speakers_reply(member_language(interaction), found, interaction.user.id)
         if pager is None:
             await respond(interaction, embed=embed, ephemeral=True)
             return
@@ -163,10 +182,15 @@ class EventCommands(commands.GroupCog, group_name="event",
         person = next((p for p in found.people if p.name.casefold() == needle), None) or next(
             (p for p in found.people if needle and needle in p.name.casefold()), None)
         if person is None:
-            names = ", ".join(p.name for p in found.people) or "nobody"
-            raise NotFound(f"nobody called {clip(name, 80)!r} speaks at {found.title}; "
-                             f"the people are: {names}")
-        await send_pages(interaction, speaker_embed(found, person))
+            if not found.people:
+                raise NotFound(N_("nobody called {name!r} speaks at {title}; nobody is listed"),
+                               name=clip(name, 80), title=found.title)
+            raise NotFound(N_("nobody called {name!r} speaks at {title}; the people are: "
+                              "{names}"), name=clip(name, 80), title=found.title,
+                           names=member_language(interaction)._(", ").join(
+                               p.name for p in found.people))
+        await send_pages(interaction, speaker_embed(await server_language(interaction), found,
+                                                    person))
 
     @speaker.autocomplete("name")
     async def speaker_name_autocomplete(self, interaction: Interaction, current: str
@@ -175,8 +199,10 @@ class EventCommands(commands.GroupCog, group_name="event",
             found = await resolve_event(interaction, interaction.namespace.event)
         except UserError:
             return []
-        needle = current.casefold()
-        return [app_commands.Choice(name=clip(f"{p.name} ({p.role})", CHOICE_NAME), value=p.name)
+        needle, lang = current.casefold(), member_language(interaction)
+        return [app_commands.Choice(name=clip(lang._("{name} ({role})", name=p.name,
+                                                     role=role_title(lang, p.role)),
+                                              CHOICE_NAME), value=p.name)
                 for p in found.people if needle in p.name.casefold()][:MAX_CHOICES]
 
     @app_commands.command(name="ask", description="Ask what the event pages say about something")
@@ -192,20 +218,23 @@ class EventCommands(commands.GroupCog, group_name="event",
         passages = (await self.bot.store.run(self.bot.store.search.ask,
                                              guild_id_of(interaction), question, event_id)
                     if searchable(question) or not asked else [])
-        await respond(interaction, embed=answer_embed(question, passages, found, asked))
+        await respond(interaction, embed=answer_embed(await server_language(interaction),
+                                                      question, passages, found, asked))
 
     @app_commands.command(name="calendar", description="Get the event as a calendar file (.ics)")
     @app_commands.describe(event=EVENT_HELP)
     async def calendar(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
         file = discord.File(io.BytesIO(event_ics(found)), filename=f"{found.slug}.ics")
-        await respond(interaction, calendar_reply(found), ephemeral=True, file=file)
+        await respond(interaction, calendar_reply(member_language(interaction), found),
+                      ephemeral=True, file=file)
 
     @app_commands.command(name="takeaways", description="The key takeaways from the recap")
     @app_commands.describe(event=EVENT_HELP)
     async def takeaways(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
-        await send_pages(interaction, takeaways_messages(found))
+        await send_pages(interaction, takeaways_pages(await server_language(interaction),
+                                                      found))
 
 
 async def setup(bot: EventBot) -> None:

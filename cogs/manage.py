@@ -36,6 +36,7 @@ from bot.adapters.import_preview import (
     preview_text,
     save_import,
 )
+from bot.adapters.languages import server_language
 from bot.adapters.manage_forms import (
     DeleteConfirmation,
     EditModal,
@@ -50,16 +51,18 @@ from bot.adapters.scheduled_events import (
 )
 from bot.app import EventBot, Interaction
 from bot.catalog import MAX_TITLE
+from bot.command_words import option_name
 from bot.errors import Conflict, InvalidValue, NotAllowed, NotFound, Unavailable
 from bot.fetch import MAX_URL_LENGTH, FetchPolicy, check_url
 from bot.flows import importing, registration
+from bot.i18n import N_, NAMES, SHIPPED
 from bot.registration import MAX_CAPACITY, check_capacity
 from bot.reminders import minutes_text, parse_minutes
-from bot.render import event_embed, plural, safe
+from bot.render import event_embed, safe
 from bot.render_replies import attendees_csv, deletion_question, promoted_note
 from bot.signals import AttendeeRoleChanged, RemindersChanged
 from bot.times import saved_times_problem
-from bot.tree import respond
+from bot.tree import member_language, respond
 from bot.when import When, check_zone_name, server_zone, zone_names
 
 log = logging.getLogger(__name__)
@@ -104,8 +107,10 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                           ) -> None:
         guild_id = guild_id_of(interaction)
         if (page is None) == (url is None):
-            raise InvalidValue("Give the page either as a file (page: a .txt or .html file) "
-                               "or as a web address (url:), one of the two")
+            raise InvalidValue(N_("Give the page either as a file ({page}: a .txt or .html "
+                                  "file) or as a web address ({url}:), one of the two"),
+                               page=option_name(interaction.locale, "page"),
+                               url=option_name(interaction.locale, "url"))
         if capacity is not None:
             check_capacity(capacity)  # refused now, not after the preview
         if url is not None:
@@ -113,9 +118,10 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         elif page is not None:
             importing.check_upload(page.filename, page.size)  # before its bytes are read
         zone = await self.bot.store.run(self.bot.store.settings.timezone, guild_id)
-        start = await typed_time(starts_at, zone) if starts_at else When()
-        end = (await typed_time(ends_at, zone, "ends_at", after=start.starts_at)
-               if ends_at else When())
+        start = (await typed_time(starts_at, zone, option_name(interaction.locale, "starts_at"))
+                 if starts_at else When())
+        end = (await typed_time(ends_at, zone, option_name(interaction.locale, "ends_at"),
+                                after=start.starts_at) if ends_at else When())
         typed = importing.typed_values(start, end, venue)
         check_order(typed.starts_at, typed.ends_at)
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -134,7 +140,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
 
         preview = ImportPreview(interaction, self.previews,
                                 self.bot.settings.import_preview_timeout, do_import)
-        await respond(interaction, preview_text(plan), ephemeral=True, view=preview)
+        await respond(interaction, preview_text(plan, member_language(interaction)),
+                      ephemeral=True, view=preview)
 
     @app_commands.command(name="edit", description="Change an event's title, start, end, "
                           "venue or link")
@@ -142,7 +149,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     async def edit(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
         zone = await self.bot.store.run(self.bot.store.settings.timezone, found.guild_id)
-        await interaction.response.send_modal(EditModal(found, zone))
+        await interaction.response.send_modal(EditModal(found, zone, member_language(interaction)))
 
     @app_commands.command(name="timezone", description="The server's timezone, in which typed "
                           "times and pages without a zone are read")
@@ -153,8 +160,9 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         await self.bot.store.run(self.bot.store.settings.set_timezone,
                                  guild_id_of(interaction), zone)
         now = discord.utils.utcnow().astimezone(server_zone(zone))
-        await respond(interaction, f"Times typed here are now read in **{zone}** (it is "
-                      f"{now:%H:%M} there now); pages that give no zone too.", ephemeral=True)
+        await respond(interaction, member_language(interaction)._(
+            "Times typed here are now read in **{zone}** (it is {time} there now); pages that "
+            "give no zone too.", zone=zone, time=f"{now:%H:%M}"), ephemeral=True)
 
     @timezone.autocomplete("name")
     async def timezone_autocomplete(self, interaction: Interaction,
@@ -165,6 +173,35 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         inside = [z for z in names if typed in z.casefold() and z not in starting]
         return [app_commands.Choice(name=z, value=z) for z in (starting + inside)[:25]]
 
+    @app_commands.command(name="language", description="The language of the bot's posts "
+                          "in this server (members' own replies follow their Discord)")
+    @app_commands.describe(language="Leave out to see the current one")
+    @app_commands.choices(language=[app_commands.Choice(name=NAMES[code], value=code)
+                                    for code in SHIPPED])
+    async def language(self, interaction: Interaction,
+                       language: app_commands.Choice[str] | None = None) -> None:
+        guild_id = guild_id_of(interaction)
+        lang = member_language(interaction)
+        if language is not None:
+            await self.bot.languages.choose(guild_id, language.value)
+            # The announcements already posted are shown again in the new language.
+            for announced_guild, event_id in await self.bot.store.run(
+                    self.bot.store.notices.events_with_announcements):
+                if announced_guild == guild_id:
+                    self.changed(guild_id, event_id)
+            text = lang._("The bot's posts in this server are now in **{language}**. Replies "
+                          "only a member sees stay in the language of their Discord.",
+                          language=NAMES[language.value])
+        else:
+            chosen = await self.bot.languages.chosen(guild_id)
+            current = (await server_language(interaction)).code
+            text = (lang._("The bot's posts in this server are in **{language}**, chosen "
+                           "with `/manage language`.", language=NAMES[current]) if chosen else
+                    lang._("The bot's posts in this server are in **{language}**, the "
+                           "server's language in Discord; choose another with "
+                           "`/manage language`.", language=NAMES[current]))
+        await respond(interaction, text, ephemeral=True)
+
     @app_commands.command(name="close", description="Close registration: nobody can join")
     @app_commands.describe(event=EVENT_HELP, reason="Shown to members who try to join")
     async def close(self, interaction: Interaction, event: EventOption | None = None,
@@ -172,8 +209,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         found = await resolve_event(interaction, event)
         await registration.close(self.bot.store, self.changed, found.guild_id, found.id, reason,
                                  by=interaction.user.id)
-        await respond(interaction, f"Registration for **{safe(found.title)}** is closed.",
-                      ephemeral=True)
+        await respond(interaction, member_language(interaction)._(
+            "Registration for **{title}** is closed.", title=safe(found.title)), ephemeral=True)
 
     @app_commands.command(name="open", description="Reopen registration")
     @app_commands.describe(event=EVENT_HELP)
@@ -181,8 +218,10 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         found = await resolve_event(interaction, event)
         promotions = await registration.reopen(self.bot.store, self.changed, found.guild_id,
                                                found.id, by=interaction.user.id)
-        await respond(interaction, f"Registration for **{safe(found.title)}** is open."
-                      f"{promoted_note(promotions)}", ephemeral=True)
+        opened = member_language(interaction)._("Registration for **{title}** is open.",
+                                                title=safe(found.title))
+        note = promoted_note(member_language(interaction), promotions)
+        await respond(interaction, opened + note, ephemeral=True)
 
     @app_commands.command(name="capacity", description="Change the number of seats")
     @app_commands.describe(seats="The new number of seats", event=EVENT_HELP)
@@ -192,8 +231,11 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         found = await resolve_event(interaction, event)
         promotions = await registration.set_capacity(self.bot.store, self.changed,
                                                      found.guild_id, found.id, seats)
-        await respond(interaction, f"**{safe(found.title)}** now has {plural(seats, 'seat')}."
-                      f"{promoted_note(promotions)}", ephemeral=True)
+        changed = member_language(interaction).ngettext(
+            "**{title}** now has {seats:,} seat.", "**{title}** now has {seats:,} seats.", seats,
+            title=safe(found.title), seats=seats)
+        note = promoted_note(member_language(interaction), promotions)
+        await respond(interaction, changed + note, ephemeral=True)
 
     @app_commands.command(name="announce", description="Post the event with Join/Cancel buttons")
     @app_commands.describe(event=EVENT_HELP, channel="Where to post (default: the "
@@ -205,15 +247,15 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         found = await resolve_event(interaction, event)
         problem = saved_times_problem(found.starts_at, found.ends_at)
         if problem:
-            raise Conflict(f"{found.title} can't be announced: {problem}; set another "
-                               "start with /manage edit")
+            raise Conflict(N_("{title} can't be announced: {problem}; set another start with "
+                              "/manage edit"), title=found.title, problem=problem)
         target = channel or await announce_channel(self.bot, found.guild_id)
         if target is None:
-            raise NotFound("I can't find a channel I'm allowed to post in; pick one with "
-                               "the channel option or /manage channel")
+            raise NotFound(N_("I can't find a channel I'm allowed to post in; pick one with "
+                              "the channel option or /manage channel"))
         if not can_post_embeds(target):
             raise NotAllowed(cannot_post(target))
-        embed = event_embed(found)
+        embed = event_embed(await server_language(interaction), found)
         buttons = button_state(found)
         # Posting can wait out the channel's rate limit (5 sends per 5 s), longer than the
         # 3 s the first answer may take: answer first.
@@ -222,10 +264,13 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                                                interaction.app_permissions, create=True)
         posted = await post_announcement(self.bot, found.id, target, embed, buttons)
         note = await run_scheduled_event(self.bot, found.guild_id, found.id, scheduled)
-        where = f"**{safe(found.title)}** in {target.mention}"
-        text = (f"Posted {where}." if posted else
-                f"Posted {where} earlier; I updated that message rather than post it twice.")
-        await respond(interaction, text + (f" {note}" if note else ""), ephemeral=True)
+        lang = member_language(interaction)
+        fields = {"title": safe(found.title), "channel": target.mention}
+        text = (lang._("Posted **{title}** in {channel}.", **fields) if posted else
+                lang._("Posted **{title}** in {channel} earlier; I updated that message rather "
+                       "than post it twice.", **fields))
+        await respond(interaction, text + (f" {lang.text(note)}" if note else ""),
+                      ephemeral=True)
 
     @app_commands.command(name="channel", description="Set the channel for the bot's announcements")
     @app_commands.describe(channel="The announcements channel")
@@ -235,7 +280,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
             raise NotAllowed(cannot_post(channel))
         await self.bot.store.run(self.bot.store.settings.set_announce_channel,
                                  guild_id_of(interaction), channel.id)
-        await respond(interaction, f"Announcements will go to {channel.mention}.", ephemeral=True)
+        await respond(interaction, member_language(interaction)._(
+            "Announcements will go to {channel}.", channel=channel.mention), ephemeral=True)
 
     @app_commands.command(name="attendees", description="Download the RSVPs as a CSV file")
     @app_commands.describe(event=EVENT_HELP)
@@ -244,8 +290,10 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         rows = await self.bot.store.run(self.bot.store.registrations.attendees, found.id)
         data = attendees_csv(rows).encode("utf-8")
         file = discord.File(io.BytesIO(data), filename=f"{found.slug}-attendees.csv")
-        await respond(interaction, f"{found.confirmed} confirmed, {found.waitlisted} waitlisted "
-                      f"for **{safe(found.title)}**.", ephemeral=True, file=file)
+        await respond(interaction, member_language(interaction)._(
+            "{confirmed} confirmed, {waitlisted} waitlisted for **{title}**.",
+            confirmed=found.confirmed, waitlisted=found.waitlisted, title=safe(found.title)),
+            ephemeral=True, file=file)
 
     @app_commands.command(name="reminders", description="When confirmed members get a DM "
                           "before an event starts")
@@ -257,11 +305,13 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         offsets = parse_minutes(minutes)
         await self.bot.store.run(self.bot.store.settings.set_reminder_minutes, guild_id, offsets)
         self.bot.signals.emit(RemindersChanged(guild_id))
+        lang = member_language(interaction)
         if not offsets:
-            text = "Reminders are off: members get no DM before events."
+            text = lang._("Reminders are off: members get no DM before events.")
         else:
-            text = (f"Confirmed members will get a DM {minutes_text(offsets)} before each event "
-                    "starts (at once if they confirm later than that).")
+            text = lang._("Confirmed members will get a DM {before} before each event starts "
+                          "(at once if they confirm later than that).",
+                          before=minutes_text(lang, offsets))
         await respond(interaction, text, ephemeral=True)
 
     @app_commands.command(name="role", description="Give an event's confirmed members a role "
@@ -271,19 +321,23 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     async def role(self, interaction: Interaction, role: discord.Role | None = None,
                    event: EventOption | None = None, clear: bool = False) -> None:
         found = await resolve_event(interaction, event)
-        title = f"**{safe(found.title)}**"
+        lang = member_language(interaction)
+        title = safe(found.title)
         if clear:
             previous = await self.bot.store.run(self.bot.store.reminders.set_attendee_role,
                                                 found.guild_id, found.id, None)
             self.bot.signals.emit(AttendeeRoleChanged(found.guild_id, found.id))
-            await respond(interaction, f"{title} gives no role now." + (
-                f" Its members lose <@&{previous}>." if previous else ""), ephemeral=True)
+            await respond(interaction, lang._(
+                "**{title}** gives no role now. Its members lose {role}.", title=title,
+                role=f"<@&{previous}>") if previous else lang._(
+                "**{title}** gives no role now.", title=title), ephemeral=True)
             return
         if role is None:
-            raise InvalidValue("name the role to give, or use the clear option to stop giving one")
+            raise InvalidValue(N_("name the role to give, or use the clear option to stop "
+                                  "giving one"))
         guild = interaction.guild
         if guild is None or guild.me is None:
-            raise Unavailable("I can't see this server's roles yet; try again in a moment")
+            raise Unavailable(N_("I can't see this server's roles yet; try again in a moment"))
         problem = attendee_role_problem(role, guild.me, interaction.app_permissions)
         if problem is not None:
             raise NotAllowed(problem)
@@ -291,9 +345,10 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         await self.bot.store.run(self.bot.store.reminders.set_attendee_role,
                                  found.guild_id, found.id, role.id)
         self.bot.signals.emit(AttendeeRoleChanged(found.guild_id, found.id))
-        await respond(interaction, f"Confirmed members of {title} get {role.mention}, now "
-                      f"({found.confirmed} so far) and as they join or leave the waitlist; it is "
-                      "taken back when they cancel and after the event.", ephemeral=True)
+        await respond(interaction, lang._(
+            "Confirmed members of **{title}** get {role}, now ({count} so far) and as they join "
+            "or leave the waitlist; it is taken back when they cancel and after the event.",
+            title=title, role=role.mention, count=found.confirmed), ephemeral=True)
 
     @app_commands.command(name="scheduled-events", description="Also list announced events "
                           "in the server's Discord events")
@@ -302,10 +357,12 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                                state: Literal["on", "off"]) -> None:
         await self.bot.store.run(self.bot.store.settings.set_scheduled_events,
                                  guild_id_of(interaction), state == "on")
-        await respond(interaction, "/manage announce now also creates a Discord event, and "
-                      "imports keep it up to date." if state == "on" else
-                      "/manage announce no longer creates Discord events (those already "
-                      "created stay).", ephemeral=True)
+        lang = member_language(interaction)
+        await respond(interaction, lang._(
+            "/manage announce now also creates a Discord event, and imports keep it up to "
+            "date.") if state == "on" else lang._(
+            "/manage announce no longer creates Discord events (those already created stay)."),
+            ephemeral=True)
 
     # -- an event's end: delete (after a confirmation) and archive -----------------
 
@@ -315,8 +372,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     async def delete(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
         view = DeleteConfirmation(interaction, found.id, found.title)
-        await respond(interaction, deletion_question(found.title, found.confirmed,
-                                                     found.waitlisted),
+        await respond(interaction, deletion_question(member_language(interaction), found.title,
+                                                     found.confirmed, found.waitlisted),
                       ephemeral=True, view=view)
 
     @app_commands.command(name="archive", description="Hide an event from lists and stop its "
@@ -329,15 +386,17 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         was = await self.bot.store.run(self.bot.store.events.set_archived,
                                        guild_id, found.id, not undo)
         self.changed(guild_id, found.id)  # its announcements' buttons follow
-        title = f"**{safe(found.title)}**"
+        lang, title = member_language(interaction), safe(found.title)
         if undo:
-            text = (f"{title} is back in /event list and takes RSVPs as before." if was
-                    else f"{title} wasn't archived; nothing changed.")
+            text = (lang._("**{title}** is back in /event list and takes RSVPs as before.",
+                           title=title) if was
+                    else lang._("**{title}** wasn't archived; nothing changed.", title=title))
         else:
-            text = (f"{title} was already archived." if was else
-                    f"Archived {title}: it is hidden from /event list (see it with "
-                    "`/event list past:True`), refuses new RSVPs and its announcement "
-                    "buttons are disabled. Undo with `/manage archive undo:True`.")
+            text = (lang._("**{title}** was already archived.", title=title) if was else
+                    lang._("Archived **{title}**: it is hidden from /event list (see it with "
+                           "`/event list past:True`), refuses new RSVPs and its announcement "
+                           "buttons are disabled. Undo with `/manage archive undo:True`.",
+                           title=title))
         await respond(interaction, text, ephemeral=True)
 
 

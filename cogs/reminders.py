@@ -29,6 +29,10 @@ the confirmed members (as the previous run left them); `/manage role` again re-g
 it to every confirmed member, which repairs a grant lost to a crash or an outage.
 Events that give out no role cost nothing per change; a role set through another bot
 process sharing the database is picked up when this one restarts.
+
+With shards in several processes, roles are given, re-given and taken back by the
+process of the guild's shard only (it alone gets that guild's commands); reminders are
+claimed in the database, so whichever process claims one sends it.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ import time
 import discord
 from discord.ext import commands
 
+from bot.adapters.languages import dm_language
 from bot.app import EventBot
 from bot.errors import EventNotFound
 from bot.reminders import reminder_dm
@@ -71,8 +76,10 @@ class Reminders(commands.Cog):
         # Loaded before the gateway connects: no RSVP this process handles can fall between
         # this snapshot and the first change compared with it.
         store = self.bot.store
-        for _, event_id, role_id, confirmed in await store.run(store.reminders.attendee_roles):
-            self._holders[event_id] = (role_id, set(confirmed))
+        for guild_id, event_id, role_id, confirmed in await store.run(
+                store.reminders.attendee_roles):
+            if self.bot.runs_guild(guild_id):
+                self._holders[event_id] = (role_id, set(confirmed))
         self.bot.signals.subscribe(RegistrationChanged, self._on_registration_changed)
         self.bot.signals.subscribe(AttendeeRoleChanged, self._on_attendee_role_changed)
         self.bot.signals.subscribe(RemindersChanged, self._on_reminders_changed)
@@ -141,7 +148,9 @@ class Reminders(commands.Cog):
     async def _remind(self, event_id, title, starts_at, venue, user_id, minutes) -> None:
         try:
             dm = await self.bot.create_dm(discord.Object(user_id))
-            await dm.send(reminder_dm(title, starts_at, venue), allowed_mentions=NO_MENTIONS)
+            lang = await dm_language(self.bot, user_id)
+            await dm.send(reminder_dm(lang, title, starts_at, venue),
+                          allowed_mentions=NO_MENTIONS)
             log.info("reminded user %s of event %s (offsets %s min)", user_id, event_id, minutes)
         except discord.Forbidden:
             log.info("user %s does not accept DMs from me; skipped their reminder of event %s",
@@ -159,6 +168,8 @@ class Reminders(commands.Cog):
         store = self.bot.store
         for guild_id, event_id, role_id, confirmed in await store.run(
                 store.reminders.attendee_roles, due_by=discord.utils.utcnow()):
+            if not self.bot.runs_guild(guild_id):
+                continue  # the process of that guild's shard takes it back
             _, held = self._holders.pop(event_id, (role_id, set()))
             for user_id in dict.fromkeys([*confirmed, *held]):
                 if await self._remove(guild_id, user_id, role_id, "the event is over") is None:

@@ -17,7 +17,7 @@ from bot.adapters.event_option import (
 from bot.adapters.rsvp_buttons import RsvpButton, cancel_event, join_event
 from bot.app import EventBot, Interaction
 from bot.render_replies import my_rsvps_text, status_reply
-from bot.tree import respond
+from bot.tree import member_language, respond
 
 
 @app_commands.guild_only()
@@ -42,13 +42,15 @@ class RsvpCommands(commands.GroupCog, group_name="rsvp",
         found = await resolve_summary(interaction, event)
         rsvp = await self.bot.store.run(self.bot.store.registrations.rsvp,
                                         found.id, interaction.user.id)
-        await respond(interaction, status_reply(found.title, rsvp), ephemeral=True)
+        reply = status_reply(member_language(interaction), found.title, rsvp)
+        await respond(interaction, reply, ephemeral=True)
 
     @app_commands.command(name="mine", description="Your RSVPs in this server, soonest first")
     async def mine(self, interaction: Interaction) -> None:
         rsvps = await self.bot.store.run(self.bot.store.registrations.my_rsvps,
                                          guild_id_of(interaction), interaction.user.id)
-        await respond(interaction, my_rsvps_text(rsvps), ephemeral=True)
+        await respond(interaction, my_rsvps_text(member_language(interaction), rsvps),
+                      ephemeral=True)
 
 
 async def setup(bot: EventBot) -> None:

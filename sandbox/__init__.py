@@ -44,20 +44,26 @@ What it emulates
       GUILD_MEMBER_ADD/UPDATE and GUILD_SCHEDULED_EVENT_*, in order with the interactions
       sent after them.
       Plain-text JSON frames, no compression.
+    * Shards: ``FakeDiscord(shard_count=N)``; ``GET /gateway/bot`` recommends N, IDENTIFY
+      must carry ``shard: [id, N]`` (else close 4010 Invalid shard, or 4011 Sharding
+      required, also when a session would hold more than ``max_guilds_per_shard``
+      guilds), and each shard's session gets only the guilds with
+      ``(guild_id >> 22) % N`` equal to its id, their events and their interactions
+      (DMs on shard 0).
     * Fault injection: :meth:`FakeDiscord.fail` answers matching requests with an error
       or a 429 (with the ``Via`` header discord.py requires before it retries), and
       :meth:`FakeDiscord.drop_gateway` closes the websocket (resumable or not); the
       ``mutate`` argument of ``slash`` and ``click`` sends a payload Discord would not.
 
 What it does not emulate
-    Buckets of routes other than those above, sharding, voice, threads,
+    Buckets of routes other than those above, voice, threads,
     reactions, presences, MESSAGE_CREATE echoes of the bot's own messages, replay of
     missed events on RESUME, role hierarchy, ``default_member_permissions`` (commands
     are usable by everyone, as if server admins opened them up, so the bot's own
     checks are what gets tested), and payload validation beyond what is listed above.
-    Only one bot connection (one shard) at a time. Every interval (response deadline,
-    token lifetime, heartbeat, bucket windows) is a constructor argument, so tests can
-    shorten them.
+    One session per shard at a time (a new IDENTIFY takes the shard over). Every
+    interval (response deadline, token lifetime, heartbeat, bucket windows) is a
+    constructor argument, so tests can shorten them.
 
 Ids are snowflakes. Every REST call is recorded in :attr:`FakeDiscord.requests`; calls to
 routes this server does not know are answered with 404 and recorded with ``route=None``

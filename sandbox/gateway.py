@@ -1,13 +1,23 @@
 """The gateway: HELLO, heartbeats, IDENTIFY -> READY + GUILD_CREATE, RESUME, member chunks,
-and the events the tests cause, in order."""
+and the events the tests cause, in order; one session per shard.
+
+Sharding as Discord does it: a guild belongs to shard ``(guild_id >> 22) % shard_count``;
+IDENTIFY names its shard as ``[shard_id, shard_count]`` and that session gets only its
+shard's guilds, their events and their interactions (DMs go to shard 0). A shard field
+that is malformed, out of range or of another count than this server's closes the socket
+with 4010 (Invalid shard); a session that would hold more than ``max_guilds_per_shard``
+guilds, or none named while the server has several shards, with 4011 (Sharding required).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import secrets
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -16,54 +26,104 @@ from aiohttp import WSMsgType, web
 from sandbox.models import Guild
 from sandbox.plumbing import _dumps
 
+INVALID_SHARD, SHARDING_REQUIRED = 4010, 4011
+
+
+class _Shard:
+    """One shard's gateway session: its socket, sequence, the guilds it has been sent and
+    the events queued for it."""
+
+    def __init__(self, shard_id: int) -> None:
+        self.id = shard_id
+        self.ws: web.WebSocketResponse | None = None
+        self.live = asyncio.Event()  # a session is established on self.ws
+        self.session_id: str | None = None
+        self.resumable = True
+        self.seq = 0
+        self.delivered: set[int] = set()  # guild ids sent in this session
+        self.identified_at = -1.0  # time.monotonic() of the last IDENTIFY
+        self.outbox: deque[tuple[str, Any, Callable[[], None] | None]] = deque()
+        self.flusher: asyncio.Task[None] | None = None
+
 
 class Gateway:
-    """One bot connection (one shard) at a time; events queued from synchronous code."""
+    """One session per shard (one shard unless ``shard_count`` says otherwise); events
+    queued from synchronous code."""
 
-    async def dispatch(self, event: str, data: dict[str, Any], timeout: float = 10.0) -> None:
-        """Send any gateway event to the bot (waits for a live session)."""
-        if not self._live.is_set():
-            await self._wait(
-                "gateway", lambda: self._live.is_set() or None, timeout, "a gateway session"
-            )
-        if self._outbox:
-            await self._flush()
-        assert self._ws is not None
-        await self._send(self._ws, event, data)
+    def shard_of(self, guild_id: int | None) -> int:
+        """The shard whose session gets this guild's events (DMs: shard 0)."""
+        return 0 if guild_id is None else (guild_id >> 22) % self.shard_count
 
-    async def _send(self, ws: web.WebSocketResponse, event: str, data: Any) -> None:
-        self._seq += 1
-        await ws.send_str(_dumps({"op": 0, "t": event, "s": self._seq, "d": data}))
+    def _session(self, guild_id: int | None) -> _Shard:
+        return self._shards[self.shard_of(guild_id)]
+
+    @property
+    def _live(self) -> asyncio.Event:
+        """Shard 0's session is established (the only one unless sharded)."""
+        return self._shards[0].live
+
+    def _connected(self, shards: range | list[int] | None = None) -> bool:
+        return all(self._shards[s].live.is_set() for s in shards or range(self.shard_count))
+
+    def _delivered_all(self) -> bool:
+        """Every guild has been sent to its shard's session."""
+        return all(gid in self._session(gid).delivered for gid in self.guilds)
+
+    async def dispatch(self, event: str, data: dict[str, Any], timeout: float = 10.0, *,
+                       shard: int | None = None) -> None:
+        """Send any gateway event to the bot (waits for a live session): to ``shard``, else
+        to the shard of the guild the payload names (``guild_id``, or ``id`` for GUILD_*
+        events), else shard 0."""
+        if shard is None:
+            gid = data.get("guild_id") or (data.get("id") if event.startswith("GUILD_") else None)
+            shard = self.shard_of(int(gid) if gid is not None else None)
+        session = self._shards[shard]
+        if not session.live.is_set():
+            await self._wait("gateway", lambda: session.live.is_set() or None, timeout,
+                             f"a gateway session of shard {shard}")
+        if session.outbox:
+            await self._flush(session)
+        assert session.ws is not None
+        await self._send(session, session.ws, event, data)
+
+    async def _send(self, session: _Shard, ws: web.WebSocketResponse, event: str,
+                    data: Any) -> None:
+        session.seq += 1
+        # The bot's end may just have died: the event is lost with its session, as on Discord.
+        with contextlib.suppress(ConnectionResetError):
+            await ws.send_str(_dumps({"op": 0, "t": event, "s": session.seq, "d": data}))
 
     def _dispatch_if(self, intent: int, guild: Guild, event: str, data: dict[str, Any]) -> None:
         """Send ``event`` soon if the bot has ``guild`` and asked for ``intent`` (0: always).
 
         Guilds the bot does not have yet get these changes in their GUILD_CREATE instead.
         """
-        if guild.id in self._delivered and (intent == 0 or (self.intents or 0) & intent):
-            self._queue(event, data)
+        session = self._session(guild.id)
+        if guild.id in session.delivered and (intent == 0 or (self.intents or 0) & intent):
+            self._queue(session, event, data)
 
-    def _queue(self, event: str, data: Any, after: Callable[[], None] | None = None) -> None:
+    def _queue(self, session: _Shard, event: str, data: Any,
+               after: Callable[[], None] | None = None) -> None:
         """Send an event from synchronous code, in order with everything sent later.
 
         ``data`` may be a callable, to build the payload when it is sent.
         """
-        self._outbox.append((event, data, after))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.get_running_loop().create_task(self._flush())
+        session.outbox.append((event, data, after))
+        if session.flusher is None or session.flusher.done():
+            session.flusher = asyncio.get_running_loop().create_task(self._flush(session))
 
-    async def _flush(self) -> None:
-        while self._outbox:
-            if not self._live.is_set():
-                await self._live.wait()  # IDENTIFY may have emptied the outbox meanwhile
+    async def _flush(self, session: _Shard) -> None:
+        while session.outbox:
+            if not session.live.is_set():
+                await session.live.wait()  # IDENTIFY may have emptied the outbox meanwhile
                 continue
-            event, data, after = self._outbox.popleft()
-            await self._send(self._ws, event, data() if callable(data) else data)  # type: ignore[arg-type]
+            event, data, after = session.outbox.popleft()
+            await self._send(session, session.ws, event, data() if callable(data) else data)  # type: ignore[arg-type]
             if after is not None:
                 after()
 
-    def _delivered_guild(self, guild: Guild) -> None:
-        self._delivered.add(guild.id)
+    def _delivered_guild(self, session: _Shard, guild: Guild) -> None:
+        session.delivered.add(guild.id)
         self._waiters.notify("gateway")
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
@@ -100,49 +160,75 @@ class Gateway:
             raise
         finally:
             self._sockets.discard(ws)
-            if self._ws is ws:
-                self._ws = None
-                self._live.clear()
+            for session in self._shards:
+                if session.ws is ws:
+                    session.ws = None
+                    session.live.clear()
         return ws
+
+    def _shard_refusal(self, shard: Any) -> tuple[int, bytes] | None:
+        """Why Discord would refuse this IDENTIFY's ``shard`` field, if it would."""
+        if shard is None:
+            if self.shard_count > 1:
+                return SHARDING_REQUIRED, b"Sharding required."
+            shard_id, count = 0, 1
+        elif (isinstance(shard, list) and len(shard) == 2
+              and all(type(n) is int for n in shard)):
+            shard_id, count = shard
+            if count != self.shard_count or not 0 <= shard_id < count:
+                return INVALID_SHARD, b"Invalid shard."
+        else:
+            return INVALID_SHARD, b"Invalid shard."
+        held = sum(1 for gid in self.guilds if self.shard_of(gid) == shard_id)
+        if held > self.max_guilds_per_shard:
+            return SHARDING_REQUIRED, b"Sharding required."
+        return None
 
     async def _identify(self, ws: web.WebSocketResponse, d: dict[str, Any]) -> None:
         if d.get("token") != self.token:
             await ws.close(code=4004, message=b"Authentication failed.")
             return
+        if (refusal := self._shard_refusal(d.get("shard"))) is not None:
+            self.refused_identifies.append((d.get("shard"), refusal[0]))
+            await ws.close(code=refusal[0], message=refusal[1])
+            return
+        session = self._shards[d["shard"][0] if d.get("shard") else 0]
         self.identify_count += 1
-        self._identified_at = time.monotonic()
+        session.identified_at = time.monotonic()
         self.intents = d.get("intents")
-        self._ws, self._session_id, self._seq, self._resumable = ws, secrets.token_hex(16), 0, True
-        self._delivered.clear()
-        self._outbox.clear()  # READY and GUILD_CREATE carry the whole current state
+        session.ws, session.session_id, session.seq, session.resumable = (
+            ws, secrets.token_hex(16), 0, True)
+        session.delivered.clear()
+        session.outbox.clear()  # READY and GUILD_CREATE carry the whole current state
+        mine = [g for g in self.guilds.values() if self.shard_of(g.id) == session.id]
         ready = {
             "v": 10,
             "user": {**self.bot_user.payload(), "verified": True, "mfa_enabled": False, "flags": 0},
-            "guilds": [{"id": str(gid), "unavailable": True} for gid in self.guilds],
-            "session_id": self._session_id,
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in mine],
+            "session_id": session.session_id,
             "resume_gateway_url": self.gateway_url,
             "application": {"id": str(self.app_id), "flags": 0},
             "private_channels": [],
             "relationships": [],
         }
-        await self._send(ws, "READY", ready)
-        while pending := [g for g in self.guilds.values() if g.id not in self._delivered]:
+        if d.get("shard"):
+            ready["shard"] = [session.id, self.shard_count]
+        await self._send(session, ws, "READY", ready)
+        while pending := [g for g in self.guilds.values()
+                          if self.shard_of(g.id) == session.id and g.id not in session.delivered]:
             for guild in pending:
-                await self._send(ws, "GUILD_CREATE", self._guild_payload(guild, full=True))
-                self._delivered_guild(guild)
-        self._live.set()
+                await self._send(session, ws, "GUILD_CREATE", self._guild_payload(guild, full=True))
+                self._delivered_guild(session, guild)
+        session.live.set()
         self._waiters.notify("gateway")
 
     async def _resume(self, ws: web.WebSocketResponse, d: dict[str, Any]) -> None:
-        if (
-            self._resumable
-            and d.get("session_id") == self._session_id
-            and d.get("token") == self.token
-        ):
+        session = next((s for s in self._shards if s.session_id == d.get("session_id")), None)
+        if session is not None and session.resumable and d.get("token") == self.token:
             self.resume_count += 1
-            self._ws = ws
-            await self._send(ws, "RESUMED", {})
-            self._live.set()
+            session.ws = ws
+            await self._send(session, ws, "RESUMED", {})
+            session.live.set()
             self._waiters.notify("gateway")
         else:
             await ws.send_str('{"op":9,"d":false,"s":null,"t":null}')
@@ -164,7 +250,8 @@ class Gateway:
         }
         if d.get("nonce"):
             chunk["nonce"] = d["nonce"]
-        await self._send(ws, "GUILD_MEMBERS_CHUNK", chunk)
+        session = next((s for s in self._shards if s.ws is ws), self._session(int(d["guild_id"])))
+        await self._send(session, ws, "GUILD_MEMBERS_CHUNK", chunk)
 
     def _guild_payload(self, guild: Guild, *, full: bool) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -194,7 +281,7 @@ class Gateway:
             "nsfw_level": 0,
             "premium_tier": 0,
             "premium_subscription_count": 0,
-            "preferred_locale": "en-US",
+            "preferred_locale": guild.preferred_locale,
             "vanity_url_code": None,
             "application_id": None,
             "max_members": 500_000,
@@ -216,24 +303,26 @@ class Gateway:
             )
         return data
 
-    async def drop_gateway(self, *, resumable: bool = True, timeout: float = 10.0) -> None:
-        """Close the bot's websocket (code 4000) and wait until it is back.
+    async def drop_gateway(self, *, resumable: bool = True, timeout: float = 10.0,
+                           shard: int = 0) -> None:
+        """Close ``shard``'s websocket (code 4000) and wait until it is back.
 
         ``resumable=True``: the bot RESUMEs and gets RESUMED (missed events are not
         replayed). ``resumable=False``: its RESUME is refused with an invalid session
         (op 9), so it IDENTIFYs again and gets READY and every GUILD_CREATE again.
         """
-        ws = self._ws
+        session = self._shards[shard]
+        ws = session.ws
         if ws is None:
-            raise RuntimeError("the bot is not connected")
+            raise RuntimeError(f"the bot is not connected on shard {shard}")
         identified, resumed = self.identify_count, self.resume_count
-        self._resumable = resumable
-        self._ws = None
-        self._live.clear()
+        session.resumable = resumable
+        session.ws = None
+        session.live.clear()
         await ws.close(code=4000, message=b"dropped by FakeDiscord")
 
         def back() -> bool | None:
-            if not self._live.is_set():
+            if not session.live.is_set():
                 return None
             if resumable:
                 return self.resume_count > resumed or None

@@ -405,7 +405,7 @@ class Interactions:
             "data": data,
             "channel_id": str(channel.id),
             "channel": channel.payload(),
-            "locale": "en-US",
+            "locale": (actor.user if isinstance(actor, Member) else actor).locale,
             "entitlements": [],
         }
         if guild is not None:
@@ -414,8 +414,8 @@ class Interactions:
             member["permissions"] = str(self.permissions(actor, channel))
             payload.update(
                 guild_id=str(guild.id),
-                guild={"id": str(guild.id), "locale": "en-US", "features": []},
-                guild_locale="en-US",
+                guild={"id": str(guild.id), "locale": guild.preferred_locale, "features": []},
+                guild_locale=guild.preferred_locale,
                 member=member,
                 app_permissions=str(self.permissions(guild.members[self.bot_user.id], channel)),
                 authorizing_integration_owners={"0": str(guild.id)},

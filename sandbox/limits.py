@@ -16,9 +16,12 @@ characters; where a field has localizations, only its longest version (default o
 locale) counts, as Discord's documentation says.
 
 Command names: Python's ``re`` has no ``\\p{...}``; :func:`valid_command_name` checks
-``^[-_\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]{1,32}$`` with ``unicodedata`` (letters and
+``^[-_'\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]{1,32}$`` with ``unicodedata`` (letters and
 numbers by category, Devanagari and Thai by their Unicode blocks, which carry their
 combining marks) and rejects any character that has a lower-case form other than itself.
+Localized names (``name_localizations``, keyed by Discord's locale codes) follow the same
+rules, and an option's name in a locale must differ from every other option's name of the
+command, default or in that locale (Discord's documented rule for localized options).
 """
 
 from __future__ import annotations
@@ -245,7 +248,8 @@ def _locale(out: _Collector, at: Path, locale: str) -> None:
 def valid_command_name(name: str) -> bool:
     """Discord's name pattern (see the module docstring), lower-case where the script has case."""
     return 1 <= len(name) <= COMMAND_NAME and all(
-        (c in "-_" or unicodedata.category(c)[0] in "LN" or _deva_or_thai(c)) and c.lower() == c
+        (c in "-_'" or unicodedata.category(c)[0] in "LN" or _deva_or_thai(c))
+        and c.lower() == c
         for c in name
     )
 
@@ -316,6 +320,7 @@ def _command(out: _Collector, at: Path, cmd: Mapping[str, Any], kind: int) -> No
                     "Context menu commands cannot have description")
     options = _items(cmd.get("options"))
     out.length((*at, "options"), options, COMMAND_OPTIONS)
+    _distinct_names(out, (*at, "options"), [_dict(option) for option in options])
     for j, option in enumerate(options):
         option = _dict(option)
         _command(out, (*at, "options", j), option, 1)
@@ -323,6 +328,25 @@ def _command(out: _Collector, at: Path, cmd: Mapping[str, Any], kind: int) -> No
         out.length((*at, "options", j, "choices"), choices, CHOICES)
         for k, choice in enumerate(choices):
             _choice(out, (*at, "options", j, "choices", k), _dict(choice))
+
+
+def _distinct_names(out: _Collector, at: Path, options: list[Mapping[str, Any]]) -> None:
+    """Sibling options have distinct names; in each locale, an option's localized name
+    differs from the others' default names and from their names in that locale."""
+    defaults = [option.get("name") for option in options]
+    for j, name in enumerate(defaults):
+        if name in defaults[:j]:
+            out.add((*at, j, "name"), "APPLICATION_COMMAND_OPTIONS_DUPLICATE_NAME",
+                    f"Option names must be unique: {name}")
+    for j, option in enumerate(options):
+        for loc, name in _dict(option.get("name_localizations")).items():
+            others = [d for k, d in enumerate(defaults) if k != j] + [
+                _dict(other.get("name_localizations")).get(loc)
+                for k, other in enumerate(options) if k != j]
+            if name in others:
+                out.add((*at, j, "name_localizations", loc),
+                        "APPLICATION_COMMAND_OPTIONS_DUPLICATE_NAME",
+                        f"Option names must be unique in each locale: {name}")
 
 
 def _size(cmd: Mapping[str, Any]) -> int:

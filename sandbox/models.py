@@ -42,6 +42,8 @@ class User:
     id: int
     name: str
     bot: bool = False
+    # The client's language, sent as an interaction's `locale` (not part of the user object).
+    locale: str = "en-US"
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -161,6 +163,7 @@ class Guild:
     members: dict[int, Member] = field(default_factory=dict, repr=False)
     scheduled_events: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)
     system_channel: Channel | None = field(default=None, repr=False)
+    preferred_locale: str = field(default="en-US", repr=False)
 
     @property
     def everyone(self) -> Role:

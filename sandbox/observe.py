@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import copy
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sandbox.models import Channel, Guild, Member, MessageRecord, Recorded, User, _id
@@ -95,22 +95,26 @@ class Observations:
 
         return await self._wait(("channel", cid), check, timeout, f"a message in channel {cid}")
 
-    async def wait_ready(self, timeout: float = 30.0, *, process: BotProcess | None = None) -> None:
-        """Until the bot has IDENTIFYed and received GUILD_CREATE for every guild.
+    async def wait_ready(self, timeout: float = 30.0, *, process: BotProcess | None = None,
+                         shards: Sequence[int] | None = None) -> None:
+        """Until the bot has IDENTIFYed ``shards`` (default: every shard) and received
+        GUILD_CREATE for every guild of them.
 
-        With ``process``: the session must have been IDENTIFYed after that process
+        With ``process``: those sessions must have been IDENTIFYed after that process
         started (so a restarted bot is not mistaken for its predecessor), and the wait
         fails at once, with the output, if the process exits.
         """
         if process is not None and process not in self._processes:
             self._processes.append(process)
         since = -1.0 if process is None or process.started is None else process.started
+        sessions = [self._shards[s] for s in (range(self.shard_count) if shards is None
+                                              else shards)]
 
         def ready() -> bool | None:
-            return (
-                self._live.is_set()
-                and self._identified_at >= since
-                and self.guilds.keys() <= self._delivered
+            return all(
+                s.live.is_set() and s.identified_at >= since
+                and all(gid in s.delivered for gid in self.guilds if self.shard_of(gid) == s.id)
+                for s in sessions
             ) or None
 
         await self._wait("gateway", ready, timeout, "the bot to connect and receive its guilds")

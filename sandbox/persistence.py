@@ -40,7 +40,8 @@ def export_state(fake: FakeDiscord) -> dict[str, Any]:
         "app_id": str(fake.app_id),
         "bot_user_id": str(fake.bot_user.id),
         "owner_id": str(fake.owner.id),
-        "users": [{"id": str(u.id), "name": u.name, "bot": u.bot} for u in fake.users.values()],
+        "users": [{"id": str(u.id), "name": u.name, "bot": u.bot, "locale": u.locale}
+                  for u in fake.users.values()],
         "guilds": [_guild(guild) for guild in fake.guilds.values()],
         "dm_channels": [{"user_id": str(uid), "channel_id": str(channel.id)}
                         for uid, channel in fake._dm_channels.items()],
@@ -57,6 +58,7 @@ def _guild(guild: Guild) -> dict[str, Any]:
         "id": str(guild.id),
         "name": guild.name,
         "owner_id": str(guild.owner_id),
+        "preferred_locale": guild.preferred_locale,
         "system_channel_id": str(guild.system_channel.id) if guild.system_channel else None,
         "roles": [{"id": str(r.id), "name": r.name, "permissions": str(r.permissions),
                    "position": r.position,
@@ -73,7 +75,7 @@ def _guild(guild: Guild) -> dict[str, Any]:
 
 def restore_state(fake: FakeDiscord, state: Any) -> None:
     """Replace the world of a started server that no bot has connected to yet."""
-    if fake._live.is_set() or fake._delivered:
+    if any(s.live.is_set() or s.delivered for s in fake._shards):
         raise RuntimeError("restore the world before a bot connects")
     if not isinstance(state, dict) or state.get("version") != VERSION:
         raise StateError(f"not a saved local Discord (version {VERSION})")
@@ -84,12 +86,15 @@ def restore_state(fake: FakeDiscord, state: Any) -> None:
 
 
 def _restore(fake: FakeDiscord, state: dict[str, Any]) -> None:
-    users = {int(u["id"]): User(int(u["id"]), str(u["name"]), bool(u["bot"]))
+    # Worlds saved before languages existed are in English.
+    users = {int(u["id"]): User(int(u["id"]), str(u["name"]), bool(u["bot"]),
+                                str(u.get("locale", "en-US")))
              for u in state["users"]}
     guilds: dict[int, Guild] = {}
     channels: dict[int, Channel] = {}
     for g in state["guilds"]:
-        guild = Guild(int(g["id"]), str(g["name"]), owner_id=int(g["owner_id"]))
+        guild = Guild(int(g["id"]), str(g["name"]), owner_id=int(g["owner_id"]),
+                      preferred_locale=str(g.get("preferred_locale", "en-US")))
         for r in g["roles"]:
             guild.roles[int(r["id"])] = Role(
                 int(r["id"]), str(r["name"]), int(r["permissions"]), int(r["position"]),

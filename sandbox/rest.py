@@ -57,7 +57,8 @@ class RestRoutes:
 
     async def _get_gateway(self, request: web.Request) -> web.Response:
         limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
-        return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
+        return _json({"url": self.gateway_url, "shards": self.shard_count,
+                      "session_start_limit": limit})
 
     async def _create_dm(self, request: web.Request) -> web.Response:
         user_id = int((request[BODY] or {}).get("recipient_id", 0))

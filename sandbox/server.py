@@ -4,18 +4,16 @@ their shared state and the server's lifecycle. See the package docstring."""
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import time
-from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aiohttp import web
 
 from sandbox.callbacks import InteractionRoutes
 from sandbox.faults import Faults, _Fault
-from sandbox.gateway import Gateway
+from sandbox.gateway import Gateway, _Shard
 from sandbox.interactions import Interactions, _Interaction
 from sandbox.messages import Messages
 from sandbox.models import Channel, Guild, MessageRecord, Recorded, User
@@ -49,6 +47,8 @@ class FakeDiscord(
         attachment_size_limit: int = 25 * 1024**2,
         record_requests: bool = True,
         port: int = 0,
+        shard_count: int = 1,
+        max_guilds_per_shard: int = 2500,
     ) -> None:
         """
         ``response_deadline``: seconds the bot has for its first response (Discord: 3);
@@ -63,8 +63,12 @@ class FakeDiscord(
         shortens the windows); None turns rate limiting off.
         ``record_requests=False`` saves memory in long benchmarks (then only calls to
         unknown routes are recorded). ``port``: where to listen on 127.0.0.1 (0: any free
-        port).
+        port). ``shard_count``: the shards ``GET /gateway/bot`` recommends and IDENTIFY must
+        name (sandbox/gateway.py); ``max_guilds_per_shard``: more guilds than this on one
+        session is refused with 4011 (Discord: 2,500).
         """
+        if shard_count < 1:
+            raise ValueError("shard_count must be at least 1")
         self.token = token
         self.response_deadline = response_deadline
         self.token_lifetime = token_lifetime
@@ -83,6 +87,10 @@ class FakeDiscord(
         self.identify_count = 0
         self.resume_count = 0
         self.intents: int | None = None  # as sent in the last IDENTIFY
+        self.shard_count = shard_count
+        self.max_guilds_per_shard = max_guilds_per_shard
+        # (shard field, close code) of every IDENTIFY refused for its shard
+        self.refused_identifies: list[tuple[Any, int]] = []
         self.server_errors: list[str] = []  # tracebacks of bugs in this server
 
         self._listen_port = port
@@ -91,8 +99,6 @@ class FakeDiscord(
         self._waiters = _Waiters()
         self._faults: list[_Fault] = []
         self._processes: list[BotProcess] = []
-        self._outbox: deque[tuple[str, Any, Callable[[], None] | None]] = deque()
-        self._flusher: asyncio.Task[None] | None = None
         # application commands: scope (None = global, else guild id) -> synced list
         self._commands: dict[int | None, list[dict[str, Any]]] = {}
         self._sync_counts: dict[int | None, int] = {}
@@ -105,15 +111,9 @@ class FakeDiscord(
         self._blocked_dms: set[int] = set()
         self._files: dict[int, tuple[str, bytes, str]] = {}  # attachment id -> (name, data, type)
         self._interactions: dict[str, _Interaction] = {}  # token -> state
-        # gateway
-        self._ws: web.WebSocketResponse | None = None
+        # gateway: one session per shard
         self._sockets: set[web.WebSocketResponse] = set()
-        self._live = asyncio.Event()  # a session is established on self._ws
-        self._session_id: str | None = None
-        self._resumable = True
-        self._seq = 0
-        self._delivered: set[int] = set()  # guild ids sent in this session
-        self._identified_at = -1.0  # time.monotonic() of the last IDENTIFY
+        self._shards = [_Shard(shard_id) for shard_id in range(shard_count)]
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -133,8 +133,9 @@ class FakeDiscord(
             proc.kill()
         for ws in list(self._sockets):
             await ws.close(code=1001, message=b"server shutting down")
-        if self._flusher is not None:
-            self._flusher.cancel()
+        for session in self._shards:
+            if session.flusher is not None:
+                session.flusher.cancel()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -7,6 +7,7 @@ import contextlib
 from typing import Any
 
 from sandbox import persistence
+from sandbox.limits import LOCALES
 from sandbox.models import (
     ADMINISTRATOR,
     ALL_PERMISSIONS,
@@ -26,14 +27,16 @@ from sandbox.models import (
 class WorldState:
     """The world the tests build; a connected bot hears of each change over the gateway."""
 
-    def add_user(self, name: str | None = None) -> User:
-        """A user who is in no guild yet (for DMs); :meth:`add_member` creates users too."""
-        user = User(self._snowflake(), name or f"user{len(self.users)}")
+    def add_user(self, name: str | None = None, *, locale: str = "en-US") -> User:
+        """A user who is in no guild yet (for DMs); :meth:`add_member` creates users too.
+        `locale` is the language of their Discord client, which their interactions carry."""
+        _check_locale(locale)
+        user = User(self._snowflake(), name or f"user{len(self.users)}", locale=locale)
         self.users[user.id] = user
         return user
 
     def add_guild(self, name: str = "Test Guild", *, system_channel: bool = True,
-                  guild_id: int | None = None) -> Guild:
+                  guild_id: int | None = None, preferred_locale: str = "en-US") -> Guild:
         """A guild with #general (the system channel) and #announcements, the bot and the owner.
 
         The bot's role has every permission except Administrator (so channel overwrites
@@ -41,7 +44,9 @@ class WorldState:
         A fixed `guild_id` lets two servers hold the same guild (two bot processes sharing
         one database) or keep it across runs (the sandbox).
         """
-        guild = Guild(guild_id or self._snowflake(), name, owner_id=self.owner.id)
+        _check_locale(preferred_locale)
+        guild = Guild(guild_id or self._snowflake(), name, owner_id=self.owner.id,
+                      preferred_locale=preferred_locale)
         guild.roles[guild.id] = Role(guild.id, "@everyone", EVERYONE_PERMISSIONS)
         bot_role = Role(self._snowflake(), self.bot_user.name, ALL_PERMISSIONS & ~ADMINISTRATOR, 1)
         bot_role.bot_id = self.bot_user.id
@@ -53,11 +58,13 @@ class WorldState:
             guild.system_channel = general
         guild.members[self.owner.id] = Member(self.owner, guild)
         guild.members[self.bot_user.id] = Member(self.bot_user, guild, [bot_role])
-        if self._live.is_set():
+        session = self._session(guild.id)
+        if session.live.is_set():
             self._queue(
+                session,
                 "GUILD_CREATE",
                 lambda: self._guild_payload(guild, full=True),
-                lambda: self._delivered_guild(guild),
+                lambda: self._delivered_guild(session, guild),
             )
         return guild
 
@@ -69,10 +76,11 @@ class WorldState:
         user: User | None = None,
         manage_events: bool = False,
         admin: bool = False,
+        locale: str = "en-US",
     ) -> Member:
         """A member (a new user unless ``user`` is given), optionally with the role
         "Event Manager" (Manage Events) or "Admin" (Administrator)."""
-        user = user or self.add_user(name)
+        user = user or self.add_user(name, locale=locale)
         roles = []
         if manage_events:
             roles.append(self._named_role(guild, "Event Manager", MANAGE_EVENTS))
@@ -179,3 +187,9 @@ class WorldState:
         ``start()`` and before a bot connects. ``StateError`` (a ValueError) if it is not
         one."""
         persistence.restore_state(self, state)
+
+
+def _check_locale(locale: str) -> None:
+    """Discord only knows its own locales (en-US, zh-CN, ...): a typo in a test is an error."""
+    if locale not in LOCALES:
+        raise ValueError(f"{locale!r} is not a Discord locale; one of {sorted(LOCALES)}")

@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hashlib
+import os
+import re
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from bot.pages import Page, Person, Takeaway
 from bot.storage import EventDraft, Store, open_store
+from tests.postgres_cluster import REQUIRE, Cluster, NoServer, start_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "data" / "events" / "missile-defense-china"
@@ -27,17 +35,139 @@ def make_page(kind: str = "announcement", *, people=(("Ada Lovelace", "moderator
     return Page(**fields)
 
 
+TEMPLATE = "eventbot_template"  # migrated once; each test's database is a copy of it
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A throwaway PostgreSQL cluster for the session, with a migrated template database.
+    Where none can be started the PostgreSQL tests are skipped with the reason, unless
+    EVENTBOT_REQUIRE_POSTGRES=1 (CI), which makes them fail."""
+    cluster = _cluster_or_skip()
+    try:
+        # On a thread of its own: an async fixture may be what asks for this one.
+        with ThreadPoolExecutor(1) as thread:
+            thread.submit(asyncio.run, _make_template(cluster)).result()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
 @pytest.fixture
-def store_opener():
-    """How the store tests open a store at a path: the backend under test (SQLite; a
-    second backend parametrises this fixture)."""
-    return open_store
+def restartable_postgres():
+    """A throwaway PostgreSQL cluster of the test's own, which it may restart
+    (`Cluster.restart`) without disturbing the other tests' databases; skipped or failed
+    like `postgres_cluster`. The bot migrates its `postgres` database itself."""
+    cluster = _cluster_or_skip()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def _cluster_or_skip() -> Cluster:
+    try:
+        return start_cluster()
+    except NoServer as exc:
+        if os.environ.get(REQUIRE) == "1":
+            pytest.fail(f"PostgreSQL is required ({REQUIRE}=1) but {exc}")
+        pytest.skip(f"PostgreSQL tests need a server: {exc}")
+
+
+async def _make_template(cluster: Cluster) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(cluster.url())
+    try:
+        await conn.execute(f"CREATE DATABASE {TEMPLATE}")
+    finally:
+        await conn.close()
+    async with await open_store(cluster.url(TEMPLATE)):
+        pass
+
+
+@contextlib.asynccontextmanager
+async def postgres_database(cluster: Cluster, template: str = TEMPLATE):
+    """The URL of a new database made from `template` (the bot's schema; "template0" for
+    an empty one), dropped afterwards."""
+    import asyncpg
+
+    name = f"pg_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(cluster.url())
+    try:
+        await admin.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+        yield cluster.url(name)
+    finally:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await admin.close()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked sqlite_only (file corruption, PRAGMAs, VM steps, old SQLite schemas)
+    run on SQLite alone."""
+    kept, dropped = [], []
+    for item in items:
+        backend = getattr(getattr(item, "callspec", None), "params", {}).get("store_opener")
+        if backend == "postgres" and item.get_closest_marker("sqlite_only"):
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def store_opener(request):
+    """How the store tests open a store at a path, per backend: SQLite opens the file;
+    PostgreSQL opens a database of its own for the path (made from the migrated
+    template on first use), so opening the same path twice is the same database."""
+    if request.param == "sqlite":
+        yield open_store
+        return
+    import asyncpg
+
+    cluster: Cluster = request.getfixturevalue("postgres_cluster")
+    made: list[str] = []
+
+    async def open_postgres(path, **options):
+        name = "t_" + hashlib.sha1(str(path).encode()).hexdigest()[:20]
+        if name not in made:
+            conn = await asyncpg.connect(cluster.url())
+            try:
+                await conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+            finally:
+                await conn.close()
+            made.append(name)
+        return await open_store(cluster.url(name), **options)
+
+    yield open_postgres
+    if made:
+        conn = await asyncpg.connect(cluster.url())
+        try:
+            for name in made:
+                await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        finally:
+            await conn.close()
 
 
 @pytest.fixture
 async def store(store_opener, tmp_path):
     async with await store_opener(tmp_path / "test.sqlite3") as opened:
         yield opened
+
+
+async def execute_sql(store: Store, sql: str, *params: object) -> list[tuple]:
+    """Run SQL (`?` placeholders) on the store's database behind the store's back, as a
+    tool editing the database would, on either backend; its rows as tuples."""
+    pool = getattr(store, "_pool", None)
+    if pool is not None:  # PostgreSQL: a pooled connection of its own, autocommit
+        numbered = iter(range(1, sql.count("?") + 1))
+        async with pool.acquire() as conn:
+            rows = await conn.fetch(re.sub(r"\?", lambda _: f"${next(numbered)}", sql), *params)
+        return [tuple(r) for r in rows]
+    conn = store._repos.session.conn  # type: ignore[attr-defined]  # SQLite, autocommit
+    return await store.run(lambda: [tuple(r) for r in conn.execute(sql, params)])
 
 
 async def new_event(store: Store, guild_id: int = 1, capacity: int = 50, slug: str = "talk",

@@ -13,6 +13,7 @@ import discord
 from bot.adapters.rsvp_buttons import rsvp_buttons
 from bot.errors import NotAllowed
 from bot.flows.channels import choose_announce_channel
+from bot.i18n import N_, Text
 from bot.tree import NO_MENTIONS
 
 if TYPE_CHECKING:
@@ -43,9 +44,9 @@ def digest(embed: discord.Embed, buttons: str = "open") -> str:
     return hashlib.sha256(encoded).hexdigest()[:32]
 
 
-def cannot_post(channel: discord.TextChannel) -> str:
-    return (f"I can't post embeds in {channel.mention}; give me View Channel, Send Messages "
-            "and Embed Links there, or pick another channel")
+def cannot_post(channel: discord.TextChannel) -> Text:
+    return Text(N_("I can't post embeds in {channel}; give me View Channel, Send Messages "
+                   "and Embed Links there, or pick another channel"), channel=channel.mention)
 
 
 async def post_announcement(bot: EventBot, event_id: int, target: discord.TextChannel,

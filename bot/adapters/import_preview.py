@@ -23,54 +23,69 @@ from bot.adapters.event_option import guild_id_of
 from bot.adapters.manage_forms import asker_may_answer, when_where_lines
 from bot.adapters.scheduled_events import sync_scheduled_event
 from bot.app import Interaction
+from bot.command_words import option_name
 from bot.flows import importing
 from bot.flows.importing import ImportPlan, ImportResult
-from bot.render import ROLE_TITLES, clip, event_embed, people_by_role, plural, safe, span_text
-from bot.tree import report_error
+from bot.i18n import Language, language
+from bot.render import clip, event_embed, people_by_role, role_heading, safe, span_text
+from bot.tree import member_language, report_error
 
 CUSTOM_ID_PREFIX = "eventbot:import:"
-EXPIRED = "This preview has expired; run /manage import again."
-CANCELLED = "Import cancelled; nothing was saved."
-NOT_YOURS = "Only the moderator who asked can answer this preview."
 PREVIEW_LIMIT = 1900  # characters: under Discord's 2,000 with room to spare
 SKIPPED_SHOWN = 10
 
 
-def preview_text(plan: ImportPlan) -> str:
+def expired(lang: Language) -> str:
+    return lang._("This preview has expired; run /manage import again.")
+
+
+def preview_text(plan: ImportPlan, lang: Language | None = None) -> str:
     """The preview: the outcome first, then what the page gives, then what was not read."""
+    lang = lang or language()
     page = plan.source.page
+    recap = page.kind == "recap"
     title = f"**{safe(clip(plan.title, 200))}**"
     if plan.target is None:
-        outcome = f"Import will create a new event, {title}."
-    elif plan.adds_to:
-        outcome = (f"Import will add this {page.kind} to **{safe(plan.target.title)}** "
-                   f"(event {plan.target.id}).")
+        outcome = lang._("Import will create a new event, {title}.", title=title)
     else:
-        outcome = (f"This page was already imported here: Import will update "
-                   f"**{safe(plan.target.title)}** (event {plan.target.id}), not create "
-                   "a second event.")
-    lines = [f"Preview of the {page.kind}; nothing is saved until you press Import.",
-             outcome, f"Title: {title}",
-             "When: " + (span_text(plan.starts_at, plan.ends_at, plan.all_day)
-                         or "no date found (give starts_at:, or later /manage edit)"),
-             "Where: " + (safe(clip(plan.venue, 200)) if plan.venue else "no venue")]
+        target = {"title": safe(plan.target.title), "id": plan.target.id}
+        if plan.adds_to:
+            outcome = (lang._("Import will add this recap to **{title}** (event {id}).", **target)
+                       if recap else lang._("Import will add this announcement to **{title}** "
+                                            "(event {id}).", **target))
+        else:
+            outcome = lang._("This page was already imported here: Import will update "
+                             "**{title}** (event {id}), not create a second event.", **target)
+    lines = [lang._("Preview of the recap; nothing is saved until you press Import.") if recap
+             else lang._("Preview of the announcement; nothing is saved until you press "
+                         "Import."),
+             outcome, lang._("Title: {title}", title=title),
+             lang._("When: {when}", when=span_text(plan.starts_at, plan.ends_at, plan.all_day)
+                    or lang._("no date found (give {option}:, or later /manage edit)",
+                              option=option_name(lang.code, "starts_at"))),
+             lang._("Where: {where}", where=safe(clip(plan.venue, 200)) if plan.venue
+                    else lang._("no venue"))]
     groups = people_by_role(page.people)
-    lines.append("People: " + ("none found" if not groups else ""))
-    lines += [f"- {ROLE_TITLES.get(role, role.title())}: {safe(clip(', '.join(names), 300))}"
-              for role, names in groups]
-    flags = [flag for flag, on in (("registration closed", page.registration_closed),
-                                   ("off the record", page.off_the_record)) if on]
-    if page.language:
-        flags.append(f"in {page.language}"
-                     + (f" with {page.translation} translation" if page.translation else ""))
-    lines.append(f"Flags: {safe(', '.join(flags)) if flags else 'none'}")
-    lines.append(f"Takeaways: {len(page.takeaways)}")
-    lines += [f"Note: {safe(note)}." for note in plan.notes]
+    lines.append(lang._("People: {people}", people="" if groups else lang._("none found")))
+    lines += [lang._("- {role}: {names}", role=role_heading(lang, role),
+                     names=safe(clip(lang._(", ").join(names), 300))) for role, names in groups]
+    flags = [text for text, on in ((lang._("registration closed"), page.registration_closed),
+                                   (lang._("off the record"), page.off_the_record)) if on]
+    if page.language:  # the page's own words, as written
+        flags.append(lang._("in {language} with {translation} translation",
+                            language=page.language, translation=page.translation)
+                     if page.translation else lang._("in {language}", language=page.language))
+    lines.append(lang._("Flags: {flags}", flags=safe(lang._(", ").join(flags)) if flags
+                        else lang._("none")))
+    lines.append(lang._("Takeaways: {count}", count=len(page.takeaways)))
+    lines += [lang._("Note: {note}.", note=safe(lang.text(note))) for note in plan.notes]
     if page.skipped:
-        lines.append("Not understood, so skipped:")
+        lines.append(lang._("Not understood, so skipped:"))
         lines += [f"- {safe(clip(line, 200))}" for line in page.skipped[:SKIPPED_SHOWN]]
         if len(page.skipped) > SKIPPED_SHOWN:
-            lines.append(f"- and {plural(len(page.skipped) - SKIPPED_SHOWN, 'more line')}")
+            more = len(page.skipped) - SKIPPED_SHOWN
+            lines.append(lang.ngettext("- and {count:,} more line", "- and {count:,} more lines",
+                                       more, count=more))
     return clip("\n".join(lines), PREVIEW_LIMIT)
 
 
@@ -88,11 +103,12 @@ class ImportPreview(discord.ui.View):
         self.live = live
         self.do_import = do_import
         self.key = secrets.token_hex(8)
+        lang = member_language(asked)
         go: discord.ui.Button[ImportPreview] = discord.ui.Button(
-            label="Import", style=discord.ButtonStyle.success,
+            label=lang._("Import"), style=discord.ButtonStyle.success,
             custom_id=f"{CUSTOM_ID_PREFIX}go:{self.key}")
         cancel: discord.ui.Button[ImportPreview] = discord.ui.Button(
-            label="Cancel", style=discord.ButtonStyle.secondary,
+            label=lang._("Cancel"), style=discord.ButtonStyle.secondary,
             custom_id=f"{CUSTOM_ID_PREFIX}cancel:{self.key}")
         # discord.py's way to give a component built here its callback
         go.callback = self.on_import  # type: ignore[method-assign,assignment]
@@ -102,7 +118,8 @@ class ImportPreview(discord.ui.View):
         live.add(self.key)
 
     async def interaction_check(self, interaction: Interaction) -> bool:
-        return await asker_may_answer(self.asked, interaction, NOT_YOURS)
+        return await asker_may_answer(self.asked, interaction, member_language(interaction)._(
+            "Only the moderator who asked can answer this preview."))
 
     async def on_import(self, interaction: Interaction) -> None:
         self.stop()
@@ -116,7 +133,8 @@ class ImportPreview(discord.ui.View):
     async def on_cancel(self, interaction: Interaction) -> None:
         self.stop()
         try:
-            await interaction.response.edit_message(content=CANCELLED, view=None)
+            await interaction.response.edit_message(content=member_language(interaction)._(
+                "Import cancelled; nothing was saved."), view=None)
         finally:
             self.live.discard(self.key)
 
@@ -131,7 +149,8 @@ class ImportPreview(discord.ui.View):
     async def on_timeout(self) -> None:
         self.live.discard(self.key)
         with contextlib.suppress(discord.HTTPException):
-            await self.asked.edit_original_response(content=EXPIRED, view=None)
+            await self.asked.edit_original_response(content=expired(member_language(self.asked)),
+                                                    view=None)
 
 
 async def answer_stale_click(interaction: Interaction, live: set[str]) -> None:
@@ -144,7 +163,8 @@ async def answer_stale_click(interaction: Interaction, live: set[str]) -> None:
     if not custom_id.startswith(CUSTOM_ID_PREFIX) or custom_id.rsplit(":", 1)[-1] in live:
         return
     with contextlib.suppress(discord.HTTPException):
-        await interaction.response.edit_message(content=EXPIRED, embed=None, view=None)
+        await interaction.response.edit_message(content=expired(member_language(interaction)),
+                                                embed=None, view=None)
 
 
 async def save_import(interaction: Interaction, plan: ImportPlan) -> tuple[str, discord.Embed]:
@@ -153,28 +173,51 @@ async def save_import(interaction: Interaction, plan: ImportPlan) -> tuple[str, 
     bot = interaction.client
     guild_id = guild_id_of(interaction)
     result = await importing.save(bot.store, bot.registration_changed, guild_id, plan)
-    summary = saved_text(result)
+    lang = member_language(interaction)
+    summary = saved_text(result, lang)
     scheduled = await sync_scheduled_event(bot, guild_id, result.event,
                                            interaction.app_permissions, create=False)
     if scheduled:
-        summary += f"\n{scheduled}"
-    return clip(summary, 1900), event_embed(result.event)
+        summary += "\n" + lang.text(scheduled)
+    return clip(summary, 1900), event_embed(lang, result.event)
 
 
-def saved_text(result: ImportResult) -> str:
+def saved_text(result: ImportResult, lang: Language | None = None) -> str:
     """What Import did, what the page gave, and what the moderator should check."""
+    lang = lang or language()
     saved, parsed = result.event, result.page
-    verb = {"created": "Created",
-            "updated": "This page was already imported here, so I updated",
-            "added": f"Added the {parsed.kind} to"}[result.outcome]
-    summary = (f"{verb} **{safe(saved.title)}** (event {saved.id}): "
-               f"{plural(len(parsed.people), 'person', 'people')}, "
-               f"{plural(len(parsed.takeaways), 'takeaway')}, registration "
-               f"{'open' if saved.registration_open else 'closed'}.")
-    summary += "\n" + when_where_lines(saved)
+    fields = {"title": safe(saved.title), "id": saved.id,
+              "people": lang.ngettext("{count:,} person", "{count:,} people", len(parsed.people),
+                                      count=len(parsed.people)),
+              "takeaways": lang.ngettext("{count:,} takeaway", "{count:,} takeaways",
+                                         len(parsed.takeaways), count=len(parsed.takeaways))}
+    recap = parsed.kind == "recap"
+    if result.outcome == "created":
+        summary = (lang._("Created **{title}** (event {id}): {people}, {takeaways}, registration "
+                          "open.", **fields) if saved.registration_open else
+                   lang._("Created **{title}** (event {id}): {people}, {takeaways}, registration "
+                          "closed.", **fields))
+    elif result.outcome == "updated":
+        summary = (lang._("This page was already imported here, so I updated **{title}** "
+                          "(event {id}): {people}, {takeaways}, registration open.", **fields)
+                   if saved.registration_open else
+                   lang._("This page was already imported here, so I updated **{title}** "
+                          "(event {id}): {people}, {takeaways}, registration closed.", **fields))
+    elif recap:
+        summary = (lang._("Added the recap to **{title}** (event {id}): {people}, {takeaways}, "
+                          "registration open.", **fields) if saved.registration_open else
+                   lang._("Added the recap to **{title}** (event {id}): {people}, {takeaways}, "
+                          "registration closed.", **fields))
+    else:
+        summary = (lang._("Added the announcement to **{title}** (event {id}): {people}, "
+                          "{takeaways}, registration open.", **fields)
+                   if saved.registration_open else
+                   lang._("Added the announcement to **{title}** (event {id}): {people}, "
+                          "{takeaways}, registration closed.", **fields))
+    summary += "\n" + when_where_lines(saved, lang)
     for note in result.notes:
-        summary += f"\nNote: {safe(note)}."
+        summary += "\n" + lang._("Note: {note}.", note=safe(lang.text(note)))
     if parsed.skipped:
-        summary += "\nNot understood, so skipped:\n" + "\n".join(
+        summary += "\n" + lang._("Not understood, so skipped:") + "\n" + "\n".join(
             f"- {safe(line)}" for line in parsed.skipped[:10])
     return summary

@@ -15,11 +15,11 @@ from bot.adapters.event_option import guild_id_of, require_manage_events
 from bot.adapters.scheduled_events import sync_scheduled_event
 from bot.catalog import MAX_TITLE, validate_link, validate_title
 from bot.errors import EventNotFound, InvalidValue
+from bot.i18n import N_, Language, Text, language
 from bot.models import Event, EventEdit
 from bot.render import clip, safe, timestamp, when_text
-from bot.tree import report_error, respond
+from bot.tree import member_language, report_error, respond
 from bot.when import When, is_iso, parse_typed, server_zone
-from bot.words import plural
 
 if TYPE_CHECKING:
     from bot.app import Interaction
@@ -52,8 +52,8 @@ class DeleteConfirmation(discord.ui.View):
         self.title = title
 
     async def interaction_check(self, interaction: Interaction) -> bool:
-        return await asker_may_answer(self.asked, interaction,
-                                      "Only the moderator who asked can answer this.")
+        return await asker_may_answer(self.asked, interaction, member_language(interaction)._(
+            "Only the moderator who asked can answer this."))
 
     async def on_error(self, interaction: Interaction, error: Exception,
                        item: discord.ui.Item) -> None:
@@ -62,34 +62,37 @@ class DeleteConfirmation(discord.ui.View):
     async def on_timeout(self) -> None:
         with contextlib.suppress(discord.HTTPException):
             await self.asked.edit_original_response(
-                content=f"Nothing was deleted: **{safe(self.title)}** is kept (the question "
-                        "expired).", view=None)
+                content=member_language(self.asked)._(
+                    "Nothing was deleted: **{title}** is kept (the question expired).",
+                    title=safe(self.title)), view=None)
 
     @discord.ui.button(label="Delete", style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: Interaction, _: discord.ui.Button) -> None:
         self.stop()
-        bot = interaction.client
+        bot, lang = interaction.client, member_language(interaction)
         try:
             deleted = await bot.store.run(bot.store.events.delete_event,
                                           guild_id_of(interaction), self.event_id)
         except EventNotFound:
-            await interaction.response.edit_message(
-                content=f"**{safe(self.title)}** was already deleted.", view=None)
+            await interaction.response.edit_message(content=lang._(
+                "**{title}** was already deleted.", title=safe(self.title)), view=None)
             return
         told = deleted.confirmed + deleted.waitlisted
-        await interaction.response.edit_message(
-            content=f"Deleted **{safe(deleted.title)}**. "
-                    + (f"{plural(told, 'member')} with an RSVP will get a DM saying it was "
-                       "cancelled." if told else "Nobody had an RSVP."), view=None)
+        title = safe(deleted.title)
+        await interaction.response.edit_message(content=lang.ngettext(
+            "Deleted **{title}**. {count:,} member with an RSVP will get a DM saying it was "
+            "cancelled.", "Deleted **{title}**. {count:,} members with an RSVP will get a DM "
+            "saying it was cancelled.", told, title=title, count=told) if told else lang._(
+            "Deleted **{title}**. Nobody had an RSVP.", title=title), view=None)
 
     @discord.ui.button(label="Keep it", style=discord.ButtonStyle.secondary)
     async def keep(self, interaction: Interaction, _: discord.ui.Button) -> None:
         self.stop()
-        await interaction.response.edit_message(
-            content=f"Nothing was deleted: **{safe(self.title)}** is kept.", view=None)
+        await interaction.response.edit_message(content=member_language(interaction)._(
+            "Nothing was deleted: **{title}** is kept.", title=safe(self.title)), view=None)
 
 
-async def typed_time(text: str, zone: str, name: str = "starts_at",
+async def typed_time(text: str, zone: str, name: str | Text = "starts_at",
                      after: datetime | None = None) -> When:
     """A typed time in the server's zone. ISO 8601 is read at once; the natural forms go
     through dateparser off the event loop (its first parse loads its data: ~0.1 s)."""
@@ -101,15 +104,16 @@ async def typed_time(text: str, zone: str, name: str = "starts_at",
 
 def check_order(starts_at: datetime | None, ends_at: datetime | None) -> None:
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:
-        raise InvalidValue(f"the end ({timestamp(ends_at)}) must come after the start "
-                        f"({timestamp(starts_at)})")
+        raise InvalidValue(N_("the end ({end}) must come after the start ({start})"),
+                           end=timestamp(ends_at), start=timestamp(starts_at))
 
 
-def when_where_lines(event: Event) -> str:
+def when_where_lines(event: Event, lang: Language | None = None) -> str:
     """The event's When and Where as the moderator should check them."""
-    when = when_text(event) or "no start yet (set one with /manage edit)"
-    where = safe(clip(event.venue, 200)) if event.venue else "no venue"
-    return f"When: {when}\nWhere: {where}"
+    lang = lang or language()
+    when = when_text(event) or lang._("no start yet (set one with /manage edit)")
+    where = safe(clip(event.venue, 200)) if event.venue else lang._("no venue")
+    return lang._("When: {when}\nWhere: {where}", when=when, where=where)
 
 
 def typed_form(value: datetime | None, zone: str, *, all_day: bool = False) -> str:
@@ -126,25 +130,28 @@ class EditModal(discord.ui.Modal):
     are. An emptied end, venue or link clears it; an emptied title or start is refused.
     A time left as shown keeps its saved value (even in the past: a recap's date)."""
 
-    def __init__(self, event: Event, zone: str) -> None:
-        super().__init__(title=clip(f"Edit: {event.title}", 45),
+    def __init__(self, event: Event, zone: str, lang: Language | None = None) -> None:
+        lang = lang or language()
+        super().__init__(title=clip(lang._("Edit: {title}", title=event.title), 45),
                          custom_id=f"eventbot:edit:{event.id}", timeout=900)
         self.event, self.zone = event, zone
         self.shown_start = typed_form(event.starts_at, zone, all_day=event.all_day)
         self.shown_end = "" if event.all_day else typed_form(event.ends_at, zone)
         self.title_input: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
-            label="Title", custom_id="title", default=event.title, max_length=MAX_TITLE)
+            label=lang._("Title"), custom_id="title", default=event.title, max_length=MAX_TITLE)
         self.start_input: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
-            label=clip(f"Start ({zone})", 45), custom_id="start", default=self.shown_start,
+            label=clip(lang._("Start ({zone})", zone=zone), 45), custom_id="start",
+            default=self.shown_start,
             placeholder="friday 6pm, Dec 1 18:00, 2026-12-01 18:00", max_length=100)
         self.end_input: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
-            label="End (empty: none)", custom_id="end", default=self.shown_end, required=False,
+            label=lang._("End (empty: none)"), custom_id="end", default=self.shown_end,
+            required=False,
             placeholder="8pm, 2026-12-01 20:00", max_length=100)
         self.venue_input: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
-            label="Venue (empty: none)", custom_id="venue", default=event.venue or "",
+            label=lang._("Venue (empty: none)"), custom_id="venue", default=event.venue or "",
             required=False, max_length=MAX_TITLE)
         self.link_input: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
-            label="Link (empty: none)", custom_id="link", default=event.link or "",
+            label=lang._("Link (empty: none)"), custom_id="link", default=event.link or "",
             required=False, max_length=500, placeholder="https://…")
         for item in (self.title_input, self.start_input, self.end_input, self.venue_input,
                      self.link_input):
@@ -156,12 +163,12 @@ class EditModal(discord.ui.Modal):
     async def read_start(self) -> When:
         typed = self.start_input.value.strip()
         if not typed:
-            raise InvalidValue("the start can't be empty; type one such as \"friday 6pm\" or "
-                            "\"2026-12-01 18:00\"")
+            raise InvalidValue(N_("the start can't be empty; type one such as \"friday 6pm\" "
+                                  "or \"2026-12-01 18:00\""))
         if typed == self.shown_start:
             event = self.event
             return When(event.starts_at, None, all_day=event.all_day)
-        return await typed_time(typed, self.zone, "the start")
+        return await typed_time(typed, self.zone, Text(N_("the start")))
 
     async def read_end(self, start: When) -> datetime | None:
         typed = self.end_input.value.strip()
@@ -171,7 +178,7 @@ class EditModal(discord.ui.Modal):
             return None
         if typed == self.shown_end and start.starts_at == self.event.starts_at:
             return self.event.ends_at
-        end = await typed_time(typed, self.zone, "the end", after=start.starts_at)
+        end = await typed_time(typed, self.zone, Text(N_("the end")), after=start.starts_at)
         return end.ends_at if end.all_day else end.starts_at
 
     async def on_submit(self, interaction: Interaction) -> None:
@@ -197,13 +204,18 @@ async def apply_edit(interaction: Interaction, modal: EditModal) -> None:
     before, saved = await bot.store.run(bot.store.events.edit_event,
                                         event.guild_id, event.id, edit)
     bot.registration_changed(saved.guild_id, saved.id)
-    text = f"Updated **{safe(saved.title)}** (event {saved.id}).\n{when_where_lines(saved)}"
+    lang = member_language(interaction)
+    text = lang._("Updated **{title}** (event {id}).", title=safe(saved.title), id=saved.id)
+    text += "\n" + when_where_lines(saved, lang)
     if (before.starts_at, before.all_day, before.venue) != (saved.starts_at, saved.all_day,
                                                           saved.venue):
-        text += ("\nI'll post the change in the announcements channel and DM its "
-                 f"{saved.confirmed + saved.waitlisted} registered members.")
+        registered = saved.confirmed + saved.waitlisted
+        text += "\n" + lang.ngettext(
+            "I'll post the change in the announcements channel and DM its {count} registered "
+            "member.", "I'll post the change in the announcements channel and DM its {count} "
+            "registered members.", registered, count=registered)
     note = await sync_scheduled_event(bot, saved.guild_id, saved,
                                       interaction.app_permissions, create=False)
     if note:
-        text += f"\n{note}"
+        text += "\n" + lang.text(note)
     await respond(interaction, clip(text, 1900), ephemeral=True)

@@ -18,24 +18,33 @@ from bot.app import Interaction
 from bot.errors import EventNotFound
 from bot.flows import registration
 from bot.flows.events import parse_event_id
+from bot.i18n import Language, language
 from bot.models import Event, EventSummary
 from bot.render import safe
 from bot.render_replies import cancel_reply, join_reply
-from bot.tree import has_user, report_error, respond
+from bot.tree import has_user, member_language, report_error, respond
 
-ARCHIVED_LINE = "**{}** is archived: it no longer takes RSVPs."
-CANCELLED_LINE = "This event was cancelled: **{}** no longer takes RSVPs."
+
+def archived_line(lang: Language, title: str) -> str:
+    return lang._("**{title}** is archived: it no longer takes RSVPs.", title=safe(title))
+
+
+def cancelled_line(lang: Language, title: str) -> str:
+    return lang._("This event was cancelled: **{title}** no longer takes RSVPs.",
+                  title=safe(title))
 
 
 async def join_event(interaction: Interaction, event: EventSummary) -> None:
     bot = interaction.client
     guild_id = guild_id_of(interaction)
     if event.archived:
-        await respond(interaction, ARCHIVED_LINE.format(safe(event.title)), ephemeral=True)
+        await respond(interaction, archived_line(member_language(interaction), event.title),
+                      ephemeral=True)
         return
     result = await registration.join(bot.store, bot.registration_changed, guild_id, event.id,
                                      interaction.user.id, interaction.user.display_name)
-    await respond(interaction, join_reply(event.title, result), ephemeral=True)
+    reply = join_reply(member_language(interaction), event.title, result)
+    await respond(interaction, reply, ephemeral=True)
 
 
 async def cancel_event(interaction: Interaction, event: EventSummary) -> None:
@@ -43,7 +52,8 @@ async def cancel_event(interaction: Interaction, event: EventSummary) -> None:
     guild_id = guild_id_of(interaction)
     result = await registration.cancel(bot.store, bot.registration_changed, guild_id, event.id,
                                        interaction.user.id)
-    await respond(interaction, cancel_reply(event.title, result), ephemeral=True)
+    await respond(interaction, cancel_reply(member_language(interaction), event.title, result),
+                  ephemeral=True)
 
 
 class RsvpButton(discord.ui.DynamicItem[discord.ui.Button],
@@ -83,12 +93,13 @@ class RsvpButton(discord.ui.DynamicItem[discord.ui.Button],
                 title = await bot.store.run(bot.store.events.deleted_event, guild_id, self.event_id)
                 if title is None:
                     raise
-                await respond(interaction, CANCELLED_LINE.format(safe(title)), ephemeral=True)
+                await respond(interaction, cancelled_line(member_language(interaction), title),
+                              ephemeral=True)
                 return
             if event.archived:  # its buttons are (being) disabled; say why meanwhile
                 bot.registration_changed(guild_id, event.id)
-                await respond(interaction, ARCHIVED_LINE.format(safe(event.title)),
-                              ephemeral=True)
+                await respond(interaction, archived_line(member_language(interaction),
+                                                         event.title), ephemeral=True)
                 return
             if self.action == "join":
                 await join_event(interaction, event)
@@ -108,14 +119,17 @@ def button_state(event: Event, now: datetime | None = None) -> str:
     return "full" if event.full else "open"
 
 
-def rsvp_buttons(event_id: int, state: str = "open") -> discord.ui.View:
+def rsvp_buttons(event_id: int, state: str = "open",
+                 lang: Language | None = None) -> discord.ui.View:
     """Join and Cancel for an event in `state` (see `button_state`, or "cancelled"): Join
     is offered for the waitlist when the event is full and disabled when it is closed;
-    both are disabled once the event is archived or cancelled."""
+    both are disabled once the event is archived or cancelled. The labels are in `lang`,
+    the language of the announcement they sit under."""
+    lang = lang or language()
     ended = state in ("archived", "cancelled")
     view = discord.ui.View(timeout=None)
     view.add_item(RsvpButton("join", event_id,
-                             label="Join waitlist" if state == "full" else "Join",
+                             label=lang._("Join waitlist") if state == "full" else lang._("Join"),
                              disabled=ended or state == "closed"))
-    view.add_item(RsvpButton("cancel", event_id, disabled=ended))
+    view.add_item(RsvpButton("cancel", event_id, label=lang._("Cancel my RSVP"), disabled=ended))
     return view

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import discord
 
 from bot.app import EventBot
+from bot.i18n import N_, Text
 from bot.models import Event
 from bot.reminders import (
     ScheduledEventDetails,
@@ -32,16 +33,15 @@ from bot.render import clip
 log = logging.getLogger(__name__)
 
 REASON = "eventbot: the event's details"
-NO_PERMISSION = ("I need the **Manage Events** (or **Create Events**) permission for that: "
-                 "turn it on for my role under Server Settings > Roles, or re-invite me with it")
 
 
 @dataclass(frozen=True, slots=True)
 class ScheduledEventStep:
     """What syncing an event's Discord scheduled event will do, worked out before anything
-    is posted: what to send, or only a sentence for the moderator (or nothing)."""
+    is posted: what to send, or only a sentence for the moderator (or nothing), translated
+    where the moderator's reply is written."""
 
-    note: str | None = None
+    note: Text | None = None
     details: ScheduledEventDetails | None = None
     existing: int | None = None  # the Discord event to update, if there is one
     create: bool = False
@@ -58,18 +58,17 @@ async def plan_scheduled_event(bot: EventBot, guild_id: int, event: Event,
     existing = await bot.store.run(bot.store.reminders.scheduled_event_id, guild_id, event.id)
     if existing is None and not create:
         return ScheduledEventStep()
-    verb = "create" if existing is None else "update"
     problem = scheduled_event_problem(event, discord.utils.utcnow())
     if problem is not None:  # an import after the start (the recap) needs no note
-        return ScheduledEventStep(f"No Discord event {verb}d: {problem}." if create else None)
+        return ScheduledEventStep(_not_made(existing is None, problem) if create else None)
     if not (permissions.manage_events or permissions.create_events):
-        return ScheduledEventStep(f"I couldn't {verb} the Discord event: {NO_PERMISSION}.")
+        return ScheduledEventStep(_no_permission(existing is None))
     return ScheduledEventStep(details=scheduled_event_details(event), existing=existing,
                               create=create)
 
 
 async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
-                              step: ScheduledEventStep) -> str | None:
+                              step: ScheduledEventStep) -> Text | None:
     """Send what `plan_scheduled_event` decided; returns a sentence for the moderator's
     reply. Never raises for Discord's refusals: the announcement itself has already worked.
     """
@@ -77,7 +76,7 @@ async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
     if details is None:
         return step.note
     existing, create = step.existing, step.create
-    verb = "create" if existing is None else "update"
+    creating = existing is None
     try:
         if existing is not None:
             try:
@@ -86,14 +85,14 @@ async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
                 # cache is not current), two requests where Discord needs one.
                 await bot.http.edit_scheduled_event(guild_id, existing, reason=REASON,
                                                     **scheduled_event_payload(details))
-                return "The Discord event is updated."
+                return Text(N_("The Discord event is updated."))
             except discord.NotFound:
                 # Deleted on Discord. An import leaves it deleted; an announcement makes a new one.
                 await bot.store.run(bot.store.reminders.set_scheduled_event_id,
                                     guild_id, event_id, None)
                 if not create:
                     return None
-                verb = "create"
+                creating = True
         guild = bot.get_guild(guild_id)
         if guild is None:  # left the server meanwhile
             return None
@@ -104,17 +103,21 @@ async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
             privacy_level=discord.PrivacyLevel.guild_only, reason=REASON)
         await bot.store.run(bot.store.reminders.set_scheduled_event_id,
                             guild_id, event_id, created.id)
-        return "It is also in the server's Discord events."
+        return Text(N_("It is also in the server's Discord events."))
     except discord.Forbidden:
-        return f"I couldn't {verb} the Discord event: {NO_PERMISSION}."
+        return _no_permission(creating)
     except discord.HTTPException as exc:
         log.warning("Discord refused the scheduled event of event %s: %s %s", event_id,
                     exc.status, exc.text)
-        return f"Discord refused to {verb} the Discord event: {clip(exc.text or '?', 200)}."
+        refusal = clip(exc.text or "?", 200)
+        return (Text(N_("Discord refused to create the Discord event: {refusal}."),
+                     refusal=refusal) if creating else
+                Text(N_("Discord refused to update the Discord event: {refusal}."),
+                     refusal=refusal))
 
 
 async def sync_scheduled_event(bot: EventBot, guild_id: int, event: Event,
-                               permissions: discord.Permissions, *, create: bool) -> str | None:
+                               permissions: discord.Permissions, *, create: bool) -> Text | None:
     """Create (with `create`) or update the event's Discord scheduled event.
 
     Returns a sentence for the moderator's reply, or None when there is nothing to
@@ -122,6 +125,20 @@ async def sync_scheduled_event(bot: EventBot, guild_id: int, event: Event,
     """
     step = await plan_scheduled_event(bot, guild_id, event, permissions, create=create)
     return await run_scheduled_event(bot, guild_id, event.id, step)
+
+
+def _not_made(creating: bool, problem: Text) -> Text:
+    return (Text(N_("No Discord event created: {problem}."), problem=problem) if creating
+            else Text(N_("No Discord event updated: {problem}."), problem=problem))
+
+
+def _no_permission(creating: bool) -> Text:
+    return Text(N_("I couldn't create the Discord event: I need the **Manage Events** (or "
+                   "**Create Events**) permission for that: turn it on for my role under "
+                   "Server Settings > Roles, or re-invite me with it.")) if creating else Text(
+        N_("I couldn't update the Discord event: I need the **Manage Events** (or **Create "
+           "Events**) permission for that: turn it on for my role under Server Settings > "
+           "Roles, or re-invite me with it."))
 
 
 async def delete_scheduled_event(bot: EventBot, guild_id: int, scheduled_event_id: int) -> None:

@@ -6,6 +6,7 @@ import difflib
 import re
 
 from bot.errors import EventNotFound, NotFound
+from bot.i18n import N_, Text
 from bot.models import EventSummary
 from bot.render import clip
 from bot.storage import Store
@@ -25,8 +26,8 @@ async def resolve(store: Store, guild_id: int, ref: str | None) -> EventSummary:
     if not ref:
         event_id = await store.run(store.events.default_event_id, guild_id)
         if event_id is None:
-            raise NotFound("this server has no events yet; a moderator can add one with "
-                             "/manage import")
+            raise NotFound(N_("this server has no events yet; a moderator can add one with "
+                              "/manage import"))
         return await store.summary(guild_id, event_id)
     event_id = parse_event_id(ref)
     if event_id is not None:
@@ -51,13 +52,15 @@ def parse_event_id(text: str) -> int | None:
     return value if value <= MAX_EVENT_ID else None
 
 
-def no_match(ref: str, summaries: list[EventSummary]) -> str:
+def no_match(ref: str, summaries: list[EventSummary]) -> Text:
     """The refusal for an `[event]` that names nothing here, with the titles it is close to."""
     typed = clip(" ".join(ref.split()), MAX_TYPED)
     titles = {summary.title.casefold(): summary.title for summary in summaries[:MAX_COMPARED]}
     close = difflib.get_close_matches(typed.casefold(), titles, n=3, cutoff=0.5)
-    text = f"no event in this server matches {typed!r}"
     if close:
-        return text + "; did you mean " + " or ".join(
-            f"“{clip(titles[title], 60)}”" for title in close) + "?"
-    return text + "; pick one from the list as you type, or see /event list"
+        # Titles are page text: listed as they are, between quotation marks.
+        return Text(N_("no event in this server matches {typed!r}; did you mean {titles}?"),
+                    typed=typed, titles=" / ".join(f"“{clip(titles[title], 60)}”"
+                                                   for title in close))
+    return Text(N_("no event in this server matches {typed!r}; pick one from the list as you "
+                   "type, or see /event list"), typed=typed)

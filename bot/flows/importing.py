@@ -24,6 +24,7 @@ from bot.catalog import (
 from bot.errors import InvalidValue
 from bot.fetch import FetchPolicy
 from bot.flows.registration import Changed
+from bot.i18n import N_, Text
 from bot.models import Event, EventDraft
 from bot.pages import MAX_PAGE_BYTES, Page
 from bot.storage import Store
@@ -44,7 +45,8 @@ def check_upload(name: str, size: int) -> None:
     """Refuse an uploaded page larger than a page of its kind may be."""
     limit = MAX_HTML_BYTES if is_html_name(name) else MAX_PAGE_BYTES
     if size > limit:
-        raise InvalidValue(f"{name} is {size:,} bytes; pages can be at most {limit:,} bytes")
+        raise InvalidValue(N_("{name} is {size:,} bytes; pages can be at most {limit:,} bytes"),
+                           name=name, size=size, limit=limit)
 
 
 def check_page(source: PageSource) -> None:
@@ -90,7 +92,7 @@ class ImportPlan:
     venue: str | None
 
     @property
-    def notes(self) -> tuple[str, ...]:
+    def notes(self) -> tuple[Text, ...]:
         return self.facts.notes
 
 
@@ -141,7 +143,7 @@ class ImportResult:
     event: Event
     outcome: Literal["created", "updated", "added"]
     page: Page
-    notes: tuple[str, ...]  # how the page's date was read, where there was a choice
+    notes: tuple[Text, ...]  # how the page's date was read, where there was a choice
 
 
 async def save(store: Store, changed: Changed, guild_id: int, plan: ImportPlan) -> ImportResult:

@@ -2,7 +2,9 @@
 
 `bot.storage.protocol` is what the rest of the bot depends on; `bot.storage.sqlite`
 is the SQLite implementation (the default), split by concern into repositories, its
-numbered migrations and the join batching. A repository call runs on the database
+numbered migrations and the join batching; `bot.storage.postgres` implements the same
+protocols on PostgreSQL (asyncpg) for several processes on several machines, chosen by
+DATABASE_URL. A repository call runs on the database
 thread through ONE generic runner, `Store.run`; nothing is written per operation.
 
 Why a thread of our own, not aiosqlite: aiosqlite has no public way to run a function
@@ -22,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot.errors import EventNotFound
 from bot.models import (
@@ -49,11 +52,32 @@ from bot.storage.sqlite.session import utcnow
 __all__ = ["MATCH_END", "MATCH_START", "AnnouncementMessage", "Deletion", "DueReminder",
            "EventDraft", "EventEdit", "EventListing", "EventNotFound", "EventRef",
            "EventSummary", "GuildLeft", "MyRsvp", "Notice", "NoticeKind", "Passage",
-           "ReminderSettings", "RoleGrant", "Store", "open_store", "utcnow"]
+           "ReminderSettings", "RoleGrant", "Store", "is_postgres_url", "open_store",
+           "safe_url", "utcnow"]
 
 
-async def open_store(path: str | Path, *, clock: Callable[[], datetime] = utcnow) -> Store:
-    """Open the SQLite store at `path` (the one backend so far), migrated."""
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres_url(location: str | Path) -> bool:
+    return isinstance(location, str) and location.startswith(POSTGRES_SCHEMES)
+
+
+def safe_url(url: str) -> str:
+    """A database URL without its user and password, for messages and logs."""
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname or 'localhost'}{port}{parts.path}"
+
+
+async def open_store(location: str | Path, *,
+                     clock: Callable[[], datetime] = utcnow) -> Store:
+    """Open the store at `location`, migrated: a PostgreSQL database when it is a
+    postgresql:// URL (DATABASE_URL), else the SQLite file at that path."""
+    if is_postgres_url(location):
+        from bot.storage.postgres.store import PostgresStore
+
+        return await PostgresStore.open(str(location), clock=clock)
     from bot.storage.sqlite.store import SqliteStore
 
-    return await SqliteStore.open(path, clock=clock)
+    return await SqliteStore.open(location, clock=clock)

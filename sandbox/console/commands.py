@@ -16,6 +16,7 @@ from sandbox.console import world
 from sandbox.console.parsing import LineError
 from sandbox.console.render import Style, buttons_of, render_message
 from sandbox.console.slash import OPTION_TYPES, SlashCommands
+from sandbox.limits import LOCALES
 from sandbox.models import EPHEMERAL
 
 ALIASES = {"member": "you", "mod": "moderator"}
@@ -34,6 +35,8 @@ Console:
   as NAME            type as NAME: "you" (as member), "moderator" (Manage Events), or
                      anyone else, who joins the server as a member the first time
                      (as NAME --moderator: joins with Manage Events)
+  locale [CODE]      the Discord client language of whoever is typing (locale zh-CN:
+                     the bot answers them in Chinese); without CODE, shows it
   click N            press button N of the last message shown with buttons
   show [N]           the whole of file N (1) of the last message shown with files
                      (messages show only the first 6 lines of a .csv or .ics)
@@ -130,6 +133,8 @@ class Console(SlashCommands):
                 self.help()
             elif word == "as":
                 self.switch(rest)
+            elif word == "locale":
+                self.locale(rest)
             elif word == "click":
                 await self.click(rest)
             elif word == "show":
@@ -188,6 +193,17 @@ class Console(SlashCommands):
         self.persona = name
         role = "with Manage Events" if world.is_manager(member) else "a member"
         self.say(f"  {name}{joined} now types ({role})")
+
+    def locale(self, code: str) -> None:
+        """Show or set the client language the typing member's interactions carry."""
+        user = self.member.user
+        if code:
+            known = {locale.casefold(): locale for locale in LOCALES}
+            if code.casefold() not in known:
+                raise LineError(f"{code[:40]!r} is not a Discord locale; e.g. en-US, en-GB, "
+                                "zh-CN or zh-TW")
+            user.locale = known[code.casefold()]
+        self.say(f"  {self.persona}'s Discord is in {user.locale}")
 
     async def click(self, arg: str) -> None:
         if self.buttons is None:

@@ -336,6 +336,53 @@ async def test_localizations_follow_the_same_rules(fake, http):
                          0, "name_localizations", "en") == ["BASE_TYPE_CHOICES"]
 
 
+async def test_option_and_choice_localizations_follow_the_same_rules(fake, http):
+    path = f"/applications/{fake.app_id}/commands"
+    pick = option("pick", "p", name_localizations={"zh-CN": "选择", "fr": "l'option"},
+                  description_localizations={"zh-TW": "選擇"},
+                  choices=[{"name": "On", "value": "on", "name_localizations": {"zh-CN": "开启"}}])
+    await accepted(http, "PUT", path, [command(options=[pick], name_localizations=None)])
+    for localizations, code in [({"zh-CN": "Pick"}, "APPLICATION_COMMAND_INVALID_NAME"),
+                                ({"zh-CN": "选 择"}, "APPLICATION_COMMAND_INVALID_NAME"),
+                                ({"zh-CN": "选" * 33}, "APPLICATION_COMMAND_INVALID_NAME"),
+                                ({"zh-CN": ""}, "APPLICATION_COMMAND_INVALID_NAME"),
+                                ({"zh": "选择"}, "BASE_TYPE_CHOICES")]:
+        bad = option("pick", "p", name_localizations=localizations)
+        key = next(iter(localizations))
+        assert await refused(http, "PUT", path, [command(options=[bad])],
+                             0, "options", 0, "name_localizations", key) == [code], localizations
+    for localizations, code in [({"zh-TW": ""}, BAD_LENGTH), ({"zh-TW": "選" * 101}, BAD_LENGTH),
+                                ({"xx": "選擇"}, "BASE_TYPE_CHOICES")]:
+        bad = option("pick", "p", description_localizations=localizations)
+        key = next(iter(localizations))
+        assert await refused(http, "PUT", path, [command(options=[bad])], 0, "options", 0,
+                             "description_localizations", key) == [code], localizations
+    for name, code in [("", BAD_LENGTH), ("开" * 101, BAD_LENGTH)]:
+        bad = option("pick", "p", choices=[{"name": "On", "value": "on",
+                                            "name_localizations": {"zh-CN": name}}])
+        assert await refused(http, "PUT", path, [command(options=[bad])], 0, "options", 0,
+                             "choices", 0, "name_localizations", "zh-CN") == [code]
+    assert fake.commands()[0]["options"][0]["name_localizations"]["fr"] == "l'option"
+
+
+async def test_sibling_options_have_distinct_names_in_every_locale(fake, http):
+    path = f"/applications/{fake.app_id}/commands"
+    two = [option("event", name_localizations={"zh-CN": "活动"}),
+           option("venue", name_localizations={"zh-CN": "地点", "zh-TW": "活動"})]
+    await accepted(http, "PUT", path, [command(options=two)])  # other locales may share
+    same_locale = [two[0], option("venue", name_localizations={"zh-CN": "活动"})]
+    assert await refused(http, "PUT", path, [command(options=same_locale)], 0, "options", 1,
+                         "name_localizations", "zh-CN") == [
+        "APPLICATION_COMMAND_OPTIONS_DUPLICATE_NAME"]
+    a_default = [two[0], option("venue", name_localizations={"zh-CN": "event"})]
+    assert await refused(http, "PUT", path, [command(options=a_default)], 0, "options", 1,
+                         "name_localizations", "zh-CN") == [
+        "APPLICATION_COMMAND_OPTIONS_DUPLICATE_NAME"]
+    assert await refused(http, "PUT", path, [command(options=[option(), option()])],
+                         0, "options", 1, "name") == ["APPLICATION_COMMAND_OPTIONS_DUPLICATE_NAME"]
+    assert [o["name"] for o in fake.commands()[0]["options"]] == ["event", "venue"]
+
+
 async def test_a_command_has_at_most_4000_characters(fake, http):
     """Names, descriptions and choice values count, the longest localization of each."""
     path = f"/applications/{fake.app_id}/commands"

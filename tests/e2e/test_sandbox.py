@@ -175,6 +175,22 @@ def test_the_next_start_keeps_the_sandbox_and_fresh_starts_over(session, tmp):
     assert_gone(bot_pid(fresh.stdout))
 
 
+def test_locale_makes_the_bot_answer_the_typing_member_in_their_language(tmp_path):
+    done = run_sandbox(tmp_path, ["locale", "locale zh-CN", "/rsvp join event:\"No Such Talk\"",
+                                  "locale xx", "as moderator", "/rsvp join event:\"No Such Talk\"",
+                                  "quit"])
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert after(out, "you> locale\n") == "  you's Discord is in en-US\n"
+    assert after(out, "you> locale zh-CN\n") == "  you's Discord is in zh-CN\n"
+    assert "⚠️ 本服务器没有与 'No Such Talk' 匹配的活动" in after(
+        out, "you> /rsvp join event:\"No Such Talk\"\n")
+    assert after(out, "you> locale xx\n") == (
+        "  ! 'xx' is not a Discord locale; e.g. en-US, en-GB, zh-CN or zh-TW\n")
+    assert "⚠️ No event in this server matches 'No Such Talk'" in after(
+        out, "moderator> /rsvp join event:\"No Such Talk\"\n")
+
+
 @pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_ctrl_c_or_a_kill_while_waiting_for_input_stops_the_bot(tmp_path, signum, status):
     proc = subprocess.Popen(

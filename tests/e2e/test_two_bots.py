@@ -1,23 +1,24 @@
-"""Two bot processes sharing one database file, as two shards of one deployment would.
+"""Two bot processes sharing one database, as two shards of one deployment would.
 
 Each process is the real `python -m bot run`, connected to its own local
 Discord-compatible server (the local server serves one bot connection), and both
 servers hold the same guild id, so both processes serve the same server's events
-from the one SQLite file. Members press Join on both at once.
+from the one database: a SQLite file, or PostgreSQL. Members press Join on both at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-import sqlite3
 import sys
 
 import pytest
 
+from bot.registration import Status
 from bot.render import CAPACITY_REACHED
+from bot.storage import open_store
 from sandbox import Attachment, FakeDiscord, Guild, Member, User
-from tests.conftest import ROOT
+from tests.conftest import ROOT, postgres_database
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
@@ -39,9 +40,21 @@ def capacity_notices(fake: FakeDiscord, guild: Guild, title: str) -> list[dict]:
             if title in m["content"] and CAPACITY_REACHED in m["content"]]
 
 
-async def test_1000_members_on_two_bot_processes_never_overbook(tmp_path):
-    db_path = tmp_path / "shared.sqlite3"
-    env = {"DATABASE_PATH": str(db_path), "EVENTS_DIR": str(ROOT / "data/events"),
+@pytest.fixture(params=["sqlite", "postgres"])
+async def shared_database(request, tmp_path):
+    """Where both processes keep their data: (its DATABASE_PATH or DATABASE_URL setting,
+    the location to open it at)."""
+    if request.param == "sqlite":
+        path = tmp_path / "shared.sqlite3"
+        yield {"DATABASE_PATH": str(path)}, path
+        return
+    async with postgres_database(request.getfixturevalue("postgres_cluster")) as url:
+        yield {"DATABASE_PATH": str(tmp_path / "unused.sqlite3"), "DATABASE_URL": url}, url
+
+
+async def test_1000_members_on_two_bot_processes_never_overbook(tmp_path, shared_database):
+    setting, database = shared_database
+    env = {**setting, "EVENTS_DIR": str(ROOT / "data/events"),
            "LOG_LEVEL": "INFO", "PYTHONPATH": str(ROOT)}
     async with FakeDiscord() as first, FakeDiscord() as second:
         guilds = [shared_guild(first), shared_guild(second)]
@@ -74,16 +87,13 @@ async def test_1000_members_on_two_bot_processes_never_overbook(tmp_path):
         waitlisted = sorted(int(m[1]) for r in replies
                             if (m := re.search(r"waitlisted \(position (\d+)\)", r.content)))
         assert (confirmed, waitlisted) == (100, list(range(1, 901)))
-        conn = sqlite3.connect(db_path)
-        try:
-            rows = conn.execute("SELECT status, count(*) FROM rsvps WHERE event_id = ?"
-                                " GROUP BY status", (event_id,)).fetchall()
-            counters = conn.execute("SELECT confirmed_count, waitlist_count FROM events"
-                                    " WHERE id = ?", (event_id,)).fetchone()
-        finally:
-            conn.close()
-        assert sorted(rows) == [("confirmed", 100), ("waitlisted", 900)]
-        assert counters == (100, 900)
+        async with await open_store(database) as store:
+            event = await store.run(store.events.get_event, GUILD_ID, event_id)
+            attendees = await store.run(store.registrations.attendees, event_id)
+        assert sum(a.status is Status.CONFIRMED for a in attendees) == 100
+        assert [a.position for a in attendees if a.status is Status.WAITLISTED] == list(
+            range(1, 901))
+        assert (event.confirmed, event.waitlisted) == (100, 900)
 
         # The notice is delivered by whichever process claims it, exactly once overall.
         for _ in range(100):

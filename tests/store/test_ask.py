@@ -59,6 +59,7 @@ async def test_a_question_without_words_is_refused(store):
         await store.run(store.search.ask, 1, "?? !!")
 
 
+@pytest.mark.sqlite_only
 async def test_migrating_a_v1_database_indexes_its_events(store_opener, tmp_path):
     path = tmp_path / "v1.sqlite3"
     conn = sqlite3.connect(path)
@@ -107,6 +108,7 @@ def test_an_ask_on_a_1_mb_page_costs_about_what_one_on_the_seed_page_does(tmp_pa
     conn.close()
 
 
+@pytest.mark.sqlite_only
 async def test_migrating_a_v3_database_splits_its_search_rows(store_opener, tmp_path):
     path = tmp_path / "v3.sqlite3"
     conn = sqlite3.connect(path)
@@ -205,6 +207,7 @@ def test_an_ask_on_a_1_mb_chinese_page_costs_about_what_one_on_the_seed_page_doe
     conn.close()
 
 
+@pytest.mark.sqlite_only
 async def test_migrating_a_v7_database_makes_its_search_stem_and_read_chinese(
         store_opener, tmp_path):
     path = tmp_path / "v7.sqlite3"

@@ -3,7 +3,14 @@ announcement and recap, and its announcement in Chinese, on one event."""
 
 from __future__ import annotations
 
-from bot.catalog import import_bundled, read_event_folder
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.catalog import drafted_in, import_bundled, read_bundled, read_event_folder, save_samples
+from bot.models import Event
 from bot.pages import page_language, parse_page
 from bot.storage import EventDraft
 from tests.conftest import ANNOUNCEMENT, RECAP, ROOT, SAMPLE_DIR, make_page, new_event
@@ -78,3 +85,68 @@ def test_a_page_is_chinese_when_a_third_of_its_letters_are_han():
     assert page_language("主持人：赵通 (Tong Zhao)，卡内基—清华全球政策中心研究员") == "zh"
     assert page_language("Moderator: Tong Zhao (赵通), a fellow at the Carnegie center") == "en"
     assert page_language("") == "en"
+
+
+def as_imported(event: Event) -> Event:
+    """The event without what differs between servers (its id and server)."""
+    return replace(event, id=0, guild_id=0)
+
+
+def dated_sample(folder: Path) -> Path:
+    """The bundled sample with a date line without a zone, read in the server's zone."""
+    shutil.copytree(SAMPLE_DIR, folder)
+    page = folder / ANNOUNCEMENT.name
+    page.write_text("U.S.-China Missile Defense Disputes\nDecember 1, 2026, 6:00 PM\n\n"
+                    + page.read_text(encoding="utf-8"), encoding="utf-8")
+    return folder.parent
+
+
+async def test_many_servers_get_the_samples_in_one_call_as_an_import_gives_them(
+        store, tmp_path):
+    """What a server set up with the others at start gets is what importing the bundle
+    into it gives, its pages' dates read in its own timezone, and its search finds them."""
+    events_dir = dated_sample(tmp_path / "events" / SAMPLE_DIR.name)
+    await store.run(store.settings.set_timezone, 3, "Asia/Shanghai")
+    await store.run(store.settings.set_timezone, 13, "Asia/Shanghai")
+    assert await save_samples(store, [1, 2, 3], read_bundled(events_dir)) == [1, 2, 3]
+
+    [default_zone] = await import_bundled(store, 12, events_dir)
+    [shanghai] = await import_bundled(store, 13, events_dir)
+    assert default_zone.event.starts_at is not None
+    assert default_zone.event.starts_at != shanghai.event.starts_at  # the zone matters here
+    for guild_id, expected in ((1, default_zone), (2, default_zone), (3, shanghai)):
+        [summary] = await store.run(store.events.list_events, guild_id)
+        event = await store.run(store.events.get_event, guild_id, summary.id)
+        assert event.is_sample
+        assert as_imported(event) == as_imported(expected.event), guild_id
+        found = await store.run(store.search.ask, guild_id, "missile defense")
+        assert found and {p.event_id for p in found} == {event.id}
+
+
+async def test_servers_that_have_events_are_left_as_they_are(store):
+    mine = await new_event(store, guild_id=2)
+    bundled = read_bundled(ROOT / "data" / "events")
+    assert await save_samples(store, [1, 2, 3], bundled) == [1, 3]
+    assert await save_samples(store, [3, 1, 4], bundled) == [4]  # never twice
+    assert [e.id for e in await store.run(store.events.list_events, 2)] == [mine.id]
+    for guild_id in (1, 3, 4):
+        assert len(await store.run(store.events.list_events, guild_id)) == 1
+
+
+async def test_a_failed_bulk_save_gives_no_server_the_samples(store):
+    """One transaction: a failure part-way leaves no server half set up, so each gets
+    them whole when it is set up again."""
+    bundled = read_bundled(ROOT / "data" / "events")
+    drafted: list[str] = []
+
+    def samples_in(zone: str):
+        drafted.append(zone)
+        if len(drafted) == 3:
+            raise RuntimeError("the third server's drafts fail")
+        return [(drafted_in(folder, zone)[0], folder.pages) for folder in bundled]
+
+    with pytest.raises(RuntimeError):
+        await store.run(store.events.save_samples, [1, 2, 3, 4], samples_in)
+    for guild_id in (1, 2, 3, 4):
+        assert not await store.run(store.events.has_events, guild_id)
+    assert await save_samples(store, [1, 2, 3, 4], bundled) == [1, 2, 3, 4]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from bot.storage import EventDraft
 from bot.storage.sqlite.migrations import MIGRATIONS
 from tests.conftest import make_page
@@ -48,6 +50,7 @@ async def test_a_text_import_keeps_the_url_of_the_page_it_replaces(store):
     assert not created and again.id == first.id
 
 
+@pytest.mark.sqlite_only
 async def test_databases_from_before_urls_are_upgraded(store_opener, tmp_path):
     path = tmp_path / "old.sqlite3"
     urls = next(n for n, sql in enumerate(MIGRATIONS, 1) if "pages_by_url" in sql)

@@ -3,13 +3,12 @@ on real SQLite files."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.storage import EventDraft, EventNotFound, Store
-from tests.conftest import make_page
+from tests.conftest import execute_sql, make_page
 
 START = datetime(2030, 5, 1, 18, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
@@ -54,7 +53,8 @@ async def test_a_claimed_reminder_is_never_claimed_again_even_after_reopening(
         assert await reopened.run(reopened.reminders.claim_reminders, START - 60 * MIN) == []
         assert await reopened.run(reopened.reminders.claim_reminders, START - 30 * MIN) == []
         assert await reopened.run(reopened.reminders.next_due, START - 30 * MIN) is None
-    rows = await _sent(path, event_id)
+        rows = await execute_sql(reopened, "SELECT user_id, minutes, sent_at FROM reminders_sent"
+                                 " WHERE event_id = ? ORDER BY user_id, minutes", event_id)
     assert rows == [(7, 60, _ts(START - 60 * MIN)), (7, 1440, _ts(START - 60 * MIN))]
 
 
@@ -150,12 +150,3 @@ async def test_scheduled_event_link_and_setting(store):
 
 def _ts(when: datetime) -> int:
     return int(when.timestamp())
-
-
-async def _sent(path, event_id: int) -> list[tuple[int, int, int]]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("SELECT user_id, minutes, sent_at FROM reminders_sent"
-                            " WHERE event_id = ? ORDER BY user_id, minutes", (event_id,)).fetchall()
-    finally:
-        conn.close()

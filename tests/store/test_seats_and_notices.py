@@ -4,14 +4,13 @@ capacity notice is written once per fill, with a cool-down against churn."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from datetime import timedelta
 
 import pytest
 
 from bot.registration import CAPACITY_NOTICE_COOLDOWN, JoinOutcome, Status
 from bot.storage import EventDraft, Store, utcnow
-from tests.conftest import make_page
+from tests.conftest import execute_sql, make_page
 
 
 class Clock:
@@ -72,8 +71,7 @@ async def test_a_later_start_gives_the_seat_freed_after_the_start_to_the_waitlis
     assert (await store.run(store.registrations.rsvp, event.id, 4)).position == 1
 
 
-async def test_a_join_gives_free_seats_to_the_waitlist_before_the_newcomer(store, clock,
-                                                                          tmp_path):
+async def test_a_join_gives_free_seats_to_the_waitlist_before_the_newcomer(store, clock):
     starts = clock.now + timedelta(hours=1)
     event = await new_event(store, capacity=3, starts_at=starts)
     for user in range(1, 7):
@@ -84,10 +82,8 @@ async def test_a_join_gives_free_seats_to_the_waitlist_before_the_newcomer(store
     await kinds(store)
     # The start moves without the rules seeing it (say, a tool editing the file): the
     # next joins must still not pass the waitlist.
-    conn = sqlite3.connect(tmp_path / "test.sqlite3")
-    with conn:
-        conn.execute("UPDATE events SET starts_at = starts_at + 86400 WHERE id = ?", (event.id,))
-    conn.close()
+    await execute_sql(store, "UPDATE events SET starts_at = starts_at + 86400 WHERE id = ?",
+                      event.id)
     # One burst, so one batch: a newcomer, a waitlisted member who is promoted by it, and
     # one who stays waitlisted.
     newcomer, promoted, waiting = await asyncio.gather(

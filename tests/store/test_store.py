@@ -15,9 +15,10 @@ from bot.models import CapacityPayload, PromotedPayload
 from bot.registration import JoinOutcome, Status
 from bot.storage import EventDraft, EventNotFound, utcnow
 from bot.storage.sqlite.migrations import MIGRATIONS, SCHEMA_VERSION
-from tests.conftest import ROOT, make_page, new_event
+from tests.conftest import ROOT, execute_sql, make_page, new_event
 
 
+@pytest.mark.sqlite_only
 async def test_a_new_database_is_migrated_with_wal_and_foreign_keys(store_opener, tmp_path):
     path = tmp_path / "new.sqlite3"
     async with await store_opener(path) as store:
@@ -32,6 +33,7 @@ async def test_a_new_database_is_migrated_with_wal_and_foreign_keys(store_opener
         assert await store.run(store.schema.schema_version) == SCHEMA_VERSION
 
 
+@pytest.mark.sqlite_only
 async def test_a_database_from_a_newer_bot_is_refused(store_opener, tmp_path):
     path = tmp_path / "future.sqlite3"
     conn = sqlite3.connect(path)
@@ -187,6 +189,7 @@ async def test_a_page_imported_again_as_new_updates_its_event(store):
     assert created and elsewhere.id != first.id
 
 
+@pytest.mark.sqlite_only
 async def test_pages_imported_before_hashing_are_recognised_after_the_upgrade(
         store_opener, tmp_path):
     path = tmp_path / "old.sqlite3"
@@ -218,6 +221,7 @@ async def test_claimed_notices_are_not_handed_out_twice_until_stale(store):
     assert await store.run(store.notices.count_notices) == 0
 
 
+@pytest.mark.sqlite_only
 async def test_backup_is_a_consistent_copy(store_opener, store, tmp_path):
     event = await new_event(store, capacity=10)
     for user in range(5):
@@ -243,6 +247,7 @@ HAMMER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.sqlite_only
 async def test_two_processes_hammering_one_file_never_overbook(store_opener, tmp_path):
     path = tmp_path / "shared.sqlite3"
     async with await store_opener(path) as store:
@@ -373,6 +378,7 @@ def test_the_reminder_scheduler_ignores_rsvps_of_events_outside_their_window(tmp
     conn.close()
 
 
+@pytest.mark.sqlite_only
 async def test_a_join_that_fails_on_the_event_loop_reports_its_error(store, monkeypatch):
     event = await new_event(store, capacity=5)
 
@@ -409,11 +415,10 @@ async def test_reopening_a_full_event_does_not_announce_capacity_again(store):
                                             "closed", "opened"]
 
 
-async def test_an_unreadable_notice_is_skipped_and_the_others_delivered(store, tmp_path):
+async def test_an_unreadable_notice_is_skipped_and_the_others_delivered(store):
     event = await new_event(store, capacity=1)
-    with sqlite3.connect(tmp_path / "test.sqlite3") as conn:
-        conn.execute("INSERT INTO outbox (guild_id, event_id, kind, payload, created_at)"
-                     " VALUES (1, ?, 'promoted', '{}', 0)", (event.id,))
+    await execute_sql(store, "INSERT INTO outbox (guild_id, event_id, kind, payload,"
+                      " created_at) VALUES (1, ?, 'promoted', '{}', 0)", event.id)
     await store.join(1, event.id, 1, "m1")  # fills it: a capacity notice after the bad one
     notices = await store.run(store.notices.claim_notices)
     assert [n.payload for n in notices] == [CapacityPayload()]

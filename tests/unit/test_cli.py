@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ANNOUNCEMENT, RECAP, ROOT, SAMPLE_DIR
+from tests.terminal import run_in_terminal
 
 SEED_PEOPLE = [("Tong Zhao", "moderator"), ("Li Bin", "speaker"), ("Fan Jishe", "discussant"),
                ("Duan Zhanyuan", "discussant"), ("Zhang Hongyu", "discussant")]
@@ -43,6 +44,7 @@ def cli(tmp_path):
         return proc
 
     run.db = tmp_path / "bot.sqlite3"
+    run.env = base
     return run
 
 
@@ -256,3 +258,32 @@ def test_an_existing_database_that_cannot_be_written_is_refused_in_one_line(cli,
     wrap = read_only(tmp_path, f"cp {cli.db} {tmp_path}/ro/bot.sqlite3")
     line = one_line_exit_2(cli, tmp_path / "ro" / "bot.sqlite3", wrap=wrap)
     assert "cannot be opened for writing" in line
+
+
+def event_folders(parent: Path, count: int) -> Path:
+    """`count` event folders (copies of the sample, each its own title) under `parent`."""
+    for n in range(count):
+        folder = parent / f"forum-{n}"
+        shutil.copytree(SAMPLE_DIR, folder)
+        (folder / "event.toml").write_text(
+            f'title = "Forum {n}"\ncapacity = 40\npages = ["announcement.txt", "recap.txt"]\n')
+    return parent
+
+
+def test_a_folder_import_shows_its_progress_at_a_terminal(cli, tmp_path):
+    folders = event_folders(tmp_path / "events", 3)
+    status, shown = run_in_terminal(
+        [sys.executable, "-m", "bot", "import", str(folders), "--guild", "123"], env=cli.env,
+        cwd=tmp_path)
+    assert status == 0, shown
+    # The bar (two steps a folder: read, saved) is drawn, then the results printed.
+    assert "importing 3 event folder(s)" in shown and "6/6" in shown, shown
+    assert "━" in shown and "\x1b[" in shown
+    assert shown.count("created event") == 3
+
+
+def test_a_folder_import_into_a_pipe_prints_only_its_results(cli, tmp_path):
+    proc = cli("import", str(event_folders(tmp_path / "events", 3)), "--guild", "123")
+    assert proc.stderr == ""
+    assert proc.stdout.splitlines() == [
+        f"created event {n + 1} 'forum-{n}' (5 people, 5 takeaways)" for n in range(3)]

@@ -52,10 +52,26 @@ def test_the_environment_wins_over_the_env_file(tmp_path):
     ("RECONNECT_MAX_DELAY", "0"),
     ("GUILD_DATA_RETENTION_DAYS", "a month"),
     ("GUILD_DATA_RETENTION_DAYS", "0"),
+    ("DATABASE_URL", "mysql://db.example/eventbot"),
+    ("DATABASE_URL", "db.example:5432/eventbot"),
+    ("DATABASE_URL", "postgresql://db.example:port/eventbot"),
+    ("SHARD_COUNT", "0"),
+    ("SHARD_COUNT", "two"),
+    ("SHARD_COUNT", "²"),
+    ("SHARD_COUNT", "-1"),
+    ("SHARD_COUNT", "100000"),
+    ("SHARD_IDS", "0"),  # without SHARD_COUNT
 ])
 def test_a_bad_value_names_its_variable(name, value):
     with pytest.raises(ConfigError, match=name):
         settings(**{name: value})
+
+
+def test_database_url_chooses_postgresql_and_is_shown_without_its_password():
+    assert settings().database == Path("data/eventbot.sqlite3")
+    s = settings(DATABASE_URL="postgresql://bot:s3cret@db.example:5433/events")
+    assert s.database == "postgresql://bot:s3cret@db.example:5433/events"
+    assert s.database_label == "postgresql://db.example:5433/events"
 
 
 def test_env_example_documents_every_setting():
@@ -68,3 +84,16 @@ def test_env_example_documents_every_setting():
     assert read == documented
     settings(**{k: v for k, v in re.findall(r"^([A-Z_]+)=(.*)$", example, re.MULTILINE)
                 if k not in ("EVENTS_DIR",)})
+
+
+def test_shard_settings():
+    assert (settings().shard_count, settings().shard_ids) == (None, None)
+    s = settings(SHARD_COUNT="4", SHARD_IDS=" 1, 3 ")
+    assert (s.shard_count, s.shard_ids) == (4, (1, 3))
+    assert (settings(SHARD_COUNT="2").shard_count, settings(SHARD_COUNT="2").shard_ids) == (2, None)
+
+
+@pytest.mark.parametrize("ids", ["2", "0,2", "a", "0,,1", "-1", "0,0", "1;0", "١"])
+def test_bad_shard_ids_name_their_variable(ids):
+    with pytest.raises(ConfigError, match="SHARD_IDS"):
+        settings(SHARD_COUNT="2", SHARD_IDS=ids)

@@ -12,6 +12,7 @@ from aiohttp.abc import AbstractResolver
 
 from bot.config import ConfigError, load_settings
 from bot.fetch import MAX_FETCH_BYTES, FetchError, FetchPolicy, check_url, fetch_page
+from bot.i18n import language
 from tests.conftest import ROOT
 from tests.pageserver import HUGE, WEB_PAGES, PageServer
 
@@ -195,3 +196,15 @@ def test_urls_that_are_refused_before_any_request(url, words):
     with pytest.raises(FetchError) as error:
         check_url(url)
     assert words in one_line(error)
+
+
+@pytest.mark.parametrize(("url", "simplified"), [
+    ("ftp://example.com/talk", "请提供以 http:// 或 https:// 开头的页面网址。"),
+    ("https://user:secret@example.com/", "该网址包含用户名或密码；请改为提供公开页面的网址。"),
+    ("https://example.com/" + "a" * 3000, "网址超过 2,000 个字符。"),
+])
+def test_a_refused_url_is_a_marked_sentence_translated_where_shown(url, simplified):
+    with pytest.raises(FetchError) as refused:
+        check_url(url)
+    assert language("zh-CN").text(refused.value.text) == simplified
+    assert language("en-GB").text(refused.value.text) == str(refused.value)

@@ -16,6 +16,7 @@ from bot import render
 from bot import render_answers as answers
 from bot import render_replies as replies
 from bot.catalog import MAX_TITLE
+from bot.i18n import SHIPPED, Language, language
 from bot.models import Event, Rsvp
 from bot.pages import Person, Takeaway
 from bot.questions import Intent
@@ -31,6 +32,8 @@ from bot.reminders import reminder_dm, scheduled_event_fields
 from bot.storage import MATCH_END, MATCH_START, EventListing, MyRsvp, Passage
 from cogs.events import speakers_reply
 from tests.limits import assert_fits, problems, scheduled_event_problems
+
+LANGUAGES = [language(code) for code in SHIPPED]  # every language the bot speaks
 
 START = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
 TOKENS = ["**bold**", "_it_", "~~s~~", "||spoiler||", "`code`", "> quote", "# head", "[a](b)",
@@ -94,15 +97,15 @@ def fits_each(messages: list[list[discord.Embed]]) -> None:
         assert_fits(embeds=embeds)
 
 
-def check_event(event: Event) -> None:
+def check_event(lang: Language, event: Event) -> None:
     # /event info, /manage announce (and every edit), the import reply
-    embed = render.event_embed(event)
+    embed = render.event_embed(lang, event)
     assert_fits("x" * 1900, [embed])
-    assert embed.title and any(f.name == "Registration" for f in embed.fields)
+    assert embed.title and any(f.name == lang._("Registration") for f in embed.fields)
     if event.starts_at is not None:
-        assert any(f.name == "When" for f in embed.fields)
+        assert any(f.name == lang._("When") for f in embed.fields)
     # /event speakers: one message, its pages turned by buttons and a menu
-    first, pager = speakers_reply(event, owner_id=1)
+    first, pager = speakers_reply(lang, event, owner_id=1)
     assert_fits(embeds=[first])
     if pager is not None:
         for page in {0, len(pager.pages) // 2, len(pager.pages) - 1}:
@@ -113,21 +116,23 @@ def check_event(event: Event) -> None:
             assert_fits(embeds=[page.embed])
     # /event speaker, /event takeaways and the recap notice
     for person in event.people[:1] + event.people[-1:]:
-        fits_each(render.speaker_embed(event, person))
-    fits_each(render.takeaways_messages(event))
+        fits_each(render.speaker_embed(lang, event, person))
+    fits_each(render.takeaways_messages(lang, event))
     # notices, DMs and replies
-    texts = [replies.capacity_notice(event), replies.closed_notice(event, event.closed_reason),
-             replies.opened_notice(event), replies.recap_notice(event), replies.promoted_dm(event),
-             replies.calendar_reply(event)]
+    texts = [replies.capacity_notice(lang, event),
+             replies.closed_notice(lang, event, event.closed_reason),
+             replies.opened_notice(lang, event), replies.recap_notice(lang, event),
+             replies.promoted_dm(lang, event), replies.calendar_reply(lang, event)]
     if event.starts_at is not None:
-        texts.append(reminder_dm(event.title, event.starts_at, event.venue))
+        texts.append(reminder_dm(lang, event.title, event.starts_at, event.venue))
         assert not scheduled_event_problems(scheduled_event_fields(event))
     joined = datetime(2026, 11, 1, tzinfo=UTC)
-    texts += [replies.join_reply(event.title, JoinResult(outcome, 3, event.closed_reason))
+    texts += [replies.join_reply(lang, event.title, JoinResult(outcome, 3, event.closed_reason,
+                                                               note=event.closed_reason))
               for outcome in JoinOutcome]
-    texts += [replies.cancel_reply(event.title, CancelResult(outcome, Promotions((1, 2))))
+    texts += [replies.cancel_reply(lang, event.title, CancelResult(outcome, Promotions((1, 2))))
               for outcome in CancelOutcome]
-    texts += [replies.status_reply(event.title, rsvp) for rsvp in
+    texts += [replies.status_reply(lang, event.title, rsvp) for rsvp in
               (None, Rsvp(1, "a", Status.WAITLISTED, 9, joined),
                Rsvp(1, "a", Status.CONFIRMED, None, joined))]
     for content in texts:
@@ -138,24 +143,25 @@ def check_event(event: Event) -> None:
                 for source in ("page", "recap", f"bio:{event.people[0].name}" if event.people
                                else "takeaway:" + "h" * 300)]
     question = event.description[:300] or "?"
-    assert_fits(embeds=[answers.answer_embed(question, passages)])
-    assert_fits(embeds=[answers.answer_embed(question, passages, event, list(Intent))])
+    assert_fits(embeds=[answers.answer_embed(lang, question, passages)])
+    assert_fits(embeds=[answers.answer_embed(lang, question, passages, event, list(Intent))])
     listings = [EventListing(i, event.title, event.starts_at, i % 3, bool(i % 2), i % 5 == 0,
                              i % 7 == 0) for i in range(300)]
     for past in (False, True):
-        assert_fits(embeds=[replies.events_list_embed(listings, past=past)])
+        assert_fits(embeds=[replies.events_list_embed(lang, listings, past=past)])
     mine = [MyRsvp(i, event.title, event.starts_at, Status.WAITLISTED if i else Status.CONFIRMED,
                    i or None) for i in range(300)]
-    assert_fits(replies.my_rsvps_text(mine))
-    assert_fits(replies.cancelled_dm(event.title), [replies.cancelled_embed(event.title)])
-    assert_fits(replies.deletion_question(event.title, 10**6, 10**6))
+    assert_fits(replies.my_rsvps_text(lang, mine))
+    assert_fits(replies.cancelled_dm(lang, event.title),
+                [replies.cancelled_embed(lang, event.title)])
+    assert_fits(replies.deletion_question(lang, event.title, 10**6, 10**6))
 
 
 @settings(max_examples=500, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(events())
-def test_every_message_fits_discords_limits(event):
-    check_event(event)
+@given(events(), st.sampled_from(LANGUAGES))
+def test_every_message_fits_discords_limits(event, lang):
+    check_event(lang, event)
 
 
 def test_the_limit_checker_catches_each_kind_of_overflow():

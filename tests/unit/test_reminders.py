@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.errors import InvalidValue
+from bot.i18n import language
 from bot.models import Event
 from bot.reminders import (
     DEFAULT_MINUTES,
@@ -19,6 +20,8 @@ from bot.reminders import (
 )
 
 START = datetime(2030, 5, 1, 18, 0, tzinfo=UTC)
+
+EN = language("en-US")
 
 
 def event(**changes) -> Event:
@@ -53,20 +56,21 @@ def test_parse_minutes_refuses(text, words):
 
 def test_minutes_text_and_default():
     assert DEFAULT_MINUTES == (1440, 60)
-    assert minutes_text((1440, 60)) == "1 day and 1 hour"
-    assert minutes_text((2880, 90, 1)) == "2 days, 1 hour 30 minutes and 1 minute"
-    assert minutes_text(()) == "off"
+    assert minutes_text(EN, (1440, 60)) == "1 day and 1 hour"
+    assert minutes_text(EN, (2880, 90, 1)) == "2 days, 1 hour 30 minutes and 1 minute"
+    assert minutes_text(EN, ()) == "off"
+    assert minutes_text(language("zh-CN"), (2880, 90, 1)) == "2 天、1 小时 30 分钟和1 分钟"
 
 
 def test_reminder_dm_says_the_title_and_the_start_as_a_discord_timestamp():
-    text = reminder_dm("@everyone **Loud**", START, "Hall <@1>")
+    text = reminder_dm(EN, "@everyone **Loud**", START, "Hall <@1>")
     stamp = int(START.timestamp())
     assert f"<t:{stamp}:F>" in text and f"<t:{stamp}:R>" in text
     assert "\\*\\*Loud\\*\\*" in text and "@everyone" not in text.replace("@\u200beveryone", "")
 
 
 def test_a_reminder_with_a_huge_venue_still_fits_a_message():
-    text = reminder_dm("T" * 200, START, "Room 101, " + "V" * 1900)
+    text = reminder_dm(EN, "T" * 200, START, "Room 101, " + "V" * 1900)
     assert len(text) <= 2000
     assert "Room 101" in text and text.endswith("so your seat goes to the waitlist.")
 
@@ -88,5 +92,5 @@ def test_scheduled_event_fields():
 
 def test_scheduled_event_problem():
     assert scheduled_event_problem(event(), START - timedelta(days=1)) is None
-    assert "no start time" in scheduled_event_problem(event(starts_at=None), START)
-    assert "already started" in scheduled_event_problem(event(), START)
+    assert "no start time" in str(scheduled_event_problem(event(starts_at=None), START))
+    assert "already started" in str(scheduled_event_problem(event(), START))

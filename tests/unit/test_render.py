@@ -7,10 +7,13 @@ from hypothesis import strategies as st
 
 from bot import render
 from bot import render_replies as replies
+from bot.i18n import language
 from bot.models import Event, Rsvp
 from bot.pages import Person, Takeaway
 from bot.registration import JoinOutcome, JoinResult, Status
 from tests.limits import assert_fits, embed_size
+
+EN = language("en-US")  # the bot's English, its source language
 
 START = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
 
@@ -31,7 +34,7 @@ def event(**changes) -> Event:
 
 
 def test_event_embed_shows_time_seats_people_and_notes():
-    embed = render.event_embed(event())
+    embed = render.event_embed(EN, event())
     fields = {f.name: f.value for f in embed.fields}
     ts = int(START.timestamp())
     assert fields["When"].startswith(f"<t:{ts}:F> (<t:{ts}:R>)")
@@ -45,23 +48,24 @@ def test_event_embed_shows_time_seats_people_and_notes():
 
 
 def test_registration_states():
-    assert render.registration_text(event(confirmed=60, waitlisted=4)).startswith("Full")
+    assert render.registration_text(EN, event(confirmed=60, waitlisted=4)).startswith("Full")
     closed = event(registration_open=False, closed_reason="room change")
-    assert render.registration_text(closed) == "Closed: room change"
+    assert render.registration_text(EN, closed) == "Closed: room change"
 
 
 def test_page_text_is_escaped_so_it_neither_formats_nor_pings():
     hostile = event(title="**Big** @everyone", description="@here <@123> _x_ <@&5>")
-    embed = render.event_embed(hostile)
+    embed = render.event_embed(EN, hostile)
     assert "@everyone" not in embed.description and "@here" not in embed.description
-    assert "\\*\\*Big\\*\\*" in replies.join_reply(hostile.title, JoinResult(JoinOutcome.CONFIRMED))
-    assert "@\u200beveryone" in replies.join_reply(hostile.title, JoinResult(JoinOutcome.CONFIRMED))
+    joined = replies.join_reply(EN, hostile.title, JoinResult(JoinOutcome.CONFIRMED))
+    assert "\\*\\*Big\\*\\*" in joined
+    assert "@\u200beveryone" in joined
 
 
 def test_every_bio_is_shown_in_full_across_pages():
     people = tuple(Person(f"Person {i}", "speaker", f"Bio {i} " + "word " * 700)
                    for i in range(12))
-    pages = render.speaker_pages(event(people=people))
+    pages = render.speaker_pages(EN, event(people=people))
     assert [page.people for page in pages] == [(i,) for i in range(12)]  # one bio fills a page
     for page in pages:
         assert_fits(embeds=[page.embed])
@@ -73,7 +77,7 @@ def test_every_bio_is_shown_in_full_across_pages():
 
 
 def test_short_bios_share_a_page_by_role():
-    [page] = render.speaker_pages(event())
+    [page] = render.speaker_pages(EN, event())
     assert page.people == (0, 1, 2)
     assert page.embed.description.index("**Tong Zhao** · Moderator") < page.embed.description.index(
         "**Li Bin** · Speaker") < page.embed.description.index("**Fan Jishe** · Discussant")
@@ -81,7 +85,7 @@ def test_short_bios_share_a_page_by_role():
 
 def test_a_single_huge_bio_is_split_across_pages_not_cut():
     bio = "Sentence number one. " * 1000
-    pages = render.speaker_pages(event(people=(Person("A B", "speaker", bio),)))
+    pages = render.speaker_pages(EN, event(people=(Person("A B", "speaker", bio),)))
     assert len(pages) == 6 and {page.people for page in pages} == {(0,)}
     assert pages[1].embed.description.startswith("**A B** (continued)\nSentence")
     for page in pages:
@@ -95,15 +99,15 @@ def test_the_speaker_menu_is_a_window_of_25_around_the_page_in_page_order():
     people = tuple(Person(f"P{i}", "discussant" if i % 2 else "speaker", "word " * 300)
                    for i in range(60))
     many = event(people=people)
-    pages = render.speaker_pages(many)
+    pages = render.speaker_pages(EN, many)
     assert [page.people for page in pages[:2]] == [(0, 2), (4, 6)]  # speakers first
-    first = render.speaker_options(many, pages, 0)
+    first = render.speaker_options(EN, many, pages, 0)
     assert [o.value for o in first[:3]] == ["0", "2", "4"] and len(first) == 25
     assert first[0].default and first[0].label == "P0" and first[0].description == "Speaker"
-    middle = render.speaker_options(many, pages, 20)
+    middle = render.speaker_options(EN, many, pages, 20)
     assert len(middle) == 25 and middle[12].value == str(pages[20].people[0])
     assert [o.default for o in middle].count(True) == 1 and middle[12].default
-    last = render.speaker_options(many, pages, len(pages) - 1)
+    last = render.speaker_options(EN, many, pages, len(pages) - 1)
     assert last[-1].value == "59" and last[-2].default
 
 
@@ -111,7 +115,7 @@ def test_the_event_embed_fits_with_150_people_and_a_long_description():
     people = tuple(Person(f"Person Number {i} Smith-Jones", role, "bio") for i, role in
                    zip(range(150), [*render.ROLE_TITLES] * 30, strict=False))
     big = event(people=people, description="A long description of the event. " * 200)
-    embed = render.event_embed(big)
+    embed = render.event_embed(EN, big)
     assert_fits(embeds=[embed])
     fields = {f.name: f.value for f in embed.fields}
     assert fields["Registration"] == "Open: 48 of 60 seats left"
@@ -121,7 +125,7 @@ def test_the_event_embed_fits_with_150_people_and_a_long_description():
         assert fields[title] == ", ".join(names)  # 30 a role: everyone fits
     assert embed.description.startswith("A long description")
     crowd = tuple(Person(f"Person Number {i} Smith-Jones", "speaker", "bio") for i in range(150))
-    crowded = render.event_embed(event(people=crowd))
+    crowded = render.event_embed(EN, event(people=crowd))
     assert_fits(embeds=[crowded])
     speakers = {f.name: f.value for f in crowded.fields}["Speakers"]
     more = re.search(r", Person Number (\d+) Smith-Jones …and (\d+) more: /event speakers$",
@@ -136,7 +140,7 @@ def test_the_event_embed_fits_with_a_long_title_venue_and_close_reason():
                    for i, role in zip(range(30), ["speaker", "discussant"] * 15, strict=True))
     big = event(title="*" * 200, venue="_" * 1900, registration_open=False,
                 closed_reason="_" * 200, people=people, description="D " * 1500)
-    embed = render.event_embed(big)
+    embed = render.event_embed(EN, big)
     assert_fits(embeds=[embed])
     assert embed.title.startswith("\\*" * 127) and len(embed.title) >= render.EMBED_TITLE - 1
     fields = {f.name: f.value for f in embed.fields}
@@ -146,40 +150,41 @@ def test_the_event_embed_fits_with_a_long_title_venue_and_close_reason():
 
 
 def test_the_embed_link_is_set_only_for_an_http_url():
-    assert render.event_embed(event(link="https://example.org/e")).url == "https://example.org/e"
+    assert render.event_embed(EN, event(link="https://example.org/e")).url == "https://example.org/e"
     for bad in ("javascript:alert(1)", "example.org", "https://" + "a" * 2048, "https:// x"):
-        assert render.event_embed(event(link=bad)).url is None
+        assert render.event_embed(EN, event(link=bad)).url is None
 
 
 def test_takeaways_or_the_recap_summary_or_a_promise():
     with_takeaways = event(takeaways=(Takeaway("One", "text one"), Takeaway("Two", "text two")),
                            has_recap=True)
-    text = render.takeaways_messages(with_takeaways)[0][0].description
+    text = render.takeaways_messages(EN, with_takeaways)[0][0].description
     assert text.index("**One**") < text.index("**Two**")
     summary_only = event(has_recap=True, recap_summary="What was said.")
-    assert "What was said." in render.takeaways_messages(summary_only)[0][0].description
-    assert "published after the event" in render.takeaways_messages(event())[0][0].description
+    assert "What was said." in render.takeaways_messages(EN, summary_only)[0][0].description
+    assert "published after the event" in render.takeaways_messages(EN, event())[0][0].description
 
 
 @pytest.mark.parametrize(("result", "words"), [
     (JoinResult(JoinOutcome.CONFIRMED), "confirmed"),
     (JoinResult(JoinOutcome.WAITLISTED, position=3), "waitlisted (position 3)"),
-    (JoinResult(JoinOutcome.CLOSED, reason="registration is closed: venue change"),
+    (JoinResult(JoinOutcome.CLOSED, reason="registration is closed: venue change",
+                note="venue change"),
      "registration is closed: venue change."),
     (JoinResult(JoinOutcome.TAKEN_PLACE, reason="this event has already taken place"),
      "this event has already taken place."),
 ])
 def test_join_replies_use_the_fixed_words(result, words):
-    assert words in replies.join_reply(event().title, result)
+    assert words in replies.join_reply(EN, event().title, result)
 
 
 def test_status_replies():
     joined = datetime(2026, 11, 1, tzinfo=UTC)
-    assert "not registered" in replies.status_reply(event().title, None)
+    assert "not registered" in replies.status_reply(EN, event().title, None)
     waiting = Rsvp(1, "a", Status.WAITLISTED, 2, joined)
-    assert "waitlisted (position 2)" in replies.status_reply(event().title, waiting)
+    assert "waitlisted (position 2)" in replies.status_reply(EN, event().title, waiting)
     confirmed = Rsvp(1, "a", Status.CONFIRMED, None, joined)
-    assert "confirmed" in replies.status_reply(event().title, confirmed)
+    assert "confirmed" in replies.status_reply(EN, event().title, confirmed)
 
 
 def test_attendees_csv_has_the_columns_and_defuses_formulas():
@@ -243,9 +248,9 @@ def test_clipped_escaped_text_fits_and_escapes_only_what_is_shown(text, limit):
 
 def test_an_event_whose_page_is_a_long_run_of_link_brackets_renders():
     run = "[" * 7_500 + "](" * 3_750  # took discord.py's escape_markdown minutes
-    embed = render.event_embed(event(title=run[:200], description=run, venue=run))
+    embed = render.event_embed(EN, event(title=run[:200], description=run, venue=run))
     assert embed.description.startswith("\\[\\[") and len(embed.description) <= 2500
-    pages = render.speaker_pages(event(people=(Person("A B", "speaker", run * 10),)))
+    pages = render.speaker_pages(EN, event(people=(Person("A B", "speaker", run * 10),)))
     for page in pages:
         assert_fits(embeds=[page.embed])
     shown = "".join(page.embed.description.removeprefix("**A B** (continued)\n")
@@ -256,31 +261,22 @@ def test_an_event_whose_page_is_a_long_run_of_link_brackets_renders():
 # -- counts in words, lists ------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("count", "word", "many", "expected"), [
-    (0, "seat", None, "0 seats"), (1, "seat", None, "1 seat"), (2, "seat", None, "2 seats"),
-    (1, "person", "people", "1 person"), (3, "person", "people", "3 people"),
-    (1, "member is", "members are", "1 member is"), (1500, "seat", None, "1,500 seats"),
-])
-def test_plural(count, word, many, expected):
-    assert render.plural(count, word, many) == expected
-
-
 def test_counts_read_right_in_the_event_and_the_moderators_replies():
     from bot.registration import Promotions
     one_seat = event(capacity=1, confirmed=0)
-    assert render.registration_text(one_seat) == "Open: 1 of 1 seat left"
-    assert "the only seat is taken" in render.registration_text(event(capacity=1, confirmed=1))
-    assert replies.promoted_note(Promotions((5,))) == (
+    assert render.registration_text(EN, one_seat) == "Open: 1 of 1 seat left"
+    assert "the only seat is taken" in render.registration_text(EN, event(capacity=1, confirmed=1))
+    assert replies.promoted_note(EN, Promotions((5,))) == (
         " 1 member moved from the waitlist to a seat.")
-    assert replies.promoted_note(Promotions((5, 6))).startswith(" 2 members moved")
-    fields = {f.name: f.value for f in render.event_embed(
+    assert replies.promoted_note(EN, Promotions((5, 6))).startswith(" 2 members moved")
+    fields = {f.name: f.value for f in render.event_embed(EN,
         event(takeaways=(Takeaway("Trade", "Tariffs rose."),))).fields}
     assert fields["Takeaways"].startswith("1 key takeaway:")
 
 
 def test_the_sample_event_says_so_in_its_footer():
-    assert "sample event" in render.event_embed(event(is_sample=True)).footer.text
-    assert render.event_embed(event()).footer.text == "Event 7"
+    assert "sample event" in render.event_embed(EN, event(is_sample=True)).footer.text
+    assert render.event_embed(EN, event()).footer.text == "Event 7"
 
 
 def listing(n: int, **changes):
@@ -293,17 +289,18 @@ def listing(n: int, **changes):
 
 def test_a_listing_line_says_when_seats_and_state():
     ts = int(START.timestamp())
-    line = replies.listing_line(listing(0, title="Talk"))
+    line = replies.listing_line(EN, listing(0, title="Talk"))
     assert line == f"`0` **Talk** · <t:{ts}:f> · 3 seats left · open"
-    assert replies.listing_line(listing(0, seats_left=1)).endswith("· 1 seat left · open")
-    assert replies.listing_line(listing(0, seats_left=0)).endswith("full · open for the waitlist")
-    assert replies.listing_line(listing(0, registration_open=False)).endswith("· closed")
-    assert "no date yet" in replies.listing_line(listing(0, starts_at=None))
-    assert replies.listing_line(listing(0, archived=True)).endswith("· archived")
+    assert replies.listing_line(EN, listing(0, seats_left=1)).endswith("· 1 seat left · open")
+    assert replies.listing_line(EN, listing(0, seats_left=0)).endswith(
+        "full · open for the waitlist")
+    assert replies.listing_line(EN, listing(0, registration_open=False)).endswith("· closed")
+    assert "no date yet" in replies.listing_line(EN, listing(0, starts_at=None))
+    assert replies.listing_line(EN, listing(0, archived=True)).endswith("· archived")
 
 
 def test_a_long_list_stays_within_an_embed_and_counts_the_rest():
-    embed = replies.events_list_embed([listing(n) for n in range(200)], past=False)
+    embed = replies.events_list_embed(EN, [listing(n) for n in range(200)], past=False)
     assert len(embed.description) <= render.EMBED_DESCRIPTION
     assert len(embed.title) + len(embed.description) <= render.EMBED_TOTAL
     shown = len(re.findall(r"^`\d+` ", embed.description, re.MULTILINE))
@@ -314,7 +311,7 @@ def test_a_long_list_stays_within_an_embed_and_counts_the_rest():
 def test_my_rsvps_fit_one_message():
     from bot.storage import MyRsvp
     rsvps = [MyRsvp(n, "T" * 200, START, Status.WAITLISTED, n + 1) for n in range(100)]
-    text = replies.my_rsvps_text(rsvps)
+    text = replies.my_rsvps_text(EN, rsvps)
     assert len(text) <= render.CONTENT and "more." in text
     assert "waitlisted (position 1)" in text
 
@@ -335,6 +332,23 @@ def test_my_rsvps_fit_one_message():
 ])
 def test_line_start_markdown_is_escaped_only_where_discord_reads_it(text, shown):
     assert render.safe(text) == shown
+
+
+def test_an_event_in_two_languages_shows_the_readers_version_first():
+    english = "Experts examined what comes after New START.\n\nTong Zhao moderated."
+    chinese = "专家们探讨了《新削减战略武器条约》到期之后的问题。\n\n赵通主持了讨论。"
+    both = event(description=f"{english}\n\n{chinese}")
+    assert render.event_embed(EN, both).description.startswith("Experts examined")
+    zh_first = render.event_embed(language("zh-CN"), both).description
+    assert zh_first.startswith("专家们") and zh_first.index("赵通") < zh_first.index("Experts")
+    assert render.event_embed(language("zh-TW"), event(
+        description=f"{chinese}\n\n{english}")).description.startswith("专家们")
+    assert render.event_embed(EN, event(
+        description=f"{chinese}\n\n{english}")).description.startswith("Experts examined")
+    # A text that goes back and forth is not one version after another: left as written.
+    mixed = f"{english}\n\n{chinese}\n\nA closing note in English."
+    assert render.reader_first(language("zh-CN"), mixed) == mixed
+    assert render.reader_first(language("zh-CN"), english) == english
 
 
 # -- packing long text into embeds and messages ------------------------------------------
@@ -423,7 +437,7 @@ def test_split_text_breaks_at_a_paragraph_line_or_word_past_half_way(text, limit
     (["Ann"], 3, "Ann"),
 ])
 def test_names_are_listed_while_they_fit_and_the_rest_counted(names, limit, shown):
-    assert render.names_text(names, limit, "/x") == shown
+    assert render.names_text(EN, names, limit, "/x") == shown
 
 
 def test_an_embed_budget_spends_what_is_left_on_each_part_in_turn():
@@ -451,7 +465,7 @@ def test_the_event_embed_shares_the_room_between_roles_and_keeps_the_description
                    for role in roles for i in range(60))
     big = event(people=people, venue="V" * 1100, access_notes=("N" * 200,) * 10,
                 description="D" * 1000, title="T" * 300, takeaways=(Takeaway("A", "b"),))
-    embed = render.event_embed(big)
+    embed = render.event_embed(EN, big)
     assert_fits(embeds=[embed])
     assert [f.name for f in embed.fields] == [
         "When", "Where", "Registration", "Moderator", "Host", "Chair", "Speakers",
@@ -468,7 +482,7 @@ def test_bios_share_a_speaker_page_up_to_its_4096_characters():
     def pages(*bios: int) -> list[render.SpeakerPage]:
         people = tuple(Person(chr(ord("A") + n), "speaker", "x" * size)
                        for n, size in enumerate(bios))
-        return render.speaker_pages(event(people=people))
+        return render.speaker_pages(EN, event(people=people))
 
     head = len("**A** · Speaker\n")
     exact = 4096 - 2 * head - 2  # two bios and the blank line between them
@@ -484,14 +498,14 @@ def test_bios_share_a_speaker_page_up_to_its_4096_characters():
 
 def test_an_event_without_people_has_one_speaker_page_saying_so_and_no_menu():
     no_one = event(people=())
-    [page] = render.speaker_pages(no_one)
+    [page] = render.speaker_pages(EN, no_one)
     assert page.embed.description == "This event's page names no speakers." and page.people == ()
-    assert render.speaker_options(no_one, [page], 0) == []
+    assert render.speaker_options(EN, no_one, [page], 0) == []
 
 
 def test_the_speaker_menu_always_offers_25_and_names_a_nameless_person():
     people = tuple(Person(f"P{i}" if i else "", "speaker", "word " * 300) for i in range(60))
     many = event(people=people)
-    pages = render.speaker_pages(many)
-    assert len(render.speaker_options(many, pages, len(pages) - 1)) == 25
-    assert render.speaker_options(many, pages, 0)[0].label == "?"
+    pages = render.speaker_pages(EN, many)
+    assert len(render.speaker_options(EN, many, pages, len(pages) - 1)) == 25
+    assert render.speaker_options(EN, many, pages, 0)[0].label == "?"

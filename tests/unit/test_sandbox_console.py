@@ -15,6 +15,7 @@ from types import SimpleNamespace
 import pytest
 
 from bot import render
+from bot.i18n import language
 from sandbox import Attachment, FakeDiscord
 from sandbox.console import world
 from sandbox.console.app import SandboxError, heartbeat_interval
@@ -32,6 +33,8 @@ from tests.conftest import ROOT
 from tests.unit.test_render import event
 
 DEC_1_17H_UTC = int(datetime(2026, 12, 1, 17, 0, tzinfo=UTC).timestamp())
+
+EN = language("en-US")
 
 
 # --------------------------------------------------------------------------- parsing
@@ -125,7 +128,7 @@ def test_render_text_unescapes_markdown_and_renders_timestamps_and_mentions():
 
 
 def test_render_message_shows_embeds_fields_footer_files_and_numbered_buttons():
-    embed = render.event_embed(event(title="Missile *Defense*")).to_dict()
+    embed = render.event_embed(EN, event(title="Missile *Defense*")).to_dict()
     csv = "user_id,name,status\n" + "".join(f"{i},m{i},confirmed\n" for i in range(10))
     message = {"content": "1 confirmed for **Missile Defense**.", "embeds": [embed],
                "components": [{"type": 1, "components": [
@@ -208,6 +211,8 @@ def console():
     ("/manage role role:you", r"role: no role 'you' in this server \(\?role lists them\)"),
     ("/manage role role:Nobody", "role: no role 'Nobody'"),
     ("click 1", "no message with buttons shown yet"),
+    ("locale klingon", "'klingon' is not a Discord locale; e.g. en-US, en-GB, zh-CN or zh-TW"),
+    ("locale zh", "'zh' is not a Discord locale"),
     ("?speaker", "no command offers choices for speaker"),
     ("/rsvp join event:3", "^stop here$"),  # the local server's own errors: first line only
 ])
@@ -237,6 +242,22 @@ async def test_as_switches_who_types(console, capsys):
     await console.handle("as member")
     assert console.prompt == "you> "
     assert not await console.handle("quit")
+
+
+async def test_locale_shows_and_switches_the_typing_members_language(console, capsys):
+    await console.handle("locale")
+    assert capsys.readouterr().out == "  you's Discord is in en-US\n"
+    await console.handle("locale zh-cn")
+    assert console.member.user.locale == "zh-CN"
+    await console.handle("as moderator")
+    await console.handle("locale")
+    await console.handle("as member")
+    await console.handle("locale")
+    out = capsys.readouterr().out
+    assert "you's Discord is in zh-CN" in out and "moderator's Discord is in en-US" in out
+    with pytest.raises(LineError):
+        await console.handle("locale xx-YY")
+    assert console.member.user.locale == "zh-CN"  # a bad value changes nothing
 
 
 async def test_as_a_new_name_joins_the_server_once(console, capsys):

@@ -6,7 +6,9 @@ import pytest
 
 from bot.catalog import parse_datetime, read_event_folder
 from bot.errors import InvalidValue
+from bot.i18n import Text, language
 from bot.reminders import scheduled_event_fields, scheduled_event_problem
+from bot.times import saved_times_problem
 from tests.conftest import ANNOUNCEMENT
 from tests.unit.test_render import event
 
@@ -54,7 +56,39 @@ def test_event_toml_times_go_through_the_same_check(tmp_path, line):
 def test_a_far_time_saved_earlier_is_a_problem_not_an_overflow(starts_at):
     far = event(starts_at=starts_at, ends_at=None)
     problem = scheduled_event_problem(far, NOW)
-    assert problem is not None and "between the years 2000 and 2100" in problem
+    assert problem is not None and "between the years 2000 and 2100" in str(problem)
+
+
+@pytest.mark.parametrize(("times", "simplified", "traditional"), [
+    ({"starts_at": datetime(9999, 12, 31, 23, 0, tzinfo=UTC), "ends_at": None},
+     "其开始时间不在 2000 年到 2100 年之间（请用 `/manage edit` 重新设置）",
+     "其開始時間不在 2000 年到 2100 年之間（請用 `/manage edit` 重新設定）"),
+    ({"starts_at": datetime(2026, 12, 1, tzinfo=UTC),
+      "ends_at": datetime(9999, 12, 31, 23, 0, tzinfo=UTC)},
+     "其结束时间不在 2000 年到 2100 年之间（请用 `/manage edit` 重新设置）",
+     "其結束時間不在 2000 年到 2100 年之間（請用 `/manage edit` 重新設定）"),
+    ({"starts_at": None, "ends_at": None}, "活动还没有开始时间（请用 `/manage edit` 设置）",
+     "活動還沒有開始時間（請用 `/manage edit` 設定）"),
+    ({"starts_at": NOW - timedelta(hours=1), "ends_at": None},
+     "活动已经开始，而 Discord 只接受尚未开始的活动",
+     "活動已經開始，而 Discord 只接受尚未開始的活動"),
+])
+def test_scheduled_event_problems_are_whole_clauses_in_each_language(times, simplified,
+                                                                     traditional):
+    problem = scheduled_event_problem(event(**times), NOW)
+    assert isinstance(problem, Text)
+    assert language("en-GB").text(problem) == str(problem)
+    assert language("zh-CN").text(problem) == simplified
+    assert language("zh-TW").text(problem) == traditional
+
+
+def test_saved_times_problem_names_the_time_in_each_language():
+    far = datetime(1, 1, 1, 0, 30, tzinfo=UTC)
+    assert saved_times_problem(NOW, NOW + timedelta(hours=1)) is None
+    assert str(saved_times_problem(far, None)) == (
+        "its start is not between the years 2000 and 2100")
+    assert language("zh-TW").text(saved_times_problem(NOW, far)) == (
+        "其結束時間不在 2000 年到 2100 年之間")
 
 
 def test_the_last_allowed_start_still_gets_a_default_end():
@@ -71,4 +105,5 @@ def test_the_last_allowed_start_still_gets_a_default_end():
     (NOW, None, None)])
 def test_a_saved_time_problem_names_the_start_or_the_end(starts_at, ends_at, problem):
     from bot.times import saved_times_problem
-    assert saved_times_problem(starts_at, ends_at) == problem
+    found = saved_times_problem(starts_at, ends_at)
+    assert (found if found is None else str(found)) == problem  # its English

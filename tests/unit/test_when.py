@@ -10,8 +10,16 @@ from hypothesis import strategies as st
 
 from bot.catalog import page_facts, validate_link
 from bot.errors import InvalidValue
+from bot.i18n import Text, language
 from bot.pages import parse_page
-from bot.when import check_zone_name, is_iso, parse_typed, read_page_when, server_zone
+from bot.when import (
+    check_zone_name,
+    has_time_of_day,
+    is_iso,
+    parse_typed,
+    read_page_when,
+    server_zone,
+)
 
 
 def utc(*args: int) -> datetime:
@@ -50,7 +58,8 @@ def test_a_date_without_a_time_is_an_all_day_date_even_in_the_past():
 def test_a_date_without_a_year_leaves_the_start_unset_and_says_so():
     when = read_page_when("Fri. Oct 28, 6 PM", None)
     assert when.starts_at is None and when.ends_at is None
-    assert "no year" in when.note and "'Oct 28'" in when.note and "/manage edit" in when.note
+    note = str(when.note)
+    assert "no year" in note and "'Oct 28'" in note and "/manage edit" in note
 
 
 @pytest.mark.parametrize(("zone", "hours", "noted"), [
@@ -60,7 +69,39 @@ def test_cst_is_read_in_the_light_of_the_servers_timezone(zone, hours, noted):
     assert when.starts_at == utc(2026, 12, 1, 18) - timedelta(hours=hours)
     assert (when.note is not None) == noted
     if noted:
-        assert "China Standard Time" in when.note and "/manage timezone" in when.note
+        assert "China Standard Time" in str(when.note) and "/manage timezone" in str(when.note)
+
+
+@pytest.mark.parametrize(("line", "zone", "english", "simplified", "traditional"), [
+    ("Fri. Oct 28, 6 PM", None, "the page gives no year for its date 'Oct 28', so I left the "
+     "start unset; set it with /manage edit", "页面上的日期 'Oct 28' 没有年份，所以我没有设置开始"
+     "时间；请用 /manage edit 设置", "頁面上的日期 'Oct 28' 沒有年份，所以我沒有設定開始時間；請用 "
+     "/manage edit 設定"),
+    ("December 1, 2026, 6:00 PM CST", "UTC", "the page's CST could also mean China Standard "
+     "Time (UTC+8); I read it as US Central Standard Time (UTC−6). If that is wrong, set the "
+     "server's timezone with /manage timezone and import again, or set the start with /manage "
+     "edit", "页面上的 CST 也可能指中国标准时间（UTC+8）；我把它理解为美国中部标准时间（UTC−6）。"
+     "如果不对，请用 /manage timezone 设置服务器的时区后重新导入，或用 /manage edit 设置开始时间",
+     "頁面上的 CST 也可能指中國標準時間（UTC+8）；我把它解讀為美國中部標準時間（UTC−6）。如果不對，"
+     "請用 /manage timezone 設定伺服器的時區後重新匯入，或用 /manage edit 設定開始時間"),
+    ("June 3, 2026, 18:00 IST", "UTC", "the page's IST could also mean Israel Standard Time "
+     "(UTC+2) or Irish Standard Time (UTC+1); I read it as India Standard Time (UTC+5:30). If "
+     "that is wrong, set the server's timezone with /manage timezone and import again, or set "
+     "the start with /manage edit", "页面上的 IST 也可能指以色列标准时间（UTC+2）或爱尔兰标准时间"
+     "（UTC+1）；我把它理解为印度标准时间（UTC+5:30）。如果不对，请用 /manage timezone 设置服务器的"
+     "时区后重新导入，或用 /manage edit 设置开始时间", None),
+    ("March 4, 2400", None, "the page's date 'March 4, 2400' is not between the years 2000 and "
+     "2100, so I left the start unset", "页面上的日期 'March 4, 2400' 不在 2000 年到 2100 年之间，"
+     "所以我没有设置开始时间", None),
+])
+def test_page_date_notes_are_whole_sentences_in_each_language(line, zone, english, simplified,
+                                                              traditional):
+    note = read_page_when(line, zone).note
+    assert isinstance(note, Text)
+    assert str(note) == language("en-US").text(note) == language("en-GB").text(note) == english
+    assert language("zh-CN").text(note) == simplified
+    if traditional is not None:
+        assert language("zh-TW").text(note) == traditional
 
 
 @pytest.mark.parametrize(("zone", "hours"), [
@@ -198,7 +239,7 @@ def test_a_page_clock_is_read_as_written(written, start, end):
 def test_a_page_time_that_is_no_time_of_day_is_left_unset_and_said(written):
     when = read_page_when(f"Dec 1, 2026 {written} GMT", "UTC")
     assert when.starts_at is None
-    assert when.note == f"the page's time {written!r} is not a time of day"
+    assert str(when.note) == f"the page's time {written!r} is not a time of day"
 
 
 @pytest.mark.parametrize(("zone", "hours"), [
@@ -219,7 +260,7 @@ def test_a_page_date_must_be_within_the_years_and_the_note_quotes_it(year, kept)
     when = read_page_when(f"Dec 1, {year}", "UTC")
     assert (when.starts_at is not None) == kept
     if not kept:
-        assert when.note == (f"the page's date 'Dec 1, {year}' is not between the years 2000 "
+        assert str(when.note) == (f"the page's date 'Dec 1, {year}' is not between the years 2000 "
                              "and 2100, so I left the start unset")
 
 
@@ -230,10 +271,10 @@ def test_an_impossible_date_is_passed_over_for_the_next_one_on_the_line():
 
 def test_an_ambiguous_zone_note_names_the_abbreviation_and_every_other_reading():
     when = read_page_when("June 3, 2026, 18:00 IST", "UTC")
-    assert when.note.startswith("the page's IST could also mean Israel Standard Time (UTC+2) "
+    assert str(when.note).startswith("the page's IST could also mean Israel Standard Time (UTC+2) "
                                 "or Irish Standard Time (UTC+1); I read it as India Standard")
     all_day = read_page_when("June 3, 2026 CST", "UTC")
-    assert all_day.all_day and "the page's CST could also mean" in all_day.note
+    assert all_day.all_day and "the page's CST could also mean" in str(all_day.note)
 
 
 # -- typed times: the rules behind the examples -------------------------------------------
@@ -318,7 +359,7 @@ def test_an_impossible_minute_never_fails_the_reading():
 
 
 def test_the_no_year_note_says_what_to_do():
-    assert read_page_when("Oct 28, 6 PM", None).note == (
+    assert str(read_page_when("Oct 28, 6 PM", None).note) == (
         "the page gives no year for its date 'Oct 28', so I left the start unset; set it "
         "with /manage edit")
 
@@ -368,3 +409,36 @@ def test_every_zone_name_listed_is_read_from_a_page(name, hours):
 def test_every_month_name_and_abbreviation_is_read(month, number):
     when = read_page_when(f"{month.title()} 3, 2026", "UTC")
     assert when.starts_at == utc(2026, number, 3) and when.all_day
+
+
+# -- a Chinese page's range: the end clock is read like the start ------------------------
+
+
+@pytest.mark.parametrize(("line", "starts", "ends"), [
+    ("2026年12月1日 早上7点至早上9点", "2026-11-30 23:00", "2026-12-01 01:00"),
+    ("2026年12月1日 上午9点至中午12点", "2026-12-01 01:00", "2026-12-01 04:00"),
+    ("2026年12月1日 上午9点至下午3点15分", "2026-12-01 01:00", "2026-12-01 07:15"),
+    ("2026年12月1日 下午2点至晚上8点半", "2026-12-01 06:00", "2026-12-01 12:30"),
+    ("2026年12月1日 晚上7点至晚上9点", "2026-12-01 11:00", "2026-12-01 13:00"),
+])
+def test_the_end_of_a_chinese_range_has_its_own_time_word_and_minutes(line, starts, ends):
+    # Times in Beijing (UTC+8), written in UTC here.
+    when = read_page_when(line, "Asia/Shanghai")
+    assert (f"{when.starts_at:%Y-%m-%d %H:%M}", f"{when.ends_at:%Y-%m-%d %H:%M}") == (
+        starts, ends)
+    assert not when.all_day and when.note is None
+
+
+# -- typed times: what makes one a time of day, not an all-day date ----------------------
+
+
+@pytest.mark.parametrize("typed", ["6:30", "6.30", "6pm", "6 am", "9 a.m.", "9 p.m.", "18h",
+                                   "18点", "noon", "Dec 1 noon", "midnight", "2026-12-01T18:00"])
+def test_each_way_of_writing_a_time_of_day_is_one(typed):
+    assert has_time_of_day(typed)
+
+
+@pytest.mark.parametrize("typed", ["Dec 1 2026", "2026-12-01", "1 December", "in 18 hours",
+                                   "noonday", "Dec 1.", "2026年12月1日"])
+def test_a_date_alone_has_no_time_of_day(typed):
+    assert not has_time_of_day(typed)

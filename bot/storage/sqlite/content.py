@@ -40,12 +40,12 @@ class SqliteContent(Repository):
             " ORDER BY e.id LIMIT 1", (guild_id, *hashes))
 
     def add_pages(self, event_id: int, guild_id: int, pages: Iterable[tuple[str, Page]],
-                   now: datetime, url: str | None = None, *,
-                   announce_recap: bool = True) -> None:
+                   now: datetime, url: str | None = None, *, created: bool = False) -> None:
         """Store the pages and merge their content into the event's. A recap with takeaways
         is announced when it reaches an event that was already there, and only when it is
         a new text: an event created together with its recap (the bundled sample in every
-        new server, a folder import) is not news, and neither is the same recap again."""
+        new server, a folder import) is not news, and neither is the same recap again.
+        `created`: the event was created in this transaction."""
         db = self._conn
         content = self.content(event_id)
         for body, page in pages:
@@ -60,7 +60,7 @@ class SqliteContent(Repository):
                 " body = excluded.body, text_hash = excluded.text_hash,"
                 " url = coalesce(excluded.url, url), imported_at = excluded.imported_at",
                 (event_id, page.kind, page_language(body), body, text_hash, url, ts(now)))
-            if announce_recap and is_new_recap and page.takeaways:
+            if not created and is_new_recap and page.takeaways:
                 self._outbox.notify(guild_id, event_id, RecapPayload(), now)
         db.execute(
             "UPDATE events SET description = ?, recap_summary = ?, language = ?, translation = ?,"
@@ -75,7 +75,7 @@ class SqliteContent(Repository):
         db.executemany(
             "INSERT INTO takeaways (event_id, position, heading, text) VALUES (?, ?, ?, ?)",
             [(event_id, i, t.heading, t.text) for i, t in enumerate(content.takeaways)])
-        self._search.index(event_id, guild_id, content)
+        self._search.index(event_id, guild_id, content, fresh=created)
 
     def content(self, event_id: int) -> EventContent:
         row = self._row(

@@ -22,20 +22,26 @@ from bot.models import (
     EventListing,
     EventRef,
     EventSummary,
+    Person,
+    Takeaway,
 )
 from bot.pages import Page
 from bot.registration import DEFAULT_CAPACITY
+from bot.storage.protocol import SampleDrafts
 from bot.storage.sqlite.content import SqliteContent
 from bot.storage.sqlite.outbox import SqliteOutbox
 from bot.storage.sqlite.registrations import SqliteRegistrations
 from bot.storage.sqlite.search import SqliteSearch
 from bot.storage.sqlite.session import OVER_AT, Repository, Session, dt, ts, utcnow
+from bot.storage.sqlite.settings import SqliteSettings
 
 
 class SqliteEvents(Repository):
     def __init__(self, session: Session, registrations: SqliteRegistrations,
-                 outbox: SqliteOutbox, search: SqliteSearch, content: SqliteContent) -> None:
+                 outbox: SqliteOutbox, search: SqliteSearch, content: SqliteContent,
+                 settings: SqliteSettings) -> None:
         super().__init__(session)
+        self._settings = settings
         self._registrations = registrations
         self._outbox = outbox
         self._search = search
@@ -55,35 +61,64 @@ class SqliteEvents(Repository):
         creates as the bundled sample. Returns the event and whether it was created.
         """
         now = now or self._clock()
-        self._session.events_changed += 1
-        with self._transaction() as db:
-            if new:
-                row = self._content.imported_before(guild_id, pages, url)
-                slug = self._free_slug(guild_id, draft.slug) if row is None else None
-            else:
-                slug = draft.slug
-                row = self._one(
-                    "SELECT id FROM events WHERE guild_id = ? AND slug = ?", (guild_id, slug))
-            created = row is None
-            if row is None:
-                closed = any(page.registration_closed for _, page in pages)
-                # A deleted event's id is never given again: its old buttons must not
-                # reach a new event.
-                cursor = db.execute(
-                    "INSERT INTO events (id, guild_id, slug, title, capacity, registration_open,"
-                    " closed_reason, is_sample, created_at, updated_at) VALUES ("
-                    "(SELECT coalesce(max(m), 0) + 1 FROM (SELECT max(id) AS m FROM events"
-                    " UNION ALL SELECT max(id) FROM deleted_events)),"
-                    " ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (guild_id, slug, draft.title, draft.capacity or DEFAULT_CAPACITY,
-                     int(not closed), "the event page says registration has closed" if closed
-                     else None, int(sample), ts(now), ts(now)))
-                event_id = int(cursor.lastrowid or 0)
-            else:
-                event_id = row["id"]
-            self._apply_draft(event_id, guild_id, draft, now)
-            self._content.add_pages(event_id, guild_id, pages, now, url, announce_recap=not created)
+        with self._transaction():
+            event_id, created = self._save(guild_id, draft, pages, now, new=new, url=url,
+                                           sample=sample)
         return self.get_event(guild_id, event_id), created
+
+    def save_samples(self, guild_ids: Sequence[int], samples_in: SampleDrafts,
+                     now: datetime | None = None) -> list[int]:
+        """Give each of these guilds that has no events yet the sample events, as
+        `samples_in(its timezone)` drafts them, in ONE transaction: thousands of new
+        servers at start would otherwise pay a commit (and a thread hop) each. The check
+        for events is in the transaction, so a guild is never given them twice. Returns
+        the guilds given them."""
+        now = now or self._clock()
+        wanted = list(dict.fromkeys(guild_ids))
+        if not wanted:
+            return []
+        with self._transaction():
+            having = {row["guild_id"] for row in self._all(
+                "SELECT DISTINCT guild_id FROM events"
+                f" WHERE guild_id IN ({', '.join('?' * len(wanted))})", wanted)}
+            seeded = [guild_id for guild_id in wanted if guild_id not in having]
+            for guild_id in seeded:
+                for draft, pages in samples_in(self._settings.timezone(guild_id)):
+                    self._save(guild_id, draft, pages, now, sample=True)
+        return seeded
+
+    def _save(self, guild_id: int, draft: EventDraft, pages: Sequence[tuple[str, Page]],
+              now: datetime, *, new: bool = False, url: str | None = None,
+              sample: bool = False) -> tuple[int, bool]:
+        """`save_event`'s writes, inside the caller's transaction."""
+        db = self._conn
+        if new:
+            row = self._content.imported_before(guild_id, pages, url)
+            slug = self._free_slug(guild_id, draft.slug) if row is None else None
+        else:
+            slug = draft.slug
+            row = self._one(
+                "SELECT id FROM events WHERE guild_id = ? AND slug = ?", (guild_id, slug))
+        created = row is None
+        if row is None:
+            closed = any(page.registration_closed for _, page in pages)
+            # A deleted event's id is never given again: its old buttons must not
+            # reach a new event.
+            cursor = db.execute(
+                "INSERT INTO events (id, guild_id, slug, title, capacity, registration_open,"
+                " closed_reason, is_sample, created_at, updated_at) VALUES ("
+                "(SELECT coalesce(max(m), 0) + 1 FROM (SELECT max(id) AS m FROM events"
+                " UNION ALL SELECT max(id) FROM deleted_events)),"
+                " ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (guild_id, slug, draft.title, draft.capacity or DEFAULT_CAPACITY,
+                 int(not closed), "the event page says registration has closed" if closed
+                 else None, int(sample), ts(now), ts(now)))
+            event_id = int(cursor.lastrowid or 0)
+        else:
+            event_id = row["id"]
+        self._apply_draft(event_id, guild_id, draft, now)
+        self._content.add_pages(event_id, guild_id, pages, now, url, created=created)
+        return event_id, created
 
     def imported_event_id(self, guild_id: int, body: str, url: str | None = None) -> int | None:
         """The event an import of this page (or URL) would update instead of creating one."""
@@ -94,7 +129,6 @@ class SqliteEvents(Repository):
                  now: datetime | None = None) -> Event:
         """Attach a page (typically the recap) to an existing event."""
         now = now or self._clock()
-        self._session.events_changed += 1
         with self._transaction():
             self._registrations.seats_of(event_id, guild_id)
             self._content.add_pages(event_id, guild_id, [(body, page)], now)
@@ -134,11 +168,21 @@ class SqliteEvents(Repository):
             self._registrations.record_promotions(guild_id, event_id, seats, promotions, now)
 
     def get_event(self, guild_id: int, event_id: int) -> Event:
+        return self.event_of(self.event_row(guild_id, event_id),
+                             self._content.people(event_id), self._content.takeaways(event_id))
+
+    def event_row(self, guild_id: int, event_id: int) -> sqlite3.Row:
+        """The event's own row (its seat counts included); raises EventNotFound."""
         row = self._one(
             "SELECT *, EXISTS (SELECT 1 FROM pages WHERE event_id = events.id AND kind = 'recap')"
             " AS has_recap FROM events WHERE id = ? AND guild_id = ?", (event_id, guild_id))
         if row is None:
             raise EventNotFound(event_id)
+        return row
+
+    @staticmethod
+    def event_of(row: sqlite3.Row, people: tuple[Person, ...],
+                 takeaways: tuple[Takeaway, ...]) -> Event:
         return Event(
             id=row["id"], guild_id=row["guild_id"], slug=row["slug"], title=row["title"],
             venue=row["venue"], link=row["link"], starts_at=dt(row["starts_at"]),
@@ -149,7 +193,7 @@ class SqliteEvents(Repository):
             language=row["language"], translation=row["translation"],
             off_the_record=bool(row["off_the_record"]),
             access_notes=tuple(json.loads(row["access_notes"])), has_recap=bool(row["has_recap"]),
-            people=self._content.people(event_id), takeaways=self._content.takeaways(event_id),
+            people=people, takeaways=takeaways,
             all_day=bool(row["all_day"]), archived=bool(row["archived"]),
             is_sample=bool(row["is_sample"]))
 
@@ -159,7 +203,6 @@ class SqliteEvents(Repository):
         news: one notice for the channel and one DM to each member registered (confirmed or
         waitlisted), written in the same transaction. Returns (before, after)."""
         now = now or self._clock()
-        self._session.events_changed += 1
         with self._transaction() as db:
             before = self.get_event(guild_id, event_id)
             db.execute(
@@ -264,7 +307,6 @@ class SqliteEvents(Repository):
         of its announcements and Discord event. The notices carry what they need, since
         the event is gone when they are delivered."""
         now = self._clock()
-        self._session.events_changed += 1
         with self._transaction() as db:
             row = self._one("SELECT title, scheduled_event_id FROM events"
                             " WHERE id = ? AND guild_id = ?", (event_id, guild_id))
@@ -298,7 +340,6 @@ class SqliteEvents(Repository):
 
     def set_archived(self, guild_id: int, event_id: int, archived: bool) -> bool:
         """Archive or unarchive the event; returns whether it was archived before."""
-        self._session.events_changed += 1
         with self._transaction() as db:
             row = self._one("SELECT archived FROM events WHERE id = ? AND guild_id = ?",
                             (event_id, guild_id))

@@ -237,6 +237,18 @@ MIGRATIONS: tuple[str, ...] = (
     DROP TABLE outbox;
     ALTER TABLE outbox_ids_once RENAME TO outbox;
     """,
+    # 13: languages. The language a server's public posts are in, when a moderator chose
+    # one (NULL: the server's preferred locale, else English); and each member's Discord
+    # client language as last seen, for DMs sent outside an interaction (reminders,
+    # promotions). A member's locale is theirs across servers, so it is keyed by user.
+    """
+    ALTER TABLE guild_settings ADD COLUMN language TEXT;
+    CREATE TABLE member_locales (
+        user_id INTEGER PRIMARY KEY,
+        locale  TEXT    NOT NULL,
+        seen_at INTEGER NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

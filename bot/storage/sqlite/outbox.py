@@ -6,7 +6,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from bot.models import (
     NOTICE_KINDS,
@@ -17,6 +19,7 @@ from bot.models import (
     NoticeKind,
     NoticePayload,
 )
+from bot.shards import Shards
 from bot.storage.sqlite.session import Repository, Session, ts, utcnow
 
 log = logging.getLogger(__name__)
@@ -42,6 +45,21 @@ def decode_payload(kind: str, text: str) -> NoticePayload:
         raise ValueError(f"unreadable {kind!r} notice payload {text!r}: {e}") from e
 
 
+def decode_notices(rows: Iterable[Any]) -> list[Notice]:
+    """Claimed outbox rows (id, guild_id, event_id, kind, payload) as notices, in id order.
+    A row that cannot be read is left out and stays claimed, so it is logged again only
+    once its claim goes stale (both backends)."""
+    notices = []
+    for r in sorted(rows, key=lambda r: r["id"]):
+        try:
+            payload = decode_payload(r["kind"], r["payload"])
+        except ValueError:
+            log.exception("notice %s cannot be read; not delivering it", r["id"])
+            continue
+        notices.append(Notice(r["id"], r["guild_id"], r["event_id"], payload))
+    return notices
+
+
 class SqliteOutbox(Repository):
     def __init__(self, session: Session) -> None:
         super().__init__(session)
@@ -58,25 +76,24 @@ class SqliteOutbox(Repository):
             (guild_id, event_id, NOTICE_KINDS[type(payload)].value, encode_payload(payload),
              ts(now)))
 
-    def claim_notices(self, limit: int = 100, stale_after: int = 60) -> list[Notice]:
-        """Take pending notices for delivery. A claim left unacknowledged for
-        `stale_after` seconds (its process died) is handed out again."""
+    def claim_notices(self, limit: int = 100, stale_after: int = 60,
+                      shards: Shards | None = None) -> list[Notice]:
+        """Take pending notices for delivery: with `shards`, only those of guilds on them
+        (`bot.shards.shard_of`; a process has no other guild's channels). A claim left
+        unacknowledged for `stale_after` seconds (its process died) is handed out again."""
         now = int(utcnow().timestamp())
+        on_shards = ""
+        shard_params: tuple[int, ...] = ()
+        if shards is not None:
+            on_shards = f" AND ((guild_id >> 22) % ?) IN ({', '.join('?' * len(shards.ids))})"
+            shard_params = (shards.count, *shards.ids)
         with self._transaction():
             rows = self._all(
                 "UPDATE outbox SET claimed_at = ? WHERE id IN (SELECT id FROM outbox"
-                " WHERE claimed_at IS NULL OR claimed_at < ? ORDER BY id LIMIT ?)"
+                f" WHERE (claimed_at IS NULL OR claimed_at < ?){on_shards} ORDER BY id LIMIT ?)"
                 " RETURNING id, guild_id, event_id, kind, payload",
-                (now, now - stale_after, limit))
-        notices = []
-        for r in sorted(rows, key=lambda r: r["id"]):
-            try:
-                payload = decode_payload(r["kind"], r["payload"])
-            except ValueError:
-                # Left claimed, so it is logged again only once its claim goes stale.
-                log.exception("notice %s cannot be read; not delivering it", r["id"])
-                continue
-            notices.append(Notice(r["id"], r["guild_id"], r["event_id"], payload))
+                (now, now - stale_after, *shard_params, limit))
+        notices = decode_notices(rows)
         self._claimed.update(n.id for n in notices)
         return notices
 

@@ -20,11 +20,27 @@ from bot.models import (
     PromotedPayload,
     Rsvp,
 )
-from bot.registration import Existing, JoinOutcome, JoinResult, Promotions, Seats, Status
+from bot.registration import (
+    ARCHIVED,
+    Existing,
+    JoinOutcome,
+    JoinResult,
+    Promotions,
+    Seats,
+    Status,
+)
 from bot.storage.sqlite.outbox import SqliteOutbox, encode_payload
-from bot.storage.sqlite.session import OVER_AT, Repository, Session, dt, over_at, ts, utcnow
+from bot.storage.sqlite.session import (
+    OVER_AT,
+    Repository,
+    Session,
+    TooLongForTheLoop,
+    dt,
+    over_at,
+    ts,
+    utcnow,
+)
 
-ARCHIVED = "this event is archived"
 # A join names (guild_id, event_id, user_id, display name).
 JoinRequest = tuple[int, int, int, str]
 
@@ -148,10 +164,15 @@ class SqliteRegistrations(Repository):
         if cached is None or cached[0] != departures:
             cached = self._session.waitlists[event_id] = (departures, array("q"))
         seqs = cached[1]
+        budget = self._session.row_budget
         if not seqs or seq > seqs[-1]:
+            before = len(seqs)
             seqs.extend(row[0] for row in self._conn.execute(
                 "SELECT seq FROM rsvps WHERE event_id = ? AND status = 'waitlisted' AND seq > ?"
-                " ORDER BY seq", (event_id, seqs[-1] if seqs else 0)))
+                " ORDER BY seq LIMIT ?", (event_id, seqs[-1] if seqs else 0,
+                                         -1 if budget is None else budget)))
+            if budget is not None and len(seqs) - before == budget and seq > seqs[-1]:
+                raise TooLongForTheLoop(f"the waitlist of event {event_id} is still loading")
         return bisect_right(seqs, seq)
 
     def _left_waitlist(self, event_id: int, count: int) -> None:

@@ -26,9 +26,9 @@ class SqliteRepositories:
         self.search = SqliteSearch(self.session)
         self.registrations = SqliteRegistrations(self.session, self.notices)
         self.content = SqliteContent(self.session, self.notices, self.search)
-        self.events = SqliteEvents(self.session, self.registrations, self.notices, self.search,
-                                   self.content)
         self.settings = SqliteSettings(self.session, self.search)
+        self.events = SqliteEvents(self.session, self.registrations, self.notices, self.search,
+                                   self.content, self.settings)
         self.reminders = SqliteReminders(self.session, self.registrations)
         self.schema = Migrator(self.session)
 

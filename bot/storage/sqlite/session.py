@@ -59,6 +59,11 @@ def configure(conn: sqlite3.Connection, *, wait: bool = True) -> None:
         conn.execute("PRAGMA wal_autocheckpoint = 0")
 
 
+class TooLongForTheLoop(Exception):
+    """A read on the event loop's connection would exceed its row budget: run it on the
+    database thread instead (what it fetched so far is kept for the next time)."""
+
+
 def is_busy(error: sqlite3.OperationalError) -> bool:
     return getattr(error, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
@@ -72,9 +77,11 @@ class Session:
         self.conn = conn
         self.clock = clock  # the registration rules' "now"; tests move it
         self.notices_written = 0  # outbox rows written, so the bot knows when to look
-        self.events_changed = 0  # bumped by writes that can change an event's title or scope
         # event id -> (waitlist_departures when built, waitlisted seqs in order)
         self.waitlists: dict[int, tuple[int, array[int]]] = {}
+        # Rows one read may fetch to catch a cache up (None: no limit); the event loop's
+        # connection sets it, so its work per read stays bounded (see TooLongForTheLoop).
+        self.row_budget: int | None = None
 
     def close(self) -> None:
         self.conn.close()

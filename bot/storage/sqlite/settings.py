@@ -1,9 +1,10 @@
-"""Guild settings (announcement channel, timezone, reminder offsets, scheduled events),
-the servers the bot left and their purge, and the bot's own metadata."""
+"""Guild settings (announcement channel, timezone, language, reminder offsets, scheduled
+events), members' last seen client languages, the servers the bot left and their purge,
+and the bot's own metadata."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from bot.models import GuildLeft, ReminderSettings
@@ -68,6 +69,47 @@ class SqliteSettings(Repository):
                 " excluded.scheduled_events",
                 (guild_id, int(enabled)))
 
+    def language(self, guild_id: int) -> str | None:
+        """The language a moderator chose for the server's public posts; None: not chosen."""
+        row = self._one("SELECT language FROM guild_settings WHERE guild_id = ?", (guild_id,))
+        return None if row is None else row["language"]
+
+    def set_language(self, guild_id: int, code: str | None) -> None:
+        """Set the server's language (a shipped locale code, see `bot.i18n.SHIPPED`); None
+        goes back to the server's preferred locale."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO guild_settings (guild_id, language) VALUES (?, ?)"
+                " ON CONFLICT (guild_id) DO UPDATE SET language = excluded.language",
+                (guild_id, code))
+
+    def member_locales(self, user_ids: Sequence[int]) -> dict[int, str]:
+        """The last client locale seen from each of these members that has one."""
+        found: dict[int, str] = {}
+        ids = list(dict.fromkeys(user_ids))
+        for start in range(0, len(ids), 500):  # within SQLite's bound-variable limit
+            chunk = ids[start:start + 500]
+            rows = self._all("SELECT user_id, locale FROM member_locales WHERE user_id IN"
+                             f" ({','.join('?' * len(chunk))})", tuple(chunk))
+            found.update((r["user_id"], r["locale"]) for r in rows)
+        return found
+
+    def record_member_locales(self, seen: Mapping[int, str],
+                              now: datetime | None = None) -> int:
+        """Remember each member's client locale, in one transaction; a row is written only
+        where the locale changed. Returns how many changed."""
+        if not seen:
+            return 0
+        when = ts(now or datetime.now(UTC))
+        with self._transaction() as db:
+            before = db.total_changes
+            db.executemany(
+                "INSERT INTO member_locales (user_id, locale, seen_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (user_id) DO UPDATE SET locale = excluded.locale,"
+                " seen_at = excluded.seen_at WHERE locale != excluded.locale",
+                [(user_id, locale, when) for user_id, locale in seen.items()])
+            return db.total_changes - before
+
     def set_guild_left(self, guild_id: int, left_at: datetime | None) -> None:
         """Record when the bot left the guild (None: it is back, or never left)."""
         if left_at is None and self._one("SELECT 1 FROM guild_settings WHERE guild_id = ?"
@@ -99,7 +141,6 @@ class SqliteSettings(Repository):
             db.execute("DELETE FROM deleted_events WHERE guild_id = ?", (guild_id,))
             db.execute("DELETE FROM outbox WHERE guild_id = ?", (guild_id,))
             db.execute("DELETE FROM guild_settings WHERE guild_id = ?", (guild_id,))
-        self._session.events_changed += 1
         return True
 
     def get_meta(self, key: str) -> str | None:

@@ -3,11 +3,21 @@
 Every repository call runs through `run` as ONE call on the database thread, so it is
 atomic with respect to every other operation on the connection and costs one thread
 hop whatever its number of statements. Joins go through `join` (`joins.JoinBatcher`).
+
+The cheap reads members make all the time (an event, its summary, the default event,
+a member's RSVP) are answered on the event loop instead, through the loop's connection
+that never waits (`_loop_reads`): a few indexed lookups, no thread hop, so they don't
+queue behind other work on the database thread. An event is cached, and the cache
+dropped whenever another connection (the database thread, another process) has
+committed, which `PRAGMA data_version` tells in the same statement that reads the seat
+counts, every time. A read that finds the database busy, or that would fetch too many
+rows to catch a cache up, runs on the database thread as before.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
 import queue
@@ -18,18 +28,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from bot.errors import Unavailable
-from bot.models import EventSummary
+from bot.errors import EventNotFound, Unavailable
+from bot.models import Event, EventSummary
 from bot.registration import JoinResult
 from bot.storage.sqlite.joins import JoinBatcher, JoinResults
 from bot.storage.sqlite.registrations import JoinRequest
 from bot.storage.sqlite.repositories import SqliteRepositories
-from bot.storage.sqlite.session import configure, utcnow
+from bot.storage.sqlite.session import TooLongForTheLoop, configure, is_busy, utcnow
 
 P = ParamSpec("P")
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-SUMMARY_TTL = 30.0  # seconds an event's title is reused without asking the database
+LOOP_ROW_BUDGET = 1000  # rows a read on the event loop may fetch: well under a millisecond
+CACHED_EVENTS = 256  # events kept (what they say; their seat counts are read each time)
 
 
 class DatabaseThread:
@@ -93,9 +104,18 @@ class SqliteStore:
         # Set when an operation of this process wrote notices to the outbox.
         self.notices_ready = asyncio.Event()
         self._notices_seen = 0
-        # Titles for RSVP replies, so a join costs one trip to the database thread. Changes
-        # in this process invalidate it; the TTL bounds staleness from other processes.
-        self._summaries: dict[tuple[int, int], tuple[EventSummary, float, int]] = {}
+        loop_repos.session.row_budget = LOOP_ROW_BUDGET
+        # The reads answered on the event loop, by the database-thread call they stand for.
+        self._loop_reads: dict[Callable[..., Any], Callable[..., Any]] = {
+            repos.events.get_event: self._event_on_loop,
+            repos.events.summary: loop_repos.events.summary,
+            repos.events.default_event_id: loop_repos.events.default_event_id,
+            repos.events.has_events: loop_repos.events.has_events,
+            repos.registrations.rsvp: loop_repos.registrations.rsvp,
+        }
+        # (guild id, event id) -> the event, valid while `_data_version` is unchanged
+        self._events: dict[tuple[int, int], Event] = {}
+        self._data_version: int | None = None
 
     @classmethod
     async def open(cls, path: str | Path, *,
@@ -158,11 +178,49 @@ class SqliteStore:
         await self.close()
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run a repository call on the database thread, as one unit."""
+        """Run a repository call as one unit: on the event loop for the cheap reads of
+        `_loop_reads` when the database lets it at once, else on the database thread."""
+        on_loop = self._loop_reads.get(fn)
+        if on_loop is not None:
+            try:
+                return on_loop(*args, **kwargs)  # never waits: a busy database raises
+            except TooLongForTheLoop:
+                pass
+            except sqlite3.OperationalError as exc:
+                if not is_busy(exc):
+                    raise
         try:
             return await self._thread.call(functools.partial(fn, *args, **kwargs))
         finally:
             self._signal_notices()
+
+    def _event_on_loop(self, guild_id: int, event_id: int) -> Event:
+        """`get_event` from the cache, with the seat counts read now.
+
+        One statement reads the counts and `data_version`, so both come from one snapshot:
+        while `data_version` is unchanged only this connection has committed, and its
+        commits are joins, which change nothing of an event but its counts. A cache filled
+        after another commit is at worst dropped once too often, never kept too long.
+        """
+        row = self._loop_repos.session.conn.execute(
+            "SELECT confirmed_count, waitlist_count,"
+            " (SELECT data_version FROM pragma_data_version) FROM events"
+            " WHERE id = ? AND guild_id = ?", (event_id, guild_id)).fetchone()
+        if row is None:
+            raise EventNotFound(event_id)
+        if row[2] != self._data_version:
+            self._events.clear()
+            self._data_version = row[2]
+        cached = self._events.get((guild_id, event_id))
+        if cached is not None:
+            return dataclasses.replace(cached, confirmed=row[0], waitlisted=row[1])
+        events, content = self._loop_repos.events, self._loop_repos.content
+        found = events.event_of(events.event_row(guild_id, event_id),
+                                content.people(event_id), content.takeaways(event_id))
+        if len(self._events) >= CACHED_EVENTS:
+            self._events.clear()
+        self._events[(guild_id, event_id)] = found
+        return found
 
     def _signal_notices(self) -> None:
         written = (self._repos.session.notices_written
@@ -182,16 +240,9 @@ class SqliteStore:
         await self.run(self._repos.session.checkpoint)
 
     async def summary(self, guild_id: int, event_id: int) -> EventSummary:
-        """The event's id, title and start, cached briefly (RSVP replies show it); raises
-        EventNotFound outside its guild."""
-        now = asyncio.get_running_loop().time()
-        changed = self._repos.session.events_changed
-        cached = self._summaries.get((guild_id, event_id))
-        if cached is not None and cached[1] > now and cached[2] == changed:
-            return cached[0]
-        found = await self.run(self.events.summary, guild_id, event_id)
-        self._summaries[(guild_id, event_id)] = (found, now + SUMMARY_TTL, changed)
-        return found
+        """The event's id, title and start (RSVP replies show it), read on the event loop;
+        raises EventNotFound outside its guild."""
+        return await self.run(self.events.summary, guild_id, event_id)
 
     async def backup(self, target: str | Path) -> None:
         """A consistent copy of the live database, through SQLite's online backup."""

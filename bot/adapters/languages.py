@@ -1,0 +1,146 @@
+"""Which language the bot speaks to whom.
+
+What only one member reads (ephemeral replies, DMs) is in their Discord client's
+language: the interaction's locale, or for a DM sent outside an interaction (reminders,
+promotions) the locale last seen from them. What everyone reads (public replies, channel
+posts, announcements) is in the server's language: the one `/manage language` chose,
+else the server's preferred locale when the bot speaks it, else English.
+
+Members' locales are recorded off the reply path: an interaction only updates a dict
+when the locale differs from the one last seen, and a background task writes the
+changes in one transaction every few seconds, so a join costs no database trip more.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.i18n import Language, language
+
+if TYPE_CHECKING:
+    # The store's type through the bot that holds it: adapters import no storage module.
+    from bot.app import EventBot, Interaction, Store
+
+log = logging.getLogger(__name__)
+
+FLUSH_INTERVAL = 5.0  # seconds between writes of the locales seen meanwhile
+
+
+class MemberLocales:
+    """Members' client locales, as their interactions show them, written in batches."""
+
+    def __init__(self, store: Store, interval: float = FLUSH_INTERVAL) -> None:
+        self.store = store
+        self.interval = interval
+        self._last: dict[int, str] = {}  # user id -> locale last seen by this process
+        self._pending: dict[int, str] = {}  # seen but not yet written
+        self._wake = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+
+    def seen_payload(self, data: Any) -> None:
+        """Note the locale of a raw INTERACTION_CREATE (called for every interaction)."""
+        try:
+            locale = data.get("locale")
+            user = (data.get("member") or {}).get("user") or data.get("user") or {}
+            user_id = int(user["id"])
+        except (AttributeError, KeyError, TypeError, ValueError):
+            return
+        if isinstance(locale, str):
+            self.seen(user_id, locale)
+
+    def seen(self, user_id: int, locale: str) -> None:
+        if self._last.get(user_id) != locale:
+            self._last[user_id] = locale
+            self._pending[user_id] = locale
+            self._wake.set()
+
+    async def locale_of(self, user_id: int) -> str | None:
+        """The member's client locale as last seen, by this process or any other."""
+        if (locale := self._last.get(user_id)) is not None:
+            return locale
+        found = await self.store.run(self.store.settings.member_locales, [user_id])
+        return found.get(user_id)
+
+    def start(self) -> None:
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._run(), name="member-locales")
+
+    async def stop(self) -> None:
+        """Stop the writer and write what is still pending."""
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
+            self._writer = None
+        await self.flush()
+
+    async def flush(self) -> None:
+        pending, self._pending = self._pending, {}
+        if not pending:
+            return
+        try:
+            await self.store.run(self.store.settings.record_member_locales, pending)
+        except Exception:
+            # Not worth retrying: the next interaction of each member records it again.
+            for user_id in pending:
+                self._last.pop(user_id, None)
+            log.exception("could not record the client languages of %d member(s)", len(pending))
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            await self.flush()
+            await asyncio.sleep(self.interval)  # what arrives meanwhile goes in one batch
+
+
+class ServerLanguages:
+    """Each server's language for its public posts, read once per process and kept."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._chosen: dict[int, str | None] = {}
+
+    async def chosen(self, guild_id: int) -> str | None:
+        if guild_id not in self._chosen:
+            self._chosen[guild_id] = await self.store.run(self.store.settings.language, guild_id)
+        return self._chosen[guild_id]
+
+    async def choose(self, guild_id: int, code: str | None) -> None:
+        await self.store.run(self.store.settings.set_language, guild_id, code)
+        self._chosen[guild_id] = code
+
+    async def language(self, guild_id: int | None, preferred: object = None) -> Language:
+        """The server's language: the chosen one, else its preferred locale (when shipped;
+        `language` falls back to English)."""
+        chosen = await self.chosen(guild_id) if guild_id is not None else None
+        return language(chosen or preferred)
+
+    async def for_guild(self, guild_id: int, client: discord.Client) -> Language:
+        """For a post made outside an interaction: the guild's preferred locale from the
+        gateway's guild, when this process has it."""
+        guild = client.get_guild(guild_id)
+        return await self.language(guild_id, guild.preferred_locale if guild else None)
+
+
+async def server_language(interaction: Interaction) -> Language:
+    """The language of what the whole server reads, for a public reply."""
+    return await interaction.client.languages.language(interaction.guild_id,
+                                                       interaction.guild_locale)
+
+
+async def reply_language(interaction: Interaction, *, ephemeral: bool) -> Language:
+    """The member's language for what only they see, else the server's."""
+    if ephemeral or interaction.guild_id is None:
+        return language(interaction.locale)
+    return await server_language(interaction)
+
+
+async def dm_language(client: EventBot, user_id: int) -> Language:
+    """For a DM sent outside an interaction: the member's client language as last seen."""
+    return language(await client.member_locales.locale_of(user_id))

@@ -1,0 +1,134 @@
+"""The bot's own words in the reader's language: gettext catalogs kept with Babel.
+
+Message ids are the English text (so English needs no catalog and reads exactly as the
+source); each other shipped language has `bot/locales/<ll_CC>/LC_MESSAGES/<domain>.po`,
+compiled in memory the first time it is used, so there is no build step to forget.
+Sentences are whole messages with named fields (`"You're confirmed for {title}."`),
+never pieces glued together, because word order differs between languages; counts go
+through `ngettext`, whose plural rule comes from the catalog (Chinese has one form).
+
+`make messages` extracts the ids from bot/ and cogs/ (Babel's default keywords: `_`,
+`ngettext`, `pgettext`, and the marker `N_`) and updates every catalog;
+tests/unit/test_i18n.py fails when an id lacks a translation in a shipped language or a
+translation drops a field.
+
+Only the bot's words are translated: page text, names, bios and takeaways are passed in
+as fields and shown as imported.
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+LOCALES_DIR = Path(__file__).parent / "locales"
+# Discord's locale codes of the languages the bot speaks; the first is the source.
+SOURCE = "en-US"
+SHIPPED = ("en-US", "en-GB", "zh-CN", "zh-TW")
+# `messages`: what the bot says; `commands`: the slash commands' names and descriptions,
+# as Discord shows them in the member's client (bot/command_words.py).
+DOMAINS = ("messages", "commands")
+# Human names, for choices and settings replies: each in its own language.
+NAMES = {"en-US": "English (US)", "en-GB": "English (UK)", "zh-CN": "中文（简体）",
+         "zh-TW": "中文（繁體）"}
+
+
+def shipped(locale: object) -> str:
+    """The shipped language for a Discord locale (`discord.Locale` or its code), English
+    for any other or none."""
+    code = str(getattr(locale, "value", locale) or "")
+    return code if code in SHIPPED else SOURCE
+
+
+def catalog_path(locale: str, domain: str = "messages") -> Path:
+    return LOCALES_DIR / locale.replace("-", "_") / "LC_MESSAGES" / f"{domain}.po"
+
+
+@dataclass(frozen=True, eq=False)
+class Language:
+    """One language's catalog: `lang._("Hello {name}", name=...)`."""
+
+    code: str
+    translations: gettext.NullTranslations
+
+    def _(self, message: str, /, **fields: object) -> str:
+        return _fill(self.translations.gettext(message), fields)
+
+    def ngettext(self, singular: str, plural: str, n: int, /, **fields: object) -> str:
+        return _fill(self.translations.ngettext(singular, plural, n), fields)
+
+    def pgettext(self, context: str, message: str, /, **fields: object) -> str:
+        return _fill(self.translations.pgettext(context, message), fields)
+
+    def text(self, text: Text, /) -> str:
+        """A message marked with `N_` where it was written, in this language; fields that
+        are themselves `Text` are translated too."""
+        fields = {key: self.text(value) if isinstance(value, Text) else value
+                  for key, value in text.fields.items()}
+        return _fill(self.translations.gettext(text.message), fields)
+
+    def __repr__(self) -> str:
+        return f"Language({self.code!r})"
+
+
+def N_(message: str) -> str:
+    """The marker for a message id written where no language is known yet (an error's
+    reason in a domain module): `make messages` extracts it, and it is translated where
+    it is shown, e.g. `UserError(N_("no event {ref} here"), ref=ref)`."""
+    return message
+
+
+class Text:
+    """A marked message and its fields, translated where it is shown (`Language.text`);
+    `str()` gives the English, for the CLI and the logs."""
+
+    __slots__ = ("fields", "message")
+
+    def __init__(self, message: str, /, **fields: Any) -> None:
+        self.message = message
+        self.fields = fields
+
+    def __str__(self) -> str:
+        return _fill(self.message, {key: str(value) if isinstance(value, Text) else value
+                                    for key, value in self.fields.items()})
+
+    def __repr__(self) -> str:
+        return f"Text({self.message!r}, **{self.fields!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Text) and (self.message, self.fields)
+                == (other.message, other.fields))
+
+    __hash__ = None  # type: ignore[assignment]  # fields may be unhashable
+
+
+def _fill(text: str, fields: dict[str, object]) -> str:
+    # Only the template is parsed: braces inside a field's value (a page's text) are kept.
+    return text.format(**fields) if fields else text
+
+
+@functools.cache
+def language(locale: object = SOURCE, domain: str = "messages") -> Language:
+    """The catalog for a Discord locale (see `shipped`), loaded once."""
+    code = shipped(locale)
+    if code == SOURCE:
+        return Language(code, gettext.NullTranslations())
+    return Language(code, compile_catalog(catalog_path(code, domain), code))
+
+
+def compile_catalog(po: Path, locale: str) -> gettext.GNUTranslations:
+    """A .po file as gettext translations, compiled in memory (fuzzy entries are left
+    out, as msgfmt does; the plural rule is the language's)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with po.open("rb") as f:
+        catalog = read_po(f, locale=locale.replace("-", "_"))
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    return gettext.GNUTranslations(buf)

@@ -1,0 +1,73 @@
+"""Progress of long command-line work (a migration, a folder import): a bar when a person
+watches it in a terminal, nothing when the output goes to a script, a file or CI."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from rich.progress import Progress as RichProgress
+    from rich.progress import TaskID
+
+
+class Progress(Protocol):
+    def begin(self, total: int) -> None:
+        """The number of steps the work takes, once it is known."""
+        ...
+
+    def advance(self, steps: int = 1) -> None: ...
+
+
+class Silent:
+    """Progress nobody watches: the default of the work that reports it."""
+
+    def begin(self, total: int) -> None:
+        pass
+
+    def advance(self, steps: int = 1) -> None:
+        pass
+
+
+SILENT = Silent()
+
+
+def watched() -> bool:
+    """Both output streams are a terminal: someone is watching, and no script or log file
+    reads either (a bar redraws its line with control characters)."""
+    return sys.stdout.isatty() and sys.stderr.isatty()
+
+
+class _Bar:
+    def __init__(self, bar: RichProgress, task: TaskID) -> None:
+        self._bar, self._task = bar, task
+
+    def begin(self, total: int) -> None:
+        self._bar.update(self._task, total=total)
+
+    def advance(self, steps: int = 1) -> None:
+        self._bar.advance(self._task, steps)
+
+
+@contextmanager
+def terminal_progress(label: str) -> Iterator[Progress]:
+    """A progress bar on stderr labelled `label`, removed when the work ends (the results
+    are printed after it); SILENT when nobody watches (`watched`)."""
+    if not watched():
+        yield SILENT
+        return
+    from rich.console import Console  # only the command line draws bars
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=Console(stderr=True),
+                  transient=True) as bar:
+        yield _Bar(bar, bar.add_task(label, total=None))

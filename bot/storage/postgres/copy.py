@@ -1,0 +1,99 @@
+"""Copy a SQLite database into PostgreSQL (`python -m bot migrate-db --to URL`).
+
+Everything is copied in ONE PostgreSQL transaction, rows keeping their ids; rows the
+target already has (an earlier run) are left as they are, so running it again changes
+nothing. Then each table is compared with the source's, row by row (so its count too),
+and any difference rolls the whole copy back. Search rows are rebuilt from the events'
+content (FTS5 rows do not transfer), and the id sequences continue past every id SQLite
+ever gave, so a deleted event's or an acknowledged notice's id is never given again.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from bot.errors import Unavailable
+from bot.progress import SILENT, Progress
+from bot.storage.postgres.store import PostgresStore
+
+COPY_CHUNK = 5_000  # rows inserted per call, so the progress moves on a big table
+
+# (table, its columns, the ones SQLite stores as 0/1), parents before children.
+TABLES: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...] = (
+    ("events", ("id", "guild_id", "slug", "title", "venue", "link", "starts_at", "ends_at",
+                "all_day", "capacity", "registration_open", "closed_reason", "confirmed_count",
+                "waitlist_count", "next_seq", "waitlist_departures", "capacity_noticed_at",
+                "description", "recap_summary", "language", "translation", "off_the_record",
+                "access_notes", "scheduled_event_id", "attendee_role_id", "archived",
+                "is_sample", "created_at", "updated_at"),
+     frozenset({"all_day", "registration_open", "off_the_record", "archived", "is_sample"})),
+    ("pages", ("event_id", "kind", "lang", "body", "imported_at", "text_hash", "url"),
+     frozenset()),
+    ("people", ("event_id", "position", "name", "role", "bio"), frozenset()),
+    ("takeaways", ("event_id", "position", "heading", "text"), frozenset()),
+    ("rsvps", ("event_id", "user_id", "display_name", "status", "seq", "joined_at"),
+     frozenset()),
+    ("guild_settings", ("guild_id", "announce_channel_id", "reminder_minutes",
+                        "scheduled_events", "timezone", "left_at", "language"),
+     frozenset({"scheduled_events"})),
+    ("member_locales", ("user_id", "locale", "seen_at"), frozenset()),
+    ("announcement_messages", ("message_id", "channel_id", "event_id", "rendered"),
+     frozenset()),
+    ("outbox", ("id", "guild_id", "event_id", "kind", "payload", "created_at", "claimed_at"),
+     frozenset()),
+    ("meta", ("key", "value"), frozenset()),
+    ("reminders_sent", ("event_id", "user_id", "minutes", "sent_at"), frozenset()),
+    ("deleted_events", ("id", "guild_id", "title", "deleted_at"), frozenset()),
+)
+
+
+async def copy_sqlite(source: Path, target: PostgresStore,
+                      progress: Progress = SILENT) -> dict[str, int]:
+    """Copy the (migrated) SQLite database at `source` into `target`; the rows per table.
+    `progress` counts each row twice (copied, then checked) and each event re-indexed."""
+    db = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        rows = {table: [tuple(bool(v) if c in flags and v is not None else v
+                              for c, v in zip(columns, row, strict=True))
+                        for row in db.execute(f"SELECT {', '.join(columns)} FROM {table}")]
+                for table, columns, flags in TABLES}
+        outbox_seq = db.execute("SELECT coalesce(max(seq), 0) FROM sqlite_sequence"
+                                " WHERE name = 'outbox'").fetchone()[0]
+    finally:
+        db.close()
+    repos = target.repositories
+    copied = sum(len(table_rows) for table_rows in rows.values())
+    progress.begin(2 * copied + len(rows["events"]))
+    async with target.pool.acquire() as conn, conn.transaction():
+        for table, columns, _ in TABLES:
+            override = " OVERRIDING SYSTEM VALUE" if table == "outbox" else ""
+            for start in range(0, len(rows[table]), COPY_CHUNK):
+                chunk = rows[table][start:start + COPY_CHUNK]
+                await conn.executemany(
+                    f"INSERT INTO {table} ({', '.join(columns)}){override} VALUES"
+                    f" ({', '.join(f'${i}' for i in range(1, len(columns) + 1))})"
+                    " ON CONFLICT DO NOTHING", chunk)
+                progress.advance(len(chunk))
+        for event_id, guild_id in await conn.fetch("SELECT id, guild_id FROM events"):
+            await repos.search.index(conn, event_id, guild_id,
+                                     await repos.content.content(conn, event_id))
+            progress.advance()
+        await conn.execute(
+            "SELECT setval(pg_get_serial_sequence('events', 'id'), greatest("
+            " (SELECT coalesce(max(id), 0) FROM events),"
+            " (SELECT coalesce(max(id), 0) FROM deleted_events), 0) + 1, false)")
+        await conn.execute(
+            "SELECT setval(pg_get_serial_sequence('outbox', 'id'), greatest("
+            " (SELECT coalesce(max(id), 0) FROM outbox), $1::bigint) + 1, false)", outbox_seq)
+        for table, columns, _ in TABLES:
+            there = {tuple(r) for r in await conn.fetch(
+                f"SELECT {', '.join(columns)} FROM {table}")}
+            progress.advance(len(rows[table]))
+            if there != set(rows[table]):
+                missing = len(set(rows[table]) - there)
+                raise Unavailable(
+                    f"the copy was undone: {table} in PostgreSQL would have {len(there)} rows "
+                    f"against {len(rows[table])} in {source}, {missing} of them not as in "
+                    f"{source}; the target holds other data, so copy into an empty database")
+    return {table: len(rows[table]) for table, _, _ in TABLES}

@@ -1,0 +1,357 @@
+"""Events and what they say on PostgreSQL: imports, edits, lookups and listings,
+archiving and deletion (the same rules as `sqlite.events`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+import asyncpg
+
+from bot import registration as rules
+from bot.errors import EventNotFound
+from bot.models import (
+    CancelledPayload,
+    ChangedDmPayload,
+    ChangedPayload,
+    DeletedPayload,
+    Deletion,
+    Event,
+    EventDraft,
+    EventEdit,
+    EventListing,
+    EventRef,
+    EventSummary,
+)
+from bot.pages import Page
+from bot.registration import DEFAULT_CAPACITY
+from bot.storage.postgres.content import PostgresContent
+from bot.storage.postgres.outbox import PostgresOutbox
+from bot.storage.postgres.registrations import PostgresRegistrations
+from bot.storage.postgres.session import OVER_AT, Database, Repository
+from bot.storage.protocol import SampleDrafts
+from bot.storage.sqlite.session import dt, ts, utcnow
+from bot.when import DEFAULT_ZONE
+
+SUMMARY = "id, title, starts_at, slug, archived"
+
+
+class PostgresEvents(Repository):
+    def __init__(self, db: Database, registrations: PostgresRegistrations,
+                 outbox: PostgresOutbox, content: PostgresContent) -> None:
+        super().__init__(db)
+        self._registrations = registrations
+        self._outbox = outbox
+        self._content = content
+
+    async def save_event(self, guild_id: int, draft: EventDraft,
+                         pages: Sequence[tuple[str, Page]], now: datetime | None = None, *,
+                         new: bool = False, url: str | None = None,
+                         sample: bool = False) -> tuple[Event, bool]:
+        """Create the event `draft.slug` in the guild, or update it in place (the rules of
+        `sqlite.events.SqliteEvents.save_event`). Returns the event and whether it was
+        created."""
+        now = now or self._clock()
+        async with self._transaction() as conn:
+            await self._lock_imports(conn, [guild_id])
+            event_id, created = await self._save(conn, guild_id, draft, pages, now, new=new,
+                                                 url=url, sample=sample)
+            return await self._get_event(conn, guild_id, event_id), created
+
+    async def save_samples(self, guild_ids: Sequence[int], samples_in: SampleDrafts,
+                           now: datetime | None = None) -> list[int]:
+        """Give each of these guilds that has no events yet the sample events, in ONE
+        transaction (the rules of `sqlite.events.SqliteEvents.save_samples`). Returns the
+        guilds given them."""
+        now = now or self._clock()
+        wanted = list(dict.fromkeys(guild_ids))
+        if not wanted:
+            return []
+        async with self._transaction() as conn:
+            await self._lock_imports(conn, wanted)
+            having = {row["guild_id"] for row in await conn.fetch(
+                "SELECT DISTINCT guild_id FROM events WHERE guild_id = ANY($1::bigint[])",
+                wanted)}
+            zones = dict(await conn.fetch(
+                "SELECT guild_id, timezone FROM guild_settings"
+                " WHERE guild_id = ANY($1::bigint[])", wanted))
+            seeded = [guild_id for guild_id in wanted if guild_id not in having]
+            for guild_id in seeded:
+                for draft, pages in samples_in(zones.get(guild_id, DEFAULT_ZONE)):
+                    await self._save(conn, guild_id, draft, pages, now, sample=True)
+        return seeded
+
+    async def _lock_imports(self, conn: asyncpg.Connection, guild_ids: Sequence[int]) -> None:
+        """Imports into one guild take turns, so two imports of one page (or two new
+        events wanting one slug) cannot both create an event. Locks are taken in guild
+        order, so two transactions locking several guilds cannot deadlock."""
+        for guild_id in sorted(guild_ids):
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext('eventbot:import'), "
+                               "hashtext($1::text))", str(guild_id))
+
+    async def _save(self, conn: asyncpg.Connection, guild_id: int, draft: EventDraft,
+                    pages: Sequence[tuple[str, Page]], now: datetime, *, new: bool = False,
+                    url: str | None = None, sample: bool = False) -> tuple[int, bool]:
+        """`save_event`'s writes, in the caller's transaction, its guild's imports locked."""
+        event_id: int | None
+        if new:
+            event_id = await self._content.imported_before(conn, guild_id, pages, url)
+            slug = await self._free_slug(conn, guild_id, draft.slug) if event_id is None \
+                else None
+        else:
+            slug = draft.slug
+            event_id = await conn.fetchval(
+                "SELECT id FROM events WHERE guild_id = $1 AND slug = $2", guild_id, slug)
+        created = event_id is None
+        if event_id is None:
+            closed = any(page.registration_closed for _, page in pages)
+            event_id = await conn.fetchval(
+                "INSERT INTO events (guild_id, slug, title, capacity, registration_open,"
+                " closed_reason, is_sample, created_at, updated_at)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+                guild_id, slug, draft.title, draft.capacity or DEFAULT_CAPACITY, not closed,
+                "the event page says registration has closed" if closed else None,
+                sample, ts(now))
+        assert event_id is not None
+        await self._apply_draft(conn, event_id, guild_id, draft, now)
+        await self._content.add_pages(conn, event_id, guild_id, pages, now, url,
+                                      announce_recap=not created)
+        return event_id, created
+
+    async def imported_event_id(self, guild_id: int, body: str,
+                                url: str | None = None) -> int | None:
+        """The event an import of this page (or URL) would update instead of creating one."""
+        async with self._transaction() as conn:
+            return await self._content.imported_before(conn, guild_id, [(body, None)], url)
+
+    async def add_page(self, guild_id: int, event_id: int, body: str, page: Page,
+                       now: datetime | None = None) -> Event:
+        """Attach a page (typically the recap) to an existing event."""
+        now = now or self._clock()
+        async with self._transaction() as conn:
+            await self._registrations.seats_of(conn, event_id, guild_id)
+            await self._content.add_pages(conn, event_id, guild_id, [(body, page)], now)
+            return await self._get_event(conn, guild_id, event_id)
+
+    async def _apply_draft(self, conn: asyncpg.Connection, event_id: int, guild_id: int,
+                           draft: EventDraft, now: datetime) -> None:
+        page = draft.page_when
+        # SET expressions read the row as it was: the page's times fill an event without a
+        # start, and its end goes with the start it came with.
+        await conn.execute(
+            "UPDATE events SET title = $1,"
+            " venue = coalesce($2::text, venue, $3::text), link = coalesce($4::text, link),"
+            " all_day = CASE WHEN $5::bigint IS NOT NULL THEN $7::boolean"
+            "  WHEN starts_at IS NULL AND $8::bigint IS NOT NULL THEN $10::boolean"
+            "  ELSE all_day END,"
+            " ends_at = CASE WHEN $6::bigint IS NOT NULL THEN $6::bigint"
+            "  WHEN $5::bigint IS NOT NULL AND $7::boolean THEN $5::bigint + 86400"
+            "  WHEN $5::bigint IS NOT NULL AND all_day THEN NULL"
+            "  WHEN starts_at IS NULL AND $8::bigint IS NOT NULL AND $5::bigint IS NULL"
+            "   THEN $9::bigint ELSE ends_at END,"
+            " starts_at = coalesce($5::bigint, starts_at, $8::bigint), updated_at = $11"
+            " WHERE id = $12",
+            draft.title, draft.venue, draft.page_venue, draft.link, ts(draft.starts_at),
+            ts(draft.ends_at), draft.all_day, ts(page.starts_at), ts(page.ends_at),
+            page.all_day, ts(now), event_id)
+        seats = await self._registrations.seats_of(conn, event_id, guild_id)
+        if draft.capacity is not None and draft.capacity != seats.capacity:
+            await self._registrations.change_capacity(conn, event_id, guild_id, seats,
+                                                      draft.capacity, now)
+        elif promotable := rules.promotable(seats, now):
+            # A new date can reopen an event that had taken place to its waitlist.
+            waitlist = await self._registrations.waitlist_head(conn, event_id, promotable)
+            promotions = rules.fill_free_seats(seats, waitlist, now)
+            await self._registrations.record_promotions(conn, guild_id, event_id, seats,
+                                                        promotions, now)
+
+    async def get_event(self, guild_id: int, event_id: int) -> Event:
+        async with self._transaction() as conn:
+            return await self._get_event(conn, guild_id, event_id)
+
+    async def _get_event(self, conn: asyncpg.Connection, guild_id: int, event_id: int) -> Event:
+        row = await conn.fetchrow(
+            "SELECT *, EXISTS (SELECT 1 FROM pages WHERE event_id = events.id"
+            " AND kind = 'recap') AS has_recap FROM events WHERE id = $1 AND guild_id = $2",
+            event_id, guild_id)
+        if row is None:
+            raise EventNotFound(event_id)
+        return Event(
+            id=row["id"], guild_id=row["guild_id"], slug=row["slug"], title=row["title"],
+            venue=row["venue"], link=row["link"], starts_at=dt(row["starts_at"]),
+            ends_at=dt(row["ends_at"]), capacity=row["capacity"],
+            confirmed=row["confirmed_count"], waitlisted=row["waitlist_count"],
+            registration_open=row["registration_open"], closed_reason=row["closed_reason"],
+            description=row["description"], recap_summary=row["recap_summary"],
+            language=row["language"], translation=row["translation"],
+            off_the_record=row["off_the_record"],
+            access_notes=tuple(json.loads(row["access_notes"])), has_recap=row["has_recap"],
+            people=await self._content.people(conn, event_id),
+            takeaways=await self._content.takeaways(conn, event_id),
+            all_day=row["all_day"], archived=row["archived"], is_sample=row["is_sample"])
+
+    async def edit_event(self, guild_id: int, event_id: int, edit: EventEdit,
+                         now: datetime | None = None) -> tuple[Event, Event]:
+        """Set the event's title, times, venue and link; RSVPs stay. A new start or venue is
+        news: one notice for the channel and one DM to each member registered, written in
+        the same transaction. Returns (before, after)."""
+        now = now or self._clock()
+        async with self._transaction() as conn:
+            seats = await self._registrations.seats_of(conn, event_id, guild_id)  # locks it
+            before = await self._get_event(conn, guild_id, event_id)
+            await conn.execute(
+                "UPDATE events SET title = $1, starts_at = $2, ends_at = $3, all_day = $4,"
+                " venue = $5, link = $6, updated_at = $7 WHERE id = $8",
+                edit.title, ts(edit.starts_at), ts(edit.ends_at), edit.all_day, edit.venue,
+                edit.link, ts(now), event_id)
+            seats = await self._registrations.seats_of(conn, event_id, guild_id)
+            if promotable := rules.promotable(seats, now):  # a later date reopens its seats
+                waitlist = await self._registrations.waitlist_head(conn, event_id, promotable)
+                promotions = rules.fill_free_seats(seats, waitlist, now)
+                await self._registrations.record_promotions(conn, guild_id, event_id, seats,
+                                                            promotions, now)
+            after = await self._get_event(conn, guild_id, event_id)
+            moved = (before.starts_at, before.all_day) != (after.starts_at, after.all_day)
+            if moved or before.venue != after.venue:
+                venue_changed = before.venue != after.venue
+                await self._outbox.notify(conn, guild_id, event_id,
+                                          ChangedPayload(moved, venue_changed), now)
+                for row in await conn.fetch("SELECT user_id FROM rsvps WHERE event_id = $1"
+                                            " ORDER BY status = 'waitlisted', seq", event_id):
+                    await self._outbox.notify(conn, guild_id, event_id, ChangedDmPayload(
+                        row["user_id"], moved, venue_changed), now)
+        return before, after
+
+    async def summary(self, guild_id: int, event_id: int) -> EventSummary:
+        async with self._transaction() as conn:
+            row = await conn.fetchrow(f"SELECT {SUMMARY} FROM events"
+                                      " WHERE id = $1 AND guild_id = $2", event_id, guild_id)
+        if row is None:
+            raise EventNotFound(event_id)
+        return summary_of(row)
+
+    async def list_events(self, guild_id: int, *, archived: bool = True) -> list[EventSummary]:
+        """All the guild's events (without `archived`, not the archived ones), upcoming
+        first, then the most recent."""
+        async with self._transaction() as conn:
+            rows = await conn.fetch(
+                f"SELECT {SUMMARY} FROM events WHERE guild_id = $1 AND ($2 OR NOT archived)"
+                " ORDER BY starts_at IS NULL, starts_at DESC, id DESC", guild_id, archived)
+        return [summary_of(r) for r in rows]
+
+    async def event_listings(self, guild_id: int, *, past: bool = False,
+                             now: datetime | None = None) -> list[EventListing]:
+        """`/event list`: the events to come, soonest first, then those without a date;
+        with `past`, then the past and archived ones, most recent first."""
+        done = f"(archived OR coalesce({OVER_AT} <= $3, false))"
+        async with self._transaction() as conn:
+            rows = await conn.fetch(
+                "SELECT id, title, starts_at, capacity, confirmed_count, registration_open,"
+                f" archived, coalesce({OVER_AT} <= $3, false) AS over FROM events"
+                f" WHERE guild_id = $1 AND ($2 OR NOT {done})"
+                f" ORDER BY {done},"
+                f"  CASE WHEN {done} THEN -coalesce(starts_at, created_at)"
+                "   ELSE (starts_at IS NULL)::int END,"
+                "  starts_at, id", guild_id, past, ts(now or utcnow()))
+        return [EventListing(r["id"], r["title"], dt(r["starts_at"]),
+                             max(r["capacity"] - r["confirmed_count"], 0),
+                             r["registration_open"], r["archived"], r["over"])
+                for r in rows]
+
+    async def has_events(self, guild_id: int) -> bool:
+        async with self._transaction() as conn:
+            return await conn.fetchval("SELECT 1 FROM events WHERE guild_id = $1 LIMIT 1",
+                                       guild_id) is not None
+
+    async def _free_slug(self, conn: asyncpg.Connection, guild_id: int, base: str) -> str:
+        rows = await conn.fetch(
+            "SELECT slug FROM events WHERE guild_id = $1 AND (slug = $2 OR slug LIKE $3)",
+            guild_id, base, f"{base}-%")
+        taken = {r["slug"] for r in rows}
+        slug, number = base, 2
+        while slug in taken:
+            slug, number = f"{base}-{number}", number + 1
+        return slug
+
+    async def default_event_id(self, guild_id: int, now: datetime | None = None) -> int | None:
+        """The guild's next upcoming event, else its most recent one."""
+        async with self._transaction() as conn:
+            found = await conn.fetchval(
+                "SELECT id FROM events WHERE guild_id = $1 AND starts_at >= $2 AND NOT archived"
+                " ORDER BY starts_at, id LIMIT 1", guild_id, ts(now or utcnow()))
+            if found is None:
+                found = await conn.fetchval(
+                    "SELECT id FROM events WHERE guild_id = $1 ORDER BY archived,"
+                    " coalesce(starts_at, created_at) DESC, id DESC LIMIT 1", guild_id)
+        return found
+
+    async def all_events(self) -> list[EventRef]:
+        """(guild_id, id, slug, title) of every event, for the CLI."""
+        async with self._transaction() as conn:
+            rows = await conn.fetch("SELECT guild_id, id, slug, title FROM events"
+                                    " ORDER BY guild_id, id")
+        return [EventRef(r["guild_id"], r["id"], r["slug"], r["title"]) for r in rows]
+
+    async def find_event(self, ref: str) -> tuple[int, int]:
+        """(guild_id, id) of the event whose id or slug is `ref`, for the CLI."""
+        async with self._transaction() as conn:
+            row = await conn.fetchrow(
+                "SELECT guild_id, id FROM events WHERE id::text = $1 OR slug = $1"
+                " ORDER BY id LIMIT 1", ref)
+        if row is None:
+            raise EventNotFound(ref)
+        return row["guild_id"], row["id"]
+
+    async def delete_event(self, guild_id: int, event_id: int) -> Deletion:
+        """Delete the event and everything about it, in one transaction that also queues
+        what Discord must hear (see `sqlite.events.SqliteEvents.delete_event`)."""
+        now = self._clock()
+        async with self._transaction() as conn:
+            row = await conn.fetchrow("SELECT title, scheduled_event_id FROM events"
+                                      " WHERE id = $1 AND guild_id = $2 FOR UPDATE",
+                                      event_id, guild_id)
+            if row is None:
+                raise EventNotFound(event_id)
+            title = row["title"]
+            members = await conn.fetch("SELECT user_id, status FROM rsvps WHERE event_id = $1"
+                                       " ORDER BY status = 'waitlisted', seq", event_id)
+            messages = tuple((r["channel_id"], r["message_id"]) for r in await conn.fetch(
+                "SELECT channel_id, message_id FROM announcement_messages WHERE event_id = $1",
+                event_id))
+            await conn.execute("DELETE FROM outbox WHERE event_id = $1", event_id)
+            await conn.execute("DELETE FROM events WHERE id = $1", event_id)  # the rest cascades
+            await conn.execute(
+                "INSERT INTO deleted_events (id, guild_id, title, deleted_at)"
+                " VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET"
+                " guild_id = excluded.guild_id, title = excluded.title,"
+                " deleted_at = excluded.deleted_at", event_id, guild_id, title, ts(now))
+            await self._outbox.notify(conn, guild_id, event_id, DeletedPayload(
+                title, messages, row["scheduled_event_id"]), now)
+            for member in members:
+                await self._outbox.notify(conn, guild_id, event_id,
+                                          CancelledPayload(member["user_id"], title), now)
+        confirmed = sum(m["status"] == "confirmed" for m in members)
+        return Deletion(title, confirmed, len(members) - confirmed)
+
+    async def deleted_event(self, guild_id: int, event_id: int) -> str | None:
+        """The title of the guild's event `event_id` if it was deleted, else None."""
+        async with self._transaction() as conn:
+            return await conn.fetchval("SELECT title FROM deleted_events"
+                                       " WHERE id = $1 AND guild_id = $2", event_id, guild_id)
+
+    async def set_archived(self, guild_id: int, event_id: int, archived: bool) -> bool:
+        """Archive or unarchive the event; returns whether it was archived before."""
+        async with self._transaction() as conn:
+            before = await conn.fetchval("SELECT archived FROM events WHERE id = $1"
+                                         " AND guild_id = $2 FOR UPDATE", event_id, guild_id)
+            if before is None:
+                raise EventNotFound(event_id)
+            await conn.execute("UPDATE events SET archived = $1 WHERE id = $2",
+                               archived, event_id)
+        return bool(before)
+
+
+def summary_of(row: asyncpg.Record) -> EventSummary:
+    return EventSummary(row["id"], row["title"], dt(row["starts_at"]), row["slug"],
+                        row["archived"])

@@ -1,0 +1,38 @@
+"""Bring a PostgreSQL database up to this bot's schema version (`migrations.MIGRATIONS`)
+in one transaction. Processes opening the same database at once take turns on an
+advisory lock, so each migration runs once and nobody sees half a schema."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.errors import Unavailable
+from bot.storage.postgres.migrations import MIGRATIONS, SCHEMA_VERSION
+from bot.storage.postgres.session import Repository
+from bot.storage.sqlite.session import ts, utcnow
+
+log = logging.getLogger(__name__)
+MIGRATION_LOCK = "eventbot:migrate"
+
+
+class PostgresMigrator(Repository):
+    async def migrate(self) -> None:
+        async with self._transaction() as conn:
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", MIGRATION_LOCK)
+            await conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                               " version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)")
+            version = await conn.fetchval("SELECT coalesce(max(version), 0)"
+                                          " FROM schema_migrations")
+            if version > SCHEMA_VERSION:
+                raise Unavailable(f"the database is schema version {version}, newer than this "
+                                  f"bot's {SCHEMA_VERSION}; upgrade the bot")
+            for number in sorted(n for n in MIGRATIONS if n > version):
+                log.info("migrating database to schema version %d", number)
+                await conn.execute(MIGRATIONS[number])
+                await conn.execute("INSERT INTO schema_migrations (version, applied_at)"
+                                   " VALUES ($1, $2)", number, ts(utcnow()))
+
+    async def schema_version(self) -> int:
+        async with self._transaction() as conn:
+            return int(await conn.fetchval("SELECT coalesce(max(version), 0)"
+                                           " FROM schema_migrations"))

@@ -1,0 +1,115 @@
+"""The outbox on PostgreSQL: notices written in their cause's transaction, a NOTIFY that
+wakes every process's deliverer on commit, and claims that never collide
+(`FOR UPDATE SKIP LOCKED`: two deliverers claiming at once take different rows)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import asyncpg
+
+from bot.models import NOTICE_KINDS, AnnouncementMessage, Notice, NoticePayload
+from bot.shards import Shards
+from bot.storage.postgres.session import NOTICES_CHANNEL, Database, Repository
+from bot.storage.sqlite.outbox import decode_notices, encode_payload
+from bot.storage.sqlite.session import ts, utcnow
+
+log = logging.getLogger(__name__)
+
+
+class PostgresOutbox(Repository):
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self._claimed: set[int] = set()  # ids of the notices claimed and not yet acked
+
+    async def notify(self, conn: asyncpg.Connection, guild_id: int, event_id: int,
+                     payload: NoticePayload, now: datetime) -> None:
+        """Queue a notice in the caller's transaction (its kind is its payload's)."""
+        await self.notify_many(conn, [(guild_id, event_id, NOTICE_KINDS[type(payload)].value,
+                                       encode_payload(payload), ts(now))])
+
+    async def notify_many(self, conn: asyncpg.Connection,
+                          rows: list[tuple[int, int, str, str, int | None]]) -> None:
+        """Queue (guild, event, kind, payload, created_at) notices; one NOTIFY, which
+        PostgreSQL delivers when the caller's transaction commits (never before)."""
+        if not rows:
+            return
+        await conn.executemany(
+            "INSERT INTO outbox (guild_id, event_id, kind, payload, created_at)"
+            " VALUES ($1, $2, $3, $4, $5)", rows)
+        await conn.execute("SELECT pg_notify($1, '')", NOTICES_CHANNEL)
+
+    async def claim_notices(self, limit: int = 100, stale_after: int = 60,
+                            shards: Shards | None = None) -> list[Notice]:
+        """Take pending notices for delivery: with `shards`, only those of guilds on them
+        (`bot.shards.shard_of`). A claim left unacknowledged for `stale_after` seconds
+        (its process died) is handed out again."""
+        now = int(utcnow().timestamp())
+        async with self._transaction() as conn:
+            rows = await conn.fetch(
+                "UPDATE outbox SET claimed_at = $1 WHERE id IN (SELECT id FROM outbox"
+                " WHERE (claimed_at IS NULL OR claimed_at < $2)"
+                "  AND ($4::int IS NULL OR ((guild_id >> 22) % $4) = ANY($5::int[]))"
+                " ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)"
+                " RETURNING id, guild_id, event_id, kind, payload",
+                now, now - stale_after, limit, shards and shards.count,
+                list(shards.ids) if shards else None)
+        notices = decode_notices(rows)
+        self._claimed.update(n.id for n in notices)
+        return notices
+
+    async def ack_notice(self, notice_id: int) -> None:
+        async with self._transaction() as conn:
+            await conn.execute("DELETE FROM outbox WHERE id = $1", notice_id)
+        self._claimed.discard(notice_id)
+
+    async def release_notices(self) -> None:
+        """Make the notices this process claimed and has not delivered claimable again at
+        once, instead of after their claim expires (at shutdown)."""
+        if not self._claimed:
+            return
+        claimed, self._claimed = sorted(self._claimed), set()
+        async with self._transaction() as conn:
+            await conn.execute("UPDATE outbox SET claimed_at = NULL WHERE id = ANY($1::bigint[])",
+                               claimed)
+
+    async def count_notices(self, kind: str | None = None) -> int:
+        async with self._transaction() as conn:
+            return int(await conn.fetchval(
+                "SELECT count(*) FROM outbox WHERE $1::text IS NULL OR kind = $1", kind))
+
+    async def add_announcement_message(self, event_id: int, channel_id: int, message_id: int,
+                                       rendered: str | None = None) -> None:
+        async with self._transaction() as conn:
+            await conn.execute(
+                "INSERT INTO announcement_messages (message_id, channel_id, event_id, rendered)"
+                " VALUES ($1, $2, $3, $4) ON CONFLICT (message_id) DO UPDATE SET"
+                " channel_id = excluded.channel_id, event_id = excluded.event_id,"
+                " rendered = excluded.rendered", message_id, channel_id, event_id, rendered)
+
+    async def announcement_messages(self, event_id: int) -> list[AnnouncementMessage]:
+        async with self._transaction() as conn:
+            rows = await conn.fetch(
+                "SELECT channel_id, message_id, rendered FROM announcement_messages"
+                " WHERE event_id = $1", event_id)
+        return [AnnouncementMessage(r["channel_id"], r["message_id"], r["rendered"])
+                for r in rows]
+
+    async def set_announcement_rendered(self, message_id: int, digest: str) -> None:
+        async with self._transaction() as conn:
+            await conn.execute("UPDATE announcement_messages SET rendered = $1"
+                               " WHERE message_id = $2", digest, message_id)
+
+    async def events_with_announcements(self) -> list[tuple[int, int]]:
+        """(guild_id, event_id) of events that have announcement messages."""
+        async with self._transaction() as conn:
+            rows = await conn.fetch(
+                "SELECT DISTINCT e.guild_id, e.id FROM events e"
+                " JOIN announcement_messages a ON a.event_id = e.id")
+        return [(r["guild_id"], r["id"]) for r in rows]
+
+    async def forget_announcement_message(self, message_id: int) -> None:
+        async with self._transaction() as conn:
+            await conn.execute("DELETE FROM announcement_messages WHERE message_id = $1",
+                               message_id)

@@ -1,0 +1,311 @@
+"""Registrations on PostgreSQL: seats, joins, cancels, the waitlist and capacity, decided
+by `bot.registration` and written here, with their notices, in one transaction each.
+
+Locking: every operation that reads an event's seats to change them first locks the
+event's row (`SELECT ... FOR UPDATE`). The row holds the counters the rules decide from
+(confirmed, waitlisted, next_seq, capacity_noticed_at), so one lock per event serialises
+exactly the decisions that must not interleave, across every process, while joins on
+other events go on in parallel; under READ COMMITTED each statement after the lock sees
+everything the previous holder committed. A batch locks its events in id order, so two
+batches never wait on each other in a cycle. An advisory lock would do the same but
+guards nothing by itself; the row lock cannot be forgotten by a writer that updates the
+counters, since updating the row takes it too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import asyncpg
+
+from bot import registration as rules
+from bot.errors import EventNotFound
+from bot.models import (
+    CapacityPayload,
+    ClosedPayload,
+    MyRsvp,
+    NoticeKind,
+    OpenedPayload,
+    PromotedPayload,
+    Rsvp,
+)
+from bot.registration import (
+    ARCHIVED,
+    Existing,
+    JoinOutcome,
+    JoinResult,
+    Promotions,
+    Seats,
+    Status,
+)
+from bot.storage.postgres.outbox import PostgresOutbox
+from bot.storage.postgres.session import OVER_AT, Database, Repository, over_at
+from bot.storage.sqlite.outbox import encode_payload
+from bot.storage.sqlite.registrations import JoinRequest
+from bot.storage.sqlite.session import dt, ts, utcnow
+
+SEATS = (f"capacity, confirmed_count, waitlist_count, registration_open, closed_reason,"
+         f" {OVER_AT} AS over_at, capacity_noticed_at")
+
+
+class PostgresRegistrations(Repository):
+    def __init__(self, db: Database, outbox: PostgresOutbox) -> None:
+        super().__init__(db)
+        self._outbox = outbox
+
+    async def seats_of(self, conn: asyncpg.Connection, event_id: int, guild_id: int) -> Seats:
+        """The event's seats, its row locked until the caller's transaction ends."""
+        row = await conn.fetchrow(f"SELECT {SEATS} FROM events WHERE id = $1 AND guild_id = $2"
+                                  " FOR UPDATE", event_id, guild_id)
+        if row is None:
+            raise EventNotFound(event_id)
+        return seats_from_row(row)
+
+    async def save_seats(self, conn: asyncpg.Connection, event_id: int, seats: Seats,
+                         now: datetime) -> None:
+        await conn.execute(
+            "UPDATE events SET capacity = $1, confirmed_count = $2, waitlist_count = $3,"
+            " registration_open = $4, closed_reason = $5, capacity_noticed_at = $6,"
+            " updated_at = $7 WHERE id = $8",
+            seats.capacity, seats.confirmed, seats.waitlisted, seats.registration_open,
+            seats.closed_reason, ts(seats.capacity_noticed_at), ts(now), event_id)
+
+    async def join_batch(self, batch: Sequence[JoinRequest],
+                         conn: asyncpg.Connection | None = None) -> list[JoinResult | Exception]:
+        """Decide (guild, event, user, name) joins in arrival order, in one transaction
+        (on `conn`, else a pooled connection) that holds the lock of every event it
+        touches (see the module's docstring). Five round trips when nobody is promoted
+        and no notice is due: BEGIN, the locks, the stored RSVPs, the writes, COMMIT."""
+        async with self._transaction(conn) as conn:
+            event_ids = sorted({event_id for _, event_id, _, _ in batch})
+            rows = await conn.fetch(
+                f"SELECT id, guild_id, next_seq, archived, {SEATS} FROM events"
+                " WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", event_ids)
+            # The time is read once the locks are held: joins from other processes are
+            # then stamped in the order they were decided, as their positions are.
+            now = self._clock()
+            events = {r["id"]: (r["guild_id"], seats_from_row(r), [r["next_seq"]]) for r in rows}
+            archived = {r["id"] for r in rows if r["archived"]}
+            waitlists = {event_id: await self.waitlist_head(conn, event_id, promotable)
+                         for event_id, (_, seats, _) in events.items()
+                         if (promotable := rules.promotable(seats, now))}
+            stored = await self._stored_rsvps(conn, [(e, u) for _, e, u, _ in batch])
+            decided: dict[tuple[int, int], Existing] = {}  # joins earlier in this batch
+            results: list[JoinResult | Exception] = []
+            inserts: list[tuple[int, int, str, str, int, int | None]] = []
+            notices: list[tuple[int, int, str, str, int | None]] = []
+            for guild_id, event_id, user_id, name in batch:
+                if event_id not in events or events[event_id][0] != guild_id:
+                    results.append(EventNotFound(event_id))
+                    continue
+                if event_id in archived:
+                    results.append(JoinResult(JoinOutcome.CLOSED, reason=ARCHIVED))
+                    continue
+                _, seats, next_seq = events[event_id]
+                key = (event_id, user_id)
+                mine = decided.get(key)
+                if mine is None and key in stored:
+                    status, seq = stored[key]
+                    mine = Existing(status, await self.position(conn, event_id, seq)
+                                    if status is Status.WAITLISTED else None)
+                result = rules.join(seats, mine, now, waitlists.get(event_id))
+                if result.promoted:  # written now, so positions read later in the batch see it
+                    await self.promote_rows(conn, guild_id, event_id, result.promoted, now)
+                    decided.update(((event_id, promoted), Existing(Status.CONFIRMED))
+                                   for promoted in result.promoted)
+                if result.status is not None and mine is None:
+                    inserts.append((event_id, user_id, name, result.status.value, next_seq[0],
+                                    ts(now)))
+                    decided[key] = Existing(result.status, result.position)
+                    next_seq[0] += 1
+                if result.filled and rules.announce_fill(seats, now):
+                    notices.append((guild_id, event_id, NoticeKind.CAPACITY.value,
+                                    encode_payload(CapacityPayload()), ts(now)))
+                results.append(result)
+            if events:  # the new RSVPs and the events' counters in one statement
+                counters = [(eid, s.confirmed, s.waitlisted, seq[0], ts(s.capacity_noticed_at))
+                            for eid, (_, s, seq) in events.items()]
+                await conn.execute(
+                    "WITH inserted AS (INSERT INTO rsvps (event_id, user_id, display_name,"
+                    " status, seq, joined_at) SELECT * FROM unnest($1::bigint[], $2::bigint[],"
+                    " $3::text[], $4::text[], $5::bigint[], $6::bigint[]))"
+                    " UPDATE events e SET confirmed_count = c.confirmed,"
+                    " waitlist_count = c.waitlisted, next_seq = c.next_seq,"
+                    " capacity_noticed_at = c.noticed_at"
+                    " FROM unnest($7::bigint[], $8::int[], $9::int[], $10::bigint[],"
+                    " $11::bigint[]) AS c (id, confirmed, waitlisted, next_seq, noticed_at)"
+                    " WHERE e.id = c.id", *columns(inserts, 6), *columns(counters, 5))
+            await self._outbox.notify_many(conn, notices)
+        return results
+
+    async def _stored_rsvps(self, conn: asyncpg.Connection, pairs: list[tuple[int, int]]
+                            ) -> dict[tuple[int, int], tuple[Status, int]]:
+        """(status, seq) of the stored RSVPs among (event, user) pairs, in one query."""
+        if not pairs:
+            return {}
+        rows = await conn.fetch(
+            "SELECT r.event_id, r.user_id, r.status, r.seq FROM rsvps r"
+            " JOIN unnest($1::bigint[], $2::bigint[]) AS p (event_id, user_id)"
+            " ON r.event_id = p.event_id AND r.user_id = p.user_id",
+            [e for e, _ in pairs], [u for _, u in pairs])
+        return {(r["event_id"], r["user_id"]): (Status(r["status"]), r["seq"]) for r in rows}
+
+    async def position(self, conn: asyncpg.Connection, event_id: int, seq: int) -> int:
+        """The waitlist position (from 1) of the member whose RSVP has `seq`: a count over
+        the rsvps_queue index, so the waitlist ahead is read from the index only."""
+        return int(await conn.fetchval(
+            "SELECT count(*) FROM rsvps WHERE event_id = $1 AND status = 'waitlisted'"
+            " AND seq <= $2", event_id, seq))
+
+    async def _left_waitlist(self, conn: asyncpg.Connection, event_id: int, count: int) -> None:
+        if count:
+            await conn.execute("UPDATE events SET waitlist_departures = waitlist_departures"
+                               " + $1 WHERE id = $2", count, event_id)
+
+    async def cancel(self, guild_id: int, event_id: int, user_id: int) -> rules.CancelResult:
+        now = self._clock()
+        async with self._transaction() as conn:
+            seats = await self.seats_of(conn, event_id, guild_id)
+            status = await conn.fetchval(
+                "SELECT status FROM rsvps WHERE event_id = $1 AND user_id = $2",
+                event_id, user_id)
+            mine = None if status is None else Existing(Status(status))
+            waitlist = await self.waitlist_head(conn, event_id, 1)
+            result = rules.cancel(seats, mine, waitlist, now)
+            if mine is not None:
+                await conn.execute("DELETE FROM rsvps WHERE event_id = $1 AND user_id = $2",
+                                   event_id, user_id)
+                await self._left_waitlist(conn, event_id,
+                                          int(mine.status is Status.WAITLISTED))
+            await self.record_promotions(conn, guild_id, event_id, seats, result.promotions, now)
+        return result
+
+    async def set_capacity(self, guild_id: int, event_id: int, capacity: int) -> Promotions:
+        now = self._clock()
+        async with self._transaction() as conn:
+            seats = await self.seats_of(conn, event_id, guild_id)
+            return await self.change_capacity(conn, event_id, guild_id, seats, capacity, now)
+
+    async def change_capacity(self, conn: asyncpg.Connection, event_id: int, guild_id: int,
+                              seats: Seats, capacity: int, now: datetime) -> Promotions:
+        waitlist = await self.waitlist_head(conn, event_id, max(capacity - seats.confirmed, 0))
+        was_full = seats.full
+        promotions = rules.set_capacity(seats, capacity, waitlist, now)
+        if was_full and not seats.full and seats.capacity_noticed_at is not None:
+            # More seats than the waitlist takes: the channel, told the event was full,
+            # hears it is open again as from /manage open, and the next fill is news again.
+            seats.capacity_noticed_at = None
+            await self._outbox.notify(conn, guild_id, event_id, OpenedPayload(by=None), now)
+        await self.record_promotions(conn, guild_id, event_id, seats, promotions, now)
+        return promotions
+
+    async def close_registration(self, guild_id: int, event_id: int, reason: str | None,
+                                 by: int | None = None) -> None:
+        now = self._clock()
+        async with self._transaction() as conn:
+            seats = await self.seats_of(conn, event_id, guild_id)
+            rules.close(seats, reason)
+            await self.save_seats(conn, event_id, seats, now)
+            await self._outbox.notify(conn, guild_id, event_id, ClosedPayload(reason, by), now)
+
+    async def open_registration(self, guild_id: int, event_id: int, by: int | None = None
+                                ) -> Promotions:
+        now = self._clock()
+        async with self._transaction() as conn:
+            seats = await self.seats_of(conn, event_id, guild_id)
+            waitlist = await self.waitlist_head(conn, event_id, seats.capacity - seats.confirmed)
+            promotions = rules.reopen(seats, waitlist, now)
+            await self._outbox.notify(conn, guild_id, event_id, OpenedPayload(by=by), now)
+            await self.record_promotions(conn, guild_id, event_id, seats, promotions, now)
+        return promotions
+
+    async def waitlist_head(self, conn: asyncpg.Connection, event_id: int,
+                            count: int) -> list[int]:
+        if count <= 0:
+            return []
+        rows = await conn.fetch(
+            "SELECT user_id FROM rsvps WHERE event_id = $1 AND status = 'waitlisted'"
+            " ORDER BY seq LIMIT $2", event_id, count)
+        return [r["user_id"] for r in rows]
+
+    async def record_promotions(self, conn: asyncpg.Connection, guild_id: int, event_id: int,
+                                seats: Seats, promotions: Promotions, now: datetime) -> None:
+        await self.promote_rows(conn, guild_id, event_id, promotions.promoted, now)
+        if promotions.filled and rules.announce_fill(seats, now):
+            await self._outbox.notify(conn, guild_id, event_id, CapacityPayload(), now)
+        await self.save_seats(conn, event_id, seats, now)
+
+    async def promote_rows(self, conn: asyncpg.Connection, guild_id: int, event_id: int,
+                           promoted: Sequence[int], now: datetime) -> None:
+        """Give the promoted members their seats and queue their DMs (counts are the caller's)."""
+        if not promoted:
+            return
+        await conn.execute(
+            "UPDATE rsvps SET status = 'confirmed' WHERE event_id = $1"
+            " AND user_id = ANY($2::bigint[])", event_id, list(promoted))
+        await self._left_waitlist(conn, event_id, len(promoted))
+        for user_id in promoted:
+            await self._outbox.notify(conn, guild_id, event_id, PromotedPayload(user_id), now)
+
+    async def rsvp(self, event_id: int, user_id: int) -> Rsvp | None:
+        async with self._transaction() as conn:
+            row = await conn.fetchrow(
+                "SELECT user_id, display_name, status, seq, joined_at FROM rsvps"
+                " WHERE event_id = $1 AND user_id = $2", event_id, user_id)
+            if row is None:
+                return None
+            return await self._rsvp(conn, event_id, row)
+
+    async def _rsvp(self, conn: asyncpg.Connection, event_id: int, row: asyncpg.Record,
+                    position: int | None = None) -> Rsvp:
+        status = Status(row["status"])
+        if status is Status.WAITLISTED and position is None:
+            position = await self.position(conn, event_id, row["seq"])
+        return Rsvp(row["user_id"], row["display_name"], status,
+                    position if status is Status.WAITLISTED else None,
+                    datetime.fromtimestamp(row["joined_at"], UTC))
+
+    async def attendees(self, event_id: int) -> list[Rsvp]:
+        """Everyone registered: confirmed first, then the waitlist, each in arrival order."""
+        async with self._transaction() as conn:
+            rows = await conn.fetch(
+                "SELECT user_id, display_name, status, seq, joined_at FROM rsvps"
+                " WHERE event_id = $1 ORDER BY status = 'waitlisted', seq", event_id)
+            result = []
+            position = 0
+            for row in rows:
+                position += row["status"] == "waitlisted"
+                result.append(await self._rsvp(conn, event_id, row, position or None))
+        return result
+
+    async def my_rsvps(self, guild_id: int, user_id: int, now: datetime | None = None
+                       ) -> list[MyRsvp]:
+        """The member's RSVPs in the guild: events to come soonest first, then those
+        without a date, then past ones, most recent first."""
+        async with self._transaction() as conn:
+            rows = await conn.fetch(
+                "SELECT e.id, e.title, e.starts_at, r.status, r.seq FROM rsvps r"
+                " JOIN events e ON e.id = r.event_id WHERE e.guild_id = $1 AND r.user_id = $2"
+                f" ORDER BY coalesce({over_at('e')} <= $3, false),"
+                "  e.starts_at IS NULL, e.starts_at, e.id",
+                guild_id, user_id, ts(now or utcnow()))
+            return [MyRsvp(r["id"], r["title"], dt(r["starts_at"]), Status(r["status"]),
+                           await self.position(conn, r["id"], r["seq"])
+                           if r["status"] == "waitlisted" else None) for r in rows]
+
+    async def confirmed_ids(self, conn: asyncpg.Connection, event_id: int) -> list[int]:
+        rows = await conn.fetch("SELECT user_id FROM rsvps WHERE event_id = $1"
+                                " AND status = 'confirmed' ORDER BY seq", event_id)
+        return [r["user_id"] for r in rows]
+
+
+def columns(rows: Sequence[tuple], width: int) -> list[list]:
+    """Rows as `width` column lists, for unnest (empty lists when there are no rows)."""
+    return [list(column) for column in zip(*rows, strict=True)] or [[] for _ in range(width)]
+
+
+def seats_from_row(row: asyncpg.Record) -> Seats:
+    return Seats(row["capacity"], row["confirmed_count"], row["waitlist_count"],
+                 row["registration_open"], row["closed_reason"], dt(row["over_at"]),
+                 dt(row["capacity_noticed_at"]))

@@ -1,0 +1,148 @@
+"""Reminders due and claimed, attendee roles, and the events' Discord scheduled events,
+on PostgreSQL: the rules and queries of `sqlite.reminders` (read its docstring), with the
+guild's offsets ("1440,60", "" when off) expanded by string_to_array instead of json_each.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.errors import EventNotFound
+from bot.models import DueReminder, RoleGrant
+from bot.storage.postgres.registrations import PostgresRegistrations
+from bot.storage.postgres.session import OVER_AT, Database, Repository
+from bot.storage.sqlite.session import dt, ts, utcnow
+from bot.times import DEFAULT_REMINDER_MINUTES
+
+DEFAULT_MINUTES = ",".join(map(str, DEFAULT_REMINDER_MINUTES))  # as the column stores them
+
+# $1: the default offsets, $2: now.
+_OFFSETS = """
+        FROM events e
+        LEFT JOIN guild_settings g ON g.guild_id = e.guild_id
+        CROSS JOIN LATERAL unnest(string_to_array(coalesce(g.reminder_minutes, $1), ',')
+                                  ::bigint[]) AS o (minutes)"""
+
+_DUE_REMINDERS = """
+    WITH open_windows AS MATERIALIZED (
+        SELECT e.guild_id, e.id AS event_id, e.title, e.starts_at, e.venue,
+               o.minutes, e.starts_at - o.minutes * 60 AS due_at
+        """ + _OFFSETS + """
+        WHERE e.starts_at > $2 AND e.starts_at - o.minutes * 60 <= $2
+    ), due AS (
+        SELECT w.*, r.user_id, r.seq,
+               coalesce((SELECT max(s.sent_at) FROM reminders_sent s
+                         WHERE s.event_id = w.event_id AND s.user_id = r.user_id), -1)
+                   AS last_sent
+        FROM open_windows w
+        JOIN rsvps r ON r.event_id = w.event_id AND r.status = 'confirmed'
+    )"""
+
+# Claims from every process take turns on this key, so a reminder is claimed once.
+CLAIM_LOCK = "eventbot:reminders"
+
+
+class PostgresReminders(Repository):
+    def __init__(self, db: Database, registrations: PostgresRegistrations) -> None:
+        super().__init__(db)
+        self._registrations = registrations
+
+    async def next_due(self, now: datetime | None = None) -> datetime | None:
+        """When the scheduler next has work (see `sqlite.reminders.next_due`)."""
+        async with self._transaction() as conn:
+            at = await conn.fetchval(
+                _DUE_REMINDERS +
+                " SELECT min(at) FROM ("
+                "  SELECT min(due_at) AS at FROM due WHERE due_at > last_sent"
+                "  UNION ALL"
+                "  SELECT min(e.starts_at - o.minutes * 60)" + _OFFSETS +
+                "   WHERE e.starts_at - o.minutes * 60 > $2 AND EXISTS (SELECT 1 FROM rsvps r"
+                "    WHERE r.event_id = e.id AND r.status = 'confirmed')"
+                "  UNION ALL"
+                f"  SELECT min({OVER_AT}) FROM events"
+                "   WHERE attendee_role_id IS NOT NULL) AS candidates",
+                DEFAULT_MINUTES, ts(now or utcnow()))
+        return dt(at)
+
+    async def claim_reminders(self, now: datetime | None = None, limit: int = 100
+                              ) -> list[DueReminder]:
+        """Take the reminders due now, in start order, then RSVP order, recording them in
+        reminders_sent in the same transaction (delivery is at most once)."""
+        now_ts = ts(now or utcnow())
+        query = (_DUE_REMINDERS +
+                 " SELECT guild_id, event_id, title, starts_at, venue, user_id,"
+                 "  string_agg(minutes::text, ',') AS minutes FROM due"
+                 " WHERE due_at > last_sent AND due_at <= $2"
+                 " GROUP BY guild_id, event_id, title, starts_at, venue, user_id"
+                 " ORDER BY starts_at, event_id, min(seq) LIMIT $3")
+        async with self._transaction() as conn:
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", CLAIM_LOCK)
+            rows = await conn.fetch(query, DEFAULT_MINUTES, now_ts, limit)
+            claimed = [DueReminder(r["guild_id"], r["event_id"], r["title"],
+                                   datetime.fromtimestamp(r["starts_at"], UTC), r["venue"],
+                                   r["user_id"], tuple(sorted(
+                                       (int(m) for m in r["minutes"].split(",")), reverse=True)))
+                       for r in rows]
+            await conn.executemany(
+                "INSERT INTO reminders_sent (event_id, user_id, minutes, sent_at)"
+                " VALUES ($1, $2, $3, $4) ON CONFLICT (event_id, user_id, minutes)"
+                " DO UPDATE SET sent_at = excluded.sent_at",
+                [(due.event_id, due.user_id, m, now_ts) for due in claimed for m in due.minutes])
+        return claimed
+
+    async def attendee_role(self, guild_id: int, event_id: int
+                            ) -> tuple[int | None, list[int]]:
+        """(the event's attendee role or None, the confirmed members' user ids)."""
+        async with self._transaction() as conn:
+            row = await conn.fetchrow("SELECT attendee_role_id FROM events"
+                                      " WHERE id = $1 AND guild_id = $2", event_id, guild_id)
+            if row is None:
+                raise EventNotFound(event_id)
+            return (row["attendee_role_id"],
+                    await self._registrations.confirmed_ids(conn, event_id))
+
+    async def set_attendee_role(self, guild_id: int, event_id: int,
+                                role_id: int | None) -> int | None:
+        """Set (or, with None, clear) the event's attendee role; returns the previous one."""
+        async with self._transaction() as conn:
+            row = await conn.fetchrow("SELECT attendee_role_id FROM events"
+                                      " WHERE id = $1 AND guild_id = $2 FOR UPDATE",
+                                      event_id, guild_id)
+            if row is None:
+                raise EventNotFound(event_id)
+            await conn.execute("UPDATE events SET attendee_role_id = $1 WHERE id = $2",
+                               role_id, event_id)
+        return row["attendee_role_id"]
+
+    async def attendee_roles(self, due_by: datetime | None = None) -> list[RoleGrant]:
+        """(guild_id, event_id, role_id, confirmed user ids) of events that give out a role;
+        with `due_by`, only those that ended (end, else start) by then."""
+        async with self._transaction() as conn:
+            rows = await conn.fetch(
+                "SELECT guild_id, id, attendee_role_id FROM events"
+                f" WHERE attendee_role_id IS NOT NULL AND ($1::bigint IS NULL OR {OVER_AT} <= $1)"
+                " ORDER BY id", ts(due_by))
+            return [RoleGrant(r["guild_id"], r["id"], r["attendee_role_id"],
+                              await self._registrations.confirmed_ids(conn, r["id"]))
+                    for r in rows]
+
+    async def end_attendee_role(self, event_id: int, role_id: int) -> None:
+        """The event is over and its role was taken back: stop giving it out."""
+        async with self._transaction() as conn:
+            await conn.execute("UPDATE events SET attendee_role_id = NULL"
+                               " WHERE id = $1 AND attendee_role_id = $2", event_id, role_id)
+
+    async def scheduled_event_id(self, guild_id: int, event_id: int) -> int | None:
+        async with self._transaction() as conn:
+            row = await conn.fetchrow("SELECT scheduled_event_id FROM events"
+                                      " WHERE id = $1 AND guild_id = $2", event_id, guild_id)
+        if row is None:
+            raise EventNotFound(event_id)
+        return row["scheduled_event_id"]
+
+    async def set_scheduled_event_id(self, guild_id: int, event_id: int,
+                                     scheduled_event_id: int | None) -> None:
+        async with self._transaction() as conn:
+            await conn.execute("UPDATE events SET scheduled_event_id = $1"
+                               " WHERE id = $2 AND guild_id = $3",
+                               scheduled_event_id, event_id, guild_id)

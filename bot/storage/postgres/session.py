@@ -1,0 +1,123 @@
+"""An asyncpg pool and what the PostgreSQL repositories built on it share.
+
+Each public repository call is ONE transaction on one pooled connection
+(`Repository._transaction`); the helpers it calls take that connection (`conn`) so
+everything they write commits or rolls back together. Timestamps are stored as Unix
+seconds (BIGINT), as in the SQLite backend, so both share `ts`/`dt` and one meaning.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import datetime
+
+import asyncpg
+
+from bot.errors import Unavailable
+from bot.i18n import N_
+from bot.storage.sqlite.session import utcnow
+
+# The channel a write that queues notices NOTIFYs (delivered on commit); every store
+# LISTENs on it, so a deliverer in any process wakes without polling.
+NOTICES_CHANNEL = "eventbot_notices"
+
+# When an event is over: its end, else its start (`bot.models.Event.over_at`), the same
+# spelling as the SQLite backend's OVER_AT.
+OVER_AT = "coalesce(ends_at, starts_at)"
+
+
+def over_at(table: str) -> str:
+    return f"coalesce({table}.ends_at, {table}.starts_at)"
+
+
+log = logging.getLogger(__name__)
+
+# What a lost or refused connection raises (the server restarting, shutting down, or away):
+# the request failed as a whole and may be tried again; nothing else is retried this way.
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,  # refused, reset, or timed out while connecting
+    asyncpg.PostgresConnectionError,  # SQLSTATE class 08, or closed mid-operation
+    asyncpg.CannotConnectNowError,  # starting up or shutting down
+    asyncpg.AdminShutdownError,  # the server ended the session (a fast shutdown)
+    asyncpg.CrashShutdownError,
+    # A pooled connection the server ended while it sat idle: its protocol is left
+    # mid-operation and refuses the next statement.
+    asyncpg.InternalClientError,
+)
+DATABASE_AWAY = N_("the database can't be reached right now; try again in a moment")
+
+
+def lost_connection(exc: BaseException) -> bool:
+    """Whether `exc` says the connection was lost or refused, rather than the request
+    being wrong. asyncpg says so with a bare InterfaceError too: "connection is closed",
+    or, for a connection held across calls (the joins'), "released back to the pool",
+    since the pool takes back a connection the server ended."""
+    return isinstance(exc, CONNECTION_ERRORS) or (
+        isinstance(exc, asyncpg.InterfaceError)
+        and any(said in str(exc) for said in ("connection is closed",
+                                              "released back to the pool")))
+
+
+class DatabaseAway(Unavailable):
+    """The connection was lost or refused. Before the commit the server rolled the
+    transaction back, so the call may be made again; `committing` says it was lost while
+    committing, when whether it took effect is unknown."""
+
+    def __init__(self, committing: bool) -> None:
+        super().__init__(DATABASE_AWAY)
+        self.committing = committing
+
+
+class Database:
+    """The pool and the registration rules' clock, shared by the repositories."""
+
+    def __init__(self, pool: asyncpg.Pool, clock: Callable[[], datetime] = utcnow) -> None:
+        self.pool = pool
+        self.clock = clock
+
+
+class Repository:
+    """Base of the PostgreSQL repositories."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def _clock(self) -> datetime:
+        return self._db.clock()
+
+    @asynccontextmanager
+    async def _transaction(self, conn: asyncpg.Connection | None = None
+                           ) -> AsyncIterator[asyncpg.Connection]:
+        """One transaction on `conn`, else on a pooled connection (READ COMMITTED: each
+        statement sees what was committed before it, so a row lock taken first makes what
+        follows see the lock holder's predecessors' writes). A lost or refused connection
+        raises DatabaseAway ("try again"), and the pool makes new connections."""
+        committing = False
+        try:
+            async with AsyncExitStack() as stack:
+                pool = self._db.pool
+                used: asyncpg.Connection = (
+                    conn if conn is not None else
+                    await stack.enter_async_context(pool.acquire()))
+                transaction = used.transaction()
+                await transaction.start()
+                try:
+                    yield used
+                except BaseException:
+                    with contextlib.suppress(Exception):  # a lost connection rolled it back
+                        await transaction.rollback()
+                    raise
+                committing = True
+                await transaction.commit()
+        except Exception as exc:
+            if not lost_connection(exc):
+                raise
+            # Rolled back by the server unless it was lost while committing: nothing
+            # half-written either way. The pool's other idle connections are likely as
+            # dead: replace them all on their next use.
+            log.warning("a PostgreSQL connection was lost or refused: %r", exc)
+            await self._db.pool.expire_connections()
+            raise DatabaseAway(committing) from exc

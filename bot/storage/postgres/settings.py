@@ -1,0 +1,134 @@
+"""Guild settings, the servers the bot left and their purge, and the bot's metadata, on
+PostgreSQL (the same rules as `sqlite.settings`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+
+from bot.models import GuildLeft, ReminderSettings
+from bot.storage.postgres.session import Repository
+from bot.storage.sqlite.session import ts
+from bot.times import DEFAULT_REMINDER_MINUTES
+from bot.when import DEFAULT_ZONE
+
+
+class PostgresSettings(Repository):
+    async def timezone(self, guild_id: int) -> str:
+        async with self._transaction() as conn:
+            zone = await conn.fetchval("SELECT timezone FROM guild_settings WHERE guild_id = $1",
+                                       guild_id)
+        return DEFAULT_ZONE if zone is None else zone
+
+    async def _upsert(self, guild_id: int, column: str, value: object) -> None:
+        """Set one column of the guild's settings row, creating the row if need be."""
+        async with self._transaction() as conn:
+            await conn.execute(
+                f"INSERT INTO guild_settings (guild_id, {column}) VALUES ($1, $2)"
+                f" ON CONFLICT (guild_id) DO UPDATE SET {column} = excluded.{column}",
+                guild_id, value)
+
+    async def set_timezone(self, guild_id: int, zone: str) -> None:
+        """Set the guild's IANA timezone (checked by `bot.when.check_zone_name`)."""
+        await self._upsert(guild_id, "timezone", zone)
+
+    async def set_announce_channel(self, guild_id: int, channel_id: int) -> None:
+        await self._upsert(guild_id, "announce_channel_id", channel_id)
+
+    async def announce_channel(self, guild_id: int) -> int | None:
+        async with self._transaction() as conn:
+            return await conn.fetchval(
+                "SELECT announce_channel_id FROM guild_settings WHERE guild_id = $1", guild_id)
+
+    async def reminder_settings(self, guild_id: int) -> ReminderSettings:
+        async with self._transaction() as conn:
+            row = await conn.fetchrow("SELECT reminder_minutes, scheduled_events"
+                                      " FROM guild_settings WHERE guild_id = $1", guild_id)
+        if row is None:
+            return ReminderSettings(DEFAULT_REMINDER_MINUTES, True)
+        minutes = sorted((int(m) for m in row["reminder_minutes"].split(",") if m), reverse=True)
+        return ReminderSettings(tuple(minutes), row["scheduled_events"])
+
+    async def set_reminder_minutes(self, guild_id: int, minutes: Sequence[int]) -> None:
+        """Set the guild's offsets (validated by `bot.reminders.parse_minutes`); () is off."""
+        await self._upsert(guild_id, "reminder_minutes", ",".join(str(int(m)) for m in minutes))
+
+    async def set_scheduled_events(self, guild_id: int, enabled: bool) -> None:
+        await self._upsert(guild_id, "scheduled_events", enabled)
+
+    async def language(self, guild_id: int) -> str | None:
+        """The language a moderator chose for the server's public posts; None: not chosen."""
+        async with self._transaction() as conn:
+            return await conn.fetchval("SELECT language FROM guild_settings"
+                                       " WHERE guild_id = $1", guild_id)
+
+    async def set_language(self, guild_id: int, code: str | None) -> None:
+        """Set the server's language (a shipped locale code, see `bot.i18n.SHIPPED`); None
+        goes back to the server's preferred locale."""
+        await self._upsert(guild_id, "language", code)
+
+    async def member_locales(self, user_ids: Sequence[int]) -> dict[int, str]:
+        """The last client locale seen from each of these members that has one."""
+        async with self._transaction() as conn:
+            rows = await conn.fetch("SELECT user_id, locale FROM member_locales"
+                                    " WHERE user_id = ANY($1::bigint[])", list(set(user_ids)))
+        return {r["user_id"]: r["locale"] for r in rows}
+
+    async def record_member_locales(self, seen: Mapping[int, str],
+                                    now: datetime | None = None) -> int:
+        """Remember each member's client locale, in one transaction; a row is written only
+        where the locale changed. Returns how many changed."""
+        if not seen:
+            return 0
+        async with self._transaction() as conn:
+            return int(await conn.fetchval(
+                "WITH written AS (INSERT INTO member_locales (user_id, locale, seen_at)"
+                " SELECT u, l, $3 FROM unnest($1::bigint[], $2::text[]) AS s (u, l)"
+                " ON CONFLICT (user_id) DO UPDATE SET locale = excluded.locale,"
+                " seen_at = excluded.seen_at WHERE member_locales.locale <> excluded.locale"
+                " RETURNING 1) SELECT count(*) FROM written",
+                list(seen), list(seen.values()), ts(now or datetime.now(UTC))))
+
+    async def set_guild_left(self, guild_id: int, left_at: datetime | None) -> None:
+        """Record when the bot left the guild (None: it is back, or never left)."""
+        async with self._transaction() as conn:
+            if left_at is None and await conn.fetchval(
+                    "SELECT 1 FROM guild_settings WHERE guild_id = $1 AND left_at IS NOT NULL",
+                    guild_id) is None:
+                return  # the usual case, at every start: no write
+            await conn.execute(
+                "INSERT INTO guild_settings (guild_id, left_at) VALUES ($1, $2)"
+                " ON CONFLICT (guild_id) DO UPDATE SET left_at = excluded.left_at",
+                guild_id, ts(left_at))
+
+    async def guilds_left(self) -> list[GuildLeft]:
+        """(guild_id, when the bot left) of the guilds it left, longest gone first."""
+        async with self._transaction() as conn:
+            rows = await conn.fetch("SELECT guild_id, left_at FROM guild_settings"
+                                    " WHERE left_at IS NOT NULL ORDER BY left_at")
+        return [GuildLeft(r["guild_id"], datetime.fromtimestamp(r["left_at"], UTC))
+                for r in rows]
+
+    async def purge_guild(self, guild_id: int, left_by: datetime) -> bool:
+        """Delete everything about a guild the bot left by `left_by` (and has not come
+        back to since); returns whether it did. Search rows go with their events."""
+        async with self._transaction() as conn:
+            left_at = await conn.fetchval("SELECT left_at FROM guild_settings"
+                                          " WHERE guild_id = $1 FOR UPDATE", guild_id)
+            if left_at is None or left_at > ts(left_by):
+                return False
+            await conn.execute("DELETE FROM events WHERE guild_id = $1", guild_id)
+            await conn.execute("DELETE FROM deleted_events WHERE guild_id = $1", guild_id)
+            await conn.execute("DELETE FROM outbox WHERE guild_id = $1", guild_id)
+            await conn.execute("DELETE FROM guild_settings WHERE guild_id = $1", guild_id)
+        return True
+
+    async def get_meta(self, key: str) -> str | None:
+        async with self._transaction() as conn:
+            return await conn.fetchval("SELECT value FROM meta WHERE key = $1", key)
+
+    async def set_meta(self, key: str, value: str) -> None:
+        async with self._transaction() as conn:
+            await conn.execute("INSERT INTO meta (key, value) VALUES ($1, $2)"
+                               " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                               key, value)

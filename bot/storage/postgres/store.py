@@ -1,0 +1,242 @@
+"""The PostgreSQL store: an asyncpg pool, the repositories, the join batcher and the
+LISTEN connection that wakes this process's notice deliverer.
+
+The repositories' methods are the protocol's, with the same names and parameters, but
+`async` (asyncpg is); `run` awaits them, so call sites are the same for both backends:
+`await store.run(store.registrations.cancel, guild_id, event_id, user_id)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import ParamSpec, TypeVar, cast
+
+import asyncpg
+
+from bot.errors import Unavailable
+from bot.i18n import N_
+from bot.models import EventSummary
+from bot.registration import JoinResult
+from bot.storage import safe_url
+from bot.storage.postgres.content import PostgresContent
+from bot.storage.postgres.events import PostgresEvents
+from bot.storage.postgres.listener import NoticeListener
+from bot.storage.postgres.migrate import PostgresMigrator
+from bot.storage.postgres.outbox import PostgresOutbox
+from bot.storage.postgres.registrations import PostgresRegistrations
+from bot.storage.postgres.reminders import PostgresReminders
+from bot.storage.postgres.search import PostgresSearch
+from bot.storage.postgres.session import Database, DatabaseAway, lost_connection
+from bot.storage.postgres.settings import PostgresSettings
+from bot.storage.protocol import (
+    Events,
+    GuildSettings,
+    Notices,
+    Registrations,
+    Reminders,
+    Schema,
+    Search,
+)
+from bot.storage.sqlite.joins import settle
+from bot.storage.sqlite.registrations import JoinRequest
+from bot.storage.sqlite.session import utcnow
+
+P = ParamSpec("P")
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+POOL_SIZE = 10  # connections per process; PostgreSQL allows 100 by default
+JOIN_BATCH = 500  # joins decided in one transaction at most
+
+
+class PostgresRepositories:
+    """All the PostgreSQL repositories of one pool, wired to each other."""
+
+    def __init__(self, db: Database) -> None:
+        self.notices = PostgresOutbox(db)
+        self.search = PostgresSearch(db)
+        self.registrations = PostgresRegistrations(db, self.notices)
+        self.content = PostgresContent(db, self.notices, self.search)
+        self.events = PostgresEvents(db, self.registrations, self.notices, self.content)
+        self.settings = PostgresSettings(db)
+        self.reminders = PostgresReminders(db, self.registrations)
+        self.schema = PostgresMigrator(db)
+
+
+class PostgresStore:
+    def __init__(self, pool: asyncpg.Pool, url: str, repos: PostgresRepositories) -> None:
+        self._pool = pool
+        self._repos = repos
+        # Typed as the protocols so call sites type-check as with SQLite: each method has
+        # the protocol's name and parameters (tests/unit/test_postgres_seam.py compares
+        # them) and returns an awaitable of the protocol's result, which `run` awaits.
+        self.events = cast(Events, repos.events)  # async methods, awaited by `run`
+        self.search = cast(Search, repos.search)  # async methods, awaited by `run`
+        self.registrations = cast(Registrations, repos.registrations)  # awaited by `run`
+        self.notices = cast(Notices, repos.notices)  # async methods, awaited by `run`
+        self.settings = cast(GuildSettings, repos.settings)  # awaited by `run`
+        self.reminders = cast(Reminders, repos.reminders)  # async methods, awaited by `run`
+        self.schema = cast(Schema, repos.schema)  # async methods, awaited by `run`
+        # Set when any process commits notices: the LISTEN connection hears their NOTIFY.
+        self.notices_ready = asyncio.Event()
+        self._listener = NoticeListener(url, self.notices_ready.set)
+        self._joins = JoinBatcher(repos.registrations, pool)
+
+    @classmethod
+    async def open(cls, url: str, *,
+                   clock: Callable[[], datetime] = utcnow) -> PostgresStore:
+        """Connect to the database at `url` and bring its schema up to date; `clock` is
+        the registration rules' "now". A database that cannot be used raises Unavailable
+        saying which one (without its password) and why."""
+        pool: asyncpg.Pool | None = None
+        try:
+            pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE)
+            repos = PostgresRepositories(Database(pool, clock))
+            await repos.schema.migrate()
+            store = cls(pool, url, repos)
+            await store._listener.start()
+        except BaseException as exc:
+            if pool is not None:
+                await pool.close()
+            if isinstance(exc, OSError | asyncpg.PostgresError | asyncpg.InterfaceError):
+                raise Unavailable(f"cannot use the PostgreSQL database {safe_url(url)} "
+                                  f"({exc}); check DATABASE_URL and that the server is up"
+                                  ) from None
+            raise
+        return store
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        return self._pool
+
+    @property
+    def repositories(self) -> PostgresRepositories:
+        """The repositories themselves (async, taking a connection), for bulk work such as
+        the copy from SQLite."""
+        return self._repos
+
+    async def close(self) -> None:
+        """Commit the joins already asked for, give back the notices claimed but not
+        delivered, then close; later joins are refused."""
+        await self._joins.close()
+        try:
+            await self._repos.notices.release_notices()
+        except (Unavailable, OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            # They are handed out again when their claims expire.
+            log.exception("could not release the claimed notices")
+        await self._listener.close()
+        await self._pool.close()
+
+    async def __aenter__(self) -> PostgresStore:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Await a repository call (each is one transaction of its own). A call whose
+        connection was lost before it committed was rolled back: it is made once more, on
+        a fresh connection, so the first calls after a database restart do not fail on
+        connections that died with the old server."""
+        try:
+            return await cast(Awaitable[T], fn(*args, **kwargs))
+        except DatabaseAway as away:
+            if away.committing:
+                raise
+            return await cast(Awaitable[T], fn(*args, **kwargs))
+
+    async def join(self, guild_id: int, event_id: int, user_id: int, name: str) -> JoinResult:
+        """Ask for a seat. Resolves once the decision is committed."""
+        return await self._joins.join((guild_id, event_id, user_id, name))
+
+    async def summary(self, guild_id: int, event_id: int) -> EventSummary:
+        """The event's id, title and start; raises EventNotFound outside its guild."""
+        return await self._repos.events.summary(guild_id, event_id)
+
+    async def backup(self, target: str | Path) -> None:
+        raise Unavailable("the database is PostgreSQL: back it up with pg_dump "
+                          "(for example `pg_dump -Fc DATABASE_URL > eventbot.dump`)")
+
+
+class JoinBatcher:
+    """Joins arriving while a batch is being committed wait for the next one, which takes
+    them all (JOIN_BATCH at most) in one transaction, each decided in arrival order by the
+    registration rules. Nothing is answered before its commit.
+
+    Batches run one at a time, on one pooled connection kept for them: taking one from the
+    pool per batch and giving it back costs a reset (a round trip) per batch. A connection
+    that breaks is given back and the next batch takes another."""
+
+    def __init__(self, registrations: PostgresRegistrations, pool: asyncpg.Pool) -> None:
+        self._registrations = registrations
+        self._pool = pool
+        self._conn: asyncpg.Connection | None = None
+        self._pending: list[tuple[JoinRequest, asyncio.Future[JoinResult]]] = []
+        self._writer: asyncio.Task[None] | None = None
+        self._closed = False
+
+    async def join(self, request: JoinRequest) -> JoinResult:
+        if self._closed:
+            raise Unavailable(N_("the bot is shutting down; try again in a moment"))
+        future: asyncio.Future[JoinResult] = asyncio.get_running_loop().create_future()
+        self._pending.append((request, future))
+        if self._writer is None or self._writer.done():
+            # Started on the next turn of the loop: joins made in this one share its commit.
+            self._writer = asyncio.create_task(self._write())
+        return await future
+
+    async def close(self) -> None:
+        """Commit the joins already asked for; refuse later ones."""
+        self._closed = True
+        if self._writer is not None:
+            await asyncio.gather(self._writer, return_exceptions=True)
+        await self._give_back()
+
+    async def _write(self) -> None:
+        while self._pending:
+            batch = self._pending[:JOIN_BATCH]
+            del self._pending[:JOIN_BATCH]
+            requests = [request for request, _ in batch]
+            try:
+                results = await self._decide(requests)
+            except DatabaseAway as away:
+                if away.committing:
+                    results = [away] * len(batch)
+                else:  # rolled back: once more on a fresh connection (see `run`)
+                    try:
+                        results = await self._decide(requests)
+                    except Exception as exc:
+                        results = [exc] * len(batch)
+            except Exception as exc:  # nothing was committed; every waiter learns of it
+                results = [exc] * len(batch)
+            settle(batch, results)
+
+    async def _decide(self, requests: list[JoinRequest]) -> list[JoinResult | Exception]:
+        try:
+            if self._conn is None:
+                self._conn = await self._acquire()
+            return await self._registrations.join_batch(requests, self._conn)
+        except Exception:
+            # The connection may be broken, or already taken back by the pool (the
+            # server ended it): the next batch takes a fresh one.
+            await self._give_back()
+            raise
+
+    async def _acquire(self) -> asyncpg.Connection:
+        try:
+            return await self._pool.acquire()
+        except Exception as exc:  # the server is away: "try again", as for other calls
+            if not lost_connection(exc):
+                raise
+            raise DatabaseAway(committing=False) from exc
+
+    async def _give_back(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                await self._pool.release(conn)
+            except Exception as exc:  # broken, or the pool took it back already
+                log.debug("the joins' PostgreSQL connection was not given back: %r", exc)

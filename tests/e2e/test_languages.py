@@ -1,0 +1,168 @@
+"""The bot speaks the reader's language, through the real bot process: replies only a
+member sees follow their Discord client, what the whole server reads follows the server's
+language (its preferred locale, or the one `/manage language` chose), and English members
+read the settled English texts."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.i18n import NAMES
+from bot.render import CAPACITY_REACHED
+from sandbox import Attachment, FakeDiscord, Guild, Member
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+
+async def chinese_server(world, name: str, preferred: str = "zh-CN") -> tuple[Guild, Member]:
+    guild = world.fake.add_guild(name, preferred_locale=preferred)
+    moderator = world.fake.add_member(guild, f"{name} mod", manage_events=True)
+    await world.fake.wait_ready(process=world.bot)
+    return guild, moderator
+
+
+async def new_event(fake: FakeDiscord, guild: Guild, moderator: Member, title: str,
+                    capacity: int) -> str:
+    reply = await import_page(fake, guild, moderator, page=Attachment(
+        "a.txt", title.encode() + b"\n\n" + OPEN_ANNOUNCEMENT, "text/plain"),
+        title=title, capacity=capacity)
+    match = re.search(r"\(event (\d+)\)", reply.content or "")
+    assert match, reply
+    return match[1]
+
+
+def capacity_notices(fake: FakeDiscord, guild: Guild, title: str) -> list[str]:
+    return [m["content"] for m in fake.messages(guild.channel("general"))
+            if f"**{title}**" in m["content"]]
+
+
+async def test_a_chinese_member_in_a_chinese_server_reads_chinese(world, fake):
+    guild, moderator = await chinese_server(world, "智库")
+    title = "Deterrence Forum"
+    event = await new_event(fake, guild, moderator, title, capacity=1)
+    first, second = (fake.add_member(guild, name, locale="zh-CN") for name in ("李彬", "赵通"))
+
+    info = await fake.slash(guild, first, "event info", event=event)
+    assert not info.ephemeral
+    fields = {f["name"]: f["value"] for f in info.embeds[0]["fields"]}
+    assert fields["报名"] == "开放报名：共 1 个座位，剩余 1 个", fields
+    assert info.embeds[0]["title"] == title  # the page's words stay as written
+
+    joined = await fake.slash(guild, first, "rsvp join", event=event)
+    assert joined.ephemeral and joined.content == f"你已确认报名 **{title}**。到时见！", joined
+    waiting = await fake.slash(guild, second, "rsvp join", event=event)
+    assert waiting.content == (f"座位已满：你已进入 **{title}** 的候补名单（第 1 位）。"
+                               "有空位时会私信通知你。"), waiting
+    status = await fake.slash(guild, second, "rsvp status", event=event)
+    assert status.content == f"你在 **{title}** 的候补名单中（第 1 位）。", status
+
+    # The capacity notice, for everyone, is in the server's language.
+    notice = await fake.wait_message(guild.channel("general"),
+                                     lambda m: f"**{title}**" in m["content"])
+    assert "报名人数已达到场地容量，报名现已截止。" in notice["content"], notice
+
+    # A refusal is in Chinese too, with the moderator's reason as they wrote it.
+    await fake.slash(guild, moderator, "manage close", event=event, reason="room moved")
+    refused = await fake.slash(guild, fake.add_member(guild, "王", locale="zh-CN"),
+                               "rsvp join", event=event)
+    assert refused.ephemeral and refused.content == (
+        f"你无法报名 **{title}**：报名已截止：room moved。"), refused
+
+
+async def test_an_english_member_in_a_chinese_server_reads_english_replies(world, fake):
+    guild, moderator = await chinese_server(world, "研究所")
+    title = "Arms Control Seminar"
+    event = await new_event(fake, guild, moderator, title, capacity=1)
+    english, other = fake.add_member(guild, "ann"), fake.add_member(guild, "bob")
+
+    joined = await fake.slash(guild, english, "rsvp join", event=event)
+    assert joined.content == f"You're confirmed for **{title}**. See you there!", joined
+    waiting = await fake.slash(guild, other, "rsvp join", event=event)
+    assert "waitlisted (position 1)" in waiting.content, waiting
+    status = await fake.slash(guild, english, "rsvp status", event=event)
+    assert status.content == f"You're confirmed for **{title}**.", status
+    mine = await fake.slash(guild, english, "rsvp mine")
+    assert mine.ephemeral and "· confirmed" in mine.content, mine
+    # What the whole server sees stays in the server's language, whoever asked.
+    info = await fake.slash(guild, english, "event info", event=event)
+    assert "报名" in {f["name"] for f in info.embeds[0]["fields"]}, info.embeds
+
+
+async def test_english_members_read_the_settled_english_texts(world, fake):
+    title = "Settled Words Talk"
+    event = str(await world.import_event(title, capacity=1))
+    first, second, third = (world.member(name) for name in ("en1", "en2", "en3"))
+    assert "confirmed" in (await fake.slash(world.guild, first, "rsvp join", event=event)).content
+    waiting = await fake.slash(world.guild, second, "rsvp join", event=event)
+    assert "waitlisted (position 1)" in waiting.content, waiting
+    status = await fake.slash(world.guild, third, "rsvp status", event=event)
+    assert status.content == f"You're not registered for **{title}**.", status
+    notice = await fake.wait_message(world.guild.channel("general"),
+                                     lambda m: f"**{title}**" in m["content"])
+    assert notice["content"] == (f"**{title}**\n{CAPACITY_REACHED} Members who join now go "
+                                 "on the waitlist."), notice
+
+
+async def test_the_capacity_notice_follows_the_language_a_moderator_chooses(world, fake):
+    guild, moderator = await chinese_server(world, "Switch Server", preferred="en-US")
+    member = fake.add_member(guild, "switcher", locale="zh-CN")
+    shown = await fake.slash(guild, moderator, "manage language")
+    assert shown.ephemeral and NAMES["en-US"] in shown.content, shown
+
+    before = "Before Switch Talk"
+    event = await new_event(fake, guild, moderator, before, capacity=1)
+    announced = await fake.slash(guild, moderator, "manage announce", event=event,
+                                 channel=guild.channel("announcements"))
+    assert "Posted" in announced.content, announced
+    await fake.slash(guild, member, "rsvp join", event=event)
+    notice = await fake.wait_message(guild.channel("general"),
+                                     lambda m: f"**{before}**" in m["content"])
+    assert CAPACITY_REACHED in notice["content"], notice
+
+    def fields(message: dict) -> dict[str, str]:
+        return {f["name"]: f["value"] for embed in message["embeds"]
+                for f in embed.get("fields", [])}
+
+    # The announcement shows the join (in English) before the language changes.
+    await fake.wait_message(guild.channel("announcements"),
+                            lambda m: fields(m).get("Registration", "").startswith("Full"))
+
+    chosen = await fake.slash(guild, moderator, "manage language", language="zh-CN")
+    assert chosen.ephemeral and NAMES["zh-CN"] in chosen.content, chosen
+    # The announcement already posted is shown again in the server's new language.
+    await fake.wait_message(guild.channel("announcements"), lambda m: "报名" in fields(m))
+    after = "After Switch Talk"
+    await fake.slash(guild, member, "rsvp join",
+                     event=await new_event(fake, guild, moderator, after, capacity=1))
+    notice = await fake.wait_message(guild.channel("general"),
+                                     lambda m: f"**{after}**" in m["content"])
+    assert "报名人数已达到场地容量" in notice["content"], notice
+    assert CAPACITY_REACHED not in notice["content"]
+    shown = await fake.slash(guild, moderator, "manage language")
+    assert NAMES["zh-CN"] in shown.content and "/manage language" in shown.content, shown
+    # Only moderators choose it.
+    refused = await fake.slash(guild, member, "manage language", language="en-GB")
+    # (the refusal is the member's own: in their client's Chinese)
+    assert refused.ephemeral and "管理活动" in refused.content, refused
+    assert world.query("SELECT language FROM guild_settings WHERE guild_id = ?",
+                       (guild.id,)) == [("zh-CN",)]
+
+
+async def test_a_dm_outside_an_interaction_is_in_the_members_last_language(world, fake):
+    title = "Promotion Forum"
+    event = str(await world.import_event(title, capacity=1))
+    seated, waiting = world.member("seated"), world.member("等候", locale="zh-TW")
+    await fake.slash(world.guild, seated, "rsvp join", event=event)
+    queued = await fake.slash(world.guild, waiting, "rsvp join", event=event)
+    assert "候補名單" in queued.content, queued
+    # After a restart the bot has not seen them since: their locale comes from the store.
+    await world.restart_bot()
+    assert world.query("SELECT locale FROM member_locales WHERE user_id = ?",
+                       (waiting.id,)) == [("zh-TW",)]
+    await fake.slash(world.guild, seated, "rsvp cancel", event=event)
+    dm = await fake.wait_message(fake.dm_channel(waiting), lambda m: title in m["content"])
+    assert dm["content"].startswith("好消息"), dm

@@ -1,0 +1,233 @@
+"""Two bot processes, shards 0 and 1 of 2, sharing one SQLite file, on a local server
+that routes each guild's gateway traffic to its shard's process (as Discord does).
+
+Each process does the background work of its own shards' guilds only: it has no other
+guild's channels, so a notice of another shard's guild must be left to that shard's
+process, however long it is away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.render import CAPACITY_REACHED
+from sandbox import Attachment, BotProcess, FakeDiscord, Guild
+from tests.conftest import ROOT
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
+
+pytestmark = pytest.mark.asyncio(loop_scope="function")
+
+GUILDS_PER_SHARD = 10
+
+
+class Deployment:
+    """The local server with guilds on both shards, and one bot process per shard."""
+
+    def __init__(self, fake: FakeDiscord, tmp_path: Path) -> None:
+        self.fake = fake
+        self.tmp_path = tmp_path
+        self.db_path = tmp_path / "shared.sqlite3"
+        self.guilds = {shard: [fake.add_guild(f"shard {shard} server {n}",
+                                              guild_id=(1_000_000 + 2 * n + shard) << 22)
+                               for n in range(GUILDS_PER_SHARD)] for shard in (0, 1)}
+        self.bots: dict[int, BotProcess] = {}
+
+    async def start(self, shard: int) -> BotProcess:
+        env = {"DATABASE_PATH": str(self.db_path), "EVENTS_DIR": str(ROOT / "data/events"),
+               "LOG_LEVEL": "INFO", "PYTHONPATH": str(ROOT),
+               "SHARD_COUNT": "2", "SHARD_IDS": str(shard)}
+        bot = self.bots[shard] = self.fake.spawn_bot(
+            [sys.executable, "-m", "bot", "run"], env, cwd=str(self.tmp_path))
+        await self.fake.wait_ready(process=bot, shards=[shard], timeout=60)
+        return bot
+
+    async def open_event(self, guild: Guild, title: str, capacity: int) -> int:
+        moderator = self.fake.add_member(guild, "moderator", manage_events=True)
+        page = title.encode() + b"\n\n" + OPEN_ANNOUNCEMENT
+        reply = await import_page(self.fake, guild, moderator, title=title, capacity=capacity,
+                                  page=Attachment("announcement.txt", page, "text/plain"))
+        return int(re.search(r"\(event (\d+)\)", reply.content or "")[1])
+
+    def capacity_notices(self, guild: Guild, title: str) -> list[dict]:
+        return [m for channel in guild.channels.values() for m in self.fake.messages(channel)
+                if title in m["content"] and CAPACITY_REACHED in m["content"]]
+
+    async def wait_notices(self, guild: Guild, title: str, timeout: float = 15) -> list[dict]:
+        for _ in range(int(timeout * 10)):
+            if self.capacity_notices(guild, title):
+                await asyncio.sleep(1.0)  # a second one would come now
+                return self.capacity_notices(guild, title)
+            await asyncio.sleep(0.1)
+        return []
+
+    def query(self, sql: str, params=()) -> list[tuple]:
+        conn = sqlite3.connect(self.db_path, timeout=10)
+        try:
+            return conn.execute(sql, params).fetchall()
+        finally:
+            conn.close()
+
+
+async def eventually(predicate, what: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def deployment(tmp_path):
+    async with FakeDiscord(shard_count=2) as fake:
+        yield Deployment(fake, tmp_path)
+
+
+async def test_a_notice_waits_for_its_own_shards_process(deployment):
+    d, fake = deployment, deployment.fake
+    mine, theirs = d.guilds[0][0], d.guilds[1][0]
+    first = await d.start(0)
+    await d.start(1)
+    ours = await d.open_event(mine, "Shard Zero Hall", capacity=1)
+    other = await d.open_event(theirs, "Shard One Hall", capacity=1)
+
+    # Shard 0's process fails to post the capacity notice (Discord refuses it once), so
+    # the notice stays in the outbox; stopping gives its claim back at once.
+    channels = "|".join(str(c.id) for c in mine.channels.values())
+    fake.fail("POST", rf"^/channels/({channels})/messages$", status=400, code=50035)
+    reply = await fake.slash(mine, fake.add_member(mine), "rsvp join", event=str(ours))
+    assert "confirmed" in reply.content
+    for _ in range(100):
+        if not fake._faults:
+            break
+        await asyncio.sleep(0.1)
+    assert not fake._faults, "the notice was never tried"
+    assert await first.stop() == 0, first.output()
+
+    # Shard 1's process claims notices now (its own event fills), but not shard 0's.
+    reply = await fake.slash(theirs, fake.add_member(theirs), "rsvp join", event=str(other))
+    assert "confirmed" in reply.content
+    assert len(await d.wait_notices(theirs, "Shard One Hall")) == 1
+    assert d.query("SELECT count(*) FROM outbox WHERE event_id = ?", (ours,)) == [(1,)]
+
+    await d.start(0)
+    assert len(await d.wait_notices(mine, "Shard Zero Hall")) == 1
+    assert d.capacity_notices(theirs, "Shard Zero Hall") == []
+    assert fake.server_errors == []
+
+
+def status_of(reply) -> str | None:
+    """What a join reply acknowledged: 'confirmed', 'waitlisted', or None (no answer)."""
+    if reply is None:
+        return None
+    if "confirmed" in reply.content:
+        return "confirmed"
+    return "waitlisted" if "waitlisted" in reply.content else None
+
+
+async def test_bursts_on_both_shards_with_a_process_killed_and_restarted(deployment):
+    d, fake = deployment, deployment.fake
+    await d.start(0)
+    await d.start(1)
+    hot_guild, side_guilds = d.guilds[0][-1], d.guilds[1][:2]
+    hot = await d.open_event(hot_guild, "Hot Hall", capacity=100)
+    sides = {guild: await d.open_event(guild, f"Side Room {n}", capacity=30)
+             for n, guild in enumerate(side_guilds)}
+    crowd = [fake.add_member(hot_guild) for _ in range(160)]
+    side_crowds = {guild: [fake.add_member(guild) for _ in range(40)] for guild in side_guilds}
+    acked: dict[tuple[int, int], str] = {}  # (event, member) -> what its reply said
+    lanes = asyncio.Semaphore(10)  # joins in flight on the hot event
+
+    async def join(guild: Guild, member, event_id: int):
+        try:
+            reply = await fake.slash(guild, member, "rsvp join", event=str(event_id))
+        except TimeoutError:  # sent to the process being killed, or while it was away
+            return None
+        if (status := status_of(reply)) is not None:
+            acked[event_id, member.id] = status
+        return reply
+
+    async def hot_join(member):
+        async with lanes:
+            return await join(hot_guild, member, hot)
+
+    hot_burst = [asyncio.ensure_future(hot_join(m)) for m in crowd]
+    side_burst = [asyncio.ensure_future(join(guild, m, sides[guild]))
+                  for guild, members in side_crowds.items() for m in members]
+    # Shard 0's process is killed mid-burst, and restarted while the joins keep coming.
+    while sum(event == hot for event, _ in acked) < 40:
+        await asyncio.sleep(0.01)
+    d.bots[0].kill()
+    at_kill = sum(event == hot for event, _ in acked)
+    await d.start(0)
+    first_tries = await asyncio.gather(*hot_burst, *side_burst)
+    missed = [m for m, reply in zip(crowd, first_tries, strict=False) if reply is None]
+    assert all(reply is not None for reply in first_tries[len(crowd):]), "shard 1 missed"
+    # Those whose join met the killed process press Join again, and are answered.
+    again = await asyncio.gather(*(join(hot_guild, m, hot) for m in missed))
+    assert all(status_of(reply) for reply in again), again
+
+    for event_id, members, seats in [(hot, crowd, 100),
+                                     *((sides[g], side_crowds[g], 30) for g in side_guilds)]:
+        rows = dict(d.query("SELECT user_id, status FROM rsvps WHERE event_id = ?", (event_id,)))
+        # Every acknowledged RSVP is there, as it was acknowledged; every member answered.
+        assert {m.id: acked[event_id, m.id] for m in members} == {m.id: rows[m.id]
+                                                                  for m in members}
+        assert len(rows) == len(members)
+        assert sorted(rows.values()).count("confirmed") == seats
+        assert d.query("SELECT confirmed_count, waitlist_count FROM events WHERE id = ?",
+                       (event_id,)) == [(seats, len(members) - seats)]
+    # One capacity notice per fill, each in its own server.
+    assert len(await d.wait_notices(hot_guild, "Hot Hall")) == 1
+    for n, guild in enumerate(side_guilds):
+        assert len(await d.wait_notices(guild, f"Side Room {n}")) == 1
+    assert all(d.capacity_notices(g, "Hot Hall") == [] for g in side_guilds)
+    print(f"figures: shard processes=2 guilds={2 * GUILDS_PER_SHARD} hot joins={len(crowd)} "
+          f"answered before the kill={at_kill} missed while killed={len(missed)} "
+          f"side joins={len(side_burst)} lost acknowledged=0")
+    assert fake.server_errors == []
+
+
+async def test_attendee_roles_are_taken_back_by_their_own_shards_process(deployment):
+    d, fake = deployment, deployment.fake
+    mine, theirs = d.guilds[0][1], d.guilds[1][1]
+    roles = {}
+    for guild in (mine, theirs):
+        roles[guild.id] = fake.add_role(guild, "Attendee")
+        bot_role = next(r for r in guild.roles.values() if r.bot_id is not None)
+        bot_role.position = roles[guild.id].position + 1  # the bot may give it out
+    first = await d.start(0)
+    await d.start(1)
+    starts = (datetime.now(UTC) + timedelta(seconds=8)).replace(microsecond=0)
+    members = {}
+    for guild in (mine, theirs):
+        moderator = fake.add_member(guild, "moderator", manage_events=True)
+        reply = await import_page(fake, guild, moderator, title=f"Brief {guild.id}", capacity=5,
+                                  starts_at=starts.isoformat(), page=Attachment(
+                                      "a.txt", b"Brief\n\n" + OPEN_ANNOUNCEMENT, "text/plain"))
+        event_id = re.search(r"\(event (\d+)\)", reply.content)[1]
+        await fake.slash(guild, moderator, "manage role", role=roles[guild.id], event=event_id)
+        members[guild.id] = fake.add_member(guild)
+        await fake.slash(guild, members[guild.id], "rsvp join", event=event_id)
+    for guild in (mine, theirs):
+        await eventually(lambda g=guild: roles[g.id] in members[g.id].roles, "the role given")
+
+    def removals(guild: Guild) -> int:
+        route = f"/guilds/{guild.id}/members/{members[guild.id].id}/roles/{roles[guild.id].id}"
+        return sum(r.method == "DELETE" and r.path.endswith(route) for r in fake.requests)
+
+    # Shard 0's process is away when both events start: shard 1's takes back only its own.
+    assert await first.stop() == 0, first.output()
+    await eventually(lambda: roles[theirs.id] not in members[theirs.id].roles,
+                     "shard 1's role taken back", timeout=20)
+    assert roles[mine.id] in members[mine.id].roles and removals(mine) == 0
+    await d.start(0)
+    await eventually(lambda: roles[mine.id] not in members[mine.id].roles,
+                     "shard 0's role taken back once its process is back", timeout=20)
+    assert (removals(mine), removals(theirs)) == (1, 1)

@@ -1,0 +1,51 @@
+"""The server's chosen language and members' last seen client languages, on real SQLite
+files."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tests.conftest import new_event
+
+NOW = datetime(2030, 5, 1, 18, 0, tzinfo=UTC)
+
+
+async def test_a_servers_language_is_unset_until_chosen_and_kept_per_server(store):
+    assert await store.run(store.settings.language, 1) is None
+    await store.run(store.settings.set_timezone, 1, "Asia/Shanghai")
+    assert await store.run(store.settings.language, 1) is None  # other settings: still unset
+    await store.run(store.settings.set_language, 1, "zh-CN")
+    await store.run(store.settings.set_language, 2, "en-GB")
+    assert await store.run(store.settings.language, 1) == "zh-CN"
+    assert await store.run(store.settings.language, 2) == "en-GB"
+    assert await store.run(store.settings.timezone, 1) == "Asia/Shanghai"  # left as it was
+    await store.run(store.settings.set_language, 1, None)
+    assert await store.run(store.settings.language, 1) is None
+
+
+async def test_a_purged_server_forgets_its_language(store):
+    await new_event(store, guild_id=3)
+    await store.run(store.settings.set_language, 3, "zh-TW")
+    await store.run(store.settings.set_guild_left, 3, NOW)
+    assert await store.run(store.settings.purge_guild, 3, NOW + timedelta(days=1))
+    assert await store.run(store.settings.language, 3) is None
+
+
+async def test_member_locales_are_written_only_when_they_change(store):
+    assert await store.run(store.settings.member_locales, [10, 11]) == {}
+    assert await store.run(store.settings.record_member_locales,
+                           {10: "zh-CN", 11: "en-US"}, NOW) == 2
+    # The same locales again write nothing; a changed one writes its row alone.
+    assert await store.run(store.settings.record_member_locales,
+                           {10: "zh-CN", 11: "en-US"}, NOW) == 0
+    assert await store.run(store.settings.record_member_locales,
+                           {10: "zh-TW", 11: "en-US"}, NOW) == 1
+    assert await store.run(store.settings.member_locales, [10, 11, 12]) == {
+        10: "zh-TW", 11: "en-US"}
+    assert await store.run(store.settings.record_member_locales, {}, NOW) == 0
+
+
+async def test_member_locales_are_read_for_many_members_at_once(store):
+    seen = {user_id: "zh-CN" if user_id % 2 else "en-GB" for user_id in range(1, 1201)}
+    assert await store.run(store.settings.record_member_locales, seen, NOW) == 1200
+    assert await store.run(store.settings.member_locales, list(range(1, 1202))) == seen

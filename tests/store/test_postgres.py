@@ -1,0 +1,264 @@
+"""What only the PostgreSQL backend does: migrations on a blank database, several
+processes sharing one database, the outbox's NOTIFY and SKIP LOCKED claims."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import re
+import subprocess
+import sys
+
+import asyncpg
+import pytest
+
+from bot.errors import Unavailable
+from bot.models import CapacityPayload
+from bot.registration import JoinOutcome, Status
+from bot.storage import open_store
+from bot.storage.postgres.migrations import MIGRATIONS, SCHEMA_VERSION
+from tests.conftest import ROOT, new_event, postgres_database
+from tests.store.test_ask import import_bundled_pages
+from tests.terminal import run_in_terminal
+
+
+@pytest.fixture
+async def postgres_url(postgres_cluster):
+    """A new database with the bot's schema."""
+    async with postgres_database(postgres_cluster) as url:
+        yield url
+
+
+@pytest.fixture
+async def blank_url(postgres_cluster):
+    """A new, empty database (no schema yet)."""
+    async with postgres_database(postgres_cluster, "template0") as url:
+        yield url
+
+
+async def test_a_blank_database_is_migrated_once_even_by_two_processes_at_once(blank_url):
+    first, second = await asyncio.gather(open_store(blank_url), open_store(blank_url))
+    try:
+        assert await first.run(first.schema.schema_version) == SCHEMA_VERSION
+        event = await new_event(first, capacity=5)
+        assert (await second.join(1, event.id, 7, "m")).outcome is JoinOutcome.CONFIRMED
+    finally:
+        await first.close()
+        await second.close()
+    conn = await asyncpg.connect(blank_url)
+    try:
+        versions = [r[0] for r in await conn.fetch("SELECT version FROM schema_migrations")]
+    finally:
+        await conn.close()
+    assert sorted(versions) == sorted(MIGRATIONS)  # each once
+    async with await open_store(blank_url) as reopened:  # nothing migrates twice
+        assert await reopened.run(reopened.schema.schema_version) == SCHEMA_VERSION
+
+
+async def test_a_database_from_a_newer_bot_is_refused(blank_url):
+    conn = await asyncpg.connect(blank_url)
+    try:
+        await conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY,"
+                           " applied_at BIGINT NOT NULL)")
+        await conn.execute("INSERT INTO schema_migrations VALUES ($1, 0)", SCHEMA_VERSION + 1)
+    finally:
+        await conn.close()
+    with pytest.raises(Unavailable, match="newer than this bot"):
+        await open_store(blank_url)
+
+
+async def test_an_unreachable_server_is_one_line_without_the_password(postgres_cluster):
+    url = f"postgresql://bot:s3cret@127.0.0.1:{postgres_cluster.port}/no_such_database"
+    with pytest.raises(Unavailable) as raised:
+        await open_store(url)
+    message = str(raised.value)
+    assert "s3cret" not in message and "\n" not in message
+    assert "postgresql://127.0.0.1" in message and "DATABASE_URL" in message
+
+
+def join_from_a_process(url: str, event_id: int, users: list[int], start, answers) -> None:
+    """One bot process: its own store; once every process is ready, its joins in bursts
+    of five (so the processes' transactions interleave); what each member was told goes
+    back to the test."""
+    async def main() -> None:
+        async with await open_store(url) as store:
+            await asyncio.to_thread(start.wait, 60)
+            results = []
+            for first in range(0, len(users), 5):
+                results += await asyncio.gather(*(store.join(1, event_id, u, f"m{u}")
+                                                  for u in users[first:first + 5]))
+        answers.put([(u, r.outcome.value, r.position, r.filled)
+                     for u, r in zip(users, results, strict=True)])
+    asyncio.run(main())
+
+
+async def test_500_joins_on_50_seats_from_4_processes(postgres_url):
+    async with await open_store(postgres_url) as store:
+        event = await new_event(store, capacity=50)
+    spawn = multiprocessing.get_context("spawn")
+    answers, start = spawn.Queue(), spawn.Barrier(4)
+    procs = [spawn.Process(target=join_from_a_process, args=(
+                 postgres_url, event.id, list(range(first, 501, 4)), start, answers))
+             for first in range(1, 5)]
+    for proc in procs:
+        proc.start()
+    told = [answer for _ in procs for answer in await asyncio.to_thread(answers.get, True, 120)]
+    for proc in procs:
+        await asyncio.to_thread(proc.join, 30)
+        assert proc.exitcode == 0
+    async with await open_store(postgres_url) as store:
+        saved = await store.run(store.events.get_event, 1, event.id)
+        attendees = await store.run(store.registrations.attendees, event.id)
+        notices = await store.run(store.notices.claim_notices)
+    assert (saved.confirmed, saved.waitlisted) == (50, 450)
+    assert sum(a.status is Status.CONFIRMED for a in attendees) == 50
+    waitlist = [a for a in attendees if a.status is Status.WAITLISTED]
+    assert [a.position for a in waitlist] == list(range(1, 451))
+    assert [a.joined_at for a in waitlist] == sorted(a.joined_at for a in waitlist)
+    # What each member was told is what was committed.
+    assert sorted((u, o, p) for u, o, p, _ in told) == sorted(
+        (a.user_id, "confirmed" if a.status is Status.CONFIRMED else "waitlisted", a.position)
+        for a in attendees)
+    assert sum(filled for *_, filled in told) == 1
+    assert [n.payload for n in notices] == [CapacityPayload()]
+
+
+async def test_a_notice_written_in_one_process_wakes_the_others(postgres_url):
+    async with await open_store(postgres_url) as writer, \
+            await open_store(postgres_url) as deliverer:
+        event = await new_event(writer, capacity=5)
+        await asyncio.sleep(0.1)
+        deliverer.notices_ready.clear()
+        await writer.run(writer.registrations.close_registration, 1, event.id, "full room")
+        await asyncio.wait_for(deliverer.notices_ready.wait(), 5)
+        [notice] = await deliverer.run(deliverer.notices.claim_notices)
+        assert notice.kind == "closed"
+
+
+async def test_two_deliverers_claiming_at_once_never_take_the_same_notice(postgres_url):
+    async with await open_store(postgres_url) as one, await open_store(postgres_url) as two:
+        event = await new_event(one, capacity=10)
+        await asyncio.gather(*(one.join(1, event.id, user, "m") for user in range(1, 51)))
+        for user in range(1, 41):  # each cancel gives the seat to the head of the waitlist
+            await one.run(one.registrations.cancel, 1, event.id, user)
+        claims = await asyncio.gather(*(store.run(store.notices.claim_notices, 5)
+                                        for store in (one, two) for _ in range(6)))
+        ids = [n.id for claim in claims for n in claim]
+        assert len(ids) == len(set(ids)) == 41  # the capacity notice and 40 promotions
+
+
+async def migrate_db(source, url) -> subprocess.CompletedProcess[str]:
+    """`python -m bot migrate-db --to URL` with DATABASE_PATH=source, as a user runs it."""
+    env = {**os.environ, "DATABASE_PATH": str(source), "EVENTS_DIR": str(ROOT / "data/events")}
+    return await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "bot", "migrate-db", "--to", url], env=env,
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+async def test_migrate_db_copies_everything_once_and_ids_are_never_given_again(
+        postgres_url, tmp_path):
+    source = tmp_path / "bot.sqlite3"
+    async with await open_store(source) as old:
+        seed = await import_bundled_pages(old, guild_id=5)
+        gone = await new_event(old, guild_id=5, capacity=3, slug="gone")
+        await old.run(old.events.delete_event, 5, gone.id)
+        small = await new_event(old, guild_id=5, capacity=1, slug="small")
+        for user in (1, 2, 3):
+            await old.join(5, small.id, user, f"member {user}")
+        await old.run(old.settings.set_timezone, 5, "Europe/Paris")
+        await old.run(old.notices.add_announcement_message, small.id, 77, 88, "digest")
+        [first, *_] = await old.run(old.notices.claim_notices)
+        await old.run(old.notices.ack_notice, first.id)  # its id must stay unused
+        await old.run(old.notices.release_notices)
+        expected_notices = [n.payload for n in await old.run(old.notices.claim_notices)]
+        await old.run(old.notices.release_notices)
+        expected_answer = [p.source for p in await old.run(old.search.ask, 5, "THAAD")]
+    for _ in range(2):  # the second run changes nothing
+        done = await migrate_db(source, postgres_url)
+        assert done.returncode == 0, done.stderr
+        assert "3 rsvps" in done.stdout and "postgres@" not in done.stdout
+    async with await open_store(postgres_url) as new:
+        assert [p.source for p in await new.run(new.search.ask, 5, "THAAD")] == expected_answer
+        assert (await new.run(new.events.get_event, 5, seed.id)).title == seed.title
+        assert await new.run(new.events.deleted_event, 5, gone.id) == gone.title
+        attendees = await new.run(new.registrations.attendees, small.id)
+        assert [(a.user_id, a.status, a.position) for a in attendees] == [
+            (1, Status.CONFIRMED, None), (2, Status.WAITLISTED, 1), (3, Status.WAITLISTED, 2)]
+        assert await new.run(new.settings.timezone, 5) == "Europe/Paris"
+        assert [m.message_id for m in
+                await new.run(new.notices.announcement_messages, small.id)] == [88]
+        notices = await new.run(new.notices.claim_notices)
+        assert [n.payload for n in notices] == expected_notices
+        later = await new_event(new, guild_id=5, slug="later")
+        assert later.id > max(seed.id, gone.id, small.id)
+        await new.run(new.registrations.close_registration, 5, later.id, None)
+        [closed] = await new.run(new.notices.claim_notices)
+        assert closed.id > first.id and closed.id not in {n.id for n in notices}
+
+
+async def test_migrate_db_shows_its_progress_at_a_terminal_and_none_into_a_pipe(
+        postgres_url, tmp_path):
+    source = tmp_path / "bot.sqlite3"
+    async with await open_store(source) as old:
+        event = await new_event(old, guild_id=5, capacity=10)
+        for user in range(1, 21):
+            await old.join(5, event.id, user, f"member {user}")
+    env = {**os.environ, "DATABASE_PATH": str(source), "EVENTS_DIR": str(ROOT / "data/events")}
+    status, shown = await asyncio.to_thread(
+        run_in_terminal, [sys.executable, "-m", "bot", "migrate-db", "--to", postgres_url],
+        env=env, cwd=ROOT)
+    assert status == 0, shown
+    counts = re.search(r"copied .*?: (.*); every row checked", shown)
+    assert counts, shown
+    rows = {table: int(n) for n, table in re.findall(r"(\d+) (\w+)", counts.group(1))}
+    assert rows["rsvps"] == 20
+    # Every row copied then checked, and the one event's search rows rebuilt: all drawn.
+    steps = 2 * sum(rows.values()) + rows["events"]
+    assert "copying into" in shown and f"{steps}/{steps}" in shown and "━" in shown, shown
+    assert "postgres@" not in shown  # the URL without its password
+
+    done = await migrate_db(source, postgres_url)  # again, into a pipe: only the result
+    assert done.returncode == 0 and done.stderr == ""
+    assert len(done.stdout.splitlines()) == 1 and "20 rsvps" in done.stdout
+
+
+async def test_migrate_db_into_a_database_with_other_events_changes_nothing(postgres_url,
+                                                                           tmp_path):
+    source = tmp_path / "bot.sqlite3"
+    async with await open_store(source) as old:
+        await new_event(old, guild_id=5, slug="mine")
+    async with await open_store(postgres_url) as other:
+        await new_event(other, guild_id=5, slug="theirs")
+    done = await migrate_db(source, postgres_url)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "copy was undone" in done.stderr
+    async with await open_store(postgres_url) as other:
+        assert [e.slug for e in await other.run(other.events.list_events, 5)] == ["theirs"]
+
+
+async def test_a_join_at_a_time_costs_five_statements_on_the_server(postgres_cluster,
+                                                                     postgres_url):
+    """One member joining at a time (the quiet case) pays a round trip per statement:
+    BEGIN, lock the event, read the RSVPs, write, COMMIT; no pool reset per join."""
+    database = postgres_url.rsplit("/", 1)[1]
+    admin = await asyncpg.connect(postgres_cluster.url())
+    try:  # the server logs every statement of this database's new sessions
+        await admin.execute(f"ALTER DATABASE {database} SET log_statement = 'all'")
+    finally:
+        await admin.close()
+    log = postgres_cluster.root / "log"
+    async with await open_store(postgres_url) as store:
+        event = await new_event(store, capacity=10)
+        await store.join(1, event.id, 0, "warm-up")
+        start = log.stat().st_size
+        for user in range(1, 21):  # 10 seats, then the waitlist
+            await store.join(1, event.id, user, "member")
+        with log.open("rb") as text:
+            text.seek(start)
+            logged = text.read().decode().splitlines()
+        saved = await store.run(store.events.get_event, 1, event.id)
+    statements = [line for line in logged if "LOG:  statement:" in line or "LOG:  execute" in line]
+    assert (saved.confirmed, saved.waitlisted) == (10, 11)
+    # and the one fill's capacity notice: its outbox row and its NOTIFY
+    assert len(statements) == 20 * 5 + 2, "\n".join(statements[:12])

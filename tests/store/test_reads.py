@@ -1,0 +1,88 @@
+"""Members' reads (an event, a member's RSVP) never queue behind the database thread, and
+never show what another connection or process has since changed."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from bot.registration import Status
+from tests.conftest import execute_sql, new_event
+
+
+@pytest.mark.sqlite_only  # PostgreSQL has a pool of connections, not one database thread
+async def test_reads_are_answered_while_the_database_thread_is_busy(store):
+    event = await new_event(store, capacity=5)
+    await store.join(1, event.id, 7, "m")
+    release = threading.Event()
+    busy = asyncio.ensure_future(store.run(release.wait, 10))  # holds the database thread
+    try:
+        await asyncio.sleep(0.05)
+        found = await asyncio.wait_for(store.run(store.events.get_event, 1, event.id), 1)
+        rsvp = await asyncio.wait_for(store.run(store.registrations.rsvp, event.id, 7), 1)
+        summary = await asyncio.wait_for(store.summary(1, event.id), 1)
+        default = await asyncio.wait_for(store.run(store.events.default_event_id, 1), 1)
+        assert not busy.done()
+    finally:
+        release.set()
+        await busy
+    assert (found.confirmed, rsvp.status, summary.title, default) == (
+        1, Status.CONFIRMED, event.title, event.id)
+
+
+async def test_seats_changed_by_another_process_are_seen_at_once(store_opener, tmp_path):
+    path = tmp_path / "shared.sqlite3"
+    async with await store_opener(path) as here, await store_opener(path) as there:
+        event = await new_event(here, capacity=2)
+        for user in (1, 2, 3):
+            await here.join(1, event.id, user, "m")
+        before = await here.run(here.events.get_event, 1, event.id)
+        assert (before.confirmed, before.waitlisted) == (2, 1)
+        await there.run(there.registrations.cancel, 1, event.id, 1)  # 3 is promoted there
+        after = await here.run(here.events.get_event, 1, event.id)
+        assert (after.confirmed, after.waitlisted) == (2, 0)
+        assert (await here.run(here.registrations.rsvp, event.id, 3)).status is Status.CONFIRMED
+        assert await here.run(here.registrations.rsvp, event.id, 1) is None
+        # and SQL on another connection, outside the store's rules
+        await execute_sql(there, "UPDATE events SET capacity = 40 WHERE id = ?", event.id)
+        assert (await here.run(here.events.get_event, 1, event.id)).seats_left == 38
+
+
+async def test_content_edited_by_another_process_is_seen(store_opener, tmp_path):
+    path = tmp_path / "shared.sqlite3"
+    async with await store_opener(path) as here, await store_opener(path) as there:
+        event = await new_event(here)
+        people = (await here.run(here.events.get_event, 1, event.id)).people
+        assert people and (await here.run(here.events.get_event, 1, event.id)).people == people
+        await execute_sql(there, "UPDATE people SET name = 'Renamed Elsewhere' WHERE event_id = ?"
+                          " AND position = (SELECT min(position) FROM people WHERE event_id = ?)",
+                          event.id, event.id)
+        await execute_sql(there, "DELETE FROM takeaways WHERE event_id = ?", event.id)
+        await execute_sql(there, "UPDATE events SET title = 'Retitled' WHERE id = ?", event.id)
+        found = await here.run(here.events.get_event, 1, event.id)
+        assert found.people[0].name == "Renamed Elsewhere"
+        assert found.takeaways == ()
+        assert (await here.summary(1, event.id)).title == "Retitled"
+
+
+async def test_a_long_waitlist_is_counted_exactly_without_holding_the_event_loop(store):
+    event = await new_event(store, capacity=1)
+    members = range(1, 2_602)  # 2,600 on the waitlist: more rows than one read on the loop takes
+    await asyncio.gather(*(store.join(1, event.id, user, "m") for user in members))
+    last = members[-1]
+    for _ in range(4):  # each time the loop's own copy of the waitlist is further along
+        assert (await store.run(store.registrations.rsvp, event.id, last)).position == 2_600
+    assert (await store.run(store.registrations.rsvp, event.id, 2)).position == 1
+    await store.run(store.registrations.cancel, 1, event.id, 2)
+    assert (await store.run(store.registrations.rsvp, event.id, last)).position == 2_599
+
+
+async def test_joins_made_here_are_counted_at_once(store):
+    event = await new_event(store, capacity=2)
+    assert (await store.run(store.events.get_event, 1, event.id)).seats_left == 2
+    for user in (1, 2, 3):
+        await store.join(1, event.id, user, "m")
+        found = await store.run(store.events.get_event, 1, event.id)
+        assert (found.confirmed, found.waitlisted) == (min(user, 2), max(user - 2, 0))

@@ -1,0 +1,201 @@
+"""The bot's words in every shipped language: each message id translated, no field lost."""
+
+from __future__ import annotations
+
+import ast
+import re
+import string
+from pathlib import Path
+
+import discord
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.pofile import read_po
+from discord import app_commands
+from discord.app_commands.transformers import get_supported_annotation
+
+from bot import i18n
+from bot.i18n import SHIPPED, SOURCE, catalog_path, language, shipped
+from bot.tree import error_message
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = (ROOT / "bot", ROOT / "cogs")
+TRANSLATED = [code for code in SHIPPED if code != SOURCE]
+KEYWORDS = {"_": 1, "ngettext": 2, "pgettext": 2, "N_": 1}  # string arguments each takes
+BABEL_KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None}  # as `make messages` passes `-k N_`
+
+
+def extracted() -> dict[tuple[str | None, str], tuple[str, ...]]:
+    """(context, id) -> the id's forms, as `make messages` extracts them."""
+    found = {}
+    for folder in SOURCES:
+        for _file, _line, message, _comments, context in extract_from_dir(
+                folder, method_map=[("**.py", "python")], keywords=BABEL_KEYWORDS):
+            forms = message if isinstance(message, tuple) else (message,)
+            found[(context, forms[0])] = forms
+    return found
+
+
+def load(code: str) -> Catalog:
+    with catalog_path(code).open("rb") as f:
+        return read_po(f, locale=code.replace("-", "_"))
+
+
+def fields(text: str) -> set[str]:
+    return {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name}
+
+
+def test_the_bot_has_words_to_translate():
+    # The checks below pass vacuously on an empty extraction; the replies are in catalogs.
+    ids = {msgid for _ctx, msgid in extracted()}
+    assert "You're confirmed for {title}. See you there!" in ids
+    assert "You're waitlisted (position {position}) for {title}." in ids
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_every_message_is_translated_in_every_shipped_language(code):
+    catalog = load(code)
+    missing = []
+    for (context, msgid), forms in extracted().items():
+        message = catalog.get(msgid if len(forms) == 1 else forms, context=context)
+        strings = [] if message is None else (
+            list(message.string) if isinstance(message.string, tuple) else [message.string])
+        if (message is None or message.fuzzy or not strings
+                or not all(strings) or (len(strings) != catalog.num_plurals and len(forms) > 1)):
+            missing.append(msgid)
+    assert not missing, f"untranslated in {code} (run `make messages`, then translate): {missing}"
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_catalogs_hold_no_message_the_bot_no_longer_says(code):
+    said = {msgid for _ctx, msgid in extracted()}
+    stale = [m.id for m in load(code) if m.id and (m.id if isinstance(m.id, str) else m.id[0])
+             not in said]
+    assert not stale, f"stale in {code} (run `make messages`): {stale}"
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_translations_keep_every_field_and_add_none(code):
+    wrong = []
+    for message in load(code):
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        # A plural's translation may leave the count out of a singular ("one member"), but
+        # must keep what the plural form says, and may never name a field the bot does not
+        # pass (str.format would raise).
+        expected = fields(ids[-1])
+        allowed = set().union(*(fields(i) for i in ids))
+        translations = message.string if isinstance(message.string, tuple) else (message.string,)
+        for number, text in enumerate(translations):
+            if not text:
+                continue
+            try:
+                got = fields(text)
+            except ValueError as exc:  # an unmatched brace
+                wrong.append((ids[0], text, str(exc)))
+                continue
+            general = number == len(translations) - 1  # the form most counts take
+            if (general and not expected <= got) or not got <= allowed:
+                wrong.append((ids[0], text, sorted(got ^ expected)))
+    assert not wrong, f"fields differ in {code}: {wrong}"
+
+
+def test_every_message_id_is_written_out_where_it_is_used():
+    # An f-string or a variable as the id cannot be extracted, so it would never be
+    # translated: the ids (and contexts) must be string literals.
+    bad = []
+    for folder in SOURCES:
+        for path in folder.rglob("*.py"):
+            # where the catalogs are read, not where words are (the commands' ids are
+            # collected from the command tree)
+            if path.name in ("i18n.py", "command_words.py"):
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.Call):
+                    continue
+                name = getattr(node.func, "attr", getattr(node.func, "id", None))
+                if name not in KEYWORDS:
+                    continue
+                literal = [(isinstance(a, ast.Constant) and isinstance(a.value, str))
+                           or marked_constant(a) for a in node.args[:KEYWORDS[name]]]
+                if len(literal) < KEYWORDS[name] or not all(literal):
+                    bad.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not bad, f"message ids must be string literals: {bad}"
+
+
+def marked_constant(node: ast.expr) -> bool:
+    """`lang._(CAPACITY_REACHED)`, `lang._(ROLE_TITLES[role])`: an id marked with `N_` where
+    a module constant (upper case) is written, translated where it is shown."""
+    if isinstance(node, ast.Subscript):
+        node = node.value
+    return isinstance(node, ast.Name) and node.id.isupper()
+
+
+def test_ids_kept_in_constants_are_marked_for_extraction():
+    ids = {msgid for _ctx, msgid in extracted()}
+    from bot import render
+    assert render.CAPACITY_REACHED in ids and render.SAMPLE_NOTE in ids
+    assert set(render.ROLE_TITLES.values()) | set(render.ROLE_SINGULAR.values()) <= ids
+
+
+def test_discord_locales_map_to_the_shipped_languages():
+    assert shipped("zh-CN") == "zh-CN" and shipped("zh-TW") == "zh-TW"
+    assert shipped("en-GB") == "en-GB" and shipped("en-US") == "en-US"
+    assert shipped("fr") == SOURCE and shipped(None) == SOURCE and shipped("") == SOURCE
+
+    class Locale:  # discord.Locale carries its code in `value`
+        value = "zh-TW"
+    assert shipped(Locale()) == "zh-TW"
+
+
+def test_a_chinese_member_reads_chinese_and_english_reads_as_written():
+    confirmed = "You're confirmed for {title}. See you there!"
+    assert language("en-US")._(confirmed, title="T") == "You're confirmed for T. See you there!"
+    assert re.search(r"[\u4e00-\u9fff]", language("zh-CN")._(confirmed, title="T"))
+    assert language("zh-CN")._(confirmed, title="T") != language("zh-TW")._(confirmed, title="T")
+    assert language("de")._(confirmed, title="T") == "You're confirmed for T. See you there!"
+
+
+def test_plural_rules_are_each_languages_own():
+    en, zh = language("en-US"), language("zh-CN")
+    assert en.ngettext("{n} seat", "{n} seats", 1, n=1) == "1 seat"
+    assert en.ngettext("{n} seat", "{n} seats", 2, n=2) == "2 seats"
+    plural = zh.translations.plural  # type: ignore[attr-defined]  # the catalog's rule
+    assert plural(1) == plural(7) == 0  # Chinese: one form for every count
+
+
+def test_braces_in_a_field_are_shown_as_written():
+    text = language("en-US")._("You're not registered for {title}.", title="{x} {{y}}")
+    assert text == "You're not registered for {x} {{y}}."
+
+
+def test_a_catalog_compiles_from_its_po_file(tmp_path):
+    po = tmp_path / "messages.po"
+    po.write_text('msgid ""\nmsgstr ""\n"Plural-Forms: nplurals=1; plural=0;\\n"\n\n'
+                  'msgid "Hello {name}"\nmsgstr "你好 {name}"\n\n'
+                  '#, fuzzy\nmsgid "Bye"\nmsgstr "再见"\n', encoding="utf-8")
+    compiled = i18n.compile_catalog(po, "zh-CN")
+    assert compiled.gettext("Hello {name}") == "你好 {name}"
+    assert compiled.gettext("Bye") == "Bye"  # a fuzzy translation is not trusted
+
+
+@pytest.mark.parametrize("code", SHIPPED)
+def test_each_role_has_its_own_heading_in_every_language(code):
+    # An event's embed has one field per role, named by its heading: two roles under one
+    # heading would make two fields of one name.
+    from bot import render
+    lang = language(code)
+    headings = [render.role_heading(lang, role) for role in render.ROLE_TITLES]
+    assert len(set(headings)) == len(headings)
+
+
+def test_a_refused_option_value_names_its_kind_in_the_readers_language():
+    transformer = get_supported_annotation(discord.TextChannel)[0]
+    refused = app_commands.TransformerError("123", discord.AppCommandOptionType.channel,
+                                            transformer)
+    assert error_message(refused, language("en-US")) == (
+        "That value for **channel** isn't valid: 123")
+    assert error_message(refused, language("zh-CN")) == "**频道** 的这个值无效：123"
+    assert error_message(refused, language("zh-TW")).startswith("**頻道** ")
