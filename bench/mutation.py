@@ -87,7 +87,7 @@ EXPLAINED: dict[str, str] = {
     "bot.registration.x_promotable__mutmut_6":
         "equivalent: with nobody waitlisted, min(free seats, 0) is 0 already "
         "(free seats are never negative: capacity cannot go below the confirmed count)",
-    "bot.pages.x_decode_page__mutmut_19": "equivalent: codec names are case-insensitive",
+    "bot.pages.x_decode_page__mutmut_30": "equivalent: codec names are case-insensitive",
     "bot.pages_names.x_words__mutmut_1":
         "not reachable by mutmut: words() runs only while the module is imported, before a "
         "mutant is switched on; the word lists it builds are mutated word by word below",
@@ -96,7 +96,7 @@ EXPLAINED: dict[str, str] = {
     "bot.pages_zh.x__items__mutmut_2":
         "harmless: a cap on how much of a role line is split (1,000 or 1,001 characters), "
         "there to bound the work, not a rule about names",
-    "bot.pages.x_decode_page__mutmut_33":
+    "bot.pages.x_decode_page__mutmut_51":
         "equivalent: the mutated string still holds the same four whitespace controls",
     "bot.pages_reader.x__opens_with__mutmut_6":
         "harmless: differs only for an opening with a space inside whose letters spell one "
@@ -190,6 +190,46 @@ EXPLAINED: dict[str, str] = {
     "bot.pages_reader.xǁ_Readerǁ_roster__mutmut_62":
         "equivalent: a paragraph with a semicolon has two items or more, and each is either "
         "found or refuses the roster, so fewer than two found never happens",
+    "bot.pages.x_parse_page__mutmut_14":
+        "harmless: only the size a refusal quotes differs, for a text already over the limit "
+        "in characters: its length in characters (at most its size in bytes) is quoted "
+        "instead of encoding a huge text to count its bytes",
+    **{f"bot.pages_names.x__kind__mutmut_{n}":
+       "equivalent: no reader compares a kind with 'other'; they only ask whether it is an "
+       "honorific, a particle, an initial or a word" for n in (9, 10, 24, 25)},
+    **{f"bot.pages_names.x_{function}__mutmut_{n}":
+       "equivalent: no reader compares a kind with 'other'; they only ask whether it is an "
+       "honorific, a particle, an initial or a word"
+       for function, n in (("opening", 22), ("opening", 23), ("read_names", 52),
+                           ("read_names", 53))},
+    **{f"bot.pages_names.x_{function}__mutmut_{n}":
+       "equivalent: _kind gives 'other' for an empty word too (it does not start with a "
+       "capital)" for function, n in (("opening", 20), ("read_names", 50))},
+    **{f"bot.pages_names.x_opening__mutmut_{n}":
+       "harmless: a cap on how much of a paragraph is searched for the name or word it opens "
+       "with (200 or 201 characters), there to bound the work; no opening name is that long"
+       for n in (6, 14)},
+    **{f"bot.pages_names.x_opening__mutmut_{n}":
+       "harmless: differs only for a person whose first or last name is Xxxx: the "
+       "placeholder is looked up as a name, and finds nobody else" for n in (3, 33, 34)},
+    "bot.pages_names.x_opening__mutmut_28":
+        "harmless: differs only for a paragraph opening with a word the name rules refuse "
+        "(a stop word, a word in capitals) that spells a known person's first or last name "
+        "and is followed by a verb like \"is\"; any other such word finds nobody",
+    **{f"bot.pages_reader.xǁ_Readerǁ__init____mutmut_{n}":
+       "equivalent: the flag is only tested for truth (later_version also as what _header "
+       "answers, itself tested for truth), and None and False are both false"
+       for n in (17, 19, 23)},
+    **{f"bot.pages_reader.xǁ_Readerǁ_take__mutmut_{n}":
+       "equivalent: header_open is only tested for truth, and None and False are both false"
+       for n in (26, 47)},
+    "bot.pages_reader.xǁ_Readerǁ__init____mutmut_21":
+        "equivalent: the first paragraph's `last` is only tested for truth ('' and None are "
+        "both false) or handed to _bio, which gives no bio at the first paragraph: nobody is "
+        "known yet",
+    "bot.pages_reader.xǁ_Readerǁ__init____mutmut_26":
+        "equivalent: the section role is only tested for truth (`own or section_role`, "
+        "`if role`), and '' and None are both false",
     "bot.pages_reader.xǁ_PeopleReadingǁ_person__mutmut_19":
         "harmless: a person seen again is also filed under the word xxxx, which no name has",
     **{f"bot.pages_reader.xǁ_PeopleReadingǁ_person__mutmut_{n}":

@@ -118,6 +118,17 @@ def test_prose_after_the_takeaways_is_skipped_not_described():
     assert page.skipped == (f'skipped paragraph: "{tail}"',)
 
 
+@pytest.mark.parametrize(("tail", "shown"), [
+    ("A video of the event will be posted online, for all members.",  # 60 characters: whole
+     "A video of the event will be posted online, for all members."),
+    ("A video of the event will be available online to all members.",  # 61: cut at 60
+     "A video of the event will be available online to all members…"),
+])
+def test_a_skipped_paragraph_is_quoted_whole_up_to_sixty_characters(tail, shown):
+    page = parse_page(INTRO + "• Trade: Tariffs rose.\n\n" + tail)
+    assert page.skipped == (f'skipped paragraph: "{shown}"',)
+
+
 # --- people and roles ------------------------------------------------------------------
 
 
@@ -257,6 +268,18 @@ def test_a_file_that_is_not_a_page_gets_one_plain_sentence(data, message):
     with pytest.raises(InvalidValue) as refused:
         decode_page(data)
     assert str(refused.value) == message
+
+
+def test_a_page_that_is_not_text_gets_one_plain_sentence():
+    with pytest.raises(InvalidValue) as refused:
+        parse_page(b"Ann Lee will speak.")  # type: ignore[arg-type]
+    assert str(refused.value) == "The page is not text."
+
+
+def test_a_page_as_long_as_the_limit_in_characters_is_measured_in_bytes():
+    with pytest.raises(InvalidValue) as refused:
+        parse_page("é" + "a" * (MAX_PAGE_BYTES - 1))  # 2,000,000 characters, one byte more
+    assert str(refused.value) == "The page is too large (2,000,001 bytes; the limit is 2 MB)."
 
 
 @pytest.mark.parametrize("data", [
@@ -425,6 +448,29 @@ def test_a_capitalised_common_word_is_not_part_of_a_name(word):
 @pytest.mark.parametrize("particle", PARTICLES)
 def test_a_lowercase_particle_inside_a_name_belongs_to_it(particle):
     assert [span.name for span in read_names(f"Ann {particle} Lee")] == [f"Ann {particle} Lee"]
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("Ann Lee spoke.", ["Ann Lee"]),
+    ("Ana Maria Lee Chen Wong spoke.", ["Ana Maria Lee Chen Wong"]),  # five words: a name
+    # particles are not counted: five name words and two particles are still a name
+    ("Ana Maria de la Cruz Lopez Garcia spoke.", ["Ana Maria de la Cruz Lopez Garcia"]),
+    ("Arctic Energy Transition Policy Review Board met.", []),  # six words: a title, nobody
+])
+def test_a_name_is_two_to_five_name_words(text, names):
+    assert [span.name for span in read_names(text)] == names
+
+
+@pytest.mark.parametrize("apostrophe", ["’", "'"])
+def test_a_possessive_ends_the_name_without_its_s(apostrophe):
+    spans = read_names(f"Ann Lee{apostrophe}s talk opens the day with Bo Chen.")
+    assert [span.name for span in spans] == ["Ann Lee", "Bo Chen"]
+
+
+@pytest.mark.parametrize(("opener", "closer"), [("(", ")"), ("“", "”"), ("[", "]"), ("«", "»")])
+def test_a_name_just_after_an_opening_bracket_or_quote_is_a_name(opener, closer):
+    paragraph = f"A keynote opens the day {opener}Ann Lee will speak first{closer}."
+    assert narration(paragraph) == [("Ann Lee", "speaker", False)]
 
 
 # --- one case per wording the importer recognises ------------------------------------------
