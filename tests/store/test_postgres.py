@@ -77,6 +77,24 @@ async def test_an_unreachable_server_is_one_line_without_the_password(postgres_c
     assert "postgresql://127.0.0.1" in message and "DATABASE_URL" in message
 
 
+async def test_a_server_that_never_answers_is_given_up_on_within_seconds(postgres_cluster):
+    # A host that accepts the connection and then says nothing (a hung server, a dropped
+    # route): asyncpg alone would wait 60 s; the store gives up after CONNECT_TIMEOUT.
+    from bot.storage.postgres.store import CONNECT_TIMEOUT
+
+    silent = await asyncio.start_server(lambda r, w: asyncio.sleep(3600), "127.0.0.1", 0)
+    port = silent.sockets[0].getsockname()[1]
+    started = asyncio.get_running_loop().time()
+    try:
+        with pytest.raises(Unavailable) as raised:
+            await open_store(f"postgresql://bot@127.0.0.1:{port}/eventbot")
+    finally:
+        silent.close()
+    waited = asyncio.get_running_loop().time() - started
+    assert waited < CONNECT_TIMEOUT + 5, waited
+    assert "DATABASE_URL" in str(raised.value)
+
+
 def join_from_a_process(url: str, event_id: int, users: list[int], start, answers) -> None:
     """One bot process: its own store; once every process is ready, its joins in bursts
     of five (so the processes' transactions interleave); what each member was told goes

@@ -22,8 +22,9 @@ class NoticeListener:
     """Calls `wake` on every NOTIFY of the notices channel, and once after reconnecting
     (notices committed while it was away woke nobody)."""
 
-    def __init__(self, url: str, wake: Callable[[], None]) -> None:
+    def __init__(self, url: str, wake: Callable[[], None], timeout: float = 60.0) -> None:
         self._url = url
+        self._timeout = timeout  # seconds to wait for the connection
         self._wake = wake
         self._conn: asyncpg.Connection | None = None
         self._reconnecting: asyncio.Task[None] | None = None
@@ -38,7 +39,7 @@ class NoticeListener:
         return self._conn is not None and not self._conn.is_closed()
 
     async def _connect(self) -> None:
-        conn = await asyncpg.connect(self._url)
+        conn = await asyncpg.connect(self._url, timeout=self._timeout)
         try:
             await conn.add_listener(NOTICES_CHANNEL, self._notified)
         except BaseException:

@@ -49,6 +49,10 @@ P = ParamSpec("P")
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 POOL_SIZE = 10  # connections per process; PostgreSQL allows 100 by default
+# Seconds to wait for a new connection (asyncpg's default is 60): a database host that
+# stops answering without refusing must cost a member a quick "try again", within
+# Discord's 3 s to answer, not a missed deadline.
+CONNECT_TIMEOUT = 2.0
 JOIN_BATCH = 500  # joins decided in one transaction at most
 
 
@@ -82,7 +86,7 @@ class PostgresStore:
         self.schema = cast(Schema, repos.schema)  # async methods, awaited by `run`
         # Set when any process commits notices: the LISTEN connection hears their NOTIFY.
         self.notices_ready = asyncio.Event()
-        self._listener = NoticeListener(url, self.notices_ready.set)
+        self._listener = NoticeListener(url, self.notices_ready.set, CONNECT_TIMEOUT)
         self._joins = JoinBatcher(repos.registrations, pool)
 
     @classmethod
@@ -93,7 +97,8 @@ class PostgresStore:
         saying which one (without its password) and why."""
         pool: asyncpg.Pool | None = None
         try:
-            pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE)
+            pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE,
+                                             timeout=CONNECT_TIMEOUT)
             repos = PostgresRepositories(Database(pool, clock))
             await repos.schema.migrate()
             store = cls(pool, url, repos)
