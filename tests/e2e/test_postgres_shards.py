@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -18,48 +17,25 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot.render import CAPACITY_REACHED
 from bot.storage import open_store
-from sandbox import Attachment, BotProcess, FakeDiscord, Guild, Member
-from tests.conftest import ROOT, postgres_database
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
+from sandbox import FakeDiscord, Guild, Member
+from tests.conftest import postgres_database
+from tests.e2e.shards import GUILDS_PER_SHARD, ShardDeployment
 from tests.postgres_cluster import Cluster
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 
-GUILDS_PER_SHARD = 10
 TRY_AGAIN = "try again in a moment"  # the friendly line of a join that could not be made
 
 
-class Deployment:
-    """The local server with guilds on both shards, one bot process per shard, and the
-    PostgreSQL database they share."""
+class Deployment(ShardDeployment):
+    """Both shard processes on the PostgreSQL database at `url`."""
 
     def __init__(self, fake: FakeDiscord, tmp_path: Path, url: str) -> None:
-        self.fake = fake
-        self.tmp_path = tmp_path
+        super().__init__(fake, tmp_path, {
+            "DATABASE_URL": url, "DATABASE_PATH": str(tmp_path / "unused.sqlite3")})
         self.url = url
-        self.guilds = {shard: [fake.add_guild(f"shard {shard} server {n}",
-                                              guild_id=(1_000_000 + 2 * n + shard) << 22)
-                               for n in range(GUILDS_PER_SHARD)] for shard in (0, 1)}
-        self.bots: dict[int, BotProcess] = {}
         self.acked: dict[tuple[int, int], str] = {}  # (event, member) -> what it was told
-
-    async def start(self, shard: int) -> BotProcess:
-        env = {"DATABASE_URL": self.url, "DATABASE_PATH": str(self.tmp_path / "unused.sqlite3"),
-               "EVENTS_DIR": str(ROOT / "data/events"), "LOG_LEVEL": "INFO",
-               "PYTHONPATH": str(ROOT), "SHARD_COUNT": "2", "SHARD_IDS": str(shard)}
-        bot = self.bots[shard] = self.fake.spawn_bot(
-            [sys.executable, "-m", "bot", "run"], env, cwd=str(self.tmp_path))
-        await self.fake.wait_ready(process=bot, shards=[shard], timeout=60)
-        return bot
-
-    async def open_event(self, guild: Guild, title: str, capacity: int) -> int:
-        moderator = self.fake.add_member(guild, "moderator", manage_events=True)
-        page = title.encode() + b"\n\n" + OPEN_ANNOUNCEMENT
-        reply = await import_page(self.fake, guild, moderator, title=title, capacity=capacity,
-                                  page=Attachment("announcement.txt", page, "text/plain"))
-        return int(re.search(r"\(event (\d+)\)", reply.content or "")[1])
 
     async def join(self, guild: Guild, member: Member, event_id: int) -> str | None:
         """Join as the member does; what the reply said ('confirmed', 'waitlisted N',
@@ -103,24 +79,6 @@ class Deployment:
         assert [a.position for a in attendees if a.position is not None] == list(
             range(1, len(members) - seats + 1))
         assert tuple(counts) == (seats, len(members) - seats)
-
-    def capacity_notices(self, guild: Guild, title: str) -> list[dict]:
-        return [m for channel in guild.channels.values() for m in self.fake.messages(channel)
-                if title in m["content"] and CAPACITY_REACHED in m["content"]]
-
-    async def wait_notices(self, guild: Guild, title: str, timeout: float = 15) -> list[dict]:
-        return (await self.wait_all_notices([(guild, title)], timeout))[0]
-
-    async def wait_all_notices(self, fills: list[tuple[Guild, str]], timeout: float = 15
-                               ) -> list[list[dict]]:
-        """The capacity notices of each (guild, event title), once each has one or
-        `timeout` has passed, and a second more (a duplicate would come by then)."""
-        for _ in range(int(timeout * 10)):
-            if all(self.capacity_notices(g, title) for g, title in fills):
-                break
-            await asyncio.sleep(0.1)
-        await asyncio.sleep(1.0)
-        return [self.capacity_notices(g, title) for g, title in fills]
 
 
 def said_by(content: str) -> str:

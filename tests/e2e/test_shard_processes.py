@@ -11,62 +11,26 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.render import CAPACITY_REACHED
-from sandbox import Attachment, BotProcess, FakeDiscord, Guild
-from tests.conftest import ROOT
+from sandbox import Attachment, FakeDiscord, Guild
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
+from tests.e2e.shards import GUILDS_PER_SHARD, ShardDeployment
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 
-GUILDS_PER_SHARD = 10
 
 
-class Deployment:
-    """The local server with guilds on both shards, and one bot process per shard."""
+class Deployment(ShardDeployment):
+    """Both shard processes on one SQLite file."""
 
     def __init__(self, fake: FakeDiscord, tmp_path: Path) -> None:
-        self.fake = fake
-        self.tmp_path = tmp_path
         self.db_path = tmp_path / "shared.sqlite3"
-        self.guilds = {shard: [fake.add_guild(f"shard {shard} server {n}",
-                                              guild_id=(1_000_000 + 2 * n + shard) << 22)
-                               for n in range(GUILDS_PER_SHARD)] for shard in (0, 1)}
-        self.bots: dict[int, BotProcess] = {}
-
-    async def start(self, shard: int) -> BotProcess:
-        env = {"DATABASE_PATH": str(self.db_path), "EVENTS_DIR": str(ROOT / "data/events"),
-               "LOG_LEVEL": "INFO", "PYTHONPATH": str(ROOT),
-               "SHARD_COUNT": "2", "SHARD_IDS": str(shard)}
-        bot = self.bots[shard] = self.fake.spawn_bot(
-            [sys.executable, "-m", "bot", "run"], env, cwd=str(self.tmp_path))
-        await self.fake.wait_ready(process=bot, shards=[shard], timeout=60)
-        return bot
-
-    async def open_event(self, guild: Guild, title: str, capacity: int) -> int:
-        moderator = self.fake.add_member(guild, "moderator", manage_events=True)
-        page = title.encode() + b"\n\n" + OPEN_ANNOUNCEMENT
-        reply = await import_page(self.fake, guild, moderator, title=title, capacity=capacity,
-                                  page=Attachment("announcement.txt", page, "text/plain"))
-        return int(re.search(r"\(event (\d+)\)", reply.content or "")[1])
-
-    def capacity_notices(self, guild: Guild, title: str) -> list[dict]:
-        return [m for channel in guild.channels.values() for m in self.fake.messages(channel)
-                if title in m["content"] and CAPACITY_REACHED in m["content"]]
-
-    async def wait_notices(self, guild: Guild, title: str, timeout: float = 15) -> list[dict]:
-        for _ in range(int(timeout * 10)):
-            if self.capacity_notices(guild, title):
-                await asyncio.sleep(1.0)  # a second one would come now
-                return self.capacity_notices(guild, title)
-            await asyncio.sleep(0.1)
-        return []
+        super().__init__(fake, tmp_path, {"DATABASE_PATH": str(self.db_path)})
 
     def query(self, sql: str, params=()) -> list[tuple]:
         conn = sqlite3.connect(self.db_path, timeout=10)
