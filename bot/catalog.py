@@ -232,11 +232,6 @@ async def save_samples(store: Store, guild_ids: Sequence[int],
     return await store.run(store.events.save_samples, guild_ids, samples_in)
 
 
-async def import_bundled(store: Store, guild_id: int, events_dir: Path) -> list[ImportReport]:
-    """Import every event folder into the guild (the first-run sample events)."""
-    return await import_folders(store, guild_id, event_folders(events_dir), sample=True)
-
-
 def read_bundled(events_dir: Path) -> list[EventFolder]:
     """The bundled sample events, read and parsed: once per process, not once per server."""
     return [read_event_folder(folder) for folder in event_folders(events_dir)]

@@ -29,9 +29,6 @@ LOCALES_DIR = Path(__file__).parent / "locales"
 # Discord's locale codes of the languages the bot speaks; the first is the source.
 SOURCE = "en-US"
 SHIPPED = ("en-US", "en-GB", "zh-CN", "zh-TW")
-# `messages`: what the bot says; `commands`: the slash commands' names and descriptions,
-# as Discord shows them in the member's client (bot/command_words.py).
-DOMAINS = ("messages", "commands")
 # Human names, for choices and settings replies: each in its own language.
 NAMES = {"en-US": "English (US)", "en-GB": "English (UK)", "zh-CN": "中文（简体）",
          "zh-TW": "中文（繁體）"}
@@ -113,7 +110,9 @@ def _fill(text: str, fields: dict[str, object]) -> str:
 
 @functools.cache
 def language(locale: object = SOURCE, domain: str = "messages") -> Language:
-    """The catalog for a Discord locale (see `shipped`), loaded once."""
+    """The catalog for a Discord locale (see `shipped`), loaded once. `domain`: "messages",
+    what the bot says, or "commands", the slash commands' names and descriptions as the
+    member's client shows them (bot/command_words.py)."""
     code = shipped(locale)
     if code == SOURCE:
         return Language(code, gettext.NullTranslations())

@@ -134,13 +134,6 @@ async def server_language(interaction: Interaction) -> Language:
                                                        interaction.guild_locale)
 
 
-async def reply_language(interaction: Interaction, *, ephemeral: bool) -> Language:
-    """The member's language for what only they see, else the server's."""
-    if ephemeral or interaction.guild_id is None:
-        return language(interaction.locale)
-    return await server_language(interaction)
-
-
 async def dm_language(client: EventBot, user_id: int) -> Language:
     """For a DM sent outside an interaction: the member's client language as last seen."""
     return language(await client.member_locales.locale_of(user_id))

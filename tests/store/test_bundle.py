@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog import drafted_in, import_bundled, read_bundled, read_event_folder, save_samples
+from bot.catalog import (
+    drafted_in,
+    event_folders,
+    import_folders,
+    read_bundled,
+    read_event_folder,
+    save_samples,
+)
 from bot.models import Event
 from bot.pages import page_language, parse_page
 from bot.storage import EventDraft
@@ -37,6 +44,12 @@ def test_the_chinese_announcement_is_the_events_third_page():
     assert [p.bio.partition("是")[0] for p in page.people] == [
         "赵通", "李彬", "樊吉社", "段占元", "Zhang Hongyu "]
     assert page.skipped == ()
+
+
+async def import_bundled(store, guild_id, events_dir):
+    """The sample events imported into one server folder by folder, as `python -m bot
+    import` does: what the batched start-up saving must give."""
+    return await import_folders(store, guild_id, event_folders(events_dir), sample=True)
 
 
 async def test_the_bundle_imports_the_three_pages_onto_one_event(store):

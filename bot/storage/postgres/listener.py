@@ -34,10 +34,6 @@ class NoticeListener:
         """Connect and LISTEN; raises what connecting raises (the store reports it)."""
         await self._connect()
 
-    @property
-    def listening(self) -> bool:
-        return self._conn is not None and not self._conn.is_closed()
-
     async def _connect(self) -> None:
         conn = await asyncpg.connect(self._url, timeout=self._timeout)
         try:
