@@ -9,6 +9,7 @@ The repositories' methods are the protocol's, with the same names and parameters
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -142,16 +143,10 @@ class PostgresStore:
         await self.close()
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Await a repository call (each is one transaction of its own). A call whose
-        connection was lost before it committed was rolled back: it is made once more, on
-        a fresh connection, so the first calls after a database restart do not fail on
-        connections that died with the old server."""
-        try:
-            return await cast(Awaitable[T], fn(*args, **kwargs))
-        except DatabaseAway as away:
-            if away.committing:
-                raise
-            return await cast(Awaitable[T], fn(*args, **kwargs))
+        """Await a repository call (each is one transaction of its own), once more if it
+        was rolled back by a lost connection (`once_more_if_rolled_back`)."""
+        return await once_more_if_rolled_back(
+            lambda: cast(Awaitable[T], fn(*args, **kwargs)))
 
     async def join(self, guild_id: int, event_id: int, user_id: int, name: str) -> JoinResult:
         """Ask for a seat. Resolves once the decision is committed."""
@@ -159,11 +154,24 @@ class PostgresStore:
 
     async def summary(self, guild_id: int, event_id: int) -> EventSummary:
         """The event's id, title and start; raises EventNotFound outside its guild."""
-        return await self._repos.events.summary(guild_id, event_id)
+        return await self.run(self.events.summary, guild_id, event_id)
 
     async def backup(self, target: str | Path) -> None:
         raise Unavailable("the database is PostgreSQL: back it up with pg_dump "
                           "(for example `pg_dump -Fc DATABASE_URL > eventbot.dump`)")
+
+
+async def once_more_if_rolled_back(call: Callable[[], Awaitable[T]]) -> T:
+    """`call()`, made once more (on a fresh connection) if its connection was lost before
+    it committed: the server rolled it back, and the first calls after a database restart
+    would otherwise fail on connections that died with the old server. One lost while
+    committing is not made again: whether it took effect is unknown."""
+    try:
+        return await call()
+    except DatabaseAway as away:
+        if away.committing:
+            raise
+        return await call()
 
 
 class JoinBatcher:
@@ -206,15 +214,7 @@ class JoinBatcher:
             del self._pending[:JOIN_BATCH]
             requests = [request for request, _ in batch]
             try:
-                results = await self._decide(requests)
-            except DatabaseAway as away:
-                if away.committing:
-                    results = [away] * len(batch)
-                else:  # rolled back: once more on a fresh connection (see `run`)
-                    try:
-                        results = await self._decide(requests)
-                    except Exception as exc:
-                        results = [exc] * len(batch)
+                results = await once_more_if_rolled_back(functools.partial(self._decide, requests))
             except Exception as exc:  # nothing was committed; every waiter learns of it
                 results = [exc] * len(batch)
             settle(batch, results)
