@@ -239,9 +239,13 @@ Interaction = discord.Interaction[EventBot]
 
 def tell_ready(path: Path) -> None:
     """Tell whoever supervises the process that the bot is ready (READY_FILE): from now on
-    it answers commands and sends notices and DMs. A failure is logged, not fatal."""
+    it answers commands and sends notices and DMs. Written beside it and renamed into
+    place, so a supervisor that sees the file never reads it half-written. A failure is
+    logged, not fatal."""
+    partial = path.with_name(path.name + ".partial")
     try:
-        path.write_text(f"{os.getpid()}\n", encoding="utf-8")
+        partial.write_text(f"{os.getpid()}\n", encoding="utf-8")
+        os.replace(partial, path)
     except OSError as exc:
         log.warning("cannot write READY_FILE %s (%s)", path, exc.strerror)
 
