@@ -16,6 +16,7 @@ from bot.adapters.event_option import (
 )
 from bot.adapters.rsvp_buttons import RsvpButton, cancel_event, join_event
 from bot.app import EventBot, Interaction
+from bot.flows import events
 from bot.render_replies import my_rsvps_text, status_reply
 from bot.tree import member_language, respond
 
@@ -39,9 +40,11 @@ class RsvpCommands(commands.GroupCog, group_name="rsvp",
     @app_commands.command(name="status", description="Are you confirmed, waitlisted, or neither?")
     @app_commands.describe(event=EVENT_HELP)
     async def status(self, interaction: Interaction, event: EventOption | None = None) -> None:
-        found = await resolve_summary(interaction, event)
-        rsvp = await self.bot.store.run(self.bot.store.registrations.rsvp,
-                                        found.id, interaction.user.id)
+        store = self.bot.store
+        guild_id = guild_id_of(interaction)
+        found, rsvp = await events.resolve_with(
+            store, guild_id, event, lambda event_id: store.run(
+                store.registrations.member_rsvp, guild_id, event_id, interaction.user.id))
         reply = status_reply(member_language(interaction), found.title, rsvp)
         await respond(interaction, reply, ephemeral=True)
 

@@ -63,19 +63,19 @@ def manage_events_only() -> Callable[[T], T]:
     return decorator
 
 
-async def resolve_summary(interaction: Interaction, ref: str | EventSummary | None
-                          ) -> EventSummary:
+async def resolve_summary(interaction: Interaction, ref: str | None) -> EventSummary:
     """The event named by the `[event]` option (`bot.flows.events.resolve`)."""
-    if isinstance(ref, EventSummary):  # already resolved by EventOption
-        return ref
     return await events.resolve(interaction.client.store, guild_id_of(interaction), ref)
 
 
-async def resolve_event(interaction: Interaction, ref: str | EventSummary | None) -> Event:
-    """Like `resolve_summary`, with everything the event's page says and its seat counts."""
-    bot = interaction.client
-    summary = await resolve_summary(interaction, ref)
-    return await bot.store.run(bot.store.events.get_event, guild_id_of(interaction), summary.id)
+async def resolve_event(interaction: Interaction, ref: str | None) -> Event:
+    """Like `resolve_summary`, with everything the event's page says and its seat counts,
+    in one read."""
+    store = interaction.client.store
+    guild_id = guild_id_of(interaction)
+    return await events.resolve_with(
+        store, guild_id, ref,
+        lambda event_id: store.run(store.events.get_event, guild_id, event_id))
 
 
 async def event_autocomplete(interaction: Interaction, current: str
@@ -102,15 +102,16 @@ async def event_autocomplete(interaction: Interaction, current: str
 
 class EventTransformer(app_commands.Transformer):
     """The `[event]` option: autocomplete offers the server's events (the value is the
-    id), and a value resolves by `resolve_summary`'s rules (an id, an exact title or
-    slug). Left out, the command gets None and resolves the default event itself."""
+    id). The value reaches the command as typed, which resolves it by `resolve_summary`'s
+    rules in the same read as what it needs of the event; left out, it is None and the
+    command takes the default event."""
 
-    async def transform(self, interaction: Interaction, value: str) -> EventSummary:
-        return await resolve_summary(interaction, value)
+    async def transform(self, interaction: Interaction, value: str) -> str:
+        return value
 
     async def autocomplete(self, interaction: Interaction, value: str
                            ) -> list[app_commands.Choice[str]]:
         return await event_autocomplete(interaction, value)
 
 
-EventOption = app_commands.Transform[EventSummary, EventTransformer]
+EventOption = app_commands.Transform[str, EventTransformer]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from bot.errors import EventNotFound, NotFound
 from bot.i18n import N_, Text
@@ -12,6 +14,7 @@ from bot.render import clip
 from bot.storage import Store
 
 EVENT_ID = re.compile(r"[0-9]{1,19}")
+T = TypeVar("T")
 MAX_EVENT_ID = 2**63 - 1  # SQLite's largest integer: a bigger one overflows, not misses
 MAX_TYPED = 80  # characters of a member's text quoted back or compared with titles
 MAX_COMPARED = 250  # titles compared for suggestions (the next and latest): 20 ms at worst
@@ -22,24 +25,34 @@ async def resolve(store: Store, guild_id: int, ref: str | None) -> EventSummary:
     sends), or an exact title or slug; without it, the next upcoming event, else the
     most recent. Nothing looser: a stray number or word must not pick some other event
     (autocomplete is where members search by part of a title)."""
+    return await resolve_with(store, guild_id, ref,
+                              lambda event_id: store.summary(guild_id, event_id))
+
+
+async def resolve_with(store: Store, guild_id: int, ref: str | None,
+                       read: Callable[[int], Awaitable[T]]) -> T:
+    """`read(event_id)` of the event `ref` names, by `resolve`'s rules. A command reads
+    what it needs of the event in that one call, whose EventNotFound also tells that an
+    id is not of this server: the common case (an id from autocomplete) costs one read,
+    not a lookup of the event and then the read."""
     ref = (ref or "").strip()
     if not ref:
         event_id = await store.run(store.events.default_event_id, guild_id)
         if event_id is None:
             raise NotFound(N_("this server has no events yet; a moderator can add one with "
                               "/manage import"))
-        return await store.summary(guild_id, event_id)
+        return await read(event_id)
     event_id = parse_event_id(ref)
     if event_id is not None:
         try:
-            return await store.summary(guild_id, event_id)
+            return await read(event_id)
         except EventNotFound:
-            pass
+            pass  # a title or slug made of digits, perhaps
     wanted = " ".join(ref.split()).casefold()
     summaries = await store.run(store.events.list_events, guild_id)
     for summary in summaries:
         if wanted in (" ".join(summary.title.split()).casefold(), summary.slug.casefold()):
-            return summary
+            return await read(summary.id)
     raise NotFound(no_match(ref, summaries))
 
 

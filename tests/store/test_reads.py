@@ -8,6 +8,7 @@ import threading
 
 import pytest
 
+from bot.errors import EventNotFound
 from bot.registration import Status
 from tests.conftest import execute_sql, new_event
 
@@ -24,12 +25,14 @@ async def test_reads_are_answered_while_the_database_thread_is_busy(store):
         rsvp = await asyncio.wait_for(store.run(store.registrations.rsvp, event.id, 7), 1)
         summary = await asyncio.wait_for(store.summary(1, event.id), 1)
         default = await asyncio.wait_for(store.run(store.events.default_event_id, 1), 1)
+        _, mine = await asyncio.wait_for(
+            store.run(store.registrations.member_rsvp, 1, event.id, 7), 1)
         assert not busy.done()
     finally:
         release.set()
         await busy
-    assert (found.confirmed, rsvp.status, summary.title, default) == (
-        1, Status.CONFIRMED, event.title, event.id)
+    assert (found.confirmed, rsvp.status, summary.title, default, mine) == (
+        1, Status.CONFIRMED, event.title, event.id, rsvp)
 
 
 async def test_seats_changed_by_another_process_are_seen_at_once(store_opener, tmp_path):
@@ -45,6 +48,8 @@ async def test_seats_changed_by_another_process_are_seen_at_once(store_opener, t
         assert (after.confirmed, after.waitlisted) == (2, 0)
         assert (await here.run(here.registrations.rsvp, event.id, 3)).status is Status.CONFIRMED
         assert await here.run(here.registrations.rsvp, event.id, 1) is None
+        _, promoted = await here.run(here.registrations.member_rsvp, 1, event.id, 3)
+        assert promoted is not None and promoted.status is Status.CONFIRMED
         # and SQL on another connection, outside the store's rules
         await execute_sql(there, "UPDATE events SET capacity = 40 WHERE id = ?", event.id)
         assert (await here.run(here.events.get_event, 1, event.id)).seats_left == 38
@@ -99,3 +104,18 @@ async def test_an_unchanged_event_is_served_as_the_same_object(store):
     joined = await store.run(store.events.get_event, 1, event.id)
     assert joined is not first and (joined.confirmed, first.confirmed) == (1, 0)
     assert await store.run(store.events.get_event, 1, event.id) is joined
+
+
+async def test_a_members_rsvp_is_read_with_the_event_in_one_call(store):
+    event = await new_event(store, capacity=1)
+    await store.join(1, event.id, 1, "first")
+    await store.join(1, event.id, 2, "second")
+    summary, nothing = await store.run(store.registrations.member_rsvp, 1, event.id, 3)
+    assert (summary, nothing) == (await store.summary(1, event.id), None)
+    _, seated = await store.run(store.registrations.member_rsvp, 1, event.id, 1)
+    _, waiting = await store.run(store.registrations.member_rsvp, 1, event.id, 2)
+    assert (seated.status, seated.name, seated.position) == (Status.CONFIRMED, "first", None)
+    assert (waiting.status, waiting.name, waiting.position) == (Status.WAITLISTED, "second", 1)
+    assert waiting == await store.run(store.registrations.rsvp, event.id, 2)
+    with pytest.raises(EventNotFound):  # another server's event is not found, RSVP or not
+        await store.run(store.registrations.member_rsvp, 2, event.id, 1)

@@ -31,10 +31,8 @@ from bot.storage.postgres.outbox import PostgresOutbox
 from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.session import OVER_AT, Database, Repository
 from bot.storage.protocol import SampleDrafts
-from bot.storage.sqlite.session import dt, ts, utcnow
+from bot.storage.sqlite.session import SUMMARY, dt, summary_of, ts, utcnow
 from bot.when import DEFAULT_ZONE
-
-SUMMARY = "id, title, starts_at, slug, archived"
 
 
 class PostgresEvents(Repository):
@@ -351,7 +349,3 @@ class PostgresEvents(Repository):
                                archived, event_id)
         return bool(before)
 
-
-def summary_of(row: asyncpg.Record) -> EventSummary:
-    return EventSummary(row["id"], row["title"], dt(row["starts_at"]), row["slug"],
-                        row["archived"])

@@ -24,6 +24,7 @@ from bot.errors import EventNotFound
 from bot.models import (
     CapacityPayload,
     ClosedPayload,
+    EventSummary,
     MyRsvp,
     NoticeKind,
     OpenedPayload,
@@ -43,7 +44,7 @@ from bot.storage.postgres.outbox import PostgresOutbox
 from bot.storage.postgres.session import OVER_AT, Database, Repository, over_at
 from bot.storage.sqlite.outbox import encode_payload
 from bot.storage.sqlite.registrations import JoinRequest
-from bot.storage.sqlite.session import dt, ts, utcnow
+from bot.storage.sqlite.session import dt, summary_of, ts, utcnow
 
 SEATS = (f"capacity, confirmed_count, waitlist_count, registration_open, closed_reason,"
          f" {OVER_AT} AS over_at, capacity_noticed_at")
@@ -256,6 +257,20 @@ class PostgresRegistrations(Repository):
             if row is None:
                 return None
             return await self._rsvp(conn, event_id, row)
+
+    async def member_rsvp(self, guild_id: int, event_id: int, user_id: int
+                          ) -> tuple[EventSummary, Rsvp | None]:
+        async with self._transaction() as conn:
+            row = await conn.fetchrow(
+                "SELECT e.id, e.title, e.starts_at, e.slug, e.archived, r.user_id,"
+                " r.display_name, r.status, r.seq, r.joined_at FROM events e LEFT JOIN rsvps r"
+                " ON r.event_id = e.id AND r.user_id = $1 WHERE e.id = $2 AND e.guild_id = $3",
+                user_id, event_id, guild_id)
+            if row is None:
+                raise EventNotFound(event_id)
+            if row["user_id"] is None:
+                return summary_of(row), None
+            return summary_of(row), await self._rsvp(conn, event_id, row)
 
     async def _rsvp(self, conn: asyncpg.Connection, event_id: int, row: asyncpg.Record,
                     position: int | None = None) -> Rsvp:

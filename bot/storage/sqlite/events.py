@@ -32,7 +32,16 @@ from bot.storage.sqlite.content import SqliteContent
 from bot.storage.sqlite.outbox import SqliteOutbox
 from bot.storage.sqlite.registrations import SqliteRegistrations
 from bot.storage.sqlite.search import SqliteSearch
-from bot.storage.sqlite.session import OVER_AT, Repository, Session, dt, ts, utcnow
+from bot.storage.sqlite.session import (
+    OVER_AT,
+    SUMMARY,
+    Repository,
+    Session,
+    dt,
+    summary_of,
+    ts,
+    utcnow,
+)
 from bot.storage.sqlite.settings import SqliteSettings
 
 
@@ -227,8 +236,8 @@ class SqliteEvents(Repository):
         return before, after
 
     def summary(self, guild_id: int, event_id: int) -> EventSummary:
-        row = self._one("SELECT id, title, starts_at, slug, archived FROM events"
-                        " WHERE id = ? AND guild_id = ?", (event_id, guild_id))
+        row = self._one(f"SELECT {SUMMARY} FROM events WHERE id = ? AND guild_id = ?",
+                        (event_id, guild_id))
         if row is None:
             raise EventNotFound(event_id)
         return summary_of(row)
@@ -237,7 +246,7 @@ class SqliteEvents(Repository):
         """All the guild's events (without `archived`, not the archived ones), upcoming
         first, then the most recent."""
         rows = self._all(
-            "SELECT id, title, starts_at, slug, archived FROM events WHERE guild_id = ?"
+            f"SELECT {SUMMARY} FROM events WHERE guild_id = ?"
             " AND (? OR NOT archived)"
             " ORDER BY starts_at IS NULL, starts_at DESC, id DESC", (guild_id, archived))
         return [summary_of(r) for r in rows]
@@ -348,7 +357,3 @@ class SqliteEvents(Repository):
             db.execute("UPDATE events SET archived = ? WHERE id = ?", (int(archived), event_id))
         return bool(row["archived"])
 
-
-def summary_of(row: sqlite3.Row) -> EventSummary:
-    return EventSummary(row["id"], row["title"], dt(row["starts_at"]), row["slug"],
-                        bool(row["archived"]))

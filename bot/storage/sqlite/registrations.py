@@ -14,6 +14,7 @@ from bot.errors import EventNotFound
 from bot.models import (
     CapacityPayload,
     ClosedPayload,
+    EventSummary,
     MyRsvp,
     NoticeKind,
     OpenedPayload,
@@ -37,6 +38,7 @@ from bot.storage.sqlite.session import (
     TooLongForTheLoop,
     dt,
     over_at,
+    summary_of,
     ts,
     utcnow,
 )
@@ -129,10 +131,11 @@ class SqliteRegistrations(Repository):
                 " capacity_noticed_at = ? WHERE id = ?",
                 [(s.confirmed, s.waitlisted, seq[0], ts(s.capacity_noticed_at), eid)
                  for eid, (_, s, seq) in events.items()])
-            db.executemany(
-                "INSERT INTO outbox (guild_id, event_id, kind, payload, created_at)"
-                " VALUES (?, ?, ?, ?, ?)", notices)
-            self._session.notices_written += len(notices)
+            if notices:
+                db.executemany(
+                    "INSERT INTO outbox (guild_id, event_id, kind, payload, created_at)"
+                    " VALUES (?, ?, ?, ?, ?)", notices)
+                self._session.notices_written += len(notices)
         return results
 
     def _stored_rsvps(self, pairs: list[tuple[int, int]]
@@ -267,6 +270,19 @@ class SqliteRegistrations(Repository):
         if row is None:
             return None
         return self._rsvp(event_id, row)
+
+    def member_rsvp(self, guild_id: int, event_id: int, user_id: int
+                    ) -> tuple[EventSummary, Rsvp | None]:
+        """The event's summary and the member's RSVP to it (None: they have none), in one
+        read; raises EventNotFound outside its guild."""
+        row = self._one(
+            "SELECT e.id, e.title, e.starts_at, e.slug, e.archived, r.user_id, r.display_name,"
+            " r.status, r.seq, r.joined_at FROM events e LEFT JOIN rsvps r"
+            " ON r.event_id = e.id AND r.user_id = ? WHERE e.id = ? AND e.guild_id = ?",
+            (user_id, event_id, guild_id))
+        if row is None:
+            raise EventNotFound(event_id)
+        return summary_of(row), None if row["user_id"] is None else self._rsvp(event_id, row)
 
     def _rsvp(self, event_id: int, row: sqlite3.Row, position: int | None = None) -> Rsvp:
         status = Status(row["status"])

@@ -13,13 +13,19 @@ from array import array
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
+
+from bot.models import EventSummary
 
 BUSY_TIMEOUT_MS = 10_000
 
 # When an event is over: its end, else its start (`bot.models.Event.over_at`). The one SQL
 # spelling of that rule; every query about "over" or "ended" uses it.
 OVER_AT = "coalesce(ends_at, starts_at)"
+
+
+# An event's summary (`summary_of`), the columns every lookup of one reads.
+SUMMARY = "id, title, starts_at, slug, archived"
 
 
 def over_at(table: str) -> str:
@@ -37,6 +43,18 @@ def ts(value: datetime | None) -> int | None:
 
 def dt(value: int | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+class Columns(Protocol):
+    """A result row read by column name: sqlite3's, or asyncpg's."""
+
+    def __getitem__(self, column: str) -> Any: ...
+
+
+def summary_of(row: Columns) -> EventSummary:
+    """An event's summary from a row holding the SUMMARY columns (either backend's)."""
+    return EventSummary(row["id"], row["title"], dt(row["starts_at"]), row["slug"],
+                        bool(row["archived"]))
 
 
 def page_hash(body: str) -> str:
