@@ -117,5 +117,10 @@ async def test_a_members_rsvp_is_read_with_the_event_in_one_call(store):
     assert (seated.status, seated.name, seated.position) == (Status.CONFIRMED, "first", None)
     assert (waiting.status, waiting.name, waiting.position) == (Status.WAITLISTED, "second", 1)
     assert waiting == await store.run(store.registrations.rsvp, event.id, 2)
+    await store.join(1, event.id, 3, "third")
+    _, third = await store.run(store.registrations.member_rsvp, 1, event.id, 3)
+    await store.run(store.registrations.cancel, 1, event.id, 2)  # leaves the waitlist
+    _, moved_up = await store.run(store.registrations.member_rsvp, 1, event.id, 3)
+    assert (third.position, moved_up.position) == (2, 1)
     with pytest.raises(EventNotFound):  # another server's event is not found, RSVP or not
         await store.run(store.registrations.member_rsvp, 2, event.id, 1)

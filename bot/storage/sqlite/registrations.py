@@ -153,16 +153,18 @@ class SqliteRegistrations(Repository):
                 found[pair] = (Status(row["status"]), row["seq"])
         return found
 
-    def position(self, event_id: int, seq: int) -> int:
-        """The waitlist position (from 1) of the member whose RSVP has `seq`.
+    def position(self, event_id: int, seq: int, departures: int | None = None) -> int:
+        """The waitlist position (from 1) of the member whose RSVP has `seq`; `departures`
+        is the event's `waitlist_departures` when the caller read it with the RSVP.
 
         Counting the waitlist ahead costs time in proportion to the position, so each
         event's waitlisted seqs are kept in order in memory. Joins only append to a
         waitlist; the cache is rebuilt when `waitlist_departures` shows that someone
         left it (in any process), and otherwise only extended with newer seqs.
         """
-        departures = self._row("SELECT waitlist_departures FROM events WHERE id = ?",
-                               (event_id,))[0]
+        if departures is None:
+            departures = self._row("SELECT waitlist_departures FROM events WHERE id = ?",
+                                   (event_id,))[0]
         cached = self._session.waitlists.get(event_id)
         if cached is None or cached[0] != departures:
             cached = self._session.waitlists[event_id] = (departures, array("q"))
@@ -276,13 +278,17 @@ class SqliteRegistrations(Repository):
         """The event's summary and the member's RSVP to it (None: they have none), in one
         read; raises EventNotFound outside its guild."""
         row = self._one(
-            "SELECT e.id, e.title, e.starts_at, e.slug, e.archived, r.user_id, r.display_name,"
-            " r.status, r.seq, r.joined_at FROM events e LEFT JOIN rsvps r"
-            " ON r.event_id = e.id AND r.user_id = ? WHERE e.id = ? AND e.guild_id = ?",
-            (user_id, event_id, guild_id))
+            "SELECT e.id, e.title, e.starts_at, e.slug, e.archived, e.waitlist_departures,"
+            " r.user_id, r.display_name, r.status, r.seq, r.joined_at FROM events e"
+            " LEFT JOIN rsvps r ON r.event_id = e.id AND r.user_id = ?"
+            " WHERE e.id = ? AND e.guild_id = ?", (user_id, event_id, guild_id))
         if row is None:
             raise EventNotFound(event_id)
-        return summary_of(row), None if row["user_id"] is None else self._rsvp(event_id, row)
+        if row["user_id"] is None:
+            return summary_of(row), None
+        position = (self.position(event_id, row["seq"], row["waitlist_departures"])
+                    if row["status"] == Status.WAITLISTED else None)
+        return summary_of(row), self._rsvp(event_id, row, position)
 
     def _rsvp(self, event_id: int, row: sqlite3.Row, position: int | None = None) -> Rsvp:
         status = Status(row["status"])
