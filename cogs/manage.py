@@ -106,6 +106,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                           venue: app_commands.Range[str, 1, MAX_TITLE] | None = None
                           ) -> None:
         guild_id = guild_id_of(interaction)
+        # An [event] that names nothing is refused first, before any page is read.
+        adds_to = await resolve_event(interaction, event) if event else None
         if (page is None) == (url is None):
             raise InvalidValue(N_("Give the page either as a file ({page}: a .txt or .html "
                                   "file) or as a web address ({url}:), one of the two"),
@@ -133,7 +135,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         importing.check_page(source)
         plan = await importing.prepare(
             self.bot.store, guild_id, source, zone, typed=typed, capacity=capacity,
-            title=title, adds_to=await resolve_event(interaction, event) if event else None)
+            title=title, adds_to=adds_to)
 
         async def do_import(clicked: Interaction) -> tuple[str, discord.Embed]:
             return await save_import(clicked, plan)

@@ -75,6 +75,8 @@ async def test_another_servers_id_or_a_number_in_a_title_picks_no_event(world, f
         await fake.slash(bravo, bravo_mod, "manage close", event=str(alpha_id)),
         await fake.slash(bravo, bravo_mod, "manage capacity", seats=1, event=str(alpha_id)),
         await import_page(fake, bravo, bravo_mod, page=page, event=str(alpha_id)),
+        # refused for the event first, before the page (here missing) is looked at
+        await fake.slash(bravo, bravo_mod, "manage import", event=str(alpha_id)),
         await fake.slash(bravo, bravo_member, "event info", event=str(alpha_id)),
         await fake.slash(bravo, bravo_member, "rsvp status", event=str(alpha_id)),
         # A number that only occurs in a title (a year) is not a title either.
