@@ -224,9 +224,10 @@ async def _measure(rounds: int, per_level: dict[int, int]) -> dict:
 
 def measure(rounds: int = ROUNDS, per_level: dict[int, int] | None = None) -> dict:
     code = code_version()
+    started_load = os.getloadavg()[0]
     results = asyncio.run(_measure(rounds, per_level or PER_LEVEL))
     return {"settings": results, "rounds": rounds, "per_level": per_level or PER_LEVEL,
-            "code": same_code(code)}
+            "code": same_code(code), "load": (started_load, os.getloadavg()[0])}
 
 
 SETTINGS = {"bundled": "the bundled sample page, as an open event of a fresh database",
@@ -238,28 +239,34 @@ WHAT_CHANGED = (
     "What made the difference (before: the section below, the same benchmark on the code "
     "before these changes): members' reads no longer take a hop to the database thread, "
     "where they queued behind every other call; the SQLite store answers them on the event "
-    "loop through its second connection, which never waits (an event, its summary, the "
-    "default event, a member's RSVP; a busy database or a waitlist not yet in memory falls "
+    "loop through its second connection, which never waits (an event, the default event, "
+    "a member's RSVP with the event; a busy database or a waitlist not yet in memory falls "
     "back to the thread). An event is cached and served with its seat counts read in the "
     "same statement as `PRAGMA data_version`, which says whether any other connection (the "
     "database thread, another process) has committed since: then the cache is dropped. "
     "The replies of `/event info`, `speakers` and `takeaways` are rendered once per state of "
-    "an event. A join costs one turn of the event loop instead of two. Since then (CPU per "
-    "interaction on commit 0696ebb, two runs of this benchmark on the bundled and the hot "
-    "event: `/event info` 448-497 µs, 1.18-1.29× the floor; `speakers` 425-448 µs, "
-    "1.12-1.23×; `takeaways` 411-461 µs, 1.14-1.23×; `/rsvp status` 406-425 µs, 1.14-1.26×; "
-    "`/rsvp join` 421-444 µs, 1.17-1.38×): the store hands out the same event object while "
-    "its seat counts are unchanged instead of a copy per read, the rendered replies are "
-    "kept by language and event id and found by identity instead of hashing the whole "
-    "frozen event on each lookup, and what start-up built is frozen out of the garbage "
-    "collector (`gc.freeze()`), whose full passes walked it for about 20 ms each.")
+    "an event. A join costs one turn of the event loop instead of two. The store hands out "
+    "the same event object while its seat counts are unchanged, and the rendered replies are "
+    "found by identity, not by hashing the whole event on each lookup; what start-up built "
+    "is frozen out of the garbage collector (`gc.freeze()`), whose full passes walked it for "
+    "about 20 ms each. Last, each command reads the database once: the `[event]` option "
+    "reaches the command as typed and is resolved by the command's own read (the event with "
+    "its seat counts; for `/rsvp status` the event, the member's RSVP and the waitlist's "
+    "state in one statement), where the option used to be looked up first and the command "
+    "then read again (CPU per interaction against the floor on the bundled event, 6 "
+    "alternating pairs of 2,000 interactions at 10 in flight on this machine, quiet: "
+    "`/rsvp status` 1.17× before this last change, 1.14× after; `/event info` 1.10× and "
+    "1.09×).")
 WHAT_IS_LEFT = (
-    "What is left: the bot still spends about 2-26% more CPU per interaction than the "
-    "floor: the `[event]` option's lookup (one indexed read for the summary, one for the "
-    "seat counts), the command tree's check, and the member's locale recorded for each "
-    "new member; `/rsvp join` writes (a commit of three pages) where the floor only "
-    "answers, which is most of its gap at one in flight. On this shared 2-core machine a "
-    "pair's ratio still moves by ±30% between rounds; the ranges show it.")
+    "What is left: the bot spends more CPU per interaction than the floor, which reads "
+    "nothing: its one read (the first SQLite statement after the process has waited for the "
+    "next interaction runs with SQLite's code and pages out of the CPU's caches), the command "
+    "tree's check and the `[event]` transformer, the member's locale noted, the reply "
+    "rendered. `/rsvp join` also commits a transaction (three pages written to the log) "
+    "before it answers, where the floor only answers: that commit and the event's lookup "
+    "before it are most of its gap, at one in flight and under load alike. The lower the "
+    "machine's load, the faster the floor and the stricter the ratios: the load average is "
+    "printed above.")
 
 
 def report(results: dict) -> str:
@@ -281,7 +288,10 @@ def report(results: dict) -> str:
         "member each time; `/rsvp status` a member holding an RSVP. Latency: dispatch of "
         "INTERACTION_CREATE to the first response, measured around `fake.slash(...)`. "
         f"Targets: throughput ≥ {TARGET_RATE:g}× and p50 ≤ {TARGET_P50:g}× the floor. "
-        f"Bot code measured: {results['code']}."]
+        f"Bot code measured: {results['code']}."
+        + (" Load average {:.2f} at the start, {:.2f} at the end (a quiet machine makes "
+           "the floor faster and every ratio stricter).".format(*results["load"])
+           if results.get("load") else "")]
     misses = []
     for name, setting in results["settings"].items():
         lines += ["", f"### On {SETTINGS[name]}", "",
