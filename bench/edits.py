@@ -50,14 +50,14 @@ DURATION = 10.0  # seconds
 CAPACITY = 1_000
 ROUNDS = 3
 SETTLE = 3.0  # seconds to wait after the final count is shown, for stray edits
-SEATS = re.compile(r"Open: (\d+) of (\d+) seats left")
+SEATS = re.compile(r"Open: ([\d,]+) of ([\d,]+) seats left")  # counts as shown: 1,000
 
 
 def seats_left(message: dict) -> int | None:
     for embed in message["embeds"]:
         for field in embed.get("fields", ()):
             if field["name"] == "Registration" and (match := SEATS.search(field["value"])):
-                return int(match[1])
+                return int(match[1].replace(",", ""))
     return None
 
 
