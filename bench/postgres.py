@@ -173,9 +173,22 @@ def report(results: Results) -> str:
               "decides the joins waiting at a given moment in one transaction on a connection "
               "kept for joins: BEGIN, lock, read the RSVPs, one statement for the RSVPs and "
               "the counters, COMMIT (five round trips), so members joining together share its "
-              "round trips and its flush. One join at a time and nothing to flush (fsync off), "
-              "the floor's six small statements cost less than the store's five, which carry "
-              "a batch's arrays (unnest); when durable, the flush is most of a join for both."]
+              "round trips and its flush."]
+    ratio = {name: statistics.median(results.samples[f"{name}, store, 1"])
+             / statistics.median(results.samples[f"{name}, raw asyncpg, 1"])
+             for name in results.settings}
+    per_join = {name: 1000 / statistics.median(results.samples[f"{name}, raw asyncpg, 1"])
+                for name in results.settings}
+    if len(ratio) == 2:
+        durable, fast = list(results.settings)
+        lines[-1] += (
+            f" One join at a time the store reaches {ratio[durable]:.2f}× the floor on the "
+            f"{durable} cluster and {ratio[fast]:.2f}× on the {fast} one: with one join to "
+            "carry, its statements "
+            "with a batch's arrays (unnest) cost more than the floor's six small ones. A "
+            f"join of the floor takes {per_join[durable]:.2f} ms on the {durable} cluster and "
+            f"{per_join[fast]:.2f} ms on the {fast} one, so the flush is "
+            f"{per_join[durable] - per_join[fast]:.2f} ms of it on this machine's disk.")
     return "\n".join(lines) + "\n"
 
 

@@ -176,8 +176,9 @@ def report(results: dict) -> str:
     lines += ["", f"In this run the store's join transaction alone reaches {alone:.2f}× the floor "
               f"and one join at a time through the store {one:.2f}×: a join costs "
               f"{cost[FLOOR]:.0f} µs in the floor, {cost[ALONE]:.0f} µs as the store's "
-              f"transaction alone (the same statements, with the registration rules in Python "
-              f"between them and the event's full row) and {cost['store, 1 in flight']:.0f} µs "
+              f"transaction alone (the same reads and writes, with the registration rules in "
+              "Python between them and the event's full row) and "
+              f"{cost['store, 1 in flight']:.0f} µs "
               "through the event loop (its turn, the task and the future)"
               + (f"; load average {load[0]:.2f} at the start, {load[1]:.2f} at the end." if load
                  else ".")]
