@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import NamedTuple, TypeAlias
 
 from bot.pages import Person, Takeaway
-from bot.registration import Seats, Status
+from bot.registration import JoinResult, Seats, Status
 from bot.when import When
 
 NO_WHEN = When()
@@ -117,6 +117,14 @@ class EventSummary:
     starts_at: datetime | None
     slug: str = ""
     archived: bool = False
+
+
+class Joined(NamedTuple):
+    """A join as the store decided it, with the event as it stood in that transaction
+    (what the reply names), so a join needs no lookup of the event first."""
+
+    event: EventSummary
+    result: JoinResult
 
 
 @dataclass(frozen=True, slots=True)

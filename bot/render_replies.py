@@ -34,6 +34,11 @@ from bot.render import (
 )
 
 
+def archived_line(lang: Language, title: str) -> str:
+    """Why an archived event's Join or Cancel does nothing."""
+    return lang._("**{title}** is archived: it no longer takes RSVPs.", title=safe(title))
+
+
 def join_reply(lang: Language, event_title: str, result: JoinResult) -> str:
     title = f"**{safe_clip(event_title, EMBED_TITLE)}**"
     match result.outcome:
@@ -55,7 +60,7 @@ def join_reply(lang: Language, event_title: str, result: JoinResult) -> str:
             return lang._("You can't join {title}: registration is closed: {reason}.",
                           title=title, reason=safe_clip(result.note, 1000))
         case _ if result.reason == ARCHIVED:
-            return lang._("You can't join {title}: this event is archived.", title=title)
+            return archived_line(lang, event_title)
         case _:
             return lang._("You can't join {title}: registration is closed.", title=title)
 

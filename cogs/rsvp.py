@@ -14,7 +14,7 @@ from bot.adapters.event_option import (
     guild_id_of,
     resolve_summary,
 )
-from bot.adapters.rsvp_buttons import RsvpButton, cancel_event, join_event
+from bot.adapters.rsvp_buttons import RsvpButton, cancel_event, joining, reply_joined
 from bot.app import EventBot, Interaction
 from bot.flows import events
 from bot.render_replies import my_rsvps_text, status_reply
@@ -30,7 +30,9 @@ class RsvpCommands(commands.GroupCog, group_name="rsvp",
     @app_commands.command(name="join", description="Reserve a seat (or a waitlist place)")
     @app_commands.describe(event=EVENT_HELP)
     async def join(self, interaction: Interaction, event: EventOption | None = None) -> None:
-        await join_event(interaction, await resolve_summary(interaction, event))
+        joined = await events.resolve_with(self.bot.store, guild_id_of(interaction), event,
+                                           lambda event_id: joining(interaction, event_id))
+        await reply_joined(interaction, joined)
 
     @app_commands.command(name="cancel", description="Give up your seat or waitlist place")
     @app_commands.describe(event=EVENT_HELP)

@@ -2,7 +2,7 @@
 
 The buttons are `DynamicItem`s whose custom id carries the event id, so a button on any
 old announcement keeps working after the bot restarts. `/rsvp join` and `/rsvp cancel`
-answer through the same `join_event` and `cancel_event`.
+answer through the same `joining`, `joined_reply` and `cancel_event`.
 """
 
 from __future__ import annotations
@@ -19,14 +19,10 @@ from bot.errors import EventNotFound
 from bot.flows import registration
 from bot.flows.events import parse_event_id
 from bot.i18n import Language, language
-from bot.models import Event, EventSummary
+from bot.models import Event, EventSummary, Joined
 from bot.render import safe
-from bot.render_replies import cancel_reply, join_reply
+from bot.render_replies import archived_line, cancel_reply, join_reply
 from bot.tree import has_user, member_language, report_error, respond
-
-
-def archived_line(lang: Language, title: str) -> str:
-    return lang._("**{title}** is archived: it no longer takes RSVPs.", title=safe(title))
 
 
 def cancelled_line(lang: Language, title: str) -> str:
@@ -34,17 +30,18 @@ def cancelled_line(lang: Language, title: str) -> str:
                   title=safe(title))
 
 
-async def join_event(interaction: Interaction, event: EventSummary) -> None:
+async def joining(interaction: Interaction, event_id: int) -> Joined:
+    """The member's join of the event: the join itself reads the event (EventNotFound
+    outside this server; an archived one refuses it), so it needs no lookup first."""
     bot = interaction.client
-    guild_id = guild_id_of(interaction)
-    if event.archived:
-        await respond(interaction, archived_line(member_language(interaction), event.title),
-                      ephemeral=True)
-        return
-    result = await registration.join(bot.store, bot.registration_changed, guild_id, event.id,
-                                     interaction.user.id, interaction.user.display_name)
-    reply = join_reply(member_language(interaction), event.title, result)
-    await respond(interaction, reply, ephemeral=True)
+    return await registration.join(bot.store, bot.registration_changed,
+                                   guild_id_of(interaction), event_id, interaction.user.id,
+                                   interaction.user.display_name)
+
+
+async def reply_joined(interaction: Interaction, joined: Joined) -> None:
+    await respond(interaction, join_reply(member_language(interaction), joined.event.title,
+                                          joined.result), ephemeral=True)
 
 
 async def cancel_event(interaction: Interaction, event: EventSummary) -> None:
@@ -88,6 +85,12 @@ class RsvpButton(discord.ui.DynamicItem[discord.ui.Button],
             bot = interaction.client
             guild_id = guild_id_of(interaction)
             try:
+                if self.action == "join":
+                    joined = await joining(interaction, self.event_id)
+                    if joined.event.archived:  # its buttons are (being) disabled
+                        bot.registration_changed(guild_id, self.event_id)
+                    await reply_joined(interaction, joined)
+                    return
                 event = await bot.store.summary(guild_id, self.event_id)
             except EventNotFound:
                 title = await bot.store.run(bot.store.events.deleted_event, guild_id, self.event_id)
@@ -101,10 +104,7 @@ class RsvpButton(discord.ui.DynamicItem[discord.ui.Button],
                 await respond(interaction, archived_line(member_language(interaction),
                                                          event.title), ephemeral=True)
                 return
-            if self.action == "join":
-                await join_event(interaction, event)
-            else:
-                await cancel_event(interaction, event)
+            await cancel_event(interaction, event)
         except Exception as exc:  # buttons bypass the tree's handler; same replies
             await report_error(interaction, exc)
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.registration import CancelResult, JoinResult, Promotions
+from bot.models import Joined
+from bot.registration import CancelResult, Promotions
 from bot.storage import Store
 
 # Called with (guild_id, event_id) after a change to an event's registrations.
@@ -14,11 +15,11 @@ Changed = Callable[[int, int], None]
 
 
 async def join(store: Store, changed: Changed, guild_id: int, event_id: int, user_id: int,
-               name: str) -> JoinResult:
-    result = await store.join(guild_id, event_id, user_id, name)
-    if result.status is not None:  # before replying: the change stands even if the reply fails
+               name: str) -> Joined:
+    joined = await store.join(guild_id, event_id, user_id, name)
+    if joined.result.status is not None:  # before replying: it stands even if the reply fails
         changed(guild_id, event_id)
-    return result
+    return joined
 
 
 async def cancel(store: Store, changed: Changed, guild_id: int, event_id: int,

@@ -27,6 +27,7 @@ from bot.models import (
     EventRef,
     EventSummary,
     GuildLeft,
+    Joined,
     MyRsvp,
     Notice,
     Passage,
@@ -35,7 +36,7 @@ from bot.models import (
     Rsvp,
 )
 from bot.pages import Page
-from bot.registration import CancelResult, JoinResult, Promotions
+from bot.registration import CancelResult, Promotions
 from bot.shards import Shards
 
 P = ParamSpec("P")
@@ -177,7 +178,7 @@ class Store(Protocol):
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T: ...
     async def join(self, guild_id: int, event_id: int, user_id: int,
-                   name: str) -> JoinResult: ...
+                   name: str) -> Joined: ...
     async def summary(self, guild_id: int, event_id: int) -> EventSummary: ...
     async def backup(self, target: str | Path) -> None: ...
     async def close(self) -> None: ...

@@ -177,7 +177,7 @@ async def main(path, guild_id, event_id, first, count, wave, pause):
             users = range(start, min(start + wave, first + count))
             results = await asyncio.gather(*(
                 store.join(guild_id, event_id, u, f"process member {u}") for u in users))
-            for user, result in zip(users, results):
+            for user, (_, result) in zip(users, results):
                 print(json.dumps([user, result.outcome.value, result.position]), flush=True)
             await asyncio.sleep(pause)
 

@@ -42,7 +42,7 @@ async def test_a_blank_database_is_migrated_once_even_by_two_processes_at_once(b
     try:
         assert await first.run(first.schema.schema_version) == SCHEMA_VERSION
         event = await new_event(first, capacity=5)
-        assert (await second.join(1, event.id, 7, "m")).outcome is JoinOutcome.CONFIRMED
+        assert (await second.join(1, event.id, 7, "m")).result.outcome is JoinOutcome.CONFIRMED
     finally:
         await first.close()
         await second.close()
@@ -106,7 +106,7 @@ def join_from_a_process(url: str, event_id: int, users: list[int], start, answer
             for first in range(0, len(users), 5):
                 results += await asyncio.gather(*(store.join(1, event_id, u, f"m{u}")
                                                   for u in users[first:first + 5]))
-        answers.put([(u, r.outcome.value, r.position, r.filled)
+        answers.put([(u, r.result.outcome.value, r.result.position, r.result.filled)
                      for u, r in zip(users, results, strict=True)])
     asyncio.run(main())
 

@@ -66,7 +66,7 @@ async def test_a_later_start_gives_the_seat_freed_after_the_start_to_the_waitlis
     assert (moved.confirmed, moved.waitlisted) == (2, 1)
     assert (await store.run(store.registrations.rsvp, event.id, 3)).status is Status.CONFIRMED
     assert "promoted" in await kinds(store)
-    newcomer = await store.join(1, event.id, 5, "m5")
+    newcomer = (await store.join(1, event.id, 5, "m5")).result
     assert (newcomer.outcome, newcomer.position) == (JoinOutcome.WAITLISTED, 2)
     assert (await store.run(store.registrations.rsvp, event.id, 4)).position == 1
 
@@ -86,9 +86,9 @@ async def test_a_join_gives_free_seats_to_the_waitlist_before_the_newcomer(store
                       event.id)
     # One burst, so one batch: a newcomer, a waitlisted member who is promoted by it, and
     # one who stays waitlisted.
-    newcomer, promoted, waiting = await asyncio.gather(
+    newcomer, promoted, waiting = [joined.result for joined in await asyncio.gather(
         store.join(1, event.id, 7, "m7"), store.join(1, event.id, 4, "m4"),
-        store.join(1, event.id, 6, "m6"))
+        store.join(1, event.id, 6, "m6"))]
     assert newcomer.promoted == (4, 5)
     assert (newcomer.outcome, newcomer.position, newcomer.filled) == (
         JoinOutcome.WAITLISTED, 2, True)
@@ -106,12 +106,12 @@ async def test_a_join_gives_free_seats_to_the_waitlist_before_the_newcomer(store
 async def test_churn_on_a_full_event_writes_one_capacity_notice_per_cool_down(store, clock):
     event = await new_event(store, capacity=2)
     await store.join(1, event.id, 1, "m1")
-    assert (await store.join(1, event.id, 2, "m2")).filled
+    assert (await store.join(1, event.id, 2, "m2")).result.filled
     assert await kinds(store) == ["capacity"]
     for _ in range(5):  # cancel and join again: full again each time, but no news
         clock.advance(timedelta(seconds=30))
         await store.run(store.registrations.cancel, 1, event.id, 2)
-        assert (await store.join(1, event.id, 2, "m2")).filled
+        assert (await store.join(1, event.id, 2, "m2")).result.filled
     assert await kinds(store) == []
     # A moderator reopening starts afresh: the next fill is news.
     await store.run(store.registrations.close_registration, 1, event.id, None)

@@ -12,7 +12,7 @@ import pytest
 
 from bot.errors import Conflict
 from bot.models import CapacityPayload, PromotedPayload
-from bot.registration import JoinOutcome, Status
+from bot.registration import ARCHIVED, JoinOutcome, Status
 from bot.storage import EventDraft, EventNotFound, utcnow
 from bot.storage.sqlite.migrations import MIGRATIONS, SCHEMA_VERSION
 from tests.conftest import ROOT, execute_sql, make_page, new_event
@@ -45,8 +45,8 @@ async def test_a_database_from_a_newer_bot_is_refused(store_opener, tmp_path):
 
 async def test_500_concurrent_joins_on_50_seats(store):
     event = await new_event(store, capacity=50)
-    results = await asyncio.gather(
-        *(store.join(1, event.id, user, f"member {user}") for user in range(1, 501)))
+    results = [joined.result for joined in await asyncio.gather(
+        *(store.join(1, event.id, user, f"member {user}") for user in range(1, 501)))]
     confirmed = [u for u, r in zip(range(1, 501), results, strict=True)
                  if r.outcome is JoinOutcome.CONFIRMED]
     waitlisted = [(u, r.position) for u, r in zip(range(1, 501), results, strict=True)
@@ -64,7 +64,8 @@ async def test_500_concurrent_joins_on_50_seats(store):
 
 async def test_joining_twice_in_one_burst_counts_once(store):
     event = await new_event(store, capacity=1)
-    results = await asyncio.gather(*(store.join(1, event.id, u, "m") for u in (7, 8, 7, 8)))
+    results = [joined.result for joined in await asyncio.gather(
+        *(store.join(1, event.id, u, "m") for u in (7, 8, 7, 8)))]
     assert [r.outcome for r in results] == [
         JoinOutcome.CONFIRMED, JoinOutcome.WAITLISTED,
         JoinOutcome.ALREADY_CONFIRMED, JoinOutcome.ALREADY_WAITLISTED]
@@ -72,12 +73,29 @@ async def test_joining_twice_in_one_burst_counts_once(store):
     assert len(await store.run(store.registrations.attendees, event.id)) == 2
 
 
+async def test_a_join_names_the_event_as_its_transaction_read_it(store_opener, tmp_path):
+    path = tmp_path / "shared.sqlite3"
+    async with await store_opener(path) as here, await store_opener(path) as there:
+        event = await new_event(here, capacity=5)
+        first = await here.join(1, event.id, 1, "a")
+        assert first.event == await here.summary(1, event.id)
+        await execute_sql(there, "UPDATE events SET title = 'Renamed There' WHERE id = ?",
+                          event.id)
+        renamed = await here.join(1, event.id, 2, "b")
+        assert (renamed.event.title, renamed.result.outcome) == (
+            "Renamed There", JoinOutcome.CONFIRMED)
+        await there.run(there.events.set_archived, 1, event.id, True)
+        refused = await here.join(1, event.id, 3, "c")
+        assert refused.event.archived and refused.result.reason == ARCHIVED
+        assert refused.event.title == "Renamed There"
+
+
 async def test_a_join_for_an_unknown_or_foreign_event_fails_alone(store):
     event = await new_event(store, capacity=5)
     good, unknown, foreign = await asyncio.gather(
         store.join(1, event.id, 1, "a"), store.join(1, 9999, 2, "b"),
         store.join(2, event.id, 3, "c"), return_exceptions=True)
-    assert good.outcome is JoinOutcome.CONFIRMED
+    assert good.result.outcome is JoinOutcome.CONFIRMED
     assert isinstance(unknown, EventNotFound)
     assert isinstance(foreign, EventNotFound)
 
@@ -111,11 +129,11 @@ async def test_close_and_reopen(store):
     event = await new_event(store, capacity=2)
     await store.join(1, event.id, 1, "m")
     await store.run(store.registrations.close_registration, 1, event.id, "room change", by=99)
-    refused = await store.join(1, event.id, 2, "m")
+    refused = (await store.join(1, event.id, 2, "m")).result
     assert refused.outcome is JoinOutcome.CLOSED
     assert "room change" in refused.reason
     await store.run(store.registrations.open_registration, 1, event.id, by=99)
-    assert (await store.join(1, event.id, 2, "m")).filled is True
+    assert (await store.join(1, event.id, 2, "m")).result.filled is True
     kinds = [n.kind for n in await store.run(store.notices.claim_notices)]
     assert kinds == ["closed", "opened", "capacity"]
 
@@ -123,7 +141,7 @@ async def test_close_and_reopen(store):
 async def test_an_imported_page_that_says_closed_starts_closed(store):
     event = await new_event(store, registration_closed=True)
     assert not event.registration_open
-    assert (await store.join(1, event.id, 1, "m")).outcome is JoinOutcome.CLOSED
+    assert (await store.join(1, event.id, 1, "m")).result.outcome is JoinOutcome.CLOSED
 
 
 async def test_reimport_updates_in_place_and_keeps_rsvps(store):
@@ -340,7 +358,7 @@ async def test_waitlist_positions_stay_right_as_members_leave(store):
     await store.join(1, event.id, 13, "m")  # joins the end
     assert {u: p for u, p in (await positions()).items() if p} == {
         6: 1, 7: 2, 8: 3, 9: 4, 10: 5, 11: 6, 12: 7, 13: 8}
-    again = await store.join(1, event.id, 12, "m")
+    again = (await store.join(1, event.id, 12, "m")).result
     assert (again.outcome, again.position) == (JoinOutcome.ALREADY_WAITLISTED, 7)
 
 
@@ -389,7 +407,7 @@ async def test_a_join_that_fails_on_the_event_loop_reports_its_error(store, monk
     with pytest.raises(sqlite3.IntegrityError):
         await asyncio.wait_for(store.join(1, event.id, 1, "m"), 5)
     monkeypatch.undo()
-    assert (await store.join(1, event.id, 1, "m")).outcome is JoinOutcome.CONFIRMED
+    assert (await store.join(1, event.id, 1, "m")).result.outcome is JoinOutcome.CONFIRMED
 
 
 async def test_closing_commits_the_joins_already_asked_for(store_opener, tmp_path):
@@ -399,7 +417,7 @@ async def test_closing_commits_the_joins_already_asked_for(store_opener, tmp_pat
     asked = [asyncio.create_task(store.join(1, event.id, user, "m")) for user in (1, 2)]
     await asyncio.sleep(0)  # both are waiting for their commit
     await store.close()
-    assert [t.result().outcome for t in asked] == [JoinOutcome.CONFIRMED] * 2
+    assert [t.result().result.outcome for t in asked] == [JoinOutcome.CONFIRMED] * 2
     with pytest.raises(Exception, match="shutting down"):
         await store.join(1, event.id, 3, "m")
     async with await store_opener(path) as reopened:

@@ -25,6 +25,7 @@ from bot.models import (
     CapacityPayload,
     ClosedPayload,
     EventSummary,
+    Joined,
     MyRsvp,
     NoticeKind,
     OpenedPayload,
@@ -44,7 +45,7 @@ from bot.storage.postgres.outbox import PostgresOutbox
 from bot.storage.postgres.session import OVER_AT, Database, Repository, over_at
 from bot.storage.sqlite.outbox import encode_payload
 from bot.storage.sqlite.registrations import JoinRequest
-from bot.storage.sqlite.session import dt, summary_of, ts, utcnow
+from bot.storage.sqlite.session import SUMMARY, dt, summary_of, ts, utcnow
 
 SEATS = (f"capacity, confirmed_count, waitlist_count, registration_open, closed_reason,"
          f" {OVER_AT} AS over_at, capacity_noticed_at")
@@ -73,7 +74,7 @@ class PostgresRegistrations(Repository):
             seats.closed_reason, ts(seats.capacity_noticed_at), ts(now), event_id)
 
     async def join_batch(self, batch: Sequence[JoinRequest],
-                         conn: asyncpg.Connection | None = None) -> list[JoinResult | Exception]:
+                         conn: asyncpg.Connection | None = None) -> list[Joined | Exception]:
         """Decide (guild, event, user, name) joins in arrival order, in one transaction
         (on `conn`, else a pooled connection) that holds the lock of every event it
         touches (see the module's docstring). Five round trips when nobody is promoted
@@ -81,27 +82,28 @@ class PostgresRegistrations(Repository):
         async with self._transaction(conn) as conn:
             event_ids = sorted({event_id for _, event_id, _, _ in batch})
             rows = await conn.fetch(
-                f"SELECT id, guild_id, next_seq, archived, {SEATS} FROM events"
+                f"SELECT {SUMMARY}, guild_id, next_seq, {SEATS} FROM events"
                 " WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", event_ids)
             # The time is read once the locks are held: joins from other processes are
             # then stamped in the order they were decided, as their positions are.
             now = self._clock()
             events = {r["id"]: (r["guild_id"], seats_from_row(r), [r["next_seq"]]) for r in rows}
-            archived = {r["id"] for r in rows if r["archived"]}
+            summaries = {r["id"]: summary_of(r) for r in rows}
             waitlists = {event_id: await self.waitlist_head(conn, event_id, promotable)
                          for event_id, (_, seats, _) in events.items()
                          if (promotable := rules.promotable(seats, now))}
             stored = await self._stored_rsvps(conn, [(e, u) for _, e, u, _ in batch])
             decided: dict[tuple[int, int], Existing] = {}  # joins earlier in this batch
-            results: list[JoinResult | Exception] = []
+            results: list[Joined | Exception] = []
             inserts: list[tuple[int, int, str, str, int, int | None]] = []
             notices: list[tuple[int, int, str, str, int | None]] = []
             for guild_id, event_id, user_id, name in batch:
                 if event_id not in events or events[event_id][0] != guild_id:
                     results.append(EventNotFound(event_id))
                     continue
-                if event_id in archived:
-                    results.append(JoinResult(JoinOutcome.CLOSED, reason=ARCHIVED))
+                event = summaries[event_id]
+                if event.archived:
+                    results.append(Joined(event, JoinResult(JoinOutcome.CLOSED, reason=ARCHIVED)))
                     continue
                 _, seats, next_seq = events[event_id]
                 key = (event_id, user_id)
@@ -123,7 +125,7 @@ class PostgresRegistrations(Repository):
                 if result.filled and rules.announce_fill(seats, now):
                     notices.append((guild_id, event_id, NoticeKind.CAPACITY.value,
                                     encode_payload(CapacityPayload()), ts(now)))
-                results.append(result)
+                results.append(Joined(event, result))
             if events:  # the new RSVPs and the events' counters in one statement
                 counters = [(eid, s.confirmed, s.waitlisted, seq[0], ts(s.capacity_noticed_at))
                             for eid, (_, s, seq) in events.items()]

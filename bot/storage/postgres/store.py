@@ -20,8 +20,7 @@ import asyncpg
 
 from bot.errors import Unavailable
 from bot.i18n import N_
-from bot.models import EventSummary
-from bot.registration import JoinResult
+from bot.models import EventSummary, Joined
 from bot.storage import safe_url
 from bot.storage.postgres.content import PostgresContent
 from bot.storage.postgres.events import PostgresEvents
@@ -148,8 +147,9 @@ class PostgresStore:
         return await once_more_if_rolled_back(
             lambda: cast(Awaitable[T], fn(*args, **kwargs)))
 
-    async def join(self, guild_id: int, event_id: int, user_id: int, name: str) -> JoinResult:
-        """Ask for a seat. Resolves once the decision is committed."""
+    async def join(self, guild_id: int, event_id: int, user_id: int, name: str) -> Joined:
+        """Ask for a seat. Resolves once the decision is committed, with the event as the
+        decision read it."""
         return await self._joins.join((guild_id, event_id, user_id, name))
 
     async def summary(self, guild_id: int, event_id: int) -> EventSummary:
@@ -187,14 +187,14 @@ class JoinBatcher:
         self._registrations = registrations
         self._pool = pool
         self._conn: asyncpg.Connection | None = None
-        self._pending: list[tuple[JoinRequest, asyncio.Future[JoinResult]]] = []
+        self._pending: list[tuple[JoinRequest, asyncio.Future[Joined]]] = []
         self._writer: asyncio.Task[None] | None = None
         self._closed = False
 
-    async def join(self, request: JoinRequest) -> JoinResult:
+    async def join(self, request: JoinRequest) -> Joined:
         if self._closed:
             raise Unavailable(N_("the bot is shutting down; try again in a moment"))
-        future: asyncio.Future[JoinResult] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Joined] = asyncio.get_running_loop().create_future()
         self._pending.append((request, future))
         if self._writer is None or self._writer.done():
             # Started on the next turn of the loop: joins made in this one share its commit.
@@ -219,7 +219,7 @@ class JoinBatcher:
                 results = [exc] * len(batch)
             settle(batch, results)
 
-    async def _decide(self, requests: list[JoinRequest]) -> list[JoinResult | Exception]:
+    async def _decide(self, requests: list[JoinRequest]) -> list[Joined | Exception]:
         try:
             if self._conn is None:
                 self._conn = await self._acquire()

@@ -20,15 +20,15 @@ from typing import Any
 
 from bot.errors import Unavailable
 from bot.i18n import N_
-from bot.registration import JoinResult
+from bot.models import Joined
 from bot.storage.sqlite.registrations import JoinRequest, SqliteRegistrations
 from bot.storage.sqlite.session import is_busy
 
 CHECKPOINT_EVERY = 1000  # joins committed on the event loop between WAL checkpoints
 LOOP_BATCH = 200  # joins per commit on the event loop: a few milliseconds at most
 
-Pending = list[tuple[JoinRequest, "asyncio.Future[JoinResult]"]]
-JoinResults = list[JoinResult | Exception]
+Pending = list[tuple[JoinRequest, "asyncio.Future[Joined]"]]
+JoinResults = list[Joined | Exception]
 
 
 class JoinBatcher:
@@ -47,11 +47,11 @@ class JoinBatcher:
         self._writer: asyncio.Task[None] | None = None
         self._checkpoint: asyncio.Task[None] | None = None
 
-    async def join(self, request: JoinRequest) -> JoinResult:
+    async def join(self, request: JoinRequest) -> Joined:
         """Ask for a seat. Resolves once the decision is committed."""
         if self._closed:
             raise Unavailable(N_("the bot is shutting down; try again in a moment"))
-        future: asyncio.Future[JoinResult] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Joined] = asyncio.get_running_loop().create_future()
         self._pending.append((request, future))
         # Joins made in the same turn of the event loop (a burst) share a commit: the
         # first of them to wake up commits them all, and the others find theirs done, so
@@ -111,7 +111,7 @@ class JoinBatcher:
             settle(batch, results)
 
 
-def settle(batch: list[tuple[Any, asyncio.Future[JoinResult]]], results: JoinResults) -> None:
+def settle(batch: list[tuple[Any, asyncio.Future[Joined]]], results: JoinResults) -> None:
     """Give each waiting join its result (or its error)."""
     for (_, future), result in zip(batch, results, strict=True):
         if future.done():  # its waiter was cancelled

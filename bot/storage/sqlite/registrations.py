@@ -15,6 +15,7 @@ from bot.models import (
     CapacityPayload,
     ClosedPayload,
     EventSummary,
+    Joined,
     MyRsvp,
     NoticeKind,
     OpenedPayload,
@@ -33,6 +34,7 @@ from bot.registration import (
 from bot.storage.sqlite.outbox import SqliteOutbox, encode_payload
 from bot.storage.sqlite.session import (
     OVER_AT,
+    SUMMARY,
     Repository,
     Session,
     TooLongForTheLoop,
@@ -71,8 +73,9 @@ class SqliteRegistrations(Repository):
              seats.closed_reason, ts(seats.capacity_noticed_at), ts(now), event_id))
 
     def join_batch(self, batch: Sequence[tuple[int, int, int, str]]
-                   ) -> list[JoinResult | Exception]:
-        """Decide (guild, event, user, name) joins in arrival order, in one transaction.
+                   ) -> list[Joined | Exception]:
+        """Decide (guild, event, user, name) joins in arrival order, in one transaction;
+        each with the event's summary as that transaction read it.
 
         The waitlist is read only for an event with free seats and members waiting, a
         state the other operations do not leave behind, so a join costs no extra query.
@@ -81,26 +84,27 @@ class SqliteRegistrations(Repository):
         with self._transaction() as db:
             event_ids = sorted({event_id for _, event_id, _, _ in batch})
             rows = self._all(
-                "SELECT id, guild_id, capacity, confirmed_count, waitlist_count, next_seq,"
-                f" registration_open, closed_reason, {OVER_AT} AS over_at,"
-                " capacity_noticed_at, archived"
+                f"SELECT {SUMMARY}, guild_id, capacity, confirmed_count, waitlist_count,"
+                f" next_seq, registration_open, closed_reason, {OVER_AT} AS over_at,"
+                " capacity_noticed_at"
                 f" FROM events WHERE id IN ({','.join('?' * len(event_ids))})", event_ids)
             events = {r["id"]: (r["guild_id"], seats_from_row(r), [r["next_seq"]]) for r in rows}
-            archived = {r["id"] for r in rows if r["archived"]}
+            summaries = {r["id"]: summary_of(r) for r in rows}
             waitlists = {event_id: self.waitlist_head(event_id, promotable)
                          for event_id, (_, seats, _) in events.items()
                          if (promotable := rules.promotable(seats, now))}
             stored = self._stored_rsvps([(e, u) for _, e, u, _ in batch])
             decided: dict[tuple[int, int], Existing] = {}  # joins earlier in this batch
-            results: list[JoinResult | Exception] = []
+            results: list[Joined | Exception] = []
             inserts = []
             notices = []
             for guild_id, event_id, user_id, name in batch:
                 if event_id not in events or events[event_id][0] != guild_id:
                     results.append(EventNotFound(event_id))
                     continue
-                if event_id in archived:
-                    results.append(JoinResult(JoinOutcome.CLOSED, reason=ARCHIVED))
+                event = summaries[event_id]
+                if event.archived:
+                    results.append(Joined(event, JoinResult(JoinOutcome.CLOSED, reason=ARCHIVED)))
                     continue
                 _, seats, next_seq = events[event_id]
                 key = (event_id, user_id)
@@ -122,7 +126,7 @@ class SqliteRegistrations(Repository):
                 if result.filled and rules.announce_fill(seats, now):
                     notices.append((guild_id, event_id, NoticeKind.CAPACITY.value,
                                     encode_payload(CapacityPayload()), ts(now)))
-                results.append(result)
+                results.append(Joined(event, result))
             db.executemany(
                 "INSERT INTO rsvps (event_id, user_id, display_name, status, seq, joined_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)", inserts)

@@ -29,8 +29,7 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from bot.errors import EventNotFound, Unavailable
-from bot.models import Event, EventSummary
-from bot.registration import JoinResult
+from bot.models import Event, EventSummary, Joined
 from bot.storage.sqlite.joins import JoinBatcher, JoinResults
 from bot.storage.sqlite.registrations import JoinRequest
 from bot.storage.sqlite.repositories import SqliteRepositories
@@ -234,8 +233,9 @@ class SqliteStore:
             self._notices_seen = written
             self.notices_ready.set()
 
-    async def join(self, guild_id: int, event_id: int, user_id: int, name: str) -> JoinResult:
-        """Ask for a seat. Resolves once the decision is committed."""
+    async def join(self, guild_id: int, event_id: int, user_id: int, name: str) -> Joined:
+        """Ask for a seat. Resolves once the decision is committed, with the event as the
+        decision read it."""
         return await self._joins.join((guild_id, event_id, user_id, name))
 
     async def _join_on_thread(self, batch: list[JoinRequest]) -> JoinResults:
