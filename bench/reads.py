@@ -267,9 +267,10 @@ WHAT_IS_LEFT = (
     "nothing: its one read (the first SQLite statement after the process has waited for the "
     "next interaction runs with SQLite's code and pages out of the CPU's caches), the command "
     "tree's check and the `[event]` transformer, the member's locale noted, the reply "
-    "rendered. `/rsvp join` also commits a transaction (three pages written to the log) "
-    "before it answers, where the floor only answers: that commit and the event's lookup "
-    "before it are most of its gap, at one in flight and under load alike. The lower the "
+    "rendered. `/rsvp join` also commits a transaction before it answers, where the floor "
+    "only answers: that commit is most of its gap, at one in flight and under load alike "
+    "(the store's join transaction alone takes about twice a raw sqlite3 join's time: "
+    "`bench/rsvp.py`). The lower the "
     "machine's load, the faster the floor and the stricter the ratios: the load average is "
     "printed above.")
 

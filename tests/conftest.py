@@ -170,6 +170,12 @@ async def execute_sql(store: Store, sql: str, *params: object) -> list[tuple]:
     return await store.run(lambda: [tuple(r) for r in conn.execute(sql, params)])
 
 
+async def rsvp_of(store: Store, event_id: int, user_id: int, guild_id: int = 1):
+    """The member's RSVP to the event (None: they have none), read as /rsvp status reads it."""
+    _, rsvp = await store.run(store.registrations.member_rsvp, guild_id, event_id, user_id)
+    return rsvp
+
+
 async def new_event(store: Store, guild_id: int = 1, capacity: int = 50, slug: str = "talk",
                     **page_args):
     event, _ = await store.run(store.events.save_event,

@@ -1,6 +1,7 @@
-"""The `[event]` option (`EventOption`: its autocomplete and its resolution in one
-place, a discord.py Transformer), finding the event an interaction means, and the
-Manage Events rule of the moderators' commands.
+"""The `[event]` option (`EventOption`, a discord.py Transformer: its autocomplete; its
+value reaches the command as typed), finding the event an interaction means in the
+command's own read (`resolve_event`, `resolve_summary`), and the Manage Events rule of
+the moderators' commands.
 
 Not an extension (it has no `setup`); the cogs import it.
 """

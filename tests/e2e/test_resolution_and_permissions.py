@@ -104,6 +104,25 @@ async def test_another_servers_id_or_a_number_in_a_title_picks_no_event(world, f
     assert world.query("SELECT count(*) FROM rsvps WHERE event_id = ?", (alpha_id,)) == [(0,)]
 
 
+async def test_a_title_made_of_another_servers_id_names_this_servers_event(world, fake):
+    alpha_id = await world.import_event("Alpha Numbers", capacity=10)
+    charlie = fake.add_guild("Charlie")
+    charlie_mod = fake.add_member(charlie, "charlie moderator", manage_events=True)
+    charlie_member = fake.add_member(charlie, "charlie member")
+    await fake.wait_ready(process=world.bot)
+    numbered_id = await import_into(fake, charlie, charlie_mod, str(alpha_id))
+    assert numbered_id != alpha_id
+    # The id read finds nothing in this server, so the exact title is looked for next.
+    joined = await fake.slash(charlie, charlie_member, "rsvp join", event=str(alpha_id))
+    assert "confirmed" in joined.content and f"**{alpha_id}**" in joined.content, joined
+    status = await fake.slash(charlie, charlie_member, "rsvp status", event=str(alpha_id))
+    assert "confirmed" in status.content and f"**{alpha_id}**" in status.content, status
+    info = await fake.slash(charlie, charlie_member, "event info", event=str(alpha_id))
+    assert info.embeds and info.embeds[0]["title"] == str(alpha_id), info
+    assert world.query("SELECT event_id FROM rsvps WHERE user_id = ?",
+                       (charlie_member.id,)) == [(numbered_id,)]
+
+
 async def test_a_mistyped_event_lists_close_titles_and_pings_nobody(world, fake):
     await world.import_event("Arctic Security Dialogue", capacity=10)
     member = world.member("typo")

@@ -9,7 +9,7 @@ from bot.pages import decode_page, parse_page
 from bot.storage import EventDraft
 from bot.storage.sqlite.migrations import MIGRATIONS
 from bot.storage.sqlite.search import fts_query, han_query
-from tests.conftest import ANNOUNCEMENT, RECAP, make_page
+from tests.conftest import ANNOUNCEMENT, RECAP, make_page, rsvp_of
 from tests.store.test_store import step_counted_database, vm_steps
 
 
@@ -77,7 +77,7 @@ async def test_migrating_a_v1_database_indexes_its_events(store_opener, tmp_path
         assert [p.source for p in await store.run(store.search.ask, 5, "lighthouses")] == ["page"]
         assert [p.source for p in await store.run(store.search.ask,
                                                   5, "engines")] == ["bio:Ada Lovelace"]
-        assert (await store.run(store.registrations.rsvp, 1, 42)).status.value == "confirmed"
+        assert (await rsvp_of(store, 1, 42, guild_id=5)).status.value == "confirmed"
 
 
 def huge_page_text() -> str:

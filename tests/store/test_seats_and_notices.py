@@ -10,7 +10,7 @@ import pytest
 
 from bot.registration import CAPACITY_NOTICE_COOLDOWN, JoinOutcome, Status
 from bot.storage import EventDraft, Store, utcnow
-from tests.conftest import execute_sql, make_page
+from tests.conftest import execute_sql, make_page, rsvp_of
 
 
 class Clock:
@@ -64,11 +64,11 @@ async def test_a_later_start_gives_the_seat_freed_after_the_start_to_the_waitlis
         1, EventDraft(slug="talk", title="Event talk", starts_at=starts + timedelta(days=7)),
         [("page text", make_page())])
     assert (moved.confirmed, moved.waitlisted) == (2, 1)
-    assert (await store.run(store.registrations.rsvp, event.id, 3)).status is Status.CONFIRMED
+    assert (await rsvp_of(store, event.id, 3)).status is Status.CONFIRMED
     assert "promoted" in await kinds(store)
     newcomer = (await store.join(1, event.id, 5, "m5")).result
     assert (newcomer.outcome, newcomer.position) == (JoinOutcome.WAITLISTED, 2)
-    assert (await store.run(store.registrations.rsvp, event.id, 4)).position == 1
+    assert (await rsvp_of(store, event.id, 4)).position == 1
 
 
 async def test_a_join_gives_free_seats_to_the_waitlist_before_the_newcomer(store, clock):

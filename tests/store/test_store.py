@@ -15,7 +15,7 @@ from bot.models import CapacityPayload, PromotedPayload
 from bot.registration import ARCHIVED, JoinOutcome, Status
 from bot.storage import EventDraft, EventNotFound, utcnow
 from bot.storage.sqlite.migrations import MIGRATIONS, SCHEMA_VERSION
-from tests.conftest import ROOT, execute_sql, make_page, new_event
+from tests.conftest import ROOT, execute_sql, make_page, new_event, rsvp_of
 
 
 @pytest.mark.sqlite_only
@@ -100,15 +100,36 @@ async def test_a_join_for_an_unknown_or_foreign_event_fails_alone(store):
     assert isinstance(foreign, EventNotFound)
 
 
+async def written(store, event_id: int) -> list[tuple]:
+    """Changes whenever the event's row is written: its row version on PostgreSQL; on
+    SQLite, the database's data_version as another connection than the joins' sees it."""
+    if getattr(store, "_pool", None) is not None:
+        return await execute_sql(store, "SELECT xmin::text FROM events WHERE id = ?", event_id)
+    return await execute_sql(store, "PRAGMA data_version")
+
+
+async def test_joins_write_an_event_only_for_its_own_server_and_a_change(store):
+    event = await new_event(store, capacity=5)
+    await store.join(1, event.id, 1, "a")
+    before = await written(store, event.id)
+    with pytest.raises(EventNotFound):  # another server naming this event's id
+        await store.join(2, event.id, 2, "b")
+    again = await store.join(1, event.id, 1, "a")  # already confirmed: nothing to change
+    assert again.result.outcome is JoinOutcome.ALREADY_CONFIRMED
+    assert await written(store, event.id) == before
+    await store.join(1, event.id, 3, "c")
+    assert await written(store, event.id) != before
+
+
 async def test_cancel_promotes_the_head_of_the_waitlist_and_queues_its_dm(store):
     event = await new_event(store, capacity=1)
     for user in (1, 2, 3):
         await store.join(1, event.id, user, f"m{user}")
     result = await store.run(store.registrations.cancel, 1, event.id, 1)
     assert result.promotions.promoted == (2,)
-    assert (await store.run(store.registrations.rsvp, event.id, 2)).status is Status.CONFIRMED
-    assert (await store.run(store.registrations.rsvp, event.id, 3)).position == 1
-    assert await store.run(store.registrations.rsvp, event.id, 1) is None
+    assert (await rsvp_of(store, event.id, 2)).status is Status.CONFIRMED
+    assert (await rsvp_of(store, event.id, 3)).position == 1
+    assert await rsvp_of(store, event.id, 1) is None
     notices = await store.run(store.notices.claim_notices)
     assert [n.payload for n in notices] == [CapacityPayload(), PromotedPayload(2)]
 
@@ -154,7 +175,7 @@ async def test_reimport_updates_in_place_and_keeps_rsvps(store):
     assert again.title == "Renamed"
     assert [p.name for p in again.people] == ["Ada Lovelace", "Alan Turing"]
     assert again.confirmed == 1
-    assert (await store.run(store.registrations.rsvp, event.id, 1)).status is Status.CONFIRMED
+    assert (await rsvp_of(store, event.id, 1)).status is Status.CONFIRMED
     assert len(await store.run(store.events.list_events, 1)) == 1
 
 
@@ -328,8 +349,7 @@ def test_the_cost_of_a_join_does_not_grow_with_the_table(tmp_path):
     def joins(first_user: int) -> None:
         db.registrations.join_batch([(1, small.id, u, "m")
                                      for u in range(first_user, first_user + 20)])
-        db.events.summary(1, small.id)
-        db.registrations.rsvp(small.id, first_user)
+        db.registrations.member_rsvp(1, small.id, first_user)  # /rsvp status
 
     before = vm_steps(conn, lambda: joins(1))
     db.registrations.join_batch([(1, big.id, u, "m") for u in range(20_000)])
@@ -344,9 +364,8 @@ async def test_waitlist_positions_stay_right_as_members_leave(store):
         await store.join(1, event.id, user, "m")
 
     async def positions() -> dict[int, int]:
-        return {u: (await store.run(store.registrations.rsvp,
-                                    event.id, u)).position for u in range(1, 14)
-                if await store.run(store.registrations.rsvp, event.id, u) is not None}
+        return {u: (await rsvp_of(store, event.id, u)).position for u in range(1, 14)
+                if await rsvp_of(store, event.id, u) is not None}
 
     expected = {u: u - 2 for u in range(3, 13)}
     assert {u: p for u, p in (await positions()).items() if p} == expected
@@ -368,9 +387,9 @@ async def test_a_departure_in_another_process_moves_positions_here(store_opener,
         event = await new_event(here, capacity=1)
         for user in (1, 2, 3, 4):
             await here.join(1, event.id, user, "m")
-        assert (await here.run(here.registrations.rsvp, event.id, 4)).position == 3
+        assert (await rsvp_of(here, event.id, 4)).position == 3
         await there.run(there.registrations.cancel, 1, event.id, 2)
-        assert (await here.run(here.registrations.rsvp, event.id, 4)).position == 2
+        assert (await rsvp_of(here, event.id, 4)).position == 2
 
 
 def test_the_reminder_scheduler_ignores_rsvps_of_events_outside_their_window(tmp_path):

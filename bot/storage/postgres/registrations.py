@@ -44,8 +44,8 @@ from bot.registration import (
 from bot.storage.postgres.outbox import PostgresOutbox
 from bot.storage.postgres.session import OVER_AT, Database, Repository, over_at
 from bot.storage.sqlite.outbox import encode_payload
-from bot.storage.sqlite.registrations import JoinRequest
-from bot.storage.sqlite.session import SUMMARY, dt, summary_of, ts, utcnow
+from bot.storage.sqlite.registrations import JoinRequest, counters
+from bot.storage.sqlite.session import SUMMARY, dt, summary_columns, summary_of, ts, utcnow
 
 SEATS = (f"capacity, confirmed_count, waitlist_count, registration_open, closed_reason,"
          f" {OVER_AT} AS over_at, capacity_noticed_at")
@@ -80,14 +80,18 @@ class PostgresRegistrations(Repository):
         touches (see the module's docstring). Five round trips when nobody is promoted
         and no notice is due: BEGIN, the locks, the stored RSVPs, the writes, COMMIT."""
         async with self._transaction(conn) as conn:
-            event_ids = sorted({event_id for _, event_id, _, _ in batch})
+            # Only the events asked for in their own server are locked and read: a join
+            # naming another server's event finds nothing, and touches nothing.
+            asked = sorted({(event_id, guild_id) for guild_id, event_id, _, _ in batch})
             rows = await conn.fetch(
                 f"SELECT {SUMMARY}, guild_id, next_seq, {SEATS} FROM events"
-                " WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", event_ids)
+                " WHERE (id, guild_id) IN (SELECT * FROM unnest($1::bigint[], $2::bigint[]))"
+                " ORDER BY id FOR UPDATE", *columns(asked, 2))
             # The time is read once the locks are held: joins from other processes are
             # then stamped in the order they were decided, as their positions are.
             now = self._clock()
             events = {r["id"]: (r["guild_id"], seats_from_row(r), [r["next_seq"]]) for r in rows}
+            before = {eid: counters(s, seq[0]) for eid, (_, s, seq) in events.items()}
             summaries = {r["id"]: summary_of(r) for r in rows}
             waitlists = {event_id: await self.waitlist_head(conn, event_id, promotable)
                          for event_id, (_, seats, _) in events.items()
@@ -126,9 +130,9 @@ class PostgresRegistrations(Repository):
                     notices.append((guild_id, event_id, NoticeKind.CAPACITY.value,
                                     encode_payload(CapacityPayload()), ts(now)))
                 results.append(Joined(event, result))
-            if events:  # the new RSVPs and the events' counters in one statement
-                counters = [(eid, s.confirmed, s.waitlisted, seq[0], ts(s.capacity_noticed_at))
-                            for eid, (_, s, seq) in events.items()]
+            changed = [(eid, *after) for eid, (_, s, seq) in events.items()
+                       if (after := counters(s, seq[0])) != before[eid]]
+            if inserts or changed:  # the new RSVPs and the changed counters in one statement
                 await conn.execute(
                     "WITH inserted AS (INSERT INTO rsvps (event_id, user_id, display_name,"
                     " status, seq, joined_at) SELECT * FROM unnest($1::bigint[], $2::bigint[],"
@@ -138,7 +142,7 @@ class PostgresRegistrations(Repository):
                     " capacity_noticed_at = c.noticed_at"
                     " FROM unnest($7::bigint[], $8::int[], $9::int[], $10::bigint[],"
                     " $11::bigint[]) AS c (id, confirmed, waitlisted, next_seq, noticed_at)"
-                    " WHERE e.id = c.id", *columns(inserts, 6), *columns(counters, 5))
+                    " WHERE e.id = c.id", *columns(inserts, 6), *columns(changed, 5))
             await self._outbox.notify_many(conn, notices)
         return results
 
@@ -251,20 +255,14 @@ class PostgresRegistrations(Repository):
         for user_id in promoted:
             await self._outbox.notify(conn, guild_id, event_id, PromotedPayload(user_id), now)
 
-    async def rsvp(self, event_id: int, user_id: int) -> Rsvp | None:
-        async with self._transaction() as conn:
-            row = await conn.fetchrow(
-                "SELECT user_id, display_name, status, seq, joined_at FROM rsvps"
-                " WHERE event_id = $1 AND user_id = $2", event_id, user_id)
-            if row is None:
-                return None
-            return await self._rsvp(conn, event_id, row)
-
     async def member_rsvp(self, guild_id: int, event_id: int, user_id: int
                           ) -> tuple[EventSummary, Rsvp | None]:
+        """The event's summary and the member's RSVP to it (None: they have none); raises
+        EventNotFound outside its guild. One statement, and one more for a waitlisted
+        member's position, in one transaction."""
         async with self._transaction() as conn:
             row = await conn.fetchrow(
-                "SELECT e.id, e.title, e.starts_at, e.slug, e.archived, r.user_id,"
+                f"SELECT {summary_columns('e')}, r.user_id,"
                 " r.display_name, r.status, r.seq, r.joined_at FROM events e LEFT JOIN rsvps r"
                 " ON r.event_id = e.id AND r.user_id = $1 WHERE e.id = $2 AND e.guild_id = $3",
                 user_id, event_id, guild_id)

@@ -40,6 +40,7 @@ from bot.storage.sqlite.session import (
     TooLongForTheLoop,
     dt,
     over_at,
+    summary_columns,
     summary_of,
     ts,
     utcnow,
@@ -79,16 +80,21 @@ class SqliteRegistrations(Repository):
 
         The waitlist is read only for an event with free seats and members waiting, a
         state the other operations do not leave behind, so a join costs no extra query.
+        An event is written only when its counters changed, and never for a join that
+        names another server's event.
         """
         now = self._clock()
         with self._transaction() as db:
             event_ids = sorted({event_id for _, event_id, _, _ in batch})
-            rows = self._all(
+            asked = {(event_id, guild_id) for guild_id, event_id, _, _ in batch}
+            rows = [r for r in self._all(
                 f"SELECT {SUMMARY}, guild_id, capacity, confirmed_count, waitlist_count,"
                 f" next_seq, registration_open, closed_reason, {OVER_AT} AS over_at,"
                 " capacity_noticed_at"
                 f" FROM events WHERE id IN ({','.join('?' * len(event_ids))})", event_ids)
+                if (r["id"], r["guild_id"]) in asked]
             events = {r["id"]: (r["guild_id"], seats_from_row(r), [r["next_seq"]]) for r in rows}
+            before = {eid: counters(s, seq[0]) for eid, (_, s, seq) in events.items()}
             summaries = {r["id"]: summary_of(r) for r in rows}
             waitlists = {event_id: self.waitlist_head(event_id, promotable)
                          for event_id, (_, seats, _) in events.items()
@@ -133,8 +139,8 @@ class SqliteRegistrations(Repository):
             db.executemany(
                 "UPDATE events SET confirmed_count = ?, waitlist_count = ?, next_seq = ?,"
                 " capacity_noticed_at = ? WHERE id = ?",
-                [(s.confirmed, s.waitlisted, seq[0], ts(s.capacity_noticed_at), eid)
-                 for eid, (_, s, seq) in events.items()])
+                [(*after, eid) for eid, (_, s, seq) in events.items()
+                 if (after := counters(s, seq[0])) != before[eid]])
             if notices:
                 db.executemany(
                     "INSERT INTO outbox (guild_id, event_id, kind, payload, created_at)"
@@ -269,20 +275,12 @@ class SqliteRegistrations(Repository):
         for user_id in promoted:
             self._outbox.notify(guild_id, event_id, PromotedPayload(user_id), now)
 
-    def rsvp(self, event_id: int, user_id: int) -> Rsvp | None:
-        row = self._one(
-            "SELECT user_id, display_name, status, seq, joined_at FROM rsvps"
-            " WHERE event_id = ? AND user_id = ?", (event_id, user_id))
-        if row is None:
-            return None
-        return self._rsvp(event_id, row)
-
     def member_rsvp(self, guild_id: int, event_id: int, user_id: int
                     ) -> tuple[EventSummary, Rsvp | None]:
         """The event's summary and the member's RSVP to it (None: they have none), in one
         read; raises EventNotFound outside its guild."""
         row = self._one(
-            "SELECT e.id, e.title, e.starts_at, e.slug, e.archived, e.waitlist_departures,"
+            f"SELECT {summary_columns('e')}, e.waitlist_departures,"
             " r.user_id, r.display_name, r.status, r.seq, r.joined_at FROM events e"
             " LEFT JOIN rsvps r ON r.event_id = e.id AND r.user_id = ?"
             " WHERE e.id = ? AND e.guild_id = ?", (user_id, event_id, guild_id))
@@ -332,6 +330,11 @@ class SqliteRegistrations(Repository):
         rows = self._all("SELECT user_id FROM rsvps WHERE event_id = ? AND status = 'confirmed'"
                          " ORDER BY seq", (event_id,))
         return [r["user_id"] for r in rows]
+
+
+def counters(seats: Seats, next_seq: int) -> tuple[int, int, int, int | None]:
+    """What a join batch may change of an event's row, as written back."""
+    return seats.confirmed, seats.waitlisted, next_seq, ts(seats.capacity_noticed_at)
 
 
 def seats_from_row(row: sqlite3.Row) -> Seats:

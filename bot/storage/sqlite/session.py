@@ -28,6 +28,11 @@ OVER_AT = "coalesce(ends_at, starts_at)"
 SUMMARY = "id, title, starts_at, slug, archived"
 
 
+def summary_columns(table: str) -> str:
+    """SUMMARY for a qualified table (`summary_columns("e")` -> e.id, e.title, ...)."""
+    return ", ".join(f"{table}.{column.strip()}" for column in SUMMARY.split(","))
+
+
 def over_at(table: str) -> str:
     """OVER_AT for a qualified table (`over_at("e")` -> coalesce(e.ends_at, e.starts_at))."""
     return f"coalesce({table}.ends_at, {table}.starts_at)"

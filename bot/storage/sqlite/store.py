@@ -110,7 +110,6 @@ class SqliteStore:
             repos.events.summary: loop_repos.events.summary,
             repos.events.default_event_id: loop_repos.events.default_event_id,
             repos.events.has_events: loop_repos.events.has_events,
-            repos.registrations.rsvp: loop_repos.registrations.rsvp,
             repos.registrations.member_rsvp: loop_repos.registrations.member_rsvp,
         }
         # (guild id, event id) -> the event, valid while `_data_version` is unchanged
