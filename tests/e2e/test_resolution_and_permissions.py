@@ -57,12 +57,18 @@ async def import_into(fake, guild, moderator, title: str, capacity: int = 10) ->
     return int(reply.content.split("(event ", 1)[1].split(")", 1)[0])
 
 
+async def another_server(world, fake, name: str):
+    """A second server with its moderator and a member, once the bot has it."""
+    guild = fake.add_guild(name)
+    moderator = fake.add_member(guild, f"{name.lower()} moderator", manage_events=True)
+    member = fake.add_member(guild, f"{name.lower()} member")
+    await fake.wait_ready(process=world.bot)
+    return guild, moderator, member
+
+
 async def test_another_servers_id_or_a_number_in_a_title_picks_no_event(world, fake):
     alpha_id = await world.import_event("Alpha Forum", capacity=10)
-    bravo = fake.add_guild("Bravo")
-    bravo_mod = fake.add_member(bravo, "bravo moderator", manage_events=True)
-    bravo_member = fake.add_member(bravo, "bravo member")
-    await fake.wait_ready(process=world.bot)
+    bravo, bravo_mod, bravo_member = await another_server(world, fake, "Bravo")
     hall_id = await import_into(fake, bravo, bravo_mod, f"Bravo Town Hall {alpha_id}")
     summit_id = await import_into(fake, bravo, bravo_mod, "Bravo Summit 2026")
     assert len({alpha_id, hall_id, summit_id}) == 3
@@ -106,10 +112,7 @@ async def test_another_servers_id_or_a_number_in_a_title_picks_no_event(world, f
 
 async def test_a_title_made_of_another_servers_id_names_this_servers_event(world, fake):
     alpha_id = await world.import_event("Alpha Numbers", capacity=10)
-    charlie = fake.add_guild("Charlie")
-    charlie_mod = fake.add_member(charlie, "charlie moderator", manage_events=True)
-    charlie_member = fake.add_member(charlie, "charlie member")
-    await fake.wait_ready(process=world.bot)
+    charlie, charlie_mod, charlie_member = await another_server(world, fake, "Charlie")
     numbered_id = await import_into(fake, charlie, charlie_mod, str(alpha_id))
     assert numbered_id != alpha_id
     # The id read finds nothing in this server, so the exact title is looked for next.
