@@ -183,9 +183,10 @@ def report(results: dict) -> str:
               + (f"; load average {load[0]:.2f} at the start, {load[1]:.2f} at the end." if load
                  else ".")]
     lines += ["", "The ratio of one join at a time depends on the machine's load more than on "
-              "anything in the store: the floor, a tight loop of SQLite calls whose code and "
-              "pages stay in the CPU's caches, runs far faster on an idle machine, while the "
-              "store's Python between the statements evicts them. The previous run on this "
+              "anything in the store: the floor, a tight loop of SQLite calls, runs far faster "
+              "on an idle machine (likely because SQLite's code and pages stay in the CPU's "
+              "caches between its calls, where the store runs Python between the statements; "
+              "not measured directly). The previous run on this "
               "machine, with other work running, measured the floor at 15,603 joins/s "
               "(median), the transaction alone at 1.29× and one join at a time at 0.91× "
               "(0.67-1.27×); the load average is printed with each run for that reason. "
