@@ -12,11 +12,11 @@ from bot.adapters.event_option import (
     EVENT_HELP,
     EventOption,
     guild_id_of,
+    resolve_for,
     resolve_summary,
 )
 from bot.adapters.rsvp_buttons import RsvpButton, cancel_event, joining, reply_joined
 from bot.app import EventBot, Interaction
-from bot.flows import events
 from bot.render_replies import my_rsvps_text, status_reply
 from bot.tree import member_language, respond
 
@@ -30,8 +30,8 @@ class RsvpCommands(commands.GroupCog, group_name="rsvp",
     @app_commands.command(name="join", description="Reserve a seat (or a waitlist place)")
     @app_commands.describe(event=EVENT_HELP)
     async def join(self, interaction: Interaction, event: EventOption | None = None) -> None:
-        joined = await events.resolve_with(self.bot.store, guild_id_of(interaction), event,
-                                           lambda event_id: joining(interaction, event_id))
+        joined = await resolve_for(interaction, event,
+                                   lambda event_id: joining(interaction, event_id))
         await reply_joined(interaction, joined)
 
     @app_commands.command(name="cancel", description="Give up your seat or waitlist place")
@@ -43,10 +43,9 @@ class RsvpCommands(commands.GroupCog, group_name="rsvp",
     @app_commands.describe(event=EVENT_HELP)
     async def status(self, interaction: Interaction, event: EventOption | None = None) -> None:
         store = self.bot.store
-        guild_id = guild_id_of(interaction)
-        found, rsvp = await events.resolve_with(
-            store, guild_id, event, lambda event_id: store.run(
-                store.registrations.member_rsvp, guild_id, event_id, interaction.user.id))
+        found, rsvp = await resolve_for(interaction, event, lambda event_id: store.run(
+            store.registrations.member_rsvp, guild_id_of(interaction), event_id,
+            interaction.user.id))
         reply = status_reply(member_language(interaction), found.title, rsvp)
         await respond(interaction, reply, ephemeral=True)
 

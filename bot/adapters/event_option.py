@@ -8,7 +8,7 @@ Not an extension (it has no `setup`); the cogs import it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
 import discord
@@ -69,14 +69,20 @@ async def resolve_summary(interaction: Interaction, ref: str | None) -> EventSum
     return await events.resolve(interaction.client.store, guild_id_of(interaction), ref)
 
 
+async def resolve_for(interaction: Interaction, ref: str | None,
+                      read: Callable[[int], Awaitable[T]]) -> T:
+    """`read(event_id)` of the event the `[event]` option names: the command's one read
+    (`bot.flows.events.resolve_with`)."""
+    return await events.resolve_with(interaction.client.store, guild_id_of(interaction), ref,
+                                     read)
+
+
 async def resolve_event(interaction: Interaction, ref: str | None) -> Event:
     """Like `resolve_summary`, with everything the event's page says and its seat counts,
     in one read."""
     store = interaction.client.store
-    guild_id = guild_id_of(interaction)
-    return await events.resolve_with(
-        store, guild_id, ref,
-        lambda event_id: store.run(store.events.get_event, guild_id, event_id))
+    return await resolve_for(interaction, ref, lambda event_id: store.run(
+        store.events.get_event, guild_id_of(interaction), event_id))
 
 
 async def event_autocomplete(interaction: Interaction, current: str

@@ -84,14 +84,13 @@ class RsvpButton(discord.ui.DynamicItem[discord.ui.Button],
                 raise EventNotFound(self.event_ref)
             bot = interaction.client
             guild_id = guild_id_of(interaction)
+            joined = None
             try:
-                if self.action == "join":
+                if self.action == "join":  # the join reads the event itself
                     joined = await joining(interaction, self.event_id)
-                    if joined.event.archived:  # its buttons are (being) disabled
-                        bot.registration_changed(guild_id, self.event_id)
-                    await reply_joined(interaction, joined)
-                    return
-                event = await bot.store.summary(guild_id, self.event_id)
+                    event = joined.event
+                else:
+                    event = await bot.store.summary(guild_id, self.event_id)
             except EventNotFound:
                 title = await bot.store.run(bot.store.events.deleted_event, guild_id, self.event_id)
                 if title is None:
@@ -101,10 +100,13 @@ class RsvpButton(discord.ui.DynamicItem[discord.ui.Button],
                 return
             if event.archived:  # its buttons are (being) disabled; say why meanwhile
                 bot.registration_changed(guild_id, event.id)
+            if joined is not None:  # an archived event refused it: the reply says so
+                await reply_joined(interaction, joined)
+            elif event.archived:
                 await respond(interaction, archived_line(member_language(interaction),
                                                          event.title), ephemeral=True)
-                return
-            await cancel_event(interaction, event)
+            else:
+                await cancel_event(interaction, event)
         except Exception as exc:  # buttons bypass the tree's handler; same replies
             await report_error(interaction, exc)
 
