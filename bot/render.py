@@ -7,6 +7,7 @@ never cut mid-word when a boundary is near, never allowed to crash a reply.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -115,6 +116,18 @@ def _dangling_escape(piece: str) -> int:
 def safe_clip(text: str, limit: int) -> str:
     """`safe(text)` within `limit` characters, at a cost bounded by the limit however long
     the text: only what can be shown is escaped."""
+    if len(text) <= REMEMBERED_TEXT:
+        return _remembered_safe_clip(text, limit)
+    return clip(safe(clip(text, limit)), limit)
+
+
+# Titles and names are escaped on nearly every reply, and are few: short texts are
+# escaped once and remembered (a bounded cache, so strange input cannot grow it).
+REMEMBERED_TEXT = 300
+
+
+@functools.lru_cache(maxsize=4096)
+def _remembered_safe_clip(text: str, limit: int) -> str:
     return clip(safe(clip(text, limit)), limit)
 
 

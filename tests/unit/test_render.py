@@ -244,6 +244,8 @@ def test_clipped_escaped_text_fits_and_escapes_only_what_is_shown(text, limit):
     assert len(shown) <= limit
     assert not render._dangling_escape(shown.removesuffix("…"))
     assert render.safe_clip(text + "[](" * 1000, limit) == shown or len(text) <= limit
+    # short texts are remembered once escaped: the same answer as escaping afresh
+    assert shown == render.clip(render.safe(render.clip(text, limit)), limit)
 
 
 def test_an_event_whose_page_is_a_long_run_of_link_brackets_renders():

@@ -51,6 +51,11 @@ SEATS = (f"capacity, confirmed_count, waitlist_count, registration_open, closed_
          f" {OVER_AT} AS over_at, capacity_noticed_at")
 
 
+# `/rsvp status`'s read (built once: it runs on every status).
+MEMBER_RSVP = (f"SELECT {summary_columns('e')}, r.user_id,"
+               " r.display_name, r.status, r.seq, r.joined_at FROM events e LEFT JOIN rsvps r"
+               " ON r.event_id = e.id AND r.user_id = $1 WHERE e.id = $2 AND e.guild_id = $3")
+
 class PostgresRegistrations(Repository):
     def __init__(self, db: Database, outbox: PostgresOutbox) -> None:
         super().__init__(db)
@@ -261,11 +266,7 @@ class PostgresRegistrations(Repository):
         EventNotFound outside its guild. One statement, and one more for a waitlisted
         member's position, in one transaction."""
         async with self._transaction() as conn:
-            row = await conn.fetchrow(
-                f"SELECT {summary_columns('e')}, r.user_id,"
-                " r.display_name, r.status, r.seq, r.joined_at FROM events e LEFT JOIN rsvps r"
-                " ON r.event_id = e.id AND r.user_id = $1 WHERE e.id = $2 AND e.guild_id = $3",
-                user_id, event_id, guild_id)
+            row = await conn.fetchrow(MEMBER_RSVP, user_id, event_id, guild_id)
             if row is None:
                 raise EventNotFound(event_id)
             if row["user_id"] is None:

@@ -50,6 +50,12 @@ from bot.storage.sqlite.session import (
 JoinRequest = tuple[int, int, int, str]
 
 
+# `/rsvp status`'s one read (built once: it runs on every status).
+MEMBER_RSVP = (f"SELECT {summary_columns('e')}, e.waitlist_departures,"
+               " r.user_id, r.display_name, r.status, r.seq, r.joined_at FROM events e"
+               " LEFT JOIN rsvps r ON r.event_id = e.id AND r.user_id = ?"
+               " WHERE e.id = ? AND e.guild_id = ?")
+
 class SqliteRegistrations(Repository):
     def __init__(self, session: Session, outbox: SqliteOutbox) -> None:
         super().__init__(session)
@@ -279,11 +285,7 @@ class SqliteRegistrations(Repository):
                     ) -> tuple[EventSummary, Rsvp | None]:
         """The event's summary and the member's RSVP to it (None: they have none), in one
         read; raises EventNotFound outside its guild."""
-        row = self._one(
-            f"SELECT {summary_columns('e')}, e.waitlist_departures,"
-            " r.user_id, r.display_name, r.status, r.seq, r.joined_at FROM events e"
-            " LEFT JOIN rsvps r ON r.event_id = e.id AND r.user_id = ?"
-            " WHERE e.id = ? AND e.guild_id = ?", (user_id, event_id, guild_id))
+        row = self._one(MEMBER_RSVP, (user_id, event_id, guild_id))
         if row is None:
             raise EventNotFound(event_id)
         if row["user_id"] is None:
