@@ -29,14 +29,19 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FLUSH_INTERVAL = 5.0  # seconds between writes of the locales seen meanwhile
+# Members whose last locale this process remembers; past it, it starts afresh (each one's
+# next interaction writes their locale again), so a large server cannot grow it forever.
+REMEMBERED_MEMBERS = 200_000
 
 
 class MemberLocales:
     """Members' client locales, as their interactions show them, written in batches."""
 
-    def __init__(self, store: Store, interval: float = FLUSH_INTERVAL) -> None:
+    def __init__(self, store: Store, interval: float = FLUSH_INTERVAL,
+                 remembered: int = REMEMBERED_MEMBERS) -> None:
         self.store = store
         self.interval = interval
+        self.remembered = remembered
         self._last: dict[int, str] = {}  # user id -> locale last seen by this process
         self._pending: dict[int, str] = {}  # seen but not yet written
         self._wake = asyncio.Event()
@@ -55,6 +60,8 @@ class MemberLocales:
 
     def seen(self, user_id: int, locale: str) -> None:
         if self._last.get(user_id) != locale:
+            if len(self._last) >= self.remembered:
+                self._last.clear()
             self._last[user_id] = locale
             self._pending[user_id] = locale
             self._wake.set()

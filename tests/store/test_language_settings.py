@@ -49,3 +49,20 @@ async def test_member_locales_are_read_for_many_members_at_once(store):
     seen = {user_id: "zh-CN" if user_id % 2 else "en-GB" for user_id in range(1, 1201)}
     assert await store.run(store.settings.record_member_locales, seen, NOW) == 1200
     assert await store.run(store.settings.member_locales, list(range(1, 1202))) == seen
+
+
+async def test_the_locales_a_process_remembers_are_bounded_and_none_is_lost(store):
+    from bot.adapters.languages import MemberLocales
+
+    locales = MemberLocales(store, remembered=3)
+    for user_id in range(100, 110):
+        locales.seen(user_id, "zh-CN" if user_id % 2 else "en-GB")
+        assert len(locales._last) <= 3
+    await locales.flush()
+    written = await store.run(store.settings.member_locales, list(range(100, 110)))
+    assert written == {u: "zh-CN" if u % 2 else "en-GB" for u in range(100, 110)}
+    # one forgotten by this process is read back from the database
+    assert 100 not in locales._last and await locales.locale_of(100) == "en-GB"
+    locales.seen(100, "zh-TW")  # and a change is still written
+    await locales.flush()
+    assert await store.run(store.settings.member_locales, [100]) == {100: "zh-TW"}
