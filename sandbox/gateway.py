@@ -70,21 +70,31 @@ class Gateway:
         return all(gid in self._session(gid).delivered for gid in self.guilds)
 
     async def dispatch(self, event: str, data: dict[str, Any], timeout: float = 10.0, *,
-                       shard: int | None = None) -> None:
+                       shard: int | None = None, lost_with_session: bool = False) -> bool:
         """Send any gateway event to the bot (waits for a live session): to ``shard``, else
         to the shard of the guild the payload names (``guild_id``, or ``id`` for GUILD_*
-        events), else shard 0."""
+        events), else shard 0. Returns whether it was sent.
+
+        ``lost_with_session``: an event made while the shard's session was down is lost
+        when the bot comes back with a new session (IDENTIFY) rather than resuming it, as
+        on Discord, which replays missed events only on RESUME: an interaction made while
+        the bot's process was down never reaches the next one.
+        """
         if shard is None:
             gid = data.get("guild_id") or (data.get("id") if event.startswith("GUILD_") else None)
             shard = self.shard_of(int(gid) if gid is not None else None)
         session = self._shards[shard]
         if not session.live.is_set():
+            down = session.session_id  # None: the bot has not connected yet
             await self._wait("gateway", lambda: session.live.is_set() or None, timeout,
                              f"a gateway session of shard {shard}")
+            if lost_with_session and down is not None and session.session_id != down:
+                return False
         if session.outbox:
             await self._flush(session)
         assert session.ws is not None
         await self._send(session, session.ws, event, data)
+        return True
 
     async def _send(self, session: _Shard, ws: web.WebSocketResponse, event: str,
                     data: Any) -> None:
@@ -307,9 +317,11 @@ class Gateway:
                            shard: int = 0) -> None:
         """Close ``shard``'s websocket (code 4000) and wait until it is back.
 
-        ``resumable=True``: the bot RESUMEs and gets RESUMED (missed events are not
-        replayed). ``resumable=False``: its RESUME is refused with an invalid session
-        (op 9), so it IDENTIFYs again and gets READY and every GUILD_CREATE again.
+        ``resumable=True``: the bot RESUMEs and gets RESUMED; events made while it was away
+        are sent after it (those already sent into the closed socket are lost).
+        ``resumable=False``: its RESUME is refused with an invalid session (op 9), so it
+        IDENTIFYs again and gets READY and every GUILD_CREATE again; interactions made
+        while it was away are lost (``dispatch``'s ``lost_with_session``).
         """
         session = self._shards[shard]
         ws = session.ws

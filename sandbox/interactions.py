@@ -437,7 +437,12 @@ class Interactions:
 
         self._forget_expired()
         self._interactions[st.token] = st
-        await self.dispatch("INTERACTION_CREATE", payload)
+        if not await self.dispatch("INTERACTION_CREATE", payload, lost_with_session=True):
+            self._forget(st)
+            raise TimeoutError(
+                f"{label}: the bot's gateway session ended before the interaction reached it, "
+                f"and it came back with a new one (Discord would show 'The application did "
+                f"not respond'){self._bot_status()}")
 
         wait = self.response_deadline + 0.5 if self.response_deadline is not None else timeout
         await asyncio.wait([st.acked], timeout=wait)

@@ -262,6 +262,25 @@ async def test_gateway_drop_then_reconnect(fake, guild, member, probe, resumable
     assert ("on_resumed fired" in probe.output()) == resumable
 
 
+@pytest.mark.parametrize("resumable", [True, False])
+async def test_an_interaction_made_while_the_bot_is_away_reaches_only_a_resumed_session(
+        fake, guild, member, probe, resumable):
+    # Discord replays missed events on RESUME only: a member who uses a command while
+    # the bot's session is down gets an answer when it resumes, and a failure when the
+    # bot comes back with a new session (a restarted process).
+    drop = asyncio.ensure_future(fake.drop_gateway(resumable=resumable))
+    await asyncio.sleep(0)  # the socket is closed; the bot is reconnecting
+    assert not fake._connected()
+    asked = fake.slash(guild, member, "probe nested double", n=4)
+    if resumable:
+        assert (await asked).content == "8"
+    else:
+        with pytest.raises(TimeoutError, match="came back with a new one"):
+            await asked
+    await drop
+    assert (await fake.slash(guild, member, "probe nested double", n=5)).content == "10"
+
+
 async def test_bot_process_helper_captures_output_and_stops():
     script = "import time; print('up', flush=True); time.sleep(60)"
     async with BotProcess([sys.executable, "-c", script]) as proc:
