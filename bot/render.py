@@ -32,6 +32,7 @@ EMBED_TOTAL = 6000  # per message, across all its embeds
 EMBEDS_PER_MESSAGE = 10
 CONTENT = 2000
 CHOICE_NAME = 100
+CHOICE_VALUE = 100  # an autocomplete choice's string value
 SELECT_OPTIONS = 25
 OPTION_TEXT = 100  # a select option's label, value and description
 NAME = 100  # a person's name or an event title in running text, before escaping

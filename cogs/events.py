@@ -28,6 +28,7 @@ from bot.models import Event
 from bot.questions import intents, searchable
 from bot.render import (
     CHOICE_NAME,
+    CHOICE_VALUE,
     SpeakerPage,
     clip,
     event_embed,
@@ -202,6 +203,7 @@ class EventCommands(commands.GroupCog, group_name="event",
     async def speaker(self, interaction: Interaction, name: str,
                       event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
+        # A name longer than a choice's value reaches here cut short: a part of it matches.
         needle = " ".join(name.split()).casefold()
         person = next((p for p in found.people if p.name.casefold() == needle), None) or next(
             (p for p in found.people if needle and needle in p.name.casefold()), None)
@@ -226,7 +228,7 @@ class EventCommands(commands.GroupCog, group_name="event",
         needle, lang = current.casefold(), member_language(interaction)
         return [app_commands.Choice(name=clip(lang._("{name} ({role})", name=p.name,
                                                      role=role_title(lang, p.role)),
-                                              CHOICE_NAME), value=p.name)
+                                              CHOICE_NAME), value=p.name[:CHOICE_VALUE])
                 for p in found.people if needle in p.name.casefold()][:MAX_CHOICES]
 
     @app_commands.command(name="ask", description="Ask what the event pages say about something")

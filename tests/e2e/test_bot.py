@@ -14,7 +14,7 @@ import pytest
 
 from bot.render import CAPACITY_REACHED
 from sandbox import Attachment
-from tests.conftest import RECAP
+from tests.conftest import ANNOUNCEMENT, RECAP
 from tests.e2e.conftest import import_page
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -339,3 +339,19 @@ async def test_a_click_whose_reply_fails_still_updates_the_announcement(world, f
                             and "4 of 5 seats left" in text_of(m), timeout=10)
     status = await fake.slash(world.guild, member, "rsvp status", event=str(event_id))
     assert "confirmed" in status.content
+
+
+async def test_a_speaker_whose_name_is_longer_than_a_choice_value_is_offered_and_found(
+        world, fake):
+    # Discord refuses an autocomplete answer whose choice value is over 100 characters:
+    # the whole list, for every member typing.
+    long_name = ("Wolfeschlegelsteinhausenbergerdorffa Hubertwolfeschlegelsteinhausen "
+                 "Blainewolfeschlegelsteinhausen Xavierovich")
+    page = ANNOUNCEMENT.read_bytes().replace(b"Tong Zhao", long_name.encode())
+    event_id = await world.import_event("Long Names Forum", capacity=5, page=page)
+    choices = await fake.autocomplete(world.guild, world.member(), "event speaker",
+                                      focused="name", name="wolfe", event=str(event_id))
+    assert [len(c["value"]) for c in choices] == [100]
+    shown = await fake.slash(world.guild, world.member(), "event speaker",
+                             name=choices[0]["value"], event=str(event_id))
+    assert "fellow in the Nuclear Policy Program" in text_of(shown)
