@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 
 USER_ERRORS = (UserError,)
 NO_MENTIONS = discord.AllowedMentions.none()
-ANSWERABLE = (2, 3, 5)  # interaction types answered with a message: command, component, modal
+ANSWERABLE = (2, 3, 4, 5)  # interaction types that take an answer: command, component,
+# autocomplete (choices, not a message) and modal
 # The kinds of value an option takes, as a refused value's reply names them (Discord's
 # option type names, which are English).
 OPTION_KINDS = {"string": N_("string"), "integer": N_("integer"), "boolean": N_("boolean"),
@@ -93,6 +94,11 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
         message = lang._("Something went wrong on my side; the moderators can find it in the "
                          "bot's log.")
     try:
+        if interaction.type is discord.InteractionType.autocomplete:
+            # Discord takes only choices in answer to an autocomplete: offer none.
+            if not interaction.response.is_done():
+                await interaction.response.autocomplete([])
+            return
         await respond(interaction, f"⚠️ {message}", ephemeral=True)
     except Exception as exc:  # Discord refused it, or there is nothing to answer
         log.warning("could not deliver an error reply for interaction %s: %r",
@@ -161,7 +167,7 @@ async def _answer_unreadable(state: Any, data: Any) -> None:
     """Answer an interaction discord.py could not read, from its id and token alone."""
     try:
         if data.get("type") not in ANSWERABLE:
-            return  # pings and autocomplete take no message
+            return  # a ping takes no answer
         bare = {key: data[key] for key in ("id", "type", "token", "application_id")}
         payload: Any = {**bare, "version": 1, "attachment_size_limit": 0}
         if isinstance(data.get("locale"), str):  # answered in the member's language

@@ -266,10 +266,12 @@ class Interactions:
         focused: str,
         in_channel: Channel | None = None,
         options: Mapping[str, Any] | None = None,
+        mutate: Callable[[dict[str, Any]], None] | None = None,
         **kw_options: Any,
     ) -> list[dict[str, Any]]:
         """The choices the bot offers while ``member`` types option ``focused`` (its value,
-        as typed so far, is the option's value, default ""). ``guild=None`` for a DM."""
+        as typed so far, is the option's value, default ""). ``guild=None`` for a DM;
+        ``mutate`` changes the payload as for :meth:`slash`."""
         if guild is None:
             member = member.user if isinstance(member, Member) else member
             channel = self.dm_channel(member)
@@ -278,7 +280,8 @@ class Interactions:
         values = {**(options or {}), **kw_options}
         data = self._command_data(guild, member, channel, command, values, focused=focused)
         reply = await self._interact(
-            AUTOCOMPLETE, f"/{command} ({focused}...)", guild, member, channel, data, 10.0
+            AUTOCOMPLETE, f"/{command} ({focused}...)", guild, member, channel, data, 10.0,
+            mutate=mutate,
         )
         assert reply.choices is not None
         return reply.choices

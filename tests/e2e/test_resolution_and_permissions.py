@@ -268,6 +268,9 @@ async def test_a_malformed_interaction_neither_kills_the_bot_nor_goes_unanswered
     clicked = await fake.click(world.guild, member, message, f"eventbot:rsvp:join:{event_id}",
                                mutate=mutate)
     assert refused(clicked), clicked
+    # An autocomplete takes only choices: it is offered none (Discord refuses a message).
+    assert await fake.autocomplete(world.guild, member, "rsvp join", focused="event",
+                                   event=title[:8], mutate=mutate) == []
     await asyncio.sleep(0.2)
     assert world.bot.running
     assert content(world) == before
