@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterable, Sequence
 
 import discord
@@ -156,6 +157,18 @@ def attendees_csv(rsvps: Iterable[Rsvp]) -> str:
         writer.writerow([r.user_id, _csv_safe(r.name), r.status.value,
                          r.position if r.position is not None else "", r.joined_at.isoformat()])
     return out.getvalue()
+
+
+def attendees_upload(rsvps: Iterable[Rsvp], name: str, limit: int) -> tuple[str, bytes] | None:
+    """The RSVPs as a file Discord will take (at most `limit` bytes): `name`.csv, or zipped
+    when the CSV is larger (`name`.zip); None when even the zip is too large."""
+    data = attendees_csv(rsvps).encode("utf-8")
+    if len(data) <= limit:
+        return f"{name}.csv", data
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{name}.csv", data)
+    return (f"{name}.zip", packed.getvalue()) if packed.tell() <= limit else None
 
 
 def _csv_safe(text: str) -> str:

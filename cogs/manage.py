@@ -7,6 +7,7 @@ on every call, against the member's server-level permissions.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 from typing import Literal
@@ -59,7 +60,7 @@ from bot.i18n import N_, NAMES, SHIPPED
 from bot.registration import MAX_CAPACITY, check_capacity
 from bot.reminders import minutes_text, parse_minutes
 from bot.render import event_embed, safe
-from bot.render_replies import attendees_csv, deletion_question, promoted_note
+from bot.render_replies import attendees_upload, deletion_question, promoted_note
 from bot.signals import AttendeeRoleChanged, RemindersChanged
 from bot.times import saved_times_problem
 from bot.tree import member_language, respond
@@ -289,13 +290,20 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     @app_commands.describe(event=EVENT_HELP)
     async def attendees(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
+        # A large event's list takes a while to read and pack: answer within 3 s first.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         rows = await self.bot.store.run(self.bot.store.registrations.attendees, found.id)
-        data = attendees_csv(rows).encode("utf-8")
-        file = discord.File(io.BytesIO(data), filename=f"{found.slug}-attendees.csv")
+        upload = await asyncio.to_thread(attendees_upload, rows, f"{found.slug}-attendees",
+                                         interaction.filesize_limit)
+        if upload is None:
+            raise NotAllowed(N_("the list of {count:,} RSVPs is too large to upload here, even "
+                                "zipped; on the bot's machine, `python -m bot rsvps {event} "
+                                "--csv` writes it"), count=len(rows), event=found.id)
+        filename, data = upload
         await respond(interaction, member_language(interaction)._(
             "{confirmed} confirmed, {waitlisted} waitlisted for **{title}**.",
             confirmed=found.confirmed, waitlisted=found.waitlisted, title=safe(found.title)),
-            ephemeral=True, file=file)
+            ephemeral=True, file=discord.File(io.BytesIO(data), filename=filename))
 
     @app_commands.command(name="reminders", description="When confirmed members get a DM "
                           "before an event starts")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import zipfile
 
 import pytest
 
@@ -194,6 +195,35 @@ async def test_attendees_csv(world, fake):
     assert [(r["user_id"], r["status"], r["position"]) for r in rows] == [
         (str(m1.id), "confirmed", ""), (str(m2.id), "waitlisted", "1")]
     assert rows[0]["name"] == "'=cmd|evil"
+
+
+async def test_attendees_too_large_for_an_upload_are_zipped_or_refused(world, fake):
+    # Discord refuses an upload over the interaction's attachment_size_limit (413, 40005).
+    event_id = await world.import_event("Crowded Event", capacity=30)
+    for n in range(40):
+        await fake.slash(world.guild, world.member(f"crowd member {n:02}"), "rsvp join",
+                         event=str(event_id))
+    full = await fake.slash(world.guild, world.moderator, "manage attendees",
+                            event=str(event_id))
+    [(_, csv_data)] = full.files
+    assert len(csv_data) > 2_000
+    limit = fake.attachment_size_limit
+    try:
+        fake.attachment_size_limit = 2_000
+        zipped = await fake.slash(world.guild, world.moderator, "manage attendees",
+                                  event=str(event_id))
+        [(filename, data)] = zipped.files
+        assert filename.endswith("-attendees.zip") and len(data) <= 2_000
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            [inner] = archive.namelist()
+            assert inner.endswith("-attendees.csv") and archive.read(inner) == csv_data
+        fake.attachment_size_limit = 300
+        refused = await fake.slash(world.guild, world.moderator, "manage attendees",
+                                   event=str(event_id))
+    finally:
+        fake.attachment_size_limit = limit
+    assert refused.ephemeral and not refused.files
+    assert "too large to upload" in refused.content and "--csv" in refused.content
 
 
 async def test_recap_import_attaches_and_announces_the_takeaways(world, fake):
