@@ -70,16 +70,19 @@ class DeleteConfirmation(discord.ui.View):
     async def confirm(self, interaction: Interaction, _: discord.ui.Button) -> None:
         self.stop()
         bot, lang = interaction.client, member_language(interaction)
+        # Deleting a large event (every RSVP, a DM queued for each) can take longer than
+        # Discord's 3 s: acknowledge the click first, then edit the question.
+        await interaction.response.defer()
         try:
             deleted = await bot.store.run(bot.store.events.delete_event,
                                           guild_id_of(interaction), self.event_id)
         except EventNotFound:
-            await interaction.response.edit_message(content=lang._(
+            await interaction.edit_original_response(content=lang._(
                 "**{title}** was already deleted.", title=safe(self.title)), view=None)
             return
         told = deleted.confirmed + deleted.waitlisted
         title = safe(deleted.title)
-        await interaction.response.edit_message(content=lang.ngettext(
+        await interaction.edit_original_response(content=lang.ngettext(
             "Deleted **{title}**. {count:,} member with an RSVP will get a DM saying it was "
             "cancelled.", "Deleted **{title}**. {count:,} members with an RSVP will get a DM "
             "saying it was cancelled.", told, title=title, count=told) if told else lang._(

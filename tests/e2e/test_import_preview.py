@@ -103,7 +103,8 @@ async def test_a_recap_for_an_event_deleted_since_its_preview_makes_no_new_event
         preview.content)
     asked = await fake.slash(world.guild, world.moderator, "manage delete", event=str(event_id))
     confirm, _ = asked.custom_ids()
-    await fake.click(world.guild, world.moderator, asked.message, confirm)
+    clicked = await fake.click(world.guild, world.moderator, asked.message, confirm)
+    await clicked.wait(lambda r: "Deleted" in (r.content or ""))  # the question, edited
     for _ in range(100):  # the deletion's notice is delivered, and leaves the outbox
         if world.query("SELECT count(*) FROM outbox") == [(0,)]:
             break

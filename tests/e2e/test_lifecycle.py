@@ -73,6 +73,19 @@ async def test_delete_asks_first_and_keep_leaves_everything(world, fake):
                        (event_id,)) == before
 
 
+async def test_confirming_a_second_question_for_a_deleted_event_says_it_is_gone(world, fake):
+    event_id = await world.import_event("Twice Asked Forum", capacity=3)
+    first = await fake.slash(world.guild, world.moderator, "manage delete", event=str(event_id))
+    second = await fake.slash(world.guild, world.moderator, "manage delete", event=str(event_id))
+    for asked, said in ((first, "Deleted **Twice Asked Forum**"),
+                        (second, "**Twice Asked Forum** was already deleted.")):
+        confirm, _ = asked.custom_ids()
+        clicked = await fake.click(world.guild, world.moderator, asked.message, confirm)
+        done = await clicked.wait(lambda r, said=said: said in (r.content or ""))
+        assert not done.components
+    assert world.query("SELECT count(*) FROM events WHERE id = ?", (event_id,)) == [(0,)]
+
+
 async def test_delete_removes_it_all_dms_each_member_once_and_disables_its_buttons(
         world, fake):
     guild = world.guild
@@ -91,8 +104,11 @@ async def test_delete_removes_it_all_dms_each_member_once_and_disables_its_butto
     asked = await fake.slash(guild, world.moderator, "manage delete", event=str(event_id))
     assert "2 confirmed RSVPs and 2 waitlisted RSVPs" in asked.content
     confirm, _ = asked.custom_ids()
-    done = await fake.click(guild, world.moderator, asked.message, confirm)
+    clicked = await fake.click(guild, world.moderator, asked.message, confirm)
+    # The click is acknowledged at once; the question is edited once the event is deleted.
+    done = await clicked.wait(lambda r: "Deleted" in (r.content or ""))
     assert "Deleted **Doomed Forum**" in done.content and "4 members" in done.content, done
+    assert not done.components
 
     for table in ("events WHERE id", "rsvps WHERE event_id", "pages WHERE event_id",
                   "people WHERE event_id", "announcement_messages WHERE event_id",
