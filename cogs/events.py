@@ -95,7 +95,9 @@ class SpeakerPager(discord.ui.View):
         self.pages = pages
         self.owner_id = owner_id
         self.page = 0
-        self.origin: Interaction | None = None
+        # The interaction whose token edits the message last: the command's, then each
+        # click's (a token lives 15 minutes, and every click restarts the pager's timeout).
+        self.latest: Interaction | None = None
         self.previous: discord.ui.Button[SpeakerPager] = discord.ui.Button(
             label=lang._("Previous"), emoji="◀️", row=0)
         self.next: discord.ui.Button[SpeakerPager] = discord.ui.Button(
@@ -131,6 +133,7 @@ class SpeakerPager(discord.ui.View):
         self.page = max(0, min(page, len(self.pages) - 1))
         self.refresh()
         await interaction.response.edit_message(embed=self.embed, view=self)
+        self.latest = interaction
 
     async def on_previous(self, interaction: Interaction) -> None:
         await self.turn_to(interaction, self.page - 1)
@@ -145,9 +148,9 @@ class SpeakerPager(discord.ui.View):
 
     async def on_timeout(self) -> None:
         """Take the dead buttons away while the token still allows editing the message."""
-        if self.origin is not None:
+        if self.latest is not None:
             with contextlib.suppress(discord.HTTPException):
-                await self.origin.edit_original_response(view=None)
+                await self.latest.edit_original_response(view=None)
 
 
 def speakers_reply(lang: Language, event: Event, owner_id: int
@@ -196,7 +199,7 @@ class EventCommands(commands.GroupCog, group_name="event",
             await respond(interaction, embed=embed, ephemeral=True)
             return
         await respond(interaction, embed=embed, view=pager, ephemeral=True)
-        pager.origin = interaction
+        pager.latest = interaction
 
     @app_commands.command(name="speaker", description="One speaker's bio")
     @app_commands.describe(name="The speaker's name", event=EVENT_HELP)
