@@ -62,6 +62,9 @@ from bot.tree import NO_MENTIONS
 log = logging.getLogger(__name__)
 
 EDIT_INTERVAL = 2.0  # seconds between edits of one event's announcement messages
+# After an edit Discord refused for a while (a server error, an edit limit), the next
+# try waits this long, doubled on each failure in a row up to RETRY_MAX.
+RETRY_FIRST, RETRY_MAX = 4.0, 600.0
 POLL_INTERVAL = 5.0  # seconds between outbox checks when nothing woke us (other processes)
 # Notices sent to a member, not to a channel.
 DM_NOTICES = frozenset({"promoted", "changed_dm", "cancelled"})
@@ -82,6 +85,10 @@ class Announcements(commands.Cog):
         # whether they were posted: finished here once it is back, instead of waiting for
         # their claim to expire (and being posted again by whoever claims them then).
         self._interrupted: list[tuple[Notice, bool]] = []
+        # Announcement messages Discord would not let the bot edit (403), with the state it
+        # refused: not tried again for that state (each refusal counts against Discord's
+        # limit of invalid requests), only once the event changes again.
+        self._refused: dict[int, str] = {}
 
     async def cog_load(self) -> None:
         self.bot.signals.subscribe(RegistrationChanged, self._on_registration_changed)
@@ -265,36 +272,47 @@ class Announcements(commands.Cog):
             await delete_scheduled_event(self.bot, guild_id, deleted.scheduled_event_id)
 
     async def _edit_loop(self, key: tuple[int, int]) -> None:
+        retry = RETRY_FIRST
         try:
             while key in self._dirty:
                 self._dirty.discard(key)
                 try:
-                    await self._refresh(*key)
+                    complete = await self._refresh(*key)
                 except Exception:
                     log.exception("refreshing the announcements of event %s failed", key[1])
-                await asyncio.sleep(EDIT_INTERVAL)
+                    complete = False
+                if complete:
+                    retry = RETRY_FIRST
+                    await asyncio.sleep(EDIT_INTERVAL)
+                else:  # try again later, even if nothing changes meanwhile
+                    self._dirty.add(key)
+                    await asyncio.sleep(retry)
+                    retry = min(retry * 2, RETRY_MAX)
         finally:
             self._editors.pop(key, None)
 
     def _edit_lock(self, guild_id: int, event_id: int) -> asyncio.Lock:
         return self._editing.setdefault((guild_id, event_id), asyncio.Lock())
 
-    async def _refresh(self, guild_id: int, event_id: int) -> None:
+    async def _refresh(self, guild_id: int, event_id: int) -> bool:
         async with self._edit_lock(guild_id, event_id):
-            await self._refresh_unlocked(guild_id, event_id)
+            return await self._refresh_unlocked(guild_id, event_id)
 
-    async def _refresh_unlocked(self, guild_id: int, event_id: int) -> None:
+    async def _refresh_unlocked(self, guild_id: int, event_id: int) -> bool:
+        """Edit the event's announcement messages that show an older state. False when an
+        edit should be tried again later; one message refused does not hold the others up."""
         try:
             event = await self.bot.store.run(self.bot.store.events.get_event, guild_id, event_id)
         except EventNotFound:
-            return
+            return True
         embed = event_embed(await self.bot.languages.for_guild(guild_id, self.bot), event)
         state = button_state(event)
         rendered = digest(embed, state)
         store = self.bot.store
+        complete = True
         for channel_id, message_id, shown in await store.run(store.notices.announcement_messages,
                                                              event_id):
-            if shown == rendered:
+            if shown == rendered or self._refused.get(message_id) == rendered:
                 continue
             message = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
             try:
@@ -303,8 +321,20 @@ class Announcements(commands.Cog):
                 await self.bot.store.run(self.bot.store.notices.forget_announcement_message,
                                          message_id)
                 continue
+            except discord.Forbidden as exc:
+                log.warning("may not edit the announcement %s of event %s in channel %s: %s",
+                            message_id, event_id, channel_id, exc.text)
+                self._refused[message_id] = rendered
+                continue
+            except discord.HTTPException as exc:
+                log.warning("Discord refused to edit the announcement %s of event %s (%s %s); "
+                            "trying again later", message_id, event_id, exc.status, exc.code)
+                complete = False
+                continue
+            self._refused.pop(message_id, None)
             await self.bot.store.run(self.bot.store.notices.set_announcement_rendered,
                                      message_id, rendered)
+        return complete
 
 
 async def setup(bot: EventBot) -> None:

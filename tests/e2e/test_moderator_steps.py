@@ -3,6 +3,8 @@ before anything is posted or written, and a retry after a failed step makes no d
 
 from __future__ import annotations
 
+import copy
+import re
 import sqlite3
 from datetime import UTC, datetime
 
@@ -154,3 +156,38 @@ async def test_announcing_into_a_channel_whose_sends_are_spent_still_answers_in_
         fake.rate_limiter = shortened
     assert reply.deferred and reply.ephemeral and "Posted" in posted["content"], reply
     assert len(announcements_of(fake, channel, title)) == 1
+
+
+async def test_an_announcement_discord_refuses_to_edit_holds_up_no_other_nor_itself(
+        world, fake):
+    title = "Twice Announced Forum"
+    event_id = await world.import_event(title, capacity=10)
+    lost, limited = world.guild.channel("general"), world.guild.channel("announcements")
+    for channel in (lost, limited):
+        posted = await fake.slash(world.guild, world.moderator, "manage announce",
+                                  event=str(event_id), channel=channel)
+        assert posted.content.startswith("Posted"), posted
+    [in_lost], [in_limited] = announcements_of(fake, lost, title), announcements_of(
+        fake, limited, title)
+    shown, lost_shown = copy.deepcopy(in_limited["embeds"]), copy.deepcopy(in_lost["embeds"])
+    # The bot may no longer edit in one channel; in the other Discord refuses one edit for
+    # a while (its limit on edits of old messages).
+    lost_path = rf"^/channels/{lost.id}/messages/{in_lost['id']}$"
+    fake.fail("PATCH", lost_path, status=403, code=50001, message="Missing Access")
+    fake.fail("PATCH", rf"^/channels/{limited.id}/messages/{in_limited['id']}$", status=400,
+              code=30046, message="Maximum number of edits to messages older than 1 hour "
+              "reached. Try again later")
+    first_request = len(fake.requests)
+    joined = await fake.slash(world.guild, world.member(), "rsvp join", event=str(event_id))
+    assert "confirmed" in joined.content
+    # Edited again later without any other change, though the first channel refused it.
+    edited = await fake.wait_message(limited, lambda m: m["id"] == in_limited["id"]
+                                     and m["embeds"] != shown, timeout=15)
+    assert edited["embeds"][0]["title"] == title
+    tries = [r.status for r in fake.requests[first_request:]
+             if r.method == "PATCH" and re.search(lost_path, r.path)]
+    assert tries == [403]  # refused for good: not tried again until the next change
+    # The next change tries it again (and the channel is open to the bot once more).
+    await fake.slash(world.guild, world.member(), "rsvp join", event=str(event_id))
+    await fake.wait_message(lost, lambda m: m["id"] == in_lost["id"]
+                            and m["embeds"] != lost_shown, timeout=15)
