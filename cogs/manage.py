@@ -156,18 +156,18 @@ class ManageCommands(commands.GroupCog, group_name="manage",
 
     @app_commands.command(name="timezone", description="The server's timezone, in which typed "
                           "times and pages without a zone are read")
-    @app_commands.describe(name="An IANA timezone such as Europe/Paris or Asia/Shanghai")
+    @app_commands.describe(zone="An IANA timezone such as Europe/Paris or Asia/Shanghai")
     async def timezone(self, interaction: Interaction,
-                       name: app_commands.Range[str, 1, 100]) -> None:
-        zone = check_zone_name(name)
+                       zone: app_commands.Range[str, 1, 100]) -> None:
+        name = check_zone_name(zone)
         await self.bot.store.run(self.bot.store.settings.set_timezone,
-                                 guild_id_of(interaction), zone)
-        now = discord.utils.utcnow().astimezone(server_zone(zone))
+                                 guild_id_of(interaction), name)
+        now = discord.utils.utcnow().astimezone(server_zone(name))
         await respond(interaction, member_language(interaction)._(
             "Times typed here are now read in **{zone}** (it is {time} there now); pages that "
-            "give no zone too.", zone=zone, time=f"{now:%H:%M}"), ephemeral=True)
+            "give no zone too.", zone=name, time=f"{now:%H:%M}"), ephemeral=True)
 
-    @timezone.autocomplete("name")
+    @timezone.autocomplete("zone")
     async def timezone_autocomplete(self, interaction: Interaction,
                                     current: str) -> list[app_commands.Choice[str]]:
         typed = current.strip().casefold().replace(" ", "_")

@@ -67,6 +67,14 @@ async def test_the_synced_commands_carry_their_chinese_names_and_descriptions(wo
     [event] = join["options"]
     assert (event["name"], event["name_localizations"]["zh-CN"]) == ("event", "活动")
     assert "en-US" not in rsvp["name_localizations"]  # English reads the names as written
+    # An option named alike in two commands reads as its own meaning: a speaker's name, a zone.
+    event_commands = {o["name"]: o for o in commands["event"]["options"]}
+    manage = {o["name"]: o for o in commands["manage"]["options"]}
+    [speaker_name, _] = event_commands["speaker"]["options"]
+    [zone] = manage["timezone"]["options"]
+    assert (speaker_name["name"], speaker_name["name_localizations"]["zh-CN"]) == ("name", "姓名")
+    assert (zone["name"], zone["name_localizations"]) == ("zone", {"zh-CN": "时区",
+                                                                   "zh-TW": "時區"})
 
 
 async def test_a_moderators_replies_and_preview_are_in_their_language(world, fake):

@@ -285,7 +285,7 @@ def manage_attempts(world, event_id: int) -> list[tuple[str, dict]]:
         "delete": {"event": str(event_id)},
         "archive": {"event": str(event_id)},
         "edit": {"event": str(event_id)},
-        "timezone": {"name": "Europe/Paris"},
+        "timezone": {"zone": "Europe/Paris"},
         "language": {"language": "zh-CN"},
     }
     assert set(options) == set(MANAGE_COMMANDS)

@@ -201,7 +201,7 @@ async def test_manage_events_from_one_channels_overwrite_is_not_enough(world, fa
         ("manage delete", {"event": str(event_id)}),
         ("manage archive", {"event": str(event_id)}),
         ("manage edit", {"event": str(event_id)}),
-        ("manage timezone", {"name": "Europe/Paris"}),
+        ("manage timezone", {"zone": "Europe/Paris"}),
         ("manage language", {"language": "zh-CN"}),
     ]
     synced = {o["name"] for o in next(c for c in fake.commands() if c["name"] == "manage")

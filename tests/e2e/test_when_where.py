@@ -101,11 +101,11 @@ async def test_page_dates_without_a_time_a_year_or_a_settled_zone(world, fake):
 
 async def test_times_are_typed_in_the_servers_timezone(world, fake):
     choices = await fake.autocomplete(world.guild, world.moderator, "manage timezone",
-                                      focused="name", name="asia/sha")
+                                      focused="zone", zone="asia/sha")
     assert [c["value"] for c in choices] == ["Asia/Shanghai"]
-    bad = await fake.slash(world.guild, world.moderator, "manage timezone", name="Mars/Base")
+    bad = await fake.slash(world.guild, world.moderator, "manage timezone", zone="Mars/Base")
     assert bad.ephemeral and "not a timezone" in bad.content
-    ok = await fake.slash(world.guild, world.moderator, "manage timezone", name="Asia/Shanghai")
+    ok = await fake.slash(world.guild, world.moderator, "manage timezone", zone="Asia/Shanghai")
     assert "Asia/Shanghai" in ok.content
 
     reply = await import_page(fake, world.guild, world.moderator, capacity=5,
