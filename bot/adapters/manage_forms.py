@@ -50,6 +50,8 @@ class DeleteConfirmation(discord.ui.View):
         self.asked = asked
         self.event_id = event_id
         self.title = title
+        lang = member_language(asked)  # the buttons speak the question's language
+        self.confirm.label, self.keep.label = lang._("Delete"), lang._("Keep it")
 
     async def interaction_check(self, interaction: Interaction) -> bool:
         return await asker_may_answer(self.asked, interaction, member_language(interaction)._(

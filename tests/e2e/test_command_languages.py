@@ -165,3 +165,15 @@ async def test_a_moderator_reads_the_bots_time_notes_and_refusals_in_their_langu
     assert english.content == ("⚠️ No Year Language Talk can't be announced: its start is not "
                                "between the years 2000 and 2100; set another start with "
                                "/manage edit."), english.content
+
+
+async def test_a_delete_questions_buttons_speak_the_moderators_language(world, fake):
+    zh_cn = world.member("删除者", locale="zh-CN", manage_events=True)
+    event_id = await world.import_event("Button Language Talk", capacity=3)
+    asked = await fake.slash(world.guild, zh_cn, "manage delete", event=str(event_id))
+    labels = [c["label"] for row in asked.message["components"] for c in row["components"]]
+    assert labels == ["删除", "保留"]
+    english = await fake.slash(world.guild, world.moderator, "manage delete",
+                               event=str(event_id))
+    assert [c["label"] for row in english.message["components"]
+            for c in row["components"]] == ["Delete", "Keep it"]
