@@ -59,6 +59,10 @@ MIN_GAP = 1.0  # seconds between two rounds: a burst of joins wakes it about onc
 RETRY_AFTER = 30.0  # seconds after an unexpected failure of a round
 CLAIM_BATCH = 100
 UNKNOWN_ROLE = 10011  # Discord's error code: the role was deleted
+# A role Discord would not let the bot take back when its event ended is tried again after
+# this long, doubled on each failure in a row up to the second figure (a refusal counts
+# against Discord's limit of invalid requests; the record stays until every member is done).
+TAKE_BACK_RETRY = (10.0, 3600.0)
 
 
 class Reminders(commands.Cog):
@@ -71,6 +75,9 @@ class Reminders(commands.Cog):
         self._dirty: set[tuple[int, int]] = set()
         self._regive: set[int] = set()  # events whose role goes to every confirmed member again
         self._syncers: dict[tuple[int, int], asyncio.Task[None]] = {}
+        # event id -> (time.monotonic() of the next try, the wait before it) of the roles
+        # whose take-back at the event's end failed
+        self._taking_back: dict[int, tuple[float, float]] = {}
 
     async def cog_load(self) -> None:
         # Loaded before the gateway connects: no RSVP this process handles can fall between
@@ -125,8 +132,12 @@ class Reminders(commands.Cog):
             try:
                 await self.send_due_reminders()
                 await self.end_past_roles()
-                due = await self.bot.store.run(self.bot.store.reminders.next_due)
+                due = await self.bot.store.run(self.bot.store.reminders.next_due, None,
+                                               tuple(self._taking_back))
                 delay = MAX_SLEEP if due is None else due.timestamp() - time.time() + 0.1
+                if self._taking_back:
+                    retry = min(at for at, _ in self._taking_back.values())
+                    delay = min(delay, retry - time.monotonic() + 0.1)
             except Exception:
                 log.exception("the reminder scheduler failed; retrying in %.0f s", RETRY_AFTER)
                 delay = RETRY_AFTER
@@ -164,16 +175,35 @@ class Reminders(commands.Cog):
                           "sent at most once, so it is not retried", user_id, event_id)
 
     async def end_past_roles(self) -> None:
-        """Take the attendee role back from everyone once the event is over."""
+        """Take the attendee role back from everyone once the event is over; the event stops
+        giving it out only once nobody is left holding it."""
         store = self.bot.store
         for guild_id, event_id, role_id, confirmed in await store.run(
                 store.reminders.attendee_roles, due_by=discord.utils.utcnow()):
             if not self.bot.runs_guild(guild_id):
                 continue  # the process of that guild's shard takes it back
+            if self._taking_back.get(event_id, (0.0, 0.0))[0] > time.monotonic():
+                continue  # refused lately: tried again when its wait is over
             _, held = self._holders.pop(event_id, (role_id, set()))
-            for user_id in dict.fromkeys([*confirmed, *held]):
-                if await self._remove(guild_id, user_id, role_id, "the event is over") is None:
+            holding = list(dict.fromkeys([*confirmed, *held]))
+            left: list[int] = []
+            for n, user_id in enumerate(holding):
+                outcome = await self._remove(guild_id, user_id, role_id, "the event is over")
+                if outcome is None:  # not allowed: nor for the others
+                    left += holding[n:]
                     break
+                if not outcome:
+                    left.append(user_id)
+            if left:
+                first, longest = TAKE_BACK_RETRY
+                wait = min(self._taking_back[event_id][1] * 2, longest) if (
+                    event_id in self._taking_back) else first
+                self._taking_back[event_id] = (time.monotonic() + wait, wait)
+                self._holders[event_id] = (role_id, set(left))
+                log.warning("role %s of event %s is still held by %d member(s); trying again "
+                            "in %.0f s", role_id, event_id, len(left), wait)
+                continue
+            self._taking_back.pop(event_id, None)
             # Removing is idempotent, so it comes first: a crash before this line removes
             # the role again on the next start rather than leaving it with anyone.
             await self.bot.store.run(self.bot.store.reminders.end_attendee_role, event_id, role_id)
@@ -193,6 +223,8 @@ class Reminders(commands.Cog):
             self._syncers.pop(key, None)
 
     async def _sync_role(self, guild_id: int, event_id: int) -> None:
+        if event_id in self._taking_back:
+            return  # over: its role is being taken back, not given
         try:
             role_id, confirmed = await self.bot.store.run(self.bot.store.reminders.attendee_role,
                                                           guild_id, event_id)

@@ -11,7 +11,7 @@ the same store tests (tests/store, through the `store` fixture).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import ParamSpec, Protocol, TypeVar
@@ -135,7 +135,8 @@ class GuildSettings(Protocol):
 class Reminders(Protocol):
     """Reminders due, attendee roles and the events' Discord scheduled events."""
 
-    def next_due(self, now: datetime | None = None) -> datetime | None: ...
+    def next_due(self, now: datetime | None = None,
+                 roles_waiting: Collection[int] = ()) -> datetime | None: ...
     def claim_reminders(self, now: datetime | None = None,
                         limit: int = 100) -> list[DueReminder]: ...
     def attendee_role(self, guild_id: int, event_id: int) -> tuple[int | None, list[int]]: ...

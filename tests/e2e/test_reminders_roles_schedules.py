@@ -203,6 +203,35 @@ async def test_the_role_is_taken_back_when_the_event_starts(world, fake):
     assert time.time() >= starts.timestamp()
 
 
+async def test_a_role_discord_refuses_to_take_back_is_taken_back_on_a_later_try(world, fake):
+    guild = world.guild
+    attendee = guild.role("Attendee")
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=6)
+    event_id = await world.import_event("Stubborn Role Talk", capacity=5,
+                                        starts_at=starts.isoformat())
+    member = world.member("stubborn attendee")
+    await fake.slash(guild, world.moderator, "manage role", role=attendee, event=str(event_id))
+    await fake.slash(guild, member, "rsvp join", event=str(event_id))
+    await eventually(lambda: attendee in member.roles, what="the role on joining")
+    # At the start the bot may not take it back (its permission was taken away meanwhile):
+    route = rf"^/guilds/{guild.id}/members/{member.id}/roles/{attendee.id}$"
+    fake.fail("DELETE", route, status=403, code=50013, message="Missing Permissions")
+    first_request = len(fake.requests)
+
+    def take_backs() -> list[int]:
+        return [r.status for r in fake.requests[first_request:] if r.method == "DELETE"]
+
+    await eventually(take_backs, timeout=10, what="the take-back at the start")
+    assert take_backs() == [403] and attendee in member.roles
+    assert world.query("SELECT attendee_role_id FROM events WHERE id = ?",
+                       (event_id,)) == [(attendee.id,)]  # the event still owes it
+    # The next try, once the permission is back, takes it.
+    await eventually(lambda: attendee not in member.roles, timeout=20,
+                     what="the role taken back on a later try")
+    assert world.query("SELECT attendee_role_id FROM events WHERE id = ?",
+                       (event_id,)) == [(None,)]
+
+
 # -- Discord scheduled events -----------------------------------------------------------
 
 

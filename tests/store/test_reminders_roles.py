@@ -124,6 +124,9 @@ async def test_attendee_role_set_clear_and_due_after_the_event(store):
     assert await store.run(store.reminders.set_attendee_role, 1, no_start, 556) is None
     assert await store.run(store.reminders.attendee_role, 1, event_id) == (555, [7])
     assert await store.run(store.reminders.next_due, START) == ends  # the role ends with the event
+    # a take-back waiting to be tried again is not due meanwhile
+    assert await store.run(store.reminders.next_due, START, [event_id]) is None
+    assert await store.run(store.reminders.next_due, START, [no_start]) == ends
     assert await store.run(store.reminders.attendee_roles, due_by=ends - MIN) == []
     assert await store.run(store.reminders.attendee_roles, due_by=ends) == [(1, event_id, 555, [7])]
     assert {r[1] for r in await store.run(store.reminders.attendee_roles)} == {event_id, no_start}

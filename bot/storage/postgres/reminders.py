@@ -5,6 +5,7 @@ guild's offsets ("1440,60", "" when off) expanded by string_to_array instead of 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 
 from bot.errors import EventNotFound
@@ -47,7 +48,8 @@ class PostgresReminders(Repository):
         super().__init__(db)
         self._registrations = registrations
 
-    async def next_due(self, now: datetime | None = None) -> datetime | None:
+    async def next_due(self, now: datetime | None = None,
+                       roles_waiting: Collection[int] = ()) -> datetime | None:
         """When the scheduler next has work (see `sqlite.reminders.next_due`)."""
         async with self._transaction() as conn:
             at = await conn.fetchval(
@@ -60,8 +62,9 @@ class PostgresReminders(Repository):
                 "    WHERE r.event_id = e.id AND r.status = 'confirmed')"
                 "  UNION ALL"
                 f"  SELECT min({OVER_AT}) FROM events"
-                "   WHERE attendee_role_id IS NOT NULL) AS candidates",
-                DEFAULT_MINUTES, ts(now or utcnow()))
+                "   WHERE attendee_role_id IS NOT NULL AND NOT (id = ANY($3::bigint[])))"
+                " AS candidates",
+                DEFAULT_MINUTES, ts(now or utcnow()), sorted(roles_waiting))
         return dt(at)
 
     async def claim_reminders(self, now: datetime | None = None, limit: int = 100

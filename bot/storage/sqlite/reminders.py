@@ -12,6 +12,8 @@ an event moved to a later start reminds its members again at the new times.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Collection
 from datetime import UTC, datetime
 
 from bot.errors import EventNotFound
@@ -48,9 +50,11 @@ class SqliteReminders(Repository):
             JOIN rsvps r ON r.event_id = w.event_id AND r.status = 'confirmed'
         )"""
 
-    def next_due(self, now: datetime | None = None) -> datetime | None:
+    def next_due(self, now: datetime | None = None,
+                 roles_waiting: Collection[int] = ()) -> datetime | None:
         """When the scheduler next has work: the earliest reminder not yet sent (in the past
-        if one is overdue), or the end of an event whose attendee role is still given out."""
+        if one is overdue), or the end of an event whose attendee role is still given out,
+        apart from the events in `roles_waiting` (whose take-back waits to be tried again)."""
         row = self._row(
             self._DUE_REMINDERS +
             " SELECT min(at) FROM ("
@@ -61,8 +65,10 @@ class SqliteReminders(Repository):
             "    WHERE r.event_id = e.id AND r.status = 'confirmed')"
             "  UNION ALL"
             f"  SELECT min({OVER_AT}) FROM events"
-            "   WHERE attendee_role_id IS NOT NULL)",
-            {"default": self.DEFAULT_MINUTES, "now": ts(now or utcnow())})
+            "   WHERE attendee_role_id IS NOT NULL"
+            "    AND id NOT IN (SELECT value FROM json_each(:waiting)))",
+            {"default": self.DEFAULT_MINUTES, "now": ts(now or utcnow()),
+             "waiting": json.dumps(sorted(roles_waiting))})
         return dt(row[0])
 
     def claim_reminders(self, now: datetime | None = None, limit: int = 100
