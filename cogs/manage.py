@@ -137,6 +137,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         plan = await importing.prepare(
             self.bot.store, guild_id, source, zone, typed=typed, capacity=capacity,
             title=title, adds_to=adds_to)
+        check_order(plan.starts_at, plan.ends_at)  # a typed end, against the event's start
 
         async def do_import(clicked: Interaction) -> tuple[str, discord.Embed]:
             return await save_import(clicked, plan)

@@ -201,3 +201,15 @@ async def test_an_edit_moves_the_reminders_and_tells_everyone_once(world, fake):
 async def test_the_bot_logged_no_unexpected_error(world):
     assert "unexpected error" not in world.bot.output()
     assert "Traceback" not in world.bot.output()
+
+
+async def test_a_reimport_typing_only_an_end_before_the_events_start_is_refused(world, fake):
+    event_id = await world.import_event("Ordered Forum", capacity=5,
+                                        starts_at="2031-03-04T18:00:00+00:00")
+    before = world.dump()
+    reply = await import_page(
+        fake, world.guild, world.moderator, event=str(event_id), title="Ordered Forum",
+        page=Attachment("announcement.txt", b"Ordered Forum\n\n" + OPEN_ANNOUNCEMENT,
+                        "text/plain"), ends_at="2031-03-04T17:00:00+00:00")
+    assert reply.ephemeral and "must come after the start" in reply.content, reply
+    assert world.dump() == before

@@ -179,6 +179,22 @@ async def test_reimport_updates_in_place_and_keeps_rsvps(store):
     assert len(await store.run(store.events.list_events, 1)) == 1
 
 
+async def test_a_reimport_with_a_new_start_brings_its_own_end(store):
+    starts = utcnow().replace(microsecond=0) + timedelta(days=3)
+    draft = EventDraft(slug="talk", title="Talk", capacity=3, starts_at=starts,
+                       ends_at=starts + timedelta(hours=2))
+    event, _ = await store.run(store.events.save_event, 1, draft, [("text", make_page())])
+    moved = starts + timedelta(days=7)
+    again, _ = await store.run(store.events.save_event, 1, EventDraft(
+        slug="talk", title="Talk", capacity=3, starts_at=moved), [("text", make_page())])
+    # The old end lay before the new start: the event would have been over before it began.
+    assert (again.starts_at, again.ends_at) == (moved, None)
+    assert (await store.join(1, event.id, 1, "m")).result.outcome is JoinOutcome.CONFIRMED
+    kept, _ = await store.run(store.events.save_event, 1, EventDraft(
+        slug="talk", title="Talk", capacity=3), [("text", make_page())])
+    assert (kept.starts_at, kept.ends_at) == (moved, None)  # no time typed: both kept
+
+
 async def test_a_recap_attaches_to_its_event(store):
     event = await new_event(store)
     recap = make_page("recap", people=(("Ada Lovelace", "moderator"),),

@@ -145,9 +145,9 @@ class PostgresEvents(Repository):
             "  ELSE all_day END,"
             " ends_at = CASE WHEN $6::bigint IS NOT NULL THEN $6::bigint"
             "  WHEN $5::bigint IS NOT NULL AND $7::boolean THEN $5::bigint + 86400"
-            "  WHEN $5::bigint IS NOT NULL AND all_day THEN NULL"
-            "  WHEN starts_at IS NULL AND $8::bigint IS NOT NULL AND $5::bigint IS NULL"
-            "   THEN $9::bigint ELSE ends_at END,"
+            "  WHEN $5::bigint IS NOT NULL THEN NULL"
+            "  WHEN starts_at IS NULL AND $8::bigint IS NOT NULL THEN $9::bigint"
+            "  ELSE ends_at END,"
             " starts_at = coalesce($5::bigint, starts_at, $8::bigint), updated_at = $11"
             " WHERE id = $12",
             draft.title, draft.venue, draft.page_venue, draft.link, ts(draft.starts_at),

@@ -148,7 +148,9 @@ class SqliteEvents(Repository):
         db = self._conn
         page = draft.page_when
         # SET expressions read the row as it was: the page's times fill an event without a
-        # start, and its end goes with the start it came with.
+        # start, and its end goes with the start it came with. A typed start brings its own
+        # end (typed, or a day for a date alone, or none), as the import's preview shows:
+        # the old end may lie before it.
         db.execute(
             "UPDATE events SET title = :title,"
             " venue = coalesce(:venue, venue, :page_venue), link = coalesce(:link, link),"
@@ -157,9 +159,9 @@ class SqliteEvents(Repository):
             "  ELSE all_day END,"
             " ends_at = CASE WHEN :ends IS NOT NULL THEN :ends"
             "  WHEN :starts IS NOT NULL AND :all_day THEN :starts + 86400"
-            "  WHEN :starts IS NOT NULL AND all_day THEN NULL"
-            "  WHEN starts_at IS NULL AND :page_starts IS NOT NULL AND :starts IS NULL"
-            "   THEN :page_ends ELSE ends_at END,"
+            "  WHEN :starts IS NOT NULL THEN NULL"
+            "  WHEN starts_at IS NULL AND :page_starts IS NOT NULL THEN :page_ends"
+            "  ELSE ends_at END,"
             " starts_at = coalesce(:starts, starts_at, :page_starts), updated_at = :now"
             " WHERE id = :id",
             {"title": draft.title, "venue": draft.venue, "page_venue": draft.page_venue,
