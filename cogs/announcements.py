@@ -80,7 +80,9 @@ class Announcements(commands.Cog):
         self._editing: dict[tuple[int, int], asyncio.Lock] = {}
         self._deliverer: asyncio.Task[None] | None = None
         self._after_ready: asyncio.Task[None] | None = None
-        self._held: list[Notice] = []  # channel notices of guilds not arrived before on_ready
+        # Channel notices of guilds not arrived before on_ready, by id in their order: a
+        # claim held longer than a claim lives is handed out again, and held once.
+        self._held: dict[int, Notice] = {}
         # Claimed notices whose delivery or acknowledgement met the database away, with
         # whether they were posted: finished here once it is back, instead of waiting for
         # their claim to expire (and being posted again by whoever claims them then).
@@ -118,7 +120,7 @@ class Announcements(commands.Cog):
         every announcement whose counts moved meanwhile."""
         await self.bot.wait_until_ready()
         while self._held:
-            notice = self._held.pop(0)
+            notice = self._held.pop(next(iter(self._held)))
             try:
                 await self._deliver_and_ack(notice)
             except Exception:  # still claimed: handed out again once the claim goes stale
@@ -152,7 +154,7 @@ class Announcements(commands.Cog):
                                                   shards=self.bot.own_shards):
             for notice in notices:
                 if self._guild_not_arrived(notice):
-                    self._held.append(notice)
+                    self._held.setdefault(notice.id, notice)
                 else:
                     await self._deliver_and_ack(notice)
 

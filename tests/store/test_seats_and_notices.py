@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 
 from bot.registration import CAPACITY_NOTICE_COOLDOWN, JoinOutcome, Status
 from bot.storage import EventDraft, Store, utcnow
+from cogs.announcements import Announcements
 from tests.conftest import execute_sql, make_page, rsvp_of
 
 
@@ -189,3 +191,18 @@ async def test_acknowledging_a_notice_of_a_deleted_event_never_takes_a_newer_one
     left = await store.run(store.notices.claim_notices)
     assert {n.kind for n in left} == {"deleted", "cancelled"}, left
     assert capacity.id not in {n.id for n in left}
+
+
+async def test_a_notice_held_before_ready_past_its_claim_is_held_once(store):
+    # Before on_ready, a channel notice of a guild not yet arrived is held; if the bot is
+    # not ready within a claim's life, the notice is claimed again: it must not be posted
+    # twice once the bot is ready.
+    event = await new_event(store, capacity=1)
+    await store.join(1, event.id, 1, "m")  # fills it: one capacity notice
+    bot = SimpleNamespace(store=store, own_shards=None, is_ready=lambda: False,
+                          get_guild=lambda guild_id: None)
+    cog = Announcements(bot)
+    await cog.deliver_pending()
+    await execute_sql(store, "UPDATE outbox SET claimed_at = claimed_at - 3600")  # stale
+    await cog.deliver_pending()
+    assert [n.kind.value for n in cog._held.values()] == ["capacity"]
