@@ -185,7 +185,17 @@ def set_capacity(seats: Seats, capacity: int, waitlist: list[int], now: datetime
     was_full = seats.full
     seats.capacity = capacity
     promoted = _promote(seats, waitlist, now)
-    return Promotions(promoted, filled=not was_full and seats.full)
+    # Fewer seats can fill an event; once it is over, that is no news for the channel.
+    return Promotions(promoted, filled=not was_full and seats.full
+                      and not seats.has_taken_place(now))
+
+
+def freed_seats(was_full: bool, seats: Seats, now: datetime) -> bool:
+    """Whether a capacity change gave a full event free seats the waitlist did not take:
+    the channel, told it was full, hears it is open again as from a reopening (not once
+    the event is over, when nobody can join)."""
+    return (was_full and not seats.full and seats.capacity_noticed_at is not None
+            and not seats.has_taken_place(now))
 
 
 def fill_free_seats(seats: Seats, waitlist: list[int], now: datetime) -> Promotions:
@@ -213,11 +223,13 @@ def reopen(seats: Seats, waitlist: list[int], now: datetime) -> Promotions:
         raise Conflict(N_("this event has already taken place"))
     seats.registration_open = True
     seats.closed_reason = None
+    announced = seats.capacity_noticed_at is not None
     seats.capacity_noticed_at = None  # a fill after a reopening is news again
     promoted = _promote(seats, waitlist, now)
-    # Seats that ran out before the closing were announced then; only a reopening whose
-    # promotions take the last seat fills the event anew.
-    return Promotions(promoted, filled=bool(promoted) and seats.full)
+    # Seats that ran out before the closing were announced then; a reopening fills the
+    # event anew when its promotions take the last seat, or when it is full and that was
+    # never announced (its seats were cut to the confirmed count while it was closed).
+    return Promotions(promoted, filled=seats.full and (bool(promoted) or not announced))
 
 
 def announce_fill(seats: Seats, now: datetime) -> bool:

@@ -156,9 +156,31 @@ def test_reopening_after_the_event_is_refused():
 
 def test_reopening_an_event_that_was_already_full_is_not_a_new_fill():
     s = seats(capacity=2, confirmed=2, waitlisted=1, open_=False)
+    s.capacity_noticed_at = NOW - timedelta(days=1)  # its fill was announced before closing
     promotions = rules.reopen(s, [9], NOW)
     assert promotions.promoted == () and promotions.filled is False
     assert s.full
+
+
+def test_reopening_an_event_whose_fill_was_never_announced_fills_it():
+    # Its seats were cut to the confirmed count while it was closed: no notice then.
+    s = seats(capacity=10, confirmed=8, open_=False)
+    assert rules.set_capacity(s, 8, [], NOW).filled is False
+    assert rules.reopen(s, [], NOW).filled is True
+
+
+def test_seats_changed_after_the_event_are_no_news():
+    over = NOW - timedelta(hours=1)
+    cut = seats(capacity=5, confirmed=3, ends_at=over)
+    assert rules.set_capacity(cut, 3, [], NOW).filled is False
+    full = seats(capacity=2, confirmed=2, ends_at=over)
+    full.capacity_noticed_at = over - timedelta(days=1)
+    rules.set_capacity(full, 5, [], NOW)
+    assert rules.freed_seats(True, full, NOW) is False
+    before = seats(capacity=2, confirmed=2)
+    before.capacity_noticed_at = NOW - timedelta(days=1)
+    rules.set_capacity(before, 5, [], NOW)
+    assert rules.freed_seats(True, before, NOW) is True
 
 
 def test_a_join_with_free_seats_and_a_waitlist_promotes_the_waitlist_first():

@@ -204,9 +204,7 @@ class PostgresRegistrations(Repository):
         waitlist = await self.waitlist_head(conn, event_id, max(capacity - seats.confirmed, 0))
         was_full = seats.full
         promotions = rules.set_capacity(seats, capacity, waitlist, now)
-        if was_full and not seats.full and seats.capacity_noticed_at is not None:
-            # More seats than the waitlist takes: the channel, told the event was full,
-            # hears it is open again as from /manage open, and the next fill is news again.
+        if rules.freed_seats(was_full, seats, now):  # and the next fill is news again
             seats.capacity_noticed_at = None
             await self._outbox.notify(conn, guild_id, event_id, OpenedPayload(by=None), now)
         await self.record_promotions(conn, guild_id, event_id, seats, promotions, now)

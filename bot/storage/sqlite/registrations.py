@@ -228,9 +228,7 @@ class SqliteRegistrations(Repository):
         waitlist = self.waitlist_head(event_id, max(capacity - seats.confirmed, 0))
         was_full = seats.full
         promotions = rules.set_capacity(seats, capacity, waitlist, now)
-        if was_full and not seats.full and seats.capacity_noticed_at is not None:
-            # More seats than the waitlist takes: the channel, told the event was full,
-            # hears it is open again as from /manage open, and the next fill is news again.
+        if rules.freed_seats(was_full, seats, now):  # and the next fill is news again
             seats.capacity_noticed_at = None
             self._outbox.notify(guild_id, event_id, OpenedPayload(by=None), now)
         self.record_promotions(guild_id, event_id, seats, promotions, now)
