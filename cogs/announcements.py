@@ -44,6 +44,7 @@ from bot.models import (
     OpenedPayload,
     PromotedPayload,
 )
+from bot.registration import Status
 from bot.render import change_text, event_embed, takeaways_messages
 from bot.render_replies import (
     cancelled_dm,
@@ -200,6 +201,11 @@ class Announcements(commands.Cog):
             return True
         try:
             if isinstance(payload, PromotedPayload):
+                # Delivered late (Discord was away), the seat may have been given up since.
+                _, rsvp = await self.bot.store.run(self.bot.store.registrations.member_rsvp,
+                                                   notice.guild_id, event.id, payload.user_id)
+                if rsvp is None or rsvp.status is not Status.CONFIRMED:
+                    return True
                 lang = await dm_language(self.bot, payload.user_id)
                 await self._dm(payload.user_id, promoted_dm(lang, event), event.id)
                 return True

@@ -206,3 +206,23 @@ async def test_a_notice_held_before_ready_past_its_claim_is_held_once(store):
     await execute_sql(store, "UPDATE outbox SET claimed_at = claimed_at - 3600")  # stale
     await cog.deliver_pending()
     assert [n.kind.value for n in cog._held.values()] == ["capacity"]
+
+
+async def test_a_seat_given_up_before_its_promotion_dm_goes_out_gets_no_dm(store):
+    # The DM is delivered late (Discord was away meanwhile): it must not tell a member who
+    # has since cancelled that they are confirmed.
+    event = await new_event(store, capacity=1)
+    await store.join(1, event.id, 1, "a")
+    await store.join(1, event.id, 2, "b")  # waitlisted
+    await store.run(store.registrations.cancel, 1, event.id, 1)  # b gets the seat: a DM due
+    [promoted] = [n for n in await store.run(store.notices.claim_notices)
+                  if n.kind.value == "promoted"]
+    sent: list[int] = []
+
+    async def dm(user_id: int, text: str, event_id: int) -> None:
+        sent.append(user_id)
+
+    cog = Announcements(SimpleNamespace(store=store))
+    cog._dm = dm  # type: ignore[method-assign]
+    await store.run(store.registrations.cancel, 1, event.id, 2)
+    assert await cog._deliver(promoted) is True and sent == []
