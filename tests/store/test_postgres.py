@@ -280,3 +280,32 @@ async def test_a_join_at_a_time_costs_five_statements_on_the_server(postgres_clu
     assert (saved.confirmed, saved.waitlisted) == (10, 11)
     # and the one fill's capacity notice: its outbox row and its NOTIFY
     assert len(statements) == 20 * 5 + 2, "\n".join(statements[:12])
+
+
+async def test_an_operation_cancelled_midway_is_rolled_back_quietly(postgres_url):
+    # At shutdown the bot cancels what is in flight: a transaction caught waiting must be
+    # rolled back before its connection returns to the pool, and the pool must not have
+    # to reset it (asyncpg reports that as an error).
+    reported: list[str] = []
+    asyncio.get_running_loop().set_exception_handler(
+        lambda loop, context: reported.append(context["message"]))
+    async with await open_store(postgres_url) as store:
+        event = await new_event(store, capacity=5)
+        blocker = await asyncpg.connect(postgres_url)
+        try:
+            async with blocker.transaction():
+                await blocker.execute("SELECT 1 FROM events WHERE id = $1 FOR UPDATE", event.id)
+                for _ in range(2):  # cancelled once, and again while it rolls back
+                    closing = asyncio.ensure_future(store.run(
+                        store.registrations.close_registration, 1, event.id, None))
+                    await asyncio.sleep(0.3)  # waiting for the row, inside its transaction
+                    closing.cancel()
+                    await asyncio.sleep(0)
+                    closing.cancel()
+                    with pytest.raises(asyncio.CancelledError):
+                        await closing
+        finally:
+            await blocker.close()
+        await store.run(store.registrations.close_registration, 1, event.id, None)
+        assert not (await store.run(store.events.get_event, 1, event.id)).registration_open
+    assert reported == []

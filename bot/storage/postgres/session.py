@@ -8,17 +8,21 @@ seconds (BIGINT), as in the SQLite backend, so both share `ts`/`dt` and one mean
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
+from typing import TypeVar
 
 import asyncpg
 
 from bot.errors import Unavailable
 from bot.i18n import N_
 from bot.storage.sqlite.session import utcnow
+
+T = TypeVar("T")
 
 # The channel a write that queues notices NOTIFYs (delivered on commit); every store
 # LISTENs on it, so a deliverer in any process wakes without polling.
@@ -60,6 +64,21 @@ def lost_connection(exc: BaseException) -> bool:
         and any(said in str(exc) for said in ("connection is closed",
                                               "released back to the pool")))
 
+
+
+async def to_the_end(step: Awaitable[T]) -> T:
+    """Await `step` to its end even if the caller is cancelled meanwhile; the cancellation
+    is raised once it is over."""
+    task = asyncio.ensure_future(step)
+    cancelled = False
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            cancelled = True
+    if cancelled:
+        raise asyncio.CancelledError
+    return task.result()
 
 class DatabaseAway(Unavailable):
     """The connection was lost or refused. Before the commit the server rolled the
@@ -103,15 +122,18 @@ class Repository:
                     conn if conn is not None else
                     await stack.enter_async_context(pool.acquire()))
                 transaction = used.transaction()
-                await transaction.start()
+                # A cancellation (at shutdown) that lands while BEGIN, ROLLBACK or COMMIT is
+                # on its way waits for it: the connection goes back to the pool outside any
+                # transaction, and the pool need not reset it.
+                await to_the_end(transaction.start())
                 try:
                     yield used
                 except BaseException:
                     with contextlib.suppress(Exception):  # a lost connection rolled it back
-                        await transaction.rollback()
+                        await to_the_end(transaction.rollback())
                     raise
                 committing = True
-                await transaction.commit()
+                await to_the_end(transaction.commit())
         except Exception as exc:
             if not lost_connection(exc):
                 raise
