@@ -60,9 +60,9 @@ RETRY_AFTER = 30.0  # seconds after an unexpected failure of a round
 CLAIM_BATCH = 100
 UNKNOWN_ROLE = 10011  # Discord's error code: the role was deleted
 # A role Discord would not let the bot take back when its event ended is tried again after
-# this long, doubled on each failure in a row up to the second figure (a refusal counts
-# against Discord's limit of invalid requests; the record stays until every member is done).
-TAKE_BACK_RETRY = (10.0, 3600.0)
+# this long, doubled on each failure in a row up to TAKE_BACK_MAX (a refusal counts against
+# Discord's limit of invalid requests; the record stays until every member is done).
+TAKE_BACK_FIRST, TAKE_BACK_MAX = 10.0, 3600.0
 
 
 class Reminders(commands.Cog):
@@ -195,9 +195,8 @@ class Reminders(commands.Cog):
                 if not outcome:
                     left.append(user_id)
             if left:
-                first, longest = TAKE_BACK_RETRY
-                wait = min(self._taking_back[event_id][1] * 2, longest) if (
-                    event_id in self._taking_back) else first
+                _, waited = self._taking_back.get(event_id, (0.0, TAKE_BACK_FIRST / 2))
+                wait = min(waited * 2, TAKE_BACK_MAX)
                 self._taking_back[event_id] = (time.monotonic() + wait, wait)
                 self._holders[event_id] = (role_id, set(left))
                 log.warning("role %s of event %s is still held by %d member(s); trying again "

@@ -56,6 +56,7 @@ MEMBER_RSVP = (f"SELECT {summary_columns('e')}, r.user_id,"
                " r.display_name, r.status, r.seq, r.joined_at FROM events e LEFT JOIN rsvps r"
                " ON r.event_id = e.id AND r.user_id = $1 WHERE e.id = $2 AND e.guild_id = $3")
 
+
 class PostgresRegistrations(Repository):
     def __init__(self, db: Database, outbox: PostgresOutbox) -> None:
         super().__init__(db)

@@ -65,7 +65,6 @@ def lost_connection(exc: BaseException) -> bool:
                                               "released back to the pool")))
 
 
-
 async def to_the_end(step: Awaitable[T]) -> T:
     """Await `step` to its end even if the caller is cancelled meanwhile; the cancellation
     is raised once it is over."""
@@ -79,6 +78,7 @@ async def to_the_end(step: Awaitable[T]) -> T:
     if cancelled:
         raise asyncio.CancelledError
     return task.result()
+
 
 class DatabaseAway(Unavailable):
     """The connection was lost or refused. Before the commit the server rolled the

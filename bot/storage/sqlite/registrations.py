@@ -56,6 +56,7 @@ MEMBER_RSVP = (f"SELECT {summary_columns('e')}, e.waitlist_departures,"
                " LEFT JOIN rsvps r ON r.event_id = e.id AND r.user_id = ?"
                " WHERE e.id = ? AND e.guild_id = ?")
 
+
 class SqliteRegistrations(Repository):
     def __init__(self, session: Session, outbox: SqliteOutbox) -> None:
         super().__init__(session)
