@@ -4,7 +4,7 @@ renderers, the cogs and the CLI use. No backend's rows leak out of storage."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple, TypeAlias
 
@@ -41,6 +41,10 @@ class Event:
     all_day: bool = False  # a date without a time: starts_at is midnight UTC of that date
     archived: bool = False  # hidden from lists; refuses joins
     is_sample: bool = False  # the bundled sample every new server gets
+    # An all-day event's day runs midnight to midnight in the server's zone: how far that
+    # zone is ahead of UTC at its start and end, in seconds (`bot.when.day_offsets`).
+    start_offset: int = 0
+    end_offset: int = 0
 
     @property
     def seats(self) -> Seats:
@@ -48,10 +52,22 @@ class Event:
                      self.closed_reason, self.over_at)
 
     @property
+    def start_moment(self) -> datetime | None:
+        """When the event begins: its start, or for an all-day event the server's midnight."""
+        return None if self.starts_at is None else (
+            self.starts_at - timedelta(seconds=self.start_offset))
+
+    @property
+    def end_moment(self) -> datetime | None:
+        """When it ends, as `start_moment` reads its start; None when it has no end."""
+        return None if self.ends_at is None else (
+            self.ends_at - timedelta(seconds=self.end_offset))
+
+    @property
     def over_at(self) -> datetime | None:
         """When the event is over: its end, else its start; None when it has no date. The
         one rule (SQL spells it `bot.storage.sqlite.session.OVER_AT`)."""
-        return self.ends_at or self.starts_at
+        return self.end_moment or self.start_moment
 
     def is_over(self, now: datetime) -> bool:
         return self.seats.has_taken_place(now)

@@ -110,7 +110,7 @@ def scheduled_event_problem(event: Event, now: datetime) -> Text | None:
     problem = saved_times_problem(event.starts_at, event.ends_at)
     if problem:  # the arithmetic of scheduled_event_fields would overflow
         return Text(N_("{problem} (set another with `/manage edit`)"), problem=problem)
-    if event.starts_at <= now:
+    if event.start_moment is not None and event.start_moment <= now:
         return Text(N_("it has already started, and Discord only takes events in the future"))
     return None
 
@@ -129,16 +129,17 @@ class ScheduledEventDetails:
 
 def scheduled_event_details(event: Event) -> ScheduledEventDetails:
     """The guild scheduled event of an event with no `scheduled_event_problem`."""
-    assert event.starts_at is not None
-    ends_at = event.ends_at if event.ends_at and event.ends_at > event.starts_at else (
-        event.starts_at + DEFAULT_DURATION)
+    starts_at, ends_at = event.start_moment, event.end_moment  # an all-day one's midnights
+    assert starts_at is not None
+    if ends_at is None or ends_at <= starts_at:
+        ends_at = starts_at + DEFAULT_DURATION
     description = event.description
     if event.link:
         description = f"{description}\n\n{event.link}".strip()
     return ScheduledEventDetails(
         name=clip(event.title, SCHEDULED_NAME),
         description=clip(description, SCHEDULED_DESCRIPTION) or None,
-        start=event.starts_at, end=ends_at,
+        start=starts_at, end=ends_at,
         location=clip(event.venue or "Discord", SCHEDULED_LOCATION))
 
 

@@ -25,7 +25,7 @@ class RegistrationChanged:
 
 @dataclass(frozen=True, slots=True)
 class RemindersChanged:
-    """The guild's reminder offsets changed."""
+    """The guild's reminder offsets changed, or its timezone (so its all-day events)."""
 
     guild_id: int
 

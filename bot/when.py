@@ -11,6 +11,8 @@ Two readers, one result type:
 
 A date without a time of day is an ALL-DAY event, kept as midnight UTC of that date to
 midnight UTC of the next: the date can be read back exactly whatever the reader's zone.
+The day itself runs from midnight to midnight in the server's zone: `day_offsets` says how
+far that zone is ahead of UTC at each end, and the store keeps it beside the dates.
 
 Zone abbreviations that mean several places (CST: China, UTC+8, or US Central, UTC−6;
 IST: India, Israel or Ireland) are read in the light of the server's timezone: the reading
@@ -107,6 +109,25 @@ def server_zone(name: str | None) -> ZoneInfo:
         return ZoneInfo(name or DEFAULT_ZONE)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo(DEFAULT_ZONE)
+
+
+def day_offsets(zone_name: str | None, starts_at: datetime | None, ends_at: datetime | None,
+                all_day: bool) -> tuple[int, int]:
+    """How far the server's zone is ahead of UTC, in seconds, at the midnight that begins an
+    all-day event's first day and at the one that ends its last: the day begins at
+    `starts_at - start offset` and is over at `ends_at - end offset`. (0, 0) for an event
+    with times; the end's is 0 when the end is a time of day, not a date (a date is kept
+    as midnight UTC, which a typed time could equal only in a server at UTC, offset 0)."""
+    if not all_day or starts_at is None:
+        return 0, 0
+    zone = server_zone(zone_name)
+
+    def ahead(day: datetime) -> int:
+        offset = datetime.combine(day.astimezone(UTC).date(), time(0), zone).utcoffset()
+        return int(offset.total_seconds()) if offset is not None else 0
+
+    is_date = ends_at is not None and int(ends_at.timestamp()) % 86_400 == 0
+    return ahead(starts_at), ahead(ends_at) if ends_at is not None and is_date else 0
 
 
 def check_zone_name(name: str) -> str:

@@ -161,8 +161,9 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     async def timezone(self, interaction: Interaction,
                        zone: app_commands.Range[str, 1, 100]) -> None:
         name = check_zone_name(zone)
-        await self.bot.store.run(self.bot.store.settings.set_timezone,
-                                 guild_id_of(interaction), name)
+        guild_id = guild_id_of(interaction)
+        await self.bot.store.run(self.bot.store.settings.set_timezone, guild_id, name)
+        self.bot.signals.emit(RemindersChanged(guild_id))  # all-day events moved with it
         now = discord.utils.utcnow().astimezone(server_zone(name))
         await respond(interaction, member_language(interaction)._(
             "Times typed here are now read in **{zone}** (it is {time} there now); pages that "

@@ -213,3 +213,34 @@ async def test_a_reimport_typing_only_an_end_before_the_events_start_is_refused(
                         "text/plain"), ends_at="2031-03-04T17:00:00+00:00")
     assert reply.ephemeral and "must come after the start" in reply.content, reply
     assert world.dump() == before
+
+
+def zone_where_the_day_differs(now: datetime) -> tuple[str, str, bool]:
+    """(an Etc zone, a date, whether that all-day date is still on there) such that the
+    day's end in that zone and at midnight UTC lie on either side of `now`, each at least
+    an hour away, whatever the hour the test runs at."""
+    hours = now.hour + now.minute / 60
+    if hours < 11:  # yesterday (UTC) is still today k hours west of UTC
+        behind = min(int(hours) + 2, 12)
+        return f"Etc/GMT+{behind}", f"{now.date() - timedelta(days=1)}", True
+    ahead = min(int(25 - hours) + 1, 14)  # today (UTC) is already over k hours east of it
+    return f"Etc/GMT-{ahead}", f"{now.date()}", False
+
+
+async def test_an_all_day_event_runs_midnight_to_midnight_in_the_servers_zone(world, fake):
+    zone, day, still_on = zone_where_the_day_differs(datetime.now(UTC))
+    set_zone = await fake.slash(world.guild, world.moderator, "manage timezone", zone=zone)
+    assert zone in set_zone.content, set_zone.content
+    event_id = await world.import_event("Whole Day Workshop", capacity=5, starts_at=day)
+    assert event_times(world, event_id)[2] == 1  # all day
+
+    on, over = "confirmed", "already taken place"
+    first = await fake.slash(world.guild, world.member("early"), "rsvp join",
+                             event=str(event_id))
+    assert (on if still_on else over) in first.content, first.content
+
+    # The same date in UTC: the day moves with the server's zone, and so does its end.
+    await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC")
+    second = await fake.slash(world.guild, world.member("late"), "rsvp join",
+                              event=str(event_id))
+    assert (over if still_on else on) in second.content, second.content

@@ -153,3 +153,36 @@ async def test_scheduled_event_link_and_setting(store):
 
 def _ts(when: datetime) -> int:
     return int(when.timestamp())
+
+
+async def test_an_all_day_event_runs_and_is_reminded_by_the_servers_midnight(store):
+    await store.run(store.settings.set_timezone, 1, "America/New_York")
+    day = datetime(2030, 3, 10, tzinfo=UTC)  # New York moves its clocks on this day
+    event, _ = await store.run(store.events.save_event, 1, EventDraft(
+        slug="day", title="Whole Day", capacity=5, starts_at=day, all_day=True),
+        [("page", make_page())])
+    begins, ends = datetime(2030, 3, 10, 5, tzinfo=UTC), datetime(2030, 3, 11, 4, tzinfo=UTC)
+    assert (event.starts_at, event.start_moment, event.over_at) == (day, begins, ends)
+
+    async def over(at: datetime) -> bool:
+        listings = await store.run(store.events.event_listings, 1, past=True, now=at)
+        return next(e for e in listings if e.id == event.id).over
+
+    assert not await over(ends - MIN) and await over(ends)  # 23:59 and midnight there
+    await store.join(1, event.id, 7, "seven")
+    assert await store.run(store.reminders.next_due, day - 7 * 1440 * MIN) == begins - 1440 * MIN
+    claimed = await store.run(store.reminders.claim_reminders, begins - 60 * MIN)
+    assert [(c.user_id, c.starts_at, c.minutes) for c in claimed] == [(7, begins, (1440, 60))]
+
+    # A new timezone moves the day of the server's all-day events with it.
+    await store.run(store.settings.set_timezone, 1, "Asia/Shanghai")
+    moved = await store.run(store.events.get_event, 1, event.id)
+    assert moved.over_at == datetime(2030, 3, 10, 16, tzinfo=UTC)
+    assert await over(datetime(2030, 3, 10, 16, tzinfo=UTC))
+
+
+async def test_an_event_with_times_keeps_them_whatever_the_servers_zone(store):
+    await store.run(store.settings.set_timezone, 1, "Asia/Shanghai")
+    event_id = await event_at(store, START, ends_at=START + 120 * MIN)
+    event = await store.run(store.events.get_event, 1, event_id)
+    assert (event.start_moment, event.over_at) == (START, START + 120 * MIN)

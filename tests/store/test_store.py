@@ -6,7 +6,7 @@ import asyncio
 import sqlite3
 import sys
 import textwrap
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -263,6 +263,32 @@ async def test_pages_imported_before_hashing_are_recognised_after_the_upgrade(
             5, EventDraft(slug="old", title="Old"),
             [("A talk  about\nlighthouses.\n", make_page())], new=True)
     assert not created and again.id == 1
+
+
+@pytest.mark.sqlite_only
+async def test_all_day_events_from_before_the_upgrade_get_their_servers_day(
+        store_opener, tmp_path):
+    path = tmp_path / "old.sqlite3"
+    days = next(n for n, sql in enumerate(MIGRATIONS, 1) if "start_offset" in sql)
+    conn = sqlite3.connect(path)  # a database from the bot before days had a zone
+    for sql in MIGRATIONS[:days - 1]:
+        conn.executescript(sql)
+    conn.execute(f"PRAGMA user_version = {days - 1}")
+    day = int(datetime(2030, 6, 1, tzinfo=UTC).timestamp())
+    conn.execute("INSERT INTO guild_settings (guild_id, timezone) VALUES (5, 'Asia/Tokyo')")
+    conn.executemany(
+        "INSERT INTO events (id, guild_id, slug, title, capacity, starts_at, ends_at, all_day,"
+        " created_at, updated_at) VALUES (?, ?, ?, 'Old', 10, ?, ?, ?, 0, 0)",
+        [(1, 5, "day", day, day + 86400, 1), (2, 5, "timed", day, None, 0),
+         (3, 6, "utc", day, day + 86400, 1)])
+    conn.commit()
+    conn.close()
+    async with await store_opener(path) as store:
+        tokyo, timed, utc_day = [await store.run(store.events.get_event, guild, event_id)
+                                 for guild, event_id in ((5, 1), (5, 2), (6, 3))]
+    assert tokyo.over_at == datetime(2030, 6, 1, 15, tzinfo=UTC)
+    assert timed.over_at == datetime(2030, 6, 1, tzinfo=UTC)
+    assert utc_day.over_at == datetime(2030, 6, 2, tzinfo=UTC)
 
 
 async def test_claimed_notices_are_not_handed_out_twice_until_stale(store):

@@ -90,6 +90,18 @@ def test_scheduled_event_fields():
     assert long["entity_metadata"] == {"location": "Discord"}
 
 
+def test_an_all_day_scheduled_event_spans_the_servers_day():
+    day = datetime(2030, 5, 1, tzinfo=UTC)
+    shanghai = event(starts_at=day, ends_at=day + timedelta(days=1), all_day=True,
+                     start_offset=8 * 3600, end_offset=8 * 3600)
+    fields = scheduled_event_fields(shanghai)
+    assert fields["scheduled_start_time"] == datetime(2030, 4, 30, 16, tzinfo=UTC).isoformat()
+    assert fields["scheduled_end_time"] == datetime(2030, 5, 1, 16, tzinfo=UTC).isoformat()
+    # It has begun in Shanghai at 17:00 UTC the day before, though not yet in UTC.
+    assert "already started" in str(scheduled_event_problem(shanghai, day - timedelta(hours=7)))
+    assert scheduled_event_problem(shanghai, day - timedelta(hours=9)) is None
+
+
 def test_scheduled_event_problem():
     assert scheduled_event_problem(event(), START - timedelta(days=1)) is None
     assert "no start time" in str(scheduled_event_problem(event(starts_at=None), START))

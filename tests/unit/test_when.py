@@ -14,6 +14,7 @@ from bot.i18n import Text, language
 from bot.pages import parse_page
 from bot.when import (
     check_zone_name,
+    day_offsets,
     has_time_of_day,
     is_iso,
     parse_typed,
@@ -442,3 +443,20 @@ def test_each_way_of_writing_a_time_of_day_is_one(typed):
                                    "noonday", "Dec 1.", "2026年12月1日"])
 def test_a_date_alone_has_no_time_of_day(typed):
     assert not has_time_of_day(typed)
+
+
+@pytest.mark.parametrize(("zone", "start", "end", "all_day", "offsets"), [
+    ("Asia/Shanghai", utc(2026, 12, 5), utc(2026, 12, 6), True, (8 * 3600, 8 * 3600)),
+    ("America/New_York", utc(2026, 12, 5), utc(2026, 12, 6), True, (-5 * 3600, -5 * 3600)),
+    # The clocks move forward on March 8: the day begins at EST's midnight, ends at EDT's.
+    ("America/New_York", utc(2026, 3, 8), utc(2026, 3, 9), True, (-5 * 3600, -4 * 3600)),
+    ("America/New_York", utc(2026, 3, 8), None, True, (-5 * 3600, 0)),
+    # A typed end with a time of day is a moment already: only the date moves.
+    ("America/New_York", utc(2026, 3, 8), utc(2026, 3, 8, 23), True, (-5 * 3600, 0)),
+    ("Asia/Shanghai", utc(2026, 12, 5, 10), utc(2026, 12, 5, 12), False, (0, 0)),
+    (None, utc(2026, 12, 5), utc(2026, 12, 6), True, (0, 0)),
+    ("Asia/Shanghai", None, None, True, (0, 0)),
+])
+def test_an_all_day_event_runs_midnight_to_midnight_in_the_servers_zone(
+        zone, start, end, all_day, offsets):
+    assert day_offsets(zone, start, end, all_day) == offsets

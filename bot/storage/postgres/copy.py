@@ -26,7 +26,7 @@ TABLES: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...] = (
                 "waitlist_count", "next_seq", "waitlist_departures", "capacity_noticed_at",
                 "description", "recap_summary", "language", "translation", "off_the_record",
                 "access_notes", "scheduled_event_id", "attendee_role_id", "archived",
-                "is_sample", "created_at", "updated_at"),
+                "is_sample", "start_offset", "end_offset", "created_at", "updated_at"),
      frozenset({"all_day", "registration_open", "off_the_record", "archived", "is_sample"})),
     ("pages", ("event_id", "kind", "lang", "body", "imported_at", "text_hash", "url"),
      frozenset()),

@@ -30,6 +30,7 @@ from bot.storage.postgres.content import PostgresContent
 from bot.storage.postgres.outbox import PostgresOutbox
 from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.session import OVER_AT, Database, Repository
+from bot.storage.postgres.settings import anchor_days
 from bot.storage.protocol import SampleDrafts
 from bot.storage.sqlite.session import SUMMARY, dt, summary_of, ts, utcnow
 from bot.when import DEFAULT_ZONE
@@ -153,6 +154,7 @@ class PostgresEvents(Repository):
             draft.title, draft.venue, draft.page_venue, draft.link, ts(draft.starts_at),
             ts(draft.ends_at), draft.all_day, ts(page.starts_at), ts(page.ends_at),
             page.all_day, ts(now), event_id)
+        await anchor_days(conn, guild_id, event_id)
         seats = await self._registrations.seats_of(conn, event_id, guild_id)
         if draft.capacity is not None and draft.capacity != seats.capacity:
             await self._registrations.change_capacity(conn, event_id, guild_id, seats,
@@ -187,7 +189,8 @@ class PostgresEvents(Repository):
             access_notes=tuple(json.loads(row["access_notes"])), has_recap=row["has_recap"],
             people=await self._content.people(conn, event_id),
             takeaways=await self._content.takeaways(conn, event_id),
-            all_day=row["all_day"], archived=row["archived"], is_sample=row["is_sample"])
+            all_day=row["all_day"], archived=row["archived"], is_sample=row["is_sample"],
+            start_offset=row["start_offset"], end_offset=row["end_offset"])
 
     async def edit_event(self, guild_id: int, event_id: int, edit: EventEdit,
                          now: datetime | None = None) -> tuple[Event, Event]:
@@ -203,6 +206,7 @@ class PostgresEvents(Repository):
                 " venue = $5, link = $6, updated_at = $7 WHERE id = $8",
                 edit.title, ts(edit.starts_at), ts(edit.ends_at), edit.all_day, edit.venue,
                 edit.link, ts(now), event_id)
+            await anchor_days(conn, guild_id, event_id)
             seats = await self._registrations.seats_of(conn, event_id, guild_id)
             if promotable := rules.promotable(seats, now):  # a later date reopens its seats
                 waitlist = await self._registrations.waitlist_head(conn, event_id, promotable)

@@ -7,8 +7,9 @@ from __future__ import annotations
 import logging
 
 from bot.errors import Unavailable
-from bot.storage.postgres.migrations import MIGRATIONS, SCHEMA_VERSION
+from bot.storage.postgres.migrations import DAYS_IN_ZONES, MIGRATIONS, SCHEMA_VERSION
 from bot.storage.postgres.session import Repository
+from bot.storage.postgres.settings import anchor_days
 from bot.storage.sqlite.session import ts, utcnow
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,10 @@ class PostgresMigrator(Repository):
             for number in sorted(n for n in MIGRATIONS if n > version):
                 log.info("migrating database to schema version %d", number)
                 await conn.execute(MIGRATIONS[number])
+                if number == DAYS_IN_ZONES:
+                    for row in await conn.fetch("SELECT DISTINCT guild_id FROM events"
+                                                " WHERE all_day"):
+                        await anchor_days(conn, row["guild_id"])
                 await conn.execute("INSERT INTO schema_migrations (version, applied_at)"
                                    " VALUES ($1, $2)", number, ts(utcnow()))
 

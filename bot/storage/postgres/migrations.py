@@ -164,6 +164,12 @@ MIGRATIONS: dict[int, str] = {
         seen_at BIGINT NOT NULL
     );
     """,
+    # 14: an all-day event's day in the server's zone (SQLite's 14); the code fills them.
+    14: """
+    ALTER TABLE events ADD COLUMN start_offset INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE events ADD COLUMN end_offset INTEGER NOT NULL DEFAULT 0;
+    """,
 }
+DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
 
 SCHEMA_VERSION = max(MIGRATIONS)

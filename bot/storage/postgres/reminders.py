@@ -26,10 +26,12 @@ _OFFSETS = """
 
 _DUE_REMINDERS = """
     WITH open_windows AS MATERIALIZED (
-        SELECT e.guild_id, e.id AS event_id, e.title, e.starts_at, e.venue,
-               o.minutes, e.starts_at - o.minutes * 60 AS due_at
+        SELECT e.guild_id, e.id AS event_id, e.title, e.starts_at - e.start_offset
+                   AS starts_at, e.venue,
+               o.minutes, e.starts_at - e.start_offset - o.minutes * 60 AS due_at
         """ + _OFFSETS + """
-        WHERE e.starts_at > $2 AND e.starts_at - o.minutes * 60 <= $2
+        WHERE e.starts_at - e.start_offset > $2
+          AND e.starts_at - e.start_offset - o.minutes * 60 <= $2
     ), due AS (
         SELECT w.*, r.user_id, r.seq,
                coalesce((SELECT max(s.sent_at) FROM reminders_sent s
@@ -57,8 +59,9 @@ class PostgresReminders(Repository):
                 " SELECT min(at) FROM ("
                 "  SELECT min(due_at) AS at FROM due WHERE due_at > last_sent"
                 "  UNION ALL"
-                "  SELECT min(e.starts_at - o.minutes * 60)" + _OFFSETS +
-                "   WHERE e.starts_at - o.minutes * 60 > $2 AND EXISTS (SELECT 1 FROM rsvps r"
+                "  SELECT min(e.starts_at - e.start_offset - o.minutes * 60)" + _OFFSETS +
+                "   WHERE e.starts_at - e.start_offset - o.minutes * 60 > $2"
+                "    AND EXISTS (SELECT 1 FROM rsvps r"
                 "    WHERE r.event_id = e.id AND r.status = 'confirmed')"
                 "  UNION ALL"
                 f"  SELECT min({OVER_AT}) FROM events"

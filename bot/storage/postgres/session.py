@@ -28,13 +28,14 @@ T = TypeVar("T")
 # LISTENs on it, so a deliverer in any process wakes without polling.
 NOTICES_CHANNEL = "eventbot_notices"
 
-# When an event is over: its end, else its start (`bot.models.Event.over_at`), the same
-# spelling as the SQLite backend's OVER_AT.
-OVER_AT = "coalesce(ends_at, starts_at)"
+# When an event is over: its end, else its start, an all-day event's in the server's zone
+# (`bot.models.Event.over_at`), the same spelling as the SQLite backend's OVER_AT.
+OVER_AT = "coalesce(ends_at - end_offset, starts_at - start_offset)"
 
 
 def over_at(table: str) -> str:
-    return f"coalesce({table}.ends_at, {table}.starts_at)"
+    return (f"coalesce({table}.ends_at - {table}.end_offset,"
+            f" {table}.starts_at - {table}.start_offset)")
 
 
 log = logging.getLogger(__name__)

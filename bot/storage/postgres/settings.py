@@ -6,11 +6,33 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
+import asyncpg
+
 from bot.models import GuildLeft, ReminderSettings
 from bot.storage.postgres.session import Repository
-from bot.storage.sqlite.session import ts
+from bot.storage.sqlite.session import dt, ts
 from bot.times import DEFAULT_REMINDER_MINUTES
-from bot.when import DEFAULT_ZONE
+from bot.when import DEFAULT_ZONE, day_offsets
+
+
+async def anchor_days(conn: asyncpg.Connection, guild_id: int,
+                      event_id: int | None = None) -> None:
+    """Give the guild's all-day events (or just `event_id`) the offsets of its timezone
+    (`bot.when.day_offsets`), and an event with times none; in the caller's transaction."""
+    zone = await conn.fetchval("SELECT timezone FROM guild_settings WHERE guild_id = $1",
+                               guild_id)
+    rows = await conn.fetch(
+        "SELECT id, starts_at, ends_at, all_day, start_offset, end_offset FROM events"
+        " WHERE guild_id = $1 AND ($2::bigint IS NULL OR id = $2)"
+        "  AND (all_day OR start_offset <> 0 OR end_offset <> 0)", guild_id, event_id)
+    changed = []
+    for row in rows:
+        offsets = day_offsets(zone, dt(row["starts_at"]), dt(row["ends_at"]), row["all_day"])
+        if offsets != (row["start_offset"], row["end_offset"]):
+            changed.append((*offsets, row["id"]))
+    if changed:
+        await conn.executemany(
+            "UPDATE events SET start_offset = $1, end_offset = $2 WHERE id = $3", changed)
 
 
 class PostgresSettings(Repository):
@@ -29,8 +51,14 @@ class PostgresSettings(Repository):
                 guild_id, value)
 
     async def set_timezone(self, guild_id: int, zone: str) -> None:
-        """Set the guild's IANA timezone (checked by `bot.when.check_zone_name`)."""
-        await self._upsert(guild_id, "timezone", zone)
+        """Set the guild's IANA timezone (checked by `bot.when.check_zone_name`); its all-day
+        events now run midnight to midnight there."""
+        async with self._transaction() as conn:
+            await conn.execute(
+                "INSERT INTO guild_settings (guild_id, timezone) VALUES ($1, $2)"
+                " ON CONFLICT (guild_id) DO UPDATE SET timezone = excluded.timezone",
+                guild_id, zone)
+            await anchor_days(conn, guild_id)
 
     async def set_announce_channel(self, guild_id: int, channel_id: int) -> None:
         await self._upsert(guild_id, "announce_channel_id", channel_id)

@@ -169,6 +169,7 @@ class SqliteEvents(Repository):
              "all_day": int(draft.all_day), "page_starts": ts(page.starts_at),
              "page_ends": ts(page.ends_at), "page_all_day": int(page.all_day),
              "now": ts(now), "id": event_id})
+        self._settings.anchor_days(guild_id, event_id)
         seats = self._registrations.seats_of(event_id, guild_id)
         if draft.capacity is not None and draft.capacity != seats.capacity:
             self._registrations.change_capacity(event_id, guild_id, seats, draft.capacity, now)
@@ -206,7 +207,8 @@ class SqliteEvents(Repository):
             access_notes=tuple(json.loads(row["access_notes"])), has_recap=bool(row["has_recap"]),
             people=people, takeaways=takeaways,
             all_day=bool(row["all_day"]), archived=bool(row["archived"]),
-            is_sample=bool(row["is_sample"]))
+            is_sample=bool(row["is_sample"]), start_offset=row["start_offset"],
+            end_offset=row["end_offset"])
 
     def edit_event(self, guild_id: int, event_id: int, edit: EventEdit,
                    now: datetime | None = None) -> tuple[Event, Event]:
@@ -221,6 +223,7 @@ class SqliteEvents(Repository):
                 " link = ?, updated_at = ? WHERE id = ?",
                 (edit.title, ts(edit.starts_at), ts(edit.ends_at), int(edit.all_day),
                  edit.venue, edit.link, ts(now), event_id))
+            self._settings.anchor_days(guild_id, event_id)
             seats = self._registrations.seats_of(event_id, guild_id)
             if promotable := rules.promotable(seats, now):  # a later date reopens its seats
                 waitlist = self._registrations.waitlist_head(event_id, promotable)

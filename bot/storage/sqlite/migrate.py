@@ -7,15 +7,22 @@ import logging
 
 from bot.errors import Unavailable
 from bot.storage.sqlite.content import SqliteContent
-from bot.storage.sqlite.migrations import MIGRATIONS, PASSAGES_REBUILT, SCHEMA_VERSION
+from bot.storage.sqlite.migrations import (
+    DAYS_IN_ZONES,
+    MIGRATIONS,
+    PASSAGES_REBUILT,
+    SCHEMA_VERSION,
+)
 from bot.storage.sqlite.search import SqliteSearch
 from bot.storage.sqlite.session import Repository, page_hash
+from bot.storage.sqlite.settings import SqliteSettings
 
 log = logging.getLogger(__name__)
 
 
 class Migrator(Repository):
-    def migrate(self, content: SqliteContent, search: SqliteSearch) -> None:
+    def migrate(self, content: SqliteContent, search: SqliteSearch,
+                settings: SqliteSettings) -> None:
         with self._transaction() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
@@ -28,6 +35,9 @@ class Migrator(Repository):
                 if number == PASSAGES_REBUILT:
                     for row in self._all("SELECT id, guild_id FROM events"):
                         search.index(row["id"], row["guild_id"], content.content(row["id"]))
+                if number == DAYS_IN_ZONES:
+                    for row in self._all("SELECT DISTINCT guild_id FROM events WHERE all_day"):
+                        settings.anchor_days(row["guild_id"])
                 db.execute(f"PRAGMA user_version = {number}")
             if version < SCHEMA_VERSION:
                 self._fill_page_hashes()

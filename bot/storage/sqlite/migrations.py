@@ -249,7 +249,15 @@ MIGRATIONS: tuple[str, ...] = (
         seen_at INTEGER NOT NULL
     );
     """,
+    # 14: an all-day event's day runs midnight to midnight in the server's zone, not UTC:
+    # how far that zone is ahead of UTC at the day's start and end (`bot.when.day_offsets`),
+    # so "over" and the reminders are right in SQL. The code fills them.
+    """
+    ALTER TABLE events ADD COLUMN start_offset INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE events ADD COLUMN end_offset INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
 PASSAGES_REBUILT = 10  # after this migration, the code fills the search table again
+DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets

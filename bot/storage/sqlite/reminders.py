@@ -37,10 +37,12 @@ class SqliteReminders(Repository):
 
     _DUE_REMINDERS = """
         WITH open_windows AS MATERIALIZED (
-            SELECT e.guild_id, e.id AS event_id, e.title, e.starts_at, e.venue,
-                   o.value AS minutes, e.starts_at - o.value * 60 AS due_at
+            SELECT e.guild_id, e.id AS event_id, e.title, e.starts_at - e.start_offset
+                       AS starts_at, e.venue,
+                   o.value AS minutes, e.starts_at - e.start_offset - o.value * 60 AS due_at
             """ + _OFFSETS + """
-            WHERE e.starts_at > :now AND e.starts_at - o.value * 60 <= :now
+            WHERE e.starts_at - e.start_offset > :now
+              AND e.starts_at - e.start_offset - o.value * 60 <= :now
         ), due AS (
             SELECT w.*, r.user_id, r.seq,
                    coalesce((SELECT max(s.sent_at) FROM reminders_sent s
@@ -60,8 +62,9 @@ class SqliteReminders(Repository):
             " SELECT min(at) FROM ("
             "  SELECT min(due_at) AS at FROM due WHERE due_at > last_sent"
             "  UNION ALL"
-            "  SELECT min(e.starts_at - o.value * 60)" + self._OFFSETS +
-            "   WHERE e.starts_at - o.value * 60 > :now AND EXISTS (SELECT 1 FROM rsvps r"
+            "  SELECT min(e.starts_at - e.start_offset - o.value * 60)" + self._OFFSETS +
+            "   WHERE e.starts_at - e.start_offset - o.value * 60 > :now"
+            "    AND EXISTS (SELECT 1 FROM rsvps r"
             "    WHERE r.event_id = e.id AND r.status = 'confirmed')"
             "  UNION ALL"
             f"  SELECT min({OVER_AT}) FROM events"

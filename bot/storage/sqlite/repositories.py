@@ -33,4 +33,4 @@ class SqliteRepositories:
         self.schema = Migrator(self.session)
 
     def migrate(self) -> None:
-        self.schema.migrate(self.content, self.search)
+        self.schema.migrate(self.content, self.search, self.settings)

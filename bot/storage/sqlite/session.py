@@ -19,9 +19,10 @@ from bot.models import EventSummary
 
 BUSY_TIMEOUT_MS = 10_000
 
-# When an event is over: its end, else its start (`bot.models.Event.over_at`). The one SQL
-# spelling of that rule; every query about "over" or "ended" uses it.
-OVER_AT = "coalesce(ends_at, starts_at)"
+# When an event is over: its end, else its start, an all-day event's in the server's zone
+# (`bot.models.Event.over_at`). The one SQL spelling of that rule; every query about
+# "over" or "ended" uses it.
+OVER_AT = "coalesce(ends_at - end_offset, starts_at - start_offset)"
 
 
 # An event's summary (`summary_of`), the columns every lookup of one reads.
@@ -34,8 +35,9 @@ def summary_columns(table: str) -> str:
 
 
 def over_at(table: str) -> str:
-    """OVER_AT for a qualified table (`over_at("e")` -> coalesce(e.ends_at, e.starts_at))."""
-    return f"coalesce({table}.ends_at, {table}.starts_at)"
+    """OVER_AT for a qualified table (`over_at("e")` -> coalesce(e.ends_at - ...))."""
+    return (f"coalesce({table}.ends_at - {table}.end_offset,"
+            f" {table}.starts_at - {table}.start_offset)")
 
 
 def utcnow() -> datetime:
