@@ -116,8 +116,8 @@ def day_offsets(zone_name: str | None, starts_at: datetime | None, ends_at: date
     """How far the server's zone is ahead of UTC, in seconds, at the midnight that begins an
     all-day event's first day and at the one that ends its last: the day begins at
     `starts_at - start offset` and is over at `ends_at - end offset`. (0, 0) for an event
-    with times; the end's is 0 when the end is a time of day, not a date (a date is kept
-    as midnight UTC, which a typed time could equal only in a server at UTC, offset 0)."""
+    with times. An all-day event ends with a date (`check_all_day_end`), kept as midnight
+    UTC; an end at another moment, saved before that rule, is a moment already (offset 0)."""
     if not all_day or starts_at is None:
         return 0, 0
     zone = server_zone(zone_name)

@@ -41,6 +41,7 @@ from bot.adapters.languages import server_language
 from bot.adapters.manage_forms import (
     DeleteConfirmation,
     EditModal,
+    check_all_day_end,
     check_order,
     typed_time,
 )
@@ -138,6 +139,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
             self.bot.store, guild_id, source, zone, typed=typed, capacity=capacity,
             title=title, adds_to=adds_to)
         check_order(plan.starts_at, plan.ends_at)  # a typed end, against the event's start
+        check_all_day_end(plan.all_day, end)
 
         async def do_import(clicked: Interaction) -> tuple[str, discord.Embed]:
             return await save_import(clicked, plan)

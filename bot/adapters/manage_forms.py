@@ -113,6 +113,14 @@ def check_order(starts_at: datetime | None, ends_at: datetime | None) -> None:
                            end=timestamp(ends_at), start=timestamp(starts_at))
 
 
+def check_all_day_end(all_day: bool, end: When) -> None:
+    """An all-day event runs midnight to midnight in the server's zone, so it ends with a
+    date, not at a time of day."""
+    if all_day and end.starts_at is not None and not end.all_day:
+        raise InvalidValue(N_("an all-day event ends with a date, not at a time of day; type "
+                              "a date for the end, or give the start a time too"))
+
+
 def when_where_lines(event: Event, lang: Language | None = None) -> str:
     """The event's When and Where as the moderator should check them."""
     lang = lang or language()
@@ -184,6 +192,7 @@ class EditModal(discord.ui.Modal):
         if typed == self.shown_end and start.starts_at == self.event.starts_at:
             return self.event.ends_at
         end = await typed_time(typed, self.zone, Text(N_("the end")), after=start.starts_at)
+        check_all_day_end(start.all_day, end)
         return end.ends_at if end.all_day else end.starts_at
 
     async def on_submit(self, interaction: Interaction) -> None:

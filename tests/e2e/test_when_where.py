@@ -217,8 +217,8 @@ async def test_a_reimport_typing_only_an_end_before_the_events_start_is_refused(
 
 def zone_where_the_day_differs(now: datetime) -> tuple[str, str, bool]:
     """(an Etc zone, a date, whether that all-day date is still on there) such that the
-    day's end in that zone and at midnight UTC lie on either side of `now`, each at least
-    an hour away, whatever the hour the test runs at."""
+    day's end in that zone and at midnight UTC lie on either side of `now`, the zone's at
+    least an hour away, whatever the hour the test runs at."""
     hours = now.hour + now.minute / 60
     if hours < 11:  # yesterday (UTC) is still today k hours west of UTC
         behind = min(int(hours) + 2, 12)
@@ -244,3 +244,20 @@ async def test_an_all_day_event_runs_midnight_to_midnight_in_the_servers_zone(wo
     second = await fake.slash(world.guild, world.member("late"), "rsvp join",
                               event=str(event_id))
     assert (over if still_on else on) in second.content, second.content
+
+
+async def test_an_all_day_event_ends_with_a_date_not_a_time(world, fake):
+    before = world.dump()
+    refused = await import_page(fake, world.guild, world.moderator, capacity=5,
+                               page=Attachment("d.txt", page("Day And Time"), "text/plain"),
+                               starts_at="2031-06-01", ends_at="2031-06-01 19:00")
+    assert refused.ephemeral and "ends with a date" in refused.content, refused.content
+    assert world.dump() == before
+
+    event_id = await world.import_event("Two Day Forum", capacity=5, starts_at="2031-06-01",
+                                        ends_at="2031-06-02")
+    saved = event_times(world, event_id)
+    opened = await fake.slash(world.guild, world.moderator, "manage edit", event=str(event_id))
+    refused = await fake.submit_modal(opened, {"end": "2031-06-02 17:00"})
+    assert refused.ephemeral and "ends with a date" in refused.content, refused.content
+    assert event_times(world, event_id) == saved
