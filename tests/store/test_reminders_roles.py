@@ -186,3 +186,22 @@ async def test_an_event_with_times_keeps_them_whatever_the_servers_zone(store):
     event_id = await event_at(store, START, ends_at=START + 120 * MIN)
     event = await store.run(store.events.get_event, 1, event_id)
     assert (event.start_moment, event.over_at) == (START, START + 120 * MIN)
+
+
+async def test_an_all_day_event_comes_in_order_of_when_its_day_begins(store):
+    await store.run(store.settings.set_timezone, 1, "America/New_York")
+    day, _ = await store.run(store.events.save_event, 1, EventDraft(
+        slug="day", title="Whole Day", starts_at=datetime(2030, 12, 1, tzinfo=UTC),
+        all_day=True), [("page", make_page())])  # begins at 05:00 UTC
+    evening = await event_at(store, datetime(2030, 12, 1, 2, tzinfo=UTC), slug="evening")
+    listed = await store.run(store.events.event_listings, 1,
+                             now=datetime(2030, 11, 30, 12, tzinfo=UTC))
+    assert [e.id for e in listed] == [evening, day.id]
+    await store.join(1, day.id, 7, "seven")
+    await store.join(1, evening, 7, "seven")
+    mine = await store.run(store.registrations.my_rsvps, 1, 7,
+                           datetime(2030, 11, 30, 12, tzinfo=UTC))
+    assert [r.event_id for r in mine] == [evening, day.id]
+    # At 22:00 in New York the evening event has begun; the day is the next to come.
+    assert await store.run(store.events.default_event_id, 1,
+                           datetime(2030, 12, 1, 3, tzinfo=UTC)) == day.id

@@ -32,7 +32,7 @@ from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.session import OVER_AT, Database, Repository
 from bot.storage.postgres.settings import anchor_days
 from bot.storage.protocol import SampleDrafts
-from bot.storage.sqlite.session import SUMMARY, dt, summary_of, ts, utcnow
+from bot.storage.sqlite.session import SUMMARY, WESTMOST, dt, summary_of, ts, utcnow
 from bot.when import DEFAULT_ZONE
 
 
@@ -255,7 +255,7 @@ class PostgresEvents(Repository):
                 f" ORDER BY {done},"
                 f"  CASE WHEN {done} THEN -coalesce(starts_at, created_at)"
                 "   ELSE (starts_at IS NULL)::int END,"
-                "  starts_at, id", guild_id, past, ts(now or utcnow()))
+                "  starts_at - start_offset, id", guild_id, past, ts(now or utcnow()))
         return [EventListing(r["id"], r["title"], dt(r["starts_at"]),
                              max(r["capacity"] - r["confirmed_count"], 0),
                              r["registration_open"], r["archived"], r["over"])
@@ -277,10 +277,12 @@ class PostgresEvents(Repository):
         return slug
 
     async def default_event_id(self, guild_id: int, now: datetime | None = None) -> int | None:
-        """The guild's next upcoming event, else its most recent one."""
+        """The guild's next upcoming event, else its most recent one (the rules of
+        `sqlite.events.SqliteEvents.default_event_id`)."""
         async with self._transaction() as conn:
             found = await conn.fetchval(
-                "SELECT id FROM events WHERE guild_id = $1 AND starts_at >= $2 AND NOT archived"
+                f"SELECT id FROM events WHERE guild_id = $1 AND starts_at >= $2 - {WESTMOST}"
+                " AND starts_at - start_offset >= $2 AND NOT archived"
                 " ORDER BY starts_at, id LIMIT 1", guild_id, ts(now or utcnow()))
             if found is None:
                 found = await conn.fetchval(

@@ -303,7 +303,7 @@ class PostgresRegistrations(Repository):
                 "SELECT e.id, e.title, e.starts_at, r.status, r.seq FROM rsvps r"
                 " JOIN events e ON e.id = r.event_id WHERE e.guild_id = $1 AND r.user_id = $2"
                 f" ORDER BY coalesce({over_at('e')} <= $3, false),"
-                "  e.starts_at IS NULL, e.starts_at, e.id",
+                "  e.starts_at IS NULL, e.starts_at - e.start_offset, e.id",
                 guild_id, user_id, ts(now or utcnow()))
             return [MyRsvp(r["id"], r["title"], dt(r["starts_at"]), Status(r["status"]),
                            await self.position(conn, r["id"], r["seq"])

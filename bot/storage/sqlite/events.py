@@ -35,6 +35,7 @@ from bot.storage.sqlite.search import SqliteSearch
 from bot.storage.sqlite.session import (
     OVER_AT,
     SUMMARY,
+    WESTMOST,
     Repository,
     Session,
     dt,
@@ -268,7 +269,7 @@ class SqliteEvents(Repository):
             f" ORDER BY archived OR coalesce({OVER_AT} <= :now, 0),"
             f"  CASE WHEN archived OR coalesce({OVER_AT} <= :now, 0)"
             "   THEN -coalesce(starts_at, created_at) ELSE starts_at IS NULL END,"
-            "  starts_at, id",
+            "  starts_at - start_offset, id",
             {"guild": guild_id, "past": past, "now": ts(now or utcnow())})
         return [EventListing(r["id"], r["title"], dt(r["starts_at"]),
                              max(r["capacity"] - r["confirmed_count"], 0),
@@ -290,10 +291,16 @@ class SqliteEvents(Repository):
         return slug
 
     def default_event_id(self, guild_id: int, now: datetime | None = None) -> int | None:
-        """The guild's next upcoming event, else its most recent one."""
+        """The guild's next upcoming event, else its most recent one.
+
+        Upcoming is by when each begins (an all-day one at the server's midnight); the
+        order is by start date, so the index bounds the read (two events within a zone's
+        offset of each other may come in either order)."""
+        at = ts(now or utcnow())
         row = self._one(
-            "SELECT id FROM events WHERE guild_id = ? AND starts_at >= ? AND NOT archived"
-            " ORDER BY starts_at, id LIMIT 1", (guild_id, ts(now or utcnow())))
+            f"SELECT id FROM events WHERE guild_id = ? AND starts_at >= ? - {WESTMOST}"
+            " AND starts_at - start_offset >= ? AND NOT archived"
+            " ORDER BY starts_at, id LIMIT 1", (guild_id, at, at))
         if row is None:
             row = self._one(
                 "SELECT id FROM events WHERE guild_id = ? ORDER BY archived,"

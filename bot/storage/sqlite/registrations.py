@@ -321,7 +321,7 @@ class SqliteRegistrations(Repository):
             "SELECT e.id, e.title, e.starts_at, r.status, r.seq FROM rsvps r"
             " JOIN events e ON e.id = r.event_id WHERE e.guild_id = ? AND r.user_id = ?"
             f" ORDER BY coalesce({over_at('e')} <= ?, 0),"
-            "  e.starts_at IS NULL, e.starts_at, e.id",
+            "  e.starts_at IS NULL, e.starts_at - e.start_offset, e.id",
             (guild_id, user_id, ts(now or utcnow())))
         return [MyRsvp(r["id"], r["title"], dt(r["starts_at"]), Status(r["status"]),
                        self.position(r["id"], r["seq"]) if r["status"] == "waitlisted"

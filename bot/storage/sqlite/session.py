@@ -29,6 +29,11 @@ OVER_AT = "coalesce(ends_at - end_offset, starts_at - start_offset)"
 SUMMARY = "id, title, starts_at, slug, archived"
 
 
+# How far a zone can be behind UTC, in seconds: an all-day event begins at most this long
+# after midnight UTC of its date.
+WESTMOST = 12 * 3600
+
+
 def summary_columns(table: str) -> str:
     """SUMMARY for a qualified table (`summary_columns("e")` -> e.id, e.title, ...)."""
     return ", ".join(f"{table}.{column.strip()}" for column in SUMMARY.split(","))
