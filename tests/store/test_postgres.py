@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import asyncpg
 import pytest
@@ -309,3 +310,30 @@ async def test_an_operation_cancelled_midway_is_rolled_back_quietly(postgres_url
         await store.run(store.registrations.close_registration, 1, event.id, None)
         assert not (await store.run(store.events.get_event, 1, event.id)).registration_open
     assert reported == []
+
+
+async def test_all_day_events_from_before_the_upgrade_get_their_servers_day(blank_url):
+    days = next(n for n, sql in MIGRATIONS.items() if "start_offset" in sql)
+    conn = await asyncpg.connect(blank_url)  # a database from the bot before days had a zone
+    try:
+        await conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY,"
+                           " applied_at BIGINT NOT NULL)")
+        for number in sorted(n for n in MIGRATIONS if n < days):
+            await conn.execute(MIGRATIONS[number])
+            await conn.execute("INSERT INTO schema_migrations VALUES ($1, 0)", number)
+        day = int(datetime(2030, 6, 1, tzinfo=UTC).timestamp())
+        await conn.execute("INSERT INTO guild_settings (guild_id, timezone)"
+                           " VALUES (5, 'Asia/Tokyo')")
+        await conn.executemany(
+            "INSERT INTO events (id, guild_id, slug, title, capacity, starts_at, ends_at,"
+            " all_day, created_at, updated_at) VALUES ($1, $2, $3, 'Old', 10, $4, $5, $6, 0, 0)",
+            [(1, 5, "day", day, day + 86400, True), (2, 5, "timed", day, None, False),
+             (3, 6, "utc", day, day + 86400, True)])
+    finally:
+        await conn.close()
+    async with await open_store(blank_url) as store:
+        tokyo, timed, utc_day = [await store.run(store.events.get_event, guild, event_id)
+                                 for guild, event_id in ((5, 1), (5, 2), (6, 3))]
+    assert tokyo.over_at == datetime(2030, 6, 1, 15, tzinfo=UTC)
+    assert timed.over_at == datetime(2030, 6, 1, tzinfo=UTC)
+    assert utc_day.over_at == datetime(2030, 6, 2, tzinfo=UTC)
