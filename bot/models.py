@@ -154,6 +154,7 @@ class EventListing:
     registration_open: bool
     archived: bool
     over: bool
+    all_day: bool = False  # starts_at is a date (`Event.all_day`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +166,7 @@ class MyRsvp:
     starts_at: datetime | None
     status: Status
     position: int | None  # waitlist position from 1; None when confirmed
+    all_day: bool = False  # starts_at is a date (`Event.all_day`)
 
 
 @dataclass(frozen=True, slots=True)

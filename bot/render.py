@@ -166,6 +166,13 @@ def timestamp(when: datetime, style: str = "F") -> str:
     return f"<t:{int(when.timestamp())}:{style}>"
 
 
+def start_text(starts_at: datetime, all_day: bool, style: str = "F") -> str:
+    """A start as a Discord timestamp; an all-day event's as its date alone."""
+    if all_day:  # midnight UTC of the date: noon shows that date from UTC−12 to UTC+11
+        return timestamp(starts_at + timedelta(hours=12), "D")
+    return timestamp(starts_at, style)
+
+
 def when_text(event: Event) -> str | None:
     return span_text(event.starts_at, event.ends_at, event.all_day)
 
@@ -175,8 +182,8 @@ def span_text(starts_at: datetime | None, ends_at: datetime | None,
     """A start (and end) as Discord timestamps; None without a start."""
     if starts_at is None:
         return None
-    if all_day:  # midnight UTC of the date: noon shows that date from UTC−12 to UTC+11
-        return timestamp(starts_at + timedelta(hours=12), "D")
+    if all_day:
+        return start_text(starts_at, all_day)
     text = f"{timestamp(starts_at)} ({timestamp(starts_at, 'R')})"
     if ends_at is not None:
         text += f" – {timestamp(ends_at, 't')}"

@@ -30,7 +30,7 @@ from bot.render import (
     safe,
     safe_clip,
     seats_left_text,
-    timestamp,
+    start_text,
     when_text,
 )
 
@@ -183,7 +183,8 @@ LIST_LIMIT = 25  # events shown by /event list; the rest are counted
 
 def listing_line(lang: Language, listing: EventListing) -> str:
     """`/event list`: "`12` **Title** · <t:…:f> · 3 seats left · open"."""
-    when = timestamp(listing.starts_at, "f") if listing.starts_at else lang._("no date yet")
+    when = (start_text(listing.starts_at, listing.all_day, "f") if listing.starts_at
+            else lang._("no date yet"))
     if listing.archived:
         state = lang._("archived")
     elif listing.over:
@@ -229,7 +230,8 @@ def my_rsvps_text(lang: Language, rsvps: Sequence[MyRsvp]) -> str:
     lines = [header]
     size = len(header)
     for number, rsvp in enumerate(rsvps):
-        when = timestamp(rsvp.starts_at, "f") if rsvp.starts_at else lang._("no date yet")
+        when = (start_text(rsvp.starts_at, rsvp.all_day, "f") if rsvp.starts_at
+                else lang._("no date yet"))
         status = (lang._("confirmed") if rsvp.position is None
                   else lang._("waitlisted (position {position})", position=f"{rsvp.position:,}"))
         line = f"- `{rsvp.event_id}` **{safe_clip(rsvp.title, 100)}** · {when} · {status}"

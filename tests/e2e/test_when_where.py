@@ -247,6 +247,7 @@ async def test_an_all_day_event_runs_midnight_to_midnight_in_the_servers_zone(wo
 
 
 async def test_an_all_day_event_ends_with_a_date_not_a_time(world, fake):
+    await fake.slash(world.guild, world.moderator, "event list")  # the server has its sample
     before = world.dump()
     refused = await import_page(fake, world.guild, world.moderator, capacity=5,
                                page=Attachment("d.txt", page("Day And Time"), "text/plain"),
@@ -257,6 +258,14 @@ async def test_an_all_day_event_ends_with_a_date_not_a_time(world, fake):
     event_id = await world.import_event("Two Day Forum", capacity=5, starts_at="2031-06-01",
                                         ends_at="2031-06-02")
     saved = event_times(world, event_id)
+    # Lists show its date, as /event info does, not midnight UTC as a time of day.
+    date = f"<t:{int(datetime(2031, 6, 1, 12, tzinfo=UTC).timestamp())}:D>"
+    member = world.member("lister")
+    await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+    for command in ("event list", "rsvp mine"):
+        shown = text_of(await fake.slash(world.guild, member, command))
+        line = next(line for line in shown.splitlines() if "Two Day Forum" in line)
+        assert date in line, line
     opened = await fake.slash(world.guild, world.moderator, "manage edit", event=str(event_id))
     refused = await fake.submit_modal(opened, {"end": "2031-06-02 17:00"})
     assert refused.ephemeral and "ends with a date" in refused.content, refused.content

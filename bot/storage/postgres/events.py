@@ -249,7 +249,8 @@ class PostgresEvents(Repository):
         done = f"(archived OR coalesce({OVER_AT} <= $3, false))"
         async with self._transaction() as conn:
             rows = await conn.fetch(
-                "SELECT id, title, starts_at, capacity, confirmed_count, registration_open,"
+                "SELECT id, title, starts_at, all_day, capacity, confirmed_count,"
+                " registration_open,"
                 f" archived, coalesce({OVER_AT} <= $3, false) AS over FROM events"
                 f" WHERE guild_id = $1 AND ($2 OR NOT {done})"
                 f" ORDER BY {done},"
@@ -258,7 +259,7 @@ class PostgresEvents(Repository):
                 "  starts_at - start_offset, id", guild_id, past, ts(now or utcnow()))
         return [EventListing(r["id"], r["title"], dt(r["starts_at"]),
                              max(r["capacity"] - r["confirmed_count"], 0),
-                             r["registration_open"], r["archived"], r["over"])
+                             r["registration_open"], r["archived"], r["over"], r["all_day"])
                 for r in rows]
 
     async def has_events(self, guild_id: int) -> bool:

@@ -300,14 +300,15 @@ class PostgresRegistrations(Repository):
         without a date, then past ones, most recent first."""
         async with self._transaction() as conn:
             rows = await conn.fetch(
-                "SELECT e.id, e.title, e.starts_at, r.status, r.seq FROM rsvps r"
+                "SELECT e.id, e.title, e.starts_at, e.all_day, r.status, r.seq FROM rsvps r"
                 " JOIN events e ON e.id = r.event_id WHERE e.guild_id = $1 AND r.user_id = $2"
                 f" ORDER BY coalesce({over_at('e')} <= $3, false),"
                 "  e.starts_at IS NULL, e.starts_at - e.start_offset, e.id",
                 guild_id, user_id, ts(now or utcnow()))
             return [MyRsvp(r["id"], r["title"], dt(r["starts_at"]), Status(r["status"]),
                            await self.position(conn, r["id"], r["seq"])
-                           if r["status"] == "waitlisted" else None) for r in rows]
+                           if r["status"] == "waitlisted" else None, r["all_day"])
+                    for r in rows]
 
     async def confirmed_ids(self, conn: asyncpg.Connection, event_id: int) -> list[int]:
         rows = await conn.fetch("SELECT user_id FROM rsvps WHERE event_id = $1"

@@ -262,7 +262,7 @@ class SqliteEvents(Repository):
         """`/event list`: the events to come, soonest first, then those without a date;
         with `past`, then the past and archived ones, most recent first."""
         rows = self._all(
-            "SELECT id, title, starts_at, capacity, confirmed_count, registration_open,"
+            "SELECT id, title, starts_at, all_day, capacity, confirmed_count, registration_open,"
             f" archived, {OVER_AT} <= :now AS over FROM events"
             " WHERE guild_id = :guild AND (:past OR NOT (archived OR"
             f"  coalesce({OVER_AT} <= :now, 0)))"
@@ -273,7 +273,8 @@ class SqliteEvents(Repository):
             {"guild": guild_id, "past": past, "now": ts(now or utcnow())})
         return [EventListing(r["id"], r["title"], dt(r["starts_at"]),
                              max(r["capacity"] - r["confirmed_count"], 0),
-                             bool(r["registration_open"]), bool(r["archived"]), bool(r["over"]))
+                             bool(r["registration_open"]), bool(r["archived"]), bool(r["over"]),
+                             bool(r["all_day"]))
                 for r in rows]
 
     def has_events(self, guild_id: int) -> bool:

@@ -318,14 +318,14 @@ class SqliteRegistrations(Repository):
         """The member's RSVPs in the guild: events to come soonest first, then those
         without a date, then past ones, most recent first."""
         rows = self._all(
-            "SELECT e.id, e.title, e.starts_at, r.status, r.seq FROM rsvps r"
+            "SELECT e.id, e.title, e.starts_at, e.all_day, r.status, r.seq FROM rsvps r"
             " JOIN events e ON e.id = r.event_id WHERE e.guild_id = ? AND r.user_id = ?"
             f" ORDER BY coalesce({over_at('e')} <= ?, 0),"
             "  e.starts_at IS NULL, e.starts_at - e.start_offset, e.id",
             (guild_id, user_id, ts(now or utcnow())))
         return [MyRsvp(r["id"], r["title"], dt(r["starts_at"]), Status(r["status"]),
                        self.position(r["id"], r["seq"]) if r["status"] == "waitlisted"
-                       else None) for r in rows]
+                       else None, bool(r["all_day"])) for r in rows]
 
     def confirmed_ids(self, event_id: int) -> list[int]:
         rows = self._all("SELECT user_id FROM rsvps WHERE event_id = ? AND status = 'confirmed'"
