@@ -32,7 +32,15 @@ from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.session import OVER_AT, Database, Repository
 from bot.storage.postgres.settings import anchor_days
 from bot.storage.protocol import SampleDrafts
-from bot.storage.sqlite.session import SUMMARY, WESTMOST, dt, summary_of, ts, utcnow
+from bot.storage.sqlite.session import (
+    SUMMARY,
+    WESTMOST,
+    dt,
+    start_moment,
+    summary_of,
+    ts,
+    utcnow,
+)
 from bot.when import DEFAULT_ZONE
 
 
@@ -256,7 +264,7 @@ class PostgresEvents(Repository):
                 f" ORDER BY {done},"
                 f"  CASE WHEN {done} THEN -coalesce(starts_at, created_at)"
                 "   ELSE (starts_at IS NULL)::int END,"
-                "  starts_at - start_offset, id", guild_id, past, ts(now or utcnow()))
+                f"  {start_moment()}, id", guild_id, past, ts(now or utcnow()))
         return [EventListing(r["id"], r["title"], dt(r["starts_at"]),
                              max(r["capacity"] - r["confirmed_count"], 0),
                              r["registration_open"], r["archived"], r["over"], r["all_day"])
@@ -283,7 +291,7 @@ class PostgresEvents(Repository):
         async with self._transaction() as conn:
             found = await conn.fetchval(
                 f"SELECT id FROM events WHERE guild_id = $1 AND starts_at >= $2 - {WESTMOST}"
-                " AND starts_at - start_offset >= $2 AND NOT archived"
+                f" AND {start_moment()} >= $2 AND NOT archived"
                 " ORDER BY starts_at, id LIMIT 1", guild_id, ts(now or utcnow()))
             if found is None:
                 found = await conn.fetchval(

@@ -45,7 +45,15 @@ from bot.storage.postgres.outbox import PostgresOutbox
 from bot.storage.postgres.session import OVER_AT, Database, Repository, over_at
 from bot.storage.sqlite.outbox import encode_payload
 from bot.storage.sqlite.registrations import JoinRequest, counters
-from bot.storage.sqlite.session import SUMMARY, dt, summary_columns, summary_of, ts, utcnow
+from bot.storage.sqlite.session import (
+    SUMMARY,
+    dt,
+    start_moment,
+    summary_columns,
+    summary_of,
+    ts,
+    utcnow,
+)
 
 SEATS = (f"capacity, confirmed_count, waitlist_count, registration_open, closed_reason,"
          f" {OVER_AT} AS over_at, capacity_noticed_at")
@@ -303,7 +311,7 @@ class PostgresRegistrations(Repository):
                 "SELECT e.id, e.title, e.starts_at, e.all_day, r.status, r.seq FROM rsvps r"
                 " JOIN events e ON e.id = r.event_id WHERE e.guild_id = $1 AND r.user_id = $2"
                 f" ORDER BY coalesce({over_at('e')} <= $3, false),"
-                "  e.starts_at IS NULL, e.starts_at - e.start_offset, e.id",
+                f"  e.starts_at IS NULL, {start_moment('e')}, e.id",
                 guild_id, user_id, ts(now or utcnow()))
             return [MyRsvp(r["id"], r["title"], dt(r["starts_at"]), Status(r["status"]),
                            await self.position(conn, r["id"], r["seq"])

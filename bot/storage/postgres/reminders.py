@@ -12,8 +12,10 @@ from bot.errors import EventNotFound
 from bot.models import DueReminder, RoleGrant
 from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.session import OVER_AT, Database, Repository
-from bot.storage.sqlite.session import dt, ts, utcnow
+from bot.storage.sqlite.session import dt, start_moment, ts, utcnow
 from bot.times import DEFAULT_REMINDER_MINUTES
+
+BEGINS = start_moment("e")  # when the event `e` begins, that its reminders count back from
 
 DEFAULT_MINUTES = ",".join(map(str, DEFAULT_REMINDER_MINUTES))  # as the column stores them
 
@@ -24,14 +26,12 @@ _OFFSETS = """
         CROSS JOIN LATERAL unnest(string_to_array(coalesce(g.reminder_minutes, $1), ',')
                                   ::bigint[]) AS o (minutes)"""
 
-_DUE_REMINDERS = """
+_DUE_REMINDERS = f"""
     WITH open_windows AS MATERIALIZED (
-        SELECT e.guild_id, e.id AS event_id, e.title, e.starts_at - e.start_offset
-                   AS starts_at, e.venue,
-               o.minutes, e.starts_at - e.start_offset - o.minutes * 60 AS due_at
-        """ + _OFFSETS + """
-        WHERE e.starts_at - e.start_offset > $2
-          AND e.starts_at - e.start_offset - o.minutes * 60 <= $2
+        SELECT e.guild_id, e.id AS event_id, e.title, {BEGINS} AS starts_at, e.venue,
+               o.minutes, {BEGINS} - o.minutes * 60 AS due_at
+        """ + _OFFSETS + f"""
+        WHERE {BEGINS} > $2 AND {BEGINS} - o.minutes * 60 <= $2
     ), due AS (
         SELECT w.*, r.user_id, r.seq,
                coalesce((SELECT max(s.sent_at) FROM reminders_sent s
@@ -59,9 +59,8 @@ class PostgresReminders(Repository):
                 " SELECT min(at) FROM ("
                 "  SELECT min(due_at) AS at FROM due WHERE due_at > last_sent"
                 "  UNION ALL"
-                "  SELECT min(e.starts_at - e.start_offset - o.minutes * 60)" + _OFFSETS +
-                "   WHERE e.starts_at - e.start_offset - o.minutes * 60 > $2"
-                "    AND EXISTS (SELECT 1 FROM rsvps r"
+                f"  SELECT min({BEGINS} - o.minutes * 60)" + _OFFSETS +
+                f"   WHERE {BEGINS} - o.minutes * 60 > $2 AND EXISTS (SELECT 1 FROM rsvps r"
                 "    WHERE r.event_id = e.id AND r.status = 'confirmed')"
                 "  UNION ALL"
                 f"  SELECT min({OVER_AT}) FROM events"

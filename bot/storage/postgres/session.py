@@ -20,6 +20,8 @@ import asyncpg
 
 from bot.errors import Unavailable
 from bot.i18n import N_
+from bot.storage.sqlite.session import OVER_AT as OVER_AT  # both backends' one spelling
+from bot.storage.sqlite.session import over_at as over_at
 from bot.storage.sqlite.session import utcnow
 
 T = TypeVar("T")
@@ -27,16 +29,6 @@ T = TypeVar("T")
 # The channel a write that queues notices NOTIFYs (delivered on commit); every store
 # LISTENs on it, so a deliverer in any process wakes without polling.
 NOTICES_CHANNEL = "eventbot_notices"
-
-# When an event is over: its end, else its start, an all-day event's in the server's zone
-# (`bot.models.Event.over_at`), the same spelling as the SQLite backend's OVER_AT.
-OVER_AT = "coalesce(ends_at - end_offset, starts_at - start_offset)"
-
-
-def over_at(table: str) -> str:
-    return (f"coalesce({table}.ends_at - {table}.end_offset,"
-            f" {table}.starts_at - {table}.start_offset)")
-
 
 log = logging.getLogger(__name__)
 

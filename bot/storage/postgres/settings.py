@@ -10,9 +10,17 @@ import asyncpg
 
 from bot.models import GuildLeft, ReminderSettings
 from bot.storage.postgres.session import Repository
-from bot.storage.sqlite.session import dt, ts
+from bot.storage.sqlite.session import DAY_COLUMNS, offsets_to_change, ts
 from bot.times import DEFAULT_REMINDER_MINUTES
-from bot.when import DEFAULT_ZONE, day_offsets
+from bot.when import DEFAULT_ZONE
+
+
+async def upsert_setting(conn: asyncpg.Connection, guild_id: int, column: str,
+                         value: object) -> None:
+    """Set one column of the guild's settings row, creating the row if need be."""
+    await conn.execute(
+        f"INSERT INTO guild_settings (guild_id, {column}) VALUES ($1, $2)"
+        f" ON CONFLICT (guild_id) DO UPDATE SET {column} = excluded.{column}", guild_id, value)
 
 
 async def anchor_days(conn: asyncpg.Connection, guild_id: int,
@@ -22,15 +30,10 @@ async def anchor_days(conn: asyncpg.Connection, guild_id: int,
     zone = await conn.fetchval("SELECT timezone FROM guild_settings WHERE guild_id = $1",
                                guild_id)
     rows = await conn.fetch(
-        "SELECT id, starts_at, ends_at, all_day, start_offset, end_offset FROM events"
-        " WHERE guild_id = $1 AND ($2::bigint IS NULL OR id = $2)"
+        f"SELECT {DAY_COLUMNS} FROM events WHERE guild_id = $1"
+        " AND ($2::bigint IS NULL OR id = $2)"
         "  AND (all_day OR start_offset <> 0 OR end_offset <> 0)", guild_id, event_id)
-    changed = []
-    for row in rows:
-        offsets = day_offsets(zone, dt(row["starts_at"]), dt(row["ends_at"]), row["all_day"])
-        if offsets != (row["start_offset"], row["end_offset"]):
-            changed.append((*offsets, row["id"]))
-    if changed:
+    if changed := offsets_to_change(zone, rows):
         await conn.executemany(
             "UPDATE events SET start_offset = $1, end_offset = $2 WHERE id = $3", changed)
 
@@ -43,21 +46,14 @@ class PostgresSettings(Repository):
         return DEFAULT_ZONE if zone is None else zone
 
     async def _upsert(self, guild_id: int, column: str, value: object) -> None:
-        """Set one column of the guild's settings row, creating the row if need be."""
         async with self._transaction() as conn:
-            await conn.execute(
-                f"INSERT INTO guild_settings (guild_id, {column}) VALUES ($1, $2)"
-                f" ON CONFLICT (guild_id) DO UPDATE SET {column} = excluded.{column}",
-                guild_id, value)
+            await upsert_setting(conn, guild_id, column, value)
 
     async def set_timezone(self, guild_id: int, zone: str) -> None:
         """Set the guild's IANA timezone (checked by `bot.when.check_zone_name`); its all-day
         events now run midnight to midnight there."""
         async with self._transaction() as conn:
-            await conn.execute(
-                "INSERT INTO guild_settings (guild_id, timezone) VALUES ($1, $2)"
-                " ON CONFLICT (guild_id) DO UPDATE SET timezone = excluded.timezone",
-                guild_id, zone)
+            await upsert_setting(conn, guild_id, "timezone", zone)
             await anchor_days(conn, guild_id)
 
     async def set_announce_channel(self, guild_id: int, channel_id: int) -> None:

@@ -39,6 +39,7 @@ from bot.storage.sqlite.session import (
     Repository,
     Session,
     dt,
+    start_moment,
     summary_of,
     ts,
     utcnow,
@@ -269,7 +270,7 @@ class SqliteEvents(Repository):
             f" ORDER BY archived OR coalesce({OVER_AT} <= :now, 0),"
             f"  CASE WHEN archived OR coalesce({OVER_AT} <= :now, 0)"
             "   THEN -coalesce(starts_at, created_at) ELSE starts_at IS NULL END,"
-            "  starts_at - start_offset, id",
+            f"  {start_moment()}, id",
             {"guild": guild_id, "past": past, "now": ts(now or utcnow())})
         return [EventListing(r["id"], r["title"], dt(r["starts_at"]),
                              max(r["capacity"] - r["confirmed_count"], 0),
@@ -300,7 +301,7 @@ class SqliteEvents(Repository):
         at = ts(now or utcnow())
         row = self._one(
             f"SELECT id FROM events WHERE guild_id = ? AND starts_at >= ? - {WESTMOST}"
-            " AND starts_at - start_offset >= ? AND NOT archived"
+            f" AND {start_moment()} >= ? AND NOT archived"
             " ORDER BY starts_at, id LIMIT 1", (guild_id, at, at))
         if row is None:
             row = self._one(

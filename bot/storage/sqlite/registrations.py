@@ -40,6 +40,7 @@ from bot.storage.sqlite.session import (
     TooLongForTheLoop,
     dt,
     over_at,
+    start_moment,
     summary_columns,
     summary_of,
     ts,
@@ -321,7 +322,7 @@ class SqliteRegistrations(Repository):
             "SELECT e.id, e.title, e.starts_at, e.all_day, r.status, r.seq FROM rsvps r"
             " JOIN events e ON e.id = r.event_id WHERE e.guild_id = ? AND r.user_id = ?"
             f" ORDER BY coalesce({over_at('e')} <= ?, 0),"
-            "  e.starts_at IS NULL, e.starts_at - e.start_offset, e.id",
+            f"  e.starts_at IS NULL, {start_moment('e')}, e.id",
             (guild_id, user_id, ts(now or utcnow())))
         return [MyRsvp(r["id"], r["title"], dt(r["starts_at"]), Status(r["status"]),
                        self.position(r["id"], r["seq"]) if r["status"] == "waitlisted"

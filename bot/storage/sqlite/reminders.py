@@ -19,8 +19,18 @@ from datetime import UTC, datetime
 from bot.errors import EventNotFound
 from bot.models import DueReminder, RoleGrant
 from bot.storage.sqlite.registrations import SqliteRegistrations
-from bot.storage.sqlite.session import OVER_AT, Repository, Session, dt, ts, utcnow
+from bot.storage.sqlite.session import (
+    OVER_AT,
+    Repository,
+    Session,
+    dt,
+    start_moment,
+    ts,
+    utcnow,
+)
 from bot.times import DEFAULT_REMINDER_MINUTES
+
+BEGINS = start_moment("e")  # when the event `e` begins, that its reminders count back from
 
 
 class SqliteReminders(Repository):
@@ -35,14 +45,12 @@ class SqliteReminders(Repository):
             LEFT JOIN guild_settings g ON g.guild_id = e.guild_id
             JOIN json_each('[' || coalesce(g.reminder_minutes, :default) || ']') o"""
 
-    _DUE_REMINDERS = """
+    _DUE_REMINDERS = f"""
         WITH open_windows AS MATERIALIZED (
-            SELECT e.guild_id, e.id AS event_id, e.title, e.starts_at - e.start_offset
-                       AS starts_at, e.venue,
-                   o.value AS minutes, e.starts_at - e.start_offset - o.value * 60 AS due_at
-            """ + _OFFSETS + """
-            WHERE e.starts_at - e.start_offset > :now
-              AND e.starts_at - e.start_offset - o.value * 60 <= :now
+            SELECT e.guild_id, e.id AS event_id, e.title, {BEGINS} AS starts_at, e.venue,
+                   o.value AS minutes, {BEGINS} - o.value * 60 AS due_at
+            """ + _OFFSETS + f"""
+            WHERE {BEGINS} > :now AND {BEGINS} - o.value * 60 <= :now
         ), due AS (
             SELECT w.*, r.user_id, r.seq,
                    coalesce((SELECT max(s.sent_at) FROM reminders_sent s
@@ -62,9 +70,8 @@ class SqliteReminders(Repository):
             " SELECT min(at) FROM ("
             "  SELECT min(due_at) AS at FROM due WHERE due_at > last_sent"
             "  UNION ALL"
-            "  SELECT min(e.starts_at - e.start_offset - o.value * 60)" + self._OFFSETS +
-            "   WHERE e.starts_at - e.start_offset - o.value * 60 > :now"
-            "    AND EXISTS (SELECT 1 FROM rsvps r"
+            f"  SELECT min({BEGINS} - o.value * 60)" + self._OFFSETS +
+            f"   WHERE {BEGINS} - o.value * 60 > :now AND EXISTS (SELECT 1 FROM rsvps r"
             "    WHERE r.event_id = e.id AND r.status = 'confirmed')"
             "  UNION ALL"
             f"  SELECT min({OVER_AT}) FROM events"

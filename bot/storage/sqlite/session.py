@@ -10,20 +10,15 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from bot.models import EventSummary
+from bot.when import day_offsets
 
 BUSY_TIMEOUT_MS = 10_000
-
-# When an event is over: its end, else its start, an all-day event's in the server's zone
-# (`bot.models.Event.over_at`). The one SQL spelling of that rule; every query about
-# "over" or "ended" uses it.
-OVER_AT = "coalesce(ends_at - end_offset, starts_at - start_offset)"
-
 
 # An event's summary (`summary_of`), the columns every lookup of one reads.
 SUMMARY = "id, title, starts_at, slug, archived"
@@ -39,10 +34,23 @@ def summary_columns(table: str) -> str:
     return ", ".join(f"{table}.{column.strip()}" for column in SUMMARY.split(","))
 
 
-def over_at(table: str) -> str:
-    """OVER_AT for a qualified table (`over_at("e")` -> coalesce(e.ends_at - ...))."""
-    return (f"coalesce({table}.ends_at - {table}.end_offset,"
-            f" {table}.starts_at - {table}.start_offset)")
+def start_moment(table: str | None = None) -> str:
+    """When an event begins (`bot.models.Event.start_moment`): its start, an all-day
+    event's at the server's midnight. The one SQL spelling of that rule, for both backends;
+    `table` qualifies the columns (`start_moment("e")` -> (e.starts_at - e.start_offset))."""
+    of = f"{table}." if table else ""
+    return f"({of}starts_at - {of}start_offset)"
+
+
+def over_at(table: str | None = None) -> str:
+    """When an event is over (`bot.models.Event.over_at`): its end, else its start, an
+    all-day event's in the server's zone. The one SQL spelling of that rule, for both
+    backends; every query about "over" or "ended" uses it."""
+    of = f"{table}." if table else ""
+    return f"coalesce({of}ends_at - {of}end_offset, {start_moment(table)})"
+
+
+OVER_AT = over_at()
 
 
 def utcnow() -> datetime:
@@ -61,6 +69,22 @@ class Columns(Protocol):
     """A result row read by column name: sqlite3's, or asyncpg's."""
 
     def __getitem__(self, column: str) -> Any: ...
+
+
+# What `offsets_to_change` reads of an event: its dates and the offsets stored with them.
+DAY_COLUMNS = "id, starts_at, ends_at, all_day, start_offset, end_offset"
+
+
+def offsets_to_change(zone: str | None, rows: Iterable[Columns]) -> list[tuple[int, int, int]]:
+    """(start offset, end offset, id) of each event among `rows` (DAY_COLUMNS, either
+    backend's) whose stored offsets are not those of the server's `zone` (`day_offsets`)."""
+    changed = []
+    for row in rows:
+        offsets = day_offsets(zone, dt(row["starts_at"]), dt(row["ends_at"]),
+                              bool(row["all_day"]))
+        if offsets != (row["start_offset"], row["end_offset"]):
+            changed.append((*offsets, row["id"]))
+    return changed
 
 
 def summary_of(row: Columns) -> EventSummary:

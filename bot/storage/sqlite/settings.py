@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 from bot.models import GuildLeft, ReminderSettings
 from bot.storage.sqlite.search import SqliteSearch
-from bot.storage.sqlite.session import Repository, Session, dt, ts
+from bot.storage.sqlite.session import DAY_COLUMNS, Repository, Session, offsets_to_change, ts
 from bot.times import DEFAULT_REMINDER_MINUTES
-from bot.when import DEFAULT_ZONE, day_offsets
+from bot.when import DEFAULT_ZONE
 
 
 class SqliteSettings(Repository):
@@ -36,20 +36,13 @@ class SqliteSettings(Repository):
     def anchor_days(self, guild_id: int, event_id: int | None = None) -> None:
         """Give the guild's all-day events (or just `event_id`) the offsets of its timezone
         (`bot.when.day_offsets`), and an event with times none; in the caller's transaction."""
-        zone = self.timezone(guild_id)
         rows = self._all(
-            "SELECT id, starts_at, ends_at, all_day, start_offset, end_offset FROM events"
-            " WHERE guild_id = ? AND (? IS NULL OR id = ?)"
+            f"SELECT {DAY_COLUMNS} FROM events WHERE guild_id = ? AND (? IS NULL OR id = ?)"
             "  AND (all_day OR start_offset <> 0 OR end_offset <> 0)",
             (guild_id, event_id, event_id))
-        changed = []
-        for row in rows:
-            offsets = day_offsets(zone, dt(row["starts_at"]), dt(row["ends_at"]),
-                                  bool(row["all_day"]))
-            if offsets != (row["start_offset"], row["end_offset"]):
-                changed.append((*offsets, row["id"]))
         self._conn.executemany(
-            "UPDATE events SET start_offset = ?, end_offset = ? WHERE id = ?", changed)
+            "UPDATE events SET start_offset = ?, end_offset = ? WHERE id = ?",
+            offsets_to_change(self.timezone(guild_id), rows))
 
     def set_announce_channel(self, guild_id: int, channel_id: int) -> None:
         with self._transaction() as db:
