@@ -9,7 +9,6 @@ import os
 import re
 import subprocess
 import sys
-from datetime import UTC, datetime
 
 import asyncpg
 import pytest
@@ -21,6 +20,7 @@ from bot.storage import open_store
 from bot.storage.postgres.migrations import MIGRATIONS, SCHEMA_VERSION
 from tests.conftest import ROOT, new_event, postgres_database
 from tests.store.test_ask import import_bundled_pages
+from tests.store.test_store import OLD_EVENTS, check_old_days_in_their_zones
 from tests.terminal import run_in_terminal
 
 
@@ -321,19 +321,13 @@ async def test_all_day_events_from_before_the_upgrade_get_their_servers_day(blan
         for number in sorted(n for n in MIGRATIONS if n < days):
             await conn.execute(MIGRATIONS[number])
             await conn.execute("INSERT INTO schema_migrations VALUES ($1, 0)", number)
-        day = int(datetime(2030, 6, 1, tzinfo=UTC).timestamp())
         await conn.execute("INSERT INTO guild_settings (guild_id, timezone)"
                            " VALUES (5, 'Asia/Tokyo')")
         await conn.executemany(
             "INSERT INTO events (id, guild_id, slug, title, capacity, starts_at, ends_at,"
             " all_day, created_at, updated_at) VALUES ($1, $2, $3, 'Old', 10, $4, $5, $6, 0, 0)",
-            [(1, 5, "day", day, day + 86400, True), (2, 5, "timed", day, None, False),
-             (3, 6, "utc", day, day + 86400, True)])
+            OLD_EVENTS)
     finally:
         await conn.close()
     async with await open_store(blank_url) as store:
-        tokyo, timed, utc_day = [await store.run(store.events.get_event, guild, event_id)
-                                 for guild, event_id in ((5, 1), (5, 2), (6, 3))]
-    assert tokyo.over_at == datetime(2030, 6, 1, 15, tzinfo=UTC)
-    assert timed.over_at == datetime(2030, 6, 1, tzinfo=UTC)
-    assert utc_day.over_at == datetime(2030, 6, 2, tzinfo=UTC)
+        await check_old_days_in_their_zones(store)

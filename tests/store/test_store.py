@@ -265,6 +265,23 @@ async def test_pages_imported_before_hashing_are_recognised_after_the_upgrade(
     assert not created and again.id == 1
 
 
+# A database from before days had a zone (either backend's): an all-day event in a server
+# in Tokyo, one with a time there, and an all-day one in a server without a timezone.
+OLD_DAY = int(datetime(2030, 6, 1, tzinfo=UTC).timestamp())
+OLD_EVENTS = [(1, 5, "day", OLD_DAY, OLD_DAY + 86400, True),
+              (2, 5, "timed", OLD_DAY, None, False),
+              (3, 6, "utc", OLD_DAY, OLD_DAY + 86400, True)]
+
+
+async def check_old_days_in_their_zones(store) -> None:
+    """After the upgrade, OLD_EVENTS are over at Tokyo's midnight, their time, UTC's."""
+    tokyo, timed, utc_day = [await store.run(store.events.get_event, guild, event_id)
+                             for event_id, guild, *_ in OLD_EVENTS]
+    assert tokyo.over_at == datetime(2030, 6, 1, 15, tzinfo=UTC)
+    assert timed.over_at == datetime(2030, 6, 1, tzinfo=UTC)
+    assert utc_day.over_at == datetime(2030, 6, 2, tzinfo=UTC)
+
+
 @pytest.mark.sqlite_only
 async def test_all_day_events_from_before_the_upgrade_get_their_servers_day(
         store_opener, tmp_path):
@@ -274,21 +291,14 @@ async def test_all_day_events_from_before_the_upgrade_get_their_servers_day(
     for sql in MIGRATIONS[:days - 1]:
         conn.executescript(sql)
     conn.execute(f"PRAGMA user_version = {days - 1}")
-    day = int(datetime(2030, 6, 1, tzinfo=UTC).timestamp())
     conn.execute("INSERT INTO guild_settings (guild_id, timezone) VALUES (5, 'Asia/Tokyo')")
     conn.executemany(
         "INSERT INTO events (id, guild_id, slug, title, capacity, starts_at, ends_at, all_day,"
-        " created_at, updated_at) VALUES (?, ?, ?, 'Old', 10, ?, ?, ?, 0, 0)",
-        [(1, 5, "day", day, day + 86400, 1), (2, 5, "timed", day, None, 0),
-         (3, 6, "utc", day, day + 86400, 1)])
+        " created_at, updated_at) VALUES (?, ?, ?, 'Old', 10, ?, ?, ?, 0, 0)", OLD_EVENTS)
     conn.commit()
     conn.close()
     async with await store_opener(path) as store:
-        tokyo, timed, utc_day = [await store.run(store.events.get_event, guild, event_id)
-                                 for guild, event_id in ((5, 1), (5, 2), (6, 3))]
-    assert tokyo.over_at == datetime(2030, 6, 1, 15, tzinfo=UTC)
-    assert timed.over_at == datetime(2030, 6, 1, tzinfo=UTC)
-    assert utc_day.over_at == datetime(2030, 6, 2, tzinfo=UTC)
+        await check_old_days_in_their_zones(store)
 
 
 async def test_claimed_notices_are_not_handed_out_twice_until_stale(store):
