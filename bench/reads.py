@@ -43,6 +43,7 @@ from bench.e2e import (
     percentile,
     profile,
     same_code,
+    settle_heap,
     start_real,
 )
 from bench.scale import HOT_CAPACITY, HOT_RSVPS, USER_BASE, build_database, user_of
@@ -107,6 +108,7 @@ async def run_level(fake: FakeDiscord, guild: Guild, setting: Setting, command: 
             if not answered(reply):
                 raise RuntimeError(f"unexpected reply to /{command}: {reply!r}")
 
+    settle_heap()
     started = time.perf_counter()
     await asyncio.gather(*(member_loop() for _ in range(in_flight)))
     return latencies, time.perf_counter() - started
