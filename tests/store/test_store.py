@@ -444,6 +444,49 @@ async def test_a_departure_in_another_process_moves_positions_here(store_opener,
         assert (await rsvp_of(here, event.id, 4)).position == 2
 
 
+
+async def test_joins_here_follow_what_another_process_changed(store_opener, tmp_path):
+    """The event loop keeps what joins read of an event between them: each change made
+    elsewhere must still decide the very next join here."""
+    path = tmp_path / "shared.sqlite3"
+    async with await store_opener(path) as here, await store_opener(path) as there:
+        event = await new_event(here, capacity=2)
+
+        async def join_here(user: int) -> tuple[JoinOutcome, int | None]:
+            result = (await here.join(1, event.id, user, "m")).result
+            return result.outcome, result.position
+
+        assert await join_here(1) == (JoinOutcome.CONFIRMED, None)
+        await there.run(there.registrations.close_registration, 1, event.id, "venue change")
+        assert (await join_here(2))[0] is JoinOutcome.CLOSED
+        await there.run(there.registrations.open_registration, 1, event.id)
+        assert await join_here(2) == (JoinOutcome.CONFIRMED, None)  # full now
+        await there.run(there.registrations.cancel, 1, event.id, 1)
+        assert await join_here(3) == (JoinOutcome.CONFIRMED, None)  # the seat freed there
+        await there.join(1, event.id, 4, "m")  # waitlisted there
+        assert await join_here(5) == (JoinOutcome.WAITLISTED, 2)
+        # capacity raised by SQL elsewhere, outside the rules: the next join promotes first
+        await execute_sql(there, "UPDATE events SET capacity = 5 WHERE id = ?", event.id)
+        assert await join_here(6) == (JoinOutcome.CONFIRMED, None)
+        found = await there.run(there.events.get_event, 1, event.id)
+        assert (found.confirmed, found.waitlisted) == (5, 0)
+        assert {u: (await rsvp_of(there, event.id, u)).status for u in (2, 3, 4, 5, 6)} == {
+            u: Status.CONFIRMED for u in (2, 3, 4, 5, 6)}
+
+
+@pytest.mark.sqlite_only  # the failure is injected with a SQLite trigger
+async def test_a_join_that_fails_to_commit_counts_for_nothing_in_later_joins(store):
+    event = await new_event(store, capacity=2)
+    await execute_sql(store, "CREATE TRIGGER refuse BEFORE INSERT ON rsvps WHEN NEW.user_id = 666"
+                             " BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    assert (await store.join(1, event.id, 1, "m")).result.outcome is JoinOutcome.CONFIRMED
+    with pytest.raises(sqlite3.IntegrityError):
+        await store.join(1, event.id, 666, "m")  # decided (a seat), then rolled back
+    assert (await store.join(1, event.id, 2, "m")).result.outcome is JoinOutcome.CONFIRMED
+    found = await store.run(store.events.get_event, 1, event.id)
+    assert (found.confirmed, found.waitlisted) == (2, 0)
+    assert await rsvp_of(store, event.id, 666) is None
+
 def test_the_reminder_scheduler_ignores_rsvps_of_events_outside_their_window(tmp_path):
     """Counted in SQLite VM steps: 20,000 confirmed members of an event a month away must
     not make finding the next reminder or claiming the due ones more expensive."""

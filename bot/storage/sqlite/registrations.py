@@ -7,6 +7,7 @@ import sqlite3
 from array import array
 from bisect import bisect_right
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot import registration as rules
@@ -58,10 +59,32 @@ MEMBER_RSVP = (f"SELECT {summary_columns('e')}, e.waitlist_departures,"
                " WHERE e.id = ? AND e.guild_id = ?")
 
 
+# What a join reads of its events (`JoinTarget`), completed by `(?, ?, ...)`.
+JOIN_TARGETS = (f"SELECT {SUMMARY}, guild_id, capacity, confirmed_count, waitlist_count,"
+                f" next_seq, registration_open, closed_reason, {OVER_AT} AS over_at,"
+                " capacity_noticed_at FROM events WHERE id IN")
+KEPT_TARGETS = 10_000  # events whose join targets one connection keeps at most
+
+
+@dataclass(slots=True)
+class JoinTarget:
+    """An event as a join transaction sees it: the seats and the next arrival number,
+    which the joins change, and what the replies show."""
+
+    guild_id: int
+    seats: Seats
+    next_seq: int
+    summary: EventSummary
+
+
 class SqliteRegistrations(Repository):
     def __init__(self, session: Session, outbox: SqliteOutbox) -> None:
         super().__init__(session)
         self._outbox = outbox
+        # Join targets kept between transactions (None: read each time), and the
+        # `data_version` they hold for; see `keep_join_targets`.
+        self._kept: dict[int, JoinTarget] | None = None
+        self._kept_version: int | None = None
 
     def seats_of(self, event_id: int, guild_id: int) -> Seats:
         row = self._one(
@@ -92,68 +115,98 @@ class SqliteRegistrations(Repository):
         names another server's event.
         """
         now = self._clock()
-        with self._transaction() as db:
-            event_ids = sorted({event_id for _, event_id, _, _ in batch})
-            asked = {(event_id, guild_id) for guild_id, event_id, _, _ in batch}
-            rows = [r for r in self._all(
-                f"SELECT {SUMMARY}, guild_id, capacity, confirmed_count, waitlist_count,"
-                f" next_seq, registration_open, closed_reason, {OVER_AT} AS over_at,"
-                " capacity_noticed_at"
-                f" FROM events WHERE id IN ({','.join('?' * len(event_ids))})", event_ids)
-                if (r["id"], r["guild_id"]) in asked]
-            events = {r["id"]: (r["guild_id"], seats_from_row(r), [r["next_seq"]]) for r in rows}
-            before = {eid: counters(s, seq[0]) for eid, (_, s, seq) in events.items()}
-            summaries = {r["id"]: summary_of(r) for r in rows}
-            waitlists = {event_id: self.waitlist_head(event_id, promotable)
-                         for event_id, (_, seats, _) in events.items()
-                         if (promotable := rules.promotable(seats, now))}
-            stored = self._stored_rsvps([(e, u) for _, e, u, _ in batch])
-            decided: dict[tuple[int, int], Existing] = {}  # joins earlier in this batch
-            results: list[Joined | Exception] = []
-            inserts = []
-            notices = []
-            for guild_id, event_id, user_id, name in batch:
-                if event_id not in events or events[event_id][0] != guild_id:
-                    results.append(EventNotFound(event_id))
-                    continue
-                event = summaries[event_id]
-                if event.archived:
-                    results.append(Joined(event, JoinResult(JoinOutcome.CLOSED, reason=ARCHIVED)))
-                    continue
-                _, seats, next_seq = events[event_id]
-                key = (event_id, user_id)
-                mine = decided.get(key)
-                if mine is None and key in stored:
-                    status, seq = stored[key]
-                    mine = Existing(status, self.position(event_id, seq)
-                                    if status is Status.WAITLISTED else None)
-                result = rules.join(seats, mine, now, waitlists.get(event_id))
-                if result.promoted:  # written now, so positions read later in the batch see it
-                    self.promote_rows(guild_id, event_id, result.promoted, now)
-                    decided.update(((event_id, promoted), Existing(Status.CONFIRMED))
-                                   for promoted in result.promoted)
-                if result.status is not None and mine is None:
-                    inserts.append((event_id, user_id, name, result.status.value, next_seq[0],
-                                    ts(now)))
-                    decided[key] = Existing(result.status, result.position)
-                    next_seq[0] += 1
-                if result.filled and rules.announce_fill(seats, now):
-                    notices.append((guild_id, event_id, NoticeKind.CAPACITY.value,
-                                    encode_payload(CapacityPayload()), ts(now)))
-                results.append(Joined(event, result))
+        try:
+            with self._transaction() as db:
+                return self._decide_joins(db, batch, now)
+        except BaseException:
+            if self._kept is not None:  # what the failed transaction did to them is void
+                self._kept.clear()
+            raise
+
+    def keep_join_targets(self) -> None:
+        """Keep what joins read of their events from one transaction to the next, for a
+        connection that writes nothing but joins (the event loop's): its own commits are
+        applied to what is kept, and a commit by any other connection, which `PRAGMA
+        data_version` shows, drops it all."""
+        self._kept = {}
+
+    def _join_targets(self, batch: Sequence[tuple[int, int, int, str]]
+                      ) -> dict[int, JoinTarget]:
+        """The events the batch names, each in the server that names it, as this
+        transaction sees them: kept ones while no other connection has committed."""
+        kept = self._kept
+        if kept is not None:
+            version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+            if version != self._kept_version or len(kept) > KEPT_TARGETS:
+                kept.clear()
+                self._kept_version = version
+        asked = {(event_id, guild_id) for guild_id, event_id, _, _ in batch}
+        targets = {event_id: kept[event_id] for event_id, _ in asked
+                   if kept is not None and event_id in kept}
+        missing = sorted({event_id for event_id, _ in asked} - targets.keys())
+        if missing:
+            for row in self._all(f"{JOIN_TARGETS} ({','.join('?' * len(missing))})", missing):
+                targets[row["id"]] = JoinTarget(row["guild_id"], seats_from_row(row),
+                                                row["next_seq"], summary_of(row))
+                if kept is not None:
+                    kept[row["id"]] = targets[row["id"]]
+        return {event_id: target for event_id, target in targets.items()
+                if (event_id, target.guild_id) in asked}
+
+    def _decide_joins(self, db: sqlite3.Connection, batch: Sequence[tuple[int, int, int, str]],
+                      now: datetime) -> list[Joined | Exception]:
+        events = self._join_targets(batch)
+        before = {eid: counters(t.seats, t.next_seq) for eid, t in events.items()}
+        waitlists = {event_id: self.waitlist_head(event_id, promotable)
+                     for event_id, target in events.items()
+                     if (promotable := rules.promotable(target.seats, now))}
+        stored = self._stored_rsvps([(e, u) for _, e, u, _ in batch])
+        decided: dict[tuple[int, int], Existing] = {}  # joins earlier in this batch
+        results: list[Joined | Exception] = []
+        inserts = []
+        notices = []
+        for guild_id, event_id, user_id, name in batch:
+            target = events.get(event_id)
+            if target is None or target.guild_id != guild_id:
+                results.append(EventNotFound(event_id))
+                continue
+            event, seats = target.summary, target.seats
+            if event.archived:
+                results.append(Joined(event, JoinResult(JoinOutcome.CLOSED, reason=ARCHIVED)))
+                continue
+            key = (event_id, user_id)
+            mine = decided.get(key)
+            if mine is None and key in stored:
+                status, seq = stored[key]
+                mine = Existing(status, self.position(event_id, seq)
+                                if status is Status.WAITLISTED else None)
+            result = rules.join(seats, mine, now, waitlists.get(event_id))
+            if result.promoted:  # written now, so positions read later in the batch see it
+                self.promote_rows(guild_id, event_id, result.promoted, now)
+                decided.update(((event_id, promoted), Existing(Status.CONFIRMED))
+                               for promoted in result.promoted)
+            if result.status is not None and mine is None:
+                inserts.append((event_id, user_id, name, result.status.value, target.next_seq,
+                                ts(now)))
+                decided[key] = Existing(result.status, result.position)
+                target.next_seq += 1
+            if result.filled and rules.announce_fill(seats, now):
+                notices.append((guild_id, event_id, NoticeKind.CAPACITY.value,
+                                encode_payload(CapacityPayload()), ts(now)))
+            results.append(Joined(event, result))
+        db.executemany(
+            "INSERT INTO rsvps (event_id, user_id, display_name, status, seq, joined_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)", inserts)
+        db.executemany(
+            "UPDATE events SET confirmed_count = ?, waitlist_count = ?, next_seq = ?,"
+            " capacity_noticed_at = ? WHERE id = ?",
+            [(*after, eid) for eid, t in events.items()
+             if (after := counters(t.seats, t.next_seq)) != before[eid]])
+        if notices:
             db.executemany(
-                "INSERT INTO rsvps (event_id, user_id, display_name, status, seq, joined_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)", inserts)
-            db.executemany(
-                "UPDATE events SET confirmed_count = ?, waitlist_count = ?, next_seq = ?,"
-                " capacity_noticed_at = ? WHERE id = ?",
-                [(*after, eid) for eid, (_, s, seq) in events.items()
-                 if (after := counters(s, seq[0])) != before[eid]])
-            if notices:
-                db.executemany(
-                    "INSERT INTO outbox (guild_id, event_id, kind, payload, created_at)"
-                    " VALUES (?, ?, ?, ?, ?)", notices)
-                self._session.notices_written += len(notices)
+                "INSERT INTO outbox (guild_id, event_id, kind, payload, created_at)"
+                " VALUES (?, ?, ?, ?, ?)", notices)
+            self._session.notices_written += len(notices)
         return results
 
     def _stored_rsvps(self, pairs: list[tuple[int, int]]

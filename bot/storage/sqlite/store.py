@@ -104,6 +104,7 @@ class SqliteStore:
         self.notices_ready = asyncio.Event()
         self._notices_seen = 0
         loop_repos.session.row_budget = LOOP_ROW_BUDGET
+        loop_repos.registrations.keep_join_targets()  # it writes nothing but joins
         # The reads answered on the event loop, by the database-thread call they stand for.
         self._loop_reads: dict[Callable[..., Any], Callable[..., Any]] = {
             repos.events.get_event: self._event_on_loop,
