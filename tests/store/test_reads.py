@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from bot.errors import EventNotFound
-from bot.registration import Status
+from bot.registration import JoinOutcome, Status
 from tests.conftest import execute_sql, new_event, rsvp_of
 
 
@@ -79,6 +79,21 @@ async def test_a_long_waitlist_is_counted_exactly_without_holding_the_event_loop
     await store.run(store.registrations.cancel, 1, event.id, 2)
     assert (await rsvp_of(store, event.id, last)).position == 2_599
 
+
+
+async def test_joining_again_far_down_a_long_waitlist_is_answered_with_the_others(store):
+    """The event loop's copy of the waitlist loads a bounded number of rows per
+    transaction; a join that needs more goes to the database thread, with the joins
+    made together with it, instead of failing them all."""
+    event = await new_event(store, capacity=1)
+    members = range(1, 2_602)
+    await asyncio.gather(*(store.join(1, event.id, user, "m") for user in members))
+    again, newcomer = await asyncio.gather(store.join(1, event.id, members[-1], "m"),
+                                           store.join(1, event.id, 9_999, "m"))
+    assert (again.result.outcome, again.result.position) == (JoinOutcome.ALREADY_WAITLISTED,
+                                                             2_600)
+    assert (newcomer.result.outcome, newcomer.result.position) == (JoinOutcome.WAITLISTED,
+                                                                   2_601)
 
 async def test_joins_made_here_are_counted_at_once(store):
     event = await new_event(store, capacity=2)

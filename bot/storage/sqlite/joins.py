@@ -6,9 +6,10 @@ committed right away on the event loop, through a second connection that never w
 (no busy timeout, no checkpoints): a join takes tens of microseconds, less than the
 trip to the database thread would. Joins made in the same turn of the loop (a burst)
 share a commit, LOOP_BATCH at most, so the loop is never held for more than a few
-milliseconds. When the database is busy (another operation, or another process), the
-batch goes to the database thread, which waits for it, and joins arriving meanwhile
-form the next batch. Either way nothing is acknowledged before its commit.
+milliseconds. When the database is busy (another operation, or another process), or a
+join needs more of a long waitlist than the loop reads at once, the batch goes to the
+database thread, which waits for it, and joins arriving meanwhile form the next batch.
+Either way nothing is acknowledged before its commit.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from bot.errors import Unavailable
 from bot.i18n import N_
 from bot.models import Joined
 from bot.storage.sqlite.registrations import JoinRequest, SqliteRegistrations
-from bot.storage.sqlite.session import is_busy
+from bot.storage.sqlite.session import TooLongForTheLoop, is_busy
 
 CHECKPOINT_EVERY = 1000  # joins committed on the event loop between WAL checkpoints
 LOOP_BATCH = 200  # joins per commit on the event loop: a few milliseconds at most
@@ -79,7 +80,9 @@ class JoinBatcher:
         try:
             results = self._on_loop.join_batch([request for request, _ in batch])
         except Exception as exc:  # nothing was committed
-            if isinstance(exc, sqlite3.OperationalError) and is_busy(exc):
+            if isinstance(exc, TooLongForTheLoop) or (
+                    isinstance(exc, sqlite3.OperationalError) and is_busy(exc)):
+                # the thread can wait for the database, and read a long waitlist whole
                 self._writer = asyncio.create_task(self._write_on_thread())
                 return
             results = [exc] * len(batch)  # every waiter learns of the failure
