@@ -487,6 +487,24 @@ async def test_a_join_that_fails_to_commit_counts_for_nothing_in_later_joins(sto
     assert (found.confirmed, found.waitlisted) == (2, 0)
     assert await rsvp_of(store, event.id, 666) is None
 
+
+@pytest.mark.sqlite_only  # the failure is injected with a SQLite trigger
+async def test_waitlist_positions_read_in_a_join_that_fails_are_forgotten(store_opener, tmp_path):
+    path = tmp_path / "shared.sqlite3"
+    async with await store_opener(path) as here, await store_opener(path) as there:
+        event = await new_event(here, capacity=1)
+        for user in (1, 2, 3, 4, 5):  # 2 to 5 waitlisted
+            await here.join(1, event.id, user, "m")
+        await execute_sql(there, "UPDATE events SET capacity = 2 WHERE id = ?", event.id)
+        await execute_sql(there, "CREATE TRIGGER refuse BEFORE INSERT ON rsvps"
+                                 " WHEN NEW.user_id = 666 BEGIN SELECT RAISE(ABORT, 'x'); END")
+        # one batch: 6 promotes 2 first, 4's position is read after that, 666 fails it all
+        joins = await asyncio.gather(*(here.join(1, event.id, user, "m") for user in (6, 4, 666)),
+                                     return_exceptions=True)
+        assert all(isinstance(result, sqlite3.IntegrityError) for result in joins)
+        await there.run(there.registrations.cancel, 1, event.id, 5)  # a departure all the same
+        assert (await rsvp_of(here, event.id, 4)).position == 3  # behind 2 and 3
+
 def test_the_reminder_scheduler_ignores_rsvps_of_events_outside_their_window(tmp_path):
     """Counted in SQLite VM steps: 20,000 confirmed members of an event a month away must
     not make finding the next reminder or claiming the due ones more expensive."""

@@ -118,9 +118,10 @@ class SqliteRegistrations(Repository):
         try:
             with self._transaction() as db:
                 return self._decide_joins(db, batch, now)
-        except BaseException:
-            if self._kept is not None:  # what the failed transaction did to them is void
+        except BaseException:  # what the failed transaction did is void, in memory too
+            if self._kept is not None:
                 self._kept.clear()
+            self._session.waitlists.clear()  # read after its promotions, say
             raise
 
     def keep_join_targets(self) -> None:
