@@ -118,10 +118,9 @@ class SqliteRegistrations(Repository):
         try:
             with self._transaction() as db:
                 return self._decide_joins(db, batch, now)
-        except BaseException:  # what the failed transaction did is void, in memory too
+        except BaseException:  # what the failed transaction did to them is void
             if self._kept is not None:
                 self._kept.clear()
-            self._session.waitlists.clear()  # read after its promotions, say
             raise
 
     def keep_join_targets(self) -> None:
@@ -256,6 +255,7 @@ class SqliteRegistrations(Repository):
         if count:
             self._conn.execute("UPDATE events SET waitlist_departures = waitlist_departures + ?"
                                " WHERE id = ?", (count, event_id))
+            self._session.departed.add(event_id)
 
     def cancel(self, guild_id: int, event_id: int, user_id: int) -> rules.CancelResult:
         now = self._clock()

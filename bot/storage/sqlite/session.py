@@ -133,6 +133,8 @@ class Session:
         self.notices_written = 0  # outbox rows written, so the bot knows when to look
         # event id -> (waitlist_departures when built, waitlisted seqs in order)
         self.waitlists: dict[int, tuple[int, array[int]]] = {}
+        # events whose `waitlist_departures` the open transaction changed
+        self.departed: set[int] = set()
         # Rows one read may fetch to catch a cache up (None: no limit); the event loop's
         # connection sets it, so its work per read stays bounded (see TooLongForTheLoop).
         self.row_budget: int | None = None
@@ -164,7 +166,12 @@ class Repository:
         except BaseException:
             if self._conn.in_transaction:
                 self._conn.execute("ROLLBACK")
+            # positions read after those departures were counted under a count now void
+            for event_id in self._session.departed:
+                self._session.waitlists.pop(event_id, None)
             raise
+        finally:
+            self._session.departed.clear()
 
     def _one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
         return self._conn.execute(sql, params).fetchone()
