@@ -124,19 +124,23 @@ def join(seats: Seats, existing: Existing | None, now: datetime,
     waitlist first. `waitlist` holds the head of the waitlist, at least
     `promotable(seats, now)` ids (the store loads them only when that is not 0);
     promoted ids are removed from it. Should it hold too few, the newcomer is
-    waitlisted behind them rather than jump the queue.
+    waitlisted behind them rather than jump the queue. A waitlisted member asking again
+    may be among those promoted, and hears so.
     """
+    was_full = seats.full
+    promoted = _promote(seats, waitlist, now) if waitlist else ()
     if existing is not None:
-        if existing.status is Status.CONFIRMED:
-            return JoinResult(JoinOutcome.ALREADY_CONFIRMED)
-        return JoinResult(JoinOutcome.ALREADY_WAITLISTED, position=existing.position)
+        filled = not was_full and seats.full
+        ahead = existing.position
+        if existing.status is Status.CONFIRMED or (ahead is not None and ahead <= len(promoted)):
+            return JoinResult(JoinOutcome.ALREADY_CONFIRMED, filled=filled, promoted=promoted)
+        return JoinResult(JoinOutcome.ALREADY_WAITLISTED, filled=filled, promoted=promoted,
+                          position=None if ahead is None else ahead - len(promoted))
     if seats.has_taken_place(now):
         return JoinResult(JoinOutcome.TAKEN_PLACE, reason="this event has already taken place")
     if not seats.registration_open:
         return JoinResult(JoinOutcome.CLOSED, reason=closed_reason(seats),
                           note=seats.closed_reason)
-    was_full = seats.full
-    promoted = _promote(seats, waitlist, now) if waitlist else ()
     if seats.confirmed < seats.capacity and not seats.waitlisted:
         seats.confirmed += 1
         return JoinResult(JoinOutcome.CONFIRMED, filled=not was_full and seats.full,

@@ -105,6 +105,29 @@ async def test_a_join_gives_free_seats_to_the_waitlist_before_the_newcomer(store
     assert sorted(await kinds(store)) == ["capacity", "promoted", "promoted"]
 
 
+async def test_the_head_of_the_waitlist_asking_first_in_a_burst_hears_of_their_seat(
+        store, clock):
+    starts = clock.now + timedelta(hours=1)
+    event = await new_event(store, capacity=2, starts_at=starts)
+    for user in range(1, 6):
+        await store.join(1, event.id, user, f"m{user}")
+    clock.advance(timedelta(hours=2))
+    await store.run(store.registrations.cancel, 1, event.id, 1)
+    await kinds(store)
+    await execute_sql(store, "UPDATE events SET starts_at = starts_at + 86400 WHERE id = ?",
+                      event.id)  # a seat free, three waiting, outside the rules
+    head, second, newcomer = [joined.result for joined in await asyncio.gather(
+        store.join(1, event.id, 3, "m3"), store.join(1, event.id, 4, "m4"),
+        store.join(1, event.id, 6, "m6"))]
+    assert (head.outcome, head.promoted) == (JoinOutcome.ALREADY_CONFIRMED, (3,))
+    assert (second.outcome, second.position) == (JoinOutcome.ALREADY_WAITLISTED, 1)
+    assert (newcomer.outcome, newcomer.position) == (JoinOutcome.WAITLISTED, 3)
+    assert [(r.user_id, r.status, r.position)
+            for r in await store.run(store.registrations.attendees, event.id)] == [
+        (2, Status.CONFIRMED, None), (3, Status.CONFIRMED, None),
+        (4, Status.WAITLISTED, 1), (5, Status.WAITLISTED, 2), (6, Status.WAITLISTED, 3)]
+
+
 async def test_churn_on_a_full_event_writes_one_capacity_notice_per_cool_down(store, clock):
     event = await new_event(store, capacity=2)
     await store.join(1, event.id, 1, "m1")

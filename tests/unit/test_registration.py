@@ -38,6 +38,20 @@ def test_joining_twice_returns_the_existing_status_and_changes_nothing():
     assert (s.confirmed, s.waitlisted) == (1, 3)
 
 
+def test_a_waitlisted_member_asking_again_hears_of_the_free_seats_given_first():
+    # Free seats and members waiting: a state a change made outside the rules can leave.
+    s = seats(capacity=4, confirmed=2, waitlisted=3)
+    waitlist = [11, 12, 13]
+    head = rules.join(s, Existing(Status.WAITLISTED, 1), NOW, waitlist)
+    assert (head.outcome, head.promoted, head.filled) == (
+        JoinOutcome.ALREADY_CONFIRMED, (11, 12), True)
+    assert (s.confirmed, s.waitlisted, waitlist) == (4, 1, [13])
+    s = seats(capacity=3, confirmed=2, waitlisted=3)
+    last = rules.join(s, Existing(Status.WAITLISTED, 3), NOW, [11, 12, 13])
+    assert (last.outcome, last.position, last.promoted, last.filled) == (
+        JoinOutcome.ALREADY_WAITLISTED, 2, (11,), True)
+
+
 def test_closed_registration_refuses_everyone_even_the_waitlist():
     s = seats(capacity=1, confirmed=1, open_=False)
     s.closed_reason = "venue change"
