@@ -128,6 +128,28 @@ async def test_the_head_of_the_waitlist_asking_first_in_a_burst_hears_of_their_s
         (4, Status.WAITLISTED, 1), (5, Status.WAITLISTED, 2), (6, Status.WAITLISTED, 3)]
 
 
+async def test_a_zone_where_the_day_is_not_over_gives_its_free_seats_to_the_waitlist(
+        store, clock):
+    await store.run(store.settings.set_timezone, 1, "Pacific/Kiritimati")  # UTC+14
+    day = (clock.now + timedelta(days=2)).replace(hour=0, minute=0, second=0)
+    event, _ = await store.run(store.events.save_event, 1, EventDraft(
+        slug="day", title="Whole Day", capacity=2, starts_at=day, all_day=True),
+        [("page text", make_page())])
+    for user in range(1, 6):
+        await store.join(1, event.id, user, f"m{user}")
+    clock.now = day + timedelta(hours=12)  # over in Kiritimati, not yet in Pago Pago
+    await store.run(store.registrations.set_capacity, 1, event.id, 4)  # over: nobody moves
+    await kinds(store)
+    await store.run(store.settings.set_timezone, 1, "Pacific/Pago_Pago")  # UTC-11
+    moved = await store.run(store.events.get_event, 1, event.id)
+    assert (moved.confirmed, moved.waitlisted) == (4, 1)
+    assert [(r.user_id, r.status) for r in await store.run(
+        store.registrations.attendees, event.id)] == [
+        (1, Status.CONFIRMED), (2, Status.CONFIRMED), (3, Status.CONFIRMED),
+        (4, Status.CONFIRMED), (5, Status.WAITLISTED)]
+    assert sorted(await kinds(store)) == ["capacity", "promoted", "promoted"]
+
+
 async def test_churn_on_a_full_event_writes_one_capacity_notice_per_cool_down(store, clock):
     event = await new_event(store, capacity=2)
     await store.join(1, event.id, 1, "m1")

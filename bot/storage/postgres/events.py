@@ -9,7 +9,6 @@ from datetime import datetime
 
 import asyncpg
 
-from bot import registration as rules
 from bot.errors import EventNotFound
 from bot.models import (
     CancelledPayload,
@@ -167,12 +166,8 @@ class PostgresEvents(Repository):
         if draft.capacity is not None and draft.capacity != seats.capacity:
             await self._registrations.change_capacity(conn, event_id, guild_id, seats,
                                                       draft.capacity, now)
-        elif promotable := rules.promotable(seats, now):
-            # A new date can reopen an event that had taken place to its waitlist.
-            waitlist = await self._registrations.waitlist_head(conn, event_id, promotable)
-            promotions = rules.fill_free_seats(seats, waitlist, now)
-            await self._registrations.record_promotions(conn, guild_id, event_id, seats,
-                                                        promotions, now)
+        else:  # a new date can reopen an event that had taken place to its waitlist
+            await self._registrations.fill_free_seats(conn, guild_id, event_id, now, seats)
 
     async def get_event(self, guild_id: int, event_id: int) -> Event:
         async with self._transaction() as conn:
@@ -207,7 +202,7 @@ class PostgresEvents(Repository):
         the same transaction. Returns (before, after)."""
         now = now or self._clock()
         async with self._transaction() as conn:
-            seats = await self._registrations.seats_of(conn, event_id, guild_id)  # locks it
+            await self._registrations.seats_of(conn, event_id, guild_id)  # locks it
             before = await self._get_event(conn, guild_id, event_id)
             await conn.execute(
                 "UPDATE events SET title = $1, starts_at = $2, ends_at = $3, all_day = $4,"
@@ -215,12 +210,7 @@ class PostgresEvents(Repository):
                 edit.title, ts(edit.starts_at), ts(edit.ends_at), edit.all_day, edit.venue,
                 edit.link, ts(now), event_id)
             await anchor_days(conn, guild_id, event_id)
-            seats = await self._registrations.seats_of(conn, event_id, guild_id)
-            if promotable := rules.promotable(seats, now):  # a later date reopens its seats
-                waitlist = await self._registrations.waitlist_head(conn, event_id, promotable)
-                promotions = rules.fill_free_seats(seats, waitlist, now)
-                await self._registrations.record_promotions(conn, guild_id, event_id, seats,
-                                                            promotions, now)
+            await self._registrations.fill_free_seats(conn, guild_id, event_id, now)
             after = await self._get_event(conn, guild_id, event_id)
             moved = (before.starts_at, before.all_day) != (after.starts_at, after.all_day)
             if moved or before.venue != after.venue:

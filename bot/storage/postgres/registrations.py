@@ -239,6 +239,17 @@ class PostgresRegistrations(Repository):
             await self.record_promotions(conn, guild_id, event_id, seats, promotions, now)
         return promotions
 
+    async def fill_free_seats(self, conn: asyncpg.Connection, guild_id: int, event_id: int,
+                              now: datetime, seats: Seats | None = None) -> None:
+        """Give the waitlist the seats the event has free, after a change that can open an
+        event that had taken place again without freeing a seat (a new date, a new zone)."""
+        if seats is None:
+            seats = await self.seats_of(conn, event_id, guild_id)
+        if promotable := rules.promotable(seats, now):
+            waitlist = await self.waitlist_head(conn, event_id, promotable)
+            promotions = rules.fill_free_seats(seats, waitlist, now)
+            await self.record_promotions(conn, guild_id, event_id, seats, promotions, now)
+
     async def waitlist_head(self, conn: asyncpg.Connection, event_id: int,
                             count: int) -> list[int]:
         if count <= 0:

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 import asyncpg
 
 from bot.models import GuildLeft, ReminderSettings
-from bot.storage.postgres.session import Repository
+from bot.storage.postgres.registrations import PostgresRegistrations
+from bot.storage.postgres.session import Database, Repository
 from bot.storage.sqlite.session import DAY_COLUMNS, offsets_to_change, ts
 from bot.times import DEFAULT_REMINDER_MINUTES
 from bot.when import DEFAULT_ZONE
@@ -24,21 +25,27 @@ async def upsert_setting(conn: asyncpg.Connection, guild_id: int, column: str,
 
 
 async def anchor_days(conn: asyncpg.Connection, guild_id: int,
-                      event_id: int | None = None) -> None:
+                      event_id: int | None = None) -> list[int]:
     """Give the guild's all-day events (or just `event_id`) the offsets of its timezone
-    (`bot.when.day_offsets`), and an event with times none; in the caller's transaction."""
+    (`bot.when.day_offsets`), and an event with times none; in the caller's transaction.
+    Returns the events whose offsets changed, their rows locked in the joins' order (by id)."""
     zone = await conn.fetchval("SELECT timezone FROM guild_settings WHERE guild_id = $1",
                                guild_id)
     rows = await conn.fetch(
         f"SELECT {DAY_COLUMNS} FROM events WHERE guild_id = $1"
         " AND ($2::bigint IS NULL OR id = $2)"
-        "  AND (all_day OR start_offset <> 0 OR end_offset <> 0)", guild_id, event_id)
+        "  AND (all_day OR start_offset <> 0 OR end_offset <> 0) ORDER BY id", guild_id, event_id)
     if changed := offsets_to_change(zone, rows):
         await conn.executemany(
             "UPDATE events SET start_offset = $1, end_offset = $2 WHERE id = $3", changed)
+    return [event_id for _, _, event_id in changed]
 
 
 class PostgresSettings(Repository):
+    def __init__(self, db: Database, registrations: PostgresRegistrations) -> None:
+        super().__init__(db)
+        self._registrations = registrations
+
     async def timezone(self, guild_id: int) -> str:
         async with self._transaction() as conn:
             zone = await conn.fetchval("SELECT timezone FROM guild_settings WHERE guild_id = $1",
@@ -54,7 +61,11 @@ class PostgresSettings(Repository):
         events now run midnight to midnight there."""
         async with self._transaction() as conn:
             await upsert_setting(conn, guild_id, "timezone", zone)
-            await anchor_days(conn, guild_id)
+            changed = await anchor_days(conn, guild_id)
+            now = self._clock()  # once the events changed are locked, as joins do
+            for event_id in changed:
+                # a day that ends later there can open an event that had taken place again
+                await self._registrations.fill_free_seats(conn, guild_id, event_id, now)
 
     async def set_announce_channel(self, guild_id: int, channel_id: int) -> None:
         await self._upsert(guild_id, "announce_channel_id", channel_id)

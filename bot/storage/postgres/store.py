@@ -65,7 +65,7 @@ class PostgresRepositories:
         self.registrations = PostgresRegistrations(db, self.notices)
         self.content = PostgresContent(db, self.notices, self.search)
         self.events = PostgresEvents(db, self.registrations, self.notices, self.content)
-        self.settings = PostgresSettings(db)
+        self.settings = PostgresSettings(db, self.registrations)
         self.reminders = PostgresReminders(db, self.registrations)
         self.schema = PostgresMigrator(db)
 

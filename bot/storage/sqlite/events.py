@@ -8,7 +8,6 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot import registration as rules
 from bot.errors import EventNotFound
 from bot.models import (
     CancelledPayload,
@@ -175,11 +174,8 @@ class SqliteEvents(Repository):
         seats = self._registrations.seats_of(event_id, guild_id)
         if draft.capacity is not None and draft.capacity != seats.capacity:
             self._registrations.change_capacity(event_id, guild_id, seats, draft.capacity, now)
-        elif promotable := rules.promotable(seats, now):
-            # A new date can reopen an event that had taken place to its waitlist.
-            waitlist = self._registrations.waitlist_head(event_id, promotable)
-            promotions = rules.fill_free_seats(seats, waitlist, now)
-            self._registrations.record_promotions(guild_id, event_id, seats, promotions, now)
+        else:  # a new date can reopen an event that had taken place to its waitlist
+            self._registrations.fill_free_seats(guild_id, event_id, now, seats)
 
     def get_event(self, guild_id: int, event_id: int) -> Event:
         return self.event_of(self.event_row(guild_id, event_id),
@@ -226,11 +222,7 @@ class SqliteEvents(Repository):
                 (edit.title, ts(edit.starts_at), ts(edit.ends_at), int(edit.all_day),
                  edit.venue, edit.link, ts(now), event_id))
             self._settings.anchor_days(guild_id, event_id)
-            seats = self._registrations.seats_of(event_id, guild_id)
-            if promotable := rules.promotable(seats, now):  # a later date reopens its seats
-                waitlist = self._registrations.waitlist_head(event_id, promotable)
-                promotions = rules.fill_free_seats(seats, waitlist, now)
-                self._registrations.record_promotions(guild_id, event_id, seats, promotions, now)
+            self._registrations.fill_free_seats(guild_id, event_id, now)  # a later date
             after = self.get_event(guild_id, event_id)
             moved = (before.starts_at, before.all_day) != (after.starts_at, after.all_day)
             if moved or before.venue != after.venue:

@@ -310,6 +310,16 @@ class SqliteRegistrations(Repository):
             self.record_promotions(guild_id, event_id, seats, promotions, now)
         return promotions
 
+    def fill_free_seats(self, guild_id: int, event_id: int, now: datetime,
+                        seats: Seats | None = None) -> None:
+        """Give the waitlist the seats the event has free, after a change that can open an
+        event that had taken place again without freeing a seat (a new date, a new zone)."""
+        seats = seats if seats is not None else self.seats_of(event_id, guild_id)
+        if promotable := rules.promotable(seats, now):
+            waitlist = self.waitlist_head(event_id, promotable)
+            promotions = rules.fill_free_seats(seats, waitlist, now)
+            self.record_promotions(guild_id, event_id, seats, promotions, now)
+
     def waitlist_head(self, event_id: int, count: int) -> list[int]:
         if count <= 0:
             return []

@@ -26,7 +26,7 @@ class SqliteRepositories:
         self.search = SqliteSearch(self.session)
         self.registrations = SqliteRegistrations(self.session, self.notices)
         self.content = SqliteContent(self.session, self.notices, self.search)
-        self.settings = SqliteSettings(self.session, self.search)
+        self.settings = SqliteSettings(self.session, self.search, self.registrations)
         self.events = SqliteEvents(self.session, self.registrations, self.notices, self.search,
                                    self.content, self.settings)
         self.reminders = SqliteReminders(self.session, self.registrations)

@@ -8,16 +8,25 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from bot.models import GuildLeft, ReminderSettings
+from bot.storage.sqlite.registrations import SqliteRegistrations
 from bot.storage.sqlite.search import SqliteSearch
-from bot.storage.sqlite.session import DAY_COLUMNS, Repository, Session, offsets_to_change, ts
+from bot.storage.sqlite.session import (
+    DAY_COLUMNS,
+    Repository,
+    Session,
+    offsets_to_change,
+    ts,
+)
 from bot.times import DEFAULT_REMINDER_MINUTES
 from bot.when import DEFAULT_ZONE
 
 
 class SqliteSettings(Repository):
-    def __init__(self, session: Session, search: SqliteSearch) -> None:
+    def __init__(self, session: Session, search: SqliteSearch,
+                 registrations: SqliteRegistrations) -> None:
         super().__init__(session)
         self._search = search
+        self._registrations = registrations
 
     def timezone(self, guild_id: int) -> str:
         row = self._one("SELECT timezone FROM guild_settings WHERE guild_id = ?", (guild_id,))
@@ -26,23 +35,28 @@ class SqliteSettings(Repository):
     def set_timezone(self, guild_id: int, zone: str) -> None:
         """Set the guild's IANA timezone (checked by `bot.when.check_zone_name`); its all-day
         events now run midnight to midnight there."""
+        now = self._clock()
         with self._transaction() as db:
             db.execute(
                 "INSERT INTO guild_settings (guild_id, timezone) VALUES (?, ?)"
                 " ON CONFLICT (guild_id) DO UPDATE SET timezone = excluded.timezone",
                 (guild_id, zone))
-            self.anchor_days(guild_id)
+            for event_id in self.anchor_days(guild_id):
+                # a day that ends later there can open an event that had taken place again
+                self._registrations.fill_free_seats(guild_id, event_id, now)
 
-    def anchor_days(self, guild_id: int, event_id: int | None = None) -> None:
+    def anchor_days(self, guild_id: int, event_id: int | None = None) -> list[int]:
         """Give the guild's all-day events (or just `event_id`) the offsets of its timezone
-        (`bot.when.day_offsets`), and an event with times none; in the caller's transaction."""
+        (`bot.when.day_offsets`), and an event with times none; in the caller's transaction.
+        Returns the events whose offsets changed."""
         rows = self._all(
             f"SELECT {DAY_COLUMNS} FROM events WHERE guild_id = ? AND (? IS NULL OR id = ?)"
             "  AND (all_day OR start_offset <> 0 OR end_offset <> 0)",
             (guild_id, event_id, event_id))
+        changed = offsets_to_change(self.timezone(guild_id), rows)
         self._conn.executemany(
-            "UPDATE events SET start_offset = ?, end_offset = ? WHERE id = ?",
-            offsets_to_change(self.timezone(guild_id), rows))
+            "UPDATE events SET start_offset = ?, end_offset = ? WHERE id = ?", changed)
+        return [event_id for _, _, event_id in changed]
 
     def set_announce_channel(self, guild_id: int, channel_id: int) -> None:
         with self._transaction() as db:
