@@ -10,6 +10,8 @@ import pytest
 
 from bot.errors import EventNotFound
 from bot.registration import JoinOutcome, Status
+from bot.storage.sqlite.session import TooLongForTheLoop
+from bot.storage.sqlite.store import LOOP_ROW_BUDGET
 from tests.conftest import execute_sql, new_event, rsvp_of
 
 
@@ -94,6 +96,85 @@ async def test_joining_again_far_down_a_long_waitlist_is_answered_with_the_other
                                                              2_600)
     assert (newcomer.result.outcome, newcomer.result.position) == (JoinOutcome.WAITLISTED,
                                                                    2_601)
+
+def loop_batches(store):
+    """Spy on the joins decided on the event loop: for each batch, the waitlist rows it
+    loaded into the loop's copy, the members it promoted, and whether it failed."""
+    registrations = store._loop_repos.registrations
+    waitlists = store._loop_repos.session.waitlists
+    decide, seen = registrations.join_batch, []
+
+    def spied(batch):
+        before = sum(len(seqs) for _, seqs in waitlists.values())
+        try:
+            results = decide(batch)
+        except Exception as exc:
+            seen.append((sum(len(seqs) for _, seqs in waitlists.values()) - before, 0, exc))
+            raise
+        promoted = sum(len(r.result.promoted) for r in results if not isinstance(r, Exception))
+        seen.append((sum(len(seqs) for _, seqs in waitlists.values()) - before, promoted, None))
+        return results
+
+    registrations.join_batch = spied
+    return seen
+
+
+@pytest.mark.sqlite_only  # the event loop's connection is the SQLite store's
+async def test_a_burst_from_far_down_many_waitlists_stays_within_the_loops_budget(store):
+    events = [await new_event(store, capacity=1, slug=f"e{n}") for n in range(3)]
+    for event in events:  # 600 waiting at each: under the budget alone, over it together
+        await asyncio.gather(*(store.join(1, event.id, user, "m") for user in range(1, 602)))
+    seen = loop_batches(store)
+    again = await asyncio.gather(*(store.join(1, event.id, 601, "m") for event in events))
+    assert [(j.result.outcome, j.result.position) for j in again] == [
+        (JoinOutcome.ALREADY_WAITLISTED, 600)] * 3
+    assert seen and all(loaded <= LOOP_ROW_BUDGET for loaded, _, _ in seen)
+    assert any(isinstance(failed, TooLongForTheLoop) for _, _, failed in seen)
+
+
+@pytest.mark.sqlite_only
+async def test_a_long_promotion_is_made_off_the_event_loop(store):
+    event = await new_event(store, capacity=1)
+    await asyncio.gather(*(store.join(1, event.id, user, "m") for user in range(1, 1_502)))
+    # 1,500 free seats and 1,500 waiting: a state only a change outside the rules leaves
+    await execute_sql(store, "UPDATE events SET capacity = 1502 WHERE id = ?", event.id)
+    seen = loop_batches(store)
+    newcomer = await store.join(1, event.id, 9_999, "m")
+    assert len(newcomer.result.promoted) == 1_500
+    assert (newcomer.result.outcome, newcomer.result.filled) == (JoinOutcome.CONFIRMED, True)
+    assert all(promoted <= LOOP_ROW_BUDGET for _, promoted, _ in seen)
+
+
+@pytest.mark.sqlite_only
+async def test_an_event_too_large_for_the_loop_is_read_whole_once_then_kept(store):
+    event = await new_event(store, capacity=5)
+    await execute_sql(store, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+                      " WHERE i < 1500) INSERT INTO takeaways (event_id, position, heading, text)"
+                      " SELECT ?, i, 'Point ' || i, 'Said at length.' FROM n", event.id)
+    content, read_on_loop = store._loop_repos.content, []
+    takeaways = content.takeaways
+
+    def spied(event_id):
+        read_on_loop.append(len(found := takeaways(event_id)))
+        return found
+
+    content.takeaways = spied
+    whole = await store.run(store.events.get_event, 1, event.id)
+    assert [t.heading for t in whole.takeaways] == [f"Point {i}" for i in range(1, 1501)]
+    assert all(rows <= LOOP_ROW_BUDGET for rows in read_on_loop)
+    release = threading.Event()
+    busy = asyncio.ensure_future(store.run(release.wait, 10))  # holds the database thread
+    try:
+        await asyncio.sleep(0.05)
+        kept = await asyncio.wait_for(store.run(store.events.get_event, 1, event.id), 1)
+    finally:
+        release.set()
+        await busy
+    assert kept is whole
+    await execute_sql(store, "DELETE FROM takeaways WHERE event_id = ? AND position > 2",
+                      event.id)
+    assert len((await store.run(store.events.get_event, 1, event.id)).takeaways) == 2
+
 
 async def test_joins_made_here_are_counted_at_once(store):
     event = await new_event(store, capacity=2)

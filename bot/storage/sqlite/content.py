@@ -89,12 +89,12 @@ class SqliteContent(Repository):
             people=self.people(event_id), takeaways=self.takeaways(event_id))
 
     def people(self, event_id: int) -> tuple[Person, ...]:
-        rows = self._all(
+        rows = self._budgeted(
             "SELECT name, role, bio FROM people WHERE event_id = ? ORDER BY position", (event_id,))
         return tuple(Person(r["name"], r["role"], r["bio"]) for r in rows)
 
     def takeaways(self, event_id: int) -> tuple[Takeaway, ...]:
-        rows = self._all(
+        rows = self._budgeted(
             "SELECT heading, text FROM takeaways WHERE event_id = ? ORDER BY position",
             (event_id,))
         return tuple(Takeaway(r["heading"], r["text"]) for r in rows)

@@ -240,15 +240,18 @@ class SqliteRegistrations(Repository):
         if cached is None or cached[0] != departures:
             cached = self._session.waitlists[event_id] = (departures, array("q"))
         seqs = cached[1]
-        budget = self._session.row_budget
         if not seqs or seq > seqs[-1]:
+            left = self._session.rows_left
             before = len(seqs)
             seqs.extend(row[0] for row in self._conn.execute(
                 "SELECT seq FROM rsvps WHERE event_id = ? AND status = 'waitlisted' AND seq > ?"
                 " ORDER BY seq LIMIT ?", (event_id, seqs[-1] if seqs else 0,
-                                         -1 if budget is None else budget)))
-            if budget is not None and len(seqs) - before == budget and seq > seqs[-1]:
-                raise TooLongForTheLoop(f"the waitlist of event {event_id} is still loading")
+                                         -1 if left is None else left)))
+            if left is not None:  # what was fetched stays for the next try
+                fetched = len(seqs) - before
+                self._session.spend_rows(fetched)
+                if fetched == left and (not seqs or seq > seqs[-1]):
+                    raise TooLongForTheLoop(f"the waitlist of event {event_id} is still loading")
         return bisect_right(seqs, seq)
 
     def _left_waitlist(self, event_id: int, count: int) -> None:
@@ -323,6 +326,7 @@ class SqliteRegistrations(Repository):
     def waitlist_head(self, event_id: int, count: int) -> list[int]:
         if count <= 0:
             return []
+        self._session.spend_rows(count)  # a long promotion is not for the event loop
         rows = self._all(
             "SELECT user_id FROM rsvps WHERE event_id = ? AND status = 'waitlisted'"
             " ORDER BY seq LIMIT ?", (event_id, count))

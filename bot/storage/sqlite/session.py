@@ -135,9 +135,23 @@ class Session:
         self.waitlists: dict[int, tuple[int, array[int]]] = {}
         # events whose `waitlist_departures` the open transaction changed
         self.departed: set[int] = set()
-        # Rows one read may fetch to catch a cache up (None: no limit); the event loop's
-        # connection sets it, so its work per read stays bounded (see TooLongForTheLoop).
+        # Rows one unit of work (a transaction, or a read answered on the event loop) may
+        # fetch beyond its fixed few (None: no limit); the event loop's connection sets
+        # it, so its work per turn stays bounded (see TooLongForTheLoop).
         self.row_budget: int | None = None
+        self.rows_left: int | None = None  # of the unit under way
+
+    def new_unit(self) -> None:
+        """A unit of work begins: it gets the whole row budget."""
+        self.rows_left = self.row_budget
+
+    def spend_rows(self, count: int) -> None:
+        """Count `count` rows against the unit's budget; raises TooLongForTheLoop past it."""
+        left = self.rows_left
+        if left is not None:
+            if count > left:
+                raise TooLongForTheLoop(f"{count:,} rows are more than the loop reads at once")
+            self.rows_left = left - count
 
     def close(self) -> None:
         self.conn.close()
@@ -159,6 +173,7 @@ class Repository:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._session.new_unit()
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             yield self._conn
@@ -185,3 +200,14 @@ class Repository:
 
     def _all(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         return self._conn.execute(sql, params).fetchall()
+
+    def _budgeted(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """All the rows of `sql` (which has no LIMIT), spent from the unit's row budget:
+        on the event loop's connection, one row more than is left raises TooLongForTheLoop
+        before the rest are read."""
+        left = self._session.rows_left
+        if left is None:
+            return self._all(sql, params)
+        rows = self._all(f"{sql} LIMIT ?", (*params, left + 1))
+        self._session.spend_rows(len(rows))
+        return rows

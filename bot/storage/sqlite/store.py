@@ -181,18 +181,27 @@ class SqliteStore:
         """Run a repository call as one unit: on the event loop for the cheap reads of
         `_loop_reads` when the database lets it at once, else on the database thread."""
         on_loop = self._loop_reads.get(fn)
+        too_long_at = None  # the data_version a read too long for the loop was asked at
         if on_loop is not None:
+            self._loop_repos.session.new_unit()
             try:
                 return on_loop(*args, **kwargs)  # never waits: a busy database raises
             except TooLongForTheLoop:
-                pass
+                too_long_at = self._data_version
             except sqlite3.OperationalError as exc:
                 if not is_busy(exc):
                     raise
         try:
-            return await self._thread.call(functools.partial(fn, *args, **kwargs))
+            result = await self._thread.call(functools.partial(fn, *args, **kwargs))
         finally:
             self._signal_notices()
+        if (isinstance(result, Event) and too_long_at is not None
+                and too_long_at == self._data_version):
+            # An event too large to read on the loop, read whole here, is kept for the
+            # loop's next reads unless another commit was seen meanwhile (one after the
+            # read drops it at the next loop read, as any).
+            self._keep_event(result)
+        return result
 
     def _event_on_loop(self, guild_id: int, event_id: int) -> Event:
         """`get_event` from the cache, with the seat counts read now.
@@ -221,10 +230,13 @@ class SqliteStore:
         events, content = self._loop_repos.events, self._loop_repos.content
         found = events.event_of(events.event_row(guild_id, event_id),
                                 content.people(event_id), content.takeaways(event_id))
+        self._keep_event(found)
+        return found
+
+    def _keep_event(self, event: Event) -> None:
         if len(self._events) >= CACHED_EVENTS:
             self._events.clear()
-        self._events[(guild_id, event_id)] = found
-        return found
+        self._events[(event.guild_id, event.id)] = event
 
     def _signal_notices(self) -> None:
         written = (self._repos.session.notices_written
