@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.conftest import new_event
+from tests.conftest import new_event, rsvp_of
 
 NOW = datetime(2030, 5, 1, 18, 0, tzinfo=UTC)
 
@@ -29,6 +29,24 @@ async def test_a_purged_server_forgets_its_language(store):
     await store.run(store.settings.set_guild_left, 3, NOW)
     assert await store.run(store.settings.purge_guild, 3, NOW + timedelta(days=1))
     assert await store.run(store.settings.language, 3) is None
+
+
+async def test_a_purged_servers_event_ids_are_never_given_again(store):
+    """Old buttons, and the positions a process keeps per event id, must not reach a new
+    event through a purged one's id."""
+    await new_event(store, guild_id=1, slug="kept")
+    purged = await new_event(store, guild_id=3, capacity=1)  # the highest id
+    for user in range(1, 41):
+        await store.join(3, purged.id, user, "m")
+    assert (await rsvp_of(store, purged.id, 40, guild_id=3)).position == 39
+    await store.run(store.settings.set_guild_left, 3, NOW)
+    assert await store.run(store.settings.purge_guild, 3, NOW + timedelta(days=1))
+    new = await new_event(store, guild_id=1, capacity=1, slug="new")
+    assert new.id > purged.id
+    for user in range(100, 106):
+        await store.join(1, new.id, user, "m")
+    assert [(await rsvp_of(store, new.id, user)).position for user in range(101, 106)] == [
+        1, 2, 3, 4, 5]
 
 
 async def test_member_locales_are_written_only_when_they_change(store):

@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import asyncpg
 import pytest
@@ -186,6 +187,9 @@ async def test_migrate_db_copies_everything_once_and_ids_are_never_given_again(
         for user in (1, 2, 3):
             await old.join(5, small.id, user, f"member {user}")
         await old.run(old.settings.set_timezone, 5, "Europe/Paris")
+        purged = await new_event(old, guild_id=6, slug="purged")  # the highest id, purged
+        await old.run(old.settings.set_guild_left, 6, datetime(2020, 1, 1, tzinfo=UTC))
+        assert await old.run(old.settings.purge_guild, 6, datetime.now(UTC))
         await old.run(old.notices.add_announcement_message, small.id, 77, 88, "digest")
         [first, *_] = await old.run(old.notices.claim_notices)
         await old.run(old.notices.ack_notice, first.id)  # its id must stay unused
@@ -210,7 +214,7 @@ async def test_migrate_db_copies_everything_once_and_ids_are_never_given_again(
         notices = await new.run(new.notices.claim_notices)
         assert [n.payload for n in notices] == expected_notices
         later = await new_event(new, guild_id=5, slug="later")
-        assert later.id > max(seed.id, gone.id, small.id)
+        assert later.id > max(seed.id, gone.id, small.id, purged.id)
         await new.run(new.registrations.close_registration, 5, later.id, None)
         [closed] = await new.run(new.notices.claim_notices)
         assert closed.id > first.id and closed.id not in {n.id for n in notices}

@@ -16,6 +16,7 @@ from pathlib import Path
 from bot.errors import Unavailable
 from bot.progress import SILENT, Progress
 from bot.storage.postgres.store import PostgresStore
+from bot.storage.sqlite.session import PURGED_IDS_KEY
 
 COPY_CHUNK = 5_000  # rows inserted per call, so the progress moves on a big table
 
@@ -82,7 +83,8 @@ async def copy_sqlite(source: Path, target: PostgresStore,
         await conn.execute(
             "SELECT setval(pg_get_serial_sequence('events', 'id'), greatest("
             " (SELECT coalesce(max(id), 0) FROM events),"
-            " (SELECT coalesce(max(id), 0) FROM deleted_events), 0) + 1, false)")
+            " (SELECT coalesce(max(id), 0) FROM deleted_events),"
+            " (SELECT value::bigint FROM meta WHERE key = $1), 0) + 1, false)", PURGED_IDS_KEY)
         await conn.execute(
             "SELECT setval(pg_get_serial_sequence('outbox', 'id'), greatest("
             " (SELECT coalesce(max(id), 0) FROM outbox), $1::bigint) + 1, false)", outbox_seq)

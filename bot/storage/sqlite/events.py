@@ -32,6 +32,7 @@ from bot.storage.sqlite.outbox import SqliteOutbox
 from bot.storage.sqlite.registrations import SqliteRegistrations
 from bot.storage.sqlite.search import SqliteSearch
 from bot.storage.sqlite.session import (
+    HIGHEST_EVENT_ID,
     OVER_AT,
     SUMMARY,
     WESTMOST,
@@ -112,14 +113,10 @@ class SqliteEvents(Repository):
         created = row is None
         if row is None:
             closed = any(page.registration_closed for _, page in pages)
-            # A deleted event's id is never given again: its old buttons must not
-            # reach a new event.
             cursor = db.execute(
                 "INSERT INTO events (id, guild_id, slug, title, capacity, registration_open,"
-                " closed_reason, is_sample, created_at, updated_at) VALUES ("
-                "(SELECT coalesce(max(m), 0) + 1 FROM (SELECT max(id) AS m FROM events"
-                " UNION ALL SELECT max(id) FROM deleted_events)),"
-                " ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f" closed_reason, is_sample, created_at, updated_at) VALUES (({HIGHEST_EVENT_ID})"
+                " + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (guild_id, slug, draft.title, draft.capacity or DEFAULT_CAPACITY,
                  int(not closed), "the event page says registration has closed" if closed
                  else None, int(sample), ts(now), ts(now)))

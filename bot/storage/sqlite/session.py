@@ -71,6 +71,14 @@ class Columns(Protocol):
     def __getitem__(self, column: str) -> Any: ...
 
 
+# The highest event id ever given (a purge records the highest it removed): ids are
+# never given again, so a deleted or purged event's old buttons and cached waitlist
+# positions cannot reach a new event.
+PURGED_IDS_KEY = "highest_purged_event_id"
+HIGHEST_EVENT_ID = ("SELECT coalesce(max(m), 0) FROM (SELECT max(id) AS m FROM events"
+                    " UNION ALL SELECT max(id) FROM deleted_events UNION ALL"
+                    f" SELECT CAST(value AS INTEGER) FROM meta WHERE key = '{PURGED_IDS_KEY}')")
+
 # What `offsets_to_change` reads of an event: its dates and the offsets stored with them.
 DAY_COLUMNS = "id, starts_at, ends_at, all_day, start_offset, end_offset"
 

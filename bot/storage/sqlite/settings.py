@@ -12,6 +12,8 @@ from bot.storage.sqlite.registrations import SqliteRegistrations
 from bot.storage.sqlite.search import SqliteSearch
 from bot.storage.sqlite.session import (
     DAY_COLUMNS,
+    HIGHEST_EVENT_ID,
+    PURGED_IDS_KEY,
     Repository,
     Session,
     offsets_to_change,
@@ -163,7 +165,10 @@ class SqliteSettings(Repository):
                             (guild_id,))
             if row is None or row["left_at"] is None or row["left_at"] > ts(left_by):
                 return False
+            highest = self._row(HIGHEST_EVENT_ID)[0]  # not to be given again
             self._search.unindex_guild(guild_id)
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                       (PURGED_IDS_KEY, str(highest)))
             db.execute("DELETE FROM events WHERE guild_id = ?", (guild_id,))
             db.execute("DELETE FROM deleted_events WHERE guild_id = ?", (guild_id,))
             db.execute("DELETE FROM outbox WHERE guild_id = ?", (guild_id,))
