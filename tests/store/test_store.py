@@ -445,6 +445,18 @@ async def test_a_departure_in_another_process_moves_positions_here(store_opener,
 
 
 
+async def test_a_join_given_up_before_it_reached_the_database_is_not_made(store):
+    event = await new_event(store, capacity=5)
+    given_up = asyncio.ensure_future(store.join(1, event.id, 1, "gone"))
+    await asyncio.sleep(0)  # it is queued, waiting for its batch
+    given_up.cancel()
+    assert (await store.join(1, event.id, 2, "stays")).result.outcome is JoinOutcome.CONFIRMED
+    with pytest.raises(asyncio.CancelledError):
+        await given_up
+    assert await rsvp_of(store, event.id, 1) is None
+    assert (await store.run(store.events.get_event, 1, event.id)).confirmed == 1
+
+
 async def test_joins_here_follow_what_another_process_changed(store_opener, tmp_path):
     """The event loop keeps what joins read of an event between them: each change made
     elsewhere must still decide the very next join here."""

@@ -41,7 +41,7 @@ from bot.storage.protocol import (
     Schema,
     Search,
 )
-from bot.storage.sqlite.joins import settle
+from bot.storage.sqlite.joins import settle, still_wanted
 from bot.storage.sqlite.registrations import JoinRequest
 from bot.storage.sqlite.session import utcnow
 
@@ -210,8 +210,10 @@ class JoinBatcher:
 
     async def _write(self) -> None:
         while self._pending:
-            batch = self._pending[:JOIN_BATCH]
+            batch = still_wanted(self._pending[:JOIN_BATCH])
             del self._pending[:JOIN_BATCH]
+            if not batch:
+                continue
             requests = [request for request, _ in batch]
             try:
                 results = await once_more_if_rolled_back(functools.partial(self._decide, requests))

@@ -57,7 +57,11 @@ class JoinBatcher:
         # Joins made in the same turn of the event loop (a burst) share a commit: the
         # first of them to wake up commits them all, and the others find theirs done, so
         # a join costs one turn of the loop, not one for the commit and one to wake up.
-        await asyncio.sleep(0)
+        try:
+            await asyncio.sleep(0)
+        except asyncio.CancelledError:
+            future.cancel()  # so its batch leaves it out (see `still_wanted`)
+            raise
         if not future.done() and not self._flush_scheduled:
             self._flush_on_loop()
         return await future
@@ -76,9 +80,10 @@ class JoinBatcher:
         self._flush_scheduled = False
         if not self._pending or self._thread_writing():
             return  # the thread's writer takes whatever is pending when it is done
-        batch = self._pending[:LOOP_BATCH]
+        taken = min(len(self._pending), LOOP_BATCH)
+        batch = still_wanted(self._pending[:taken])
         try:
-            results = self._on_loop.join_batch([request for request, _ in batch])
+            results = self._on_loop.join_batch([request for request, _ in batch]) if batch else []
         except Exception as exc:  # nothing was committed
             if isinstance(exc, TooLongForTheLoop) or (
                     isinstance(exc, sqlite3.OperationalError) and is_busy(exc)):
@@ -86,7 +91,7 @@ class JoinBatcher:
                 self._writer = asyncio.create_task(self._write_on_thread())
                 return
             results = [exc] * len(batch)  # every waiter learns of the failure
-        del self._pending[:len(batch)]
+        del self._pending[:taken]
         settle(batch, results)
         self._after_loop_commit(len(batch))
         if self._pending:  # a burst larger than a batch: let the loop breathe first
@@ -106,12 +111,20 @@ class JoinBatcher:
 
     async def _write_on_thread(self) -> None:
         while self._pending:
-            batch, self._pending = self._pending, []
+            batch, self._pending = still_wanted(self._pending), []
+            if not batch:
+                continue
             try:
                 results = await self._on_thread([request for request, _ in batch])
             except Exception as exc:  # every waiter learns of the failure
                 results = [exc] * len(batch)
             settle(batch, results)
+
+
+def still_wanted(queued: Pending) -> Pending:
+    """The queued joins whose members still wait for them: one whose waiter was cancelled
+    (at shutdown, say) before its batch reached the database is not made."""
+    return [entry for entry in queued if not entry[1].done()]
 
 
 def settle(batch: list[tuple[Any, asyncio.Future[Joined]]], results: JoinResults) -> None:
@@ -123,3 +136,4 @@ def settle(batch: list[tuple[Any, asyncio.Future[Joined]]], results: JoinResults
             future.set_exception(result)
         else:
             future.set_result(result)
+
