@@ -92,7 +92,10 @@ class PostgresReminders(Repository):
                 "INSERT INTO reminders_sent (event_id, user_id, minutes, sent_at)"
                 " VALUES ($1, $2, $3, $4) ON CONFLICT (event_id, user_id, minutes)"
                 " DO UPDATE SET sent_at = excluded.sent_at",
-                [(due.event_id, due.user_id, m, now_ts) for due in claimed for m in due.minutes])
+                # in event id order, as joins and zone changes lock events: the rows
+                # inserted lock their events against those, and no order may cross
+                sorted((due.event_id, due.user_id, m, now_ts)
+                       for due in claimed for m in due.minutes))
         return claimed
 
     async def attendee_role(self, guild_id: int, event_id: int

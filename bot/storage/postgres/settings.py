@@ -28,13 +28,15 @@ async def anchor_days(conn: asyncpg.Connection, guild_id: int,
                       event_id: int | None = None) -> list[int]:
     """Give the guild's all-day events (or just `event_id`) the offsets of its timezone
     (`bot.when.day_offsets`), and an event with times none; in the caller's transaction.
-    Returns the events whose offsets changed, their rows locked in the joins' order (by id)."""
+    Returns the events whose offsets changed; the rows read are locked at once, in the
+    order joins and reminder claims lock events (by id), so none of them can deadlock."""
     zone = await conn.fetchval("SELECT timezone FROM guild_settings WHERE guild_id = $1",
                                guild_id)
     rows = await conn.fetch(
         f"SELECT {DAY_COLUMNS} FROM events WHERE guild_id = $1"
         " AND ($2::bigint IS NULL OR id = $2)"
-        "  AND (all_day OR start_offset <> 0 OR end_offset <> 0) ORDER BY id", guild_id, event_id)
+        "  AND (all_day OR start_offset <> 0 OR end_offset <> 0) ORDER BY id FOR UPDATE",
+        guild_id, event_id)
     if changed := offsets_to_change(zone, rows):
         await conn.executemany(
             "UPDATE events SET start_offset = $1, end_offset = $2 WHERE id = $3", changed)
