@@ -13,7 +13,7 @@ that notice is posted).
 
 Free seats always go to the waitlist first, whatever order the changes came in:
 every operation that can leave a seat free with members waiting (a cancel, a
-capacity change, a reopening, a new date, a newcomer's join) promotes first.
+capacity change, a reopening, a new date or timezone, any join) promotes first.
 """
 
 from __future__ import annotations

@@ -97,6 +97,7 @@ async def test_joining_again_far_down_a_long_waitlist_is_answered_with_the_other
     assert (newcomer.result.outcome, newcomer.result.position) == (JoinOutcome.WAITLISTED,
                                                                    2_601)
 
+
 def loop_batches(store):
     """Spy on the joins decided on the event loop: for each batch, the waitlist rows it
     loaded into the loop's copy, the members it promoted, and whether it failed."""
@@ -143,6 +144,7 @@ async def test_a_long_promotion_is_made_off_the_event_loop(store):
     assert len(newcomer.result.promoted) == 1_500
     assert (newcomer.result.outcome, newcomer.result.filled) == (JoinOutcome.CONFIRMED, True)
     assert all(promoted <= LOOP_ROW_BUDGET for _, promoted, _ in seen)
+    assert any(isinstance(failed, TooLongForTheLoop) for _, _, failed in seen)
 
 
 @pytest.mark.sqlite_only

@@ -136,4 +136,3 @@ def settle(batch: list[tuple[Any, asyncio.Future[Joined]]], results: JoinResults
             future.set_exception(result)
         else:
             future.set_result(result)
-

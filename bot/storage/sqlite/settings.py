@@ -37,8 +37,8 @@ class SqliteSettings(Repository):
     def set_timezone(self, guild_id: int, zone: str) -> None:
         """Set the guild's IANA timezone (checked by `bot.when.check_zone_name`); its all-day
         events now run midnight to midnight there."""
-        now = self._clock()
         with self._transaction() as db:
+            now = self._clock()  # once the database is ours, as on PostgreSQL
             db.execute(
                 "INSERT INTO guild_settings (guild_id, timezone) VALUES (?, ?)"
                 " ON CONFLICT (guild_id) DO UPDATE SET timezone = excluded.timezone",

@@ -38,7 +38,7 @@ from bot.storage.sqlite.session import TooLongForTheLoop, configure, is_busy, ut
 P = ParamSpec("P")
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-LOOP_ROW_BUDGET = 1000  # rows a read on the event loop may fetch: well under a millisecond
+LOOP_ROW_BUDGET = 1000  # rows one unit of work on the event loop may fetch: about a millisecond
 CACHED_EVENTS = 256  # events kept (what they say; their seat counts are read each time)
 
 
