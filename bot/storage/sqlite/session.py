@@ -127,7 +127,10 @@ class TooLongForTheLoop(Exception):
 
 
 def is_busy(error: sqlite3.OperationalError) -> bool:
-    return getattr(error, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    """Whether the database was busy (another connection's lock, or its recovery of the
+    write-ahead log): the primary code under any extended one."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 class Session:
