@@ -63,6 +63,7 @@ MEMBER_RSVP = (f"SELECT {summary_columns('e')}, e.waitlist_departures,"
 JOIN_TARGETS = (f"SELECT {SUMMARY}, guild_id, capacity, confirmed_count, waitlist_count,"
                 f" next_seq, registration_open, closed_reason, {OVER_AT} AS over_at,"
                 " capacity_noticed_at FROM events WHERE id IN")
+PROMOTION_ROWS = 10  # what a promotion costs, in rows read (see `waitlist_head`)
 KEPT_TARGETS = 10_000  # events whose join targets one connection keeps at most
 
 
@@ -326,7 +327,9 @@ class SqliteRegistrations(Repository):
     def waitlist_head(self, event_id: int, count: int) -> list[int]:
         if count <= 0:
             return []
-        self._session.spend_rows(count)  # a long promotion is not for the event loop
+        # A promotion writes the member's RSVP and a notice: about ten rows read, to the
+        # event loop's budget, so a long one goes to the database thread.
+        self._session.spend_rows(count * PROMOTION_ROWS)
         rows = self._all(
             "SELECT user_id FROM rsvps WHERE event_id = ? AND status = 'waitlisted'"
             " ORDER BY seq LIMIT ?", (event_id, count))
