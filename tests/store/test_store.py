@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.errors import Conflict
+from bot.errors import Conflict, Unavailable
 from bot.models import CapacityPayload, PromotedPayload
 from bot.registration import ARCHIVED, JoinOutcome, Status
 from bot.storage import EventDraft, EventNotFound, utcnow
@@ -455,6 +455,56 @@ async def test_a_join_given_up_before_it_reached_the_database_is_not_made(store)
         await given_up
     assert await rsvp_of(store, event.id, 1) is None
     assert (await store.run(store.events.get_event, 1, event.id)).confirmed == 1
+
+
+async def test_a_join_given_up_in_a_burst_is_not_made_by_the_join_that_commits_it(store):
+    """The first join of a burst to wake up commits the others: a waiter cancelled
+    meanwhile has not run since, so only its task knows it was cancelled."""
+    event = await new_event(store, capacity=5)
+    kept = asyncio.ensure_future(store.join(1, event.id, 1, "kept"))
+    given_up = asyncio.ensure_future(store.join(1, event.id, 2, "gone"))
+    await asyncio.sleep(0)  # both are queued
+    given_up.cancel()
+    assert (await kept).result.outcome is JoinOutcome.CONFIRMED
+    with pytest.raises(asyncio.CancelledError):
+        await given_up
+    assert await rsvp_of(store, event.id, 2) is None
+    assert (await store.run(store.events.get_event, 1, event.id)).confirmed == 1
+
+
+@pytest.mark.sqlite_only  # another connection holding the write lock
+async def test_a_cancelled_close_still_answers_the_joins_under_way(store_opener, tmp_path):
+    path = tmp_path / "closing.sqlite3"
+    store = await store_opener(path)
+    event = await new_event(store, capacity=3)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # the joins wait for the database thread
+    joins = [asyncio.ensure_future(store.join(1, event.id, user, "m")) for user in range(1, 6)]
+    await asyncio.sleep(0.05)
+    closing = asyncio.ensure_future(store.close())
+    await asyncio.sleep(0.05)
+    closing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await closing
+    other.execute("COMMIT")
+    other.close()
+    answers = await asyncio.wait_for(asyncio.gather(*joins), 10)
+    assert [j.result.outcome for j in answers] == [JoinOutcome.CONFIRMED] * 3 + [
+        JoinOutcome.WAITLISTED] * 2
+    await store.close()
+
+
+@pytest.mark.sqlite_only  # the database thread
+async def test_a_closed_store_says_so_and_closes_once(store_opener, tmp_path):
+    store = await store_opener(tmp_path / "closed.sqlite3")
+    event = await new_event(store)
+    await store.close()
+    await asyncio.wait_for(store.close(), 5)
+    for call in (store.run(store.events.list_events, 1),
+                 store.run(store.events.get_event, 1, event.id),
+                 store.join(1, event.id, 1, "late")):
+        with pytest.raises(Unavailable):
+            await asyncio.wait_for(call, 5)
 
 
 async def test_joins_here_follow_what_another_process_changed(store_opener, tmp_path):

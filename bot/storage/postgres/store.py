@@ -19,7 +19,6 @@ from typing import ParamSpec, TypeVar, cast
 import asyncpg
 
 from bot.errors import Unavailable
-from bot.i18n import N_
 from bot.models import EventSummary, Joined
 from bot.storage import safe_url
 from bot.storage.postgres.content import PostgresContent
@@ -41,7 +40,7 @@ from bot.storage.protocol import (
     Schema,
     Search,
 )
-from bot.storage.sqlite.joins import settle, still_wanted
+from bot.storage.sqlite.joins import Pending, settle, shutting_down, still_wanted
 from bot.storage.sqlite.registrations import JoinRequest
 from bot.storage.sqlite.session import utcnow
 
@@ -187,15 +186,15 @@ class JoinBatcher:
         self._registrations = registrations
         self._pool = pool
         self._conn: asyncpg.Connection | None = None
-        self._pending: list[tuple[JoinRequest, asyncio.Future[Joined]]] = []
+        self._pending: Pending = []
         self._writer: asyncio.Task[None] | None = None
         self._closed = False
 
     async def join(self, request: JoinRequest) -> Joined:
         if self._closed:
-            raise Unavailable(N_("the bot is shutting down; try again in a moment"))
+            raise shutting_down()
         future: asyncio.Future[Joined] = asyncio.get_running_loop().create_future()
-        self._pending.append((request, future))
+        self._pending.append((request, future, None, 0))  # its cancel reaches the future
         if self._writer is None or self._writer.done():
             # Started on the next turn of the loop: joins made in this one share its commit.
             self._writer = asyncio.create_task(self._write())
@@ -214,7 +213,7 @@ class JoinBatcher:
             del self._pending[:JOIN_BATCH]
             if not batch:
                 continue
-            requests = [request for request, _ in batch]
+            requests = [entry[0] for entry in batch]
             try:
                 results = await once_more_if_rolled_back(functools.partial(self._decide, requests))
             except Exception as exc:  # nothing was committed; every waiter learns of it

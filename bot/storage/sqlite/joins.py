@@ -28,7 +28,11 @@ from bot.storage.sqlite.session import TooLongForTheLoop, is_busy
 CHECKPOINT_EVERY = 1000  # joins committed on the event loop between WAL checkpoints
 LOOP_BATCH = 200  # joins per commit on the event loop: a few milliseconds at most
 
-Pending = list[tuple[JoinRequest, "asyncio.Future[Joined]"]]
+# A queued join: the request, the future its waiter awaits, and the waiting task with its
+# count of cancellation requests when it asked (one made since may not have reached the
+# future yet when a batch is taken).
+Queued = tuple[JoinRequest, "asyncio.Future[Joined]", "asyncio.Task[Any] | None", int]
+Pending = list[Queued]
 JoinResults = list[Joined | Exception]
 
 
@@ -51,9 +55,10 @@ class JoinBatcher:
     async def join(self, request: JoinRequest) -> Joined:
         """Ask for a seat. Resolves once the decision is committed."""
         if self._closed:
-            raise Unavailable(N_("the bot is shutting down; try again in a moment"))
+            raise shutting_down()
         future: asyncio.Future[Joined] = asyncio.get_running_loop().create_future()
-        self._pending.append((request, future))
+        task = asyncio.current_task()
+        self._pending.append((request, future, task, task.cancelling() if task else 0))
         # Joins made in the same turn of the event loop (a burst) share a commit: the
         # first of them to wake up commits them all, and the others find theirs done, so
         # a join costs one turn of the loop, not one for the commit and one to wake up.
@@ -71,8 +76,9 @@ class JoinBatcher:
         self._closed = True
         if self._pending and not self._thread_writing():
             self._writer = asyncio.create_task(self._write_on_thread())
-        await asyncio.gather(*(t for t in (self._writer, self._checkpoint) if t),
-                             return_exceptions=True)
+        # Shielded: a close that is cancelled still lets the joins under way be answered.
+        await asyncio.shield(asyncio.gather(*(t for t in (self._writer, self._checkpoint) if t),
+                                            return_exceptions=True))
 
     def _flush_on_loop(self) -> None:
         """Commit pending joins on the event loop, LOOP_BATCH at a time; when the database
@@ -83,7 +89,7 @@ class JoinBatcher:
         taken = min(len(self._pending), LOOP_BATCH)
         batch = still_wanted(self._pending[:taken])
         try:
-            results = self._on_loop.join_batch([request for request, _ in batch]) if batch else []
+            results = self._on_loop.join_batch([entry[0] for entry in batch]) if batch else []
         except Exception as exc:  # nothing was committed
             if isinstance(exc, TooLongForTheLoop) or (
                     isinstance(exc, sqlite3.OperationalError) and is_busy(exc)):
@@ -115,24 +121,32 @@ class JoinBatcher:
             if not batch:
                 continue
             try:
-                results = await self._on_thread([request for request, _ in batch])
+                results = await self._on_thread([entry[0] for entry in batch])
             except Exception as exc:  # every waiter learns of the failure
                 results = [exc] * len(batch)
+            except asyncio.CancelledError:  # the loop is going away: no waiter is left hanging
+                settle(batch + self._pending, [shutting_down()] * (len(batch) + len(self._pending)))
+                raise
             settle(batch, results)
 
 
 def still_wanted(queued: Pending) -> Pending:
     """The queued joins whose members still wait for them: one whose waiter was cancelled
     (at shutdown, say) before its batch reached the database is not made."""
-    return [entry for entry in queued if not entry[1].done()]
+    return [entry for entry in queued
+            if not entry[1].done() and (entry[2] is None or entry[2].cancelling() == entry[3])]
 
 
-def settle(batch: list[tuple[Any, asyncio.Future[Joined]]], results: JoinResults) -> None:
+def settle(batch: Pending, results: JoinResults) -> None:
     """Give each waiting join its result (or its error)."""
-    for (_, future), result in zip(batch, results, strict=True):
+    for (_, future, _, _), result in zip(batch, results, strict=True):
         if future.done():  # its waiter was cancelled
             continue
         if isinstance(result, Exception):
             future.set_exception(result)
         else:
             future.set_result(result)
+
+
+def shutting_down() -> Unavailable:
+    return Unavailable(N_("the bot is shutting down; try again in a moment"))

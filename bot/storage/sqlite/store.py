@@ -50,18 +50,23 @@ class DatabaseThread:
     def __init__(self) -> None:
         self._queue: queue.SimpleQueue[tuple[asyncio.Future[Any], Callable[[], Any]] | None]
         self._queue = queue.SimpleQueue()
+        self._stopped = False
         self._thread = threading.Thread(target=self._work, name="sqlite", daemon=True)
         self._thread.start()
 
     def call(self, fn: Callable[[], T]) -> asyncio.Future[T]:
+        if self._stopped:  # nothing would ever answer it
+            raise Unavailable("the database is closed")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queue.put((future, fn))
         return future
 
     def stop(self) -> None:
         """Finish the calls already queued, then end the thread."""
-        self._queue.put(None)
-        self._thread.join()
+        if not self._stopped:
+            self._stopped = True
+            self._queue.put(None)
+            self._thread.join()
 
     def _work(self) -> None:
         while (item := self._queue.get()) is not None:
@@ -88,6 +93,7 @@ class SqliteStore:
     def __init__(self, thread: DatabaseThread, repos: SqliteRepositories,
                  loop_repos: SqliteRepositories) -> None:
         self._thread = thread  # the database thread
+        self._closing = self._closed = False
         self._repos = repos  # used only on the database thread, through `run`
         self._loop_repos = loop_repos  # used only on the event loop, for joins; never waits
         # Per concern, to pass to `run`: `await store.run(store.registrations.cancel, ...)`.
@@ -162,13 +168,17 @@ class SqliteStore:
     async def close(self) -> None:
         """Commit the joins already asked for, give back the notices claimed but not
         delivered, then close; later joins are refused."""
+        if self._closing:
+            return
+        self._closing = True
         await self._joins.close()
         try:
             await self.run(self.notices.release_notices)
         except sqlite3.Error:  # they are handed out again when the claims expire
             log.exception("could not release the claimed notices")
+        self._closed = True  # no read on the loop's connection from here
         self._loop_repos.session.close()
-        await self.run(self._repos.session.close)
+        await self._thread.call(self._repos.session.close)
         self._thread.stop()
 
     async def __aenter__(self) -> SqliteStore:
@@ -180,6 +190,8 @@ class SqliteStore:
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a repository call as one unit: on the event loop for the cheap reads of
         `_loop_reads` when the database lets it at once, else on the database thread."""
+        if self._closed:
+            raise Unavailable("the database is closed")
         on_loop = self._loop_reads.get(fn)
         too_long_at = None  # the data_version a read too long for the loop was asked at
         if on_loop is not None:
