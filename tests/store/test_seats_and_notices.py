@@ -4,6 +4,7 @@ capacity notice is written once per fill, with a cool-down against churn."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -148,6 +149,23 @@ async def test_a_zone_where_the_day_is_not_over_gives_its_free_seats_to_the_wait
         (1, Status.CONFIRMED), (2, Status.CONFIRMED), (3, Status.CONFIRMED),
         (4, Status.CONFIRMED), (5, Status.WAITLISTED)]
     assert sorted(await kinds(store)) == ["capacity", "promoted", "promoted"]
+
+
+@pytest.mark.sqlite_only  # another connection holding SQLite's write lock
+async def test_a_join_that_waited_for_the_database_is_decided_when_it_gets_it(
+        store, clock, tmp_path):
+    event = await new_event(store, capacity=5, starts_at=clock.now + timedelta(minutes=30))
+    other = sqlite3.connect(tmp_path / "test.sqlite3", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # the join goes to the database thread, which waits
+    try:
+        join = asyncio.ensure_future(store.join(1, event.id, 7, "late"))
+        await asyncio.sleep(0.2)
+        clock.advance(timedelta(days=2))  # the event took place while it waited
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    assert (await join).result.outcome is JoinOutcome.TAKEN_PLACE
+    assert await rsvp_of(store, event.id, 7) is None
 
 
 async def test_churn_on_a_full_event_writes_one_capacity_notice_per_cool_down(store, clock):

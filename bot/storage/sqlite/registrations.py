@@ -115,10 +115,11 @@ class SqliteRegistrations(Repository):
         An event is written only when its counters changed, and never for a join that
         names another server's event.
         """
-        now = self._clock()
         try:
             with self._transaction() as db:
-                return self._decide_joins(db, batch, now)
+                # read once the database is ours: a batch that waited for the lock on the
+                # thread is decided, and stamped, at the time it was decided
+                return self._decide_joins(db, batch, self._clock())
         except BaseException:  # what the failed transaction did to them is void
             if self._kept is not None:
                 self._kept.clear()
@@ -262,8 +263,8 @@ class SqliteRegistrations(Repository):
             self._session.departed.add(event_id)
 
     def cancel(self, guild_id: int, event_id: int, user_id: int) -> rules.CancelResult:
-        now = self._clock()
         with self._transaction() as db:
+            now = self._clock()
             seats = self.seats_of(event_id, guild_id)
             row = self._one(
                 "SELECT status FROM rsvps WHERE event_id = ? AND user_id = ?", (event_id, user_id))
@@ -278,8 +279,8 @@ class SqliteRegistrations(Repository):
         return result
 
     def set_capacity(self, guild_id: int, event_id: int, capacity: int) -> Promotions:
-        now = self._clock()
         with self._transaction():
+            now = self._clock()
             seats = self.seats_of(event_id, guild_id)
             return self.change_capacity(event_id, guild_id, seats, capacity, now)
 
@@ -296,8 +297,8 @@ class SqliteRegistrations(Repository):
 
     def close_registration(self, guild_id: int, event_id: int, reason: str | None,
                            by: int | None = None) -> None:
-        now = self._clock()
         with self._transaction():
+            now = self._clock()
             seats = self.seats_of(event_id, guild_id)
             rules.close(seats, reason)
             self.save_seats(event_id, seats, now)
@@ -305,8 +306,8 @@ class SqliteRegistrations(Repository):
 
     def open_registration(self, guild_id: int, event_id: int, by: int | None = None
                           ) -> Promotions:
-        now = self._clock()
         with self._transaction():
+            now = self._clock()
             seats = self.seats_of(event_id, guild_id)
             waitlist = self.waitlist_head(event_id, seats.capacity - seats.confirmed)
             promotions = rules.reopen(seats, waitlist, now)
