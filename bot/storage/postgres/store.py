@@ -40,7 +40,7 @@ from bot.storage.protocol import (
     Schema,
     Search,
 )
-from bot.storage.sqlite.joins import Pending, settle, shutting_down, still_wanted
+from bot.storage.sqlite.joins import Pending, give_up, settle, shutting_down, still_wanted
 from bot.storage.sqlite.registrations import JoinRequest
 from bot.storage.sqlite.session import utcnow
 
@@ -204,7 +204,8 @@ class JoinBatcher:
         """Commit the joins already asked for; refuse later ones."""
         self._closed = True
         if self._writer is not None:
-            await asyncio.gather(self._writer, return_exceptions=True)
+            # Shielded: a close that is cancelled still lets the joins under way be answered.
+            await asyncio.shield(asyncio.gather(self._writer, return_exceptions=True))
         await self._give_back()
 
     async def _write(self) -> None:
@@ -218,6 +219,9 @@ class JoinBatcher:
                 results = await once_more_if_rolled_back(functools.partial(self._decide, requests))
             except Exception as exc:  # nothing was committed; every waiter learns of it
                 results = [exc] * len(batch)
+            except asyncio.CancelledError:  # the loop is going away: no waiter is left hanging
+                give_up(batch + self._pending)
+                raise
             settle(batch, results)
 
     async def _decide(self, requests: list[JoinRequest]) -> list[Joined | Exception]:

@@ -125,7 +125,7 @@ class JoinBatcher:
             except Exception as exc:  # every waiter learns of the failure
                 results = [exc] * len(batch)
             except asyncio.CancelledError:  # the loop is going away: no waiter is left hanging
-                settle(batch + self._pending, [shutting_down()] * (len(batch) + len(self._pending)))
+                give_up(batch + self._pending)
                 raise
             settle(batch, results)
 
@@ -146,6 +146,13 @@ def settle(batch: Pending, results: JoinResults) -> None:
             future.set_exception(result)
         else:
             future.set_result(result)
+
+
+def give_up(entries: Pending) -> None:
+    """Tell the waiters of these joins that the bot is shutting down (their writer was
+    cancelled: whether a batch under way was committed is unknown, and joining again
+    says where they stand)."""
+    settle(entries, [shutting_down()] * len(entries))
 
 
 def shutting_down() -> Unavailable:
