@@ -56,7 +56,7 @@ class DatabaseThread:
 
     def call(self, fn: Callable[[], T]) -> asyncio.Future[T]:
         if self._stopped:  # nothing would ever answer it
-            raise Unavailable("the database is closed")
+            raise database_closed()
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queue.put((future, fn))
         return future
@@ -77,6 +77,10 @@ class DatabaseThread:
                 future.get_loop().call_soon_threadsafe(_fail, future, exc)
             else:
                 future.get_loop().call_soon_threadsafe(_succeed, future, result)
+
+
+def database_closed() -> Unavailable:
+    return Unavailable("the database is closed")
 
 
 def _succeed(future: asyncio.Future[T], result: T) -> None:
@@ -191,7 +195,7 @@ class SqliteStore:
         """Run a repository call as one unit: on the event loop for the cheap reads of
         `_loop_reads` when the database lets it at once, else on the database thread."""
         if self._closed:
-            raise Unavailable("the database is closed")
+            raise database_closed()
         on_loop = self._loop_reads.get(fn)
         too_long_at = None  # the data_version a read too long for the loop was asked at
         if on_loop is not None:
