@@ -5,6 +5,7 @@ import contextlib
 import hashlib
 import os
 import re
+import sqlite3
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -168,6 +169,27 @@ async def execute_sql(store: Store, sql: str, *params: object) -> list[tuple]:
         return [tuple(r) for r in rows]
     conn = store._repos.session.conn  # type: ignore[attr-defined]  # SQLite, autocommit
     return await store.run(lambda: [tuple(r) for r in conn.execute(sql, params)])
+
+
+@contextlib.asynccontextmanager
+async def joins_held(store: Store, event_id: int):
+    """Another connection holds what a join of the event waits for until the block ends
+    (SQLite: the write lock; PostgreSQL: the event's row), as another process would."""
+    pool = getattr(store, "_pool", None)
+    if pool is not None:
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT 1 FROM events WHERE id = $1 FOR UPDATE", event_id)
+            yield
+        return
+    path = store._loop_repos.session.conn.execute(  # type: ignore[attr-defined]
+        "PRAGMA database_list").fetchone()[2]
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        yield
+        other.execute("COMMIT")
+    finally:
+        other.close()
 
 
 async def rsvp_of(store: Store, event_id: int, user_id: int, guild_id: int = 1):

@@ -316,29 +316,6 @@ async def test_an_operation_cancelled_midway_is_rolled_back_quietly(postgres_url
     assert reported == []
 
 
-async def test_a_cancelled_close_still_answers_the_joins_under_way(postgres_url):
-    store = await open_store(postgres_url)
-    event = await new_event(store, capacity=3)
-    blocker = await asyncpg.connect(postgres_url)
-    try:
-        async with blocker.transaction():
-            await blocker.execute("SELECT 1 FROM events WHERE id = $1 FOR UPDATE", event.id)
-            joins = [asyncio.ensure_future(store.join(1, event.id, user, "m"))
-                     for user in range(1, 6)]
-            await asyncio.sleep(0.2)  # the batch waits for the event's row
-            closing = asyncio.ensure_future(store.close())
-            await asyncio.sleep(0.1)
-            closing.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await closing
-    finally:
-        await blocker.close()
-    answers = await asyncio.wait_for(asyncio.gather(*joins), 10)
-    assert [j.result.outcome for j in answers] == [JoinOutcome.CONFIRMED] * 3 + [
-        JoinOutcome.WAITLISTED] * 2
-    await store.close()
-
-
 async def test_all_day_events_from_before_the_upgrade_get_their_servers_day(blank_url):
     days = next(n for n, sql in MIGRATIONS.items() if "start_offset" in sql)
     conn = await asyncpg.connect(blank_url)  # a database from the bot before days had a zone

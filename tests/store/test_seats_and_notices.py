@@ -4,7 +4,6 @@ capacity notice is written once per fill, with a cool-down against churn."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -13,7 +12,7 @@ import pytest
 from bot.registration import CAPACITY_NOTICE_COOLDOWN, JoinOutcome, Status
 from bot.storage import EventDraft, Store, utcnow
 from cogs.announcements import Announcements
-from tests.conftest import execute_sql, make_page, rsvp_of
+from tests.conftest import execute_sql, joins_held, make_page, rsvp_of
 
 
 class Clock:
@@ -74,19 +73,28 @@ async def test_a_later_start_gives_the_seat_freed_after_the_start_to_the_waitlis
     assert (await rsvp_of(store, event.id, 4)).position == 1
 
 
-async def test_a_join_gives_free_seats_to_the_waitlist_before_the_newcomer(store, clock):
-    starts = clock.now + timedelta(hours=1)
-    event = await new_event(store, capacity=3, starts_at=starts)
-    for user in range(1, 7):
+async def seats_freed_outside_the_rules(store: Store, clock: Clock, capacity: int,
+                                       members: int, cancelled: int):
+    """An event of `capacity` seats joined by members 1..`members`, where members
+    1..`cancelled` cancel once it has taken place (promoting nobody); then its start
+    moves without the rules seeing it (say, a tool editing the file), leaving free seats
+    with members waiting. Its notices so far are taken."""
+    event = await new_event(store, capacity=capacity, starts_at=clock.now + timedelta(hours=1))
+    for user in range(1, members + 1):
         await store.join(1, event.id, user, f"m{user}")
     clock.advance(timedelta(hours=2))
-    await store.run(store.registrations.cancel, 1, event.id, 1)
-    await store.run(store.registrations.cancel, 1, event.id, 2)
+    for user in range(1, cancelled + 1):
+        await store.run(store.registrations.cancel, 1, event.id, user)
     await kinds(store)
-    # The start moves without the rules seeing it (say, a tool editing the file): the
-    # next joins must still not pass the waitlist.
     await execute_sql(store, "UPDATE events SET starts_at = starts_at + 86400 WHERE id = ?",
                       event.id)
+    return event
+
+
+async def test_a_join_gives_free_seats_to_the_waitlist_before_the_newcomer(store, clock):
+    # The next joins must still not pass the waitlist.
+    event = await seats_freed_outside_the_rules(store, clock, capacity=3, members=6,
+                                                cancelled=2)
     # One burst, so one batch: a newcomer, a waitlisted member who is promoted by it, and
     # one who stays waitlisted.
     newcomer, promoted, waiting = [joined.result for joined in await asyncio.gather(
@@ -108,15 +116,9 @@ async def test_a_join_gives_free_seats_to_the_waitlist_before_the_newcomer(store
 
 async def test_the_head_of_the_waitlist_asking_first_in_a_burst_hears_of_their_seat(
         store, clock):
-    starts = clock.now + timedelta(hours=1)
-    event = await new_event(store, capacity=2, starts_at=starts)
-    for user in range(1, 6):
-        await store.join(1, event.id, user, f"m{user}")
-    clock.advance(timedelta(hours=2))
-    await store.run(store.registrations.cancel, 1, event.id, 1)
-    await kinds(store)
-    await execute_sql(store, "UPDATE events SET starts_at = starts_at + 86400 WHERE id = ?",
-                      event.id)  # a seat free, three waiting, outside the rules
+    # a seat free, three waiting
+    event = await seats_freed_outside_the_rules(store, clock, capacity=2, members=5,
+                                                cancelled=1)
     head, second, newcomer = [joined.result for joined in await asyncio.gather(
         store.join(1, event.id, 3, "m3"), store.join(1, event.id, 4, "m4"),
         store.join(1, event.id, 6, "m6"))]
@@ -151,19 +153,13 @@ async def test_a_zone_where_the_day_is_not_over_gives_its_free_seats_to_the_wait
     assert sorted(await kinds(store)) == ["capacity", "promoted", "promoted"]
 
 
-@pytest.mark.sqlite_only  # another connection holding SQLite's write lock
 async def test_a_join_that_waited_for_the_database_is_decided_when_it_gets_it(
-        store, clock, tmp_path):
+        store, clock):
     event = await new_event(store, capacity=5, starts_at=clock.now + timedelta(minutes=30))
-    other = sqlite3.connect(tmp_path / "test.sqlite3", isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")  # the join goes to the database thread, which waits
-    try:
+    async with joins_held(store, event.id):
         join = asyncio.ensure_future(store.join(1, event.id, 7, "late"))
         await asyncio.sleep(0.2)
         clock.advance(timedelta(days=2))  # the event took place while it waited
-    finally:
-        other.execute("COMMIT")
-        other.close()
     assert (await join).result.outcome is JoinOutcome.TAKEN_PLACE
     assert await rsvp_of(store, event.id, 7) is None
 
