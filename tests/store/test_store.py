@@ -410,6 +410,31 @@ def test_the_cost_of_a_join_does_not_grow_with_the_table(tmp_path):
     conn.close()
 
 
+def test_finding_a_servers_latest_event_does_not_grow_with_its_past_events(tmp_path):
+    """A server whose events are all over answers with its most recent one: an index
+    probe, not a sort of every event it ever had (this runs on the event loop)."""
+    conn, db = step_counted_database(tmp_path / "steps.sqlite3")
+    pages = [("t", make_page())]
+    long_ago = datetime(2020, 1, 1, 18, tzinfo=UTC)
+    first = db.events.save_event(
+        1, EventDraft("first", "First", starts_at=long_ago, capacity=10), pages)[0]
+    before = vm_steps(conn, lambda: db.events.default_event_id(1))
+    assert db.events.default_event_id(1) == first.id
+    columns = ", ".join(row[1] for row in conn.execute("PRAGMA table_info(events)")
+                        if row[1] not in ("id", "slug", "starts_at"))
+    conn.executemany(
+        f"INSERT INTO events (slug, starts_at, {columns}) SELECT ?, ?, {columns}"
+        " FROM events WHERE id = ?",
+        [(f"past-{n}", int((long_ago + timedelta(hours=n)).timestamp()), first.id)
+         for n in range(1, 5_001)])
+    conn.commit()
+    latest = conn.execute("SELECT id FROM events WHERE slug = 'past-5000'").fetchone()[0]
+    assert db.events.default_event_id(1) == latest
+    after = vm_steps(conn, lambda: db.events.default_event_id(1))
+    assert after < 2 * before + 50, (before, after)
+    conn.close()
+
+
 async def test_waitlist_positions_stay_right_as_members_leave(store):
     event = await new_event(store, capacity=2)
     for user in range(1, 13):  # 2 confirmed, 10 waitlisted

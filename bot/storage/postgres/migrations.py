@@ -169,6 +169,11 @@ MIGRATIONS: dict[int, str] = {
     ALTER TABLE events ADD COLUMN start_offset INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE events ADD COLUMN end_offset INTEGER NOT NULL DEFAULT 0;
     """,
+    # 15: a server's most recent event in `default_event_id`'s order (SQLite's 15).
+    15: """
+    CREATE INDEX events_by_guild_recent
+        ON events (guild_id, archived, (coalesce(starts_at, created_at)) DESC, id DESC);
+    """,
 }
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
 
