@@ -102,6 +102,40 @@ async def test_an_event_moved_later_reminds_again_at_the_new_time(store):
     assert [(c[3], c[6]) for c in claimed] == [(later, (1440,))]
 
 
+async def test_members_confirmed_after_a_claim_are_reminded_in_the_same_window(store):
+    """A claim resumes where the last one stopped reading: a member promoted from the
+    waitlist and one who joins later are reminded; one already reminded who cancelled
+    and joined again is not."""
+    event_id = await event_at(store, START, capacity=2)
+    for user in (1, 2, 3):  # 3 waits
+        await store.join(1, event_id, user, f"m{user}")
+    now = START - 30 * MIN
+    assert [c[5] for c in await store.run(store.reminders.claim_reminders, now)] == [1, 2]
+    await store.run(store.registrations.cancel, 1, event_id, 1)  # 3 is promoted
+    await store.run(store.registrations.set_capacity, 1, event_id, 4)
+    await store.join(1, event_id, 4, "m4")
+    await store.join(1, event_id, 1, "m1 again")
+    assert await store.run(store.reminders.next_due, now) == START - 1440 * MIN  # overdue
+    claimed = await store.run(store.reminders.claim_reminders, now)
+    assert [(c[5], c[6]) for c in claimed] == [(3, (1440, 60)), (4, (1440, 60))]
+    assert await store.run(store.reminders.claim_reminders, now) == []
+    assert await store.run(store.reminders.next_due, now) is None
+
+
+async def test_a_member_promoted_from_behind_where_the_claims_stopped_is_reminded(store):
+    """A promotion moves back the place the claims resume from: a member promoted is
+    reminded even when a confirmed member arrived after them (here by a tool's SQL)."""
+    event_id = await event_at(store, START, capacity=1)
+    await store.join(1, event_id, 1, "first")
+    await store.join(1, event_id, 2, "waiting")
+    await execute_sql(store, "UPDATE rsvps SET seq = 9 WHERE event_id = ? AND user_id = 1",
+                      event_id)
+    now = START - 30 * MIN
+    assert [c[5] for c in await store.run(store.reminders.claim_reminders, now)] == [1]
+    await store.run(store.registrations.cancel, 1, event_id, 1)  # 2 is promoted
+    assert [c[5] for c in await store.run(store.reminders.claim_reminders, now)] == [2]
+
+
 async def test_claims_are_batched_without_splitting_a_member(store):
     event_id = await event_at(store, START, capacity=10)
     for user in range(1, 6):

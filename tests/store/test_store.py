@@ -586,6 +586,52 @@ async def test_waitlist_positions_read_in_a_join_that_fails_are_forgotten(store_
         await there.run(there.registrations.cancel, 1, event.id, 5)  # a departure all the same
         assert (await rsvp_of(here, event.id, 4)).position == 3  # behind 2 and 3
 
+def test_a_scheduler_round_in_a_window_rereads_no_member_already_reminded(tmp_path):
+    """Counted in SQLite VM steps: once the 20,000 confirmed members of an event starting
+    soon are reminded, a scheduler round costs what it costs for an event of one."""
+    conn, db = step_counted_database(tmp_path / "steps.sqlite3")
+    soon = utcnow() + timedelta(minutes=30)  # inside both of its reminder windows
+
+    def event_of(members: int, slug: str) -> None:
+        event = db.events.save_event(1, EventDraft(slug, slug.title(), members,
+                                                   starts_at=soon), [("t", make_page())])[0]
+        db.registrations.join_batch([(1, event.id, 1_000_000 * len(slug) + u, "m")
+                                     for u in range(members)])
+        while db.reminders.claim_reminders(limit=5_000):
+            pass
+
+    def scheduler_round() -> None:
+        db.reminders.next_due()
+        db.reminders.claim_reminders()
+
+    event_of(1, "one")
+    before = vm_steps(conn, scheduler_round)
+    event_of(20_000, "crowd")
+    after = vm_steps(conn, scheduler_round)
+    assert after < 2 * before + 50, (before, after)
+    conn.close()
+
+
+def test_a_claim_costs_the_same_however_many_members_are_still_due(tmp_path):
+    """Counted in SQLite VM steps: claiming the first 100 of 20,000 due members reads about
+    as much as claiming the first 100 of 150 (claims of a large event are not quadratic)."""
+    soon = utcnow() + timedelta(minutes=30)
+
+    def first_claim(members: int) -> int:
+        conn, db = step_counted_database(tmp_path / f"claims-{members}.sqlite3")
+        event = db.events.save_event(1, EventDraft("e", "E", members, starts_at=soon),
+                                     [("t", make_page())])[0]
+        db.registrations.join_batch([(1, event.id, u, "m") for u in range(members)])
+        claimed: list = []
+        steps = vm_steps(conn, lambda: claimed.extend(db.reminders.claim_reminders(limit=100)))
+        assert [due.user_id for due in claimed] == list(range(100))
+        conn.close()
+        return steps
+
+    few, many = first_claim(150), first_claim(20_000)
+    assert many < 2 * few + 50, (few, many)
+
+
 def test_the_reminder_scheduler_ignores_rsvps_of_events_outside_their_window(tmp_path):
     """Counted in SQLite VM steps: 20,000 confirmed members of an event a month away must
     not make finding the next reminder or claiming the due ones more expensive."""

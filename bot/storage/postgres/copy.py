@@ -45,6 +45,7 @@ TABLES: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...] = (
      frozenset()),
     ("meta", ("key", "value"), frozenset()),
     ("reminders_sent", ("event_id", "user_id", "minutes", "sent_at"), frozenset()),
+    ("reminder_cursors", ("event_id", "due_at", "through_seq"), frozenset()),
     ("deleted_events", ("id", "guild_id", "title", "deleted_at"), frozenset()),
 )
 

@@ -174,6 +174,14 @@ MIGRATIONS: dict[int, str] = {
     CREATE INDEX events_by_guild_recent
         ON events (guild_id, archived, (coalesce(starts_at, created_at)) DESC, id DESC);
     """,
+    # 16: where each event's reminder walk stopped (SQLite's 16).
+    16: """
+    CREATE TABLE reminder_cursors (
+        event_id    BIGINT PRIMARY KEY REFERENCES events (id) ON DELETE CASCADE,
+        due_at      BIGINT NOT NULL,
+        through_seq BIGINT NOT NULL
+    );
+    """,
 }
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
 

@@ -274,6 +274,10 @@ class PostgresRegistrations(Repository):
         await conn.execute(
             "UPDATE rsvps SET status = 'confirmed' WHERE event_id = $1"
             " AND user_id = ANY($2::bigint[])", event_id, list(promoted))
+        await conn.execute(  # the reminder walk may have read past them while they waited
+            "UPDATE reminder_cursors SET through_seq = least(through_seq, (SELECT min(seq)"
+            " FROM rsvps WHERE event_id = $1 AND user_id = ANY($2::bigint[])) - 1)"
+            " WHERE event_id = $1", event_id, list(promoted))
         await self._left_waitlist(conn, event_id, len(promoted))
         for user_id in promoted:
             await self._outbox.notify(conn, guild_id, event_id, PromotedPayload(user_id), now)

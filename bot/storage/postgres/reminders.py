@@ -6,12 +6,15 @@ guild's offsets ("1440,60", "" when off) expanded by string_to_array instead of 
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import UTC, datetime
+from datetime import datetime
+
+import asyncpg
 
 from bot.errors import EventNotFound
 from bot.models import DueReminder, RoleGrant
 from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.session import OVER_AT, Database, Repository
+from bot.storage.reminder_walk import WALK_CHUNK, Walk, reminder_windows, start_walk
 from bot.storage.sqlite.session import dt, start_moment, ts, utcnow
 from bot.times import DEFAULT_REMINDER_MINUTES
 
@@ -26,20 +29,19 @@ _OFFSETS = """
         CROSS JOIN LATERAL unnest(string_to_array(coalesce(g.reminder_minutes, $1), ',')
                                   ::bigint[]) AS o (minutes)"""
 
-_DUE_REMINDERS = f"""
-    WITH open_windows AS MATERIALIZED (
-        SELECT e.guild_id, e.id AS event_id, e.title, {BEGINS} AS starts_at, e.venue,
-               o.minutes, {BEGINS} - o.minutes * 60 AS due_at
-        """ + _OFFSETS + f"""
-        WHERE {BEGINS} > $2 AND {BEGINS} - o.minutes * 60 <= $2
-    ), due AS (
-        SELECT w.*, r.user_id, r.seq,
-               coalesce((SELECT max(s.sent_at) FROM reminders_sent s
-                         WHERE s.event_id = w.event_id AND s.user_id = r.user_id), -1)
-                   AS last_sent
-        FROM open_windows w
-        JOIN rsvps r ON r.event_id = w.event_id AND r.status = 'confirmed'
-    )"""
+# The offsets come due of every event not yet begun (`sqlite.reminders`); $1, $2 as above.
+_WINDOWS = f"""
+    SELECT e.guild_id, e.id AS event_id, e.title, {BEGINS} AS starts_at, e.venue,
+           o.minutes, {BEGINS} - o.minutes * 60 AS due_at
+    """ + _OFFSETS + f"""
+    WHERE {BEGINS} > $2 AND {BEGINS} - o.minutes * 60 <= $2
+    ORDER BY starts_at, e.id, o.minutes DESC"""
+
+_MEMBERS = (
+    "SELECT r.user_id, r.seq, coalesce((SELECT max(s.sent_at) FROM reminders_sent s"
+    " WHERE s.event_id = r.event_id AND s.user_id = r.user_id), -1) AS last_sent"
+    " FROM rsvps r WHERE r.event_id = $1 AND r.status = 'confirmed' AND r.seq > $2"
+    " ORDER BY r.seq LIMIT $3")
 
 # Claims from every process take turns on this key, so a reminder is claimed once.
 CLAIM_LOCK = "eventbot:reminders"
@@ -53,50 +55,64 @@ class PostgresReminders(Repository):
     async def next_due(self, now: datetime | None = None,
                        roles_waiting: Collection[int] = ()) -> datetime | None:
         """When the scheduler next has work (see `sqlite.reminders.next_due`)."""
+        now_ts = int((now or utcnow()).timestamp())
         async with self._transaction() as conn:
+            overdue = [found[0][1] for walk in await self._walks(conn, now_ts, 1, each=True)
+                       if (found := walk.found)]
             at = await conn.fetchval(
-                _DUE_REMINDERS +
-                " SELECT min(at) FROM ("
-                "  SELECT min(due_at) AS at FROM due WHERE due_at > last_sent"
-                "  UNION ALL"
-                f"  SELECT min({BEGINS} - o.minutes * 60)" + _OFFSETS +
-                f"   WHERE {BEGINS} - o.minutes * 60 > $2 AND EXISTS (SELECT 1 FROM rsvps r"
-                "    WHERE r.event_id = e.id AND r.status = 'confirmed')"
+                "SELECT min(at) FROM ("
+                f"  SELECT min({BEGINS} - o.minutes * 60) AS at" + _OFFSETS +
+                f"   WHERE {BEGINS} - o.minutes * 60 > $2 AND e.confirmed_count > 0"
                 "  UNION ALL"
                 f"  SELECT min({OVER_AT}) FROM events"
                 "   WHERE attendee_role_id IS NOT NULL AND NOT (id = ANY($3::bigint[])))"
                 " AS candidates",
-                DEFAULT_MINUTES, ts(now or utcnow()), sorted(roles_waiting))
-        return dt(at)
+                DEFAULT_MINUTES, now_ts, sorted(roles_waiting))
+        return dt(min((t for t in (*overdue, at) if t is not None), default=None))
 
     async def claim_reminders(self, now: datetime | None = None, limit: int = 100
                               ) -> list[DueReminder]:
         """Take the reminders due now, in start order, then RSVP order, recording them in
-        reminders_sent in the same transaction (delivery is at most once)."""
-        now_ts = ts(now or utcnow())
-        query = (_DUE_REMINDERS +
-                 " SELECT guild_id, event_id, title, starts_at, venue, user_id,"
-                 "  string_agg(minutes::text, ',') AS minutes FROM due"
-                 " WHERE due_at > last_sent AND due_at <= $2"
-                 " GROUP BY guild_id, event_id, title, starts_at, venue, user_id"
-                 " ORDER BY starts_at, event_id, min(seq) LIMIT $3")
+        reminders_sent in the same transaction (delivery is at most once), and move each
+        event's cursor past the members read (`bot.storage.reminder_walk`)."""
+        now_ts = int((now or utcnow()).timestamp())
         async with self._transaction() as conn:
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", CLAIM_LOCK)
-            rows = await conn.fetch(query, DEFAULT_MINUTES, now_ts, limit)
-            claimed = [DueReminder(r["guild_id"], r["event_id"], r["title"],
-                                   datetime.fromtimestamp(r["starts_at"], UTC), r["venue"],
-                                   r["user_id"], tuple(sorted(
-                                       (int(m) for m in r["minutes"].split(",")), reverse=True)))
-                       for r in rows]
+            walks = await self._walks(conn, now_ts, limit)
+            claimed = [reminder for walk in walks for reminder, _ in walk.found]
+            # in event id order, as joins and zone changes lock events: the rows inserted
+            # lock their events against those, and no order may cross
             await conn.executemany(
                 "INSERT INTO reminders_sent (event_id, user_id, minutes, sent_at)"
                 " VALUES ($1, $2, $3, $4) ON CONFLICT (event_id, user_id, minutes)"
                 " DO UPDATE SET sent_at = excluded.sent_at",
-                # in event id order, as joins and zone changes lock events: the rows
-                # inserted lock their events against those, and no order may cross
                 sorted((due.event_id, due.user_id, m, now_ts)
                        for due in claimed for m in due.minutes))
+            await conn.executemany(
+                "INSERT INTO reminder_cursors (event_id, due_at, through_seq)"
+                " VALUES ($1, $2, $3) ON CONFLICT (event_id) DO UPDATE"
+                " SET due_at = excluded.due_at, through_seq = excluded.through_seq",
+                sorted((w.window.event_id, w.window.latest_due, w.after)
+                       for w in walks if w.moved))
         return claimed
+
+    async def _walks(self, conn: asyncpg.Connection, now_ts: int, limit: int, *,
+                     each: bool = False) -> list[Walk]:
+        """Walks of the open windows in claim order (see `sqlite.reminders._walks`)."""
+        walks: list[Walk] = []
+        room = limit
+        for window in reminder_windows(await conn.fetch(_WINDOWS, DEFAULT_MINUTES, now_ts)):
+            if room <= 0:
+                break
+            cursor = await conn.fetchrow("SELECT due_at, through_seq FROM reminder_cursors"
+                                         " WHERE event_id = $1", window.event_id)
+            walk = start_walk(window, None if cursor is None else tuple(cursor), room)
+            while not walk.done:
+                walk.take(await conn.fetch(_MEMBERS, window.event_id, walk.after, WALK_CHUNK))
+            walks.append(walk)
+            if not each:
+                room -= len(walk.found)
+        return walks
 
     async def attendee_role(self, guild_id: int, event_id: int
                             ) -> tuple[int | None, list[int]]:

@@ -262,6 +262,15 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX events_by_guild_recent
         ON events (guild_id, archived, coalesce(starts_at, created_at) DESC, id DESC);
     """,
+    # 16: where each event's reminder walk stopped (`bot.storage.reminder_walk`), so a
+    # scheduler round reads the members who arrived since, not every confirmed member.
+    """
+    CREATE TABLE reminder_cursors (
+        event_id    INTEGER PRIMARY KEY REFERENCES events (id) ON DELETE CASCADE,
+        due_at      INTEGER NOT NULL,
+        through_seq INTEGER NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from array import array
 from bisect import bisect_right
@@ -349,6 +350,11 @@ class SqliteRegistrations(Repository):
         self._conn.executemany(
             "UPDATE rsvps SET status = 'confirmed' WHERE event_id = ? AND user_id = ?",
             [(event_id, user_id) for user_id in promoted])
+        if promoted:  # the reminder walk may have read past them while they waited
+            self._conn.execute(
+                "UPDATE reminder_cursors SET through_seq = min(through_seq, (SELECT min(seq)"
+                " FROM rsvps WHERE event_id = ?1 AND user_id IN (SELECT value FROM"
+                " json_each(?2))) - 1) WHERE event_id = ?1", (event_id, json.dumps(promoted)))
         self._left_waitlist(event_id, len(promoted))
         for user_id in promoted:
             self._outbox.notify(guild_id, event_id, PromotedPayload(user_id), now)

@@ -3,21 +3,23 @@
 A guild's reminder offsets are minutes before the start, stored as text ("1440,60",
 "" when off) that json_each expands inside the query as '[' || text || ']'. A
 confirmed member is due a reminder once an offset's time (start - minutes) has come
-and their last reminder for the event is older than it. So one query finds the next
-due time over every future event, a claim covers every offset that has come due with
-ONE message (a late joiner, or a bot that was down, sends one reminder, not one per
-passed offset), an offset added after a later reminder went out is not sent late, and
-an event moved to a later start reminds its members again at the new times.
+and their last reminder for the event is older than it. So a claim covers every offset
+that has come due with ONE message (a late joiner, or a bot that was down, sends one
+reminder, not one per passed offset), an offset added after a later reminder went out is
+not sent late, and an event moved to a later start reminds its members again at the new
+times. Inside an event's window, the members are read from where the last claim stopped
+(`bot.storage.reminder_walk`), so a round costs the members who arrived since.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Collection
-from datetime import UTC, datetime
+from datetime import datetime
 
 from bot.errors import EventNotFound
 from bot.models import DueReminder, RoleGrant
+from bot.storage.reminder_walk import WALK_CHUNK, Walk, reminder_windows, start_walk
 from bot.storage.sqlite.registrations import SqliteRegistrations
 from bot.storage.sqlite.session import (
     OVER_AT,
@@ -45,41 +47,40 @@ class SqliteReminders(Repository):
             LEFT JOIN guild_settings g ON g.guild_id = e.guild_id
             JOIN json_each('[' || coalesce(g.reminder_minutes, :default) || ']') o"""
 
-    _DUE_REMINDERS = f"""
-        WITH open_windows AS MATERIALIZED (
-            SELECT e.guild_id, e.id AS event_id, e.title, {BEGINS} AS starts_at, e.venue,
-                   o.value AS minutes, {BEGINS} - o.value * 60 AS due_at
-            """ + _OFFSETS + f"""
-            WHERE {BEGINS} > :now AND {BEGINS} - o.value * 60 <= :now
-        ), due AS (
-            SELECT w.*, r.user_id, r.seq,
-                   coalesce((SELECT max(s.sent_at) FROM reminders_sent s
-                             WHERE s.event_id = w.event_id AND s.user_id = r.user_id), -1)
-                       AS last_sent
-            FROM open_windows w
-            JOIN rsvps r ON r.event_id = w.event_id AND r.status = 'confirmed'
-        )"""
+    # The offsets come due of every event not yet begun: one row each, claims' order.
+    _WINDOWS = f"""
+        SELECT e.guild_id, e.id AS event_id, e.title, {BEGINS} AS starts_at, e.venue,
+               o.value AS minutes, {BEGINS} - o.value * 60 AS due_at
+        """ + _OFFSETS + f"""
+        WHERE {BEGINS} > :now AND {BEGINS} - o.value * 60 <= :now
+        ORDER BY starts_at, e.id, o.value DESC"""
+
+    # An event's confirmed members past a seq, in arrival order, with their last reminder.
+    _MEMBERS = (
+        "SELECT r.user_id, r.seq, coalesce((SELECT max(s.sent_at) FROM reminders_sent s"
+        " WHERE s.event_id = r.event_id AND s.user_id = r.user_id), -1) AS last_sent"
+        " FROM rsvps r WHERE r.event_id = ? AND r.status = 'confirmed' AND r.seq > ?"
+        " ORDER BY r.seq LIMIT ?")
 
     def next_due(self, now: datetime | None = None,
                  roles_waiting: Collection[int] = ()) -> datetime | None:
         """When the scheduler next has work: the earliest reminder not yet sent (in the past
         if one is overdue), or the end of an event whose attendee role is still given out,
         apart from the events in `roles_waiting` (whose take-back waits to be tried again)."""
+        now_ts = int((now or utcnow()).timestamp())
+        overdue = [found[0][1] for walk in self._walks(now_ts, 1, each=True)
+                   if (found := walk.found)]
         row = self._row(
-            self._DUE_REMINDERS +
-            " SELECT min(at) FROM ("
-            "  SELECT min(due_at) AS at FROM due WHERE due_at > last_sent"
-            "  UNION ALL"
-            f"  SELECT min({BEGINS} - o.value * 60)" + self._OFFSETS +
-            f"   WHERE {BEGINS} - o.value * 60 > :now AND EXISTS (SELECT 1 FROM rsvps r"
-            "    WHERE r.event_id = e.id AND r.status = 'confirmed')"
+            "SELECT min(at) FROM ("
+            f"  SELECT min({BEGINS} - o.value * 60) AS at" + self._OFFSETS +
+            f"   WHERE {BEGINS} - o.value * 60 > :now AND e.confirmed_count > 0"
             "  UNION ALL"
             f"  SELECT min({OVER_AT}) FROM events"
             "   WHERE attendee_role_id IS NOT NULL"
             "    AND id NOT IN (SELECT value FROM json_each(:waiting)))",
-            {"default": self.DEFAULT_MINUTES, "now": ts(now or utcnow()),
+            {"default": self.DEFAULT_MINUTES, "now": now_ts,
              "waiting": json.dumps(sorted(roles_waiting))})
-        return dt(row[0])
+        return dt(min((at for at in (*overdue, row[0]) if at is not None), default=None))
 
     def claim_reminders(self, now: datetime | None = None, limit: int = 100
                         ) -> list[DueReminder]:
@@ -87,30 +88,45 @@ class SqliteReminders(Repository):
 
         Claiming records them in reminders_sent in the same transaction, before anything
         is sent: delivery is at most once (see `cogs.reminders`). One (event, member) is
-        never split across two claims.
+        never split across two claims. The walk moves each event's cursor past the
+        members it read (`bot.storage.reminder_walk`).
         """
-        now_ts = ts(now or utcnow())
-        query = (self._DUE_REMINDERS +
-                 " SELECT guild_id, event_id, title, starts_at, venue, user_id,"
-                 "  group_concat(minutes) AS minutes FROM due"
-                 " WHERE due_at > last_sent AND due_at <= :now"
-                 " GROUP BY event_id, user_id ORDER BY starts_at, event_id, min(seq) LIMIT :limit")
-        params = {"default": self.DEFAULT_MINUTES, "now": now_ts, "limit": limit}
-        if not self._all(query, params):  # nothing due: no write lock taken
-            return []
+        now_ts = int((now or utcnow()).timestamp())
+        if not any(w.found or w.moved for w in self._walks(now_ts, limit)):
+            return []  # nothing due and no cursor to move: no write lock taken
         with self._transaction() as db:
-            rows = self._all(query, params)  # again, under the write lock: the claim is atomic
-            claimed = [DueReminder(r["guild_id"], r["event_id"], r["title"],
-                                   datetime.fromtimestamp(r["starts_at"], UTC), r["venue"],
-                                   r["user_id"], tuple(sorted(
-                                       (int(m) for m in r["minutes"].split(",")), reverse=True)))
-                       for r in rows]
+            walks = self._walks(now_ts, limit)  # again, under the write lock: the claim is atomic
+            claimed = [reminder for walk in walks for reminder, _ in walk.found]
             db.executemany(
                 "INSERT INTO reminders_sent (event_id, user_id, minutes, sent_at)"
                 " VALUES (?, ?, ?, ?) ON CONFLICT (event_id, user_id, minutes)"
                 " DO UPDATE SET sent_at = excluded.sent_at",
                 [(due.event_id, due.user_id, m, now_ts) for due in claimed for m in due.minutes])
+            db.executemany(
+                "INSERT INTO reminder_cursors (event_id, due_at, through_seq) VALUES (?, ?, ?)"
+                " ON CONFLICT (event_id) DO UPDATE SET due_at = excluded.due_at,"
+                " through_seq = excluded.through_seq",
+                [(w.window.event_id, w.window.latest_due, w.after) for w in walks if w.moved])
         return claimed
+
+    def _walks(self, now_ts: int, limit: int, *, each: bool = False) -> list[Walk]:
+        """Walks of the open windows in claim order, taking `limit` due members in all
+        (`each`: in each window)."""
+        walks: list[Walk] = []
+        room = limit
+        for window in reminder_windows(self._all(
+                self._WINDOWS, {"default": self.DEFAULT_MINUTES, "now": now_ts})):
+            if room <= 0:
+                break
+            cursor = self._one("SELECT due_at, through_seq FROM reminder_cursors"
+                               " WHERE event_id = ?", (window.event_id,))
+            walk = start_walk(window, None if cursor is None else tuple(cursor), room)
+            while not walk.done:
+                walk.take(self._all(self._MEMBERS, (window.event_id, walk.after, WALK_CHUNK)))
+            walks.append(walk)
+            if not each:
+                room -= len(walk.found)
+        return walks
 
     def attendee_role(self, guild_id: int, event_id: int) -> tuple[int | None, list[int]]:
         """(the event's attendee role or None, the confirmed members' user ids)."""

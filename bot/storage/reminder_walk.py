@@ -1,0 +1,109 @@
+"""The reminder walk both backends share: which confirmed members of an event in its
+reminder window are due, read in arrival order from where the last walk stopped.
+
+An event's window is open from its first offset's due time to its start. Within it, the
+members are read in `seq` order past the event's cursor: the `seq` through which every
+confirmed member was already found due (and claimed) or not due, for the latest offset
+that has come due. So a scheduler round reads only the members who arrived, or were
+promoted, since the last claim, not every confirmed member each time; a promotion moves
+the cursor back to the promoted member's place, and a cursor kept for an older due time
+(the event moved, or a later offset came due) counts for nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.models import DueReminder
+
+# Members read per query of a walk: the walk stops within a chunk once it has enough.
+WALK_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderWindow:
+    """An event whose reminders have begun to come due, and which has not yet begun."""
+
+    guild_id: int
+    event_id: int
+    title: str
+    starts_at: int
+    venue: str | None
+    offsets: tuple[tuple[int, int], ...]  # (minutes, due at) of each offset come due
+
+    @property
+    def latest_due(self) -> int:
+        """The due time the cursor is kept for: a member reminded since then is done."""
+        return max(due for _, due in self.offsets)
+
+    def due_minutes(self, last_sent: int) -> tuple[int, ...]:
+        """The offsets a member last reminded at `last_sent` (-1: never) is due, largest
+        first; one message covers them all."""
+        return tuple(sorted((minutes for minutes, due in self.offsets if due > last_sent),
+                            reverse=True))
+
+    def earliest_missed(self, last_sent: int) -> int:
+        return min(due for _, due in self.offsets if due > last_sent)
+
+    def reminder(self, user_id: int, minutes: tuple[int, ...]) -> DueReminder:
+        return DueReminder(self.guild_id, self.event_id, self.title,
+                           datetime.fromtimestamp(self.starts_at, UTC), self.venue, user_id,
+                           minutes)
+
+
+def reminder_windows(rows: Iterable[Any]) -> list[ReminderWindow]:
+    """Windows from rows of (guild_id, event_id, title, starts_at, venue, minutes, due_at),
+    one per offset come due, ordered by start then event: the order of the claims."""
+    grouped: dict[int, list[Any]] = {}
+    for row in rows:
+        grouped.setdefault(row["event_id"], []).append(row)
+    windows = []
+    for event_id, group in grouped.items():
+        first = group[0]
+        windows.append(ReminderWindow(first["guild_id"], event_id, first["title"],
+                                      first["starts_at"], first["venue"],
+                                      tuple((r["minutes"], r["due_at"]) for r in group)))
+    return windows
+
+
+@dataclass(slots=True)
+class Walk:
+    """One walk over a window's members: `take` each chunk read past `after` until
+    `done`; `after` is then the window's new cursor."""
+
+    window: ReminderWindow
+    start: int  # the cursor it started from
+    room: int  # how many due members to take
+    after: int = 0  # the seq read through
+    # each due member's reminder, with the earliest due time it covers
+    found: list[tuple[DueReminder, int]] = field(default_factory=list)
+    done: bool = False
+
+    @property
+    def moved(self) -> bool:
+        """Whether it read members past the cursor: the cursor is to be stored."""
+        return self.after > self.start
+
+    def take(self, rows: Sequence[Any]) -> None:
+        """Rows of (user_id, seq, last_sent) with seq > `after`, in seq order, at most
+        WALK_CHUNK of them."""
+        for row in rows:
+            self.after = row["seq"]
+            minutes = self.window.due_minutes(row["last_sent"])
+            if minutes:
+                self.found.append((self.window.reminder(row["user_id"], minutes),
+                                   self.window.earliest_missed(row["last_sent"])))
+                if len(self.found) >= self.room:
+                    self.done = True
+                    return
+        self.done = len(rows) < WALK_CHUNK
+
+
+def start_walk(window: ReminderWindow, cursor: tuple[int, int] | None, room: int) -> Walk:
+    """A walk from the window's cursor, (due at, seq) as stored, if it is for the window's
+    latest due time; else from the first member."""
+    start = cursor[1] if cursor is not None and cursor[0] == window.latest_due else 0
+    return Walk(window, start, room, after=start)
