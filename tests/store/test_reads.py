@@ -8,12 +8,16 @@ import threading
 
 import pytest
 
+from bot.content import EventContent
 from bot.errors import EventNotFound
 from bot.registration import JoinOutcome, Status
+from bot.storage import EventDraft
+from bot.storage.postgres.migrations import MIGRATIONS as POSTGRES_MIGRATIONS
+from bot.storage.sqlite.migrations import MIGRATIONS as SQLITE_MIGRATIONS
 from bot.storage.sqlite.registrations import PROMOTION_ROWS
-from bot.storage.sqlite.session import TooLongForTheLoop
+from bot.storage.sqlite.session import TooLongForTheLoop, content_bytes
 from bot.storage.sqlite.store import LOOP_ROW_BUDGET
-from tests.conftest import execute_sql, new_event, rsvp_of
+from tests.conftest import execute_sql, make_page, new_event, rsvp_of
 
 
 @pytest.mark.sqlite_only  # PostgreSQL has a pool of connections, not one database thread
@@ -178,6 +182,58 @@ async def test_an_event_too_large_for_the_loop_is_read_whole_once_then_kept(stor
     await execute_sql(store, "DELETE FROM takeaways WHERE event_id = ? AND position > 2",
                       event.id)
     assert len((await store.run(store.events.get_event, 1, event.id)).takeaways) == 2
+
+
+@pytest.mark.sqlite_only
+async def test_an_event_with_long_texts_is_read_off_the_loop_then_kept(store):
+    """The event loop reads an event only while its content is small: a 1 MB description
+    (a long page) is read on the database thread, then served from the loop."""
+    long = "某" * 350_000  # three bytes each
+    event, _ = await store.run(store.events.save_event, 1, EventDraft(
+        slug="long", title="Long", capacity=5), [("page", make_page(description=long))])
+    events, read_on_loop = store._loop_repos.events, []
+    event_row = events.event_row
+
+    def spied(guild_id, event_id):
+        read_on_loop.append(event_id)
+        return event_row(guild_id, event_id)
+
+    events.event_row = spied
+    whole = await store.run(store.events.get_event, 1, event.id)
+    assert whole.description == long and read_on_loop == []
+    release = threading.Event()
+    busy = asyncio.ensure_future(store.run(release.wait, 10))  # holds the database thread
+    try:
+        await asyncio.sleep(0.05)
+        kept = await asyncio.wait_for(store.run(store.events.get_event, 1, event.id), 1)
+    finally:
+        release.set()
+        await busy
+    assert kept is whole
+    short, _ = await store.run(store.events.save_event, 1, EventDraft(
+        slug="short", title="Short", capacity=5), [("page", make_page())])
+    assert (await store.run(store.events.get_event, 1, short.id)).title == "Short"
+    assert read_on_loop == [short.id]
+
+
+async def test_the_upgrade_measures_existing_events_as_the_code_measures_new_ones(store):
+    page = make_page(description="关于导弹防御的争议。" * 40, access_notes=("On the record",),
+                     people=(("何莉", "moderator"), ("Tong Zhao", "speaker")),
+                     takeaways=(("第一点", "美中之间的分歧。"), ("Second", "Ambiguity.")))
+    event, _ = await store.run(store.events.save_event, 1, EventDraft(
+        slug="zh", title="Talk", capacity=5), [("page", page)])
+    [(measured,)] = await execute_sql(store, "SELECT content_bytes FROM events WHERE id = ?",
+                                      event.id)
+    found = await store.run(store.events.get_event, 1, event.id)
+    assert measured == content_bytes(EventContent(
+        found.description, found.recap_summary, access_notes=found.access_notes,
+        people=found.people, takeaways=found.takeaways)) > 1_000
+    migration = (POSTGRES_MIGRATIONS[17] if getattr(store, "_pool", None)
+                 else SQLITE_MIGRATIONS[16])
+    await execute_sql(store, "UPDATE events SET content_bytes = 0")
+    await execute_sql(store, migration[migration.index("UPDATE events"):].rstrip().rstrip(";"))
+    assert await execute_sql(store, "SELECT content_bytes FROM events WHERE id = ?",
+                             event.id) == [(measured,)]
 
 
 async def test_joins_made_here_are_counted_at_once(store):

@@ -15,7 +15,7 @@ from bot.pages import Page, Person, Takeaway, page_language
 from bot.storage.postgres.outbox import PostgresOutbox
 from bot.storage.postgres.search import PostgresSearch
 from bot.storage.postgres.session import Database, Repository
-from bot.storage.sqlite.session import page_hash, ts
+from bot.storage.sqlite.session import content_bytes, page_hash, ts
 
 
 class PostgresContent(Repository):
@@ -65,9 +65,11 @@ class PostgresContent(Repository):
                 await self._outbox.notify(conn, guild_id, event_id, RecapPayload(), now)
         await conn.execute(
             "UPDATE events SET description = $1, recap_summary = $2, language = $3,"
-            " translation = $4, off_the_record = $5, access_notes = $6 WHERE id = $7",
+            " translation = $4, off_the_record = $5, access_notes = $6, content_bytes = $7"
+            " WHERE id = $8",
             content.description, content.recap_summary, content.language, content.translation,
-            content.off_the_record, json.dumps(content.access_notes), event_id)
+            content.off_the_record, json.dumps(content.access_notes), content_bytes(content),
+            event_id)
         await conn.execute("DELETE FROM people WHERE event_id = $1", event_id)
         await conn.executemany(
             "INSERT INTO people (event_id, position, name, role, bio)"

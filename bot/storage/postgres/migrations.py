@@ -182,6 +182,17 @@ MIGRATIONS: dict[int, str] = {
         through_seq BIGINT NOT NULL
     );
     """,
+    # 17: the bytes of each event's content (SQLite's 17), existing events measured here.
+    17: """
+    ALTER TABLE events ADD COLUMN content_bytes INTEGER NOT NULL DEFAULT 0;
+    UPDATE events SET content_bytes =
+        octet_length(coalesce(description, '')) + octet_length(coalesce(recap_summary, ''))
+        + octet_length(access_notes)
+        + coalesce((SELECT sum(octet_length(name) + octet_length(role) + octet_length(bio))
+                    FROM people WHERE event_id = events.id), 0)
+        + coalesce((SELECT sum(octet_length(heading) + octet_length(text))
+                    FROM takeaways WHERE event_id = events.id), 0);
+    """,
 }
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
 

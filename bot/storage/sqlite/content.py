@@ -13,7 +13,7 @@ from bot.models import RecapPayload
 from bot.pages import Page, Person, Takeaway, page_language
 from bot.storage.sqlite.outbox import SqliteOutbox
 from bot.storage.sqlite.search import SqliteSearch
-from bot.storage.sqlite.session import Repository, Session, page_hash, ts
+from bot.storage.sqlite.session import Repository, Session, content_bytes, page_hash, ts
 
 
 class SqliteContent(Repository):
@@ -64,9 +64,10 @@ class SqliteContent(Repository):
                 self._outbox.notify(guild_id, event_id, RecapPayload(), now)
         db.execute(
             "UPDATE events SET description = ?, recap_summary = ?, language = ?, translation = ?,"
-            " off_the_record = ?, access_notes = ? WHERE id = ?",
+            " off_the_record = ?, access_notes = ?, content_bytes = ? WHERE id = ?",
             (content.description, content.recap_summary, content.language, content.translation,
-             int(content.off_the_record), json.dumps(content.access_notes), event_id))
+             int(content.off_the_record), json.dumps(content.access_notes),
+             content_bytes(content), event_id))
         db.execute("DELETE FROM people WHERE event_id = ?", (event_id,))
         db.executemany(
             "INSERT INTO people (event_id, position, name, role, bio) VALUES (?, ?, ?, ?, ?)",

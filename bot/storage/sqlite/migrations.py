@@ -271,6 +271,21 @@ MIGRATIONS: tuple[str, ...] = (
         through_seq INTEGER NOT NULL
     );
     """,
+    # 17: the bytes of each event's content (`session.content_bytes`), so the event loop
+    # knows an event is too large to read there before it reads it. Existing events are
+    # measured here, in SQL, as the code measures new ones.
+    """
+    ALTER TABLE events ADD COLUMN content_bytes INTEGER NOT NULL DEFAULT 0;
+    UPDATE events SET content_bytes =
+        length(CAST(coalesce(description, '') AS BLOB))
+        + length(CAST(coalesce(recap_summary, '') AS BLOB))
+        + length(CAST(access_notes AS BLOB))
+        + coalesce((SELECT sum(length(CAST(name AS BLOB)) + length(CAST(role AS BLOB))
+                               + length(CAST(bio AS BLOB)))
+                    FROM people WHERE event_id = events.id), 0)
+        + coalesce((SELECT sum(length(CAST(heading AS BLOB)) + length(CAST(text AS BLOB)))
+                    FROM takeaways WHERE event_id = events.id), 0);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -8,6 +8,7 @@ their read-then-write transactions too. Parameterised queries only.
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -15,6 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from bot.content import EventContent
 from bot.models import EventSummary
 from bot.when import day_offsets
 
@@ -99,6 +101,17 @@ def summary_of(row: Columns) -> EventSummary:
     """An event's summary from a row holding the SUMMARY columns (either backend's)."""
     return EventSummary(row["id"], row["title"], dt(row["starts_at"]), row["slug"],
                         bool(row["archived"]))
+
+
+def content_bytes(content: EventContent) -> int:
+    """The UTF-8 bytes of an event's content as stored (`events.content_bytes`): what
+    reading the event brings besides its own short fields. Both backends store it; the
+    event loop reads an event only while it is small (`sqlite.store.LOOP_EVENT_BYTES`)."""
+    texts = [content.description, content.recap_summary, json.dumps(content.access_notes)]
+    texts += [text for person in content.people for text in (person.name, person.role,
+                                                               person.bio)]
+    texts += [text for point in content.takeaways for text in (point.heading, point.text)]
+    return sum(len(text.encode()) for text in texts)
 
 
 def page_hash(body: str) -> str:

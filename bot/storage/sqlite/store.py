@@ -40,6 +40,9 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 LOOP_ROW_BUDGET = 1000  # rows one unit of work on the event loop may fetch: about a millisecond
 CACHED_EVENTS = 256  # events kept (what they say; their seat counts are read each time)
+# An event whose content is larger is read on the database thread (2 MB took 4-6 ms
+# on the loop), then kept for the loop's next reads like any other.
+LOOP_EVENT_BYTES = 64 * 1024
 
 
 class DatabaseThread:
@@ -225,11 +228,13 @@ class SqliteStore:
         One statement reads the counts and `data_version`, so both come from one snapshot:
         while `data_version` is unchanged only this connection has committed, and its
         commits are joins, which change nothing of an event but its counts. A cache filled
-        after another commit is at worst dropped once too often, never kept too long.
+        after another commit is at worst dropped once too often, never kept too long. An
+        event not cached whose content passes LOOP_EVENT_BYTES is left to the database
+        thread (`run` keeps what it reads there).
         """
         row = self._loop_repos.session.conn.execute(
             "SELECT confirmed_count, waitlist_count,"
-            " (SELECT data_version FROM pragma_data_version) FROM events"
+            " (SELECT data_version FROM pragma_data_version), content_bytes FROM events"
             " WHERE id = ? AND guild_id = ?", (event_id, guild_id)).fetchone()
         if row is None:
             raise EventNotFound(event_id)
@@ -243,6 +248,8 @@ class SqliteStore:
             cached = dataclasses.replace(cached, confirmed=row[0], waitlisted=row[1])
             self._events[(guild_id, event_id)] = cached
             return cached
+        if row[3] > LOOP_EVENT_BYTES:
+            raise TooLongForTheLoop(f"event {event_id} holds {row[3]:,} bytes")
         events, content = self._loop_repos.events, self._loop_repos.content
         found = events.event_of(events.event_row(guild_id, event_id),
                                 content.people(event_id), content.takeaways(event_id))
