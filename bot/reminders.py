@@ -16,10 +16,10 @@ from bot.errors import InvalidValue
 from bot.i18n import N_, Language, Text
 from bot.models import Event
 from bot.render import CONTENT, EMBED_TITLE, clip, safe_clip, timestamp
-from bot.times import DEFAULT_REMINDER_MINUTES, saved_times_problem
+from bot.times import DEFAULT_REMINDER_MINUTES, MAX_REMINDER_MINUTES, saved_times_problem
 
 DEFAULT_MINUTES = DEFAULT_REMINDER_MINUTES
-MAX_MINUTES = 10_080  # a week
+MAX_MINUTES = MAX_REMINDER_MINUTES
 MAX_OFFSETS = 5
 
 # Discord's limits for guild scheduled events.

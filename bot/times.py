@@ -18,6 +18,7 @@ _AFTER_LATEST = datetime(LATEST_YEAR + 1, 1, 1, tzinfo=UTC)
 # Reminders before an event, in minutes, where a server set none: a day and an hour
 # before (also the column default of schema migration 2).
 DEFAULT_REMINDER_MINUTES = (1440, 60)
+MAX_REMINDER_MINUTES = 10_080  # a week: the longest reminder offset a server may set
 
 
 def calendar_problem(value: datetime) -> str | None:

@@ -18,9 +18,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.models import DueReminder
+from bot.times import MAX_REMINDER_MINUTES
 
 # Members read per query of a walk: the walk stops within a chunk once it has enough.
 WALK_CHUNK = 500
+# Seconds: an event begins at most WINDOW ahead while its reminders come due (the longest
+# offset), and `next_due` looks a day further (the scheduler asks again every few minutes
+# anyway). Both bound the events a round reads, through the index on when events begin.
+WINDOW = MAX_REMINDER_MINUTES * 60
+LOOKAHEAD = WINDOW + 86_400
 
 
 @dataclass(frozen=True, slots=True)

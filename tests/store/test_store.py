@@ -632,6 +632,36 @@ def test_a_claim_costs_the_same_however_many_members_are_still_due(tmp_path):
     assert many < 2 * few + 50, (few, many)
 
 
+def test_a_scheduler_round_reads_no_event_beginning_later_or_long_past(tmp_path):
+    """Counted in SQLite VM steps: 10,000 events with members, half of them months ahead
+    and half over, cost a scheduler round nothing beside one event starting soon."""
+    conn, db = step_counted_database(tmp_path / "steps.sqlite3")
+    soon = db.events.save_event(1, EventDraft("soon", "Soon", 10,
+                                              starts_at=utcnow() + timedelta(hours=3)),
+                                [("t", make_page())])[0]
+    db.registrations.join_batch([(1, soon.id, 1, "m")])
+    db.reminders.set_attendee_role(1, soon.id, 99)
+
+    def scheduler_round() -> None:
+        db.reminders.next_due()
+        db.reminders.claim_reminders()
+        db.reminders.attendee_roles(due_by=utcnow())
+
+    before = vm_steps(conn, scheduler_round)
+    columns = ", ".join(row[1] for row in conn.execute("PRAGMA table_info(events)")
+                        if row[1] not in ("id", "slug", "starts_at", "attendee_role_id"))
+    now = int(utcnow().timestamp())
+    conn.executemany(
+        f"INSERT INTO events (slug, starts_at, {columns}) SELECT ?, ?, {columns}"
+        " FROM events WHERE id = ?",
+        [(f"e{n}", now + (1 if n % 2 else -1) * (90 + n % 100) * 86_400, soon.id)
+         for n in range(10_000)])
+    conn.commit()
+    after = vm_steps(conn, scheduler_round)
+    assert after < 2 * before + 50, (before, after)
+    conn.close()
+
+
 def test_the_reminder_scheduler_ignores_rsvps_of_events_outside_their_window(tmp_path):
     """Counted in SQLite VM steps: 20,000 confirmed members of an event a month away must
     not make finding the next reminder or claiming the due ones more expensive."""

@@ -193,6 +193,11 @@ MIGRATIONS: dict[int, str] = {
         + coalesce((SELECT sum(octet_length(heading) + octet_length(text))
                     FROM takeaways WHERE event_id = events.id), 0);
     """,
+    # 18: when events begin, and those giving out a role (SQLite's 18).
+    18: """
+    CREATE INDEX events_by_begin ON events ((starts_at - start_offset));
+    CREATE INDEX events_giving_roles ON events (id) WHERE attendee_role_id IS NOT NULL;
+    """,
 }
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
 

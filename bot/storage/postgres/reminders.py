@@ -14,7 +14,14 @@ from bot.errors import EventNotFound
 from bot.models import DueReminder, RoleGrant
 from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.session import OVER_AT, Database, Repository
-from bot.storage.reminder_walk import WALK_CHUNK, Walk, reminder_windows, start_walk
+from bot.storage.reminder_walk import (
+    LOOKAHEAD,
+    WALK_CHUNK,
+    WINDOW,
+    Walk,
+    reminder_windows,
+    start_walk,
+)
 from bot.storage.sqlite.session import dt, start_moment, ts, utcnow
 from bot.times import DEFAULT_REMINDER_MINUTES
 
@@ -34,7 +41,7 @@ _WINDOWS = f"""
     SELECT e.guild_id, e.id AS event_id, e.title, {BEGINS} AS starts_at, e.venue,
            o.minutes, {BEGINS} - o.minutes * 60 AS due_at
     """ + _OFFSETS + f"""
-    WHERE {BEGINS} > $2 AND {BEGINS} - o.minutes * 60 <= $2
+    WHERE {BEGINS} > $2 AND {BEGINS} <= $2 + {WINDOW} AND {BEGINS} - o.minutes * 60 <= $2
     ORDER BY starts_at, e.id, o.minutes DESC"""
 
 _MEMBERS = (
@@ -62,7 +69,8 @@ class PostgresReminders(Repository):
             at = await conn.fetchval(
                 "SELECT min(at) FROM ("
                 f"  SELECT min({BEGINS} - o.minutes * 60) AS at" + _OFFSETS +
-                f"   WHERE {BEGINS} - o.minutes * 60 > $2 AND e.confirmed_count > 0"
+                f"   WHERE {BEGINS} > $2 AND {BEGINS} <= $2 + {LOOKAHEAD}"
+                f"    AND {BEGINS} - o.minutes * 60 > $2 AND e.confirmed_count > 0"
                 "  UNION ALL"
                 f"  SELECT min({OVER_AT}) FROM events"
                 "   WHERE attendee_role_id IS NOT NULL AND NOT (id = ANY($3::bigint[])))"

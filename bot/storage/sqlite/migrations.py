@@ -286,6 +286,12 @@ MIGRATIONS: tuple[str, ...] = (
         + coalesce((SELECT sum(length(CAST(heading AS BLOB)) + length(CAST(text AS BLOB)))
                     FROM takeaways WHERE event_id = events.id), 0);
     """,
+    # 18: the reminder scheduler's round reads the events beginning within its window
+    # (`start_moment`, as its queries spell it) and those giving out a role, not all.
+    """
+    CREATE INDEX events_by_begin ON events ((starts_at - start_offset));
+    CREATE INDEX events_giving_roles ON events (id) WHERE attendee_role_id IS NOT NULL;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -19,7 +19,14 @@ from datetime import datetime
 
 from bot.errors import EventNotFound
 from bot.models import DueReminder, RoleGrant
-from bot.storage.reminder_walk import WALK_CHUNK, Walk, reminder_windows, start_walk
+from bot.storage.reminder_walk import (
+    LOOKAHEAD,
+    WALK_CHUNK,
+    WINDOW,
+    Walk,
+    reminder_windows,
+    start_walk,
+)
 from bot.storage.sqlite.registrations import SqliteRegistrations
 from bot.storage.sqlite.session import (
     OVER_AT,
@@ -52,7 +59,8 @@ class SqliteReminders(Repository):
         SELECT e.guild_id, e.id AS event_id, e.title, {BEGINS} AS starts_at, e.venue,
                o.value AS minutes, {BEGINS} - o.value * 60 AS due_at
         """ + _OFFSETS + f"""
-        WHERE {BEGINS} > :now AND {BEGINS} - o.value * 60 <= :now
+        WHERE {BEGINS} > :now AND {BEGINS} <= :now + {WINDOW}
+          AND {BEGINS} - o.value * 60 <= :now
         ORDER BY starts_at, e.id, o.value DESC"""
 
     # An event's confirmed members past a seq, in arrival order, with their last reminder.
@@ -65,15 +73,17 @@ class SqliteReminders(Repository):
     def next_due(self, now: datetime | None = None,
                  roles_waiting: Collection[int] = ()) -> datetime | None:
         """When the scheduler next has work: the earliest reminder not yet sent (in the past
-        if one is overdue), or the end of an event whose attendee role is still given out,
-        apart from the events in `roles_waiting` (whose take-back waits to be tried again)."""
+        if one is overdue; None past LOOKAHEAD, for the scheduler asks again before), or the
+        end of an event whose attendee role is still given out, apart from the events in
+        `roles_waiting` (whose take-back waits to be tried again)."""
         now_ts = int((now or utcnow()).timestamp())
         overdue = [found[0][1] for walk in self._walks(now_ts, 1, each=True)
                    if (found := walk.found)]
         row = self._row(
             "SELECT min(at) FROM ("
             f"  SELECT min({BEGINS} - o.value * 60) AS at" + self._OFFSETS +
-            f"   WHERE {BEGINS} - o.value * 60 > :now AND e.confirmed_count > 0"
+            f"   WHERE {BEGINS} > :now AND {BEGINS} <= :now + {LOOKAHEAD}"
+            f"    AND {BEGINS} - o.value * 60 > :now AND e.confirmed_count > 0"
             "  UNION ALL"
             f"  SELECT min({OVER_AT}) FROM events"
             "   WHERE attendee_role_id IS NOT NULL"
