@@ -125,15 +125,18 @@ def join(seats: Seats, existing: Existing | None, now: datetime,
     `promotable(seats, now)` ids (the store loads them only when that is not 0);
     promoted ids are removed from it. Should it hold too few, the newcomer is
     waitlisted behind them rather than jump the queue. A waitlisted member asking again
-    may be among those promoted, and hears so.
+    may be among those promoted, and hears so: confirmed (the reply is their news, the
+    store sends them no DM of it).
     """
     was_full = seats.full
     promoted = _promote(seats, waitlist, now) if waitlist else ()
     if existing is not None:
         filled = not was_full and seats.full
         ahead = existing.position
-        if existing.status is Status.CONFIRMED or (ahead is not None and ahead <= len(promoted)):
+        if existing.status is Status.CONFIRMED:
             return JoinResult(JoinOutcome.ALREADY_CONFIRMED, filled=filled, promoted=promoted)
+        if ahead is not None and ahead <= len(promoted):
+            return JoinResult(JoinOutcome.CONFIRMED, filled=filled, promoted=promoted)
         return JoinResult(JoinOutcome.ALREADY_WAITLISTED, filled=filled, promoted=promoted,
                           position=None if ahead is None else ahead - len(promoted))
     if seats.has_taken_place(now):

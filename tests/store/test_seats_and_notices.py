@@ -122,13 +122,14 @@ async def test_the_head_of_the_waitlist_asking_first_in_a_burst_hears_of_their_s
     head, second, newcomer = [joined.result for joined in await asyncio.gather(
         store.join(1, event.id, 3, "m3"), store.join(1, event.id, 4, "m4"),
         store.join(1, event.id, 6, "m6"))]
-    assert (head.outcome, head.promoted) == (JoinOutcome.ALREADY_CONFIRMED, (3,))
+    assert (head.outcome, head.promoted) == (JoinOutcome.CONFIRMED, (3,))
     assert (second.outcome, second.position) == (JoinOutcome.ALREADY_WAITLISTED, 1)
     assert (newcomer.outcome, newcomer.position) == (JoinOutcome.WAITLISTED, 3)
     assert [(r.user_id, r.status, r.position)
             for r in await store.run(store.registrations.attendees, event.id)] == [
         (2, Status.CONFIRMED, None), (3, Status.CONFIRMED, None),
         (4, Status.WAITLISTED, 1), (5, Status.WAITLISTED, 2), (6, Status.WAITLISTED, 3)]
+    assert "promoted" not in await kinds(store)  # 3 was told in the reply: no DM as well
 
 
 async def test_a_zone_where_the_day_is_not_over_gives_its_free_seats_to_the_waitlist(

@@ -132,7 +132,8 @@ class PostgresRegistrations(Repository):
                                     if status is Status.WAITLISTED else None)
                 result = rules.join(seats, mine, now, waitlists.get(event_id))
                 if result.promoted:  # written now, so positions read later in the batch see it
-                    await self.promote_rows(conn, guild_id, event_id, result.promoted, now)
+                    await self.promote_rows(conn, guild_id, event_id, result.promoted, now,
+                                            answered=user_id)  # see the SQLite store
                     decided.update(((event_id, promoted), Existing(Status.CONFIRMED))
                                    for promoted in result.promoted)
                 if result.status is not None and mine is None:
@@ -267,8 +268,10 @@ class PostgresRegistrations(Repository):
         await self.save_seats(conn, event_id, seats, now)
 
     async def promote_rows(self, conn: asyncpg.Connection, guild_id: int, event_id: int,
-                           promoted: Sequence[int], now: datetime) -> None:
-        """Give the promoted members their seats and queue their DMs (counts are the caller's)."""
+                           promoted: Sequence[int], now: datetime,
+                           answered: int | None = None) -> None:
+        """Give the promoted members their seats and queue their DMs, but for the member
+        `answered` in person (counts are the caller's)."""
         if not promoted:
             return
         await conn.execute(
@@ -280,7 +283,9 @@ class PostgresRegistrations(Repository):
             " WHERE event_id = $1", event_id, list(promoted))
         await self._left_waitlist(conn, event_id, len(promoted))
         for user_id in promoted:
-            await self._outbox.notify(conn, guild_id, event_id, PromotedPayload(user_id), now)
+            if user_id != answered:
+                await self._outbox.notify(conn, guild_id, event_id, PromotedPayload(user_id),
+                                          now)
 
     async def member_rsvp(self, guild_id: int, event_id: int, user_id: int
                           ) -> tuple[EventSummary, Rsvp | None]:

@@ -185,7 +185,8 @@ class SqliteRegistrations(Repository):
                                 if status is Status.WAITLISTED else None)
             result = rules.join(seats, mine, now, waitlists.get(event_id))
             if result.promoted:  # written now, so positions read later in the batch see it
-                self.promote_rows(guild_id, event_id, result.promoted, now)
+                # a member promoted by their own join hears it in the reply, not by DM too
+                self.promote_rows(guild_id, event_id, result.promoted, now, answered=user_id)
                 decided.update(((event_id, promoted), Existing(Status.CONFIRMED))
                                for promoted in result.promoted)
             if result.status is not None and mine is None:
@@ -345,8 +346,9 @@ class SqliteRegistrations(Repository):
         self.save_seats(event_id, seats, now)
 
     def promote_rows(self, guild_id: int, event_id: int, promoted: Sequence[int],
-                      now: datetime) -> None:
-        """Give the promoted members their seats and queue their DMs (counts are the caller's)."""
+                     now: datetime, answered: int | None = None) -> None:
+        """Give the promoted members their seats and queue their DMs, but for the member
+        `answered` in person (counts are the caller's)."""
         self._conn.executemany(
             "UPDATE rsvps SET status = 'confirmed' WHERE event_id = ? AND user_id = ?",
             [(event_id, user_id) for user_id in promoted])
@@ -357,7 +359,8 @@ class SqliteRegistrations(Repository):
                 " json_each(?2))) - 1) WHERE event_id = ?1", (event_id, json.dumps(promoted)))
         self._left_waitlist(event_id, len(promoted))
         for user_id in promoted:
-            self._outbox.notify(guild_id, event_id, PromotedPayload(user_id), now)
+            if user_id != answered:
+                self._outbox.notify(guild_id, event_id, PromotedPayload(user_id), now)
 
     def member_rsvp(self, guild_id: int, event_id: int, user_id: int
                     ) -> tuple[EventSummary, Rsvp | None]:
