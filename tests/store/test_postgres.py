@@ -9,7 +9,7 @@ import os
 import re
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
@@ -19,6 +19,8 @@ from bot.models import CapacityPayload
 from bot.registration import JoinOutcome, Status
 from bot.storage import open_store
 from bot.storage.postgres.migrations import MIGRATIONS, SCHEMA_VERSION
+from bot.storage.postgres.settings import take_turns
+from bot.when import day_offsets
 from tests.conftest import ROOT, new_event, postgres_database
 from tests.store.test_ask import import_bundled_pages
 from tests.store.test_store import OLD_EVENTS, check_old_days_in_their_zones
@@ -335,3 +337,26 @@ async def test_all_day_events_from_before_the_upgrade_get_their_servers_day(blan
         await conn.close()
     async with await open_store(blank_url) as store:
         await check_old_days_in_their_zones(store)
+
+
+async def test_a_zone_change_takes_its_turn_after_an_edit_making_an_event_all_day(
+        postgres_url):
+    """A zone change reads the server's all-day events as committed when it starts: one
+    made all-day by an edit still under way would keep the old zone's day, so edits,
+    imports and zone changes of a server take turns."""
+    day = datetime(2031, 3, 1, tzinfo=UTC)
+    async with await open_store(postgres_url) as store:
+        event = await new_event(store, capacity=5)
+        async with store._pool.acquire() as conn, conn.transaction():  # the edit under way
+            await take_turns(conn, [1])  # first thing, as `edit_event` does
+            await conn.execute("UPDATE events SET all_day = true, starts_at = $1, ends_at = $2"
+                               " WHERE id = $3", int(day.timestamp()),
+                               int(day.timestamp()) + 86_400, event.id)
+            zone_change = asyncio.ensure_future(
+                store.run(store.settings.set_timezone, 1, "Asia/Tokyo"))
+            await asyncio.sleep(0.3)
+            assert not zone_change.done()
+        await asyncio.wait_for(zone_change, 10)
+        found = await store.run(store.events.get_event, 1, event.id)
+    assert (found.start_offset, found.end_offset) == day_offsets(
+        "Asia/Tokyo", day, day + timedelta(days=1), True) == (9 * 3600, 9 * 3600)

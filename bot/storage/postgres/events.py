@@ -29,7 +29,7 @@ from bot.storage.postgres.content import PostgresContent
 from bot.storage.postgres.outbox import PostgresOutbox
 from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.session import OVER_AT, Database, Repository
-from bot.storage.postgres.settings import anchor_days
+from bot.storage.postgres.settings import anchor_days, take_turns
 from bot.storage.protocol import SampleDrafts
 from bot.storage.sqlite.session import (
     SUMMARY,
@@ -60,7 +60,7 @@ class PostgresEvents(Repository):
         created."""
         now = now or self._clock()
         async with self._transaction() as conn:
-            await self._lock_imports(conn, [guild_id])
+            await take_turns(conn, [guild_id])
             event_id, created = await self._save(conn, guild_id, draft, pages, now, new=new,
                                                  url=url, sample=sample)
             return await self._get_event(conn, guild_id, event_id), created
@@ -75,7 +75,7 @@ class PostgresEvents(Repository):
         if not wanted:
             return []
         async with self._transaction() as conn:
-            await self._lock_imports(conn, wanted)
+            await take_turns(conn, wanted)
             having = {row["guild_id"] for row in await conn.fetch(
                 "SELECT DISTINCT guild_id FROM events WHERE guild_id = ANY($1::bigint[])",
                 wanted)}
@@ -87,14 +87,6 @@ class PostgresEvents(Repository):
                 for draft, pages in samples_in(zones.get(guild_id, DEFAULT_ZONE)):
                     await self._save(conn, guild_id, draft, pages, now, sample=True)
         return seeded
-
-    async def _lock_imports(self, conn: asyncpg.Connection, guild_ids: Sequence[int]) -> None:
-        """Imports into one guild take turns, so two imports of one page (or two new
-        events wanting one slug) cannot both create an event. Locks are taken in guild
-        order, so two transactions locking several guilds cannot deadlock."""
-        for guild_id in sorted(guild_ids):
-            await conn.execute("SELECT pg_advisory_xact_lock(hashtext('eventbot:import'), "
-                               "hashtext($1::text))", str(guild_id))
 
     async def _save(self, conn: asyncpg.Connection, guild_id: int, draft: EventDraft,
                     pages: Sequence[tuple[str, Page]], now: datetime, *, new: bool = False,
@@ -202,6 +194,7 @@ class PostgresEvents(Repository):
         the same transaction. Returns (before, after)."""
         now = now or self._clock()
         async with self._transaction() as conn:
+            await take_turns(conn, [guild_id])  # with zone changes: it anchors the day
             await self._registrations.seats_of(conn, event_id, guild_id)  # locks it
             before = await self._get_event(conn, guild_id, event_id)
             await conn.execute(

@@ -24,6 +24,18 @@ async def upsert_setting(conn: asyncpg.Connection, guild_id: int, column: str,
         f" ON CONFLICT (guild_id) DO UPDATE SET {column} = excluded.{column}", guild_id, value)
 
 
+async def take_turns(conn: asyncpg.Connection, guild_ids: Sequence[int]) -> None:
+    """What changes a guild's events or their days takes turns, first thing in its
+    transaction: two imports of one page (or two new events wanting one slug) cannot both
+    create an event, and a zone change cannot miss an event made all-day meanwhile (its
+    rows are read as committed when the statement starts). Guilds are locked in order, so
+    two transactions locking several cannot deadlock; nothing that holds a row lock waits
+    for these (joins and claims never take them)."""
+    for guild_id in sorted(guild_ids):
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('eventbot:import'), "
+                           "hashtext($1::text))", str(guild_id))
+
+
 async def anchor_days(conn: asyncpg.Connection, guild_id: int,
                       event_id: int | None = None) -> list[int]:
     """Give the guild's all-day events (or just `event_id`) the offsets of its timezone
@@ -62,6 +74,7 @@ class PostgresSettings(Repository):
         """Set the guild's IANA timezone (checked by `bot.when.check_zone_name`); its all-day
         events now run midnight to midnight there."""
         async with self._transaction() as conn:
+            await take_turns(conn, [guild_id])
             await upsert_setting(conn, guild_id, "timezone", zone)
             changed = await anchor_days(conn, guild_id)
             now = self._clock()  # once the events changed are locked, as joins do
