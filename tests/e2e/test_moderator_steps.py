@@ -66,7 +66,7 @@ async def test_a_retry_after_the_discord_event_failed_posts_no_second_announceme
                                                                                     fake):
     channel = world.guild.channel("announcements")
     title = "Scheduled Retry Forum"
-    event_id = await world.import_event(title, capacity=5, starts_at="2027-05-06T18:00+02:00")
+    event_id = await world.import_event(title, capacity=5, starts_at="2037-05-06T18:00+02:00")
     fake.fail("POST", rf"^/guilds/{world.guild.id}/scheduled-events$", status=400, code=50035,
               message="Invalid Form Body")
     first = await fake.slash(world.guild, world.moderator, "manage announce",

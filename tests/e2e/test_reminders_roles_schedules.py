@@ -237,7 +237,7 @@ async def test_a_role_discord_refuses_to_take_back_is_taken_back_on_a_later_try(
 
 async def test_announce_creates_the_discord_event_and_a_reimport_updates_it(world, fake):
     guild = world.guild
-    starts = "2027-03-04T18:00:00+01:00"
+    starts = "2037-03-04T18:00:00+01:00"
     event_id = await world.import_event("Scheduled Forum", capacity=10, starts_at=starts)
     before = len(fake.scheduled_events(guild))
     posted = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
@@ -256,13 +256,13 @@ async def test_announce_creates_the_discord_event_and_a_reimport_updates_it(worl
     reply = await import_page(fake, guild, world.moderator,
                              page=Attachment("announcement.txt", OPEN_ANNOUNCEMENT, "text/plain"),
                              event=str(event_id), title="Scheduled Forum, Revised",
-                             starts_at="2027-03-05T19:30:00+01:00")
+                             starts_at="2037-03-05T19:30:00+01:00")
     assert "Discord event is updated" in reply.content
     assert len(fake.scheduled_events(guild)) == before + 1  # the same one, updated
     updated = fake.scheduled_events(guild)[-1]
     assert updated["id"] == created["id"] and updated["name"] == "Scheduled Forum, Revised"
     assert datetime.fromisoformat(updated["scheduled_start_time"]) == datetime(
-        2027, 3, 5, 18, 30, tzinfo=UTC)
+        2037, 3, 5, 18, 30, tzinfo=UTC)
     again = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
     assert "Discord event is updated" in again.content
     assert len(fake.scheduled_events(guild)) == before + 1
@@ -276,7 +276,7 @@ async def test_no_discord_event_without_a_start_permission_or_when_turned_off(wo
     assert "Posted" in reply.content and "no start time" in reply.content
 
     dated = await world.import_event("Permissionless Talk", capacity=5,
-                                     starts_at="2027-06-01T18:00:00+02:00")
+                                     starts_at="2037-06-01T18:00:00+02:00")
     mine = bot_role(world)
     saved = mine.permissions
     mine.permissions &= ~(MANAGE_EVENTS | CREATE_EVENTS)

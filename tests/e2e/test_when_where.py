@@ -44,11 +44,11 @@ def event_times(world, event_id: int) -> tuple:
 
 async def test_the_pages_date_time_zone_and_place_become_the_events(world, fake):
     reply = await import_page(fake, world.guild, world.moderator,
-        page=Attachment("talk.txt", page("Date Talk", "December 15, 2026, 6:00 PM - 8:00 PM EST",
+        page=Attachment("talk.txt", page("Date Talk", "December 15, 2036, 6:00 PM - 8:00 PM EST",
                                          "Washington, DC"), "text/plain"), capacity=5)
     event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
-    start = datetime(2026, 12, 15, 23, tzinfo=UTC)
-    end = datetime(2026, 12, 16, 1, tzinfo=UTC)
+    start = datetime(2036, 12, 15, 23, tzinfo=UTC)
+    end = datetime(2036, 12, 16, 1, tzinfo=UTC)
     assert event_times(world, event_id) == (int(start.timestamp()), int(end.timestamp()), 0,
                                             "Washington, DC", None)
     assert f"When: <t:{int(start.timestamp())}:F>" in reply.content
@@ -141,7 +141,7 @@ async def test_an_edit_moves_the_reminders_and_tells_everyone_once(world, fake):
     channel = world.guild.channel("announcements")
     await fake.slash(world.guild, world.moderator, "manage channel", channel=channel)
     title = "Edited Talk"
-    event_id = await world.import_event(title, 1, starts_at="2027-05-06 18:00")
+    event_id = await world.import_event(title, 1, starts_at="2037-05-06 18:00")
     confirmed, waiting = world.member("confirmed one"), world.member("waiting one")
     for member in (confirmed, waiting):
         await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
@@ -153,7 +153,7 @@ async def test_an_edit_moves_the_reminders_and_tells_everyone_once(world, fake):
     assert opened.modal is not None and len(opened.modal["title"]) <= 45
     values = {c["custom_id"]: c.get("value") or "" for row in opened.modal["components"]
               for c in row["components"]}
-    assert values == {"title": title, "start": "2027-05-06 18:00", "end": "", "venue": "",
+    assert values == {"title": title, "start": "2037-05-06 18:00", "end": "", "venue": "",
                       "link": ""}
 
     refused = await fake.submit_modal(opened, {"link": "javascript:alert(1)"})
@@ -163,7 +163,7 @@ async def test_an_edit_moves_the_reminders_and_tells_everyone_once(world, fake):
     refused = await fake.submit_modal(opened, {"start": ""})
     assert refused.ephemeral and "can't be empty" in refused.content
     assert event_times(world, event_id)[0] == int(
-        datetime(2027, 5, 6, 18, tzinfo=SHANGHAI).timestamp())
+        datetime(2037, 5, 6, 18, tzinfo=SHANGHAI).timestamp())
 
     new_start = datetime.now(SHANGHAI).replace(microsecond=0) + timedelta(seconds=66)
     done = await fake.submit_modal(opened, {
