@@ -17,11 +17,11 @@ import pytest
 from bot.errors import Unavailable
 from bot.models import CapacityPayload
 from bot.registration import JoinOutcome, Status
-from bot.storage import open_store
+from bot.storage import EventDraft, open_store
 from bot.storage.postgres.migrations import MIGRATIONS, SCHEMA_VERSION
 from bot.storage.postgres.settings import take_turns
 from bot.when import day_offsets
-from tests.conftest import ROOT, new_event, postgres_database
+from tests.conftest import ROOT, make_page, new_event, postgres_database
 from tests.store.test_ask import import_bundled_pages
 from tests.store.test_store import OLD_EVENTS, check_old_days_in_their_zones
 from tests.terminal import run_in_terminal
@@ -360,3 +360,32 @@ async def test_a_zone_change_takes_its_turn_after_an_edit_making_an_event_all_da
         found = await store.run(store.events.get_event, 1, event.id)
     assert (found.start_offset, found.end_offset) == day_offsets(
         "Asia/Tokyo", day, day + timedelta(days=1), True) == (9 * 3600, 9 * 3600)
+
+
+async def test_a_claim_waits_for_a_promotion_under_way_and_reminds_the_promoted(postgres_url):
+    """The claim stores where its walk stopped: had it read the members while a
+    promotion was being committed, the promoted member, placed before that by a tool's
+    SQL, would never be reminded. It waits for the event's row instead."""
+    async with await open_store(postgres_url) as store:
+        event, _ = await store.run(store.events.save_event, 1, EventDraft(
+            slug="soon", title="Soon", capacity=1,
+            starts_at=datetime.now(UTC) + timedelta(minutes=30)), [("page", make_page())])
+        await store.join(1, event.id, 1, "first")
+        await store.join(1, event.id, 2, "waiting")
+        async with store._pool.acquire() as conn:
+            await conn.execute("UPDATE rsvps SET seq = 9 WHERE event_id = $1 AND user_id = 1",
+                               event.id)
+            async with conn.transaction():  # 1 cancels and 2 is promoted, as the store does
+                await conn.execute("SELECT 1 FROM events WHERE id = $1 FOR UPDATE", event.id)
+                await conn.execute("DELETE FROM rsvps WHERE event_id = $1 AND user_id = 1",
+                                   event.id)
+                await conn.execute("UPDATE rsvps SET status = 'confirmed'"
+                                   " WHERE event_id = $1 AND user_id = 2", event.id)
+                await conn.execute("UPDATE reminder_cursors SET through_seq = 1"
+                                   " WHERE event_id = $1", event.id)
+                claim = asyncio.ensure_future(store.run(store.reminders.claim_reminders))
+                await asyncio.sleep(0.3)
+                assert not claim.done()
+        claimed = [due.user_id for due in await asyncio.wait_for(claim, 10)]
+        claimed += [due.user_id for due in await store.run(store.reminders.claim_reminders)]
+    assert claimed == [2]
