@@ -15,7 +15,7 @@ import asyncpg
 import pytest
 
 from bot.errors import Unavailable
-from bot.models import CapacityPayload
+from bot.models import CapacityPayload, EventEdit
 from bot.registration import JoinOutcome, Status
 from bot.storage import EventDraft, open_store
 from bot.storage.postgres.migrations import MIGRATIONS, SCHEMA_VERSION
@@ -389,3 +389,32 @@ async def test_a_claim_waits_for_a_promotion_under_way_and_reminds_the_promoted(
         claimed = [due.user_id for due in await asyncio.wait_for(claim, 10)]
         claimed += [due.user_id for due in await store.run(store.reminders.claim_reminders)]
     assert claimed == [2]
+
+
+async def test_a_claim_with_nothing_due_waits_for_no_join(postgres_url):
+    """Rounds run up to once a second while members register: one that finds nothing to
+    claim locks no event, so a join under way on an event in its window holds it up not."""
+    async with await open_store(postgres_url) as store:
+        event, _ = await store.run(store.events.save_event, 1, EventDraft(
+            slug="soon", title="Soon", capacity=5,
+            starts_at=datetime.now(UTC) + timedelta(minutes=30)), [("page", make_page())])
+        await store.join(1, event.id, 1, "first")
+        assert [due.user_id for due in await store.run(store.reminders.claim_reminders)] == [1]
+        async with store._pool.acquire() as conn, conn.transaction():  # a join under way
+            await conn.execute("SELECT 1 FROM events WHERE id = $1 FOR UPDATE", event.id)
+            assert await asyncio.wait_for(store.run(store.reminders.claim_reminders), 2) == []
+
+
+async def test_an_edit_takes_its_turn_after_a_zone_change_of_its_server(postgres_url):
+    async with await open_store(postgres_url) as store:
+        event = await new_event(store, capacity=5)
+        before = await store.run(store.events.get_event, 1, event.id)
+        edit = EventEdit(title="Moved", starts_at=datetime(2031, 3, 1, tzinfo=UTC),
+                         ends_at=None, all_day=True, venue=None, link=None)
+        async with store._pool.acquire() as conn, conn.transaction():  # a zone change under way
+            await take_turns(conn, [1])
+            editing = asyncio.ensure_future(store.run(store.events.edit_event, 1, event.id, edit))
+            await asyncio.sleep(0.3)
+            assert not editing.done()
+        _, after = await asyncio.wait_for(editing, 10)
+    assert (before.title, after.title, after.all_day) == (event.title, "Moved", True)

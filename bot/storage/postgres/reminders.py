@@ -86,7 +86,17 @@ class PostgresReminders(Repository):
         now_ts = int((now or utcnow()).timestamp())
         async with self._transaction() as conn:
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", CLAIM_LOCK)
-            walks = await self._walks(conn, now_ts, limit, claiming=True)
+            busy = [w.window.event_id for w in await self._walks(conn, now_ts, limit)
+                    if w.found or w.moved]
+            if not busy:
+                return []  # nothing due and no cursor to move: no event locked
+            # The walks' places are stored: their events are locked first (in id order, as
+            # joins lock them), then walked again, so a promotion committed meanwhile is
+            # read, not passed by a place stored after it (it would have found none to
+            # move back). SQLite's claim holds the write lock, which does the same.
+            await conn.execute("SELECT 1 FROM events WHERE id = ANY($1::bigint[])"
+                               " ORDER BY id FOR SHARE", busy)
+            walks = await self._walks(conn, now_ts, limit)
             claimed = [reminder for walk in walks for reminder, _ in walk.found]
             # in event id order, as joins and zone changes lock events: the rows inserted
             # lock their events against those, and no order may cross
@@ -101,24 +111,15 @@ class PostgresReminders(Repository):
                 " VALUES ($1, $2, $3) ON CONFLICT (event_id) DO UPDATE"
                 " SET due_at = excluded.due_at, through_seq = excluded.through_seq",
                 sorted((w.window.event_id, w.window.latest_due, w.after)
-                       for w in walks if w.moved))
+                       for w in walks if w.moved and w.window.event_id in busy))
         return claimed
 
     async def _walks(self, conn: asyncpg.Connection, now_ts: int, limit: int, *,
-                     each: bool = False, claiming: bool = False) -> list[Walk]:
-        """Walks of the open windows in claim order (see `sqlite.reminders._walks`).
-
-        `claiming`: the walks' cursors are to be stored, so the windows' events are locked
-        first (in id order, as joins lock them): a promotion committed after the members
-        were read would otherwise find no cursor to move back yet and then be passed by
-        the one stored (SQLite's claim holds the write lock, which does the same)."""
+                     each: bool = False) -> list[Walk]:
+        """Walks of the open windows in claim order (see `sqlite.reminders._walks`)."""
         walks: list[Walk] = []
         room = limit
-        windows = reminder_windows(await conn.fetch(_WINDOWS, DEFAULT_MINUTES, now_ts))
-        if claiming and windows:
-            await conn.execute("SELECT 1 FROM events WHERE id = ANY($1::bigint[])"
-                               " ORDER BY id FOR SHARE", [w.event_id for w in windows])
-        for window in windows:
+        for window in reminder_windows(await conn.fetch(_WINDOWS, DEFAULT_MINUTES, now_ts)):
             if room <= 0:
                 break
             cursor = await conn.fetchrow("SELECT due_at, through_seq FROM reminder_cursors"
