@@ -12,6 +12,7 @@ from bot.i18n import language
 from bot.models import Event
 from bot.reminders import (
     DEFAULT_MINUTES,
+    MAX_MINUTES,
     minutes_text,
     parse_minutes,
     reminder_dm,
@@ -106,3 +107,14 @@ def test_scheduled_event_problem():
     assert scheduled_event_problem(event(), START - timedelta(days=1)) is None
     assert "no start time" in str(scheduled_event_problem(event(starts_at=None), START))
     assert "already started" in str(scheduled_event_problem(event(), START))
+
+
+def test_the_scheduler_asks_again_before_next_due_could_miss_a_reminder():
+    """`next_due` looks LOOKAHEAD ahead and answers None past it: the scheduler must ask
+    again well before an event it left out can have a reminder due, and the longest
+    offset a server may set must fit in the window the claims read."""
+    from bot.storage.reminder_walk import LOOKAHEAD, WINDOW
+    from cogs.reminders import MAX_SLEEP
+
+    assert MAX_SLEEP < LOOKAHEAD - WINDOW
+    assert WINDOW == MAX_MINUTES * 60
