@@ -153,6 +153,18 @@ async def test_a_long_promotion_is_made_off_the_event_loop(store):
     assert any(isinstance(failed, TooLongForTheLoop) for _, _, failed in seen)
 
 
+async def read_with_the_thread_held(store, event_id):
+    """`get_event` while the database thread is busy: only the event loop can answer."""
+    release = threading.Event()
+    busy = asyncio.ensure_future(store.run(release.wait, 10))  # holds the database thread
+    try:
+        await asyncio.sleep(0.05)
+        return await asyncio.wait_for(store.run(store.events.get_event, 1, event_id), 1)
+    finally:
+        release.set()
+        await busy
+
+
 @pytest.mark.sqlite_only
 async def test_an_event_too_large_for_the_loop_is_read_whole_once_then_kept(store):
     event = await new_event(store, capacity=5)
@@ -170,15 +182,7 @@ async def test_an_event_too_large_for_the_loop_is_read_whole_once_then_kept(stor
     whole = await store.run(store.events.get_event, 1, event.id)
     assert [t.heading for t in whole.takeaways] == [f"Point {i}" for i in range(1, 1501)]
     assert all(rows <= LOOP_ROW_BUDGET for rows in read_on_loop)
-    release = threading.Event()
-    busy = asyncio.ensure_future(store.run(release.wait, 10))  # holds the database thread
-    try:
-        await asyncio.sleep(0.05)
-        kept = await asyncio.wait_for(store.run(store.events.get_event, 1, event.id), 1)
-    finally:
-        release.set()
-        await busy
-    assert kept is whole
+    assert await read_with_the_thread_held(store, event.id) is whole
     await execute_sql(store, "DELETE FROM takeaways WHERE event_id = ? AND position > 2",
                       event.id)
     assert len((await store.run(store.events.get_event, 1, event.id)).takeaways) == 2
@@ -201,15 +205,7 @@ async def test_an_event_with_long_texts_is_read_off_the_loop_then_kept(store):
     events.event_row = spied
     whole = await store.run(store.events.get_event, 1, event.id)
     assert whole.description == long and read_on_loop == []
-    release = threading.Event()
-    busy = asyncio.ensure_future(store.run(release.wait, 10))  # holds the database thread
-    try:
-        await asyncio.sleep(0.05)
-        kept = await asyncio.wait_for(store.run(store.events.get_event, 1, event.id), 1)
-    finally:
-        release.set()
-        await busy
-    assert kept is whole
+    assert await read_with_the_thread_held(store, event.id) is whole
     short, _ = await store.run(store.events.save_event, 1, EventDraft(
         slug="short", title="Short", capacity=5), [("page", make_page())])
     assert (await store.run(store.events.get_event, 1, short.id)).title == "Short"
