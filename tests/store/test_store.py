@@ -497,6 +497,49 @@ async def test_a_join_given_up_in_a_burst_is_not_made_by_the_join_that_commits_i
     assert (await store.run(store.events.get_event, 1, event.id)).confirmed == 1
 
 
+def commits_on_the_loop(store) -> list[str]:
+    """The COMMITs the event loop's connection runs from now on (SQLite)."""
+    seen: list[str] = []
+    store._loop_repos.session.conn.set_trace_callback(
+        lambda sql: seen.append(sql) if sql == "COMMIT" else None)
+    return seen
+
+
+async def nothing_else_ready() -> None:
+    """Let whatever the test's set-up scheduled run, until no callback waits its turn."""
+    for _ in range(100):
+        if not asyncio.get_running_loop()._ready:  # type: ignore[attr-defined]
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("the event loop never fell quiet")
+
+
+@pytest.mark.sqlite_only  # the event loop's own connection
+async def test_a_join_alone_in_its_turn_commits_without_waiting_for_the_next(store):
+    """With nothing else due in this turn, no other join can share the commit: the join
+    is decided and committed before it first yields to the loop."""
+    event = await new_event(store, capacity=5)
+    commits = commits_on_the_loop(store)
+    await nothing_else_ready()
+    joining = store.join(1, event.id, 1, "alone")
+    with pytest.raises(StopIteration) as finished:
+        joining.send(None)  # runs the join up to its first wait for the loop: none
+    assert finished.value.value.result.outcome is JoinOutcome.CONFIRMED
+    assert commits == ["COMMIT"]
+    assert (await rsvp_of(store, event.id, 1)).status is Status.CONFIRMED
+
+
+@pytest.mark.sqlite_only  # the event loop's own connection
+async def test_joins_asked_for_in_one_turn_share_a_commit(store):
+    event = await new_event(store, capacity=2)
+    commits = commits_on_the_loop(store)
+    await nothing_else_ready()
+    answers = await asyncio.gather(*(store.join(1, event.id, user, "m") for user in (1, 2, 3)))
+    assert [a.result.outcome for a in answers] == [JoinOutcome.CONFIRMED] * 2 + [
+        JoinOutcome.WAITLISTED]
+    assert commits == ["COMMIT"]
+
+
 async def test_a_cancelled_close_still_answers_the_joins_under_way(store):
     event = await new_event(store, capacity=3)
     async with joins_held(store, event.id):

@@ -56,17 +56,21 @@ class JoinBatcher:
         """Ask for a seat. Resolves once the decision is committed."""
         if self._closed:
             raise shutting_down()
-        future: asyncio.Future[Joined] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Joined] = loop.create_future()
         task = asyncio.current_task()
         self._pending.append((request, future, task, task.cancelling() if task else 0))
         # Joins made in the same turn of the event loop (a burst) share a commit: the
         # first of them to wake up commits them all, and the others find theirs done, so
         # a join costs one turn of the loop, not one for the commit and one to wake up.
-        try:
-            await asyncio.sleep(0)
-        except asyncio.CancelledError:
-            future.cancel()  # so its batch leaves it out (see `still_wanted`)
-            raise
+        # A join with nothing else due in this turn has no company to wait for, and
+        # commits at once.
+        if not alone_in_turn(loop):
+            try:
+                await asyncio.sleep(0)
+            except asyncio.CancelledError:
+                future.cancel()  # so its batch leaves it out (see `still_wanted`)
+                raise
         if not future.done() and not self._flush_scheduled:
             self._flush_on_loop()
         return await future
@@ -128,6 +132,16 @@ class JoinBatcher:
                 give_up(batch + self._pending)
                 raise
             settle(batch, results)
+
+
+def alone_in_turn(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether nothing else is due to run in this turn of `loop`: then no other join can
+    be asked for before the next turn (a join comes from a task, whose steps are queued
+    in the loop's ready callbacks), and waiting for that turn gains no company for the
+    commit. Unknown, so False, on a loop that does not keep its ready queue in `_ready`
+    (asyncio's own loops do)."""
+    ready = getattr(loop, "_ready", None)
+    return ready is not None and not ready
 
 
 def still_wanted(queued: Pending) -> Pending:
