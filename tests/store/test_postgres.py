@@ -318,6 +318,37 @@ async def test_an_operation_cancelled_midway_is_rolled_back_quietly(postgres_url
     assert reported == []
 
 
+async def test_an_operation_cancelled_while_it_begins_is_rolled_back_quietly(
+        postgres_url, monkeypatch):
+    """A cancellation landing while BEGIN is on its way waits for it; the transaction
+    BEGIN opened is then rolled back, not left for the pool to reset."""
+    reported: list[str] = []
+    asyncio.get_running_loop().set_exception_handler(
+        lambda loop, context: reported.append(context["message"]))
+    async with await open_store(postgres_url) as store:
+        event = await new_event(store, capacity=5)
+        begin = asyncpg.transaction.Transaction.start
+        beginning = asyncio.Event()
+
+        async def slow_begin(self: asyncpg.transaction.Transaction) -> None:
+            beginning.set()
+            await asyncio.sleep(0.2)  # BEGIN on its way to the server
+            await begin(self)
+
+        monkeypatch.setattr(asyncpg.transaction.Transaction, "start", slow_begin)
+        closing = asyncio.ensure_future(store.run(
+            store.registrations.close_registration, 1, event.id, None))
+        await beginning.wait()
+        closing.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await closing
+        monkeypatch.undo()
+        assert (await store.run(store.events.get_event, 1, event.id)).registration_open
+        await store.run(store.registrations.close_registration, 1, event.id, None)
+        assert not (await store.run(store.events.get_event, 1, event.id)).registration_open
+    assert reported == []
+
+
 async def test_all_day_events_from_before_the_upgrade_get_their_servers_day(blank_url):
     days = next(n for n, sql in MIGRATIONS.items() if "start_offset" in sql)
     conn = await asyncpg.connect(blank_url)  # a database from the bot before days had a zone

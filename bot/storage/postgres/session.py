@@ -116,10 +116,11 @@ class Repository:
                     await stack.enter_async_context(pool.acquire()))
                 transaction = used.transaction()
                 # A cancellation (at shutdown) that lands while BEGIN, ROLLBACK or COMMIT is
-                # on its way waits for it: the connection goes back to the pool outside any
-                # transaction, and the pool need not reset it.
-                await to_the_end(transaction.start())
+                # on its way waits for it, and one after BEGIN rolls back: the connection
+                # goes back to the pool outside any transaction, and the pool need not reset
+                # it (asyncpg reports that as an error).
                 try:
+                    await to_the_end(transaction.start())
                     yield used
                 except BaseException:
                     with contextlib.suppress(Exception):  # a lost connection rolled it back
