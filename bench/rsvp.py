@@ -223,7 +223,9 @@ def report(results: dict) -> str:
               "Python between them; the event's row is kept from one join to the next, checked "
               "by `PRAGMA data_version`, where the floor reads its five numbers) and "
               f"{cost['store, 1 in flight']:.0f} µs "
-              "through the event loop (its turn, the task and the future)"
+              "through the event loop (the task, the future and the batch's bookkeeping; a "
+              "join with nothing else due in its turn of the loop commits without waiting "
+              "for the next)"
               + (f"; load average {load[0]:.2f} at the start, {load[1]:.2f} at the end." if load
                  else ".")]
     if COLD_FLOOR in cost:
@@ -242,9 +244,9 @@ def report(results: dict) -> str:
                  f" (not met). It allows {allowance:.0f} µs a join beyond the floor's for the "
                  "registration rules and the event loop together; in this run the rules cost "
                  f"{cost[ALONE] - cost[FLOOR]:.0f} µs and the loop "
-                 f"{cost['store, 1 in flight'] - cost[ALONE]:.0f} µs. The loop's turn is what "
-                 "lets the joins made together share a commit, which carries the store past "
-                 "the floor under load (50 in flight and burst above).")
+                 f"{cost['store, 1 in flight'] - cost[ALONE]:.0f} µs. The joins asked for in "
+                 "one turn of the loop share a commit, which carries the store past the floor "
+                 "under load (50 in flight and burst above).")
               + " Every join is acknowledged only after its commit."]
     lines += ["", "The ratios depend on the machine's load: the floor, a tight loop of SQLite "
               "calls, runs far faster on an idle machine, and the load average is printed with "
