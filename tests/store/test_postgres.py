@@ -318,6 +318,21 @@ async def test_an_operation_cancelled_midway_is_rolled_back_quietly(postgres_url
     assert reported == []
 
 
+def slowed(monkeypatch: pytest.MonkeyPatch, step: str) -> asyncio.Event:
+    """Make every transaction's `step` ("start" is BEGIN, "commit" COMMIT) take 0.2 s on
+    its way to the server; the event returned is set when one is under way."""
+    original = getattr(asyncpg.transaction.Transaction, step)
+    under_way = asyncio.Event()
+
+    async def slow(self: asyncpg.transaction.Transaction) -> None:
+        under_way.set()
+        await asyncio.sleep(0.2)
+        await original(self)
+
+    monkeypatch.setattr(asyncpg.transaction.Transaction, step, slow)
+    return under_way
+
+
 async def test_an_operation_cancelled_while_it_begins_is_rolled_back_quietly(
         postgres_url, monkeypatch):
     """A cancellation landing while BEGIN is on its way waits for it; the transaction
@@ -327,15 +342,7 @@ async def test_an_operation_cancelled_while_it_begins_is_rolled_back_quietly(
         lambda loop, context: reported.append(context["message"]))
     async with await open_store(postgres_url) as store:
         event = await new_event(store, capacity=5)
-        begin = asyncpg.transaction.Transaction.start
-        beginning = asyncio.Event()
-
-        async def slow_begin(self: asyncpg.transaction.Transaction) -> None:
-            beginning.set()
-            await asyncio.sleep(0.2)  # BEGIN on its way to the server
-            await begin(self)
-
-        monkeypatch.setattr(asyncpg.transaction.Transaction, "start", slow_begin)
+        beginning = slowed(monkeypatch, "start")
         closing = asyncio.ensure_future(store.run(
             store.registrations.close_registration, 1, event.id, None))
         await beginning.wait()
@@ -347,6 +354,60 @@ async def test_an_operation_cancelled_while_it_begins_is_rolled_back_quietly(
         await store.run(store.registrations.close_registration, 1, event.id, None)
         assert not (await store.run(store.events.get_event, 1, event.id)).registration_open
     assert reported == []
+
+
+async def outbox_claims(url: str) -> list[int | None]:
+    conn = await asyncpg.connect(url)
+    try:
+        return [row[0] for row in await conn.fetch("SELECT claimed_at FROM outbox ORDER BY id")]
+    finally:
+        await conn.close()
+
+
+async def test_a_claim_cancelled_while_it_commits_is_given_back_at_close(postgres_url,
+                                                                          monkeypatch):
+    """The deliverer stopped at shutdown while its claim was committing: the claim is
+    noted all the same, so closing makes the notice claimable at once, not in a minute."""
+    store = await open_store(postgres_url)
+    try:
+        event = await new_event(store, capacity=5)
+        await store.run(store.registrations.close_registration, 1, event.id, None)
+        committing = slowed(monkeypatch, "commit")
+        claiming = asyncio.ensure_future(store.run(store.notices.claim_notices))
+        await committing.wait()
+        claiming.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await claiming
+        monkeypatch.undo()
+        assert [at is not None for at in await outbox_claims(postgres_url)] == [True]
+    finally:
+        await store.close()
+    assert await outbox_claims(postgres_url) == [None]
+
+
+async def test_an_ack_cancelled_at_shutdown_still_removes_the_posted_notice(postgres_url):
+    store = await open_store(postgres_url)
+    try:
+        event = await new_event(store, capacity=5)
+        await store.run(store.registrations.close_registration, 1, event.id, None)
+        [notice] = await store.run(store.notices.claim_notices)
+        # posted; its ack is slowed by another transaction holding the row, and the
+        # deliverer is stopped meanwhile
+        blocker = await asyncpg.connect(postgres_url)
+        try:
+            async with blocker.transaction():
+                await blocker.execute("SELECT 1 FROM outbox WHERE id = $1 FOR SHARE", notice.id)
+                acking = asyncio.ensure_future(store.run(store.notices.ack_notice, notice.id))
+                await asyncio.sleep(0.3)
+                acking.cancel()
+                await asyncio.sleep(0.1)
+        finally:
+            await blocker.close()
+        with pytest.raises(asyncio.CancelledError):
+            await acking
+    finally:
+        await store.close()
+    assert await outbox_claims(postgres_url) == []  # not handed out again
 
 
 async def test_all_day_events_from_before_the_upgrade_get_their_servers_day(blank_url):

@@ -11,7 +11,7 @@ import asyncpg
 
 from bot.models import NOTICE_KINDS, AnnouncementMessage, Notice, NoticePayload
 from bot.shards import Shards
-from bot.storage.postgres.session import NOTICES_CHANNEL, Database, Repository
+from bot.storage.postgres.session import NOTICES_CHANNEL, Database, Repository, to_the_end
 from bot.storage.sqlite.outbox import decode_notices, encode_payload
 from bot.storage.sqlite.session import ts, utcnow
 
@@ -44,7 +44,14 @@ class PostgresOutbox(Repository):
                             shards: Shards | None = None) -> list[Notice]:
         """Take pending notices for delivery: with `shards`, only those of guilds on them
         (`bot.shards.shard_of`). A claim left unacknowledged for `stale_after` seconds
-        (its process died) is handed out again."""
+        (its process died) is handed out again.
+
+        Claims and acks run to their end even when cancelled (the deliverer stopping at
+        shutdown): a claim committed but not noted here would not be given back by
+        `release_notices`, and an ack rolled back would hand a posted notice out again."""
+        return await to_the_end(self._claim(limit, stale_after, shards))
+
+    async def _claim(self, limit: int, stale_after: int, shards: Shards | None) -> list[Notice]:
         now = int(utcnow().timestamp())
         async with self._transaction() as conn:
             rows = await conn.fetch(
@@ -60,6 +67,9 @@ class PostgresOutbox(Repository):
         return notices
 
     async def ack_notice(self, notice_id: int) -> None:
+        await to_the_end(self._ack(notice_id))
+
+    async def _ack(self, notice_id: int) -> None:
         async with self._transaction() as conn:
             await conn.execute("DELETE FROM outbox WHERE id = $1", notice_id)
         self._claimed.discard(notice_id)
