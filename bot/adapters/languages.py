@@ -92,6 +92,11 @@ class MemberLocales:
             return
         try:
             await self.store.run(self.store.settings.record_member_locales, pending)
+        except asyncio.CancelledError:
+            # Stopped mid-write (the write may have been rolled back): `stop` writes them,
+            # with what was seen meanwhile winning.
+            self._pending = {**pending, **self._pending}
+            raise
         except Exception:
             # Not worth retrying: the next interaction of each member records it again.
             for user_id in pending:

@@ -410,6 +410,28 @@ async def test_an_ack_cancelled_at_shutdown_still_removes_the_posted_notice(post
     assert await outbox_claims(postgres_url) == []  # not handed out again
 
 
+async def test_locales_being_written_when_the_writer_stops_are_written_by_stop(postgres_url):
+    from bot.adapters.languages import MemberLocales
+
+    async with await open_store(postgres_url) as store:
+        await store.run(store.settings.record_member_locales, {1: "en-GB"})
+        locales = MemberLocales(store, interval=0.01)
+        locales.start()
+        blocker = await asyncpg.connect(postgres_url)
+        try:
+            async with blocker.transaction():  # another process writing the member's row
+                await blocker.execute("SELECT 1 FROM member_locales WHERE user_id = 1"
+                                      " FOR UPDATE")
+                locales.seen(1, "zh-CN")
+                await asyncio.sleep(0.3)  # the writer waits for the row
+                stopping = asyncio.ensure_future(locales.stop())
+                await asyncio.sleep(0.1)  # the write under way is cancelled, rolled back
+        finally:
+            await blocker.close()
+        await asyncio.wait_for(stopping, 10)
+        assert await store.run(store.settings.member_locales, [1]) == {1: "zh-CN"}
+
+
 async def test_all_day_events_from_before_the_upgrade_get_their_servers_day(blank_url):
     days = next(n for n, sql in MIGRATIONS.items() if "start_offset" in sql)
     conn = await asyncpg.connect(blank_url)  # a database from the bot before days had a zone
