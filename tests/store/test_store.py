@@ -569,6 +569,31 @@ async def test_a_closed_store_says_so_and_closes_once(store_opener, tmp_path):
             await asyncio.wait_for(call, 5)
 
 
+@pytest.mark.sqlite_only  # the database thread
+async def test_a_cancelled_close_still_closes_and_closing_again_waits_for_it(store_opener,
+                                                                               tmp_path):
+    path = tmp_path / "cancelled-close.sqlite3"
+    store = await store_opener(path)
+    event = await new_event(store)
+    await store.run(store.registrations.close_registration, 1, event.id, None)
+    assert await store.run(store.notices.claim_notices)  # claimed, not yet delivered
+    closing = asyncio.ensure_future(store.close())
+    await asyncio.sleep(0)  # it is giving the claims back, on the database thread
+    closing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await closing
+    await asyncio.wait_for(store.close(), 5)
+    assert not store._thread._thread.is_alive()
+    with pytest.raises(Unavailable):
+        await store.join(1, event.id, 1, "late")
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("SELECT count(*) FROM outbox WHERE claimed_at IS NOT NULL"
+                            ).fetchone()[0] == 0
+    finally:
+        conn.close()
+
+
 async def test_joins_here_follow_what_another_process_changed(store_opener, tmp_path):
     """The event loop keeps what joins read of an event between them: each change made
     elsewhere must still decide the very next join here."""

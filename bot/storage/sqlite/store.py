@@ -100,7 +100,8 @@ class SqliteStore:
     def __init__(self, thread: DatabaseThread, repos: SqliteRepositories,
                  loop_repos: SqliteRepositories) -> None:
         self._thread = thread  # the database thread
-        self._closing = self._closed = False
+        self._closed = False
+        self._closer: asyncio.Task[None] | None = None  # the close under way, once asked for
         self._repos = repos  # used only on the database thread, through `run`
         self._loop_repos = loop_repos  # used only on the event loop, for joins; never waits
         # Per concern, to pass to `run`: `await store.run(store.registrations.cancel, ...)`.
@@ -174,10 +175,13 @@ class SqliteStore:
 
     async def close(self) -> None:
         """Commit the joins already asked for, give back the notices claimed but not
-        delivered, then close; later joins are refused."""
-        if self._closing:
-            return
-        self._closing = True
+        delivered, then close; later joins are refused. A close that is cancelled goes on
+        to the end; closing again waits for it."""
+        if self._closer is None:
+            self._closer = asyncio.create_task(self._close(), name="store-close")
+        await asyncio.shield(self._closer)
+
+    async def _close(self) -> None:
         await self._joins.close()
         try:
             await self.run(self.notices.release_notices)
