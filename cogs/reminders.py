@@ -10,9 +10,10 @@ sharing the database changed.
 
 Reminders are delivered AT MOST ONCE: claiming a reminder records it in
 `reminders_sent` in the same transaction that finds it due, before the DM is sent.
-A crash between that commit and the DM loses that one reminder; it never sends one
-twice, whether after a restart or with two processes on one database (the claim is
-a write transaction, so only one of them gets it). A duplicate reminder is worse than
+A crash between that commit and the DM loses the reminders claimed and not sent; a
+stop gives back those whose DMs had not begun, and the next start sends them. It never
+sends one twice, whether after a restart or with two processes on one database (the
+claim is a write transaction, so only one of them gets it). A duplicate reminder is worse than
 a missing one here, and `/rsvp status` and the announcement still tell members when
 the event is. Members whose DMs are closed are skipped (and logged), not retried.
 
@@ -48,6 +49,7 @@ from discord.ext import commands
 from bot.adapters.languages import dm_language
 from bot.app import EventBot
 from bot.errors import EventNotFound
+from bot.models import DueReminder
 from bot.reminders import reminder_dm
 from bot.signals import AttendeeRoleChanged, RegistrationChanged, RemindersChanged
 from bot.tree import NO_MENTIONS
@@ -78,6 +80,10 @@ class Reminders(commands.Cog):
         # event id -> (time.monotonic() of the next try, the wait before it) of the roles
         # whose take-back at the event's end failed
         self._taking_back: dict[int, tuple[float, float]] = {}
+        # What a stop gives back (`_give_back_unsent`): the claim under way, and the
+        # reminders claimed whose DMs have not begun.
+        self._claiming: asyncio.Future[list[DueReminder]] | None = None
+        self._unsent: list[DueReminder] = []
 
     async def cog_load(self) -> None:
         # Loaded before the gateway connects: no RSVP this process handles can fall between
@@ -100,6 +106,26 @@ class Reminders(commands.Cog):
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self._give_back_unsent()
+
+    async def _give_back_unsent(self) -> None:
+        """Give back what was claimed and not sent when the scheduler stopped, so the next
+        start sends it; a DM under way counts as sent (at most once)."""
+        unsent, self._unsent = self._unsent, []
+        if self._claiming is not None:  # stopped while claiming: all of that claim
+            claiming, self._claiming = self._claiming, None
+            try:
+                unsent = await claiming
+            except Exception:  # it failed: nothing was claimed
+                return
+        if not unsent:
+            return
+        try:
+            await self.bot.store.run(self.bot.store.reminders.release_reminders, unsent)
+            log.info("gave back %d reminder(s) claimed and not sent", len(unsent))
+        except Exception:
+            log.exception("could not give back %d reminder(s) claimed and not sent; they "
+                          "are not sent", len(unsent))
 
     # -- what wakes the scheduler and re-syncs roles ------------------------------
 
@@ -147,12 +173,19 @@ class Reminders(commands.Cog):
                 await asyncio.wait_for(self._wake.wait(), delay)
 
     async def send_due_reminders(self) -> None:
+        store = self.bot.store
         while True:
             # At most once: the claim is committed (recorded as sent) before any DM goes out.
-            claimed = await self.bot.store.run(self.bot.store.reminders.claim_reminders,
-                                               limit=CLAIM_BATCH)
-            for _, event_id, title, starts_at, venue, user_id, minutes in claimed:
+            # A stop meanwhile gives back the claim and the reminders not yet begun; the
+            # claim is shielded, so that it is known whatever moment the stop lands.
+            self._claiming = asyncio.ensure_future(
+                store.run(store.reminders.claim_reminders, limit=CLAIM_BATCH))
+            claimed = await asyncio.shield(self._claiming)
+            self._claiming = None
+            for n, (_, event_id, title, starts_at, venue, user_id, minutes) in enumerate(claimed):
+                self._unsent = claimed[n + 1:]
                 await self._remind(event_id, title, starts_at, venue, user_id, minutes)
+            self._unsent = []
             if len(claimed) < CLAIM_BATCH:
                 return
 

@@ -29,6 +29,20 @@ WINDOW = MAX_REMINDER_MINUTES * 60
 LOOKAHEAD = WINDOW + 86_400
 
 
+def members_by_event(reminders: Iterable[DueReminder]) -> dict[int, list[int]]:
+    """The members of `reminders`, by event id (in event id order)."""
+    members: dict[int, list[int]] = {}
+    for due in sorted(reminders, key=lambda due: (due.event_id, due.user_id)):
+        members.setdefault(due.event_id, []).append(due.user_id)
+    return members
+
+
+def sent_rows(reminders: Iterable[DueReminder]) -> list[tuple[int, int, int]]:
+    """(event id, user id, minutes) of each offset `reminders` cover, as `reminders_sent`
+    records them, in that order (the order events are locked in)."""
+    return sorted((due.event_id, due.user_id, m) for due in reminders for m in due.minutes)
+
+
 @dataclass(frozen=True, slots=True)
 class ReminderWindow:
     """An event whose reminders have begun to come due, and which has not yet begun."""

@@ -3,12 +3,14 @@ on real SQLite files."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 
 from bot.storage import EventDraft, EventNotFound, Store
-from tests.conftest import execute_sql, make_page
+from tests.conftest import execute_sql, joins_held, make_page
 
 START = datetime(2030, 5, 1, 18, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
@@ -239,3 +241,68 @@ async def test_an_all_day_event_comes_in_order_of_when_its_day_begins(store):
     # At 22:00 in New York the evening event has begun; the day is the next to come.
     assert await store.run(store.events.default_event_id, 1,
                            datetime(2030, 12, 1, 3, tzinfo=UTC)) == day.id
+
+
+async def test_reminders_given_back_are_claimed_again_and_only_they(store):
+    event_id = await event_at(store, START)
+    for user_id in (7, 8, 9):
+        await store.join(1, event_id, user_id, "member")
+    now = START - 30 * MIN
+    claimed = await store.run(store.reminders.claim_reminders, now)
+    assert [c.user_id for c in claimed] == [7, 8, 9]
+    await store.run(store.reminders.release_reminders, [c for c in claimed if c.user_id != 7])
+    again = await store.run(store.reminders.claim_reminders, now)
+    assert [(c.user_id, c.minutes) for c in again] == [(8, (1440, 60)), (9, (1440, 60))]
+    assert await store.run(store.reminders.claim_reminders, now) == []
+
+
+def reminders_cog(store: Store, sent: list[int], stuck_at: int | None = None):
+    """The reminders cog on `store`, its DMs recorded in `sent`; the DM to the member
+    `stuck_at` never finishes (under way when the bot stops)."""
+    from cogs.reminders import Reminders
+
+    cog = Reminders(SimpleNamespace(store=store, signals=SimpleNamespace(
+        unsubscribe=lambda *args: None)))
+
+    async def remind(event_id, title, starts_at, venue, user_id, minutes) -> None:
+        sent.append(user_id)
+        if user_id == stuck_at:
+            await asyncio.Event().wait()
+
+    cog._remind = remind  # type: ignore[method-assign]
+    return cog
+
+
+async def soon_with_members(store: Store, members: int) -> int:
+    """An event beginning in half an hour, `members` confirmed: all their reminders due."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_at(store, soon)
+    for user_id in range(1, members + 1):
+        await store.join(1, event_id, user_id, "member")
+    return event_id
+
+
+async def test_a_stop_mid_batch_gives_back_the_reminders_not_yet_begun(store):
+    await soon_with_members(store, 5)
+    sent: list[int] = []
+    cog = reminders_cog(store, sent, stuck_at=2)
+    cog._scheduler = asyncio.ensure_future(cog.send_due_reminders())
+    while sent != [1, 2]:
+        await asyncio.sleep(0.01)
+    await asyncio.wait_for(cog.cog_unload(), 10)
+    # the DM under way counts as sent (at most once); the rest go out after the restart
+    assert [c.user_id for c in await store.run(store.reminders.claim_reminders)] == [3, 4, 5]
+
+
+async def test_a_stop_while_claiming_gives_back_the_whole_claim(store):
+    event_id = await soon_with_members(store, 3)
+    sent: list[int] = []
+    cog = reminders_cog(store, sent)
+    async with joins_held(store, event_id):
+        cog._scheduler = asyncio.ensure_future(cog.send_due_reminders())
+        await asyncio.sleep(0.3)  # its claim waits for the database
+        stopping = asyncio.ensure_future(cog.cog_unload())
+        await asyncio.sleep(0.1)
+    await asyncio.wait_for(stopping, 10)
+    assert sent == []
+    assert [c.user_id for c in await store.run(store.reminders.claim_reminders)] == [1, 2, 3]

@@ -277,15 +277,21 @@ class PostgresRegistrations(Repository):
         await conn.execute(
             "UPDATE rsvps SET status = 'confirmed' WHERE event_id = $1"
             " AND user_id = ANY($2::bigint[])", event_id, list(promoted))
-        await conn.execute(  # the reminder walk may have read past them while they waited
-            "UPDATE reminder_cursors SET through_seq = least(through_seq, (SELECT min(seq)"
-            " FROM rsvps WHERE event_id = $1 AND user_id = ANY($2::bigint[])) - 1)"
-            " WHERE event_id = $1", event_id, list(promoted))
+        await self.rewind_reminders(conn, event_id, promoted)  # the walk may have passed them
         await self._left_waitlist(conn, event_id, len(promoted))
         for user_id in promoted:
             if user_id != answered:
                 await self._outbox.notify(conn, guild_id, event_id, PromotedPayload(user_id),
                                           now)
+
+    async def rewind_reminders(self, conn: asyncpg.Connection, event_id: int,
+                               user_ids: Sequence[int]) -> None:
+        """`sqlite.registrations.rewind_reminders`, in the transaction of `conn`."""
+        if user_ids:
+            await conn.execute(
+                "UPDATE reminder_cursors SET through_seq = least(through_seq, (SELECT min(seq)"
+                " FROM rsvps WHERE event_id = $1 AND user_id = ANY($2::bigint[])) - 1)"
+                " WHERE event_id = $1", event_id, list(user_ids))
 
     async def member_rsvp(self, guild_id: int, event_id: int, user_id: int
                           ) -> tuple[EventSummary, Rsvp | None]:

@@ -5,7 +5,7 @@ guild's offsets ("1440,60", "" when off) expanded by string_to_array instead of 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 import asyncpg
@@ -19,7 +19,9 @@ from bot.storage.reminder_walk import (
     WALK_CHUNK,
     WINDOW,
     Walk,
+    members_by_event,
     reminder_windows,
+    sent_rows,
     start_walk,
 )
 from bot.storage.sqlite.session import dt, start_moment, ts, utcnow
@@ -104,8 +106,7 @@ class PostgresReminders(Repository):
                 "INSERT INTO reminders_sent (event_id, user_id, minutes, sent_at)"
                 " VALUES ($1, $2, $3, $4) ON CONFLICT (event_id, user_id, minutes)"
                 " DO UPDATE SET sent_at = excluded.sent_at",
-                sorted((due.event_id, due.user_id, m, now_ts)
-                       for due in claimed for m in due.minutes))
+                [(*row, now_ts) for row in sent_rows(claimed)])
             await conn.executemany(
                 "INSERT INTO reminder_cursors (event_id, due_at, through_seq)"
                 " VALUES ($1, $2, $3) ON CONFLICT (event_id) DO UPDATE"
@@ -113,6 +114,22 @@ class PostgresReminders(Repository):
                 sorted((w.window.event_id, w.window.latest_due, w.after)
                        for w in walks if w.moved and w.window.event_id in busy))
         return claimed
+
+    async def release_reminders(self, reminders: Sequence[DueReminder]) -> None:
+        """`sqlite.reminders.release_reminders`. The events are locked first, in id order
+        as everywhere: a claim of another process, which holds them FOR SHARE while it
+        stores its walks' places, is over before their walks go back, and one after sees
+        them gone back."""
+        if not reminders:
+            return
+        members = members_by_event(reminders)
+        async with self._transaction() as conn:
+            await conn.execute("SELECT 1 FROM events WHERE id = ANY($1::bigint[])"
+                               " ORDER BY id FOR UPDATE", list(members))
+            await conn.executemany("DELETE FROM reminders_sent WHERE event_id = $1"
+                                   " AND user_id = $2 AND minutes = $3", sent_rows(reminders))
+            for event_id, user_ids in members.items():
+                await self._registrations.rewind_reminders(conn, event_id, user_ids)
 
     async def _walks(self, conn: asyncpg.Connection, now_ts: int, limit: int, *,
                      each: bool = False) -> list[Walk]:

@@ -352,15 +352,20 @@ class SqliteRegistrations(Repository):
         self._conn.executemany(
             "UPDATE rsvps SET status = 'confirmed' WHERE event_id = ? AND user_id = ?",
             [(event_id, user_id) for user_id in promoted])
-        if promoted:  # the reminder walk may have read past them while they waited
-            self._conn.execute(
-                "UPDATE reminder_cursors SET through_seq = min(through_seq, (SELECT min(seq)"
-                " FROM rsvps WHERE event_id = ?1 AND user_id IN (SELECT value FROM"
-                " json_each(?2))) - 1) WHERE event_id = ?1", (event_id, json.dumps(promoted)))
+        self.rewind_reminders(event_id, promoted)  # the walk may have passed them waiting
         self._left_waitlist(event_id, len(promoted))
         for user_id in promoted:
             if user_id != answered:
                 self._outbox.notify(guild_id, event_id, PromotedPayload(user_id), now)
+
+    def rewind_reminders(self, event_id: int, user_ids: Sequence[int]) -> None:
+        """Move the event's reminder walk (`bot.storage.reminder_walk`) back to before
+        these members, in the caller's transaction: the next claim reads them again."""
+        if user_ids:
+            self._conn.execute(
+                "UPDATE reminder_cursors SET through_seq = min(through_seq, (SELECT min(seq)"
+                " FROM rsvps WHERE event_id = ?1 AND user_id IN (SELECT value FROM"
+                " json_each(?2))) - 1) WHERE event_id = ?1", (event_id, json.dumps(user_ids)))
 
     def member_rsvp(self, guild_id: int, event_id: int, user_id: int
                     ) -> tuple[EventSummary, Rsvp | None]:

@@ -14,7 +14,7 @@ times. Inside an event's window, the members are read from where the last claim 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from bot.errors import EventNotFound
@@ -24,7 +24,9 @@ from bot.storage.reminder_walk import (
     WALK_CHUNK,
     WINDOW,
     Walk,
+    members_by_event,
     reminder_windows,
+    sent_rows,
     start_walk,
 )
 from bot.storage.sqlite.registrations import SqliteRegistrations
@@ -111,13 +113,25 @@ class SqliteReminders(Repository):
                 "INSERT INTO reminders_sent (event_id, user_id, minutes, sent_at)"
                 " VALUES (?, ?, ?, ?) ON CONFLICT (event_id, user_id, minutes)"
                 " DO UPDATE SET sent_at = excluded.sent_at",
-                [(due.event_id, due.user_id, m, now_ts) for due in claimed for m in due.minutes])
+                [(*row, now_ts) for row in sent_rows(claimed)])
             db.executemany(
                 "INSERT INTO reminder_cursors (event_id, due_at, through_seq) VALUES (?, ?, ?)"
                 " ON CONFLICT (event_id) DO UPDATE SET due_at = excluded.due_at,"
                 " through_seq = excluded.through_seq",
                 [(w.window.event_id, w.window.latest_due, w.after) for w in walks if w.moved])
         return claimed
+
+    def release_reminders(self, reminders: Sequence[DueReminder]) -> None:
+        """Give back reminders claimed and not sent (the bot stopped first): they are no
+        longer recorded as sent, and each event's walk goes back to before their members,
+        so the next claim takes them again."""
+        if not reminders:
+            return
+        with self._transaction() as db:
+            db.executemany("DELETE FROM reminders_sent WHERE event_id = ? AND user_id = ?"
+                           " AND minutes = ?", sent_rows(reminders))
+            for event_id, user_ids in members_by_event(reminders).items():
+                self._registrations.rewind_reminders(event_id, user_ids)
 
     def _walks(self, now_ts: int, limit: int, *, each: bool = False) -> list[Walk]:
         """Walks of the open windows in claim order, taking `limit` due members in all
