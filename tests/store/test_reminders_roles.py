@@ -256,6 +256,20 @@ async def test_reminders_given_back_are_claimed_again_and_only_they(store):
     assert await store.run(store.reminders.claim_reminders, now) == []
 
 
+async def test_reminders_given_back_of_members_gone_meanwhile_are_not_claimed(store):
+    event_id = await event_at(store, START)
+    for user_id in (7, 8, 9):
+        await store.join(1, event_id, user_id, "member")
+    now = START - 30 * MIN
+    claimed = await store.run(store.reminders.claim_reminders, now)
+    for user_id in (8, 9):  # they cancel before the bot stops
+        await store.run(store.registrations.cancel, 1, event_id, user_id)
+    await store.run(store.reminders.release_reminders, [c for c in claimed if c.user_id > 7])
+    assert await store.run(store.reminders.claim_reminders, now) == []
+    await store.join(1, event_id, 8, "member")  # back: a new RSVP, reminded again
+    assert [c.user_id for c in await store.run(store.reminders.claim_reminders, now)] == [8]
+
+
 def reminders_cog(store: Store, sent: list[int], stuck_at: int | None = None):
     """The reminders cog on `store`, its DMs recorded in `sent`; the DM to the member
     `stuck_at` never finishes (under way when the bot stops)."""

@@ -363,9 +363,10 @@ class SqliteRegistrations(Repository):
         these members, in the caller's transaction: the next claim reads them again."""
         if user_ids:
             self._conn.execute(
-                "UPDATE reminder_cursors SET through_seq = min(through_seq, (SELECT min(seq)"
-                " FROM rsvps WHERE event_id = ?1 AND user_id IN (SELECT value FROM"
-                " json_each(?2))) - 1) WHERE event_id = ?1", (event_id, json.dumps(user_ids)))
+                "UPDATE reminder_cursors SET through_seq = min(through_seq, coalesce((SELECT"
+                " min(seq) FROM rsvps WHERE event_id = ?1 AND user_id IN (SELECT value FROM"
+                " json_each(?2))) - 1, through_seq)) WHERE event_id = ?1",
+                (event_id, json.dumps(user_ids)))
 
     def member_rsvp(self, guild_id: int, event_id: int, user_id: int
                     ) -> tuple[EventSummary, Rsvp | None]:
