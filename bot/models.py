@@ -321,6 +321,10 @@ class DueReminder(NamedTuple):
     venue: str | None
     user_id: int
     minutes: tuple[int, ...]
+    # What a give-back needs (`release_reminders`): the member's last reminder before this
+    # claim (-1: none) and the claim's time, which it records as theirs.
+    last_sent: int
+    claimed_at: int
 
 
 class RoleGrant(NamedTuple):

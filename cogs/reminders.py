@@ -60,6 +60,9 @@ MAX_SLEEP = 600.0  # seconds; bounds every sleep, to notice other processes' cha
 MIN_GAP = 1.0  # seconds between two rounds: a burst of joins wakes it about once a second
 RETRY_AFTER = 30.0  # seconds after an unexpected failure of a round
 CLAIM_BATCH = 100
+# Seconds a stop waits for the claim under way, then for the give-back: past the SQLite
+# busy timeout (10 s), after which either has failed or finished anyway.
+GIVE_BACK_WAIT = 15.0
 UNKNOWN_ROLE = 10011  # Discord's error code: the role was deleted
 # A role Discord would not let the bot take back when its event ended is tried again after
 # this long, doubled on each failure in a row up to TAKE_BACK_MAX (a refusal counts against
@@ -114,14 +117,15 @@ class Reminders(commands.Cog):
         unsent, self._unsent = self._unsent, []
         if self._claiming is not None:  # stopped while claiming: all of that claim
             claiming, self._claiming = self._claiming, None
-            try:
-                unsent = await claiming
-            except Exception:  # it failed: nothing was claimed
+            try:  # a claim waiting for a lock held elsewhere does not hold the stop up long
+                unsent = await asyncio.wait_for(claiming, GIVE_BACK_WAIT)
+            except Exception:  # it failed, or was cancelled (rolled back) waiting
                 return
         if not unsent:
             return
         try:
-            await self.bot.store.run(self.bot.store.reminders.release_reminders, unsent)
+            await asyncio.wait_for(self.bot.store.run(
+                self.bot.store.reminders.release_reminders, unsent), GIVE_BACK_WAIT)
             log.info("gave back %d reminder(s) claimed and not sent", len(unsent))
         except Exception:
             log.exception("could not give back %d reminder(s) claimed and not sent; they "
@@ -182,9 +186,10 @@ class Reminders(commands.Cog):
                 store.run(store.reminders.claim_reminders, limit=CLAIM_BATCH))
             claimed = await asyncio.shield(self._claiming)
             self._claiming = None
-            for n, (_, event_id, title, starts_at, venue, user_id, minutes) in enumerate(claimed):
+            for n, due in enumerate(claimed):
                 self._unsent = claimed[n + 1:]
-                await self._remind(event_id, title, starts_at, venue, user_id, minutes)
+                await self._remind(due.event_id, due.title, due.starts_at, due.venue,
+                                   due.user_id, due.minutes)
             self._unsent = []
             if len(claimed) < CLAIM_BATCH:
                 return

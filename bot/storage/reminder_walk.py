@@ -37,10 +37,28 @@ def members_by_event(reminders: Iterable[DueReminder]) -> dict[int, list[int]]:
     return members
 
 
-def sent_rows(reminders: Iterable[DueReminder]) -> list[tuple[int, int, int]]:
-    """(event id, user id, minutes) of each offset `reminders` cover, as `reminders_sent`
-    records them, in that order (the order events are locked in)."""
-    return sorted((due.event_id, due.user_id, m) for due in reminders for m in due.minutes)
+def sent_rows(reminders: Iterable[DueReminder]) -> list[tuple[int, int, int, int]]:
+    """(event id, user id, minutes, claimed at) of each offset `reminders` cover, as their
+    claim records them in `reminders_sent`, in that order (the order events are locked in)."""
+    return sorted((due.event_id, due.user_id, m, due.claimed_at)
+                  for due in reminders for m in due.minutes)
+
+
+def given_back(reminders: Iterable[DueReminder]
+               ) -> tuple[list[tuple[int, int, int, int]], list[tuple[int, int, int, int, int]]]:
+    """What giving back `reminders` undoes of their claim in `reminders_sent`: the rows
+    (`sent_rows`) to delete, of members never reminded before, and (previous time, *row)
+    to set back, of members reminded before; a member is due by their latest reminder,
+    which is then what it was before the claim. Only rows still holding the claim's time
+    are touched: a later claim (another process's, after the event moved) keeps its own."""
+    deleted, restored = [], []
+    for due in reminders:
+        rows = sent_rows([due])
+        if due.last_sent < 0:
+            deleted += rows
+        else:
+            restored += [(due.last_sent, *row) for row in rows]
+    return sorted(deleted), sorted(restored, key=lambda row: row[1:])
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +71,7 @@ class ReminderWindow:
     starts_at: int
     venue: str | None
     offsets: tuple[tuple[int, int], ...]  # (minutes, due at) of each offset come due
+    now: int  # when the window was read: a claim of its reminders records this time
 
     @property
     def latest_due(self) -> int:
@@ -68,15 +87,16 @@ class ReminderWindow:
     def earliest_missed(self, last_sent: int) -> int:
         return min(due for _, due in self.offsets if due > last_sent)
 
-    def reminder(self, user_id: int, minutes: tuple[int, ...]) -> DueReminder:
+    def reminder(self, user_id: int, minutes: tuple[int, ...], last_sent: int) -> DueReminder:
         return DueReminder(self.guild_id, self.event_id, self.title,
                            datetime.fromtimestamp(self.starts_at, UTC), self.venue, user_id,
-                           minutes)
+                           minutes, last_sent, self.now)
 
 
-def reminder_windows(rows: Iterable[Any]) -> list[ReminderWindow]:
+def reminder_windows(rows: Iterable[Any], now: int) -> list[ReminderWindow]:
     """Windows from rows of (guild_id, event_id, title, starts_at, venue, minutes, due_at),
-    one per offset come due, ordered by start then event: the order of the claims."""
+    one per offset come due, ordered by start then event (the order of the claims), read
+    at `now`."""
     grouped: dict[int, list[Any]] = {}
     for row in rows:
         grouped.setdefault(row["event_id"], []).append(row)
@@ -85,7 +105,7 @@ def reminder_windows(rows: Iterable[Any]) -> list[ReminderWindow]:
         first = group[0]
         windows.append(ReminderWindow(first["guild_id"], event_id, first["title"],
                                       first["starts_at"], first["venue"],
-                                      tuple((r["minutes"], r["due_at"]) for r in group)))
+                                      tuple((r["minutes"], r["due_at"]) for r in group), now))
     return windows
 
 
@@ -114,7 +134,8 @@ class Walk:
             self.after = row["seq"]
             minutes = self.window.due_minutes(row["last_sent"])
             if minutes:
-                self.found.append((self.window.reminder(row["user_id"], minutes),
+                self.found.append((self.window.reminder(row["user_id"], minutes,
+                                                        row["last_sent"]),
                                    self.window.earliest_missed(row["last_sent"])))
                 if len(self.found) >= self.room:
                     self.done = True

@@ -23,6 +23,7 @@ from bot.storage.postgres.settings import take_turns
 from bot.when import day_offsets
 from tests.conftest import ROOT, make_page, new_event, postgres_database
 from tests.store.test_ask import import_bundled_pages
+from tests.store.test_reminders_roles import claim_held_up
 from tests.store.test_store import OLD_EVENTS, check_old_days_in_their_zones
 from tests.terminal import run_in_terminal
 
@@ -430,6 +431,21 @@ async def test_locales_being_written_when_the_writer_stops_are_written_by_stop(p
             await blocker.close()
         await asyncio.wait_for(stopping, 10)
         assert await store.run(store.settings.member_locales, [1]) == {1: "zh-CN"}
+
+
+async def test_a_stop_does_not_wait_long_for_a_claim_held_up_by_a_lock(postgres_url,
+                                                                       monkeypatch):
+    """A claim waiting for an event's row, which another process holds, is given up
+    (rolled back) after GIVE_BACK_WAIT; it used to hold the stop up as long as the lock."""
+    import cogs.reminders
+
+    monkeypatch.setattr(cogs.reminders, "GIVE_BACK_WAIT", 0.5)
+    async with await open_store(postgres_url) as store:
+        sent: list[int] = []
+        async with claim_held_up(store, sent) as cog:
+            await asyncio.wait_for(cog.cog_unload(), 3)  # the row is still held
+        assert sent == []
+        assert [c.user_id for c in await store.run(store.reminders.claim_reminders)] == [1, 2, 3]
 
 
 async def test_all_day_events_from_before_the_upgrade_get_their_servers_day(blank_url):

@@ -4,6 +4,7 @@ on real SQLite files."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -270,6 +271,35 @@ async def test_reminders_given_back_of_members_gone_meanwhile_are_not_claimed(st
     assert [c.user_id for c in await store.run(store.reminders.claim_reminders, now)] == [8]
 
 
+async def test_a_give_back_keeps_a_later_claim_of_another_process(store_opener, tmp_path):
+    path = tmp_path / "shared.sqlite3"
+    async with await store_opener(path) as here, await store_opener(path) as there:
+        event_id = await event_at(here, START)
+        await here.join(1, event_id, 7, "seven")
+        claimed_here = await here.run(here.reminders.claim_reminders, START - 1440 * MIN)
+        await event_at(here, START + 30 * MIN)  # moved later: its offsets come due again
+        moved = START + 30 * MIN - 1440 * MIN
+        sent_there = await there.run(there.reminders.claim_reminders, moved)
+        assert [(c.user_id, c.minutes) for c in sent_there] == [(7, (1440,))]
+        await here.run(here.reminders.release_reminders, claimed_here)  # this one stops
+        assert await there.run(there.reminders.claim_reminders, moved + MIN) == []
+
+
+async def test_a_give_back_keeps_the_members_reminder_from_before_the_claim(store):
+    event_id = await event_at(store, START)
+    await store.join(1, event_id, 7, "seven")
+    assert len(await store.run(store.reminders.claim_reminders, START - 1440 * MIN)) == 1
+    await event_at(store, START + 30 * MIN)  # moved later; its new 1440 claimed, not sent
+    moved = START + 30 * MIN - 1440 * MIN
+    unsent = await store.run(store.reminders.claim_reminders, moved)
+    await store.run(store.reminders.release_reminders, unsent)
+    await event_at(store, START)  # moved back: the 1440 reminder for START went out already
+    assert await store.run(store.reminders.claim_reminders, moved + MIN) == []
+    await event_at(store, START + 30 * MIN)  # and later again: the given back one is due
+    assert [(c.user_id, c.minutes) for c in await store.run(
+        store.reminders.claim_reminders, moved + 2 * MIN)] == [(7, (1440,))]
+
+
 def reminders_cog(store: Store, sent: list[int], stuck_at: int | None = None):
     """The reminders cog on `store`, its DMs recorded in `sent`; the DM to the member
     `stuck_at` never finishes (under way when the bot stops)."""
@@ -308,13 +338,21 @@ async def test_a_stop_mid_batch_gives_back_the_reminders_not_yet_begun(store):
     assert [c.user_id for c in await store.run(store.reminders.claim_reminders)] == [3, 4, 5]
 
 
-async def test_a_stop_while_claiming_gives_back_the_whole_claim(store):
+@contextlib.asynccontextmanager
+async def claim_held_up(store: Store, sent: list[int]):
+    """The reminders cog (`reminders_cog`), three members due, its claim waiting for the
+    database, which another process holds until the block ends."""
     event_id = await soon_with_members(store, 3)
-    sent: list[int] = []
     cog = reminders_cog(store, sent)
     async with joins_held(store, event_id):
         cog._scheduler = asyncio.ensure_future(cog.send_due_reminders())
-        await asyncio.sleep(0.3)  # its claim waits for the database
+        await asyncio.sleep(0.3)
+        yield cog
+
+
+async def test_a_stop_while_claiming_gives_back_the_whole_claim(store):
+    sent: list[int] = []
+    async with claim_held_up(store, sent) as cog:
         stopping = asyncio.ensure_future(cog.cog_unload())
         await asyncio.sleep(0.1)
     await asyncio.wait_for(stopping, 10)

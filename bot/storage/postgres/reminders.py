@@ -19,6 +19,7 @@ from bot.storage.reminder_walk import (
     WALK_CHUNK,
     WINDOW,
     Walk,
+    given_back,
     members_by_event,
     reminder_windows,
     sent_rows,
@@ -106,7 +107,7 @@ class PostgresReminders(Repository):
                 "INSERT INTO reminders_sent (event_id, user_id, minutes, sent_at)"
                 " VALUES ($1, $2, $3, $4) ON CONFLICT (event_id, user_id, minutes)"
                 " DO UPDATE SET sent_at = excluded.sent_at",
-                [(*row, now_ts) for row in sent_rows(claimed)])
+                sent_rows(claimed))
             await conn.executemany(
                 "INSERT INTO reminder_cursors (event_id, due_at, through_seq)"
                 " VALUES ($1, $2, $3) ON CONFLICT (event_id) DO UPDATE"
@@ -119,15 +120,20 @@ class PostgresReminders(Repository):
         """`sqlite.reminders.release_reminders`. The events are locked first, in id order
         as everywhere: a claim of another process, which holds them FOR SHARE while it
         stores its walks' places, is over before their walks go back, and one after sees
-        them gone back."""
+        them gone back. NO KEY UPDATE, not UPDATE: the rows a claim inserts lock their
+        events FOR KEY SHARE, which must not wait for this lock, nor this for them."""
         if not reminders:
             return
         members = members_by_event(reminders)
+        deleted, restored = given_back(reminders)
         async with self._transaction() as conn:
             await conn.execute("SELECT 1 FROM events WHERE id = ANY($1::bigint[])"
-                               " ORDER BY id FOR UPDATE", list(members))
+                               " ORDER BY id FOR NO KEY UPDATE", list(members))
             await conn.executemany("DELETE FROM reminders_sent WHERE event_id = $1"
-                                   " AND user_id = $2 AND minutes = $3", sent_rows(reminders))
+                                   " AND user_id = $2 AND minutes = $3 AND sent_at = $4", deleted)
+            await conn.executemany("UPDATE reminders_sent SET sent_at = $1 WHERE event_id = $2"
+                                   " AND user_id = $3 AND minutes = $4 AND sent_at = $5",
+                                   restored)
             for event_id, user_ids in members.items():
                 await self._registrations.rewind_reminders(conn, event_id, user_ids)
 
@@ -136,7 +142,8 @@ class PostgresReminders(Repository):
         """Walks of the open windows in claim order (see `sqlite.reminders._walks`)."""
         walks: list[Walk] = []
         room = limit
-        for window in reminder_windows(await conn.fetch(_WINDOWS, DEFAULT_MINUTES, now_ts)):
+        for window in reminder_windows(await conn.fetch(_WINDOWS, DEFAULT_MINUTES, now_ts),
+                                       now_ts):
             if room <= 0:
                 break
             cursor = await conn.fetchrow("SELECT due_at, through_seq FROM reminder_cursors"

@@ -24,6 +24,7 @@ from bot.storage.reminder_walk import (
     WALK_CHUNK,
     WINDOW,
     Walk,
+    given_back,
     members_by_event,
     reminder_windows,
     sent_rows,
@@ -113,7 +114,7 @@ class SqliteReminders(Repository):
                 "INSERT INTO reminders_sent (event_id, user_id, minutes, sent_at)"
                 " VALUES (?, ?, ?, ?) ON CONFLICT (event_id, user_id, minutes)"
                 " DO UPDATE SET sent_at = excluded.sent_at",
-                [(*row, now_ts) for row in sent_rows(claimed)])
+                sent_rows(claimed))
             db.executemany(
                 "INSERT INTO reminder_cursors (event_id, due_at, through_seq) VALUES (?, ?, ?)"
                 " ON CONFLICT (event_id) DO UPDATE SET due_at = excluded.due_at,"
@@ -122,14 +123,17 @@ class SqliteReminders(Repository):
         return claimed
 
     def release_reminders(self, reminders: Sequence[DueReminder]) -> None:
-        """Give back reminders claimed and not sent (the bot stopped first): they are no
-        longer recorded as sent, and each event's walk goes back to before their members,
-        so the next claim takes them again."""
+        """Give back reminders claimed and not sent (the bot stopped first): their members'
+        reminders are recorded as before the claim (`reminder_walk.given_back`), and each
+        event's walk goes back to before them, so the next claim takes them again."""
         if not reminders:
             return
+        deleted, restored = given_back(reminders)
         with self._transaction() as db:
             db.executemany("DELETE FROM reminders_sent WHERE event_id = ? AND user_id = ?"
-                           " AND minutes = ?", sent_rows(reminders))
+                           " AND minutes = ? AND sent_at = ?", deleted)
+            db.executemany("UPDATE reminders_sent SET sent_at = ? WHERE event_id = ?"
+                           " AND user_id = ? AND minutes = ? AND sent_at = ?", restored)
             for event_id, user_ids in members_by_event(reminders).items():
                 self._registrations.rewind_reminders(event_id, user_ids)
 
@@ -139,7 +143,7 @@ class SqliteReminders(Repository):
         walks: list[Walk] = []
         room = limit
         for window in reminder_windows(self._all(
-                self._WINDOWS, {"default": self.DEFAULT_MINUTES, "now": now_ts})):
+                self._WINDOWS, {"default": self.DEFAULT_MINUTES, "now": now_ts}), now_ts):
             if room <= 0:
                 break
             cursor = self._one("SELECT due_at, through_seq FROM reminder_cursors"
