@@ -119,7 +119,12 @@ class Reminders(commands.Cog):
             claiming, self._claiming = self._claiming, None
             try:  # a claim waiting for a lock held elsewhere does not hold the stop up long
                 unsent = await asyncio.wait_for(claiming, GIVE_BACK_WAIT)
-            except Exception:  # it failed, or was cancelled (rolled back) waiting
+            except TimeoutError:
+                log.warning("gave up waiting %g s for the reminder claim under way (the "
+                            "database is held elsewhere); if it still completes, the "
+                            "reminders it claims are not sent", GIVE_BACK_WAIT)
+                return
+            except Exception:  # it failed: nothing was claimed
                 return
         if not unsent:
             return
@@ -127,6 +132,10 @@ class Reminders(commands.Cog):
             await asyncio.wait_for(self.bot.store.run(
                 self.bot.store.reminders.release_reminders, unsent), GIVE_BACK_WAIT)
             log.info("gave back %d reminder(s) claimed and not sent", len(unsent))
+        except TimeoutError:
+            log.warning("gave up waiting %g s to give back %d reminder(s) claimed and not "
+                        "sent (the database is held elsewhere); unless it still completes, "
+                        "they are not sent", GIVE_BACK_WAIT, len(unsent))
         except Exception:
             log.exception("could not give back %d reminder(s) claimed and not sent; they "
                           "are not sent", len(unsent))

@@ -45,20 +45,15 @@ def sent_rows(reminders: Iterable[DueReminder]) -> list[tuple[int, int, int, int
 
 
 def given_back(reminders: Iterable[DueReminder]
-               ) -> tuple[list[tuple[int, int, int, int]], list[tuple[int, int, int, int, int]]]:
-    """What giving back `reminders` undoes of their claim in `reminders_sent`: the rows
-    (`sent_rows`) to delete, of members never reminded before, and (previous time, *row)
-    to set back, of members reminded before; a member is due by their latest reminder,
-    which is then what it was before the claim. Only rows still holding the claim's time
-    are touched: a later claim (another process's, after the event moved) keeps its own."""
-    deleted, restored = [], []
-    for due in reminders:
-        rows = sent_rows([due])
-        if due.last_sent < 0:
-            deleted += rows
-        else:
-            restored += [(due.last_sent, *row) for row in rows]
-    return sorted(deleted), sorted(restored, key=lambda row: row[1:])
+               ) -> list[tuple[tuple[int, int, int, int], int | None]]:
+    """What giving back `reminders` undoes of their claim in `reminders_sent`: each row
+    (`sent_rows`, in that order) with the time to set it back to, that of the member's
+    reminder before the claim, or None to delete it (they had none). A member is due by
+    their latest reminder, which is then what it was before the claim. Only rows still
+    holding the claim's time are to be touched: a later claim (another process's, after
+    the event moved) keeps its own."""
+    return sorted(((row, None if due.last_sent < 0 else due.last_sent)
+                   for due in reminders for row in sent_rows([due])), key=lambda r: r[0])
 
 
 @dataclass(frozen=True, slots=True)

@@ -434,7 +434,7 @@ async def test_locales_being_written_when_the_writer_stops_are_written_by_stop(p
 
 
 async def test_a_stop_does_not_wait_long_for_a_claim_held_up_by_a_lock(postgres_url,
-                                                                       monkeypatch):
+                                                                       monkeypatch, caplog):
     """A claim waiting for an event's row, which another process holds, is given up
     (rolled back) after GIVE_BACK_WAIT; it used to hold the stop up as long as the lock."""
     import cogs.reminders
@@ -445,6 +445,7 @@ async def test_a_stop_does_not_wait_long_for_a_claim_held_up_by_a_lock(postgres_
         async with claim_held_up(store, sent) as cog:
             await asyncio.wait_for(cog.cog_unload(), 3)  # the row is still held
         assert sent == []
+        assert "gave up waiting 0.5 s for the reminder claim under way" in caplog.text
         assert [c.user_id for c in await store.run(store.reminders.claim_reminders)] == [1, 2, 3]
 
 

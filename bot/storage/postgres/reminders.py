@@ -125,15 +125,19 @@ class PostgresReminders(Repository):
         if not reminders:
             return
         members = members_by_event(reminders)
-        deleted, restored = given_back(reminders)
         async with self._transaction() as conn:
             await conn.execute("SELECT 1 FROM events WHERE id = ANY($1::bigint[])"
                                " ORDER BY id FOR NO KEY UPDATE", list(members))
-            await conn.executemany("DELETE FROM reminders_sent WHERE event_id = $1"
-                                   " AND user_id = $2 AND minutes = $3 AND sent_at = $4", deleted)
-            await conn.executemany("UPDATE reminders_sent SET sent_at = $1 WHERE event_id = $2"
-                                   " AND user_id = $3 AND minutes = $4 AND sent_at = $5",
-                                   restored)
+            # Row by row in the order claims write them: the row locks taken cross none of
+            # a claim's under way.
+            for row, previous in given_back(reminders):
+                if previous is None:
+                    await conn.execute("DELETE FROM reminders_sent WHERE event_id = $1"
+                                       " AND user_id = $2 AND minutes = $3 AND sent_at = $4", *row)
+                else:
+                    await conn.execute("UPDATE reminders_sent SET sent_at = $5 WHERE event_id"
+                                       " = $1 AND user_id = $2 AND minutes = $3 AND sent_at = $4",
+                                       *row, previous)
             for event_id, user_ids in members.items():
                 await self._registrations.rewind_reminders(conn, event_id, user_ids)
 

@@ -128,12 +128,14 @@ class SqliteReminders(Repository):
         event's walk goes back to before them, so the next claim takes them again."""
         if not reminders:
             return
-        deleted, restored = given_back(reminders)
+        rows = given_back(reminders)
         with self._transaction() as db:
             db.executemany("DELETE FROM reminders_sent WHERE event_id = ? AND user_id = ?"
-                           " AND minutes = ? AND sent_at = ?", deleted)
+                           " AND minutes = ? AND sent_at = ?",
+                           [row for row, previous in rows if previous is None])
             db.executemany("UPDATE reminders_sent SET sent_at = ? WHERE event_id = ?"
-                           " AND user_id = ? AND minutes = ? AND sent_at = ?", restored)
+                           " AND user_id = ? AND minutes = ? AND sent_at = ?",
+                           [(previous, *row) for row, previous in rows if previous is not None])
             for event_id, user_ids in members_by_event(reminders).items():
                 self._registrations.rewind_reminders(event_id, user_ids)
 
