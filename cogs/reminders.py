@@ -60,8 +60,8 @@ MAX_SLEEP = 600.0  # seconds; bounds every sleep, to notice other processes' cha
 MIN_GAP = 1.0  # seconds between two rounds: a burst of joins wakes it about once a second
 RETRY_AFTER = 30.0  # seconds after an unexpected failure of a round
 CLAIM_BATCH = 100
-# Seconds a stop waits for the claim under way, then for the give-back: past the SQLite
-# busy timeout (10 s), after which either has failed or finished anyway.
+# Seconds a stop waits for the claim under way and the give-back together: past the
+# SQLite busy timeout (10 s), by which a call that has begun has failed or finished.
 GIVE_BACK_WAIT = 15.0
 UNKNOWN_ROLE = 10011  # Discord's error code: the role was deleted
 # A role Discord would not let the bot take back when its event ended is tried again after
@@ -115,30 +115,22 @@ class Reminders(commands.Cog):
         """Give back what was claimed and not sent when the scheduler stopped, so the next
         start sends it; a DM under way counts as sent (at most once)."""
         unsent, self._unsent = self._unsent, []
-        if self._claiming is not None:  # stopped while claiming: all of that claim
-            claiming, self._claiming = self._claiming, None
-            try:  # a claim waiting for a lock held elsewhere does not hold the stop up long
-                unsent = await asyncio.wait_for(claiming, GIVE_BACK_WAIT)
-            except TimeoutError:
-                log.warning("gave up waiting %g s for the reminder claim under way (the "
-                            "database is held elsewhere); if it still completes, the "
-                            "reminders it claims are not sent", GIVE_BACK_WAIT)
-                return
-            except Exception:  # it failed: nothing was claimed
-                return
-        if not unsent:
-            return
-        try:
-            await asyncio.wait_for(self.bot.store.run(
-                self.bot.store.reminders.release_reminders, unsent), GIVE_BACK_WAIT)
-            log.info("gave back %d reminder(s) claimed and not sent", len(unsent))
+        claiming, self._claiming = self._claiming, None
+        try:  # the database held elsewhere does not hold the stop up long
+            async with asyncio.timeout(GIVE_BACK_WAIT):
+                if claiming is not None:  # stopped while claiming: all of that claim
+                    unsent = await claiming
+                if unsent:
+                    await self.bot.store.run(self.bot.store.reminders.release_reminders,
+                                             unsent)
+                    log.info("gave back %d reminder(s) claimed and not sent", len(unsent))
         except TimeoutError:
-            log.warning("gave up waiting %g s to give back %d reminder(s) claimed and not "
-                        "sent (the database is held elsewhere); unless it still completes, "
-                        "they are not sent", GIVE_BACK_WAIT, len(unsent))
-        except Exception:
-            log.exception("could not give back %d reminder(s) claimed and not sent; they "
-                          "are not sent", len(unsent))
+            log.warning("gave up after %g s giving back the reminders claimed and not sent "
+                        "(the database is held elsewhere); unless what is under way still "
+                        "completes, they are not sent", GIVE_BACK_WAIT)
+        except Exception:  # the claim failed (it may have been committed), or the give-back
+            log.exception("could not give back the reminders claimed and not sent; they "
+                          "are not sent")
 
     # -- what wakes the scheduler and re-syncs roles ------------------------------
 
@@ -193,7 +185,11 @@ class Reminders(commands.Cog):
             # claim is shielded, so that it is known whatever moment the stop lands.
             self._claiming = asyncio.ensure_future(
                 store.run(store.reminders.claim_reminders, limit=CLAIM_BATCH))
-            claimed = await asyncio.shield(self._claiming)
+            try:
+                claimed = await asyncio.shield(self._claiming)
+            except Exception:  # the round fails (logged by `_run`): nothing to give back
+                self._claiming = None
+                raise
             self._claiming = None
             for n, due in enumerate(claimed):
                 self._unsent = claimed[n + 1:]

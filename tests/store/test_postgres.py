@@ -445,7 +445,7 @@ async def test_a_stop_does_not_wait_long_for_a_claim_held_up_by_a_lock(postgres_
         async with claim_held_up(store, sent) as cog:
             await asyncio.wait_for(cog.cog_unload(), 3)  # the row is still held
         assert sent == []
-        assert "gave up waiting 0.5 s for the reminder claim under way" in caplog.text
+        assert "gave up after 0.5 s giving back the reminders" in caplog.text
         assert [c.user_id for c in await store.run(store.reminders.claim_reminders)] == [1, 2, 3]
 
 

@@ -331,8 +331,12 @@ async def test_a_stop_mid_batch_gives_back_the_reminders_not_yet_begun(store):
     sent: list[int] = []
     cog = reminders_cog(store, sent, stuck_at=2)
     cog._scheduler = asyncio.ensure_future(cog.send_due_reminders())
-    while sent != [1, 2]:
-        await asyncio.sleep(0.01)
+
+    async def second_dm_under_way() -> None:
+        while sent != [1, 2]:
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(second_dm_under_way(), 10)
     await asyncio.wait_for(cog.cog_unload(), 10)
     # the DM under way counts as sent (at most once); the rest go out after the restart
     assert [c.user_id for c in await store.run(store.reminders.claim_reminders)] == [3, 4, 5]
