@@ -13,9 +13,9 @@ Reminders are delivered AT MOST ONCE: claiming a reminder records it in
 A crash between that commit and the DM loses the reminders claimed and not sent; a
 stop gives back those whose DMs had not begun, and the next start sends them. It never
 sends one twice, whether after a restart or with two processes on one database (the
-claim is a write transaction, so only one of them gets it). A duplicate reminder is worse than
-a missing one here, and `/rsvp status` and the announcement still tell members when
-the event is. Members whose DMs are closed are skipped (and logged), not retried.
+claim is a write transaction, so only one of them gets it). A duplicate reminder is
+worse than a missing one here, and `/rsvp status` and the announcement still tell
+members when the event is. Members whose DMs are closed are skipped (and logged), not retried.
 
 A member who is confirmed after an offset passed (a late join, a promotion) gets that
 reminder at once, before the start; several passed offsets make one DM, not several.
@@ -193,19 +193,20 @@ class Reminders(commands.Cog):
             self._claiming = None
             for n, due in enumerate(claimed):
                 self._unsent = claimed[n + 1:]
-                await self._remind(due.event_id, due.title, due.starts_at, due.venue,
-                                   due.user_id, due.minutes)
+                await self._remind(due)
             self._unsent = []
             if len(claimed) < CLAIM_BATCH:
                 return
 
-    async def _remind(self, event_id, title, starts_at, venue, user_id, minutes) -> None:
+    async def _remind(self, due: DueReminder) -> None:
+        user_id, event_id = due.user_id, due.event_id
         try:
             dm = await self.bot.create_dm(discord.Object(user_id))
             lang = await dm_language(self.bot, user_id)
-            await dm.send(reminder_dm(lang, title, starts_at, venue),
+            await dm.send(reminder_dm(lang, due.title, due.starts_at, due.venue),
                           allowed_mentions=NO_MENTIONS)
-            log.info("reminded user %s of event %s (offsets %s min)", user_id, event_id, minutes)
+            log.info("reminded user %s of event %s (offsets %s min)", user_id, event_id,
+                     due.minutes)
         except discord.Forbidden:
             log.info("user %s does not accept DMs from me; skipped their reminder of event %s",
                      user_id, event_id)

@@ -52,9 +52,9 @@ def given_back(reminders: Iterable[DueReminder]
     their latest reminder, which is then what it was before the claim. Only rows still
     holding the claim's time are to be touched: a later claim (another process's, after
     the event moved) keeps its own."""
-    return sorted((((due.event_id, due.user_id, m, due.claimed_at),
-                    None if due.last_sent < 0 else due.last_sent)
-                   for due in reminders for m in due.minutes), key=lambda change: change[0])
+    return sorted(((row, None if due.last_sent < 0 else due.last_sent)
+                   for due in reminders for row in sent_rows([due])),
+                  key=lambda change: change[0])
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -244,10 +245,16 @@ async def test_an_all_day_event_comes_in_order_of_when_its_day_begins(store):
                            datetime(2030, 12, 1, 3, tzinfo=UTC)) == day.id
 
 
-async def test_reminders_given_back_are_claimed_again_and_only_they(store):
-    event_id = await event_at(store, START)
-    for user_id in (7, 8, 9):
+async def event_with_members(store: Store, starts_at: datetime, user_ids: Iterable[int]) -> int:
+    """An event at `starts_at` with these members confirmed, in that order."""
+    event_id = await event_at(store, starts_at)
+    for user_id in user_ids:
         await store.join(1, event_id, user_id, "member")
+    return event_id
+
+
+async def test_reminders_given_back_are_claimed_again_and_only_they(store):
+    await event_with_members(store, START, (7, 8, 9))
     now = START - 30 * MIN
     claimed = await store.run(store.reminders.claim_reminders, now)
     assert [c.user_id for c in claimed] == [7, 8, 9]
@@ -258,9 +265,7 @@ async def test_reminders_given_back_are_claimed_again_and_only_they(store):
 
 
 async def test_reminders_given_back_of_members_gone_meanwhile_are_not_claimed(store):
-    event_id = await event_at(store, START)
-    for user_id in (7, 8, 9):
-        await store.join(1, event_id, user_id, "member")
+    event_id = await event_with_members(store, START, (7, 8, 9))
     now = START - 30 * MIN
     claimed = await store.run(store.reminders.claim_reminders, now)
     for user_id in (8, 9):  # they cancel before the bot stops
@@ -274,8 +279,7 @@ async def test_reminders_given_back_of_members_gone_meanwhile_are_not_claimed(st
 async def test_a_give_back_keeps_a_later_claim_of_another_process(store_opener, tmp_path):
     path = tmp_path / "shared.sqlite3"
     async with await store_opener(path) as here, await store_opener(path) as there:
-        event_id = await event_at(here, START)
-        await here.join(1, event_id, 7, "seven")
+        await event_with_members(here, START, (7,))
         claimed_here = await here.run(here.reminders.claim_reminders, START - 1440 * MIN)
         await event_at(here, START + 30 * MIN)  # moved later: its offsets come due again
         moved = START + 30 * MIN - 1440 * MIN
@@ -286,8 +290,7 @@ async def test_a_give_back_keeps_a_later_claim_of_another_process(store_opener, 
 
 
 async def test_a_give_back_keeps_the_members_reminder_from_before_the_claim(store):
-    event_id = await event_at(store, START)
-    await store.join(1, event_id, 7, "seven")
+    await event_with_members(store, START, (7,))
     assert len(await store.run(store.reminders.claim_reminders, START - 1440 * MIN)) == 1
     await event_at(store, START + 30 * MIN)  # moved later; its new 1440 claimed, not sent
     moved = START + 30 * MIN - 1440 * MIN
@@ -308,9 +311,9 @@ def reminders_cog(store: Store, sent: list[int], stuck_at: int | None = None):
     cog = Reminders(SimpleNamespace(store=store, signals=SimpleNamespace(
         unsubscribe=lambda *args: None)))
 
-    async def remind(event_id, title, starts_at, venue, user_id, minutes) -> None:
-        sent.append(user_id)
-        if user_id == stuck_at:
+    async def remind(due) -> None:
+        sent.append(due.user_id)
+        if due.user_id == stuck_at:
             await asyncio.Event().wait()
 
     cog._remind = remind  # type: ignore[method-assign]
@@ -320,10 +323,7 @@ def reminders_cog(store: Store, sent: list[int], stuck_at: int | None = None):
 async def soon_with_members(store: Store, members: int) -> int:
     """An event beginning in half an hour, `members` confirmed: all their reminders due."""
     soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
-    event_id = await event_at(store, soon)
-    for user_id in range(1, members + 1):
-        await store.join(1, event_id, user_id, "member")
-    return event_id
+    return await event_with_members(store, soon, range(1, members + 1))
 
 
 async def test_a_stop_mid_batch_gives_back_the_reminders_not_yet_begun(store):
