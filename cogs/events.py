@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
+import operator
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -45,6 +47,7 @@ from bot.tree import member_language, respond
 PAGER_TIMEOUT = 14 * 60  # seconds: inside the 15 minutes an interaction token lives
 
 RENDERED = 128  # event states kept per reply (a few MB at most)
+SEAT_COUNTS = ("confirmed", "waitlisted")  # what a join changes of an event
 Reply = TypeVar("Reply")
 
 
@@ -53,27 +56,41 @@ class RenderedOnce(Generic[Reply]):
     event again costs no rendering. Kept by language and event id, not by the whole
     event (a frozen Event hashes every field on each lookup): the store hands out the
     same Event object while an event is unchanged, so a hit is an identity check, and an
-    equal event (another object) is a hit too. The replies are only ever read."""
+    equal event (another object) is a hit too. A reply that does not show the seat
+    counts (`shows_seats=False`) is not rendered again when only they changed: a join
+    must not make the next reader of a large event pay for its whole content again. The
+    replies are only ever read."""
 
-    def __init__(self, render: Callable[[Language, Event], Reply]) -> None:
+    def __init__(self, render: Callable[[Language, Event], Reply], *,
+                 shows_seats: bool = True) -> None:
         self.render = render
-        self._kept: dict[tuple[Language, int], tuple[Event, Reply]] = {}
+        # What the reply depends on, as a tuple compared field by field: content the store
+        # hands out unchanged is the same object, so comparing it costs an identity check.
+        self._shown = operator.attrgetter(*(
+            f.name for f in dataclasses.fields(Event)
+            if shows_seats or f.name not in SEAT_COUNTS))
+        self._kept: dict[tuple[Language, int], tuple[Event, tuple[object, ...], Reply]] = {}
 
     def __call__(self, lang: Language, event: Event) -> Reply:
         key = (lang, event.id)
         kept = self._kept.get(key)
-        if kept is not None and (kept[0] is event or kept[0] == event):
-            return kept[1]
+        if kept is not None:
+            if kept[0] is event:
+                return kept[2]
+            shown = self._shown(event)
+            if kept[1] == shown:
+                self._kept[key] = (event, shown, kept[2])  # the next read: an identity check
+                return kept[2]
         reply = self.render(lang, event)
         if kept is None and len(self._kept) >= RENDERED:
             del self._kept[next(iter(self._kept))]  # the one kept longest
-        self._kept[key] = (event, reply)
+        self._kept[key] = (event, self._shown(event), reply)
         return reply
 
 
 info_embed = RenderedOnce(event_embed)
-speakers_pages = RenderedOnce(speaker_pages)
-takeaways_pages = RenderedOnce(takeaways_messages)
+speakers_pages = RenderedOnce(speaker_pages, shows_seats=False)
+takeaways_pages = RenderedOnce(takeaways_messages, shows_seats=False)
 
 
 async def send_pages(interaction: Interaction, messages: list[list[discord.Embed]]

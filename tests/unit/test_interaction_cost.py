@@ -12,7 +12,7 @@ from bot.app import EXTENSIONS, EventBot
 from bot.config import load_settings
 from bot.i18n import language
 from bot.storage import open_store
-from cogs.events import RenderedOnce
+from cogs.events import RenderedOnce, info_embed, speakers_pages, takeaways_pages
 from tests.unit.test_render import event
 
 
@@ -51,3 +51,35 @@ def test_a_reply_is_rendered_once_per_language_and_state_of_an_event():
     reply(chinese, event(confirmed=13))
     assert reply(english, dataclasses.replace(event(), title="Renamed")) is not first
     assert rendered == [("en-US", 12), ("en-US", 13), ("zh-CN", 13), ("en-US", 12)]
+
+
+def test_a_reply_without_the_seat_counts_is_not_rendered_again_when_only_they_change():
+    rendered = []
+
+    def render(lang, shown):
+        rendered.append(shown.title)
+        return object()
+
+    reply = RenderedOnce(render, shows_seats=False)
+    english = language("en-US")
+    first = reply(english, event())
+    joined = dataclasses.replace(event(), confirmed=13, waitlisted=2)
+    assert reply(english, joined) is first
+    assert reply(english, joined) is first
+    assert reply(english, dataclasses.replace(joined, title="Renamed")) is not first
+    assert reply(english, dataclasses.replace(joined, people=())) is not first
+    assert rendered == ["Missile Defense", "Renamed", "Missile Defense"]
+
+
+@pytest.mark.parametrize("reply", [speakers_pages, takeaways_pages])
+def test_a_join_does_not_render_speakers_or_takeaways_again(reply):
+    """They show no seat counts; a large event's content costs milliseconds to render."""
+    english = language("en-US")
+    first = reply(english, event())
+    assert reply(english, dataclasses.replace(event(), confirmed=99, waitlisted=7)) is first
+
+
+def test_a_join_renders_the_event_info_again():
+    english = language("en-US")
+    first = info_embed(english, event())
+    assert info_embed(english, dataclasses.replace(event(), confirmed=99)) is not first
