@@ -30,6 +30,9 @@ FIELD_NAME = 256
 FIELD_VALUE = 1024
 EMBED_TOTAL = 6000  # per message, across all its embeds
 EMBEDS_PER_MESSAGE = 10
+# Messages one reply or notice of text takes at most: a 2 MB recap would otherwise post
+# hundreds, and take minutes of rate limits.
+MAX_MESSAGES = 5
 CONTENT = 2000
 CHOICE_NAME = 100
 CHOICE_VALUE = 100  # an autocomplete choice's string value
@@ -457,7 +460,7 @@ def person_text(lang: Language, person: Person) -> str:
 
 
 def speaker_embed(lang: Language, event: Event, person: Person) -> list[list[discord.Embed]]:
-    return pack_embeds(clip(f"{person.name} · {event.title}", EMBED_TITLE),
+    return pack_embeds(lang, clip(f"{person.name} · {event.title}", EMBED_TITLE),
                        [person_text(lang, person)])
 
 
@@ -468,29 +471,48 @@ def takeaways_messages(lang: Language, event: Event) -> list[list[discord.Embed]
         blocks = [safe(event.recap_summary)]
     else:
         blocks = [lang._("The key takeaways are published after the event, with its recap.")]
-    return pack_embeds(lang._("Key takeaways: {title}", title=event.title), blocks)
+    return pack_embeds(lang, lang._("Key takeaways: {title}", title=event.title), blocks)
 
 
-def pack_embeds(title: str, blocks: Sequence[str]) -> list[list[discord.Embed]]:
-    """Pack text blocks into embed descriptions, embeds into messages, within every limit."""
-    title = safe_clip(title, EMBED_TITLE - 10)
+def pack_embeds(lang: Language, title: str, blocks: Sequence[str]
+                ) -> list[list[discord.Embed]]:
+    """Pack text blocks into embed descriptions, embeds into messages, within every limit;
+    past MAX_MESSAGES messages, one line says how many parts are left out."""
     descriptions: list[str] = []
     current = ""
     for block in blocks:
         for piece in split_text(block, EMBED_DESCRIPTION):
             joined = f"{current}\n\n{piece}" if current else piece
-            if len(joined) <= EMBED_DESCRIPTION and len(joined) + len(title) + 10 <= EMBED_TOTAL:
+            if len(joined) <= EMBED_DESCRIPTION:  # with a title, within EMBED_TOTAL too
                 current = joined
             else:
                 descriptions.append(current)
                 current = piece
     descriptions.append(current)
+    parts = len(descriptions)
+    # Numbered parts: the title leaves room for the widest number, " (1000/1000)".
+    title = safe_clip(title, EMBED_TITLE - (len(f" ({parts}/{parts})") if parts > 1 else 0))
+    embeds = [discord.Embed(title=title if parts == 1 else f"{title} ({number}/{parts})",
+                            description=text, colour=COLOUR)
+              for number, text in enumerate(descriptions, start=1)]
+    messages = _into_messages(embeds)
+    if len(messages) > MAX_MESSAGES:
+        messages = messages[:MAX_MESSAGES]
+        left = parts - sum(len(message) for message in messages)
+        note = discord.Embed(description=lang.ngettext(
+            "{count} more part is left out: the text is too long to post in full.",
+            "{count} more parts are left out: the text is too long to post in full.",
+            left, count=left), colour=COLOUR)
+        messages = _into_messages([embed for message in messages for embed in message] + [note])
+    return messages
+
+
+def _into_messages(embeds: Sequence[discord.Embed]) -> list[list[discord.Embed]]:
+    """Embeds in order, as few messages as Discord's per-message limits allow."""
     messages: list[list[discord.Embed]] = [[]]
     size = 0
-    for number, text in enumerate(descriptions, start=1):
-        embed_title = title if len(descriptions) == 1 else f"{title} ({number}/{len(descriptions)})"
-        embed = discord.Embed(title=embed_title, description=text, colour=COLOUR)
-        cost = len(embed_title) + len(text)
+    for embed in embeds:
+        cost = len(embed.title or "") + len(embed.description or "")
         if messages[-1] and (size + cost > EMBED_TOTAL
                              or len(messages[-1]) == EMBEDS_PER_MESSAGE):
             messages.append([])

@@ -360,7 +360,7 @@ def packed(title: str, sizes: list[int]) -> list[list]:
     """pack_embeds of blocks of `sizes` characters, each block one letter repeated (no
     breaks, so a block of at most 4,096 characters is never split)."""
     blocks = [chr(ord("a") + n) * size for n, size in enumerate(sizes)]
-    messages = render.pack_embeds(title, blocks)
+    messages = render.pack_embeds(language("en-US"), title, blocks)
     for message in messages:
         assert_fits(embeds=message)
         assert all(embed.colour == render.COLOUR for embed in message)
@@ -394,6 +394,31 @@ def test_a_title_keeps_room_for_its_part_number():
     assert packed(title, [10])[0][0].title == title  # not cut when it fits
     long = packed("T" * 400, [4000, 4000])
     assert long[0][0].title.endswith("… (1/2)") and long[1][0].title.endswith("… (2/2)")
+
+
+def test_a_title_keeps_room_for_a_part_number_of_any_width():
+    messages = render.pack_embeds(language("en-US"), "T" * 400, ["x" * 4000] * 1000)
+    titles = [embed.title for message in messages for embed in message if embed.title]
+    assert titles[0].endswith("… (1/1000)")
+    assert all(len(title) <= render.EMBED_TITLE for title in titles)
+
+
+def test_a_long_text_takes_a_few_messages_and_says_how_many_parts_are_left_out():
+    lang = language("en-US")
+    messages = render.pack_embeds(lang, "Key takeaways", ["x" * 4000] * 40)
+    for message in messages:
+        assert_fits(embeds=message)
+    parts = [embed.title for message in messages for embed in message if embed.title]
+    assert parts == [f"Key takeaways ({n}/40)" for n in range(1, 6)]  # one a message
+    assert len(messages) == render.MAX_MESSAGES  # the note fits beside the last part
+    note = messages[-1][-1]
+    assert note.description == lang.ngettext(
+        "{count} more part is left out: the text is too long to post in full.",
+        "{count} more parts are left out: the text is too long to post in full.", 35, count=35)
+    crowded = render.pack_embeds(lang, "T", ["x" * 2990] * 12)  # two parts fill a message
+    assert len(crowded) == render.MAX_MESSAGES + 1 and crowded[-1][0].title is None
+    exactly = render.pack_embeds(lang, "T", ["x" * 4000] * render.MAX_MESSAGES)
+    assert [len(message) for message in exactly] == [1] * render.MAX_MESSAGES  # no note
 
 
 # -- the budgeting rules, at their edges ---------------------------------------------------
