@@ -142,6 +142,14 @@ def validate_title(value: object) -> str:
     return title
 
 
+def validate_venue(value: str | None) -> str | None:
+    """A venue as every other way of setting one keeps it: one line, MAX_TITLE at most."""
+    venue = " ".join(value.split()) if value else ""
+    if len(venue) > MAX_TITLE:
+        raise InvalidValue(N_("venue is longer than {most} characters"), most=MAX_TITLE)
+    return venue or None
+
+
 def slugify(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
@@ -162,7 +170,7 @@ def read_event_folder(folder: Path) -> EventFolder:
             slug=slugify(folder.name),
             title=validate_title(spec.get("title")),
             capacity=check_capacity(spec.get("capacity")),
-            venue=_optional_text(spec, "venue"),
+            venue=validate_venue(_optional_text(spec, "venue")),
             link=validate_link(_optional_text(spec, "link")),
             starts_at=_optional_datetime(spec, "starts_at"),
             ends_at=_optional_datetime(spec, "ends_at"),

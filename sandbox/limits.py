@@ -196,7 +196,10 @@ def _component(out: _Collector, at: Path, comp: Mapping[str, Any]) -> None:
                            SELECT_OPTION_TEXT)
     elif kind == TEXT_INPUT:
         out.length((*at, "label"), comp.get("label"), TEXT_INPUT_LABEL, 1)
-        out.length((*at, "value"), comp.get("value"), TEXT_INPUT_VALUE)
+        # A pre-filled value longer than the input's own max_length is refused too.
+        most = comp.get("max_length")
+        out.length((*at, "value"), comp.get("value"),
+                   min(most, TEXT_INPUT_VALUE) if isinstance(most, int) else TEXT_INPUT_VALUE)
         out.length((*at, "placeholder"), comp.get("placeholder"), TEXT_INPUT_PLACEHOLDER)
 
 

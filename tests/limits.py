@@ -28,6 +28,9 @@ CUSTOM_ID = 100
 BUTTON_LABEL = 80
 SELECT_OPTIONS = 25
 OPTION_TEXT = 100  # label, value, description
+TEXT_INPUT_LABEL = 45
+TEXT_INPUT_PLACEHOLDER = 100
+TEXT_INPUT_VALUE = 4000  # and no more than the input's own max_length
 SCHEDULED_NAME = (1, 100)
 SCHEDULED_DESCRIPTION = 1000
 SCHEDULED_LOCATION = 100
@@ -94,6 +97,8 @@ def _item_problems(item: Mapping[str, Any]) -> list[str]:
         found.append(f"custom_id of {len(item['custom_id'])} characters (limit {CUSTOM_ID})")
     if len(item.get("label") or "") > BUTTON_LABEL:
         found.append(f"button label of {len(item['label'])} characters (limit {BUTTON_LABEL})")
+    if item["type"] == 4:  # a modal's text input
+        found += _text_input_problems(item)
     options = item.get("options", [])
     if item["type"] == 3 and not 1 <= len(options) <= SELECT_OPTIONS:
         found.append(f"select menu with {len(options)} options (1 to {SELECT_OPTIONS})")
@@ -104,6 +109,20 @@ def _item_problems(item: Mapping[str, Any]) -> list[str]:
                              f"characters (1 to {OPTION_TEXT})")
     if len({o["value"] for o in options}) != len(options):
         found.append("select option values repeat")
+    return found
+
+
+def _text_input_problems(item: Mapping[str, Any]) -> list[str]:
+    found = []
+    if not 0 < len(item.get("label") or "") <= TEXT_INPUT_LABEL:
+        found.append(f"text input label of {len(item.get('label') or '')} characters "
+                     f"(1 to {TEXT_INPUT_LABEL})")
+    if len(item.get("placeholder") or "") > TEXT_INPUT_PLACEHOLDER:
+        found.append(f"text input placeholder of {len(item['placeholder'])} characters "
+                     f"(limit {TEXT_INPUT_PLACEHOLDER})")
+    most = min(item.get("max_length") or TEXT_INPUT_VALUE, TEXT_INPUT_VALUE)
+    if len(item.get("value") or "") > most:
+        found.append(f"text input value of {len(item['value'])} characters (limit {most})")
     return found
 
 

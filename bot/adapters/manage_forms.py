@@ -13,7 +13,7 @@ from discord import app_commands
 
 from bot.adapters.event_option import guild_id_of, require_manage_events
 from bot.adapters.scheduled_events import sync_scheduled_event
-from bot.catalog import MAX_TITLE, validate_link, validate_title
+from bot.catalog import MAX_LINK, MAX_TITLE, validate_link, validate_title
 from bot.errors import EventNotFound, InvalidValue
 from bot.i18n import N_, Language, Text, language
 from bot.models import Event, EventEdit
@@ -161,11 +161,12 @@ class EditModal(discord.ui.Modal):
             required=False,
             placeholder="8pm, 2026-12-01 20:00", max_length=100)
         self.venue_input: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
-            label=lang._("Venue (empty: none)"), custom_id="venue", default=event.venue or "",
-            required=False, max_length=MAX_TITLE)
+            label=lang._("Venue (empty: none)"), custom_id="venue",
+            default=(event.venue or "")[:MAX_TITLE], required=False, max_length=MAX_TITLE)
         self.link_input: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
-            label=lang._("Link (empty: none)"), custom_id="link", default=event.link or "",
-            required=False, max_length=500, placeholder="https://…")
+            label=lang._("Link (empty: none)"), custom_id="link",
+            default=(event.link or "")[:MAX_LINK], required=False, max_length=MAX_LINK,
+            placeholder="https://…")
         for item in (self.title_input, self.start_input, self.end_input, self.venue_input,
                      self.link_input):
             self.add_item(item)

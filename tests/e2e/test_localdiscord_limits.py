@@ -253,6 +253,21 @@ async def test_modal_title_and_inputs(fake, http):
     await accepted(http, "POST", path, modal("t" * 45, "l" * 45))
 
 
+async def test_a_pre_filled_value_fits_its_inputs_max_length(fake, http):
+    def modal(value: str) -> dict[str, Any]:
+        text_input = {"type": 4, "custom_id": "venue", "style": 1, "label": "Venue",
+                      "max_length": 200, "value": value}
+        return {"type": 9, "data": {"custom_id": "m", "title": "Edit",
+                                    "components": [row(text_input)]}}
+
+    st = interaction(fake)
+    path = f"/interactions/{st.id}/{st.token}/callback"
+    status, body = await call(http, "POST", path, modal("v" * 201))
+    assert status == 400
+    assert error_at(body, "data", "components", 0, "components", 0, "value") == [MAX_LENGTH]
+    await accepted(http, "POST", path, modal("v" * 200))
+
+
 async def test_follow_ups_and_their_edits_are_checked(fake, http):
     st = interaction(fake)
     await accepted(http, "POST", f"/interactions/{st.id}/{st.token}/callback",

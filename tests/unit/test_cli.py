@@ -150,6 +150,11 @@ def test_import_reports_a_malformed_event_file(cli, tmp_path):
     (folder / "event.toml").write_text('title = "X"\ncapacity = 3\nstarts_at = "tomorrow"\n'
                                        'pages = ["a.txt"]\n')
     assert "ISO 8601" in cli("import", str(folder), "--guild", "1", check_status=2).stderr
+    (folder / "event.toml").write_text(f'title = "X"\ncapacity = 3\nvenue = "{"v" * 201}"\n'
+                                       'pages = ["a.txt"]\n')
+    proc = cli("import", str(folder), "--guild", "1", check_status=2)
+    assert "venue is longer than 200 characters" in proc.stderr
+    assert proc.stderr.count("\n") == 1
 
 
 def test_unknown_event_and_existing_backup_target_are_clear_errors(cli, tmp_path):

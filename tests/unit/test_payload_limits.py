@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from bot import render
 from bot import render_answers as answers
 from bot import render_replies as replies
+from bot.adapters.manage_forms import EditModal
 from bot.catalog import MAX_TITLE
 from bot.i18n import SHIPPED, Language, language
 from bot.models import Event, Rsvp
@@ -104,6 +105,10 @@ def check_event(lang: Language, event: Event) -> None:
     assert embed.title and any(f.name == lang._("Registration") for f in embed.fields)
     if event.starts_at is not None:
         assert any(f.name == lang._("When") for f in embed.fields)
+    # /manage edit: its form, filled in with the event as it is
+    form = EditModal(event, "Asia/Shanghai", lang).to_dict()
+    assert len(form["title"]) <= 45
+    assert_fits(components=form["components"])
     # /event speakers: one message, its pages turned by buttons and a menu
     first, pager = speakers_reply(lang, event, owner_id=1)
     assert_fits(embeds=[first])
@@ -174,10 +179,13 @@ def test_the_limit_checker_catches_each_kind_of_overflow():
     found = " | ".join(problems("c" * 2001, [big] * 11, [
         {"type": 1, "components": [{"type": 2, "label": "l" * 81, "custom_id": "i" * 101}] * 6},
         {"type": 1, "components": [{"type": 3, "custom_id": "s", "options": [
-            {"label": "o" * 101, "value": "v"}] * 26}]}] * 6))
+            {"label": "o" * 101, "value": "v"}] * 26}]}] * 6 + [
+        {"type": 1, "components": [{"type": 4, "custom_id": "t", "label": "l" * 46,
+                                    "max_length": 10, "value": "v" * 11}]}]))
     for words in ("content of 2001", "11 embeds", "embeds total", "embed title",
                   "embed description", "26 fields", "field name", "value of 1025", "footer",
                   "author name",
-                  "embed url", "12 action rows", "6 buttons", "custom_id", "button label",
-                  "26 options", "select option label", "values repeat"):
+                  "embed url", "13 action rows", "6 buttons", "custom_id", "button label",
+                  "26 options", "select option label", "values repeat",
+                  "text input label", "text input value of 11 characters (limit 10)"):
         assert words in found, words
