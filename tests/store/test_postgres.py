@@ -19,10 +19,12 @@ from bot.models import CapacityPayload, EventEdit
 from bot.registration import JoinOutcome, Status
 from bot.storage import EventDraft, open_store
 from bot.storage.postgres.migrations import MIGRATIONS, SCHEMA_VERSION
+from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.settings import take_turns
 from bot.when import day_offsets
-from tests.conftest import ROOT, make_page, new_event, postgres_database
+from tests.conftest import ROOT, make_page, new_event, postgres_database, rsvp_of
 from tests.store.test_ask import import_bundled_pages
+from tests.store.test_reads import waitlisted_second
 from tests.store.test_reminders_roles import claim_held_up
 from tests.store.test_store import OLD_EVENTS, check_old_days_in_their_zones
 from tests.terminal import run_in_terminal
@@ -549,3 +551,23 @@ async def test_an_edit_takes_its_turn_after_a_zone_change_of_its_server(postgres
             assert not editing.done()
         _, after = await asyncio.wait_for(editing, 10)
     assert (before.title, after.title, after.all_day) == (event.title, "Moved", True)
+
+
+async def test_a_waitlist_position_is_counted_in_the_statement_of_its_rsvp(
+        postgres_url, monkeypatch):
+    """PostgreSQL gives each statement its own snapshot: a position counted apart from the
+    RSVP would count a member promoted in between out of their own waitlist."""
+    async with await open_store(postgres_url) as here, await open_store(postgres_url) as there:
+        event_id = await waitlisted_second(here)
+        position = PostgresRegistrations.position
+
+        async def meanwhile(self, conn, *args):
+            await there.run(there.registrations.cancel, 1, event_id, 1)
+            return await position(self, conn, *args)
+
+        monkeypatch.setattr(PostgresRegistrations, "position", meanwhile)
+        rsvp = await rsvp_of(here, event_id, 2)
+        mine = await here.run(here.registrations.my_rsvps, 1, 2)
+        assert (rsvp.status, rsvp.position) == (Status.WAITLISTED, 1)
+        assert (mine[0].status, mine[0].position) == (Status.WAITLISTED, 1)
+        assert (await rsvp_of(here, event_id, 3)).position == 2

@@ -4,6 +4,7 @@ never show what another connection or process has since changed."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 
 import pytest
@@ -11,11 +12,12 @@ import pytest
 from bot.content import EventContent
 from bot.errors import EventNotFound
 from bot.registration import JoinOutcome, Status
-from bot.storage import EventDraft
+from bot.storage import EventDraft, open_store
 from bot.storage.postgres.migrations import MIGRATIONS as POSTGRES_MIGRATIONS
 from bot.storage.sqlite.migrations import MIGRATIONS as SQLITE_MIGRATIONS
-from bot.storage.sqlite.registrations import PROMOTION_ROWS
-from bot.storage.sqlite.session import TooLongForTheLoop, content_bytes
+from bot.storage.sqlite.registrations import PROMOTION_ROWS, SqliteRegistrations
+from bot.storage.sqlite.repositories import SqliteRepositories
+from bot.storage.sqlite.session import TooLongForTheLoop, configure, content_bytes
 from bot.storage.sqlite.store import LOOP_ROW_BUDGET
 from tests.conftest import execute_sql, make_page, new_event, rsvp_of
 
@@ -271,3 +273,43 @@ async def test_a_members_rsvp_is_read_with_the_event_in_one_call(store):
     assert (third.position, moved_up.position) == (2, 1)
     with pytest.raises(EventNotFound):  # another server's event is not found, RSVP or not
         await store.run(store.registrations.member_rsvp, 2, event.id, 1)
+
+
+async def waitlisted_second(store) -> int:
+    """An event of one seat: member 1 holds it, members 2 and 3 wait, in that order."""
+    event = await new_event(store, capacity=1)
+    for user in (1, 2, 3):
+        await store.join(1, event.id, user, "m")
+    return event.id
+
+
+@pytest.mark.sqlite_only
+async def test_a_waitlist_position_is_read_in_the_snapshot_of_its_rsvp(tmp_path, monkeypatch):
+    """Member 1 cancels in another process while /rsvp status (and /rsvp mine) has read
+    member 2's RSVP and is reading the waitlist: 2 is promoted in between, and the reply
+    must not count them out of a waitlist it says they are on (position 0)."""
+    path = tmp_path / "shared.sqlite3"
+    async with await open_store(path) as here:
+        event_id = await waitlisted_second(here)
+        elsewhere = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        configure(elsewhere)
+        cancelled = []
+        read_waitlist = SqliteRegistrations._read_waitlist
+
+        def meanwhile(self, *args):
+            if not cancelled:  # once, between the RSVP's read and the waitlist's
+                cancelled.append(SqliteRepositories(elsewhere).registrations.cancel(
+                    1, event_id, 1))
+            return read_waitlist(self, *args)
+
+        monkeypatch.setattr(SqliteRegistrations, "_read_waitlist", meanwhile)
+        rsvp = await rsvp_of(here, event_id, 2)
+        assert cancelled and (rsvp.status, rsvp.position) == (Status.WAITLISTED, 1)
+        assert (await rsvp_of(here, event_id, 2)).status is Status.CONFIRMED  # then, at once
+        cancelled.clear()
+        await here.run(here.registrations.cancel, 1, event_id, 2)  # 3 is promoted
+        await here.join(1, event_id, 1, "m")  # and 1 waits again, behind nobody
+        mine = await here.run(here.registrations.my_rsvps, 1, 1)
+        assert cancelled and (mine[0].status, mine[0].position) == (Status.WAITLISTED, 1)
+        elsewhere.close()
+

@@ -59,9 +59,21 @@ SEATS = (f"capacity, confirmed_count, waitlist_count, registration_open, closed_
          f" {OVER_AT} AS over_at, capacity_noticed_at")
 
 
+def waitlist_to(event_id: str, seq: str) -> str:
+    """SQL counting an event's waitlist up to and with `seq`: the position of the member
+    whose RSVP has it, read from the rsvps_queue index only."""
+    return (f"(SELECT count(*) FROM rsvps w WHERE w.event_id = {event_id}"
+            f" AND w.status = 'waitlisted' AND w.seq <= {seq})")
+
+
+# A waitlisted RSVP's position, counted in the statement that reads it (READ COMMITTED
+# gives each statement its own snapshot: counted apart, a promotion committed in between
+# would count the member out of their own waitlist).
+POSITION = f"CASE WHEN r.status = 'waitlisted' THEN {waitlist_to('r.event_id', 'r.seq')} END"
+
 # `/rsvp status`'s read (built once: it runs on every status).
-MEMBER_RSVP = (f"SELECT {summary_columns('e')}, r.user_id,"
-               " r.display_name, r.status, r.seq, r.joined_at FROM events e LEFT JOIN rsvps r"
+MEMBER_RSVP = (f"SELECT {summary_columns('e')}, r.user_id, r.display_name, r.status, r.seq,"
+               f" r.joined_at, {POSITION} AS position FROM events e LEFT JOIN rsvps r"
                " ON r.event_id = e.id AND r.user_id = $1 WHERE e.id = $2 AND e.guild_id = $3")
 
 
@@ -174,11 +186,8 @@ class PostgresRegistrations(Repository):
         return {(r["event_id"], r["user_id"]): (Status(r["status"]), r["seq"]) for r in rows}
 
     async def position(self, conn: asyncpg.Connection, event_id: int, seq: int) -> int:
-        """The waitlist position (from 1) of the member whose RSVP has `seq`: a count over
-        the rsvps_queue index, so the waitlist ahead is read from the index only."""
-        return int(await conn.fetchval(
-            "SELECT count(*) FROM rsvps WHERE event_id = $1 AND status = 'waitlisted'"
-            " AND seq <= $2", event_id, seq))
+        """The waitlist position (from 1) of the member whose RSVP has `seq`."""
+        return int(await conn.fetchval(f"SELECT {waitlist_to('$1', '$2')}", event_id, seq))
 
     async def _left_waitlist(self, conn: asyncpg.Connection, event_id: int, count: int) -> None:
         if count:
@@ -296,15 +305,15 @@ class PostgresRegistrations(Repository):
     async def member_rsvp(self, guild_id: int, event_id: int, user_id: int
                           ) -> tuple[EventSummary, Rsvp | None]:
         """The event's summary and the member's RSVP to it (None: they have none); raises
-        EventNotFound outside its guild. One statement, and one more for a waitlisted
-        member's position, in one transaction."""
+        EventNotFound outside its guild. One statement, a waitlisted member's position
+        included."""
         async with self._transaction() as conn:
             row = await conn.fetchrow(MEMBER_RSVP, user_id, event_id, guild_id)
             if row is None:
                 raise EventNotFound(event_id)
             if row["user_id"] is None:
                 return summary_of(row), None
-            return summary_of(row), await self._rsvp(conn, event_id, row)
+            return summary_of(row), await self._rsvp(conn, event_id, row, row["position"])
 
     async def _rsvp(self, conn: asyncpg.Connection, event_id: int, row: asyncpg.Record,
                     position: int | None = None) -> Rsvp:
@@ -334,15 +343,14 @@ class PostgresRegistrations(Repository):
         without a date, then past ones, most recent first."""
         async with self._transaction() as conn:
             rows = await conn.fetch(
-                "SELECT e.id, e.title, e.starts_at, e.all_day, r.status, r.seq FROM rsvps r"
-                " JOIN events e ON e.id = r.event_id WHERE e.guild_id = $1 AND r.user_id = $2"
+                f"SELECT e.id, e.title, e.starts_at, e.all_day, r.status, {POSITION} AS position"
+                " FROM rsvps r JOIN events e ON e.id = r.event_id"
+                " WHERE e.guild_id = $1 AND r.user_id = $2"
                 f" ORDER BY coalesce({over_at('e')} <= $3, false),"
                 f"  e.starts_at IS NULL, {start_moment('e')}, e.id",
                 guild_id, user_id, ts(now or utcnow()))
             return [MyRsvp(r["id"], r["title"], dt(r["starts_at"]), Status(r["status"]),
-                           await self.position(conn, r["id"], r["seq"])
-                           if r["status"] == "waitlisted" else None, r["all_day"])
-                    for r in rows]
+                           r["position"], r["all_day"]) for r in rows]
 
     async def confirmed_ids(self, conn: asyncpg.Connection, event_id: int) -> list[int]:
         rows = await conn.fetch("SELECT user_id FROM rsvps WHERE event_id = $1"

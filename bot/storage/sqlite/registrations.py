@@ -240,23 +240,34 @@ class SqliteRegistrations(Repository):
         if departures is None:
             departures = self._row("SELECT waitlist_departures FROM events WHERE id = ?",
                                    (event_id,))[0]
+        if not self._position_kept(event_id, seq, departures):
+            self._read_waitlist(event_id, seq, departures)
+        return bisect_right(self._session.waitlists[event_id][1], seq)
+
+    def _position_kept(self, event_id: int, seq: int, departures: int) -> bool:
+        """Whether the waitlist kept in memory places `seq` without reading the database."""
+        cached = self._session.waitlists.get(event_id)
+        return cached is not None and cached[0] == departures and bool(cached[1]) and (
+            seq <= cached[1][-1])
+
+    def _read_waitlist(self, event_id: int, seq: int, departures: int) -> None:
+        """Read the waitlist kept in memory up to `seq`: anew when someone left it since it
+        was read, else only the seqs newer than it holds."""
         cached = self._session.waitlists.get(event_id)
         if cached is None or cached[0] != departures:
             cached = self._session.waitlists[event_id] = (departures, array("q"))
         seqs = cached[1]
-        if not seqs or seq > seqs[-1]:
-            left = self._session.rows_left
-            before = len(seqs)
-            seqs.extend(row[0] for row in self._conn.execute(
-                "SELECT seq FROM rsvps WHERE event_id = ? AND status = 'waitlisted' AND seq > ?"
-                " ORDER BY seq LIMIT ?", (event_id, seqs[-1] if seqs else 0,
-                                         -1 if left is None else left)))
-            if left is not None:  # what was fetched stays for the next try
-                fetched = len(seqs) - before
-                self._session.spend_rows(fetched)
-                if fetched == left and (not seqs or seq > seqs[-1]):
-                    raise TooLongForTheLoop(f"the waitlist of event {event_id} is still loading")
-        return bisect_right(seqs, seq)
+        left = self._session.rows_left
+        before = len(seqs)
+        seqs.extend(row[0] for row in self._conn.execute(
+            "SELECT seq FROM rsvps WHERE event_id = ? AND status = 'waitlisted' AND seq > ?"
+            " ORDER BY seq LIMIT ?", (event_id, seqs[-1] if seqs else 0,
+                                     -1 if left is None else left)))
+        if left is not None:  # what was fetched stays for the next try
+            fetched = len(seqs) - before
+            self._session.spend_rows(fetched)
+            if fetched == left and (not seqs or seq > seqs[-1]):
+                raise TooLongForTheLoop(f"the waitlist of event {event_id} is still loading")
 
     def _left_waitlist(self, event_id: int, count: int) -> None:
         if count:
@@ -371,10 +382,25 @@ class SqliteRegistrations(Repository):
     def member_rsvp(self, guild_id: int, event_id: int, user_id: int
                     ) -> tuple[EventSummary, Rsvp | None]:
         """The event's summary and the member's RSVP to it (None: they have none), in one
-        read; raises EventNotFound outside its guild."""
+        read; raises EventNotFound outside its guild. A waitlisted member whose position
+        needs the waitlist read is read again with it in one snapshot: read apart, a
+        promotion committed in between would count them out of their own waitlist."""
+        row = self._member_row(guild_id, event_id, user_id)
+        if row["status"] == Status.WAITLISTED and not self._position_kept(
+                event_id, row["seq"], row["waitlist_departures"]):
+            with self._snapshot():
+                return self._member_answer(event_id,
+                                           self._member_row(guild_id, event_id, user_id))
+        return self._member_answer(event_id, row)
+
+    def _member_row(self, guild_id: int, event_id: int, user_id: int) -> sqlite3.Row:
         row = self._one(MEMBER_RSVP, (user_id, event_id, guild_id))
         if row is None:
             raise EventNotFound(event_id)
+        return row
+
+    def _member_answer(self, event_id: int, row: sqlite3.Row
+                       ) -> tuple[EventSummary, Rsvp | None]:
         if row["user_id"] is None:
             return summary_of(row), None
         position = (self.position(event_id, row["seq"], row["waitlist_departures"])
@@ -405,15 +431,16 @@ class SqliteRegistrations(Repository):
                  ) -> list[MyRsvp]:
         """The member's RSVPs in the guild: events to come soonest first, then those
         without a date, then past ones, most recent first."""
-        rows = self._all(
-            "SELECT e.id, e.title, e.starts_at, e.all_day, r.status, r.seq FROM rsvps r"
-            " JOIN events e ON e.id = r.event_id WHERE e.guild_id = ? AND r.user_id = ?"
-            f" ORDER BY coalesce({over_at('e')} <= ?, 0),"
-            f"  e.starts_at IS NULL, {start_moment('e')}, e.id",
-            (guild_id, user_id, ts(now or utcnow())))
-        return [MyRsvp(r["id"], r["title"], dt(r["starts_at"]), Status(r["status"]),
-                       self.position(r["id"], r["seq"]) if r["status"] == "waitlisted"
-                       else None, bool(r["all_day"])) for r in rows]
+        with self._snapshot():  # positions as of the RSVPs read
+            rows = self._all(
+                "SELECT e.id, e.title, e.starts_at, e.all_day, r.status, r.seq FROM rsvps r"
+                " JOIN events e ON e.id = r.event_id WHERE e.guild_id = ? AND r.user_id = ?"
+                f" ORDER BY coalesce({over_at('e')} <= ?, 0),"
+                f"  e.starts_at IS NULL, {start_moment('e')}, e.id",
+                (guild_id, user_id, ts(now or utcnow())))
+            return [MyRsvp(r["id"], r["title"], dt(r["starts_at"]), Status(r["status"]),
+                           self.position(r["id"], r["seq"]) if r["status"] == "waitlisted"
+                           else None, bool(r["all_day"])) for r in rows]
 
     def confirmed_ids(self, event_id: int) -> list[int]:
         rows = self._all("SELECT user_id FROM rsvps WHERE event_id = ? AND status = 'confirmed'"

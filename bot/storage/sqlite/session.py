@@ -212,6 +212,20 @@ class Repository:
         finally:
             self._session.departed.clear()
 
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """Reads that see one state of the database, whatever other connections commit
+        meanwhile: a read transaction (under WAL it holds up no writer). Inside a
+        transaction already, that one is the snapshot."""
+        if self._conn.in_transaction:
+            yield
+            return
+        self._conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._conn.execute("COMMIT")  # nothing written: only the snapshot ends
+
     def _one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
         return self._conn.execute(sql, params).fetchone()
 
