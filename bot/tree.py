@@ -36,9 +36,57 @@ OPTION_KINDS = {"string": N_("string"), "integer": N_("integer"), "boolean": N_(
                 "attachment": N_("attachment")}
 
 
+# Discord waits 3 s for an interaction's first response, then forgets the interaction
+# ("Unknown interaction") though what it asked for may be done. An answer not ready
+# DEFER_AFTER seconds in (the database held by another process, say) is deferred first.
+DEFER_AFTER = 2.0
+# A command's `extras`: its answer is for the whole channel (deferred publicly), or its
+# first response is a form (which cannot follow a deferral).
+PUBLIC_REPLY = {"public_reply": True}
+OPENS_FORM = {"opens_form": True}
+_DEADLINE, _DEFERRING = "eventbot:deadline", "eventbot:deferring"  # keys in `extras`
+
+
+def answer_in_time(interaction: discord.Interaction, *, public: bool = False) -> None:
+    """Defer the interaction if its first response has not begun DEFER_AFTER seconds from
+    now: the member sees "thinking…", and the answer arrives when ready."""
+    interaction.extras[_DEADLINE] = asyncio.get_running_loop().call_later(
+        DEFER_AFTER, _defer_late, interaction, public)
+
+
+def _defer_late(interaction: discord.Interaction, public: bool) -> None:
+    if not interaction.response.is_done():
+        interaction.extras[_DEFERRING] = asyncio.ensure_future(_defer_now(interaction, public))
+
+
+async def _defer_now(interaction: discord.Interaction, public: bool) -> None:
+    try:
+        await interaction.response.defer(ephemeral=not public, thinking=True)
+    except discord.HTTPException as exc:  # too late already: the answer will say so
+        log.warning("could not defer interaction %s: %r", interaction.id, exc)
+
+
+async def _first_response_ready(interaction: discord.Interaction) -> None:
+    """Before a first response: no deferral from now on, and one under way is done."""
+    deadline = interaction.extras.pop(_DEADLINE, None)
+    if deadline is not None:
+        deadline.cancel()
+    deferring = interaction.extras.pop(_DEFERRING, None)
+    if deferring is not None:
+        await deferring
+
+
+async def defer(interaction: discord.Interaction, *, ephemeral: bool = True) -> None:
+    """Acknowledge now and answer later ("thinking…"), unless a late deferral came first."""
+    await _first_response_ready(interaction)
+    if not interaction.response.is_done():
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+
+
 async def respond(interaction: discord.Interaction, content: str | None = None, *,
                   ephemeral: bool = False, **kwargs: Any) -> None:
     """Reply, or follow up when the first response was already given (or deferred)."""
+    await _first_response_ready(interaction)
     kwargs.setdefault("allowed_mentions", NO_MENTIONS)
     if content is not None:
         content = clip(content, CONTENT)
@@ -180,6 +228,11 @@ async def _answer_unreadable(state: Any, data: Any) -> None:
 
 class EventTree(app_commands.CommandTree["EventBot"]):
     async def interaction_check(self, interaction: discord.Interaction[EventBot]) -> bool:
+        command = interaction.command
+        if interaction.type is discord.InteractionType.application_command and not (
+                command is not None and command.extras.get("opens_form")):
+            answer_in_time(interaction, public=command is not None and bool(
+                command.extras.get("public_reply")))
         if not has_user(interaction):
             raise app_commands.CheckFailure("the interaction names no member")
         # First use in a server with no events: give it the sample event before answering.

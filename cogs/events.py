@@ -42,7 +42,7 @@ from bot.render import (
 )
 from bot.render_answers import answer_embed
 from bot.render_replies import calendar_reply, events_list_embed
-from bot.tree import member_language, respond
+from bot.tree import PUBLIC_REPLY, member_language, respond
 
 PAGER_TIMEOUT = 14 * 60  # seconds: inside the 15 minutes an interaction token lives
 
@@ -186,14 +186,16 @@ class EventCommands(commands.GroupCog, group_name="event",
     def __init__(self, bot: EventBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="info", description="Show an event: when, where, who, seats left")
+    @app_commands.command(name="info", description="Show an event: when, where, who, seats left",
+                          extras=PUBLIC_REPLY)
     @app_commands.describe(event=EVENT_HELP)
     async def info(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
         await respond(interaction, embed=info_embed(await server_language(interaction), found))
 
     @app_commands.command(name="list", description="This server's events to come: when, "
-                          "seats left, open or closed")
+                          "seats left, open or closed",
+                          extras=PUBLIC_REPLY)
     @app_commands.describe(past="Also show past and archived events")
     async def list_events(self, interaction: Interaction, past: bool = False) -> None:
         listings = await self.bot.store.run(self.bot.store.events.event_listings,
@@ -218,7 +220,8 @@ class EventCommands(commands.GroupCog, group_name="event",
         await respond(interaction, embed=embed, view=pager, ephemeral=True)
         pager.latest = interaction
 
-    @app_commands.command(name="speaker", description="One speaker's bio")
+    @app_commands.command(name="speaker", description="One speaker's bio",
+                          extras=PUBLIC_REPLY)
     @app_commands.describe(name="The speaker's name", event=EVENT_HELP)
     async def speaker(self, interaction: Interaction, name: str,
                       event: EventOption | None = None) -> None:
@@ -251,7 +254,8 @@ class EventCommands(commands.GroupCog, group_name="event",
                                               CHOICE_NAME), value=p.name[:CHOICE_VALUE])
                 for p in found.people if needle in p.name.casefold()][:MAX_CHOICES]
 
-    @app_commands.command(name="ask", description="Ask what the event pages say about something")
+    @app_commands.command(name="ask", description="Ask what the event pages say about something",
+                          extras=PUBLIC_REPLY)
     @app_commands.describe(question="Your question, e.g. what was said about deterrence?",
                            event="Only this event (default: all of this server's events)")
     async def ask(self, interaction: Interaction,
@@ -275,7 +279,8 @@ class EventCommands(commands.GroupCog, group_name="event",
         await respond(interaction, calendar_reply(member_language(interaction), found),
                       ephemeral=True, file=file)
 
-    @app_commands.command(name="takeaways", description="The key takeaways from the recap")
+    @app_commands.command(name="takeaways", description="The key takeaways from the recap",
+                          extras=PUBLIC_REPLY)
     @app_commands.describe(event=EVENT_HELP)
     async def takeaways(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)

@@ -64,7 +64,7 @@ from bot.render import event_embed, safe
 from bot.render_replies import attendees_upload, deletion_question, promoted_note
 from bot.signals import AttendeeRoleChanged, RemindersChanged
 from bot.times import saved_times_problem
-from bot.tree import member_language, respond
+from bot.tree import OPENS_FORM, defer, member_language, respond
 from bot.when import When, check_zone_name, server_zone, zone_names
 
 log = logging.getLogger(__name__)
@@ -128,7 +128,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                                 after=start.starts_at) if ends_at else When())
         typed = importing.typed_values(start, end, venue)
         check_order(typed.starts_at, typed.ends_at)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await defer(interaction)
         if url is not None:
             source = await importing.read_source(
                 url, policy=FetchPolicy.from_settings(self.bot.settings))
@@ -150,7 +150,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                       ephemeral=True, view=preview)
 
     @app_commands.command(name="edit", description="Change an event's title, start, end, "
-                          "venue or link")
+                          "venue or link", extras=OPENS_FORM)
     @app_commands.describe(event=EVENT_HELP)
     async def edit(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
@@ -266,7 +266,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         buttons = button_state(found)
         # Posting can wait out the channel's rate limit (5 sends per 5 s), longer than the
         # 3 s the first answer may take: answer first.
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await defer(interaction)
         scheduled = await plan_scheduled_event(self.bot, found.guild_id, found,
                                                interaction.app_permissions, create=True)
         posted = await post_announcement(self.bot, found.id, target, embed, buttons)
@@ -295,7 +295,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     async def attendees(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
         # A large event's list takes a while to read and pack: answer within 3 s first.
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await defer(interaction)
         rows = await self.bot.store.run(self.bot.store.registrations.attendees, found.id)
         upload = await asyncio.to_thread(attendees_upload, rows, f"{found.slug}-attendees",
                                          interaction.filesize_limit)

@@ -18,7 +18,7 @@ from bot.errors import EventNotFound, InvalidValue
 from bot.i18n import N_, Language, Text, language
 from bot.models import Event, EventEdit
 from bot.render import clip, safe, timestamp, when_text
-from bot.tree import member_language, report_error, respond
+from bot.tree import answer_in_time, defer, member_language, report_error, respond
 from bot.when import When, is_iso, parse_typed, server_zone
 
 if TYPE_CHECKING:
@@ -197,6 +197,7 @@ class EditModal(discord.ui.Modal):
         return end.ends_at if end.all_day else end.starts_at
 
     async def on_submit(self, interaction: Interaction) -> None:
+        answer_in_time(interaction)
         await apply_edit(interaction, self)
 
     async def on_error(self, interaction: Interaction, error: Exception) -> None:
@@ -214,7 +215,7 @@ async def apply_edit(interaction: Interaction, modal: EditModal) -> None:
                      all_day=start.all_day,
                      venue=" ".join(modal.venue_input.value.split())[:MAX_TITLE] or None,
                      link=validate_link(modal.link_input.value))
-    await interaction.response.defer(ephemeral=True, thinking=True)
+    await defer(interaction)
     bot = interaction.client
     before, saved = await bot.store.run(bot.store.events.edit_event,
                                         event.guild_id, event.id, edit)

@@ -22,7 +22,7 @@ from bot.i18n import Language, language
 from bot.models import Event, EventSummary, Joined
 from bot.render import safe
 from bot.render_replies import archived_line, cancel_reply, join_reply
-from bot.tree import has_user, member_language, report_error, respond
+from bot.tree import answer_in_time, has_user, member_language, report_error, respond
 
 
 def cancelled_line(lang: Language, title: str) -> str:
@@ -77,6 +77,7 @@ class RsvpButton(discord.ui.DynamicItem[discord.ui.Button],
         return cls(match["action"], match["event_id"])
 
     async def callback(self, interaction: Interaction) -> None:
+        answer_in_time(interaction)  # buttons bypass the tree: the same deadline
         try:
             if not has_user(interaction):
                 raise app_commands.CheckFailure("the interaction names no member")

@@ -721,6 +721,42 @@ def v1_rows(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
             for table, columns in V1_TABLES.items()}
 
 
+async def test_an_answer_held_up_past_discords_3_s_is_deferred_and_still_arrives(world):
+    """Another process holds the database's write lock for 4 s. A member's cancel waits
+    for it, and so does the first command in a server the bot just joined (its sample
+    event is written first). Each is deferred within Discord's 3 s, publicly for a public
+    answer, and answered once the lock is free; nothing is lost."""
+    fake = world.fake
+    event_id = await world.import_event("Held Up", 10)
+    member, clicker = world.member("patient member"), world.member("patient clicker")
+    await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+    announcement = await announce(world, event_id, "Held Up")
+    holder = sqlite3.connect(world.db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    started = time.monotonic()
+    try:
+        newcomers = fake.add_guild("Newcomers")
+        asker = fake.add_member(newcomers, "first asker")
+        asyncio.get_running_loop().call_later(4.0, holder.execute, "COMMIT")
+        cancel, info, click = await asyncio.gather(
+            fake.slash(world.guild, member, "rsvp cancel", event=str(event_id), timeout=15),
+            fake.slash(newcomers, asker, "event info", timeout=15),
+            fake.click(world.guild, clicker, announcement, f"eventbot:rsvp:join:{event_id}",
+                       timeout=15))
+        waited = time.monotonic() - started
+    finally:
+        await asyncio.sleep(max(0.0, 4.2 - (time.monotonic() - started)))
+        holder.close()
+    print(f"figures: answered after {waited:.1f} s, deferred first")
+    assert waited > 3.5
+    assert (cancel.type, cancel.ephemeral) == (5, True)
+    assert "is cancelled" in cancel.content
+    assert (info.type, info.ephemeral) == (5, False) and info.embeds
+    assert (click.type, click.ephemeral) == (5, True) and "confirmed" in click.content
+    assert world.query("SELECT user_id FROM rsvps WHERE event_id = ?", (event_id,)) == [
+        (clicker.user.id,)]
+
+
 async def test_a_schema_v1_database_opens_with_the_current_bot_without_loss(tmp_path):
     """A database made by the first schema (MIGRATIONS[0], user_version 1), holding a row in
     every table, opened by today's Store and then served by today's bot: every v1 row is
