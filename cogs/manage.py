@@ -192,10 +192,9 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         if language is not None:
             await self.bot.languages.choose(guild_id, language.value)
             # The announcements already posted are shown again in the new language.
-            for announced_guild, event_id in await self.bot.store.run(
-                    self.bot.store.notices.events_with_announcements):
-                if announced_guild == guild_id:
-                    self.changed(guild_id, event_id)
+            for _, event_id in await self.bot.store.run(
+                    self.bot.store.notices.events_with_announcements, guild_id):
+                self.changed(guild_id, event_id)
             text = lang._("The bot's posts in this server are now in **{language}**. Replies "
                           "only a member sees stay in the language of their Discord.",
                           language=NAMES[language.value])

@@ -216,6 +216,17 @@ async def test_events_are_scoped_to_their_guild(store):
     assert [e.id for e in await store.run(store.events.list_events, 1)] == [mine.id]
 
 
+async def test_announced_events_are_listed_in_every_guild_or_in_one(store):
+    here, there = await new_event(store, 1, slug="here"), await new_event(store, 2, slug="there")
+    await new_event(store, 1, slug="never-announced")
+    for event, message_id in ((here, 10), (here, 11), (there, 20)):
+        await store.run(store.notices.add_announcement_message, event.id, 5, message_id, "d")
+    assert sorted(await store.run(store.notices.events_with_announcements)) == [
+        (1, here.id), (2, there.id)]
+    assert await store.run(store.notices.events_with_announcements, 2) == [(2, there.id)]
+    assert await store.run(store.notices.events_with_announcements, 3) == []
+
+
 async def test_new_events_with_the_same_title_get_distinct_slugs(store):
     draft = EventDraft(slug="panel", title="Panel")
     first, _ = await store.run(store.events.save_event,

@@ -111,12 +111,15 @@ class PostgresOutbox(Repository):
             await conn.execute("UPDATE announcement_messages SET rendered = $1"
                                " WHERE message_id = $2", digest, message_id)
 
-    async def events_with_announcements(self) -> list[tuple[int, int]]:
-        """(guild_id, event_id) of events that have announcement messages."""
+    async def events_with_announcements(self, guild_id: int | None = None
+                                        ) -> list[tuple[int, int]]:
+        """(guild_id, event_id) of events that have announcement messages: in every guild,
+        or in `guild_id`'s."""
         async with self._transaction() as conn:
             rows = await conn.fetch(
                 "SELECT DISTINCT e.guild_id, e.id FROM events e"
-                " JOIN announcement_messages a ON a.event_id = e.id")
+                " JOIN announcement_messages a ON a.event_id = e.id"
+                " WHERE $1::bigint IS NULL OR e.guild_id = $1", guild_id)
         return [(r["guild_id"], r["id"]) for r in rows]
 
     async def forget_announcement_message(self, message_id: int) -> None:

@@ -136,11 +136,13 @@ class SqliteOutbox(Repository):
             db.execute("UPDATE announcement_messages SET rendered = ? WHERE message_id = ?",
                              (digest, message_id))
 
-    def events_with_announcements(self) -> list[tuple[int, int]]:
-        """(guild_id, event_id) of events that have announcement messages."""
+    def events_with_announcements(self, guild_id: int | None = None) -> list[tuple[int, int]]:
+        """(guild_id, event_id) of events that have announcement messages: in every guild,
+        or in `guild_id`'s."""
         rows = self._all(
             "SELECT DISTINCT e.guild_id, e.id FROM events e"
-            " JOIN announcement_messages a ON a.event_id = e.id")
+            " JOIN announcement_messages a ON a.event_id = e.id"
+            " WHERE ?1 IS NULL OR e.guild_id = ?1", (guild_id,))
         return [(r["guild_id"], r["id"]) for r in rows]
 
     def forget_announcement_message(self, message_id: int) -> None:
