@@ -208,6 +208,7 @@ class EventBot(commands.Bot):
         the retention period, then deleted (`cogs.retention`)."""
         await self.store.run(self.store.settings.set_guild_left, guild.id, discord.utils.utcnow())
         self._seeded.discard(guild.id)  # after a purge, a re-invite gets the samples again
+        self.languages.forget(guild.id)  # ... and the server's own language
         log.info("left guild %s; its data is kept for %g days", guild.id,
                  self.settings.guild_retention_days)
         self.signals.emit(GuildLeft(guild.id))

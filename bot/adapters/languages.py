@@ -123,6 +123,11 @@ class ServerLanguages:
             self._chosen[guild_id] = await self.store.run(self.store.settings.language, guild_id)
         return self._chosen[guild_id]
 
+    def forget(self, guild_id: int) -> None:
+        """Read the server's choice again when next needed (the bot left it: its settings
+        may be deleted before it comes back)."""
+        self._chosen.pop(guild_id, None)
+
     async def choose(self, guild_id: int, code: str | None) -> None:
         await self.store.run(self.store.settings.set_language, guild_id, code)
         self._chosen[guild_id] = code

@@ -360,6 +360,7 @@ async def test_a_server_left_keeps_its_data_until_the_retention_ends(world, fake
     assert "confirmed" in reply.content
 
     # Removed for good: deleted once the retention is over, and only this server's data.
+    await fake.slash(guild, moderator, "manage language", language="zh-CN")
     await fake.dispatch("GUILD_DELETE", {"id": str(guild.id)})
     await until(lambda: world.query("SELECT left_at FROM guild_settings WHERE guild_id = ?"
                                     " AND left_at IS NOT NULL", (guild.id,)))
@@ -373,3 +374,7 @@ async def test_a_server_left_keeps_its_data_until_the_retention_ends(world, fake
     assert world.query("SELECT count(*) FROM guild_settings WHERE guild_id = ?",
                        (guild.id,)) == [(0,)]
     assert world.query("SELECT count(*) FROM events WHERE guild_id != ?", (guild.id,)) >= others
+    # Invited back after that: a new server to the bot, its language chosen afresh.
+    await fake.dispatch("GUILD_CREATE", back)
+    info = await fake.slash(guild, member, "event info")
+    assert "Registration" in [field["name"] for field in info.embeds[0]["fields"]]
