@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import time
 from typing import Literal
 
 import discord
@@ -107,6 +108,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                           ends_at: str | None = None,
                           venue: app_commands.Range[str, 1, MAX_TITLE] | None = None
                           ) -> None:
+        asked_at = time.monotonic()  # the interaction's token lives 15 minutes from here
         guild_id = guild_id_of(interaction)
         # An [event] that names nothing is refused first, before any page is read.
         adds_to = await resolve_event(interaction, event) if event else None
@@ -144,8 +146,10 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         async def do_import(clicked: Interaction) -> tuple[str, discord.Embed]:
             return await save_import(clicked, plan)
 
-        preview = ImportPreview(interaction, self.previews,
-                                self.bot.settings.import_preview_timeout, do_import)
+        # The preview expires (an edit with the command's token) within its time from the
+        # command, not from now: reading a slow page must not carry the edit past 15 minutes.
+        left = self.bot.settings.import_preview_timeout - (time.monotonic() - asked_at)
+        preview = ImportPreview(interaction, self.previews, max(left, 1.0), do_import)
         await respond(interaction, preview_text(plan, member_language(interaction)),
                       ephemeral=True, view=preview)
 

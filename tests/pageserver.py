@@ -50,6 +50,7 @@ class PageServer:
         app.router.add_get("/huge", self._huge)
         app.router.add_get("/huge-declared", self._huge_declared)
         app.router.add_get("/slow", self._slow)
+        app.router.add_get("/late/{seconds}/{path:.*}", self._late)
         app.router.add_get("/loop/{n}", self._loop_redirect)
         app.router.add_get("/elsewhere", self._elsewhere)
         app.router.add_get("/{path:.*}", self._page)
@@ -87,6 +88,14 @@ class PageServer:
         await response.prepare(request)
         await asyncio.sleep(30)
         return response
+
+    async def _late(self, request: web.Request) -> web.Response:
+        """A page of this server, sent after the given seconds."""
+        await asyncio.sleep(float(request.match_info["seconds"]))
+        found = self.pages.get("/" + request.match_info["path"])
+        if found is None:
+            return web.Response(status=404, text="no such page")
+        return web.Response(body=found[0], headers={"Content-Type": found[1]})
 
     async def _slow(self, request: web.Request) -> web.Response:
         await asyncio.sleep(20)

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 
 import pytest
 
 from sandbox import Attachment
 from tests.conftest import ANNOUNCEMENT, RECAP
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT, World, import_button, import_page
+from tests.pageserver import WEB_PAGES, PageServer
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 PREVIEW_SECONDS = 4
-BOT_ENV = {"IMPORT_PREVIEW_TIMEOUT": str(PREVIEW_SECONDS)}
+BOT_ENV = {"IMPORT_PREVIEW_TIMEOUT": str(PREVIEW_SECONDS),
+           "FETCH_ALLOWED_NETWORKS": "127.0.0.1/32", "FETCH_TIMEOUT": "10"}
 CANCEL_BUTTON = "eventbot:import:cancel:"
 EXPIRED = "This preview has expired; run /manage import again."
 
@@ -144,6 +147,22 @@ async def test_an_expired_preview_says_so_and_writes_nothing(world, fake):
                             forged=True)
     await late.wait(lambda r: r.content == EXPIRED)
     assert world.dump() == before
+
+
+async def test_a_slow_page_does_not_push_the_previews_expiry_later(world, fake):
+    """The preview's time counts from the command: its expiry edits the command's reply,
+    whose token Discord honours for 15 minutes from the command, however long the page
+    took to read."""
+    with PageServer() as server:
+        server.add("/event.html", (WEB_PAGES / "forum_cards.html").read_bytes())
+        started = time.monotonic()
+        preview = await preview_of(world, url=server.url("/late/3/event.html"))
+        shown = time.monotonic() - started
+        await preview.wait(lambda r: not r.custom_ids(), timeout=PREVIEW_SECONDS + 10)
+        expired = time.monotonic() - started
+    print(f"figures: shown after {shown:.1f} s, expired after {expired:.1f} s")
+    assert shown >= 3 and preview.content == EXPIRED
+    assert expired < PREVIEW_SECONDS + 2  # from the page's arrival it would be 3 + 4 s
 
 
 async def test_a_preview_from_before_a_restart_says_it_expired(world, fake):
