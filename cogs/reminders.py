@@ -64,10 +64,19 @@ CLAIM_BATCH = 100
 # SQLite busy timeout (10 s), by which a call that has begun has failed or finished.
 GIVE_BACK_WAIT = 15.0
 UNKNOWN_ROLE = 10011  # Discord's error code: the role was deleted
-# A role Discord would not let the bot take back when its event ended is tried again after
-# this long, doubled on each failure in a row up to TAKE_BACK_MAX (a refusal counts against
-# Discord's limit of invalid requests; the record stays until every member is done).
+# A role Discord would not let the bot give, or take back when its event ended, is tried
+# again after this long, doubled on each refusal in a row up to TAKE_BACK_MAX: a refusal
+# counts against Discord's limit of invalid requests, and joins come many a second (the
+# record of a take-back stays until every member is done).
 TAKE_BACK_FIRST, TAKE_BACK_MAX = 10.0, 3600.0
+
+
+def refused_again(tries: dict[int, tuple[float, float]], event_id: int) -> float:
+    """Note one more refusal in a row for the event's role; the seconds until its next try."""
+    _, waited = tries.get(event_id, (0.0, TAKE_BACK_FIRST / 2))
+    wait = min(waited * 2, TAKE_BACK_MAX)
+    tries[event_id] = (time.monotonic() + wait, wait)
+    return wait
 
 
 class Reminders(commands.Cog):
@@ -83,6 +92,10 @@ class Reminders(commands.Cog):
         # event id -> (time.monotonic() of the next try, the wait before it) of the roles
         # whose take-back at the event's end failed
         self._taking_back: dict[int, tuple[float, float]] = {}
+        # The same for the roles Discord refused to give or take during an event, and the
+        # timers that sync them again when their wait is over
+        self._giving_refused: dict[int, tuple[float, float]] = {}
+        self._give_again: dict[int, asyncio.TimerHandle] = {}
         # What a stop gives back (`_give_back_unsent`): the claim under way, and the
         # reminders claimed whose DMs have not begun.
         self._claiming: asyncio.Future[list[DueReminder]] | None = None
@@ -105,6 +118,8 @@ class Reminders(commands.Cog):
         self.bot.signals.unsubscribe(RegistrationChanged, self._on_registration_changed)
         self.bot.signals.unsubscribe(AttendeeRoleChanged, self._on_attendee_role_changed)
         self.bot.signals.unsubscribe(RemindersChanged, self._on_reminders_changed)
+        for timer in self._give_again.values():
+            timer.cancel()
         tasks = [t for t in (self._scheduler, *self._syncers.values()) if t is not None]
         for task in tasks:
             task.cancel()
@@ -239,9 +254,7 @@ class Reminders(commands.Cog):
                 if not outcome:
                     left.append(user_id)
             if left:
-                _, waited = self._taking_back.get(event_id, (0.0, TAKE_BACK_FIRST / 2))
-                wait = min(waited * 2, TAKE_BACK_MAX)
-                self._taking_back[event_id] = (time.monotonic() + wait, wait)
+                wait = refused_again(self._taking_back, event_id)
                 self._holders[event_id] = (role_id, set(left))
                 log.warning("role %s of event %s is still held by %d member(s); trying again "
                             "in %.0f s", role_id, event_id, len(left), wait)
@@ -268,6 +281,9 @@ class Reminders(commands.Cog):
     async def _sync_role(self, guild_id: int, event_id: int) -> None:
         if event_id in self._taking_back:
             return  # over: its role is being taken back, not given
+        if event_id not in self._regive and self._giving_refused.get(
+                event_id, (0.0, 0.0))[0] > time.monotonic():
+            return  # refused lately: synced again when its wait is over
         try:
             role_id, confirmed = await self.bot.store.run(self.bot.store.reminders.attendee_role,
                                                           guild_id, event_id)
@@ -288,9 +304,11 @@ class Reminders(commands.Cog):
             return
         wanted = set(confirmed)
         kept = held & wanted
+        refused = False
         for user_id in [u for u in confirmed if regive or u not in held]:
             outcome = await self._grant(guild_id, event_id, user_id, role_id)
             if outcome is None:
+                refused = True
                 break
             if outcome:
                 kept.add(user_id)
@@ -299,8 +317,28 @@ class Reminders(commands.Cog):
             if not outcome:
                 kept.add(user_id)  # try again after the next change
                 if outcome is None:
+                    refused = True
                     break
         self._holders[event_id] = (role_id, kept)
+        self._pause_if_refused(guild_id, event_id, refused)
+
+    def _pause_if_refused(self, guild_id: int, event_id: int, refused: bool) -> None:
+        """After a refusal, no try for the event's role until its wait is over (then one
+        sync, even without a change); after a sync that went through, none."""
+        if not refused:
+            self._giving_refused.pop(event_id, None)
+            return
+        wait = refused_again(self._giving_refused, event_id)
+        log.warning("giving the role of event %s was refused; trying again in %.0f s",
+                    event_id, wait)
+        if (timer := self._give_again.pop(event_id, None)) is not None:
+            timer.cancel()
+        self._give_again[event_id] = asyncio.get_running_loop().call_later(
+            wait, self._sync_again, guild_id, event_id)
+
+    def _sync_again(self, guild_id: int, event_id: int) -> None:
+        self._give_again.pop(event_id, None)
+        self.registration_changed(guild_id, event_id)
 
     async def _grant(self, guild_id: int, event_id: int, user_id: int, role_id: int
                      ) -> bool | None:

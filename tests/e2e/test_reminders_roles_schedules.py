@@ -232,6 +232,35 @@ async def test_a_role_discord_refuses_to_take_back_is_taken_back_on_a_later_try(
                        (event_id,)) == [(None,)]
 
 
+async def test_a_role_discord_refuses_to_give_is_not_asked_for_on_every_join(world, fake):
+    """A refused grant counts against Discord's limit of invalid requests, and members join
+    many a second: after a refusal the role waits (10 s, then longer) before it is asked
+    for again, and then goes to everyone confirmed meanwhile without another join."""
+    guild = world.guild
+    attendee = guild.role("Attendee")
+    event_id = await world.import_event("Refused Role Talk", capacity=20)
+    await fake.slash(guild, world.moderator, "manage role", role=attendee, event=str(event_id))
+    members = [world.member(f"patient attendee {n}") for n in range(5)]
+    fake.fail("PUT", rf"^/guilds/{guild.id}/members/\d+/roles/{attendee.id}$", status=403,
+              code=50013, message="Missing Permissions")
+    first_request = len(fake.requests)
+
+    def grants() -> list[int]:
+        return [r.status for r in fake.requests[first_request:]
+                if r.method == "PUT" and r.path.endswith(f"/roles/{attendee.id}")]
+
+    await fake.slash(guild, members[0], "rsvp join", event=str(event_id))
+    await eventually(grants, what="the refused grant")
+    refused_at = time.monotonic()
+    for member in members[1:]:
+        await fake.slash(guild, member, "rsvp join", event=str(event_id))
+        await asyncio.sleep(0.3)
+    assert grants() == [403]  # four joins since, and no try
+    await eventually(lambda: all(attendee in m.roles for m in members), timeout=20,
+                     what="the role for everyone once the wait is over")
+    assert grants() == [403, *[204] * 5] and time.monotonic() - refused_at >= 9
+
+
 # -- Discord scheduled events -----------------------------------------------------------
 
 
