@@ -239,13 +239,15 @@ class Repository:
     def _all(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         return self._conn.execute(sql, params).fetchall()
 
-    def _budgeted(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        """All the rows of `sql` (which has no LIMIT), spent from the unit's row budget:
+    def _budgeted(self, sql: str, params: Sequence[Any] = (), weight: int = 1
+                  ) -> list[sqlite3.Row]:
+        """All the rows of `sql` (which has no LIMIT), spent from the unit's row budget,
+        each as `weight` rows (what it costs to read and build, against a bare number's):
         on the event loop's connection, one row more than is left raises TooLongForTheLoop
         before the rest are read."""
         left = self._session.rows_left
         if left is None:
             return self._all(sql, params)
-        rows = self._all(f"{sql} LIMIT ?", (*params, left + 1))
-        self._session.spend_rows(len(rows))
+        rows = self._all(f"{sql} LIMIT ?", (*params, left // weight + 1))
+        self._session.spend_rows(len(rows) * weight)
         return rows

@@ -38,11 +38,15 @@ from bot.storage.sqlite.session import TooLongForTheLoop, configure, is_busy, ut
 P = ParamSpec("P")
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-LOOP_ROW_BUDGET = 1000  # rows one unit of work on the event loop may fetch: about a millisecond
+# Rows one unit of work on the event loop may fetch: a quarter of a millisecond of a
+# waitlist's (a person or a takeaway costs ROW_WEIGHT of them), so that a read there
+# never holds up the others long.
+LOOP_ROW_BUDGET = 1000
 CACHED_EVENTS = 256  # events kept (what they say; their seat counts are read each time)
-# An event whose content is larger is read on the database thread (2 MB took 4-6 ms
-# on the loop), then kept for the loop's next reads like any other.
-LOOP_EVENT_BYTES = 64 * 1024
+# An event whose content is larger is read on the database thread (the bundled sample,
+# 9 KB, takes 0.1 ms on the loop; 2 MB took 4-6 ms), then kept for the loop's next reads
+# like any other.
+LOOP_EVENT_BYTES = 16 * 1024
 
 
 class DatabaseThread:
