@@ -18,11 +18,19 @@ from bot.errors import Unavailable
 from bot.models import CapacityPayload, EventEdit
 from bot.registration import JoinOutcome, Status
 from bot.storage import EventDraft, open_store
+from bot.storage.postgres.content import PostgresContent
 from bot.storage.postgres.migrations import MIGRATIONS, SCHEMA_VERSION
 from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.settings import take_turns
 from bot.when import day_offsets
-from tests.conftest import ROOT, make_page, new_event, postgres_database, rsvp_of
+from tests.conftest import (
+    ROOT,
+    execute_sql,
+    make_page,
+    new_event,
+    postgres_database,
+    rsvp_of,
+)
 from tests.store.test_ask import import_bundled_pages
 from tests.store.test_reads import waitlisted_second
 from tests.store.test_reminders_roles import claim_held_up
@@ -571,3 +579,26 @@ async def test_a_waitlist_position_is_counted_in_the_statement_of_its_rsvp(
         assert (rsvp.status, rsvp.position) == (Status.WAITLISTED, 1)
         assert (mine[0].status, mine[0].position) == (Status.WAITLISTED, 1)
         assert (await rsvp_of(here, event_id, 3)).position == 2
+
+
+async def test_an_event_is_read_as_of_one_moment(postgres_url, monkeypatch):
+    """Its row, people and takeaways are three statements, each of its own moment under
+    READ COMMITTED: a retitle and a renamed speaker committed in between must not mix."""
+    async with await open_store(postgres_url) as here, await open_store(postgres_url) as there:
+        event = await new_event(here)
+        changed = []
+        people = PostgresContent.people
+
+        async def meanwhile(self, conn, event_id):
+            if not changed:  # once, between the event's row and its people
+                await execute_sql(there, "UPDATE events SET title = 'Retitled' WHERE id = ?",
+                                  event_id)
+                changed.append(await execute_sql(
+                    there, "UPDATE people SET name = 'Renamed' WHERE event_id = ?", event_id))
+            return await people(self, conn, event_id)
+
+        monkeypatch.setattr(PostgresContent, "people", meanwhile)
+        found = await here.run(here.events.get_event, 1, event.id)
+        assert changed and (found.title, found.people[0].name) == (event.title, "Ada Lovelace")
+        again = await here.run(here.events.get_event, 1, event.id)
+        assert (again.title, again.people[0].name) == ("Retitled", "Renamed")

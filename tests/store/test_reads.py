@@ -14,6 +14,7 @@ from bot.errors import EventNotFound
 from bot.registration import JoinOutcome, Status
 from bot.storage import EventDraft, open_store
 from bot.storage.postgres.migrations import MIGRATIONS as POSTGRES_MIGRATIONS
+from bot.storage.sqlite.content import SqliteContent
 from bot.storage.sqlite.migrations import MIGRATIONS as SQLITE_MIGRATIONS
 from bot.storage.sqlite.registrations import PROMOTION_ROWS, SqliteRegistrations
 from bot.storage.sqlite.repositories import SqliteRepositories
@@ -315,3 +316,31 @@ async def test_a_waitlist_position_is_read_in_the_snapshot_of_its_rsvp(tmp_path,
         assert cancelled and (mine[0].status, mine[0].position) == (Status.WAITLISTED, 1)
         elsewhere.close()
 
+
+@pytest.mark.sqlite_only
+async def test_an_event_is_read_as_of_one_moment(tmp_path, monkeypatch):
+    """Its row, people and takeaways are three reads: another process renaming a speaker
+    and retitling the event in between must not leave a mix of the two states."""
+    path = tmp_path / "shared.sqlite3"
+    async with await open_store(path) as here:
+        event = await new_event(here)
+        elsewhere = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        changed = []
+        people = SqliteContent.people
+
+        def meanwhile(self, event_id):
+            if not changed:  # once, between the event's row and its people
+                elsewhere.execute("BEGIN IMMEDIATE")
+                elsewhere.execute("UPDATE events SET title = 'Retitled' WHERE id = ?",
+                                  (event_id,))
+                elsewhere.execute("UPDATE people SET name = 'Renamed' WHERE event_id = ?",
+                                  (event_id,))
+                changed.append(elsewhere.execute("COMMIT"))
+            return people(self, event_id)
+
+        monkeypatch.setattr(SqliteContent, "people", meanwhile)
+        found = await here.run(here.events.get_event, 1, event.id)
+        assert changed and (found.title, found.people[0].name) == (event.title, "Ada Lovelace")
+        again = await here.run(here.events.get_event, 1, event.id)
+        assert (again.title, again.people[0].name) == ("Retitled", "Renamed")
+        elsewhere.close()

@@ -162,7 +162,9 @@ class PostgresEvents(Repository):
             await self._registrations.fill_free_seats(conn, guild_id, event_id, now, seats)
 
     async def get_event(self, guild_id: int, event_id: int) -> Event:
-        async with self._transaction() as conn:
+        """The event, its people and takeaways as of one moment (three reads, one snapshot:
+        an import committed in between would otherwise mix its pages with the old ones)."""
+        async with self._transaction(snapshot=True) as conn:
             return await self._get_event(conn, guild_id, event_id)
 
     async def _get_event(self, conn: asyncpg.Connection, guild_id: int, event_id: int) -> Event:

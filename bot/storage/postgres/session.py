@@ -101,12 +101,13 @@ class Repository:
         return self._db.clock()
 
     @asynccontextmanager
-    async def _transaction(self, conn: asyncpg.Connection | None = None
-                           ) -> AsyncIterator[asyncpg.Connection]:
+    async def _transaction(self, conn: asyncpg.Connection | None = None, *,
+                           snapshot: bool = False) -> AsyncIterator[asyncpg.Connection]:
         """One transaction on `conn`, else on a pooled connection (READ COMMITTED: each
         statement sees what was committed before it, so a row lock taken first makes what
-        follows see the lock holder's predecessors' writes). A lost or refused connection
-        raises DatabaseAway ("try again"), and the pool makes new connections."""
+        follows see the lock holder's predecessors' writes; with `snapshot`, reads only,
+        all of them as of its first). A lost or refused connection raises DatabaseAway
+        ("try again"), and the pool makes new connections."""
         committing = False
         try:
             async with AsyncExitStack() as stack:
@@ -114,7 +115,8 @@ class Repository:
                 used: asyncpg.Connection = (
                     conn if conn is not None else
                     await stack.enter_async_context(pool.acquire()))
-                transaction = used.transaction()
+                transaction = (used.transaction(isolation="repeatable_read", readonly=True)
+                               if snapshot else used.transaction())
                 # A cancellation (at shutdown) that lands while BEGIN, ROLLBACK or COMMIT is
                 # on its way waits for it, and one after BEGIN rolls back: the connection
                 # goes back to the pool outside any transaction, and the pool need not reset

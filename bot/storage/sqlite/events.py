@@ -175,8 +175,12 @@ class SqliteEvents(Repository):
             self._registrations.fill_free_seats(guild_id, event_id, now, seats)
 
     def get_event(self, guild_id: int, event_id: int) -> Event:
-        return self.event_of(self.event_row(guild_id, event_id),
-                             self._content.people(event_id), self._content.takeaways(event_id))
+        """The event, its people and takeaways as of one moment (three reads, one snapshot:
+        an import committed in between would otherwise mix its pages with the old ones)."""
+        with self._session.snapshot():
+            return self.event_of(self.event_row(guild_id, event_id),
+                                 self._content.people(event_id),
+                                 self._content.takeaways(event_id))
 
     def event_row(self, guild_id: int, event_id: int) -> sqlite3.Row:
         """The event's own row (its seat counts included); raises EventNotFound."""

@@ -388,7 +388,7 @@ class SqliteRegistrations(Repository):
         row = self._member_row(guild_id, event_id, user_id)
         if row["status"] == Status.WAITLISTED and not self._position_kept(
                 event_id, row["seq"], row["waitlist_departures"]):
-            with self._snapshot():
+            with self._session.snapshot():
                 return self._member_answer(event_id,
                                            self._member_row(guild_id, event_id, user_id))
         return self._member_answer(event_id, row)
@@ -431,7 +431,7 @@ class SqliteRegistrations(Repository):
                  ) -> list[MyRsvp]:
         """The member's RSVPs in the guild: events to come soonest first, then those
         without a date, then past ones, most recent first."""
-        with self._snapshot():  # positions as of the RSVPs read
+        with self._session.snapshot():  # positions as of the RSVPs read
             rows = self._all(
                 "SELECT e.id, e.title, e.starts_at, e.all_day, r.status, r.seq FROM rsvps r"
                 " JOIN events e ON e.id = r.event_id WHERE e.guild_id = ? AND r.user_id = ?"

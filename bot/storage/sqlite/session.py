@@ -177,6 +177,20 @@ class Session:
                 raise TooLongForTheLoop(f"{count:,} rows are more than the loop reads at once")
             self.rows_left = left - count
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads that see one state of the database, whatever other connections commit
+        meanwhile: a read transaction (under WAL it holds up no writer). Inside a
+        transaction already, that one is the snapshot."""
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.conn.execute("COMMIT")  # nothing written: only the snapshot ends
+
     def close(self) -> None:
         self.conn.close()
 
@@ -211,20 +225,6 @@ class Repository:
             raise
         finally:
             self._session.departed.clear()
-
-    @contextmanager
-    def _snapshot(self) -> Iterator[None]:
-        """Reads that see one state of the database, whatever other connections commit
-        meanwhile: a read transaction (under WAL it holds up no writer). Inside a
-        transaction already, that one is the snapshot."""
-        if self._conn.in_transaction:
-            yield
-            return
-        self._conn.execute("BEGIN")
-        try:
-            yield
-        finally:
-            self._conn.execute("COMMIT")  # nothing written: only the snapshot ends
 
     def _one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
         return self._conn.execute(sql, params).fetchone()

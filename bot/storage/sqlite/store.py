@@ -258,9 +258,7 @@ class SqliteStore:
             return cached
         if row[3] > LOOP_EVENT_BYTES:
             raise TooLongForTheLoop(f"event {event_id} holds {row[3]:,} bytes")
-        events, content = self._loop_repos.events, self._loop_repos.content
-        found = events.event_of(events.event_row(guild_id, event_id),
-                                content.people(event_id), content.takeaways(event_id))
+        found = self._loop_repos.events.get_event(guild_id, event_id)
         self._keep_event(found)
         return found
 
