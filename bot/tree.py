@@ -44,7 +44,10 @@ DEFER_AFTER = 2.0
 # first response is a form (which cannot follow a deferral).
 PUBLIC_REPLY = {"public_reply": True}
 OPENS_FORM = {"opens_form": True}
-_DEADLINE, _DEFERRING = "eventbot:deadline", "eventbot:deferring"  # keys in `extras`
+# Keys in `extras`: the timer, a deferral on its way, and a deferral's placeholder not yet
+# answered (whether it is ephemeral).
+_DEADLINE, _DEFERRING, _PLACEHOLDER = ("eventbot:deadline", "eventbot:deferring",
+                                       "eventbot:placeholder")
 
 
 def answer_in_time(interaction: discord.Interaction, *, public: bool = False) -> None:
@@ -61,9 +64,14 @@ def _defer_late(interaction: discord.Interaction, public: bool) -> None:
 
 async def _defer_now(interaction: discord.Interaction, public: bool) -> None:
     try:
-        await interaction.response.defer(ephemeral=not public, thinking=True)
-    except discord.HTTPException as exc:  # too late already: the answer will say so
+        await _defer_as(interaction, ephemeral=not public)
+    except Exception as exc:  # too late, or no network: the answer will find out
         log.warning("could not defer interaction %s: %r", interaction.id, exc)
+
+
+async def _defer_as(interaction: discord.Interaction, *, ephemeral: bool) -> None:
+    await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+    interaction.extras[_PLACEHOLDER] = ephemeral
 
 
 async def _first_response_ready(interaction: discord.Interaction) -> None:
@@ -80,7 +88,7 @@ async def defer(interaction: discord.Interaction, *, ephemeral: bool = True) -> 
     """Acknowledge now and answer later ("thinking…"), unless a late deferral came first."""
     await _first_response_ready(interaction)
     if not interaction.response.is_done():
-        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        await _defer_as(interaction, ephemeral=ephemeral)
 
 
 async def respond(interaction: discord.Interaction, content: str | None = None, *,
@@ -91,6 +99,13 @@ async def respond(interaction: discord.Interaction, content: str | None = None, 
     if content is not None:
         content = clip(content, CONTENT)
     if interaction.response.is_done():
+        placeholder = interaction.extras.pop(_PLACEHOLDER, None)
+        if placeholder is not None and placeholder != ephemeral:
+            # A deferral's answer takes the placeholder's visibility: an error after a
+            # public deferral would be posted for all. The placeholder goes (filled, then
+            # deleted), and the answer is a message of its own.
+            await interaction.edit_original_response(content="…")
+            await interaction.delete_original_response()
         kwargs["content"] = content  # None sends none
         await interaction.followup.send(ephemeral=ephemeral, **kwargs)
     else:
@@ -99,9 +114,10 @@ async def respond(interaction: discord.Interaction, content: str | None = None, 
 
 def error_message(error: BaseException, lang: Language) -> str | None:
     """The member-facing text for an expected error in `lang`, or None for a bug."""
+    if isinstance(error, app_commands.AppCommandError) and isinstance(error.__cause__,
+                                                                      USER_ERRORS):
+        return _sentence(lang.text(error.__cause__.text), lang)
     if isinstance(error, (app_commands.CommandInvokeError, app_commands.TransformerError)):
-        if isinstance(error.__cause__, USER_ERRORS):
-            return _sentence(lang.text(error.__cause__.text), lang)
         if isinstance(error, app_commands.TransformerError):
             kind = error.type.name
             return lang._("That value for **{option}** isn't valid: {value}",
@@ -237,7 +253,10 @@ class EventTree(app_commands.CommandTree["EventBot"]):
             raise app_commands.CheckFailure("the interaction names no member")
         # First use in a server with no events: give it the sample event before answering.
         if interaction.guild_id is not None:
-            await interaction.client.ensure_events(interaction.guild_id)
+            try:
+                await interaction.client.ensure_events(interaction.guild_id)
+            except Exception as exc:  # discord.py reports only its own errors to on_error
+                raise app_commands.AppCommandError("setting up this server failed") from exc
         return True
 
     async def on_error(self, interaction: discord.Interaction,

@@ -736,13 +736,14 @@ async def test_an_answer_held_up_past_discords_3_s_is_deferred_and_still_arrives
     started = time.monotonic()
     try:
         newcomers = fake.add_guild("Newcomers")
-        asker = fake.add_member(newcomers, "first asker")
+        asker, mistaken = (fake.add_member(newcomers, name) for name in ("asker", "mistaken"))
         asyncio.get_running_loop().call_later(4.0, holder.execute, "COMMIT")
-        cancel, info, click = await asyncio.gather(
+        cancel, info, click, typo = await asyncio.gather(
             fake.slash(world.guild, member, "rsvp cancel", event=str(event_id), timeout=15),
             fake.slash(newcomers, asker, "event info", timeout=15),
             fake.click(world.guild, clicker, announcement, f"eventbot:rsvp:join:{event_id}",
-                       timeout=15))
+                       timeout=15),
+            fake.slash(newcomers, mistaken, "event info", event="no such talk", timeout=15))
         waited = time.monotonic() - started
     finally:
         await asyncio.sleep(max(0.0, 4.2 - (time.monotonic() - started)))
@@ -753,6 +754,13 @@ async def test_an_answer_held_up_past_discords_3_s_is_deferred_and_still_arrives
     assert "is cancelled" in cancel.content
     assert (info.type, info.ephemeral) == (5, False) and info.embeds
     assert (click.type, click.ephemeral) == (5, True) and "confirmed" in click.content
+    # A refusal stays the member's own, though /event info was deferred for all to see.
+    await typo.wait(lambda r: r.followups)
+    [refusal] = typo.followups
+    assert refusal["flags"] & 64 and "No event in this server matches" in refusal["content"]
+    assert not [m for channel in newcomers.channels.values() for m in fake.messages(channel)
+                if m.get("interaction_metadata", {}).get("user", {}).get("id") == str(
+                    mistaken.user.id)]  # the placeholder is gone, the refusal never public
     assert world.query("SELECT user_id FROM rsvps WHERE event_id = ?", (event_id,)) == [
         (clicker.user.id,)]
 

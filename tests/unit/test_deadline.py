@@ -4,10 +4,16 @@ answer then follows the deferral, never races it."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from types import SimpleNamespace
 
+import discord
 import pytest
+from discord import app_commands
 
 from bot import tree
+from bot.errors import NotFound
+from bot.i18n import N_, language
 
 
 class Response:
@@ -74,3 +80,47 @@ async def test_a_command_that_defers_itself_after_the_deadline_defers_once():
     await tree.defer(interaction)
     await tree.respond(interaction, "imported", ephemeral=True)
     assert interaction.calls == [("defer", True), ("follow-up", "imported", True)]
+
+
+async def test_a_deferral_seen_by_all_keeps_a_private_answer_private():
+    interaction = Interaction()
+    calls = interaction.calls
+
+    async def edit_original_response(*, content):
+        calls.append(("fill", content))
+
+    async def delete_original_response():
+        calls.append(("delete",))
+
+    interaction.edit_original_response = edit_original_response
+    interaction.delete_original_response = delete_original_response
+    tree.answer_in_time(interaction, public=True)
+    await asyncio.sleep(0.03)
+    await tree.respond(interaction, "⚠️ no such event", ephemeral=True)
+    assert calls == [("defer", False), ("fill", "…"), ("delete",),
+                     ("follow-up", "⚠️ no such event", True)]
+
+
+async def test_a_server_that_cannot_be_set_up_is_an_error_the_member_hears_of(monkeypatch):
+    """discord.py hands only its own errors to the tree's error handler: a database error
+    while giving a new server its sample event must become one, not a silent failure."""
+    async def ensure_events(guild_id):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(tree, "has_user", lambda interaction: True)
+    interaction = Interaction()
+    interaction.type, interaction.command, interaction.guild_id = (
+        discord.InteractionType.application_command, None, 5)
+    interaction.client = SimpleNamespace(ensure_events=ensure_events)
+    with pytest.raises(app_commands.AppCommandError) as raised:
+        await tree.EventTree.interaction_check(None, interaction)  # type: ignore[arg-type]
+    assert isinstance(raised.value.__cause__, sqlite3.OperationalError)
+    await tree._first_response_ready(interaction)  # the deadline's timer, stopped
+
+
+def test_a_members_error_behind_a_discord_error_is_told_as_it_is():
+    cause = NotFound(N_("no event here"))
+    try:
+        raise app_commands.AppCommandError("setting up this server failed") from cause
+    except app_commands.AppCommandError as error:
+        assert tree.error_message(error, language("en-US")) == "No event here."
