@@ -476,8 +476,9 @@ def takeaways_messages(lang: Language, event: Event) -> list[list[discord.Embed]
 
 def pack_embeds(lang: Language, title: str, blocks: Sequence[str]
                 ) -> list[list[discord.Embed]]:
-    """Pack text blocks into embed descriptions, embeds into messages, within every limit;
-    past MAX_MESSAGES messages, one line says how many parts are left out."""
+    """Pack text blocks into embed descriptions, embeds into messages, within every limit,
+    in MAX_MESSAGES messages at most: past them, a last line says how many parts are left
+    out."""
     descriptions: list[str] = []
     current = ""
     for block in blocks:
@@ -496,15 +497,20 @@ def pack_embeds(lang: Language, title: str, blocks: Sequence[str]
                             description=text, colour=COLOUR)
               for number, text in enumerate(descriptions, start=1)]
     messages = _into_messages(embeds)
-    if len(messages) > MAX_MESSAGES:
-        messages = messages[:MAX_MESSAGES]
-        left = parts - sum(len(message) for message in messages)
+    if len(messages) <= MAX_MESSAGES:
+        return messages
+    # The parts that fit in MAX_MESSAGES messages with the note after them.
+    shown = sum(len(message) for message in messages[:MAX_MESSAGES])
+    while True:
+        left = parts - shown
         note = discord.Embed(description=lang.ngettext(
             "{count} more part is left out: the text is too long to post in full.",
             "{count} more parts are left out: the text is too long to post in full.",
             left, count=left), colour=COLOUR)
-        messages = _into_messages([embed for message in messages for embed in message] + [note])
-    return messages
+        messages = _into_messages([*embeds[:shown], note])
+        if len(messages) <= MAX_MESSAGES:
+            return messages
+        shown -= 1
 
 
 def _into_messages(embeds: Sequence[discord.Embed]) -> list[list[discord.Embed]]:

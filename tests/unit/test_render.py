@@ -416,7 +416,11 @@ def test_a_long_text_takes_a_few_messages_and_says_how_many_parts_are_left_out()
         "{count} more part is left out: the text is too long to post in full.",
         "{count} more parts are left out: the text is too long to post in full.", 35, count=35)
     crowded = render.pack_embeds(lang, "T", ["x" * 2990] * 12)  # two parts fill a message
-    assert len(crowded) == render.MAX_MESSAGES + 1 and crowded[-1][0].title is None
+    assert len(crowded) == render.MAX_MESSAGES  # the note takes the last part's place
+    assert [len(message) for message in crowded] == [2, 2, 2, 2, 2]
+    assert crowded[-1][-1].description == lang.ngettext(
+        "{count} more part is left out: the text is too long to post in full.",
+        "{count} more parts are left out: the text is too long to post in full.", 3, count=3)
     exactly = render.pack_embeds(lang, "T", ["x" * 4000] * render.MAX_MESSAGES)
     assert [len(message) for message in exactly] == [1] * render.MAX_MESSAGES  # no note
 
