@@ -160,13 +160,15 @@ class EditModal(discord.ui.Modal):
             label=lang._("End (empty: none)"), custom_id="end", default=self.shown_end,
             required=False,
             placeholder="8pm, 2026-12-01 20:00", max_length=100)
+        # What the form shows fits its inputs; left as shown, the event keeps its own.
+        self.shown_venue, self.shown_link = (event.venue or "")[:MAX_TITLE], (
+            event.link or "")[:MAX_LINK]
         self.venue_input: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
-            label=lang._("Venue (empty: none)"), custom_id="venue",
-            default=(event.venue or "")[:MAX_TITLE], required=False, max_length=MAX_TITLE)
+            label=lang._("Venue (empty: none)"), custom_id="venue", default=self.shown_venue,
+            required=False, max_length=MAX_TITLE)
         self.link_input: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
-            label=lang._("Link (empty: none)"), custom_id="link",
-            default=(event.link or "")[:MAX_LINK], required=False, max_length=MAX_LINK,
-            placeholder="https://…")
+            label=lang._("Link (empty: none)"), custom_id="link", default=self.shown_link,
+            required=False, max_length=MAX_LINK, placeholder="https://…")
         for item in (self.title_input, self.start_input, self.end_input, self.venue_input,
                      self.link_input):
             self.add_item(item)
@@ -211,10 +213,12 @@ async def apply_edit(interaction: Interaction, modal: EditModal) -> None:
     start = await modal.read_start()
     end_at = await modal.read_end(start)
     check_order(start.starts_at, end_at)
+    venue, link = modal.venue_input.value, modal.link_input.value
     edit = EventEdit(title=title, starts_at=start.starts_at, ends_at=end_at,
                      all_day=start.all_day,
-                     venue=" ".join(modal.venue_input.value.split())[:MAX_TITLE] or None,
-                     link=validate_link(modal.link_input.value))
+                     venue=event.venue if venue == modal.shown_venue else (
+                         " ".join(venue.split())[:MAX_TITLE] or None),
+                     link=event.link if link == modal.shown_link else validate_link(link))
     await defer(interaction)
     bot = interaction.client
     before, saved = await bot.store.run(bot.store.events.edit_event,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -196,6 +197,27 @@ async def test_an_edit_moves_the_reminders_and_tells_everyone_once(world, fake):
     assert len([m for m in fake.messages(channel) if "📅 Change" in (m["content"] or "")]) == 1
     for member in (confirmed, waiting):
         assert len([m for m in fake.dms(member) if "changed" in m["content"]]) == 1
+
+
+async def test_an_edit_keeps_a_stored_venue_longer_than_the_form_shows(world, fake):
+    """A venue longer than the form's input (set before venues were held to 200
+    characters) is shown cut; left as shown, the event keeps it whole and nobody is told
+    of a change that did not happen."""
+    event_id = await world.import_event("Long Venue Talk", 5, starts_at="2037-05-06 18:00")
+    venue = "Hall " + "v" * 260
+    conn = sqlite3.connect(world.db_path)
+    with conn:
+        conn.execute("UPDATE events SET venue = ? WHERE id = ?", (venue, event_id))
+    conn.close()
+    await fake.slash(world.guild, world.member("venue attendee"), "rsvp join",
+                     event=str(event_id))
+    opened = await fake.slash(world.guild, world.moderator, "manage edit", event=str(event_id))
+    done = await fake.submit_modal(opened, {"title": "Long Venue Talk, Retitled"})
+    assert done.ephemeral and "I'll post the change" not in done.content, done.content
+    assert world.query("SELECT title, venue FROM events WHERE id = ?", (event_id,)) == [
+        ("Long Venue Talk, Retitled", venue)]
+    assert world.query("SELECT count(*) FROM outbox WHERE event_id = ? AND kind LIKE "
+                       "'changed%'", (event_id,)) == [(0,)]
 
 
 async def test_the_bot_logged_no_unexpected_error(world):
