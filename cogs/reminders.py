@@ -312,11 +312,13 @@ class Reminders(commands.Cog):
                 break
             if outcome:
                 kept.add(user_id)
-        for user_id in held - wanted:
+        leaving = list(held - wanted)
+        for n, user_id in enumerate(leaving):
             outcome = await self._remove(guild_id, user_id, role_id, "no longer confirmed")
             if not outcome:
                 kept.add(user_id)  # try again after the next change
-                if outcome is None:
+                if outcome is None:  # nor for the others: still theirs to take back
+                    kept.update(leaving[n + 1:])
                     refused = True
                     break
         self._holders[event_id] = (role_id, kept)
@@ -338,6 +340,8 @@ class Reminders(commands.Cog):
 
     def _sync_again(self, guild_id: int, event_id: int) -> None:
         self._give_again.pop(event_id, None)
+        _, waited = self._giving_refused.get(event_id, (0.0, 0.0))
+        self._giving_refused[event_id] = (0.0, waited)  # over, whatever the clock says
         self.registration_changed(guild_id, event_id)
 
     async def _grant(self, guild_id: int, event_id: int, user_id: int, role_id: int

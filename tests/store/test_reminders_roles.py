@@ -362,3 +362,36 @@ async def test_a_stop_while_claiming_gives_back_the_whole_claim(store):
     await asyncio.wait_for(stopping, 10)
     assert sent == []
     assert [c.user_id for c in await store.run(store.reminders.claim_reminders)] == [1, 2, 3]
+
+
+def refused() -> Exception:
+    import discord
+
+    return discord.Forbidden(SimpleNamespace(status=403, reason="Forbidden"),
+                             {"code": 50013, "message": "Missing Permissions"})
+
+
+async def test_a_refused_take_back_still_owes_the_role_back_to_everyone_left(store):
+    """Members 2, 3 and 4 cancelled; Discord refuses to take the role from the first of
+    them: no more tries for the others this time, and none of them is forgotten."""
+    from cogs.reminders import Reminders
+
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1])
+    await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
+    asked: list[int] = []
+
+    async def remove_role(guild_id, user_id, role_id, *, reason=None):
+        asked.append(user_id)
+        raise refused()
+
+    cog = Reminders(SimpleNamespace(store=store, http=SimpleNamespace(remove_role=remove_role)))
+    cog._holders[event_id] = (555, {1, 2, 3, 4})
+    try:
+        await cog._sync_role(1, event_id)
+        assert len(asked) == 1 and cog._holders[event_id] == (555, {1, 2, 3, 4})
+        await cog._sync_role(1, event_id)  # refused lately: not asked again yet
+        assert len(asked) == 1
+    finally:
+        for timer in cog._give_again.values():
+            timer.cancel()
