@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 USER_ERRORS = (UserError,)
+UNKNOWN_INTERACTION = 10062  # Discord's error code for an interaction it has forgotten
 NO_MENTIONS = discord.AllowedMentions.none()
 ANSWERABLE = (2, 3, 4, 5)  # interaction types that take an answer: command, component,
 # autocomplete (choices, not a message) and modal
@@ -146,6 +147,10 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
     """Tell the member what went wrong, in their language; log what they cannot fix.
     Never raises, whatever the interaction lacks (a malformed one may have no user,
     command, locale or response)."""
+    if forgotten(error):  # answering again would only be refused again
+        log.warning("interaction %s was answered too late: Discord no longer knows it",
+                    getattr(interaction, "id", "?"))
+        return
     try:
         lang = member_language(interaction)
     except Exception:  # an unreadable interaction: its locale cannot be trusted either
@@ -167,6 +172,19 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
     except Exception as exc:  # Discord refused it, or there is nothing to answer
         log.warning("could not deliver an error reply for interaction %s: %r",
                     getattr(interaction, "id", "?"), exc)
+
+
+def forgotten(error: BaseException) -> bool:
+    """Whether `error`, or what it wraps, is Discord saying it no longer knows the
+    interaction (answered after its 3 s, or its token's 15 minutes)."""
+    seen: BaseException | None = error
+    for _ in range(5):  # a command's error wraps the one it raised, and so on
+        if seen is None:
+            break
+        if isinstance(seen, discord.NotFound) and seen.code == UNKNOWN_INTERACTION:
+            return True
+        seen = seen.__cause__ or getattr(seen, "original", None)
+    return False
 
 
 def _command_of(interaction: discord.Interaction) -> str:

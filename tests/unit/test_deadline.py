@@ -124,3 +124,18 @@ def test_a_members_error_behind_a_discord_error_is_told_as_it_is():
         raise app_commands.AppCommandError("setting up this server failed") from cause
     except app_commands.AppCommandError as error:
         assert tree.error_message(error, language("en-US")) == "No event here."
+
+
+@pytest.mark.parametrize("kind", [discord.InteractionType.application_command,
+                                  discord.InteractionType.autocomplete])
+async def test_an_interaction_discord_has_forgotten_is_not_answered_again(kind):
+    """Too late is too late: a second answer would only earn a second refusal, and each
+    counts against Discord's limit of invalid requests."""
+    gone = discord.NotFound(SimpleNamespace(status=404, reason="Not Found"),
+                            {"code": 10062, "message": "Unknown interaction"})
+    interaction = Interaction()
+    interaction.type = kind
+    command = SimpleNamespace(name="join", qualified_name="rsvp join")
+    await tree.report_error(interaction, app_commands.CommandInvokeError(command, gone))
+    assert interaction.calls == []
+    assert tree.forgotten(gone) and not tree.forgotten(ValueError("other"))
