@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 USER_ERRORS = (UserError,)
-UNKNOWN_INTERACTION = 10062  # Discord's error code for an interaction it has forgotten
+# Discord's error codes for an interaction it no longer takes answers to: the first
+# response came after its 3 s, or a follow-up after its token's 15 minutes.
+FORGOTTEN = (10062, 50027)  # Unknown interaction, Invalid webhook token
 NO_MENTIONS = discord.AllowedMentions.none()
 ANSWERABLE = (2, 3, 4, 5)  # interaction types that take an answer: command, component,
 # autocomplete (choices, not a message) and modal
@@ -100,15 +102,18 @@ async def respond(interaction: discord.Interaction, content: str | None = None, 
     if content is not None:
         content = clip(content, CONTENT)
     if interaction.response.is_done():
-        placeholder = interaction.extras.pop(_PLACEHOLDER, None)
+        placeholder = interaction.extras.get(_PLACEHOLDER)
         if placeholder is not None and placeholder != ephemeral:
             # A deferral's answer takes the placeholder's visibility: an error after a
             # public deferral would be posted for all. The placeholder goes (filled, then
-            # deleted), and the answer is a message of its own.
+            # deleted), and the answer is a message of its own. Until it is filled, any
+            # answer (the error of a failed one too) takes this way.
             await interaction.edit_original_response(content="…")
+            del interaction.extras[_PLACEHOLDER]
             await interaction.delete_original_response()
         kwargs["content"] = content  # None sends none
         await interaction.followup.send(ephemeral=ephemeral, **kwargs)
+        interaction.extras.pop(_PLACEHOLDER, None)  # answered: what follows is its own
     else:
         await interaction.response.send_message(content, ephemeral=ephemeral, **kwargs)
 
@@ -175,13 +180,13 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
 
 
 def forgotten(error: BaseException) -> bool:
-    """Whether `error`, or what it wraps, is Discord saying it no longer knows the
-    interaction (answered after its 3 s, or its token's 15 minutes)."""
+    """Whether `error`, or what it wraps, is Discord saying it no longer takes answers to
+    the interaction (see FORGOTTEN)."""
     seen: BaseException | None = error
     for _ in range(5):  # a command's error wraps the one it raised, and so on
         if seen is None:
             break
-        if isinstance(seen, discord.NotFound) and seen.code == UNKNOWN_INTERACTION:
+        if isinstance(seen, discord.HTTPException) and seen.code in FORGOTTEN:
             return True
         seen = seen.__cause__ or getattr(seen, "original", None)
     return False

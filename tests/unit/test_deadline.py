@@ -49,6 +49,15 @@ class Interaction:
         self.calls: list = []
         self.extras: dict = {}
         self.response, self.followup = Response(self.calls), Followup(self.calls)
+        self.failures: list[Exception] = []  # what the next edits of @original raise
+
+    async def edit_original_response(self, *, content) -> None:
+        if self.failures:
+            raise self.failures.pop()
+        self.calls.append(("fill", content))
+
+    async def delete_original_response(self) -> None:
+        self.calls.append(("delete",))
 
 
 @pytest.fixture(autouse=True)
@@ -84,20 +93,10 @@ async def test_a_command_that_defers_itself_after_the_deadline_defers_once():
 
 async def test_a_deferral_seen_by_all_keeps_a_private_answer_private():
     interaction = Interaction()
-    calls = interaction.calls
-
-    async def edit_original_response(*, content):
-        calls.append(("fill", content))
-
-    async def delete_original_response():
-        calls.append(("delete",))
-
-    interaction.edit_original_response = edit_original_response
-    interaction.delete_original_response = delete_original_response
     tree.answer_in_time(interaction, public=True)
     await asyncio.sleep(0.03)
     await tree.respond(interaction, "⚠️ no such event", ephemeral=True)
-    assert calls == [("defer", False), ("fill", "…"), ("delete",),
+    assert interaction.calls == [("defer", False), ("fill", "…"), ("delete",),
                      ("follow-up", "⚠️ no such event", True)]
 
 
@@ -139,3 +138,27 @@ async def test_an_interaction_discord_has_forgotten_is_not_answered_again(kind):
     await tree.report_error(interaction, app_commands.CommandInvokeError(command, gone))
     assert interaction.calls == []
     assert tree.forgotten(gone) and not tree.forgotten(ValueError("other"))
+
+
+async def test_a_private_answer_whose_placeholder_could_not_go_never_fills_it():
+    """Filling the public placeholder failed (Discord had a hiccup): the error reply that
+    follows must not fill it instead, for all to see."""
+    interaction = Interaction()
+    interaction.failures.append(discord.HTTPException(
+        SimpleNamespace(status=503, reason="Service Unavailable"), "try again"))
+    tree.answer_in_time(interaction, public=True)
+    await asyncio.sleep(0.03)
+    with pytest.raises(discord.HTTPException):
+        await tree.respond(interaction, "No events to come.", ephemeral=True)
+    await tree.respond(interaction, "⚠️ Something went wrong.", ephemeral=True)
+    assert interaction.calls == [("defer", False), ("fill", "…"), ("delete",),
+                     ("follow-up", "⚠️ Something went wrong.", True)]
+
+
+def test_a_follow_up_past_the_tokens_life_is_forgotten_too():
+    expired = discord.HTTPException(SimpleNamespace(status=401, reason="Unauthorized"),
+                                    {"code": 50027, "message": "Invalid Webhook Token"})
+    assert tree.forgotten(app_commands.AppCommandError("late")) is False
+    error = app_commands.AppCommandError("late")
+    error.__cause__ = expired
+    assert tree.forgotten(error)
