@@ -395,3 +395,40 @@ async def test_a_refused_take_back_still_owes_the_role_back_to_everyone_left(sto
     finally:
         for timer in cog._give_again.values():
             timer.cancel()
+
+
+async def test_an_earlier_role_discord_refused_to_take_back_is_taken_back_later(store):
+    """The moderator moves the event to another role (then clears it) while Discord
+    refuses to take the first one back: its holders stay owed it, and it is taken back
+    once Discord allows, even with no role left to give."""
+    from cogs.reminders import Reminders
+
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1])
+    await store.run(store.reminders.set_attendee_role, 1, event_id, 777)
+    removals: list[tuple[int, int]] = []
+    refusing = [True]
+
+    async def remove_role(guild_id, user_id, role_id, *, reason=None):
+        if refusing[0]:
+            raise refused()
+        removals.append((user_id, role_id))
+
+    async def add_role(guild_id, user_id, role_id, *, reason=None):
+        pass
+
+    cog = Reminders(SimpleNamespace(store=store, http=SimpleNamespace(
+        remove_role=remove_role, add_role=add_role)))
+    cog._holders[event_id] = (555, {1, 2, 3})  # the role before: 2 and 3 cancelled since
+    try:
+        await cog._sync_role(1, event_id)
+        assert cog._holders[event_id] == (777, {1}) and removals == []
+        await store.run(store.reminders.set_attendee_role, 1, event_id, None)
+        refusing[0] = False
+        cog._giving_refused[event_id] = (0.0, 10.0)  # the wait is over
+        await cog._sync_role(1, event_id)
+        assert sorted(removals) == [(1, 555), (1, 777), (2, 555), (3, 555)]
+        assert event_id not in cog._holders
+    finally:
+        for timer in cog._give_again.values():
+            timer.cancel()
