@@ -95,9 +95,6 @@ class Reminders(commands.Cog):
         # The same for the roles Discord refused to give or take during an event, and the
         # timers that sync them again when their wait is over
         self._giving_refused: dict[int, tuple[float, float]] = {}
-        # event id -> {an earlier role of the event: who still holds it}, taken back on
-        # each sync (the role changed or was cleared, and Discord refused to take it back)
-        self._owed: dict[int, dict[int, set[int]]] = {}
         self._give_again: dict[int, asyncio.TimerHandle] = {}
         # What a stop gives back (`_give_back_unsent`): the claim under way, and the
         # reminders claimed whose DMs have not begun.
@@ -157,8 +154,7 @@ class Reminders(commands.Cog):
 
     def registration_changed(self, guild_id: int, event_id: int) -> None:
         self._wake.set()
-        if event_id not in self._holders and event_id not in self._regive and (
-                event_id not in self._owed):
+        if event_id not in self._holders and event_id not in self._regive:
             return  # the event gives out no role: nothing to compare on this hot path
         key = (guild_id, event_id)
         self._dirty.add(key)
@@ -297,19 +293,18 @@ class Reminders(commands.Cog):
         held_role, held = self._holders.get(event_id, (None, set()))
         regive = event_id in self._regive
         self._regive.discard(event_id)
-        owed = self._owed.setdefault(event_id, {})
         if held_role is not None and held_role != role_id:  # changed or cleared
-            owed.setdefault(held_role, set()).update(held)
+            for user_id in held:
+                if await self._remove(guild_id, user_id, held_role,
+                                      "the event's attendee role changed") is None:
+                    break
             held = set()
-        if role_id is not None:  # the role again: who still holds it is held, not owed
-            held = held | owed.pop(role_id, set())
-        refused = await self._take_back_owed(guild_id, event_id, owed)
         if role_id is None:
             self._holders.pop(event_id, None)
-            self._pause_if_refused(guild_id, event_id, refused)
             return
         wanted = set(confirmed)
         kept = held & wanted
+        refused = False
         for user_id in [u for u in confirmed if regive or u not in held]:
             outcome = await self._grant(guild_id, event_id, user_id, role_id)
             if outcome is None:
@@ -328,25 +323,6 @@ class Reminders(commands.Cog):
                     break
         self._holders[event_id] = (role_id, kept)
         self._pause_if_refused(guild_id, event_id, refused)
-
-    async def _take_back_owed(self, guild_id: int, event_id: int,
-                              owed: dict[int, set[int]]) -> bool:
-        """Take back the roles the event gave out before its role changed (or was
-        cleared); True when Discord refused, and those left stay owed."""
-        try:
-            for role_id, users in list(owed.items()):
-                for user_id in list(users):
-                    outcome = await self._remove(guild_id, user_id, role_id,
-                                                 "the event's attendee role changed")
-                    if outcome is None:
-                        return True
-                    if outcome:
-                        users.discard(user_id)
-                del owed[role_id]
-            return False
-        finally:
-            if not owed:
-                self._owed.pop(event_id, None)
 
     def _pause_if_refused(self, guild_id: int, event_id: int, refused: bool) -> None:
         """After a refusal, no try for the event's role until its wait is over (then one
