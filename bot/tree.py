@@ -45,8 +45,9 @@ OPTION_KINDS = {"string": N_("string"), "integer": N_("integer"), "boolean": N_(
 DEFER_AFTER = 2.0
 # A command's `extras`: its answer is for the whole channel (deferred publicly), or its
 # first response is a form (which cannot follow a deferral).
-PUBLIC_REPLY = {"public_reply": True}
-OPENS_FORM = {"opens_form": True}
+_PUBLIC_REPLY, _OPENS_FORM = "eventbot:public_reply", "eventbot:opens_form"
+PUBLIC_REPLY = {_PUBLIC_REPLY: True}
+OPENS_FORM = {_OPENS_FORM: True}
 # Keys in `extras`: the timer, a deferral on its way, and a deferral's placeholder not yet
 # answered (whether it is ephemeral).
 _DEADLINE, _DEFERRING, _PLACEHOLDER = ("eventbot:deadline", "eventbot:deferring",
@@ -268,10 +269,10 @@ async def _answer_unreadable(state: Any, data: Any) -> None:
 class EventTree(app_commands.CommandTree["EventBot"]):
     async def interaction_check(self, interaction: discord.Interaction[EventBot]) -> bool:
         command = interaction.command
+        extras = command.extras if command is not None else {}
         if interaction.type is discord.InteractionType.application_command and not (
-                command is not None and command.extras.get("opens_form")):
-            answer_in_time(interaction, public=command is not None and bool(
-                command.extras.get("public_reply")))
+                extras.get(_OPENS_FORM)):
+            answer_in_time(interaction, public=bool(extras.get(_PUBLIC_REPLY)))
         if not has_user(interaction):
             raise app_commands.CheckFailure("the interaction names no member")
         # First use in a server with no events: give it the sample event before answering.

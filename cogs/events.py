@@ -74,17 +74,16 @@ class RenderedOnce(Generic[Reply]):
     def __call__(self, lang: Language, event: Event) -> Reply:
         key = (lang, event.id)
         kept = self._kept.get(key)
-        if kept is not None:
-            if kept[0] is event:
-                return kept[2]
-            shown = self._shown(event)
-            if kept[1] == shown:
-                self._kept[key] = (event, shown, kept[2])  # the next read: an identity check
-                return kept[2]
+        if kept is not None and kept[0] is event:
+            return kept[2]
+        shown = self._shown(event)
+        if kept is not None and kept[1] == shown:
+            self._kept[key] = (event, shown, kept[2])  # the next read: an identity check
+            return kept[2]
         reply = self.render(lang, event)
         if kept is None and len(self._kept) >= RENDERED:
             del self._kept[next(iter(self._kept))]  # the one kept longest
-        self._kept[key] = (event, self._shown(event), reply)
+        self._kept[key] = (event, shown, reply)
         return reply
 
 

@@ -71,6 +71,11 @@ UNKNOWN_ROLE = 10011  # Discord's error code: the role was deleted
 TAKE_BACK_FIRST, TAKE_BACK_MAX = 10.0, 3600.0
 
 
+def waiting(tries: dict[int, tuple[float, float]], event_id: int) -> bool:
+    """Whether the event's role was refused lately and its wait is not over."""
+    return tries.get(event_id, (0.0, 0.0))[0] > time.monotonic()
+
+
 def refused_again(tries: dict[int, tuple[float, float]], event_id: int) -> float:
     """Note one more refusal in a row for the event's role; the seconds until its next try."""
     _, waited = tries.get(event_id, (0.0, TAKE_BACK_FIRST / 2))
@@ -241,7 +246,7 @@ class Reminders(commands.Cog):
                 store.reminders.attendee_roles, due_by=discord.utils.utcnow()):
             if not self.bot.runs_guild(guild_id):
                 continue  # the process of that guild's shard takes it back
-            if self._taking_back.get(event_id, (0.0, 0.0))[0] > time.monotonic():
+            if waiting(self._taking_back, event_id):
                 continue  # refused lately: tried again when its wait is over
             _, held = self._holders.pop(event_id, (role_id, set()))
             holding = list(dict.fromkeys([*confirmed, *held]))
@@ -281,8 +286,7 @@ class Reminders(commands.Cog):
     async def _sync_role(self, guild_id: int, event_id: int) -> None:
         if event_id in self._taking_back:
             return  # over: its role is being taken back, not given
-        if event_id not in self._regive and self._giving_refused.get(
-                event_id, (0.0, 0.0))[0] > time.monotonic():
+        if event_id not in self._regive and waiting(self._giving_refused, event_id):
             return  # refused lately: synced again when its wait is over
         try:
             role_id, confirmed = await self.bot.store.run(self.bot.store.reminders.attendee_role,
