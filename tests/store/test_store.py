@@ -541,6 +541,24 @@ async def test_a_join_alone_in_its_turn_commits_without_waiting_for_the_next(sto
 
 
 @pytest.mark.sqlite_only  # the event loop's own connection
+async def test_a_join_alone_on_a_busy_database_waits_for_it_on_the_thread(store):
+    """The loop's connection never waits: one try there, then the database thread, which
+    waits for the other writer and commits once it is done."""
+    event = await new_event(store, capacity=5)
+    tries: list[str] = []
+    store._loop_repos.session.conn.set_trace_callback(
+        lambda sql: tries.append(sql) if sql.startswith("BEGIN") else None)
+    async with joins_held(store, event.id):
+        await nothing_else_ready()
+        joining = asyncio.ensure_future(store.join(1, event.id, 1, "waits"))
+        await asyncio.sleep(0.3)
+        assert not joining.done()
+    assert (await joining).result.outcome is JoinOutcome.CONFIRMED
+    assert tries == ["BEGIN IMMEDIATE"]
+    assert (await rsvp_of(store, event.id, 1)).status is Status.CONFIRMED
+
+
+@pytest.mark.sqlite_only  # the event loop's own connection
 async def test_joins_asked_for_in_one_turn_share_a_commit(store):
     event = await new_event(store, capacity=2)
     commits = commits_on_the_loop(store)

@@ -57,14 +57,26 @@ class JoinBatcher:
         if self._closed:
             raise shutting_down()
         loop = asyncio.get_running_loop()
+        alone = not self._pending and not self._thread_writing() and alone_in_turn(loop)
+        if alone:
+            # One join at a time, the common case: nothing else is due in this turn of the
+            # loop to share its commit, and nothing is ahead of it, so it commits now,
+            # without a future or a batch to keep. Nothing is awaited before the commit,
+            # so no cancellation can come between.
+            results = self._commit_on_loop([request])
+            if results is not None:
+                if isinstance(results[0], Exception):
+                    raise results[0]
+                return results[0]
         future: asyncio.Future[Joined] = loop.create_future()
         task = asyncio.current_task()
         self._pending.append((request, future, task, task.cancelling() if task else 0))
+        if alone:  # the database was busy: the thread waits for it
+            self._writer = asyncio.create_task(self._write_on_thread())
+            return await future
         # Joins made in the same turn of the event loop (a burst) share a commit: the
         # first of them to wake up commits them all, and the others find theirs done, so
         # a join costs one turn of the loop, not one for the commit and one to wake up.
-        # A join with nothing else due in this turn has no company to wait for, and
-        # commits at once.
         if not alone_in_turn(loop):
             try:
                 await asyncio.sleep(0)
@@ -92,21 +104,30 @@ class JoinBatcher:
             return  # the thread's writer takes whatever is pending when it is done
         taken = min(len(self._pending), LOOP_BATCH)
         batch = still_wanted(self._pending[:taken])
-        try:
-            results = self._on_loop.join_batch([entry[0] for entry in batch]) if batch else []
-        except Exception as exc:  # nothing was committed
-            if isinstance(exc, TooLongForTheLoop) or (
-                    isinstance(exc, sqlite3.OperationalError) and is_busy(exc)):
-                # the thread can wait for the database, and read a long waitlist whole
-                self._writer = asyncio.create_task(self._write_on_thread())
-                return
-            results = [exc] * len(batch)  # every waiter learns of the failure
+        results = self._commit_on_loop([entry[0] for entry in batch]) if batch else []
+        if results is None:
+            self._writer = asyncio.create_task(self._write_on_thread())
+            return
         del self._pending[:taken]
         settle(batch, results)
-        self._after_loop_commit(len(batch))
         if self._pending:  # a burst larger than a batch: let the loop breathe first
             self._flush_scheduled = True
             asyncio.get_running_loop().call_soon(self._flush_on_loop)
+
+    def _commit_on_loop(self, requests: list[JoinRequest]) -> JoinResults | None:
+        """Decide and commit `requests` through the event loop's connection: each one's
+        result, or its error; None when the thread must do it instead (nothing was
+        committed): the database is busy, which the thread can wait out, or a waitlist is
+        longer than the loop reads at once, which the thread reads whole."""
+        try:
+            results = self._on_loop.join_batch(requests)
+        except Exception as exc:  # nothing was committed
+            if isinstance(exc, TooLongForTheLoop) or (
+                    isinstance(exc, sqlite3.OperationalError) and is_busy(exc)):
+                return None
+            return [exc] * len(requests)  # every waiter learns of the failure
+        self._after_loop_commit(len(requests))
+        return results
 
     def _thread_writing(self) -> bool:
         return self._writer is not None and not self._writer.done()
