@@ -143,18 +143,24 @@ class SqliteRegistrations(Repository):
             if version != self._kept_version or len(kept) > KEPT_TARGETS:
                 kept.clear()
                 self._kept_version = version
-        asked = {(event_id, guild_id) for guild_id, event_id, _, _ in batch}
-        targets = {event_id: kept[event_id] for event_id, _ in asked
-                   if kept is not None and event_id in kept}
-        missing = sorted({event_id for event_id, _ in asked} - targets.keys())
+        # plain loops, not sets: a batch is most often one join, and this runs for each
+        targets: dict[int, JoinTarget | None] = {}
+        for _, event_id, _, _ in batch:
+            if event_id not in targets:
+                targets[event_id] = None if kept is None else kept.get(event_id)
+        missing = sorted(event_id for event_id, target in targets.items() if target is None)
         if missing:
             for row in self._all(f"{JOIN_TARGETS} ({','.join('?' * len(missing))})", missing):
-                targets[row["id"]] = JoinTarget(row["guild_id"], seats_from_row(row),
-                                                row["next_seq"], summary_of(row))
+                read = targets[row["id"]] = JoinTarget(row["guild_id"], seats_from_row(row),
+                                                       row["next_seq"], summary_of(row))
                 if kept is not None:
-                    kept[row["id"]] = targets[row["id"]]
-        return {event_id: target for event_id, target in targets.items()
-                if (event_id, target.guild_id) in asked}
+                    kept[row["id"]] = read
+        named: dict[int, JoinTarget] = {}
+        for guild_id, event_id, _, _ in batch:
+            target = targets[event_id]
+            if target is not None and target.guild_id == guild_id:
+                named[event_id] = target
+        return named
 
     def _decide_joins(self, db: sqlite3.Connection, batch: Sequence[tuple[int, int, int, str]],
                       now: datetime) -> list[Joined | Exception]:
@@ -164,6 +170,7 @@ class SqliteRegistrations(Repository):
                      for event_id, target in events.items()
                      if (promotable := rules.promotable(target.seats, now))}
         stored = self._stored_rsvps([(e, u) for _, e, u, _ in batch])
+        stamp = ts(now)
         decided: dict[tuple[int, int], Existing] = {}  # joins earlier in this batch
         results: list[Joined | Exception] = []
         inserts = []
@@ -180,36 +187,33 @@ class SqliteRegistrations(Repository):
             key = (event_id, user_id)
             mine = decided.get(key)
             if mine is None and key in stored:
-                status, seq = stored[key]
-                mine = Existing(status, self.position(event_id, seq)
-                                if status is Status.WAITLISTED else None)
+                had, seq = stored[key]
+                mine = Existing(had, self.position(event_id, seq)
+                                if had is Status.WAITLISTED else None)
             result = rules.join(seats, mine, now, waitlists.get(event_id))
+            status = result.status  # a property: read once
             if result.promoted:  # written now, so positions read later in the batch see it
                 # a member promoted by their own join hears it in the reply, not by DM too
                 self.promote_rows(guild_id, event_id, result.promoted, now, answered=user_id)
                 decided.update(((event_id, promoted), Existing(Status.CONFIRMED))
                                for promoted in result.promoted)
-            if result.status is not None and mine is None:
-                inserts.append((event_id, user_id, name, result.status.value, target.next_seq,
-                                ts(now)))
-                decided[key] = Existing(result.status, result.position)
+            if status is not None and mine is None:
+                inserts.append((event_id, user_id, name, status.value, target.next_seq, stamp))
+                decided[key] = Existing(status, result.position)
                 target.next_seq += 1
             if result.filled and rules.announce_fill(seats, now):
                 notices.append((guild_id, event_id, NoticeKind.CAPACITY.value,
-                                encode_payload(CapacityPayload()), ts(now)))
+                                encode_payload(CapacityPayload()), stamp))
             results.append(Joined(event, result))
-        db.executemany(
-            "INSERT INTO rsvps (event_id, user_id, display_name, status, seq, joined_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)", inserts)
-        db.executemany(
-            "UPDATE events SET confirmed_count = ?, waitlist_count = ?, next_seq = ?,"
-            " capacity_noticed_at = ? WHERE id = ?",
-            [(*after, eid) for eid, t in events.items()
-             if (after := counters(t.seats, t.next_seq)) != before[eid]])
+        write_rows(db, "INSERT INTO rsvps (event_id, user_id, display_name, status, seq,"
+                   " joined_at) VALUES (?, ?, ?, ?, ?, ?)", inserts)
+        write_rows(db, "UPDATE events SET confirmed_count = ?, waitlist_count = ?, next_seq = ?,"
+                   " capacity_noticed_at = ? WHERE id = ?",
+                   [(*after, eid) for eid, t in events.items()
+                    if (after := counters(t.seats, t.next_seq)) != before[eid]])
         if notices:
-            db.executemany(
-                "INSERT INTO outbox (guild_id, event_id, kind, payload, created_at)"
-                " VALUES (?, ?, ?, ?, ?)", notices)
+            write_rows(db, "INSERT INTO outbox (guild_id, event_id, kind, payload, created_at)"
+                       " VALUES (?, ?, ?, ?, ?)", notices)
             self._session.notices_written += len(notices)
         return results
 
@@ -446,6 +450,15 @@ class SqliteRegistrations(Repository):
         rows = self._all("SELECT user_id FROM rsvps WHERE event_id = ? AND status = 'confirmed'"
                          " ORDER BY seq", (event_id,))
         return [r["user_id"] for r in rows]
+
+
+def write_rows(db: sqlite3.Connection, sql: str, rows: list[tuple]) -> None:
+    """`executemany`, but a single row by `execute`: one join at a time is the usual case,
+    and `executemany` costs it close to a microsecond more."""
+    if len(rows) == 1:
+        db.execute(sql, rows[0])
+    elif rows:
+        db.executemany(sql, rows)
 
 
 def counters(seats: Seats, next_seq: int) -> tuple[int, int, int, int | None]:
