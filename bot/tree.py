@@ -42,7 +42,11 @@ OPTION_KINDS = {"string": N_("string"), "integer": N_("integer"), "boolean": N_(
 # Discord waits 3 s for an interaction's first response, then forgets the interaction
 # ("Unknown interaction") though what it asked for may be done. An answer not ready
 # DEFER_AFTER seconds in (the database held by another process, say) is deferred first.
+# The 3 s run from when Discord made the interaction (its id's time), so the time it took
+# to arrive counts too; but by at most DEFER_AFTER - SOONEST_DEFER, so that a clock ahead
+# of Discord's cannot make every answer a deferral and a follow-up, twice the requests.
 DEFER_AFTER = 2.0
+SOONEST_DEFER = 0.5
 # A command's `extras`: its answer is for the whole channel (deferred publicly), or its
 # first response is a form (which cannot follow a deferral).
 _PUBLIC_REPLY, _OPENS_FORM = "eventbot:public_reply", "eventbot:opens_form"
@@ -55,10 +59,17 @@ _DEADLINE, _DEFERRING, _PLACEHOLDER = ("eventbot:deadline", "eventbot:deferring"
 
 
 def answer_in_time(interaction: discord.Interaction, *, public: bool = False) -> None:
-    """Defer the interaction if its first response has not begun DEFER_AFTER seconds from
-    now: the member sees "thinking…", and the answer arrives when ready."""
+    """Defer the interaction if its first response has not begun DEFER_AFTER seconds after
+    Discord made it: the member sees "thinking…", and the answer arrives when ready."""
     interaction.extras[_DEADLINE] = asyncio.get_running_loop().call_later(
-        DEFER_AFTER, _defer_late, interaction, public)
+        defer_in(interaction), _defer_late, interaction, public)
+
+
+def defer_in(interaction: discord.Interaction) -> float:
+    """Seconds from now until the interaction is DEFER_AFTER seconds old by its id (our
+    clock against Discord's), kept between SOONEST_DEFER and DEFER_AFTER."""
+    age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+    return min(DEFER_AFTER, max(SOONEST_DEFER, DEFER_AFTER - age))
 
 
 def _defer_late(interaction: discord.Interaction, public: bool) -> None:

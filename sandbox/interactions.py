@@ -440,6 +440,8 @@ class Interactions:
 
         self._forget_expired()
         self._interactions[st.token] = st
+        if self.gateway_lag:  # made now (its id, its deadline), delivered later
+            await asyncio.sleep(self.gateway_lag)
         if not await self.dispatch("INTERACTION_CREATE", payload, lost_with_session=True):
             self._forget(st)
             raise TimeoutError(

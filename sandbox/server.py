@@ -49,6 +49,7 @@ class FakeDiscord(
         port: int = 0,
         shard_count: int = 1,
         max_guilds_per_shard: int = 2500,
+        gateway_lag: float = 0.0,
     ) -> None:
         """
         ``response_deadline``: seconds the bot has for its first response (Discord: 3);
@@ -65,12 +66,15 @@ class FakeDiscord(
         unknown routes are recorded). ``port``: where to listen on 127.0.0.1 (0: any free
         port). ``shard_count``: the shards ``GET /gateway/bot`` recommends and IDENTIFY must
         name (sandbox/gateway.py); ``max_guilds_per_shard``: more guilds than this on one
-        session is refused with 4011 (Discord: 2,500).
+        session is refused with 4011 (Discord: 2,500). ``gateway_lag``: seconds each
+        interaction spends on its way to the bot after Discord made it (its id's time): its
+        response deadline counts from its making, as on Discord, so lag eats into it.
         """
         if shard_count < 1:
             raise ValueError("shard_count must be at least 1")
         self.token = token
         self.response_deadline = response_deadline
+        self.gateway_lag = gateway_lag
         self.token_lifetime = token_lifetime
         self.heartbeat_interval = heartbeat_interval
         self.enforce_limits = limits

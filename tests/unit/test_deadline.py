@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from datetime import timedelta
 from types import SimpleNamespace
 
 import discord
@@ -46,6 +47,7 @@ class Interaction:
     id = 1
 
     def __init__(self) -> None:
+        self.created_at = discord.utils.utcnow()  # Discord made it just now
         self.calls: list = []
         self.extras: dict = {}
         self.response, self.followup = Response(self.calls), Followup(self.calls)
@@ -63,6 +65,18 @@ class Interaction:
 @pytest.fixture(autouse=True)
 def quick_deadline(monkeypatch):
     monkeypatch.setattr(tree, "DEFER_AFTER", 0.02)
+
+
+@pytest.mark.parametrize(("age", "wait"), [
+    (0.0, 2.0),  # arrived at once
+    (1.2, 0.8),  # 1.2 s on the way: the 2 s count from when Discord made it
+    (1.9, 0.5), (30.0, 0.5),  # long on the way, or our clock ahead: never sooner than 0.5 s
+    (-5.0, 2.0),  # our clock behind Discord's: never later than 2 s
+])
+def test_the_deferral_counts_from_when_discord_made_the_interaction(monkeypatch, age, wait):
+    monkeypatch.setattr(tree, "DEFER_AFTER", 2.0)
+    made = SimpleNamespace(created_at=discord.utils.utcnow() - timedelta(seconds=age))
+    assert tree.defer_in(made) == pytest.approx(wait, abs=0.05)
 
 
 async def test_an_answer_ready_in_time_is_sent_as_the_response():
