@@ -202,6 +202,9 @@ class NoticeKind(StrEnum):
     CHANGED_DM = "changed_dm"  # the same, to one member
     DELETED = "deleted"
     CANCELLED = "cancelled"  # a DM
+    # An import changed the event: its announcements are edited to match. The bot's own
+    # imports edit them at once; this reaches the bot from an import on the command line.
+    REFRESH = "refresh"
 
 
 # One payload per kind. Field names are the JSON keys stored in the outbox, so rows
@@ -259,9 +262,14 @@ class CancelledPayload:
     title: str
 
 
+@dataclass(frozen=True, slots=True)
+class RefreshPayload:
+    pass
+
+
 NoticePayload: TypeAlias = (CapacityPayload | PromotedPayload | ClosedPayload | OpenedPayload
                  | RecapPayload | ChangedPayload | ChangedDmPayload | DeletedPayload
-                 | CancelledPayload)
+                 | CancelledPayload | RefreshPayload)
 
 PAYLOAD_TYPES: dict[NoticeKind, type[NoticePayload]] = {
     NoticeKind.CAPACITY: CapacityPayload,
@@ -273,6 +281,7 @@ PAYLOAD_TYPES: dict[NoticeKind, type[NoticePayload]] = {
     NoticeKind.CHANGED_DM: ChangedDmPayload,
     NoticeKind.DELETED: DeletedPayload,
     NoticeKind.CANCELLED: CancelledPayload,
+    NoticeKind.REFRESH: RefreshPayload,
 }
 NOTICE_KINDS: dict[type[NoticePayload], NoticeKind] = {t: k for k, t in PAYLOAD_TYPES.items()}
 

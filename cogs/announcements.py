@@ -43,6 +43,7 @@ from bot.models import (
     Notice,
     OpenedPayload,
     PromotedPayload,
+    RefreshPayload,
 )
 from bot.registration import Status
 from bot.render import change_text, event_embed, takeaways_messages
@@ -181,6 +182,12 @@ class Announcements(commands.Cog):
     async def _deliver(self, notice: Notice) -> bool:
         """Send one notice; False leaves it claimed, to be retried after the claim expires."""
         payload = notice.payload
+        if isinstance(payload, RefreshPayload):
+            # An import changed the event (on the command line, say, with no Discord to
+            # edit them there; the bot's own imports have begun the edit already, and the
+            # edit loop skips messages that already show the event as it is).
+            self.registration_changed(notice.guild_id, notice.event_id)
+            return True
         if isinstance(payload, CancelledPayload | DeletedPayload):  # the event is gone:
             try:                                                    # the payload says all
                 if isinstance(payload, CancelledPayload):

@@ -5,7 +5,9 @@ across full, closed and reopened, the sample's mark, and a server the bot leaves
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -13,7 +15,7 @@ import pytest
 
 from sandbox import Attachment
 from tests.conftest import ANNOUNCEMENT
-from tests.e2e.conftest import import_page
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
 from tests.e2e.test_bot import SAMPLE_TITLE, text_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -307,6 +309,35 @@ async def test_a_capacity_raise_on_a_full_event_posts_the_reopening_once(world, 
     notices = [m for m in fake.messages(channel)
                if "Raised Forum" in text_of(m) and "open again" in text_of(m)]
     assert len(notices) == 1
+
+
+async def test_an_import_on_the_command_line_edits_the_running_bots_announcement(
+        world, fake, tmp_path):
+    """`python -m bot import FOLDER` runs in a process of its own, without Discord: the
+    bot serving the server edits the event's announcement to match (a notice in the
+    database they share)."""
+    folder = tmp_path / "command-line-talk"
+    folder.mkdir()
+    (folder / "announcement.txt").write_bytes(b"Command Line Talk\n\n" + OPEN_ANNOUNCEMENT)
+
+    async def import_with(capacity: int) -> None:
+        (folder / "event.toml").write_text(f'title = "Command Line Talk"\ncapacity = {capacity}'
+                                           '\npages = ["announcement.txt"]\n')
+        cli = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "import", str(folder), "--guild", str(world.guild.id),
+            env={**os.environ, **world.env}, cwd=str(world.cwd),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        output, _ = await cli.communicate()
+        assert cli.returncode == 0, output.decode()
+
+    await import_with(5)
+    [(event_id,)] = world.query("SELECT id FROM events WHERE slug = 'command-line-talk'")
+    message = await announced(world, event_id)
+    assert "5 of 5 seats left" in text_of(message)
+    await asyncio.sleep(3.0)  # past the edits posting it begins (2 s apart at most)
+    await import_with(9)
+    await settled(fake, world.guild.channel("announcements"), message["id"],
+                  lambda m: "9 of 9 seats left" in text_of(m), timeout=15)
 
 
 # -- the sample event and a server the bot leaves ----------------------------------------

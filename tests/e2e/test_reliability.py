@@ -839,8 +839,11 @@ async def test_a_schema_v1_database_opens_with_the_current_bot_without_loss(tmp_
         reopened = v1_rows(conn)
         conn.close()
         assert reopened["events"][0][:-1] == original["events"][0][:-1]  # not updated_at
-        assert {t: r for t, r in reopened.items() if t != "events"} == {
-            t: r for t, r in original.items() if t != "events"}
+        # ...and asks for its announcement to be edited to match, a notice of its own
+        *kept_notices, (_, _, _, kind, _, _, _) = reopened["outbox"]
+        assert kind == "refresh" and kept_notices == original["outbox"]
+        assert {t: r for t, r in reopened.items() if t not in ("events", "outbox")} == {
+            t: r for t, r in original.items() if t not in ("events", "outbox")}
         # ...and the bot runs on it: it reads the old RSVPs and settings, and delivers the
         # notice that was pending in the old outbox, once, in the channel set back then.
         env = {"DATABASE_PATH": str(path), "EVENTS_DIR": str(ROOT / "data/events"),

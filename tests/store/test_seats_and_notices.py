@@ -238,6 +238,28 @@ async def test_a_recap_is_announced_when_it_reaches_an_existing_event_and_only_o
     assert await kinds(store) == ["recap"]
 
 
+async def test_an_import_into_an_announced_event_asks_for_its_announcements_edit(store):
+    """Whoever imports (the bot, or `python -m bot import` in a process of its own), the
+    process posting the event's announcements hears to edit them; none for an event not
+    announced."""
+    event = await new_event(store, capacity=5, slug="announced")
+    quiet = await new_event(store, capacity=5, slug="quiet")
+    await store.run(store.notices.add_announcement_message, event.id, 77, 88, "digest")
+    await kinds(store)
+    for slug in ("announced", "quiet"):
+        await store.run(store.events.save_event, 1, EventDraft(slug=slug, title="Renamed",
+                                                               capacity=7),
+                        [("page text", make_page())])
+    notices = await store.run(store.notices.claim_notices)
+    assert [(n.kind, n.event_id) for n in notices] == [("refresh", event.id)]
+    await store.run(store.notices.ack_notice, notices[0].id)
+    recap = make_page("recap", takeaways=(("Trade", "Tariffs rose."),))
+    await store.run(store.events.add_page, 1, quiet.id, "the recap of quiet", recap)
+    assert await kinds(store) == ["recap"]
+    await store.run(store.events.add_page, 1, event.id, "the recap of announced", recap)
+    assert await kinds(store) == ["recap", "refresh"]
+
+
 async def test_acknowledging_a_notice_of_a_deleted_event_never_takes_a_newer_one(store):
     """A capacity notice is out for delivery when its event is deleted: the deletion drops
     it and writes the event's own notices. The late acknowledgement of the capacity notice

@@ -20,6 +20,7 @@ from bot.models import (
     OpenedPayload,
     PromotedPayload,
     RecapPayload,
+    RefreshPayload,
 )
 from bot.storage.sqlite.outbox import decode_payload, encode_payload
 
@@ -36,6 +37,7 @@ EXAMPLES = [
     DeletedPayload(title="A Talk", messages=((1, 2), (3, 4)), scheduled_event_id=55),
     DeletedPayload(title="A Talk", messages=(), scheduled_event_id=None),
     CancelledPayload(user_id=66, title="A Talk"),
+    RefreshPayload(),
 ]
 
 

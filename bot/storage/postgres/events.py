@@ -115,6 +115,8 @@ class PostgresEvents(Repository):
         await self._apply_draft(conn, event_id, guild_id, draft, now)
         await self._content.add_pages(conn, event_id, guild_id, pages, now, url,
                                       announce_recap=not created)
+        if not created:
+            await self._outbox.refresh_announcements(conn, guild_id, event_id, now)
         return event_id, created
 
     async def imported_event_id(self, guild_id: int, body: str,
@@ -130,6 +132,7 @@ class PostgresEvents(Repository):
         async with self._transaction() as conn:
             await self._registrations.seats_of(conn, event_id, guild_id)
             await self._content.add_pages(conn, event_id, guild_id, [(body, page)], now)
+            await self._outbox.refresh_announcements(conn, guild_id, event_id, now)
             return await self._get_event(conn, guild_id, event_id)
 
     async def _apply_draft(self, conn: asyncpg.Connection, event_id: int, guild_id: int,

@@ -9,7 +9,13 @@ from datetime import datetime
 
 import asyncpg
 
-from bot.models import NOTICE_KINDS, AnnouncementMessage, Notice, NoticePayload
+from bot.models import (
+    NOTICE_KINDS,
+    AnnouncementMessage,
+    Notice,
+    NoticePayload,
+    RefreshPayload,
+)
 from bot.shards import Shards
 from bot.storage.postgres.session import NOTICES_CHANNEL, Database, Repository, to_the_end
 from bot.storage.sqlite.outbox import decode_notices, encode_payload
@@ -28,6 +34,15 @@ class PostgresOutbox(Repository):
         """Queue a notice in the caller's transaction (its kind is its payload's)."""
         await self.notify_many(conn, [(guild_id, event_id, NOTICE_KINDS[type(payload)].value,
                                        encode_payload(payload), ts(now))])
+
+    async def refresh_announcements(self, conn: asyncpg.Connection, guild_id: int,
+                                    event_id: int, now: datetime) -> None:
+        """Queue an edit of the event's announcements, if it has any, in the caller's
+        transaction: whichever process posts them edits them (an import run from the
+        command line has no Discord to do it)."""
+        if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM announcement_messages"
+                               " WHERE event_id = $1)", event_id):
+            await self.notify(conn, guild_id, event_id, RefreshPayload(), now)
 
     async def notify_many(self, conn: asyncpg.Connection,
                           rows: list[tuple[int, int, str, str, int | None]]) -> None:

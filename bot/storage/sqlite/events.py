@@ -125,6 +125,8 @@ class SqliteEvents(Repository):
             event_id = row["id"]
         self._apply_draft(event_id, guild_id, draft, now)
         self._content.add_pages(event_id, guild_id, pages, now, url, created=created)
+        if not created:
+            self._outbox.refresh_announcements(guild_id, event_id, now)
         return event_id, created
 
     def imported_event_id(self, guild_id: int, body: str, url: str | None = None) -> int | None:
@@ -139,6 +141,7 @@ class SqliteEvents(Repository):
         with self._transaction():
             self._registrations.seats_of(event_id, guild_id)
             self._content.add_pages(event_id, guild_id, [(body, page)], now)
+            self._outbox.refresh_announcements(guild_id, event_id, now)
         return self.get_event(guild_id, event_id)
 
     def _apply_draft(self, event_id: int, guild_id: int, draft: EventDraft,

@@ -18,6 +18,7 @@ from bot.models import (
     Notice,
     NoticeKind,
     NoticePayload,
+    RefreshPayload,
 )
 from bot.shards import Shards
 from bot.storage.sqlite.session import Repository, Session, ts, utcnow
@@ -75,6 +76,14 @@ class SqliteOutbox(Repository):
             " VALUES (?, ?, ?, ?, ?)",
             (guild_id, event_id, NOTICE_KINDS[type(payload)].value, encode_payload(payload),
              ts(now)))
+
+    def refresh_announcements(self, guild_id: int, event_id: int, now: datetime) -> None:
+        """Queue an edit of the event's announcements, if it has any, in the caller's
+        transaction: whichever process posts them edits them (an import run from the
+        command line has no Discord to do it)."""
+        if self._one("SELECT 1 FROM announcement_messages WHERE event_id = ? LIMIT 1",
+                     (event_id,)) is not None:
+            self.notify(guild_id, event_id, RefreshPayload(), now)
 
     def claim_notices(self, limit: int = 100, stale_after: int = 60,
                       shards: Shards | None = None) -> list[Notice]:
