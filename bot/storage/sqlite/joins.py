@@ -65,6 +65,7 @@ class JoinBatcher:
             # so no cancellation can come between.
             results = self._commit_on_loop([request])
             if results is not None:
+                self._after_loop_commit(1)
                 if isinstance(results[0], Exception):
                     raise results[0]
                 return results[0]
@@ -110,6 +111,7 @@ class JoinBatcher:
             return
         del self._pending[:taken]
         settle(batch, results)
+        self._after_loop_commit(len(batch))
         if self._pending:  # a burst larger than a batch: let the loop breathe first
             self._flush_scheduled = True
             asyncio.get_running_loop().call_soon(self._flush_on_loop)
@@ -126,7 +128,6 @@ class JoinBatcher:
                     isinstance(exc, sqlite3.OperationalError) and is_busy(exc)):
                 return None
             return [exc] * len(requests)  # every waiter learns of the failure
-        self._after_loop_commit(len(requests))
         return results
 
     def _thread_writing(self) -> bool:
