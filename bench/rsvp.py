@@ -223,9 +223,9 @@ def report(results: dict) -> str:
               "Python between them; the event's row is kept from one join to the next, checked "
               "by `PRAGMA data_version`, where the floor reads its five numbers) and "
               f"{cost['store, 1 in flight']:.0f} µs "
-              "through the event loop (the task, the future and the batch's bookkeeping; a "
-              "join with nothing else due in its turn of the loop commits without waiting "
-              "for the next)"
+              "through the event loop (the member's coroutine and the store's; a join with "
+              "nothing else due in its turn of the loop and none queued commits at once, "
+              "without a future or a batch, which only joins arriving together share)"
               + (f"; load average {load[0]:.2f} at the start, {load[1]:.2f} at the end." if load
                  else ".")]
     if COLD_FLOOR in cost:
