@@ -29,7 +29,9 @@ from everyone. Which members hold the role is kept in memory, seeded at start-up
 the confirmed members (as the previous run left them); `/manage role` again re-gives
 it to every confirmed member, which repairs a grant lost to a crash or an outage.
 Events that give out no role cost nothing per change; a role set through another bot
-process sharing the database is picked up when this one restarts.
+process sharing the database is picked up when this one restarts. When the role is
+changed or cleared (or the event deleted), the old one is taken back from its holders by
+a task of its own per event, so that an old role Discord refuses never holds up the new.
 
 With shards in several processes, roles are given, re-given and taken back by the
 process of the guild's shard only (it alone gets that guild's commands); reminders are
@@ -42,6 +44,8 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Hashable
+from typing import TypeVar
 
 import discord
 from discord.ext import commands
@@ -71,16 +75,22 @@ UNKNOWN_ROLE = 10011  # Discord's error code: the role was deleted
 TAKE_BACK_FIRST, TAKE_BACK_MAX = 10.0, 3600.0
 
 
-def waiting(tries: dict[int, tuple[float, float]], event_id: int) -> bool:
-    """Whether the event's role was refused lately and its wait is not over."""
-    return tries.get(event_id, (0.0, 0.0))[0] > time.monotonic()
+# A role's tries: (time.monotonic() of its next try, the wait before it), by the event
+# (its current role) or by (event, earlier role).
+Key = TypeVar("Key", bound=Hashable)
+Tries = dict[Key, tuple[float, float]]
 
 
-def refused_again(tries: dict[int, tuple[float, float]], event_id: int) -> float:
-    """Note one more refusal in a row for the event's role; the seconds until its next try."""
-    _, waited = tries.get(event_id, (0.0, TAKE_BACK_FIRST / 2))
+def waiting(tries: Tries[Key], key: Key) -> bool:
+    """Whether the role was refused lately and its wait is not over."""
+    return tries.get(key, (0.0, 0.0))[0] > time.monotonic()
+
+
+def refused_again(tries: Tries[Key], key: Key) -> float:
+    """Note one more refusal in a row for the role; the seconds until its next try."""
+    _, waited = tries.get(key, (0.0, TAKE_BACK_FIRST / 2))
     wait = min(waited * 2, TAKE_BACK_MAX)
-    tries[event_id] = (time.monotonic() + wait, wait)
+    tries[key] = (time.monotonic() + wait, wait)
     return wait
 
 
@@ -94,13 +104,19 @@ class Reminders(commands.Cog):
         self._dirty: set[tuple[int, int]] = set()
         self._regive: set[int] = set()  # events whose role goes to every confirmed member again
         self._syncers: dict[tuple[int, int], asyncio.Task[None]] = {}
-        # event id -> (time.monotonic() of the next try, the wait before it) of the roles
-        # whose take-back at the event's end failed
-        self._taking_back: dict[int, tuple[float, float]] = {}
+        # The tries of the roles whose take-back at the event's end failed, by event
+        self._taking_back: Tries[int] = {}
         # The same for the roles Discord refused to give or take during an event, and the
         # timers that sync them again when their wait is over
-        self._giving_refused: dict[int, tuple[float, float]] = {}
+        self._giving_refused: Tries[int] = {}
         self._give_again: dict[int, asyncio.TimerHandle] = {}
+        # An event's earlier roles (its role changed or cleared) -> the members still to
+        # take each from; their tries by (event, role); the task taking them back, per
+        # event. Apart from the current role's grants, which they never hold up.
+        self._earlier: dict[int, dict[int, set[int]]] = {}
+        self._earlier_tries: Tries[tuple[int, int]] = {}
+        self._taking_earlier: dict[int, asyncio.Task[None]] = {}
+        self._earlier_wake: dict[int, asyncio.Event] = {}
         # What a stop gives back (`_give_back_unsent`): the claim under way, and the
         # reminders claimed whose DMs have not begun.
         self._claiming: asyncio.Future[list[DueReminder]] | None = None
@@ -125,7 +141,8 @@ class Reminders(commands.Cog):
         self.bot.signals.unsubscribe(RemindersChanged, self._on_reminders_changed)
         for timer in self._give_again.values():
             timer.cancel()
-        tasks = [t for t in (self._scheduler, *self._syncers.values()) if t is not None]
+        tasks = [t for t in (self._scheduler, *self._syncers.values(),
+                             *self._taking_earlier.values()) if t is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -284,28 +301,26 @@ class Reminders(commands.Cog):
             self._syncers.pop(key, None)
 
     async def _sync_role(self, guild_id: int, event_id: int) -> None:
-        if event_id in self._taking_back:
-            return  # over: its role is being taken back, not given
-        if event_id not in self._regive and waiting(self._giving_refused, event_id):
-            return  # refused lately: synced again when its wait is over
+        regive = event_id in self._regive  # `/manage role` was used: the role may have changed
+        if not regive and (event_id in self._taking_back
+                           or waiting(self._giving_refused, event_id)):
+            return  # over (its role is being taken back), or refused lately (synced again
+            # when its wait is over): nothing to read on this hot path
         try:
             role_id, confirmed = await self.bot.store.run(self.bot.store.reminders.attendee_role,
                                                           guild_id, event_id)
         except EventNotFound:
-            self._holders.pop(event_id, None)
-            return
+            role_id, confirmed = None, []
+        self._regive.discard(event_id)  # once read: a failed read leaves it for the next sync
         held_role, held = self._holders.get(event_id, (None, set()))
-        regive = event_id in self._regive
-        self._regive.discard(event_id)
-        if held_role is not None and held_role != role_id:  # changed or cleared
-            for user_id in held:
-                if await self._remove(guild_id, user_id, held_role,
-                                      "the event's attendee role changed") is None:
-                    break
-            held = set()
-        if role_id is None:
+        if held_role is not None and held_role != role_id:  # changed, cleared, or deleted
             self._holders.pop(event_id, None)
-            return
+            self._taking_back.pop(event_id, None)  # its holders are owed it back from now
+            self._giving_refused.pop(event_id, None)  # a new role gets a try of its own
+            self._owe_earlier(guild_id, event_id, held_role, held)
+            held = set()
+        if role_id is None or event_id in self._taking_back:
+            return  # no role now, or over: its role is taken back, not given
         wanted = set(confirmed)
         kept = held & wanted
         refused = False
@@ -347,6 +362,67 @@ class Reminders(commands.Cog):
         _, waited = self._giving_refused.get(event_id, (0.0, 0.0))
         self._giving_refused[event_id] = (0.0, waited)  # over, whatever the clock says
         self.registration_changed(guild_id, event_id)
+
+    # -- earlier roles: taken back from whoever this process gave them to ----------
+
+    def _owe_earlier(self, guild_id: int, event_id: int, role_id: int,
+                     members: set[int]) -> None:
+        if not members:
+            return
+        self._earlier.setdefault(event_id, {}).setdefault(role_id, set()).update(members)
+        self._earlier_wake.setdefault(event_id, asyncio.Event()).set()
+        if event_id not in self._taking_earlier:
+            self._taking_earlier[event_id] = asyncio.create_task(
+                self._take_back_earlier(guild_id, event_id), name="earlier-roles")
+
+    async def _take_back_earlier(self, guild_id: int, event_id: int) -> None:
+        """Take each earlier role back from its members, role by role: a role Discord
+        refuses waits (doubling, as the current role's grants do) without holding up the
+        others, and a member is forgotten only once the role is off them. Runs until
+        nobody is owed anything, whatever becomes of the event meanwhile."""
+        wake = self._earlier_wake.setdefault(event_id, asyncio.Event())
+        try:
+            while roles := self._earlier.get(event_id):
+                wake.clear()  # members owed from now on wake the wait below
+                for role_id in [r for r in roles
+                                if not waiting(self._earlier_tries, (event_id, r))]:
+                    if await self._take_back_one(guild_id, role_id, roles[role_id]):
+                        wait = refused_again(self._earlier_tries, (event_id, role_id))
+                        log.warning("role %s, no longer event %s's, is still held by %d "
+                                    "member(s); trying again in %.0f s", role_id, event_id,
+                                    len(roles[role_id]), wait)
+                    elif not roles[role_id]:
+                        del roles[role_id]
+                        self._earlier_tries.pop((event_id, role_id), None)
+                if not roles:
+                    del self._earlier[event_id]
+                    return
+                soonest = min(self._earlier_tries.get((event_id, r), (0.0, 0.0))[0]
+                              for r in roles)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), max(soonest - time.monotonic(), 0.0))
+        finally:
+            self._taking_earlier.pop(event_id, None)
+            self._earlier_wake.pop(event_id, None)
+
+    async def _take_back_one(self, guild_id: int, role_id: int, owed: set[int]) -> bool:
+        """One pass over the members owed `role_id` back; whether one failed (those left
+        wait for the role's next try)."""
+        failed = False
+        for user_id in sorted(owed):
+            try:
+                outcome = await self._remove(guild_id, user_id, role_id,
+                                             "the event's attendee role changed")
+            except Exception:  # a network error: this member, and the rest, next time
+                log.exception("could not take role %s back from user %s", role_id, user_id)
+                return True
+            if outcome is None:  # refused: nor for the others now
+                return True
+            if outcome:
+                owed.discard(user_id)
+            else:  # failed this time (a server error): left for the next try
+                failed = True
+        return failed
 
     async def _grant(self, guild_id: int, event_id: int, user_id: int, role_id: int
                      ) -> bool | None:

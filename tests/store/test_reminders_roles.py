@@ -395,3 +395,168 @@ async def test_a_refused_take_back_still_owes_the_role_back_to_everyone_left(sto
     finally:
         for timer in cog._give_again.values():
             timer.cancel()
+
+
+def server_error() -> Exception:
+    import discord
+
+    return discord.HTTPException(SimpleNamespace(status=500, reason="Internal Server Error"),
+                                 {"code": 0, "message": "500: Internal Server Error"})
+
+
+class RoleCalls:
+    """Discord's side of the attendee roles: the calls, and the answer each gets (None: done;
+    else the exception raised, decided per call by `answer(action, user_id, role_id)`)."""
+
+    def __init__(self, answer) -> None:
+        self.answer, self.calls = answer, []
+
+    async def _call(self, action, user_id, role_id):
+        self.calls.append((action, user_id, role_id))
+        problem = self.answer(action, user_id, role_id)
+        if problem is not None:
+            raise problem
+
+    async def add_role(self, guild_id, user_id, role_id, *, reason=None):
+        await self._call("give", user_id, role_id)
+
+    async def remove_role(self, guild_id, user_id, role_id, *, reason=None):
+        await self._call("take", user_id, role_id)
+
+
+@contextlib.asynccontextmanager
+async def roles_cog(store: Store, answer, monkeypatch):
+    """The reminders cog giving out roles through `RoleCalls(answer)`; a refused role is
+    tried again after 0.05 s (doubling), not 10 s."""
+    from cogs import reminders
+
+    monkeypatch.setattr(reminders, "TAKE_BACK_FIRST", 0.05)
+    http = RoleCalls(answer)
+    cog = reminders.Reminders(SimpleNamespace(store=store, http=http))
+    try:
+        yield cog, http
+    finally:
+        for timer in cog._give_again.values():
+            timer.cancel()
+        for task in cog._taking_earlier.values():
+            task.cancel()
+
+
+async def role_changed(cog, event_id: int) -> None:
+    """What `/manage role` does after writing the event's role: the cog syncs it again."""
+    cog._regive.add(event_id)
+    await cog._sync_role(1, event_id)
+
+
+async def asked(http: RoleCalls, check, timeout: float = 5.0) -> None:
+    """Wait until Discord has been asked what `check(calls)` looks for."""
+    async def done() -> None:
+        while not check(http.calls):
+            await asyncio.sleep(0.01)
+    await asyncio.wait_for(done(), timeout)
+
+
+async def test_an_earlier_role_discord_refuses_to_take_back_stays_owed_apart(store, monkeypatch):
+    """The role changes from 555 to 666 while Discord refuses to take 555 back: 666 is given
+    at once all the same, and 555 is taken back from both members once Discord allows it."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2])
+    await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
+    refusals = {"left": 2}
+
+    def answer(action, user_id, role_id):
+        if action == "take" and role_id == 555 and refusals["left"]:
+            refusals["left"] -= 1
+            return refused()
+        return None
+
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):
+        await role_changed(cog, event_id)
+        assert sorted(http.calls) == [("give", 1, 555), ("give", 2, 555)]
+        await store.run(store.reminders.set_attendee_role, 1, event_id, 666)
+        await role_changed(cog, event_id)
+        assert ("give", 1, 666) in http.calls and ("give", 2, 666) in http.calls
+        await asked(http, lambda calls: ("take", 2, 555) in calls)
+        await asyncio.sleep(0.2)  # nothing more to ask
+        taken = [c for c in http.calls if c[0] == "take"]
+        # refused twice (one try each, no member asked twice in a try), then both taken
+        assert taken == [("take", 1, 555)] * 3 + [("take", 2, 555)]
+        assert cog._holders[event_id] == (666, {1, 2})
+
+
+async def test_an_earlier_role_refused_does_not_hold_up_another(store, monkeypatch):
+    """Two changes in a row: Discord keeps refusing to take 555 back, but 666 is taken back
+    from its members at once, and 777 given."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1])
+    answer = lambda action, user_id, role_id: (  # noqa: E731
+        refused() if (action, role_id) == ("take", 555) else None)
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):
+        for role in (555, 666, 777):
+            await store.run(store.reminders.set_attendee_role, 1, event_id, role)
+            await role_changed(cog, event_id)
+        assert ("give", 1, 777) in http.calls
+        await asked(http, lambda calls: ("take", 1, 666) in calls)
+        # 555 is still owed: asked again after each wait, 666 and 777 left alone meanwhile
+        await asked(http, lambda calls: calls.count(("take", 1, 555)) >= 3)
+        assert http.calls.count(("take", 1, 666)) == 1
+
+
+async def test_a_server_error_leaves_only_that_member_owed_the_earlier_role(store, monkeypatch):
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2, 3])
+    failed = {"once": False}
+
+    def answer(action, user_id, role_id):
+        if (action, user_id) == ("take", 2) and not failed["once"]:
+            failed["once"] = True
+            return server_error()
+        return None
+
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):
+        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
+        await role_changed(cog, event_id)
+        await store.run(store.reminders.set_attendee_role, 1, event_id, None)
+        await role_changed(cog, event_id)
+        await asked(http, lambda calls: [c[1] for c in calls if c[0] == "take"] == [1, 2, 3, 2])
+        await asyncio.sleep(0.2)  # 2 failed once: asked again, the others not
+        assert [c[1] for c in http.calls if c[0] == "take"] == [1, 2, 3, 2]
+
+
+async def test_a_past_events_role_cleared_while_its_take_back_is_refused_is_still_taken_back(
+        store, monkeypatch):
+    """The event is over and Discord refuses to take its role back; a moderator then clears
+    the role. Its holders are still owed it, and get it taken once Discord allows."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2])
+    allowed = {"yet": False}
+    answer = lambda action, user_id, role_id: (  # noqa: E731
+        None if action == "give" or allowed["yet"] else refused())
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):
+        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
+        await role_changed(cog, event_id)
+        # as `end_past_roles` leaves it when Discord refused the take-back at the end
+        cog._holders[event_id] = (555, {1, 2})
+        cog._taking_back[event_id] = (time_from_now(3600), 3600.0)
+        await store.run(store.reminders.set_attendee_role, 1, event_id, None)
+        await role_changed(cog, event_id)
+        allowed["yet"] = True
+        await asked(http, lambda calls: ("take", 2, 555) in calls)
+
+
+async def test_a_deleted_events_role_is_taken_back_from_its_holders(store, monkeypatch):
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2])
+    async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):
+        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
+        await role_changed(cog, event_id)
+        await store.run(store.events.delete_event, 1, event_id)
+        await cog._sync_role(1, event_id)  # the deletion's registration change
+        await asked(http, lambda calls: sorted(c for c in calls if c[0] == "take") == [
+            ("take", 1, 555), ("take", 2, 555)])
+
+
+def time_from_now(seconds: float) -> float:
+    import time
+
+    return time.monotonic() + seconds
