@@ -29,9 +29,10 @@ from everyone. Which members hold the role is kept in memory, seeded at start-up
 the confirmed members (as the previous run left them); `/manage role` again re-gives
 it to every confirmed member, which repairs a grant lost to a crash or an outage.
 Events that give out no role cost nothing per change; a role set through another bot
-process sharing the database is picked up when this one restarts. When the role is
-changed or cleared (or the event deleted), the old one is taken back from its holders by
-a task of its own per event, so that an old role Discord refuses never holds up the new.
+process sharing the database is picked up when this one restarts. A role to take back
+(the event's role once it is over; an earlier one, when the role is changed or cleared or
+the event deleted) is taken back by a task of the event's own, role by role, each with
+its own waits after a refusal: an old role Discord refuses never holds up the new one.
 
 With shards in several processes, roles are given, re-given and taken back by the
 process of the guild's shard only (it alone gets that guild's commands); reminders are
@@ -89,7 +90,7 @@ def waiting(tries: Tries[Key], key: Key) -> bool:
 def refused_again(tries: Tries[Key], key: Key) -> float:
     """Note one more refusal in a row for the role; the seconds until its next try."""
     _, waited = tries.get(key, (0.0, TAKE_BACK_FIRST / 2))
-    wait = min(waited * 2, TAKE_BACK_MAX)
+    wait = min(max(waited * 2, TAKE_BACK_FIRST), TAKE_BACK_MAX)
     tries[key] = (time.monotonic() + wait, wait)
     return wait
 
@@ -104,19 +105,24 @@ class Reminders(commands.Cog):
         self._dirty: set[tuple[int, int]] = set()
         self._regive: set[int] = set()  # events whose role goes to every confirmed member again
         self._syncers: dict[tuple[int, int], asyncio.Task[None]] = {}
-        # The tries of the roles whose take-back at the event's end failed, by event
-        self._taking_back: Tries[int] = {}
-        # The same for the roles Discord refused to give or take during an event, and the
+        # The tries of the roles Discord refused to give or take during an event, and the
         # timers that sync them again when their wait is over
         self._giving_refused: Tries[int] = {}
         self._give_again: dict[int, asyncio.TimerHandle] = {}
-        # An event's earlier roles (its role changed or cleared) -> the members still to
-        # take each from; their tries by (event, role); the task taking them back, per
-        # event. Apart from the current role's grants, which they never hold up.
-        self._earlier: dict[int, dict[int, set[int]]] = {}
-        self._earlier_tries: Tries[tuple[int, int]] = {}
-        self._taking_earlier: dict[int, asyncio.Task[None]] = {}
-        self._earlier_wake: dict[int, asyncio.Event] = {}
+        # Roles to take back, by event: role id -> the members still to take it from, and
+        # why (the audit log's reason). An earlier role (changed, cleared, the event
+        # deleted), or the event's own role once it is over (`_ending`: the event stops
+        # giving it out once nobody holds it). A task per event takes them back, role by
+        # role, each with its own tries, apart from the current role's grants.
+        self._owed: dict[int, dict[int, set[int]]] = {}
+        self._owed_why: dict[tuple[int, int], str] = {}
+        self._owed_tries: Tries[tuple[int, int]] = {}
+        self._ending: dict[int, int] = {}  # event id -> its role, being taken back at its end
+        self._taking: dict[int, asyncio.Task[None]] = {}
+        self._taking_wake: dict[int, asyncio.Event] = {}
+        # One change of an event's roles at a time between its sync and its take-back task:
+        # a role set again must not be taken from its members by a take-back under way.
+        self._role_locks: dict[int, asyncio.Lock] = {}
         # What a stop gives back (`_give_back_unsent`): the claim under way, and the
         # reminders claimed whose DMs have not begun.
         self._claiming: asyncio.Future[list[DueReminder]] | None = None
@@ -142,7 +148,7 @@ class Reminders(commands.Cog):
         for timer in self._give_again.values():
             timer.cancel()
         tasks = [t for t in (self._scheduler, *self._syncers.values(),
-                             *self._taking_earlier.values()) if t is not None]
+                             *self._taking.values()) if t is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -201,11 +207,8 @@ class Reminders(commands.Cog):
                 await self.send_due_reminders()
                 await self.end_past_roles()
                 due = await self.bot.store.run(self.bot.store.reminders.next_due, None,
-                                               tuple(self._taking_back))
+                                               tuple(self._ending))
                 delay = MAX_SLEEP if due is None else due.timestamp() - time.time() + 0.1
-                if self._taking_back:
-                    retry = min(at for at, _ in self._taking_back.values())
-                    delay = min(delay, retry - time.monotonic() + 0.1)
             except Exception:
                 log.exception("the reminder scheduler failed; retrying in %.0f s", RETRY_AFTER)
                 delay = RETRY_AFTER
@@ -256,36 +259,23 @@ class Reminders(commands.Cog):
                           "sent at most once, so it is not retried", user_id, event_id)
 
     async def end_past_roles(self) -> None:
-        """Take the attendee role back from everyone once the event is over; the event stops
-        giving it out only once nobody is left holding it."""
+        """Take the attendee role back from everyone once the event is over (`_owe`); the
+        event stops giving it out once nobody is left holding it."""
         store = self.bot.store
         for guild_id, event_id, role_id, confirmed in await store.run(
                 store.reminders.attendee_roles, due_by=discord.utils.utcnow()):
             if not self.bot.runs_guild(guild_id):
                 continue  # the process of that guild's shard takes it back
-            if waiting(self._taking_back, event_id):
-                continue  # refused lately: tried again when its wait is over
-            _, held = self._holders.pop(event_id, (role_id, set()))
-            holding = list(dict.fromkeys([*confirmed, *held]))
-            left: list[int] = []
-            for n, user_id in enumerate(holding):
-                outcome = await self._remove(guild_id, user_id, role_id, "the event is over")
-                if outcome is None:  # not allowed: nor for the others
-                    left += holding[n:]
-                    break
-                if not outcome:
-                    left.append(user_id)
-            if left:
-                wait = refused_again(self._taking_back, event_id)
-                self._holders[event_id] = (role_id, set(left))
-                log.warning("role %s of event %s is still held by %d member(s); trying again "
-                            "in %.0f s", role_id, event_id, len(left), wait)
-                continue
-            self._taking_back.pop(event_id, None)
-            # Removing is idempotent, so it comes first: a crash before this line removes
-            # the role again on the next start rather than leaving it with anyone.
-            await self.bot.store.run(self.bot.store.reminders.end_attendee_role, event_id, role_id)
-            log.info("took role %s back from the attendees of event %s", role_id, event_id)
+            if self._ending.get(event_id) == role_id:
+                continue  # under way
+            held_role, held = self._holders.pop(event_id, (role_id, set()))
+            self._ending[event_id] = role_id
+            if held_role != role_id:  # changed, and not synced since
+                self._owe(guild_id, event_id, held_role, held, "the event's attendee role changed")
+                held = set()
+            if not self._owe(guild_id, event_id, role_id, {*confirmed, *held},
+                             "the event is over"):
+                await self._ended(event_id, role_id)  # nobody holds it
 
     # -- attendee roles -----------------------------------------------------------
 
@@ -302,27 +292,29 @@ class Reminders(commands.Cog):
 
     async def _sync_role(self, guild_id: int, event_id: int) -> None:
         regive = event_id in self._regive  # `/manage role` was used: the role may have changed
-        if not regive and (event_id in self._taking_back
-                           or waiting(self._giving_refused, event_id)):
+        if not regive and (event_id in self._ending or waiting(self._giving_refused, event_id)):
             return  # over (its role is being taken back), or refused lately (synced again
             # when its wait is over): nothing to read on this hot path
         try:
             role_id, confirmed = await self.bot.store.run(self.bot.store.reminders.attendee_role,
                                                           guild_id, event_id)
-        except EventNotFound:
+        except EventNotFound:  # deleted: whoever holds its role is owed it back
             role_id, confirmed = None, []
         self._regive.discard(event_id)  # once read: a failed read leaves it for the next sync
         held_role, held = self._holders.get(event_id, (None, set()))
         if held_role is not None and held_role != role_id:  # changed, cleared, or deleted
             self._holders.pop(event_id, None)
-            self._taking_back.pop(event_id, None)  # its holders are owed it back from now
-            self._giving_refused.pop(event_id, None)  # a new role gets a try of its own
-            self._owe_earlier(guild_id, event_id, held_role, held)
+            self._owe(guild_id, event_id, held_role, held, "the event's attendee role changed")
             held = set()
-        if role_id is None or event_id in self._taking_back:
+        if role_id is None or event_id in self._ending:
             return  # no role now, or over: its role is taken back, not given
+        # Its members may hold it still, if it was the event's role before (set again).
+        held = held | await self._owed_again(event_id, role_id)
         wanted = set(confirmed)
-        kept = held & wanted
+        # Who may hold the role, kept up to date as the calls go: whatever stops this sync
+        # midway leaves them known, to take it back from later.
+        kept = set(held)
+        self._holders[event_id] = (role_id, kept)
         refused = False
         for user_id in [u for u in confirmed if regive or u not in held]:
             outcome = await self._grant(guild_id, event_id, user_id, role_id)
@@ -332,15 +324,13 @@ class Reminders(commands.Cog):
             if outcome:
                 kept.add(user_id)
         leaving = list(held - wanted)
-        for n, user_id in enumerate(leaving):
+        for user_id in leaving:
             outcome = await self._remove(guild_id, user_id, role_id, "no longer confirmed")
-            if not outcome:
-                kept.add(user_id)  # try again after the next change
-                if outcome is None:  # nor for the others: still theirs to take back
-                    kept.update(leaving[n + 1:])
-                    refused = True
-                    break
-        self._holders[event_id] = (role_id, kept)
+            if outcome:
+                kept.discard(user_id)
+            elif outcome is None:  # nor for the others: still theirs to take back, later
+                refused = True
+                break
         self._pause_if_refused(guild_id, event_id, refused)
 
     def _pause_if_refused(self, guild_id: int, event_id: int, refused: bool) -> None:
@@ -359,63 +349,91 @@ class Reminders(commands.Cog):
 
     def _sync_again(self, guild_id: int, event_id: int) -> None:
         self._give_again.pop(event_id, None)
-        _, waited = self._giving_refused.get(event_id, (0.0, 0.0))
-        self._giving_refused[event_id] = (0.0, waited)  # over, whatever the clock says
+        if event_id in self._giving_refused:  # over, whatever the clock says; the next
+            _, waited = self._giving_refused[event_id]  # refusal waits twice as long
+            self._giving_refused[event_id] = (0.0, waited)
         self.registration_changed(guild_id, event_id)
 
-    # -- earlier roles: taken back from whoever this process gave them to ----------
+    # -- roles taken back: earlier roles, and a role at its event's end --------------
 
-    def _owe_earlier(self, guild_id: int, event_id: int, role_id: int,
-                     members: set[int]) -> None:
-        if not members:
-            return
-        self._earlier.setdefault(event_id, {}).setdefault(role_id, set()).update(members)
-        self._earlier_wake.setdefault(event_id, asyncio.Event()).set()
-        if event_id not in self._taking_earlier:
-            self._taking_earlier[event_id] = asyncio.create_task(
-                self._take_back_earlier(guild_id, event_id), name="earlier-roles")
+    def _role_lock(self, event_id: int) -> asyncio.Lock:
+        return self._role_locks.setdefault(event_id, asyncio.Lock())
 
-    async def _take_back_earlier(self, guild_id: int, event_id: int) -> None:
-        """Take each earlier role back from its members, role by role: a role Discord
-        refuses waits (doubling, as the current role's grants do) without holding up the
-        others, and a member is forgotten only once the role is off them. Runs until
+    def _owe(self, guild_id: int, event_id: int, role_id: int, members: set[int],
+             why: str) -> bool:
+        """Take `role_id` back from `members` (the event's take-back task does); whether
+        anyone is owed it now."""
+        if members:
+            self._owed.setdefault(event_id, {}).setdefault(role_id, set()).update(members)
+            self._owed_why[(event_id, role_id)] = why
+            self._taking_wake.setdefault(event_id, asyncio.Event()).set()
+            if event_id not in self._taking:
+                self._taking[event_id] = asyncio.create_task(
+                    self._take_back(guild_id, event_id), name="roles-taken-back")
+        return bool(self._owed.get(event_id, {}).get(role_id))
+
+    async def _owed_again(self, event_id: int, role_id: int) -> set[int]:
+        """The members still owed `role_id` back, which is the event's role again: no
+        longer to take it from (once a call under way is done), they may hold it."""
+        if role_id not in self._owed.get(event_id, {}):
+            return set()
+        async with self._role_lock(event_id):
+            owed = self._owed.get(event_id, {}).pop(role_id, set())
+            self._owed_tries.pop((event_id, role_id), None)
+            self._owed_why.pop((event_id, role_id), None)
+            return owed
+
+    async def _take_back(self, guild_id: int, event_id: int) -> None:
+        """Take each owed role back from its members, role by role: a role Discord refuses
+        waits (10 s, doubling to an hour) without holding up the others or the event's
+        grants, and a member is forgotten only once the role is off them. Runs until
         nobody is owed anything, whatever becomes of the event meanwhile."""
-        wake = self._earlier_wake.setdefault(event_id, asyncio.Event())
+        wake = self._taking_wake.setdefault(event_id, asyncio.Event())
         try:
-            while roles := self._earlier.get(event_id):
+            while roles := self._owed.get(event_id):
                 wake.clear()  # members owed from now on wake the wait below
-                for role_id in [r for r in roles
-                                if not waiting(self._earlier_tries, (event_id, r))]:
-                    if await self._take_back_one(guild_id, role_id, roles[role_id]):
-                        wait = refused_again(self._earlier_tries, (event_id, role_id))
-                        log.warning("role %s, no longer event %s's, is still held by %d "
-                                    "member(s); trying again in %.0f s", role_id, event_id,
-                                    len(roles[role_id]), wait)
-                    elif not roles[role_id]:
+                for role_id in [r for r in roles if not waiting(self._owed_tries,
+                                                                (event_id, r))]:
+                    owed = roles.get(role_id)
+                    if owed is None:  # the event's role again meanwhile
+                        continue
+                    if await self._take_back_one(guild_id, event_id, role_id, owed):
+                        wait = refused_again(self._owed_tries, (event_id, role_id))
+                        log.warning("role %s of event %s is still held by %d member(s); trying "
+                                    "again in %.0f s", role_id, event_id, len(owed), wait)
+                    elif not owed and roles.get(role_id) is owed:
                         del roles[role_id]
-                        self._earlier_tries.pop((event_id, role_id), None)
+                        self._owed_tries.pop((event_id, role_id), None)
+                        self._owed_why.pop((event_id, role_id), None)
+                        if self._ending.get(event_id) == role_id:
+                            await self._ended(event_id, role_id)
                 if not roles:
-                    del self._earlier[event_id]
+                    self._owed.pop(event_id, None)
                     return
-                soonest = min(self._earlier_tries.get((event_id, r), (0.0, 0.0))[0]
+                soonest = min(self._owed_tries.get((event_id, r), (0.0, 0.0))[0]
                               for r in roles)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(wake.wait(), max(soonest - time.monotonic(), 0.0))
         finally:
-            self._taking_earlier.pop(event_id, None)
-            self._earlier_wake.pop(event_id, None)
+            self._taking.pop(event_id, None)
+            self._taking_wake.pop(event_id, None)
 
-    async def _take_back_one(self, guild_id: int, role_id: int, owed: set[int]) -> bool:
+    async def _take_back_one(self, guild_id: int, event_id: int, role_id: int,
+                             owed: set[int]) -> bool:
         """One pass over the members owed `role_id` back; whether one failed (those left
         wait for the role's next try)."""
+        why = self._owed_why.get((event_id, role_id), "the event's attendee role changed")
         failed = False
         for user_id in sorted(owed):
-            try:
-                outcome = await self._remove(guild_id, user_id, role_id,
-                                             "the event's attendee role changed")
-            except Exception:  # a network error: this member, and the rest, next time
-                log.exception("could not take role %s back from user %s", role_id, user_id)
-                return True
+            async with self._role_lock(event_id):
+                if self._owed.get(event_id, {}).get(role_id) is not owed:
+                    return False  # the event's role again: its sync has them
+                try:
+                    outcome = await self._remove(guild_id, user_id, role_id, why)
+                except Exception:  # a network error: this member, and the rest, next time
+                    log.exception("could not take role %s back from user %s", role_id,
+                                  user_id)
+                    return True
             if outcome is None:  # refused: nor for the others now
                 return True
             if outcome:
@@ -423,6 +441,19 @@ class Reminders(commands.Cog):
             else:  # failed this time (a server error): left for the next try
                 failed = True
         return failed
+
+    async def _ended(self, event_id: int, role_id: int) -> None:
+        """The role is off everyone at the event's end: the event stops giving it out.
+        Removing is idempotent, so it comes first: a crash before this removes the role
+        again on the next start rather than leaving it with anyone."""
+        self._ending.pop(event_id, None)
+        try:
+            await self.bot.store.run(self.bot.store.reminders.end_attendee_role, event_id,
+                                     role_id)
+            log.info("took role %s back from the attendees of event %s", role_id, event_id)
+        except Exception:  # still the event's: the next round takes it back again
+            log.exception("could not record that role %s of event %s was taken back",
+                          role_id, event_id)
 
     async def _grant(self, guild_id: int, event_id: int, user_id: int, role_id: int
                      ) -> bool | None:

@@ -82,6 +82,8 @@ class DeleteConfirmation(discord.ui.View):
             await interaction.edit_original_response(content=lang._(
                 "**{title}** was already deleted.", title=safe(self.title)), view=None)
             return
+        # Its registrations are gone: its attendee role is taken back from whoever holds it.
+        bot.registration_changed(guild_id_of(interaction), self.event_id)
         told = deleted.confirmed + deleted.waitlisted
         title = safe(deleted.title)
         await interaction.edit_original_response(content=lang.ngettext(

@@ -328,3 +328,19 @@ async def test_no_discord_event_without_a_start_permission_or_when_turned_off(wo
 async def test_the_bot_logged_no_unexpected_error(world):
     output = world.bot.output()
     assert "Traceback" not in output and "ERROR" not in output, output[-3000:]
+
+
+async def test_a_deleted_events_role_is_taken_back(world, fake):
+    guild = world.guild
+    attendee = fake.add_role(guild, "Called-off attendee")
+    await move_role(world, bot_role(world), attendee.position + 1)
+    event_id = await world.import_event("Called Off", capacity=5)
+    member = world.member("called-off attendee")
+    await fake.slash(guild, world.moderator, "manage role", role=attendee, event=str(event_id))
+    await fake.slash(guild, member, "rsvp join", event=str(event_id))
+    await eventually(lambda: attendee in member.roles, what="the role on joining")
+    asked = await fake.slash(guild, world.moderator, "manage delete", event=str(event_id))
+    confirm, _ = asked.custom_ids()
+    clicked = await fake.click(guild, world.moderator, asked.message, confirm)
+    await clicked.wait(lambda r: "Deleted" in (r.content or ""))
+    await eventually(lambda: attendee not in member.roles, what="the role taken back")

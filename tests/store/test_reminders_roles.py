@@ -432,14 +432,17 @@ async def roles_cog(store: Store, answer, monkeypatch):
 
     monkeypatch.setattr(reminders, "TAKE_BACK_FIRST", 0.05)
     http = RoleCalls(answer)
-    cog = reminders.Reminders(SimpleNamespace(store=store, http=http))
+    cog = reminders.Reminders(SimpleNamespace(store=store, http=http,
+                                              runs_guild=lambda guild_id: True))
     try:
         yield cog, http
     finally:
         for timer in cog._give_again.values():
             timer.cancel()
-        for task in cog._taking_earlier.values():
+        tasks = [*cog._taking.values(), *cog._syncers.values()]
+        for task in tasks:
             task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def role_changed(cog, event_id: int) -> None:
@@ -454,6 +457,12 @@ async def asked(http: RoleCalls, check, timeout: float = 5.0) -> None:
         while not check(http.calls):
             await asyncio.sleep(0.01)
     await asyncio.wait_for(done(), timeout)
+
+
+def last_call(http: RoleCalls, user_id: int, role_id: int) -> str | None:
+    """What was last asked of Discord about this member and role: "give" or "take"."""
+    mine = [action for action, user, role in http.calls if (user, role) == (user_id, role_id)]
+    return mine[-1] if mine else None
 
 
 async def test_an_earlier_role_discord_refuses_to_take_back_stays_owed_apart(store, monkeypatch):
@@ -499,7 +508,48 @@ async def test_an_earlier_role_refused_does_not_hold_up_another(store, monkeypat
         await asked(http, lambda calls: ("take", 1, 666) in calls)
         # 555 is still owed: asked again after each wait, 666 and 777 left alone meanwhile
         await asked(http, lambda calls: calls.count(("take", 1, 555)) >= 3)
-        assert http.calls.count(("take", 1, 666)) == 1
+        assert http.calls.count(("take", 1, 666)) == 1 and last_call(http, 1, 777) == "give"
+
+
+async def test_a_role_set_again_while_still_owed_back_stays_with_its_members(store,
+                                                                              monkeypatch):
+    """555, then 666, then 555 again while Discord refuses to take 555 back: the members end
+    up holding 555, which is no longer taken from them, and 666 is taken back."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2])
+    answer = lambda action, user_id, role_id: (  # noqa: E731
+        refused() if (action, role_id) == ("take", 555) else None)
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):
+        for role in (555, 666, 555):
+            await store.run(store.reminders.set_attendee_role, 1, event_id, role)
+            await role_changed(cog, event_id)
+        await asked(http, lambda calls: ("take", 1, 666) in calls and ("take", 2, 666) in calls)
+        await asyncio.sleep(0.3)  # the tries 555 would have had by now
+        assert [last_call(http, user, 555) for user in (1, 2)] == ["give", "give"]
+        assert cog._holders[event_id] == (555, {1, 2}) and event_id not in cog._owed
+
+
+async def test_a_sync_stopped_midway_by_an_error_leaves_its_members_known(store, monkeypatch):
+    """A network error while giving the new role to member 2: the sync stops there, but the
+    event still gives out its role, and the next change gives it to 2 and the newcomer."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2])
+    broken = {"once": True}
+
+    def answer(action, user_id, role_id):
+        if (action, user_id, role_id) == ("give", 2, 666) and broken.pop("once", False):
+            return OSError("connection reset")
+        return None
+
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):
+        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
+        await role_changed(cog, event_id)
+        await store.run(store.reminders.set_attendee_role, 1, event_id, 666)
+        with pytest.raises(OSError):
+            await role_changed(cog, event_id)
+        await store.join(1, event_id, 3, "newcomer")
+        cog.registration_changed(1, event_id)
+        await asked(http, lambda calls: {("give", 2, 666), ("give", 3, 666)} <= set(calls))
 
 
 async def test_a_server_error_leaves_only_that_member_owed_the_earlier_role(store, monkeypatch):
@@ -523,10 +573,32 @@ async def test_a_server_error_leaves_only_that_member_owed_the_earlier_role(stor
         assert [c[1] for c in http.calls if c[0] == "take"] == [1, 2, 3, 2]
 
 
+async def test_a_network_error_leaves_the_earlier_role_owed(store, monkeypatch):
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2])
+    broken = {"once": True}
+    answer = lambda action, user_id, role_id: (  # noqa: E731
+        OSError("connection reset") if action == "take" and broken.pop("once", False) else None)
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):
+        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
+        await role_changed(cog, event_id)
+        await store.run(store.reminders.set_attendee_role, 1, event_id, None)
+        await role_changed(cog, event_id)
+        await asked(http, lambda calls: [c[1] for c in calls if c[0] == "take"] == [1, 1, 2])
+
+
+async def over(store: Store, event_id: int) -> None:
+    """The event took place an hour ago."""
+    past = int((datetime.now(UTC) - 60 * MIN).timestamp())
+    await execute_sql(store, "UPDATE events SET starts_at = ?, ends_at = ? WHERE id = ?",
+                      past - 3600, past, event_id)
+
+
 async def test_a_past_events_role_cleared_while_its_take_back_is_refused_is_still_taken_back(
         store, monkeypatch):
     """The event is over and Discord refuses to take its role back; a moderator then clears
-    the role. Its holders are still owed it, and get it taken once Discord allows."""
+    the role. Its holders are still owed it, and get it taken once Discord allows; the
+    event then stops giving out a role."""
     soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
     event_id = await event_with_members(store, soon, [1, 2])
     allowed = {"yet": False}
@@ -535,13 +607,40 @@ async def test_a_past_events_role_cleared_while_its_take_back_is_refused_is_stil
     async with roles_cog(store, answer, monkeypatch) as (cog, http):
         await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
         await role_changed(cog, event_id)
-        # as `end_past_roles` leaves it when Discord refused the take-back at the end
-        cog._holders[event_id] = (555, {1, 2})
-        cog._taking_back[event_id] = (time_from_now(3600), 3600.0)
+        await over(store, event_id)
+        await cog.end_past_roles()
+        await asked(http, lambda calls: ("take", 1, 555) in calls)  # refused
         await store.run(store.reminders.set_attendee_role, 1, event_id, None)
         await role_changed(cog, event_id)
         allowed["yet"] = True
         await asked(http, lambda calls: ("take", 2, 555) in calls)
+        assert await store.run(store.reminders.attendee_roles) == []
+
+
+async def test_the_role_taken_back_at_the_end_stops_being_given_out_once_all_have_lost_it(
+        store, monkeypatch):
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2])
+    refusals = {"left": 1}
+
+    def answer(action, user_id, role_id):
+        if action == "take" and refusals["left"]:
+            refusals["left"] -= 1
+            return refused()
+        return None
+
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):
+        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
+        await role_changed(cog, event_id)
+        await over(store, event_id)
+        await cog.end_past_roles()
+        assert [r[1] for r in await store.run(store.reminders.attendee_roles)] == [event_id]
+        await cog.end_past_roles()  # under way: not owed twice
+        await asked(http, lambda calls: ("take", 2, 555) in calls)
+        await asyncio.sleep(0.1)
+        assert await store.run(store.reminders.attendee_roles) == []
+        assert [c for c in http.calls if c[0] == "take"] == [
+            ("take", 1, 555), ("take", 1, 555), ("take", 2, 555)]
 
 
 async def test_a_deleted_events_role_is_taken_back_from_its_holders(store, monkeypatch):
@@ -556,7 +655,9 @@ async def test_a_deleted_events_role_is_taken_back_from_its_holders(store, monke
             ("take", 1, 555), ("take", 2, 555)])
 
 
-def time_from_now(seconds: float) -> float:
-    import time
+def test_a_wait_that_ended_early_still_doubles_from_the_first():
+    from cogs import reminders
 
-    return time.monotonic() + seconds
+    tries = {1: (0.0, 0.0)}
+    assert reminders.refused_again(tries, 1) == reminders.TAKE_BACK_FIRST
+    assert reminders.refused_again(tries, 1) == 2 * reminders.TAKE_BACK_FIRST
