@@ -33,6 +33,8 @@ process sharing the database is picked up when this one restarts. A role to take
 (the event's role once it is over; an earlier one, when the role is changed or cleared or
 the event deleted) is taken back by a task of the event's own, role by role, each with
 its own waits after a refusal: an old role Discord refuses never holds up the new one.
+Who is still owed an earlier role is known only in memory: a restart forgets it (the
+event's own role at its end is not: it stays the event's until nobody holds it).
 
 With shards in several processes, roles are given, re-given and taken back by the
 process of the guild's shard only (it alone gets that guild's commands); reminders are
@@ -118,6 +120,9 @@ class Reminders(commands.Cog):
         self._owed_why: dict[tuple[int, int], str] = {}
         self._owed_tries: Tries[tuple[int, int]] = {}
         self._ending: dict[int, int] = {}  # event id -> its role, being taken back at its end
+        # Over events of other shards' guilds, whose processes take their roles back: not
+        # due here (else every round would find them due again at once).
+        self._others_ending: set[int] = set()
         self._taking: dict[int, asyncio.Task[None]] = {}
         self._taking_wake: dict[int, asyncio.Event] = {}
         # One change of an event's roles at a time between its sync and its take-back task:
@@ -207,7 +212,7 @@ class Reminders(commands.Cog):
                 await self.send_due_reminders()
                 await self.end_past_roles()
                 due = await self.bot.store.run(self.bot.store.reminders.next_due, None,
-                                               tuple(self._ending))
+                                               (*self._ending, *self._others_ending))
                 delay = MAX_SLEEP if due is None else due.timestamp() - time.time() + 0.1
             except Exception:
                 log.exception("the reminder scheduler failed; retrying in %.0f s", RETRY_AFTER)
@@ -262,10 +267,12 @@ class Reminders(commands.Cog):
         """Take the attendee role back from everyone once the event is over (`_owe`); the
         event stops giving it out once nobody is left holding it."""
         store = self.bot.store
+        others: set[int] = set()
         for guild_id, event_id, role_id, confirmed in await store.run(
                 store.reminders.attendee_roles, due_by=discord.utils.utcnow()):
             if not self.bot.runs_guild(guild_id):
-                continue  # the process of that guild's shard takes it back
+                others.add(event_id)  # the process of that guild's shard takes it back
+                continue
             if self._ending.get(event_id) == role_id:
                 continue  # under way
             held_role, held = self._holders.pop(event_id, (role_id, set()))
@@ -276,6 +283,7 @@ class Reminders(commands.Cog):
             if not self._owe(guild_id, event_id, role_id, {*confirmed, *held},
                              "the event is over"):
                 await self._ended(event_id, role_id)  # nobody holds it
+        self._others_ending = others
 
     # -- attendee roles -----------------------------------------------------------
 
@@ -304,12 +312,16 @@ class Reminders(commands.Cog):
         held_role, held = self._holders.get(event_id, (None, set()))
         if held_role is not None and held_role != role_id:  # changed, cleared, or deleted
             self._holders.pop(event_id, None)
+            self._forget_refusals(event_id)  # a new role gets a try of its own
             self._owe(guild_id, event_id, held_role, held, "the event's attendee role changed")
             held = set()
         if role_id is None or event_id in self._ending:
             return  # no role now, or over: its role is taken back, not given
         # Its members may hold it still, if it was the event's role before (set again).
-        held = held | await self._owed_again(event_id, role_id)
+        owed_again = await self._owed_again(event_id, role_id)
+        if owed_again is None:
+            return  # over meanwhile: taken back, not given
+        held = held | owed_again
         wanted = set(confirmed)
         # Who may hold the role, kept up to date as the calls go: whatever stops this sync
         # midway leaves them known, to take it back from later.
@@ -317,7 +329,13 @@ class Reminders(commands.Cog):
         self._holders[event_id] = (role_id, kept)
         refused = False
         for user_id in [u for u in confirmed if regive or u not in held]:
+            if self._holders.get(event_id, (None, None))[1] is not kept:
+                return  # the event is over meanwhile: its end takes the role back from all
             outcome = await self._grant(guild_id, event_id, user_id, role_id)
+            if outcome and self._holders.get(event_id, (None, None))[1] is not kept:
+                # given as the event ended, after its end took the role from everyone
+                self._owe(guild_id, event_id, role_id, {user_id}, "the event is over")
+                return
             if outcome is None:
                 refused = True
                 break
@@ -347,6 +365,13 @@ class Reminders(commands.Cog):
         self._give_again[event_id] = asyncio.get_running_loop().call_later(
             wait, self._sync_again, guild_id, event_id)
 
+    def _forget_refusals(self, event_id: int) -> None:
+        """The event's grants are no longer waiting after a refusal (its role changed or
+        its end took it back), nor is a sync timed for when the wait is over."""
+        self._giving_refused.pop(event_id, None)
+        if (timer := self._give_again.pop(event_id, None)) is not None:
+            timer.cancel()
+
     def _sync_again(self, guild_id: int, event_id: int) -> None:
         self._give_again.pop(event_id, None)
         if event_id in self._giving_refused:  # over, whatever the clock says; the next
@@ -372,12 +397,15 @@ class Reminders(commands.Cog):
                     self._take_back(guild_id, event_id), name="roles-taken-back")
         return bool(self._owed.get(event_id, {}).get(role_id))
 
-    async def _owed_again(self, event_id: int, role_id: int) -> set[int]:
+    async def _owed_again(self, event_id: int, role_id: int) -> set[int] | None:
         """The members still owed `role_id` back, which is the event's role again: no
-        longer to take it from (once a call under way is done), they may hold it."""
+        longer to take it from (once a call under way is done), they may hold it. None
+        when the event is over meanwhile: then its end takes the role back from them."""
         if role_id not in self._owed.get(event_id, {}):
             return set()
         async with self._role_lock(event_id):
+            if self._ending.get(event_id) == role_id:
+                return None
             owed = self._owed.get(event_id, {}).pop(role_id, set())
             self._owed_tries.pop((event_id, role_id), None)
             self._owed_why.pop((event_id, role_id), None)
@@ -447,6 +475,7 @@ class Reminders(commands.Cog):
         Removing is idempotent, so it comes first: a crash before this removes the role
         again on the next start rather than leaving it with anyone."""
         self._ending.pop(event_id, None)
+        self._forget_refusals(event_id)
         try:
             await self.bot.store.run(self.bot.store.reminders.end_attendee_role, event_id,
                                      role_id)

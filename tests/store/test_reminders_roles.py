@@ -661,3 +661,108 @@ def test_a_wait_that_ended_early_still_doubles_from_the_first():
     tries = {1: (0.0, 0.0)}
     assert reminders.refused_again(tries, 1) == reminders.TAKE_BACK_FIRST
     assert reminders.refused_again(tries, 1) == 2 * reminders.TAKE_BACK_FIRST
+
+
+class SlowCalls(RoleCalls):
+    """RoleCalls whose calls take `delay[(action, role)]` seconds."""
+
+    def __init__(self, answer, delay) -> None:
+        super().__init__(answer)
+        self.delay = delay
+
+    async def _call(self, action, user_id, role_id):
+        await asyncio.sleep(self.delay.get((action, role_id), 0))
+        await super()._call(action, user_id, role_id)
+
+
+async def test_grants_under_way_when_the_event_ends_are_taken_back_too(store, monkeypatch):
+    """`/manage role` just before the end of an event of six: its grants are still going
+    out when the end takes the role back. Nobody is left holding it."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    members = [1, 2, 3, 4, 5, 6]
+    event_id = await event_with_members(store, soon, members)
+    async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, _):
+        http = cog.bot.http = SlowCalls(lambda *call: None, {("give", 555): 0.05})
+        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
+        syncing = asyncio.ensure_future(role_changed(cog, event_id))
+        await asked(http, lambda calls: len(calls) >= 1)
+        await over(store, event_id)
+        await cog.end_past_roles()
+        await syncing
+        await asked(http, lambda calls: all(last_call(http, user, 555) == "take"
+                                            for user in members))
+        await asyncio.sleep(0.2)
+        assert all(last_call(http, user, 555) == "take" for user in members)
+        assert await store.run(store.reminders.attendee_roles) == []
+
+
+async def test_a_role_set_again_as_its_event_ends_is_taken_back_at_the_end(store, monkeypatch):
+    """555, 666, then 555 again while 555 is still being taken back; the event ends while
+    that sync waits for the take-back's call under way. The end takes 555 from everyone,
+    and the event stops giving it out."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2, 3])
+    async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, _):
+        http = cog.bot.http = SlowCalls(lambda *call: None, {("take", 555): 0.2})
+        for role in (555, 666):
+            await store.run(store.reminders.set_attendee_role, 1, event_id, role)
+            await role_changed(cog, event_id)
+        await asked(http, lambda calls: ("take", 1, 555) in calls)
+        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
+        syncing = asyncio.ensure_future(role_changed(cog, event_id))
+        await asyncio.sleep(0.02)  # waiting for the take-back's call
+        await over(store, event_id)
+        await cog.end_past_roles()
+        await syncing
+        await asked(http, lambda calls: all(last_call(http, user, 555) == "take"
+                                            for user in (1, 2, 3)), timeout=10)
+        await asked(http, lambda calls: not cog._ending)
+        assert await store.run(store.reminders.attendee_roles) == []
+
+
+async def test_another_shards_past_event_does_not_wake_the_scheduler_each_second(
+        store, monkeypatch):
+    """An event over, its role not yet taken back by the process of its guild's shard:
+    the other processes' schedulers do not find it due again at every round."""
+    from cogs import reminders
+
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1])
+    await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
+    await over(store, event_id)
+
+    async def ready() -> None:
+        return None
+
+    cog = reminders.Reminders(SimpleNamespace(store=store, http=RoleCalls(lambda *call: None),
+                                              runs_guild=lambda guild_id: False,
+                                              wait_until_ready=ready))
+    rounds: list[float] = []
+    monkeypatch.setattr(cog, "send_due_reminders", lambda: rounds.append(0) or ready())
+    scheduler = asyncio.ensure_future(cog._run())
+    await asyncio.sleep(2.5)
+    scheduler.cancel()
+    await asyncio.gather(scheduler, return_exceptions=True)
+    assert len(rounds) == 1
+
+
+async def test_a_new_role_does_not_wait_out_the_old_ones_refusals(store, monkeypatch):
+    """555 was refused four times in a row (its next wait 0.8 s); the new role 666, refused
+    once, is tried again after the first wait (0.05 s here), not after 1.6 s."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1])
+    refusals = {666: 1}
+
+    def answer(action, user_id, role_id):
+        if action == "give" and (role_id == 555 or refusals.get(role_id)):
+            refusals[role_id] = refusals.get(role_id, 1) - 1
+            return refused()
+        return None
+
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):
+        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
+        for _ in range(4):
+            await role_changed(cog, event_id)
+        await store.run(store.reminders.set_attendee_role, 1, event_id, 666)
+        await role_changed(cog, event_id)
+        await asked(http, lambda calls: calls.count(("give", 1, 666)) == 2, timeout=0.5)
