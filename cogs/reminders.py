@@ -187,9 +187,10 @@ class Reminders(commands.Cog):
 
     def registration_changed(self, guild_id: int, event_id: int) -> None:
         self._wake.set()
-        if event_id not in self._holders and event_id not in self._regive:
-            return  # the event gives out no role: nothing to compare on this hot path
         key = (guild_id, event_id)
+        if (event_id not in self._holders and event_id not in self._regive
+                and key not in self._syncers):  # (a sync under way may be giving a role)
+            return  # the event gives out no role: nothing to compare on this hot path
         self._dirty.add(key)
         if key not in self._syncers:
             self._syncers[key] = asyncio.create_task(self._sync_loop(key))
@@ -334,7 +335,9 @@ class Reminders(commands.Cog):
             outcome = await self._grant(guild_id, event_id, user_id, role_id)
             if outcome and self._holders.get(event_id, (None, None))[1] is not kept:
                 # given as the event ended, after its end took the role from everyone
-                self._owe(guild_id, event_id, role_id, {user_id}, "the event is over")
+                self._owe(guild_id, event_id, role_id, {user_id}, "the event is over"
+                          if self._ending.get(event_id) == role_id
+                          else "the event's attendee role changed")
                 return
             if outcome is None:
                 refused = True

@@ -766,3 +766,29 @@ async def test_a_new_role_does_not_wait_out_the_old_ones_refusals(store, monkeyp
         await store.run(store.reminders.set_attendee_role, 1, event_id, 666)
         await role_changed(cog, event_id)
         await asked(http, lambda calls: calls.count(("give", 1, 666)) == 2, timeout=0.5)
+
+
+async def test_a_join_while_a_role_set_again_waits_for_its_take_back_gets_the_role(
+        store, monkeypatch):
+    """555 set, cleared, then set again while it is still being taken back: that sync waits
+    for the call under way. A member confirmed meanwhile gets the role all the same."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2])
+
+    def manage_role() -> None:  # as `/manage role` does: the signal, through the sync loop
+        cog._regive.add(event_id)
+        cog.registration_changed(1, event_id)
+
+    async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, _):
+        http = cog.bot.http = SlowCalls(lambda *call: None, {("take", 555): 0.3})
+        for role in (555, None):
+            await store.run(store.reminders.set_attendee_role, 1, event_id, role)
+            manage_role()
+            await asyncio.sleep(0.05)
+        await asked(http, lambda calls: ("take", 1, 555) in calls)
+        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
+        manage_role()
+        await asyncio.sleep(0.05)  # the sync waits for the take-back's call
+        await store.join(1, event_id, 3, "newcomer")
+        cog.registration_changed(1, event_id)  # the join's signal
+        await asked(http, lambda calls: ("give", 3, 555) in calls)
