@@ -34,7 +34,8 @@ process sharing the database is picked up when this one restarts. A role to take
 the event deleted) is taken back by a task of the event's own, role by role, each with
 its own waits after a refusal: an old role Discord refuses never holds up the new one.
 Who is still owed an earlier role is known only in memory: a restart forgets it (the
-event's own role at its end is not: it stays the event's until nobody holds it).
+event's own role at its end is not: it stays the event's until nobody holds it). A role
+several events give out stays with a member another of them still counts as holding it.
 
 With shards in several processes, roles are given, re-given and taken back by the
 process of the guild's shard only (it alone gets that guild's commands); reminders are
@@ -125,8 +126,9 @@ class Reminders(commands.Cog):
         self._others_ending: set[int] = set()
         self._taking: dict[int, asyncio.Task[None]] = {}
         self._taking_wake: dict[int, asyncio.Event] = {}
-        # One change of an event's roles at a time between its sync and its take-back task:
-        # a role set again must not be taken from its members by a take-back under way.
+        # One call about a role at a time, between the syncs and the take-backs of every
+        # event giving it out: a role set again, or given for another event, must not be
+        # taken from its members by a take-back under way.
         self._role_locks: dict[int, asyncio.Lock] = {}
         # What a stop gives back (`_give_back_unsent`): the claim under way, and the
         # reminders claimed whose DMs have not begun.
@@ -332,7 +334,10 @@ class Reminders(commands.Cog):
         for user_id in [u for u in confirmed if regive or u not in held]:
             if self._holders.get(event_id, (None, None))[1] is not kept:
                 return  # the event is over meanwhile: its end takes the role back from all
-            outcome = await self._grant(guild_id, event_id, user_id, role_id)
+            async with self._role_lock(role_id):
+                outcome = await self._grant(guild_id, event_id, user_id, role_id)
+                if outcome:
+                    kept.add(user_id)  # seen by take-backs of the role for other events
             if outcome and self._holders.get(event_id, (None, None))[1] is not kept:
                 # given as the event ended, after its end took the role from everyone
                 self._owe(guild_id, event_id, role_id, {user_id}, "the event is over"
@@ -342,11 +347,14 @@ class Reminders(commands.Cog):
             if outcome is None:
                 refused = True
                 break
-            if outcome:
-                kept.add(user_id)
         leaving = list(held - wanted)
         for user_id in leaving:
-            outcome = await self._remove(guild_id, user_id, role_id, "no longer confirmed")
+            async with self._role_lock(role_id):
+                if self._held_elsewhere(event_id, role_id, user_id):
+                    outcome = True  # theirs for another event: not this one's to take
+                else:
+                    outcome = await self._remove(guild_id, user_id, role_id,
+                                                 "no longer confirmed")
             if outcome:
                 kept.discard(user_id)
             elif outcome is None:  # nor for the others: still theirs to take back, later
@@ -384,8 +392,15 @@ class Reminders(commands.Cog):
 
     # -- roles taken back: earlier roles, and a role at its event's end --------------
 
-    def _role_lock(self, event_id: int) -> asyncio.Lock:
-        return self._role_locks.setdefault(event_id, asyncio.Lock())
+    def _role_lock(self, role_id: int) -> asyncio.Lock:
+        return self._role_locks.setdefault(role_id, asyncio.Lock())
+
+    def _held_elsewhere(self, event_id: int, role_id: int, user_id: int) -> bool:
+        """Whether another event gives out the same role and counts the member among its
+        holders: one role for several events (an "Attendee" role, say) stays with a member
+        until none of them has them any more."""
+        return any(role == role_id and user_id in members
+                   for other, (role, members) in self._holders.items() if other != event_id)
 
     def _owe(self, guild_id: int, event_id: int, role_id: int, members: set[int],
              why: str) -> bool:
@@ -406,7 +421,7 @@ class Reminders(commands.Cog):
         when the event is over meanwhile: then its end takes the role back from them."""
         if role_id not in self._owed.get(event_id, {}):
             return set()
-        async with self._role_lock(event_id):
+        async with self._role_lock(role_id):
             if self._ending.get(event_id) == role_id:
                 return None
             owed = self._owed.get(event_id, {}).pop(role_id, set())
@@ -456,9 +471,12 @@ class Reminders(commands.Cog):
         why = self._owed_why.get((event_id, role_id), "the event's attendee role changed")
         failed = False
         for user_id in sorted(owed):
-            async with self._role_lock(event_id):
+            async with self._role_lock(role_id):
                 if self._owed.get(event_id, {}).get(role_id) is not owed:
                     return False  # the event's role again: its sync has them
+                if self._held_elsewhere(event_id, role_id, user_id):
+                    owed.discard(user_id)  # theirs for another event: kept
+                    continue
                 try:
                     outcome = await self._remove(guild_id, user_id, role_id, why)
                 except Exception:  # a network error: this member, and the rest, next time

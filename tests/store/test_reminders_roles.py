@@ -792,3 +792,44 @@ async def test_a_join_while_a_role_set_again_waits_for_its_take_back_gets_the_ro
         await store.join(1, event_id, 3, "newcomer")
         cog.registration_changed(1, event_id)  # the join's signal
         await asked(http, lambda calls: ("give", 3, 555) in calls)
+
+
+async def two_events(store: Store, first_members: list[int]) -> tuple[int, int]:
+    """An event soon with `first_members` confirmed, and one an hour later with member 1."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    first = await event_with_members(store, soon, first_members)
+    second = await event_at(store, soon + 60 * MIN, slug="second")
+    await store.join(1, second, 1, "member")
+    return first, second
+
+
+async def give_both_role_555(cog, store: Store, *events: int) -> None:
+    for event_id in events:
+        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
+        await role_changed(cog, event_id)
+
+
+async def test_one_role_for_two_events_stays_with_members_of_the_one_still_to_come(
+        store, monkeypatch):
+    """555 for two events. At the first one's end, member 1, confirmed for the second too,
+    keeps it, and member 2 loses it; once member 1 cancels the second, they lose it too."""
+    first, second = await two_events(store, [1, 2])
+    async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):
+        await give_both_role_555(cog, store, first, second)
+        await over(store, first)
+        await cog.end_past_roles()
+        await asked(http, lambda calls: ("take", 2, 555) in calls)
+        await asked(http, lambda calls: not cog._ending)
+        assert last_call(http, 1, 555) == "give"
+        await store.run(store.registrations.cancel, 1, second, 1)
+        await cog._sync_role(1, second)
+        assert last_call(http, 1, 555) == "take"
+
+
+async def test_cancelling_one_of_two_events_with_the_same_role_keeps_it(store, monkeypatch):
+    first, second = await two_events(store, [1])
+    async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):
+        await give_both_role_555(cog, store, first, second)
+        await store.run(store.registrations.cancel, 1, second, 1)
+        await cog._sync_role(1, second)
+        assert ("take", 1, 555) not in http.calls and cog._holders[second] == (555, set())
