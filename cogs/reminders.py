@@ -331,10 +331,11 @@ class Reminders(commands.Cog):
         kept = set(held)
         self._holders[event_id] = (role_id, kept)
         refused = False
-        for user_id in [u for u in confirmed if regive or u not in held]:
-            if self._holders.get(event_id, (None, None))[1] is not kept:
-                return  # the event is over meanwhile: its end takes the role back from all
+        # (members owed it back may have lost it already: given again if they want it)
+        for user_id in [u for u in confirmed if regive or u not in held or u in owed_again]:
             async with self._role_lock(role_id):
+                if self._holders.get(event_id, (None, None))[1] is not kept:
+                    return  # the event is over meanwhile: its end takes it back from all
                 outcome = await self._grant(guild_id, event_id, user_id, role_id)
                 if outcome:
                     kept.add(user_id)  # seen by take-backs of the role for other events
@@ -348,7 +349,7 @@ class Reminders(commands.Cog):
                 refused = True
                 break
         leaving = list(held - wanted)
-        for user_id in leaving:
+        for n, user_id in enumerate(leaving):
             async with self._role_lock(role_id):
                 if self._held_elsewhere(event_id, role_id, user_id):
                     outcome = True  # theirs for another event: not this one's to take
@@ -357,7 +358,16 @@ class Reminders(commands.Cog):
                                                  "no longer confirmed")
             if outcome:
                 kept.discard(user_id)
-            elif outcome is None:  # nor for the others: still theirs to take back, later
+                await asyncio.sleep(0)  # a long run of skipped members holds no one up
+                continue
+            # Failed, or refused (then not asked for the others now either): the take-back
+            # task asks again after its waits. Not counted as holding it meanwhile, so no
+            # other event giving out the role keeps it on them for this one's sake.
+            unasked = {user_id} if outcome is False else set(leaving[n:])
+            kept.difference_update(unasked)
+            refused_again(self._owed_tries, (event_id, role_id))  # it failed just now
+            self._owe(guild_id, event_id, role_id, unasked, "no longer confirmed")
+            if outcome is None:
                 refused = True
                 break
         self._pause_if_refused(guild_id, event_id, refused)
@@ -475,18 +485,19 @@ class Reminders(commands.Cog):
                 if self._owed.get(event_id, {}).get(role_id) is not owed:
                     return False  # the event's role again: its sync has them
                 if self._held_elsewhere(event_id, role_id, user_id):
-                    owed.discard(user_id)  # theirs for another event: kept
-                    continue
-                try:
-                    outcome = await self._remove(guild_id, user_id, role_id, why)
-                except Exception:  # a network error: this member, and the rest, next time
-                    log.exception("could not take role %s back from user %s", role_id,
-                                  user_id)
-                    return True
+                    outcome: bool | None = True  # theirs for another event: kept on them
+                else:
+                    try:
+                        outcome = await self._remove(guild_id, user_id, role_id, why)
+                    except Exception:  # a network error: this member, and the rest, next time
+                        log.exception("could not take role %s back from user %s", role_id,
+                                      user_id)
+                        return True
             if outcome is None:  # refused: nor for the others now
                 return True
             if outcome:
                 owed.discard(user_id)
+                await asyncio.sleep(0)  # a long run of skipped members holds no one up
             else:  # failed this time (a server error): left for the next try
                 failed = True
         return failed
