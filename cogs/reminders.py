@@ -280,6 +280,7 @@ class Reminders(commands.Cog):
                 continue  # under way
             held_role, held = self._holders.pop(event_id, (role_id, set()))
             self._ending[event_id] = role_id
+            self._owed_tries.pop((event_id, role_id), None)  # the end asks everyone at once
             if held_role != role_id:  # changed, and not synced since
                 self._owe(guild_id, event_id, held_role, held, "the event's attendee role changed")
                 held = set()
@@ -349,7 +350,8 @@ class Reminders(commands.Cog):
                 refused = True
                 break
         leaving = list(held - wanted)
-        for n, user_id in enumerate(leaving):
+        unsure: set[int] = set()  # whose removal failed this time (a server error)
+        for user_id in leaving:
             async with self._role_lock(role_id):
                 if self._held_elsewhere(event_id, role_id, user_id):
                     outcome = True  # theirs for another event: not this one's to take
@@ -359,17 +361,18 @@ class Reminders(commands.Cog):
             if outcome:
                 kept.discard(user_id)
                 await asyncio.sleep(0)  # a long run of skipped members holds no one up
-                continue
-            # Failed, or refused (then not asked for the others now either): the take-back
-            # task asks again after its waits. Not counted as holding it meanwhile, so no
-            # other event giving out the role keeps it on them for this one's sake.
-            unasked = {user_id} if outcome is False else set(leaving[n:])
-            kept.difference_update(unasked)
-            refused_again(self._owed_tries, (event_id, role_id))  # it failed just now
-            self._owe(guild_id, event_id, role_id, unasked, "no longer confirmed")
-            if outcome is None:
-                refused = True
+            elif outcome is False:
+                unsure.add(user_id)
+            else:  # refused: nor for the others now; still counted, and asked again by
+                refused = True  # the sync at the end of the pause this starts
                 break
+        if unsure:
+            # Asked again by the take-back task after its wait, not at the next change;
+            # not counted meanwhile, so that no other event giving out the role keeps it
+            # on them for this one's sake.
+            kept.difference_update(unsure)
+            refused_again(self._owed_tries, (event_id, role_id))
+            self._owe(guild_id, event_id, role_id, unsure, "no longer confirmed")
         self._pause_if_refused(guild_id, event_id, refused)
 
     def _pause_if_refused(self, guild_id: int, event_id: int, refused: bool) -> None:

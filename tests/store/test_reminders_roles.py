@@ -389,9 +389,7 @@ async def test_a_refused_take_back_still_owes_the_role_back_to_everyone_left(sto
     cog._holders[event_id] = (555, {1, 2, 3, 4})
     try:
         await cog._sync_role(1, event_id)
-        # still counted, or owed it back by the take-back task (after its wait)
-        assert len(asked) == 1 and cog._holders[event_id] == (555, {1})
-        assert cog._owed[event_id] == {555: {2, 3, 4}}
+        assert len(asked) == 1 and cog._holders[event_id] == (555, {1, 2, 3, 4})
         await cog._sync_role(1, event_id)  # refused lately: not asked again yet
         await asyncio.sleep(0.1)
         assert len(asked) == 1
@@ -854,3 +852,48 @@ async def test_a_removal_that_failed_on_cancelling_is_asked_again_without_anothe
         await cog._sync_role(1, second)
         await asked(http, lambda calls: calls.count(("take", 1, 555)) == 2)
         assert cog._holders[second] == (555, set())
+
+
+async def test_a_member_back_during_a_refusal_pause_keeps_the_role(store, monkeypatch):
+    """Member 1 cancels and Discord refuses to take the role (a pause begins); they join
+    again during the pause and the permission comes back: the role stays on them."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2])
+    allowed = {"yet": False}
+    answer = lambda action, user_id, role_id: (  # noqa: E731
+        refused() if action == "take" and not allowed["yet"] else None)
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):
+        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
+        await role_changed(cog, event_id)
+        await store.run(store.registrations.cancel, 1, event_id, 1)
+        await cog._sync_role(1, event_id)
+        assert http.calls[-1] == ("take", 1, 555)  # refused
+        await store.join(1, event_id, 1, "back again")
+        cog.registration_changed(1, event_id)
+        allowed["yet"] = True
+        await asyncio.sleep(0.4)  # past the pause's first waits
+        assert http.calls.count(("take", 1, 555)) == 1  # only the refused one: still theirs
+
+
+async def test_several_removals_failing_in_one_sync_wait_once(store, monkeypatch):
+    """Six members cancel and each removal fails with a 500: they are asked again after
+    the first wait (0.05 s here), not after a wait doubled six times (1.6 s)."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    members = [1, 2, 3, 4, 5, 6, 7]
+    event_id = await event_with_members(store, soon, members)
+    failing = set(members[:6])
+
+    def answer(action, user_id, role_id):
+        if action == "take" and user_id in failing:
+            failing.discard(user_id)
+            return server_error()
+        return None
+
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):
+        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
+        await role_changed(cog, event_id)
+        for user_id in members[:6]:
+            await store.run(store.registrations.cancel, 1, event_id, user_id)
+        await cog._sync_role(1, event_id)
+        await asked(http, lambda calls: all(calls.count(("take", user, 555)) == 2
+                                            for user in members[:6]), timeout=0.8)
