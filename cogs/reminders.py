@@ -351,28 +351,31 @@ class Reminders(commands.Cog):
                 break
         leaving = list(held - wanted)
         unsure: set[int] = set()  # whose removal failed this time (a server error)
-        for user_id in leaving:
-            async with self._role_lock(role_id):
-                if self._held_elsewhere(event_id, role_id, user_id):
-                    outcome = True  # theirs for another event: not this one's to take
-                else:
-                    outcome = await self._remove(guild_id, user_id, role_id,
-                                                 "no longer confirmed")
-            if outcome:
-                kept.discard(user_id)
-                await asyncio.sleep(0)  # a long run of skipped members holds no one up
-            elif outcome is False:
-                unsure.add(user_id)
-            else:  # refused: nor for the others now; still counted, and asked again by
-                refused = True  # the sync at the end of the pause this starts
-                break
-        if unsure:
-            # Asked again by the take-back task after its wait, not at the next change;
-            # not counted meanwhile, so that no other event giving out the role keeps it
-            # on them for this one's sake.
-            kept.difference_update(unsure)
-            refused_again(self._owed_tries, (event_id, role_id))
-            self._owe(guild_id, event_id, role_id, unsure, "no longer confirmed")
+        try:
+            for user_id in leaving:
+                async with self._role_lock(role_id):
+                    if self._held_elsewhere(event_id, role_id, user_id):
+                        outcome = True  # theirs for another event: not this one's to take
+                    else:
+                        outcome = await self._remove(guild_id, user_id, role_id,
+                                                     "no longer confirmed")
+                if outcome:
+                    kept.discard(user_id)
+                    await asyncio.sleep(0)  # a long run of skipped members holds no one up
+                elif outcome is False:
+                    unsure.add(user_id)
+                else:  # refused: nor for the others now; still counted, and asked again
+                    refused = True  # by the sync at the end of the pause this starts
+                    break
+        finally:  # (a network error stops the loop: those failed before it are not lost)
+            if unsure and self._holders.get(event_id, (None, None))[1] is kept:
+                # Asked again by the take-back task after its wait, not at the next change;
+                # not counted meanwhile, so that no other event giving out the role keeps it
+                # on them for this one's sake. (Once the end took the holders over, they are
+                # among those it owes.)
+                kept.difference_update(unsure)
+                refused_again(self._owed_tries, (event_id, role_id))
+                self._owe(guild_id, event_id, role_id, unsure, "no longer confirmed")
         self._pause_if_refused(guild_id, event_id, refused)
 
     def _pause_if_refused(self, guild_id: int, event_id: int, refused: bool) -> None:
@@ -481,9 +484,21 @@ class Reminders(commands.Cog):
                              owed: set[int]) -> bool:
         """One pass over the members owed `role_id` back; whether one failed (those left
         wait for the role's next try)."""
+        asked: set[int] = set()
+        while todo := sorted(owed - asked):  # members owed during the pass are asked too
+            if await self._take_back_these(guild_id, event_id, role_id, owed, todo, asked):
+                return True
+            if self._owed.get(event_id, {}).get(role_id) is not owed:
+                return False  # the event's role again: its sync has them
+        return bool(owed & asked)  # asked, and still owed: it failed for them
+
+    async def _take_back_these(self, guild_id: int, event_id: int, role_id: int,
+                               owed: set[int], todo: list[int], asked: set[int]) -> bool:
+        """`_take_back_one`'s calls for `todo`, noted in `asked`; whether one was refused
+        (or met a network error), which ends the pass."""
         why = self._owed_why.get((event_id, role_id), "the event's attendee role changed")
-        failed = False
-        for user_id in sorted(owed):
+        for user_id in todo:
+            asked.add(user_id)
             async with self._role_lock(role_id):
                 if self._owed.get(event_id, {}).get(role_id) is not owed:
                     return False  # the event's role again: its sync has them
@@ -501,9 +516,8 @@ class Reminders(commands.Cog):
             if outcome:
                 owed.discard(user_id)
                 await asyncio.sleep(0)  # a long run of skipped members holds no one up
-            else:  # failed this time (a server error): left for the next try
-                failed = True
-        return failed
+            # else failed this time (a server error): left for the next try
+        return False
 
     async def _ended(self, event_id: int, role_id: int) -> None:
         """The role is off everyone at the event's end: the event stops giving it out.

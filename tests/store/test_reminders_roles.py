@@ -897,3 +897,90 @@ async def test_several_removals_failing_in_one_sync_wait_once(store, monkeypatch
         await cog._sync_role(1, event_id)
         await asked(http, lambda calls: all(calls.count(("take", user, 555)) == 2
                                             for user in members[:6]), timeout=0.8)
+
+
+async def test_a_network_error_after_a_failed_removal_keeps_the_first_owed(store, monkeypatch):
+    """2 and 3 cancel: taking the role from 2 fails with a 500, and from 3 with a network
+    error, which stops the sync. 2 is asked again all the same, after the wait."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2, 3])
+    failing = {2: server_error(), 3: OSError("connection reset")}
+    answer = lambda action, user_id, role_id: (  # noqa: E731
+        failing.pop(user_id, None) if action == "take" else None)
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):
+        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
+        await role_changed(cog, event_id)
+        for user_id in (2, 3):
+            await store.run(store.registrations.cancel, 1, event_id, user_id)
+        with pytest.raises(OSError):
+            await cog._sync_role(1, event_id)
+        await asked(http, lambda calls: calls.count(("take", 2, 555)) == 2, timeout=1.0)
+
+
+class Reasons(SlowCalls):
+    """SlowCalls noting the audit log's reason of each removal in `reasons`."""
+
+    def __init__(self, answer, delay) -> None:
+        super().__init__(answer, delay)
+        self.reasons: list[tuple[int, str]] = []
+
+    async def remove_role(self, guild_id, user_id, role_id, *, reason=None):
+        self.reasons.append((user_id, reason))
+        await super().remove_role(guild_id, user_id, role_id, reason=reason)
+
+
+async def test_the_end_during_a_sync_with_a_failed_removal_keeps_its_reason(store,
+                                                                          monkeypatch):
+    """3 cancels and the sync's removal fails with a 500 while the event ends; the end's
+    first try fails for 1 too. Every try of the end says "the event is over"."""
+    from cogs import reminders
+
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2, 3])
+    failing = {3: server_error()}
+    answer = lambda action, user_id, role_id: (  # noqa: E731
+        failing.pop(user_id, None) if action == "take" else None)
+    async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, _):
+        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
+        await role_changed(cog, event_id)
+        monkeypatch.setattr(reminders, "TAKE_BACK_FIRST", 0.2)
+        http = cog.bot.http = Reasons(answer, {("take", 555): 0.1})
+        await store.run(store.registrations.cancel, 1, event_id, 3)
+        syncing = asyncio.ensure_future(cog._sync_role(1, event_id))
+        await asked(http, lambda calls: len(http.reasons) >= 1)  # under way (0.1 s)
+        failing[1] = server_error()
+        await over(store, event_id)
+        await cog.end_past_roles()
+        await syncing
+        await asked(http, lambda calls: calls.count(("take", 1, 555)) == 2
+                    and calls.count(("take", 3, 555)) == 2, timeout=3.0)
+        assert http.reasons[0] == (3, "no longer confirmed")
+        assert {reason for _, reason in http.reasons[1:]} == {"the event is over"}
+
+
+async def test_the_end_during_a_failing_take_back_pass_asks_everyone_at_once(store,
+                                                                              monkeypatch):
+    from cogs import reminders
+
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2, 3])
+    failing = {3: 2}
+
+    def answer(action, user_id, role_id):
+        if action == "take" and failing.get(user_id):
+            failing[user_id] -= 1
+            return server_error()
+        return None
+
+    async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, _):
+        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
+        await role_changed(cog, event_id)
+        monkeypatch.setattr(reminders, "TAKE_BACK_FIRST", 0.5)
+        http = cog.bot.http = SlowCalls(answer, {("take", 555): 0.2})
+        await store.run(store.registrations.cancel, 1, event_id, 3)
+        await cog._sync_role(1, event_id)  # fails for 3: the take-back asks after 0.5 s
+        await over(store, event_id)
+        await asyncio.sleep(0.6)  # the take-back's call for 3 under way (0.2 s each)
+        await cog.end_past_roles()
+        # in the same pass, not after a wait doubled by its failure (1 s)
+        await asked(http, lambda calls: ("take", 1, 555) in calls, timeout=0.8)
