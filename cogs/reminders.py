@@ -367,6 +367,9 @@ class Reminders(commands.Cog):
                 else:  # refused: nor for the others now; still counted, and asked again
                     refused = True  # by the sync at the end of the pause this starts
                     break
+        except asyncio.CancelledError:  # the cog is unloading: no new task to outlive it
+            unsure.clear()
+            raise
         finally:  # (a network error stops the loop: those failed before it are not lost)
             if unsure and self._holders.get(event_id, (None, None))[1] is kept:
                 # Asked again by the take-back task after its wait, not at the next change;

@@ -984,3 +984,24 @@ async def test_the_end_during_a_failing_take_back_pass_asks_everyone_at_once(sto
         await cog.end_past_roles()
         # in the same pass, not after a wait doubled by its failure (1 s)
         await asked(http, lambda calls: ("take", 1, 555) in calls, timeout=0.8)
+
+
+async def test_a_sync_cancelled_at_unload_starts_no_take_back(store, monkeypatch):
+    """Unloading the cog cancels a sync whose removal of 2 failed with a 500 while that of
+    3 is under way: no take-back task is started that would outlive the cog."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2, 3])
+    failing = {2: server_error()}
+    answer = lambda action, user_id, role_id: (  # noqa: E731
+        failing.pop(user_id, None) if action == "take" else None)
+    async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, _):
+        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
+        await role_changed(cog, event_id)
+        http = cog.bot.http = Reasons(answer, {("take", 555): 0.1})
+        for user_id in (2, 3):
+            await store.run(store.registrations.cancel, 1, event_id, user_id)
+        syncing = asyncio.ensure_future(cog._sync_role(1, event_id))
+        await asked(http, lambda calls: len(http.reasons) == 2)  # 2 failed, 3 under way
+        syncing.cancel()
+        await asyncio.gather(syncing, return_exceptions=True)
+        assert cog._taking == {}
