@@ -112,13 +112,12 @@ class Reminders(commands.Cog):
         # timers that sync them again when their wait is over
         self._giving_refused: Tries[int] = {}
         self._give_again: dict[int, asyncio.TimerHandle] = {}
-        # Roles to take back, by event: role id -> the members still to take it from, and
-        # why (the audit log's reason). An earlier role (changed, cleared, the event
-        # deleted), or the event's own role once it is over (`_ending`: the event stops
-        # giving it out once nobody holds it). A task per event takes them back, role by
-        # role, each with its own tries, apart from the current role's grants.
+        # Roles to take back, by event: role id -> the members still to take it from. An
+        # earlier role (changed, cleared, the event deleted), the current one from members
+        # whose removal failed, or the event's own role once it is over (`_ending`: the
+        # event stops giving it out once nobody holds it). A task per event takes them
+        # back, role by role, each with its own tries, apart from the current role's grants.
         self._owed: dict[int, dict[int, set[int]]] = {}
-        self._owed_why: dict[tuple[int, int], str] = {}
         self._owed_tries: Tries[tuple[int, int]] = {}
         self._ending: dict[int, int] = {}  # event id -> its role, being taken back at its end
         # Over events of other shards' guilds, whose processes take their roles back: not
@@ -282,10 +281,9 @@ class Reminders(commands.Cog):
             self._ending[event_id] = role_id
             self._owed_tries.pop((event_id, role_id), None)  # the end asks everyone at once
             if held_role != role_id:  # changed, and not synced since
-                self._owe(guild_id, event_id, held_role, held, "the event's attendee role changed")
+                self._owe(guild_id, event_id, held_role, held)
                 held = set()
-            if not self._owe(guild_id, event_id, role_id, {*confirmed, *held},
-                             "the event is over"):
+            if not self._owe(guild_id, event_id, role_id, {*confirmed, *held}):
                 await self._ended(event_id, role_id)  # nobody holds it
         self._others_ending = others
 
@@ -317,7 +315,7 @@ class Reminders(commands.Cog):
         if held_role is not None and held_role != role_id:  # changed, cleared, or deleted
             self._holders.pop(event_id, None)
             self._forget_refusals(event_id)  # a new role gets a try of its own
-            self._owe(guild_id, event_id, held_role, held, "the event's attendee role changed")
+            self._owe(guild_id, event_id, held_role, held)
             held = set()
         if role_id is None or event_id in self._ending:
             return  # no role now, or over: its role is taken back, not given
@@ -342,9 +340,7 @@ class Reminders(commands.Cog):
                     kept.add(user_id)  # seen by take-backs of the role for other events
             if outcome and self._holders.get(event_id, (None, None))[1] is not kept:
                 # given as the event ended, after its end took the role from everyone
-                self._owe(guild_id, event_id, role_id, {user_id}, "the event is over"
-                          if self._ending.get(event_id) == role_id
-                          else "the event's attendee role changed")
+                self._owe(guild_id, event_id, role_id, {user_id})
                 return
             if outcome is None:
                 refused = True
@@ -378,7 +374,7 @@ class Reminders(commands.Cog):
                 # among those it owes.)
                 kept.difference_update(unsure)
                 refused_again(self._owed_tries, (event_id, role_id))
-                self._owe(guild_id, event_id, role_id, unsure, "no longer confirmed")
+                self._owe(guild_id, event_id, role_id, unsure)
         self._pause_if_refused(guild_id, event_id, refused)
 
     def _pause_if_refused(self, guild_id: int, event_id: int, refused: bool) -> None:
@@ -421,13 +417,11 @@ class Reminders(commands.Cog):
         return any(role == role_id and user_id in members
                    for other, (role, members) in self._holders.items() if other != event_id)
 
-    def _owe(self, guild_id: int, event_id: int, role_id: int, members: set[int],
-             why: str) -> bool:
+    def _owe(self, guild_id: int, event_id: int, role_id: int, members: set[int]) -> bool:
         """Take `role_id` back from `members` (the event's take-back task does); whether
         anyone is owed it now."""
         if members:
             self._owed.setdefault(event_id, {}).setdefault(role_id, set()).update(members)
-            self._owed_why[(event_id, role_id)] = why
             self._taking_wake.setdefault(event_id, asyncio.Event()).set()
             if event_id not in self._taking:
                 self._taking[event_id] = asyncio.create_task(
@@ -443,10 +437,20 @@ class Reminders(commands.Cog):
         async with self._role_lock(role_id):
             if self._ending.get(event_id) == role_id:
                 return None
-            owed = self._owed.get(event_id, {}).pop(role_id, set())
-            self._owed_tries.pop((event_id, role_id), None)
-            self._owed_why.pop((event_id, role_id), None)
-            return owed
+            return self._settle_owed(event_id, role_id)
+
+    def _settle_owed(self, event_id: int, role_id: int) -> set[int]:
+        """No longer take `role_id` back for the event: the members still owed it."""
+        self._owed_tries.pop((event_id, role_id), None)
+        return self._owed.get(event_id, {}).pop(role_id, set())
+
+    def _why(self, event_id: int, role_id: int) -> str:
+        """The audit log's reason for taking `role_id` back from a member of the event."""
+        if self._ending.get(event_id) == role_id:
+            return "the event is over"
+        if self._holders.get(event_id, (None, None))[0] == role_id:
+            return "no longer confirmed"  # its own role still: a removal that failed
+        return "the event's attendee role changed"
 
     async def _take_back(self, guild_id: int, event_id: int) -> None:
         """Take each owed role back from its members, role by role: a role Discord refuses
@@ -467,9 +471,7 @@ class Reminders(commands.Cog):
                         log.warning("role %s of event %s is still held by %d member(s); trying "
                                     "again in %.0f s", role_id, event_id, len(owed), wait)
                     elif not owed and roles.get(role_id) is owed:
-                        del roles[role_id]
-                        self._owed_tries.pop((event_id, role_id), None)
-                        self._owed_why.pop((event_id, role_id), None)
+                        self._settle_owed(event_id, role_id)
                         if self._ending.get(event_id) == role_id:
                             await self._ended(event_id, role_id)
                 if not roles:
@@ -499,7 +501,7 @@ class Reminders(commands.Cog):
                                owed: set[int], todo: list[int], asked: set[int]) -> bool:
         """`_take_back_one`'s calls for `todo`, noted in `asked`; whether one was refused
         (or met a network error), which ends the pass."""
-        why = self._owed_why.get((event_id, role_id), "the event's attendee role changed")
+        why = self._why(event_id, role_id)
         for user_id in todo:
             asked.add(user_id)
             async with self._role_lock(role_id):
