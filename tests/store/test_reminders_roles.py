@@ -454,6 +454,13 @@ async def role_changed(cog, event_id: int) -> None:
     await cog._sync_role(1, event_id)
 
 
+async def give_role_555(cog, store: Store, *events: int) -> None:
+    """Role 555 for each of these events, as `/manage role` sets it (`role_changed`)."""
+    for event_id in events:
+        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
+        await role_changed(cog, event_id)
+
+
 async def asked(http: RoleCalls, check, timeout: float = 5.0) -> None:
     """Wait until Discord has been asked what `check(calls)` looks for."""
     async def done() -> None:
@@ -545,8 +552,7 @@ async def test_a_sync_stopped_midway_by_an_error_leaves_its_members_known(store,
         return None
 
     async with roles_cog(store, answer, monkeypatch) as (cog, http):
-        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
-        await role_changed(cog, event_id)
+        await give_role_555(cog, store, event_id)
         await store.run(store.reminders.set_attendee_role, 1, event_id, 666)
         with pytest.raises(OSError):
             await role_changed(cog, event_id)
@@ -567,8 +573,7 @@ async def test_a_server_error_leaves_only_that_member_owed_the_earlier_role(stor
         return None
 
     async with roles_cog(store, answer, monkeypatch) as (cog, http):
-        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
-        await role_changed(cog, event_id)
+        await give_role_555(cog, store, event_id)
         await store.run(store.reminders.set_attendee_role, 1, event_id, None)
         await role_changed(cog, event_id)
         await asked(http, lambda calls: [c[1] for c in calls if c[0] == "take"] == [1, 2, 3, 2])
@@ -583,8 +588,7 @@ async def test_a_network_error_leaves_the_earlier_role_owed(store, monkeypatch):
     answer = lambda action, user_id, role_id: (  # noqa: E731
         OSError("connection reset") if action == "take" and broken.pop("once", False) else None)
     async with roles_cog(store, answer, monkeypatch) as (cog, http):
-        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
-        await role_changed(cog, event_id)
+        await give_role_555(cog, store, event_id)
         await store.run(store.reminders.set_attendee_role, 1, event_id, None)
         await role_changed(cog, event_id)
         await asked(http, lambda calls: [c[1] for c in calls if c[0] == "take"] == [1, 1, 2])
@@ -608,8 +612,7 @@ async def test_a_past_events_role_cleared_while_its_take_back_is_refused_is_stil
     answer = lambda action, user_id, role_id: (  # noqa: E731
         None if action == "give" or allowed["yet"] else refused())
     async with roles_cog(store, answer, monkeypatch) as (cog, http):
-        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
-        await role_changed(cog, event_id)
+        await give_role_555(cog, store, event_id)
         await over(store, event_id)
         await cog.end_past_roles()
         await asked(http, lambda calls: ("take", 1, 555) in calls)  # refused
@@ -633,8 +636,7 @@ async def test_the_role_taken_back_at_the_end_stops_being_given_out_once_all_hav
         return None
 
     async with roles_cog(store, answer, monkeypatch) as (cog, http):
-        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
-        await role_changed(cog, event_id)
+        await give_role_555(cog, store, event_id)
         await over(store, event_id)
         await cog.end_past_roles()
         assert [r[1] for r in await store.run(store.reminders.attendee_roles)] == [event_id]
@@ -650,8 +652,7 @@ async def test_a_deleted_events_role_is_taken_back_from_its_holders(store, monke
     soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
     event_id = await event_with_members(store, soon, [1, 2])
     async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):
-        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
-        await role_changed(cog, event_id)
+        await give_role_555(cog, store, event_id)
         await store.run(store.events.delete_event, 1, event_id)
         await cog._sync_role(1, event_id)  # the deletion's registration change
         await asked(http, lambda calls: sorted(c for c in calls if c[0] == "take") == [
@@ -806,19 +807,13 @@ async def two_events(store: Store, first_members: list[int]) -> tuple[int, int]:
     return first, second
 
 
-async def give_both_role_555(cog, store: Store, *events: int) -> None:
-    for event_id in events:
-        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
-        await role_changed(cog, event_id)
-
-
 async def test_one_role_for_two_events_stays_with_members_of_the_one_still_to_come(
         store, monkeypatch):
     """555 for two events. At the first one's end, member 1, confirmed for the second too,
     keeps it, and member 2 loses it; once member 1 cancels the second, they lose it too."""
     first, second = await two_events(store, [1, 2])
     async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):
-        await give_both_role_555(cog, store, first, second)
+        await give_role_555(cog, store, first, second)
         await over(store, first)
         await cog.end_past_roles()
         await asked(http, lambda calls: ("take", 2, 555) in calls)
@@ -832,7 +827,7 @@ async def test_one_role_for_two_events_stays_with_members_of_the_one_still_to_co
 async def test_cancelling_one_of_two_events_with_the_same_role_keeps_it(store, monkeypatch):
     first, second = await two_events(store, [1])
     async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):
-        await give_both_role_555(cog, store, first, second)
+        await give_role_555(cog, store, first, second)
         await store.run(store.registrations.cancel, 1, second, 1)
         await cog._sync_role(1, second)
         assert ("take", 1, 555) not in http.calls and cog._holders[second] == (555, set())
@@ -847,7 +842,7 @@ async def test_a_removal_that_failed_on_cancelling_is_asked_again_without_anothe
     answer = lambda action, user_id, role_id: (  # noqa: E731
         server_error() if action == "take" and failed.pop("once", False) else None)
     async with roles_cog(store, answer, monkeypatch) as (cog, http):
-        await give_both_role_555(cog, store, first, second)
+        await give_role_555(cog, store, first, second)
         await store.run(store.registrations.cancel, 1, second, 1)
         await cog._sync_role(1, second)
         await asked(http, lambda calls: calls.count(("take", 1, 555)) == 2)
@@ -863,8 +858,7 @@ async def test_a_member_back_during_a_refusal_pause_keeps_the_role(store, monkey
     answer = lambda action, user_id, role_id: (  # noqa: E731
         refused() if action == "take" and not allowed["yet"] else None)
     async with roles_cog(store, answer, monkeypatch) as (cog, http):
-        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
-        await role_changed(cog, event_id)
+        await give_role_555(cog, store, event_id)
         await store.run(store.registrations.cancel, 1, event_id, 1)
         await cog._sync_role(1, event_id)
         assert http.calls[-1] == ("take", 1, 555)  # refused
@@ -890,8 +884,7 @@ async def test_several_removals_failing_in_one_sync_wait_once(store, monkeypatch
         return None
 
     async with roles_cog(store, answer, monkeypatch) as (cog, http):
-        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
-        await role_changed(cog, event_id)
+        await give_role_555(cog, store, event_id)
         for user_id in members[:6]:
             await store.run(store.registrations.cancel, 1, event_id, user_id)
         await cog._sync_role(1, event_id)
@@ -908,8 +901,7 @@ async def test_a_network_error_after_a_failed_removal_keeps_the_first_owed(store
     answer = lambda action, user_id, role_id: (  # noqa: E731
         failing.pop(user_id, None) if action == "take" else None)
     async with roles_cog(store, answer, monkeypatch) as (cog, http):
-        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
-        await role_changed(cog, event_id)
+        await give_role_555(cog, store, event_id)
         for user_id in (2, 3):
             await store.run(store.registrations.cancel, 1, event_id, user_id)
         with pytest.raises(OSError):
@@ -941,8 +933,7 @@ async def test_the_end_during_a_sync_with_a_failed_removal_keeps_its_reason(stor
     answer = lambda action, user_id, role_id: (  # noqa: E731
         failing.pop(user_id, None) if action == "take" else None)
     async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, _):
-        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
-        await role_changed(cog, event_id)
+        await give_role_555(cog, store, event_id)
         monkeypatch.setattr(reminders, "TAKE_BACK_FIRST", 0.2)
         http = cog.bot.http = Reasons(answer, {("take", 555): 0.1})
         await store.run(store.registrations.cancel, 1, event_id, 3)
@@ -973,8 +964,7 @@ async def test_the_end_during_a_failing_take_back_pass_asks_everyone_at_once(sto
         return None
 
     async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, _):
-        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
-        await role_changed(cog, event_id)
+        await give_role_555(cog, store, event_id)
         monkeypatch.setattr(reminders, "TAKE_BACK_FIRST", 0.5)
         http = cog.bot.http = SlowCalls(answer, {("take", 555): 0.2})
         await store.run(store.registrations.cancel, 1, event_id, 3)
@@ -995,8 +985,7 @@ async def test_a_sync_cancelled_at_unload_starts_no_take_back(store, monkeypatch
     answer = lambda action, user_id, role_id: (  # noqa: E731
         failing.pop(user_id, None) if action == "take" else None)
     async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, _):
-        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
-        await role_changed(cog, event_id)
+        await give_role_555(cog, store, event_id)
         http = cog.bot.http = Reasons(answer, {("take", 555): 0.1})
         for user_id in (2, 3):
             await store.run(store.registrations.cancel, 1, event_id, user_id)
