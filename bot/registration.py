@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 from bot.errors import Conflict, InvalidValue
 from bot.i18n import N_
@@ -76,16 +77,18 @@ class Seats:
         return self.over_at is not None and now >= self.over_at
 
 
-@dataclass(frozen=True, slots=True)
-class Existing:
+class Existing(NamedTuple):
     """A member's current RSVP, if any; position counts from 1 within the waitlist."""
 
     status: Status
     position: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class JoinResult:
+class JoinResult(NamedTuple):
+    """What a join decided. A named tuple, not a frozen dataclass: every join makes one
+    (or two, with `Existing`), and a frozen dataclass's `__init__` sets each field through
+    `object.__setattr__`, several times dearer."""
+
     outcome: JoinOutcome
     position: int | None = None  # waitlist position, from 1
     reason: str | None = None  # why a join was refused
