@@ -44,7 +44,7 @@ from bot.registration import (
 from bot.storage.postgres.outbox import PostgresOutbox
 from bot.storage.postgres.session import OVER_AT, Database, Repository, over_at
 from bot.storage.sqlite.outbox import encode_payload
-from bot.storage.sqlite.registrations import JoinRequest, counters
+from bot.storage.sqlite.registrations import JoinRequest, counter_values, counters
 from bot.storage.sqlite.session import (
     SUMMARY,
     dt,
@@ -157,7 +157,7 @@ class PostgresRegistrations(Repository):
                     notices.append((guild_id, event_id, NoticeKind.CAPACITY.value,
                                     encode_payload(CapacityPayload()), ts(now)))
                 results.append(Joined(event, result))
-            changed = [(eid, *after) for eid, (_, s, seq) in events.items()
+            changed = [(eid, *counter_values(after)) for eid, (_, s, seq) in events.items()
                        if (after := counters(s, seq[0])) != before[eid]]
             if inserts or changed:  # the new RSVPs and the changed counters in one statement
                 await conn.execute(

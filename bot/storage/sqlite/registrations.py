@@ -117,10 +117,10 @@ class SqliteRegistrations(Repository):
         names another server's event.
         """
         try:
-            with self._transaction() as db:
+            with self._transaction():
                 # read once the database is ours: a batch that waited for the lock on the
                 # thread is decided, and stamped, at the time it was decided
-                return self._decide_joins(db, batch, self._clock())
+                return self._decide_joins(batch, self._clock())
         except BaseException:  # what the failed transaction did to them is void
             if self._kept is not None:
                 self._kept.clear()
@@ -139,7 +139,7 @@ class SqliteRegistrations(Repository):
         transaction sees them: kept ones while no other connection has committed."""
         kept = self._kept
         if kept is not None:
-            version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+            version = self._session.plain.execute("PRAGMA data_version").fetchone()[0]
             if version != self._kept_version or len(kept) > KEPT_TARGETS:
                 kept.clear()
                 self._kept_version = version
@@ -148,8 +148,9 @@ class SqliteRegistrations(Repository):
         for _, event_id, _, _ in batch:
             if event_id not in targets:
                 targets[event_id] = None if kept is None else kept.get(event_id)
-        missing = sorted(event_id for event_id, target in targets.items() if target is None)
+        missing = [event_id for event_id, target in targets.items() if target is None]
         if missing:
+            missing.sort()
             for row in self._all(f"{JOIN_TARGETS} ({','.join('?' * len(missing))})", missing):
                 read = targets[row["id"]] = JoinTarget(row["guild_id"], seats_from_row(row),
                                                        row["next_seq"], summary_of(row))
@@ -162,8 +163,8 @@ class SqliteRegistrations(Repository):
                 named[event_id] = target
         return named
 
-    def _decide_joins(self, db: sqlite3.Connection, batch: Sequence[tuple[int, int, int, str]],
-                      now: datetime) -> list[Joined | Exception]:
+    def _decide_joins(self, batch: Sequence[tuple[int, int, int, str]], now: datetime
+                      ) -> list[Joined | Exception]:
         events = self._join_targets(batch)
         before = {eid: counters(t.seats, t.next_seq) for eid, t in events.items()}
         waitlists = {event_id: self.waitlist_head(event_id, promotable)
@@ -205,14 +206,15 @@ class SqliteRegistrations(Repository):
                 notices.append((guild_id, event_id, NoticeKind.CAPACITY.value,
                                 encode_payload(CapacityPayload()), stamp))
             results.append(Joined(event, result))
-        write_rows(db, "INSERT INTO rsvps (event_id, user_id, display_name, status, seq,"
+        plain = self._session.plain  # statements of every join: see `Session.plain`
+        write_rows(plain, "INSERT INTO rsvps (event_id, user_id, display_name, status, seq,"
                    " joined_at) VALUES (?, ?, ?, ?, ?, ?)", inserts)
-        write_rows(db, "UPDATE events SET confirmed_count = ?, waitlist_count = ?, next_seq = ?,"
+        write_rows(plain, "UPDATE events SET confirmed_count = ?, waitlist_count = ?, next_seq = ?,"
                    " capacity_noticed_at = ? WHERE id = ?",
-                   [(*after, eid) for eid, t in events.items()
+                   [(*counter_values(after), eid) for eid, t in events.items()
                     if (after := counters(t.seats, t.next_seq)) != before[eid]])
         if notices:
-            write_rows(db, "INSERT INTO outbox (guild_id, event_id, kind, payload, created_at)"
+            write_rows(plain, "INSERT INTO outbox (guild_id, event_id, kind, payload, created_at)"
                        " VALUES (?, ?, ?, ?, ?)", notices)
             self._session.notices_written += len(notices)
         return results
@@ -226,10 +228,10 @@ class SqliteRegistrations(Repository):
         """
         found: dict[tuple[int, int], tuple[Status, int]] = {}
         for pair in set(pairs):
-            row = self._one("SELECT status, seq FROM rsvps WHERE event_id = ? AND user_id = ?",
-                            pair)
+            row = self._session.plain.execute(
+                "SELECT status, seq FROM rsvps WHERE event_id = ? AND user_id = ?", pair).fetchone()
             if row is not None:
-                found[pair] = (Status(row["status"]), row["seq"])
+                found[pair] = (Status(row[0]), row[1])
         return found
 
     def position(self, event_id: int, seq: int, departures: int | None = None) -> int:
@@ -452,7 +454,7 @@ class SqliteRegistrations(Repository):
         return [r["user_id"] for r in rows]
 
 
-def write_rows(db: sqlite3.Connection, sql: str, rows: list[tuple]) -> None:
+def write_rows(db: sqlite3.Connection | sqlite3.Cursor, sql: str, rows: list[tuple]) -> None:
     """`executemany`, but a single row by `execute`: one join at a time is the usual case,
     and `executemany` costs it close to a microsecond more."""
     if len(rows) == 1:
@@ -461,9 +463,19 @@ def write_rows(db: sqlite3.Connection, sql: str, rows: list[tuple]) -> None:
         db.executemany(sql, rows)
 
 
-def counters(seats: Seats, next_seq: int) -> tuple[int, int, int, int | None]:
-    """What a join batch may change of an event's row, as written back."""
-    return seats.confirmed, seats.waitlisted, next_seq, ts(seats.capacity_noticed_at)
+Counters = tuple[int, int, int, datetime | None]
+
+
+def counters(seats: Seats, next_seq: int) -> Counters:
+    """What a join batch may change of an event's row, to compare (the time unconverted:
+    most joins change none of it)."""
+    return seats.confirmed, seats.waitlisted, next_seq, seats.capacity_noticed_at
+
+
+def counter_values(counts: Counters) -> tuple[int, int, int, int | None]:
+    """`counters` as the columns store them."""
+    confirmed, waitlisted, next_seq, noticed = counts
+    return confirmed, waitlisted, next_seq, ts(noticed)
 
 
 def seats_from_row(row: sqlite3.Row) -> Seats:

@@ -153,6 +153,11 @@ class Session:
         conn.row_factory = sqlite3.Row
         conn.isolation_level = None  # transactions are explicit
         self.conn = conn
+        # One cursor, reused, for the statements every join and transaction runs (each
+        # read to its end before the next): `conn.execute` makes and frees a cursor per
+        # statement. Its rows are plain tuples, not rows by name.
+        self.plain = conn.cursor()
+        self.plain.row_factory = None
         self.clock = clock  # the registration rules' "now"; tests move it
         self.notices_written = 0  # outbox rows written, so the bot knows when to look
         # event id -> (waitlist_departures when built, waitlisted seqs in order)
@@ -211,7 +216,7 @@ class Transaction:
 
     def __enter__(self) -> sqlite3.Connection:
         self._session.new_unit()
-        self._session.conn.execute("BEGIN IMMEDIATE")
+        self._session.plain.execute("BEGIN IMMEDIATE")
         return self._session.conn
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -220,7 +225,7 @@ class Transaction:
         try:
             if exc_type is None:
                 try:
-                    session.conn.execute("COMMIT")
+                    session.plain.execute("COMMIT")
                     return
                 except BaseException:
                     self._void()
