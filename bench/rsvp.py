@@ -15,7 +15,10 @@ every variant compared with the floor of its own round, and the spread reported.
 store's join transaction run alone (no event loop) splits what a join costs into the
 rules and SQL, and the event loop's share. Two more variants sweep the CPU's caches
 before each join (untimed), as the bot's other work does between two interactions: the
-floor and the store's transaction alone, the latter compared with the former.
+floor and the store's transaction alone, the latter compared with the former. The last
+two, diagnostic, run the floor and one join at a time without checkpoints: the floor
+runs SQLite's inside its commits, the store on its database thread beside the event
+loop, and the transaction alone none, so these say what each side's checkpoints cost.
 """
 
 from __future__ import annotations
@@ -27,9 +30,11 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bot.storage import EventDraft, open_store
+from bot.storage.sqlite import joins as joins_module
 from bot.storage.sqlite.repositories import SqliteRepositories
 from bot.storage.sqlite.session import configure
 from tests.conftest import make_page
@@ -68,11 +73,15 @@ class JoinClock:
             self.elapsed += time.perf_counter() - started
 
 
-def raw_sqlite_floor(path: Path, joins: int, between: Callable[[], None] | None = None
-                     ) -> float:
+def raw_sqlite_floor(path: Path, joins: int, between: Callable[[], None] | None = None,
+                     checkpoints: bool = True) -> float:
+    """The floor; `checkpoints=False` turns off SQLite's automatic checkpoints, which
+    otherwise run inside every thousandth page's commit (a diagnostic variant)."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
+    if not checkpoints:
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
     conn.executescript("""
         CREATE TABLE events (id INTEGER PRIMARY KEY, capacity INTEGER, confirmed INTEGER,
                              waitlisted INTEGER, next_seq INTEGER);
@@ -99,6 +108,18 @@ def raw_sqlite_floor(path: Path, joins: int, between: Callable[[], None] | None 
         conn.execute("COMMIT")
     conn.close()
     return joins / clock.elapsed
+
+
+@contextmanager
+def no_checkpoints() -> Iterator[None]:
+    """The store without the checkpoints its database thread runs every CHECKPOINT_EVERY
+    joins (a diagnostic variant: the write-ahead log then only grows)."""
+    every = joins_module.CHECKPOINT_EVERY
+    joins_module.CHECKPOINT_EVERY = 1 << 62
+    try:
+        yield
+    finally:
+        joins_module.CHECKPOINT_EVERY = every
 
 
 async def store_joins(path: Path, joins: int, in_flight: int | None) -> float:
@@ -156,6 +177,8 @@ FLOOR = "raw sqlite3 (floor)"
 ALONE = "store's join transaction alone, no event loop"
 COLD_FLOOR = "raw sqlite3, caches swept before each join"
 COLD_ALONE = "store's join transaction alone, caches swept before each join (× the swept floor)"
+BARE_FLOOR = "raw sqlite3 without checkpoints (diagnostic)"
+BARE_ONE = "store, 1 in flight, without checkpoints (diagnostic)"
 TARGET = 0.8  # one join at a time, against the floor
 COLD_JOINS = 1_000  # per round of the swept variants: a sweep takes longer than a join
 
@@ -164,7 +187,7 @@ def measure(joins: int = JOINS, rounds: int = ROUNDS) -> dict:
     """Joins/s of each variant in `rounds` short rounds after one unmeasured warm-up
     round; the order of the variants rotates from round to round, and each variant is
     compared with the floor of its own round."""
-    variants = [FLOOR, ALONE, *MODES, COLD_FLOOR, COLD_ALONE]
+    variants = [FLOOR, ALONE, *MODES, COLD_FLOOR, COLD_ALONE, BARE_FLOOR, BARE_ONE]
     samples: dict[str, list[float]] = {name: [] for name in variants}
     ratios: dict[str, list[float]] = {name: [] for name in variants}
     started_load = os.getloadavg()[0]
@@ -182,6 +205,11 @@ def measure(joins: int = JOINS, rounds: int = ROUNDS) -> dict:
                     rates[name] = raw_sqlite_floor(path, COLD_JOINS, sweep_caches)
                 elif name == COLD_ALONE:
                     rates[name] = join_batch_alone(path, COLD_JOINS, sweep_caches)
+                elif name == BARE_FLOOR:
+                    rates[name] = raw_sqlite_floor(path, joins, checkpoints=False)
+                elif name == BARE_ONE:
+                    with no_checkpoints():
+                        rates[name] = asyncio.run(store_joins(path, joins, 1))
                 else:
                     rates[name] = asyncio.run(store_joins(path, joins, MODES[name]))
             if round_number == 0:
@@ -238,16 +266,26 @@ def report(results: dict) -> str:
                   f"{cost[COLD_ALONE]:.0f} µs, {cold:.2f}× the swept floor. This is what a join "
                   "costs in the running bot, one interaction at a time; the warm figures above "
                   "are what it costs in a burst."]
-    allowance = cost[FLOOR] / TARGET - cost[FLOOR]
+    if BARE_FLOOR in cost:
+        one_cost, bare_one = cost["store, 1 in flight"], cost[BARE_ONE]
+        lines += ["", "The two diagnostic variants, without checkpoints, split the difference "
+                  "between the floor and one join at a time. The floor's own checkpoints "
+                  "(SQLite's, inside every thousandth page's commit) cost it "
+                  f"{cost[FLOOR] - cost[BARE_FLOOR]:.0f} µs a join; the store's (its database "
+                  "thread's, every thousand joins, while the event loop goes on joining) "
+                  f"{one_cost - bare_one:.0f} µs. Without them on either side, the store's "
+                  f"transaction costs {cost[ALONE] - cost[BARE_FLOOR]:.0f} µs more than the "
+                  "floor's (the registration rules in Python, and what the store reads and "
+                  "writes beyond the floor's five numbers), and the event loop "
+                  f"{bare_one - cost[ALONE]:.0f} µs more again. The checkpoints' cost is the "
+                  "disk's: it is one reason the ratios move from machine to machine."]
     lines += ["", f"Target: one join at a time at {TARGET}× the floor or better"
               + (" (met)." if one >= TARGET else
-                 f" (not met). It allows {allowance:.0f} µs a join beyond the floor's for the "
-                 "registration rules and the event loop together; in this run the rules cost "
-                 f"{cost[ALONE] - cost[FLOOR]:.0f} µs and the loop "
-                 f"{cost['store, 1 in flight'] - cost[ALONE]:.0f} µs. The joins asked for in "
-                 "one turn of the loop share a commit, which carries the store past the floor "
-                 "under load (50 in flight and burst above).")
-              + " Every join is acknowledged only after its commit."]
+                 f" (not met): it allows {cost[FLOOR] / TARGET - cost[FLOOR]:.0f} µs a join "
+                 "beyond the floor's.")
+              + " The joins asked for in one turn of the loop share a commit, which carries "
+              "the store past the floor under load (50 in flight and burst above). Every join "
+              "is acknowledged only after its commit."]
     lines += ["", "The ratios depend on the machine's load: the floor, a tight loop of SQLite "
               "calls, runs far faster on an idle machine, and the load average is printed with "
               "each run for that reason. Hence the rounds, the rotation and the spread above: "
