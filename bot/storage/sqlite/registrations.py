@@ -170,7 +170,6 @@ class SqliteRegistrations(Repository):
         waitlists = {event_id: self.waitlist_head(event_id, promotable)
                      for event_id, target in events.items()
                      if (promotable := rules.promotable(target.seats, now))}
-        stored = self._stored_rsvps([(e, u) for _, e, u, _ in batch])
         stamp = ts(now)
         decided: dict[tuple[int, int], Existing] = {}  # joins earlier in this batch
         results: list[Joined | Exception] = []
@@ -187,10 +186,8 @@ class SqliteRegistrations(Repository):
                 continue
             key = (event_id, user_id)
             mine = decided.get(key)
-            if mine is None and key in stored:
-                had, seq = stored[key]
-                mine = Existing(had, self.position(event_id, seq)
-                                if had is Status.WAITLISTED else None)
+            if mine is None:  # read before this batch writes any RSVP (see below)
+                mine = self._stored_rsvp(event_id, user_id)
             result = rules.join(seats, mine, now, waitlists.get(event_id))
             status = result.status  # a property: read once
             if result.promoted:  # written now, so positions read later in the batch see it
@@ -219,20 +216,18 @@ class SqliteRegistrations(Repository):
             self._session.notices_written += len(notices)
         return results
 
-    def _stored_rsvps(self, pairs: list[tuple[int, int]]
-                      ) -> dict[tuple[int, int], tuple[Status, int]]:
-        """(status, seq) of the stored RSVPs among (event, user) pairs.
-
-        One primary-key lookup per pair: cheap on this thread, whereas a row-value
-        `IN (VALUES ...)` makes SQLite scan the whole table.
-        """
-        found: dict[tuple[int, int], tuple[Status, int]] = {}
-        for pair in set(pairs):
-            row = self._session.plain.execute(
-                "SELECT status, seq FROM rsvps WHERE event_id = ? AND user_id = ?", pair).fetchone()
-            if row is not None:
-                found[pair] = (Status(row[0]), row[1])
-        return found
+    def _stored_rsvp(self, event_id: int, user_id: int) -> Existing | None:
+        """The member's RSVP to the event as stored, with their waitlist position: one
+        primary-key lookup (a row-value `IN (VALUES ...)` for a whole batch makes SQLite
+        scan the whole table)."""
+        row = self._session.plain.execute(
+            "SELECT status, seq FROM rsvps WHERE event_id = ? AND user_id = ?",
+            (event_id, user_id)).fetchone()
+        if row is None:
+            return None
+        status = Status(row[0])
+        return Existing(status, self.position(event_id, row[1])
+                        if status is Status.WAITLISTED else None)
 
     def position(self, event_id: int, seq: int, departures: int | None = None) -> int:
         """The waitlist position (from 1) of the member whose RSVP has `seq`; `departures`
