@@ -267,18 +267,17 @@ def report(results: dict) -> str:
                   "costs in the running bot, one interaction at a time; the warm figures above "
                   "are what it costs in a burst."]
     if BARE_FLOOR in cost:
-        one_cost, bare_one = cost["store, 1 in flight"], cost[BARE_ONE]
-        lines += ["", "The two diagnostic variants, without checkpoints, split the difference "
-                  "between the floor and one join at a time. The floor's own checkpoints "
-                  "(SQLite's, inside every thousandth page's commit) cost it "
-                  f"{cost[FLOOR] - cost[BARE_FLOOR]:.0f} µs a join; the store's (its database "
-                  "thread's, every thousand joins, while the event loop goes on joining) "
-                  f"{one_cost - bare_one:.0f} µs. Without them on either side, the store's "
-                  f"transaction costs {cost[ALONE] - cost[BARE_FLOOR]:.0f} µs more than the "
-                  "floor's (the registration rules in Python, and what the store reads and "
-                  "writes beyond the floor's five numbers), and the event loop "
-                  f"{bare_one - cost[ALONE]:.0f} µs more again. The checkpoints' cost is the "
-                  "disk's: it is one reason the ratios move from machine to machine."]
+        bare_floor = statistics.median(results["ratios"][BARE_FLOOR])
+        bare_one = statistics.median(results["ratios"][BARE_ONE])
+        lines += ["", "The two diagnostic variants run without checkpoints. The floor then runs "
+                  f"at {bare_floor:.2f}× itself with them: its own checkpoints, which SQLite runs "
+                  "inside every thousandth page's commit, take "
+                  f"{1 - 1 / bare_floor:.0%} of its time. One join "
+                  f"at a time through the store runs at {bare_one:.2f}× the floor without "
+                  f"checkpoints, against {one:.2f}× with the store's own, which its database "
+                  "thread runs every thousand joins while the event loop goes on joining; the "
+                  "transaction alone runs none. What a checkpoint costs is the disk's (two "
+                  "fsyncs): it is one reason the ratios move from machine to machine."]
     lines += ["", f"Target: one join at a time at {TARGET}× the floor or better"
               + (" (met)." if one >= TARGET else
                  f" (not met): it allows {cost[FLOOR] / TARGET - cost[FLOOR]:.0f} µs a join "
