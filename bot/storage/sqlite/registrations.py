@@ -143,24 +143,27 @@ class SqliteRegistrations(Repository):
             if version != self._kept_version or len(kept) > KEPT_TARGETS:
                 kept.clear()
                 self._kept_version = version
-        # plain loops, not sets: a batch is most often one join, and this runs for each
-        targets: dict[int, JoinTarget | None] = {}
-        for _, event_id, _, _ in batch:
-            if event_id not in targets:
-                targets[event_id] = None if kept is None else kept.get(event_id)
-        missing = [event_id for event_id, target in targets.items() if target is None]
-        if missing:
-            missing.sort()
-            for row in self._all(f"{JOIN_TARGETS} ({','.join('?' * len(missing))})", missing):
-                read = targets[row["id"]] = JoinTarget(row["guild_id"], seats_from_row(row),
-                                                       row["next_seq"], summary_of(row))
-                if kept is not None:
-                    kept[row["id"]] = read
+        # one pass, plain loops: a batch is most often one join of a kept event
         named: dict[int, JoinTarget] = {}
+        missing: dict[int, None] = {}  # in the batch's order
         for guild_id, event_id, _, _ in batch:
-            target = targets[event_id]
-            if target is not None and target.guild_id == guild_id:
+            target = None if kept is None else kept.get(event_id)
+            if target is None:
+                missing[event_id] = None
+            elif target.guild_id == guild_id:
                 named[event_id] = target
+        if missing:
+            read: dict[int, JoinTarget] = {}
+            for row in self._all(f"{JOIN_TARGETS} ({','.join('?' * len(missing))})",
+                                 sorted(missing)):
+                read[row["id"]] = JoinTarget(row["guild_id"], seats_from_row(row),
+                                             row["next_seq"], summary_of(row))
+            if kept is not None:
+                kept.update(read)
+            for guild_id, event_id, _, _ in batch:
+                target = read.get(event_id)
+                if target is not None and target.guild_id == guild_id:
+                    named[event_id] = target
         return named
 
     def _decide_joins(self, batch: Sequence[tuple[int, int, int, str]], now: datetime
@@ -186,7 +189,7 @@ class SqliteRegistrations(Repository):
                 continue
             key = (event_id, user_id)
             mine = decided.get(key)
-            if mine is None:  # read before this batch writes any RSVP (see below)
+            if mine is None:  # the batch wrote no RSVP of theirs: what is stored holds
                 mine = self._stored_rsvp(event_id, user_id)
             result = rules.join(seats, mine, now, waitlists.get(event_id))
             status = result.status  # a property: read once
