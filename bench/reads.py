@@ -52,7 +52,7 @@ from sandbox import BotProcess, FakeDiscord, Guild, Member, User
 COMMANDS = ("event info", "event speakers", "event takeaways", "rsvp status", "rsvp join")
 LEVELS = (1, 10, 50)
 PER_LEVEL = {1: 150, 10: 300, 50: 500}  # interactions per command, level and round
-ROUNDS = 5
+ROUNDS = 9  # pairs per setting: five left the medians moving by 0.1-0.2 between runs
 WARMUP = 50  # unmeasured interactions of each command after each start
 TARGET_RATE, TARGET_P50 = 0.85, 1.2  # of the floor's throughput and p50
 PROFILE_READS = 1500  # interactions at 10 in flight under py-spy, after the rounds
