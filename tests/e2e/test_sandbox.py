@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,11 @@ SAMPLE_TITLE = "U.S.-China Missile Defense Disputes"
 
 
 SPRING = "event:\"Spring Forum\""
+# Spring Forum starts a month from now at 17:00 UTC, typed as 18:00 at UTC+1: a fixed date
+# would be in the past one day, and the event closed to joins.
+START = (datetime.now(UTC) + timedelta(days=30)).replace(hour=17, minute=0, second=0,
+                                                         microsecond=0)
+STARTS_AT = f"starts_at:{START + timedelta(hours=1):%Y-%m-%dT%H:%M}+01:00"
 BEHIND = "Can't keep up"  # discord.py's warning when a heartbeat's ACK comes late
 HEARTBEAT = "0.5"  # seconds, instead of the sandbox's 5
 
@@ -81,8 +87,7 @@ def session(tmp) -> subprocess.CompletedProcess:
         "/event info",
         "/rsvp join",
         "as moderator",
-        "/manage import page:spring.txt title:\"Spring Forum\" capacity:1 "
-        "starts_at:2026-12-01T18:00+01:00",
+        "/manage import page:spring.txt title:\"Spring Forum\" capacity:1 " + STARTS_AT,
         "click 1",  # Import, on the preview
         "?event spring",
         "/manage announce event:\"Spring Forum\"",
@@ -117,14 +122,16 @@ def test_members_read_the_sample_event_and_its_closed_registration(session):
 
 def test_a_moderator_imports_a_page_and_announces_it_with_buttons(session):
     out = session.stdout
-    preview = after(out, 'starts_at:2026-12-01T18:00+01:00\n')
+    preview = after(out, STARTS_AT + "\n")
     assert "Import will create a new event, Spring Forum." in preview
     assert preview.rstrip().endswith("[1 Import] [2 Cancel]")
     imported = after(out, "moderator> click 1\n")
     event_id = re.search(r"Created Spring Forum \(event (\d+)\)", imported)[1]
-    assert "│ When: Tuesday, December 1, 2026 5:00 PM (" in imported  # in TZ=UTC
+    when = f"{START:%A}, {START:%B} {START.day}, {START.year} 5:00 PM"
+    assert f"│ When: {when} (" in imported  # in TZ=UTC
     assert "│ Registration: Open: 1 of 1 seat left" in imported
-    assert f"event:{event_id}  Spring Forum (2026-12-01)" in after(out, "> ?event spring\n")
+    assert f"event:{event_id}  Spring Forum ({START:%Y-%m-%d})" in after(out,
+                                                                       "> ?event spring\n")
     announced = after(out, "> /manage announce event:\"Spring Forum\"\n")
     assert "Posted Spring Forum in #general." in announced
     assert "#general · EventBot" in announced
@@ -227,8 +234,7 @@ def crowd(crowd_tmp) -> subprocess.CompletedProcess:
     """Members made on the fly queue for the one seat of an event that gives a role."""
     return run_sandbox(crowd_tmp, [
         "as moderator",
-        "/manage import page:spring.txt title:\"Spring Forum\" capacity:1 "
-        "starts_at:2026-12-01T18:00+01:00",
+        "/manage import page:spring.txt title:\"Spring Forum\" capacity:1 " + STARTS_AT,
         "click 1",  # Import, on the preview
         "?role",
         "/manage role role:Attendee " + SPRING,
