@@ -345,6 +345,28 @@ class RoleGrant(NamedTuple):
     confirmed: list[int]
 
 
+class OwedRole(NamedTuple):
+    """Members an attendee role is still to be taken back from, for an event (an earlier
+    role of it, a removal that failed, its own role once it is over)."""
+
+    guild_id: int
+    event_id: int
+    role_id: int
+    user_ids: tuple[int, ...]
+
+
+class OwedChange(NamedTuple):
+    """A change to the roles owed back: with `owed`, these members owe the event's role
+    `role_id` back (`guild_id` is the event's server); without, they no longer do (none
+    of them, when `user_ids` is None)."""
+
+    owed: bool
+    event_id: int
+    role_id: int
+    user_ids: tuple[int, ...] | None
+    guild_id: int = 0
+
+
 class GuildLeft(NamedTuple):
     guild_id: int
     left_at: datetime

@@ -33,9 +33,10 @@ process sharing the database is picked up when this one restarts. A role to take
 (the event's role once it is over; an earlier one, when the role is changed or cleared or
 the event deleted) is taken back by a task of the event's own, role by role, each with
 its own waits after a refusal: an old role Discord refuses never holds up the new one.
-Who is still owed an earlier role is known only in memory: a restart forgets it (the
-event's own role at its end is not: it stays the event's until nobody holds it). A role
-several events give out stays with a member another of them still counts as holding it.
+Who still owes a role back is recorded in the database as it changes (one writer, in
+order), and a restart goes on taking it back; a change made in the last moments before
+a crash may be lost. A role several events give out stays with a member another of them
+still counts as holding it.
 
 With shards in several processes, roles are given, re-given and taken back by the
 process of the guild's shard only (it alone gets that guild's commands); reminders are
@@ -57,7 +58,7 @@ from discord.ext import commands
 from bot.adapters.languages import dm_language
 from bot.app import EventBot
 from bot.errors import EventNotFound
-from bot.models import DueReminder
+from bot.models import DueReminder, OwedChange
 from bot.reminders import reminder_dm
 from bot.signals import AttendeeRoleChanged, RegistrationChanged, RemindersChanged
 from bot.tree import NO_MENTIONS
@@ -77,6 +78,7 @@ UNKNOWN_ROLE = 10011  # Discord's error code: the role was deleted
 # counts against Discord's limit of invalid requests, and joins come many a second (the
 # record of a take-back stays until every member is done).
 TAKE_BACK_FIRST, TAKE_BACK_MAX = 10.0, 3600.0
+SAVE_RETRY = 5.0  # seconds before recording the roles owed back again, after a failure
 
 
 # A role's tries: (time.monotonic() of its next try, the wait before it), by the event
@@ -125,6 +127,10 @@ class Reminders(commands.Cog):
         self._others_ending: set[int] = set()
         self._taking: dict[int, asyncio.Task[None]] = {}
         self._taking_wake: dict[int, asyncio.Event] = {}
+        # Changes to `_owed` not yet in the database, in order, and the task recording them:
+        # what the next start reads back (`_resume_owed`) to go on taking the roles back.
+        self._owed_changes: list[OwedChange] = []
+        self._saver: asyncio.Task[None] | None = None
         # One call about a role at a time, between the syncs and the take-backs of every
         # event giving it out: a role set again, or given for another event, must not be
         # taken from its members by a take-back under way.
@@ -135,13 +141,7 @@ class Reminders(commands.Cog):
         self._unsent: list[DueReminder] = []
 
     async def cog_load(self) -> None:
-        # Loaded before the gateway connects: no RSVP this process handles can fall between
-        # this snapshot and the first change compared with it.
-        store = self.bot.store
-        for guild_id, event_id, role_id, confirmed in await store.run(
-                store.reminders.attendee_roles):
-            if self.bot.runs_guild(guild_id):
-                self._holders[event_id] = (role_id, set(confirmed))
+        await self._load_roles()
         self.bot.signals.subscribe(RegistrationChanged, self._on_registration_changed)
         self.bot.signals.subscribe(AttendeeRoleChanged, self._on_attendee_role_changed)
         self.bot.signals.subscribe(RemindersChanged, self._on_reminders_changed)
@@ -159,6 +159,7 @@ class Reminders(commands.Cog):
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self._give_back_unsent()
+        await self._flush_owed()
 
     async def _give_back_unsent(self) -> None:
         """Give back what was claimed and not sent when the scheduler stopped, so the next
@@ -417,10 +418,14 @@ class Reminders(commands.Cog):
         return any(role == role_id and user_id in members
                    for other, (role, members) in self._holders.items() if other != event_id)
 
-    def _owe(self, guild_id: int, event_id: int, role_id: int, members: set[int]) -> bool:
+    def _owe(self, guild_id: int, event_id: int, role_id: int, members: set[int], *,
+             recorded: bool = False) -> bool:
         """Take `role_id` back from `members` (the event's take-back task does); whether
-        anyone is owed it now."""
+        anyone is owed it now. `recorded`: the database has them already."""
         if members:
+            if not recorded:
+                self._record(OwedChange(True, event_id, role_id, tuple(sorted(members)),
+                                        guild_id))
             self._owed.setdefault(event_id, {}).setdefault(role_id, set()).update(members)
             self._taking_wake.setdefault(event_id, asyncio.Event()).set()
             if event_id not in self._taking:
@@ -442,7 +447,78 @@ class Reminders(commands.Cog):
     def _settle_owed(self, event_id: int, role_id: int) -> set[int]:
         """No longer take `role_id` back for the event: the members still owed it."""
         self._owed_tries.pop((event_id, role_id), None)
+        self._record(OwedChange(False, event_id, role_id, None))
         return self._owed.get(event_id, {}).pop(role_id, set())
+
+    # -- the roles owed back, kept across restarts ------------------------------------
+
+    async def _load_roles(self) -> None:
+        """Who holds each event's role (its confirmed members, as the last run left them),
+        and what was still owed back then. Loaded before the gateway connects: no RSVP
+        this process handles can fall between this snapshot and the first change compared
+        with it."""
+        store = self.bot.store
+        for guild_id, event_id, role_id, confirmed in await store.run(
+                store.reminders.attendee_roles):
+            if self.bot.runs_guild(guild_id):
+                self._holders[event_id] = (role_id, set(confirmed))
+        await self._resume_owed()
+
+    async def _resume_owed(self) -> None:
+        """Go on taking back what was owed when the last run stopped, in the guilds this
+        process runs; not from members who hold the event's role now as its confirmed
+        members (`_holders`, read first)."""
+        store = self.bot.store
+        try:
+            owed = await store.run(store.reminders.owed_roles)
+        except Exception:  # the next change of each event's role is still handled
+            log.exception("could not read the attendee roles owed back; not taking them back")
+            return
+        for guild_id, event_id, role_id, user_ids in owed:
+            if not self.bot.runs_guild(guild_id):
+                continue  # the process of that guild's shard takes them back
+            held_role, held = self._holders.get(event_id, (None, set()))
+            holding = held & set(user_ids) if held_role == role_id else set()
+            if holding:
+                self._record(OwedChange(False, event_id, role_id, tuple(sorted(holding))))
+            self._owe(guild_id, event_id, role_id, set(user_ids) - holding, recorded=True)
+
+    def _record(self, change: OwedChange) -> None:
+        """Record a change to `_owed` in the database, after those before it."""
+        changes = self._owed_changes
+        last = changes[-1] if changes else None
+        if (last is not None and last[:3] == change[:3] and last.user_ids is not None
+                and change.user_ids is not None):  # one member at a time, taken back: one row
+            changes[-1] = last._replace(user_ids=last.user_ids + change.user_ids)
+        else:
+            changes.append(change)
+        if self._saver is None or self._saver.done():
+            self._saver = asyncio.create_task(self._save_owed(), name="roles-owed-recorded")
+
+    async def _save_owed(self) -> None:
+        store = self.bot.store
+        while self._owed_changes:
+            changes, self._owed_changes = self._owed_changes, []
+            try:
+                await store.run(store.reminders.change_owed_roles, changes)
+            except Exception:
+                log.exception("could not record the attendee roles owed back; trying again "
+                              "in %g s", SAVE_RETRY)
+                self._owed_changes[:0] = changes
+                await asyncio.sleep(SAVE_RETRY)
+
+    async def _flush_owed(self) -> None:
+        """At a stop: let the changes to the roles owed back reach the database."""
+        saver = self._saver
+        if saver is None or saver.done():
+            return
+        try:
+            async with asyncio.timeout(GIVE_BACK_WAIT):
+                await asyncio.shield(saver)
+        except TimeoutError:
+            saver.cancel()
+            log.warning("gave up after %g s recording the attendee roles owed back; the "
+                        "latest changes are not recorded", GIVE_BACK_WAIT)
 
     def _why(self, event_id: int, role_id: int) -> str:
         """The audit log's reason for taking `role_id` back from a member of the event."""
@@ -520,6 +596,7 @@ class Reminders(commands.Cog):
                 return True
             if outcome:
                 owed.discard(user_id)
+                self._record(OwedChange(False, event_id, role_id, (user_id,)))
                 await asyncio.sleep(0)  # a long run of skipped members holds no one up
             # else failed this time (a server error): left for the next try
         return False

@@ -47,6 +47,24 @@ async def move_role(world, role, position: int) -> None:
                                                     "role": role.payload()})
 
 
+async def given_on_joining(world, fake, role, event_id: int, name: str):
+    """`/manage role` gives the event `role`; a new member joins and gets it."""
+    member = world.member(name)
+    await fake.slash(world.guild, world.moderator, "manage role", role=role,
+                     event=str(event_id))
+    await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+    await eventually(lambda: role in member.roles, what="the role on joining")
+    return member
+
+
+def refuse_taking(fake, world, member, role) -> int:
+    """Discord refuses the next removal of `role` from `member` (the bot's permission was
+    taken away meanwhile); returns how many requests the server had had by then."""
+    route = rf"^/guilds/{world.guild.id}/members/{member.id}/roles/{role.id}$"
+    fake.fail("DELETE", route, status=403, code=50013, message="Missing Permissions")
+    return len(fake.requests)
+
+
 # -- reminders ------------------------------------------------------------------------
 
 
@@ -209,14 +227,9 @@ async def test_a_role_discord_refuses_to_take_back_is_taken_back_on_a_later_try(
     starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=6)
     event_id = await world.import_event("Stubborn Role Talk", capacity=5,
                                         starts_at=starts.isoformat())
-    member = world.member("stubborn attendee")
-    await fake.slash(guild, world.moderator, "manage role", role=attendee, event=str(event_id))
-    await fake.slash(guild, member, "rsvp join", event=str(event_id))
-    await eventually(lambda: attendee in member.roles, what="the role on joining")
-    # At the start the bot may not take it back (its permission was taken away meanwhile):
-    route = rf"^/guilds/{guild.id}/members/{member.id}/roles/{attendee.id}$"
-    fake.fail("DELETE", route, status=403, code=50013, message="Missing Permissions")
-    first_request = len(fake.requests)
+    member = await given_on_joining(world, fake, attendee, event_id, "stubborn attendee")
+    # At the start the bot may not take it back:
+    first_request = refuse_taking(fake, world, member, attendee)
 
     def take_backs() -> list[int]:
         return [r.status for r in fake.requests[first_request:] if r.method == "DELETE"]
@@ -335,12 +348,30 @@ async def test_a_deleted_events_role_is_taken_back(world, fake):
     attendee = fake.add_role(guild, "Called-off attendee")
     await move_role(world, bot_role(world), attendee.position + 1)
     event_id = await world.import_event("Called Off", capacity=5)
-    member = world.member("called-off attendee")
-    await fake.slash(guild, world.moderator, "manage role", role=attendee, event=str(event_id))
-    await fake.slash(guild, member, "rsvp join", event=str(event_id))
-    await eventually(lambda: attendee in member.roles, what="the role on joining")
+    member = await given_on_joining(world, fake, attendee, event_id, "called-off attendee")
     asked = await fake.slash(guild, world.moderator, "manage delete", event=str(event_id))
     confirm, _ = asked.custom_ids()
     clicked = await fake.click(guild, world.moderator, asked.message, confirm)
     await clicked.wait(lambda r: "Deleted" in (r.content or ""))
     await eventually(lambda: attendee not in member.roles, what="the role taken back")
+
+
+async def test_a_role_still_owed_back_at_a_restart_is_taken_back_after_it(world, fake):
+    """The event's role changes while Discord refuses to take the old one back, and the
+    bot stops before its next try: the next start takes the old role back."""
+    guild = world.guild
+    old = fake.add_role(guild, "Attendee before the restart")
+    new = fake.add_role(guild, "Attendee after the restart")
+    await move_role(world, bot_role(world), max(old.position, new.position) + 1)
+    event_id = await world.import_event("Role Across Restarts", capacity=5)
+    member = await given_on_joining(world, fake, old, event_id, "attendee across restarts")
+    first_request = refuse_taking(fake, world, member, old)
+    await fake.slash(guild, world.moderator, "manage role", role=new, event=str(event_id))
+    await eventually(lambda: new in member.roles, what="the new role")
+    await eventually(lambda: any(r.method == "DELETE" for r in fake.requests[first_request:]),
+                     what="the refused take-back")
+    assert old in member.roles
+    await world.restart_bot()  # before its next try, 10 s after the refusal
+    await eventually(lambda: old not in member.roles, timeout=8,
+                     what="the old role taken back after the restart")
+    assert new in member.roles

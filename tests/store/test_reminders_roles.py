@@ -442,10 +442,17 @@ async def roles_cog(store: Store, answer, monkeypatch):
     finally:
         for timer in cog._give_again.values():
             timer.cancel()
-        tasks = [*cog._taking.values(), *cog._syncers.values()]
+        tasks = [*cog._taking.values(), *cog._syncers.values(), *filter(None, [cog._saver])]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def owed_rows(store: Store, cog=None) -> list[tuple]:
+    """The roles owed back as the database has them, once `cog` has recorded its changes."""
+    if cog is not None:
+        await cog._flush_owed()
+    return [tuple(row) for row in await store.run(store.reminders.owed_roles)]
 
 
 async def role_changed(cog, event_id: int) -> None:
@@ -537,6 +544,7 @@ async def test_a_role_set_again_while_still_owed_back_stays_with_its_members(sto
         await asyncio.sleep(0.3)  # the tries 555 would have had by now
         assert [last_call(http, user, 555) for user in (1, 2)] == ["give", "give"]
         assert cog._holders[event_id] == (555, {1, 2}) and event_id not in cog._owed
+        assert await owed_rows(store, cog) == []  # nor owed after a restart
 
 
 async def test_a_sync_stopped_midway_by_an_error_leaves_its_members_known(store, monkeypatch):
@@ -994,3 +1002,73 @@ async def test_a_sync_cancelled_at_unload_starts_no_take_back(store, monkeypatch
         syncing.cancel()
         await asyncio.gather(syncing, return_exceptions=True)
         assert cog._taking == {}
+
+
+async def test_roles_owed_back_are_recorded_in_order_and_read_back_by_role(store):
+    from bot.models import OwedChange
+
+    await store.run(store.reminders.change_owed_roles, [
+        OwedChange(True, 5, 555, (3, 1, 2), 1),
+        OwedChange(True, 5, 666, (1,), 1),
+        OwedChange(True, 5, 555, (2, 4), 1),  # 2 again: once
+        OwedChange(False, 5, 555, (1,)),
+        OwedChange(True, 9, 555, (7,), 2),
+        OwedChange(False, 5, 666, None),  # none of 666 any more
+        OwedChange(True, 9, 555, (8,), 2),
+    ])
+    assert await owed_rows(store) == [(1, 5, 555, (2, 3, 4)), (2, 9, 555, (7, 8))]
+    await store.run(store.settings.set_guild_left, 2, START)
+    assert await store.run(store.settings.purge_guild, 2, START + MIN)
+    assert await owed_rows(store) == [(1, 5, 555, (2, 3, 4))]  # a purged server's go too
+
+
+async def test_a_restart_goes_on_taking_back_an_earlier_role(store, monkeypatch):
+    """The role changes from 555 to 666 while Discord refuses to take 555 back, and the bot
+    stops. The next start takes 555 back from both members once Discord allows it, leaves
+    666 with them, and then owes nothing."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2])
+    allowed = {"yet": False}
+    answer = lambda action, user_id, role_id: (  # noqa: E731
+        refused() if (action, role_id) == ("take", 555) and not allowed["yet"] else None)
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):
+        await give_role_555(cog, store, event_id)
+        await store.run(store.reminders.set_attendee_role, 1, event_id, 666)
+        await role_changed(cog, event_id)
+        await asked(http, lambda calls: ("take", 1, 555) in calls)  # refused
+        assert await owed_rows(store, cog) == [(1, event_id, 555, (1, 2))]
+    allowed["yet"] = True
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):  # the next start
+        await cog._load_roles()
+        await asked(http, lambda calls: {("take", 1, 555), ("take", 2, 555)} <= set(calls))
+        await asyncio.sleep(0.1)
+        assert sorted(http.calls) == [("take", 1, 555), ("take", 2, 555)]
+        assert cog._holders[event_id] == (666, {1, 2})
+        assert await owed_rows(store, cog) == []
+
+
+async def test_after_a_restart_a_member_confirmed_again_keeps_the_role(store, monkeypatch):
+    """Member 2 cancels and Discord answers 500 to taking the role back, so it is still
+    owed when the bot stops; 2 joins again meanwhile. The next start leaves the role with
+    2 and owes nothing; a member who stayed away (3) has it taken back."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2, 3])
+    failing = {"yet": True}
+    answer = lambda action, user_id, role_id: (  # noqa: E731
+        server_error() if action == "take" and failing["yet"] else None)
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):
+        await give_role_555(cog, store, event_id)
+        for user_id in (2, 3):
+            await store.run(store.registrations.cancel, 1, event_id, user_id)
+        await cog._sync_role(1, event_id)
+        assert ("take", 2, 555) in http.calls and ("take", 3, 555) in http.calls
+        assert await owed_rows(store, cog) == [(1, event_id, 555, (2, 3))]
+    await store.join(1, event_id, 2, "back again")
+    failing["yet"] = False
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):  # the next start
+        await cog._load_roles()
+        await asked(http, lambda calls: ("take", 3, 555) in calls)
+        await asyncio.sleep(0.1)
+        assert http.calls == [("take", 3, 555)]
+        assert cog._holders[event_id] == (555, {1, 2})
+        assert await owed_rows(store, cog) == []

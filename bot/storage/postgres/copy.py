@@ -48,6 +48,7 @@ TABLES: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...] = (
     ("reminders_sent", ("event_id", "user_id", "minutes", "sent_at"), frozenset()),
     ("reminder_cursors", ("event_id", "due_at", "through_seq"), frozenset()),
     ("deleted_events", ("id", "guild_id", "title", "deleted_at"), frozenset()),
+    ("owed_roles", ("guild_id", "event_id", "role_id", "user_id"), frozenset()),
 )
 
 

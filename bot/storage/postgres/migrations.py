@@ -198,6 +198,17 @@ MIGRATIONS: dict[int, str] = {
     CREATE INDEX events_by_begin ON events ((starts_at - start_offset));
     CREATE INDEX events_giving_roles ON events (id) WHERE attendee_role_id IS NOT NULL;
     """,
+    # 19: the attendee roles members still owe back (SQLite's 19).
+    19: """
+    CREATE TABLE owed_roles (
+        guild_id BIGINT NOT NULL,
+        event_id BIGINT NOT NULL,
+        role_id  BIGINT NOT NULL,
+        user_id  BIGINT NOT NULL,
+        PRIMARY KEY (event_id, role_id, user_id)
+    );
+    CREATE INDEX owed_roles_by_guild ON owed_roles (guild_id);
+    """,
 }
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
 

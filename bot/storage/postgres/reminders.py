@@ -11,7 +11,7 @@ from datetime import datetime
 import asyncpg
 
 from bot.errors import EventNotFound
-from bot.models import DueReminder, RoleGrant
+from bot.models import DueReminder, OwedChange, OwedRole, RoleGrant
 from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.session import OVER_AT, Database, Repository
 from bot.storage.reminder_walk import (
@@ -201,6 +201,32 @@ class PostgresReminders(Repository):
         async with self._transaction() as conn:
             await conn.execute("UPDATE events SET attendee_role_id = NULL"
                                " WHERE id = $1 AND attendee_role_id = $2", event_id, role_id)
+
+    async def owed_roles(self) -> list[OwedRole]:
+        """The attendee roles members still owe back, by event and role."""
+        async with self._transaction() as conn:
+            rows = await conn.fetch(
+                "SELECT min(guild_id), event_id, role_id, array_agg(user_id ORDER BY user_id)"
+                " FROM owed_roles GROUP BY event_id, role_id ORDER BY event_id, role_id")
+        return [OwedRole(r[0], r[1], r[2], tuple(r[3])) for r in rows]
+
+    async def change_owed_roles(self, changes: Sequence[OwedChange]) -> None:
+        """Record `changes` to the roles owed back, in their order, in one transaction."""
+        async with self._transaction() as conn:
+            for change in changes:
+                where = (change.event_id, change.role_id)
+                if change.owed:
+                    await conn.executemany(
+                        "INSERT INTO owed_roles (guild_id, event_id, role_id, user_id)"
+                        " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                        [(change.guild_id, *where, user_id) for user_id in change.user_ids or ()])
+                elif change.user_ids is None:
+                    await conn.execute("DELETE FROM owed_roles WHERE event_id = $1"
+                                       " AND role_id = $2", *where)
+                else:
+                    await conn.execute("DELETE FROM owed_roles WHERE event_id = $1"
+                                       " AND role_id = $2 AND user_id = ANY($3::bigint[])",
+                                       *where, list(change.user_ids))
 
     async def scheduled_event_id(self, guild_id: int, event_id: int) -> int | None:
         async with self._transaction() as conn:

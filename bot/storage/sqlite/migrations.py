@@ -292,6 +292,19 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX events_by_begin ON events ((starts_at - start_offset));
     CREATE INDEX events_giving_roles ON events (id) WHERE attendee_role_id IS NOT NULL;
     """,
+    # 19: the attendee roles members still owe back (`bot.models.OwedRole`), so that a
+    # restart goes on taking them back. Not tied to the event's row: a deleted event's
+    # role is owed back too.
+    """
+    CREATE TABLE owed_roles (
+        guild_id INTEGER NOT NULL,
+        event_id INTEGER NOT NULL,
+        role_id  INTEGER NOT NULL,
+        user_id  INTEGER NOT NULL,
+        PRIMARY KEY (event_id, role_id, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX owed_roles_by_guild ON owed_roles (guild_id);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -18,7 +18,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from bot.errors import EventNotFound
-from bot.models import DueReminder, RoleGrant
+from bot.models import DueReminder, OwedChange, OwedRole, RoleGrant
 from bot.storage.reminder_walk import (
     LOOKAHEAD,
     WALK_CHUNK,
@@ -191,6 +191,31 @@ class SqliteReminders(Repository):
         with self._transaction() as db:
             db.execute("UPDATE events SET attendee_role_id = NULL"
                        " WHERE id = ? AND attendee_role_id = ?", (event_id, role_id))
+
+    def owed_roles(self) -> list[OwedRole]:
+        """The attendee roles members still owe back, by event and role."""
+        return [OwedRole(r[0], r[1], r[2], tuple(sorted(int(u) for u in r[3].split(","))))
+                for r in self._all(
+                    "SELECT min(guild_id), event_id, role_id, group_concat(user_id)"
+                    " FROM owed_roles GROUP BY event_id, role_id ORDER BY event_id, role_id")]
+
+    def change_owed_roles(self, changes: Sequence[OwedChange]) -> None:
+        """Record `changes` to the roles owed back, in their order, in one transaction."""
+        with self._transaction() as db:
+            for change in changes:
+                where = (change.event_id, change.role_id)
+                if change.owed:
+                    db.executemany("INSERT OR IGNORE INTO owed_roles (guild_id, event_id,"
+                                   " role_id, user_id) VALUES (?, ?, ?, ?)",
+                                   [(change.guild_id, *where, user_id)
+                                    for user_id in change.user_ids or ()])
+                elif change.user_ids is None:
+                    db.execute("DELETE FROM owed_roles WHERE event_id = ? AND role_id = ?",
+                               where)
+                else:
+                    db.executemany("DELETE FROM owed_roles WHERE event_id = ? AND role_id = ?"
+                                   " AND user_id = ?",
+                                   [(*where, user_id) for user_id in change.user_ids])
 
     def scheduled_event_id(self, guild_id: int, event_id: int) -> int | None:
         row = self._one("SELECT scheduled_event_id FROM events WHERE id = ? AND guild_id = ?",
