@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
 from collections.abc import Hashable
@@ -79,6 +80,9 @@ UNKNOWN_ROLE = 10011  # Discord's error code: the role was deleted
 # record of a take-back stays until every member is done).
 TAKE_BACK_FIRST, TAKE_BACK_MAX = 10.0, 3600.0
 SAVE_RETRY = 5.0  # seconds before recording the roles owed back again, after a failure
+# Seconds the changes to the roles owed back gather before they are written, together:
+# members are taken back one call at a time, and each must not cost a transaction.
+SAVE_DELAY = 0.5
 
 
 # A role's tries: (time.monotonic() of its next try, the wait before it), by the event
@@ -158,8 +162,8 @@ class Reminders(commands.Cog):
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        await self._give_back_unsent()
-        await self._flush_owed()
+        # at once: each waits GIVE_BACK_WAIT at most, and the stop no longer than that
+        await asyncio.gather(self._give_back_unsent(), self._flush_owed())
 
     async def _give_back_unsent(self) -> None:
         """Give back what was claimed and not sent when the scheduler stopped, so the next
@@ -347,6 +351,9 @@ class Reminders(commands.Cog):
                 refused = True
                 break
         leaving = list(held - wanted)
+        if leaving:  # owed until their removal is done: one refused, or cut short by a
+            # stop, is still owed after a restart
+            self._record(OwedChange(True, event_id, role_id, tuple(sorted(leaving)), guild_id))
         unsure: set[int] = set()  # whose removal failed this time (a server error)
         try:
             for user_id in leaving:
@@ -358,6 +365,7 @@ class Reminders(commands.Cog):
                                                      "no longer confirmed")
                 if outcome:
                     kept.discard(user_id)
+                    self._record(OwedChange(False, event_id, role_id, (user_id,)))
                     await asyncio.sleep(0)  # a long run of skipped members holds no one up
                 elif outcome is False:
                     unsure.add(user_id)
@@ -484,23 +492,19 @@ class Reminders(commands.Cog):
             self._owe(guild_id, event_id, role_id, set(user_ids) - holding, recorded=True)
 
     def _record(self, change: OwedChange) -> None:
-        """Record a change to `_owed` in the database, after those before it."""
-        changes = self._owed_changes
-        last = changes[-1] if changes else None
-        if (last is not None and last[:3] == change[:3] and last.user_ids is not None
-                and change.user_ids is not None):  # one member at a time, taken back: one row
-            changes[-1] = last._replace(user_ids=last.user_ids + change.user_ids)
-        else:
-            changes.append(change)
+        """Record a change to who owes a role back in the database, after those before it
+        (`_save_owed`)."""
+        self._owed_changes.append(change)
         if self._saver is None or self._saver.done():
             self._saver = asyncio.create_task(self._save_owed(), name="roles-owed-recorded")
 
     async def _save_owed(self) -> None:
         store = self.bot.store
         while self._owed_changes:
+            await asyncio.sleep(SAVE_DELAY)
             changes, self._owed_changes = self._owed_changes, []
             try:
-                await store.run(store.reminders.change_owed_roles, changes)
+                await store.run(store.reminders.change_owed_roles, coalesced(changes))
             except Exception:
                 log.exception("could not record the attendee roles owed back; trying again "
                               "in %g s", SAVE_RETRY)
@@ -656,6 +660,21 @@ class Reminders(commands.Cog):
         except discord.HTTPException:
             log.exception("could not remove role %s from user %s", role_id, user_id)
             return False
+
+def coalesced(changes: list[OwedChange]) -> list[OwedChange]:
+    """`changes` with each run of the same change to the same event's role made one (the
+    members taken back one by one, say): the same result, in fewer statements."""
+    merged = []
+    for _, run in itertools.groupby(
+            changes, key=lambda c: (c.owed, c.event_id, c.role_id, c.user_ids is None)):
+        alike = list(run)
+        if alike[0].user_ids is None:  # all of them, as many times as it says
+            merged.append(alike[0])
+        else:
+            merged.append(alike[0]._replace(
+                user_ids=tuple(user for change in alike for user in change.user_ids or ())))
+    return merged
+
 
 async def setup(bot: EventBot) -> None:
     await bot.add_cog(Reminders(bot))

@@ -434,6 +434,7 @@ async def roles_cog(store: Store, answer, monkeypatch):
     from cogs import reminders
 
     monkeypatch.setattr(reminders, "TAKE_BACK_FIRST", 0.05)
+    monkeypatch.setattr(reminders, "SAVE_DELAY", 0.01)
     http = RoleCalls(answer)
     cog = reminders.Reminders(SimpleNamespace(store=store, http=http,
                                               runs_guild=lambda guild_id: True))
@@ -474,6 +475,18 @@ async def asked(http: RoleCalls, check, timeout: float = 5.0) -> None:
         while not check(http.calls):
             await asyncio.sleep(0.01)
     await asyncio.wait_for(done(), timeout)
+
+
+def taking_refused_until(allowed: dict):
+    """Discord's answers: every removal refused until `allowed["yet"]` is set."""
+    return lambda action, user_id, role_id: (
+        refused() if action == "take" and not allowed["yet"] else None)
+
+
+async def cancel_and_sync(cog, store: Store, event_id: int, user_id: int) -> None:
+    """The member cancels, and the cog syncs the event's role (as the change signal has it)."""
+    await store.run(store.registrations.cancel, 1, event_id, user_id)
+    await cog._sync_role(1, event_id)
 
 
 def last_call(http: RoleCalls, user_id: int, role_id: int) -> str | None:
@@ -827,8 +840,7 @@ async def test_one_role_for_two_events_stays_with_members_of_the_one_still_to_co
         await asked(http, lambda calls: ("take", 2, 555) in calls)
         await asked(http, lambda calls: not cog._ending)
         assert last_call(http, 1, 555) == "give"
-        await store.run(store.registrations.cancel, 1, second, 1)
-        await cog._sync_role(1, second)
+        await cancel_and_sync(cog, store, second, 1)
         assert last_call(http, 1, 555) == "take"
 
 
@@ -836,8 +848,7 @@ async def test_cancelling_one_of_two_events_with_the_same_role_keeps_it(store, m
     first, second = await two_events(store, [1])
     async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):
         await give_role_555(cog, store, first, second)
-        await store.run(store.registrations.cancel, 1, second, 1)
-        await cog._sync_role(1, second)
+        await cancel_and_sync(cog, store, second, 1)
         assert ("take", 1, 555) not in http.calls and cog._holders[second] == (555, set())
 
 
@@ -851,8 +862,7 @@ async def test_a_removal_that_failed_on_cancelling_is_asked_again_without_anothe
         server_error() if action == "take" and failed.pop("once", False) else None)
     async with roles_cog(store, answer, monkeypatch) as (cog, http):
         await give_role_555(cog, store, first, second)
-        await store.run(store.registrations.cancel, 1, second, 1)
-        await cog._sync_role(1, second)
+        await cancel_and_sync(cog, store, second, 1)
         await asked(http, lambda calls: calls.count(("take", 1, 555)) == 2)
         assert cog._holders[second] == (555, set())
 
@@ -863,12 +873,10 @@ async def test_a_member_back_during_a_refusal_pause_keeps_the_role(store, monkey
     soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
     event_id = await event_with_members(store, soon, [1, 2])
     allowed = {"yet": False}
-    answer = lambda action, user_id, role_id: (  # noqa: E731
-        refused() if action == "take" and not allowed["yet"] else None)
+    answer = taking_refused_until(allowed)
     async with roles_cog(store, answer, monkeypatch) as (cog, http):
         await give_role_555(cog, store, event_id)
-        await store.run(store.registrations.cancel, 1, event_id, 1)
-        await cog._sync_role(1, event_id)
+        await cancel_and_sync(cog, store, event_id, 1)
         assert http.calls[-1] == ("take", 1, 555)  # refused
         await store.join(1, event_id, 1, "back again")
         cog.registration_changed(1, event_id)
@@ -1072,3 +1080,85 @@ async def test_after_a_restart_a_member_confirmed_again_keeps_the_role(store, mo
         assert http.calls == [("take", 3, 555)]
         assert cog._holders[event_id] == (555, {1, 2})
         assert await owed_rows(store, cog) == []
+
+
+async def test_a_removal_refused_on_cancelling_is_taken_back_after_a_restart(store, monkeypatch):
+    """Member 2 cancels and Discord refuses to take the role back; the bot stops during
+    the pause that follows. The next start takes it from 2, and only from 2."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2])
+    allowed = {"yet": False}
+    answer = taking_refused_until(allowed)
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):
+        await give_role_555(cog, store, event_id)
+        await cancel_and_sync(cog, store, event_id, 2)
+        assert http.calls[-1] == ("take", 2, 555)  # refused
+        assert await owed_rows(store, cog) == [(1, event_id, 555, (2,))]
+    allowed["yet"] = True
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):  # the next start
+        await cog._load_roles()
+        await asked(http, lambda calls: ("take", 2, 555) in calls)
+        await asyncio.sleep(0.1)
+        assert http.calls == [("take", 2, 555)] and await owed_rows(store, cog) == []
+
+
+async def test_a_role_set_again_then_refused_stays_owed_by_who_left(store, monkeypatch):
+    """Member 2's removal fails (500), so 2 owes 555 back; 555 is set on the event again,
+    and Discord now refuses to take it from 2. 2 still owes it, after a restart too."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2])
+    answers = {"take": server_error()}
+    answer = lambda action, user_id, role_id: answers.get(action)  # noqa: E731
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):
+        await give_role_555(cog, store, event_id)
+        await cancel_and_sync(cog, store, event_id, 2)
+        assert await owed_rows(store, cog) == [(1, event_id, 555, (2,))]
+        answers["take"] = refused()
+        await role_changed(cog, event_id)  # /manage role 555 again
+        assert http.calls[-1] == ("take", 2, 555)  # refused
+        assert await owed_rows(store, cog) == [(1, event_id, 555, (2,))]
+
+
+async def test_a_removal_cut_short_by_a_stop_is_owed_after_it(store, monkeypatch):
+    """Members 2 and 3 cancel; the stop cancels the sync while Discord is still answering
+    the call for 3. The next start takes the role from 3; 2's was taken before."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2, 3])
+    hanging = asyncio.Event()
+
+    class Hanging(RoleCalls):
+        async def remove_role(self, guild_id, user_id, role_id, *, reason=None):
+            await super().remove_role(guild_id, user_id, role_id, reason=reason)
+            if user_id == 3 and not hanging.is_set():
+                await asyncio.Event().wait()  # no answer before the stop
+
+    async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):
+        await give_role_555(cog, store, event_id)
+        cog.bot.http = stuck = Hanging(lambda *call: None)
+        for user_id in (2, 3):
+            await store.run(store.registrations.cancel, 1, event_id, user_id)
+        sync = asyncio.create_task(cog._sync_role(1, event_id))
+        await asked(stuck, lambda calls: ("take", 3, 555) in calls)
+        sync.cancel()  # as a stop does
+        await asyncio.gather(sync, return_exceptions=True)
+        assert await owed_rows(store, cog) == [(1, event_id, 555, (3,))]
+    hanging.set()
+    async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):
+        await cog._load_roles()
+        await asked(http, lambda calls: ("take", 3, 555) in calls)
+        await asyncio.sleep(0.1)
+        assert http.calls == [("take", 3, 555)] and await owed_rows(store, cog) == []
+
+
+def test_runs_of_the_same_change_are_written_as_one():
+    from bot.models import OwedChange
+    from cogs.reminders import coalesced
+
+    changes = [OwedChange(True, 5, 555, (1, 2), 1), OwedChange(True, 5, 555, (3,), 1),
+               OwedChange(False, 5, 555, (1,)), OwedChange(False, 5, 555, (2,)),
+               OwedChange(False, 6, 555, (2,)), OwedChange(False, 5, 555, None),
+               OwedChange(False, 5, 555, None), OwedChange(False, 5, 555, (3,))]
+    assert coalesced(changes) == [
+        OwedChange(True, 5, 555, (1, 2, 3), 1), OwedChange(False, 5, 555, (1, 2)),
+        OwedChange(False, 6, 555, (2,)), OwedChange(False, 5, 555, None),
+        OwedChange(False, 5, 555, (3,))]
