@@ -330,6 +330,11 @@ class Reminders(commands.Cog):
             return  # over meanwhile: taken back, not given
         held = held | owed_again
         wanted = set(confirmed)
+        leaving = list(held - wanted)
+        if leaving:  # owed until their removal is done: recorded before any call, so that
+            # a refusal, or a stop cutting the grants or removals short, leaves them owed
+            # after a restart (the members owed again were just settled, in the record too)
+            self._record(OwedChange(True, event_id, role_id, tuple(sorted(leaving)), guild_id))
         # Who may hold the role, kept up to date as the calls go: whatever stops this sync
         # midway leaves them known, to take it back from later.
         kept = set(held)
@@ -350,10 +355,6 @@ class Reminders(commands.Cog):
             if outcome is None:
                 refused = True
                 break
-        leaving = list(held - wanted)
-        if leaving:  # owed until their removal is done: one refused, or cut short by a
-            # stop, is still owed after a restart
-            self._record(OwedChange(True, event_id, role_id, tuple(sorted(leaving)), guild_id))
         unsure: set[int] = set()  # whose removal failed this time (a server error)
         try:
             for user_id in leaving:
@@ -521,8 +522,9 @@ class Reminders(commands.Cog):
                 await asyncio.shield(saver)
         except TimeoutError:
             saver.cancel()
-            log.warning("gave up after %g s recording the attendee roles owed back; the "
-                        "latest changes are not recorded", GIVE_BACK_WAIT)
+            log.warning("gave up after %g s waiting to record the attendee roles owed back "
+                        "(the database is held elsewhere); the latest changes may be lost",
+                        GIVE_BACK_WAIT)
 
     def _why(self, event_id: int, role_id: int) -> str:
         """The audit log's reason for taking `role_id` back from a member of the event."""

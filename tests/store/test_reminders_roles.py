@@ -1162,3 +1162,40 @@ def test_runs_of_the_same_change_are_written_as_one():
         OwedChange(True, 5, 555, (1, 2, 3), 1), OwedChange(False, 5, 555, (1, 2)),
         OwedChange(False, 6, 555, (2,)), OwedChange(False, 5, 555, None),
         OwedChange(False, 5, 555, (3,))]
+
+
+@pytest.mark.parametrize("change", ["a join", "the role set again"])
+async def test_a_member_owed_back_stays_owed_through_a_sync_a_stop_cut_short(
+        store, monkeypatch, change):
+    """Member 2's removal fails (500), so 2 owes the role back. Then a sync (a newcomer,
+    or `/manage role` again) takes 2 among who may hold it, and a stop cancels it while
+    Discord is still answering a grant: 2 still owes it, and the next start takes it."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2])
+    answers = {"take": server_error()}
+    answer = lambda action, user_id, role_id: answers.get(action)  # noqa: E731
+
+    class Hanging(RoleCalls):
+        async def add_role(self, guild_id, user_id, role_id, *, reason=None):
+            await super().add_role(guild_id, user_id, role_id, reason=reason)
+            await asyncio.Event().wait()  # no answer before the stop
+
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):
+        await give_role_555(cog, store, event_id)
+        await cancel_and_sync(cog, store, event_id, 2)
+        assert await owed_rows(store, cog) == [(1, event_id, 555, (2,))]
+        cog.bot.http = stuck = Hanging(answer)
+        if change == "a join":
+            await store.join(1, event_id, 3, "newcomer")
+        else:
+            cog._regive.add(event_id)
+        sync = asyncio.create_task(cog._sync_role(1, event_id))
+        await asked(stuck, lambda calls: any(action == "give" for action, _, _ in calls))
+        sync.cancel()  # as a stop does
+        await asyncio.gather(sync, return_exceptions=True)
+        assert await owed_rows(store, cog) == [(1, event_id, 555, (2,))]
+    answers.clear()
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):  # the next start
+        await cog._load_roles()
+        await asked(http, lambda calls: ("take", 2, 555) in calls)
+        assert await owed_rows(store, cog) == []
