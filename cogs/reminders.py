@@ -34,9 +34,11 @@ process sharing the database is picked up when this one restarts. A role to take
 the event deleted) is taken back by a task of the event's own, role by role, each with
 its own waits after a refusal: an old role Discord refuses never holds up the new one.
 Who still owes a role back is recorded in the database as it changes (one writer, in
-order), and a restart goes on taking it back; a change made in the last moments before
-a crash may be lost. A role several events give out stays with a member another of them
-still counts as holding it.
+order, half a second behind), and a start goes on taking it back; a stop also records
+the holders of every event whose latest change it had not synced yet, so that the start
+takes the role from those no longer entitled to it (and gives a changed role again). A
+crash loses what was not recorded yet. A role several events give out stays with a
+member another of them still counts as holding it.
 
 With shards in several processes, roles are given, re-given and taken back by the
 process of the guild's shard only (it alone gets that guild's commands); reminders are
@@ -109,8 +111,9 @@ class Reminders(commands.Cog):
         self.bot = bot
         self._wake = asyncio.Event()
         self._scheduler: asyncio.Task[None] | None = None
-        # event id -> (role id, user ids this process believes hold it)
+        # event id -> (role id, user ids this process believes hold it), and its guild
         self._holders: dict[int, tuple[int, set[int]]] = {}
+        self._guild_of: dict[int, int] = {}
         self._dirty: set[tuple[int, int]] = set()
         self._regive: set[int] = set()  # events whose role goes to every confirmed member again
         self._syncers: dict[tuple[int, int], asyncio.Task[None]] = {}
@@ -162,6 +165,7 @@ class Reminders(commands.Cog):
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        self._record_unsynced()
         # at once: each waits GIVE_BACK_WAIT at most, and the stop no longer than that
         await asyncio.gather(self._give_back_unsent(), self._flush_owed())
 
@@ -339,6 +343,7 @@ class Reminders(commands.Cog):
         # midway leaves them known, to take it back from later.
         kept = set(held)
         self._holders[event_id] = (role_id, kept)
+        self._guild_of[event_id] = guild_id
         refused = False
         # (members owed it back may have lost it already: given again if they want it)
         for user_id in [u for u in confirmed if regive or u not in held or u in owed_again]:
@@ -471,6 +476,7 @@ class Reminders(commands.Cog):
                 store.reminders.attendee_roles):
             if self.bot.runs_guild(guild_id):
                 self._holders[event_id] = (role_id, set(confirmed))
+                self._guild_of[event_id] = guild_id
         await self._resume_owed()
 
     async def _resume_owed(self) -> None:
@@ -490,7 +496,26 @@ class Reminders(commands.Cog):
             holding = held & set(user_ids) if held_role == role_id else set()
             if holding:
                 self._record(OwedChange(False, event_id, role_id, tuple(sorted(holding))))
+            if held_role is not None and held_role != role_id:  # the event's role changed
+                # before the stop: its confirmed members may not have the new one yet
+                self._regive.add(event_id)
+                self.registration_changed(guild_id, event_id)
             self._owe(guild_id, event_id, role_id, set(user_ids) - holding, recorded=True)
+
+    def _record_unsynced(self) -> None:
+        """At a stop: who may hold the role of each event still to be synced (a change
+        not compared yet, a pass cut short, grants paused after a refusal) is recorded as
+        owing it back. The next start takes it from those of them no longer entitled to it
+        (not confirmed, or the event's role changed, cleared or deleted) and leaves it
+        with the rest (`_resume_owed`): the start rebuilds who holds each event's role
+        from its confirmed members alone."""
+        pending = {event_id for _, event_id in (*self._dirty, *self._syncers)}
+        pending |= self._regive | set(self._giving_refused) | set(self._give_again)
+        for event_id in sorted(pending):
+            role_id, members = self._holders.get(event_id, (None, set()))
+            if role_id is not None and members and event_id in self._guild_of:
+                self._record(OwedChange(True, event_id, role_id, tuple(sorted(members)),
+                                        self._guild_of[event_id]))
 
     def _record(self, change: OwedChange) -> None:
         """Record a change to who owes a role back in the database, after those before it
