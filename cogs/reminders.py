@@ -36,9 +36,11 @@ its own waits after a refusal: an old role Discord refuses never holds up the ne
 Who still owes a role back is recorded in the database as it changes (one writer, in
 order, half a second behind), and a start goes on taking it back; a stop also records
 the holders of every event whose latest change it had not synced yet, so that the start
-takes the role from those no longer entitled to it (and gives a changed role again). A
-crash loses what was not recorded yet. A role several events give out stays with a
-member another of them still counts as holding it.
+takes the role from those no longer entitled to it. A crash loses what was not recorded
+yet. Grants are not recorded: a start counts every confirmed member as holding the
+event's role, so grants a stop cut short (or a refusal paused) are made by the next
+`/manage role`, which gives the role to every confirmed member again. A role several
+events give out stays with a member another of them still counts as holding it.
 
 With shards in several processes, roles are given, re-given and taken back by the
 process of the guild's shard only (it alone gets that guild's commands); reminders are
@@ -496,10 +498,6 @@ class Reminders(commands.Cog):
             holding = held & set(user_ids) if held_role == role_id else set()
             if holding:
                 self._record(OwedChange(False, event_id, role_id, tuple(sorted(holding))))
-            if held_role is not None and held_role != role_id:  # the event's role changed
-                # before the stop: its confirmed members may not have the new one yet
-                self._regive.add(event_id)
-                self.registration_changed(guild_id, event_id)
             self._owe(guild_id, event_id, role_id, set(user_ids) - holding, recorded=True)
 
     def _record_unsynced(self) -> None:

@@ -216,8 +216,9 @@ async def test_the_role_is_taken_back_when_the_event_starts(world, fake):
     await eventually(lambda: attendee in member.roles, what="the role on joining")
     await eventually(lambda: attendee not in member.roles, timeout=10,
                      what="the role taken back at the start (the event gives no end)")
-    assert world.query("SELECT attendee_role_id FROM events WHERE id = ?",
-                       (event_id,)) == [(None,)]
+    await eventually(lambda: world.query("SELECT attendee_role_id FROM events WHERE id = ?",
+                                         (event_id,)) == [(None,)],
+                     what="the event no longer giving out the role (written after the call)")
     assert time.time() >= starts.timestamp()
 
 
@@ -241,8 +242,9 @@ async def test_a_role_discord_refuses_to_take_back_is_taken_back_on_a_later_try(
     # The next try, once the permission is back, takes it.
     await eventually(lambda: attendee not in member.roles, timeout=20,
                      what="the role taken back on a later try")
-    assert world.query("SELECT attendee_role_id FROM events WHERE id = ?",
-                       (event_id,)) == [(None,)]
+    await eventually(lambda: world.query("SELECT attendee_role_id FROM events WHERE id = ?",
+                                         (event_id,)) == [(None,)],
+                     what="the event no longer giving out the role (written after the call)")
 
 
 async def test_a_role_discord_refuses_to_give_is_not_asked_for_on_every_join(world, fake):
