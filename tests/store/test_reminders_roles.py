@@ -407,9 +407,13 @@ def server_error() -> Exception:
                                  {"code": 0, "message": "500: Internal Server Error"})
 
 
+NO_ANSWER = object()  # an answer that never comes (a stop cancels the call first)
+
+
 class RoleCalls:
     """Discord's side of the attendee roles: the calls, and the answer each gets (None: done;
-    else the exception raised, decided per call by `answer(action, user_id, role_id)`)."""
+    NO_ANSWER: none ever; else the exception raised), decided per call by
+    `answer(action, user_id, role_id)`."""
 
     def __init__(self, answer) -> None:
         self.answer, self.calls = answer, []
@@ -417,6 +421,8 @@ class RoleCalls:
     async def _call(self, action, user_id, role_id):
         self.calls.append((action, user_id, role_id))
         problem = self.answer(action, user_id, role_id)
+        if problem is NO_ANSWER:
+            await asyncio.Event().wait()
         if problem is not None:
             raise problem
 
@@ -478,16 +484,26 @@ async def asked(http: RoleCalls, check, timeout: float = 5.0) -> None:
     await asyncio.wait_for(done(), timeout)
 
 
-def taking_refused_until(allowed: dict):
-    """Discord's answers: every removal refused until `allowed["yet"]` is set."""
-    return lambda action, user_id, role_id: (
-        refused() if action == "take" and not allowed["yet"] else None)
-
-
 async def cancel_and_sync(cog, store: Store, event_id: int, user_id: int) -> None:
     """The member cancels, and the cog syncs the event's role (as the change signal has it)."""
     await store.run(store.registrations.cancel, 1, event_id, user_id)
     await cog._sync_role(1, event_id)
+
+
+@contextlib.asynccontextmanager
+async def a_removal_refused(store: Store, monkeypatch, allowed: dict, user_id: int):
+    """Members 1 and 2 of an event soon hold its role 555; `user_id` cancels, and Discord
+    refuses to take the role back (every removal, until `allowed["yet"]`). Yields the
+    cog, its `RoleCalls` and the event's id."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2])
+    answer = lambda action, user_id, role_id: (  # noqa: E731
+        refused() if action == "take" and not allowed["yet"] else None)
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):
+        await give_role_555(cog, store, event_id)
+        await cancel_and_sync(cog, store, event_id, user_id)
+        assert http.calls[-1] == ("take", user_id, 555)  # refused
+        yield cog, http, event_id
 
 
 def last_call(http: RoleCalls, user_id: int, role_id: int) -> str | None:
@@ -871,14 +887,8 @@ async def test_a_removal_that_failed_on_cancelling_is_asked_again_without_anothe
 async def test_a_member_back_during_a_refusal_pause_keeps_the_role(store, monkeypatch):
     """Member 1 cancels and Discord refuses to take the role (a pause begins); they join
     again during the pause and the permission comes back: the role stays on them."""
-    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
-    event_id = await event_with_members(store, soon, [1, 2])
     allowed = {"yet": False}
-    answer = taking_refused_until(allowed)
-    async with roles_cog(store, answer, monkeypatch) as (cog, http):
-        await give_role_555(cog, store, event_id)
-        await cancel_and_sync(cog, store, event_id, 1)
-        assert http.calls[-1] == ("take", 1, 555)  # refused
+    async with a_removal_refused(store, monkeypatch, allowed, 1) as (cog, http, event_id):
         await store.join(1, event_id, 1, "back again")
         cog.registration_changed(1, event_id)
         allowed["yet"] = True
@@ -1086,17 +1096,10 @@ async def test_after_a_restart_a_member_confirmed_again_keeps_the_role(store, mo
 async def test_a_removal_refused_on_cancelling_is_taken_back_after_a_restart(store, monkeypatch):
     """Member 2 cancels and Discord refuses to take the role back; the bot stops during
     the pause that follows. The next start takes it from 2, and only from 2."""
-    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
-    event_id = await event_with_members(store, soon, [1, 2])
     allowed = {"yet": False}
-    answer = taking_refused_until(allowed)
-    async with roles_cog(store, answer, monkeypatch) as (cog, http):
-        await give_role_555(cog, store, event_id)
-        await cancel_and_sync(cog, store, event_id, 2)
-        assert http.calls[-1] == ("take", 2, 555)  # refused
+    async with a_removal_refused(store, monkeypatch, allowed, 2) as (cog, _, event_id):
         assert await owed_rows(store, cog) == [(1, event_id, 555, (2,))]
-    allowed["yet"] = True
-    async with roles_cog(store, answer, monkeypatch) as (cog, http):  # the next start
+    async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):  # next start
         await cog._load_roles()
         await asked(http, lambda calls: ("take", 2, 555) in calls)
         await asyncio.sleep(0.1)
@@ -1125,25 +1128,17 @@ async def test_a_removal_cut_short_by_a_stop_is_owed_after_it(store, monkeypatch
     the call for 3. The next start takes the role from 3; 2's was taken before."""
     soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
     event_id = await event_with_members(store, soon, [1, 2, 3])
-    hanging = asyncio.Event()
-
-    class Hanging(RoleCalls):
-        async def remove_role(self, guild_id, user_id, role_id, *, reason=None):
-            await super().remove_role(guild_id, user_id, role_id, reason=reason)
-            if user_id == 3 and not hanging.is_set():
-                await asyncio.Event().wait()  # no answer before the stop
-
-    async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):
+    answer = lambda action, user_id, role_id: (  # noqa: E731
+        NO_ANSWER if (action, user_id) == ("take", 3) else None)
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):
         await give_role_555(cog, store, event_id)
-        cog.bot.http = stuck = Hanging(lambda *call: None)
         for user_id in (2, 3):
             await store.run(store.registrations.cancel, 1, event_id, user_id)
         sync = asyncio.create_task(cog._sync_role(1, event_id))
-        await asked(stuck, lambda calls: ("take", 3, 555) in calls)
+        await asked(http, lambda calls: ("take", 3, 555) in calls)
         sync.cancel()  # as a stop does
         await asyncio.gather(sync, return_exceptions=True)
         assert await owed_rows(store, cog) == [(1, event_id, 555, (3,))]
-    hanging.set()
     async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):
         await cog._load_roles()
         await asked(http, lambda calls: ("take", 3, 555) in calls)
@@ -1175,23 +1170,18 @@ async def test_a_member_owed_back_stays_owed_through_a_sync_a_stop_cut_short(
     event_id = await event_with_members(store, soon, [1, 2])
     answers = {"take": server_error()}
     answer = lambda action, user_id, role_id: answers.get(action)  # noqa: E731
-
-    class Hanging(RoleCalls):
-        async def add_role(self, guild_id, user_id, role_id, *, reason=None):
-            await super().add_role(guild_id, user_id, role_id, reason=reason)
-            await asyncio.Event().wait()  # no answer before the stop
-
     async with roles_cog(store, answer, monkeypatch) as (cog, http):
         await give_role_555(cog, store, event_id)
         await cancel_and_sync(cog, store, event_id, 2)
         assert await owed_rows(store, cog) == [(1, event_id, 555, (2,))]
-        cog.bot.http = stuck = Hanging(answer)
+        answers["give"] = NO_ANSWER
+        before = len(http.calls)
         if change == "a join":
             await store.join(1, event_id, 3, "newcomer")
         else:
             cog._regive.add(event_id)
         sync = asyncio.create_task(cog._sync_role(1, event_id))
-        await asked(stuck, lambda calls: any(action == "give" for action, _, _ in calls))
+        await asked(http, lambda calls: any(action == "give" for action, _, _ in calls[before:]))
         sync.cancel()  # as a stop does
         await asyncio.gather(sync, return_exceptions=True)
         assert await owed_rows(store, cog) == [(1, event_id, 555, (2,))]
