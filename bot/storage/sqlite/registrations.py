@@ -452,7 +452,7 @@ class SqliteRegistrations(Repository):
         return [r["user_id"] for r in rows]
 
 
-def write_rows(db: sqlite3.Connection | sqlite3.Cursor, sql: str, rows: list[tuple]) -> None:
+def write_rows(db: sqlite3.Cursor, sql: str, rows: list[tuple]) -> None:
     """`executemany`, but a single row by `execute`: one join at a time is the usual case,
     and `executemany` costs it close to a microsecond more."""
     if len(rows) == 1:
