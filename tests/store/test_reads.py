@@ -344,3 +344,49 @@ async def test_an_event_is_read_as_of_one_moment(tmp_path, monkeypatch):
         again = await here.run(here.events.get_event, 1, event.id)
         assert (again.title, again.people[0].name) == ("Retitled", "Renamed")
         elsewhere.close()
+
+
+class CommitInBetween:
+    """The loop's cursor, with another process committing `statements` right before the
+    second statement of the next read through it (once)."""
+
+    def __init__(self, cursor: sqlite3.Cursor, elsewhere: sqlite3.Connection,
+                 statements: list[tuple[str, tuple]]) -> None:
+        self.cursor, self.elsewhere, self.statements = cursor, elsewhere, statements
+        self.calls = 0
+        self.committed = False
+
+    def execute(self, sql: str, parameters: tuple = ()) -> sqlite3.Cursor:
+        self.calls += 1
+        if self.calls == 2 and not self.committed:
+            self.elsewhere.execute("BEGIN IMMEDIATE")
+            for statement, args in self.statements:
+                self.elsewhere.execute(statement, args)
+            self.elsewhere.execute("COMMIT")
+            self.committed = True
+        return self.cursor.execute(sql, parameters)
+
+
+@pytest.mark.sqlite_only
+async def test_a_cached_event_is_never_served_with_seats_newer_than_its_content(tmp_path):
+    """The cache's check and the seat counts are two statements: another process
+    retitling the event and taking a seat between them must not leave the old title
+    with the new count (the check comes second, so it sees that commit)."""
+    path = tmp_path / "shared.sqlite3"
+    async with await open_store(path) as here:
+        event = await new_event(here)
+        cached = await here.run(here.events.get_event, 1, event.id)
+        assert (cached.title, cached.confirmed) == (event.title, 0)
+        elsewhere = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        session = here._loop_repos.session
+        plain = session.plain
+        session.plain = between = CommitInBetween(plain, elsewhere, [(
+            "UPDATE events SET title = 'Retitled', confirmed_count = 1 WHERE id = ?",
+            (event.id,))])
+        try:
+            found = await here.run(here.events.get_event, 1, event.id)
+        finally:
+            session.plain = plain
+            elsewhere.close()
+        assert between.committed and between.calls == 2
+        assert (found.title, found.confirmed) == ("Retitled", 1)

@@ -9,9 +9,9 @@ a member's RSVP) are answered on the event loop instead, through the loop's conn
 that never waits (`_loop_reads`): a few indexed lookups, no thread hop, so they don't
 queue behind other work on the database thread. An event is cached, and the cache
 dropped whenever another connection (the database thread, another process) has
-committed, which `PRAGMA data_version` tells in the same statement that reads the seat
-counts, every time. A read that finds the database busy, or that would fetch too many
-rows to catch a cache up, runs on the database thread as before.
+committed, which `PRAGMA data_version`, read right after the seat counts, tells every
+time. A read that finds the database busy, or that would fetch too many rows to catch a
+cache up, runs on the database thread as before.
 """
 
 from __future__ import annotations
@@ -233,22 +233,25 @@ class SqliteStore:
     def _event_on_loop(self, guild_id: int, event_id: int) -> Event:
         """`get_event` from the cache, with the seat counts read now.
 
-        One statement reads the counts and `data_version`, so both come from one snapshot:
-        while `data_version` is unchanged only this connection has committed, and its
-        commits are joins, which change nothing of an event but its counts. A cache filled
-        after another commit is at worst dropped once too often, never kept too long. An
-        event not cached whose content passes LOOP_EVENT_BYTES is left to the database
+        `data_version` is read right after the counts: unchanged, no other connection has
+        committed since the cache was filled, so none had when the counts were read either,
+        and this connection's own commits are joins, which change nothing of an event but
+        its counts. A cache filled after another commit is at worst dropped once too often,
+        never kept too long. (Two statements, not `pragma_data_version` in one: that table
+        prepares its PRAGMA anew on every read, which cost more than the second statement.)
+        An event not cached whose content passes LOOP_EVENT_BYTES is left to the database
         thread (`run` keeps what it reads there).
         """
-        row = self._loop_repos.session.conn.execute(
-            "SELECT confirmed_count, waitlist_count,"
-            " (SELECT data_version FROM pragma_data_version), content_bytes FROM events"
+        cursor = self._loop_repos.session.plain
+        row = cursor.execute(
+            "SELECT confirmed_count, waitlist_count, content_bytes FROM events"
             " WHERE id = ? AND guild_id = ?", (event_id, guild_id)).fetchone()
         if row is None:
             raise EventNotFound(event_id)
-        if row[2] != self._data_version:
+        version = cursor.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._data_version:
             self._events.clear()
-            self._data_version = row[2]
+            self._data_version = version
         cached = self._events.get((guild_id, event_id))
         if cached is not None:
             if (cached.confirmed, cached.waitlisted) == (row[0], row[1]):
@@ -256,8 +259,8 @@ class SqliteStore:
             cached = dataclasses.replace(cached, confirmed=row[0], waitlisted=row[1])
             self._events[(guild_id, event_id)] = cached
             return cached
-        if row[3] > LOOP_EVENT_BYTES:
-            raise TooLongForTheLoop(f"event {event_id} holds {row[3]:,} bytes")
+        if row[2] > LOOP_EVENT_BYTES:
+            raise TooLongForTheLoop(f"event {event_id} holds {row[2]:,} bytes")
         found = self._loop_repos.events.get_event(guild_id, event_id)
         self._keep_event(found)
         return found
