@@ -377,6 +377,7 @@ async def test_a_cached_event_is_never_served_with_seats_newer_than_its_content(
         event = await new_event(here)
         cached = await here.run(here.events.get_event, 1, event.id)
         assert (cached.title, cached.confirmed) == (event.title, 0)
+        assert await here.run(here.events.get_event, 1, event.id) is cached  # kept
         elsewhere = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         session = here._loop_repos.session
         plain = session.plain

@@ -238,7 +238,8 @@ class SqliteStore:
         and this connection's own commits are joins, which change nothing of an event but
         its counts. A cache filled after another commit is at worst dropped once too often,
         never kept too long. (Two statements, not `pragma_data_version` in one: that table
-        prepares its PRAGMA anew on every read, which cost more than the second statement.)
+        prepares its PRAGMA anew on every read, which cost more than a second statement
+        once SQLite's code and pages are out of the CPU's caches, as between interactions.)
         An event not cached whose content passes LOOP_EVENT_BYTES is left to the database
         thread (`run` keeps what it reads there).
         """
