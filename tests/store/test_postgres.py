@@ -396,6 +396,36 @@ async def test_a_claim_cancelled_while_it_commits_is_given_back_at_close(postgre
     assert await outbox_claims(postgres_url) == [None]
 
 
+async def test_a_claim_whose_connection_is_lost_after_its_commit_is_delivered_now(
+        postgres_url, monkeypatch):
+    """The server ends the session right after the claim's COMMIT returned, as a restart
+    does, so handing the connection back to the pool fails: the claim took effect, and the
+    deliverer gets its notice now, not after the claim expires a minute later."""
+    store = await open_store(postgres_url)
+    try:
+        event = await new_event(store, capacity=5)
+        await store.run(store.registrations.close_registration, 1, event.id, None)
+        reset = asyncpg.connection.Connection.reset
+        lost = []
+
+        async def ended_by_the_server(self, *args, **kwargs):
+            if not lost:  # the claim's connection, on its way back to the pool
+                lost.append(self)
+                self.terminate()
+                raise asyncpg.ConnectionDoesNotExistError(
+                    "terminating connection due to administrator command")
+            return await reset(self, *args, **kwargs)
+
+        monkeypatch.setattr(asyncpg.connection.Connection, "reset", ended_by_the_server)
+        notices = await store.run(store.notices.claim_notices)
+        monkeypatch.undo()
+        assert lost and [n.event_id for n in notices] == [event.id]
+        await store.run(store.notices.ack_notice, notices[0].id)  # the pool works on
+        assert await outbox_claims(postgres_url) == []
+    finally:
+        await store.close()
+
+
 async def test_an_ack_cancelled_at_shutdown_still_removes_the_posted_notice(postgres_url):
     store = await open_store(postgres_url)
     try:

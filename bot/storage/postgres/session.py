@@ -107,8 +107,10 @@ class Repository:
         statement sees what was committed before it, so a row lock taken first makes what
         follows see the lock holder's predecessors' writes; with `snapshot`, reads only,
         all of them as of its first). A lost or refused connection raises DatabaseAway
-        ("try again"), and the pool makes new connections."""
-        committing = False
+        ("try again"), and the pool makes new connections; lost only once the commit has
+        returned (the pool's reset of the connection meets the server going away), the
+        transaction took effect, and the caller goes on as if nothing had happened."""
+        committing = committed = False
         try:
             async with AsyncExitStack() as stack:
                 pool = self._db.pool
@@ -130,7 +132,15 @@ class Repository:
                     raise
                 committing = True
                 await to_the_end(transaction.commit())
+                committed = True
         except Exception as exc:
+            if committed:
+                # Only giving the connection back failed, and the pool has dropped it.
+                # Raising would tell the caller that what is committed may not be (a
+                # notice claimed but never noted as such would wait out its claim).
+                log.warning("a PostgreSQL connection was lost after its commit: %r", exc)
+                await self._db.pool.expire_connections()
+                return
             if not lost_connection(exc):
                 raise
             # Rolled back by the server unless it was lost while committing: nothing
