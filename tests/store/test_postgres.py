@@ -21,6 +21,7 @@ from bot.storage import EventDraft, open_store
 from bot.storage.postgres.content import PostgresContent
 from bot.storage.postgres.migrations import MIGRATIONS, SCHEMA_VERSION
 from bot.storage.postgres.registrations import PostgresRegistrations
+from bot.storage.postgres.session import DatabaseAway
 from bot.storage.postgres.settings import take_turns
 from bot.when import day_offsets
 from tests.conftest import (
@@ -422,6 +423,36 @@ async def test_a_claim_whose_connection_is_lost_after_its_commit_is_delivered_no
         assert lost and [n.event_id for n in notices] == [event.id]
         await store.run(store.notices.ack_notice, notices[0].id)  # the pool works on
         assert await outbox_claims(postgres_url) == []
+    finally:
+        await store.close()
+
+
+async def test_a_connection_lost_while_committing_is_still_reported(postgres_url, monkeypatch):
+    """Only a commit that returned counts as done: the server ending the session as the
+    COMMIT goes out leaves the outcome unknown, and the caller is told so."""
+    store = await open_store(postgres_url)
+    try:
+        event = await new_event(store, capacity=5)
+        commit = asyncpg.transaction.Transaction.commit
+        ended = []
+
+        async def ended_as_it_commits(self):
+            if not ended:
+                killer = await asyncpg.connect(postgres_url)
+                try:
+                    ended.append(await killer.fetchval(
+                        "SELECT pg_terminate_backend($1)", self._connection.get_server_pid()))
+                finally:
+                    await killer.close()
+            await commit(self)
+
+        monkeypatch.setattr(asyncpg.transaction.Transaction, "commit", ended_as_it_commits)
+        with pytest.raises(DatabaseAway) as away:
+            await store.run(store.registrations.close_registration, 1, event.id, None)
+        monkeypatch.undo()
+        assert ended == [True] and away.value.committing
+        assert (await store.summary(1, event.id)) is not None
+        assert (await store.run(store.events.get_event, 1, event.id)).registration_open
     finally:
         await store.close()
 

@@ -138,8 +138,11 @@ class Repository:
                 # Only giving the connection back failed, and the pool has dropped it.
                 # Raising would tell the caller that what is committed may not be (a
                 # notice claimed but never noted as such would wait out its claim).
-                log.warning("a PostgreSQL connection was lost after its commit: %r", exc)
-                await self._db.pool.expire_connections()
+                if lost_connection(exc):
+                    log.warning("a PostgreSQL connection was lost after its commit: %r", exc)
+                    await self._db.pool.expire_connections()
+                else:
+                    log.exception("giving a connection back after its commit failed")
                 return
             if not lost_connection(exc):
                 raise
