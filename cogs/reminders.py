@@ -686,6 +686,7 @@ class Reminders(commands.Cog):
             log.exception("could not remove role %s from user %s", role_id, user_id)
             return False
 
+
 def coalesced(changes: list[OwedChange]) -> list[OwedChange]:
     """`changes` with each run of the same change to the same event's role made one (the
     members taken back one by one, say): the same result, in fewer statements."""
@@ -693,7 +694,7 @@ def coalesced(changes: list[OwedChange]) -> list[OwedChange]:
     for _, run in itertools.groupby(
             changes, key=lambda c: (c.owed, c.event_id, c.role_id, c.user_ids is None)):
         alike = list(run)
-        if alike[0].user_ids is None:  # all of them, as many times as it says
+        if alike[0].user_ids is None:  # every member: once says all that a run says
             merged.append(alike[0])
         else:
             merged.append(alike[0]._replace(

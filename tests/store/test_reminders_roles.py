@@ -506,6 +506,22 @@ async def a_removal_refused(store: Store, monkeypatch, allowed: dict, user_id: i
         yield cog, http, event_id
 
 
+@contextlib.asynccontextmanager
+async def a_removal_failed(store: Store, monkeypatch):
+    """Members 1 and 2 of an event soon hold its role 555; 2 cancels and the removal fails
+    (500), so 2 owes 555 back. Yields the cog, its `RoleCalls`, the event's id and the
+    answers Discord gives by action, which the test may change."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2])
+    answers = {"take": server_error()}
+    answer = lambda action, user_id, role_id: answers.get(action)  # noqa: E731
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):
+        await give_role_555(cog, store, event_id)
+        await cancel_and_sync(cog, store, event_id, 2)
+        assert await owed_rows(store, cog) == [(1, event_id, 555, (2,))]
+        yield cog, http, event_id, answers
+
+
 def last_call(http: RoleCalls, user_id: int, role_id: int) -> str | None:
     """What was last asked of Discord about this member and role: "give" or "take"."""
     mine = [action for action, user, role in http.calls if (user, role) == (user_id, role_id)]
@@ -1109,14 +1125,7 @@ async def test_a_removal_refused_on_cancelling_is_taken_back_after_a_restart(sto
 async def test_a_role_set_again_then_refused_stays_owed_by_who_left(store, monkeypatch):
     """Member 2's removal fails (500), so 2 owes 555 back; 555 is set on the event again,
     and Discord now refuses to take it from 2. 2 still owes it, after a restart too."""
-    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
-    event_id = await event_with_members(store, soon, [1, 2])
-    answers = {"take": server_error()}
-    answer = lambda action, user_id, role_id: answers.get(action)  # noqa: E731
-    async with roles_cog(store, answer, monkeypatch) as (cog, http):
-        await give_role_555(cog, store, event_id)
-        await cancel_and_sync(cog, store, event_id, 2)
-        assert await owed_rows(store, cog) == [(1, event_id, 555, (2,))]
+    async with a_removal_failed(store, monkeypatch) as (cog, http, event_id, answers):
         answers["take"] = refused()
         await role_changed(cog, event_id)  # /manage role 555 again
         assert http.calls[-1] == ("take", 2, 555)  # refused
@@ -1166,14 +1175,7 @@ async def test_a_member_owed_back_stays_owed_through_a_sync_a_stop_cut_short(
     """Member 2's removal fails (500), so 2 owes the role back. Then a sync (a newcomer,
     or `/manage role` again) takes 2 among who may hold it, and a stop cancels it while
     Discord is still answering a grant: 2 still owes it, and the next start takes it."""
-    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
-    event_id = await event_with_members(store, soon, [1, 2])
-    answers = {"take": server_error()}
-    answer = lambda action, user_id, role_id: answers.get(action)  # noqa: E731
-    async with roles_cog(store, answer, monkeypatch) as (cog, http):
-        await give_role_555(cog, store, event_id)
-        await cancel_and_sync(cog, store, event_id, 2)
-        assert await owed_rows(store, cog) == [(1, event_id, 555, (2,))]
+    async with a_removal_failed(store, monkeypatch) as (cog, http, event_id, answers):
         answers["give"] = NO_ANSWER
         before = len(http.calls)
         if change == "a join":
@@ -1185,8 +1187,7 @@ async def test_a_member_owed_back_stays_owed_through_a_sync_a_stop_cut_short(
         sync.cancel()  # as a stop does
         await asyncio.gather(sync, return_exceptions=True)
         assert await owed_rows(store, cog) == [(1, event_id, 555, (2,))]
-    answers.clear()
-    async with roles_cog(store, answer, monkeypatch) as (cog, http):  # the next start
+    async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):  # next start
         await cog._load_roles()
         await asked(http, lambda calls: ("take", 2, 555) in calls)
         assert await owed_rows(store, cog) == []
