@@ -457,6 +457,65 @@ async def test_a_connection_lost_while_committing_is_still_reported(postgres_url
         await store.close()
 
 
+def commit_left_unanswered(monkeypatch) -> list[bool]:
+    """The next COMMIT takes effect on the server, but its reply never arrives: the
+    connection ends first. The list it returns fills when that has happened."""
+    commit = asyncpg.transaction.Transaction.commit
+    unanswered: list[bool] = []
+
+    async def committed_unanswered(self):
+        await commit(self)
+        if not unanswered:
+            unanswered.append(True)
+            self._connection.terminate()
+            raise asyncpg.ConnectionDoesNotExistError(
+                "connection was closed in the middle of operation")
+
+    monkeypatch.setattr(asyncpg.transaction.Transaction, "commit", committed_unanswered)
+    return unanswered
+
+
+async def test_a_claim_whose_commit_went_unanswered_is_taken_back_by_its_next_claim(
+        postgres_url, monkeypatch):
+    """The claim took both notices, but its process never heard: its next claims take
+    them back at once, one at a time as they ask, while another process waits out the
+    claim as for a claimer that died."""
+    store = await open_store(postgres_url)
+    other = await open_store(postgres_url)
+    try:
+        events = [await new_event(store, capacity=5, slug=f"talk-{n}") for n in (1, 2)]
+        for event in events:
+            await store.run(store.registrations.close_registration, 1, event.id, None)
+        unanswered = commit_left_unanswered(monkeypatch)
+        with pytest.raises(DatabaseAway) as away:
+            await store.run(store.notices.claim_notices)
+        monkeypatch.undo()
+        assert unanswered and away.value.committing
+        assert None not in await outbox_claims(postgres_url)  # the claim took effect
+        assert await other.run(other.notices.claim_notices) == []
+        taken = [await store.run(store.notices.claim_notices, limit=1) for _ in range(3)]
+        assert [[n.event_id for n in notices] for notices in taken] == [
+            [events[0].id], [events[1].id], []]
+    finally:
+        await other.close()
+        await store.close()
+
+
+async def test_a_claim_whose_commit_went_unanswered_is_given_back_at_close(
+        postgres_url, monkeypatch):
+    store = await open_store(postgres_url)
+    try:
+        event = await new_event(store, capacity=5)
+        await store.run(store.registrations.close_registration, 1, event.id, None)
+        commit_left_unanswered(monkeypatch)
+        with pytest.raises(DatabaseAway):
+            await store.run(store.notices.claim_notices)
+        monkeypatch.undo()
+    finally:
+        await store.close()
+    assert await outbox_claims(postgres_url) == [None]
+
+
 async def test_an_ack_cancelled_at_shutdown_still_removes_the_posted_notice(postgres_url):
     store = await open_store(postgres_url)
     try:

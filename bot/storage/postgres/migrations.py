@@ -209,6 +209,11 @@ MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX owed_roles_by_guild ON owed_roles (guild_id);
     """,
+    # 20: which claim took each notice (SQLite's 20): a process whose claim's COMMIT went
+    # unanswered takes the rows carrying that claim's token back at once.
+    20: """
+    ALTER TABLE outbox ADD COLUMN claim_token BIGINT;
+    """,
 }
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
 

@@ -5,6 +5,7 @@ wakes every process's deliverer on commit, and claims that never collide
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import datetime
 
 import asyncpg
@@ -17,7 +18,13 @@ from bot.models import (
     RefreshPayload,
 )
 from bot.shards import Shards
-from bot.storage.postgres.session import NOTICES_CHANNEL, Database, Repository, to_the_end
+from bot.storage.postgres.session import (
+    NOTICES_CHANNEL,
+    Database,
+    DatabaseAway,
+    Repository,
+    to_the_end,
+)
 from bot.storage.sqlite.outbox import decode_notices, encode_payload
 from bot.storage.sqlite.session import ts, utcnow
 
@@ -28,6 +35,9 @@ class PostgresOutbox(Repository):
     def __init__(self, db: Database) -> None:
         super().__init__(db)
         self._claimed: set[int] = set()  # ids of the notices claimed and not yet acked
+        # Tokens of this process's claims whose COMMIT went unanswered: the rows they may
+        # have taken are this process's to take back at once (others wait out the claim).
+        self._unanswered: list[int] = []
 
     async def notify(self, conn: asyncpg.Connection, guild_id: int, event_id: int,
                      payload: NoticePayload, now: datetime) -> None:
@@ -59,7 +69,9 @@ class PostgresOutbox(Repository):
                             shards: Shards | None = None) -> list[Notice]:
         """Take pending notices for delivery: with `shards`, only those of guilds on them
         (`bot.shards.shard_of`). A claim left unacknowledged for `stale_after` seconds
-        (its process died) is handed out again.
+        (its process died) is handed out again. A claim lost while committing may have
+        taken its rows or not: its token says which rows are this process's own, taken
+        back by its next claim instead of after a minute.
 
         Claims and acks run to their end even when cancelled (the deliverer stopping at
         shutdown): a claim committed but not noted here would not be given back by
@@ -68,15 +80,24 @@ class PostgresOutbox(Repository):
 
     async def _claim(self, limit: int, stale_after: int, shards: Shards | None) -> list[Notice]:
         now = int(utcnow().timestamp())
-        async with self._transaction() as conn:
-            rows = await conn.fetch(
-                "UPDATE outbox SET claimed_at = $1 WHERE id IN (SELECT id FROM outbox"
-                " WHERE (claimed_at IS NULL OR claimed_at < $2)"
-                "  AND ($4::int IS NULL OR ((guild_id >> 22) % $4) = ANY($5::int[]))"
-                " ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)"
-                " RETURNING id, guild_id, event_id, kind, payload",
-                now, now - stale_after, limit, shards and shards.count,
-                list(shards.ids) if shards else None)
+        token = secrets.randbits(63)
+        try:
+            async with self._transaction() as conn:
+                rows = await conn.fetch(
+                    "UPDATE outbox SET claimed_at = $1, claim_token = $6 WHERE id IN"
+                    " (SELECT id FROM outbox WHERE (claimed_at IS NULL OR claimed_at < $2"
+                    "   OR claim_token = ANY($7::bigint[]))"
+                    "  AND ($4::int IS NULL OR ((guild_id >> 22) % $4) = ANY($5::int[]))"
+                    " ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)"
+                    " RETURNING id, guild_id, event_id, kind, payload",
+                    now, now - stale_after, limit, shards and shards.count,
+                    list(shards.ids) if shards else None, token, self._unanswered)
+        except DatabaseAway as away:
+            if away.committing:
+                self._unanswered.append(token)
+            raise
+        if len(rows) < limit:  # every row left by an unanswered claim is in this one
+            self._unanswered.clear()
         notices = decode_notices(rows)
         self._claimed.update(n.id for n in notices)
         return notices
@@ -92,12 +113,13 @@ class PostgresOutbox(Repository):
     async def release_notices(self) -> None:
         """Make the notices this process claimed and has not delivered claimable again at
         once, instead of after their claim expires (at shutdown)."""
-        if not self._claimed:
+        if not self._claimed and not self._unanswered:
             return
         claimed, self._claimed = sorted(self._claimed), set()
+        unanswered, self._unanswered = self._unanswered, []
         async with self._transaction() as conn:
-            await conn.execute("UPDATE outbox SET claimed_at = NULL WHERE id = ANY($1::bigint[])",
-                               claimed)
+            await conn.execute("UPDATE outbox SET claimed_at = NULL WHERE id = ANY($1::bigint[])"
+                               " OR claim_token = ANY($2::bigint[])", claimed, unanswered)
 
     async def count_notices(self, kind: str | None = None) -> int:
         async with self._transaction() as conn:

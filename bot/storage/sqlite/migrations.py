@@ -305,6 +305,12 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX owed_roles_by_guild ON owed_roles (guild_id);
     """,
+    # 20: which claim took each notice, for PostgreSQL's deliverers, whose claim's COMMIT
+    # can go unanswered (`bot.storage.postgres.outbox`). A failed SQLite commit took no
+    # effect, so its claims leave the column empty; it keeps the two schemas one.
+    """
+    ALTER TABLE outbox ADD COLUMN claim_token INTEGER;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
