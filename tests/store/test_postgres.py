@@ -501,6 +501,36 @@ async def test_a_claim_whose_commit_went_unanswered_is_taken_back_by_its_next_cl
         await store.close()
 
 
+async def test_only_rows_as_the_unanswered_claim_left_them_are_taken_back(
+        postgres_url, monkeypatch):
+    """A row claimed again since (after its expiry, by a process that writes no token) is
+    no longer this process's; a row locked when the next claim runs (its COMMIT still
+    being applied, say) is taken by a claim after it."""
+    store = await open_store(postgres_url)
+    try:
+        events = [await new_event(store, capacity=5, slug=f"talk-{n}") for n in (1, 2)]
+        for event in events:
+            await store.run(store.registrations.close_registration, 1, event.id, None)
+        commit_left_unanswered(monkeypatch)
+        with pytest.raises(DatabaseAway):
+            await store.run(store.notices.claim_notices)
+        monkeypatch.undo()
+        other = await asyncpg.connect(postgres_url)
+        try:
+            await other.execute("UPDATE outbox SET claimed_at = claimed_at + 61"
+                                " WHERE event_id = $1", events[0].id)
+            async with other.transaction():
+                await other.execute("SELECT 1 FROM outbox WHERE event_id = $1 FOR UPDATE",
+                                    events[1].id)
+                assert await store.run(store.notices.claim_notices) == []
+        finally:
+            await other.close()
+        [notice] = await store.run(store.notices.claim_notices)
+        assert notice.event_id == events[1].id
+    finally:
+        await store.close()
+
+
 async def test_a_claim_whose_commit_went_unanswered_is_given_back_at_close(
         postgres_url, monkeypatch):
     store = await open_store(postgres_url)

@@ -35,9 +35,10 @@ class PostgresOutbox(Repository):
     def __init__(self, db: Database) -> None:
         super().__init__(db)
         self._claimed: set[int] = set()  # ids of the notices claimed and not yet acked
-        # Tokens of this process's claims whose COMMIT went unanswered: the rows they may
-        # have taken are this process's to take back at once (others wait out the claim).
-        self._unanswered: list[int] = []
+        # This process's claims whose COMMIT went unanswered, token -> claimed_at: rows
+        # still carrying both are this process's to take back at once (others wait out
+        # the claim). Rows claimed since, by any process or version, carry a later time.
+        self._unanswered: dict[int, int] = {}
 
     async def notify(self, conn: asyncpg.Connection, guild_id: int, event_id: int,
                      payload: NoticePayload, now: datetime) -> None:
@@ -81,23 +82,26 @@ class PostgresOutbox(Repository):
     async def _claim(self, limit: int, stale_after: int, shards: Shards | None) -> list[Notice]:
         now = int(utcnow().timestamp())
         token = secrets.randbits(63)
+        # Past the expiry any process takes those rows: no need to remember them longer.
+        self._unanswered = {t: at for t, at in self._unanswered.items()
+                            if at >= now - stale_after}
         try:
             async with self._transaction() as conn:
                 rows = await conn.fetch(
                     "UPDATE outbox SET claimed_at = $1, claim_token = $6 WHERE id IN"
                     " (SELECT id FROM outbox WHERE (claimed_at IS NULL OR claimed_at < $2"
-                    "   OR claim_token = ANY($7::bigint[]))"
+                    "   OR (claim_token, claimed_at) IN"
+                    "    (SELECT * FROM unnest($7::bigint[], $8::bigint[])))"
                     "  AND ($4::int IS NULL OR ((guild_id >> 22) % $4) = ANY($5::int[]))"
                     " ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)"
                     " RETURNING id, guild_id, event_id, kind, payload",
                     now, now - stale_after, limit, shards and shards.count,
-                    list(shards.ids) if shards else None, token, self._unanswered)
+                    list(shards.ids) if shards else None, token,
+                    list(self._unanswered), list(self._unanswered.values()))
         except DatabaseAway as away:
             if away.committing:
-                self._unanswered.append(token)
+                self._unanswered[token] = now
             raise
-        if len(rows) < limit:  # every row left by an unanswered claim is in this one
-            self._unanswered.clear()
         notices = decode_notices(rows)
         self._claimed.update(n.id for n in notices)
         return notices
@@ -112,14 +116,18 @@ class PostgresOutbox(Repository):
 
     async def release_notices(self) -> None:
         """Make the notices this process claimed and has not delivered claimable again at
-        once, instead of after their claim expires (at shutdown)."""
+        once, instead of after their claim expires (at shutdown): those of its unanswered
+        claims too."""
         if not self._claimed and not self._unanswered:
             return
         claimed, self._claimed = sorted(self._claimed), set()
-        unanswered, self._unanswered = self._unanswered, []
+        unanswered, self._unanswered = self._unanswered, {}
         async with self._transaction() as conn:
-            await conn.execute("UPDATE outbox SET claimed_at = NULL WHERE id = ANY($1::bigint[])"
-                               " OR claim_token = ANY($2::bigint[])", claimed, unanswered)
+            await conn.execute(
+                "UPDATE outbox SET claimed_at = NULL WHERE id = ANY($1::bigint[])"
+                " OR (claim_token, claimed_at) IN"
+                "  (SELECT * FROM unnest($2::bigint[], $3::bigint[]))",
+                claimed, list(unanswered), list(unanswered.values()))
 
     async def count_notices(self, kind: str | None = None) -> int:
         async with self._transaction() as conn:

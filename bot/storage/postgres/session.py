@@ -60,7 +60,8 @@ def lost_connection(exc: BaseException) -> bool:
 
 async def to_the_end(step: Awaitable[T]) -> T:
     """Await `step` to its end even if the caller is cancelled meanwhile; the cancellation
-    is raised once it is over."""
+    is raised once it is over, even when the step failed (a caller that catches the
+    step's errors and tries again would never stop)."""
     task = asyncio.ensure_future(step)
     cancelled = False
     while not task.done():
@@ -68,8 +69,10 @@ async def to_the_end(step: Awaitable[T]) -> T:
             await asyncio.shield(task)
         except asyncio.CancelledError:
             cancelled = True
+        except Exception:
+            break  # the step's own error: raised below, unless a cancellation came first
     if cancelled:
-        raise asyncio.CancelledError
+        raise asyncio.CancelledError from (None if task.cancelled() else task.exception())
     return task.result()
 
 
