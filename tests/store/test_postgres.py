@@ -546,6 +546,45 @@ async def test_a_claim_whose_commit_went_unanswered_is_given_back_at_close(
     assert await outbox_claims(postgres_url) == [None]
 
 
+async def test_a_caller_cancelled_while_its_connection_is_lost_renews_the_pool(
+        postgres_url, monkeypatch, caplog):
+    """The caller stops waiting (a stop) while its COMMIT is on its way, and the
+    connection is lost meanwhile: the caller is cancelled, and the pool's other
+    connections are renewed as for any lost connection."""
+    store = await open_store(postgres_url)
+    try:
+        event = await new_event(store, capacity=5)
+        commit = asyncpg.transaction.Transaction.commit
+        committing = asyncio.Event()
+
+        async def lost_as_it_commits(self):
+            committing.set()
+            await asyncio.sleep(0.1)
+            self._connection.terminate()
+            raise asyncpg.ConnectionDoesNotExistError("connection was closed")
+
+        monkeypatch.setattr(asyncpg.transaction.Transaction, "commit", lost_as_it_commits)
+        expired = []
+        renew = asyncpg.pool.Pool.expire_connections
+
+        async def expire(pool):
+            expired.append(True)
+            await renew(pool)
+
+        monkeypatch.setattr(asyncpg.pool.Pool, "expire_connections", expire)
+        closing = asyncio.ensure_future(
+            store.run(store.registrations.close_registration, 1, event.id, None))
+        await committing.wait()
+        closing.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await closing
+        monkeypatch.setattr(asyncpg.transaction.Transaction, "commit", commit)
+        assert expired == [True] and "was lost or refused" in caplog.text
+        assert (await store.run(store.events.get_event, 1, event.id)).registration_open
+    finally:
+        await store.close()
+
+
 async def test_an_ack_cancelled_at_shutdown_still_removes_the_posted_notice(postgres_url):
     store = await open_store(postgres_url)
     try:

@@ -136,6 +136,14 @@ class Repository:
                 committing = True
                 await to_the_end(transaction.commit())
                 committed = True
+        except asyncio.CancelledError as cancelled:
+            # The caller stopped waiting, and a lost connection came with it (`to_the_end`
+            # chains it): the pool's other connections are renewed all the same.
+            cause = cancelled.__cause__
+            if not committed and cause is not None and lost_connection(cause):
+                log.warning("a PostgreSQL connection was lost or refused: %r", cause)
+                await self._db.pool.expire_connections()
+            raise
         except Exception as exc:
             if committed:
                 # Only giving the connection back failed, and the pool has dropped it.
