@@ -336,6 +336,16 @@ class DueReminder(NamedTuple):
     claimed_at: int
 
 
+class RolesToGive(NamedTuple):
+    """An event whose attendee role a stop may have left short of some confirmed members:
+    the next start gives it to those not known to hold it, or to `everyone` confirmed
+    (`/manage role` was used and not acted on yet)."""
+
+    guild_id: int
+    event_id: int
+    everyone: bool
+
+
 class RoleGrant(NamedTuple):
     """An event that gives out an attendee role, and who should hold it."""
 

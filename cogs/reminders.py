@@ -36,11 +36,14 @@ its own waits after a refusal: an old role Discord refuses never holds up the ne
 Who still owes a role back is recorded in the database as it changes (one writer, in
 order, half a second behind), and a start goes on taking it back; a stop also records
 the holders of every event whose latest change it had not synced yet, so that the start
-takes the role from those no longer entitled to it. A crash loses what was not recorded
-yet. Grants are not recorded: a start counts every confirmed member as holding the
-event's role, so grants a stop cut short (or a refusal paused) are made by the next
-`/manage role`, which gives the role to every confirmed member again. A role several
-events give out stays with a member another of them still counts as holding it.
+takes the role from those no longer entitled to it. Grants are not recorded one by one:
+a start counts every confirmed member as holding the event's role, except in the events
+a stop noted as not synced (`roles_to_give`: a change not compared yet, a pass cut
+short, grants paused after a refusal), where it counts only those the stop recorded as
+maybe holding it, and gives it to the others (after a `/manage role` not acted on yet,
+to every confirmed member). A crash loses what was not recorded yet; `/manage role`
+gives the role to every confirmed member again. A role several events give out stays
+with a member another of them still counts as holding it.
 
 With shards in several processes, roles are given, re-given and taken back by the
 process of the guild's shard only (it alone gets that guild's commands); reminders are
@@ -63,7 +66,7 @@ from discord.ext import commands
 from bot.adapters.languages import dm_language
 from bot.app import EventBot
 from bot.errors import EventNotFound
-from bot.models import DueReminder, OwedChange
+from bot.models import DueReminder, OwedChange, OwedRole, RolesToGive
 from bot.reminders import reminder_dm
 from bot.signals import AttendeeRoleChanged, RegistrationChanged, RemindersChanged
 from bot.tree import NO_MENTIONS
@@ -160,6 +163,7 @@ class Reminders(commands.Cog):
         self.bot.signals.unsubscribe(RegistrationChanged, self._on_registration_changed)
         self.bot.signals.unsubscribe(AttendeeRoleChanged, self._on_attendee_role_changed)
         self.bot.signals.unsubscribe(RemindersChanged, self._on_reminders_changed)
+        unsynced = self._unsynced()  # before the syncs under way end: they are cut short
         for timer in self._give_again.values():
             timer.cancel()
         tasks = [t for t in (self._scheduler, *self._syncers.values(),
@@ -167,9 +171,10 @@ class Reminders(commands.Cog):
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        self._record_unsynced()
+        self._record_unsynced(unsynced)
         # at once: each waits GIVE_BACK_WAIT at most, and the stop no longer than that
-        await asyncio.gather(self._give_back_unsent(), self._flush_owed())
+        await asyncio.gather(self._give_back_unsent(), self._flush_owed(),
+                             self._give_at_next_start(unsynced))
 
     async def _give_back_unsent(self) -> None:
         """Give back what was claimed and not sent when the scheduler stopped, so the next
@@ -469,51 +474,110 @@ class Reminders(commands.Cog):
     # -- the roles owed back, kept across restarts ------------------------------------
 
     async def _load_roles(self) -> None:
-        """Who holds each event's role (its confirmed members, as the last run left them),
-        and what was still owed back then. Loaded before the gateway connects: no RSVP
-        this process handles can fall between this snapshot and the first change compared
-        with it."""
+        """Who holds each event's role (its confirmed members, as the last run left them,
+        but where the last stop may have left it short: `_resume_grants`), and what was
+        still owed back then. Loaded before the gateway connects: no RSVP this process
+        handles can fall between this snapshot and the first change compared with it."""
         store = self.bot.store
         for guild_id, event_id, role_id, confirmed in await store.run(
                 store.reminders.attendee_roles):
             if self.bot.runs_guild(guild_id):
                 self._holders[event_id] = (role_id, set(confirmed))
                 self._guild_of[event_id] = guild_id
-        await self._resume_owed()
-
-    async def _resume_owed(self) -> None:
-        """Go on taking back what was owed when the last run stopped, in the guilds this
-        process runs; not from members who hold the event's role now as its confirmed
-        members (`_holders`, read first)."""
-        store = self.bot.store
-        try:
-            owed = await store.run(store.reminders.owed_roles)
+        owed: list[OwedRole] | None
+        try:  # (the process of another shard's guild takes its roles back)
+            owed = [row for row in await store.run(store.reminders.owed_roles)
+                    if self.bot.runs_guild(row.guild_id)]
         except Exception:  # the next change of each event's role is still handled
             log.exception("could not read the attendee roles owed back; not taking them back")
-            return
+            owed = None
+        await self._resume_grants(owed or [])
+        if owed is not None:
+            self._resume_owed(owed)
+
+    def _resume_owed(self, owed: list[OwedRole]) -> None:
+        """Go on taking back what was owed when the last run stopped; not from members who
+        hold the event's role now as its confirmed members (`_holders`, set first)."""
         for guild_id, event_id, role_id, user_ids in owed:
-            if not self.bot.runs_guild(guild_id):
-                continue  # the process of that guild's shard takes them back
             held_role, held = self._holders.get(event_id, (None, set()))
             holding = held & set(user_ids) if held_role == role_id else set()
             if holding:
                 self._record(OwedChange(False, event_id, role_id, tuple(sorted(holding))))
             self._owe(guild_id, event_id, role_id, set(user_ids) - holding, recorded=True)
 
-    def _record_unsynced(self) -> None:
-        """At a stop: who may hold the role of each event still to be synced (a change
-        not compared yet, a pass cut short, grants paused after a refusal) is recorded as
-        owing it back. The next start takes it from those of them no longer entitled to it
-        (not confirmed, or the event's role changed, cleared or deleted) and leaves it
+    async def _resume_grants(self, owed: list[OwedRole]) -> None:
+        """Sync now the events whose role the last stop may have left short of some
+        confirmed members (`_give_at_next_start`), in the guilds this process runs. Their
+        holders are only the confirmed members the stop recorded as maybe holding it (as
+        owing it back, `_record_unsynced`), so the others get it; after a `/manage role`
+        not acted on, every confirmed member gets it again."""
+        store = self.bot.store
+        try:
+            marked = [row for row in await store.run(store.reminders.roles_to_give)
+                      if self.bot.runs_guild(row.guild_id)]
+            if not marked:
+                return
+            await store.run(store.reminders.forget_roles_to_give,  # a stop notes them again
+                            [row.event_id for row in marked])
+            over = {grant.event_id for grant in await store.run(
+                store.reminders.attendee_roles, due_by=discord.utils.utcnow())}
+        except Exception:  # `/manage role` still gives the role to everyone confirmed
+            log.exception("could not read the attendee roles left to give; not giving them")
+            return
+        maybe_holding = {(row.event_id, row.role_id): set(row.user_ids) for row in owed}
+        for guild_id, event_id, everyone in marked:
+            if event_id not in self._holders or event_id in over:
+                continue  # it gives out no role now, or its end takes the role back
+            role_id, confirmed = self._holders[event_id]
+            if everyone:
+                self._regive.add(event_id)
+            else:
+                self._holders[event_id] = (
+                    role_id, confirmed & maybe_holding.get((event_id, role_id), set()))
+            self.registration_changed(guild_id, event_id)
+
+    def _unsynced(self) -> dict[int, int]:
+        """The events whose role may not be with exactly their confirmed members, by id,
+        with their guild's: a change not compared yet, a pass cut short, `/manage role`
+        not acted on yet, grants paused after a refusal."""
+        pending = {event_id: guild_id for guild_id, event_id in (*self._dirty, *self._syncers)}
+        for event_id in (*self._regive, *self._giving_refused, *self._give_again):
+            if event_id in self._guild_of:
+                pending.setdefault(event_id, self._guild_of[event_id])
+        return pending
+
+    def _record_unsynced(self, unsynced: dict[int, int]) -> None:
+        """At a stop: who may hold the role of each event still to be synced is recorded
+        as owing it back. The next start takes it from those of them no longer entitled to
+        it (not confirmed, or the event's role changed, cleared or deleted) and leaves it
         with the rest (`_resume_owed`): the start rebuilds who holds each event's role
         from its confirmed members alone."""
-        pending = {event_id for _, event_id in (*self._dirty, *self._syncers)}
-        pending |= self._regive | set(self._giving_refused) | set(self._give_again)
-        for event_id in sorted(pending):
+        for event_id, guild_id in sorted(unsynced.items()):
             role_id, members = self._holders.get(event_id, (None, set()))
-            if role_id is not None and members and event_id in self._guild_of:
+            if role_id is not None and members:
                 self._record(OwedChange(True, event_id, role_id, tuple(sorted(members)),
-                                        self._guild_of[event_id]))
+                                        guild_id))
+
+    async def _give_at_next_start(self, unsynced: dict[int, int]) -> None:
+        """At a stop: the events still to be synced are noted, so that the next start
+        gives their role to the confirmed members not known to hold it (`_resume_grants`);
+        it otherwise counts every confirmed member as holding it, and grants cut short or
+        paused would never be made."""
+        events = [RolesToGive(guild_id, event_id, event_id in self._regive)
+                  for event_id, guild_id in sorted(unsynced.items())
+                  if event_id not in self._ending]  # over: its role is taken back
+        if not events:
+            return
+        store = self.bot.store
+        try:
+            async with asyncio.timeout(GIVE_BACK_WAIT):
+                await store.run(store.reminders.give_roles_at_start, events)
+        except TimeoutError:
+            log.warning("gave up after %g s noting the attendee roles left to give (the "
+                        "database is held elsewhere); `/manage role` gives them", GIVE_BACK_WAIT)
+        except Exception:
+            log.exception("could not note the attendee roles left to give; `/manage role` "
+                          "gives them")
 
     def _record(self, change: OwedChange) -> None:
         """Record a change to who owes a role back in the database, after those before it

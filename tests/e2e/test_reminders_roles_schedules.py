@@ -377,3 +377,24 @@ async def test_a_role_still_owed_back_at_a_restart_is_taken_back_after_it(world,
     await eventually(lambda: old not in member.roles, timeout=8,
                      what="the old role taken back after the restart")
     assert new in member.roles
+
+
+async def test_a_grant_refused_before_a_restart_is_made_after_it(world, fake):
+    """Discord refuses the role to a member who joins, and the bot stops during the pause
+    before its next try: the next start gives it."""
+    guild = world.guild
+    attendee = fake.add_role(guild, "Attendee across a pause")
+    await move_role(world, bot_role(world), attendee.position + 1)
+    event_id = await world.import_event("Grant Across Restarts", capacity=5)
+    await fake.slash(guild, world.moderator, "manage role", role=attendee, event=str(event_id))
+    member = world.member("refused before the restart")
+    fake.fail("PUT", rf"^/guilds/{guild.id}/members/{member.id}/roles/{attendee.id}$",
+              status=403, code=50013, message="Missing Permissions")
+    first_request = len(fake.requests)
+    await fake.slash(guild, member, "rsvp join", event=str(event_id))
+    await eventually(lambda: any(r.method == "PUT" and r.status == 403
+                                 for r in fake.requests[first_request:]),
+                     what="the refused grant")
+    await world.restart_bot()  # during the pause: the next try would be 10 s after
+    await eventually(lambda: attendee in member.roles, timeout=8,
+                     what="the role given after the restart")

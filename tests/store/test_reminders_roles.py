@@ -1057,6 +1057,21 @@ async def test_roles_owed_back_are_recorded_in_order_and_read_back_by_role(store
     assert await owed_rows(store) == [(1, 5, 555, (2, 3, 4))]  # a purged server's go too
 
 
+async def test_roles_to_give_are_noted_once_each_and_go_with_their_server(store):
+    from bot.models import RolesToGive
+
+    await store.run(store.reminders.give_roles_at_start, [
+        RolesToGive(1, 5, False), RolesToGive(2, 9, True), RolesToGive(1, 6, False)])
+    await store.run(store.reminders.give_roles_at_start, [
+        RolesToGive(1, 5, True), RolesToGive(1, 6, False), RolesToGive(2, 9, False)])
+    assert await store.run(store.reminders.roles_to_give) == [  # "everyone" sticks
+        (1, 5, True), (1, 6, False), (2, 9, True)]
+    await store.run(store.reminders.forget_roles_to_give, [6])
+    await store.run(store.settings.set_guild_left, 2, START)
+    assert await store.run(store.settings.purge_guild, 2, START + MIN)
+    assert await store.run(store.reminders.roles_to_give) == [(1, 5, True)]
+
+
 async def test_a_restart_goes_on_taking_back_an_earlier_role(store, monkeypatch):
     """The role changes from 555 to 666 while Discord refuses to take 555 back, and the bot
     stops. The next start takes 555 back from both members once Discord allows it, leaves
@@ -1208,7 +1223,7 @@ async def the_next_start(store: Store, monkeypatch, *takes: tuple[str, int, int]
 async def test_a_role_change_not_yet_synced_at_a_stop_is_made_by_the_next_start(
         store, monkeypatch, change):
     """`/manage role` changes or clears the role, or the event is deleted, and the bot
-    stops before comparing: the next start takes 555 back."""
+    stops before comparing: the next start takes 555 back, and gives the new role."""
     soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
     event_id = await event_with_members(store, soon, [1, 2])
     async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, _):
@@ -1220,8 +1235,10 @@ async def test_a_role_change_not_yet_synced_at_a_stop_is_made_by_the_next_start(
             await store.run(store.reminders.set_attendee_role, 1, event_id, change)
             cog._on_attendee_role_changed(SimpleNamespace(guild_id=1, event_id=event_id))
         await cog.cog_unload()  # the stop: before the sync has run
-    calls = await the_next_start(store, monkeypatch, ("take", 1, 555), ("take", 2, 555))
-    assert calls == [("take", 1, 555), ("take", 2, 555)]
+    expected = [("take", 1, 555), ("take", 2, 555)]
+    if change == 666:
+        expected += [("give", 1, 666), ("give", 2, 666)]
+    assert await the_next_start(store, monkeypatch, *expected) == sorted(expected)
 
 
 async def test_a_cancel_not_yet_synced_at_a_stop_is_taken_back_by_the_next_start(
@@ -1239,7 +1256,7 @@ async def test_a_cancel_not_yet_synced_at_a_stop_is_taken_back_by_the_next_start
 async def test_a_cancel_during_a_pause_after_a_refused_grant_is_taken_back_after_a_stop(
         store, monkeypatch):
     """Discord refuses to give 555 to member 2 (a pause begins); member 1 cancels during
-    the pause, and the bot stops: the next start takes 555 from 1."""
+    the pause, and the bot stops: the next start takes 555 from 1, and gives it to 2."""
     soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
     event_id = await event_with_members(store, soon, [1, 2])
     answer = lambda action, user_id, role_id: (  # noqa: E731
@@ -1249,4 +1266,66 @@ async def test_a_cancel_during_a_pause_after_a_refused_grant_is_taken_back_after
         assert http.calls == [("give", 1, 555), ("give", 2, 555)]  # 2 refused
         await cancel_and_sync(cog, store, event_id, 1)  # paused: not compared
         await cog.cog_unload()
-    assert await the_next_start(store, monkeypatch, ("take", 1, 555)) == [("take", 1, 555)]
+    expected = [("give", 2, 555), ("take", 1, 555)]
+    assert await the_next_start(store, monkeypatch, *expected) == expected
+
+
+async def a_grant_cut_short_by_a_stop(store: Store, monkeypatch, members: list[int]) -> int:
+    """Role 555 for an event soon with `members`; Discord is still answering the grant for
+    member 2 when the bot stops. Returns the event's id."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, members)
+    answer = lambda action, user_id, role_id: (  # noqa: E731
+        NO_ANSWER if (action, user_id) == ("give", 2) else None)
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):
+        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
+        cog._on_attendee_role_changed(SimpleNamespace(guild_id=1, event_id=event_id))
+        await asked(http, lambda calls: ("give", 2, 555) in calls)
+        await cog.cog_unload()  # the stop, with the grant for 2 unanswered
+        assert http.calls == [("give", 1, 555), ("give", 2, 555)]
+    return event_id
+
+
+async def test_grants_a_stop_cut_short_are_made_by_the_next_start(store, monkeypatch):
+    """The next start gives the role to 2 and 3, not to 1 again."""
+    await a_grant_cut_short_by_a_stop(store, monkeypatch, [1, 2, 3])
+    expected = [("give", 2, 555), ("give", 3, 555)]
+    assert await the_next_start(store, monkeypatch, *expected) == expected
+
+
+async def test_a_role_set_again_and_not_acted_on_at_a_stop_goes_to_everyone_after_it(
+        store, monkeypatch):
+    """`/manage role` again (to give the role to everyone confirmed once more), and the bot
+    stops before acting on it: the next start does."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2])
+    async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, _):
+        await give_role_555(cog, store, event_id)
+        cog._on_attendee_role_changed(SimpleNamespace(guild_id=1, event_id=event_id))
+        await cog.cog_unload()  # the stop: before the sync has run
+    expected = [("give", 1, 555), ("give", 2, 555)]
+    assert await the_next_start(store, monkeypatch, *expected) == expected
+
+
+async def test_roles_left_to_give_at_a_stop_wait_for_their_own_shards_process(
+        store, monkeypatch):
+    """A start of the process of another shard leaves the event alone; its own shard's
+    process then gives the role."""
+    await a_grant_cut_short_by_a_stop(store, monkeypatch, [1, 2])
+    async with roles_cog(store, lambda *call: None, monkeypatch) as (other, http):
+        other.bot.runs_guild = lambda guild_id: False
+        await other._load_roles()
+        await asyncio.sleep(0.1)
+        assert http.calls == []
+    assert await the_next_start(store, monkeypatch, ("give", 2, 555)) == [("give", 2, 555)]
+
+
+async def test_roles_left_to_give_of_an_event_over_by_the_next_start_are_not_given(
+        store, monkeypatch):
+    event_id = await a_grant_cut_short_by_a_stop(store, monkeypatch, [1, 2])
+    await over(store, event_id)
+    async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):
+        await cog._load_roles()
+        await asyncio.sleep(0.1)
+        assert http.calls == []  # its end takes 555 back from 1 and 2 instead
+        assert await store.run(store.reminders.roles_to_give) == []

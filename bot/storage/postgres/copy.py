@@ -49,6 +49,7 @@ TABLES: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...] = (
     ("reminder_cursors", ("event_id", "due_at", "through_seq"), frozenset()),
     ("deleted_events", ("id", "guild_id", "title", "deleted_at"), frozenset()),
     ("owed_roles", ("guild_id", "event_id", "role_id", "user_id"), frozenset()),
+    ("roles_to_give", ("event_id", "guild_id", "everyone"), frozenset({"everyone"})),
 )
 
 

@@ -214,6 +214,14 @@ MIGRATIONS: dict[int, str] = {
     20: """
     ALTER TABLE outbox ADD COLUMN claim_token BIGINT;
     """,
+    # 21: the events whose attendee role a stop may have left short (SQLite's 21).
+    21: """
+    CREATE TABLE roles_to_give (
+        event_id BIGINT  PRIMARY KEY,
+        guild_id BIGINT  NOT NULL,
+        everyone BOOLEAN NOT NULL
+    );
+    """,
 }
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
 

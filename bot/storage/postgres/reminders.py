@@ -11,7 +11,7 @@ from datetime import datetime
 import asyncpg
 
 from bot.errors import EventNotFound
-from bot.models import DueReminder, OwedChange, OwedRole, RoleGrant
+from bot.models import DueReminder, OwedChange, OwedRole, RoleGrant, RolesToGive
 from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.session import OVER_AT, Database, Repository
 from bot.storage.reminder_walk import (
@@ -227,6 +227,27 @@ class PostgresReminders(Repository):
                     await conn.execute("DELETE FROM owed_roles WHERE event_id = $1"
                                        " AND role_id = $2 AND user_id = ANY($3::bigint[])",
                                        *where, list(change.user_ids))
+
+    async def give_roles_at_start(self, events: Sequence[RolesToGive]) -> None:
+        """Note the events whose role the next start gives out again: a stop may have
+        left it short of some confirmed members."""
+        async with self._transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO roles_to_give (guild_id, event_id, everyone) VALUES ($1, $2, $3)"
+                " ON CONFLICT (event_id) DO UPDATE"
+                " SET everyone = roles_to_give.everyone OR excluded.everyone", events)
+
+    async def roles_to_give(self) -> list[RolesToGive]:
+        """The events noted by `give_roles_at_start`."""
+        async with self._transaction() as conn:
+            rows = await conn.fetch(
+                "SELECT guild_id, event_id, everyone FROM roles_to_give ORDER BY event_id")
+        return [RolesToGive(r[0], r[1], r[2]) for r in rows]
+
+    async def forget_roles_to_give(self, event_ids: Sequence[int]) -> None:
+        async with self._transaction() as conn:
+            await conn.execute("DELETE FROM roles_to_give WHERE event_id = ANY($1::bigint[])",
+                               list(event_ids))
 
     async def scheduled_event_id(self, guild_id: int, event_id: int) -> int | None:
         async with self._transaction() as conn:

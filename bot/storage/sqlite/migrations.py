@@ -311,6 +311,17 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE outbox ADD COLUMN claim_token INTEGER;
     """,
+    # 21: the events whose attendee role a stop may have left short of some confirmed
+    # members (grants cut short, paused after a refusal, or a change not compared yet):
+    # the next start gives it to those not known to hold it, or, after a `/manage role`
+    # not acted on (`everyone`), to every confirmed member.
+    """
+    CREATE TABLE roles_to_give (
+        event_id INTEGER PRIMARY KEY,
+        guild_id INTEGER NOT NULL,
+        everyone INTEGER NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

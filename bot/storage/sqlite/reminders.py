@@ -18,7 +18,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from bot.errors import EventNotFound
-from bot.models import DueReminder, OwedChange, OwedRole, RoleGrant
+from bot.models import DueReminder, OwedChange, OwedRole, RoleGrant, RolesToGive
 from bot.storage.reminder_walk import (
     LOOKAHEAD,
     WALK_CHUNK,
@@ -216,6 +216,24 @@ class SqliteReminders(Repository):
                     db.executemany("DELETE FROM owed_roles WHERE event_id = ? AND role_id = ?"
                                    " AND user_id = ?",
                                    [(*where, user_id) for user_id in change.user_ids])
+
+    def give_roles_at_start(self, events: Sequence[RolesToGive]) -> None:
+        """Note the events whose role the next start gives out again: a stop may have
+        left it short of some confirmed members."""
+        with self._transaction() as db:
+            db.executemany("INSERT INTO roles_to_give (guild_id, event_id, everyone)"
+                           " VALUES (?, ?, ?) ON CONFLICT (event_id) DO UPDATE"
+                           " SET everyone = everyone OR excluded.everyone", events)
+
+    def roles_to_give(self) -> list[RolesToGive]:
+        """The events noted by `give_roles_at_start`."""
+        return [RolesToGive(r[0], r[1], bool(r[2])) for r in self._all(
+            "SELECT guild_id, event_id, everyone FROM roles_to_give ORDER BY event_id")]
+
+    def forget_roles_to_give(self, event_ids: Sequence[int]) -> None:
+        with self._transaction() as db:
+            db.executemany("DELETE FROM roles_to_give WHERE event_id = ?",
+                           [(event_id,) for event_id in event_ids])
 
     def scheduled_event_id(self, guild_id: int, event_id: int) -> int | None:
         row = self._one("SELECT scheduled_event_id FROM events WHERE id = ? AND guild_id = ?",
