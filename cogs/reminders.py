@@ -40,8 +40,8 @@ takes the role from those no longer entitled to it. Grants are not recorded one 
 a start counts every confirmed member as holding the event's role, except in the events
 a stop noted as not synced (`roles_to_give`: a change not compared yet, a pass cut
 short, grants paused after a refusal), where it counts only those the stop recorded as
-maybe holding it, and gives it to the others (after a `/manage role` not acted on yet,
-to every confirmed member). A crash loses what was not recorded yet; `/manage role`
+maybe holding it, and gives it to the others (after a `/manage role` not acted on or not
+finished yet, to every confirmed member). A crash loses what was not recorded yet; `/manage role`
 gives the role to every confirmed member again. A role several events give out stays
 with a member another of them still counts as holding it.
 
@@ -121,6 +121,7 @@ class Reminders(commands.Cog):
         self._guild_of: dict[int, int] = {}
         self._dirty: set[tuple[int, int]] = set()
         self._regive: set[int] = set()  # events whose role goes to every confirmed member again
+        self._regiving: set[int] = set()  # events whose sync under way gives it to every one
         self._syncers: dict[tuple[int, int], asyncio.Task[None]] = {}
         # The tries of the roles Discord refused to give or take during an event, and the
         # timers that sync them again when their wait is over
@@ -309,10 +310,16 @@ class Reminders(commands.Cog):
         try:
             while key in self._dirty:
                 self._dirty.discard(key)
+                regive = key[1] in self._regive
+                if regive:  # (read out of `_regive` by the sync: a stop needs to know)
+                    self._regiving.add(key[1])
                 try:
                     await self._sync_role(*key)
                 except Exception:
                     log.exception("syncing the attendee role of event %s failed", key[1])
+                finally:
+                    if regive:
+                        self._regiving.discard(key[1])
         finally:
             self._syncers.pop(key, None)
 
@@ -517,10 +524,12 @@ class Reminders(commands.Cog):
                       if self.bot.runs_guild(row.guild_id)]
             if not marked:
                 return
-            await store.run(store.reminders.forget_roles_to_give,  # a stop notes them again
-                            [row.event_id for row in marked])
             over = {grant.event_id for grant in await store.run(
                 store.reminders.attendee_roles, due_by=discord.utils.utcnow())}
+            # Last: until then, a failure leaves them for the next start. (A stop cutting
+            # these syncs short notes them again.)
+            await store.run(store.reminders.forget_roles_to_give,
+                            [row.event_id for row in marked])
         except Exception:  # `/manage role` still gives the role to everyone confirmed
             log.exception("could not read the attendee roles left to give; not giving them")
             return
@@ -536,36 +545,37 @@ class Reminders(commands.Cog):
                     role_id, confirmed & maybe_holding.get((event_id, role_id), set()))
             self.registration_changed(guild_id, event_id)
 
-    def _unsynced(self) -> dict[int, int]:
-        """The events whose role may not be with exactly their confirmed members, by id,
-        with their guild's: a change not compared yet, a pass cut short, `/manage role`
-        not acted on yet, grants paused after a refusal."""
+    def _unsynced(self) -> list[RolesToGive]:
+        """The events whose role may not be with exactly their confirmed members: a change
+        not compared yet, a pass cut short, `/manage role` not acted on yet (or its pass
+        cut short: `everyone`), grants paused after a refusal."""
         pending = {event_id: guild_id for guild_id, event_id in (*self._dirty, *self._syncers)}
         for event_id in (*self._regive, *self._giving_refused, *self._give_again):
             if event_id in self._guild_of:
                 pending.setdefault(event_id, self._guild_of[event_id])
-        return pending
+        return [RolesToGive(guild_id, event_id,
+                            event_id in self._regive or event_id in self._regiving)
+                for event_id, guild_id in sorted(pending.items())]
 
-    def _record_unsynced(self, unsynced: dict[int, int]) -> None:
+    def _record_unsynced(self, unsynced: list[RolesToGive]) -> None:
         """At a stop: who may hold the role of each event still to be synced is recorded
         as owing it back. The next start takes it from those of them no longer entitled to
         it (not confirmed, or the event's role changed, cleared or deleted) and leaves it
-        with the rest (`_resume_owed`): the start rebuilds who holds each event's role
-        from its confirmed members alone."""
-        for event_id, guild_id in sorted(unsynced.items()):
+        with the rest (`_resume_owed`), and gives it to the confirmed members not among
+        them (`_resume_grants`)."""
+        for guild_id, event_id, _ in unsynced:
             role_id, members = self._holders.get(event_id, (None, set()))
             if role_id is not None and members:
                 self._record(OwedChange(True, event_id, role_id, tuple(sorted(members)),
                                         guild_id))
 
-    async def _give_at_next_start(self, unsynced: dict[int, int]) -> None:
+    async def _give_at_next_start(self, unsynced: list[RolesToGive]) -> None:
         """At a stop: the events still to be synced are noted, so that the next start
         gives their role to the confirmed members not known to hold it (`_resume_grants`);
         it otherwise counts every confirmed member as holding it, and grants cut short or
         paused would never be made."""
-        events = [RolesToGive(guild_id, event_id, event_id in self._regive)
-                  for event_id, guild_id in sorted(unsynced.items())
-                  if event_id not in self._ending]  # over: its role is taken back
+        events = [row for row in unsynced
+                  if row.event_id not in self._ending]  # over: its role is taken back
         if not events:
             return
         store = self.bot.store

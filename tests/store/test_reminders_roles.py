@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -1270,16 +1271,18 @@ async def test_a_cancel_during_a_pause_after_a_refused_grant_is_taken_back_after
     assert await the_next_start(store, monkeypatch, *expected) == expected
 
 
-async def a_grant_cut_short_by_a_stop(store: Store, monkeypatch, members: list[int]) -> int:
-    """Role 555 for an event soon with `members`; Discord is still answering the grant for
-    member 2 when the bot stops. Returns the event's id."""
+async def a_grant_cut_short_by_a_stop(store: Store, monkeypatch, joining: list[int]) -> int:
+    """Role 555 for an event soon, given to member 1; `joining` (2 among them) join, and
+    Discord is still answering the grant for 2 when the bot stops. Returns the event."""
     soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
-    event_id = await event_with_members(store, soon, members)
+    event_id = await event_with_members(store, soon, [1])
     answer = lambda action, user_id, role_id: (  # noqa: E731
         NO_ANSWER if (action, user_id) == ("give", 2) else None)
     async with roles_cog(store, answer, monkeypatch) as (cog, http):
-        await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
-        cog._on_attendee_role_changed(SimpleNamespace(guild_id=1, event_id=event_id))
+        await give_role_555(cog, store, event_id)
+        for user_id in joining:
+            await store.join(1, event_id, user_id, "member")
+        cog.registration_changed(1, event_id)
         await asked(http, lambda calls: ("give", 2, 555) in calls)
         await cog.cog_unload()  # the stop, with the grant for 2 unanswered
         assert http.calls == [("give", 1, 555), ("give", 2, 555)]
@@ -1288,7 +1291,7 @@ async def a_grant_cut_short_by_a_stop(store: Store, monkeypatch, members: list[i
 
 async def test_grants_a_stop_cut_short_are_made_by_the_next_start(store, monkeypatch):
     """The next start gives the role to 2 and 3, not to 1 again."""
-    await a_grant_cut_short_by_a_stop(store, monkeypatch, [1, 2, 3])
+    await a_grant_cut_short_by_a_stop(store, monkeypatch, [2, 3])
     expected = [("give", 2, 555), ("give", 3, 555)]
     assert await the_next_start(store, monkeypatch, *expected) == expected
 
@@ -1311,7 +1314,7 @@ async def test_roles_left_to_give_at_a_stop_wait_for_their_own_shards_process(
         store, monkeypatch):
     """A start of the process of another shard leaves the event alone; its own shard's
     process then gives the role."""
-    await a_grant_cut_short_by_a_stop(store, monkeypatch, [1, 2])
+    await a_grant_cut_short_by_a_stop(store, monkeypatch, [2])
     async with roles_cog(store, lambda *call: None, monkeypatch) as (other, http):
         other.bot.runs_guild = lambda guild_id: False
         await other._load_roles()
@@ -1322,10 +1325,55 @@ async def test_roles_left_to_give_at_a_stop_wait_for_their_own_shards_process(
 
 async def test_roles_left_to_give_of_an_event_over_by_the_next_start_are_not_given(
         store, monkeypatch):
-    event_id = await a_grant_cut_short_by_a_stop(store, monkeypatch, [1, 2])
+    event_id = await a_grant_cut_short_by_a_stop(store, monkeypatch, [2])
     await over(store, event_id)
     async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):
         await cog._load_roles()
         await asyncio.sleep(0.1)
         assert http.calls == []  # its end takes 555 back from 1 and 2 instead
         assert await store.run(store.reminders.roles_to_give) == []
+
+
+async def test_a_role_set_again_whose_pass_a_stop_cut_short_goes_to_everyone_after_it(
+        store, monkeypatch):
+    """Members 1, 2 and 3 hold 555; `/manage role` gives it to everyone again, and the
+    bot stops while Discord is answering the grant for 2: the next start gives it to
+    everyone, as the cut-short pass would have."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2, 3])
+    held_up = []
+    answer = lambda action, user_id, role_id: (  # noqa: E731
+        NO_ANSWER if held_up and (action, user_id) == ("give", 2) else None)
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):
+        await give_role_555(cog, store, event_id)
+        held_up.append(True)
+        cog._on_attendee_role_changed(SimpleNamespace(guild_id=1, event_id=event_id))
+        await asked(http, lambda calls: calls.count(("give", 2, 555)) == 2)
+        await cog.cog_unload()
+    expected = [("give", 1, 555), ("give", 2, 555), ("give", 3, 555)]
+    assert await the_next_start(store, monkeypatch, *expected) == expected
+
+
+async def test_roles_left_to_give_stay_noted_when_the_start_cannot_read_the_events(
+        store, monkeypatch):
+    event_id = await a_grant_cut_short_by_a_stop(store, monkeypatch, [2])
+    real = store.reminders.attendee_roles
+
+    def unreadable_when_due(due_by=None):
+        if due_by is not None:
+            raise RuntimeError("the database is away")
+        return real()
+
+    async def unreadable_when_due_async(due_by=None):
+        if due_by is not None:
+            raise RuntimeError("the database is away")
+        return await real()
+
+    monkeypatch.setattr(store.reminders, "attendee_roles", unreadable_when_due_async
+                        if inspect.iscoroutinefunction(real) else unreadable_when_due)
+    async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):
+        await cog._load_roles()
+        await asyncio.sleep(0.1)
+        assert http.calls == []
+    monkeypatch.undo()
+    assert await store.run(store.reminders.roles_to_give) == [(1, event_id, False)]
