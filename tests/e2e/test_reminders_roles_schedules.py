@@ -398,3 +398,32 @@ async def test_a_grant_refused_before_a_restart_is_made_after_it(world, fake):
     await world.restart_bot()  # during the pause: the next try would be 10 s after
     await eventually(lambda: attendee in member.roles, timeout=8,
                      what="the role given after the restart")
+
+
+async def test_grants_a_restart_cut_short_are_made_after_it(world, fake):
+    """Discord lets a bot change 10 roles per 10 s in a server: 15 members join, and the
+    bot restarts while the last grants wait their turn. The next start gives the role to
+    those it had not reached, and asks again for none of the others (but the one whose
+    grant may have been under way at the stop)."""
+    guild = world.guild
+    attendee = fake.add_role(guild, "Attendee of a busy talk")
+    await move_role(world, bot_role(world), attendee.position + 1)
+    event_id = await world.import_event("Busy Talk", capacity=20)
+    await fake.slash(guild, world.moderator, "manage role", role=attendee, event=str(event_id))
+    members = [world.member(f"busy attendee {n}") for n in range(15)]
+    first_request = len(fake.requests)
+    for member in members:
+        await fake.slash(guild, member, "rsvp join", event=str(event_id))
+
+    def granted() -> list[str]:
+        return [r.path for r in fake.requests[first_request:]
+                if r.method == "PUT" and r.path.endswith(f"/roles/{attendee.id}")
+                and r.status == 204]
+
+    await eventually(lambda: len(granted()) >= 5, what="the first grants")
+    await world.restart_bot()
+    before = len(granted())
+    assert before < len(members)  # cut short
+    await eventually(lambda: all(attendee in m.roles for m in members), timeout=30,
+                     what="the role for everyone after the restart")
+    assert len(granted()) <= len(members) + 1
