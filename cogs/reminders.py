@@ -40,10 +40,10 @@ takes the role from those no longer entitled to it. Grants are not recorded one 
 a start counts every confirmed member as holding the event's role, except in the events
 a stop noted as not synced (`roles_to_give`: a change not compared yet, a pass cut
 short, grants paused after a refusal), where it counts only those the stop recorded as
-maybe holding it, and gives it to the others (after a `/manage role` not acted on or not
-finished yet, to every confirmed member). A crash loses what was not recorded yet; `/manage role`
-gives the role to every confirmed member again. A role several events give out stays
-with a member another of them still counts as holding it.
+maybe holding it, and gives it to the others (after a `/manage role` not acted on or
+not finished yet, to every confirmed member). A crash loses what was not recorded yet;
+`/manage role` gives the role to every confirmed member again. A role several events
+give out stays with a member another of them still counts as holding it.
 
 With shards in several processes, roles are given, re-given and taken back by the
 process of the guild's shard only (it alone gets that guild's commands); reminders are
