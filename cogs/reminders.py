@@ -39,11 +39,12 @@ the holders of every event whose latest change it had not synced yet, so that th
 takes the role from those no longer entitled to it. Grants are not recorded one by one:
 a start counts every confirmed member as holding the event's role, except in the events
 a stop noted as not synced (`roles_to_give`: a change not compared yet, a pass cut
-short, grants paused after a refusal), where it counts only those the stop recorded as
-maybe holding it, and gives it to the others (after a `/manage role` not acted on or
-not finished yet, to every confirmed member). A crash loses what was not recorded yet;
-`/manage role` gives the role to every confirmed member again. A role several events
-give out stays with a member another of them still counts as holding it.
+short or met by an error, grants paused after a refusal), where it counts only those
+the stop recorded as maybe holding it, and gives it to the others (after a `/manage
+role` not acted on or not finished yet, to every confirmed member). A crash loses what
+was not recorded yet; `/manage role` gives the role to every confirmed member again. A
+role several events give out stays with a member another of them still counts as
+holding it.
 
 With shards in several processes, roles are given, re-given and taken back by the
 process of the guild's shard only (it alone gets that guild's commands); reminders are
@@ -122,6 +123,12 @@ class Reminders(commands.Cog):
         self._dirty: set[tuple[int, int]] = set()
         self._regive: set[int] = set()  # events whose role goes to every confirmed member again
         self._regiving: set[int] = set()  # events whose sync under way gives it to every one
+        # Events whose `/manage role` pass Discord refused: once the wait is over, the role
+        # goes to every confirmed member again, not only to those not counted as holding it
+        self._regive_later: set[int] = set()
+        # Events whose latest pass may not have given the role to every member it was for
+        # (a server or network error): the next change tries again, and a stop notes them
+        self._giving_unfinished: set[int] = set()
         self._syncers: dict[tuple[int, int], asyncio.Task[None]] = {}
         # The tries of the roles Discord refused to give or take during an event, and the
         # timers that sync them again when their wait is over
@@ -358,9 +365,12 @@ class Reminders(commands.Cog):
         kept = set(held)
         self._holders[event_id] = (role_id, kept)
         self._guild_of[event_id] = guild_id
-        refused = False
+        refused = failed = False
         # (members owed it back may have lost it already: given again if they want it)
-        for user_id in [u for u in confirmed if regive or u not in held or u in owed_again]:
+        giving = [u for u in confirmed if regive or u not in held or u in owed_again]
+        if giving:  # until the pass is through (an error may end it anywhere)
+            self._giving_unfinished.add(event_id)
+        for user_id in giving:
             async with self._role_lock(role_id):
                 if self._holders.get(event_id, (None, None))[1] is not kept:
                     return  # the event is over meanwhile: its end takes it back from all
@@ -374,6 +384,13 @@ class Reminders(commands.Cog):
             if outcome is None:
                 refused = True
                 break
+            failed = failed or outcome is False
+        if not failed:
+            self._giving_unfinished.discard(event_id)
+        if refused and regive:  # the pass after the wait is one of `/manage role` again
+            self._regive_later.add(event_id)
+        elif not refused:
+            self._regive_later.discard(event_id)
         unsure: set[int] = set()  # whose removal failed this time (a server error)
         try:
             for user_id in leaving:
@@ -424,6 +441,7 @@ class Reminders(commands.Cog):
         """The event's grants are no longer waiting after a refusal (its role changed or
         its end took it back), nor is a sync timed for when the wait is over."""
         self._giving_refused.pop(event_id, None)
+        self._regive_later.discard(event_id)
         if (timer := self._give_again.pop(event_id, None)) is not None:
             timer.cancel()
 
@@ -432,6 +450,9 @@ class Reminders(commands.Cog):
         if event_id in self._giving_refused:  # over, whatever the clock says; the next
             _, waited = self._giving_refused[event_id]  # refusal waits twice as long
             self._giving_refused[event_id] = (0.0, waited)
+        if event_id in self._regive_later:
+            self._regive_later.discard(event_id)
+            self._regive.add(event_id)
         self.registration_changed(guild_id, event_id)
 
     # -- roles taken back: earlier roles, and a role at its event's end --------------
@@ -547,14 +568,16 @@ class Reminders(commands.Cog):
 
     def _unsynced(self) -> list[RolesToGive]:
         """The events whose role may not be with exactly their confirmed members: a change
-        not compared yet, a pass cut short, `/manage role` not acted on yet (or its pass
-        cut short: `everyone`), grants paused after a refusal."""
+        not compared yet, a pass cut short or that met an error, `/manage role` not acted
+        on yet (or its pass cut short or refused: `everyone`), grants paused after a
+        refusal."""
         pending = {event_id: guild_id for guild_id, event_id in (*self._dirty, *self._syncers)}
-        for event_id in (*self._regive, *self._giving_refused, *self._give_again):
+        for event_id in (*self._regive, *self._giving_refused, *self._give_again,
+                         *self._giving_unfinished):
             if event_id in self._guild_of:
                 pending.setdefault(event_id, self._guild_of[event_id])
-        return [RolesToGive(guild_id, event_id,
-                            event_id in self._regive or event_id in self._regiving)
+        everyone = self._regive | self._regiving | self._regive_later
+        return [RolesToGive(guild_id, event_id, event_id in everyone)
                 for event_id, guild_id in sorted(pending.items())]
 
     def _record_unsynced(self, unsynced: list[RolesToGive]) -> None:
@@ -721,7 +744,8 @@ class Reminders(commands.Cog):
     async def _grant(self, guild_id: int, event_id: int, user_id: int, role_id: int
                      ) -> bool | None:
         """Give the role. True: the member counts as holding it (or has left the server);
-        False: not given, to retry after the next change; None: pointless to go on."""
+        False: not given, to retry after the next change (or at the next start, after a
+        stop); None: pointless to go on."""
         try:
             await self.bot.http.add_role(guild_id, user_id, role_id,
                                          reason="confirmed for an event")
