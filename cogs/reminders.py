@@ -324,6 +324,8 @@ class Reminders(commands.Cog):
                     await self._sync_role(*key)
                 except Exception:
                     log.exception("syncing the attendee role of event %s failed", key[1])
+                    if regive:  # not done: the next change (or start) gives to everyone
+                        self._regive.add(key[1])
                 finally:
                     if regive:
                         self._regiving.discard(key[1])
@@ -387,7 +389,11 @@ class Reminders(commands.Cog):
             failed = failed or outcome is False
         if not failed:
             self._giving_unfinished.discard(event_id)
-        if refused and regive:  # the pass after the wait is one of `/manage role` again
+        # `/manage role` again is done once its pass went through: after a refusal or an
+        # error, the pass after the wait is one of it again (everyone counted as holding
+        # the role already, the next change alone would give it to nobody)
+        retry_everyone = regive and (refused or failed)
+        if retry_everyone:
             self._regive_later.add(event_id)
         elif not refused:
             self._regive_later.discard(event_id)
@@ -421,7 +427,7 @@ class Reminders(commands.Cog):
                 kept.difference_update(unsure)
                 refused_again(self._owed_tries, (event_id, role_id))
                 self._owe(guild_id, event_id, role_id, unsure)
-        self._pause_if_refused(guild_id, event_id, refused)
+        self._pause_if_refused(guild_id, event_id, refused or retry_everyone)
 
     def _pause_if_refused(self, guild_id: int, event_id: int, refused: bool) -> None:
         """After a refusal, no try for the event's role until its wait is over (then one
@@ -430,7 +436,8 @@ class Reminders(commands.Cog):
             self._giving_refused.pop(event_id, None)
             return
         wait = refused_again(self._giving_refused, event_id)
-        log.warning("giving the role of event %s was refused; trying again in %.0f s",
+        log.warning("giving the role of event %s was refused or failed; trying again in "
+                    "%.0f s",
                     event_id, wait)
         if (timer := self._give_again.pop(event_id, None)) is not None:
             timer.cancel()

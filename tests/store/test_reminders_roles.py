@@ -1254,25 +1254,17 @@ async def test_a_cancel_not_yet_synced_at_a_stop_is_taken_back_by_the_next_start
     assert await the_next_start(store, monkeypatch, ("take", 2, 555)) == [("take", 2, 555)]
 
 
-@contextlib.asynccontextmanager
-async def the_grant_for_2_answered(store: Store, monkeypatch, problem):
-    """Members 1 and 2 of an event soon; role 555 is set, and Discord answers the grant
-    for 2 with `problem()`. Yields the cog, its `RoleCalls` and the event's id."""
-    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
-    event_id = await event_with_members(store, soon, [1, 2])
-    answer = lambda action, user_id, role_id: (  # noqa: E731
-        problem() if (action, user_id) == ("give", 2) else None)
-    async with roles_cog(store, answer, monkeypatch) as (cog, http):
-        await give_role_555(cog, store, event_id)
-        assert http.calls == [("give", 1, 555), ("give", 2, 555)]
-        yield cog, http, event_id
-
-
 async def test_a_cancel_during_a_pause_after_a_refused_grant_is_taken_back_after_a_stop(
         store, monkeypatch):
     """Discord refuses to give 555 to member 2 (a pause begins); member 1 cancels during
     the pause, and the bot stops: the next start takes 555 from 1, and gives it to 2."""
-    async with the_grant_for_2_answered(store, monkeypatch, refused) as (cog, _, event_id):
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2])
+    answer = lambda action, user_id, role_id: (  # noqa: E731
+        refused() if (action, user_id) == ("give", 2) else None)
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):
+        await give_role_555(cog, store, event_id)
+        assert http.calls == [("give", 1, 555), ("give", 2, 555)]  # 2 refused
         await cancel_and_sync(cog, store, event_id, 1)  # paused: not compared
         await cog.cog_unload()
     expected = [("give", 2, 555), ("take", 1, 555)]
@@ -1389,29 +1381,41 @@ async def test_roles_left_to_give_stay_noted_when_the_start_cannot_read_the_even
 
 async def test_a_grant_that_failed_before_a_stop_is_made_after_it(store, monkeypatch):
     """Discord answers the grant for member 2 with a server error, and the bot stops
-    before any other change would have tried again: the next start gives it."""
-    async with the_grant_for_2_answered(store, monkeypatch, server_error) as (cog, _, _):
+    before any other change would have tried again: the next start gives it (to 2 alone:
+    it was not a pass of `/manage role`, which would give it to everyone again)."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1])
+    answer = lambda action, user_id, role_id: (  # noqa: E731
+        server_error() if (action, user_id) == ("give", 2) else None)
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):
+        await give_role_555(cog, store, event_id)
+        await store.join(1, event_id, 2, "member")
+        await cog._sync_role(1, event_id)
+        assert http.calls == [("give", 1, 555), ("give", 2, 555)]  # 2 failed
         await cog.cog_unload()
     assert await the_next_start(store, monkeypatch, ("give", 2, 555)) == [("give", 2, 555)]
 
 
+@pytest.mark.parametrize("problem", ["refused", "server error"])
 async def test_a_role_set_again_that_discord_refused_goes_to_everyone_after_the_wait(
-        store, monkeypatch):
+        store, monkeypatch, problem):
     """Members 1 and 2 hold 555; `/manage role` gives it to everyone again, and Discord
-    refuses the first grant: once the wait is over, everyone is given it again, as
-    `/manage role` asked, not only those not counted as holding it."""
+    refuses the first grant (which ends the pass) or answers it with a server error:
+    after the wait, everyone is given it again, as `/manage role` asked (the next change
+    alone would give it to nobody: all count as holding it)."""
     soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
     event_id = await event_with_members(store, soon, [1, 2])
-    refusing = []
+    answering = []
     answer = lambda action, user_id, role_id: (  # noqa: E731
-        refused() if refusing and refusing.pop() else None)
+        answering.pop()() if answering else None)
     async with roles_cog(store, answer, monkeypatch) as (cog, http):
         await give_role_555(cog, store, event_id)
-        refusing.append(True)
+        answering.append(refused if problem == "refused" else server_error)
         before = len(http.calls)
         cog._on_attendee_role_changed(SimpleNamespace(guild_id=1, event_id=event_id))
+        first_pass = [("give", 1, 555)] + ([] if problem == "refused" else [("give", 2, 555)])
         await asked(http, lambda calls: calls[before:] == [
-            ("give", 1, 555), ("give", 1, 555), ("give", 2, 555)])
+            *first_pass, ("give", 1, 555), ("give", 2, 555)])
 
 
 async def test_a_role_to_give_everyone_after_a_stop_survives_a_refusal(store, monkeypatch):
@@ -1430,3 +1434,24 @@ async def test_a_role_to_give_everyone_after_a_stop_survives_a_refusal(store, mo
         await cog._load_roles()
         await asked(http, lambda calls: calls == [
             ("give", 1, 555), ("give", 1, 555), ("give", 2, 555)])
+
+
+async def test_a_role_to_give_everyone_survives_errors_across_two_stops(store, monkeypatch):
+    """`/manage role` meets a refusal, and the bot stops; the next start's pass to give
+    it to everyone meets server errors, and the bot stops again: the start after gives
+    it to everyone."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2])
+    for problem in (refused, server_error):
+        answer = lambda action, user_id, role_id, problem=problem: problem()  # noqa: E731
+        async with roles_cog(store, answer, monkeypatch) as (cog, http):
+            if problem is refused:
+                await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
+                cog._on_attendee_role_changed(SimpleNamespace(guild_id=1, event_id=event_id))
+            else:
+                await cog._load_roles()
+            await asked(http, lambda calls: calls)
+            await asyncio.sleep(0.02)  # (the pass ends before the wait of 0.05 s)
+            await cog.cog_unload()
+    expected = [("give", 1, 555), ("give", 2, 555)]
+    assert await the_next_start(store, monkeypatch, *expected) == expected
