@@ -342,7 +342,8 @@ class Reminders(commands.Cog):
                                                           guild_id, event_id)
         except EventNotFound:  # deleted: whoever holds its role is owed it back
             role_id, confirmed = None, []
-        self._regive.discard(event_id)  # once read: a failed read leaves it for the next sync
+        if regive:  # once read: a failed read leaves it for the next sync, and one asked
+            self._regive.discard(event_id)  # for during the read is for the next pass
         held_role, held = self._holders.get(event_id, (None, set()))
         if held_role is not None and held_role != role_id:  # changed, cleared, or deleted
             self._holders.pop(event_id, None)
@@ -395,7 +396,7 @@ class Reminders(commands.Cog):
         retry_everyone = regive and (refused or failed)
         if retry_everyone:
             self._regive_later.add(event_id)
-        elif not refused:
+        elif regive and not refused:
             self._regive_later.discard(event_id)
         unsure: set[int] = set()  # whose removal failed this time (a server error)
         try:

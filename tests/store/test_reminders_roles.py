@@ -1455,3 +1455,38 @@ async def test_a_role_to_give_everyone_survives_errors_across_two_stops(store, m
             await cog.cog_unload()
     expected = [("give", 1, 555), ("give", 2, 555)]
     assert await the_next_start(store, monkeypatch, *expected) == expected
+
+
+class HeldRead:
+    """The store, with the first read of an event's role held until `go` is set."""
+
+    def __init__(self, store: Store) -> None:
+        self._store, self.reading, self.go = store, asyncio.Event(), asyncio.Event()
+
+    def __getattr__(self, name: str):
+        return getattr(self._store, name)
+
+    async def run(self, fn, *args, **kwargs):
+        if fn == self._store.reminders.attendee_role and not self.reading.is_set():
+            self.reading.set()
+            await self.go.wait()
+        return await self._store.run(fn, *args, **kwargs)
+
+
+async def test_a_role_set_again_while_a_sync_reads_is_given_to_everyone_after_it(
+        store, monkeypatch):
+    """A change starts a sync of the event's role; `/manage role` gives the role to
+    everyone again while that sync is reading: the pass after it is one of `/manage
+    role`, and gives the role to every confirmed member."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2])
+    async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):
+        await give_role_555(cog, store, event_id)
+        held = HeldRead(store)
+        cog.bot.store = held
+        before = len(http.calls)
+        cog.registration_changed(1, event_id)
+        await held.reading.wait()
+        cog._on_attendee_role_changed(SimpleNamespace(guild_id=1, event_id=event_id))
+        held.go.set()
+        await asked(http, lambda calls: calls[before:] == [("give", 1, 555), ("give", 2, 555)])
