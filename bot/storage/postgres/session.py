@@ -141,8 +141,7 @@ class Repository:
             # chains it): the pool's other connections are renewed all the same.
             cause = cancelled.__cause__
             if not committed and cause is not None and lost_connection(cause):
-                log.warning("a PostgreSQL connection was lost or refused: %r", cause)
-                await self._db.pool.expire_connections()
+                await self._renew_pool("a PostgreSQL connection was lost or refused", cause)
             raise
         except Exception as exc:
             if committed:
@@ -150,16 +149,20 @@ class Repository:
                 # Raising would tell the caller that what is committed may not be (a
                 # notice claimed but never noted as such would wait out its claim).
                 if lost_connection(exc):
-                    log.warning("a PostgreSQL connection was lost after its commit: %r", exc)
-                    await self._db.pool.expire_connections()
+                    await self._renew_pool("a PostgreSQL connection was lost after its commit",
+                                           exc)
                 else:
                     log.exception("giving a connection back after its commit failed")
                 return
             if not lost_connection(exc):
                 raise
             # Rolled back by the server unless it was lost while committing: nothing
-            # half-written either way. The pool's other idle connections are likely as
-            # dead: replace them all on their next use.
-            log.warning("a PostgreSQL connection was lost or refused: %r", exc)
-            await self._db.pool.expire_connections()
+            # half-written either way.
+            await self._renew_pool("a PostgreSQL connection was lost or refused", exc)
             raise DatabaseAway(committing) from exc
+
+    async def _renew_pool(self, what: str, lost: BaseException) -> None:
+        """After a lost connection: the pool's other idle connections are likely as dead,
+        and are all replaced on their next use."""
+        log.warning("%s: %r", what, lost)
+        await self._db.pool.expire_connections()
