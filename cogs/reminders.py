@@ -41,7 +41,9 @@ a start counts every confirmed member as holding the event's role, except in the
 a stop noted as not synced (`roles_to_give`: a change not compared yet, a pass cut
 short or met by an error, grants paused after a refusal), where it counts only those
 the stop recorded as maybe holding it, and gives it to the others (after a `/manage
-role` not acted on or not finished yet, to every confirmed member). A crash loses what
+role` not acted on or not finished yet, to every confirmed member). A grant the stop cut
+short, or that met a server error, may have been made or not: the member is recorded as
+maybe holding the role, and given it again if still confirmed. A crash loses what
 was not recorded yet; `/manage role` gives the role to every confirmed member again. A
 role several events give out stays with a member another of them still counts as
 holding it.
@@ -129,6 +131,12 @@ class Reminders(commands.Cog):
         # Events whose latest pass may not have given the role to every member it was for
         # (a server or network error): the next change tries again, and a stop notes them
         self._giving_unfinished: set[int] = set()
+        # Members who may hold their event's current role, but whose grant has not gone
+        # through: a call under way (a stop may cut it short after Discord made it, or
+        # before), one answered with a server error, or a member who may still hold it
+        # from before (owed it back, and confirmed again). The next pass gives it to them
+        # again, and a member among them who is no longer confirmed is taken back from.
+        self._ungiven: dict[int, set[int]] = {}
         self._syncers: dict[tuple[int, int], asyncio.Task[None]] = {}
         # The tries of the roles Discord refused to give or take during an event, and the
         # timers that sync them again when their wait is over
@@ -302,6 +310,7 @@ class Reminders(commands.Cog):
             if self._ending.get(event_id) == role_id:
                 continue  # under way
             held_role, held = self._holders.pop(event_id, (role_id, set()))
+            held = held | self._ungiven.pop(event_id, set())
             self._ending[event_id] = role_id
             self._owed_tries.pop((event_id, role_id), None)  # the end asks everyone at once
             if held_role != role_id:  # changed, and not synced since
@@ -348,7 +357,7 @@ class Reminders(commands.Cog):
         if held_role is not None and held_role != role_id:  # changed, cleared, or deleted
             self._holders.pop(event_id, None)
             self._forget_refusals(event_id)  # a new role gets a try of its own
-            self._owe(guild_id, event_id, held_role, held)
+            self._owe(guild_id, event_id, held_role, held | self._ungiven.pop(event_id, set()))
             held = set()
         if role_id is None or event_id in self._ending:
             return  # no role now, or over: its role is taken back, not given
@@ -358,7 +367,10 @@ class Reminders(commands.Cog):
             return  # over meanwhile: taken back, not given
         held = held | owed_again
         wanted = set(confirmed)
-        leaving = list(held - wanted)
+        ungiven = self._ungiven.setdefault(event_id, set())
+        ungiven |= owed_again
+        leaving = list((held | ungiven) - wanted)
+        ungiven &= wanted  # the others are taken back from
         if leaving:  # owed until their removal is done: recorded before any call, so that
             # a refusal, or a stop cutting the grants or removals short, leaves them owed
             # after a restart (the members owed again were just settled, in the record too)
@@ -370,16 +382,19 @@ class Reminders(commands.Cog):
         self._guild_of[event_id] = guild_id
         refused = failed = False
         # (members owed it back may have lost it already: given again if they want it)
-        giving = [u for u in confirmed if regive or u not in held or u in owed_again]
+        giving = [u for u in confirmed if regive or u not in held or u in ungiven]
         if giving:  # until the pass is through (an error may end it anywhere)
             self._giving_unfinished.add(event_id)
         for user_id in giving:
             async with self._role_lock(role_id):
                 if self._holders.get(event_id, (None, None))[1] is not kept:
                     return  # the event is over meanwhile: its end takes it back from all
+                ungiven.add(user_id)  # until answered: a stop cutting the call short notes it
                 outcome = await self._grant(guild_id, event_id, user_id, role_id)
                 if outcome:
                     kept.add(user_id)  # seen by take-backs of the role for other events
+                if outcome or (outcome is None and user_id not in kept):
+                    ungiven.discard(user_id)  # (a refusal gave nothing)
             if outcome and self._holders.get(event_id, (None, None))[1] is not kept:
                 # given as the event ended, after its end took the role from everyone
                 self._owe(guild_id, event_id, role_id, {user_id})
@@ -545,8 +560,9 @@ class Reminders(commands.Cog):
         """Sync now the events whose role the last stop may have left short of some
         confirmed members (`_give_at_next_start`), in the guilds this process runs. Their
         holders are only the confirmed members the stop recorded as maybe holding it (as
-        owing it back, `_record_unsynced`), so the others get it; after a `/manage role`
-        not acted on, every confirmed member gets it again."""
+        owing it back, `_record_unsynced`), so the others get it, as do those whose grant
+        the stop left unsure; after a `/manage role` not acted on, every confirmed member
+        gets it again."""
         store = self.bot.store
         try:
             marked = [row for row in await store.run(store.reminders.roles_to_give)
@@ -563,7 +579,7 @@ class Reminders(commands.Cog):
             log.exception("could not read the attendee roles left to give; not giving them")
             return
         maybe_holding = {(row.event_id, row.role_id): set(row.user_ids) for row in owed}
-        for guild_id, event_id, everyone in marked:
+        for guild_id, event_id, everyone, again in marked:
             if event_id not in self._holders or event_id in over:
                 continue  # it gives out no role now, or its end takes the role back
             role_id, confirmed = self._holders[event_id]
@@ -572,6 +588,7 @@ class Reminders(commands.Cog):
             else:
                 self._holders[event_id] = (
                     role_id, confirmed & maybe_holding.get((event_id, role_id), set()))
+                self._ungiven[event_id] = confirmed & set(again)
             self.registration_changed(guild_id, event_id)
 
     def _unsynced(self) -> list[RolesToGive]:
@@ -580,12 +597,14 @@ class Reminders(commands.Cog):
         on yet (or its pass cut short or refused: `everyone`), grants paused after a
         refusal."""
         pending = {event_id: guild_id for guild_id, event_id in (*self._dirty, *self._syncers)}
+        unsure = [event_id for event_id, members in self._ungiven.items() if members]
         for event_id in (*self._regive, *self._giving_refused, *self._give_again,
-                         *self._giving_unfinished):
+                         *self._giving_unfinished, *unsure):
             if event_id in self._guild_of:
                 pending.setdefault(event_id, self._guild_of[event_id])
         everyone = self._regive | self._regiving | self._regive_later
-        return [RolesToGive(guild_id, event_id, event_id in everyone)
+        return [RolesToGive(guild_id, event_id, event_id in everyone,
+                            tuple(sorted(self._ungiven.get(event_id, ()))))
                 for event_id, guild_id in sorted(pending.items())]
 
     def _record_unsynced(self, unsynced: list[RolesToGive]) -> None:
@@ -593,9 +612,10 @@ class Reminders(commands.Cog):
         as owing it back. The next start takes it from those of them no longer entitled to
         it (not confirmed, or the event's role changed, cleared or deleted) and leaves it
         with the rest (`_resume_owed`), and gives it to the confirmed members not among
-        them (`_resume_grants`)."""
-        for guild_id, event_id, _ in unsynced:
+        them, and again to those whose grant was unsure (`_resume_grants`)."""
+        for guild_id, event_id, _, again in unsynced:
             role_id, members = self._holders.get(event_id, (None, set()))
+            members = members | set(again)
             if role_id is not None and members:
                 self._record(OwedChange(True, event_id, role_id, tuple(sorted(members)),
                                         guild_id))

@@ -1062,15 +1062,21 @@ async def test_roles_to_give_are_noted_once_each_and_go_with_their_server(store)
     from bot.models import RolesToGive
 
     await store.run(store.reminders.give_roles_at_start, [
-        RolesToGive(1, 5, False), RolesToGive(2, 9, True), RolesToGive(1, 6, False)])
+        RolesToGive(1, 5, False, (3,)), RolesToGive(2, 9, True, (7,)), RolesToGive(1, 6, False)])
     await store.run(store.reminders.give_roles_at_start, [
-        RolesToGive(1, 5, True), RolesToGive(1, 6, False), RolesToGive(2, 9, False)])
+        RolesToGive(1, 5, True, (2, 3)), RolesToGive(1, 6, False, (4,)),
+        RolesToGive(2, 9, False)])
     assert await store.run(store.reminders.roles_to_give) == [  # "everyone" sticks
-        (1, 5, True), (1, 6, False), (2, 9, True)]
+        (1, 5, True, (2, 3)), (1, 6, False, (4,)), (2, 9, True, (7,))]
     await store.run(store.reminders.forget_roles_to_give, [6])
     await store.run(store.settings.set_guild_left, 2, START)
     assert await store.run(store.settings.purge_guild, 2, START + MIN)
-    assert await store.run(store.reminders.roles_to_give) == [(1, 5, True)]
+    assert await store.run(store.reminders.roles_to_give) == [(1, 5, True, (2, 3))]
+    # a later note of the same events starts afresh: none of their members left behind
+    await store.run(store.reminders.give_roles_at_start,
+                    [RolesToGive(1, 6, False), RolesToGive(2, 9, False)])
+    assert await store.run(store.reminders.roles_to_give) == [
+        (1, 5, True, (2, 3)), (1, 6, False, ()), (2, 9, False, ())]
 
 
 async def test_a_restart_goes_on_taking_back_an_earlier_role(store, monkeypatch):
@@ -1271,9 +1277,11 @@ async def test_a_cancel_during_a_pause_after_a_refused_grant_is_taken_back_after
     assert await the_next_start(store, monkeypatch, *expected) == expected
 
 
-async def a_grant_cut_short_by_a_stop(store: Store, monkeypatch, joining: list[int]) -> int:
+async def a_grant_cut_short_by_a_stop(store: Store, monkeypatch, joining: list[int],
+                                      meanwhile=None) -> int:
     """Role 555 for an event soon, given to member 1; `joining` (2 among them) join, and
-    Discord is still answering the grant for 2 when the bot stops. Returns the event."""
+    Discord is still answering the grant for 2 when `meanwhile(cog, event_id)` runs and
+    the bot stops. Returns the event."""
     soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
     event_id = await event_with_members(store, soon, [1])
     answer = lambda action, user_id, role_id: (  # noqa: E731
@@ -1284,6 +1292,8 @@ async def a_grant_cut_short_by_a_stop(store: Store, monkeypatch, joining: list[i
             await store.join(1, event_id, user_id, "member")
         cog.registration_changed(1, event_id)
         await asked(http, lambda calls: ("give", 2, 555) in calls)
+        if meanwhile is not None:
+            await meanwhile(cog, event_id)
         await cog.cog_unload()  # the stop, with the grant for 2 unanswered
         assert http.calls == [("give", 1, 555), ("give", 2, 555)]
     return event_id
@@ -1376,13 +1386,13 @@ async def test_roles_left_to_give_stay_noted_when_the_start_cannot_read_the_even
         await asyncio.sleep(0.1)
         assert http.calls == []
     monkeypatch.undo()
-    assert await store.run(store.reminders.roles_to_give) == [(1, event_id, False)]
+    assert await store.run(store.reminders.roles_to_give) == [(1, event_id, False, (2,))]
 
 
-async def test_a_grant_that_failed_before_a_stop_is_made_after_it(store, monkeypatch):
-    """Discord answers the grant for member 2 with a server error, and the bot stops
-    before any other change would have tried again: the next start gives it (to 2 alone:
-    it was not a pass of `/manage role`, which would give it to everyone again)."""
+@contextlib.asynccontextmanager
+async def a_grant_failed(store: Store, monkeypatch):
+    """Member 1 of an event soon holds its role 555; 2 joins, and Discord answers the grant
+    for 2 with a server error. Yields the cog, its `RoleCalls` and the event's id."""
     soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
     event_id = await event_with_members(store, soon, [1])
     answer = lambda action, user_id, role_id: (  # noqa: E731
@@ -1392,8 +1402,63 @@ async def test_a_grant_that_failed_before_a_stop_is_made_after_it(store, monkeyp
         await store.join(1, event_id, 2, "member")
         await cog._sync_role(1, event_id)
         assert http.calls == [("give", 1, 555), ("give", 2, 555)]  # 2 failed
+        yield cog, http, event_id
+
+
+async def test_a_grant_that_failed_before_a_stop_is_made_after_it(store, monkeypatch):
+    """Discord answers the grant for member 2 with a server error, and the bot stops
+    before any other change would have tried again: the next start gives it (to 2 alone:
+    it was not a pass of `/manage role`, which would give it to everyone again)."""
+    async with a_grant_failed(store, monkeypatch) as (cog, _, _):
         await cog.cog_unload()
     assert await the_next_start(store, monkeypatch, ("give", 2, 555)) == [("give", 2, 555)]
+
+
+@pytest.mark.parametrize("meanwhile", ["cancelled", "role changed", "deleted"])
+async def test_a_grant_a_stop_cut_short_is_taken_back_if_no_longer_wanted(
+        store, monkeypatch, meanwhile):
+    """Discord is still answering the grant of 555 to member 2 when 2 cancels (or the role
+    becomes 666, or the event is deleted), and the bot stops before comparing: the grant
+    may have been made, so the next start takes 555 back from 2 (and gives 666)."""
+    async def change(cog, event_id: int) -> None:
+        if meanwhile == "cancelled":
+            await store.run(store.registrations.cancel, 1, event_id, 2)
+        elif meanwhile == "role changed":
+            await store.run(store.reminders.set_attendee_role, 1, event_id, 666)
+            cog._regive.add(event_id)
+        else:
+            await store.run(store.events.delete_event, 1, event_id)
+        cog.registration_changed(1, event_id)
+
+    await a_grant_cut_short_by_a_stop(store, monkeypatch, [2], change)
+    expected = {"cancelled": [("take", 2, 555)],
+                "role changed": [("give", 1, 666), ("give", 2, 666), ("take", 1, 555),
+                                 ("take", 2, 555)],
+                "deleted": [("take", 1, 555), ("take", 2, 555)]}[meanwhile]
+    assert await the_next_start(store, monkeypatch, *expected) == expected
+
+
+async def test_a_regrant_a_stop_cut_short_is_made_by_the_next_start(store, monkeypatch):
+    """Member 2 cancels and the removal of 555 fails; 2 joins again, and Discord is still
+    answering the grant of 555 back to 2 when the bot stops: whether 2 holds it is
+    unknown, so the next start gives it."""
+    async with a_removal_failed(store, monkeypatch) as (cog, http, event_id, answers):
+        answers["give"] = NO_ANSWER
+        await store.join(1, event_id, 2, "member")
+        cog.registration_changed(1, event_id)
+        await asked(http, lambda calls: calls[-1] == ("give", 2, 555))
+        await cog.cog_unload()
+    assert await the_next_start(store, monkeypatch, ("give", 2, 555)) == [("give", 2, 555)]
+
+
+async def test_a_grant_answered_with_a_server_error_is_taken_back_on_cancelling(
+        store, monkeypatch):
+    """A server error may come after Discord made the change: the member is treated as
+    maybe holding the role, and a cancel takes it back."""
+    async with a_grant_failed(store, monkeypatch) as (cog, http, event_id):
+        await cancel_and_sync(cog, store, event_id, 2)
+        assert http.calls == [("give", 1, 555), ("give", 2, 555), ("take", 2, 555)]
+        assert await owed_rows(store, cog) == []
 
 
 @pytest.mark.parametrize("problem", ["refused", "server error"])

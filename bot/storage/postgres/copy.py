@@ -50,6 +50,7 @@ TABLES: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...] = (
     ("deleted_events", ("id", "guild_id", "title", "deleted_at"), frozenset()),
     ("owed_roles", ("guild_id", "event_id", "role_id", "user_id"), frozenset()),
     ("roles_to_give", ("event_id", "guild_id", "everyone"), frozenset({"everyone"})),
+    ("roles_to_give_again", ("event_id", "user_id"), frozenset()),
 )
 
 

@@ -222,6 +222,14 @@ MIGRATIONS: dict[int, str] = {
         everyone BOOLEAN NOT NULL
     );
     """,
+    # 22: their members whose grant a stop left unsure (SQLite's 22).
+    22: """
+    CREATE TABLE roles_to_give_again (
+        event_id BIGINT NOT NULL,
+        user_id  BIGINT NOT NULL,
+        PRIMARY KEY (event_id, user_id)
+    );
+    """,
 }
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
 

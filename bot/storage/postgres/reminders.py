@@ -235,19 +235,30 @@ class PostgresReminders(Repository):
             await conn.executemany(
                 "INSERT INTO roles_to_give (guild_id, event_id, everyone) VALUES ($1, $2, $3)"
                 " ON CONFLICT (event_id) DO UPDATE"
-                " SET everyone = roles_to_give.everyone OR excluded.everyone", events)
+                " SET everyone = roles_to_give.everyone OR excluded.everyone",
+                [event[:3] for event in events])
+            await conn.executemany(
+                "INSERT INTO roles_to_give_again (event_id, user_id) VALUES ($1, $2)"
+                " ON CONFLICT DO NOTHING",
+                [(event.event_id, user_id) for event in events for user_id in event.again])
 
     async def roles_to_give(self) -> list[RolesToGive]:
         """The events noted by `give_roles_at_start`."""
         async with self._transaction() as conn:
             rows = await conn.fetch(
                 "SELECT guild_id, event_id, everyone FROM roles_to_give ORDER BY event_id")
-        return [RolesToGive(r[0], r[1], r[2]) for r in rows]
+            members = await conn.fetch("SELECT event_id, user_id FROM roles_to_give_again"
+                                       " ORDER BY event_id, user_id")
+        again: dict[int, list[int]] = {}
+        for event_id, user_id in members:
+            again.setdefault(event_id, []).append(user_id)
+        return [RolesToGive(r[0], r[1], r[2], tuple(again.get(r[1], ()))) for r in rows]
 
     async def forget_roles_to_give(self, event_ids: Sequence[int]) -> None:
         async with self._transaction() as conn:
-            await conn.execute("DELETE FROM roles_to_give WHERE event_id = ANY($1::bigint[])",
-                               list(event_ids))
+            for table in ("roles_to_give", "roles_to_give_again"):
+                await conn.execute(f"DELETE FROM {table} WHERE event_id = ANY($1::bigint[])",
+                                   list(event_ids))
 
     async def scheduled_event_id(self, guild_id: int, event_id: int) -> int | None:
         async with self._transaction() as conn:

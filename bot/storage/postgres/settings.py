@@ -171,6 +171,9 @@ class PostgresSettings(Repository):
             await conn.execute("DELETE FROM deleted_events WHERE guild_id = $1", guild_id)
             await conn.execute("DELETE FROM outbox WHERE guild_id = $1", guild_id)
             await conn.execute("DELETE FROM owed_roles WHERE guild_id = $1", guild_id)
+            await conn.execute("DELETE FROM roles_to_give_again WHERE event_id IN"
+                               " (SELECT event_id FROM roles_to_give WHERE guild_id = $1)",
+                               guild_id)
             await conn.execute("DELETE FROM roles_to_give WHERE guild_id = $1", guild_id)
             await conn.execute("DELETE FROM guild_settings WHERE guild_id = $1", guild_id)
         return True

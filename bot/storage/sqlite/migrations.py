@@ -322,6 +322,17 @@ MIGRATIONS: tuple[str, ...] = (
         everyone INTEGER NOT NULL
     );
     """,
+    # 22: the members of those events whose grant a stop left unsure, a call under way or
+    # answered with a server error (`RolesToGive.again`): the next start gives them the
+    # role again if they are still confirmed. Whether they hold it is recorded apart, as
+    # owing it back (`owed_roles`), which takes it from them otherwise.
+    """
+    CREATE TABLE roles_to_give_again (
+        event_id INTEGER NOT NULL,
+        user_id  INTEGER NOT NULL,
+        PRIMARY KEY (event_id, user_id)
+    ) WITHOUT ROWID;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

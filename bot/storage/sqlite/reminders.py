@@ -223,17 +223,27 @@ class SqliteReminders(Repository):
         with self._transaction() as db:
             db.executemany("INSERT INTO roles_to_give (guild_id, event_id, everyone)"
                            " VALUES (?, ?, ?) ON CONFLICT (event_id) DO UPDATE"
-                           " SET everyone = everyone OR excluded.everyone", events)
+                           " SET everyone = everyone OR excluded.everyone",
+                           [event[:3] for event in events])
+            db.executemany("INSERT OR IGNORE INTO roles_to_give_again (event_id, user_id)"
+                           " VALUES (?, ?)",
+                           [(event.event_id, user_id) for event in events
+                            for user_id in event.again])
 
     def roles_to_give(self) -> list[RolesToGive]:
         """The events noted by `give_roles_at_start`."""
-        return [RolesToGive(r[0], r[1], bool(r[2])) for r in self._all(
+        again: dict[int, list[int]] = {}
+        for event_id, user_id in self._all(
+                "SELECT event_id, user_id FROM roles_to_give_again ORDER BY event_id, user_id"):
+            again.setdefault(event_id, []).append(user_id)
+        return [RolesToGive(r[0], r[1], bool(r[2]), tuple(again.get(r[1], ()))) for r in self._all(
             "SELECT guild_id, event_id, everyone FROM roles_to_give ORDER BY event_id")]
 
     def forget_roles_to_give(self, event_ids: Sequence[int]) -> None:
         with self._transaction() as db:
-            db.executemany("DELETE FROM roles_to_give WHERE event_id = ?",
-                           [(event_id,) for event_id in event_ids])
+            for table in ("roles_to_give", "roles_to_give_again"):
+                db.executemany(f"DELETE FROM {table} WHERE event_id = ?",
+                               [(event_id,) for event_id in event_ids])
 
     def scheduled_event_id(self, guild_id: int, event_id: int) -> int | None:
         row = self._one("SELECT scheduled_event_id FROM events WHERE id = ? AND guild_id = ?",

@@ -173,6 +173,8 @@ class SqliteSettings(Repository):
             db.execute("DELETE FROM deleted_events WHERE guild_id = ?", (guild_id,))
             db.execute("DELETE FROM outbox WHERE guild_id = ?", (guild_id,))
             db.execute("DELETE FROM owed_roles WHERE guild_id = ?", (guild_id,))
+            db.execute("DELETE FROM roles_to_give_again WHERE event_id IN"
+                       " (SELECT event_id FROM roles_to_give WHERE guild_id = ?)", (guild_id,))
             db.execute("DELETE FROM roles_to_give WHERE guild_id = ?", (guild_id,))
             db.execute("DELETE FROM guild_settings WHERE guild_id = ?", (guild_id,))
         return True
