@@ -32,7 +32,8 @@ class RemindersChanged:
 
 @dataclass(frozen=True, slots=True)
 class AttendeeRoleChanged:
-    """`/manage role` set, changed, repeated or cleared an event's role."""
+    """`/manage role` set, changed, repeated or cleared an event's role, or the event was
+    deleted (its role with it)."""
 
     guild_id: int
     event_id: int

@@ -229,7 +229,8 @@ class Reminders(commands.Cog):
             self._syncers[key] = asyncio.create_task(self._sync_loop(key))
 
     def _on_attendee_role_changed(self, signal: AttendeeRoleChanged) -> None:
-        """`/manage role` set, changed, repeated or cleared the role."""
+        """`/manage role` set, changed, repeated or cleared the role, or the event was
+        deleted: compared at once, even while grants wait after a refusal."""
         self._regive.add(signal.event_id)
         self.registration_changed(signal.guild_id, signal.event_id)
 

@@ -18,6 +18,7 @@ from bot.errors import EventNotFound, InvalidValue
 from bot.i18n import N_, Language, Text, language
 from bot.models import Event, EventEdit
 from bot.render import clip, safe, timestamp, when_text
+from bot.signals import AttendeeRoleChanged
 from bot.tree import answer_in_time, defer, member_language, report_error, respond
 from bot.when import When, is_iso, parse_typed, server_zone
 
@@ -82,8 +83,11 @@ class DeleteConfirmation(discord.ui.View):
             await interaction.edit_original_response(content=lang._(
                 "**{title}** was already deleted.", title=safe(self.title)), view=None)
             return
-        # Its registrations are gone: its attendee role is taken back from whoever holds it.
+        # Its registrations are gone, and its attendee role with them: taken back from
+        # whoever holds it at once, as when the role is cleared (even while its grants
+        # wait after a refusal).
         bot.registration_changed(guild_id_of(interaction), self.event_id)
+        bot.signals.emit(AttendeeRoleChanged(guild_id_of(interaction), self.event_id))
         told = deleted.confirmed + deleted.waitlisted
         title = safe(deleted.title)
         await interaction.edit_original_response(content=lang.ngettext(

@@ -65,6 +65,19 @@ def refuse_taking(fake, world, member, role) -> int:
     return len(fake.requests)
 
 
+async def joins_and_is_refused(world, fake, member, role, event_id: int) -> None:
+    """`member` joins, and Discord refuses to give them `role` (the bot's permission was
+    taken away meanwhile): the event's grants wait 10 s before the next try."""
+    guild = world.guild
+    fake.fail("PUT", rf"^/guilds/{guild.id}/members/{member.id}/roles/{role.id}$",
+              status=403, code=50013, message="Missing Permissions")
+    first_request = len(fake.requests)
+    await fake.slash(guild, member, "rsvp join", event=str(event_id))
+    await eventually(lambda: any(r.method == "PUT" and r.status == 403
+                                 for r in fake.requests[first_request:]),
+                     what="the refused grant")
+
+
 # -- reminders ------------------------------------------------------------------------
 
 
@@ -358,6 +371,25 @@ async def test_a_deleted_events_role_is_taken_back(world, fake):
     await eventually(lambda: attendee not in member.roles, what="the role taken back")
 
 
+async def test_a_deleted_events_role_is_taken_back_at_once_while_its_grants_wait(
+        world, fake):
+    """Discord refuses the role to a member who joins, so grants wait 10 s; the event is
+    deleted meanwhile: its holder loses the role at once, not after the wait."""
+    guild = world.guild
+    attendee = fake.add_role(guild, "Attendee of a talk called off during a pause")
+    await move_role(world, bot_role(world), attendee.position + 1)
+    event_id = await world.import_event("Called Off During A Pause", capacity=5)
+    holder = await given_on_joining(world, fake, attendee, event_id, "holder during a pause")
+    await joins_and_is_refused(world, fake, world.member("refused during a pause"),
+                               attendee, event_id)
+    asked = await fake.slash(guild, world.moderator, "manage delete", event=str(event_id))
+    confirm, _ = asked.custom_ids()
+    clicked = await fake.click(guild, world.moderator, asked.message, confirm)
+    await clicked.wait(lambda r: "Deleted" in (r.content or ""))
+    await eventually(lambda: attendee not in holder.roles, timeout=4,
+                     what="the role taken back during the wait")
+
+
 async def test_a_role_still_owed_back_at_a_restart_is_taken_back_after_it(world, fake):
     """The event's role changes while Discord refuses to take the old one back, and the
     bot stops before its next try: the next start takes the old role back."""
@@ -388,13 +420,7 @@ async def test_a_grant_refused_before_a_restart_is_made_after_it(world, fake):
     event_id = await world.import_event("Grant Across Restarts", capacity=5)
     await fake.slash(guild, world.moderator, "manage role", role=attendee, event=str(event_id))
     member = world.member("refused before the restart")
-    fake.fail("PUT", rf"^/guilds/{guild.id}/members/{member.id}/roles/{attendee.id}$",
-              status=403, code=50013, message="Missing Permissions")
-    first_request = len(fake.requests)
-    await fake.slash(guild, member, "rsvp join", event=str(event_id))
-    await eventually(lambda: any(r.method == "PUT" and r.status == 403
-                                 for r in fake.requests[first_request:]),
-                     what="the refused grant")
+    await joins_and_is_refused(world, fake, member, attendee, event_id)
     await world.restart_bot()  # during the pause: the next try would be 10 s after
     await eventually(lambda: attendee in member.roles, timeout=8,
                      what="the role given after the restart")
