@@ -131,11 +131,12 @@ class Reminders(commands.Cog):
         # Events whose latest pass may not have given the role to every member it was for
         # (a server or network error): the next change tries again, and a stop notes them
         self._giving_unfinished: set[int] = set()
-        # Members who may hold their event's current role, but whose grant has not gone
-        # through: a call under way (a stop may cut it short after Discord made it, or
-        # before), one answered with a server error, or a member who may still hold it
-        # from before (owed it back, and confirmed again). The next pass gives it to them
-        # again, and a member among them who is no longer confirmed is taken back from.
+        # Confirmed members whose grant of their event's current role has not gone
+        # through, though they may hold it: a call under way (a stop may cut it short
+        # after Discord made it, or before), one answered with a server error, or a member
+        # who may still hold it from before (owed it back, and confirmed again). Counted
+        # among its holders once asked, so a cancel takes it back from them; the next
+        # pass gives it to them again.
         self._ungiven: dict[int, set[int]] = {}
         self._syncers: dict[tuple[int, int], asyncio.Task[None]] = {}
         # The tries of the roles Discord refused to give or take during an event, and the
@@ -366,11 +367,11 @@ class Reminders(commands.Cog):
         owed_again = await self._owed_again(event_id, role_id)
         if owed_again is None:
             return  # over meanwhile: taken back, not given
-        held = held | owed_again
-        wanted = set(confirmed)
         ungiven = self._ungiven.setdefault(event_id, set())
         ungiven |= owed_again
-        leaving = list((held | ungiven) - wanted)
+        held = held | ungiven  # everyone who may hold it
+        wanted = set(confirmed)
+        leaving = list(held - wanted)
         ungiven &= wanted  # the others are taken back from
         if leaving:  # owed until their removal is done: recorded before any call, so that
             # a refusal, or a stop cutting the grants or removals short, leaves them owed
@@ -392,10 +393,10 @@ class Reminders(commands.Cog):
                     return  # the event is over meanwhile: its end takes it back from all
                 ungiven.add(user_id)  # until answered: a stop cutting the call short notes it
                 outcome = await self._grant(guild_id, event_id, user_id, role_id)
-                if outcome:
-                    kept.add(user_id)  # seen by take-backs of the role for other events
+                if outcome is not None:  # given, or maybe (a server error): seen by
+                    kept.add(user_id)  # take-backs of the role for other events
                 if outcome or (outcome is None and user_id not in kept):
-                    ungiven.discard(user_id)  # (a refusal gave nothing)
+                    ungiven.discard(user_id)  # (a refusal gave nothing this time)
             if outcome and self._holders.get(event_id, (None, None))[1] is not kept:
                 # given as the event ended, after its end took the role from everyone
                 self._owe(guild_id, event_id, role_id, {user_id})
@@ -605,8 +606,16 @@ class Reminders(commands.Cog):
                 pending.setdefault(event_id, self._guild_of[event_id])
         everyone = self._regive | self._regiving | self._regive_later
         return [RolesToGive(guild_id, event_id, event_id in everyone,
-                            tuple(sorted(self._ungiven.get(event_id, ()))))
+                            tuple(sorted(self._unsure_grants(event_id))))
                 for event_id, guild_id in sorted(pending.items())]
+
+    def _unsure_grants(self, event_id: int) -> set[int]:
+        """The members who may hold the event's role without a grant gone through: those
+        whose grant is unsure, and those owed it back, who may have joined again since
+        (their sync, not run yet, would give it to them again)."""
+        role_id, _ = self._holders.get(event_id, (None, set()))
+        owed = self._owed.get(event_id, {}).get(role_id, set()) if role_id else set()
+        return self._ungiven.get(event_id, set()) | owed
 
     def _record_unsynced(self, unsynced: list[RolesToGive]) -> None:
         """At a stop: who may hold the role of each event still to be synced is recorded

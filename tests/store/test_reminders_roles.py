@@ -1072,7 +1072,7 @@ async def test_roles_to_give_are_noted_once_each_and_go_with_their_server(store)
     await store.run(store.settings.set_guild_left, 2, START)
     assert await store.run(store.settings.purge_guild, 2, START + MIN)
     assert await store.run(store.reminders.roles_to_give) == [(1, 5, True, (2, 3))]
-    # a later note of the same events starts afresh: none of their members left behind
+    # forgotten and purged events leave none of their members behind
     await store.run(store.reminders.give_roles_at_start,
                     [RolesToGive(1, 6, False), RolesToGive(2, 9, False)])
     assert await store.run(store.reminders.roles_to_give) == [
@@ -1392,24 +1392,26 @@ async def test_roles_left_to_give_stay_noted_when_the_start_cannot_read_the_even
 @contextlib.asynccontextmanager
 async def a_grant_failed(store: Store, monkeypatch):
     """Member 1 of an event soon holds its role 555; 2 joins, and Discord answers the grant
-    for 2 with a server error. Yields the cog, its `RoleCalls` and the event's id."""
+    for 2 with a server error. Yields the cog, its `RoleCalls`, the event's id and what
+    Discord answers from then on by (action, member), which the test may change."""
     soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
     event_id = await event_with_members(store, soon, [1])
-    answer = lambda action, user_id, role_id: (  # noqa: E731
-        server_error() if (action, user_id) == ("give", 2) else None)
+    answers = {("give", 2): server_error()}
+    answer = lambda action, user_id, role_id: answers.get((action, user_id))  # noqa: E731
     async with roles_cog(store, answer, monkeypatch) as (cog, http):
         await give_role_555(cog, store, event_id)
         await store.join(1, event_id, 2, "member")
         await cog._sync_role(1, event_id)
         assert http.calls == [("give", 1, 555), ("give", 2, 555)]  # 2 failed
-        yield cog, http, event_id
+        answers.clear()
+        yield cog, http, event_id, answers
 
 
 async def test_a_grant_that_failed_before_a_stop_is_made_after_it(store, monkeypatch):
     """Discord answers the grant for member 2 with a server error, and the bot stops
     before any other change would have tried again: the next start gives it (to 2 alone:
     it was not a pass of `/manage role`, which would give it to everyone again)."""
-    async with a_grant_failed(store, monkeypatch) as (cog, _, _):
+    async with a_grant_failed(store, monkeypatch) as (cog, *_):
         await cog.cog_unload()
     assert await the_next_start(store, monkeypatch, ("give", 2, 555)) == [("give", 2, 555)]
 
@@ -1451,14 +1453,61 @@ async def test_a_regrant_a_stop_cut_short_is_made_by_the_next_start(store, monke
     assert await the_next_start(store, monkeypatch, ("give", 2, 555)) == [("give", 2, 555)]
 
 
+async def test_a_regrant_a_stop_left_unread_is_made_by_the_next_start(store, monkeypatch):
+    """Member 2 cancels and the removal of 555 fails, so 2 owes it back; 2 joins again,
+    and the bot stops while the sync of that join is still reading: the next start gives
+    2 the role (its removal may have gone through)."""
+    async with a_removal_failed(store, monkeypatch) as (cog, _, event_id, _):
+        await store.join(1, event_id, 2, "member")
+        held = HeldRead(store)
+        cog.bot.store = held
+        cog.registration_changed(1, event_id)
+        await held.reading.wait()
+        await cog.cog_unload()
+    assert await the_next_start(store, monkeypatch, ("give", 2, 555)) == [("give", 2, 555)]
+
+
 async def test_a_grant_answered_with_a_server_error_is_taken_back_on_cancelling(
         store, monkeypatch):
     """A server error may come after Discord made the change: the member is treated as
     maybe holding the role, and a cancel takes it back."""
-    async with a_grant_failed(store, monkeypatch) as (cog, http, event_id):
+    async with a_grant_failed(store, monkeypatch) as (cog, http, event_id, _):
         await cancel_and_sync(cog, store, event_id, 2)
         assert http.calls == [("give", 1, 555), ("give", 2, 555), ("take", 2, 555)]
         assert await owed_rows(store, cog) == []
+
+
+async def test_a_member_whose_grant_failed_is_asked_again_after_a_refused_take_back(
+        store, monkeypatch):
+    """The grant for 2 met a server error; 2 cancels, and Discord refuses to take the role
+    back: once the wait is over, it is asked again, as for any member who held it."""
+    async with a_grant_failed(store, monkeypatch) as (cog, http, event_id, answers):
+        answers[("take", 2)] = refused()
+        await cancel_and_sync(cog, store, event_id, 2)
+        assert http.calls[-1] == ("take", 2, 555)  # refused: a wait begins
+        answers.clear()
+        await asked(http, lambda calls: calls.count(("take", 2, 555)) == 2)
+        assert await owed_rows(store, cog) == []
+
+
+@pytest.mark.parametrize("then", ["stays", "cancels"])
+async def test_a_grant_that_failed_then_was_refused_is_still_unsure(store, monkeypatch, then):
+    """The grant for 2 met a server error (it may have been made); at the next change
+    Discord refuses it (a wait begins). After the wait, 2 is given the role if still
+    confirmed, and it is taken back if 2 cancelled during the wait."""
+    async with a_grant_failed(store, monkeypatch) as (cog, http, event_id, answers):
+        answers[("give", 2)] = refused()
+        await store.join(1, event_id, 3, "member")
+        await cog._sync_role(1, event_id)
+        assert http.calls[-1] == ("give", 2, 555)  # refused before 3's turn
+        if then == "cancels":
+            await cancel_and_sync(cog, store, event_id, 2)  # during the wait: not compared
+        answers.clear()
+        before = len(http.calls)
+        await asked(http, lambda calls: ("give", 3, 555) in calls)
+        await asyncio.sleep(0.05)
+        expected = ("give", 2, 555) if then == "stays" else ("take", 2, 555)
+        assert sorted(http.calls[before:]) == sorted([expected, ("give", 3, 555)])
 
 
 @pytest.mark.parametrize("problem", ["refused", "server error"])

@@ -244,7 +244,7 @@ class PostgresReminders(Repository):
 
     async def roles_to_give(self) -> list[RolesToGive]:
         """The events noted by `give_roles_at_start`."""
-        async with self._transaction() as conn:
+        async with self._transaction(snapshot=True) as conn:  # as one stop noted them
             rows = await conn.fetch(
                 "SELECT guild_id, event_id, everyone FROM roles_to_give ORDER BY event_id")
             members = await conn.fetch("SELECT event_id, user_id FROM roles_to_give_again"

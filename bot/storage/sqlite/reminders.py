@@ -232,12 +232,15 @@ class SqliteReminders(Repository):
 
     def roles_to_give(self) -> list[RolesToGive]:
         """The events noted by `give_roles_at_start`."""
+        with self._session.snapshot():  # an event and its members as one stop noted them
+            events = self._all(
+                "SELECT guild_id, event_id, everyone FROM roles_to_give ORDER BY event_id")
+            members = self._all("SELECT event_id, user_id FROM roles_to_give_again"
+                                " ORDER BY event_id, user_id")
         again: dict[int, list[int]] = {}
-        for event_id, user_id in self._all(
-                "SELECT event_id, user_id FROM roles_to_give_again ORDER BY event_id, user_id"):
+        for event_id, user_id in members:
             again.setdefault(event_id, []).append(user_id)
-        return [RolesToGive(r[0], r[1], bool(r[2]), tuple(again.get(r[1], ()))) for r in self._all(
-            "SELECT guild_id, event_id, everyone FROM roles_to_give ORDER BY event_id")]
+        return [RolesToGive(r[0], r[1], bool(r[2]), tuple(again.get(r[1], ()))) for r in events]
 
     def forget_roles_to_give(self, event_ids: Sequence[int]) -> None:
         with self._transaction() as db:
