@@ -339,9 +339,10 @@ class DueReminder(NamedTuple):
 class RolesToGive(NamedTuple):
     """An event whose attendee role a stop may have left short of some confirmed members:
     the next start gives it to those not known to hold it, or to `everyone` confirmed
-    (`/manage role` was used and not acted on yet). `again`: members whose grant the stop
-    left unsure (a call under way, or answered with a server error), recorded as maybe
-    holding the role: the start gives it to them again if they are still confirmed."""
+    (`/manage role` was used and not acted on yet). `again`: members the stop left maybe
+    holding the role, or maybe not (a grant or removal under way, a grant answered with a
+    server error, a removal still owed), recorded as maybe holding it: the start gives it
+    to those of them who are confirmed."""
 
     guild_id: int
     event_id: int

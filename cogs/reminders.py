@@ -42,8 +42,9 @@ a stop noted as not synced (`roles_to_give`: a change not compared yet, a pass c
 short or met by an error, grants paused after a refusal), where it counts only those
 the stop recorded as maybe holding it, and gives it to the others (after a `/manage
 role` not acted on or not finished yet, to every confirmed member). A grant the stop cut
-short, or that met a server error, may have been made or not: the member is recorded as
-maybe holding the role, and given it again if still confirmed. A crash loses what
+short, or that met a server error, may have been made or not, as may a removal the stop
+cut short or one still owed: the member is recorded as maybe holding the role, and given
+it again if confirmed (joined again, for a removal). A crash loses what
 was not recorded yet; `/manage role` gives the role to every confirmed member again. A
 role several events give out stays with a member another of them still counts as
 holding it.
@@ -131,13 +132,16 @@ class Reminders(commands.Cog):
         # Events whose latest pass may not have given the role to every member it was for
         # (a server or network error): the next change tries again, and a stop notes them
         self._giving_unfinished: set[int] = set()
-        # Confirmed members whose grant of their event's current role has not gone
-        # through, though they may hold it: a call under way (a stop may cut it short
-        # after Discord made it, or before), one answered with a server error, or a member
-        # who may still hold it from before (owed it back, and confirmed again). Counted
-        # among its holders once asked, so a cancel takes it back from them; the next
-        # pass gives it to them again.
+        # Members whose grant of their event's current role has not gone through, though
+        # they may hold it: a call under way (a stop may cut it short after Discord made
+        # it, or before), one answered with a server error, or a member who may still hold
+        # it from before (owed it back, and confirmed again). Among its holders from the
+        # next pass on (and from the call on, after a server error), so a cancel takes it
+        # back from them; while still confirmed, the next pass gives it to them again.
         self._ungiven: dict[int, set[int]] = {}
+        # The member whose removal each event's sync is making: a stop cutting it short
+        # leaves them maybe without the role, whether or not they have joined again since.
+        self._removing: dict[int, int] = {}
         self._syncers: dict[tuple[int, int], asyncio.Task[None]] = {}
         # The tries of the roles Discord refused to give or take during an event, and the
         # timers that sync them again when their wait is over
@@ -422,8 +426,12 @@ class Reminders(commands.Cog):
                     if self._held_elsewhere(event_id, role_id, user_id):
                         outcome = True  # theirs for another event: not this one's to take
                     else:
-                        outcome = await self._remove(guild_id, user_id, role_id,
-                                                     "no longer confirmed")
+                        self._removing[event_id] = user_id
+                        try:
+                            outcome = await self._remove(guild_id, user_id, role_id,
+                                                         "no longer confirmed")
+                        finally:
+                            self._removing.pop(event_id, None)
                 if outcome:
                     kept.discard(user_id)
                     self._record(OwedChange(False, event_id, role_id, (user_id,)))
@@ -610,12 +618,14 @@ class Reminders(commands.Cog):
                 for event_id, guild_id in sorted(pending.items())]
 
     def _unsure_grants(self, event_id: int) -> set[int]:
-        """The members who may hold the event's role without a grant gone through: those
-        whose grant is unsure, and those owed it back, who may have joined again since
-        (their sync, not run yet, would give it to them again)."""
+        """The members who may hold the event's role, or may not, without a grant gone
+        through: those whose grant is unsure, those owed it back and the one whose removal
+        is under way, who may have joined again since (their sync, not run yet, would give
+        it to them again)."""
         role_id, _ = self._holders.get(event_id, (None, set()))
         owed = self._owed.get(event_id, {}).get(role_id, set()) if role_id else set()
-        return self._ungiven.get(event_id, set()) | owed
+        removing = {self._removing[event_id]} if event_id in self._removing else set()
+        return self._ungiven.get(event_id, set()) | owed | removing
 
     def _record_unsynced(self, unsynced: list[RolesToGive]) -> None:
         """At a stop: who may hold the role of each event still to be synced is recorded
@@ -782,8 +792,8 @@ class Reminders(commands.Cog):
     async def _grant(self, guild_id: int, event_id: int, user_id: int, role_id: int
                      ) -> bool | None:
         """Give the role. True: the member counts as holding it (or has left the server);
-        False: not given, to retry after the next change (or at the next start, after a
-        stop); None: pointless to go on."""
+        False: failed (a server error: maybe given), to retry after the next change (or at
+        the next start, after a stop); None: not given, and pointless to go on."""
         try:
             await self.bot.http.add_role(guild_id, user_id, role_id,
                                          reason="confirmed for an event")

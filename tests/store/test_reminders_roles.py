@@ -1467,6 +1467,26 @@ async def test_a_regrant_a_stop_left_unread_is_made_by_the_next_start(store, mon
     assert await the_next_start(store, monkeypatch, ("give", 2, 555)) == [("give", 2, 555)]
 
 
+async def test_a_removal_a_stop_cut_short_of_a_member_back_is_made_good_by_the_next_start(
+        store, monkeypatch):
+    """Member 2 cancels, and Discord is still answering the removal of 555 when 2 joins
+    again and the bot stops: the removal may have gone through, so the next start gives
+    2 the role."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2])
+    answer = lambda action, user_id, role_id: (  # noqa: E731
+        NO_ANSWER if action == "take" else None)
+    async with roles_cog(store, answer, monkeypatch) as (cog, http):
+        await give_role_555(cog, store, event_id)
+        await store.run(store.registrations.cancel, 1, event_id, 2)
+        cog.registration_changed(1, event_id)
+        await asked(http, lambda calls: ("take", 2, 555) in calls)
+        await store.join(1, event_id, 2, "member")
+        cog.registration_changed(1, event_id)
+        await cog.cog_unload()
+    assert await the_next_start(store, monkeypatch, ("give", 2, 555)) == [("give", 2, 555)]
+
+
 async def test_a_grant_answered_with_a_server_error_is_taken_back_on_cancelling(
         store, monkeypatch):
     """A server error may come after Discord made the change: the member is treated as
