@@ -316,17 +316,20 @@ class Announcements(commands.Cog):
     async def _refresh_unlocked(self, guild_id: int, event_id: int) -> bool:
         """Edit the event's announcement messages that show an older state. False when an
         edit should be tried again later; one message refused does not hold the others up."""
+        store = self.bot.store
+        # First: most events that change were never announced, and need no read or render
+        messages = await store.run(store.notices.announcement_messages, event_id)
+        if not messages:
+            return True
         try:
-            event = await self.bot.store.run(self.bot.store.events.get_event, guild_id, event_id)
+            event = await store.run(store.events.get_event, guild_id, event_id)
         except EventNotFound:
             return True
         embed = event_embed(await self.bot.languages.for_guild(guild_id, self.bot), event)
         state = button_state(event)
         rendered = digest(embed, state)
-        store = self.bot.store
         complete = True
-        for channel_id, message_id, shown in await store.run(store.notices.announcement_messages,
-                                                             event_id):
+        for channel_id, message_id, shown in messages:
             if shown == rendered or self._refused.get(message_id) == rendered:
                 continue
             message = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)

@@ -308,3 +308,23 @@ async def test_a_seat_given_up_before_its_promotion_dm_goes_out_gets_no_dm(store
     cog._dm = dm  # type: ignore[method-assign]
     await store.run(store.registrations.cancel, 1, event.id, 2)
     assert await cog._deliver(promoted) is True and sent == []
+
+
+async def test_changes_to_an_event_never_announced_read_and_render_nothing(store):
+    """The announcement editor runs after every change of seats; an event that has no
+    announcement message costs it one lookup, not a read of the event and an embed."""
+    event = await new_event(store, capacity=5)
+    asked: list[str] = []
+
+    class Watched:
+        def __getattr__(self, name):
+            return getattr(store, name)
+
+        async def run(self, fn, *args, **kwargs):
+            asked.append(fn.__name__)
+            return await store.run(fn, *args, **kwargs)
+
+    cog = Announcements(SimpleNamespace(store=Watched()))
+    await store.join(1, event.id, 1, "m")
+    assert await cog._refresh(1, event.id) is True
+    assert asked == ["announcement_messages"]
