@@ -44,10 +44,9 @@ the stop recorded as maybe holding it, and gives it to the others (after a `/man
 role` not acted on or not finished yet, to every confirmed member). A grant the stop cut
 short, or that met a server error, may have been made or not, as may a removal the stop
 cut short or one still owed: the member is recorded as maybe holding the role, and given
-it again if confirmed (joined again, for a removal). A crash loses what
-was not recorded yet; `/manage role` gives the role to every confirmed member again. A
-role several events give out stays with a member another of them still counts as
-holding it.
+it again if confirmed (joined again, for a removal). A crash loses what was not recorded
+yet; `/manage role` gives the role to every confirmed member again. A role several
+events give out stays with a member another of them still counts as holding it.
 
 With shards in several processes, roles are given, re-given and taken back by the
 process of the guild's shard only (it alone gets that guild's commands); reminders are
