@@ -343,6 +343,38 @@ async def test_a_stop_mid_batch_gives_back_the_reminders_not_yet_begun(store):
     assert [c.user_id for c in await store.run(store.reminders.claim_reminders)] == [3, 4, 5]
 
 
+async def test_reminders_another_process_gave_back_are_sent_without_a_signal(
+        store, monkeypatch):
+    """Two bot processes on one database: one stops in the middle of its reminders and
+    gives back those not begun; the other, asleep with nothing due, sends them at its
+    next timed wake-up (`MAX_SLEEP`), though no signal reaches it from the first."""
+    from cogs import reminders
+
+    monkeypatch.setattr(reminders, "MAX_SLEEP", 0.3)
+    monkeypatch.setattr(reminders, "MIN_GAP", 0.05)
+    await soon_with_members(store, 5)
+    first_sent: list[int] = []
+    first = reminders_cog(store, first_sent, stuck_at=2)
+    first._scheduler = asyncio.ensure_future(first.send_due_reminders())
+    await asked(SimpleNamespace(calls=first_sent), lambda sent: sent == [1, 2])
+    other_sent: list[int] = []
+    other = reminders_cog(store, other_sent)
+
+    async def ready() -> None:
+        return None
+
+    other.bot.wait_until_ready = ready
+    other.bot.runs_guild = lambda guild_id: True
+    other._scheduler = asyncio.ensure_future(other._run())
+    try:
+        await asyncio.sleep(0.2)  # its first round: everything due is claimed already
+        assert other_sent == []
+        await asyncio.wait_for(first.cog_unload(), 10)
+        await asked(SimpleNamespace(calls=other_sent), lambda sent: sent == [3, 4, 5])
+    finally:
+        await asyncio.wait_for(other.cog_unload(), 10)
+
+
 @contextlib.asynccontextmanager
 async def claim_held_up(store: Store, sent: list[int]):
     """The reminders cog (`reminders_cog`), three members due, its claim waiting for the

@@ -112,9 +112,11 @@ def test_scheduled_event_problem():
 def test_the_scheduler_asks_again_before_next_due_could_miss_a_reminder():
     """`next_due` looks LOOKAHEAD ahead and answers None past it: the scheduler must ask
     again well before an event it left out can have a reminder due, and the longest
-    offset a server may set must fit in the window the claims read."""
+    offset a server may set must fit in the window the claims read. Reminders another
+    process gave back at its stop are sent at the next timed wake-up: within a minute."""
     from bot.storage.reminder_walk import LOOKAHEAD, WINDOW
     from cogs.reminders import MAX_SLEEP
 
     assert MAX_SLEEP < LOOKAHEAD - WINDOW
+    assert MAX_SLEEP <= 60
     assert WINDOW == MAX_MINUTES * 60
