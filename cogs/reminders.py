@@ -464,8 +464,7 @@ class Reminders(commands.Cog):
             self._giving_refused.pop(event_id, None)
             return
         wait = refused_again(self._giving_refused, event_id)
-        log.warning("giving the role of event %s was refused or failed; trying again in "
-                    "%.0f s",
+        log.warning("giving the role of event %s was refused or failed; trying again in %.0f s",
                     event_id, wait)
         if (timer := self._give_again.pop(event_id, None)) is not None:
             timer.cancel()

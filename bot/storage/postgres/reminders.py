@@ -243,16 +243,15 @@ class PostgresReminders(Repository):
                 [(event.event_id, user_id) for event in events for user_id in event.again])
 
     async def roles_to_give(self) -> list[RolesToGive]:
-        """The events noted by `give_roles_at_start`."""
-        async with self._transaction(snapshot=True) as conn:  # as one stop noted them
+        """The events noted by `give_roles_at_start`, each with its members (one statement:
+        an event and its members as one stop noted them)."""
+        async with self._transaction() as conn:
             rows = await conn.fetch(
-                "SELECT guild_id, event_id, everyone FROM roles_to_give ORDER BY event_id")
-            members = await conn.fetch("SELECT event_id, user_id FROM roles_to_give_again"
-                                       " ORDER BY event_id, user_id")
-        again: dict[int, list[int]] = {}
-        for event_id, user_id in members:
-            again.setdefault(event_id, []).append(user_id)
-        return [RolesToGive(r[0], r[1], r[2], tuple(again.get(r[1], ()))) for r in rows]
+                "SELECT t.guild_id, t.event_id, t.everyone,"
+                " array_agg(a.user_id ORDER BY a.user_id) FILTER (WHERE a.user_id IS NOT NULL)"
+                " FROM roles_to_give t LEFT JOIN roles_to_give_again a USING (event_id)"
+                " GROUP BY t.event_id ORDER BY t.event_id")
+        return [RolesToGive(r[0], r[1], r[2], tuple(r[3] or ())) for r in rows]
 
     async def forget_roles_to_give(self, event_ids: Sequence[int]) -> None:
         async with self._transaction() as conn:

@@ -231,16 +231,14 @@ class SqliteReminders(Repository):
                             for user_id in event.again])
 
     def roles_to_give(self) -> list[RolesToGive]:
-        """The events noted by `give_roles_at_start`."""
-        with self._session.snapshot():  # an event and its members as one stop noted them
-            events = self._all(
-                "SELECT guild_id, event_id, everyone FROM roles_to_give ORDER BY event_id")
-            members = self._all("SELECT event_id, user_id FROM roles_to_give_again"
-                                " ORDER BY event_id, user_id")
-        again: dict[int, list[int]] = {}
-        for event_id, user_id in members:
-            again.setdefault(event_id, []).append(user_id)
-        return [RolesToGive(r[0], r[1], bool(r[2]), tuple(again.get(r[1], ()))) for r in events]
+        """The events noted by `give_roles_at_start`, each with its members (one statement:
+        an event and its members as one stop noted them)."""
+        return [RolesToGive(r[0], r[1], bool(r[2]),
+                            tuple(sorted(int(u) for u in r[3].split(","))) if r[3] else ())
+                for r in self._all(
+                    "SELECT t.guild_id, t.event_id, t.everyone, group_concat(a.user_id)"
+                    " FROM roles_to_give t LEFT JOIN roles_to_give_again a USING (event_id)"
+                    " GROUP BY t.event_id ORDER BY t.event_id")]
 
     def forget_roles_to_give(self, event_ids: Sequence[int]) -> None:
         with self._transaction() as db:
