@@ -47,6 +47,14 @@ class Unavailable(UserError):
     """The bot cannot serve the request right now (shutting down, an unusable database)."""
 
 
+class DatabaseBusy(Unavailable):
+    """Another connection held the database longer than the bot waits for it (SQLite's
+    write lock, a PostgreSQL row or advisory lock): the request was rolled back whole."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("the database is busy right now; try again in a moment"))
+
+
 class EventNotFound(NotFound):
     def __init__(self, event_id: int | str) -> None:
         super().__init__(N_("there is no event {event_id} in this server"), event_id=event_id)

@@ -192,6 +192,21 @@ async def joins_held(store: Store, event_id: int):
         other.close()
 
 
+@contextlib.asynccontextmanager
+async def writes_held(store: Store):
+    """Another connection keeps every write of the events, their RSVPs and the outbox
+    waiting until the block ends, reads going on (SQLite: the write lock; PostgreSQL: the
+    tables locked in EXCLUSIVE mode), as a tool's open transaction would."""
+    pool = getattr(store, "_pool", None)
+    if pool is not None:
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.execute("LOCK TABLE events, rsvps, outbox IN EXCLUSIVE MODE")
+            yield
+        return
+    async with joins_held(store, 0):
+        yield
+
+
 async def rsvp_of(store: Store, event_id: int, user_id: int, guild_id: int = 1):
     """The member's RSVP to the event (None: they have none), read as /rsvp status reads it."""
     _, rsvp = await store.run(store.registrations.member_rsvp, guild_id, event_id, user_id)

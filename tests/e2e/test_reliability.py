@@ -60,6 +60,14 @@ def outcome(content: str | None) -> tuple[str, int | None] | None:
     return None
 
 
+def write_lock_taken(world) -> sqlite3.Connection:
+    """A connection of another process holding the bot's database's write lock until it
+    commits (reads go on)."""
+    holder = sqlite3.connect(world.db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
 def text_of(message: dict) -> str:
     parts = [message.get("content") or ""]
     for embed in message.get("embeds", []):
@@ -731,8 +739,7 @@ async def test_an_answer_held_up_past_discords_3_s_is_deferred_and_still_arrives
     member, clicker = world.member("patient member"), world.member("patient clicker")
     await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
     announcement = await announce(world, event_id, "Held Up")
-    holder = sqlite3.connect(world.db_path, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
+    holder = write_lock_taken(world)
     started = time.monotonic()
     try:
         newcomers = fake.add_guild("Newcomers")
@@ -772,8 +779,7 @@ async def test_the_time_an_interaction_took_to_arrive_counts_against_its_3_s(wor
     event_id = await world.import_event("Slow Gateway", 10)
     member = world.member("lagging member")
     await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
-    holder = sqlite3.connect(world.db_path, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
+    holder = write_lock_taken(world)
     fake.gateway_lag = 1.5
     try:
         asyncio.get_running_loop().call_later(3.0, holder.execute, "COMMIT")
@@ -784,6 +790,30 @@ async def test_the_time_an_interaction_took_to_arrive_counts_against_its_3_s(wor
         holder.close()
     assert (cancel.type, cancel.ephemeral) == (5, True)  # deferred in time, then answered
     assert "is cancelled" in cancel.content
+    assert world.query("SELECT user_id FROM rsvps WHERE event_id = ?", (event_id,)) == []
+
+
+async def test_a_lock_held_past_the_bots_wait_gets_a_busy_answer_and_changes_nothing(world):
+    """Another process keeps the database's write lock past the bot's 10 s wait (a tool's
+    transaction left open): the member's cancel is deferred, then told the database is
+    busy, privately; their seat is untouched, and the same cancel goes through after."""
+    fake = world.fake
+    event_id = await world.import_event("Locked Out", 10)
+    member = world.member("locked-out member")
+    await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+    holder = write_lock_taken(world)
+    try:
+        refused = await fake.slash(world.guild, member, "rsvp cancel", event=str(event_id),
+                                   timeout=20)
+    finally:
+        holder.execute("COMMIT")
+        holder.close()
+    assert (refused.type, refused.ephemeral) == (5, True)
+    assert refused.content == "⚠️ The database is busy right now; try again in a moment."
+    assert world.query("SELECT user_id FROM rsvps WHERE event_id = ?", (event_id,)) == [
+        (member.user.id,)]
+    again = await fake.slash(world.guild, member, "rsvp cancel", event=str(event_id))
+    assert "is cancelled" in again.content
     assert world.query("SELECT user_id FROM rsvps WHERE event_id = ?", (event_id,)) == []
 
 

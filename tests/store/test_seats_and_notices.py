@@ -4,15 +4,19 @@ capacity notice is written once per fill, with a cool-down against churn."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 
+from bot.errors import DatabaseBusy
 from bot.registration import CAPACITY_NOTICE_COOLDOWN, JoinOutcome, Status
 from bot.storage import EventDraft, Store, utcnow
+from bot.storage.postgres import store as postgres_store
+from bot.storage.sqlite import session as sqlite_session
 from cogs.announcements import Announcements
-from tests.conftest import execute_sql, joins_held, make_page, rsvp_of
+from tests.conftest import execute_sql, joins_held, make_page, rsvp_of, writes_held
 
 
 class Clock:
@@ -288,6 +292,36 @@ async def test_a_notice_held_before_ready_past_its_claim_is_held_once(store):
     await execute_sql(store, "UPDATE outbox SET claimed_at = claimed_at - 3600")  # stale
     await cog.deliver_pending()
     assert [n.kind.value for n in cog._held.values()] == ["capacity"]
+
+
+async def test_a_notice_posted_while_the_database_stays_busy_is_posted_once(
+        store_opener, tmp_path, monkeypatch):
+    """The capacity post went out, then its acknowledgement found the database held past
+    the bot's wait: the deliverer finishes it once the database is free, without posting
+    it again when its claim runs out."""
+    monkeypatch.setattr(sqlite_session, "BUSY_TIMEOUT_MS", 300)
+    monkeypatch.setattr(postgres_store, "WAIT_FOR_LOCKS", {"lock_timeout": "300ms"})
+    async with await store_opener(tmp_path / "busy.sqlite3") as store, \
+            contextlib.AsyncExitStack() as held:
+        event = await new_event(store, capacity=1)
+        await store.join(1, event.id, 1, "m")  # fills it: one capacity notice
+        posted: list[str] = []
+
+        async def deliver(notice) -> bool:
+            posted.append(notice.kind.value)
+            await held.enter_async_context(writes_held(store))  # a tool's transaction
+            return True
+
+        cog = Announcements(SimpleNamespace(store=store, own_shards=None,
+                                            is_ready=lambda: True))
+        cog._deliver = deliver  # type: ignore[method-assign]
+        with pytest.raises(DatabaseBusy):
+            await cog.deliver_pending()
+        await held.aclose()
+        await execute_sql(store, "UPDATE outbox SET claimed_at = claimed_at - 3600")  # stale
+        await cog.deliver_pending()
+        assert posted == ["capacity"]
+        assert await store.run(store.notices.claim_notices) == []
 
 
 async def test_a_seat_given_up_before_its_promotion_dm_goes_out_gets_no_dm(store):

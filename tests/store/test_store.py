@@ -10,12 +10,22 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.errors import Conflict, Unavailable
+from bot.errors import Conflict, DatabaseBusy, Unavailable
 from bot.models import CapacityPayload, PromotedPayload
 from bot.registration import ARCHIVED, JoinOutcome, Status
 from bot.storage import EventDraft, EventNotFound, utcnow
+from bot.storage.postgres import store as postgres_store
+from bot.storage.sqlite import session as sqlite_session
 from bot.storage.sqlite.migrations import MIGRATIONS, SCHEMA_VERSION
-from tests.conftest import ROOT, execute_sql, joins_held, make_page, new_event, rsvp_of
+from tests.conftest import (
+    ROOT,
+    execute_sql,
+    joins_held,
+    make_page,
+    new_event,
+    rsvp_of,
+    writes_held,
+)
 
 
 @pytest.mark.sqlite_only
@@ -556,6 +566,32 @@ async def test_a_join_alone_on_a_busy_database_waits_for_it_on_the_thread(store)
     assert (await joining).result.outcome is JoinOutcome.CONFIRMED
     assert tries == ["BEGIN IMMEDIATE"]
     assert (await rsvp_of(store, event.id, 1)).status is Status.CONFIRMED
+
+
+async def test_a_request_kept_waiting_past_the_lock_wait_is_refused_as_busy(
+        store_opener, tmp_path, monkeypatch):
+    """A transaction another connection leaves open (a tool's, a stuck process's) holds a
+    request only as long as the bot waits for a lock, on either backend: then the request
+    is refused as busy, in words a member can act on, with nothing written; the next one
+    goes through."""
+    monkeypatch.setattr(sqlite_session, "BUSY_TIMEOUT_MS", 300)
+    monkeypatch.setattr(postgres_store, "WAIT_FOR_LOCKS", {"lock_timeout": "300ms"})
+    async with await store_opener(tmp_path / "busy.sqlite3") as store:
+        event = await new_event(store, capacity=5)
+        await store.join(1, event.id, 1, "stays")
+        async with writes_held(store):
+            for request in (store.run(store.registrations.cancel, 1, event.id, 1),
+                            store.join(1, event.id, 2, "waits")):
+                with pytest.raises(DatabaseBusy) as busy:
+                    await asyncio.wait_for(request, 5)
+                assert str(busy.value) == "the database is busy right now; try again in a moment"
+            # reads go on meanwhile
+            assert (await rsvp_of(store, event.id, 1)).status is Status.CONFIRMED
+        assert await rsvp_of(store, event.id, 2) is None
+        await store.run(store.registrations.cancel, 1, event.id, 1)
+        assert (await store.join(1, event.id, 2, "again")).result.outcome is (
+            JoinOutcome.CONFIRMED)
+        assert await rsvp_of(store, event.id, 1) is None
 
 
 @pytest.mark.sqlite_only  # the event loop's own connection

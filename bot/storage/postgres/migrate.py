@@ -19,6 +19,9 @@ MIGRATION_LOCK = "eventbot:migrate"
 class PostgresMigrator(Repository):
     async def migrate(self) -> None:
         async with self._transaction() as conn:
+            # Another process's migration, or a schema change waiting for the tables, may
+            # rightly take longer than a request waits for a lock.
+            await conn.execute("SET LOCAL lock_timeout = 0")
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", MIGRATION_LOCK)
             await conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
                                " version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)")

@@ -18,11 +18,11 @@ from typing import TypeVar
 
 import asyncpg
 
-from bot.errors import Unavailable
+from bot.errors import DatabaseBusy, Unavailable
 from bot.i18n import N_
+from bot.storage.sqlite.session import BUSY_TIMEOUT_MS, utcnow
 from bot.storage.sqlite.session import OVER_AT as OVER_AT  # both backends' one spelling
 from bot.storage.sqlite.session import over_at as over_at
-from bot.storage.sqlite.session import utcnow
 
 T = TypeVar("T")
 
@@ -45,6 +45,11 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.InternalClientError,
 )
 DATABASE_AWAY = N_("the database can't be reached right now; try again in a moment")
+# How long a statement waits for a lock another connection holds (a row, an advisory
+# lock) before its transaction fails as DatabaseBusy, as SQLite waits for its write lock:
+# a transaction left open by a tool or a stuck process must not hold members' requests,
+# and the pool's connections, for ever.
+WAIT_FOR_LOCKS = {"lock_timeout": f"{BUSY_TIMEOUT_MS}ms"}
 
 
 def lost_connection(exc: BaseException) -> bool:
@@ -154,6 +159,9 @@ class Repository:
                 else:
                     log.exception("giving a connection back after its commit failed")
                 return
+            if isinstance(exc, asyncpg.LockNotAvailableError):  # waited past lock_timeout
+                log.warning("a lock stayed held by another connection: %s", exc)
+                raise DatabaseBusy() from exc
             if not lost_connection(exc):
                 raise
             # Rolled back by the server unless it was lost while committing: nothing

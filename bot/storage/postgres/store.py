@@ -29,7 +29,12 @@ from bot.storage.postgres.outbox import PostgresOutbox
 from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.reminders import PostgresReminders
 from bot.storage.postgres.search import PostgresSearch
-from bot.storage.postgres.session import Database, DatabaseAway, lost_connection
+from bot.storage.postgres.session import (
+    WAIT_FOR_LOCKS,
+    Database,
+    DatabaseAway,
+    lost_connection,
+)
 from bot.storage.postgres.settings import PostgresSettings
 from bot.storage.protocol import (
     Events,
@@ -97,7 +102,8 @@ class PostgresStore:
         pool: asyncpg.Pool | None = None
         try:
             pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE,
-                                             timeout=CONNECT_TIMEOUT)
+                                             timeout=CONNECT_TIMEOUT,
+                                             server_settings=WAIT_FOR_LOCKS)
             repos = PostgresRepositories(Database(pool, clock))
             await repos.schema.migrate()
             store = cls(pool, url, repos)

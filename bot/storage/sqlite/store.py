@@ -28,7 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from bot.errors import EventNotFound, Unavailable
+from bot.errors import DatabaseBusy, EventNotFound, Unavailable
 from bot.models import Event, EventSummary, Joined
 from bot.storage.sqlite.joins import JoinBatcher, JoinResults
 from bot.storage.sqlite.registrations import JoinRequest
@@ -189,7 +189,7 @@ class SqliteStore:
         await self._joins.close()
         try:
             await self.run(self.notices.release_notices)
-        except sqlite3.Error:  # they are handed out again when the claims expire
+        except (sqlite3.Error, DatabaseBusy):  # handed out again when the claims expire
             log.exception("could not release the claimed notices")
         self._closed = True  # no read on the loop's connection from here
         self._loop_repos.session.close()
@@ -220,6 +220,13 @@ class SqliteStore:
                     raise
         try:
             result = await self._thread.call(functools.partial(fn, *args, **kwargs))
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc):
+                raise
+            # Another process held the database past BUSY_TIMEOUT_MS (a long write, or a
+            # tool's open transaction); what was asked was rolled back whole.
+            log.warning("the database stayed locked by another connection: %s", exc)
+            raise DatabaseBusy() from exc
         finally:
             self._signal_notices()
         if (isinstance(result, Event) and too_long_at is not None
