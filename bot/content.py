@@ -29,13 +29,14 @@ class EventContent:
         """
         known = frozenset().union(*(name_keys(p.name) for p in self.people))
         people = self.people + tuple(p for p in page.people if not name_keys(p.name) & known)
+        noted = set(self.access_notes)  # a set: a page of many notes merges in linear time
         merged = replace(
             self,
             language=page.language or self.language,
             translation=page.translation or self.translation,
             off_the_record=self.off_the_record or page.off_the_record,
             access_notes=self.access_notes
-            + tuple(n for n in page.access_notes if n not in self.access_notes),
+            + tuple(n for n in page.access_notes if n not in noted),
             people=people,
         )
         if page.kind == "recap":

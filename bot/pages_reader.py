@@ -144,7 +144,7 @@ def _opens_with(par: str, name: str) -> bool:
 
 # --- reading a page --------------------------------------------------------------------
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # one person: equal only to itself, hashed by identity
 class _Entry:
     name: str
     role: str | None = None
@@ -161,7 +161,7 @@ class _PeopleReading:
     raw: list[str]
     people: dict[str, _Entry]
     order: list[_Entry]
-    by_word: dict[str, list[_Entry]]
+    by_word: dict[str, dict[_Entry, None]]
     section_role: str | None
     last_bio: tuple[_Entry, bool] | None
     notes_after_intro: bool
@@ -235,8 +235,8 @@ class _PeopleReading:
         paired = PAIRED.fullmatch(name)
         for part in filter(None, paired.groups() if paired else (name,)):
             for word in {key(part.split()[0]), key(part.split()[-1])} - {""}:
-                if entry not in self.by_word.setdefault(word, []):
-                    self.by_word[word].append(entry)
+                # a set in its order: a page of thousands sharing a surname stays linear
+                self.by_word.setdefault(word, {})[entry] = None
         for each in keys:  # "赵通 (Tong Zhao)" joins "Tong Zhao" and is found by both
             self.people.setdefault(each, entry)
         if role and entry.role is None:  # the first role stated wins
@@ -247,8 +247,8 @@ class _PeopleReading:
         """The known person a full name, or an unambiguous lone surname, refers to."""
         if " " in name:
             return self.people.get(key(name))
-        found = self.by_word.get(key(name), [])
-        return found[0] if len(found) == 1 else None
+        found = self.by_word.get(key(name), {})
+        return next(iter(found)) if len(found) == 1 else None
 
     def _known(self, name: str) -> _Entry | None:
         return next((self.people[k] for k in name_keys(name) if k in self.people), None)
@@ -278,7 +278,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         self.skipped: list[str] = []
         self.people: dict[str, _Entry] = {}  # by every key of the name (name_keys)
         self.order: list[_Entry] = []  # the people, each once, as met
-        self.by_word: dict[str, list[_Entry]] = {}  # by _key of the first and the last name
+        self.by_word: dict[str, dict[_Entry, None]] = {}  # by _key of first and last name
         self.header_open = True  # header lines only open a page (or its other language version)
         self.intro_over = False  # after takeaways or bios, prose no longer describes the event
         self.notes_after_intro = False  # notices followed the intro: bios may start

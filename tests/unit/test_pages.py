@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.content import EventContent
 from bot.errors import InvalidValue
 from bot.pages import (
     MAX_PAGE_BYTES,
@@ -715,3 +716,38 @@ def test_parse_time_grows_linearly_up_to_the_size_limit(name):
     assert len(small.encode()) > 199_000 and len(large.encode()) > 1_990_000
     ratio = parse_seconds(large, 1) / max(parse_seconds(small, 3), 1e-3)
     assert ratio < 20, f"{name}: 2 MB took {ratio:.1f}x as long as 200 KB"
+
+
+def people_sharing_a_first_name(size: int) -> str:
+    """A roster of distinct people all called John, one labelled name a line, `size`
+    bytes or so: every one of them is filed under the same word."""
+    lines, total, i = ["December 1, 2031\n"], 0, 0
+    while total < size:
+        lines.append(f"John {word(i).title()}son (moderator)\n")
+        total += len(lines[-1])
+        i += 1
+    return "".join(lines)
+
+
+@pytest.mark.skipif(bool(os.environ.get("MUTANT_UNDER_TEST")), reason="timing, not a rule")
+def test_parse_time_grows_linearly_with_people_sharing_a_name():
+    small, large = people_sharing_a_first_name(50_000), people_sharing_a_first_name(500_000)
+    assert len(parse_page(large).people) > 15_000
+    ratio = parse_seconds(large, 1) / max(parse_seconds(small, 3), 1e-3)
+    assert ratio < 20, f"500 KB took {ratio:.1f}x as long as 50 KB"
+
+
+@pytest.mark.skipif(bool(os.environ.get("MUTANT_UNDER_TEST")), reason="timing, not a rule")
+def test_reimporting_a_page_of_many_notes_merges_in_linear_time():
+    # The merge runs in the database's write transaction: other servers' joins wait.
+    def merge_seconds(notes: int) -> float:
+        page = parse_page("".join(f"Registration is required for event {i}.\n"
+                                  for i in range(notes)))
+        content = EventContent().merged_with(page)
+        assert len(content.access_notes) == notes
+        start = time.process_time()
+        assert content.merged_with(page).access_notes == content.access_notes
+        return time.process_time() - start
+
+    ratio = merge_seconds(20_000) / max(merge_seconds(2_000), 1e-3)
+    assert ratio < 20, f"ten times the notes took {ratio:.1f}x as long"
