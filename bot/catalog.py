@@ -253,25 +253,28 @@ def is_url(value: str) -> bool:
     return bool(_SCHEME.match(value.strip()))
 
 
-def page_text(name: str, data: bytes, *, html: bool | None = None,
-              charset: str | None = None) -> str:
-    """A page file's (or a fetched page's) bytes -> the text the importer reads.
+def read_page_bytes(name: str, data: bytes, *, html: bool | None = None,
+                    charset: str | None = None) -> tuple[str, Page]:
+    """A page file's (or a fetched page's) bytes -> the text the importer reads, and the
+    page it reads there.
 
-    HTML (`.html`/`.htm`, or `html=True`) is turned into text by `bot.webpage`; anything
+    HTML (`.html`/`.htm`, or `html=True`) is turned into text by `bot.webpage`, and its
+    own title (og:title, <h1>, <title>) is the page's title however it reads; anything
     else must be UTF-8 text, unless `charset` (a fetched page's) says otherwise.
     """
     if html if html is not None else is_html_name(name):
-        return html_to_text(decode_html(data, charset)).text
+        web = html_to_text(decode_html(data, charset))
+        return web.text, parse_page(web.text, titled=web.title is not None)
     if charset:
         data = bytes(data).decode(charset_codec(charset), "replace").encode("utf-8")
-    return decode_page(data)
+    text = decode_page(data)
+    return text, parse_page(text)
 
 
 async def read_page_file(name: str, data: bytes) -> PageSource:
     """An uploaded .txt or .html page -> PageSource (parsed off the event loop)."""
     def read() -> PageSource:
-        text = page_text(name, data)
-        return PageSource(text, parse_page(text), name)
+        return PageSource(*read_page_bytes(name, data), name)
     return await asyncio.to_thread(read)
 
 
@@ -280,9 +283,10 @@ async def read_page_url(url: str, policy: FetchPolicy) -> PageSource:
     fetched = await fetch_page(url, policy)
 
     def read() -> PageSource:
-        text = page_text(fetched.final_url, fetched.body,
-                         html=fetched.content_type == "text/html", charset=fetched.charset)
-        return PageSource(text, parse_page(text), fetched.final_url, str(check_url(url)))
+        text, page = read_page_bytes(fetched.final_url, fetched.body,
+                                     html=fetched.content_type == "text/html",
+                                     charset=fetched.charset)
+        return PageSource(text, page, fetched.final_url, str(check_url(url)))
     return await asyncio.to_thread(read)
 
 
@@ -310,8 +314,12 @@ async def import_page(store: Store, guild_id: int, source: PageSource, *,
 
 
 def import_title(source: PageSource, title: str | None = None) -> str:
-    """The title an imported page gets: the one given, else the page's, else its name's."""
-    return validate_title(title or source.page.title or title_from_name(source.name))
+    """The title an imported page gets: the one given, else the page's (cut to MAX_TITLE:
+    a page's is not the moderator's to shorten), else its name's."""
+    found = " ".join((source.page.title or "").split())
+    if len(found) > MAX_TITLE:
+        found = found[:MAX_TITLE - 1].rstrip() + "…"
+    return validate_title(title or found or title_from_name(source.name))
 
 
 NOT_AN_EVENT_PAGE = N_("I found no speakers, no date, no venue or registration notice and no "
@@ -338,8 +346,7 @@ def title_from_name(name: str) -> str:
 
 def _read_page(path: Path) -> tuple[str, Page]:
     try:
-        text = page_text(path.name, path.read_bytes())
-        return text, parse_page(text)
+        return read_page_bytes(path.name, path.read_bytes())
     except OSError as exc:
         raise InvalidValue(f"cannot read page {path.name} ({exc.strerror})") from None
     except InvalidValue as exc:

@@ -69,8 +69,12 @@ def decode_page(data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def parse_page(text: str) -> Page:
-    """Page text -> Page. Raises only InvalidValue, and only when there is nothing to import."""
+def parse_page(text: str, *, titled: bool = False) -> Page:
+    """Page text -> Page. Raises only InvalidValue, and only when there is nothing to import.
+
+    `titled`: the text's first line is the page's own title, however it reads (an HTML
+    page's, which `bot.webpage` puts first): a title may end with "U.S." or name a date.
+    """
     if not isinstance(text, str):
         raise InvalidValue(N_("The page is not text."))
     if not text.strip():
@@ -81,4 +85,4 @@ def parse_page(text: str) -> Page:
                            size=size, mb=_LIMIT_MB)
     if not any(ch.isalpha() for ch in text):
         raise InvalidValue(N_("The page has no readable text."))
-    return read_page(text)
+    return read_page(text, titled=titled)

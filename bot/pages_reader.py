@@ -23,14 +23,32 @@ from bot.pages_names import (
 from bot.pages_zh import has_han
 
 
-def read_page(text: str) -> Page:
+def read_page(text: str, *, titled: bool = False) -> Page:
     """A page's text, already checked by `bot.pages.parse_page`, read into a Page."""
-    return _Reader(_paragraphs(text)).read()
+    return _Reader(_paragraphs(text), titled=titled).read()
 
 
 # --- notices, header, takeaways, bios ------------------------------------------------
 
 _SENTENCE_END = re.compile(r"(?<=[.!?]) +(?=[\"“‘']?[A-Z])")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b|\d{4}年")  # a date line with its year
+# A line ending in an abbreviation's period is not a sentence for it: "... and the U.S."
+_ABBREVIATION_END = re.compile(
+    r"(?:\b[A-Z]\.){2,}$|\b(?:Jr|Sr|Inc|Ltd|Co|Corp|St|Mt|Dr|Mr|Mrs|Ms|Prof|Gen|vs)\.$")
+# Words of four letters or more a date line does not use: "Twenty Years after Sept 11 2001"
+# has three, "Monday, December 1, 2027, from 6:00 PM" none.
+_DATE_WORDS = re.compile(r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|from|until|through",
+                         re.I)
+
+
+_LONG_WORD = re.compile(r"[A-Za-z]{4,}")
+
+
+def _prose(line: str) -> int:
+    return sum(1 for word in _LONG_WORD.findall(_DATE.sub(" ", line))
+               if not _DATE_WORDS.fullmatch(word))
+
+
 _OFF_RECORD = re.compile(r"\boff[ -]the[ -]record\b", re.I)
 _REGISTRATION = re.compile(r"\b(?:registration|RSVPs?|register)\b", re.I)
 _CLOSED = re.compile(r"\bclosed\b", re.I)
@@ -265,10 +283,11 @@ class _PeopleReading:
 class _Reader(_PeopleReading, pages_zh.ChineseReading):
     """Walks the paragraphs once and places each; what fits nowhere goes to ``skipped``."""
 
-    def __init__(self, paragraphs: list[tuple[str, str]]) -> None:
+    def __init__(self, paragraphs: list[tuple[str, str]], *, titled: bool = False) -> None:
         self.paras = [norm for norm, _ in paragraphs]  # what the rules read
         self.raw = [raw for _, raw in paragraphs]  # what the page imports
         self.header: dict[str, str] = {}  # title, date_text, location
+        self.titled = titled  # the first line is the title, whatever it looks like
         self.language: str | None = None
         self.translation: str | None = None
         self.registration_closed = self.off_the_record = self.past = False
@@ -301,6 +320,10 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         if _DISCLAIMER.search(par):
             return i + 1
         zh = has_han(par)
+        if i == 0 and self.titled:
+            self._version(True if zh else False if _LATIN.search(par) else None)
+            self.header["title"] = par
+            return 1
         after = self._zh_person_line(i) if zh else self._person_line(i)
         if after is None and (self._zh_bio(i) if zh else self._bio(i, last)):
             after = i + 1
@@ -396,10 +419,17 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
 
     def _header(self, par: str) -> bool:
         """Title, date and location lines; a repeated kind of line ends the header."""
-        if len(par) > 150 or par.endswith((".", "。")) or _BULLET.match(par):
+        if (len(par) > 150 or (par.endswith((".", "。")) and not _ABBREVIATION_END.search(par))
+                or _BULLET.match(par)):
             return False
         if len(par) <= 80 and _DATE.search(par):
             field = "date_text"
+            earlier = self.header.get(field)
+            if (earlier is not None and "title" not in self.header and not self.later_version
+                    and (not _YEAR.search(earlier) or _prose(earlier) > max(_prose(par), 1))):
+                # The first line named a date in passing ("After Oct 7: ...", "Twenty Years
+                # after Sept 11 2001"): it was the title, and this is the date line.
+                self.header["title"] = self.header.pop(field)
         elif len(par) <= 40 and "date_text" in self.header and _TIME_LINE.fullmatch(par):
             if self.later_version or "time" in self.repeated_header:
                 return self.later_version

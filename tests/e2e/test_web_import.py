@@ -67,6 +67,29 @@ async def test_import_an_html_attachment(world, fake):
     assert takeaways == [("Search and Rescue",), ("Law of the Sea",), ("Military Balance",)]
 
 
+LONG_TITLE = ("Book Launch: " + "Deterrence, Missile Defense and Strategic Stability, " * 4
+              + "with the Authors in Conversation on China and the U.S.")
+
+
+async def test_a_web_pages_own_title_is_its_title_however_long_or_it_ends(world, fake,
+                                                                          server):
+    """A page's <h1> past the 150 characters a text page's title line may have, and ending
+    "U.S.": the event is named by it (cut to the bot's 200), and keeps its date and venue."""
+    html = (f"<html><head><title>{LONG_TITLE} - Example Institute</title></head><body><main>"
+            f"<h1>{LONG_TITLE}</h1><p>December 1, 2031, 6:00 PM - 8:00 PM EST</p>"
+            "<p>Washington, DC</p><h2>Speakers</h2><div><h4>Jane Doe</h4>"
+            "<p>Jane Doe is a senior fellow at the institute.</p></div></main></body></html>")
+    server.add("/long-title.html", html.encode())
+    reply = await import_page(fake, world.guild, world.moderator,
+                              url=server.url("/long-title.html"))
+    assert reply.ephemeral and "(event " in reply.content, reply
+    [(title, starts_at, venue)] = world.query(
+        "SELECT title, starts_at, venue FROM events WHERE id = ?", (event_id_in(reply),))
+    assert len(LONG_TITLE) > 200 and title == LONG_TITLE[:199].rstrip() + "…"
+    assert starts_at == 1953932400  # 2031-12-01 23:00 UTC
+    assert venue == "Washington, DC"
+
+
 async def test_refused_urls_and_bad_options_write_nothing(world, fake, server):
     before = world.dump()
     page = Attachment("p.html", (WEB_PAGES / "forum_cards.html").read_bytes(), "text/html")

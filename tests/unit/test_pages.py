@@ -206,6 +206,42 @@ def test_unplaceable_text_is_reported_with_a_short_snippet():
 INTRO = "Experts will examine how missile defense shapes deterrence in the region.\n\n"
 
 
+HEADER_UNDER = "\nDecember 1, 2027, 6:00 PM - 8:00 PM EST\nWashington, DC\n\n" + INTRO
+
+
+@pytest.mark.parametrize("title", [
+    # ending with an abbreviation's period, which is no sentence's end
+    "China's Nuclear Posture and the U.S.", "Trade Talks with Acme Inc.",
+    "The Legacy of Martin Luther King Jr.",
+    # naming a date in passing: the date line under it is the event's
+    "After Oct 7: The Middle East and China", "Remembering June 4",
+    "Twenty Years after Sept 11 2001"])
+def test_a_title_line_opens_the_header_above_the_date_and_venue(title):
+    page = parse_page(title + HEADER_UNDER)
+    assert (page.title, page.date_text, page.location) == (
+        title, "December 1, 2027, 6:00 PM - 8:00 PM EST", "Washington, DC")
+
+
+def test_a_first_line_ending_a_sentence_is_still_no_title():
+    page = parse_page("Join us for a talk on trade." + HEADER_UNDER)
+    assert page.title is None and page.description.startswith("Join us for a talk on trade.")
+
+
+@pytest.mark.parametrize("first", ["December 1, 2027", "Monday, December 1, 2027, from 6 PM"])
+def test_a_second_date_line_does_not_make_the_first_a_title(first):
+    page = parse_page(f"{first}\nDecember 2, 2027\n\n" + INTRO)
+    assert page.title is None and page.date_text == first
+
+
+def test_a_titled_pages_first_line_is_its_title_whatever_it_reads():
+    title = "Book Launch: " + "Strategic Stability, " * 7 + "with the Authors in Conversation."
+    assert len(title) > 150
+    page = parse_page(title + HEADER_UNDER, titled=True)
+    assert (page.title, page.date_text, page.location) == (
+        title, "December 1, 2027, 6:00 PM - 8:00 PM EST", "Washington, DC")
+    assert title not in page.description
+
+
 @pytest.mark.parametrize(
     ("notice", "expected"),
     [
