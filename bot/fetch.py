@@ -105,6 +105,10 @@ def check_url(url: str | URL) -> URL:
         raise FetchError(N_("That is not a URL I can read.")) from None
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise FetchError(N_("Give the page's web address starting with http:// or https://."))
+    try:  # what resolving it would do: a name part empty or over 63 characters
+        (parsed.raw_host or "").encode("idna")
+    except UnicodeError:
+        raise FetchError(N_("That is not a URL I can read.")) from None
     if parsed.user is not None or parsed.password is not None:
         raise FetchError(N_("The URL has a user name or password in it; give a public page's "
                             "address instead."))

@@ -99,6 +99,7 @@ async def test_refused_urls_and_bad_options_write_nothing(world, fake, server):
         ({"url": f"http://[::1]:{server.port}/event.html"}, "::1 is not a public internet"),
         ({"url": server.url("/report.pdf")}, "application/pdf, not a web page"),
         ({"url": "ftp://example.org/event.html"}, "starting with http:// or https://"),
+        ({"url": "https://" + "a" * 70 + ".example.org/event"}, "not a URL I can read"),
         ({}, "either as a file"),
         ({"url": server.url("/event.html"), "page": page}, "either as a file"),
     ]

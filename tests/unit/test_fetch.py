@@ -107,6 +107,13 @@ async def test_a_redirect_to_a_private_address_is_refused(server):
         assert b"Internal Person" in (await fetch_page(server.url("/elsewhere"), both)).body
 
 
+async def test_a_redirect_to_a_host_no_resolver_takes_is_refused(server):
+    server.redirect_to = "https://" + "a" * 70 + ".example.org/event"
+    with pytest.raises(FetchError) as error:
+        await fetch_page(server.url("/elsewhere"), LOCAL)
+    assert "redirects to an address I can't read" in one_line(error)
+
+
 async def test_too_many_redirects(server):
     with pytest.raises(FetchError) as error:
         await fetch_page(server.url("/loop/0"), LOCAL)
@@ -191,6 +198,8 @@ async def test_http_errors_and_unreachable_servers(server):
     ("https://user:secret@example.org/", "user name or password"),
     ("example.org/page", "http:// or https://"),
     ("https://" + "a" * 3000 + ".org/", "longer than"),
+    ("https://" + "a" * 64 + ".example.org/event", "not a URL I can read"),
+    ("http://events..example.org/", "not a URL I can read"),
 ])
 def test_urls_that_are_refused_before_any_request(url, words):
     with pytest.raises(FetchError) as error:
