@@ -263,10 +263,11 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
     if day is None:
         return When(note=Text(N_("the page gives no year for its date {written!r}, so I left "
                                  "the start unset; set it with /manage edit"), written=written))
+    out_of_years = Text(N_("the page's date {written!r} is not between the years "
+                           "{earliest} and {latest}, so I left the start unset"),
+                        written=written, earliest=EARLIEST_YEAR, latest=LATEST_YEAR)
     if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
-        return When(note=Text(N_("the page's date {written!r} is not between the years "
-                                 "{earliest} and {latest}, so I left the start unset"),
-                              written=written, earliest=EARLIEST_YEAR, latest=LATEST_YEAR))
+        return When(note=out_of_years)
     rest = text[match.end():]
     server = server_zone(zone_name)
     zone: tzinfo = server
@@ -305,6 +306,9 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
             ends = datetime.combine(day, time(end_hour, min(end_clock.minute, 59)), zone)
             if ends <= starts:  # past midnight
                 ends += timedelta(days=1)
+    if calendar_problem(starts) or (ends is not None and calendar_problem(ends)):
+        # the date's year is within bounds, but its zone moves the moment out of them
+        return When(note=out_of_years)
     return When(_utc(starts), _utc(ends), note=note)
 
 

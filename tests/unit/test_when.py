@@ -265,6 +265,16 @@ def test_a_page_date_must_be_within_the_years_and_the_note_quotes_it(year, kept)
                              "and 2100, so I left the start unset")
 
 
+@pytest.mark.parametrize("line", ["December 31, 2100, 11:00 PM - 11:30 PM UTC-12",
+                                  "January 1, 2000, 1:00 AM UTC+14",
+                                  "December 31, 2100, 11:00 PM - 1:00 AM UTC"])
+def test_a_page_time_its_zone_moves_out_of_the_years_is_left_unset(line):
+    when = read_page_when(line, "UTC")
+    assert (when.starts_at, when.ends_at) == (None, None)
+    assert str(when.note).endswith("is not between the years 2000 and 2100, so I left the "
+                                   "start unset")
+
+
 def test_an_impossible_date_is_passed_over_for_the_next_one_on_the_line():
     when = read_page_when("31 June 2026 (moved to 2026-07-01)", "UTC")
     assert when.all_day and when.starts_at == utc(2026, 7, 1)
