@@ -204,9 +204,16 @@ def events_list_embed(lang: Language, listings: Sequence[EventListing], *, past:
     """The events, one line each, at most LIST_LIMIT and within an embed's limits; the
     rest are counted."""
     title = lang._("Events, past and archived included") if past else lang._("Events")
+
+    def more_line(count: int) -> str:
+        return lang._("…and {count} more: type in any command's `event` option to search "
+                      "them.", count=f"{count:,}")
+
+    tail = [] if past else [lang._("Past and archived events: `/event list past:True`.")]
+    # room for the lines after the events, the count at its longest (all of them)
+    room = EMBED_DESCRIPTION - sum(len(line) + 1 for line in [more_line(len(listings)), *tail])
     lines: list[str] = []
     size = 0
-    room = EMBED_DESCRIPTION - 120  # kept for the "…and N more" line
     for listing in listings[:LIST_LIMIT]:
         line = listing_line(lang, listing)
         if size + len(line) + 1 > room:
@@ -215,11 +222,8 @@ def events_list_embed(lang: Language, listings: Sequence[EventListing], *, past:
         size += len(line) + 1
     more = len(listings) - len(lines)
     if more:
-        lines.append(lang._("…and {count} more: type in any command's `event` option to search "
-                            "them.", count=f"{more:,}"))
-    if not past:
-        lines.append(lang._("Past and archived events: `/event list past:True`."))
-    return discord.Embed(title=title, description="\n".join(lines), colour=COLOUR)
+        lines.append(more_line(more))
+    return discord.Embed(title=title, description="\n".join(lines + tail), colour=COLOUR)
 
 
 def my_rsvps_text(lang: Language, rsvps: Sequence[MyRsvp]) -> str:

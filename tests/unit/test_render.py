@@ -1,3 +1,4 @@
+import itertools
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -308,6 +309,20 @@ def test_a_long_list_stays_within_an_embed_and_counts_the_rest():
     shown = len(re.findall(r"^`\d+` ", embed.description, re.MULTILINE))
     assert 0 < shown <= replies.LIST_LIMIT
     assert f"…and {200 - shown} more" in embed.description
+
+
+@pytest.mark.parametrize("lang", [EN, language("zh-CN")], ids=["en", "zh"])
+def test_a_list_of_ten_thousand_events_keeps_its_last_lines_within_the_embed(lang):
+    # Titles of every length from 80 to 100 after a first of any length (the events' lines
+    # then stop anywhere), five-digit ids and a five-digit count of the rest: whatever
+    # room the events leave holds both closing lines.
+    rest = [listing(20_000, seats_left=0)] * 10_005  # counted, not shown
+    for length, first in itertools.product(range(80, 101), range(1, 101)):
+        listings = [listing(10_000 + n, title="x" * (first if n == 0 else length), seats_left=0)
+                    for n in range(25)] + rest
+        description = replies.events_list_embed(lang, listings, past=False).description
+        assert len(description) <= render.EMBED_DESCRIPTION, (length, first)
+        assert description.rstrip(".。").endswith("`/event list past:True`"), (length, first)
 
 
 def test_my_rsvps_fit_one_message():
