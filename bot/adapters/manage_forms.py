@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -147,12 +148,17 @@ def typed_form(value: datetime | None, zone: str, *, all_day: bool = False) -> s
 class EditModal(discord.ui.Modal):
     """`/manage edit`: the event's title, start, end, venue and link, filled in as they
     are. An emptied end, venue or link clears it; an emptied title or start is refused.
-    A time left as shown keeps its saved value (even in the past: a recap's date)."""
+    A time left as shown keeps its saved value (even in the past: a recap's date).
+
+    Each form has a custom id of its own: discord.py holds one form per custom id, so two
+    moderators' forms for one event would share one, and one submission would be read by
+    the other's form, with its shown values, and the other never answered."""
 
     def __init__(self, event: Event, zone: str, lang: Language | None = None) -> None:
         lang = lang or language()
         super().__init__(title=clip(lang._("Edit: {title}", title=event.title), 45),
-                         custom_id=f"eventbot:edit:{event.id}", timeout=900)
+                         custom_id=f"eventbot:edit:{event.id}:{secrets.token_hex(8)}",
+                         timeout=900)
         self.event, self.zone = event, zone
         self.shown_start = typed_form(event.starts_at, zone, all_day=event.all_day)
         self.shown_end = "" if event.all_day else typed_form(event.ends_at, zone)
