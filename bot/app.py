@@ -71,7 +71,8 @@ class EventBot(commands.Bot):
                          allowed_mentions=discord.AllowedMentions.none(), **options)
         self.settings = settings
         self.store = store
-        # Handlers of clicks by custom-id prefix, for buttons no view of this process holds.
+        # Handlers of clicks and form submissions by custom-id prefix, for those no view of
+        # this process takes (bot.adapters.held).
         self.clicks: dict[str, ClickHandler] = {}
         # Who speaks which language: members' client locales (for DMs), servers' choices.
         self.member_locales = MemberLocales(store)

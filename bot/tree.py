@@ -214,15 +214,18 @@ def _command_of(interaction: discord.Interaction) -> str:
         return "?"
 
 
-# Answers a button or menu click; registered by custom-id prefix (see guard_interactions).
-ClickHandler = Callable[[discord.Interaction[Any]], Coroutine[Any, Any, None]]
-COMPONENT = 3  # the interaction type of a button or menu click
+# Answers a click (button or menu) or a form's submission; registered by custom-id prefix
+# (see guard_interactions). Called as the interaction arrives, it returns the answer to
+# send, or None (a live view answers it).
+ClickHandler = Callable[[discord.Interaction[Any]], Coroutine[Any, Any, None] | None]
+COMPONENT, MODAL_SUBMIT = 3, 5  # the interaction types of a click and a form's submission
 
 
 def guard_interactions(client: discord.Client, clicks: dict[str, ClickHandler],
                        seen: Callable[[Any], None] | None = None) -> None:
-    """Keep a malformed INTERACTION_CREATE from killing the client, and hand clicks whose
-    custom id starts with a prefix of `clicks` to its handler (besides discord.py's views).
+    """Keep a malformed INTERACTION_CREATE from killing the client, and hand clicks and
+    form submissions whose custom id starts with a prefix of `clicks` to its handler
+    (besides discord.py's views, which have just been handed them).
 
     discord.py reads the payload inside the gateway's receive loop; an exception there
     (a member without `roles`, say) leaves `connect` and ends the process. Real Discord
@@ -248,11 +251,13 @@ def guard_interactions(client: discord.Client, clicks: dict[str, ClickHandler],
             return
         if seen is not None:
             seen(data)
-        if clicks and data.get("type") == COMPONENT:
+        if clicks and data.get("type") in (COMPONENT, MODAL_SUBMIT):
             custom_id = str(data.get("data", {}).get("custom_id", ""))
             for prefix, handler in clicks.items():
                 if custom_id.startswith(prefix):
-                    keep(handler(discord.Interaction(data=data, state=state)))
+                    answer = handler(discord.Interaction(data=data, state=state))
+                    if answer is not None:
+                        keep(answer)
 
     def keep(work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(work)

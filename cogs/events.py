@@ -21,6 +21,7 @@ from bot.adapters.event_option import (
     resolve_event,
     resolve_summary,
 )
+from bot.adapters.held import Held
 from bot.adapters.languages import server_language
 from bot.app import EventBot, Interaction
 from bot.calendar import event_ics
@@ -45,6 +46,7 @@ from bot.render_replies import calendar_reply, events_list_embed
 from bot.tree import PUBLIC_REPLY, member_language, respond
 
 PAGER_TIMEOUT = 14 * 60  # seconds: inside the 15 minutes an interaction token lives
+PAGER_PREFIX = "eventbot:speakers:"
 
 RENDERED = 128  # event states kept per reply (a few MB at most)
 SEAT_COUNTS = ("confirmed", "waitlisted")  # what a join changes of an event
@@ -99,12 +101,18 @@ async def send_pages(interaction: Interaction, messages: list[list[discord.Embed
         await respond(interaction, embeds=embeds)
 
 
+def pages_expired(lang: Language) -> str:
+    return lang._("These pages have expired; run /event speakers again.")
+
+
 class SpeakerPager(discord.ui.View):
     """`/event speakers` in one ephemeral message: Previous/Next and a menu to jump to a
-    person, each editing that message. Only the member who asked can turn its pages."""
+    person, each editing that message. Only the member who asked can turn its pages.
+    Held in memory only: once it is gone (expired, or the bot restarted), its `Held`
+    answers the clicks (bot.adapters.held)."""
 
     def __init__(self, lang: Language, event: Event, pages: list[SpeakerPage],
-                 owner_id: int) -> None:
+                 owner_id: int, held: Held) -> None:
         super().__init__(timeout=PAGER_TIMEOUT)
         self.lang = lang
         self.event = event
@@ -114,12 +122,14 @@ class SpeakerPager(discord.ui.View):
         # The interaction whose token edits the message last: the command's, then each
         # click's (a token lives 15 minutes, and every click restarts the pager's timeout).
         self.latest: Interaction | None = None
+        key = held.hold(self)
         self.previous: discord.ui.Button[SpeakerPager] = discord.ui.Button(
-            label=lang._("Previous"), emoji="◀️", row=0)
+            label=lang._("Previous"), emoji="◀️", row=0,
+            custom_id=held.custom_id(key, "previous"))
         self.next: discord.ui.Button[SpeakerPager] = discord.ui.Button(
-            label=lang._("Next"), emoji="▶️", row=0)
+            label=lang._("Next"), emoji="▶️", row=0, custom_id=held.custom_id(key, "next"))
         self.jump: discord.ui.Select[SpeakerPager] = discord.ui.Select(
-            placeholder=lang._("Jump to a person"), row=1)
+            placeholder=lang._("Jump to a person"), row=1, custom_id=held.custom_id(key, "jump"))
         # discord.py's way to give a component built here its callback
         self.previous.callback = self.on_previous  # type: ignore[method-assign,assignment]
         self.next.callback = self.on_next  # type: ignore[method-assign,assignment]
@@ -169,13 +179,13 @@ class SpeakerPager(discord.ui.View):
                 await self.latest.edit_original_response(view=None)
 
 
-def speakers_reply(lang: Language, event: Event, owner_id: int
+def speakers_reply(lang: Language, event: Event, owner_id: int, held: Held
                    ) -> tuple[discord.Embed, SpeakerPager | None]:
     """The first page of `/event speakers`, with the pager when there is more than one."""
     pages = speakers_pages(lang, event)
     if len(pages) == 1:
         return pages[0].embed, None
-    pager = SpeakerPager(lang, event, pages, owner_id)
+    pager = SpeakerPager(lang, event, pages, owner_id, held)
     return pager.embed, pager
 
 
@@ -184,6 +194,13 @@ class EventCommands(commands.GroupCog, group_name="event",
                     group_description="Details, speakers and takeaways of this server's events"):
     def __init__(self, bot: EventBot) -> None:
         self.bot = bot
+        self.pagers = Held(PAGER_PREFIX, pages_expired)  # the pagers whose components work
+
+    async def cog_load(self) -> None:
+        self.bot.clicks[PAGER_PREFIX] = self.pagers.answer_stale
+
+    async def cog_unload(self) -> None:
+        self.bot.clicks.pop(PAGER_PREFIX, None)
 
     @app_commands.command(name="info", description="Show an event: when, where, who, seats left",
                           extras=PUBLIC_REPLY)
@@ -212,7 +229,8 @@ class EventCommands(commands.GroupCog, group_name="event",
     @app_commands.describe(event=EVENT_HELP)
     async def speakers(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
-        embed, pager = speakers_reply(member_language(interaction), found, interaction.user.id)
+        embed, pager = speakers_reply(member_language(interaction), found, interaction.user.id,
+                                      self.pagers)
         if pager is None:
             await respond(interaction, embed=embed, ephemeral=True)
             return

@@ -31,19 +31,24 @@ from bot.adapters.event_option import (
     resolve_event,
     resolve_summary,
 )
+from bot.adapters.held import Held
 from bot.adapters.import_preview import (
     CUSTOM_ID_PREFIX,
     ImportPreview,
-    answer_stale_click,
+    expired,
     preview_text,
     save_import,
 )
 from bot.adapters.languages import server_language
 from bot.adapters.manage_forms import (
+    DELETE_PREFIX,
+    EDIT_PREFIX,
     DeleteConfirmation,
     EditModal,
     check_all_day_end,
     check_order,
+    form_expired,
+    question_expired,
     typed_time,
 )
 from bot.adapters.roles import attendee_role_problem, check_not_over
@@ -77,16 +82,18 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                      group_description="Moderators: import events and run registration"):
     def __init__(self, bot: EventBot) -> None:
         self.bot = bot
-        self.previews: set[str] = set()  # keys of the import previews whose buttons work
+        # The import previews, delete questions and edit forms whose components work.
+        self.previews = Held(CUSTOM_ID_PREFIX, expired)
+        self.questions = Held(DELETE_PREFIX, question_expired)
+        self.forms = Held(EDIT_PREFIX, form_expired)
 
     async def cog_load(self) -> None:
-        self.bot.clicks[CUSTOM_ID_PREFIX] = self.answer_stale_click
+        for held in (self.previews, self.questions, self.forms):
+            self.bot.clicks[held.prefix] = held.answer_stale
 
     async def cog_unload(self) -> None:
-        self.bot.clicks.pop(CUSTOM_ID_PREFIX, None)
-
-    async def answer_stale_click(self, interaction: Interaction) -> None:
-        await answer_stale_click(interaction, self.previews)
+        for held in (self.previews, self.questions, self.forms):
+            self.bot.clicks.pop(held.prefix, None)
 
     def changed(self, guild_id: int, event_id: int) -> None:
         self.bot.registration_changed(guild_id, event_id)
@@ -159,7 +166,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     async def edit(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
         zone = await self.bot.store.run(self.bot.store.settings.timezone, found.guild_id)
-        await interaction.response.send_modal(EditModal(found, zone, member_language(interaction)))
+        await interaction.response.send_modal(EditModal(found, zone, self.forms,
+                                                        member_language(interaction)))
 
     @app_commands.command(name="timezone", description="The server's timezone, in which typed "
                           "times and pages without a zone are read")
@@ -388,7 +396,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     @app_commands.describe(event=EVENT_HELP)
     async def delete(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
-        view = DeleteConfirmation(interaction, found.id, found.title)
+        view = DeleteConfirmation(interaction, found.id, found.title, self.questions)
         await respond(interaction, deletion_question(member_language(interaction), found.title,
                                                      found.confirmed, found.waitlisted),
                       ephemeral=True, view=view)

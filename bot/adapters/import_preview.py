@@ -3,8 +3,8 @@ Cancel. Nothing is saved before Import.
 
 The buttons work while the command's token does (`IMPORT_PREVIEW_TIMEOUT`, inside its 15
 minutes), then the preview says it expired. A preview is held in memory only: a click on
-one this process holds no view for (after a restart, or after it expired) is answered by
-`answer_stale_click`, found by the custom id's prefix.
+one this process holds no view for (after a restart, or after it expired) is told so by
+its `Held` (bot.adapters.held).
 
 `/manage import` (cogs.manage) shows it; what the preview says and what Import saves are
 decided in `bot.flows.importing`; `save_import` renders what Import did.
@@ -13,13 +13,12 @@ decided in `bot.flows.importing`; `save_import` renders what Import did.
 from __future__ import annotations
 
 import contextlib
-import secrets
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import discord
 
 from bot.adapters.event_option import guild_id_of
+from bot.adapters.held import Held
 from bot.adapters.manage_forms import asker_may_answer, when_where_lines
 from bot.adapters.scheduled_events import sync_scheduled_event
 from bot.app import Interaction
@@ -93,29 +92,26 @@ ImportAction = Callable[[Interaction], Awaitable[tuple[str, discord.Embed]]]
 
 
 class ImportPreview(discord.ui.View):
-    """Import or Cancel, on the moderator's ephemeral preview: only they can answer. Its
-    key is in `live` while this view answers its buttons (see `answer_stale_click`)."""
+    """Import or Cancel, on the moderator's ephemeral preview: only they can answer."""
 
-    def __init__(self, asked: Interaction, live: set[str], timeout: float,
+    def __init__(self, asked: Interaction, held: Held, timeout: float,
                  do_import: ImportAction) -> None:
         super().__init__(timeout=timeout)
         self.asked = asked
-        self.live = live
         self.do_import = do_import
-        self.key = secrets.token_hex(8)
+        key = held.hold(self)
         lang = member_language(asked)
         go: discord.ui.Button[ImportPreview] = discord.ui.Button(
             label=lang._("Import"), style=discord.ButtonStyle.success,
-            custom_id=f"{CUSTOM_ID_PREFIX}go:{self.key}")
+            custom_id=held.custom_id(key, "go"))
         cancel: discord.ui.Button[ImportPreview] = discord.ui.Button(
             label=lang._("Cancel"), style=discord.ButtonStyle.secondary,
-            custom_id=f"{CUSTOM_ID_PREFIX}cancel:{self.key}")
+            custom_id=held.custom_id(key, "cancel"))
         # discord.py's way to give a component built here its callback
         go.callback = self.on_import  # type: ignore[method-assign,assignment]
         cancel.callback = self.on_cancel  # type: ignore[method-assign,assignment]
         self.add_item(go)
         self.add_item(cancel)
-        live.add(self.key)
 
     async def interaction_check(self, interaction: Interaction) -> bool:
         return await asker_may_answer(self.asked, interaction, member_language(interaction)._(
@@ -123,20 +119,14 @@ class ImportPreview(discord.ui.View):
 
     async def on_import(self, interaction: Interaction) -> None:
         self.stop()
-        try:
-            await interaction.response.defer()  # saving may take longer than 3 s
-            content, embed = await self.do_import(interaction)
-            await interaction.edit_original_response(content=content, embed=embed, view=None)
-        finally:
-            self.live.discard(self.key)
+        await interaction.response.defer()  # saving may take longer than 3 s
+        content, embed = await self.do_import(interaction)
+        await interaction.edit_original_response(content=content, embed=embed, view=None)
 
     async def on_cancel(self, interaction: Interaction) -> None:
         self.stop()
-        try:
-            await interaction.response.edit_message(content=member_language(interaction)._(
-                "Import cancelled; nothing was saved."), view=None)
-        finally:
-            self.live.discard(self.key)
+        await interaction.response.edit_message(content=member_language(interaction)._(
+            "Import cancelled; nothing was saved."), view=None)
 
     async def on_error(self, interaction: Interaction, error: Exception,
                        item: discord.ui.Item) -> None:
@@ -147,24 +137,9 @@ class ImportPreview(discord.ui.View):
         await report_error(interaction, error)
 
     async def on_timeout(self) -> None:
-        self.live.discard(self.key)
         with contextlib.suppress(discord.HTTPException):
             await self.asked.edit_original_response(content=expired(member_language(self.asked)),
                                                     view=None)
-
-
-async def answer_stale_click(interaction: Interaction, live: set[str]) -> None:
-    """A click on a preview no view of this process answers (it expired, or the bot
-    restarted since): say so, and take the dead buttons away."""
-    if interaction.type is not discord.InteractionType.component:
-        return
-    data: Any = interaction.data or {}
-    custom_id = str(data.get("custom_id", ""))
-    if not custom_id.startswith(CUSTOM_ID_PREFIX) or custom_id.rsplit(":", 1)[-1] in live:
-        return
-    with contextlib.suppress(discord.HTTPException):
-        await interaction.response.edit_message(content=expired(member_language(interaction)),
-                                                embed=None, view=None)
 
 
 async def save_import(interaction: Interaction, plan: ImportPlan) -> tuple[str, discord.Embed]:

@@ -1,11 +1,14 @@
 """The forms of `/manage`: the edit modal, the delete confirmation, and reading the
-times a moderator types (in the server's timezone)."""
+times a moderator types (in the server's timezone).
+
+Both are held in memory only: one this process no longer holds (it expired, or the bot
+restarted) is answered by its `Held` (bot.adapters.held), found by the custom id's prefix.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import secrets
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -13,6 +16,7 @@ import discord
 from discord import app_commands
 
 from bot.adapters.event_option import guild_id_of, require_manage_events
+from bot.adapters.held import Held
 from bot.adapters.scheduled_events import sync_scheduled_event
 from bot.catalog import MAX_LINK, MAX_TITLE, validate_link, validate_title
 from bot.errors import EventNotFound, InvalidValue
@@ -28,6 +32,16 @@ if TYPE_CHECKING:
 
 
 CONFIRM_TIMEOUT = 14 * 60  # seconds: within the 15 minutes an interaction's token lasts
+DELETE_PREFIX, EDIT_PREFIX = "eventbot:delete:", "eventbot:edit:"
+
+
+def question_expired(lang: Language) -> str:
+    return lang._("This question has expired; run /manage delete again.")
+
+
+def form_expired(lang: Language) -> str:
+    return lang._("This form has expired, so your edit was not saved; run /manage edit "
+                  "again.")
 
 
 async def asker_may_answer(asked: Interaction, interaction: Interaction, refusal: str) -> bool:
@@ -47,13 +61,16 @@ class DeleteConfirmation(discord.ui.View):
     """Delete or keep, on the moderator's ephemeral question: only they can answer, and
     the buttons go when the question's interaction is about to expire."""
 
-    def __init__(self, asked: Interaction, event_id: int, title: str) -> None:
+    def __init__(self, asked: Interaction, event_id: int, title: str, held: Held) -> None:
         super().__init__(timeout=CONFIRM_TIMEOUT)
         self.asked = asked
         self.event_id = event_id
         self.title = title
         lang = member_language(asked)  # the buttons speak the question's language
         self.confirm.label, self.keep.label = lang._("Delete"), lang._("Keep it")
+        key = held.hold(self)
+        self.confirm.custom_id = held.custom_id(key, "go")
+        self.keep.custom_id = held.custom_id(key, "keep")
 
     async def interaction_check(self, interaction: Interaction) -> bool:
         return await asker_may_answer(self.asked, interaction, member_language(interaction)._(
@@ -154,11 +171,12 @@ class EditModal(discord.ui.Modal):
     moderators' forms for one event would share one, and one submission would be read by
     the other's form, with its shown values, and the other never answered."""
 
-    def __init__(self, event: Event, zone: str, lang: Language | None = None) -> None:
+    def __init__(self, event: Event, zone: str, held: Held,
+                 lang: Language | None = None) -> None:
         lang = lang or language()
         super().__init__(title=clip(lang._("Edit: {title}", title=event.title), 45),
-                         custom_id=f"eventbot:edit:{event.id}:{secrets.token_hex(8)}",
                          timeout=900)
+        self.custom_id = held.custom_id(held.hold(self), str(event.id))
         self.event, self.zone = event, zone
         self.shown_start = typed_form(event.starts_at, zone, all_day=event.all_day)
         self.shown_end = "" if event.all_day else typed_form(event.ends_at, zone)

@@ -1,7 +1,10 @@
 """Forms, questions and pagers the bot holds in memory only, through the real bot: each
-answers its own submissions and clicks."""
+answers its own submissions and clicks, and one the bot no longer holds (it was answered,
+or the bot restarted) says it expired."""
 
 from __future__ import annotations
+
+import asyncio
 
 import pytest
 
@@ -29,3 +32,83 @@ async def test_two_moderators_editing_one_event_each_get_their_own_answer(world,
     ids = first.modal["custom_id"], second.modal["custom_id"]
     assert ids[0] != ids[1] and all(i.startswith("eventbot:edit:") and len(i) <= 100
                                     for i in ids), ids
+
+
+# -- after a restart, or once a view has gone: told so, never left unanswered -----------
+
+PAGES_EXPIRED = "These pages have expired; run /event speakers again."
+QUESTION_EXPIRED = "This question has expired; run /manage delete again."
+FORM_EXPIRED = "This form has expired, so your edit was not saved; run /manage edit again."
+FORM_EXPIRED_ZH = "这个表单已过期，你的修改没有保存；请重新运行 /manage edit。"
+
+
+def panel_page(title: str) -> bytes:
+    """Three long bios: more than one page of /event speakers."""
+    names = ("Alan Smith", "Bob Jones", "Carl Wu")
+    bio = " He studies deterrence and arms control in depth." * 60
+    return "\n\n".join([title, "A discussion of deterrence.",
+                        f"{names[0]} will moderate a discussion with {names[1]} and {names[2]}.",
+                        *(f"{name}\n\n{name} is a fellow.{bio}" for name in names)]).encode()
+
+
+async def answers_to(fake, reply) -> list[int]:
+    """The statuses of the bot's first responses to the interaction of `reply`, once any
+    second one would have come."""
+    await asyncio.sleep(0.3)
+    return [r.status for r in fake.requests
+            if r.path.startswith(f"/interactions/{reply.interaction_id}/")]
+
+
+async def test_a_live_pager_question_and_form_answer_each_interaction_once(world, fake):
+    event_id = await world.import_event("Live Panel", capacity=5, page=panel_page("Live Panel"),
+                                        starts_at="2031-05-06T18:00:00+00:00")
+    form = await fake.slash(world.guild, world.moderator, "manage edit", event=str(event_id))
+    done = await fake.submit_modal(form, {"venue": "Room 9"})
+    assert "Where: Room 9" in done.content and await answers_to(fake, done) == [200]
+
+    shown = await fake.slash(world.guild, world.moderator, "event speakers", event=str(event_id))
+    previous, following, jump = shown.custom_ids()
+    assert all(c.startswith("eventbot:speakers:") for c in (previous, following, jump))
+    turned = await fake.click(world.guild, world.moderator, shown.message, following)
+    assert turned.type == 7 and turned.embeds[0]["footer"]["text"].startswith("Page 2 of")
+    assert await answers_to(fake, turned) == [200]
+
+    asked = await fake.slash(world.guild, world.moderator, "manage delete", event=str(event_id))
+    confirm, keep = asked.custom_ids()
+    assert confirm.startswith("eventbot:delete:") and keep.startswith("eventbot:delete:")
+    kept = await fake.click(world.guild, world.moderator, asked.message, keep)
+    assert "Nothing was deleted" in kept.content and not kept.custom_ids()
+    assert await answers_to(fake, kept) == [200]
+    # A Delete sent after the question was answered (a client still showing it): told so.
+    late = await fake.click(world.guild, world.moderator, asked.message, confirm, forged=True)
+    assert late.content == QUESTION_EXPIRED and not late.custom_ids()
+    assert await answers_to(fake, late) == [200]
+    assert world.query("SELECT count(*) FROM events WHERE id = ?", (event_id,)) == [(1,)]
+
+
+async def test_pages_questions_and_forms_from_before_a_restart_say_they_expired(world, fake):
+    event_id = await world.import_event("Restarted Panel", capacity=5,
+                                        page=panel_page("Restarted Panel"),
+                                        starts_at="2031-05-06T18:00:00+00:00")
+    chinese = world.member("中文版主", manage_events=True, locale="zh-CN")
+    shown = await fake.slash(world.guild, world.moderator, "event speakers", event=str(event_id))
+    asked = await fake.slash(world.guild, world.moderator, "manage delete", event=str(event_id))
+    form = await fake.slash(world.guild, world.moderator, "manage edit", event=str(event_id))
+    form_zh = await fake.slash(world.guild, chinese, "manage edit", event=str(event_id))
+    page_one = shown.embeds[0]
+    before = world.dump()
+    await world.restart_bot()
+
+    turned = await fake.click(world.guild, world.moderator, shown.message, shown.custom_ids()[1])
+    assert turned.type == 7 and turned.content == PAGES_EXPIRED and not turned.custom_ids()
+    assert turned.embeds == [page_one]  # the page shown stays readable
+    confirm, _ = asked.custom_ids()
+    clicked = await fake.click(world.guild, world.moderator, asked.message, confirm)
+    assert clicked.content == QUESTION_EXPIRED and not clicked.custom_ids()
+    submitted = await fake.submit_modal(form, {"venue": "Room 2"})
+    assert submitted.ephemeral and submitted.content == FORM_EXPIRED
+    submitted = await fake.submit_modal(form_zh, {"venue": "Room 3"})
+    assert submitted.ephemeral and submitted.content == FORM_EXPIRED_ZH
+    for reply in (turned, clicked, submitted):
+        assert await answers_to(fake, reply) == [200]
+    assert world.dump() == before  # nothing deleted, nothing edited

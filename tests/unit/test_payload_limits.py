@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from bot import render
 from bot import render_answers as answers
 from bot import render_replies as replies
-from bot.adapters.manage_forms import EditModal
+from bot.adapters.held import Held
+from bot.adapters.manage_forms import EDIT_PREFIX, EditModal, form_expired
 from bot.catalog import MAX_TITLE
 from bot.i18n import SHIPPED, Language, language
 from bot.models import Event, Rsvp
@@ -31,7 +32,7 @@ from bot.registration import (
 )
 from bot.reminders import reminder_dm, scheduled_event_fields
 from bot.storage import MATCH_END, MATCH_START, EventListing, MyRsvp, Passage
-from cogs.events import speakers_reply
+from cogs.events import PAGER_PREFIX, pages_expired, speakers_reply
 from tests.limits import assert_fits, problems, scheduled_event_problems
 
 LANGUAGES = [language(code) for code in SHIPPED]  # every language the bot speaks
@@ -106,11 +107,11 @@ def check_event(lang: Language, event: Event) -> None:
     if event.starts_at is not None:
         assert any(f.name == lang._("When") for f in embed.fields)
     # /manage edit: its form, filled in with the event as it is
-    form = EditModal(event, "Asia/Shanghai", lang).to_dict()
-    assert len(form["title"]) <= 45
+    form = EditModal(event, "Asia/Shanghai", Held(EDIT_PREFIX, form_expired), lang).to_dict()
+    assert len(form["title"]) <= 45 and len(form["custom_id"]) <= 100
     assert_fits(components=form["components"])
     # /event speakers: one message, its pages turned by buttons and a menu
-    first, pager = speakers_reply(lang, event, owner_id=1)
+    first, pager = speakers_reply(lang, event, 1, Held(PAGER_PREFIX, pages_expired))
     assert_fits(embeds=[first])
     if pager is not None:
         for page in {0, len(pager.pages) // 2, len(pager.pages) - 1}:

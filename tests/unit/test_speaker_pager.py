@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
+from bot.adapters.held import Held
 from bot.i18n import language
 from bot.models import Event
 from bot.pages import Person
-from cogs.events import speakers_reply
+from cogs.events import PAGER_PREFIX, pages_expired, speakers_reply
 
 
 class Asked:
@@ -40,7 +41,8 @@ def panel(people: int) -> Event:
 async def test_the_pager_times_out_through_the_last_click_whose_token_still_lives():
     # Each click restarts the pager's 14 minutes, while the command's token dies 15
     # minutes after the command: the last click's token is the one still alive.
-    _, pager = speakers_reply(language("en-US"), panel(12), owner_id=7)
+    _, pager = speakers_reply(language("en-US"), panel(12), 7,
+                              Held(PAGER_PREFIX, pages_expired))
     assert pager is not None and len(pager.pages) > 2
     command, first, second = Asked(7), Asked(7), Asked(7)
     pager.latest = command

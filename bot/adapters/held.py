@@ -1,0 +1,68 @@
+"""Views and forms held in memory only (a preview, a question, a pager, a form), and the
+answer to a click or submission on one this process no longer holds.
+
+Their custom ids are `eventbot:<kind>:<part>:<key>`. A view answers them until it
+expires or is done, and never after a restart; Discord goes on showing its buttons (and a
+form its member still has open), and an interaction no view takes would get no answer:
+the member would see "The application did not respond". The kind's prefix finds its
+`Held` (`EventBot.clicks`), which tells the member, in their language, that it expired.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import weakref
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import discord
+
+from bot.app import Interaction
+from bot.i18n import Language
+from bot.tree import member_language, respond
+
+View = discord.ui.View | discord.ui.Modal
+
+
+class Held:
+    """The live views (or forms) of one kind, by the key their custom ids end with.
+
+    Held weakly: discord.py holds a view while it answers, and one it has let go (expired
+    or stopped) needs no entry here."""
+
+    def __init__(self, prefix: str, expired: Callable[[Language], str]) -> None:
+        self.prefix = prefix
+        self.expired = expired  # what a member who used a dead one is told
+        self._views: weakref.WeakValueDictionary[str, View] = (
+            weakref.WeakValueDictionary())
+
+    def hold(self, view: View) -> str:
+        """A new key for `view`, for its custom ids (see `custom_id`)."""
+        key = secrets.token_hex(8)
+        self._views[key] = view
+        return key
+
+    def custom_id(self, key: str, part: str) -> str:
+        return f"{self.prefix}{part}:{key}"
+
+    def answer_stale(self, interaction: Interaction
+                     ) -> Coroutine[Any, Any, None] | None:
+        """The answer to an interaction on one of this kind that no live view takes, or
+        None. Called as the interaction arrives, right after discord.py handed it to a
+        view or not, so that the two agree: a view that stops as it answers (Delete, say)
+        must not be answered twice."""
+        data: Any = interaction.data or {}
+        view = self._views.get(str(data.get("custom_id", "")).rsplit(":", 1)[-1])
+        if view is not None and not view.is_finished():
+            return None
+        return self._say_expired(interaction)
+
+    async def _say_expired(self, interaction: Interaction) -> None:
+        text = self.expired(member_language(interaction))
+        with contextlib.suppress(discord.HTTPException):
+            if interaction.type is discord.InteractionType.component:
+                # The message loses its dead components and says why.
+                await interaction.response.edit_message(content=text, view=None)
+            else:  # a form's submission: its member alone is told
+                await respond(interaction, text, ephemeral=True)
