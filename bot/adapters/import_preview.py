@@ -64,6 +64,18 @@ def preview_text(plan: ImportPlan, lang: Language | None = None) -> str:
                               option=option_name(lang.code, "starts_at"))),
              lang._("Where: {where}", where=safe(clip(plan.venue, 200)) if plan.venue
                     else lang._("no venue"))]
+    page_says = plan.facts
+    if "when" in plan.page_differs:
+        lines.append(lang._("Note: the page now gives {when}; the event keeps its own date. "
+                            "To take the page's, import with {option}: or use /manage edit.",
+                            when=span_text(page_says.when.starts_at, page_says.when.ends_at,
+                                           page_says.when.all_day),
+                            option=option_name(lang.code, "starts_at")))
+    if "venue" in plan.page_differs:
+        lines.append(lang._("Note: the page now gives the venue {venue}; the event keeps its "
+                            "own. To take the page's, import with {option}: or use /manage edit.",
+                            venue=safe(clip(page_says.venue or "", 200)),
+                            option=option_name(lang.code, "venue")))
     groups = people_by_role(page.people)
     lines.append(lang._("People: {people}", people="" if groups else lang._("none found")))
     lines += [lang._("- {role}: {names}", role=role_heading(lang, role),

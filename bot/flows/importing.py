@@ -90,6 +90,9 @@ class ImportPlan:
     ends_at: datetime | None
     all_day: bool
     venue: str | None
+    # What the page now says that the event keeps its own of ("when", "venue"): an
+    # event's date and venue, once set, change only when the moderator says so.
+    page_differs: tuple[str, ...] = ()
 
     @property
     def notes(self) -> tuple[Text, ...]:
@@ -111,8 +114,13 @@ def plan_import(source: PageSource, facts: PageFacts, typed: Typed, capacity: in
     if typed.starts_at is None and typed.ends_at is not None:
         ends = typed.ends_at
     venue = typed.venue or (target.venue if target is not None else None) or facts.venue
+    differs = tuple(field for field, kept_over_the_page in (
+        ("when", typed.starts_at is None and page_when.starts_at is not None
+         and (starts, all_day) != (page_when.starts_at, page_when.all_day)),
+        ("venue", not typed.venue and facts.venue is not None and venue != facts.venue))
+        if kept_over_the_page)
     return ImportPlan(source, facts, typed, capacity, title, target, adds_to, starts, ends,
-                      all_day, venue)
+                      all_day, venue, differs)
 
 
 async def prepare(store: Store, guild_id: int, source: PageSource, zone: str, *,

@@ -90,6 +90,36 @@ async def test_a_web_pages_own_title_is_its_title_however_long_or_it_ends(world,
     assert venue == "Washington, DC"
 
 
+def dated_page(date: str, venue: str) -> str:
+    return (f"<html><head><title>Grain Corridors</title></head><body><main>"
+            f"<h1>Grain Corridors</h1><p>{date}, 6:00 PM - 8:00 PM EST</p><p>{venue}</p>"
+            "<h2>Speakers</h2><div><h4>Jane Doe</h4>"
+            "<p>Jane Doe is a senior fellow at the institute.</p></div></main></body></html>")
+
+
+async def test_a_page_that_moved_its_date_and_venue_says_so_in_the_preview(world, fake,
+                                                                           server):
+    """The organisers' page now gives another date and venue: the event keeps its own
+    (a moderator may have corrected them), and the preview says what the page gives and
+    how to take it."""
+    server.add("/corridors.html", dated_page("December 1, 2031", "Washington, DC"))
+    url = server.url("/corridors.html")
+    first = await import_page(fake, world.guild, world.moderator, url=url)
+    event_id = event_id_in(first)
+    same = await fake.slash(world.guild, world.moderator, "manage import", url=url)
+    assert "Note: the page now gives" not in same.content
+    server.add("/corridors.html", dated_page("December 8, 2031", "New York, NY"))
+    moved = await fake.slash(world.guild, world.moderator, "manage import", url=url)
+    december_8 = 1954537200  # 2031-12-08 23:00 UTC
+    assert (f"Note: the page now gives <t:{december_8}:F>" in moved.content
+            and "the event keeps its own date. To take the page's, import with starts_at: or "
+                "use /manage edit." in moved.content), moved.content
+    assert ("Note: the page now gives the venue New York, NY; the event keeps its own."
+            in moved.content), moved.content
+    assert world.query("SELECT starts_at, venue FROM events WHERE id = ?", (event_id,)) == [
+        (1953932400, "Washington, DC")]
+
+
 async def test_refused_urls_and_bad_options_write_nothing(world, fake, server):
     before = world.dump()
     page = Attachment("p.html", (WEB_PAGES / "forum_cards.html").read_bytes(), "text/html")
