@@ -137,15 +137,42 @@ async def test_times_are_typed_in_the_servers_timezone(world, fake):
         assert "e.g." in refused.content
 
 
-async def test_an_edit_moves_the_reminders_and_tells_everyone_once(world, fake):
-    await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
+async def event_with_two_members(world, fake, title: str, who: str):
+    """The announcements channel set, an event of one seat starting 2037-05-06 18:00,
+    and a member confirmed and one waitlisted: (channel, event id, the two members)."""
     channel = world.guild.channel("announcements")
     await fake.slash(world.guild, world.moderator, "manage channel", channel=channel)
-    title = "Edited Talk"
     event_id = await world.import_event(title, 1, starts_at="2037-05-06 18:00")
-    confirmed, waiting = world.member("confirmed one"), world.member("waiting one")
-    for member in (confirmed, waiting):
+    members = world.member(f"{who} confirmed"), world.member(f"{who} waiting")
+    for member in members:
         await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+    return channel, event_id, members
+
+
+async def change_heard(fake, channel, title: str, members, stamp: int, venue: str) -> None:
+    """The channel's change notice, and each member's DM, name the new start and venue."""
+    notice = await fake.wait_message(
+        channel, lambda m: "📅 Change" in (m["content"] or "") and title in m["content"])
+    assert f"<t:{stamp}:F>" in notice["content"] and venue in notice["content"]
+    for member in members:
+        dm = await fake.wait_message(fake.dm_channel(member),
+                                     lambda m: "changed" in m["content"] and title in m["content"])
+        assert f"<t:{stamp}:F>" in dm["content"] and "@" not in dm["content"]
+
+
+async def change_heard_once(fake, channel, title: str, members) -> None:
+    await asyncio.sleep(1.0)  # time for a second notice or DM, were one due
+    assert len([m for m in fake.messages(channel) if "📅 Change" in (m["content"] or "")
+                and title in m["content"]]) == 1
+    for member in members:
+        assert len([m for m in fake.dms(member) if "changed" in m["content"]]) == 1
+
+
+async def test_an_edit_moves_the_reminders_and_tells_everyone_once(world, fake):
+    await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
+    title = "Edited Talk"
+    channel, event_id, (confirmed, waiting) = await event_with_two_members(world, fake, title,
+                                                                           "edit")
     await fake.slash(world.guild, world.moderator, "manage announce", event=str(event_id))
     [announcement] = [m for m in fake.messages(channel)
                       if any(e.get("title") == title for e in m["embeds"])]
@@ -176,12 +203,7 @@ async def test_an_edit_moves_the_reminders_and_tells_everyone_once(world, fake):
     assert world.query("SELECT user_id, status FROM rsvps WHERE event_id = ? ORDER BY seq",
                        (event_id,)) == [(confirmed.id, "confirmed"), (waiting.id, "waitlisted")]
 
-    notice = await fake.wait_message(channel, lambda m: "📅 Change" in (m["content"] or ""))
-    assert f"<t:{stamp}:F>" in notice["content"] and "Hall B" in notice["content"]
-    for member in (confirmed, waiting):
-        dm = await fake.wait_message(fake.dm_channel(member),
-                                     lambda m: "changed" in m["content"] and title in m["content"])
-        assert f"<t:{stamp}:F>" in dm["content"] and "@" not in dm["content"]
+    await change_heard(fake, channel, title, (confirmed, waiting), stamp, "Hall B")
     await eventually(lambda: f"<t:{stamp}:F>" in str(fake.messages(channel)[
         [m["id"] for m in fake.messages(channel)].index(announcement["id"])]["embeds"]),
         what="the announcement to show the new start")
@@ -193,10 +215,24 @@ async def test_an_edit_moves_the_reminders_and_tells_everyone_once(world, fake):
                                        lambda m: "Reminder" in m["content"], timeout=20)
     assert f"<t:{stamp}:F>" in reminder["content"] and "Hall B" in reminder["content"]
     assert time.time() >= stamp - 61
-    await asyncio.sleep(1.0)
-    assert len([m for m in fake.messages(channel) if "📅 Change" in (m["content"] or "")]) == 1
-    for member in (confirmed, waiting):
-        assert len([m for m in fake.dms(member) if "changed" in m["content"]]) == 1
+    await change_heard_once(fake, channel, title, (confirmed, waiting))
+
+
+async def test_a_page_imported_again_with_a_new_start_and_venue_tells_everyone_once(world,
+                                                                                    fake):
+    """Importing the event's page again with `starts_at` and `venue` moves it, as an edit
+    does: the members registered hear of it, once; the same page again, typing nothing,
+    moves nothing and tells nobody."""
+    title = "Moved By Import"
+    channel, event_id, members = await event_with_two_members(world, fake, title, "import")
+    first = event_times(world, event_id)[0]
+    assert await world.import_event(title, 1) == event_id  # the same page: nothing moves
+    moved = await world.import_event(title, 1, starts_at="2037-05-13 18:00", venue="Hall C")
+    assert moved == event_id
+    stamp = first + 7 * 86_400  # a week later, in the server's zone
+    assert event_times(world, event_id)[0::3] == (stamp, "Hall C")
+    await change_heard(fake, channel, title, members, stamp, "Hall C")
+    await change_heard_once(fake, channel, title, members)
 
 
 async def test_an_edit_keeps_a_stored_venue_longer_than_the_form_shows(world, fake):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -262,6 +262,26 @@ async def test_an_import_into_an_announced_event_asks_for_its_announcements_edit
     assert await kinds(store) == ["recap"]
     await store.run(store.events.add_page, 1, event.id, "the recap of announced", recap)
     assert await kinds(store) == ["recap", "refresh"]
+
+
+async def test_an_import_that_moves_an_event_tells_its_channel_and_members(store):
+    """A page imported again with a typed start or venue moves the event as an edit does:
+    one channel notice, one DM per member registered; the same import again, none."""
+    start = datetime(2031, 3, 4, 18, tzinfo=UTC)
+    event = await new_event(store, capacity=1, starts_at=start)
+    await store.join(1, event.id, 1, "confirmed")
+    await store.join(1, event.id, 2, "waitlisted")
+    await kinds(store)
+
+    async def import_again(**typed) -> list[str]:
+        await store.run(store.events.save_event, 1, EventDraft(
+            slug="talk", title="Event talk", capacity=1, **typed), [("page text", make_page())])
+        return sorted(await kinds(store))
+
+    assert await import_again() == []
+    moved = {"starts_at": start + timedelta(days=7), "venue": "Hall C"}
+    assert await import_again(**moved) == ["changed", "changed_dm", "changed_dm"]
+    assert await import_again(**moved) == []
 
 
 async def test_acknowledging_a_notice_of_a_deleted_event_never_takes_a_newer_one(store):

@@ -34,6 +34,8 @@ from bot.storage.protocol import SampleDrafts
 from bot.storage.sqlite.session import (
     SUMMARY,
     WESTMOST,
+    DateAndVenue,
+    date_and_venue,
     dt,
     start_moment,
     summary_of,
@@ -112,7 +114,11 @@ class PostgresEvents(Repository):
                 "the event page says registration has closed" if closed else None,
                 sample, ts(now))
         assert event_id is not None
+        before = await self._date_and_venue(conn, event_id)
         await self._apply_draft(conn, event_id, guild_id, draft, now)
+        if not created and not sample:  # an import given a new start or venue moved it
+            await self._tell_of_change(conn, guild_id, event_id, before,
+                                       await self._date_and_venue(conn, event_id), now)
         await self._content.add_pages(conn, event_id, guild_id, pages, now, url,
                                       announce_recap=not created)
         if not created:
@@ -210,16 +216,28 @@ class PostgresEvents(Repository):
             await anchor_days(conn, guild_id, event_id)
             await self._registrations.fill_free_seats(conn, guild_id, event_id, now)
             after = await self._get_event(conn, guild_id, event_id)
-            moved = (before.starts_at, before.all_day) != (after.starts_at, after.all_day)
-            if moved or before.venue != after.venue:
-                venue_changed = before.venue != after.venue
-                await self._outbox.notify(conn, guild_id, event_id,
-                                          ChangedPayload(moved, venue_changed), now)
-                for row in await conn.fetch("SELECT user_id FROM rsvps WHERE event_id = $1"
-                                            " ORDER BY status = 'waitlisted', seq", event_id):
-                    await self._outbox.notify(conn, guild_id, event_id, ChangedDmPayload(
-                        row["user_id"], moved, venue_changed), now)
+            await self._tell_of_change(conn, guild_id, event_id, date_and_venue(before),
+                                       date_and_venue(after), now)
         return before, after
+
+    @staticmethod
+    async def _date_and_venue(conn: asyncpg.Connection, event_id: int) -> DateAndVenue:
+        row = await conn.fetchrow("SELECT starts_at, all_day, venue FROM events WHERE id = $1",
+                                  event_id)
+        return (dt(row["starts_at"]), row["all_day"]), row["venue"]
+
+    async def _tell_of_change(self, conn: asyncpg.Connection, guild_id: int, event_id: int,
+                              before: DateAndVenue, after: DateAndVenue, now: datetime) -> None:
+        """A new start or venue is news: one notice for the channel and one DM to each
+        member registered (confirmed, then waitlisted), in the caller's transaction."""
+        moved, venue_changed = before[0] != after[0], before[1] != after[1]
+        if moved or venue_changed:
+            await self._outbox.notify(conn, guild_id, event_id,
+                                      ChangedPayload(moved, venue_changed), now)
+            for row in await conn.fetch("SELECT user_id FROM rsvps WHERE event_id = $1"
+                                        " ORDER BY status = 'waitlisted', seq", event_id):
+                await self._outbox.notify(conn, guild_id, event_id, ChangedDmPayload(
+                    row["user_id"], moved, venue_changed), now)
 
     async def summary(self, guild_id: int, event_id: int) -> EventSummary:
         async with self._transaction() as conn:

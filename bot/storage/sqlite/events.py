@@ -36,8 +36,10 @@ from bot.storage.sqlite.session import (
     OVER_AT,
     SUMMARY,
     WESTMOST,
+    DateAndVenue,
     Repository,
     Session,
+    date_and_venue,
     dt,
     start_moment,
     summary_of,
@@ -123,7 +125,10 @@ class SqliteEvents(Repository):
             event_id = int(cursor.lastrowid or 0)
         else:
             event_id = row["id"]
+        before = self._date_and_venue(event_id)
         self._apply_draft(event_id, guild_id, draft, now)
+        if not created and not sample:  # an import given a new start or venue moved it
+            self._tell_of_change(guild_id, event_id, before, self._date_and_venue(event_id), now)
         self._content.add_pages(event_id, guild_id, pages, now, url, created=created)
         if not created:
             self._outbox.refresh_announcements(guild_id, event_id, now)
@@ -228,15 +233,25 @@ class SqliteEvents(Repository):
             self._settings.anchor_days(guild_id, event_id)
             self._registrations.fill_free_seats(guild_id, event_id, now)  # a later date
             after = self.get_event(guild_id, event_id)
-            moved = (before.starts_at, before.all_day) != (after.starts_at, after.all_day)
-            if moved or before.venue != after.venue:
-                venue_changed = before.venue != after.venue
-                self._outbox.notify(guild_id, event_id, ChangedPayload(moved, venue_changed), now)
-                for row in self._all("SELECT user_id FROM rsvps WHERE event_id = ?"
-                                     " ORDER BY status = 'waitlisted', seq", (event_id,)):
-                    self._outbox.notify(guild_id, event_id, ChangedDmPayload(
-                        row["user_id"], moved, venue_changed), now)
+            self._tell_of_change(guild_id, event_id, date_and_venue(before),
+                                 date_and_venue(after), now)
         return before, after
+
+    def _date_and_venue(self, event_id: int) -> DateAndVenue:
+        row = self._row("SELECT starts_at, all_day, venue FROM events WHERE id = ?", (event_id,))
+        return (dt(row[0]), bool(row[1])), row[2]
+
+    def _tell_of_change(self, guild_id: int, event_id: int, before: DateAndVenue,
+                        after: DateAndVenue, now: datetime) -> None:
+        """A new start or venue is news: one notice for the channel and one DM to each
+        member registered (confirmed, then waitlisted), in the caller's transaction."""
+        moved, venue_changed = before[0] != after[0], before[1] != after[1]
+        if moved or venue_changed:
+            self._outbox.notify(guild_id, event_id, ChangedPayload(moved, venue_changed), now)
+            for row in self._all("SELECT user_id FROM rsvps WHERE event_id = ?"
+                                 " ORDER BY status = 'waitlisted', seq", (event_id,)):
+                self._outbox.notify(guild_id, event_id, ChangedDmPayload(
+                    row["user_id"], moved, venue_changed), now)
 
     def summary(self, guild_id: int, event_id: int) -> EventSummary:
         row = self._one(f"SELECT {SUMMARY} FROM events WHERE id = ? AND guild_id = ?",

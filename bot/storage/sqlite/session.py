@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from bot.content import EventContent
-from bot.models import EventSummary
+from bot.models import Event, EventSummary
 from bot.when import day_offsets
 
 BUSY_TIMEOUT_MS = 10_000
@@ -101,6 +101,15 @@ def summary_of(row: Columns) -> EventSummary:
     """An event's summary from a row holding the SUMMARY columns (either backend's)."""
     return EventSummary(row["id"], row["title"], dt(row["starts_at"]), row["slug"],
                         bool(row["archived"]))
+
+
+# What members hear of when it changes (`edit_event`, an import into an event): its start
+# (with whether it is all day) and its venue.
+DateAndVenue = tuple[tuple[datetime | None, bool], str | None]
+
+
+def date_and_venue(event: Event) -> DateAndVenue:
+    return (event.starts_at, event.all_day), event.venue
 
 
 def content_bytes(content: EventContent) -> int:
