@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import ipaddress
 import re
 import tomllib
 import unicodedata
@@ -44,15 +45,37 @@ MAX_TITLE = 200
 MAX_LINK = 500
 
 
+# A link as a well-formed URL has it, the embed's URL it becomes: no spaces, controls or
+# invisible format characters (a zero-width space in the host), a numeric port, and a host
+# of letters, digits and hyphens once IDNA-encoded (underscores too, but in the top-level
+# name), or an IP address.
+_LINK_TEXT = re.compile(r"[^\s\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]+")
+_LABEL = r"[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?"
+_HOST_NAME = re.compile(rf"(?:{_LABEL}\.)*[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.?", re.I)
+
+
+def _host_ok(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    return bool(_HOST_NAME.fullmatch(host.encode("idna").decode("ascii")))
+
+
 def validate_link(value: str | None) -> str | None:
     """An event's link: an http(s) address, or None for none."""
     link = (value or "").strip()
     if not link:
         return None
     try:
-        parts = urlsplit(link) if len(link) <= MAX_LINK and not re.search(r"\s", link) else None
-        host = parts and parts.hostname
-    except ValueError:  # a malformed address such as "http://[::1"
+        parts = urlsplit(link) if len(link) <= MAX_LINK and _LINK_TEXT.fullmatch(link) else None
+        host = parts.hostname if parts is not None else None
+        if parts is not None:
+            _ = parts.port  # raises ValueError for a port that is no number, or too large
+        if host and not _host_ok(host):
+            host = None
+    except ValueError:  # "http://[::1", a port that is no number, a name part over 63
         parts = host = None
     if parts is None or not host or parts.scheme.lower() not in ("http", "https"):
         raise InvalidValue(N_("the link must be a web address starting with https:// (at most "

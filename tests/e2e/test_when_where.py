@@ -184,8 +184,10 @@ async def test_an_edit_moves_the_reminders_and_tells_everyone_once(world, fake):
     assert values == {"title": title, "start": "2037-05-06 18:00", "end": "", "venue": "",
                       "link": ""}
 
-    refused = await fake.submit_modal(opened, {"link": "javascript:alert(1)"})
-    assert refused.ephemeral and "https://" in refused.content
+    for link in ("javascript:alert(1)", "https://example.org:abc/talk",
+                 "https://exa\u200bmple.org/talk"):
+        refused = await fake.submit_modal(opened, {"link": link})
+        assert refused.ephemeral and "https://" in refused.content, (link, refused.content)
     refused = await fake.submit_modal(opened, {"start": "yesterday 6pm"})
     assert refused.ephemeral and "in the past" in refused.content
     refused = await fake.submit_modal(opened, {"start": ""})
