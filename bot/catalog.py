@@ -276,7 +276,7 @@ def is_url(value: str) -> bool:
     return bool(_SCHEME.match(value.strip()))
 
 
-def read_page_bytes(name: str, data: bytes, *, html: bool | None = None,
+def page_from_bytes(name: str, data: bytes, *, html: bool | None = None,
                     charset: str | None = None) -> tuple[str, Page]:
     """A page file's (or a fetched page's) bytes -> the text the importer reads, and the
     page it reads there.
@@ -297,7 +297,7 @@ def read_page_bytes(name: str, data: bytes, *, html: bool | None = None,
 async def read_page_file(name: str, data: bytes) -> PageSource:
     """An uploaded .txt or .html page -> PageSource (parsed off the event loop)."""
     def read() -> PageSource:
-        return PageSource(*read_page_bytes(name, data), name)
+        return PageSource(*page_from_bytes(name, data), name)
     return await asyncio.to_thread(read)
 
 
@@ -306,7 +306,7 @@ async def read_page_url(url: str, policy: FetchPolicy) -> PageSource:
     fetched = await fetch_page(url, policy)
 
     def read() -> PageSource:
-        text, page = read_page_bytes(fetched.final_url, fetched.body,
+        text, page = page_from_bytes(fetched.final_url, fetched.body,
                                      html=fetched.content_type == "text/html",
                                      charset=fetched.charset)
         return PageSource(text, page, fetched.final_url, str(check_url(url)))
@@ -369,7 +369,7 @@ def title_from_name(name: str) -> str:
 
 def _read_page(path: Path) -> tuple[str, Page]:
     try:
-        return read_page_bytes(path.name, path.read_bytes())
+        return page_from_bytes(path.name, path.read_bytes())
     except OSError as exc:
         raise InvalidValue(f"cannot read page {path.name} ({exc.strerror})") from None
     except InvalidValue as exc:
