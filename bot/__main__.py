@@ -221,6 +221,8 @@ async def cmd_rsvps(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    if not args.path:  # SQLite would take "" for a temporary database and write nothing
+        raise UsageError("backup needs the name of the file to write")
     _refuse_existing(args.path)
     async with await open_store(settings.database) as store:
         await store.backup(args.path)

@@ -166,6 +166,40 @@ def test_unknown_event_and_existing_backup_target_are_clear_errors(cli, tmp_path
     assert (tmp_path / "copy.sqlite3").stat().st_size > 0
 
 
+@pytest.mark.parametrize("target", ["", "missing/copy.sqlite3", "somefile/copy.sqlite3"])
+def test_a_backup_that_cannot_be_written_is_one_line_and_reports_no_backup(cli, tmp_path,
+                                                                          target):
+    cli("import", str(SAMPLE_DIR), "--guild", "1")
+    (tmp_path / "somefile").write_text("not a folder")
+    before = sorted(tmp_path.iterdir())
+    proc = cli("backup", target, check_status=2)
+    assert proc.stderr.startswith("eventbot: ") and proc.stderr.count("\n") == 1, proc.stderr
+    assert proc.stdout == ""  # no "backed up"
+    assert sorted(tmp_path.iterdir()) == before
+
+
+def test_a_backup_into_a_read_only_folder_is_one_line(cli, tmp_path):
+    cli("import", str(SAMPLE_DIR), "--guild", "1")
+    wrap = read_only(tmp_path, "true")
+    proc = cli("backup", str(tmp_path / "ro" / "copy.sqlite3"), check_status=2, wrap=wrap)
+    assert proc.stderr.startswith("eventbot: cannot write the backup ")
+    assert proc.stderr.count("\n") == 1 and proc.stdout == ""
+
+
+def test_a_backup_cut_short_leaves_no_file_behind(cli, tmp_path):
+    """The disk fills up halfway (here: a limit on the size of files the process writes):
+    one line, and no half-written copy that looks like a backup."""
+    cli("import", str(SAMPLE_DIR), "--guild", "1")
+    assert cli.db.stat().st_size > 64 * 1024
+    (tmp_path / "backups").mkdir()
+    # Python ignores SIGXFSZ, so a write past the limit fails (EFBIG) instead of killing it.
+    wrap = ("sh", "-c", 'ulimit -f 64 && exec "$@"', "sh")  # 64 blocks: 32 or 64 KiB
+    proc = cli("backup", str(tmp_path / "backups" / "copy.sqlite3"), check_status=2, wrap=wrap)
+    assert proc.stderr.startswith("eventbot: cannot write the backup ")
+    assert proc.stderr.count("\n") == 1 and proc.stdout == ""
+    assert list((tmp_path / "backups").iterdir()) == []
+
+
 def test_a_bad_setting_is_one_line_naming_it(cli, tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT), LOG_LEVEL="LOUD",
                EVENTS_DIR=str(ROOT / "data" / "events"))

@@ -17,11 +17,14 @@ cache up, runs on the database thread as before.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import functools
 import logging
+import os
 import queue
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -302,13 +305,31 @@ class SqliteStore:
         return await self.run(self.events.summary, guild_id, event_id)
 
     async def backup(self, target: str | Path) -> None:
-        """A consistent copy of the live database, through SQLite's online backup."""
+        """A consistent copy of the live database, through SQLite's online backup. It is
+        written under a temporary name beside `target` and renamed when whole, so a copy
+        cut short (a full disk) never lies there looking like a backup; a target that
+        cannot be written raises Unavailable saying why."""
+        target = Path(target)
+
         def copy() -> None:
-            dest = sqlite3.connect(target)
+            partial: str | None = None
             try:
-                self._repos.session.conn.backup(dest)
-            finally:
-                dest.close()
+                fd, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial",
+                                               dir=target.parent)
+                os.close(fd)
+                dest = sqlite3.connect(partial)
+                try:
+                    self._repos.session.conn.backup(dest)
+                finally:
+                    dest.close()
+                os.replace(partial, target)
+            except (OSError, sqlite3.Error) as exc:
+                if partial is not None:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.remove(partial)
+                reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+                raise Unavailable(f"cannot write the backup {target} in the folder "
+                                  f"{target.parent} ({reason})") from None
         await self.run(copy)
 
 
