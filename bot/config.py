@@ -155,11 +155,12 @@ def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
 def _database_url(value: str | None) -> str | None:
     if value is None:
         return None
-    try:
-        parsed = urlparse(value)
-        parsed.port  # noqa: B018 (reading it checks it)
-    except ValueError:
-        parsed = urlparse("")
+    from bot.storage import url_problem  # the rule `migrate-db --to` follows too
+
+    problem = url_problem(value)
+    if problem:
+        raise ConfigError(f"DATABASE_URL is malformed: {problem}")
+    parsed = urlparse(value)
     if parsed.scheme not in ("postgresql", "postgres") or not (parsed.netloc or parsed.query):
         raise ConfigError("DATABASE_URL must be a postgresql:// URL, e.g. "
                           "postgresql://eventbot:secret@db.example:5432/eventbot "

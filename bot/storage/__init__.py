@@ -53,7 +53,7 @@ __all__ = ["MATCH_END", "MATCH_START", "AnnouncementMessage", "Deletion", "DueRe
            "EventDraft", "EventEdit", "EventListing", "EventNotFound", "EventRef",
            "EventSummary", "GuildLeft", "MyRsvp", "Notice", "NoticeKind", "Passage",
            "ReminderSettings", "RoleGrant", "Store", "is_postgres_url", "open_store",
-           "safe_url", "utcnow"]
+           "safe_url", "url_problem", "utcnow"]
 
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -63,8 +63,25 @@ def is_postgres_url(location: str | Path) -> bool:
     return isinstance(location, str) and location.startswith(POSTGRES_SCHEMES)
 
 
+def url_problem(url: str) -> str | None:
+    """What makes a database URL's host or port unreadable, in words that quote none of
+    it (in a malformed URL a password may be anywhere); None when both can be read."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed "["
+        return "its host is not an address (an IPv6 address goes in [ ])"
+    try:
+        parts.port  # noqa: B018 (reading it checks it)
+    except ValueError:
+        return "its port is not a number from 0 to 65535"
+    return None
+
+
 def safe_url(url: str) -> str:
-    """A database URL without its user and password, for messages and logs."""
+    """A database URL without its user and password, for messages and logs; one whose
+    address cannot be read shows none of it."""
+    if url_problem(url):
+        return f"{url.partition('://')[0]}://(a malformed address)"
     parts = urlsplit(url)
     port = f":{parts.port}" if parts.port else ""
     return f"{parts.scheme}://{parts.hostname or 'localhost'}{port}{parts.path}"

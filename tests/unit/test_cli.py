@@ -210,6 +210,25 @@ def test_a_bad_setting_is_one_line_naming_it(cli, tmp_path):
         "eventbot: LOG_LEVEL='LOUD' must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"]
 
 
+MALFORMED_URLS = [("postgresql://eventbot:s3cret@db:abc/eventbot", "port"),
+                  ("postgresql://eventbot:s3cret@db:99999/eventbot", "port"),
+                  ("postgresql://eventbot:s3cret@[::1/eventbot", "[ ]"),
+                  ("postgresql://db/eventbot?password:s3cret", "malformed")]
+
+
+@pytest.mark.parametrize(("url", "problem"), MALFORMED_URLS)
+@pytest.mark.parametrize("command", ["migrate-db", "events", "run"])
+def test_a_malformed_postgresql_url_is_one_line_without_its_password(cli, url, problem,
+                                                                     command):
+    cli("events")  # the SQLite database migrate-db copies
+    if command == "migrate-db":
+        proc = cli("migrate-db", "--to", url, check_status=2)
+    else:
+        proc = cli(command, env={"DATABASE_URL": url}, check_status=2)
+    assert proc.stderr.startswith("eventbot: ") and proc.stderr.count("\n") == 1, proc.stderr
+    assert problem in proc.stderr and "s3cret" not in proc.stderr
+
+
 def test_import_refuses_a_far_date_in_one_line_and_writes_nothing(cli, tmp_path):
     good, far = tmp_path / "events" / "a-good", tmp_path / "events" / "b-far"
     for folder, starts in ((good, "2026-12-01T18:00:00+01:00"), (far, "9999-12-31T23:00Z")):

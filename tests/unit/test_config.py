@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import DISCORD_API_BASE, ConfigError, load_settings
+from bot.storage import safe_url
 from tests.conftest import ROOT
 
 EVENTS = str(ROOT / "data" / "events")
@@ -72,6 +73,9 @@ def test_database_url_chooses_postgresql_and_is_shown_without_its_password():
     s = settings(DATABASE_URL="postgresql://bot:s3cret@db.example:5433/events")
     assert s.database == "postgresql://bot:s3cret@db.example:5433/events"
     assert s.database_label == "postgresql://db.example:5433/events"
+    # A URL whose address cannot be read may hold its password anywhere: none of it shows.
+    assert safe_url("postgresql://bot:s3/cret@db.example/events") == (
+        "postgresql://(a malformed address)")
 
 
 def test_env_example_documents_every_setting():

@@ -20,7 +20,7 @@ import asyncpg
 
 from bot.errors import Unavailable
 from bot.models import EventSummary, Joined
-from bot.storage import safe_url
+from bot.storage import safe_url, url_problem
 from bot.storage.postgres.content import PostgresContent
 from bot.storage.postgres.events import PostgresEvents
 from bot.storage.postgres.listener import NoticeListener
@@ -99,6 +99,9 @@ class PostgresStore:
         """Connect to the database at `url` and bring its schema up to date; `clock` is
         the registration rules' "now". A database that cannot be used raises Unavailable
         saying which one (without its password) and why."""
+        problem = url_problem(url)
+        if problem:
+            raise Unavailable(f"the PostgreSQL database URL is malformed: {problem}")
         pool: asyncpg.Pool | None = None
         try:
             pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE,
@@ -114,6 +117,12 @@ class PostgresStore:
             if isinstance(exc, OSError | asyncpg.PostgresError | asyncpg.InterfaceError):
                 raise Unavailable(f"cannot use the PostgreSQL database {safe_url(url)} "
                                   f"({exc}); check DATABASE_URL and that the server is up"
+                                  ) from None
+            if isinstance(exc, ValueError) and pool is None:  # asyncpg could not read the URL
+                # Its message may quote the URL, password included: say what to check instead.
+                raise Unavailable("the PostgreSQL database URL is malformed: options after "
+                                  "'?' go as name=value&name=value, and '@', ':', '/' or '?' "
+                                  "in a user name or password as %40, %3A, %2F or %3F"
                                   ) from None
             raise
         return store
