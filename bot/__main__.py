@@ -1,7 +1,9 @@
 """The command line: `python -m bot COMMAND` (also installed as `eventbot`).
 
 Every failure is one line on stderr and a non-zero exit: 2 for a problem the
-user can fix (a setting, a file, an argument), 1 for anything unexpected.
+user can fix (a setting, a file, an argument, a server that cannot be reached: Discord
+for `sync`, the PostgreSQL database), 1 for anything unexpected. `run` alone keeps
+trying to reach Discord, as a bot meant to stay up.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from bot.adapters.languages import MemberLocales, ServerLanguages
 from bot.catalog import EventFolder, read_bundled, save_samples
 from bot.command_words import CommandTranslator
 from bot.config import ConfigError, Settings
+from bot.errors import Unavailable
 from bot.shards import Shards
 from bot.signals import GuildLeft, RegistrationChanged, Signals
 from bot.storage import Store
@@ -317,9 +318,11 @@ async def _log_in_and_connect(client: EventBot, settings: Settings) -> None:
         raise
 
 
-async def log_in(client: EventBot, settings: Settings) -> None:
+async def log_in(client: EventBot, settings: Settings, *, keep_trying: bool = True) -> None:
     """`client.login`, tried again with capped, jittered exponential backoff while Discord
-    cannot be reached (discord.py retries only once connected); one warning per attempt."""
+    cannot be reached (discord.py retries only once connected); one warning per attempt.
+    A one-shot command (`sync`) passes keep_trying=False: the first attempt that cannot
+    reach Discord raises Unavailable saying so, for the person who ran it to act on."""
     delay = min(1.0, settings.reconnect_max_delay)
     while True:
         try:
@@ -330,9 +333,12 @@ async def log_in(client: EventBot, settings: Settings) -> None:
                               "Bot page of your application") from None
         except UNREACHABLE as exc:
             reason = " ".join(str(exc).split()) or type(exc).__name__
+            unreachable = f"Discord could not be reached at {settings.discord_api_base} ({reason})"
+            if not keep_trying:
+                raise Unavailable(f"{unreachable}; check the network and DISCORD_API_BASE, "
+                                  "then try again") from None
             wait = random.uniform(delay / 2, delay)  # jitter: restarted bots spread out
-            log.warning("Discord could not be reached at %s (%s); trying again in %.1f s",
-                        settings.discord_api_base, reason, wait)
+            log.warning("%s; trying again in %.1f s", unreachable, wait)
         # Start the next attempt afresh: a new HTTP session (the failed one is closed with
         # its connector) and no extensions left loaded by a setup_hook that got halfway.
         await client.http.close()
@@ -356,7 +362,7 @@ async def sync_commands(settings: Settings, store: Store, guild_id: int | None) 
     """`python -m bot sync`: log in over REST only, sync, and remember what was synced."""
     point_at(settings)
     async with EventBot(settings, store) as client:
-        await client.login(token_of(settings))
+        await log_in(client, settings, keep_trying=False)
         await client.load_commands()
         guild = discord.Object(guild_id) if guild_id else None
         count = await sync_tree(client.tree, guild)

@@ -99,6 +99,42 @@ async def test_a_refused_token_is_still_one_line_and_exit_2_not_retried(tmp_path
             bot.kill()
 
 
+async def sync(env: dict[str, str], tmp_path) -> tuple[int, str, str]:
+    """`python -m bot sync` as a user runs it, logging only warnings: its exit status,
+    stdout and the line it printed on stderr to say what went wrong, if any."""
+    env = {**env, "LOG_LEVEL": "WARNING", "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+           "EVENTS_DIR": str(ROOT / "data/events"), "PYTHONPATH": str(ROOT)}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "sync", env=env, cwd=str(tmp_path),
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode is not None and "Traceback" not in err.decode(), err.decode()
+    # Above it, only discord.py's warnings about voice, which this bot does not use.
+    said = [line for line in err.decode().splitlines() if "voice will NOT" not in line]
+    assert len(said) <= 1, said
+    return proc.returncode, out.decode(), "".join(said)
+
+
+async def test_sync_with_a_refused_token_is_one_line_and_exit_2(tmp_path):
+    async with FakeDiscord() as fake:
+        status, out, err = await sync({**fake.bot_env(), "DISCORD_TOKEN": "not-the-bot-token"},
+                                      tmp_path)
+        assert (status, out) == (2, ""), err
+        assert err == ("eventbot: Discord refused DISCORD_TOKEN; copy the token again from "
+                       "the Bot page of your application")
+
+
+async def test_sync_while_discord_cannot_be_reached_is_one_line_and_exit_2(tmp_path):
+    """`run` keeps trying (it is meant to stay up); `sync`, a one-shot command, says once
+    what it could not reach, as it does for a database server that is down."""
+    address = f"http://127.0.0.1:{closed_port()}/api/v10"
+    status, out, err = await sync({"DISCORD_TOKEN": "fake-bot-token",
+                                   "DISCORD_API_BASE": address}, tmp_path)
+    assert (status, out) == (2, ""), err
+    assert err.startswith(f"eventbot: Discord could not be reached at {address} (")
+
+
 async def test_the_bot_writes_its_ready_file_once_it_is_ready_not_when_it_connects(tmp_path):
     """READY_FILE is how a supervisor (the sandbox) learns that notices and DMs go out:
     discord.py is ready only a moment (2 s) after the last GUILD_CREATE."""
