@@ -358,12 +358,20 @@ async def finish_interactions() -> None:
                  len(tasks) - len(unfinished), len(unfinished))
 
 
+class CommandSync(EventBot):
+    """The bot as `python -m bot sync` uses it. Logging in runs setup_hook, which here only
+    loads the commands: no background work, and no sync but the one asked for (a start's
+    own would sync globally or to SYNC_GUILD_ID, whatever --guild says)."""
+
+    async def setup_hook(self) -> None:
+        await self.load_commands()
+
+
 async def sync_commands(settings: Settings, store: Store, guild_id: int | None) -> int:
     """`python -m bot sync`: log in over REST only, sync, and remember what was synced."""
     point_at(settings)
-    async with EventBot(settings, store) as client:
+    async with CommandSync(settings, store) as client:
         await log_in(client, settings, keep_trying=False)
-        await client.load_commands()
         guild = discord.Object(guild_id) if guild_id else None
         count = await sync_tree(client.tree, guild)
         await store.run(store.settings.set_meta, f"{SYNC_HASH_KEY}:{guild_id or 'global'}",

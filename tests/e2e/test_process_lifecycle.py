@@ -99,13 +99,13 @@ async def test_a_refused_token_is_still_one_line_and_exit_2_not_retried(tmp_path
             bot.kill()
 
 
-async def sync(env: dict[str, str], tmp_path) -> tuple[int, str, str]:
+async def sync(env: dict[str, str], tmp_path, *args: str) -> tuple[int, str, str]:
     """`python -m bot sync` as a user runs it, logging only warnings: its exit status,
     stdout and the line it printed on stderr to say what went wrong, if any."""
     env = {**env, "LOG_LEVEL": "WARNING", "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
            "EVENTS_DIR": str(ROOT / "data/events"), "PYTHONPATH": str(ROOT)}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "sync", env=env, cwd=str(tmp_path),
+        sys.executable, "-m", "bot", "sync", *args, env=env, cwd=str(tmp_path),
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE)
     out, err = await asyncio.wait_for(proc.communicate(), 60)
@@ -114,6 +114,19 @@ async def sync(env: dict[str, str], tmp_path) -> tuple[int, str, str]:
     said = [line for line in err.decode().splitlines() if "voice will NOT" not in line]
     assert len(said) <= 1, said
     return proc.returncode, out.decode(), "".join(said)
+
+
+async def test_sync_registers_the_commands_where_asked_and_nowhere_else(tmp_path):
+    async with FakeDiscord() as fake:
+        guild = fake.add_guild("Forum")
+        status, out, err = await sync(fake.bot_env(), tmp_path, "--guild", str(guild.id))
+        assert (status, err) == (0, ""), err
+        count = len(fake.commands(guild))
+        assert count > 0 and out == f"synced {count} commands to guild {guild.id}\n"
+        assert (fake.sync_count(guild), fake.sync_count()) == (1, 0)
+        status, out, err = await sync(fake.bot_env(), tmp_path)
+        assert out == f"synced {count} commands to all servers (global)\n", err
+        assert (fake.sync_count(guild), fake.sync_count()) == (1, 1)
 
 
 async def test_sync_with_a_refused_token_is_one_line_and_exit_2(tmp_path):
