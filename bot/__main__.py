@@ -26,6 +26,7 @@ from bot.catalog import (
     import_page,
     is_url,
     read_event_folder,
+    read_page_bytes,
 )
 from bot.config import ConfigError, Settings, load_settings
 from bot.errors import InvalidValue, UserError
@@ -119,7 +120,8 @@ async def read_source(name: str, settings: Settings | None) -> PageSource:
         if is_url(name):
             policy = FetchPolicy.from_settings(settings or load_settings())
             return await importing.read_source(name, policy=policy)
-        return await importing.read_source(name, await asyncio.to_thread(Path(name).read_bytes))
+        return await importing.read_source(name, await asyncio.to_thread(read_page_bytes,
+                                                                         Path(name)))
     except OSError as exc:
         raise UsageError(f"{name}: cannot read it ({exc.strerror})") from None
     except InvalidValue as exc:

@@ -29,12 +29,12 @@ from bot.errors import InvalidValue
 from bot.fetch import FetchPolicy, check_url, fetch_page
 from bot.i18n import N_, Text
 from bot.models import Event, EventDraft
-from bot.pages import Page, decode_page, parse_page
+from bot.pages import MAX_PAGE_BYTES, Page, decode_page, parse_page
 from bot.progress import SILENT, Progress
 from bot.registration import check_capacity
 from bot.storage import Store
 from bot.times import calendar_problem
-from bot.webpage import charset_codec, decode_html, html_to_text, is_html_name
+from bot.webpage import MAX_HTML_BYTES, charset_codec, decode_html, html_to_text, is_html_name
 from bot.when import When, read_page_when
 
 EVENT_FILE = "event.toml"
@@ -294,6 +294,24 @@ def page_from_bytes(name: str, data: bytes, *, html: bool | None = None,
     return text, parse_page(text)
 
 
+def page_size_limit(name: str) -> int:
+    """The most bytes a page file of this name may have (an HTML page, or a text one)."""
+    return MAX_HTML_BYTES if is_html_name(name) else MAX_PAGE_BYTES
+
+
+def read_page_bytes(path: Path) -> bytes:
+    """A page file's bytes, read no further than one byte past its limit: a huge file, or
+    an endless one (/dev/zero, a pipe, which have no size to check first), is refused as
+    too large without filling the memory."""
+    limit = page_size_limit(path.name)
+    with path.open("rb") as file:
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise InvalidValue(N_("The page is too large (over {size:,} bytes; the limit is {mb} "
+                              "MB)."), size=limit, mb=limit // 1_000_000)
+    return data
+
+
 async def read_page_file(name: str, data: bytes) -> PageSource:
     """An uploaded .txt or .html page -> PageSource (parsed off the event loop)."""
     def read() -> PageSource:
@@ -369,7 +387,7 @@ def title_from_name(name: str) -> str:
 
 def _read_page(path: Path) -> tuple[str, Page]:
     try:
-        return page_from_bytes(path.name, path.read_bytes())
+        return page_from_bytes(path.name, read_page_bytes(path))
     except OSError as exc:
         raise InvalidValue(f"cannot read page {path.name} ({exc.strerror})") from None
     except InvalidValue as exc:

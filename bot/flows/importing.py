@@ -17,6 +17,7 @@ from bot.catalog import (
     import_title,
     page_facts,
     page_problem,
+    page_size_limit,
     read_page_file,
     read_page_url,
     validate_title,
@@ -26,9 +27,8 @@ from bot.fetch import FetchPolicy
 from bot.flows.registration import Changed
 from bot.i18n import N_, Text
 from bot.models import Event, EventDraft
-from bot.pages import MAX_PAGE_BYTES, Page
+from bot.pages import Page
 from bot.storage import Store
-from bot.webpage import MAX_HTML_BYTES, is_html_name
 from bot.when import When
 
 
@@ -43,7 +43,7 @@ async def read_source(name: str, data: bytes | None = None, *,
 
 def check_upload(name: str, size: int) -> None:
     """Refuse an uploaded page larger than a page of its kind may be."""
-    limit = MAX_HTML_BYTES if is_html_name(name) else MAX_PAGE_BYTES
+    limit = page_size_limit(name)
     if size > limit:
         raise InvalidValue(N_("{name} is {size:,} bytes; pages can be at most {limit:,} bytes"),
                            name=name, size=size, limit=limit)

@@ -100,6 +100,32 @@ def test_parse_refuses_a_binary_file_in_one_line(cli, tmp_path):
     assert cli("parse", str(tmp_path / "missing.txt"), check_status=2).stderr.count("\n") == 1
 
 
+# A bounded memory, so that a command that would read all of a huge or endless file fails
+# (MemoryError) within a second instead of growing until the machine kills it.
+SMALL_MEMORY = ("sh", "-c", 'ulimit -v 400000 && exec "$@"', "sh")  # 400 MB
+TOO_LARGE = "The page is too large (over 2,000,000 bytes; the limit is 2 MB)."
+
+
+@pytest.mark.parametrize("name", ["zero.txt", "zero.html", "sparse.txt"])
+def test_parse_refuses_a_huge_or_endless_file_without_reading_it_all(cli, tmp_path, name):
+    if name == "sparse.txt":
+        with (tmp_path / name).open("wb") as sparse:  # 1.5 GB that take no disk space
+            sparse.truncate(1_500_000_000)
+    else:
+        (tmp_path / name).symlink_to("/dev/zero")
+    proc = cli("parse", str(tmp_path / name), check_status=2, wrap=SMALL_MEMORY)
+    assert proc.stderr == f"eventbot: {tmp_path / name}: {TOO_LARGE}\n"
+
+
+def test_import_refuses_an_endless_page_of_an_event_folder(cli, tmp_path):
+    folder = tmp_path / "endless"
+    folder.mkdir()
+    (folder / "event.toml").write_text('title = "X"\ncapacity = 3\npages = ["/dev/zero"]\n')
+    proc = cli("import", str(folder), "--guild", "1", check_status=2, wrap=SMALL_MEMORY)
+    assert proc.stderr == f"eventbot: {folder / 'event.toml'}: page zero: {TOO_LARGE}\n"
+    assert proc.stdout == "" and cli("events").stdout.startswith("no events yet")
+
+
 def test_import_events_and_rsvps(cli, tmp_path):
     folder = tmp_path / "events" / "spring-forum"
     shutil.copytree(SAMPLE_DIR, folder)
