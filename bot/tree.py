@@ -28,6 +28,7 @@ USER_ERRORS = (UserError,)
 # Discord's error codes for an interaction it no longer takes answers to: the first
 # response came after its 3 s, or a follow-up after its token's 15 minutes.
 FORGOTTEN = (10062, 50027)  # Unknown interaction, Invalid webhook token
+UNKNOWN_MESSAGE = 10008
 NO_MENTIONS = discord.AllowedMentions.none()
 ANSWERABLE = (2, 3, 4, 5)  # interaction types that take an answer: command, component,
 # autocomplete (choices, not a message) and modal
@@ -108,26 +109,64 @@ async def defer(interaction: discord.Interaction, *, ephemeral: bool = True) -> 
 
 async def respond(interaction: discord.Interaction, content: str | None = None, *,
                   ephemeral: bool = False, **kwargs: Any) -> None:
-    """Reply, or follow up when the first response was already given (or deferred)."""
+    """Reply; after a deferral, fill its placeholder; after an answer, follow up."""
     await _first_response_ready(interaction)
     kwargs.setdefault("allowed_mentions", NO_MENTIONS)
     if content is not None:
         content = clip(content, CONTENT)
     if interaction.response.is_done():
         placeholder = interaction.extras.get(_PLACEHOLDER)
-        if placeholder is not None and placeholder != ephemeral:
-            # A deferral's answer takes the placeholder's visibility: an error after a
-            # public deferral would be posted for all. The placeholder goes (filled, then
-            # deleted), and the answer is a message of its own. Until it is filled, any
-            # answer (the error of a failed one too) takes this way.
-            await interaction.edit_original_response(content="…")
-            del interaction.extras[_PLACEHOLDER]
-            await interaction.delete_original_response()
+        if placeholder == ephemeral and await _filled(interaction, content, kwargs):
+            return
+        if interaction.extras.get(_PLACEHOLDER) is not None:
+            await _clear_placeholder(interaction)
         kwargs["content"] = content  # None sends none
         await interaction.followup.send(ephemeral=ephemeral, **kwargs)
-        interaction.extras.pop(_PLACEHOLDER, None)  # answered: what follows is its own
     else:
         await interaction.response.send_message(content, ephemeral=ephemeral, **kwargs)
+
+
+async def _filled(interaction: discord.Interaction, content: str | None,
+                  send: dict[str, Any]) -> bool:
+    """Fill the deferral's "thinking…" with the answer (Edit Original Interaction Response;
+    a follow-up does the same only by a rule Discord has deprecated). False when a
+    moderator deleted the (public) placeholder: the answer is then a message of its own."""
+    if not await _placeholder_edited(interaction, **_edit_of(content, send)):
+        return False
+    del interaction.extras[_PLACEHOLDER]
+    return True
+
+
+async def _clear_placeholder(interaction: discord.Interaction) -> None:
+    """A deferral's answer of the other visibility is a message of its own (an error after
+    a public deferral would be posted for all): the placeholder goes, filled then deleted.
+    Until it is filled, any answer (the error of a failed one too) takes this way."""
+    if await _placeholder_edited(interaction, content="…"):
+        del interaction.extras[_PLACEHOLDER]
+        await interaction.delete_original_response()
+
+
+async def _placeholder_edited(interaction: discord.Interaction, **edit: Any) -> bool:
+    """Edit the deferral's placeholder; False, and it is forgotten, if it is gone (a
+    moderator deleted it)."""
+    try:
+        await interaction.edit_original_response(**edit)
+    except discord.NotFound as gone:
+        if gone.code != UNKNOWN_MESSAGE:
+            raise
+        del interaction.extras[_PLACEHOLDER]
+        return False
+    return True
+
+
+def _edit_of(content: str | None, send: dict[str, Any]) -> dict[str, Any]:
+    """A send's arguments as an edit of the message takes them: its files are its
+    attachments."""
+    edit = {key: value for key, value in send.items() if key not in ("file", "files")}
+    files = send.get("files") or ([send["file"]] if send.get("file") is not None else [])
+    if files:
+        edit["attachments"] = files
+    return {**edit, "content": content}
 
 
 def error_message(error: BaseException, lang: Language) -> str | None:

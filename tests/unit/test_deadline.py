@@ -53,7 +53,7 @@ class Interaction:
         self.response, self.followup = Response(self.calls), Followup(self.calls)
         self.failures: list[Exception] = []  # what the next edits of @original raise
 
-    async def edit_original_response(self, *, content) -> None:
+    async def edit_original_response(self, *, content, **_) -> None:
         if self.failures:
             raise self.failures.pop()
         self.calls.append(("fill", content))
@@ -93,7 +93,10 @@ async def test_a_late_answer_follows_its_deferral(public):
     tree.answer_in_time(interaction, public=public)
     await asyncio.sleep(0.03)  # deferred, and the deferral still on its way
     await tree.respond(interaction, "done", ephemeral=not public)
-    assert interaction.calls == [("defer", not public), ("follow-up", "done", not public)]
+    # the answer fills the placeholder (Edit Original Interaction Response), no follow-up
+    assert interaction.calls == [("defer", not public), ("fill", "done")]
+    await tree.respond(interaction, "and more", ephemeral=not public)
+    assert interaction.calls[2:] == [("follow-up", "and more", not public)]
 
 
 async def test_a_command_that_defers_itself_after_the_deadline_defers_once():
@@ -102,7 +105,7 @@ async def test_a_command_that_defers_itself_after_the_deadline_defers_once():
     await asyncio.sleep(0.03)
     await tree.defer(interaction)
     await tree.respond(interaction, "imported", ephemeral=True)
-    assert interaction.calls == [("defer", True), ("follow-up", "imported", True)]
+    assert interaction.calls == [("defer", True), ("fill", "imported")]
 
 
 async def test_a_deferral_seen_by_all_keeps_a_private_answer_private():
@@ -167,6 +170,35 @@ async def test_a_private_answer_whose_placeholder_could_not_go_never_fills_it():
     await tree.respond(interaction, "⚠️ Something went wrong.", ephemeral=True)
     assert interaction.calls == [("defer", False), ("fill", "…"), ("delete",),
                      ("follow-up", "⚠️ Something went wrong.", True)]
+
+
+UNKNOWN_MESSAGE = discord.NotFound(SimpleNamespace(status=404, reason="Not Found"),
+                                   {"code": 10008, "message": "Unknown Message"})
+
+
+@pytest.mark.parametrize("private", [False, True], ids=["public answer", "private answer"])
+async def test_a_placeholder_a_moderator_deleted_leaves_the_answer_a_message_of_its_own(
+        private):
+    """The public "thinking…" was deleted before the answer came: whatever its visibility,
+    the answer is still delivered, as a follow-up."""
+    interaction = Interaction()
+    interaction.failures.append(UNKNOWN_MESSAGE)
+    tree.answer_in_time(interaction, public=True)
+    await asyncio.sleep(0.03)
+    await tree.respond(interaction, "done", ephemeral=private)
+    assert interaction.calls == [("defer", False), ("follow-up", "done", private)]
+
+
+async def test_a_placeholder_edit_refused_otherwise_is_not_taken_for_a_deleted_one():
+    interaction = Interaction()
+    interaction.failures.append(discord.NotFound(SimpleNamespace(status=404, reason="x"),
+                                                 {"code": 10015, "message": "Unknown Webhook"}))
+    tree.answer_in_time(interaction, public=True)
+    await asyncio.sleep(0.03)
+    with pytest.raises(discord.NotFound):
+        await tree.respond(interaction, "done")
+    await tree.respond(interaction, "done")  # the error path's try fills it
+    assert interaction.calls == [("defer", False), ("fill", "done")]
 
 
 def test_a_follow_up_past_the_tokens_life_is_forgotten_too():
