@@ -42,6 +42,18 @@ _DATE_WORDS = re.compile(r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|from|until
 
 
 _LONG_WORD = re.compile(r"[A-Za-z]{4,}")
+# Words of four letters or more a title leaves in lower case.
+_SMALL_WORDS = frozenset({
+    "with", "from", "into", "over", "upon", "than", "that", "this", "about", "after", "before",
+    "between", "under", "among", "through", "during", "without", "within", "against",
+    "across", "toward", "towards", "onto"})
+
+
+def _title_case(line: str) -> bool:
+    """A title's capitals ("China's Nuclear Posture and the U.S."), not a sentence's ("Join
+    us for a talk with Acme Inc.")."""
+    return all(word[0].isupper() or word.lower() in _SMALL_WORDS
+               for word in _LONG_WORD.findall(line))
 
 
 def _prose(line: str) -> int:
@@ -320,7 +332,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         if _DISCLAIMER.search(par):
             return i + 1
         zh = has_han(par)
-        if i == 0 and self.titled:
+        if i == 0 and self.titled and not _SECTION.fullmatch(par):  # not "Event Details"
             self._version(True if zh else False if _LATIN.search(par) else None)
             self.header["title"] = par
             return 1
@@ -419,16 +431,18 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
 
     def _header(self, par: str) -> bool:
         """Title, date and location lines; a repeated kind of line ends the header."""
-        if (len(par) > 150 or (par.endswith((".", "。")) and not _ABBREVIATION_END.search(par))
-                or _BULLET.match(par)):
+        if (len(par) > 150 or _BULLET.match(par) or (par.endswith((".", "。")) and not (
+                _ABBREVIATION_END.search(par) and _title_case(par)))):
             return False
         if len(par) <= 80 and _DATE.search(par):
             field = "date_text"
             earlier = self.header.get(field)
             if (earlier is not None and "title" not in self.header and not self.later_version
-                    and (not _YEAR.search(earlier) or _prose(earlier) > max(_prose(par), 1))):
+                    and _prose(earlier) > _prose(par)
+                    and (_YEAR.search(par) or not _YEAR.search(earlier))):
                 # The first line named a date in passing ("After Oct 7: ...", "Twenty Years
-                # after Sept 11 2001"): it was the title, and this is the date line.
+                # after Sept 11 2001"): it was the title, and this is the date line (with
+                # its year, if that line had one).
                 self.header["title"] = self.header.pop(field)
         elif len(par) <= 40 and "date_text" in self.header and _TIME_LINE.fullmatch(par):
             if self.later_version or "time" in self.repeated_header:

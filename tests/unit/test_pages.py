@@ -222,15 +222,29 @@ def test_a_title_line_opens_the_header_above_the_date_and_venue(title):
         title, "December 1, 2027, 6:00 PM - 8:00 PM EST", "Washington, DC")
 
 
-def test_a_first_line_ending_a_sentence_is_still_no_title():
-    page = parse_page("Join us for a talk on trade." + HEADER_UNDER)
-    assert page.title is None and page.description.startswith("Join us for a talk on trade.")
+@pytest.mark.parametrize("first", ["Join us for a talk on trade.",
+                                   "Join us for a conversation about China and the U.S."])
+def test_a_first_line_ending_a_sentence_is_still_no_title(first):
+    page = parse_page(first + HEADER_UNDER)
+    assert page.title is None and page.description.startswith(first)
 
 
-@pytest.mark.parametrize("first", ["December 1, 2027", "Monday, December 1, 2027, from 6 PM"])
-def test_a_second_date_line_does_not_make_the_first_a_title(first):
-    page = parse_page(f"{first}\nDecember 2, 2027\n\n" + INTRO)
+@pytest.mark.parametrize(("first", "second"), [
+    ("December 1, 2027", "December 2, 2027"),
+    ("Monday, December 1, 2027, from 6 PM", "December 2, 2027"),
+    # the first line has the year the second lacks, however many words it has
+    ("December 1, 2027, Carnegie Endowment Conference Center",
+     "Livestream begins Dec 1 at 5:45 PM")])
+def test_a_second_date_line_does_not_make_the_first_a_title(first, second):
+    page = parse_page(f"{first}\n{second}\n\n" + INTRO)
     assert page.title is None and page.date_text == first
+
+
+def test_a_titled_pages_first_line_that_is_a_section_heading_is_no_title():
+    # <title>Event Details</title>, with no <h1> or og:title: the page's own title follows
+    page = parse_page("Event Details\nGrain Corridors" + HEADER_UNDER, titled=True)
+    assert (page.title, page.date_text) == ("Grain Corridors",
+                                            "December 1, 2027, 6:00 PM - 8:00 PM EST")
 
 
 def test_a_titled_pages_first_line_is_its_title_whatever_it_reads():
