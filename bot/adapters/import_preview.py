@@ -67,13 +67,16 @@ def preview_text(plan: ImportPlan, lang: Language | None = None) -> str:
     page_says = plan.facts
     if "when" in plan.page_differs:
         lines.append(lang._("Note: the page now gives {when}; the event keeps its own date. "
-                            "To take the page's, import with {option}: or use /manage edit.",
+                            "To take the page's, use /manage edit, or import with {starts}: "
+                            "and {ends}:.",
                             when=span_text(page_says.when.starts_at, page_says.when.ends_at,
                                            page_says.when.all_day),
-                            option=option_name(lang.code, "starts_at")))
+                            starts=option_name(lang.code, "starts_at"),
+                            ends=option_name(lang.code, "ends_at")))
     if "venue" in plan.page_differs:
         lines.append(lang._("Note: the page now gives the venue {venue}; the event keeps its "
-                            "own. To take the page's, import with {option}: or use /manage edit.",
+                            "own. To take the page's, use /manage edit, or import with "
+                            "{option}:.",
                             venue=safe(clip(page_says.venue or "", 200)),
                             option=option_name(lang.code, "venue")))
     groups = people_by_role(page.people)

@@ -28,8 +28,9 @@ from bot.flows.registration import Changed
 from bot.i18n import N_, Text
 from bot.models import Event, EventDraft
 from bot.pages import Page
+from bot.pages_zh import has_han
 from bot.storage import Store
-from bot.when import When
+from bot.when import When, server_zone
 
 
 async def read_source(name: str, data: bytes | None = None, *,
@@ -100,7 +101,8 @@ class ImportPlan:
 
 
 def plan_import(source: PageSource, facts: PageFacts, typed: Typed, capacity: int | None,
-                title: str, target: Event | None, *, adds_to: bool) -> ImportPlan:
+                title: str, target: Event | None, *, adds_to: bool,
+                zone: str | None = None) -> ImportPlan:
     """The times and venue the event will have, by the store's rule: what the moderator
     typed wins, then what the event already has, then what the page says."""
     page_when = facts.when
@@ -115,12 +117,23 @@ def plan_import(source: PageSource, facts: PageFacts, typed: Typed, capacity: in
         ends = typed.ends_at
     venue = typed.venue or (target.venue if target is not None else None) or facts.venue
     differs = tuple(field for field, kept_over_the_page in (
-        ("when", typed.starts_at is None and page_when.starts_at is not None
-         and (starts, all_day) != (page_when.starts_at, page_when.all_day)),
-        ("venue", not typed.venue and facts.venue is not None and venue != facts.venue))
+        ("when", typed.starts_at is None and not same_when(page_when, starts, all_day, zone)),
+        ("venue", not typed.venue and facts.venue is not None and venue is not None
+         and venue != facts.venue and has_han(venue) == has_han(facts.venue)))
         if kept_over_the_page)
     return ImportPlan(source, facts, typed, capacity, title, target, adds_to, starts, ends,
                       all_day, venue, differs)
+
+
+def same_when(page: When, starts: datetime | None, all_day: bool, zone: str | None) -> bool:
+    """Whether the event's start is what the page gives (or the page gives none): the same
+    moment, or for a page that gives a date alone (a recap's header), the same day in the
+    server's zone."""
+    if page.starts_at is None or starts is None:
+        return True
+    if page.all_day and not all_day:
+        return starts.astimezone(server_zone(zone)).date() == page.starts_at.date()
+    return (starts, all_day) == (page.starts_at, page.all_day)
 
 
 async def prepare(store: Store, guild_id: int, source: PageSource, zone: str, *,
@@ -141,7 +154,7 @@ async def prepare(store: Store, guild_id: int, source: PageSource, zone: str, *,
         target = None if found is None else await store.run(store.events.get_event,
                                                             guild_id, found)
     return plan_import(source, facts, typed, capacity, name, target,
-                       adds_to=adds_to is not None)
+                       adds_to=adds_to is not None, zone=zone)
 
 
 @dataclass(frozen=True, slots=True)

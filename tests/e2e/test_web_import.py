@@ -112,8 +112,8 @@ async def test_a_page_that_moved_its_date_and_venue_says_so_in_the_preview(world
     moved = await fake.slash(world.guild, world.moderator, "manage import", url=url)
     december_8 = 1954537200  # 2031-12-08 23:00 UTC
     assert (f"Note: the page now gives <t:{december_8}:F>" in moved.content
-            and "the event keeps its own date. To take the page's, import with starts_at: or "
-                "use /manage edit." in moved.content), moved.content
+            and "the event keeps its own date. To take the page's, use /manage edit, or "
+                "import with starts_at: and ends_at:." in moved.content), moved.content
     assert ("Note: the page now gives the venue New York, NY; the event keeps its own."
             in moved.content), moved.content
     assert world.query("SELECT starts_at, venue FROM events WHERE id = ?", (event_id,)) == [

@@ -41,6 +41,29 @@ def plan(typed: Typed = NOTHING_TYPED, target: Event | None = None, *, adds_to: 
     return plan_import(SOURCE, FACTS, typed, None, "Talk", target, adds_to=adds_to)
 
 
+@pytest.mark.parametrize(("page", "venue", "zone", "differs"), [
+    # the page moved it: another moment, another venue in the event's script
+    (When(PAGE, PAGE + HOUR), "Page Hall", None, ("when", "venue")),
+    # a date alone, the event's day where the server is: the same (a recap's header)
+    (When(datetime(2030, 6, 1, tzinfo=UTC), None, True), None, "Asia/Shanghai", ()),
+    (When(datetime(2030, 6, 2, tzinfo=UTC), None, True), None, "Asia/Shanghai", ("when",)),
+    # 09:00 UTC on June 1 is June 1 in Shanghai but May 31 in Honolulu
+    (When(datetime(2030, 6, 1, tzinfo=UTC), None, True), None, "Pacific/Honolulu", ("when",)),
+    # the other language version names the venue in its own script: no news
+    (When(SAVED, SAVED + HOUR), "华盛顿", None, ()),
+    (When(None), None, None, ()),
+])
+def test_what_the_page_now_says_that_the_event_keeps_is_named(page, venue, zone, differs):
+    target = event(starts_at=SAVED, ends_at=SAVED + HOUR, venue="Washington, DC")
+    got = plan_import(SOURCE, PageFacts(page, venue, ()), NOTHING_TYPED, None, "Talk", target,
+                      adds_to=True, zone=zone)
+    assert (got.starts_at, got.venue) == (SAVED, "Washington, DC")
+    assert got.page_differs == differs
+    typed = plan_import(SOURCE, PageFacts(page, venue, ()), Typed(PAGE, False, None, "Hall"),
+                        None, "Talk", target, adds_to=True, zone=zone)
+    assert typed.page_differs == ()  # what the moderator typed is what they asked for
+
+
 def test_a_new_event_takes_the_pages_times_and_venue():
     got = plan()
     assert (got.starts_at, got.ends_at, got.all_day, got.venue) == (
