@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import time
 import weakref
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -25,22 +26,32 @@ from bot.tree import member_language, respond
 View = discord.ui.View | discord.ui.Modal
 
 
+ANSWERED_GRACE = 30.0  # seconds past a view's timeout its key is known (its expiry edit)
+
+
 class Held:
     """The live views (or forms) of one kind, by the key their custom ids end with.
 
     Held weakly: discord.py holds a view while it answers, and one it has let go (expired
-    or stopped) needs no entry here."""
+    or stopped) needs no entry here. Its key alone is kept until shortly after the view
+    times out, to tell a click on a view that has just answered (a double click) from one
+    on a view this process never held (a restart)."""
 
     def __init__(self, prefix: str, expired: Callable[[Language], str]) -> None:
         self.prefix = prefix
         self.expired = expired  # what a member who used a dead one is told
         self._views: weakref.WeakValueDictionary[str, View] = (
             weakref.WeakValueDictionary())
+        self._known: dict[str, float] = {}  # key -> until when, in the order held
 
     def hold(self, view: View) -> str:
         """A new key for `view`, for its custom ids (see `custom_id`)."""
         key = secrets.token_hex(8)
         self._views[key] = view
+        now = time.monotonic()
+        while self._known and next(iter(self._known.values())) < now:
+            del self._known[next(iter(self._known))]  # views of a kind share one timeout
+        self._known[key] = now + (view.timeout or 0.0) + ANSWERED_GRACE
         return key
 
     def custom_id(self, key: str, part: str) -> str:
@@ -53,9 +64,15 @@ class Held:
         view or not, so that the two agree: a view that stops as it answers (Delete, say)
         must not be answered twice."""
         data: Any = interaction.data or {}
-        view = self._views.get(str(data.get("custom_id", "")).rsplit(":", 1)[-1])
+        key = str(data.get("custom_id", "")).rsplit(":", 1)[-1]
+        view = self._views.get(key)
         if view is not None and not view.is_finished():
             return None
+        if (self._known.get(key, 0.0) > time.monotonic()
+                and interaction.type is discord.InteractionType.component):
+            # A click on a view that has answered (Delete pressed twice, a client that
+            # still shows the buttons): acknowledged, the message left to that answer.
+            return _acknowledge(interaction)
         return self._say_expired(interaction)
 
     async def _say_expired(self, interaction: Interaction) -> None:
@@ -66,3 +83,8 @@ class Held:
                 await interaction.response.edit_message(content=text, view=None)
             else:  # a form's submission: its member alone is told
                 await respond(interaction, text, ephemeral=True)
+
+
+async def _acknowledge(interaction: Interaction) -> None:
+    with contextlib.suppress(discord.HTTPException):
+        await interaction.response.defer()  # a click's: the message stays as it is

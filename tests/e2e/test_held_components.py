@@ -8,6 +8,9 @@ import asyncio
 
 import pytest
 
+from sandbox import Attachment
+from tests.e2e.conftest import import_button
+
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
@@ -51,6 +54,11 @@ def panel_page(title: str) -> bytes:
                         *(f"{name}\n\n{name} is a fellow.{bio}" for name in names)]).encode()
 
 
+def content_of(fake, message: dict) -> str:
+    """The message's content as it is now (edits included)."""
+    return fake.message_record(message).data["content"]
+
+
 async def answers_to(fake, reply) -> list[int]:
     """The statuses of the bot's first responses to the interaction of `reply`, once any
     second one would have come."""
@@ -79,11 +87,55 @@ async def test_a_live_pager_question_and_form_answer_each_interaction_once(world
     kept = await fake.click(world.guild, world.moderator, asked.message, keep)
     assert "Nothing was deleted" in kept.content and not kept.custom_ids()
     assert await answers_to(fake, kept) == [200]
-    # A Delete sent after the question was answered (a client still showing it): told so.
+    # A Delete sent after the question was answered (a client still showing it):
+    # acknowledged, and the answer stays.
     late = await fake.click(world.guild, world.moderator, asked.message, confirm, forged=True)
-    assert late.content == QUESTION_EXPIRED and not late.custom_ids()
-    assert await answers_to(fake, late) == [200]
+    assert late.type == 6 and await answers_to(fake, late) == [200]
+    assert content_of(fake, asked.message).startswith("Nothing was deleted")
     assert world.query("SELECT count(*) FROM events WHERE id = ?", (event_id,)) == [(1,)]
+
+
+
+
+async def test_a_double_click_leaves_the_message_to_the_first_clicks_answer(world, fake):
+    """Delete pressed twice, 50 ms apart: the event is deleted, and the question says so,
+    not that it expired (the second click is only acknowledged)."""
+    event_id = await world.import_event("Doomed Forum", capacity=5,
+                                        starts_at="2031-05-06T18:00:00+00:00")
+    asked = await fake.slash(world.guild, world.moderator, "manage delete", event=str(event_id))
+    confirm, _ = asked.custom_ids()
+
+    async def click():
+        return await fake.click(world.guild, world.moderator, asked.message, confirm,
+                                forged=True)  # the member's client still shows the button
+
+    first = asyncio.create_task(click())
+    await asyncio.sleep(0.05)
+    second = await click()
+    await first
+    await asyncio.sleep(0.5)
+    assert second.type == 6  # acknowledged, nothing changed by it
+    assert content_of(fake, asked.message).startswith("Deleted **Doomed Forum**")
+    assert world.query("SELECT count(*) FROM events WHERE id = ?", (event_id,)) == [(0,)]
+
+
+async def test_a_double_click_on_import_leaves_the_preview_to_what_import_did(world, fake):
+    page = Attachment("quick.txt", b"Quick Forum\n\nDecember 1, 2031\n\nJane Doe will speak."
+                      b"\n\nJane Doe\n\nJane Doe is a fellow.", "text/plain")
+    preview = await fake.slash(world.guild, world.moderator, "manage import", page=page)
+    button = import_button(preview)
+
+    async def click():
+        return await fake.click(world.guild, world.moderator, preview.message, button,
+                                forged=True)
+
+    first = asyncio.create_task(click())
+    await asyncio.sleep(0.05)
+    await click()
+    await first
+    await asyncio.sleep(1.0)
+    assert content_of(fake, preview.message).startswith("Created **Quick Forum**")
+    assert len(world.query("SELECT id FROM events WHERE title = 'Quick Forum'")) == 1
 
 
 async def test_pages_questions_and_forms_from_before_a_restart_say_they_expired(world, fake):
