@@ -3,6 +3,7 @@ before anything is posted or written, and a retry after a failed step makes no d
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import re
 import sqlite3
@@ -13,13 +14,12 @@ import pytest
 
 from sandbox import Attachment
 from sandbox.ratelimits import DISCORD_RATE_LIMITS, RateLimiter
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_button, import_page
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 CALLBACK = r"^/interactions/\d+/[^/]+/callback$"
-FOLLOWUP = r"^/webhooks/\d+/[^/]+$"
-IMPORT_REPLY = r"^/webhooks/\d+/[^/]+/messages/@original$"
+ORIGINAL = r"^/webhooks/\d+/[^/]+/messages/@original$"  # a deferral's answer, an edit
 FAR_TIMES = ("9999-12-31T23:00Z", "0001-01-01T00:30+01:00")
 
 
@@ -88,7 +88,7 @@ async def test_a_retry_after_the_announce_reply_failed_posts_no_second_announcem
     # The command answers at once (deferred), posts, then its reply is refused as past the
     # token's life: the moderator never sees it work, and the bot does not answer again
     # (with that token, an error line would be refused the same way).
-    fake.fail("POST", FOLLOWUP, status=401, code=50027, message="Invalid Webhook Token")
+    fake.fail("PATCH", ORIGINAL, status=401, code=50027, message="Invalid Webhook Token")
     with pytest.raises(TimeoutError, match="deferred response to be filled"):
         await fake.slash(world.guild, world.moderator, "manage announce",
                          event=str(event_id), channel=channel, timeout=3)
@@ -114,10 +114,13 @@ async def test_a_retry_after_the_import_reply_failed_makes_no_second_event(world
     title = "Lost Import Reply Forum"
     page = Attachment("lost.txt", b"Lost Reply\n\n" + OPEN_ANNOUNCEMENT, "text/plain")
     # Import saved the event, but the preview could not be turned into the reply.
-    fake.fail("PATCH", IMPORT_REPLY, status=404, code=10062, message="Unknown interaction")
-    first = await import_page(fake, world.guild, world.moderator, page=page,
-                              title=title, capacity=7)
-    assert "Created" not in first.content, first  # the moderator never saw it work
+    preview = await fake.slash(world.guild, world.moderator, "manage import", page=page,
+                               title=title, capacity=7)
+    fake.fail("PATCH", ORIGINAL, status=404, code=10062, message="Unknown interaction")
+    first = await fake.click(world.guild, world.moderator, preview.message,
+                             import_button(preview))
+    await asyncio.sleep(1.0)  # the save, and its refused reply
+    assert "Created" not in (first.content or ""), first  # the moderator never saw it work
     # The retry: the same page, but as a moderator re-saves it, with other line breaks.
     respaced = Attachment("lost.txt", b"Lost Reply\r\n\r\n\r\n" + OPEN_ANNOUNCEMENT.replace(
         b"\n\n", b"\n \n"), "text/plain")
@@ -152,11 +155,10 @@ async def test_announcing_into_a_channel_whose_sends_are_spent_still_answers_in_
                                      json={"content": f"busy {i}"}) as resp:
                     assert resp.status == 200
         reply = await fake.slash(world.guild, world.moderator, "manage announce",
-                                 event=str(event_id), channel=channel)
-        posted = await reply.followup(timeout=15.0)
+                                 event=str(event_id), channel=channel, timeout=15.0)
     finally:
         fake.rate_limiter = shortened
-    assert reply.deferred and reply.ephemeral and "Posted" in posted["content"], reply
+    assert reply.deferred and reply.ephemeral and "Posted" in reply.content, reply
     assert len(announcements_of(fake, channel, title)) == 1
 
 
