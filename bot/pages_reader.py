@@ -97,6 +97,8 @@ _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
 _DATE = re.compile(rf"\b{_MONTH} +\d{{1,2}}(?:st|nd|rd|th)?\b|"
                    rf"\b\d{{1,2}}(?:st|nd|rd|th)? +{_MONTH}|\b\d{{4}}-\d\d-\d\d\b|"
                    rf"{pages_zh.DATE}")
+# A line opening with its date (and weekday): a date line, whatever follows.
+_DATE_FIRST = re.compile(rf"(?:[A-Z][a-z]+day,? +)?(?:{_DATE.pattern})")
 # A line with only the time, under the date line: "18:00–20:00", "下午6点", "下午6:30".
 _TIME_LINE = re.compile(
     rf"(?:{pages_zh.TIME.pattern})(?: *(?:[-–—~至到]|to) *(?:{pages_zh.TIME.pattern}))?"
@@ -437,13 +439,10 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         if len(par) <= 80 and _DATE.search(par):
             field = "date_text"
             earlier = self.header.get(field)
-            if (earlier is not None and "title" not in self.header and not self.later_version
-                    and _prose(earlier) > _prose(par)
-                    and (_YEAR.search(par) or not _YEAR.search(earlier))):
-                # The first line named a date in passing ("After Oct 7: ...", "Twenty Years
-                # after Sept 11 2001"): it was the title, and this is the date line (with
-                # its year, if that line had one).
-                self.header["title"] = self.header.pop(field)
+            if earlier is not None and "title" not in self.header and not self.later_version:
+                taken = self._second_date_line(earlier, par)
+                if taken is not None:
+                    return taken
         elif len(par) <= 40 and "date_text" in self.header and _TIME_LINE.fullmatch(par):
             if self.later_version or "time" in self.repeated_header:
                 return self.later_version
@@ -464,6 +463,21 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
                 return True
             return False
         self.header[field] = par
+        return True
+
+    def _second_date_line(self, earlier: str, par: str) -> bool | None:
+        """A date line under the first line, itself read as the date line: True when the
+        first was a title naming a date in passing ("After Oct 7: ...", "Twenty Years after
+        Sept 11 2001"), or a bare day this one gives in full with its year ("Tuesday,
+        December 1"); None when the first stays the date line (this one ends the header)."""
+        if not _YEAR.search(par):
+            return None  # never a date line without its year for one that may have it
+        if _YEAR.search(earlier) and (_DATE_FIRST.match(earlier)
+                                      or _prose(earlier) <= max(_prose(par), 1)):
+            return None  # "December 1, 2027, Washington" over the day's time: the date
+        if _prose(earlier) > _prose(par):
+            self.header["title"] = earlier
+        self.header["date_text"] = par
         return True
 
     def _zh_field(self, par: str) -> bool:

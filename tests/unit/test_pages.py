@@ -234,10 +234,19 @@ def test_a_first_line_ending_a_sentence_is_still_no_title(first):
     ("Monday, December 1, 2027, from 6 PM", "December 2, 2027"),
     # the first line has the year the second lacks, however many words it has
     ("December 1, 2027, Carnegie Endowment Conference Center",
-     "Livestream begins Dec 1 at 5:45 PM")])
+     "Livestream begins Dec 1 at 5:45 PM"),
+    # a line opening with its date is a date line, whatever place follows
+    ("December 1, 2027, Washington", "Monday, December 1, 2027, 6:00 PM"),
+    ("Monday, December 1, 2027, Carnegie Endowment Conference Center",
+     "December 1, 2027, 6:00 PM - 8:00 PM EST")])
 def test_a_second_date_line_does_not_make_the_first_a_title(first, second):
     page = parse_page(f"{first}\n{second}\n\n" + INTRO)
     assert page.title is None and page.date_text == first
+
+
+def test_a_bare_day_gives_way_to_the_full_date_line_under_it():
+    page = parse_page("Tuesday, December 1\nDecember 1, 2027, 6:00 PM - 8:00 PM EST\n\n" + INTRO)
+    assert (page.title, page.date_text) == (None, "December 1, 2027, 6:00 PM - 8:00 PM EST")
 
 
 def test_a_titled_pages_first_line_that_is_a_section_heading_is_no_title():
