@@ -131,7 +131,10 @@ async def _filled(interaction: discord.Interaction, content: str | None,
     """Fill the deferral's "thinking…" with the answer (Edit Original Interaction Response;
     a follow-up does the same only by a rule Discord has deprecated). False when a
     moderator deleted the (public) placeholder: the answer is then a message of its own."""
-    if not await _placeholder_edited(interaction, **_edit_of(content, send)):
+    edit = _edit_of(content, send)
+    if not await _placeholder_edited(interaction, **edit):
+        for file in edit.get("attachments", ()):
+            file.reset()  # the refused edit read it: the follow-up sends it whole
         return False
     del interaction.extras[_PLACEHOLDER]
     return True

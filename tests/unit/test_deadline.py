@@ -4,6 +4,7 @@ answer then follows the deferral, never races it."""
 from __future__ import annotations
 
 import asyncio
+import io
 import sqlite3
 from datetime import timedelta
 from types import SimpleNamespace
@@ -187,6 +188,26 @@ async def test_a_placeholder_a_moderator_deleted_leaves_the_answer_a_message_of_
     await asyncio.sleep(0.03)
     await tree.respond(interaction, "done", ephemeral=private)
     assert interaction.calls == [("defer", False), ("follow-up", "done", private)]
+
+
+async def test_a_file_for_a_deleted_placeholder_goes_whole_in_the_follow_up():
+    interaction = Interaction()
+    sent: list[bytes] = []
+
+    async def edit(**kwargs) -> None:
+        kwargs["attachments"][0].fp.read()  # the upload read it, then Discord refused
+        raise UNKNOWN_MESSAGE
+
+    async def send(*, file, **_) -> None:
+        sent.append(file.fp.read())
+
+    interaction.edit_original_response = edit
+    interaction.followup.send = send
+    tree.answer_in_time(interaction, public=True)
+    await asyncio.sleep(0.03)
+    await tree.respond(interaction, "here", file=discord.File(io.BytesIO(b"BEGIN:VCALENDAR"),
+                                                              filename="talk.ics"))
+    assert sent == [b"BEGIN:VCALENDAR"]
 
 
 async def test_a_placeholder_edit_refused_otherwise_is_not_taken_for_a_deleted_one():
