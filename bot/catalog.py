@@ -38,6 +38,7 @@ from bot.webpage import MAX_HTML_BYTES, charset_codec, decode_html, html_to_text
 from bot.when import When, read_page_when
 
 EVENT_FILE = "event.toml"
+MAX_EVENT_FILE = 64_000  # bytes: a title, times, a venue, a link and the pages' names
 DATETIME_EXAMPLE = "2026-12-01T18:00+01:00"
 MAX_TITLE = 200
 
@@ -183,11 +184,18 @@ def read_event_folder(folder: Path) -> EventFolder:
     """Read and parse one event folder; raises InvalidValue naming the file and the problem."""
     spec_path = folder / EVENT_FILE
     try:
-        spec = tomllib.loads(spec_path.read_text(encoding="utf-8"))
+        with spec_path.open("rb") as file:  # no further than the limit: /dev/zero is endless
+            data = file.read(MAX_EVENT_FILE + 1)
+        if len(data) > MAX_EVENT_FILE:
+            raise InvalidValue(f"{spec_path}: too large (over {MAX_EVENT_FILE:,} bytes; an "
+                               "event.toml holds a few settings)")
+        spec = tomllib.loads(data.decode("utf-8"))
     except OSError as exc:
         raise InvalidValue(f"{spec_path}: cannot read it ({exc.strerror})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InvalidValue(f"{spec_path}: not valid TOML ({exc})") from None
+    except RecursionError:  # tomllib recurses into nested arrays and tables
+        raise InvalidValue(f"{spec_path}: not valid TOML (nested too deeply)") from None
     try:
         draft = EventDraft(
             slug=slugify(folder.name),

@@ -126,6 +126,24 @@ def test_import_refuses_an_endless_page_of_an_event_folder(cli, tmp_path):
     assert proc.stdout == "" and cli("events").stdout.startswith("no events yet")
 
 
+@pytest.mark.parametrize("spec", ["huge", "nested"])
+def test_import_refuses_an_event_toml_too_large_or_deep_in_one_line(cli, tmp_path, spec):
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    toml = folder / "event.toml"
+    if spec == "huge":  # a 1 GB sparse file is read no further than the limit
+        with toml.open("wb") as file:
+            file.write(b'title = "X"\ncapacity = 3\n# ')
+            file.truncate(1_000_000_000)
+    else:
+        toml.write_text("pages = " + "[" * 5_000 + "]" * 5_000 + "\n")
+    proc = cli("import", str(folder), "--guild", "1", check_status=2, wrap=SMALL_MEMORY)
+    assert proc.stderr == f"eventbot: {toml}: " + (
+        "not valid TOML (nested too deeply)\n" if spec == "nested" else
+        "too large (over 64,000 bytes; an event.toml holds a few settings)\n")
+    assert proc.stdout == "" and cli("events").stdout.startswith("no events yet")
+
+
 def test_import_events_and_rsvps(cli, tmp_path):
     folder = tmp_path / "events" / "spring-forum"
     shutil.copytree(SAMPLE_DIR, folder)
