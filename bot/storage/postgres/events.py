@@ -114,9 +114,11 @@ class PostgresEvents(Repository):
                 "the event page says registration has closed" if closed else None,
                 sample, ts(now))
         assert event_id is not None
-        before = await self._date_and_venue(conn, event_id)
+        # An import into an event that was there may move it (a typed start or venue);
+        # a new event, or a bundled sample re-saved, is no news.
+        before = None if created or sample else await self._date_and_venue(conn, event_id)
         await self._apply_draft(conn, event_id, guild_id, draft, now)
-        if not created and not sample:  # an import given a new start or venue moved it
+        if before is not None:
             await self._tell_of_change(conn, guild_id, event_id, before,
                                        await self._date_and_venue(conn, event_id), now)
         await self._content.add_pages(conn, event_id, guild_id, pages, now, url,

@@ -125,9 +125,11 @@ class SqliteEvents(Repository):
             event_id = int(cursor.lastrowid or 0)
         else:
             event_id = row["id"]
-        before = self._date_and_venue(event_id)
+        # An import into an event that was there may move it (a typed start or venue);
+        # a new event, or a bundled sample re-saved, is no news.
+        before = None if created or sample else self._date_and_venue(event_id)
         self._apply_draft(event_id, guild_id, draft, now)
-        if not created and not sample:  # an import given a new start or venue moved it
+        if before is not None:
             self._tell_of_change(guild_id, event_id, before, self._date_and_venue(event_id), now)
         self._content.add_pages(event_id, guild_id, pages, now, url, created=created)
         if not created:
