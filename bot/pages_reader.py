@@ -31,36 +31,6 @@ def read_page(text: str, *, titled: bool = False) -> Page:
 # --- notices, header, takeaways, bios ------------------------------------------------
 
 _SENTENCE_END = re.compile(r"(?<=[.!?]) +(?=[\"“‘']?[A-Z])")
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b|\d{4}年")  # a date line with its year
-# A line ending in an abbreviation's period is not a sentence for it: "... and the U.S."
-_ABBREVIATION_END = re.compile(
-    r"(?:\b[A-Z]\.){2,}$|\b(?:Jr|Sr|Inc|Ltd|Co|Corp|St|Mt|Dr|Mr|Mrs|Ms|Prof|Gen|vs)\.$")
-# Words of four letters or more a date line does not use: "Twenty Years after Sept 11 2001"
-# has three, "Monday, December 1, 2027, from 6:00 PM" none.
-_DATE_WORDS = re.compile(r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|from|until|through",
-                         re.I)
-
-
-_LONG_WORD = re.compile(r"[A-Za-z]{4,}")
-# Words of four letters or more a title leaves in lower case.
-_SMALL_WORDS = frozenset({
-    "with", "from", "into", "over", "upon", "than", "that", "this", "about", "after", "before",
-    "between", "under", "among", "through", "during", "without", "within", "against",
-    "across", "toward", "towards", "onto"})
-
-
-def _title_case(line: str) -> bool:
-    """A title's capitals ("China's Nuclear Posture and the U.S."), not a sentence's ("Join
-    us for a talk with Acme Inc.")."""
-    return all(word[0].isupper() or word.lower() in _SMALL_WORDS
-               for word in _LONG_WORD.findall(line))
-
-
-def _prose(line: str) -> int:
-    return sum(1 for word in _LONG_WORD.findall(_DATE.sub(" ", line))
-               if not _DATE_WORDS.fullmatch(word))
-
-
 _OFF_RECORD = re.compile(r"\boff[ -]the[ -]record\b", re.I)
 _REGISTRATION = re.compile(r"\b(?:registration|RSVPs?|register)\b", re.I)
 _CLOSED = re.compile(r"\bclosed\b", re.I)
@@ -99,6 +69,20 @@ _DATE = re.compile(rf"\b{_MONTH} +\d{{1,2}}(?:st|nd|rd|th)?\b|"
                    rf"{pages_zh.DATE}")
 # A line opening with its date (and weekday): a date line, whatever follows.
 _DATE_FIRST = re.compile(rf"(?:[A-Z][a-z]+day,? +)?(?:{_DATE.pattern})")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b|\d{4}年")  # a date line with its year
+# A line ending in an abbreviation's period is not a sentence for it: "... and the U.S."
+_ABBREVIATION_END = re.compile(
+    r"(?:\b[A-Z]\.){2,}$|\b(?:Jr|Sr|Inc|Ltd|Co|Corp|St|Mt|Dr|Mr|Mrs|Ms|Prof|Gen|vs)\.$")
+# Words of four letters or more a date line does not use: "Twenty Years after Sept 11 2001"
+# has three, "Monday, December 1, 2027, from 6:00 PM" none.
+_DATE_WORDS = re.compile(r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|from|until|through",
+                         re.I)
+_LONG_WORD = re.compile(r"[A-Za-z]{4,}")
+# Words of four letters or more a title leaves in lower case.
+_SMALL_WORDS = frozenset({
+    "with", "from", "into", "over", "upon", "than", "that", "this", "about", "after", "before",
+    "between", "under", "among", "through", "during", "without", "within", "against",
+    "across", "toward", "towards", "onto"})
 # A line with only the time, under the date line: "18:00–20:00", "下午6点", "下午6:30".
 _TIME_LINE = re.compile(
     rf"(?:{pages_zh.TIME.pattern})(?: *(?:[-–—~至到]|to) *(?:{pages_zh.TIME.pattern}))?"
@@ -135,6 +119,18 @@ _ROSTER_START = re.compile(
 _ROSTER_AND = re.compile(r"(?:and|&) +")
 _CLEANUP = {cp: " " for cp in (*range(32), *range(127, 160))} | dict.fromkeys(
     map(ord, "\u200b\u2060\ufeff\u00ad"))  # control characters -> space; invisible ones dropped
+
+
+def _title_case(line: str) -> bool:
+    """A title's capitals ("China's Nuclear Posture and the U.S."), not a sentence's ("Join
+    us for a talk with Acme Inc.")."""
+    return all(word[0].isupper() or word.lower() in _SMALL_WORDS
+               for word in _LONG_WORD.findall(line))
+
+
+def _prose(line: str) -> int:
+    return sum(1 for word in _LONG_WORD.findall(_DATE.sub(" ", line))
+               if not _DATE_WORDS.fullmatch(word))
 
 
 def _is_language(word: str) -> bool:
