@@ -29,6 +29,7 @@ from bot.catalog import EventFolder, read_bundled, save_samples
 from bot.command_words import CommandTranslator
 from bot.config import ConfigError, Settings
 from bot.errors import Unavailable
+from bot.offload import off_loop
 from bot.shards import Shards
 from bot.signals import GuildLeft, RegistrationChanged, Signals
 from bot.storage import Store
@@ -150,7 +151,7 @@ class EventBot(commands.Bot):
         if not wanted:
             return
         if self._bundled is None:
-            self._bundled = await asyncio.to_thread(read_bundled, self.settings.events_dir)
+            self._bundled = await off_loop(read_bundled, self.settings.events_dir)
         given = await save_samples(self.store, wanted, self._bundled)
         self._seeded.update(wanted)
         if given:

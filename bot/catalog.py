@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import ipaddress
 import re
@@ -29,6 +28,7 @@ from bot.errors import InvalidValue
 from bot.fetch import FetchPolicy, check_url, fetch_page
 from bot.i18n import N_, Text
 from bot.models import Event, EventDraft
+from bot.offload import off_loop
 from bot.pages import MAX_PAGE_BYTES, Page, decode_page, parse_page
 from bot.progress import SILENT, Progress
 from bot.registration import check_capacity
@@ -324,7 +324,7 @@ async def read_page_file(name: str, data: bytes) -> PageSource:
     """An uploaded .txt or .html page -> PageSource (parsed off the event loop)."""
     def read() -> PageSource:
         return PageSource(*page_from_bytes(name, data), name)
-    return await asyncio.to_thread(read)
+    return await off_loop(read)
 
 
 async def read_page_url(url: str, policy: FetchPolicy) -> PageSource:
@@ -336,7 +336,7 @@ async def read_page_url(url: str, policy: FetchPolicy) -> PageSource:
                                      html=fetched.content_type == "text/html",
                                      charset=fetched.charset)
         return PageSource(text, page, fetched.final_url, str(check_url(url)))
-    return await asyncio.to_thread(read)
+    return await off_loop(read)
 
 
 async def import_page(store: Store, guild_id: int, source: PageSource, *,

@@ -7,7 +7,6 @@ on every call, against the member's server-level permissions.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 import time
@@ -64,6 +63,7 @@ from bot.errors import Conflict, InvalidValue, NotAllowed, NotFound, Unavailable
 from bot.fetch import MAX_URL_LENGTH, FetchPolicy, check_url
 from bot.flows import importing, registration
 from bot.i18n import N_, NAMES, SHIPPED
+from bot.offload import off_loop
 from bot.registration import MAX_CAPACITY, check_capacity
 from bot.reminders import minutes_text, parse_minutes
 from bot.render import event_embed, safe
@@ -308,7 +308,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         # A large event's list takes a while to read and pack: answer within 3 s first.
         await defer(interaction)
         rows = await self.bot.store.run(self.bot.store.registrations.attendees, found.id)
-        upload = await asyncio.to_thread(attendees_upload, rows, f"{found.slug}-attendees",
+        upload = await off_loop(attendees_upload, rows, f"{found.slug}-attendees",
                                          interaction.filesize_limit)
         if upload is None:
             raise NotAllowed(N_("the list of {count:,} RSVPs is too large to upload here, even "

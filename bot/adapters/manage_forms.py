@@ -7,7 +7,6 @@ restarted) is answered by its `Held` (bot.adapters.held), found by the custom id
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -22,6 +21,7 @@ from bot.catalog import MAX_LINK, MAX_TITLE, validate_link, validate_title
 from bot.errors import EventNotFound, InvalidValue
 from bot.i18n import N_, Language, Text, language
 from bot.models import Event, EventEdit
+from bot.offload import off_loop
 from bot.render import clip, safe, timestamp, when_text
 from bot.signals import AttendeeRoleChanged
 from bot.tree import answer_in_time, defer, member_language, report_error, respond
@@ -128,7 +128,7 @@ async def typed_time(text: str, zone: str, name: str | Text = "starts_at",
     now = discord.utils.utcnow()
     if is_iso(text):
         return parse_typed(text, zone, now, name=name, after=after)
-    return await asyncio.to_thread(parse_typed, text, zone, now, name=name, after=after)
+    return await off_loop(parse_typed, text, zone, now, name=name, after=after)
 
 
 def check_order(starts_at: datetime | None, ends_at: datetime | None) -> None:
