@@ -132,7 +132,7 @@ def build_database(db_path: Path, guild_id: int) -> tuple[list[int], float, floa
             (f"event-{index:04d}", f"Event {index:04d}: Missile Defense Disputes", start,
              start + 7200, CAPACITY, template))
         ids.append(cursor.lastrowid)
-    for table, columns in (("pages", "kind, lang, body, imported_at, text_hash, url"),
+    for table, columns in (("pages", "kind, lang, body, imported_at, text_hash, url, parsed"),
                            ("people", "position, name, role, bio"),
                            ("takeaways", "position, heading, text")):
         conn.executemany(

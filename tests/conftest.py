@@ -213,6 +213,19 @@ async def rsvp_of(store: Store, event_id: int, user_id: int, guild_id: int = 1):
     return rsvp
 
 
+def sqlite_before(path: Path, marker: str) -> sqlite3.Connection:
+    """A SQLite database at `path` as the bot left it before the migration whose SQL holds
+    `marker`, opened for the test to fill in (and commit)."""
+    from bot.storage.sqlite.migrations import MIGRATIONS
+
+    before = next(n for n, sql in enumerate(MIGRATIONS, 1) if marker in sql)
+    conn = sqlite3.connect(path)
+    for sql in MIGRATIONS[:before - 1]:
+        conn.executescript(sql)
+    conn.execute(f"PRAGMA user_version = {before - 1}")
+    return conn
+
+
 async def new_event(store: Store, guild_id: int = 1, capacity: int = 50, slug: str = "talk",
                     **page_args):
     event, _ = await store.run(store.events.save_event,

@@ -138,3 +138,31 @@ async def test_refused_urls_and_bad_options_write_nothing(world, fake, server):
         assert reply.ephemeral and reply.content.startswith("⚠️"), (options, reply)
         assert words in reply.content and "\n" not in reply.content, (options, reply)
     assert world.dump() == before
+
+
+def panel_page(speakers: list[tuple[str, str]]) -> str:
+    cards = "".join(f"<div><h4>{name}</h4><p>{bio}</p></div>" for name, bio in speakers)
+    return ("<html><head><title>Sea Lanes</title></head><body><main><h1>Sea Lanes</h1>"
+            "<p>December 1, 2031, 6:00 PM - 8:00 PM EST</p><p>Washington, DC</p>"
+            f"<h2>Speakers</h2>{cards}</main></body></html>")
+
+
+async def test_an_edited_page_imported_again_shows_its_new_speakers(world, fake, server):
+    """The organisers rewrote a bio and a speaker dropped out: after the page is imported
+    again, /event speakers shows what it says now, not the first version's speakers."""
+    jane = ("Jane Doe", "Jane Doe is a senior fellow at the institute.")
+    john = ("John Roe", "John Roe is a visiting scholar.")
+    server.add("/sea-lanes.html", panel_page([jane, john]))
+    url = server.url("/sea-lanes.html")
+    event_id = event_id_in(await import_page(fake, world.guild, world.moderator, url=url))
+    member = world.member("sea-lanes reader")
+    before = await fake.slash(world.guild, member, "event speakers", event=str(event_id))
+    assert "John Roe" in str(before.embeds)
+    server.add("/sea-lanes.html", panel_page(
+        [(jane[0], "Jane Doe directs the institute's maritime program.")]))
+    again = await import_page(fake, world.guild, world.moderator, url=url)
+    assert event_id_in(again) == event_id, again.content
+    after = await fake.slash(world.guild, member, "event speakers", event=str(event_id))
+    shown = str(after.embeds)
+    assert "directs the institute's maritime program" in shown
+    assert "John Roe" not in shown and "senior fellow" not in shown

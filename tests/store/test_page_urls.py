@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from bot.storage import EventDraft
-from bot.storage.sqlite.migrations import MIGRATIONS
-from tests.conftest import make_page
+from tests.conftest import make_page, sqlite_before
 
 URL = "https://think.example/events/arctic-forum"
 
@@ -53,11 +50,7 @@ async def test_a_text_import_keeps_the_url_of_the_page_it_replaces(store):
 @pytest.mark.sqlite_only
 async def test_databases_from_before_urls_are_upgraded(store_opener, tmp_path):
     path = tmp_path / "old.sqlite3"
-    urls = next(n for n, sql in enumerate(MIGRATIONS, 1) if "pages_by_url" in sql)
-    conn = sqlite3.connect(path)
-    for sql in MIGRATIONS[:urls - 1]:
-        conn.executescript(sql)
-    conn.execute(f"PRAGMA user_version = {urls - 1}")
+    conn = sqlite_before(path, "pages_by_url")
     conn.execute("INSERT INTO events (id, guild_id, slug, title, capacity, created_at,"
                  " updated_at) VALUES (1, 5, 'old', 'Old', 10, 0, 0)")
     conn.execute("INSERT INTO pages (event_id, kind, body, imported_at)"

@@ -35,7 +35,13 @@ from tests.conftest import (
 from tests.store.test_ask import import_bundled_pages
 from tests.store.test_reads import waitlisted_second
 from tests.store.test_reminders_roles import claim_held_up
-from tests.store.test_store import OLD_EVENTS, check_old_days_in_their_zones
+from tests.store.test_store import (
+    OLD_EVENTS,
+    OLD_PAGES,
+    OLD_PEOPLE,
+    check_old_days_in_their_zones,
+    check_old_pages_replaced_when_imported_again,
+)
 from tests.terminal import run_in_terminal
 
 
@@ -648,15 +654,22 @@ async def test_a_stop_does_not_wait_long_for_a_claim_held_up_by_a_lock(postgres_
         assert [c.user_id for c in await store.run(store.reminders.claim_reminders)] == [1, 2, 3]
 
 
+async def schema_before(url: str, marker: str) -> asyncpg.Connection:
+    """A connection to the database at `url` with the schema as the bot left it before the
+    migration whose SQL holds `marker`."""
+    before = next(n for n, sql in MIGRATIONS.items() if marker in sql)
+    conn = await asyncpg.connect(url)
+    await conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY,"
+                       " applied_at BIGINT NOT NULL)")
+    for number in sorted(n for n in MIGRATIONS if n < before):
+        await conn.execute(MIGRATIONS[number])
+        await conn.execute("INSERT INTO schema_migrations VALUES ($1, 0)", number)
+    return conn
+
+
 async def test_all_day_events_from_before_the_upgrade_get_their_servers_day(blank_url):
-    days = next(n for n, sql in MIGRATIONS.items() if "start_offset" in sql)
-    conn = await asyncpg.connect(blank_url)  # a database from the bot before days had a zone
+    conn = await schema_before(blank_url, "start_offset")  # before days had a zone
     try:
-        await conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY,"
-                           " applied_at BIGINT NOT NULL)")
-        for number in sorted(n for n in MIGRATIONS if n < days):
-            await conn.execute(MIGRATIONS[number])
-            await conn.execute("INSERT INTO schema_migrations VALUES ($1, 0)", number)
         await conn.execute("INSERT INTO guild_settings (guild_id, timezone)"
                            " VALUES (5, 'Asia/Tokyo')")
         await conn.executemany(
@@ -667,6 +680,21 @@ async def test_all_day_events_from_before_the_upgrade_get_their_servers_day(blan
         await conn.close()
     async with await open_store(blank_url) as store:
         await check_old_days_in_their_zones(store)
+
+
+async def test_pages_from_before_the_upgrade_are_replaced_when_imported_again(blank_url):
+    conn = await schema_before(blank_url, "parsed")
+    try:
+        await conn.executemany("INSERT INTO events (id, guild_id, slug, title, capacity,"
+                               " created_at, updated_at) VALUES ($1, 5, $2, 'Old', 10, 0, 0)",
+                               [(1, "old1"), (2, "old2")])
+        await conn.executemany("INSERT INTO pages (event_id, kind, body, imported_at)"
+                               " VALUES ($1, $2, $3, 0)", OLD_PAGES)
+        await conn.executemany("INSERT INTO people VALUES ($1, $2, $3, $4, $5)", OLD_PEOPLE)
+    finally:
+        await conn.close()
+    async with await open_store(blank_url) as store:
+        await check_old_pages_replaced_when_imported_again(store)
 
 
 async def test_a_zone_change_takes_its_turn_after_an_edit_making_an_event_all_day(

@@ -6,17 +6,19 @@ import asyncio
 import sqlite3
 import sys
 import textwrap
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.errors import Conflict, DatabaseBusy, Unavailable
 from bot.models import CapacityPayload, PromotedPayload
+from bot.pages import Person, parse_page
 from bot.registration import ARCHIVED, JoinOutcome, Status
 from bot.storage import EventDraft, EventNotFound, utcnow
 from bot.storage.postgres import store as postgres_store
 from bot.storage.sqlite import session as sqlite_session
-from bot.storage.sqlite.migrations import MIGRATIONS, SCHEMA_VERSION
+from bot.storage.sqlite.migrations import SCHEMA_VERSION
 from tests.conftest import (
     ROOT,
     execute_sql,
@@ -24,6 +26,7 @@ from tests.conftest import (
     make_page,
     new_event,
     rsvp_of,
+    sqlite_before,
     writes_held,
 )
 
@@ -189,6 +192,30 @@ async def test_reimport_updates_in_place_and_keeps_rsvps(store):
     assert len(await store.run(store.events.list_events, 1)) == 1
 
 
+async def test_an_edited_page_imported_again_replaces_what_it_said(store):
+    """Its speaker gone, a bio rewritten, a description changed: the event's content is
+    merged again from its pages, the edited one in its slot, where it used to keep the
+    first bio and every speaker any version ever named."""
+    three = (("Ada Lovelace", "moderator"), ("Alan Turing", "speaker"),
+             ("Grace Hopper", "speaker"))
+    event = await new_event(store, people=three)
+    recap = make_page("recap", people=(("Ada Lovelace", "moderator"),),
+                      takeaways=(("First", "one"),), description="It went well.")
+    await store.run(store.events.add_page, 1, event.id, "recap text", recap)
+    edited = make_page(people=three[:2], description="About it, edited.")
+    edited = replace(edited, people=(edited.people[0], Person(
+        "Alan Turing", "speaker", "Alan Turing leads the verification project.")))
+    again, created = await store.run(store.events.save_event,
+        1, EventDraft(slug="talk", title="Event talk", capacity=50), [("page text", edited)])
+    assert not created and again.id == event.id
+    assert [(p.name, p.bio) for p in again.people] == [
+        ("Ada Lovelace", "Ada Lovelace is a researcher."),
+        ("Alan Turing", "Alan Turing leads the verification project.")]
+    assert again.description == "About it, edited."
+    assert [t.heading for t in again.takeaways] == ["First"]  # the recap's, untouched
+    assert await store.run(store.events.get_event, 1, event.id) == again
+
+
 async def test_a_reimport_with_a_new_start_brings_its_own_end(store):
     starts = utcnow().replace(microsecond=0) + timedelta(days=3)
     draft = EventDraft(slug="talk", title="Talk", capacity=3, starts_at=starts,
@@ -269,11 +296,7 @@ async def test_a_page_imported_again_as_new_updates_its_event(store):
 async def test_pages_imported_before_hashing_are_recognised_after_the_upgrade(
         store_opener, tmp_path):
     path = tmp_path / "old.sqlite3"
-    hashing = next(n for n, sql in enumerate(MIGRATIONS, 1) if "pages_by_text_hash" in sql)
-    conn = sqlite3.connect(path)  # a database from the bot before pages were hashed
-    for sql in MIGRATIONS[:hashing - 1]:
-        conn.executescript(sql)
-    conn.execute(f"PRAGMA user_version = {hashing - 1}")
+    conn = sqlite_before(path, "pages_by_text_hash")  # before pages were hashed
     conn.execute("INSERT INTO events (id, guild_id, slug, title, capacity, created_at,"
                  " updated_at) VALUES (1, 5, 'old', 'Old', 10, 0, 0)")
     conn.execute("INSERT INTO pages VALUES (1, 'announcement', 'A talk about lighthouses.', 0)")
@@ -284,6 +307,44 @@ async def test_pages_imported_before_hashing_are_recognised_after_the_upgrade(
             5, EventDraft(slug="old", title="Old"),
             [("A talk  about\nlighthouses.\n", make_page())], new=True)
     assert not created and again.id == 1
+
+
+# A database from before each page's content was kept (either backend's): an event whose
+# page still reads, and one whose page no longer does (the content it has stays).
+OLD_PAGE = ("Arms Control After New START\n\nModerator: Ada Lovelace\n"
+            "Speakers: Alan Turing, Grace Hopper\n")
+OLD_RECAP = "Arms Control After New START: a recap\n\nAda Lovelace opened the evening.\n"
+OLD_PAGES = [(1, "announcement", OLD_PAGE), (1, "recap", OLD_RECAP),
+             (2, "announcement", "1234 5678")]
+OLD_PEOPLE = [(1, 0, "Ada Lovelace", "moderator", ""), (1, 1, "Alan Turing", "speaker", ""),
+              (1, 2, "Grace Hopper", "speaker", ""), (2, 0, "Kept Person", "speaker", "")]
+
+
+async def check_old_pages_replaced_when_imported_again(store) -> None:
+    edited = OLD_PAGE.replace(", Grace Hopper", "")
+    again, created = await store.run(store.events.save_event, 5, EventDraft(
+        slug="old1", title="Old"), [(edited, parse_page(edited))])
+    assert not created and [p.name for p in again.people] == ["Ada Lovelace", "Alan Turing"]
+    recap = make_page("recap", people=(("Ada Lovelace", "moderator"),))
+    kept = await store.run(store.events.add_page, 5, 2, "recap text", recap)
+    assert [p.name for p in kept.people] == ["Kept Person", "Ada Lovelace"]
+
+
+@pytest.mark.sqlite_only
+async def test_pages_from_before_the_upgrade_are_replaced_when_imported_again(
+        store_opener, tmp_path):
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite_before(path, "parsed")
+    conn.executemany("INSERT INTO events (id, guild_id, slug, title, capacity, created_at,"
+                     " updated_at) VALUES (?, 5, 'old' || ?, 'Old', 10, 0, 0)",
+                     [(1, 1), (2, 2)])
+    conn.executemany("INSERT INTO pages (event_id, kind, body, imported_at)"
+                     " VALUES (?, ?, ?, 0)", OLD_PAGES)
+    conn.executemany("INSERT INTO people VALUES (?, ?, ?, ?, ?)", OLD_PEOPLE)
+    conn.commit()
+    conn.close()
+    async with await store_opener(path) as store:
+        await check_old_pages_replaced_when_imported_again(store)
 
 
 # A database from before days had a zone (either backend's): an all-day event in a server
@@ -307,11 +368,7 @@ async def check_old_days_in_their_zones(store) -> None:
 async def test_all_day_events_from_before_the_upgrade_get_their_servers_day(
         store_opener, tmp_path):
     path = tmp_path / "old.sqlite3"
-    days = next(n for n, sql in enumerate(MIGRATIONS, 1) if "start_offset" in sql)
-    conn = sqlite3.connect(path)  # a database from the bot before days had a zone
-    for sql in MIGRATIONS[:days - 1]:
-        conn.executescript(sql)
-    conn.execute(f"PRAGMA user_version = {days - 1}")
+    conn = sqlite_before(path, "start_offset")  # a database from the bot before days had a zone
     conn.execute("INSERT INTO guild_settings (guild_id, timezone) VALUES (5, 'Asia/Tokyo')")
     conn.executemany(
         "INSERT INTO events (id, guild_id, slug, title, capacity, starts_at, ends_at, all_day,"

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import asyncpg
 
-from bot.content import EventContent
+from bot.content import EventContent, PageContent, merged_content
 from bot.models import RecapPayload
 from bot.pages import Page, Person, Takeaway, page_language
 from bot.storage.postgres.outbox import PostgresOutbox
@@ -46,23 +46,26 @@ class PostgresContent(Repository):
     async def add_pages(self, conn: asyncpg.Connection, event_id: int, guild_id: int,
                         pages: Iterable[tuple[str, Page]], now: datetime,
                         url: str | None = None, *, announce_recap: bool = True) -> None:
-        """Store the pages and merge their content into the event's (the rules of
-        `sqlite.content.SqliteContent.add_pages`)."""
-        content = await self.content(conn, event_id)
+        """Store the pages, each in its slot, and merge the event's content again from all
+        its pages (the rules of `sqlite.content.SqliteContent.add_pages`)."""
+        added = []
         for body, page in pages:
-            content = content.merged_with(page)
+            part = PageContent.of(page, page_language(body))
+            added.append(part)
             text_hash = page_hash(body)
             is_new_recap = page.kind == "recap" and await conn.fetchval(
                 "SELECT 1 FROM pages WHERE event_id = $1 AND kind = 'recap' AND text_hash = $2",
                 event_id, text_hash) is None
             await conn.execute(
-                "INSERT INTO pages (event_id, kind, lang, body, text_hash, url, imported_at)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id, kind, lang)"
-                " DO UPDATE SET body = excluded.body, text_hash = excluded.text_hash,"
-                " url = coalesce(excluded.url, pages.url), imported_at = excluded.imported_at",
-                event_id, page.kind, page_language(body), body, text_hash, url, ts(now))
+                "INSERT INTO pages (event_id, kind, lang, body, text_hash, url, imported_at,"
+                " parsed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT"
+                " (event_id, kind, lang) DO UPDATE SET body = excluded.body,"
+                " text_hash = excluded.text_hash, url = coalesce(excluded.url, pages.url),"
+                " imported_at = excluded.imported_at, parsed = excluded.parsed",
+                event_id, part.kind, part.lang, body, text_hash, url, ts(now), part.to_json())
             if announce_recap and is_new_recap and page.takeaways:
                 await self._outbox.notify(conn, guild_id, event_id, RecapPayload(), now)
+        content = await self._merged(conn, event_id, added)
         await conn.execute(
             "UPDATE events SET description = $1, recap_summary = $2, language = $3,"
             " translation = $4, off_the_record = $5, access_notes = $6, content_bytes = $7"
@@ -80,6 +83,20 @@ class PostgresContent(Repository):
             "INSERT INTO takeaways (event_id, position, heading, text) VALUES ($1, $2, $3, $4)",
             [(event_id, i, t.heading, t.text) for i, t in enumerate(content.takeaways)])
         await self._search.index(conn, event_id, guild_id, content)
+
+    async def _merged(self, conn: asyncpg.Connection, event_id: int,
+                      added: list[PageContent]) -> EventContent:
+        """The event's content merged from all its pages (`SqliteContent._merged`)."""
+        if not added:
+            return await self.content(conn, event_id)
+        kept = [PageContent.from_json(row["parsed"] or "") for row in await conn.fetch(
+            "SELECT parsed FROM pages WHERE event_id = $1", event_id)]
+        if None not in kept:
+            return merged_content(page for page in kept if page is not None)
+        content = await self.content(conn, event_id)
+        for page in added:
+            content = content.merged_with(page)
+        return content
 
     async def content(self, conn: asyncpg.Connection, event_id: int) -> EventContent:
         row = await conn.fetchrow(

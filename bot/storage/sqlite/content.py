@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from bot.content import EventContent
+from bot.content import EventContent, PageContent, merged_content
 from bot.models import RecapPayload
 from bot.pages import Page, Person, Takeaway, page_language
 from bot.storage.sqlite.outbox import SqliteOutbox
@@ -45,27 +45,31 @@ class SqliteContent(Repository):
 
     def add_pages(self, event_id: int, guild_id: int, pages: Iterable[tuple[str, Page]],
                    now: datetime, url: str | None = None, *, created: bool = False) -> None:
-        """Store the pages and merge their content into the event's. A recap with takeaways
-        is announced when it reaches an event that was already there, and only when it is
-        a new text: an event created together with its recap (the bundled sample in every
-        new server, a folder import) is not news, and neither is the same recap again.
-        `created`: the event was created in this transaction."""
+        """Store the pages, each in its slot (kind, language), and merge the event's content
+        again from all its pages. A recap with takeaways is announced when it reaches an
+        event that was already there, and only when it is a new text: an event created
+        together with its recap (the bundled sample in every new server, a folder import)
+        is not news, and neither is the same recap again. `created`: the event was created
+        in this transaction."""
         db = self._conn
-        content = self.content(event_id)
+        added = []
         for body, page in pages:
-            content = content.merged_with(page)
+            part = PageContent.of(page, page_language(body))
+            added.append(part)
             text_hash = page_hash(body)
             is_new_recap = page.kind == "recap" and self._one(
                 "SELECT 1 FROM pages WHERE event_id = ? AND kind = 'recap' AND text_hash = ?",
                 (event_id, text_hash)) is None
             db.execute(
-                "INSERT INTO pages (event_id, kind, lang, body, text_hash, url, imported_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, kind, lang) DO UPDATE SET"
-                " body = excluded.body, text_hash = excluded.text_hash,"
-                " url = coalesce(excluded.url, url), imported_at = excluded.imported_at",
-                (event_id, page.kind, page_language(body), body, text_hash, url, ts(now)))
+                "INSERT INTO pages (event_id, kind, lang, body, text_hash, url, imported_at,"
+                " parsed) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, kind, lang)"
+                " DO UPDATE SET body = excluded.body, text_hash = excluded.text_hash,"
+                " url = coalesce(excluded.url, url), imported_at = excluded.imported_at,"
+                " parsed = excluded.parsed",
+                (event_id, part.kind, part.lang, body, text_hash, url, ts(now), part.to_json()))
             if not created and is_new_recap and page.takeaways:
                 self._outbox.notify(guild_id, event_id, RecapPayload(), now)
+        content = self._merged(event_id, added)
         db.execute(
             "UPDATE events SET description = ?, recap_summary = ?, language = ?, translation = ?,"
             " off_the_record = ?, access_notes = ?, content_bytes = ? WHERE id = ?",
@@ -81,6 +85,22 @@ class SqliteContent(Repository):
             "INSERT INTO takeaways (event_id, position, heading, text) VALUES (?, ?, ?, ?)",
             [(event_id, i, t.heading, t.text) for i, t in enumerate(content.takeaways)])
         self._search.index(event_id, guild_id, content, fresh=created)
+
+    def _merged(self, event_id: int, added: list[PageContent]) -> EventContent:
+        """The event's content merged from all its pages, `added` among them. A page whose
+        content was not kept (a tool's row) leaves the content it had, with `added` merged
+        into it: what a page said before cannot be taken out then. No page added, no
+        change: a save without pages keeps the content as it is."""
+        if not added:
+            return self.content(event_id)
+        kept = [PageContent.from_json(row["parsed"] or "") for row in self._all(
+            "SELECT parsed FROM pages WHERE event_id = ?", (event_id,))]
+        if None not in kept:
+            return merged_content(page for page in kept if page is not None)
+        content = self.content(event_id)
+        for page in added:
+            content = content.merged_with(page)
+        return content
 
     def content(self, event_id: int) -> EventContent:
         row = self._row(

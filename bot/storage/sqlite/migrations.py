@@ -333,8 +333,15 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (event_id, user_id)
     ) WITHOUT ROWID;
     """,
+    # 23: what each page gave its event's content (`bot.content.PageContent`, JSON), so an
+    # edited page imported again replaces what it said; the code fills it in for the pages
+    # already there (`Migrator._fill_page_contents`).
+    """
+    ALTER TABLE pages ADD COLUMN parsed TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
 PASSAGES_REBUILT = 10  # after this migration, the code fills the search table again
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
+PAGE_CONTENTS = 23  # after this one, the code reads the pages already there again
