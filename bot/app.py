@@ -36,6 +36,9 @@ from bot.storage import Store
 from bot.tree import ClickHandler, EventTree, guard_interactions
 
 log = logging.getLogger(__name__)
+# The bot joins no voice channel: discord.py's warnings that voice's packages are missing
+# would only put two alarming lines above every start and every `sync`.
+discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
 
 EXTENSIONS = ("cogs.events", "cogs.rsvp", "cogs.manage", "cogs.announcements", "cogs.reminders",
               "cogs.retention")
