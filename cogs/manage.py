@@ -64,7 +64,7 @@ from bot.fetch import MAX_URL_LENGTH, FetchPolicy, check_url
 from bot.flows import importing, registration
 from bot.i18n import N_, NAMES, SHIPPED
 from bot.offload import off_loop
-from bot.registration import MAX_CAPACITY, check_capacity
+from bot.registration import MAX_CAPACITY, Status, check_capacity
 from bot.reminders import minutes_text, parse_minutes
 from bot.render import event_embed, safe
 from bot.render_replies import attendees_upload, deletion_question, promoted_note
@@ -309,15 +309,17 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         await defer(interaction)
         rows = await self.bot.store.run(self.bot.store.registrations.attendees, found.id)
         upload = await off_loop(attendees_upload, rows, f"{found.slug}-attendees",
-                                         interaction.filesize_limit)
+                                interaction.filesize_limit)
         if upload is None:
             raise NotAllowed(N_("the list of {count:,} RSVPs is too large to upload here, even "
                                 "zipped; on the bot's machine, `python -m bot rsvps {event} "
                                 "--csv` writes it"), count=len(rows), event=found.id)
         filename, data = upload
+        # Counted from the list sent, which joins since the event was read have changed.
+        confirmed = sum(1 for rsvp in rows if rsvp.status is Status.CONFIRMED)
         await respond(interaction, member_language(interaction)._(
             "{confirmed} confirmed, {waitlisted} waitlisted for **{title}**.",
-            confirmed=found.confirmed, waitlisted=found.waitlisted, title=safe(found.title)),
+            confirmed=confirmed, waitlisted=len(rows) - confirmed, title=safe(found.title)),
             ephemeral=True, file=discord.File(io.BytesIO(data), filename=filename))
 
     @app_commands.command(name="reminders", description="When confirmed members get a DM "

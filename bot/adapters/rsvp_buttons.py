@@ -45,6 +45,13 @@ async def reply_joined(interaction: Interaction, joined: Joined) -> None:
 
 
 async def cancel_event(interaction: Interaction, event: EventSummary) -> None:
+    """The member's cancel, from `/rsvp cancel` or the Cancel button. An archived event's
+    RSVPs stay as they were (its Cancel button is disabled): a cancel would give a seat,
+    and a "Good news" DM, for an event that no longer takes RSVPs."""
+    if event.archived:
+        await respond(interaction, archived_line(member_language(interaction), event.title),
+                      ephemeral=True)
+        return
     bot = interaction.client
     guild_id = guild_id_of(interaction)
     result = await registration.cancel(bot.store, bot.registration_changed, guild_id, event.id,
@@ -103,9 +110,6 @@ class RsvpButton(discord.ui.DynamicItem[discord.ui.Button],
                 bot.registration_changed(guild_id, event.id)
             if joined is not None:  # an archived event refused it: the reply says so
                 await reply_joined(interaction, joined)
-            elif event.archived:
-                await respond(interaction, archived_line(member_language(interaction),
-                                                         event.title), ephemeral=True)
             else:
                 await cancel_event(interaction, event)
         except Exception as exc:  # buttons bypass the tree's handler; same replies

@@ -188,6 +188,44 @@ async def test_archive_hides_the_event_refuses_joins_and_undo_brings_it_back(wor
     assert world.query("SELECT count(*) FROM rsvps WHERE event_id = ?", (event_id,)) == [(1,)]
 
 
+async def test_an_archived_events_rsvps_stay_whichever_way_a_member_cancels(world, fake):
+    """Its Cancel button is disabled, and `/rsvp cancel` refuses too: a cancel would give
+    the seat to the waitlist, with a "Good news" DM, for an event that takes no RSVPs."""
+    guild = world.guild
+    event_id = await world.import_event("Archived Seats", capacity=1)
+    seated, waiting = world.member("archived seat"), world.member("archived wait")
+    await fake.slash(guild, seated, "rsvp join", event=str(event_id))
+    await fake.slash(guild, waiting, "rsvp join", event=str(event_id))
+    await fake.slash(guild, world.moderator, "manage archive", event=str(event_id))
+    refused = await fake.slash(guild, seated, "rsvp cancel", event=str(event_id))
+    assert refused.ephemeral
+    assert refused.content == "**Archived Seats** is archived: it no longer takes RSVPs."
+    await asyncio.sleep(1)  # a promotion's DM would have gone out by now
+    assert world.query("SELECT user_id, status FROM rsvps WHERE event_id = ? ORDER BY seq",
+                       (event_id,)) == [(seated.id, "confirmed"), (waiting.id, "waitlisted")]
+    assert fake.dms(waiting) == []
+
+
+async def test_the_attendee_list_and_its_counts_agree_while_members_join(world, fake):
+    """The counts in the reply are those of the list it sends, not of the event as read
+    before the list (joins land in between)."""
+    guild = world.guild
+    event_id = await world.import_event("Busy Forum", capacity=60)
+    members = [world.member(f"busy {n}") for n in range(90)]
+    for _ in range(2):
+        joins = [fake.slash(guild, members.pop(), "rsvp join", event=str(event_id))
+                 for _ in range(45)]
+        asked = fake.slash(guild, world.moderator, "manage attendees", event=str(event_id))
+        replies = await asyncio.gather(*joins[:20], asked, *joins[20:])
+        reply = await replies[20].wait(lambda r: bool(r.files), 10)
+        [(_, data)] = reply.files
+        statuses = [row.split(",")[2] for row in data.decode().splitlines()[1:]]
+        confirmed, waitlisted = statuses.count("confirmed"), statuses.count("waitlisted")
+        assert reply.content.startswith(
+            f"{confirmed} confirmed, {waitlisted} waitlisted for **Busy Forum**."), (
+            reply.content, confirmed, waitlisted)
+
+
 # -- /event list and /rsvp mine ---------------------------------------------------------
 
 
