@@ -11,7 +11,7 @@ import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import discord
@@ -218,9 +218,11 @@ def change_text(lang: Language, event: Event, moved: bool, venue_changed: bool) 
             else lang._("{title} has no venue set any more.", title=title))
 
 
-def registration_text(lang: Language, event: Event) -> str:
+def registration_text(lang: Language, event: Event, now: datetime | None = None) -> str:
     if event.archived:
         return lang._("Archived: this event no longer takes RSVPs")
+    if event.is_over(now or datetime.now(UTC)):
+        return lang._("Over: this event has taken place")
     if not event.registration_open:
         if event.closed_reason:
             return lang._("Closed: {reason}",
@@ -342,8 +344,9 @@ def role_heading(lang: Language, role: str) -> str:
     return (lang._(ROLE_TITLES[role]) if role in ROLE_TITLES else role.title())[:FIELD_NAME]
 
 
-def event_embed(lang: Language, event: Event) -> discord.Embed:
-    """The event at a glance: `/event info` and the announcement message.
+def event_embed(lang: Language, event: Event, now: datetime | None = None) -> discord.Embed:
+    """The event at a glance: `/event info` and the announcement message, as it stands
+    `now` (once over, its seats no longer show).
 
     Never over Discord's limits: the title, the time and the seats always show; then
     the venue, the people (the rest named by `/event speakers`), the notes, and the
@@ -361,7 +364,7 @@ def event_embed(lang: Language, event: Event) -> discord.Embed:
                           takeaways_name], colour=COLOUR, url=web_link(event.link))
     if (when := when_text(event)) is not None:
         budget.field(when_name, when)
-    budget.field(registration_name, registration_text(lang, event))
+    budget.field(registration_name, registration_text(lang, event, now))
     budget.field(takeaways_name, lang.ngettext(
         "{count} key takeaway: `/event takeaways`", "{count} key takeaways: `/event takeaways`",
         len(event.takeaways), count=f"{len(event.takeaways):,}") if event.takeaways

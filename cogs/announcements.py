@@ -11,7 +11,8 @@ on_ready, which comes seconds later while joins are already being answered.
 
 Announcement messages are re-rendered after every registration change, at most
 once per `EDIT_INTERVAL` per event whatever the RSVP rate, and only when the
-rendered embed or the state of its buttons (open, full, closed, archived) changed.
+rendered embed or the state of its buttons (open, full, closed, archived) changed;
+and once more when their event ends, which nothing else marks (Join is disabled then).
 
 A deleted event's notices carry what they need (its title, its messages), since the
 event is gone when they are delivered: one DM per member it had, and its announcements
@@ -23,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import UTC, datetime
 
 import discord
 from discord.ext import commands
@@ -40,6 +42,7 @@ from bot.models import (
     ChangedPayload,
     ClosedPayload,
     DeletedPayload,
+    Event,
     Notice,
     OpenedPayload,
     PromotedPayload,
@@ -68,6 +71,7 @@ EDIT_INTERVAL = 2.0  # seconds between edits of one event's announcement message
 # try waits this long, doubled on each failure in a row up to RETRY_MAX.
 RETRY_FIRST, RETRY_MAX = 4.0, 600.0
 POLL_INTERVAL = 5.0  # seconds between outbox checks when nothing woke us (other processes)
+END_SLACK = 1.0  # seconds after an event's end its announcements are refreshed (clock skew)
 # Notices sent to a member, not to a channel.
 DM_NOTICES = frozenset({"promoted", "changed_dm", "cancelled"})
 
@@ -93,6 +97,8 @@ class Announcements(commands.Cog):
         # refused: not tried again for that state (each refusal counts against Discord's
         # limit of invalid requests), only once the event changes again.
         self._refused: dict[int, str] = {}
+        # The announced events that have not ended: their refresh at the end, by the end.
+        self._at_end: dict[tuple[int, int], tuple[datetime, asyncio.TimerHandle]] = {}
 
     async def cog_load(self) -> None:
         self.bot.signals.subscribe(RegistrationChanged, self._on_registration_changed)
@@ -106,6 +112,9 @@ class Announcements(commands.Cog):
                  if t is not None]
         for task in tasks:
             task.cancel()
+        for _, timer in self._at_end.values():
+            timer.cancel()
+        self._at_end.clear()
         await asyncio.gather(*tasks, return_exceptions=True)
 
     def _on_registration_changed(self, signal: RegistrationChanged) -> None:
@@ -306,6 +315,27 @@ class Announcements(commands.Cog):
         finally:
             self._editors.pop(key, None)
 
+    def _refresh_at_end(self, guild_id: int, event: Event, now: datetime) -> None:
+        """Refresh the event's announcements again when it ends (`END_SLACK` after), once
+        per end: a moved event moves its refresh. One already over shows it now."""
+        key = (guild_id, event.id)
+        over_at = event.over_at
+        kept = self._at_end.get(key)
+        if kept is not None and kept[0] == over_at:
+            return
+        if kept is not None:
+            kept[1].cancel()
+            del self._at_end[key]
+        if over_at is None or over_at <= now:
+            return
+
+        def ended() -> None:
+            self._at_end.pop(key, None)
+            self.registration_changed(*key)
+
+        delay = (over_at - now).total_seconds() + END_SLACK
+        self._at_end[key] = (over_at, asyncio.get_running_loop().call_later(delay, ended))
+
     def _edit_lock(self, guild_id: int, event_id: int) -> asyncio.Lock:
         return self._editing.setdefault((guild_id, event_id), asyncio.Lock())
 
@@ -325,8 +355,10 @@ class Announcements(commands.Cog):
             event = await store.run(store.events.get_event, guild_id, event_id)
         except EventNotFound:
             return True
-        embed = event_embed(await self.bot.languages.for_guild(guild_id, self.bot), event)
-        state = button_state(event)
+        now = datetime.now(UTC)
+        self._refresh_at_end(guild_id, event, now)
+        embed = event_embed(await self.bot.languages.for_guild(guild_id, self.bot), event, now)
+        state = button_state(event, now)
         rendered = digest(embed, state)
         complete = True
         for channel_id, message_id, shown in messages:

@@ -7,6 +7,7 @@ import dataclasses
 import io
 import operator
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 import discord
@@ -60,7 +61,8 @@ class RenderedOnce(Generic[Reply]):
     same Event object while an event is unchanged, so a hit is an identity check, and an
     equal event (another object) is a hit too. A reply that does not show the seat
     counts (`shows_seats=False`) is not rendered again when only they changed: a join
-    must not make the next reader of a large event pay for its whole content again. The
+    must not make the next reader of a large event pay for its whole content again. One
+    that does show them is rendered again once the event is over, which it then says. The
     replies are only ever read."""
 
     def __init__(self, render: Callable[[Language, Event], Reply], *,
@@ -71,21 +73,30 @@ class RenderedOnce(Generic[Reply]):
         self._shown = operator.attrgetter(*(
             f.name for f in dataclasses.fields(Event)
             if shows_seats or f.name not in SEAT_COUNTS))
-        self._kept: dict[tuple[Language, int], tuple[Event, tuple[object, ...], Reply]] = {}
+        self._shows_seats = shows_seats
+        # (language, event id) -> the event, what the reply shows of it, the reply, and
+        # when it goes stale (the event's end, for a reply rendered before it; else None)
+        self._kept: dict[tuple[Language, int],
+                         tuple[Event, tuple[object, ...], Reply, datetime | None]] = {}
 
     def __call__(self, lang: Language, event: Event) -> Reply:
         key = (lang, event.id)
         kept = self._kept.get(key)
+        if kept is not None and kept[3] is not None and datetime.now(UTC) >= kept[3]:
+            kept = None  # rendered before the event was over
         if kept is not None and kept[0] is event:
             return kept[2]
         shown = self._shown(event)
         if kept is not None and kept[1] == shown:
-            self._kept[key] = (event, shown, kept[2])  # the next read: an identity check
+            self._kept[key] = (event, shown, kept[2], kept[3])  # next: an identity check
             return kept[2]
+        over_at = event.over_at if self._shows_seats else None
+        # Read before rendering: a reply rendered as the event ends goes stale at once.
+        stale_at = over_at if over_at is not None and datetime.now(UTC) < over_at else None
         reply = self.render(lang, event)
-        if kept is None and len(self._kept) >= RENDERED:
+        if key not in self._kept and len(self._kept) >= RENDERED:
             del self._kept[next(iter(self._kept))]  # the one kept longest
-        self._kept[key] = (event, shown, reply)
+        self._kept[key] = (event, shown, reply, stale_at)
         return reply
 
 

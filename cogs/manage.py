@@ -281,6 +281,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         scheduled = await plan_scheduled_event(self.bot, found.guild_id, found,
                                                interaction.app_permissions, create=True)
         posted = await post_announcement(self.bot, found.id, target, embed, buttons)
+        # The announcements are kept current from here (and refreshed when it ends).
+        self.bot.registration_changed(found.guild_id, found.id)
         note = await run_scheduled_event(self.bot, found.guild_id, found.id, scheduled)
         lang = member_language(interaction)
         fields = {"title": safe(found.title), "channel": target.mention}

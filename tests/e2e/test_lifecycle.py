@@ -206,6 +206,35 @@ async def test_an_archived_events_rsvps_stay_whichever_way_a_member_cancels(worl
     assert fake.dms(waiting) == []
 
 
+def registration_shown(message: dict) -> str:
+    return next(f["value"] for f in message["embeds"][0]["fields"]
+                if f["name"] == "Registration")
+
+
+async def test_an_announcement_and_event_info_say_when_the_event_is_over(world, fake):
+    """Nothing changes in the database when an event ends: its announcement is refreshed
+    then all the same (Join disabled, no seats offered), and /event info, rendered once
+    while it was open, says it is over."""
+    guild = world.guild
+    ends = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)
+    event_id = await world.import_event("Short Talk", capacity=3,
+                                        starts_at=(ends - timedelta(hours=1)).isoformat(),
+                                        ends_at=ends.isoformat())
+    message = await announced(world, event_id)
+    assert registration_shown(message) == "Open: 3 of 3 seats left"
+    member = world.member("short talk reader")
+    info = await fake.slash(guild, member, "event info", event=str(event_id))
+    assert registration_shown(info.message) == "Open: 3 of 3 seats left"
+    channel = guild.channel("announcements")
+    over = await settled(fake, channel, message["id"],
+                         lambda m: buttons(m)["join"].get("disabled"), timeout=15)
+    assert datetime.now(UTC) >= ends
+    assert registration_shown(over) == "Over: this event has taken place"
+    assert not buttons(over)["cancel"].get("disabled")
+    info = await fake.slash(guild, member, "event info", event=str(event_id))
+    assert registration_shown(info.message) == "Over: this event has taken place"
+
+
 async def test_the_attendee_list_and_its_counts_agree_while_members_join(world, fake):
     """The counts in the reply are those of the list it sends, not of the event as read
     before the list (joins land in between)."""

@@ -37,7 +37,7 @@ from tests.limits import assert_fits, problems, scheduled_event_problems
 
 LANGUAGES = [language(code) for code in SHIPPED]  # every language the bot speaks
 
-START = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
+START = datetime(2037, 12, 1, 17, 0, tzinfo=UTC)  # a Tuesday, as 2026-12-01; to come
 TOKENS = ["**bold**", "_it_", "~~s~~", "||spoiler||", "`code`", "> quote", "# head", "[a](b)",
           "[[", "](", "@everyone", "@here", "<@123>", "<@&5>", "\\", "*", "_", "word", "Zoë",
           "东京", " ", " ", "\n", "\n\n", "🙂", "x" * 40]

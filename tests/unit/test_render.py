@@ -16,7 +16,7 @@ from tests.limits import assert_fits, embed_size
 
 EN = language("en-US")  # the bot's English, its source language
 
-START = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
+START = datetime(2037, 12, 1, 17, 0, tzinfo=UTC)  # a Tuesday, as 2026-12-01; to come
 
 
 def event(**changes) -> Event:
@@ -52,6 +52,13 @@ def test_registration_states():
     assert render.registration_text(EN, event(confirmed=60, waitlisted=4)).startswith("Full")
     closed = event(registration_open=False, closed_reason="room change")
     assert render.registration_text(EN, closed) == "Closed: room change"
+    # once it is over its seats no longer show, whatever they were
+    ended = START + timedelta(hours=2)
+    for state in (event(), event(confirmed=60, waitlisted=4), closed):
+        assert render.registration_text(EN, state, ended - timedelta(seconds=1)) != (
+            "Over: this event has taken place")
+        assert render.registration_text(EN, state, ended) == "Over: this event has taken place"
+    assert render.registration_text(EN, event(archived=True), ended).startswith("Archived")
 
 
 def test_page_text_is_escaped_so_it_neither_formats_nor_pings():

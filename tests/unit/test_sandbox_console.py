@@ -138,7 +138,7 @@ def test_render_message_shows_embeds_fields_footer_files_and_numbered_buttons():
     text = "\n".join(lines)
     assert lines[0] == "1 confirmed for Missile Defense."
     assert "│ Missile *Defense*" in lines
-    assert "│ When: Tuesday, December 1, 2026 5:00 PM (" in text
+    assert "│ When: Tuesday, December 1, 2037 5:00 PM (" in text
     assert "│ Registration: Open: 48 of 60 seats left" in lines
     assert "│ Notes: In Chinese, with simultaneous English translation" in lines
     assert "│   Off the record" in lines  # the field's second line, under its name
