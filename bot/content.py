@@ -6,17 +6,17 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from bot.errors import InvalidValue
-from bot.pages import Page, Person, Takeaway, name_keys, parse_page
+from bot.pages import Page, Person, Takeaway, name_keys
 from bot.pages_zh import has_han
 
 
 @dataclass(frozen=True, slots=True)
 class PageContent:
-    """What an event's content takes from one of its pages, of `kind` in `lang` (the
-    page's slot: an event keeps one page of each). The stores keep it beside the page's
-    text, so that the content can be merged again from all the event's pages, without
-    reading them again, when one of them is imported anew."""
+    """What an event's content takes from one of its pages, of `kind` in `lang`. An event
+    keeps one page of each kind and language (its slot); the stores keep, beside it, what
+    the pages saved into that slot by its last import gave (`slot_json`: a folder may
+    give two), so that the content can be merged again from all the event's slots,
+    without reading their pages again, when one of them is imported anew."""
 
     kind: str
     lang: str
@@ -29,47 +29,45 @@ class PageContent:
     takeaways: tuple[Takeaway, ...] = ()
 
     @classmethod
-    def of(cls, page: Page, lang: str, kind: str | None = None) -> PageContent:
-        return cls(kind or page.kind, lang, page.description, page.off_the_record,
-                   page.access_notes, page.language, page.translation, page.people,
-                   page.takeaways)
+    def of(cls, page: Page, lang: str) -> PageContent:
+        return cls(page.kind, lang, page.description, page.off_the_record, page.access_notes,
+                   page.language, page.translation, page.people, page.takeaways)
 
-    @classmethod
-    def read(cls, body: str, kind: str, lang: str) -> PageContent | None:
-        """A stored page's text read again (pages saved before their content was kept);
-        None if it no longer reads as a page."""
-        try:
-            return cls.of(parse_page(body), lang, kind)
-        except InvalidValue:
+
+def slot_json(pages: Iterable[PageContent]) -> str:
+    """What the pages of one slot gave, as JSON kept beside the slot's page."""
+    return json.dumps([[p.kind, p.lang, p.description, p.off_the_record, p.access_notes,
+                        p.language, p.translation, [[x.name, x.role, x.bio] for x in p.people],
+                        [[t.heading, t.text] for t in p.takeaways]] for p in pages],
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def slot_from_json(text: str | None) -> list[PageContent] | None:
+    """`slot_json`'s pages; None for a slot saved before it was kept, or a value this
+    code did not write (a tool's row, a damaged one)."""
+    try:
+        records = json.loads(text or "")
+        if not isinstance(records, list) or not records:  # a slot holds a page at least
             return None
-
-    def to_json(self) -> str:
-        return json.dumps([self.kind, self.lang, self.description, self.off_the_record,
-                           self.access_notes, self.language, self.translation,
-                           [[p.name, p.role, p.bio] for p in self.people],
-                           [[t.heading, t.text] for t in self.takeaways]],
-                          ensure_ascii=False, separators=(",", ":"))
-
-    @classmethod
-    def from_json(cls, text: str) -> PageContent | None:
-        """None for a value this code did not write (a tool's row, a damaged one)."""
-        try:
-            kind, lang, description, off, notes, language, translation, people, points = (
-                json.loads(text))
-            return cls(kind, lang, description, bool(off), tuple(notes), language,
-                       translation, tuple(Person(*person) for person in people),
-                       tuple(Takeaway(*point) for point in points))
-        except (ValueError, TypeError):
-            return None
+        return [PageContent(kind, lang, description, bool(off), tuple(notes), language,
+                            translation, tuple(Person(*person) for person in people),
+                            tuple(Takeaway(*point) for point in points))
+                for kind, lang, description, off, notes, language, translation, people, points
+                in records]
+    except (ValueError, TypeError):
+        return None
 
 
 def merged_content(pages: Iterable[PageContent]) -> EventContent:
-    """An event's content from all its pages, merged in one order whatever the order of
-    their imports: announcements before recaps, English before Chinese. So an edited
-    page imported again replaces what it said (a bio, a speaker gone, its description)
-    instead of adding to it."""
+    """An event's content from all its pages, given in the order they were imported:
+    the announcements first, English before Chinese (whatever order they came in), then
+    the recaps as they came (the last one imported gives the summary and the takeaways,
+    as a recap imported over another always has). Merged again on every import, so an
+    edited page imported again replaces what it said (a bio, a speaker gone, its
+    description) instead of adding to it."""
     content = EventContent()
-    for page in sorted(pages, key=lambda p: (p.kind != "announcement", p.lang != "en")):
+    for page in sorted(pages, key=lambda p: (p.kind != "announcement",
+                                             p.kind == "announcement" and p.lang != "en")):
         content = content.merged_with(page)
     return content
 

@@ -39,8 +39,8 @@ from tests.store.test_store import (
     OLD_EVENTS,
     OLD_PAGES,
     OLD_PEOPLE,
+    check_old_content_kept_until_every_page_is_imported_again,
     check_old_days_in_their_zones,
-    check_old_pages_replaced_when_imported_again,
 )
 from tests.terminal import run_in_terminal
 
@@ -682,7 +682,7 @@ async def test_all_day_events_from_before_the_upgrade_get_their_servers_day(blan
         await check_old_days_in_their_zones(store)
 
 
-async def test_pages_from_before_the_upgrade_are_replaced_when_imported_again(blank_url):
+async def test_content_from_before_the_upgrade_is_kept_until_its_pages_come_again(blank_url):
     conn = await schema_before(blank_url, "parsed")
     try:
         await conn.executemany("INSERT INTO events (id, guild_id, slug, title, capacity,"
@@ -694,7 +694,7 @@ async def test_pages_from_before_the_upgrade_are_replaced_when_imported_again(bl
     finally:
         await conn.close()
     async with await open_store(blank_url) as store:
-        await check_old_pages_replaced_when_imported_again(store)
+        await check_old_content_kept_until_every_page_is_imported_again(store)
 
 
 async def test_a_zone_change_takes_its_turn_after_an_edit_making_an_event_all_day(

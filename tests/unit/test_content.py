@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import EventContent, PageContent, merged_content
+from bot.content import EventContent, PageContent, merged_content, slot_from_json, slot_json
 from bot.pages import page_language, parse_page
 
 PAGES = Path(__file__).parent / "pages"
@@ -31,20 +31,20 @@ def part(text: str) -> PageContent:
     return PageContent.of(parse_page(text), page_language(text))
 
 
-def test_what_a_page_gives_is_kept_whole_as_json():
-    for name in ("seed_announcement.txt", "seed_recap.txt", "zh_announcement.txt",
-                 "bilingual.txt"):
-        kept = part((PAGES / name).read_text())
-        assert kept.people or kept.takeaways
-        assert PageContent.from_json(kept.to_json()) == kept
+def test_what_a_slots_pages_give_is_kept_whole_as_json():
+    pages = [part((PAGES / name).read_text()) for name in
+             ("seed_announcement.txt", "seed_recap.txt", "zh_announcement.txt", "bilingual.txt")]
+    assert all(page.people or page.takeaways for page in pages)
+    assert slot_from_json(slot_json(pages)) == pages
     odd = PageContent("recap", "zh", 'say "hi"\n', True, ("a\\b",), "Chinese", None, (), ())
-    assert PageContent.from_json(odd.to_json()) == odd
+    assert slot_from_json(slot_json([odd])) == [odd]
 
 
-@pytest.mark.parametrize("stored", ["", "null", "{}", "[1, 2]", '["recap"]', "not json",
-                                    '["a","en","",0,[],null,null,[["only a name"]],[]]'])
+@pytest.mark.parametrize("stored", [None, "", "null", "{}", "[1, 2]", '[["recap"]]',
+                                    "not json", '{"a": 1}',
+                                    '[["a","en","",0,[],null,null,[["only a name"]],[]]]'])
 def test_a_value_this_code_did_not_write_reads_as_none(stored):
-    assert PageContent.from_json(stored) is None
+    assert slot_from_json(stored) is None
 
 
 def test_the_content_is_the_same_whatever_order_the_pages_came_in():
@@ -56,6 +56,16 @@ def test_the_content_is_the_same_whatever_order_the_pages_came_in():
     english = content.description.index("denuclearization")
     assert english < content.description.index("大国竞争")  # English first, then Chinese
     assert content.takeaways == pages[2].takeaways
+
+
+def test_of_two_recaps_the_last_imported_gives_the_summary_and_takeaways():
+    english = part((PAGES / "seed_recap.txt").read_text())
+    chinese = part((PAGES / "zh_recap.txt").read_text())
+    assert english.takeaways and chinese.takeaways and english.takeaways != chinese.takeaways
+    for first, last in ((english, chinese), (chinese, english)):
+        content = merged_content([first, last])
+        assert (content.takeaways, content.recap_summary) == (last.takeaways,
+                                                              last.description)
 
 
 def test_an_edited_page_replaces_what_it_said():

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import asyncpg
 
-from bot.content import EventContent, PageContent, merged_content
+from bot.content import EventContent, PageContent, merged_content, slot_from_json, slot_json
 from bot.models import RecapPayload
 from bot.pages import Page, Person, Takeaway, page_language
 from bot.storage.postgres.outbox import PostgresOutbox
@@ -49,9 +49,12 @@ class PostgresContent(Repository):
         """Store the pages, each in its slot, and merge the event's content again from all
         its pages (the rules of `sqlite.content.SqliteContent.add_pages`)."""
         added = []
+        slots: dict[tuple[str, str], list[PageContent]] = {}  # this import's, per slot
         for body, page in pages:
             part = PageContent.of(page, page_language(body))
             added.append(part)
+            slot = slots.setdefault((part.kind, part.lang), [])
+            slot.append(part)
             text_hash = page_hash(body)
             is_new_recap = page.kind == "recap" and await conn.fetchval(
                 "SELECT 1 FROM pages WHERE event_id = $1 AND kind = 'recap' AND text_hash = $2",
@@ -62,7 +65,7 @@ class PostgresContent(Repository):
                 " (event_id, kind, lang) DO UPDATE SET body = excluded.body,"
                 " text_hash = excluded.text_hash, url = coalesce(excluded.url, pages.url),"
                 " imported_at = excluded.imported_at, parsed = excluded.parsed",
-                event_id, part.kind, part.lang, body, text_hash, url, ts(now), part.to_json())
+                event_id, part.kind, part.lang, body, text_hash, url, ts(now), slot_json(slot))
             if announce_recap and is_new_recap and page.takeaways:
                 await self._outbox.notify(conn, guild_id, event_id, RecapPayload(), now)
         content = await self._merged(conn, event_id, added)
@@ -89,10 +92,13 @@ class PostgresContent(Repository):
         """The event's content merged from all its pages (`SqliteContent._merged`)."""
         if not added:
             return await self.content(conn, event_id)
-        kept = [PageContent.from_json(row["parsed"] or "") for row in await conn.fetch(
-            "SELECT parsed FROM pages WHERE event_id = $1", event_id)]
-        if None not in kept:
-            return merged_content(page for page in kept if page is not None)
+        filled = {(page.kind, page.lang) for page in added}
+        earlier = [slot_from_json(row["parsed"]) for row in await conn.fetch(
+            "SELECT kind, lang, parsed FROM pages WHERE event_id = $1"
+            " ORDER BY imported_at, kind, lang", event_id)
+            if (row["kind"], row["lang"]) not in filled]
+        if None not in earlier:
+            return merged_content([page for slot in earlier if slot for page in slot] + added)
         content = await self.content(conn, event_id)
         for page in added:
             content = content.merged_with(page)

@@ -6,17 +6,8 @@ from __future__ import annotations
 
 import logging
 
-import asyncpg
-
-from bot.content import PageContent
 from bot.errors import Unavailable
-from bot.offload import off_loop
-from bot.storage.postgres.migrations import (
-    DAYS_IN_ZONES,
-    MIGRATIONS,
-    PAGE_CONTENTS,
-    SCHEMA_VERSION,
-)
+from bot.storage.postgres.migrations import DAYS_IN_ZONES, MIGRATIONS, SCHEMA_VERSION
 from bot.storage.postgres.session import Repository
 from bot.storage.postgres.settings import anchor_days
 from bot.storage.sqlite.session import ts, utcnow
@@ -46,8 +37,6 @@ class PostgresMigrator(Repository):
                     for row in await conn.fetch("SELECT DISTINCT guild_id FROM events"
                                                 " WHERE all_day"):
                         await anchor_days(conn, row["guild_id"])
-                if number == PAGE_CONTENTS:
-                    await fill_page_contents(conn)
                 await conn.execute("INSERT INTO schema_migrations (version, applied_at)"
                                    " VALUES ($1, $2)", number, ts(utcnow()))
 
@@ -55,15 +44,3 @@ class PostgresMigrator(Repository):
         async with self._transaction() as conn:
             return int(await conn.fetchval("SELECT coalesce(max(version), 0)"
                                            " FROM schema_migrations"))
-
-
-async def fill_page_contents(conn: asyncpg.Connection) -> None:
-    """Pages saved before their content was kept are read again, one at a time and off the
-    event loop (`sqlite.migrate.Migrator._fill_page_contents`'s rule)."""
-    for key in await conn.fetch("SELECT event_id, kind, lang FROM pages WHERE parsed IS NULL"):
-        body = await conn.fetchval("SELECT body FROM pages WHERE event_id = $1 AND kind = $2"
-                                   " AND lang = $3", *key)
-        part = await off_loop(PageContent.read, body, key["kind"], key["lang"])
-        if part is not None:
-            await conn.execute("UPDATE pages SET parsed = $4 WHERE event_id = $1 AND kind = $2"
-                               " AND lang = $3", *key, part.to_json())

@@ -230,12 +230,11 @@ MIGRATIONS: dict[int, str] = {
         PRIMARY KEY (event_id, user_id)
     );
     """,
-    # 23: what each page gave its event's content (SQLite's 23); the code fills it in.
+    # 23: what the pages of each slot gave their event's content (SQLite's 23).
     23: """
     ALTER TABLE pages ADD COLUMN parsed TEXT;
     """,
 }
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
-PAGE_CONTENTS = 23  # after this one, the code reads the pages already there again
 
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from bot.content import EventContent, PageContent, merged_content
+from bot.content import EventContent, PageContent, merged_content, slot_from_json, slot_json
 from bot.models import RecapPayload
 from bot.pages import Page, Person, Takeaway, page_language
 from bot.storage.sqlite.outbox import SqliteOutbox
@@ -53,9 +53,12 @@ class SqliteContent(Repository):
         in this transaction."""
         db = self._conn
         added = []
+        slots: dict[tuple[str, str], list[PageContent]] = {}  # this import's, per slot
         for body, page in pages:
             part = PageContent.of(page, page_language(body))
             added.append(part)
+            slot = slots.setdefault((part.kind, part.lang), [])
+            slot.append(part)
             text_hash = page_hash(body)
             is_new_recap = page.kind == "recap" and self._one(
                 "SELECT 1 FROM pages WHERE event_id = ? AND kind = 'recap' AND text_hash = ?",
@@ -66,7 +69,7 @@ class SqliteContent(Repository):
                 " DO UPDATE SET body = excluded.body, text_hash = excluded.text_hash,"
                 " url = coalesce(excluded.url, url), imported_at = excluded.imported_at,"
                 " parsed = excluded.parsed",
-                (event_id, part.kind, part.lang, body, text_hash, url, ts(now), part.to_json()))
+                (event_id, part.kind, part.lang, body, text_hash, url, ts(now), slot_json(slot)))
             if not created and is_new_recap and page.takeaways:
                 self._outbox.notify(guild_id, event_id, RecapPayload(), now)
         content = self._merged(event_id, added)
@@ -87,16 +90,20 @@ class SqliteContent(Repository):
         self._search.index(event_id, guild_id, content, fresh=created)
 
     def _merged(self, event_id: int, added: list[PageContent]) -> EventContent:
-        """The event's content merged from all its pages, `added` among them. A page whose
-        content was not kept (a tool's row) leaves the content it had, with `added` merged
-        into it: what a page said before cannot be taken out then. No page added, no
-        change: a save without pages keeps the content as it is."""
+        """The event's content merged from all its pages in the order they were imported,
+        this import's (`added`, which fill their slots anew) last. A page saved before what
+        it gave was kept (or a tool's row) leaves the content as it was, with `added`
+        merged into it, as imports were merged before: nothing it said is lost, nor taken
+        out. No page added, no change."""
         if not added:
             return self.content(event_id)
-        kept = [PageContent.from_json(row["parsed"] or "") for row in self._all(
-            "SELECT parsed FROM pages WHERE event_id = ?", (event_id,))]
-        if None not in kept:
-            return merged_content(page for page in kept if page is not None)
+        filled = {(page.kind, page.lang) for page in added}
+        earlier = [slot_from_json(row["parsed"]) for row in self._all(
+            "SELECT kind, lang, parsed FROM pages WHERE event_id = ?"
+            " ORDER BY imported_at, rowid", (event_id,))
+            if (row["kind"], row["lang"]) not in filled]
+        if None not in earlier:
+            return merged_content([page for slot in earlier if slot for page in slot] + added)
         content = self.content(event_id)
         for page in added:
             content = content.merged_with(page)

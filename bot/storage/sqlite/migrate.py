@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import logging
 
-from bot.content import PageContent
 from bot.errors import Unavailable
 from bot.storage.sqlite.content import SqliteContent
 from bot.storage.sqlite.migrations import (
     DAYS_IN_ZONES,
     MIGRATIONS,
-    PAGE_CONTENTS,
     PASSAGES_REBUILT,
     SCHEMA_VERSION,
 )
@@ -40,8 +38,6 @@ class Migrator(Repository):
                 if number == DAYS_IN_ZONES:
                     for row in self._all("SELECT DISTINCT guild_id FROM events WHERE all_day"):
                         settings.anchor_days(row["guild_id"])
-                if number == PAGE_CONTENTS:
-                    self._fill_page_contents()
                 db.execute(f"PRAGMA user_version = {number}")
             if version < SCHEMA_VERSION:
                 self._fill_page_hashes()
@@ -51,17 +47,6 @@ class Migrator(Repository):
         rows = self._all("SELECT rowid, body FROM pages WHERE text_hash IS NULL")
         self._conn.executemany("UPDATE pages SET text_hash = ? WHERE rowid = ?",
                                [(page_hash(r["body"]), r["rowid"]) for r in rows])
-
-    def _fill_page_contents(self) -> None:
-        """Pages saved before their content was kept are read again, one at a time (a
-        database holds many); one that no longer reads as a page is left without, and its
-        event keeps the content it has (`SqliteContent._merged`)."""
-        for row in self._all("SELECT rowid FROM pages WHERE parsed IS NULL"):
-            page = self._row("SELECT kind, lang, body FROM pages WHERE rowid = ?", (row[0],))
-            part = PageContent.read(page["body"], page["kind"], page["lang"])
-            if part is not None:
-                self._conn.execute("UPDATE pages SET parsed = ? WHERE rowid = ?",
-                                   (part.to_json(), row[0]))
 
     def schema_version(self) -> int:
         row = self._one("PRAGMA user_version")

@@ -333,9 +333,11 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (event_id, user_id)
     ) WITHOUT ROWID;
     """,
-    # 23: what each page gave its event's content (`bot.content.PageContent`, JSON), so an
-    # edited page imported again replaces what it said; the code fills it in for the pages
-    # already there (`Migrator._fill_page_contents`).
+    # 23: what the pages of each slot gave their event's content (`bot.content.slot_json`),
+    # so an edited page imported again replaces what it said. Pages saved before have none:
+    # their events' content is merged as before (`SqliteContent._merged`), since reading
+    # them again could give another content than they gave (an older reader, several
+    # pages in one slot) and would hold the upgrade's transaction for every page.
     """
     ALTER TABLE pages ADD COLUMN parsed TEXT;
     """,
@@ -344,4 +346,3 @@ MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 PASSAGES_REBUILT = 10  # after this migration, the code fills the search table again
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
-PAGE_CONTENTS = 23  # after this one, the code reads the pages already there again
