@@ -64,6 +64,11 @@ def preview_text(plan: ImportPlan, lang: Language | None = None) -> str:
                               option=option_name(lang.code, "starts_at"))),
              lang._("Where: {where}", where=safe(clip(plan.venue, 200)) if plan.venue
                     else lang._("no venue"))]
+    if plan.replaces_page:
+        lines.append(lang._("Note: the event already has a recap in this page's language; "
+                            "Import puts this page in its place.") if recap else
+                     lang._("Note: the event already has an announcement in this page's "
+                            "language; Import puts this page in its place."))
     page_says = plan.facts
     if "when" in plan.page_differs:
         lines.append(lang._("Note: the page now gives {when}; the event keeps its own date. "

@@ -6,7 +6,7 @@ checks pages the same way."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
@@ -94,6 +94,8 @@ class ImportPlan:
     # What the page now says that the event keeps its own of ("when", "venue"): an
     # event's date and venue, once set, change only when the moderator says so.
     page_differs: tuple[str, ...] = ()
+    # The named event has another page of this kind and language: this one takes its place.
+    replaces_page: bool = False
 
     @property
     def notes(self) -> tuple[Text, ...]:
@@ -153,8 +155,12 @@ async def prepare(store: Store, guild_id: int, source: PageSource, zone: str, *,
                                 source.url)
         target = None if found is None else await store.run(store.events.get_event,
                                                             guild_id, found)
-    return plan_import(source, facts, typed, capacity, name, target,
+    plan = plan_import(source, facts, typed, capacity, name, target,
                        adds_to=adds_to is not None, zone=zone)
+    if adds_to is not None and await store.run(store.events.has_other_page, guild_id,
+                                               adds_to.id, source.page.kind, source.text):
+        return replace(plan, replaces_page=True)
+    return plan
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,6 +98,25 @@ async def test_a_page_imported_before_is_previewed_as_an_update(world, fake):
     assert before != world.dump()  # the import did save (its page's time)
 
 
+REPLACES = ("Note: the event already has an announcement in this page's language; Import "
+            "puts this page in its place.")
+
+
+async def test_a_page_named_into_an_event_says_which_page_it_replaces(world, fake):
+    """An event keeps one announcement per language: a second one named into it takes the
+    first's place, and the preview says so; a recap, or the same text again, replaces
+    nothing."""
+    event_id = await world.import_event("Harbour Forum", capacity=5)
+    recap = Attachment("recap.txt", RECAP.read_bytes(), "text/plain")
+    assert REPLACES not in (await preview_of(world, page=recap, event=str(event_id))).content
+    same = page("Harbour Forum")
+    assert REPLACES not in (await preview_of(world, page=same, event=str(event_id))).content
+    other = await preview_of(world, page=page("Harbour Forum, the speakers"),
+                             event=str(event_id))
+    assert "Import will add this announcement to **Harbour Forum**" in other.content
+    assert REPLACES in other.content, other.content
+
+
 async def test_a_recap_for_an_event_deleted_since_its_preview_makes_no_new_event(world, fake):
     event_id = await world.import_event("Short-lived Forum", capacity=5)
     recap = Attachment("recap.txt", RECAP.read_bytes(), "text/plain")

@@ -43,6 +43,15 @@ class PostgresContent(Repository):
             guild_id, hashes)
         return None if found is None else int(found)
 
+    async def has_other_page(self, conn: asyncpg.Connection, guild_id: int, event_id: int,
+                             kind: str, body: str) -> bool:
+        """`SqliteContent.has_other_page`."""
+        found = await conn.fetchval(
+            "SELECT p.text_hash FROM pages p JOIN events e ON e.id = p.event_id"
+            " WHERE e.guild_id = $1 AND p.event_id = $2 AND p.kind = $3 AND p.lang = $4",
+            guild_id, event_id, kind, page_language(body))
+        return found is not None and found != page_hash(body)
+
     async def add_pages(self, conn: asyncpg.Connection, event_id: int, guild_id: int,
                         pages: Iterable[tuple[str, Page]], now: datetime,
                         url: str | None = None, *, announce_recap: bool = True) -> None:

@@ -133,6 +133,12 @@ class PostgresEvents(Repository):
         async with self._transaction() as conn:
             return await self._content.imported_before(conn, guild_id, [(body, None)], url)
 
+    async def has_other_page(self, guild_id: int, event_id: int, kind: str, body: str) -> bool:
+        """Whether importing `body` into the event replaces another page of its kind and
+        language (`SqliteContent.has_other_page`)."""
+        async with self._transaction() as conn:
+            return await self._content.has_other_page(conn, guild_id, event_id, kind, body)
+
     async def add_page(self, guild_id: int, event_id: int, body: str, page: Page,
                        now: datetime | None = None) -> Event:
         """Attach a page (typically the recap) to an existing event."""

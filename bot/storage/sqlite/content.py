@@ -43,6 +43,15 @@ class SqliteContent(Repository):
             f" WHERE e.guild_id = ? AND p.text_hash IN ({', '.join('?' * len(hashes))})"
             " ORDER BY e.id LIMIT 1", (guild_id, *hashes))
 
+    def has_other_page(self, guild_id: int, event_id: int, kind: str, body: str) -> bool:
+        """Whether the event has a page of this kind in `body`'s language other than `body`
+        (the same text whatever its spacing is no other): importing `body` replaces it."""
+        row = self._one(
+            "SELECT p.text_hash FROM pages p JOIN events e ON e.id = p.event_id"
+            " WHERE e.guild_id = ? AND p.event_id = ? AND p.kind = ? AND p.lang = ?",
+            (guild_id, event_id, kind, page_language(body)))
+        return row is not None and row[0] != page_hash(body)
+
     def add_pages(self, event_id: int, guild_id: int, pages: Iterable[tuple[str, Page]],
                    now: datetime, url: str | None = None, *, created: bool = False) -> None:
         """Store the pages, each in its slot (kind, language), and merge the event's content

@@ -141,6 +141,11 @@ class SqliteEvents(Repository):
         row = self._content.imported_before(guild_id, [(body, None)], url)
         return None if row is None else int(row["id"])
 
+    def has_other_page(self, guild_id: int, event_id: int, kind: str, body: str) -> bool:
+        """Whether importing `body` into the event replaces another page of its kind and
+        language (`SqliteContent.has_other_page`)."""
+        return self._content.has_other_page(guild_id, event_id, kind, body)
+
     def add_page(self, guild_id: int, event_id: int, body: str, page: Page,
                  now: datetime | None = None) -> Event:
         """Attach a page (typically the recap) to an existing event."""
