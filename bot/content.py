@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from bot.pages import Page, Person, Takeaway, name_keys
@@ -12,11 +12,8 @@ from bot.pages_zh import has_han
 
 @dataclass(frozen=True, slots=True)
 class PageContent:
-    """What an event's content takes from one of its pages, of `kind` in `lang`. An event
-    keeps one page of each kind and language (its slot); the stores keep, beside it, what
-    the pages saved into that slot by its last import gave (`slot_json`: a folder may
-    give two), so that the content can be merged again from all the event's slots,
-    without reading their pages again, when one of them is imported anew."""
+    """What an event's content takes from one of its pages, of `kind` in `lang`, whose
+    text hashes to `text_hash` (`page_hash`: the same text whatever its spacing)."""
 
     kind: str
     lang: str
@@ -27,48 +24,101 @@ class PageContent:
     translation: str | None = None
     people: tuple[Person, ...] = ()
     takeaways: tuple[Takeaway, ...] = ()
+    text_hash: str = ""
 
     @classmethod
-    def of(cls, page: Page, lang: str) -> PageContent:
+    def of(cls, page: Page, lang: str, text_hash: str = "") -> PageContent:
         return cls(page.kind, lang, page.description, page.off_the_record, page.access_notes,
-                   page.language, page.translation, page.people, page.takeaways)
+                   page.language, page.translation, page.people, page.takeaways, text_hash)
 
 
-def slot_json(pages: Iterable[PageContent]) -> str:
-    """What the pages of one slot gave, as JSON kept beside the slot's page."""
-    return json.dumps([[p.kind, p.lang, p.description, p.off_the_record, p.access_notes,
-                        p.language, p.translation, [[x.name, x.role, x.bio] for x in p.people],
-                        [[t.heading, t.text] for t in p.takeaways]] for p in pages],
-                      ensure_ascii=False, separators=(",", ":"))
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """An event keeps one page of each kind and language: its slot. The stores keep,
+    beside the slot's page, what its pages gave the content (`pages`: a folder may give
+    two of one kind and language), when the slot was first filled (`first`) and last
+    written (`last`), counted in the event's page imports. The content is merged again
+    from them on every import, without reading any page again."""
 
+    first: int
+    last: int
+    pages: tuple[PageContent, ...]
 
-def slot_from_json(text: str | None) -> list[PageContent] | None:
-    """`slot_json`'s pages; None for a slot saved before it was kept, or a value this
-    code did not write (a tool's row, a damaged one)."""
-    try:
-        records = json.loads(text or "")
-        if not isinstance(records, list) or not records:  # a slot holds a page at least
-            return None
-        return [PageContent(kind, lang, description, bool(off), tuple(notes), language,
+    def to_json(self) -> str:
+        return json.dumps({"first": self.first, "last": self.last, "pages": [
+            [p.kind, p.lang, p.description, p.off_the_record, p.access_notes, p.language,
+             p.translation, [[x.name, x.role, x.bio] for x in p.people],
+             [[t.heading, t.text] for t in p.takeaways], p.text_hash] for p in self.pages]},
+            ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str | None) -> Slot | None:
+        """None for a slot saved before it was kept, or a value this code did not write
+        (a tool's row, a damaged one)."""
+        try:
+            kept = json.loads(text or "")
+            pages = tuple(
+                PageContent(kind, lang, description, bool(off), tuple(notes), language,
                             translation, tuple(Person(*person) for person in people),
-                            tuple(Takeaway(*point) for point in points))
-                for kind, lang, description, off, notes, language, translation, people, points
-                in records]
-    except (ValueError, TypeError):
-        return None
+                            tuple(Takeaway(*point) for point in points), str(text_hash))
+                for kind, lang, description, off, notes, language, translation, people,
+                points, text_hash in kept["pages"])
+            if not pages:  # a slot holds a page at least
+                return None
+            return cls(int(kept["first"]), int(kept["last"]), pages)
+        except (ValueError, TypeError, KeyError):
+            return None
 
 
-def merged_content(pages: Iterable[PageContent]) -> EventContent:
-    """An event's content from all its pages, given in the order they were imported:
-    the announcements first, English before Chinese (whatever order they came in), then
-    the recaps as they came (the last one imported gives the summary and the takeaways,
-    as a recap imported over another always has). Merged again on every import, so an
-    edited page imported again replaces what it said (a bio, a speaker gone, its
-    description) instead of adding to it."""
+def filled_slots(kept: Mapping[tuple[str, str], Slot | None],
+                 pages: Iterable[PageContent]) -> dict[tuple[str, str], Slot]:
+    """The slots an import of `pages` writes, given the event's `kept` ones (None: one from
+    before slots were kept). A page takes the place of the slot's page with its text (an
+    unchanged page again, or one of a folder's two), else of all the slot's pages (an
+    edited page); the pages of one import that share a slot are all kept."""
+    counter = max((slot.last for slot in kept.values() if slot is not None), default=0)
+    written: dict[tuple[str, str], Slot] = {}
+    for page in pages:
+        counter += 1
+        key = (page.kind, page.lang)
+        if key in written:  # a second page of this slot in this import
+            slot = written[key]
+            written[key] = Slot(slot.first, counter, (*slot.pages, page))
+            continue
+        before = kept.get(key)
+        if before is None:
+            written[key] = Slot(counter, counter, (page,))
+        elif page.text_hash in {p.text_hash for p in before.pages}:
+            written[key] = Slot(before.first, counter, tuple(
+                page if p.text_hash == page.text_hash else p for p in before.pages))
+        else:
+            written[key] = Slot(before.first, counter, (page,))
+    return written
+
+
+def replaces_other_pages(kept: Slot | None, kept_hash: str | None, text_hash: str) -> bool:
+    """Whether a page (`text_hash`) imported into a slot holding `kept` (None: from before
+    slots were kept, whose page's hash is `kept_hash`) takes the place of another page."""
+    hashes = {p.text_hash for p in kept.pages} if kept is not None else {kept_hash}
+    return text_hash not in hashes
+
+
+def merged_content(slots: Iterable[Slot]) -> EventContent:
+    """An event's content merged from all its slots: the announcements in the order their
+    slots were first filled (as they were merged when they came: a translation adds to
+    the description, the first page's bio wins), then the recaps in the order they were
+    last written (the last recap imported gives the summary and the takeaways). An
+    edited page imported again takes its slot's place, so what it no longer says (a bio
+    rewritten, a speaker gone) is gone from the event too."""
+    slots = list(slots)
+    ordered = (sorted((s for s in slots if s.pages[0].kind == "announcement"),
+                      key=lambda s: s.first)
+               + sorted((s for s in slots if s.pages[0].kind != "announcement"),
+                        key=lambda s: s.last))
     content = EventContent()
-    for page in sorted(pages, key=lambda p: (p.kind != "announcement",
-                                             p.kind == "announcement" and p.lang != "en")):
-        content = content.merged_with(page)
+    for slot in ordered:
+        for page in slot.pages:
+            content = content.merged_with(page)
     return content
 
 

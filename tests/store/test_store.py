@@ -227,6 +227,16 @@ async def test_two_pages_of_one_kind_and_language_in_one_import_both_count(store
     recap = make_page("recap", people=(), takeaways=(("First", "one"),))
     after = await store.run(store.events.add_page, 1, event.id, "recap text", recap)
     assert [p.name for p in after.people] == ["Ada Lovelace", "Alan Turing"]
+    # one of them again, unchanged (a retry): it takes its own place, the other stays
+    assert not await store.run(store.events.has_other_page, 1, event.id, "announcement",
+                               "page two")
+    again = await store.run(store.events.add_page, 1, event.id, "page two", second)
+    assert [p.name for p in again.people] == ["Ada Lovelace", "Alan Turing"]
+    # an edited one takes the place of both, which the preview says first
+    assert await store.run(store.events.has_other_page, 1, event.id, "announcement",
+                           "page two, edited")
+    edited = await store.run(store.events.add_page, 1, event.id, "page two, edited", second)
+    assert [p.name for p in edited.people] == ["Alan Turing"]
 
 
 async def test_of_two_recaps_the_last_imported_gives_the_takeaways(store):
@@ -242,6 +252,10 @@ async def test_of_two_recaps_the_last_imported_gives_the_takeaways(store):
     shown = await store.run(store.events.add_page, 1, event.id, "recap text, edited", edited)
     assert [t.heading for t in shown.takeaways] == ["Deterrence, edited"]
     assert shown.recap_summary == "It went."
+    # the announcement imported again, within the same second: the recaps stay as they are
+    again, _ = await store.run(store.events.save_event, 1, EventDraft(
+        slug="talk", title="Event talk", capacity=50), [("page text", make_page())])
+    assert [t.heading for t in again.takeaways] == ["Deterrence, edited"]
 
 
 async def test_a_reimport_with_a_new_start_brings_its_own_end(store):

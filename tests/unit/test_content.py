@@ -1,15 +1,25 @@
-"""An event's content merged from its pages: what each page gives it, kept as JSON beside
-the page, and the one order they are merged in, so an edited page imported again replaces
-what it said instead of adding to it."""
+"""An event's content merged from its slots (one page of each kind and language): what
+each slot's pages gave, kept as JSON beside its page, which page an import replaces, and
+the order they are merged in. An edited page imported again replaces what it said; pages
+imported once each merge as they did when they came."""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+from functools import reduce
 from pathlib import Path
 
 import pytest
 
-from bot.content import EventContent, PageContent, merged_content, slot_from_json, slot_json
+from bot.content import (
+    EventContent,
+    PageContent,
+    Slot,
+    filled_slots,
+    merged_content,
+    replaces_other_pages,
+)
 from bot.pages import page_language, parse_page
 
 PAGES = Path(__file__).parent / "pages"
@@ -25,67 +35,117 @@ Ada Lovelace is a senior fellow.
 Alan Turing works on verification.
 Grace Hopper directs the nuclear policy program.
 """
+EDITED = ANNOUNCEMENT.replace("Speakers: Alan Turing, Grace Hopper", "Speaker: Alan Turing"
+                              ).replace("Grace Hopper directs the nuclear policy program.\n",
+                                        "").replace("works on verification",
+                                                    "leads the verification project")
 
 
 def part(text: str) -> PageContent:
-    return PageContent.of(parse_page(text), page_language(text))
+    return PageContent.of(parse_page(text), page_language(text),
+                          hashlib.sha256(text.encode()).hexdigest())
+
+
+def sample(name: str) -> PageContent:
+    return part((PAGES / name).read_text())
+
+
+def imported(*imports: list[PageContent]) -> EventContent:
+    """The content after each import in turn, as the stores keep and merge it."""
+    slots: dict[tuple[str, str], Slot | None] = {}
+    for pages in imports:
+        slots |= filled_slots(slots, pages)
+    return merged_content(slot for slot in slots.values() if slot is not None)
+
+
+def one_by_one(*pages: PageContent) -> EventContent:
+    """Each page merged into the content as it came (the rule before slots were kept)."""
+    return reduce(EventContent.merged_with, pages, EventContent())
 
 
 def test_what_a_slots_pages_give_is_kept_whole_as_json():
-    pages = [part((PAGES / name).read_text()) for name in
-             ("seed_announcement.txt", "seed_recap.txt", "zh_announcement.txt", "bilingual.txt")]
+    pages = tuple(sample(name) for name in ("seed_announcement.txt", "seed_recap.txt",
+                                            "zh_announcement.txt", "bilingual.txt"))
     assert all(page.people or page.takeaways for page in pages)
-    assert slot_from_json(slot_json(pages)) == pages
-    odd = PageContent("recap", "zh", 'say "hi"\n', True, ("a\\b",), "Chinese", None, (), ())
-    assert slot_from_json(slot_json([odd])) == [odd]
+    assert Slot.from_json(Slot(2, 5, pages).to_json()) == Slot(2, 5, pages)
+    odd = PageContent("recap", "zh", 'say "hi"\n', True, ("a\\b",), "Chinese", None, (), (),
+                      "h")
+    assert Slot.from_json(Slot(1, 1, (odd,)).to_json()) == Slot(1, 1, (odd,))
 
 
-@pytest.mark.parametrize("stored", [None, "", "null", "{}", "[1, 2]", '[["recap"]]',
-                                    "not json", '{"a": 1}',
-                                    '[["a","en","",0,[],null,null,[["only a name"]],[]]]'])
+@pytest.mark.parametrize("stored", [None, "", "null", "{}", "[1, 2]", '{"pages": []}',
+                                    '{"first": 1, "last": 1, "pages": []}', "not json",
+                                    '{"first": 1, "last": 1, "pages": [["recap"]]}',
+                                    '[["a","en","",0,[],null,null,[],[]]]'])
 def test_a_value_this_code_did_not_write_reads_as_none(stored):
-    assert slot_from_json(stored) is None
+    assert Slot.from_json(stored) is None
 
 
-def test_the_content_is_the_same_whatever_order_the_pages_came_in():
-    pages = [part((PAGES / name).read_text()) for name in
-             ("seed_announcement.txt", "zh_announcement.txt", "seed_recap.txt")]
-    merged = {merged_content(order) for order in itertools.permutations(pages)}
-    assert len(merged) == 1
-    (content,) = merged
-    english = content.description.index("denuclearization")
-    assert english < content.description.index("大国竞争")  # English first, then Chinese
-    assert content.takeaways == pages[2].takeaways
+def test_pages_imported_once_each_merge_as_they_did_when_they_came():
+    pages = [sample(name) for name in ("seed_announcement.txt", "zh_announcement.txt",
+                                       "seed_recap.txt", "zh_recap.txt", "bilingual.txt")]
+    # announcements first, in either order, then the recaps, in either order
+    for announcements, recaps in itertools.product(itertools.permutations(pages[:2]),
+                                                   itertools.permutations(pages[2:4])):
+        order = announcements + recaps
+        assert imported(*([page] for page in order)) == one_by_one(*order)
+    chinese = sample("zh_announcement.txt")
+    bilingual = part(ANNOUNCEMENT + "\n专家们将探讨新削减战略武器条约到期后的军控前景。\n")
+    assert (bilingual.kind, bilingual.lang) == ("announcement", "en")  # mostly English
+    # a bilingual page after a Chinese one: its English stays (fixed orders lost it)
+    kept = imported([chinese], [bilingual])
+    assert kept == one_by_one(chinese, bilingual) and "Moderator" in kept.description
+    assert imported(pages[:2]) == one_by_one(*pages[:2])  # one import of two pages
 
 
 def test_of_two_recaps_the_last_imported_gives_the_summary_and_takeaways():
-    english = part((PAGES / "seed_recap.txt").read_text())
-    chinese = part((PAGES / "zh_recap.txt").read_text())
+    english, chinese = sample("seed_recap.txt"), sample("zh_recap.txt")
     assert english.takeaways and chinese.takeaways and english.takeaways != chinese.takeaways
+    announcement = sample("seed_announcement.txt")
     for first, last in ((english, chinese), (chinese, english)):
-        content = merged_content([first, last])
-        assert (content.takeaways, content.recap_summary) == (last.takeaways,
-                                                              last.description)
+        assert imported([first], [last]).takeaways == last.takeaways
+        assert imported([first, last]).takeaways == last.takeaways  # one import, in order
+        # the announcement imported again moves neither recap
+        assert imported([first, last], [announcement]).takeaways == last.takeaways
+    edited = part((PAGES / "seed_recap.txt").read_text().replace("Missile", "Missile Defense"))
+    assert edited.takeaways != english.takeaways
+    assert imported([english], [chinese], [edited]).recap_summary == edited.description
 
 
 def test_an_edited_page_replaces_what_it_said():
-    chinese = part((PAGES / "zh_announcement.txt").read_text())
-    before = merged_content([part(ANNOUNCEMENT), chinese])
+    chinese = sample("zh_announcement.txt")
+    before = imported([part(ANNOUNCEMENT)], [chinese])
     assert [p.name for p in before.people][:3] == ["Ada Lovelace", "Alan Turing",
                                                    "Grace Hopper"]
-    edited = ANNOUNCEMENT.replace("Speakers: Alan Turing, Grace Hopper", "Speaker: Alan Turing"
-                                  ).replace("Grace Hopper directs the nuclear policy program.\n",
-                                            "").replace("works on verification",
-                                                        "leads the verification project")
-    after = merged_content([part(edited), chinese])  # the English page in its slot again
+    after = imported([part(ANNOUNCEMENT)], [chinese], [part(EDITED)])
     names = [p.name for p in after.people]
     assert "Grace Hopper" not in names and names[:2] == ["Ada Lovelace", "Alan Turing"]
     assert "leads the verification project" in after.people[1].bio
-    # the description is the edited English one and the Chinese, not both English ones
-    assert after.description == f"{part(edited).description}\n\n{chinese.description}"
-    # merging page by page as the imports came (the old rule) kept the speaker gone and
-    # added the edited English after the first English and the Chinese
-    piecemeal = EventContent().merged_with(part(ANNOUNCEMENT)).merged_with(
-        chinese).merged_with(part(edited))
+    # the description: the edited English one, then the Chinese, not both English ones
+    assert after.description == f"{part(EDITED).description}\n\n{chinese.description}"
+    # merged page by page (the old rule) the speaker gone stayed, the English came twice
+    piecemeal = one_by_one(part(ANNOUNCEMENT), chinese, part(EDITED))
     assert "Grace Hopper" in [p.name for p in piecemeal.people]
     assert piecemeal.description.count("Speaker") == 2
+
+
+SPEAKERS = ("The Speakers\n\nModerator: Katherine Johnson\n"
+            "Speakers: Mary Jackson, Dorothy Vaughan\n\nKatherine Johnson is a mathematician.\n")
+
+
+def test_a_folders_two_pages_of_one_slot_stay_together_until_one_is_edited():
+    announcement, speakers = part(ANNOUNCEMENT), part(SPEAKERS)
+    assert (announcement.kind, announcement.lang) == (speakers.kind, speakers.lang)
+    both = {"Ada Lovelace", "Grace Hopper", "Katherine Johnson", "Mary Jackson"}
+    assert both <= {p.name for p in imported([announcement, speakers]).people}
+    # one of them again, unchanged: it takes its own place, the other stays
+    again = imported([announcement, speakers], [speakers])
+    assert both <= {p.name for p in again.people}
+    # an edited page takes the slot's place: what both said goes, and the preview says so
+    slot = filled_slots({}, [announcement, speakers])[("announcement", "en")]
+    assert not replaces_other_pages(slot, None, speakers.text_hash)
+    assert replaces_other_pages(slot, None, part(EDITED).text_hash)
+    edited = imported([announcement, speakers], [part(EDITED)])
+    assert not {"Grace Hopper", "Katherine Johnson"} & {p.name for p in edited.people}
+    # a slot from before slots were kept: its page's hash is all that is known
+    assert not replaces_other_pages(None, "h", "h") and replaces_other_pages(None, "h", "i")

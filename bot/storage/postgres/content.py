@@ -9,7 +9,14 @@ from datetime import datetime
 
 import asyncpg
 
-from bot.content import EventContent, PageContent, merged_content, slot_from_json, slot_json
+from bot.content import (
+    EventContent,
+    PageContent,
+    Slot,
+    filled_slots,
+    merged_content,
+    replaces_other_pages,
+)
 from bot.models import RecapPayload
 from bot.pages import Page, Person, Takeaway, page_language
 from bot.storage.postgres.outbox import PostgresOutbox
@@ -46,38 +53,40 @@ class PostgresContent(Repository):
     async def has_other_page(self, conn: asyncpg.Connection, guild_id: int, event_id: int,
                              kind: str, body: str) -> bool:
         """`SqliteContent.has_other_page`."""
-        found = await conn.fetchval(
-            "SELECT p.text_hash FROM pages p JOIN events e ON e.id = p.event_id"
+        row = await conn.fetchrow(
+            "SELECT p.text_hash, p.parsed FROM pages p JOIN events e ON e.id = p.event_id"
             " WHERE e.guild_id = $1 AND p.event_id = $2 AND p.kind = $3 AND p.lang = $4",
             guild_id, event_id, kind, page_language(body))
-        return found is not None and found != page_hash(body)
+        return row is not None and replaces_other_pages(
+            Slot.from_json(row["parsed"]), row["text_hash"], page_hash(body))
 
     async def add_pages(self, conn: asyncpg.Connection, event_id: int, guild_id: int,
                         pages: Iterable[tuple[str, Page]], now: datetime,
                         url: str | None = None, *, announce_recap: bool = True) -> None:
         """Store the pages, each in its slot, and merge the event's content again from all
-        its pages (the rules of `sqlite.content.SqliteContent.add_pages`)."""
-        added = []
-        slots: dict[tuple[str, str], list[PageContent]] = {}  # this import's, per slot
-        for body, page in pages:
-            part = PageContent.of(page, page_language(body))
-            added.append(part)
-            slot = slots.setdefault((part.kind, part.lang), [])
-            slot.append(part)
-            text_hash = page_hash(body)
+        its slots (the rules of `sqlite.content.SqliteContent.add_pages`)."""
+        pages = list(pages)
+        added = [PageContent.of(page, page_language(body), page_hash(body))
+                 for body, page in pages]
+        kept = {(row["kind"], row["lang"]): Slot.from_json(row["parsed"])
+                for row in await conn.fetch(
+                    "SELECT kind, lang, parsed FROM pages WHERE event_id = $1", event_id)}
+        written = filled_slots(kept, added)
+        for (body, page), part in zip(pages, added, strict=True):
             is_new_recap = page.kind == "recap" and await conn.fetchval(
                 "SELECT 1 FROM pages WHERE event_id = $1 AND kind = 'recap' AND text_hash = $2",
-                event_id, text_hash) is None
+                event_id, part.text_hash) is None
             await conn.execute(
                 "INSERT INTO pages (event_id, kind, lang, body, text_hash, url, imported_at,"
                 " parsed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT"
                 " (event_id, kind, lang) DO UPDATE SET body = excluded.body,"
                 " text_hash = excluded.text_hash, url = coalesce(excluded.url, pages.url),"
                 " imported_at = excluded.imported_at, parsed = excluded.parsed",
-                event_id, part.kind, part.lang, body, text_hash, url, ts(now), slot_json(slot))
+                event_id, part.kind, part.lang, body, part.text_hash, url, ts(now),
+                written[(part.kind, part.lang)].to_json())
             if announce_recap and is_new_recap and page.takeaways:
                 await self._outbox.notify(conn, guild_id, event_id, RecapPayload(), now)
-        content = await self._merged(conn, event_id, added)
+        content = await self._merged(conn, event_id, {**kept, **written}, added)
         await conn.execute(
             "UPDATE events SET description = $1, recap_summary = $2, language = $3,"
             " translation = $4, off_the_record = $5, access_notes = $6, content_bytes = $7"
@@ -97,17 +106,14 @@ class PostgresContent(Repository):
         await self._search.index(conn, event_id, guild_id, content)
 
     async def _merged(self, conn: asyncpg.Connection, event_id: int,
+                      slots: dict[tuple[str, str], Slot | None],
                       added: list[PageContent]) -> EventContent:
-        """The event's content merged from all its pages (`SqliteContent._merged`)."""
+        """The event's content merged from all its slots (`SqliteContent._merged`)."""
         if not added:
             return await self.content(conn, event_id)
-        filled = {(page.kind, page.lang) for page in added}
-        earlier = [slot_from_json(row["parsed"]) for row in await conn.fetch(
-            "SELECT kind, lang, parsed FROM pages WHERE event_id = $1"
-            " ORDER BY imported_at, kind, lang", event_id)
-            if (row["kind"], row["lang"]) not in filled]
-        if None not in earlier:
-            return merged_content([page for slot in earlier if slot for page in slot] + added)
+        known = [slot for slot in slots.values() if slot is not None]
+        if len(known) == len(slots):
+            return merged_content(known)
         content = await self.content(conn, event_id)
         for page in added:
             content = content.merged_with(page)

@@ -8,7 +8,14 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from bot.content import EventContent, PageContent, merged_content, slot_from_json, slot_json
+from bot.content import (
+    EventContent,
+    PageContent,
+    Slot,
+    filled_slots,
+    merged_content,
+    replaces_other_pages,
+)
 from bot.models import RecapPayload
 from bot.pages import Page, Person, Takeaway, page_language
 from bot.storage.sqlite.outbox import SqliteOutbox
@@ -44,44 +51,45 @@ class SqliteContent(Repository):
             " ORDER BY e.id LIMIT 1", (guild_id, *hashes))
 
     def has_other_page(self, guild_id: int, event_id: int, kind: str, body: str) -> bool:
-        """Whether the event has a page of this kind in `body`'s language other than `body`
-        (the same text whatever its spacing is no other): importing `body` replaces it."""
+        """Whether importing `body` into the event takes the place of another page of its
+        kind in its language (`replaces_other_pages`)."""
         row = self._one(
-            "SELECT p.text_hash FROM pages p JOIN events e ON e.id = p.event_id"
+            "SELECT p.text_hash, p.parsed FROM pages p JOIN events e ON e.id = p.event_id"
             " WHERE e.guild_id = ? AND p.event_id = ? AND p.kind = ? AND p.lang = ?",
             (guild_id, event_id, kind, page_language(body)))
-        return row is not None and row[0] != page_hash(body)
+        return row is not None and replaces_other_pages(
+            Slot.from_json(row["parsed"]), row["text_hash"], page_hash(body))
 
     def add_pages(self, event_id: int, guild_id: int, pages: Iterable[tuple[str, Page]],
                    now: datetime, url: str | None = None, *, created: bool = False) -> None:
-        """Store the pages, each in its slot (kind, language), and merge the event's content
-        again from all its pages. A recap with takeaways is announced when it reaches an
-        event that was already there, and only when it is a new text: an event created
-        together with its recap (the bundled sample in every new server, a folder import)
-        is not news, and neither is the same recap again. `created`: the event was created
-        in this transaction."""
+        """Store the pages, each in its slot (kind, language; `filled_slots` is the rule),
+        and merge the event's content again from all its slots. A recap with takeaways
+        is announced when it reaches an event that was already there, and only when it is
+        a new text: an event created together with its recap (the bundled sample in every
+        new server, a folder import) is not news, and neither is the same recap again.
+        `created`: the event was created in this transaction."""
         db = self._conn
-        added = []
-        slots: dict[tuple[str, str], list[PageContent]] = {}  # this import's, per slot
-        for body, page in pages:
-            part = PageContent.of(page, page_language(body))
-            added.append(part)
-            slot = slots.setdefault((part.kind, part.lang), [])
-            slot.append(part)
-            text_hash = page_hash(body)
+        pages = list(pages)
+        added = [PageContent.of(page, page_language(body), page_hash(body))
+                 for body, page in pages]
+        kept = {(row["kind"], row["lang"]): Slot.from_json(row["parsed"]) for row in self._all(
+            "SELECT kind, lang, parsed FROM pages WHERE event_id = ?", (event_id,))}
+        written = filled_slots(kept, added)
+        for (body, page), part in zip(pages, added, strict=True):
             is_new_recap = page.kind == "recap" and self._one(
                 "SELECT 1 FROM pages WHERE event_id = ? AND kind = 'recap' AND text_hash = ?",
-                (event_id, text_hash)) is None
+                (event_id, part.text_hash)) is None
             db.execute(
                 "INSERT INTO pages (event_id, kind, lang, body, text_hash, url, imported_at,"
                 " parsed) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, kind, lang)"
                 " DO UPDATE SET body = excluded.body, text_hash = excluded.text_hash,"
                 " url = coalesce(excluded.url, url), imported_at = excluded.imported_at,"
                 " parsed = excluded.parsed",
-                (event_id, part.kind, part.lang, body, text_hash, url, ts(now), slot_json(slot)))
+                (event_id, part.kind, part.lang, body, part.text_hash, url, ts(now),
+                 written[(part.kind, part.lang)].to_json()))
             if not created and is_new_recap and page.takeaways:
                 self._outbox.notify(guild_id, event_id, RecapPayload(), now)
-        content = self._merged(event_id, added)
+        content = self._merged(event_id, {**kept, **written}, added)
         db.execute(
             "UPDATE events SET description = ?, recap_summary = ?, language = ?, translation = ?,"
             " off_the_record = ?, access_notes = ?, content_bytes = ? WHERE id = ?",
@@ -98,21 +106,17 @@ class SqliteContent(Repository):
             [(event_id, i, t.heading, t.text) for i, t in enumerate(content.takeaways)])
         self._search.index(event_id, guild_id, content, fresh=created)
 
-    def _merged(self, event_id: int, added: list[PageContent]) -> EventContent:
-        """The event's content merged from all its pages in the order they were imported,
-        this import's (`added`, which fill their slots anew) last. A page saved before what
-        it gave was kept (or a tool's row) leaves the content as it was, with `added`
-        merged into it, as imports were merged before: nothing it said is lost, nor taken
-        out. No page added, no change."""
+    def _merged(self, event_id: int, slots: dict[tuple[str, str], Slot | None],
+                added: list[PageContent]) -> EventContent:
+        """The event's content merged from all its `slots`, this import's written. A slot
+        from before slots were kept (or a tool's row) leaves the content as it was, with
+        `added` merged into it, as imports were merged before: nothing it said is lost,
+        nor taken out. No page added, no change."""
         if not added:
             return self.content(event_id)
-        filled = {(page.kind, page.lang) for page in added}
-        earlier = [slot_from_json(row["parsed"]) for row in self._all(
-            "SELECT kind, lang, parsed FROM pages WHERE event_id = ?"
-            " ORDER BY imported_at, rowid", (event_id,))
-            if (row["kind"], row["lang"]) not in filled]
-        if None not in earlier:
-            return merged_content([page for slot in earlier if slot for page in slot] + added)
+        known = [slot for slot in slots.values() if slot is not None]
+        if len(known) == len(slots):
+            return merged_content(known)
         content = self.content(event_id)
         for page in added:
             content = content.merged_with(page)
