@@ -257,6 +257,13 @@ def announce_fill(seats: Seats, now: datetime) -> bool:
 ARCHIVED = "this event is archived"
 
 
+def check_not_archived(archived: bool) -> None:
+    """Archived, an event takes no RSVPs: its seats and registration stay as they are until
+    it is brought back (a change would give seats out, with DMs and notices)."""
+    if archived:
+        raise Conflict(N_("this event is archived; bring it back with /manage archive first"))
+
+
 def closed_reason(seats: Seats) -> str:
     if seats.closed_reason:
         return f"registration is closed: {seats.closed_reason}"

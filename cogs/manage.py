@@ -64,7 +64,7 @@ from bot.fetch import MAX_URL_LENGTH, FetchPolicy, check_url
 from bot.flows import importing, registration
 from bot.i18n import N_, NAMES, SHIPPED
 from bot.offload import off_loop
-from bot.registration import MAX_CAPACITY, Status, check_capacity
+from bot.registration import MAX_CAPACITY, Status, check_capacity, check_not_archived
 from bot.reminders import minutes_text, parse_minutes
 from bot.render import event_embed, safe
 from bot.render_replies import attendees_upload, deletion_question, promoted_note
@@ -225,6 +225,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     async def close(self, interaction: Interaction, event: EventOption | None = None,
                     reason: app_commands.Range[str, 1, 200] | None = None) -> None:
         found = await resolve_event(interaction, event)
+        check_not_archived(found.archived)
         await registration.close(self.bot.store, self.changed, found.guild_id, found.id, reason,
                                  by=interaction.user.id)
         await respond(interaction, member_language(interaction)._(
@@ -234,6 +235,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     @app_commands.describe(event=EVENT_HELP)
     async def open(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
+        check_not_archived(found.archived)
         promotions = await registration.reopen(self.bot.store, self.changed, found.guild_id,
                                                found.id, by=interaction.user.id)
         opened = member_language(interaction)._("Registration for **{title}** is open.",
@@ -247,6 +249,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                        seats: app_commands.Range[int, 1, MAX_CAPACITY],
                        event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
+        check_not_archived(found.archived)
         promotions = await registration.set_capacity(self.bot.store, self.changed,
                                                      found.guild_id, found.id, seats)
         changed = member_language(interaction).ngettext(

@@ -206,6 +206,27 @@ async def test_an_archived_events_rsvps_stay_whichever_way_a_member_cancels(worl
     assert fake.dms(waiting) == []
 
 
+async def test_an_archived_events_seats_and_registration_stay_as_they_are(world, fake):
+    """Capacity, close and open refuse an archived event: a raise used to give the seat
+    to the waitlist, with a "Good news" DM, and post "open again" for an event that
+    takes no RSVPs."""
+    guild = world.guild
+    event_id = await world.import_event("Archived Hall", capacity=1)
+    seated, waiting = world.member("archived hall seat"), world.member("archived hall wait")
+    for member in (seated, waiting):
+        await fake.slash(guild, member, "rsvp join", event=str(event_id))
+    await fake.slash(guild, world.moderator, "manage archive", event=str(event_id))
+    before = world.dump()
+    refusal = ("⚠️ This event is archived; bring it back with /manage archive first.")
+    for command, options in (("manage capacity", {"seats": 3}), ("manage close", {}),
+                             ("manage open", {})):
+        refused = await fake.slash(guild, world.moderator, command, event=str(event_id),
+                                   **options)
+        assert refused.ephemeral and refused.content == refusal, (command, refused.content)
+    await asyncio.sleep(1)  # a promotion's DM, a notice, would have gone out by now
+    assert world.dump() == before and fake.dms(waiting) == []
+
+
 def registration_shown(message: dict) -> str:
     return next(f["value"] for f in message["embeds"][0]["fields"]
                 if f["name"] == "Registration")

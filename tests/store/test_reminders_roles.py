@@ -47,6 +47,19 @@ async def test_next_due_is_the_earliest_offset_of_a_confirmed_member(store):
     assert await store.run(store.reminders.claim_reminders, START - MIN) == []
 
 
+async def test_an_archived_event_reminds_nobody_and_an_unarchived_one_does(store):
+    """Archived, an event takes no RSVPs, not even a cancel: a reminder saying "use /rsvp
+    cancel if you can no longer come" would point to a command that refuses."""
+    event_id = await event_at(store, START)
+    await store.join(1, event_id, 7, "seven")
+    await store.run(store.events.set_archived, 1, event_id, True)
+    assert await store.run(store.reminders.next_due, START - 3 * 1440 * MIN) is None
+    assert await store.run(store.reminders.claim_reminders, START - 1440 * MIN) == []
+    await store.run(store.events.set_archived, 1, event_id, False)
+    claimed = await store.run(store.reminders.claim_reminders, START - 1440 * MIN)
+    assert [(c[1], c[5]) for c in claimed] == [(event_id, 7)]
+
+
 async def test_a_claimed_reminder_is_never_claimed_again_even_after_reopening(
         store_opener, tmp_path):
     path = tmp_path / "db.sqlite3"

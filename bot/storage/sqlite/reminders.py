@@ -57,13 +57,14 @@ class SqliteReminders(Repository):
             LEFT JOIN guild_settings g ON g.guild_id = e.guild_id
             JOIN json_each('[' || coalesce(g.reminder_minutes, :default) || ']') o"""
 
-    # The offsets come due of every event not yet begun: one row each, claims' order.
+    # The offsets come due of every event not yet begun: one row each, claims' order. An
+    # archived event reminds nobody (it takes no RSVPs, not even a cancel).
     _WINDOWS = f"""
         SELECT e.guild_id, e.id AS event_id, e.title, {BEGINS} AS starts_at, e.venue,
                o.value AS minutes, {BEGINS} - o.value * 60 AS due_at
         """ + _OFFSETS + f"""
         WHERE {BEGINS} > :now AND {BEGINS} <= :now + {WINDOW}
-          AND {BEGINS} - o.value * 60 <= :now
+          AND {BEGINS} - o.value * 60 <= :now AND NOT e.archived
         ORDER BY starts_at, e.id, o.value DESC"""
 
     # An event's confirmed members past a seq, in arrival order, with their last reminder.
@@ -87,6 +88,7 @@ class SqliteReminders(Repository):
             f"  SELECT min({BEGINS} - o.value * 60) AS at" + self._OFFSETS +
             f"   WHERE {BEGINS} > :now AND {BEGINS} <= :now + {LOOKAHEAD}"
             f"    AND {BEGINS} - o.value * 60 > :now AND e.confirmed_count > 0"
+            "    AND NOT e.archived"
             "  UNION ALL"
             f"  SELECT min({OVER_AT}) FROM events"
             "   WHERE attendee_role_id IS NOT NULL"
