@@ -167,6 +167,7 @@ class MyRsvp:
     status: Status
     position: int | None  # waitlist position from 1; None when confirmed
     all_day: bool = False  # starts_at is a date (`Event.all_day`)
+    over: bool = False  # the event has taken place
 
 
 @dataclass(frozen=True, slots=True)

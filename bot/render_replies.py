@@ -238,6 +238,8 @@ def my_rsvps_text(lang: Language, rsvps: Sequence[MyRsvp]) -> str:
                 else lang._("no date yet"))
         status = (lang._("confirmed") if rsvp.position is None
                   else lang._("waitlisted (position {position})", position=f"{rsvp.position:,}"))
+        if rsvp.over:
+            status = f"{status} · {lang._('over')}"
         line = f"- `{rsvp.event_id}` **{safe_clip(rsvp.title, 100)}** · {when} · {status}"
         if size + len(line) + 1 > CONTENT - 60:
             lines.append(lang._("…and {count} more.", count=f"{len(rsvps) - number:,}"))

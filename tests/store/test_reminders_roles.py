@@ -12,6 +12,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from bot.i18n import language
+from bot.render_replies import my_rsvps_text
 from bot.storage import EventDraft, EventNotFound, Store
 from tests.conftest import execute_sql, joins_held, make_page
 
@@ -257,6 +259,23 @@ async def test_an_all_day_event_comes_in_order_of_when_its_day_begins(store):
     # At 22:00 in New York the evening event has begun; the day is the next to come.
     assert await store.run(store.events.default_event_id, 1,
                            datetime(2030, 12, 1, 3, tzinfo=UTC)) == day.id
+
+
+async def test_my_rsvps_come_soonest_first_then_undated_then_past_latest_first(store):
+    """Past events last, the most recent first (a long history is cut from its end) and
+    marked so; they came oldest first before."""
+    older = await event_at(store, START, slug="older")
+    newer = await event_at(store, START + 1440 * MIN, slug="newer")
+    later = await event_at(store, START + 3 * 1440 * MIN, slug="later")
+    undated = await event_at(store, None, slug="undated")
+    for event_id in (older, later, newer, undated):
+        await store.join(1, event_id, 7, "seven")
+    mine = await store.run(store.registrations.my_rsvps, 1, 7, START + 2 * 1440 * MIN)
+    assert [(r.event_id, r.over) for r in mine] == [
+        (later, False), (undated, False), (newer, True), (older, True)]
+    text = my_rsvps_text(language("en-US"), mine)
+    assert text.index("Event newer") < text.index("Event older")
+    assert "Event newer** · " in text and text.splitlines()[3].endswith("confirmed · over")
 
 
 async def event_with_members(store: Store, starts_at: datetime, user_ids: Iterable[int]) -> int:

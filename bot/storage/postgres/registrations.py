@@ -343,14 +343,16 @@ class PostgresRegistrations(Repository):
         without a date, then past ones, most recent first."""
         async with self._transaction() as conn:
             rows = await conn.fetch(
-                f"SELECT e.id, e.title, e.starts_at, e.all_day, r.status, {POSITION} AS position"
+                f"SELECT e.id, e.title, e.starts_at, e.all_day, r.status, {POSITION} AS position,"
+                f" coalesce({over_at('e')} <= $3, false) AS past"
                 " FROM rsvps r JOIN events e ON e.id = r.event_id"
                 " WHERE e.guild_id = $1 AND r.user_id = $2"
-                f" ORDER BY coalesce({over_at('e')} <= $3, false),"
-                f"  e.starts_at IS NULL, {start_moment('e')}, e.id",
+                f" ORDER BY past, e.starts_at IS NULL,"
+                f"  CASE WHEN {over_at('e')} <= $3 THEN -{start_moment('e')}"
+                f"   ELSE {start_moment('e')} END, e.id",
                 guild_id, user_id, ts(now or utcnow()))
             return [MyRsvp(r["id"], r["title"], dt(r["starts_at"]), Status(r["status"]),
-                           r["position"], r["all_day"]) for r in rows]
+                           r["position"], r["all_day"], r["past"]) for r in rows]
 
     async def confirmed_ids(self, conn: asyncpg.Connection, event_id: int) -> list[int]:
         rows = await conn.fetch("SELECT user_id FROM rsvps WHERE event_id = $1"

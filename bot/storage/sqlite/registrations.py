@@ -437,14 +437,16 @@ class SqliteRegistrations(Repository):
         without a date, then past ones, most recent first."""
         with self._session.snapshot():  # positions as of the RSVPs read
             rows = self._all(
-                "SELECT e.id, e.title, e.starts_at, e.all_day, r.status, r.seq FROM rsvps r"
-                " JOIN events e ON e.id = r.event_id WHERE e.guild_id = ? AND r.user_id = ?"
-                f" ORDER BY coalesce({over_at('e')} <= ?, 0),"
-                f"  e.starts_at IS NULL, {start_moment('e')}, e.id",
-                (guild_id, user_id, ts(now or utcnow())))
+                "SELECT e.id, e.title, e.starts_at, e.all_day, r.status, r.seq,"
+                f" coalesce({over_at('e')} <= :now, 0) AS past FROM rsvps r"
+                " JOIN events e ON e.id = r.event_id"
+                " WHERE e.guild_id = :guild AND r.user_id = :user"
+                f" ORDER BY past, e.starts_at IS NULL,"
+                f"  CASE WHEN past THEN -{start_moment('e')} ELSE {start_moment('e')} END, e.id",
+                {"guild": guild_id, "user": user_id, "now": ts(now or utcnow())})
             return [MyRsvp(r["id"], r["title"], dt(r["starts_at"]), Status(r["status"]),
                            self.position(r["id"], r["seq"]) if r["status"] == "waitlisted"
-                           else None, bool(r["all_day"])) for r in rows]
+                           else None, bool(r["all_day"]), bool(r["past"])) for r in rows]
 
     def confirmed_ids(self, event_id: int) -> list[int]:
         rows = self._all("SELECT user_id FROM rsvps WHERE event_id = ? AND status = 'confirmed'"
