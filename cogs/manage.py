@@ -176,8 +176,10 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                        zone: app_commands.Range[str, 1, 100]) -> None:
         name = check_zone_name(zone)
         guild_id = guild_id_of(interaction)
-        await self.bot.store.run(self.bot.store.settings.set_timezone, guild_id, name)
+        moved = await self.bot.store.run(self.bot.store.settings.set_timezone, guild_id, name)
         self.bot.signals.emit(RemindersChanged(guild_id))  # all-day events moved with it
+        for event_id in moved:  # their announcements, roles and seats follow (as an edit's)
+            self.changed(guild_id, event_id)
         now = discord.utils.utcnow().astimezone(server_zone(name))
         await respond(interaction, member_language(interaction)._(
             "Times typed here are now read in **{zone}** (it is {time} there now); pages that "

@@ -446,6 +446,30 @@ async def test_the_sample_event_says_it_is_a_sample(world, fake):
     assert "sample" not in reply.embeds[0]["footer"]["text"]
 
 
+async def test_a_timezone_change_that_ends_an_all_day_event_refreshes_its_announcement(
+        world, fake):
+    """An all-day event runs midnight to midnight in the server's zone: moved to a zone
+    where its day is over, its announcement says so at once, and back, offers Join again.
+    (The day is picked so that it is over at UTC+14 and not at UTC-11, now.)"""
+    guild, channel = world.guild, world.guild.channel("announcements")
+    day = (datetime.now(UTC) - timedelta(hours=10)).date()
+    try:
+        await fake.slash(guild, world.moderator, "manage timezone", zone="Pacific/Pago_Pago")
+        event_id = await world.import_event("Island Day", capacity=5,
+                                            starts_at=day.isoformat())
+        message = await announced(world, event_id)
+        assert not buttons(message)["join"].get("disabled"), message
+        await fake.slash(guild, world.moderator, "manage timezone", zone="Pacific/Kiritimati")
+        over = await settled(fake, channel, message["id"],
+                             lambda m: buttons(m)["join"].get("disabled"))
+        assert registration_shown(over) == "Over: this event has taken place"
+        await fake.slash(guild, world.moderator, "manage timezone", zone="Pacific/Pago_Pago")
+        await settled(fake, channel, message["id"],
+                      lambda m: not buttons(m)["join"].get("disabled"))
+    finally:
+        await fake.slash(guild, world.moderator, "manage timezone", zone="UTC")
+
+
 async def test_a_server_left_keeps_its_data_until_the_retention_ends(world, fake):
     guild = fake.add_guild("Leaving Server")
     member = fake.add_member(guild, "stayer")

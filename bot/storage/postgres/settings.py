@@ -70,9 +70,9 @@ class PostgresSettings(Repository):
         async with self._transaction() as conn:
             await upsert_setting(conn, guild_id, column, value)
 
-    async def set_timezone(self, guild_id: int, zone: str) -> None:
+    async def set_timezone(self, guild_id: int, zone: str) -> list[int]:
         """Set the guild's IANA timezone (checked by `bot.when.check_zone_name`); its all-day
-        events now run midnight to midnight there."""
+        events now run midnight to midnight there. Returns the events that moved."""
         async with self._transaction() as conn:
             await take_turns(conn, [guild_id])
             await upsert_setting(conn, guild_id, "timezone", zone)
@@ -81,6 +81,7 @@ class PostgresSettings(Repository):
             for event_id in changed:
                 # a day that ends later there can open an event that had taken place again
                 await self._registrations.fill_free_seats(conn, guild_id, event_id, now)
+        return changed
 
     async def set_announce_channel(self, guild_id: int, channel_id: int) -> None:
         await self._upsert(guild_id, "announce_channel_id", channel_id)

@@ -34,18 +34,20 @@ class SqliteSettings(Repository):
         row = self._one("SELECT timezone FROM guild_settings WHERE guild_id = ?", (guild_id,))
         return DEFAULT_ZONE if row is None else row["timezone"]
 
-    def set_timezone(self, guild_id: int, zone: str) -> None:
+    def set_timezone(self, guild_id: int, zone: str) -> list[int]:
         """Set the guild's IANA timezone (checked by `bot.when.check_zone_name`); its all-day
-        events now run midnight to midnight there."""
+        events now run midnight to midnight there. Returns the events that moved."""
         with self._transaction() as db:
             now = self._clock()  # once the database is ours, as on PostgreSQL
             db.execute(
                 "INSERT INTO guild_settings (guild_id, timezone) VALUES (?, ?)"
                 " ON CONFLICT (guild_id) DO UPDATE SET timezone = excluded.timezone",
                 (guild_id, zone))
-            for event_id in self.anchor_days(guild_id):
+            moved = self.anchor_days(guild_id)
+            for event_id in moved:
                 # a day that ends later there can open an event that had taken place again
                 self._registrations.fill_free_seats(guild_id, event_id, now)
+        return moved
 
     def anchor_days(self, guild_id: int, event_id: int | None = None) -> list[int]:
         """Give the guild's all-day events (or just `event_id`) the offsets of its timezone
