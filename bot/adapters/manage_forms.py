@@ -165,7 +165,8 @@ def typed_form(value: datetime | None, zone: str, *, all_day: bool = False) -> s
 class EditModal(discord.ui.Modal):
     """`/manage edit`: the event's title, start, end, venue and link, filled in as they
     are. An emptied end, venue or link clears it; an emptied title or start is refused.
-    A time left as shown keeps its saved value (even in the past: a recap's date).
+    A field left as shown keeps the event's value at submission (even a time in the past:
+    a recap's date), which another moderator may have changed since the form opened.
 
     Each form has a custom id of its own: discord.py holds one form per custom id, so two
     moderators' forms for one event would share one, and one submission would be read by
@@ -178,10 +179,12 @@ class EditModal(discord.ui.Modal):
                          timeout=900)
         self.custom_id = held.custom_id(held.hold(self), str(event.id))
         self.event, self.zone = event, zone
+        self.shown_title = event.title[:MAX_TITLE]
         self.shown_start = typed_form(event.starts_at, zone, all_day=event.all_day)
         self.shown_end = "" if event.all_day else typed_form(event.ends_at, zone)
         self.title_input: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
-            label=lang._("Title"), custom_id="title", default=event.title, max_length=MAX_TITLE)
+            label=lang._("Title"), custom_id="title", default=self.shown_title,
+            max_length=MAX_TITLE)
         self.start_input: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
             label=clip(lang._("Start ({zone})", zone=zone), 45), custom_id="start",
             default=self.shown_start,
@@ -206,24 +209,27 @@ class EditModal(discord.ui.Modal):
     async def interaction_check(self, interaction: Interaction) -> bool:
         return require_manage_events(interaction)
 
-    async def read_start(self) -> When:
+    def start_kept(self) -> bool:
+        return self.start_input.value.strip() == self.shown_start
+
+    async def read_start(self, current: Event) -> When:
+        """The start typed, or `current`'s (the event as it is now) if left as shown."""
         typed = self.start_input.value.strip()
         if not typed:
             raise InvalidValue(N_("the start can't be empty; type one such as \"friday 6pm\" "
                                   "or \"2026-12-01 18:00\""))
-        if typed == self.shown_start:
-            event = self.event
-            return When(event.starts_at, None, all_day=event.all_day)
+        if self.start_kept():
+            return When(current.starts_at, None, all_day=current.all_day)
         return await typed_time(typed, self.zone, Text(N_("the start")))
 
-    async def read_end(self, start: When) -> datetime | None:
+    async def read_end(self, start: When, current: Event) -> datetime | None:
         typed = self.end_input.value.strip()
+        if typed == self.shown_end and self.start_kept():
+            return current.ends_at
         if not typed:
             if start.all_day and start.starts_at is not None:
                 return start.starts_at + timedelta(days=1)
             return None
-        if typed == self.shown_end and start.starts_at == self.event.starts_at:
-            return self.event.ends_at
         end = await typed_time(typed, self.zone, Text(N_("the end")), after=start.starts_at)
         check_all_day_end(start.all_day, end)
         return end.ends_at if end.all_day else end.starts_at
@@ -238,10 +244,15 @@ class EditModal(discord.ui.Modal):
 
 async def apply_edit(interaction: Interaction, modal: EditModal) -> None:
     """What the edit modal's submission does; every refusal leaves the event as it was."""
-    event = modal.event
-    title = validate_title(modal.title_input.value)
-    start = await modal.read_start()
-    end_at = await modal.read_end(start)
+    bot = interaction.client
+    # The event as it is now: a field left as shown keeps its value, which another
+    # moderator's edit may have changed since this form opened (up to 15 minutes ago).
+    event = await bot.store.run(bot.store.events.get_event, modal.event.guild_id,
+                                modal.event.id)
+    typed_title = modal.title_input.value
+    title = event.title if typed_title == modal.shown_title else validate_title(typed_title)
+    start = await modal.read_start(event)
+    end_at = await modal.read_end(start, event)
     check_order(start.starts_at, end_at)
     venue, link = modal.venue_input.value, modal.link_input.value
     edit = EventEdit(title=title, starts_at=start.starts_at, ends_at=end_at,
@@ -250,7 +261,6 @@ async def apply_edit(interaction: Interaction, modal: EditModal) -> None:
                          " ".join(venue.split())[:MAX_TITLE] or None),
                      link=event.link if link == modal.shown_link else validate_link(link))
     await defer(interaction)
-    bot = interaction.client
     before, saved = await bot.store.run(bot.store.events.edit_event,
                                         event.guild_id, event.id, edit)
     bot.registration_changed(saved.guild_id, saved.id)

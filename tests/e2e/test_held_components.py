@@ -5,6 +5,7 @@ or the bot restarted) says it expired."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import pytest
 
@@ -35,6 +36,29 @@ async def test_two_moderators_editing_one_event_each_get_their_own_answer(world,
     ids = first.modal["custom_id"], second.modal["custom_id"]
     assert ids[0] != ids[1] and all(i.startswith("eventbot:edit:") and len(i) <= 100
                                     for i in ids), ids
+
+
+async def test_a_form_opened_before_another_moderators_edit_keeps_what_it_did_not_touch(
+        world, fake):
+    """A fixes the title in a form opened before B moved the event and its venue: B's
+    start and venue stay (the form used to write back what it showed), and members hear
+    of B's move once, not of a move back."""
+    event_id = await world.import_event("Stale Form Forum", capacity=5, venue="Hall 1",
+                                        starts_at="2031-05-06T18:00:00+00:00")
+    member = world.member("stale form reader")
+    await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+    other = world.member("stale form moderator", manage_events=True)
+    form_a = await fake.slash(world.guild, world.moderator, "manage edit", event=str(event_id))
+    form_b = await fake.slash(world.guild, other, "manage edit", event=str(event_id))
+    moved = await fake.submit_modal(form_b, {"start": "2031-06-10 18:00", "venue": "Room 2"})
+    assert "Where: Room 2" in moved.content, moved.content
+    fixed = await fake.submit_modal(form_a, {"title": "Stale Form Forum (typo fixed)"})
+    assert "Where: Room 2" in fixed.content, fixed.content
+    june_10 = int(datetime(2031, 6, 10, 18, tzinfo=UTC).timestamp())
+    assert world.query("SELECT title, starts_at, venue FROM events WHERE id = ?",
+                       (event_id,)) == [("Stale Form Forum (typo fixed)", june_10, "Room 2")]
+    await asyncio.sleep(1.5)  # the change DMs are delivered within this
+    assert len(fake.dms(member)) == 1
 
 
 # -- after a restart, or once a view has gone: told so, never left unanswered -----------
