@@ -16,7 +16,7 @@ from discord import app_commands
 
 from bot.adapters.event_option import guild_id_of, require_manage_events
 from bot.adapters.held import Held
-from bot.adapters.scheduled_events import sync_scheduled_event
+from bot.adapters.scheduled_events import remove_moved_into_past, sync_scheduled_event
 from bot.catalog import MAX_LINK, MAX_TITLE, validate_link, validate_title
 from bot.errors import EventNotFound, InvalidValue
 from bot.i18n import N_, Language, Text, language
@@ -129,6 +129,12 @@ async def typed_time(text: str, zone: str, name: str | Text = "starts_at",
     if is_iso(text):
         return parse_typed(text, zone, now, name=name, after=after)
     return await off_loop(parse_typed, text, zone, now, name=name, after=after)
+
+
+def moved_into_past(before: Event, after: Event, now: datetime) -> bool:
+    """Whether an edit moved the event's start from the future into the past."""
+    return (before.start_moment is not None and before.start_moment > now
+            and after.start_moment is not None and after.start_moment <= now)
 
 
 def check_order(starts_at: datetime | None, ends_at: datetime | None) -> None:
@@ -274,8 +280,19 @@ async def apply_edit(interaction: Interaction, modal: EditModal) -> None:
             "I'll post the change in the announcements channel and DM its {count} registered "
             "member.", "I'll post the change in the announcements channel and DM its {count} "
             "registered members.", registered, count=registered)
-    note = await sync_scheduled_event(bot, saved.guild_id, saved,
-                                      interaction.app_permissions, create=False)
+    now = discord.utils.utcnow()
+    if saved.is_over(now) and not before.is_over(now):
+        role_id, _ = await bot.store.run(bot.store.reminders.attendee_role, saved.guild_id,
+                                         saved.id)
+        if role_id is not None:
+            text += "\n" + lang._("It is now over, so its attendee role is taken back from "
+                                  "everyone; if the date is a mistake, set it right, then give "
+                                  "the role again with /manage role.")
+    if moved_into_past(before, saved, now):
+        note = await remove_moved_into_past(bot, saved.guild_id, saved.id)
+    else:
+        note = await sync_scheduled_event(bot, saved.guild_id, saved,
+                                          interaction.app_permissions, create=False)
     if note:
         text += "\n" + lang.text(note)
     await respond(interaction, clip(text, 1900), ephemeral=True)

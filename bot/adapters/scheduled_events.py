@@ -127,6 +127,24 @@ async def sync_scheduled_event(bot: EventBot, guild_id: int, event: Event,
     return await run_scheduled_event(bot, guild_id, event.id, step)
 
 
+async def remove_moved_into_past(bot: EventBot, guild_id: int, event_id: int) -> Text | None:
+    """An edit moved the event's start from the future into the past. Discord takes no
+    start in the past, so its Discord event would stay at the old time, showing members
+    an event to come: it is deleted (one deleted on Discord already is forgotten).
+    Returns a sentence for the moderator's reply, or None (none, or turned off)."""
+    _, enabled = await bot.store.run(bot.store.settings.reminder_settings, guild_id)
+    existing = await bot.store.run(bot.store.reminders.scheduled_event_id, guild_id, event_id)
+    if not enabled or existing is None:
+        return None
+    refused = await delete_scheduled_event(bot, guild_id, existing,
+                                           "eventbot: the event was moved into the past")
+    if refused is not None:
+        return Text(N_("I couldn't remove its Discord event, still at the old time: delete it "
+                       "by hand (Discord: {refusal})."), refusal=clip(refused.text or "?", 200))
+    await bot.store.run(bot.store.reminders.set_scheduled_event_id, guild_id, event_id, None)
+    return Text(N_("Its Discord event is removed: Discord only takes events to come."))
+
+
 def _not_made(creating: bool, problem: Text) -> Text:
     return (Text(N_("No Discord event created: {problem}."), problem=problem) if creating
             else Text(N_("No Discord event updated: {problem}."), problem=problem))
@@ -141,15 +159,19 @@ def _no_permission(creating: bool) -> Text:
            "Roles, or re-invite me with it."))
 
 
-async def delete_scheduled_event(bot: EventBot, guild_id: int, scheduled_event_id: int) -> None:
-    """Delete the Discord event of an event deleted with /manage delete. One already gone
-    is fine; a refusal is logged (the moderators can delete it by hand)."""
+async def delete_scheduled_event(bot: EventBot, guild_id: int, scheduled_event_id: int,
+                                 reason: str = "eventbot: the event was deleted"
+                                 ) -> discord.HTTPException | None:
+    """Delete a Discord event (of an event deleted with /manage delete, or moved into the
+    past). One already gone is fine; a refusal is logged and returned (the moderators can
+    delete it by hand)."""
     try:
         # By id, as in `run_scheduled_event`: `ScheduledEvent.delete` would need a fetch first.
-        await bot.http.delete_scheduled_event(guild_id, scheduled_event_id,
-                                              reason="eventbot: the event was deleted")
+        await bot.http.delete_scheduled_event(guild_id, scheduled_event_id, reason=reason)
     except discord.NotFound:
         pass
     except discord.HTTPException as exc:
         log.warning("could not delete Discord event %s of guild %s: %s %s", scheduled_event_id,
                     guild_id, exc.status, exc.text)
+        return exc
+    return None

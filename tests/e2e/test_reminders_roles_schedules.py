@@ -325,6 +325,36 @@ async def test_announce_creates_the_discord_event_and_a_reimport_updates_it(worl
     assert len(fake.scheduled_events(guild)) == before + 1
 
 
+async def test_an_edit_into_the_past_removes_its_discord_event_and_says_the_role_goes(
+        world, fake):
+    """A start typed into the past (a year wrong, say): Discord takes no start in the
+    past, so its Discord event, which would stay at the old time, is removed; and the
+    reply says that the attendee role is taken back, and how to give it again."""
+    guild = world.guild
+    attendee = fake.add_role(guild, "Past Typo Attendee")
+    await move_role(world, bot_role(world), attendee.position + 1)  # the bot may give it
+    event_id = await world.import_event("Past Typo Forum", capacity=5,
+                                        starts_at="2037-05-06T18:00:00+00:00")
+    member = world.member("past typo attendee")
+    await fake.slash(guild, world.moderator, "manage role", role=attendee, event=str(event_id))
+    await fake.slash(guild, member, "rsvp join", event=str(event_id))
+    await eventually(lambda: attendee in member.roles, what="the role on joining")
+    posted = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    assert "Discord events" in posted.content, posted.content
+    [created] = [e for e in fake.scheduled_events(guild) if e["name"] == "Past Typo Forum"]
+    form = await fake.slash(guild, world.moderator, "manage edit", event=str(event_id))
+    done = await fake.submit_modal(form, {"start": "2021-05-06 18:00"})
+    assert done.ephemeral and "Updated **Past Typo Forum**" in done.content, done.content
+    assert "Its Discord event is removed: Discord only takes events to come." in done.content
+    assert ("It is now over, so its attendee role is taken back from everyone; if the date "
+            "is a mistake, set it right, then give the role again with /manage role."
+            in done.content), done.content
+    assert [e for e in fake.scheduled_events(guild) if e["id"] == created["id"]] == []
+    assert world.query("SELECT scheduled_event_id FROM events WHERE id = ?",
+                       (event_id,)) == [(None,)]
+    await eventually(lambda: attendee not in member.roles, what="the role taken back")
+
+
 async def test_no_discord_event_without_a_start_permission_or_when_turned_off(world, fake):
     guild = world.guild
     count = len(fake.scheduled_events(guild))
