@@ -261,7 +261,8 @@ def check_not_archived(archived: bool) -> None:
     """Archived, an event takes no RSVPs: its seats and registration stay as they are until
     it is brought back (a change would give seats out, with DMs and notices)."""
     if archived:
-        raise Conflict(N_("this event is archived; bring it back with /manage archive first"))
+        raise Conflict(N_("this event is archived; bring it back first with "
+                          "/manage archive undo:True"))
 
 
 def closed_reason(seats: Seats) -> str:

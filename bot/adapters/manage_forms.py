@@ -232,6 +232,11 @@ class EditModal(discord.ui.Modal):
         typed = self.end_input.value.strip()
         if typed == self.shown_end and self.start_kept():
             return current.ends_at
+        if (typed == self.shown_end and start.all_day and current.all_day
+                and start.starts_at is not None and current.starts_at is not None
+                and current.ends_at is not None):
+            # An all-day event shows no end: moved, it keeps its number of days.
+            return start.starts_at + (current.ends_at - current.starts_at)
         if not typed:
             if start.all_day and start.starts_at is not None:
                 return start.starts_at + timedelta(days=1)

@@ -142,7 +142,8 @@ async def remove_moved_into_past(bot: EventBot, guild_id: int, event_id: int) ->
         return Text(N_("I couldn't remove its Discord event, still at the old time: delete it "
                        "by hand (Discord: {refusal})."), refusal=clip(refused.text or "?", 200))
     await bot.store.run(bot.store.reminders.set_scheduled_event_id, guild_id, event_id, None)
-    return Text(N_("Its Discord event is removed: Discord only takes events to come."))
+    return Text(N_("Its Discord event is removed: Discord only takes events to come. Once "
+                   "the date is right, /manage announce makes a new one."))
 
 
 def _not_made(creating: bool, problem: Text) -> Text:

@@ -217,7 +217,7 @@ async def test_an_archived_events_seats_and_registration_stay_as_they_are(world,
         await fake.slash(guild, member, "rsvp join", event=str(event_id))
     await fake.slash(guild, world.moderator, "manage archive", event=str(event_id))
     before = world.dump()
-    refusal = ("⚠️ This event is archived; bring it back with /manage archive first.")
+    refusal = ("⚠️ This event is archived; bring it back first with /manage archive undo:True.")
     for command, options in (("manage capacity", {"seats": 3}), ("manage close", {}),
                              ("manage open", {})):
         refused = await fake.slash(guild, world.moderator, command, event=str(event_id),

@@ -345,7 +345,8 @@ async def test_an_edit_into_the_past_removes_its_discord_event_and_says_the_role
     form = await fake.slash(guild, world.moderator, "manage edit", event=str(event_id))
     done = await fake.submit_modal(form, {"start": "2021-05-06 18:00"})
     assert done.ephemeral and "Updated **Past Typo Forum**" in done.content, done.content
-    assert "Its Discord event is removed: Discord only takes events to come." in done.content
+    assert ("Its Discord event is removed: Discord only takes events to come. Once the date "
+            "is right, /manage announce makes a new one." in done.content), done.content
     assert ("It is now over, so its attendee role is taken back from everyone; if the date "
             "is a mistake, set it right, then give the role again with /manage role."
             in done.content), done.content

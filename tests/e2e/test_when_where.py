@@ -330,3 +330,17 @@ async def test_an_all_day_event_ends_with_a_date_not_a_time(world, fake):
     refused = await fake.submit_modal(opened, {"end": "2031-06-02 17:00"})
     assert refused.ephemeral and "ends with a date" in refused.content, refused.content
     assert event_times(world, event_id) == saved
+
+
+async def test_a_multi_day_event_moved_with_the_form_keeps_its_number_of_days(world, fake):
+    """An all-day event's form shows no end; moved with the end left as shown, a
+    three-day event stays three days long (it used to shrink to one)."""
+    event_id = await world.import_event("Three Day Summit", capacity=5, starts_at="2031-05-06",
+                                        ends_at="2031-05-08")
+    starts, ends, all_day = event_times(world, event_id)[:3]
+    assert all_day == 1 and ends - starts == 3 * 86400
+    opened = await fake.slash(world.guild, world.moderator, "manage edit", event=str(event_id))
+    moved = await fake.submit_modal(opened, {"start": "2031-05-13"})
+    assert moved.ephemeral and "Updated **Three Day Summit**" in moved.content, moved.content
+    starts, ends, all_day = event_times(world, event_id)[:3]
+    assert all_day == 1 and ends - starts == 3 * 86400

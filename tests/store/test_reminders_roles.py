@@ -13,9 +13,11 @@ from types import SimpleNamespace
 import pytest
 
 from bot.i18n import language
+from bot.models import EventEdit
+from bot.registration import Status
 from bot.render_replies import my_rsvps_text
 from bot.storage import EventDraft, EventNotFound, Store
-from tests.conftest import execute_sql, joins_held, make_page
+from tests.conftest import execute_sql, joins_held, make_page, rsvp_of
 
 START = datetime(2030, 5, 1, 18, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
@@ -259,6 +261,31 @@ async def test_an_all_day_event_comes_in_order_of_when_its_day_begins(store):
     # At 22:00 in New York the evening event has begun; the day is the next to come.
     assert await store.run(store.events.default_event_id, 1,
                            datetime(2030, 12, 1, 3, tzinfo=UTC)) == day.id
+
+
+async def test_an_archived_event_moved_back_to_the_future_gives_no_seat_out(store):
+    """A seat freed while the event was over goes to the waitlist when it comes back to
+    the future, but not while it is archived: that would DM "Good news" for an event
+    that takes no RSVPs, not even the promoted member's cancel."""
+    event_id = await event_at(store, START, capacity=1)
+    await store.join(1, event_id, 7, "seven")
+    await store.join(1, event_id, 8, "eight")
+    past = datetime(2021, 5, 6, 18, tzinfo=UTC)
+    for starts in (past, None):
+        if starts is None:  # back to the future, archived
+            await store.run(store.events.set_archived, 1, event_id, True)
+            starts = START
+        await store.run(store.events.edit_event, 1, event_id, EventEdit(
+            title="Event talk", starts_at=starts, ends_at=None, all_day=False, venue=None,
+            link=None))
+        if starts == past:  # over: a seat added now goes to nobody yet
+            await store.run(store.registrations.set_capacity, 1, event_id, 2)
+    assert (await rsvp_of(store, event_id, 8)).status is Status.WAITLISTED
+    await store.run(store.events.set_archived, 1, event_id, False)
+    await store.run(store.events.edit_event, 1, event_id, EventEdit(
+        title="Event talk", starts_at=START + MIN, ends_at=None, all_day=False, venue=None,
+        link=None))
+    assert (await rsvp_of(store, event_id, 8)).status is Status.CONFIRMED  # brought back
 
 
 async def test_my_rsvps_come_soonest_first_then_undated_then_past_latest_first(store):

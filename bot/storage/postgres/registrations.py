@@ -252,7 +252,10 @@ class PostgresRegistrations(Repository):
     async def fill_free_seats(self, conn: asyncpg.Connection, guild_id: int, event_id: int,
                               now: datetime, seats: Seats | None = None) -> None:
         """Give the waitlist the seats the event has free, after a change that can open an
-        event that had taken place again without freeing a seat (a new date, a new zone)."""
+        event that had taken place again without freeing a seat (a new date, a new zone).
+        An archived event's seats stay as they are: it takes no RSVPs until brought back."""
+        if await conn.fetchval("SELECT archived FROM events WHERE id = $1", event_id):
+            return
         if seats is None:
             seats = await self.seats_of(conn, event_id, guild_id)
         if promotable := rules.promotable(seats, now):

@@ -335,7 +335,10 @@ class SqliteRegistrations(Repository):
     def fill_free_seats(self, guild_id: int, event_id: int, now: datetime,
                         seats: Seats | None = None) -> None:
         """Give the waitlist the seats the event has free, after a change that can open an
-        event that had taken place again without freeing a seat (a new date, a new zone)."""
+        event that had taken place again without freeing a seat (a new date, a new zone).
+        An archived event's seats stay as they are: it takes no RSVPs until brought back."""
+        if self._row("SELECT archived FROM events WHERE id = ?", (event_id,))[0]:
+            return
         seats = seats if seats is not None else self.seats_of(event_id, guild_id)
         if promotable := rules.promotable(seats, now):
             waitlist = self.waitlist_head(event_id, promotable)
