@@ -115,11 +115,31 @@ def merged_content(slots: Iterable[Slot]) -> EventContent:
                       key=lambda s: s.first)
                + sorted((s for s in slots if s.pages[0].kind != "announcement"),
                         key=lambda s: s.last))
-    content = EventContent()
-    for slot in ordered:
-        for page in slot.pages:
-            content = content.merged_with(page)
-    return content
+    return EventContent().merged_with_all(page for slot in ordered for page in slot.pages)
+
+
+def rebuilt_content(slots: Iterable[Slot | None]) -> EventContent | None:
+    """`merged_content` of all an event's slots; None when one is from before slots were
+    kept (or a tool's row): then the content as it stands takes the import's pages one by
+    one, as imports were merged before, so nothing it said is lost, nor taken out."""
+    known = list(slots)
+    if any(slot is None for slot in known):
+        return None
+    return merged_content(slot for slot in known if slot is not None)
+
+
+def new_recaps(recap_hashes: Mapping[tuple[str, str], str | None],
+               pages: Iterable[PageContent]) -> list[bool]:
+    """For each page of an import, whether it is a recap text the event did not hold as
+    it came (`recap_hashes`: the text hash of each of its recap slots before the import,
+    which each recap of the import replaces in turn): the same recap again is no news."""
+    held = dict(recap_hashes)
+    news = []
+    for page in pages:
+        news.append(page.kind == "recap" and page.text_hash not in held.values())
+        if page.kind == "recap":
+            held[(page.kind, page.lang)] = page.text_hash
+    return news
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +152,13 @@ class EventContent:
     access_notes: tuple[str, ...] = ()
     people: tuple[Person, ...] = ()
     takeaways: tuple[Takeaway, ...] = ()
+
+    def merged_with_all(self, pages: Iterable[Page | PageContent]) -> EventContent:
+        """The content once `pages` are merged into it in turn."""
+        content = self
+        for page in pages:
+            content = content.merged_with(page)
+        return content
 
     def merged_with(self, page: Page | PageContent) -> EventContent:
         """The content once `page` is merged into it (`merged_content` merges all of an

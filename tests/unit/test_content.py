@@ -18,6 +18,8 @@ from bot.content import (
     Slot,
     filled_slots,
     merged_content,
+    new_recaps,
+    rebuilt_content,
     replaces_other_pages,
 )
 from bot.pages import page_language, parse_page
@@ -149,3 +151,16 @@ def test_a_folders_two_pages_of_one_slot_stay_together_until_one_is_edited():
     assert not {"Grace Hopper", "Katherine Johnson"} & {p.name for p in edited.people}
     # a slot from before slots were kept: its page's hash is all that is known
     assert not replaces_other_pages(None, "h", "h") and replaces_other_pages(None, "h", "i")
+
+
+def test_a_slot_from_before_slots_were_kept_leaves_the_merge_as_it_was():
+    slot = filled_slots({}, [part(ANNOUNCEMENT)])[("announcement", "en")]
+    assert rebuilt_content([slot]) == merged_content([slot])
+    assert rebuilt_content([slot, None]) is None
+
+
+def test_a_recap_is_news_only_as_a_text_the_event_did_not_hold():
+    recap, other = sample("seed_recap.txt"), sample("zh_recap.txt")
+    held = {("recap", recap.lang): recap.text_hash}
+    assert new_recaps(held, [recap, other, part(ANNOUNCEMENT)]) == [False, True, False]
+    assert new_recaps({}, [recap, recap]) == [True, False]  # twice in one import

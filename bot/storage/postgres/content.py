@@ -14,7 +14,8 @@ from bot.content import (
     PageContent,
     Slot,
     filled_slots,
-    merged_content,
+    new_recaps,
+    rebuilt_content,
     replaces_other_pages,
 )
 from bot.models import RecapPayload
@@ -68,14 +69,13 @@ class PostgresContent(Repository):
         pages = list(pages)
         added = [PageContent.of(page, page_language(body), page_hash(body))
                  for body, page in pages]
-        kept = {(row["kind"], row["lang"]): Slot.from_json(row["parsed"])
-                for row in await conn.fetch(
-                    "SELECT kind, lang, parsed FROM pages WHERE event_id = $1", event_id)}
+        rows = await conn.fetch(
+            "SELECT kind, lang, parsed, text_hash FROM pages WHERE event_id = $1", event_id)
+        kept = {(row["kind"], row["lang"]): Slot.from_json(row["parsed"]) for row in rows}
         written = filled_slots(kept, added)
-        for (body, page), part in zip(pages, added, strict=True):
-            is_new_recap = page.kind == "recap" and await conn.fetchval(
-                "SELECT 1 FROM pages WHERE event_id = $1 AND kind = 'recap' AND text_hash = $2",
-                event_id, part.text_hash) is None
+        news = new_recaps({(row["kind"], row["lang"]): row["text_hash"] for row in rows
+                           if row["kind"] == "recap"}, added)
+        for (body, page), part, is_new_recap in zip(pages, added, news, strict=True):
             await conn.execute(
                 "INSERT INTO pages (event_id, kind, lang, body, text_hash, url, imported_at,"
                 " parsed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT"
@@ -86,7 +86,9 @@ class PostgresContent(Repository):
                 written[(part.kind, part.lang)].to_json())
             if announce_recap and is_new_recap and page.takeaways:
                 await self._outbox.notify(conn, guild_id, event_id, RecapPayload(), now)
-        content = await self._merged(conn, event_id, {**kept, **written}, added)
+        content = rebuilt_content({**kept, **written}.values()) if added else None
+        if content is None:  # no page, or slots from before they were kept: as before
+            content = (await self.content(conn, event_id)).merged_with_all(added)
         await conn.execute(
             "UPDATE events SET description = $1, recap_summary = $2, language = $3,"
             " translation = $4, off_the_record = $5, access_notes = $6, content_bytes = $7"
@@ -104,20 +106,6 @@ class PostgresContent(Repository):
             "INSERT INTO takeaways (event_id, position, heading, text) VALUES ($1, $2, $3, $4)",
             [(event_id, i, t.heading, t.text) for i, t in enumerate(content.takeaways)])
         await self._search.index(conn, event_id, guild_id, content)
-
-    async def _merged(self, conn: asyncpg.Connection, event_id: int,
-                      slots: dict[tuple[str, str], Slot | None],
-                      added: list[PageContent]) -> EventContent:
-        """The event's content merged from all its slots (`SqliteContent._merged`)."""
-        if not added:
-            return await self.content(conn, event_id)
-        known = [slot for slot in slots.values() if slot is not None]
-        if len(known) == len(slots):
-            return merged_content(known)
-        content = await self.content(conn, event_id)
-        for page in added:
-            content = content.merged_with(page)
-        return content
 
     async def content(self, conn: asyncpg.Connection, event_id: int) -> EventContent:
         row = await conn.fetchrow(

@@ -13,7 +13,8 @@ from bot.content import (
     PageContent,
     Slot,
     filled_slots,
-    merged_content,
+    new_recaps,
+    rebuilt_content,
     replaces_other_pages,
 )
 from bot.models import RecapPayload
@@ -72,13 +73,13 @@ class SqliteContent(Repository):
         pages = list(pages)
         added = [PageContent.of(page, page_language(body), page_hash(body))
                  for body, page in pages]
-        kept = {(row["kind"], row["lang"]): Slot.from_json(row["parsed"]) for row in self._all(
-            "SELECT kind, lang, parsed FROM pages WHERE event_id = ?", (event_id,))}
+        rows = self._all("SELECT kind, lang, parsed, text_hash FROM pages WHERE event_id = ?",
+                         (event_id,))
+        kept = {(row["kind"], row["lang"]): Slot.from_json(row["parsed"]) for row in rows}
         written = filled_slots(kept, added)
-        for (body, page), part in zip(pages, added, strict=True):
-            is_new_recap = page.kind == "recap" and self._one(
-                "SELECT 1 FROM pages WHERE event_id = ? AND kind = 'recap' AND text_hash = ?",
-                (event_id, part.text_hash)) is None
+        news = new_recaps({(row["kind"], row["lang"]): row["text_hash"] for row in rows
+                           if row["kind"] == "recap"}, added)
+        for (body, page), part, is_new_recap in zip(pages, added, news, strict=True):
             db.execute(
                 "INSERT INTO pages (event_id, kind, lang, body, text_hash, url, imported_at,"
                 " parsed) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, kind, lang)"
@@ -89,7 +90,9 @@ class SqliteContent(Repository):
                  written[(part.kind, part.lang)].to_json()))
             if not created and is_new_recap and page.takeaways:
                 self._outbox.notify(guild_id, event_id, RecapPayload(), now)
-        content = self._merged(event_id, {**kept, **written}, added)
+        content = rebuilt_content({**kept, **written}.values()) if added else None
+        if content is None:  # no page, or slots from before they were kept: as before
+            content = self.content(event_id).merged_with_all(added)
         db.execute(
             "UPDATE events SET description = ?, recap_summary = ?, language = ?, translation = ?,"
             " off_the_record = ?, access_notes = ?, content_bytes = ? WHERE id = ?",
@@ -105,22 +108,6 @@ class SqliteContent(Repository):
             "INSERT INTO takeaways (event_id, position, heading, text) VALUES (?, ?, ?, ?)",
             [(event_id, i, t.heading, t.text) for i, t in enumerate(content.takeaways)])
         self._search.index(event_id, guild_id, content, fresh=created)
-
-    def _merged(self, event_id: int, slots: dict[tuple[str, str], Slot | None],
-                added: list[PageContent]) -> EventContent:
-        """The event's content merged from all its `slots`, this import's written. A slot
-        from before slots were kept (or a tool's row) leaves the content as it was, with
-        `added` merged into it, as imports were merged before: nothing it said is lost,
-        nor taken out. No page added, no change."""
-        if not added:
-            return self.content(event_id)
-        known = [slot for slot in slots.values() if slot is not None]
-        if len(known) == len(slots):
-            return merged_content(known)
-        content = self.content(event_id)
-        for page in added:
-            content = content.merged_with(page)
-        return content
 
     def content(self, event_id: int) -> EventContent:
         row = self._row(

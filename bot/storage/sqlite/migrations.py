@@ -333,9 +333,9 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (event_id, user_id)
     ) WITHOUT ROWID;
     """,
-    # 23: what the pages of each slot gave their event's content (`bot.content.slot_json`),
+    # 23: what the pages of each slot gave their event's content (`bot.content.Slot`, JSON),
     # so an edited page imported again replaces what it said. Pages saved before have none:
-    # their events' content is merged as before (`SqliteContent._merged`), since reading
+    # their events' content is merged as before (`bot.content.rebuilt_content`), since reading
     # them again could give another content than they gave (an older reader, several
     # pages in one slot) and would hold the upgrade's transaction for every page.
     """
