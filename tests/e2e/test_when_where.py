@@ -220,6 +220,34 @@ async def test_an_edit_moves_the_reminders_and_tells_everyone_once(world, fake):
     await change_heard_once(fake, channel, title, (confirmed, waiting))
 
 
+async def test_an_edit_moving_an_event_sooner_after_a_reminder_still_sends_the_next(world,
+                                                                                  fake):
+    """Reminded three minutes ahead, then moved to forty seconds away: the one-minute
+    reminder, which came due at the new start before the first went out, still comes."""
+    await fake.slash(world.guild, world.moderator, "manage reminders", minutes="3,1")
+    title = "Brought Forward"
+    _, event_id, (confirmed, _) = await event_with_two_members(world, fake, title, "sooner")
+
+    def reminders() -> list[str]:
+        return [m["content"] for m in fake.dms(confirmed) if "Reminder" in m["content"]]
+
+    async def move_to(start: datetime) -> int:
+        form = await fake.slash(world.guild, world.moderator, "manage edit",
+                                event=str(event_id))
+        done = await fake.submit_modal(form, {"start": start.strftime("%Y-%m-%d %H:%M:%S")})
+        assert done.ephemeral and "⚠️" not in done.content, done.content
+        return int(start.timestamp())
+
+    now = datetime.now(SHANGHAI).replace(microsecond=0)
+    first = await move_to(now + timedelta(minutes=3, seconds=3))
+    await eventually(lambda: len(reminders()) == 1, timeout=20, what="the first reminder")
+    assert f"<t:{first}:F>" in reminders()[0]
+    sooner = await move_to(datetime.now(SHANGHAI).replace(microsecond=0)
+                           + timedelta(seconds=40))
+    await eventually(lambda: len(reminders()) == 2, timeout=20, what="the second reminder")
+    assert f"<t:{sooner}:F>" in reminders()[1]
+
+
 async def test_a_page_imported_again_with_a_new_start_and_venue_tells_everyone_once(world,
                                                                                     fake):
     """Importing the event's page again with `starts_at` and `venue` moves it, as an edit

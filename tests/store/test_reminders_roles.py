@@ -124,6 +124,60 @@ async def test_an_event_moved_later_reminds_again_at_the_new_time(store):
     assert [(c[3], c[6]) for c in claimed] == [(later, (1440,))]
 
 
+async def test_an_event_moved_earlier_after_a_reminder_still_gets_its_later_offsets(store):
+    """Reminded a day ahead, then the event is moved to half an hour from now: the hour
+    before has come due at the new start and was never sent, so it goes now."""
+    event_id = await event_at(store, START)
+    await store.join(1, event_id, 7, "seven")
+    await store.join(1, event_id, 8, "eight")
+    reminded = START - 1440 * MIN
+    assert len(await store.run(store.reminders.claim_reminders, reminded)) == 2
+    sooner = reminded + 35 * MIN  # moved when 5 minutes had passed since
+    await event_at(store, sooner)
+    assert await store.run(store.reminders.next_due, reminded + 5 * MIN) == sooner - 60 * MIN
+    claimed = await store.run(store.reminders.claim_reminders, reminded + 6 * MIN)
+    assert [(c.user_id, c.starts_at, c.minutes) for c in claimed] == [
+        (7, sooner, (60,)), (8, sooner, (60,))]
+    assert await store.run(store.reminders.claim_reminders, reminded + 7 * MIN) == []
+    # ten minutes later still: the hour-before reminder went out after it came due then too
+    await event_at(store, sooner + 10 * MIN)
+    assert await store.run(store.reminders.claim_reminders, reminded + 8 * MIN) == []
+    later = sooner + 2 * 1440 * MIN  # two days later: both offsets come due again
+    await event_at(store, later)
+    assert await store.run(store.reminders.claim_reminders, later - 1441 * MIN) == []
+    claimed = await store.run(store.reminders.claim_reminders, later - 1440 * MIN)
+    assert [(c.user_id, c.minutes) for c in claimed] == [(7, (1440,)), (8, (1440,))]
+    claimed = await store.run(store.reminders.claim_reminders, later - 60 * MIN)
+    assert [(c.user_id, c.minutes) for c in claimed] == [(7, (60,)), (8, (60,))]
+
+
+async def test_a_new_server_zone_moving_an_all_day_event_earlier_keeps_its_reminders(store):
+    await store.run(store.settings.set_reminder_minutes, 1, (600, 120))
+    day = datetime(2030, 3, 12, tzinfo=UTC)
+    event, _ = await store.run(store.events.save_event, 1, EventDraft(
+        slug="day", title="Whole Day", capacity=5, starts_at=day, all_day=True),
+        [("page", make_page())])
+    await store.join(1, event.id, 7, "seven")
+    assert len(await store.run(store.reminders.claim_reminders, day - 600 * MIN)) == 1
+    # Its day now begins at midnight in Tokyo, 15:00 UTC the day before: an hour after
+    # the ten-hours-before reminder went out, and the two-hours-before one was never sent.
+    assert await store.run(store.settings.set_timezone, 1, "Asia/Tokyo") == [event.id]
+    begins = (await store.run(store.events.get_event, 1, event.id)).start_moment
+    assert begins == day - 9 * 60 * MIN
+    claimed = await store.run(store.reminders.claim_reminders, day - 599 * MIN)
+    assert [(c.user_id, c.starts_at, c.minutes) for c in claimed] == [(7, begins, (120,))]
+
+
+async def test_an_event_unmoved_by_an_edit_is_not_reminded_again(store):
+    event_id = await event_at(store, START)
+    await store.join(1, event_id, 7, "seven")
+    assert len(await store.run(store.reminders.claim_reminders, START - 60 * MIN)) == 1
+    await store.run(store.events.edit_event, 1, event_id, EventEdit(
+        title="A new title", starts_at=START, ends_at=None, all_day=False, venue="Hall B",
+        link=None), START - 50 * MIN)
+    assert await store.run(store.reminders.claim_reminders, START - 40 * MIN) == []
+
+
 async def test_members_confirmed_after_a_claim_are_reminded_in_the_same_window(store):
     """A claim resumes where the last one stopped reading: a member promoted from the
     waitlist and one who joins later are reminded; one already reminded who cancelled

@@ -239,6 +239,8 @@ class PostgresEvents(Repository):
         """A new start or venue is news: one notice for the channel and one DM to each
         member registered (confirmed, then waitlisted), in the caller's transaction."""
         moved, venue_changed = before[0] != after[0], before[1] != after[1]
+        if moved:  # its reminders count back from the new start
+            await self._registrations.reschedule_reminders(conn, event_id)
         if moved or venue_changed:
             await self._outbox.notify(conn, guild_id, event_id,
                                       ChangedPayload(moved, venue_changed), now)

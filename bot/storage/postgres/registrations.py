@@ -305,6 +305,14 @@ class PostgresRegistrations(Repository):
                 " FROM rsvps WHERE event_id = $1 AND user_id = ANY($2::bigint[])) - 1)"
                 " WHERE event_id = $1", event_id, list(user_ids))
 
+    async def reschedule_reminders(self, conn: asyncpg.Connection, event_id: int) -> None:
+        """`sqlite.registrations.reschedule_reminders`, in the transaction of `conn`."""
+        await conn.execute(
+            f"UPDATE reminders_sent SET sent_at = least(sent_at, (SELECT {start_moment('e')}"
+            " FROM events e WHERE e.id = $1) - minutes * 60) WHERE event_id = $1"
+            "  AND (SELECT starts_at FROM events WHERE id = $1) IS NOT NULL", event_id)
+        await conn.execute("DELETE FROM reminder_cursors WHERE event_id = $1", event_id)
+
     async def member_rsvp(self, guild_id: int, event_id: int, user_id: int
                           ) -> tuple[EventSummary, Rsvp | None]:
         """The event's summary and the member's RSVP to it (None: they have none); raises

@@ -79,6 +79,7 @@ class PostgresSettings(Repository):
             changed = await anchor_days(conn, guild_id)
             now = self._clock()  # once the events changed are locked, as joins do
             for event_id in changed:
+                await self._registrations.reschedule_reminders(conn, event_id)
                 # a day that ends later there can open an event that had taken place again
                 await self._registrations.fill_free_seats(conn, guild_id, event_id, now)
         return changed

@@ -253,6 +253,8 @@ class SqliteEvents(Repository):
         """A new start or venue is news: one notice for the channel and one DM to each
         member registered (confirmed, then waitlisted), in the caller's transaction."""
         moved, venue_changed = before[0] != after[0], before[1] != after[1]
+        if moved:  # its reminders count back from the new start
+            self._registrations.reschedule_reminders(event_id)
         if moved or venue_changed:
             self._outbox.notify(guild_id, event_id, ChangedPayload(moved, venue_changed), now)
             for row in self._all("SELECT user_id FROM rsvps WHERE event_id = ?"

@@ -386,6 +386,18 @@ class SqliteRegistrations(Repository):
                 " json_each(?2))) - 1, through_seq)) WHERE event_id = ?1",
                 (event_id, json.dumps(user_ids)))
 
+    def reschedule_reminders(self, event_id: int) -> None:
+        """The event's start moved, in the caller's transaction: each reminder sent counts
+        as sent no later than its offset comes due at the new start. Reminded a day ahead
+        and then moved to half an hour away, a member is still due the hour-before one
+        (their day-ahead reminder, sent after it came due, would have covered it); moved
+        later, every offset comes due again at its new time. The walk reads everyone again."""
+        self._conn.execute(
+            f"UPDATE reminders_sent SET sent_at = min(sent_at, (SELECT {start_moment('e')}"
+            " FROM events e WHERE e.id = ?1) - minutes * 60) WHERE event_id = ?1"
+            "  AND (SELECT starts_at FROM events WHERE id = ?1) IS NOT NULL", (event_id,))
+        self._conn.execute("DELETE FROM reminder_cursors WHERE event_id = ?", (event_id,))
+
     def member_rsvp(self, guild_id: int, event_id: int, user_id: int
                     ) -> tuple[EventSummary, Rsvp | None]:
         """The event's summary and the member's RSVP to it (None: they have none), in one

@@ -7,7 +7,8 @@ and their last reminder for the event is older than it. So a claim covers every 
 that has come due with ONE message (a late joiner, or a bot that was down, sends one
 reminder, not one per passed offset), an offset added after a later reminder went out is
 not sent late, and an event moved to a later start reminds its members again at the new
-times. Inside an event's window, the members are read from where the last claim stopped
+times (a move rewrites what was sent: `SqliteRegistrations.reschedule_reminders`).
+Inside an event's window, the members are read from where the last claim stopped
 (`bot.storage.reminder_walk`), so a round costs the members who arrived since.
 """
 

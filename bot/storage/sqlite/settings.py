@@ -45,6 +45,7 @@ class SqliteSettings(Repository):
                 (guild_id, zone))
             moved = self.anchor_days(guild_id)
             for event_id in moved:
+                self._registrations.reschedule_reminders(event_id)
                 # a day that ends later there can open an event that had taken place again
                 self._registrations.fill_free_seats(guild_id, event_id, now)
         return moved
