@@ -21,6 +21,8 @@ from __future__ import annotations
 import functools
 import gettext
 import io
+import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,12 +63,27 @@ class Language:
     def pgettext(self, context: str, message: str, /, **fields: object) -> str:
         return _fill(self.translations.pgettext(context, message), fields)
 
-    def text(self, text: Text, /) -> str:
+    def text(self, text: Text, /, escape: Callable[[str], str] | None = None) -> str:
         """A message marked with `N_` where it was written, in this language; fields that
-        are themselves `Text` are translated too."""
-        fields = {key: self.text(value) if isinstance(value, Text) else value
+        are themselves `Text` are translated too. With `escape`, each field's value is
+        passed through it once filled in (`{typed!r}` quoted first), except `Markup` and
+        translated `Text`: the message's own markdown stays, the text it quotes is shown
+        as written."""
+        fields = {key: self.text(value, escape) if isinstance(value, Text) else value
                   for key, value in text.fields.items()}
-        return _fill(self.translations.gettext(text.message), fields)
+        message = self.translations.gettext(text.message)
+        if escape is None:
+            return _fill(message, fields)
+        kept = {key for key, value in text.fields.items() if isinstance(value, (Text, Markup))}
+        parts = []
+        for literal, name, spec, conversion in _FORMATTER.parse(message):
+            parts.append(literal)
+            if name is not None:
+                value = _FORMATTER.convert_field(_FORMATTER.get_field(name, (), fields)[0],
+                                                 conversion)
+                filled = format(value, spec or "")
+                parts.append(filled if name in kept else escape(filled))
+        return "".join(parts)
 
     def __repr__(self) -> str:
         return f"Language({self.code!r})"
@@ -101,6 +118,16 @@ class Text:
                 == (other.message, other.fields))
 
     __hash__ = None  # type: ignore[assignment]  # fields may be unhashable
+
+
+class Markup(str):
+    """A field's value already written in Discord's markdown (a mention, a name made bold
+    and escaped by the caller): `Language.text` keeps it as it is."""
+
+    __slots__ = ()
+
+
+_FORMATTER = string.Formatter()
 
 
 def _fill(text: str, fields: dict[str, object]) -> str:

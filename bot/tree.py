@@ -176,7 +176,7 @@ def error_message(error: BaseException, lang: Language) -> str | None:
     """The member-facing text for an expected error in `lang`, or None for a bug."""
     if isinstance(error, app_commands.AppCommandError) and isinstance(error.__cause__,
                                                                       USER_ERRORS):
-        return _sentence(lang.text(error.__cause__.text), lang)
+        return _sentence(lang.text(error.__cause__.text, safe), lang)
     if isinstance(error, (app_commands.CommandInvokeError, app_commands.TransformerError)):
         if isinstance(error, app_commands.TransformerError):
             kind = error.type.name
@@ -185,7 +185,7 @@ def error_message(error: BaseException, lang: Language) -> str | None:
                           value=safe(str(error.value)))
         error = error.__cause__ or error
     if isinstance(error, USER_ERRORS):
-        return _sentence(lang.text(error.text), lang)
+        return _sentence(lang.text(error.text, safe), lang)
     if isinstance(error, app_commands.NoPrivateMessage):
         return lang._("This command only works inside a server.")
     if isinstance(error, app_commands.MissingPermissions):
@@ -359,9 +359,8 @@ def has_user(interaction: discord.Interaction) -> bool:
 
 
 def _sentence(text: str, lang: Language) -> str:
-    """An error's reason as a sentence: page and member text in it shown literally, a
-    capital first letter and the language's full stop."""
-    text = safe(text)
+    """An error's reason as a sentence: a capital first letter and the language's full
+    stop."""
     if lang.code.startswith("zh"):
         return text if text.endswith(("。", "！", "？", ".", "!", "?")) else text + "。"
     return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")

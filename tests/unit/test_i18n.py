@@ -16,7 +16,7 @@ from discord import app_commands
 from discord.app_commands.transformers import get_supported_annotation
 
 from bot import i18n
-from bot.i18n import SHIPPED, SOURCE, catalog_path, language, shipped
+from bot.i18n import N_, SHIPPED, SOURCE, catalog_path, language, shipped
 from bot.tree import error_message
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -199,3 +199,27 @@ def test_a_refused_option_value_names_its_kind_in_the_readers_language():
         "That value for **channel** isn't valid: 123")
     assert error_message(refused, language("zh-CN")) == "**频道** 的这个值无效：123"
     assert error_message(refused, language("zh-TW")).startswith("**頻道** ")
+
+
+def test_an_errors_own_markdown_stays_and_the_text_it_quotes_is_shown_as_written():
+    from bot.errors import InvalidValue, NotAllowed
+    from bot.i18n import Markup, Text
+
+    hostile = "*bold* `code` @everyone <@123> a_b"
+    refused = InvalidValue(N_("{typed!r} is not a whole number of minutes from 1 to "
+                              "{most:,} (a week); e.g. \"1440,60\" for a day and an hour "
+                              "before the start, or \"off\""), typed=hostile, most=10080)
+    message = error_message(refused, language("en-US"))
+    assert message.startswith("'\\*bold\\* \\`code\\` @\u200beveryone <@123> a\\_b' is "
+                              "not a whole number of minutes from 1 to 10,080"), message
+    name = Markup("**A\\_B**")  # made bold and escaped where it was written: kept as is
+    clause = Text(N_("{role} is at or above my highest role (**{mine}**), and Discord only "
+                     "lets me give roles below it: under Server Settings > Roles, drag my "
+                     "role above {role}"), role=name, mine=Markup("Bot\\_Role"))
+    message = error_message(NotAllowed(clause), language("en-US"))
+    assert message == ("**A\\_B** is at or above my highest role (**Bot\\_Role**), and "
+                       "Discord only lets me give roles below it: under Server Settings > "
+                       "Roles, drag my role above **A\\_B**.")
+    nested = Text("{where}: {reason}", where="a_b", reason=Text("{x} in **bold**", x="y_z"))
+    assert language("en-US").text(nested, lambda s: f"<{s}>") == "<a_b>: <y_z> in **bold**"
+    assert language("en-US").text(nested) == "a_b: y_z in **bold**"
