@@ -25,6 +25,7 @@ from bot.adapters.channels import (
 from bot.adapters.event_option import (
     EVENT_HELP,
     EventOption,
+    bot_permissions,
     guild_id_of,
     manage_events_only,
     resolve_event,
@@ -284,7 +285,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         # 3 s the first answer may take: answer first.
         await defer(interaction)
         scheduled = await plan_scheduled_event(self.bot, found.guild_id, found,
-                                               interaction.app_permissions, create=True)
+                                               bot_permissions(interaction), create=True)
         posted = await post_announcement(self.bot, found.id, target, embed, buttons)
         # The announcements are kept current from here (and refreshed when it ends).
         self.bot.registration_changed(found.guild_id, found.id)
@@ -369,10 +370,10 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         if role is None:
             raise InvalidValue(N_("name the role to give, or use the clear option to stop "
                                   "giving one"))
-        guild = interaction.guild
-        if guild is None or guild.me is None:
+        guild, giver = interaction.guild, interaction.user
+        if guild is None or guild.me is None or not isinstance(giver, discord.Member):
             raise Unavailable(N_("I can't see this server's roles yet; try again in a moment"))
-        problem = attendee_role_problem(role, guild.me, interaction.app_permissions)
+        problem = attendee_role_problem(role, guild.me, giver)
         if problem is not None:
             raise NotAllowed(problem)
         check_not_over(found, discord.utils.utcnow())

@@ -34,6 +34,15 @@ def guild_id_of(interaction: Interaction) -> int:
     return interaction.guild_id
 
 
+def bot_permissions(interaction: Interaction) -> discord.Permissions:
+    """The bot's server-level permissions, for what it does server-wide (Discord events):
+    `interaction.app_permissions` also counts the channel's overwrites, whose bit for
+    Manage Roles means Manage Permissions there."""
+    guild = interaction.guild
+    me = guild.me if guild is not None else None
+    return me.guild_permissions if me is not None else interaction.app_permissions
+
+
 def require_manage_events(interaction: Interaction) -> bool:
     """Managing events is a server-wide power, so it is checked against the member's
     server-level permissions (roles, owner, Administrator): `interaction.permissions`

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 
 import discord
 
-from bot.adapters.event_option import guild_id_of
+from bot.adapters.event_option import bot_permissions, guild_id_of
 from bot.adapters.held import Held
 from bot.adapters.manage_forms import asker_may_answer, when_where_lines
 from bot.adapters.scheduled_events import sync_scheduled_event
@@ -171,7 +171,7 @@ async def save_import(interaction: Interaction, plan: ImportPlan) -> tuple[str, 
     lang = member_language(interaction)
     summary = saved_text(result, lang)
     scheduled = await sync_scheduled_event(bot, guild_id, result.event,
-                                           interaction.app_permissions, create=False)
+                                           bot_permissions(interaction), create=False)
     if scheduled:
         summary += "\n" + lang.text(scheduled)
     return clip(summary, 1900), event_embed(lang, result.event)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot.adapters.event_option import guild_id_of, require_manage_events
+from bot.adapters.event_option import bot_permissions, guild_id_of, require_manage_events
 from bot.adapters.held import Held
 from bot.adapters.scheduled_events import remove_moved_into_past, sync_scheduled_event
 from bot.catalog import MAX_LINK, MAX_TITLE, validate_link, validate_title
@@ -297,7 +297,7 @@ async def apply_edit(interaction: Interaction, modal: EditModal) -> None:
         note = await remove_moved_into_past(bot, saved.guild_id, saved.id)
     else:
         note = await sync_scheduled_event(bot, saved.guild_id, saved,
-                                          interaction.app_permissions, create=False)
+                                          bot_permissions(interaction), create=False)
     if note:
         text += "\n" + lang.text(note)
     await respond(interaction, clip(text, 1900), ephemeral=True)

@@ -7,15 +7,22 @@ from datetime import datetime
 import discord
 
 from bot.errors import Conflict
-from bot.i18n import N_, Text
+from bot.i18n import N_, Markup, Text
 from bot.models import Event
 from bot.render import safe
 
+# What a role must not carry to be given to whoever RSVPs: Discord's elevated (moderator)
+# permissions, Manage Events (this bot's own moderator commands) and pinging everyone.
+RISKY_PERMISSIONS = discord.Permissions.elevated() | discord.Permissions(
+    manage_events=True, mention_everyone=True)
+
 
 def attendee_role_problem(role: discord.Role, me: discord.Member,
-                          permissions: discord.Permissions) -> Text | None:
-    """Why the bot cannot give `role` to members, as advice for the moderator, or None."""
-    name = f"**{safe(role.name)}**"
+                          giver: discord.Member) -> Text | None:
+    """Why the bot, `me`, cannot give `role` to members for `giver`, the moderator setting
+    it, as advice for them, or None. Giving roles is a server-wide power: both are checked
+    by their server-level permissions, as Discord checks a grant."""
+    name = Markup(f"**{safe(role.name)}**")
     if role.is_default():
         return Text(N_("@everyone can't be an attendee role, since everyone has it; pick or "
                        "create a role such as \"Attendee\""))
@@ -23,15 +30,37 @@ def attendee_role_problem(role: discord.Role, me: discord.Member,
         return Text(N_("{role} is managed by an integration (a bot's own role, the booster role "
                        "or a linked role), so nobody can give it by hand; pick or create an "
                        "ordinary role"), role=name)
-    if not permissions.manage_roles:
+    if role.permissions.value & RISKY_PERMISSIONS.value:
+        return Text(N_("{role} carries moderator permissions (such as Administrator, Manage "
+                       "Server, Manage Roles or Manage Events), which everyone who RSVPs would "
+                       "get; pick or create a role without them"), role=name)
+    if problem := _giver_problem(role, name, giver):
+        return problem
+    if not me.guild_permissions.manage_roles:
         return Text(N_("I need the **Manage Roles** permission to give {role}: turn it on for my "
                        "role under Server Settings > Roles (or re-invite me with it)"), role=name)
     top = me.top_role
     if role.position >= top.position:
-        mine = safe(top.name)
+        mine = Markup(safe(top.name))
         return Text(N_("{role} is at or above my highest role (**{mine}**), and Discord only "
                        "lets me give roles below it: under Server Settings > Roles, drag my role "
                        "above {role}"), role=name, mine=mine)
+    return None
+
+
+def _giver_problem(role: discord.Role, name: str, giver: discord.Member) -> Text | None:
+    """Why `giver` could not give `role` by hand, as Discord has it: it takes Manage Roles,
+    and a role below their own highest (the server's owner may give any). The bot hands out
+    no role its moderator could not."""
+    if giver.guild.owner_id == giver.id:
+        return None
+    if not giver.guild_permissions.manage_roles:
+        return Text(N_("giving {role} to members takes the **Manage Roles** permission, which "
+                       "you don't have; ask someone who has it to set the role"), role=name)
+    if role >= giver.top_role:
+        return Text(N_("{role} is at or above your highest role, so Discord wouldn't let you "
+                       "give it yourself; ask someone whose role is above it to set it"),
+                    role=name)
     return None
 
 

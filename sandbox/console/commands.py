@@ -32,9 +32,9 @@ Console:
   ?event [text]      the events the bot offers for the event option, with their ids
   ?name [text]       the same for any option with choices (e.g. speaker names)
   ?role, ?member     the server's roles, and its people with their roles
-  as NAME            type as NAME: "you" (as member), "moderator" (Manage Events), or
-                     anyone else, who joins the server as a member the first time
-                     (as NAME --moderator: joins with Manage Events)
+  as NAME            type as NAME: "you" (as member), "moderator" (Manage Events and
+                     Manage Roles), or anyone else, who joins the server as a member the
+                     first time (as NAME --moderator: joins as a moderator)
   locale [CODE]      the Discord client language of whoever is typing (locale zh-CN:
                      the bot answers them in Chinese); without CODE, shows it
   click N            press button N of the last message shown with buttons

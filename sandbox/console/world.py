@@ -1,7 +1,7 @@
 """The sandbox's server, "Sandbox": who is in it, its roles, and keeping it across runs.
 
 A fresh sandbox has #general and #announcements, two people ("you", and "moderator" with
-Manage Events) and two roles the bot may give ("Attendee", "Speaker", below its own
+Manage Events and Manage Roles) and two roles the bot may give ("Attendee", "Speaker", below its own
 role). People typed as with `as NAME` join it on the fly. The whole server, with the
 messages and DMs the bot posted (and their buttons), is saved beside the sandbox
 database after every console line and on the way out, and restored before the bot
@@ -27,6 +27,7 @@ MODERATOR_ID = 100_000_000_000_000_003
 
 GIVABLE_ROLES = ("Attendee", "Speaker")  # below the bot's role: /manage role can give them
 MANAGER_ROLE = "Event Manager"  # what the local server calls the Manage Events role
+MANAGE_ROLES = 1 << 28
 PERSON_NAME = re.compile(r"[a-z0-9_.]{2,32}")  # Discord's rule for usernames
 
 
@@ -50,6 +51,8 @@ def new_world(fake: FakeDiscord) -> Guild:
         role.position = position
     _pinned(fake, guild, "you", MEMBER_ID)
     _pinned(fake, guild, "moderator", MODERATOR_ID, manage_events=True)  # role on top
+    # Moderators here may also give the roles below theirs, as `/manage role` asks.
+    guild.role(MANAGER_ROLE).permissions |= MANAGE_ROLES
     return guild
 
 

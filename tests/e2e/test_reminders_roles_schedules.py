@@ -47,10 +47,17 @@ async def move_role(world, role, position: int) -> None:
                                                     "role": role.payload()})
 
 
+async def set_permissions(world, role, permissions: int) -> None:
+    """What an admin changing a role's permissions does: Discord tells the bot."""
+    role.permissions = permissions
+    await world.fake.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(world.guild.id),
+                                                    "role": role.payload()})
+
+
 async def given_on_joining(world, fake, role, event_id: int, name: str):
     """`/manage role` gives the event `role`; a new member joins and gets it."""
     member = world.member(name)
-    await fake.slash(world.guild, world.moderator, "manage role", role=role,
+    await fake.slash(world.guild, world.guild.owner, "manage role", role=role,
                      event=str(event_id))
     await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
     await eventually(lambda: role in member.roles, what="the role on joining")
@@ -145,23 +152,85 @@ async def test_manage_role_explains_what_to_change_when_it_cannot_give_the_role(
              (world.guild.everyone, "everyone can't be an attendee role"),
              (bot_role(world), "managed by an integration")]
     for role, words in cases:
-        reply = await fake.slash(world.guild, world.moderator, "manage role", role=role,
+        reply = await fake.slash(world.guild, world.guild.owner, "manage role", role=role,
                                  event=str(event_id))
         assert reply.ephemeral and words in reply.content, (role.name, reply.content)
         if role is high:
             assert "drag my role above" in reply.content
     mine = bot_role(world)
-    mine.permissions &= ~MANAGE_ROLES
+    await set_permissions(world, mine, mine.permissions & ~MANAGE_ROLES)
     try:
-        reply = await fake.slash(world.guild, world.moderator, "manage role", role=high,
+        reply = await fake.slash(world.guild, world.guild.owner, "manage role", role=high,
                                  event=str(event_id))
     finally:
-        mine.permissions |= MANAGE_ROLES
+        await set_permissions(world, mine, mine.permissions | MANAGE_ROLES)
     assert reply.ephemeral and "Manage Roles" in reply.content
-    missing = await fake.slash(world.guild, world.moderator, "manage role", event=str(event_id))
+    missing = await fake.slash(world.guild, world.guild.owner, "manage role", event=str(event_id))
     assert "Name the role to give" in missing.content
     assert world.query("SELECT attendee_role_id FROM events WHERE id = ?",
                        (event_id,)) == [(None,)]
+
+
+async def test_manage_role_hands_out_no_role_its_moderator_could_not_give(world, fake):
+    """Whoever RSVPs gets the attendee role: Manage Events alone must not let a moderator
+    have the bot give out roles (Administrator to themselves, say). As on Discord, it takes
+    Manage Roles and a role below the moderator's own highest; and a role carrying
+    moderator permissions is refused to everyone, the server's owner too."""
+    guild = world.guild
+    event_id = await world.import_event("Role Powers", capacity=5)
+    plain = fake.add_role(guild, "Plain Attendee")
+    admins = fake.add_role(guild, "Admins", 1 << 3)  # Administrator
+    organisers = fake.add_role(guild, "Organisers", MANAGE_EVENTS)
+    pingers = fake.add_role(guild, "Pingers", 1 << 17)  # Mention @everyone
+    staff = fake.add_role(guild, "Staff", MANAGE_EVENTS | MANAGE_ROLES)
+    above = fake.add_role(guild, "Above Staff")
+    await move_role(world, bot_role(world), above.position + 1)
+
+    async def set_role(who, role):
+        return await fake.slash(guild, who, "manage role", role=role, event=str(event_id))
+
+    refused = await set_role(world.moderator, plain)  # Manage Events only
+    assert refused.ephemeral and refused.content == (
+        "⚠️ Giving **Plain Attendee** to members takes the **Manage Roles** permission, "
+        "which you don't have; ask someone who has it to set the role."), refused.content
+    for role in (admins, organisers, pingers):
+        refused = await set_role(guild.owner, role)
+        assert refused.ephemeral and "moderator permissions" in refused.content, role.name
+    lead = world.member("lead")
+    lead.roles.append(staff)
+    refused = await set_role(lead, above)
+    assert refused.ephemeral and "above your highest role" in refused.content, refused.content
+    odd = fake.add_role(guild, "Event_Team *VIP*")  # a name with markdown, shown as written
+    refused = await set_role(world.moderator, odd)
+    assert refused.content.startswith("⚠️ Giving **Event\\_Team \\*VIP\\*** to members")
+
+    assert world.query("SELECT attendee_role_id FROM events WHERE id = ?",
+                       (event_id,)) == [(None,)]
+
+    # Giving roles is a server-wide power: a channel's overwrite (where the bit of Manage
+    # Roles means Manage Permissions) neither gives it to the bot nor takes it away.
+    general, me = guild.channel("general"), guild.members[fake.bot_user.id]
+    fake.set_overwrite(general, me, deny=MANAGE_ROLES)
+    try:
+        accepted = await set_role(lead, plain)
+        assert "⚠️" not in accepted.content, accepted.content
+    finally:
+        fake.set_overwrite(general, me)
+    mine = bot_role(world)
+    await set_permissions(world, mine, mine.permissions & ~MANAGE_ROLES)
+    fake.set_overwrite(general, me, allow=MANAGE_ROLES)
+    try:
+        refused = await set_role(lead, plain)
+    finally:
+        fake.set_overwrite(general, me)
+        await set_permissions(world, mine, mine.permissions | MANAGE_ROLES)
+    assert refused.ephemeral and "I need the **Manage Roles** permission" in refused.content
+    accepted = await set_role(lead, plain)
+    assert accepted.ephemeral and "get" in accepted.content, accepted.content
+    joiner = world.member("powerless")
+    await fake.slash(guild, joiner, "rsvp join", event=str(event_id))
+    await eventually(lambda: plain in joiner.roles, what="the plain role on joining")
+    assert world.moderator.roles == [guild.role("Event Manager")]
 
 
 async def test_confirmed_members_get_the_role_and_lose_it_when_they_cancel(world, fake):
@@ -171,13 +240,13 @@ async def test_confirmed_members_get_the_role_and_lose_it_when_they_cancel(world
     # An admin drags the bot's role between the two.
     await move_role(world, bot_role(world), attendee.position + 1)
     await move_role(world, above, attendee.position + 2)
-    refused = await fake.slash(guild, world.moderator, "manage role", role=above)
+    refused = await fake.slash(guild, world.guild.owner, "manage role", role=above)
     assert refused.ephemeral and "at or above my highest role" in refused.content
 
     event_id = await world.import_event("Role Workshop", capacity=2)
     early, joiner, waiter = (world.member(n) for n in ("early", "joiner", "waiter"))
     await fake.slash(guild, early, "rsvp join", event=str(event_id))
-    accepted = await fake.slash(guild, world.moderator, "manage role", role=attendee,
+    accepted = await fake.slash(guild, world.guild.owner, "manage role", role=attendee,
                                 event=str(event_id))
     assert accepted.ephemeral and "get" in accepted.content and "(1 so far)" in accepted.content
     await eventually(lambda: attendee in early.roles, what="the role for an earlier member")
@@ -211,7 +280,7 @@ async def test_confirmed_members_get_the_role_and_lose_it_when_they_cancel(world
     status = await fake.slash(guild, unlucky, "rsvp status", event=str(event_id))
     assert "confirmed" in status.content
 
-    cleared = await fake.slash(guild, world.moderator, "manage role", clear=True,
+    cleared = await fake.slash(guild, world.guild.owner, "manage role", clear=True,
                                event=str(event_id))
     assert cleared.ephemeral and "no role" in cleared.content
     await eventually(lambda: not any(attendee in m.roles for m in (early, waiter, later)),
@@ -224,7 +293,7 @@ async def test_the_role_is_taken_back_when_the_event_starts(world, fake):
     starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=6)
     event_id = await world.import_event("Short Notice", capacity=5, starts_at=starts.isoformat())
     member = world.member("brief attendee")
-    await fake.slash(guild, world.moderator, "manage role", role=attendee, event=str(event_id))
+    await fake.slash(guild, world.guild.owner, "manage role", role=attendee, event=str(event_id))
     await fake.slash(guild, member, "rsvp join", event=str(event_id))
     await eventually(lambda: attendee in member.roles, what="the role on joining")
     await eventually(lambda: attendee not in member.roles, timeout=10,
@@ -267,7 +336,7 @@ async def test_a_role_discord_refuses_to_give_is_not_asked_for_on_every_join(wor
     guild = world.guild
     attendee = guild.role("Attendee")
     event_id = await world.import_event("Refused Role Talk", capacity=20)
-    await fake.slash(guild, world.moderator, "manage role", role=attendee, event=str(event_id))
+    await fake.slash(guild, world.guild.owner, "manage role", role=attendee, event=str(event_id))
     members = [world.member(f"patient attendee {n}") for n in range(5)]
     fake.fail("PUT", rf"^/guilds/{guild.id}/members/\d+/roles/{attendee.id}$", status=403,
               code=50013, message="Missing Permissions")
@@ -336,7 +405,7 @@ async def test_an_edit_into_the_past_removes_its_discord_event_and_says_the_role
     event_id = await world.import_event("Past Typo Forum", capacity=5,
                                         starts_at="2037-05-06T18:00:00+00:00")
     member = world.member("past typo attendee")
-    await fake.slash(guild, world.moderator, "manage role", role=attendee, event=str(event_id))
+    await fake.slash(guild, world.guild.owner, "manage role", role=attendee, event=str(event_id))
     await fake.slash(guild, member, "rsvp join", event=str(event_id))
     await eventually(lambda: attendee in member.roles, what="the role on joining")
     posted = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
@@ -367,11 +436,11 @@ async def test_no_discord_event_without_a_start_permission_or_when_turned_off(wo
                                      starts_at="2037-06-01T18:00:00+02:00")
     mine = bot_role(world)
     saved = mine.permissions
-    mine.permissions &= ~(MANAGE_EVENTS | CREATE_EVENTS)
+    await set_permissions(world, mine, saved & ~(MANAGE_EVENTS | CREATE_EVENTS))
     try:
         reply = await fake.slash(guild, world.moderator, "manage announce", event=str(dated))
     finally:
-        mine.permissions = saved
+        await set_permissions(world, mine, saved)
     assert "Posted" in reply.content and "Manage Events" in reply.content
     assert "couldn't create the Discord event" in reply.content
 
@@ -431,7 +500,7 @@ async def test_a_role_still_owed_back_at_a_restart_is_taken_back_after_it(world,
     event_id = await world.import_event("Role Across Restarts", capacity=5)
     member = await given_on_joining(world, fake, old, event_id, "attendee across restarts")
     first_request = refuse_taking(fake, world, member, old)
-    await fake.slash(guild, world.moderator, "manage role", role=new, event=str(event_id))
+    await fake.slash(guild, world.guild.owner, "manage role", role=new, event=str(event_id))
     await eventually(lambda: new in member.roles, what="the new role")
     await eventually(lambda: any(r.method == "DELETE" for r in fake.requests[first_request:]),
                      what="the refused take-back")
@@ -449,7 +518,7 @@ async def test_a_grant_refused_before_a_restart_is_made_after_it(world, fake):
     attendee = fake.add_role(guild, "Attendee across a pause")
     await move_role(world, bot_role(world), attendee.position + 1)
     event_id = await world.import_event("Grant Across Restarts", capacity=5)
-    await fake.slash(guild, world.moderator, "manage role", role=attendee, event=str(event_id))
+    await fake.slash(guild, world.guild.owner, "manage role", role=attendee, event=str(event_id))
     member = world.member("refused before the restart")
     await joins_and_is_refused(world, fake, member, attendee, event_id)
     await world.restart_bot()  # during the pause: the next try would be 10 s after
@@ -465,7 +534,7 @@ async def test_grants_a_restart_cut_short_are_made_after_it(world, fake):
     attendee = fake.add_role(guild, "Attendee of a busy talk")
     await move_role(world, bot_role(world), attendee.position + 1)
     event_id = await world.import_event("Busy Talk", capacity=20)
-    await fake.slash(guild, world.moderator, "manage role", role=attendee, event=str(event_id))
+    await fake.slash(guild, world.guild.owner, "manage role", role=attendee, event=str(event_id))
     members = [world.member(f"busy attendee {n}") for n in range(10)]
     held_up = rf"^/guilds/{guild.id}/members/{members[5].id}/roles/{attendee.id}$"
     fake.fail("PUT", held_up, status=429, retry_after=30.0)

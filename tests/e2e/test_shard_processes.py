@@ -176,7 +176,7 @@ async def test_attendee_roles_are_taken_back_by_their_own_shards_process(deploym
                                   starts_at=starts.isoformat(), page=Attachment(
                                       "a.txt", b"Brief\n\n" + OPEN_ANNOUNCEMENT, "text/plain"))
         event_id = re.search(r"\(event (\d+)\)", reply.content)[1]
-        await fake.slash(guild, moderator, "manage role", role=roles[guild.id], event=event_id)
+        await fake.slash(guild, guild.owner, "manage role", role=roles[guild.id], event=event_id)
         members[guild.id] = fake.add_member(guild)
         await fake.slash(guild, members[guild.id], "rsvp join", event=event_id)
     for guild in (mine, theirs):
