@@ -335,6 +335,8 @@ class DueReminder(NamedTuple):
     # claim (-1: none) and the claim's time, which it records as theirs.
     last_sent: int
     claimed_at: int
+    # An all-day event's date (midnight UTC of it), which the reminder shows alone.
+    day: datetime | None = None
 
 
 class RolesToGive(NamedTuple):

@@ -15,7 +15,7 @@ from typing import Any
 from bot.errors import InvalidValue
 from bot.i18n import N_, Language, Text
 from bot.models import Event
-from bot.render import CONTENT, EMBED_TITLE, clip, safe_clip, timestamp
+from bot.render import CONTENT, EMBED_TITLE, clip, safe_clip, start_text, timestamp
 from bot.times import DEFAULT_REMINDER_MINUTES, MAX_REMINDER_MINUTES, saved_times_problem
 
 DEFAULT_MINUTES = DEFAULT_REMINDER_MINUTES
@@ -81,10 +81,13 @@ def _duration(lang: Language, minutes: int) -> str:
     return " ".join(unit for unit in units if unit)
 
 
-def reminder_dm(lang: Language, title: str, starts_at: datetime, venue: str | None) -> str:
-    """The reminder a confirmed member gets; the start shows in their own timezone.
-    The venue gets the room the rest leaves in a message (a long one is clipped)."""
-    fields = {"title": f"**{safe_clip(title, EMBED_TITLE)}**", "start": timestamp(starts_at),
+def reminder_dm(lang: Language, title: str, starts_at: datetime, venue: str | None,
+                day: datetime | None = None) -> str:
+    """The reminder a confirmed member gets; the start shows in their own timezone, an
+    all-day event's `day` as its date alone, as `/event info` shows it. The venue gets the
+    room the rest leaves in a message (a long one is clipped)."""
+    start = timestamp(starts_at) if day is None else start_text(day, all_day=True)
+    fields = {"title": f"**{safe_clip(title, EMBED_TITLE)}**", "start": start,
               "relative": timestamp(starts_at, "R")}
     if venue:
         # The venue gets the room the rest of the sentence leaves.

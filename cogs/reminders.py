@@ -290,7 +290,7 @@ class Reminders(commands.Cog):
         try:
             dm = await self.bot.create_dm(discord.Object(user_id))
             lang = await dm_language(self.bot, user_id)
-            await dm.send(reminder_dm(lang, due.title, due.starts_at, due.venue),
+            await dm.send(reminder_dm(lang, due.title, due.starts_at, due.venue, due.day),
                           allowed_mentions=NO_MENTIONS)
             log.info("reminded user %s of event %s (offsets %s min)", user_id, event_id,
                      due.minutes)

@@ -68,6 +68,7 @@ class ReminderWindow:
     venue: str | None
     offsets: tuple[tuple[int, int], ...]  # (minutes, due at) of each offset come due
     now: int  # when the window was read: a claim of its reminders records this time
+    day: int | None = None  # an all-day event's date, as midnight UTC of it
 
     @property
     def latest_due(self) -> int:
@@ -86,12 +87,13 @@ class ReminderWindow:
     def reminder(self, user_id: int, minutes: tuple[int, ...], last_sent: int) -> DueReminder:
         return DueReminder(self.guild_id, self.event_id, self.title,
                            datetime.fromtimestamp(self.starts_at, UTC), self.venue, user_id,
-                           minutes, last_sent, self.now)
+                           minutes, last_sent, self.now,
+                           None if self.day is None else datetime.fromtimestamp(self.day, UTC))
 
 
 def reminder_windows(rows: Iterable[Any], now: int) -> list[ReminderWindow]:
-    """Windows from rows of (guild_id, event_id, title, starts_at, venue, minutes, due_at),
-    one per offset come due, ordered by start then event (the order of the claims), read
+    """Windows from rows of (guild_id, event_id, title, starts_at, venue, day, minutes,
+    due_at), one per offset come due, ordered by start then event (the order of the claims), read
     at `now`."""
     grouped: dict[int, list[Any]] = {}
     for row in rows:
@@ -101,7 +103,8 @@ def reminder_windows(rows: Iterable[Any], now: int) -> list[ReminderWindow]:
         first = group[0]
         windows.append(ReminderWindow(first["guild_id"], event_id, first["title"],
                                       first["starts_at"], first["venue"],
-                                      tuple((r["minutes"], r["due_at"]) for r in group), now))
+                                      tuple((r["minutes"], r["due_at"]) for r in group), now,
+                                      first["day"]))
     return windows
 
 

@@ -108,6 +108,29 @@ async def test_manage_reminders_refuses_bad_offsets_with_a_clear_error(world, fa
     assert world.query("SELECT reminder_minutes FROM guild_settings") == [("",)]
 
 
+async def test_an_all_day_events_reminder_shows_its_date_as_event_info_does(world, fake):
+    """A clock time for an all-day event would show midnight in the server's zone: the
+    evening before for a reader further west."""
+    await fake.slash(world.guild, world.moderator, "manage reminders", minutes="2880")
+    try:
+        tomorrow = (datetime.now(UTC) + timedelta(days=1)).replace(hour=0, minute=0,
+                                                                   second=0, microsecond=0)
+        title = "All Day Fair"
+        event_id = await world.import_event(title, capacity=5,
+                                            starts_at=tomorrow.strftime("%Y-%m-%d"))
+        member = world.member("fair goer")
+        await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+        info = await fake.slash(world.guild, member, "event info", event=str(event_id))
+        date = f"<t:{int((tomorrow + timedelta(hours=12)).timestamp())}:D>"
+        assert date in str(info.embeds[0]), info.embeds[0]
+        dm = await fake.wait_message(fake.dm_channel(member),
+                                     lambda m: title in m["content"], timeout=15)
+        assert "Reminder" in dm["content"] and f"starts {date}" in dm["content"], dm["content"]
+        assert ":F>" not in dm["content"]
+    finally:
+        await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
+
+
 async def test_a_confirmed_member_is_reminded_once_even_across_a_restart(world, fake):
     await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
     starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=65)

@@ -166,6 +166,7 @@ async def test_a_new_server_zone_moving_an_all_day_event_earlier_keeps_its_remin
     assert begins == day - 9 * 60 * MIN
     claimed = await store.run(store.reminders.claim_reminders, day - 599 * MIN)
     assert [(c.user_id, c.starts_at, c.minutes) for c in claimed] == [(7, begins, (120,))]
+    assert claimed[0].day == day  # the date it shows, whatever the server's zone
 
 
 async def test_an_event_unmoved_by_an_edit_is_not_reminded_again(store):

@@ -70,6 +70,15 @@ def test_reminder_dm_says_the_title_and_the_start_as_a_discord_timestamp():
     assert "\\*\\*Loud\\*\\*" in text and "@everyone" not in text.replace("@\u200beveryone", "")
 
 
+def test_an_all_day_events_reminder_shows_its_date_alone_as_event_info_does():
+    day = datetime(2037, 12, 1, tzinfo=UTC)
+    begins = day - timedelta(hours=9)  # its day begins at midnight in Tokyo
+    text = reminder_dm(EN, "Open Day", begins, None, day)
+    noon = int((day + timedelta(hours=12)).timestamp())
+    assert f"starts <t:{noon}:D> (<t:{int(begins.timestamp())}:R>)" in text, text
+    assert ":F>" not in text
+
+
 def test_a_reminder_with_a_huge_venue_still_fits_a_message():
     text = reminder_dm(EN, "T" * 200, START, "Room 101, " + "V" * 1900)
     assert len(text) <= 2000

@@ -42,6 +42,7 @@ _OFFSETS = """
 # The offsets come due of every event not yet begun (`sqlite.reminders`); $1, $2 as above.
 _WINDOWS = f"""
     SELECT e.guild_id, e.id AS event_id, e.title, {BEGINS} AS starts_at, e.venue,
+           CASE WHEN e.all_day THEN e.starts_at END AS day,
            o.minutes, {BEGINS} - o.minutes * 60 AS due_at
     """ + _OFFSETS + f"""
     WHERE {BEGINS} > $2 AND {BEGINS} <= $2 + {WINDOW} AND {BEGINS} - o.minutes * 60 <= $2

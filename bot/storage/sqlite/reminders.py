@@ -62,6 +62,7 @@ class SqliteReminders(Repository):
     # archived event reminds nobody (it takes no RSVPs, not even a cancel).
     _WINDOWS = f"""
         SELECT e.guild_id, e.id AS event_id, e.title, {BEGINS} AS starts_at, e.venue,
+               CASE WHEN e.all_day THEN e.starts_at END AS day,
                o.value AS minutes, {BEGINS} - o.value * 60 AS due_at
         """ + _OFFSETS + f"""
         WHERE {BEGINS} > :now AND {BEGINS} <= :now + {WINDOW}
