@@ -49,7 +49,7 @@ class Event:
     @property
     def seats(self) -> Seats:
         return Seats(self.capacity, self.confirmed, self.waitlisted, self.registration_open,
-                     self.closed_reason, self.over_at)
+                     self.closed_reason, self.over_at, archived=self.archived)
 
     @property
     def start_moment(self) -> datetime | None:

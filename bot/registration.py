@@ -64,6 +64,7 @@ class Seats:
     closed_reason: str | None = None
     over_at: datetime | None = None  # `bot.models.Event.over_at`: its end, else its start
     capacity_noticed_at: datetime | None = None  # the last capacity notice, until a reopening
+    archived: bool = False  # it takes no RSVPs, and its seats stay until it is brought back
 
     @property
     def full(self) -> bool:
@@ -185,6 +186,7 @@ def check_capacity(value: object) -> int:
 
 def set_capacity(seats: Seats, capacity: int, waitlist: list[int], now: datetime) -> Promotions:
     """A moderator changes the number of seats. Nobody is ever evicted."""
+    check_not_archived(seats.archived)
     check_capacity(capacity)
     if capacity < seats.confirmed:
         raise Conflict(
@@ -219,6 +221,7 @@ def fill_free_seats(seats: Seats, waitlist: list[int], now: datetime) -> Promoti
 
 def close(seats: Seats, reason: str | None) -> None:
     """A moderator closes registration: nobody can join, not even the waitlist."""
+    check_not_archived(seats.archived)
     if not seats.registration_open:
         raise Conflict(N_("registration is already closed"))
     seats.registration_open = False
@@ -227,6 +230,7 @@ def close(seats: Seats, reason: str | None) -> None:
 
 def reopen(seats: Seats, waitlist: list[int], now: datetime) -> Promotions:
     """A moderator reopens registration; free seats go to the waitlist first."""
+    check_not_archived(seats.archived)
     if seats.registration_open:
         raise Conflict(N_("registration is already open"))
     if seats.has_taken_place(now):
@@ -273,7 +277,7 @@ def closed_reason(seats: Seats) -> str:
 
 def promotable(seats: Seats, now: datetime) -> int:
     """How many waitlisted members would get a seat now; the store loads that many."""
-    if not seats.registration_open or seats.has_taken_place(now):
+    if seats.archived or not seats.registration_open or seats.has_taken_place(now):
         return 0
     return min(seats.capacity - seats.confirmed, seats.waitlisted) if seats.waitlisted else 0
 

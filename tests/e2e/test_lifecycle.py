@@ -15,7 +15,7 @@ import pytest
 
 from sandbox import Attachment
 from tests.conftest import ANNOUNCEMENT
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_button, import_page
 from tests.e2e.test_bot import SAMPLE_TITLE, text_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -211,7 +211,8 @@ async def test_an_archived_events_seats_and_registration_stay_as_they_are(world,
     to the waitlist, with a "Good news" DM, and post "open again" for an event that
     takes no RSVPs."""
     guild = world.guild
-    event_id = await world.import_event("Archived Hall", capacity=1)
+    page = b"Archived Hall\n\n" + OPEN_ANNOUNCEMENT
+    event_id = await world.import_event("Archived Hall", capacity=1, page=page)
     seated, waiting = world.member("archived hall seat"), world.member("archived hall wait")
     for member in (seated, waiting):
         await fake.slash(guild, member, "rsvp join", event=str(event_id))
@@ -223,6 +224,13 @@ async def test_an_archived_events_seats_and_registration_stay_as_they_are(world,
         refused = await fake.slash(guild, world.moderator, command, event=str(event_id),
                                    **options)
         assert refused.ephemeral and refused.content == refusal, (command, refused.content)
+    # The page imported again with a capacity: the seats are checked where they are
+    # changed, so this path (and a capacity change racing the archive) is refused too.
+    preview = await fake.slash(guild, world.moderator, "manage import", event=str(event_id),
+                               capacity=3, page=Attachment("hall.txt", page, "text/plain"))
+    done = await fake.click(guild, world.moderator, preview.message, import_button(preview))
+    refused = await done.followup()
+    assert refused["content"] == refusal, refused["content"]
     await asyncio.sleep(1)  # a promotion's DM, a notice, would have gone out by now
     assert world.dump() == before and fake.dms(waiting) == []
 

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.errors import DatabaseBusy
+from bot.errors import Conflict, DatabaseBusy
 from bot.registration import CAPACITY_NOTICE_COOLDOWN, JoinOutcome, Status
 from bot.storage import EventDraft, Store, utcnow
 from bot.storage.postgres import store as postgres_store
@@ -55,6 +55,31 @@ async def kinds(store: Store) -> list[str]:
     for notice in notices:
         await store.run(store.notices.ack_notice, notice.id)
     return [n.kind for n in notices]
+
+
+async def test_an_archived_events_seats_are_refused_where_they_change(store, clock):
+    """The commands refuse an archived event as they read it; one archived right after
+    that read, or a page imported again with a capacity, is refused in the transaction
+    that would change its seats: nobody is promoted, no notice goes out."""
+    event = await new_event(store, capacity=1)
+    for user in (1, 2):
+        await store.join(1, event.id, user, f"m{user}")
+    await store.run(store.events.set_archived, 1, event.id, True)
+    await kinds(store)
+    for change, args in ((store.registrations.set_capacity, (3,)),
+                         (store.registrations.close_registration, (None,)),
+                         (store.registrations.open_registration, ())):
+        with pytest.raises(Conflict, match="archived"):
+            await store.run(change, 1, event.id, *args)
+    with pytest.raises(Conflict, match="archived"):
+        await store.run(store.events.save_event, 1, EventDraft(
+            slug="talk", title="Event talk", capacity=3), [("page text", make_page())])
+    assert (await rsvp_of(store, event.id, 2)).status is Status.WAITLISTED
+    assert (await store.run(store.events.get_event, 1, event.id)).capacity == 1
+    assert await kinds(store) == []
+    # the same page again, with its capacity unchanged, is no change of seats
+    await store.run(store.events.save_event, 1, EventDraft(
+        slug="talk", title="Event talk", capacity=1), [("page text", make_page())])
 
 
 async def test_a_later_start_gives_the_seat_freed_after_the_start_to_the_waitlist(store, clock):

@@ -367,3 +367,16 @@ def test_reopening_before_the_end_promotes_and_a_partial_promotion_is_no_fill():
 def test_nobody_is_promotable_without_a_waitlist():
     assert rules.promotable(seats(capacity=3, confirmed=1), NOW) == 0
     assert rules.promotable(seats(capacity=3, confirmed=1, waitlisted=5), NOW) == 2
+
+
+def test_an_archived_events_seats_refuse_every_change_and_promote_nobody():
+    archived = seats(capacity=3, confirmed=1, waitlisted=2)
+    assert rules.promotable(archived, NOW) == 2
+    archived.archived = True
+    assert rules.promotable(archived, NOW) == 0
+    for change in (lambda: rules.set_capacity(archived, 5, [7, 8], NOW),
+                   lambda: rules.close(archived, None),
+                   lambda: rules.reopen(archived, [7, 8], NOW)):
+        with pytest.raises(Conflict, match="archived"):
+            change()
+    assert (archived.capacity, archived.confirmed, archived.registration_open) == (3, 1, True)

@@ -84,8 +84,8 @@ class PostgresRegistrations(Repository):
 
     async def seats_of(self, conn: asyncpg.Connection, event_id: int, guild_id: int) -> Seats:
         """The event's seats, its row locked until the caller's transaction ends."""
-        row = await conn.fetchrow(f"SELECT {SEATS} FROM events WHERE id = $1 AND guild_id = $2"
-                                  " FOR UPDATE", event_id, guild_id)
+        row = await conn.fetchrow(f"SELECT {SEATS}, archived FROM events WHERE id = $1"
+                                  " AND guild_id = $2 FOR UPDATE", event_id, guild_id)
         if row is None:
             raise EventNotFound(event_id)
         return seats_from_row(row)
@@ -254,8 +254,6 @@ class PostgresRegistrations(Repository):
         """Give the waitlist the seats the event has free, after a change that can open an
         event that had taken place again without freeing a seat (a new date, a new zone).
         An archived event's seats stay as they are: it takes no RSVPs until brought back."""
-        if await conn.fetchval("SELECT archived FROM events WHERE id = $1", event_id):
-            return
         if seats is None:
             seats = await self.seats_of(conn, event_id, guild_id)
         if promotable := rules.promotable(seats, now):
@@ -379,4 +377,4 @@ def columns(rows: Sequence[tuple], width: int) -> list[list]:
 def seats_from_row(row: asyncpg.Record) -> Seats:
     return Seats(row["capacity"], row["confirmed_count"], row["waitlist_count"],
                  row["registration_open"], row["closed_reason"], dt(row["over_at"]),
-                 dt(row["capacity_noticed_at"]))
+                 dt(row["capacity_noticed_at"]), row["archived"])

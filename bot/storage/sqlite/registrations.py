@@ -91,7 +91,7 @@ class SqliteRegistrations(Repository):
     def seats_of(self, event_id: int, guild_id: int) -> Seats:
         row = self._one(
             "SELECT capacity, confirmed_count, waitlist_count, registration_open, closed_reason,"
-            f" {OVER_AT} AS over_at, capacity_noticed_at FROM events"
+            f" {OVER_AT} AS over_at, capacity_noticed_at, archived FROM events"
             " WHERE id = ? AND guild_id = ?",
             (event_id, guild_id))
         if row is None:
@@ -337,8 +337,6 @@ class SqliteRegistrations(Repository):
         """Give the waitlist the seats the event has free, after a change that can open an
         event that had taken place again without freeing a seat (a new date, a new zone).
         An archived event's seats stay as they are: it takes no RSVPs until brought back."""
-        if self._row("SELECT archived FROM events WHERE id = ?", (event_id,))[0]:
-            return
         seats = seats if seats is not None else self.seats_of(event_id, guild_id)
         if promotable := rules.promotable(seats, now):
             waitlist = self.waitlist_head(event_id, promotable)
@@ -496,4 +494,4 @@ def counter_values(counts: Counters) -> tuple[int, int, int, int | None]:
 def seats_from_row(row: sqlite3.Row) -> Seats:
     return Seats(row["capacity"], row["confirmed_count"], row["waitlist_count"],
                  bool(row["registration_open"]), row["closed_reason"], dt(row["over_at"]),
-                 dt(row["capacity_noticed_at"]))
+                 dt(row["capacity_noticed_at"]), bool(row["archived"]))
