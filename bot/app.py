@@ -29,6 +29,7 @@ from bot.catalog import EventFolder, read_bundled, save_samples
 from bot.command_words import CommandTranslator
 from bot.config import ConfigError, Settings
 from bot.errors import Unavailable
+from bot.locks import KeyedLocks
 from bot.offload import off_loop
 from bot.shards import Shards
 from bot.signals import GuildLeft, RegistrationChanged, Signals
@@ -87,6 +88,9 @@ class EventBot(commands.Bot):
         # guild): plain callbacks, not dispatched events, since a join is the hot path and a
         # dispatch would start a task per listener for work that takes microseconds.
         self.signals = Signals()
+        # A moderator's step on an event's Discord side (its announcement, its Discord
+        # event), one at a time per event: two at once would both find none and post two.
+        self.event_steps = KeyedLocks()
         self._seeded: set[int] = set()
         self._bundled: list[EventFolder] | None = None  # the sample events, parsed once
         self._to_set_up: dict[int, None] = {}  # guild ids, in arrival order

@@ -284,12 +284,13 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         # Posting can wait out the channel's rate limit (5 sends per 5 s), longer than the
         # 3 s the first answer may take: answer first.
         await defer(interaction)
-        scheduled = await plan_scheduled_event(self.bot, found.guild_id, found,
-                                               bot_permissions(interaction), create=True)
-        posted = await post_announcement(self.bot, found.id, target, embed, buttons)
-        # The announcements are kept current from here (and refreshed when it ends).
-        self.bot.registration_changed(found.guild_id, found.id)
-        note = await run_scheduled_event(self.bot, found.guild_id, found.id, scheduled)
+        async with self.bot.event_steps.hold(found.id):  # a second announce waits, then edits
+            scheduled = await plan_scheduled_event(self.bot, found.guild_id, found,
+                                                   bot_permissions(interaction), create=True)
+            posted = await post_announcement(self.bot, found.id, target, embed, buttons)
+            # The announcements are kept current from here (and refreshed when it ends).
+            self.bot.registration_changed(found.guild_id, found.id)
+            note = await run_scheduled_event(self.bot, found.guild_id, found.id, scheduled)
         lang = member_language(interaction)
         fields = {"title": safe(found.title), "channel": target.mention}
         text = (lang._("Posted **{title}** in {channel}.", **fields) if posted else

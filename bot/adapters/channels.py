@@ -67,8 +67,7 @@ async def post_announcement(bot: EventBot, event_id: int, target: discord.TextCh
             continue
         except discord.Forbidden:
             raise NotAllowed(cannot_post(target)) from None
-        await bot.store.run(bot.store.notices.set_announcement_rendered,
-                                 message_id, rendered)
+        await store.run(store.notices.set_announcement_rendered, message_id, rendered)
         return False
     try:
         message = await target.send(embed=embed, view=rsvp_buttons(event_id, buttons),
@@ -76,9 +75,8 @@ async def post_announcement(bot: EventBot, event_id: int, target: discord.TextCh
     except discord.Forbidden:
         raise NotAllowed(cannot_post(target)) from None
     try:
-        await bot.store.run(bot.store.notices.add_announcement_message,
-                                 event_id, target.id, message.id,
-                                                      rendered)
+        await store.run(store.notices.add_announcement_message, event_id, target.id,
+                        message.id, rendered)
     except BaseException:
         # Unrecorded, a retry could not find it and would post a second one.
         with contextlib.suppress(discord.HTTPException):

@@ -123,8 +123,9 @@ async def sync_scheduled_event(bot: EventBot, guild_id: int, event: Event,
     Returns a sentence for the moderator's reply, or None when there is nothing to
     say (the server turned them off, or there is no Discord event to update).
     """
-    step = await plan_scheduled_event(bot, guild_id, event, permissions, create=create)
-    return await run_scheduled_event(bot, guild_id, event.id, step)
+    async with bot.event_steps.hold(event.id):
+        step = await plan_scheduled_event(bot, guild_id, event, permissions, create=create)
+        return await run_scheduled_event(bot, guild_id, event.id, step)
 
 
 async def remove_moved_into_past(bot: EventBot, guild_id: int, event_id: int) -> Text | None:
@@ -132,16 +133,20 @@ async def remove_moved_into_past(bot: EventBot, guild_id: int, event_id: int) ->
     start in the past, so its Discord event would stay at the old time, showing members
     an event to come: it is deleted (one deleted on Discord already is forgotten).
     Returns a sentence for the moderator's reply, or None (none, or turned off)."""
-    _, enabled = await bot.store.run(bot.store.settings.reminder_settings, guild_id)
-    existing = await bot.store.run(bot.store.reminders.scheduled_event_id, guild_id, event_id)
-    if not enabled or existing is None:
-        return None
-    refused = await delete_scheduled_event(bot, guild_id, existing,
-                                           "eventbot: the event was moved into the past")
-    if refused is not None:
-        return Text(N_("I couldn't remove its Discord event, still at the old time: delete it "
-                       "by hand (Discord: {refusal})."), refusal=clip(refused.text or "?", 200))
-    await bot.store.run(bot.store.reminders.set_scheduled_event_id, guild_id, event_id, None)
+    async with bot.event_steps.hold(event_id):
+        _, enabled = await bot.store.run(bot.store.settings.reminder_settings, guild_id)
+        existing = await bot.store.run(bot.store.reminders.scheduled_event_id, guild_id,
+                                       event_id)
+        if not enabled or existing is None:
+            return None
+        refused = await delete_scheduled_event(bot, guild_id, existing,
+                                               "eventbot: the event was moved into the past")
+        if refused is not None:
+            return Text(N_("I couldn't remove its Discord event, still at the old time: delete "
+                           "it by hand (Discord: {refusal})."),
+                        refusal=clip(refused.text or "?", 200))
+        await bot.store.run(bot.store.reminders.set_scheduled_event_id, guild_id, event_id,
+                            None)
     return Text(N_("Its Discord event is removed: Discord only takes events to come. Once "
                    "the date is right, /manage announce makes a new one."))
 

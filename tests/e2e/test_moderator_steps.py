@@ -110,6 +110,25 @@ async def test_a_retry_after_the_announce_reply_failed_posts_no_second_announcem
                        (event_id,)) == [(1,)]
 
 
+async def test_two_announces_at_once_post_one_announcement_and_one_discord_event(world, fake):
+    """A double submit: both used to find no announcement and no Discord event yet, and
+    each posted one; the Discord event the store forgot outlived /manage delete."""
+    channel = world.guild.channel("announcements")
+    title = "Double Submit Forum"
+    event_id = await world.import_event(title, capacity=5, starts_at="2037-12-01 18:00")
+    replies = await asyncio.gather(*(
+        fake.slash(world.guild, world.moderator, "manage announce", event=str(event_id),
+                   channel=channel) for _ in range(3)))
+    contents = [reply.content for reply in replies]
+    posted = [c for c in contents if c.startswith(f"Posted **{title}** in <#{channel.id}>.")]
+    assert len(posted) == 1 and sum("earlier; I updated that message" in c
+                                    for c in contents) == 2, contents
+    assert len(announcements_of(fake, channel, title)) == 1
+    assert len([e for e in fake.scheduled_events(world.guild) if e["name"] == title]) == 1
+    assert world.query("SELECT count(*) FROM announcement_messages WHERE event_id = ?",
+                       (event_id,)) == [(1,)]
+
+
 async def test_a_retry_after_the_import_reply_failed_makes_no_second_event(world, fake):
     title = "Lost Import Reply Forum"
     page = Attachment("lost.txt", b"Lost Reply\n\n" + OPEN_ANNOUNCEMENT, "text/plain")
