@@ -269,6 +269,12 @@ def check_not_archived(archived: bool) -> None:
                           "/manage archive undo:True"))
 
 
+# The reason an event imported from a page that says registration has closed is saved
+# with: the bot's own words, shown in the reader's language (`render.closed_reason_text`),
+# where a moderator's reason is shown as typed.
+PAGE_CLOSED = N_("the event page says registration has closed")
+
+
 def closed_reason(seats: Seats) -> str:
     if seats.closed_reason:
         return f"registration is closed: {seats.closed_reason}"

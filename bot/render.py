@@ -22,6 +22,7 @@ from bot.errors import InvalidValue
 from bot.i18n import N_, Language
 from bot.models import Event
 from bot.pages import Person, page_language
+from bot.registration import PAGE_CLOSED
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 EMBED_TITLE = 256
@@ -218,6 +219,12 @@ def change_text(lang: Language, event: Event, moved: bool, venue_changed: bool) 
             else lang._("{title} has no venue set any more.", title=title))
 
 
+def closed_reason_text(lang: Language, reason: str, limit: int) -> str:
+    """Why registration is closed, as shown: the bot's own reason (a page said so) in the
+    reader's language, a moderator's as typed."""
+    return lang._(PAGE_CLOSED) if reason == PAGE_CLOSED else safe_clip(reason, limit)
+
+
 def registration_text(lang: Language, event: Event, now: datetime | None = None) -> str:
     if event.archived:
         return lang._("Archived: this event no longer takes RSVPs")
@@ -225,8 +232,8 @@ def registration_text(lang: Language, event: Event, now: datetime | None = None)
         return lang._("Over: this event has taken place")
     if not event.registration_open:
         if event.closed_reason:
-            return lang._("Closed: {reason}",
-                          reason=safe_clip(event.closed_reason, FIELD_VALUE // 2))
+            return lang._("Closed: {reason}", reason=closed_reason_text(
+                lang, event.closed_reason, FIELD_VALUE // 2))
         return lang._("Closed")
     if event.full:
         return lang.ngettext(

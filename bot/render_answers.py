@@ -18,6 +18,7 @@ from bot.render import (
     FIELD_NAME,
     FIELD_VALUE,
     clip,
+    closed_reason_text,
     people_by_role,
     role_heading,
     safe,
@@ -110,7 +111,8 @@ def _off_the_record_fact(lang: Language, event: Event) -> str:
 def _registration_fact(lang: Language, event: Event) -> str:
     if not event.registration_open:
         if event.closed_reason:
-            return lang._("Registration: closed: {reason}", reason=safe(event.closed_reason))
+            return lang._("Registration: closed: {reason}", reason=closed_reason_text(
+                lang, event.closed_reason, len(event.closed_reason)))
         return lang._("Registration: closed")
     if event.full:
         return lang.ngettext(

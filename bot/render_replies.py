@@ -27,6 +27,7 @@ from bot.render import (
     CONTENT,
     EMBED_DESCRIPTION,
     EMBED_TITLE,
+    closed_reason_text,
     safe,
     safe_clip,
     seats_left_text,
@@ -59,7 +60,7 @@ def join_reply(lang: Language, event_title: str, result: JoinResult) -> str:
                           title=title)
         case _ if result.note:
             return lang._("You can't join {title}: registration is closed: {reason}.",
-                          title=title, reason=safe_clip(result.note, 1000))
+                          title=title, reason=closed_reason_text(lang, result.note, 1000))
         case _ if result.reason == ARCHIVED:
             return archived_line(lang, event_title)
         case _:
@@ -134,7 +135,7 @@ def closed_notice(lang: Language, event: Event, reason: str | None) -> str:
     title = f"**{safe_clip(event.title, EMBED_TITLE)}**"
     if reason:
         return lang._("Registration for {title} has been closed by a moderator: {reason}",
-                      title=title, reason=safe_clip(reason, 1000))
+                      title=title, reason=closed_reason_text(lang, reason, 1000))
     return lang._("Registration for {title} has been closed by a moderator.", title=title)
 
 

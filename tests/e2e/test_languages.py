@@ -73,6 +73,28 @@ async def test_a_chinese_member_in_a_chinese_server_reads_chinese(world, fake):
         f"你无法报名 **{title}**：报名已截止：room moved。"), refused
 
 
+async def test_a_page_that_says_registration_has_closed_says_why_in_the_readers_language(
+        world, fake):
+    """The reason saved with an event whose page said registration had closed is the
+    bot's own: a Chinese reader read it in English inside a Chinese sentence."""
+    guild, moderator = await chinese_server(world, "闭馆")
+    title = "Closed Forum"
+    reply = await import_page(fake, guild, moderator, page=Attachment(
+        "a.txt", title.encode() + b"\n\n" + OPEN_ANNOUNCEMENT + "\n\n报名已截止。".encode(),
+        "text/plain"), title=title, capacity=5)
+    event = re.search(r"\(event (\d+)\)", reply.content)[1]
+    refused = await fake.slash(guild, fake.add_member(guild, "李", locale="zh-CN"),
+                               "rsvp join", event=event)
+    assert refused.content == (f"你无法报名 **{title}**：报名已截止：活动页面显示报名已截止。"), (
+        refused.content)
+    info = await fake.slash(guild, moderator, "event info", event=event)
+    fields = {f["name"]: f["value"] for f in info.embeds[0]["fields"]}
+    assert fields["报名"] == "已截止：活动页面显示报名已截止", fields
+    english = await fake.slash(guild, fake.add_member(guild, "Ann"), "rsvp join", event=event)
+    assert english.content.endswith(
+        "registration is closed: the event page says registration has closed."), english
+
+
 async def test_an_english_member_in_a_chinese_server_reads_english_replies(world, fake):
     guild, moderator = await chinese_server(world, "研究所")
     title = "Arms Control Seminar"

@@ -24,7 +24,7 @@ from bot.models import (
     EventSummary,
 )
 from bot.pages import Page
-from bot.registration import DEFAULT_CAPACITY
+from bot.registration import DEFAULT_CAPACITY, PAGE_CLOSED
 from bot.storage.postgres.content import PostgresContent
 from bot.storage.postgres.outbox import PostgresOutbox
 from bot.storage.postgres.registrations import PostgresRegistrations
@@ -111,7 +111,7 @@ class PostgresEvents(Repository):
                 " closed_reason, is_sample, created_at, updated_at)"
                 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
                 guild_id, slug, draft.title, draft.capacity or DEFAULT_CAPACITY, not closed,
-                "the event page says registration has closed" if closed else None,
+                PAGE_CLOSED if closed else None,
                 sample, ts(now))
         assert event_id is not None
         # An import into an event that was there may move it (a typed start or venue);

@@ -25,7 +25,7 @@ from bot.models import (
     Takeaway,
 )
 from bot.pages import Page
-from bot.registration import DEFAULT_CAPACITY
+from bot.registration import DEFAULT_CAPACITY, PAGE_CLOSED
 from bot.storage.protocol import SampleDrafts
 from bot.storage.sqlite.content import SqliteContent
 from bot.storage.sqlite.outbox import SqliteOutbox
@@ -120,7 +120,7 @@ class SqliteEvents(Repository):
                 f" closed_reason, is_sample, created_at, updated_at) VALUES (({HIGHEST_EVENT_ID})"
                 " + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (guild_id, slug, draft.title, draft.capacity or DEFAULT_CAPACITY,
-                 int(not closed), "the event page says registration has closed" if closed
+                 int(not closed), PAGE_CLOSED if closed
                  else None, int(sample), ts(now), ts(now)))
             event_id = int(cursor.lastrowid or 0)
         else:
