@@ -33,7 +33,7 @@ CONTEXTS = {Where.command_name: "name", Where.group_name: "name", Where.paramete
 
 def option_name(locale: object, name: str) -> str:
     """An option's name as a client in `locale` shows it, for a reply that names it."""
-    return language(locale, DOMAIN).translations.pgettext("name", name)
+    return language(locale).option_name(name)
 
 
 class CommandTranslator(app_commands.Translator):

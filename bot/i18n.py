@@ -69,12 +69,14 @@ class Language:
         passed through it once filled in (`{typed!r}` quoted first), except `Markup` and
         translated `Text`: the message's own markdown stays, the text it quotes is shown
         as written."""
-        fields = {key: self.text(value, escape) if isinstance(value, Text) else value
+        fields = {key: self.text(value, escape) if isinstance(value, Text) else
+                  self.option_name(value) if isinstance(value, OptionName) else value
                   for key, value in text.fields.items()}
         message = self.translations.gettext(text.message)
         if escape is None:
             return _fill(message, fields)
-        kept = {key for key, value in text.fields.items() if isinstance(value, (Text, Markup))}
+        kept = {key for key, value in text.fields.items()
+                if isinstance(value, (Text, Markup, OptionName))}
         parts = []
         for literal, name, spec, conversion in _FORMATTER.parse(message):
             parts.append(literal)
@@ -84,6 +86,11 @@ class Language:
                 filled = format(value, spec or "")
                 parts.append(filled if name in kept else escape(filled))
         return "".join(parts)
+
+    def option_name(self, name: str) -> str:
+        """A slash command option's name as a client in this language shows it, for a
+        sentence that tells the reader what to type."""
+        return language(self.code, "commands").translations.pgettext("name", name)
 
     def __repr__(self) -> str:
         return f"Language({self.code!r})"
@@ -118,6 +125,13 @@ class Text:
                 == (other.message, other.fields))
 
     __hash__ = None  # type: ignore[assignment]  # fields may be unhashable
+
+
+class OptionName(str):
+    """A field naming a slash command option (`undo` of /manage archive): `Language.text`
+    shows it as the reader's client does."""
+
+    __slots__ = ()
 
 
 class Markup(str):

@@ -24,7 +24,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from bot.errors import Conflict, InvalidValue
-from bot.i18n import N_
+from bot.i18n import N_, OptionName
 
 MAX_CAPACITY = 100_000
 DEFAULT_CAPACITY = 100  # seats of an event whose page and import say none
@@ -266,7 +266,7 @@ def check_not_archived(archived: bool) -> None:
     it is brought back (a change would give seats out, with DMs and notices)."""
     if archived:
         raise Conflict(N_("this event is archived; bring it back first with "
-                          "/manage archive undo:True"))
+                          "/manage archive {undo}:True"), undo=OptionName("undo"))
 
 
 # The reason an event imported from a page that says registration has closed is saved

@@ -210,7 +210,8 @@ def events_list_embed(lang: Language, listings: Sequence[EventListing], *, past:
         return lang._("…and {count} more: type in any command's `event` option to search "
                       "them.", count=f"{count:,}")
 
-    tail = [] if past else [lang._("Past and archived events: `/event list past:True`.")]
+    tail = [] if past else [lang._("Past and archived events: `/event list {past}:True`.",
+                                   past=lang.option_name("past"))]
     # room for the lines after the events, the count at its longest (all of them)
     room = EMBED_DESCRIPTION - sum(len(line) + 1 for line in [more_line(len(listings)), *tail])
     lines: list[str] = []

@@ -230,8 +230,8 @@ class EventCommands(commands.GroupCog, group_name="event",
         if not listings:
             lang = member_language(interaction)
             await respond(interaction, lang._("No events yet.") if past else lang._(
-                "No events to come. Past and archived ones: `/event list past:True`."),
-                ephemeral=True)
+                "No events to come. Past and archived ones: `/event list {past}:True`.",
+                past=lang.option_name("past")), ephemeral=True)
             return
         await respond(interaction, embed=events_list_embed(await server_language(interaction),
                                                            listings, past=past))

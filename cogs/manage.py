@@ -430,9 +430,10 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         else:
             text = (lang._("**{title}** was already archived.", title=title) if was else
                     lang._("Archived **{title}**: it is hidden from /event list (see it with "
-                           "`/event list past:True`), refuses new RSVPs and its announcement "
-                           "buttons are disabled. Undo with `/manage archive undo:True`.",
-                           title=title))
+                           "`/event list {past}:True`), refuses new RSVPs and its announcement "
+                           "buttons are disabled. Undo with `/manage archive {undo}:True`.",
+                           title=title, past=lang.option_name("past"),
+                           undo=lang.option_name("undo")))
         await respond(interaction, text, ephemeral=True)
 
 

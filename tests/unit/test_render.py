@@ -8,10 +8,12 @@ from hypothesis import strategies as st
 
 from bot import render
 from bot import render_replies as replies
-from bot.i18n import language
+from bot.errors import NotAllowed
+from bot.i18n import N_, OptionName, language
 from bot.models import Event, Rsvp
 from bot.pages import Person, Takeaway
 from bot.registration import JoinOutcome, JoinResult, Status
+from bot.tree import error_message
 from tests.limits import assert_fits, embed_size
 
 EN = language("en-US")  # the bot's English, its source language
@@ -318,6 +320,17 @@ def test_a_long_list_stays_within_an_embed_and_counts_the_rest():
     assert f"…and {200 - shown} more" in embed.description
 
 
+def test_the_option_a_reply_names_is_named_as_the_readers_client_shows_it():
+    embed = replies.events_list_embed(language("zh-CN"), [listing(1)], past=False)
+    assert embed.description.endswith("`/event list 包括过去:True`。"), embed.description
+    assert replies.events_list_embed(EN, [listing(1)], past=False).description.endswith(
+        "`/event list past:True`.")
+    archived = NotAllowed(N_("this event is archived; bring it back first with "
+                             "/manage archive {undo}:True"), undo=OptionName("undo"))
+    assert "/manage archive 復原:True " in error_message(archived, language("zh-TW"))
+    assert str(archived).endswith("/manage archive undo:True")
+
+
 @pytest.mark.parametrize("lang", [EN, language("zh-CN")], ids=["en", "zh"])
 def test_a_list_of_ten_thousand_events_keeps_its_last_lines_within_the_embed(lang):
     # Titles of every length from 80 to 100 after a first of any length (the events' lines
@@ -329,7 +342,8 @@ def test_a_list_of_ten_thousand_events_keeps_its_last_lines_within_the_embed(lan
                     for n in range(25)] + rest
         description = replies.events_list_embed(lang, listings, past=False).description
         assert len(description) <= render.EMBED_DESCRIPTION, (length, first)
-        assert description.rstrip(".。").endswith("`/event list past:True`"), (length, first)
+        past = lang.option_name("past")  # as the reader's client names the option
+        assert description.rstrip(".。").endswith(f"`/event list {past}:True`"), (length, first)
 
 
 def test_my_rsvps_fit_one_message():
