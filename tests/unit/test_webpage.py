@@ -106,9 +106,38 @@ def test_an_unknown_charset_is_refused(label):
         decode_html(b"<p>Hi</p>", label)
 
 
+@pytest.mark.parametrize(("head", "charset"), [
+    ('<!-- <meta charset="gb2312"> --><meta charset="utf-8">', "utf-8"),  # a comment is not
+    ('<!--<meta http-equiv="Content-Type" content="text/html; charset=gb2312" />-->', None),
+    ('<!--> <meta charset="big5">', "big5"),  # "<!-->" is a whole comment
+    ('<!-- never closed <meta charset="big5">', None),
+    ('<meta name="description" content="This page charset=big5 is fine"><meta charset="utf-8">',
+     "utf-8"),  # a content counts only in an http-equiv="Content-Type"
+    ('<meta http-equiv="refresh" content="5; charset=big5">', None),
+    ('<meta http-equiv="Content-Type" content="text/html; charset=gbk">', "gbk"),
+    ("<META CONTENT='text/html; charset=\"gbk\"' HTTP-EQUIV=content-type>", "gbk"),
+    ('<meta/charset=big5>', "big5"),
+    ('<title>charset=big5</title><metadata charset=big5><meta charset="utf-8">', "utf-8"),
+    ('<p title="<meta charset=big5>"><meta charset="utf-8">', "utf-8"),  # in a value
+])
+def test_the_meta_charset_is_found_as_a_browsers_prescan_finds_it(head, charset):
+    assert meta_charset(head.encode()) == charset
+
+
+def test_a_commented_out_meta_does_not_garble_the_page():
+    page = ('<!-- <meta charset="gb2312"> --><html><head><meta charset="utf-8"></head><body>'
+            "<h1>中美气候合作前景</h1><p>北京</p></body></html>")
+    assert "中美气候合作前景" in decode_html(page.encode())
+
+
 def test_meta_charset_scan_is_bounded():
     assert meta_charset(b"<meta" * 100_000) is None
     assert meta_charset(b" " * 5000 + b'<meta charset="latin1">') is None  # past the top
+    for data in (b"<!--" * 100_000, b'<a b="' * 100_000, b"<a b=" * 100_000, b"<" * 100_000,
+                 b"<meta a='" * 100_000, b"</" * 100_000):
+        started = time.perf_counter()
+        assert meta_charset(data) is None
+        assert time.perf_counter() - started < 0.5
 
 
 @pytest.mark.parametrize("html", [
