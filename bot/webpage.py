@@ -37,6 +37,7 @@ import lxml.html
 
 from bot.errors import InvalidValue
 from bot.i18n import N_
+from bot.pages import unicode_bom
 
 MAX_HTML_BYTES = 2_000_000
 HTML_SUFFIXES = (".html", ".htm")
@@ -117,10 +118,9 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
     if len(data) > MAX_HTML_BYTES:
         raise InvalidValue(N_("The page is too large ({size:,} bytes; the limit is {mb} MB)."),
                            size=len(data), mb=2)
-    for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-                       (codecs.BOM_UTF16_BE, "utf-16-be")):
-        if data.startswith(bom):
-            return data[len(bom):].decode(codec, "replace")
+    bom = unicode_bom(data)
+    if bom is not None:
+        return data[bom[1]:].decode(bom[0], "replace")
     label = declared or meta_charset(data)
     codec = charset_codec(label) if label else "utf-8"
     if codec.replace("-", "_").startswith("utf_16"):  # a <meta> can't be UTF-16 (WHATWG)

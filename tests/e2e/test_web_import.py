@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 
 import pytest
@@ -118,6 +119,31 @@ async def test_a_page_that_moved_its_date_and_venue_says_so_in_the_preview(world
             in moved.content), moved.content
     assert world.query("SELECT starts_at, venue FROM events WHERE id = ?", (event_id,)) == [
         (1953932400, "Washington, DC")]
+
+
+ZH_PAGE = ("<h1>中美气候合作前景</h1><p>2026年12月5日 下午3点至5点</p><p>北京</p>"
+           "<p>主持人：赵通</p><h3>赵通</h3><p>赵通是卡内基国际和平研究院研究员。</p>")
+
+
+async def test_pages_in_any_encoding_a_browser_reads_are_imported(world, fake, server):
+    """A <meta charset> left in a comment, or a "charset=" in a page's description, is not
+    the page's charset; a UTF-16 text file with its byte-order mark is text, uploaded or
+    fetched."""
+    server.add("/commented.html", ('<!-- <meta charset="gb2312"> --><html><head>'
+                                   '<meta name="description" content="charset=big5 or not">'
+                                   f'<meta charset="utf-8"></head><body><main>{ZH_PAGE}'
+                                   "</main></body></html>").encode())
+    text = "中美关系研讨会\r\n\r\n2026年12月5日 下午3点\r\n\r\n北京\r\n\r\n主持人：赵通\r\n"
+    utf_16 = codecs.BOM_UTF16_LE + text.encode("utf-16-le")
+    server.add("/talk.txt", utf_16, "text/plain")
+    for options in ({"url": server.url("/commented.html")}, {"url": server.url("/talk.txt")},
+                    {"page": Attachment("talk.txt", utf_16, "text/plain")}):
+        reply = await import_page(fake, world.guild, world.moderator, **options)
+        assert reply.ephemeral and "(event " in reply.content, (options, reply.content)
+        [(title, venue)] = world.query("SELECT title, venue FROM events WHERE id = ?",
+                                       (event_id_in(reply),))
+        assert venue == "北京" and title in ("中美气候合作前景", "中美关系研讨会"), options
+        assert people_of(world, event_id_in(reply)) == [("赵通", "moderator")]
 
 
 async def test_refused_urls_and_bad_options_write_nothing(world, fake, server):
