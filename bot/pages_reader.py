@@ -175,9 +175,12 @@ def _opens_with(par: str, name: str) -> bool:
 @dataclass(slots=True, eq=False)  # one person: equal only to itself, hashed by identity
 class _Entry:
     name: str
+    place: int  # its index in the reader's `order`
     role: str | None = None
     bio: list[str] = field(default_factory=list)  # its paragraphs
     leads: bool = False  # a host who leads the discussion
+    keys: set[str] = field(default_factory=set)  # what finds it in `people`
+    words: set[str] = field(default_factory=set)  # and in `by_word`
 
 
 class _PeopleReading:
@@ -188,7 +191,7 @@ class _PeopleReading:
     paras: list[str]
     raw: list[str]
     people: dict[str, _Entry]
-    order: list[_Entry]
+    order: list[_Entry | None]
     by_word: dict[str, dict[_Entry, None]]
     section_role: str | None
     last_bio: tuple[_Entry, bool] | None
@@ -252,9 +255,13 @@ class _PeopleReading:
 
     def _person(self, name: str, role: str | None = None, leads: bool = False) -> _Entry:
         keys = name_keys(name)
-        entry = next((self.people[k] for k in keys if k in self.people), None)
+        # A paired name may join two people the page named before, one in each script.
+        found = sorted({self.people[k] for k in keys if k in self.people}, key=lambda e: e.place)
+        for other in found[1:]:
+            self._merge(found[0], other)
+        entry = found[0] if found else None
         if entry is None:
-            entry = _Entry(name)
+            entry = _Entry(name, len(self.order))
             self.order.append(entry)
         elif PAIRED.fullmatch(name) and not PAIRED.fullmatch(entry.name):
             entry.name = name  # the page pairs the two scripts: the paired name says more
@@ -265,11 +272,29 @@ class _PeopleReading:
             for word in {key(part.split()[0]), key(part.split()[-1])} - {""}:
                 # a set in its order: a page of thousands sharing a surname stays linear
                 self.by_word.setdefault(word, {})[entry] = None
+                entry.words.add(word)
         for each in keys:  # "赵通 (Tong Zhao)" joins "Tong Zhao" and is found by both
-            self.people.setdefault(each, entry)
+            self.people[each] = entry
+            entry.keys.add(each)
         if role and entry.role is None:  # the first role stated wins
             entry.role, entry.leads = role, leads
         return entry
+
+    def _merge(self, entry: _Entry, other: _Entry) -> None:
+        """`other`, met after `entry`, is the same person: one entry, with the first role
+        and bio of either."""
+        if entry.role is None:
+            entry.role, entry.leads = other.role, other.leads
+        entry.bio = entry.bio or other.bio
+        for each in other.keys:
+            self.people[each] = entry
+        for word in other.words:
+            owners = self.by_word[word]
+            del owners[other]
+            owners[entry] = None
+        entry.keys |= other.keys
+        entry.words |= other.words
+        self.order[other.place] = None
 
     def _find(self, name: str) -> _Entry | None:
         """The known person a full name, or an unambiguous lone surname, refers to."""
@@ -306,7 +331,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         self.takeaways: list[Takeaway] = []
         self.skipped: list[str] = []
         self.people: dict[str, _Entry] = {}  # by every key of the name (name_keys)
-        self.order: list[_Entry] = []  # the people, each once, as met
+        self.order: list[_Entry | None] = []  # the people, each once, as met (None: merged)
         self.by_word: dict[str, dict[_Entry, None]] = {}  # by _key of first and last name
         self.header_open = True  # header lines only open a page (or its other language version)
         self.intro_over = False  # after takeaways or bios, prose no longer describes the event
@@ -532,7 +557,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         return True
 
     def _page(self) -> Page:
-        entries = self.order
+        entries = [e for e in self.order if e is not None]
         # A host who leads the discussion ("X will host a discussion with Y") counts as the
         # moderator only if no one is named moderator. A chair never does.
         if not any(e.role == "moderator" for e in entries):
