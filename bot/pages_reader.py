@@ -83,10 +83,19 @@ _SMALL_WORDS = frozenset({
     "with", "from", "into", "over", "upon", "than", "that", "this", "about", "after", "before",
     "between", "under", "among", "through", "during", "without", "within", "against",
     "across", "toward", "towards", "onto"})
-# A line with only the time, under the date line: "18:00–20:00", "下午6点", "下午6:30".
-_TIME_LINE = re.compile(
-    rf"(?:{pages_zh.TIME.pattern})(?: *(?:[-–—~至到]|to) *(?:{pages_zh.TIME.pattern}))?"
-    r"(?: *(?:[AaPp]\.?[Mm]\.?|[A-Z]{2,4}))?")
+# A line with only the time, under the date line: "18:00–20:00", "下午6点", "下午6:30",
+# "6:00 PM - 8:00 PM EST", "6 – 8 p.m. ET", "6:00 PM ET / 3:00 PM PT". A bare hour only
+# opens a range that ends with its "PM".
+_MERIDIEM = r" *[AaPp]\.?[Mm]\.?"
+_CLOCK = rf"(?:{pages_zh.TIME.pattern})(?:{_MERIDIEM})?|\d{{1,2}}{_MERIDIEM}"
+_TO = r" *(?:[-–—~至到]|to|until) *"
+_TIME_ZONE = r"(?:[A-Z]{2,5}(?: *[+\-−] *\d{1,2}(?::?\d\d)?)?|[A-Z][a-z]+ +[Tt]ime)"
+_TIMES = (rf"(?:{_CLOCK}|\d{{1,2}}(?={_TO}))(?:{_TO}(?:{_CLOCK}))?"
+          rf"(?: *,? *\(?{_TIME_ZONE}\)?)?")
+_TIME_LINE = re.compile(rf"{_TIMES}(?: *[/|] *{_TIMES})?")
+# "Date: …", "Time: …", "Location: …" lines, wherever they are (an "Event details" box).
+_FIELD_LINE = re.compile(r"(?:event +)?(date|time|when|location|venue|where) *: *(\S.{0,150})",
+                         re.I)
 _LOCATION = re.compile(
     r"(?:Live|Streaming|Online|Virtual|Webcast)\b.*|"
     r"[A-ZÀ-Þ][\w.’'-]*(?: +[A-ZÀ-Þ][\w.’'-]*){0,2}, +[A-ZÀ-Þ][\w.]*(?: +[A-ZÀ-Þ][\w.]*)?")
@@ -126,6 +135,11 @@ def _title_case(line: str) -> bool:
     us for a talk with Acme Inc.")."""
     return all(word[0].isupper() or word.lower() in _SMALL_WORDS
                for word in _LONG_WORD.findall(line))
+
+
+def _dated(line: str) -> bool:
+    """A date line's: a date, in a line of at most 80 characters."""
+    return len(line) <= 80 and bool(_DATE.search(line))
 
 
 def _prose(line: str) -> int:
@@ -321,7 +335,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
     def __init__(self, paragraphs: list[tuple[str, str]], *, titled: bool = False) -> None:
         self.paras = [norm for norm, _ in paragraphs]  # what the rules read
         self.raw = [raw for _, raw in paragraphs]  # what the page imports
-        self.header: dict[str, str] = {}  # title, date_text, location
+        self.header: dict[str, str] = {}  # title, date_text, time, location
         self.titled = titled  # the first line is the title, whatever it looks like
         self.language: str | None = None
         self.translation: str | None = None
@@ -367,7 +381,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
             return after
         self._version(True if zh else False if _LATIN.search(par) else None)
         if (self._notice(par) or self._heading(i) or (zh and self._zh_field(par))
-                or (self.header_open and self._header(par))):
+                or self._field(par) or (self.header_open and self._header(par))):
             return i + 1
         self.header_open = False
         if _BULLET.match(par) and self._takeaway(i):
@@ -457,18 +471,17 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         if (len(par) > 150 or _BULLET.match(par) or (par.endswith((".", "。")) and not (
                 _ABBREVIATION_END.search(par) and _title_case(par)))):
             return False
-        if len(par) <= 80 and _DATE.search(par):
+        if _dated(par):
             field = "date_text"
             earlier = self.header.get(field)
             if earlier is not None and "title" not in self.header and not self.later_version:
                 taken = self._second_date_line(earlier, par)
                 if taken is not None:
                     return taken
-        elif len(par) <= 40 and "date_text" in self.header and _TIME_LINE.fullmatch(par):
-            if self.later_version or "time" in self.repeated_header:
+        elif len(par) <= 60 and "date_text" in self.header and _TIME_LINE.fullmatch(par):
+            if self.later_version or "time" in self.header:
                 return self.later_version
-            self.header["date_text"] += " " + par  # the time on its own line under the date
-            self.repeated_header.add("time")
+            self.header["time"] = par  # the time on its own line under the date
             return True
         elif len(par) <= 60 and _LOCATION.fullmatch(par):
             field = "location"
@@ -499,6 +512,25 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         if _prose(earlier) > _prose(par):
             self.header["title"] = earlier
         self.header["date_text"] = par
+        return True
+
+    def _field(self, par: str) -> bool:
+        """"Date: …", "Time: …", "Location: …" lines, wherever they are; the first of each
+        kind counts."""
+        m = _FIELD_LINE.fullmatch(par) if len(par) <= 160 else None
+        if m is None:
+            return False
+        label, value = m.group(1).lower(), m.group(2)
+        if label in ("time", "when") and len(value) <= 60 and _TIME_LINE.fullmatch(value):
+            field = "time"
+        elif label in ("date", "when") and _dated(value):
+            field = "date_text"
+        elif label in ("location", "venue", "where") and len(value) <= 100 and not (
+                value.endswith((".", "?", "!"))):
+            field = "location"
+        else:
+            return False
+        self.header.setdefault(field, value)
         return True
 
     def _zh_field(self, par: str) -> bool:
@@ -558,6 +590,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
 
     def _page(self) -> Page:
         entries = [e for e in self.order if e is not None]
+        date, time = self.header.get("date_text"), self.header.get("time")
         # A host who leads the discussion ("X will host a discussion with Y") counts as the
         # moderator only if no one is named moderator. A chair never does.
         if not any(e.role == "moderator" for e in entries):
@@ -567,7 +600,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         return Page(
             kind="recap" if self.takeaways or self.past else "announcement",
             title=self.header.get("title"),
-            date_text=self.header.get("date_text"),
+            date_text=f"{date} {time}" if date and time else date,  # a time alone is no date
             location=self.header.get("location"),
             description="\n\n".join(self.description),
             registration_closed=self.registration_closed,
