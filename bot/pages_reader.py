@@ -96,6 +96,9 @@ _TIME_LINE = re.compile(rf"{_TIMES}(?: *[/|] *{_TIMES})?")
 # "Date: …", "Time: …", "Location: …" lines, wherever they are (an "Event details" box).
 _FIELD_LINE = re.compile(r"(?:event +)?(date|time|when|location|venue|where) *: *(\S.{0,150})",
                          re.I)
+# A line over the title ("Upcoming Event", "Webinar"): never the title.
+_KICKER = re.compile(r"(?:(?:upcoming|past|featured|public|private|online|virtual|live|hybrid|"
+                     r"special) +)*(?:events?|webinars?|seminars?|briefings?|panels?)", re.I)
 _LOCATION = re.compile(
     r"(?:Live|Streaming|Online|Virtual|Webcast)\b.*|"
     r"[A-ZÀ-Þ][\w.’'-]*(?: +[A-ZÀ-Þ][\w.’'-]*){0,2}, +[A-ZÀ-Þ][\w.]*(?: +[A-ZÀ-Þ][\w.]*)?")
@@ -135,6 +138,12 @@ def _title_case(line: str) -> bool:
     us for a talk with Acme Inc.")."""
     return all(word[0].isupper() or word.lower() in _SMALL_WORDS
                for word in _LONG_WORD.findall(line))
+
+
+def _header_line(line: str) -> bool:
+    """Short, and no sentence: a header line's shape."""
+    return not (len(line) > 150 or _BULLET.match(line) or (line.endswith((".", "。")) and not (
+        _ABBREVIATION_END.search(line) and _title_case(line))))
 
 
 def _dated(line: str) -> bool:
@@ -383,7 +392,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         if (self._notice(par) or self._heading(i) or (zh and self._zh_field(par))
                 or self._field(par) or (self.header_open and self._header(par))):
             return i + 1
-        self.header_open = False
+        self.header_open = self.header_open and self._subtitle(i)
         if _BULLET.match(par) and self._takeaway(i):
             return i + 1
         if last and _CONTINUATION.match(par):
@@ -468,8 +477,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
 
     def _header(self, par: str) -> bool:
         """Title, date and location lines; a repeated kind of line ends the header."""
-        if (len(par) > 150 or _BULLET.match(par) or (par.endswith((".", "。")) and not (
-                _ABBREVIATION_END.search(par) and _title_case(par)))):
+        if not _header_line(par):
             return False
         if _dated(par):
             field = "date_text"
@@ -488,6 +496,8 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         elif ("date_text" in (self.repeated_header if self.later_version else self.header)
               and len(par) <= 30 and not _DIGIT.search(par)):
             field = "location"  # a short line under the date: "Beijing", "北京"
+        elif _KICKER.fullmatch(par):
+            return True  # "Upcoming Event" over the title
         else:
             field = "title"
         if field in self.header:
@@ -495,9 +505,20 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
             if self.later_version and field not in self.repeated_header:
                 self.repeated_header.add(field)
                 return True
-            return False
+            # An <h1> under an og:title that says it already; else the header ends, unless
+            # the line is a subtitle (`_subtitle`).
+            return field == "title" and par.casefold() in self.header["title"].casefold()
         self.header[field] = par
         return True
+
+    def _subtitle(self, i: int) -> bool:
+        """A second title line over the date (an <h1> under a differing og:title, an <h2>
+        subtitle): the header goes on to the date and venue under it, and the line
+        describes the event."""
+        seen = self.repeated_header if self.later_version else self.header
+        return ("title" in seen and "date_text" not in seen and "location" not in seen
+                and _header_line(self.paras[i])
+                and any(_dated(par) for par in self.paras[i + 1:i + 3]))
 
     def _second_date_line(self, earlier: str, par: str) -> bool | None:
         """A date line under the first line, itself read as the date line: True when the

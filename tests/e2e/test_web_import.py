@@ -121,6 +121,32 @@ async def test_a_page_that_moved_its_date_and_venue_says_so_in_the_preview(world
         (1953932400, "Washington, DC")]
 
 
+HIGH_NORTH = ('<html><head><meta property="og:title" content="Arctic Shipping Forum: Security '
+              'in the High North"><title>Arctic Shipping Forum - Institute</title></head><body>'
+              '<main><p class="kicker">Event</p><h1>Arctic Shipping Forum</h1>'
+              "<h2>Cooperation at Sea</h2><p>December 1, 2031, 6:00 PM - 8:00 PM EST</p>"
+              "<p>Washington, DC</p><p>Maria Cruz will moderate a discussion with Henrik "
+              "Olsen.</p></main></body></html>")
+
+
+async def test_headings_between_a_pages_title_and_its_date_keep_the_date_and_venue(
+        world, fake, server):
+    """An og:title the <h1> differs from, a kicker over the <h1> and an <h2> subtitle under
+    it (GUIDE.md §5): the date and venue under them are the event's, and the subtitle
+    describes it."""
+    server.add("/high-north.html", HIGH_NORTH)
+    reply = await import_page(fake, world.guild, world.moderator,
+                              url=server.url("/high-north.html"))
+    assert "When: <t:1953932400:F>" in reply.content, reply.content  # 2031-12-01 23:00 UTC
+    assert "Where: Washington, DC" in reply.content, reply.content
+    [(title, starts_at, venue, description)] = world.query(
+        "SELECT title, starts_at, venue, description FROM events WHERE id = ?",
+        (event_id_in(reply),))
+    assert (title, starts_at, venue) == ("Arctic Shipping Forum: Security in the High North",
+                                         1953932400, "Washington, DC")
+    assert description.startswith("Cooperation at Sea\n\nMaria Cruz will moderate")
+
+
 ZH_PAGE = ("<h1>中美气候合作前景</h1><p>2026年12月5日 下午3点至5点</p><p>北京</p>"
            "<p>主持人：赵通</p><h3>赵通</h3><p>赵通是卡内基国际和平研究院研究员。</p>")
 

@@ -99,6 +99,51 @@ def test_a_subtitle_is_never_silently_dropped():
     assert "A Conversation on Tariffs" in page.description
 
 
+DATED = "December 5, 2026, 6:00 PM - 8:00 PM EST\nWashington, DC\n\n" + INTRO
+
+
+@pytest.mark.parametrize(("top", "title", "subtitle"), [
+    ("Arctic Shipping Forum\nSecurity and Cooperation in the High North",
+     "Arctic Shipping Forum", "Security and Cooperation in the High North"),
+    ("Arctic Shipping Forum\nA conversation with Ann Lee and Bo Chen",
+     "Arctic Shipping Forum", "A conversation with Ann Lee and Bo Chen"),
+    ("Upcoming Event\nArctic Shipping Forum", "Arctic Shipping Forum", None),  # a kicker
+    ("Event\nArctic Shipping Forum\nSecurity in the High North", "Arctic Shipping Forum",
+     "Security in the High North"),
+    ("Arctic Shipping Forum\nSecurity in the High North\nA Public Forum", "Arctic Shipping Forum",
+     "Security in the High North\n\nA Public Forum"),
+])
+def test_a_subtitle_or_kicker_over_the_date_keeps_the_date_and_venue(top, title, subtitle):
+    page = parse_page(f"{top}\n{DATED}")
+    assert (page.title, page.date_text, page.location) == (
+        title, "December 5, 2026, 6:00 PM - 8:00 PM EST", "Washington, DC")
+    assert page.description == (f"{subtitle}\n\n{SUMMARY}" if subtitle else SUMMARY)
+
+
+@pytest.mark.parametrize(("top", "subtitle"), [
+    # og:title, then a differing <h1> the title already says, then an <h2>
+    ("Arctic Shipping Forum: Security in the High North\nArctic Shipping Forum", None),
+    ("Arctic Shipping Forum: Security in the High North\nEvent\nArctic Shipping Forum\n"
+     "Cooperation at Sea", "Cooperation at Sea"),
+    ("Arctic Shipping Forum\nThe High North in a Warming World",
+     "The High North in a Warming World"),
+])
+def test_a_web_pages_heading_under_its_own_title_keeps_the_date_and_venue(top, subtitle):
+    page = parse_page(f"{top}\n{DATED}", titled=True)
+    assert (page.title, page.date_text, page.location) == (
+        top.split("\n")[0], "December 5, 2026, 6:00 PM - 8:00 PM EST", "Washington, DC")
+    assert page.description == (f"{subtitle}\n\n{SUMMARY}" if subtitle else SUMMARY)
+
+
+def test_a_subtitle_names_the_people_it_introduces():
+    page = parse_page(f"Arctic Shipping Forum\nA conversation with Ann Lee, moderated by Bo Chen"
+                      f"\n{DATED}")
+    assert [(p.name, p.role) for p in page.people] == [("Ann Lee", "speaker"),
+                                                       ("Bo Chen", "moderator")]
+    assert (page.date_text, page.location) == ("December 5, 2026, 6:00 PM - 8:00 PM EST",
+                                               "Washington, DC")
+
+
 @pytest.mark.parametrize("venue", ["Online", "Virtual", "Streaming", "Webcast", "Live on YouTube"])
 def test_online_venues_under_the_date_are_the_location(venue):
     page = parse_page(f"Trade Talks\nTuesday, December 1, 2026\n{venue}\n\n" + INTRO)

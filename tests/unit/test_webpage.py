@@ -82,6 +82,22 @@ def test_state_and_content_classes_do_not_hide_the_page():
     assert "Jane Doe is a fellow." in html_to_text(html).text
 
 
+def test_a_pages_headings_between_its_title_and_date_keep_the_date_and_venue():
+    """og:title, then a kicker, a differing <h1> and an <h2> subtitle over the date."""
+    html = ('<html><head><meta property="og:title" content="Arctic Shipping Forum: Security '
+            'in the High North"><title>Arctic Shipping Forum - Institute</title></head><body>'
+            '<main><p class="kicker">Upcoming Event</p><h1>Arctic Shipping Forum</h1>'
+            "<h2>Cooperation at Sea</h2><p>December 5, 2026, 6:00 PM - 8:00 PM EST</p>"
+            "<p>Washington, DC</p><p>Maria Cruz will moderate a discussion with Henrik "
+            "Olsen.</p></main></body></html>")
+    page = parse_page(html_to_text(html).text, titled=True)
+    assert (page.title, page.date_text, page.location) == (
+        "Arctic Shipping Forum: Security in the High North",
+        "December 5, 2026, 6:00 PM - 8:00 PM EST", "Washington, DC")
+    assert page.description == ("Cooperation at Sea\n\n"
+                                "Maria Cruz will moderate a discussion with Henrik Olsen.")
+
+
 @pytest.mark.parametrize(("data", "declared", "text"), [
     ('<meta charset="iso-8859-1"><p>Zoë</p>'.encode("latin-1"), None, "Zoë"),
     ('<meta http-equiv="Content-Type" content="text/html; charset=windows-1252"><p>“Zoë”</p>'
