@@ -29,7 +29,7 @@ from bot.fetch import FetchPolicy, check_url, fetch_page
 from bot.i18n import N_, Text
 from bot.models import Event, EventDraft
 from bot.offload import off_loop
-from bot.pages import MAX_PAGE_BYTES, Page, decode_page, parse_page
+from bot.pages import MAX_PAGE_BYTES, Page, decode_page, parse_page, unicode_bom
 from bot.progress import SILENT, Progress
 from bot.registration import check_capacity
 from bot.storage import Store
@@ -296,7 +296,7 @@ def page_from_bytes(name: str, data: bytes, *, html: bool | None = None,
     if html if html is not None else is_html_name(name):
         web = html_to_text(decode_html(data, charset))
         return web.text, parse_page(web.text, titled=web.title is not None)
-    if charset:
+    if charset and unicode_bom(data) is None:
         data = bytes(data).decode(charset_codec(charset), "replace").encode("utf-8")
     text = decode_page(data)
     return text, parse_page(text)

@@ -20,6 +20,7 @@ Reading rules:
 
 from __future__ import annotations
 
+import codecs
 import unicodedata
 
 from bot.errors import InvalidValue
@@ -31,7 +32,7 @@ from bot.pages_zh import han_share
 
 # The page model is imported from here by the rest of the bot.
 __all__ = ["MAX_PAGE_BYTES", "ROLES", "Page", "Person", "Takeaway", "decode_page", "name_keys",
-           "page_language", "parse_page"]
+           "page_language", "parse_page", "unicode_bom"]
 
 MAX_PAGE_BYTES = 2_000_000
 _LIMIT_MB = MAX_PAGE_BYTES // 1_000_000
@@ -44,6 +45,28 @@ def page_language(text: str) -> str:
     return "zh" if han_share(text) >= 1 / 3 else "en"
 
 
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+         (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def unicode_bom(data: bytes) -> tuple[str, int] | None:
+    """The codec a byte-order mark opening the data names, and the mark's length: a mark
+    wins over any charset a page or its server declares, as in a browser."""
+    return next(((codec, len(bom)) for bom, codec in _BOMS if data.startswith(bom)), None)
+
+
+def _utf_16(data: bytes) -> str | None:
+    """The text of a page its byte-order mark says is UTF-16 (its NUL bytes are text), if
+    it is valid UTF-16."""
+    bom = unicode_bom(data)
+    if bom is None or bom[0] == "utf-8":
+        return None
+    try:
+        return data[bom[1]:].decode(bom[0])
+    except UnicodeDecodeError:
+        return None
+
+
 def decode_page(data: bytes) -> str:
     """Bytes of an uploaded file -> text, or InvalidValue with a reason the user can act on."""
     data = bytes(data)
@@ -52,14 +75,16 @@ def decode_page(data: bytes) -> str:
     if len(data) > MAX_PAGE_BYTES:
         raise InvalidValue(N_("The file is too large ({size:,} bytes; the limit is {mb} MB)."),
                            size=len(data), mb=_LIMIT_MB)
-    if b"\0" in data:
-        raise InvalidValue(N_("The file looks binary, not like a text page."))
-    try:
-        text = data.decode("utf-8-sig")  # -sig strips a leading BOM
-    except UnicodeDecodeError as exc:
-        raise InvalidValue(N_("The file is not valid UTF-8 (bad byte at position {position}); "
-                              "save it as UTF-8 text and try again."),
-                           position=exc.start) from None
+    text = _utf_16(data)
+    if text is None:
+        if b"\0" in data:
+            raise InvalidValue(N_("The file looks binary, not like a text page."))
+        try:
+            text = data.decode("utf-8-sig")  # -sig strips a leading BOM
+        except UnicodeDecodeError as exc:
+            raise InvalidValue(N_("The file is not valid UTF-8 (bad byte at position "
+                                  "{position}); save it as UTF-8 text and try again."),
+                               position=exc.start) from None
     controls = sum(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f" for ch in text)
     if controls * 10 > len(text):  # a real page has essentially none
         raise InvalidValue(N_("The file looks binary, not like a text page."))

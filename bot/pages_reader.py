@@ -83,10 +83,22 @@ _SMALL_WORDS = frozenset({
     "with", "from", "into", "over", "upon", "than", "that", "this", "about", "after", "before",
     "between", "under", "among", "through", "during", "without", "within", "against",
     "across", "toward", "towards", "onto"})
-# A line with only the time, under the date line: "18:00–20:00", "下午6点", "下午6:30".
-_TIME_LINE = re.compile(
-    rf"(?:{pages_zh.TIME.pattern})(?: *(?:[-–—~至到]|to) *(?:{pages_zh.TIME.pattern}))?"
-    r"(?: *(?:[AaPp]\.?[Mm]\.?|[A-Z]{2,4}))?")
+# A line with only the time, under the date line: "18:00–20:00", "下午6点", "下午6:30",
+# "6:00 PM - 8:00 PM EST", "6 – 8 p.m. ET", "6:00 PM ET / 3:00 PM PT". A bare hour only
+# opens a range that ends with its "PM".
+_MERIDIEM = r" *[AaPp]\.?[Mm]\.?"
+_CLOCK = rf"(?:{pages_zh.TIME.pattern})(?:{_MERIDIEM})?|\d{{1,2}}{_MERIDIEM}"
+_TO = r" *(?:[-–—~至到]|to|until) *"
+_TIME_ZONE = r"(?:[A-Z]{2,5}(?: *[+\-−] *\d{1,2}(?::?\d\d)?)?|[A-Z][a-z]+ +[Tt]ime)"
+_TIMES = (rf"(?:{_CLOCK}|\d{{1,2}}(?={_TO}))(?:{_TO}(?:{_CLOCK}))?"
+          rf"(?: *,? *\(?{_TIME_ZONE}\)?)?")
+_TIME_LINE = re.compile(rf"{_TIMES}(?: *[/|] *{_TIMES})?")
+# "Date: …", "Time: …", "Location: …" lines, wherever they are (an "Event details" box).
+_FIELD_LINE = re.compile(r"(?:event +)?(date|time|when|location|venue|where) *: *(\S.{0,150})",
+                         re.I)
+# A line over the title ("Upcoming Event", "Webinar"): never the title.
+_KICKER = re.compile(r"(?:(?:upcoming|past|featured|public|private|online|virtual|live|hybrid|"
+                     r"special) +)*(?:events?|webinars?|seminars?|briefings?|panels?)", re.I)
 _LOCATION = re.compile(
     r"(?:Live|Streaming|Online|Virtual|Webcast)\b.*|"
     r"[A-ZÀ-Þ][\w.’'-]*(?: +[A-ZÀ-Þ][\w.’'-]*){0,2}, +[A-ZÀ-Þ][\w.]*(?: +[A-ZÀ-Þ][\w.]*)?")
@@ -126,6 +138,17 @@ def _title_case(line: str) -> bool:
     us for a talk with Acme Inc.")."""
     return all(word[0].isupper() or word.lower() in _SMALL_WORDS
                for word in _LONG_WORD.findall(line))
+
+
+def _header_line(line: str) -> bool:
+    """Short, and no sentence: a header line's shape."""
+    return not (len(line) > 150 or _BULLET.match(line) or (line.endswith((".", "。")) and not (
+        _ABBREVIATION_END.search(line) and _title_case(line))))
+
+
+def _dated(line: str) -> bool:
+    """A date line's: a date, in a line of at most 80 characters."""
+    return len(line) <= 80 and bool(_DATE.search(line))
 
 
 def _prose(line: str) -> int:
@@ -175,9 +198,12 @@ def _opens_with(par: str, name: str) -> bool:
 @dataclass(slots=True, eq=False)  # one person: equal only to itself, hashed by identity
 class _Entry:
     name: str
+    place: int  # its index in the reader's `order`
     role: str | None = None
     bio: list[str] = field(default_factory=list)  # its paragraphs
     leads: bool = False  # a host who leads the discussion
+    keys: set[str] = field(default_factory=set)  # what finds it in `people`
+    words: set[str] = field(default_factory=set)  # and in `by_word`
 
 
 class _PeopleReading:
@@ -188,7 +214,7 @@ class _PeopleReading:
     paras: list[str]
     raw: list[str]
     people: dict[str, _Entry]
-    order: list[_Entry]
+    order: list[_Entry | None]
     by_word: dict[str, dict[_Entry, None]]
     section_role: str | None
     last_bio: tuple[_Entry, bool] | None
@@ -252,9 +278,13 @@ class _PeopleReading:
 
     def _person(self, name: str, role: str | None = None, leads: bool = False) -> _Entry:
         keys = name_keys(name)
-        entry = next((self.people[k] for k in keys if k in self.people), None)
+        # A paired name may join two people the page named before, one in each script.
+        found = sorted({self.people[k] for k in keys if k in self.people}, key=lambda e: e.place)
+        for other in found[1:]:
+            self._merge(found[0], other)
+        entry = found[0] if found else None
         if entry is None:
-            entry = _Entry(name)
+            entry = _Entry(name, len(self.order))
             self.order.append(entry)
         elif PAIRED.fullmatch(name) and not PAIRED.fullmatch(entry.name):
             entry.name = name  # the page pairs the two scripts: the paired name says more
@@ -265,11 +295,29 @@ class _PeopleReading:
             for word in {key(part.split()[0]), key(part.split()[-1])} - {""}:
                 # a set in its order: a page of thousands sharing a surname stays linear
                 self.by_word.setdefault(word, {})[entry] = None
+                entry.words.add(word)
         for each in keys:  # "赵通 (Tong Zhao)" joins "Tong Zhao" and is found by both
-            self.people.setdefault(each, entry)
+            self.people[each] = entry
+            entry.keys.add(each)
         if role and entry.role is None:  # the first role stated wins
             entry.role, entry.leads = role, leads
         return entry
+
+    def _merge(self, entry: _Entry, other: _Entry) -> None:
+        """`other`, met after `entry`, is the same person: one entry, with the first role
+        and bio of either."""
+        if entry.role is None:
+            entry.role, entry.leads = other.role, other.leads
+        entry.bio = entry.bio or other.bio
+        for each in other.keys:
+            self.people[each] = entry
+        for word in other.words:
+            owners = self.by_word[word]
+            del owners[other]
+            owners[entry] = None
+        entry.keys |= other.keys
+        entry.words |= other.words
+        self.order[other.place] = None
 
     def _find(self, name: str) -> _Entry | None:
         """The known person a full name, or an unambiguous lone surname, refers to."""
@@ -296,7 +344,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
     def __init__(self, paragraphs: list[tuple[str, str]], *, titled: bool = False) -> None:
         self.paras = [norm for norm, _ in paragraphs]  # what the rules read
         self.raw = [raw for _, raw in paragraphs]  # what the page imports
-        self.header: dict[str, str] = {}  # title, date_text, location
+        self.header: dict[str, str] = {}  # title, date_text, time, location
         self.titled = titled  # the first line is the title, whatever it looks like
         self.language: str | None = None
         self.translation: str | None = None
@@ -306,7 +354,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         self.takeaways: list[Takeaway] = []
         self.skipped: list[str] = []
         self.people: dict[str, _Entry] = {}  # by every key of the name (name_keys)
-        self.order: list[_Entry] = []  # the people, each once, as met
+        self.order: list[_Entry | None] = []  # the people, each once, as met (None: merged)
         self.by_word: dict[str, dict[_Entry, None]] = {}  # by _key of first and last name
         self.header_open = True  # header lines only open a page (or its other language version)
         self.intro_over = False  # after takeaways or bios, prose no longer describes the event
@@ -342,9 +390,9 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
             return after
         self._version(True if zh else False if _LATIN.search(par) else None)
         if (self._notice(par) or self._heading(i) or (zh and self._zh_field(par))
-                or (self.header_open and self._header(par))):
+                or self._field(par) or (self.header_open and self._header(par))):
             return i + 1
-        self.header_open = False
+        self.header_open = self.header_open and self._subtitle(i)
         if _BULLET.match(par) and self._takeaway(i):
             return i + 1
         if last and _CONTINUATION.match(par):
@@ -429,27 +477,27 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
 
     def _header(self, par: str) -> bool:
         """Title, date and location lines; a repeated kind of line ends the header."""
-        if (len(par) > 150 or _BULLET.match(par) or (par.endswith((".", "。")) and not (
-                _ABBREVIATION_END.search(par) and _title_case(par)))):
+        if not _header_line(par):
             return False
-        if len(par) <= 80 and _DATE.search(par):
+        if _dated(par):
             field = "date_text"
             earlier = self.header.get(field)
             if earlier is not None and "title" not in self.header and not self.later_version:
                 taken = self._second_date_line(earlier, par)
                 if taken is not None:
                     return taken
-        elif len(par) <= 40 and "date_text" in self.header and _TIME_LINE.fullmatch(par):
-            if self.later_version or "time" in self.repeated_header:
+        elif len(par) <= 60 and "date_text" in self.header and _TIME_LINE.fullmatch(par):
+            if self.later_version or "time" in self.header:
                 return self.later_version
-            self.header["date_text"] += " " + par  # the time on its own line under the date
-            self.repeated_header.add("time")
+            self.header["time"] = par  # the time on its own line under the date
             return True
         elif len(par) <= 60 and _LOCATION.fullmatch(par):
             field = "location"
         elif ("date_text" in (self.repeated_header if self.later_version else self.header)
               and len(par) <= 30 and not _DIGIT.search(par)):
             field = "location"  # a short line under the date: "Beijing", "北京"
+        elif _KICKER.fullmatch(par):
+            return True  # "Upcoming Event" over the title
         else:
             field = "title"
         if field in self.header:
@@ -457,9 +505,20 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
             if self.later_version and field not in self.repeated_header:
                 self.repeated_header.add(field)
                 return True
-            return False
+            # An <h1> under an og:title that says it already; else the header ends, unless
+            # the line is a subtitle (`_subtitle`).
+            return field == "title" and par.casefold() in self.header["title"].casefold()
         self.header[field] = par
         return True
+
+    def _subtitle(self, i: int) -> bool:
+        """A second title line over the date (an <h1> under a differing og:title, an <h2>
+        subtitle): the header goes on to the date and venue under it, and the line
+        describes the event."""
+        seen = self.repeated_header if self.later_version else self.header
+        return ("title" in seen and "date_text" not in seen and "location" not in seen
+                and _header_line(self.paras[i])
+                and any(_dated(par) for par in self.paras[i + 1:i + 3]))
 
     def _second_date_line(self, earlier: str, par: str) -> bool | None:
         """A date line under the first line, itself read as the date line: True when the
@@ -474,6 +533,25 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         if _prose(earlier) > _prose(par):
             self.header["title"] = earlier
         self.header["date_text"] = par
+        return True
+
+    def _field(self, par: str) -> bool:
+        """"Date: …", "Time: …", "Location: …" lines, wherever they are; the first of each
+        kind counts."""
+        m = _FIELD_LINE.fullmatch(par) if len(par) <= 160 else None
+        if m is None:
+            return False
+        label, value = m.group(1).lower(), m.group(2)
+        if label in ("time", "when") and len(value) <= 60 and _TIME_LINE.fullmatch(value):
+            field = "time"
+        elif label in ("date", "when") and _dated(value):
+            field = "date_text"
+        elif label in ("location", "venue", "where") and len(value) <= 100 and not (
+                value.endswith((".", "?", "!"))):
+            field = "location"
+        else:
+            return False
+        self.header.setdefault(field, value)
         return True
 
     def _zh_field(self, par: str) -> bool:
@@ -532,7 +610,8 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         return True
 
     def _page(self) -> Page:
-        entries = self.order
+        entries = [e for e in self.order if e is not None]
+        date, time = self.header.get("date_text"), self.header.get("time")
         # A host who leads the discussion ("X will host a discussion with Y") counts as the
         # moderator only if no one is named moderator. A chair never does.
         if not any(e.role == "moderator" for e in entries):
@@ -542,7 +621,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         return Page(
             kind="recap" if self.takeaways or self.past else "announcement",
             title=self.header.get("title"),
-            date_text=self.header.get("date_text"),
+            date_text=f"{date} {time}" if date and time else date,  # a time alone is no date
             location=self.header.get("location"),
             description="\n\n".join(self.description),
             registration_closed=self.registration_closed,

@@ -37,6 +37,7 @@ import lxml.html
 
 from bot.errors import InvalidValue
 from bot.i18n import N_
+from bot.pages import unicode_bom
 
 MAX_HTML_BYTES = 2_000_000
 HTML_SUFFIXES = (".html", ".htm")
@@ -117,10 +118,9 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
     if len(data) > MAX_HTML_BYTES:
         raise InvalidValue(N_("The page is too large ({size:,} bytes; the limit is {mb} MB)."),
                            size=len(data), mb=2)
-    for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-                       (codecs.BOM_UTF16_BE, "utf-16-be")):
-        if data.startswith(bom):
-            return data[len(bom):].decode(codec, "replace")
+    bom = unicode_bom(data)
+    if bom is not None:
+        return data[bom[1]:].decode(bom[0], "replace")
     label = declared or meta_charset(data)
     codec = charset_codec(label) if label else "utf-8"
     if codec.replace("-", "_").startswith("utf_16"):  # a <meta> can't be UTF-16 (WHATWG)
@@ -129,20 +129,57 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
 
 
 _META_CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I)
+_TAG_START = re.compile(rb"<(/?)([A-Za-z][^\t\n\f\r />]*)")
+# One attribute of a tag, as the WHATWG prescan reads it: name, then a value quoted or not.
+_ATTRIBUTE = re.compile(rb"""[\t\n\f\r /]*([^\t\n\f\r />][^\t\n\f\r /=>]*)"""
+                        rb"""(?:[\t\n\f\r ]*=[\t\n\f\r ]*("[^"]*"|'[^']*'|[^\t\n\f\r >]*))?""")
 
 
 def meta_charset(data: bytes) -> str | None:
-    """The charset a <meta> tag in the first 4 KB declares, if any (a linear scan)."""
+    """The charset a <meta> tag in the first 4 KB declares, if any: read as the WHATWG
+    prescan reads it (a linear scan), so a <meta> in a comment or in an attribute's value
+    does not count, nor a "charset=" in a <meta>'s content but for an http-equiv
+    Content-Type one."""
     head = data[:4096]
-    lower = head.lower()
-    at = lower.find(b"<meta")
+    at = head.find(b"<")
     while at != -1:
-        end = lower.find(b">", at, at + 1000)
-        tag = head[at:end if end != -1 else at + 1000]
-        found = _META_CHARSET.search(tag)
-        if found:
-            return found.group(1).decode("ascii")
-        at = lower.find(b"<meta", at + 5)
+        if head.startswith(b"<!--", at):
+            end = head.find(b"-->", at + 2)  # "<!-->" is a whole comment
+            at = end + 3 if end != -1 else len(head)
+        elif tag := _TAG_START.match(head, at):
+            attributes, at = _attributes(head, tag.end())
+            if not tag.group(1) and tag.group(2).lower() == b"meta":
+                found = _charset_of(attributes)
+                if found:
+                    return found
+        elif head.startswith((b"<!", b"</", b"<?"), at):
+            end = head.find(b">", at)
+            at = end + 1 if end != -1 else len(head)
+        else:
+            at += 1
+        at = head.find(b"<", at)
+    return None
+
+
+def _attributes(head: bytes, at: int) -> tuple[dict[bytes, bytes], int]:
+    """A tag's attributes from `at` (the first of each name counts), and where it ends."""
+    attributes: dict[bytes, bytes] = {}
+    while (found := _ATTRIBUTE.match(head, at)) and found.end() > at:
+        name, value = found.group(1).lower(), found.group(2) or b""
+        if value[:1] in (b'"', b"'") and len(value) > 1 and value[-1:] == value[:1]:
+            value = value[1:-1]
+        attributes.setdefault(name, value)
+        at = found.end()
+    return attributes, at
+
+
+def _charset_of(attributes: dict[bytes, bytes]) -> str | None:
+    if b"charset" in attributes:
+        label = attributes[b"charset"].strip()
+        return label.decode("ascii", "replace")[:40] if label else None
+    if attributes.get(b"http-equiv", b"").strip().lower() == b"content-type":
+        found = _META_CHARSET.search(attributes.get(b"content", b""))
+        return found.group(1).decode("ascii") if found else None
     return None
 
 

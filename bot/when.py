@@ -16,8 +16,8 @@ far that zone is ahead of UTC at each end, and the store keeps it beside the dat
 
 Zone abbreviations that mean several places (CST: China, UTC+8, or US Central, UTC−6;
 IST: India, Israel or Ireland) are read in the light of the server's timezone: the reading
-whose home zone has the server's offset on that date wins. Where none has (a server in
-UTC), the FIRST reading listed in `ZONES` is taken, and the result says so.
+whose own offset is the server's on that date, or its standard time's, wins. Where none is
+(a server in UTC), the FIRST reading listed in `ZONES` is taken, and the result says so.
 """
 
 from __future__ import annotations
@@ -147,9 +147,11 @@ def _pick(readings: tuple[_Reading, ...], abbreviation: str, day: date,
           server: tzinfo) -> tuple[tzinfo, Text | None]:
     """The reading of a zone abbreviation, and a note when the server's zone did not settle it."""
     noon = datetime.combine(day, time(12))
-    server_offset = noon.replace(tzinfo=server).utcoffset()
-    matching = [r for r in readings
-                if noon.replace(tzinfo=ZoneInfo(r.home)).utcoffset() == server_offset]
+    local = noon.replace(tzinfo=server)
+    # The server's clock that day, or its standard time (Chicago's in summer is still CST's).
+    offset, dst = local.utcoffset(), local.dst()
+    server_offsets = {offset, offset - dst if offset is not None and dst else offset}
+    matching = [r for r in readings if _own_offset(r, noon) in server_offsets]
     chosen = matching[0] if len(matching) == 1 else readings[0]
     note = None
     if len(readings) > 1 and len(matching) != 1:
@@ -164,6 +166,14 @@ def _pick(readings: tuple[_Reading, ...], abbreviation: str, day: date,
                     chosen=Text(chosen.name))
     zone = ZoneInfo(chosen.home) if chosen.offset is None else timezone(chosen.offset)
     return zone, note
+
+
+def _own_offset(reading: _Reading, noon: datetime) -> timedelta | None:
+    """The reading's own offset that day, not its home zone's: Irish Standard Time is UTC+1
+    even in December, when Dublin is on UTC+0."""
+    if reading.offset is not None:
+        return reading.offset
+    return noon.replace(tzinfo=ZoneInfo(reading.home)).utcoffset()
 
 
 # -- page dates ---------------------------------------------------------------------

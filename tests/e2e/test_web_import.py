@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 
 import pytest
@@ -118,6 +119,57 @@ async def test_a_page_that_moved_its_date_and_venue_says_so_in_the_preview(world
             in moved.content), moved.content
     assert world.query("SELECT starts_at, venue FROM events WHERE id = ?", (event_id,)) == [
         (1953932400, "Washington, DC")]
+
+
+HIGH_NORTH = ('<html><head><meta property="og:title" content="Arctic Shipping Forum: Security '
+              'in the High North"><title>Arctic Shipping Forum - Institute</title></head><body>'
+              '<main><p class="kicker">Event</p><h1>Arctic Shipping Forum</h1>'
+              "<h2>Cooperation at Sea</h2><p>December 1, 2031, 6:00 PM - 8:00 PM EST</p>"
+              "<p>Washington, DC</p><p>Maria Cruz will moderate a discussion with Henrik "
+              "Olsen.</p></main></body></html>")
+
+
+async def test_headings_between_a_pages_title_and_its_date_keep_the_date_and_venue(
+        world, fake, server):
+    """An og:title the <h1> differs from, a kicker over the <h1> and an <h2> subtitle under
+    it (GUIDE.md §5): the date and venue under them are the event's, and the subtitle
+    describes it."""
+    server.add("/high-north.html", HIGH_NORTH)
+    reply = await import_page(fake, world.guild, world.moderator,
+                              url=server.url("/high-north.html"))
+    assert "When: <t:1953932400:F>" in reply.content, reply.content  # 2031-12-01 23:00 UTC
+    assert "Where: Washington, DC" in reply.content, reply.content
+    [(title, starts_at, venue, description)] = world.query(
+        "SELECT title, starts_at, venue, description FROM events WHERE id = ?",
+        (event_id_in(reply),))
+    assert (title, starts_at, venue) == ("Arctic Shipping Forum: Security in the High North",
+                                         1953932400, "Washington, DC")
+    assert description.startswith("Cooperation at Sea\n\nMaria Cruz will moderate")
+
+
+ZH_PAGE = ("<h1>中美气候合作前景</h1><p>2026年12月5日 下午3点至5点</p><p>北京</p>"
+           "<p>主持人：赵通</p><h3>赵通</h3><p>赵通是卡内基国际和平研究院研究员。</p>")
+
+
+async def test_pages_in_any_encoding_a_browser_reads_are_imported(world, fake, server):
+    """A <meta charset> left in a comment, or a "charset=" in a page's description, is not
+    the page's charset; a UTF-16 text file with its byte-order mark is text, uploaded or
+    fetched."""
+    server.add("/commented.html", ('<!-- <meta charset="gb2312"> --><html><head>'
+                                   '<meta name="description" content="charset=big5 or not">'
+                                   f'<meta charset="utf-8"></head><body><main>{ZH_PAGE}'
+                                   "</main></body></html>").encode())
+    text = "中美关系研讨会\r\n\r\n2026年12月5日 下午3点\r\n\r\n北京\r\n\r\n主持人：赵通\r\n"
+    utf_16 = codecs.BOM_UTF16_LE + text.encode("utf-16-le")
+    server.add("/talk.txt", utf_16, "text/plain")
+    for options in ({"url": server.url("/commented.html")}, {"url": server.url("/talk.txt")},
+                    {"page": Attachment("talk.txt", utf_16, "text/plain")}):
+        reply = await import_page(fake, world.guild, world.moderator, **options)
+        assert reply.ephemeral and "(event " in reply.content, (options, reply.content)
+        [(title, venue)] = world.query("SELECT title, venue FROM events WHERE id = ?",
+                                       (event_id_in(reply),))
+        assert venue == "北京" and title in ("中美气候合作前景", "中美关系研讨会"), options
+        assert people_of(world, event_id_in(reply)) == [("赵通", "moderator")]
 
 
 async def test_refused_urls_and_bad_options_write_nothing(world, fake, server):

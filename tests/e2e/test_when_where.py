@@ -100,6 +100,37 @@ async def test_page_dates_without_a_time_a_year_or_a_settled_zone(world, fake):
     assert event_times(world, central)[0] == int(datetime(2026, 12, 2, tzinfo=UTC).timestamp())
 
 
+async def test_a_pages_ist_in_december_in_a_server_on_utc_is_indias_and_says_so(world, fake):
+    """Dublin is on UTC+0 in December, but Irish Standard Time is UTC+1: the server's
+    timezone settles nothing, and the reply says which IST the bot took."""
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5,
+                              page=Attachment("d.txt", page("Delhi Talk",
+                                                            "December 5, 2026, 6:00 PM IST"),
+                                              "text/plain"))
+    assert "I read it as India Standard Time (UTC+5:30)" in reply.content, reply.content
+    delhi = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+    assert event_times(world, delhi)[0] == int(datetime(2026, 12, 5, 12, 30,
+                                                        tzinfo=UTC).timestamp())
+
+
+async def test_a_time_line_under_the_date_or_labelled_lines_give_the_time_and_venue(world,
+                                                                                   fake):
+    """The US form: the date, then "6:00 PM - 8:00 PM EST" on a line of its own, then the
+    place; or "Date:", "Time:" and "Location:" lines."""
+    start = int(datetime(2036, 12, 5, 23, tzinfo=UTC).timestamp())
+    end = int(datetime(2036, 12, 6, 1, tzinfo=UTC).timestamp())
+    for title, header in (
+            ("Shipping Forum", ("December 5, 2036", "6:00 PM - 8:00 PM EST", "Washington, DC")),
+            ("Labelled Forum", ("Date: December 5, 2036", "Time: 6:00 PM - 8:00 PM EST",
+                                "Location: Washington, DC"))):
+        reply = await import_page(fake, world.guild, world.moderator, capacity=5,
+                                  page=Attachment("f.txt", page(title, *header), "text/plain"))
+        assert f"When: <t:{start}:F>" in reply.content, reply.content
+        assert "Where: Washington, DC" in reply.content, reply.content
+        event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+        assert event_times(world, event_id)[:4] == (start, end, 0, "Washington, DC")
+
+
 async def test_times_are_typed_in_the_servers_timezone(world, fake):
     choices = await fake.autocomplete(world.guild, world.moderator, "manage timezone",
                                       focused="zone", zone="asia/sha")

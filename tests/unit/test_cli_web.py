@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import html
 import json
 import os
@@ -78,6 +79,17 @@ def test_parse_json_of_a_url_matches_the_text_page(cli, server):
     seed_text.pop("title")
     assert seed_web == seed_text
     assert len(seed_web["people"]) == 5 and seed_web["moderator"] == "Tong Zhao"
+
+
+def test_a_utf_16_text_page_with_its_mark_is_read_from_a_file_or_a_url(cli, server, tmp_path):
+    text = "中美关系研讨会\n\n2026年12月5日 下午3点\n\n北京\n\n主持人：赵通\n"
+    data = codecs.BOM_UTF16_LE + text.encode("utf-16-le")
+    (tmp_path / "utf16.txt").write_bytes(data)
+    server.add("/utf16.txt", data, "text/plain")
+    server.add("/utf16-latin1.txt", data, "text/plain; charset=iso-8859-1")  # the mark wins
+    pages = parsed(cli("parse", "--json", str(tmp_path / "utf16.txt"), server.url("/utf16.txt"),
+                       server.url("/utf16-latin1.txt"), **ALLOW_LOCAL))
+    assert [(p["title"], p["moderator"]) for p in pages] == [("中美关系研讨会", "赵通")] * 3
 
 
 def test_parse_and_import_read_html_files(cli):

@@ -3,6 +3,7 @@ GUIDE.md §5, each with a synthetic page, plus robustness properties."""
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import time
@@ -623,6 +624,17 @@ def test_decode_page_strips_bom_and_normalises_newlines():
     assert decode_page(b"\xef\xbb\xbfTitle\r\nLine\rEnd\n") == "Title\nLine\nEnd\n"
     assert decode_page("José\n".encode()) == "José\n"
     assert decode_page(bytearray(b"ok")) == "ok"
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_utf_16_page_with_its_byte_order_mark_is_text_not_binary(codec):
+    """Its NUL bytes are half its letters: the mark says what they are, as in an HTML page."""
+    text = "中美关系研讨会\r\n2026年12月5日 下午3点\r\nZoë\n"
+    mark = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE}.get(codec, b"")
+    data = mark + text.encode(codec)
+    assert decode_page(data) == "中美关系研讨会\n2026年12月5日 下午3点\nZoë\n"
+    with pytest.raises(InvalidValue, match="binary"):
+        decode_page(text.encode("utf-16-le"))  # without its mark: binary, as before
 
 
 # --- robustness ------------------------------------------------------------------------------

@@ -3,6 +3,8 @@ title, the description, a person, a role or a bio, and what does not."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from bot import pages_zh
@@ -15,6 +17,7 @@ from bot.pages import (
     parse_page,
 )
 from bot.pages_names import narration, read_names
+from bot.when import read_page_when
 
 INTRO = "Experts will examine how missile defense shapes deterrence in the region.\n\n"
 SUMMARY = INTRO.strip()
@@ -94,6 +97,51 @@ def test_a_subtitle_is_never_silently_dropped():
     page = parse_page("Trade Talks\nA Conversation on Tariffs\n\n" + INTRO)
     assert page.title == "Trade Talks"
     assert "A Conversation on Tariffs" in page.description
+
+
+DATED = "December 5, 2026, 6:00 PM - 8:00 PM EST\nWashington, DC\n\n" + INTRO
+
+
+@pytest.mark.parametrize(("top", "title", "subtitle"), [
+    ("Arctic Shipping Forum\nSecurity and Cooperation in the High North",
+     "Arctic Shipping Forum", "Security and Cooperation in the High North"),
+    ("Arctic Shipping Forum\nA conversation with Ann Lee and Bo Chen",
+     "Arctic Shipping Forum", "A conversation with Ann Lee and Bo Chen"),
+    ("Upcoming Event\nArctic Shipping Forum", "Arctic Shipping Forum", None),  # a kicker
+    ("Event\nArctic Shipping Forum\nSecurity in the High North", "Arctic Shipping Forum",
+     "Security in the High North"),
+    ("Arctic Shipping Forum\nSecurity in the High North\nA Public Forum", "Arctic Shipping Forum",
+     "Security in the High North\n\nA Public Forum"),
+])
+def test_a_subtitle_or_kicker_over_the_date_keeps_the_date_and_venue(top, title, subtitle):
+    page = parse_page(f"{top}\n{DATED}")
+    assert (page.title, page.date_text, page.location) == (
+        title, "December 5, 2026, 6:00 PM - 8:00 PM EST", "Washington, DC")
+    assert page.description == (f"{subtitle}\n\n{SUMMARY}" if subtitle else SUMMARY)
+
+
+@pytest.mark.parametrize(("top", "subtitle"), [
+    # og:title, then a differing <h1> the title already says, then an <h2>
+    ("Arctic Shipping Forum: Security in the High North\nArctic Shipping Forum", None),
+    ("Arctic Shipping Forum: Security in the High North\nEvent\nArctic Shipping Forum\n"
+     "Cooperation at Sea", "Cooperation at Sea"),
+    ("Arctic Shipping Forum\nThe High North in a Warming World",
+     "The High North in a Warming World"),
+])
+def test_a_web_pages_heading_under_its_own_title_keeps_the_date_and_venue(top, subtitle):
+    page = parse_page(f"{top}\n{DATED}", titled=True)
+    assert (page.title, page.date_text, page.location) == (
+        top.split("\n")[0], "December 5, 2026, 6:00 PM - 8:00 PM EST", "Washington, DC")
+    assert page.description == (f"{subtitle}\n\n{SUMMARY}" if subtitle else SUMMARY)
+
+
+def test_a_subtitle_names_the_people_it_introduces():
+    page = parse_page(f"Arctic Shipping Forum\nA conversation with Ann Lee, moderated by Bo Chen"
+                      f"\n{DATED}")
+    assert [(p.name, p.role) for p in page.people] == [("Ann Lee", "speaker"),
+                                                       ("Bo Chen", "moderator")]
+    assert (page.date_text, page.location) == ("December 5, 2026, 6:00 PM - 8:00 PM EST",
+                                               "Washington, DC")
 
 
 @pytest.mark.parametrize("venue", ["Online", "Virtual", "Streaming", "Webcast", "Live on YouTube"])
@@ -597,6 +645,62 @@ def test_a_section_heading_is_dropped(heading):
 def test_a_time_on_its_own_line_under_the_date(time):
     page = parse_page(f"Trade Talks\nTuesday, December 1, 2026\n{time}\n\n" + INTRO)
     assert (page.date_text, page.description) == (f"Tuesday, December 1, 2026 {time}", SUMMARY)
+
+
+@pytest.mark.parametrize("time", [
+    "6:00 PM - 8:00 PM EST", "6:00 p.m. – 8:00 p.m. ET", "6 – 8 PM EDT", "6:00-8:00 PM",
+    "10 AM - 12 PM GMT", "9:30 AM", "6:00 PM EST", "18:00–20:00 CET", "18:00 UTC+8",
+    "6:00 PM (Beijing time)", "6:00 PM ET / 3:00 PM PT", "6:00 PM, Eastern Time",
+])
+def test_a_us_time_line_under_the_date_joins_it_and_the_venue_under_it_stays(time):
+    page = parse_page(f"Trade Talks\nDecember 5, 2026\n{time}\nWashington, DC\n\n" + INTRO)
+    assert (page.date_text, page.location, page.description) == (
+        f"December 5, 2026 {time}", "Washington, DC", SUMMARY)
+
+
+def test_the_us_time_line_gives_the_events_start_end_and_zone():
+    page = parse_page("Trade Talks\nDecember 5, 2026\n6:00 PM - 8:00 PM EST\n\n" + INTRO)
+    when = read_page_when(page.date_text, "UTC")
+    assert (when.starts_at, when.ends_at) == (datetime(2026, 12, 5, 23, tzinfo=UTC),
+                                              datetime(2026, 12, 6, 1, tzinfo=UTC))
+
+
+@pytest.mark.parametrize("time", ["6 - 8", "12", "6 to 8", "2026", "PM EST"])
+def test_numbers_alone_are_no_time_line(time):
+    page = parse_page(f"Trade Talks\nDecember 5, 2026\n{time}\n\n" + INTRO)
+    assert page.date_text == "December 5, 2026"
+
+
+LABELLED = [
+    "Date: December 5, 2026\nTime: 6:00 PM - 8:00 PM EST\n"
+    "Location: Carnegie Endowment, Washington, DC",
+    "When: Saturday, December 5, 2026, 6:00 PM - 8:00 PM EST\n"
+    "Where: Carnegie Endowment, Washington, DC",
+    "Time: 6:00 PM - 8:00 PM EST\nDate: December 5, 2026\n"
+    "Venue: Carnegie Endowment, Washington, DC",
+    "DATE: December 5, 2026\nTIME: 6 - 8 p.m. EST\nEvent Location: Carnegie Endowment, "
+    "Washington, DC",
+]
+
+
+@pytest.mark.parametrize("lines", LABELLED)
+@pytest.mark.parametrize("where", ["header", "end"])
+def test_labelled_date_time_and_place_lines_are_read_wherever_they_are(lines, where):
+    text = (f"Trade Talks\n\n{lines}\n\n{INTRO}" if where == "header"
+            else f"Trade Talks\n\n{INTRO}Event Details\n\n{lines}")
+    page = parse_page(text)
+    when = read_page_when(page.date_text, "UTC")
+    assert (when.starts_at, when.ends_at) == (datetime(2026, 12, 5, 23, tzinfo=UTC),
+                                              datetime(2026, 12, 6, 1, tzinfo=UTC))
+    assert page.location == "Carnegie Endowment, Washington, DC"
+    assert (page.title, page.description, page.skipped) == ("Trade Talks", SUMMARY, ())
+
+
+@pytest.mark.parametrize("line", ["Time: to act on climate", "Where: do we go from here?",
+                                  "Date: to be announced"])
+def test_a_label_over_something_else_is_prose(line):
+    page = parse_page(INTRO + line)
+    assert (page.date_text, page.location, page.description) == (None, None, INTRO + line)
 
 
 @pytest.mark.parametrize("time", [

@@ -9,6 +9,7 @@ import pytest
 
 from bot.errors import InvalidValue
 from bot.pages import MAX_PAGE_BYTES, Page, Person, Takeaway, decode_page, parse_page
+from tests.conftest import ANNOUNCEMENT, SAMPLE_DIR
 
 PAGES = Path(__file__).parent / "pages"
 ZH_ANNOUNCEMENT = (PAGES / "zh_announcement.txt").read_text(encoding="utf-8")
@@ -105,6 +106,29 @@ def test_bilingual_page_in_the_other_order():
     assert [t.heading for t in page.takeaways] == ["核查", "Verification"]
     assert page.title == "《新削减战略武器条约》之后的核军控"
     assert "Tong Zhao moderated" in page.description and "与会专家探讨了" in page.description
+
+
+def test_a_person_named_in_each_script_before_the_page_pairs_the_names_is_one_person():
+    """The seed announcement, then its Chinese version: "赵通将主持" names 赵通 before the
+    paired "赵通（Tong Zhao）" line joins that name to the English version's Tong Zhao."""
+    page = parse_page(ANNOUNCEMENT.read_text(encoding="utf-8") + "\n\n"
+                      + (SAMPLE_DIR / "announcement.zh.txt").read_text(encoding="utf-8"))
+    assert [(p.name, p.role) for p in page.people] == [
+        ("赵通 (Tong Zhao)", "moderator"), ("李彬 (Li Bin)", "speaker"),
+        ("樊吉社 (Fan Jishe)", "discussant"), ("段占元 (Duan Zhanyuan)", "discussant"),
+        ("Zhang Hongyu", "discussant")]
+    assert bios(page)["赵通 (Tong Zhao)"].startswith("Tong Zhao is a fellow")  # the first bio
+
+
+@pytest.mark.parametrize(("text", "bio"), [
+    ("Tong Zhao will moderate.\n\n本次活动由赵通主持。\n\n主持人：赵通（Tong Zhao）", ""),
+    ("本次活动由赵通主持。\n\nTong Zhao will moderate.\n\n赵通（Tong Zhao）\n\n赵通是研究员。",
+     "赵通是研究员。"),
+    ("Tong Zhao will moderate.\n\n本次活动由赵通主持。\n\nTong Zhao（赵通）\n\n"
+     "Tong Zhao is a fellow.", "Tong Zhao is a fellow."),
+])
+def test_a_paired_name_joins_the_two_people_it_names(text, bio):
+    assert parse_page(text).people == (Person("赵通 (Tong Zhao)", "moderator", bio),)
 
 
 def test_unpaired_names_in_two_scripts_stay_two_people():

@@ -82,6 +82,22 @@ def test_state_and_content_classes_do_not_hide_the_page():
     assert "Jane Doe is a fellow." in html_to_text(html).text
 
 
+def test_a_pages_headings_between_its_title_and_date_keep_the_date_and_venue():
+    """og:title, then a kicker, a differing <h1> and an <h2> subtitle over the date."""
+    html = ('<html><head><meta property="og:title" content="Arctic Shipping Forum: Security '
+            'in the High North"><title>Arctic Shipping Forum - Institute</title></head><body>'
+            '<main><p class="kicker">Upcoming Event</p><h1>Arctic Shipping Forum</h1>'
+            "<h2>Cooperation at Sea</h2><p>December 5, 2026, 6:00 PM - 8:00 PM EST</p>"
+            "<p>Washington, DC</p><p>Maria Cruz will moderate a discussion with Henrik "
+            "Olsen.</p></main></body></html>")
+    page = parse_page(html_to_text(html).text, titled=True)
+    assert (page.title, page.date_text, page.location) == (
+        "Arctic Shipping Forum: Security in the High North",
+        "December 5, 2026, 6:00 PM - 8:00 PM EST", "Washington, DC")
+    assert page.description == ("Cooperation at Sea\n\n"
+                                "Maria Cruz will moderate a discussion with Henrik Olsen.")
+
+
 @pytest.mark.parametrize(("data", "declared", "text"), [
     ('<meta charset="iso-8859-1"><p>Zoë</p>'.encode("latin-1"), None, "Zoë"),
     ('<meta http-equiv="Content-Type" content="text/html; charset=windows-1252"><p>“Zoë”</p>'
@@ -106,9 +122,38 @@ def test_an_unknown_charset_is_refused(label):
         decode_html(b"<p>Hi</p>", label)
 
 
+@pytest.mark.parametrize(("head", "charset"), [
+    ('<!-- <meta charset="gb2312"> --><meta charset="utf-8">', "utf-8"),  # a comment is not
+    ('<!--<meta http-equiv="Content-Type" content="text/html; charset=gb2312" />-->', None),
+    ('<!--> <meta charset="big5">', "big5"),  # "<!-->" is a whole comment
+    ('<!-- never closed <meta charset="big5">', None),
+    ('<meta name="description" content="This page charset=big5 is fine"><meta charset="utf-8">',
+     "utf-8"),  # a content counts only in an http-equiv="Content-Type"
+    ('<meta http-equiv="refresh" content="5; charset=big5">', None),
+    ('<meta http-equiv="Content-Type" content="text/html; charset=gbk">', "gbk"),
+    ("<META CONTENT='text/html; charset=\"gbk\"' HTTP-EQUIV=content-type>", "gbk"),
+    ('<meta/charset=big5>', "big5"),
+    ('<title>charset=big5</title><metadata charset=big5><meta charset="utf-8">', "utf-8"),
+    ('<p title="<meta charset=big5>"><meta charset="utf-8">', "utf-8"),  # in a value
+])
+def test_the_meta_charset_is_found_as_a_browsers_prescan_finds_it(head, charset):
+    assert meta_charset(head.encode()) == charset
+
+
+def test_a_commented_out_meta_does_not_garble_the_page():
+    page = ('<!-- <meta charset="gb2312"> --><html><head><meta charset="utf-8"></head><body>'
+            "<h1>中美气候合作前景</h1><p>北京</p></body></html>")
+    assert "中美气候合作前景" in decode_html(page.encode())
+
+
 def test_meta_charset_scan_is_bounded():
     assert meta_charset(b"<meta" * 100_000) is None
     assert meta_charset(b" " * 5000 + b'<meta charset="latin1">') is None  # past the top
+    for data in (b"<!--" * 100_000, b'<a b="' * 100_000, b"<a b=" * 100_000, b"<" * 100_000,
+                 b"<meta a='" * 100_000, b"</" * 100_000):
+        started = time.perf_counter()
+        assert meta_charset(data) is None
+        assert time.perf_counter() - started < 0.5
 
 
 @pytest.mark.parametrize("html", [

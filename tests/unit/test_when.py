@@ -112,6 +112,21 @@ def test_ist_is_read_in_the_light_of_the_servers_timezone(zone, hours):
     assert when.starts_at == utc(2026, 6, 3, 18) - timedelta(hours=hours)
 
 
+@pytest.mark.parametrize(("zone", "line", "start", "noted"), [
+    # Dublin, London and Lisbon are UTC+0 in December: not Irish Standard Time's UTC+1.
+    ("UTC", "December 5, 2026, 6:00 PM IST", utc(2026, 12, 5, 12, 30), True),
+    ("Europe/London", "December 5, 2026, 6:00 PM IST", utc(2026, 12, 5, 12, 30), True),
+    ("Europe/Lisbon", "December 5, 2026, 6:00 PM IST", utc(2026, 12, 5, 12, 30), True),
+    # A zone whose standard time is the reading's settles it in summer too.
+    ("Asia/Jerusalem", "June 3, 2026, 18:00 IST", utc(2026, 6, 3, 16), False),
+    ("America/Chicago", "July 1, 2026, 6:00 PM CST", utc(2026, 7, 2), False),
+])
+def test_a_reading_is_settled_by_its_own_offset_not_its_home_zones(zone, line, start, noted):
+    when = read_page_when(line, zone)
+    assert when.starts_at == start
+    assert (when.note is not None) == noted, when.note
+
+
 @pytest.mark.parametrize("line", [None, "", "Live on YouTube", "sometime soon", "Smarch 40, 2026"])
 def test_a_line_without_a_date_gives_nothing(line):
     assert read_page_when(line).starts_at is None
