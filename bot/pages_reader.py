@@ -359,7 +359,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
             for name, role, leads in narration(par):
                 self._person(name, role, leads)
             if zh:
-                self.past = self.past or bool(pages_zh.PAST.search(par))
+                self.past = self.past or bool(pages_zh.PAST.search(pages_zh.fold(par)))
                 self._zh_narration(par)
         return i + 1
 
@@ -417,12 +417,13 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         par = self.paras[i]
         if len(par) > 60 or par[-1] in ".!?。！？" or _BULLET.match(par):
             return False
-        role = pages_zh.ROLE_WORD.fullmatch(par.rstrip(":： "))
+        read = pages_zh.fold(par)
+        role = pages_zh.ROLE_WORD.fullmatch(read.rstrip(":： "))
         if role:  # "主持人" over the name lines it heads
             self.section_role = pages_zh.role_of(role.group())
             return True
         before_bullet = i + 1 < len(self.paras) and _BULLET.match(self.paras[i + 1])
-        if before_bullet or _SECTION.fullmatch(par) or pages_zh.SECTION.fullmatch(par):
+        if before_bullet or _SECTION.fullmatch(par) or pages_zh.SECTION.fullmatch(read):
             self.section_role = None
             return True
         return False
@@ -432,14 +433,15 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         if (len(par) > 150 or _BULLET.match(par) or (par.endswith((".", "。")) and not (
                 _ABBREVIATION_END.search(par) and _title_case(par)))):
             return False
-        if len(par) <= 80 and _DATE.search(par):
+        read = pages_zh.fold(par)  # "下午6點" is a time line
+        if len(par) <= 80 and _DATE.search(read):
             field = "date_text"
             earlier = self.header.get(field)
             if earlier is not None and "title" not in self.header and not self.later_version:
                 taken = self._second_date_line(earlier, par)
                 if taken is not None:
                     return taken
-        elif len(par) <= 40 and "date_text" in self.header and _TIME_LINE.fullmatch(par):
+        elif len(par) <= 40 and "date_text" in self.header and _TIME_LINE.fullmatch(read):
             if self.later_version or "time" in self.repeated_header:
                 return self.later_version
             self.header["date_text"] += " " + par  # the time on its own line under the date
@@ -468,7 +470,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         December 1"); None when the first stays the date line (this one ends the header)."""
         if not _YEAR.search(par):
             return None  # never a date line without its year for one that may have it
-        if _YEAR.search(earlier) and (_DATE_FIRST.match(earlier)
+        if _YEAR.search(earlier) and (_DATE_FIRST.match(pages_zh.fold(earlier))
                                       or _prose(earlier) <= max(_prose(par), 1)):
             return None  # "December 1, 2027, Washington" over the day's time: the date
         if _prose(earlier) > _prose(par):
@@ -478,9 +480,9 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
 
     def _zh_field(self, par: str) -> bool:
         """"时间：…", "地点：…", "主题：…" lines, wherever they are."""
-        m = pages_zh.FIELD_LINE.fullmatch(par)
-        if m:
-            self.header.setdefault(pages_zh.FIELD_NAMES[m.group(1)], m.group(2))
+        m = pages_zh.FIELD_LINE.fullmatch(pages_zh.fold(par))
+        if m:  # the value as written
+            self.header.setdefault(pages_zh.FIELD_NAMES[m.group(1)], par[m.start(2):])
         return bool(m)
 
     def _takeaway(self, i: int) -> bool:

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.errors import InvalidValue
 from bot.i18n import N_, Text
+from bot.pages_zh import fold
 from bot.times import EARLIEST_YEAR, LATEST_YEAR, calendar_problem
 
 MAX_TYPED = 100  # characters of a typed time; dateparser's cost grows with its input
@@ -184,7 +185,7 @@ _DATES = (  # (pattern, order of its groups)
     (re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"), "ymd"),
 )
 _CLOCK = (r"(上午|早上|中午|下午|晚上)?\s*(\d{1,2})"
-          r"(?:\s*[:.：]\s*(\d{2})|\s*([点時时])(?:(\d{1,2})分|(半))?)?"
+          r"(?:\s*[:.：]\s*(\d{2})|\s*([点时])(?:(\d{1,2})分|(半))?)?"
           r"\s*(a\.?m\.?|p\.?m\.?)?")
 _TIMES = re.compile(rf"(?<![\d:]){_CLOCK}(?:\s*(?:-|–|—|~|～|to|至|until)\s*{_CLOCK})?",
                     re.IGNORECASE)
@@ -229,8 +230,8 @@ def _hour24(clock: _Clock, meridiem: str | None) -> int | None:
     return hour if 0 <= hour <= 23 else None
 
 
-def _find_date(text: str) -> tuple[re.Match[str], date | None, str] | None:
-    """The first date in the text: (its match, the date or None without a year, its text)."""
+def _find_date(text: str) -> tuple[re.Match[str], date | None] | None:
+    """The first date in the text: its match, and the date (None without a year)."""
     for pattern, order in _DATES:
         match = pattern.search(text)
         if match is None:
@@ -242,9 +243,9 @@ def _find_date(text: str) -> tuple[re.Match[str], date | None, str] | None:
         if month is None:
             continue
         if parts.get("y") is None:
-            return match, None, match[0].strip()
+            return match, None
         try:
-            return match, date(int(parts["y"]), month, int(parts["d"])), match[0].strip()
+            return match, date(int(parts["y"]), month, int(parts["d"]))
         except ValueError:
             continue
     return None
@@ -256,10 +257,12 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
     if not text:
         return When()
     text = " ".join(text.split())[:300]
-    found = _find_date(text)
+    read = fold(text)  # "下午3點", "12月5號", "北京時間"; what a note quotes is `text`'s
+    found = _find_date(read)
     if found is None:
         return When()
-    match, day, written = found
+    match, day = found
+    written = text[match.start():match.end()].strip()
     if day is None:
         return When(note=Text(N_("the page gives no year for its date {written!r}, so I left "
                                  "the start unset; set it with /manage edit"), written=written))
@@ -268,7 +271,7 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
                         written=written, earliest=EARLIEST_YEAR, latest=LATEST_YEAR)
     if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
         return When(note=out_of_years)
-    rest = text[match.end():]
+    rest = read[match.end():]
     server = server_zone(zone_name)
     zone: tzinfo = server
     note = None
@@ -296,8 +299,9 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
     end_mer = end_clock.meridiem if end_clock else None
     start_hour = _hour24(start_clock, None if start_clock.meridiem else end_mer)
     if start_hour is None:
+        times_written = text[match.end():match.end() + len(rest_times)]
         return When(note=Text(N_("the page's time {written!r} is not a time of day"),
-                              written=rest_times.strip()[:40]))
+                              written=times_written.strip()[:40]))
     starts = datetime.combine(day, time(start_hour, min(start_clock.minute, 59)), zone)
     ends = None
     if end_clock is not None:

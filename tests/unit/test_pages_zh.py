@@ -12,6 +12,8 @@ from bot.pages import MAX_PAGE_BYTES, Page, Person, Takeaway, decode_page, parse
 
 PAGES = Path(__file__).parent / "pages"
 ZH_ANNOUNCEMENT = (PAGES / "zh_announcement.txt").read_text(encoding="utf-8")
+# The same page as Taiwan writes it: traditional characters, 報導, 同步口譯, 與談人.
+ZH_TW_ANNOUNCEMENT = (PAGES / "zh_tw_announcement.txt").read_text(encoding="utf-8")
 ZH_RECAP = (PAGES / "zh_recap.txt").read_text(encoding="utf-8")
 BILINGUAL = (PAGES / "bilingual.txt").read_text(encoding="utf-8")
 INTRO = "随着大国竞争加剧，传统的核军控框架面临前所未有的压力。\n\n"
@@ -51,6 +53,27 @@ def test_chinese_announcement():
     )
     assert page.moderator == "赵通"
     assert page.takeaways == () and page.access_notes == () and page.skipped == ()
+
+
+def test_a_page_in_traditional_characters_reads_as_its_simplified_twin():
+    page, twin = parse_page(ZH_TW_ANNOUNCEMENT), parse_page(ZH_ANNOUNCEMENT)
+    # What the page says, as written
+    assert page.title == "核軍控的未來：大國競爭時代的戰略穩定"
+    assert page.date_text == "2026年12月1日（星期二） 下午6點至8點"  # the time line joins the date
+    assert page.location == "北京"
+    assert page.description.startswith("隨著大國競爭加劇，傳統的核軍控框架")
+    assert [(p.name, p.role) for p in page.people] == [
+        ("趙通", "moderator"), ("陳思遠", "speaker"), ("李彬", "speaker"), ("王海燕", "speaker"),
+        ("劉明軒", "discussant"), ("Jane Doe", "discussant")]
+    assert bios(page)["陳思遠"] == (
+        "陳思遠現任清華大學戰略與安全研究中心主任。\n\n他曾在外交部軍控司工作多年。")
+    # ... and what it means, as its simplified twin
+    assert (page.kind, page.registration_closed, page.off_the_record, page.language,
+            page.translation, page.access_notes, page.takeaways, page.skipped) == (
+        twin.kind, twin.registration_closed, twin.off_the_record, twin.language,
+        twin.translation, twin.access_notes, twin.takeaways, twin.skipped)
+    assert page.registration_closed and page.off_the_record and page.language == "Chinese"
+    assert [p.role for p in page.people] == [p.role for p in twin.people]
 
 
 def test_chinese_recap():

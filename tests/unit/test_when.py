@@ -21,6 +21,7 @@ from bot.when import (
     read_page_when,
     server_zone,
 )
+from tests.traditional import traditional
 
 
 def utc(*args: int) -> datetime:
@@ -35,6 +36,9 @@ def utc(*args: int) -> datetime:
     ("2026年12月1日（星期二）下午6:00-8:00", "Asia/Shanghai", utc(2026, 12, 1, 10),
      utc(2026, 12, 1, 12)),
     ("2026年12月1日 下午6点半 北京时间", None, utc(2026, 12, 1, 10, 30), None),
+    ("2026年12月1日 下午6點半 北京時間", None, utc(2026, 12, 1, 10, 30), None),  # traditional
+    ("2026年12月5日（週五）下午3點30分至5點", "Asia/Taipei", utc(2026, 12, 5, 7, 30),
+     utc(2026, 12, 5, 9)),
     ("June 3, 2026, 6:00 PM PDT", None, utc(2026, 6, 4, 1), None),
     ("1 July 2026, 09:00 BST", None, utc(2026, 7, 1, 8), None),
     ("March 2, 2026 10:00 JST", None, utc(2026, 3, 2, 1), None),
@@ -236,8 +240,10 @@ def test_reading_any_page_date_line_never_raises(line, zone):
     *((f"18:00{dash}20:00", (18, 0), (20, 0))
       for dash in ("—", "–", "~", "～", " to ", "至", " until ")),
 ])
-def test_a_page_clock_is_read_as_written(written, start, end):
-    when = read_page_when(f"2026年12月1日 {written}", "Asia/Shanghai")
+@pytest.mark.parametrize("script", [pytest.param(lambda text: text, id="simplified"),
+                                    pytest.param(traditional, id="traditional")])
+def test_a_page_clock_is_read_as_written(written, start, end, script):
+    when = read_page_when(script(f"2026年12月1日 {written}"), "Asia/Shanghai")
     midnight = utc(2026, 11, 30, 16)  # 1 December in Shanghai
     assert when.starts_at == midnight + timedelta(hours=start[0], minutes=start[1])
     assert when.ends_at == (None if end is None else
@@ -250,6 +256,12 @@ def test_a_page_time_that_is_no_time_of_day_is_left_unset_and_said(written):
     when = read_page_when(f"Dec 1, 2026 {written} GMT", "UTC")
     assert when.starts_at is None
     assert str(when.note) == f"the page's time {written!r} is not a time of day"
+
+
+def test_a_note_quotes_a_page_in_traditional_characters_as_written():
+    assert "'12月5號'" in str(read_page_when("12月5號 下午3點", "Asia/Taipei").note)
+    assert str(read_page_when("2026年12月5號 下午13點", "Asia/Taipei").note) == (
+        "the page's time '下午13點' is not a time of day")
 
 
 @pytest.mark.parametrize(("zone", "hours"), [
