@@ -67,7 +67,12 @@ FIELD_LINE = re.compile(r"(时间|日期|地点|地址|主题|题目)[：:] *(\S
 FIELD_NAMES = {"时间": "date_text", "日期": "date_text", "地点": "location", "地址": "location",
                "主题": "title", "题目": "title"}
 DATE = r"\d{4} *年 *\d{1,2} *月 *\d{1,2} *日|\d{1,2} *月 *\d{1,2} *日"
-TIME = re.compile(r"(?:上午|下午|晚上|中午|早上)? *\d{1,2}(?:[:：]\d\d|点(?:半|\d{1,2}分)?)")
+# A number up to 99 in Chinese numerals: "三", "两", "十二", "二十五", "零五" (in "三点零五分").
+NUMERAL = r"[一二三四五六七八九两]?十[一二三四五六七八九]?|[零〇]?[一二三四五六七八九两]"
+# What follows the hour's 点: "半", "一刻", "三刻", "15分", "十五分".
+MINUTES = rf"半|[一三]刻|(?:\d{{1,2}}|{NUMERAL})分"
+TIME = re.compile(rf"(?:上午|下午|晚上|中午|早上)? *"
+                  rf"(?:\d{{1,2}}[:：]\d\d|(?:\d{{1,2}}|{NUMERAL})[点时](?:{MINUTES})?)")
 NUMBERED = r"[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十]{1,3}[）)]|\d{1,2}[、．]"
 
 # Notices: registration closed, off the record, language, translation, other access notes.
@@ -109,6 +114,28 @@ def han_share(text: str) -> float:
     han = len(_HAN.findall(text))
     letters = han + len(text.encode("ascii", "ignore").translate(None, _NOT_ASCII_LETTERS))
     return han / letters if letters else 0.0
+
+
+_NUMERAL_DIGITS = dict(zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9),
+                           strict=True))
+
+
+def number(written: str) -> int:
+    """The value of digits or of a NUMERAL: "15", "十五", "二十", "两"."""
+    if written.isdecimal():
+        return int(written)
+    tens, ten, ones = written.rpartition("十")
+    value = _NUMERAL_DIGITS[ones[-1]] if ones else 0  # "零五" is 5
+    return value + (_NUMERAL_DIGITS[tens] if tens else 1) * 10 if ten else value
+
+
+def minutes(written: str) -> int:
+    """The minutes MINUTES gives: "半" 30, "一刻" 15, "十五分" 15."""
+    if written == "半":
+        return 30
+    if written.endswith("刻"):
+        return 15 * number(written[0])
+    return number(written[:-1])
 
 
 def role_of(word: str) -> str | None:

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.errors import InvalidValue
 from bot.i18n import N_, Text
-from bot.pages_zh import fold
+from bot.pages_zh import MINUTES, NUMERAL, fold, minutes, number
 from bot.times import EARLIEST_YEAR, LATEST_YEAR, calendar_problem
 
 MAX_TYPED = 100  # characters of a typed time; dateparser's cost grows with its input
@@ -184,8 +184,9 @@ _DATES = (  # (pattern, order of its groups)
     (re.compile(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]"), "md"),
     (re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"), "ymd"),
 )
-_CLOCK = (r"(上午|早上|中午|下午|晚上)?\s*(\d{1,2})"
-          r"(?:\s*[:.：]\s*(\d{2})|\s*([点时])(?:(\d{1,2})分|(半))?)?"
+# An hour in Chinese numerals is one only before its 点 or 时 ("三点", not "三人", "第一时间").
+_CLOCK = (rf"(上午|早上|中午|下午|晚上)?\s*(\d{{1,2}}|(?:{NUMERAL})(?=\s*(?:点|时(?!间))))"
+          rf"(?:\s*[:.：]\s*(\d{{2}})|\s*([点时])({MINUTES})?)?"
           r"\s*(a\.?m\.?|p\.?m\.?)?")
 _TIMES = re.compile(rf"(?<![\d:]){_CLOCK}(?:\s*(?:-|–|—|~|～|to|至|until)\s*{_CLOCK})?",
                     re.IGNORECASE)
@@ -199,14 +200,15 @@ class _Clock:
     explicit: bool  # written as a time (":" or am/pm or 点), not a bare number
 
 
-_CLOCK_GROUPS = 7  # the groups of one _CLOCK
+_CLOCK_GROUPS = 6  # the groups of one _CLOCK
 
 
 def _clock(groups: tuple[str | None, ...]) -> _Clock | None:
-    period, hour, minute, hour_mark, cn_minute, half, meridiem = groups
-    if hour is None:
+    period, hour_written, minute, hour_mark, after_mark, meridiem = groups
+    if hour_written is None:
         return None
-    mins = 30 if half else int(minute or cn_minute or 0)
+    hour = number(hour_written)
+    mins = int(minute) if minute else minutes(after_mark) if after_mark else 0
     mer = None
     if meridiem:
         mer = "am" if meridiem.lower().startswith("a") else "pm"
@@ -215,9 +217,9 @@ def _clock(groups: tuple[str | None, ...]) -> _Clock | None:
     elif period in ("上午", "早上"):
         mer = "am"
     elif period == "中午":
-        mer = "pm" if int(hour) < 6 or int(hour) == 12 else "am"
+        mer = "pm" if hour < 6 or hour == 12 else "am"
     explicit = bool(minute or hour_mark or meridiem or period)
-    return _Clock(int(hour), mins, mer, explicit)
+    return _Clock(hour, mins, mer, explicit)
 
 
 def _hour24(clock: _Clock, meridiem: str | None) -> int | None:

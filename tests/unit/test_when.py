@@ -231,6 +231,20 @@ def test_reading_any_page_date_line_never_raises(line, zone):
     ("中午1点", (13, 0), None),
     ("中午11点", (11, 0), None),
     ("下午6点-8点", (18, 0), (20, 0)),  # the end shares the start's 下午
+    ("下午三点", (15, 0), None),  # hours in Chinese numerals
+    ("上午十点", (10, 0), None),
+    ("十一点", (11, 0), None),
+    ("中午十二点", (12, 0), None),
+    ("二十点", (20, 0), None),
+    ("下午两点半", (14, 30), None),
+    ("下午三点一刻", (15, 15), None),
+    ("下午三点三刻", (15, 45), None),
+    ("下午三点十五分", (15, 15), None),
+    ("下午三点二十分", (15, 20), None),
+    ("下午三点零五分", (15, 5), None),
+    ("下午三时", (15, 0), None),
+    ("下午三点至五点", (15, 0), (17, 0)),
+    ("下午3点至五点半", (15, 0), (17, 30)),
     ("6 - 8 PM", (18, 0), (20, 0)),  # the start shares the end's PM
     ("12 PM - 1 PM", (12, 0), (13, 0)),
     ("12 AM", (0, 0), None),
@@ -256,6 +270,12 @@ def test_a_page_time_that_is_no_time_of_day_is_left_unset_and_said(written):
     when = read_page_when(f"Dec 1, 2026 {written} GMT", "UTC")
     assert when.starts_at is None
     assert str(when.note) == f"the page's time {written!r} is not a time of day"
+
+
+@pytest.mark.parametrize("rest", ["（星期一）", "星期三", "第一时间公布", "三人出席"])
+def test_chinese_numerals_that_are_no_time_of_day_leave_an_all_day_date(rest):
+    when = read_page_when(f"2026年12月1日 {rest}", "Asia/Shanghai")
+    assert when.all_day and when.starts_at == utc(2026, 12, 1) and when.note is None
 
 
 def test_a_note_quotes_a_page_in_traditional_characters_as_written():
