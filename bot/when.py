@@ -298,20 +298,29 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
     if start_clock is None:
         start = datetime.combine(day, time(0), UTC)
         return When(start, start + timedelta(days=1), all_day=True, note=note)
-    end_mer = end_clock.meridiem if end_clock else None
-    start_hour = _hour24(start_clock, None if start_clock.meridiem else end_mer)
+    start_mer, end_mer = start_clock.meridiem, end_clock.meridiem if end_clock else None
+    start_hour = _hour24(start_clock, end_mer)  # "6 - 8 PM": both ends share the PM
     if start_hour is None:
         times_written = text[match.end():match.end() + len(rest_times)]
         return When(note=Text(N_("the page's time {written!r} is not a time of day"),
                               written=times_written.strip()[:40]))
-    starts = datetime.combine(day, time(start_hour, min(start_clock.minute, 59)), zone)
+    start_minute = min(start_clock.minute, 59)
+    end_hour = _hour24(end_clock, start_mer) if end_clock is not None else None
+    end_minute = min(end_clock.minute, 59) if end_clock is not None else 0
+    if end_hour is not None and (end_hour, end_minute) <= (start_hour, start_minute):
+        # A half of the day written at one end only, which shared would run the range
+        # backwards, is that end's alone: the other is in the other half ("晚上10点至12点"
+        # ends at midnight, "11 - 1 PM" starts in the morning).
+        if start_mer is not None and end_mer is None:
+            end_hour = (end_hour + 12) % 24
+        elif start_mer is None and end_mer is not None:
+            start_hour = (start_hour + 12) % 24
+    starts = datetime.combine(day, time(start_hour, start_minute), zone)
     ends = None
-    if end_clock is not None:
-        end_hour = _hour24(end_clock, start_clock.meridiem if end_mer is None else None)
-        if end_hour is not None:
-            ends = datetime.combine(day, time(end_hour, min(end_clock.minute, 59)), zone)
-            if ends <= starts:  # past midnight
-                ends += timedelta(days=1)
+    if end_hour is not None:
+        ends = datetime.combine(day, time(end_hour, end_minute), zone)
+        if ends <= starts:  # past midnight
+            ends += timedelta(days=1)
     if calendar_problem(starts) or (ends is not None and calendar_problem(ends)):
         # the date's year is within bounds, but its zone moves the moment out of them
         return When(note=out_of_years)

@@ -251,6 +251,17 @@ def test_reading_any_page_date_line_never_raises(line, zone):
     ("0:30 - 23:30", (0, 30), (23, 30)),
     ("11:30 PM - 1:00 AM", (23, 30), (25, 0)),  # past midnight: the next day
     ("18:00 - 18:00", (18, 0), (42, 0)),  # an end at the start is the next day's
+    # A half of the day written once that would run the range backwards is one end's only:
+    ("晚上10点至12点", (22, 0), (24, 0)),  # 12 at night is midnight
+    ("晚上十点至十二点", (22, 0), (24, 0)),
+    ("下午8点-12点", (20, 0), (24, 0)),
+    ("晚上10点至1点", (22, 0), (25, 0)),
+    ("10 PM - 12", (22, 0), (24, 0)),
+    ("上午11点至1点", (11, 0), (13, 0)),
+    ("上午10点至12点", (10, 0), (12, 0)),  # and 12 in the morning's range is noon
+    ("11 - 1 PM", (11, 0), (13, 0)),
+    ("9 - 12 PM", (9, 0), (12, 0)),
+    ("10 - 1 AM", (22, 0), (25, 0)),
     *((f"18:00{dash}20:00", (18, 0), (20, 0))
       for dash in ("—", "–", "~", "～", " to ", "至", " until ")),
 ])
