@@ -71,7 +71,8 @@ async def test_a_page_in_traditional_characters_is_read_whole(world, fake):
     for line in (f"時間：<t:{starts}:F> (<t:{starts}:R>) – <t:{ends}:t>", "地點：北京",
                  "- 主持人：趙通", "- 主講人：陳思遠、李彬、王海燕", "- 與談人：劉明軒、Jane Doe"):
         assert line in lines, preview.content
-    assert "報名已截止" in preview.content and "不公開報導" in preview.content
+    # Its notes, and the languages named in the moderator's language
+    assert "標記：報名已截止、不公開報導、使用中文，提供英文翻譯" in lines, preview.content
 
     done = await fake.click(world.guild, moderator, preview.message, import_button(preview))
     await done.wait(lambda r: not r.custom_ids())
