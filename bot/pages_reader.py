@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from bot import pages_zh
+from bot.i18n import N_, Text
 from bot.page_model import Page, Person, Takeaway
 from bot.pages_names import (
     LABEL,
@@ -304,7 +305,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         self.description: list[str] = []
         self.access_notes: dict[str, None] = {}  # an ordered set
         self.takeaways: list[Takeaway] = []
-        self.skipped: list[str] = []
+        self.skipped: list[Text] = []
         self.people: dict[str, _Entry] = {}  # by every key of the name (name_keys)
         self.order: list[_Entry] = []  # the people, each once, as met
         self.by_word: dict[str, dict[_Entry, None]] = {}  # by _key of first and last name
@@ -352,7 +353,8 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         elif self._roster(par):
             pass
         elif self.intro_over:
-            self.skipped.append(f'skipped paragraph: "{par[:60]}{"…" if len(par) > 60 else ""}"')
+            excerpt = f"{par[:60]}{'…' if len(par) > 60 else ''}"
+            self.skipped.append(Text(N_('skipped paragraph: "{text}"'), text=excerpt))
         else:
             self.description.append(self.raw[i])
             self.past = self.past or bool(_PAST.search(par))

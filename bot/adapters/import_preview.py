@@ -109,7 +109,7 @@ def preview_text(plan: ImportPlan, lang: Language | None = None) -> str:
     lines += [lang._("Note: {note}.", note=safe(lang.text(note))) for note in plan.notes]
     if page.skipped:
         lines.append(lang._("Not understood, so skipped:"))
-        lines += [f"- {safe(clip(line, 200))}" for line in page.skipped[:SKIPPED_SHOWN]]
+        lines += [f"- {safe(clip(lang.text(line), 200))}" for line in page.skipped[:SKIPPED_SHOWN]]
         if len(page.skipped) > SKIPPED_SHOWN:
             more = len(page.skipped) - SKIPPED_SHOWN
             lines.append(lang.ngettext("- and {count:,} more line", "- and {count:,} more lines",
@@ -223,5 +223,5 @@ def saved_text(result: ImportResult, lang: Language | None = None) -> str:
         summary += "\n" + lang._("Note: {note}.", note=safe(lang.text(note)))
     if parsed.skipped:
         summary += "\n" + lang._("Not understood, so skipped:") + "\n" + "\n".join(
-            f"- {safe(line)}" for line in parsed.skipped[:10])
+            f"- {safe(lang.text(line))}" for line in parsed.skipped[:10])
     return summary

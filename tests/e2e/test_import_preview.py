@@ -22,6 +22,7 @@ CANCEL_BUTTON = "eventbot:import:cancel:"
 EXPIRED = "This preview has expired; run /manage import again."
 # An announcement as Taiwan writes it: traditional characters, 報導, 同步口譯, 與談人.
 ZH_TW_ANNOUNCEMENT = ROOT / "tests" / "unit" / "pages" / "zh_tw_announcement.txt"
+ZH_ANNOUNCEMENT = ROOT / "tests" / "unit" / "pages" / "zh_announcement.txt"
 
 
 def page(title: str, source: bytes = OPEN_ANNOUNCEMENT) -> Attachment:
@@ -84,6 +85,18 @@ async def test_a_page_in_traditional_characters_is_read_whole(world, fake):
                        (event_id,)) == [
         ("趙通", "moderator"), ("陳思遠", "speaker"), ("李彬", "speaker"), ("王海燕", "speaker"),
         ("劉明軒", "discussant"), ("Jane Doe", "discussant")]
+
+
+async def test_the_lines_skipped_are_listed_in_the_moderators_language(world, fake):
+    moderator = world.member("管理员", manage_events=True, locale="zh-CN")
+    text = ZH_ANNOUNCEMENT.read_text(encoding="utf-8") + "\n会后提供茶点，欢迎交流。\n"
+    page = Attachment("zh.txt", text.encode(), "text/plain")
+    preview = await fake.slash(world.guild, moderator, "manage import", page=page)
+    listed = ["无法理解，已跳过：", "- 段落：“会后提供茶点，欢迎交流。”"]
+    assert preview.content.splitlines()[-2:] == listed, preview.content
+    done = await fake.click(world.guild, moderator, preview.message, import_button(preview))
+    await done.wait(lambda r: not r.custom_ids())
+    assert done.content.splitlines()[-2:] == listed, done.content
 
 
 async def test_cancel_writes_nothing(world, fake):

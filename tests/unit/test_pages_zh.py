@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import InvalidValue
+from bot.i18n import language
 from bot.pages import MAX_PAGE_BYTES, Page, Person, Takeaway, decode_page, parse_page
 
 PAGES = Path(__file__).parent / "pages"
@@ -74,6 +75,13 @@ def test_a_page_in_traditional_characters_reads_as_its_simplified_twin():
         twin.translation, twin.access_notes, twin.takeaways, twin.skipped)
     assert page.registration_closed and page.off_the_record and page.language == "Chinese"
     assert [p.role for p in page.people] == [p.role for p in twin.people]
+
+
+def test_a_skipped_paragraph_is_named_in_the_readers_language():
+    [skipped] = parse_page(ZH_ANNOUNCEMENT + "\n会后提供茶点，欢迎交流。").skipped
+    assert str(skipped) == 'skipped paragraph: "会后提供茶点，欢迎交流。"'  # the CLI's English
+    assert language("zh-CN").text(skipped) == "段落：“会后提供茶点，欢迎交流。”"
+    assert language("zh-TW").text(skipped) == "段落：「会后提供茶点，欢迎交流。」"
 
 
 def test_chinese_recap():
