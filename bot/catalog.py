@@ -131,7 +131,7 @@ class PageSource:
 class ImportReport:
     event: Event
     created: bool
-    skipped: tuple[str, ...]  # what the importer could not place, per page
+    skipped: tuple[str, ...]  # what the importer could not place, per page (in English)
     notes: tuple[Text, ...] = ()  # how the page's date was read, where there was a choice
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from bot.i18n import Text
+
 ROLES = ("moderator", "speaker", "discussant", "host", "chair")
 
 
@@ -34,7 +36,7 @@ class Page:
     translation: str | None
     people: tuple[Person, ...]
     takeaways: tuple[Takeaway, ...]
-    skipped: tuple[str, ...]
+    skipped: tuple[Text, ...]  # what could not be placed, said in the reader's language
 
     @property
     def moderator(self) -> str | None:
@@ -42,4 +44,4 @@ class Page:
 
     def to_dict(self) -> dict:
         data = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
-        return data | {"moderator": self.moderator}
+        return data | {"moderator": self.moderator, "skipped": list(map(str, self.skipped))}

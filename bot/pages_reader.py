@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from bot import pages_zh
+from bot.i18n import N_, Text
 from bot.page_model import Page, Person, Takeaway
 from bot.pages_names import (
     LABEL,
@@ -352,7 +353,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         self.description: list[str] = []
         self.access_notes: dict[str, None] = {}  # an ordered set
         self.takeaways: list[Takeaway] = []
-        self.skipped: list[str] = []
+        self.skipped: list[Text] = []
         self.people: dict[str, _Entry] = {}  # by every key of the name (name_keys)
         self.order: list[_Entry | None] = []  # the people, each once, as met (None: merged)
         self.by_word: dict[str, dict[_Entry, None]] = {}  # by _key of first and last name
@@ -400,14 +401,15 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         elif self._roster(par):
             pass
         elif self.intro_over:
-            self.skipped.append(f'skipped paragraph: "{par[:60]}{"…" if len(par) > 60 else ""}"')
+            excerpt = f"{par[:60]}{'…' if len(par) > 60 else ''}"
+            self.skipped.append(Text(N_('skipped paragraph: "{text}"'), text=excerpt))
         else:
             self.description.append(self.raw[i])
             self.past = self.past or bool(_PAST.search(par))
             for name, role, leads in narration(par):
                 self._person(name, role, leads)
             if zh:
-                self.past = self.past or bool(pages_zh.PAST.search(par))
+                self.past = self.past or bool(pages_zh.PAST.search(pages_zh.fold(par)))
                 self._zh_narration(par)
         return i + 1
 
@@ -465,12 +467,13 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         par = self.paras[i]
         if len(par) > 60 or par[-1] in ".!?。！？" or _BULLET.match(par):
             return False
-        role = pages_zh.ROLE_WORD.fullmatch(par.rstrip(":： "))
+        read = pages_zh.fold(par)
+        role = pages_zh.ROLE_WORD.fullmatch(read.rstrip(":： "))
         if role:  # "主持人" over the name lines it heads
             self.section_role = pages_zh.role_of(role.group())
             return True
         before_bullet = i + 1 < len(self.paras) and _BULLET.match(self.paras[i + 1])
-        if before_bullet or _SECTION.fullmatch(par) or pages_zh.SECTION.fullmatch(par):
+        if before_bullet or _SECTION.fullmatch(par) or pages_zh.SECTION.fullmatch(read):
             self.section_role = None
             return True
         return False
@@ -479,14 +482,15 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         """Title, date and location lines; a repeated kind of line ends the header."""
         if not _header_line(par):
             return False
-        if _dated(par):
+        read = pages_zh.fold(par)  # "下午6點" is a time line
+        if _dated(read):
             field = "date_text"
             earlier = self.header.get(field)
             if earlier is not None and "title" not in self.header and not self.later_version:
                 taken = self._second_date_line(earlier, par)
                 if taken is not None:
                     return taken
-        elif len(par) <= 60 and "date_text" in self.header and _TIME_LINE.fullmatch(par):
+        elif len(par) <= 60 and "date_text" in self.header and _TIME_LINE.fullmatch(read):
             if self.later_version or "time" in self.header:
                 return self.later_version
             self.header["time"] = par  # the time on its own line under the date
@@ -527,7 +531,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         December 1"); None when the first stays the date line (this one ends the header)."""
         if not _YEAR.search(par):
             return None  # never a date line without its year for one that may have it
-        if _YEAR.search(earlier) and (_DATE_FIRST.match(earlier)
+        if _YEAR.search(earlier) and (_DATE_FIRST.match(pages_zh.fold(earlier))
                                       or _prose(earlier) <= max(_prose(par), 1)):
             return None  # "December 1, 2027, Washington" over the day's time: the date
         if _prose(earlier) > _prose(par):
@@ -556,9 +560,9 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
 
     def _zh_field(self, par: str) -> bool:
         """"时间：…", "地点：…", "主题：…" lines, wherever they are."""
-        m = pages_zh.FIELD_LINE.fullmatch(par)
-        if m:
-            self.header.setdefault(pages_zh.FIELD_NAMES[m.group(1)], m.group(2))
+        m = pages_zh.FIELD_LINE.fullmatch(pages_zh.fold(par))
+        if m:  # the value as written
+            self.header.setdefault(pages_zh.FIELD_NAMES[m.group(1)], par[m.start(2):])
         return bool(m)
 
     def _takeaway(self, i: int) -> bool:

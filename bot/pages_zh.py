@@ -12,10 +12,31 @@ import re
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN = re.compile(f"[{HAN}]")
 
+# The traditional characters of the vocabulary below (and of bot/when.py's dates and
+# times), each before its simplified form: pages from Taiwan and Hong Kong write 主講人,
+# 與談人, 報名已截止, 下午3點. The rules read `fold(text)`; one character stands for one,
+# so a match's positions hold in the text as written, and the names, places and titles
+# taken from there stay as the page writes them.
+_TRADITIONAL = (
+    "與与 專专 為为 爲为 舉举 會会 傳传 體体 內内 憑凭 辦办 動动 華华 協协 參参 發发 號号 "
+    "員员 國国 場场 處处 學学 賓宾 對对 將将 錄录 總总 報报 擔担 數数 時时 漢汉 滿满 點点 "
+    "現现 簡简 線线 綫线 紹绍 經经 結结 絡络 絕绝 網网 羅罗 聯联 觀观 討讨 議议 講讲 論论 "
+    "評评 譯译 話话 語语 說说 説说 請请 談谈 謝谢 進进 長长 閉闭 間间 韓韩 項项 須须 顧顾 "
+    "頓顿 題题 額额 鮮鲜 級级 庫库 係系 繫系 們们 僅仅 聲声 於于 兩两 導导 開开 關关")
+_FOLD = str.maketrans({pair[0]: pair[1] for pair in _TRADITIONAL.split()})
+
+
+def fold(text: str) -> str:
+    """The text as the vocabulary reads it: its traditional characters as simplified, one
+    for one (positions are kept)."""
+    return text.translate(_FOLD)
+
+
 # Role words, longest first so "主持人" is read before "主持".
 _ROLE_WORDS = {
     "主持人": "moderator", "主持": "moderator",
     "主讲人": "speaker", "主讲嘉宾": "speaker", "主讲": "speaker", "演讲人": "speaker",
+    "讲者": "speaker", "主讲者": "speaker",  # Taiwan's words
     "演讲嘉宾": "speaker", "发言人": "speaker", "发言嘉宾": "speaker", "对话嘉宾": "speaker",
     "嘉宾": "speaker",  # a guest: the importer has no separate role for guests
     "评议人": "discussant", "评议嘉宾": "discussant", "点评人": "discussant",
@@ -32,10 +53,10 @@ BRACKETS = re.compile(r" *[（(] *([^（）()]{1,80}?) *[）)]")
 # Words of two to four characters that head lines or stand in for a name, never names.
 NOT_NAMES = frozenset(re.findall(
     r"\S+",
-    "待定 另定 嘉宾 主持 主持人 主讲人 演讲人 评议人 点评人 与谈人 要点 主要观点 观点 简介 "
-    "介绍 嘉宾介绍 嘉宾简介 时间 日期 地点 活动 活动简介 活动介绍 活动回顾 会议 议程 主题 题目 "
-    "背景 内容 概要 摘要 总结 回顾 报名 联系 联系人 注意 注意事项 说明 研究员 教授 学者 专家 "
-    "中国 美国 日本 韩国 朝鲜 俄罗斯 北京 上海 华盛顿 中美 中美关系 我们 他们 本次 本场 此次"))
+    "待定 另定 嘉宾 主持 主持人 主讲人 讲者 主讲者 演讲人 评议人 点评人 与谈人 要点 主要观点 "
+    "观点 简介 介绍 嘉宾介绍 嘉宾简介 时间 日期 地点 活动 活动简介 活动介绍 活动回顾 会议 议程 "
+    "主题 题目 背景 内容 概要 摘要 总结 回顾 报名 联系 联系人 注意 注意事项 说明 研究员 教授 学者 "
+    "专家 中国 美国 日本 韩国 朝鲜 俄罗斯 北京 上海 华盛顿 中美 中美关系 我们 他们 本次 本场 此次"))
 
 SENTENCE_END = re.compile(r"(?<=[。！？；])")
 SECTION = re.compile(
@@ -45,21 +66,26 @@ SECTION = re.compile(
 FIELD_LINE = re.compile(r"(时间|日期|地点|地址|主题|题目)[：:] *(\S.{0,150})")
 FIELD_NAMES = {"时间": "date_text", "日期": "date_text", "地点": "location", "地址": "location",
                "主题": "title", "题目": "title"}
-DATE = r"\d{4} *年 *\d{1,2} *月 *\d{1,2} *日|\d{1,2} *月 *\d{1,2} *日"
-TIME = re.compile(r"(?:上午|下午|晚上|中午|早上)? *\d{1,2}(?:[:：]\d\d|点(?:半|\d{1,2}分)?)")
+DATE = r"\d{4} *年 *\d{1,2} *月 *\d{1,2} *[日号]|\d{1,2} *月 *\d{1,2} *[日号]"  # as bot.when reads
+# A number up to 99 in Chinese numerals: "三", "两", "十二", "二十五", "零五" (in "三点零五分").
+NUMERAL = r"[一二三四五六七八九两]?十[一二三四五六七八九]?|[零〇]?[一二三四五六七八九两]"
+# What follows the hour's 点: "半", "一刻", "三刻", "15分", "十五分".
+MINUTES = rf"半|[一三]刻|(?:\d{{1,2}}|{NUMERAL})分"
+TIME = re.compile(rf"(?:上午|下午|晚上|中午|早上)? *"
+                  rf"(?:\d{{1,2}}[:：]\d\d|(?:\d{{1,2}}|{NUMERAL})[点时](?:{MINUTES})?)")
 NUMBERED = r"[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十]{1,3}[）)]|\d{1,2}[、．]"
 
 # Notices: registration closed, off the record, language, translation, other access notes.
 CLOSED = re.compile(r"报名已(?:经)?(?:截止|结束|关闭|满)|名额已满|座位已满|人数已满|停止报名")
-OFF_RECORD = re.compile(r"不对外公开|不公开报道|不对外报道|不作公开报道|不录音|不录像")
+OFF_RECORD = re.compile(r"不对外公开|不(?:公开|对外|作公开)报[道导]|不录(?:音|像|影)")
 ACCESS = re.compile(r"不对媒体开放|谢绝媒体|仅限(?:受邀|邀请)|凭邀请|需(?:要)?(?:提前)?报名|"
-                    r"须(?:提前)?报名|网络直播|线上直播|全程直播")
+                    r"须(?:提前)?报名|网[络路]直播|线上直播|全程直播")
 _LANGUAGE_NAMES = {"中": "Chinese", "汉": "Chinese", "英": "English", "日": "Japanese",
                    "韩": "Korean", "俄": "Russian", "法": "French", "德": "German",
                    "西班牙": "Spanish", "阿拉伯": "Arabic"}
 _LANG_ALT = "|".join(sorted(_LANGUAGE_NAMES, key=len, reverse=True))
 LANGUAGE = re.compile(rf"(?:以|用|使用)({_LANG_ALT})(?:文|语)(?:进行|举行|开展)")
-TRANSLATION = re.compile(rf"(?:({_LANG_ALT})(?:文|语))?(?:同声|同步|交替)?(?:翻译|传译)")
+TRANSLATION = re.compile(rf"(?:({_LANG_ALT})(?:文|语))?(?:同声|同步|交替)?(?:翻译|传译|口译)")
 PAST = re.compile(r"(?:主持|讨论|探讨|分析|介绍|发表|评议|点评|交流|对话|举办|举行|参加|出席|"
                   r"分享)了|已于|于\d{4}年.{0,12}?举行")
 # Narration: "由赵通主持", "赵通将主持", "赵通担任主持人".
@@ -90,14 +116,36 @@ def han_share(text: str) -> float:
     return han / letters if letters else 0.0
 
 
+_NUMERAL_DIGITS = dict(zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9),
+                           strict=True))
+
+
+def number(written: str) -> int:
+    """The value of digits or of a NUMERAL: "15", "十五", "二十", "两"."""
+    if written.isdecimal():
+        return int(written)
+    tens, ten, ones = written.rpartition("十")
+    value = _NUMERAL_DIGITS[ones[-1]] if ones else 0  # "零五" is 5
+    return value + (_NUMERAL_DIGITS[tens] if tens else 1) * 10 if ten else value
+
+
+def minutes(written: str) -> int:
+    """The minutes MINUTES gives: "半" 30, "一刻" 15, "十五分" 15."""
+    if written == "半":
+        return 30
+    if written.endswith("刻"):
+        return 15 * number(written[0])
+    return number(written[:-1])
+
+
 def role_of(word: str) -> str | None:
-    return _ROLE_WORDS.get(word)
+    return _ROLE_WORDS.get(fold(word))
 
 
 def is_name(text: str) -> bool:
     """Two to four Han characters that are not a common word or an institution ("清华大学")."""
-    return (bool(NAME.fullmatch(text)) and text not in NOT_NAMES
-            and not _INSTITUTION.fullmatch(text))
+    word = fold(text)
+    return bool(NAME.fullmatch(text)) and word not in NOT_NAMES and not _INSTITUTION.fullmatch(word)
 
 
 def language_of(chars: str | None) -> str | None:
@@ -108,6 +156,7 @@ def notice(sentence: str) -> dict | None:
     """What a Chinese sentence notes about the event, or None if it is not a notice."""
     if len(sentence) > 150:
         return None
+    sentence = fold(sentence)
     found: dict = {}
     if CLOSED.search(sentence):
         found["registration_closed"] = True
@@ -148,7 +197,7 @@ class ChineseReading:
         "Tong Zhao（赵通）", "赵通（主持人）"."""
         han = NAME.match(text)
         latin = None
-        if han and han.group() not in NOT_NAMES and not _INSTITUTION.fullmatch(han.group()):
+        if han and is_name(han.group()):
             name, rest = han.group(), text[han.end():]
         else:
             found = self._latin_name_at(text)
@@ -177,10 +226,11 @@ class ChineseReading:
         return True
 
     def _zh_pair(self, text: str, role: str | None) -> bool:
-        two = _TWO_NAMES.fullmatch(text)
-        if not two or not all(map(is_name, two.groups())):
+        two = _TWO_NAMES.fullmatch(fold(text))
+        names = [text[slice(*two.span(n))] for n in (1, 2)] if two else []
+        if not names or not all(map(is_name, names)):
             return False
-        for name in two.groups():
+        for name in names:
             self._person(name, role)
         return True
 
@@ -190,9 +240,9 @@ class ChineseReading:
         line = self.paras[i]
         if len(line) > 300:
             return None
-        label = ROLE_LINE.match(line)
+        label = ROLE_LINE.match(fold(line))
         if label:
-            word = ROLE_WORD.match(line)
+            word = ROLE_WORD.match(label.group())
             assert word is not None  # ROLE_LINE matched: it starts with a role word
             role = role_of(word.group())
             found = False
@@ -234,22 +284,22 @@ class ChineseReading:
         han, _, latin = name.partition(" (")
         if not NAME.fullmatch(han):
             han, latin = "", name
-        if han and par.startswith(han) and BIO_AFTER_NAME.match(par, len(han)):
+        if han and par.startswith(han) and BIO_AFTER_NAME.match(fold(par), len(han)):
             return True
         return bool(latin) and self._latin_opens_with(par, latin.rstrip(")"))
 
     def _zh_bio(self, i: int) -> bool:
         """A paragraph opening with a Chinese name and saying who they are: "赵通是……"."""
         par = self.paras[i]
+        read = fold(par)
         for size in (2, 3, 4):
             lead = par[:size]
-            if not _ALL_HAN.fullmatch(lead) or not BIO_AFTER_NAME.match(par, size):
+            if not _ALL_HAN.fullmatch(lead) or not BIO_AFTER_NAME.match(read, size):
                 continue
             entry = self._known(lead)
             if entry is None:
-                if (not (self.people or self.notes_after_intro) or lead in NOT_NAMES
-                        or _INSTITUTION.fullmatch(lead) or not _NEW_BIO.match(par, size)
-                        or not BIO_WORDS.search(par, 0, 120)):
+                if (not (self.people or self.notes_after_intro) or not is_name(lead)
+                        or not _NEW_BIO.match(read, size) or not BIO_WORDS.search(read, 0, 120)):
                     continue
                 entry = self._person(lead)
             self._give_bio(entry, self.raw[i], None)
@@ -270,7 +320,8 @@ class ChineseReading:
 
     def _zh_narration(self, par: str) -> None:
         """"由赵通主持", "李彬将主讲"."""
-        for m in NARRATION.finditer(par):
-            name, word = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        for m in NARRATION.finditer(fold(par)):
+            at = 1 if m.group(1) else 3  # the name's group; its verb's is the next
+            name, word = par[slice(*m.span(at))], m.group(at + 1)
             if is_name(name):
                 self._person(name, NARRATION_ROLES[word])

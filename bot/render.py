@@ -50,6 +50,15 @@ ROLE_TITLES = {"moderator": N_("Moderator"), "host": N_("Host"), "chair": N_("Ch
 # One person's role, for a speaker's line and the speaker menu.
 ROLE_SINGULAR = {"moderator": N_("Moderator"), "host": N_("Host"), "chair": N_("Chair"),
                  "speaker": N_("Speaker"), "discussant": N_("Discussant")}
+# The languages pages name (bot.pages_zh, bot.pages_reader), kept in English, by their
+# casefolded name; shown through `language_name` in the reader's language. Any other is
+# shown as the page writes it.
+LANGUAGE_NAMES = {name.casefold(): name for name in (
+    N_("Chinese"), N_("English"), N_("Japanese"), N_("Korean"), N_("Russian"), N_("French"),
+    N_("German"), N_("Spanish"), N_("Arabic"), N_("Mandarin"), N_("Cantonese"), N_("Hindi"),
+    N_("Urdu"), N_("Farsi"), N_("Persian"), N_("Hebrew"), N_("Dutch"), N_("Thai"), N_("Greek"),
+    N_("Malay"), N_("Italian"), N_("Portuguese"), N_("Vietnamese"), N_("Indonesian"),
+    N_("Turkish"), N_("Polish"), N_("Ukrainian"))}
 COLOUR = discord.Colour.blurple()
 
 
@@ -252,14 +261,22 @@ def seats_left_text(lang: Language, left: int, capacity: int) -> str:
                          capacity, left=f"{left:,}", capacity=f"{capacity:,}")
 
 
+def language_name(lang: Language, name: str) -> str:
+    """A language an event is held or translated in, as the reader calls it: "Chinese",
+    "中文"."""
+    known = name.casefold()
+    return lang._(LANGUAGE_NAMES[known]) if known in LANGUAGE_NAMES else name
+
+
 def notes_text(lang: Language, event: Event) -> str | None:
     notes = []
     if event.language and event.translation:
         notes.append(lang._("In {language}, with simultaneous {translation} translation",
-                            language=safe_clip(event.language, NAME),
-                            translation=safe_clip(event.translation, NAME)))
+                            language=safe_clip(language_name(lang, event.language), NAME),
+                            translation=safe_clip(language_name(lang, event.translation), NAME)))
     elif event.language:
-        notes.append(lang._("In {language}", language=safe_clip(event.language, NAME)))
+        notes.append(lang._("In {language}",
+                            language=safe_clip(language_name(lang, event.language), NAME)))
     if event.off_the_record:
         notes.append(lang._("Off the record"))
     notes.extend(safe_clip(n, FIELD_VALUE) for n in event.access_notes[:20])

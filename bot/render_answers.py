@@ -19,6 +19,7 @@ from bot.render import (
     FIELD_VALUE,
     clip,
     closed_reason_text,
+    language_name,
     people_by_role,
     role_heading,
     safe,
@@ -93,10 +94,11 @@ def _where_fact(lang: Language, event: Event) -> str:
 def _language_fact(lang: Language, event: Event) -> str:
     if not event.language:
         return lang._("Language: the event page does not say")
+    held_in = safe(language_name(lang, event.language))
     if event.translation:
         return lang._("Language: held in {language}, with {translation} translation",
-                      language=safe(event.language), translation=safe(event.translation))
-    return lang._("Language: held in {language}", language=safe(event.language))
+                      language=held_in, translation=safe(language_name(lang, event.translation)))
+    return lang._("Language: held in {language}", language=held_in)
 
 
 def _off_the_record_fact(lang: Language, event: Event) -> str:

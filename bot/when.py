@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.errors import InvalidValue
 from bot.i18n import N_, Text
+from bot.pages_zh import MINUTES, NUMERAL, fold, minutes, number
 from bot.times import EARLIEST_YEAR, LATEST_YEAR, calendar_problem
 
 MAX_TYPED = 100  # characters of a typed time; dateparser's cost grows with its input
@@ -193,8 +194,9 @@ _DATES = (  # (pattern, order of its groups)
     (re.compile(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]"), "md"),
     (re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"), "ymd"),
 )
-_CLOCK = (r"(上午|早上|中午|下午|晚上)?\s*(\d{1,2})"
-          r"(?:\s*[:.：]\s*(\d{2})|\s*([点時时])(?:(\d{1,2})分|(半))?)?"
+# An hour in Chinese numerals is one only before its 点 or 时 ("三点", not "三人", "第一时间").
+_CLOCK = (rf"(上午|早上|中午|下午|晚上)?\s*(\d{{1,2}}|(?:{NUMERAL})(?=\s*(?:点|时(?!间))))"
+          rf"(?:\s*[:.：]\s*(\d{{2}})|\s*([点时])({MINUTES})?)?"
           r"\s*(a\.?m\.?|p\.?m\.?)?")
 _TIMES = re.compile(rf"(?<![\d:]){_CLOCK}(?:\s*(?:-|–|—|~|～|to|至|until)\s*{_CLOCK})?",
                     re.IGNORECASE)
@@ -208,14 +210,15 @@ class _Clock:
     explicit: bool  # written as a time (":" or am/pm or 点), not a bare number
 
 
-_CLOCK_GROUPS = 7  # the groups of one _CLOCK
+_CLOCK_GROUPS = 6  # the groups of one _CLOCK
 
 
 def _clock(groups: tuple[str | None, ...]) -> _Clock | None:
-    period, hour, minute, hour_mark, cn_minute, half, meridiem = groups
-    if hour is None:
+    period, hour_written, minute, hour_mark, after_mark, meridiem = groups
+    if hour_written is None:
         return None
-    mins = 30 if half else int(minute or cn_minute or 0)
+    hour = number(hour_written)
+    mins = int(minute) if minute else minutes(after_mark) if after_mark else 0
     mer = None
     if meridiem:
         mer = "am" if meridiem.lower().startswith("a") else "pm"
@@ -224,9 +227,9 @@ def _clock(groups: tuple[str | None, ...]) -> _Clock | None:
     elif period in ("上午", "早上"):
         mer = "am"
     elif period == "中午":
-        mer = "pm" if int(hour) < 6 or int(hour) == 12 else "am"
+        mer = "pm" if hour < 6 or hour == 12 else "am"
     explicit = bool(minute or hour_mark or meridiem or period)
-    return _Clock(int(hour), mins, mer, explicit)
+    return _Clock(hour, mins, mer, explicit)
 
 
 def _hour24(clock: _Clock, meridiem: str | None) -> int | None:
@@ -239,8 +242,8 @@ def _hour24(clock: _Clock, meridiem: str | None) -> int | None:
     return hour if 0 <= hour <= 23 else None
 
 
-def _find_date(text: str) -> tuple[re.Match[str], date | None, str] | None:
-    """The first date in the text: (its match, the date or None without a year, its text)."""
+def _find_date(text: str) -> tuple[re.Match[str], date | None] | None:
+    """The first date in the text: its match, and the date (None without a year)."""
     for pattern, order in _DATES:
         match = pattern.search(text)
         if match is None:
@@ -252,9 +255,9 @@ def _find_date(text: str) -> tuple[re.Match[str], date | None, str] | None:
         if month is None:
             continue
         if parts.get("y") is None:
-            return match, None, match[0].strip()
+            return match, None
         try:
-            return match, date(int(parts["y"]), month, int(parts["d"])), match[0].strip()
+            return match, date(int(parts["y"]), month, int(parts["d"]))
         except ValueError:
             continue
     return None
@@ -266,10 +269,12 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
     if not text:
         return When()
     text = " ".join(text.split())[:300]
-    found = _find_date(text)
+    read = fold(text)  # "下午3點", "12月5號", "北京時間"; what a note quotes is `text`'s
+    found = _find_date(read)
     if found is None:
         return When()
-    match, day, written = found
+    match, day = found
+    written = text[match.start():match.end()].strip()
     if day is None:
         return When(note=Text(N_("the page gives no year for its date {written!r}, so I left "
                                  "the start unset; set it with /manage edit"), written=written))
@@ -278,7 +283,7 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
                         written=written, earliest=EARLIEST_YEAR, latest=LATEST_YEAR)
     if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
         return When(note=out_of_years)
-    rest = text[match.end():]
+    rest = read[match.end():]
     server = server_zone(zone_name)
     zone: tzinfo = server
     note = None
@@ -303,19 +308,29 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
     if start_clock is None:
         start = datetime.combine(day, time(0), UTC)
         return When(start, start + timedelta(days=1), all_day=True, note=note)
-    end_mer = end_clock.meridiem if end_clock else None
-    start_hour = _hour24(start_clock, None if start_clock.meridiem else end_mer)
+    start_mer, end_mer = start_clock.meridiem, end_clock.meridiem if end_clock else None
+    start_hour = _hour24(start_clock, end_mer)  # "6 - 8 PM": both ends share the PM
     if start_hour is None:
+        times_written = text[match.end():match.end() + len(rest_times)]
         return When(note=Text(N_("the page's time {written!r} is not a time of day"),
-                              written=rest_times.strip()[:40]))
-    starts = datetime.combine(day, time(start_hour, min(start_clock.minute, 59)), zone)
+                              written=times_written.strip()[:40]))
+    start_minute = min(start_clock.minute, 59)
+    end_hour = _hour24(end_clock, start_mer) if end_clock is not None else None
+    end_minute = min(end_clock.minute, 59) if end_clock is not None else 0
+    if end_hour is not None and (end_hour, end_minute) <= (start_hour, start_minute):
+        # A half of the day written at one end only, which shared would run the range
+        # backwards, is that end's alone: the other is in the other half ("晚上10点至12点"
+        # ends at midnight, "11 - 1 PM" starts in the morning).
+        if start_mer is not None and end_mer is None:
+            end_hour = (end_hour + 12) % 24
+        elif start_mer is None and end_mer is not None:
+            start_hour = (start_hour + 12) % 24
+    starts = datetime.combine(day, time(start_hour, start_minute), zone)
     ends = None
-    if end_clock is not None:
-        end_hour = _hour24(end_clock, start_clock.meridiem if end_mer is None else None)
-        if end_hour is not None:
-            ends = datetime.combine(day, time(end_hour, min(end_clock.minute, 59)), zone)
-            if ends <= starts:  # past midnight
-                ends += timedelta(days=1)
+    if end_hour is not None:
+        ends = datetime.combine(day, time(end_hour, end_minute), zone)
+        if ends <= starts:  # past midnight
+            ends += timedelta(days=1)
     if calendar_problem(starts) or (ends is not None and calendar_problem(ends)):
         # the date's year is within bounds, but its zone moves the moment out of them
         return When(note=out_of_years)

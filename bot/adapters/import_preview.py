@@ -26,7 +26,15 @@ from bot.command_words import option_name
 from bot.flows import importing
 from bot.flows.importing import ImportPlan, ImportResult
 from bot.i18n import Language, language
-from bot.render import clip, event_embed, people_by_role, role_heading, safe, span_text
+from bot.render import (
+    clip,
+    event_embed,
+    language_name,
+    people_by_role,
+    role_heading,
+    safe,
+    span_text,
+)
 from bot.tree import member_language, report_error
 
 CUSTOM_ID_PREFIX = "eventbot:import:"
@@ -90,17 +98,18 @@ def preview_text(plan: ImportPlan, lang: Language | None = None) -> str:
                      names=safe(clip(lang._(", ").join(names), 300))) for role, names in groups]
     flags = [text for text, on in ((lang._("registration closed"), page.registration_closed),
                                    (lang._("off the record"), page.off_the_record)) if on]
-    if page.language:  # the page's own words, as written
-        flags.append(lang._("in {language} with {translation} translation",
-                            language=page.language, translation=page.translation)
-                     if page.translation else lang._("in {language}", language=page.language))
+    if page.language:
+        held_in = language_name(lang, page.language)
+        flags.append(lang._("in {language} with {translation} translation", language=held_in,
+                            translation=language_name(lang, page.translation))
+                     if page.translation else lang._("in {language}", language=held_in))
     lines.append(lang._("Flags: {flags}", flags=safe(lang._(", ").join(flags)) if flags
                         else lang._("none")))
     lines.append(lang._("Takeaways: {count}", count=len(page.takeaways)))
     lines += [lang._("Note: {note}.", note=safe(lang.text(note))) for note in plan.notes]
     if page.skipped:
         lines.append(lang._("Not understood, so skipped:"))
-        lines += [f"- {safe(clip(line, 200))}" for line in page.skipped[:SKIPPED_SHOWN]]
+        lines += [f"- {safe(clip(lang.text(line), 200))}" for line in page.skipped[:SKIPPED_SHOWN]]
         if len(page.skipped) > SKIPPED_SHOWN:
             more = len(page.skipped) - SKIPPED_SHOWN
             lines.append(lang.ngettext("- and {count:,} more line", "- and {count:,} more lines",
@@ -214,5 +223,5 @@ def saved_text(result: ImportResult, lang: Language | None = None) -> str:
         summary += "\n" + lang._("Note: {note}.", note=safe(lang.text(note)))
     if parsed.skipped:
         summary += "\n" + lang._("Not understood, so skipped:") + "\n" + "\n".join(
-            f"- {safe(line)}" for line in parsed.skipped[:10])
+            f"- {safe(lang.text(line))}" for line in parsed.skipped[:10])
     return summary

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from sandbox import Attachment
-from tests.conftest import ANNOUNCEMENT, RECAP
+from tests.conftest import ANNOUNCEMENT, RECAP, ROOT
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT, World, import_button, import_page
 from tests.pageserver import WEB_PAGES, PageServer
 
@@ -20,6 +20,9 @@ BOT_ENV = {"IMPORT_PREVIEW_TIMEOUT": str(PREVIEW_SECONDS),
            "FETCH_ALLOWED_NETWORKS": "127.0.0.1/32", "FETCH_TIMEOUT": "10"}
 CANCEL_BUTTON = "eventbot:import:cancel:"
 EXPIRED = "This preview has expired; run /manage import again."
+# An announcement as Taiwan writes it: traditional characters, 報導, 同步口譯, 與談人.
+ZH_TW_ANNOUNCEMENT = ROOT / "tests" / "unit" / "pages" / "zh_tw_announcement.txt"
+ZH_ANNOUNCEMENT = ROOT / "tests" / "unit" / "pages" / "zh_announcement.txt"
 
 
 def page(title: str, source: bytes = OPEN_ANNOUNCEMENT) -> Attachment:
@@ -57,6 +60,43 @@ async def test_the_preview_shows_the_page_and_import_creates_the_event(world, fa
     assert done.embeds and done.embeds[0]["title"] == "Preview Forum"
     assert world.query("SELECT title, capacity FROM events WHERE id = ?", (event_id,)) == [
         ("Preview Forum", 30)]
+
+
+async def test_a_page_in_traditional_characters_is_read_whole(world, fake):
+    moderator = world.member("版主", manage_events=True, locale="zh-TW")
+    page = Attachment("zh_tw.txt", ZH_TW_ANNOUNCEMENT.read_bytes(), "text/plain")
+    preview = await fake.slash(world.guild, moderator, "manage import", page=page)
+    assert preview.ephemeral and import_button(preview), preview
+    starts, ends = 1796148000, 1796155200  # 2026-12-01 18:00 and 20:00 in the server's UTC
+    lines = preview.content.splitlines()
+    for line in (f"時間：<t:{starts}:F> (<t:{starts}:R>) – <t:{ends}:t>", "地點：北京",
+                 "- 主持人：趙通", "- 主講人：陳思遠、李彬、王海燕", "- 與談人：劉明軒、Jane Doe"):
+        assert line in lines, preview.content
+    # Its notes, and the languages named in the moderator's language
+    assert "標記：報名已截止、不公開報導、使用中文，提供英文翻譯" in lines, preview.content
+
+    done = await fake.click(world.guild, moderator, preview.message, import_button(preview))
+    await done.wait(lambda r: not r.custom_ids())
+    event_id = int(re.search(r"（活動 (\d+)）", done.content)[1])
+    assert world.query("SELECT venue, starts_at, ends_at, registration_open, off_the_record, "
+                       "language, translation FROM events WHERE id = ?", (event_id,)) == [
+        ("北京", starts, ends, 0, 1, "Chinese", "English")]
+    assert world.query("SELECT name, role FROM people WHERE event_id = ? ORDER BY position",
+                       (event_id,)) == [
+        ("趙通", "moderator"), ("陳思遠", "speaker"), ("李彬", "speaker"), ("王海燕", "speaker"),
+        ("劉明軒", "discussant"), ("Jane Doe", "discussant")]
+
+
+async def test_the_lines_skipped_are_listed_in_the_moderators_language(world, fake):
+    moderator = world.member("管理员", manage_events=True, locale="zh-CN")
+    text = ZH_ANNOUNCEMENT.read_text(encoding="utf-8") + "\n会后提供茶点，欢迎交流。\n"
+    page = Attachment("zh.txt", text.encode(), "text/plain")
+    preview = await fake.slash(world.guild, moderator, "manage import", page=page)
+    listed = ["无法理解，已跳过：", "- 段落：“会后提供茶点，欢迎交流。”"]
+    assert preview.content.splitlines()[-2:] == listed, preview.content
+    done = await fake.click(world.guild, moderator, preview.message, import_button(preview))
+    await done.wait(lambda r: not r.custom_ids())
+    assert done.content.splitlines()[-2:] == listed, done.content
 
 
 async def test_cancel_writes_nothing(world, fake):

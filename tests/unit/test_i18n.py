@@ -138,6 +138,7 @@ def test_ids_kept_in_constants_are_marked_for_extraction():
     from bot import render
     assert render.CAPACITY_REACHED in ids and render.SAMPLE_NOTE in ids
     assert set(render.ROLE_TITLES.values()) | set(render.ROLE_SINGULAR.values()) <= ids
+    assert set(render.LANGUAGE_NAMES.values()) <= ids
 
 
 def test_discord_locales_map_to_the_shipped_languages():

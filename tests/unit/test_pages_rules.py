@@ -3,11 +3,12 @@ title, the description, a person, a role or a bio, and what does not."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
 
-from bot import pages_zh
+from bot import pages_reader, pages_zh, when
 from bot.errors import InvalidValue
 from bot.pages import (
     MAX_PAGE_BYTES,
@@ -18,6 +19,7 @@ from bot.pages import (
 )
 from bot.pages_names import narration, read_names
 from bot.when import read_page_when
+from tests.traditional import ALIKE, TRADITIONAL, traditional
 
 INTRO = "Experts will examine how missile defense shapes deterrence in the region.\n\n"
 SUMMARY = INTRO.strip()
@@ -163,7 +165,7 @@ def test_prose_after_the_takeaways_is_skipped_not_described():
     tail = "A video of the event is available online for members."
     page = parse_page(INTRO + "• Trade: Tariffs rose.\n\n• Security: Alliances held.\n\n" + tail)
     assert page.description == SUMMARY
-    assert page.skipped == (f'skipped paragraph: "{tail}"',)
+    assert tuple(map(str, page.skipped)) == (f'skipped paragraph: "{tail}"',)
 
 
 @pytest.mark.parametrize(("tail", "shown"), [
@@ -174,7 +176,7 @@ def test_prose_after_the_takeaways_is_skipped_not_described():
 ])
 def test_a_skipped_paragraph_is_quoted_whole_up_to_sixty_characters(tail, shown):
     page = parse_page(INTRO + "• Trade: Tariffs rose.\n\n" + tail)
-    assert page.skipped == (f'skipped paragraph: "{shown}"',)
+    assert tuple(map(str, page.skipped)) == (f'skipped paragraph: "{shown}"',)
 
 
 # --- people and roles ------------------------------------------------------------------
@@ -258,7 +260,7 @@ def test_an_unrelated_paragraph_after_a_bio_is_not_appended_to_it():
     tail = "The venue opens at noon for lunch and coffee."
     page = parse_page(INTRO + f"Ann Lee\n\nAnn Lee is an economist.\n\n{tail}")
     assert {p.name: p.bio for p in page.people} == {"Ann Lee": "Ann Lee is an economist."}
-    assert page.skipped == (f'skipped paragraph: "{tail}"',)
+    assert tuple(map(str, page.skipped)) == (f'skipped paragraph: "{tail}"',)
 
 
 @pytest.mark.parametrize(("place", "language"), [
@@ -273,6 +275,10 @@ def test_what_reads_as_a_language(place, language):
 # --- takeaways -------------------------------------------------------------------------
 
 ZH_INTRO = "专家们将讨论导弹防御对地区威慑的影响。\n\n"
+# Each Chinese wording is read in both scripts: simplified, and traditional as pages from
+# Taiwan and Hong Kong write it.
+SCRIPTS = [pytest.param(lambda text: text, id="simplified"),
+           pytest.param(traditional, id="traditional")]
 
 
 def test_a_takeaway_is_cut_at_its_first_colon_only():
@@ -838,10 +844,12 @@ ZH = ZH_INTRO.strip()
     *((f"本次活动{w}。", {"registration_closed": True}) for w in (
         "名额已满", "座位已满", "人数已满", "停止报名")),
     *((f"本次活动{w}。", {"off_the_record": True}) for w in (
-        "不对外公开", "不公开报道", "不对外报道", "不作公开报道", "不录音", "不录像")),
+        "不对外公开", "不公开报道", "不对外报道", "不作公开报道", "不公开报导", "不录音", "不录像",
+        "不录影")),
     *((f"本次活动{w}。", {"access": True}) for w in (
         "不对媒体开放", "谢绝媒体", "仅限受邀嘉宾", "仅限邀请嘉宾", "凭邀请入场", "需报名",
-        "需要提前报名", "须提前报名", "须报名", "将网络直播", "将线上直播", "将全程直播")),
+        "需要提前报名", "须提前报名", "须报名", "将网络直播", "将网路直播", "将线上直播",
+        "将全程直播")),
     *((f"本次活动{how}{lang}{kind}{verb}。", {"language": name})
       for how, kind, verb in (("以", "文", "进行"), ("用", "语", "举行"), ("使用", "文", "开展"))
       for lang, name in (("中", "Chinese"), ("英", "English"))),
@@ -854,41 +862,45 @@ ZH = ZH_INTRO.strip()
         ("法", "French", "文"), ("德", "German", "文"), ("西班牙", "Spanish", "语"),
         ("阿拉伯", "Arabic", "语"))),
     *((f"现场提供英文{how}。", {"translation": "English"}) for how in (
-        "同声传译", "同步翻译", "交替传译", "翻译")),
+        "同声传译", "同步翻译", "交替传译", "翻译", "同步口译", "口译")),
     ("本次活动在北京。", None),
 ])
-def test_chinese_notices(sentence, found):
-    assert pages_zh.notice(sentence) == found
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_chinese_notices(sentence, found, script):
+    assert pages_zh.notice(script(sentence)) == found
 
 
 NOT_NAMES = spaced(
-    "待定 另定 嘉宾 主持 主持人 主讲人 演讲人 评议人 点评人 与谈人 要点 主要观点 观点 简介 "
-    "介绍 嘉宾介绍 嘉宾简介 时间 日期 地点 活动 活动简介 活动介绍 活动回顾 会议 议程 主题 题目 "
-    "背景 内容 概要 摘要 总结 回顾 报名 联系 联系人 注意 注意事项 说明 研究员 教授 学者 专家 "
-    "中国 美国 日本 韩国 朝鲜 俄罗斯 北京 上海 华盛顿 中美 中美关系 我们 他们 本次 本场 此次")
+    "待定 另定 嘉宾 主持 主持人 主讲人 讲者 主讲者 演讲人 评议人 点评人 与谈人 要点 主要观点 "
+    "观点 简介 介绍 嘉宾介绍 嘉宾简介 时间 日期 地点 活动 活动简介 活动介绍 活动回顾 会议 议程 "
+    "主题 题目 背景 内容 概要 摘要 总结 回顾 报名 联系 联系人 注意 注意事项 说明 研究员 教授 学者 "
+    "专家 中国 美国 日本 韩国 朝鲜 俄罗斯 北京 上海 华盛顿 中美 中美关系 我们 他们 本次 本场 此次")
 INSTITUTIONS = spaced("清华大学 外交学院 研究中心 某研究所 某研究院 作家协会 数学学会 某基金会 "
                       "兰德智库 "
                       "地方政府 外交部 公安局 办事处 外事办")
 
 
 @pytest.mark.parametrize("word", NOT_NAMES + INSTITUTIONS)
-def test_chinese_words_that_are_never_names(word):
-    assert not pages_zh.is_name(word)
-    assert pages_zh.is_name("赵通")
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_chinese_words_that_are_never_names(word, script):
+    assert not pages_zh.is_name(script(word))
+    assert pages_zh.is_name(script("赵通"))
 
 
 @pytest.mark.parametrize(("word", "role"), [
     ("主持人", "moderator"), ("主持", "moderator"), ("主讲人", "speaker"), ("主讲嘉宾", "speaker"),
-    ("主讲", "speaker"), ("演讲人", "speaker"), ("演讲嘉宾", "speaker"), ("发言人", "speaker"),
+    ("主讲", "speaker"), ("讲者", "speaker"), ("主讲者", "speaker"),
+    ("演讲人", "speaker"), ("演讲嘉宾", "speaker"), ("发言人", "speaker"),
     ("发言嘉宾", "speaker"), ("对话嘉宾", "speaker"), ("嘉宾", "speaker"),
     ("评议人", "discussant"), ("评议嘉宾", "discussant"), ("点评人", "discussant"),
     ("点评嘉宾", "discussant"), ("评论人", "discussant"), ("与谈人", "discussant"),
 ])
 @pytest.mark.parametrize("separator", ["：", ":", " "])
-def test_each_chinese_role_line(word, role, separator):
-    page = parse_page(ZH_INTRO + f"{word}{separator}赵通")
-    assert {p.name: p.role for p in page.people} == {"赵通": role}
-    assert page.description == ZH
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_each_chinese_role_line(word, role, separator, script):
+    page = parse_page(script(ZH_INTRO + f"{word}{separator}赵通"))
+    assert {p.name: p.role for p in page.people} == {script("赵通"): role}  # as written
+    assert page.description == script(ZH)
 
 
 @pytest.mark.parametrize("heading", [
@@ -896,9 +908,10 @@ def test_each_chinese_role_line(word, role, separator):
     "与会嘉宾", "参会嘉宾", "嘉宾介绍", "嘉宾简介", "活动要点", "会议议程", "讨论要点",
     "主要内容", "核心观点", "重要观点", "嘉宾简介：",
 ])
-def test_each_chinese_section_heading_is_dropped(heading):
-    page = parse_page(ZH_INTRO + f"{heading}\n\n主持人：赵通")
-    assert (page.description, page.skipped) == (ZH, ())
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_each_chinese_section_heading_is_dropped(heading, script):
+    page = parse_page(script(ZH_INTRO + f"{heading}\n\n主持人：赵通"))
+    assert (page.description, page.skipped) == (script(ZH), ())
 
 
 @pytest.mark.parametrize(("line", "field", "value"), [
@@ -907,9 +920,10 @@ def test_each_chinese_section_heading_is_dropped(heading):
     ("地点：北京", "location", "北京"), ("地址：北京", "location", "北京"),
     ("主题：中美关系", "title", "中美关系"), ("题目：中美关系", "title", "中美关系"),
 ])
-def test_each_chinese_field_line(line, field, value):
-    page = parse_page(ZH_INTRO + line)
-    assert (getattr(page, field), page.description) == (value, ZH)
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_each_chinese_field_line(line, field, value, script):
+    page = parse_page(script(ZH_INTRO + line))
+    assert (getattr(page, field), page.description) == (script(value), script(ZH))
 
 
 @pytest.mark.parametrize(("narration", "role"), [
@@ -922,8 +936,9 @@ def test_each_chinese_field_line(line, field, value):
                               ("也将", "演讲", "speaker"), ("将担任", "主持人", "moderator"),
                               ("", "点评", "discussant"), ("", "评议", "discussant"))),
 ])
-def test_each_chinese_narration(narration, role):
-    assert roles(ZH_INTRO + narration) == {"赵通": role}
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_each_chinese_narration(narration, role, script):
+    assert roles(script(ZH_INTRO + narration)) == {script("赵通"): role}
 
 
 @pytest.mark.parametrize("narration", [
@@ -932,8 +947,9 @@ def test_each_chinese_narration(narration, role):
         "举行", "参加", "出席", "分享")),
     "活动已于昨天结束。", "活动于2026年12月1日在北京举行。",
 ])
-def test_chinese_past_tense_makes_a_recap(narration):
-    assert parse_page(ZH_INTRO + narration).kind == "recap"
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_chinese_past_tense_makes_a_recap(narration, script):
+    assert parse_page(script(ZH_INTRO + narration)).kind == "recap"
 
 
 @pytest.mark.parametrize("after", [
@@ -941,8 +957,10 @@ def test_chinese_past_tense_makes_a_recap(narration):
     "曾任研究员。", "曾在清华任教。", "担任研究员。", "长期研究核政策。", "主要研究核政策。",
     "目前在北京工作。", "，研究员。", ",研究员。",
 ])
-def test_a_chinese_bio_opens_with_the_name_and_what_follows_it(after):
-    assert bios(ZH_INTRO + f"主持人：赵通\n\n赵通\n\n赵通{after}") == {"赵通": f"赵通{after}"}
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_a_chinese_bio_opens_with_the_name_and_what_follows_it(after, script):
+    assert bios(script(ZH_INTRO + f"主持人：赵通\n\n赵通\n\n赵通{after}")) == {
+        script("赵通"): script(f"赵通{after}")}
 
 
 @pytest.mark.parametrize(("verb", "word"), [
@@ -951,14 +969,44 @@ def test_a_chinese_bio_opens_with_the_name_and_what_follows_it(after):
     ("是", "成员"), ("是", "专家"), ("是", "副主席"), ("是", "高级顾问"), ("是", "Senior Fellow"),
     ("是", "Professor"),
 ])
-def test_a_new_chinese_name_needs_a_bio_verb_and_a_bio_word(verb, word):
-    bio = f"李彬{verb}清华大学{word}。"
-    assert bios(ZH_INTRO + f"主持人：赵通\n\n{bio}") == {"赵通": "", "李彬": bio}
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_a_new_chinese_name_needs_a_bio_verb_and_a_bio_word(verb, word, script):
+    bio = script(f"李彬{verb}清华大学{word}。")
+    assert bios(script(ZH_INTRO + "主持人：赵通\n\n") + bio) == {script("赵通"): "", "李彬": bio}
 
 
 @pytest.mark.parametrize("joined", ["和", "与", "及"])
-def test_each_chinese_and_between_two_names(joined):
-    assert roles(ZH_INTRO + f"嘉宾：李彬{joined}樊吉社") == {"李彬": "speaker", "樊吉社": "speaker"}
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_each_chinese_and_between_two_names(joined, script):
+    assert roles(script(ZH_INTRO + f"嘉宾：李彬{joined}樊吉社")) == {
+        "李彬": "speaker", "樊吉社": "speaker"}
+
+
+def test_names_in_traditional_characters_are_kept_as_written():
+    # The vocabulary reads traditional characters as simplified; the names stay the page's.
+    text = traditional(ZH_INTRO + "与谈人：刘明轩\n\n主讲人：陈思远与李彬\n\n"
+                                  "本次活动由欧阳修文主持。")
+    assert roles(text) == {"劉明軒": "discussant", "陳思遠": "speaker", "李彬": "speaker",
+                           "歐陽修文": "moderator"}
+
+
+def test_every_character_of_the_chinese_vocabulary_is_read_in_both_scripts():
+    """The traditional runs of the tests above cover the whole vocabulary (the importer's
+    and bot.when's words): each of its characters is in tests/traditional.py, with its
+    traditional form or as written alike in both scripts."""
+    found = set()
+    for module in (pages_zh, pages_reader, when):
+        for name, value in vars(module).items():
+            if name.startswith("__") or name == "_TRADITIONAL":  # not the fold table itself
+                continue
+            if isinstance(value, re.Pattern):
+                value = value.pattern
+            elif isinstance(value, dict | frozenset | tuple):
+                value = " ".join(map(str, value))
+            if isinstance(value, str):
+                found.update(re.findall(r"[\u4e00-\u9fff]", value.replace(pages_zh.HAN, "")))
+    assert len(found) > 200
+    assert found - set(TRADITIONAL) - ALIKE == set()
 
 
 # --- a title line between a name line and its bio -------------------------------------------
@@ -1253,8 +1301,8 @@ def test_prose_after_a_name_line_is_no_longer_the_description():
     page = parse_page(TALK + "Ann Lee will moderate.\n\nAnn Lee\n\n"
                       "The institute thanks its generous sponsors for their support.")
     assert page.description == TALK.strip() + "\n\nAnn Lee will moderate."
-    assert page.skipped == ('skipped paragraph: "The institute thanks its generous sponsors '
-                            'for their support…"',)
+    assert tuple(map(str, page.skipped)) == (
+        'skipped paragraph: "The institute thanks its generous sponsors for their support…"',)
 
 
 def test_a_name_line_with_its_label_in_brackets_needs_no_bio():

@@ -8,11 +8,14 @@ from pathlib import Path
 import pytest
 
 from bot.errors import InvalidValue
+from bot.i18n import language
 from bot.pages import MAX_PAGE_BYTES, Page, Person, Takeaway, decode_page, parse_page
 from tests.conftest import ANNOUNCEMENT, SAMPLE_DIR
 
 PAGES = Path(__file__).parent / "pages"
 ZH_ANNOUNCEMENT = (PAGES / "zh_announcement.txt").read_text(encoding="utf-8")
+# The same page as Taiwan writes it: traditional characters, 報導, 同步口譯, 與談人.
+ZH_TW_ANNOUNCEMENT = (PAGES / "zh_tw_announcement.txt").read_text(encoding="utf-8")
 ZH_RECAP = (PAGES / "zh_recap.txt").read_text(encoding="utf-8")
 BILINGUAL = (PAGES / "bilingual.txt").read_text(encoding="utf-8")
 INTRO = "随着大国竞争加剧，传统的核军控框架面临前所未有的压力。\n\n"
@@ -52,6 +55,34 @@ def test_chinese_announcement():
     )
     assert page.moderator == "赵通"
     assert page.takeaways == () and page.access_notes == () and page.skipped == ()
+
+
+def test_a_page_in_traditional_characters_reads_as_its_simplified_twin():
+    page, twin = parse_page(ZH_TW_ANNOUNCEMENT), parse_page(ZH_ANNOUNCEMENT)
+    # What the page says, as written
+    assert page.title == "核軍控的未來：大國競爭時代的戰略穩定"
+    assert page.date_text == "2026年12月1日（星期二） 下午6點至8點"  # the time line joins the date
+    assert page.location == "北京"
+    assert page.description.startswith("隨著大國競爭加劇，傳統的核軍控框架")
+    assert [(p.name, p.role) for p in page.people] == [
+        ("趙通", "moderator"), ("陳思遠", "speaker"), ("李彬", "speaker"), ("王海燕", "speaker"),
+        ("劉明軒", "discussant"), ("Jane Doe", "discussant")]
+    assert bios(page)["陳思遠"] == (
+        "陳思遠現任清華大學戰略與安全研究中心主任。\n\n他曾在外交部軍控司工作多年。")
+    # ... and what it means, as its simplified twin
+    assert (page.kind, page.registration_closed, page.off_the_record, page.language,
+            page.translation, page.access_notes, page.takeaways, page.skipped) == (
+        twin.kind, twin.registration_closed, twin.off_the_record, twin.language,
+        twin.translation, twin.access_notes, twin.takeaways, twin.skipped)
+    assert page.registration_closed and page.off_the_record and page.language == "Chinese"
+    assert [p.role for p in page.people] == [p.role for p in twin.people]
+
+
+def test_a_skipped_paragraph_is_named_in_the_readers_language():
+    [skipped] = parse_page(ZH_ANNOUNCEMENT + "\n会后提供茶点，欢迎交流。").skipped
+    assert str(skipped) == 'skipped paragraph: "会后提供茶点，欢迎交流。"'  # the CLI's English
+    assert language("zh-CN").text(skipped) == "段落：“会后提供茶点，欢迎交流。”"
+    assert language("zh-TW").text(skipped) == "段落：「会后提供茶点，欢迎交流。」"
 
 
 def test_chinese_recap():
@@ -255,8 +286,13 @@ def test_summary_sentences_that_mention_translation_are_not_notices():
         ("2026年12月1日 18:00", "2026年12月1日 18:00"),
         ("2026年12月1日\n18:00–20:00", "2026年12月1日 18:00–20:00"),
         ("2026年12月1日\n下午6点", "2026年12月1日 下午6点"),
+        ("2026年12月1日\n下午三点", "2026年12月1日 下午三点"),
+        ("2026年12月1日\n下午三点至五点半", "2026年12月1日 下午三点至五点半"),
         ("2026年12月1日（星期二）\n下午6:30", "2026年12月1日（星期二） 下午6:30"),
         ("时间：2026年12月1日 下午6:30", "2026年12月1日 下午6:30"),
+        ("2026年12月1号 18:00-20:00", "2026年12月1号 18:00-20:00"),  # 号 for 日
+        ("2026年12月1號\n下午6點", "2026年12月1號 下午6點"),
+        ("12月1号（星期二）", "12月1号（星期二）"),
     ],
 )
 def test_chinese_dates_and_times(header, date_text):

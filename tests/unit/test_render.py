@@ -7,11 +7,13 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot import render
+from bot import render_answers as answers
 from bot import render_replies as replies
 from bot.errors import NotAllowed
 from bot.i18n import N_, OptionName, language
 from bot.models import Event, Rsvp
 from bot.pages import Person, Takeaway
+from bot.questions import Intent
 from bot.registration import JoinOutcome, JoinResult, Status
 from bot.tree import error_message
 from tests.limits import assert_fits, embed_size
@@ -48,6 +50,24 @@ def test_event_embed_shows_time_seats_people_and_notes():
     assert "Off the record" in fields["Notes"]
     assert "not open to media" in fields["Notes"]
     assert fields["Takeaways"] == "Published after the event."
+
+
+@pytest.mark.parametrize(("locale", "notes", "fact"), [
+    ("en-US", "In Chinese, with simultaneous English translation",
+     "Language: held in Chinese, with English translation"),
+    ("zh-CN", "以中文进行，提供英文同声传译", "语言：以中文进行，提供英文翻译"),
+    ("zh-TW", "以中文進行，提供英文同步口譯", "語言：以中文進行，提供英文翻譯"),
+])
+def test_the_events_languages_are_named_in_the_readers_language(locale, notes, fact):
+    lang = language(locale)
+    shown = event(off_the_record=False, access_notes=())
+    assert render.notes_text(lang, shown) == notes
+    assert answers.fact_lines(lang, shown, [Intent.LANGUAGE]) == [fact]
+
+
+def test_a_language_the_bot_has_no_name_for_is_shown_as_the_page_writes_it():
+    shown = event(language="Klingon", translation=None, off_the_record=False, access_notes=())
+    assert render.notes_text(language("zh-CN"), shown) == "以Klingon进行"
 
 
 def test_registration_states():

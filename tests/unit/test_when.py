@@ -21,6 +21,7 @@ from bot.when import (
     read_page_when,
     server_zone,
 )
+from tests.traditional import traditional
 
 
 def utc(*args: int) -> datetime:
@@ -35,6 +36,9 @@ def utc(*args: int) -> datetime:
     ("2026年12月1日（星期二）下午6:00-8:00", "Asia/Shanghai", utc(2026, 12, 1, 10),
      utc(2026, 12, 1, 12)),
     ("2026年12月1日 下午6点半 北京时间", None, utc(2026, 12, 1, 10, 30), None),
+    ("2026年12月1日 下午6點半 北京時間", None, utc(2026, 12, 1, 10, 30), None),  # traditional
+    ("2026年12月5日（週五）下午3點30分至5點", "Asia/Taipei", utc(2026, 12, 5, 7, 30),
+     utc(2026, 12, 5, 9)),
     ("June 3, 2026, 6:00 PM PDT", None, utc(2026, 6, 4, 1), None),
     ("1 July 2026, 09:00 BST", None, utc(2026, 7, 1, 8), None),
     ("March 2, 2026 10:00 JST", None, utc(2026, 3, 2, 1), None),
@@ -242,17 +246,44 @@ def test_reading_any_page_date_line_never_raises(line, zone):
     ("中午1点", (13, 0), None),
     ("中午11点", (11, 0), None),
     ("下午6点-8点", (18, 0), (20, 0)),  # the end shares the start's 下午
+    ("下午三点", (15, 0), None),  # hours in Chinese numerals
+    ("上午十点", (10, 0), None),
+    ("十一点", (11, 0), None),
+    ("中午十二点", (12, 0), None),
+    ("二十点", (20, 0), None),
+    ("下午两点半", (14, 30), None),
+    ("下午三点一刻", (15, 15), None),
+    ("下午三点三刻", (15, 45), None),
+    ("下午三点十五分", (15, 15), None),
+    ("下午三点二十分", (15, 20), None),
+    ("下午三点零五分", (15, 5), None),
+    ("下午三时", (15, 0), None),
+    ("下午三点至五点", (15, 0), (17, 0)),
+    ("下午3点至五点半", (15, 0), (17, 30)),
     ("6 - 8 PM", (18, 0), (20, 0)),  # the start shares the end's PM
     ("12 PM - 1 PM", (12, 0), (13, 0)),
     ("12 AM", (0, 0), None),
     ("0:30 - 23:30", (0, 30), (23, 30)),
     ("11:30 PM - 1:00 AM", (23, 30), (25, 0)),  # past midnight: the next day
     ("18:00 - 18:00", (18, 0), (42, 0)),  # an end at the start is the next day's
+    # A half of the day written once that would run the range backwards is one end's only:
+    ("晚上10点至12点", (22, 0), (24, 0)),  # 12 at night is midnight
+    ("晚上十点至十二点", (22, 0), (24, 0)),
+    ("下午8点-12点", (20, 0), (24, 0)),
+    ("晚上10点至1点", (22, 0), (25, 0)),
+    ("10 PM - 12", (22, 0), (24, 0)),
+    ("上午11点至1点", (11, 0), (13, 0)),
+    ("上午10点至12点", (10, 0), (12, 0)),  # and 12 in the morning's range is noon
+    ("11 - 1 PM", (11, 0), (13, 0)),
+    ("9 - 12 PM", (9, 0), (12, 0)),
+    ("10 - 1 AM", (22, 0), (25, 0)),
     *((f"18:00{dash}20:00", (18, 0), (20, 0))
       for dash in ("—", "–", "~", "～", " to ", "至", " until ")),
 ])
-def test_a_page_clock_is_read_as_written(written, start, end):
-    when = read_page_when(f"2026年12月1日 {written}", "Asia/Shanghai")
+@pytest.mark.parametrize("script", [pytest.param(lambda text: text, id="simplified"),
+                                    pytest.param(traditional, id="traditional")])
+def test_a_page_clock_is_read_as_written(written, start, end, script):
+    when = read_page_when(script(f"2026年12月1日 {written}"), "Asia/Shanghai")
     midnight = utc(2026, 11, 30, 16)  # 1 December in Shanghai
     assert when.starts_at == midnight + timedelta(hours=start[0], minutes=start[1])
     assert when.ends_at == (None if end is None else
@@ -265,6 +296,18 @@ def test_a_page_time_that_is_no_time_of_day_is_left_unset_and_said(written):
     when = read_page_when(f"Dec 1, 2026 {written} GMT", "UTC")
     assert when.starts_at is None
     assert str(when.note) == f"the page's time {written!r} is not a time of day"
+
+
+@pytest.mark.parametrize("rest", ["（星期一）", "星期三", "第一时间公布", "三人出席"])
+def test_chinese_numerals_that_are_no_time_of_day_leave_an_all_day_date(rest):
+    when = read_page_when(f"2026年12月1日 {rest}", "Asia/Shanghai")
+    assert when.all_day and when.starts_at == utc(2026, 12, 1) and when.note is None
+
+
+def test_a_note_quotes_a_page_in_traditional_characters_as_written():
+    assert "'12月5號'" in str(read_page_when("12月5號 下午3點", "Asia/Taipei").note)
+    assert str(read_page_when("2026年12月5號 下午13點", "Asia/Taipei").note) == (
+        "the page's time '下午13點' is not a time of day")
 
 
 @pytest.mark.parametrize(("zone", "hours"), [
