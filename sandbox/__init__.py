@@ -23,12 +23,14 @@ What it emulates
       mention parsing according to ``allowed_mentions`` (``mentions`` and
       ``mention_everyone`` say who would have been pinged), follow-up tokens that expire
       after 15 minutes (``401 50027 Invalid Webhook Token``).
-    * Discord's documented payload limits (sandbox/limits.py), on by default:
+    * Discord's documented payload limits and rules (sandbox/limits.py), on by default:
       message content, embeds (each text, 25 fields, 10 embeds, 6,000 characters in
       total), components, autocomplete choices, modals, application commands on sync
       (names, descriptions, options, choices, localizations, 4,000 characters), scheduled
       events and 25 MB uploads. Over a limit: 400 ``50035 Invalid Form Body`` with
-      Discord's nested ``errors`` naming the field, and nothing changes.
+      Discord's nested ``errors`` naming the field, and nothing changes; a message with
+      nothing to show (a create, or what an edit would leave): 400 ``50006 Cannot send
+      an empty message``.
     * Rate limits (sandbox/ratelimits.py), on by default with Discord's sizes:
       the global 50 requests/s (interaction callbacks and follow-ups exempt), message
       sends 5 per 5 s per channel, and conservative guesses for role grants (per guild)

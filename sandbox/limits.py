@@ -7,8 +7,10 @@ field, with ``_errors`` at its leaf::
     {"embeds": {"0": {"description": {"_errors": [
         {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 4096 or fewer in length."}]}}}}
 
-An empty dict means the body is within the limits. Pure functions, no I/O, so the server
-stays small and the rules are testable on their own.
+An empty dict means the body is within the limits. :func:`is_empty` (with :func:`edited`
+for an edit) says whether a message has nothing to show, which Discord refuses with
+``50006``. Pure functions, no I/O, so the server stays small and the rules are testable
+on their own.
 
 Application-command size: Discord counts names, descriptions and choice values of a
 command, its options (sub-commands and groups included) and choices, at most 4,000
@@ -136,6 +138,30 @@ def message_errors(payload: Mapping[str, Any] | None, prefix: Path = ()) -> Erro
     _components(out, _items(payload.get("components")))
     out.length(("attachments",), payload.get("attachments"), ATTACHMENTS)
     return out.errors
+
+
+def is_empty(message: Mapping[str, Any] | None, files: int = 0) -> bool:
+    """Whether a message create (or a message as an edit leaves it) has nothing to show:
+    no content, embeds, components, files or attachments, stickers or poll. Discord
+    refuses it with 400 ``50006 Cannot send an empty message``."""
+    message = _dict(message)
+    return not (files or message.get("content") or any(
+        _items(message.get(key)) for key in ("embeds", "components", "attachments",
+                                            "sticker_ids"))
+        or message.get("poll"))
+
+
+def edited(current: Mapping[str, Any], edit: Mapping[str, Any] | None,
+           files: int = 0) -> dict[str, Any]:
+    """What a message looks like after an edit, for :func:`is_empty`: the fields the edit
+    names replace the current ones (``null`` empties them); new files are added to the
+    attachments, or, when the edit lists ``attachments``, are among those it lists."""
+    edit = _dict(edit)
+    after = {key: edit[key] if key in edit else current.get(key)
+             for key in ("content", "embeds", "components", "attachments")}
+    if "attachments" not in edit:
+        after["attachments"] = [*_items(current.get("attachments")), *([None] * files)]
+    return after
 
 
 def _embed(out: _Collector, at: Path, embed: Mapping[str, Any]) -> int:

@@ -85,6 +85,7 @@ class RestRoutes:
         channel = self._channel(request)
         body = request[BODY] or {}
         self._check_limits(limits.message_errors(body))
+        self._check_not_empty(body, len(request[FILES]))
         self._check_can_send(channel)
         record = self._new_message(
             channel, body, request[FILES], flags=(body.get("flags") or 0) & ~EPHEMERAL
@@ -103,6 +104,7 @@ class RestRoutes:
             self._delete(record)
             return web.Response(status=204)
         self._check_limits(limits.message_errors(request[BODY]))
+        self._check_not_empty(limits.edited(record.data, request[BODY], len(request[FILES])))
         self._edit(record, request[BODY] or {}, request[FILES])
         return _json(record.data)
 

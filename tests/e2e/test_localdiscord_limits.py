@@ -1,8 +1,10 @@
-"""The local server refuses what Discord refuses: payload limits, over HTTP.
+"""The local server refuses what Discord refuses: payload limits and rules, over HTTP.
 
 Each case sends a request at the limit (accepted) and one past it (400, code 50035, with
-Discord's nested ``errors`` naming the field). Interactions are created on the server
-side without a bot, so the callbacks and follow-ups can be sent directly.
+Discord's nested ``errors`` naming the field), or a request breaking one of Discord's
+rules and the variant that keeps it (an empty message: 400 50006). Interactions are
+created on the server side without a bot, so the callbacks and follow-ups can be sent
+directly.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ async def http(fake: FakeDiscord):
 async def call(http: aiohttp.ClientSession, method: str, path: str,
                body: Any = None) -> tuple[int, Any]:
     async with http.request(method, path.lstrip("/"), json=body) as resp:
-        return resp.status, (await resp.json() if resp.content_length != 0 else None)
+        empty = resp.status == 204 or resp.content_length == 0
+        return resp.status, (None if empty else await resp.json())
 
 
 def error_at(body: dict[str, Any], *path: str | int) -> list[str]:
@@ -180,6 +183,57 @@ async def test_edits_and_dms_are_checked_too(fake, http):
                          {"embeds": [embed(description="d" * 4097)]},
                          "embeds", 0, "description") == [MAX_LENGTH]
     assert fake.dms(user) == []
+
+
+EMPTY = {"message": "Cannot send an empty message", "code": 50006}
+
+
+async def test_a_message_needs_something_to_show(fake, http):
+    path = channel_path(fake)
+    for body in ({}, {"content": ""}, {"content": None, "embeds": [], "components": []}):
+        assert await call(http, "POST", path, body) == (400, EMPTY), body
+    assert fake.messages(int(path.split("/")[2])) == []
+    await accepted(http, "POST", path, {"embeds": [embed(title="t")]})
+    await accepted(http, "POST", path, {"components": [row(button())]})
+    message = await accepted(http, "POST", path, {"content": "x"})
+
+    # an edit may not leave the message empty; it may swap content for an embed
+    one = f"{path}/{message['id']}"
+    assert await call(http, "PATCH", one, {"content": ""}) == (400, EMPTY)
+    assert await call(http, "PATCH", one, {"content": None, "attachments": []}) == (400, EMPTY)
+    await accepted(http, "PATCH", one, {"content": None, "embeds": [embed(title="t")]})
+    await accepted(http, "PATCH", one, {"allowed_mentions": {"parse": []}})
+
+
+async def test_a_file_alone_is_a_message():
+    async with FakeDiscord(rate_limits=None) as fake:
+        path = fake.api_base + channel_path(fake)
+        form = aiohttp.FormData(quote_fields=False)
+        form.add_field("payload_json", "{}")
+        form.add_field("files[0]", b"x,y\n", filename="rsvps.csv")
+        async with aiohttp.ClientSession(headers={"Authorization": f"Bot {fake.token}"}) as s, \
+                s.post(path, data=form) as resp:
+            assert resp.status == 200
+
+
+async def test_responses_and_follow_ups_are_not_empty_either(fake, http):
+    st = interaction(fake)
+    callback = f"/interactions/{st.id}/{st.token}/callback"
+    assert await call(http, "POST", callback, {"type": 4, "data": {}}) == (400, EMPTY)
+    assert st.response_type is None
+    await accepted(http, "POST", callback, {"type": 5, "data": {}})  # a deferral may be
+    hook = f"/webhooks/{fake.app_id}/{st.token}"
+    assert await call(http, "POST", f"{hook}?wait=1", {"content": ""}) == (400, EMPTY)
+    assert await call(http, "PATCH", f"{hook}/messages/@original", {"content": ""}) == (
+        400, EMPTY)
+    assert st.loading
+    await accepted(http, "PATCH", f"{hook}/messages/@original", {"content": "done"})
+
+    clicked = interaction(fake, 3, message_id=int(st.original.data["id"]))
+    update = f"/interactions/{clicked.id}/{clicked.token}/callback"
+    assert await call(http, "POST", update, {"type": 7, "data": {"content": None}}) == (
+        400, EMPTY)
+    await accepted(http, "POST", update, {"type": 7, "data": {"content": "updated"}})
 
 
 async def test_uploads_over_the_attachment_limit_get_413():
