@@ -32,6 +32,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 Errors = dict[str, Any]
 Path = tuple[str | int, ...]
@@ -46,6 +47,7 @@ FIELD_NAME = 256
 FIELD_VALUE = 1024
 FOOTER_TEXT = 2048
 AUTHOR_NAME = 256
+EMBED_URL = 2048
 ATTACHMENTS = 10
 ACTION_ROWS = 5
 ROW_BUTTONS = 5
@@ -185,7 +187,30 @@ def _embed(out: _Collector, at: Path, embed: Mapping[str, Any]) -> int:
         for key in ("name", "value"):
             if not _dict(fld).get(key):
                 out.required((*at, "fields", j, key))
+    _web_url(out, (*at, "url"), embed.get("url"))
     return size
+
+
+def _web_url(out: _Collector, at: Path, url: Any) -> None:
+    """An embed's link: a well-formed http(s) URL of at most 2,048 characters. Discord
+    names the scheme it refuses (the whole text when there is no ``scheme:``)."""
+    if not isinstance(url, str):
+        return
+    out.length(at, url, EMBED_URL)
+    scheme, colon, _ = url.partition(":")
+    if not colon or not scheme or not scheme.isascii() or not scheme.replace(
+            "+", "").replace("-", "").replace(".", "").isalnum():
+        scheme = url
+    if scheme.lower() not in ("http", "https"):
+        out.add(at, "URL_TYPE_INVALID_SCHEME", f'Scheme "{scheme}" is not supported. '
+                "Scheme must be one of ('http', 'https').")
+        return
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        host = None
+    if not host or any(c.isspace() or unicodedata.category(c) == "Cc" for c in url):
+        out.add(at, "URL_TYPE_INVALID_URL", "Not a well formed URL.")
 
 
 def _components(out: _Collector, rows: list[Any], path: Path = ("components",)) -> None:

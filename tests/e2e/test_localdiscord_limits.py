@@ -236,6 +236,23 @@ async def test_responses_and_follow_ups_are_not_empty_either(fake, http):
     await accepted(http, "POST", update, {"type": 7, "data": {"content": "updated"}})
 
 
+@pytest.mark.parametrize(("url", "code"), [
+    ("javascript:alert(1)", "URL_TYPE_INVALID_SCHEME"),
+    ("ftp://example.org/talk", "URL_TYPE_INVALID_SCHEME"),
+    ("not a url", "URL_TYPE_INVALID_SCHEME"),
+    ("https://", "URL_TYPE_INVALID_URL"),
+    ("https://example.org/a talk", "URL_TYPE_INVALID_URL"),
+    ("https://example.org/" + "a" * 2030, MAX_LENGTH),
+])
+async def test_an_embed_links_to_a_web_address(fake, http, url, code):
+    path = channel_path(fake)
+    assert await refused(http, "POST", path, {"embeds": [embed(title="t", url=url)]},
+                         "embeds", 0, "url") == [code]
+    for fine in ("https://example.org/events/talk?x=1", "HTTP://example.org",
+                 "https://example.org/" + "a" * 2028):
+        await accepted(http, "POST", path, {"embeds": [embed(title="t", url=fine)]})
+
+
 async def test_uploads_over_the_attachment_limit_get_413():
     async with FakeDiscord(attachment_size_limit=1000, rate_limits=None) as fake:
         assert FakeDiscord().attachment_size_limit == 25 * 1024**2  # Discord's 25 MB
