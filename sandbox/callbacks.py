@@ -81,7 +81,8 @@ class InteractionRoutes:
             self._check_not_empty(data, len(files))
         elif rtype == 7:
             clicked = self._messages.get(st.message_id)  # type: ignore[arg-type]
-            self._check_limits(limits.message_errors(data, ("data",)))
+            flags = clicked.data["flags"] if clicked is not None else 0
+            self._check_limits(limits.message_errors(data, ("data",), flags))
             if clicked is not None:
                 self._check_not_empty(limits.edited(clicked.data, data, len(files)))
         elif rtype == 8:
@@ -162,7 +163,7 @@ class InteractionRoutes:
         if request.method == "DELETE":
             self._delete(record)
             return web.Response(status=204)
-        self._check_limits(limits.message_errors(request[BODY]))
+        self._check_limits(limits.message_errors(request[BODY], flags=record.data["flags"]))
         # an edit of the deferral's placeholder creates the response: it must not be empty
         self._check_not_empty(limits.edited(record.data, request[BODY], len(request[FILES])))
         if st.loading and record is st.original:

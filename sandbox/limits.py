@@ -56,6 +56,8 @@ BUTTON_LABEL = 80
 SELECT_OPTIONS = 25
 SELECT_OPTION_TEXT = 100
 SELECT_PLACEHOLDER = 150
+SELECT_VALUES = 25  # most min_values / max_values of a select
+TEXT_INPUT_LENGTH = 4000  # most min_length / max_length of a text input
 MODAL_TITLE = 45
 TEXT_INPUT_LABEL = 45
 TEXT_INPUT_VALUE = 4000
@@ -73,8 +75,11 @@ EVENT_NAME = 100
 EVENT_DESCRIPTION = 1000
 EVENT_LOCATION = 100
 
-BUTTON, STRING_SELECT, TEXT_INPUT = 2, 3, 4
+ACTION_ROW, BUTTON, STRING_SELECT, TEXT_INPUT, LABEL = 1, 2, 3, 4, 18
 SELECTS = {3, 5, 6, 7, 8}
+LINK_BUTTON, PREMIUM_BUTTON = 5, 6  # button styles; 1-4 carry a custom_id
+TEXT_INPUT_STYLES = (1, 2)  # short, paragraph
+IS_COMPONENTS_V2 = 1 << 15  # message flag: top-level layout components instead of rows
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
 EXTERNAL = 3  # scheduled event entity type
 
@@ -112,6 +117,19 @@ class _Collector:
     def required(self, path: Path) -> None:
         self.add(path, "BASE_TYPE_REQUIRED", "This field is required")
 
+    def number(self, path: Path, value: Any, lo: int, hi: int) -> int | None:
+        """An integer must be ``lo``..``hi``; other values pass (checked elsewhere).
+        Returns the integer if it is within its bounds, else None."""
+        if not isinstance(value, int) or isinstance(value, bool):
+            return None
+        if value < lo:
+            self.add(path, "NUMBER_TYPE_MIN", f"int value should be greater than or equal to {lo}.")
+        elif value > hi:
+            self.add(path, "NUMBER_TYPE_MAX", f"int value should be less than or equal to {hi}.")
+        else:
+            return value
+        return None
+
 
 def _items(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
@@ -124,8 +142,9 @@ def _dict(value: Any) -> Mapping[str, Any]:
 # --------------------------------------------------------------------------- messages
 
 
-def message_errors(payload: Mapping[str, Any] | None, prefix: Path = ()) -> Errors:
-    """A message create or edit (channel message, interaction response, follow-up, DM)."""
+def message_errors(payload: Mapping[str, Any] | None, prefix: Path = (), flags: int = 0) -> Errors:
+    """A message create or edit (channel message, interaction response, follow-up, DM);
+    ``flags`` are an edited message's current flags."""
     out = _Collector(prefix)
     payload = _dict(payload)
     out.length(("content",), payload.get("content"), CONTENT)
@@ -137,7 +156,8 @@ def message_errors(payload: Mapping[str, Any] | None, prefix: Path = ()) -> Erro
     if total > EMBED_TOTAL:
         out.add(("embeds",), "MAX_EMBED_SIZE_EXCEEDED",
                 f"Embed size exceeds maximum size of {EMBED_TOTAL}")
-    _components(out, _items(payload.get("components")))
+    v2 = bool((_int(payload.get("flags"), 0) | flags) & IS_COMPONENTS_V2)
+    _components(out, _items(payload.get("components")), rows_only=not v2)
     out.length(("attachments",), payload.get("attachments"), ATTACHMENTS)
     return out.errors
 
@@ -213,12 +233,22 @@ def _web_url(out: _Collector, at: Path, url: Any) -> None:
         out.add(at, "URL_TYPE_INVALID_URL", "Not a well formed URL.")
 
 
-def _components(out: _Collector, rows: list[Any], path: Path = ("components",)) -> None:
-    out.length(path, rows, ACTION_ROWS)
-    for i, row in enumerate(rows):
+def _components(out: _Collector, top: list[Any], *, rows_only: bool,
+                path: Path = ("components",), modal: bool = False) -> None:
+    """A message's or a modal's components. Without the IS_COMPONENTS_V2 flag a message
+    holds only action rows of buttons or selects; a custom_id is used once per message
+    (or modal), wherever it is."""
+    out.length(path, top, ACTION_ROWS)
+    for i, row in enumerate(top):
         row = _dict(row)
-        if row.get("type") != 1:
-            continue  # only action rows are checked (no components v2 layouts)
+        kind = row.get("type")
+        if modal and kind == LABEL:
+            _component(out, (*path, i, "component"), _dict(row.get("component")))
+            continue
+        if kind != ACTION_ROW:
+            if rows_only:
+                _wrong_type(out, (*path, i))
+            continue  # components v2 layouts: only the custom_ids below are checked
         inner = _items(row.get("components"))
         at = (*path, i, "components")
         out.length(at, inner, ROW_BUTTONS, 1)
@@ -226,7 +256,36 @@ def _components(out: _Collector, rows: list[Any], path: Path = ("components",)) 
             out.add(at, "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
                     "The specified component exceeds the maximum width")
         for j, comp in enumerate(inner):
-            _component(out, (*at, j), _dict(comp))
+            comp = _dict(comp)
+            if comp.get("type") not in ({TEXT_INPUT, *SELECTS} if modal else {BUTTON, *SELECTS}):
+                _wrong_type(out, (*at, j))
+            _component(out, (*at, j), comp)
+    seen: set[str] = set()
+    for at, custom_id in [found for i, comp in enumerate(top)
+                          for found in _custom_ids(comp, (*path, i))]:
+        if custom_id in seen:
+            out.add(at, "COMPONENT_CUSTOM_ID_DUPLICATED",
+                    "Component custom id cannot be duplicated")
+        seen.add(custom_id)
+
+
+def _wrong_type(out: _Collector, at: Path) -> None:
+    out.add(at, "COMPONENT_TYPE_INVALID",
+            "The specified component type is invalid in this context")
+
+
+def _custom_ids(comp: Any, at: Path) -> list[tuple[Path, str]]:
+    """(path of the custom_id, custom_id) of a component and of every component in it,
+    depth first, through rows, labels, sections and containers."""
+    comp = _dict(comp)
+    found = [((*at, "custom_id"), comp["custom_id"])] if isinstance(
+        comp.get("custom_id"), str) else []
+    for j, child in enumerate(_items(comp.get("components"))):
+        found += _custom_ids(child, (*at, "components", j))
+    for key in ("component", "accessory"):
+        if key in comp:
+            found += _custom_ids(comp[key], (*at, key))
+    return found
 
 
 def _component(out: _Collector, at: Path, comp: Mapping[str, Any]) -> None:
@@ -234,11 +293,21 @@ def _component(out: _Collector, at: Path, comp: Mapping[str, Any]) -> None:
     kind = comp.get("type")
     if kind == BUTTON:
         out.length((*at, "label"), comp.get("label"), BUTTON_LABEL)
+        _button(out, at, comp)
     elif kind in SELECTS:
         out.length((*at, "placeholder"), comp.get("placeholder"), SELECT_PLACEHOLDER)
+        least = out.number((*at, "min_values"), comp.get("min_values"), 0, SELECT_VALUES)
+        most = out.number((*at, "max_values"), comp.get("max_values"), 1, SELECT_VALUES)
+        least, most = _int(least, 1), _int(most, 1)
+        if least > most:
+            out.add((*at, "min_values"), "NUMBER_TYPE_MAX",
+                    f"int value should be less than or equal to {most}.")
         if kind == STRING_SELECT:
             options = _items(comp.get("options"))
-            out.length((*at, "options"), options, SELECT_OPTIONS, 1)
+            if 1 <= len(options) < most:  # every one of max_values must be choosable
+                out.length((*at, "options"), options, SELECT_OPTIONS, most)
+            else:
+                out.length((*at, "options"), options, SELECT_OPTIONS, 1)
             for k, option in enumerate(options):
                 option = _dict(option)
                 for key in ("label", "value"):
@@ -246,12 +315,44 @@ def _component(out: _Collector, at: Path, comp: Mapping[str, Any]) -> None:
                 out.length((*at, "options", k, "description"), option.get("description"),
                            SELECT_OPTION_TEXT)
     elif kind == TEXT_INPUT:
-        out.length((*at, "label"), comp.get("label"), TEXT_INPUT_LABEL, 1)
-        # A pre-filled value longer than the input's own max_length is refused too.
-        most = comp.get("max_length")
-        out.length((*at, "value"), comp.get("value"),
-                   min(most, TEXT_INPUT_VALUE) if isinstance(most, int) else TEXT_INPUT_VALUE)
-        out.length((*at, "placeholder"), comp.get("placeholder"), TEXT_INPUT_PLACEHOLDER)
+        _text_input(out, at, comp)
+
+
+def _button(out: _Collector, at: Path, button: Mapping[str, Any]) -> None:
+    """Link buttons carry a url and no custom_id; the styles 1-4 a custom_id."""
+    style = button.get("style")
+    if style == LINK_BUTTON:
+        if button.get("custom_id") is not None:
+            out.add((*at, "custom_id"), "BUTTON_COMPONENT_CUSTOM_ID_URL_MUTUALLY_EXCLUSIVE",
+                    "A custom id and url cannot both be specified")
+        if not button.get("url"):
+            out.required((*at, "url"))
+    elif style != PREMIUM_BUTTON and button.get("custom_id") is None:
+        out.add((*at, "custom_id"), "BUTTON_COMPONENT_CUSTOM_ID_REQUIRED",
+                "A custom id is required")
+
+
+def _text_input(out: _Collector, at: Path, comp: Mapping[str, Any]) -> None:
+    style = comp.get("style")
+    if style is None:
+        out.required((*at, "style"))
+    elif style not in TEXT_INPUT_STYLES:
+        out.add((*at, "style"), "BASE_TYPE_CHOICES",
+                f"Value must be one of {set(TEXT_INPUT_STYLES)}.")
+    least = out.number((*at, "min_length"), comp.get("min_length"), 0, TEXT_INPUT_LENGTH)
+    most = out.number((*at, "max_length"), comp.get("max_length"), 1, TEXT_INPUT_LENGTH)
+    if _int(least, 0) > _int(most, TEXT_INPUT_LENGTH):
+        out.add((*at, "min_length"), "NUMBER_TYPE_MAX",
+                f"int value should be less than or equal to {_int(most, TEXT_INPUT_LENGTH)}.")
+    out.length((*at, "label"), comp.get("label"), TEXT_INPUT_LABEL, 1)
+    # A pre-filled value longer than the input's own max_length is refused too.
+    out.length((*at, "value"), comp.get("value"),
+               min(_int(most, TEXT_INPUT_LENGTH), TEXT_INPUT_VALUE))
+    out.length((*at, "placeholder"), comp.get("placeholder"), TEXT_INPUT_PLACEHOLDER)
+
+
+def _int(value: Any, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
 def modal_errors(data: Mapping[str, Any] | None, prefix: Path = ()) -> Errors:
@@ -265,7 +366,7 @@ def modal_errors(data: Mapping[str, Any] | None, prefix: Path = ()) -> Errors:
     rows = _items(data.get("components"))
     if not rows:
         out.length(("components",), rows, ACTION_ROWS, 1)
-    _components(out, rows)
+    _components(out, rows, rows_only=False, modal=True)
     return out.errors
 
 

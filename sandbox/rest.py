@@ -103,7 +103,7 @@ class RestRoutes:
         if request.method == "DELETE":
             self._delete(record)
             return web.Response(status=204)
-        self._check_limits(limits.message_errors(request[BODY]))
+        self._check_limits(limits.message_errors(request[BODY], flags=record.data["flags"]))
         self._check_not_empty(limits.edited(record.data, request[BODY], len(request[FILES])))
         self._edit(record, request[BODY] or {}, request[FILES])
         return _json(record.data)

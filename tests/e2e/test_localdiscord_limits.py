@@ -253,6 +253,72 @@ async def test_an_embed_links_to_a_web_address(fake, http, url, code):
         await accepted(http, "POST", path, {"embeds": [embed(title="t", url=fine)]})
 
 
+async def test_a_custom_id_is_used_once_per_message(fake, http):
+    path = channel_path(fake)
+    options = [{"label": "o", "value": "o"}]
+    twice = [row(button("a"), button("b")), row({"type": 3, "custom_id": "a",
+                                                 "options": options})]
+    status, body = await call(http, "POST", path, {"components": twice})
+    assert status == 400
+    assert error_at(body, "components", 1, "components", 0, "custom_id") == [
+        "COMPONENT_CUSTOM_ID_DUPLICATED"]
+    assert "0" not in body["errors"]["components"]  # the first use is fine
+    await accepted(http, "POST", path, {"components": [row(button("a"), button("b")),
+                                                       row(button("c"))]})
+
+
+async def test_buttons_carry_a_custom_id_or_else_a_url(fake, http):
+    path = channel_path(fake)
+    link = {"type": 2, "style": 5, "label": "Page", "url": "https://example.org"}
+    at = ("components", 0, "components", 0)
+    assert await refused(http, "POST", path, {"components": [row({**link, "custom_id": "x"})]},
+                         *at, "custom_id") == [
+        "BUTTON_COMPONENT_CUSTOM_ID_URL_MUTUALLY_EXCLUSIVE"]
+    no_url = {k: v for k, v in link.items() if k != "url"}
+    assert await refused(http, "POST", path, {"components": [row(no_url)]}, *at, "url") == [
+        "BASE_TYPE_REQUIRED"]
+    no_id = {"type": 2, "style": 1, "label": "Join"}
+    assert await refused(http, "POST", path, {"components": [row(no_id)]}, *at,
+                         "custom_id") == ["BUTTON_COMPONENT_CUSTOM_ID_REQUIRED"]
+    await accepted(http, "POST", path, {"components": [row(link, button("join"))]})
+
+
+async def test_components_sit_in_action_rows_unless_the_message_is_v2(fake, http):
+    path = channel_path(fake)
+    assert await refused(http, "POST", path, {"content": "x", "components": [button()]},
+                         "components", 0) == ["COMPONENT_TYPE_INVALID"]
+    text_input = {"type": 4, "custom_id": "t", "style": 1, "label": "l"}
+    assert await refused(http, "POST", path, {"components": [row(text_input)]},
+                         "components", 0, "components", 0) == ["COMPONENT_TYPE_INVALID"]
+    await accepted(http, "POST", path, {"content": "x", "components": [row(button())]})
+    await accepted(http, "POST", path, {"flags": 1 << 15, "components": [
+        {"type": 10, "content": "A layout"}, row(button())]})
+
+
+async def test_a_select_offers_at_least_max_values_options(fake, http):
+    path = channel_path(fake)
+
+    def select(n: int, **values: int) -> dict[str, Any]:
+        options = [{"label": f"o{i}", "value": str(i)} for i in range(n)]
+        return {"components": [row({"type": 3, "custom_id": "s", "options": options,
+                                    **values})]}
+
+    at = ("components", 0, "components", 0)
+    assert await refused(http, "POST", path, select(2, max_values=3), *at, "options") == [
+        BAD_LENGTH]
+    assert await refused(http, "POST", path, select(5, min_values=3, max_values=2), *at,
+                         "min_values") == ["NUMBER_TYPE_MAX"]
+    assert await refused(http, "POST", path, select(5, min_values=2), *at,  # max_values 1
+                         "min_values") == ["NUMBER_TYPE_MAX"]
+    assert await refused(http, "POST", path, select(25, max_values=26), *at,
+                         "max_values") == ["NUMBER_TYPE_MAX"]
+    await accepted(http, "POST", path, select(3, min_values=0, max_values=3))
+    await accepted(http, "POST", path, select(1))
+    user_select = {"components": [row({"type": 5, "custom_id": "u", "min_values": 2,
+                                       "max_values": 10})]}
+    await accepted(http, "POST", path, user_select)  # no options to count
+
+
 async def test_uploads_over_the_attachment_limit_get_413():
     async with FakeDiscord(attachment_size_limit=1000, rate_limits=None) as fake:
         assert FakeDiscord().attachment_size_limit == 25 * 1024**2  # Discord's 25 MB
@@ -337,6 +403,49 @@ async def test_a_pre_filled_value_fits_its_inputs_max_length(fake, http):
     assert status == 400
     assert error_at(body, "data", "components", 0, "components", 0, "value") == [MAX_LENGTH]
     await accepted(http, "POST", path, modal("v" * 200))
+
+
+def text_input(custom_id: str = "answer", **fields: Any) -> dict[str, Any]:
+    return {"type": 4, "custom_id": custom_id, "style": 1, "label": "Answer", **fields}
+
+
+def modal_of(*components: dict[str, Any]) -> dict[str, Any]:
+    return {"type": 9, "data": {"custom_id": "m", "title": "Edit",
+                                "components": list(components)}}
+
+
+@pytest.mark.parametrize(("fields", "where", "code"), [
+    ({"max_length": 4001}, "max_length", "NUMBER_TYPE_MAX"),
+    ({"max_length": 0}, "max_length", "NUMBER_TYPE_MIN"),
+    ({"min_length": 4001, "max_length": 4000}, "min_length", "NUMBER_TYPE_MAX"),
+    ({"min_length": 11, "max_length": 10}, "min_length", "NUMBER_TYPE_MAX"),
+    ({"min_length": -1}, "min_length", "NUMBER_TYPE_MIN"),
+    ({"style": 3}, "style", "BASE_TYPE_CHOICES"),
+    ({"style": None}, "style", "BASE_TYPE_REQUIRED"),
+])
+async def test_a_text_inputs_style_and_lengths(fake, http, fields, where, code):
+    def callback() -> str:
+        st = interaction(fake)
+        return f"/interactions/{st.id}/{st.token}/callback"
+
+    assert await refused(http, "POST", callback(), modal_of(row(text_input(**fields))),
+                         "data", "components", 0, "components", 0, where) == [code]
+    labelled = {"type": 18, "label": "Answer", "component": text_input(**fields)}
+    assert await refused(http, "POST", callback(), modal_of(labelled),
+                         "data", "components", 0, "component", where) == [code]
+    fine = text_input(style=2, min_length=10, max_length=4000)
+    await accepted(http, "POST", callback(), modal_of(row(fine)))
+
+
+async def test_a_custom_id_is_used_once_per_modal(fake, http):
+    st = interaction(fake)
+    path = f"/interactions/{st.id}/{st.token}/callback"
+    labelled = {"type": 18, "label": "Again", "component": text_input("answer")}
+    assert await refused(http, "POST", path, modal_of(row(text_input("answer")), labelled),
+                         "data", "components", 1, "component", "custom_id") == [
+        "COMPONENT_CUSTOM_ID_DUPLICATED"]
+    await accepted(http, "POST", path, modal_of(row(text_input("answer")),
+                                                row(text_input("venue"))))
 
 
 async def test_follow_ups_and_their_edits_are_checked(fake, http):
