@@ -29,11 +29,12 @@ What it emulates
       message is components v2, a custom_id once per message or modal, link buttons with
       a url and no custom_id, others with a custom_id, selects' min/max values, text
       inputs' style and lengths), autocomplete choices, modals, application commands on
-      sync (names, descriptions, options, choices, localizations, 4,000 characters),
-      scheduled events and 25 MB uploads. Over a limit: 400 ``50035 Invalid Form Body``
-      with Discord's nested ``errors`` naming the field, and nothing changes; a message
-      with nothing to show (a create, or what an edit would leave): 400 ``50006 Cannot
-      send an empty message``.
+      sync (names, descriptions, options, choices, localizations, 4,000 characters,
+      required options first, no choices with autocomplete, string length bounds),
+      scheduled events and 25 MB uploads. Over a limit: 400
+      ``50035 Invalid Form Body`` with Discord's nested ``errors`` naming the field, and
+      nothing changes; a message with nothing to show (a create, or what an edit would
+      leave): 400 ``50006 Cannot send an empty message``.
     * Rate limits (sandbox/ratelimits.py), on by default with Discord's sizes:
       the global 50 requests/s (interaction callbacks and follow-ups exempt), message
       sends 5 per 5 s per channel, and conservative guesses for role grants (per guild)

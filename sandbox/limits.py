@@ -65,6 +65,7 @@ TEXT_INPUT_PLACEHOLDER = 100
 CHOICES = 25
 CHOICE_NAME = 100
 CHOICE_VALUE = 100
+STRING_OPTION_LENGTH = 6000  # most min_length / max_length of a string option
 COMMAND_NAME = 32
 COMMAND_DESCRIPTION = 100
 COMMAND_OPTIONS = 25
@@ -80,6 +81,7 @@ SELECTS = {3, 5, 6, 7, 8}
 LINK_BUTTON, PREMIUM_BUTTON = 5, 6  # button styles; 1-4 carry a custom_id
 TEXT_INPUT_STYLES = (1, 2)  # short, paragraph
 IS_COMPONENTS_V2 = 1 << 15  # message flag: top-level layout components instead of rows
+STRING = 3  # application command option type
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
 EXTERNAL = 3  # scheduled event entity type
 
@@ -476,13 +478,31 @@ def _command(out: _Collector, at: Path, cmd: Mapping[str, Any], kind: int) -> No
     options = _items(cmd.get("options"))
     out.length((*at, "options"), options, COMMAND_OPTIONS)
     _distinct_names(out, (*at, "options"), [_dict(option) for option in options])
+    optional_before = False
     for j, option in enumerate(options):
         option = _dict(option)
         _command(out, (*at, "options", j), option, 1)
-        choices = _items(option.get("choices"))
-        out.length((*at, "options", j, "choices"), choices, CHOICES)
-        for k, choice in enumerate(choices):
-            _choice(out, (*at, "options", j, "choices", k), _dict(choice))
+        _option(out, (*at, "options", j), option)
+        if option.get("type") not in (SUB_COMMAND, SUB_COMMAND_GROUP):
+            if option.get("required") and optional_before:
+                out.add((*at, "options", j), "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
+                        "Required options must be placed before non-required options")
+            optional_before = optional_before or not option.get("required")
+
+
+def _option(out: _Collector, at: Path, option: Mapping[str, Any]) -> None:
+    """An option's choices (at most 25, never with ``autocomplete``) and, for a string
+    option, its length bounds: ``min_length`` 0-6,000, ``max_length`` 1-6,000."""
+    choices = _items(option.get("choices"))
+    out.length((*at, "choices"), choices, CHOICES)
+    for k, choice in enumerate(choices):
+        _choice(out, (*at, "choices", k), _dict(choice))
+    if option.get("autocomplete") and choices:
+        out.add((*at, "autocomplete"), "APPLICATION_COMMAND_OPTION_AUTOCOMPLETE_WITH_CHOICES",
+                "Autocomplete and choices are mutually exclusive")
+    if option.get("type") == STRING:
+        out.number((*at, "min_length"), option.get("min_length"), 0, STRING_OPTION_LENGTH)
+        out.number((*at, "max_length"), option.get("max_length"), 1, STRING_OPTION_LENGTH)
 
 
 def _distinct_names(out: _Collector, at: Path, options: list[Mapping[str, Any]]) -> None:

@@ -596,6 +596,46 @@ async def test_a_command_has_at_most_4000_characters(fake, http):
     await accepted(http, "PUT", path, [sized(23, localized=False)])  # 99 fewer
 
 
+async def test_required_options_come_first(fake, http):
+    path = f"/applications/{fake.app_id}/commands"
+    late = [option("venue", required=False), option("event", required=True)]
+    assert await refused(http, "PUT", path, [command(options=late)], 0, "options", 1) == [
+        "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID"]
+    sub = {"type": 1, "name": "join", "description": "Join", "options": late}
+    assert await refused(http, "PUT", path, [command(options=[sub])],
+                         0, "options", 0, "options", 1) == [
+        "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID"]
+    first = [option("event", required=True), option("venue"), option("note", required=False)]
+    await accepted(http, "PUT", path, [command(options=first)])
+    subs = [{**sub, "options": first}, {**sub, "name": "leave", "options": first}]
+    await accepted(http, "PUT", path, [command(options=subs)])  # sub-commands are no options
+
+
+async def test_autocomplete_and_choices_exclude_each_other(fake, http):
+    path = f"/applications/{fake.app_id}/commands"
+    choices = [{"name": "On", "value": "on"}]
+    assert await refused(http, "PUT", path,
+                         [command(options=[option(autocomplete=True, choices=choices)])],
+                         0, "options", 0, "autocomplete") == [
+        "APPLICATION_COMMAND_OPTION_AUTOCOMPLETE_WITH_CHOICES"]
+    await accepted(http, "PUT", path, [command(options=[option(autocomplete=True),
+                                                        option("mode", choices=choices)])])
+
+
+@pytest.mark.parametrize(("bounds", "where", "code"), [
+    ({"min_length": 6001}, "min_length", "NUMBER_TYPE_MAX"),
+    ({"min_length": -1}, "min_length", "NUMBER_TYPE_MIN"),
+    ({"max_length": 6001}, "max_length", "NUMBER_TYPE_MAX"),
+    ({"max_length": 0}, "max_length", "NUMBER_TYPE_MIN"),
+])
+async def test_a_string_options_length_bounds(fake, http, bounds, where, code):
+    path = f"/applications/{fake.app_id}/commands"
+    assert await refused(http, "PUT", path, [command(options=[option(**bounds)])],
+                         0, "options", 0, where) == [code]
+    await accepted(http, "PUT", path, [command(options=[option(min_length=0, max_length=6000),
+                                                        option("note", max_length=1)])])
+
+
 # --------------------------------------------------------------------------- scheduled events
 
 
