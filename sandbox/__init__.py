@@ -31,7 +31,7 @@ What it emulates
       inputs' style and lengths), autocomplete choices, modals, application commands on
       sync (names, descriptions, options, choices, localizations, 4,000 characters,
       required options first, no choices with autocomplete, string length bounds),
-      scheduled events and 25 MB uploads. Over a limit: 400
+      scheduled events (no start in the past) and 25 MB uploads. Over a limit: 400
       ``50035 Invalid Form Body`` with Discord's nested ``errors`` naming the field, and
       nothing changes; a message with nothing to show (a create, or what an edit would
       leave): 400 ``50006 Cannot send an empty message``.

@@ -12,6 +12,13 @@ for an edit) says whether a message has nothing to show, which Discord refuses w
 ``50006``. Pure functions, no I/O, so the server stays small and the rules are testable
 on their own.
 
+Error codes: where Discord's answer to a rule has been seen (``URL_TYPE_INVALID_SCHEME``,
+``COMPONENT_CUSTOM_ID_DUPLICATED``, ``APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID``,
+``GUILD_SCHEDULED_EVENT_SCHEDULE_PAST``, ``NUMBER_TYPE_MIN``/``MAX`` ...), it is used
+as seen; for the rest (a link button without a url, min above max, options fewer than
+``max_values``, ``autocomplete`` with ``choices``) the code is Discord's nearest generic
+one or a descriptive name, and only the status, ``50035`` and the field's path are sure.
+
 Application-command size: Discord counts names, descriptions and choice values of a
 command, its options (sub-commands and groups included) and choices, at most 4,000
 characters; where a field has localizations, only its longest version (default or any
@@ -30,7 +37,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -544,8 +551,12 @@ def _longest(obj: Mapping[str, Any], key: str) -> int:
 
 
 def event_errors(body: Mapping[str, Any] | None,
-                 current: Mapping[str, Any] | None = None) -> Errors:
-    """A scheduled event create (``current`` None) or edit (``current`` = the stored event)."""
+                 current: Mapping[str, Any] | None = None,
+                 now: datetime | None = None) -> Errors:
+    """A scheduled event create (``current`` None) or edit (``current`` = the stored event).
+
+    A start time the request sends must not be in the past (``now``, default the clock),
+    on an edit too, even when it is the event's current start."""
     out = _Collector()
     body = _dict(body)
     if current is None:
@@ -564,6 +575,10 @@ def event_errors(body: Mapping[str, Any] | None,
             out.required(("scheduled_end_time",))
     start = _time(out, "scheduled_start_time", merged.get("scheduled_start_time"))
     end = _time(out, "scheduled_end_time", merged.get("scheduled_end_time"))
+    if (start is not None and "scheduled_start_time" in body
+            and start < (now or datetime.now(UTC))):
+        out.add(("scheduled_start_time",), "GUILD_SCHEDULED_EVENT_SCHEDULE_PAST",
+                "Cannot schedule event in the past.")
     if start is not None and end is not None and end <= start:
         out.add(("scheduled_end_time",), "GUILD_SCHEDULED_EVENT_END_BEFORE_START",
                 "The end time must be after the start time.")

@@ -9,6 +9,7 @@ directly.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -668,6 +669,26 @@ async def test_scheduled_event_limits_on_create_and_edit(fake, http):
                          "scheduled_end_time") == ["GUILD_SCHEDULED_EVENT_END_BEFORE_START"]
     await accepted(http, "PATCH", one, {"description": "shorter"})
     assert fake.scheduled_events(guild)[0]["name"] == "n" * 100
+
+
+async def test_a_scheduled_event_starts_in_the_future(fake, http):
+    guild = fake.add_guild()
+    path = f"/guilds/{guild.id}/scheduled-events"
+    now = datetime.now(UTC)
+    past = event(scheduled_start_time=(now - timedelta(minutes=1)).isoformat(),
+                 scheduled_end_time=(now + timedelta(hours=1)).isoformat())
+    assert await refused(http, "POST", path, past, "scheduled_start_time") == [
+        "GUILD_SCHEDULED_EVENT_SCHEDULE_PAST"]
+    soon = event(scheduled_start_time=(now + timedelta(minutes=1)).isoformat(),
+                 scheduled_end_time=(now + timedelta(hours=1)).isoformat())
+    created = await accepted(http, "POST", path, soon)
+    one = f"{path}/{created['id']}"
+    assert await refused(http, "PATCH", one, {"scheduled_start_time": past[
+        "scheduled_start_time"]}, "scheduled_start_time") == [
+        "GUILD_SCHEDULED_EVENT_SCHEDULE_PAST"]
+    await accepted(http, "PATCH", one, {"name": "Renamed"})  # a start it does not send
+    assert fake.scheduled_events(guild)[0]["scheduled_start_time"] == soon[
+        "scheduled_start_time"]
 
 
 async def test_limits_can_be_turned_off():
