@@ -19,7 +19,9 @@ What it emulates
       response (late callbacks get ``10062 Unknown interaction``), an interaction can be
       acknowledged only once (``40060``), the first follow-up after a deferral *becomes*
       the original response, ephemeral messages are not channel messages, channel
-      permission overwrites (``50013 Missing Permissions``), blocked DMs (``50007``),
+      permission overwrites (``50013 Missing Permissions``), role grants only with
+      Manage Roles, below the bot's highest role and never of a managed role (``403
+      50013``), blocked DMs (``50007``),
       mention parsing according to ``allowed_mentions`` (``mentions`` and
       ``mention_everyone`` say who would have been pinged), follow-up tokens that expire
       after 15 minutes (``401 50027 Invalid Webhook Token``).
@@ -64,7 +66,7 @@ What it emulates
 What it does not emulate
     Buckets of routes other than those above, voice, threads,
     reactions, presences, MESSAGE_CREATE echoes of the bot's own messages, replay of
-    missed events on RESUME, role hierarchy, ``default_member_permissions`` (commands
+    missed events on RESUME, ``default_member_permissions`` (commands
     are usable by everyone, as if server admins opened them up, so the bot's own
     checks are what gets tested), and payload validation beyond what is listed above.
     One session per shard at a time (a new IDENTIFY takes the shard over). Every

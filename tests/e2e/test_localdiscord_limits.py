@@ -2,9 +2,9 @@
 
 Each case sends a request at the limit (accepted) and one past it (400, code 50035, with
 Discord's nested ``errors`` naming the field), or a request breaking one of Discord's
-rules and the variant that keeps it (an empty message: 400 50006). Interactions are
-created on the server side without a bot, so the callbacks and follow-ups can be sent
-directly.
+rules and the variant that keeps it (an empty message: 400 50006; a role the bot may not
+give: 403 50013). Interactions are created on the server side without a bot, so the
+callbacks and follow-ups can be sent directly.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from sandbox import FakeDiscord
+from sandbox import FakeDiscord, Guild, Member, Role
 from sandbox.interactions import _Interaction
+from sandbox.models import ADMINISTRATOR, MANAGE_ROLES
 
 MAX_LENGTH = "BASE_TYPE_MAX_LENGTH"
 BAD_LENGTH = "BASE_TYPE_BAD_LENGTH"
@@ -689,6 +690,65 @@ async def test_a_scheduled_event_starts_in_the_future(fake, http):
     await accepted(http, "PATCH", one, {"name": "Renamed"})  # a start it does not send
     assert fake.scheduled_events(guild)[0]["scheduled_start_time"] == soon[
         "scheduled_start_time"]
+
+
+# --------------------------------------------------------------------------- role grants
+
+
+def grant_path(guild: Guild, member: Member, role: Role) -> str:
+    return f"/guilds/{guild.id}/members/{member.id}/roles/{role.id}"
+
+
+MISSING_PERMISSIONS = {"message": "Missing Permissions", "code": 50013}
+
+
+async def test_the_bot_gives_only_roles_below_its_own(fake, http):
+    guild = fake.add_guild()
+    member = fake.add_member(guild)
+    mine = next(r for r in guild.roles.values() if r.bot_id == fake.bot_user.id)
+    below, above = fake.add_role(guild, "Attendee"), fake.add_role(guild, "Moderators")
+    below.position, mine.position, above.position = 1, 2, 3
+    level = fake.add_role(guild, "Level")
+    level.position = mine.position
+    for role in (above, level, mine):  # above it, at its height, and its own managed role
+        for method in ("PUT", "DELETE"):
+            assert await call(http, method, grant_path(guild, member, role)) == (
+                403, MISSING_PERMISSIONS), (role.name, method)
+    assert member.roles == []
+    for method in ("PUT", "DELETE"):
+        assert (await call(http, method, grant_path(guild, member, below)))[0] == 204
+    status, body = await call(http, "PUT", grant_path(guild, member, guild.everyone))
+    assert (status, body["code"]) == (404, 10011)
+
+
+async def test_the_bot_needs_manage_roles_at_server_level(fake, http):
+    guild = fake.add_guild()
+    member = fake.add_member(guild)
+    mine = next(r for r in guild.roles.values() if r.bot_id == fake.bot_user.id)
+    attendee = fake.add_role(guild, "Attendee")
+    attendee.position, mine.position = 1, 2
+    mine.permissions &= ~MANAGE_ROLES
+    # a channel overwrite granting it does not count: granting roles is server-wide
+    fake.set_overwrite(guild.system_channel, mine, allow=MANAGE_ROLES)
+    assert await call(http, "PUT", grant_path(guild, member, attendee)) == (
+        403, MISSING_PERMISSIONS)
+    admin = fake.add_role(guild, "Bots", ADMINISTRATOR)
+    admin.position = 0  # administrator implies Manage Roles; the height stays its own role's
+    guild.members[fake.bot_user.id].roles.append(admin)
+    assert (await call(http, "PUT", grant_path(guild, member, attendee)))[0] == 204
+    assert attendee in member.roles
+
+
+async def test_a_server_owner_bot_gives_any_unmanaged_role(fake, http):
+    guild = fake.add_guild()
+    member = fake.add_member(guild)
+    mine = next(r for r in guild.roles.values() if r.bot_id == fake.bot_user.id)
+    high = fake.add_role(guild, "High")
+    guild.owner_id = fake.bot_user.id
+    mine.permissions = 0
+    assert (await call(http, "PUT", grant_path(guild, member, high)))[0] == 204
+    assert await call(http, "PUT", grant_path(guild, member, mine)) == (
+        403, MISSING_PERMISSIONS)
 
 
 async def test_limits_can_be_turned_off():

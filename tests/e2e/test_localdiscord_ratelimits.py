@@ -135,6 +135,7 @@ async def test_role_changes_and_dm_opens_have_their_own_buckets():
     async with FakeDiscord(rate_limits=limits) as fake:
         guild, second = fake.add_guild(), fake.add_guild()
         role, other_role = fake.add_role(guild, "Attendee"), fake.add_role(second, "Attendee")
+        role.position = other_role.position = 0  # below the bot's role: it may give them
         member, other = fake.add_member(guild), fake.add_member(second)
         headers = {"Authorization": f"Bot {fake.token}"}
         async with aiohttp.ClientSession(fake.api_base + "/", headers=headers) as http:
