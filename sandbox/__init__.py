@@ -39,8 +39,9 @@ What it emulates
       leave): 400 ``50006 Cannot send an empty message``.
     * Rate limits (sandbox/ratelimits.py), on by default with Discord's sizes:
       the global 50 requests/s (interaction callbacks and follow-ups exempt), message
-      sends 5 per 5 s per channel, and conservative guesses for role grants (per guild)
-      and DM opens; ``X-RateLimit-*`` headers on limited routes and Discord's 429 (with
+      sends and, apart, message edits 5 per 5 s per channel, and conservative guesses for
+      role grants and scheduled-event creates and edits (per guild) and DM opens;
+      ``X-RateLimit-*`` headers on limited routes and Discord's 429 (with
       ``Via``), which discord.py reads and waits out. ``RateLimits().scaled(f)`` keeps
       the sizes and shortens the windows: the end-to-end fixture (tests/e2e/conftest.py)
       runs with windows a tenth as long, because the suite posts far more than a bot would.
