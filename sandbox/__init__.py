@@ -19,20 +19,29 @@ What it emulates
       response (late callbacks get ``10062 Unknown interaction``), an interaction can be
       acknowledged only once (``40060``), the first follow-up after a deferral *becomes*
       the original response, ephemeral messages are not channel messages, channel
-      permission overwrites (``50013 Missing Permissions``), blocked DMs (``50007``),
+      permission overwrites (``50013 Missing Permissions``), role grants only with
+      Manage Roles, below the bot's highest role and never of a managed role (``403
+      50013``), blocked DMs (``50007``),
       mention parsing according to ``allowed_mentions`` (``mentions`` and
       ``mention_everyone`` say who would have been pinged), follow-up tokens that expire
       after 15 minutes (``401 50027 Invalid Webhook Token``).
-    * Discord's documented payload limits (sandbox/limits.py), on by default:
+    * Discord's documented payload limits and rules (sandbox/limits.py), on by default:
       message content, embeds (each text, 25 fields, 10 embeds, 6,000 characters in
-      total), components, autocomplete choices, modals, application commands on sync
-      (names, descriptions, options, choices, localizations, 4,000 characters), scheduled
-      events and 25 MB uploads. Over a limit: 400 ``50035 Invalid Form Body`` with
-      Discord's nested ``errors`` naming the field, and nothing changes.
+      total, http(s) links), components (action rows of buttons and selects unless the
+      message is components v2, a custom_id once per message or modal, link buttons with
+      a url and no custom_id, others with a custom_id, selects' min/max values, text
+      inputs' style and lengths), autocomplete choices, modals, application commands on
+      sync (names, descriptions, options, choices, localizations, 4,000 characters,
+      required options first, no choices with autocomplete, string length bounds),
+      scheduled events (no start in the past) and 25 MB uploads. Over a limit: 400
+      ``50035 Invalid Form Body`` with Discord's nested ``errors`` naming the field, and
+      nothing changes; a message with nothing to show (a create, or what an edit would
+      leave): 400 ``50006 Cannot send an empty message``.
     * Rate limits (sandbox/ratelimits.py), on by default with Discord's sizes:
       the global 50 requests/s (interaction callbacks and follow-ups exempt), message
-      sends 5 per 5 s per channel, and conservative guesses for role grants (per guild)
-      and DM opens; ``X-RateLimit-*`` headers on limited routes and Discord's 429 (with
+      sends and, apart, message edits 5 per 5 s per channel, and conservative guesses for
+      role grants and scheduled-event creates and edits (per guild) and DM opens;
+      ``X-RateLimit-*`` headers on limited routes and Discord's 429 (with
       ``Via``), which discord.py reads and waits out. ``RateLimits().scaled(f)`` keeps
       the sizes and shortens the windows: the end-to-end fixture (tests/e2e/conftest.py)
       runs with windows a tenth as long, because the suite posts far more than a bot would.
@@ -58,7 +67,7 @@ What it emulates
 What it does not emulate
     Buckets of routes other than those above, voice, threads,
     reactions, presences, MESSAGE_CREATE echoes of the bot's own messages, replay of
-    missed events on RESUME, role hierarchy, ``default_member_permissions`` (commands
+    missed events on RESUME, ``default_member_permissions`` (commands
     are usable by everyone, as if server admins opened them up, so the bot's own
     checks are what gets tested), and payload validation beyond what is listed above.
     One session per shard at a time (a new IDENTIFY takes the shard over). Every

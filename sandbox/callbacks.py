@@ -76,8 +76,15 @@ class InteractionRoutes:
             )
         if rtype in (6, 7) and st.message_id is None:
             raise ApiError(400, 50035, "Invalid Form Body: no message to update")
-        if rtype in (4, 7):
+        if rtype == 4:
             self._check_limits(limits.message_errors(data, ("data",)))
+            self._check_not_empty(data, len(files))
+        elif rtype == 7:
+            clicked = self._messages.get(st.message_id)  # type: ignore[arg-type]
+            flags = clicked.data["flags"] if clicked is not None else 0
+            self._check_limits(limits.message_errors(data, ("data",), flags))
+            if clicked is not None:
+                self._check_not_empty(limits.edited(clicked.data, data, len(files)))
         elif rtype == 8:
             self._check_limits(limits.autocomplete_errors(data, ("data",)))
         elif rtype == 9:
@@ -126,6 +133,7 @@ class InteractionRoutes:
         st = self._interaction(request)
         body, files = request[BODY] or {}, request[FILES]
         self._check_limits(limits.message_errors(body))
+        self._check_not_empty(body, len(files))
         if st.loading:
             self._fill_deferred(st, body, files)
             assert st.original is not None
@@ -155,7 +163,9 @@ class InteractionRoutes:
         if request.method == "DELETE":
             self._delete(record)
             return web.Response(status=204)
-        self._check_limits(limits.message_errors(request[BODY]))
+        self._check_limits(limits.message_errors(request[BODY], flags=record.data["flags"]))
+        # an edit of the deferral's placeholder creates the response: it must not be empty
+        self._check_not_empty(limits.edited(record.data, request[BODY], len(request[FILES])))
         if st.loading and record is st.original:
             self._fill_deferred(st, request[BODY] or {}, request[FILES])
         else:

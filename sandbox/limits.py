@@ -7,8 +7,17 @@ field, with ``_errors`` at its leaf::
     {"embeds": {"0": {"description": {"_errors": [
         {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 4096 or fewer in length."}]}}}}
 
-An empty dict means the body is within the limits. Pure functions, no I/O, so the server
-stays small and the rules are testable on their own.
+An empty dict means the body is within the limits. :func:`is_empty` (with :func:`edited`
+for an edit) says whether a message has nothing to show, which Discord refuses with
+``50006``. Pure functions, no I/O, so the server stays small and the rules are testable
+on their own.
+
+Error codes: where Discord's answer to a rule has been seen (``URL_TYPE_INVALID_SCHEME``,
+``COMPONENT_CUSTOM_ID_DUPLICATED``, ``APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID``,
+``GUILD_SCHEDULED_EVENT_SCHEDULE_PAST``, ``NUMBER_TYPE_MIN``/``MAX`` ...), it is used
+as seen; for the rest (a link button without a url, min above max, options fewer than
+``max_values``, ``autocomplete`` with ``choices``) the code is Discord's nearest generic
+one or a descriptive name, and only the status, ``50035`` and the field's path are sure.
 
 Application-command size: Discord counts names, descriptions and choice values of a
 command, its options (sub-commands and groups included) and choices, at most 4,000
@@ -28,8 +37,9 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 Errors = dict[str, Any]
 Path = tuple[str | int, ...]
@@ -44,6 +54,7 @@ FIELD_NAME = 256
 FIELD_VALUE = 1024
 FOOTER_TEXT = 2048
 AUTHOR_NAME = 256
+EMBED_URL = 2048
 ATTACHMENTS = 10
 ACTION_ROWS = 5
 ROW_BUTTONS = 5
@@ -52,6 +63,8 @@ BUTTON_LABEL = 80
 SELECT_OPTIONS = 25
 SELECT_OPTION_TEXT = 100
 SELECT_PLACEHOLDER = 150
+SELECT_VALUES = 25  # most min_values / max_values of a select
+TEXT_INPUT_LENGTH = 4000  # most min_length / max_length of a text input
 MODAL_TITLE = 45
 TEXT_INPUT_LABEL = 45
 TEXT_INPUT_VALUE = 4000
@@ -59,6 +72,7 @@ TEXT_INPUT_PLACEHOLDER = 100
 CHOICES = 25
 CHOICE_NAME = 100
 CHOICE_VALUE = 100
+STRING_OPTION_LENGTH = 6000  # most min_length / max_length of a string option
 COMMAND_NAME = 32
 COMMAND_DESCRIPTION = 100
 COMMAND_OPTIONS = 25
@@ -69,8 +83,12 @@ EVENT_NAME = 100
 EVENT_DESCRIPTION = 1000
 EVENT_LOCATION = 100
 
-BUTTON, STRING_SELECT, TEXT_INPUT = 2, 3, 4
+ACTION_ROW, BUTTON, STRING_SELECT, TEXT_INPUT, LABEL = 1, 2, 3, 4, 18
 SELECTS = {3, 5, 6, 7, 8}
+LINK_BUTTON, PREMIUM_BUTTON = 5, 6  # button styles; 1-4 carry a custom_id
+TEXT_INPUT_STYLES = (1, 2)  # short, paragraph
+IS_COMPONENTS_V2 = 1 << 15  # message flag: top-level layout components instead of rows
+STRING = 3  # application command option type
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
 EXTERNAL = 3  # scheduled event entity type
 
@@ -108,6 +126,19 @@ class _Collector:
     def required(self, path: Path) -> None:
         self.add(path, "BASE_TYPE_REQUIRED", "This field is required")
 
+    def number(self, path: Path, value: Any, lo: int, hi: int) -> int | None:
+        """An integer must be ``lo``..``hi``; other values pass (checked elsewhere).
+        Returns the integer if it is within its bounds, else None."""
+        if not isinstance(value, int) or isinstance(value, bool):
+            return None
+        if value < lo:
+            self.add(path, "NUMBER_TYPE_MIN", f"int value should be greater than or equal to {lo}.")
+        elif value > hi:
+            self.add(path, "NUMBER_TYPE_MAX", f"int value should be less than or equal to {hi}.")
+        else:
+            return value
+        return None
+
 
 def _items(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
@@ -120,8 +151,9 @@ def _dict(value: Any) -> Mapping[str, Any]:
 # --------------------------------------------------------------------------- messages
 
 
-def message_errors(payload: Mapping[str, Any] | None, prefix: Path = ()) -> Errors:
-    """A message create or edit (channel message, interaction response, follow-up, DM)."""
+def message_errors(payload: Mapping[str, Any] | None, prefix: Path = (), flags: int = 0) -> Errors:
+    """A message create or edit (channel message, interaction response, follow-up, DM);
+    ``flags`` are an edited message's current flags."""
     out = _Collector(prefix)
     payload = _dict(payload)
     out.length(("content",), payload.get("content"), CONTENT)
@@ -133,9 +165,34 @@ def message_errors(payload: Mapping[str, Any] | None, prefix: Path = ()) -> Erro
     if total > EMBED_TOTAL:
         out.add(("embeds",), "MAX_EMBED_SIZE_EXCEEDED",
                 f"Embed size exceeds maximum size of {EMBED_TOTAL}")
-    _components(out, _items(payload.get("components")))
+    v2 = bool((_int(payload.get("flags"), 0) | flags) & IS_COMPONENTS_V2)
+    _components(out, _items(payload.get("components")), rows_only=not v2)
     out.length(("attachments",), payload.get("attachments"), ATTACHMENTS)
     return out.errors
+
+
+def is_empty(message: Mapping[str, Any] | None, files: int = 0) -> bool:
+    """Whether a message create (or a message as an edit leaves it) has nothing to show:
+    no content, embeds, components, files or attachments, stickers or poll. Discord
+    refuses it with 400 ``50006 Cannot send an empty message``."""
+    message = _dict(message)
+    return not (files or message.get("content") or any(
+        _items(message.get(key)) for key in ("embeds", "components", "attachments",
+                                            "sticker_ids"))
+        or message.get("poll"))
+
+
+def edited(current: Mapping[str, Any], edit: Mapping[str, Any] | None,
+           files: int = 0) -> dict[str, Any]:
+    """What a message looks like after an edit, for :func:`is_empty`: the fields the edit
+    names replace the current ones (``null`` empties them); new files are added to the
+    attachments, or, when the edit lists ``attachments``, are among those it lists."""
+    edit = _dict(edit)
+    after = {key: edit[key] if key in edit else current.get(key)
+             for key in ("content", "embeds", "components", "attachments")}
+    if "attachments" not in edit:
+        after["attachments"] = [*_items(current.get("attachments")), *([None] * files)]
+    return after
 
 
 def _embed(out: _Collector, at: Path, embed: Mapping[str, Any]) -> int:
@@ -159,15 +216,48 @@ def _embed(out: _Collector, at: Path, embed: Mapping[str, Any]) -> int:
         for key in ("name", "value"):
             if not _dict(fld).get(key):
                 out.required((*at, "fields", j, key))
+    _web_url(out, (*at, "url"), embed.get("url"))
     return size
 
 
-def _components(out: _Collector, rows: list[Any], path: Path = ("components",)) -> None:
-    out.length(path, rows, ACTION_ROWS)
-    for i, row in enumerate(rows):
+def _web_url(out: _Collector, at: Path, url: Any) -> None:
+    """An embed's link: a well-formed http(s) URL of at most 2,048 characters. Discord
+    names the scheme it refuses (the whole text when there is no ``scheme:``)."""
+    if not isinstance(url, str):
+        return
+    out.length(at, url, EMBED_URL)
+    scheme, colon, _ = url.partition(":")
+    if not colon or not scheme or not scheme.isascii() or not scheme.replace(
+            "+", "").replace("-", "").replace(".", "").isalnum():
+        scheme = url
+    if scheme.lower() not in ("http", "https"):
+        out.add(at, "URL_TYPE_INVALID_SCHEME", f'Scheme "{scheme}" is not supported. '
+                "Scheme must be one of ('http', 'https').")
+        return
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        host = None
+    if not host or any(c.isspace() or unicodedata.category(c) == "Cc" for c in url):
+        out.add(at, "URL_TYPE_INVALID_URL", "Not a well formed URL.")
+
+
+def _components(out: _Collector, top: list[Any], *, rows_only: bool,
+                path: Path = ("components",), modal: bool = False) -> None:
+    """A message's or a modal's components. Without the IS_COMPONENTS_V2 flag a message
+    holds only action rows of buttons or selects; a custom_id is used once per message
+    (or modal), wherever it is."""
+    out.length(path, top, ACTION_ROWS)
+    for i, row in enumerate(top):
         row = _dict(row)
-        if row.get("type") != 1:
-            continue  # only action rows are checked (no components v2 layouts)
+        kind = row.get("type")
+        if modal and kind == LABEL:
+            _component(out, (*path, i, "component"), _dict(row.get("component")))
+            continue
+        if kind != ACTION_ROW:
+            if rows_only:
+                _wrong_type(out, (*path, i))
+            continue  # components v2 layouts: only the custom_ids below are checked
         inner = _items(row.get("components"))
         at = (*path, i, "components")
         out.length(at, inner, ROW_BUTTONS, 1)
@@ -175,7 +265,36 @@ def _components(out: _Collector, rows: list[Any], path: Path = ("components",)) 
             out.add(at, "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
                     "The specified component exceeds the maximum width")
         for j, comp in enumerate(inner):
-            _component(out, (*at, j), _dict(comp))
+            comp = _dict(comp)
+            if comp.get("type") not in ({TEXT_INPUT, *SELECTS} if modal else {BUTTON, *SELECTS}):
+                _wrong_type(out, (*at, j))
+            _component(out, (*at, j), comp)
+    seen: set[str] = set()
+    for at, custom_id in [found for i, comp in enumerate(top)
+                          for found in _custom_ids(comp, (*path, i))]:
+        if custom_id in seen:
+            out.add(at, "COMPONENT_CUSTOM_ID_DUPLICATED",
+                    "Component custom id cannot be duplicated")
+        seen.add(custom_id)
+
+
+def _wrong_type(out: _Collector, at: Path) -> None:
+    out.add(at, "COMPONENT_TYPE_INVALID",
+            "The specified component type is invalid in this context")
+
+
+def _custom_ids(comp: Any, at: Path) -> list[tuple[Path, str]]:
+    """(path of the custom_id, custom_id) of a component and of every component in it,
+    depth first, through rows, labels, sections and containers."""
+    comp = _dict(comp)
+    found = [((*at, "custom_id"), comp["custom_id"])] if isinstance(
+        comp.get("custom_id"), str) else []
+    for j, child in enumerate(_items(comp.get("components"))):
+        found += _custom_ids(child, (*at, "components", j))
+    for key in ("component", "accessory"):
+        if key in comp:
+            found += _custom_ids(comp[key], (*at, key))
+    return found
 
 
 def _component(out: _Collector, at: Path, comp: Mapping[str, Any]) -> None:
@@ -183,11 +302,21 @@ def _component(out: _Collector, at: Path, comp: Mapping[str, Any]) -> None:
     kind = comp.get("type")
     if kind == BUTTON:
         out.length((*at, "label"), comp.get("label"), BUTTON_LABEL)
+        _button(out, at, comp)
     elif kind in SELECTS:
         out.length((*at, "placeholder"), comp.get("placeholder"), SELECT_PLACEHOLDER)
+        least = out.number((*at, "min_values"), comp.get("min_values"), 0, SELECT_VALUES)
+        most = out.number((*at, "max_values"), comp.get("max_values"), 1, SELECT_VALUES)
+        least, most = _int(least, 1), _int(most, 1)
+        if least > most:
+            out.add((*at, "min_values"), "NUMBER_TYPE_MAX",
+                    f"int value should be less than or equal to {most}.")
         if kind == STRING_SELECT:
             options = _items(comp.get("options"))
-            out.length((*at, "options"), options, SELECT_OPTIONS, 1)
+            if 1 <= len(options) < most:  # every one of max_values must be choosable
+                out.length((*at, "options"), options, SELECT_OPTIONS, most)
+            else:
+                out.length((*at, "options"), options, SELECT_OPTIONS, 1)
             for k, option in enumerate(options):
                 option = _dict(option)
                 for key in ("label", "value"):
@@ -195,12 +324,44 @@ def _component(out: _Collector, at: Path, comp: Mapping[str, Any]) -> None:
                 out.length((*at, "options", k, "description"), option.get("description"),
                            SELECT_OPTION_TEXT)
     elif kind == TEXT_INPUT:
-        out.length((*at, "label"), comp.get("label"), TEXT_INPUT_LABEL, 1)
-        # A pre-filled value longer than the input's own max_length is refused too.
-        most = comp.get("max_length")
-        out.length((*at, "value"), comp.get("value"),
-                   min(most, TEXT_INPUT_VALUE) if isinstance(most, int) else TEXT_INPUT_VALUE)
-        out.length((*at, "placeholder"), comp.get("placeholder"), TEXT_INPUT_PLACEHOLDER)
+        _text_input(out, at, comp)
+
+
+def _button(out: _Collector, at: Path, button: Mapping[str, Any]) -> None:
+    """Link buttons carry a url and no custom_id; the styles 1-4 a custom_id."""
+    style = button.get("style")
+    if style == LINK_BUTTON:
+        if button.get("custom_id") is not None:
+            out.add((*at, "custom_id"), "BUTTON_COMPONENT_CUSTOM_ID_URL_MUTUALLY_EXCLUSIVE",
+                    "A custom id and url cannot both be specified")
+        if not button.get("url"):
+            out.required((*at, "url"))
+    elif style != PREMIUM_BUTTON and button.get("custom_id") is None:
+        out.add((*at, "custom_id"), "BUTTON_COMPONENT_CUSTOM_ID_REQUIRED",
+                "A custom id is required")
+
+
+def _text_input(out: _Collector, at: Path, comp: Mapping[str, Any]) -> None:
+    style = comp.get("style")
+    if style is None:
+        out.required((*at, "style"))
+    elif style not in TEXT_INPUT_STYLES:
+        out.add((*at, "style"), "BASE_TYPE_CHOICES",
+                f"Value must be one of {set(TEXT_INPUT_STYLES)}.")
+    least = out.number((*at, "min_length"), comp.get("min_length"), 0, TEXT_INPUT_LENGTH)
+    most = out.number((*at, "max_length"), comp.get("max_length"), 1, TEXT_INPUT_LENGTH)
+    if _int(least, 0) > _int(most, TEXT_INPUT_LENGTH):
+        out.add((*at, "min_length"), "NUMBER_TYPE_MAX",
+                f"int value should be less than or equal to {_int(most, TEXT_INPUT_LENGTH)}.")
+    out.length((*at, "label"), comp.get("label"), TEXT_INPUT_LABEL, 1)
+    # A pre-filled value longer than the input's own max_length is refused too.
+    out.length((*at, "value"), comp.get("value"),
+               min(_int(most, TEXT_INPUT_LENGTH), TEXT_INPUT_VALUE))
+    out.length((*at, "placeholder"), comp.get("placeholder"), TEXT_INPUT_PLACEHOLDER)
+
+
+def _int(value: Any, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
 def modal_errors(data: Mapping[str, Any] | None, prefix: Path = ()) -> Errors:
@@ -214,7 +375,7 @@ def modal_errors(data: Mapping[str, Any] | None, prefix: Path = ()) -> Errors:
     rows = _items(data.get("components"))
     if not rows:
         out.length(("components",), rows, ACTION_ROWS, 1)
-    _components(out, rows)
+    _components(out, rows, rows_only=False, modal=True)
     return out.errors
 
 
@@ -324,13 +485,31 @@ def _command(out: _Collector, at: Path, cmd: Mapping[str, Any], kind: int) -> No
     options = _items(cmd.get("options"))
     out.length((*at, "options"), options, COMMAND_OPTIONS)
     _distinct_names(out, (*at, "options"), [_dict(option) for option in options])
+    optional_before = False
     for j, option in enumerate(options):
         option = _dict(option)
         _command(out, (*at, "options", j), option, 1)
-        choices = _items(option.get("choices"))
-        out.length((*at, "options", j, "choices"), choices, CHOICES)
-        for k, choice in enumerate(choices):
-            _choice(out, (*at, "options", j, "choices", k), _dict(choice))
+        _option(out, (*at, "options", j), option)
+        if option.get("type") not in (SUB_COMMAND, SUB_COMMAND_GROUP):
+            if option.get("required") and optional_before:
+                out.add((*at, "options", j), "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
+                        "Required options must be placed before non-required options")
+            optional_before = optional_before or not option.get("required")
+
+
+def _option(out: _Collector, at: Path, option: Mapping[str, Any]) -> None:
+    """An option's choices (at most 25, never with ``autocomplete``) and, for a string
+    option, its length bounds: ``min_length`` 0-6,000, ``max_length`` 1-6,000."""
+    choices = _items(option.get("choices"))
+    out.length((*at, "choices"), choices, CHOICES)
+    for k, choice in enumerate(choices):
+        _choice(out, (*at, "choices", k), _dict(choice))
+    if option.get("autocomplete") and choices:
+        out.add((*at, "autocomplete"), "APPLICATION_COMMAND_OPTION_AUTOCOMPLETE_WITH_CHOICES",
+                "Autocomplete and choices are mutually exclusive")
+    if option.get("type") == STRING:
+        out.number((*at, "min_length"), option.get("min_length"), 0, STRING_OPTION_LENGTH)
+        out.number((*at, "max_length"), option.get("max_length"), 1, STRING_OPTION_LENGTH)
 
 
 def _distinct_names(out: _Collector, at: Path, options: list[Mapping[str, Any]]) -> None:
@@ -372,8 +551,12 @@ def _longest(obj: Mapping[str, Any], key: str) -> int:
 
 
 def event_errors(body: Mapping[str, Any] | None,
-                 current: Mapping[str, Any] | None = None) -> Errors:
-    """A scheduled event create (``current`` None) or edit (``current`` = the stored event)."""
+                 current: Mapping[str, Any] | None = None,
+                 now: datetime | None = None) -> Errors:
+    """A scheduled event create (``current`` None) or edit (``current`` = the stored event).
+
+    A start time the request sends must not be in the past (``now``, default the clock),
+    on an edit too, even when it is the event's current start."""
     out = _Collector()
     body = _dict(body)
     if current is None:
@@ -392,6 +575,10 @@ def event_errors(body: Mapping[str, Any] | None,
             out.required(("scheduled_end_time",))
     start = _time(out, "scheduled_start_time", merged.get("scheduled_start_time"))
     end = _time(out, "scheduled_end_time", merged.get("scheduled_end_time"))
+    if (start is not None and "scheduled_start_time" in body
+            and start < (now or datetime.now(UTC))):
+        out.add(("scheduled_start_time",), "GUILD_SCHEDULED_EVENT_SCHEDULE_PAST",
+                "Cannot schedule event in the past.")
     if start is not None and end is not None and end <= start:
         out.add(("scheduled_end_time",), "GUILD_SCHEDULED_EVENT_END_BEFORE_START",
                 "The end time must be after the start time.")

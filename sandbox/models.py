@@ -12,6 +12,7 @@ from typing import Any
 ADMINISTRATOR = 1 << 3
 VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
+MANAGE_ROLES = 1 << 28
 MANAGE_EVENTS = 1 << 33
 ALL_PERMISSIONS = (1 << 53) - 1
 # @everyone: add reactions, view, send, embed links, attach files, read history, use commands

@@ -215,3 +215,9 @@ class HttpPlumbing:
         """Refuse a body over Discord's limits, naming each offending field as Discord does."""
         if errors and self.enforce_limits:
             raise ApiError(400, 50035, "Invalid Form Body", errors)
+
+    def _check_not_empty(self, message: Any, files: int = 0) -> None:
+        """Refuse a message with nothing to show: a create, or what an edit would leave
+        (see :func:`limits.edited`)."""
+        if self.enforce_limits and limits.is_empty(message, files):
+            raise ApiError(400, 50006, "Cannot send an empty message")

@@ -10,9 +10,11 @@ discord.py takes a 429 for a Cloudflare ban and gives up.
 
 Sizes: Discord documents the global limit (50 requests per second per bot; interaction
 callbacks and interaction-token webhooks are exempt) and about 5 message sends per 5 s
-per channel. It does not publish the sizes of the role-grant and DM-open buckets; the
-defaults here are conservative guesses. Every size and window is a field of
-:class:`RateLimits`, so tests can shorten the windows.
+per channel; its staff have said the message limit holds for edits as well (edits of a
+channel's messages here have a bucket of their own, of the same size). It does not
+publish the sizes of the role-grant, DM-open and scheduled-event buckets; the defaults
+here are conservative guesses. Every size and window is a field of :class:`RateLimits`,
+so tests can shorten the windows.
 """
 
 from __future__ import annotations
@@ -35,8 +37,11 @@ class RateLimits:
 
     global_: Bucket = Bucket(50, 1.0)  # per bot, all routes but interaction ones
     messages: Bucket = Bucket(5, 5.0)  # POST /channels/{id}/messages, per channel (DMs too)
+    message_edits: Bucket = Bucket(5, 5.0)  # PATCH /channels/{id}/messages/{id}, per channel
     roles: Bucket = Bucket(10, 10.0)  # PUT/DELETE member roles, per guild
     dm_open: Bucket = Bucket(5, 5.0)  # POST /users/@me/channels
+    event_creates: Bucket = Bucket(10, 10.0)  # POST scheduled events, per guild
+    event_edits: Bucket = Bucket(10, 10.0)  # PATCH scheduled events, per guild
 
     def scaled(self, factor: float) -> RateLimits:
         """The same sizes with every window multiplied by ``factor`` (e.g. 0.1 for tests)."""
@@ -51,9 +56,12 @@ DISCORD_RATE_LIMITS = RateLimits()
 # (method, route) -> (bucket name in RateLimits, match_info key of the major parameter)
 ROUTE_BUCKETS: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/channels/{channel_id}/messages"): ("messages", "channel_id"),
+    ("PATCH", "/channels/{channel_id}/messages/{message_id}"): ("message_edits", "channel_id"),
     ("PUT", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}"): ("roles", "guild_id"),
     ("DELETE", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}"): ("roles", "guild_id"),
     ("POST", "/users/@me/channels"): ("dm_open", None),
+    ("POST", "/guilds/{guild_id}/scheduled-events"): ("event_creates", "guild_id"),
+    ("PATCH", "/guilds/{guild_id}/scheduled-events/{event_id}"): ("event_edits", "guild_id"),
 }
 
 EXEMPT_FROM_GLOBAL = ("/interactions/", "/webhooks/")

@@ -10,9 +10,12 @@ from sandbox.models import (
     EPHEMERAL,
     INTENT_GUILD_MEMBERS,
     INTENT_GUILD_SCHEDULED_EVENTS,
+    MANAGE_ROLES,
     SEND_MESSAGES,
     VIEW_CHANNEL,
     Channel,
+    Guild,
+    Role,
 )
 from sandbox.plumbing import BODY, FILES, ApiError, _json
 
@@ -85,6 +88,7 @@ class RestRoutes:
         channel = self._channel(request)
         body = request[BODY] or {}
         self._check_limits(limits.message_errors(body))
+        self._check_not_empty(body, len(request[FILES]))
         self._check_can_send(channel)
         record = self._new_message(
             channel, body, request[FILES], flags=(body.get("flags") or 0) & ~EPHEMERAL
@@ -102,7 +106,8 @@ class RestRoutes:
         if request.method == "DELETE":
             self._delete(record)
             return web.Response(status=204)
-        self._check_limits(limits.message_errors(request[BODY]))
+        self._check_limits(limits.message_errors(request[BODY], flags=record.data["flags"]))
+        self._check_not_empty(limits.edited(record.data, request[BODY], len(request[FILES])))
         self._edit(record, request[BODY] or {}, request[FILES])
         return _json(record.data)
 
@@ -141,12 +146,25 @@ class RestRoutes:
         guild = self._guild(request)
         return _json(self._member(guild, request).payload())
 
+    def _check_can_grant(self, guild: Guild, role: Role) -> None:
+        """Discord's rule for giving or taking a role: Manage Roles at server level (from
+        the bot's roles; Administrator implies it), and the role below the bot's highest
+        role, unless the bot owns the server. A managed role (a bot's own, the booster
+        role, a linked role) nobody gives by hand. Otherwise 403 50013."""
+        me = guild.members[self.bot_user.id]
+        top = max((r.position for r in me.roles), default=0)
+        allowed = me.id == guild.owner_id or (
+            bool(self.permissions(me) & MANAGE_ROLES) and role.position < top)
+        if role.bot_id is not None or not allowed:
+            raise ApiError(403, 50013, "Missing Permissions")
+
     async def _member_role(self, request: web.Request) -> web.Response:
         guild = self._guild(request)
         member = self._member(guild, request)
         role = guild.roles.get(self._param(request, "role_id", 10011, "Role"))
         if role is None or role.id == guild.id:
             raise ApiError(404, 10011, "Unknown Role")
+        self._check_can_grant(guild, role)
         if request.method == "PUT" and role not in member.roles:
             member.roles.append(role)
         elif request.method == "DELETE" and role in member.roles:

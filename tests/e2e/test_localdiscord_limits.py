@@ -1,19 +1,23 @@
-"""The local server refuses what Discord refuses: payload limits, over HTTP.
+"""The local server refuses what Discord refuses: payload limits and rules, over HTTP.
 
 Each case sends a request at the limit (accepted) and one past it (400, code 50035, with
-Discord's nested ``errors`` naming the field). Interactions are created on the server
-side without a bot, so the callbacks and follow-ups can be sent directly.
+Discord's nested ``errors`` naming the field), or a request breaking one of Discord's
+rules and the variant that keeps it (an empty message: 400 50006; a role the bot may not
+give: 403 50013). Interactions are created on the server side without a bot, so the
+callbacks and follow-ups can be sent directly.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
 import pytest
 
-from sandbox import FakeDiscord
+from sandbox import FakeDiscord, Guild, Member, Role
 from sandbox.interactions import _Interaction
+from sandbox.models import ADMINISTRATOR, MANAGE_ROLES
 
 MAX_LENGTH = "BASE_TYPE_MAX_LENGTH"
 BAD_LENGTH = "BASE_TYPE_BAD_LENGTH"
@@ -35,7 +39,8 @@ async def http(fake: FakeDiscord):
 async def call(http: aiohttp.ClientSession, method: str, path: str,
                body: Any = None) -> tuple[int, Any]:
     async with http.request(method, path.lstrip("/"), json=body) as resp:
-        return resp.status, (await resp.json() if resp.content_length != 0 else None)
+        empty = resp.status == 204 or resp.content_length == 0
+        return resp.status, (None if empty else await resp.json())
 
 
 def error_at(body: dict[str, Any], *path: str | int) -> list[str]:
@@ -182,6 +187,140 @@ async def test_edits_and_dms_are_checked_too(fake, http):
     assert fake.dms(user) == []
 
 
+EMPTY = {"message": "Cannot send an empty message", "code": 50006}
+
+
+async def test_a_message_needs_something_to_show(fake, http):
+    path = channel_path(fake)
+    for body in ({}, {"content": ""}, {"content": None, "embeds": [], "components": []}):
+        assert await call(http, "POST", path, body) == (400, EMPTY), body
+    assert fake.messages(int(path.split("/")[2])) == []
+    await accepted(http, "POST", path, {"embeds": [embed(title="t")]})
+    await accepted(http, "POST", path, {"components": [row(button())]})
+    message = await accepted(http, "POST", path, {"content": "x"})
+
+    # an edit may not leave the message empty; it may swap content for an embed
+    one = f"{path}/{message['id']}"
+    assert await call(http, "PATCH", one, {"content": ""}) == (400, EMPTY)
+    assert await call(http, "PATCH", one, {"content": None, "attachments": []}) == (400, EMPTY)
+    await accepted(http, "PATCH", one, {"content": None, "embeds": [embed(title="t")]})
+    await accepted(http, "PATCH", one, {"allowed_mentions": {"parse": []}})
+
+
+async def test_a_file_alone_is_a_message():
+    async with FakeDiscord(rate_limits=None) as fake:
+        path = fake.api_base + channel_path(fake)
+        form = aiohttp.FormData(quote_fields=False)
+        form.add_field("payload_json", "{}")
+        form.add_field("files[0]", b"x,y\n", filename="rsvps.csv")
+        async with aiohttp.ClientSession(headers={"Authorization": f"Bot {fake.token}"}) as s, \
+                s.post(path, data=form) as resp:
+            assert resp.status == 200
+
+
+async def test_responses_and_follow_ups_are_not_empty_either(fake, http):
+    st = interaction(fake)
+    callback = f"/interactions/{st.id}/{st.token}/callback"
+    assert await call(http, "POST", callback, {"type": 4, "data": {}}) == (400, EMPTY)
+    assert st.response_type is None
+    await accepted(http, "POST", callback, {"type": 5, "data": {}})  # a deferral may be
+    hook = f"/webhooks/{fake.app_id}/{st.token}"
+    assert await call(http, "POST", f"{hook}?wait=1", {"content": ""}) == (400, EMPTY)
+    assert await call(http, "PATCH", f"{hook}/messages/@original", {"content": ""}) == (
+        400, EMPTY)
+    assert st.loading
+    await accepted(http, "PATCH", f"{hook}/messages/@original", {"content": "done"})
+
+    clicked = interaction(fake, 3, message_id=int(st.original.data["id"]))
+    update = f"/interactions/{clicked.id}/{clicked.token}/callback"
+    assert await call(http, "POST", update, {"type": 7, "data": {"content": None}}) == (
+        400, EMPTY)
+    await accepted(http, "POST", update, {"type": 7, "data": {"content": "updated"}})
+
+
+@pytest.mark.parametrize(("url", "code"), [
+    ("javascript:alert(1)", "URL_TYPE_INVALID_SCHEME"),
+    ("ftp://example.org/talk", "URL_TYPE_INVALID_SCHEME"),
+    ("not a url", "URL_TYPE_INVALID_SCHEME"),
+    ("https://", "URL_TYPE_INVALID_URL"),
+    ("https://example.org/a talk", "URL_TYPE_INVALID_URL"),
+    ("https://example.org/" + "a" * 2030, MAX_LENGTH),
+])
+async def test_an_embed_links_to_a_web_address(fake, http, url, code):
+    path = channel_path(fake)
+    assert await refused(http, "POST", path, {"embeds": [embed(title="t", url=url)]},
+                         "embeds", 0, "url") == [code]
+    for fine in ("https://example.org/events/talk?x=1", "HTTP://example.org",
+                 "https://example.org/" + "a" * 2028):
+        await accepted(http, "POST", path, {"embeds": [embed(title="t", url=fine)]})
+
+
+async def test_a_custom_id_is_used_once_per_message(fake, http):
+    path = channel_path(fake)
+    options = [{"label": "o", "value": "o"}]
+    twice = [row(button("a"), button("b")), row({"type": 3, "custom_id": "a",
+                                                 "options": options})]
+    status, body = await call(http, "POST", path, {"components": twice})
+    assert status == 400
+    assert error_at(body, "components", 1, "components", 0, "custom_id") == [
+        "COMPONENT_CUSTOM_ID_DUPLICATED"]
+    assert "0" not in body["errors"]["components"]  # the first use is fine
+    await accepted(http, "POST", path, {"components": [row(button("a"), button("b")),
+                                                       row(button("c"))]})
+
+
+async def test_buttons_carry_a_custom_id_or_else_a_url(fake, http):
+    path = channel_path(fake)
+    link = {"type": 2, "style": 5, "label": "Page", "url": "https://example.org"}
+    at = ("components", 0, "components", 0)
+    assert await refused(http, "POST", path, {"components": [row({**link, "custom_id": "x"})]},
+                         *at, "custom_id") == [
+        "BUTTON_COMPONENT_CUSTOM_ID_URL_MUTUALLY_EXCLUSIVE"]
+    no_url = {k: v for k, v in link.items() if k != "url"}
+    assert await refused(http, "POST", path, {"components": [row(no_url)]}, *at, "url") == [
+        "BASE_TYPE_REQUIRED"]
+    no_id = {"type": 2, "style": 1, "label": "Join"}
+    assert await refused(http, "POST", path, {"components": [row(no_id)]}, *at,
+                         "custom_id") == ["BUTTON_COMPONENT_CUSTOM_ID_REQUIRED"]
+    await accepted(http, "POST", path, {"components": [row(link, button("join"))]})
+
+
+async def test_components_sit_in_action_rows_unless_the_message_is_v2(fake, http):
+    path = channel_path(fake)
+    assert await refused(http, "POST", path, {"content": "x", "components": [button()]},
+                         "components", 0) == ["COMPONENT_TYPE_INVALID"]
+    text_input = {"type": 4, "custom_id": "t", "style": 1, "label": "l"}
+    assert await refused(http, "POST", path, {"components": [row(text_input)]},
+                         "components", 0, "components", 0) == ["COMPONENT_TYPE_INVALID"]
+    await accepted(http, "POST", path, {"content": "x", "components": [row(button())]})
+    await accepted(http, "POST", path, {"flags": 1 << 15, "components": [
+        {"type": 10, "content": "A layout"}, row(button())]})
+
+
+async def test_a_select_offers_at_least_max_values_options(fake, http):
+    path = channel_path(fake)
+
+    def select(n: int, **values: int) -> dict[str, Any]:
+        options = [{"label": f"o{i}", "value": str(i)} for i in range(n)]
+        return {"components": [row({"type": 3, "custom_id": "s", "options": options,
+                                    **values})]}
+
+    at = ("components", 0, "components", 0)
+    assert await refused(http, "POST", path, select(2, max_values=3), *at, "options") == [
+        BAD_LENGTH]
+    assert await refused(http, "POST", path, select(5, min_values=3, max_values=2), *at,
+                         "min_values") == ["NUMBER_TYPE_MAX"]
+    assert await refused(http, "POST", path, select(5, min_values=2), *at,  # max_values 1
+                         "min_values") == ["NUMBER_TYPE_MAX"]
+    assert await refused(http, "POST", path, select(25, max_values=26), *at,
+                         "max_values") == ["NUMBER_TYPE_MAX"]
+    await accepted(http, "POST", path, select(3, min_values=0, max_values=3))
+    await accepted(http, "POST", path, select(1))
+    user_select = {"components": [row({"type": 5, "custom_id": "u", "min_values": 2,
+                                       "max_values": 10})]}
+    await accepted(http, "POST", path, user_select)  # no options to count
+
+
 async def test_uploads_over_the_attachment_limit_get_413():
     async with FakeDiscord(attachment_size_limit=1000, rate_limits=None) as fake:
         assert FakeDiscord().attachment_size_limit == 25 * 1024**2  # Discord's 25 MB
@@ -266,6 +405,49 @@ async def test_a_pre_filled_value_fits_its_inputs_max_length(fake, http):
     assert status == 400
     assert error_at(body, "data", "components", 0, "components", 0, "value") == [MAX_LENGTH]
     await accepted(http, "POST", path, modal("v" * 200))
+
+
+def text_input(custom_id: str = "answer", **fields: Any) -> dict[str, Any]:
+    return {"type": 4, "custom_id": custom_id, "style": 1, "label": "Answer", **fields}
+
+
+def modal_of(*components: dict[str, Any]) -> dict[str, Any]:
+    return {"type": 9, "data": {"custom_id": "m", "title": "Edit",
+                                "components": list(components)}}
+
+
+@pytest.mark.parametrize(("fields", "where", "code"), [
+    ({"max_length": 4001}, "max_length", "NUMBER_TYPE_MAX"),
+    ({"max_length": 0}, "max_length", "NUMBER_TYPE_MIN"),
+    ({"min_length": 4001, "max_length": 4000}, "min_length", "NUMBER_TYPE_MAX"),
+    ({"min_length": 11, "max_length": 10}, "min_length", "NUMBER_TYPE_MAX"),
+    ({"min_length": -1}, "min_length", "NUMBER_TYPE_MIN"),
+    ({"style": 3}, "style", "BASE_TYPE_CHOICES"),
+    ({"style": None}, "style", "BASE_TYPE_REQUIRED"),
+])
+async def test_a_text_inputs_style_and_lengths(fake, http, fields, where, code):
+    def callback() -> str:
+        st = interaction(fake)
+        return f"/interactions/{st.id}/{st.token}/callback"
+
+    assert await refused(http, "POST", callback(), modal_of(row(text_input(**fields))),
+                         "data", "components", 0, "components", 0, where) == [code]
+    labelled = {"type": 18, "label": "Answer", "component": text_input(**fields)}
+    assert await refused(http, "POST", callback(), modal_of(labelled),
+                         "data", "components", 0, "component", where) == [code]
+    fine = text_input(style=2, min_length=10, max_length=4000)
+    await accepted(http, "POST", callback(), modal_of(row(fine)))
+
+
+async def test_a_custom_id_is_used_once_per_modal(fake, http):
+    st = interaction(fake)
+    path = f"/interactions/{st.id}/{st.token}/callback"
+    labelled = {"type": 18, "label": "Again", "component": text_input("answer")}
+    assert await refused(http, "POST", path, modal_of(row(text_input("answer")), labelled),
+                         "data", "components", 1, "component", "custom_id") == [
+        "COMPONENT_CUSTOM_ID_DUPLICATED"]
+    await accepted(http, "POST", path, modal_of(row(text_input("answer")),
+                                                row(text_input("venue"))))
 
 
 async def test_follow_ups_and_their_edits_are_checked(fake, http):
@@ -416,6 +598,46 @@ async def test_a_command_has_at_most_4000_characters(fake, http):
     await accepted(http, "PUT", path, [sized(23, localized=False)])  # 99 fewer
 
 
+async def test_required_options_come_first(fake, http):
+    path = f"/applications/{fake.app_id}/commands"
+    late = [option("venue", required=False), option("event", required=True)]
+    assert await refused(http, "PUT", path, [command(options=late)], 0, "options", 1) == [
+        "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID"]
+    sub = {"type": 1, "name": "join", "description": "Join", "options": late}
+    assert await refused(http, "PUT", path, [command(options=[sub])],
+                         0, "options", 0, "options", 1) == [
+        "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID"]
+    first = [option("event", required=True), option("venue"), option("note", required=False)]
+    await accepted(http, "PUT", path, [command(options=first)])
+    subs = [{**sub, "options": first}, {**sub, "name": "leave", "options": first}]
+    await accepted(http, "PUT", path, [command(options=subs)])  # sub-commands are no options
+
+
+async def test_autocomplete_and_choices_exclude_each_other(fake, http):
+    path = f"/applications/{fake.app_id}/commands"
+    choices = [{"name": "On", "value": "on"}]
+    assert await refused(http, "PUT", path,
+                         [command(options=[option(autocomplete=True, choices=choices)])],
+                         0, "options", 0, "autocomplete") == [
+        "APPLICATION_COMMAND_OPTION_AUTOCOMPLETE_WITH_CHOICES"]
+    await accepted(http, "PUT", path, [command(options=[option(autocomplete=True),
+                                                        option("mode", choices=choices)])])
+
+
+@pytest.mark.parametrize(("bounds", "where", "code"), [
+    ({"min_length": 6001}, "min_length", "NUMBER_TYPE_MAX"),
+    ({"min_length": -1}, "min_length", "NUMBER_TYPE_MIN"),
+    ({"max_length": 6001}, "max_length", "NUMBER_TYPE_MAX"),
+    ({"max_length": 0}, "max_length", "NUMBER_TYPE_MIN"),
+])
+async def test_a_string_options_length_bounds(fake, http, bounds, where, code):
+    path = f"/applications/{fake.app_id}/commands"
+    assert await refused(http, "PUT", path, [command(options=[option(**bounds)])],
+                         0, "options", 0, where) == [code]
+    await accepted(http, "PUT", path, [command(options=[option(min_length=0, max_length=6000),
+                                                        option("note", max_length=1)])])
+
+
 # --------------------------------------------------------------------------- scheduled events
 
 
@@ -448,6 +670,85 @@ async def test_scheduled_event_limits_on_create_and_edit(fake, http):
                          "scheduled_end_time") == ["GUILD_SCHEDULED_EVENT_END_BEFORE_START"]
     await accepted(http, "PATCH", one, {"description": "shorter"})
     assert fake.scheduled_events(guild)[0]["name"] == "n" * 100
+
+
+async def test_a_scheduled_event_starts_in_the_future(fake, http):
+    guild = fake.add_guild()
+    path = f"/guilds/{guild.id}/scheduled-events"
+    now = datetime.now(UTC)
+    past = event(scheduled_start_time=(now - timedelta(minutes=1)).isoformat(),
+                 scheduled_end_time=(now + timedelta(hours=1)).isoformat())
+    assert await refused(http, "POST", path, past, "scheduled_start_time") == [
+        "GUILD_SCHEDULED_EVENT_SCHEDULE_PAST"]
+    soon = event(scheduled_start_time=(now + timedelta(minutes=1)).isoformat(),
+                 scheduled_end_time=(now + timedelta(hours=1)).isoformat())
+    created = await accepted(http, "POST", path, soon)
+    one = f"{path}/{created['id']}"
+    assert await refused(http, "PATCH", one, {"scheduled_start_time": past[
+        "scheduled_start_time"]}, "scheduled_start_time") == [
+        "GUILD_SCHEDULED_EVENT_SCHEDULE_PAST"]
+    await accepted(http, "PATCH", one, {"name": "Renamed"})  # a start it does not send
+    assert fake.scheduled_events(guild)[0]["scheduled_start_time"] == soon[
+        "scheduled_start_time"]
+
+
+# --------------------------------------------------------------------------- role grants
+
+
+def grant_path(guild: Guild, member: Member, role: Role) -> str:
+    return f"/guilds/{guild.id}/members/{member.id}/roles/{role.id}"
+
+
+MISSING_PERMISSIONS = {"message": "Missing Permissions", "code": 50013}
+
+
+async def test_the_bot_gives_only_roles_below_its_own(fake, http):
+    guild = fake.add_guild()
+    member = fake.add_member(guild)
+    mine = next(r for r in guild.roles.values() if r.bot_id == fake.bot_user.id)
+    below, above = fake.add_role(guild, "Attendee"), fake.add_role(guild, "Moderators")
+    below.position, mine.position, above.position = 1, 2, 3
+    level = fake.add_role(guild, "Level")
+    level.position = mine.position
+    for role in (above, level, mine):  # above it, at its height, and its own managed role
+        for method in ("PUT", "DELETE"):
+            assert await call(http, method, grant_path(guild, member, role)) == (
+                403, MISSING_PERMISSIONS), (role.name, method)
+    assert member.roles == []
+    for method in ("PUT", "DELETE"):
+        assert (await call(http, method, grant_path(guild, member, below)))[0] == 204
+    status, body = await call(http, "PUT", grant_path(guild, member, guild.everyone))
+    assert (status, body["code"]) == (404, 10011)
+
+
+async def test_the_bot_needs_manage_roles_at_server_level(fake, http):
+    guild = fake.add_guild()
+    member = fake.add_member(guild)
+    mine = next(r for r in guild.roles.values() if r.bot_id == fake.bot_user.id)
+    attendee = fake.add_role(guild, "Attendee")
+    attendee.position, mine.position = 1, 2
+    mine.permissions &= ~MANAGE_ROLES
+    # a channel overwrite granting it does not count: granting roles is server-wide
+    fake.set_overwrite(guild.system_channel, mine, allow=MANAGE_ROLES)
+    assert await call(http, "PUT", grant_path(guild, member, attendee)) == (
+        403, MISSING_PERMISSIONS)
+    admin = fake.add_role(guild, "Bots", ADMINISTRATOR)
+    admin.position = 0  # administrator implies Manage Roles; the height stays its own role's
+    guild.members[fake.bot_user.id].roles.append(admin)
+    assert (await call(http, "PUT", grant_path(guild, member, attendee)))[0] == 204
+    assert attendee in member.roles
+
+
+async def test_a_server_owner_bot_gives_any_unmanaged_role(fake, http):
+    guild = fake.add_guild()
+    member = fake.add_member(guild)
+    mine = next(r for r in guild.roles.values() if r.bot_id == fake.bot_user.id)
+    high = fake.add_role(guild, "High")
+    guild.owner_id = fake.bot_user.id
+    mine.permissions = 0
+    assert (await call(http, "PUT", grant_path(guild, member, high)))[0] == 204
+    assert await call(http, "PUT", grant_path(guild, member, mine)) == (
+        403, MISSING_PERMISSIONS)
 
 
 async def test_limits_can_be_turned_off():

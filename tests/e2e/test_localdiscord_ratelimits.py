@@ -11,6 +11,7 @@ import asyncio
 import json
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +136,7 @@ async def test_role_changes_and_dm_opens_have_their_own_buckets():
     async with FakeDiscord(rate_limits=limits) as fake:
         guild, second = fake.add_guild(), fake.add_guild()
         role, other_role = fake.add_role(guild, "Attendee"), fake.add_role(second, "Attendee")
+        role.position = other_role.position = 0  # below the bot's role: it may give them
         member, other = fake.add_member(guild), fake.add_member(second)
         headers = {"Authorization": f"Bot {fake.token}"}
         async with aiohttp.ClientSession(fake.api_base + "/", headers=headers) as http:
@@ -147,6 +149,53 @@ async def test_role_changes_and_dm_opens_have_their_own_buckets():
             opens = [(await send(http, "POST", "/users/@me/channels",
                                  {"recipient_id": str(m.id)}))[0] for m in (member, other)]
             assert opens == [200, 429]
+
+
+async def test_message_edits_have_a_bucket_per_channel_apart_from_sends(fake, http):
+    channel = fake.add_guild().system_channel
+    path = f"/channels/{channel.id}/messages"
+    _, _, message = await send(http, "POST", path, {"content": "v0"})
+    edit = f"{path}/{message['id']}"
+    answers = [await send(http, "PATCH", edit, {"content": f"v{i}"}) for i in range(1, 7)]
+    assert [status for status, _, _ in answers] == [200] * 5 + [429]
+    assert [h["X-RateLimit-Remaining"] for _, h, _ in answers[:5]] == ["4", "3", "2", "1", "0"]
+    assert {h["X-RateLimit-Limit"] for _, h, _ in answers} == {"5"}
+    _, headers, body = answers[-1]
+    assert body["global"] is False and headers["Via"] and 0 < body["retry_after"] <= 0.5
+    assert fake.messages(channel)[0]["content"] == "v5"
+
+    _, sent, _ = await send(http, "POST", path, {"content": "a send"})  # its own bucket
+    assert sent["X-RateLimit-Bucket"] != headers["X-RateLimit-Bucket"]
+    other = fake.add_channel(channel.guild, "other")
+    _, _, elsewhere = await send(http, "POST", f"/channels/{other.id}/messages", {"content": "x"})
+    status, _, _ = await send(http, "PATCH", f"/channels/{other.id}/messages/{elsewhere['id']}",
+                              {"content": "y"})
+    assert status == 200  # per channel
+    await asyncio.sleep(body["retry_after"])
+    assert (await send(http, "PATCH", edit, {"content": "after"}))[0] == 200
+
+
+async def test_scheduled_event_creates_and_edits_have_buckets_per_guild():
+    limits = RateLimits(event_creates=Bucket(2, 10.0), event_edits=Bucket(2, 10.0))
+    async with FakeDiscord(rate_limits=limits) as fake:
+        guild, second = fake.add_guild(), fake.add_guild()
+        start = datetime.now(UTC) + timedelta(days=1)
+        event = {"name": "Talk", "privacy_level": 2, "entity_type": 3,
+                 "entity_metadata": {"location": "Room 1"},
+                 "scheduled_start_time": start.isoformat(),
+                 "scheduled_end_time": (start + timedelta(hours=1)).isoformat()}
+        headers = {"Authorization": f"Bot {fake.token}"}
+        async with aiohttp.ClientSession(fake.api_base + "/", headers=headers) as http:
+            path = f"/guilds/{guild.id}/scheduled-events"
+            creates = [await send(http, "POST", path, event) for _ in range(3)]
+            assert [status for status, _, _ in creates] == [200, 200, 429]
+            assert creates[0][1]["X-RateLimit-Limit"] == "2"
+            assert (await send(http, "POST", f"/guilds/{second.id}/scheduled-events",
+                               event))[0] == 200  # per guild
+            one = f"{path}/{creates[0][2]['id']}"
+            edits = [(await send(http, "PATCH", one, {"name": f"Talk {i}"}))[0]
+                     for i in range(3)]
+            assert edits == [200, 200, 429]  # not counted with the creates
 
 
 # --------------------------------------------------------------------------- discord.py copes
@@ -212,6 +261,7 @@ async def test_intervals_are_parameters():
     assert (defaults.response_deadline, defaults.token_lifetime) == (3.0, 900.0)
     assert defaults.rate_limiter is not None
     assert defaults.rate_limiter.limits.messages == Bucket(5, 5.0)
+    assert defaults.rate_limiter.limits.message_edits == Bucket(5, 5.0)
     assert defaults.rate_limiter.limits.global_ == Bucket(50, 1.0)
 
 
