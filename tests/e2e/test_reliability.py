@@ -499,8 +499,9 @@ async def test_hostile_attachments_get_a_clear_ephemeral_error_and_change_nothin
         (Attachment("dots.txt", b"... --- !!! 123 456", "text/plain"), "no readable text"),
         (Attachment("photo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
                     "image/png"), "binary"),
+        # read through its byte-order mark, and found to say nothing of an event
         (Attachment("utf16.txt", "A page about security.".encode("utf-16"), "text/plain"),
-         "binary"),
+         "doesn't look like an event page"),
         (Attachment("controls.txt", bytes(range(1, 32)) * 20 + b"abc", "text/plain"), "binary"),
         (Attachment("latin1.txt", "Café résumé, a talk in Zürich".encode("latin-1")), "UTF-8"),
         (Attachment("broken.txt", b"Valid start \xff\xfe\xfd then garbage"), "UTF-8"),
