@@ -269,6 +269,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         # Everything that can be refused is checked before the message is posted, and a
         # repeat edits the message already there: a retry never posts the event twice.
         found = await resolve_event(interaction, event)
+        check_not_archived(found.archived)  # hidden, and taking no RSVPs: nothing to announce
         problem = saved_times_problem(found.starts_at, found.ends_at)
         if problem:
             raise Conflict(N_("{title} can't be announced: {problem}; set another start with "

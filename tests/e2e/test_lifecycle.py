@@ -209,7 +209,8 @@ async def test_an_archived_events_rsvps_stay_whichever_way_a_member_cancels(worl
 async def test_an_archived_events_seats_and_registration_stay_as_they_are(world, fake):
     """Capacity, close and open refuse an archived event: a raise used to give the seat
     to the waitlist, with a "Good news" DM, and post "open again" for an event that
-    takes no RSVPs."""
+    takes no RSVPs. Announcing it is refused too: it posted the event, and made a
+    Discord event for it, while /event list hides it."""
     guild = world.guild
     page = b"Archived Hall\n\n" + OPEN_ANNOUNCEMENT
     event_id = await world.import_event("Archived Hall", capacity=1, page=page)
@@ -220,7 +221,7 @@ async def test_an_archived_events_seats_and_registration_stay_as_they_are(world,
     before = world.dump()
     refusal = ("⚠️ This event is archived; bring it back first with /manage archive undo:True.")
     for command, options in (("manage capacity", {"seats": 3}), ("manage close", {}),
-                             ("manage open", {})):
+                             ("manage open", {}), ("manage announce", {})):
         refused = await fake.slash(guild, world.moderator, command, event=str(event_id),
                                    **options)
         assert refused.ephemeral and refused.content == refusal, (command, refused.content)
