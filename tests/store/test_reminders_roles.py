@@ -418,6 +418,20 @@ async def test_a_give_back_keeps_the_members_reminder_from_before_the_claim(stor
         store.reminders.claim_reminders, moved + 2 * MIN)] == [(7, (1440,))]
 
 
+async def test_a_reminder_given_back_after_its_event_moved_sooner_is_sent_again(store):
+    """The move brings the claim's row back to its offset's new due time: the give-back
+    still finds it (a later claim's row is later than the claim) and undoes it."""
+    await event_with_members(store, START, (7,))
+    assert len(await store.run(store.reminders.claim_reminders, START - 1440 * MIN)) == 1
+    unsent = await store.run(store.reminders.claim_reminders, START - 60 * MIN)
+    assert [c.minutes for c in unsent] == [(60,)]
+    await event_at(store, START - 10 * MIN)  # moved while its DM was on its way
+    await store.run(store.reminders.release_reminders, unsent)  # the bot stopped first
+    again = await store.run(store.reminders.claim_reminders, START - 60 * MIN + MIN)
+    assert [(c.user_id, c.minutes, c.starts_at) for c in again] == [
+        (7, (60,), START - 10 * MIN)]
+
+
 def reminders_cog(store: Store, sent: list[int], stuck_at: int | None = None):
     """The reminders cog on `store`, its DMs recorded in `sent`; the DM to the member
     `stuck_at` never finishes (under way when the bot stops)."""

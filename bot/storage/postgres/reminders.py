@@ -134,13 +134,15 @@ class PostgresReminders(Repository):
             # Row by row in the order claims write them: the row locks taken cross none of
             # a claim's under way.
             for row, previous in given_back(reminders):
+                # at the claim's time or before: `sqlite.reminders.release_reminders`
                 if previous is None:
                     await conn.execute("DELETE FROM reminders_sent WHERE event_id = $1"
-                                       " AND user_id = $2 AND minutes = $3 AND sent_at = $4", *row)
+                                       " AND user_id = $2 AND minutes = $3 AND sent_at <= $4",
+                                       *row)
                 else:
-                    await conn.execute("UPDATE reminders_sent SET sent_at = $5 WHERE event_id"
-                                       " = $1 AND user_id = $2 AND minutes = $3 AND sent_at = $4",
-                                       *row, previous)
+                    await conn.execute("UPDATE reminders_sent SET sent_at = least(sent_at, $5)"
+                                       " WHERE event_id = $1 AND user_id = $2 AND minutes = $3"
+                                       " AND sent_at <= $4", *row, previous)
             for event_id, user_ids in members.items():
                 await self._registrations.rewind_reminders(conn, event_id, user_ids)
 

@@ -133,12 +133,15 @@ class SqliteReminders(Repository):
         if not reminders:
             return
         rows = given_back(reminders)
+        # A row at the claim's time or before it is the claim's: a move of the event since
+        # may have brought it back to its offset's new due time (`reschedule_reminders`),
+        # and the time given back is then no later than that. A later claim's is later.
         with self._transaction() as db:
             db.executemany("DELETE FROM reminders_sent WHERE event_id = ? AND user_id = ?"
-                           " AND minutes = ? AND sent_at = ?",
+                           " AND minutes = ? AND sent_at <= ?",
                            [row for row, previous in rows if previous is None])
-            db.executemany("UPDATE reminders_sent SET sent_at = ? WHERE event_id = ?"
-                           " AND user_id = ? AND minutes = ? AND sent_at = ?",
+            db.executemany("UPDATE reminders_sent SET sent_at = min(sent_at, ?) WHERE"
+                           " event_id = ? AND user_id = ? AND minutes = ? AND sent_at <= ?",
                            [(previous, *row) for row, previous in rows if previous is not None])
             for event_id, user_ids in members_by_event(reminders).items():
                 self._registrations.rewind_reminders(event_id, user_ids)
