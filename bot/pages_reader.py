@@ -148,8 +148,8 @@ def _header_line(line: str) -> bool:
 
 
 def _dated(line: str) -> bool:
-    """A date line's: a date, in a line of at most 80 characters."""
-    return len(line) <= 80 and bool(_DATE.search(line))
+    """A date line's: a date, in a line of at most 80 characters (either Chinese script)."""
+    return len(line) <= 80 and bool(_DATE.search(pages_zh.fold(line)))
 
 
 def _prose(line: str) -> int:
@@ -482,15 +482,15 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         """Title, date and location lines; a repeated kind of line ends the header."""
         if not _header_line(par):
             return False
-        read = pages_zh.fold(par)  # "下午6點" is a time line
-        if _dated(read):
+        if _dated(par):
             field = "date_text"
             earlier = self.header.get(field)
             if earlier is not None and "title" not in self.header and not self.later_version:
                 taken = self._second_date_line(earlier, par)
                 if taken is not None:
                     return taken
-        elif len(par) <= 60 and "date_text" in self.header and _TIME_LINE.fullmatch(read):
+        elif (len(par) <= 60 and "date_text" in self.header
+              and _TIME_LINE.fullmatch(pages_zh.fold(par))):  # "下午6點" is a time line
             if self.later_version or "time" in self.header:
                 return self.later_version
             self.header["time"] = par  # the time on its own line under the date
@@ -546,7 +546,8 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         if m is None:
             return False
         label, value = m.group(1).lower(), m.group(2)
-        if label in ("time", "when") and len(value) <= 60 and _TIME_LINE.fullmatch(value):
+        if (label in ("time", "when") and len(value) <= 60
+                and _TIME_LINE.fullmatch(pages_zh.fold(value))):
             field = "time"
         elif label in ("date", "when") and _dated(value):
             field = "date_text"

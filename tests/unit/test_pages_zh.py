@@ -302,6 +302,17 @@ def test_chinese_dates_and_times(header, date_text):
     assert page.description == INTRO.strip()
 
 
+def test_a_traditional_date_under_a_subtitle_keeps_the_date_and_the_place():
+    page = parse_page("中美核關係展望\n第三屆中美戰略對話\n2026年12月1號 下午6點\n北京\n\n"
+                      f"{INTRO}")
+    assert (page.title, page.date_text, page.location) == (
+        "中美核關係展望", "2026年12月1號 下午6點", "北京")
+    labelled = parse_page("Nuclear Futures\n\nDate: December 1, 2026\n\nTime: 下午6點\n\n"
+                          "Location: Hall A\n\nExperts will examine how missile defense "
+                          "shapes deterrence.")
+    assert (labelled.date_text, labelled.location) == ("December 1, 2026 下午6點", "Hall A")
+
+
 @pytest.mark.parametrize(
     "item",
     [
