@@ -228,10 +228,12 @@ def change_text(lang: Language, event: Event, moved: bool, venue_changed: bool) 
             else lang._("{title} has no venue set any more.", title=title))
 
 
-def closed_reason_text(lang: Language, reason: str, limit: int) -> str:
+def closed_reason_text(lang: Language, reason: str, limit: int | None = None) -> str:
     """Why registration is closed, as shown: the bot's own reason (a page said so) in the
-    reader's language, a moderator's as typed."""
-    return lang._(PAGE_CLOSED) if reason == PAGE_CLOSED else safe_clip(reason, limit)
+    reader's language, a moderator's as typed (clipped to `limit`, if given)."""
+    if reason == PAGE_CLOSED:
+        return lang._(PAGE_CLOSED)
+    return safe(reason) if limit is None else safe_clip(reason, limit)
 
 
 def registration_text(lang: Language, event: Event, now: datetime | None = None) -> str:

@@ -113,8 +113,8 @@ def _off_the_record_fact(lang: Language, event: Event) -> str:
 def _registration_fact(lang: Language, event: Event) -> str:
     if not event.registration_open:
         if event.closed_reason:
-            return lang._("Registration: closed: {reason}", reason=closed_reason_text(
-                lang, event.closed_reason, len(event.closed_reason)))
+            return lang._("Registration: closed: {reason}",
+                          reason=closed_reason_text(lang, event.closed_reason))
         return lang._("Registration: closed")
     if event.full:
         return lang.ngettext(

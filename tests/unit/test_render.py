@@ -14,7 +14,7 @@ from bot.i18n import N_, OptionName, language
 from bot.models import Event, Rsvp
 from bot.pages import Person, Takeaway
 from bot.questions import Intent
-from bot.registration import JoinOutcome, JoinResult, Status
+from bot.registration import PAGE_CLOSED, JoinOutcome, JoinResult, Status
 from bot.tree import error_message
 from tests.limits import assert_fits, embed_size
 
@@ -63,6 +63,15 @@ def test_the_events_languages_are_named_in_the_readers_language(locale, notes, f
     shown = event(off_the_record=False, access_notes=())
     assert render.notes_text(lang, shown) == notes
     assert answers.fact_lines(lang, shown, [Intent.LANGUAGE]) == [fact]
+
+
+def test_a_closing_reason_is_shown_whole_and_escaped_or_in_the_readers_words():
+    typed = event(registration_open=False, closed_reason="room_A is *full*; try room_B")
+    assert answers.fact_lines(EN, typed, [Intent.REGISTRATION]) == [
+        "Registration: closed: room\\_A is \\*full\\*; try room\\_B"]
+    page = event(registration_open=False, closed_reason=PAGE_CLOSED)
+    assert answers.fact_lines(language("zh-CN"), page, [Intent.REGISTRATION]) == [
+        "报名：已截止：活动页面显示报名已截止"]
 
 
 def test_a_language_the_bot_has_no_name_for_is_shown_as_the_page_writes_it():
