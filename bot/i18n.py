@@ -73,7 +73,7 @@ class Language:
                   self.option_name(value) if isinstance(value, OptionName) else value
                   for key, value in text.fields.items()}
         message = self.translations.gettext(text.message)
-        if escape is None:
+        if escape is None or not fields:  # no field: the message is the bot's own words
             return _fill(message, fields)
         kept = {key for key, value in text.fields.items()
                 if isinstance(value, (Text, Markup, OptionName))}

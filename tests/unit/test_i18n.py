@@ -224,3 +224,10 @@ def test_an_errors_own_markdown_stays_and_the_text_it_quotes_is_shown_as_written
     nested = Text("{where}: {reason}", where="a_b", reason=Text("{x} in **bold**", x="y_z"))
     assert language("en-US").text(nested, lambda s: f"<{s}>") == "<a_b>: <y_z> in **bold**"
     assert language("en-US").text(nested) == "a_b: y_z in **bold**"
+
+
+def test_an_error_with_no_fields_is_its_message_as_written_braces_and_all():
+    from bot.errors import InvalidValue
+
+    assert error_message(InvalidValue("no field {here}"), language("en-US")) == (
+        "No field {here}.")
