@@ -57,6 +57,7 @@ AUTHOR_NAME = 256
 EMBED_URL = 2048
 ATTACHMENTS = 10
 ACTION_ROWS = 5
+V2_COMPONENTS = 40  # every component of an IS_COMPONENTS_V2 message, nested ones included
 ROW_BUTTONS = 5
 CUSTOM_ID = 100
 BUTTON_LABEL = 80
@@ -242,12 +243,28 @@ def _web_url(out: _Collector, at: Path, url: Any) -> None:
         out.add(at, "URL_TYPE_INVALID_URL", "Not a well formed URL.")
 
 
+def _count(components: list[Any]) -> int:
+    """Components and every component nested in them (rows, sections, containers)."""
+    total = 0
+    for item in components:
+        item = _dict(item)
+        nested = _items(item.get("components"))
+        if item.get("accessory"):
+            nested = [*nested, item["accessory"]]
+        total += 1 + _count(nested)
+    return total
+
+
 def _components(out: _Collector, top: list[Any], *, rows_only: bool,
                 path: Path = ("components",), modal: bool = False) -> None:
     """A message's or a modal's components. Without the IS_COMPONENTS_V2 flag a message
     holds only action rows of buttons or selects; a custom_id is used once per message
-    (or modal), wherever it is."""
-    out.length(path, top, ACTION_ROWS)
+    (or modal), wherever it is. A components v2 message holds up to 40 components in all."""
+    if rows_only or modal:
+        out.length(path, top, ACTION_ROWS)
+    elif (count := _count(top)) > V2_COMPONENTS:
+        out.add(path, "BASE_TYPE_MAX_LENGTH",
+                f"Must be {V2_COMPONENTS} or fewer in length (counting nested: {count}).")
     for i, row in enumerate(top):
         row = _dict(row)
         kind = row.get("type")

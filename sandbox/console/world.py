@@ -51,8 +51,7 @@ def new_world(fake: FakeDiscord) -> Guild:
         role.position = position
     _pinned(fake, guild, "you", MEMBER_ID)
     _pinned(fake, guild, "moderator", MODERATOR_ID, manage_events=True)  # role on top
-    # Moderators here may also give the roles below theirs, as `/manage role` asks.
-    guild.role(MANAGER_ROLE).permissions |= MANAGE_ROLES
+    guild.role(MANAGER_ROLE).permissions |= MANAGE_ROLES  # to give roles, as /manage role asks
     return guild
 
 
@@ -78,6 +77,8 @@ def load_world(fake: FakeDiscord, path: Path) -> Guild | None:
     guild = fake.guilds.get(GUILD_ID)
     if guild is None:
         raise WorldError(f"{path}: the saved sandbox has no Sandbox server; --fresh starts over")
+    with contextlib.suppress(KeyError):  # saved before its moderators could give roles
+        guild.role(MANAGER_ROLE).permissions |= MANAGE_ROLES
     return guild
 
 

@@ -295,6 +295,12 @@ async def test_components_sit_in_action_rows_unless_the_message_is_v2(fake, http
     await accepted(http, "POST", path, {"content": "x", "components": [row(button())]})
     await accepted(http, "POST", path, {"flags": 1 << 15, "components": [
         {"type": 10, "content": "A layout"}, row(button())]})
+    # v2: forty components in all, nested ones counted, rather than five rows
+    texts = [{"type": 10, "content": f"line {i}"} for i in range(8)]
+    await accepted(http, "POST", path, {"flags": 1 << 15, "components": texts})
+    container = {"type": 17, "components": [{"type": 10, "content": f"l{i}"} for i in range(40)]}
+    assert await refused(http, "POST", path, {"flags": 1 << 15, "components": [container]},
+                         "components") == ["BASE_TYPE_MAX_LENGTH"]
 
 
 async def test_a_select_offers_at_least_max_values_options(fake, http):

@@ -49,6 +49,18 @@ async def test_the_server_and_the_bots_messages_come_back_with_their_ids(tmp_pat
         assert after.add_user("new").id > max(int(posted.data["id"]), int(dm.data["id"]))
 
 
+async def test_a_server_saved_before_its_moderators_could_give_roles_lets_them(tmp_path):
+    path = world.state_path(tmp_path / "sandbox.sqlite3")
+    async with FakeDiscord() as before:
+        guild = world.new_world(before)
+        guild.role(world.MANAGER_ROLE).permissions &= ~world.MANAGE_ROLES  # an older save
+        world.save_world(before, path)
+    async with FakeDiscord() as after:
+        restored = world.load_world(after, path)
+        assert restored is not None
+        assert restored.role(world.MANAGER_ROLE).permissions & world.MANAGE_ROLES
+
+
 async def test_nothing_saved_is_a_fresh_start_and_a_damaged_file_one_line(tmp_path):
     path = tmp_path / "sandbox.state.json"
     async with FakeDiscord() as fake:
