@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from icalendar import Calendar
+from icalendar import Calendar, vText
 from icalendar import Event as CalendarEvent
 
 from bot.errors import Conflict
@@ -12,6 +12,18 @@ from bot.i18n import N_
 from bot.models import Event
 
 PRODUCT_ID = "-//eventbot//Discord event bot//EN"
+_CONTROLS = {c: None for c in (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F)}  # not \t, \n
+
+
+class _Text(vText):
+    """A TEXT value escaped as RFC 5545 §3.3.11 has it. icalendar's own escaping first
+    reads a backslash and "N" as an escaped line break, so "C:\\News" came back as two
+    lines; control characters, which a TEXT value may not hold, are left out."""
+
+    def to_ical(self) -> bytes:
+        text = str(self).replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROLS)
+        return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+                .replace("\n", "\\n").encode())
 
 
 def event_ics(event: Event, now: datetime | None = None) -> bytes:
@@ -32,15 +44,15 @@ def event_ics(event: Event, now: datetime | None = None) -> bytes:
         entry.add("dtstart", event.starts_at.astimezone(UTC))
         if event.ends_at is not None:
             entry.add("dtend", event.ends_at.astimezone(UTC))
-    entry.add("summary", event.title)
+    entry.add("summary", _Text(event.title))
     if event.venue:
-        entry.add("location", event.venue)
+        entry.add("location", _Text(event.venue))
     description = event.description
     if event.link:
         entry.add("url", event.link)
         description = f"{description}\n\n{event.link}".strip()
     if description:
-        entry.add("description", description)
+        entry.add("description", _Text(description))
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")

@@ -28,3 +28,12 @@ def test_ics_has_the_event_at_the_right_instant():
 def test_an_event_without_a_start_has_no_calendar_entry():
     with pytest.raises(Conflict, match="no start time"):
         event_ics(event(starts_at=None, ends_at=None))
+
+
+def test_backslashes_and_control_characters_come_back_as_written_or_left_out():
+    title, venue = "C:\\New, Things; \\Nope", "Room \\N1"
+    ics = event_ics(event(title=title, venue=venue, description="C:\\Notes\x07 and\ttabs\r\nend"))
+    assert b"\x07" not in ics
+    [entry] = Calendar.from_ical(ics).walk("VEVENT")
+    assert (str(entry["summary"]), str(entry["location"])) == (title, venue)
+    assert str(entry["description"]) == "C:\\Notes and\ttabs\nend"
