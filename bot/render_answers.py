@@ -4,6 +4,7 @@ passages found. Pure, within Discord's limits (`bot.render`)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 
 import discord
 
@@ -21,6 +22,7 @@ from bot.render import (
     closed_reason_text,
     language_name,
     people_by_role,
+    registration_text,
     role_heading,
     safe,
     safe_clip,
@@ -111,6 +113,8 @@ def _off_the_record_fact(lang: Language, event: Event) -> str:
 
 
 def _registration_fact(lang: Language, event: Event) -> str:
+    if event.archived or event.is_over(datetime.now(UTC)):  # as /event info says it
+        return lang._("Registration: {state}", state=registration_text(lang, event))
     if not event.registration_open:
         if event.closed_reason:
             return lang._("Registration: closed: {reason}",

@@ -605,3 +605,12 @@ def test_the_speaker_menu_always_offers_25_and_names_a_nameless_person():
     pages = render.speaker_pages(EN, many)
     assert len(render.speaker_options(EN, many, pages, len(pages) - 1)) == 25
     assert render.speaker_options(EN, many, pages, 0)[0].label == "?"
+
+
+def test_ask_says_an_archived_or_past_event_takes_no_rsvps_as_event_info_does():
+    archived = event(archived=True)
+    assert answers.fact_lines(EN, archived, [Intent.REGISTRATION]) == [
+        "Registration: Archived: this event no longer takes RSVPs"]
+    over = event(starts_at=datetime(2021, 5, 6, 18, tzinfo=UTC), ends_at=None)
+    assert answers.fact_lines(language("zh-CN"), over, [Intent.REGISTRATION]) == [
+        "报名：" + render.registration_text(language("zh-CN"), over)]
