@@ -207,8 +207,8 @@ def events_list_embed(lang: Language, listings: Sequence[EventListing], *, past:
     title = lang._("Events, past and archived included") if past else lang._("Events")
 
     def more_line(count: int) -> str:
-        return lang._("…and {count} more: type in any command's `event` option to search "
-                      "them.", count=f"{count:,}")
+        return lang._("…and {count} more: type in any command's `{event}` option to search "
+                      "them.", count=f"{count:,}", event=lang.option_name("event"))
 
     tail = [] if past else [lang._("Past and archived events: `/event list {past}:True`.",
                                    past=lang.option_name("past"))]

@@ -352,6 +352,9 @@ def test_a_long_list_stays_within_an_embed_and_counts_the_rest():
 def test_the_option_a_reply_names_is_named_as_the_readers_client_shows_it():
     embed = replies.events_list_embed(language("zh-CN"), [listing(1)], past=False)
     assert embed.description.endswith("`/event list 包括过去:True`。"), embed.description
+    many = replies.events_list_embed(language("zh-CN"), [listing(n) for n in range(40)],
+                                     past=False).description
+    assert "在任意命令的 `活动` 选项中输入即可搜索" in many, many
     assert replies.events_list_embed(EN, [listing(1)], past=False).description.endswith(
         "`/event list past:True`.")
     archived = NotAllowed(N_("this event is archived; bring it back first with "
