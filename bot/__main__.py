@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -228,6 +229,10 @@ async def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     if not args.path:  # SQLite would take "" for a temporary database and write nothing
         raise UsageError("backup needs the name of the file to write")
     _refuse_existing(args.path)
+    if settings.database_url is None and not settings.database_path.is_file():
+        # opening it would make an empty database, and back that up
+        raise UsageError(f"{settings.database_path} does not exist: set DATABASE_PATH to the "
+                         "database to back up")
     async with await open_store(settings.database) as store:
         await store.backup(args.path)
     print(f"backed up {settings.database_label} to {args.path}")
@@ -315,6 +320,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader stopped reading (`| head`): nothing to say
+        with contextlib.suppress(OSError):  # and no second error as Python flushes at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # as a shell reports a command ended by SIGPIPE
+    except OSError as exc:  # a folder it may not read, an output it cannot write
+        if args.command in ("run", "sandbox"):
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"eventbot: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -206,6 +206,8 @@ def read_event_folder(folder: Path) -> EventFolder:
             starts_at=_optional_datetime(spec, "starts_at"),
             ends_at=_optional_datetime(spec, "ends_at"),
         )
+        if draft.starts_at and draft.ends_at and draft.ends_at <= draft.starts_at:
+            raise InvalidValue("ends_at must come after starts_at")
         files = spec.get("pages")
         if not isinstance(files, list) or not files or not all(isinstance(f, str) for f in files):
             raise InvalidValue('pages must list the page files, e.g. pages = ["announcement.txt"]')

@@ -967,3 +967,21 @@ async def test_an_unreadable_notice_is_skipped_and_the_others_delivered(store):
     await store.join(1, event.id, 1, "m1")  # fills it: a capacity notice after the bad one
     notices = await store.run(store.notices.claim_notices)
     assert [n.payload for n in notices] == [CapacityPayload()]
+
+
+async def test_the_command_line_names_an_event_by_its_id_or_a_slug_one_server_has(store):
+    from bot.errors import InvalidValue, NotFound
+    from bot.storage import EventDraft
+    from tests.conftest import make_page
+
+    ids = []
+    for guild_id, slug in ((1, "talk"), (2, "talk"), (3, "1")):
+        event, _ = await store.run(store.events.save_event, guild_id, EventDraft(
+            slug=slug, title=f"Talk {guild_id}", capacity=5), [(f"page {guild_id}", make_page())])
+        ids.append(event.id)
+    with pytest.raises(InvalidValue, match="slug of events"):
+        await store.run(store.events.find_event, "talk")
+    assert await store.run(store.events.find_event, str(ids[1])) == (2, ids[1])
+    assert await store.run(store.events.find_event, "1") == (1, ids[0])  # the id wins
+    with pytest.raises(NotFound):
+        await store.run(store.events.find_event, "nope")

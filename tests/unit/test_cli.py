@@ -160,6 +160,43 @@ def test_import_events_and_rsvps(cli, tmp_path):
     assert rows == [["user_id", "name", "status", "position", "joined_at"]]
 
 
+def test_rsvps_names_one_event_or_refuses_a_slug_several_servers_share(cli, tmp_path):
+    """Slugs are one per server: the same page imported for two servers has one slug. An
+    id names one event, and wins over a slug that reads like it."""
+    for guild in ("123", "456"):
+        cli("import", str(ANNOUNCEMENT), "--guild", guild)
+    slug = cli("events").stdout.split("\t")[2]
+    proc = cli("rsvps", slug, check_status=2)
+    assert proc.stderr == (f"eventbot: '{slug}' is the slug of events 1, 2 (in different "
+                           "servers); give the event's id instead\n")
+    assert cli("rsvps", "2").stdout == ""
+    folder = tmp_path / "1"  # an event whose slug is "1", in a third server
+    shutil.copytree(SAMPLE_DIR, folder)
+    (folder / "event.toml").write_text('title = "One"\ncapacity = 5\n'
+                                       'pages = ["announcement.txt"]\n')
+    cli("import", str(folder), "--guild", "789")
+    assert cli("rsvps", "1", check_status=0).returncode == 0
+
+
+def test_output_to_a_closed_pipe_or_a_full_disk_is_no_traceback(cli):
+    cli("import", str(ANNOUNCEMENT), "--guild", "1")
+    closed = subprocess.run(f"{sys.executable} -m bot events | head -c 1", shell=True,
+                            cwd=cli.db.parent, env=cli.env, capture_output=True, text=True,
+                            timeout=60)
+    assert closed.stderr == "" and len(closed.stdout) == 1
+    full = subprocess.run(f"{sys.executable} -m bot events > /dev/full", shell=True,
+                          cwd=cli.db.parent, env=cli.env, capture_output=True, text=True,
+                          timeout=60)
+    assert full.returncode == 2 and full.stderr == "eventbot: No space left on device\n"
+
+
+def test_backup_of_a_database_that_is_not_there_makes_none(cli, tmp_path):
+    proc = cli("backup", str(tmp_path / "copy.sqlite3"), check_status=2)
+    assert proc.stderr == (f"eventbot: {cli.db} does not exist: set DATABASE_PATH to the "
+                           "database to back up\n")
+    assert not cli.db.exists() and not (tmp_path / "copy.sqlite3").exists()
+
+
 def test_import_needs_a_real_server_and_writes_nothing_without_one(cli):
     for args, words in [((), "--guild ID"), (("--guild", "0"), "--guild 0 is not a server id"),
                          (("--guild", "-5"), "is not a server id")]:
@@ -199,10 +236,16 @@ def test_import_reports_a_malformed_event_file(cli, tmp_path):
     proc = cli("import", str(folder), "--guild", "1", check_status=2)
     assert "venue is longer than 200 characters" in proc.stderr
     assert proc.stderr.count("\n") == 1
+    (folder / "event.toml").write_text('title = "X"\ncapacity = 3\npages = ["a.txt"]\n'
+                                       'starts_at = "2030-12-01T18:00:00Z"\n'
+                                       'ends_at = "2030-12-01T17:00:00Z"\n')
+    proc = cli("import", str(folder), "--guild", "1", check_status=2)
+    assert proc.stderr == f"eventbot: {folder / 'event.toml'}: ends_at must come after starts_at\n"
 
 
 def test_unknown_event_and_existing_backup_target_are_clear_errors(cli, tmp_path):
-    assert "no event nope" in cli("rsvps", "nope", check_status=2).stderr
+    assert cli("rsvps", "nope", check_status=2).stderr == (
+        "eventbot: no event has the id or slug 'nope'; `python -m bot events` lists them\n")
     target = tmp_path / "exists.sqlite3"
     target.write_text("x")
     assert "already exists" in cli("backup", str(target), check_status=2).stderr

@@ -31,6 +31,7 @@ from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.session import OVER_AT, Database, Repository
 from bot.storage.postgres.settings import anchor_days, take_turns
 from bot.storage.protocol import SampleDrafts
+from bot.storage.sqlite.events import cli_event
 from bot.storage.sqlite.session import (
     SUMMARY,
     WESTMOST,
@@ -325,12 +326,10 @@ class PostgresEvents(Repository):
     async def find_event(self, ref: str) -> tuple[int, int]:
         """(guild_id, id) of the event whose id or slug is `ref`, for the CLI."""
         async with self._transaction() as conn:
-            row = await conn.fetchrow(
+            rows = await conn.fetch(
                 "SELECT guild_id, id FROM events WHERE id::text = $1 OR slug = $1"
-                " ORDER BY id LIMIT 1", ref)
-        if row is None:
-            raise EventNotFound(ref)
-        return row["guild_id"], row["id"]
+                " ORDER BY id::text <> $1, id LIMIT 10", ref)
+        return cli_event(ref, [(row["guild_id"], row["id"]) for row in rows])
 
     async def delete_event(self, guild_id: int, event_id: int) -> Deletion:
         """Delete the event and everything about it, in one transaction that also queues

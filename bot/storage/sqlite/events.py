@@ -8,7 +8,8 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.errors import EventNotFound
+from bot.errors import EventNotFound, InvalidValue, NotFound
+from bot.i18n import N_
 from bot.models import (
     CancelledPayload,
     ChangedDmPayload,
@@ -47,6 +48,20 @@ from bot.storage.sqlite.session import (
     utcnow,
 )
 from bot.storage.sqlite.settings import SqliteSettings
+
+
+def cli_event(ref: str, found: list[tuple[int, int]]) -> tuple[int, int]:
+    """The CLI's event named `ref`, of the (guild, id) pairs whose id or slug it is, the
+    one with that id first: an id names one event, a slug one per server (the bundled
+    sample has the same slug in every server), so a slug that names several is refused."""
+    if not found:
+        raise NotFound(N_("no event has the id or slug {ref!r}; `python -m bot events` lists "
+                          "them"), ref=ref)
+    if str(found[0][1]) == ref or len(found) == 1:
+        return found[0]
+    raise InvalidValue(N_("{ref!r} is the slug of events {ids} (in different servers); give "
+                          "the event's id instead"), ref=ref,
+                       ids=", ".join(str(event_id) for _, event_id in found))
 
 
 class SqliteEvents(Repository):
@@ -337,12 +352,9 @@ class SqliteEvents(Repository):
 
     def find_event(self, ref: str) -> tuple[int, int]:
         """(guild_id, id) of the event whose id or slug is `ref`, for the CLI."""
-        row = self._one(
+        return cli_event(ref, [(row["guild_id"], row["id"]) for row in self._all(
             "SELECT guild_id, id FROM events WHERE CAST(id AS TEXT) = ? OR slug = ?"
-            " ORDER BY id LIMIT 1", (ref, ref))
-        if row is None:
-            raise EventNotFound(ref)
-        return row["guild_id"], row["id"]
+            " ORDER BY CAST(id AS TEXT) <> ?, id LIMIT 10", (ref, ref, ref))])
 
     def delete_event(self, guild_id: int, event_id: int) -> Deletion:
         """Delete the event and everything about it, in one transaction that also queues
