@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import ipaddress
 import re
 import tomllib
@@ -175,9 +176,15 @@ def validate_venue(value: str | None) -> str | None:
 
 
 def slugify(text: str) -> str:
+    """A name's ASCII letters and digits, joined by dashes. A name with none (北极论坛) gets
+    "event-" and a digest of itself: folders are imported again by their slug, so two
+    such folders must not share one."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:60].rstrip("-") or "event"
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].rstrip("-")
+    if slug:
+        return slug
+    digest = hashlib.sha256(text.strip().encode()).hexdigest()[:10]
+    return f"event-{digest}" if text.strip() else "event"
 
 
 def read_event_folder(folder: Path) -> EventFolder:

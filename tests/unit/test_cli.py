@@ -178,6 +178,21 @@ def test_rsvps_names_one_event_or_refuses_a_slug_several_servers_share(cli, tmp_
     assert cli("rsvps", "1", check_status=0).returncode == 0
 
 
+def test_event_folders_named_in_chinese_are_two_events_each_imported_again_in_place(
+        cli, tmp_path):
+    for name, title in (("北极论坛", "Arctic Forum"), ("导弹防御", "Missile Defense")):
+        folder = tmp_path / "zh" / name
+        shutil.copytree(SAMPLE_DIR, folder)
+        (folder / "event.toml").write_text(f'title = "{title}"\ncapacity = 5\n'
+                                           'pages = ["announcement.txt"]\n')
+    first = cli("import", str(tmp_path / "zh"), "--guild", "5").stdout
+    assert first.count("created event") == 2 and "updated" not in first, first
+    again = cli("import", str(tmp_path / "zh"), "--guild", "5").stdout
+    assert again.count("updated event") == 2 and "created" not in again, again
+    titles = sorted(line.split("\t")[-1] for line in cli("events").stdout.splitlines())
+    assert titles == ["Arctic Forum", "Missile Defense"]
+
+
 def test_output_to_a_closed_pipe_or_a_full_disk_is_no_traceback(cli):
     cli("import", str(ANNOUNCEMENT), "--guild", "1")
     closed = subprocess.run(f"{sys.executable} -m bot events | head -c 1", shell=True,
