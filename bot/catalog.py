@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.errors import InvalidValue
+from bot.errors import InvalidValue, ItemRefused
 from bot.fetch import FetchPolicy, check_url, fetch_page
 from bot.i18n import N_, Text
 from bot.models import Event, EventDraft
@@ -232,35 +232,28 @@ def event_folders(path: Path) -> list[Path]:
 
 
 async def import_folders(store: Store, guild_id: int, folders: list[Path], *,
-                         sample: bool = False, progress: Progress = SILENT) -> list[ImportReport]:
-    """Every folder is read and checked before any is saved: one bad folder writes nothing.
-    `sample` marks the events created as the bundled samples. `progress` counts two steps
-    a folder: read, then saved."""
-    progress.begin(2 * len(folders))
+                         sample: bool = False, progress: Progress = SILENT
+                         ) -> list[ImportReport]:
+    """Every folder is read and checked, then all are saved in one transaction: one bad
+    folder, or a stop midway, writes nothing. `sample` marks the events created as the
+    bundled samples. `progress` counts a step a folder read, and one for the saving."""
+    progress.begin(len(folders) + 1)
     checked = []
     for folder in folders:
         checked.append(read_event_folder(folder))
         progress.advance()
-    return await save_folders(store, guild_id, checked, sample=sample, progress=progress)
-
-
-async def save_folders(store: Store, guild_id: int, checked: list[EventFolder], *,
-                       sample: bool = False, progress: Progress = SILENT) -> list[ImportReport]:
-    """Save folders already read (`read_event_folder`), in order."""
-    reports = []
-    for parsed in checked:
-        reports.append(await _save_folder(store, guild_id, parsed, sample))
-        progress.advance()
-    return reports
-
-
-async def _save_folder(store: Store, guild_id: int, parsed: EventFolder,
-                       sample: bool = False) -> ImportReport:
-    draft, facts = drafted_in(parsed, await store.run(store.settings.timezone, guild_id))
-    event, created = await store.run(store.events.save_event,
-                                     guild_id, draft, parsed.pages, sample=sample)
-    skipped = tuple(f"{page.kind}: {line}" for _, page in parsed.pages for line in page.skipped)
-    return ImportReport(event, created, skipped, facts.notes)
+    zone = await store.run(store.settings.timezone, guild_id)
+    drafted = [drafted_in(parsed, zone) for parsed in checked]
+    try:
+        saved = await store.run(store.events.save_events, guild_id, [
+            (draft, parsed.pages) for (draft, _), parsed in zip(drafted, checked, strict=True)],
+            sample=sample)
+    except ItemRefused as exc:
+        raise InvalidValue(f"{folders[exc.index]}: {exc}") from None
+    progress.advance()
+    return [ImportReport(event, created, tuple(f"{page.kind}: {line}" for _, page in parsed.pages
+                                               for line in page.skipped), facts.notes)
+            for (event, created), parsed, (_, facts) in zip(saved, checked, drafted, strict=True)]
 
 
 def drafted_in(parsed: EventFolder, zone: str) -> tuple[EventDraft, PageFacts]:
@@ -404,11 +397,14 @@ def title_from_name(name: str) -> str:
 
 def _read_page(path: Path) -> tuple[str, Page]:
     try:
-        return page_from_bytes(path.name, read_page_bytes(path))
+        body, page = page_from_bytes(path.name, read_page_bytes(path))
     except OSError as exc:
         raise InvalidValue(f"cannot read page {path.name} ({exc.strerror})") from None
     except InvalidValue as exc:
         raise InvalidValue(f"page {path.name}: {exc}") from None
+    if problem := page_problem(page):  # as for a page imported alone
+        raise InvalidValue(f"page {path.name}: {problem}")
+    return body, page
 
 
 def _optional_text(spec: dict, key: str) -> str | None:

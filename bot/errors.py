@@ -55,6 +55,15 @@ class DatabaseBusy(Unavailable):
         super().__init__(N_("the database is busy right now; try again in a moment"))
 
 
+class ItemRefused(UserError):
+    """One of several things asked for in one go was refused, so none was done: `index`
+    says which, `error` why."""
+
+    def __init__(self, index: int, error: UserError) -> None:
+        super().__init__(error.text)
+        self.index, self.error = index, error
+
+
 class EventNotFound(NotFound):
     def __init__(self, event_id: int | str) -> None:
         super().__init__(N_("there is no event {event_id} in this server"), event_id=event_id)

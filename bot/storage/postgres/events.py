@@ -9,7 +9,7 @@ from datetime import datetime
 
 import asyncpg
 
-from bot.errors import EventNotFound
+from bot.errors import EventNotFound, ItemRefused, UserError
 from bot.models import (
     CancelledPayload,
     ChangedDmPayload,
@@ -67,6 +67,24 @@ class PostgresEvents(Repository):
             event_id, created = await self._save(conn, guild_id, draft, pages, now, new=new,
                                                  url=url, sample=sample)
             return await self._get_event(conn, guild_id, event_id), created
+
+    async def save_events(self, guild_id: int,
+                          drafts: Sequence[tuple[EventDraft, Sequence[tuple[str, Page]]]],
+                          now: datetime | None = None, *, sample: bool = False
+                          ) -> list[tuple[Event, bool]]:
+        """`sqlite.events.SqliteEvents.save_events`: all in one transaction, or none."""
+        now = now or self._clock()
+        saved = []
+        async with self._transaction() as conn:
+            await take_turns(conn, [guild_id])
+            for index, (draft, pages) in enumerate(drafts):
+                try:
+                    saved.append(await self._save(conn, guild_id, draft, pages, now,
+                                                  sample=sample))
+                except UserError as exc:
+                    raise ItemRefused(index, exc) from exc
+            return [(await self._get_event(conn, guild_id, event_id), created)
+                    for event_id, created in saved]
 
     async def save_samples(self, guild_ids: Sequence[int], samples_in: SampleDrafts,
                            now: datetime | None = None) -> list[int]:

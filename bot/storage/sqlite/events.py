@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.errors import EventNotFound, InvalidValue, NotFound
+from bot.errors import EventNotFound, InvalidValue, ItemRefused, NotFound, UserError
 from bot.i18n import N_
 from bot.models import (
     CancelledPayload,
@@ -93,6 +93,24 @@ class SqliteEvents(Repository):
             event_id, created = self._save(guild_id, draft, pages, now, new=new, url=url,
                                            sample=sample)
         return self.get_event(guild_id, event_id), created
+
+    def save_events(self, guild_id: int,
+                    drafts: Sequence[tuple[EventDraft, Sequence[tuple[str, Page]]]],
+                    now: datetime | None = None, *, sample: bool = False
+                    ) -> list[tuple[Event, bool]]:
+        """Save several events (`save_event` each, by slug) in ONE transaction: a folder of
+        event folders is imported whole or not at all. One refused raises `ItemRefused`
+        naming it, and nothing is saved. `sample` marks those created as bundled samples."""
+        now = now or self._clock()
+        saved = []
+        with self._transaction():
+            for index, (draft, pages) in enumerate(drafts):
+                try:
+                    saved.append(self._save(guild_id, draft, pages, now, sample=sample))
+                except UserError as exc:
+                    raise ItemRefused(index, exc) from exc
+            return [(self.get_event(guild_id, event_id), created)
+                    for event_id, created in saved]
 
     def save_samples(self, guild_ids: Sequence[int], samples_in: SampleDrafts,
                      now: datetime | None = None) -> list[int]:
