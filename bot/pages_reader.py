@@ -152,6 +152,11 @@ def _dated(line: str) -> bool:
     return len(line) <= 80 and bool(_DATE.search(pages_zh.fold(line)))
 
 
+def _timed(line: str) -> bool:
+    """A time line's: only the time, in at most 60 characters (either Chinese script: "下午6點")."""
+    return len(line) <= 60 and bool(_TIME_LINE.fullmatch(pages_zh.fold(line)))
+
+
 def _prose(line: str) -> int:
     return sum(1 for word in _LONG_WORD.findall(_DATE.sub(" ", line))
                if not _DATE_WORDS.fullmatch(word))
@@ -489,8 +494,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
                 taken = self._second_date_line(earlier, par)
                 if taken is not None:
                     return taken
-        elif (len(par) <= 60 and "date_text" in self.header
-              and _TIME_LINE.fullmatch(pages_zh.fold(par))):  # "下午6點" is a time line
+        elif "date_text" in self.header and _timed(par):
             if self.later_version or "time" in self.header:
                 return self.later_version
             self.header["time"] = par  # the time on its own line under the date
@@ -546,8 +550,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         if m is None:
             return False
         label, value = m.group(1).lower(), m.group(2)
-        if (label in ("time", "when") and len(value) <= 60
-                and _TIME_LINE.fullmatch(pages_zh.fold(value))):
+        if label in ("time", "when") and _timed(value):
             field = "time"
         elif label in ("date", "when") and _dated(value):
             field = "date_text"

@@ -113,8 +113,9 @@ def _off_the_record_fact(lang: Language, event: Event) -> str:
 
 
 def _registration_fact(lang: Language, event: Event) -> str:
-    if event.archived or event.is_over(datetime.now(UTC)):  # as /event info says it
-        return lang._("Registration: {state}", state=registration_text(lang, event))
+    now = datetime.now(UTC)
+    if event.archived or event.is_over(now):  # as /event info says it
+        return lang._("Registration: {state}", state=registration_text(lang, event, now))
     if not event.registration_open:
         if event.closed_reason:
             return lang._("Registration: closed: {reason}",

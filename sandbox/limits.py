@@ -245,14 +245,17 @@ def _web_url(out: _Collector, at: Path, url: Any) -> None:
 
 def _count(components: list[Any]) -> int:
     """Components and every component nested in them (rows, sections, containers)."""
-    total = 0
-    for item in components:
-        item = _dict(item)
-        nested = _items(item.get("components"))
-        if item.get("accessory"):
-            nested = [*nested, item["accessory"]]
-        total += 1 + _count(nested)
-    return total
+    return sum(1 + _count([child for _, child in _children(comp, ())]) for comp in components)
+
+
+def _children(comp: Any, at: Path) -> list[tuple[Path, Any]]:
+    """(path, component) of each component directly in `comp`: a row's, a section's or a
+    container's `components`, a label's `component`, a section's `accessory`."""
+    comp = _dict(comp)
+    found = [((*at, "components", j), child)
+             for j, child in enumerate(_items(comp.get("components")))]
+    return found + [((*at, key), comp[key]) for key in ("component", "accessory")
+                    if comp.get(key)]
 
 
 def _components(out: _Collector, top: list[Any], *, rows_only: bool,
@@ -306,11 +309,8 @@ def _custom_ids(comp: Any, at: Path) -> list[tuple[Path, str]]:
     comp = _dict(comp)
     found = [((*at, "custom_id"), comp["custom_id"])] if isinstance(
         comp.get("custom_id"), str) else []
-    for j, child in enumerate(_items(comp.get("components"))):
-        found += _custom_ids(child, (*at, "components", j))
-    for key in ("component", "accessory"):
-        if key in comp:
-            found += _custom_ids(comp[key], (*at, key))
+    for path, child in _children(comp, at):
+        found += _custom_ids(child, path)
     return found
 
 

@@ -256,7 +256,8 @@ class PostgresEvents(Repository):
     async def _tell_of_change(self, conn: asyncpg.Connection, guild_id: int, event_id: int,
                               before: DateAndVenue, after: DateAndVenue, now: datetime) -> None:
         """A new start or venue is news: one notice for the channel and one DM to each
-        member registered (confirmed, then waitlisted), in the caller's transaction."""
+        member registered (confirmed, then waitlisted), in the caller's transaction. A new
+        start also moves the event's reminders (`reschedule_reminders`)."""
         moved, venue_changed = before[0] != after[0], before[1] != after[1]
         if moved:  # its reminders count back from the new start
             await self._registrations.reschedule_reminders(conn, event_id)
