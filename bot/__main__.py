@@ -18,7 +18,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from bot.catalog import (
     PageSource,
@@ -108,6 +108,8 @@ async def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
         raise UsageError("DISCORD_TOKEN is not set: sync needs the bot's token")
     from bot.app import sync_commands
 
+    if args.guild is not None:
+        check_server_id("--guild", args.guild)
     async with await open_store(settings.database) as store:
         count = await sync_commands(settings, store, args.guild)
     where = f"guild {args.guild}" if args.guild else "all servers (global)"
@@ -163,10 +165,14 @@ def import_guild(settings: Settings, given: int | None) -> int:
     guild_id = given if given is not None else settings.default_guild_id
     if guild_id is None:
         raise UsageError(NO_GUILD)
-    if not 0 < guild_id < 2**64:
-        raise UsageError(f"--guild {guild_id} is not a server id (a positive whole number; "
-                         "in Discord, right-click the server and Copy Server ID)")
+    check_server_id("--guild", guild_id)
     return guild_id
+
+
+def check_server_id(option: str, guild_id: int) -> None:
+    if not 0 < guild_id < 2**64:
+        raise UsageError(f"{option} {guild_id} is not a server id (a positive whole number; "
+                         "in Discord, right-click the server and Copy Server ID)")
 
 
 async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
@@ -266,8 +272,16 @@ def _refuse_existing(path: str) -> None:
         raise UsageError(f"{path} already exists; choose a new file name")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors in one line like every other failure (its own print the
+    usage first); the sub-commands' parsers are of this class too."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="eventbot", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="eventbot", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="start the bot (checks the bundled events first)")
     p = sub.add_parser("sandbox", help="try the bot in this terminal, on a local stand-in "

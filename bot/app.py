@@ -28,7 +28,7 @@ from bot.adapters.languages import MemberLocales, ServerLanguages
 from bot.catalog import EventFolder, read_bundled, save_samples
 from bot.command_words import CommandTranslator
 from bot.config import ConfigError, Settings
-from bot.errors import Unavailable
+from bot.errors import NotAllowed, Unavailable
 from bot.locks import KeyedLocks
 from bot.offload import off_loop
 from bot.shards import Shards
@@ -381,7 +381,15 @@ async def sync_commands(settings: Settings, store: Store, guild_id: int | None) 
     async with CommandSync(settings, store) as client:
         await log_in(client, settings, keep_trying=False)
         guild = discord.Object(guild_id) if guild_id else None
-        count = await sync_tree(client.tree, guild)
+        try:
+            count = await sync_tree(client.tree, guild)
+        except (discord.Forbidden, discord.NotFound) as exc:
+            if guild is None:
+                raise
+            raise NotAllowed("Discord refused the commands for server {guild_id} ({reason}): "
+                             "the bot is not in that server, or was invited without the "
+                             "applications.commands scope", guild_id=guild_id,
+                             reason=exc.text or exc.status) from None
         await store.run(store.settings.set_meta, f"{SYNC_HASH_KEY}:{guild_id or 'global'}",
                         await command_hash(client.tree))
         return count

@@ -26,6 +26,9 @@ FETCH_TIMEOUT = 10.0  # seconds for a whole page fetch, redirects included
 # lives, so the preview can still be edited when they stop.
 IMPORT_PREVIEW_TIMEOUT = 14 * 60.0
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+# The bundled events ship beside the code, so the default does not depend on the folder the
+# command is run from (`eventbot events` from anywhere must not fail over a sample folder).
+BUNDLED_EVENTS_DIR = Path(__file__).resolve().parent.parent / "data" / "events"
 
 
 class ConfigError(ValueError):
@@ -98,7 +101,8 @@ def load_settings(
     return Settings(
         discord_token=_token(get("DISCORD_TOKEN")),
         database_path=Path(get("DATABASE_PATH", "data/eventbot.sqlite3")),
-        events_dir=_existing_dir("EVENTS_DIR", get("EVENTS_DIR", "data/events")),
+        events_dir=(_existing_dir("EVENTS_DIR", events) if (events := get("EVENTS_DIR"))
+                    else BUNDLED_EVENTS_DIR),
         log_level=_log_level(get("LOG_LEVEL", "INFO")),
         discord_api_base=_url("DISCORD_API_BASE",
                               get("DISCORD_API_BASE", DISCORD_API_BASE),

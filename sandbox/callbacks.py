@@ -21,7 +21,12 @@ class InteractionRoutes:
     def _scope(self, request: web.Request) -> int | None:
         if request.match_info["app_id"] != str(self.app_id):
             raise ApiError(403, 50001, "Missing Access")
-        return self._guild(request).id if "guild_id" in request.match_info else None
+        if "guild_id" not in request.match_info:
+            return None
+        guild_id = self._param(request, "guild_id", 50001, "Guild")
+        if guild_id not in self.guilds:  # Discord's answer for a server the app is not in
+            raise ApiError(403, 50001, "Missing Access")
+        return guild_id
 
     async def _get_commands(self, request: web.Request) -> web.Response:
         return _json(self._commands.get(self._scope(request), []))

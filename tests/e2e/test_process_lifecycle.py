@@ -128,6 +128,22 @@ async def test_sync_registers_the_commands_where_asked_and_nowhere_else(tmp_path
         assert (fake.sync_count(guild), fake.sync_count()) == (1, 1)
 
 
+async def test_sync_to_a_server_the_bot_is_not_in_is_one_line_and_exit_2(tmp_path):
+    async with FakeDiscord() as fake:
+        fake.add_guild("Forum")
+        status, out, err = await sync(fake.bot_env(), tmp_path, "--guild", "1234567890")
+        assert (status, out) == (2, ""), err
+        assert err == ("eventbot: Discord refused the commands for server 1234567890 (Missing "
+                       "Access): the bot is not in that server, or was invited without the "
+                       "applications.commands scope")
+        for given in ("0", "-5", str(2**64)):  # refused before Discord is asked
+            status, out, err = await sync(fake.bot_env(), tmp_path, "--guild", given)
+            assert (status, out) == (2, ""), err
+            assert err == (f"eventbot: --guild {given} is not a server id (a positive whole "
+                           "number; in Discord, right-click the server and Copy Server ID)")
+        assert fake.sync_count() == 0
+
+
 async def test_sync_with_a_refused_token_is_one_line_and_exit_2(tmp_path):
     async with FakeDiscord() as fake:
         status, out, err = await sync({**fake.bot_env(), "DISCORD_TOKEN": "not-the-bot-token"},

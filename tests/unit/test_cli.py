@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from bot import catalog
+from bot.config import load_settings
 from tests.conftest import ANNOUNCEMENT, RECAP, ROOT, SAMPLE_DIR
 from tests.terminal import run_in_terminal
 
@@ -68,6 +70,30 @@ def test_run_refuses_a_broken_bundled_event_in_one_line(cli, tmp_path):
     proc = cli("run", check_status=None, database=None, env={"EVENTS_DIR": str(folder.parent)})
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1
     assert "capacity must be a whole number" in proc.stderr
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (("frob",), "eventbot: argument command: invalid choice: 'frob'"),
+    (("rsvps",), "eventbot rsvps: the following arguments are required: EVENT"),
+    (("import", "x", "--guild", "abc"), "eventbot import: argument --guild: invalid int"),
+])
+def test_a_mistyped_command_line_is_one_line_and_exit_2(cli, args, said):
+    proc = cli(*args, check_status=2)
+    assert proc.stderr.startswith(said) and proc.stderr.count("\n") == 1, proc.stderr
+    assert proc.stderr.rstrip().endswith("--help)") and proc.stdout == ""
+
+
+def test_commands_work_from_any_folder_with_the_bundled_events_by_default(cli):
+    """Without EVENTS_DIR, the bundled events are those beside the code, wherever the
+    command is run from (here a fresh folder with no data/ of its own)."""
+    env = {k: v for k, v in cli.env.items() if k != "EVENTS_DIR"}
+    proc = subprocess.run([sys.executable, "-m", "bot", "events"], cwd=cli.db.parent, env=env,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert (proc.returncode, proc.stderr) == (0, ""), proc.stderr
+    assert proc.stdout.startswith("no events yet")
+    settings = load_settings({}, env_file=None)
+    assert settings.events_dir == ROOT / "data" / "events"
+    assert catalog.event_folders(settings.events_dir) == [SAMPLE_DIR]
 
 
 def test_parse_json_reads_the_seed_pages(cli):
