@@ -186,6 +186,19 @@ def test_import_events_and_rsvps(cli, tmp_path):
     assert rows == [["user_id", "name", "status", "position", "joined_at"]]
 
 
+def test_listing_commands_run_while_another_process_holds_the_write_lock(cli):
+    """They only read: a long write elsewhere (the bot's backup, a migration, an sqlite3
+    shell) must not make them wait for it and then fail."""
+    cli("import", str(ANNOUNCEMENT), "--guild", "123")
+    writer = sqlite3.connect(cli.db, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        assert "\t123\t" in cli("events").stdout
+        assert cli("rsvps", "1", "--csv").stdout.startswith("user_id,name,status")
+    finally:
+        writer.close()
+
+
 def test_rsvps_names_one_event_or_refuses_a_slug_several_servers_share(cli, tmp_path):
     """Slugs are one per server: the same page imported for two servers has one slug. An
     id names one event, and wins over a slug that reads like it."""

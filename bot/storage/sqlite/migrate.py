@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 class Migrator(Repository):
     def migrate(self, content: SqliteContent, search: SqliteSearch,
                 settings: SqliteSettings) -> None:
+        if self.schema_version() == SCHEMA_VERSION:
+            # Nothing to do, and no write lock to wait for: a command that only reads
+            # (`eventbot events`) runs while another process holds a long write.
+            return
         with self._transaction() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
