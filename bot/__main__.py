@@ -188,6 +188,8 @@ async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         async with await open_store(settings.database) as store:
             reports = [await import_page(store, guild_id, source)]
     else:
+        if not await asyncio.to_thread(path.exists):
+            raise UsageError(f"{args.path}: no such file or folder")
         folders = event_folders(path)
         if not folders:
             raise UsageError(f"{args.path}: no event.toml here or in its sub-folders")
@@ -235,6 +237,11 @@ async def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     if not args.path:  # SQLite would take "" for a temporary database and write nothing
         raise UsageError("backup needs the name of the file to write")
     _refuse_existing(args.path)
+    if settings.database_url is None and _is_part_of(Path(args.path), settings.database_path):
+        # SQLite deletes or rewrites these files: the backup would be lost, or damage
+        # the database of a running bot
+        raise UsageError(f"{args.path} is one of the database's own files; choose another "
+                         "name")
     if settings.database_url is None and not settings.database_path.is_file():
         # opening it would make an empty database, and back that up
         raise UsageError(f"{settings.database_path} does not exist: set DATABASE_PATH to the "
@@ -258,13 +265,20 @@ async def cmd_migrate_db(settings: Settings, args: argparse.Namespace) -> int:
                          "the SQLite database to copy")
     async with await open_store(settings.database_path):
         pass  # brings the source up to this bot's schema first
-    async with await PostgresStore.open(args.to) as target:
+    async with await PostgresStore.open(args.to, given_as="--to") as target:
         with terminal_progress(f"copying into {safe_url(args.to)}") as progress:
             counts = await copy_sqlite(settings.database_path, target, progress)
     print(f"copied {settings.database_path} into {safe_url(args.to)}: "
           + ", ".join(f"{n} {table}" for table, n in counts.items())
           + "; every row checked")
     return 0
+
+
+def _is_part_of(path: Path, database: Path) -> bool:
+    """Whether `path` names the SQLite database or one of the files SQLite keeps beside it."""
+    target, base = path.resolve(), database.resolve()
+    return target.parent == base.parent and target.name in {
+        base.name + suffix for suffix in ("", "-wal", "-shm", "-journal")}
 
 
 def _refuse_existing(path: str) -> None:

@@ -267,6 +267,33 @@ def test_backup_of_a_database_that_is_not_there_makes_none(cli, tmp_path):
     assert not cli.db.exists() and not (tmp_path / "copy.sqlite3").exists()
 
 
+@pytest.mark.parametrize("suffix", ["-wal", "-shm", "-journal"])
+def test_a_backup_is_never_written_into_the_database_s_own_files(cli, tmp_path, suffix):
+    """SQLite deletes its -wal and -shm at the last close (the backup would be lost), and
+    a running bot's database reads them."""
+    cli("import", str(ANNOUNCEMENT), "--guild", "1")
+    target = f"{tmp_path / '.' / cli.db.name}{suffix}"  # spelled another way, same file
+    proc = cli("backup", target, check_status=2)
+    assert proc.stderr == f"eventbot: {target} is one of the database's own files; choose " \
+                          "another name\n"
+    assert "\t1\t" in cli("events").stdout
+
+
+def test_import_of_a_path_that_is_not_there_says_so(cli, tmp_path):
+    proc = cli("import", str(tmp_path / "nowhere"), "--guild", "1", check_status=2)
+    assert proc.stderr == f"eventbot: {tmp_path / 'nowhere'}: no such file or folder\n"
+
+
+def test_migrate_db_to_a_server_that_is_down_names_the_option_given(cli):
+    cli("import", str(ANNOUNCEMENT), "--guild", "1")
+    proc = cli("migrate-db", "--to", "postgresql://bot:s3cret@127.0.0.1:1/events",
+               check_status=2)
+    assert proc.stderr.startswith("eventbot: cannot use the PostgreSQL database "
+                                  "postgresql://127.0.0.1:1/events (")
+    assert proc.stderr.endswith("; check --to and that the server is up\n")
+    assert "s3cret" not in proc.stderr and "DATABASE_URL" not in proc.stderr
+
+
 def test_import_needs_a_real_server_and_writes_nothing_without_one(cli):
     for args, words in [((), "--guild ID"), (("--guild", "0"), "--guild 0 is not a server id"),
                          (("--guild", "-5"), "is not a server id")]:

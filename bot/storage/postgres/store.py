@@ -94,11 +94,12 @@ class PostgresStore:
         self._joins = JoinBatcher(repos.registrations, pool)
 
     @classmethod
-    async def open(cls, url: str, *,
-                   clock: Callable[[], datetime] = utcnow) -> PostgresStore:
+    async def open(cls, url: str, *, clock: Callable[[], datetime] = utcnow,
+                   given_as: str = "DATABASE_URL") -> PostgresStore:
         """Connect to the database at `url` and bring its schema up to date; `clock` is
         the registration rules' "now". A database that cannot be used raises Unavailable
-        saying which one (without its password) and why."""
+        saying which one (without its password), why, and what to check: `given_as`, the
+        setting or option the URL came from."""
         problem = url_problem(url)
         if problem:
             raise Unavailable(f"the PostgreSQL database URL is malformed: {problem}")
@@ -116,7 +117,7 @@ class PostgresStore:
                 await pool.close()
             if isinstance(exc, OSError | asyncpg.PostgresError | asyncpg.InterfaceError):
                 raise Unavailable(f"cannot use the PostgreSQL database {safe_url(url)} "
-                                  f"({exc}); check DATABASE_URL and that the server is up"
+                                  f"({exc}); check {given_as} and that the server is up"
                                   ) from None
             if isinstance(exc, ValueError) and pool is None:  # asyncpg could not read the URL
                 # Its message may quote the URL, password included: say what to check instead.
