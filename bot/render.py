@@ -174,6 +174,9 @@ def split_text(text: str, limit: int) -> list[str]:
     return pieces
 
 
+LONG_SPAN = timedelta(hours=12)  # an end further from the start shows its date (`span_text`)
+
+
 def timestamp(when: datetime, style: str = "F") -> str:
     """A Discord timestamp: every client shows it in the reader's own timezone."""
     return f"<t:{int(when.timestamp())}:{style}>"
@@ -192,14 +195,21 @@ def when_text(event: Event) -> str | None:
 
 def span_text(starts_at: datetime | None, ends_at: datetime | None,
               all_day: bool = False) -> str | None:
-    """A start (and end) as Discord timestamps; None without a start."""
+    """A start (and end) as Discord timestamps; None without a start. An end shows its
+    time alone unless it is more than half a day later (a conference over several days, an
+    all-day event over several dates): then its date too, or "– 09:00" would read as the
+    same morning."""
     if starts_at is None:
         return None
     if all_day:
-        return start_text(starts_at, all_day)
+        text = start_text(starts_at, all_day)
+        if ends_at is not None and ends_at - starts_at > timedelta(days=1):
+            last_day = ends_at - timedelta(days=1)  # ends_at is the midnight after it
+            text += f" – {start_text(last_day, all_day)}"
+        return text
     text = f"{timestamp(starts_at)} ({timestamp(starts_at, 'R')})"
     if ends_at is not None:
-        text += f" – {timestamp(ends_at, 't')}"
+        text += f" – {timestamp(ends_at, 'f' if ends_at - starts_at > LONG_SPAN else 't')}"
     return text
 
 

@@ -365,6 +365,20 @@ async def test_an_all_day_event_runs_midnight_to_midnight_in_the_servers_zone(wo
     assert (over if still_on else on) in second.content, second.content
 
 
+async def test_an_event_ending_on_a_later_day_shows_the_date_of_its_end(world, fake):
+    """An end within half a day of the start shows its time alone; later, its date too, or
+    "– 17:00" would read as the afternoon of the first day."""
+    spans = {"Overnight Vigil": ("2031-04-02 20:00", "2031-04-03 06:00", "t"),
+             "Two Day Conference": ("2031-04-02 09:00", "2031-04-03 17:00", "f")}
+    for title, (starts_text, ends_text, style) in spans.items():
+        event_id = await world.import_event(title, capacity=5, starts_at=starts_text,
+                                            ends_at=ends_text)
+        starts, ends = event_times(world, event_id)[:2]
+        info = text_of(await fake.slash(world.guild, world.member("reader"), "event info",
+                                        event=str(event_id)))
+        assert f"<t:{starts}:F> (<t:{starts}:R>) – <t:{ends}:{style}>" in info, info
+
+
 async def test_an_all_day_event_ends_with_a_date_not_a_time(world, fake):
     await fake.slash(world.guild, world.moderator, "event list")  # the server has its sample
     before = world.dump()
@@ -403,3 +417,9 @@ async def test_a_multi_day_event_moved_with_the_form_keeps_its_number_of_days(wo
     assert moved.ephemeral and "Updated **Three Day Summit**" in moved.content, moved.content
     starts, ends, all_day = event_times(world, event_id)[:3]
     assert all_day == 1 and ends - starts == 3 * 86400
+    # /event info shows the first and the last of its days
+    first, last = (f"<t:{int(datetime(2031, 5, day, 12, tzinfo=UTC).timestamp())}:D>"
+                   for day in (13, 15))
+    info = text_of(await fake.slash(world.guild, world.member("reader"), "event info",
+                                    event=str(event_id)))
+    assert f"{first} – {last}" in info, info
