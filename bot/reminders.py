@@ -86,7 +86,7 @@ def reminder_dm(lang: Language, title: str, starts_at: datetime, venue: str | No
     """The reminder a confirmed member gets; the start shows in their own timezone, an
     all-day event's `day` as its date alone, as `/event info` shows it. The venue gets the
     room the rest leaves in a message (a long one is clipped)."""
-    start = timestamp(starts_at) if day is None else start_text(day, all_day=True)
+    start = timestamp(starts_at) if day is None else start_text(lang, day, all_day=True)
     fields = {"title": f"**{safe_clip(title, EMBED_TITLE)}**", "start": start,
               "relative": timestamp(starts_at, "R")}
     if venue:

@@ -11,10 +11,11 @@ import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import discord
+from babel.dates import format_date
 from discord.utils import escape_mentions
 
 from bot.catalog import validate_link
@@ -182,18 +183,26 @@ def timestamp(when: datetime, style: str = "F") -> str:
     return f"<t:{int(when.timestamp())}:{style}>"
 
 
-def start_text(starts_at: datetime, all_day: bool, style: str = "F") -> str:
-    """A start as a Discord timestamp; an all-day event's as its date alone."""
-    if all_day:  # midnight UTC of the date: noon shows that date from UTC−12 to UTC+11
-        return timestamp(starts_at + timedelta(hours=12), "D")
+def start_text(lang: Language, starts_at: datetime, all_day: bool, style: str = "F") -> str:
+    """A start as a Discord timestamp; an all-day event's as its date alone, written out
+    in `lang`: a date is the same day for every reader, where a timestamp of it would show
+    the next day east of UTC+12 or the day before west of UTC−12."""
+    if all_day:
+        return day_text(lang.code, starts_at.astimezone(UTC).date())  # midnight UTC of it
     return timestamp(starts_at, style)
 
 
-def when_text(event: Event) -> str | None:
-    return span_text(event.starts_at, event.ends_at, event.all_day)
+@functools.lru_cache(maxsize=4096)
+def day_text(code: str, day: date) -> str:
+    """A date in full in the language `code` ("Sunday, 1 June 2031", "2031年6月1日星期日")."""
+    return format_date(day, "full", locale=code.replace("-", "_"))
 
 
-def span_text(starts_at: datetime | None, ends_at: datetime | None,
+def when_text(lang: Language, event: Event) -> str | None:
+    return span_text(lang, event.starts_at, event.ends_at, event.all_day)
+
+
+def span_text(lang: Language, starts_at: datetime | None, ends_at: datetime | None,
               all_day: bool = False) -> str | None:
     """A start (and end) as Discord timestamps; None without a start. An end shows its
     time alone unless it is more than half a day later (a conference over several days, an
@@ -202,10 +211,10 @@ def span_text(starts_at: datetime | None, ends_at: datetime | None,
     if starts_at is None:
         return None
     if all_day:
-        text = start_text(starts_at, all_day)
+        text = start_text(lang, starts_at, all_day)
         if ends_at is not None and ends_at - starts_at > timedelta(days=1):
             last_day = ends_at - timedelta(days=1)  # ends_at is the midnight after it
-            text += f" – {start_text(last_day, all_day)}"
+            text += f" – {start_text(lang, last_day, all_day)}"
         return text
     text = f"{timestamp(starts_at)} ({timestamp(starts_at, 'R')})"
     if ends_at is not None:
@@ -217,7 +226,7 @@ def change_text(lang: Language, event: Event, moved: bool, venue_changed: bool) 
     """What changed about an event, for its channel notice and the members' DMs: one whole
     sentence per change (word order differs between languages)."""
     title = f"**{safe_clip(event.title, 200)}**"
-    when = when_text(event)
+    when = when_text(lang, event)
     venue = safe_clip(event.venue, 300) if event.venue else None
     if moved and venue_changed:
         if when and venue:
@@ -398,7 +407,7 @@ def event_embed(lang: Language, event: Event, now: datetime | None = None) -> di
     budget = EmbedBudget(safe_clip(event.title, EMBED_TITLE), footer,
                          [when_name, where_name, registration_name, *role_names, notes_name,
                           takeaways_name], colour=COLOUR, url=web_link(event.link))
-    if (when := when_text(event)) is not None:
+    if (when := when_text(lang, event)) is not None:
         budget.field(when_name, when)
     budget.field(registration_name, registration_text(lang, event, now))
     budget.field(takeaways_name, lang.ngettext(

@@ -84,7 +84,7 @@ def _speakers_fact(lang: Language, event: Event) -> str:
 
 
 def _when_fact(lang: Language, event: Event) -> str:
-    when = when_text(event)
+    when = when_text(lang, event)
     return lang._("When: {when}", when=when) if when else lang._("When: no date set yet")
 
 

@@ -107,7 +107,7 @@ def promoted_note(lang: Language, promotions: Promotions) -> str:
 
 def promoted_dm(lang: Language, event: Event) -> str:
     title = f"**{safe_clip(event.title, EMBED_TITLE)}**"
-    if when := when_text(event):
+    if when := when_text(lang, event):
         return lang._("Good news: a seat freed up and you're now confirmed for {title}, "
                       "{when}. Use `/rsvp cancel` if you can no longer come.",
                       title=title, when=when)
@@ -184,7 +184,7 @@ LIST_LIMIT = 25  # events shown by /event list; the rest are counted
 
 def listing_line(lang: Language, listing: EventListing) -> str:
     """`/event list`: "`12` **Title** · <t:…:f> · 3 seats left · open"."""
-    when = (start_text(listing.starts_at, listing.all_day, "f") if listing.starts_at
+    when = (start_text(lang, listing.starts_at, listing.all_day, "f") if listing.starts_at
             else lang._("no date yet"))
     if listing.archived:
         state = lang._("archived")
@@ -236,7 +236,7 @@ def my_rsvps_text(lang: Language, rsvps: Sequence[MyRsvp]) -> str:
     lines = [header]
     size = len(header)
     for number, rsvp in enumerate(rsvps):
-        when = (start_text(rsvp.starts_at, rsvp.all_day, "f") if rsvp.starts_at
+        when = (start_text(lang, rsvp.starts_at, rsvp.all_day, "f") if rsvp.starts_at
                 else lang._("no date yet"))
         status = (lang._("confirmed") if rsvp.position is None
                   else lang._("waitlisted (position {position})", position=f"{rsvp.position:,}"))

@@ -67,7 +67,7 @@ def preview_text(plan: ImportPlan, lang: Language | None = None) -> str:
              else lang._("Preview of the announcement; nothing is saved until you press "
                          "Import."),
              outcome, lang._("Title: {title}", title=title),
-             lang._("When: {when}", when=span_text(plan.starts_at, plan.ends_at, plan.all_day)
+             lang._("When: {when}", when=span_text(lang, plan.starts_at, plan.ends_at, plan.all_day)
                     or lang._("no date found (give {option}:, or later /manage edit)",
                               option=option_name(lang.code, "starts_at"))),
              lang._("Where: {where}", where=safe(clip(plan.venue, 200)) if plan.venue
@@ -82,8 +82,8 @@ def preview_text(plan: ImportPlan, lang: Language | None = None) -> str:
         lines.append(lang._("Note: the page now gives {when}; the event keeps its own date. "
                             "To take the page's, use /manage edit, or import with {starts}: "
                             "and {ends}:.",
-                            when=span_text(page_says.when.starts_at, page_says.when.ends_at,
-                                           page_says.when.all_day),
+                            when=span_text(lang, page_says.when.starts_at,
+                                           page_says.when.ends_at, page_says.when.all_day),
                             starts=option_name(lang.code, "starts_at"),
                             ends=option_name(lang.code, "ends_at")))
     if "venue" in plan.page_differs:

@@ -154,7 +154,7 @@ def check_all_day_end(all_day: bool, end: When) -> None:
 def when_where_lines(event: Event, lang: Language | None = None) -> str:
     """The event's When and Where as the moderator should check them."""
     lang = lang or language()
-    when = when_text(event) or lang._("no start yet (set one with /manage edit)")
+    when = when_text(lang, event) or lang._("no start yet (set one with /manage edit)")
     where = safe(clip(event.venue, 200)) if event.venue else lang._("no venue")
     return lang._("When: {when}\nWhere: {where}", when=when, where=where)
 

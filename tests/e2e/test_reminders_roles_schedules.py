@@ -121,7 +121,7 @@ async def test_an_all_day_events_reminder_shows_its_date_as_event_info_does(worl
         member = world.member("fair goer")
         await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
         info = await fake.slash(world.guild, member, "event info", event=str(event_id))
-        date = f"<t:{int((tomorrow + timedelta(hours=12)).timestamp())}:D>"
+        date = f"{tomorrow:%A, %B} {tomorrow.day}, {tomorrow.year}"  # as en-US writes it
         assert date in str(info.embeds[0]), info.embeds[0]
         dm = await fake.wait_message(fake.dm_channel(member),
                                      lambda m: title in m["content"], timeout=15)
