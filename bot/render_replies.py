@@ -162,8 +162,10 @@ def attendees_csv(rsvps: Iterable[Rsvp]) -> str:
 
 def attendees_upload(rsvps: Iterable[Rsvp], name: str, limit: int) -> tuple[str, bytes] | None:
     """The RSVPs as a file Discord will take (at most `limit` bytes): `name`.csv, or zipped
-    when the CSV is larger (`name`.zip); None when even the zip is too large."""
-    data = attendees_csv(rsvps).encode("utf-8")
+    when the CSV is larger (`name`.zip); None when even the zip is too large. The file
+    starts with a byte-order mark: without it, Excel, which moderators open it with, reads
+    UTF-8 as the system's code page and garbles every Chinese name."""
+    data = attendees_csv(rsvps).encode("utf-8-sig")
     if len(data) <= limit:
         return f"{name}.csv", data
     packed = io.BytesIO()

@@ -232,7 +232,7 @@ class Console(SlashCommands):
         if b"\0" in data:
             self.say("  (not text: nothing to show)")
             return
-        for row in data.decode("utf-8", "replace").splitlines():
+        for row in data.decode("utf-8-sig", "replace").splitlines():
             self.say("   " + row)
 
     def channel(self, count: int) -> None:

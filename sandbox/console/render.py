@@ -171,7 +171,7 @@ def render_message(message: dict[str, Any], files: Sequence[tuple[str, bytes]] =
     for number, (name, data) in enumerate(files, start=1):
         lines.append(f"📎 {name} ({len(data):,} bytes)")
         if name.lower().endswith((".csv", ".ics")):
-            text = data.decode("utf-8", "replace").splitlines()
+            text = data.decode("utf-8-sig", "replace").splitlines()
             lines += [f"   {row}" for row in text[:PREVIEW_LINES]]
             if len(text) > PREVIEW_LINES:
                 more = len(text) - PREVIEW_LINES

@@ -183,18 +183,19 @@ async def test_a_member_without_manage_events_is_refused_and_nothing_changes(wor
 
 async def test_attendees_csv(world, fake):
     event_id = await world.import_event("Counted Event", capacity=1)
-    m1, m2 = world.member("=cmd|evil"), world.member("two")
+    m1, m2 = world.member("=cmd|evil"), world.member("赵通")
     await fake.slash(world.guild, m1, "rsvp join", event=str(event_id))
     await fake.slash(world.guild, m2, "rsvp join", event=str(event_id))
     reply = await fake.slash(world.guild, world.moderator, "manage attendees", event=str(event_id))
     assert reply.ephemeral
     [(filename, data)] = reply.files
     assert filename.endswith(".csv")
-    rows = list(csv.DictReader(io.StringIO(data.decode())))
+    assert data.startswith(b"\xef\xbb\xbf")  # so that Excel reads UTF-8, the Chinese too
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert list(rows[0]) == ["user_id", "name", "status", "position", "joined_at"]
     assert [(r["user_id"], r["status"], r["position"]) for r in rows] == [
         (str(m1.id), "confirmed", ""), (str(m2.id), "waitlisted", "1")]
-    assert rows[0]["name"] == "'=cmd|evil"
+    assert (rows[0]["name"], rows[1]["name"]) == ("'=cmd|evil", "赵通")
 
 
 async def test_attendees_too_large_for_an_upload_are_zipped_or_refused(world, fake):
