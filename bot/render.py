@@ -68,6 +68,10 @@ COLOUR = discord.Colour.blurple()
 # "- item", "1. item") or another marker ("## Title", "-# small", ">>> quote"), so "127.0.0.1"
 # and "-5" stay as written. A backslash before any of them shows it literally.
 _INLINE_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\*_`~|[]"})
+# Bidirectional embeddings, overrides and isolates: one in a page's or a member's text
+# would run on into the bot's own words around it, turning them backwards ("confirmed for
+# <RLO>Talk." shows as ".klaT"...). Arabic or Hebrew need none of them to show right.
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 _LINE_START = re.compile(r"^([ \t]*)(?:([>#-])(?=[ \t>#])|(\d+)\.(?=[ \t]))", re.MULTILINE)
 # A web address is left as written, as discord.py's escape_markdown does: a backslash
 # would become part of the link.
@@ -78,12 +82,14 @@ _NON_SPACE = re.compile(r"\S")
 
 
 def safe(text: str) -> str:
-    """Page or member text shown literally: no markdown, no mention syntax.
+    """Page or member text shown literally: no markdown, no mention syntax, no
+    bidirectional controls.
 
     Linear in the text, unlike discord.py's escape_markdown (seconds for a few thousand
     characters of `[`…`](`): every character is visited a fixed number of times, and the
     result is at most twice as long.
     """
+    text = text.translate(_BIDI_CONTROLS)
     parts = []
     done = 0
     for start in _URL_START.finditer(text):

@@ -181,6 +181,16 @@ async def test_a_member_without_manage_events_is_refused_and_nothing_changes(wor
     assert world.dump() == before
 
 
+async def test_a_title_s_bidirectional_override_does_not_turn_the_bot_s_words_around(
+        world, fake):
+    event_id = await world.import_event("Spring \u202eTalk\u2066", capacity=5)
+    member = world.member("reader")
+    joined = await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+    assert "You're confirmed for **Spring Talk**." in joined.content, joined.content
+    info = text_of(await fake.slash(world.guild, member, "event info", event=str(event_id)))
+    assert "Spring Talk" in info and not {"\u202e", "\u2066"} & set(info), info
+
+
 async def test_attendees_csv(world, fake):
     event_id = await world.import_event("Counted Event", capacity=1)
     m1, m2 = world.member("=cmd|evil"), world.member("赵通")
