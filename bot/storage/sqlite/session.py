@@ -128,6 +128,9 @@ def page_hash(body: str) -> str:
     return hashlib.sha256(" ".join(body.split()).encode()).hexdigest()
 
 
+PAGE_CACHE_KIB = 16 * 1024  # per connection; the bot has two
+
+
 def configure(conn: sqlite3.Connection, *, wait: bool = True) -> None:
     """Durability and concurrency settings, applied to every connection.
 
@@ -139,6 +142,10 @@ def configure(conn: sqlite3.Connection, *, wait: bool = True) -> None:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")  # WAL: a commit survives a process crash
     conn.execute("PRAGMA foreign_keys = ON")
+    # 16 MiB of pages kept, not SQLite's 2: a large event's RSVPs stay in memory, so a
+    # member's status on an event of 100,000 RSVPs reads no page from the file (a read
+    # with the CPU's caches swept first, by hand: 81 µs at 2 MiB, 70 µs at 16 or 32).
+    conn.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KIB}")
     if not wait:
         conn.execute("PRAGMA wal_autocheckpoint = 0")
 
