@@ -89,7 +89,7 @@ def safe(text: str) -> str:
     characters of `[`…`](`): every character is visited a fixed number of times, and the
     result is at most twice as long.
     """
-    text = text.translate(_BIDI_CONTROLS)
+    text = without_bidi_controls(text)
     parts = []
     done = 0
     for start in _URL_START.finditer(text):
@@ -105,6 +105,11 @@ def safe(text: str) -> str:
             done = end
     parts.append(_escape_markdown(text[done:]))
     return escape_mentions("".join(parts))
+
+
+def without_bidi_controls(text: str) -> str:
+    """For text shown as plain text (a choice's name), where `safe` does not apply."""
+    return text.translate(_BIDI_CONTROLS)
 
 
 def _escape_markdown(text: str) -> str:

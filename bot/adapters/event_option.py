@@ -8,15 +8,18 @@ Not an extension (it has no `setup`); the cogs import it.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Awaitable, Callable
+from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING, TypeVar
 
 import discord
 from discord import app_commands
 
 from bot.flows import events
-from bot.models import Event, EventSummary
-from bot.render import CHOICE_NAME, clip
+from bot.models import Event, EventListing, EventSummary
+from bot.render import CHOICE_NAME, clip, without_bidi_controls
+from bot.when import server_zone
 
 if TYPE_CHECKING:
     from bot.app import Interaction
@@ -97,23 +100,35 @@ async def resolve_event(interaction: Interaction, ref: str | None) -> Event:
 async def event_autocomplete(interaction: Interaction, current: str
                              ) -> list[app_commands.Choice[str]]:
     """Every event of the guild, past and closed included, archived ones only where they
-    can be unarchived or deleted; value = the event id."""
+    can be unarchived or deleted, in `/event list`'s order (the next one first); value =
+    the event id."""
     if interaction.guild_id is None:
         return []
-    bot = interaction.client
+    store = interaction.client.store
     needle = current.casefold().strip()
     command = interaction.command.qualified_name if interaction.command else ""
-    choices = []
-    for summary in await bot.store.run(bot.store.events.list_events, interaction.guild_id,
-                                               archived=command in ARCHIVED_OFFERED):
-        if needle and needle not in summary.title.casefold() and needle != str(summary.id):
-            continue
-        when = f" ({summary.starts_at:%Y-%m-%d})" if summary.starts_at else ""
-        choices.append(app_commands.Choice(name=clip(summary.title, CHOICE_NAME - len(when)) + when,
-                                           value=str(summary.id)))
-        if len(choices) == MAX_CHOICES:
-            break
-    return choices
+    archived = command in ARCHIVED_OFFERED
+    listings = await store.run(store.events.event_listings, interaction.guild_id, past=True)
+    offered = [listing for listing in listings if (archived or not listing.archived) and (
+        not needle or needle in listing.title.casefold() or needle == str(listing.id))]
+    del offered[MAX_CHOICES:]
+    zone = server_zone(await store.run(store.settings.timezone, interaction.guild_id))
+    names = [choice_name(listing, zone) for listing in offered]
+    repeated = {name for name, count in Counter(names).items() if count > 1}
+    return [app_commands.Choice(name=choice_name(listing, zone, with_id=name in repeated),
+                                value=str(listing.id))
+            for listing, name in zip(offered, names, strict=True)]
+
+
+def choice_name(listing: EventListing, zone: tzinfo, *, with_id: bool = False) -> str:
+    """An event as autocomplete offers it: its title and its date in the server's zone
+    (a choice is plain text, shown as written to everyone), and its id where two choices
+    would read the same."""
+    suffix = f" #{listing.id}" if with_id else ""
+    if listing.starts_at is not None:  # an all-day event's start is midnight UTC of its date
+        day = listing.starts_at.astimezone(UTC if listing.all_day else zone)
+        suffix = f" ({day:%Y-%m-%d}){suffix}"
+    return clip(without_bidi_controls(listing.title), CHOICE_NAME - len(suffix)) + suffix
 
 
 class EventTransformer(app_commands.Transformer):

@@ -425,3 +425,38 @@ async def test_a_multi_day_event_moved_with_the_form_keeps_its_number_of_days(wo
     info = text_of(await fake.slash(world.guild, world.member("reader"), "event info",
                                     event=str(event_id)))
     assert "Tuesday, May 13, 2031 – Thursday, May 15, 2031" in info, info
+
+
+async def test_autocomplete_offers_the_next_event_first_dated_in_the_servers_zone(world,
+                                                                                 fake):
+    """A choice is plain text: its date is the server's, an all-day event's its own; two
+    choices that would read the same carry their ids; and the soonest event comes first,
+    as it does when a title shared by several events is typed."""
+    await fake.slash(world.guild, world.moderator, "manage timezone", zone="America/New_York")
+    def page_of(title: str, session: str) -> bytes:  # a page each: one page is one event
+        return f"{title}\n\n{session}\n".encode() + OPEN_ANNOUNCEMENT
+
+    later = await world.import_event("Monthly Meetup", capacity=5, starts_at="2037-05-06 19:00",
+                                     page=page_of("Monthly Meetup", "May"))
+    sooner = await world.import_event("Monthly Meetup", capacity=5,  # 01:30 UTC, April 2
+                                      starts_at="2037-04-01 21:30",
+                                      page=page_of("Monthly Meetup", "April"))
+    await world.import_event("Spring Fair", capacity=5, starts_at="2037-04-20")
+    twins = [await world.import_event("Reading Circle", capacity=5,
+                                      page=page_of("Reading Circle", f"session {n}"))
+             for n in (1, 2)]
+    member = world.member("chooser")
+    choices = await fake.autocomplete(world.guild, member, "event info", focused="event",
+                                      event="meetup")
+    assert [(c["value"], c["name"]) for c in choices] == [
+        (str(sooner), "Monthly Meetup (2037-04-01)"), (str(later), "Monthly Meetup (2037-05-06)")]
+    [choice] = await fake.autocomplete(world.guild, member, "event info", focused="event",
+                                       event="spring fair")
+    assert choice["name"] == "Spring Fair (2037-04-20)"
+    circles = await fake.autocomplete(world.guild, member, "event info", focused="event",
+                                      event="reading circle")
+    assert sorted(c["name"] for c in circles) == [f"Reading Circle #{n}" for n in twins]
+    info = text_of(await fake.slash(world.guild, member, "event info", event="Monthly Meetup"))
+    assert "Monthly Meetup" in info
+    starts = event_times(world, sooner)[0]
+    assert f"<t:{starts}:F>" in info, info  # the one to come first

@@ -1784,3 +1784,22 @@ async def test_a_role_set_again_while_a_sync_reads_is_given_to_everyone_after_it
         cog._on_attendee_role_changed(SimpleNamespace(guild_id=1, event_id=event_id))
         held.go.set()
         await asked(http, lambda calls: calls[before:] == [("give", 1, 555), ("give", 2, 555)])
+
+
+async def test_every_list_of_events_comes_in_one_order_the_next_first(store):
+    """`list_events` (which a typed title and autocomplete go through) in `event_listings`'s
+    order: to come, soonest first; then no date; then over or archived, latest first."""
+    now = datetime(2030, 6, 1, tzinfo=UTC)
+    far = await event_at(store, now + 60 * 1440 * MIN, slug="far")
+    near = await event_at(store, now + 1440 * MIN, slug="near")
+    undated = await event_at(store, None, slug="undated")
+    long_ago = await event_at(store, now - 90 * 1440 * MIN, slug="long-ago")
+    lately = await event_at(store, now - 1440 * MIN, slug="lately")
+    shelved = await event_at(store, now + 30 * 1440 * MIN, slug="shelved")
+    await store.run(store.events.set_archived, 1, shelved, True)
+    listed = await store.run(store.events.event_listings, 1, past=True, now=now)
+    assert [e.id for e in listed] == [near, far, undated, shelved, lately, long_ago]
+    summaries = await store.run(store.events.list_events, 1, archived=False, now=now)
+    assert [e.id for e in summaries] == [near, far, undated, lately, long_ago]
+    with_archived = await store.run(store.events.list_events, 1, now=now)
+    assert [e.id for e in with_archived] == [e.id for e in listed]

@@ -45,6 +45,12 @@ from bot.storage.sqlite.session import (
 )
 from bot.when import DEFAULT_ZONE
 
+# As `bot.storage.sqlite.events.LISTING_ORDER`, with the moment ($3) as PostgreSQL's
+# parameter and its booleans.
+DONE = f"(archived OR coalesce({OVER_AT} <= $3, false))"
+LISTING_ORDER = (f"{DONE}, CASE WHEN {DONE} THEN -coalesce(starts_at, created_at)"
+                 f" ELSE (starts_at IS NULL)::int END, {start_moment()}, id")
+
 
 class PostgresEvents(Repository):
     def __init__(self, db: Database, registrations: PostgresRegistrations,
@@ -277,30 +283,27 @@ class PostgresEvents(Repository):
             raise EventNotFound(event_id)
         return summary_of(row)
 
-    async def list_events(self, guild_id: int, *, archived: bool = True) -> list[EventSummary]:
-        """All the guild's events (without `archived`, not the archived ones), upcoming
-        first, then the most recent."""
+    async def list_events(self, guild_id: int, *, archived: bool = True,
+                          now: datetime | None = None) -> list[EventSummary]:
+        """All the guild's events (without `archived`, not the archived ones) in the order
+        of `event_listings`: where titles are alike, the one to come soonest is first."""
         async with self._transaction() as conn:
             rows = await conn.fetch(
                 f"SELECT {SUMMARY} FROM events WHERE guild_id = $1 AND ($2 OR NOT archived)"
-                " ORDER BY starts_at IS NULL, starts_at DESC, id DESC", guild_id, archived)
+                f" ORDER BY {LISTING_ORDER}", guild_id, archived, ts(now or utcnow()))
         return [summary_of(r) for r in rows]
 
     async def event_listings(self, guild_id: int, *, past: bool = False,
                              now: datetime | None = None) -> list[EventListing]:
         """`/event list`: the events to come, soonest first, then those without a date;
         with `past`, then the past and archived ones, most recent first."""
-        done = f"(archived OR coalesce({OVER_AT} <= $3, false))"
         async with self._transaction() as conn:
             rows = await conn.fetch(
                 "SELECT id, title, starts_at, all_day, capacity, confirmed_count,"
                 " registration_open,"
                 f" archived, coalesce({OVER_AT} <= $3, false) AS over FROM events"
-                f" WHERE guild_id = $1 AND ($2 OR NOT {done})"
-                f" ORDER BY {done},"
-                f"  CASE WHEN {done} THEN -coalesce(starts_at, created_at)"
-                "   ELSE (starts_at IS NULL)::int END,"
-                f"  {start_moment()}, id", guild_id, past, ts(now or utcnow()))
+                f" WHERE guild_id = $1 AND ($2 OR NOT {DONE}) ORDER BY {LISTING_ORDER}",
+                guild_id, past, ts(now or utcnow()))
         return [EventListing(r["id"], r["title"], dt(r["starts_at"]),
                              max(r["capacity"] - r["confirmed_count"], 0),
                              r["registration_open"], r["archived"], r["over"], r["all_day"])

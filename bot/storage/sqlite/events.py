@@ -64,6 +64,13 @@ def cli_event(ref: str, found: list[tuple[int, int]]) -> tuple[int, int]:
                        ids=", ".join(str(event_id) for _, event_id in found))
 
 
+# An event is done when it is archived or over at :now; the listings put the events to
+# come first, soonest first, then those without a date, then the done ones, latest first.
+DONE = f"(archived OR coalesce({OVER_AT} <= :now, 0))"
+LISTING_ORDER = (f"{DONE}, CASE WHEN {DONE} THEN -coalesce(starts_at, created_at)"
+                 f" ELSE starts_at IS NULL END, {start_moment()}, id")
+
+
 class SqliteEvents(Repository):
     def __init__(self, session: Session, registrations: SqliteRegistrations,
                  outbox: SqliteOutbox, search: SqliteSearch, content: SqliteContent,
@@ -303,13 +310,14 @@ class SqliteEvents(Repository):
             raise EventNotFound(event_id)
         return summary_of(row)
 
-    def list_events(self, guild_id: int, *, archived: bool = True) -> list[EventSummary]:
-        """All the guild's events (without `archived`, not the archived ones), upcoming
-        first, then the most recent."""
+    def list_events(self, guild_id: int, *, archived: bool = True,
+                    now: datetime | None = None) -> list[EventSummary]:
+        """All the guild's events (without `archived`, not the archived ones) in the order
+        of `event_listings`: where titles are alike, the one to come soonest is first."""
         rows = self._all(
-            f"SELECT {SUMMARY} FROM events WHERE guild_id = ?"
-            " AND (? OR NOT archived)"
-            " ORDER BY starts_at IS NULL, starts_at DESC, id DESC", (guild_id, archived))
+            f"SELECT {SUMMARY} FROM events WHERE guild_id = :guild"
+            f" AND (:archived OR NOT archived) ORDER BY {LISTING_ORDER}",
+            {"guild": guild_id, "archived": archived, "now": ts(now or utcnow())})
         return [summary_of(r) for r in rows]
 
     def event_listings(self, guild_id: int, *, past: bool = False,
@@ -319,12 +327,7 @@ class SqliteEvents(Repository):
         rows = self._all(
             "SELECT id, title, starts_at, all_day, capacity, confirmed_count, registration_open,"
             f" archived, {OVER_AT} <= :now AS over FROM events"
-            " WHERE guild_id = :guild AND (:past OR NOT (archived OR"
-            f"  coalesce({OVER_AT} <= :now, 0)))"
-            f" ORDER BY archived OR coalesce({OVER_AT} <= :now, 0),"
-            f"  CASE WHEN archived OR coalesce({OVER_AT} <= :now, 0)"
-            "   THEN -coalesce(starts_at, created_at) ELSE starts_at IS NULL END,"
-            f"  {start_moment()}, id",
+            f" WHERE guild_id = :guild AND (:past OR NOT {DONE}) ORDER BY {LISTING_ORDER}",
             {"guild": guild_id, "past": past, "now": ts(now or utcnow())})
         return [EventListing(r["id"], r["title"], dt(r["starts_at"]),
                              max(r["capacity"] - r["confirmed_count"], 0),
