@@ -286,6 +286,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         # 3 s the first answer may take: answer first.
         await defer(interaction)
         async with self.bot.event_steps.hold(found.id):  # a second announce waits, then edits
+            # still there? A deletion that held the lock first has removed it (EventNotFound)
+            await self.bot.store.run(self.bot.store.events.summary, found.guild_id, found.id)
             scheduled = await plan_scheduled_event(self.bot, found.guild_id, found,
                                                    bot_permissions(interaction), create=True)
             posted = await post_announcement(self.bot, found.id, target, embed, buttons)

@@ -95,8 +95,11 @@ class DeleteConfirmation(discord.ui.View):
         # Discord's 3 s: acknowledge the click first, then edit the question.
         await interaction.response.defer()
         try:
-            deleted = await bot.store.run(bot.store.events.delete_event,
-                                          guild_id_of(interaction), self.event_id)
+            # After an announce in flight: it stores the Discord event it made, which the
+            # deletion then removes; read before, that Discord event outlived the event.
+            async with bot.event_steps.hold(self.event_id):
+                deleted = await bot.store.run(bot.store.events.delete_event,
+                                              guild_id_of(interaction), self.event_id)
         except EventNotFound:
             await interaction.edit_original_response(content=lang._(
                 "**{title}** was already deleted.", title=safe(self.title)), view=None)

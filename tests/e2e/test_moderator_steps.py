@@ -129,6 +129,29 @@ async def test_two_announces_at_once_post_one_announcement_and_one_discord_event
                        (event_id,)) == [(1,)]
 
 
+async def test_a_delete_during_an_announce_leaves_no_discord_event_behind(world, fake):
+    """The announce makes its Discord event while the moderator confirms the deletion:
+    the deletion waits for it and removes it, where it used to read no Discord event yet."""
+    channel = world.guild.channel("announcements")
+    title = "Short Lived Forum"
+    event_id = await world.import_event(title, capacity=5, starts_at="2037-12-02 18:00")
+    asked = await fake.slash(world.guild, world.moderator, "manage delete", event=str(event_id))
+    confirm, _ = asked.custom_ids()
+    # Discord answers the Discord event's creation after 1.5 s (a rate limit's wait).
+    fake.fail("POST", r"^/guilds/\d+/scheduled-events$", status=429, retry_after=1.5)
+    announcing = asyncio.create_task(fake.slash(world.guild, world.moderator, "manage announce",
+                                                event=str(event_id), channel=channel))
+    await asyncio.sleep(0.5)
+    clicked = await fake.click(world.guild, world.moderator, asked.message, confirm)
+    done = await clicked.wait(lambda r: "Deleted" in (r.content or ""), timeout=15)
+    assert f"Deleted **{title}**" in done.content, done.content
+    await announcing
+    deadline = asyncio.get_running_loop().time() + 10
+    while [e for e in fake.scheduled_events(world.guild) if e["name"] == title]:
+        assert asyncio.get_running_loop().time() < deadline, fake.scheduled_events(world.guild)
+        await asyncio.sleep(0.1)
+
+
 async def test_a_retry_after_the_import_reply_failed_makes_no_second_event(world, fake):
     title = "Lost Import Reply Forum"
     page = Attachment("lost.txt", b"Lost Reply\n\n" + OPEN_ANNOUNCEMENT, "text/plain")
