@@ -51,6 +51,7 @@ class CancelOutcome(StrEnum):
     CANCELLED = "cancelled"
     LEFT_WAITLIST = "left waitlist"
     NOT_REGISTERED = "not registered"
+    ARCHIVED = "archived"  # the RSVP stays: an archived event's registrations are frozen
 
 
 @dataclass(slots=True)
@@ -166,6 +167,8 @@ def cancel(seats: Seats, existing: Existing | None, waitlist: list[int], now: da
     """
     if existing is None:
         return CancelResult(CancelOutcome.NOT_REGISTERED)
+    if seats.archived:  # archived after the member's command read the event
+        return CancelResult(CancelOutcome.ARCHIVED)
     if existing.status is Status.WAITLISTED:
         seats.waitlisted -= 1
         return CancelResult(CancelOutcome.LEFT_WAITLIST)

@@ -77,6 +77,8 @@ def cancel_reply(lang: Language, event_title: str, result: CancelResult) -> str:
             return lang._("Your seat for {title} is cancelled.", title=title)
         case CancelOutcome.LEFT_WAITLIST:
             return lang._("You've left the waitlist for {title}.", title=title)
+        case CancelOutcome.ARCHIVED:
+            return archived_line(lang, event_title)
         case _:
             return lang._("You're not registered for {title}, so there was nothing to cancel.",
                           title=title)

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from bot.errors import Conflict, DatabaseBusy
-from bot.registration import CAPACITY_NOTICE_COOLDOWN, JoinOutcome, Status
+from bot.registration import CAPACITY_NOTICE_COOLDOWN, CancelOutcome, JoinOutcome, Status
 from bot.storage import EventDraft, Store, utcnow
 from bot.storage.postgres import store as postgres_store
 from bot.storage.sqlite import session as sqlite_session
@@ -74,8 +74,14 @@ async def test_an_archived_events_seats_are_refused_where_they_change(store, clo
     with pytest.raises(Conflict, match="archived"):
         await store.run(store.events.save_event, 1, EventDraft(
             slug="talk", title="Event talk", capacity=3), [("page text", make_page())])
+    # a member's cancel that read the event before it was archived keeps their RSVP
+    for user in (1, 2):
+        cancelled = await store.run(store.registrations.cancel, 1, event.id, user)
+        assert cancelled.outcome is CancelOutcome.ARCHIVED
+    assert (await rsvp_of(store, event.id, 1)).status is Status.CONFIRMED
     assert (await rsvp_of(store, event.id, 2)).status is Status.WAITLISTED
-    assert (await store.run(store.events.get_event, 1, event.id)).capacity == 1
+    archived = await store.run(store.events.get_event, 1, event.id)
+    assert (archived.capacity, archived.confirmed, archived.waitlisted) == (1, 1, 1)
     assert await kinds(store) == []
     # the same page again, with its capacity unchanged, is no change of seats
     await store.run(store.events.save_event, 1, EventDraft(

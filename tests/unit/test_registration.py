@@ -380,3 +380,7 @@ def test_an_archived_events_seats_refuse_every_change_and_promote_nobody():
         with pytest.raises(Conflict, match="archived"):
             change()
     assert (archived.capacity, archived.confirmed, archived.registration_open) == (3, 1, True)
+    for status in (Status.CONFIRMED, Status.WAITLISTED):
+        kept = rules.cancel(archived, Existing(status), [7, 8], NOW)
+        assert kept.outcome is rules.CancelOutcome.ARCHIVED and not kept.promotions.promoted
+    assert (archived.confirmed, archived.waitlisted) == (1, 2)

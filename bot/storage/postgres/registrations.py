@@ -204,7 +204,7 @@ class PostgresRegistrations(Repository):
             mine = None if status is None else Existing(Status(status))
             waitlist = await self.waitlist_head(conn, event_id, 1)
             result = rules.cancel(seats, mine, waitlist, now)
-            if mine is not None:
+            if mine is not None and result.outcome is not rules.CancelOutcome.ARCHIVED:
                 await conn.execute("DELETE FROM rsvps WHERE event_id = $1 AND user_id = $2",
                                    event_id, user_id)
                 await self._left_waitlist(conn, event_id,

@@ -288,7 +288,7 @@ class SqliteRegistrations(Repository):
             mine = None if row is None else Existing(Status(row["status"]))
             waitlist = self.waitlist_head(event_id, 1)
             result = rules.cancel(seats, mine, waitlist, now)
-            if mine is not None:
+            if mine is not None and result.outcome is not rules.CancelOutcome.ARCHIVED:
                 db.execute("DELETE FROM rsvps WHERE event_id = ? AND user_id = ?",
                            (event_id, user_id))
                 self._left_waitlist(event_id, int(mine.status is Status.WAITLISTED))
