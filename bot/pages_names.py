@@ -147,8 +147,10 @@ _ROLE_HINT = re.compile(
     r"interview",
     re.I)
 _POSSESSIVE = r"(?:[\w-]+['’]s +)?"  # "with Carnegie’s Li Bin"
+# A name's aside, such as the same name in Chinese: "Tong Zhao (赵通) will moderate".
+_ASIDE = r"(?: *\([^()\n]{1,40}\))?"
 _LIST_GAP = re.compile(
-    rf"(?: +(?:of|from|at) +[^,;]{{1,60}}?)?(?:,? *(?:and|&) +|, *){_POSSESSIVE}")
+    rf"{_ASIDE}(?: +(?:of|from|at) +[^,;]{{1,60}}?)?(?:,? *(?:and|&) +|, *){_POSSESSIVE}")
 # "X joined A and B in a moderated conversation": X moderates, A and B speak.
 _JOINED = re.compile(rf" *{_POSSESSIVE}")
 _MODERATED = re.compile(r",? +(?:in|for) +(?:a|an|the) +moderated +(?:conversation|discussion|"
@@ -157,9 +159,9 @@ LABEL = re.compile(r" *(?:, *|\( *|[–—-] *|: *)"
                     r"(moderator|host|chair|discussant|speaker|panelist|presenter)s?\b *\)?", re.I)
 LABEL_ROLES = {"panelist": "speaker", "presenter": "speaker"}
 _AFTER_VERB = re.compile(
-    r"(?:, *who)? *(?:(?:will|would|shall|to|also|then|both|each|jointly|later|is|are|was|were|be)"
-    r" +){0,3}(?:co-)?(moderat|host|chair|discuss|comment|respond|analy[sz]|debat|spe[ae]k|spoke|"
-    r"present|deliver|give|gave|offer|join|explor|examin|talk)\w*"
+    _ASIDE + r"(?:, *who)? *(?:(?:will|would|shall|to|also|then|both|each|jointly|later|is|are|"
+    r"was|were|be) +){0,3}(?:co-)?(moderat|host|chair|discuss|comment|respond|analy[sz]|debat|"
+    r"spe[ae]k|spoke|present|deliver|give|gave|offer|join|explor|examin|talk)\w*"
     r"( +(?:a|an|the) +(?:[\w-]+ +)?(?:discussion|conversation|dialogue|debate|panel|roundtable))?",
     re.I)
 _BEFORE = re.compile(  # what the text just before a name (list) says they do

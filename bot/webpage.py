@@ -73,12 +73,34 @@ _CHROME_ROLES = _words(
 _WORD = re.compile(r"[a-z0-9]+")
 _HTML_SPACE = re.compile(r"[ \t\n\r\f]+")  # HTML collapses these; a non-breaking space stays
 _TITLE_SUFFIX = re.compile(r"^(.+) +(?:[|–—]|-|::|·) +[^|–—]{1,60}$")
+# "标题｜网站": Chinese titles set the full-width bar without spaces, and also put it after
+# a kicker ("讲座预告｜标题"), so what follows it is dropped only when it names the site:
+# og:site_name, or a name ending as an institution's does.
+_TITLE_SITE_ZH = re.compile(r"^(.+?) *｜ *([^｜]{1,40})$")
+_INSTITUTION_ZH = re.compile(r"(?:研究院|研究中心|中心|大学|学院|研究所|基金会|协会|学会|官网|网站|"
+                             r"网|智库|论坛)$")
 # Not a page's charset, though Python can decode them.
 _NOT_WEB_CHARSETS = frozenset(("idna", "punycode", "raw_unicode_escape", "unicode_escape",
                                "utf_7", "mbcs", "oem", "undefined"))
 # WHATWG: on the web these labels mean a larger charset that contains theirs.
 _WEB_SUPERSETS = {"ascii": "cp1252", "latin_1": "cp1252", "iso8859_1": "cp1252",
-                  "gb2312": "gb18030", "gbk": "gb18030"}
+                  "gb2312": "gb18030", "gbk": "gb18030", "big5": "big5hkscs",
+                  "shift_jis": "cp932", "euc_kr": "cp949", "tis_620": "cp874",
+                  "iso8859_11": "cp874", "iso8859_9": "cp1254"}
+# WHATWG labels Python's codecs do not know, and the codec each means.
+_WEB_LABELS = dict.fromkeys(("csgb2312", "gb_2312", "gb_2312-80", "x-gbk"), "gb18030") | (
+    dict.fromkeys(("cn-big5", "x-x-big5"), "big5hkscs")) | (
+    dict.fromkeys(("x-sjis", "windows-31j"), "cp932")) | (
+    dict.fromkeys(("x-euc-jp", "cseucpkdfmtjapanese"), "euc_jp")) | (
+    dict.fromkeys(("cseuckr", "windows-949"), "cp949")) | (
+    dict.fromkeys(("x-mac-roman", "csmacintosh"), "mac_roman")) | (
+    dict.fromkeys(("unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "x-unicode20utf8"),
+                  "utf-8")) | (
+    dict.fromkeys(("dos-874", "windows-874"), "cp874")) | (
+    dict.fromkeys(("iso-8859-8-i", "csiso88598i", "logical"), "iso8859_8")) | (
+    dict.fromkeys(("ks_c_5601-1989", "csksc56011987", "iso-ir-149"), "cp949")) | (
+    {f"x-cp125{n}": f"cp125{n}" for n in range(9)}) | {
+    "koi8-ru": "koi8_u", "koi": "koi8_r", "iso88591": "cp1252", "x-mac-cyrillic": "mac_cyrillic"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +118,9 @@ def charset_codec(label: str) -> str:
 
     An unknown label is refused rather than guessed: the names would come out garbled.
     """
+    name = label.strip().strip("\"'")
     try:
-        info = codecs.lookup(label.strip().strip("\"'"))
+        info = codecs.lookup(_WEB_LABELS.get(name.lower(), name))
     except (LookupError, ValueError):
         info = None
     if info is None or not info._is_text_encoding or info.name.replace("-", "_") in (
@@ -231,7 +254,7 @@ def _title(doc: lxml.html.HtmlElement) -> str | None:
     title, site = metas.get("og:title"), metas.get("og:site_name")
     if title:
         if site and title.endswith(site) and len(title) > len(site):
-            title = _without_suffix(title)
+            title = _without_suffix(title, site)
         return title[:MAX_TITLE]
     for h1 in doc.iter("h1"):
         heading = _clean(h1.text_content())
@@ -239,13 +262,18 @@ def _title(doc: lxml.html.HtmlElement) -> str | None:
             return heading[:MAX_TITLE]
         break
     for node in doc.iter("title"):
-        return _without_suffix(_clean(node.text_content()))[:MAX_TITLE] or None
+        return _without_suffix(_clean(node.text_content()), site)[:MAX_TITLE] or None
     return None
 
 
-def _without_suffix(title: str) -> str:
+def _without_suffix(title: str, site: str | None = None) -> str:
     found = _TITLE_SUFFIX.match(title[:MAX_TITLE * 2])
-    return found.group(1) if found else title
+    if found:
+        return found.group(1)
+    zh = _TITLE_SITE_ZH.match(title[:MAX_TITLE * 2])
+    if zh and (zh.group(2) == site or _INSTITUTION_ZH.search(zh.group(2))):
+        return zh.group(1)
+    return title
 
 
 def _content_root(doc: lxml.html.HtmlElement) -> lxml.html.HtmlElement:

@@ -363,6 +363,11 @@ def test_language_words_in_the_summary_are_not_notes():
          {"Ann Lee": "host", "Bo Chen": "speaker"}, None),
         ("Ann Lee, Bo Chen, and Cy Twombly will discuss the report.",
          {"Ann Lee": "discussant", "Bo Chen": "discussant", "Cy Twombly": "discussant"}, None),
+        # each name with its Chinese beside it
+        ("Tong Zhao (赵通) will moderate a discussion with Li Bin (李彬) and Fan Jishe (樊吉社).",
+         {"Tong Zhao": "moderator", "Li Bin": "speaker", "Fan Jishe": "speaker"}, "Tong Zhao"),
+        ("Ann Lee (李安), Bo Chen and Cy Twombly (Carnegie) will discuss the report.",
+         {"Ann Lee": "discussant", "Bo Chen": "discussant", "Cy Twombly": "discussant"}, None),
         ("Experts will discuss the findings of a new report on trade.", {}, None),
         ("The Carnegie Endowment for International Peace will host a discussion with Ann Lee.",
          {"Ann Lee": "speaker"}, None),

@@ -59,6 +59,11 @@ def test_lists_become_bullets_and_br_a_line_break():
     ("<title>U.S.-China Talks - Polar Policy Institute</title>", "<p>x</p>", "U.S.-China Talks"),
     ("<title>A - B – Site Name</title>", "<p>x</p>", "A - B"),
     ("<title>Only A Title</title>", "<p>x</p>", "Only A Title"),
+    # the full-width bar: a site's name after it goes, a title after a kicker stays
+    ("<title>中美安全关系研讨会｜卡内基国际和平研究院</title>", "<p>x</p>", "中美安全关系研讨会"),
+    ('<meta property="og:site_name" content="Carnegie"><title>中美安全关系研讨会 ｜ Carnegie'
+     "</title>", "<p>x</p>", "中美安全关系研讨会"),
+    ("<title>讲座预告｜中美关系的未来</title>", "<p>x</p>", "讲座预告｜中美关系的未来"),
 ])
 def test_the_title_comes_from_og_title_else_h1_else_title(head, body, title):
     web = html_to_text(f"<html><head>{head}</head><body>{body}<p>Jane Doe is a fellow.</p>"
@@ -108,6 +113,13 @@ def test_a_pages_headings_between_its_title_and_date_keep_the_date_and_venue():
     ("<p>赵通 李彬</p>".encode("gb18030"), "gb2312", "赵通 李彬"),
     ('<meta charset="gbk"><p>赵通</p>'.encode("gbk"), None, "赵通"),
     ("<p>Zo\xeb</p>".encode("latin-1"), None, "Zo\ufffd"),  # undeclared: UTF-8, replaced
+    # labels browsers know and Python's codecs do not (WHATWG's Encoding Standard)
+    ('<meta charset="x-gbk"><p>赵通</p>'.encode("gbk"), None, "赵通"),
+    ("<p>赵通</p>".encode("gb18030"), "csgb2312", "赵通"),
+    ('<meta charset="cn-big5"><p>趙通</p>'.encode("big5"), None, "趙通"),
+    # Big5 on the web is Big5-HKSCS: Hong Kong's characters (㗎) are in it
+    ('<meta charset="big5"><p>係咪㗎</p>'.encode("big5hkscs"), None, "係咪㗎"),
+    ('<meta charset="unicode-1-1-utf-8"><p>赵通</p>'.encode(), None, "赵通"),
 ])
 def test_the_charset_is_found_as_a_browser_finds_it(data, declared, text):
     assert text in decode_html(data, declared)
