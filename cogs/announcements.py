@@ -290,7 +290,8 @@ class Announcements(commands.Cog):
                     message_id)
                 # Deleted, or no longer ours to edit: nothing left to disable.
                 with contextlib.suppress(discord.NotFound, discord.Forbidden):
-                    await message.edit(embed=embed, view=rsvp_buttons(event_id, "cancelled"))
+                    await message.edit(embed=embed,
+                                       view=rsvp_buttons(event_id, "cancelled", lang))
         self._editing.pop((guild_id, event_id), None)
         if deleted.scheduled_event_id:
             await delete_scheduled_event(self.bot, guild_id, deleted.scheduled_event_id)
@@ -357,7 +358,8 @@ class Announcements(commands.Cog):
             return True
         now = datetime.now(UTC)
         self._refresh_at_end(guild_id, event, now)
-        embed = event_embed(await self.bot.languages.for_guild(guild_id, self.bot), event, now)
+        lang = await self.bot.languages.for_guild(guild_id, self.bot)
+        embed = event_embed(lang, event, now)
         state = button_state(event, now)
         rendered = digest(embed, state)
         complete = True
@@ -366,7 +368,7 @@ class Announcements(commands.Cog):
                 continue
             message = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
             try:
-                await message.edit(embed=embed, view=rsvp_buttons(event.id, state))
+                await message.edit(embed=embed, view=rsvp_buttons(event.id, state, lang))
             except discord.NotFound:
                 await self.bot.store.run(self.bot.store.notices.forget_announcement_message,
                                          message_id)

@@ -280,7 +280,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                               "the channel option or /manage channel"))
         if not can_post_embeds(target):
             raise NotAllowed(cannot_post(target))
-        embed = event_embed(await server_language(interaction), found)
+        server_lang = await server_language(interaction)
+        embed = event_embed(server_lang, found)
         buttons = button_state(found)
         # Posting can wait out the channel's rate limit (5 sends per 5 s), longer than the
         # 3 s the first answer may take: answer first.
@@ -290,7 +291,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
             await self.bot.store.run(self.bot.store.events.summary, found.guild_id, found.id)
             scheduled = await plan_scheduled_event(self.bot, found.guild_id, found,
                                                    bot_permissions(interaction), create=True)
-            posted = await post_announcement(self.bot, found.id, target, embed, buttons)
+            posted = await post_announcement(self.bot, found.id, target, embed, buttons,
+                                             server_lang)
             # The announcements are kept current from here (and refreshed when it ends).
             self.bot.registration_changed(found.guild_id, found.id)
             note = await run_scheduled_event(self.bot, found.guild_id, found.id, scheduled)

@@ -13,7 +13,7 @@ import discord
 from bot.adapters.rsvp_buttons import rsvp_buttons
 from bot.errors import NotAllowed
 from bot.flows.channels import choose_announce_channel
-from bot.i18n import N_, Text
+from bot.i18n import N_, Language, Text
 from bot.tree import NO_MENTIONS
 
 if TYPE_CHECKING:
@@ -50,9 +50,9 @@ def cannot_post(channel: discord.TextChannel) -> Text:
 
 
 async def post_announcement(bot: EventBot, event_id: int, target: discord.TextChannel,
-                            embed: discord.Embed, buttons: str) -> bool:
+                            embed: discord.Embed, buttons: str, lang: Language) -> bool:
     """Post the announcement in `target`, or bring the one already there up to date;
-    True when a message was posted."""
+    True when a message was posted. `lang` is the embed's language, its buttons' too."""
     rendered = digest(embed, buttons)
     store = bot.store
     for channel_id, message_id, _ in await store.run(store.notices.announcement_messages,
@@ -61,7 +61,7 @@ async def post_announcement(bot: EventBot, event_id: int, target: discord.TextCh
             continue
         try:
             await target.get_partial_message(message_id).edit(
-                embed=embed, view=rsvp_buttons(event_id, buttons))
+                embed=embed, view=rsvp_buttons(event_id, buttons, lang))
         except discord.NotFound:  # deleted since: post it again
             await store.run(store.notices.forget_announcement_message, message_id)
             continue
@@ -70,7 +70,7 @@ async def post_announcement(bot: EventBot, event_id: int, target: discord.TextCh
         await store.run(store.notices.set_announcement_rendered, message_id, rendered)
         return False
     try:
-        message = await target.send(embed=embed, view=rsvp_buttons(event_id, buttons),
+        message = await target.send(embed=embed, view=rsvp_buttons(event_id, buttons, lang),
                                     allowed_mentions=NO_MENTIONS)
     except discord.Forbidden:
         raise NotAllowed(cannot_post(target)) from None

@@ -188,3 +188,30 @@ async def test_a_dm_outside_an_interaction_is_in_the_members_last_language(world
     await fake.slash(world.guild, seated, "rsvp cancel", event=event)
     dm = await fake.wait_message(fake.dm_channel(waiting), lambda m: title in m["content"])
     assert dm["content"].startswith("好消息"), dm
+
+
+def labels(message: dict) -> list[str]:
+    return [c["label"] for row in message["components"] for c in row["components"]]
+
+
+async def test_an_announcements_buttons_are_in_the_servers_language_in_every_state(world,
+                                                                                  fake):
+    """The embed was in the server's language and its buttons in English, posted, full,
+    and cancelled alike."""
+    guild, moderator = await chinese_server(world, "按鈕", preferred="zh-TW")
+    channel = guild.channel("announcements")
+    event = await new_event(fake, guild, moderator, "Button Forum", capacity=1)
+    await fake.slash(guild, moderator, "manage announce", event=event, channel=channel)
+    posted = await fake.wait_message(channel, lambda m: bool(m["embeds"]))
+    assert labels(posted) == ["加入", "取消我的報名"], labels(posted)
+    await fake.slash(guild, fake.add_member(guild, "陳", locale="zh-TW"), "rsvp join",
+                     event=event)
+    full = await fake.wait_message(channel, lambda m: m["id"] == posted["id"]
+                                   and labels(m)[0] != "加入")
+    assert labels(full) == ["加入候補名單", "取消我的報名"], labels(full)
+    asked = await fake.slash(guild, moderator, "manage delete", event=event)
+    confirm, _ = asked.custom_ids()
+    await fake.click(guild, moderator, asked.message, confirm)
+    ended = await fake.wait_message(channel, lambda m: m["id"] == posted["id"] and all(
+        c.get("disabled") for row in m["components"] for c in row["components"]))
+    assert labels(ended) == ["加入", "取消我的報名"], labels(ended)
