@@ -87,6 +87,10 @@ class Language:
                 parts.append(filled if name in kept else escape(filled))
         return "".join(parts)
 
+    def translated(self, message: str) -> str:
+        """`message` (an `N_` id) in this language, its fields not filled in."""
+        return self.translations.gettext(message)
+
     def option_name(self, name: str) -> str:
         """A slash command option's name as a client in this language shows it, for a
         sentence that tells the reader what to type."""

@@ -16,7 +16,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import UserError
-from bot.i18n import N_, Language, language
+from bot.i18n import N_, Language, Text, language
 from bot.render import CONTENT, clip, safe
 
 if TYPE_CHECKING:
@@ -176,7 +176,7 @@ def error_message(error: BaseException, lang: Language) -> str | None:
     """The member-facing text for an expected error in `lang`, or None for a bug."""
     if isinstance(error, app_commands.AppCommandError) and isinstance(error.__cause__,
                                                                       USER_ERRORS):
-        return _sentence(lang.text(error.__cause__.text, safe), lang)
+        return _sentence(error.__cause__.text, lang)
     if isinstance(error, (app_commands.CommandInvokeError, app_commands.TransformerError)):
         if isinstance(error, app_commands.TransformerError):
             kind = error.type.name
@@ -185,7 +185,7 @@ def error_message(error: BaseException, lang: Language) -> str | None:
                           value=safe(str(error.value)))
         error = error.__cause__ or error
     if isinstance(error, USER_ERRORS):
-        return _sentence(lang.text(error.text, safe), lang)
+        return _sentence(error.text, lang)
     if isinstance(error, app_commands.NoPrivateMessage):
         return lang._("This command only works inside a server.")
     if isinstance(error, app_commands.MissingPermissions):
@@ -358,9 +358,13 @@ def has_user(interaction: discord.Interaction) -> bool:
     return isinstance(interaction.user, kind)
 
 
-def _sentence(text: str, lang: Language) -> str:
-    """An error's reason as a sentence: a capital first letter and the language's full
-    stop."""
+def _sentence(reason: Text, lang: Language) -> str:
+    """An error's reason in `lang` as a sentence: the language's full stop, and a capital
+    first letter where the sentence begins with the bot's own words; one that begins with
+    a field (an option's name, a title such as "iPad day") keeps it as written."""
+    text = lang.text(reason, safe)
     if lang.code.startswith("zh"):
         return text if text.endswith(("。", "！", "？", ".", "!", "?")) else text + "。"
-    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
+    if not lang.translated(reason.message).startswith("{"):
+        text = text[:1].upper() + text[1:]
+    return text + ("" if text.endswith((".", "!", "?")) else ".")

@@ -391,7 +391,10 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
         value = value.astimezone(zone)
     last_moment = value + timedelta(days=1) if all_day else value
     if not _YEAR_WRITTEN.search(written) and last_moment <= base:
-        shown = f"{value:%Y-%m-%d %H:%M %Z}"
+        # a date typed is a date; a time, in the zone it was read in, named as the server
+        # chose it (an abbreviation such as CST means several zones)
+        shown = (f"{value:%Y-%m-%d}" if all_day
+                 else f"{value:%Y-%m-%d %H:%M} ({getattr(zone, 'key', 'UTC')})")
         if after is not None:
             raise InvalidValue(N_("{name} {written!r} would be {shown}, before the start; type a "
                                   "later time, or give the year, e.g. {example}"), name=name,

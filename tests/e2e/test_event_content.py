@@ -52,6 +52,10 @@ async def test_calendar_file_for_an_event_with_a_start(world, fake):
     undated = await fake.slash(world.guild, world.member(), "event calendar",
                                event="U.S.-China Missile Defense Disputes")
     assert undated.ephemeral and "no start time" in undated.content
+    # a refusal that begins with a title shows it as written, not capitalised
+    lower = await world.import_event("iPad day", capacity=5)
+    refused = await fake.slash(world.guild, world.member(), "event calendar", event=str(lower))
+    assert refused.content.startswith("⚠️ iPad day has no start time yet"), refused.content
 
 
 async def test_a_recap_without_bullets_shows_its_summary_as_takeaways(world, fake):

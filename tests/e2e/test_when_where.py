@@ -160,12 +160,18 @@ async def test_times_are_typed_in_the_servers_timezone(world, fake):
     assert event_times(world, china)[0] == int(datetime(2026, 12, 1, 10, tzinfo=UTC).timestamp())
     assert "could also mean" not in cst.content
 
-    for starts_at, words in [("yesterday 6pm", "in the past"), ("whenever", "can't read")]:
+    # A refusal shows a typed date as a date, and a time in the server's zone by its name
+    # (CST could be China's or the US's); it begins with the option's name as written.
+    for starts_at, words in [
+            ("yesterday 6pm", r"would be \d{4}-\d\d-\d\d 18:00 \(Asia/Shanghai\), in the past"),
+            ("yesterday", r"would be \d{4}-\d\d-\d\d, in the past"),
+            ("whenever", "can't read")]:
         refused = await import_page(fake, world.guild, world.moderator, capacity=5,
                                    page=Attachment("r.txt", page("Refused Talk"), "text/plain"),
                                    starts_at=starts_at)
-        assert refused.ephemeral and words in refused.content, refused.content
+        assert refused.ephemeral and re.search(words, refused.content), refused.content
         assert "e.g." in refused.content
+        assert refused.content.startswith(("⚠️ starts\\_at '", "⚠️ I can't")), refused.content
 
 
 async def event_with_two_members(world, fake, title: str, who: str):
