@@ -333,7 +333,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         confirmed = sum(1 for rsvp in rows if rsvp.status is Status.CONFIRMED)
         await respond(interaction, member_language(interaction)._(
             "{confirmed} confirmed, {waitlisted} waitlisted for **{title}**.",
-            confirmed=confirmed, waitlisted=len(rows) - confirmed, title=safe(found.title)),
+            confirmed=f"{confirmed:,}", waitlisted=f"{len(rows) - confirmed:,}",
+            title=safe(found.title)),
             ephemeral=True, file=discord.File(io.BytesIO(data), filename=filename))
 
     @app_commands.command(name="reminders", description="When confirmed members get a DM "
@@ -389,7 +390,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         await respond(interaction, lang._(
             "Confirmed members of **{title}** get {role}, now ({count} so far) and as they join "
             "or leave the waitlist; it is taken back when they cancel and after the event.",
-            title=title, role=role.mention, count=found.confirmed), ephemeral=True)
+            title=title, role=role.mention, count=f"{found.confirmed:,}"), ephemeral=True)
 
     @app_commands.command(name="scheduled-events", description="Also list announced events "
                           "in the server's Discord events")

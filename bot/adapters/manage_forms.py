@@ -287,7 +287,7 @@ async def apply_edit(interaction: Interaction, modal: EditModal) -> None:
         text += "\n" + lang.ngettext(
             "I'll post the change in the announcements channel and DM its {count} registered "
             "member.", "I'll post the change in the announcements channel and DM its {count} "
-            "registered members.", registered, count=registered)
+            "registered members.", registered, count=f"{registered:,}")
     now = discord.utils.utcnow()
     if saved.is_over(now) and not before.is_over(now):
         role_id, _ = await bot.store.run(bot.store.reminders.attendee_role, saved.guild_id,

@@ -208,6 +208,9 @@ async def test_1000_confirmations_each_get_the_attendee_role_once(world, fake):
     assert served.get("role changes") == BURST
     on_discord = discord_seconds(requests)
     assert on_discord >= (BURST / 10 - 1) * 10  # the role bucket sets the pace
+    # counts are written as every other count is, with their thousands separated
+    listed = await fake.slash(guild, world.moderator, "manage attendees", event=str(event_id))
+    assert listed.content.startswith("1,000 confirmed, 50 waitlisted"), listed.content
     print(f"figures: roles members={len(members)} confirmed={BURST} waitlisted={len(waiting)} "
           f"role_grants={len(grants)} doubled=0 missing=0 all_answered_seconds={answered:.2f} "
           f"all_granted_seconds={granted:.2f} (windows x{SCALE}) served={served} "
