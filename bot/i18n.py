@@ -87,6 +87,11 @@ class Language:
                 parts.append(filled if name in kept else escape(filled))
         return "".join(parts)
 
+    def sentences(self, *parts: str) -> str:
+        """Whole sentences one after the other: a space between them, none in Chinese, whose
+        full stop (。) ends a sentence by itself."""
+        return ("" if self.code.startswith("zh") else " ").join(part for part in parts if part)
+
     def translated(self, message: str) -> str:
         """`message` (an `N_` id) in this language, its fields not filled in."""
         return self.translations.gettext(message)

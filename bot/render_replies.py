@@ -102,9 +102,9 @@ def status_reply(lang: Language, event_title: str, rsvp: Rsvp | None) -> str:
 def promoted_note(lang: Language, promotions: Promotions) -> str:
     """For the moderator: who a capacity change or a reopening gave a seat to."""
     count = len(promotions.promoted)
-    return " " + lang.ngettext("{count} member moved from the waitlist to a seat.",
-                               "{count} members moved from the waitlist to a seat.",
-                               count, count=f"{count:,}") if count else ""
+    return lang.ngettext("{count} member moved from the waitlist to a seat.",
+                         "{count} members moved from the waitlist to a seat.",
+                         count, count=f"{count:,}") if count else ""
 
 
 def promoted_dm(lang: Language, event: Event) -> str:

@@ -243,8 +243,9 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                                                found.id, by=interaction.user.id)
         opened = member_language(interaction)._("Registration for **{title}** is open.",
                                                 title=safe(found.title))
-        note = promoted_note(member_language(interaction), promotions)
-        await respond(interaction, opened + note, ephemeral=True)
+        lang = member_language(interaction)
+        await respond(interaction, lang.sentences(opened, promoted_note(lang, promotions)),
+                      ephemeral=True)
 
     @app_commands.command(name="capacity", description="Change the number of seats")
     @app_commands.describe(seats="The new number of seats", event=EVENT_HELP)
@@ -258,8 +259,9 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         changed = member_language(interaction).ngettext(
             "**{title}** now has {seats:,} seat.", "**{title}** now has {seats:,} seats.", seats,
             title=safe(found.title), seats=seats)
-        note = promoted_note(member_language(interaction), promotions)
-        await respond(interaction, changed + note, ephemeral=True)
+        lang = member_language(interaction)
+        await respond(interaction, lang.sentences(changed, promoted_note(lang, promotions)),
+                      ephemeral=True)
 
     @app_commands.command(name="announce", description="Post the event with Join/Cancel buttons")
     @app_commands.describe(event=EVENT_HELP, channel="Where to post (default: the "
@@ -301,7 +303,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         text = (lang._("Posted **{title}** in {channel}.", **fields) if posted else
                 lang._("Posted **{title}** in {channel} earlier; I updated that message rather "
                        "than post it twice.", **fields))
-        await respond(interaction, text + (f" {lang.text(note)}" if note else ""),
+        await respond(interaction, lang.sentences(text, lang.text(note) if note else ""),
                       ephemeral=True)
 
     @app_commands.command(name="channel", description="Set the channel for the bot's announcements")

@@ -215,3 +215,20 @@ async def test_an_announcements_buttons_are_in_the_servers_language_in_every_sta
     ended = await fake.wait_message(channel, lambda m: m["id"] == posted["id"] and all(
         c.get("disabled") for row in m["components"] for c in row["components"]))
     assert labels(ended) == ["加入", "取消我的報名"], labels(ended)
+
+
+async def test_chinese_replies_join_sentences_and_durations_as_chinese_is_written(world,
+                                                                                  fake):
+    """No space after 。 between two sentences, and "1 天和 1 小时" with its numbers set
+    apart as the rest of the catalog sets them."""
+    guild, importer = await chinese_server(world, "间距")
+    moderator = fake.add_member(guild, "主持", manage_events=True, locale="zh-CN")
+    event = await new_event(fake, guild, importer, "Spacing Forum", capacity=1)
+    for name in ("甲", "乙"):
+        await fake.slash(guild, fake.add_member(guild, name, locale="zh-CN"), "rsvp join",
+                         event=event)
+    raised = await fake.slash(guild, moderator, "manage capacity", seats=2, event=event)
+    assert raised.content == ("**Spacing Forum** 现在有 2 个座位。"
+                              "1 名成员从候补名单转为正式座位。"), raised.content
+    reminders = await fake.slash(guild, moderator, "manage reminders", minutes="1440,60")
+    assert "开始前 1 天和 1 小时 收到" in reminders.content, reminders.content

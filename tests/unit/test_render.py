@@ -308,8 +308,8 @@ def test_counts_read_right_in_the_event_and_the_moderators_replies():
     assert render.registration_text(EN, one_seat) == "Open: 1 of 1 seat left"
     assert "the only seat is taken" in render.registration_text(EN, event(capacity=1, confirmed=1))
     assert replies.promoted_note(EN, Promotions((5,))) == (
-        " 1 member moved from the waitlist to a seat.")
-    assert replies.promoted_note(EN, Promotions((5, 6))).startswith(" 2 members moved")
+        "1 member moved from the waitlist to a seat.")
+    assert replies.promoted_note(EN, Promotions((5, 6))).startswith("2 members moved")
     fields = {f.name: f.value for f in render.event_embed(EN,
         event(takeaways=(Takeaway("Trade", "Tariffs rose."),))).fields}
     assert fields["Takeaways"].startswith("1 key takeaway:")
