@@ -63,7 +63,7 @@ from bot.command_words import option_name
 from bot.errors import Conflict, InvalidValue, NotAllowed, NotFound, Unavailable
 from bot.fetch import MAX_URL_LENGTH, FetchPolicy, check_url
 from bot.flows import importing, registration
-from bot.i18n import N_, NAMES, SHIPPED
+from bot.i18n import N_, NAMES, SHIPPED, OptionName
 from bot.offload import off_loop
 from bot.registration import MAX_CAPACITY, Status, check_capacity, check_not_archived
 from bot.reminders import minutes_text, parse_minutes
@@ -279,7 +279,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         target = channel or await announce_channel(self.bot, found.guild_id)
         if target is None:
             raise NotFound(N_("I can't find a channel I'm allowed to post in; pick one with "
-                              "the channel option or /manage channel"))
+                              "the {channel} option or /manage channel"),
+                           channel=OptionName("channel"))
         if not can_post_embeds(target):
             raise NotAllowed(cannot_post(target))
         server_lang = await server_language(interaction)
@@ -377,8 +378,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                 "**{title}** gives no role now.", title=title), ephemeral=True)
             return
         if role is None:
-            raise InvalidValue(N_("name the role to give, or use the clear option to stop "
-                                  "giving one"))
+            raise InvalidValue(N_("name the role to give, or use the {clear} option to stop "
+                                  "giving one"), clear=OptionName("clear"))
         guild, giver = interaction.guild, interaction.user
         if guild is None or guild.me is None or not isinstance(giver, discord.Member):
             raise Unavailable(N_("I can't see this server's roles yet; try again in a moment"))

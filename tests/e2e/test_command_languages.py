@@ -55,6 +55,12 @@ async def test_a_domain_refusal_with_fields_is_translated_then_filled(world, fak
     english = await fake.slash(world.guild, world.moderator, "manage close",
                                event=str(event_id))
     assert english.content == "⚠️ Registration is already closed."
+    # an option a refusal names is named as the reader's client shows it
+    for member, said in ((moderator_zh, "⚠️ 请指定要授予的身份组，或使用 清除 选项停止授予。"),
+                         (world.member("主持人", locale="zh-TW", manage_events=True),
+                          "⚠️ 請指定要授予的身分組，或使用 清除 選項停止授予。")):
+        refused = await fake.slash(world.guild, member, "manage role", event=str(event_id))
+        assert refused.content == said, refused.content
 
 
 async def test_the_synced_commands_carry_their_chinese_names_and_descriptions(world, fake):
