@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import gettext
 import io
+import re
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -55,13 +56,15 @@ class Language:
     translations: gettext.NullTranslations
 
     def _(self, message: str, /, **fields: object) -> str:
-        return _fill(self.translations.gettext(message), fields)
+        return _fill(self.translated(message), fields)
 
     def ngettext(self, singular: str, plural: str, n: int, /, **fields: object) -> str:
-        return _fill(self.translations.ngettext(singular, plural, n), fields)
+        return _fill(commands_named(self.code, self.translations.ngettext(singular, plural, n)),
+                     fields)
 
     def pgettext(self, context: str, message: str, /, **fields: object) -> str:
-        return _fill(self.translations.pgettext(context, message), fields)
+        return _fill(commands_named(self.code, self.translations.pgettext(context, message)),
+                     fields)
 
     def text(self, text: Text, /, escape: Callable[[str], str] | None = None) -> str:
         """A message marked with `N_` where it was written, in this language; fields that
@@ -72,7 +75,7 @@ class Language:
         fields = {key: self.text(value, escape) if isinstance(value, Text) else
                   self.option_name(value) if isinstance(value, OptionName) else value
                   for key, value in text.fields.items()}
-        message = self.translations.gettext(text.message)
+        message = self.translated(text.message)
         if escape is None or not fields:  # no field: the message is the bot's own words
             return _fill(message, fields)
         kept = {key for key, value in text.fields.items()
@@ -94,7 +97,7 @@ class Language:
 
     def translated(self, message: str) -> str:
         """`message` (an `N_` id) in this language, its fields not filled in."""
-        return self.translations.gettext(message)
+        return commands_named(self.code, self.translations.gettext(message))
 
     def option_name(self, name: str) -> str:
         """A slash command option's name as a client in this language shows it, for a
@@ -151,6 +154,22 @@ class Markup(str):
 
 
 _FORMATTER = string.Formatter()
+# A slash command the bot's own words name: "/manage archive", "/event list".
+_COMMAND = re.compile(r"(?<![\w/])/(event|rsvp|manage)(?![\w-])(?: ([a-z][a-z-]*)(?![\w-]))?")
+
+
+@functools.lru_cache(maxsize=4096)
+def commands_named(code: str, template: str) -> str:
+    """A translated message with the commands it names as a client in `code` shows them
+    ("/管理 归档"): a Chinese client lists the localized names, not the English ones."""
+    if code == SOURCE or "/" not in template:
+        return template
+    names = language(code, "commands").translations
+
+    def named(command: re.Match[str]) -> str:
+        return "/" + " ".join(names.pgettext("name", word) for word in command.groups() if word)
+
+    return _COMMAND.sub(named, template)
 
 
 def _fill(text: str, fields: dict[str, object]) -> str:

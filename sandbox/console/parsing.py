@@ -13,7 +13,7 @@ class LineError(Exception):
 
 # --------------------------------------------------------------------------- parsing
 
-_NAME = r"[A-Za-z_][\w-]*"
+_NAME = r"[^\W\d][\w-]*"  # a letter (any script) or _ first: "reason", "撤销"
 _OPTION_AT = re.compile(rf"({_NAME}):")
 _NEXT_OPTION = re.compile(rf"\s({_NAME}):")
 

@@ -34,6 +34,25 @@ class SlashCommands:
                 stack += [((*words, s["name"]), s) for s in subs]
         return commands
 
+    def _local_name(self, node: dict[str, Any]) -> str | None:
+        """A command's or option's name in the typer's client language, if it has one."""
+        local = (node.get("name_localizations") or {}).get(self.member.user.locale)
+        return local if local and local != node["name"] else None
+
+    def _registered_words(self, words: Sequence[str]) -> tuple[str, ...]:
+        """The typed command's words with its localized names turned into the registered
+        ones: ("管理", "归档") -> ("manage", "archive")."""
+        found: list[str] = []
+        level = [c for c in [*self.fake.commands(), *self.fake.commands(self.guild)]
+                 if c.get("type", 1) == 1]
+        for word in words:
+            node = next((n for n in level if word in (n["name"], self._local_name(n))), None)
+            if node is None:
+                return (*found, *words[len(found):])
+            found.append(node["name"])
+            level = [o for o in node.get("options", []) if o["type"] in (1, 2)]
+        return tuple(found)
+
     def _leaf(self, words: Sequence[str]) -> tuple[str, dict[str, Any]]:
         leaves = self._leaves()
         if not leaves:
@@ -122,9 +141,14 @@ class SlashCommands:
         return value
 
     async def slash(self, text: str) -> None:
-        name, schema = self._leaf(parse_slash(text).words)
-        line = parse_slash(text, [p["name"] for p in schema.get("options", [])])
-        options = self.typed_options(name, schema, line.options)
+        name, schema = self._leaf(self._registered_words(parse_slash(text).words))
+        params = schema.get("options", [])
+        # As a Discord client in the typer's language, the localized names work too
+        # ("/管理 归档 撤销:True" is "/manage archive undo:True" in a zh-CN client).
+        local = {local: p["name"] for p in params if (local := self._local_name(p))}
+        line = parse_slash(text, [p["name"] for p in params] + list(local))
+        raw = {local.get(key, key): value for key, value in line.options.items()}
+        options = self.typed_options(name, schema, raw)
         reply = await self._call(self.fake.slash(self.guild, self.member, name, options=options))
         await self.show_reply(reply)
 

@@ -122,10 +122,10 @@ async def test_a_moderator_reads_the_bots_time_notes_and_refusals_in_their_langu
     no_year = Attachment("no-year.txt", b"No Year Language Talk\nFri. Oct 28, 6 PM\n\n"
                          + OPEN_ANNOUNCEMENT, "text/plain")
     preview = await fake.slash(world.guild, zh_cn, "manage import", page=no_year, capacity=5)
-    note = ("注意：页面上的日期 'Oct 28' 没有年份，所以我没有设置开始时间；请用 /manage edit "
+    note = ("注意：页面上的日期 'Oct 28' 没有年份，所以我没有设置开始时间；请用 /管理 编辑 "
             "设置。")
     assert note in preview.content, preview.content
-    assert "时间：未找到日期（请提供 开始时间:，或稍后用 /manage edit 设置）" in preview.content
+    assert "时间：未找到日期（请提供 开始时间:，或稍后用 /管理 编辑 设置）" in preview.content
     assert "\n标记：不公开报道、使用" in preview.content  # the language's own list separator
     assert "Zhanyuan、Zhang Hongyu\n" in preview.content and ", " not in preview.content
     done = await fake.click(world.guild, zh_cn, preview.message, import_button(preview))
@@ -142,7 +142,7 @@ async def test_a_moderator_reads_the_bots_time_notes_and_refusals_in_their_langu
 
     # No start yet: announced, and the Discord event it could not make is said in Chinese.
     posted = await fake.slash(world.guild, zh_cn, "manage announce", event=str(event_id))
-    assert ("未创建 Discord 活动：活动还没有开始时间（请用 `/manage edit` 设置）。"
+    assert ("未创建 Discord 活动：活动还没有开始时间（请用 `/管理 编辑` 设置）。"
             in posted.content), posted.content
 
     # A typed time out of range names the option as the member's client shows it.
@@ -165,7 +165,7 @@ async def test_a_moderator_reads_the_bots_time_notes_and_refusals_in_their_langu
     conn.close()
     refused = await fake.slash(world.guild, zh_cn, "manage announce", event=str(event_id))
     assert refused.content == ("⚠️ No Year Language Talk 无法发布：其开始时间不在 2000 年到 2100 "
-                               "年之间；请用 /manage edit 设置其他开始时间。"), refused.content
+                               "年之间；请用 /管理 编辑 设置其他开始时间。"), refused.content
     english = await fake.slash(world.guild, world.moderator, "manage announce",
                                event=str(event_id))
     assert english.content == ("⚠️ No Year Language Talk can't be announced: its start is not "

@@ -66,7 +66,7 @@ async def test_a_form_opened_before_another_moderators_edit_keeps_what_it_did_no
 PAGES_EXPIRED = "These pages have expired; run /event speakers again."
 QUESTION_EXPIRED = "This question has expired; run /manage delete again."
 FORM_EXPIRED = "This form has expired, so your edit was not saved; run /manage edit again."
-FORM_EXPIRED_ZH = "这个表单已过期，你的修改没有保存；请重新运行 /manage edit。"
+FORM_EXPIRED_ZH = "这个表单已过期，你的修改没有保存；请重新运行 /管理 编辑。"
 
 
 def panel_page(title: str) -> bytes:

@@ -16,7 +16,7 @@ from discord import app_commands
 from discord.app_commands.transformers import get_supported_annotation
 
 from bot import i18n
-from bot.i18n import N_, SHIPPED, SOURCE, catalog_path, language, shipped
+from bot.i18n import N_, SHIPPED, SOURCE, catalog_path, commands_named, language, shipped
 from bot.tree import error_message
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -231,3 +231,14 @@ def test_an_error_with_no_fields_is_its_message_as_written_braces_and_all():
 
     assert error_message(InvalidValue("no field {here}"), language("en-US")) == (
         "No field {here}.")
+
+
+def test_the_commands_a_message_names_are_named_as_the_readers_client_shows_them():
+    assert commands_named("zh-CN", "用 `/manage archive 撤销:True` 撤销，或 /event list。") == (
+        "用 `/管理 归档 撤销:True` 撤销，或 /活动 列表。")
+    assert commands_named("zh-TW", "請用 /rsvp cancel 取消") == "請用 /報名 取消 取消"
+    # not a command: a longer word, a path in an address, a slash already before it
+    for text in ("/events", "https://example.com/event/12", "//manage", "a/manage edit"):
+        assert commands_named("zh-CN", text) == text
+    assert commands_named("en-US", "/manage edit") == "/manage edit"
+    assert commands_named("en-GB", "/manage edit") == "/manage edit"

@@ -351,7 +351,7 @@ def test_a_long_list_stays_within_an_embed_and_counts_the_rest():
 
 def test_the_option_a_reply_names_is_named_as_the_readers_client_shows_it():
     embed = replies.events_list_embed(language("zh-CN"), [listing(1)], past=False)
-    assert embed.description.endswith("`/event list 包括过去:True`。"), embed.description
+    assert embed.description.endswith("`/活动 列表 包括过去:True`。"), embed.description
     many = replies.events_list_embed(language("zh-CN"), [listing(n) for n in range(40)],
                                      past=False).description
     assert "在任意命令的 `活动` 选项中输入即可搜索" in many, many
@@ -359,7 +359,7 @@ def test_the_option_a_reply_names_is_named_as_the_readers_client_shows_it():
         "`/event list past:True`.")
     archived = NotAllowed(N_("this event is archived; bring it back first with "
                              "/manage archive {undo}:True"), undo=OptionName("undo"))
-    assert "/manage archive 復原:True " in error_message(archived, language("zh-TW"))
+    assert "/管理 封存 復原:True " in error_message(archived, language("zh-TW"))
     assert str(archived).endswith("/manage archive undo:True")
 
 
@@ -375,7 +375,8 @@ def test_a_list_of_ten_thousand_events_keeps_its_last_lines_within_the_embed(lan
         description = replies.events_list_embed(lang, listings, past=False).description
         assert len(description) <= render.EMBED_DESCRIPTION, (length, first)
         past = lang.option_name("past")  # as the reader's client names the option
-        assert description.rstrip(".。").endswith(f"`/event list {past}:True`"), (length, first)
+        command = "/event list" if lang is EN else "/活动 列表"  # and the command
+        assert description.rstrip(".。").endswith(f"`{command} {past}:True`"), (length, first)
 
 
 def test_my_rsvps_fit_one_message():

@@ -235,6 +235,28 @@ async def test_options_are_typed_by_the_commands_schema(console, tmp_path):
     assert announce["channel"].name == "announcements"
 
 
+async def test_a_client_in_chinese_types_the_localized_names_as_discord_takes_them(console):
+    """The bot names commands and options as a Chinese client shows them; typed so, they
+    work, as they do in Discord, and so do the registered names."""
+    def named(name: str, zh: str, **rest):
+        return {"name": name, "name_localizations": {"zh-CN": zh}, **rest}
+
+    schema = [named("manage", "管理", type=1, options=[named("capacity", "名额", type=1, options=[
+        named("seats", "座位数", type=4, required=True, min_value=1, max_value=500),
+        named("event", "活动", type=3)])])]
+    console.fake.commands = lambda guild=None: [] if guild else schema
+    await console.handle("locale zh-CN")
+    for line, sent in (("/管理 名额 座位数:40 活动:春季论坛", {"seats": 40, "event": "春季论坛"}),
+                       ("/manage capacity seats:3", {"seats": 3}),
+                       ("/管理 capacity 座位数:5 event:7", {"seats": 5, "event": "7"})):
+        with pytest.raises(LineError, match="stop here"):
+            await console.handle(line)
+        assert console.fake.calls[-1] == ("manage capacity", sent)
+    await console.handle("locale en-US")  # another client shows, and takes, English only
+    with pytest.raises(LineError, match="unknown command /管理"):
+        await console.handle("/管理 名额 座位数:40")
+
+
 async def test_as_switches_who_types(console, capsys):
     assert console.prompt == "you> "
     assert await console.handle("as moderator")

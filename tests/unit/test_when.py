@@ -80,21 +80,21 @@ def test_cst_is_read_in_the_light_of_the_servers_timezone(zone, hours, noted):
 @pytest.mark.parametrize(("line", "zone", "english", "simplified", "traditional"), [
     ("Fri. Oct 28, 6 PM", None, "the page gives no year for its date 'Oct 28', so I left the "
      "start unset; set it with /manage edit", "页面上的日期 'Oct 28' 没有年份，所以我没有设置开始"
-     "时间；请用 /manage edit 设置", "頁面上的日期 'Oct 28' 沒有年份，所以我沒有設定開始時間；請用 "
-     "/manage edit 設定"),
+     "时间；请用 /管理 编辑 设置", "頁面上的日期 'Oct 28' 沒有年份，所以我沒有設定開始時間；請用 "
+     "/管理 編輯 設定"),
     ("December 1, 2026, 6:00 PM CST", "UTC", "the page's CST could also mean China Standard "
      "Time (UTC+8); I read it as US Central Standard Time (UTC−6). If that is wrong, set the "
      "server's timezone with /manage timezone and import again, or set the start with /manage "
      "edit", "页面上的 CST 也可能指中国标准时间（UTC+8）；我把它理解为美国中部标准时间（UTC−6）。"
-     "如果不对，请用 /manage timezone 设置服务器的时区后重新导入，或用 /manage edit 设置开始时间",
+     "如果不对，请用 /管理 时区 设置服务器的时区后重新导入，或用 /管理 编辑 设置开始时间",
      "頁面上的 CST 也可能指中國標準時間（UTC+8）；我把它解讀為美國中部標準時間（UTC−6）。如果不對，"
-     "請用 /manage timezone 設定伺服器的時區後重新匯入，或用 /manage edit 設定開始時間"),
+     "請用 /管理 時區 設定伺服器的時區後重新匯入，或用 /管理 編輯 設定開始時間"),
     ("June 3, 2026, 18:00 IST", "UTC", "the page's IST could also mean Israel Standard Time "
      "(UTC+2) or Irish Standard Time (UTC+1); I read it as India Standard Time (UTC+5:30). If "
      "that is wrong, set the server's timezone with /manage timezone and import again, or set "
      "the start with /manage edit", "页面上的 IST 也可能指以色列标准时间（UTC+2）或爱尔兰标准时间"
-     "（UTC+1）；我把它理解为印度标准时间（UTC+5:30）。如果不对，请用 /manage timezone 设置服务器的"
-     "时区后重新导入，或用 /manage edit 设置开始时间", None),
+     "（UTC+1）；我把它理解为印度标准时间（UTC+5:30）。如果不对，请用 /管理 时区 设置服务器的"
+     "时区后重新导入，或用 /管理 编辑 设置开始时间", None),
     ("March 4, 2400", None, "the page's date 'March 4, 2400' is not between the years 2000 and "
      "2100, so I left the start unset", "页面上的日期 'March 4, 2400' 不在 2000 年到 2100 年之间，"
      "所以我没有设置开始时间", None),
