@@ -257,7 +257,7 @@ def my_rsvps_text(lang: Language, rsvps: Sequence[MyRsvp]) -> str:
 
 def cancelled_dm(lang: Language, title: str) -> str:
     """The DM each confirmed or waitlisted member gets when a moderator deletes an event."""
-    return lang._("{title} has been cancelled by the organisers, so your RSVP for it is "
+    return lang._("{title} has been cancelled by the organizers, so your RSVP for it is "
                   "cancelled too. Sorry! See `/event list` for what else is coming up.",
                   title=f"**{safe(title)}**")
 

@@ -127,7 +127,7 @@ async def test_delete_removes_it_all_dms_each_member_once_and_disables_its_butto
     await asyncio.sleep(1.0)  # any second DM would have come by now
     for member in members[:3]:
         [dm] = fake.dms(member)
-        assert "has been cancelled" in dm["content"]
+        assert "has been cancelled by the organizers" in dm["content"]  # en-US spelling
     assert fake.dms(members[3]) == []
     assert world.query("SELECT count(*) FROM outbox WHERE event_id = ?", (event_id,)) == [(0,)]
 
