@@ -113,8 +113,11 @@ async def run_sandbox(settings: Settings, database: Path, *, fresh: bool = False
     database = sandbox_database(settings, database, fresh=fresh)
     state = world.state_path(database)
     if fresh:
-        with contextlib.suppress(FileNotFoundError):
-            state.unlink()
+        try:
+            state.unlink(missing_ok=True)
+        except OSError as exc:  # a folder in its place, say
+            raise SandboxError(f"{state}: cannot remove the saved sandbox ({exc.strerror})"
+                               ) from None
     signals = _stop_on_signals(asyncio.get_running_loop())
     try:
         return await _sandbox(settings, database, state, interval)

@@ -64,14 +64,15 @@ def _pinned(fake: FakeDiscord, guild: Guild, name: str, user_id: int, **kwargs: 
 def load_world(fake: FakeDiscord, path: Path) -> Guild | None:
     """The server saved at `path` restored into `fake`; None if nothing was saved."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise WorldError(f"{path}: cannot read the saved sandbox ({exc.strerror})") from None
     try:
-        fake.restore_state(json.loads(text))
-    except ValueError as exc:  # bad JSON or StateError
+        fake.restore_state(json.loads(data.decode("utf-8")))
+    except (ValueError, RecursionError) as exc:  # not UTF-8, bad JSON, nested too deep,
+        # or StateError
         raise WorldError(f"{path}: cannot load the saved sandbox ({str(exc).splitlines()[0]}); "
                          "--fresh starts over") from None
     guild = fake.guilds.get(GUILD_ID)

@@ -320,3 +320,24 @@ def test_no_heartbeat_warnings_while_the_console_waits(crowd_tmp, crowd):
     assert "│ Spring Forum" in posted and re.search(r"\[1 Join( waitlist)?\] \[2 Cancel my RSVP\]",
                                                     posted)
     assert "waitlisted (position 6)" in after(output, "grace> click 1\n")
+
+
+def test_the_readmes_sandbox_session_runs_as_the_readme_shows_it(tmp_path):
+    """The transcript under "Try it without Discord", typed into a fresh sandbox: every
+    line the README shows the console answer is in what it answers (spaces aside)."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Try it without Discord"):]
+    transcript = section[section.index("```text\n") + 8:section.index("\n```")]
+    typed, shown = [], []
+    for line in transcript.splitlines():
+        prompt = re.match(r"^[a-z]+> (.*)$", line)
+        if prompt:
+            typed.append(prompt[1])
+            shown.append([])
+        else:
+            shown[-1].append(line.strip())
+    proc = run_sandbox(tmp_path, [*typed, "quit"], "--fresh")
+    said = " ".join(proc.stdout.split())
+    for command, answer in zip(typed, shown, strict=True):
+        expected = " ".join(" ".join(answer).split())
+        assert expected in said, (command, expected, proc.stdout[-3000:])

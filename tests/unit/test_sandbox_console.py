@@ -403,6 +403,34 @@ def test_a_damaged_saved_server_is_one_line_and_fresh_starts_over(tmp_path):
     assert json.loads((tmp_path / "s.state.json").read_text())["version"] == 1
 
 
+@pytest.mark.parametrize(("saved", "said"), [
+    (b"\x80\x81 binary", "'utf-8' codec can't decode byte 0x80 in position 0"),
+    ("{}".encode("utf-16"), "'utf-8' codec can't decode byte 0xff in position 0"),
+    (b"[" * 100_000, "maximum recursion depth exceeded"),
+])
+def test_a_saved_server_of_any_bytes_is_one_line(tmp_path, saved, said):
+    (tmp_path / "s.state.json").write_bytes(saved)
+    command = [sys.executable, "-m", "bot", "sandbox", "--database", str(tmp_path / "s.sqlite3")]
+    proc = subprocess.run(command, cwd=tmp_path, env=cli_env(tmp_path),
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    [line] = proc.stderr.strip().splitlines()
+    assert line.startswith(f"eventbot: {tmp_path / 's.state.json'}: cannot load the saved "
+                           f"sandbox ({said}") and line.endswith("; --fresh starts over"), line
+
+
+def test_fresh_with_a_folder_where_the_saved_server_goes_is_one_line(tmp_path):
+    (tmp_path / "s.state.json").mkdir()
+    proc = subprocess.run([sys.executable, "-m", "bot", "sandbox", "--database",
+                           str(tmp_path / "s.sqlite3"), "--fresh"], cwd=tmp_path,
+                          env=cli_env(tmp_path), stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"eventbot: {tmp_path / 's.state.json'}: cannot remove the saved sandbox (Is a "
+        "directory)"]
+
+
 def test_the_heartbeat_stays_under_discord_pys_warning_threshold(monkeypatch):
     """discord.py warns "Can't keep up" when an ACK seems over 10 s late, and times an ACK
     that beats its own note of the send from the send before: with a local server, one
