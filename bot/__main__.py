@@ -302,7 +302,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "for Discord")
     p.add_argument("--database", default=SANDBOX_DATABASE, metavar="PATH",
                    help="the sandbox's own database (default: data/sandbox.sqlite3)")
-    p.add_argument("--fresh", action="store_true", help="delete that database first")
+    p.add_argument("--fresh", action="store_true",
+                   help="delete that database and the saved server first")
     sub.add_parser("reset-sync-state", help="make the next start sync the slash commands again")
     p = sub.add_parser("sync", help="register the slash commands with Discord")
     p.add_argument("--guild", type=int, help="sync to one server only (instant)")

@@ -24,7 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
                                      "terminal, on a local stand-in for Discord")
     parser.add_argument("--database", default=SANDBOX_DATABASE, metavar="PATH",
                         help=f"the sandbox's own database (default: {SANDBOX_DATABASE})")
-    parser.add_argument("--fresh", action="store_true", help="delete that database first")
+    parser.add_argument("--fresh", action="store_true",
+                        help="delete that database and the saved server first")
     return parser
 
 

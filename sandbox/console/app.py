@@ -82,13 +82,17 @@ def prepare_database(settings: Settings, path: Path, *, fresh: bool) -> None:
 def sandbox_database(settings: Settings, database: Path, *, fresh: bool) -> Path:
     """The database's absolute path, prepared; never the bot's own database."""
     database = database.expanduser().resolve()
+    if database.is_dir():  # an empty --database names the current folder
+        raise SandboxError(f"{database} is a folder; give --database a file name, e.g. "
+                           "data/sandbox.sqlite3")
     if database == settings.database_path.expanduser().resolve():
         raise SandboxError(f"{database} is the bot's own database (DATABASE_PATH); the "
                            "sandbox needs its own: pick another --database")
     try:
         prepare_database(settings, database, fresh=fresh)
     except (OSError, SandboxError) as exc:
-        raise SandboxError(f"{database}: cannot use it as the sandbox database ({exc})") from None
+        raise SandboxError(f"{database}: cannot use it as the sandbox database ({exc}); "
+                           "--fresh starts over with a new one") from None
     return database
 
 

@@ -62,6 +62,10 @@ class Console(SlashCommands):
         self.persona = "you"
         self.buttons: tuple[dict[str, Any], list[dict[str, Any]]] | None = None
         self.files: list[tuple[str, bytes]] = []  # of the last message shown with files
+        # Who alone could see the message they are on (a reply "only you can see", a DM):
+        # nobody else can press its buttons or open its files, as in Discord.
+        self.buttons_seen_by: str | None = None
+        self.files_seen_by: str | None = None
         self.seen: set[str] = set()  # ids of channel messages and DMs already accounted for
         colour = interactive and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         self.style = Style(
@@ -88,10 +92,12 @@ class Console(SlashCommands):
         files = self.fake.files_of(message) if message.get("attachments") else []
         for line in render_message(message, files, self.style):
             self.say("  " + line)
+        private = bool(message.get("flags", 0) & EPHEMERAL) or not message.get("guild_id")
         if files:
-            self.files = files
+            self.files, self.files_seen_by = files, self.persona if private else None
         if buttons_of(message):
             self.buttons = (message, buttons_of(message))
+            self.buttons_seen_by = self.persona if private else None
 
     # -- the loop ----------------------------------------------------------------
 
@@ -140,11 +146,11 @@ class Console(SlashCommands):
             elif word == "show":
                 self.show_file(rest)
             elif word == "channel":
-                self.channel(_count(rest, 5))
+                self.channel(_count(rest, 5, "messages"))
             elif word == "dms":
                 self.dms()
             elif word == "log":
-                for row in self.bot.output().splitlines()[-_count(rest, 20):]:
+                for row in self.bot.output().splitlines()[-_count(rest, 20, "lines"):]:
                     self.say("  " + row)
             else:
                 raise LineError(f"unknown command {word!r}: type help, or a slash command "
@@ -176,9 +182,9 @@ class Console(SlashCommands):
         name = ALIASES.get(names[0], names[0])
         member = self.people.get(name)
         if member is None:
-            if not world.PERSON_NAME.fullmatch(name):
+            if not world.is_person_name(name):
                 raise LineError(f"{name!r} can't be a name here: 2 to 32 letters, digits, _ "
-                                "or . (as alice)")
+                                "or . (as alice), as Discord allows (not everyone, here, ..)")
             if any(user.name.lower() == name for user in self.fake.users.values()):
                 raise LineError(f"{name!r} is taken (the bot or the server's owner)")
             member = self.fake.add_member(self.guild, name, manage_events=flagged or
@@ -209,6 +215,7 @@ class Console(SlashCommands):
         if self.buttons is None:
             raise LineError("no message with buttons shown yet (as moderator: /manage announce)")
         message, buttons = self.buttons
+        self._check_seen_by(self.buttons_seen_by, "its buttons")
         if not (arg.isascii() and arg.isdigit()) or not 1 <= int(arg) <= len(buttons):
             raise LineError(f"click which button? 1 to {len(buttons)}, e.g. click 1")
         button = buttons[int(arg) - 1]
@@ -218,13 +225,25 @@ class Console(SlashCommands):
             raise LineError("that button is disabled")
         guild = self.guild if message.get("guild_id") else None
         actor: Member | User = self.member if guild else self.member.user
-        reply = await self._call(self.fake.click(guild, actor, message, button["custom_id"]))
+        try:
+            reply = await self._call(self.fake.click(guild, actor, message, button["custom_id"]))
+        except LineError as exc:
+            if "has no component" not in str(exc):
+                raise
+            raise LineError("that button is no longer on the message (it was answered, or "
+                            "it expired)") from None
         await self.show_reply(reply)
+
+    def _check_seen_by(self, who: str | None, what: str) -> None:
+        if who is not None and who != self.persona:
+            raise LineError(f"only {who} could see that message and {what}; type as {who} "
+                            "first")
 
     def show_file(self, arg: str) -> None:
         if not self.files:
             raise LineError("no message with a file shown yet (as moderator: /manage "
                             "attendees)")
+        self._check_seen_by(self.files_seen_by, "its files")
         if arg and (not (arg.isascii() and arg.isdigit()) or not 1 <= int(arg) <= len(self.files)):
             raise LineError(f"show which file? 1 to {len(self.files)}, e.g. show 1")
         name, data = self.files[int(arg or 1) - 1]
@@ -341,9 +360,9 @@ class Console(SlashCommands):
 
 
 
-def _count(arg: str, default: int) -> int:
+def _count(arg: str, default: int, what: str) -> int:
     if not arg:
         return default
     if not (arg.isascii() and arg.isdigit()) or int(arg) == 0:
-        raise LineError(f"{arg!r} is not a number of lines")
+        raise LineError(f"{arg!r} is not a number of {what}")
     return int(arg)

@@ -129,12 +129,22 @@ class SlashCommands:
             raise LineError(f"{name}: nobody called {value!r} in this server")
         if kind == 11:
             path = Path(value).expanduser()
+            limit = self.fake.attachment_size_limit  # what Discord's client uploads at most
             try:
-                data = path.read_bytes()
+                with path.open("rb") as file:
+                    data = file.read(limit + 1)  # no further: /dev/zero has no end
             except OSError as exc:
                 raise LineError(f"{name}: cannot read {value} ({exc.strerror})") from None
+            if len(data) > limit:
+                raise LineError(f"{name}: {path.name} is larger than Discord uploads "
+                                f"({limit:,} bytes at most)")
             kind_guess = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             return Attachment(path.name, data, kind_guess)
+        if kind == 3:  # Discord's client sends no text outside the option's lengths
+            shortest, longest = param.get("min_length", 0), param.get("max_length", 6000)
+            if not shortest <= len(value) <= longest:
+                raise LineError(f"{name}: {shortest} to {longest:,} characters (you typed "
+                                f"{len(value):,})")
         choices = param.get("choices")
         if choices and value not in [str(c["value"]) for c in choices]:
             raise LineError(f"{name}: one of " + ", ".join(str(c["value"]) for c in choices))

@@ -28,7 +28,14 @@ MODERATOR_ID = 100_000_000_000_000_003
 GIVABLE_ROLES = ("Attendee", "Speaker")  # below the bot's role: /manage role can give them
 MANAGER_ROLE = "Event Manager"  # what the local server calls the Manage Events role
 MANAGE_ROLES = 1 << 28
-PERSON_NAME = re.compile(r"[a-z0-9_.]{2,32}")  # Discord's rule for usernames
+PERSON_NAME = re.compile(r"[a-z0-9_.]{2,32}")  # Discord's characters for usernames
+
+
+def is_person_name(name: str) -> bool:
+    """Discord's rule for usernames: those characters, no "..", and none of the names
+    Discord keeps for itself (everyone, here, or one with "discord" in it)."""
+    return bool(PERSON_NAME.fullmatch(name)) and ".." not in name and "discord" not in name and (
+        name not in ("everyone", "here"))
 
 
 class WorldError(Exception):

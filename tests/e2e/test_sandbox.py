@@ -341,3 +341,23 @@ def test_the_readmes_sandbox_session_runs_as_the_readme_shows_it(tmp_path):
     for command, answer in zip(typed, shown, strict=True):
         expected = " ".join(" ".join(answer).split())
         assert expected in said, (command, expected, proc.stdout[-3000:])
+
+
+def test_a_private_replys_buttons_are_its_readers_and_a_spent_button_says_so(tmp_path):
+    """A reply only the moderator could see: another member cannot press its buttons, as
+    in Discord; pressed again once answered, a button that is gone says so."""
+    (tmp_path / "gone.txt").write_bytes(OPEN_ANNOUNCEMENT)
+    out = run_sandbox(tmp_path, [
+        "as moderator",
+        "/manage import page:gone.txt title:\"Gone Forum\" capacity:3 " + STARTS_AT,
+        "as member",
+        "click 1",
+        "as moderator",
+        "click 2",  # Cancel
+        "click 1",
+        "quit",
+    ]).stdout
+    assert after(out, "you> click 1\n") == (
+        "  ! only moderator could see that message and its buttons; type as moderator first\n")
+    assert after(out, "moderator> click 1\n") == (
+        "  ! that button is no longer on the message (it was answered, or it expired)\n")

@@ -205,6 +205,10 @@ def console():
     ("as", "as whom?"),
     ("as alice bob", "as whom?"),
     ("as Al!ce", "'al!ce' can't be a name here: 2 to 32 letters"),
+    ("as everyone", "'everyone' can't be a name here"),  # Discord keeps these names
+    ("as here", "'here' can't be a name here"),
+    ("as discord.fan", "'discord.fan' can't be a name here"),
+    ("as a..b", "'a..b' can't be a name here"),
     ("as eventbot", "'eventbot' is taken"),
     ("as you --moderator", "you is already here without Manage Events"),
     ("show 1", "no message with a file shown yet"),
@@ -255,6 +259,26 @@ async def test_a_client_in_chinese_types_the_localized_names_as_discord_takes_th
     await console.handle("locale en-US")  # another client shows, and takes, English only
     with pytest.raises(LineError, match="unknown command /管理"):
         await console.handle("/管理 名额 座位数:40")
+
+
+async def test_values_discord_s_client_would_not_send_are_refused_in_one_line(console,
+                                                                              tmp_path):
+    schema = [{"name": "manage", "type": 1, "options": [
+        {"name": "close", "type": 1, "options": [
+            {"name": "reason", "type": 3, "min_length": 1, "max_length": 10}]},
+        {"name": "import", "type": 1, "options": [{"name": "page", "type": 11}]}]}]
+    console.fake.commands = lambda guild=None: [] if guild else schema
+    console.fake.attachment_size_limit = 1_000
+    (tmp_path / "big.txt").write_bytes(b"x" * 1_001)
+    for line, said in (("/manage close reason:" + "x" * 11, "reason: 1 to 10 characters "
+                        r"\(you typed 11\)"),
+                       ('/manage close reason:""', r"reason: 1 to 10 characters \(you typed 0\)"),
+                       (f"/manage import page:{tmp_path / 'big.txt'}",
+                        r"page: big.txt is larger than Discord uploads \(1,000 bytes at most\)"),
+                       ("/manage import page:/dev/zero", "page: zero is larger than Discord")):
+        with pytest.raises(LineError, match=said):
+            await console.handle(line)
+    assert console.fake.calls == []  # nothing reached the bot
 
 
 async def test_as_switches_who_types(console, capsys):
@@ -387,6 +411,23 @@ def test_the_sandbox_refuses_the_bots_own_database(tmp_path):
     assert not (tmp_path / "bot.sqlite3").exists()
 
 
+@pytest.mark.parametrize(("given", "damaged"), [("", False), ("folder", False),
+                                                ("damaged.sqlite3", True)])
+def test_a_sandbox_database_it_cannot_use_says_what_to_do(tmp_path, given, damaged):
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "damaged.sqlite3").write_bytes(b"not a database, " * 200)
+    proc = subprocess.run([sys.executable, "-m", "bot", "sandbox", "--database", given],
+                          cwd=tmp_path, env=cli_env(tmp_path), stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    [line] = proc.stderr.strip().splitlines()
+    if damaged:  # the bot's own words, and the sandbox's way out
+        assert line.endswith("; --fresh starts over with a new one"), line
+    else:  # not the bot's DATABASE_PATH advice
+        assert line == f"eventbot: {(tmp_path / given).resolve()} is a folder; give --database " \
+                       "a file name, e.g. data/sandbox.sqlite3", line
+
+
 def test_a_damaged_saved_server_is_one_line_and_fresh_starts_over(tmp_path):
     (tmp_path / "s.state.json").write_text("{not json")
     command = [sys.executable, "-m", "bot", "sandbox", "--database", str(tmp_path / "s.sqlite3")]
@@ -449,5 +490,5 @@ def test_the_heartbeat_stays_under_discord_pys_warning_threshold(monkeypatch):
 def test_a_count_of_lines_is_ascii_digits_only(arg):
     from sandbox.console.commands import _count
 
-    with pytest.raises(LineError, match="is not a number of lines"):
-        _count(arg, 5)
+    with pytest.raises(LineError, match="is not a number of messages"):
+        _count(arg, 5, "messages")
