@@ -13,7 +13,7 @@ from typing import Any
 
 from sandbox import BotProcess, FakeDiscord, Guild, Member, Reply, User
 from sandbox.console import world
-from sandbox.console.parsing import LineError
+from sandbox.console.parsing import LineError, parse_slash
 from sandbox.console.render import Style, buttons_of, render_message
 from sandbox.console.slash import OPTION_TYPES, SlashCommands
 from sandbox.limits import LOCALES
@@ -38,6 +38,8 @@ Console:
   locale [CODE]      the Discord client language of whoever is typing (locale zh-CN:
                      the bot answers them in Chinese); without CODE, shows it
   click N            press button N of the last message shown with buttons
+  submit NAME:VALUE  send the form the bot opened (as /manage edit does), with the
+                     fields named changed and the others as shown
   show [N]           the whole of file N (1) of the last message shown with files
                      (messages show only the first 6 lines of a .csv or .ics)
   channel [N]        the last N (5) messages the bot posted in the server's channels
@@ -66,6 +68,8 @@ class Console(SlashCommands):
         # nobody else can press its buttons or open its files, as in Discord.
         self.buttons_seen_by: str | None = None
         self.files_seen_by: str | None = None
+        self.form: Reply | None = None  # the form the bot opened last, not yet sent
+        self.form_seen_by: str | None = None
         self.seen: set[str] = set()  # ids of channel messages and DMs already accounted for
         colour = interactive and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         self.style = Style(
@@ -143,6 +147,8 @@ class Console(SlashCommands):
                 self.locale(rest)
             elif word == "click":
                 await self.click(rest)
+            elif word == "submit":
+                await self.submit(rest)
             elif word == "show":
                 self.show_file(rest)
             elif word == "channel":
@@ -234,6 +240,35 @@ class Console(SlashCommands):
                             "it expired)") from None
         await self.show_reply(reply)
 
+    def show_form(self, reply: Reply) -> None:
+        """A form the bot opened: its fields as Discord shows them, to `submit`."""
+        assert reply.modal is not None
+        self.form, self.form_seen_by = reply, self.persona
+        self.say(f"  EventBot opened a form: {reply.modal.get('title', '')}")
+        for field in form_fields(reply.modal):
+            shown = field.get("value") or ""
+            hint = f" (e.g. {field['placeholder']})" if field.get("placeholder") else ""
+            self.say(f"    {field['custom_id']}: {shown!r}  {field.get('label', '')}{hint}")
+        self.say("  (submit NAME:VALUE ... sends it; the fields not named stay as shown)")
+
+    async def submit(self, text: str) -> None:
+        if self.form is None:
+            raise LineError("no form open (as moderator: /manage edit)")
+        self._check_seen_by(self.form_seen_by, "its form")
+        assert self.form.modal is not None
+        fields = {field["custom_id"]: field for field in form_fields(self.form.modal)}
+        values = parse_slash("/submit " + text, list(fields)).options if text else {}
+        for name, value in values.items():
+            field = fields.get(name)
+            if field is None:
+                raise LineError(f"the form has no field {name}: (it has "
+                                + ", ".join(f"{f}:" for f in fields) + ")")
+            longest = field.get("max_length", 4000)
+            if len(value) > longest:
+                raise LineError(f"{name}: at most {longest:,} characters")
+        form, self.form = self.form, None  # a form is sent once, as in Discord
+        await self.show_reply(await self._call(self.fake.submit_modal(form, values)))
+
     def _check_seen_by(self, who: str | None, what: str) -> None:
         if who is not None and who != self.persona:
             raise LineError(f"only {who} could see that message and {what}; type as {who} "
@@ -287,8 +322,7 @@ class Console(SlashCommands):
     async def show_reply(self, reply: Reply) -> None:
         await self.settle(reply)
         if reply.modal is not None:
-            self.say(f"  (the bot opened a form, {reply.modal.get('title')!r}: forms are not "
-                     "supported in the sandbox)")
+            self.show_form(reply)
             return
         message = reply.message
         if message is None:
@@ -358,6 +392,15 @@ class Console(SlashCommands):
                 return
             before = now
 
+
+
+def form_fields(modal: dict[str, Any]) -> list[dict[str, Any]]:
+    """A form's text inputs, in a row each (or a label's component), in order."""
+    fields = []
+    for row in modal.get("components", []):
+        inner = row.get("components") or [row.get("component") or {}]
+        fields += [c for c in inner if c.get("type") == 4]
+    return fields
 
 
 def _count(arg: str, default: int, what: str) -> int:

@@ -361,3 +361,26 @@ def test_a_private_replys_buttons_are_its_readers_and_a_spent_button_says_so(tmp
         "  ! only moderator could see that message and its buttons; type as moderator first\n")
     assert after(out, "moderator> click 1\n") == (
         "  ! that button is no longer on the message (it was answered, or it expired)\n")
+
+
+def test_a_moderator_fills_in_the_edit_form_with_submit(tmp_path):
+    """/manage edit opens a form (a Discord modal): the console shows its fields and
+    `submit` sends it, as the form's Submit does."""
+    out = run_sandbox(tmp_path, [
+        "as moderator",
+        "/manage edit event:1",
+        "submit nowhere:x",
+        "submit venue:\"Hall B, Tsinghua\" start:2037-06-01 18:00",
+        "submit venue:again",
+        "/event info event:1",
+        "quit",
+    ], "--fresh").stdout
+    form = after(out, "moderator> /manage edit event:1\n")
+    assert "EventBot opened a form:" in form and "    venue: " in form, form
+    assert after(out, "moderator> submit nowhere:x\n").startswith(
+        "  ! the form has no field nowhere: (it has title:, start:, end:, venue:, link:)")
+    assert "Updated" in after(out, 'moderator> submit venue:"Hall B, Tsinghua" start:2037-06-01 '
+                                   "18:00\n")
+    assert after(out, "moderator> submit venue:again\n") == (
+        "  ! no form open (as moderator: /manage edit)\n")  # a form is sent once
+    assert "Hall B, Tsinghua" in after(out, "moderator> /event info event:1\n")
