@@ -88,12 +88,39 @@ def sandbox_database(settings: Settings, database: Path, *, fresh: bool) -> Path
     if database == settings.database_path.expanduser().resolve():
         raise SandboxError(f"{database} is the bot's own database (DATABASE_PATH); the "
                            "sandbox needs its own: pick another --database")
+    hold(database)
     try:
         prepare_database(settings, database, fresh=fresh)
     except (OSError, SandboxError) as exc:
         raise SandboxError(f"{database}: cannot use it as the sandbox database ({exc}); "
                            "--fresh starts over with a new one") from None
     return database
+
+
+_HELD: list[int] = []  # the lock files' descriptors, open while the sandbox runs
+
+
+def hold(database: Path) -> None:
+    """Take `database`'s sandbox for this process (`<database>.lock`, released when the
+    process ends): a second sandbox on it would save its server over this one's, and
+    --fresh would delete the database under it."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks; one sandbox at a time is on the user
+        return
+    lock = Path(f"{database}.lock")
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise SandboxError(f"{lock}: cannot create it ({exc.strerror})") from None
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(descriptor)
+        raise SandboxError(f"another sandbox is running on {database}; quit it first, or "
+                           "give this one another --database") from None
+    _HELD.append(descriptor)
 
 
 def heartbeat_interval() -> float:

@@ -428,6 +428,26 @@ def test_a_sandbox_database_it_cannot_use_says_what_to_do(tmp_path, given, damag
                        "a file name, e.g. data/sandbox.sqlite3", line
 
 
+def test_a_second_sandbox_on_the_same_database_is_refused_and_deletes_nothing(tmp_path):
+    """The first sandbox holds <database>.lock while it runs (here the test holds it): a
+    second one would save its server over the first's, and --fresh delete the database."""
+    import fcntl
+
+    database = tmp_path / "s.sqlite3"
+    database.write_bytes(b"kept")
+    with open(f"{database}.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        proc = subprocess.run([sys.executable, "-m", "bot", "sandbox", "--fresh", "--database",
+                               str(database)], cwd=tmp_path, env=cli_env(tmp_path),
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"eventbot: another sandbox is running on {database}; quit it first, or give this one "
+        "another --database"]
+    assert database.read_bytes() == b"kept"
+
+
 def test_a_damaged_saved_server_is_one_line_and_fresh_starts_over(tmp_path):
     (tmp_path / "s.state.json").write_text("{not json")
     command = [sys.executable, "-m", "bot", "sandbox", "--database", str(tmp_path / "s.sqlite3")]
