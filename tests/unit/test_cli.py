@@ -56,6 +56,9 @@ def test_run_without_a_token_explains_and_prepares_an_empty_database(cli):
     assert lines[-1].startswith("eventbot: DISCORD_TOKEN is not set")
     assert ".env" in lines[-1]
     assert len([line for line in lines if line.startswith("eventbot:")]) == 1
+    # a new database is one line in the log, not one for each step of the schema's history
+    assert sum("creating the database's tables" in line for line in lines) == 1
+    assert not [line for line in lines if "migrating database" in line]
     # The sample event goes to each server the bot joins, not to a server no one has.
     conn = sqlite3.connect(cli.db)
     assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 0

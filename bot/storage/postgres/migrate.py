@@ -30,8 +30,11 @@ class PostgresMigrator(Repository):
             if version > SCHEMA_VERSION:
                 raise Unavailable(f"the database is schema version {version}, newer than this "
                                   f"bot's {SCHEMA_VERSION}; upgrade the bot")
+            if version == 0:  # a new database: one line, not one per step of its history
+                log.info("creating the database's tables (schema version %d)", SCHEMA_VERSION)
             for number in sorted(n for n in MIGRATIONS if n > version):
-                log.info("migrating database to schema version %d", number)
+                if version:
+                    log.info("migrating database to schema version %d", number)
                 await conn.execute(MIGRATIONS[number])
                 if number == DAYS_IN_ZONES:
                     for row in await conn.fetch("SELECT DISTINCT guild_id FROM events"

@@ -32,8 +32,11 @@ class Migrator(Repository):
             if version > SCHEMA_VERSION:
                 raise Unavailable(f"the database is schema version {version}, newer than this "
                                   f"bot's {SCHEMA_VERSION}; upgrade the bot")
+            if version == 0:  # a new database: one line, not one per step of its history
+                log.info("creating the database's tables (schema version %d)", SCHEMA_VERSION)
             for number in range(version + 1, SCHEMA_VERSION + 1):
-                log.info("migrating database to schema version %d", number)
+                if version:
+                    log.info("migrating database to schema version %d", number)
                 for statement in statements(MIGRATIONS[number - 1]):
                     db.execute(statement)
                 if number == PASSAGES_REBUILT:
