@@ -384,3 +384,14 @@ def test_a_moderator_fills_in_the_edit_form_with_submit(tmp_path):
     assert after(out, "moderator> submit venue:again\n") == (
         "  ! no form open (as moderator: /manage edit)\n")  # a form is sent once
     assert "Hall B, Tsinghua" in after(out, "moderator> /event info event:1\n")
+
+
+def test_output_to_a_reader_that_stops_reading_is_no_traceback(tmp_path):
+    """`... | head`: the console ends quietly, as a shell's command ended by SIGPIPE, and
+    stops the bot."""
+    proc = subprocess.run(
+        f"{sys.executable} -m sandbox --database sb.sqlite3 | head -c 40", shell=True,
+        input="help\n?event\n/event info event:1\nchannel\nquit\n", cwd=tmp_path,
+        env=sandbox_env(tmp_path), capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr
+    assert len(proc.stdout) == 40
