@@ -23,6 +23,7 @@ ALIASES = {"member": "you", "mod": "moderator"}
 MODERATOR_FLAG = "--moderator"
 SETTLE = 0.25  # seconds of quiet after a command before the console prompts again
 MAX_SETTLE = 3.0
+MAX_SAID = 300  # characters of a refusal shown
 
 HELP = """\
 Slash commands are typed as in Discord: /command sub-command name:value ...
@@ -118,7 +119,8 @@ class Console(SlashCommands):
                 if not await self.handle(line):
                     return 0
             except LineError as exc:
-                self.say(f"  ! {exc}")
+                said = str(exc)  # it may quote what was typed: a line, not a page
+                self.say(f"  ! {said if len(said) <= MAX_SAID else said[:MAX_SAID - 1] + '…'}")
             finally:
                 self.save()
             if not self.bot.running:

@@ -281,6 +281,18 @@ async def test_values_discord_s_client_would_not_send_are_refused_in_one_line(co
     assert console.fake.calls == []  # nothing reached the bot
 
 
+async def test_a_refusal_quoting_a_huge_line_shows_a_line_of_it(console, capsys):
+    lines = iter(["x" * 100_000, "/" + "y" * 100_000, None])
+
+    async def read(prompt: str) -> str | None:
+        return next(lines)
+
+    console.interactive = True  # no transcript of the typed lines
+    assert await console.run(read) == 0
+    said = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  ! ")]
+    assert len(said) == 2 and all(len(line) <= 4 + 300 and line.endswith("…") for line in said)
+
+
 async def test_as_switches_who_types(console, capsys):
     assert console.prompt == "you> "
     assert await console.handle("as moderator")
