@@ -4,8 +4,8 @@ mentions as a person reads them, embeds with a bar on the left, files, numbered 
 from __future__ import annotations
 
 import re
-import textwrap
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -124,10 +124,37 @@ def _wrap(text: str, width: int, prefix: str = "", indent: str = "") -> list[str
             out.append(prefix.rstrip())
             continue
         first = indent if number else ""
-        out += [prefix + piece for piece in textwrap.wrap(
-            paragraph, max(20, width - len(prefix)), initial_indent=first,
-            subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)]
+        out += [prefix + piece for piece in _fill(paragraph, max(20, width - len(prefix)),
+                                                   first, indent)]
     return out
+
+
+# A word, or one wide character (Chinese, Japanese, Korean, full-width forms): a line may
+# break between two wide characters, as those scripts break, but never inside a word.
+_TOKEN = re.compile(r"\s+|[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f"
+                    r"\uff00-\uff60\uffe0-\uffe6]|[^\s\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3"
+                    r"\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]+")
+
+
+def cells(text: str) -> int:
+    """Columns `text` takes on a terminal: two for a wide character."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _fill(paragraph: str, width: int, first: str, indent: str) -> list[str]:
+    lines, line, used, spaced, empty = [], first, cells(first), False, True
+    for token in _TOKEN.findall(paragraph):
+        if token.isspace():
+            spaced = not empty
+            continue
+        piece = (" " if spaced else "") + token
+        if not empty and used + cells(piece) > width:
+            lines.append(line)
+            line, used = indent + token, cells(indent + token)
+        else:
+            line, used = line + piece, used + cells(piece)
+        spaced, empty = False, False
+    return [*lines, line]
 
 
 def buttons_of(message: dict[str, Any]) -> list[dict[str, Any]]:

@@ -127,6 +127,17 @@ def test_render_text_unescapes_markdown_and_renders_timestamps_and_mentions():
     assert render_text("an **unclosed bold", bold) == "an <b>unclosed bold</b>"
 
 
+def test_chinese_text_wraps_at_the_terminals_width_counting_wide_characters_twice():
+    from sandbox.console.render import cells
+
+    text = "报名人数已达到场地容量，报名现已截止。" * 6 + " https://example.com/" + "a" * 60
+    lines = render_message({"content": text, "embeds": [], "components": []}, [],
+                           Style(tz=UTC, width=40))
+    assert len(lines) > 5 and all(cells(line) <= 40 for line in lines[:-1]), lines
+    assert lines[-1] == "https://example.com/" + "a" * 60  # a word is never broken
+    assert "".join(lines[:-1]) == "报名人数已达到场地容量，报名现已截止。" * 6
+
+
 def test_render_message_shows_embeds_fields_footer_files_and_numbered_buttons():
     embed = render.event_embed(EN, event(title="Missile *Defense*")).to_dict()
     csv = "user_id,name,status\n" + "".join(f"{i},m{i},confirmed\n" for i in range(10))
