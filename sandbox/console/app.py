@@ -74,6 +74,8 @@ def prepare_database(settings: Settings, path: Path, *, fresh: bool) -> None:
     reset = subprocess.run([sys.executable, "-m", "bot", "reset-sync-state"],
                            env={**os.environ, **bot_env(settings, path)}, cwd=ROOT,
                            stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    if reset.returncode in (130, -signal.SIGINT):  # Ctrl-C reached it too: the user's stop
+        raise KeyboardInterrupt
     if reset.returncode != 0:
         told = (reset.stderr.strip().splitlines() or [f"exit status {reset.returncode}"])[-1]
         raise SandboxError(told.removeprefix("eventbot: "))

@@ -15,6 +15,7 @@ from types import SimpleNamespace
 import pytest
 
 from bot import render
+from bot.config import load_settings
 from bot.i18n import language
 from sandbox import Attachment, FakeDiscord
 from sandbox.console import world
@@ -449,6 +450,20 @@ def test_a_sandbox_database_it_cannot_use_says_what_to_do(tmp_path, given, damag
     else:  # not the bot's DATABASE_PATH advice
         assert line == f"eventbot: {(tmp_path / given).resolve()} is a folder; give --database " \
                        "a file name, e.g. data/sandbox.sqlite3", line
+
+
+@pytest.mark.parametrize("status", [130, -2])
+def test_ctrl_c_while_the_database_is_prepared_is_the_users_stop(tmp_path, monkeypatch,
+                                                                   status):
+    """Ctrl-C reaches the step that prepares the database too; it used to be reported as
+    a database the sandbox 'cannot use (exit status 130)'."""
+    from sandbox.console import app
+
+    monkeypatch.setattr(app.subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(
+        a, status, "", ""))
+    with pytest.raises(KeyboardInterrupt):
+        app.prepare_database(load_settings({}, env_file=None), tmp_path / "s.sqlite3",
+                             fresh=False)
 
 
 def test_a_second_sandbox_on_the_same_database_is_refused_and_deletes_nothing(tmp_path):
