@@ -20,7 +20,7 @@ from discord.utils import escape_mentions
 
 from bot.catalog import validate_link
 from bot.errors import InvalidValue
-from bot.i18n import N_, Language
+from bot.i18n import N_, Language, commands_named
 from bot.models import Event
 from bot.pages import Person, page_language
 from bot.registration import PAGE_CLOSED
@@ -360,7 +360,9 @@ class EmbedBudget:
 def names_text(lang: Language, names: Sequence[str], limit: int, where: str) -> str:
     """ "A, B, C" within `limit`, ending "…and N more: <where>" when not all fit."""
     def and_more(count: int) -> str:
-        return lang._("…and {count} more: {where}", count=count, where=where)
+        # `where` is a command: named as the reader's client names it
+        return lang._("…and {count} more: {where}", count=f"{count:,}",
+                      where=commands_named(lang.code, where))
 
     shown_names: list[str] = []
     size = 0

@@ -125,10 +125,11 @@ def _registration_fact(lang: Language, event: Event) -> str:
         return lang.ngettext(
             "Registration: full (waitlist): the only seat is taken, {waiting} waiting",
             "Registration: full (waitlist): all {capacity} seats are taken, {waiting} waiting",
-            event.capacity, capacity=event.capacity, waiting=event.waitlisted)
+            event.capacity, capacity=f"{event.capacity:,}", waiting=f"{event.waitlisted:,}")
     return lang.ngettext("Registration: open, {left} of {capacity} seat left",
                          "Registration: open, {left} of {capacity} seats left",
-                         event.capacity, left=event.seats_left, capacity=event.capacity)
+                         event.capacity, left=f"{event.seats_left:,}",
+                         capacity=f"{event.capacity:,}")
 
 
 _FACTS = {Intent.MODERATOR: _moderator_fact, Intent.SPEAKERS: _speakers_fact,

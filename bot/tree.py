@@ -358,6 +358,15 @@ def has_user(interaction: discord.Interaction) -> bool:
     return isinstance(interaction.user, kind)
 
 
+def _begins_with_own_words(template: str, reason: Text) -> bool:
+    """Whether a sentence begins with the bot's words (its template's, or a translated
+    field's, such as "the start"), not with page text or an option's name."""
+    if not template.startswith("{"):
+        return True
+    leading = template[1:].split("}", 1)[0].split("!", 1)[0].split(":", 1)[0]
+    return isinstance(reason.fields.get(leading), Text)
+
+
 def _sentence(reason: Text, lang: Language) -> str:
     """An error's reason in `lang` as a sentence: the language's full stop, and a capital
     first letter where the sentence begins with the bot's own words; one that begins with
@@ -365,6 +374,6 @@ def _sentence(reason: Text, lang: Language) -> str:
     text = lang.text(reason, safe)
     if lang.code.startswith("zh"):
         return text if text.endswith(("。", "！", "？", ".", "!", "?")) else text + "。"
-    if not lang.translated(reason.message).startswith("{"):
+    if _begins_with_own_words(lang.translated(reason.message), reason):
         text = text[:1].upper() + text[1:]
     return text + ("" if text.endswith((".", "!", "?")) else ".")

@@ -94,8 +94,9 @@ def sandbox_database(settings: Settings, database: Path, *, fresh: bool) -> Path
     try:
         prepare_database(settings, database, fresh=fresh)
     except (OSError, SandboxError) as exc:
-        raise SandboxError(f"{database}: cannot use it as the sandbox database ({exc}); "
-                           "--fresh starts over with a new one") from None
+        advice = "" if fresh else "; --fresh starts over with a new one"
+        raise SandboxError(f"{database}: cannot use it as the sandbox database ({exc})"
+                           f"{advice}") from None
     return database
 
 

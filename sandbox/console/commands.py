@@ -259,15 +259,22 @@ class Console(SlashCommands):
         self._check_seen_by(self.form_seen_by, "its form")
         assert self.form.modal is not None
         fields = {field["custom_id"]: field for field in form_fields(self.form.modal)}
-        values = parse_slash("/submit " + text, list(fields)).options if text else {}
-        for name, value in values.items():
-            field = fields.get(name)
-            if field is None:
-                raise LineError(f"the form has no field {name}: (it has "
-                                + ", ".join(f"{f}:" for f in fields) + ")")
-            longest = field.get("max_length", 4000)
-            if len(value) > longest:
-                raise LineError(f"{name}: at most {longest:,} characters")
+        typed = parse_slash("/submit " + text, list(fields))
+        if typed.words != ("submit",):  # "submit venue Hall B": a colon forgotten
+            raise LineError("give each field as name:value, e.g. submit "
+                            + " ".join(f"{f}:…" for f in list(fields)[:2]))
+        values = typed.options
+        unknown = sorted(set(values) - set(fields))
+        if unknown:
+            raise LineError(f"the form has no field {unknown[0]}: (it has "
+                            + ", ".join(f"{f}:" for f in fields) + ")")
+        for name, field in fields.items():  # what Discord's client would not send
+            value = values.get(name, field.get("value") or "")
+            if field.get("required", True) and not value:
+                raise LineError(f"{name}: the form needs it")
+            shortest, longest = field.get("min_length", 0), field.get("max_length", 4000)
+            if value and not shortest <= len(value) <= longest:
+                raise LineError(f"{name}: {shortest} to {longest:,} characters")
         form, self.form = self.form, None  # a form is sent once, as in Discord
         await self.show_reply(await self._call(self.fake.submit_modal(form, values)))
 

@@ -78,8 +78,8 @@ def load_world(fake: FakeDiscord, path: Path) -> Guild | None:
         raise WorldError(f"{path}: cannot read the saved sandbox ({exc.strerror})") from None
     try:
         fake.restore_state(json.loads(data.decode("utf-8")))
-    except (ValueError, RecursionError) as exc:  # not UTF-8, bad JSON, nested too deep,
-        # or StateError
+    except (ValueError, RecursionError, OverflowError) as exc:  # not UTF-8, bad JSON,
+        # nested too deep, Infinity where a number goes, or StateError
         raise WorldError(f"{path}: cannot load the saved sandbox ({str(exc).splitlines()[0]}); "
                          "--fresh starts over") from None
     guild = fake.guilds.get(GUILD_ID)

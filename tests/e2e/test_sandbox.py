@@ -370,6 +370,8 @@ def test_a_moderator_fills_in_the_edit_form_with_submit(tmp_path):
         "as moderator",
         "/manage edit event:1",
         "submit nowhere:x",
+        "submit venue Hall B",
+        "submit title:\"\"",
         "submit venue:\"Hall B, Tsinghua\" start:2037-06-01 18:00",
         "submit venue:again",
         "/event info event:1",
@@ -379,6 +381,10 @@ def test_a_moderator_fills_in_the_edit_form_with_submit(tmp_path):
     assert "EventBot opened a form:" in form and "    venue: " in form, form
     assert after(out, "moderator> submit nowhere:x\n").startswith(
         "  ! the form has no field nowhere: (it has title:, start:, end:, venue:, link:)")
+    # what Discord's client would not send: the form stays open for a corrected submit
+    assert after(out, "moderator> submit venue Hall B\n") == (
+        "  ! give each field as name:value, e.g. submit title:… start:…\n")
+    assert after(out, 'moderator> submit title:""\n') == "  ! title: the form needs it\n"
     assert "Updated" in after(out, 'moderator> submit venue:"Hall B, Tsinghua" start:2037-06-01 '
                                    "18:00\n")
     assert after(out, "moderator> submit venue:again\n") == (

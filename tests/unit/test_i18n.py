@@ -242,3 +242,17 @@ def test_the_commands_a_message_names_are_named_as_the_readers_client_shows_them
         assert commands_named("zh-CN", text) == text
     assert commands_named("en-US", "/manage edit") == "/manage edit"
     assert commands_named("en-GB", "/manage edit") == "/manage edit"
+
+
+def test_a_refusal_is_capitalised_where_it_begins_with_the_bots_own_words():
+    from bot.errors import InvalidValue
+    from bot.i18n import Text
+
+    template = N_("{name} {written!r} is not between the years {earliest} and {latest}")
+    fields = {"written": "2150", "earliest": 2000, "latest": 2100}
+    own = InvalidValue(template, name=Text(N_("the start")), **fields)  # the bot's words
+    assert error_message(own, language("en-US")).startswith("The start '2150' is not")
+    typed = InvalidValue(template, name="starts_at", **fields)  # an option's name, as written
+    assert error_message(typed, language("en-US")).startswith("starts\\_at '2150' is not")
+    title = InvalidValue(N_("{title} has no start time yet"), title="iPad day")  # page text
+    assert error_message(title, language("en-US")) == "iPad day has no start time yet."

@@ -618,3 +618,13 @@ def test_ask_says_an_archived_or_past_event_takes_no_rsvps_as_event_info_does():
     over = event(starts_at=datetime(2021, 5, 6, 18, tzinfo=UTC), ends_at=None)
     assert answers.fact_lines(language("zh-CN"), over, [Intent.REGISTRATION]) == [
         "报名：" + render.registration_text(language("zh-CN"), over)]
+
+
+def test_an_embed_too_small_for_everyone_names_the_command_as_the_readers_client_does():
+    people = tuple(Person(f"Person Number {i}", "speaker", "") for i in range(300))
+    zh = {f.name: f.value for f in render.event_embed(language("zh-CN"),
+                                                      event(people=people)).fields}
+    tail = next(value for value in zh.values() if "位：" in value or "more" in value)
+    assert tail.endswith("：/活动 全部演讲人"), tail
+    en = {f.name: f.value for f in render.event_embed(EN, event(people=people)).fields}
+    assert any(value.endswith("more: /event speakers") for value in en.values()), en

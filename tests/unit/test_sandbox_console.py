@@ -506,6 +506,8 @@ def test_a_damaged_saved_server_is_one_line_and_fresh_starts_over(tmp_path):
     (b"\x80\x81 binary", "'utf-8' codec can't decode byte 0x80 in position 0"),
     ("{}".encode("utf-16"), "'utf-8' codec can't decode byte 0xff in position 0"),
     (b"[" * 100_000, "maximum recursion depth exceeded"),
+    (b'{"version": 1, "users": [{"id": Infinity, "name": "x", "bot": false}]}',
+     "cannot convert float infinity to integer"),
 ])
 def test_a_saved_server_of_any_bytes_is_one_line(tmp_path, saved, said):
     (tmp_path / "s.state.json").write_bytes(saved)
