@@ -370,9 +370,10 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
                               "{example}"), name=name, most=MAX_TYPED, example=TYPED_EXAMPLE)
     zone = server_zone(zone_name)
     base = after or now
-    value = _iso(written, zone) or _clock_only(written, zone, base)
+    read = _typed_in_chinese(written, base.astimezone(zone).date())  # 周五下午6点 -> friday 18:00
+    value = _iso(read, zone) or _clock_only(read, zone, base)
     if value is None:
-        value = _natural(written, zone, base)
+        value = _natural(read, zone, base)
     if value is None:
         raise InvalidValue(N_("I can't read {name} {written!r} as a time; type e.g. {example}"),
                            name=name, written=written, example=TYPED_EXAMPLE)
@@ -380,7 +381,7 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
         raise InvalidValue(N_("{name} {written!r} is not between the years {earliest} and "
                               "{latest}; type e.g. {example}"), name=name, written=written,
                            earliest=EARLIEST_YEAR, latest=LATEST_YEAR, example=TYPED_EXAMPLE)
-    all_day = not has_time_of_day(written)
+    all_day = not has_time_of_day(read)
     if all_day:
         value = datetime.combine(value.astimezone(zone).date(), time(0), UTC)
         if calendar_problem(value) is not None:  # 2101-01-01 in a zone ahead of UTC
@@ -406,6 +407,49 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
 
 
 _YEAR_WRITTEN = re.compile(r"(?<!\d)(?:19|20|21)\d\d(?!\d)")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_ZH_CLOCK = re.compile(_CLOCK)
+_ZH_YMD = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
+_ZH_MD = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
+_ZH_WEEKDAY = re.compile(r"(下[个個]?|[这這][个個]?|本)?\s*(?:周|週|星期|礼拜|禮拜)"
+                         r"([一二三四五六日天])")
+_WEEKDAYS = dict(zip("一二三四五六日天", ("monday", "tuesday", "wednesday", "thursday",
+                                         "friday", "saturday", "sunday", "sunday"), strict=True))
+_MONTH_NAMES = ("", "January", "February", "March", "April", "May", "June", "July", "August",
+                "September", "October", "November", "December")
+
+
+def _typed_in_chinese(text: str, today: date) -> str:
+    """A time typed in Chinese, in the words the readers below take: dates as ISO or
+    "May 8", a weekday in English ("周五" -> "friday") or, in next week ("下周五"), as its
+    date counted from `today`, clock times as 24-hour ("下午六点半" -> "18:30"). Other text
+    is returned as it is."""
+    if not _HAN.search(text):
+        return text
+    read = fold(text)  # traditional characters (點, 號, 週) as the simplified ones
+    read = _ZH_YMD.sub(lambda m: f" {int(m[1]):04d}-{int(m[2]):02d}-{int(m[3]):02d} ", read)
+    read = _ZH_MD.sub(lambda m: f" {_MONTH_NAMES[int(m[1])] if 1 <= int(m[1]) <= 12 else m[0]}"
+                                f" {int(m[2])} ", read)
+    def weekday(found: re.Match[str]) -> str:
+        name = _WEEKDAYS[found[2]]
+        if not (found[1] or "").startswith("下"):
+            return f" {name} "
+        monday = today - timedelta(days=today.weekday())  # weeks begin on Monday in China
+        day = monday + timedelta(days=7 + list(_WEEKDAYS.values()).index(name))
+        return f" {day.isoformat()} "
+
+    read = _ZH_WEEKDAY.sub(weekday, read)
+
+    def clock(found: re.Match[str]) -> str:
+        written = _clock(found.groups())
+        if written is None or not (found[1] or found[4]):  # a bare number: not a time
+            return found[0]
+        hour = _hour24(written, None)
+        if hour is None or written.minute > 59:
+            return found[0]
+        return f" {hour:02d}:{written.minute:02d} "
+
+    return " ".join(_ZH_CLOCK.sub(clock, read).split())
 
 
 def is_iso(text: str) -> bool:

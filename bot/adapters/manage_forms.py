@@ -197,11 +197,11 @@ class EditModal(discord.ui.Modal):
         self.start_input: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
             label=clip(lang._("Start ({zone})", zone=zone), 45), custom_id="start",
             default=self.shown_start,
-            placeholder="friday 6pm, Dec 1 18:00, 2026-12-01 18:00", max_length=100)
+            placeholder=lang._("friday 6pm, Dec 1 18:00, 2026-12-01 18:00"), max_length=100)
         self.end_input: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
             label=lang._("End (empty: none)"), custom_id="end", default=self.shown_end,
             required=False,
-            placeholder="8pm, 2026-12-01 20:00", max_length=100)
+            placeholder=lang._("8pm, 2026-12-01 20:00"), max_length=100)
         # What the form shows fits its inputs; left as shown, the event keeps its own.
         self.shown_venue, self.shown_link = (event.venue or "")[:MAX_TITLE], (
             event.link or "")[:MAX_LINK]

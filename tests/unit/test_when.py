@@ -1,5 +1,6 @@
 """Reading when an event is: a page's date line, and the times moderators type."""
 
+import re
 import sys
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -537,3 +538,35 @@ def test_a_date_alone_has_no_time_of_day(typed):
 def test_an_all_day_event_runs_midnight_to_midnight_in_the_servers_zone(
         zone, start, end, all_day, offsets):
     assert day_offsets(zone, start, end, all_day) == offsets
+
+
+@pytest.mark.parametrize(("typed", "local", "all_day"), [
+    ("周五下午6点", datetime(2026, 12, 4, 18), False),  # NOW is Monday 30 November 2026
+    ("週五下午6點", datetime(2026, 12, 4, 18), False),
+    ("周五下午六点半", datetime(2026, 12, 4, 18, 30), False),
+    ("下周五晚上7点半", datetime(2026, 12, 11, 19, 30), False),  # next week's, not this one's
+    ("下个星期一上午10点", datetime(2026, 12, 7, 10), False),
+    ("12月8日下午3点", datetime(2026, 12, 8, 15), False),
+    ("2027年1月5日 18:00", datetime(2027, 1, 5, 18), False),
+    ("明天下午3点", datetime(2026, 12, 1, 15), False),
+    ("12月8日", datetime(2026, 12, 8), True),
+])
+def test_a_time_typed_in_chinese_is_read_as_a_chinese_moderator_means_it(typed, local,
+                                                                          all_day):
+    when = parse_typed(typed, "Asia/Shanghai", NOW)
+    assert when.all_day is all_day
+    if all_day:
+        assert when.starts_at == local.replace(tzinfo=UTC)
+    else:
+        assert when.starts_at == local.replace(tzinfo=ZoneInfo("Asia/Shanghai")), when
+
+
+@pytest.mark.parametrize("code", ["en-US", "en-GB", "zh-CN", "zh-TW"])
+def test_every_example_a_refusal_gives_in_any_language_is_read(code):
+    from bot.i18n import language
+    from bot.when import TYPED_EXAMPLE
+
+    examples = re.findall(r'"([^"]+)"', language(code).text(TYPED_EXAMPLE))
+    assert len(examples) == 3, examples
+    for example in examples:
+        assert not parse_typed(example, "Asia/Shanghai", NOW).all_day, example
