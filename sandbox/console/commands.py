@@ -132,6 +132,9 @@ class Console(SlashCommands):
         if not line or line.startswith("#"):
             return True
         self.show_news()
+        if (line.startswith("/") or line.lower().startswith("click")) and (
+                self.form_seen_by == self.persona):
+            self.form = None  # in Discord, a form is closed before anything else is used
         if line.startswith("/"):
             await self.slash(line)
         elif line.startswith("?"):

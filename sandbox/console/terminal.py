@@ -13,8 +13,8 @@ from typing import Any
 
 from sandbox.console.commands import Console
 
-CONSOLE_WORDS = ("as ", "click ", "channel", "dms", "help", "log", "quit", "show ", "?event ",
-                 "?role", "?member")
+CONSOLE_WORDS = ("as ", "click ", "channel", "dms", "help", "locale ", "log", "quit", "show ",
+                 "submit ", "?event ", "?role", "?member")
 
 
 def terminal_reader(loop: asyncio.AbstractEventLoop) -> Callable[[str], Any]:
@@ -87,48 +87,9 @@ def enable_tab_completion(console: Console, loop: asyncio.AbstractEventLoop) -> 
         return
     labels: dict[str, str] = {}  # "event:3" -> "Spring Forum", shown beside the matches
 
-    def candidates(line: str, word: str) -> list[str]:
-        """What may replace `word`, the word before the cursor; `line` ends with it."""
-        before = line[: len(line) - len(word)].split()
-        leaves = console._leaves()
-        if not before:
-            if word.startswith("/"):
-                return sorted({f"/{n.split()[0]} " for n in leaves
-                               if f"/{n}".startswith(word)})
-            return [w for w in CONSOLE_WORDS if w.startswith(word)]
-        if before[0] == "as":
-            return [f"{p} " for p in dict.fromkeys(["member", *console.people])
-                    if p.startswith(word)]
-        if not before[0].startswith("/"):
-            return []
-        path = [before[0][1:].lower()]
-        for typed in before[1:]:
-            if ":" in typed:
-                break
-            path.append(typed.lower())
-        name = " ".join(path)
-        if name not in leaves:
-            return sorted({f"{n[len(name) + 1:].split()[0]} " for n in leaves
-                           if n.startswith(name + " ") and n[len(name) + 1:].startswith(word)})
-        params = leaves[name].get("options", [])
-        option, colon, typed_value = word.partition(":")
-        if not colon:
-            return [f"{p['name']}:" for p in params if p["name"].startswith(word)]
-        param = next((p for p in params if p["name"] == option), {})
-        if param.get("type") in (6, 8, 9):  # the server's roles and people, as Discord lists
-            typed_value = typed_value.lstrip('"')
-            found = [*(console.role_names(typed_value) if param["type"] != 6 else []),
-                     *(console.member_names(typed_value) if param["type"] != 8 else [])]
-            labels.clear()
-            labels.update({f"{option}:{value}": note for value, note in found if note})
-            return [f"{option}:{value} " for value, _ in found]
-        if not param.get("autocomplete"):
-            return []
-        choices = asyncio.run_coroutine_threadsafe(
-            console.choices(name, option, typed_value), loop).result(timeout=5)
-        labels.clear()
-        labels.update({f"{option}:{c['value']}": c["name"] for c in choices})
-        return [f"{option}:{c['value']} " for c in choices]
+    def ask(name: str, option: str, typed: str) -> list[dict[str, Any]]:
+        return asyncio.run_coroutine_threadsafe(
+            console.choices(name, option, typed), loop).result(timeout=5)
 
     matches: list[str] = []
 
@@ -137,7 +98,7 @@ def enable_tab_completion(console: Console, loop: asyncio.AbstractEventLoop) -> 
             matches.clear()
             with contextlib.suppress(Exception):
                 line = readline.get_line_buffer()[: readline.get_endidx()]
-                matches.extend(candidates(line, word))
+                matches.extend(candidates(console, line, word, labels, ask))
         return matches[state] if state < len(matches) else None
 
     def display(substitution: str, found: Sequence[str], longest: int) -> None:
@@ -170,3 +131,51 @@ def restore_tty(saved: Any) -> None:
         import termios
 
         termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, saved)
+
+
+def candidates(console: Console, line: str, word: str, labels: dict[str, str],
+               ask: Callable[[str, str, str], list[dict[str, Any]]]) -> list[str]:
+    """What may replace `word`, the word before the cursor; `line` ends with it. `labels`
+    gets what to show beside a choice; `ask(command, option, typed)` asks the bot for an
+    option's choices."""
+    before = line[: len(line) - len(word)].split()
+    leaves = console._leaves()
+    if not before:
+        if word.startswith("/"):
+            return sorted({f"/{n.split()[0]} " for n in leaves
+                           if f"/{n}".startswith(word)})
+        return [w for w in CONSOLE_WORDS if w.startswith(word)]
+    if before[0] == "as":
+        return [f"{p} " for p in dict.fromkeys(["member", *console.people])
+                if p.startswith(word)]
+    if not before[0].startswith("/"):
+        return []
+    path = [before[0][1:].lower()]
+    for typed in before[1:]:
+        if ":" in typed:
+            break
+        path.append(typed.lower())
+    name = " ".join(path)
+    if name not in leaves:
+        return sorted({f"{n[len(name) + 1:].split()[0]} " for n in leaves
+                       if n.startswith(name + " ") and n[len(name) + 1:].startswith(word)})
+    params = leaves[name].get("options", [])
+    option, colon, typed_value = word.partition(":")
+    if not colon:  # an option given already is not offered again, as in Discord
+        given = {typed.split(":", 1)[0].lower() for typed in before if ":" in typed}
+        return [f"{p['name']}:" for p in params
+                if p["name"].startswith(word) and p["name"] not in given]
+    param = next((p for p in params if p["name"] == option), {})
+    if param.get("type") in (6, 8, 9):  # the server's roles and people, as Discord lists
+        typed_value = typed_value.lstrip('"')
+        found = [*(console.role_names(typed_value) if param["type"] != 6 else []),
+                 *(console.member_names(typed_value) if param["type"] != 8 else [])]
+        labels.clear()
+        labels.update({f"{option}:{value}": note for value, note in found if note})
+        return [f"{option}:{value} " for value, _ in found]
+    if not param.get("autocomplete"):
+        return []
+    choices = ask(name, option, typed_value)
+    labels.clear()
+    labels.update({f"{option}:{c['value']}": c["name"] for c in choices})
+    return [f"{option}:{c['value']} " for c in choices]

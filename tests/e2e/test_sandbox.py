@@ -374,7 +374,9 @@ def test_a_moderator_fills_in_the_edit_form_with_submit(tmp_path):
         "submit title:\"\"",
         "submit venue:\"Hall B, Tsinghua\" start:2037-06-01 18:00",
         "submit venue:again",
+        "/manage edit event:1",
         "/event info event:1",
+        "submit venue:closed",
         "quit",
     ], "--fresh").stdout
     form = after(out, "moderator> /manage edit event:1\n")
@@ -390,6 +392,9 @@ def test_a_moderator_fills_in_the_edit_form_with_submit(tmp_path):
     assert after(out, "moderator> submit venue:again\n") == (
         "  ! no form open (as moderator: /manage edit)\n")  # a form is sent once
     assert "Hall B, Tsinghua" in after(out, "moderator> /event info event:1\n")
+    # a form left open while the moderator ran another command was closed, as in Discord
+    assert after(out, "moderator> submit venue:closed\n") == (
+        "  ! no form open (as moderator: /manage edit)\n")
 
 
 def test_output_to_a_reader_that_stops_reading_is_no_traceback(tmp_path):

@@ -60,7 +60,7 @@ def test_minutes_text_and_default():
     assert minutes_text(EN, (1440, 60)) == "1 day and 1 hour"
     assert minutes_text(EN, (2880, 90, 1)) == "2 days, 1 hour 30 minutes and 1 minute"
     assert minutes_text(EN, ()) == "off"
-    assert minutes_text(language("zh-CN"), (2880, 90, 1)) == "2 天、1 小时 30 分钟和1 分钟"
+    assert minutes_text(language("zh-CN"), (2880, 90, 1)) == "2 天、1 小时 30 分钟和 1 分钟"
 
 
 def test_reminder_dm_says_the_title_and_the_start_as_a_discord_timestamp():

@@ -305,6 +305,19 @@ async def test_a_refusal_quoting_a_huge_line_shows_a_line_of_it(console, capsys)
     assert len(said) == 2 and all(len(line) <= 4 + 300 and line.endswith("…") for line in said)
 
 
+def test_tab_offers_the_options_not_given_yet_and_every_console_word(console):
+    from sandbox.console.terminal import candidates
+
+    def complete(line: str) -> list[str]:
+        return candidates(console, line, line.split(" ")[-1], {}, lambda *_: [])
+
+    assert complete("/manage capacity ") == ["seats:", "event:"]
+    assert complete("/manage capacity event:3 ") == ["seats:"]  # not event: again
+    assert complete("/manage capacity seats:4 event:3 ") == []
+    assert complete("lo") == ["locale ", "log"]
+    assert complete("su") == ["submit "]
+
+
 async def test_as_switches_who_types(console, capsys):
     assert console.prompt == "you> "
     assert await console.handle("as moderator")
