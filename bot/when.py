@@ -411,8 +411,7 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 _ZH_CLOCK = re.compile(_CLOCK)
 _ZH_YMD = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
 _ZH_MD = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
-_ZH_WEEKDAY = re.compile(r"(下[个個]?|[这這][个個]?|本)?\s*(?:周|週|星期|礼拜|禮拜)"
-                         r"([一二三四五六日天])")
+_ZH_WEEKDAY = re.compile(r"(下个?|这个?|本)?\s*(?:周|星期|礼拜)([一二三四五六日天])")
 _WEEKDAYS = dict(zip("一二三四五六日天", ("monday", "tuesday", "wednesday", "thursday",
                                          "friday", "saturday", "sunday", "sunday"), strict=True))
 _MONTH_NAMES = ("", "January", "February", "March", "April", "May", "June", "July", "August",
