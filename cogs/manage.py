@@ -241,9 +241,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         check_not_archived(found.archived)
         promotions = await registration.reopen(self.bot.store, self.changed, found.guild_id,
                                                found.id, by=interaction.user.id)
-        opened = member_language(interaction)._("Registration for **{title}** is open.",
-                                                title=safe(found.title))
         lang = member_language(interaction)
+        opened = lang._("Registration for **{title}** is open.", title=safe(found.title))
         await respond(interaction, lang.sentences(opened, promoted_note(lang, promotions)),
                       ephemeral=True)
 
@@ -256,10 +255,10 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         check_not_archived(found.archived)
         promotions = await registration.set_capacity(self.bot.store, self.changed,
                                                      found.guild_id, found.id, seats)
-        changed = member_language(interaction).ngettext(
+        lang = member_language(interaction)
+        changed = lang.ngettext(
             "**{title}** now has {seats:,} seat.", "**{title}** now has {seats:,} seats.", seats,
             title=safe(found.title), seats=seats)
-        lang = member_language(interaction)
         await respond(interaction, lang.sentences(changed, promoted_note(lang, promotions)),
                       ephemeral=True)
 

@@ -115,8 +115,8 @@ async def event_autocomplete(interaction: Interaction, current: str
     zone = server_zone(await store.run(store.settings.timezone, interaction.guild_id))
     names = [choice_name(listing, zone) for listing in offered]
     repeated = {name for name, count in Counter(names).items() if count > 1}
-    return [app_commands.Choice(name=choice_name(listing, zone, with_id=name in repeated),
-                                value=str(listing.id))
+    return [app_commands.Choice(name=choice_name(listing, zone, with_id=True)
+                                if name in repeated else name, value=str(listing.id))
             for listing, name in zip(offered, names, strict=True)]
 
 
