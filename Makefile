@@ -27,8 +27,12 @@ check: lint
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
 
+# Most tests wait on a bot process or a server rather than compute: two workers (a file
+# each at a time, so a file's module-wide bot and server are started once) halve the run.
+TEST_WORKERS ?= 2
+
 test: check
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[test,bench]'
