@@ -26,7 +26,7 @@ from bot.adapters.held import Held
 from bot.adapters.languages import server_language
 from bot.app import EventBot, Interaction
 from bot.calendar import event_ics
-from bot.errors import NotFound, UserError
+from bot.errors import EventNotFound, NotFound, UserError
 from bot.i18n import N_, Language
 from bot.models import Event
 from bot.questions import intents, searchable
@@ -37,6 +37,7 @@ from bot.render import (
     clip,
     event_embed,
     role_title,
+    safe,
     speaker_embed,
     speaker_options,
     speaker_pages,
@@ -44,7 +45,7 @@ from bot.render import (
 )
 from bot.render_answers import answer_embed
 from bot.render_replies import calendar_reply, events_list_embed
-from bot.tree import PUBLIC_REPLY, member_language, respond
+from bot.tree import PUBLIC_REPLY, member_language, report_error, respond
 
 PAGER_TIMEOUT = 14 * 60  # seconds: inside the 15 minutes an interaction token lives
 PAGER_PREFIX = "eventbot:speakers:"
@@ -167,10 +168,31 @@ class SpeakerPager(discord.ui.View):
         return False
 
     async def turn_to(self, interaction: Interaction, page: int) -> None:
-        self.page = max(0, min(page, len(self.pages) - 1))
+        """Show `page` of the pages as the member last saw them. The event is read again
+        first: after an edit the bios are shown as they are now, at the same person; after
+        a deletion the message says the event is gone."""
+        store = interaction.client.store
+        try:
+            event = await store.run(store.events.get_event, self.event.guild_id, self.event.id)
+        except EventNotFound:
+            self.stop()
+            await interaction.response.edit_message(
+                content=self.lang._("**{title}** was cancelled; these pages are gone.",
+                                    title=safe(self.event.title)), embed=None, view=None)
+            return
+        page = max(0, min(page, len(self.pages) - 1))
+        pages = speakers_pages(self.lang, event)  # the same list while the people are
+        if pages is not self.pages:
+            page = same_people_page(self.event, self.pages[page], event, pages)
+            self.event, self.pages = event, pages
+        self.page = page
         self.refresh()
         await interaction.response.edit_message(embed=self.embed, view=self)
         self.latest = interaction
+
+    async def on_error(self, interaction: Interaction, error: Exception,
+                       item: discord.ui.Item) -> None:
+        await report_error(interaction, error)
 
     async def on_previous(self, interaction: Interaction) -> None:
         await self.turn_to(interaction, self.page - 1)
@@ -188,6 +210,15 @@ class SpeakerPager(discord.ui.View):
         if self.latest is not None:
             with contextlib.suppress(discord.HTTPException):
                 await self.latest.edit_original_response(view=None)
+
+
+def same_people_page(old: Event, shown: SpeakerPage, event: Event,
+                     pages: list[SpeakerPage]) -> int:
+    """The page of `pages` (of `event`, as it is now) showing someone `shown` showed (of
+    `old`); the first page when all of them are gone."""
+    names = {old.people[i].name for i in shown.people}
+    return next((n for n, page in enumerate(pages)
+                 if any(event.people[i].name in names for i in page.people)), 0)
 
 
 def speakers_reply(lang: Language, event: Event, owner_id: int, held: Held

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from sandbox import Attachment
+from tests.e2e.conftest import import_page
 from tests.limits import problems
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -98,3 +102,42 @@ async def test_only_the_member_who_asked_turns_the_pages(world, fake):
                              button(reply.message, "Next")["custom_id"])
     assert other.ephemeral and "belong to whoever asked" in other.content
     assert reply.message["embeds"][0]["description"] == shown
+
+
+async def test_pages_turned_after_an_edit_show_the_bios_as_they_are_now(world, fake):
+    event_id = await world.import_event("Third Computing Panel", capacity=50,
+                                        page=panel_page())
+    reader = world.member("later reader")
+    reply = await fake.slash(world.guild, reader, "event speakers", event=str(event_id))
+    turned = await fake.click(world.guild, reader, reply.message,
+                              button(reply.message, "Next")["custom_id"])
+    assert turned.message["embeds"][0]["description"].startswith("**Alan Lovelace**")
+
+    # The page again without its moderator, and with the bios rewritten: every page
+    # after the first moves up one, and the next one is still Grace Lovelace's.
+    rewritten = panel_page().replace(b"is a researcher.", b"is a historian.").replace(
+        b"Ada Lovelace will moderate a discussion with", b"A discussion with").replace(
+        b"Ada Lovelace\n\nAda Lovelace is a historian.", b"")
+    done = await import_page(fake, world.guild, world.moderator, event=str(event_id),
+                             page=Attachment("announcement.txt", rewritten, "text/plain"))
+    assert f"(event {event_id})" in done.content, done.content
+    following = await fake.click(world.guild, reader, turned.message,
+                                 button(turned.message, "Next")["custom_id"])
+    [embed] = following.message["embeds"]
+    assert embed["description"].startswith(
+        "**Grace Lovelace** · Speaker\nGrace Lovelace is a historian."), embed["description"][:80]
+    assert "Ada Lovelace" not in [o["label"] for o in menu(following.message)["options"]]
+    assert_fits(following.message)
+
+    asked = await fake.slash(world.guild, world.moderator, "manage delete", event=str(event_id))
+    confirm, _ = asked.custom_ids()
+    await fake.click(world.guild, world.moderator, asked.message, confirm)
+    for _ in range(100):
+        if world.query("SELECT count(*) FROM events WHERE id = ?", (event_id,)) == [(0,)]:
+            break
+        await asyncio.sleep(0.1)
+    gone = await fake.click(world.guild, reader, following.message,
+                            button(following.message, "Next")["custom_id"])
+    assert gone.type == 7 and gone.message["embeds"] == [] and not gone.custom_ids()
+    assert gone.message["content"] == (
+        "**Third Computing Panel** was cancelled; these pages are gone.")
