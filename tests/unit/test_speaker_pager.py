@@ -13,15 +13,22 @@ from cogs.events import PAGER_PREFIX, pages_expired, speakers_reply
 
 
 class Asked:
-    """The parts of an interaction the pager uses: who, its response, its token's edits."""
+    """The parts of an interaction the pager uses: who, its response, its token's edits,
+    and a store that has `event` as it is."""
 
-    def __init__(self, user_id: int) -> None:
+    def __init__(self, user_id: int, event: Event | None = None) -> None:
         self.user = SimpleNamespace(id=user_id)
+        self.client = SimpleNamespace(store=SimpleNamespace(
+            run=self._run, events=SimpleNamespace(get_event=lambda guild_id, event_id: event)))
         self.response = SimpleNamespace(edit_message=self._answered)
         self.edits: list[dict] = []
 
     async def _answered(self, **_: object) -> None:
         pass
+
+    @staticmethod
+    async def _run(read, *args):
+        return read(*args)
 
     async def edit_original_response(self, **fields: object) -> None:
         self.edits.append(fields)
@@ -41,10 +48,10 @@ def panel(people: int) -> Event:
 async def test_the_pager_times_out_through_the_last_click_whose_token_still_lives():
     # Each click restarts the pager's 14 minutes, while the command's token dies 15
     # minutes after the command: the last click's token is the one still alive.
-    _, pager = speakers_reply(language("en-US"), panel(12), 7,
-                              Held(PAGER_PREFIX, pages_expired))
+    event = panel(12)
+    _, pager = speakers_reply(language("en-US"), event, 7, Held(PAGER_PREFIX, pages_expired))
     assert pager is not None and len(pager.pages) > 2
-    command, first, second = Asked(7), Asked(7), Asked(7)
+    command, first, second = Asked(7), Asked(7, event), Asked(7, event)
     pager.latest = command
     await pager.on_next(first)
     await pager.on_next(second)
