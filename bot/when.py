@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.errors import InvalidValue
@@ -37,6 +38,7 @@ MAX_TYPED = 100  # characters of a typed time; dateparser's cost grows with its 
 # Typed forms the reader understands, listed in the reply's language.
 TYPED_EXAMPLE = Text(N_('"friday 6pm", "Dec 1 18:00" or "2026-12-01 18:00"'))
 DEFAULT_ZONE = "UTC"
+MAX_UTC_OFFSET = timedelta(hours=14)  # Kiribati's; "18:00-20:00" is a range, not an offset
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +197,8 @@ _DATES = (  # (pattern, order of its groups)
     (re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"), "ymd"),
 )
 # An hour in Chinese numerals is one only before its 点 or 时 ("三点", not "三人", "第一时间").
-_CLOCK = (rf"(上午|早上|中午|下午|晚上)?\s*(\d{{1,2}}|(?:{NUMERAL})(?=\s*(?:点|时(?!间))))"
+_CLOCK = (rf"(上午|早上|凌晨|中午|下午|傍晚|晚上)?"
+          rf"\s*(\d{{1,2}}|(?:{NUMERAL})(?=\s*(?:点|时(?!间))))"
           rf"(?:\s*[:.：]\s*(\d{{2}})|\s*([点时])({MINUTES})?)?"
           r"\s*(a\.?m\.?|p\.?m\.?)?")
 _TIMES = re.compile(rf"(?<![\d:]){_CLOCK}(?:\s*(?:-|–|—|~|～|to|至|until)\s*{_CLOCK})?",
@@ -222,9 +225,9 @@ def _clock(groups: tuple[str | None, ...]) -> _Clock | None:
     mer = None
     if meridiem:
         mer = "am" if meridiem.lower().startswith("a") else "pm"
-    elif period in ("下午", "晚上"):
+    elif period in ("下午", "傍晚", "晚上"):
         mer = "pm"
-    elif period in ("上午", "早上"):
+    elif period in ("上午", "早上", "凌晨"):
         mer = "am"
     elif period == "中午":
         mer = "pm" if hour < 6 or hour == 12 else "am"
@@ -370,11 +373,11 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
                               "{example}"), name=name, most=MAX_TYPED, example=TYPED_EXAMPLE)
     zone = server_zone(zone_name)
     base = after or now
-    read = _typed_in_chinese(written, base.astimezone(zone).date())  # 周五下午6点 -> friday 18:00
-    value = _iso(read, zone) or _clock_only(read, zone, base)
-    if value is None:
-        value = _natural(read, zone, base)
-    if value is None:
+    # 周五下午6点 -> 2026-12-04 18:00
+    typed = _typed_in_chinese(written, base.astimezone(zone).date())
+    read = typed.text
+    value = None if read is None else _read_typed(read, typed.late, zone, base)
+    if read is None or value is None:
         raise InvalidValue(N_("I can't read {name} {written!r} as a time; type e.g. {example}"),
                            name=name, written=written, example=TYPED_EXAMPLE)
     if calendar_problem(value) is not None:
@@ -391,6 +394,8 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
     else:
         value = value.astimezone(zone)
     last_moment = value + timedelta(days=1) if all_day else value
+    if typed.weekly and last_moment <= base:  # "周五上午9点" on a Friday at 10
+        value, last_moment = value + timedelta(days=7), last_moment + timedelta(days=7)
     if not _YEAR_WRITTEN.search(written) and last_moment <= base:
         # a date typed is a date; a time, in the zone it was read in, named as the server
         # chose it (an abbreviation such as CST means several zones)
@@ -411,44 +416,106 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 _ZH_CLOCK = re.compile(_CLOCK)
 _ZH_YMD = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
 _ZH_MD = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
-_ZH_WEEKDAY = re.compile(r"(下个?|这个?|本)?\s*(?:周|星期|礼拜)([一二三四五六日天])")
-_WEEKDAYS = dict(zip("一二三四五六日天", ("monday", "tuesday", "wednesday", "thursday",
-                                         "friday", "saturday", "sunday", "sunday"), strict=True))
-_MONTH_NAMES = ("", "January", "February", "March", "April", "May", "June", "July", "August",
-                "September", "October", "November", "December")
+_ZH_DAY = re.compile(r"(?<![\d月])(\d{1,2})\s*[日号]")  # "8日": the 8th, not "8 days"
+_ZH_WEEKDAY = re.compile(r"(下个?|这个?|本)?\s*(?:周|星期|礼拜)([一二三四五六日天1-7])")
+_WEEKDAY_INDEX = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6,
+                  **{str(n): n - 1 for n in range(1, 8)}}
+# Typed on a Chinese keyboard: full-width digits and colon; "今晚" for "今天晚上"; the
+# minutes after 点 without their 分 ("6点30"); "点整", "点钟" ("o'clock").
+_WIDE = str.maketrans("０１２３４５６７８９：", "0123456789:")
+_ZH_SHORT = re.compile(r"([今明])天?([晚早])上?")
+_ZH_RELATIVE_DAY = re.compile(r"([今明后])天")
+_DAYS_FROM_TODAY = {"今": 0, "明": 1, "后": 2}
+_ZH_BARE_MINUTES = re.compile(r"(?<=[点时])(\d{1,2})(?![\d分:])")
+_ZH_OCLOCK = re.compile(r"(?<=[点时])[整钟]")
 
 
-def _typed_in_chinese(text: str, today: date) -> str:
-    """A time typed in Chinese, in the words the readers below take: dates as ISO or
-    "May 8", a weekday in English ("周五" -> "friday") or, in next week ("下周五"), as its
-    date counted from `today`, clock times as 24-hour ("下午六点半" -> "18:30"). Other text
-    is returned as it is."""
+class _Typed(NamedTuple):
+    text: str | None  # None: a date no calendar has (2月30日, 12月32日)
+    late: bool = False  # a night hour past midnight (晚上12点): the day after its date
+    weekly: bool = False  # a weekday alone ("周五"): next week's once today's is past
+
+
+def _typed_in_chinese(text: str, today: date) -> _Typed:
+    """A time typed in Chinese, in the words the readers below take: dates as ISO, counted
+    from `today` where they have no year ("12月8日", "8号", "周五" and "下周五" as the
+    next such day, today included; "这周五" as this week's), clock times as 24-hour
+    ("下午六点半" -> "18:30"). Other text is returned as it is.
+
+    See `_Typed` for what else it says."""
+    text = text.translate(_WIDE)
     if not _HAN.search(text):
-        return text
+        return _Typed(text)
     read = fold(text)  # traditional characters (點, 號, 週) as the simplified ones
-    read = _ZH_YMD.sub(lambda m: f" {int(m[1]):04d}-{int(m[2]):02d}-{int(m[3]):02d} ", read)
-    read = _ZH_MD.sub(lambda m: f" {_MONTH_NAMES[int(m[1])] if 1 <= int(m[1]) <= 12 else m[0]}"
-                                f" {int(m[2])} ", read)
-    def weekday(found: re.Match[str]) -> str:
-        name = _WEEKDAYS[found[2]]
-        if not (found[1] or "").startswith("下"):
-            return f" {name} "
-        monday = today - timedelta(days=today.weekday())  # weeks begin on Monday in China
-        day = monday + timedelta(days=7 + list(_WEEKDAYS.values()).index(name))
-        return f" {day.isoformat()} "
+    read = _ZH_SHORT.sub(lambda m: f"{m[1]}天{m[2]}上", read)
+    read = _ZH_OCLOCK.sub("", _ZH_BARE_MINUTES.sub(r"\1分", read))
+    impossible = dated = weekly = False
 
+    def day(year: int | None, month: int, day_of_month: int) -> str:
+        nonlocal impossible, dated
+        dated = True
+        try:
+            found = date(year or today.year, month, day_of_month)
+            if year is None and found < today:
+                found = date(today.year + 1, month, day_of_month)
+        except ValueError:
+            impossible = True
+            return ""
+        return f" {found.isoformat()} "
+
+    def day_of_month(found: re.Match[str]) -> str:
+        first = today.replace(day=1)
+        month = first if int(found[1]) >= today.day else (first + timedelta(days=31))
+        return day(month.year, month.month, int(found[1]))
+
+    def weekday(found: re.Match[str]) -> str:
+        nonlocal weekly
+        if dated:  # "12月8日（星期二）": the date says it
+            return " "
+        index, which = _WEEKDAY_INDEX[found[2]], found[1] or ""
+        monday = today - timedelta(days=today.weekday())  # weeks begin on Monday in China
+        if which.startswith("下"):
+            return f" {monday + timedelta(days=7 + index)} "
+        if which:  # this week's, even when it is over (then refused as past)
+            return f" {monday + timedelta(days=index)} "
+        weekly = True
+        return f" {today + timedelta(days=(index - today.weekday()) % 7)} "
+
+    read = _ZH_YMD.sub(lambda m: day(int(m[1]), int(m[2]), int(m[3])), read)
+    read = _ZH_MD.sub(lambda m: day(None, int(m[1]), int(m[2])), read)
+    read = _ZH_DAY.sub(day_of_month, read)
+    read = _ZH_RELATIVE_DAY.sub(
+        lambda m: day(None, *(today + timedelta(days=_DAYS_FROM_TODAY[m[1]])).timetuple()[1:3]),
+        read)
     read = _ZH_WEEKDAY.sub(weekday, read)
+    late = False
 
     def clock(found: re.Match[str]) -> str:
+        nonlocal late
         written = _clock(found.groups())
         if written is None or not (found[1] or found[4]):  # a bare number: not a time
             return found[0]
         hour = _hour24(written, None)
         if hour is None or written.minute > 59:
             return found[0]
+        if found[1] == "晚上" and written.hour in (12, 1, 2, 3, 4):  # past midnight
+            hour, late = written.hour % 12, True
         return f" {hour:02d}:{written.minute:02d} "
 
-    return " ".join(_ZH_CLOCK.sub(clock, read).split())
+    read = _ZH_CLOCK.sub(clock, read)
+    return _Typed(None if impossible else " ".join(read.split()), late, weekly)
+
+
+def _read_typed(read: str, late: bool, zone: ZoneInfo, base: datetime) -> datetime | None:
+    """The moment `read` (as `_typed_in_chinese` gives it) names, or None."""
+    if _ISO.fullmatch(read):  # None: no such day, or an offset no zone has (18:00-20:00)
+        value = _iso(read, zone)
+    else:
+        value = _clock_only(read, zone, base)
+        if value is not None:
+            return value  # the next such moment: 晚上12点 alone is tonight's midnight
+        value = _natural(read, zone, base)
+    return value + timedelta(days=1) if value is not None and late else value
 
 
 def is_iso(text: str) -> bool:
@@ -492,7 +559,10 @@ def _iso(text: str, zone: tzinfo) -> datetime | None:
         value = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=zone)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=zone)
+    offset = value.utcoffset() or timedelta(0)
+    return value if abs(offset) <= MAX_UTC_OFFSET else None
 
 
 def _natural(text: str, zone: ZoneInfo, now: datetime) -> datetime | None:

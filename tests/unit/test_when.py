@@ -561,6 +561,73 @@ def test_a_time_typed_in_chinese_is_read_as_a_chinese_moderator_means_it(typed, 
         assert when.starts_at == local.replace(tzinfo=ZoneInfo("Asia/Shanghai")), when
 
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MONDAY = datetime(2031, 12, 1, 10, tzinfo=SHANGHAI)
+FRIDAY, SATURDAY = MONDAY + timedelta(days=4), MONDAY + timedelta(days=5)
+
+
+@pytest.mark.parametrize("script", [str, traditional], ids=["simplified", "traditional"])
+@pytest.mark.parametrize(("typed", "now", "meant"), [
+    ("下午6点45", MONDAY, datetime(2031, 12, 1, 18, 45)),  # minutes without their 分
+    ("6点30", MONDAY, datetime(2031, 12, 2, 6, 30)),  # the next 6:30
+    ("周五下午6点05", MONDAY, datetime(2031, 12, 5, 18, 5)),
+    ("12月8日 18：00", MONDAY, datetime(2031, 12, 8, 18)),  # a Chinese keyboard's colon
+    ("１８：００", MONDAY, datetime(2031, 12, 1, 18)),  # and its digits
+    ("晚上12点", MONDAY, datetime(2031, 12, 2, 0)),  # midnight, not noon
+    ("12月8日晚上12点", MONDAY, datetime(2031, 12, 9, 0)),  # the night of the 8th
+    ("周五晚上1点", MONDAY, datetime(2031, 12, 6, 1)),
+    ("凌晨1点", MONDAY, datetime(2031, 12, 2, 1)),
+    ("傍晚6点", MONDAY, datetime(2031, 12, 1, 18)),
+    ("8号下午3点", MONDAY, datetime(2031, 12, 8, 15)),  # the 8th, not in eight days
+    ("1号下午3点", MONDAY, datetime(2031, 12, 1, 15)),  # this month's, today
+    ("今晚8点", MONDAY, datetime(2031, 12, 1, 20)),
+    ("明早9点", MONDAY, datetime(2031, 12, 2, 9)),
+    ("后天晚上八点", MONDAY, datetime(2031, 12, 3, 20)),
+    ("18点整", MONDAY, datetime(2031, 12, 1, 18)),
+    ("下午6点钟", MONDAY, datetime(2031, 12, 1, 18)),
+    ("星期5下午3点", MONDAY, datetime(2031, 12, 5, 15)),
+    ("12月8日（星期一）下午6点", MONDAY, datetime(2031, 12, 8, 18)),
+    ("12月1日下午6点", MONDAY, datetime(2031, 12, 1, 18)),  # today, not next year
+    ("周五下午6点", FRIDAY, datetime(2031, 12, 5, 18)),  # today's Friday, still to come
+    ("这周五下午6点", FRIDAY, datetime(2031, 12, 5, 18)),
+    ("周五上午9点", FRIDAY, datetime(2031, 12, 12, 9)),  # today's is past: next week's
+    ("周日下午3点", SATURDAY, datetime(2031, 12, 7, 15)),
+])
+def test_a_time_typed_as_chinese_keyboards_and_speakers_write_it(script, typed, now, meant):
+    when = parse_typed(script(typed), "Asia/Shanghai", now)
+    assert not when.all_day and when.starts_at == meant.replace(tzinfo=SHANGHAI), when
+
+
+@pytest.mark.parametrize(("typed", "now", "day"), [
+    ("12月1日", MONDAY, datetime(2031, 12, 1)),  # today
+    ("15号", MONDAY, datetime(2031, 12, 15)),
+    ("周五", FRIDAY, datetime(2031, 12, 5)),  # today
+    ("星期5", MONDAY, datetime(2031, 12, 5)),
+])
+def test_a_chinese_date_without_a_year_is_the_next_such_day_today_included(typed, now, day):
+    when = parse_typed(typed, "Asia/Shanghai", now)
+    assert when.all_day and when.starts_at == day.replace(tzinfo=UTC), when
+
+
+@pytest.mark.parametrize(("typed", "now", "says"), [
+    ("2031-12-08 18:00-20:00", MONDAY, "can't read"),  # a range: -20:00 is no UTC offset
+    ("12月32日", MONDAY, "can't read"),  # not the 1st of December 2032
+    ("0月5日", MONDAY, "can't read"),
+    ("2月30日", MONDAY, "can't read"),
+    ("31号", datetime(2031, 11, 30, 10, tzinfo=SHANGHAI), "can't read"),
+    ("这周五下午6点", SATURDAY, "in the past"),  # yesterday, not next week's
+])
+def test_a_chinese_time_that_names_no_moment_to_come_is_refused(typed, now, says):
+    with pytest.raises(InvalidValue, match=says):
+        parse_typed(typed, "Asia/Shanghai", now)
+
+
+def test_an_end_typed_as_a_weekday_is_on_the_starts_day_when_it_can_be():
+    start = datetime(2031, 12, 5, 18, tzinfo=SHANGHAI)
+    when = parse_typed("周五晚上8点", "Asia/Shanghai", MONDAY, after=start)
+    assert when.starts_at == datetime(2031, 12, 5, 20, tzinfo=SHANGHAI)
+
+
 @pytest.mark.parametrize("code", ["en-US", "en-GB", "zh-CN", "zh-TW"])
 def test_every_example_a_refusal_gives_in_any_language_is_read(code):
     from bot.i18n import language
