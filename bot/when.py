@@ -415,9 +415,11 @@ _YEAR_WRITTEN = re.compile(r"(?<!\d)(?:19|20|21)\d\d(?!\d)")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _ZH_CLOCK = re.compile(_CLOCK)
 _ZH_YMD = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
-_ZH_MD = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
-_ZH_DAY = re.compile(r"(?<![\d月])(\d{1,2})\s*[日号]")  # "8日": the 8th, not "8 days"
-_ZH_WEEKDAY = re.compile(r"(下个?|这个?|本)?\s*(?:周|星期|礼拜)([一二三四五六日天1-7])")
+NUMERAL_CHARACTERS = "零〇一二三四五六七八九十两"
+_ZH_MD = re.compile(rf"(\d{{1,2}}|{NUMERAL})\s*月\s*(\d{{1,2}}|{NUMERAL})\s*[日号]")
+# "8日", "八号": the 8th, not "8 days"
+_ZH_DAY = re.compile(rf"(?<![\d月{NUMERAL_CHARACTERS}])(\d{{1,2}}|{NUMERAL})\s*[日号]")
+_ZH_WEEKDAY = re.compile(r"(下下个?|下个?|这个?|本)?\s*(?:周|星期|礼拜)([一二三四五六日天1-7])")
 _WEEKDAY_INDEX = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6,
                   **{str(n): n - 1 for n in range(1, 8)}}
 # Typed on a Chinese keyboard: full-width digits and colon; "今晚" for "今天晚上"; the
@@ -465,8 +467,9 @@ def _typed_in_chinese(text: str, today: date) -> _Typed:
 
     def day_of_month(found: re.Match[str]) -> str:
         first = today.replace(day=1)
-        month = first if int(found[1]) >= today.day else (first + timedelta(days=31))
-        return day(month.year, month.month, int(found[1]))
+        wanted = number(found[1])
+        month = first if wanted >= today.day else (first + timedelta(days=31))
+        return day(month.year, month.month, wanted)
 
     def weekday(found: re.Match[str]) -> str:
         nonlocal weekly
@@ -474,15 +477,15 @@ def _typed_in_chinese(text: str, today: date) -> _Typed:
             return " "
         index, which = _WEEKDAY_INDEX[found[2]], found[1] or ""
         monday = today - timedelta(days=today.weekday())  # weeks begin on Monday in China
-        if which.startswith("下"):
-            return f" {monday + timedelta(days=7 + index)} "
+        if which.startswith("下"):  # next week's; 下下周五 the week after's
+            return f" {monday + timedelta(days=7 * which.count('下') + index)} "
         if which:  # this week's, even when it is over (then refused as past)
             return f" {monday + timedelta(days=index)} "
         weekly = True
         return f" {today + timedelta(days=(index - today.weekday()) % 7)} "
 
     read = _ZH_YMD.sub(lambda m: day(int(m[1]), int(m[2]), int(m[3])), read)
-    read = _ZH_MD.sub(lambda m: day(None, int(m[1]), int(m[2])), read)
+    read = _ZH_MD.sub(lambda m: day(None, number(m[1]), number(m[2])), read)
     read = _ZH_DAY.sub(day_of_month, read)
     read = _ZH_RELATIVE_DAY.sub(
         lambda m: day(None, *(today + timedelta(days=_DAYS_FROM_TODAY[m[1]])).timetuple()[1:3]),

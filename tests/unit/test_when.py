@@ -586,6 +586,8 @@ FRIDAY, SATURDAY = MONDAY + timedelta(days=4), MONDAY + timedelta(days=5)
     ("18点整", MONDAY, datetime(2031, 12, 1, 18)),
     ("下午6点钟", MONDAY, datetime(2031, 12, 1, 18)),
     ("星期5下午3点", MONDAY, datetime(2031, 12, 5, 15)),
+    ("十二月八日下午三点", MONDAY, datetime(2031, 12, 8, 15)),  # numerals for the date too
+    ("下下周一上午10点", MONDAY, datetime(2031, 12, 15, 10)),  # the week after next
     ("12月8日（星期一）下午6点", MONDAY, datetime(2031, 12, 8, 18)),
     ("12月1日下午6点", MONDAY, datetime(2031, 12, 1, 18)),  # today, not next year
     ("周五下午6点", FRIDAY, datetime(2031, 12, 5, 18)),  # today's Friday, still to come
@@ -601,6 +603,8 @@ def test_a_time_typed_as_chinese_keyboards_and_speakers_write_it(script, typed, 
 @pytest.mark.parametrize(("typed", "now", "day"), [
     ("12月1日", MONDAY, datetime(2031, 12, 1)),  # today
     ("15号", MONDAY, datetime(2031, 12, 15)),
+    ("二十号", MONDAY, datetime(2031, 12, 20)),
+    ("3号", datetime(2031, 12, 31, 10, tzinfo=SHANGHAI), datetime(2032, 1, 3)),  # next month's
     ("周五", FRIDAY, datetime(2031, 12, 5)),  # today
     ("星期5", MONDAY, datetime(2031, 12, 5)),
 ])
@@ -613,6 +617,7 @@ def test_a_chinese_date_without_a_year_is_the_next_such_day_today_included(typed
     ("2031-12-08 18:00-20:00", MONDAY, "can't read"),  # a range: -20:00 is no UTC offset
     ("12月32日", MONDAY, "can't read"),  # not the 1st of December 2032
     ("0月5日", MONDAY, "can't read"),
+    ("十三月一日", MONDAY, "can't read"),
     ("2月30日", MONDAY, "can't read"),
     ("31号", datetime(2031, 11, 30, 10, tzinfo=SHANGHAI), "can't read"),
     ("这周五下午6点", SATURDAY, "in the past"),  # yesterday, not next week's
