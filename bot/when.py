@@ -374,7 +374,8 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
     zone = server_zone(zone_name)
     base = after or now
     # 周五下午6点 -> 2026-12-04 18:00
-    typed = _typed_in_chinese(written, base.astimezone(zone).date())
+    today = base.astimezone(zone).date()
+    typed = _weekday_alone(written, today) or _typed_in_chinese(written, today)
     read = typed.text
     value = None if read is None else _read_typed(read, typed.late, zone, base)
     if read is None or value is None:
@@ -393,7 +394,9 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
                                earliest=EARLIEST_YEAR, latest=LATEST_YEAR)
     else:
         value = value.astimezone(zone)
-    last_moment = value + timedelta(days=1) if all_day else value
+    # an all-day date is over at the end of that day in the server's zone
+    last_moment = (datetime.combine(value.date() + timedelta(days=1), time(0), zone)
+                   if all_day else value)
     if typed.weekly and last_moment <= base:  # "周五上午9点" on a Friday at 10
         value, last_moment = value + timedelta(days=7), last_moment + timedelta(days=7)
     if not _YEAR_WRITTEN.search(written) and last_moment <= base:
@@ -436,6 +439,24 @@ class _Typed(NamedTuple):
     text: str | None  # None: a date no calendar has (2月30日, 12月32日)
     late: bool = False  # a night hour past midnight (晚上12点): the day after its date
     weekly: bool = False  # a weekday alone ("周五"): next week's once today's is past
+
+
+_EN_WEEKDAY = re.compile(
+    r"(?:this\s+)?(mon|tue|wed|thu|fri|sat|sun)(?:day|sday|nesday|rsday|r|rs|s|urday)?\.?,?"
+    r"(?:\s+(?:at\s+)?(\S.*))?", re.I)
+_EN_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _weekday_alone(text: str, today: date) -> _Typed | None:
+    """"friday 6pm", "Fri 18:00", "this friday": the next such day, today included (as
+    周五 is), where dateparser skips today; a week later once today's moment is past.
+    An end typed "friday 8pm" for a Friday 6pm start is that evening, not a week on."""
+    found = _EN_WEEKDAY.fullmatch(text)
+    if found is None or (found[2] is not None and not _CLOCK_ONLY.fullmatch(found[2])):
+        return None
+    index = _EN_WEEKDAYS.index(found[1].lower())
+    day = today + timedelta(days=(index - today.weekday()) % 7)
+    return _Typed(f"{day} {found[2] or ''}".strip(), weekly=True)
 
 
 def _typed_in_chinese(text: str, today: date) -> _Typed:

@@ -627,10 +627,31 @@ def test_a_chinese_time_that_names_no_moment_to_come_is_refused(typed, now, says
         parse_typed(typed, "Asia/Shanghai", now)
 
 
-def test_an_end_typed_as_a_weekday_is_on_the_starts_day_when_it_can_be():
-    start = datetime(2031, 12, 5, 18, tzinfo=SHANGHAI)
-    when = parse_typed("周五晚上8点", "Asia/Shanghai", MONDAY, after=start)
+@pytest.mark.parametrize("typed", ["周五晚上8点", "friday 8pm", "Fri 20:00"])
+def test_an_end_typed_as_a_weekday_is_on_the_starts_day_when_it_can_be(typed):
+    start = datetime(2031, 12, 5, 18, tzinfo=SHANGHAI)  # not a week-long event
+    when = parse_typed(typed, "Asia/Shanghai", MONDAY, after=start)
     assert when.starts_at == datetime(2031, 12, 5, 20, tzinfo=SHANGHAI)
+
+
+def test_a_typed_date_is_past_once_its_day_is_over_in_the_servers_zone():
+    # 00:30 on December 3 in Shanghai, 16:30 on December 2 in UTC: yesterday is over.
+    with pytest.raises(InvalidValue, match="2031-12-02, in the past"):
+        parse_typed("yesterday", "Asia/Shanghai", datetime(2031, 12, 2, 16, 30, tzinfo=UTC))
+    # 21:00 on December 1 in New York, 02:00 on December 2 in UTC: today still runs.
+    when = parse_typed("today", "America/New_York", datetime(2031, 12, 2, 2, tzinfo=UTC))
+    assert when.all_day and when.starts_at == datetime(2031, 12, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("friday 6pm", datetime(2031, 12, 5, 18)),  # today's, still to come
+    ("this friday at 18:00", datetime(2031, 12, 5, 18)),
+    ("Fri 9am", datetime(2031, 12, 12, 9)),  # today's is past: next week's
+    ("Monday, 9:30am", datetime(2031, 12, 8, 9, 30)),
+])
+def test_a_weekday_typed_in_english_counts_today_as_chinese_does(typed, meant):
+    when = parse_typed(typed, "Asia/Shanghai", FRIDAY)
+    assert not when.all_day and when.starts_at == meant.replace(tzinfo=SHANGHAI), when
 
 
 @pytest.mark.parametrize("code", ["en-US", "en-GB", "zh-CN", "zh-TW"])
