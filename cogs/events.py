@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import io
@@ -134,6 +135,7 @@ class SpeakerPager(discord.ui.View):
         # The interaction whose token edits the message last: the command's, then each
         # click's (a token lives 15 minutes, and every click restarts the pager's timeout).
         self.latest: Interaction | None = None
+        self.turning = asyncio.Lock()
         key = held.hold(self)
         self.previous: discord.ui.Button[SpeakerPager] = discord.ui.Button(
             label=lang._("Previous"), emoji="◀️", row=0,
@@ -167,42 +169,49 @@ class SpeakerPager(discord.ui.View):
             ephemeral=True)
         return False
 
-    async def turn_to(self, interaction: Interaction, page: int) -> None:
-        """Show `page` of the pages as the member last saw them. The event is read again
-        first: after an edit the bios are shown as they are now, at the same person; after
-        a deletion the message says the event is gone."""
-        store = interaction.client.store
-        try:
-            event = await store.run(store.events.get_event, self.event.guild_id, self.event.id)
-        except EventNotFound:
-            self.stop()
-            await interaction.response.edit_message(
-                content=self.lang._("**{title}** was cancelled; these pages are gone.",
-                                    title=safe(self.event.title)), embed=None, view=None)
-            return
-        page = max(0, min(page, len(self.pages) - 1))
-        pages = speakers_pages(self.lang, event)  # the same list while the people are
-        if pages is not self.pages:
-            page = same_people_page(self.event, self.pages[page], event, pages)
-            self.event, self.pages = event, pages
-        self.page = page
-        self.refresh()
-        await interaction.response.edit_message(embed=self.embed, view=self)
-        self.latest = interaction
+    async def turn_to(self, interaction: Interaction, target: Callable[[], int]) -> None:
+        """Show the page `target()` names among the pages as the member last saw them.
+        The event is read again first: after an edit the bios are shown as they are now,
+        at the same person; after a deletion the message says the event is gone. Clicks
+        are taken one at a time: two quick Nexts turn two pages."""
+        async with self.turning:
+            page = max(0, min(target(), len(self.pages) - 1))
+            store = interaction.client.store
+            try:
+                event = await store.run(store.events.get_event, self.event.guild_id,
+                                        self.event.id)
+            except EventNotFound:
+                self.stop()
+                await interaction.response.edit_message(
+                    content=self.lang._("**{title}** was cancelled; these pages are gone.",
+                                        title=safe(self.event.title)), embed=None, view=None)
+                return
+            pages = speakers_pages(self.lang, event)  # the same list while it reads the same
+            if pages is not self.pages:
+                page = same_people_page(self.event, self.pages, page, event, pages)
+                self.event, self.pages = event, pages
+            self.page = page
+            if len(pages) == 1:  # nothing left to turn (or nobody left to jump to)
+                self.stop()
+                await interaction.response.edit_message(embed=self.embed, view=None)
+                return
+            self.refresh()
+            await interaction.response.edit_message(embed=self.embed, view=self)
+            self.latest = interaction
 
     async def on_error(self, interaction: Interaction, error: Exception,
                        item: discord.ui.Item) -> None:
         await report_error(interaction, error)
 
     async def on_previous(self, interaction: Interaction) -> None:
-        await self.turn_to(interaction, self.page - 1)
+        await self.turn_to(interaction, lambda: self.page - 1)
 
     async def on_next(self, interaction: Interaction) -> None:
-        await self.turn_to(interaction, self.page + 1)
+        await self.turn_to(interaction, lambda: self.page + 1)
 
     async def on_jump(self, interaction: Interaction) -> None:
-        person = int(self.jump.values[0])
-        await self.turn_to(interaction, next(
+        person = int(self.jump.values[0])  # this click's choice, before another's arrives
+        await self.turn_to(interaction, lambda: next(
             (n for n, page in enumerate(self.pages) if person in page.people), self.page))
 
     async def on_timeout(self) -> None:
@@ -212,13 +221,26 @@ class SpeakerPager(discord.ui.View):
                 await self.latest.edit_original_response(view=None)
 
 
-def same_people_page(old: Event, shown: SpeakerPage, event: Event,
+def same_people_page(old: Event, old_pages: list[SpeakerPage], page: int, event: Event,
                      pages: list[SpeakerPage]) -> int:
-    """The page of `pages` (of `event`, as it is now) showing someone `shown` showed (of
-    `old`); the first page when all of them are gone."""
-    names = {old.people[i].name for i in shown.people}
-    return next((n for n, page in enumerate(pages)
-                 if any(event.people[i].name in names for i in page.people)), 0)
+    """Page `page` of `old_pages` (of `old`) among `pages` (of `event`, as it is now):
+    the same page where the people read the same (another field changed); else the page
+    with the same part of the same person's bio (a bio may run over several pages; a
+    name may be both a moderator's and a speaker's), else of someone of that name; the
+    first page when they are all gone."""
+    if old.people == event.people and len(old_pages) == len(pages):
+        return page
+    if not old_pages[page].people:
+        return 0
+    shown_first = old.people[old_pages[page].people[0]]
+    part = sum(old_pages[page].people[0] in shown.people for shown in old_pages[:page])
+    for same in (lambda p: (p.name, p.role) == (shown_first.name, shown_first.role),
+                 lambda p: p.name == shown_first.name):
+        found = [n for n, shown in enumerate(pages)
+                 if any(same(event.people[i]) for i in shown.people)]
+        if found:
+            return found[min(part, len(found) - 1)]
+    return 0
 
 
 def speakers_reply(lang: Language, event: Event, owner_id: int, held: Held

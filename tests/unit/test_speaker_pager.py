@@ -1,7 +1,10 @@
-"""`/event speakers`' pager takes its dead buttons away with a token that still works."""
+"""`/event speakers`' pager: it takes its dead buttons away with a token that still
+works, and turns the pages of the event as it is now."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
@@ -9,7 +12,13 @@ from bot.adapters.held import Held
 from bot.i18n import language
 from bot.models import Event
 from bot.pages import Person
-from cogs.events import PAGER_PREFIX, pages_expired, speakers_reply
+from cogs.events import (
+    PAGER_PREFIX,
+    pages_expired,
+    same_people_page,
+    speakers_pages,
+    speakers_reply,
+)
 
 
 class Asked:
@@ -22,27 +31,30 @@ class Asked:
             run=self._run, events=SimpleNamespace(get_event=lambda guild_id, event_id: event)))
         self.response = SimpleNamespace(edit_message=self._answered)
         self.edits: list[dict] = []
+        self.answers: list[dict] = []
 
-    async def _answered(self, **_: object) -> None:
-        pass
+    async def _answered(self, **fields: object) -> None:
+        self.answers.append(fields)
 
     @staticmethod
     async def _run(read, *args):
+        await asyncio.sleep(0)  # the read's turn of the event loop, as the store's
         return read(*args)
 
     async def edit_original_response(self, **fields: object) -> None:
         self.edits.append(fields)
 
 
-def panel(people: int) -> Event:
+def panel(people: int | tuple[Person, ...]) -> Event:
+    if isinstance(people, int):
+        people = tuple(Person(f"Speaker {n}", "speaker", "A bio. " * 200) for n in range(people))
     return Event(
         id=1, guild_id=1, slug="panel", title="Panel", venue=None, link=None,
         starts_at=datetime(2030, 5, 1, 18, tzinfo=UTC), ends_at=None, capacity=10, confirmed=0,
         waitlisted=0, registration_open=True, closed_reason=None, description="About.",
         recap_summary="", language=None, translation=None, off_the_record=False,
-        access_notes=(), has_recap=False, people=tuple(
-            Person(f"Speaker {n}", "speaker", "A bio. " * 200) for n in range(people)),
-        takeaways=(), all_day=False, archived=False)
+        access_notes=(), has_recap=False, people=people, takeaways=(), all_day=False,
+        archived=False)
 
 
 async def test_the_pager_times_out_through_the_last_click_whose_token_still_lives():
@@ -57,3 +69,52 @@ async def test_the_pager_times_out_through_the_last_click_whose_token_still_live
     await pager.on_next(second)
     await pager.on_timeout()
     assert (command.edits, first.edits, second.edits) == ([], [], [{"view": None}])
+
+
+def start(event: Event):
+    _, pager = speakers_reply(language("en-US"), event, 7, Held(PAGER_PREFIX, pages_expired))
+    assert pager is not None
+    return pager
+
+
+async def test_two_quick_clicks_turn_two_pages():
+    event = panel(12)
+    pager = start(event)
+    await asyncio.gather(pager.on_next(Asked(7, event)), pager.on_next(Asked(7, event)))
+    assert pager.page == 2
+
+
+async def test_a_pager_whose_event_has_nobody_left_shows_that_page_without_its_buttons():
+    pager = start(panel(12))
+    click = Asked(7, panel(0))
+    await pager.on_next(click)
+    [answer] = click.answers
+    assert answer["view"] is None and pager.is_finished()  # an empty menu Discord refuses
+    assert answer["embed"].description == "This event's page names no speakers."
+
+
+LONG = "A long bio. " * 1500  # over several pages
+
+
+def pages_of(event: Event):
+    return speakers_pages(language("en-US"), event)
+
+
+def test_an_edit_that_leaves_the_people_as_they_were_keeps_the_page():
+    before = panel((Person("Ann Lee", "moderator", LONG), Person("Bo Tan", "speaker", "Bio.")))
+    after = dataclasses.replace(before, capacity=99, venue="Hall B")
+    old, new = pages_of(before), pages_of(after)
+    assert len(old) > 3
+    assert same_people_page(before, old, 2, after, new) == 2  # Ann's bio, its third page
+
+
+def test_the_same_part_of_the_same_persons_bio_is_found_after_their_people_changed():
+    li_mod, li_speaker = Person("Li Wei", "moderator", LONG), Person("Li Wei", "speaker", LONG)
+    before = panel((li_mod, li_speaker))
+    after = panel((Person("New Comer", "moderator", "Bio."), li_mod,
+                   dataclasses.replace(li_speaker, bio=LONG + "Edited.")))
+    old, new = pages_of(before), pages_of(after)
+    speaker_pages = [n for n, page in enumerate(old) if 1 in page.people]
+    moved = same_people_page(before, old, speaker_pages[1], after, new)
+    assert new[moved].people[0] == 2  # the speaker Li Wei, not the moderator
+    assert sum(2 in page.people for page in new[:moved]) == 1  # their bio's second page
