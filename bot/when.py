@@ -22,6 +22,7 @@ whose own offset is the server's on that date, or its standard time's, wins. Whe
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
@@ -228,7 +229,7 @@ def _clock(groups: tuple[str | None, ...]) -> _Clock | None:
     elif period in ("下午", "傍晚", "晚上"):
         mer = "pm"
     elif period in ("上午", "早上", "凌晨"):
-        mer = "am"
+        mer = "am" if hour else None  # 凌晨0点: midnight, as a 24-hour clock writes it
     elif period == "中午":
         mer = "pm" if hour < 6 or hour == 12 else "am"
     explicit = bool(minute or hour_mark or meridiem or period)
@@ -417,6 +418,7 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
 _YEAR_WRITTEN = re.compile(r"(?<!\d)(?:19|20|21)\d\d(?!\d)")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _ZH_CLOCK = re.compile(_CLOCK)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ZH_YMD = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
 NUMERAL_CHARACTERS = "零〇一二三四五六七八九十两"
 _ZH_MD = re.compile(rf"(\d{{1,2}}|{NUMERAL})\s*月\s*(\d{{1,2}}|{NUMERAL})\s*[日号]")
@@ -475,22 +477,27 @@ def _typed_in_chinese(text: str, today: date) -> _Typed:
     impossible = dated = weekly = False
 
     def day(year: int | None, month: int, day_of_month: int) -> str:
+        """The date, as ISO; without a year, the next such date, today included (2月29日
+        the next leap year's)."""
         nonlocal impossible, dated
         dated = True
-        try:
-            found = date(year or today.year, month, day_of_month)
-            if year is None and found < today:
-                found = date(today.year + 1, month, day_of_month)
-        except ValueError:
-            impossible = True
-            return ""
-        return f" {found.isoformat()} "
+        for candidate in [year] if year is not None else range(today.year, today.year + 9):
+            with contextlib.suppress(ValueError):
+                found = date(candidate, month, day_of_month)
+                if year is not None or found >= today:
+                    return f" {found.isoformat()} "
+        impossible = True
+        return ""
 
     def day_of_month(found: re.Match[str]) -> str:
-        first = today.replace(day=1)
-        wanted = number(found[1])
-        month = first if wanted >= today.day else (first + timedelta(days=31))
-        return day(month.year, month.month, wanted)
+        """"30号": the next month's 30th, today included, that has one."""
+        month = today.replace(day=1)
+        for _ in range(12):
+            with contextlib.suppress(ValueError):
+                if month.replace(day=number(found[1])) >= today:
+                    return day(month.year, month.month, number(found[1]))
+            month = (month + timedelta(days=31)).replace(day=1)
+        return day(today.year, 0, 0)  # no month has it
 
     def weekday(found: re.Match[str]) -> str:
         nonlocal weekly
@@ -527,6 +534,8 @@ def _typed_in_chinese(text: str, today: date) -> _Typed:
         return f" {hour:02d}:{written.minute:02d} "
 
     read = _ZH_CLOCK.sub(clock, read)
+    # 晚上12点 with a date is that date's night; alone, the next midnight already
+    late = late and bool(_ISO_DATE.search(read))
     return _Typed(None if impossible else " ".join(read.split()), late, weekly)
 
 

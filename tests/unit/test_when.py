@@ -38,6 +38,8 @@ def utc(*args: int) -> datetime:
      utc(2026, 12, 1, 12)),
     ("2026年12月1日 下午6点半 北京时间", None, utc(2026, 12, 1, 10, 30), None),
     ("2026年12月1日 下午6點半 北京時間", None, utc(2026, 12, 1, 10, 30), None),  # traditional
+    ("2026年12月8日 凌晨0点30分", "Asia/Shanghai", utc(2026, 12, 7, 16, 30), None),
+    ("2026年12月8日 傍晚6点", "Asia/Shanghai", utc(2026, 12, 8, 10), None),
     ("2026年12月5日（週五）下午3點30分至5點", "Asia/Taipei", utc(2026, 12, 5, 7, 30),
      utc(2026, 12, 5, 9)),
     ("June 3, 2026, 6:00 PM PDT", None, utc(2026, 6, 4, 1), None),
@@ -577,6 +579,8 @@ FRIDAY, SATURDAY = MONDAY + timedelta(days=4), MONDAY + timedelta(days=5)
     ("12月8日晚上12点", MONDAY, datetime(2031, 12, 9, 0)),  # the night of the 8th
     ("周五晚上1点", MONDAY, datetime(2031, 12, 6, 1)),
     ("凌晨1点", MONDAY, datetime(2031, 12, 2, 1)),
+    ("明天凌晨0点30分", MONDAY, datetime(2031, 12, 2, 0, 30)),
+    ("晚上12点 UTC", MONDAY, datetime(2031, 12, 2, 8)),  # the next midnight, in UTC
     ("傍晚6点", MONDAY, datetime(2031, 12, 1, 18)),
     ("8号下午3点", MONDAY, datetime(2031, 12, 8, 15)),  # the 8th, not in eight days
     ("1号下午3点", MONDAY, datetime(2031, 12, 1, 15)),  # this month's, today
@@ -605,6 +609,10 @@ def test_a_time_typed_as_chinese_keyboards_and_speakers_write_it(script, typed, 
     ("15号", MONDAY, datetime(2031, 12, 15)),
     ("二十号", MONDAY, datetime(2031, 12, 20)),
     ("3号", datetime(2031, 12, 31, 10, tzinfo=SHANGHAI), datetime(2032, 1, 3)),  # next month's
+    ("30号", datetime(2031, 1, 31, 10, tzinfo=SHANGHAI), datetime(2031, 3, 30)),  # none in Feb
+    ("31号", datetime(2031, 11, 15, 10, tzinfo=SHANGHAI), datetime(2031, 12, 31)),
+    ("2月29日", datetime(2027, 2, 28, 10, tzinfo=SHANGHAI), datetime(2028, 2, 29)),  # a leap year's
+    ("2月29日", datetime(2028, 3, 1, 10, tzinfo=SHANGHAI), datetime(2032, 2, 29)),
     ("周五", FRIDAY, datetime(2031, 12, 5)),  # today
     ("星期5", MONDAY, datetime(2031, 12, 5)),
 ])
@@ -619,7 +627,7 @@ def test_a_chinese_date_without_a_year_is_the_next_such_day_today_included(typed
     ("0月5日", MONDAY, "can't read"),
     ("十三月一日", MONDAY, "can't read"),
     ("2月30日", MONDAY, "can't read"),
-    ("31号", datetime(2031, 11, 30, 10, tzinfo=SHANGHAI), "can't read"),
+    ("32号", MONDAY, "can't read"),
     ("这周五下午6点", SATURDAY, "in the past"),  # yesterday, not next week's
 ])
 def test_a_chinese_time_that_names_no_moment_to_come_is_refused(typed, now, says):
