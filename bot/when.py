@@ -398,7 +398,9 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
     # an all-day date is over at the end of that day in the server's zone
     last_moment = (datetime.combine(value.date() + timedelta(days=1), time(0), zone)
                    if all_day else value)
-    if typed.weekly and last_moment <= base:  # "周五上午9点" on a Friday at 10
+    # "周五上午9点" typed on a Friday at 10 is next week's; an end is never rolled past
+    # its start's week (a Friday 5pm end for a Friday 6pm start is a mistake to say)
+    if typed.weekly and after is None and last_moment <= base:
         value, last_moment = value + timedelta(days=7), last_moment + timedelta(days=7)
     if not _YEAR_WRITTEN.search(written) and last_moment <= base:
         # a date typed is a date; a time, in the zone it was read in, named as the server

@@ -642,6 +642,13 @@ def test_an_end_typed_as_a_weekday_is_on_the_starts_day_when_it_can_be(typed):
     assert when.starts_at == datetime(2031, 12, 5, 20, tzinfo=SHANGHAI)
 
 
+@pytest.mark.parametrize("typed", ["周五下午5点", "friday 5pm"])
+def test_an_end_typed_as_a_weekday_before_the_start_is_refused_not_moved_a_week(typed):
+    start = datetime(2031, 12, 5, 18, tzinfo=SHANGHAI)
+    with pytest.raises(InvalidValue, match="before the start"):
+        parse_typed(typed, "Asia/Shanghai", MONDAY, after=start)
+
+
 def test_a_typed_date_is_past_once_its_day_is_over_in_the_servers_zone():
     # 00:30 on December 3 in Shanghai, 16:30 on December 2 in UTC: yesterday is over.
     with pytest.raises(InvalidValue, match="2031-12-02, in the past"):
