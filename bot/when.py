@@ -493,13 +493,20 @@ def _typed_in_chinese(text: str, today: date) -> _Typed:
 
     def day_of_month(found: re.Match[str]) -> str:
         """"30号": the next month's 30th, today included, that has one."""
-        month = today.replace(day=1)
+        nonlocal impossible
+        wanted, month = number(found[1]), today.replace(day=1)
         for _ in range(12):
             with contextlib.suppress(ValueError):
-                if month.replace(day=number(found[1])) >= today:
-                    return day(month.year, month.month, number(found[1]))
+                if month.replace(day=wanted) >= today:
+                    return day(month.year, month.month, wanted)
             month = (month + timedelta(days=31)).replace(day=1)
-        return day(today.year, 0, 0)  # no month has it
+        impossible = True  # no month has it
+        return ""
+
+    def days_from_today(found: re.Match[str]) -> str:
+        """"明天": tomorrow's date."""
+        wanted = today + timedelta(days=_DAYS_FROM_TODAY[found[1]])
+        return day(wanted.year, wanted.month, wanted.day)
 
     def weekday(found: re.Match[str]) -> str:
         nonlocal weekly
@@ -517,9 +524,7 @@ def _typed_in_chinese(text: str, today: date) -> _Typed:
     read = _ZH_YMD.sub(lambda m: day(int(m[1]), int(m[2]), int(m[3])), read)
     read = _ZH_MD.sub(lambda m: day(None, number(m[1]), number(m[2])), read)
     read = _ZH_DAY.sub(day_of_month, read)
-    read = _ZH_RELATIVE_DAY.sub(
-        lambda m: day(None, *(today + timedelta(days=_DAYS_FROM_TODAY[m[1]])).timetuple()[1:3]),
-        read)
+    read = _ZH_RELATIVE_DAY.sub(days_from_today, read)
     read = _ZH_WEEKDAY.sub(weekday, read)
     late = False
 
