@@ -376,7 +376,7 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
     base = after or now
     # 周五下午6点 -> 2026-12-04 18:00
     today = base.astimezone(zone).date()
-    typed = _weekday_alone(written, today) or _typed_in_chinese(written, today)
+    typed = _english_day(written, today) or _typed_in_chinese(written, today)
     read = typed.text
     value = None if read is None else _read_typed(read, typed.late, zone, base)
     if read is None or value is None:
@@ -445,22 +445,80 @@ class _Typed(NamedTuple):
     weekly: bool = False  # a weekday alone ("周五"): next week's once today's is past
 
 
-_EN_WEEKDAY = re.compile(
-    r"(?:this\s+)?(mon|tue|wed|thu|fri|sat|sun)(?:day|sday|nesday|rsday|r|rs|s|urday)?\.?,?"
-    r"(?:\s+(?:at\s+)?(\S.*))?", re.I)
 _EN_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+def _en_day(n: int) -> str:
+    """A day as English writes it, its groups named with `n` (a pattern has it twice)."""
+    months = _MONTH[1:_MONTH.rindex(")")]
+    return (rf"(?:this\s+)?(?P<weekday{n}>mon|tue|wed|thu|fri|sat|sun)"
+            rf"(?:day|sday|nesday|rsday|r|rs|s|urday)?\.?|(?P<word{n}>today|tomorrow|tonight)|"
+            rf"(?P<month{n}>{months})\.?\s+(?P<day{n}>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)|"
+            rf"(?P<day_first{n}>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?"
+            rf"(?P<month_after{n}>{months})\.?")
 
 
-def _weekday_alone(text: str, today: date) -> _Typed | None:
-    """"friday 6pm", "Fri 18:00", "this friday": the next such day, today included (as
-    周五 is), where dateparser skips today; a week later once today's moment is past.
-    An end typed "friday 8pm" for a Friday 6pm start is that evening, not a week on."""
-    found = _EN_WEEKDAY.fullmatch(text)
-    if found is None or (found[2] is not None and not _CLOCK_ONLY.fullmatch(found[2])):
+_EN_CLOCK = r"\d{1,2}(?:[:.]\d{2})?\s*[ap]\.?m\.?|\d{1,2}[:.]\d{2}|noon|midnight|\d{1,2}"
+# "friday 6pm", "tomorrow at 9:30", "Dec 4 10am", "6pm on friday": a day this reader counts
+# itself (dateparser skips today, and reads "friday at 7" as July)
+_EN_DAY_AND_CLOCK = re.compile(
+    rf"(?:{_en_day(1)})[.,]?(?:\s+(?:at\s+)?(?P<clock1>{_EN_CLOCK}))?|"
+    rf"(?:at\s+)?(?P<clock2>{_EN_CLOCK}),?\s+(?:on\s+)?(?:{_en_day(2)})", re.I)
+_EN_CLOCK_PARTS = re.compile(r"(\d{1,2})(?:[:.](\d{2}))?\s*(?:([ap])\.?m\.?)?", re.I)
+
+
+def _english_day(text: str, today: date) -> _Typed | None:
+    """A day typed in English ("friday", "tomorrow", "Dec 4", "4th of December"), with a
+    clock or none, as ISO: the next such day, today included (as 周五 and 12月4日 are);
+    a weekday alone is next week's once today's moment is past. An hour alone ("friday
+    at 7": morning or evening?) is refused, except tonight's. None: not such a text."""
+    found = _EN_DAY_AND_CLOCK.fullmatch(text)
+    if found is None:
         return None
-    index = _EN_WEEKDAYS.index(found[1].lower())
-    day = today + timedelta(days=(index - today.weekday()) % 7)
-    return _Typed(f"{day} {found[2] or ''}".strip(), weekly=True)
+    parts = {key[:-1]: value for key, value in found.groupdict().items() if value is not None}
+    weekly = late = False
+    if "weekday" in parts:
+        index = _EN_WEEKDAYS.index(parts["weekday"].lower())
+        day: date | None = today + timedelta(days=(index - today.weekday()) % 7)
+        weekly = True
+    elif "word" in parts:
+        day = today + timedelta(days=parts["word"].lower() == "tomorrow")
+    else:
+        month = _MONTHS[(parts.get("month") or parts["month_after"]).lower().rstrip(".")]
+        day = _next_date(today, month, int(parts.get("day") or parts["day_first"]))
+    if day is None:
+        return _Typed(None)
+    clock = (parts.get("clock") or "").lower()
+    if not clock:
+        return _Typed(day.isoformat(), weekly=weekly)
+    if clock in ("noon", "midnight"):
+        hour, minute, late = (12, 0, False) if clock == "noon" else (0, 0, True)
+    else:
+        parsed = _EN_CLOCK_PARTS.fullmatch(clock)
+        if parsed is None:
+            return _Typed(None)
+        hours, minutes_written, meridiem = parsed.groups()
+        hour, minute = int(hours), int(minutes_written or 0)
+        if meridiem is None and minutes_written is None:  # an hour alone
+            if parts.get("word", "").lower() != "tonight" or not 1 <= hour <= 11:
+                return _Typed(None)
+            meridiem = "p"
+        if meridiem is not None:
+            if not 1 <= hour <= 12:
+                return _Typed(None)
+            hour = hour % 12 + (12 if meridiem == "p" else 0)
+        if hour > 23 or minute > 59:
+            return _Typed(None)
+    # "friday midnight": the night of Friday
+    return _Typed(f"{day.isoformat()} {hour:02d}:{minute:02d}", late=late, weekly=weekly)
+
+
+def _next_date(today: date, month: int, day_of_month: int) -> date | None:
+    """The next such date, today included (29 February: the next leap year's)."""
+    for year in range(today.year, today.year + 9):
+        with contextlib.suppress(ValueError):
+            found = date(year, month, day_of_month)
+            if found >= today:
+                return found
+    return None
 
 
 def _typed_in_chinese(text: str, today: date) -> _Typed:
@@ -567,17 +625,20 @@ _ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
                   r"(?:Z|[+\-]\d{2}(?::?\d{2})?)?)?")
 
 
-_CLOCK_ONLY = re.compile(r"(\d{1,2})(?::(\d{2}))?\s*([ap])\.?m\.?|(\d{1,2}):(\d{2})", re.I)
+_CLOCK_ONLY = re.compile(r"(?:at\s+)?(?:(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?m\.?|"
+                         r"(\d{1,2}):(\d{2})|(noon)|(midnight))", re.I)
 
 
 def _clock_only(text: str, zone: tzinfo, base: datetime) -> datetime | None:
-    """A bare time of day ("8pm", "20:00"): the first such moment after `base` (dateparser
-    puts it on odd days)."""
+    """A bare time of day ("8pm", "at 20:00", "noon"): the first such moment after `base`
+    (dateparser puts it on odd days, a day late in zones ahead of UTC)."""
     match = _CLOCK_ONLY.fullmatch(text)
     if match is None:
         return None
-    hour, minute, meridiem, hour24, minute24 = match.groups()
-    if hour24 is not None:
+    hour, minute, meridiem, hour24, minute24, noon, midnight = match.groups()
+    if noon or midnight:
+        hour, minute = (12 if noon else 0), 0
+    elif hour24 is not None:
         hour, minute = int(hour24), int(minute24)
     else:
         hour, minute = int(hour), int(minute or 0)

@@ -658,6 +658,49 @@ def test_a_typed_date_is_past_once_its_day_is_over_in_the_servers_zone():
     assert when.all_day and when.starts_at == datetime(2031, 12, 1, tzinfo=UTC)
 
 
+THURSDAY = MONDAY + timedelta(days=3, hours=1)  # 11:00 in Shanghai, 03:00 in UTC
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("at 6pm", datetime(2031, 12, 4, 18)),  # today, though the zone is ahead of UTC
+    ("6.30pm", datetime(2031, 12, 4, 18, 30)),
+    ("noon", datetime(2031, 12, 4, 12)),
+    ("tonight at 8", datetime(2031, 12, 4, 20)),
+    ("7pm tonight", datetime(2031, 12, 4, 19)),
+    ("tomorrow at noon", datetime(2031, 12, 5, 12)),
+    ("6pm on friday", datetime(2031, 12, 5, 18)),
+    ("friday midnight", datetime(2031, 12, 6, 0)),  # the night of Friday
+    ("Dec 4 6pm", datetime(2031, 12, 4, 18)),  # today, not next year
+    ("4th of December at 18:00", datetime(2031, 12, 4, 18)),
+])
+def test_a_time_typed_in_english_is_counted_from_today_in_the_servers_zone(typed, meant):
+    when = parse_typed(typed, "Asia/Shanghai", THURSDAY)
+    assert not when.all_day and when.starts_at == meant.replace(tzinfo=SHANGHAI), when
+
+
+@pytest.mark.parametrize(("typed", "says"), [
+    ("friday at 7", "can't read"),  # morning or evening? (dateparser: July)
+    ("tomorrow at 7", "can't read"),
+    ("Feb 30", "can't read"),
+    ("Dec 4 10am", "in the past"),  # today's, an hour ago (dateparser: next year's)
+])
+def test_an_english_day_with_an_hour_alone_or_gone_is_refused(typed, says):
+    with pytest.raises(InvalidValue, match=says):
+        parse_typed(typed, "Asia/Shanghai", THURSDAY)
+
+
+def test_an_english_date_without_a_year_is_today_or_the_next():
+    assert parse_typed("Dec 4", "Asia/Shanghai", THURSDAY).starts_at == utc(2031, 12, 4)
+    assert parse_typed("Feb 29", "Asia/Shanghai", THURSDAY).starts_at == utc(2032, 2, 29)
+
+
+@pytest.mark.parametrize("typed", ["10pm friday", "at 10pm"])
+def test_an_english_end_after_its_start_is_on_the_starts_day(typed):
+    start = datetime(2031, 12, 5, 18, tzinfo=SHANGHAI)
+    when = parse_typed(typed, "Asia/Shanghai", THURSDAY, after=start)
+    assert when.starts_at == datetime(2031, 12, 5, 22, tzinfo=SHANGHAI)
+
+
 @pytest.mark.parametrize(("typed", "meant"), [
     ("friday 6pm", datetime(2031, 12, 5, 18)),  # today's, still to come
     ("this friday at 18:00", datetime(2031, 12, 5, 18)),
