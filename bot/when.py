@@ -374,11 +374,13 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
                               "{example}"), name=name, most=MAX_TYPED, example=TYPED_EXAMPLE)
     zone = server_zone(zone_name)
     base = after or now
-    # 周五下午6点 -> 2026-12-04 18:00
-    today = base.astimezone(zone).date()
-    typed = _english_day(written, today) or _typed_in_chinese(written, today)
+    value, typed = None, _Typed(None)
+    settled = _typed_zone(written, zone, base)
+    if settled is not None and settled[0] is not None:  # "6pm CST": in that zone, by our readers
+        value, typed = _reading(settled[1], settled[0], base, natural=False)
+    if value is None and (settled is None or settled[0] is not None):
+        value, typed = _reading(written, zone, base, natural=True)
     read = typed.text
-    value = None if read is None else _read_typed(read, typed.late, zone, base)
     if read is None or value is None:
         raise InvalidValue(N_("I can't read {name} {written!r} as a time; type e.g. {example}"),
                            name=name, written=written, example=TYPED_EXAMPLE)
@@ -604,16 +606,48 @@ def _typed_in_chinese(text: str, today: date) -> _Typed:
     return _Typed(None if impossible else " ".join(read.split()), late, weekly)
 
 
-def _read_typed(read: str, late: bool, zone: ZoneInfo, base: datetime) -> datetime | None:
-    """The moment `read` (as `_typed_in_chinese` gives it) names, or None."""
+_TRAILING_ZONE = re.compile(rf"\s+(?:{_OFFSET}|({_ZONE_NAME}))\.?$", re.IGNORECASE)
+
+
+def _typed_zone(text: str, server: ZoneInfo, base: datetime
+                ) -> tuple[tzinfo | None, str] | None:
+    """The zone a typed time names at its end, read as a page's is ("6pm CST" is China's
+    in a server set to Asia/Shanghai, where dateparser reads US Central), and the text
+    before it; no zone for an offset no place has (UTC+15); None when it names none."""
+    found = _TRAILING_ZONE.search(text)
+    if found is None:
+        return None
+    sign, hours, minutes, name = found.groups()
+    zone: tzinfo
+    if name is not None:
+        zone, _ = _pick(ZONES[name.upper()], name, base.astimezone(server).date(), server)
+    elif int(hours) <= 14:
+        offset = timedelta(hours=int(hours), minutes=int(minutes or 0))
+        zone = timezone(-offset if sign in "-−" else offset)
+    else:
+        return None, text
+    return zone, text[:found.start()]
+
+
+def _reading(written: str, zone: tzinfo, base: datetime, *, natural: bool
+             ) -> tuple[datetime | None, _Typed]:
+    """The moment `written` names in `zone` (周五下午6点 -> 2026-12-04 18:00), and how it
+    was read; dateparser is asked only when `natural` (it needs the zone's IANA name)."""
+    today = base.astimezone(zone).date()
+    typed = _english_day(written, today) or _typed_in_chinese(written, today)
+    if typed.text is None:
+        return None, typed
+    read = typed.text
     if _ISO.fullmatch(read):  # None: no such day, or an offset no zone has (18:00-20:00)
         value = _iso(read, zone)
     else:
         value = _clock_only(read, zone, base)
         if value is not None:
-            return value  # the next such moment: 晚上12点 alone is tonight's midnight
+            return value, typed  # the next such moment: 晚上12点 alone is tonight's midnight
+        if not natural or not isinstance(zone, ZoneInfo):
+            return None, typed
         value = _natural(read, zone, base)
-    return value + timedelta(days=1) if value is not None and late else value
+    return (value + timedelta(days=1) if value is not None and typed.late else value), typed
 
 
 def is_iso(text: str) -> bool:

@@ -694,6 +694,22 @@ def test_an_english_date_without_a_year_is_today_or_the_next():
     assert parse_typed("Feb 29", "Asia/Shanghai", THURSDAY).starts_at == utc(2032, 2, 29)
 
 
+@pytest.mark.parametrize(("typed", "zone", "meant"), [
+    ("6pm CST", "Asia/Shanghai", "Asia/Shanghai"),  # China's, as a page's CST is here
+    ("friday 6pm CST", "America/Chicago", "America/Chicago"),  # and US Central's there
+    ("6pm IST", "Asia/Kolkata", "Asia/Kolkata"),
+    ("下午6点 北京时间", "UTC", "Asia/Shanghai"),
+])
+def test_a_zone_typed_after_a_time_is_read_as_a_pages_is(typed, zone, meant):
+    when = parse_typed(typed, zone, THURSDAY)
+    assert when.starts_at.astimezone(ZoneInfo(meant)).hour == 18, when
+
+
+def test_a_typed_offset_no_place_has_is_refused():
+    with pytest.raises(InvalidValue, match="can't read"):
+        parse_typed("6pm UTC+15", "Asia/Shanghai", THURSDAY)
+
+
 @pytest.mark.parametrize("typed", ["10pm friday", "at 10pm"])
 def test_an_english_end_after_its_start_is_on_the_starts_day(typed):
     start = datetime(2031, 12, 5, 18, tzinfo=SHANGHAI)
