@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import cache
@@ -375,11 +376,14 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
     zone = server_zone(zone_name)
     base = after or now
     value, typed = None, _Typed(None)
-    settled = _typed_zone(written, zone, base)
+    # as the readers take it: full-width "６ｐｍ" as "6pm", no zero-width spaces
+    plain = "".join(ch for ch in unicodedata.normalize("NFKC", written)
+                    if unicodedata.category(ch) != "Cf")
+    settled = _typed_zone(plain, zone, base)
     if settled is not None and settled[0] is not None:  # "6pm CST": in that zone, by our readers
         value, typed = _reading(settled[1], settled[0], base, natural=False)
     if value is None and (settled is None or settled[0] is not None):
-        value, typed = _reading(written, zone, base, natural=True)
+        value, typed = _reading(plain, zone, base, natural=True)
     read = typed.text
     if read is None or value is None:
         raise InvalidValue(N_("I can't read {name} {written!r} as a time; type e.g. {example}"),
@@ -404,7 +408,7 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
     # its start's week (a Friday 5pm end for a Friday 6pm start is a mistake to say)
     if typed.weekly and after is None and last_moment <= base:
         value, last_moment = value + timedelta(days=7), last_moment + timedelta(days=7)
-    if not _YEAR_WRITTEN.search(written) and last_moment <= base:
+    if not _YEAR_WRITTEN.search(plain) and last_moment <= base:
         # a date typed is a date; a time, in the zone it was read in, named as the server
         # chose it (an abbreviation such as CST means several zones)
         shown = (f"{value:%Y-%m-%d}" if all_day

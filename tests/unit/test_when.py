@@ -705,6 +705,12 @@ def test_a_zone_typed_after_a_time_is_read_as_a_pages_is(typed, zone, meant):
     assert when.starts_at.astimezone(ZoneInfo(meant)).hour == 18, when
 
 
+@pytest.mark.parametrize("typed", ["friday 6ｐｍ", "Ｆｒｉｄａｙ ６ＰＭ", "friday 6\u200bpm"])
+def test_full_width_letters_and_invisible_characters_do_not_lose_the_time(typed):
+    when = parse_typed(typed, "Asia/Shanghai", THURSDAY)
+    assert when.starts_at == datetime(2031, 12, 5, 18, tzinfo=SHANGHAI), when
+
+
 def test_a_typed_offset_no_place_has_is_refused():
     with pytest.raises(InvalidValue, match="can't read"):
         parse_typed("6pm UTC+15", "Asia/Shanghai", THURSDAY)
