@@ -238,13 +238,18 @@ def _clock(groups: tuple[str | None, ...]) -> _Clock | None:
 
 
 def _hour24(clock: _Clock, meridiem: str | None) -> int | None:
-    hour = clock.hour
-    mer = clock.meridiem or meridiem
-    if mer is not None:
+    found = _hour_minute(clock.hour, 0, clock.meridiem or meridiem)
+    return None if found is None else found[0]
+
+
+def _hour_minute(hour: int, minute: int, meridiem: str | None) -> tuple[int, int] | None:
+    """A clock's hour and minute on the 24-hour clock ("a"/"am", "p"/"pm": 12am is 0, 12pm
+    is 12), or None when it is no time of day."""
+    if meridiem is not None:
         if not 1 <= hour <= 12:
             return None
-        return hour % 12 + (12 if mer == "pm" else 0)
-    return hour if 0 <= hour <= 23 else None
+        hour = hour % 12 + (12 if meridiem.lower().startswith("p") else 0)
+    return (hour, minute) if 0 <= hour <= 23 and 0 <= minute <= 59 else None
 
 
 def _find_date(text: str) -> tuple[re.Match[str], date | None] | None:
@@ -435,9 +440,9 @@ _ZH_DAY = re.compile(rf"(?<![\d月{NUMERAL_CHARACTERS}])(\d{{1,2}}|{NUMERAL})\s*
 _ZH_WEEKDAY = re.compile(r"(下下个?|下个?|这个?|本)?\s*(?:周|星期|礼拜)([一二三四五六日天1-7])")
 _WEEKDAY_INDEX = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6,
                   **{str(n): n - 1 for n in range(1, 8)}}
-# Typed on a Chinese keyboard: full-width digits and colon; "今晚" for "今天晚上"; the
-# minutes after 点 without their 分 ("6点30"); "点整", "点钟" ("o'clock").
-_WIDE = str.maketrans("０１２３４５６７８９：", "0123456789:")
+# Typed on a Chinese keyboard (its full-width digits and colon are read as ASCII before
+# this reader): "今晚" for "今天晚上"; the minutes after 点 without their 分 ("6点30");
+# "点整", "点钟" ("o'clock").
 _ZH_SHORT = re.compile(r"([今明])天?([晚早])上?")
 _ZH_RELATIVE_DAY = re.compile(r"([今明后])天")
 _DAYS_FROM_TODAY = {"今": 0, "明": 1, "后": 2}
@@ -482,8 +487,7 @@ def _english_day(text: str, today: date) -> _Typed | None:
     parts = {key[:-1]: value for key, value in found.groupdict().items() if value is not None}
     weekly = late = False
     if "weekday" in parts:
-        index = _EN_WEEKDAYS.index(parts["weekday"].lower())
-        day: date | None = today + timedelta(days=(index - today.weekday()) % 7)
+        day: date | None = _next_weekday(today, _EN_WEEKDAYS.index(parts["weekday"].lower()))
         weekly = True
     elif "word" in parts:
         day = today + timedelta(days=parts["word"].lower() == "tomorrow")
@@ -502,19 +506,21 @@ def _english_day(text: str, today: date) -> _Typed | None:
         if parsed is None:
             return _Typed(None)
         hours, minutes_written, meridiem = parsed.groups()
-        hour, minute = int(hours), int(minutes_written or 0)
         if meridiem is None and minutes_written is None:  # an hour alone
-            if parts.get("word", "").lower() != "tonight" or not 1 <= hour <= 11:
+            if parts.get("word", "").lower() != "tonight" or not 1 <= int(hours) <= 11:
                 return _Typed(None)
             meridiem = "p"
-        if meridiem is not None:
-            if not 1 <= hour <= 12:
-                return _Typed(None)
-            hour = hour % 12 + (12 if meridiem == "p" else 0)
-        if hour > 23 or minute > 59:
+        found_clock = _hour_minute(int(hours), int(minutes_written or 0), meridiem)
+        if found_clock is None:
             return _Typed(None)
+        hour, minute = found_clock
     # "friday midnight": the night of Friday
     return _Typed(f"{day.isoformat()} {hour:02d}:{minute:02d}", late=late, weekly=weekly)
+
+
+def _next_weekday(today: date, index: int) -> date:
+    """The next day of that weekday (Monday 0), today included."""
+    return today + timedelta(days=(index - today.weekday()) % 7)
 
 
 def _next_date(today: date, month: int, day_of_month: int) -> date | None:
@@ -527,6 +533,25 @@ def _next_date(today: date, month: int, day_of_month: int) -> date | None:
     return None
 
 
+def _next_day_of_month(today: date, day_of_month: int) -> date | None:
+    """The next month's such day, today included, in a month that has it ("30号")."""
+    month = today.replace(day=1)
+    for _ in range(12):
+        with contextlib.suppress(ValueError):
+            found = month.replace(day=day_of_month)
+            if found >= today:
+                return found
+        month = (month + timedelta(days=31)).replace(day=1)
+    return None
+
+
+def _date_or_none(year: int, month: int, day_of_month: int) -> date | None:
+    try:
+        return date(year, month, day_of_month)
+    except ValueError:
+        return None
+
+
 def _typed_in_chinese(text: str, today: date) -> _Typed:
     """A time typed in Chinese, in the words the readers below take: dates as ISO, counted
     from `today` where they have no year ("12月8日", "8号", "周五" and "下周五" as the
@@ -534,7 +559,6 @@ def _typed_in_chinese(text: str, today: date) -> _Typed:
     ("下午六点半" -> "18:30"). Other text is returned as it is.
 
     See `_Typed` for what else it says."""
-    text = text.translate(_WIDE)
     if not _HAN.search(text):
         return _Typed(text)
     read = fold(text)  # traditional characters (點, 號, 週) as the simplified ones
@@ -542,35 +566,12 @@ def _typed_in_chinese(text: str, today: date) -> _Typed:
     read = _ZH_OCLOCK.sub("", _ZH_BARE_MINUTES.sub(r"\1分", read))
     impossible = dated = weekly = False
 
-    def day(year: int | None, month: int, day_of_month: int) -> str:
-        """The date, as ISO; without a year, the next such date, today included (2月29日
-        the next leap year's)."""
+    def day(found: date | None) -> str:
+        """A date written (as ISO), or none where the calendar has none (2月30日)."""
         nonlocal impossible, dated
         dated = True
-        for candidate in [year] if year is not None else range(today.year, today.year + 9):
-            with contextlib.suppress(ValueError):
-                found = date(candidate, month, day_of_month)
-                if year is not None or found >= today:
-                    return f" {found.isoformat()} "
-        impossible = True
-        return ""
-
-    def day_of_month(found: re.Match[str]) -> str:
-        """"30号": the next month's 30th, today included, that has one."""
-        nonlocal impossible
-        wanted, month = number(found[1]), today.replace(day=1)
-        for _ in range(12):
-            with contextlib.suppress(ValueError):
-                if month.replace(day=wanted) >= today:
-                    return day(month.year, month.month, wanted)
-            month = (month + timedelta(days=31)).replace(day=1)
-        impossible = True  # no month has it
-        return ""
-
-    def days_from_today(found: re.Match[str]) -> str:
-        """"明天": tomorrow's date."""
-        wanted = today + timedelta(days=_DAYS_FROM_TODAY[found[1]])
-        return day(wanted.year, wanted.month, wanted.day)
+        impossible = impossible or found is None
+        return "" if found is None else f" {found.isoformat()} "
 
     def weekday(found: re.Match[str]) -> str:
         nonlocal weekly
@@ -583,12 +584,13 @@ def _typed_in_chinese(text: str, today: date) -> _Typed:
         if which:  # this week's, even when it is over (then refused as past)
             return f" {monday + timedelta(days=index)} "
         weekly = True
-        return f" {today + timedelta(days=(index - today.weekday()) % 7)} "
+        return f" {_next_weekday(today, index)} "
 
-    read = _ZH_YMD.sub(lambda m: day(int(m[1]), int(m[2]), int(m[3])), read)
-    read = _ZH_MD.sub(lambda m: day(None, number(m[1]), number(m[2])), read)
-    read = _ZH_DAY.sub(day_of_month, read)
-    read = _ZH_RELATIVE_DAY.sub(days_from_today, read)
+    read = _ZH_YMD.sub(lambda m: day(_date_or_none(int(m[1]), int(m[2]), int(m[3]))), read)
+    read = _ZH_MD.sub(lambda m: day(_next_date(today, number(m[1]), number(m[2]))), read)
+    read = _ZH_DAY.sub(lambda m: day(_next_day_of_month(today, number(m[1]))), read)
+    read = _ZH_RELATIVE_DAY.sub(
+        lambda m: day(today + timedelta(days=_DAYS_FROM_TODAY[m[1]])), read)  # "明天"
     read = _ZH_WEEKDAY.sub(weekday, read)
     late = False
 
@@ -675,16 +677,14 @@ def _clock_only(text: str, zone: tzinfo, base: datetime) -> datetime | None:
         return None
     hour, minute, meridiem, hour24, minute24, noon, midnight = match.groups()
     if noon or midnight:
-        hour, minute = (12 if noon else 0), 0
+        clock: tuple[int, int] | None = ((12 if noon else 0), 0)
     elif hour24 is not None:
-        hour, minute = int(hour24), int(minute24)
+        clock = _hour_minute(int(hour24), int(minute24), None)
     else:
-        hour, minute = int(hour), int(minute or 0)
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if meridiem.lower() == "p" else 0)
-    if hour > 23 or minute > 59:
+        clock = _hour_minute(int(hour), int(minute or 0), meridiem)
+    if clock is None:
         return None
+    hour, minute = clock
     local = base.astimezone(zone)
     value = datetime.combine(local.date(), time(hour, minute), zone)
     return value if value > local else value + timedelta(days=1)
