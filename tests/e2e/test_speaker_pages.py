@@ -64,6 +64,9 @@ async def test_thirty_long_bios_page_in_one_message(world, fake):
     [embed] = turned.message["embeds"]
     assert embed["footer"]["text"] == f"Page 2 of {pages}"
     assert embed["description"].startswith("**Alan Lovelace** · Speaker")
+    # a turned page is escaped as the first one is: no markdown, and no ping
+    assert "\\*\\*bold\\*\\*" in embed["description"]
+    assert "@\u200beveryone" in embed["description"] and "@everyone" not in embed["description"]
     assert not button(turned.message, "Previous")["disabled"]
     assert_fits(turned.message)
 
