@@ -390,6 +390,10 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
     if value is None and (settled is None or settled[0] is not None):
         value, typed = _reading(plain, zone, base, natural=True)
     read = typed.text
+    if typed.wrong_day is not None:
+        raise InvalidValue(N_("{name} {written!r} names a day of the week that {day} is not; "
+                              "check the date, e.g. {example}"), name=name, written=written,
+                           day=typed.wrong_day.isoformat(), example=TYPED_EXAMPLE)
     if read is None or value is None:
         raise InvalidValue(N_("I can't read {name} {written!r} as a time; type e.g. {example}"),
                            name=name, written=written, example=TYPED_EXAMPLE)
@@ -454,17 +458,33 @@ class _Typed(NamedTuple):
     text: str | None  # None: a date no calendar has (2月30日, 12月32日)
     late: bool = False  # a night hour past midnight (晚上12点): the day after its date
     weekly: bool = False  # a weekday alone ("周五"): next week's once today's is past
+    wrong_day: date | None = None  # a date read that the weekday typed with it is not
 
 
 _EN_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_EN_WEEKDAY = r"(mon|tue|wed|thu|fri|sat|sun)(?:day|sday|nesday|rsday|r|rs|s|urday)?\.?"
+# A weekday named anywhere in a typed time ("Tuesday, Dec 8"), which its date must fall on.
+_EN_WEEKDAY_NAMED = re.compile(rf"\b{_EN_WEEKDAY}(?![a-z])", re.I)
+_ZH_WEEKDAY_NAMED = re.compile(r"(?:周|星期|礼拜)([一二三四五六日天1-7])")
+
+
 def _en_day(n: int) -> str:
-    """A day as English writes it, its groups named with `n` (a pattern has it twice)."""
+    """A day as English writes it, its groups named with `n` (a pattern has it twice); a
+    date may follow its weekday ("Tue, Dec 8"), which `parse_typed` checks."""
     months = _MONTH[1:_MONTH.rindex(")")]
     return (rf"(?:this\s+)?(?P<weekday{n}>mon|tue|wed|thu|fri|sat|sun)"
             rf"(?:day|sday|nesday|rsday|r|rs|s|urday)?\.?|(?P<word{n}>today|tomorrow|tonight)|"
+            rf"(?:{_EN_WEEKDAY.replace('(', '(?:', 1)},?\s+)?(?:"
             rf"(?P<month{n}>{months})\.?\s+(?P<day{n}>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)|"
             rf"(?P<day_first{n}>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?"
-            rf"(?P<month_after{n}>{months})\.?")
+            rf"(?P<month_after{n}>{months})\.?)")
+
+
+def _named_weekdays(text: str) -> set[int]:
+    """The days of the week a typed time names (Monday 0), in English or Chinese."""
+    named = {_EN_WEEKDAYS.index(found[1].lower()) for found in _EN_WEEKDAY_NAMED.finditer(text)}
+    return named | {_WEEKDAY_INDEX[found[1]]
+                    for found in _ZH_WEEKDAY_NAMED.finditer(fold(text))}
 
 
 _EN_CLOCK = r"\d{1,2}(?:[:.]\d{2})?\s*[ap]\.?m\.?|\d{1,2}[:.]\d{2}|noon|midnight|\d{1,2}"
@@ -653,7 +673,13 @@ def _reading(written: str, zone: tzinfo, base: datetime, *, natural: bool
         if not natural or not isinstance(zone, ZoneInfo):
             return None, typed
         value = _natural(read, zone, base)
-    return (value + timedelta(days=1) if value is not None and typed.late else value), typed
+    if value is None:
+        return None, typed
+    # "Tuesday Dec 8" when Dec 8 is a Monday: one of the two is a typo, so say which day
+    # it was read as rather than pick one (the date as typed, before a late hour's shift)
+    if any(named != value.weekday() for named in _named_weekdays(written)):
+        return None, typed._replace(wrong_day=value.date())
+    return (value + timedelta(days=1) if typed.late else value), typed
 
 
 def is_iso(text: str) -> bool:

@@ -743,3 +743,37 @@ def test_every_example_a_refusal_gives_in_any_language_is_read(code):
     assert len(examples) == 3, examples
     for example in examples:
         assert not parse_typed(example, "Asia/Shanghai", NOW).all_day, example
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("Tuesday Dec 9 6pm", datetime(2031, 12, 9, 18)),
+    ("Tue, 9th of December at 18:00", datetime(2031, 12, 9, 18)),
+    ("6pm on Tuesday Dec 9", datetime(2031, 12, 9, 18)),
+    ("Tuesday, December 9, 2031 6pm", datetime(2031, 12, 9, 18)),  # read by dateparser
+    ("Monday Dec 8 midnight", datetime(2031, 12, 9, 0)),  # the night of Monday
+    ("12月9日（星期二）晚上7点", datetime(2031, 12, 9, 19)),
+    ("12月9日週二 18:00", datetime(2031, 12, 9, 18)),
+    ("12月8日周一晚上12点", datetime(2031, 12, 9, 0)),  # Monday's night
+])
+def test_a_weekday_typed_with_its_date_is_read_when_they_agree(typed, meant):
+    when = parse_typed(typed, "Asia/Shanghai", MONDAY)
+    assert when.starts_at == meant.replace(tzinfo=SHANGHAI), when
+
+
+@pytest.mark.parametrize("typed", [
+    "Tuesday Dec 8 6pm", "Tue, 8th of December", "Tuesday, December 8, 2031 6pm",
+    "Tue 2031-12-08 18:00", "12月8日（星期二）晚上7点", "12月8日周二", "2031年12月8日 礼拜二 18:00",
+])
+def test_a_weekday_its_date_does_not_fall_on_is_refused_not_guessed(typed):
+    """December 8, 2031 is a Monday: the date or the weekday is a typo."""
+    for zone in ("Asia/Shanghai", "America/New_York"):
+        with pytest.raises(InvalidValue) as refused:
+            parse_typed(typed, zone, MONDAY)
+        assert ("names a day of the week that 2031-12-08 is not; check the date, e.g."
+                in str(refused.value)), str(refused.value)
+
+
+def test_a_weekday_is_checked_in_the_zone_it_was_typed_in():
+    # Tuesday 6pm in New York is Wednesday morning in Shanghai: still Tuesday's date
+    when = parse_typed("Tuesday Dec 9 6pm EST", "Asia/Shanghai", MONDAY)
+    assert when.starts_at == datetime(2031, 12, 10, 7, tzinfo=SHANGHAI), when
