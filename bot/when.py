@@ -385,10 +385,10 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
     plain = "".join(ch for ch in unicodedata.normalize("NFKC", written)
                     if unicodedata.category(ch) != "Cf")
     settled = _typed_zone(plain, zone, base)
-    if settled is not None and settled[0] is not None:  # "6pm CST": in that zone, by our readers
-        value, typed = _reading(settled[1], settled[0], base, natural=False)
-    if value is None and (settled is None or settled[0] is not None):
+    if settled is None:
         value, typed = _reading(plain, zone, base, natural=True)
+    elif settled[0] is not None:  # "next friday 6pm CST": the rest read in that zone
+        value, typed = _reading(settled[1], settled[0], base, natural=True)
     read = typed.text
     if typed.wrong_day is not None:
         raise InvalidValue(N_("{name} {written!r} names a day of the week that {day} is not; "
@@ -670,7 +670,7 @@ def _reading(written: str, zone: tzinfo, base: datetime, *, natural: bool
         value = _clock_only(read, zone, base)
         if value is not None:
             return value, typed  # the next such moment: 晚上12点 alone is tonight's midnight
-        if not natural or not isinstance(zone, ZoneInfo):
+        if not natural:
             return None, typed
         value = _natural(read, zone, base)
     if value is None:
@@ -730,16 +730,24 @@ def _iso(text: str, zone: tzinfo) -> datetime | None:
     return value if abs(offset) <= MAX_UTC_OFFSET else None
 
 
-def _natural(text: str, zone: ZoneInfo, now: datetime) -> datetime | None:
+def _natural(text: str, zone: tzinfo, now: datetime) -> datetime | None:
+    """dateparser's reading of `text` in `zone`, left in the zone the text names if it
+    names one (so that the day it names can be checked there); a fixed offset (a zone
+    typed as "EST" or "+08:00") is read as wall-clock time at that offset."""
     import dateparser  # loaded on first use: a second of start-up the bot does not need
 
-    settings = {"PREFER_DATES_FROM": "future", "RETURN_AS_TIMEZONE_AWARE": True,
-                "TIMEZONE": zone.key, "TO_TIMEZONE": zone.key,
-                "RELATIVE_BASE": now.astimezone(zone).replace(tzinfo=None)}
+    named = isinstance(zone, ZoneInfo)
+    settings: dict[str, object] = {
+        "PREFER_DATES_FROM": "future", "RETURN_AS_TIMEZONE_AWARE": named,
+        "RELATIVE_BASE": now.astimezone(zone).replace(tzinfo=None)}
+    if isinstance(zone, ZoneInfo):
+        settings["TIMEZONE"] = zone.key
     try:
         value = dateparser.parse(text, languages=["en", "zh"], settings=settings)
     except (ValueError, OverflowError, TypeError, KeyError, IndexError, AttributeError):
         return None
-    if value is None or value.tzinfo is None:
+    if value is None:
         return None
-    return value
+    if not named:
+        return None if value.tzinfo is not None else value.replace(tzinfo=zone)
+    return value if value.tzinfo is not None else None

@@ -2,7 +2,7 @@
 
 import re
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -777,3 +777,16 @@ def test_a_weekday_is_checked_in_the_zone_it_was_typed_in():
     # Tuesday 6pm in New York is Wednesday morning in Shanghai: still Tuesday's date
     when = parse_typed("Tuesday Dec 9 6pm EST", "Asia/Shanghai", MONDAY)
     assert when.starts_at == datetime(2031, 12, 10, 7, tzinfo=SHANGHAI), when
+
+
+@pytest.mark.parametrize(("typed", "zone", "hours"), [
+    ("next friday 6pm CST", "Asia/Shanghai", 8),  # China's, as "friday 6pm CST" is
+    ("next friday 6pm CST", "America/Chicago", -6),
+    ("next friday 6pm EST", "Asia/Shanghai", -5),  # a Friday in New York, Saturday here
+    ("next friday 6pm +08:00", "America/Chicago", 8),
+    ("next friday 18:00 UTC", "Asia/Shanghai", 0),
+])
+def test_a_zone_after_a_time_only_dateparser_reads_is_settled_as_ours_are(typed, zone, hours):
+    when = parse_typed(typed, zone, MONDAY)
+    there = when.starts_at.astimezone(timezone(timedelta(hours=hours)))
+    assert (there.weekday(), there.hour, there.minute) == (4, 18, 0), when
