@@ -354,7 +354,10 @@ def _utc(value: datetime | None) -> datetime | None:
 
 # -- typed times --------------------------------------------------------------------
 
-_TIME_OF_DAY = re.compile(r"\d\s*(?::|\.\d|am|pm|a\.m|p\.m|h\b|点)|\b(noon|midnight)\b", re.I)
+_TIME_OF_DAY = re.compile(r"\d\s*(?::|\.\d|am|pm|a\.m|p\.m|h(?:\d\d)?\b|点)|\b(noon|midnight)\b",
+                          re.I)
+# "in 2 hours", "30 minutes from now": a moment, not the date it falls on
+_HOURS_AWAY = re.compile(r"\d\s*(?:hours?|hrs?|minutes?|mins?)\b", re.I)
 
 
 def has_time_of_day(text: str) -> bool:
@@ -401,7 +404,9 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
         raise InvalidValue(N_("{name} {written!r} is not between the years {earliest} and "
                               "{latest}; type e.g. {example}"), name=name, written=written,
                            earliest=EARLIEST_YEAR, latest=LATEST_YEAR, example=TYPED_EXAMPLE)
-    all_day = not has_time_of_day(read)
+    all_day = not (has_time_of_day(read) or _HOURS_AWAY.search(read))
+    if not all_day and _HOURS_AWAY.search(read):
+        value = value.replace(second=0, microsecond=0)  # shown, and reminded, to the minute
     if all_day:
         value = datetime.combine(value.astimezone(zone).date(), time(0), UTC)
         if calendar_problem(value) is not None:  # 2101-01-01 in a zone ahead of UTC
@@ -487,13 +492,16 @@ def _named_weekdays(text: str) -> set[int]:
                     for found in _ZH_WEEKDAY_NAMED.finditer(fold(text))}
 
 
-_EN_CLOCK = r"\d{1,2}(?:[:.]\d{2})?\s*[ap]\.?m\.?|\d{1,2}[:.]\d{2}|noon|midnight|\d{1,2}"
+# "18h" and "18h30" are the 24-hour clock as much of Europe writes it
+_EN_CLOCK = (r"\d{1,2}(?:[:.]\d{2})?\s*[ap]\.?m\.?|\d{1,2}[:.]\d{2}|\d{1,2}h(?:\d{2})?|noon|"
+             r"midnight|\d{1,2}")
 # "friday 6pm", "tomorrow at 9:30", "Dec 4 10am", "6pm on friday": a day this reader counts
 # itself (dateparser skips today, and reads "friday at 7" as July)
 _EN_DAY_AND_CLOCK = re.compile(
     rf"(?:{_en_day(1)})[.,]?(?:\s+(?:at\s+)?(?P<clock1>{_EN_CLOCK}))?|"
     rf"(?:at\s+)?(?P<clock2>{_EN_CLOCK}),?\s+(?:on\s+)?(?:{_en_day(2)})", re.I)
-_EN_CLOCK_PARTS = re.compile(r"(\d{1,2})(?:[:.](\d{2}))?\s*(?:([ap])\.?m\.?)?", re.I)
+_EN_CLOCK_PARTS = re.compile(r"(\d{1,2})(?:[:.](\d{2})|(h)(\d{2})?)?\s*(?:([ap])\.?m\.?)?",
+                             re.I)
 
 
 def _english_day(text: str, today: date) -> _Typed | None:
@@ -525,7 +533,9 @@ def _english_day(text: str, today: date) -> _Typed | None:
         parsed = _EN_CLOCK_PARTS.fullmatch(clock)
         if parsed is None:
             return _Typed(None)
-        hours, minutes_written, meridiem = parsed.groups()
+        hours, minutes_written, h_clock, h_minutes, meridiem = parsed.groups()
+        if h_clock:  # "18h": the 24-hour clock, not an hour alone
+            minutes_written = h_minutes or "00"
         if meridiem is None and minutes_written is None:  # an hour alone
             if parts.get("word", "").lower() != "tonight" or not 1 <= int(hours) <= 11:
                 return _Typed(None)
@@ -692,7 +702,7 @@ _ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
 
 
 _CLOCK_ONLY = re.compile(r"(?:at\s+)?(?:(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?m\.?|"
-                         r"(\d{1,2}):(\d{2})|(noon)|(midnight))", re.I)
+                         r"(\d{1,2})(?::(\d{2})|h(\d{2})?)|(noon)|(midnight))", re.I)
 
 
 def _clock_only(text: str, zone: tzinfo, base: datetime) -> datetime | None:
@@ -701,11 +711,11 @@ def _clock_only(text: str, zone: tzinfo, base: datetime) -> datetime | None:
     match = _CLOCK_ONLY.fullmatch(text)
     if match is None:
         return None
-    hour, minute, meridiem, hour24, minute24, noon, midnight = match.groups()
+    hour, minute, meridiem, hour24, minute24, minute_h, noon, midnight = match.groups()
     if noon or midnight:
         clock: tuple[int, int] | None = ((12 if noon else 0), 0)
-    elif hour24 is not None:
-        clock = _hour_minute(int(hour24), int(minute24), None)
+    elif hour24 is not None:  # "20:00", "20h", "20h30"
+        clock = _hour_minute(int(hour24), int(minute24 or minute_h or 0), None)
     else:
         clock = _hour_minute(int(hour), int(minute or 0), meridiem)
     if clock is None:

@@ -514,7 +514,8 @@ def test_the_end_of_a_chinese_range_has_its_own_time_word_and_minutes(line, star
 
 
 @pytest.mark.parametrize("typed", ["6:30", "6.30", "6pm", "6 am", "9 a.m.", "9 p.m.", "18h",
-                                   "18点", "noon", "Dec 1 noon", "midnight", "2026-12-01T18:00"])
+                                   "18h30", "18点", "noon", "Dec 1 noon", "midnight",
+                                   "2026-12-01T18:00"])
 def test_each_way_of_writing_a_time_of_day_is_one(typed):
     assert has_time_of_day(typed)
 
@@ -790,3 +791,30 @@ def test_a_zone_after_a_time_only_dateparser_reads_is_settled_as_ours_are(typed,
     when = parse_typed(typed, zone, MONDAY)
     there = when.starts_at.astimezone(timezone(timedelta(hours=hours)))
     assert (there.weekday(), there.hour, there.minute) == (4, 18, 0), when
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("18h", datetime(2031, 12, 1, 18)),  # the next 18:00
+    ("18h30", datetime(2031, 12, 1, 18, 30)),
+    ("9h", datetime(2031, 12, 2, 9)),  # 9:00 today is past: tomorrow's
+    ("friday 18h", datetime(2031, 12, 5, 18)),
+    ("Dec 8 18h30", datetime(2031, 12, 8, 18, 30)),
+    ("tomorrow 9h15", datetime(2031, 12, 2, 9, 15)),
+])
+def test_hours_written_with_h_are_the_24_hour_clock(typed, meant):
+    when = parse_typed(typed, "Asia/Shanghai", MONDAY)
+    assert not when.all_day and when.starts_at == meant.replace(tzinfo=SHANGHAI), when
+
+
+@pytest.mark.parametrize(("typed", "away"), [
+    ("in 2 hours", timedelta(hours=2)), ("in 90 minutes", timedelta(minutes=90)),
+    ("30 mins from now", timedelta(minutes=30)),
+])
+def test_a_time_some_hours_away_is_that_moment_not_its_date(typed, away):
+    now = MONDAY + timedelta(seconds=42)
+    when = parse_typed(typed, "Asia/Shanghai", now)
+    assert not when.all_day and when.starts_at == MONDAY + away, when  # to the minute
+
+
+def test_a_time_some_days_away_is_a_date():
+    assert parse_typed("in 2 days", "Asia/Shanghai", MONDAY).all_day
