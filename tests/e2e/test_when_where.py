@@ -148,6 +148,13 @@ async def test_times_are_typed_in_the_servers_timezone(world, fake):
     local = datetime.fromtimestamp(starts_at, SHANGHAI)
     assert (local.weekday(), local.hour, local.minute) == (4, 18, 0)
     assert 0 < starts_at - time.time() <= 8 * 86400
+    # the 24-hour clock as much of Europe writes it
+    evening = await import_page(fake, world.guild, world.moderator, capacity=5,
+                               page=Attachment("f.txt", page("Evening Talk"), "text/plain"),
+                               starts_at="friday 18h30")
+    evening_id = int(re.search(r"\(event (\d+)\)", evening.content)[1])
+    local = datetime.fromtimestamp(event_times(world, evening_id)[0], SHANGHAI)
+    assert (local.weekday(), local.hour, local.minute) == (4, 18, 30), evening.content
     assert ends_at - starts_at == 2 * 3600 and all_day == 0 and venue == "Room 101"
     assert f"<t:{starts_at}:F>" in reply.content
 
