@@ -422,6 +422,13 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
     # its start's week (a Friday 5pm end for a Friday 6pm start is a mistake to say)
     if typed.weekly and after is None and last_moment <= base:
         value, last_moment = value + timedelta(days=7), last_moment + timedelta(days=7)
+    if (after is not None and not all_day and _CLOCK_ONLY.fullmatch(read)
+            and value.astimezone(zone).time() == after.astimezone(zone).time()):
+        # "6pm" as the end of a 6pm start: the next day's, a day-long event by a slip
+        raise InvalidValue(N_("{name} {written!r} is the start's own time of day, which would "
+                              "make the event last a whole day; type when it ends, or the day "
+                              "too, e.g. {example}"), name=name, written=written,
+                           example=TYPED_EXAMPLE)
     if not _YEAR_WRITTEN.search(plain) and last_moment <= base:
         # a date typed is a date; a time, in the zone it was read in, named as the server
         # chose it (an abbreviation such as CST means several zones)

@@ -180,6 +180,13 @@ async def test_times_are_typed_in_the_servers_timezone(world, fake):
         assert refused.ephemeral and re.search(words, refused.content), refused.content
         assert "e.g." in refused.content
         assert refused.content.startswith(("⚠️ starts\\_at '", "⚠️ I can't")), refused.content
+    # an end at the start's own clock is a slip, not a day-long event
+    refused = await import_page(fake, world.guild, world.moderator, capacity=5,
+                               page=Attachment("r.txt", page("Day Long Talk"), "text/plain"),
+                               starts_at="friday 6pm", ends_at="6pm")
+    assert refused.ephemeral and "is the start's own time of day" in refused.content, (
+        refused.content)
+    assert world.query("SELECT count(*) FROM events WHERE title = 'Day Long Talk'") == [(0,)]
 
 
 async def event_with_two_members(world, fake, title: str, who: str):

@@ -818,3 +818,13 @@ def test_a_time_some_hours_away_is_that_moment_not_its_date(typed, away):
 
 def test_a_time_some_days_away_is_a_date():
     assert parse_typed("in 2 days", "Asia/Shanghai", MONDAY).all_day
+
+
+@pytest.mark.parametrize("typed", ["6pm", "18:00", "18h", "晚上6点"])
+def test_an_end_typed_as_the_starts_own_clock_is_refused_not_a_day_later(typed):
+    start = datetime(2031, 12, 5, 18, tzinfo=SHANGHAI)
+    with pytest.raises(InvalidValue, match="is the start's own time of day"):
+        parse_typed(typed, "Asia/Shanghai", MONDAY, name="ends_at", after=start)
+    # the next day said outright is a day-long event, as asked
+    when = parse_typed("saturday 6pm", "Asia/Shanghai", MONDAY, name="ends_at", after=start)
+    assert when.starts_at == start + timedelta(days=1)
