@@ -28,6 +28,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import cache
+from importlib import resources
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -393,6 +394,12 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
     elif settled[0] is not None:  # "next friday 6pm CST": the rest read in that zone
         value, typed = _reading(settled[1], settled[0], base, natural=True)
     read = typed.text
+    if typed.readings:
+        first, second = typed.readings
+        raise InvalidValue(N_("{name} {written!r} could be {first} or {second}; type the month "
+                              "as a word, e.g. {example}"), name=name, written=written,
+                           first=first.isoformat(), second=second.isoformat(),
+                           example=TYPED_EXAMPLE)
     if typed.wrong_day is not None:
         raise InvalidValue(N_("{name} {written!r} names a day of the week that {day} is not; "
                               "check the date, e.g. {example}"), name=name, written=written,
@@ -471,6 +478,7 @@ class _Typed(NamedTuple):
     late: bool = False  # a night hour past midnight (晚上12点): the day after its date
     weekly: bool = False  # a weekday alone ("周五"): next week's once today's is past
     wrong_day: date | None = None  # a date read that the weekday typed with it is not
+    readings: tuple[date, ...] = ()  # a numeric date's two readings, when nothing settles it
 
 
 _EN_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -487,6 +495,9 @@ def _en_day(n: int) -> str:
     return (rf"(?:this\s+)?(?P<weekday{n}>mon|tue|wed|thu|fri|sat|sun)"
             rf"(?:day|sday|nesday|rsday|r|rs|s|urday)?\.?|(?P<word{n}>today|tomorrow|tonight)|"
             rf"(?:{_EN_WEEKDAY.replace('(', '(?:', 1)},?\s+)?(?:"
+            # "5/12", "5/12/2031", "5.12.2031": the order is settled in `_numeric_date`
+            rf"(?P<first{n}>\d{{1,2}})/(?P<second{n}>\d{{1,2}})(?:/(?P<year{n}>\d{{4}}))?(?!\d)|"
+            rf"(?P<dot_first{n}>\d{{1,2}})\.(?P<dot_second{n}>\d{{1,2}})\.(?P<dot_year{n}>\d{{4}})|"
             rf"(?P<month{n}>{months})\.?\s+(?P<day{n}>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)|"
             rf"(?P<day_first{n}>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?"
             rf"(?P<month_after{n}>{months})\.?)")
@@ -511,7 +522,7 @@ _EN_CLOCK_PARTS = re.compile(r"(\d{1,2})(?:[:.](\d{2})|(h)(\d{2})?)?\s*(?:([ap])
                              re.I)
 
 
-def _english_day(text: str, today: date) -> _Typed | None:
+def _english_day(text: str, today: date, month_first: bool | None = None) -> _Typed | None:
     """A day typed in English ("friday", "tomorrow", "Dec 4", "4th of December"), with a
     clock or none, as ISO: the next such day, today included (as 周五 and 12月4日 are);
     a weekday alone is next week's once today's moment is past. An hour alone ("friday
@@ -526,6 +537,16 @@ def _english_day(text: str, today: date) -> _Typed | None:
         weekly = True
     elif "word" in parts:
         day = today + timedelta(days=parts["word"].lower() == "tomorrow")
+    elif "first" in parts or "dot_first" in parts:
+        dot = "dot_" if "dot_first" in parts else ""
+        day, readings = _numeric_date(int(parts[f"{dot}first"]), int(parts[f"{dot}second"]),
+                                      parts.get(f"{dot}year"), today, month_first)
+        # "Tue 12/8": the weekday settles it where only one reading falls on it
+        on_day = [found for found in readings if found.weekday() in _named_weekdays(text)]
+        if len(on_day) == 1:
+            day, readings = on_day[0], ()
+        if readings:
+            return _Typed(None, readings=readings)
     else:
         month = _MONTHS[(parts.get("month") or parts["month_after"]).lower().rstrip(".")]
         day = _next_date(today, month, int(parts.get("day") or parts["day_first"]))
@@ -553,6 +574,45 @@ def _english_day(text: str, today: date) -> _Typed | None:
         hour, minute = found_clock
     # "friday midnight": the night of Friday
     return _Typed(f"{day.isoformat()} {hour:02d}:{minute:02d}", late=late, weekly=weekly)
+
+
+# Where "5/12" is May 12 (the month first, as the zone's country writes it); anywhere else a
+# date both of whose numbers could be the month is asked again (Britain's 5/12 is 5 December).
+MONTH_FIRST_COUNTRIES = frozenset({"US", "PH", "CN", "TW", "JP", "KR"})
+
+
+@cache
+def zone_country(key: str) -> str | None:
+    """The country an IANA zone is listed for in tzdata's zone.tab, if any."""
+    with contextlib.suppress(OSError, ModuleNotFoundError):
+        for line in resources.files("tzdata").joinpath("zoneinfo/zone.tab").read_text(
+                encoding="utf-8").splitlines():
+            fields = line.split("\t")
+            if len(fields) >= 3 and fields[2] == key:
+                return fields[0]
+    return None
+
+
+def _month_first(zone: tzinfo) -> bool | None:
+    """True where a numeric date begins with its month; None where that is not known."""
+    key = getattr(zone, "key", None)
+    return True if key is not None and zone_country(key) in MONTH_FIRST_COUNTRIES else None
+
+
+def _numeric_date(first: int, second: int, year: str | None, today: date,
+                  month_first: bool | None) -> tuple[date | None, tuple[date, ...]]:
+    """A numeric date ("5/12"): the day, or when either number could be the month and
+    `month_first` does not say which, both readings (to ask which was meant)."""
+    def dated(month: int, day_of_month: int) -> date | None:
+        return (_date_or_none(int(year), month, day_of_month) if year
+                else _next_date(today, month, day_of_month))
+
+    month_day, day_month = dated(first, second), dated(second, first)
+    if month_day is not None and day_month is not None and month_day != day_month:
+        if month_first is None:
+            return None, (month_day, day_month)
+        return (month_day if month_first else day_month), ()
+    return month_day or day_month, ()
 
 
 def _next_weekday(today: date, index: int) -> date:
@@ -677,7 +737,8 @@ def _reading(written: str, zone: tzinfo, base: datetime, *, natural: bool
     """The moment `written` names in `zone` (周五下午6点 -> 2026-12-04 18:00), and how it
     was read; dateparser is asked only when `natural` (it needs the zone's IANA name)."""
     today = base.astimezone(zone).date()
-    typed = _english_day(written, today) or _typed_in_chinese(written, today)
+    typed = (_english_day(written, today, _month_first(zone))
+             or _typed_in_chinese(written, today))
     if typed.text is None:
         return None, typed
     read = typed.text

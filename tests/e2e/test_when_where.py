@@ -155,6 +155,13 @@ async def test_times_are_typed_in_the_servers_timezone(world, fake):
     evening_id = int(re.search(r"\(event (\d+)\)", evening.content)[1])
     local = datetime.fromtimestamp(event_times(world, evening_id)[0], SHANGHAI)
     assert (local.weekday(), local.hour, local.minute) == (4, 18, 30), evening.content
+    # a numeric date, month first as in China (12月5日); Britain's 12/5 would be asked again
+    numeric = await import_page(fake, world.guild, world.moderator, capacity=5,
+                               page=Attachment("f.txt", page("Numeric Talk"), "text/plain"),
+                               starts_at="12/5/2037 6pm")
+    numeric_id = int(re.search(r"\(event (\d+)\)", numeric.content)[1])
+    assert event_times(world, numeric_id)[0] == int(
+        datetime(2037, 12, 5, 18, tzinfo=SHANGHAI).timestamp()), numeric.content
     assert ends_at - starts_at == 2 * 3600 and all_day == 0 and venue == "Room 101"
     assert f"<t:{starts_at}:F>" in reply.content
 

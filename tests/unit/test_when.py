@@ -828,3 +828,32 @@ def test_an_end_typed_as_the_starts_own_clock_is_refused_not_a_day_later(typed):
     # the next day said outright is a day-long event, as asked
     when = parse_typed("saturday 6pm", "Asia/Shanghai", MONDAY, name="ends_at", after=start)
     assert when.starts_at == start + timedelta(days=1)
+
+
+@pytest.mark.parametrize(("typed", "zone", "meant"), [
+    ("5/12 6pm", "America/New_York", datetime(2032, 5, 12, 18)),  # the month first there
+    ("12/5 18:00", "Asia/Shanghai", datetime(2031, 12, 5, 18)),  # as China writes 12月5日
+    ("25/12 6pm", "Europe/London", datetime(2031, 12, 25, 18)),  # only one can be the month
+    ("6pm 25/12", "UTC", datetime(2031, 12, 25, 18)),
+    ("5.12.2031", "America/New_York", datetime(2031, 5, 12)),  # a date: all day
+    ("Tue 12/9 6pm", "Europe/London", datetime(2031, 12, 9, 18)),  # Sep 12 is a Friday
+])
+def test_a_numeric_date_is_read_where_its_order_is_known(typed, zone, meant):
+    when = parse_typed(typed, zone, MONDAY)
+    if meant.hour:
+        assert when.starts_at == meant.replace(tzinfo=ZoneInfo(zone)), when
+    else:
+        assert when.all_day and when.starts_at == meant.replace(tzinfo=UTC), when
+
+
+@pytest.mark.parametrize(("typed", "zone", "readings"), [
+    ("5/12 6pm", "Europe/London", "2032-05-12 or 2031-12-05"),  # Britain: 5 December
+    ("12/5", "UTC", "2031-12-05 or 2032-05-12"),  # a server whose zone says nothing
+    ("05/12/2032 18:00", "Europe/Paris", "2032-05-12 or 2032-12-05"),
+    ("5.12.2032", "Europe/Berlin", "2032-05-12 or 2032-12-05"),
+])
+def test_a_numeric_date_either_way_round_is_asked_again_where_nothing_settles_it(
+        typed, zone, readings):
+    with pytest.raises(InvalidValue) as refused:
+        parse_typed(typed, zone, MONDAY)
+    assert f"could be {readings}; type the month as a word" in str(refused.value)
