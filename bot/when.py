@@ -436,7 +436,7 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
                               "make the event last a whole day; type when it ends, or the day "
                               "too, e.g. {example}"), name=name, written=written,
                            example=TYPED_EXAMPLE)
-    if not _YEAR_WRITTEN.search(plain) and last_moment <= base:
+    if not _YEAR_WRITTEN.search(plain.translate(_YEAR_DIGITS)) and last_moment <= base:
         # a date typed is a date; a time, in the zone it was read in, named as the server
         # chose it (an abbreviation such as CST means several zones)
         shown = (f"{value:%Y-%m-%d}" if all_day
@@ -455,8 +455,11 @@ _YEAR_WRITTEN = re.compile(r"(?<!\d)(?:19|20|21)\d\d(?!\d)")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _ZH_CLOCK = re.compile(_CLOCK)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_ZH_YMD = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
+# "2031年12月8日", "二〇三一年十二月八日": a year's digits one by one, as Chinese writes them
+_YEAR_DIGITS = str.maketrans("零〇一二三四五六七八九", "00123456789")
 NUMERAL_CHARACTERS = "零〇一二三四五六七八九十两"
+_ZH_YMD = re.compile(rf"(\d{{4}}|[零〇一二三四五六七八九]{{4}})\s*年\s*(\d{{1,2}}|{NUMERAL})\s*月"
+                     rf"\s*(\d{{1,2}}|{NUMERAL})\s*[日号]")
 _ZH_MD = re.compile(rf"(\d{{1,2}}|{NUMERAL})\s*月\s*(\d{{1,2}}|{NUMERAL})\s*[日号]")
 # "8日", "八号": the 8th, not "8 days"
 _ZH_DAY = re.compile(rf"(?<![\d月{NUMERAL_CHARACTERS}])(\d{{1,2}}|{NUMERAL})\s*[日号]")
@@ -683,7 +686,8 @@ def _typed_in_chinese(text: str, today: date) -> _Typed:
         weekly = True
         return f" {_next_weekday(today, index)} "
 
-    read = _ZH_YMD.sub(lambda m: day(_date_or_none(int(m[1]), int(m[2]), int(m[3]))), read)
+    read = _ZH_YMD.sub(lambda m: day(_date_or_none(int(m[1].translate(_YEAR_DIGITS)),
+                                                   number(m[2]), number(m[3]))), read)
     read = _ZH_MD.sub(lambda m: day(_next_date(today, number(m[1]), number(m[2]))), read)
     read = _ZH_DAY.sub(lambda m: day(_next_day_of_month(today, number(m[1]))), read)
     read = _ZH_RELATIVE_DAY.sub(

@@ -857,3 +857,18 @@ def test_a_numeric_date_either_way_round_is_asked_again_where_nothing_settles_it
     with pytest.raises(InvalidValue) as refused:
         parse_typed(typed, zone, MONDAY)
     assert f"could be {readings}; type the month as a word" in str(refused.value)
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("2031年十二月八日", datetime(2031, 12, 8)),  # was read as out of the years
+    ("二〇三一年十二月八日", datetime(2031, 12, 8)),
+    ("二〇三一年十二月八日下午6点", datetime(2031, 12, 8, 18)),
+    ("二零三一年12月8日 18:00", datetime(2031, 12, 8, 18)),
+    ("二〇三〇年十二月八日", datetime(2030, 12, 8)),  # its year written: may lie in the past
+])
+def test_a_chinese_date_may_write_its_year_and_month_in_numerals(typed, meant):
+    when = parse_typed(typed, "Asia/Shanghai", MONDAY)
+    if meant.hour:
+        assert when.starts_at == meant.replace(tzinfo=SHANGHAI), when
+    else:
+        assert when.all_day and when.starts_at == meant.replace(tzinfo=UTC), when
