@@ -101,7 +101,8 @@ ZONES: dict[str, tuple[_Reading, ...]] = {
 }
 _ZONE_NAME = "|".join(sorted((re.escape(k) for k in ZONES), key=len, reverse=True))
 _OFFSET = r"(?:UTC|GMT)\s*([+\-−])\s*(\d{1,2})(?::?(\d{2}))?"
-_ZONE = re.compile(rf"(?<![A-Za-z])(?:{_OFFSET}|({_ZONE_NAME}))(?![A-Za-z])", re.IGNORECASE)
+# (?a:...): only ASCII letters match a zone's name, so "İST" is no key of ZONES
+_ZONE = re.compile(rf"(?<![A-Za-z])(?:{_OFFSET}|((?a:{_ZONE_NAME})))(?![A-Za-z])", re.IGNORECASE)
 
 
 @cache
@@ -357,8 +358,41 @@ def _utc(value: datetime | None) -> datetime | None:
 
 _TIME_OF_DAY = re.compile(r"\d\s*(?::|\.\d|am|pm|a\.m|p\.m|h(?:\d\d)?\b|点)|\b(noon|midnight)\b",
                           re.I)
-# "in 2 hours", "30 minutes from now": a moment, not the date it falls on
-_HOURS_AWAY = re.compile(r"\d\s*(?:hours?|hrs?|minutes?|mins?)\b", re.I)
+# "in 2 hours", "in 1h30", "an hour from now", "2小时后", "半小时后": counted here, exactly
+# (dateparser counts on the wall clock, an hour off across a change of the clocks)
+_EN_AWAY = re.compile(
+    r"(?:(?P<in>in)\s+)?(?:(?P<hours>an?|\d{1,4})\s*(?:hours?|hrs?|h)"
+    r"(?:\s*(?:and\s+)?(?P<and_minutes>\d{1,3})\s*(?:minutes?|mins?|m)?)?|"
+    r"(?P<minutes>an?|\d{1,5})\s*(?:minutes?|mins?|m))(?P<from_now>\s+from\s+now)?",
+    re.I | re.ASCII)
+_ZH_AWAY = re.compile(
+    rf"(?:(?P<hours>\d{{1,4}}|{NUMERAL})\s*个?\s*(?P<half>半)?\s*(?:小时|钟头)"
+    rf"(?:\s*(?P<and_minutes>\d{{1,3}}|{NUMERAL})\s*分钟?)?|(?P<half_hour>半)\s*个?\s*(?:小时|钟头)|"
+    rf"(?P<minutes>\d{{1,5}}|{NUMERAL})\s*分钟)\s*[以之]?后")
+# "18h", "18 h 30" before dateparser, which reads them as the 18th
+_H_CLOCK = re.compile(r"(?<![\d:])(\d{1,2})\s?h(?:\s?(\d{2}))?(?![\w:])", re.I | re.ASCII)
+# A zone or offset in a text dateparser reads ("+08:00", "HKT"): its reading is converted to
+# the server's zone, whose date need not be the one typed
+_ZONE_LIKE = re.compile(r"(?<![\d\-])[+\-−]\d{1,2}(?::?\d{2})?(?![\d\-])|"
+                        r"(?<![A-Za-z])[A-Z]{2,5}(?![A-Za-z])")
+
+
+def _time_away(text: str) -> timedelta | None:
+    """How far ahead "in 2 hours" (and its kind, in English and Chinese) is; None when the
+    text is not such a span. An hour with h alone ("18h") is a clock, not a span."""
+    found = _EN_AWAY.fullmatch(text)
+    if found is not None and (found["in"] or found["from_now"]):
+        def count(written: str | None) -> int:
+            return 1 if written and written.lower() in ("a", "an") else int(written or 0)
+        return timedelta(hours=count(found["hours"]),
+                         minutes=count(found["and_minutes"]) + count(found["minutes"]))
+    found = _ZH_AWAY.fullmatch(fold(text))
+    if found is not None:
+        hours = number(found["hours"]) if found["hours"] else 0
+        minutes = (30 if found["half"] or found["half_hour"] else 0) + sum(
+            number(found[key]) for key in ("and_minutes", "minutes") if found[key])
+        return timedelta(hours=hours, minutes=minutes)
+    return None
 
 
 def has_time_of_day(text: str) -> bool:
@@ -411,11 +445,9 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
         raise InvalidValue(N_("{name} {written!r} is not between the years {earliest} and "
                               "{latest}; type e.g. {example}"), name=name, written=written,
                            earliest=EARLIEST_YEAR, latest=LATEST_YEAR, example=TYPED_EXAMPLE)
-    all_day = not (has_time_of_day(read) or _HOURS_AWAY.search(read))
-    if not all_day and _HOURS_AWAY.search(read):
-        value = value.replace(second=0, microsecond=0)  # shown, and reminded, to the minute
-    if all_day:
-        value = datetime.combine(value.astimezone(zone).date(), time(0), UTC)
+    all_day = not has_time_of_day(read)
+    if all_day:  # the date as typed, in the zone it was typed in
+        value = datetime.combine(value.date(), time(0), UTC)
         if calendar_problem(value) is not None:  # 2101-01-01 in a zone ahead of UTC
             raise InvalidValue(N_("{name} {written!r} is not between the years {earliest} and "
                                   "{latest}"), name=name, written=written,
@@ -487,7 +519,7 @@ class _Typed(NamedTuple):
 _EN_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _EN_WEEKDAY = r"(mon|tue|wed|thu|fri|sat|sun)(?:day|sday|nesday|rsday|r|rs|s|urday)?\.?"
 # A weekday named anywhere in a typed time ("Tuesday, Dec 8"), which its date must fall on.
-_EN_WEEKDAY_NAMED = re.compile(rf"\b{_EN_WEEKDAY}(?![a-z])", re.I)
+_EN_WEEKDAY_NAMED = re.compile(rf"\b{_EN_WEEKDAY}(?![a-z])", re.I | re.ASCII)
 _ZH_WEEKDAY_NAMED = re.compile(r"(?:周|星期|礼拜)([一二三四五六日天1-7])")
 
 
@@ -503,7 +535,9 @@ def _en_day(n: int) -> str:
             rf"(?P<dot_first{n}>\d{{1,2}})\.(?P<dot_second{n}>\d{{1,2}})\.(?P<dot_year{n}>\d{{4}})|"
             rf"(?P<month{n}>{months})\.?\s+(?P<day{n}>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)|"
             rf"(?P<day_first{n}>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?"
-            rf"(?P<month_after{n}>{months})\.?)")
+            rf"(?P<month_after{n}>{months})\.?|"
+            # "the 8th": the next month's 8th, today included
+            rf"(?:the\s+)?(?P<nth{n}>\d{{1,2}})(?:st|nd|rd|th))")
 
 
 def _named_weekdays(text: str) -> set[int]:
@@ -520,7 +554,7 @@ _EN_CLOCK = (r"\d{1,2}(?:[:.]\d{2})?\s*[ap]\.?m\.?|\d{1,2}[:.]\d{2}|\d{1,2}h(?:\
 # itself (dateparser skips today, and reads "friday at 7" as July)
 _EN_DAY_AND_CLOCK = re.compile(
     rf"(?:{_en_day(1)})[.,]?(?:\s+(?:at\s+)?(?P<clock1>{_EN_CLOCK}))?|"
-    rf"(?:at\s+)?(?P<clock2>{_EN_CLOCK}),?\s+(?:on\s+)?(?:{_en_day(2)})", re.I)
+    rf"(?:at\s+)?(?P<clock2>{_EN_CLOCK}),?\s+(?:on\s+)?(?:{_en_day(2)})", re.I | re.ASCII)
 _EN_CLOCK_PARTS = re.compile(r"(\d{1,2})(?:[:.](\d{2})|(h)(\d{2})?)?\s*(?:([ap])\.?m\.?)?",
                              re.I)
 
@@ -540,6 +574,8 @@ def _english_day(text: str, today: date, month_first: bool | None = None) -> _Ty
         weekly = True
     elif "word" in parts:
         day = today + timedelta(days=parts["word"].lower() == "tomorrow")
+    elif "nth" in parts:
+        day = _next_day_of_month(today, int(parts["nth"]))
     elif "first" in parts or "dot_first" in parts:
         dot = "dot_" if "dot_first" in parts else ""
         day, readings = _numeric_date(int(parts[f"{dot}first"]), int(parts[f"{dot}second"]),
@@ -713,7 +749,7 @@ def _typed_in_chinese(text: str, today: date) -> _Typed:
     return _Typed(None if impossible else " ".join(read.split()), late, weekly)
 
 
-_TRAILING_ZONE = re.compile(rf"\s+(?:{_OFFSET}|({_ZONE_NAME}))\.?$", re.IGNORECASE)
+_TRAILING_ZONE = re.compile(rf"\s+(?:{_OFFSET}|({_ZONE_NAME}))\.?$", re.IGNORECASE | re.ASCII)
 
 
 def _typed_zone(text: str, server: ZoneInfo, base: datetime
@@ -741,11 +777,17 @@ def _reading(written: str, zone: tzinfo, base: datetime, *, natural: bool
     """The moment `written` names in `zone` (周五下午6点 -> 2026-12-04 18:00), and how it
     was read; dateparser is asked only when `natural` (it needs the zone's IANA name)."""
     today = base.astimezone(zone).date()
+    away = _time_away(written)
+    if away is not None:  # to the minute: shown, and reminded, so
+        moment = (base + away).astimezone(zone).replace(second=0, microsecond=0)
+        return moment, _Typed(f"{moment:%Y-%m-%d %H:%M}")
     typed = (_english_day(written, today, _month_first(zone))
              or _typed_in_chinese(written, today))
     if typed.text is None:
         return None, typed
     read = typed.text
+    zone_of_its_own = False  # a zone dateparser read in the text, not ours
+    value: datetime | None
     if _ISO.fullmatch(read):  # None: no such day, or an offset no zone has (18:00-20:00)
         value = _iso(read, zone)
     else:
@@ -754,14 +796,23 @@ def _reading(written: str, zone: tzinfo, base: datetime, *, natural: bool
             return value, typed  # the next such moment: 晚上12点 alone is tonight's midnight
         if not natural:
             return None, typed
+        read = _H_CLOCK.sub(_h_clock, read)
         value = _natural(read, zone, base)
+        zone_of_its_own = bool(_ZONE_LIKE.search(read))
     if value is None:
         return None, typed
     # "Tuesday Dec 8" when Dec 8 is a Monday: one of the two is a typo, so say which day
-    # it was read as rather than pick one (the date as typed, before a late hour's shift)
-    if any(named != value.weekday() for named in _named_weekdays(written)):
+    # it was read as rather than pick one (the date as typed, before a late hour's shift);
+    # not when dateparser read a zone of its own, whose day it does not give
+    if not zone_of_its_own and any(named != value.weekday()
+                                   for named in _named_weekdays(written)):
         return None, typed._replace(wrong_day=value.date())
     return (value + timedelta(days=1) if typed.late else value), typed
+
+
+def _h_clock(found: re.Match[str]) -> str:
+    hour, minute = int(found[1]), int(found[2] or 0)
+    return f"{hour:02d}:{minute:02d}" if hour <= 23 and minute <= 59 else found[0]
 
 
 def is_iso(text: str) -> bool:

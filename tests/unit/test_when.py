@@ -1,5 +1,6 @@
 """Reading when an event is: a page's date line, and the times moderators type."""
 
+import contextlib
 import re
 import sys
 from datetime import UTC, datetime, timedelta, timezone
@@ -830,6 +831,14 @@ def test_an_end_typed_as_the_starts_own_clock_is_refused_not_a_day_later(typed):
     assert when.starts_at == start + timedelta(days=1)
 
 
+def assert_read_as(when, meant: datetime, zone: str = "Asia/Shanghai") -> None:
+    """`meant` with a time of day is that moment in `zone`; at midnight, an all-day date."""
+    if meant.hour:
+        assert when.starts_at == meant.replace(tzinfo=ZoneInfo(zone)), when
+    else:
+        assert when.all_day and when.starts_at == meant.replace(tzinfo=UTC), when
+
+
 @pytest.mark.parametrize(("typed", "zone", "meant"), [
     ("5/12 6pm", "America/New_York", datetime(2032, 5, 12, 18)),  # the month first there
     ("12/5 18:00", "Asia/Shanghai", datetime(2031, 12, 5, 18)),  # as China writes 12月5日
@@ -839,11 +848,7 @@ def test_an_end_typed_as_the_starts_own_clock_is_refused_not_a_day_later(typed):
     ("Tue 12/9 6pm", "Europe/London", datetime(2031, 12, 9, 18)),  # Sep 12 is a Friday
 ])
 def test_a_numeric_date_is_read_where_its_order_is_known(typed, zone, meant):
-    when = parse_typed(typed, zone, MONDAY)
-    if meant.hour:
-        assert when.starts_at == meant.replace(tzinfo=ZoneInfo(zone)), when
-    else:
-        assert when.all_day and when.starts_at == meant.replace(tzinfo=UTC), when
+    assert_read_as(parse_typed(typed, zone, MONDAY), meant, zone)
 
 
 @pytest.mark.parametrize(("typed", "zone", "readings"), [
@@ -867,8 +872,70 @@ def test_a_numeric_date_either_way_round_is_asked_again_where_nothing_settles_it
     ("二〇三〇年十二月八日", datetime(2030, 12, 8)),  # its year written: may lie in the past
 ])
 def test_a_chinese_date_may_write_its_year_and_month_in_numerals(typed, meant):
-    when = parse_typed(typed, "Asia/Shanghai", MONDAY)
-    if meant.hour:
-        assert when.starts_at == meant.replace(tzinfo=SHANGHAI), when
-    else:
-        assert when.all_day and when.starts_at == meant.replace(tzinfo=UTC), when
+    assert_read_as(parse_typed(typed, "Asia/Shanghai", MONDAY), meant)
+
+
+@pytest.mark.parametrize(("typed", "zone", "utc_moment"), [
+    # zones dateparser reads itself: the weekday is the typed zone's, not the server's
+    ("Tue Dec 9 9am +08:00", "America/New_York", utc(2031, 12, 9, 1)),
+    ("Tue Dec 9 9am AEDT", "America/New_York", utc(2031, 12, 8, 22)),
+    ("Tue Dec 9 9am (HKT)", "America/New_York", utc(2031, 12, 9, 1)),
+    ("Tue Dec 9 11pm -05:00", "Asia/Shanghai", utc(2031, 12, 10, 4)),
+    ("Tue Dec 9 11pm EST!", "Asia/Shanghai", utc(2031, 12, 10, 4)),
+])
+def test_a_weekday_is_checked_in_a_zone_dateparser_reads_too(typed, zone, utc_moment):
+    assert parse_typed(typed, zone, MONDAY).starts_at == utc_moment
+
+
+def test_an_all_day_date_typed_with_a_zone_is_that_zones_date():
+    when = parse_typed("Tuesday Dec 9 JST", "America/Los_Angeles", MONDAY)
+    assert when.all_day and when.starts_at == utc(2031, 12, 9), when
+
+
+@pytest.mark.parametrize("typed", ["Frİ Dec 5", "frı, Dec 5 6pm", "FRİDAY 6pm", "6pm İST",
+                                   "friday 6pm İST", "Aprİl 5, 2032 6pm"])
+def test_letters_that_only_look_like_ascii_are_read_or_refused_never_a_crash(typed):
+    with contextlib.suppress(InvalidValue):
+        parse_typed(typed, "UTC", MONDAY)
+    read_page_when(f"December 5, 2031, 6:00 PM {typed}", "UTC")  # a page's line: no error
+
+
+@pytest.mark.parametrize(("typed", "away"), [
+    ("in 1h30", timedelta(minutes=90)), ("in 2h", timedelta(hours=2)),
+    ("in an hour", timedelta(hours=1)), ("an hour from now", timedelta(hours=1)),
+    ("in 90m", timedelta(minutes=90)), ("2小时后", timedelta(hours=2)),
+    ("30分钟后", timedelta(minutes=30)), ("半小时后", timedelta(minutes=30)),
+    ("一个半小时后", timedelta(minutes=90)), ("两个小时后", timedelta(hours=2)),
+    ("两个钟头以后", timedelta(hours=2)), ("三十分钟之后", timedelta(minutes=30)),
+])
+@pytest.mark.parametrize("script", [pytest.param(lambda text: text, id="simplified"),
+                                    pytest.param(traditional, id="traditional")])
+def test_every_way_of_saying_some_hours_away_is_that_moment(typed, away, script):
+    when = parse_typed(script(typed), "Asia/Shanghai", MONDAY + timedelta(seconds=42))
+    assert not when.all_day and when.starts_at == MONDAY + away, when
+
+
+@pytest.mark.parametrize(("now", "typed", "away"), [
+    (utc(2026, 11, 1, 5, 30), "in 30 minutes", timedelta(minutes=30)),  # 01:30 EDT, clocks back
+    (utc(2026, 11, 1, 5, 30), "in 2 hours", timedelta(hours=2)),
+    (utc(2026, 3, 8, 6, 30), "in 1 hour", timedelta(hours=1)),  # 01:30 EST, clocks forward
+])
+def test_hours_away_are_counted_exactly_across_a_change_of_the_clocks(now, typed, away):
+    # by the timestamp: an hour the clocks repeat is never == across zones (PEP 495)
+    assert parse_typed(typed, "America/New_York", now).starts_at.timestamp() == (
+        now + away).timestamp()
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("next friday 18h", datetime(2031, 12, 5, 18)),  # dateparser's: not the 18th
+    ("18 h", datetime(2031, 12, 1, 18)), ("18h 30", datetime(2031, 12, 1, 18, 30)),
+    ("Tuesday the 9th", datetime(2031, 12, 9)), ("the 9th at 6pm", datetime(2031, 12, 9, 18)),
+    ("Tue 9th 6pm", datetime(2031, 12, 9, 18)),
+])
+def test_more_ways_of_writing_a_day_and_a_clock(typed, meant):
+    assert_read_as(parse_typed(typed, "Asia/Shanghai", MONDAY), meant)
+
+
+def test_a_weekday_the_nth_does_not_fall_on_is_refused():
+    with pytest.raises(InvalidValue, match="names a day of the week that 2031-12-08 is not"):
+        parse_typed("Tuesday the 8th", "Asia/Shanghai", MONDAY)
