@@ -360,39 +360,66 @@ _TIME_OF_DAY = re.compile(r"\d\s*(?::|\.\d|am|pm|a\.m|p\.m|h(?:\d\d)?\b|点)|\b(
                           re.I)
 # "in 2 hours", "in 1h30", "an hour from now", "2小时后", "半小时后": counted here, exactly
 # (dateparser counts on the wall clock, an hour off across a change of the clocks)
+_COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+                "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
+                "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
+                "forty-five": 45, "fifty": 50, "sixty": 60, "ninety": 90}
+_COUNT = (r"half\s+an?|\d{1,5}(?:\.\d{1,3})?|"
+          + "|".join(sorted(_COUNT_WORDS, key=len, reverse=True)))
 _EN_AWAY = re.compile(
-    r"(?:(?P<in>in)\s+)?(?:(?P<hours>an?|\d{1,4})\s*(?:hours?|hrs?|h)"
-    r"(?:\s*(?:and\s+)?(?P<and_minutes>\d{1,3})\s*(?:minutes?|mins?|m)?)?|"
-    r"(?P<minutes>an?|\d{1,5})\s*(?:minutes?|mins?|m))(?P<from_now>\s+from\s+now)?",
+    rf"(?:(?P<in>in)\s+)?(?:(?P<hours>{_COUNT})\s*(?P<hour_unit>hours?|hrs?|h)"
+    rf"(?:\s*(?:and\s+)?(?P<and_minutes>\d{{1,3}})\s*(?:minutes?|mins?|m)?)?|"
+    rf"(?P<minutes>{_COUNT})\s*(?P<minute_unit>minutes?|mins?|m)|"
+    rf"(?P<seconds>{_COUNT})\s*(?P<second_unit>seconds?|secs?|s))(?P<from_now>\s+from\s+now)?",
     re.I | re.ASCII)
 _ZH_AWAY = re.compile(
-    rf"(?:(?P<hours>\d{{1,4}}|{NUMERAL})\s*个?\s*(?P<half>半)?\s*(?:小时|钟头)"
+    rf"(?:(?P<hours>\d{{1,4}}(?:\.\d{{1,3}})?|{NUMERAL})\s*个?\s*(?P<half>半)?\s*(?:小时|钟头)"
     rf"(?:\s*(?P<and_minutes>\d{{1,3}}|{NUMERAL})\s*分钟?)?|(?P<half_hour>半)\s*个?\s*(?:小时|钟头)|"
     rf"(?P<minutes>\d{{1,5}}|{NUMERAL})\s*分钟)\s*[以之]?后")
+# A numeric date anywhere in a text: "5/12", "5/12/31"; with dots or dashes, with its year
+_NUMERIC_IN_TEXT = re.compile(
+    r"(?<![\d/.\-:])(?:(?P<first>\d{1,2})/(?P<second>\d{1,2})(?:/(?P<year>\d{4}|\d{2}))?|"
+    r"(?P<dot_first>\d{1,2})(?P<mark>[.\-])(?P<dot_second>\d{1,2})(?P=mark)(?P<dot_year>\d{4}))"
+    r"(?![\d/.\-:])")
 # "18h", "18 h 30" before dateparser, which reads them as the 18th
 _H_CLOCK = re.compile(r"(?<![\d:])(\d{1,2})\s?h(?:\s?(\d{2}))?(?![\w:])", re.I | re.ASCII)
 # A zone or offset in a text dateparser reads ("+08:00", "HKT"): its reading is converted to
 # the server's zone, whose date need not be the one typed
 _ZONE_LIKE = re.compile(r"(?<![\d\-])[+\-−]\d{1,2}(?::?\d{2})?(?![\d\-])|"
-                        r"(?<![A-Za-z])[A-Z]{2,5}(?![A-Za-z])")
+                        r"(?<![A-Za-z])(?!(?:AM|PM|NOON|MON|TUES?|WED|THU|THURS?|FRI|SAT|SUN|"
+                        r"JAN|FEB|MAR|APR|MAY|JUNE?|JULY?|AUG|SEPT?|OCT|NOV|DEC|ON|AT|THE|OF|"
+                        r"IN|ST|ND|RD|TH)(?![A-Za-z]))[A-Z]{2,5}(?![A-Za-z])")
 
 
 def _time_away(text: str) -> timedelta | None:
     """How far ahead "in 2 hours" (and its kind, in English and Chinese) is; None when the
-    text is not such a span. An hour with h alone ("18h") is a clock, not a span."""
+    text is not such a span. An hour with h alone ("18h") is a clock, not a span; "2 hours"
+    alone is a span."""
     found = _EN_AWAY.fullmatch(text)
-    if found is not None and (found["in"] or found["from_now"]):
-        def count(written: str | None) -> int:
-            return 1 if written and written.lower() in ("a", "an") else int(written or 0)
-        return timedelta(hours=count(found["hours"]),
-                         minutes=count(found["and_minutes"]) + count(found["minutes"]))
+    if found is not None and (found["in"] or found["from_now"] or any(
+            len(found[unit] or "") > 1 for unit in ("hour_unit", "minute_unit", "second_unit"))):
+        return timedelta(hours=_count(found["hours"]),
+                         minutes=_count(found["and_minutes"]) + _count(found["minutes"]),
+                         seconds=_count(found["seconds"]))
     found = _ZH_AWAY.fullmatch(fold(text))
     if found is not None:
-        hours = number(found["hours"]) if found["hours"] else 0
+        hours = _count(found["hours"]) if found["hours"] else 0
         minutes = (30 if found["half"] or found["half_hour"] else 0) + sum(
             number(found[key]) for key in ("and_minutes", "minutes") if found[key])
         return timedelta(hours=hours, minutes=minutes)
     return None
+
+
+def _count(written: str | None) -> float:
+    """A span's count: digits ("1.5"), English words ("two", "an", "half an"), Chinese ("两")."""
+    if not written:
+        return 0
+    word = " ".join(written.lower().split())
+    if word.startswith("half"):
+        return 0.5
+    if word in _COUNT_WORDS:
+        return _COUNT_WORDS[word]
+    return float(word) if word[0].isdigit() else number(written)
 
 
 def has_time_of_day(text: str) -> bool:
@@ -423,10 +450,12 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
     plain = "".join(ch for ch in unicodedata.normalize("NFKC", written)
                     if unicodedata.category(ch) != "Cf")
     settled = _typed_zone(plain, zone, base)
+    month_first = _month_first(zone)  # numeric dates are written as the server's country does
     if settled is None:
-        value, typed = _reading(plain, zone, base, natural=True)
+        value, typed = _reading(plain, zone, base, natural=True, month_first=month_first)
     elif settled[0] is not None:  # "next friday 6pm CST": the rest read in that zone
-        value, typed = _reading(settled[1], settled[0], base, natural=True)
+        value, typed = _reading(settled[1], settled[0], base, natural=True,
+                                month_first=month_first)
     read = typed.text
     if typed.readings:
         first, second = typed.readings
@@ -530,9 +559,12 @@ def _en_day(n: int) -> str:
     return (rf"(?:this\s+)?(?P<weekday{n}>mon|tue|wed|thu|fri|sat|sun)"
             rf"(?:day|sday|nesday|rsday|r|rs|s|urday)?\.?|(?P<word{n}>today|tomorrow|tonight)|"
             rf"(?:{_EN_WEEKDAY.replace('(', '(?:', 1)},?\s+)?(?:"
-            # "5/12", "5/12/2031", "5.12.2031": the order is settled in `_numeric_date`
-            rf"(?P<first{n}>\d{{1,2}})/(?P<second{n}>\d{{1,2}})(?:/(?P<year{n}>\d{{4}}))?(?!\d)|"
-            rf"(?P<dot_first{n}>\d{{1,2}})\.(?P<dot_second{n}>\d{{1,2}})\.(?P<dot_year{n}>\d{{4}})|"
+            # "5/12", "5/12/31", "5/12/2031", "5.12.2031", "5-12-2031": the order is settled
+            # in `_numeric_date`
+            rf"(?P<first{n}>\d{{1,2}})/(?P<second{n}>\d{{1,2}})"
+            rf"(?:/(?P<year{n}>\d{{4}}|\d{{2}}))?(?![\d/])|"
+            rf"(?P<dot_first{n}>\d{{1,2}})(?P<mark{n}>[.\-])(?P<dot_second{n}>\d{{1,2}})"
+            rf"(?P=mark{n})(?P<dot_year{n}>\d{{4}})|"
             rf"(?P<month{n}>{months})\.?\s+(?P<day{n}>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)|"
             rf"(?P<day_first{n}>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?"
             rf"(?P<month_after{n}>{months})\.?|"
@@ -548,15 +580,15 @@ def _named_weekdays(text: str) -> set[int]:
 
 
 # "18h" and "18h30" are the 24-hour clock as much of Europe writes it
-_EN_CLOCK = (r"\d{1,2}(?:[:.]\d{2})?\s*[ap]\.?m\.?|\d{1,2}[:.]\d{2}|\d{1,2}h(?:\d{2})?|noon|"
-             r"midnight|\d{1,2}")
+_EN_CLOCK = (r"\d{1,2}(?:[:.]\d{2})?\s*[ap]\.?m\.?|\d{1,2}[:.]\d{2}|\d{1,2}\s?h(?:\s?\d{2})?|"
+             r"noon|midnight|\d{1,2}")
 # "friday 6pm", "tomorrow at 9:30", "Dec 4 10am", "6pm on friday": a day this reader counts
 # itself (dateparser skips today, and reads "friday at 7" as July)
 _EN_DAY_AND_CLOCK = re.compile(
-    rf"(?:{_en_day(1)})[.,]?(?:\s+(?:at\s+)?(?P<clock1>{_EN_CLOCK}))?|"
-    rf"(?:at\s+)?(?P<clock2>{_EN_CLOCK}),?\s+(?:on\s+)?(?:{_en_day(2)})", re.I | re.ASCII)
-_EN_CLOCK_PARTS = re.compile(r"(\d{1,2})(?:[:.](\d{2})|(h)(\d{2})?)?\s*(?:([ap])\.?m\.?)?",
-                             re.I)
+    rf"(?:on\s+)?(?:{_en_day(1)})[.,]?(?:\s*(?:\s(?:at\s+)?|@\s*)(?P<clock1>{_EN_CLOCK}))?|"
+    rf"(?:(?:at|@)\s*)?(?P<clock2>{_EN_CLOCK}),?\s+(?:on\s+)?(?:{_en_day(2)})", re.I | re.ASCII)
+_EN_CLOCK_PARTS = re.compile(
+    r"(\d{1,2})(?:[:.](\d{2})|\s?(h)(?:\s?(\d{2}))?)?\s*(?:([ap])\.?m\.?)?", re.I)
 
 
 def _english_day(text: str, today: date, month_first: bool | None = None) -> _Typed | None:
@@ -617,19 +649,32 @@ def _english_day(text: str, today: date, month_first: bool | None = None) -> _Ty
 
 # Where "5/12" is May 12 (the month first, as the zone's country writes it); anywhere else a
 # date both of whose numbers could be the month is asked again (Britain's 5/12 is 5 December).
-MONTH_FIRST_COUNTRIES = frozenset({"US", "PH", "CN", "TW", "JP", "KR"})
+MONTH_FIRST_COUNTRIES = frozenset({"US", "PR", "GU", "VI", "AS", "MP", "UM", "PH", "CN", "TW",
+                                   "JP", "KR"})
+# The US zones tzdata keeps as zones of their own, with no country in zone.tab
+_US_RULE_ZONES = {"EST5EDT", "CST6CDT", "MST7MDT", "PST8PDT", "EST", "MST", "HST"}
 
 
 @cache
-def zone_country(key: str) -> str | None:
-    """The country an IANA zone is listed for in tzdata's zone.tab, if any."""
+def _zone_countries() -> dict[str, str]:
+    """Each IANA zone name, its aliases included (US/Eastern, PRC), with its country."""
+    countries = dict.fromkeys(_US_RULE_ZONES, "US")
     with contextlib.suppress(OSError, ModuleNotFoundError):
-        for line in resources.files("tzdata").joinpath("zoneinfo/zone.tab").read_text(
-                encoding="utf-8").splitlines():
+        folder = resources.files("tzdata").joinpath("zoneinfo")
+        for line in folder.joinpath("zone.tab").read_text(encoding="utf-8").splitlines():
             fields = line.split("\t")
-            if len(fields) >= 3 and fields[2] == key:
-                return fields[0]
-    return None
+            if len(fields) >= 3 and not line.startswith("#"):
+                countries[fields[2]] = fields[0]
+        for line in folder.joinpath("tzdata.zi").read_text(encoding="utf-8").splitlines():
+            fields = line.split()  # "L America/New_York US/Eastern": a link to a zone
+            if len(fields) == 3 and fields[0] == "L" and fields[1] in countries:
+                countries.setdefault(fields[2], countries[fields[1]])
+    return countries
+
+
+def zone_country(key: str) -> str | None:
+    """The country an IANA zone (or an alias of one) is listed for in tzdata, if any."""
+    return _zone_countries().get(key)
 
 
 def _month_first(zone: tzinfo) -> bool | None:
@@ -643,8 +688,10 @@ def _numeric_date(first: int, second: int, year: str | None, today: date,
     """A numeric date ("5/12"): the day, or when either number could be the month and
     `month_first` does not say which, both readings (to ask which was meant)."""
     def dated(month: int, day_of_month: int) -> date | None:
-        return (_date_or_none(int(year), month, day_of_month) if year
-                else _next_date(today, month, day_of_month))
+        if year is None:
+            return _next_date(today, month, day_of_month)
+        full = int(year) + (2000 if len(year) == 2 else 0)  # "5/12/31": 2031
+        return _date_or_none(full, month, day_of_month)
 
     month_day, day_month = dated(first, second), dated(second, first)
     if month_day is not None and day_month is not None and month_day != day_month:
@@ -772,8 +819,8 @@ def _typed_zone(text: str, server: ZoneInfo, base: datetime
     return zone, text[:found.start()]
 
 
-def _reading(written: str, zone: tzinfo, base: datetime, *, natural: bool
-             ) -> tuple[datetime | None, _Typed]:
+def _reading(written: str, zone: tzinfo, base: datetime, *, natural: bool,
+             month_first: bool | None) -> tuple[datetime | None, _Typed]:
     """The moment `written` names in `zone` (周五下午6点 -> 2026-12-04 18:00), and how it
     was read; dateparser is asked only when `natural` (it needs the zone's IANA name)."""
     today = base.astimezone(zone).date()
@@ -781,7 +828,7 @@ def _reading(written: str, zone: tzinfo, base: datetime, *, natural: bool
     if away is not None:  # to the minute: shown, and reminded, so
         moment = (base + away).astimezone(zone).replace(second=0, microsecond=0)
         return moment, _Typed(f"{moment:%Y-%m-%d %H:%M}")
-    typed = (_english_day(written, today, _month_first(zone))
+    typed = (_english_day(written, today, month_first)
              or _typed_in_chinese(written, today))
     if typed.text is None:
         return None, typed
@@ -796,6 +843,16 @@ def _reading(written: str, zone: tzinfo, base: datetime, *, natural: bool
             return value, typed  # the next such moment: 晚上12点 alone is tonight's midnight
         if not natural:
             return None, typed
+        # a numeric date among words only dateparser reads ("5/12 in the evening"): it
+        # would read it month first anywhere, so it is settled, or asked, here
+        numeric = _NUMERIC_IN_TEXT.search(read)
+        if numeric is not None and month_first is not True:
+            first, second, year = (numeric["first"] or numeric["dot_first"],
+                                   numeric["second"] or numeric["dot_second"],
+                                   numeric["year"] or numeric["dot_year"])
+            _, readings = _numeric_date(int(first), int(second), year, today, month_first)
+            if readings:
+                return None, typed._replace(readings=readings)
         read = _H_CLOCK.sub(_h_clock, read)
         value = _natural(read, zone, base)
         zone_of_its_own = bool(_ZONE_LIKE.search(read))
@@ -807,7 +864,12 @@ def _reading(written: str, zone: tzinfo, base: datetime, *, natural: bool
     if not zone_of_its_own and any(named != value.weekday()
                                    for named in _named_weekdays(written)):
         return None, typed._replace(wrong_day=value.date())
-    return (value + timedelta(days=1) if typed.late else value), typed
+    if typed.late:
+        try:
+            value += timedelta(days=1)
+        except OverflowError:  # the night of December 31, 9999: no day after it
+            return None, typed
+    return value, typed
 
 
 def _h_clock(found: re.Match[str]) -> str:
@@ -824,8 +886,8 @@ _ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
                   r"(?:Z|[+\-]\d{2}(?::?\d{2})?)?)?")
 
 
-_CLOCK_ONLY = re.compile(r"(?:at\s+)?(?:(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?m\.?|"
-                         r"(\d{1,2})(?::(\d{2})|h(\d{2})?)|(noon)|(midnight))", re.I)
+_CLOCK_ONLY = re.compile(r"(?:(?:at|@)\s*)?(?:(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?m\.?|"
+                         r"(\d{1,2})(?::(\d{2})|\s?h(?:\s?(\d{2}))?)|(noon)|(midnight))", re.I)
 
 
 def _clock_only(text: str, zone: tzinfo, base: datetime) -> datetime | None:

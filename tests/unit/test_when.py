@@ -939,3 +939,66 @@ def test_more_ways_of_writing_a_day_and_a_clock(typed, meant):
 def test_a_weekday_the_nth_does_not_fall_on_is_refused():
     with pytest.raises(InvalidValue, match="names a day of the week that 2031-12-08 is not"):
         parse_typed("Tuesday the 8th", "Asia/Shanghai", MONDAY)
+
+
+@pytest.mark.parametrize(("typed", "zone", "utc_moment"), [
+    ("5/12 6pm EST", "America/New_York", utc(2032, 5, 12, 23)),  # the server's order, not EST's
+    ("5/12 6pm", "US/Eastern", utc(2032, 5, 12, 22)),  # an alias of a US zone
+    ("5/12 6pm", "PRC", utc(2032, 5, 12, 10)),
+    ("5/12 6pm", "America/Puerto_Rico", utc(2032, 5, 12, 22)),
+])
+def test_the_order_of_a_numeric_date_is_the_servers_countrys(typed, zone, utc_moment):
+    assert parse_typed(typed, zone, MONDAY).starts_at == utc_moment
+
+
+@pytest.mark.parametrize("typed", ["on 5/12", "5/12 @ 6pm", "5/12/32", "5-12-2032",
+                                   "5/12 in the evening"])
+def test_a_numeric_date_among_other_words_is_asked_again_too(typed):
+    with pytest.raises(InvalidValue, match=r"could be 2032-05-12 or 20(31|32)-12-05"):
+        parse_typed(typed, "Europe/London", MONDAY)
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("on friday 6pm", datetime(2031, 12, 5, 18)), ("friday @ 6pm", datetime(2031, 12, 5, 18)),
+    ("the 9th 18 h", datetime(2031, 12, 9, 18)), ("on the 9th at 6pm", datetime(2031, 12, 9, 18)),
+    ("the 9th @ 6pm", datetime(2031, 12, 9, 18)), ("18 h 30", datetime(2031, 12, 1, 18, 30)),
+])
+def test_on_and_at_signs_and_spaced_hours_are_read_by_the_bots_own_reader(typed, meant):
+    assert_read_as(parse_typed(typed, "Asia/Shanghai", MONDAY), meant)
+
+
+def test_a_weekday_with_a_zone_counts_today_as_it_does_without():
+    # Thursday 23:55 in New York, already Friday 05:55 in Paris: this Friday's 6pm CET
+    now = utc(2031, 12, 5, 4, 55)
+    assert parse_typed("on friday 6pm CET", "America/New_York", now).starts_at == utc(
+        2031, 12, 5, 17)
+
+
+@pytest.mark.parametrize(("typed", "away"), [
+    ("in two hours", timedelta(hours=2)), ("two hours from now", timedelta(hours=2)),
+    ("in ten minutes", timedelta(minutes=10)), ("2 hours", timedelta(hours=2)),
+    ("90 minutes", timedelta(minutes=90)), ("in half an hour", timedelta(minutes=30)),
+    ("in 1.5 hours", timedelta(minutes=90)), ("1.5小时后", timedelta(minutes=90)),
+    ("in 90 seconds", timedelta(minutes=1)),  # to the minute
+])
+def test_spans_in_words_and_fractions_are_counted_exactly(typed, away):
+    when = parse_typed(typed, "Asia/Shanghai", MONDAY)
+    assert not when.all_day and when.starts_at == MONDAY + away, when
+
+
+def test_a_fractional_span_is_exact_across_a_change_of_the_clocks():
+    now = utc(2026, 10, 25, 0, 30)  # 01:30 BST, the night the clocks go back
+    assert parse_typed("in 1.5 hours", "Europe/London", now).starts_at.timestamp() == (
+        now + timedelta(minutes=90)).timestamp()
+
+
+@pytest.mark.parametrize("typed", ["Tuesday, December 8th, 2031 at 6 PM", "TUE Dec 8 2031"])
+def test_capital_letters_do_not_pass_for_a_zone_and_skip_the_weekday_check(typed):
+    with pytest.raises(InvalidValue, match="names a day of the week that 2031-12-08 is not"):
+        parse_typed(typed, "UTC", MONDAY)
+
+
+@pytest.mark.parametrize("typed", ["九九九九年十二月三十一日晚上十二点", "9999年12月31日晚上12点"])
+def test_the_night_after_the_last_day_of_the_calendar_is_refused_not_a_crash(typed):
+    with pytest.raises(InvalidValue):
+        parse_typed(typed, "UTC", MONDAY)
