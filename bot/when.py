@@ -452,10 +452,9 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
     settled = _typed_zone(plain, zone, base)
     month_first = _month_first(zone)  # numeric dates are written as the server's country does
     if settled is None:
-        value, typed = _reading(plain, zone, base, natural=True, month_first=month_first)
+        value, typed = _reading(plain, zone, base, month_first=month_first)
     elif settled[0] is not None:  # "next friday 6pm CST": the rest read in that zone
-        value, typed = _reading(settled[1], settled[0], base, natural=True,
-                                month_first=month_first)
+        value, typed = _reading(settled[1], settled[0], base, month_first=month_first)
     read = typed.text
     if typed.readings:
         first, second = typed.readings
@@ -591,7 +590,7 @@ _EN_CLOCK_PARTS = re.compile(
     r"(\d{1,2})(?:[:.](\d{2})|\s?(h)(?:\s?(\d{2}))?)?\s*(?:([ap])\.?m\.?)?", re.I)
 
 
-def _english_day(text: str, today: date, month_first: bool | None = None) -> _Typed | None:
+def _english_day(text: str, today: date, month_first: bool = False) -> _Typed | None:
     """A day typed in English ("friday", "tomorrow", "Dec 4", "4th of December"), with a
     clock or none, as ISO: the next such day, today included (as 周五 and 12月4日 are);
     a weekday alone is next week's once today's moment is past. An hour alone ("friday
@@ -677,16 +676,16 @@ def zone_country(key: str) -> str | None:
     return _zone_countries().get(key)
 
 
-def _month_first(zone: tzinfo) -> bool | None:
-    """True where a numeric date begins with its month; None where that is not known."""
+def _month_first(zone: tzinfo) -> bool:
+    """Whether a numeric date is known to begin with its month where the zone is."""
     key = getattr(zone, "key", None)
-    return True if key is not None and zone_country(key) in MONTH_FIRST_COUNTRIES else None
+    return key is not None and zone_country(key) in MONTH_FIRST_COUNTRIES
 
 
 def _numeric_date(first: int, second: int, year: str | None, today: date,
-                  month_first: bool | None) -> tuple[date | None, tuple[date, ...]]:
+                  month_first: bool) -> tuple[date | None, tuple[date, ...]]:
     """A numeric date ("5/12"): the day, or when either number could be the month and
-    `month_first` does not say which, both readings (to ask which was meant)."""
+    `month_first` does not settle it, both readings (to ask which was meant)."""
     def dated(month: int, day_of_month: int) -> date | None:
         if year is None:
             return _next_date(today, month, day_of_month)
@@ -695,9 +694,7 @@ def _numeric_date(first: int, second: int, year: str | None, today: date,
 
     month_day, day_month = dated(first, second), dated(second, first)
     if month_day is not None and day_month is not None and month_day != day_month:
-        if month_first is None:
-            return None, (month_day, day_month)
-        return (month_day if month_first else day_month), ()
+        return (month_day, ()) if month_first else (None, (month_day, day_month))
     return month_day or day_month, ()
 
 
@@ -819,10 +816,11 @@ def _typed_zone(text: str, server: ZoneInfo, base: datetime
     return zone, text[:found.start()]
 
 
-def _reading(written: str, zone: tzinfo, base: datetime, *, natural: bool,
-             month_first: bool | None) -> tuple[datetime | None, _Typed]:
+def _reading(written: str, zone: tzinfo, base: datetime, *, month_first: bool
+             ) -> tuple[datetime | None, _Typed]:
     """The moment `written` names in `zone` (周五下午6点 -> 2026-12-04 18:00), and how it
-    was read; dateparser is asked only when `natural` (it needs the zone's IANA name)."""
+    was read: by the bot's own readers, else by dateparser. `month_first`: the server's
+    country writes numeric dates month first."""
     today = base.astimezone(zone).date()
     away = _time_away(written)
     if away is not None:  # to the minute: shown, and reminded, so
@@ -841,12 +839,10 @@ def _reading(written: str, zone: tzinfo, base: datetime, *, natural: bool,
         value = _clock_only(read, zone, base)
         if value is not None:
             return value, typed  # the next such moment: 晚上12点 alone is tonight's midnight
-        if not natural:
-            return None, typed
         # a numeric date among words only dateparser reads ("5/12 in the evening"): it
         # would read it month first anywhere, so it is settled, or asked, here
         numeric = _NUMERIC_IN_TEXT.search(read)
-        if numeric is not None and month_first is not True:
+        if numeric is not None and not month_first:
             first, second, year = (numeric["first"] or numeric["dot_first"],
                                    numeric["second"] or numeric["dot_second"],
                                    numeric["year"] or numeric["dot_year"])
