@@ -99,7 +99,9 @@ async def _measure(rounds: int, rate: float, duration: float) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-edits-") as tmp:
         workdir = Path(tmp)
         db_path = workdir / "bot.sqlite3"
-        async with FakeDiscord(record_requests=False) as fake:
+        # client_lag=0: the Join buttons are persistent (no view to wait for), and the
+        # clicks are timed
+        async with FakeDiscord(record_requests=False, client_lag=0) as fake:
             guild = fake.add_guild("Bench Guild")
             floor_guild = add_floor_guild(fake)
             moderator = fake.add_member(guild, "moderator", manage_events=True)

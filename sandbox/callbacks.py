@@ -114,6 +114,7 @@ class InteractionRoutes:
         else:
             st.modal = data
         st.response_type = rtype
+        st.responded = time.monotonic()
         st.acked.set_result(None)
         self._waiters.notify(("interaction", st.id))
 

@@ -24,6 +24,20 @@ if TYPE_CHECKING:
 
 # Interaction types and the callback types each one accepts.
 APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
+# A member clicks a message, or submits a form, only once their client shows it: some time
+# after Discord made it, and after Discord answered the bot's request that made it. Here the
+# test sees the bot's answer as soon as this server has it, before the bot has read the
+# reply to its request; discord.py only then takes clicks for the message's view, and a
+# click delivered earlier would reach no view. So a click waits until the message (or the
+# form) is CLIENT_LAG old, as a member's would be.
+CLIENT_LAG = 0.1
+
+
+async def _shown_since(moment: float, lag: float) -> None:
+    """Until `lag` seconds have passed since `moment` (time.monotonic())."""
+    left = moment + lag - time.monotonic()
+    if left > 0:
+        await asyncio.sleep(left)
 _VALID_CALLBACKS = {
     APPLICATION_COMMAND: {4, 5, 9},
     MESSAGE_COMPONENT: {4, 5, 6, 7, 9},
@@ -50,6 +64,7 @@ class _Interaction:
         "message_id",
         "modal",
         "original",
+        "responded",
         "response_type",
         "token",
         "type",
@@ -69,6 +84,7 @@ class _Interaction:
         self.created = time.monotonic()
         self.acked: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.response_type: int | None = None
+        self.responded = 0.0  # time.monotonic() of the first response
         self.expired = False
         self.original: MessageRecord | None = None
         self.loading = False  # deferred (type 5) and not yet filled
@@ -306,6 +322,8 @@ class Interactions:
         has no such component (what a modified client could send: the interaction's copy of
         the message gets the button); ``mutate`` changes the payload as for :meth:`slash`."""
         record = self._messages.get(int(message["id"]))
+        if record is not None:
+            await _shown_since(max([record.created, *record.edits]), self.client_lag)
         current = record.data if record is not None else message
         component = next(
             (c for c in _walk_components(current["components"]) if c.get("custom_id") == custom_id),
@@ -349,6 +367,7 @@ class Interactions:
         unknown = set(values) - {c.get("custom_id") for c in _walk_components(modal["components"])}
         if unknown:
             raise LookupError(f"modal {modal['custom_id']!r} has no inputs {sorted(unknown)}")
+        await _shown_since(st.responded, self.client_lag)
 
         def answer(comp: dict[str, Any]) -> dict[str, Any]:
             cid = comp.get("custom_id")

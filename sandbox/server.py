@@ -14,7 +14,7 @@ from aiohttp import web
 from sandbox.callbacks import InteractionRoutes
 from sandbox.faults import Faults, _Fault
 from sandbox.gateway import Gateway, _Shard
-from sandbox.interactions import Interactions, _Interaction
+from sandbox.interactions import CLIENT_LAG, Interactions, _Interaction
 from sandbox.messages import Messages
 from sandbox.models import Channel, Guild, MessageRecord, Recorded, User
 from sandbox.observe import Observations, _Waiters
@@ -50,6 +50,7 @@ class FakeDiscord(
         shard_count: int = 1,
         max_guilds_per_shard: int = 2500,
         gateway_lag: float = 0.0,
+        client_lag: float = CLIENT_LAG,
     ) -> None:
         """
         ``response_deadline``: seconds the bot has for its first response (Discord: 3);
@@ -69,12 +70,16 @@ class FakeDiscord(
         session is refused with 4011 (Discord: 2,500). ``gateway_lag``: seconds each
         interaction spends on its way to the bot after Discord made it (its id's time): its
         response deadline counts from its making, as on Discord, so lag eats into it.
+        ``client_lag``: how old a message (or a form) is, at least, when a member clicks it
+        (sandbox/interactions.py ``CLIENT_LAG``); 0 for benchmarks that time clicks on
+        buttons that need no view (persistent ones).
         """
         if shard_count < 1:
             raise ValueError("shard_count must be at least 1")
         self.token = token
         self.response_deadline = response_deadline
         self.gateway_lag = gateway_lag
+        self.client_lag = client_lag
         self.token_lifetime = token_lifetime
         self.heartbeat_interval = heartbeat_interval
         self.enforce_limits = limits
