@@ -28,16 +28,16 @@ APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
 # after Discord made it, and after Discord answered the bot's request that made it. Here the
 # test sees the bot's answer as soon as this server has it, before the bot has read the
 # reply to its request; discord.py only then takes clicks for the message's view, and a
-# click delivered earlier would reach no view. So a click waits until the message (or the
-# form) is CLIENT_LAG old, as a member's would be.
+# click delivered earlier would reach no view. So a click on a message (or a form) that
+# changed less than CLIENT_LAG ago reaches the bot CLIENT_LAG later, as a member's would.
 CLIENT_LAG = 0.1
 
 
 async def _shown_since(moment: float, lag: float) -> None:
-    """Until `lag` seconds have passed since `moment` (time.monotonic())."""
-    left = moment + lag - time.monotonic()
-    if left > 0:
-        await asyncio.sleep(left)
+    """`lag` seconds' wait if `moment` (time.monotonic()) is less than `lag` ago: each click
+    alike, so that two clicks in quick succession keep their spacing and order."""
+    if time.monotonic() - moment < lag:
+        await asyncio.sleep(lag)
 _VALID_CALLBACKS = {
     APPLICATION_COMMAND: {4, 5, 9},
     MESSAGE_COMPONENT: {4, 5, 6, 7, 9},
