@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import cache
@@ -376,11 +377,25 @@ _ZH_AWAY = re.compile(
     rf"(?:(?P<hours>\d{{1,4}}(?:\.\d{{1,3}})?|{NUMERAL})\s*个?\s*(?P<half>半)?\s*(?:小时|钟头)"
     rf"(?:\s*(?P<and_minutes>\d{{1,3}}|{NUMERAL})\s*分钟?)?|(?P<half_hour>半)\s*个?\s*(?:小时|钟头)|"
     rf"(?P<minutes>\d{{1,5}}|{NUMERAL})\s*分钟)\s*[以之]?后")
-# A numeric date anywhere in a text: "5/12", "5/12/31"; with dots or dashes, with its year
-_NUMERIC_IN_TEXT = re.compile(
-    r"(?<![\d/.\-:])(?:(?P<first>\d{1,2})/(?P<second>\d{1,2})(?:/(?P<year>\d{4}|\d{2}))?|"
-    r"(?P<dot_first>\d{1,2})(?P<mark>[.\-])(?P<dot_second>\d{1,2})(?P=mark)(?P<dot_year>\d{4}))"
-    r"(?![\d/.\-:])")
+
+
+def _numeric(n: str) -> str:
+    """A numeric date, its groups named with `n`: "5/12", "5/12/31", "5/12/2031"; with dots
+    or dashes ("5.12.2031", "5-12-2031"), with its year. `_numeric_date` settles the order."""
+    return (rf"(?P<first{n}>\d{{1,2}})/(?P<second{n}>\d{{1,2}})"
+            rf"(?:/(?P<year{n}>\d{{4}}|\d{{2}}))?(?![\d/])|"
+            rf"(?P<dot_first{n}>\d{{1,2}})(?P<mark{n}>[.\-])(?P<dot_second{n}>\d{{1,2}})"
+            rf"(?P=mark{n})(?P<dot_year{n}>\d{{4}})")
+
+
+def _numeric_parts(parts: Mapping[str, str | None]) -> tuple[int, int, str | None]:
+    """The two numbers and the year (if any) of a `_numeric` match's groups (unsuffixed)."""
+    dot = "dot_" if parts.get("dot_first") else ""
+    return int(parts[f"{dot}first"] or 0), int(parts[f"{dot}second"] or 0), parts.get(f"{dot}year")
+
+
+# A numeric date anywhere in a text
+_NUMERIC_IN_TEXT = re.compile(rf"(?<![\d/.\-:])(?:{_numeric('')})(?![\d/.\-:])")
 # "18h", "18 h 30" before dateparser, which reads them as the 18th
 _H_CLOCK = re.compile(r"(?<![\d:])(\d{1,2})\s?h(?:\s?(\d{2}))?(?![\w:])", re.I | re.ASCII)
 # A zone or offset in a text dateparser reads ("+08:00", "HKT"): its reading is converted to
@@ -403,10 +418,9 @@ def _time_away(text: str) -> timedelta | None:
                          seconds=_count(found["seconds"]))
     found = _ZH_AWAY.fullmatch(fold(text))
     if found is not None:
-        hours = _count(found["hours"]) if found["hours"] else 0
-        minutes = (30 if found["half"] or found["half_hour"] else 0) + sum(
-            number(found[key]) for key in ("and_minutes", "minutes") if found[key])
-        return timedelta(hours=hours, minutes=minutes)
+        half = 30 if found["half"] or found["half_hour"] else 0
+        return timedelta(hours=_count(found["hours"]),
+                         minutes=half + _count(found["and_minutes"]) + _count(found["minutes"]))
     return None
 
 
@@ -544,10 +558,12 @@ class _Typed(NamedTuple):
     readings: tuple[date, ...] = ()  # a numeric date's two readings, when nothing settles it
 
 
-_EN_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_EN_WEEKDAY = r"(mon|tue|wed|thu|fri|sat|sun)(?:day|sday|nesday|rsday|r|rs|s|urday)?\.?"
+_EN_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # Monday 0, as date.weekday()
+# An English weekday: its first three letters ("tue"), then the rest of its name or none
+_WEEKDAY_STEM = "|".join(_EN_WEEKDAYS)
+_WEEKDAY_ENDING = r"(?:day|sday|nesday|rsday|r|rs|s|urday)?\.?"
 # A weekday named anywhere in a typed time ("Tuesday, Dec 8"), which its date must fall on.
-_EN_WEEKDAY_NAMED = re.compile(rf"\b{_EN_WEEKDAY}(?![a-z])", re.I | re.ASCII)
+_EN_WEEKDAY_NAMED = re.compile(rf"\b({_WEEKDAY_STEM}){_WEEKDAY_ENDING}(?![a-z])", re.I | re.ASCII)
 _ZH_WEEKDAY_NAMED = re.compile(r"(?:周|星期|礼拜)([一二三四五六日天1-7])")
 
 
@@ -555,15 +571,9 @@ def _en_day(n: int) -> str:
     """A day as English writes it, its groups named with `n` (a pattern has it twice); a
     date may follow its weekday ("Tue, Dec 8"), which `parse_typed` checks."""
     months = _MONTH[1:_MONTH.rindex(")")]
-    return (rf"(?:this\s+)?(?P<weekday{n}>mon|tue|wed|thu|fri|sat|sun)"
-            rf"(?:day|sday|nesday|rsday|r|rs|s|urday)?\.?|(?P<word{n}>today|tomorrow|tonight)|"
-            rf"(?:{_EN_WEEKDAY.replace('(', '(?:', 1)},?\s+)?(?:"
-            # "5/12", "5/12/31", "5/12/2031", "5.12.2031", "5-12-2031": the order is settled
-            # in `_numeric_date`
-            rf"(?P<first{n}>\d{{1,2}})/(?P<second{n}>\d{{1,2}})"
-            rf"(?:/(?P<year{n}>\d{{4}}|\d{{2}}))?(?![\d/])|"
-            rf"(?P<dot_first{n}>\d{{1,2}})(?P<mark{n}>[.\-])(?P<dot_second{n}>\d{{1,2}})"
-            rf"(?P=mark{n})(?P<dot_year{n}>\d{{4}})|"
+    return (rf"(?:this\s+)?(?P<weekday{n}>{_WEEKDAY_STEM}){_WEEKDAY_ENDING}|"
+            rf"(?P<word{n}>today|tomorrow|tonight)|"
+            rf"(?:(?:{_WEEKDAY_STEM}){_WEEKDAY_ENDING},?\s+)?(?:{_numeric(str(n))}|"
             rf"(?P<month{n}>{months})\.?\s+(?P<day{n}>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)|"
             rf"(?P<day_first{n}>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?"
             rf"(?P<month_after{n}>{months})\.?|"
@@ -608,11 +618,10 @@ def _english_day(text: str, today: date, month_first: bool = False) -> _Typed | 
     elif "nth" in parts:
         day = _next_day_of_month(today, int(parts["nth"]))
     elif "first" in parts or "dot_first" in parts:
-        dot = "dot_" if "dot_first" in parts else ""
-        day, readings = _numeric_date(int(parts[f"{dot}first"]), int(parts[f"{dot}second"]),
-                                      parts.get(f"{dot}year"), today, month_first)
+        day, readings = _numeric_date(*_numeric_parts(parts), today, month_first)
         # "Tue 12/8": the weekday settles it where only one reading falls on it
-        on_day = [found for found in readings if found.weekday() in _named_weekdays(text)]
+        named = _named_weekdays(text)
+        on_day = [found for found in readings if found.weekday() in named]
         if len(on_day) == 1:
             day, readings = on_day[0], ()
         if readings:
@@ -843,10 +852,7 @@ def _reading(written: str, zone: tzinfo, base: datetime, *, month_first: bool
         # would read it month first anywhere, so it is settled, or asked, here
         numeric = _NUMERIC_IN_TEXT.search(read)
         if numeric is not None and not month_first:
-            first, second, year = (numeric["first"] or numeric["dot_first"],
-                                   numeric["second"] or numeric["dot_second"],
-                                   numeric["year"] or numeric["dot_year"])
-            _, readings = _numeric_date(int(first), int(second), year, today, month_first)
+            _, readings = _numeric_date(*_numeric_parts(numeric.groupdict()), today, month_first)
             if readings:
                 return None, typed._replace(readings=readings)
         read = _H_CLOCK.sub(_h_clock, read)
@@ -922,16 +928,16 @@ def _iso(text: str, zone: tzinfo) -> datetime | None:
 
 
 def _natural(text: str, zone: tzinfo, now: datetime) -> datetime | None:
-    """dateparser's reading of `text` in `zone`, left in the zone the text names if it
-    names one (so that the day it names can be checked there); a fixed offset (a zone
-    typed as "EST" or "+08:00") is read as wall-clock time at that offset."""
+    """dateparser's reading of `text` in `zone` (an IANA zone: dateparser gives its reading
+    there, even of a text that names a zone of its own); a fixed offset (a zone typed as
+    "EST" or "+08:00") is read as wall-clock time at that offset."""
     import dateparser  # loaded on first use: a second of start-up the bot does not need
 
     named = isinstance(zone, ZoneInfo)
     settings: dict[str, object] = {
         "PREFER_DATES_FROM": "future", "RETURN_AS_TIMEZONE_AWARE": named,
         "RELATIVE_BASE": now.astimezone(zone).replace(tzinfo=None)}
-    if isinstance(zone, ZoneInfo):
+    if isinstance(zone, ZoneInfo):  # (again: mypy narrows by isinstance, not by `named`)
         settings["TIMEZONE"] = zone.key
     try:
         value = dateparser.parse(text, languages=["en", "zh"], settings=settings)
