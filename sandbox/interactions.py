@@ -38,6 +38,8 @@ async def _shown_since(moment: float, lag: float) -> None:
     alike, so that two clicks in quick succession keep their spacing and order."""
     if time.monotonic() - moment < lag:
         await asyncio.sleep(lag)
+
+
 _VALID_CALLBACKS = {
     APPLICATION_COMMAND: {4, 5, 9},
     MESSAGE_COMPONENT: {4, 5, 6, 7, 9},
@@ -323,7 +325,8 @@ class Interactions:
         the message gets the button); ``mutate`` changes the payload as for :meth:`slash`."""
         record = self._messages.get(int(message["id"]))
         if record is not None:
-            await _shown_since(max([record.created, *record.edits]), self.client_lag)
+            changed = record.edits[-1] if record.edits else record.created  # edits in order
+            await _shown_since(changed, self.client_lag)
         current = record.data if record is not None else message
         component = next(
             (c for c in _walk_components(current["components"]) if c.get("custom_id") == custom_id),

@@ -70,7 +70,8 @@ class FakeDiscord(
         session is refused with 4011 (Discord: 2,500). ``gateway_lag``: seconds each
         interaction spends on its way to the bot after Discord made it (its id's time): its
         response deadline counts from its making, as on Discord, so lag eats into it.
-        ``client_lag``: how old a message (or a form) is, at least, when a member clicks it
+        ``client_lag``: seconds a click on a message (or a form's submission) that changed
+        less than that ago spends on its way to the bot, as from a member's client
         (sandbox/interactions.py ``CLIENT_LAG``); 0 for benchmarks that time clicks on
         buttons that need no view (persistent ones).
         """
