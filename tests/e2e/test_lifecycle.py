@@ -209,6 +209,10 @@ async def test_an_archived_events_seats_and_registration_stay_as_they_are(world,
     for member in (seated, waiting):
         await fake.slash(guild, member, "rsvp join", event=str(event_id))
     await fake.slash(guild, world.moderator, "manage archive", event=str(event_id))
+    for _ in range(100):  # the full house's notice is delivered, and leaves the outbox
+        if world.query("SELECT count(*) FROM outbox WHERE event_id = ?", (event_id,)) == [(0,)]:
+            break
+        await asyncio.sleep(0.1)
     before = world.dump()
     refusal = ("⚠️ This event is archived; bring it back first with /manage archive undo:True.")
     for command, options in (("manage capacity", {"seats": 3}), ("manage close", {}),
