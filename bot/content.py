@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from bot.pages import Page, Person, Takeaway, name_keys
+from bot.pages_names import key, with_other_script
 from bot.pages_zh import has_han
 
 
@@ -68,6 +69,20 @@ class Slot:
             return cls(int(kept["first"]), int(kept["last"]), pages)
         except (ValueError, TypeError, KeyError):
             return None
+
+
+def person_called(people: Iterable[Person], typed: str) -> Person | None:
+    """The person `typed` names: the whole name, either script of a paired one ("李彬"
+    for "Li Bin (李彬)"), else the first name holding it (an autocomplete value longer
+    than Discord keeps reaches the bot cut short)."""
+    needle = " ".join(typed.split()).casefold()
+    if not needle:
+        return None
+    people = tuple(people)
+    typed_key = key(needle)
+    return (next((p for p in people if p.name.casefold() == needle), None)
+            or next((p for p in people if typed_key and typed_key in name_keys(p.name)), None)
+            or next((p for p in people if needle in p.name.casefold()), None))
 
 
 def filled_slots(kept: Mapping[tuple[str, str], Slot | None],
@@ -167,10 +182,19 @@ class EventContent:
         The announcement owns the description (its version in the other language adds
         to it); the recap owns the summary and takeaways. People are kept once by name
         ("赵通 (Tong Zhao)" is "Tong Zhao"), the first page's bio winning, so a recap
-        never duplicates a speaker.
+        never duplicates a speaker. A name the other language's page pairs keeps that
+        page's half too ("Li Bin" becomes "Li Bin (李彬)"), so either finds the person.
         """
-        known = frozenset().union(*(name_keys(p.name) for p in self.people))
-        people = self.people + tuple(p for p in page.people if not name_keys(p.name) & known)
+        people = list(self.people)
+        known = {k: at for at, p in enumerate(self.people) for k in name_keys(p.name)}
+        for person in page.people:
+            places = {known[k] for k in name_keys(person.name) if k in known}
+            if not places:
+                people.append(person)
+            elif len(places) == 1:
+                at = places.pop()
+                people[at] = replace(people[at],
+                                     name=with_other_script(people[at].name, person.name))
         noted = set(self.access_notes)  # a set: a page of many notes merges in linear time
         merged = replace(
             self,
@@ -179,7 +203,7 @@ class EventContent:
             off_the_record=self.off_the_record or page.off_the_record,
             access_notes=self.access_notes
             + tuple(n for n in page.access_notes if n not in noted),
-            people=people,
+            people=tuple(people),
         )
         if page.kind == "recap":
             return replace(merged, recap_summary=page.description,

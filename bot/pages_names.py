@@ -124,6 +124,21 @@ def name_keys(name: str) -> frozenset[str]:
     return frozenset(filter(None, map(key, paired.groups() if paired else (name,))))
 
 
+def with_other_script(name: str, paired_elsewhere: str) -> str:
+    """`name` ("Li Bin") with the half it lacks of the same person's name as another page
+    pairs it ("李彬 (Li Bin)"), in brackets: "Li Bin (李彬)", found by both. A name that is
+    paired already, or that the other half does not name alone, is kept as it is."""
+    paired = PAIRED.fullmatch(paired_elsewhere)
+    if paired is None or "(" in name or ")" in name:
+        return name
+    own = name_keys(name)
+    halves = [half for half in paired.groups() if key(half)]
+    missing = [half for half in halves if key(half) not in own]
+    if len(halves) != 2 or len(missing) != 1:
+        return name
+    return f"{name} ({missing[0]})"
+
+
 def opening(par: str) -> tuple[str, str]:
     """The name, or else the single capitalised word, a paragraph opens with; and the rest."""
     if not par[:1].isupper():  # cheap exit for most paragraphs

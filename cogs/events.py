@@ -27,6 +27,7 @@ from bot.adapters.held import Held
 from bot.adapters.languages import server_language
 from bot.app import EventBot, Interaction
 from bot.calendar import event_ics
+from bot.content import person_called
 from bot.errors import EventNotFound, NotFound, UserError
 from bot.i18n import N_, Language
 from bot.models import Event
@@ -307,10 +308,7 @@ class EventCommands(commands.GroupCog, group_name="event",
     async def speaker(self, interaction: Interaction, name: str,
                       event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
-        # A name longer than a choice's value reaches here cut short: a part of it matches.
-        needle = " ".join(name.split()).casefold()
-        person = next((p for p in found.people if p.name.casefold() == needle), None) or next(
-            (p for p in found.people if needle and needle in p.name.casefold()), None)
+        person = person_called(found.people, name)
         if person is None:
             if not found.people:
                 raise NotFound(N_("nobody called {name!r} speaks at {title}; nobody is listed"),

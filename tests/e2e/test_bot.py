@@ -65,12 +65,21 @@ async def test_event_list_speakers_speaker_and_takeaways(world, fake):
     assert SAMPLE_TITLE in text_of(listing)
     speakers = await fake.slash(world.guild, member, "event speakers")
     shown = text_of(speakers) + "".join(text_of(m) for m in speakers.followups)
-    for name in ("Tong Zhao", "Li Bin", "Fan Jishe", "Duan Zhanyuan", "Zhang Hongyu"):
+    for name in ("Tong Zhao (赵通)", "Li Bin (李彬)", "Fan Jishe (樊吉社)",
+                 "Duan Zhanyuan (段占元)", "Zhang Hongyu"):
         assert f"**{name}**" in shown
     assert ("Duan Zhanyuan is a member of the China Arms Control and Disarmament Association."
             in shown)
     one = await fake.slash(world.guild, member, "event speaker", name="li bin")
     assert "senior fellow" in text_of(one)
+    # The Chinese page pairs the names: a member may type either script.
+    for typed in ("李彬", " 李彬 ", "Li Bin (李彬)"):
+        by_chinese = await fake.slash(world.guild, member, "event speaker", name=typed)
+        assert "**Li Bin (李彬)**" in text_of(by_chinese)
+        assert "senior fellow" in text_of(by_chinese)
+    chosen = await fake.autocomplete(world.guild, member, "event speaker", focused="name",
+                                     name="樊")
+    assert [c["value"] for c in chosen] == ["Fan Jishe (樊吉社)"]
     missing = await fake.slash(world.guild, member, "event speaker", name="Nobody Here")
     assert missing.ephemeral and "Nobody called" in missing.content
     takeaways = await fake.slash(world.guild, member, "event takeaways")

@@ -28,9 +28,10 @@ async def ask(world, question: str, **options) -> tuple[str, dict]:
     ("is it off the record", "Off the record: yes — "),
     ("what language", "Language: held in Chinese, with English translation"),
     ("translation?", "Language: held in Chinese, with English translation"),
-    ("谁主持", "Moderator: Tong Zhao"),
-    ("who is speaking", "Speakers: Li Bin · Discussants: Fan Jishe, Duan Zhanyuan, "
-                        "Zhang Hongyu"),
+    ("谁主持", "Moderator: Tong Zhao (赵通)"),
+    # the Chinese page pairs each name: the English one gains its Chinese half
+    ("who is speaking", "Speakers: Li Bin (李彬) · Discussants: Fan Jishe (樊吉社), "
+                        "Duan Zhanyuan (段占元), Zhang Hongyu"),
     ("can I still register", "Registration: closed"),
 ])
 async def test_questions_about_the_event_are_answered_from_its_fields(world, question, line):
@@ -43,7 +44,7 @@ async def test_questions_about_the_event_are_answered_from_its_fields(world, que
 async def test_several_facts_in_one_question_come_first_in_order(world):
     _, embed = await ask(world, "who is the moderator and when")
     lines = embed["description"].splitlines()
-    assert lines[1:3] == ["Moderator: Tong Zhao", "When: no date set yet"]
+    assert lines[1:3] == ["Moderator: Tong Zhao (赵通)", "When: no date set yet"]
     # the passages about moderating follow the facts, each with its source
     assert embed["fields"] and all(BUNDLED in f["name"] for f in embed["fields"])
     assert "**moderate" in embed["fields"][0]["value"]

@@ -5,6 +5,7 @@ imported once each merge as they did when they came."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 from functools import reduce
@@ -19,10 +20,13 @@ from bot.content import (
     filled_slots,
     merged_content,
     new_recaps,
+    person_called,
     rebuilt_content,
     replaces_other_pages,
 )
+from bot.page_model import Person
 from bot.pages import page_language, parse_page
+from bot.pages_names import with_other_script
 
 PAGES = Path(__file__).parent / "pages"
 ANNOUNCEMENT = """\
@@ -164,3 +168,56 @@ def test_a_recap_is_news_only_as_a_text_the_event_did_not_hold():
     held = {("recap", recap.lang): recap.text_hash}
     assert new_recaps(held, [recap, other, part(ANNOUNCEMENT)]) == [False, True, False]
     assert new_recaps({}, [recap, recap]) == [True, False]  # twice in one import
+
+
+def names(content: EventContent) -> list[str]:
+    return [person.name for person in content.people]
+
+
+ZH_ANNOUNCEMENT = """\
+新削减战略武器条约之后的军控
+
+主持人：阿达（Ada Lovelace）
+主讲人：图灵（Alan Turing）、Grace Hopper
+
+阿达是高级研究员。
+"""
+
+
+def test_a_name_the_other_languages_page_pairs_gains_its_other_half():
+    english, chinese = part(ANNOUNCEMENT), part(ZH_ANNOUNCEMENT)
+    assert names(one_by_one(english)) == ["Ada Lovelace", "Alan Turing", "Grace Hopper"]
+    # the first page's name comes first, its bio is kept, nobody is added twice
+    merged = imported([english], [chinese])
+    assert names(merged) == ["Ada Lovelace (阿达)", "Alan Turing (图灵)", "Grace Hopper"]
+    assert merged.people[0].bio == "Ada Lovelace is a senior fellow."
+    assert names(imported([chinese], [english])) == [
+        "阿达 (Ada Lovelace)", "图灵 (Alan Turing)", "Grace Hopper"]
+    # the English recap names them as the announcement did: nothing changes again
+    recap = dataclasses.replace(english, kind="recap", text_hash="recap")
+    assert names(imported([english], [chinese], [recap])) == names(merged)
+
+
+@pytest.mark.parametrize(("name", "elsewhere", "kept"), [
+    ("Li Bin", "李彬 (Li Bin)", "Li Bin (李彬)"),
+    ("李彬", "李彬 (Li Bin)", "李彬 (Li Bin)"),
+    ("Li Bin", "Li Bin", "Li Bin"),  # not paired there: nothing to add
+    ("Li Bin (李彬)", "李彬 (Li Bin)", "Li Bin (李彬)"),  # paired here already
+    ("Li Bin", "李斌 (Bin Li)", "Li Bin"),  # neither half is this name
+    ("Li (Bin", "李彬 (Li (Bin)", "Li (Bin"),  # brackets of its own: left alone
+    ("Li Bin", "李彬 (Li Bin) (again)", "Li Bin"),  # three parts, not a pair
+])
+def test_a_name_gains_only_the_half_it_lacks_of_a_pair(name, elsewhere, kept):
+    assert with_other_script(name, elsewhere) == kept
+
+
+def test_a_person_is_found_by_the_whole_name_either_half_or_a_part():
+    people = [Person("Li Bingwen", "speaker", ""), Person("Li Bin (李彬)", "speaker", ""),
+              Person("Tong Zhao (赵通)", "moderator", "")]
+    called = {typed: person_called(people, typed) for typed in (
+        "li bin", "LI  BIN", "李彬", "Li Bin (李彬)", "赵", "Zhao", "li bingwen", "Nobody", "  ")}
+    assert {typed: p and p.name for typed, p in called.items()} == {
+        "li bin": "Li Bin (李彬)",  # either half whole before a longer name holding it
+        "LI  BIN": "Li Bin (李彬)", "李彬": "Li Bin (李彬)", "Li Bin (李彬)": "Li Bin (李彬)",
+        "赵": "Tong Zhao (赵通)", "Zhao": "Tong Zhao (赵通)", "li bingwen": "Li Bingwen",
+        "Nobody": None, "  ": None}
