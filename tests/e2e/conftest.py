@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 import sys
@@ -95,6 +96,15 @@ class World:
         finally:
             conn.close()
 
+    async def samples_given(self, timeout: float = 15.0) -> None:
+        """Wait for the bot's set-up of the server after it is ready (in the background):
+        the bundled sample event saved, so a test's first look at the database sees what
+        its later ones do, whichever test of the module runs first."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not self.query("SELECT 1 FROM events WHERE guild_id = ?", (self.guild.id,)):
+            assert asyncio.get_running_loop().time() < deadline, "no sample event was given"
+            await asyncio.sleep(0.02)
+
     def dump(self) -> list[str]:
         """The whole database as SQL, to compare before and after a refused command; the
         members' client languages, which every interaction may record, are left out."""
@@ -127,6 +137,8 @@ async def world(tmp_path_factory, request):
         w.start_bot()
         try:
             await fake.wait_ready(process=w.bot)
+            if w.env["EVENTS_DIR"] == str(ROOT / "data/events"):
+                await w.samples_given()
             yield w
         finally:
             w.bot.kill()
