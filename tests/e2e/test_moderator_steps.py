@@ -129,20 +129,27 @@ async def test_two_announces_at_once_post_one_announcement_and_one_discord_event
                        (event_id,)) == [(1,)]
 
 
+async def delete_behind_an_announce(world, fake, event_id: int, slow: str):
+    """Announce the event while Discord answers the call `slow` names (a POST's path) after
+    1.5 s (a rate limit's wait), and meanwhile confirm its deletion, which waits for the
+    announce: the announce's task and the deletion's reply."""
+    asked = await fake.slash(world.guild, world.moderator, "manage delete", event=str(event_id))
+    confirm, _ = asked.custom_ids()
+    fake.fail("POST", slow, status=429, retry_after=1.5)
+    announcing = asyncio.create_task(fake.slash(world.guild, world.moderator, "manage announce",
+                                                event=str(event_id),
+                                                channel=world.guild.channel("announcements")))
+    await asyncio.sleep(0.5)
+    return announcing, await fake.click(world.guild, world.moderator, asked.message, confirm)
+
+
 async def test_a_delete_during_an_announce_leaves_no_discord_event_behind(world, fake):
     """The announce makes its Discord event while the moderator confirms the deletion:
     the deletion waits for it and removes it, where it used to read no Discord event yet."""
-    channel = world.guild.channel("announcements")
     title = "Short Lived Forum"
     event_id = await world.import_event(title, capacity=5, starts_at="2037-12-02 18:00")
-    asked = await fake.slash(world.guild, world.moderator, "manage delete", event=str(event_id))
-    confirm, _ = asked.custom_ids()
-    # Discord answers the Discord event's creation after 1.5 s (a rate limit's wait).
-    fake.fail("POST", r"^/guilds/\d+/scheduled-events$", status=429, retry_after=1.5)
-    announcing = asyncio.create_task(fake.slash(world.guild, world.moderator, "manage announce",
-                                                event=str(event_id), channel=channel))
-    await asyncio.sleep(0.5)
-    clicked = await fake.click(world.guild, world.moderator, asked.message, confirm)
+    announcing, clicked = await delete_behind_an_announce(world, fake, event_id,
+                                                          r"^/guilds/\d+/scheduled-events$")
     done = await clicked.wait(lambda r: "Deleted" in (r.content or ""), timeout=15)
     assert f"Deleted **{title}**" in done.content, done.content
     await announcing
@@ -150,6 +157,38 @@ async def test_a_delete_during_an_announce_leaves_no_discord_event_behind(world,
     while [e for e in fake.scheduled_events(world.guild) if e["name"] == title]:
         assert asyncio.get_running_loop().time() < deadline, fake.scheduled_events(world.guild)
         await asyncio.sleep(0.1)
+
+
+async def test_an_announce_that_waited_for_a_deletion_posts_nothing(world, fake):
+    """A second announce, asked while a deletion waits behind the first, found the event
+    when it was asked; by its turn the event is gone: it says so and posts nothing (with
+    Discord events off, nothing else it reads would notice)."""
+    channel = world.guild.channel("announcements")
+    title = "Gone Before Its Turn Forum"
+    event_id = await world.import_event(title, capacity=5, starts_at="2037-12-03 18:00")
+    await fake.slash(world.guild, world.moderator, "manage scheduled-events", state="off")
+    try:
+        # The first announce holds the event's steps while Discord answers its post.
+        first, clicked = await delete_behind_an_announce(
+            world, fake, event_id, rf"^/channels/{channel.id}/messages$")
+        await asyncio.sleep(0.2)  # the deletion waits for the first announce
+        second = await fake.slash(world.guild, world.moderator, "manage announce",
+                                  event=str(event_id), channel=channel, timeout=15)
+        assert (await first).content.startswith(f"Posted **{title}**"), first
+        done = await clicked.wait(lambda r: "Deleted" in (r.content or ""), timeout=15)
+        assert f"Deleted **{title}**" in done.content, done.content
+        assert second.ephemeral and second.content.startswith("⚠️"), second
+        assert f"There is no event {event_id} in this server" in second.content, second
+        assert len(posts_of(fake, channel, title)) == 1  # the first's: the second posted none
+    finally:
+        await fake.slash(world.guild, world.moderator, "manage scheduled-events", state="on")
+
+
+def posts_of(fake, channel, title: str) -> list:
+    """The bot's successful posts of `title`'s announcement into `channel`."""
+    return [r for r in fake.requests if r.method == "POST" and r.status == 200
+            and r.path == f"/channels/{channel.id}/messages" and isinstance(r.json, dict)
+            and any(e.get("title") == title for e in r.json.get("embeds") or [])]
 
 
 async def test_a_retry_after_the_import_reply_failed_makes_no_second_event(world, fake):
