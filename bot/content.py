@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from bot.pages import Page, Person, Takeaway, name_keys
-from bot.pages_names import key, with_other_script
+from bot.pages_names import with_other_script
 from bot.pages_zh import has_han
 
 
@@ -72,17 +74,23 @@ class Slot:
 
 
 def person_called(people: Iterable[Person], typed: str) -> Person | None:
-    """The person `typed` names: the whole name, either script of a paired one ("李彬"
-    for "Li Bin (李彬)"), else the first name holding it (an autocomplete value longer
-    than Discord keeps reaches the bot cut short)."""
-    needle = " ".join(typed.split()).casefold()
+    """The person `typed` names: the whole name, either script of a paired one or the pair
+    in either order ("李彬", "李彬（Li Bin）" for "Li Bin (李彬)"), else the first name
+    holding it (an autocomplete value longer than Discord keeps reaches the bot cut
+    short). Full-width letters and brackets, as a Chinese keyboard types them, count as
+    their plain forms."""
+    needle = _OPENING_BRACKET.sub(" (", " ".join(
+        unicodedata.normalize("NFKC", typed).split())).casefold()
     if not needle:
         return None
     people = tuple(people)
-    typed_key = key(needle)
+    keys = name_keys(needle)
     return (next((p for p in people if p.name.casefold() == needle), None)
-            or next((p for p in people if typed_key and typed_key in name_keys(p.name)), None)
+            or next((p for p in people if keys and keys <= name_keys(p.name)), None)
             or next((p for p in people if needle in p.name.casefold()), None))
+
+
+_OPENING_BRACKET = re.compile(r" ?\((?=.*\)$)")  # "Li Bin(李彬)" as "Li Bin (李彬)"
 
 
 def filled_slots(kept: Mapping[tuple[str, str], Slot | None],
@@ -185,16 +193,25 @@ class EventContent:
         never duplicates a speaker. A name the other language's page pairs keeps that
         page's half too ("Li Bin" becomes "Li Bin (李彬)"), so either finds the person.
         """
-        people = list(self.people)
+        people: list[Person | None] = list(self.people)
         known = {k: at for at, p in enumerate(self.people) for k in name_keys(p.name)}
         for person in page.people:
-            places = {known[k] for k in name_keys(person.name) if k in known}
+            places = sorted({known[k] for k in name_keys(person.name) if k in known})
             if not places:
                 people.append(person)
-            elif len(places) == 1:
-                at = places.pop()
-                people[at] = replace(people[at],
-                                     name=with_other_script(people[at].name, person.name))
+                continue
+            # The page pairs one of them with a name the event has apart ("赵通" and "Tong
+            # Zhao"): one person, as within a page, with the first one's role and bio.
+            at, *others = places
+            kept = people[at]
+            assert kept is not None
+            for other in others:
+                gone, people[other] = people[other], None
+                assert gone is not None
+                kept = replace(kept, bio=kept.bio or gone.bio)
+            kept = replace(kept, name=with_other_script(kept.name, person.name))
+            people[at] = kept
+            known.update(dict.fromkeys(name_keys(kept.name), at))
         noted = set(self.access_notes)  # a set: a page of many notes merges in linear time
         merged = replace(
             self,
@@ -203,7 +220,7 @@ class EventContent:
             off_the_record=self.off_the_record or page.off_the_record,
             access_notes=self.access_notes
             + tuple(n for n in page.access_notes if n not in noted),
-            people=tuple(people),
+            people=tuple(p for p in people if p is not None),
         )
         if page.kind == "recap":
             return replace(merged, recap_summary=page.description,

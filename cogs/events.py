@@ -31,6 +31,7 @@ from bot.content import person_called
 from bot.errors import EventNotFound, NotFound, UserError
 from bot.i18n import N_, Language
 from bot.models import Event
+from bot.pages import name_keys
 from bot.questions import intents, searchable
 from bot.render import (
     CHOICE_NAME,
@@ -227,16 +228,18 @@ def same_people_page(old: Event, old_pages: list[SpeakerPage], page: int, event:
     """Page `page` of `old_pages` (of `old`) among `pages` (of `event`, as it is now):
     the same page where the people read the same (another field changed); else the page
     with the same part of the same person's bio (a bio may run over several pages; a
-    name may be both a moderator's and a speaker's), else of someone of that name; the
-    first page when they are all gone."""
+    name may be both a moderator's and a speaker's), else of someone of that name, else
+    of a name sharing a half with it; the first page when they are all gone."""
     if old.people == event.people and len(old_pages) == len(pages):
         return page
     if not old_pages[page].people:
         return 0
     shown_first = old.people[old_pages[page].people[0]]
     part = sum(old_pages[page].people[0] in shown.people for shown in old_pages[:page])
+    keys = name_keys(shown_first.name)  # "Li Bin" is "Li Bin (李彬)" once paired
     for same in (lambda p: (p.name, p.role) == (shown_first.name, shown_first.role),
-                 lambda p: p.name == shown_first.name):
+                 lambda p: p.name == shown_first.name,
+                 lambda p: bool(keys & name_keys(p.name))):
         found = [n for n, shown in enumerate(pages)
                  if any(same(event.people[i]) for i in shown.people)]
         if found:

@@ -73,7 +73,7 @@ async def test_event_list_speakers_speaker_and_takeaways(world, fake):
     one = await fake.slash(world.guild, member, "event speaker", name="li bin")
     assert "senior fellow" in text_of(one)
     # The Chinese page pairs the names: a member may type either script.
-    for typed in ("李彬", " 李彬 ", "Li Bin (李彬)"):
+    for typed in ("李彬", " 李彬 ", "Li Bin (李彬)", "李彬（Li Bin）"):
         by_chinese = await fake.slash(world.guild, member, "event speaker", name=typed)
         assert "**Li Bin (李彬)**" in text_of(by_chinese)
         assert "senior fellow" in text_of(by_chinese)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import itertools
+import unicodedata
 from functools import reduce
 from pathlib import Path
 
@@ -193,6 +194,11 @@ def test_a_name_the_other_languages_page_pairs_gains_its_other_half():
     assert merged.people[0].bio == "Ada Lovelace is a senior fellow."
     assert names(imported([chinese], [english])) == [
         "阿达 (Ada Lovelace)", "图灵 (Alan Turing)", "Grace Hopper"]
+    # a remark or a short institution name in brackets is no name
+    remarks = part(ZH_ANNOUNCEMENT.replace("阿达（Ada Lovelace）", "Ada Lovelace（线上）")
+                   .replace("图灵（Alan Turing）", "Alan Turing（哈佛）")
+                   .replace("阿达是高级研究员。", "Ada Lovelace是高级研究员。"))
+    assert names(imported([english], [remarks])) == names(one_by_one(english))
     # the English recap names them as the announcement did: nothing changes again
     recap = dataclasses.replace(english, kind="recap", text_hash="recap")
     assert names(imported([english], [chinese], [recap])) == names(merged)
@@ -211,13 +217,34 @@ def test_a_name_gains_only_the_half_it_lacks_of_a_pair(name, elsewhere, kept):
     assert with_other_script(name, elsewhere) == kept
 
 
+def test_a_page_pairing_two_names_the_event_has_apart_makes_them_one_person():
+    english, chinese = part(ANNOUNCEMENT), part(ZH_ANNOUNCEMENT.replace(
+        "阿达（Ada Lovelace）", "阿达").replace("图灵（Alan Turing）", "图灵"))
+    apart = imported([chinese], [english])
+    assert names(apart) == ["阿达", "图灵", "Grace Hopper", "Ada Lovelace", "Alan Turing"]
+    # a recap (a page of its own slot) pairs them
+    pairing = dataclasses.replace(part(ANNOUNCEMENT.replace(
+        "Moderator: Ada Lovelace", "主持人：阿达（Ada Lovelace）")), kind="recap")
+    merged = imported([chinese], [english], [pairing])
+    assert names(merged) == ["阿达 (Ada Lovelace)", "图灵", "Grace Hopper", "Alan Turing"]
+    # the first page's role and bio
+    assert (merged.people[0].role, merged.people[0].bio) == ("moderator", "阿达是高级研究员。")
+    assert merged == one_by_one(chinese, english, pairing)
+
+
 def test_a_person_is_found_by_the_whole_name_either_half_or_a_part():
     people = [Person("Li Bingwen", "speaker", ""), Person("Li Bin (李彬)", "speaker", ""),
               Person("Tong Zhao (赵通)", "moderator", "")]
     called = {typed: person_called(people, typed) for typed in (
-        "li bin", "LI  BIN", "李彬", "Li Bin (李彬)", "赵", "Zhao", "li bingwen", "Nobody", "  ")}
+        "li bin", "LI  BIN", "李彬", "Li Bin (李彬)", "赵", "Zhao", "li bingwen", "Nobody", "  ",
+        "李彬（Li Bin）", "Li Bin(李彬)", "Ｌｉ Ｂｉｎ", "Tong Zhao （赵通）")}
     assert {typed: p and p.name for typed, p in called.items()} == {
         "li bin": "Li Bin (李彬)",  # either half whole before a longer name holding it
         "LI  BIN": "Li Bin (李彬)", "李彬": "Li Bin (李彬)", "Li Bin (李彬)": "Li Bin (李彬)",
+        # the pair in the other order, full-width as a Chinese keyboard types it
+        "李彬（Li Bin）": "Li Bin (李彬)", "Li Bin(李彬)": "Li Bin (李彬)",
+        "Ｌｉ Ｂｉｎ": "Li Bin (李彬)", "Tong Zhao （赵通）": "Tong Zhao (赵通)",
         "赵": "Tong Zhao (赵通)", "Zhao": "Tong Zhao (赵通)", "li bingwen": "Li Bingwen",
         "Nobody": None, "  ": None}
+    decomposed = unicodedata.normalize("NFD", "José Ramos")
+    assert person_called([Person("José Ramos", "speaker", "")], decomposed) is not None

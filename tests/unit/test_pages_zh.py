@@ -343,3 +343,10 @@ def test_pages_up_to_two_megabytes_are_accepted():
         decode_page(b"a" * 2_000_001)
     with pytest.raises(InvalidValue, match="limit is 2 MB"):
         parse_page(han + "中")
+
+
+@pytest.mark.parametrize("remark", ["线上", "視頻", "待确认", "女士", "哈佛", "兰德公司", "清華"])
+def test_a_remark_in_brackets_after_a_foreign_name_is_no_chinese_name(remark):
+    # "（哈佛）" is where they come from; "（线上）" that they speak online: not their names
+    page = parse_page(f"{INTRO}主讲人：Alan Turing（{remark}）、图灵（Alan Kay）")
+    assert roles(page) == {"Alan Turing": "speaker", "图灵 (Alan Kay)": "speaker"}

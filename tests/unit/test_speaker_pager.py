@@ -118,3 +118,15 @@ def test_the_same_part_of_the_same_persons_bio_is_found_after_their_people_chang
     moved = same_people_page(before, old, speaker_pages[1], after, new)
     assert new[moved].people[0] == 2  # the speaker Li Wei, not the moderator
     assert sum(2 in page.people for page in new[:moved]) == 1  # their bio's second page
+
+
+def test_a_person_whose_name_gained_its_other_half_keeps_their_page():
+    # A moderator imported the Chinese page meanwhile: "Li Bin" is now "Li Bin (李彬)".
+    people = (Person("Tong Zhao", "moderator", LONG), Person("Li Bin", "speaker", LONG))
+    before = panel(people)
+    after = panel((Person("Tong Zhao (赵通)", "moderator", LONG),
+                   Person("Li Bin (李彬)", "speaker", LONG)))
+    old, new = pages_of(before), pages_of(after)
+    li_bin = [n for n, page in enumerate(old) if 1 in page.people]
+    moved = same_people_page(before, old, li_bin[1], after, new)
+    assert new[moved].people[0] == 1 and sum(1 in page.people for page in new[:moved]) == 1
