@@ -79,8 +79,10 @@ def person_called(people: Iterable[Person], typed: str) -> Person | None:
     holding it (an autocomplete value longer than Discord keeps reaches the bot cut
     short). Full-width letters and brackets, as a Chinese keyboard types them, count as
     their plain forms."""
-    needle = _OPENING_BRACKET.sub(" (", " ".join(
-        unicodedata.normalize("NFKC", typed).split())).casefold()
+    needle = " ".join(unicodedata.normalize("NFKC", typed[:LONGEST_TYPED_NAME]).split())
+    if needle.endswith(")"):
+        needle = _OPENING_BRACKET.sub(" (", needle)
+    needle = needle.casefold()
     if not needle:
         return None
     people = tuple(people)
@@ -90,7 +92,8 @@ def person_called(people: Iterable[Person], typed: str) -> Person | None:
             or next((p for p in people if needle in p.name.casefold()), None))
 
 
-_OPENING_BRACKET = re.compile(r" ?\((?=.*\)$)")  # "Li Bin(李彬)" as "Li Bin (李彬)"
+LONGEST_TYPED_NAME = 300  # a page's names are shorter; Discord lets an option hold 6,000
+_OPENING_BRACKET = re.compile(r" ?\(")  # "Li Bin(李彬)" as "Li Bin (李彬)"
 
 
 def filled_slots(kept: Mapping[tuple[str, str], Slot | None],
@@ -209,6 +212,7 @@ class EventContent:
                 gone, people[other] = people[other], None
                 assert gone is not None
                 kept = replace(kept, bio=kept.bio or gone.bio)
+                known.update(dict.fromkeys(name_keys(gone.name), at))  # all its keys too
             kept = replace(kept, name=with_other_script(kept.name, person.name))
             people[at] = kept
             known.update(dict.fromkeys(name_keys(kept.name), at))

@@ -232,6 +232,16 @@ def test_a_page_pairing_two_names_the_event_has_apart_makes_them_one_person():
     assert merged == one_by_one(chinese, english, pairing)
 
 
+def test_the_name_of_a_person_joined_into_another_still_finds_them_on_that_page():
+    # "Tong Zhao (TZ)" joins "赵通" as the page pairs "赵通 (Tong Zhao)"; the page's next
+    # person, "TZ", is found in the person they joined, not in the one taken out.
+    content = EventContent(people=(Person("赵通", "moderator", "A."),
+                                   Person("Tong Zhao (TZ)", "speaker", "B.")))
+    page = PageContent("recap", "en", people=(Person("赵通 (Tong Zhao)", "moderator", ""),
+                                              Person("TZ", "speaker", "")))
+    assert content.merged_with(page).people == (Person("赵通 (Tong Zhao)", "moderator", "A."),)
+
+
 def test_a_person_is_found_by_the_whole_name_either_half_or_a_part():
     people = [Person("Li Bingwen", "speaker", ""), Person("Li Bin (李彬)", "speaker", ""),
               Person("Tong Zhao (赵通)", "moderator", "")]
