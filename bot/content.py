@@ -79,17 +79,20 @@ def person_called(people: Iterable[Person], typed: str) -> Person | None:
     holding it (an autocomplete value longer than Discord keeps reaches the bot cut
     short). Full-width letters and brackets, as a Chinese keyboard types them, count as
     their plain forms."""
-    needle = " ".join(unicodedata.normalize("NFKC", typed[:LONGEST_TYPED_NAME]).split())
+    needle = _plain(typed[:LONGEST_TYPED_NAME])
     if needle.endswith(")"):
         needle = _OPENING_BRACKET.sub(" (", needle)
-    needle = needle.casefold()
     if not needle:
         return None
-    people = tuple(people)
+    named = [(p, _plain(p.name)) for p in people]  # a page may keep full-width letters
     keys = name_keys(needle)
-    return (next((p for p in people if p.name.casefold() == needle), None)
-            or next((p for p in people if keys and keys <= name_keys(p.name)), None)
-            or next((p for p in people if needle in p.name.casefold()), None))
+    return (next((p for p, name in named if name == needle), None)
+            or next((p for p, name in named if keys and keys <= name_keys(name)), None)
+            or next((p for p, name in named if needle in name), None))
+
+
+def _plain(name: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", name).split()).casefold()
 
 
 LONGEST_TYPED_NAME = 300  # a page's names are shorter; Discord lets an option hold 6,000
@@ -168,6 +171,37 @@ def new_recaps(recap_hashes: Mapping[tuple[str, str], str | None],
     return news
 
 
+def merged_people(people: tuple[Person, ...], incoming: Iterable[Person]
+                  ) -> tuple[Person, ...]:
+    """`people` with those of another page: each person once, by either half of a paired
+    name, the first one's role and bio kept. A name the other page pairs gains the half it
+    lacks ("Li Bin" becomes "Li Bin (李彬)"). A page pairing two names held apart ("赵通
+    (Tong Zhao)" for "赵通" and "Tong Zhao") makes them one person, as within a page, when
+    the name kept then answers to both: not when one is paired already with a third name
+    ("Eve Stone (特邀嘉宾)" is not "Bob Smith" for a page's "Bob Smith (特邀嘉宾)")."""
+    merged: list[Person | None] = list(people)
+    # Each key leads to the person answering to it: a key of a person joined into another
+    # is one of the name that person keeps, so no key leads to an empty place.
+    known = {k: at for at, p in enumerate(people) for k in name_keys(p.name)}
+    for person in incoming:
+        places = sorted({known[k] for k in name_keys(person.name) if k in known})
+        if not places:
+            merged.append(person)
+            continue
+        at, *others = places
+        kept, gone = merged[at], [merged[other] for other in others]
+        assert kept is not None and None not in gone  # see `known`
+        name = with_other_script(kept.name, person.name)
+        if not all(name_keys(p.name) <= name_keys(name) for p in gone if p is not None):
+            continue
+        for other, joined in zip(others, gone, strict=True):
+            merged[other] = None
+            kept = replace(kept, bio=kept.bio or (joined.bio if joined else ""))
+        merged[at] = replace(kept, name=name)
+        known.update(dict.fromkeys(name_keys(name), at))
+    return tuple(p for p in merged if p is not None)
+
+
 @dataclass(frozen=True, slots=True)
 class EventContent:
     description: str = ""
@@ -193,29 +227,8 @@ class EventContent:
         The announcement owns the description (its version in the other language adds
         to it); the recap owns the summary and takeaways. People are kept once by name
         ("赵通 (Tong Zhao)" is "Tong Zhao"), the first page's bio winning, so a recap
-        never duplicates a speaker. A name the other language's page pairs keeps that
-        page's half too ("Li Bin" becomes "Li Bin (李彬)"), so either finds the person.
+        never duplicates a speaker (`merged_people`).
         """
-        people: list[Person | None] = list(self.people)
-        known = {k: at for at, p in enumerate(self.people) for k in name_keys(p.name)}
-        for person in page.people:
-            places = sorted({known[k] for k in name_keys(person.name) if k in known})
-            if not places:
-                people.append(person)
-                continue
-            # The page pairs one of them with a name the event has apart ("赵通" and "Tong
-            # Zhao"): one person, as within a page, with the first one's role and bio.
-            at, *others = places
-            kept = people[at]
-            assert kept is not None
-            for other in others:
-                gone, people[other] = people[other], None
-                assert gone is not None
-                kept = replace(kept, bio=kept.bio or gone.bio)
-                known.update(dict.fromkeys(name_keys(gone.name), at))  # all its keys too
-            kept = replace(kept, name=with_other_script(kept.name, person.name))
-            people[at] = kept
-            known.update(dict.fromkeys(name_keys(kept.name), at))
         noted = set(self.access_notes)  # a set: a page of many notes merges in linear time
         merged = replace(
             self,
@@ -224,7 +237,7 @@ class EventContent:
             off_the_record=self.off_the_record or page.off_the_record,
             access_notes=self.access_notes
             + tuple(n for n in page.access_notes if n not in noted),
-            people=tuple(p for p in people if p is not None),
+            people=merged_people(self.people, page.people),
         )
         if page.kind == "recap":
             return replace(merged, recap_summary=page.description,

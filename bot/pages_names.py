@@ -8,6 +8,7 @@ each person does. Pure, stdlib only; every pattern is linear in its input.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from bot import pages_zh
@@ -112,7 +113,8 @@ def read_names(text: str) -> list[_Span]:
 
 
 def key(name: str) -> str:
-    return "".join(ch for ch in name.casefold() if ch.isalpha())
+    """A name's letters, as it is compared: "Ｌｉ Ｂｉｎ" (full-width) is "Li Bin"."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", name).casefold() if ch.isalpha())
 
 
 PAIRED = re.compile(r"(.+?) \((.+)\)")  # "赵通 (Tong Zhao)": one person, two scripts

@@ -23,7 +23,8 @@ _TRADITIONAL = (
     "現现 簡简 線线 綫线 紹绍 經经 結结 絡络 絕绝 網网 羅罗 聯联 觀观 討讨 議议 講讲 論论 "
     "評评 譯译 話话 語语 說说 説说 請请 談谈 謝谢 進进 長长 閉闭 間间 韓韩 項项 須须 顧顾 "
     "頓顿 題题 額额 鮮鲜 級级 庫库 係系 繫系 們们 僅仅 聲声 於于 兩两 導导 開开 關关 "
-    "週周 這这 個个 禮礼 後后 鐘钟 頭头 蘭兰 復复 擬拟 確确 視视 認认 連连 頻频 魯鲁")
+    "週周 這这 個个 禮礼 後后 鐘钟 頭头 蘭兰 復复 擬拟 確确 視视 認认 連连 頻频 魯鲁 "
+    "辭辞")
 _FOLD = str.maketrans({pair[0]: pair[1] for pair in _TRADITIONAL.split()})
 
 
@@ -61,6 +62,11 @@ NOT_NAMES = frozenset(re.findall(
     # remarks in brackets after a name ("Ada Lovelace（线上）"), and institutions' short names
     "线上 线下 在线 视频 远程 现场 连线 视频连线 待确认 确认中 拟邀 特邀 受邀 女士 先生 博士 美方 "
     "中方 外方 哈佛 兰德 清华 北大 复旦 卡内基 布鲁金斯"))
+
+# What says a bracket after a foreign name is a remark, not their Chinese name:
+# "Eve Stone（特邀嘉宾）", "（视频发言）", "（线上参会）".
+REMARK = re.compile("嘉宾|线上|线下|在线|连线|视频|远程|现场|发言|参会|出席|待定|确认|特邀|"
+                    "拟邀|受邀|致辞|主旨|翻译|同传|女士|先生|博士|教授|研究员|学者|专家")
 
 SENTENCE_END = re.compile(r"(?<=[。！？；])")
 SECTION = re.compile(
@@ -217,7 +223,7 @@ class ChineseReading:
             paired = self._latin_name_at(inner) if han else None
             if paired and paired[1] == len(inner):
                 name = f"{name} ({paired[0]})"
-            elif latin and is_name(inner):
+            elif latin and is_name(inner) and not REMARK.search(fold(inner)):
                 name = f"{inner} ({latin})"
             rest = rest[brackets.end():]
         return name, own, rest

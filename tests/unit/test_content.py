@@ -232,14 +232,40 @@ def test_a_page_pairing_two_names_the_event_has_apart_makes_them_one_person():
     assert merged == one_by_one(chinese, english, pairing)
 
 
-def test_the_name_of_a_person_joined_into_another_still_finds_them_on_that_page():
-    # "Tong Zhao (TZ)" joins "赵通" as the page pairs "赵通 (Tong Zhao)"; the page's next
-    # person, "TZ", is found in the person they joined, not in the one taken out.
-    content = EventContent(people=(Person("赵通", "moderator", "A."),
-                                   Person("Tong Zhao (TZ)", "speaker", "B.")))
+def test_people_are_joined_only_under_a_name_answering_to_each_of_them():
+    # "Eve Stone (特邀嘉宾)" is paired already: a page's "Bob Smith (特邀嘉宾)" shares only the
+    # remark with her, and joining them would lose Bob Smith's name.
+    eve_bob = EventContent(people=(Person("Eve Stone (特邀嘉宾)", "speaker", "E."),
+                                   Person("Bob Smith", "speaker", "B.")))
+    page = PageContent("recap", "zh", people=(Person("Bob Smith (特邀嘉宾)", "speaker", ""),))
+    assert eve_bob.merged_with(page).people == eve_bob.people
+    # A chain of pairs, each page's keys apart: whoever is joined stays findable.
+    chain = EventContent(people=(Person("Tong Zhao", "moderator", "A"),
+                                 Person("Li Bin (LB)", "speaker", "B"),
+                                 Person("李彬 (Lee)", "speaker", "C")))
+    page = PageContent("recap", "zh", people=(Person("李彬 (Li Bin)", "speaker", ""),
+                                              Person("Tong Zhao (LB)", "speaker", ""),
+                                              Person("Lee", "speaker", "")))
+    merged = chain.merged_with(page)
+    for name in ("Tong Zhao", "Li Bin", "LB", "李彬", "Lee"):
+        assert person_called(merged.people, name) is not None, name
+    # "Tong Zhao (TZ)" would lose TZ as one with "赵通 (Tong Zhao)": both stay, and the page's
+    # "TZ" is the one it names
+    apart = EventContent(people=(Person("赵通", "moderator", "A."),
+                                 Person("Tong Zhao (TZ)", "speaker", "B.")))
     page = PageContent("recap", "en", people=(Person("赵通 (Tong Zhao)", "moderator", ""),
                                               Person("TZ", "speaker", "")))
-    assert content.merged_with(page).people == (Person("赵通 (Tong Zhao)", "moderator", "A."),)
+    assert apart.merged_with(page).people == apart.people
+
+
+def test_full_width_letters_are_the_same_name():
+    # a Chinese page may keep a foreign name in full-width letters
+    chinese = part("新削减战略武器条约之后的军控\n\n主讲人：图灵（Ａｌａｎ Ｔｕｒｉｎｇ）\n")
+    assert names(imported([part(ANNOUNCEMENT)], [chinese]))[1] == "Alan Turing (图灵)"
+    kept = [Person("Ｇｒａｃｅ Ｈｏｐｐｅｒ", "speaker", "")]
+    assert person_called(kept, "Ｇｒａｃｅ Ｈｏｐｐｅｒ") == kept[0]
+    assert person_called(kept, "grace hopper") == kept[0]
+    assert person_called(kept, "hopp") == kept[0]  # a part, as an autocomplete value cut
 
 
 def test_a_person_is_found_by_the_whole_name_either_half_or_a_part():

@@ -350,3 +350,9 @@ def test_a_remark_in_brackets_after_a_foreign_name_is_no_chinese_name(remark):
     # "（哈佛）" is where they come from; "（线上）" that they speak online: not their names
     page = parse_page(f"{INTRO}主讲人：Alan Turing（{remark}）、图灵（Alan Kay）")
     assert roles(page) == {"Alan Turing": "speaker", "图灵 (Alan Kay)": "speaker"}
+
+
+@pytest.mark.parametrize("remark", ["特邀嘉宾", "视频发言", "線上參會", "远程连线"])
+def test_a_remark_of_several_words_after_a_foreign_name_is_no_chinese_name(remark):
+    page = parse_page(f"{INTRO}主讲人：Eve Stone（{remark}）")
+    assert roles(page) == {"Eve Stone": "speaker"}
