@@ -79,9 +79,7 @@ def person_called(people: Iterable[Person], typed: str) -> Person | None:
     holding it (an autocomplete value longer than Discord keeps reaches the bot cut
     short). Full-width letters and brackets, as a Chinese keyboard types them, count as
     their plain forms."""
-    needle = _plain(typed[:LONGEST_TYPED_NAME])
-    if needle.endswith(")"):
-        needle = _OPENING_BRACKET.sub(" (", needle)
+    needle = _typed_name(typed)
     if not needle:
         return None
     named = [(p, _plain(p.name)) for p in people]  # a page may keep full-width letters
@@ -89,6 +87,20 @@ def person_called(people: Iterable[Person], typed: str) -> Person | None:
     return (next((p for p, name in named if name == needle), None)
             or next((p for p, name in named if keys and keys <= name_keys(name)), None)
             or next((p for p, name in named if needle in name), None))
+
+
+def people_matching(people: Iterable[Person], typed: str) -> list[Person]:
+    """The people whose names `typed` may be the start of, for the autocomplete: as
+    `person_called` finds them, or holding it; everyone while nothing is typed."""
+    needle = _typed_name(typed)
+    keys = name_keys(needle)
+    return [p for p in people
+            if needle in (name := _plain(p.name)) or (keys and keys <= name_keys(name))]
+
+
+def _typed_name(typed: str) -> str:
+    needle = _plain(typed[:LONGEST_TYPED_NAME])
+    return _OPENING_BRACKET.sub(" (", needle) if needle.endswith(")") else needle
 
 
 def _plain(name: str) -> str:

@@ -27,7 +27,7 @@ from bot.adapters.held import Held
 from bot.adapters.languages import server_language
 from bot.app import EventBot, Interaction
 from bot.calendar import event_ics
-from bot.content import person_called
+from bot.content import people_matching, person_called
 from bot.errors import EventNotFound, NotFound, UserError
 from bot.i18n import N_, Language
 from bot.models import Event
@@ -330,11 +330,11 @@ class EventCommands(commands.GroupCog, group_name="event",
             found = await resolve_event(interaction, interaction.namespace.event)
         except UserError:
             return []
-        needle, lang = current.casefold(), member_language(interaction)
+        lang = member_language(interaction)
         return [app_commands.Choice(name=clip(lang._("{name} ({role})", name=p.name,
                                                      role=role_title(lang, p.role)),
                                               CHOICE_NAME), value=p.name[:CHOICE_VALUE])
-                for p in found.people if needle in p.name.casefold()][:MAX_CHOICES]
+                for p in people_matching(found.people, current)][:MAX_CHOICES]
 
     @app_commands.command(name="ask", description="Ask what the event pages say about something",
                           extras=PUBLIC_REPLY)

@@ -77,9 +77,10 @@ async def test_event_list_speakers_speaker_and_takeaways(world, fake):
         by_chinese = await fake.slash(world.guild, member, "event speaker", name=typed)
         assert "**Li Bin (李彬)**" in text_of(by_chinese)
         assert "senior fellow" in text_of(by_chinese)
-    chosen = await fake.autocomplete(world.guild, member, "event speaker", focused="name",
-                                     name="樊")
-    assert [c["value"] for c in chosen] == ["Fan Jishe (樊吉社)"]
+    for typed in ("樊", "ｆａｎ", "樊吉社（Fan Jishe）", "Fan Jishe(樊吉社)"):
+        chosen = await fake.autocomplete(world.guild, member, "event speaker", focused="name",
+                                         name=typed)
+        assert [c["value"] for c in chosen] == ["Fan Jishe (樊吉社)"], typed
     missing = await fake.slash(world.guild, member, "event speaker", name="Nobody Here")
     assert missing.ephemeral and "Nobody called" in missing.content
     takeaways = await fake.slash(world.guild, member, "event takeaways")

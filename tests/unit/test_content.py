@@ -21,6 +21,7 @@ from bot.content import (
     filled_slots,
     merged_content,
     new_recaps,
+    people_matching,
     person_called,
     rebuilt_content,
     replaces_other_pages,
@@ -266,6 +267,17 @@ def test_full_width_letters_are_the_same_name():
     assert person_called(kept, "Ｇｒａｃｅ Ｈｏｐｐｅｒ") == kept[0]
     assert person_called(kept, "grace hopper") == kept[0]
     assert person_called(kept, "hopp") == kept[0]  # a part, as an autocomplete value cut
+
+
+def test_the_autocomplete_offers_whom_a_name_being_typed_may_be():
+    people = [Person("Li Bingwen", "speaker", ""), Person("Li Bin (李彬)", "speaker", ""),
+              Person("Tong Zhao (赵通)", "moderator", "")]
+    offered = {typed: [p.name for p in people_matching(people, typed)] for typed in (
+        "", "li bin", "李彬（Li Bin）", "ｚｈａｏ", "赵通 (Tong Zhao)", "nobody")}
+    assert offered == {"": [p.name for p in people],
+                       "li bin": ["Li Bingwen", "Li Bin (李彬)"],
+                       "李彬（Li Bin）": ["Li Bin (李彬)"], "ｚｈａｏ": ["Tong Zhao (赵通)"],
+                       "赵通 (Tong Zhao)": ["Tong Zhao (赵通)"], "nobody": []}
 
 
 def test_a_person_is_found_by_the_whole_name_either_half_or_a_part():
