@@ -195,20 +195,25 @@ def merged_people(people: tuple[Person, ...], incoming: Iterable[Person]
     # Each key leads to the person answering to it: a key of a person joined into another
     # is one of the name that person keeps, so no key leads to an empty place.
     known = {k: at for at, p in enumerate(people) for k in name_keys(p.name)}
+
+    def answering(at: int) -> Person:
+        found = merged[at]
+        assert found is not None  # see `known`
+        return found
+
     for person in incoming:
         places = sorted({known[k] for k in name_keys(person.name) if k in known})
         if not places:
             merged.append(person)
             continue
         at, *others = places
-        kept, gone = merged[at], [merged[other] for other in others]
-        assert kept is not None and None not in gone  # see `known`
+        kept, gone = answering(at), [answering(other) for other in others]
         name = with_other_script(kept.name, person.name)
-        if not all(name_keys(p.name) <= name_keys(name) for p in gone if p is not None):
+        if not all(name_keys(p.name) <= name_keys(name) for p in gone):
             continue
         for other, joined in zip(others, gone, strict=True):
             merged[other] = None
-            kept = replace(kept, bio=kept.bio or (joined.bio if joined else ""))
+            kept = replace(kept, bio=kept.bio or joined.bio)
         merged[at] = replace(kept, name=name)
         known.update(dict.fromkeys(name_keys(name), at))
     return tuple(p for p in merged if p is not None)
