@@ -35,6 +35,9 @@ def event_ics(event: Event, now: datetime | None = None) -> bytes:
     entry = CalendarEvent()
     entry.add("uid", f"event-{event.id}-{event.guild_id}@eventbot")
     entry.add("dtstamp", now or datetime.now(UTC))
+    # The same UID with a higher SEQUENCE is an update: a calendar that kept an earlier
+    # copy moves it, where an equal one may be ignored as already known.
+    entry.add("sequence", event.revision)
     if event.all_day:  # a DATE value: the day itself, not a moment in it
         day = event.starts_at.astimezone(UTC).date()
         entry.add("dtstart", day)

@@ -49,6 +49,14 @@ async def test_calendar_file_for_an_event_with_a_start(world, fake):
     [entry] = Calendar.from_ical(data).walk("VEVENT")
     assert entry.decoded("dtstart").isoformat() == "2026-12-01T17:00:00+00:00"
     assert str(entry["summary"]) == "Calendar Talk"
+    # After a move the same entry comes with a later SEQUENCE, which calendars take as
+    # an update of the copy they kept rather than ignoring it as known.
+    form = await fake.slash(world.guild, world.moderator, "manage edit", event=str(event_id))
+    await fake.submit_modal(form, {"start": "2026-12-02 18:00"})
+    again = await fake.slash(world.guild, world.member(), "event calendar", event=str(event_id))
+    [moved] = Calendar.from_ical(again.files[0][1]).walk("VEVENT")
+    assert moved["uid"] == entry["uid"] and moved["sequence"] > entry["sequence"]
+    assert moved.decoded("dtstart").date().isoformat() == "2026-12-02"
     undated = await fake.slash(world.guild, world.member(), "event calendar",
                                event="U.S.-China Missile Defense Disputes")
     assert undated.ephemeral and "no start time" in undated.content

@@ -39,6 +39,7 @@ from tests.store.test_store import (
     OLD_EVENTS,
     OLD_PAGES,
     OLD_PEOPLE,
+    check_calendar_revisions,
     check_old_content_kept_until_every_page_is_imported_again,
     check_old_days_in_their_zones,
 )
@@ -680,6 +681,17 @@ async def test_all_day_events_from_before_the_upgrade_get_their_servers_day(blan
         await conn.close()
     async with await open_store(blank_url) as store:
         await check_old_days_in_their_zones(store)
+
+
+async def test_events_from_before_revisions_start_counting_at_the_upgrade(blank_url):
+    conn = await schema_before(blank_url, "events_next_revision")
+    try:
+        await conn.execute("INSERT INTO events (id, guild_id, slug, title, capacity, venue,"
+                           " created_at, updated_at) VALUES (1, 5, 'old', 'Old', 10, 'Hall', 0, 0)")
+    finally:
+        await conn.close()
+    async with await open_store(blank_url) as store:
+        assert await check_calendar_revisions(store, 5, 1) == 3
 
 
 async def test_content_from_before_the_upgrade_is_kept_until_its_pages_come_again(blank_url):

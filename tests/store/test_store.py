@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.errors import Conflict, DatabaseBusy, Unavailable
-from bot.models import CapacityPayload, PromotedPayload
+from bot.models import CapacityPayload, EventEdit, PromotedPayload
 from bot.pages import Person, parse_page
 from bot.registration import ARCHIVED, JoinOutcome, Status
 from bot.storage import EventDraft, EventNotFound, utcnow
@@ -349,6 +349,58 @@ async def test_pages_imported_before_hashing_are_recognised_after_the_upgrade(
             5, EventDraft(slug="old", title="Old"),
             [("A talk  about\nlighthouses.\n", make_page())], new=True)
     assert not created and again.id == 1
+
+
+REVISED = datetime(2031, 3, 4, 18, tzinfo=UTC)
+
+
+async def check_calendar_revisions(store, guild_id: int, event_id: int) -> int:
+    """An edit of what a calendar shows counts one revision (the `.ics` SEQUENCE); the same
+    values written again, joins, capacity and closing count none. The revision reached."""
+    async def revision() -> int:
+        return (await store.run(store.events.get_event, guild_id, event_id)).revision
+
+    first = await revision()
+    event = await store.run(store.events.get_event, guild_id, event_id)
+    same = EventEdit(title=event.title, starts_at=event.starts_at, ends_at=event.ends_at,
+                     all_day=event.all_day, venue=event.venue, link=event.link)
+    await store.run(store.events.edit_event, guild_id, event_id, same)
+    await store.join(guild_id, event_id, 7, "seven")
+    await store.run(store.registrations.set_capacity, guild_id, event_id, event.capacity + 1)
+    await store.run(store.registrations.close_registration, guild_id, event_id, None, by=1)
+    assert await revision() == first
+    for changed in (replace(same, venue="Room 2"), replace(same, venue="Room 2", starts_at=REVISED),
+                    replace(same, venue="Room 2", starts_at=REVISED, title="Renamed")):
+        await store.run(store.events.edit_event, guild_id, event_id, changed)
+    assert await revision() == first + 3
+    return first + 3
+
+
+async def test_an_event_counts_the_revisions_a_calendar_shows(store):
+    event = await new_event(store, capacity=3)
+    first = event.revision  # its page's description may count one: it is written after
+    reached = await check_calendar_revisions(store, 1, event.id)
+    assert reached == first + 3
+    draft = EventDraft(slug="talk", title="Renamed")
+    again, _ = await store.run(store.events.save_event, 1, draft,
+                               [("page text", make_page())])
+    assert again.revision == reached  # the same page and title again: nothing it shows
+    described, _ = await store.run(store.events.save_event, 1, draft,
+                                   [("page text 2", make_page(description="Now in Hall 3."))])
+    assert described.revision == reached + 1 and described.description == "Now in Hall 3."
+
+
+@pytest.mark.sqlite_only
+async def test_events_from_before_revisions_start_counting_at_the_upgrade(store_opener,
+                                                                            tmp_path):
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite_before(path, "events_revision")
+    conn.execute("INSERT INTO events (id, guild_id, slug, title, capacity, venue, created_at,"
+                 " updated_at) VALUES (1, 5, 'old', 'Old', 10, 'Hall', 0, 0)")
+    conn.commit()
+    conn.close()
+    async with await store_opener(path) as store:
+        assert await check_calendar_revisions(store, 5, 1) == 3
 
 
 # A database from before what pages give was kept (either backend's): its events' content

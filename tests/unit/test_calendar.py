@@ -25,6 +25,13 @@ def test_ics_has_the_event_at_the_right_instant():
     assert data.startswith(b"BEGIN:VCALENDAR\r\n")
 
 
+def test_each_revision_of_the_event_is_a_later_sequence_of_the_same_entry():
+    start = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
+    first, moved = (Calendar.from_ical(event_ics(event(starts_at=start, revision=revision)))
+                    .walk("VEVENT")[0] for revision in (0, 3))
+    assert (first["uid"], first["sequence"], moved["sequence"]) == (moved["uid"], 0, 3)
+
+
 def test_an_event_without_a_start_has_no_calendar_entry():
     with pytest.raises(Conflict, match="no start time"):
         event_ics(event(starts_at=None, ends_at=None))

@@ -229,7 +229,8 @@ class PostgresEvents(Repository):
             people=await self._content.people(conn, event_id),
             takeaways=await self._content.takeaways(conn, event_id),
             all_day=row["all_day"], archived=row["archived"], is_sample=row["is_sample"],
-            start_offset=row["start_offset"], end_offset=row["end_offset"])
+            start_offset=row["start_offset"], end_offset=row["end_offset"],
+            revision=row["revision"])
 
     async def edit_event(self, guild_id: int, event_id: int, edit: EventEdit,
                          now: datetime | None = None) -> tuple[Event, Event]:

@@ -234,6 +234,23 @@ MIGRATIONS: dict[int, str] = {
     23: """
     ALTER TABLE pages ADD COLUMN parsed TEXT;
     """,
+    # 24: how many times what a calendar shows of an event has changed (SQLite's 24).
+    24: """
+    ALTER TABLE events ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+    CREATE FUNCTION events_next_revision() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        NEW.revision := OLD.revision + 1;
+        RETURN NEW;
+    END $$;
+    CREATE TRIGGER events_revision
+        BEFORE UPDATE OF title, starts_at, ends_at, all_day, venue, link, description ON events
+        FOR EACH ROW
+        WHEN (OLD.title IS DISTINCT FROM NEW.title OR OLD.starts_at IS DISTINCT FROM NEW.starts_at
+            OR OLD.ends_at IS DISTINCT FROM NEW.ends_at OR OLD.all_day IS DISTINCT FROM NEW.all_day
+            OR OLD.venue IS DISTINCT FROM NEW.venue OR OLD.link IS DISTINCT FROM NEW.link
+            OR OLD.description IS DISTINCT FROM NEW.description)
+        EXECUTE FUNCTION events_next_revision();
+    """,
 }
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
 

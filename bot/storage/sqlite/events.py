@@ -262,7 +262,7 @@ class SqliteEvents(Repository):
             people=people, takeaways=takeaways,
             all_day=bool(row["all_day"]), archived=bool(row["archived"]),
             is_sample=bool(row["is_sample"]), start_offset=row["start_offset"],
-            end_offset=row["end_offset"])
+            end_offset=row["end_offset"], revision=row["revision"])
 
     def edit_event(self, guild_id: int, event_id: int, edit: EventEdit,
                    now: datetime | None = None) -> tuple[Event, Event]:

@@ -4,6 +4,7 @@ transaction, then fill in what SQL alone cannot (page hashes, the search rows)."
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from bot.errors import Unavailable
 from bot.storage.sqlite.content import SqliteContent
@@ -62,5 +63,15 @@ class Migrator(Repository):
 
 
 def statements(script: str) -> list[str]:
-    """Split a migration into statements (they hold no semicolons inside literals)."""
-    return [s.strip() for s in script.split(";") if s.strip()]
+    """Split a migration into statements, each run on its own in the migration's
+    transaction (`executescript` would commit first). A trigger's body holds semicolons:
+    a piece ends a statement only where SQLite deems it complete."""
+    found, pending = [], ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip() != ";":
+                found.append(pending.strip())
+            pending = ""
+    assert not pending.strip().removesuffix(";"), f"an unfinished statement: {pending!r}"
+    return found

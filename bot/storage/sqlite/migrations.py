@@ -341,6 +341,22 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE pages ADD COLUMN parsed TEXT;
     """,
+    # 24: how many times what a calendar shows of an event has changed (`Event.revision`,
+    # the `.ics` SEQUENCE). A trigger counts it, so that every statement that writes
+    # those columns (an edit, an import, one yet to come) counts, and one that writes
+    # them unchanged does not; the joins' updates name none of them, so never run it.
+    """
+    ALTER TABLE events ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+    CREATE TRIGGER events_revision
+        AFTER UPDATE OF title, starts_at, ends_at, all_day, venue, link, description ON events
+        WHEN OLD.title IS NOT NEW.title OR OLD.starts_at IS NOT NEW.starts_at
+            OR OLD.ends_at IS NOT NEW.ends_at OR OLD.all_day IS NOT NEW.all_day
+            OR OLD.venue IS NOT NEW.venue OR OLD.link IS NOT NEW.link
+            OR OLD.description IS NOT NEW.description
+    BEGIN
+        UPDATE events SET revision = OLD.revision + 1 WHERE id = NEW.id;
+    END;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
