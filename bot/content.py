@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from bot.pages import Page, Person, Takeaway, name_keys
-from bot.pages_names import with_other_script
+from bot.pages_names import folded, with_other_script
 from bot.pages_zh import has_han
 
 
@@ -104,7 +103,7 @@ def _typed_name(typed: str) -> str:
 
 
 def _plain(name: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", name).split()).casefold()
+    return " ".join(folded(name).split())
 
 
 LONGEST_TYPED_NAME = 300  # a page's names are shorter; Discord lets an option hold 6,000

@@ -2,7 +2,8 @@
 
 A name is a run of capitalised words, not a lookup in a list of names; "The panel featured
 X, Y of Z University, and W" or "X joined A and B in a moderated conversation" say what
-each person does. Pure, stdlib only; every pattern is linear in its input.
+each person does. Pure (stdlib and one table of Chinese characters); every pattern is
+linear in its input.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+
+from hanziconv.charmap import simplified_charmap, traditional_charmap
 
 from bot import pages_zh
 
@@ -112,9 +115,23 @@ def read_names(text: str) -> list[_Span]:
     return spans
 
 
+# Each traditional character to its simplified form, one by one: a name is compared, not
+# read, so the phrase-level choices of a full converter do not arise. Characters both
+# scripts share are left as they are.
+_SIMPLIFIED = str.maketrans({t: s for t, s in zip(traditional_charmap, simplified_charmap,
+                                                   strict=True) if t != s})
+
+
+def folded(text: str) -> str:
+    """`text` as names are compared: full-width letters as plain ones ("Ｌｉ Ｂｉｎ" is
+    "li bin"), and Chinese in simplified characters, whichever script a page or a member
+    writes it in (趙通 is 赵通)."""
+    return unicodedata.normalize("NFKC", text).casefold().translate(_SIMPLIFIED)
+
+
 def key(name: str) -> str:
-    """A name's letters, as it is compared: "Ｌｉ Ｂｉｎ" (full-width) is "Li Bin"."""
-    return "".join(ch for ch in unicodedata.normalize("NFKC", name).casefold() if ch.isalpha())
+    """A name's letters, as it is compared (`folded`)."""
+    return "".join(ch for ch in folded(name) if ch.isalpha())
 
 
 PAIRED = re.compile(r"(.+?) \((.+)\)")  # "赵通 (Tong Zhao)": one person, two scripts

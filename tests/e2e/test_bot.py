@@ -77,6 +77,12 @@ async def test_event_list_speakers_speaker_and_takeaways(world, fake):
         by_chinese = await fake.slash(world.guild, member, "event speaker", name=typed)
         assert "**Li Bin (李彬)**" in text_of(by_chinese)
         assert "senior fellow" in text_of(by_chinese)
+    # ... in traditional characters too, as members in Taiwan or Hong Kong type them
+    by_traditional = await fake.slash(world.guild, member, "event speaker", name="趙通")
+    assert "**Tong Zhao (赵通)**" in text_of(by_traditional)
+    chosen = await fake.autocomplete(world.guild, member, "event speaker", focused="name",
+                                     name="趙")
+    assert [c["value"] for c in chosen] == ["Tong Zhao (赵通)"]
     for typed in ("樊", "ｆａｎ", "樊吉社（Fan Jishe）", "Fan Jishe(樊吉社)"):
         chosen = await fake.autocomplete(world.guild, member, "event speaker", focused="name",
                                          name=typed)

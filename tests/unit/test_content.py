@@ -269,6 +269,21 @@ def test_full_width_letters_are_the_same_name():
     assert person_called(kept, "hopp") == kept[0]  # a part, as an autocomplete value cut
 
 
+def test_a_name_in_traditional_characters_is_the_same_name():
+    """Members in Taiwan or Hong Kong type, and their pages write, traditional characters
+    (趙 for 赵, 張 for 张): one person whichever script names them."""
+    chinese = imported([part(ZH_ANNOUNCEMENT)])
+    recap = PageContent("recap", "zh", people=(Person("阿達", "moderator", ""),
+                                               Person("圖靈", "speaker", "")))
+    assert names(chinese.merged_with(recap)) == names(chinese)
+    people = [Person("Tong Zhao (赵通)", "moderator", ""), Person("張宏宇", "speaker", "")]
+    assert [person_called(people, typed) for typed in ("趙通", "Tong Zhao（趙通）", "趙",
+                                                       "张宏宇", "張宏宇", "张")] == [
+        people[0], people[0], people[0], people[1], people[1], people[1]]
+    assert [p.name for p in people_matching(people, "趙")] == ["Tong Zhao (赵通)"]
+    assert [p.name for p in people_matching(people, "张宏")] == ["張宏宇"]
+
+
 def test_the_autocomplete_offers_whom_a_name_being_typed_may_be():
     people = [Person("Li Bingwen", "speaker", ""), Person("Li Bin (李彬)", "speaker", ""),
               Person("Tong Zhao (赵通)", "moderator", "")]
