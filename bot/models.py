@@ -45,9 +45,10 @@ class Event:
     # zone is ahead of UTC at its start and end, in seconds (`bot.when.day_offsets`).
     start_offset: int = 0
     end_offset: int = 0
-    # How many times what a calendar shows of it (title, times, venue, link, description)
-    # has changed: the `.ics` file's SEQUENCE, by which calendars take a new copy as an
-    # update. The database counts it (migration 24's trigger), whatever writes the row.
+    # The revision of what a calendar shows of it (title, times, venue, link, description):
+    # the `.ics` file's SEQUENCE, by which calendars take a new copy as an update. The
+    # database raises it by one for each write that changes any of those (migration 24's
+    # trigger), whatever writes the row: it only ever goes up.
     revision: int = 0
 
     @property

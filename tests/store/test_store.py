@@ -8,6 +8,7 @@ import sys
 import textwrap
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,7 @@ from bot.registration import ARCHIVED, JoinOutcome, Status
 from bot.storage import EventDraft, EventNotFound, utcnow
 from bot.storage.postgres import store as postgres_store
 from bot.storage.sqlite import session as sqlite_session
+from bot.storage.sqlite.migrate import statements
 from bot.storage.sqlite.migrations import SCHEMA_VERSION
 from tests.conftest import (
     ROOT,
@@ -369,18 +371,22 @@ async def check_calendar_revisions(store, guild_id: int, event_id: int) -> int:
     await store.run(store.registrations.set_capacity, guild_id, event_id, event.capacity + 1)
     await store.run(store.registrations.close_registration, guild_id, event_id, None, by=1)
     assert await revision() == first
-    for changed in (replace(same, venue="Room 2"), replace(same, venue="Room 2", starts_at=REVISED),
-                    replace(same, venue="Room 2", starts_at=REVISED, title="Renamed")):
-        await store.run(store.events.edit_event, guild_id, event_id, changed)
-    assert await revision() == first + 3
-    return first + 3
+    edits: list[dict[str, Any]] = [  # each field alone, one after another
+        {"venue": "Room 2"}, {"starts_at": REVISED}, {"title": "Renamed"},
+        {"ends_at": REVISED + timedelta(hours=2)}, {"link": "https://example.org/e"},
+        {"all_day": True}]
+    for count, changed in enumerate(edits, 1):
+        same = replace(same, **changed)
+        await store.run(store.events.edit_event, guild_id, event_id, same)
+        assert await revision() == first + count, changed
+    return first + len(edits)
 
 
 async def test_an_event_counts_the_revisions_a_calendar_shows(store):
     event = await new_event(store, capacity=3)
     first = event.revision  # its page's description may count one: it is written after
     reached = await check_calendar_revisions(store, 1, event.id)
-    assert reached == first + 3
+    assert reached == first + 6
     draft = EventDraft(slug="talk", title="Renamed")
     again, _ = await store.run(store.events.save_event, 1, draft,
                                [("page text", make_page())])
@@ -400,7 +406,18 @@ async def test_events_from_before_revisions_start_counting_at_the_upgrade(store_
     conn.commit()
     conn.close()
     async with await store_opener(path) as store:
-        assert await check_calendar_revisions(store, 5, 1) == 3
+        # 1, not 0: a file given out before had no SEQUENCE, which reads as 0
+        assert await check_calendar_revisions(store, 5, 1) == 1 + 6
+
+
+def test_migrations_split_where_sqlite_ends_a_statement():
+    trigger = ("CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE a SET x = 1; SELECT 2; END;")
+    assert statements(f"CREATE TABLE a (x INT);\n{trigger}\n-- the end; really") == [
+        "CREATE TABLE a (x INT);", trigger, "-- the end; really"]
+    assert statements("SELECT 1;; SELECT ';' -- no semicolon last") == [
+        "SELECT 1;", "SELECT ';' -- no semicolon last"]
+    with pytest.raises(ValueError, match="unfinished"):  # nothing of it is run
+        statements("CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; -- no END")
 
 
 # A database from before what pages give was kept (either backend's): its events' content

@@ -237,6 +237,7 @@ MIGRATIONS: dict[int, str] = {
     # 24: how many times what a calendar shows of an event has changed (SQLite's 24).
     24: """
     ALTER TABLE events ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+    UPDATE events SET revision = 1;
     CREATE FUNCTION events_next_revision() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         NEW.revision := OLD.revision + 1;

@@ -65,13 +65,17 @@ class Migrator(Repository):
 def statements(script: str) -> list[str]:
     """Split a migration into statements, each run on its own in the migration's
     transaction (`executescript` would commit first). A trigger's body holds semicolons:
-    a piece ends a statement only where SQLite deems it complete."""
+    a piece ends a statement only where SQLite deems it complete. What follows the last
+    semicolon is a last statement (or a comment); one left unfinished is refused, so that
+    no migration is recorded as done with part of it unrun."""
     found, pending = [], ""
-    for piece in script.split(";"):
+    *pieces, tail = script.split(";")
+    for piece in pieces:
         pending += piece + ";"
         if sqlite3.complete_statement(pending):
-            if pending.strip() != ";":
-                found.append(pending.strip())
+            found.append(pending.strip())
             pending = ""
-    assert not pending.strip().removesuffix(";"), f"an unfinished statement: {pending!r}"
-    return found
+    pending = (pending + tail).strip()
+    if pending and not sqlite3.complete_statement(pending + "\n;"):
+        raise ValueError(f"a migration ends in an unfinished statement: {pending!r}")
+    return [s for s in (*found, pending) if s.strip(" \n;")]

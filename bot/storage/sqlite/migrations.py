@@ -341,12 +341,15 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE pages ADD COLUMN parsed TEXT;
     """,
-    # 24: how many times what a calendar shows of an event has changed (`Event.revision`,
-    # the `.ics` SEQUENCE). A trigger counts it, so that every statement that writes
-    # those columns (an edit, an import, one yet to come) counts, and one that writes
-    # them unchanged does not; the joins' updates name none of them, so never run it.
+    # 24: the revision of what a calendar shows of an event (`Event.revision`, the `.ics`
+    # SEQUENCE). A trigger counts it, so that every statement that changes those columns
+    # (an edit, an import, one yet to come) counts, and one that writes them unchanged
+    # does not; the joins' updates name none of them, so never run it. Events already
+    # there start at 1: a file given out before had no SEQUENCE, which reads as 0, and
+    # may show an event edited since.
     """
     ALTER TABLE events ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+    UPDATE events SET revision = 1;
     CREATE TRIGGER events_revision
         AFTER UPDATE OF title, starts_at, ends_at, all_day, venue, link, description ON events
         WHEN OLD.title IS NOT NEW.title OR OLD.starts_at IS NOT NEW.starts_at
