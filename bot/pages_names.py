@@ -2,8 +2,8 @@
 
 A name is a run of capitalised words, not a lookup in a list of names; "The panel featured
 X, Y of Z University, and W" or "X joined A and B in a moderated conversation" say what
-each person does. Pure (stdlib and one table of Chinese characters); every pattern is
-linear in its input.
+each person does. Pure (stdlib, and OpenCC's table of Chinese characters read once);
+every pattern is linear in its input.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-
-from hanziconv.charmap import simplified_charmap, traditional_charmap
+from importlib.resources import files
 
 from bot import pages_zh
 
@@ -115,11 +114,32 @@ def read_names(text: str) -> list[_Span]:
     return spans
 
 
-# Each traditional character to its simplified form, one by one: a name is compared, not
-# read, so the phrase-level choices of a full converter do not arise. Characters both
-# scripts share are left as they are.
-_SIMPLIFIED = str.maketrans({t: s for t, s in zip(traditional_charmap, simplified_charmap,
-                                                   strict=True) if t != s})
+def _simplified_forms() -> dict[int, str]:
+    """Each traditional character to its simplified form, from OpenCC's table of single
+    characters (as the opencc-python-reimplemented package ships it), one character at a
+    time: a name is compared, not read. A character OpenCC may keep in simplified text is
+    left alone (於 and 乾 are surnames of their own beside 于 and 干), and a form that
+    folds again (薴 to 苧 to 苎) goes to the end of its chain, so folding twice changes
+    nothing more."""
+    table = files("opencc").joinpath("dictionary").joinpath("TSCharacters.txt")
+    forms: dict[str, str] = {}
+    for line in table.read_text(encoding="utf-8").splitlines():
+        traditional, _, candidates = line.partition("\t")
+        simplified = candidates.split()
+        if len(traditional) == 1 and simplified and traditional not in simplified:
+            forms[traditional] = simplified[0]
+
+    def last(form: str) -> str:
+        seen = set()
+        while form in forms and form not in seen:
+            seen.add(form)
+            form = forms[form]
+        return form
+
+    return str.maketrans({t: last(s) for t, s in forms.items()})
+
+
+_SIMPLIFIED = _simplified_forms()
 
 
 def folded(text: str) -> str:

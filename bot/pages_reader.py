@@ -1,5 +1,5 @@
 """How the page importer reads a page, paragraph by paragraph (`bot.pages` is its entry
-point, `parse_page`; the reading rules are in its docstring). Pure, stdlib only."""
+point, `parse_page`; the reading rules are in its docstring). Pure, as `bot.pages` is."""
 
 from __future__ import annotations
 

@@ -28,7 +28,8 @@ from bot.content import (
 )
 from bot.page_model import Person
 from bot.pages import page_language, parse_page
-from bot.pages_names import with_other_script
+from bot.pages_names import key, with_other_script
+from tests.traditional import TRADITIONAL
 
 PAGES = Path(__file__).parent / "pages"
 ANNOUNCEMENT = """\
@@ -282,6 +283,20 @@ def test_a_name_in_traditional_characters_is_the_same_name():
         people[0], people[0], people[0], people[1], people[1], people[1]]
     assert [p.name for p in people_matching(people, "趙")] == ["Tong Zhao (赵通)"]
     assert [p.name for p in people_matching(people, "张宏")] == ["張宏宇"]
+    # Taiwan's and Hong Kong's forms: 恆 is 恒, 錫 is 锡, 峯 is 峰, 眾 and 衆 are 众
+    assert [key(name) for name in ("李恆", "游錫堃", "林峯", "眾", "衆")] == [
+        "李恒", "游锡堃", "林峰", "众", "众"]
+
+
+def test_names_fold_as_an_independent_table_of_the_two_scripts_has_them():
+    """tests/traditional.py is typed by hand for the importer's tests; every pair of it
+    is one name, except 於, which OpenCC keeps in simplified text: a surname of its own
+    beside 于, as 乾 is beside 干."""
+    apart = {simplified for simplified, written in TRADITIONAL.items()
+             if key(simplified) != key(written)}
+    assert apart == {"于"}
+    assert key("於立") != key("于立") and key("乾") != key("干")
+    assert all(key(key(ch)) == key(ch) for ch in map(chr, range(0x4E00, 0xA000)))
 
 
 def test_the_autocomplete_offers_whom_a_name_being_typed_may_be():
