@@ -185,11 +185,12 @@ def new_recaps(recap_hashes: Mapping[tuple[str, str], str | None],
 def merged_people(people: tuple[Person, ...], incoming: Iterable[Person]
                   ) -> tuple[Person, ...]:
     """`people` with those of another page: each person once, by either half of a paired
-    name, the first one's role and bio kept. A name the other page pairs gains the half it
-    lacks ("Li Bin" becomes "Li Bin (李彬)"). A page pairing two names held apart ("赵通
-    (Tong Zhao)" for "赵通" and "Tong Zhao") makes them one person, as within a page, when
-    the name kept then answers to both: not when one is paired already with a third name
-    ("Eve Stone (特邀嘉宾)" is not "Bob Smith" for a page's "Bob Smith (特邀嘉宾)")."""
+    name, the first one's role and bio kept (a bio it lacks taken from the other). A name
+    the other page pairs gains the half it lacks ("Li Bin" becomes "Li Bin (李彬)"). A
+    page pairing two names held apart ("赵通 (Tong Zhao)" for "赵通" and "Tong Zhao")
+    makes them one person, as within a page, when the name kept then answers to both: not
+    when one is paired already with a third name ("Eve Stone (特邀嘉宾)" is not "Bob
+    Smith" for a page's "Bob Smith (特邀嘉宾)")."""
     merged: list[Person | None] = list(people)
     # Each key leads to the person answering to it: a key of a person joined into another
     # is one of the name that person keeps, so no key leads to an empty place.
@@ -213,7 +214,7 @@ def merged_people(people: tuple[Person, ...], incoming: Iterable[Person]
         for other, joined in zip(others, gone, strict=True):
             merged[other] = None
             kept = replace(kept, bio=kept.bio or joined.bio)
-        merged[at] = replace(kept, name=name)
+        merged[at] = replace(kept, name=name, bio=kept.bio or person.bio)
         known.update(dict.fromkeys(name_keys(name), at))
     return tuple(p for p in merged if p is not None)
 

@@ -288,6 +288,15 @@ def test_a_name_in_traditional_characters_is_the_same_name():
         "李恒", "游锡堃", "林峰", "众", "众"]
 
 
+def test_a_person_without_a_bio_takes_the_one_another_page_gives():
+    held = EventContent(people=(Person("赵通", "moderator", ""),
+                                Person("Ada Lovelace", "speaker", "Ada is a fellow.")))
+    recap = PageContent("recap", "zh", people=(Person("趙通", "moderator", "趙通是研究員。"),
+                                               Person("Ada Lovelace", "speaker", "Ada 是研究员。")))
+    assert [(p.name, p.bio) for p in held.merged_with(recap).people] == [
+        ("赵通", "趙通是研究員。"), ("Ada Lovelace", "Ada is a fellow.")]
+
+
 def test_names_fold_as_an_independent_table_of_the_two_scripts_has_them():
     """tests/traditional.py is typed by hand for the importer's tests; every pair of it
     is one name, except 於, which OpenCC keeps in simplified text: a surname of its own
