@@ -234,7 +234,8 @@ MIGRATIONS: dict[int, str] = {
     23: """
     ALTER TABLE pages ADD COLUMN parsed TEXT;
     """,
-    # 24: how many times what a calendar shows of an event has changed (SQLite's 24).
+    # 24: the revision of what a calendar shows of an event, counted by a trigger, and
+    # events already there at 1 (SQLite's 24).
     24: """
     ALTER TABLE events ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
     UPDATE events SET revision = 1;
