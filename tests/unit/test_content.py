@@ -284,8 +284,8 @@ def test_a_name_in_traditional_characters_is_the_same_name():
     assert [p.name for p in people_matching(people, "趙")] == ["Tong Zhao (赵通)"]
     assert [p.name for p in people_matching(people, "张宏")] == ["張宏宇"]
     # Taiwan's and Hong Kong's forms: 恆 is 恒, 錫 is 锡, 峯 is 峰, 眾 and 衆 are 众
-    assert [key(name) for name in ("李恆", "游錫堃", "林峯", "眾", "衆")] == [
-        "李恒", "游锡堃", "林峰", "众", "众"]
+    assert [key(name) for name in ("李恆", "游錫堃", "林峯", "眾", "衆", "衞奕信", "衛奕信")] == [
+        "李恒", "游锡堃", "林峰", "众", "众", "卫奕信", "卫奕信"]
 
 
 def test_a_person_without_a_bio_takes_the_one_another_page_gives():
