@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import re
 
+from bot.pages_names import folded
 from bot.pages_zh import HAN
 
 MAX_QUESTION = 300  # the `/event ask` option's max_length
@@ -87,8 +88,9 @@ _NOT_HAN = re.compile(f"[^{HAN}]+")
 
 
 def intents(question: str) -> list[Intent]:
-    """The event facts the question asks for, in display order; [] for none."""
-    text = question[:MAX_QUESTION].casefold()
+    """The event facts the question asks for, in display order; [] for none. A question in
+    traditional characters reads as in simplified ones (誰主持 as 谁主持, 時間 as 时间)."""
+    text = folded(question[:MAX_QUESTION])
     words = _WORD.findall(_HAN_RUN.sub(" ", text))
     found = {intent for intent, phrases in _CHINESE.items()
              if any(phrase in text for phrase in phrases)}
@@ -135,8 +137,12 @@ def han_bigrams(text: str) -> list[str]:
 
 
 def han_terms(question: str) -> list[str]:
-    """The question's Han text to search for, as bigrams, question words left out."""
-    text = _CHINESE_STOPWORDS.sub(" ", _NOT_HAN.sub(" ", question[:MAX_QUESTION]))
-    terms = [t for t in han_bigrams(text) if len(t) == 2]
+    """The question's Han text to search for, as bigrams, question words left out: in
+    simplified characters first, then as typed, so that a question in traditional ones
+    (導彈防禦) finds the pages in either script (导弹防御)."""
+    clipped = question[:MAX_QUESTION]
+    terms = [term for text in (folded(clipped), clipped)
+             for term in han_bigrams(_CHINESE_STOPWORDS.sub(" ", _NOT_HAN.sub(" ", text)))
+             if len(term) == 2]
     return list(dict.fromkeys(terms))[:MAX_TERMS]
 

@@ -29,6 +29,8 @@ async def ask(world, question: str, **options) -> tuple[str, dict]:
     ("what language", "Language: held in Chinese, with English translation"),
     ("translation?", "Language: held in Chinese, with English translation"),
     ("谁主持", "Moderator: Tong Zhao (赵通)"),
+    ("誰主持？", "Moderator: Tong Zhao (赵通)"),  # as Taiwan and Hong Kong write it
+    ("主講人是誰", "Speakers: Li Bin (李彬)"),
     # the Chinese page pairs each name: the English one gains its Chinese half
     ("who is speaking", "Speakers: Li Bin (李彬) · Discussants: Fan Jishe (樊吉社), "
                         "Duan Zhanyuan (段占元), Zhang Hongyu"),
@@ -50,8 +52,9 @@ async def test_several_facts_in_one_question_come_first_in_order(world):
     assert "**moderate" in embed["fields"][0]["value"]
 
 
-async def test_a_chinese_question_finds_the_chinese_page(world):
-    text, embed = await ask(world, "导弹防御")
+@pytest.mark.parametrize("question", ["导弹防御", "導彈防禦"])  # either script
+async def test_a_chinese_question_finds_the_chinese_page(world, question):
+    text, embed = await ask(world, question)
     [first, *_] = embed["fields"]
     assert first["name"] == f"Event page · {BUNDLED}"
     assert "**导弹防御**" in first["value"]

@@ -91,6 +91,8 @@ def test_han_text_becomes_overlapping_pairs_without_question_words():
     assert han_bigrams("导弹防御") == ["导弹", "弹防", "防御"]
     assert han_bigrams("赵通, 李") == ["赵通", "李"]
     assert han_terms("导弹防御") == ["导弹", "弹防", "防御"]
+    # traditional characters: the simplified terms first, then the ones as typed
+    assert han_terms("導彈防禦") == ["导弹", "弹防", "防御", "導彈", "彈防", "防禦"]
     assert han_terms("李彬说了什么？") == ["李彬"]
     assert han_terms("what is it") == []
 
