@@ -148,13 +148,19 @@ def _opencc_table(name: str) -> dict[str, list[str]]:
 
 
 _SIMPLIFIED = _simplified_forms()
+# Where the table's characters can be (CJK and beyond): only those runs are looked up,
+# character by character, so Latin text costs no lookups at all.
+_BEYOND_LATIN = re.compile("[^\x00-\u2fff]+")
 
 
 def folded(text: str) -> str:
     """`text` as names are compared: full-width letters as plain ones ("Ｌｉ Ｂｉｎ" is
     "li bin"), and Chinese in simplified characters, whichever script a page or a member
     writes it in (趙通 is 赵通)."""
-    return unicodedata.normalize("NFKC", text).casefold().translate(_SIMPLIFIED)
+    plain = unicodedata.normalize("NFKC", text).casefold()
+    if plain.isascii():
+        return plain
+    return _BEYOND_LATIN.sub(lambda run: run[0].translate(_SIMPLIFIED), plain)
 
 
 def key(name: str) -> str:
