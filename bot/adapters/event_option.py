@@ -105,12 +105,13 @@ async def event_autocomplete(interaction: Interaction, current: str
     if interaction.guild_id is None:
         return []
     store = interaction.client.store
-    needle = current.casefold().strip()
+    needle = events.comparable(current)
     command = interaction.command.qualified_name if interaction.command else ""
     archived = command in ARCHIVED_OFFERED
     listings = await store.run(store.events.event_listings, interaction.guild_id, past=True)
     offered = [listing for listing in listings if (archived or not listing.archived) and (
-        not needle or needle in listing.title.casefold() or needle == str(listing.id))]
+        not needle or needle in events.title_compared(listing.title)
+        or needle == str(listing.id))]
     del offered[MAX_CHOICES:]
     zone = server_zone(await store.run(store.settings.timezone, interaction.guild_id))
     names = [choice_name(listing, zone) for listing in offered]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -9,6 +10,7 @@ from typing import TypeVar
 from bot.errors import EventNotFound, NotFound
 from bot.i18n import N_, Text
 from bot.models import EventSummary
+from bot.pages_names import folded
 from bot.render import clip
 from bot.storage import Store
 
@@ -52,12 +54,22 @@ async def resolve_with(store: Store, guild_id: int, ref: str | None,
             return await read(event_id)
         except EventNotFound:
             pass  # a title or slug made of digits, perhaps
-    wanted = " ".join(ref.split()).casefold()
+    wanted = comparable(ref)
     summaries = await store.run(store.events.list_events, guild_id)
     for summary in summaries:
-        if wanted in (" ".join(summary.title.split()).casefold(), summary.slug.casefold()):
+        if wanted in (title_compared(summary.title), summary.slug.casefold()):
             return await read(summary.id)
     raise NotFound(no_match(ref, summaries))
+
+
+def comparable(text: str) -> str:
+    """Text as a typed title is compared with a title: spacing, case and width aside, and
+    in simplified characters, so that a member finds 导弹防御论坛 typing 導彈防禦論壇."""
+    return " ".join(folded(text).split())
+
+
+# The same for the guild's titles, which each autocomplete keystroke compares again.
+title_compared = functools.lru_cache(maxsize=4096)(comparable)
 
 
 def parse_event_id(text: str) -> int | None:
@@ -98,5 +110,5 @@ def closest(typed: str, titles: list[str], count: int = 3) -> list[str]:
 
 
 def letter_pairs(text: str) -> set[str]:
-    folded = " ".join(text.casefold().split())
-    return {folded[i:i + 2] for i in range(len(folded) - 1)}
+    compared = comparable(text)
+    return {compared[i:i + 2] for i in range(len(compared) - 1)}

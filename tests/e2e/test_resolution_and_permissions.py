@@ -146,6 +146,20 @@ async def test_a_mistyped_event_lists_close_titles_and_pings_nobody(world, fake)
     assert "confirmed" in chosen.content
 
 
+async def test_a_title_is_found_in_either_chinese_script(world, fake):
+    """Members in Taiwan or Hong Kong type traditional characters (導彈防禦) for a title
+    the page writes in simplified ones (导弹防御), and full-width letters count as plain."""
+    event_id = await world.import_event("导弹防御论坛 ２０３１", capacity=10)
+    member = world.member("traditional typist")
+    choices = await fake.autocomplete(world.guild, member, "rsvp join", focused="event",
+                                      event="導彈防禦")
+    assert [c["value"] for c in choices] == [str(event_id)]
+    info = await fake.slash(world.guild, member, "event info", event="導彈防禦論壇 2031")
+    assert info.embeds and info.embeds[0]["title"] == "导弹防御论坛 ２０３１", info
+    typo = await fake.slash(world.guild, member, "event info", event="導彈防禦論談 2031")
+    assert refused(typo) and "导弹防御论坛 ２０３１" in typo.content  # did you mean
+
+
 async def test_odd_ids_are_unknown_events_not_errors(world, fake):
     event_id = await world.import_event("Odd Id Forum", capacity=10)
     member = world.member("odd")
