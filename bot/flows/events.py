@@ -30,7 +30,8 @@ async def resolve(store: Store, guild_id: int, ref: str | None) -> EventSummary:
     """The event named by the `[event]` option: an id of this server (what autocomplete
     sends), or an exact title or slug; without it, the next upcoming event, else the
     most recent. Nothing looser: a stray number or word must not pick some other event
-    (autocomplete is where members search by part of a title)."""
+    (autocomplete is where members search by part of a title). A title typed in the other
+    Chinese script, or in other widths, names the one event it can be, never one of two."""
     return await resolve_with(store, guild_id, ref,
                               lambda event_id: store.summary(guild_id, event_id))
 
@@ -54,11 +55,15 @@ async def resolve_with(store: Store, guild_id: int, ref: str | None,
             return await read(event_id)
         except EventNotFound:
             pass  # a title or slug made of digits, perhaps
-    wanted = comparable(ref)
     summaries = await store.run(store.events.list_events, guild_id)
+    exact = " ".join(ref.split()).casefold()
     for summary in summaries:
-        if wanted in (title_compared(summary.title), summary.slug.casefold()):
+        if exact in (" ".join(summary.title.split()).casefold(), summary.slug.casefold()):
             return await read(summary.id)
+    wanted = comparable(ref)
+    alike = [summary for summary in summaries if title_compared(summary.title) == wanted]
+    if len(alike) == 1:
+        return await read(alike[0].id)
     raise NotFound(no_match(ref, summaries))
 
 

@@ -158,6 +158,16 @@ async def test_a_title_is_found_in_either_chinese_script(world, fake):
     assert info.embeds and info.embeds[0]["title"] == "导弹防御论坛 ２０３１", info
     typo = await fake.slash(world.guild, member, "event info", event="導彈防禦論談 2031")
     assert refused(typo) and "导弹防御论坛 ２０３１" in typo.content  # did you mean
+    # A twin written the other way: its exact title names it, and a title that could be
+    # either names neither (the refusal lists both).
+    twin_id = await world.import_event("導彈防禦論壇 2031", capacity=10)
+    for typed, wanted in (("導彈防禦論壇 2031", twin_id), ("导弹防御论坛 ２０３１", event_id)):
+        joined = await fake.slash(world.guild, member, "rsvp join", event=typed)
+        assert "confirmed" in joined.content, joined.content
+        assert world.query("SELECT count(*) FROM rsvps WHERE event_id = ? AND user_id = ?",
+                           (wanted, member.id)) == [(1,)]
+    either = await fake.slash(world.guild, member, "event info", event="导弹防御论坛 2031")
+    assert refused(either) and "導彈防禦論壇 2031" in either.content, either.content
 
 
 async def test_odd_ids_are_unknown_events_not_errors(world, fake):
