@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import enum
 import re
+from itertools import zip_longest
 
 from bot.pages_names import folded
 from bot.pages_zh import HAN
 
 MAX_QUESTION = 300  # the `/event ask` option's max_length
 MAX_TERMS = 32  # words searched; more only slows the search down
+HAN_TERMS = 2 * MAX_TERMS  # Chinese terms: as many in each script, when the two differ
 
 
 class Intent(enum.Enum):
@@ -88,12 +90,13 @@ _NOT_HAN = re.compile(f"[^{HAN}]+")
 
 
 def intents(question: str) -> list[Intent]:
-    """The event facts the question asks for, in display order; [] for none. A question in
-    traditional characters reads as in simplified ones (誰主持 as 谁主持, 時間 as 时间)."""
-    text = folded(question[:MAX_QUESTION])
+    """The event facts the question asks for, in display order; [] for none. Chinese in
+    traditional characters reads as in simplified ones (主講 as 主讲, 時間 as 时间)."""
+    text = question[:MAX_QUESTION].casefold()
     words = _WORD.findall(_HAN_RUN.sub(" ", text))
+    chinese = folded(text)
     found = {intent for intent, phrases in _CHINESE.items()
-             if any(phrase in text for phrase in phrases)}
+             if any(phrase in chinese for phrase in phrases)}
     for start in range(len(words)):
         for size in range(1, min(_LONGEST, len(words) - start) + 1):
             run = tuple(words[start:start + size])
@@ -137,12 +140,13 @@ def han_bigrams(text: str) -> list[str]:
 
 
 def han_terms(question: str) -> list[str]:
-    """The question's Han text to search for, as bigrams, question words left out: in
-    simplified characters first, then as typed, so that a question in traditional ones
-    (導彈防禦) finds the pages in either script (导弹防御)."""
+    """The question's Han text to search for, as bigrams, question words left out: each
+    in simplified characters and as typed, in turn, so that a question in traditional
+    ones (導彈防禦) finds pages in either script (导弹防御, 導彈防禦), however long."""
     clipped = question[:MAX_QUESTION]
-    terms = [term for text in (folded(clipped), clipped)
-             for term in han_bigrams(_CHINESE_STOPWORDS.sub(" ", _NOT_HAN.sub(" ", text)))
-             if len(term) == 2]
-    return list(dict.fromkeys(terms))[:MAX_TERMS]
+    simplified, typed = ([term for term in han_bigrams(
+        _CHINESE_STOPWORDS.sub(" ", _NOT_HAN.sub(" ", text))) if len(term) == 2]
+        for text in (folded(clipped), clipped))
+    both = (term for pair in zip_longest(simplified, typed) for term in pair if term)
+    return list(dict.fromkeys(both))[:HAN_TERMS]
 

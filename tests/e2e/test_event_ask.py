@@ -29,8 +29,8 @@ async def ask(world, question: str, **options) -> tuple[str, dict]:
     ("what language", "Language: held in Chinese, with English translation"),
     ("translation?", "Language: held in Chinese, with English translation"),
     ("谁主持", "Moderator: Tong Zhao (赵通)"),
-    ("誰主持？", "Moderator: Tong Zhao (赵通)"),  # as Taiwan and Hong Kong write it
-    ("主講人是誰", "Speakers: Li Bin (李彬)"),
+    ("主講人是誰", "Speakers: Li Bin (李彬)"),  # as Taiwan and Hong Kong write it
+    ("什麼時間？", "When: no date set yet"),
     # the Chinese page pairs each name: the English one gains its Chinese half
     ("who is speaking", "Speakers: Li Bin (李彬) · Discussants: Fan Jishe (樊吉社), "
                         "Duan Zhanyuan (段占元), Zhang Hongyu"),

@@ -14,6 +14,7 @@ from bot.questions import (
     searchable,
     topic_words,
 )
+from tests.traditional import TRADITIONAL
 
 
 @pytest.mark.parametrize(("question", "expected"), [
@@ -92,7 +93,12 @@ def test_han_text_becomes_overlapping_pairs_without_question_words():
     assert han_bigrams("赵通, 李") == ["赵通", "李"]
     assert han_terms("导弹防御") == ["导弹", "弹防", "防御"]
     # traditional characters: the simplified terms first, then the ones as typed
-    assert han_terms("導彈防禦") == ["导弹", "弹防", "防御", "導彈", "彈防", "防禦"]
+    assert han_terms("導彈防禦") == ["导弹", "導彈", "弹防", "彈防", "防御", "防禦"]
+    # a long question keeps its terms in both scripts
+    long = han_terms("請問這次會議上各國專家對於東亞區域安全局勢與美國對臺軍售還有導彈防禦")
+    assert {"会议", "會議", "导弹", "導彈", "防御", "防禦"} <= set(long)
+    many = "".join(TRADITIONAL.values())  # over a hundred characters, each in both scripts
+    assert len(han_terms(many)) == 64
     assert han_terms("李彬说了什么？") == ["李彬"]
     assert han_terms("what is it") == []
 
