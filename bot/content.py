@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from bot.pages import Page, Person, Takeaway, name_keys
-from bot.pages_names import folded, with_other_script
+from bot.pages_names import comparable, with_other_script
 from bot.pages_zh import has_han
 
 
@@ -81,7 +81,7 @@ def person_called(people: Iterable[Person], typed: str) -> Person | None:
     needle = _typed_name(typed)
     if not needle:
         return None
-    named = [(p, _plain(p.name)) for p in people]  # a page may keep full-width letters
+    named = [(p, comparable(p.name)) for p in people]  # a page may keep full-width letters
     keys = name_keys(needle)
     return (next((p for p, name in named if name == needle), None)
             or next((p for p, name in named if keys and keys <= name_keys(name)), None)
@@ -94,16 +94,12 @@ def people_matching(people: Iterable[Person], typed: str) -> list[Person]:
     needle = _typed_name(typed)
     keys = name_keys(needle)
     return [p for p in people
-            if needle in (name := _plain(p.name)) or (keys and keys <= name_keys(name))]
+            if needle in (name := comparable(p.name)) or (keys and keys <= name_keys(name))]
 
 
 def _typed_name(typed: str) -> str:
-    needle = _plain(typed[:LONGEST_TYPED_NAME])
+    needle = comparable(typed[:LONGEST_TYPED_NAME])
     return _OPENING_BRACKET.sub(" (", needle) if needle.endswith(")") else needle
-
-
-def _plain(name: str) -> str:
-    return " ".join(folded(name).split())
 
 
 LONGEST_TYPED_NAME = 300  # a page's names are shorter; Discord lets an option hold 6,000

@@ -163,6 +163,12 @@ def folded(text: str) -> str:
     return _BEYOND_LATIN.sub(lambda run: run[0].translate(_SIMPLIFIED), plain)
 
 
+def comparable(text: str) -> str:
+    """Text as a typed name or title is compared with one: `folded`, its words joined by
+    single spaces."""
+    return " ".join(folded(text).split())
+
+
 def key(name: str) -> str:
     """A name's letters, as it is compared (`folded`)."""
     return "".join(ch for ch in folded(name) if ch.isalpha())

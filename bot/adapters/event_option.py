@@ -18,6 +18,7 @@ from discord import app_commands
 
 from bot.flows import events
 from bot.models import Event, EventListing, EventSummary
+from bot.pages_names import comparable
 from bot.render import CHOICE_NAME, clip, without_bidi_controls
 from bot.when import server_zone
 
@@ -105,7 +106,7 @@ async def event_autocomplete(interaction: Interaction, current: str
     if interaction.guild_id is None:
         return []
     store = interaction.client.store
-    needle = events.comparable(current)
+    needle = comparable(current)
     command = interaction.command.qualified_name if interaction.command else ""
     archived = command in ARCHIVED_OFFERED
     listings = await store.run(store.events.event_listings, interaction.guild_id, past=True)

@@ -10,7 +10,7 @@ from typing import TypeVar
 from bot.errors import EventNotFound, NotFound
 from bot.i18n import N_, Text
 from bot.models import EventSummary
-from bot.pages_names import folded
+from bot.pages_names import comparable
 from bot.render import clip
 from bot.storage import Store
 
@@ -67,13 +67,9 @@ async def resolve_with(store: Store, guild_id: int, ref: str | None,
     raise NotFound(no_match(ref, summaries))
 
 
-def comparable(text: str) -> str:
-    """Text as a typed title is compared with a title: spacing, case and width aside, and
-    in simplified characters, so that a member finds 导弹防御论坛 typing 導彈防禦論壇."""
-    return " ".join(folded(text).split())
-
-
-# The same for the guild's titles, which each autocomplete keystroke compares again.
+# Titles are compared as names are (`comparable`: spacing, case and width aside, and in
+# simplified characters, so that a member finds 导弹防御论坛 typing 導彈防禦論壇); the
+# guild's titles are kept so, since each autocomplete keystroke compares them again.
 title_compared = functools.lru_cache(maxsize=4096)(comparable)
 
 
