@@ -147,6 +147,10 @@ def han_terms(question: str) -> list[str]:
     simplified, typed = ([term for term in han_bigrams(
         _CHINESE_STOPWORDS.sub(" ", _NOT_HAN.sub(" ", text))) if len(term) == 2]
         for text in (folded(clipped), clipped))
+    # the question words are written in simplified characters: a typed term stays only
+    # where its simplified form does (什麼 goes, as 什么 does)
+    kept = set(simplified)
+    typed = [term for term in typed if folded(term) in kept]
     both = (term for pair in zip_longest(simplified, typed) for term in pair if term)
     return list(dict.fromkeys(both))[:HAN_TERMS]
 

@@ -100,6 +100,7 @@ def test_han_text_becomes_overlapping_pairs_without_question_words():
     many = "".join(TRADITIONAL.values())  # over a hundred characters, each in both scripts
     assert len(han_terms(many)) == 64
     assert han_terms("李彬说了什么？") == ["李彬"]
+    assert han_terms("李彬說了什麼？") == ["李彬"]  # question words in traditional too
     assert han_terms("what is it") == []
 
 
