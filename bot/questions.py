@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import enum
 import re
-from itertools import zip_longest
 
-from bot.pages_names import folded
+from bot.pages_names import folded, simplified
 from bot.pages_zh import HAN
 
 MAX_QUESTION = 300  # the `/event ask` option's max_length
-MAX_TERMS = 32  # words searched; more only slows the search down
-HAN_TERMS = 2 * MAX_TERMS  # Chinese terms: as many in each script, when the two differ
+MAX_TERMS = 32  # words searched, and Chinese terms; more only slows the search down
 
 
 class Intent(enum.Enum):
@@ -140,17 +138,17 @@ def han_bigrams(text: str) -> list[str]:
 
 
 def han_terms(question: str) -> list[str]:
-    """The question's Han text to search for, as bigrams, question words left out: each
-    in simplified characters and as typed, in turn, so that a question in traditional
-    ones (導彈防禦) finds pages in either script (导弹防御, 導彈防禦), however long."""
-    clipped = question[:MAX_QUESTION]
-    simplified, typed = ([term for term in han_bigrams(
-        _CHINESE_STOPWORDS.sub(" ", _NOT_HAN.sub(" ", text))) if len(term) == 2]
-        for text in (folded(clipped), clipped))
-    # the question words are written in simplified characters: a typed term stays only
-    # where its simplified form does (什麼 goes, as 什么 does)
-    kept = set(simplified)
-    typed = [term for term in typed if folded(term) in kept]
-    both = (term for pair in zip_longest(simplified, typed) for term in pair if term)
-    return list(dict.fromkeys(both))[:HAN_TERMS]
+    """The question's Han text to search for, as bigrams in simplified characters, the
+    question words (什么, 什麼) left out. The search index holds each page's Han text in
+    simplified characters too (`han_index`), so a question in either script finds a page
+    in either."""
+    text = _NOT_HAN.sub(" ", simplified(question[:MAX_QUESTION]))
+    terms = han_bigrams(_CHINESE_STOPWORDS.sub(" ", text))
+    return list(dict.fromkeys(term for term in terms if len(term) == 2))[:MAX_TERMS]
+
+
+def han_index(passage: str) -> list[str]:
+    """A passage's Han text as the search index holds it: its bigrams (`han_bigrams`) in
+    simplified characters, whichever script the page is written in."""
+    return han_bigrams(simplified(passage))
 

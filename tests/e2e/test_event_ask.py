@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 
 from tests.e2e.test_bot import text_of
+from tests.store.test_ask import TRADITIONAL_PAGE
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -59,6 +60,15 @@ async def test_a_chinese_question_finds_the_chinese_page(world, question):
     assert first["name"] == f"Event page · {BUNDLED}"
     assert "**导弹防御**" in first["value"]
     assert "Nothing in this server" not in text
+
+
+async def test_a_simplified_question_finds_a_page_in_traditional_characters(world):
+    event_id = await world.import_event("Cross-Strait Dialogue", capacity=5,
+                                        page=TRADITIONAL_PAGE.encode())
+    _, embed = await ask(world, "导弹防御", event=str(event_id))
+    [first] = embed["fields"]
+    assert first["name"] == "Event page · Cross-Strait Dialogue"
+    assert "**導彈防禦**" in first["value"]  # the page's words, as it writes them
 
 
 async def test_a_question_about_a_topic_finds_the_takeaway_on_it(world):

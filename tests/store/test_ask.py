@@ -9,7 +9,7 @@ from bot.pages import decode_page, parse_page
 from bot.storage import EventDraft
 from bot.storage.sqlite.migrations import MIGRATIONS
 from bot.storage.sqlite.search import fts_query, han_query
-from tests.conftest import ANNOUNCEMENT, RECAP, make_page, rsvp_of
+from tests.conftest import ANNOUNCEMENT, RECAP, make_page, rsvp_of, sqlite_before
 from tests.store.test_store import step_counted_database, vm_steps
 
 
@@ -177,6 +177,56 @@ async def test_chinese_questions_find_the_chinese_page(store):
     assert await store.run(store.search.ask,
                            1, "量子园艺") == []  # no pair of its characters is on the page
     assert await store.run(store.search.ask, 2, "导弹防御") == []
+
+
+# A page as Taiwan and Hong Kong write it, in traditional characters (typed by hand).
+TRADITIONAL_PAGE = ("兩岸安全對話\n\n"
+                    "本場座談由趙通主持，李彬主講，討論導彈防禦與區域安全，並回答聽眾的問題。")
+
+
+async def test_a_question_in_either_script_finds_a_page_in_either(store):
+    simplified_page = await import_bundled_pages(store)
+    event, _ = await store.run(store.events.save_event, 1, EventDraft("tw", "Cross-Strait", 50),
+                               [("page", make_page(description=TRADITIONAL_PAGE))])
+    for question in ("导弹防御", "導彈防禦"):  # each script, on the traditional page
+        [found] = await store.run(store.search.ask, 1, question, event.id)
+        assert "\x02導彈防禦\x03" in found.excerpt, question  # marked as the page writes it
+        [best, *_] = await store.run(store.search.ask, 1, question, simplified_page.id)
+        assert "\x02导弹防御\x03" in best.excerpt, question
+    [found] = await store.run(store.search.ask, 1, "区域安全问题", event.id)
+    assert "\x02區域安全\x03" in found.excerpt and "\x02問題\x03" in found.excerpt
+    # the page is shown as written, and only its search terms are simplified
+    assert found.text == TRADITIONAL_PAGE
+
+
+# A traditional page's event and its search row as a bot before the upgrade to simplified
+# search terms indexed it: its Han terms as the page wrote them (either backend's).
+OLD_EVENT = ("INSERT INTO events (id, guild_id, slug, title, capacity, description, created_at,"
+             f" updated_at) VALUES (1, 5, 'tw', 'Cross-Strait', 10, '{TRADITIONAL_PAGE}', 0, 0)"
+             )
+OLD_HAN = ["兩岸", "岸安", "安全", "導彈", "彈防", "防禦"]  # some of them, as typed
+
+
+async def check_traditional_page_searched_in_simplified(store):
+    """After the upgrade, the old event's rows hold simplified terms: a question in
+    simplified characters finds it, as one in traditional ones does."""
+    for question in ("导弹防御", "導彈防禦"):
+        [found] = await store.run(store.search.ask, 5, question)
+        assert found.event_id == 1 and "\x02導彈防禦\x03" in found.excerpt, question
+
+
+@pytest.mark.sqlite_only
+async def test_search_rows_from_before_the_upgrade_get_simplified_terms(store_opener,
+                                                                        tmp_path):
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite_before(path, "DELETE FROM passages")
+    conn.execute(OLD_EVENT)
+    conn.execute("INSERT INTO passages (text, han, scope, event_id, source)"
+                 " VALUES (?, ?, 'g5 e1', 1, 'page')", (TRADITIONAL_PAGE, " ".join(OLD_HAN)))
+    conn.commit()
+    conn.close()
+    async with await store_opener(path) as store:
+        await check_traditional_page_searched_in_simplified(store)
 
 
 def huge_chinese_text() -> str:

@@ -32,7 +32,13 @@ from tests.conftest import (
     postgres_database,
     rsvp_of,
 )
-from tests.store.test_ask import import_bundled_pages
+from tests.store.test_ask import (
+    OLD_EVENT,
+    OLD_HAN,
+    TRADITIONAL_PAGE,
+    check_traditional_page_searched_in_simplified,
+    import_bundled_pages,
+)
 from tests.store.test_reads import waitlisted_second
 from tests.store.test_reminders_roles import claim_held_up
 from tests.store.test_store import (
@@ -692,6 +698,18 @@ async def test_events_from_before_revisions_start_counting_at_the_upgrade(blank_
         await conn.close()
     async with await open_store(blank_url) as store:
         assert await check_calendar_revisions(store, 5, 1) == 1 + 6
+
+
+async def test_search_rows_from_before_the_upgrade_get_simplified_terms(blank_url):
+    conn = await schema_before(blank_url, "DELETE FROM passages")
+    try:
+        await conn.execute(OLD_EVENT)
+        await conn.execute("INSERT INTO passages (guild_id, event_id, source, text, han)"
+                           " VALUES (5, 1, 'page', $1, $2)", TRADITIONAL_PAGE, OLD_HAN)
+    finally:
+        await conn.close()
+    async with await open_store(blank_url) as store:
+        await check_traditional_page_searched_in_simplified(store)
 
 
 async def test_content_from_before_the_upgrade_is_kept_until_its_pages_come_again(blank_url):

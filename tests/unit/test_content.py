@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import itertools
+import re
 import unicodedata
 from functools import reduce
 from pathlib import Path
@@ -28,7 +29,8 @@ from bot.content import (
 )
 from bot.page_model import Person
 from bot.pages import page_language, parse_page
-from bot.pages_names import _SIMPLIFIED, key, with_other_script
+from bot.pages_names import _SIMPLIFIED, folded, key, simplified, with_other_script
+from bot.pages_zh import HAN
 from tests.traditional import TRADITIONAL
 
 PAGES = Path(__file__).parent / "pages"
@@ -308,6 +310,17 @@ def test_names_fold_as_an_independent_table_of_the_two_scripts_has_them():
                                             ("甯立", "宁立"))] == [True] * 4
     assert all(key(key(ch)) == key(ch) for ch in map(chr, range(0x4E00, 0xA000)))
     assert min(_SIMPLIFIED) >= 0x3000  # `folded` looks up nothing below (Latin runs)
+
+
+def test_text_made_simplified_in_place_keeps_every_position():
+    """The search index and `/event ask`'s excerpts fold Chinese in place: each character
+    stays one character, Han ones fold as names do, and nothing else changes."""
+    every = "".join(chr(c) for c in range(0x3000, 0x10000) if not 0xD800 <= c < 0xE000)
+    assert len(simplified(every)) == len(every)
+    han = "".join(chr(c) for c in range(0x3000, 0x10000) if re.fullmatch(f"[{HAN}]", chr(c)))
+    assert simplified(han) == folded(han)
+    text = "Ｌｉ Ｂｉｎ 說：「導彈防禦」 café"
+    assert simplified(text) == "Ｌｉ Ｂｉｎ 说：「导弹防御」 café"
 
 
 def test_the_autocomplete_offers_whom_a_name_being_typed_may_be():

@@ -7,7 +7,14 @@ from __future__ import annotations
 import logging
 
 from bot.errors import Unavailable
-from bot.storage.postgres.migrations import DAYS_IN_ZONES, MIGRATIONS, SCHEMA_VERSION
+from bot.storage.postgres.content import PostgresContent
+from bot.storage.postgres.migrations import (
+    DAYS_IN_ZONES,
+    MIGRATIONS,
+    PASSAGES_REBUILT,
+    SCHEMA_VERSION,
+)
+from bot.storage.postgres.search import PostgresSearch
 from bot.storage.postgres.session import Repository
 from bot.storage.postgres.settings import anchor_days
 from bot.storage.sqlite.session import ts, utcnow
@@ -17,7 +24,7 @@ MIGRATION_LOCK = "eventbot:migrate"
 
 
 class PostgresMigrator(Repository):
-    async def migrate(self) -> None:
+    async def migrate(self, content: PostgresContent, search: PostgresSearch) -> None:
         async with self._transaction() as conn:
             # Another process's migration, or a schema change waiting for the tables, may
             # rightly take longer than a request waits for a lock.
@@ -42,6 +49,10 @@ class PostgresMigrator(Repository):
                         await anchor_days(conn, row["guild_id"])
                 await conn.execute("INSERT INTO schema_migrations (version, applied_at)"
                                    " VALUES ($1, $2)", number, ts(utcnow()))
+            if version < PASSAGES_REBUILT:  # read as the schema now has it, after every step
+                for row in await conn.fetch("SELECT id, guild_id FROM events"):
+                    await search.index(conn, row["id"], row["guild_id"],
+                                       await content.content(conn, row["id"]))
 
     async def schema_version(self) -> int:
         async with self._transaction() as conn:

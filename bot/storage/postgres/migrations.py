@@ -253,7 +253,14 @@ MIGRATIONS: dict[int, str] = {
             OR OLD.description IS DISTINCT FROM NEW.description)
         EXECUTE FUNCTION events_next_revision();
     """,
+    # 25: the search rows' Chinese terms in simplified characters, whichever script a page
+    # is written in; the rows go, and the code fills the table again (SQLite's 25).
+    25: """
+    DELETE FROM passages;
+    """,
 }
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
+# An upgrade from before this one ends with the code filling the search table again.
+PASSAGES_REBUILT = 25
 
 SCHEMA_VERSION = max(MIGRATIONS)

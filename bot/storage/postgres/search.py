@@ -5,8 +5,9 @@ per text), so ranking and excerpts cost the same however long a page is.
 English words go through the 'english' stemmer (a generated tsvector with a GIN index;
 "ambiguity" finds "ambiguities", as SQLite's porter tokenizer does), ranked by
 `ts_rank_cd`; excerpts come from `ts_headline`, built only for the rows kept. Han text
-has no spaces, so each passage also keeps its two-character terms (`han_bigrams`, GIN
-indexed): a Chinese question matches a passage sharing one of its terms, as on SQLite.
+has no spaces, so each passage also keeps its two-character terms in simplified
+characters (`han_index`, GIN indexed): a Chinese question in either script matches a
+passage sharing one of its terms, as on SQLite.
 """
 
 from __future__ import annotations

@@ -109,7 +109,7 @@ class PostgresStore:
                                              timeout=CONNECT_TIMEOUT,
                                              server_settings=WAIT_FOR_LOCKS)
             repos = PostgresRepositories(Database(pool, clock))
-            await repos.schema.migrate()
+            await repos.schema.migrate(repos.content, repos.search)
             store = cls(pool, url, repos)
             await store._listener.start()
         except BaseException as exc:

@@ -40,13 +40,14 @@ class Migrator(Repository):
                     log.info("migrating database to schema version %d", number)
                 for statement in statements(MIGRATIONS[number - 1]):
                     db.execute(statement)
-                if number == PASSAGES_REBUILT:
-                    for row in self._all("SELECT id, guild_id FROM events"):
-                        search.index(row["id"], row["guild_id"], content.content(row["id"]))
                 if number == DAYS_IN_ZONES:
                     for row in self._all("SELECT DISTINCT guild_id FROM events WHERE all_day"):
                         settings.anchor_days(row["guild_id"])
                 db.execute(f"PRAGMA user_version = {number}")
+            if version < PASSAGES_REBUILT:  # read as the schema now has it, after every step
+                for row in self._all("SELECT id, guild_id FROM events"):
+                    search.index(row["id"], row["guild_id"], content.content(row["id"]),
+                                 fresh=True)
             if version < SCHEMA_VERSION:
                 self._fill_page_hashes()
 

@@ -10,7 +10,8 @@ from bot.content import EventContent
 from bot.errors import InvalidValue
 from bot.i18n import N_
 from bot.models import MATCH_END, MATCH_START, Passage
-from bot.questions import han_bigrams, han_terms, search_words, topic_words
+from bot.pages_names import simplified
+from bot.questions import han_index, han_terms, search_words, topic_words
 from bot.storage.sqlite.session import Repository
 
 # Search rows are at most this long, and each text (a description, a bio...) gives at
@@ -51,7 +52,8 @@ class SqliteSearch(Repository):
         ranked by BM25; the matched words are wrapped in MATCH_START/MATCH_END.
 
         English words match their other forms (the porter stemmer: "ambiguity" finds
-        "ambiguities"); Han text matches by its two-character terms (see `han_bigrams`)."""
+        "ambiguities"); Han text matches by its two-character terms, in either script
+        (see `han_index`)."""
         words, han = fts_query(question), han_query(question)
         if not words and not han:
             raise InvalidValue(N_("ask with a few words about the event, e.g. "
@@ -113,7 +115,7 @@ def index_passages(text: str) -> Sequence[tuple[str, Sequence[str]]]:
 
 @functools.lru_cache(maxsize=128)
 def _index_passages(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    return tuple((passage, tuple(han_bigrams(passage)))
+    return tuple((passage, tuple(han_index(passage)))
                  for passage in split_passages(text, PASSAGES_PER_TEXT))
 
 
@@ -142,10 +144,13 @@ def split_passages(text: str, most: int | None = None) -> list[str]:
 
 
 def han_excerpt(text: str, terms: frozenset[str]) -> str:
-    """The stretch of a passage around its first two-character term of `terms`, every
-    such term in it marked. FTS5's snippet marks tokens, and a run of Han text is one
-    token to it, so Chinese matches are marked here (a passage is at most PASSAGE_CHARS)."""
-    hits = [i for i in range(len(text) - 1) if text[i:i + 2] in terms]
+    """The stretch of a passage around its first two-character term of `terms` (in
+    simplified characters, as `han_terms` gives them), every such term in it marked,
+    whichever script the passage is in. FTS5's snippet marks tokens, and a run of Han text
+    is one token to it, so Chinese matches are marked here (a passage is at most
+    PASSAGE_CHARS)."""
+    plain = simplified(text)  # the same length: positions in it are positions in `text`
+    hits = [i for i in range(len(plain) - 1) if plain[i:i + 2] in terms]
     if not hits:
         return text[:HAN_EXCERPT]
     start = max(0, hits[0] - HAN_EXCERPT // 4)
