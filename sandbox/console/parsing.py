@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -31,8 +32,9 @@ def parse_slash(line: str, names: Collection[str] | None = None) -> SlashLine:
 
     A value runs to the next ` name:` (so `reason:the room moved` works unquoted), or is
     quoted with " or '. Given the command's option `names`, only those end a value
-    (`reason:note: bring ID` is one option). Options are kept as typed; `Console` types
-    them by the schema.
+    (`reason:note: bring ID` is one option), but a word one letter or so away from one of
+    them (`evnt:`) is refused as the typo it likely is, rather than read into the value
+    before it. Options are kept as typed; `Console` types them by the schema.
     """
     text = line.strip()
     if not text.startswith("/"):
@@ -65,6 +67,7 @@ def parse_slash(line: str, names: Collection[str] | None = None) -> SlashLine:
         else:
             nxt = _NEXT_OPTION.search(text, pos)
             while nxt is not None and names is not None and nxt[1].lower() not in names:
+                _refuse_a_mistyped_name(nxt[1], names)
                 nxt = _NEXT_OPTION.search(text, nxt.end())
             end = len(text) if nxt is None else nxt.start()
             value, pos = text[pos:end].strip(), end
@@ -74,3 +77,11 @@ def parse_slash(line: str, names: Collection[str] | None = None) -> SlashLine:
             raise LineError(f"{name} is given twice")
         options[name] = value
     return SlashLine(words, options)
+
+
+def _refuse_a_mistyped_name(word: str, names: Collection[str]) -> None:
+    """A `word:` inside a value that is close to one of the command's option names."""
+    close = difflib.get_close_matches(word.lower(), names, n=1, cutoff=0.75)
+    if close:
+        raise LineError(f"{word}: is not an option here; did you mean {close[0]}:? (to keep "
+                        f"'{word}:' in a value, put the value in quotes)")

@@ -68,6 +68,18 @@ def test_with_the_commands_option_names_other_words_with_a_colon_stay_in_the_val
         "event": "Spring", "reason": "the room: moved"}
 
 
+@pytest.mark.parametrize("line", ["/event ask question:who speaks evnt:2",
+                                  "/manage close event:Spring reasn:the room moved",
+                                  "/manage close reason:moved Event:Spring resaon:x"])
+def test_a_mistyped_option_name_is_refused_not_read_into_the_value_before_it(line):
+    with pytest.raises(LineError, match=r"^(evnt|reasn|resaon): is not an option here; did "
+                                        r"you mean (event|reason):\?"):
+        parse_slash(line, ["question", "event", "reason"])
+    quoted = '/event ask question:"who speaks evnt:2" event:3'
+    assert parse_slash(quoted, ["question", "event"]).options == {
+        "question": "who speaks evnt:2", "event": "3"}
+
+
 @pytest.mark.parametrize(("line", "message"), [
     ("event info", "starts with /"),
     ("/", "type a command after the /"),
@@ -231,6 +243,7 @@ def console():
     ("locale zh", "'zh' is not a Discord locale"),
     ("?speaker", "no command offers choices for speaker"),
     ("/rsvp join event:3", "^stop here$"),  # the local server's own errors: first line only
+    ("/rsvp join event:3 evnt:4", "^evnt: is not an option here; did you mean event:"),
 ])
 async def test_a_bad_line_is_one_friendly_line(console, line, message):
     with pytest.raises(LineError, match=message) as caught:
