@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -375,9 +377,13 @@ async def test_a_cached_event_is_never_served_with_seats_newer_than_its_content(
     path = tmp_path / "shared.sqlite3"
     async with await open_store(path) as here:
         event = await new_event(here)
+        other = await new_event(here, slug="other")
         cached = await here.run(here.events.get_event, 1, event.id)
         assert (cached.title, cached.confirmed) == (event.title, 0)
         assert await here.run(here.events.get_event, 1, event.id) is cached  # kept
+        # a join elsewhere, committed by this process's own loop connection: the event's
+        # counts are read again, and its content kept (another connection's would drop it)
+        await here.join(1, other.id, 7, "Someone")
         elsewhere = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         session = here._loop_repos.session
         plain = session.plain
@@ -391,3 +397,44 @@ async def test_a_cached_event_is_never_served_with_seats_newer_than_its_content(
             elsewhere.close()
         assert between.committed and between.calls == 2
         assert (found.title, found.confirmed) == ("Retitled", 1)
+
+
+@pytest.mark.sqlite_only  # the wal-index is SQLite's
+async def test_reads_nobody_has_committed_since_are_answered_again_without_a_statement(
+        tmp_path):
+    path = tmp_path / "shared.sqlite3"
+    async with await open_store(path) as here, await open_store(path) as there:
+        event = await new_event(here, capacity=1)
+        for user in (7, 8):
+            await here.join(1, event.id, user, "m")
+        statements: list[str] = []
+        here._loop_repos.session.conn.set_trace_callback(statements.append)
+
+        async def reads() -> tuple:
+            found = await here.run(here.events.get_event, 1, event.id)
+            return found, await rsvp_of(here, event.id, 7), await rsvp_of(here, event.id, 8)
+
+        first = await reads()
+        assert statements  # read from the database
+        asked = len(statements)
+        again = await reads()
+        assert again == first and again[0] is first[0] and len(statements) == asked
+        assert [(r.status, r.position) for r in first[1:]] == [
+            (Status.CONFIRMED, None), (Status.WAITLISTED, 1)]
+
+        # another process's commit: every answer is read again, at once
+        await there.run(there.registrations.cancel, 1, event.id, 7)  # 8 is promoted there
+        found, seven, eight = await reads()
+        assert len(statements) > asked
+        assert (found.confirmed, found.waitlisted, seven, eight.status) == (
+            1, 0, None, Status.CONFIRMED)
+        # this process's own join (the loop's connection): read again too
+        await here.join(1, event.id, 9, "m")
+        assert (await here.run(here.events.get_event, 1, event.id)).waitlisted == 1
+        assert (await rsvp_of(here, event.id, 9)).position == 1
+        # and SQL in another OS process
+        await asyncio.to_thread(subprocess.run, [
+            sys.executable, "-c", "import sqlite3, sys; sqlite3.connect(sys.argv[1],"
+            " isolation_level=None).execute('UPDATE events SET capacity = 40')", str(path)],
+            check=True)
+        assert (await here.run(here.events.get_event, 1, event.id)).seats_left == 39

@@ -10,8 +10,11 @@ that never waits (`_loop_reads`): a few indexed lookups, no thread hop, so they 
 queue behind other work on the database thread. An event is cached, and the cache
 dropped whenever another connection (the database thread, another process) has
 committed, which `PRAGMA data_version`, read right after the seat counts, tells every
-time. A read that finds the database busy, or that would fetch too many rows to catch a
-cache up, runs on the database thread as before.
+time. While nobody at all has committed since an event's seat counts or a member's RSVP
+were read, which the wal-index header tells without a statement (`commits.Commits`),
+the same answer is given again without reading. A read that finds the database busy, or
+that would fetch too many rows to catch a cache up, runs on the database thread as
+before.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from bot.errors import DatabaseBusy, EventNotFound, Unavailable
-from bot.models import Event, EventSummary, Joined
+from bot.models import Event, EventSummary, Joined, Rsvp
+from bot.storage.sqlite.commits import Commits
 from bot.storage.sqlite.joins import JoinBatcher, JoinResults
 from bot.storage.sqlite.registrations import JoinRequest
 from bot.storage.sqlite.repositories import SqliteRepositories
@@ -46,6 +50,7 @@ log = logging.getLogger(__name__)
 # never holds up the others long.
 LOOP_ROW_BUDGET = 1000
 CACHED_EVENTS = 256  # events kept (what they say; their seat counts are read each time)
+CACHED_ANSWERS = 10_000  # members' RSVPs kept while nobody commits
 # An event whose content is larger is read on the database thread (the bundled sample,
 # 9 KB, takes 0.1 ms on the loop; 2 MB took 4-6 ms), then kept for the loop's next reads
 # like any other.
@@ -105,7 +110,7 @@ def _fail(future: asyncio.Future[Any], exc: BaseException) -> None:
 
 class SqliteStore:
     def __init__(self, thread: DatabaseThread, repos: SqliteRepositories,
-                 loop_repos: SqliteRepositories) -> None:
+                 loop_repos: SqliteRepositories, commits: Commits) -> None:
         self._thread = thread  # the database thread
         self._closed = False
         self._closer: asyncio.Task[None] | None = None  # the close under way, once asked for
@@ -132,11 +137,18 @@ class SqliteStore:
             repos.events.summary: loop_repos.events.summary,
             repos.events.default_event_id: loop_repos.events.default_event_id,
             repos.events.has_events: loop_repos.events.has_events,
-            repos.registrations.member_rsvp: loop_repos.registrations.member_rsvp,
+            repos.registrations.member_rsvp: self._member_rsvp_on_loop,
         }
         # (guild id, event id) -> the event, valid while `_data_version` is unchanged
         self._events: dict[tuple[int, int], Event] = {}
         self._data_version: int | None = None
+        # Answers that hold while the wal-index header is still `_mark` (nobody has
+        # committed since): the events whose `_events` entry, seat counts included, was
+        # read at it, and members' RSVPs, (guild id, event id, user id) -> the answer.
+        self._commits = commits
+        self._mark: bytes | None = None
+        self._counted: set[tuple[int, int]] = set()
+        self._answers: dict[tuple[int, int, int], tuple[EventSummary, Rsvp | None]] = {}
 
     @classmethod
     async def open(cls, path: str | Path, *,
@@ -172,7 +184,9 @@ class SqliteStore:
         try:
             repos = await thread.call(connect)
             configure(loop_conn, wait=False)
-            return cls(thread, repos, SqliteRepositories(loop_conn, clock))
+            # after both connections have opened the database in WAL mode: its wal-index
+            return cls(thread, repos, SqliteRepositories(loop_conn, clock),
+                       Commits.of(loop_conn))
         except BaseException as exc:
             loop_conn.close()
             thread.stop()
@@ -195,6 +209,7 @@ class SqliteStore:
         except (sqlite3.Error, DatabaseBusy):  # handed out again when the claims expire
             log.exception("could not release the claimed notices")
         self._closed = True  # no read on the loop's connection from here
+        self._commits.close()  # while this process still holds the wal-index open
         self._loop_repos.session.close()
         await self._thread.call(self._repos.session.close)
         self._thread.stop()
@@ -240,7 +255,42 @@ class SqliteStore:
             self._keep_event(result)
         return result
 
+    def _unchanged_since(self) -> bytes | None:
+        """The wal-index mark now (None: unknown); what was kept at another is dropped."""
+        mark = self._commits.mark()
+        if mark != self._mark:
+            self._counted.clear()
+            self._answers.clear()
+            self._mark = mark
+        return mark
+
     def _event_on_loop(self, guild_id: int, event_id: int) -> Event:
+        """`get_event` with its seat counts as they are now: as last read while nobody has
+        committed since, else read now (`_read_event_on_loop`)."""
+        key = (guild_id, event_id)
+        mark = self._unchanged_since()
+        if mark is not None and key in self._counted:
+            return self._events[key]
+        event = self._read_event_on_loop(guild_id, event_id)
+        if mark is not None and self._commits.mark() == mark:  # read at that mark
+            self._counted.add(key)
+        return event
+
+    def _member_rsvp_on_loop(self, guild_id: int, event_id: int, user_id: int
+                             ) -> tuple[EventSummary, Rsvp | None]:
+        """`member_rsvp`: as last read while nobody has committed since, else read now."""
+        key = (guild_id, event_id, user_id)
+        mark = self._unchanged_since()
+        if mark is not None and (kept := self._answers.get(key)) is not None:
+            return kept
+        answer = self._loop_repos.registrations.member_rsvp(guild_id, event_id, user_id)
+        if mark is not None and self._commits.mark() == mark:  # read at that mark
+            if len(self._answers) >= CACHED_ANSWERS:
+                self._answers.clear()
+            self._answers[key] = answer
+        return answer
+
+    def _read_event_on_loop(self, guild_id: int, event_id: int) -> Event:
         """`get_event` from the cache, with the seat counts read now.
 
         `data_version` is read right after the counts: unchanged, no other connection has
@@ -261,14 +311,14 @@ class SqliteStore:
             raise EventNotFound(event_id)
         version = cursor.execute("PRAGMA data_version").fetchone()[0]
         if version != self._data_version:
-            self._events.clear()
+            self._forget_events()
             self._data_version = version
         cached = self._events.get((guild_id, event_id))
         if cached is not None:
             if (cached.confirmed, cached.waitlisted) == (row[0], row[1]):
                 return cached  # the same object while nothing changed: cheap to compare
             cached = dataclasses.replace(cached, confirmed=row[0], waitlisted=row[1])
-            self._events[(guild_id, event_id)] = cached
+            self._keep_event(cached)
             return cached
         if row[2] > LOOP_EVENT_BYTES:
             raise TooLongForTheLoop(f"event {event_id} holds {row[2]:,} bytes")
@@ -277,9 +327,15 @@ class SqliteStore:
         return found
 
     def _keep_event(self, event: Event) -> None:
-        if len(self._events) >= CACHED_EVENTS:
-            self._events.clear()
-        self._events[(event.guild_id, event.id)] = event
+        key = (event.guild_id, event.id)
+        if len(self._events) >= CACHED_EVENTS and key not in self._events:
+            self._forget_events()
+        self._events[key] = event
+        self._counted.discard(key)  # read at no known mark (`_event_on_loop` adds it back)
+
+    def _forget_events(self) -> None:
+        self._events.clear()
+        self._counted.clear()
 
     def _signal_notices(self) -> None:
         written = (self._repos.session.notices_written

@@ -1,0 +1,86 @@
+"""Telling from the wal-index header whether anyone has committed (`Commits`), and when
+the header is not to be trusted."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import struct
+from pathlib import Path
+
+from bot.storage.sqlite.commits import HEADER, WALINDEX_VERSION, Commits
+from bot.storage.sqlite.session import configure
+
+
+def wal_database(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None)
+    configure(conn)
+    conn.execute("CREATE TABLE t (x)")
+    return conn
+
+
+def test_every_commit_changes_the_mark_and_nothing_else_does(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    writer, other = wal_database(path), sqlite3.connect(path, isolation_level=None)
+    commits = Commits.of(writer)
+    seen = [commits.mark()]
+    assert seen[0] is not None
+    other.execute("SELECT * FROM t").fetchall()  # reads
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("ROLLBACK")  # a write transaction that commits nothing
+    writer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    assert commits.mark() == seen[0]
+    for conn in (other, writer, other):  # another connection's commit, and its own
+        conn.execute("INSERT INTO t VALUES (1)")
+        seen.append(commits.mark())
+    writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the log starts again: new salts
+    writer.execute("INSERT INTO t VALUES (2)")
+    seen.append(commits.mark())
+    assert len(set(seen)) == len(seen) == 5
+    commits.close()
+    assert commits.mark() is None
+    writer.close()
+    other.close()
+
+
+def test_a_database_not_in_wal_mode_is_never_trusted_even_beside_an_old_shm_file(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    wal_database(path).close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = DELETE")
+    shm = Path(f"{path}-shm")
+    shm.write_bytes(header() * 2 + bytes(1000))  # left from before, it would never change
+    assert Commits.of(conn).mark() is None
+    assert Commits(path).mark() == header()  # read as it lies, for the contrast
+    conn.close()
+
+
+def test_the_database_behind_a_link_is_watched_where_sqlite_keeps_its_wal_index(tmp_path):
+    (tmp_path / "real").mkdir()
+    writer = wal_database(tmp_path / "real" / "db.sqlite3")
+    os.symlink(tmp_path / "real" / "db.sqlite3", tmp_path / "link.sqlite3")
+    Path(f"{tmp_path / 'link.sqlite3'}-shm").write_bytes(header() * 2)  # a decoy beside it
+    conn = sqlite3.connect(tmp_path / "link.sqlite3", isolation_level=None)
+    commits = Commits.of(conn)
+    before = commits.mark()
+    writer.execute("INSERT INTO t VALUES (1)")
+    assert None is not before != commits.mark()
+    writer.close()
+    conn.close()
+
+
+def header(version: int = WALINDEX_VERSION, change: int = 1) -> bytes:
+    """A wal-index header as SQLite lays it out: iVersion, unused, iChange, the rest."""
+    return struct.pack("=III", version, 0, change) + bytes(HEADER - 12)
+
+
+def test_a_header_that_is_torn_short_or_of_another_layout_is_not_trusted(tmp_path):
+    shm = tmp_path / "db.sqlite3-shm"
+    for content, trusted in ((header() * 2, True),
+                             (header() + header(change=2), False),  # a commit mid-write
+                             (header(version=3007001) * 2, False),  # another layout
+                             (header(), False)):  # too short to hold both copies
+        shm.write_bytes(content)
+        assert (Commits(tmp_path / "db.sqlite3").mark() == header()) is trusted, content
+    assert Commits(tmp_path / "none.sqlite3").mark() is None  # no wal-index at all
+    assert Commits(None).mark() is None
