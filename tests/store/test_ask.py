@@ -181,7 +181,8 @@ async def test_chinese_questions_find_the_chinese_page(store):
 
 # A page as Taiwan and Hong Kong write it, in traditional characters (typed by hand).
 TRADITIONAL_PAGE = ("兩岸安全對話\n\n"
-                    "本場座談由趙通主持，李彬主講，討論導彈防禦與區域安全，並回答聽眾的問題。")
+                    "本場座談由趙通主持，李彬主講，討論導彈防禦與區域安全，並回答聽眾的問題。"
+                    "雙方終於達成共識。")
 
 
 async def test_a_question_in_either_script_finds_a_page_in_either(store):
@@ -193,6 +194,9 @@ async def test_a_question_in_either_script_finds_a_page_in_either(store):
         assert "\x02導彈防禦\x03" in found.excerpt, question  # marked as the page writes it
         [best, *_] = await store.run(store.search.ask, 1, question, simplified_page.id)
         assert "\x02导弹防御\x03" in best.excerpt, question
+    # a word whose traditional form OpenCC may keep (終於 beside 终于)
+    [found] = await store.run(store.search.ask, 1, "终于达成共识", event.id)
+    assert "\x02終於達成共識\x03" in found.excerpt
     [found] = await store.run(store.search.ask, 1, "区域安全问题", event.id)
     assert "\x02區域安全\x03" in found.excerpt and "\x02問題\x03" in found.excerpt
     # the page is shown as written, and only its search terms are simplified
@@ -219,7 +223,7 @@ async def check_traditional_page_searched_in_simplified(store):
 async def test_search_rows_from_before_the_upgrade_get_simplified_terms(store_opener,
                                                                         tmp_path):
     path = tmp_path / "old.sqlite3"
-    conn = sqlite_before(path, "DELETE FROM passages")
+    conn = sqlite_before(path, "the Chinese terms in simplified characters")
     conn.execute(OLD_EVENT)
     conn.execute("INSERT INTO passages (text, han, scope, event_id, source)"
                  " VALUES (?, ?, 'g5 e1', 1, 'page')", (TRADITIONAL_PAGE, " ".join(OLD_HAN)))

@@ -701,7 +701,7 @@ async def test_events_from_before_revisions_start_counting_at_the_upgrade(blank_
 
 
 async def test_search_rows_from_before_the_upgrade_get_simplified_terms(blank_url):
-    conn = await schema_before(blank_url, "DELETE FROM passages")
+    conn = await schema_before(blank_url, "TRUNCATE passages")
     try:
         await conn.execute(OLD_EVENT)
         await conn.execute("INSERT INTO passages (guild_id, event_id, source, text, han)"

@@ -410,6 +410,31 @@ async def test_events_from_before_revisions_start_counting_at_the_upgrade(store_
         assert await check_calendar_revisions(store, 5, 1) == 1 + 6
 
 
+@pytest.mark.sqlite_only
+async def test_a_process_starting_during_anothers_long_upgrade_waits_for_it(
+        store_opener, tmp_path, monkeypatch):
+    """An upgrade re-indexing many events outlasts a write's usual wait for the lock: a
+    second process opening the database meanwhile waits for it, then finds it done."""
+    monkeypatch.setattr(sqlite_session, "BUSY_TIMEOUT_MS", 100)
+    path = tmp_path / "old.sqlite3"
+    upgrading = sqlite_before(path, "events_revision")
+    upgrading.execute("PRAGMA journal_mode = WAL")  # as the bot leaves it
+    upgrading.execute("BEGIN IMMEDIATE")  # the other process's upgrade, under way
+
+    async def finish_upgrade() -> None:
+        await asyncio.sleep(0.5)  # five times the usual wait
+        upgrading.execute("ROLLBACK")  # (left for this one to do)
+
+    finishing = asyncio.create_task(finish_upgrade())
+    async with await store_opener(path) as store:
+        assert finishing.done()
+        assert await store.run(store.schema.schema_version) == SCHEMA_VERSION
+        waits = await store.run(lambda: store._repos.session.conn.execute(
+            "PRAGMA busy_timeout").fetchone()[0])
+        assert waits == 100  # the usual wait again, once the upgrade is done
+    upgrading.close()
+
+
 def test_migrations_split_where_sqlite_ends_a_statement():
     trigger = ("CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE a SET x = 1; SELECT 2; END;")
     assert statements(f"CREATE TABLE a (x INT);\n{trigger}\n-- the end; really") == [

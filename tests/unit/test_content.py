@@ -29,7 +29,7 @@ from bot.content import (
 )
 from bot.page_model import Person
 from bot.pages import page_language, parse_page
-from bot.pages_names import _SIMPLIFIED, folded, key, simplified, with_other_script
+from bot.pages_names import _SIMPLIFIED, key, search_text, with_other_script
 from bot.pages_zh import HAN
 from tests.traditional import TRADITIONAL
 
@@ -312,15 +312,20 @@ def test_names_fold_as_an_independent_table_of_the_two_scripts_has_them():
     assert min(_SIMPLIFIED) >= 0x3000  # `folded` looks up nothing below (Latin runs)
 
 
-def test_text_made_simplified_in_place_keeps_every_position():
+def test_search_text_folds_in_place_and_within_the_han_text_it_splits():
     """The search index and `/event ask`'s excerpts fold Chinese in place: each character
-    stays one character, Han ones fold as names do, and nothing else changes."""
-    every = "".join(chr(c) for c in range(0x3000, 0x10000) if not 0xD800 <= c < 0xE000)
-    assert len(simplified(every)) == len(every)
-    han = "".join(chr(c) for c in range(0x3000, 0x10000) if re.fullmatch(f"[{HAN}]", chr(c)))
-    assert simplified(han) == folded(han)
+    stays one character, Han text stays Han text, and folding again changes nothing."""
+    every = "".join(chr(c) for c in range(0x2E80, 0x30000) if not 0xD800 <= c < 0xE000)
+    searched = search_text(every)
+    assert len(searched) == len(every) and search_text(searched) == searched
+    han = re.compile(f"[{HAN}]")
+    assert all(han.fullmatch(after) for before, after in zip(every, searched, strict=True)
+               if before != after)
     text = "Ｌｉ Ｂｉｎ 說：「導彈防禦」 café"
-    assert simplified(text) == "Ｌｉ Ｂｉｎ 说：「导弹防御」 café"
+    assert search_text(text) == "Ｌｉ Ｂｉｎ 说：「导弹防御」 café"
+    # forms OpenCC may keep fold too (a page and a question fold alike), radicals and
+    # compatibility forms as their character; one whose form lies beyond Han text stays
+    assert search_text("終於瞭解乾杯甚麽 ⾼\uf900 陳暐") == "终于瞭解干杯甚么 高岂 陈暐"
 
 
 def test_the_autocomplete_offers_whom_a_name_being_typed_may_be():

@@ -4,9 +4,12 @@ import time
 
 import pytest
 
+from bot.pages_names import search_text
 from bot.questions import (
+    _CHINESE,
+    _CHINESE_STOPWORDS,
+    HAN_TERMS,
     MAX_QUESTION,
-    MAX_TERMS,
     Intent,
     han_bigrams,
     han_index,
@@ -98,12 +101,24 @@ def test_han_text_becomes_overlapping_pairs_without_question_words():
     assert han_terms("導彈防禦") == ["导弹", "弹防", "防御"]
     assert han_index("導彈防禦") == han_index("导弹防御") == ["导弹", "弹防", "防御"]
     assert han_index("李彬說：\uf900") == ["李彬", "彬说", "岂"]  # 豈's compatibility form
+    assert han_terms("終於") == han_index("终于") == ["终于"]  # a form OpenCC may keep
     long = han_terms("請問這次會議上各國專家對於東亞區域安全局勢與美國對臺軍售還有導彈防禦")
     assert {"会议", "导弹", "防御"} <= set(long)
+    # a long question's topic, named last, is searched too
+    assert "导弹" in han_terms("请问在这次关于东亚区域安全局势以及美国对台军售政策和两岸经贸"
+                             "往来的研讨会上，各位专家学者如何评价导弹防御")
     many = "".join(TRADITIONAL.values())  # over a hundred characters
-    assert len(han_terms(many)) == MAX_TERMS
+    assert len(han_terms(many)) == HAN_TERMS
     assert han_terms("李彬说了什么？") == ["李彬"]
     assert han_terms("李彬說了什麼？") == ["李彬"]  # question words in traditional too
+    assert han_terms("李彬甚麼時候談關於導彈") == ["李彬", "时候", "候谈", "导弹"]
+
+
+def test_the_chinese_words_questions_are_read_by_fold_to_themselves():
+    """Questions are read through `search_text`: a phrase it would change never matches."""
+    words = [w for phrases in _CHINESE.values() for w in phrases]
+    words += _CHINESE_STOPWORDS.pattern.split("|")
+    assert [w for w in words if search_text(w) != w] == []
     assert han_terms("what is it") == []
 
 

@@ -50,7 +50,10 @@ class PostgresMigrator(Repository):
                 await conn.execute("INSERT INTO schema_migrations (version, applied_at)"
                                    " VALUES ($1, $2)", number, ts(utcnow()))
             if version < PASSAGES_REBUILT:  # read as the schema now has it, after every step
-                for row in await conn.fetch("SELECT id, guild_id FROM events"):
+                events = await conn.fetch("SELECT id, guild_id FROM events")
+                if events:
+                    log.info("indexing what %d events say, for /event ask", len(events))
+                for row in events:
                     await search.index(conn, row["id"], row["guild_id"],
                                        await content.content(conn, row["id"]))
 

@@ -256,7 +256,7 @@ MIGRATIONS: dict[int, str] = {
     # 25: the search rows' Chinese terms in simplified characters, whichever script a page
     # is written in; the rows go, and the code fills the table again (SQLite's 25).
     25: """
-    DELETE FROM passages;
+    TRUNCATE passages;
     """,
 }
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets

@@ -19,6 +19,7 @@ from bot.storage.sqlite.session import Repository, page_hash
 from bot.storage.sqlite.settings import SqliteSettings
 
 log = logging.getLogger(__name__)
+UPGRADE_WAIT_MS = 15 * 60 * 1000  # for another process upgrading the same database
 
 
 class Migrator(Repository):
@@ -28,6 +29,17 @@ class Migrator(Repository):
             # Nothing to do, and no write lock to wait for: a command that only reads
             # (`eventbot events`) runs while another process holds a long write.
             return
+        # Another process's upgrade may rightly take longer than a write waits for the lock
+        # (re-indexing 10,000 events takes seconds): wait for it, then find nothing to do.
+        waits = int(self._conn.execute("PRAGMA busy_timeout").fetchone()[0])
+        self._conn.execute(f"PRAGMA busy_timeout = {UPGRADE_WAIT_MS}")
+        try:
+            self._upgrade(content, search, settings)
+        finally:
+            self._conn.execute(f"PRAGMA busy_timeout = {waits}")
+
+    def _upgrade(self, content: SqliteContent, search: SqliteSearch,
+                 settings: SqliteSettings) -> None:
         with self._transaction() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
@@ -45,7 +57,10 @@ class Migrator(Repository):
                         settings.anchor_days(row["guild_id"])
                 db.execute(f"PRAGMA user_version = {number}")
             if version < PASSAGES_REBUILT:  # read as the schema now has it, after every step
-                for row in self._all("SELECT id, guild_id FROM events"):
+                events = self._all("SELECT id, guild_id FROM events")
+                if events:
+                    log.info("indexing what %d events say, for /event ask", len(events))
+                for row in events:
                     search.index(row["id"], row["guild_id"], content.content(row["id"]),
                                  fresh=True)
             if version < SCHEMA_VERSION:

@@ -10,7 +10,7 @@ from bot.content import EventContent
 from bot.errors import InvalidValue
 from bot.i18n import N_
 from bot.models import MATCH_END, MATCH_START, Passage
-from bot.pages_names import simplified
+from bot.pages_names import search_text
 from bot.questions import han_index, han_terms, search_words, topic_words
 from bot.storage.sqlite.session import Repository
 
@@ -149,7 +149,7 @@ def han_excerpt(text: str, terms: frozenset[str]) -> str:
     whichever script the passage is in. FTS5's snippet marks tokens, and a run of Han text
     is one token to it, so Chinese matches are marked here (a passage is at most
     PASSAGE_CHARS)."""
-    plain = simplified(text)  # the same length: positions in it are positions in `text`
+    plain = search_text(text)  # the same length: positions in it are positions in `text`
     hits = [i for i in range(len(plain) - 1) if plain[i:i + 2] in terms]
     if not hits:
         return text[:HAN_EXCERPT]
