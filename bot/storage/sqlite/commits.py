@@ -32,25 +32,31 @@ _VERSION = struct.Struct("=I")  # native byte order, as SQLite writes it
 
 
 class Commits:
-    """The wal-index header of one database, mapped read-only. Close it before the last
-    connection of this process to the database: only while one is open may no other
-    process truncate the file (reading a truncated mapping would crash the process)."""
+    """The wal-index header of one database, mapped read-only, for as long as this
+    process has the database open.
+
+    No descriptor of the file is closed before this process's connections to the
+    database are: closing any descriptor of a file drops every POSIX lock the process
+    holds on it, SQLite's too, and another process that then finds the wal-index
+    unlocked starts it afresh, truncating the file under every mapping of it (a crash,
+    SIGBUS, the next time SQLite itself reads its own). So `close` comes after the last
+    connection has closed, and the mapping is read only while one is open."""
 
     def __init__(self, database: str | Path | None) -> None:
         self._map: mmap.mmap | None = None
+        self._fd: int | None = None
         if database is None:
             return
         try:
-            fd = os.open(f"{database}-shm", os.O_RDONLY)
+            self._fd = os.open(f"{database}-shm", os.O_RDONLY)
         except OSError:  # not in WAL mode, or in memory: nothing to watch
             return
         try:
-            if os.fstat(fd).st_size >= 2 * HEADER:
-                self._map = mmap.mmap(fd, 2 * HEADER, access=mmap.ACCESS_READ)
+            if os.fstat(self._fd).st_size >= 2 * HEADER:
+                # (the mapping holds a descriptor of its own, closed with it)
+                self._map = mmap.mmap(self._fd, 2 * HEADER, access=mmap.ACCESS_READ)
         except (OSError, ValueError):
             self._map = None
-        finally:
-            os.close(fd)
 
     def mark(self) -> bytes | None:
         """The header now, or None when it cannot be trusted. Equal marks: nobody
@@ -76,6 +82,11 @@ class Commits:
         return cls(row[2] if row is not None and row[2] else None)
 
     def close(self) -> None:
+        """Stop watching: only once this process's connections to the database are
+        closed (see the class)."""
         if self._map is not None:
             self._map.close()
             self._map = None
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None

@@ -209,10 +209,10 @@ class SqliteStore:
         except (sqlite3.Error, DatabaseBusy):  # handed out again when the claims expire
             log.exception("could not release the claimed notices")
         self._closed = True  # no read on the loop's connection from here
-        self._commits.close()  # while this process still holds the wal-index open
         self._loop_repos.session.close()
         await self._thread.call(self._repos.session.close)
         self._thread.stop()
+        self._commits.close()  # after the connections: see `Commits`
 
     async def __aenter__(self) -> SqliteStore:
         return self
