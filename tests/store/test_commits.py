@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.storage import open_store
+from bot.storage.sqlite import commits as commits_module
 from bot.storage.sqlite.commits import HEADER, WALINDEX_VERSION, Commits
 from bot.storage.sqlite.session import configure
 from tests.conftest import new_event
@@ -55,8 +56,10 @@ def test_a_database_not_in_wal_mode_is_never_trusted_even_beside_an_old_shm_file
     shm = Path(f"{path}-shm")
     shm.write_bytes(header() * 2 + bytes(1000))  # left from before, it would never change
     assert Commits.of(conn).mark() is None
-    assert Commits(path).mark() == header()  # read as it lies, for the contrast
     conn.close()
+    lying = Commits(path)
+    assert lying.mark() == header()  # read as it lies, for the contrast
+    lying.close()
 
 
 def test_the_database_behind_a_link_is_watched_where_sqlite_keeps_its_wal_index(tmp_path):
@@ -71,6 +74,7 @@ def test_the_database_behind_a_link_is_watched_where_sqlite_keeps_its_wal_index(
     assert None is not before != commits.mark()
     writer.close()
     conn.close()
+    commits.close()
 
 
 def header(version: int = WALINDEX_VERSION, change: int = 1) -> bytes:
@@ -84,8 +88,11 @@ def test_a_header_that_is_torn_short_or_of_another_layout_is_not_trusted(tmp_pat
                              (header() + header(change=2), False),  # a commit mid-write
                              (header(version=3007001) * 2, False),  # another layout
                              (header(), False)):  # too short to hold both copies
+        shm.unlink(missing_ok=True)
         shm.write_bytes(content)
-        assert (Commits(tmp_path / "db.sqlite3").mark() == header()) is trusted, content
+        commits = Commits(tmp_path / "db.sqlite3")
+        assert (commits.mark() == header()) is trusted, content
+        commits.close()
     assert Commits(tmp_path / "none.sqlite3").mark() is None  # no wal-index at all
     assert Commits(None).mark() is None
 
@@ -109,3 +116,18 @@ async def test_watching_the_wal_index_leaves_sqlites_locks_on_it_in_place(tmp_pa
         await new_event(store)
         assert locks_held_on(Path(f"{path}-shm"))
         assert store._commits.mark() is not None
+
+
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="reads Linux's lock table")
+async def test_closing_one_of_two_stores_on_a_file_leaves_the_others_locks(tmp_path):
+    """Two stores on one file in one process watch it through one descriptor, closed
+    with the last: the first store's close must not drop the second's locks."""
+    path = tmp_path / "db.sqlite3"
+    watched = len(commits_module._MAPPED)
+    first = await open_store(path)
+    async with await open_store(path) as second:
+        await first.close()
+        assert locks_held_on(Path(f"{path}-shm"))
+        await new_event(second)
+        assert second._commits.mark() is not None
+    assert len(commits_module._MAPPED) == watched  # its descriptor closed with the last

@@ -40,23 +40,16 @@ class Commits:
     holds on it, SQLite's too, and another process that then finds the wal-index
     unlocked starts it afresh, truncating the file under every mapping of it (a crash,
     SIGBUS, the next time SQLite itself reads its own). So `close` comes after the last
-    connection has closed, and the mapping is read only while one is open."""
+    connection has closed, and the mapping is read only while one is open. Watches of one
+    file in one process (two stores on it) share one descriptor, closed with the last
+    of them: closing one store must not drop the locks of the other's connections."""
 
     def __init__(self, database: str | Path | None) -> None:
+        self._file: _Mapped | None = None
         self._map: mmap.mmap | None = None
-        self._fd: int | None = None
-        if database is None:
-            return
-        try:
-            self._fd = os.open(f"{database}-shm", os.O_RDONLY)
-        except OSError:  # not in WAL mode, or in memory: nothing to watch
-            return
-        try:
-            if os.fstat(self._fd).st_size >= 2 * HEADER:
-                # (the mapping holds a descriptor of its own, closed with it)
-                self._map = mmap.mmap(self._fd, 2 * HEADER, access=mmap.ACCESS_READ)
-        except (OSError, ValueError):
-            self._map = None
+        if database is not None:
+            self._file = _Mapped.of(f"{database}-shm")
+            self._map = self._file.mapping if self._file is not None else None
 
     def mark(self) -> bytes | None:
         """The header now, or None when it cannot be trusted. Equal marks: nobody
@@ -84,9 +77,51 @@ class Commits:
     def close(self) -> None:
         """Stop watching: only once this process's connections to the database are
         closed (see the class)."""
-        if self._map is not None:
-            self._map.close()
-            self._map = None
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        self._map = None
+        if self._file is not None:
+            self._file.release()
+            self._file = None
+
+
+class _Mapped:
+    """A wal-index file opened and mapped once per process, with its users counted."""
+
+    def __init__(self, key: tuple[int, int], fd: int, mapping: mmap.mmap | None) -> None:
+        self.key, self.fd, self.mapping, self.users = key, fd, mapping, 1
+
+    @classmethod
+    def of(cls, path: str) -> _Mapped | None:
+        """The file at `path`, opened now or shared with a watch already open; None when
+        there is none (not in WAL mode, or in memory: nothing to watch)."""
+        try:
+            status = os.stat(path)  # no descriptor yet: one opened here is kept
+        except OSError:
+            return None
+        key = (status.st_dev, status.st_ino)
+        if (shared := _MAPPED.get(key)) is not None:
+            shared.users += 1
+            return shared
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            return None
+        mapping = None
+        try:
+            if os.fstat(fd).st_size >= 2 * HEADER:
+                # (the mapping holds a descriptor of its own, closed with it)
+                mapping = mmap.mmap(fd, 2 * HEADER, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):
+            mapping = None
+        _MAPPED[key] = opened = cls(key, fd, mapping)
+        return opened
+
+    def release(self) -> None:
+        self.users -= 1
+        if self.users == 0:
+            del _MAPPED[self.key]
+            if self.mapping is not None:
+                self.mapping.close()
+            os.close(self.fd)
+
+
+_MAPPED: dict[tuple[int, int], _Mapped] = {}  # (device, inode) -> the file, open here
