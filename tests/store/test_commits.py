@@ -3,9 +3,13 @@ the header is not to be trusted."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import sqlite3
 import struct
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -14,7 +18,7 @@ from bot.storage import open_store
 from bot.storage.sqlite import commits as commits_module
 from bot.storage.sqlite.commits import HEADER, WALINDEX_VERSION, Commits
 from bot.storage.sqlite.session import configure
-from tests.conftest import new_event
+from tests.conftest import ROOT, new_event
 
 
 def wal_database(path: Path) -> sqlite3.Connection:
@@ -131,3 +135,45 @@ async def test_closing_one_of_two_stores_on_a_file_leaves_the_others_locks(tmp_p
         await new_event(second)
         assert second._commits.mark() is not None
     assert len(commits_module._MAPPED) == watched  # its descriptor closed with the last
+
+
+# A store joining and reading as members do, in a process of its own, while another
+# process opens the database over and over (a CLI command, a backup, another shard).
+JOINS_AND_READS = textwrap.dedent("""
+    import asyncio, sys
+    from bot.storage import open_store
+
+    async def main(path, event_id):
+        async with await open_store(path) as store:
+            for user in range(1, 1501):
+                await store.join(1, event_id, user, "m")
+                await store.run(store.events.get_event, 1, event_id)
+                await store.run(store.registrations.member_rsvp, 1, event_id, user)
+
+    asyncio.run(main(sys.argv[1], int(sys.argv[2])))
+""")
+
+
+async def test_a_store_survives_other_processes_opening_its_database_meanwhile(tmp_path):
+    """Each new process's connection checks whether anyone holds the wal-index; had the
+    store dropped SQLite's lock on it, one of them would start it afresh under the
+    store's feet (SIGBUS within half a second, before the lock was kept)."""
+    path = tmp_path / "db.sqlite3"
+    async with await open_store(path) as store:
+        event = await new_event(store, capacity=1000)
+    store_process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", JOINS_AND_READS, str(path), str(event.id), cwd=ROOT)
+    openings = 0
+    while store_process.returncode is None:
+        conn = sqlite3.connect(path)
+        conn.execute("SELECT count(*) FROM rsvps").fetchone()
+        conn.close()
+        openings += 1
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(store_process.wait(), 0.005)
+    assert store_process.returncode == 0 and openings > 10
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT count(*), sum(status = 'confirmed') FROM rsvps").fetchone() == (
+        1500, 1000)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()

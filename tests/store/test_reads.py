@@ -16,6 +16,7 @@ from bot.errors import EventNotFound
 from bot.registration import JoinOutcome, Status
 from bot.storage import EventDraft, open_store
 from bot.storage.postgres.migrations import MIGRATIONS as POSTGRES_MIGRATIONS
+from bot.storage.sqlite import store as sqlite_store
 from bot.storage.sqlite.content import SqliteContent
 from bot.storage.sqlite.migrations import MIGRATIONS as SQLITE_MIGRATIONS
 from bot.storage.sqlite.registrations import PROMOTION_ROWS, SqliteRegistrations
@@ -438,3 +439,14 @@ async def test_reads_nobody_has_committed_since_are_answered_again_without_a_sta
             " isolation_level=None).execute('UPDATE events SET capacity = 40')", str(path)],
             check=True)
         assert (await here.run(here.events.get_event, 1, event.id)).seats_left == 39
+
+
+@pytest.mark.sqlite_only
+async def test_the_answers_kept_between_commits_stay_within_their_bound(store, monkeypatch):
+    monkeypatch.setattr(sqlite_store, "CACHED_ANSWERS", 3)
+    event = await new_event(store, capacity=10)
+    for user in range(1, 8):
+        await store.join(1, event.id, user, "m")
+    for user in range(1, 8):  # nobody commits meanwhile: each is kept, up to the bound
+        assert (await rsvp_of(store, event.id, user)).status is Status.CONFIRMED
+        assert 1 <= len(store._answers) <= 3
