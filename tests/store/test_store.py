@@ -6,6 +6,8 @@ import asyncio
 import sqlite3
 import sys
 import textwrap
+import threading
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,7 +18,7 @@ from bot.errors import Conflict, DatabaseBusy, Unavailable
 from bot.models import CapacityPayload, EventEdit, PromotedPayload
 from bot.pages import Person, parse_page
 from bot.registration import ARCHIVED, JoinOutcome, Status
-from bot.storage import EventDraft, EventNotFound, utcnow
+from bot.storage import EventDraft, EventNotFound, open_store, utcnow
 from bot.storage.postgres import store as postgres_store
 from bot.storage.sqlite import session as sqlite_session
 from bot.storage.sqlite.migrate import statements
@@ -433,6 +435,33 @@ async def test_a_process_starting_during_anothers_long_upgrade_waits_for_it(
             "PRAGMA busy_timeout").fetchone()[0])
         assert waits == 100  # the usual wait again, once the upgrade is done
     upgrading.close()
+
+
+@pytest.mark.sqlite_only
+async def test_a_start_waiting_for_anothers_upgrade_stops_at_once_when_asked(tmp_path):
+    """The wait for another process's upgrade may be long: a stop (Ctrl-C cancels the
+    start) ends it within a try for the lock, not when the other process is done."""
+    path = tmp_path / "old.sqlite3"
+    sqlite_before(path, "events_revision").close()
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("PRAGMA journal_mode = WAL")
+    holder.execute("BEGIN IMMEDIATE")  # the other process's upgrade, under way
+    done_elsewhere = threading.Timer(8, holder.execute, ("ROLLBACK",))
+    done_elsewhere.start()
+    try:
+        opening = asyncio.create_task(open_store(path))
+        await asyncio.sleep(0.5)
+        asked = time.monotonic()
+        opening.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await opening
+        assert time.monotonic() - asked < 2
+    finally:
+        done_elsewhere.cancel()  # (it bounds the wait of a start that would not stop)
+        done_elsewhere.join()
+        if holder.in_transaction:
+            holder.execute("ROLLBACK")
+        holder.close()
 
 
 def test_migrations_split_where_sqlite_ends_a_statement():

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
+import time
 
 from bot.errors import Unavailable
 from bot.storage.sqlite.content import SqliteContent
@@ -15,26 +17,38 @@ from bot.storage.sqlite.migrations import (
     SCHEMA_VERSION,
 )
 from bot.storage.sqlite.search import SqliteSearch
-from bot.storage.sqlite.session import Repository, page_hash
+from bot.storage.sqlite.session import Repository, is_busy, page_hash
 from bot.storage.sqlite.settings import SqliteSettings
 
 log = logging.getLogger(__name__)
-UPGRADE_WAIT_MS = 15 * 60 * 1000  # for another process upgrading the same database
+UPGRADE_WAIT_S = 15 * 60  # for another process upgrading the same database
+UPGRADE_POLL_MS = 250  # each try for the lock meanwhile: a stop is heard within this
 
 
 class Migrator(Repository):
     def migrate(self, content: SqliteContent, search: SqliteSearch,
-                settings: SqliteSettings) -> None:
+                settings: SqliteSettings, stopping: threading.Event | None = None) -> None:
+        """Upgrade, waiting as long as UPGRADE_WAIT_S for the write lock: another process's
+        upgrade may rightly take longer than a write usually waits (re-indexing 10,000
+        events takes seconds), and this one then finds nothing left to do. The lock is
+        tried UPGRADE_POLL_MS at a time, so that a stop (`stopping` set, Ctrl-C) ends the
+        wait at once rather than after it."""
         if self.schema_version() == SCHEMA_VERSION:
             # Nothing to do, and no write lock to wait for: a command that only reads
             # (`eventbot events`) runs while another process holds a long write.
             return
-        # Another process's upgrade may rightly take longer than a write waits for the lock
-        # (re-indexing 10,000 events takes seconds): wait for it, then find nothing to do.
         waits = int(self._conn.execute("PRAGMA busy_timeout").fetchone()[0])
-        self._conn.execute(f"PRAGMA busy_timeout = {UPGRADE_WAIT_MS}")
+        self._conn.execute(f"PRAGMA busy_timeout = {UPGRADE_POLL_MS}")
+        deadline = time.monotonic() + UPGRADE_WAIT_S
         try:
-            self._upgrade(content, search, settings)
+            while True:
+                try:
+                    self._upgrade(content, search, settings)  # all of it, or nothing
+                    return
+                except sqlite3.OperationalError as exc:
+                    if (not is_busy(exc) or time.monotonic() > deadline
+                            or (stopping is not None and stopping.is_set())):
+                        raise
         finally:
             self._conn.execute(f"PRAGMA busy_timeout = {waits}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable
 from datetime import datetime
 
@@ -32,5 +33,6 @@ class SqliteRepositories:
         self.reminders = SqliteReminders(self.session, self.registrations)
         self.schema = Migrator(self.session)
 
-    def migrate(self) -> None:
-        self.schema.migrate(self.content, self.search, self.settings)
+    def migrate(self, stopping: threading.Event | None = None) -> None:
+        """Bring the schema up to date (`Migrator.migrate`; `stopping` ends a wait)."""
+        self.schema.migrate(self.content, self.search, self.settings, stopping)

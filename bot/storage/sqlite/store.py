@@ -66,6 +66,7 @@ class DatabaseThread:
         self._queue: queue.SimpleQueue[tuple[asyncio.Future[Any], Callable[[], Any]] | None]
         self._queue = queue.SimpleQueue()
         self._stopped = False
+        self.stopping = threading.Event()  # set by `stop`: a call waiting for a lock gives up
         self._thread = threading.Thread(target=self._work, name="sqlite", daemon=True)
         self._thread.start()
 
@@ -80,6 +81,7 @@ class DatabaseThread:
         """Finish the calls already queued, then end the thread."""
         if not self._stopped:
             self._stopped = True
+            self.stopping.set()
             self._queue.put(None)
             self._thread.join()
 
@@ -175,7 +177,7 @@ class SqliteStore:
             try:
                 configure(conn)
                 repos = SqliteRepositories(conn, clock)
-                repos.migrate()
+                repos.migrate(thread.stopping)
             except BaseException:
                 conn.close()
                 raise
