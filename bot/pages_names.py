@@ -125,16 +125,15 @@ def _simplified_forms(*, for_search: bool = False) -> dict[int, str]:
     chain, so that folding twice changes nothing more.
 
     `for_search`: the search index's table (`search_text`). There a page and a question
-    fold alike, so folding more costs nothing: a character OpenCC may keep but most often
-    changes folds too (於 as 于, 乾 as 干; not 瞭, which it keeps first), unless its form
-    lies beyond the Han text the index splits into terms (`pages_zh.HAN`: 暐 stays, where
-    OpenCC writes 𬀩), and radicals and compatibility forms fold as the character they
-    stand for. A character that is itself the simplified form of others (么 of 麼, 沈 of
-    瀋) folds only as they do (麽 as 么, since 麽 stands for 麼 as well)."""
+    fold alike, so folding more costs nothing: each character folds into OpenCC's usual
+    choice, also one OpenCC may keep (於 as 于, 乾 as 干, 麽 as 么; 瞭 and 么 stay, which
+    it keeps first), unless that form lies beyond the Han text the index splits into
+    terms (`pages_zh.HAN`: 暐 stays, where OpenCC writes 𬀩); Kangxi radicals and
+    compatibility ideographs fold as the character they stand for."""
     traditional, simplified = _opencc_table("TSCharacters.txt"), _opencc_table("STCharacters.txt")
     if for_search:
-        forms = {t: form for t, s in traditional.items()
-                 if len(t) == 1 and (form := _searched_form(t, s, traditional, simplified))}
+        forms = {t: s[0] for t, s in traditional.items()
+                 if len(t) == 1 and s[0] != t and _HAN_CHARACTER.fullmatch(s[0])}
     else:
         forms = {t: s[0] for t, s in traditional.items() if len(t) == 1 and t not in s}
     for regional in ("HKVariantsRev.txt", "TWVariantsRev.txt"):
@@ -158,16 +157,6 @@ def _simplified_forms(*, for_search: bool = False) -> dict[int, str]:
                 if _HAN_CHARACTER.fullmatch(form):
                     table[code] = form
     return table
-
-
-def _searched_form(character: str, candidates: list[str], traditional: dict[str, list[str]],
-                   simplified: dict[str, list[str]]) -> str | None:
-    """What `character` folds to in the search index's table (see `_simplified_forms`)."""
-    if character in simplified:  # a simplified character: as its traditional form folds
-        form = traditional.get(simplified[character][0], [character])[0]
-        return form if form != character and _HAN_CHARACTER.fullmatch(form) else None
-    form = candidates[0]  # OpenCC's usual choice
-    return form if form != character and _HAN_CHARACTER.fullmatch(form) else None
 
 
 def _opencc_table(name: str) -> dict[str, list[str]]:

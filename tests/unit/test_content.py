@@ -326,6 +326,7 @@ def test_search_text_folds_in_place_and_within_the_han_text_it_splits():
     # forms OpenCC may keep fold too (a page and a question fold alike), radicals and
     # compatibility forms as their character; one whose form lies beyond Han text stays
     assert search_text("終於瞭解乾杯甚麽 ⾼\uf900 陳暐") == "终于瞭解干杯甚么 高岂 陈暐"
+    assert search_text("苧麻") == search_text("苎麻") == "苎麻"  # OpenCC's usual choice
 
 
 def test_the_autocomplete_offers_whom_a_name_being_typed_may_be():
