@@ -33,8 +33,9 @@ def parse_slash(line: str, names: Collection[str] | None = None) -> SlashLine:
     A value runs to the next ` name:` (so `reason:the room moved` works unquoted), or is
     quoted with " or '. Given the command's option `names`, only those end a value
     (`reason:note: bring ID` is one option), but a word one letter or so away from one of
-    them (`evnt:`) is refused as the typo it likely is, rather than read into the value
-    before it. Options are kept as typed; `Console` types them by the schema.
+    them and followed by a value, not a space (`evnt:2`), is refused as the typo it likely
+    is, rather than read into the value before it; prose puts a space after its colons
+    ("reasons: the room"). Options are kept as typed; `Console` types them by the schema.
     """
     text = line.strip()
     if not text.startswith("/"):
@@ -67,7 +68,8 @@ def parse_slash(line: str, names: Collection[str] | None = None) -> SlashLine:
         else:
             nxt = _NEXT_OPTION.search(text, pos)
             while nxt is not None and names is not None and nxt[1].lower() not in names:
-                _refuse_a_mistyped_name(nxt[1], names)
+                if nxt.end() < len(text) and not text[nxt.end()].isspace():
+                    _refuse_a_mistyped_name(nxt[1], names)
                 nxt = _NEXT_OPTION.search(text, nxt.end())
             end = len(text) if nxt is None else nxt.start()
             value, pos = text[pos:end].strip(), end

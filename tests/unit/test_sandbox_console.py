@@ -80,6 +80,15 @@ def test_a_mistyped_option_name_is_refused_not_read_into_the_value_before_it(lin
         "question": "who speaks evnt:2", "event": "3"}
 
 
+@pytest.mark.parametrize(("line", "value"), [
+    ("/manage close reason:For two reasons: the room is shut", "For two reasons: the room is shut"),
+    ("/manage close reason:Upcoming events: moved", "Upcoming events: moved"),
+    ("/manage close reason:see events:", "see events:"),
+])
+def test_prose_with_a_colon_after_a_word_like_an_option_name_stays_in_the_value(line, value):
+    assert parse_slash(line, ["event", "reason"]).options == {"reason": value}
+
+
 @pytest.mark.parametrize(("line", "message"), [
     ("event info", "starts with /"),
     ("/", "type a command after the /"),
