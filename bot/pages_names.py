@@ -128,8 +128,9 @@ def _simplified_forms(*, for_search: bool = False) -> dict[int, str]:
     fold alike, so folding more costs nothing: each character folds into OpenCC's usual
     choice, also one OpenCC may keep (於 as 于, 乾 as 干, 麽 as 么; 瞭 and 么 stay, which
     it keeps first), unless that form lies beyond the Han text the index splits into
-    terms (`pages_zh.HAN`: 暐 stays, where OpenCC writes 𬀩); Kangxi radicals and
-    compatibility ideographs fold as the character they stand for."""
+    terms (`pages_zh.HAN`: 暐 stays, where OpenCC writes 𬀩); radicals and compatibility
+    ideographs that NFKC maps to a character fold as it (every Kangxi radical, but only 2
+    of the CJK Radicals Supplement's 115)."""
     traditional, simplified = _opencc_table("TSCharacters.txt"), _opencc_table("STCharacters.txt")
     if for_search:
         forms = {t: s[0] for t, s in traditional.items()

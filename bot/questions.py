@@ -17,7 +17,8 @@ from bot.pages_zh import HAN
 MAX_QUESTION = 300  # the `/event ask` option's max_length
 MAX_TERMS = 32  # words searched; more only slows the search down
 # Chinese terms searched: overlapping pairs, about one per character of the question's
-# Chinese, so twice as many (a topic named last in a long question is still searched)
+# Chinese, so twice as many (a topic named last in a question of some 60 Chinese
+# characters is still searched)
 HAN_TERMS = 2 * MAX_TERMS
 
 

@@ -103,10 +103,10 @@ def test_a_header_that_is_torn_short_or_of_another_layout_is_not_trusted(tmp_pat
 
 def locks_held_on(path: Path) -> list[str]:
     """This process's POSIX locks on the file at `path`, from Linux's table of them."""
-    device_and_inode = f":{os.stat(path).st_ino}"
+    inode_suffix = f":{os.stat(path).st_ino}"  # the table's major:minor:inode
     return [line for line in Path("/proc/locks").read_text().splitlines()
             if line.split()[4:5] == [str(os.getpid())]
-            and line.split()[5].endswith(device_and_inode)]
+            and line.split()[5].endswith(inode_suffix)]
 
 
 @pytest.mark.skipif(not Path("/proc/locks").exists(), reason="reads Linux's lock table")

@@ -438,7 +438,7 @@ async def test_a_process_starting_during_anothers_long_upgrade_waits_for_it(
 
 
 @pytest.mark.sqlite_only
-async def test_a_start_waiting_for_anothers_upgrade_stops_at_once_when_asked(tmp_path):
+async def test_a_start_waiting_for_anothers_upgrade_stops_within_a_try_when_asked(tmp_path):
     """The wait for another process's upgrade may be long: a stop (Ctrl-C cancels the
     start) ends it within a try for the lock, not when the other process is done."""
     path = tmp_path / "old.sqlite3"

@@ -32,7 +32,7 @@ class Migrator(Repository):
         upgrade may rightly take longer than a write usually waits (re-indexing 10,000
         events takes seconds), and this one then finds nothing left to do. The lock is
         tried UPGRADE_POLL_MS at a time, so that a stop (`stopping` set, Ctrl-C) ends the
-        wait at once rather than after it."""
+        wait within one try rather than after it."""
         if self.schema_version() == SCHEMA_VERSION:
             # Nothing to do, and no write lock to wait for: a command that only reads
             # (`eventbot events`) runs while another process holds a long write.

@@ -33,8 +33,9 @@ class SqliteSearch(Repository):
     def index(self, event_id: int, guild_id: int, content: EventContent, *,
               fresh: bool = False) -> None:
         """Replace the event's search rows: passages of at most PASSAGE_WORDS words. A
-        `fresh` event (created in this transaction) has none to find and delete: that
-        search was a third of saving a sample event in a new server."""
+        `fresh` event (created in this transaction, or one re-indexed into a table made
+        anew) has none to find and delete: that search was a third of saving a sample
+        event in a new server."""
         db = self._conn
         if not fresh:
             db.execute("DELETE FROM passages WHERE rowid IN (SELECT rowid FROM passages"

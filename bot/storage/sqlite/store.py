@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 # waitlist's (a person or a takeaway costs ROW_WEIGHT of them), so that a read there
 # never holds up the others long.
 LOOP_ROW_BUDGET = 1000
-CACHED_EVENTS = 256  # events kept (what they say; their seat counts are read each time)
+CACHED_EVENTS = 256  # events kept (what they say; seat counts read again after a commit)
 CACHED_ANSWERS = 10_000  # members' RSVPs kept while nobody commits
 # An event whose content is larger is read on the database thread (the bundled sample,
 # 9 KB, takes 0.1 ms on the loop; 2 MB took 4-6 ms), then kept for the loop's next reads
@@ -66,7 +66,7 @@ class DatabaseThread:
         self._queue: queue.SimpleQueue[tuple[asyncio.Future[Any], Callable[[], Any]] | None]
         self._queue = queue.SimpleQueue()
         self._stopped = False
-        self.stopping = threading.Event()  # set by `stop`: a call waiting for a lock gives up
+        self.stopping = threading.Event()  # set by `stop`: an upgrade's wait for the lock ends
         self._thread = threading.Thread(target=self._work, name="sqlite", daemon=True)
         self._thread.start()
 
@@ -78,7 +78,8 @@ class DatabaseThread:
         return future
 
     def stop(self) -> None:
-        """Finish the calls already queued, then end the thread."""
+        """Finish the calls already queued, then end the thread; an upgrade waiting for
+        another process's lock gives up within a try (`Migrator.migrate`)."""
         if not self._stopped:
             self._stopped = True
             self.stopping.set()
