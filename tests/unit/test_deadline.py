@@ -45,10 +45,8 @@ class Followup:
 
 
 class Interaction:
-    id = 1
-
     def __init__(self) -> None:
-        self.created_at = discord.utils.utcnow()  # Discord made it just now
+        self.id = discord.utils.time_snowflake(discord.utils.utcnow())  # made just now
         self.calls: list = []
         self.extras: dict = {}
         self.response, self.followup = Response(self.calls), Followup(self.calls)
@@ -76,7 +74,8 @@ def quick_deadline(monkeypatch):
 ])
 def test_the_deferral_counts_from_when_discord_made_the_interaction(monkeypatch, age, wait):
     monkeypatch.setattr(tree, "DEFER_AFTER", 2.0)
-    made = SimpleNamespace(created_at=discord.utils.utcnow() - timedelta(seconds=age))
+    made = SimpleNamespace(id=discord.utils.time_snowflake(
+        discord.utils.utcnow() - timedelta(seconds=age)))
     assert tree.defer_in(made) == pytest.approx(wait, abs=0.05)
 
 
