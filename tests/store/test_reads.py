@@ -450,3 +450,49 @@ async def test_the_answers_kept_between_commits_stay_within_their_bound(store, m
     for user in range(1, 8):  # nobody commits meanwhile: each is kept, up to the bound
         assert (await rsvp_of(store, event.id, user)).status is Status.CONFIRMED
         assert 1 <= len(store._answers) <= 3
+
+
+@pytest.mark.sqlite_only
+async def test_more_events_than_are_kept_are_each_read_as_themselves(store, monkeypatch):
+    """Past CACHED_EVENTS the cache starts afresh, and what was kept at the header's mark
+    goes with it: an event read again is read, not looked up where it was dropped."""
+    monkeypatch.setattr(sqlite_store, "CACHED_EVENTS", 2)
+    events = [await new_event(store, slug=f"talk-{n}") for n in range(3)]
+    for event in events * 2:  # nobody commits meanwhile
+        found = await store.run(store.events.get_event, 1, event.id)
+        assert (found.id, found.title) == (event.id, event.title)
+        assert len(store._events) <= 2
+
+
+@pytest.mark.sqlite_only
+async def test_a_slow_read_that_lands_after_a_join_never_hides_the_join(store, monkeypatch):
+    """A large event is read on the database thread. One such read, begun before this
+    process's own join and answered after the join was counted, is kept (it says what
+    the event holds), but its seat counts are read again before they are shown."""
+    event = await new_event(store, capacity=5)
+    await execute_sql(store, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+                      " WHERE i < 1500) INSERT INTO takeaways (event_id, position, heading, text)"
+                      " SELECT ?, i, 'Point ' || i, 'Said at length.' FROM n", event.id)
+    call, gate, read = store._thread.call, asyncio.Event(), []
+
+    def held_back(fn):  # the thread reads at once; its answer arrives when the gate opens
+        inner = call(fn)
+        read.append(inner)
+
+        async def answer():
+            result = await inner
+            await gate.wait()
+            return result
+        return asyncio.ensure_future(answer())
+
+    monkeypatch.setattr(store._thread, "call", held_back)
+    slow = asyncio.ensure_future(store.run(store.events.get_event, 1, event.id))
+    while not (read and read[0].done()):
+        await asyncio.sleep(0.01)
+    monkeypatch.setattr(store._thread, "call", call)
+    await store.join(1, event.id, 7, "m")
+    for _ in range(2):  # read on the thread and kept, then counted on the loop
+        assert (await store.run(store.events.get_event, 1, event.id)).confirmed == 1
+    gate.set()
+    assert (await slow).confirmed == 0  # as it was when that read was made
+    assert (await store.run(store.events.get_event, 1, event.id)).confirmed == 1

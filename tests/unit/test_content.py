@@ -327,6 +327,10 @@ def test_search_text_folds_in_place_and_within_the_han_text_it_splits():
     # compatibility forms as their character; one whose form lies beyond Han text stays
     assert search_text("終於瞭解乾杯甚麽 ⾼\uf900 陳暐") == "终于瞭解干杯甚么 高岂 陈暐"
     assert search_text("苧麻") == search_text("苎麻") == "苎麻"  # OpenCC's usual choice
+    # Hong Kong's and Taiwan's own forms fold with the standard traditional one
+    assert search_text("衞敍枱粧糭") == search_text("衛敘檯妝粽") == "卫叙台妆粽"
+    # the two supplement radicals NFKC maps, and the supplementary compatibility block
+    assert search_text("\u2e9f\u2ef3\u2f00 \U0002f800") == "母龟一 丽"
 
 
 def test_the_autocomplete_offers_whom_a_name_being_typed_may_be():

@@ -113,6 +113,11 @@ def test_han_text_becomes_overlapping_pairs_without_question_words():
     assert han_terms("李彬說了什麼？") == ["李彬"]  # question words in traditional too
     assert han_terms("李彬甚麼時候談關於導彈") == ["李彬", "时候", "候谈", "导弹"]
     assert han_terms("what is it") == []
+    # a term is two characters, each once, never across what is not Han text
+    assert han_terms("李 导弹") == ["导弹"]
+    assert han_terms("导弹导弹") == ["导弹", "弹导"]
+    assert han_terms("李彬, 赵通") == ["李彬", "赵通"]
+    assert han_terms("的" * MAX_QUESTION + "导弹") == []  # read no further than MAX_QUESTION
 
 
 def test_the_chinese_words_questions_are_read_by_fold_to_themselves():
