@@ -8,34 +8,40 @@ trying to reach Discord, as a bot meant to stay up.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import contextlib
-import json
-import logging
-import os
-import subprocess
-import sys
-from collections.abc import Callable, Coroutine
-from pathlib import Path
-from typing import Any, NoReturn
+# Python takes about half a second to import the bot: Ctrl-C meanwhile ends the command
+# as quietly as one later (`main`), not with the traceback of whatever was importing.
+try:
+    import argparse
+    import asyncio
+    import contextlib
+    import json
+    import logging
+    import os
+    import signal
+    import subprocess
+    import sys
+    from collections.abc import Callable, Coroutine
+    from pathlib import Path
+    from typing import Any, NoReturn
 
-from bot.catalog import (
-    PageSource,
-    event_folders,
-    import_folders,
-    import_page,
-    is_url,
-    read_event_folder,
-    read_page_bytes,
-)
-from bot.config import ConfigError, Settings, load_settings
-from bot.errors import InvalidValue, UserError
-from bot.fetch import FetchPolicy
-from bot.flows import importing
-from bot.progress import terminal_progress
-from bot.render_replies import attendees_csv
-from bot.storage import open_store
+    from bot.catalog import (
+        PageSource,
+        event_folders,
+        import_folders,
+        import_page,
+        is_url,
+        read_event_folder,
+        read_page_bytes,
+    )
+    from bot.config import ConfigError, Settings, load_settings
+    from bot.errors import InvalidValue, UserError
+    from bot.fetch import FetchPolicy
+    from bot.flows import importing
+    from bot.progress import terminal_progress
+    from bot.render_replies import attendees_csv
+    from bot.storage import open_store
+except KeyboardInterrupt:
+    raise SystemExit(130) from None
 
 SANDBOX_DATABASE = "data/sandbox.sqlite3"
 log = logging.getLogger("bot")
@@ -85,7 +91,14 @@ def open_sandbox(arguments: list[str]) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
     if os.name == "posix":
-        os.execv(sys.executable, command)
+        # Ctrl-C while the new process starts waits, blocked, for the sandbox to end quietly
+        # on it (`sandbox/__main__.py` unblocks it first thing): a blocked signal stays
+        # pending across the exec, where Python starting up would print a traceback.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            os.execv(sys.executable, command)
+        finally:  # reached only when the exec failed
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     return subprocess.call(command)
 
 

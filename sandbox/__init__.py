@@ -101,10 +101,39 @@ Where things are
     ``console`` the sandbox console (``python -m sandbox``).
 """
 
-from sandbox.interactions import Reply
-from sandbox.models import Attachment, Channel, Guild, Member, MessageRecord, Recorded, Role, User
-from sandbox.process import BotProcess
-from sandbox.server import FakeDiscord
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sandbox.interactions import Reply
+    from sandbox.models import (
+        Attachment,
+        Channel,
+        Guild,
+        Member,
+        MessageRecord,
+        Recorded,
+        Role,
+        User,
+    )
+    from sandbox.process import BotProcess
+    from sandbox.server import FakeDiscord
+
+# What the package offers, and the module each comes from: imported when first asked
+# for, so that `python -m sandbox` starts with nothing imported (see its `__main__`).
+_FROM = {"Reply": "interactions", "BotProcess": "process", "FakeDiscord": "server",
+         **dict.fromkeys(("Attachment", "Channel", "Guild", "Member", "MessageRecord",
+                          "Recorded", "Role", "User"), "models")}
+
+
+def __getattr__(name: str) -> Any:
+    module = _FROM.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sandbox' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"sandbox.{module}"), name)
+
 
 __all__ = [
     "Attachment",

@@ -7,16 +7,25 @@ problem the user can fix (a setting, the database), 1 if the bot stopped or did 
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import contextlib
-import logging
-import os
-import sys
-from pathlib import Path
+# Ctrl-C while Python imports the sandbox and the bot ends it as quietly as one later
+# (`main`). The package itself imports nothing until asked (`sandbox/__init__.py`).
+try:
+    import signal
 
-from bot.config import ConfigError, load_settings
-from sandbox.console.app import SandboxError, run_sandbox
+    if hasattr(signal, "pthread_sigmask"):  # one pressed during `python -m bot sandbox`'s
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # exec arrives now
+    import argparse
+    import asyncio
+    import contextlib
+    import logging
+    import os
+    import sys
+    from pathlib import Path
+
+    from bot.config import ConfigError, load_settings
+    from sandbox.console.app import SandboxError, run_sandbox
+except KeyboardInterrupt:
+    raise SystemExit(130) from None
 
 SANDBOX_DATABASE = "data/sandbox.sqlite3"
 

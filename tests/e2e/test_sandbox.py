@@ -219,6 +219,32 @@ def test_ctrl_c_or_a_kill_while_waiting_for_input_stops_the_bot(tmp_path, signum
     assert_gone(pid)
 
 
+@pytest.mark.parametrize("command", [["bot", "sandbox"], ["sandbox"]], ids=["bot", "sandbox"])
+def test_ctrl_c_while_python_is_still_starting_ends_quietly(tmp_path, command):
+    """A second of imports comes before the console: Ctrl-C anywhere in it ends the
+    command as quietly as Ctrl-C at the prompt, without Python's traceback. (Before that,
+    Python starts itself, and one there is Python's own to report.)"""
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-c", "pass"], env=sandbox_env(tmp_path), check=True)
+    python_starts = time.monotonic() - started
+    for delay in (2 * python_starts + 0.2 * step for step in range(6)):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", *command, "--database", str(tmp_path / "s.sqlite3")],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            cwd=tmp_path, env=sandbox_env(tmp_path))
+        try:
+            time.sleep(delay)
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=15)  # stdin stays open until then
+        finally:
+            proc.kill()
+            proc.communicate()
+        assert proc.returncode in (130, -signal.SIGINT), (delay, err)
+        assert b"Traceback" not in err and b"KeyboardInterrupt" not in err, (delay, err)
+        if b"the real bot (pid" in out:
+            assert_gone(bot_pid(out.decode()))
+
+
 # --------------------------------------------------------------------------- people, roles, files
 
 
