@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import sqlite3
 import sys
 import textwrap
@@ -10,6 +11,7 @@ import threading
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -20,6 +22,7 @@ from bot.pages import Person, parse_page
 from bot.registration import ARCHIVED, JoinOutcome, Status
 from bot.storage import EventDraft, EventNotFound, open_store, utcnow
 from bot.storage.postgres import store as postgres_store
+from bot.storage.sqlite import migrate as sqlite_migrate
 from bot.storage.sqlite import session as sqlite_session
 from bot.storage.sqlite.migrate import statements
 from bot.storage.sqlite.migrations import SCHEMA_VERSION
@@ -462,6 +465,73 @@ async def test_a_start_waiting_for_anothers_upgrade_stops_within_a_try_when_aske
         if holder.in_transaction:
             holder.execute("ROLLBACK")
         holder.close()
+
+
+def old_database_locked_elsewhere(path) -> sqlite3.Connection:
+    """A database from before the revisions' migration, holding an event with something
+    to search, and another process's write under way on it (roll it back to let go)."""
+    old = sqlite_before(path, "events_revision")
+    old.execute("INSERT INTO events (id, guild_id, slug, title, capacity, description,"
+                " created_at, updated_at) VALUES (1, 5, 'old', 'Old', 10,"
+                " 'A talk about lighthouses.', 0, 0)")
+    old.commit()
+    old.close()
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("PRAGMA journal_mode = WAL")
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
+@pytest.mark.sqlite_only
+async def test_two_starts_waiting_on_an_old_database_both_open_and_index_it_once(tmp_path):
+    """Two shards started together on an old file: one upgrades, the other then finds the
+    upgrade done (not a database "newer than this bot"), and indexes nothing again."""
+    path = tmp_path / "old.sqlite3"
+    holder = old_database_locked_elsewhere(path)
+    opening = [asyncio.create_task(open_store(path)) for _ in range(2)]
+    await asyncio.sleep(0.5)  # both have read the old version and wait for the lock
+    holder.execute("ROLLBACK")
+    for store in await asyncio.gather(*opening):
+        await store.close()
+    rows, distinct = holder.execute(
+        "SELECT count(*), count(DISTINCT text || source) FROM passages").fetchone()
+    assert holder.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert rows > 0 and rows == distinct
+    holder.close()
+
+
+@pytest.mark.sqlite_only
+async def test_an_upgrade_that_fails_for_another_reason_than_a_lock_fails_at_once(
+        tmp_path, monkeypatch):
+    path = tmp_path / "old.sqlite3"
+    sqlite_before(path, "events_revision").close()
+    tries = []
+
+    def broken(*args: Any) -> None:
+        tries.append(args)
+        raise sqlite3.OperationalError("no such column: x")
+
+    monkeypatch.setattr(sqlite_migrate.Migrator, "_upgrade", broken)
+    monkeypatch.setattr(sqlite_migrate, "UPGRADE_WAIT_S", 1)  # a retry would show within it
+    with pytest.raises(Unavailable, match="no such column"):
+        await open_store(path)
+    assert len(tries) == 1
+
+
+@pytest.mark.sqlite_only
+async def test_the_wait_for_anothers_upgrade_is_counted_in_minutes(tmp_path, monkeypatch):
+    """Each try for the lock is made to look a minute long: four of them stay within the
+    wait, which allows for an upgrade re-indexing many thousands of events."""
+    path = tmp_path / "old.sqlite3"
+    holder = old_database_locked_elsewhere(path)
+    minutes = itertools.count(0, 60)
+    monkeypatch.setattr(sqlite_migrate, "time", SimpleNamespace(monotonic=lambda: next(minutes)))
+    opening = asyncio.create_task(open_store(path))
+    await asyncio.sleep(1.0)  # about four tries of UPGRADE_POLL_MS
+    holder.execute("ROLLBACK")
+    async with await opening as store:
+        assert await store.run(store.schema.schema_version) == SCHEMA_VERSION
+    holder.close()
 
 
 def test_migrations_split_where_sqlite_ends_a_statement():

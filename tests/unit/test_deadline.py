@@ -228,3 +228,64 @@ def test_a_follow_up_past_the_tokens_life_is_forgotten_too():
     error = app_commands.AppCommandError("late")
     error.__cause__ = expired
     assert tree.forgotten(error)
+
+
+async def test_an_answer_still_on_its_way_at_the_deadline_is_not_deferred_too():
+    """The timer stops when the answer starts: a deferral after it would be a second
+    first response, which Discord refuses."""
+    interaction = Interaction()
+
+    async def slow_send(content, *, ephemeral: bool, **_) -> None:
+        interaction.calls.append(("send", content, ephemeral))
+        await asyncio.sleep(0.05)  # past the deadline, the request still on its way
+        interaction.response.done = True
+
+    interaction.response.send_message = slow_send
+    tree.answer_in_time(interaction)
+    await tree.respond(interaction, "done", ephemeral=True)
+    await asyncio.sleep(0.05)
+    assert interaction.calls == [("send", "done", True)]
+
+
+async def test_every_way_an_answer_goes_out_pings_nobody_and_fits_a_message():
+    """The response, a follow-up and a filled placeholder each turn mentions off (a title
+    may say @everyone), and text longer than a message is cut to fit."""
+    sent: list = []
+
+    async def send_message(content, *, ephemeral: bool, **kwargs) -> None:
+        sent.append((len(content), kwargs["allowed_mentions"]))
+        first.response.done = True
+
+    async def follow_up(*, content, ephemeral: bool, **kwargs) -> None:
+        sent.append((len(content), kwargs["allowed_mentions"]))
+
+    async def fill(*, content, **kwargs) -> None:
+        sent.append((len(content), kwargs["allowed_mentions"]))
+
+    first, late = Interaction(), Interaction()
+    first.response.send_message, first.followup.send = send_message, follow_up
+    await tree.respond(first, "@everyone " + "x" * 2500)
+    await tree.respond(first, "@everyone again")
+    late.edit_original_response = fill
+    tree.answer_in_time(late)
+    await asyncio.sleep(0.03)  # deferred
+    await tree.respond(late, "@everyone filled", ephemeral=True)
+    assert sent == [(2000, tree.NO_MENTIONS), (15, tree.NO_MENTIONS),
+                    (16, tree.NO_MENTIONS)]
+
+
+@pytest.mark.parametrize(("extras", "deferred"), [
+    (tree.OPENS_FORM, []),  # a form cannot follow a deferral: none
+    (tree.PUBLIC_REPLY, [("defer", False)]),  # an answer for the channel, deferred so
+    ({}, [("defer", True)]),  # the rest: privately
+])
+async def test_the_deadline_defers_each_command_as_its_answer_will_go(
+        monkeypatch, extras, deferred):
+    monkeypatch.setattr(tree, "has_user", lambda interaction: True)
+    interaction = Interaction()
+    interaction.type, interaction.command, interaction.guild_id = (
+        discord.InteractionType.application_command, SimpleNamespace(extras=extras), None)
+    assert await tree.EventTree.interaction_check(None, interaction)  # type: ignore[arg-type]
+    await asyncio.sleep(0.03)  # past the deadline
+    assert [call for call in interaction.calls if call[0] == "defer"] == deferred
+    await tree._first_response_ready(interaction)
