@@ -289,3 +289,17 @@ async def test_the_deadline_defers_each_command_as_its_answer_will_go(
     await asyncio.sleep(0.03)  # past the deadline
     assert [call for call in interaction.calls if call[0] == "defer"] == deferred
     await tree._first_response_ready(interaction)
+
+
+async def test_a_placeholder_cleared_for_a_private_answer_is_not_edited_again():
+    """After a public deferral, a private answer clears the placeholder (filled, then
+    deleted) and follows up; a later private answer only follows up: the placeholder is
+    gone, and editing it would be a request Discord refuses."""
+    interaction = Interaction()
+    tree.answer_in_time(interaction, public=True)
+    await asyncio.sleep(0.03)  # deferred for the channel
+    await tree.respond(interaction, "⚠️ no such event", ephemeral=True)
+    await tree.respond(interaction, "and a note", ephemeral=True)
+    assert interaction.calls == [("defer", False), ("fill", "…"), ("delete",),
+                                 ("follow-up", "⚠️ no such event", True),
+                                 ("follow-up", "and a note", True)]
