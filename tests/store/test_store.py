@@ -802,7 +802,9 @@ async def test_a_join_given_up_before_it_reached_the_database_is_not_made(store)
 
 async def test_a_join_given_up_in_a_burst_is_not_made_by_the_join_that_commits_it(store):
     """The first join of a burst to wake up commits the others: a waiter cancelled
-    meanwhile has not run since, so only its task knows it was cancelled."""
+    meanwhile has not run since, so only its task knows it was cancelled. The batch that
+    leaves it out still takes it off the queue, or the flush would find the queue never
+    empty and run again at every turn of the loop."""
     event = await new_event(store, capacity=5)
     kept = asyncio.ensure_future(store.join(1, event.id, 1, "kept"))
     given_up = asyncio.ensure_future(store.join(1, event.id, 2, "gone"))
@@ -813,6 +815,121 @@ async def test_a_join_given_up_in_a_burst_is_not_made_by_the_join_that_commits_i
         await given_up
     assert await rsvp_of(store, event.id, 2) is None
     assert (await store.run(store.events.get_event, 1, event.id)).confirmed == 1
+    await nothing_else_ready()
+
+
+async def test_a_join_given_up_under_a_timeout_is_not_made(store):
+    """`asyncio.timeout` cancels the waiting task and then takes the cancellation back
+    (`uncancel`): the task's count of cancellations is as before, yet its join was given
+    up and must not be made."""
+    event = await new_event(store, capacity=5)
+
+    async def join_within_a_timeout():
+        me = asyncio.current_task()
+        assert me is not None
+        try:
+            return await store.join(1, event.id, 2, "gone")
+        except asyncio.CancelledError:  # as `asyncio.timeout` does
+            me.uncancel()
+            return None
+
+    given_up = asyncio.ensure_future(join_within_a_timeout())
+    await asyncio.sleep(0)  # queued, waiting for its batch
+    given_up.cancel()
+    assert await given_up is None
+    assert (await store.join(1, event.id, 3, "stays")).result.outcome is JoinOutcome.CONFIRMED
+    assert await rsvp_of(store, event.id, 2) is None
+    assert (await store.run(store.events.get_event, 1, event.id)).confirmed == 1
+
+
+async def until(condition, what: str) -> None:
+    """Wait, a turn of the loop at a time, for `condition()` (SQLite internals)."""
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"never {what}")
+
+
+@pytest.mark.sqlite_only  # the database thread and the loop's own connection
+async def test_a_join_never_overtakes_one_the_database_thread_has_yet_to_commit(store):
+    """A join handed to the database thread (the file was busy) is ahead of every later
+    one, even one that finds the file free: the later join waits its turn, and the seat
+    goes to who asked first."""
+    event = await new_event(store, capacity=1)
+    release = threading.Event()
+    thread_busy = asyncio.ensure_future(store.run(release.wait, 10))
+    try:
+        async with joins_held(store, event.id):
+            await nothing_else_ready()
+            first = asyncio.ensure_future(store.join(1, event.id, 1, "first"))
+            await until(store._joins._thread_writing, "handed to the thread")
+        second = asyncio.ensure_future(store.join(1, event.id, 2, "second"))
+        await asyncio.sleep(0.05)  # the file is free now; the thread is still busy
+    finally:
+        release.set()
+        await thread_busy
+    answers = await asyncio.wait_for(asyncio.gather(first, second), 10)
+    assert [a.result.outcome for a in answers] == [JoinOutcome.CONFIRMED,
+                                                   JoinOutcome.WAITLISTED]
+
+
+@pytest.mark.sqlite_only  # the database thread's writer
+async def test_joins_given_up_while_the_thread_commits_others_are_left_out_or_answered(
+        store):
+    """While a join waits on the database thread for a busy file, later ones queue behind
+    it: one given up meanwhile is not made, and one given up while its batch is on the
+    thread leaves the joins after it answered."""
+    event = await new_event(store, capacity=5)
+    async with joins_held(store, event.id):
+        await nothing_else_ready()
+        first = asyncio.ensure_future(store.join(1, event.id, 1, "first"))
+        await until(store._joins._thread_writing, "handed to the thread")
+        given_up = asyncio.ensure_future(store.join(1, event.id, 2, "gone"))
+        queued = [asyncio.ensure_future(store.join(1, event.id, u, "m")) for u in (3, 4)]
+        await until(lambda: len(store._joins._pending) == 3, "queued behind it")
+        given_up.cancel()
+        first.cancel()  # its batch is already on the thread
+        await asyncio.sleep(0)
+    answers = await asyncio.wait_for(asyncio.gather(*queued), 10)
+    assert [a.result.outcome for a in answers] == [JoinOutcome.CONFIRMED] * 2
+    for cancelled in (first, given_up):
+        with pytest.raises(asyncio.CancelledError):
+            await cancelled
+    assert await rsvp_of(store, event.id, 2) is None
+    seats = await store.run(store.events.get_event, 1, event.id)
+    assert seats.confirmed == 3  # the first (its batch committed), and the two after
+
+
+@pytest.mark.sqlite_only  # the event loop's own connection
+async def test_a_burst_larger_than_a_batch_lets_other_work_run_between_its_commits(store):
+    event = await new_event(store, capacity=500)
+    commits = commits_on_the_loop(store)
+    seen: set[int] = set()
+    done = False
+
+    async def other_work() -> None:
+        while not done:
+            seen.add(len(commits))
+            await asyncio.sleep(0)
+
+    await nothing_else_ready()
+    working = asyncio.ensure_future(other_work())
+    await asyncio.gather(*(store.join(1, event.id, u, "m") for u in range(1, 451)))
+    done = True
+    await working
+    assert len(commits) == 3  # LOOP_BATCH (200) at a time
+    assert {1, 2} <= seen
+
+
+@pytest.mark.sqlite_only  # the event loop's own connection
+async def test_a_join_that_writes_a_notice_wakes_its_deliverer(store):
+    event = await new_event(store, capacity=1)
+    await nothing_else_ready()
+    store.notices_ready.clear()
+    joined = await store.join(1, event.id, 1, "m")  # the last seat: "registration closed"
+    assert joined.result.filled
+    assert store.notices_ready.is_set()
 
 
 def commits_on_the_loop(store) -> list[str]:
