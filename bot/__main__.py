@@ -8,16 +8,21 @@ trying to reach Discord, as a bot meant to stay up.
 
 from __future__ import annotations
 
-# Python takes about half a second to import the bot: Ctrl-C meanwhile ends the command
-# as quietly as one later (`main`), not with the traceback of whatever was importing.
+# Python takes about half a second to import the bot. Ctrl-C meanwhile is held (blocked)
+# until the imports are done, then taken, ending the command as quietly as one later
+# (`main`): raised inside an import it printed that import's traceback, and inside one of
+# importlib's callbacks it was lost ("Exception ignored").
 try:
+    import signal
+
+    if hasattr(signal, "pthread_sigmask"):  # POSIX
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     import argparse
     import asyncio
     import contextlib
     import json
     import logging
     import os
-    import signal
     import subprocess
     import sys
     from collections.abc import Callable, Coroutine
@@ -40,6 +45,9 @@ try:
     from bot.progress import terminal_progress
     from bot.render_replies import attendees_csv
     from bot.storage import open_store
+
+    if hasattr(signal, "pthread_sigmask"):  # a Ctrl-C held meanwhile is raised here
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 except KeyboardInterrupt:
     raise SystemExit(130) from None
 
@@ -91,9 +99,9 @@ def open_sandbox(arguments: list[str]) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
     if os.name == "posix":
-        # Ctrl-C while the new process starts waits, blocked, for the sandbox to end quietly
-        # on it (`sandbox/__main__.py` unblocks it first thing): a blocked signal stays
-        # pending across the exec, where Python starting up would print a traceback.
+        # Ctrl-C stays held across the exec, while the new interpreter starts, until the
+        # sandbox has imported what it needs (`sandbox/__main__.py`): a blocked signal
+        # stays pending across an exec.
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             os.execv(sys.executable, command)

@@ -7,13 +7,14 @@ problem the user can fix (a setting, the database), 1 if the bot stopped or did 
 
 from __future__ import annotations
 
-# Ctrl-C while Python imports the sandbox and the bot ends it as quietly as one later
-# (`main`). The package itself imports nothing until asked (`sandbox/__init__.py`).
+# Ctrl-C while Python imports the sandbox and the bot is held (blocked) until the
+# imports are done, then ends it as quietly as one later (`main`); see bot/__main__.py.
+# The package itself imports nothing until asked (`sandbox/__init__.py`).
 try:
     import signal
 
-    if hasattr(signal, "pthread_sigmask"):  # one pressed during `python -m bot sandbox`'s
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # exec arrives now
+    if hasattr(signal, "pthread_sigmask"):  # POSIX; already held after `python -m bot`
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     import argparse
     import asyncio
     import contextlib
@@ -24,6 +25,9 @@ try:
 
     from bot.config import ConfigError, load_settings
     from sandbox.console.app import SandboxError, run_sandbox
+
+    if hasattr(signal, "pthread_sigmask"):  # a Ctrl-C held meanwhile is raised here
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 except KeyboardInterrupt:
     raise SystemExit(130) from None
 
