@@ -1,0 +1,210 @@
+"""Notices and reminders handed out once each, in order, and none lost: claims,
+acknowledgements and give-backs, also between two processes on one file."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.storage import EventDraft
+from bot.storage.sqlite.repositories import SqliteRepositories
+from bot.storage.sqlite.session import configure
+from tests.conftest import make_page, new_event
+
+START = datetime(2030, 5, 1, 18, 0, tzinfo=UTC)
+MIN = timedelta(minutes=1)
+
+
+async def event_at(store, starts_at, *, slug="talk", capacity=10):
+    event, _ = await store.run(store.events.save_event, 1, EventDraft(
+        slug=slug, title=f"Event {slug}", capacity=capacity, starts_at=starts_at),
+        [("page", make_page())])
+    return event.id
+
+
+# A backlog larger than one claim is handed out oldest first, `limit` at a time.
+async def test_a_backlog_is_claimed_oldest_first_a_batch_at_a_time(store):
+    event = await new_event(store, capacity=1)
+    await store.join(1, event.id, 1, "m")  # capacity
+    await store.run(store.registrations.close_registration, 1, event.id, None)  # closed
+    await store.run(store.registrations.open_registration, 1, event.id)  # opened
+    first = await store.run(store.notices.claim_notices, limit=1)
+    assert [n.kind for n in first] == ["capacity"]
+    rest = await store.run(store.notices.claim_notices, limit=2)
+    assert [n.kind for n in rest] == ["closed", "opened"]
+
+
+# A stop gives back only the notices this process claimed, not another process's.
+async def test_a_stop_gives_back_only_its_own_claims(store_opener, tmp_path):
+    path = tmp_path / "shared.sqlite3"
+    async with await store_opener(path) as other:
+        here = await store_opener(path)
+        event = await new_event(here, capacity=1)
+        await here.join(1, event.id, 1, "m")  # a capacity notice
+        [mine] = await here.run(here.notices.claim_notices)
+        await here.run(here.registrations.close_registration, 1, event.id, None)
+        [theirs] = await other.run(other.notices.claim_notices)  # being posted there
+        await here.close()  # gives back `mine`
+        again = await other.run(other.notices.claim_notices)
+        assert [n.id for n in again] == [mine.id] != [theirs.id]  # not theirs again
+
+
+# Claims go in start order and take `limit` in all, across events.
+async def test_a_claim_takes_the_soonest_events_reminders_and_no_more_than_its_limit(store):
+    later = await event_at(store, START + 10 * MIN, slug="later")  # made first: lower id
+    sooner = await event_at(store, START, slug="sooner")
+    for event_id in (later, sooner):
+        await store.join(1, event_id, 7, "seven")
+    first = await store.run(store.reminders.claim_reminders, START - 30 * MIN, limit=1)
+    assert [(c.event_id, c.user_id) for c in first] == [(sooner, 7)]
+    second = await store.run(store.reminders.claim_reminders, START - 30 * MIN, limit=1)
+    assert [(c.event_id, c.user_id) for c in second] == [(later, 7)]
+
+
+# A give-back on the UPDATE path (member reminded before) keeps another process's
+# later claim: the reminder it sent is not sent a third time.
+async def test_a_give_back_of_a_reminded_member_keeps_a_later_claim_elsewhere(
+        store_opener, tmp_path):
+    path = tmp_path / "shared.sqlite3"
+    async with await store_opener(path) as here, await store_opener(path) as there:
+        event_id = await event_at(here, START)
+        await here.join(1, event_id, 7, "seven")
+        assert len(await here.run(here.reminders.claim_reminders, START - 1440 * MIN)) == 1
+        unsent = await here.run(here.reminders.claim_reminders, START - 60 * MIN)
+        assert [(c.minutes, c.last_sent >= 0) for c in unsent] == [((60,), True)]
+        await event_at(here, START + 30 * MIN)  # moved later: the hour-before due again
+        sent_there = await there.run(there.reminders.claim_reminders, START - 30 * MIN)
+        assert [(c.user_id, c.minutes) for c in sent_there] == [(7, (60,))]
+        await here.run(here.reminders.release_reminders, unsent)  # this one stops
+        assert await there.run(there.reminders.claim_reminders, START - 29 * MIN) == []
+
+
+def two_processes(path) -> tuple[SqliteRepositories, SqliteRepositories]:
+    """Two connections to one new file, as two processes hold them, each with an event
+    starting at START and member 7 confirmed: the first waits for a lock, the second
+    fails at once on one instead."""
+    dbs = []
+    for wait in (True, False):
+        conn = sqlite3.connect(path)
+        configure(conn, wait=wait)
+        dbs.append(SqliteRepositories(conn))
+    first, second = dbs
+    first.migrate()
+    event = first.events.save_event(1, EventDraft("e", "E", 5, starts_at=START),
+                                    [("t", make_page())])[0]
+    first.registrations.join_batch([(1, event.id, 7, "m")])
+    return first, second
+
+
+# The claim reads again under the write lock: a claim another process committed
+# between the first look and the lock is not claimed a second time.
+@pytest.mark.sqlite_only
+def test_a_claim_committed_elsewhere_before_the_lock_is_not_claimed_again(tmp_path):
+    a, b = two_processes(tmp_path / "race.sqlite3")
+    now = START - 30 * MIN
+    real = a.reminders._walks
+    looks: list[int] = []
+
+    def walks(*args, **kwargs):
+        found = real(*args, **kwargs)
+        if not looks:  # the first look, before the lock: the other process claims now
+            looks.append(1)
+            assert [d.user_id for d in b.reminders.claim_reminders(now)] == [7]
+        return found
+
+    a.reminders._walks = walks
+    assert a.reminders.claim_reminders(now) == []
+
+
+# An acknowledgement removes that notice alone, not older ones still out for delivery.
+async def test_acknowledging_a_notice_leaves_the_older_ones_to_deliver(store):
+    event = await new_event(store, capacity=1)
+    await store.join(1, event.id, 1, "m")  # capacity
+    await store.run(store.registrations.close_registration, 1, event.id, None)  # closed
+    first, second = await store.run(store.notices.claim_notices)
+    await store.run(store.notices.ack_notice, second.id)  # delivered before `first`
+    assert await store.run(store.notices.count_notices) == 1
+    [again] = await store.run(store.notices.claim_notices, stale_after=-1)
+    assert again.id == first.id
+
+
+# An overdue reminder is due now even when another event has an offset to come.
+async def test_next_due_is_now_for_an_overdue_reminder_whatever_comes_later(store):
+    soon = await event_at(store, START, slug="soon")
+    later = await event_at(store, START + 2 * 1440 * MIN, slug="later")
+    await store.join(1, later, 8, "eight")
+    await store.join(1, soon, 7, "seven")  # joined late: both offsets overdue
+    assert await store.run(store.reminders.next_due, START - 30 * MIN) == START - 1440 * MIN
+
+
+# A walk goes on past a full chunk of members in one claim.
+async def test_a_claim_reads_on_past_a_full_chunk(store, monkeypatch):
+    from bot.storage import reminder_walk
+    from bot.storage.sqlite import reminders
+
+    monkeypatch.setattr(reminder_walk, "WALK_CHUNK", 2)
+    monkeypatch.setattr(reminders, "WALK_CHUNK", 2)
+    event_id = await event_at(store, START)
+    for user in (1, 2, 3):
+        await store.join(1, event_id, user, "m")
+    claimed = await store.run(store.reminders.claim_reminders, START - 30 * MIN, limit=10)
+    assert [c.user_id for c in claimed] == [1, 2, 3]
+
+
+# The walk under the lock and the writes are one transaction: no other claim can
+# come between them.
+@pytest.mark.sqlite_only
+def test_no_claim_elsewhere_comes_between_the_walk_under_the_lock_and_its_record(tmp_path):
+    a, b = two_processes(tmp_path / "race2.sqlite3")
+    now = START - 30 * MIN
+    real = a.reminders._walks
+    looks: list[object] = []
+
+    def walks(*args, **kwargs):
+        found = real(*args, **kwargs)
+        looks.append(None)
+        if len(looks) == 2:  # the walk under the lock: the other process tries to claim
+            try:
+                looks.append([d.user_id for d in b.reminders.claim_reminders(now)])
+            except sqlite3.OperationalError as locked:
+                looks.append(locked)
+        return found
+
+    a.reminders._walks = walks
+    assert [d.user_id for d in a.reminders.claim_reminders(now)] == [7]
+    assert isinstance(looks[2], sqlite3.OperationalError), looks  # locked out, not [7] twice
+
+
+# A round that finds nobody due still moves the event's cursor, so the next round
+# does not read its members again (here: 20,000, after a move covered by their reminder).
+@pytest.mark.sqlite_only
+def test_a_round_that_finds_nobody_due_still_moves_the_cursor(tmp_path):
+    from bot.storage import utcnow
+    from tests.store.test_store import step_counted_database, vm_steps
+
+    conn, db = step_counted_database(tmp_path / "steps.sqlite3")
+    soon = utcnow().replace(microsecond=0) + 30 * MIN
+
+    def event_of(members, slug, starts_at=soon):
+        event = db.events.save_event(1, EventDraft(slug, slug.title(), members,
+                                                   starts_at=starts_at), [("t", make_page())])[0]
+        db.registrations.join_batch([(1, event.id, 1_000_000 * len(slug) + u, "m")
+                                     for u in range(members)])
+        while db.reminders.claim_reminders(limit=5_000):
+            pass
+
+    def scheduler_round():
+        db.reminders.next_due()
+        db.reminders.claim_reminders()
+
+    event_of(1, "one")
+    before = vm_steps(conn, scheduler_round)
+    event_of(20_000, "crowd")
+    db.events.save_event(1, EventDraft("crowd", "Crowd", 20_000, starts_at=soon + 10 * MIN),
+                         [("t", make_page())])  # moved: nobody due, their reminder covers it
+    assert db.reminders.claim_reminders() == []
+    after = vm_steps(conn, scheduler_round)
+    assert after < 2 * before + 50, (before, after)
+    conn.close()
