@@ -98,24 +98,36 @@ def two_processes(path) -> tuple[SqliteRepositories, SqliteRepositories]:
     return first, second
 
 
+def claim_with_another_during_walk(path, walk: int) -> tuple[list[int], object]:
+    """Two processes claim the reminder due at START - 30 min (member 7's): the second
+    during the first's `walk`-th walk of its members (1: the first look, before the write
+    lock; 2: the walk under it). What each claimed, the second's error where it met one."""
+    a, b = two_processes(path)
+    now = START - 30 * MIN
+    real = a.reminders._walks
+    walked: list[None] = []
+    other: list[object] = []
+
+    def walks(*args, **kwargs):
+        found = real(*args, **kwargs)
+        walked.append(None)
+        if len(walked) == walk:
+            try:
+                other.append([d.user_id for d in b.reminders.claim_reminders(now)])
+            except sqlite3.OperationalError as locked:
+                other.append(locked)
+        return found
+
+    a.reminders._walks = walks
+    return [d.user_id for d in a.reminders.claim_reminders(now)], other[0]
+
+
 # The claim reads again under the write lock: a claim another process committed
 # between the first look and the lock is not claimed a second time.
 @pytest.mark.sqlite_only
 def test_a_claim_committed_elsewhere_before_the_lock_is_not_claimed_again(tmp_path):
-    a, b = two_processes(tmp_path / "race.sqlite3")
-    now = START - 30 * MIN
-    real = a.reminders._walks
-    looks: list[int] = []
-
-    def walks(*args, **kwargs):
-        found = real(*args, **kwargs)
-        if not looks:  # the first look, before the lock: the other process claims now
-            looks.append(1)
-            assert [d.user_id for d in b.reminders.claim_reminders(now)] == [7]
-        return found
-
-    a.reminders._walks = walks
-    assert a.reminders.claim_reminders(now) == []
+    mine, theirs = claim_with_another_during_walk(tmp_path / "race.sqlite3", walk=1)
+    assert (theirs, mine) == ([7], [])
 
 
 # An acknowledgement removes that notice alone, not older ones still out for delivery.
@@ -157,54 +169,6 @@ async def test_a_claim_reads_on_past_a_full_chunk(store, monkeypatch):
 # come between them.
 @pytest.mark.sqlite_only
 def test_no_claim_elsewhere_comes_between_the_walk_under_the_lock_and_its_record(tmp_path):
-    a, b = two_processes(tmp_path / "race2.sqlite3")
-    now = START - 30 * MIN
-    real = a.reminders._walks
-    looks: list[object] = []
-
-    def walks(*args, **kwargs):
-        found = real(*args, **kwargs)
-        looks.append(None)
-        if len(looks) == 2:  # the walk under the lock: the other process tries to claim
-            try:
-                looks.append([d.user_id for d in b.reminders.claim_reminders(now)])
-            except sqlite3.OperationalError as locked:
-                looks.append(locked)
-        return found
-
-    a.reminders._walks = walks
-    assert [d.user_id for d in a.reminders.claim_reminders(now)] == [7]
-    assert isinstance(looks[2], sqlite3.OperationalError), looks  # locked out, not [7] twice
-
-
-# A round that finds nobody due still moves the event's cursor, so the next round
-# does not read its members again (here: 20,000, after a move covered by their reminder).
-@pytest.mark.sqlite_only
-def test_a_round_that_finds_nobody_due_still_moves_the_cursor(tmp_path):
-    from bot.storage import utcnow
-    from tests.store.test_store import step_counted_database, vm_steps
-
-    conn, db = step_counted_database(tmp_path / "steps.sqlite3")
-    soon = utcnow().replace(microsecond=0) + 30 * MIN
-
-    def event_of(members, slug, starts_at=soon):
-        event = db.events.save_event(1, EventDraft(slug, slug.title(), members,
-                                                   starts_at=starts_at), [("t", make_page())])[0]
-        db.registrations.join_batch([(1, event.id, 1_000_000 * len(slug) + u, "m")
-                                     for u in range(members)])
-        while db.reminders.claim_reminders(limit=5_000):
-            pass
-
-    def scheduler_round():
-        db.reminders.next_due()
-        db.reminders.claim_reminders()
-
-    event_of(1, "one")
-    before = vm_steps(conn, scheduler_round)
-    event_of(20_000, "crowd")
-    db.events.save_event(1, EventDraft("crowd", "Crowd", 20_000, starts_at=soon + 10 * MIN),
-                         [("t", make_page())])  # moved: nobody due, their reminder covers it
-    assert db.reminders.claim_reminders() == []
-    after = vm_steps(conn, scheduler_round)
-    assert after < 2 * before + 50, (before, after)
-    conn.close()
+    mine, theirs = claim_with_another_during_walk(tmp_path / "race2.sqlite3", walk=2)
+    assert mine == [7]
+    assert isinstance(theirs, sqlite3.OperationalError), theirs  # locked out, not [7] twice

@@ -1136,7 +1136,9 @@ async def test_waitlist_positions_read_in_a_join_that_fails_are_forgotten(store_
 
 def test_a_scheduler_round_in_a_window_rereads_no_member_already_reminded(tmp_path):
     """Counted in SQLite VM steps: once the 20,000 confirmed members of an event starting
-    soon are reminded, a scheduler round costs what it costs for an event of one."""
+    soon are reminded, a scheduler round costs what it costs for an event of one; also
+    after the event moves by less than their reminder covers, so that a round finds
+    nobody due (that round still moves the event's place in its members)."""
     conn, db = step_counted_database(tmp_path / "steps.sqlite3")
     soon = utcnow() + timedelta(minutes=30)  # inside both of its reminder windows
 
@@ -1157,6 +1159,12 @@ def test_a_scheduler_round_in_a_window_rereads_no_member_already_reminded(tmp_pa
     event_of(20_000, "crowd")
     after = vm_steps(conn, scheduler_round)
     assert after < 2 * before + 50, (before, after)
+    db.events.save_event(1, EventDraft("crowd", "Crowd", 20_000,
+                                       starts_at=soon + timedelta(minutes=10)),
+                         [("t", make_page())])  # moved: their reminder covers it
+    assert db.reminders.claim_reminders() == []
+    moved = vm_steps(conn, scheduler_round)
+    assert moved < 2 * before + 50, (before, moved)
     conn.close()
 
 
