@@ -8,15 +8,12 @@ trying to reach Discord, as a bot meant to stay up.
 
 from __future__ import annotations
 
-# Python takes about half a second to import the bot. Ctrl-C meanwhile is held (blocked)
-# until the imports are done, then taken, ending the command as quietly as one later
-# (`main`): raised inside an import it printed that import's traceback, and inside one of
-# importlib's callbacks it was lost ("Exception ignored").
+# Ctrl-C while Python imports the bot is held until the imports are done, then ends the
+# command as quietly as one later (`main`): see `bot.interrupts`.
 try:
-    import signal
+    from bot.interrupts import hold_ctrl_c, take_ctrl_c
 
-    if hasattr(signal, "pthread_sigmask"):  # POSIX
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    hold_ctrl_c()
     import argparse
     import asyncio
     import contextlib
@@ -46,8 +43,7 @@ try:
     from bot.render_replies import attendees_csv
     from bot.storage import open_store
 
-    if hasattr(signal, "pthread_sigmask"):  # a Ctrl-C held meanwhile is raised here
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    take_ctrl_c()
 except KeyboardInterrupt:
     raise SystemExit(130) from None
 
@@ -100,13 +96,12 @@ def open_sandbox(arguments: list[str]) -> int:
     sys.stderr.flush()
     if os.name == "posix":
         # Ctrl-C stays held across the exec, while the new interpreter starts, until the
-        # sandbox has imported what it needs (`sandbox/__main__.py`): a blocked signal
-        # stays pending across an exec.
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        # sandbox has imported what it needs (`sandbox/__main__.py`, `bot.interrupts`).
+        hold_ctrl_c()
         try:
             os.execv(sys.executable, command)
         finally:  # reached only when the exec failed
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+            take_ctrl_c()
     return subprocess.call(command)
 
 

@@ -7,14 +7,13 @@ problem the user can fix (a setting, the database), 1 if the bot stopped or did 
 
 from __future__ import annotations
 
-# Ctrl-C while Python imports the sandbox and the bot is held (blocked) until the
-# imports are done, then ends it as quietly as one later (`main`); see bot/__main__.py.
-# The package itself imports nothing until asked (`sandbox/__init__.py`).
+# Ctrl-C while Python imports the sandbox and the bot is held until the imports are done,
+# then ends it as quietly as one later (`main`): see `bot.interrupts` (already held after
+# `python -m bot sandbox`). The package itself imports nothing until asked.
 try:
-    import signal
+    from bot.interrupts import hold_ctrl_c, take_ctrl_c
 
-    if hasattr(signal, "pthread_sigmask"):  # POSIX; already held after `python -m bot`
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    hold_ctrl_c()
     import argparse
     import asyncio
     import contextlib
@@ -26,8 +25,7 @@ try:
     from bot.config import ConfigError, load_settings
     from sandbox.console.app import SandboxError, run_sandbox
 
-    if hasattr(signal, "pthread_sigmask"):  # a Ctrl-C held meanwhile is raised here
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    take_ctrl_c()
 except KeyboardInterrupt:
     raise SystemExit(130) from None
 
