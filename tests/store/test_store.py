@@ -422,9 +422,7 @@ async def test_a_process_starting_during_anothers_long_upgrade_waits_for_it(
     second process opening the database meanwhile waits for it, then finds it done."""
     monkeypatch.setattr(sqlite_session, "BUSY_TIMEOUT_MS", 100)
     path = tmp_path / "old.sqlite3"
-    upgrading = sqlite_before(path, "events_revision")
-    upgrading.execute("PRAGMA journal_mode = WAL")  # as the bot leaves it
-    upgrading.execute("BEGIN IMMEDIATE")  # the other process's upgrade, under way
+    upgrading = old_database_locked_elsewhere(path)  # the other process's upgrade, under way
 
     async def finish_upgrade() -> None:
         await asyncio.sleep(0.5)  # five times the usual wait
@@ -445,10 +443,7 @@ async def test_a_start_waiting_for_anothers_upgrade_stops_within_a_try_when_aske
     """The wait for another process's upgrade may be long: a stop (Ctrl-C cancels the
     start) ends it within a try for the lock, not when the other process is done."""
     path = tmp_path / "old.sqlite3"
-    sqlite_before(path, "events_revision").close()
-    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    holder.execute("PRAGMA journal_mode = WAL")
-    holder.execute("BEGIN IMMEDIATE")  # the other process's upgrade, under way
+    holder = old_database_locked_elsewhere(path)  # the other process's upgrade, under way
     done_elsewhere = threading.Timer(8, holder.execute, ("ROLLBACK",))
     done_elsewhere.start()
     try:
