@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import overload
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
 
 from dotenv import dotenv_values
 
@@ -150,8 +150,15 @@ def _log_level(value: str) -> str:
 
 
 def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
-    parsed = urlparse(value)
-    if parsed.scheme not in schemes or not parsed.netloc:
+    """A URL the bot can connect to: its scheme one of `schemes`, a host, a port that is a
+    number in range; refused here in one line rather than retried for ever at connect."""
+    try:
+        parsed = urlsplit(value)
+        _ = parsed.port  # raises ValueError for a port that is no number, or too large
+        readable = parsed.scheme in schemes and bool(parsed.hostname)
+    except ValueError:  # also "http://[::1"
+        readable = False
+    if not readable or any(ch.isspace() or not ch.isprintable() for ch in value):
         raise ConfigError(f"{name}={value!r} must be a {' or '.join(schemes)} URL")
     return value
 

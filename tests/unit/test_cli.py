@@ -387,14 +387,19 @@ def test_a_backup_cut_short_leaves_no_file_behind(cli, tmp_path):
     assert list((tmp_path / "backups").iterdir()) == []
 
 
-def test_a_bad_setting_is_one_line_naming_it(cli, tmp_path):
-    env = dict(os.environ, PYTHONPATH=str(ROOT), LOG_LEVEL="LOUD",
-               EVENTS_DIR=str(ROOT / "data" / "events"))
+@pytest.mark.parametrize(("setting", "line"), [
+    ({"LOG_LEVEL": "LOUD"},
+     "LOG_LEVEL='LOUD' must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+    ({"DISCORD_API_BASE": "http://[::1"},  # once a traceback from urllib
+     "DISCORD_API_BASE='http://[::1' must be a http or https URL"),
+])
+def test_a_bad_setting_is_one_line_naming_it(cli, tmp_path, setting, line):
+    env = dict(os.environ, PYTHONPATH=str(ROOT), EVENTS_DIR=str(ROOT / "data" / "events"),
+               **setting)
     proc = subprocess.run([sys.executable, "-m", "bot", "events"], cwd=tmp_path, env=env,
                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines() == [
-        "eventbot: LOG_LEVEL='LOUD' must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"]
+    assert proc.stderr.strip().splitlines() == [f"eventbot: {line}"]
 
 
 MALFORMED_URLS = [("postgresql://eventbot:s3cret@db:abc/eventbot", "port"),

@@ -44,6 +44,12 @@ def test_the_environment_wins_over_the_env_file(tmp_path):
     ("LOG_LEVEL", "LOUD"),
     ("DISCORD_API_BASE", "discord.com/api"),
     ("DISCORD_GATEWAY_URL", "https://gateway.discord.gg"),
+    ("DISCORD_API_BASE", "http://[::1"),  # urlsplit raises ValueError
+    ("DISCORD_GATEWAY_URL", "ws://[::1"),
+    ("DISCORD_API_BASE", "http://127.0.0.1:99999/api"),
+    ("DISCORD_API_BASE", "http://host:abc/api"),
+    ("DISCORD_API_BASE", "http://exa mple.com/api"),
+    ("DISCORD_GATEWAY_URL", "ws://:9000/"),
     ("SYNC_GUILD_ID", "guild"),
     ("SYNC_GUILD_ID", "²"),  # str.isdigit() says yes; int() says no
     ("SYNC_GUILD_ID", "٣٤"),
