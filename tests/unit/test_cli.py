@@ -510,6 +510,50 @@ def test_an_existing_database_that_cannot_be_written_is_refused_in_one_line(cli,
     assert "cannot be opened for writing" in line
 
 
+def without_write_override(tmp_path: Path) -> tuple[str, ...]:
+    """A command prefix under which file permissions hold: as root, the capabilities that
+    override them dropped (else nothing, for a user they hold for already)."""
+    if os.geteuid() != 0:
+        return ()
+    caps = "-dac_override,-dac_read_search"
+    wrap = ("setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}")
+    if subprocess.run([*wrap, "true"], capture_output=True).returncode != 0:
+        pytest.skip("cannot drop root's capabilities here")
+    return wrap
+
+
+@pytest.mark.parametrize("file", ["bot.sqlite3", "bot.sqlite3-wal"])
+@pytest.mark.parametrize("command", [("run",), ("import", str(SAMPLE_DIR), "--guild", "1"),
+                                     ("reset-sync-state",)])
+def test_a_read_only_database_file_in_a_writable_folder_is_refused_in_one_line(
+        cli, tmp_path, file, command):
+    """SQLite opens such a file read-only without a word; the bot must not start on it and
+    fail at the first join, nor end an import or a reset in a traceback."""
+    cli("import", str(SAMPLE_DIR), "--guild", "1")
+    held = sqlite3.connect(cli.db)  # open, it keeps the -wal file (as another process would)
+    held.execute("SELECT 1 FROM events").fetchall()
+    (tmp_path / file).chmod(0o444)
+    before = cli.db.read_bytes()
+    proc = cli(*command, check_status=2, wrap=without_write_override(tmp_path))
+    assert proc.stderr.splitlines() == [
+        f"eventbot: {tmp_path / file} cannot be opened for writing (Permission denied): make "
+        "it and its folder writable, or set DATABASE_PATH to a writable place"], proc.stderr
+    assert cli.db.read_bytes() == before
+    held.close()
+
+
+def test_a_database_in_a_read_only_folder_is_refused_saying_what_to_do(cli, tmp_path):
+    """SQLite reports it with an extended code (SQLITE_READONLY_DIRECTORY), which is still
+    a database that cannot be written."""
+    cli("import", str(SAMPLE_DIR), "--guild", "1")
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    shutil.copy(cli.db, folder / "bot.sqlite3")
+    folder.chmod(0o555)
+    line = one_line_exit_2(cli, folder / "bot.sqlite3", wrap=without_write_override(tmp_path))
+    assert "cannot be opened for writing" in line and "make it and its folder writable" in line
+
+
 def event_folders(parent: Path, count: int) -> Path:
     """`count` event folders (copies of the sample, each its own title) under `parent`."""
     for n in range(count):

@@ -163,6 +163,7 @@ class SqliteStore:
         loop_conn = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            check_writable(path)
             # Read the file here first: a damaged or unusable one fails in this thread,
             # before the database thread exists.
             loop_conn = sqlite3.connect(path, isolation_level=None)
@@ -392,6 +393,23 @@ class SqliteStore:
         await self.run(copy)
 
 
+def check_writable(path: Path) -> None:
+    """Raise Unavailable if the database file, or its write-ahead log or shared-memory
+    file, exists but cannot be opened for writing: SQLite would open it read-only without a
+    word and fail only at the first write, a member's join."""
+    for file in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
+        try:
+            os.close(os.open(file, os.O_RDWR))
+        except (FileNotFoundError, IsADirectoryError):  # a folder: SQLite's refusal says so
+            continue
+        except OSError as exc:
+            raise Unavailable(f"{file} cannot be opened for writing ({exc.strerror}): "
+                              f"{WRITABLE}") from None
+
+
+WRITABLE = "make it and its folder writable, or set DATABASE_PATH to a writable place"
+
+
 def open_error(path: Path, exc: OSError | sqlite3.Error) -> Unavailable:
     """One line saying which file cannot be used as the database, and what to do."""
     if isinstance(exc, FileExistsError | NotADirectoryError):  # a file where a folder goes
@@ -405,11 +423,10 @@ def open_error(path: Path, exc: OSError | sqlite3.Error) -> Unavailable:
     if path.is_dir():
         return Unavailable(f"{path} is a folder, not a database file: set DATABASE_PATH to a "
                            "file (for example data/eventbot.sqlite3)")
-    code = getattr(exc, "sqlite_errorcode", None)
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF  # the primary code of an extended one
     if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
         return Unavailable(f"{path} is not a SQLite database (or is damaged): restore it from "
                            "a backup or move it away to start afresh")
     if code in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM):
-        return Unavailable(f"{path} cannot be opened for writing ({exc}): make it and its "
-                           "folder writable, or set DATABASE_PATH to a writable place")
+        return Unavailable(f"{path} cannot be opened for writing ({exc}): {WRITABLE}")
     return Unavailable(f"{path} cannot be used as the database ({exc})")
