@@ -350,7 +350,13 @@ async def import_page(store: Store, guild_id: int, source: PageSource, *,
     then that event is updated, so a retry after a lost reply does not make a second.
     The times and venue given here win over what the page says (`facts`, read in the
     server's timezone when not given)."""
-    name = import_title(source, title)
+    kept = None
+    if not title and not page_title(source):  # an event it updates keeps its own title
+        found = await store.run(store.events.imported_event_id, guild_id, source.text,
+                                source.url)
+        if found is not None:
+            kept = (await store.run(store.events.get_event, guild_id, found)).title
+    name = import_title(source, title, kept)
     if facts is None:
         facts = page_facts([source.page], await store.run(store.settings.timezone, guild_id))
     draft = EventDraft(slug=slugify(name), title=name,
@@ -364,13 +370,21 @@ async def import_page(store: Store, guild_id: int, source: PageSource, *,
                                               for line in source.page.skipped), facts.notes)
 
 
-def import_title(source: PageSource, title: str | None = None) -> str:
-    """The title an imported page gets: the one given, else the page's (cut to MAX_TITLE:
-    a page's is not the moderator's to shorten), else its name's."""
+def import_title(source: PageSource, title: str | None = None, kept: str | None = None
+                 ) -> str:
+    """The title an imported page gets: the one given, else the page's, else the title of
+    the event it updates (`kept`: a page without a title line, such as a recap, does not
+    rename its event after its file), else its name's."""
+    return validate_title(title or page_title(source) or kept or title_from_name(source.name))
+
+
+def page_title(source: PageSource) -> str:
+    """The page's own title on one line, cut to MAX_TITLE (a page's is not the moderator's
+    to shorten); empty for a page without one."""
     found = " ".join((source.page.title or "").split())
     if len(found) > MAX_TITLE:
         found = found[:MAX_TITLE - 1].rstrip() + "…"
-    return validate_title(title or found or title_from_name(source.name))
+    return found
 
 
 NOT_AN_EVENT_PAGE = N_("I found no speakers, no date, no venue or registration notice and no "

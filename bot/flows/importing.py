@@ -150,11 +150,11 @@ async def prepare(store: Store, guild_id: int, source: PageSource, zone: str, *,
         name = validate_title(title or adds_to.title)
     else:
         # The same page again (say, a retry after a lost reply) updates its event.
-        name = import_title(source, title)
         found = await store.run(store.events.imported_event_id, guild_id, source.text,
                                 source.url)
         target = None if found is None else await store.run(store.events.get_event,
                                                             guild_id, found)
+        name = import_title(source, title, None if target is None else target.title)
     plan = plan_import(source, facts, typed, capacity, name, target,
                        adds_to=adds_to is not None, zone=zone)
     if adds_to is not None and await store.run(store.events.has_other_page, guild_id,

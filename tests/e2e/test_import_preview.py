@@ -138,6 +138,23 @@ async def test_a_page_imported_before_is_previewed_as_an_update(world, fake):
     assert before != world.dump()  # the import did save (its page's time)
 
 
+async def test_a_page_without_a_title_imported_again_keeps_its_events_title(world, fake):
+    """A recap opens with prose, not a title line: the event it updates keeps its title
+    rather than being renamed after the file (once, "Recap")."""
+    recap = Attachment("recap.txt", RECAP.read_bytes(), "text/plain")
+    first = await import_page(fake, world.guild, world.moderator, page=recap,
+                              title="Harbour Recap")
+    event_id = int(re.search(r"\(event (\d+)\)", first.content)[1])
+    preview = await preview_of(world, page=recap)
+    assert f"Import will update **Harbour Recap** (event {event_id})" in preview.content
+    again = await fake.click(world.guild, world.moderator, preview.message,
+                             import_button(preview))
+    await again.wait(lambda r: not r.custom_ids())
+    assert f"so I updated **Harbour Recap** (event {event_id})" in again.content
+    assert world.query("SELECT title FROM events WHERE id = ?", (event_id,)) == [
+        ("Harbour Recap",)]
+
+
 REPLACES = ("Note: the event already has an announcement in this page's language; Import "
             "puts this page in its place.")
 

@@ -189,6 +189,16 @@ def test_import_events_and_rsvps(cli, tmp_path):
     assert rows == [["user_id", "name", "status", "position", "joined_at"]]
 
 
+def test_a_page_without_a_title_imported_again_keeps_its_events_title(cli):
+    """The recap opens with prose: imported alone into the event that has it, it does not
+    rename the event after its file ("Recap")."""
+    cli("import", str(SAMPLE_DIR), "--guild", "123")
+    title = "U.S.-China Missile Defense Disputes"
+    assert cli("events").stdout.rstrip("\n").endswith(f"\t{title}")
+    assert cli("import", str(RECAP), "--guild", "123").stdout.startswith("updated event 1")
+    assert cli("events").stdout.rstrip("\n").endswith(f"\t{title}")
+
+
 def test_listing_commands_run_while_another_process_holds_the_write_lock(cli):
     """They only read: a long write elsewhere (the bot's backup, a migration, an sqlite3
     shell) must not make them wait for it and then fail."""
