@@ -196,7 +196,7 @@ class EditModal(discord.ui.Modal):
             max_length=MAX_TITLE)
         self.start_input: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
             label=clip(lang._("Start ({zone})", zone=zone), 45), custom_id="start",
-            default=self.shown_start,
+            default=self.shown_start, required=bool(self.shown_start),  # none yet: may stay so
             placeholder=lang._("friday 6pm, Dec 1 18:00, 2026-12-01 18:00"), max_length=100)
         self.end_input: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
             label=lang._("End (empty: none)"), custom_id="end", default=self.shown_end,
@@ -222,13 +222,15 @@ class EditModal(discord.ui.Modal):
         return self.start_input.value.strip() == self.shown_start
 
     async def read_start(self, current: Event) -> When:
-        """The start typed, or `current`'s (the event as it is now) if left as shown."""
+        """The start typed, or `current`'s (the event as it is now) if left as shown: an
+        event without a start may keep none (its venue set first, say), but a start once
+        set is moved, not taken away."""
+        if self.start_kept():
+            return When(current.starts_at, None, all_day=current.all_day)
         typed = self.start_input.value.strip()
         if not typed:
             raise InvalidValue(N_("the start can't be empty; type one such as \"friday 6pm\" "
                                   "or \"2026-12-01 18:00\""))
-        if self.start_kept():
-            return When(current.starts_at, None, all_day=current.all_day)
         return await typed_time(typed, self.zone, Text(N_("the start")))
 
     async def read_end(self, start: When, current: Event) -> datetime | None:
@@ -244,6 +246,8 @@ class EditModal(discord.ui.Modal):
             if start.all_day and start.starts_at is not None:
                 return start.starts_at + timedelta(days=1)
             return None
+        if start.starts_at is None:
+            raise InvalidValue(N_("an end needs a start: type the start too"))
         end = await typed_time(typed, self.zone, Text(N_("the end")), after=start.starts_at)
         check_all_day_end(start.all_day, end)
         return end.ends_at if end.all_day else end.starts_at

@@ -345,6 +345,25 @@ async def test_an_edit_keeps_a_stored_venue_longer_than_the_form_shows(world, fa
                        "'changed%'", (event_id,)) == [(0,)]
 
 
+async def test_an_event_without_a_start_takes_a_venue_alone_from_the_form(world, fake):
+    """The form's start is required only once the event has one: a venue may be settled
+    before the date. An end still needs a start."""
+    event_id = await world.import_event("Venue First Talk", 5, page=(
+        b"Venue First Talk\n\nTong Zhao will moderate a discussion with Li Bin.\n"))
+    assert event_times(world, event_id) == (None, None, 0, None, None)
+    opened = await fake.slash(world.guild, world.moderator, "manage edit", event=str(event_id))
+    required = {c["custom_id"]: c.get("required", True) for row in opened.modal["components"]
+                for c in row["components"]}
+    assert required == {"title": True, "start": False, "end": False, "venue": False,
+                        "link": False}
+    refused = await fake.submit_modal(opened, {"end": "2037-05-06 20:00"})
+    assert refused.ephemeral and refused.content.endswith(
+        "An end needs a start: type the start too.")
+    done = await fake.submit_modal(opened, {"venue": "Hall B"})
+    assert done.ephemeral and "Where: Hall B" in done.content, done.content
+    assert event_times(world, event_id) == (None, None, 0, "Hall B", None)
+
+
 async def test_the_bot_logged_no_unexpected_error(world):
     assert "unexpected error" not in world.bot.output()
     assert "Traceback" not in world.bot.output()
