@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from bot.app import EventBot
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 USER_ERRORS = (UserError,)
 # Discord's error codes for an interaction it no longer takes answers to: the first
@@ -75,6 +76,15 @@ def defer_in(interaction: discord.Interaction) -> float:
     made_ms = (interaction.id >> 22) + discord.utils.DISCORD_EPOCH
     age = time.time() - made_ms / 1000
     return min(DEFER_AFTER, max(SOONEST_DEFER, DEFER_AFTER - age))
+
+
+async def before_deadline(interaction: discord.Interaction, work: Awaitable[T]) -> T:
+    """`work`, given up with TimeoutError once the interaction is DEFER_AFTER seconds old:
+    for a first response that cannot follow a deferral (autocomplete's choices, a form),
+    which comes within Discord's 3 s or not at all. A read queued behind a write that
+    waits for another process's lock would otherwise answer a dozen seconds late."""
+    async with asyncio.timeout(defer_in(interaction)):
+        return await work
 
 
 def _defer_late(interaction: discord.Interaction, public: bool) -> None:

@@ -48,7 +48,7 @@ from bot.render import (
 )
 from bot.render_answers import answer_embed
 from bot.render_replies import calendar_reply, events_list_embed
-from bot.tree import PUBLIC_REPLY, member_language, report_error, respond
+from bot.tree import PUBLIC_REPLY, before_deadline, member_language, report_error, respond
 
 PAGER_TIMEOUT = 14 * 60  # seconds: inside the 15 minutes an interaction token lives
 PAGER_PREFIX = "eventbot:speakers:"
@@ -326,9 +326,10 @@ class EventCommands(commands.GroupCog, group_name="event",
     @speaker.autocomplete("name")
     async def speaker_name_autocomplete(self, interaction: Interaction, current: str
                                         ) -> list[app_commands.Choice[str]]:
-        try:
-            found = await resolve_event(interaction, interaction.namespace.event)
-        except UserError:
+        try:  # no choices, rather than choices Discord would refuse as late
+            found = await before_deadline(
+                interaction, resolve_event(interaction, interaction.namespace.event))
+        except (UserError, TimeoutError):
             return []
         lang = member_language(interaction)
         return [app_commands.Choice(name=clip(lang._("{name} ({role})", name=p.name,

@@ -60,10 +60,11 @@ from bot.adapters.scheduled_events import (
 from bot.app import EventBot, Interaction
 from bot.catalog import MAX_TITLE
 from bot.command_words import option_name
-from bot.errors import Conflict, InvalidValue, NotAllowed, NotFound, Unavailable
+from bot.errors import Conflict, DatabaseBusy, InvalidValue, NotAllowed, NotFound, Unavailable
 from bot.fetch import MAX_URL_LENGTH, FetchPolicy, check_url
 from bot.flows import importing, registration
 from bot.i18n import N_, NAMES, SHIPPED, OptionName
+from bot.models import Event
 from bot.offload import off_loop
 from bot.registration import MAX_CAPACITY, Status, check_capacity, check_not_archived
 from bot.reminders import minutes_text, parse_minutes
@@ -71,7 +72,7 @@ from bot.render import event_embed, safe
 from bot.render_replies import attendees_upload, deletion_question, promoted_note
 from bot.signals import AttendeeRoleChanged, RemindersChanged
 from bot.times import saved_times_problem
-from bot.tree import OPENS_FORM, defer, member_language, respond
+from bot.tree import OPENS_FORM, before_deadline, defer, member_language, respond
 from bot.when import When, check_zone_name, server_zone, zone_names
 
 log = logging.getLogger(__name__)
@@ -165,8 +166,15 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                           "venue or link", extras=OPENS_FORM)
     @app_commands.describe(event=EVENT_HELP)
     async def edit(self, interaction: Interaction, event: EventOption | None = None) -> None:
-        found = await resolve_event(interaction, event)
-        zone = await self.bot.store.run(self.bot.store.settings.timezone, found.guild_id)
+        async def edited() -> tuple[Event, str]:
+            found = await resolve_event(interaction, event)
+            return found, await self.bot.store.run(self.bot.store.settings.timezone,
+                                                   found.guild_id)
+
+        try:  # a form comes first or not at all: it cannot follow a deferral
+            found, zone = await before_deadline(interaction, edited())
+        except TimeoutError:
+            raise DatabaseBusy() from None
         await interaction.response.send_modal(EditModal(found, zone, self.forms,
                                                         member_language(interaction)))
 

@@ -20,6 +20,7 @@ from bot.flows import events
 from bot.models import Event, EventListing, EventSummary
 from bot.pages_names import comparable
 from bot.render import CHOICE_NAME, clip, without_bidi_controls
+from bot.tree import before_deadline
 from bot.when import server_zone
 
 if TYPE_CHECKING:
@@ -102,9 +103,18 @@ async def event_autocomplete(interaction: Interaction, current: str
                              ) -> list[app_commands.Choice[str]]:
     """Every event of the guild, past and closed included, archived ones only where they
     can be unarchived or deleted, in `/event list`'s order (the next one first); value =
-    the event id."""
+    the event id. None, rather than choices Discord would refuse as late."""
     if interaction.guild_id is None:
         return []
+    try:
+        return await before_deadline(interaction, _event_choices(interaction, current))
+    except TimeoutError:
+        return []
+
+
+async def _event_choices(interaction: Interaction, current: str
+                         ) -> list[app_commands.Choice[str]]:
+    assert interaction.guild_id is not None
     store = interaction.client.store
     needle = comparable(current)
     command = interaction.command.qualified_name if interaction.command else ""

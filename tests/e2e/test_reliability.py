@@ -818,6 +818,43 @@ async def test_a_lock_held_past_the_bots_wait_gets_a_busy_answer_and_changes_not
     assert world.query("SELECT user_id FROM rsvps WHERE event_id = ?", (event_id,)) == []
 
 
+async def test_answers_that_cannot_be_deferred_come_in_time_behind_a_waiting_write(world):
+    """Another process holds the write lock and one of the bot's writes waits for it on the
+    database thread. Autocomplete's choices and a form cannot follow a deferral: they come
+    within Discord's 3 s (no choices; the form's refusal as busy) instead of after the
+    write's 10 s wait, when Discord would refuse them (10062)."""
+    fake = world.fake
+    event_id = await world.import_event("Queued Behind A Write", 5)
+    member = world.member("typing member")
+    holder = write_lock_taken(world)
+    try:
+        waiting = asyncio.create_task(fake.slash(
+            world.guild, world.moderator, "manage capacity", event=str(event_id), seats=6,
+            timeout=20))
+        await asyncio.sleep(0.5)  # its write is queued on the database thread
+        started = time.monotonic()
+        choices = await fake.autocomplete(world.guild, member, "rsvp join", focused="event",
+                                          event="Queued")
+        assert choices == [] and time.monotonic() - started < 3
+        for typed in ("Q", "Que"):  # a member typing on: each answered in time
+            await fake.autocomplete(world.guild, member, "event speaker", focused="name",
+                                    event=str(event_id), name=typed)
+        form = await fake.slash(world.guild, world.moderator, "manage edit",
+                                event=str(event_id))
+        assert (form.modal, form.ephemeral) == (None, True)
+        assert form.content == "⚠️ The database is busy right now; try again in a moment."
+        assert not waiting.done()
+    finally:
+        holder.execute("COMMIT")
+        holder.close()
+    await waiting
+    choices = await fake.autocomplete(world.guild, member, "rsvp join", focused="event",
+                                      event="Queued")
+    assert [c["value"] for c in choices] == [str(event_id)]
+    form = await fake.slash(world.guild, world.moderator, "manage edit", event=str(event_id))
+    assert form.modal is not None
+
+
 async def test_a_schema_v1_database_opens_with_the_current_bot_without_loss(tmp_path):
     """A database made by the first schema (MIGRATIONS[0], user_version 1), holding a row in
     every table, opened by today's Store and then served by today's bot: every v1 row is
