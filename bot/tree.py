@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 USER_ERRORS = (UserError,)
+# A command as the member's client knows it, which the bot no longer has (or not with
+# those options): the commands changed since the client loaded them.
+STALE_COMMAND = (app_commands.CommandNotFound, app_commands.CommandSignatureMismatch)
 # Discord's error codes for an interaction it no longer takes answers to: the first
 # response came after its 3 s, or a follow-up after its token's 15 minutes.
 FORGOTTEN = (10062, 50027)  # Unknown interaction, Invalid webhook token
@@ -200,6 +203,9 @@ def error_message(error: BaseException, lang: Language) -> str | None:
         error = error.__cause__ or error
     if isinstance(error, USER_ERRORS):
         return _sentence(error.text, lang)
+    if isinstance(error, STALE_COMMAND):
+        return lang._("This command has changed since your Discord app loaded it: reload "
+                      "Discord (Ctrl+R, or restart the app) and try again.")
     if isinstance(error, app_commands.NoPrivateMessage):
         return lang._("This command only works inside a server.")
     if isinstance(error, app_commands.MissingPermissions):
@@ -229,6 +235,9 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
     except Exception:  # an unreadable interaction: its locale cannot be trusted either
         lang = language()
     message = error_message(error, lang)
+    if isinstance(error, STALE_COMMAND):  # the member's client, or the bot's last sync
+        log.warning("interaction %s names a command this bot does not have as sent: %s",
+                    getattr(interaction, "id", "?"), error)
     if message is None:
         log.error("unexpected error in %s (user %s, guild %s)", _command_of(interaction),
                   getattr(getattr(interaction, "user", None), "id", None),

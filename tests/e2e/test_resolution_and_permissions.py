@@ -271,6 +271,32 @@ def junk(payload: dict) -> None:
                    guild={"id": "not a number"}, extra={"deep": [{}] * 3})
 
 
+def renamed_subcommand(payload: dict) -> None:
+    payload["data"]["options"][0]["name"] = "joinx"
+
+
+def renamed_command(payload: dict) -> None:
+    payload["data"]["name"] = "rsvp-old"
+
+
+@pytest.mark.parametrize("mutate", [renamed_subcommand, renamed_command])
+async def test_a_command_the_members_client_knows_from_before_says_to_reload(world, fake,
+                                                                              mutate):
+    """A client that loaded the commands before they changed (a sync since) sends names
+    the bot no longer has: the member is told to reload Discord, privately, and the
+    log has a warning, not an error's traceback."""
+    event_id = await world.import_event(f"Stale Forum {mutate.__name__}", capacity=5)
+    since = len(world.bot.output())
+    reply = await fake.slash(world.guild, world.member(), "rsvp join", event=str(event_id),
+                             mutate=mutate)
+    assert reply.ephemeral and reply.content == (
+        "⚠️ This command has changed since your Discord app loaded it: reload Discord "
+        "(Ctrl+R, or restart the app) and try again."), reply
+    assert world.query("SELECT count(*) FROM rsvps WHERE event_id = ?", (event_id,)) == [(0,)]
+    log = new_log(world, since)
+    assert "Traceback" not in log and "names a command this bot does not have" in log, log
+
+
 @pytest.mark.parametrize("mutate", [drop_member_roles, user_instead_of_member, junk])
 async def test_a_malformed_interaction_neither_kills_the_bot_nor_goes_unanswered(world, fake,
                                                                                  mutate):
