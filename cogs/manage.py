@@ -7,11 +7,13 @@ on every call, against the member's server-level permissions.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import time
 from typing import Literal
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -68,7 +70,7 @@ from bot.models import Event
 from bot.offload import off_loop
 from bot.registration import MAX_CAPACITY, Status, check_capacity, check_not_archived
 from bot.reminders import minutes_text, parse_minutes
-from bot.render import event_embed, safe
+from bot.render import clip, event_embed, safe
 from bot.render_replies import attendees_upload, deletion_question, promoted_note
 from bot.signals import AttendeeRoleChanged, RemindersChanged
 from bot.times import saved_times_problem
@@ -76,6 +78,20 @@ from bot.tree import OPENS_FORM, before_deadline, defer, member_language, respon
 from bot.when import When, check_zone_name, server_zone, zone_names
 
 log = logging.getLogger(__name__)
+
+
+async def downloaded(page: discord.Attachment, seconds: float) -> bytes:
+    """The uploaded page's bytes, from Discord's file host: a download refused, cut or
+    slower than `seconds` (FETCH_TIMEOUT, as for a web page) is the moderator's to retry."""
+    try:
+        async with asyncio.timeout(seconds):
+            return await page.read()
+    except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+        reason = (f"HTTP {exc.status}" if isinstance(exc, discord.HTTPException)
+                  else "too slow" if isinstance(exc, TimeoutError) else type(exc).__name__)
+        raise Unavailable(N_("I couldn't download {name} from Discord ({reason}); attach it "
+                             "again and try once more."), name=clip(page.filename, 100),
+                          reason=reason) from None
 
 
 @app_commands.guild_only()
@@ -144,7 +160,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
             source = await importing.read_source(
                 url, policy=FetchPolicy.from_settings(self.bot.settings))
         elif page is not None:
-            source = await importing.read_source(page.filename, await page.read())
+            source = await importing.read_source(
+                page.filename, await downloaded(page, self.bot.settings.fetch_timeout))
         importing.check_page(source)
         plan = await importing.prepare(
             self.bot.store, guild_id, source, zone, typed=typed, capacity=capacity,

@@ -99,6 +99,26 @@ async def test_the_lines_skipped_are_listed_in_the_moderators_language(world, fa
     assert done.content.splitlines()[-2:] == listed, done.content
 
 
+def file_gone(payload: dict) -> None:
+    """The attachment's address on Discord's file host answers 404 (the file gone)."""
+    for attachment in payload["data"]["resolved"]["attachments"].values():
+        for key in ("url", "proxy_url"):
+            attachment[key] = attachment[key].split("/attachments/")[0] + (
+                "/attachments/1/gone.txt")
+
+
+async def test_a_page_that_cannot_be_downloaded_says_to_attach_it_again(world, fake):
+    before = world.dump()
+    since = len(world.bot.output())
+    reply = await fake.slash(world.guild, world.moderator, "manage import",
+                             page=page("Vanished *Forum*"), mutate=file_gone)
+    assert reply.ephemeral and reply.content == (
+        "⚠️ I couldn't download announcement.txt from Discord (HTTP 404); attach it again "
+        "and try once more."), reply
+    assert world.dump() == before
+    assert "Traceback" not in world.bot.output()[since:]
+
+
 async def test_cancel_writes_nothing(world, fake):
     before = world.dump()
     preview = await preview_of(world, page=page("Cancelled Forum"))
