@@ -61,7 +61,7 @@ def configure_logging(level: str) -> None:
 
 
 NO_TOKEN = ("DISCORD_TOKEN is not set: copy .env.example to .env and put your bot's token "
-            "there (README: 'Create the Discord application')")
+            "there (README: 'Run it in your server')")
 
 
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
@@ -243,6 +243,8 @@ async def cmd_rsvps(settings: Settings, args: argparse.Namespace) -> int:
     if args.csv:
         sys.stdout.write(attendees_csv(rsvps))
     else:
+        if not rsvps:
+            print(f"no RSVPs yet for event {event_id}")
         for r in rsvps:
             where = r.status.value + (f" #{r.position}" if r.position else "")
             print(f"{r.user_id}\t{where}\t{r.joined_at.isoformat()}\t{r.name}")

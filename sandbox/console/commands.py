@@ -208,7 +208,8 @@ class Console(SlashCommands):
         else:
             joined = ""
         self.persona = name
-        role = "with Manage Events" if world.is_manager(member) else "a member"
+        role = ("with Manage Events and Manage Roles" if world.is_manager(member)
+                else "a member")
         self.say(f"  {name}{joined} now types ({role})")
 
     def locale(self, code: str) -> None:

@@ -380,7 +380,7 @@ async def test_as_a_new_name_joins_the_server_once(console, capsys):
     out = capsys.readouterr().out
     assert "alice joined the server and now types (a member)" in out
     assert "  alice now types (a member)" in out
-    assert "dana joined the server and now types (with Manage Events)" in out
+    assert "dana joined the server and now types (with Manage Events and Manage Roles)" in out
     await console.handle("?member")
     assert capsys.readouterr().out.splitlines() == [
         "  member:you", "  member:moderator  (Event Manager)", "  member:alice",
