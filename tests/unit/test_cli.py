@@ -55,6 +55,8 @@ def test_run_without_a_token_explains_and_prepares_an_empty_database(cli):
     lines = proc.stderr.strip().splitlines()
     assert lines[-1].startswith("eventbot: DISCORD_TOKEN is not set")
     assert ".env" in lines[-1]
+    heading = lines[-1].split("(README: '")[1].split("'")[0]  # the section it points at
+    assert f"\n## {heading}\n" in (ROOT / "README.md").read_text()
     assert len([line for line in lines if line.startswith("eventbot:")]) == 1
     # a new database is one line in the log, not one for each step of the schema's history
     assert sum("creating the database's tables" in line for line in lines) == 1
