@@ -35,11 +35,19 @@ _SENTENCE_END = re.compile(r"(?<=[.!?]) +(?=[\"“‘']?[A-Z])")
 _OFF_RECORD = re.compile(r"\boff[ -]the[ -]record\b", re.I)
 _REGISTRATION = re.compile(r"\b(?:registration|RSVPs?|register)\b", re.I)
 _CLOSED = re.compile(r"\bclosed\b", re.I)
+# Wordings of the registration notice that say so wherever they stand in a sentence ("Due
+# to high demand, registration is closed."), so a lead-in does not hide them.
+_CLOSED_NOTICE = re.compile(
+    r"\bregistration +(?:for +(?:this|the) +\w+ +)?(?:is|has) +(?:now +)?(?:closed|full)\b|"
+    r"\bno +longer +(?:accepting|taking) +(?:registrations?|RSVPs?)\b", re.I)
 _CAPACITY = re.compile(
     r"\b(?:reached|at|over) +(?:\w+ +){0,2}capacity\b|\bis +(?:now +)?full\b|\bsold +out\b", re.I)
 _ACCESS = re.compile(r"\b(?:not +)?(?:open|closed) +to\b|\bby +invitation\b|\binvitation[ -]only\b|"
                      r"\bon +the +record\b|\bbe +(?:live[ -]?streamed|webcast|recorded)\b", re.I)
-_LANGUAGE = (re.compile(r"\b(?:be|is|was|held|conducted|delivered|place) +in +(\w+)"),)
+_LANGUAGE = (re.compile(r"\b(?:be|is|was|held|conducted|delivered|place|and) +in +(\w+)"),)
+# Verbs that say how an event is given: a sentence with one and a language ("It will be
+# held in Chinese, with English interpretation.") is a notice whatever its subject.
+_HELD_IN = (re.compile(r"\b(?:held|conducted|delivered) +in +(\w+)"),)
 # Notes other than "off the record" must be about the event, so summaries and bios that
 # mention "registration" or "open to" are not mistaken for them.
 _NOTICE_START = re.compile(
@@ -175,7 +183,8 @@ def _language(sentence: str, patterns: tuple[re.Pattern[str], ...]) -> str | Non
 def _is_notice(sentence: str) -> bool:
     if len(sentence) > 300:
         return False
-    if _OFF_RECORD.search(sentence):
+    if _OFF_RECORD.search(sentence) or _CLOSED_NOTICE.search(sentence) or _language(
+            sentence, _HELD_IN):
         return True
     if not (_NOTICE_START.match(sentence) or _EVENT.search(sentence)):
         return False
@@ -457,7 +466,8 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
 
     def _english_notice(self, s: str, note: bool) -> None:
         """One notice sentence; `note`: keep it among the access notes if it is one."""
-        closed = bool(_CAPACITY.search(s) or (_REGISTRATION.search(s) and _CLOSED.search(s)))
+        closed = bool(_CAPACITY.search(s) or _CLOSED_NOTICE.search(s)
+                      or (_REGISTRATION.search(s) and _CLOSED.search(s)))
         self.registration_closed = self.registration_closed or closed
         self.off_the_record = self.off_the_record or bool(_OFF_RECORD.search(s))
         self.language = self.language or _language(s, _LANGUAGE)

@@ -297,6 +297,19 @@ def test_a_titled_pages_first_line_is_its_title_whatever_it_reads():
         ("This event has reached capacity.", {"registration_closed": True}),
         ("Registration is required to attend.",
          {"registration_closed": False, "access_notes": ("Registration is required to attend.",)}),
+        # the two notes in one sentence, the language after "and"
+        ("This event will be off the record and in Chinese with simultaneous English "
+         "translation.",
+         {"off_the_record": True, "language": "Chinese", "translation": "English"}),
+        # a language sentence whose subject is "It", after an access note
+        ("This event is not open to media. It will be held in Chinese, with English "
+         "interpretation provided.",
+         {"language": "Chinese", "translation": "English",
+          "access_notes": ("This event is not open to media.",)}),
+        # the registration notice after a lead-in, or without the word "closed"
+        ("Due to high demand, registration is closed.", {"registration_closed": True}),
+        ("We are no longer accepting registrations for this event.",
+         {"registration_closed": True}),
     ],
 )
 def test_access_notes(notice, expected):
