@@ -40,6 +40,9 @@ _STOPWORDS = words(
     "Institute Center Centre Council Foundation Program University Academy Association Forum "
     "Institution School College Committee Commission Ministry Department Agency Office Society "
     "Studies Affairs Relations")
+# Last words of organisations' names that read like people's, "Carnegie China", "Chatham
+# House", "Foreign Policy", which a page may name as the host.
+_ORGANISATION_ENDS = words("House Policy China Europe India Asia Africa America")
 _PARTICLES = words("de del della der den di da das dos du van von bin binti ibn al el la le zu")
 _OPENERS = "([{\"“‘'«（【《「『"
 _CLOSERS = ",;:!?)]}\"”’'».…）】》」』，。、；：！？(（"  # "Zhao（赵通）" ends a name too
@@ -89,7 +92,8 @@ def read_names(text: str) -> list[_Span]:
         nonlocal run, honorific_at
         while run and run[-1][2] != "word":  # a name ends with a word, not an initial
             run.pop()
-        if 2 <= sum(kind != "particle" for *_, kind in run) <= 5:
+        if (2 <= sum(kind != "particle" for *_, kind in run) <= 5
+                and run[-1][1] not in _ORGANISATION_ENDS):
             start = run[0][0] if honorific_at is None else honorific_at
             spans.append(_Span(start, run[-1][0] + len(run[-1][1]), " ".join(w for _, w, _ in run)))
         run, honorific_at = [], None

@@ -596,8 +596,8 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
             heading, text = par[start:end.start()].strip(), raw[cut.end():].strip()
         else:
             return False
-        if not heading or not text:
-            return False
+        if not any(ch.isalpha() for ch in heading) or not text:
+            return False  # "• 9:00 AM: Registration" is an agenda's line, not a takeaway
         self.takeaways.append(Takeaway(heading, text))
         self.intro_over = True
         return True

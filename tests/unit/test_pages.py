@@ -384,6 +384,11 @@ def test_language_words_in_the_summary_are_not_notes():
         ("Experts will discuss the findings of a new report on trade.", {}, None),
         ("The Carnegie Endowment for International Peace will host a discussion with Ann Lee.",
          {"Ann Lee": "speaker"}, None),
+        # organisations whose names read like people's host, and moderate nothing
+        ("Carnegie China will host a discussion with Ann Lee and Bo Chen.",
+         {"Ann Lee": "speaker", "Bo Chen": "speaker"}, None),
+        ("Chatham House will host a discussion with Ann Lee. The discussion will be moderated "
+         "by Mary Major.", {"Ann Lee": "speaker", "Mary Major": "moderator"}, "Mary Major"),
     ],
 )
 def test_roles_from_narration(narration, expected_roles, moderator):
@@ -590,6 +595,14 @@ def test_takeaway_bullet_styles():
     )
     assert page.kind == "recap" and page.skipped == ()
     assert page.description == "The panelists discussed trade."
+
+
+def test_an_agenda_of_times_is_no_takeaways_and_keeps_the_page_an_announcement():
+    agenda = "• 9:00 AM: Registration and coffee\n• 9:30 AM: Opening remarks"
+    page = parse_page(INTRO + agenda + "\n\nAnn Lee will moderate a discussion with Bo Chen.")
+    assert page.takeaways == () and page.kind == "announcement"
+    assert roles(page) == {"Ann Lee": "moderator", "Bo Chen": "speaker"}
+    assert agenda.splitlines()[0] in page.description and page.skipped == ()
 
 
 def test_bullet_without_heading_is_not_a_takeaway():
