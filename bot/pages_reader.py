@@ -115,6 +115,17 @@ _SECTION = re.compile(
     r"(?:(?:key|main|discussion|event|panel|about|the|our|meet|featured) +)*"
     r"(?:highlights?|takeaways?|speakers?|participants?|panelists?|featuring|summary|recap|"
     r"overview|discussants?|moderators?|biographies|bios?|agenda|details) *:?", re.I)
+MAX_PEOPLE = 200  # per page
+MAX_TAKEAWAYS = 100
+# A heading over the people it lists: the role it gives them ("Speakers" gives none of its
+# own, so what the page's prose says of each still counts).
+_ROLE_HEADING = re.compile(
+    r"(?:(?:the|our|event|featured|meet +the) +)?(moderators?|hosts?|chairs?|discussants?|"
+    r"commentators?|respondents?|speakers?|panell?ists?|presenters?|featuring|participants)",
+    re.I)
+_HEADING_ROLES = {"moderator": "moderator", "host": "host", "chair": "chair",
+                  "discussant": "discussant", "commentator": "discussant",
+                  "respondent": "discussant"}
 _BULLET = re.compile(rf"[•▪●◦·‣] *|[-*–—] +|(?:{pages_zh.NUMBERED}|\d{{1,2}}\.(?!\d)) *")
 _TAKEAWAY = re.compile(r"([^:：]{1,120}?)[:：] *(\S.*)")
 _COLON = re.compile(r"[:：]")
@@ -232,6 +243,7 @@ class _PeopleReading:
     order: list[_Entry | None]
     by_word: dict[str, dict[_Entry, None]]
     section_role: str | None
+    people_section: bool
     last_bio: tuple[_Entry, bool] | None
     notes_after_intro: bool
 
@@ -247,10 +259,12 @@ class _PeopleReading:
         if not alone and not _AFFILIATION.match(rest):
             return None
         bio_at = self._bio_index(i, name)
-        if bio_at is None and not (alone and (label or self._find(name))):
+        if bio_at is None and not ((alone and (label or self._find(name)))
+                                   or self.people_section):  # a list of names alone
             return None
         own = label.group(1).lower() if label else None
-        entry = self._person(name, (LABEL_ROLES.get(own, own) if own else None) or None)
+        entry = self._person(name, (LABEL_ROLES.get(own, own) if own else None)
+                             or self.section_role)
         self.intro_over = True
         if bio_at is None:
             return i + 1
@@ -378,7 +392,8 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         self.versions: set[bool] = set()  # has_han of the prose seen: a bilingual page has both
         self.later_version = False  # reading the second language version of the page
         self.repeated_header: set[str] = set()  # header fields the later version repeated
-        self.section_role: str | None = None  # under a "主持人" or "嘉宾" heading
+        self.section_role: str | None = None  # under a "主持人", "嘉宾" or "Moderator" heading
+        self.people_section = False  # under a "Speakers" or "Moderator" heading
 
     def read(self) -> Page:
         i = 0
@@ -434,7 +449,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
             return
         if self.versions and zh not in self.versions:
             self.later_version, self.intro_over, self.header_open = True, False, True
-            self.section_role = None
+            self.section_role, self.people_section = None, False
         self.versions.add(zh)
 
     def _notice(self, par: str) -> bool:
@@ -487,9 +502,14 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         if role:  # "主持人" over the name lines it heads
             self.section_role = pages_zh.role_of(role.group())
             return True
+        english = _ROLE_HEADING.fullmatch(par.rstrip(":： "))
+        if english:  # "Moderator" over the name lines it heads; "Speakers" gives no role
+            self.section_role = _HEADING_ROLES.get(english.group(1).lower().rstrip("s"))
+            self.people_section = True
+            return True
         before_bullet = i + 1 < len(self.paras) and _BULLET.match(self.paras[i + 1])
         if before_bullet or _SECTION.fullmatch(par) or pages_zh.SECTION.fullmatch(read):
-            self.section_role = None
+            self.section_role, self.people_section = None, False
             return True
         return False
 
@@ -629,6 +649,15 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
 
     def _page(self) -> Page:
         entries = [e for e in self.order if e is not None]
+        # A real page names a few dozen people and takeaways; more is a list or a paste
+        # gone wrong, whose rows the import would write and every reader page through.
+        for kept, limit, what in ((entries, MAX_PEOPLE, N_("people")),
+                                  (self.takeaways, MAX_TAKEAWAYS, N_("takeaways"))):
+            if len(kept) > limit:
+                self.skipped.append(Text(N_("{count:,} more {what} after the first {limit:,} "
+                                            "were not kept"), count=len(kept) - limit,
+                                         what=Text(what), limit=limit))
+                del kept[limit:]
         date, time = self.header.get("date_text"), self.header.get("time")
         # A host who leads the discussion ("X will host a discussion with Y") counts as the
         # moderator only if no one is named moderator. A chair never does.

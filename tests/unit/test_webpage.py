@@ -87,6 +87,16 @@ def test_state_and_content_classes_do_not_hide_the_page():
     assert "Jane Doe is a fellow." in html_to_text(html).text
 
 
+def test_speaker_cards_under_a_moderator_heading_give_the_moderator():
+    html = ("<body><h1>Arms Control Talk</h1><p>A talk on arms control.</p>"
+            "<h2>Moderator</h2><div class='speaker'><h4>Jane Doe</h4>"
+            "<p>Jane Doe is a journalist.</p></div><h2>Speakers</h2><div class='speaker'>"
+            "<h4>Ann Lee</h4><p>Ann Lee is a fellow.</p></div></body>")
+    page = parse_page(html_to_text(html).text, titled=True)
+    assert [(p.name, p.role) for p in page.people] == [("Jane Doe", "moderator"),
+                                                      ("Ann Lee", "speaker")]
+
+
 def test_a_pages_headings_between_its_title_and_date_keep_the_date_and_venue():
     """og:title, then a kicker, a differing <h1> and an <h2> subtitle over the date."""
     html = ('<html><head><meta property="og:title" content="Arctic Shipping Forum: Security '
