@@ -28,6 +28,7 @@ is lost: libxml2's limit, and no real page comes near it.
 from __future__ import annotations
 
 import codecs
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -62,12 +63,18 @@ _BLOCK_TAGS = _words(
 _CHROME_WORDS = _words(
     "nav navbar navigation menu menus sidebar related share sharing social cookie cookies "
     "consent gdpr footer breadcrumb breadcrumbs newsletter subscribe subscription signup "
-    "comments advert advertisement ads promo popup modal recommended similar")
+    "comments advert advertisement ads promo popup modal recommended similar onetrust "
+    "cookiebot")
 _CHROME_PAIRS = frozenset((("more", "events"), ("other", "events"), ("upcoming", "events"),
                            ("more", "event"), ("you", "may")))
 # ...unless the element says it is the content, or names a state ("has-sidebar").
 _CONTENT_WORDS = _words("content main article entry post body")
 _STATE_WORDS = _words("has with no without show hide is")
+# A block headed so lists other events and their people, whatever its class.
+_CHROME_HEADING = re.compile(r"(?:related|more|other|upcoming|recent|past|similar|recommended)"
+                             r" +(?:events?|programs?|content|reading)|you +may +also +like",
+                             re.I)
+_HEADINGS = _words("h1 h2 h3 h4 h5 h6")
 _CHROME_ROLES = _words(
     "navigation contentinfo complementary search dialog alertdialog menu menubar")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -302,18 +309,27 @@ def _is_chrome(node: lxml.html.HtmlElement, tag: str, in_content: bool) -> bool:
         return True
     if tag in ("html", "body", "main", "article"):
         return False
-    names = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-    if not names.strip():
-        return False
-    words = _WORD.findall(names.lower()[:500])
-    if any(w in _CONTENT_WORDS for w in words):
-        return False
-    for i, word in enumerate(words):
-        if word in _CHROME_WORDS and not (i and words[i - 1] in _STATE_WORDS):
-            return True
-        if i and (words[i - 1], word) in _CHROME_PAIRS:
-            return True
-    return False
+    first = next(iter(node), None)
+    if first is not None and first.tag in _HEADINGS and _CHROME_HEADING.fullmatch(
+            " ".join("".join(itertools.islice(first.itertext(), 20))[:200].split())):
+        return True
+    names = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()[:500]
+    chrome = content = False
+    for name in names.split():  # "content sidebar-layout": the content, in a layout
+        words = _WORD.findall(name)
+        if any(_chrome_word(words, i) for i in range(len(words))):
+            chrome = True  # "related-content", "cookie-notice__body": chrome all the same
+        elif any(w in _CONTENT_WORDS for w in words):
+            content = True
+    return chrome and not content
+
+
+def _chrome_word(words: list[str], i: int) -> bool:
+    """Whether words[i] of one class name marks chrome ("share", "more-events"), and is
+    not a state's ("has-sidebar")."""
+    if words[i] in _CHROME_WORDS:
+        return not (i and words[i - 1] in _STATE_WORDS)
+    return bool(i) and (words[i - 1], words[i]) in _CHROME_PAIRS
 
 
 class _Walker:

@@ -97,6 +97,25 @@ def test_speaker_cards_under_a_moderator_heading_give_the_moderator():
                                                       ("Ann Lee", "speaker")]
 
 
+@pytest.mark.parametrize("chrome", [
+    "<div class='col-md-4'><h3>Related Events</h3><div class='speaker'><h4>Mark Stone</h4>"
+    "<p>Mark Stone is a fellow.</p></div></div>",
+    "<div class='related-content'><h4>Mark Stone</h4><p>Mark Stone is a fellow.</p></div>",
+    "<div class='cookie-notice__body'>Mark Stone and partners use cookies.</div>",
+    "<div id='onetrust-banner-sdk'>Mark Stone and partners use cookies.</div>",
+])
+def test_chrome_named_by_its_heading_or_beside_a_content_word_is_dropped(chrome):
+    """A sidebar whose heading alone says it lists other events, and class names where a
+    chrome word and a content word meet ("related-content", "cookie-notice__body")."""
+    html = (f"<body>{chrome}<h1>Arms Talk</h1><p>December 15, 2026</p><p>Tong Zhao will "
+            f"moderate a discussion with Li Bin.</p>{chrome}</body>")
+    text = html_to_text(html).text
+    assert "Mark Stone" not in text
+    page = parse_page(text, titled=True)
+    assert page.date_text == "December 15, 2026"
+    assert [p.name for p in page.people] == ["Tong Zhao", "Li Bin"]
+
+
 def test_a_pages_headings_between_its_title_and_date_keep_the_date_and_venue():
     """og:title, then a kicker, a differing <h1> and an <h2> subtitle over the date."""
     html = ('<html><head><meta property="og:title" content="Arctic Shipping Forum: Security '
