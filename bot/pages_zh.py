@@ -24,7 +24,7 @@ _TRADITIONAL = (
     "評评 譯译 話话 語语 說说 説说 請请 談谈 謝谢 進进 長长 閉闭 間间 韓韩 項项 須须 顧顾 "
     "頓顿 題题 額额 鮮鲜 級级 庫库 係系 繫系 們们 僅仅 聲声 於于 兩两 導导 開开 關关 "
     "週周 這这 個个 禮礼 後后 鐘钟 頭头 蘭兰 復复 擬拟 確确 視视 認认 連连 頻频 魯鲁 "
-    "辭辞")
+    "辭辞 無无 沒没 設设 備备")
 _FOLD = str.maketrans({pair[0]: pair[1] for pair in _TRADITIONAL.split()})
 
 
@@ -96,6 +96,9 @@ _LANGUAGE_NAMES = {"中": "Chinese", "汉": "Chinese", "英": "English", "日": 
 _LANG_ALT = "|".join(sorted(_LANGUAGE_NAMES, key=len, reverse=True))
 LANGUAGE = re.compile(rf"(?:以|用|使用)({_LANG_ALT})(?:文|语)(?:进行|举行|开展)")
 TRANSLATION = re.compile(rf"(?:({_LANG_ALT})(?:文|语))?(?:同声|同步|交替)?(?:翻译|传译|口译)")
+# "不提供翻译", "无同声传译", "现场不设英文翻译": the page says there is none.
+NO_TRANSLATION = re.compile(
+    rf"(?:不|无|没有|未)(?:提供|设置|设|配备|配有|安排)?{TRANSLATION.pattern}")
 PAST = re.compile(r"(?:主持|讨论|探讨|分析|介绍|发表|评议|点评|交流|对话|举办|举行|参加|出席|"
                   r"分享)了|已于|于\d{4}年.{0,12}?举行")
 # Narration: "由赵通主持", "赵通将主持", "赵通担任主持人".
@@ -175,9 +178,12 @@ def notice(sentence: str) -> dict | None:
     language = LANGUAGE.search(sentence)
     if language:
         found["language"] = language_of(language.group(1))
-    translation = TRANSLATION.search(sentence)
-    if translation and ("提供" in sentence or "同声" in sentence or "配有" in sentence):
+    offered = NO_TRANSLATION.sub("", sentence)
+    translation = TRANSLATION.search(offered)
+    if translation and ("提供" in offered or "同声" in offered or "配有" in offered):
         found["translation"] = language_of(translation.group(1)) or ""
+    elif len(offered) < len(sentence):
+        found["translation"] = None  # a notice all the same, naming no translation
     if ACCESS.search(sentence) and "registration_closed" not in found:
         found["access"] = True
     return found or None
@@ -321,7 +327,7 @@ class ChineseReading:
         self.registration_closed = self.registration_closed or closed
         self.off_the_record = self.off_the_record or bool(found.get("off_the_record"))
         self.language = self.language or found.get("language")
-        if "translation" in found:
+        if found.get("translation") is not None:
             # "提供同声传译" names no language: it is the other of Chinese and English.
             other = "English" if self.language in (None, "Chinese") else "Chinese"
             self.translation = self.translation or found["translation"] or other

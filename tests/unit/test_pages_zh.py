@@ -11,6 +11,7 @@ from bot.errors import InvalidValue
 from bot.i18n import language
 from bot.pages import MAX_PAGE_BYTES, Page, Person, Takeaway, decode_page, parse_page
 from tests.conftest import ANNOUNCEMENT, SAMPLE_DIR
+from tests.traditional import traditional
 
 PAGES = Path(__file__).parent / "pages"
 ZH_ANNOUNCEMENT = (PAGES / "zh_announcement.txt").read_text(encoding="utf-8")
@@ -271,6 +272,20 @@ def test_chinese_notices(notice, expected):
         assert page.description == INTRO.strip()
         for name, value in expected.items():
             assert getattr(page, name) == value, name
+
+
+@pytest.mark.parametrize(
+    "notice",
+    ["本次活动以中文进行，不提供翻译。", "本次活动以中文进行，不提供同声传译。",
+     "本次活动以中文进行，无翻译。", "本次活动以中文进行，现场没有设置英文同声传译。"],
+)
+def test_a_note_that_there_is_no_translation_names_none(notice):
+    for text in (INTRO + notice, notice + "\n\n" + INTRO, INTRO + traditional(notice)):
+        page = parse_page(text)
+        assert (page.language, page.translation) == ("Chinese", None)
+        assert page.description == INTRO.strip()
+    page = parse_page(INTRO + "不提供翻译。")  # a notice even when it is all the page says
+    assert (page.translation, page.description) == (None, INTRO.strip())
 
 
 def test_summary_sentences_that_mention_translation_are_not_notices():
