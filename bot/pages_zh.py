@@ -24,7 +24,7 @@ _TRADITIONAL = (
     "評评 譯译 話话 語语 說说 説说 請请 談谈 謝谢 進进 長长 閉闭 間间 韓韩 項项 須须 顧顾 "
     "頓顿 題题 額额 鮮鲜 級级 庫库 係系 繫系 們们 僅仅 聲声 於于 兩两 導导 開开 關关 "
     "週周 這这 個个 禮礼 後后 鐘钟 頭头 蘭兰 復复 擬拟 確确 視视 認认 連连 頻频 魯鲁 "
-    "辭辞 無无 沒没 設设 備备")
+    "辭辞 無无 沒没 設设 備备 雙双 採采")
 _FOLD = str.maketrans({pair[0]: pair[1] for pair in _TRADITIONAL.split()})
 
 
@@ -94,8 +94,20 @@ _LANGUAGE_NAMES = {"中": "Chinese", "汉": "Chinese", "英": "English", "日": 
                    "韩": "Korean", "俄": "Russian", "法": "French", "德": "German",
                    "西班牙": "Spanish", "阿拉伯": "Arabic"}
 _LANG_ALT = "|".join(sorted(_LANGUAGE_NAMES, key=len, reverse=True))
-LANGUAGE = re.compile(rf"(?:以|用|使用)({_LANG_ALT})(?:文|语)(?:进行|举行|开展)")
-TRANSLATION = re.compile(rf"(?:({_LANG_ALT})(?:文|语))?(?:同声|同步|交替)?(?:翻译|传译|口译)")
+# "中文", "英语", "中英文", "中英双语", "中文和英文": the event's language is the first named
+# (the page model holds one, as "held in English and Chinese" gives English).
+_SPOKEN = (rf"({_LANG_ALT})(?:{_LANG_ALT})?(?:文|语|双语)"
+           rf"(?:[和与及、](?:{_LANG_ALT})(?:文|语))?")
+_USING = "(?:以|用|使用|采用)"
+# Each with the language as its group: a bare "使用中文" may be about anything, so the event
+# is "conducted in" it, it is used "throughout", or it is the event's "language".
+LANGUAGE = (re.compile(rf"{_USING}{_SPOKEN}(?:进行|举行|开展)"),  # "以中文进行"
+            re.compile(rf"全程{_USING}?{_SPOKEN}"),  # "活动全程使用中文"
+            re.compile(rf"语言[：:为是] *{_SPOKEN}"))  # "会议语言：中文", "工作语言为中英文"
+TRANSLATION = re.compile(
+    rf"(?:({_LANG_ALT})(?:文|语))?(?:(?:同声|同步|交替)?(?:翻译|传译|口译)|同传)")
+# What says a translation is offered, not only talked about: 同传 is always a service.
+OFFERED = re.compile("提供|配有|配备|同声|同传")
 # "不提供翻译", "无同声传译", "现场不设英文翻译": the page says there is none.
 NO_TRANSLATION = re.compile(
     rf"(?:不|无|没有|未)(?:提供|设置|设|配备|配有|安排)?{TRANSLATION.pattern}")
@@ -175,12 +187,12 @@ def notice(sentence: str) -> dict | None:
         found["registration_closed"] = True
     if OFF_RECORD.search(sentence):
         found["off_the_record"] = True
-    language = LANGUAGE.search(sentence)
+    language = next(filter(None, (p.search(sentence) for p in LANGUAGE)), None)
     if language:
         found["language"] = language_of(language.group(1))
     offered = NO_TRANSLATION.sub("", sentence)
     translation = TRANSLATION.search(offered)
-    if translation and ("提供" in offered or "同声" in offered or "配有" in offered):
+    if translation and OFFERED.search(offered):
         found["translation"] = language_of(translation.group(1)) or ""
     elif len(offered) < len(sentence):
         found["translation"] = None  # a notice all the same, naming no translation

@@ -288,6 +288,31 @@ def test_a_note_that_there_is_no_translation_names_none(notice):
     assert (page.translation, page.description) == (None, INTRO.strip())
 
 
+@pytest.mark.parametrize(
+    ("notice", "language", "translation"),
+    [
+        ("活动全程使用中文，现场配有英文同传。", "Chinese", "English"),
+        ("会议语言：中文（提供英文同声传译）", "Chinese", "English"),
+        ("工作语言为英语。", "English", None),
+        ("现场配有英文同传。", None, "English"),
+        # bilingual: the first language named, as "held in English and Chinese" gives English
+        ("本次活动采用中英双语进行。", "Chinese", None),
+        ("本次活动以英文和中文进行。", "English", None),
+    ],
+)
+def test_more_wordings_of_the_language_notes(notice, language, translation):
+    for text in (INTRO + notice, notice + "\n\n" + INTRO, INTRO + traditional(notice)):
+        page = parse_page(text)
+        assert (page.language, page.translation) == (language, translation)
+        assert page.description == INTRO.strip()
+
+
+def test_a_language_used_in_the_summary_is_no_notice():
+    summary = "越来越多的美国学者使用中文发表论文。"
+    page = parse_page(INTRO + summary)
+    assert page.language is None and page.description == INTRO + summary
+
+
 def test_summary_sentences_that_mention_translation_are_not_notices():
     summary = "两国学者在翻译和解读对方文件时常常出现分歧。"
     page = parse_page(INTRO + summary)
