@@ -210,6 +210,22 @@ _TWO_NAMES = re.compile(rf"([{HAN}]{{2,4}})(?:和|与|及)([{HAN}]{{2,4}})")  # 
 _NEW_BIO = re.compile(r"是|现任|现为|系|曾任|担任")  # an unknown name must say who they are
 
 
+# "赵　通": Chinese typography pads a two-character name to the width of three (one space
+# once normalised). No Chinese name has one character, so the two are one name.
+_PADDED_NAME = re.compile(rf"([{HAN}]) ([{HAN}])(?![{HAN}])")
+
+
+def _han_name(text: str) -> tuple[str, int] | None:
+    """The Chinese name opening text, and where it ends: "赵通", "赵　通" (as "赵通")."""
+    han = NAME.match(text)
+    if han and is_name(han.group()):
+        return han.group(), han.end()
+    padded = _PADDED_NAME.match(text)
+    if padded and is_name(name := padded.group(1) + padded.group(2)):
+        return name, padded.end()
+    return None
+
+
 def _items(text: str) -> list[str]:
     """"李彬、樊吉社；段占元，研究员" -> the pieces that may each open with a name."""
     return [item.strip() for item in _ITEMS.split(text[:1000]) if item.strip()]
@@ -223,16 +239,14 @@ class ChineseReading:
     def _zh_name(self, text: str) -> tuple[str, str | None, str] | None:
         """(name, role in brackets, rest) for a name opening text: "赵通", "赵通（Tong Zhao）",
         "Tong Zhao（赵通）", "赵通（主持人）"."""
-        han = NAME.match(text)
-        latin = None
-        if han and is_name(han.group()):
-            name, rest = han.group(), text[han.end():]
-        else:
+        found = _han_name(text)
+        han, latin = found is not None, None
+        if found is None:
             found = self._latin_name_at(text)
             if found is None:
                 return None
-            name, rest = found[0], text[found[1]:]
-            latin, han = name, None
+            latin = found[0]
+        name, rest = found[0], text[found[1]:]
         own = None
         brackets = BRACKETS.match(rest)
         if brackets:
@@ -247,10 +261,21 @@ class ChineseReading:
         return name, own, rest
 
     def _zh_person(self, text: str, role: str | None) -> bool:
+        """The person, or the people, a role line names in one item: "赵通", "赵通（Tong
+        Zhao），研究员", "李彬 樊吉社"."""
         named = self._zh_name(text)
         if named is None or (named[2] and named[2][0] not in " ，,：:"):
             return False
         self._person(named[0], named[1] or role)
+        # A space parts the names of a list as 、 does; after a name, only another Chinese
+        # name is one: "主持人 赵通 卡内基研究员" gives a title, "赵通 教授" a title word.
+        while named[2].startswith(" ") and (han := _han_name(named[2][1:])):
+            following = self._zh_name(named[2][1:])
+            if (following is None or BIO_WORDS.search(fold(han[0]))
+                    or (following[2] and following[2][0] not in " ，,：:")):
+                break
+            named = following
+            self._person(named[0], named[1] or role)
         return True
 
     def _zh_pair(self, text: str, role: str | None) -> bool:

@@ -197,6 +197,36 @@ def test_two_names_joined_by_and():
     assert roles(page) == {"李彬": "speaker", "樊吉社": "speaker", "李和平": "discussant"}
 
 
+@pytest.mark.parametrize(
+    ("lines", "people"),
+    [
+        ("主持人：赵\u3000通\n主讲人：李\u3000彬", {"赵通": "moderator", "李彬": "speaker"}),
+        ("主讲人：李\u3000彬、樊吉社", {"李彬": "speaker", "樊吉社": "speaker"}),
+        ("主持人\n赵\u3000通\n赵通是研究员。", {"赵通": "moderator"}),  # a name line too
+    ],
+)
+def test_a_two_character_name_padded_with_a_full_width_space_is_one_name(lines, people):
+    page = parse_page(INTRO + lines)
+    assert roles(page) == people
+    assert page.description == INTRO.strip()
+
+
+@pytest.mark.parametrize(
+    ("line", "people"),
+    [
+        ("主讲人 李彬 樊吉社", {"李彬": "speaker", "樊吉社": "speaker"}),
+        ("评议人 李\u3000彬 樊吉社 段占元；Jane Doe",
+         {"李彬": "discussant", "樊吉社": "discussant", "段占元": "discussant",
+          "Jane Doe": "discussant"}),
+        # what follows a name after a space is otherwise their title
+        ("主讲人 李彬 所长", {"李彬": "speaker"}),
+        ("主讲人 李彬 清华大学", {"李彬": "speaker"}),
+    ],
+)
+def test_names_a_role_line_parts_with_spaces_are_each_a_person(line, people):
+    assert roles(parse_page(INTRO + line)) == people
+
+
 def test_role_heading_over_name_lines():
     page = parse_page(INTRO + "主持人\n\n赵通\n\n赵通是研究员。\n\n嘉宾\n\n李彬\n\n李彬是教授。")
     assert roles(page) == {"赵通": "moderator", "李彬": "speaker"}
