@@ -24,7 +24,7 @@ _TRADITIONAL = (
     "評评 譯译 話话 語语 說说 説说 請请 談谈 謝谢 進进 長长 閉闭 間间 韓韩 項项 須须 顧顾 "
     "頓顿 題题 額额 鮮鲜 級级 庫库 係系 繫系 們们 僅仅 聲声 於于 兩两 導导 開开 關关 "
     "週周 這这 個个 禮礼 後后 鐘钟 頭头 蘭兰 復复 擬拟 確确 視视 認认 連连 頻频 魯鲁 "
-    "辭辞 無无 沒没 設设 備备 雙双 採采")
+    "辭辞 無无 沒没 設设 備备 雙双 採采 別别 隨随 屆届")
 _FOLD = str.maketrans({pair[0]: pair[1] for pair in _TRADITIONAL.split()})
 
 
@@ -61,7 +61,9 @@ NOT_NAMES = frozenset(re.findall(
     "专家 中国 美国 日本 韩国 朝鲜 俄罗斯 北京 上海 华盛顿 中美 中美关系 我们 他们 本次 本场 此次 "
     # remarks in brackets after a name ("Ada Lovelace（线上）"), and institutions' short names
     "线上 线下 在线 视频 远程 现场 连线 视频连线 待确认 确认中 拟邀 特邀 受邀 女士 先生 博士 美方 "
-    "中方 外方 哈佛 兰德 清华 北大 复旦 卡内基 布鲁金斯"))
+    "中方 外方 哈佛 兰德 清华 北大 复旦 卡内基 布鲁金斯 "
+    # words that open a sentence, some pages with a 、 after them ("此外、赵通将主持")
+    "此外 另外 随后 然后 其后 此后 之后 同时 最后 首先 其次 届时"))
 
 # What says a bracket after a foreign name is a remark, not their Chinese name:
 # "Eve Stone（特邀嘉宾）", "（视频发言）", "（线上参会）".
@@ -113,10 +115,13 @@ NO_TRANSLATION = re.compile(
     rf"(?:不|无|没有|未)(?:提供|设置|设|配备|配有|安排)?{TRANSLATION.pattern}")
 PAST = re.compile(r"(?:主持|讨论|探讨|分析|介绍|发表|评议|点评|交流|对话|举办|举行|参加|出席|"
                   r"分享)了|已于|于\d{4}年.{0,12}?举行")
-# Narration: "由赵通主持", "赵通将主持", "赵通担任主持人".
-NARRATION = re.compile(rf"由([{HAN}]{{2,4}}?)(主持|主讲|演讲|点评|评议)|"
-                       rf"(?:^|(?<=[，。；、 ]))([{HAN}]{{2,4}}?)(?:将|会|也将)?"
-                       rf"(?:担任)?(主持人|主持|主讲|演讲|点评|评议)")
+# Narration: "由赵通主持", "赵通将主持", "赵通担任主持人", and up to four names for one
+# role: "樊吉社、段占元将进行评议", "樊吉社与段占元担任评议人". Groups 1-4 are the names,
+# group 5 the verb; each name is as short as the sentence allows ("李和平" is one name).
+_NARRATED_NAME = rf"([{HAN}]{{2,4}}?)"
+NARRATION = re.compile(rf"(?:由|(?<![^，。；、 ])){_NARRATED_NAME}"
+                       + rf"(?:[、与和及]{_NARRATED_NAME})?" * 3
+                       + r"(?:将|会|也将)?(?:分别)?(?:进行|担任)?(主持人|主持|主讲|演讲|点评|评议)")
 NARRATION_ROLES = {"主持": "moderator", "主持人": "moderator", "主讲": "speaker",
                    "演讲": "speaker", "点评": "discussant", "评议": "discussant"}
 # A bio opens with the name and then says who the person is.
@@ -298,6 +303,8 @@ class ChineseReading:
             word = ROLE_WORD.match(label.group())
             assert word is not None  # ROLE_LINE matched: it starts with a role word
             role = role_of(word.group())
+            # "嘉宾：樊吉社、段占元将进行评议。": the role the line narrates is theirs
+            self._zh_narration(line[label.end():])
             found = False
             for item in _items(line[label.end():]):
                 for segment in _SEGMENTS.split(item):  # names go on until the first title
@@ -372,9 +379,13 @@ class ChineseReading:
             self.access_notes[sentence] = None
 
     def _zh_narration(self, par: str) -> None:
-        """"由赵通主持", "李彬将主讲"."""
+        """"由赵通主持", "李彬将主讲", "樊吉社、段占元将进行评议"."""
         for m in NARRATION.finditer(fold(par)):
-            at = 1 if m.group(1) else 3  # the name's group; its verb's is the next
-            name, word = par[slice(*m.span(at))], m.group(at + 1)
-            if is_name(name):
-                self._person(name, NARRATION_ROLES[word])
+            names = [par[slice(*m.span(n))] for n in range(1, 5) if m.group(n)]
+            # The list is the names next to the verb: "此外、赵通将主持" names 赵通 only,
+            # "中美两国与会专家将进行点评" nobody.
+            while names and not all(is_name(name) and not BIO_WORDS.search(fold(name))
+                                    for name in names):
+                names.pop(0)
+            for name in names:
+                self._person(name, NARRATION_ROLES[m.group(5)])

@@ -227,6 +227,27 @@ def test_names_a_role_line_parts_with_spaces_are_each_a_person(line, people):
     assert roles(parse_page(INTRO + line)) == people
 
 
+@pytest.mark.parametrize(
+    ("text", "people"),
+    [
+        ("樊吉社、段占元将进行评议。", {"樊吉社": "discussant", "段占元": "discussant"}),
+        ("会议由赵通主持，樊吉社与段占元担任评议人。",
+         {"赵通": "moderator", "樊吉社": "discussant", "段占元": "discussant"}),
+        ("李彬将主讲，李和平、樊吉社及段占元将分别进行点评。",  # 和 may be in a name too
+         {"李彬": "speaker", "李和平": "discussant", "樊吉社": "discussant",
+          "段占元": "discussant"}),
+        # a role line that narrates its people's role: the narrated one is theirs
+        ("嘉宾：樊吉社、段占元将进行评议。", {"樊吉社": "discussant", "段占元": "discussant"}),
+        ("此外、樊吉社与段占元将进行评议。", {"樊吉社": "discussant", "段占元": "discussant"}),
+        ("随后，中美两国与会专家将进行点评。", {}),  # no names, though they look like some
+    ],
+)
+def test_several_people_narrated_in_one_role(text, people):
+    for script in (str, traditional):
+        page = parse_page(script(INTRO + text))
+        assert roles(page) == {script(name): role for name, role in people.items()}
+
+
 def test_role_heading_over_name_lines():
     page = parse_page(INTRO + "主持人\n\n赵通\n\n赵通是研究员。\n\n嘉宾\n\n李彬\n\n李彬是教授。")
     assert roles(page) == {"赵通": "moderator", "李彬": "speaker"}
