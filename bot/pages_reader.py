@@ -111,6 +111,13 @@ _KICKER = re.compile(r"(?:(?:upcoming|past|featured|public|private|online|virtua
 _LOCATION = re.compile(
     r"(?:Live|Streaming|Online|Virtual|Webcast)\b.*|"
     r"[A-ZÀ-Þ][\w.’'-]*(?: +[A-ZÀ-Þ][\w.’'-]*){0,2}, +[A-ZÀ-Þ][\w.]*(?: +[A-ZÀ-Þ][\w.]*)?")
+# A date and the venue on one line, parted by a bar or a dot.
+_DATE_AND_PLACE = re.compile(r"(.{6,80}?) +[|•·] +([^|•·]{2,80})")
+# A street address, or a room, in the line under the date: the venue, however long.
+_ADDRESS = re.compile(
+    r"\b\d{1,5}(?:-\d+)? +(?:[A-Z][\w.'’-]* +){1,4}(?:Ave(?:nue)?|St(?:reet)?|Rd|Road|"
+    r"Blvd|Boulevard|Way|Square|Place|Pl|Lane|Ln|Drive|Dr)\b|"
+    r"\b(?:Room|Hall|Auditorium|Building|Hotel|Floor)\b")
 _SECTION = re.compile(
     r"(?:(?:key|main|discussion|event|panel|about|the|our|meet|featured) +)*"
     r"(?:highlights?|takeaways?|speakers?|participants?|panelists?|featuring|summary|recap|"
@@ -517,6 +524,12 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         """Title, date and location lines; a repeated kind of line ends the header."""
         if not _header_line(par):
             return False
+        date_and_place = _DATE_AND_PLACE.fullmatch(par)
+        if (date_and_place and _dated(date_and_place.group(1)) and "date_text" not in self.header
+                and "location" not in self.header and not _timed(date_and_place.group(2))
+                and not _dated(date_and_place.group(2))):  # "Dec 15, 2026 | Washington, DC"
+            self.header["date_text"], self.header["location"] = date_and_place.groups()
+            return True
         if _dated(par):
             field = "date_text"
             earlier = self.header.get(field)
@@ -529,7 +542,8 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
                 return self.later_version
             self.header["time"] = par  # the time on its own line under the date
             return True
-        elif len(par) <= 60 and _LOCATION.fullmatch(par):
+        elif len(par) <= 60 and _LOCATION.fullmatch(par) or (
+                "date_text" in self.header and len(par) <= 120 and _ADDRESS.search(par)):
             field = "location"
         elif ("date_text" in (self.repeated_header if self.later_version else self.header)
               and len(par) <= 30 and not _DIGIT.search(par)):
@@ -554,8 +568,9 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         subtitle): the header goes on to the date and venue under it, and the line
         describes the event."""
         seen = self.repeated_header if self.later_version else self.header
+        line = self.paras[i]  # a sentence too: "A conversation on missile defense."
         return ("title" in seen and "date_text" not in seen and "location" not in seen
-                and _header_line(self.paras[i])
+                and len(line) <= 150 and not _BULLET.match(line)
                 and any(_dated(par) for par in self.paras[i + 1:i + 3]))
 
     def _second_date_line(self, earlier: str, par: str) -> bool | None:

@@ -195,6 +195,31 @@ def test_a_short_line_under_the_date_is_the_location():
     assert page.location is None and page.description.startswith("Share\n\n")
 
 
+@pytest.mark.parametrize(("header", "date", "place"), [
+    # a subtitle sentence between the title and the date
+    ("Arms Control Today\nA conversation on missile defense.\nDecember 15, 2026\n"
+     "Washington, DC", "December 15, 2026", "Washington, DC"),
+    # the date and the venue on one line, or with the time between them
+    ("Arms Control Today\nDecember 15, 2026 | Washington, DC", "December 15, 2026",
+     "Washington, DC"),
+    ("Arms Control Today\nDecember 15, 2026 · 6:00 PM · Hall B", "December 15, 2026 · 6:00 PM",
+     "Hall B"),
+    ("Arms Control Today\nTuesday, December 15, 2026 | 6:00 PM - 8:00 PM EST\nWashington, DC",
+     "Tuesday, December 15, 2026 | 6:00 PM - 8:00 PM EST", "Washington, DC"),
+    # a street address or a room under the date, however long
+    ("Arms Control Today\nDecember 15, 2026\nCarnegie Endowment, 1779 Massachusetts Ave NW, "
+     "Washington, DC", "December 15, 2026",
+     "Carnegie Endowment, 1779 Massachusetts Ave NW, Washington, DC"),
+    ("Arms Control Today\nDecember 15, 2026\nHall B, Example Institute, Washington, DC",
+     "December 15, 2026", "Hall B, Example Institute, Washington, DC"),
+])
+def test_the_date_and_venue_are_found_in_the_headers_other_shapes(header, date, place):
+    page = parse_page(header + "\n\n" + INTRO)
+    assert (page.title, page.date_text, page.location) == ("Arms Control Today", date, place)
+    assert page.description.endswith(INTRO.strip())
+    assert date not in page.description and place not in page.description
+
+
 def test_unplaceable_text_is_reported_with_a_short_snippet():
     tail = "Watch the full video of this event on our channel and subscribe for more updates."
     page = parse_page(HEADER_PAGE + "\n" + tail + "\n\n12:30\n")
