@@ -542,7 +542,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
                 return self.later_version
             self.header["time"] = par  # the time on its own line under the date
             return True
-        elif len(par) <= 60 and _LOCATION.fullmatch(par) or (
+        elif (len(par) <= 60 and _LOCATION.fullmatch(par)) or (
                 "date_text" in self.header and len(par) <= 120 and _ADDRESS.search(par)):
             field = "location"
         elif ("date_text" in (self.repeated_header if self.later_version else self.header)
