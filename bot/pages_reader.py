@@ -151,6 +151,8 @@ _NEW_BIO = re.compile(
     r", +(?:a|an|the) ")
 _CONTINUATION = re.compile(r"(?:He|She|They|His|Her|Their|Prior|Previously|Before|Currently)\b|"
                            r"他|她|此前|此外|目前")
+_PRONOUN_BIO = re.compile(r"(?:He|She|They) +(?:is|was|has|are|were|have|serves|served|"
+                          r"leads|led|works|worked|teaches|taught)\b")
 _AFFILIATION = re.compile(r" *[,(|–—-]")  # "Jane Doe, Senior Fellow" on the name line
 # "Speakers: Name, title; Name, title; Name, title"
 _ROSTER_START = re.compile(
@@ -226,6 +228,16 @@ def _opens_with(par: str, name: str) -> bool:
     return key(lead) == key(name) or (surname and bool(_BIO_VERB.match(rest)))
 
 
+def _about(par: str, name: str) -> bool:
+    """A bio that opens otherwise, under its name line: a sentence naming the person early
+    ("A senior fellow at Acme, Doe focuses on Asia."), or opening with "He is", "She was"."""
+    if not par.endswith((".", "。")) or len(par) < 30 or _BULLET.match(par):
+        return False
+    surname = re.escape(name.split()[-1])
+    return bool(re.search(rf"(?<![\w-]){surname}(?![\w-])", par[:200])
+                or _PRONOUN_BIO.match(par))
+
+
 # --- reading a page --------------------------------------------------------------------
 
 @dataclass(slots=True, eq=False)  # one person: equal only to itself, hashed by identity
@@ -283,7 +295,7 @@ class _PeopleReading:
         for j in (i + 1, i + 2):
             if j >= len(self.paras):
                 return None
-            if _opens_with(self.paras[j], name):
+            if _opens_with(self.paras[j], name) or _about(self.paras[j], name):
                 return j
             if len(self.paras[j]) > 200 or self.paras[j].endswith("."):
                 return None

@@ -582,6 +582,25 @@ def test_bios_that_start_with_the_surname_only():
     assert roles(page) == {"Tong Zhao": "moderator", "Zhang Hongyu": "discussant"}
 
 
+def test_a_bio_under_its_name_line_may_open_otherwise():
+    page = parse_page(
+        INTRO + "Tong Zhao will moderate a discussion with Jane Doe and Bo Chen.\n\n"
+        "Jane Doe\n\nA senior fellow at Acme, Doe focuses on Asia.\n\n"
+        "Tong Zhao\n\nPrior to joining Carnegie, Tong Zhao was a fellow at Harvard.\n\n"
+        "Bo Chen\n\nHe is a professor at Yale and writes on trade.")
+    assert bios(page) == {
+        "Tong Zhao": "Prior to joining Carnegie, Tong Zhao was a fellow at Harvard.",
+        "Jane Doe": "A senior fellow at Acme, Doe focuses on Asia.",
+        "Bo Chen": "He is a professor at Yale and writes on trade."}
+    assert page.skipped == ()
+
+
+def test_a_sentence_under_a_name_line_that_is_not_about_them_is_no_bio():
+    page = parse_page(INTRO + "Tong Zhao will moderate a discussion with Jane Doe.\n\n"
+                      "Jane Doe\n\nThe discussion will be followed by a reception.")
+    assert bios(page) == {"Tong Zhao": "", "Jane Doe": ""}
+
+
 def test_second_speakers_section_is_deduplicated_keeping_the_first_bio():
     page = parse_page(
         ANNOUNCEMENT + "\n\nSpeakers\n\nTong Zhao\n\nTong Zhao is a nuclear policy expert.\n\n"
