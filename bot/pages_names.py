@@ -49,7 +49,7 @@ _CLOSERS = ",;:!?)]}\"”’'».…）】》」』，。、；：！？(（"  # 
 # Words are split at spaces, and also where Han characters meet Latin ones ("Hongyu是").
 _TOKEN = re.compile(rf"[^\s{pages_zh.HAN}]+|[{pages_zh.HAN}]+")
 _INITIALS = re.compile(r"(?:[^\W\d_]\.){1,3}")
-_NAME_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_NAME_WORD = re.compile(r"[^\W\d_]+(?:['’‐–-][^\W\d_]+)*")  # "Ruiz–Gómez" set with a dash
 
 
 @dataclass(slots=True)

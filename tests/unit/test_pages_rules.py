@@ -510,6 +510,9 @@ def test_a_lowercase_particle_inside_a_name_belongs_to_it(particle):
     # particles are not counted: five name words and two particles are still a name
     ("Ana Maria de la Cruz Lopez Garcia spoke.", ["Ana Maria de la Cruz Lopez Garcia"]),
     ("Arctic Energy Transition Policy Review Board met.", []),  # six words: a title, nobody
+    ("Ana Ruiz–Gómez spoke.", ["Ana Ruiz–Gómez"]),  # a compound surname set with an en dash
+    ("Ana Ruiz‐Gómez spoke.", ["Ana Ruiz‐Gómez"]),  # ... or with Unicode's hyphen
+    ("Carnegie China hosted.", []),  # an organisation's name, ending as one does
 ])
 def test_a_name_is_two_to_five_name_words(text, names):
     assert [span.name for span in read_names(text)] == names
