@@ -548,8 +548,9 @@ def test_a_read_only_database_file_in_a_writable_folder_is_refused_in_one_line(
     before = cli.db.read_bytes()
     proc = cli(*command, check_status=2, wrap=without_write_override(tmp_path))
     assert proc.stderr.splitlines() == [
-        f"eventbot: {tmp_path / file} cannot be opened for writing (Permission denied): make "
-        "it and its folder writable, or set DATABASE_PATH to a writable place"], proc.stderr
+        f"eventbot: {tmp_path / file} cannot be opened for writing (it is read-only to the "
+        "bot): make it and its folder writable, or set DATABASE_PATH to a writable place"
+    ], proc.stderr
     assert cli.db.read_bytes() == before
     held.close()
 

@@ -395,16 +395,14 @@ class SqliteStore:
 
 def check_writable(path: Path) -> None:
     """Raise Unavailable if the database file, or its write-ahead log or shared-memory
-    file, exists but cannot be opened for writing: SQLite would open it read-only without a
-    word and fail only at the first write, a member's join."""
+    file, exists but cannot be written: SQLite would open it read-only without a word and
+    fail only at the first write, a member's join. Asked of the kernel (`access`), not by
+    opening the file: closing any descriptor of a file drops every POSIX lock this process
+    holds on it, such as another store's on the same database."""
     for file in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
-        try:
-            os.close(os.open(file, os.O_RDWR))
-        except (FileNotFoundError, IsADirectoryError):  # a folder: SQLite's refusal says so
-            continue
-        except OSError as exc:
-            raise Unavailable(f"{file} cannot be opened for writing ({exc.strerror}): "
-                              f"{WRITABLE}") from None
+        if file.is_file() and not os.access(file, os.W_OK):
+            raise Unavailable(f"{file} cannot be opened for writing (it is read-only to the "
+                              f"bot): {WRITABLE}")
 
 
 WRITABLE = "make it and its folder writable, or set DATABASE_PATH to a writable place"
