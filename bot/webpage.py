@@ -79,7 +79,10 @@ _CHROME_ROLES = _words(
     "navigation contentinfo complementary search dialog alertdialog menu menubar")
 _WORD = re.compile(r"[a-z0-9]+")
 _HTML_SPACE = re.compile(r"[ \t\n\r\f]+")  # HTML collapses these; a non-breaking space stays
-_TITLE_SUFFIX = re.compile(r"^(.+) +(?:[|–—]|-|::|·) +[^|–—]{1,60}$")
+_TITLE_SUFFIX = re.compile(r"^(.+) +([|–—]|-|::|·) +([^|–—]{1,60})$")
+# After a dash, a subtitle rather than a site's name: "Arms Control – Past, Present and
+# Future", "Deterrence - Can It Hold?" (sites' names have no commas or questions).
+_SUBTITLE = re.compile(r"[,?]")
 # "标题｜网站": Chinese titles set the full-width bar without spaces, and also put it after
 # a kicker ("讲座预告｜标题"), so what follows it is dropped only when it names the site:
 # og:site_name, or a name ending as an institution's does.
@@ -260,7 +263,8 @@ def _title(doc: lxml.html.HtmlElement) -> str | None:
             metas[kind] = _clean(meta.get("content") or "")
     title, site = metas.get("og:title"), metas.get("og:site_name")
     if title:
-        if site and title.endswith(site) and len(title) > len(site):
+        if (site and title.endswith(site) and len(title) > len(site)) or (
+                not site and " | " in title):  # "Talk | Carnegie Endowment": a site's name
             title = _without_suffix(title, site)
         return title[:MAX_TITLE]
     for h1 in doc.iter("h1"):
@@ -275,7 +279,7 @@ def _title(doc: lxml.html.HtmlElement) -> str | None:
 
 def _without_suffix(title: str, site: str | None = None) -> str:
     found = _TITLE_SUFFIX.match(title[:MAX_TITLE * 2])
-    if found:
+    if found and (found.group(2) in ("|", "::", "·") or not _SUBTITLE.search(found.group(3))):
         return found.group(1)
     zh = _TITLE_SITE_ZH.match(title[:MAX_TITLE * 2])
     if zh and (zh.group(2) == site or _INSTITUTION_ZH.search(zh.group(2))):

@@ -59,6 +59,12 @@ def test_lists_become_bullets_and_br_a_line_break():
     ("<title>U.S.-China Talks - Polar Policy Institute</title>", "<p>x</p>", "U.S.-China Talks"),
     ("<title>A - B – Site Name</title>", "<p>x</p>", "A - B"),
     ("<title>Only A Title</title>", "<p>x</p>", "Only A Title"),
+    # after a dash, a subtitle is no site's name; a bar always parts one, even in og:title
+    ("<title>Arms Control – Past, Present and Future</title>", "<p>x</p>",
+     "Arms Control – Past, Present and Future"),
+    ("<title>Deterrence - Can It Hold?</title>", "<p>x</p>", "Deterrence - Can It Hold?"),
+    ('<meta property="og:title" content="Arms Control Today | Carnegie Endowment">', "",
+     "Arms Control Today"),
     # the full-width bar: a site's name after it goes, a title after a kicker stays
     ("<title>中美安全关系研讨会｜卡内基国际和平研究院</title>", "<p>x</p>", "中美安全关系研讨会"),
     ('<meta property="og:site_name" content="Carnegie"><title>中美安全关系研讨会 ｜ Carnegie'
