@@ -149,6 +149,9 @@ _NEW_BIO = re.compile(
     r",? +(?:(?:is|was) +(?:a|an|the|also|currently|now|formerly|one)|serves|served|holds|leads|"
     r"led|directs|directed|heads|headed|teaches|taught|works|worked|specializes|focuses)\b|"
     r", +(?:a|an|the) ")
+# ...unless what it says is that they are the event's contact, not one of its people.
+_CONTACT = re.compile(r",? +(?:is|serves +as) +(?:the|our|this +event's) +(?:\w+ +){0,2}?"
+                      r"(?:contact|coordinator|organi[sz]er|point +of +contact)\b", re.I)
 _CONTINUATION = re.compile(r"(?:He|She|They|His|Her|Their|Prior|Previously|Before|Currently)\b|"
                            r"他|她|此前|此外|目前")
 _PRONOUN_BIO = re.compile(r"(?:He|She|They) +(?:is|was|has|are|were|have|serves|served|"
@@ -309,7 +312,7 @@ class _PeopleReading:
         entry = self._find(lead)
         if entry is None:
             if (" " not in lead or not (self.people or self.notes_after_intro)
-                    or not _NEW_BIO.match(rest)):
+                    or not _NEW_BIO.match(rest) or _CONTACT.match(rest)):
                 return False
             entry = self._person(lead)
         self._give_bio(entry, self.raw[i], last)

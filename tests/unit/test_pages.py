@@ -595,6 +595,14 @@ def test_a_bio_under_its_name_line_may_open_otherwise():
     assert page.skipped == ()
 
 
+@pytest.mark.parametrize("contact", ["Jane Roe is the press contact for this event.",
+                                     "Jane Roe is the event coordinator.",
+                                     "Jane Roe serves as our media point of contact."])
+def test_the_events_contact_is_not_one_of_its_people(contact):
+    page = parse_page(INTRO + "Tong Zhao will moderate a discussion with Li Bin.\n\n" + contact)
+    assert roles(page) == {"Tong Zhao": "moderator", "Li Bin": "speaker"}
+
+
 def test_a_sentence_under_a_name_line_that_is_not_about_them_is_no_bio():
     page = parse_page(INTRO + "Tong Zhao will moderate a discussion with Jane Doe.\n\n"
                       "Jane Doe\n\nThe discussion will be followed by a reception.")
