@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import ipaddress
@@ -25,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.errors import InvalidValue, ItemRefused
+from bot.errors import EventNotFound, InvalidValue, ItemRefused
 from bot.fetch import FetchPolicy, check_url, fetch_page
 from bot.i18n import N_, Text
 from bot.models import Event, EventDraft
@@ -355,7 +356,8 @@ async def import_page(store: Store, guild_id: int, source: PageSource, *,
         found = await store.run(store.events.imported_event_id, guild_id, source.text,
                                 source.url)
         if found is not None:
-            kept = (await store.run(store.events.get_event, guild_id, found)).title
+            with contextlib.suppress(EventNotFound):  # deleted since: a new event, named anew
+                kept = (await store.summary(guild_id, found)).title
     name = import_title(source, title, kept)
     if facts is None:
         facts = page_facts([source.page], await store.run(store.settings.timezone, guild_id))

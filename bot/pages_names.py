@@ -41,7 +41,8 @@ _STOPWORDS = words(
     "Institution School College Committee Commission Ministry Department Agency Office Society "
     "Studies Affairs Relations")
 # Last words of organisations' names that read like people's, "Carnegie China", "Chatham
-# House", "Foreign Policy", which a page may name as the host.
+# House", "Foreign Policy", which prose names as the host (a name line "Jack House" over
+# his bio is a person: this is for narration only).
 _ORGANISATION_ENDS = words("House Policy China Europe India Asia Africa America")
 _PARTICLES = words("de del della der den di da das dos du van von bin binti ibn al el la le zu")
 _OPENERS = "([{\"“‘'«（【《「『"
@@ -92,8 +93,7 @@ def read_names(text: str) -> list[_Span]:
         nonlocal run, honorific_at
         while run and run[-1][2] != "word":  # a name ends with a word, not an initial
             run.pop()
-        if (2 <= sum(kind != "particle" for *_, kind in run) <= 5
-                and run[-1][1] not in _ORGANISATION_ENDS):
+        if 2 <= sum(kind != "particle" for *_, kind in run) <= 5:
             start = run[0][0] if honorific_at is None else honorific_at
             spans.append(_Span(start, run[-1][0] + len(run[-1][1]), " ".join(w for _, w, _ in run)))
         run, honorific_at = [], None
@@ -328,6 +328,8 @@ def narration(par: str) -> list[tuple[str, str, bool]]:
             before = _BEFORE.search(par[max(0, group[0].start - 60):group[0].start])
             role = before and _verb_role(before.group(1) or before.group(2) or "speak")
         for span in group:
+            if span.name.rsplit(" ", 1)[-1] in _ORGANISATION_ENDS:
+                continue  # "Carnegie China will host a discussion with ..."
             label = LABEL.match(par, span.end)  # "Jane Doe (moderator)" beats the list's role
             own = label.group(1).lower() if label else None
             named = (LABEL_ROLES.get(own, own) if own else None) or role

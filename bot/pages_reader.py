@@ -39,15 +39,18 @@ _CLOSED = re.compile(r"\bclosed\b", re.I)
 # to high demand, registration is closed."), so a lead-in does not hide them.
 _CLOSED_NOTICE = re.compile(
     r"\bregistration +(?:for +(?:this|the) +\w+ +)?(?:is|has) +(?:now +)?(?:closed|full)\b|"
-    r"\bno +longer +(?:accepting|taking) +(?:registrations?|RSVPs?)\b", re.I)
+    r"\bno +longer +(?:accepting|taking) +(?:registrations?|RSVPs?)"
+    r"(?= *(?:[.!]|$|for +(?:this|the)\b|at +this\b))", re.I)
 _CAPACITY = re.compile(
     r"\b(?:reached|at|over) +(?:\w+ +){0,2}capacity\b|\bis +(?:now +)?full\b|\bsold +out\b", re.I)
 _ACCESS = re.compile(r"\b(?:not +)?(?:open|closed) +to\b|\bby +invitation\b|\binvitation[ -]only\b|"
                      r"\bon +the +record\b|\bbe +(?:live[ -]?streamed|webcast|recorded)\b", re.I)
-_LANGUAGE = (re.compile(r"\b(?:be|is|was|held|conducted|delivered|place|and) +in +(\w+)"),)
+_LANGUAGE = (re.compile(r"\b(?:be|is|was|held|conducted|delivered|place|record +and) +in +(\w+)"),)
 # Verbs that say how an event is given: a sentence with one and a language ("It will be
 # held in Chinese, with English interpretation.") is a notice whatever its subject.
-_HELD_IN = (re.compile(r"\b(?:held|conducted|delivered) +in +(\w+)"),)
+_HELD_IN = (re.compile(r"\b(?:will +be|is|are) +(?:held|conducted|delivered) +in +"
+                       r"(Chinese|English|Japanese|Spanish|Russian|Arabic|Portuguese|Italian|"
+                       r"French|German|Korean|Mandarin)(?= *(?:[,.;(]|$|with\b|and\b))"),)
 # Notes other than "off the record" must be about the event, so summaries and bios that
 # mention "registration" or "open to" are not mistaken for them.
 _NOTICE_START = re.compile(
@@ -117,7 +120,8 @@ _DATE_AND_PLACE = re.compile(r"(.{6,80}?) +[|•·] +([^|•·]{2,80})")
 _ADDRESS = re.compile(
     r"\b\d{1,5}(?:-\d+)? +(?:[A-Z][\w.'’-]* +){1,4}(?:Ave(?:nue)?|St(?:reet)?|Rd|Road|"
     r"Blvd|Boulevard|Way|Square|Place|Pl|Lane|Ln|Drive|Dr)\b|"
-    r"\b(?:Room|Hall|Auditorium|Building|Hotel|Floor)\b")
+    r"\b(?:Room|Hall|Floor|Suite) +[A-Z0-9][\w-]*\b|"  # "Hall B", "Room 201"
+    r"\b[A-Z][\w’'-]+ +(?:Hall|Auditorium|Building|Hotel|Theat(?:er|re))\b")  # "Carnegie Hall"
 _SECTION = re.compile(
     r"(?:(?:key|main|discussion|event|panel|about|the|our|meet|featured) +)*"
     r"(?:highlights?|takeaways?|speakers?|participants?|panelists?|featuring|summary|recap|"
@@ -130,10 +134,17 @@ _ROLE_HEADING = re.compile(
     r"(?:(?:the|our|event|featured|meet +the) +)?(moderators?|hosts?|chairs?|discussants?|"
     r"commentators?|respondents?|speakers?|panell?ists?|presenters?|featuring|participants)",
     re.I)
+# A line that is only a role, between a card's name and its bio: that person's.
+_ROLE_LABEL = re.compile(r"(moderator|host|chair|discussant|speaker|panelist|presenter)",
+                         re.I)
+# Under a heading of people, a line of a name and an affiliation is a person without a bio:
+# "Tong Zhao, Fellow, Carnegie Endowment" (not "Capitol Hill, where ...").
+_LISTED = re.compile(r" *, +[A-Z]")
 _HEADING_ROLES = {"moderator": "moderator", "host": "host", "chair": "chair",
                   "discussant": "discussant", "commentator": "discussant",
                   "respondent": "discussant"}
 _BULLET = re.compile(rf"[•▪●◦·‣] *|[-*–—] +|(?:{pages_zh.NUMBERED}|\d{{1,2}}\.(?!\d)) *")
+_CLOCK_START = re.compile(r"\d{1,2}[:.]\d\d\b")  # a bullet opening with a time of day
 _TAKEAWAY = re.compile(r"([^:：]{1,120}?)[:：] *(\S.*)")
 _COLON = re.compile(r"[:：]")
 _DIGIT = re.compile(r"\d")
@@ -265,6 +276,8 @@ class _PeopleReading:
     order: list[_Entry | None]
     by_word: dict[str, dict[_Entry, None]]
     section_role: str | None
+    heading_role: str | None
+    heading_once: bool
     people_section: bool
     last_bio: tuple[_Entry, bool] | None
     notes_after_intro: bool
@@ -282,11 +295,16 @@ class _PeopleReading:
             return None
         bio_at = self._bio_index(i, name)
         if bio_at is None and not ((alone and (label or self._find(name)))
-                                   or self.people_section):  # a list of names alone
+                                   or (self.people_section and _LISTED.match(rest))):
             return None
         own = label.group(1).lower() if label else None
-        entry = self._person(name, (LABEL_ROLES.get(own, own) if own else None)
-                             or self.section_role)
+        between = _ROLE_LABEL.fullmatch(self.paras[i + 1]) if bio_at == i + 2 else None
+        if between:  # a card's "Moderator" line between the name and the bio
+            own = between.group(1).lower()
+        role = (LABEL_ROLES.get(own, own) if own else None) or self.heading_role
+        if self.heading_once:  # "Moderator" heads one person, "Moderators" all of a list
+            self.heading_role, self.heading_once = None, False
+        entry = self._person(name, role)
         self.intro_over = True
         if bio_at is None:
             return i + 1
@@ -298,7 +316,7 @@ class _PeopleReading:
         for j in (i + 1, i + 2):
             if j >= len(self.paras):
                 return None
-            if _opens_with(self.paras[j], name) or _about(self.paras[j], name):
+            if _opens_with(self.paras[j], name) or (j == i + 1 and _about(self.paras[j], name)):
                 return j
             if len(self.paras[j]) > 200 or self.paras[j].endswith("."):
                 return None
@@ -414,8 +432,12 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         self.versions: set[bool] = set()  # has_han of the prose seen: a bilingual page has both
         self.later_version = False  # reading the second language version of the page
         self.repeated_header: set[str] = set()  # header fields the later version repeated
-        self.section_role: str | None = None  # under a "主持人", "嘉宾" or "Moderator" heading
-        self.people_section = False  # under a "Speakers" or "Moderator" heading
+        self.section_role: str | None = None  # under a "主持人" or "嘉宾" heading
+        # Under an English heading of people ("Speakers", "Moderator") until a line that
+        # is none of them: the role it gives, and whether to its first person only.
+        self.people_section = False
+        self.heading_role: str | None = None
+        self.heading_once = False
 
     def read(self) -> Page:
         i = 0
@@ -441,6 +463,8 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
             self.header_open = False
             return after
         self._version(True if zh else False if _LATIN.search(par) else None)
+        if not (last and _CONTINUATION.match(par)):  # a line that is none of its people
+            self._end_people_section()
         if (self._notice(par) or self._heading(i) or (zh and self._zh_field(par))
                 or self._field(par) or (self.header_open and self._header(par))):
             return i + 1
@@ -464,6 +488,9 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
                 self._zh_narration(par)
         return i + 1
 
+    def _end_people_section(self) -> None:
+        self.people_section, self.heading_role, self.heading_once = False, None, False
+
     def _version(self, zh: bool | None) -> None:
         """A bilingual page repeats itself in the other language: its prose describes again.
         (A line of digits, such as a time, is in neither language.)"""
@@ -471,7 +498,8 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
             return
         if self.versions and zh not in self.versions:
             self.later_version, self.intro_over, self.header_open = True, False, True
-            self.section_role, self.people_section = None, False
+            self.section_role = None
+            self._end_people_section()
         self.versions.add(zh)
 
     def _notice(self, par: str) -> bool:
@@ -526,12 +554,18 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
             return True
         english = _ROLE_HEADING.fullmatch(par.rstrip(":： "))
         if english:  # "Moderator" over the name lines it heads; "Speakers" gives no role
-            self.section_role = _HEADING_ROLES.get(english.group(1).lower().rstrip("s"))
+            word = english.group(1).lower()
+            given, once = _HEADING_ROLES.get(word.rstrip("s")), word == word.rstrip("s")
+            above = read_names(self.paras[i - 1]) if i and given and once else []
+            if above and above[0].start == 0 and above[0].end == len(self.paras[i - 1]):
+                self._person(above[0].name, given)  # under a card's name: that person's role
+                return True
             self.people_section = True
+            self.heading_role, self.heading_once = given, once
             return True
         before_bullet = i + 1 < len(self.paras) and _BULLET.match(self.paras[i + 1])
         if before_bullet or _SECTION.fullmatch(par) or pages_zh.SECTION.fullmatch(read):
-            self.section_role, self.people_section = None, False
+            self.section_role = None
             return True
         return False
 
@@ -540,9 +574,11 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         if not _header_line(par):
             return False
         date_and_place = _DATE_AND_PLACE.fullmatch(par)
+        place = date_and_place.group(2) if date_and_place else ""
         if (date_and_place and _dated(date_and_place.group(1)) and "date_text" not in self.header
-                and "location" not in self.header and not _timed(date_and_place.group(2))
-                and not _dated(date_and_place.group(2))):  # "Dec 15, 2026 | Washington, DC"
+                and "location" not in self.header and not _dated(place)
+                and (_LOCATION.fullmatch(place) or _ADDRESS.search(place))):
+            # "Dec 15, 2026 | Washington, DC"; not "| Europe Program", "· 5 min read"
             self.header["date_text"], self.header["location"] = date_and_place.groups()
             return True
         if _dated(par):
@@ -646,7 +682,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
             heading, text = par[start:end.start()].strip(), raw[cut.end():].strip()
         else:
             return False
-        if not any(ch.isalpha() for ch in heading) or not text:
+        if not heading or not text or _CLOCK_START.match(par, start):
             return False  # "• 9:00 AM: Registration" is an agenda's line, not a takeaway
         self.takeaways.append(Takeaway(heading, text))
         self.intro_over = True
@@ -681,12 +717,13 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         entries = [e for e in self.order if e is not None]
         # A real page names a few dozen people and takeaways; more is a list or a paste
         # gone wrong, whose rows the import would write and every reader page through.
-        for kept, limit, what in ((entries, MAX_PEOPLE, N_("people")),
-                                  (self.takeaways, MAX_TAKEAWAYS, N_("takeaways"))):
+        for kept, limit, message in (
+                (entries, MAX_PEOPLE, N_("{count:,} more people after the first {limit:,} were "
+                                         "not kept")),
+                (self.takeaways, MAX_TAKEAWAYS, N_("{count:,} more takeaways after the first "
+                                                   "{limit:,} were not kept"))):
             if len(kept) > limit:
-                self.skipped.append(Text(N_("{count:,} more {what} after the first {limit:,} "
-                                            "were not kept"), count=len(kept) - limit,
-                                         what=Text(what), limit=limit))
+                self.skipped.append(Text(message, count=len(kept) - limit, limit=limit))
                 del kept[limit:]
         date, time = self.header.get("date_text"), self.header.get("time")
         # A host who leads the discussion ("X will host a discussion with Y") counts as the

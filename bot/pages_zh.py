@@ -24,7 +24,7 @@ _TRADITIONAL = (
     "評评 譯译 話话 語语 說说 説说 請请 談谈 謝谢 進进 長长 閉闭 間间 韓韩 項项 須须 顧顾 "
     "頓顿 題题 額额 鮮鲜 級级 庫库 係系 繫系 們们 僅仅 聲声 於于 兩两 導导 開开 關关 "
     "週周 這这 個个 禮礼 後后 鐘钟 頭头 蘭兰 復复 擬拟 確确 視视 認认 連连 頻频 魯鲁 "
-    "辭辞 無无 沒没 設设 備备 雙双 採采 別别 隨随 屆届")
+    "辭辞 無无 沒没 設设 備备 雙双 採采 別别 隨随 屆届 獲获 獎奖 簽签 組组 問问")
 _FOLD = str.maketrans({pair[0]: pair[1] for pair in _TRADITIONAL.split()})
 
 
@@ -63,7 +63,13 @@ NOT_NAMES = frozenset(re.findall(
     "线上 线下 在线 视频 远程 现场 连线 视频连线 待确认 确认中 拟邀 特邀 受邀 女士 先生 博士 美方 "
     "中方 外方 哈佛 兰德 清华 北大 复旦 卡内基 布鲁金斯 "
     # words that open a sentence, some pages with a 、 after them ("此外、赵通将主持")
-    "此外 另外 随后 然后 其后 此后 之后 同时 最后 首先 其次 届时"))
+    "此外 另外 随后 然后 其后 此后 之后 同时 最后 首先 其次 届时 "
+    # an agenda's items, which pages pad as names are ("致　辞", "茶　歇")
+    "致辞 茶歇 签到 午餐 晚宴 开幕 闭幕 提问 问答 合影 讨论 休息"))
+# Words a narrated subject may hold that no person's name does: a group ("与会代表",
+# "各位嘉宾", "获奖者"), or a time ("周三下午将进行演讲", "本周四").
+_NOT_A_PERSON = re.compile(r"代表|嘉宾|学员|获奖|组长|各位|与会|全体|双方|[上下]午|晚上|星期|"
+                           r"礼拜|^[本下上]?周[一二三四五六日天]$")
 
 # What says a bracket after a foreign name is a remark, not their Chinese name:
 # "Eve Stone（特邀嘉宾）", "（视频发言）", "（线上参会）".
@@ -175,7 +181,8 @@ def role_of(word: str) -> str | None:
 def is_name(text: str) -> bool:
     """Two to four Han characters that are not a common word or an institution ("清华大学")."""
     word = fold(text)
-    return bool(NAME.fullmatch(text)) and word not in NOT_NAMES and not _INSTITUTION.fullmatch(word)
+    return (bool(NAME.fullmatch(text)) and word not in NOT_NAMES
+            and not _INSTITUTION.fullmatch(word) and not _NOT_A_PERSON.search(word))
 
 
 def language_of(chars: str | None) -> str | None:

@@ -82,10 +82,12 @@ def defer_in(interaction: discord.Interaction) -> float:
 
 
 async def before_deadline(interaction: discord.Interaction, work: Awaitable[T]) -> T:
-    """`work`, given up with TimeoutError once the interaction is DEFER_AFTER seconds old:
-    for a first response that cannot follow a deferral (autocomplete's choices, a form),
-    which comes within Discord's 3 s or not at all. A read queued behind a write that
-    waits for another process's lock would otherwise answer a dozen seconds late."""
+    """`work`, given up with TimeoutError when a deferral's timer would fire (`defer_in`:
+    DEFER_AFTER seconds after Discord made the interaction, SOONEST_DEFER from now at the
+    soonest, against a clock ahead of Discord's): for a first response that cannot follow
+    a deferral (autocomplete's choices, a form), which comes within Discord's 3 s or not at
+    all. A read queued behind a write that waits for another process's lock would otherwise
+    answer a dozen seconds late."""
     async with asyncio.timeout(defer_in(interaction)):
         return await work
 

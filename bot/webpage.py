@@ -71,9 +71,9 @@ _CHROME_PAIRS = frozenset((("more", "events"), ("other", "events"), ("upcoming",
 _CONTENT_WORDS = _words("content main article entry post body")
 _STATE_WORDS = _words("has with no without show hide is")
 # A block headed so lists other events and their people, whatever its class.
-_CHROME_HEADING = re.compile(r"(?:related|more|other|upcoming|recent|past|similar|recommended)"
-                             r" +(?:events?|programs?|content|reading)|you +may +also +like",
-                             re.I)
+# ("Upcoming Event" or "Past Event" over an event's own title is a kicker, not a list.)
+_CHROME_HEADING = re.compile(r"(?:related|more|other|similar|recommended) +(?:events|programs|"
+                             r"content|reading)|you +may +also +like", re.I)
 _HEADINGS = _words("h1 h2 h3 h4 h5 h6")
 _CHROME_ROLES = _words(
     "navigation contentinfo complementary search dialog alertdialog menu menubar")
@@ -263,8 +263,7 @@ def _title(doc: lxml.html.HtmlElement) -> str | None:
             metas[kind] = _clean(meta.get("content") or "")
     title, site = metas.get("og:title"), metas.get("og:site_name")
     if title:
-        if (site and title.endswith(site) and len(title) > len(site)) or (
-                not site and " | " in title):  # "Talk | Carnegie Endowment": a site's name
+        if site and title.endswith(site) and len(title) > len(site):
             title = _without_suffix(title, site)
         return title[:MAX_TITLE]
     for h1 in doc.iter("h1"):
@@ -314,17 +313,23 @@ def _is_chrome(node: lxml.html.HtmlElement, tag: str, in_content: bool) -> bool:
     if tag in ("html", "body", "main", "article"):
         return False
     first = next(iter(node), None)
-    if first is not None and first.tag in _HEADINGS and _CHROME_HEADING.fullmatch(
-            " ".join("".join(itertools.islice(first.itertext(), 20))[:200].split())):
-        return True
+    if (first is not None and first.tag in _HEADINGS and _CHROME_HEADING.fullmatch(
+            " ".join("".join(itertools.islice(first.itertext(), 20))[:200].split()))
+            and not any(el.tag == "h1" for el in itertools.islice(node.iter(), 2_000))):
+        return True  # (never the block with the page's title, looked for in a bounded walk)
     names = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()[:500]
     chrome = content = False
     for name in names.split():  # "content sidebar-layout": the content, in a layout
+        # Within one name the first telling word decides: "related-content" and
+        # "cookie-notice__body" are chrome, "content-sidebar-wrap" the content.
         words = _WORD.findall(name)
-        if any(_chrome_word(words, i) for i in range(len(words))):
-            chrome = True  # "related-content", "cookie-notice__body": chrome all the same
-        elif any(w in _CONTENT_WORDS for w in words):
-            content = True
+        for i, word in enumerate(words):
+            if _chrome_word(words, i):
+                chrome = True
+                break
+            if word in _CONTENT_WORDS:
+                content = True
+                break
     return chrome and not content
 
 

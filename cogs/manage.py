@@ -65,7 +65,7 @@ from bot.command_words import option_name
 from bot.errors import Conflict, DatabaseBusy, InvalidValue, NotAllowed, NotFound, Unavailable
 from bot.fetch import MAX_URL_LENGTH, FetchPolicy, check_url
 from bot.flows import importing, registration
-from bot.i18n import N_, NAMES, SHIPPED, OptionName
+from bot.i18n import N_, NAMES, SHIPPED, OptionName, Text
 from bot.models import Event
 from bot.offload import off_loop
 from bot.registration import MAX_CAPACITY, Status, check_capacity, check_not_archived
@@ -87,8 +87,9 @@ async def downloaded(page: discord.Attachment, seconds: float) -> bytes:
         async with asyncio.timeout(seconds):
             return await page.read()
     except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
-        reason = (f"HTTP {exc.status}" if isinstance(exc, discord.HTTPException)
-                  else "too slow" if isinstance(exc, TimeoutError) else type(exc).__name__)
+        reason: str | Text = (f"HTTP {exc.status}" if isinstance(exc, discord.HTTPException)
+                              else Text(N_("too slow")) if isinstance(exc, TimeoutError)
+                              else type(exc).__name__)
         raise Unavailable(N_("I couldn't download {name} from Discord ({reason}); attach it "
                              "again and try once more."), name=clip(page.filename, 100),
                           reason=reason) from None

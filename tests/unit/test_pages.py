@@ -220,6 +220,35 @@ def test_the_date_and_venue_are_found_in_the_headers_other_shapes(header, date, 
     assert date not in page.description and place not in page.description
 
 
+@pytest.mark.parametrize("header", [
+    "Arms Control Today\nMarch 5, 2026 | Europe Program\nWashington, DC",
+    "Arms Control Today\nDec 15, 2026 · 5 min read",
+    "Arms Control Today\nOctober 22, 2026\nBuilding a New Consensus on Development Finance",
+])
+def test_what_follows_a_date_is_the_venue_only_if_it_reads_as_a_place(header):
+    page = parse_page(header + "\n\n" + INTRO)
+    assert page.location in (None, "Washington, DC")
+    assert page.date_text in ("March 5, 2026 | Europe Program", "Dec 15, 2026 · 5 min read",
+                              "October 22, 2026")
+
+
+@pytest.mark.parametrize("sentence", [
+    "The annual summit, held in Atlantic City since 2010, brings together scholars.",
+    "The summit was held in Turkish airspace over the Aegean.",
+    "Talks later conducted in Russian and Ukrainian collapsed in 2022.",
+])
+def test_sentences_about_other_things_are_no_notes(sentence):
+    page = parse_page(INTRO + sentence)
+    assert page.language is None and not page.registration_closed
+    assert page.description.endswith(sentence)
+
+
+def test_rsvps_no_longer_taken_one_way_leave_registration_open():
+    notice = "Registration is open; we are no longer accepting RSVPs by phone, so register online."
+    page = parse_page(INTRO + notice)
+    assert not page.registration_closed and page.access_notes == (notice,)
+
+
 def test_unplaceable_text_is_reported_with_a_short_snippet():
     tail = "Watch the full video of this event on our channel and subscribe for more updates."
     page = parse_page(HEADER_PAGE + "\n" + tail + "\n\n12:30\n")
@@ -514,12 +543,47 @@ def test_a_role_heading_gives_its_role_to_the_people_under_it():
 
 @pytest.mark.parametrize("listing", [
     "Speakers:\nTong Zhao, Fellow, Carnegie Endowment\nLi Bin, Professor, Tsinghua University",
-    "Featured Speakers\n\nTong Zhao\nLi Bin",
+    "Featured Speakers\n\nTong Zhao, Carnegie Endowment\nLi Bin, Tsinghua University",
 ])
 def test_names_listed_under_a_speakers_heading_are_speakers_without_bios(listing):
     page = parse_page(INTRO + listing)
     assert roles(page) == {"Tong Zhao": "speaker", "Li Bin": "speaker"}
     assert bios(page) == {"Tong Zhao": "", "Li Bin": ""} and page.skipped == ()
+
+
+@pytest.mark.parametrize("lines", [
+    "Speakers\n\nJane Doe\n\nJane Doe is a fellow.\n\nRead More\n\nContact Us",
+    "Speakers\n\nGoldman Sachs\nCapitol Hill, where negotiators are divided, will decide.",
+    "Speakers\n\nMichael Kofman\nDara Massicot\n\nAbout the Event\n\n"
+    "This event marks the launch of Massicot's new report on the war.",
+])
+def test_under_a_speakers_heading_only_people_are_people(lines):
+    """A name line without a bio is a person only with an affiliation after a comma, and
+    only until a line that is none of the heading's people; a sentence further down that
+    names someone is not their bio."""
+    page = parse_page(INTRO + lines)
+    assert set(roles(page)) <= {"Jane Doe"}
+    assert all(not bio or bio == "Jane Doe is a fellow." for bio in bios(page).values())
+
+
+def test_a_singular_role_heading_gives_its_role_to_one_person_a_plural_to_a_list():
+    page = parse_page(
+        INTRO + "Moderator\n\nRym Momtaz\n\nRym Momtaz is an editor.\n\nKeynote\n\n"
+        "Kaja Kallas\n\nKaja Kallas is a minister.\n\nSophia Besch\n\nSophia Besch is a "
+        "fellow.\n\nDiscussants\n\nAnn Lee\n\nAnn Lee is a scholar.\n\nBo Chen\n\n"
+        "Bo Chen is a scholar.")
+    assert roles(page) == {"Rym Momtaz": "moderator", "Kaja Kallas": "speaker",
+                           "Sophia Besch": "speaker", "Ann Lee": "discussant",
+                           "Bo Chen": "discussant"}
+
+
+@pytest.mark.parametrize("card", ["Eswar Prasad\nModerator\n",
+                                  "Eswar Prasad\nModerator\nEswar Prasad is an economist.\n"])
+def test_a_role_line_under_a_cards_name_is_that_persons(card):
+    page = parse_page(INTRO + card + "David Wessel\nDavid Wessel is a fellow.\nRobin Brooks\n"
+                      "Robin Brooks is a fellow.")
+    assert roles(page) == {"Eswar Prasad": "moderator", "David Wessel": "speaker",
+                           "Robin Brooks": "speaker"}
 
 
 def test_a_speakers_heading_leaves_the_role_the_prose_gave():
@@ -674,6 +738,12 @@ def test_takeaway_bullet_styles():
     assert page.description == "The panelists discussed trade."
 
 
+def test_takeaways_headed_by_years_or_figures_are_takeaways():
+    page = parse_page("The panel discussed climate targets.\n\nKey Takeaways\n"
+                      "• 2030: Emissions must fall by half.\n• 2%: The NATO target holds.")
+    assert [t.heading for t in page.takeaways] == ["2030", "2%"] and page.kind == "recap"
+
+
 def test_an_agenda_of_times_is_no_takeaways_and_keeps_the_page_an_announcement():
     agenda = "• 9:00 AM: Registration and coffee\n• 9:30 AM: Opening remarks"
     page = parse_page(INTRO + agenda + "\n\nAnn Lee will moderate a discussion with Bo Chen.")
@@ -683,11 +753,12 @@ def test_an_agenda_of_times_is_no_takeaways_and_keeps_the_page_an_announcement()
 
 
 def test_a_page_keeps_its_first_200_people_and_100_takeaways_and_says_so():
-    names = [f"Ann Lee{chr(ord('a') + i % 26)}{chr(ord('a') + i // 26)}" for i in range(260)]
+    names = [f"Ann Lee{chr(ord('a') + i % 26)}{chr(ord('a') + i // 26)}, Fellow"
+             for i in range(260)]
     points = [f"• Point {n}: Said {n}." for n in range(130)]
     page = parse_page(INTRO + "Speakers\n\n" + "\n".join(names) + "\n\nHighlights\n"
                       + "\n".join(points))
-    assert [p.name for p in page.people] == names[:200]
+    assert [p.name + ", Fellow" for p in page.people] == names[:200]
     assert [t.heading for t in page.takeaways] == [f"Point {n}" for n in range(100)]
     assert list(map(str, page.skipped)) == [
         "60 more people after the first 200 were not kept",

@@ -447,3 +447,14 @@ def test_a_remark_in_brackets_after_a_foreign_name_is_no_chinese_name(remark):
 def test_a_remark_of_several_words_after_a_foreign_name_is_no_chinese_name(remark):
     page = parse_page(f"{INTRO}主讲人：Eve Stone（{remark}）")
     assert roles(page) == {"Eve Stone": "speaker"}
+
+
+@pytest.mark.parametrize("text", [
+    "与会代表将进行点评。", "各位嘉宾将进行演讲。", "获奖者将进行演讲。", "周三下午将进行演讲。",
+    "本周四将进行主讲。", "中国代表和美国代表将进行评议。",
+    "主持人\n赵　通\n\n议　程\n致　辞\n茶　歇",  # an agenda padded as names are
+])
+@pytest.mark.parametrize("script", [str, traditional])
+def test_groups_times_and_agenda_items_are_nobody(text, script):
+    people = parse_page(script("中美安全对话\n\n" + text)).people
+    assert [p.name for p in people] in ([], [script("赵通")])

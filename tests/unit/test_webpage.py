@@ -63,8 +63,9 @@ def test_lists_become_bullets_and_br_a_line_break():
     ("<title>Arms Control – Past, Present and Future</title>", "<p>x</p>",
      "Arms Control – Past, Present and Future"),
     ("<title>Deterrence - Can It Hold?</title>", "<p>x</p>", "Deterrence - Can It Hold?"),
-    ('<meta property="og:title" content="Arms Control Today | Carnegie Endowment">', "",
-     "Arms Control Today"),
+    # og:title is the page's own: a bar there may be the title's ("Taiwan | China: ...")
+    ('<meta property="og:title" content="Taiwan | China: Prospects for Talks">', "",
+     "Taiwan | China: Prospects for Talks"),
     # the full-width bar: a site's name after it goes, a title after a kicker stays
     ("<title>中美安全关系研讨会｜卡内基国际和平研究院</title>", "<p>x</p>", "中美安全关系研讨会"),
     ('<meta property="og:site_name" content="Carnegie"><title>中美安全关系研讨会 ｜ Carnegie'
@@ -119,6 +120,23 @@ def test_chrome_named_by_its_heading_or_beside_a_content_word_is_dropped(chrome)
     assert "Mark Stone" not in text
     page = parse_page(text, titled=True)
     assert page.date_text == "December 15, 2026"
+    assert [p.name for p in page.people] == ["Tong Zhao", "Li Bin"]
+
+
+@pytest.mark.parametrize("html", [
+    # a kicker heading over the event's own title, not a list of other events
+    "<body><div class='event-detail'><h3>Upcoming Event</h3><h1>Arms Talk</h1>{rest}</div>"
+    "</body>",
+    "<body><main><section><h2>Past Events</h2><h1>Arms Talk</h1>{rest}</section></main></body>",
+    # a content word first in the class name: the content, whatever follows it
+    "<body><div id='content-sidebar-wrap'><div id='content'><h1>Arms Talk</h1>{rest}</div>"
+    "</div></body>",
+    "<body><div class='post-content-share'><h1>Arms Talk</h1>{rest}</div></body>",
+])
+def test_the_block_with_the_pages_title_is_never_chrome(html):
+    rest = "<p>December 15, 2026</p><p>Tong Zhao will moderate a discussion with Li Bin.</p>"
+    page = parse_page(html_to_text(html.format(rest=rest)).text, titled=True)
+    assert (page.title, page.date_text) == ("Arms Talk", "December 15, 2026")
     assert [p.name for p in page.people] == ["Tong Zhao", "Li Bin"]
 
 

@@ -399,6 +399,7 @@ def check_writable(path: Path) -> None:
     fail only at the first write, a member's join. Asked of the kernel (`access`), not by
     opening the file: closing any descriptor of a file drops every POSIX lock this process
     holds on it, such as another store's on the same database."""
+    path = path.resolve()  # SQLite keeps its -wal and -shm beside a link's target
     for file in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
         if file.is_file() and not os.access(file, os.W_OK):
             raise Unavailable(f"{file} cannot be opened for writing (it is read-only to the "
