@@ -165,8 +165,9 @@ _CONTACT = re.compile(r",? +(?:is|serves +as) +(?:the|our|this +event's) +(?:\w+
                       r"(?:contact|coordinator|organi[sz]er|point +of +contact)\b", re.I)
 _CONTINUATION = re.compile(r"(?:He|She|They|His|Her|Their|Prior|Previously|Before|Currently)\b|"
                            r"他|她|此前|此外|目前")
-_PRONOUN_BIO = re.compile(r"(?:He|She|They) +(?:is|was|has|are|were|have|serves|served|"
-                          r"leads|led|works|worked|teaches|taught)\b")
+_PRONOUN_BIO = re.compile(r"(?:He|She|They) +(?:(?:is|was|are|were) +(?:a|an|the|also|"
+                          r"currently|now|formerly)|has +(?:been|served|worked|led)|serves|"
+                          r"served|leads|led|works|worked|teaches|taught)\b")
 _AFFILIATION = re.compile(r" *[,(|–—-]")  # "Jane Doe, Senior Fellow" on the name line
 # "Speakers: Name, title; Name, title; Name, title"
 _ROSTER_START = re.compile(
@@ -247,9 +248,15 @@ def _about(par: str, name: str) -> bool:
     ("A senior fellow at Acme, Doe focuses on Asia."), or opening with "He is", "She was"."""
     if not par.endswith((".", "。")) or len(par) < 30 or _BULLET.match(par):
         return False
-    surname = re.escape(name.split()[-1])
-    return bool(re.search(rf"(?<![\w-]){surname}(?![\w-])", par[:200])
-                or _PRONOUN_BIO.match(par))
+    head, surname = par[:200], name.split()[-1]
+    at = head.find(surname)
+    while at != -1:  # the surname as a word, then what a bio says next: "Doe focuses on"
+        end = at + len(surname)
+        if (not at or not (head[at - 1].isalnum() or head[at - 1] == "-")) and (
+                _BIO_VERB.match(head, end)):
+            return True
+        at = head.find(surname, end)
+    return bool(_PRONOUN_BIO.match(par))
 
 
 # --- reading a page --------------------------------------------------------------------

@@ -69,6 +69,9 @@ _CHROME_PAIRS = frozenset((("more", "events"), ("other", "events"), ("upcoming",
                            ("more", "event"), ("you", "may")))
 # ...unless the element says it is the content, or names a state ("has-sidebar").
 _CONTENT_WORDS = _words("content main article entry post body")
+# Words that open only chrome's names, whatever content word follows them.
+_ONLY_CHROME = _words("related share sharing social cookie cookies consent gdpr onetrust "
+                      "cookiebot newsletter subscribe breadcrumb breadcrumbs")
 _STATE_WORDS = _words("has with no without show hide is")
 # A block headed so lists other events and their people, whatever its class.
 # ("Upcoming Event" or "Past Event" over an event's own title is a kicker, not a list.)
@@ -314,31 +317,29 @@ def _is_chrome(node: lxml.html.HtmlElement, tag: str, in_content: bool) -> bool:
         return False
     first = next(iter(node), None)
     if (first is not None and first.tag in _HEADINGS and _CHROME_HEADING.fullmatch(
-            " ".join("".join(itertools.islice(first.itertext(), 20))[:200].split()))
-            and not any(el.tag == "h1" for el in itertools.islice(node.iter(), 2_000))):
-        return True  # (never the block with the page's title, looked for in a bounded walk)
+            " ".join("".join(itertools.islice(first.itertext(), 20))[:200].split()))):
+        return not _holds_title(node)
     names = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()[:500]
-    chrome = content = False
-    for name in names.split():  # "content sidebar-layout": the content, in a layout
-        # Within one name the first telling word decides: "related-content" and
-        # "cookie-notice__body" are chrome, "content-sidebar-wrap" the content.
-        words = _WORD.findall(name)
-        for i, word in enumerate(words):
-            if _chrome_word(words, i):
-                chrome = True
-                break
-            if word in _CONTENT_WORDS:
-                content = True
-                break
-    return chrome and not content
+    words = _WORD.findall(names)
+    if any(w in _CONTENT_WORDS for w in words):
+        # "content sidebar-layout", "sidebar-content-wrap": the content, in a layout; but a
+        # name that opens with a word only chrome uses ("related-content",
+        # "cookie-notice__body") is chrome all the same, unless it holds the page's title.
+        opening = {_WORD.match(name) for name in names.split()}
+        return (any(m is not None and m.group() in _ONLY_CHROME for m in opening)
+                and not _holds_title(node))
+    for i, word in enumerate(words):
+        if word in _CHROME_WORDS and not (i and words[i - 1] in _STATE_WORDS):
+            return True
+        if i and (words[i - 1], word) in _CHROME_PAIRS:
+            return True
+    return False
 
 
-def _chrome_word(words: list[str], i: int) -> bool:
-    """Whether words[i] of one class name marks chrome ("share", "more-events"), and is
-    not a state's ("has-sidebar")."""
-    if words[i] in _CHROME_WORDS:
-        return not (i and words[i - 1] in _STATE_WORDS)
-    return bool(i) and (words[i - 1], words[i]) in _CHROME_PAIRS
+def _holds_title(node: lxml.html.HtmlElement) -> bool:
+    """Whether the page's <h1> is in this block, looked for among its first 2,000 elements
+    (a block of chrome is never so large around the title): a bounded walk."""
+    return any(el.tag == "h1" for el in itertools.islice(node.iter(), 2_000))
 
 
 class _Walker:

@@ -667,9 +667,15 @@ def test_the_events_contact_is_not_one_of_its_people(contact):
     assert roles(page) == {"Tong Zhao": "moderator", "Li Bin": "speaker"}
 
 
-def test_a_sentence_under_a_name_line_that_is_not_about_them_is_no_bio():
+@pytest.mark.parametrize("sentence", [
+    "The discussion will be followed by a reception.",
+    "A new book by Doe's colleague Ann Lee will be discussed after the panel.",
+    "The event will open with remarks by Ambassador Doe on the alliance.",
+    "She was unable to attend; the panel went ahead without her.",
+])
+def test_a_sentence_under_a_name_line_that_is_not_about_them_is_no_bio(sentence):
     page = parse_page(INTRO + "Tong Zhao will moderate a discussion with Jane Doe.\n\n"
-                      "Jane Doe\n\nThe discussion will be followed by a reception.")
+                      "Jane Doe\n\n" + sentence)
     assert bios(page) == {"Tong Zhao": "", "Jane Doe": ""}
 
 

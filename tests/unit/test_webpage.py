@@ -132,6 +132,10 @@ def test_chrome_named_by_its_heading_or_beside_a_content_word_is_dropped(chrome)
     "<body><div id='content-sidebar-wrap'><div id='content'><h1>Arms Talk</h1>{rest}</div>"
     "</div></body>",
     "<body><div class='post-content-share'><h1>Arms Talk</h1>{rest}</div></body>",
+    "<body><div class='sidebar-content-wrap'><div class='content'><h1>Arms Talk</h1>{rest}"
+    "</div></div><aside class='sidebar'><p>Subscribe</p></aside></body>",
+    # a name only chrome opens with, around the page's title all the same
+    "<body><div class='related-content-body'><h1>Arms Talk</h1>{rest}</div></body>",
 ])
 def test_the_block_with_the_pages_title_is_never_chrome(html):
     rest = "<p>December 15, 2026</p><p>Tong Zhao will moderate a discussion with Li Bin.</p>"
