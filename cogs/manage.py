@@ -184,13 +184,13 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                           "venue or link", extras=OPENS_FORM)
     @app_commands.describe(event=EVENT_HELP)
     async def edit(self, interaction: Interaction, event: EventOption | None = None) -> None:
-        async def edited() -> tuple[Event, str]:
+        async def event_and_zone() -> tuple[Event, str]:
             found = await resolve_event(interaction, event)
             return found, await self.bot.store.run(self.bot.store.settings.timezone,
                                                    found.guild_id)
 
         try:  # a form comes first or not at all: it cannot follow a deferral
-            found, zone = await before_deadline(interaction, edited())
+            found, zone = await before_deadline(interaction, event_and_zone())
         except TimeoutError:
             raise DatabaseBusy() from None
         await interaction.response.send_modal(EditModal(found, zone, self.forms,
