@@ -328,8 +328,9 @@ def narration(par: str) -> list[tuple[str, str, bool]]:
             before = _BEFORE.search(par[max(0, group[0].start - 60):group[0].start])
             role = before and _verb_role(before.group(1) or before.group(2) or "speak")
         for span in group:
-            if span.name.rsplit(" ", 1)[-1] in _ORGANISATION_ENDS:
-                continue  # "Carnegie China will host a discussion with ..."
+            words_in_name = span.name.split()
+            if len(words_in_name) == 2 and words_in_name[-1] in _ORGANISATION_ENDS:
+                continue  # "Carnegie China will host ..." (not "Karen Elliott House")
             label = LABEL.match(par, span.end)  # "Jane Doe (moderator)" beats the list's role
             own = label.group(1).lower() if label else None
             named = (LABEL_ROLES.get(own, own) if own else None) or role

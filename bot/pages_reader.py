@@ -40,7 +40,8 @@ _CLOSED = re.compile(r"\bclosed\b", re.I)
 _CLOSED_NOTICE = re.compile(
     r"\bregistration +(?:for +(?:this|the) +\w+ +)?(?:is|has) +(?:now +)?(?:closed|full)\b|"
     r"\bno +longer +(?:accepting|taking) +(?:registrations?|RSVPs?)"
-    r"(?= *(?:[.!]|$|for +(?:this|the)\b|at +this\b))", re.I)
+    r"(?= *(?:[.!]|$|at +this\b|for +(?:this|the) +(?:event|discussion|panel|session|"
+    r"conversation|webinar|briefing|seminar|meeting)\b))", re.I)
 _CAPACITY = re.compile(
     r"\b(?:reached|at|over) +(?:\w+ +){0,2}capacity\b|\bis +(?:now +)?full\b|\bsold +out\b", re.I)
 _ACCESS = re.compile(r"\b(?:not +)?(?:open|closed) +to\b|\bby +invitation\b|\binvitation[ -]only\b|"
@@ -50,7 +51,7 @@ _LANGUAGE = (re.compile(r"\b(?:be|is|was|held|conducted|delivered|place|record +
 # held in Chinese, with English interpretation.") is a notice whatever its subject.
 _HELD_IN = (re.compile(r"\b(?:will +be|is|are) +(?:held|conducted|delivered) +in +"
                        r"(Chinese|English|Japanese|Spanish|Russian|Arabic|Portuguese|Italian|"
-                       r"French|German|Korean|Mandarin)(?= *(?:[,.;(]|$|with\b|and\b))"),)
+                       r"French|German|Korean|Mandarin)(?= *(?:[,.;(]|$|with\b))"),)
 # Notes other than "off the record" must be about the event, so summaries and bios that
 # mention "registration" or "open to" are not mistaken for them.
 _NOTICE_START = re.compile(
@@ -121,7 +122,7 @@ _ADDRESS = re.compile(
     r"\b\d{1,5}(?:-\d+)? +(?:[A-Z][\w.'’-]* +){1,4}(?:Ave(?:nue)?|St(?:reet)?|Rd|Road|"
     r"Blvd|Boulevard|Way|Square|Place|Pl|Lane|Ln|Drive|Dr)\b|"
     r"\b(?:Room|Hall|Floor|Suite) +[A-Z0-9][\w-]*\b|"  # "Hall B", "Room 201"
-    r"\b[A-Z][\w’'-]+ +(?:Hall|Auditorium|Building|Hotel|Theat(?:er|re))\b")  # "Carnegie Hall"
+    r"\b[A-Z][\w’'-]+ +(?:Hall|Auditorium|Building|Hotel|Theat(?:er|re))(?= *(?:,|$))")
 _SECTION = re.compile(
     r"(?:(?:key|main|discussion|event|panel|about|the|our|meet|featured) +)*"
     r"(?:highlights?|takeaways?|speakers?|participants?|panelists?|featuring|summary|recap|"
@@ -285,6 +286,7 @@ class _PeopleReading:
     section_role: str | None
     heading_role: str | None
     heading_once: bool
+    intro_over: bool
     people_section: bool
     last_bio: tuple[_Entry, bool] | None
     notes_after_intro: bool
@@ -312,9 +314,11 @@ class _PeopleReading:
         if self.heading_once:  # "Moderator" heads one person, "Moderators" all of a list
             self.heading_role, self.heading_once = None, False
         entry = self._person(name, role)
-        self.intro_over = True
         if bio_at is None:
+            # A list under "Speakers" leaves the prose after it describing the event.
+            self.intro_over = self.intro_over or not self.people_section
             return i + 1
+        self.intro_over = True
         self._give_bio(entry, self.raw[bio_at], None)
         return bio_at + 1
 
@@ -565,8 +569,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
             given, once = _HEADING_ROLES.get(word.rstrip("s")), word == word.rstrip("s")
             above = read_names(self.paras[i - 1]) if i and given and once else []
             if above and above[0].start == 0 and above[0].end == len(self.paras[i - 1]):
-                self._person(above[0].name, given)  # under a card's name: that person's role
-                return True
+                given = None  # under a lone name: a card's label, or a list's next heading?
             self.people_section = True
             self.heading_role, self.heading_once = given, once
             return True
@@ -584,7 +587,8 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         place = date_and_place.group(2) if date_and_place else ""
         if (date_and_place and _dated(date_and_place.group(1)) and "date_text" not in self.header
                 and "location" not in self.header and not _dated(place)
-                and (_LOCATION.fullmatch(place) or _ADDRESS.search(place))):
+                and (_LOCATION.fullmatch(place) or _ADDRESS.search(place))
+                and not read_names(place)):  # "| Kaja Kallas, Sophia Besch", "| Nuclear Policy"
             # "Dec 15, 2026 | Washington, DC"; not "| Europe Program", "· 5 min read"
             self.header["date_text"], self.header["location"] = date_and_place.groups()
             return True

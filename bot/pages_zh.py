@@ -69,7 +69,7 @@ NOT_NAMES = frozenset(re.findall(
 # Words a narrated subject may hold that no person's name does: a group ("与会代表",
 # "各位嘉宾", "获奖者"), or a time ("周三下午将进行演讲", "本周四").
 _NOT_A_PERSON = re.compile(r"代表|嘉宾|学员|获奖|组长|各位|与会|全体|双方|[上下]午|晚上|星期|"
-                           r"礼拜|^[本下上]?周[一二三四五六日天]$")
+                           r"礼拜|^[本下上]?周[一二三四五六日]$")
 
 # What says a bracket after a foreign name is a remark, not their Chinese name:
 # "Eve Stone（特邀嘉宾）", "（视频发言）", "（线上参会）".

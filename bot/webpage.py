@@ -325,9 +325,9 @@ def _is_chrome(node: lxml.html.HtmlElement, tag: str, in_content: bool) -> bool:
         # "content sidebar-layout", "sidebar-content-wrap": the content, in a layout; but a
         # name that opens with a word only chrome uses ("related-content",
         # "cookie-notice__body") is chrome all the same, unless it holds the page's title.
-        opening = {_WORD.match(name) for name in names.split()}
-        return (any(m is not None and m.group() in _ONLY_CHROME for m in opening)
-                and not _holds_title(node))
+        opening = {m.group() for m in map(_WORD.match, names.split()) if m is not None}
+        return (bool(opening & _ONLY_CHROME) and not opening & _CONTENT_WORDS
+                and not _holds_title(node))  # "social-share entry-content": the content
     for i, word in enumerate(words):
         if word in _CHROME_WORDS and not (i and words[i - 1] in _STATE_WORDS):
             return True

@@ -458,3 +458,10 @@ def test_a_remark_of_several_words_after_a_foreign_name_is_no_chinese_name(remar
 def test_groups_times_and_agenda_items_are_nobody(text, script):
     people = parse_page(script("中美安全对话\n\n" + text)).people
     assert [p.name for p in people] in ([], [script("赵通")])
+
+
+@pytest.mark.parametrize("script", [str, traditional])
+def test_a_name_that_reads_like_a_day_of_the_week_colloquially_is_a_name(script):
+    page = parse_page(script("中美安全对话\n\n主持人：周天\n主讲人：李彬"))
+    assert [(p.name, p.role) for p in page.people] == [(script("周天"), "moderator"),
+                                                       (script("李彬"), "speaker")]

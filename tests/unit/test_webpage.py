@@ -144,6 +144,15 @@ def test_the_block_with_the_pages_title_is_never_chrome(html):
     assert [p.name for p in page.people] == ["Tong Zhao", "Li Bin"]
 
 
+def test_a_content_class_beside_a_share_class_keeps_the_content():
+    html = ("<body><h1>Arms Talk</h1><div class='social-share-enabled entry-content'>"
+            "<p>December 15, 2026</p><p>Tong Zhao will moderate a discussion with Li Bin.</p>"
+            "</div></body>")
+    page = parse_page(html_to_text(html).text, titled=True)
+    assert [p.name for p in page.people] == ["Tong Zhao", "Li Bin"]
+
+
+
 def test_a_pages_headings_between_its_title_and_date_keep_the_date_and_venue():
     """og:title, then a kicker, a differing <h1> and an <h2> subtitle over the date."""
     html = ('<html><head><meta property="og:title" content="Arctic Shipping Forum: Security '
