@@ -74,9 +74,11 @@ _ONLY_CHROME = _words("related share sharing social cookie cookies consent gdpr 
                       "cookiebot newsletter subscribe breadcrumb breadcrumbs")
 _STATE_WORDS = _words("has with no without show hide is")
 # A block headed so lists other events and their people, whatever its class.
-# ("Upcoming Event" or "Past Event" over an event's own title is a kicker, not a list.)
-_CHROME_HEADING = re.compile(r"(?:related|more|other|similar|recommended) +(?:events|programs|"
-                             r"content|reading)|you +may +also +like", re.I)
+# ("Upcoming Event" over an event's own title is a kicker, not a list; and a block that
+# holds the page's <h1> is never dropped.)
+_CHROME_HEADING = re.compile(r"(?:related|more|other|similar|recommended|upcoming|recent|past)"
+                             r" +(?:events|programs|content|reading)|you +may +also +like",
+                             re.I)
 _HEADINGS = _words("h1 h2 h3 h4 h5 h6")
 _CHROME_ROLES = _words(
     "navigation contentinfo complementary search dialog alertdialog menu menubar")

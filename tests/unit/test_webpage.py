@@ -108,6 +108,8 @@ def test_speaker_cards_under_a_moderator_heading_give_the_moderator():
     "<div class='col-md-4'><h3>Related Events</h3><div class='speaker'><h4>Mark Stone</h4>"
     "<p>Mark Stone is a fellow.</p></div></div>",
     "<div class='related-content'><h4>Mark Stone</h4><p>Mark Stone is a fellow.</p></div>",
+    "<div class='col-md-4'><h3>Upcoming Events</h3><div class='speaker'><h4>Mark Stone</h4>"
+    "<p>Mark Stone is a fellow.</p></div></div>",
     "<div class='cookie-notice__body'>Mark Stone and partners use cookies.</div>",
     "<div id='onetrust-banner-sdk'>Mark Stone and partners use cookies.</div>",
 ])
