@@ -271,8 +271,9 @@ _LIST_GAP = re.compile(
 _JOINED = re.compile(rf" *{_POSSESSIVE}")
 _MODERATED = re.compile(r",? +(?:in|for) +(?:a|an|the) +moderated +(?:conversation|discussion|"
                         r"dialogue|debate|panel|session)", re.I)
-LABEL = re.compile(r" *(?:, *|\( *|[–—-] *|: *)"
-                    r"(moderator|host|chair|discussant|speaker|panelist|presenter)s?\b *\)?", re.I)
+# The roles a label gives the name beside it ("Jane Doe, moderator", "(Moderator)").
+LABEL_WORDS = r"(moderator|host|chair|discussant|speaker|panelist|presenter)"
+LABEL = re.compile(rf" *(?:, *|\( *|[–—-] *|: *){LABEL_WORDS}s?\b *\)?", re.I)
 LABEL_ROLES = {"panelist": "speaker", "presenter": "speaker"}
 _AFTER_VERB = re.compile(
     _ASIDE + r"(?:, *who)? *(?:(?:will|would|shall|to|also|then|both|each|jointly|later|is|are|"

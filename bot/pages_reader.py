@@ -13,6 +13,7 @@ from bot.page_model import Page, Person, Takeaway
 from bot.pages_names import (
     LABEL,
     LABEL_ROLES,
+    LABEL_WORDS,
     PAIRED,
     key,
     name_keys,
@@ -136,8 +137,7 @@ _ROLE_HEADING = re.compile(
     r"commentators?|respondents?|speakers?|panell?ists?|presenters?|featuring|participants)",
     re.I)
 # A line that is only a role, between a card's name and its bio: that person's.
-_ROLE_LABEL = re.compile(r"(moderator|host|chair|discussant|speaker|panelist|presenter)",
-                         re.I)
+_ROLE_LABEL = re.compile(LABEL_WORDS, re.I)
 # Under a heading of people, a line of a name and an affiliation is a person without a bio:
 # "Tong Zhao, Fellow, Carnegie Endowment" (not "Capitol Hill, where ...").
 _LISTED = re.compile(r" *, +[A-Z]")
