@@ -158,7 +158,7 @@ async def fetch_page(url: str, policy: FetchPolicy,
                          seconds=f"{policy.timeout:g}") from None
     except aiohttp.ClientError as exc:
         raise FetchError(N_("I couldn't fetch the page ({reason})."),
-                         reason=_reason(exc)) from None
+                         reason=failure_reason(exc)) from None
 
 
 def _check_literal_host(url: URL, policy: FetchPolicy) -> None:
@@ -207,8 +207,9 @@ async def _read(url: str, target: URL, response: aiohttp.ClientResponse) -> Fetc
     return Fetched(url, str(target), content_type, response.charset, b"".join(chunks))
 
 
-def _reason(exc: aiohttp.ClientError) -> Text | str:
-    """Why a fetch failed, a phrase translated where it is shown (or the error's type)."""
+def failure_reason(exc: aiohttp.ClientError) -> Text | str:
+    """Why a request failed, a phrase translated where it is shown (or the error's type):
+    a page's fetch, or an upload's download from Discord's file host."""
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
         return Text(N_("no such host"))
     if isinstance(exc, aiohttp.ClientConnectorError):

@@ -63,7 +63,7 @@ from bot.app import EventBot, Interaction
 from bot.catalog import MAX_TITLE
 from bot.command_words import option_name
 from bot.errors import Conflict, DatabaseBusy, InvalidValue, NotAllowed, NotFound, Unavailable
-from bot.fetch import MAX_URL_LENGTH, FetchPolicy, check_url
+from bot.fetch import MAX_URL_LENGTH, FetchPolicy, check_url, failure_reason
 from bot.flows import importing, registration
 from bot.i18n import N_, NAMES, SHIPPED, OptionName, Text
 from bot.models import Event
@@ -89,7 +89,7 @@ async def downloaded(page: discord.Attachment, seconds: float) -> bytes:
     except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
         reason: str | Text = (f"HTTP {exc.status}" if isinstance(exc, discord.HTTPException)
                               else Text(N_("too slow")) if isinstance(exc, TimeoutError)
-                              else type(exc).__name__)
+                              else failure_reason(exc))
         raise Unavailable(N_("I couldn't download {name} from Discord ({reason}); attach it "
                              "again and try once more."), name=clip(page.filename, 100),
                           reason=reason) from None
