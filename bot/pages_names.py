@@ -217,6 +217,16 @@ def key(name: str) -> str:
 
 
 PAIRED = re.compile(r"(.+?) \((.+)\)")  # "赵通 (Tong Zhao)": one person, two scripts
+_INITIAL = re.compile(r"[A-Z]\.?")  # a middle initial: "J." of "William J. Perry"
+
+
+def without_initials(name: str) -> str | None:
+    """"William J. Perry" -> "William Perry"; None for a name with no middle initials.
+    Only initials are dropped: "Mary Ann Smith" may not be "Mary Smith"."""
+    words = name.split()
+    if len(words) < 3 or not all(_INITIAL.fullmatch(word) for word in words[1:-1]):
+        return None
+    return f"{words[0]} {words[-1]}"
 
 
 def name_keys(name: str) -> frozenset[str]:

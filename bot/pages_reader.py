@@ -20,6 +20,7 @@ from bot.pages_names import (
     narration,
     opening,
     read_names,
+    without_initials,
     words,
 )
 from bot.pages_zh import has_han
@@ -399,6 +400,22 @@ class _PeopleReading:
         entry.words |= other.words
         self.order[other.place] = None
 
+    def _join_initialled(self) -> None:
+        """One person for "William Perry" and the page's "William J. Perry" (one entry,
+        the fuller name), when the page names only one such person: "John Smith" beside
+        "John A. Smith" and "John B. Smith" could be either, and stays apart."""
+        initialled: dict[str, list[_Entry]] = {}
+        for entry in self.order:
+            if entry is not None and (short := without_initials(entry.name)):
+                initialled.setdefault(key(short), []).append(entry)
+        for entry in list(self.order):
+            fuller = initialled.get(key(entry.name)) if entry is not None else None
+            if entry is None or fuller is None or len(fuller) != 1 or "(" in entry.name:
+                continue
+            first, other = sorted((entry, fuller[0]), key=lambda e: e.place)
+            self._merge(first, other)
+            first.name = fuller[0].name
+
     def _find(self, name: str) -> _Entry | None:
         """The known person a full name, or an unambiguous lone surname, refers to."""
         if " " in name:
@@ -725,6 +742,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         return True
 
     def _page(self) -> Page:
+        self._join_initialled()
         entries = [e for e in self.order if e is not None]
         # A real page names a few dozen people and takeaways; more is a list or a paste
         # gone wrong, whose rows the import would write and every reader page through.

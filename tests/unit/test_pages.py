@@ -750,6 +750,27 @@ def test_curly_and_straight_apostrophes_name_the_same_person():
     assert page.people[0].bio == "Sean O'Neill is a journalist."
 
 
+@pytest.mark.parametrize(("narrated", "card"), [("William Perry", "William J. Perry"),
+                                                ("William J. Perry", "William Perry"),
+                                                ("William Perry", "William J. R. Perry")])
+def test_a_name_with_and_without_its_middle_initial_is_one_person(narrated, card):
+    page = parse_page(INTRO + f"The discussion will be moderated by {narrated}.\n\n"
+                      f"{card}\n\n{card} is a former secretary of defense.")
+    fuller = max(narrated, card, key=len)
+    assert [(p.name, p.role) for p in page.people] == [(fuller, "moderator")]
+    assert page.people[0].bio == f"{card} is a former secretary of defense."
+
+
+def test_a_name_without_initials_stays_apart_when_two_people_share_it():
+    page = parse_page(INTRO + "The discussion will be moderated by John Smith.\n\n"
+                      "John A. Smith\n\nJohn A. Smith is a historian.\n\n"
+                      "John B. Smith\n\nJohn B. Smith is an economist.\n\n"
+                      "Mary Ann Lee\n\nMary Ann Lee is a diplomat.\n\n"
+                      "Mary Lee\n\nMary Lee is a journalist.")
+    assert [p.name for p in page.people] == [
+        "John Smith", "John A. Smith", "John B. Smith", "Mary Ann Lee", "Mary Lee"]
+
+
 # --- takeaways ----------------------------------------------------------------------------
 
 
