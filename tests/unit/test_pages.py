@@ -195,6 +195,21 @@ def test_a_short_line_under_the_date_is_the_location():
     assert page.location is None and page.description.startswith("Share\n\n")
 
 
+@pytest.mark.parametrize(("header", "title", "place"), [
+    ("December 15, 2026\nArms Control Today\n", "Arms Control Today", None),
+    ("December 15, 2026 | 10:00 AM\nArms Control in Asia\n", "Arms Control in Asia", None),
+    # two words or fewer, or a title above the date: the line is the place
+    ("December 15, 2026\nNew York\n", None, "New York"),
+    ("New START\nDecember 15, 2026\nArms Control Today\n", "New START", "Arms Control Today"),
+    ("December 15, 2026\nArms Control Today\nWashington, DC\n", "Arms Control Today",
+     "Washington, DC"),
+    ("December 15, 2026\nArms Control Today\nBeijing\n", "Arms Control Today", "Beijing"),
+])
+def test_a_title_under_the_date_of_a_page_with_none_above_it(header, title, place):
+    page = parse_page(header + "\n" + INTRO)
+    assert (page.title, page.date_text[:17], page.location) == (title, "December 15, 2026", place)
+
+
 @pytest.mark.parametrize(("header", "date", "place"), [
     # a subtitle sentence between the title and the date
     ("Arms Control Today\nA conversation on missile defense.\nDecember 15, 2026\n"
