@@ -96,6 +96,9 @@ NUMBERED = r"[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四�
 # Notices: registration closed, off the record, language, translation, other access notes.
 CLOSED = re.compile(r"报名已(?:经)?(?:截止|结束|关闭|满)|名额已满|座位已满|人数已满|停止报名")
 OFF_RECORD = re.compile(r"不对外公开|不(?:公开|对外|作公开)报[道导]|不录(?:音|像|影)")
+# A sentence about the event itself ("本次活动以中文进行"): what a paragraph of prose says
+# of it still counts. Not "讲座" or "会议": a bio says "曾以英文进行多场讲座".
+ABOUT_EVENT = re.compile(r"本次|本场|此次|活动|报名")
 ACCESS = re.compile(r"不对媒体开放|谢绝媒体|仅限(?:受邀|邀请)|凭邀请|需(?:要)?(?:提前)?报名|"
                     r"须(?:提前)?报名|网[络路]直播|线上直播|全程直播")
 _LANGUAGE_NAMES = {"中": "Chinese", "汉": "Chinese", "英": "English", "日": "Japanese",
@@ -373,7 +376,9 @@ class ChineseReading:
             return True
         return False
 
-    def _zh_notice(self, sentence: str, found: dict) -> None:
+    def _zh_notice(self, sentence: str, found: dict, note: bool = True) -> None:
+        """What a notice sentence says of the event; `note`: keep it among the access
+        notes if it is one (not when its paragraph stays whole, as prose)."""
         closed = bool(found.get("registration_closed"))
         self.registration_closed = self.registration_closed or closed
         self.off_the_record = self.off_the_record or bool(found.get("off_the_record"))
@@ -382,7 +387,7 @@ class ChineseReading:
             # "提供同声传译" names no language: it is the other of Chinese and English.
             other = "English" if self.language in (None, "Chinese") else "Chinese"
             self.translation = self.translation or found["translation"] or other
-        if found.get("access"):
+        if note and found.get("access"):
             self.access_notes[sentence] = None
 
     def _zh_narration(self, par: str) -> None:

@@ -358,6 +358,27 @@ def test_more_wordings_of_the_language_notes(notice, language, translation):
         assert page.description == INTRO.strip()
 
 
+@pytest.mark.parametrize(("notices", "expected"), [
+    ("本次活动以中文进行，提供英文同声传译。报名已截止。",
+     {"language": "Chinese", "translation": "English", "registration_closed": True}),
+    ("活动不对外公开。", {"off_the_record": True}),
+    ("本次活动仅限受邀嘉宾参加。", {"access_notes": ()}),  # the paragraph says it already
+])
+def test_notices_in_a_paragraph_of_prose_count_and_the_paragraph_stays_whole(notices, expected):
+    paragraph = "中美两国专家将讨论核军控的前景，欢迎各界人士关注。" + notices
+    for text in (paragraph, traditional(paragraph)):
+        page = parse_page(text)
+        assert page.description == text
+        for name, value in expected.items():
+            assert getattr(page, name) == value, name
+
+
+def test_a_bio_sentence_in_prose_that_names_a_language_is_no_notice():
+    paragraph = "赵通长期从事核军控研究，曾以英文进行多场讲座。他的研究涉及导弹防御。"
+    page = parse_page(INTRO + paragraph)
+    assert page.language is None and page.description == INTRO + paragraph
+
+
 def test_a_language_used_in_the_summary_is_no_notice():
     summary = "越来越多的美国学者使用中文发表论文。"
     page = parse_page(INTRO + summary)
