@@ -171,6 +171,15 @@ _PRONOUN_BIO = re.compile(r"(?:He|She|They) +(?:(?:is|was|are|were) +(?:a|an|the
                           r"currently|now|formerly)|has +(?:been|served|worked|led)|serves|"
                           r"served|leads|led|works|worked|teaches|taught)\b")
 _AFFILIATION = re.compile(r" *[,(|–—-]")  # "Jane Doe, Senior Fellow" on the name line
+# A line of a title and an affiliation under a name line, "Senior Fellow, Carnegie
+# Endowment", "Professor of Physics at Tsinghua University": what it must name.
+_TITLE_WORD = re.compile(
+    r"\b(?:fellow|director|professor|president|chair(?:man|woman)?|minister|secretary|"
+    r"ambassador|editor|scholar|researcher|analyst|founder|ceo|dean|lecturer|officer|"
+    r"advis[eo]r|correspondent|journalist|columnist|economist|member|partner|manager|"
+    r"coordinator|representative|envoy|university|institute|cent(?:er|re)|council|"
+    r"foundation|endowment|academy|school|college|ministry|department|commission|"
+    r"committee|agency|society|association|program(?:me)?|embassy)\b", re.I)
 # "Speakers: Name, title; Name, title; Name, title"
 _ROSTER_START = re.compile(
     r"(?:(?:featured +)?(?:speakers?|panelists?|participants?)|featuring) *: *", re.I)
@@ -270,6 +279,7 @@ class _Entry:
     role: str | None = None
     bio: list[str] = field(default_factory=list)  # its paragraphs
     leads: bool = False  # a host who leads the discussion
+    title: str = ""  # a line of their title and affiliation: their bio when none is found
     keys: set[str] = field(default_factory=set)  # what finds it in `people`
     words: set[str] = field(default_factory=set)  # and in `by_word`
 
@@ -304,7 +314,11 @@ class _PeopleReading:
         if not alone and not _AFFILIATION.match(rest):
             return None
         bio_at = self._bio_index(i, name)
-        if bio_at is None and not ((alone and (label or self._find(name)))
+        # Under a heading of people, "Tong Zhao" over "Senior Fellow, Carnegie Endowment"
+        # (a card without a bio): the title line is all the page says of them.
+        titled = (bio_at is None and alone and self.people_section
+                  and i + 1 < len(self.paras) and self._title_line(self.paras[i + 1]))
+        if bio_at is None and not ((alone and (label or self._find(name) or titled))
                                    or (self.people_section and _LISTED.match(rest))):
             return None
         own = label.group(1).lower() if label else None
@@ -315,6 +329,9 @@ class _PeopleReading:
         if self.heading_once:  # "Moderator" heads one person, "Moderators" all of a list
             self.heading_role, self.heading_once = None, False
         entry = self._person(name, role)
+        if titled:
+            entry.title = entry.title or self.raw[i + 1]
+            return i + 2
         if bio_at is None:
             # A list under "Speakers" leaves the prose after it describing the event.
             self.intro_over = self.intro_over or not self.people_section
@@ -322,6 +339,15 @@ class _PeopleReading:
         self.intro_over = True
         self._give_bio(entry, self.raw[bio_at], None)
         return bio_at + 1
+
+    @staticmethod
+    def _title_line(line: str) -> bool:
+        """A person's title and affiliation on a line of their own (no sentence, no name
+        opening it): "Director, China Program, Stimson Center"."""
+        if len(line) > 150 or line.endswith(".") or not _TITLE_WORD.search(line):
+            return False
+        spans = read_names(line)
+        return not spans or spans[0].start > 0
 
     def _bio_index(self, i: int, name: str) -> int | None:
         # The bio is the next paragraph, or the one after a title/affiliation line.
@@ -390,6 +416,7 @@ class _PeopleReading:
         if entry.role is None:
             entry.role, entry.leads = other.role, other.leads
         entry.bio = entry.bio or other.bio
+        entry.title = entry.title or other.title
         for each in other.keys:
             self.people[each] = entry
         for word in other.words:
@@ -789,7 +816,8 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
             access_notes=tuple(self.access_notes),
             language=self.language,
             translation=self.translation,
-            people=tuple(Person(e.name, e.role or "speaker", "\n\n".join(e.bio)) for e in entries),
+            people=tuple(Person(e.name, e.role or "speaker", "\n\n".join(e.bio) or e.title)
+                         for e in entries),
             takeaways=tuple(self.takeaways),
             skipped=tuple(self.skipped),
         )

@@ -589,6 +589,39 @@ def test_under_a_speakers_heading_only_people_are_people(lines):
     assert all(not bio or bio == "Jane Doe is a fellow." for bio in bios(page).values())
 
 
+def test_a_name_line_over_a_title_line_under_a_heading_of_people_is_a_person():
+    page = parse_page(
+        INTRO + "Speakers\n\nTong Zhao\nSenior Fellow, Carnegie Endowment for International "
+        "Peace\nLi Bin\nProfessor of Physics at Tsinghua University\n\nModerator\n\n"
+        "Jane Doe\nDirector, China Program, Stimson Center\n\nRead More\nContact Us")
+    assert roles(page) == {"Tong Zhao": "speaker", "Li Bin": "speaker", "Jane Doe": "moderator"}
+    assert bios(page) == {"Tong Zhao": "Senior Fellow, Carnegie Endowment for International Peace",
+                          "Li Bin": "Professor of Physics at Tsinghua University",
+                          "Jane Doe": "Director, China Program, Stimson Center"}
+    assert page.description == INTRO.strip() + "\n\nRead More\n\nContact Us"
+
+
+def test_a_title_line_gives_way_to_a_bio_further_down():
+    page = parse_page(
+        INTRO + "Speakers\nTong Zhao\nFellow, Carnegie Endowment\nLi Bin\nProfessor, Tsinghua "
+        "University\n\nBiographies\nTong Zhao\nTong Zhao is a fellow at Carnegie.\nLi Bin\n"
+        "Li Bin is a professor at Tsinghua.")
+    assert bios(page) == {"Tong Zhao": "Tong Zhao is a fellow at Carnegie.",
+                          "Li Bin": "Li Bin is a professor at Tsinghua."}
+    assert page.description == INTRO.strip()
+
+
+@pytest.mark.parametrize("lines", [
+    "Speakers\n\nRead More\nSenior Fellow, Carnegie Endowment",  # read as a name: a card
+    "Tong Zhao\nSenior Fellow, Carnegie Endowment",  # no heading of people above
+    "Speakers\n\nTong Zhao\nWashington Post columnist",  # a name opens it
+    "Speakers\n\nTong Zhao\nSenior Fellow. Carnegie Endowment.",  # a sentence
+])
+def test_what_is_no_title_line_makes_no_person_of_a_bare_name(lines):
+    names = set(roles(parse_page(INTRO + lines)))
+    assert names <= {"Read More"} and "Tong Zhao" not in names
+
+
 def test_a_singular_role_heading_gives_its_role_to_one_person_a_plural_to_a_list():
     page = parse_page(
         INTRO + "Moderator\n\nRym Momtaz\n\nRym Momtaz is an editor.\n\nKeynote\n\n"
