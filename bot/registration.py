@@ -227,6 +227,10 @@ def close(seats: Seats, reason: str | None) -> None:
     check_not_archived(seats.archived)
     if not seats.registration_open:
         raise Conflict(N_("registration is already closed"))
+    if not seats.full:
+        # The channel's last capacity notice, if any, is of seats freed since: a
+        # reopening that finds the event full (its seats cut meanwhile) is news (`reopen`).
+        seats.capacity_noticed_at = None
     seats.registration_open = False
     seats.closed_reason = reason
 
@@ -243,9 +247,10 @@ def reopen(seats: Seats, waitlist: list[int], now: datetime) -> Promotions:
     announced = seats.capacity_noticed_at is not None
     seats.capacity_noticed_at = None  # a fill after a reopening is news again
     promoted = _promote(seats, waitlist, now)
-    # Seats that ran out before the closing were announced then; a reopening fills the
-    # event anew when its promotions take the last seat, or when it is full and that was
-    # never announced (its seats were cut to the confirmed count while it was closed).
+    # Seats that ran out before the closing were announced then (`close` keeps the notice
+    # only of an event full when closed); a reopening fills the event anew when its
+    # promotions take the last seat, or when it is full and that was never announced (its
+    # seats were cut to the confirmed count while it was closed).
     return Promotions(promoted, filled=seats.full and (bool(promoted) or not announced))
 
 

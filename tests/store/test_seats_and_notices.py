@@ -256,6 +256,27 @@ async def test_a_capacity_raise_on_a_full_event_reopens_it_once(store, clock):
     assert await kinds(store) == ["promoted", "promoted"]
 
 
+@pytest.mark.parametrize("full_when_closed", [False, True])
+async def test_a_reopening_that_finds_the_seats_cut_to_full_says_so_once(
+        store, clock, full_when_closed):
+    """The channel heard of a fill long ago, then of seats freed by cancels; a moderator
+    closes, cuts the seats to the confirmed count and reopens: full, which is news. Closed
+    while full, the channel knows it is."""
+    event = await new_event(store, capacity=5)
+    for user in range(1, 6):
+        await store.join(1, event.id, user, f"m{user}")
+    assert await kinds(store) == ["capacity"]
+    clock.advance(timedelta(hours=1))
+    if not full_when_closed:
+        for user in (4, 5):
+            await store.run(store.registrations.cancel, 1, event.id, user)
+    await store.run(store.registrations.close_registration, 1, event.id, None)
+    await store.run(store.registrations.set_capacity, 1, event.id, 5 - 2 * (not full_when_closed))
+    await store.run(store.registrations.open_registration, 1, event.id)
+    expected = ["closed", "opened"] + ([] if full_when_closed else ["capacity"])
+    assert await kinds(store) == expected
+
+
 async def test_a_recap_is_announced_when_it_reaches_an_existing_event_and_only_once(store):
     recap = make_page("recap", takeaways=(("Trade", "Tariffs rose."),))
     # Created together with its recap (the sample in a new server, a folder import): no news.

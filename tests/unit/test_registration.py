@@ -183,6 +183,22 @@ def test_reopening_an_event_whose_fill_was_never_announced_fills_it():
     assert rules.reopen(s, [], NOW).filled is True
 
 
+def test_closing_an_event_with_free_seats_forgets_its_last_fill():
+    # Full and announced, then seats freed by cancels: the notice is stale. Cut to full
+    # while closed, the reopening is a new fill; closed while full, it is not.
+    freed = seats(capacity=5, confirmed=3)
+    freed.capacity_noticed_at = NOW - timedelta(hours=1)
+    rules.close(freed, None)
+    assert freed.capacity_noticed_at is None
+    rules.set_capacity(freed, 3, [], NOW)
+    assert rules.reopen(freed, [], NOW).filled is True
+    full = seats(capacity=3, confirmed=3)
+    full.capacity_noticed_at = NOW - timedelta(hours=1)
+    rules.close(full, None)
+    assert full.capacity_noticed_at == NOW - timedelta(hours=1)
+    assert rules.reopen(full, [], NOW).filled is False
+
+
 def test_seats_changed_after_the_event_are_no_news():
     over = NOW - timedelta(hours=1)
     cut = seats(capacity=5, confirmed=3, ends_at=over)
