@@ -97,6 +97,7 @@ class Rsvp:
     status: Status
     position: int | None  # waitlist position from 1; None when confirmed
     joined_at: datetime
+    seq: int | None = None  # its arrival number: joining again after a cancel takes a new one
 
 MATCH_START, MATCH_END = "\x02", "\x03"  # around the matched words of a Passage's excerpt
 
@@ -224,6 +225,9 @@ class CapacityPayload:
 @dataclass(frozen=True, slots=True)
 class PromotedPayload:
     user_id: int
+    # The promoted RSVP's arrival number: delivered late, the DM goes only to that RSVP,
+    # not to a seat the member took anew since (None in notices stored before it was kept).
+    seq: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -217,10 +217,12 @@ class Announcements(commands.Cog):
             return True
         try:
             if isinstance(payload, PromotedPayload):
-                # Delivered late (Discord was away), the seat may have been given up since.
+                # Delivered late (Discord was away), the seat may have been given up since,
+                # or given up and taken anew: that seat was no promotion, and its reply said so.
                 _, rsvp = await self.bot.store.run(self.bot.store.registrations.member_rsvp,
                                                    notice.guild_id, event.id, payload.user_id)
-                if rsvp is None or rsvp.status is not Status.CONFIRMED:
+                if rsvp is None or rsvp.status is not Status.CONFIRMED or (
+                        payload.seq is not None and rsvp.seq != payload.seq):
                     return True
                 lang = await dm_language(self.bot, payload.user_id)
                 await self._dm(payload.user_id, promoted_dm(lang, event), event.id)

@@ -66,6 +66,29 @@ async def test_cancelling_with_a_waitlist_says_the_seat_went_to_it(world, fake):
                                  "next member on the waitlist."), cancelled
 
 
+async def test_a_promotion_dm_held_up_by_discord_skips_a_seat_taken_anew_since(world, fake):
+    """Discord holds the bot's DMs back; meanwhile a member promoted from the waitlist
+    gives the seat up and joins again, confirmed at once (the reply says so): the late
+    promotion DM is about a seat they no longer hold, and is not sent. The other member
+    promoted still hears of their seat."""
+    title = "Late Letter Lecture"
+    event = str(await world.import_event(title, capacity=2))
+    a, b, x, u = (world.member(name) for name in ("lla", "llb", "llx", "llu"))
+    for member in (a, b, x, u):
+        await fake.slash(world.guild, member, "rsvp join", event=event)
+    fake.fail("POST", r"^/users/@me/channels$", status=429, retry_after=3.0)  # x's DM waits
+    await fake.slash(world.guild, a, "rsvp cancel", event=event)  # x promoted
+    await fake.slash(world.guild, b, "rsvp cancel", event=event)  # u promoted
+    await asyncio.sleep(0.3)
+    cancelled = await fake.slash(world.guild, u, "rsvp cancel", event=event)
+    assert "cancelled" in cancelled.content, cancelled
+    rejoined = await fake.slash(world.guild, u, "rsvp join", event=event)
+    assert "confirmed" in rejoined.content and "waitlist" not in rejoined.content, rejoined
+    await fake.wait_message(fake.dm_channel(x), lambda m: title in m["content"], timeout=15)
+    await asyncio.sleep(1.5)  # u's notice came after x's: delivered (or not) by now
+    assert [m for m in fake.messages(fake.dm_channel(u)) if title in m["content"]] == []
+
+
 async def test_churn_on_a_full_event_posts_one_capacity_notice(world, fake):
     title = "Churned Workshop"
     event = str(await world.import_event(title, capacity=2))

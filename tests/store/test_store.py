@@ -151,7 +151,7 @@ async def test_cancel_promotes_the_head_of_the_waitlist_and_queues_its_dm(store)
     assert (await rsvp_of(store, event.id, 3)).position == 1
     assert await rsvp_of(store, event.id, 1) is None
     notices = await store.run(store.notices.claim_notices)
-    assert [n.payload for n in notices] == [CapacityPayload(), PromotedPayload(2)]
+    assert [n.payload for n in notices] == [CapacityPayload(), PromotedPayload(2, seq=2)]
 
 
 async def test_capacity_changes_promote_and_never_evict(store):

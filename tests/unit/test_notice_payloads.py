@@ -26,7 +26,7 @@ from bot.storage.sqlite.outbox import decode_payload, encode_payload
 
 EXAMPLES = [
     CapacityPayload(),
-    PromotedPayload(user_id=11),
+    PromotedPayload(user_id=11, seq=4),
     ClosedPayload(reason="full room", by=22),
     ClosedPayload(reason=None, by=None),
     OpenedPayload(by=33),

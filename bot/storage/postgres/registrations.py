@@ -289,10 +289,14 @@ class PostgresRegistrations(Repository):
             " AND user_id = ANY($2::bigint[])", event_id, list(promoted))
         await self.rewind_reminders(conn, event_id, promoted)  # the walk may have passed them
         await self._left_waitlist(conn, event_id, len(promoted))
-        for user_id in promoted:
-            if user_id != answered:
-                await self._outbox.notify(conn, guild_id, event_id, PromotedPayload(user_id),
-                                          now)
+        told = [user_id for user_id in promoted if user_id != answered]
+        if told:
+            seqs = dict(await conn.fetch(
+                "SELECT user_id, seq FROM rsvps WHERE event_id = $1"
+                " AND user_id = ANY($2::bigint[])", event_id, told))
+            for user_id in told:
+                await self._outbox.notify(conn, guild_id, event_id,
+                                          PromotedPayload(user_id, seqs[user_id]), now)
 
     async def rewind_reminders(self, conn: asyncpg.Connection, event_id: int,
                                user_ids: Sequence[int]) -> None:
@@ -331,7 +335,7 @@ class PostgresRegistrations(Repository):
             position = await self.position(conn, event_id, row["seq"])
         return Rsvp(row["user_id"], row["display_name"], status,
                     position if status is Status.WAITLISTED else None,
-                    datetime.fromtimestamp(row["joined_at"], UTC))
+                    datetime.fromtimestamp(row["joined_at"], UTC), row["seq"])
 
     async def attendees(self, event_id: int) -> list[Rsvp]:
         """Everyone registered: confirmed first, then the waitlist, each in arrival order."""

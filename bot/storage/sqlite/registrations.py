@@ -370,9 +370,14 @@ class SqliteRegistrations(Repository):
             [(event_id, user_id) for user_id in promoted])
         self.rewind_reminders(event_id, promoted)  # the walk may have passed them waiting
         self._left_waitlist(event_id, len(promoted))
-        for user_id in promoted:
-            if user_id != answered:
-                self._outbox.notify(guild_id, event_id, PromotedPayload(user_id), now)
+        told = [user_id for user_id in promoted if user_id != answered]
+        if told:
+            seqs = dict(self._conn.execute(
+                "SELECT user_id, seq FROM rsvps WHERE event_id = ? AND user_id IN"
+                " (SELECT value FROM json_each(?))", (event_id, json.dumps(told))).fetchall())
+            for user_id in told:
+                self._outbox.notify(guild_id, event_id,
+                                    PromotedPayload(user_id, seqs[user_id]), now)
 
     def rewind_reminders(self, event_id: int, user_ids: Sequence[int]) -> None:
         """Move the event's reminder walk (`bot.storage.reminder_walk`) back to before
@@ -430,7 +435,7 @@ class SqliteRegistrations(Repository):
             position = self.position(event_id, row["seq"])
         return Rsvp(row["user_id"], row["display_name"], status,
                     position if status is Status.WAITLISTED else None,
-                    datetime.fromtimestamp(row["joined_at"], UTC))
+                    datetime.fromtimestamp(row["joined_at"], UTC), row["seq"])
 
     def attendees(self, event_id: int) -> list[Rsvp]:
         """Everyone registered: confirmed first, then the waitlist, each in arrival order."""
