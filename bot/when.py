@@ -528,6 +528,8 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
 _YEAR_WRITTEN = re.compile(r"(?<!\d)(?:19|20|21)\d\d(?!\d)")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _ZH_CLOCK = re.compile(_CLOCK)
+# A part of the day left once the clock times are read: one typed without its hour.
+_ZH_HOURLESS = re.compile("上午|早上|凌晨|中午|下午|傍晚|晚上")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # "2031年12月8日", "二〇三一年十二月八日": a year's digits one by one, as Chinese writes them
 _YEAR_DIGITS = str.maketrans("零〇一二三四五六七八九", "00123456789")
@@ -551,7 +553,7 @@ _ZH_OCLOCK = re.compile(r"(?<=[点时])[整钟]")
 
 
 class _Typed(NamedTuple):
-    text: str | None  # None: a date no calendar has (2月30日, 12月32日)
+    text: str | None  # None: a date no calendar has (2月30日), or a part of the day alone (下午)
     late: bool = False  # a night hour past midnight (晚上12点): the day after its date
     weekly: bool = False  # a weekday alone ("周五"): next week's once today's is past
     wrong_day: date | None = None  # a date read that the weekday typed with it is not
@@ -797,6 +799,10 @@ def _typed_in_chinese(text: str, today: date) -> _Typed:
         return f" {hour:02d}:{written.minute:02d} "
 
     read = _ZH_CLOCK.sub(clock, read)
+    # "明天中午" is noon; "下午" without its hour names no moment (left in, it made another
+    # reader take the date for the base of a relative time: the wrong day)
+    read = read.replace("中午", " 12:00 ")
+    impossible = impossible or bool(_ZH_HOURLESS.search(read))
     # 晚上12点 with a date is that date's night; alone, the next midnight already
     late = late and bool(_ISO_DATE.search(read))
     return _Typed(None if impossible else " ".join(read.split()), late, weekly)

@@ -227,6 +227,24 @@ async def change_heard_once(fake, channel, title: str, members) -> None:
         assert len([m for m in fake.dms(member) if "changed" in m["content"]]) == 1
 
 
+async def test_a_chinese_part_of_the_day_typed_without_its_hour_is_refused_not_moved(world,
+                                                                                    fake):
+    moderator = world.member("时段版主", locale="zh-CN", manage_events=True)
+    await fake.slash(world.guild, world.moderator, "manage timezone", zone="Asia/Shanghai")
+    for typed in ("2031年6月1日下午", "明天下午"):
+        refused = await fake.slash(world.guild, moderator, "manage import", capacity=5,
+                                   page=Attachment("f.txt", page("Hourless Talk"), "text/plain"),
+                                   starts_at=typed)
+        assert refused.ephemeral and typed in refused.content, refused
+        assert "(event " not in refused.content and len(refused.content.splitlines()) == 1
+    noon = await import_page(fake, world.guild, moderator, capacity=5,
+                             page=Attachment("f.txt", page("Noon Talk"), "text/plain"),
+                             starts_at="2031年6月1日中午")
+    event_id = int(re.search(r"(?:event|活动) (\d+)", noon.content)[1])
+    local = datetime.fromtimestamp(event_times(world, event_id)[0], SHANGHAI)
+    assert (local.date().isoformat(), local.hour) == ("2031-06-01", 12), noon.content
+
+
 async def test_an_edit_moves_the_reminders_and_tells_everyone_once(world, fake):
     await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
     title = "Edited Talk"

@@ -631,10 +631,26 @@ def test_a_chinese_date_without_a_year_is_the_next_such_day_today_included(typed
     ("2月30日", MONDAY, "can't read"),
     ("32号", MONDAY, "can't read"),
     ("这周五下午6点", SATURDAY, "in the past"),  # yesterday, not next week's
+    # a part of the day without its hour: no moment (it had been read as another day)
+    ("2031年12月8日下午", MONDAY, "can't read"),
+    ("12月8日 下午", MONDAY, "can't read"),
+    ("明天下午", MONDAY, "can't read"),
+    ("後天晚上", MONDAY, "can't read"),
+    ("周五下午", MONDAY, "can't read"),
+    ("星期天上午", MONDAY, "can't read"),
 ])
 def test_a_chinese_time_that_names_no_moment_to_come_is_refused(typed, now, says):
     with pytest.raises(InvalidValue, match=says):
         parse_typed(typed, "Asia/Shanghai", now)
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("2031年12月8日中午", datetime(2031, 12, 8, 12)), ("明天中午", datetime(2031, 12, 2, 12)),
+    ("周五中午", datetime(2031, 12, 5, 12)), ("中午12点半", datetime(2031, 12, 1, 12, 30)),
+])
+def test_noon_typed_in_chinese_without_its_hour_is_twelve(typed, meant):
+    when = parse_typed(typed, "Asia/Shanghai", MONDAY)
+    assert not when.all_day and when.starts_at == meant.replace(tzinfo=SHANGHAI), when
 
 
 @pytest.mark.parametrize("typed", ["周五晚上8点", "friday 8pm", "Fri 20:00"])
