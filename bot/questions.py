@@ -57,13 +57,15 @@ _ENGLISH: dict[Intent, tuple[str, ...]] = {
                           "waitlist", "waiting list", "capacity", "spots", "is it full",
                           "can i join", "can i attend"),
 }
+# In simplified characters, as questions are read (`search_text`); with the words Taiwan
+# uses where they differ (与谈 discussant, 口译, 报导, 录影), as the bot's zh-TW replies do.
 _CHINESE: dict[Intent, tuple[str, ...]] = {
     Intent.MODERATOR: ("主持",),
-    Intent.SPEAKERS: ("主讲", "演讲", "嘉宾", "评议", "点评", "发言", "讲者", "谁讲"),
+    Intent.SPEAKERS: ("主讲", "演讲", "嘉宾", "评议", "点评", "与谈", "发言", "讲者", "谁讲"),
     Intent.WHEN: ("时间", "什么时候", "甚么时候", "何时", "几点", "日期", "哪天", "几号"),
     Intent.WHERE: ("地点", "在哪", "哪里", "地址", "场地"),
-    Intent.LANGUAGE: ("语言", "翻译", "同传", "传译", "中文", "英文", "英语"),
-    Intent.OFF_THE_RECORD: ("公开", "记录", "媒体", "报道", "录音", "录像"),
+    Intent.LANGUAGE: ("语言", "翻译", "同传", "传译", "口译", "中文", "英文", "英语"),
+    Intent.OFF_THE_RECORD: ("公开", "记录", "媒体", "报道", "报导", "录音", "录像", "录影"),
     Intent.REGISTRATION: ("报名", "名额", "座位", "注册", "门票", "满员", "候补"),
 }
 _PHRASES: dict[Intent, frozenset[tuple[str, ...]]] = {

@@ -66,6 +66,11 @@ def test_english_questions_about_the_event(question, expected):
     ("怎么报名", [Intent.REGISTRATION]),
     ("还有名额吗", [Intent.REGISTRATION]),
     ("主持人是谁，什么时候", [Intent.MODERATOR, Intent.WHEN]),
+    # the words of the bot's own zh-TW replies (與談人, 同步口譯, 不公開報導)
+    ("與談人是誰？", [Intent.SPEAKERS]),
+    ("有同步口譯嗎？", [Intent.LANGUAGE]),
+    ("可以報導嗎？", [Intent.OFF_THE_RECORD]),
+    ("會錄影嗎", [Intent.OFF_THE_RECORD]),
 ])
 def test_chinese_questions_about_the_event(question, expected):
     assert intents(question) == expected
