@@ -15,7 +15,7 @@ from typing import Any
 from bot.errors import InvalidValue
 from bot.i18n import N_, Language, Text
 from bot.models import Event
-from bot.render import CONTENT, EMBED_TITLE, clip, safe_clip, start_text, timestamp
+from bot.render import CONTENT, EMBED_TITLE, clip, reader_first, safe_clip, start_text, timestamp
 from bot.times import DEFAULT_REMINDER_MINUTES, MAX_REMINDER_MINUTES, saved_times_problem
 
 DEFAULT_MINUTES = DEFAULT_REMINDER_MINUTES
@@ -130,13 +130,15 @@ class ScheduledEventDetails:
     location: str
 
 
-def scheduled_event_details(event: Event) -> ScheduledEventDetails:
-    """The guild scheduled event of an event with no `scheduled_event_problem`."""
+def scheduled_event_details(event: Event, lang: Language) -> ScheduledEventDetails:
+    """The guild scheduled event of an event with no `scheduled_event_problem`, for a
+    server whose language is `lang`: a description in two languages shows the server's
+    first, as `/event info` does (Discord cuts it at 1,000 characters)."""
     starts_at, ends_at = event.start_moment, event.end_moment  # an all-day one's midnights
     assert starts_at is not None
     if ends_at is None or ends_at <= starts_at:
         ends_at = starts_at + DEFAULT_DURATION
-    description = event.description
+    description = reader_first(lang, event.description)
     if event.link:
         description = f"{description}\n\n{event.link}".strip()
     return ScheduledEventDetails(
@@ -146,10 +148,10 @@ def scheduled_event_details(event: Event) -> ScheduledEventDetails:
         location=clip(event.venue or "Discord", SCHEDULED_LOCATION))
 
 
-def scheduled_event_fields(event: Event) -> dict[str, Any]:
+def scheduled_event_fields(event: Event, lang: Language) -> dict[str, Any]:
     """The REST payload of the event's guild scheduled event (create or update), for an
     event with no `scheduled_event_problem`."""
-    return scheduled_event_payload(scheduled_event_details(event))
+    return scheduled_event_payload(scheduled_event_details(event, lang))
 
 
 def scheduled_event_payload(details: ScheduledEventDetails) -> dict[str, Any]:

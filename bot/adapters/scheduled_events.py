@@ -63,7 +63,8 @@ async def plan_scheduled_event(bot: EventBot, guild_id: int, event: Event,
         return ScheduledEventStep(_not_made(existing is None, problem) if create else None)
     if not (permissions.manage_events or permissions.create_events):
         return ScheduledEventStep(_no_permission(existing is None))
-    return ScheduledEventStep(details=scheduled_event_details(event), existing=existing,
+    lang = await bot.languages.for_guild(guild_id, bot)  # what the whole server reads
+    return ScheduledEventStep(details=scheduled_event_details(event, lang), existing=existing,
                               create=create)
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sandbox import Attachment
+from tests.conftest import ROOT
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -577,3 +578,29 @@ async def test_grants_a_restart_cut_short_are_made_after_it(world, fake):
                      what="the role for everyone after the restart")
     assert sorted(grants(204)) == sorted(
         f"/guilds/{guild.id}/members/{m.id}/roles/{attendee.id}" for m in members)
+
+
+async def test_a_chinese_servers_discord_event_shows_a_bilingual_events_chinese_first(
+        world, fake):
+    """Discord keeps 1,000 characters of a scheduled event's description, which the whole
+    server reads: an event described in English and Chinese shows the server's language
+    first, as `/event info` does, or the Chinese is cut away."""
+    guild = fake.add_guild("中文服务器", preferred_locale="zh-CN")
+    moderator = fake.add_member(guild, "日程版主", manage_events=True, locale="zh-CN")
+    await fake.wait_ready(process=world.bot)
+    english = await import_page(fake, guild, moderator, page=Attachment(
+        "en.txt", b"Missile Talk\n\n" + OPEN_ANNOUNCEMENT, "text/plain"),
+        title="Missile Talk", capacity=60, starts_at="2031-06-01 18:00")
+    event = english.content.split("（活动 ")[1].split("）")[0]
+    sample = ROOT / "data/events/missile-defense-china/announcement.zh.txt"
+    await import_page(fake, guild, moderator, event=event,
+                      page=Attachment("zh.txt", sample.read_bytes(), "text/plain"))
+    announced = await fake.slash(guild, moderator, "manage announce", event=event)
+    assert "Discord" in announced.content, announced.content
+    for _ in range(100):
+        if fake.scheduled_events(guild):
+            break
+        await asyncio.sleep(0.05)
+    [scheduled] = fake.scheduled_events(guild)
+    assert "\u4e00" <= scheduled["description"][0] <= "\u9fff", scheduled["description"][:80]
+    assert len(scheduled["description"]) <= 1000

@@ -86,7 +86,7 @@ def test_a_reminder_with_a_huge_venue_still_fits_a_message():
 
 
 def test_scheduled_event_fields():
-    fields = scheduled_event_fields(event(venue="Hall A", link="https://example.org/talk"))
+    fields = scheduled_event_fields(event(venue="Hall A", link="https://example.org/talk"), EN)
     assert fields["name"] == "A Talk"
     assert fields["scheduled_start_time"] == START.isoformat()
     assert fields["scheduled_end_time"] == (START + timedelta(hours=2)).isoformat()
@@ -94,17 +94,25 @@ def test_scheduled_event_fields():
     assert fields["entity_metadata"] == {"location": "Hall A"}
     assert fields["description"] == "About it.\n\nhttps://example.org/talk"
     long = scheduled_event_fields(event(title="T" * 300, description="word " * 400,
-                                        ends_at=START + timedelta(minutes=45)))
+                                        ends_at=START + timedelta(minutes=45)), EN)
     assert len(long["name"]) <= 100 and len(long["description"]) <= 1000
     assert long["scheduled_end_time"] == (START + timedelta(minutes=45)).isoformat()
     assert long["entity_metadata"] == {"location": "Discord"}
+
+
+def test_a_scheduled_events_description_in_two_languages_shows_the_servers_first():
+    english, chinese = "About it. " * 60, "关于此次活动。" * 100  # together over 1,000
+    both = event(description=f"{english.strip()}\n\n{chinese}")
+    assert scheduled_event_fields(both, EN)["description"].startswith("About it.")
+    in_chinese = scheduled_event_fields(both, language("zh-CN"))["description"]
+    assert in_chinese.startswith(chinese[:100]) and len(in_chinese) <= 1000
 
 
 def test_an_all_day_scheduled_event_spans_the_servers_day():
     day = datetime(2030, 5, 1, tzinfo=UTC)
     shanghai = event(starts_at=day, ends_at=day + timedelta(days=1), all_day=True,
                      start_offset=8 * 3600, end_offset=8 * 3600)
-    fields = scheduled_event_fields(shanghai)
+    fields = scheduled_event_fields(shanghai, EN)
     assert fields["scheduled_start_time"] == datetime(2030, 4, 30, 16, tzinfo=UTC).isoformat()
     assert fields["scheduled_end_time"] == datetime(2030, 5, 1, 16, tzinfo=UTC).isoformat()
     # It has begun in Shanghai at 17:00 UTC the day before, though not yet in UTC.

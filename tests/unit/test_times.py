@@ -94,7 +94,7 @@ def test_saved_times_problem_names_the_time_in_each_language():
 def test_the_last_allowed_start_still_gets_a_default_end():
     last = event(starts_at=datetime(2100, 12, 31, 23, 59, tzinfo=UTC), ends_at=None)
     assert scheduled_event_problem(last, NOW) is None
-    fields = scheduled_event_fields(last)
+    fields = scheduled_event_fields(last, language("en-US"))
     assert datetime.fromisoformat(fields["scheduled_end_time"]) == (
         last.starts_at + timedelta(hours=2))
 
