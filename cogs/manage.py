@@ -242,11 +242,17 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         else:
             chosen = await self.bot.languages.chosen(guild_id)
             current = (await server_language(interaction)).code
-            text = (lang._("The bot's posts in this server are in **{language}**, chosen "
-                           "with `/manage language`.", language=NAMES[current]) if chosen else
-                    lang._("The bot's posts in this server are in **{language}**, the "
-                           "server's language in Discord; choose another with "
-                           "`/manage language`.", language=NAMES[current]))
+            if chosen:
+                text = lang._("The bot's posts in this server are in **{language}**, chosen "
+                              "with `/manage language`.", language=NAMES[current])
+            elif getattr(interaction.guild_locale, "value", None) in SHIPPED:
+                text = lang._("The bot's posts in this server are in **{language}**, the "
+                              "server's language in Discord; choose another with "
+                              "`/manage language`.", language=NAMES[current])
+            else:  # English as the fallback, not as the server's language
+                text = lang._("The bot's posts in this server are in **{language}**, as the "
+                              "bot does not speak the server's language in Discord; choose "
+                              "another with `/manage language`.", language=NAMES[current])
         await respond(interaction, text, ephemeral=True)
 
     @app_commands.command(name="close", description="Close registration: nobody can join")

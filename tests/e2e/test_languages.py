@@ -129,6 +129,22 @@ async def test_english_members_read_the_settled_english_texts(world, fake):
                                  "on the waitlist."), notice
 
 
+@pytest.mark.parametrize(("preferred", "why"), [
+    ("en-GB", "the server's language in Discord"),
+    ("zh-TW", "the server's language in Discord"),
+    ("fr", "as the bot does not speak the server's language in Discord"),
+    ("pt-BR", "as the bot does not speak the server's language in Discord"),
+])
+async def test_the_language_setting_says_whether_it_is_the_servers_or_the_fallback(
+        world, fake, preferred, why):
+    guild, moderator = await chinese_server(world, f"Setting {preferred}", preferred=preferred)
+    shown = await fake.slash(guild, moderator, "manage language")
+    name = NAMES[preferred] if preferred in NAMES else NAMES["en-US"]
+    assert shown.ephemeral and shown.content == (
+        f"The bot's posts in this server are in **{name}**, {why}; choose another with "
+        "`/manage language`."), shown
+
+
 async def test_the_capacity_notice_follows_the_language_a_moderator_chooses(world, fake):
     guild, moderator = await chinese_server(world, "Switch Server", preferred="en-US")
     member = fake.add_member(guild, "switcher", locale="zh-CN")
