@@ -393,6 +393,13 @@ class OwedChange(NamedTuple):
     guild_id: int = 0
 
 
+class SeenLocale(NamedTuple):
+    """A member's client locale as recorded last, and when it was recorded."""
+
+    locale: str
+    seen_at: datetime
+
+
 class GuildLeft(NamedTuple):
     guild_id: int
     left_at: datetime

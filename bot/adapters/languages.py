@@ -7,8 +7,10 @@ posts, announcements) is in the server's language: the one `/manage language` ch
 else the server's preferred locale when the bot speaks it, else English.
 
 Members' locales are recorded off the reply path: an interaction only updates a dict
-when the locale differs from the one last seen, and a background task writes the
-changes in one transaction every few seconds, so a join costs no database trip more.
+(and queues a write when the locale differs from the one last seen), and a background
+task writes the changes in one transaction every few seconds, so a join costs no
+database trip more. A DM reads what is recorded: another process (shard) may have seen
+the member since, in another language.
 """
 
 from __future__ import annotations
@@ -16,11 +18,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot.i18n import Language, language
+from bot.models import SeenLocale
 
 if TYPE_CHECKING:
     # The store's type through the bot that holds it: adapters import no storage module.
@@ -38,12 +44,15 @@ class MemberLocales:
     """Members' client locales, as their interactions show them, written in batches."""
 
     def __init__(self, store: Store, interval: float = FLUSH_INTERVAL,
-                 remembered: int = REMEMBERED_MEMBERS) -> None:
+                 remembered: int = REMEMBERED_MEMBERS,
+                 clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.interval = interval
         self.remembered = remembered
-        self._last: dict[int, str] = {}  # user id -> locale last seen by this process
-        self._pending: dict[int, str] = {}  # seen but not yet written
+        self.clock = clock  # seconds since the epoch; tests move it
+        # user id -> the locale last seen by this process, and when (`clock`)
+        self._last: dict[int, tuple[str, float]] = {}
+        self._pending: dict[int, SeenLocale] = {}  # seen but not yet written
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
 
@@ -59,19 +68,34 @@ class MemberLocales:
             self.seen(user_id, locale)
 
     def seen(self, user_id: int, locale: str) -> None:
-        if self._last.get(user_id) != locale:
-            if len(self._last) >= self.remembered:
+        last, now = self._last.get(user_id), self.clock()
+        if last is None or last[0] != locale:
+            if last is None and len(self._last) >= self.remembered:
                 self._last.clear()
-            self._last[user_id] = locale
-            self._pending[user_id] = locale
+            self._pending[user_id] = SeenLocale(locale, datetime.fromtimestamp(now, UTC))
             self._wake.set()
+        self._last[user_id] = (locale, now)
 
     async def locale_of(self, user_id: int) -> str | None:
-        """The member's client locale as last seen, by this process or any other."""
-        if (locale := self._last.get(user_id)) is not None:
-            return locale
-        found = await self.store.run(self.store.settings.member_locales, [user_id])
-        return found.get(user_id)
+        """The member's client locale as last seen, by this process or any other: what is
+        recorded, unless this process has seen them since."""
+        recorded = (await self.store.run(self.store.settings.member_locales,
+                                         [user_id])).get(user_id)
+        last = self._last.get(user_id)
+        # Recorded to the second: within the second of the record, the record is newer.
+        if recorded is None or (last is not None
+                                and int(last[1]) > recorded.seen_at.timestamp()):
+            if last is not None and recorded is not None and last[0] != recorded.locale:
+                # seen here since another process recorded theirs: the record catches up
+                self._pending[user_id] = SeenLocale(last[0], datetime.fromtimestamp(last[1], UTC))
+                self._wake.set()
+            return last[0] if last is not None else None
+        if last is not None and last[0] != recorded.locale:
+            # Seen here before the record: this process's next sight of that locale is a
+            # change, and what it has not written yet is older than the record.
+            self._last[user_id] = (recorded.locale, recorded.seen_at.timestamp())
+            self._pending.pop(user_id, None)
+        return recorded.locale
 
     def start(self) -> None:
         if self._writer is None:

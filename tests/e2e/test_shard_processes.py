@@ -195,3 +195,35 @@ async def test_attendee_roles_are_taken_back_by_their_own_shards_process(deploym
     await eventually(lambda: roles[mine.id] not in members[mine.id].roles,
                      "shard 0's role taken back once its process is back", timeout=20)
     assert (removals(mine), removals(theirs)) == (1, 1)
+
+
+async def test_a_dm_follows_the_language_another_shard_saw_last(deployment):
+    """A member seen in Chinese by shard 0's process switches their Discord to English and
+    uses a command in a server of shard 1: the promotion DM shard 0 sends later is in
+    English, and the record stays English."""
+    d, fake = deployment, deployment.fake
+    here, there = d.guilds[0][0], d.guilds[1][0]
+    await d.start(0)
+    await d.start(1)
+    title = "Shard Language Hall"
+    event = str(await d.open_event(here, title, capacity=1))
+    seated = fake.add_member(here, "seated")
+    member = fake.add_member(here, "读者", locale="zh-CN")
+    elsewhere = fake.add_member(there, user=member.user)
+    assert "confirmed" in (await fake.slash(here, seated, "rsvp join", event=event)).content
+    waiting = await fake.slash(here, member, "rsvp join", event=event)
+    assert "候补名单" in waiting.content, waiting.content
+    await asyncio.sleep(1.1)  # the locales are recorded to the second
+    member.user.locale = "en-US"
+    mine = await fake.slash(there, elsewhere, "rsvp mine")
+    assert mine.content.startswith("You have no RSVPs"), mine.content
+    english = [("en-US",)]
+    await eventually(lambda: d.query("SELECT locale FROM member_locales WHERE user_id = ?",
+                                     (member.user.id,)) == english, "shard 1's record")
+    await fake.slash(here, seated, "rsvp cancel", event=event)  # shard 0 promotes the member
+    dm = await fake.wait_message(fake.dm_channel(member), lambda m: title in m["content"],
+                                 timeout=15)
+    assert dm["content"].startswith("Good news"), dm["content"]
+    await asyncio.sleep(5.5)  # shard 0's writer has written what it saw (zh-CN, earlier)
+    assert d.query("SELECT locale FROM member_locales WHERE user_id = ?",
+                   (member.user.id,)) == english

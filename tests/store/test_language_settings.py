@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.models import SeenLocale
 from tests.conftest import new_event, rsvp_of
 
 NOW = datetime(2030, 5, 1, 18, 0, tzinfo=UTC)
@@ -49,24 +50,37 @@ async def test_a_purged_servers_event_ids_are_never_given_again(store):
         1, 2, 3, 4, 5]
 
 
+async def recorded(store, user_ids) -> dict[int, str]:
+    return {user_id: seen.locale for user_id, seen in
+            (await store.run(store.settings.member_locales, user_ids)).items()}
+
+
+def at(when: datetime, **locales: str) -> dict[int, SeenLocale]:
+    """{user id: SeenLocale} from keyword arguments u10="zh-CN"."""
+    return {int(name[1:]): SeenLocale(locale, when) for name, locale in locales.items()}
+
+
 async def test_member_locales_are_written_only_when_they_change(store):
-    assert await store.run(store.settings.member_locales, [10, 11]) == {}
-    assert await store.run(store.settings.record_member_locales,
-                           {10: "zh-CN", 11: "en-US"}, NOW) == 2
+    assert await recorded(store, [10, 11]) == {}
+    record = store.settings.record_member_locales
+    assert await store.run(record, at(NOW, u10="zh-CN", u11="en-US")) == 2
     # The same locales again write nothing; a changed one writes its row alone.
-    assert await store.run(store.settings.record_member_locales,
-                           {10: "zh-CN", 11: "en-US"}, NOW) == 0
-    assert await store.run(store.settings.record_member_locales,
-                           {10: "zh-TW", 11: "en-US"}, NOW) == 1
-    assert await store.run(store.settings.member_locales, [10, 11, 12]) == {
-        10: "zh-TW", 11: "en-US"}
-    assert await store.run(store.settings.record_member_locales, {}, NOW) == 0
+    later = NOW + timedelta(seconds=5)
+    assert await store.run(record, at(later, u10="zh-CN", u11="en-US")) == 0
+    assert await store.run(record, at(later, u10="zh-TW", u11="en-US")) == 1
+    assert await recorded(store, [10, 11, 12]) == {10: "zh-TW", 11: "en-US"}
+    assert (await store.run(store.settings.member_locales, [10]))[10].seen_at == later
+    assert await store.run(record, {}) == 0
+    # One seen before the record (another process, writing late) never replaces it.
+    assert await store.run(record, at(NOW, u10="en-GB")) == 0
+    assert await recorded(store, [10]) == {10: "zh-TW"}
 
 
 async def test_member_locales_are_read_for_many_members_at_once(store):
     seen = {user_id: "zh-CN" if user_id % 2 else "en-GB" for user_id in range(1, 1201)}
-    assert await store.run(store.settings.record_member_locales, seen, NOW) == 1200
-    assert await store.run(store.settings.member_locales, list(range(1, 1202))) == seen
+    assert await store.run(store.settings.record_member_locales,
+                           {u: SeenLocale(locale, NOW) for u, locale in seen.items()}) == 1200
+    assert await recorded(store, list(range(1, 1202))) == seen
 
 
 async def test_the_locales_a_process_remembers_are_bounded_and_none_is_lost(store):
@@ -77,10 +91,40 @@ async def test_the_locales_a_process_remembers_are_bounded_and_none_is_lost(stor
         locales.seen(user_id, "zh-CN" if user_id % 2 else "en-GB")
         assert len(locales._last) <= 3
     await locales.flush()
-    written = await store.run(store.settings.member_locales, list(range(100, 110)))
+    written = await recorded(store, list(range(100, 110)))
     assert written == {u: "zh-CN" if u % 2 else "en-GB" for u in range(100, 110)}
     # one forgotten by this process is read back from the database
     assert 100 not in locales._last and await locales.locale_of(100) == "en-GB"
     locales.seen(100, "zh-TW")  # and a change is still written
     await locales.flush()
-    assert await store.run(store.settings.member_locales, [100]) == {100: "zh-TW"}
+    assert await recorded(store, [100]) == {100: "zh-TW"}
+
+
+async def test_a_member_seen_since_by_another_process_gets_dms_in_that_language(store):
+    """Two processes (shards) note one member's locale each; a DM reads the newer of what
+    this process saw and what is recorded."""
+    from bot.adapters.languages import MemberLocales
+
+    now = [NOW.timestamp()]
+    here, there = (MemberLocales(store, clock=lambda: now[0]) for _ in range(2))
+    here.seen(7, "zh-CN")
+    await here.flush()
+    now[0] += 10
+    there.seen(7, "en-US")  # the member switched their Discord, seen by the other process
+    assert await here.locale_of(7) == "zh-CN"  # not recorded yet: this process's own
+    await there.flush()
+    assert await here.locale_of(7) == "en-US"
+    now[0] += 10
+    here.seen(7, "zh-CN")  # back to Chinese, seen here: a change again, written
+    await here.flush()
+    assert await here.locale_of(7) == "zh-CN" and await there.locale_of(7) == "zh-CN"
+    # Seen by this process after the record without a DM read in between: the DM reads
+    # it, and the record catches up for the other process.
+    now[0] += 10
+    there.seen(7, "en-GB")
+    await there.flush()
+    now[0] += 10
+    here.seen(7, "zh-CN")  # this process's memory says zh-CN already: nothing to write
+    assert await here.locale_of(7) == "zh-CN"
+    await here.flush()
+    assert await there.locale_of(7) == "zh-CN"

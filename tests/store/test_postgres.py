@@ -15,7 +15,7 @@ import asyncpg
 import pytest
 
 from bot.errors import Unavailable
-from bot.models import CapacityPayload, EventEdit
+from bot.models import CapacityPayload, EventEdit, SeenLocale
 from bot.registration import JoinOutcome, Status
 from bot.storage import EventDraft, open_store
 from bot.storage.postgres.content import PostgresContent
@@ -627,7 +627,8 @@ async def test_locales_being_written_when_the_writer_stops_are_written_by_stop(p
     from bot.adapters.languages import MemberLocales
 
     async with await open_store(postgres_url) as store:
-        await store.run(store.settings.record_member_locales, {1: "en-GB"})
+        await store.run(store.settings.record_member_locales,
+                        {1: SeenLocale("en-GB", datetime.now(UTC) - timedelta(minutes=1))})
         locales = MemberLocales(store, interval=0.01)
         locales.start()
         blocker = await asyncpg.connect(postgres_url)
@@ -642,7 +643,7 @@ async def test_locales_being_written_when_the_writer_stops_are_written_by_stop(p
         finally:
             await blocker.close()
         await asyncio.wait_for(stopping, 10)
-        assert await store.run(store.settings.member_locales, [1]) == {1: "zh-CN"}
+        assert (await store.run(store.settings.member_locales, [1]))[1].locale == "zh-CN"
 
 
 async def test_a_stop_does_not_wait_long_for_a_claim_held_up_by_a_lock(postgres_url,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from bot.models import GuildLeft, ReminderSettings
+from bot.models import GuildLeft, ReminderSettings, SeenLocale
 from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.session import Database, Repository
 from bot.storage.sqlite.session import DAY_COLUMNS, offsets_to_change, ts
@@ -119,27 +119,29 @@ class PostgresSettings(Repository):
         goes back to the server's preferred locale."""
         await self._upsert(guild_id, "language", code)
 
-    async def member_locales(self, user_ids: Sequence[int]) -> dict[int, str]:
-        """The last client locale seen from each of these members that has one."""
+    async def member_locales(self, user_ids: Sequence[int]) -> dict[int, SeenLocale]:
+        """The last client locale recorded for each of these members that has one."""
         async with self._transaction() as conn:
-            rows = await conn.fetch("SELECT user_id, locale FROM member_locales"
+            rows = await conn.fetch("SELECT user_id, locale, seen_at FROM member_locales"
                                     " WHERE user_id = ANY($1::bigint[])", list(set(user_ids)))
-        return {r["user_id"]: r["locale"] for r in rows}
+        return {r["user_id"]: SeenLocale(r["locale"], datetime.fromtimestamp(r["seen_at"], UTC))
+                for r in rows}
 
-    async def record_member_locales(self, seen: Mapping[int, str],
-                                    now: datetime | None = None) -> int:
-        """Remember each member's client locale, in one transaction; a row is written only
-        where the locale changed. Returns how many changed."""
+    async def record_member_locales(self, seen: Mapping[int, SeenLocale]) -> int:
+        """`sqlite.settings.record_member_locales`."""
         if not seen:
             return 0
         async with self._transaction() as conn:
             return int(await conn.fetchval(
                 "WITH written AS (INSERT INTO member_locales (user_id, locale, seen_at)"
-                " SELECT u, l, $3 FROM unnest($1::bigint[], $2::text[]) AS s (u, l)"
+                " SELECT u, l, t FROM unnest($1::bigint[], $2::text[], $3::bigint[])"
+                " AS s (u, l, t)"
                 " ON CONFLICT (user_id) DO UPDATE SET locale = excluded.locale,"
                 " seen_at = excluded.seen_at WHERE member_locales.locale <> excluded.locale"
+                " AND member_locales.seen_at <= excluded.seen_at"
                 " RETURNING 1) SELECT count(*) FROM written",
-                list(seen), list(seen.values()), ts(now or datetime.now(UTC))))
+                list(seen), [s.locale for s in seen.values()],
+                [ts(s.seen_at) for s in seen.values()]))
 
     async def set_guild_left(self, guild_id: int, left_at: datetime | None) -> None:
         """Record when the bot left the guild (None: it is back, or never left)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
-from bot.models import GuildLeft, ReminderSettings
+from bot.models import GuildLeft, ReminderSettings, SeenLocale
 from bot.storage.sqlite.registrations import SqliteRegistrations
 from bot.storage.sqlite.search import SqliteSearch
 from bot.storage.sqlite.session import (
@@ -115,31 +115,33 @@ class SqliteSettings(Repository):
                 " ON CONFLICT (guild_id) DO UPDATE SET language = excluded.language",
                 (guild_id, code))
 
-    def member_locales(self, user_ids: Sequence[int]) -> dict[int, str]:
-        """The last client locale seen from each of these members that has one."""
-        found: dict[int, str] = {}
+    def member_locales(self, user_ids: Sequence[int]) -> dict[int, SeenLocale]:
+        """The last client locale recorded for each of these members that has one."""
+        found: dict[int, SeenLocale] = {}
         ids = list(dict.fromkeys(user_ids))
         for start in range(0, len(ids), 500):  # within SQLite's bound-variable limit
             chunk = ids[start:start + 500]
-            rows = self._all("SELECT user_id, locale FROM member_locales WHERE user_id IN"
-                             f" ({','.join('?' * len(chunk))})", tuple(chunk))
-            found.update((r["user_id"], r["locale"]) for r in rows)
+            rows = self._all("SELECT user_id, locale, seen_at FROM member_locales WHERE user_id"
+                             f" IN ({','.join('?' * len(chunk))})", tuple(chunk))
+            found.update((r["user_id"], SeenLocale(r["locale"],
+                                                   datetime.fromtimestamp(r["seen_at"], UTC)))
+                         for r in rows)
         return found
 
-    def record_member_locales(self, seen: Mapping[int, str],
-                              now: datetime | None = None) -> int:
-        """Remember each member's client locale, in one transaction; a row is written only
-        where the locale changed. Returns how many changed."""
+    def record_member_locales(self, seen: Mapping[int, SeenLocale]) -> int:
+        """Remember each member's client locale and when it was seen, in one transaction; a
+        row is written only where the locale changed, and never over one seen later (by
+        another process, which wrote first). Returns how many changed."""
         if not seen:
             return 0
-        when = ts(now or datetime.now(UTC))
         with self._transaction() as db:
             before = db.total_changes
             db.executemany(
                 "INSERT INTO member_locales (user_id, locale, seen_at) VALUES (?, ?, ?)"
                 " ON CONFLICT (user_id) DO UPDATE SET locale = excluded.locale,"
-                " seen_at = excluded.seen_at WHERE locale != excluded.locale",
-                [(user_id, locale, when) for user_id, locale in seen.items()])
+                " seen_at = excluded.seen_at"
+                " WHERE locale != excluded.locale AND seen_at <= excluded.seen_at",
+                [(user_id, s.locale, ts(s.seen_at)) for user_id, s in seen.items()])
             return db.total_changes - before
 
     def set_guild_left(self, guild_id: int, left_at: datetime | None) -> None:
