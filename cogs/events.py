@@ -39,6 +39,7 @@ from bot.render import (
     SpeakerPage,
     clip,
     event_embed,
+    reader_first,
     role_title,
     safe,
     speaker_embed,
@@ -358,9 +359,11 @@ class EventCommands(commands.GroupCog, group_name="event",
     @app_commands.describe(event=EVENT_HELP)
     async def calendar(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
-        file = discord.File(io.BytesIO(event_ics(found)), filename=f"{found.slug}.ics")
-        await respond(interaction, calendar_reply(member_language(interaction), found),
-                      ephemeral=True, file=file)
+        lang = member_language(interaction)
+        # described in two languages, the member's first, as /event info shows it to them
+        ordered = dataclasses.replace(found, description=reader_first(lang, found.description))
+        file = discord.File(io.BytesIO(event_ics(ordered)), filename=f"{found.slug}.ics")
+        await respond(interaction, calendar_reply(lang, found), ephemeral=True, file=file)
 
     @app_commands.command(name="takeaways", description="The key takeaways from the recap",
                           extras=PUBLIC_REPLY)

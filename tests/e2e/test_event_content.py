@@ -6,6 +6,7 @@ import pytest
 from icalendar import Calendar
 
 from sandbox import Attachment
+from tests.conftest import ROOT
 from tests.e2e.conftest import import_page
 from tests.e2e.test_bot import text_of
 
@@ -60,6 +61,18 @@ async def test_calendar_file_for_an_event_with_a_start(world, fake):
     undated = await fake.slash(world.guild, world.member(), "event calendar",
                                event="U.S.-China Missile Defense Disputes")
     assert undated.ephemeral and "no start time" in undated.content
+    # An event described in English and Chinese: the member's language first.
+    bilingual = await world.import_event("Bilingual Calendar", capacity=5,
+                                         starts_at="2031-12-01 18:00")
+    chinese = (ROOT / "data/events/missile-defense-china/announcement.zh.txt").read_bytes()
+    await import_page(fake, world.guild, world.moderator, event=str(bilingual),
+                      page=Attachment("zh.txt", chinese, "text/plain"))
+    for locale, first_is_han in (("en-US", False), ("zh-CN", True)):
+        reply = await fake.slash(world.guild, world.member(f"cal {locale}", locale=locale),
+                                 "event calendar", event=str(bilingual))
+        [entry] = Calendar.from_ical(reply.files[0][1]).walk("VEVENT")
+        description = str(entry["description"])
+        assert ("\u4e00" <= description[0] <= "\u9fff") is first_is_han, description[:60]
     # a refusal that begins with a title shows it as written, not capitalised
     lower = await world.import_event("iPad day", capacity=5)
     refused = await fake.slash(world.guild, world.member(), "event calendar", event=str(lower))
