@@ -493,10 +493,6 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         self.people_section = False
         self.heading_role: str | None = None
         self.heading_once = False
-        # The location is a short line under the date, taken for a place by its length
-        # alone: of three words or more, on a page with no title above the date, it is
-        # the title ("Arms Control Today"; "Beijing", "北京" and "New York" stay places).
-        self.place_guessed = False
 
     def read(self) -> Page:
         i = 0
@@ -642,7 +638,6 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
             # "Dec 15, 2026 | Washington, DC"; not "| Europe Program", "· 5 min read"
             self.header["date_text"], self.header["location"] = date_and_place.groups()
             return True
-        guessed = False
         if _dated(par):
             field = "date_text"
             earlier = self.header.get(field)
@@ -661,15 +656,10 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         elif ("date_text" in (self.repeated_header if self.later_version else self.header)
               and len(par) <= 30 and not _DIGIT.search(par)):
             field = "location"  # a short line under the date: "Beijing", "北京"
-            guessed = True
         elif _KICKER.fullmatch(par):
             return True  # "Upcoming Event" over the title
         else:
             field = "title"
-        if field == "location" and self.place_guessed and "title" not in self.header:
-            # "Dec 15, 2026 / Arms Control Today / Washington, DC": the guess was the title
-            self.header["title"] = self.header.pop("location")
-            self.place_guessed = False
         if field in self.header:
             # The other language version repeats each header line once: not new content.
             if self.later_version and field not in self.repeated_header:
@@ -679,8 +669,6 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
             # the line is a subtitle (`_subtitle`).
             return field == "title" and par.casefold() in self.header["title"].casefold()
         self.header[field] = par
-        if field == "location":
-            self.place_guessed = guessed and len(par.split()) >= 3 and not self.later_version
         return True
 
     def _subtitle(self, i: int) -> bool:
@@ -796,9 +784,6 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
                 self.skipped.append(Text(message, count=len(kept) - limit, limit=limit))
                 del kept[limit:]
         date, time = self.header.get("date_text"), self.header.get("time")
-        title, location = self.header.get("title"), self.header.get("location")
-        if title is None and self.place_guessed:  # "Dec 15, 2026" over "Arms Control Today"
-            title, location = location, None
         # A host who leads the discussion ("X will host a discussion with Y") counts as the
         # moderator only if no one is named moderator. A chair never does.
         if not any(e.role == "moderator" for e in entries):
@@ -807,9 +792,9 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
                 leader.role = "moderator"
         return Page(
             kind="recap" if self.takeaways or self.past else "announcement",
-            title=title,
+            title=self.header.get("title"),
             date_text=f"{date} {time}" if date and time else date,  # a time alone is no date
-            location=location,
+            location=self.header.get("location"),
             description="\n\n".join(self.description),
             registration_closed=self.registration_closed,
             off_the_record=self.off_the_record,
