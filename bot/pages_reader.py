@@ -575,7 +575,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
             for s, zh in notes:
                 if zh is None and (_NOTICE_START.match(s) or _EVENT.search(s)):
                     self._english_notice(s, note=False)
-                elif zh is not None and pages_zh.ABOUT_EVENT.search(pages_zh.fold(s)):
+                elif zh is not None and pages_zh.ABOUT_EVENT.search(pages_zh.fold(s.strip())):
                     self._zh_notice(s, zh, note=False)
             return False
         for s, zh in notes:

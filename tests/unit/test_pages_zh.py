@@ -373,10 +373,21 @@ def test_notices_in_a_paragraph_of_prose_count_and_the_paragraph_stays_whole(not
             assert getattr(page, name) == value, name
 
 
-def test_a_bio_sentence_in_prose_that_names_a_language_is_no_notice():
-    paragraph = "赵通长期从事核军控研究，曾以英文进行多场讲座。他的研究涉及导弹防御。"
+@pytest.mark.parametrize("paragraph", [
+    "赵通长期从事核军控研究，曾以英文进行多场讲座。他的研究涉及导弹防御。",
+    "李彬是清华大学教授。他曾多次参与不对外公开的中美二轨对话活动。",
+    "本中心自2010年起举办讲座。去年的活动报名开放仅两天名额已满。今年我们将继续邀请专家。",
+    "我们感谢各位的支持，2027年暑期研修班报名已截止。中美两国专家将讨论核军控。",
+    "评议人王芳曾任外交部翻译司副司长。她曾长期为国家领导人的外事活动提供同声传译。",
+    "本中心的讲座系列始于2015年。早期的活动全程使用英文，近年来逐渐改为中英双语。",
+])
+def test_sentences_of_prose_about_something_else_are_no_notices(paragraph):
+    """Bios and histories name languages, closed registrations and closed-door meetings
+    of other events: in a paragraph of prose only a sentence about this one counts."""
     page = parse_page(INTRO + paragraph)
-    assert page.language is None and page.description == INTRO + paragraph
+    assert (page.language, page.translation, page.registration_closed,
+            page.off_the_record) == (None, None, False, False)
+    assert page.description == INTRO + paragraph
 
 
 def test_a_language_used_in_the_summary_is_no_notice():
