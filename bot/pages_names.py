@@ -43,7 +43,7 @@ _STOPWORDS = words(
 # Last words of organisations' names that read like people's, "Carnegie China", "Chatham
 # House", "Foreign Policy", which prose names as the host (a name line "Jack House" over
 # his bio is a person: this is for narration only).
-_ORGANISATION_ENDS = words("House Policy China Europe India Asia Africa America")
+ORGANISATION_ENDS = words("House Policy China Europe India Asia Africa America")
 _PARTICLES = words("de del della der den di da das dos du van von bin binti ibn al el la le zu")
 _OPENERS = "([{\"“‘'«（【《「『"
 _CLOSERS = ",;:!?)]}\"”’'».…）】》」』，。、；：！？(（"  # "Zhao（赵通）" ends a name too
@@ -340,7 +340,7 @@ def narration(par: str) -> list[tuple[str, str, bool]]:
             role = before and _verb_role(before.group(1) or before.group(2) or "speak")
         for span in group:
             words_in_name = span.name.split()
-            if len(words_in_name) == 2 and words_in_name[-1] in _ORGANISATION_ENDS:
+            if len(words_in_name) == 2 and words_in_name[-1] in ORGANISATION_ENDS:
                 continue  # "Carnegie China will host ..." (not "Karen Elliott House")
             label = LABEL.match(par, span.end)  # "Jane Doe (moderator)" beats the list's role
             own = label.group(1).lower() if label else None

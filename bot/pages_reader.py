@@ -14,6 +14,7 @@ from bot.pages_names import (
     LABEL,
     LABEL_ROLES,
     LABEL_WORDS,
+    ORGANISATION_ENDS,
     PAIRED,
     key,
     name_keys,
@@ -171,15 +172,24 @@ _PRONOUN_BIO = re.compile(r"(?:He|She|They) +(?:(?:is|was|are|were) +(?:a|an|the
                           r"currently|now|formerly)|has +(?:been|served|worked|led)|serves|"
                           r"served|leads|led|works|worked|teaches|taught)\b")
 _AFFILIATION = re.compile(r" *[,(|–—-]")  # "Jane Doe, Senior Fellow" on the name line
-# A line of a title and an affiliation under a name line, "Senior Fellow, Carnegie
-# Endowment", "Professor of Physics at Tsinghua University": what it must name.
-_TITLE_WORD = re.compile(
+# A line of a person's title and affiliation under their name line, "Senior Fellow,
+# Carnegie Endowment", "Professor of Physics at Tsinghua University": the job it must
+# name (an institution alone, "Communications Department, Carnegie Endowment", says whom
+# to ask, not who speaks).
+_JOB_TITLE = re.compile(
     r"\b(?:fellow|director|professor|president|chair(?:man|woman)?|minister|secretary|"
     r"ambassador|editor|scholar|researcher|analyst|founder|ceo|dean|lecturer|officer|"
     r"advis[eo]r|correspondent|journalist|columnist|economist|member|partner|manager|"
-    r"coordinator|representative|envoy|university|institute|cent(?:er|re)|council|"
-    r"foundation|endowment|academy|school|college|ministry|department|commission|"
-    r"committee|agency|society|association|program(?:me)?|embassy)\b", re.I)
+    r"coordinator|representative|envoy|head|chief|deputy|commissioner|governor|"
+    r"senator|author|reporter)\b", re.I)
+# Words of the lines that open a card's shape without being anyone's name: headings and
+# organisations ("Media Inquiries", "Opening Remarks", "Rockefeller Brothers Fund").
+_NOT_A_CARD_NAME = ORGANISATION_ENDS | words(
+    "Inquiries Inquiry Contact Contacts Remarks Address Keynote Events Event Organizations "
+    "Organisations Partners Partner Sponsors Sponsor Fund Trust Group Media Press Venue "
+    "Location Agenda Session Reception Welcome Opening Closing Upcoming Related Program "
+    "Programme Registration Schedule Overview Coverage Resources Publications More Us "
+    "Learn Read Follow Share Subscribe")
 # "Speakers: Name, title; Name, title; Name, title"
 _ROSTER_START = re.compile(
     r"(?:(?:featured +)?(?:speakers?|panelists?|participants?)|featuring) *: *", re.I)
@@ -317,7 +327,8 @@ class _PeopleReading:
         # Under a heading of people, "Tong Zhao" over "Senior Fellow, Carnegie Endowment"
         # (a card without a bio): the title line is all the page says of them.
         titled = (bio_at is None and alone and self.people_section
-                  and i + 1 < len(self.paras) and self._title_line(self.paras[i + 1]))
+                  and i + 1 < len(self.paras) and self._title_line(self.paras[i + 1])
+                  and _NOT_A_CARD_NAME.isdisjoint(name.split()))
         if bio_at is None and not ((alone and (label or self._find(name) or titled))
                                    or (self.people_section and _LISTED.match(rest))):
             return None
@@ -342,9 +353,10 @@ class _PeopleReading:
 
     @staticmethod
     def _title_line(line: str) -> bool:
-        """A person's title and affiliation on a line of their own (no sentence, no name
-        opening it): "Director, China Program, Stimson Center"."""
-        if len(line) > 150 or line.endswith(".") or not _TITLE_WORD.search(line):
+        """A person's title and affiliation on a line of their own (no sentence, no field
+        such as "Venue: …", no name opening it): "Director, China Program, Stimson Center"."""
+        if (len(line) > 150 or line.endswith(".") or ":" in line
+                or not _JOB_TITLE.search(line)):
             return False
         spans = read_names(line)
         return not spans or spans[0].start > 0
@@ -430,14 +442,16 @@ class _PeopleReading:
     def _join_initialled(self) -> None:
         """One person for "William Perry" and the page's "William J. Perry" (one entry,
         the fuller name), when the page names only one such person: "John Smith" beside
-        "John A. Smith" and "John B. Smith" could be either, and stays apart."""
+        "John A. Smith" and "John B. Smith" could be either, and stays apart, as do two
+        that each have a bio or title of their own (two cards: two people)."""
         initialled: dict[str, list[_Entry]] = {}
         for entry in self.order:
             if entry is not None and (short := without_initials(entry.name)):
                 initialled.setdefault(key(short), []).append(entry)
         for entry in list(self.order):
             fuller = initialled.get(key(entry.name)) if entry is not None else None
-            if entry is None or fuller is None or len(fuller) != 1 or "(" in entry.name:
+            if (entry is None or fuller is None or len(fuller) != 1 or "(" in entry.name
+                    or ((entry.bio or entry.title) and (fuller[0].bio or fuller[0].title))):
                 continue
             first, other = sorted((entry, fuller[0]), key=lambda e: e.place)
             self._merge(first, other)

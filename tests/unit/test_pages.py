@@ -608,14 +608,31 @@ def test_a_title_line_gives_way_to_a_bio_further_down():
 
 
 @pytest.mark.parametrize("lines", [
-    "Speakers\n\nRead More\nSenior Fellow, Carnegie Endowment",  # read as a name: a card
     "Tong Zhao\nSenior Fellow, Carnegie Endowment",  # no heading of people above
     "Speakers\n\nTong Zhao\nWashington Post columnist",  # a name opens it
     "Speakers\n\nTong Zhao\nSenior Fellow. Carnegie Endowment.",  # a sentence
+    "Speakers\n\nTong Zhao\nCarnegie Endowment for International Peace",  # no job named
+    "Moderator\n\nTong Zhao\nVenue: Stimson Center, 1211 Connecticut Ave NW",  # a field
 ])
 def test_what_is_no_title_line_makes_no_person_of_a_bare_name(lines):
-    names = set(roles(parse_page(INTRO + lines)))
-    assert names <= {"Read More"} and "Tong Zhao" not in names
+    assert "Tong Zhao" not in roles(parse_page(INTRO + lines))
+
+
+@pytest.mark.parametrize("lines", [
+    "Read More\nSenior Fellow, Carnegie Endowment",
+    "Learn More\nAbout the Nuclear Policy Program",
+    "Media Inquiries\nCommunications Department, Carnegie Endowment",
+    "Press Contact\nSenior Manager, Media Relations",
+    "Upcoming Events\nAsia Program Roundtable on Korean Security",
+    "Partner Organizations\nInstitute for Strategic Studies, Tsinghua University",
+    "Rockefeller Brothers Fund\nProgram Officer, Peace and Security",
+    "Opening Remarks\nPresident, Carnegie Endowment for International Peace",
+    "Keynote Address\nFormer Secretary of Defense",
+    "Carnegie China\nCarnegie–Tsinghua Center for Global Policy",
+])
+def test_headings_links_and_organisations_over_a_line_are_no_speakers(lines):
+    page = parse_page(INTRO + "Speakers\n\nLi Bin\nProfessor, Tsinghua University\n" + lines)
+    assert list(roles(page)) == ["Li Bin"]
 
 
 def test_a_singular_role_heading_gives_its_role_to_one_person_a_plural_to_a_list():
@@ -813,6 +830,17 @@ def test_a_name_without_initials_stays_apart_when_two_people_share_it():
                       "Mary Lee\n\nMary Lee is a journalist.")
     assert [p.name for p in page.people] == [
         "John Smith", "John A. Smith", "John B. Smith", "Mary Ann Lee", "Mary Lee"]
+
+
+def test_two_cards_whose_names_differ_by_an_initial_are_two_people():
+    page = parse_page(INTRO + "Moderator\n\nMary Smith\n\nMary Smith is a journalist.\n\n"
+                      "Speakers\n\nMary K. Smith\n\nMary K. Smith is a historian.\n\n"
+                      "George Bush\nProfessor of History, Yale University\n"
+                      "George H. Bush\nFormer President of the United States")
+    assert bios(page) == {"Mary Smith": "Mary Smith is a journalist.",
+                          "Mary K. Smith": "Mary K. Smith is a historian.",
+                          "George Bush": "Professor of History, Yale University",
+                          "George H. Bush": "Former President of the United States"}
 
 
 # --- takeaways ----------------------------------------------------------------------------
