@@ -96,10 +96,12 @@ NUMBERED = r"[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四�
 # Notices: registration closed, off the record, language, translation, other access notes.
 CLOSED = re.compile(r"报名已(?:经)?(?:截止|结束|关闭|满)|名额已满|座位已满|人数已满|停止报名")
 OFF_RECORD = re.compile(r"不对外公开|不(?:公开|对外|作公开)报[道导]|不录(?:音|像|影)")
-# A sentence about this event ("本次活动以中文进行"), or a notice alone ("报名已截止。"):
-# what a paragraph of prose says of the event still counts. Not "活动" or "报名" alone:
-# bios and histories say "曾参与不对外公开的对话活动", "去年的活动报名两天名额已满".
-ABOUT_EVENT = re.compile(r"本次|本场|此次|^.{0,10}$")
+# A sentence about this event ("本次活动以中文进行"), or one that opens with its notice, with
+# no other subject ("报名已截止。", "不对外公开。"): what a paragraph of prose says of the event
+# still counts. Not "活动" or "报名" anywhere: bios and histories say "曾参与不对外公开的对话
+# 活动", "去年的活动报名两天名额已满", and "该对话不对外公开" is about another meeting.
+ABOUT_EVENT = re.compile(r"本次|本场|此次|^(?:活动|会议|讲座)?(?:报名已|名额已满|座位已满|人数已满|"
+                         r"停止报名|不对外|不公开|不录|(?:现场)?(?:提供|配有)|全程|将?以)")
 ACCESS = re.compile(r"不对媒体开放|谢绝媒体|仅限(?:受邀|邀请)|凭邀请|需(?:要)?(?:提前)?报名|"
                     r"须(?:提前)?报名|网[络路]直播|线上直播|全程直播")
 _LANGUAGE_NAMES = {"中": "Chinese", "汉": "Chinese", "英": "English", "日": "Japanese",

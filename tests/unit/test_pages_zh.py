@@ -380,6 +380,7 @@ def test_notices_in_a_paragraph_of_prose_count_and_the_paragraph_stays_whole(not
     "我们感谢各位的支持，2027年暑期研修班报名已截止。中美两国专家将讨论核军控。",
     "评议人王芳曾任外交部翻译司副司长。她曾长期为国家领导人的外事活动提供同声传译。",
     "本中心的讲座系列始于2015年。早期的活动全程使用英文，近年来逐渐改为中英双语。",
+    "专家将讨论核军控的前景。该对话不对外公开。伊朗的部分核活动不对外公开，引发担忧。",
 ])
 def test_sentences_of_prose_about_something_else_are_no_notices(paragraph):
     """Bios and histories name languages, closed registrations and closed-door meetings
