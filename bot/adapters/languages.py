@@ -38,6 +38,9 @@ FLUSH_INTERVAL = 5.0  # seconds between writes of the locales seen meanwhile
 # Members whose last locale this process remembers; past it, it starts afresh (each one's
 # next interaction writes their locale again), so a large server cannot grow it forever.
 REMEMBERED_MEMBERS = 200_000
+# Seconds after which a member seen again in the same locale is written again: another
+# process may have recorded another locale since (the write changes nothing otherwise).
+REWRITE_AFTER = 60.0
 
 
 class MemberLocales:
@@ -50,8 +53,9 @@ class MemberLocales:
         self.interval = interval
         self.remembered = remembered
         self.clock = clock  # seconds since the epoch; tests move it
-        # user id -> the locale last seen by this process, and when (`clock`)
-        self._last: dict[int, tuple[str, float]] = {}
+        # user id -> the locale last seen by this process, when, and when it was last
+        # queued to be written (`clock`)
+        self._last: dict[int, tuple[str, float, float]] = {}
         self._pending: dict[int, SeenLocale] = {}  # seen but not yet written
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
@@ -69,12 +73,14 @@ class MemberLocales:
 
     def seen(self, user_id: int, locale: str) -> None:
         last, now = self._last.get(user_id), self.clock()
-        if last is None or last[0] != locale:
+        if last is None or last[0] != locale or now - last[2] >= REWRITE_AFTER:
             if last is None and len(self._last) >= self.remembered:
                 self._last.clear()
             self._pending[user_id] = SeenLocale(locale, datetime.fromtimestamp(now, UTC))
             self._wake.set()
-        self._last[user_id] = (locale, now)
+            self._last[user_id] = (locale, now, now)
+        else:
+            self._last[user_id] = (locale, now, last[2])
 
     async def locale_of(self, user_id: int) -> str | None:
         """The member's client locale as last seen, by this process or any other: what is
@@ -92,9 +98,11 @@ class MemberLocales:
             return last[0] if last is not None else None
         if last is not None and last[0] != recorded.locale:
             # Seen here before the record: this process's next sight of that locale is a
-            # change, and what it has not written yet is older than the record.
-            self._last[user_id] = (recorded.locale, recorded.seen_at.timestamp())
-            self._pending.pop(user_id, None)
+            # change, and what it has not written yet, if older than the record, is void.
+            self._last[user_id] = (recorded.locale, recorded.seen_at.timestamp(), last[2])
+            pending = self._pending.get(user_id)
+            if pending is not None and pending.seen_at < recorded.seen_at:
+                del self._pending[user_id]
         return recorded.locale
 
     def start(self) -> None:

@@ -128,3 +128,29 @@ async def test_a_member_seen_since_by_another_process_gets_dms_in_that_language(
     assert await here.locale_of(7) == "zh-CN"
     await here.flush()
     assert await there.locale_of(7) == "zh-CN"
+
+
+async def test_a_member_back_in_an_earlier_language_is_recorded_again_within_a_minute(store):
+    """Seen by one process in English, by another in Chinese, then by the first in English
+    again: nothing changed for the first, yet the record must follow, for the second's DMs."""
+    from bot.adapters.languages import REWRITE_AFTER, MemberLocales
+
+    now = [NOW.timestamp()]
+    here, there = (MemberLocales(store, clock=lambda: now[0]) for _ in range(2))
+    here.seen(7, "en-US")
+    await here.flush()
+    now[0] += 10
+    there.seen(7, "zh-CN")
+    await there.flush()
+    now[0] += 10
+    here.seen(7, "en-US")  # written again only once REWRITE_AFTER has passed
+    await here.flush()
+    assert await there.locale_of(7) == "zh-CN"
+    now[0] += REWRITE_AFTER
+    here.seen(7, "en-US")
+    await here.flush()
+    assert await there.locale_of(7) == "en-US"
+    # and a rewrite of what is recorded already changes nothing
+    now[0] += REWRITE_AFTER
+    here.seen(7, "en-US")
+    assert await store.run(store.settings.record_member_locales, here._pending) == 0
