@@ -58,10 +58,11 @@ _ENGLISH: dict[Intent, tuple[str, ...]] = {
                           "can i join", "can i attend"),
 }
 # In simplified characters, as questions are read (`search_text`); with the words Taiwan
-# uses where they differ (与谈 discussant, 口译, 报导, 录影), as the bot's zh-TW replies do.
+# uses where they differ (与谈人 discussant, not 与谈, which 参与谈判 holds; 口译, 报导,
+# 录影), as the bot's zh-TW replies do.
 _CHINESE: dict[Intent, tuple[str, ...]] = {
     Intent.MODERATOR: ("主持",),
-    Intent.SPEAKERS: ("主讲", "演讲", "嘉宾", "评议", "点评", "与谈", "发言", "讲者", "谁讲"),
+    Intent.SPEAKERS: ("主讲", "演讲", "嘉宾", "评议", "点评", "与谈人", "发言", "讲者", "谁讲"),
     Intent.WHEN: ("时间", "什么时候", "甚么时候", "何时", "几点", "日期", "哪天", "几号"),
     Intent.WHERE: ("地点", "在哪", "哪里", "地址", "场地"),
     Intent.LANGUAGE: ("语言", "翻译", "同传", "传译", "口译", "中文", "英文", "英语"),

@@ -64,7 +64,8 @@ class Seats:
     registration_open: bool
     closed_reason: str | None = None
     over_at: datetime | None = None  # `bot.models.Event.over_at`: its end, else its start
-    capacity_noticed_at: datetime | None = None  # the last capacity notice, until a reopening
+    # the last capacity notice, until a reopening (or a closing with seats free, `close`)
+    capacity_noticed_at: datetime | None = None
     archived: bool = False  # it takes no RSVPs, and its seats stay until it is brought back
 
     @property
@@ -256,7 +257,8 @@ def reopen(seats: Seats, waitlist: list[int], now: datetime) -> Promotions:
 
 def announce_fill(seats: Seats, now: datetime) -> bool:
     """Whether an operation that filled the event posts the capacity notice: not when one
-    was posted less than CAPACITY_NOTICE_COOLDOWN ago (and no reopening came since).
+    was posted less than CAPACITY_NOTICE_COOLDOWN ago (and no closing with free seats or
+    reopening came since).
     Records the notice in `seats`."""
     last = seats.capacity_noticed_at
     if last is not None and now - last < CAPACITY_NOTICE_COOLDOWN:

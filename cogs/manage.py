@@ -65,7 +65,7 @@ from bot.command_words import option_name
 from bot.errors import Conflict, DatabaseBusy, InvalidValue, NotAllowed, NotFound, Unavailable
 from bot.fetch import MAX_URL_LENGTH, FetchPolicy, check_url, failure_reason
 from bot.flows import importing, registration
-from bot.i18n import N_, NAMES, SHIPPED, OptionName, Text
+from bot.i18n import N_, NAMES, SHIPPED, OptionName, Text, shipped
 from bot.models import Event
 from bot.offload import off_loop
 from bot.registration import MAX_CAPACITY, Status, check_capacity, check_not_archived
@@ -245,7 +245,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
             if chosen:
                 text = lang._("The bot's posts in this server are in **{language}**, chosen "
                               "with `/manage language`.", language=NAMES[current])
-            elif getattr(interaction.guild_locale, "value", None) in SHIPPED:
+            elif shipped(interaction.guild_locale) == str(interaction.guild_locale):
                 text = lang._("The bot's posts in this server are in **{language}**, the "
                               "server's language in Discord; choose another with "
                               "`/manage language`.", language=NAMES[current])

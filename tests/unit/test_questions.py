@@ -71,6 +71,7 @@ def test_english_questions_about_the_event(question, expected):
     ("有同步口譯嗎？", [Intent.LANGUAGE]),
     ("可以報導嗎？", [Intent.OFF_THE_RECORD]),
     ("會錄影嗎", [Intent.OFF_THE_RECORD]),
+    ("誰參與談判", []),  # 与谈 inside 参与谈判: no discussants asked for
 ])
 def test_chinese_questions_about_the_event(question, expected):
     assert intents(question) == expected
