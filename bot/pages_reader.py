@@ -189,7 +189,10 @@ _NOT_A_CARD_NAME = ORGANISATION_ENDS | words(
     "Organisations Partners Partner Sponsors Sponsor Fund Trust Group Media Press Venue "
     "Location Agenda Session Reception Welcome Opening Closing Upcoming Related Program "
     "Programme Registration Schedule Overview Coverage Resources Publications More Us "
-    "Learn Read Follow Share Subscribe")
+    "Learn Read Follow Share Subscribe Sign Up Stay Informed Involved Support Donate Watch "
+    "Live Newsletter Signup Board Trustees Staff Team Office Offices Information Locations "
+    "Experts Expert Organization Organisation Credit Photo Video Recording Podcast News "
+    "Research Topics Regions Careers Search Menu Home Privacy Terms Cookies")
 # "Speakers: Name, title; Name, title; Name, title"
 _ROSTER_START = re.compile(
     r"(?:(?:featured +)?(?:speakers?|panelists?|participants?)|featuring) *: *", re.I)

@@ -629,6 +629,10 @@ def test_what_is_no_title_line_makes_no_person_of_a_bare_name(lines):
     "Opening Remarks\nPresident, Carnegie Endowment for International Peace",
     "Keynote Address\nFormer Secretary of Defense",
     "Carnegie China\nCarnegie–Tsinghua Center for Global Policy",
+    "Advisory Board\nChair, Carnegie Endowment for International Peace",
+    "Get Involved\nDirector of Development, Carnegie Endowment",
+    "Featured Experts\nSenior Fellow, Asia Program",
+    "Watch Live\nDirector, Carnegie Video",
 ])
 def test_headings_links_and_organisations_over_a_line_are_no_speakers(lines):
     page = parse_page(INTRO + "Speakers\n\nLi Bin\nProfessor, Tsinghua University\n" + lines)
