@@ -200,6 +200,35 @@ async def test_a_join_that_waited_for_the_database_is_decided_when_it_gets_it(
     assert await rsvp_of(store, event.id, 7) is None
 
 
+@pytest.mark.parametrize("change", ["cancel", "capacity", "reopen"])
+async def test_a_seat_change_that_waited_for_the_event_is_decided_when_it_gets_it(
+        store, clock, change):
+    """Held up until after the event took place, a cancel or a capacity raise gives the
+    waitlist no seat (nobody is told of a seat at an event that is over), and a reopening
+    is refused."""
+    event = await new_event(store, capacity=1, starts_at=clock.now + timedelta(minutes=30))
+    await store.join(1, event.id, 1, "seated")
+    await store.join(1, event.id, 2, "waiting")
+    if change == "reopen":
+        await store.run(store.registrations.close_registration, 1, event.id, None)
+    await kinds(store)
+    registrations = store.registrations
+    call = {"cancel": (registrations.cancel, 1, event.id, 1),
+            "capacity": (registrations.set_capacity, 1, event.id, 2),
+            "reopen": (registrations.open_registration, 1, event.id)}[change]
+    async with joins_held(store, event.id):
+        waiting = asyncio.ensure_future(store.run(*call))
+        await asyncio.sleep(0.2)
+        clock.advance(timedelta(days=2))  # the event took place while it waited
+    if change == "reopen":
+        with pytest.raises(Conflict, match="already taken place"):
+            await waiting
+    else:
+        await waiting
+    assert (await rsvp_of(store, event.id, 2)).status is Status.WAITLISTED
+    assert "promoted" not in await kinds(store)
+
+
 async def test_churn_on_a_full_event_writes_one_capacity_notice_per_cool_down(store, clock):
     event = await new_event(store, capacity=2)
     await store.join(1, event.id, 1, "m1")

@@ -195,9 +195,9 @@ class PostgresRegistrations(Repository):
                                " + $1 WHERE id = $2", count, event_id)
 
     async def cancel(self, guild_id: int, event_id: int, user_id: int) -> rules.CancelResult:
-        now = self._clock()
         async with self._transaction() as conn:
             seats = await self.seats_of(conn, event_id, guild_id)
+            now = self._clock()  # once the event is ours: a wait for it counts
             status = await conn.fetchval(
                 "SELECT status FROM rsvps WHERE event_id = $1 AND user_id = $2",
                 event_id, user_id)
@@ -213,9 +213,9 @@ class PostgresRegistrations(Repository):
         return result
 
     async def set_capacity(self, guild_id: int, event_id: int, capacity: int) -> Promotions:
-        now = self._clock()
         async with self._transaction() as conn:
             seats = await self.seats_of(conn, event_id, guild_id)
+            now = self._clock()  # once the event is ours: a wait for it counts
             return await self.change_capacity(conn, event_id, guild_id, seats, capacity, now)
 
     async def change_capacity(self, conn: asyncpg.Connection, event_id: int, guild_id: int,
@@ -231,18 +231,18 @@ class PostgresRegistrations(Repository):
 
     async def close_registration(self, guild_id: int, event_id: int, reason: str | None,
                                  by: int | None = None) -> None:
-        now = self._clock()
         async with self._transaction() as conn:
             seats = await self.seats_of(conn, event_id, guild_id)
+            now = self._clock()  # once the event is ours: a wait for it counts
             rules.close(seats, reason)
             await self.save_seats(conn, event_id, seats, now)
             await self._outbox.notify(conn, guild_id, event_id, ClosedPayload(reason, by), now)
 
     async def open_registration(self, guild_id: int, event_id: int, by: int | None = None
                                 ) -> Promotions:
-        now = self._clock()
         async with self._transaction() as conn:
             seats = await self.seats_of(conn, event_id, guild_id)
+            now = self._clock()  # once the event is ours: a wait for it counts
             waitlist = await self.waitlist_head(conn, event_id, seats.capacity - seats.confirmed)
             promotions = rules.reopen(seats, waitlist, now)
             await self._outbox.notify(conn, guild_id, event_id, OpenedPayload(by=by), now)
