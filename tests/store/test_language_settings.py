@@ -3,6 +3,7 @@ files."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.models import SeenLocale
@@ -74,6 +75,22 @@ async def test_member_locales_are_written_only_when_they_change(store):
     # One seen before the record (another process, writing late) never replaces it.
     assert await store.run(record, at(NOW, u10="en-GB")) == 0
     assert await recorded(store, [10]) == {10: "zh-TW"}
+
+
+async def test_two_processes_recording_the_same_members_at_once_both_finish(store_opener,
+                                                                              tmp_path):
+    """Each process writes the members it saw in its own order: on PostgreSQL the row
+    locks must not deadlock them (the loser's batch was lost)."""
+    path = tmp_path / "shared.sqlite3"
+    async with await store_opener(path) as one, await store_opener(path) as two:
+        users = list(range(10**17, 10**17 + 3000))
+        first = {u: SeenLocale("zh-CN", NOW) for u in users}
+        second = {u: SeenLocale("en-GB", NOW + timedelta(seconds=1)) for u in reversed(users)}
+        results = await asyncio.gather(
+            one.run(one.settings.record_member_locales, first),
+            two.run(two.settings.record_member_locales, second), return_exceptions=True)
+        assert not [r for r in results if isinstance(r, BaseException)], results
+        assert set((await recorded(one, users[:5])).values()) == {"en-GB"}
 
 
 async def test_member_locales_are_read_for_many_members_at_once(store):

@@ -131,6 +131,9 @@ class PostgresSettings(Repository):
         """`sqlite.settings.record_member_locales`."""
         if not seen:
             return 0
+        # In user id order: two processes writing the same members lock their rows in one
+        # order, where each one's own order deadlocked them.
+        rows = sorted(seen.items())
         async with self._transaction() as conn:
             return int(await conn.fetchval(
                 "WITH written AS (INSERT INTO member_locales (user_id, locale, seen_at)"
@@ -140,8 +143,8 @@ class PostgresSettings(Repository):
                 " seen_at = excluded.seen_at WHERE member_locales.locale <> excluded.locale"
                 " AND member_locales.seen_at <= excluded.seen_at"
                 " RETURNING 1) SELECT count(*) FROM written",
-                list(seen), [s.locale for s in seen.values()],
-                [ts(s.seen_at) for s in seen.values()]))
+                [user_id for user_id, _ in rows], [s.locale for _, s in rows],
+                [ts(s.seen_at) for _, s in rows]))
 
     async def set_guild_left(self, guild_id: int, left_at: datetime | None) -> None:
         """Record when the bot left the guild (None: it is back, or never left)."""
