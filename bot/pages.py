@@ -77,9 +77,11 @@ def decode_page(data: bytes) -> str:
         raise InvalidValue(N_("The file is too large ({size:,} bytes; the limit is {mb} MB)."),
                            size=len(data), mb=_LIMIT_MB)
     text = _utf_16(data)
+    # A NUL is no text in any encoding (and PostgreSQL's text cannot hold one): in UTF-16 as
+    # a character, in UTF-8 as a byte.
+    if (text is not None and "\0" in text) or (text is None and b"\0" in data):
+        raise InvalidValue(N_("The file looks binary, not like a text page."))
     if text is None:
-        if b"\0" in data:
-            raise InvalidValue(N_("The file looks binary, not like a text page."))
         try:
             text = data.decode("utf-8-sig")  # -sig strips a leading BOM
         except UnicodeDecodeError as exc:

@@ -955,6 +955,9 @@ def test_a_utf_16_page_with_its_byte_order_mark_is_text_not_binary(codec):
     assert decode_page(data) == "中美关系研讨会\n2026年12月5日 下午3点\nZoë\n"
     with pytest.raises(InvalidValue, match="binary"):
         decode_page(text.encode("utf-16-le"))  # without its mark: binary, as before
+    # a NUL character is no text, in UTF-16 as in UTF-8 (and PostgreSQL cannot store it)
+    with pytest.raises(InvalidValue, match="binary"):
+        decode_page(mark + (text + "ships and\x00 harbours\n").encode(codec))
 
 
 # --- robustness ------------------------------------------------------------------------------
