@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 
 from bot.pages_names import search_text
 from bot.pages_zh import HAN
@@ -109,9 +110,16 @@ def intents(question: str) -> list[Intent]:
     return [intent for intent in Intent if intent in found]
 
 
+def _words_text(question: str) -> str:
+    """The question outside Han text, casefolded, its letters composed ("u" and a
+    combining diaeresis as "ü", one word character, as pages are written)."""
+    composed = unicodedata.normalize("NFC", question[:MAX_QUESTION])
+    return _HAN_RUN.sub(" ", composed.casefold())
+
+
 def search_words(question: str) -> list[str]:
     """The question's significant words outside Han text, casefolded, each once, in order."""
-    text = _HAN_RUN.sub(" ", question[:MAX_QUESTION].casefold())
+    text = _words_text(question)
     words = (w for w in _WORD.findall(text) if len(w) > 1 and w not in STOPWORDS)
     return list(dict.fromkeys(words))[:MAX_TERMS]
 
@@ -125,8 +133,7 @@ def topic_words(question: str) -> list[str]:
     """The significant words after the question's last "about" ("what did Li Bin say about
     ambiguity": ambiguity), [] without one. The passage must speak of these; the other
     words (often who said it, which a recap rarely names) only rank what does."""
-    text = _HAN_RUN.sub(" ", question[:MAX_QUESTION].casefold())
-    words = _WORD.findall(text)
+    words = _WORD.findall(_words_text(question))
     last = max((i for i, w in enumerate(words) if w in _ABOUT), default=None)
     if last is None:
         return []

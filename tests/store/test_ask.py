@@ -149,6 +149,19 @@ async def test_english_words_match_their_other_forms(store):
     assert "\x02moderate" in best.excerpt  # "will moderate", "moderated"
 
 
+@pytest.mark.parametrize("question", ["where is zurich cafe", "Zürich", "ZURICH", "Zu\u0308rich",
+                                      "gurria", "Gurría"])
+async def test_words_match_whatever_their_accents(store, question):
+    """A member types "zurich" for the page's "Zürich", or the other way round: the
+    same passage on both backends (SQLite's tokenizer folds accents; PostgreSQL's rows
+    and questions fold them too)."""
+    event, _ = await store.run(store.events.save_event, 1, EventDraft("z", "Talk", 5), [
+        ("page", make_page(description="The talk is at the Café Zürich, by the lake, with "
+                                       "José Ángel Gurría."))])
+    found = await store.run(store.search.ask, 1, question, event.id)
+    assert [p.source for p in found] == ["page"]
+
+
 async def test_a_question_about_a_topic_finds_it_whoever_is_named(store):
     await import_seed(store)
     found = [p.source for p in await store.run(store.search.ask,

@@ -850,3 +850,17 @@ async def test_an_event_is_read_as_of_one_moment(postgres_url, monkeypatch):
         assert changed and (found.title, found.people[0].name) == (event.title, "Ada Lovelace")
         again = await here.run(here.events.get_event, 1, event.id)
         assert (again.title, again.people[0].name) == ("Retitled", "Renamed")
+
+
+async def test_search_rows_from_before_the_upgrade_fold_their_accents(blank_url):
+    conn = await schema_before(blank_url, "translate(text")  # before rows folded accents
+    try:
+        await conn.execute("INSERT INTO events (id, guild_id, slug, title, capacity,"
+                           " created_at, updated_at) VALUES (1, 5, 'old', 'Old', 10, 0, 0)")
+        await conn.execute("INSERT INTO passages (guild_id, event_id, source, text)"
+                           " VALUES (5, 1, 'page', 'A talk at the Café Zürich.')")
+    finally:
+        await conn.close()
+    async with await open_store(blank_url) as store:
+        found = await store.run(store.search.ask, 5, "zurich cafe")
+        assert [(p.event_id, p.text) for p in found] == [(1, "A talk at the Café Zürich.")]

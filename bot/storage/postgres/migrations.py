@@ -14,6 +14,31 @@ two-character terms (GIN) instead of an FTS5 table.
 
 from __future__ import annotations
 
+import unicodedata
+
+
+def _accent_folds() -> tuple[str, str, str]:
+    """(accented letters, their plain letters, combining marks) for `translate`: the Latin
+    letters whose canonical decomposition is a plain letter and marks ("é" -> "e", "Ǘ" ->
+    "U"), and the marks themselves, which fold away. Canonical decompositions never change
+    (Unicode's stability policy), so neither does what this gives migration 26."""
+    accented, plain = [], []
+    for code in (*range(0x00C0, 0x0250), *range(0x1E00, 0x1F00)):
+        letter = chr(code)
+        base = "".join(ch for ch in unicodedata.normalize("NFD", letter)
+                       if not unicodedata.combining(ch))
+        if base != letter and len(base) == 1 and base.isascii():
+            accented.append(letter)
+            plain.append(base)
+    marks = "".join(map(chr, range(0x0300, 0x0370)))
+    return "".join(accented), "".join(plain), marks
+
+
+# What the search rows fold, and a question with them (`postgres.search`), as SQLite's
+# tokenizer does: "Zürich" is found by "zurich", "Gurria" finds "Gurría".
+ACCENTED, UNACCENTED, COMBINING_MARKS = _accent_folds()
+FOLD_SQL = f"'{ACCENTED}{COMBINING_MARKS}', '{UNACCENTED}'"  # translate()'s last two arguments
+
 MIGRATIONS: dict[int, str] = {
     12: """
     CREATE TABLE events (
@@ -257,6 +282,14 @@ MIGRATIONS: dict[int, str] = {
     # is written in; the rows go, and the code fills the table again (SQLite's 25).
     25: """
     TRUNCATE passages;
+    """,
+    # 26: the search rows' words fold accents, as SQLite's tokenizer does
+    # (remove_diacritics): the tsvector is made again from the text without them.
+    26: f"""
+    ALTER TABLE passages DROP COLUMN words;
+    ALTER TABLE passages ADD COLUMN words TSVECTOR
+        GENERATED ALWAYS AS (to_tsvector('english', translate(text, {FOLD_SQL}))) STORED;
+    CREATE INDEX passages_by_words ON passages USING gin (words);
     """,
 }
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets

@@ -2,8 +2,9 @@
 SQLite backend (`sqlite.search.split_passages`: PASSAGE_WORDS words, PASSAGES_PER_TEXT
 per text), so ranking and excerpts cost the same however long a page is.
 
-English words go through the 'english' stemmer (a generated tsvector with a GIN index;
-"ambiguity" finds "ambiguities", as SQLite's porter tokenizer does), ranked by
+English words go through the 'english' stemmer, their accents folded (a generated
+tsvector with a GIN index; "ambiguity" finds "ambiguities" and "zurich" "Zürich", as
+SQLite's porter and unicode61 tokenizers do), ranked by
 `ts_rank_cd`; excerpts come from `ts_headline`, built only for the rows kept. Han text
 has no spaces, so each passage also keeps its two-character terms in simplified
 characters (`han_index`, GIN indexed): a Chinese question in either script matches a
@@ -21,6 +22,7 @@ from bot.errors import InvalidValue
 from bot.i18n import N_
 from bot.models import MATCH_END, MATCH_START, Passage
 from bot.questions import han_terms, search_words, topic_words
+from bot.storage.postgres.migrations import ACCENTED, COMBINING_MARKS, UNACCENTED
 from bot.storage.postgres.session import Repository
 from bot.storage.sqlite.search import han_excerpt, index_passages, passages_of
 
@@ -31,6 +33,8 @@ RANK_NORMALISATION = 1
 # The same excerpt length as SQLite's snippet (48 tokens), with its match marks.
 HEADLINE = (f"StartSel={MATCH_START}, StopSel={MATCH_END}, MaxWords=48, MinWords=24,"
             " ShortWord=0, HighlightAll=false")
+# A question's words fold their accents as the rows' words do (migration 26).
+UNACCENT = str.maketrans(ACCENTED, UNACCENTED, COMBINING_MARKS)
 
 
 class PostgresSearch(Repository):
@@ -49,7 +53,7 @@ class PostgresSearch(Repository):
                   limit: int = 3) -> list[Passage]:
         """The passages of the guild's events (or one event) that best match the question;
         the matched words are wrapped in MATCH_START/MATCH_END."""
-        words, terms = tsquery_text(question), han_terms(question)
+        words, terms = tsquery_text(question.translate(UNACCENT)), han_terms(question)
         if not words and not terms:
             raise InvalidValue(N_("ask with a few words about the event, e.g. "
                                   "'what did they say about missile defense?'"))
