@@ -200,12 +200,12 @@ async def test_a_join_that_waited_for_the_database_is_decided_when_it_gets_it(
     assert await rsvp_of(store, event.id, 7) is None
 
 
-@pytest.mark.parametrize("change", ["cancel", "capacity", "reopen"])
+@pytest.mark.parametrize("change", ["cancel", "capacity", "reopen", "import"])
 async def test_a_seat_change_that_waited_for_the_event_is_decided_when_it_gets_it(
         store, clock, change):
-    """Held up until after the event took place, a cancel or a capacity raise gives the
-    waitlist no seat (nobody is told of a seat at an event that is over), and a reopening
-    is refused."""
+    """Held up until after the event took place, a cancel or a capacity raise (typed, or
+    from a page imported again) gives the waitlist no seat (nobody is told of a seat at
+    an event that is over), and a reopening is refused."""
     event = await new_event(store, capacity=1, starts_at=clock.now + timedelta(minutes=30))
     await store.join(1, event.id, 1, "seated")
     await store.join(1, event.id, 2, "waiting")
@@ -215,7 +215,10 @@ async def test_a_seat_change_that_waited_for_the_event_is_decided_when_it_gets_i
     registrations = store.registrations
     call = {"cancel": (registrations.cancel, 1, event.id, 1),
             "capacity": (registrations.set_capacity, 1, event.id, 2),
-            "reopen": (registrations.open_registration, 1, event.id)}[change]
+            "reopen": (registrations.open_registration, 1, event.id),
+            "import": (store.events.save_event, 1, EventDraft(
+                slug="talk", title="Event talk", capacity=2, starts_at=event.starts_at),
+                [("page text", make_page())])}[change]
     async with joins_held(store, event.id):
         waiting = asyncio.ensure_future(store.run(*call))
         await asyncio.sleep(0.2)

@@ -67,7 +67,6 @@ class PostgresEvents(Repository):
         """Create the event `draft.slug` in the guild, or update it in place (the rules of
         `sqlite.events.SqliteEvents.save_event`). Returns the event and whether it was
         created."""
-        now = now or self._clock()
         async with self._transaction() as conn:
             await take_turns(conn, [guild_id])
             event_id, created = await self._save(conn, guild_id, draft, pages, now, new=new,
@@ -79,7 +78,6 @@ class PostgresEvents(Repository):
                           now: datetime | None = None, *, sample: bool = False
                           ) -> list[tuple[Event, bool]]:
         """`sqlite.events.SqliteEvents.save_events`: all in one transaction, or none."""
-        now = now or self._clock()
         saved = []
         async with self._transaction() as conn:
             await take_turns(conn, [guild_id])
@@ -116,9 +114,11 @@ class PostgresEvents(Repository):
         return seeded
 
     async def _save(self, conn: asyncpg.Connection, guild_id: int, draft: EventDraft,
-                    pages: Sequence[tuple[str, Page]], now: datetime, *, new: bool = False,
-                    url: str | None = None, sample: bool = False) -> tuple[int, bool]:
-        """`save_event`'s writes, in the caller's transaction, its guild's imports locked."""
+                    pages: Sequence[tuple[str, Page]], now: datetime | None, *,
+                    new: bool = False, url: str | None = None,
+                    sample: bool = False) -> tuple[int, bool]:
+        """`save_event`'s writes, in the caller's transaction, its guild's imports locked;
+        `now` None: the time once the event is this transaction's."""
         event_id: int | None
         if new:
             event_id = await self._content.imported_before(conn, guild_id, pages, url)
@@ -129,6 +129,9 @@ class PostgresEvents(Repository):
             event_id = await conn.fetchval(
                 "SELECT id FROM events WHERE guild_id = $1 AND slug = $2", guild_id, slug)
         created = event_id is None
+        if event_id is not None:  # its seats are decided at the time it is ours, not before
+            await conn.execute("SELECT 1 FROM events WHERE id = $1 FOR UPDATE", event_id)
+        now = now or self._clock()
         if event_id is None:
             closed = any(page.registration_closed for _, page in pages)
             event_id = await conn.fetchval(
@@ -237,10 +240,10 @@ class PostgresEvents(Repository):
         """Set the event's title, times, venue and link; RSVPs stay. A new start or venue is
         news: one notice for the channel and one DM to each member registered, written in
         the same transaction. Returns (before, after)."""
-        now = now or self._clock()
         async with self._transaction() as conn:
             await take_turns(conn, [guild_id])  # with zone changes: it anchors the day
             await self._registrations.seats_of(conn, event_id, guild_id)  # locks it
+            now = now or self._clock()  # once the event is ours: a wait for it counts
             before = await self._get_event(conn, guild_id, event_id)
             await conn.execute(
                 "UPDATE events SET title = $1, starts_at = $2, ends_at = $3, all_day = $4,"

@@ -95,8 +95,8 @@ class SqliteEvents(Repository):
         a changed capacity goes through the registration rules. `sample` marks an event it
         creates as the bundled sample. Returns the event and whether it was created.
         """
-        now = now or self._clock()
         with self._transaction():
+            now = now or self._clock()  # once the database is ours: a wait for it counts
             event_id, created = self._save(guild_id, draft, pages, now, new=new, url=url,
                                            sample=sample)
         return self.get_event(guild_id, event_id), created
@@ -108,9 +108,9 @@ class SqliteEvents(Repository):
         """Save several events (`save_event` each, by slug) in ONE transaction: a folder of
         event folders is imported whole or not at all. One refused raises `ItemRefused`
         naming it, and nothing is saved. `sample` marks those created as bundled samples."""
-        now = now or self._clock()
         saved = []
         with self._transaction():
+            now = now or self._clock()  # once the database is ours: a wait for it counts
             for index, (draft, pages) in enumerate(drafts):
                 try:
                     saved.append(self._save(guild_id, draft, pages, now, sample=sample))
@@ -269,8 +269,8 @@ class SqliteEvents(Repository):
         """Set the event's title, times, venue and link; RSVPs stay. A new start or venue is
         news: one notice for the channel and one DM to each member registered (confirmed or
         waitlisted), written in the same transaction. Returns (before, after)."""
-        now = now or self._clock()
         with self._transaction() as db:
+            now = now or self._clock()  # once the database is ours: a wait for it counts
             before = self.get_event(guild_id, event_id)
             db.execute(
                 "UPDATE events SET title = ?, starts_at = ?, ends_at = ?, all_day = ?, venue = ?,"
