@@ -13,6 +13,7 @@ passage sharing one of its terms, as on SQLite.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 
 import asyncpg
@@ -53,13 +54,16 @@ class PostgresSearch(Repository):
                   limit: int = 3) -> list[Passage]:
         """The passages of the guild's events (or one event) that best match the question;
         the matched words are wrapped in MATCH_START/MATCH_END."""
-        words, terms = tsquery_text(question.translate(UNACCENT)), han_terms(question)
+        composed = unicodedata.normalize("NFC", question)  # a mark typed apart is its letter's
+        words, terms = tsquery_text(composed.translate(UNACCENT)), han_terms(question)
         if not words and not terms:
             raise InvalidValue(N_("ask with a few words about the event, e.g. "
                                   "'what did they say about missile defense?'"))
         async with self._transaction() as conn:
             rows = await conn.fetch(
-                "WITH q AS (SELECT to_tsquery('english', $1) AS words),"
+                "WITH q AS (SELECT to_tsquery('english', $1) AS words,"
+                # the words as asked too, for the excerpt, which marks the text as written
+                "  to_tsquery('english', $1) || to_tsquery('english', $8) AS shown),"
                 " best AS ("
                 "  SELECT p.id, ts_rank_cd(p.words, q.words, $7)"
                 "   + (SELECT count(*) FROM unnest(p.han) t WHERE t = ANY($4::text[])) AS rank"
@@ -68,10 +72,11 @@ class PostgresSearch(Repository):
                 "   AND (($1 <> '' AND p.words @@ q.words) OR p.han && $4::text[])"
                 "  ORDER BY rank DESC, p.id LIMIT $5)"
                 " SELECT p.event_id, e.title, p.source, p.text,"
-                "  ts_headline('english', p.text, q.words, $6) AS excerpt"
+                "  ts_headline('english', p.text, q.shown, $6) AS excerpt"
                 " FROM best JOIN passages p ON p.id = best.id JOIN events e ON e.id = p.event_id,"
                 "  q ORDER BY best.rank DESC, p.id",
-                words, guild_id, event_id, terms, limit, HEADLINE, RANK_NORMALISATION)
+                words, guild_id, event_id, terms, limit, HEADLINE, RANK_NORMALISATION,
+                tsquery_text(composed))
         wanted = frozenset(terms)
         return [Passage(r["event_id"], r["title"], r["source"], r["text"],
                         r["excerpt"] if MATCH_START in r["excerpt"] or not wanted
