@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -864,3 +865,24 @@ async def test_search_rows_from_before_the_upgrade_fold_their_accents(blank_url)
     async with await open_store(blank_url) as store:
         found = await store.run(store.search.ask, 5, "zurich cafe")
         assert [(p.event_id, p.text) for p in found] == [(1, "A talk at the Café Zürich.")]
+
+
+async def test_a_database_not_in_utf8_is_refused_in_one_line(postgres_cluster):
+    """Its text cannot hold Chinese pages, and migration 26's accent folding cannot run
+    there: the bot says what to do instead of failing half-way through an upgrade."""
+    name = f"pg_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(postgres_cluster.url())
+    try:
+        await admin.execute(f"CREATE DATABASE {name} ENCODING 'LATIN1' LC_COLLATE 'C'"
+                            " LC_CTYPE 'C' TEMPLATE template0")
+        with pytest.raises(Unavailable, match="encoding is LATIN1, not UTF8") as refused:
+            await open_store(postgres_cluster.url(name))
+        assert "\n" not in str(refused.value)
+        conn = await asyncpg.connect(postgres_cluster.url(name))
+        try:  # nothing was made there
+            assert await conn.fetchval("SELECT to_regclass('schema_migrations')") is None
+        finally:
+            await conn.close()
+    finally:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await admin.close()

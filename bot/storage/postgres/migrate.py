@@ -29,6 +29,11 @@ class PostgresMigrator(Repository):
             # Another process's migration, or a schema change waiting for the tables, may
             # rightly take longer than a request waits for a lock.
             await conn.execute("SET LOCAL lock_timeout = 0")
+            encoding = await conn.fetchval("SHOW server_encoding")
+            if encoding != "UTF8":
+                # Chinese pages, names and the search's accent folding need Unicode text.
+                raise Unavailable(f"the database's encoding is {encoding}, not UTF8; create "
+                                  "it with ENCODING 'UTF8' (createdb -E UTF8 -T template0)")
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", MIGRATION_LOCK)
             await conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
                                " version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)")
