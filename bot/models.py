@@ -394,8 +394,8 @@ class OwedChange(NamedTuple):
 
 
 class SeenLocale(NamedTuple):
-    """A member's client locale, and when a process saw them use it (the first sight
-    that process wrote of it; to the second once recorded)."""
+    """A member's client locale, and when a process saw them use it (the sight it wrote;
+    to the second once recorded)."""
 
     locale: str
     seen_at: datetime
