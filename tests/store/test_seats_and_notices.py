@@ -12,7 +12,7 @@ import pytest
 
 from bot.errors import Conflict, DatabaseBusy
 from bot.registration import CAPACITY_NOTICE_COOLDOWN, CancelOutcome, JoinOutcome, Status
-from bot.storage import EventDraft, Store, utcnow
+from bot.storage import EventDraft, EventEdit, Store, utcnow
 from bot.storage.postgres import store as postgres_store
 from bot.storage.sqlite import session as sqlite_session
 from cogs.announcements import Announcements
@@ -228,6 +228,28 @@ async def test_a_seat_change_that_waited_for_the_event_is_decided_when_it_gets_i
             await waiting
     else:
         await waiting
+    assert (await rsvp_of(store, event.id, 2)).status is Status.WAITLISTED
+    assert "promoted" not in await kinds(store)
+
+
+async def test_an_edit_that_waited_for_the_event_decides_its_seats_when_it_gets_it(
+        store, clock):
+    """A seat freed after the start (nobody promoted then) goes to the waitlist when an
+    edit moves the event to a later day, unless that day too has passed by the time the
+    edit gets the event."""
+    event = await new_event(store, capacity=1, starts_at=clock.now + timedelta(minutes=30))
+    await store.join(1, event.id, 1, "seated")
+    await store.join(1, event.id, 2, "waiting")
+    clock.advance(timedelta(hours=1))  # it has started: a cancel promotes nobody
+    await store.run(store.registrations.cancel, 1, event.id, 1)
+    await kinds(store)
+    later = EventEdit(title="Event talk", starts_at=clock.now + timedelta(days=1), ends_at=None,
+                      all_day=False, venue=None, link=None)
+    async with joins_held(store, event.id):
+        editing = asyncio.ensure_future(store.run(store.events.edit_event, 1, event.id, later))
+        await asyncio.sleep(0.2)
+        clock.advance(timedelta(days=2))  # the new day passed too while it waited
+    await editing
     assert (await rsvp_of(store, event.id, 2)).status is Status.WAITLISTED
     assert "promoted" not in await kinds(store)
 
