@@ -58,19 +58,28 @@ from bot.adapters.rsvp_buttons import button_state
 from bot.adapters.scheduled_events import (
     plan_scheduled_event,
     run_scheduled_event,
+    sync_scheduled_event,
 )
 from bot.app import EventBot, Interaction
 from bot.catalog import MAX_TITLE
 from bot.command_words import option_name
-from bot.errors import Conflict, DatabaseBusy, InvalidValue, NotAllowed, NotFound, Unavailable
+from bot.errors import (
+    Conflict,
+    DatabaseBusy,
+    EventNotFound,
+    InvalidValue,
+    NotAllowed,
+    NotFound,
+    Unavailable,
+)
 from bot.fetch import MAX_URL_LENGTH, FetchPolicy, check_url, failure_reason
 from bot.flows import importing, registration
-from bot.i18n import N_, NAMES, SHIPPED, OptionName, Text, shipped
+from bot.i18n import N_, NAMES, SHIPPED, Language, OptionName, Text, shipped
 from bot.models import Event
 from bot.offload import off_loop
 from bot.registration import MAX_CAPACITY, Status, check_capacity, check_not_archived
 from bot.reminders import minutes_text, parse_minutes
-from bot.render import clip, event_embed, safe
+from bot.render import clip, event_embed, reader_first, safe
 from bot.render_replies import attendees_upload, deletion_question, promoted_note
 from bot.signals import AttendeeRoleChanged, RemindersChanged
 from bot.times import saved_times_problem
@@ -230,6 +239,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                        language: app_commands.Choice[str] | None = None) -> None:
         guild_id = guild_id_of(interaction)
         lang = member_language(interaction)
+        before = await server_language(interaction)
         if language is not None:
             await self.bot.languages.choose(guild_id, language.value)
             # The announcements already posted are shown again in the new language.
@@ -254,6 +264,24 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                               "bot does not speak the server's language in Discord; choose "
                               "another with `/manage language`.", language=NAMES[current])
         await respond(interaction, text, ephemeral=True)
+        if language is not None:
+            await self.reorder_scheduled_events(interaction, before)
+
+    async def reorder_scheduled_events(self, interaction: Interaction, before: Language) -> None:
+        """After a change of the server's language, its Discord events described in two
+        languages show the new one first (`bot.reminders.scheduled_event_details`), as the
+        announcements do; the others are left as they are. After the reply: each is a
+        request to Discord."""
+        guild_id, store = guild_id_of(interaction), self.bot.store
+        now = await server_language(interaction)
+        for event_id in await store.run(store.reminders.with_scheduled_events, guild_id):
+            try:
+                event = await store.run(store.events.get_event, guild_id, event_id)
+            except EventNotFound:  # deleted meanwhile
+                continue
+            if reader_first(now, event.description) != reader_first(before, event.description):
+                await sync_scheduled_event(self.bot, guild_id, event,
+                                           interaction.app_permissions, create=False)
 
     @app_commands.command(name="close", description="Close registration: nobody can join")
     @app_commands.describe(event=EVENT_HELP, reason="Shown to members who try to join")

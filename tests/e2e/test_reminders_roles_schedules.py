@@ -8,12 +8,13 @@ or one far away, so they get no reminders in the meantime).
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sandbox import Attachment
+from sandbox import Attachment, Guild, Member
 from tests.conftest import ROOT
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
 
@@ -580,27 +581,50 @@ async def test_grants_a_restart_cut_short_are_made_after_it(world, fake):
         f"/guilds/{guild.id}/members/{m.id}/roles/{attendee.id}" for m in members)
 
 
+def han_first(text: str) -> bool:
+    return "\u4e00" <= text[:1] <= "\u9fff"
+
+
+async def bilingual_discord_event(fake, world, preferred: str, moderator_name: str,
+                                  **member) -> tuple[Guild, Member, dict]:
+    """A new server with an event imported from the bundled English and Chinese pages and
+    announced: the server, its moderator and the event's Discord event as made."""
+    guild = fake.add_guild(f"{moderator_name}'s server", preferred_locale=preferred)
+    moderator = fake.add_member(guild, moderator_name, manage_events=True, **member)
+    await fake.wait_ready(process=world.bot)
+    sample = ROOT / "data/events/missile-defense-china"
+    english = await import_page(fake, guild, moderator, page=Attachment(
+        "en.txt", b"Missile Talk\n\n" + OPEN_ANNOUNCEMENT, "text/plain"),
+        title="Missile Talk", capacity=60, starts_at="2031-06-01 18:00")
+    event = re.search(r"(?:event|活动) (\d+)", english.content)[1]
+    await import_page(fake, guild, moderator, event=event, page=Attachment(
+        "zh.txt", (sample / "announcement.zh.txt").read_bytes(), "text/plain"))
+    announced = await fake.slash(guild, moderator, "manage announce", event=event)
+    assert "Discord" in announced.content, announced.content
+    await eventually(lambda: fake.scheduled_events(guild), what="the Discord event")
+    [made] = fake.scheduled_events(guild)
+    assert len(made["description"]) <= 1000
+    return guild, moderator, made
+
+
 async def test_a_chinese_servers_discord_event_shows_a_bilingual_events_chinese_first(
         world, fake):
     """Discord keeps 1,000 characters of a scheduled event's description, which the whole
     server reads: an event described in English and Chinese shows the server's language
     first, as `/event info` does, or the Chinese is cut away."""
-    guild = fake.add_guild("中文服务器", preferred_locale="zh-CN")
-    moderator = fake.add_member(guild, "日程版主", manage_events=True, locale="zh-CN")
-    await fake.wait_ready(process=world.bot)
-    english = await import_page(fake, guild, moderator, page=Attachment(
-        "en.txt", b"Missile Talk\n\n" + OPEN_ANNOUNCEMENT, "text/plain"),
-        title="Missile Talk", capacity=60, starts_at="2031-06-01 18:00")
-    event = english.content.split("（活动 ")[1].split("）")[0]
-    sample = ROOT / "data/events/missile-defense-china/announcement.zh.txt"
-    await import_page(fake, guild, moderator, event=event,
-                      page=Attachment("zh.txt", sample.read_bytes(), "text/plain"))
-    announced = await fake.slash(guild, moderator, "manage announce", event=event)
-    assert "Discord" in announced.content, announced.content
-    for _ in range(100):
-        if fake.scheduled_events(guild):
-            break
-        await asyncio.sleep(0.05)
-    [scheduled] = fake.scheduled_events(guild)
-    assert "\u4e00" <= scheduled["description"][0] <= "\u9fff", scheduled["description"][:80]
-    assert len(scheduled["description"]) <= 1000
+    _, _, made = await bilingual_discord_event(fake, world, "zh-CN", "日程版主", locale="zh-CN")
+    assert han_first(made["description"]), made["description"][:80]
+
+
+async def test_a_change_of_the_servers_language_reorders_its_bilingual_discord_events(
+        world, fake):
+    """After `/manage language`, the Discord events already made are sent again with the
+    new language first."""
+    guild, moderator, made = await bilingual_discord_event(fake, world, "en-US", "switcher")
+    assert not han_first(made["description"]), made["description"][:60]
+    chosen = await fake.slash(guild, moderator, "manage language", language="zh-CN")
+    assert chosen.ephemeral
+    await eventually(lambda: han_first(fake.scheduled_events(guild)[0]["description"]),
+                     what="the Discord event in Chinese first")
+    [now] = fake.scheduled_events(guild)
+    assert now["id"] == made["id"] and len(now["description"]) <= 1000

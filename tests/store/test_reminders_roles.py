@@ -254,6 +254,11 @@ async def test_scheduled_event_link_and_setting(store):
     assert await store.run(store.reminders.scheduled_event_id, 1, event_id) is None
     await store.run(store.reminders.set_scheduled_event_id, 1, event_id, 4242)
     assert await store.run(store.reminders.scheduled_event_id, 1, event_id) == 4242
+    other = await event_at(store, START, slug="other")  # none of its own
+    elsewhere = await event_at(store, START, slug="there", guild_id=2)
+    await store.run(store.reminders.set_scheduled_event_id, 2, elsewhere, 4343)
+    assert await store.run(store.reminders.with_scheduled_events, 1) == [event_id]
+    assert other not in await store.run(store.reminders.with_scheduled_events, 2)
     await store.run(store.settings.set_scheduled_events, 1, False)
     assert await store.run(store.settings.reminder_settings, 1) == ((1440, 60), False)
     await store.run(store.settings.set_scheduled_events, 1, True)

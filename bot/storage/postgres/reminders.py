@@ -272,6 +272,13 @@ class PostgresReminders(Repository):
             raise EventNotFound(event_id)
         return row["scheduled_event_id"]
 
+    async def with_scheduled_events(self, guild_id: int) -> list[int]:
+        """`sqlite.reminders.with_scheduled_events`."""
+        async with self._transaction() as conn:
+            rows = await conn.fetch("SELECT id FROM events WHERE guild_id = $1"
+                                    " AND scheduled_event_id IS NOT NULL ORDER BY id", guild_id)
+        return [r["id"] for r in rows]
+
     async def set_scheduled_event_id(self, guild_id: int, event_id: int,
                                      scheduled_event_id: int | None) -> None:
         async with self._transaction() as conn:

@@ -260,6 +260,12 @@ class SqliteReminders(Repository):
             raise EventNotFound(event_id)
         return row["scheduled_event_id"]
 
+    def with_scheduled_events(self, guild_id: int) -> list[int]:
+        """The guild's events that have a Discord scheduled event, by id."""
+        return [r[0] for r in self._all("SELECT id FROM events WHERE guild_id = ?"
+                                        " AND scheduled_event_id IS NOT NULL ORDER BY id",
+                                        (guild_id,))]
+
     def set_scheduled_event_id(self, guild_id: int, event_id: int,
                                scheduled_event_id: int | None) -> None:
         with self._transaction() as db:
