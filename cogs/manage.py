@@ -251,7 +251,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                           language=NAMES[language.value])
         else:
             chosen = await self.bot.languages.chosen(guild_id)
-            current = (await server_language(interaction)).code
+            current = before.code  # nothing chose another since
             if chosen:
                 text = lang._("The bot's posts in this server are in **{language}**, chosen "
                               "with `/manage language`.", language=NAMES[current])
@@ -273,13 +273,13 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         announcements do; the others are left as they are. After the reply: each is a
         request to Discord."""
         guild_id, store = guild_id_of(interaction), self.bot.store
-        now = await server_language(interaction)
+        after = await server_language(interaction)
         for event_id in await store.run(store.reminders.with_scheduled_events, guild_id):
             try:
                 event = await store.run(store.events.get_event, guild_id, event_id)
             except EventNotFound:  # deleted meanwhile
                 continue
-            if reader_first(now, event.description) != reader_first(before, event.description):
+            if reader_first(after, event.description) != reader_first(before, event.description):
                 await sync_scheduled_event(self.bot, guild_id, event,
                                            interaction.app_permissions, create=False)
 
