@@ -107,6 +107,37 @@ async def test_churn_on_a_full_event_posts_one_capacity_notice(world, fake):
     assert len(capacity_notices(world, title)) == 1
 
 
+async def test_a_reopening_that_finds_the_seats_cut_to_full_posts_the_notice(world, fake):
+    """Filled and announced, then two seats freed, closed, cut to the one seat held and
+    reopened: the event is full again, and the channel hears it a second time. Closed
+    while full and reopened, it hears nothing new."""
+    title = "Shrunk Colloquium"
+    event = str(await world.import_event(title, capacity=3))
+    a, b, c = (world.member(name) for name in ("shr1", "shr2", "shr3"))
+    for member in (a, b, c):
+        await fake.slash(world.guild, member, "rsvp join", event=event)
+    await fake.wait_message(world.guild.channel("general"),
+                            lambda m: f"**{title}**" in m["content"]
+                            and CAPACITY_REACHED in m["content"])
+    for member in (b, c):
+        assert "cancelled" in (await fake.slash(world.guild, member, "rsvp cancel",
+                                                event=event)).content
+    moderator = world.moderator
+    await fake.slash(world.guild, moderator, "manage close", event=event)
+    cut = await fake.slash(world.guild, moderator, "manage capacity", seats=1, event=event)
+    assert "now has 1 seat" in cut.content, cut
+    opened = await fake.slash(world.guild, moderator, "manage open", event=event)
+    assert "is open" in opened.content, opened
+    await fake.wait_message(world.guild.channel("general"),
+                            lambda m: len(capacity_notices(world, title)) == 2)
+
+    # closed while full, reopened: no news
+    await fake.slash(world.guild, moderator, "manage close", event=event)
+    await fake.slash(world.guild, moderator, "manage open", event=event)
+    await asyncio.sleep(1.0)
+    assert len(capacity_notices(world, title)) == 2
+
+
 async def fill_and_time_the_notice(world, title: str, seats: int = 40) -> float:
     """Fill an event with simultaneous joins; seconds from the filling join's reply to the
     capacity notice in the channel."""
