@@ -89,7 +89,13 @@ DATE = r"\d{4} *年 *\d{1,2} *月 *\d{1,2} *[日号]|\d{1,2} *月 *\d{1,2} *[日
 NUMERAL = r"[一二三四五六七八九两]?十[一二三四五六七八九]?|[零〇]?[一二三四五六七八九两]"
 # What follows the hour's 点: "半", "一刻", "三刻", "15分", "十五分".
 MINUTES = rf"半|[一三]刻|(?:\d{{1,2}}|{NUMERAL})分"
-TIME = re.compile(rf"(?:上午|下午|晚上|中午|早上)? *"
+# The parts of the day written before an hour: "下午3点", and on posters the short "晚7点"
+# (evening) and "早8点" (morning).
+MORNING = ("上午", "早上", "早晨", "凌晨", "早")
+EVENING = ("下午", "傍晚", "晚上", "晚间", "晚")  # and afternoon: the hour is after noon
+# longest first: a regular expression takes the first alternative that matches ("晚上")
+PART_OF_DAY = "|".join(sorted((*MORNING, "中午", *EVENING), key=len, reverse=True))
+TIME = re.compile(rf"(?:{PART_OF_DAY})? *"
                   rf"(?:\d{{1,2}}[:：]\d\d|(?:\d{{1,2}}|{NUMERAL})[点时](?:{MINUTES})?)")
 NUMBERED = r"[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十]{1,3}[）)]|\d{1,2}[、．]"
 

@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.errors import InvalidValue
 from bot.i18n import N_, Text
-from bot.pages_zh import MINUTES, NUMERAL, fold, minutes, number
+from bot.pages_zh import EVENING, MINUTES, MORNING, NUMERAL, PART_OF_DAY, fold, minutes, number
 from bot.times import EARLIEST_YEAR, LATEST_YEAR, calendar_problem
 
 MAX_TYPED = 100  # characters of a typed time; dateparser's cost grows with its input
@@ -202,7 +202,7 @@ _DATES = (  # (pattern, order of its groups)
     (re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"), "ymd"),
 )
 # An hour in Chinese numerals is one only before its 点 or 时 ("三点", not "三人", "第一时间").
-_CLOCK = (rf"(上午|早上|凌晨|中午|下午|傍晚|晚上)?"
+_CLOCK = (rf"({PART_OF_DAY})?"
           rf"\s*(\d{{1,2}}|(?:{NUMERAL})(?=\s*(?:点|时(?!间))))"
           rf"(?:\s*[:.：]\s*(\d{{2}})|\s*([点时])({MINUTES})?)?"
           r"\s*(a\.?m\.?|p\.?m\.?)?")
@@ -230,9 +230,9 @@ def _clock(groups: tuple[str | None, ...]) -> _Clock | None:
     mer = None
     if meridiem:
         mer = "am" if meridiem.lower().startswith("a") else "pm"
-    elif period in ("下午", "傍晚", "晚上"):
+    elif period in EVENING:
         mer = "pm"
-    elif period in ("上午", "早上", "凌晨"):
+    elif period in MORNING:
         mer = "am" if hour else None  # 凌晨0点: midnight, as a 24-hour clock writes it
     elif period == "中午":
         mer = "pm" if hour < 6 or hour == 12 else "am"
@@ -529,7 +529,9 @@ _YEAR_WRITTEN = re.compile(r"(?<!\d)(?:19|20|21)\d\d(?!\d)")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _ZH_CLOCK = re.compile(_CLOCK)
 # A part of the day left once the clock times are read: one typed without its hour.
-_ZH_HOURLESS = re.compile("上午|早上|凌晨|中午|下午|傍晚|晚上")
+# a part of the day typed with no hour (the one-character 早 and 晚 open other words)
+_ZH_HOURLESS = re.compile("|".join(w for w in PART_OF_DAY.split("|") if len(w) > 1))
+_NIGHT = ("晚上", "晚间", "晚")  # "晚上12点": the midnight that ends the day
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # "2031年12月8日", "二〇三一年十二月八日": a year's digits one by one, as Chinese writes them
 _YEAR_DIGITS = str.maketrans("零〇一二三四五六七八九", "00123456789")
@@ -794,7 +796,7 @@ def _typed_in_chinese(text: str, today: date) -> _Typed:
         hour = _hour24(written, None)
         if hour is None or written.minute > 59:
             return found[0]
-        if found[1] == "晚上" and written.hour in (12, 1, 2, 3, 4):  # past midnight
+        if found[1] in _NIGHT and written.hour in (12, 1, 2, 3, 4):  # past midnight
             hour, late = written.hour % 12, True
         return f" {hour:02d}:{written.minute:02d} "
 

@@ -246,6 +246,12 @@ def test_reading_any_page_date_line_never_raises(line, zone):
     ("下午6点半", (18, 30), None),
     ("晚上8点", (20, 0), None),
     ("早上8点", (8, 0), None),
+    ("晚7点", (19, 0), None),  # a poster's short forms: 晚 (evening), 早 (morning)
+    ("晚7:00-9:00", (19, 0), (21, 0)),
+    ("晚间8点", (20, 0), None),
+    ("早8点-10点", (8, 0), (10, 0)),
+    ("早晨7点半", (7, 30), None),
+    ("晚11点至凌晨1点", (23, 0), (25, 0)),
     ("中午12点", (12, 0), None),
     ("中午1点", (13, 0), None),
     ("中午11点", (11, 0), None),
@@ -579,6 +585,9 @@ FRIDAY, SATURDAY = MONDAY + timedelta(days=4), MONDAY + timedelta(days=5)
     ("１８：００", MONDAY, datetime(2031, 12, 1, 18)),  # and its digits
     ("晚上12点", MONDAY, datetime(2031, 12, 2, 0)),  # midnight, not noon
     ("12月8日晚上12点", MONDAY, datetime(2031, 12, 9, 0)),  # the night of the 8th
+    ("12月8日晚7点", MONDAY, datetime(2031, 12, 8, 19)),  # as a poster writes it
+    ("12月8日晚12点", MONDAY, datetime(2031, 12, 9, 0)),
+    ("12月8日早8点", MONDAY, datetime(2031, 12, 8, 8)),
     ("周五晚上1点", MONDAY, datetime(2031, 12, 6, 1)),
     ("凌晨1点", MONDAY, datetime(2031, 12, 2, 1)),
     ("明天凌晨0点30分", MONDAY, datetime(2031, 12, 2, 0, 30)),
