@@ -371,7 +371,8 @@ _EN_AWAY = re.compile(
     rf"(?:(?P<in>in)\s+)?(?:(?P<hours>{_COUNT})\s*(?P<hour_unit>hours?|hrs?|h)"
     rf"(?:\s*(?:and\s+)?(?P<and_minutes>\d{{1,3}})\s*(?:minutes?|mins?|m)?)?|"
     rf"(?P<minutes>{_COUNT})\s*(?P<minute_unit>minutes?|mins?|m)|"
-    rf"(?P<seconds>{_COUNT})\s*(?P<second_unit>seconds?|secs?|s))(?P<from_now>\s+from\s+now)?",
+    rf"(?P<seconds>{_COUNT})\s*(?P<second_unit>seconds?|secs?|s))"
+    r"(?P<from_now>\s+(?:from\s+now|later))?",
     re.I | re.ASCII)
 _ZH_AWAY = re.compile(
     rf"(?:(?P<hours>\d{{1,4}}(?:\.\d{{1,3}})?|{NUMERAL})\s*个?\s*(?P<half>半)?\s*(?:小时|钟头)"
@@ -436,6 +437,12 @@ def _count(written: str | None) -> float:
     return float(word) if word[0].isdigit() else number(written)
 
 
+# A part of the day, or "now", which dateparser reads as the day alone ("tomorrow evening"
+# was an all-day event)
+_EN_HOURLESS = re.compile(r"\b(?:morning|afternoon|evening|night|tonight|(?<!from )now)\b",
+                          re.I)
+
+
 def has_time_of_day(text: str) -> bool:
     return bool(_TIME_OF_DAY.search(text)) or "T" in text.strip()[8:11]
 
@@ -480,7 +487,9 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
         raise InvalidValue(N_("{name} {written!r} names a day of the week that {day} is not; "
                               "check the date, e.g. {example}"), name=name, written=written,
                            day=typed.wrong_day.isoformat(), example=TYPED_EXAMPLE)
-    if read is None or value is None:
+    # a part of the day with no hour ("tomorrow evening"), as 明天晚上 is: which hour?
+    if read is None or value is None or (not has_time_of_day(read)
+                                         and _EN_HOURLESS.search(read)):
         raise InvalidValue(N_("I can't read {name} {written!r} as a time; type e.g. {example}"),
                            name=name, written=written, example=TYPED_EXAMPLE)
     if calendar_problem(value) is not None:
@@ -636,8 +645,8 @@ def _english_day(text: str, today: date, month_first: bool = False) -> _Typed | 
     if day is None:
         return _Typed(None)
     clock = (parts.get("clock") or "").lower()
-    if not clock:
-        return _Typed(day.isoformat(), weekly=weekly)
+    if not clock:  # "tonight" alone names no hour
+        return _Typed(None if "tonight" in text.lower() else day.isoformat(), weekly=weekly)
     if clock in ("noon", "midnight"):
         hour, minute, late = (12, 0, False) if clock == "noon" else (0, 0, True)
     else:

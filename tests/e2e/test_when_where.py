@@ -245,6 +245,24 @@ async def test_a_chinese_part_of_the_day_typed_without_its_hour_is_refused_not_m
     assert (local.date().isoformat(), local.hour) == ("2031-06-01", 12), noon.content
 
 
+async def test_an_english_part_of_the_day_typed_without_its_hour_is_refused_not_a_day(world,
+                                                                                      fake):
+    before = world.query("SELECT count(*) FROM events")
+    for typed in ("tomorrow evening", "tonight", "friday morning"):
+        refused = await fake.slash(world.guild, world.moderator, "manage import", capacity=5,
+                                   page=Attachment("f.txt", page("Evening Talk"), "text/plain"),
+                                   starts_at=typed)
+        assert refused.ephemeral and typed in refused.content, refused
+        assert len(refused.content.splitlines()) == 1
+    assert world.query("SELECT count(*) FROM events") == before
+    asked = time.time()
+    later = await import_page(fake, world.guild, world.moderator, capacity=5,
+                              page=Attachment("f.txt", page("Later Talk"), "text/plain"),
+                              starts_at="2 hours later")
+    starts = event_times(world, int(re.search(r"event (\d+)", later.content)[1]))[0]
+    assert abs(starts - (asked + 7200)) < 90, later.content  # to the minute, not a day
+
+
 async def test_an_edit_moves_the_reminders_and_tells_everyone_once(world, fake):
     await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
     title = "Edited Talk"

@@ -835,6 +835,7 @@ def test_hours_written_with_h_are_the_24_hour_clock(typed, meant):
 @pytest.mark.parametrize(("typed", "away"), [
     ("in 2 hours", timedelta(hours=2)), ("in 90 minutes", timedelta(minutes=90)),
     ("30 mins from now", timedelta(minutes=30)),
+    ("2 hours later", timedelta(hours=2)), ("30 minutes later", timedelta(minutes=30)),
 ])
 def test_a_time_some_hours_away_is_that_moment_not_its_date(typed, away):
     now = MONDAY + timedelta(seconds=42)
@@ -844,6 +845,26 @@ def test_a_time_some_hours_away_is_that_moment_not_its_date(typed, away):
 
 def test_a_time_some_days_away_is_a_date():
     assert parse_typed("in 2 days", "Asia/Shanghai", MONDAY).all_day
+    assert parse_typed("2 days from now", "Asia/Shanghai", MONDAY).all_day
+
+
+@pytest.mark.parametrize("typed", [
+    "tomorrow evening", "tomorrow morning", "friday evening", "tonight", "this evening",
+    "this afternoon", "tomorrow night", "dec 8 evening", "evening of dec 8", "now",
+    "tomorrow evening at 7",  # an hour alone: morning or evening is for the reader to say
+])
+def test_an_english_part_of_the_day_without_its_hour_is_refused_not_a_whole_day(typed):
+    with pytest.raises(InvalidValue, match="can't read"):
+        parse_typed(typed, "Europe/London", MONDAY)
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("tonight at 8", datetime(2031, 12, 1, 20)), ("friday evening 7pm", datetime(2031, 12, 5, 19)),
+    ("tomorrow afternoon 3pm", datetime(2031, 12, 2, 15)),
+])
+def test_an_english_part_of_the_day_with_its_hour_is_that_moment(typed, meant):
+    when = parse_typed(typed, "Europe/London", MONDAY)
+    assert not when.all_day and when.starts_at == meant.replace(tzinfo=ZoneInfo("Europe/London"))
 
 
 @pytest.mark.parametrize("typed", ["6pm", "18:00", "18h", "晚上6点"])
