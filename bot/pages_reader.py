@@ -736,7 +736,10 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         """"时间：…", "地点：…", "主题：…" lines, wherever they are."""
         m = pages_zh.FIELD_LINE.fullmatch(pages_zh.fold(par))
         if m:  # the value as written
-            self.header.setdefault(pages_zh.FIELD_NAMES[m.group(1)], par[m.start(2):])
+            field, value = pages_zh.FIELD_NAMES[m.group(1)], par[m.start(2):]
+            if field == "date_text" and _timed(value):  # "日期：…" then "时间：14:00-16:00"
+                field = "time"
+            self.header.setdefault(field, value)
         return bool(m)
 
     def _takeaway(self, i: int) -> bool:

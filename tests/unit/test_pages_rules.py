@@ -921,11 +921,30 @@ def test_each_chinese_section_heading_is_dropped(heading, script):
     ("日期：2026年12月1日", "date_text", "2026年12月1日"),
     ("地点：北京", "location", "北京"), ("地址：北京", "location", "北京"),
     ("主题：中美关系", "title", "中美关系"), ("题目：中美关系", "title", "中美关系"),
+    # the label may name the kind of event
+    ("活动时间：2026年12月1日 14:00", "date_text", "2026年12月1日 14:00"),
+    ("活动地点：清华大学明理楼", "location", "清华大学明理楼"),
+    ("会议地点：北京", "location", "北京"), ("讲座地点：北京", "location", "北京"),
+    ("讲座主题：中美关系", "title", "中美关系"),
 ])
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_each_chinese_field_line(line, field, value, script):
     page = parse_page(script(ZH_INTRO + line))
     assert (getattr(page, field), page.description) == (script(value), script(ZH))
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_a_chinese_date_line_and_time_line_make_one_start(script):
+    page = parse_page(script(ZH_INTRO + "日期：2026年12月1日\n时间：14:00-16:00\n地点：北京"))
+    assert (page.date_text, page.location) == (script("2026年12月1日 14:00-16:00"), script("北京"))
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_chinese_field_lines_after_the_people_still_count(script):
+    page = parse_page(script(ZH_INTRO + "主讲人：李彬\n\n李彬是清华大学教授。\n\n"
+                             "活动时间：2026年12月1日 14:00\n活动地点：清华大学明理楼"))
+    assert (page.date_text, page.location) == (script("2026年12月1日 14:00"),
+                                               script("清华大学明理楼"))
 
 
 @pytest.mark.parametrize(("narration", "role"), [
