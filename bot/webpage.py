@@ -86,12 +86,15 @@ _WORD = re.compile(r"[a-z0-9]+")
 _HTML_SPACE = re.compile(r"[ \t\n\r\f]+")  # HTML collapses these; a non-breaking space stays
 _TITLE_SUFFIX = re.compile(r"^(.+) +([|–—]|-|::|·) +([^|–—]{1,60})$")
 # After a dash, a subtitle rather than a site's name: "Arms Control – Past, Present and
-# Future", "Deterrence - Can It Hold?" (sites' names have no commas or questions).
-_SUBTITLE = re.compile(r"[,?]")
+# Future", "Deterrence - Can It Hold?", "Taiwan | China: Prospects" (sites' names have no
+# commas, questions or colons).
+_SUBTITLE = re.compile(r"[,?:]")
 # "标题｜网站": Chinese titles set the full-width bar without spaces, and also put it after
 # a kicker ("讲座预告｜标题"), so what follows it is dropped only when it names the site:
 # og:site_name, or a name ending as an institution's does.
 _TITLE_SITE_ZH = re.compile(r"^(.+?) *｜ *([^｜]{1,40})$")
+# "标题-北京大学国际战略研究院": a site's name after a dash set without spaces
+_TITLE_DASH_SITE_ZH = re.compile(r"^(.+?)[-–—_]([^-–—_｜| ]{2,40})$")
 _INSTITUTION_ZH = re.compile(r"(?:研究院|研究中心|中心|大学|学院|研究所|基金会|协会|学会|官网|网站|"
                              r"网|智库|论坛)$")
 # Not a page's charset, though Python can decode them.
@@ -267,15 +270,16 @@ def _title(doc: lxml.html.HtmlElement) -> str | None:
         if kind in ("og:title", "og:site_name") and kind not in metas:
             metas[kind] = _clean(meta.get("content") or "")
     title, site = metas.get("og:title"), metas.get("og:site_name")
+    heading = next((_clean(h1.text_content()) for h1 in doc.iter("h1")), "")
     if title:
         if site and title.endswith(site) and len(title) > len(site):
             title = _without_suffix(title, site)
+        elif ((parts := _TITLE_SUFFIX.fullmatch(title)) and parts.group(1) == heading
+              and not _SUBTITLE.search(parts.group(3))):
+            title = heading  # "Talk | Brookings" over an <h1> "Talk": the site's name goes
         return title[:MAX_TITLE]
-    for h1 in doc.iter("h1"):
-        heading = _clean(h1.text_content())
-        if heading:
-            return heading[:MAX_TITLE]
-        break
+    if heading:
+        return heading[:MAX_TITLE]
     for node in doc.iter("title"):
         return _without_suffix(_clean(node.text_content()), site)[:MAX_TITLE] or None
     return None
@@ -285,6 +289,9 @@ def _without_suffix(title: str, site: str | None = None) -> str:
     found = _TITLE_SUFFIX.match(title[:MAX_TITLE * 2])
     if found and (found.group(2) in ("|", "::", "·") or not _SUBTITLE.search(found.group(3))):
         return found.group(1)
+    dashed = _TITLE_DASH_SITE_ZH.match(title[:MAX_TITLE * 2])
+    if dashed and (dashed.group(2) == site or _INSTITUTION_ZH.search(dashed.group(2))):
+        title = dashed.group(1)
     zh = _TITLE_SITE_ZH.match(title[:MAX_TITLE * 2])
     if zh and (zh.group(2) == site or _INSTITUTION_ZH.search(zh.group(2))):
         return zh.group(1)

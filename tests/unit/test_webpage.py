@@ -71,6 +71,18 @@ def test_lists_become_bullets_and_br_a_line_break():
     ('<meta property="og:site_name" content="Carnegie"><title>中美安全关系研讨会 ｜ Carnegie'
      "</title>", "<p>x</p>", "中美安全关系研讨会"),
     ("<title>讲座预告｜中美关系的未来</title>", "<p>x</p>", "讲座预告｜中美关系的未来"),
+    # and after a dash set without spaces, a name ending as an institution's does
+    ("<title>讲座预告｜人工智能与国际安全-北京大学国际战略研究院</title>", "<p>x</p>",
+     "讲座预告｜人工智能与国际安全"),
+    ("<title>人工智能与国际安全-北京大学国际战略研究院</title>", "<p>x</p>", "人工智能与国际安全"),
+    ("<title>中美关系-回顾与展望</title>", "<p>x</p>", "中美关系-回顾与展望"),
+    # og:title with a site's name after the page's own <h1>, and no og:site_name
+    ('<meta property="og:title" content="Arctic Futures | Brookings">', "<h1>Arctic Futures</h1>",
+     "Arctic Futures"),
+    ('<meta property="og:title" content="Arctic Futures - Carnegie Endowment for International '
+     'Peace">', "<h1>Arctic Futures</h1>", "Arctic Futures"),
+    ('<meta property="og:title" content="Taiwan | China: Prospects">', "<h1>Taiwan</h1>",
+     "Taiwan | China: Prospects"),
 ])
 def test_the_title_comes_from_og_title_else_h1_else_title(head, body, title):
     web = html_to_text(f"<html><head>{head}</head><body>{body}<p>Jane Doe is a fellow.</p>"
