@@ -293,7 +293,8 @@ class Announcements(commands.Cog):
                 # Deleted, or no longer ours to edit: nothing left to disable.
                 with contextlib.suppress(discord.NotFound, discord.Forbidden):
                     await message.edit(embed=embed,
-                                       view=rsvp_buttons(event_id, "cancelled", lang))
+                                       view=rsvp_buttons(event_id, "cancelled", lang),
+                                       allowed_mentions=NO_MENTIONS)
         self._editing.pop((guild_id, event_id), None)
         if deleted.scheduled_event_id:
             await delete_scheduled_event(self.bot, guild_id, deleted.scheduled_event_id)
@@ -370,7 +371,8 @@ class Announcements(commands.Cog):
                 continue
             message = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
             try:
-                await message.edit(embed=embed, view=rsvp_buttons(event.id, state, lang))
+                await message.edit(embed=embed, view=rsvp_buttons(event.id, state, lang),
+                                   allowed_mentions=NO_MENTIONS)
             except discord.NotFound:
                 await self.bot.store.run(self.bot.store.notices.forget_announcement_message,
                                          message_id)

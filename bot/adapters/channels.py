@@ -61,7 +61,8 @@ async def post_announcement(bot: EventBot, event_id: int, target: discord.TextCh
             continue
         try:
             await target.get_partial_message(message_id).edit(
-                embed=embed, view=rsvp_buttons(event_id, buttons, lang))
+                embed=embed, view=rsvp_buttons(event_id, buttons, lang),
+                allowed_mentions=NO_MENTIONS)
         except discord.NotFound:  # deleted since: post it again
             await store.run(store.notices.forget_announcement_message, message_id)
             continue

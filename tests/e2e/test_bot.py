@@ -297,6 +297,15 @@ async def test_hostile_text_is_shown_literally_and_pings_nobody(world, fake):
     await fake.slash(world.guild, world.moderator, "manage announce", event=str(event_id))
     await fake.slash(world.guild, world.member(), "event speakers", event=str(event_id))
     assert world.query("SELECT count(*) FROM rsvps WHERE event_id = ?", (event_id,))[0][0] == 1
+    # a second seat taken: the announcement's counts are edited
+    await fake.slash(world.guild, world.member("@everyone"), "rsvp join", event=str(event_id))
+    for _ in range(200):
+        if any(r.method == "PATCH" and r.route.startswith("/channels/")
+               for r in fake.requests):
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("the announcement was not edited")
     assert_no_pings(fake)
     for message in fake.messages(world.guild.channel("general")):
         assert message["mention_everyone"] is False and message["mentions"] == []
