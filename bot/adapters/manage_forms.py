@@ -140,8 +140,13 @@ def moved_into_past(before: Event, after: Event, now: datetime) -> bool:
             and after.start_moment is not None and after.start_moment <= now)
 
 
-def check_order(starts_at: datetime | None, ends_at: datetime | None) -> None:
+def check_order(starts_at: datetime | None, ends_at: datetime | None, *,
+                all_day: bool = False) -> None:
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:
+        if all_day:  # UTC midnights: the dates as typed, not moments in the reader's zone
+            raise InvalidValue(N_("the last day ({end}) comes before the first ({start})"),
+                               end=(ends_at - timedelta(days=1)).date().isoformat(),
+                               start=starts_at.date().isoformat())
         raise InvalidValue(N_("the end ({end}) must come after the start ({start})"),
                            end=timestamp(ends_at), start=timestamp(starts_at))
 
@@ -271,7 +276,7 @@ async def apply_edit(interaction: Interaction, modal: EditModal) -> None:
     title = event.title if typed_title == modal.shown_title else validate_title(typed_title)
     start = await modal.read_start(event)
     end_at = await modal.read_end(start, event)
-    check_order(start.starts_at, end_at)
+    check_order(start.starts_at, end_at, all_day=start.all_day)
     venue, link = modal.venue_input.value, modal.link_input.value
     edit = EventEdit(title=title, starts_at=start.starts_at, ends_at=end_at,
                      all_day=start.all_day,

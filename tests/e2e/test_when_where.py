@@ -417,6 +417,16 @@ async def test_a_reimport_typing_only_an_end_before_the_events_start_is_refused(
     assert world.dump() == before
 
 
+async def test_an_all_day_end_before_its_start_is_refused_with_the_dates(world, fake):
+    before = world.dump()
+    reply = await fake.slash(world.guild, world.moderator, "manage import", capacity=5,
+                             page=Attachment("f.txt", page("Backwards Days"), "text/plain"),
+                             starts_at="2031-05-06", ends_at="2031-05-05")
+    assert reply.ephemeral and "2031-05-05" in reply.content and "2031-05-06" in reply.content
+    assert "<t:" not in reply.content and len(reply.content.splitlines()) == 1, reply
+    assert world.dump() == before
+
+
 def zone_where_the_day_differs(now: datetime) -> tuple[str, str, bool]:
     """(an Etc zone, a date, whether that all-day date is still on there) such that the
     day's end in that zone and at midnight UTC lie on either side of `now`, the zone's at
