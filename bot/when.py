@@ -964,4 +964,6 @@ def _natural(text: str, zone: tzinfo, now: datetime) -> datetime | None:
         return None
     if not named:
         return None if value.tzinfo is not None else value.replace(tzinfo=zone)
-    return value if value.tzinfo is not None else None
+    # its wall time in our zone, placed as `_iso` and the pages place it: a time the clocks
+    # go back over is its first occurrence ("1:30am" as "01:30" is, not an hour later)
+    return value.replace(tzinfo=None).replace(tzinfo=zone) if value.tzinfo is not None else None

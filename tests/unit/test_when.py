@@ -1048,3 +1048,20 @@ def test_capital_letters_do_not_pass_for_a_zone_and_skip_the_weekday_check(typed
 def test_the_night_after_the_last_day_of_the_calendar_is_refused_not_a_crash(typed):
     with pytest.raises(InvalidValue):
         parse_typed(typed, "UTC", MONDAY)
+
+
+@pytest.mark.parametrize(("zone", "forms", "meant"), [
+    # the hour the clocks go back over: its first occurrence, however it is typed
+    ("America/New_York", ("2027-11-07 01:30", "2027-11-07 1:30", "Nov 7 2027 1:30am"),
+     utc(2027, 11, 7, 5, 30)),
+    ("Europe/London", ("2027-10-31 01:30", "oct 31 2027 1:30am", "31 October 2027 01:30"),
+     utc(2027, 10, 31, 0, 30)),
+    # the hour the clocks skip: read on the clock before the change, however it is typed
+    ("America/New_York", ("2027-03-14 02:30", "march 14 2027 2:30am"), utc(2027, 3, 14, 7, 30)),
+])
+def test_a_time_the_clocks_change_over_is_one_moment_however_it_is_typed(zone, forms, meant):
+    now = utc(2027, 1, 1)
+    # (in UTC: an aware time in a fold never equals one in another zone, PEP 495)
+    assert {parse_typed(form, zone, now).starts_at.astimezone(UTC) for form in forms} == {meant}
+    page = read_page_when("November 7, 2027, 1:30 AM", "America/New_York")
+    assert page.starts_at.astimezone(UTC) == utc(2027, 11, 7, 5, 30)
