@@ -181,7 +181,8 @@ _JOB_TITLE = re.compile(
     r"ambassador|editor|scholar|researcher|analyst|founder|ceo|dean|lecturer|officer|"
     r"advis[eo]r|correspondent|journalist|columnist|economist|member|partner|manager|"
     r"coordinator|representative|envoy|head|chief|deputy|commissioner|governor|"
-    r"senator|author|reporter)\b", re.I)
+    r"senator|author|reporter|commander|admiral|general|colonel|judge|mayor|consul|"
+    r"spokes(?:person|man|woman))\b", re.I)
 # Words of the lines that open a card's shape without being anyone's name: headings and
 # organisations ("Media Inquiries", "Opening Remarks", "Rockefeller Brothers Fund").
 _NOT_A_CARD_NAME = ORGANISATION_ENDS | words(
@@ -362,7 +363,9 @@ class _PeopleReading:
                 or not _JOB_TITLE.search(line)):
             return False
         spans = read_names(line)
-        return not spans or spans[0].start > 0
+        # a post named for someone ("David M. Rubenstein Fellow") is no name line
+        return not spans or spans[0].start > 0 or bool(
+            _JOB_TITLE.match(line[spans[0].end:].lstrip()))
 
     def _bio_index(self, i: int, name: str) -> int | None:
         # The bio is the next paragraph, or the one after a title/affiliation line.
@@ -382,7 +385,8 @@ class _PeopleReading:
             return False
         entry = self._find(lead)
         if entry is None:
-            if (" " not in lead or not (self.people or self.notes_after_intro)
+            if (" " not in lead or not (self.people or self.notes_after_intro
+                                        or self.people_section)
                     or not _NEW_BIO.match(rest) or _CONTACT.match(rest)):
                 return False
             entry = self._person(lead)
@@ -625,6 +629,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         role = pages_zh.ROLE_WORD.fullmatch(read.rstrip(":： "))
         if role:  # "主持人" over the name lines it heads
             self.section_role = pages_zh.role_of(role.group())
+            self.header_open = False  # a name under it is no venue
             return True
         english = _ROLE_HEADING.fullmatch(par.rstrip(":： "))
         if english:  # "Moderator" over the name lines it heads; "Speakers" gives no role
@@ -635,10 +640,12 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
                 given = None  # under a lone name: a card's label, or a list's next heading?
             self.people_section = True
             self.heading_role, self.heading_once = given, once
+            self.header_open = False
             return True
         before_bullet = i + 1 < len(self.paras) and _BULLET.match(self.paras[i + 1])
         if before_bullet or _SECTION.fullmatch(par) or pages_zh.SECTION.fullmatch(read):
             self.section_role = None
+            self.header_open = self.header_open and "嘉宾" not in read  # "嘉宾简介"
             return True
         return False
 

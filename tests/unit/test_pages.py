@@ -609,13 +609,45 @@ def test_a_title_line_gives_way_to_a_bio_further_down():
 
 @pytest.mark.parametrize("lines", [
     "Tong Zhao\nSenior Fellow, Carnegie Endowment",  # no heading of people above
-    "Speakers\n\nTong Zhao\nWashington Post columnist",  # a name opens it
+    "Speakers\n\nTong Zhao\nJane Doe, Senior Fellow",  # a name opens it: the next person
     "Speakers\n\nTong Zhao\nSenior Fellow. Carnegie Endowment.",  # a sentence
     "Speakers\n\nTong Zhao\nCarnegie Endowment for International Peace",  # no job named
     "Moderator\n\nTong Zhao\nVenue: Stimson Center, 1211 Connecticut Ave NW",  # a field
 ])
 def test_what_is_no_title_line_makes_no_person_of_a_bare_name(lines):
     assert "Tong Zhao" not in roles(parse_page(INTRO + lines))
+
+
+def test_cards_whose_titles_open_with_a_named_post_or_a_rank_are_people():
+    """Brookings' and CSIS's cards: "David M. Rubenstein Fellow" is a post named for
+    someone, not a name line; "Commander, U.S. Indo-Pacific Command" names a job."""
+    page = parse_page(INTRO + "Panelists\n\nRyan Hass\n\nSenior Fellow - Foreign Policy\n\n"
+                      "Patricia M. Kim\n\nDavid M. Rubenstein Fellow - Foreign Policy\n\n"
+                      "John C. Aquilino\n\nCommander, U.S. Indo-Pacific Command\n\n"
+                      "Tong Zhao\n\nWashington Post columnist")
+    assert bios(page) == {"Ryan Hass": "Senior Fellow - Foreign Policy",
+                          "Patricia M. Kim": "David M. Rubenstein Fellow - Foreign Policy",
+                          "John C. Aquilino": "Commander, U.S. Indo-Pacific Command",
+                          "Tong Zhao": "Washington Post columnist"}
+    assert page.location is None
+
+
+@pytest.mark.parametrize("lines", [
+    "Speakers\n\nJohn C. Aquilino\n\nCommander, U.S. Indo-Pacific Command",
+    "Moderator\n\nJane Doe\n\nSpeakers\n\nJohn Roe\n\nMary Major",
+    "主讲人\n\n李彬", "嘉宾简介\n\n李彬\n\n清华大学国际关系学系教授。",
+])
+def test_a_line_under_a_heading_of_people_is_no_venue(lines):
+    """The title, date and place open a page: under "Speakers" a name is not its venue."""
+    page = parse_page("Panel Title\n\nDecember 9, 2026\n\n" + lines)
+    assert page.location is None and page.date_text == "December 9, 2026"
+
+
+def test_bios_that_open_with_their_names_under_a_heading_are_people():
+    page = parse_page("Panel Title\n\nDecember 9, 2026\n\nSpeakers\n\nJane Doe is a senior "
+                      "fellow at Carnegie.\n\nJohn Roe is a professor at Tsinghua.")
+    assert bios(page) == {"Jane Doe": "Jane Doe is a senior fellow at Carnegie.",
+                          "John Roe": "John Roe is a professor at Tsinghua."}
 
 
 @pytest.mark.parametrize("lines", [
