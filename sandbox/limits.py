@@ -15,9 +15,10 @@ on their own.
 Error codes: where Discord's answer to a rule has been seen (``URL_TYPE_INVALID_SCHEME``,
 ``COMPONENT_CUSTOM_ID_DUPLICATED``, ``APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID``,
 ``GUILD_SCHEDULED_EVENT_SCHEDULE_PAST``, ``NUMBER_TYPE_MIN``/``MAX`` ...), it is used
-as seen; for the rest (a link button without a url, min above max, options fewer than
-``max_values``, ``autocomplete`` with ``choices``) the code is Discord's nearest generic
-one or a descriptive name, and only the status, ``50035`` and the field's path are sure.
+as seen; for the rest (a link button without a url, a button with neither label nor
+emoji, min above max, options fewer than ``max_values``, ``autocomplete`` with
+``choices``) the code is Discord's nearest generic one or a descriptive name, and only
+the status, ``50035`` and the field's path are sure.
 
 Application-command size: Discord counts names, descriptions and choice values of a
 command, its options (sub-commands and groups included) and choices, at most 4,000
@@ -55,6 +56,7 @@ FIELD_VALUE = 1024
 FOOTER_TEXT = 2048
 AUTHOR_NAME = 256
 EMBED_URL = 2048
+BUTTON_URL = 512
 ATTACHMENTS = 10
 ACTION_ROWS = 5
 V2_COMPONENTS = 40  # every component of an IS_COMPONENTS_V2 message, nested ones included
@@ -87,6 +89,8 @@ EVENT_LOCATION = 100
 ACTION_ROW, BUTTON, STRING_SELECT, TEXT_INPUT, LABEL = 1, 2, 3, 4, 18
 SELECTS = {3, 5, 6, 7, 8}
 LINK_BUTTON, PREMIUM_BUTTON = 5, 6  # button styles; 1-4 carry a custom_id
+WEB = ("http", "https")
+BUTTON_SCHEMES = ("http", "https", "discord")  # discord:// opens a place in the client
 TEXT_INPUT_STYLES = (1, 2)  # short, paragraph
 IS_COMPONENTS_V2 = 1 << 15  # message flag: top-level layout components instead of rows
 STRING = 3  # application command option type
@@ -217,23 +221,25 @@ def _embed(out: _Collector, at: Path, embed: Mapping[str, Any]) -> int:
         for key in ("name", "value"):
             if not _dict(fld).get(key):
                 out.required((*at, "fields", j, key))
-    _web_url(out, (*at, "url"), embed.get("url"))
+    _url(out, (*at, "url"), embed.get("url"))
     return size
 
 
-def _web_url(out: _Collector, at: Path, url: Any) -> None:
-    """An embed's link: a well-formed http(s) URL of at most 2,048 characters. Discord
-    names the scheme it refuses (the whole text when there is no ``scheme:``)."""
+def _url(out: _Collector, at: Path, url: Any, limit: int = EMBED_URL,
+         schemes: tuple[str, ...] = WEB) -> None:
+    """A link: a well-formed URL of at most ``limit`` characters in one of ``schemes``
+    (an embed's link: http(s), 2,048). Discord names the scheme it refuses (the whole
+    text when there is no ``scheme:``)."""
     if not isinstance(url, str):
         return
-    out.length(at, url, EMBED_URL)
+    out.length(at, url, limit)
     scheme, colon, _ = url.partition(":")
     if not colon or not scheme or not scheme.isascii() or not scheme.replace(
             "+", "").replace("-", "").replace(".", "").isalnum():
         scheme = url
-    if scheme.lower() not in ("http", "https"):
+    if scheme.lower() not in schemes:
         out.add(at, "URL_TYPE_INVALID_SCHEME", f'Scheme "{scheme}" is not supported. '
-                "Scheme must be one of ('http', 'https').")
+                f"Scheme must be one of {schemes}.")
         return
     try:
         host = urlsplit(url).hostname
@@ -345,17 +351,31 @@ def _component(out: _Collector, at: Path, comp: Mapping[str, Any]) -> None:
 
 
 def _button(out: _Collector, at: Path, button: Mapping[str, Any]) -> None:
-    """Link buttons carry a url and no custom_id; the styles 1-4 a custom_id."""
+    """Link buttons carry a url (http, https or discord; at most 512) and no custom_id;
+    the styles 1-4 a custom_id and no url. A button other than a premium one (which
+    shows its SKU) needs a label or an emoji: Discord will not draw a blank button."""
     style = button.get("style")
     if style == LINK_BUTTON:
         if button.get("custom_id") is not None:
-            out.add((*at, "custom_id"), "BUTTON_COMPONENT_CUSTOM_ID_URL_MUTUALLY_EXCLUSIVE",
-                    "A custom id and url cannot both be specified")
+            _exclusive(out, (*at, "custom_id"))
         if not button.get("url"):
             out.required((*at, "url"))
-    elif style != PREMIUM_BUTTON and button.get("custom_id") is None:
-        out.add((*at, "custom_id"), "BUTTON_COMPONENT_CUSTOM_ID_REQUIRED",
-                "A custom id is required")
+        else:
+            _url(out, (*at, "url"), button.get("url"), BUTTON_URL, BUTTON_SCHEMES)
+    elif style != PREMIUM_BUTTON:
+        if button.get("custom_id") is None:
+            out.add((*at, "custom_id"), "BUTTON_COMPONENT_CUSTOM_ID_REQUIRED",
+                    "A custom id is required")
+        if button.get("url") is not None:
+            _exclusive(out, (*at, "url"))
+    if style != PREMIUM_BUTTON and not button.get("label") and not button.get("emoji"):
+        out.add(at, "BUTTON_COMPONENT_LABEL_OR_EMOJI_REQUIRED",
+                "A button needs a label or an emoji")
+
+
+def _exclusive(out: _Collector, at: Path) -> None:
+    out.add(at, "BUTTON_COMPONENT_CUSTOM_ID_URL_MUTUALLY_EXCLUSIVE",
+            "A custom id and url cannot both be specified")
 
 
 def _text_input(out: _Collector, at: Path, comp: Mapping[str, Any]) -> None:

@@ -9,10 +9,12 @@ callbacks and follow-ups can be sent directly.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
+import discord
 import pytest
 
 from sandbox import FakeDiscord, Guild, Member, Role
@@ -27,6 +29,22 @@ BAD_LENGTH = "BASE_TYPE_BAD_LENGTH"
 async def fake():
     async with FakeDiscord(rate_limits=None) as server:
         yield server
+
+
+@pytest.fixture
+async def dpy(fake: FakeDiscord, monkeypatch):
+    """discord.py's HTTP client, logged in to the local server."""
+    monkeypatch.setattr(discord.http.Route, "BASE", fake.api_base)
+    client = discord.http.HTTPClient(asyncio.get_running_loop())
+    await client.static_login(fake.token)
+    yield client
+    await client.close()
+
+
+async def send(client: discord.http.HTTPClient, channel_id: int, **fields: Any) -> Any:
+    """Send a message as discord.py builds it from ``fields`` (content, view, ...)."""
+    with discord.http.handle_message_parameters(**fields) as params:
+        return await client.send_message(channel_id, params=params)
 
 
 @pytest.fixture
@@ -283,6 +301,57 @@ async def test_buttons_carry_a_custom_id_or_else_a_url(fake, http):
     assert await refused(http, "POST", path, {"components": [row(no_id)]}, *at,
                          "custom_id") == ["BUTTON_COMPONENT_CUSTOM_ID_REQUIRED"]
     await accepted(http, "POST", path, {"components": [row(link, button("join"))]})
+    with_url = {**button("join"), "url": "https://example.org"}
+    assert await refused(http, "POST", path, {"components": [row(with_url)]}, *at, "url") == [
+        "BUTTON_COMPONENT_CUSTOM_ID_URL_MUTUALLY_EXCLUSIVE"]
+
+
+@pytest.mark.parametrize(("url", "code"), [
+    ("javascript:alert(1)", "URL_TYPE_INVALID_SCHEME"),
+    ("ftp://example.org/talk", "URL_TYPE_INVALID_SCHEME"),
+    ("example.org/talk", "URL_TYPE_INVALID_SCHEME"),
+    ("https://", "URL_TYPE_INVALID_URL"),
+    ("https://example.org/" + "a" * 493, MAX_LENGTH),  # 513 characters
+])
+async def test_a_link_buttons_url_is_a_web_or_discord_address_of_512(fake, http, url, code):
+    path = channel_path(fake)
+    link = {"type": 2, "style": 5, "label": "Page"}
+    assert await refused(http, "POST", path, {"components": [row({**link, "url": url})]},
+                         "components", 0, "components", 0, "url") == [code]
+    for fine in ("https://example.org/" + "a" * 492, "http://example.org",
+                 "discord://-/channels/1/2"):
+        await accepted(http, "POST", path, {"components": [row({**link, "url": fine})]})
+
+
+async def test_a_button_shows_a_label_or_an_emoji(fake, http):
+    path = channel_path(fake)
+    blank = {"type": 2, "style": 1, "custom_id": "b"}
+    link = {"type": 2, "style": 5, "url": "https://example.org"}
+    for body in (blank, {**blank, "label": ""}, link):
+        assert await refused(http, "POST", path, {"components": [row(body)]},
+                             "components", 0, "components", 0) == [
+            "BUTTON_COMPONENT_LABEL_OR_EMOJI_REQUIRED"], body
+    await accepted(http, "POST", path, {"components": [row({**blank, "emoji": {"name": "🎉"}})]})
+    await accepted(http, "POST", path, {"components": [row({**link, "label": "Page"})]})
+
+
+async def test_buttons_are_checked_as_discord_py_sends_them(fake, dpy):
+    client = dpy
+    channel = fake.add_guild().system_channel
+    blank = discord.ui.View()
+    blank.add_item(discord.ui.Button(custom_id="b"))
+    with pytest.raises(discord.HTTPException) as refusal:
+        await send(client, channel.id, content="x", view=blank)
+    assert refusal.value.status == 400 and refusal.value.code == 50035
+    far = discord.ui.View()
+    far.add_item(discord.ui.Button(label="Page", url="https://example.org/" + "a" * 493))
+    with pytest.raises(discord.HTTPException):
+        await send(client, channel.id, content="x", view=far)
+    fine = discord.ui.View()
+    fine.add_item(discord.ui.Button(custom_id="b", emoji="🎉"))
+    fine.add_item(discord.ui.Button(label="Page", url="https://example.org"))
+    await send(client, channel.id, content="x", view=fine)
+    assert len(fake.messages(channel.id)) == 1
 
 
 async def test_components_sit_in_action_rows_unless_the_message_is_v2(fake, http):
