@@ -90,6 +90,7 @@ ACTION_ROW, BUTTON, STRING_SELECT, TEXT_INPUT, LABEL = 1, 2, 3, 4, 18
 SELECTS = {3, 5, 6, 7, 8}
 LINK_BUTTON, PREMIUM_BUTTON = 5, 6  # button styles; 1-4 carry a custom_id
 WEB = ("http", "https")
+MEDIA = ("http", "https", "attachment")  # an embed's image or icon may be an uploaded file
 BUTTON_SCHEMES = ("http", "https", "discord")  # discord:// opens a place in the client
 TEXT_INPUT_STYLES = (1, 2)  # short, paragraph
 IS_COMPONENTS_V2 = 1 << 15  # message flag: top-level layout components instead of rows
@@ -221,15 +222,22 @@ def _embed(out: _Collector, at: Path, embed: Mapping[str, Any]) -> int:
         for key in ("name", "value"):
             if not _dict(fld).get(key):
                 out.required((*at, "fields", j, key))
-    _url(out, (*at, "url"), embed.get("url"))
+    links: list[tuple[Path, Any, tuple[str, ...]]] = [(("url",), embed.get("url"), WEB)]
+    for parent, key, schemes in (("author", "url", WEB), ("author", "icon_url", MEDIA),
+                                 ("footer", "icon_url", MEDIA), ("image", "url", MEDIA),
+                                 ("thumbnail", "url", MEDIA)):
+        links.append(((parent, key), _dict(embed.get(parent)).get(key), schemes))
+    for path, url, schemes in links:
+        _url(out, (*at, *path), url, EMBED_URL, schemes)
     return size
 
 
 def _url(out: _Collector, at: Path, url: Any, limit: int = EMBED_URL,
          schemes: tuple[str, ...] = WEB) -> None:
     """A link: a well-formed URL of at most ``limit`` characters in one of ``schemes``
-    (an embed's link: http(s), 2,048). Discord names the scheme it refuses (the whole
-    text when there is no ``scheme:``)."""
+    (an embed's links: 2,048; its and its author's link http(s), its images and icons
+    also ``attachment://``). Discord names the scheme it refuses (the whole text when
+    there is no ``scheme:``)."""
     if not isinstance(url, str):
         return
     out.length(at, url, limit)

@@ -273,6 +273,31 @@ async def test_an_embed_links_to_a_web_address(fake, http, url, code):
         await accepted(http, "POST", path, {"embeds": [embed(title="t", url=fine)]})
 
 
+@pytest.mark.parametrize("field", [
+    "author.url", "author.icon_url", "footer.icon_url", "image.url", "thumbnail.url"])
+async def test_an_embeds_images_icons_and_author_link_are_web_addresses(fake, http, field):
+    path = channel_path(fake)
+    parent, child = field.split(".")
+
+    def linking(url: str) -> dict[str, Any]:
+        texts = {"author": {"name": "a"}, "footer": {"text": "f"}}
+        return {"embeds": [embed(title="t", **{parent: {**texts.get(parent, {}), child: url}})]}
+
+    for bad, code in [("javascript:alert(1)", "URL_TYPE_INVALID_SCHEME"),
+                      ("data:image/png;base64,AAAA", "URL_TYPE_INVALID_SCHEME"),
+                      ("https://", "URL_TYPE_INVALID_URL"),
+                      ("https://example.org/" + "a" * 2029, MAX_LENGTH)]:
+        assert await refused(http, "POST", path, linking(bad), "embeds", 0, parent, child) == [
+            code], bad
+    await accepted(http, "POST", path, linking("https://example.org/" + "a" * 2028))
+    # an uploaded file may be an image or an icon, never the author's link
+    if field == "author.url":
+        assert await refused(http, "POST", path, linking("attachment://logo.png"),
+                             "embeds", 0, parent, child) == ["URL_TYPE_INVALID_SCHEME"]
+    else:
+        await accepted(http, "POST", path, linking("attachment://logo.png"))
+
+
 async def test_a_custom_id_is_used_once_per_message(fake, http):
     path = channel_path(fake)
     options = [{"label": "o", "value": "o"}]
