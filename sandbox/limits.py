@@ -12,13 +12,15 @@ for an edit) says whether a message has nothing to show, which Discord refuses w
 ``50006``. Pure functions, no I/O, so the server stays small and the rules are testable
 on their own.
 
-Error codes: where Discord's answer to a rule has been seen (``URL_TYPE_INVALID_SCHEME``,
-``COMPONENT_CUSTOM_ID_DUPLICATED``, ``APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID``,
-``GUILD_SCHEDULED_EVENT_SCHEDULE_PAST``, ``NUMBER_TYPE_MIN``/``MAX`` ...), it is used
-as seen; for the rest (a link button without a url, a button with neither label nor
-emoji, min above max, options fewer than ``max_values``, ``autocomplete`` with
-``choices``) the code is Discord's nearest generic one or a descriptive name, and only
-the status, ``50035`` and the field's path are sure.
+Error codes: where Discord's answer to a rule has been seen
+(``URL_TYPE_INVALID_SCHEME``, ``COMPONENT_CUSTOM_ID_DUPLICATED``,
+``SELECT_COMPONENT_OPTION_VALUE_DUPLICATED``,
+``APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID``,
+``GUILD_SCHEDULED_EVENT_SCHEDULE_PAST``, ``NUMBER_TYPE_MIN``/``MAX`` ...), it is used as
+seen; for the rest (a link button without a url, a button with neither label nor emoji,
+min above max, options fewer than ``max_values``, ``autocomplete`` with ``choices``) the
+code is Discord's nearest generic one or a descriptive name, and only the status,
+``50035`` and the field's path are sure.
 
 Application-command size: Discord counts names, descriptions and choice values of a
 command, its options (sub-commands and groups included) and choices, at most 4,000
@@ -348,12 +350,19 @@ def _component(out: _Collector, at: Path, comp: Mapping[str, Any]) -> None:
                 out.length((*at, "options"), options, SELECT_OPTIONS, most)
             else:
                 out.length((*at, "options"), options, SELECT_OPTIONS, 1)
+            values: set[Any] = set()
             for k, option in enumerate(options):
                 option = _dict(option)
                 for key in ("label", "value"):
                     out.length((*at, "options", k, key), option.get(key), SELECT_OPTION_TEXT, 1)
                 out.length((*at, "options", k, "description"), option.get("description"),
                            SELECT_OPTION_TEXT)
+                # a choice is answered by its value alone: two alike could not be told apart
+                if option.get("value") in values:
+                    out.add((*at, "options", k), "SELECT_COMPONENT_OPTION_VALUE_DUPLICATED",
+                            "The specified option value is already used")
+                if isinstance(option.get("value"), str):
+                    values.add(option["value"])
     elif kind == TEXT_INPUT:
         _text_input(out, at, comp)
 

@@ -421,6 +421,25 @@ async def test_a_select_offers_at_least_max_values_options(fake, http):
     await accepted(http, "POST", path, user_select)  # no options to count
 
 
+async def test_a_selects_option_values_are_distinct(fake, http):
+    path = channel_path(fake)
+
+    def select(*values: str) -> dict[str, Any]:
+        options = [{"label": f"o{i}", "value": v} for i, v in enumerate(values)]
+        return {"components": [row({"type": 3, "custom_id": "s", "options": options})]}
+
+    status, body = await call(http, "POST", path, select("a", "b", "a"))
+    assert status == 400
+    assert error_at(body, "components", 0, "components", 0, "options", 2) == [
+        "SELECT_COMPONENT_OPTION_VALUE_DUPLICATED"]
+    assert "0" not in body["errors"]["components"]["0"]["components"]["0"]["options"]
+    await accepted(http, "POST", path, select("a", "b", "c"))
+    # the same value in two different selects is fine
+    two = {"components": [*select("a")["components"], row({
+        "type": 3, "custom_id": "t", "options": [{"label": "o", "value": "a"}]})]}
+    await accepted(http, "POST", path, two)
+
+
 async def test_uploads_over_the_attachment_limit_get_413():
     async with FakeDiscord(attachment_size_limit=1000, rate_limits=None) as fake:
         assert FakeDiscord().attachment_size_limit == 25 * 1024**2  # Discord's 25 MB
