@@ -14,7 +14,7 @@ on their own.
 
 Error codes: where Discord's answer to a rule has been seen
 (``URL_TYPE_INVALID_SCHEME``, ``COMPONENT_CUSTOM_ID_DUPLICATED``,
-``SELECT_COMPONENT_OPTION_VALUE_DUPLICATED``,
+``SELECT_COMPONENT_OPTION_VALUE_DUPLICATED``, ``MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE``,
 ``APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID``,
 ``GUILD_SCHEDULED_EVENT_SCHEDULE_PAST``, ``NUMBER_TYPE_MIN``/``MAX`` ...), it is used as
 seen; for the rest (a link button without a url, a button with neither label nor emoji,
@@ -84,6 +84,7 @@ COMMAND_OPTIONS = 25
 COMMAND_SIZE = 4000
 CHAT_INPUT_COMMANDS = 100
 CONTEXT_MENU_COMMANDS = 5  # per type (user, message)
+MENTION_IDS = 100  # most users / roles an allowed_mentions names
 EVENT_NAME = 100
 EVENT_DESCRIPTION = 1000
 EVENT_LOCATION = 100
@@ -95,6 +96,7 @@ WEB = ("http", "https")
 MEDIA = ("http", "https", "attachment")  # an embed's image or icon may be an uploaded file
 BUTTON_SCHEMES = ("http", "https", "discord")  # discord:// opens a place in the client
 TEXT_INPUT_STYLES = (1, 2)  # short, paragraph
+MENTION_TYPES = ("roles", "users", "everyone")  # what allowed_mentions.parse may name
 IS_COMPONENTS_V2 = 1 << 15  # message flag: top-level layout components instead of rows
 STRING = 3  # application command option type
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
@@ -176,7 +178,35 @@ def message_errors(payload: Mapping[str, Any] | None, prefix: Path = (), flags: 
     v2 = bool((_int(payload.get("flags"), 0) | flags) & IS_COMPONENTS_V2)
     _components(out, _items(payload.get("components")), rows_only=not v2)
     out.length(("attachments",), payload.get("attachments"), ATTACHMENTS)
+    _allowed_mentions(out, _dict(payload.get("allowed_mentions")))
     return out.errors
+
+
+def _allowed_mentions(out: _Collector, allowed: Mapping[str, Any]) -> None:
+    """``parse`` names only roles, users and everyone; ``users`` and ``roles`` hold at
+    most 100 ids; each list names a thing once. A type in ``parse`` together with a
+    non-empty list of its ids is refused: Discord will not guess which one is meant."""
+    at: Path = ("allowed_mentions",)
+    parse = _items(allowed.get("parse"))
+    for i, kind in enumerate(parse):
+        if kind not in MENTION_TYPES:
+            out.add((*at, "parse", i), "BASE_TYPE_CHOICES",
+                    f"Value must be one of {MENTION_TYPES}.")
+    _distinct(out, (*at, "parse"), parse)
+    for key in ("users", "roles"):
+        ids = _items(allowed.get(key))
+        out.length((*at, key), ids, MENTION_IDS)
+        _distinct(out, (*at, key), [str(x) for x in ids])
+        if key in parse and ids:
+            out.add(at, "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
+                    f'parse:["{key}"] and {key}: [ids...] are mutually exclusive.')
+
+
+def _distinct(out: _Collector, at: Path, items: list[Any]) -> None:
+    for i, item in enumerate(items):
+        if item in items[:i]:
+            out.add((*at, i), "SET_TYPE_ALREADY_CONTAINS_VALUE",
+                    "The set already contains this value")
 
 
 def is_empty(message: Mapping[str, Any] | None, files: int = 0) -> bool:

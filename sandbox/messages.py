@@ -172,9 +172,10 @@ class Messages:
         if "@" not in content:
             data.update(mention_everyone=False, mentions=[], mention_roles=[])
             return
-        parse = ["users", "roles", "everyone"] if allowed is None else allowed.get("parse", [])
-        users = {str(u) for u in (allowed or {}).get("users", [])}
-        roles = {str(r) for r in (allowed or {}).get("roles", [])}
+        # null lists are allowed: they name nothing
+        parse = ["users", "roles", "everyone"] if allowed is None else allowed.get("parse") or []
+        users = {str(u) for u in (allowed or {}).get("users") or []}
+        roles = {str(r) for r in (allowed or {}).get("roles") or []}
         data["mention_everyone"] = "everyone" in parse and (
             "@everyone" in content or "@here" in content
         )

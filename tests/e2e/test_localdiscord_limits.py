@@ -190,6 +190,56 @@ async def test_components_rows_buttons_ids_labels_and_options(fake, http):
                          "components", 0, "components", 0, "options") == [BAD_LENGTH]
 
 
+@pytest.mark.parametrize(("allowed", "at", "code"), [
+    ({"parse": ["users", "here"]}, ("parse", 1), "BASE_TYPE_CHOICES"),
+    ({"parse": ["users", "users"]}, ("parse", 1), "SET_TYPE_ALREADY_CONTAINS_VALUE"),
+    ({"parse": ["users"], "users": ["1"]}, (), "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE"),
+    ({"parse": ["roles"], "roles": ["1"]}, (), "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE"),
+    ({"users": [str(i) for i in range(1, 102)]}, ("users",), MAX_LENGTH),
+    ({"roles": [str(i) for i in range(1, 102)]}, ("roles",), MAX_LENGTH),
+    ({"users": ["1", "2", "1"]}, ("users", 2), "SET_TYPE_ALREADY_CONTAINS_VALUE"),
+])
+async def test_allowed_mentions_follow_discords_rules(fake, http, allowed, at, code):
+    path = channel_path(fake)
+    assert await refused(http, "POST", path, {"content": "<@1>", "allowed_mentions": allowed},
+                         "allowed_mentions", *at) == [code]
+
+
+async def test_allowed_mentions_discord_accepts(fake, http):
+    path = channel_path(fake)
+    hundred = [str(i) for i in range(1, 101)]
+    for allowed in ({"parse": []}, {"parse": ["users", "roles", "everyone"]},
+                    {"parse": ["users", "roles"], "users": []},  # an empty list is no list
+                    {"parse": ["everyone"], "users": hundred, "roles": hundred},
+                    {"parse": ["users"], "roles": ["1"]}, {"parse": None, "users": None}):
+        await accepted(http, "POST", path, {"content": "<@1>", "allowed_mentions": allowed})
+
+
+async def test_allowed_mentions_are_checked_in_edits_and_interaction_responses(fake, http):
+    path = channel_path(fake)
+    both = {"parse": ["users"], "users": ["1"]}
+    message = await accepted(http, "POST", path, {"content": "x"})
+    assert await refused(http, "PATCH", f"{path}/{message['id']}", {"allowed_mentions": both},
+                         "allowed_mentions") == ["MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE"]
+    st = interaction(fake)
+    callback = f"/interactions/{st.id}/{st.token}/callback"
+    assert await refused(http, "POST", callback, {"type": 4, "data": {
+        "content": "x", "allowed_mentions": both}}, "data", "allowed_mentions") == [
+        "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE"]
+
+
+async def test_allowed_mentions_are_checked_as_discord_py_sends_them(fake, dpy):
+    channel = fake.add_guild().system_channel
+    many = discord.AllowedMentions(users=[discord.Object(i) for i in range(1, 102)])
+    with pytest.raises(discord.HTTPException) as refusal:
+        await send(dpy, channel.id, content="x", allowed_mentions=many)
+    assert refusal.value.status == 400 and refusal.value.code == 50035
+    await send(dpy, channel.id, content="x", allowed_mentions=discord.AllowedMentions.none())
+    await send(dpy, channel.id, content="x", allowed_mentions=discord.AllowedMentions(
+        everyone=False, users=[discord.Object(1)], roles=True))
+    assert len(fake.messages(channel.id)) == 2
+
+
 async def test_edits_and_dms_are_checked_too(fake, http):
     path = channel_path(fake)
     message = await accepted(http, "POST", path, {"content": "short"})
