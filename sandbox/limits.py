@@ -28,9 +28,11 @@ characters; where a field has localizations, only its longest version (default o
 locale) counts, as Discord's documentation says.
 
 Command names: Python's ``re`` has no ``\\p{...}``; :func:`valid_command_name` checks
-``^[-_'\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]{1,32}$`` with ``unicodedata`` (letters and
+``^[-_\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]{1,32}$`` with ``unicodedata`` (letters and
 numbers by category, Devanagari and Thai by their Unicode blocks, which carry their
 combining marks) and rejects any character that has a lower-case form other than itself.
+Discord's documentation has allowed an apostrophe too since January 2025; the project's
+rules (GUIDE §6) do not, and the bot is held to them, so the stand-in refuses ``'``.
 Localized names (``name_localizations``, keyed by Discord's locale codes) follow the same
 rules, and an option's name in a locale must differ from every other option's name of the
 command, default or in that locale (Discord's documented rule for localized options).
@@ -496,7 +498,7 @@ def _locale(out: _Collector, at: Path, locale: str) -> None:
 def valid_command_name(name: str) -> bool:
     """Discord's name pattern (see the module docstring), lower-case where the script has case."""
     return 1 <= len(name) <= COMMAND_NAME and all(
-        (c in "-_'" or unicodedata.category(c)[0] in "LN" or _deva_or_thai(c))
+        (c in "-_" or unicodedata.category(c)[0] in "LN" or _deva_or_thai(c))
         and c.lower() == c
         for c in name
     )

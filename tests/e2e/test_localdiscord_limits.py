@@ -652,7 +652,8 @@ async def test_command_names_follow_discords_pattern(fake, http):
                       ("rsvp join", "APPLICATION_COMMAND_INVALID_NAME"),
                       ("x" * 33, "APPLICATION_COMMAND_INVALID_NAME"),
                       ("ÉVÉNEMENT", "APPLICATION_COMMAND_INVALID_NAME"),
-                      ("emoji🎉", "APPLICATION_COMMAND_INVALID_NAME")]:
+                      ("emoji🎉", "APPLICATION_COMMAND_INVALID_NAME"),
+                      ("rsvp's", "APPLICATION_COMMAND_INVALID_NAME")]:  # GUIDE §6
         assert await refused(http, "PUT", path, [command(bad)], 0, "name") == [code], bad
     assert await refused(http, "PUT", path, [command(options=[option("Bad")])],
                          0, "options", 0, "name") == ["APPLICATION_COMMAND_INVALID_NAME"]
@@ -704,7 +705,7 @@ async def test_localizations_follow_the_same_rules(fake, http):
 
 async def test_option_and_choice_localizations_follow_the_same_rules(fake, http):
     path = f"/applications/{fake.app_id}/commands"
-    pick = option("pick", "p", name_localizations={"zh-CN": "选择", "fr": "l'option"},
+    pick = option("pick", "p", name_localizations={"zh-CN": "选择", "fr": "l-option"},
                   description_localizations={"zh-TW": "選擇"},
                   choices=[{"name": "On", "value": "on", "name_localizations": {"zh-CN": "开启"}}])
     await accepted(http, "PUT", path, [command(options=[pick], name_localizations=None)])
@@ -712,6 +713,7 @@ async def test_option_and_choice_localizations_follow_the_same_rules(fake, http)
                                 ({"zh-CN": "选 择"}, "APPLICATION_COMMAND_INVALID_NAME"),
                                 ({"zh-CN": "选" * 33}, "APPLICATION_COMMAND_INVALID_NAME"),
                                 ({"zh-CN": ""}, "APPLICATION_COMMAND_INVALID_NAME"),
+                                ({"fr": "l'option"}, "APPLICATION_COMMAND_INVALID_NAME"),
                                 ({"zh": "选择"}, "BASE_TYPE_CHOICES")]:
         bad = option("pick", "p", name_localizations=localizations)
         key = next(iter(localizations))
@@ -728,7 +730,7 @@ async def test_option_and_choice_localizations_follow_the_same_rules(fake, http)
                                             "name_localizations": {"zh-CN": name}}])
         assert await refused(http, "PUT", path, [command(options=[bad])], 0, "options", 0,
                              "choices", 0, "name_localizations", "zh-CN") == [code]
-    assert fake.commands()[0]["options"][0]["name_localizations"]["fr"] == "l'option"
+    assert fake.commands()[0]["options"][0]["name_localizations"]["fr"] == "l-option"
 
 
 async def test_sibling_options_have_distinct_names_in_every_locale(fake, http):

@@ -17,8 +17,9 @@ from bot.i18n import SHIPPED, SOURCE, catalog_path
 from bot.storage import open_store
 
 TRANSLATED = [code for code in SHIPPED if code != SOURCE]
-# Discord's rule for command, group and option names (choice names are free text).
-NAME = regex.compile(r"^[-_'\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$")
+# Discord's rule for command, group and option names as GUIDE §6 gives it, without the
+# apostrophe Discord's documentation now allows (choice names are free text).
+NAME = regex.compile(r"^[-_\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$")
 DESCRIPTION, CHOICE_NAME = 100, 100
 
 
