@@ -27,13 +27,16 @@ What it emulates
       after 15 minutes (``401 50027 Invalid Webhook Token``).
     * Discord's documented payload limits and rules (sandbox/limits.py), on by default:
       message content, embeds (each text, 25 fields, 10 embeds, 6,000 characters in
-      total, http(s) links), components (action rows of buttons and selects unless the
-      message is components v2, a custom_id once per message or modal, link buttons with
-      a url and no custom_id, others with a custom_id, selects' min/max values, text
-      inputs' style and lengths), autocomplete choices, modals, application commands on
-      sync (names, descriptions, options, choices, localizations, 4,000 characters,
-      required options first, no choices with autocomplete, string length bounds),
-      scheduled events (no start in the past) and 25 MB uploads. Over a limit: 400
+      total, http(s) links, images and icons), components (action rows of buttons and
+      selects unless the message is components v2, a custom_id once per message or
+      modal, link buttons with an http(s) or discord:// url of 512 and no custom_id,
+      others with a custom_id and no url, a label or an emoji on each, selects' min/max
+      values and distinct option values, text inputs' style and lengths),
+      ``allowed_mentions`` (known parse types, at most 100 ids, a type not both parsed
+      and listed), autocomplete choices, modals, application commands on sync (names,
+      descriptions, options, choices, localizations, 4,000 characters, required options
+      first, no choices with autocomplete, string length bounds), scheduled events (no
+      start in the past) and 25 MB uploads. Over a limit: 400
       ``50035 Invalid Form Body`` with Discord's nested ``errors`` naming the field, and
       nothing changes; a message with nothing to show (a create, or what an edit would
       leave): 400 ``50006 Cannot send an empty message``.
