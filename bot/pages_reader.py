@@ -29,7 +29,13 @@ from bot.pages_zh import has_han
 
 def read_page(text: str, *, titled: bool = False) -> Page:
     """A page's text, already checked by `bot.pages.parse_page`, read into a Page."""
-    return _Reader(_paragraphs(text), titled=titled).read()
+    paragraphs = _paragraphs(text)
+    reader = _Reader(paragraphs[:MAX_LINES], titled=titled)
+    if len(paragraphs) > MAX_LINES:
+        reader.skipped.append(Text(N_("{count:,} more lines after the first {limit:,} were not "
+                                      "read"), count=len(paragraphs) - MAX_LINES,
+                                   limit=MAX_LINES))
+    return reader.read()
 
 
 # --- notices, header, takeaways, bios ------------------------------------------------
@@ -131,6 +137,9 @@ _SECTION = re.compile(
     r"(?:highlights?|takeaways?|speakers?|participants?|panelists?|featuring|summary|recap|"
     r"overview|discussants?|moderators?|biographies|bios?|agenda|details) *:?", re.I)
 MAX_PEOPLE = 200  # per page
+# Lines read of a page: far more than any event page has (a long recap, a few thousand),
+# and a bound on the time a page of 2 MB of one-word lines costs to read (20 µs a line)
+MAX_LINES = 20_000
 MAX_TAKEAWAYS = 100
 # A heading over the people it lists: the role it gives them ("Speakers" gives none of its
 # own, so what the page's prose says of each still counts).

@@ -24,6 +24,7 @@ from bot.pages import (
     decode_page,
     parse_page,
 )
+from bot.pages_reader import MAX_LINES
 
 PAGES = Path(__file__).parent / "pages"
 ANNOUNCEMENT = (PAGES / "seed_announcement.txt").read_text(encoding="utf-8")
@@ -1182,3 +1183,15 @@ def test_reimporting_a_page_of_many_notes_merges_in_linear_time():
 
     ratio = merge_seconds(20_000) / max(merge_seconds(2_000), 1e-3)
     assert ratio < TEN_TIMES_AT_MOST, f"ten times the notes took {ratio:.1f}x as long"
+
+
+def test_a_page_is_read_to_its_first_lines_and_says_what_it_left():
+    """Half a million one-word lines would take seconds to read: a page is read to its
+    MAX_LINES-th line, far past any event page's, and the rest is reported, not read."""
+    filler = "Xy\n\n" * (MAX_LINES + 10)
+    page = parse_page("Panel Title\n\nDecember 9, 2026\n\n" + filler
+                      + "Jane Doe\n\nJane Doe is a senior fellow at Carnegie.")
+    assert "Jane Doe" not in roles(page)
+    assert [str(note) for note in page.skipped if "were not read" in str(note)] == [
+        f"14 more lines after the first {MAX_LINES:,} were not read"]
+    assert page.title == "Panel Title" and page.date_text == "December 9, 2026"
