@@ -142,8 +142,11 @@ def closed_notice(lang: Language, event: Event, reason: str | None) -> str:
 
 
 def opened_notice(lang: Language, event: Event) -> str:
-    return lang._("Registration for {title} is open again: {seats_left}.",
-                  title=f"**{safe_clip(event.title, EMBED_TITLE)}**",
+    title = f"**{safe_clip(event.title, EMBED_TITLE)}**"
+    if event.full:  # reopened with every seat taken: what is open is the waitlist
+        return lang._("Registration for {title} is open again. All seats are taken: members "
+                      "who join now go on the waitlist.", title=title)
+    return lang._("Registration for {title} is open again: {seats_left}.", title=title,
                   seats_left=seats_left_text(lang, event.seats_left, event.capacity))
 
 

@@ -138,6 +138,23 @@ async def test_a_reopening_that_finds_the_seats_cut_to_full_posts_the_notice(wor
     assert len(capacity_notices(world, title)) == 2
 
 
+async def test_reopening_a_full_event_says_newcomers_join_the_waitlist(world, fake):
+    """Closed while full and reopened: the channel hears it is open for the waitlist, not
+    that it is open with "0 of 1 seat left"."""
+    title = "Zero Seat Forum"
+    event = str(await world.import_event(title, capacity=1))
+    for name in ("zero1", "zero2"):
+        await fake.slash(world.guild, world.member(name), "rsvp join", event=event)
+    await fake.slash(world.guild, world.moderator, "manage close", event=event)
+    await fake.slash(world.guild, world.moderator, "manage open", event=event)
+    opened = await fake.wait_message(world.guild.channel("general"),
+                                     lambda m: f"**{title}**" in m["content"]
+                                     and "open again" in m["content"])
+    said = opened["content"]
+    assert said == (f"Registration for **{title}** is open again. All seats are taken: members "
+                    "who join now go on the waitlist."), said
+
+
 async def fill_and_time_the_notice(world, title: str, seats: int = 40) -> float:
     """Fill an event with simultaneous joins; seconds from the filling join's reply to the
     capacity notice in the channel."""
