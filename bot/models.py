@@ -257,6 +257,10 @@ class ChangedDmPayload:
     user_id: int
     moved: bool = False
     venue_changed: bool = False
+    # The member's RSVP's arrival number at the change: delivered late, the DM goes only to
+    # that RSVP, not to a member who cancelled since, or joined anew knowing of the change
+    # (None in notices stored before it was kept).
+    seq: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

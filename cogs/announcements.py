@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import discord
@@ -219,18 +220,18 @@ class Announcements(commands.Cog):
             if isinstance(payload, PromotedPayload):
                 # Delivered late (Discord was away), the seat may have been given up since,
                 # or given up and taken anew: that seat was no promotion, and its reply said so.
-                _, rsvp = await self.bot.store.run(self.bot.store.registrations.member_rsvp,
-                                                   notice.guild_id, event.id, payload.user_id)
-                if rsvp is None or rsvp.status is not Status.CONFIRMED or (
-                        payload.seq is not None and rsvp.seq != payload.seq):
-                    return True
                 lang = await dm_language(self.bot, payload.user_id)
-                await self._dm(payload.user_id, promoted_dm(lang, event), event.id)
+                await self._dm(payload.user_id, promoted_dm(lang, event), event.id,
+                               still=self._holds(notice, payload.user_id, payload.seq,
+                                                 confirmed=True))
                 return True
             if isinstance(payload, ChangedDmPayload):
+                # Delivered late, the member may have cancelled since (no registration left
+                # to stay as it was), or joined anew after the change, knowing of it.
                 lang = await dm_language(self.bot, payload.user_id)
                 change = change_text(lang, event, payload.moved, payload.venue_changed)
-                await self._dm(payload.user_id, changed_dm(lang, change), event.id)
+                await self._dm(payload.user_id, changed_dm(lang, change), event.id,
+                               still=self._holds(notice, payload.user_id, payload.seq))
                 return True
             channel = await announce_channel(self.bot, notice.guild_id)
             if channel is None:
@@ -261,6 +262,21 @@ class Announcements(commands.Cog):
             log.exception("could not deliver the %s notice of event %s", notice.kind, event.id)
             return False
 
+    def _holds(self, notice: Notice, user_id: int, seq: int | None, *,
+               confirmed: bool = False) -> Callable[[], Awaitable[bool]]:
+        """Whether the member still holds the RSVP the notice is about (the one with `seq`;
+        any, for notices stored without it), with a seat if `confirmed`."""
+        async def holds() -> bool:
+            store = self.bot.store
+            try:
+                _, rsvp = await store.run(store.registrations.member_rsvp, notice.guild_id,
+                                          notice.event_id, user_id)
+            except EventNotFound:  # deleted meanwhile: its members hear that instead
+                return False
+            return rsvp is not None and (seq is None or rsvp.seq == seq) and (
+                not confirmed or rsvp.status is Status.CONFIRMED)
+        return holds
+
     async def _send_rest(self, channel: discord.TextChannel,
                          messages: list[list[discord.Embed]], event_id: int) -> None:
         """The rest of a notice already begun: a failure now is logged, not retried, since
@@ -271,10 +287,14 @@ class Announcements(commands.Cog):
         except discord.HTTPException:
             log.exception("the takeaways of event %s were posted only in part", event_id)
 
-    async def _dm(self, user_id: int, text: str, event_id: int) -> None:
-        """One DM, sent in turn with the others (discord.py waits out a 429)."""
+    async def _dm(self, user_id: int, text: str, event_id: int, *,
+                  still: Callable[[], Awaitable[bool]] | None = None) -> None:
+        """One DM, sent in turn with the others (discord.py waits out a 429); with `still`,
+        only if it holds once Discord has opened the DM channel, which a 429 may hold up."""
         try:
             dm = await self.bot.create_dm(discord.Object(user_id))
+            if still is not None and not await still():
+                return
             await dm.send(text, allowed_mentions=NO_MENTIONS)
         except discord.Forbidden:
             # Their DMs are closed; /rsvp status and /rsvp mine still tell them.

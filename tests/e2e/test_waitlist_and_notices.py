@@ -89,6 +89,27 @@ async def test_a_promotion_dm_held_up_by_discord_skips_a_seat_taken_anew_since(w
     assert [m for m in fake.messages(fake.dm_channel(u)) if title in m["content"]] == []
 
 
+async def test_a_change_dm_held_up_by_discord_skips_a_member_who_cancelled_since(world, fake):
+    """Discord holds the bot's DMs back after a venue change; meanwhile a member cancels:
+    the late DM telling them their registration stays as it was is not sent. The member
+    still registered hears of the change."""
+    title = "Moved Hall Forum"
+    event = str(await world.import_event(title, capacity=3))
+    leaver, stayer = world.member("mhf leaver"), world.member("mhf stayer")
+    for member in (leaver, stayer):
+        await fake.slash(world.guild, member, "rsvp join", event=event)
+    fake.fail("POST", r"^/users/@me/channels$", status=429, retry_after=3.0)  # leaver's DM
+    form = await fake.slash(world.guild, world.moderator, "manage edit", event=event)
+    await fake.submit_modal(form, {"venue": "New Hall"})
+    await asyncio.sleep(0.5)
+    assert "cancelled" in (await fake.slash(world.guild, leaver, "rsvp cancel",
+                                            event=event)).content
+    await fake.wait_message(fake.dm_channel(stayer), lambda m: title in m["content"],
+                            timeout=15)
+    await asyncio.sleep(0.5)  # the leaver's DM came before the stayer's: sent (or not) by now
+    assert [m["content"] for m in fake.dms(leaver) if title in m["content"]] == []
+
+
 async def test_churn_on_a_full_event_posts_one_capacity_notice(world, fake):
     title = "Churned Workshop"
     event = str(await world.import_event(title, capacity=2))

@@ -390,6 +390,22 @@ async def test_an_import_that_moves_an_event_tells_its_channel_and_members(store
     assert await import_again(**moved) == []
 
 
+async def test_a_change_dm_names_the_rsvp_it_is_about(store):
+    """Each member's change DM carries their RSVP's arrival number, by which a late one
+    skips a member who cancelled (or cancelled and joined anew) since."""
+    event = await new_event(store, capacity=1)
+    await store.join(1, event.id, 1, "confirmed")
+    await store.join(1, event.id, 2, "waitlisted")
+    await kinds(store)
+    edit = EventEdit(title="Event talk", starts_at=None, ends_at=None, all_day=False,
+                     venue="Hall D", link=None)
+    await store.run(store.events.edit_event, 1, event.id, edit)
+    dms = {n.payload.user_id: n.payload.seq for n in await store.run(
+        store.notices.claim_notices) if n.kind == "changed_dm"}  # type: ignore[union-attr]
+    seqs = {user_id: (await rsvp_of(store, event.id, user_id)).seq for user_id in (1, 2)}
+    assert dms == seqs and None not in dms.values()
+
+
 async def test_acknowledging_a_notice_of_a_deleted_event_never_takes_a_newer_one(store):
     """A capacity notice is out for delivery when its event is deleted: the deletion drops
     it and writes the event's own notices. The late acknowledgement of the capacity notice
@@ -461,10 +477,15 @@ async def test_a_seat_given_up_before_its_promotion_dm_goes_out_gets_no_dm(store
                   if n.kind.value == "promoted"]
     sent: list[int] = []
 
-    async def dm(user_id: int, text: str, event_id: int) -> None:
-        sent.append(user_id)
+    async def dm(user_id: int, text: str, event_id: int, *, still=None) -> None:
+        if still is None or await still():  # checked once Discord opened the DM channel
+            sent.append(user_id)
 
-    cog = Announcements(SimpleNamespace(store=store))
+    async def locale_of(user_id: int) -> None:
+        return None
+
+    cog = Announcements(SimpleNamespace(store=store,
+                                        member_locales=SimpleNamespace(locale_of=locale_of)))
     cog._dm = dm  # type: ignore[method-assign]
     await store.run(store.registrations.cancel, 1, event.id, 2)
     assert await cog._deliver(promoted) is True and sent == []

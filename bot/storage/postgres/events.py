@@ -274,10 +274,10 @@ class PostgresEvents(Repository):
         if moved or venue_changed:
             await self._outbox.notify(conn, guild_id, event_id,
                                       ChangedPayload(moved, venue_changed), now)
-            for row in await conn.fetch("SELECT user_id FROM rsvps WHERE event_id = $1"
+            for row in await conn.fetch("SELECT user_id, seq FROM rsvps WHERE event_id = $1"
                                         " ORDER BY status = 'waitlisted', seq", event_id):
                 await self._outbox.notify(conn, guild_id, event_id, ChangedDmPayload(
-                    row["user_id"], moved, venue_changed), now)
+                    row["user_id"], moved, venue_changed, seq=row["seq"]), now)
 
     async def summary(self, guild_id: int, event_id: int) -> EventSummary:
         async with self._transaction() as conn:

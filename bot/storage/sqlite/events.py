@@ -298,10 +298,10 @@ class SqliteEvents(Repository):
             self._registrations.reschedule_reminders(event_id)
         if moved or venue_changed:
             self._outbox.notify(guild_id, event_id, ChangedPayload(moved, venue_changed), now)
-            for row in self._all("SELECT user_id FROM rsvps WHERE event_id = ?"
+            for row in self._all("SELECT user_id, seq FROM rsvps WHERE event_id = ?"
                                  " ORDER BY status = 'waitlisted', seq", (event_id,)):
                 self._outbox.notify(guild_id, event_id, ChangedDmPayload(
-                    row["user_id"], moved, venue_changed), now)
+                    row["user_id"], moved, venue_changed, seq=row["seq"]), now)
 
     def summary(self, guild_id: int, event_id: int) -> EventSummary:
         row = self._one(f"SELECT {SUMMARY} FROM events WHERE id = ? AND guild_id = ?",
