@@ -3,7 +3,7 @@ renderers, the cogs and the CLI use. No backend's rows leak out of storage."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple, TypeAlias
@@ -247,9 +247,27 @@ class RecapPayload:
 
 
 @dataclass(frozen=True, slots=True)
+class ChangedTo:
+    """The start, end and venue a change gave an event. Its notices carry them and name
+    them: delivered after later changes (Discord held them up), each still tells its own
+    change, instead of the event's latest state a second time."""
+
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    all_day: bool = False
+    venue: str | None = None
+
+    def on(self, event: Event) -> Event:
+        """The event as this change left it."""
+        return replace(event, starts_at=self.starts_at, ends_at=self.ends_at,
+                       all_day=self.all_day, venue=self.venue)
+
+
+@dataclass(frozen=True, slots=True)
 class ChangedPayload:
     moved: bool = False
     venue_changed: bool = False
+    to: ChangedTo | None = None  # None in notices stored before it was kept: shown as it is
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +279,7 @@ class ChangedDmPayload:
     # that RSVP, not to a member who cancelled since, or joined anew knowing of the change
     # (None in notices stored before it was kept).
     seq: int | None = None
+    to: ChangedTo | None = None  # as in ChangedPayload
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ from bot.adapters.rsvp_buttons import button_state, rsvp_buttons
 from bot.adapters.scheduled_events import delete_scheduled_event
 from bot.app import EventBot
 from bot.errors import EventNotFound, Unavailable
+from bot.i18n import Language
 from bot.models import (
     CancelledPayload,
     CapacityPayload,
@@ -229,7 +230,7 @@ class Announcements(commands.Cog):
                 # Delivered late, the member may have cancelled since (no registration left
                 # to stay as it was), or joined anew after the change, knowing of it.
                 lang = await dm_language(self.bot, payload.user_id)
-                change = change_text(lang, event, payload.moved, payload.venue_changed)
+                change = the_change(lang, event, payload)
                 await self._dm(payload.user_id, changed_dm(lang, change), event.id,
                                still=self._holds(notice, payload.user_id, payload.seq))
                 return True
@@ -247,9 +248,8 @@ class Announcements(commands.Cog):
             elif isinstance(payload, OpenedPayload):
                 await channel.send(opened_notice(lang, event), allowed_mentions=NO_MENTIONS)
             elif isinstance(payload, ChangedPayload):
-                # The change as the event is now (a later edit shows its latest state).
-                change = change_text(lang, event, payload.moved, payload.venue_changed)
-                await channel.send(changed_notice(lang, change), allowed_mentions=NO_MENTIONS)
+                await channel.send(changed_notice(lang, the_change(lang, event, payload)),
+                                   allowed_mentions=NO_MENTIONS)
             else:  # a recap
                 await channel.send(recap_notice(lang, event), allowed_mentions=NO_MENTIONS)
                 await self._send_rest(channel, takeaways_messages(lang, event), event.id)
@@ -411,6 +411,14 @@ class Announcements(commands.Cog):
             await self.bot.store.run(self.bot.store.notices.set_announcement_rendered,
                                      message_id, rendered)
         return complete
+
+
+def the_change(lang: Language, event: Event, payload: ChangedPayload | ChangedDmPayload) -> str:
+    """What a change notice says: the start or venue that change gave the event, even when
+    delivered after later changes (each of which has its own notice). One stored without
+    them shows the event as it is."""
+    changed = event if payload.to is None else payload.to.on(event)
+    return change_text(lang, changed, payload.moved, payload.venue_changed)
 
 
 async def setup(bot: EventBot) -> None:

@@ -110,6 +110,34 @@ async def test_a_change_dm_held_up_by_discord_skips_a_member_who_cancelled_since
     assert [m["content"] for m in fake.dms(leaver) if title in m["content"]] == []
 
 
+async def test_quick_edits_held_up_by_discord_each_name_their_own_venue(world, fake):
+    """Discord holds the channel's messages back while a moderator sets the venue three
+    times: each change is posted and DMed once, naming the venue it set, not the latest
+    venue again and again."""
+    title = "Venue Dance"
+    event = str(await world.import_event(title, capacity=3))
+    member = world.member("venue dancer")
+    await fake.slash(world.guild, member, "rsvp join", event=event)
+    channel = world.guild.channel("general")
+    fake.fail("POST", rf"^/channels/{channel.id}/messages$", status=429, retry_after=2.0)
+    venues = ["Room A", "Room B", "Room C"]
+    for venue in venues:
+        form = await fake.slash(world.guild, world.moderator, "manage edit", event=event)
+        await fake.submit_modal(form, {"venue": venue})
+
+    def named(messages: list[dict]) -> list[str]:
+        return [m["content"].split(" now takes place at ")[1].split(".")[0]
+                for m in messages if f"**{title}**" in m["content"]]
+
+    await fake.wait_message(channel, lambda m: f"**{title}**" in m["content"]
+                            and "Room C" in m["content"], timeout=15)
+    await fake.wait_message(fake.dm_channel(member), lambda m: "Room C" in m["content"],
+                            timeout=15)
+    await asyncio.sleep(1.0)  # anything sent twice has been by now
+    assert named(fake.messages(channel)) == venues
+    assert named(fake.dms(member)) == venues
+
+
 async def test_churn_on_a_full_event_posts_one_capacity_notice(world, fake):
     title = "Churned Workshop"
     event = str(await world.import_event(title, capacity=2))

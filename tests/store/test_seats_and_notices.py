@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from bot.errors import Conflict, DatabaseBusy
+from bot.models import ChangedTo
 from bot.registration import CAPACITY_NOTICE_COOLDOWN, CancelOutcome, JoinOutcome, Status
 from bot.storage import EventDraft, EventEdit, Store, utcnow
 from bot.storage.postgres import store as postgres_store
@@ -404,6 +405,26 @@ async def test_a_change_dm_names_the_rsvp_it_is_about(store):
         store.notices.claim_notices) if n.kind == "changed_dm"}  # type: ignore[union-attr]
     seqs = {user_id: (await rsvp_of(store, event.id, user_id)).seq for user_id in (1, 2)}
     assert dms == seqs and None not in dms.values()
+
+
+async def test_change_notices_carry_what_the_change_set(store):
+    """An edit's notices carry the start, end and venue it set, and a page imported again
+    that moves the event likewise: delivered after later changes, each names its own."""
+    event = await new_event(store, capacity=3)
+    await store.join(1, event.id, 1, "m1")
+    await kinds(store)
+    start = datetime(2031, 3, 4, 18, tzinfo=UTC)
+    edit = EventEdit(title="Event talk", starts_at=start, ends_at=start + timedelta(hours=2),
+                     all_day=False, venue="Hall D", link=None)
+    await store.run(store.events.edit_event, 1, event.id, edit)
+    to = ChangedTo(start, start + timedelta(hours=2), False, "Hall D")
+    assert [(n.kind, n.payload.to) for n in await store.run(  # type: ignore[union-attr]
+        store.notices.claim_notices)] == [("changed", to), ("changed_dm", to)]
+    await store.run(store.events.save_event, 1, EventDraft(
+        slug="talk", title="Event talk", capacity=3, venue="Hall E"), [("text", make_page())])
+    moved = [n.payload for n in await store.run(store.notices.claim_notices)
+             if n.kind in ("changed", "changed_dm")]
+    assert [p.to.venue for p in moved] == ["Hall E", "Hall E"]  # type: ignore[union-attr]
 
 
 async def test_acknowledging_a_notice_of_a_deleted_event_never_takes_a_newer_one(store):

@@ -4,6 +4,7 @@ rows written before the payloads were typed still load."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -14,6 +15,7 @@ from bot.models import (
     CapacityPayload,
     ChangedDmPayload,
     ChangedPayload,
+    ChangedTo,
     ClosedPayload,
     DeletedPayload,
     NoticeKind,
@@ -35,6 +37,12 @@ EXAMPLES = [
     ChangedPayload(moved=True, venue_changed=False),
     ChangedDmPayload(user_id=44, moved=False, venue_changed=True),
     ChangedDmPayload(user_id=44, moved=True, venue_changed=False, seq=7),
+    ChangedPayload(moved=True, venue_changed=True, to=ChangedTo(
+        datetime(2031, 3, 4, 18, tzinfo=UTC), datetime(2031, 3, 4, 20, tzinfo=UTC), False,
+        "Hall C")),
+    ChangedDmPayload(user_id=44, venue_changed=True, seq=7, to=ChangedTo(venue=None)),
+    ChangedDmPayload(user_id=44, moved=True, to=ChangedTo(
+        datetime(2031, 3, 4, tzinfo=UTC), datetime(2031, 3, 6, tzinfo=UTC), True, "Hall C")),
     DeletedPayload(title="A Talk", messages=((1, 2), (3, 4)), scheduled_event_id=55),
     DeletedPayload(title="A Talk", messages=(), scheduled_event_id=None),
     CancelledPayload(user_id=66, title="A Talk"),

@@ -36,6 +36,7 @@ from bot.storage.sqlite.session import (
     SUMMARY,
     WESTMOST,
     DateAndVenue,
+    changed_to,
     date_and_venue,
     dt,
     start_moment,
@@ -272,12 +273,14 @@ class PostgresEvents(Repository):
         if moved:  # its reminders count back from the new start
             await self._registrations.reschedule_reminders(conn, event_id)
         if moved or venue_changed:
+            to = changed_to(await conn.fetchrow("SELECT starts_at, ends_at, all_day, venue"
+                                                " FROM events WHERE id = $1", event_id))
             await self._outbox.notify(conn, guild_id, event_id,
-                                      ChangedPayload(moved, venue_changed), now)
+                                      ChangedPayload(moved, venue_changed, to), now)
             for row in await conn.fetch("SELECT user_id, seq FROM rsvps WHERE event_id = $1"
                                         " ORDER BY status = 'waitlisted', seq", event_id):
                 await self._outbox.notify(conn, guild_id, event_id, ChangedDmPayload(
-                    row["user_id"], moved, venue_changed, seq=row["seq"]), now)
+                    row["user_id"], moved, venue_changed, seq=row["seq"], to=to), now)
 
     async def summary(self, guild_id: int, event_id: int) -> EventSummary:
         async with self._transaction() as conn:

@@ -40,6 +40,7 @@ from bot.storage.sqlite.session import (
     DateAndVenue,
     Repository,
     Session,
+    changed_to,
     date_and_venue,
     dt,
     start_moment,
@@ -297,11 +298,14 @@ class SqliteEvents(Repository):
         if moved:  # its reminders count back from the new start
             self._registrations.reschedule_reminders(event_id)
         if moved or venue_changed:
-            self._outbox.notify(guild_id, event_id, ChangedPayload(moved, venue_changed), now)
+            to = changed_to(self._row("SELECT starts_at, ends_at, all_day, venue FROM events"
+                                      " WHERE id = ?", (event_id,)))
+            self._outbox.notify(guild_id, event_id, ChangedPayload(moved, venue_changed, to),
+                                now)
             for row in self._all("SELECT user_id, seq FROM rsvps WHERE event_id = ?"
                                  " ORDER BY status = 'waitlisted', seq", (event_id,)):
                 self._outbox.notify(guild_id, event_id, ChangedDmPayload(
-                    row["user_id"], moved, venue_changed, seq=row["seq"]), now)
+                    row["user_id"], moved, venue_changed, seq=row["seq"], to=to), now)
 
     def summary(self, guild_id: int, event_id: int) -> EventSummary:
         row = self._one(f"SELECT {SUMMARY} FROM events WHERE id = ? AND guild_id = ?",

@@ -14,6 +14,7 @@ from bot.models import (
     NOTICE_KINDS,
     PAYLOAD_TYPES,
     AnnouncementMessage,
+    ChangedTo,
     DeletedPayload,
     Notice,
     NoticeKind,
@@ -21,14 +22,14 @@ from bot.models import (
     RefreshPayload,
 )
 from bot.shards import Shards
-from bot.storage.sqlite.session import Repository, Session, ts, utcnow
+from bot.storage.sqlite.session import Repository, Session, dt, ts, utcnow
 
 log = logging.getLogger(__name__)
 
 
 def encode_payload(payload: NoticePayload) -> str:
-    """A payload as the outbox stores it: its fields as JSON keys."""
-    return json.dumps(dataclasses.asdict(payload))
+    """A payload as the outbox stores it: its fields as JSON keys, times as Unix seconds."""
+    return json.dumps(dataclasses.asdict(payload), default=ts)
 
 
 def decode_payload(kind: str, text: str) -> NoticePayload:
@@ -41,6 +42,10 @@ def decode_payload(kind: str, text: str) -> NoticePayload:
         values = {f.name: raw[f.name] for f in dataclasses.fields(cls) if f.name in raw}
         if cls is DeletedPayload and "messages" in values:
             values["messages"] = tuple((int(c), int(m)) for c, m in values["messages"])
+        if values.get("to") is not None:  # what a change notice names
+            to = values["to"]
+            values["to"] = ChangedTo(dt(to["starts_at"]), dt(to["ends_at"]),
+                                     bool(to["all_day"]), to["venue"])
         return cls(**values)
     except (KeyError, TypeError, ValueError) as e:
         raise ValueError(f"unreadable {kind!r} notice payload {text!r}: {e}") from e

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from bot.content import EventContent
-from bot.models import Event, EventSummary
+from bot.models import ChangedTo, Event, EventSummary
 from bot.when import day_offsets
 
 BUSY_TIMEOUT_MS = 10_000
@@ -110,6 +110,12 @@ DateAndVenue = tuple[tuple[datetime | None, bool], str | None]
 
 def date_and_venue(event: Event) -> DateAndVenue:
     return (event.starts_at, event.all_day), event.venue
+
+
+def changed_to(row: Columns) -> ChangedTo:
+    """What a change notice names, from the event's row (either backend's)."""
+    return ChangedTo(dt(row["starts_at"]), dt(row["ends_at"]), bool(row["all_day"]),
+                     row["venue"])
 
 
 def content_bytes(content: EventContent) -> int:
