@@ -653,8 +653,9 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
             return True
         before_bullet = i + 1 < len(self.paras) and _BULLET.match(self.paras[i + 1])
         if before_bullet or _SECTION.fullmatch(par) or pages_zh.SECTION.fullmatch(read):
-            self.section_role = None
-            self.header_open = self.header_open and "嘉宾" not in read  # "嘉宾简介"
+            guests = "嘉宾" in read  # "嘉宾简介" heads the guests' names and bios
+            self.section_role = pages_zh.role_of("嘉宾") if guests else None
+            self.header_open = self.header_open and not guests
             return True
         return False
 

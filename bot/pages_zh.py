@@ -257,6 +257,14 @@ def _items(text: str) -> list[str]:
     return [item.strip() for item in _ITEMS.split(text[:1000]) if item.strip()]
 
 
+def _opens_a_bio(par: str) -> bool:
+    """Whether a paragraph opens with a name and what a bio says next ("李彬是……"): a bio
+    of its own, not the one of the name line above it."""
+    read = fold(par)
+    return any(_ALL_HAN.fullmatch(par[:size]) and BIO_AFTER_NAME.match(read, size)
+               for size in (2, 3, 4))
+
+
 class ChineseReading:
     """The reader's rules for Chinese paragraphs; mixed into ``pages._Reader``, whose
     people registry (``_person``, ``_known``, ``_give_bio``) and Latin-name helpers
@@ -355,9 +363,14 @@ class ChineseReading:
         for j in (i + 1, i + 2):
             if j >= len(self.paras):
                 return None
-            if self._zh_opens_with(self.paras[j], name):
+            par = self.paras[j]
+            if self._zh_opens_with(par, name):
                 return j
-            if len(self.paras[j]) > 100 or self.paras[j].endswith(("。", ".")):
+            if (j == i + 1 and self.section_role and par.endswith("。") and len(par) <= 500
+                    and BIO_WORDS.search(fold(par), 0, 120) and not _opens_a_bio(par)):
+                # under "主讲人", what they do ("清华大学教授……"), not what the event is
+                return j
+            if len(par) > 100 or par.endswith(("。", ".")):
                 return None
         return None
 

@@ -1378,3 +1378,26 @@ def test_an_access_note_inside_prose_stays_prose_and_is_not_listed():
     page = parse_page(INTRO + "This event is not open to media. Lunch follows the talk.")
     assert page.access_notes == ()
     assert page.description.endswith("This event is not open to media. Lunch follows the talk.")
+
+
+@pytest.mark.parametrize("heading", ["嘉宾简介", "主讲人", "嘉宾介绍"])
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_a_chinese_card_under_a_heading_of_people_gives_the_line_under_the_name(heading,
+                                                                                  script):
+    """"李彬" over "清华大学国际关系学系教授，……。" under "嘉宾简介": the sentence saying
+    what they do is the bio, though it does not open with the name."""
+    page = parse_page(script("人工智能与国际安全\n\n2026年12月1日 19:00\n\n" + heading
+                             + "\n\n李彬\n\n清华大学国际关系学系教授，长期从事核军控研究。\n\n"
+                             "赵通\n\n卡内基国际和平研究院研究员。"))
+    assert {p.name: (p.role, p.bio) for p in page.people} == {
+        script("李彬"): ("speaker", script("清华大学国际关系学系教授，长期从事核军控研究。")),
+        script("赵通"): ("speaker", script("卡内基国际和平研究院研究员。"))}
+    assert page.location is None
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_what_the_event_is_under_a_name_line_is_no_bio(script):
+    page = parse_page(script("中美对话\n\n2026年12月1日\n\n主讲人\n\n李彬\n\n"
+                             "讲座将探讨人工智能对核稳定的影响。"))
+    assert [(p.name, p.bio) for p in page.people] == [(script("李彬"), "")]
+    assert page.description == script("讲座将探讨人工智能对核稳定的影响。")
