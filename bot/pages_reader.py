@@ -181,6 +181,7 @@ _PRONOUN_BIO = re.compile(r"(?:He|She|They) +(?:(?:is|was|are|were) +(?:a|an|the
                           r"currently|now|formerly)|has +(?:been|served|worked|led)|serves|"
                           r"served|leads|led|works|worked|teaches|taught)\b")
 _AFFILIATION = re.compile(r" *[,(|–—-]")  # "Jane Doe, Senior Fellow" on the name line
+_NAME_AND_TITLE = re.compile(r" *(?:[,:|–—]|-(?= )) *")  # "• Jane Doe: Senior Fellow"
 # A line of a person's title and affiliation under their name line, "Senior Fellow,
 # Carnegie Endowment", "Professor of Physics at Tsinghua University": the job it must
 # name (an institution alone, "Communications Department, Carnegie Endowment", says whom
@@ -364,6 +365,29 @@ class _PeopleReading:
         self._give_bio(entry, self.raw[bio_at], None)
         return bio_at + 1
 
+    def _listed_person(self, i: int) -> bool:
+        """Under a heading of people, a list item "• Jane Doe, Senior Fellow, Carnegie" (or
+        "Jane Doe: Senior Fellow"), as web pages list speakers: the person, with the rest
+        as their title, when it names a job."""
+        par = self.paras[i]
+        bullet = _BULLET.match(par)
+        if not self.people_section or bullet is None:
+            return False
+        item = par[bullet.end():]
+        spans = read_names(item) if len(item) <= 200 else []
+        if not spans or spans[0].start != 0 or not _NOT_A_CARD_NAME.isdisjoint(
+                spans[0].name.split()):
+            return False
+        parted = _NAME_AND_TITLE.match(item, spans[0].end)
+        if parted is None or not self._title_line(item[parted.end():]):
+            return False
+        role = self.heading_role
+        if self.heading_once:
+            self.heading_role, self.heading_once = None, False
+        entry = self._person(spans[0].name, role)
+        entry.title = entry.title or item[parted.end():]
+        return True
+
     @staticmethod
     def _title_line(line: str) -> bool:
         """A person's title and affiliation on a line of their own (no sentence, no field
@@ -542,7 +566,8 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
             self.header["title"] = par
             return 1
         after = self._zh_person_line(i) if zh else self._person_line(i)
-        if after is None and (self._zh_bio(i) if zh else self._bio(i, last)):
+        if after is None and (self._zh_bio(i) if zh else (self._bio(i, last)
+                                                          or self._listed_person(i))):
             after = i + 1
         if after is not None:
             self.header_open = False

@@ -294,3 +294,21 @@ def test_html_to_text_returns_text_or_page_error(html):
 def test_decode_html_never_crashes(data):
     with contextlib.suppress(InvalidValue):
         assert isinstance(decode_html(data), str)
+
+
+@pytest.mark.parametrize("item", ["<strong>{name}</strong>, {title}", "{name}: {title}",
+                                  "{name} – {title}"])
+def test_a_web_pages_list_of_speakers_gives_people_with_their_titles(item):
+    people = [("Jane Doe", "Senior Fellow, Carnegie Endowment"),
+              ("John Roe", "Professor, Tsinghua University")]
+    items = "".join(f"<li>{item.format(name=n, title=t)}</li>" for n, t in people)
+    web = html_to_text(f"<h1>Arms Talk</h1><p>December 9, 2026</p><h2>Moderator</h2><ul>"
+                       f"<li>Mary Major, Director, China Program</li></ul><h2>Speakers</h2>"
+                       f"<ul>{items}</ul><h2>Key Takeaways</h2><ul><li>Deterrence: Experts "
+                       "agreed it holds.</li></ul>")
+    page = parse_page(web.text, titled=True)
+    assert [(p.name, p.role, p.bio) for p in page.people] == [
+        ("Mary Major", "moderator", "Director, China Program"),
+        *((name, "speaker", title) for name, title in people)]
+    assert [(t.heading, t.text) for t in page.takeaways] == [("Deterrence",
+                                                             "Experts agreed it holds.")]
