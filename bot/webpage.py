@@ -73,6 +73,9 @@ _CONTENT_WORDS = _words("content main article entry post body")
 _ONLY_CHROME = _words("related share sharing social cookie cookies consent gdpr onetrust "
                       "cookiebot newsletter subscribe breadcrumb breadcrumbs")
 _STATE_WORDS = _words("has with no without show hide is")
+# ...or a class that ends so names a feature's state, not a block ("social-links-enabled",
+# "share-enabled" on the page's body or on a person's card)
+_STATE_ENDINGS = _words("enabled disabled active inactive visible loaded ready initialized")
 # A block headed so lists other events and their people, whatever its class.
 # ("Upcoming Event" over an event's own title is a kicker, not a list; and a block that
 # holds the page's <h1> is never dropped.)
@@ -328,7 +331,8 @@ def _is_chrome(node: lxml.html.HtmlElement, tag: str, in_content: bool) -> bool:
     if (first is not None and first.tag in _HEADINGS and _CHROME_HEADING.fullmatch(
             " ".join("".join(itertools.islice(first.itertext(), 20))[:200].split()))):
         return not _holds_title(node)
-    names = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()[:500]
+    names = " ".join(name for name in f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+                     .lower()[:500].split() if not _names_a_state(name))
     words = _WORD.findall(names)
     if any(w in _CONTENT_WORDS for w in words):
         # "content sidebar-layout", "sidebar-content-wrap": the content, in a layout; but a
@@ -343,6 +347,12 @@ def _is_chrome(node: lxml.html.HtmlElement, tag: str, in_content: bool) -> bool:
         if i and (words[i - 1], word) in _CHROME_PAIRS:
             return True
     return False
+
+
+def _names_a_state(name: str) -> bool:
+    """Whether a class or id names a state ("share-enabled"), not a kind of block."""
+    words = _WORD.findall(name)
+    return bool(words) and words[-1] in _STATE_ENDINGS
 
 
 def _holds_title(node: lxml.html.HtmlElement) -> bool:

@@ -92,6 +92,14 @@ def test_the_title_comes_from_og_title_else_h1_else_title(head, body, title):
     assert parse_page(web.text).title == title
 
 
+@pytest.mark.parametrize("names", ["event-body share-enabled", "person social-links-enabled",
+                                   "card promo-active", "bio sharing-initialized"])
+def test_a_class_naming_a_features_state_does_not_hide_what_it_marks(names):
+    web = html_to_text(f'<body><h1>Talk</h1><div class="{names}"><p>Jane Doe is a fellow.</p>'
+                       '</div><div class="social-links"><p>Share on X</p></div></body>')
+    assert web.text == "Talk\n\nJane Doe is a fellow.\n"
+
+
 def test_a_header_inside_the_article_is_kept_but_the_site_header_is_not():
     html = ("<body><header><a>Site</a> Menu</header><article><header><h1>Talk</h1>"
             "<p>Fri. October 28th, 2016</p></header><p>About it.</p></article>"
