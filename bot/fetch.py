@@ -207,13 +207,24 @@ async def _read(url: str, target: URL, response: aiohttp.ClientResponse) -> Fetc
     return Fetched(url, str(target), content_type, response.charset, b"".join(chunks))
 
 
-def failure_reason(exc: aiohttp.ClientError) -> Text | str:
-    """Why a request failed, a phrase translated where it is shown (or the error's type):
-    a page's fetch, or an upload's download from Discord's file host."""
+def failure_reason(exc: aiohttp.ClientError) -> Text:
+    """Why a request failed, a phrase translated where it is shown: a page's fetch, or an
+    upload's download from Discord's file host. One plain phrase per kind of failure: the
+    server's own bytes and aiohttp's wording (several lines, with a caret) stay out."""
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
         return Text(N_("no such host"))
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return Text(N_("the server's certificate is not trusted"))
+    if isinstance(exc, aiohttp.ClientSSLError):
+        return Text(N_("a secure connection to the server could not be set up"))
     if isinstance(exc, aiohttp.ClientConnectorError):
         return Text(N_("the server did not accept the connection"))
+    if isinstance(exc, aiohttp.InvalidURL):
+        return Text(N_("the address is not valid"))
     if isinstance(exc, aiohttp.ClientResponseError):
-        return Text(N_("a malformed answer: {answer}"), answer=str(exc.message)[:100])
-    return type(exc).__name__
+        return Text(N_("the server's answer was malformed"))
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return Text(N_("the page arrived incomplete or damaged"))
+    if isinstance(exc, aiohttp.ClientConnectionError):  # reset, or closed before answering
+        return Text(N_("the connection was dropped"))
+    return Text(N_("the connection failed"))

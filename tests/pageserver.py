@@ -8,6 +8,7 @@ counts what it sent so a test can check that a body was not read to its end.
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
 from pathlib import Path
 
@@ -18,21 +19,30 @@ HUGE = 50_000_000  # bytes the "huge" answers would send
 
 
 class PageServer:
-    def __init__(self, host: str = "127.0.0.1", redirect_to: str | None = None) -> None:
+    def __init__(self, host: str = "127.0.0.1", redirect_to: str | None = None,
+                 tls: ssl.SSLContext | None = None) -> None:
         self.host = host
+        self.tls = tls  # serve https with this context
         self.redirect_to = redirect_to  # where /elsewhere redirects (another server's URL)
         self.port = 0
         self.sent = 0  # bytes of streamed bodies written so far
         self.pages: dict[str, tuple[bytes, str]] = {}  # path -> (body, content type)
+        self.raw: dict[str, bytes] = {}  # path -> the whole answer, sent as is, then hang up
         self._loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
 
     def url(self, path: str) -> str:
-        return f"http://{self.host}:{self.port}{path}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}{path}"
 
     def add(self, path: str, body: bytes | str, content_type: str = "text/html") -> str:
         self.pages[path] = (body.encode() if isinstance(body, str) else body, content_type)
+        return self.url(path)
+
+    def add_raw(self, path: str, answer: bytes) -> str:
+        """An answer no web server would send (a broken status line, a bad header, a body
+        cut short): these bytes, then the connection closed."""
+        self.raw[path] = answer
         return self.url(path)
 
     def __enter__(self) -> PageServer:
@@ -57,11 +67,15 @@ class PageServer:
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5,
                                       handler_cancellation=True)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, 0)
+        site = web.TCPSite(self._runner, self.host, 0, ssl_context=self.tls)
         await site.start()
         self.port = self._runner.addresses[0][1]
 
-    async def _page(self, request: web.Request) -> web.Response:
+    async def _page(self, request: web.Request) -> web.StreamResponse:
+        if request.path in self.raw and request.transport is not None:
+            request.transport.write(self.raw[request.path])
+            request.transport.close()
+            return web.StreamResponse()  # never sent: the connection is closed
         found = self.pages.get(request.path)
         if found is None:
             return web.Response(status=404, text="no such page")

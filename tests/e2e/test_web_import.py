@@ -28,6 +28,7 @@ def server():
     with PageServer() as running:
         running.add("/event.html", (WEB_PAGES / "forum_cards.html").read_bytes())
         running.add("/report.pdf", b"%PDF-1.7\n", "application/pdf")
+        running.add_raw("/bad-status", b"\x00\x01garbage\r\n\r\n")
         yield running
 
 
@@ -180,6 +181,7 @@ async def test_refused_urls_and_bad_options_write_nothing(world, fake, server):
          "127.0.0.2 is not a public internet address"),
         ({"url": f"http://[::1]:{server.port}/event.html"}, "::1 is not a public internet"),
         ({"url": server.url("/report.pdf")}, "application/pdf, not a web page"),
+        ({"url": server.url("/bad-status")}, "(the server's answer was malformed)."),
         ({"url": "ftp://example.org/event.html"}, "starting with http:// or https://"),
         ({"url": "https://" + "a" * 70 + ".example.org/event"}, "not a URL I can read"),
         ({}, "either as a file"),

@@ -6,7 +6,9 @@ import codecs
 import html
 import json
 import os
+import shutil
 import sqlite3
+import ssl
 import subprocess
 import sys
 
@@ -27,6 +29,11 @@ def server():
         running.add("/report.pdf", b"%PDF-1.7\n", "application/pdf")
         running.add("/odd-charset.html", b"<p>Jane Doe is a fellow.</p>",
                     "text/html; charset=x-no-such-charset")
+        ok = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+        running.add_raw("/bad-length", ok + b"Content-Length: abc\r\n\r\n<p>Hi</p>")
+        running.add_raw("/bad-status", b"\x00\x01garbage\r\n\r\n")
+        running.add_raw("/hang-up", b"")
+        running.add_raw("/cut-short", ok + b"Content-Length: 9000\r\n\r\n<p>Jane")
         yield running
 
 
@@ -130,6 +137,44 @@ def test_refused_urls_get_one_line_and_write_nothing(cli, server, path, env, wor
         assert proc.stderr.startswith(f"eventbot: {server.url(path)}: ")
         assert proc.stdout == ""
     assert not cli.db.exists()
+
+
+@pytest.mark.parametrize(("url", "words"), [
+    ("/bad-length", "the server's answer was malformed"),
+    ("/bad-status", "the server's answer was malformed"),
+    ("/hang-up", "the connection was dropped"),
+    ("/cut-short", "the page arrived incomplete or damaged"),
+    ("http://127.1/", "the address is not valid"),
+    ("http://2130706433/", "the address is not valid"),
+])
+def test_a_failed_fetch_is_one_plain_sentence(cli, server, url, words):
+    url = server.url(url) if url.startswith("/") else url
+    proc = cli("import", url, "--guild", "7", status=2, **ALLOW_LOCAL)
+    assert proc.stderr == f"eventbot: {url}: I couldn't fetch the page ({words}).\n"
+
+
+@pytest.fixture(scope="module")
+def self_signed(tmp_path_factory):
+    """An https server whose certificate no one vouches for."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    with PageServer(tls=context) as running:
+        running.add("/event.html", (WEB_PAGES / "forum_cards.html").read_bytes())
+        yield running
+
+
+def test_an_untrusted_certificate_is_named(cli, self_signed):
+    url = self_signed.url("/event.html")
+    proc = cli("parse", url, status=2, **ALLOW_LOCAL)
+    assert proc.stderr == (f"eventbot: {url}: I couldn't fetch the page (the server's "
+                           "certificate is not trusted).\n")
 
 
 def test_an_event_folder_may_hold_html_pages(cli, tmp_path):
