@@ -358,9 +358,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "parse":  # needs settings only to fetch a URL
             return cmd_parse(None, args)
         settings = load_settings()
-        # The long-running commands log at LOG_LEVEL; one-shot ones print their results
-        # and log only what went wrong.
-        configure_logging(settings.log_level if args.command in ("run", "sync") else "WARNING")
+        # The long-running commands log at LOG_LEVEL. One-shot ones print their results, and
+        # a failure as its one line: the warning logged with it (a locked database) is for a
+        # running bot's log, and would be a second line here.
+        configure_logging(settings.log_level if args.command in ("run", "sync") else "ERROR")
         return asyncio.run(COMMANDS[args.command](settings, args))
     except (UsageError, ConfigError, UserError) as exc:
         print(f"eventbot: {exc}", file=sys.stderr)

@@ -214,6 +214,17 @@ def test_listing_commands_run_while_another_process_holds_the_write_lock(cli):
         writer.close()
 
 
+def test_an_import_that_waits_out_a_locked_database_says_so_in_one_line(cli):
+    cli("events")  # the database, made
+    writer = sqlite3.connect(cli.db, isolation_level=None)
+    try:
+        writer.execute("BEGIN EXCLUSIVE")
+        proc = cli("import", str(ANNOUNCEMENT), "--guild", "123", check_status=2)
+    finally:
+        writer.close()
+    assert proc.stderr == "eventbot: the database is busy right now; try again in a moment\n"
+
+
 def test_rsvps_names_one_event_or_refuses_a_slug_several_servers_share(cli, tmp_path):
     """Slugs are one per server: the same page imported for two servers has one slug. An
     id names one event, and wins over a slug that reads like it."""
