@@ -223,7 +223,16 @@ async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def require_database(settings: Settings, which: str) -> None:
+    """For the commands that only read the database: a DATABASE_PATH that names no file is
+    a typo, and opening it would make an empty database (and its folders) to read."""
+    if settings.database_url is None and not settings.database_path.exists():
+        raise UsageError(f"{settings.database_path} does not exist: set DATABASE_PATH to "
+                         f"{which}")
+
+
 async def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
+    require_database(settings, "the bot's database")
     async with await open_store(settings.database) as store:
         rows = await store.run(store.events.all_events)
         for guild_id, event_id, slug, title in rows:
@@ -237,6 +246,7 @@ async def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_rsvps(settings: Settings, args: argparse.Namespace) -> int:
+    require_database(settings, "the bot's database")
     async with await open_store(settings.database) as store:
         _, event_id = await store.run(store.events.find_event, args.event)
         rsvps = await store.run(store.registrations.attendees, event_id)
@@ -260,10 +270,7 @@ async def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
         # the database of a running bot
         raise UsageError(f"{args.path} is one of the database's own files; choose another "
                          "name")
-    if settings.database_url is None and not settings.database_path.is_file():
-        # opening it would make an empty database, and back that up
-        raise UsageError(f"{settings.database_path} does not exist: set DATABASE_PATH to the "
-                         "database to back up")
+    require_database(settings, "the database to back up")
     async with await open_store(settings.database) as store:
         await store.backup(args.path)
     print(f"backed up {settings.database_label} to {args.path}")

@@ -50,6 +50,16 @@ def cli(tmp_path):
     return run
 
 
+def made_database(cli) -> None:
+    """An empty database where DATABASE_PATH says: `run` makes it before it finds no token."""
+    cli("run", check_status=2)
+
+
+def no_events(cli) -> bool:
+    """Nothing imported: no database at all, or one without events."""
+    return not cli.db.exists() or cli("events").stdout.startswith("no events yet")
+
+
 def test_run_without_a_token_explains_and_prepares_an_empty_database(cli):
     proc = cli("run", check_status=2)
     lines = proc.stderr.strip().splitlines()
@@ -92,6 +102,7 @@ def test_commands_work_from_any_folder_with_the_bundled_events_by_default(cli):
     """Without EVENTS_DIR, the bundled events are those beside the code, wherever the
     command is run from (here a fresh folder with no data/ of its own)."""
     env = {k: v for k, v in cli.env.items() if k != "EVENTS_DIR"}
+    made_database(cli)
     proc = subprocess.run([sys.executable, "-m", "bot", "events"], cwd=cli.db.parent, env=env,
                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
     assert (proc.returncode, proc.stderr) == (0, ""), proc.stderr
@@ -154,7 +165,7 @@ def test_import_refuses_an_endless_page_of_an_event_folder(cli, tmp_path):
     (folder / "event.toml").write_text('title = "X"\ncapacity = 3\npages = ["/dev/zero"]\n')
     proc = cli("import", str(folder), "--guild", "1", check_status=2, wrap=SMALL_MEMORY)
     assert proc.stderr == f"eventbot: {folder / 'event.toml'}: page zero: {TOO_LARGE}\n"
-    assert proc.stdout == "" and cli("events").stdout.startswith("no events yet")
+    assert proc.stdout == "" and no_events(cli)
 
 
 @pytest.mark.parametrize("spec", ["huge", "nested"])
@@ -172,7 +183,7 @@ def test_import_refuses_an_event_toml_too_large_or_deep_in_one_line(cli, tmp_pat
     assert proc.stderr == f"eventbot: {toml}: " + (
         "not valid TOML (nested too deeply)\n" if spec == "nested" else
         "too large (over 64,000 bytes; an event.toml holds a few settings)\n")
-    assert proc.stdout == "" and cli("events").stdout.startswith("no events yet")
+    assert proc.stdout == "" and no_events(cli)
 
 
 def test_import_events_and_rsvps(cli, tmp_path):
@@ -215,7 +226,7 @@ def test_listing_commands_run_while_another_process_holds_the_write_lock(cli):
 
 
 def test_an_import_that_waits_out_a_locked_database_says_so_in_one_line(cli):
-    cli("events")  # the database, made
+    made_database(cli)
     writer = sqlite3.connect(cli.db, isolation_level=None)
     try:
         writer.execute("BEGIN EXCLUSIVE")
@@ -223,6 +234,16 @@ def test_an_import_that_waits_out_a_locked_database_says_so_in_one_line(cli):
     finally:
         writer.close()
     assert proc.stderr == "eventbot: the database is busy right now; try again in a moment\n"
+
+
+@pytest.mark.parametrize("command", [("events",), ("rsvps", "1"), ("backup", "copy.sqlite3")])
+def test_reading_a_database_that_is_not_there_makes_none(cli, tmp_path, command):
+    typo = tmp_path / "dta" / "bot.sqlite3"
+    proc = cli(*command, database=str(typo), check_status=2)
+    assert proc.stderr.splitlines() == [
+        f"eventbot: {typo} does not exist: set DATABASE_PATH to the "
+        + ("database to back up" if command[0] == "backup" else "bot's database")]
+    assert sorted(tmp_path.iterdir()) == []
 
 
 def test_rsvps_names_one_event_or_refuses_a_slug_several_servers_share(cli, tmp_path):
@@ -271,7 +292,7 @@ def test_a_folder_page_with_no_sign_of_an_event_is_refused_as_a_page_alone_is(cl
                            "notes.txt: I found no speakers, no date, no venue or registration "
                            "notice and no takeaways in this page, so it doesn't look like an "
                            "event page\n")
-    assert cli("events").stdout.startswith("no events yet")
+    assert no_events(cli)
 
 
 def test_output_to_a_closed_pipe_or_a_full_disk_is_no_traceback(cli):
@@ -367,6 +388,7 @@ def test_import_reports_a_malformed_event_file(cli, tmp_path):
 
 
 def test_unknown_event_and_existing_backup_target_are_clear_errors(cli, tmp_path):
+    made_database(cli)
     assert cli("rsvps", "nope", check_status=2).stderr == (
         "eventbot: no event has the id or slug 'nope'; `python -m bot events` lists them\n")
     target = tmp_path / "exists.sqlite3"
@@ -435,7 +457,7 @@ MALFORMED_URLS = [("postgresql://eventbot:s3cret@db:abc/eventbot", "port"),
 @pytest.mark.parametrize("command", ["migrate-db", "events", "run"])
 def test_a_malformed_postgresql_url_is_one_line_without_its_password(cli, url, problem,
                                                                      command):
-    cli("events")  # the SQLite database migrate-db copies
+    made_database(cli)  # the SQLite database migrate-db copies
     if command == "migrate-db":
         proc = cli("migrate-db", "--to", url, check_status=2)
     else:
