@@ -191,10 +191,16 @@ def check_server_id(option: str, guild_id: int) -> None:
                          "in Discord, right-click the server and Copy Server ID)")
 
 
+def names_a_page(path: Path) -> bool:
+    """Anything there but a folder is one page to import (a pipe is then refused as not a
+    file, rather than searched for event folders)."""
+    return path.exists() and not path.is_dir()
+
+
 async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     guild_id = import_guild(settings, args.guild)
     path = Path(args.path)
-    if is_url(args.path) or await asyncio.to_thread(path.is_file):
+    if is_url(args.path) or await asyncio.to_thread(names_a_page, path):
         # One page: a new event, or the event that already has it.
         source = await read_source(args.path, settings)
         try:

@@ -17,13 +17,16 @@ import contextlib
 import functools
 import hashlib
 import ipaddress
+import os
 import re
+import stat
 import tomllib
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from bot.errors import EventNotFound, InvalidValue, ItemRefused
@@ -192,14 +195,16 @@ def read_event_folder(folder: Path) -> EventFolder:
     """Read and parse one event folder; raises InvalidValue naming the file and the problem."""
     spec_path = folder / EVENT_FILE
     try:
-        with spec_path.open("rb") as file:  # no further than the limit: /dev/zero is endless
+        with open_regular_file(spec_path) as file:  # and no further than the limit
             data = file.read(MAX_EVENT_FILE + 1)
         if len(data) > MAX_EVENT_FILE:
-            raise InvalidValue(f"{spec_path}: too large (over {MAX_EVENT_FILE:,} bytes; an "
-                               "event.toml holds a few settings)")
+            raise InvalidValue(f"too large (over {MAX_EVENT_FILE:,} bytes; an event.toml "
+                               "holds a few settings)")
         spec = tomllib.loads(data.decode("utf-8"))
     except OSError as exc:
         raise InvalidValue(f"{spec_path}: cannot read it ({exc.strerror})") from None
+    except InvalidValue as exc:  # too large, or not a file
+        raise InvalidValue(f"{spec_path}: {exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InvalidValue(f"{spec_path}: not valid TOML ({exc})") from None
     except RecursionError:  # tomllib recurses into nested arrays and tables
@@ -310,12 +315,27 @@ def page_size_limit(name: str) -> int:
     return MAX_HTML_BYTES if is_html_name(name) else MAX_PAGE_BYTES
 
 
+def open_regular_file(path: Path) -> BinaryIO:
+    """`path` opened to read, if it is a regular file; else InvalidValue. A pipe or a device
+    may never end, or never begin: a FIFO that no one writes to would block even the open,
+    which O_NONBLOCK keeps from waiting (it changes nothing for a regular file)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise InvalidValue(N_("This is not a regular file but a pipe, a device or a "
+                                  "socket; give a page saved as a file."))
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def read_page_bytes(path: Path) -> bytes:
-    """A page file's bytes, read no further than one byte past its limit: a huge file, or
-    an endless one (/dev/zero, a pipe, which have no size to check first), is refused as
-    too large without filling the memory."""
+    """A page file's bytes, read no further than one byte past its limit: a huge file is
+    refused as too large without filling the memory. Only a regular file is read."""
     limit = page_size_limit(path.name)
-    with path.open("rb") as file:
+    with open_regular_file(path) as file:
         data = file.read(limit + 1)
     if len(data) > limit:
         raise InvalidValue(N_("The page is too large (over {size:,} bytes; the limit is {mb} "

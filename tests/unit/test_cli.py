@@ -146,26 +146,51 @@ def test_parse_refuses_a_binary_file_in_one_line(cli, tmp_path):
 # (MemoryError) within a second instead of growing until the machine kills it.
 SMALL_MEMORY = ("sh", "-c", 'ulimit -v 400000 && exec "$@"', "sh")  # 400 MB
 TOO_LARGE = "The page is too large (over 2,000,000 bytes; the limit is 2 MB)."
+NOT_A_FILE = ("This is not a regular file but a pipe, a device or a socket; give a page "
+              "saved as a file.")
 
 
-@pytest.mark.parametrize("name", ["zero.txt", "zero.html", "sparse.txt"])
-def test_parse_refuses_a_huge_or_endless_file_without_reading_it_all(cli, tmp_path, name):
-    if name == "sparse.txt":
-        with (tmp_path / name).open("wb") as sparse:  # 1.5 GB that take no disk space
-            sparse.truncate(1_500_000_000)
-    else:
-        (tmp_path / name).symlink_to("/dev/zero")
+@pytest.mark.parametrize("name", ["sparse.txt", "sparse.html"])
+def test_parse_refuses_a_huge_file_without_reading_it_all(cli, tmp_path, name):
+    with (tmp_path / name).open("wb") as sparse:  # 1.5 GB that take no disk space
+        sparse.truncate(1_500_000_000)
     proc = cli("parse", str(tmp_path / name), check_status=2, wrap=SMALL_MEMORY)
     assert proc.stderr == f"eventbot: {tmp_path / name}: {TOO_LARGE}\n"
 
 
-def test_import_refuses_an_endless_page_of_an_event_folder(cli, tmp_path):
+@pytest.mark.parametrize("command", [("parse",), ("import", "--guild", "1")])
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_pipe_or_a_device_is_refused_at_once(cli, tmp_path, command, kind):
+    """A FIFO no one writes to would hold the open for ever, /dev/zero the read."""
+    page = tmp_path / "page.txt"
+    if kind == "fifo":
+        os.mkfifo(page)
+    else:
+        page.symlink_to("/dev/zero")
+    proc = cli(command[0], str(page), *command[1:], check_status=2, wrap=SMALL_MEMORY)
+    assert proc.stderr == f"eventbot: {page}: {NOT_A_FILE}\n"
+    assert not cli.db.exists()
+
+
+@pytest.mark.parametrize("page", ["/dev/zero", "fifo.txt"])
+def test_import_refuses_a_page_of_an_event_folder_that_is_no_file(cli, tmp_path, page):
     folder = tmp_path / "endless"
     folder.mkdir()
-    (folder / "event.toml").write_text('title = "X"\ncapacity = 3\npages = ["/dev/zero"]\n')
+    os.mkfifo(folder / "fifo.txt")
+    (folder / "event.toml").write_text(f'title = "X"\ncapacity = 3\npages = ["{page}"]\n')
     proc = cli("import", str(folder), "--guild", "1", check_status=2, wrap=SMALL_MEMORY)
-    assert proc.stderr == f"eventbot: {folder / 'event.toml'}: page zero: {TOO_LARGE}\n"
+    name = page.rsplit("/", 1)[-1]
+    assert proc.stderr == f"eventbot: {folder / 'event.toml'}: page {name}: {NOT_A_FILE}\n"
     assert proc.stdout == "" and no_events(cli)
+
+
+def test_an_event_toml_that_is_a_pipe_is_refused_at_once(cli, tmp_path):
+    folder = tmp_path / "events" / "forum"
+    folder.mkdir(parents=True)
+    toml = folder / "event.toml"
+    os.mkfifo(toml)
+    proc = cli("import", str(tmp_path / "events"), "--guild", "1", check_status=2)
+    assert proc.stderr == f"eventbot: {toml}: {NOT_A_FILE}\n"
 
 
 @pytest.mark.parametrize("spec", ["huge", "nested"])
