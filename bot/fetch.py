@@ -15,8 +15,8 @@ that machine can reach (its loopback, the private network, cloud metadata at
 - the body is at most 2 MB: a larger Content-Length is refused before reading, and a
   streamed body is refused as soon as it passes 2 MB (after decompression);
 - only text/html and text/plain; the charset comes from the Content-Type header, else
-  from the page's <meta> (`bot.webpage.decode_html`), else UTF-8. An unknown charset is
-  refused; bytes invalid in a known one become U+FFFD, as in a browser.
+  from the page's <meta> (`bot.webpage.decode_html`), else the page must be UTF-8. An
+  unknown charset is refused; bytes invalid in a known one become U+FFFD, as in a browser.
 """
 
 from __future__ import annotations

@@ -156,7 +156,9 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
 
     A byte-order mark wins, then `declared` (the Content-Type header's charset), then a
     <meta charset> / <meta http-equiv> near the top, else UTF-8. Bytes that are invalid in
-    that charset become U+FFFD, as in a browser; an unknown charset is refused.
+    a charset the page names become U+FFFD, as in a browser; an unknown charset is refused,
+    and so is a page that names none and is not UTF-8: read as UTF-8 it would be saved as
+    rows of U+FFFD (a GBK page), and guessing its charset is not reliable.
     """
     data = bytes(data)
     if len(data) > MAX_HTML_BYTES:
@@ -166,7 +168,14 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
     if bom is not None:
         return data[bom[1]:].decode(bom[0], "replace")
     label = declared or meta_charset(data)
-    codec = charset_codec(label) if label else "utf-8"
+    if not label:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidValue(N_("The page does not say its character set and is not UTF-8, "
+                                  "so its text would come out garbled; save it as UTF-8 and "
+                                  "import that.")) from None
+    codec = charset_codec(label)
     if codec.replace("-", "_").startswith("utf_16"):  # a <meta> can't be UTF-16 (WHATWG)
         codec = "utf-8" if not declared else codec
     return data.decode(codec, "replace")

@@ -29,7 +29,11 @@ def server():
         running.add("/event.html", (WEB_PAGES / "forum_cards.html").read_bytes())
         running.add("/report.pdf", b"%PDF-1.7\n", "application/pdf")
         running.add_raw("/bad-status", b"\x00\x01garbage\r\n\r\n")
+        running.add("/gbk.html", GBK_PAGE)  # text/html, no charset
         yield running
+
+
+GBK_PAGE = "<h1>中美气候合作前景</h1><p>北京</p><p>主持人：赵通</p>".encode("gbk")
 
 
 def event_id_in(reply) -> int:
@@ -182,6 +186,8 @@ async def test_refused_urls_and_bad_options_write_nothing(world, fake, server):
         ({"url": f"http://[::1]:{server.port}/event.html"}, "::1 is not a public internet"),
         ({"url": server.url("/report.pdf")}, "application/pdf, not a web page"),
         ({"url": server.url("/bad-status")}, "(the server's answer was malformed)."),
+        ({"url": server.url("/gbk.html")}, "does not say its character set"),
+        ({"page": Attachment("zh.html", GBK_PAGE, "text/html")}, "does not say its character"),
         ({"url": "ftp://example.org/event.html"}, "starting with http:// or https://"),
         ({"url": "https://" + "a" * 70 + ".example.org/event"}, "not a URL I can read"),
         ({}, "either as a file"),

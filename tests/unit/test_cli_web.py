@@ -177,6 +177,24 @@ def test_an_untrusted_certificate_is_named(cli, self_signed):
                            "certificate is not trusted).\n")
 
 
+GBK_PAGE = ("<html><head><title>中美导弹防御争议</title></head><body><h1>中美导弹防御争议</h1>"
+            "<p>2026年12月1日 下午6点</p><p>北京</p><p>主持人：赵通</p><p>主讲人：李彬</p>"
+            "</body></html>").encode("gbk")
+UNDECLARED = ("The page does not say its character set and is not UTF-8, so its text would "
+              "come out garbled; save it as UTF-8 and import that.")
+
+
+def test_a_page_not_in_utf_8_that_names_no_charset_is_refused(cli, server, tmp_path):
+    (tmp_path / "gbk.html").write_bytes(GBK_PAGE)
+    url = server.add("/gbk.html", GBK_PAGE, "text/html")
+    for page in (str(tmp_path / "gbk.html"), url):
+        proc = cli("import", page, "--guild", "7", status=2, **ALLOW_LOCAL)
+        assert proc.stderr == f"eventbot: {page}: {UNDECLARED}\n"
+    assert not cli.db.exists()
+    named = server.add("/gbk-named.html", GBK_PAGE, "text/html; charset=gbk")
+    assert "moderator: 赵通" in cli("parse", named, **ALLOW_LOCAL).stdout
+
+
 def test_an_event_folder_may_hold_html_pages(cli, tmp_path):
     folder = tmp_path / "events" / "arctic"
     folder.mkdir(parents=True)
