@@ -155,7 +155,7 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
     """Bytes of an HTML page -> text, the charset taken as a browser takes it.
 
     A byte-order mark wins, then `declared` (the Content-Type header's charset), then a
-    <meta charset> / <meta http-equiv> near the top, else UTF-8. Bytes that are invalid in
+    <meta charset> / <meta http-equiv> in the head, else UTF-8. Bytes that are invalid in
     a charset the page names become U+FFFD, as in a browser; an unknown charset is refused,
     and so is a page that names none and is not UTF-8: read as UTF-8 it would be saved as
     rows of U+FFFD (a GBK page), and guessing its charset is not reliable.
@@ -183,25 +183,37 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
 
 _META_CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I)
 _TAG_START = re.compile(rb"<(/?)([A-Za-z][^\t\n\f\r />]*)")
+# The most of a page read for its <meta charset>: far more than any head, inline CSS and
+# scripts included.
+HEAD_SCAN_BYTES = 256_000
+_PRESCAN_BYTES = 4096
 # One attribute of a tag, as the WHATWG prescan reads it: name, then a value quoted or not.
 _ATTRIBUTE = re.compile(rb"""[\t\n\f\r /]*([^\t\n\f\r />][^\t\n\f\r /=>]*)"""
                         rb"""(?:[\t\n\f\r ]*=[\t\n\f\r ]*("[^"]*"|'[^']*'|[^\t\n\f\r >]*))?""")
 
 
 def meta_charset(data: bytes) -> str | None:
-    """The charset a <meta> tag in the first 4 KB declares, if any: read as the WHATWG
+    """The charset a <meta> tag in the page's head declares, if any: read as the WHATWG
     prescan reads it (a linear scan), so a <meta> in a comment or in an attribute's value
     does not count, nor a "charset=" in a <meta>'s content but for an http-equiv
-    Content-Type one."""
-    head = data[:4096]
+    Content-Type one. The prescan stops after 1,024 bytes (here 4 KB), but a browser
+    decodes the page again on a <meta> it meets later in the head (after kilobytes of
+    inline CSS): so past the top the scan goes on to the <body> or </head>, within
+    HEAD_SCAN_BYTES (a page of nothing but tags costs 0.2 s at most)."""
+    head = data[:HEAD_SCAN_BYTES]
+    in_body = False
     at = head.find(b"<")
     while at != -1:
+        if in_body and at >= _PRESCAN_BYTES:
+            return None  # past the top, a <meta> in the body is ignored
         if head.startswith(b"<!--", at):
             end = head.find(b"-->", at + 2)  # "<!-->" is a whole comment
             at = end + 3 if end != -1 else len(head)
         elif tag := _TAG_START.match(head, at):
+            closing, name = tag.group(1), tag.group(2).lower()
+            in_body = in_body or (name, closing) in ((b"body", b""), (b"head", b"/"))
             attributes, at = _attributes(head, tag.end())
-            if not tag.group(1) and tag.group(2).lower() == b"meta":
+            if not closing and name == b"meta":
                 found = _charset_of(attributes)
                 if found:
                     return found

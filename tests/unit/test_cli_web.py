@@ -195,6 +195,16 @@ def test_a_page_not_in_utf_8_that_names_no_charset_is_refused(cli, server, tmp_p
     assert "moderator: 赵通" in cli("parse", named, **ALLOW_LOCAL).stdout
 
 
+def test_a_charset_named_after_kilobytes_of_inline_css_is_read(cli, tmp_path):
+    css = "".join(f".speaker-{n} {{ margin: 0 }}\n" for n in range(300))
+    page = GBK_PAGE.replace(b"<head>", f'<head><style>{css}</style><meta charset="gbk">'
+                            .encode())
+    assert page.index(b"<meta") > 4096
+    (tmp_path / "late.html").write_bytes(page)
+    out = cli("parse", str(tmp_path / "late.html")).stdout
+    assert "moderator: 赵通" in out and "speaker: 李彬" in out
+
+
 def test_an_event_folder_may_hold_html_pages(cli, tmp_path):
     folder = tmp_path / "events" / "arctic"
     folder.mkdir(parents=True)

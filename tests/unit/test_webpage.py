@@ -235,6 +235,11 @@ def test_an_unknown_charset_is_refused(label):
     ('<meta/charset=big5>', "big5"),
     ('<title>charset=big5</title><metadata charset=big5><meta charset="utf-8">', "utf-8"),
     ('<p title="<meta charset=big5>"><meta charset="utf-8">', "utf-8"),  # in a value
+    # anywhere in the head, as a browser decodes again on a <meta> past the first 1,024 bytes
+    ("<head><style>" + "p{margin:0}\n" * 1000 + '</style><meta charset="gbk">', "gbk"),
+    ('<body><meta charset="gbk">', "gbk"),  # near the top, anywhere, as in the prescan
+    ('<head><title>T</title></head><body>' + "<p>Hi</p>" * 500 + '<meta charset="gbk">', None),
+    ("<p>Hi</p>" * 500 + '<body><meta charset="gbk">', None),  # past the top, the body's not
 ])
 def test_the_meta_charset_is_found_as_a_browsers_prescan_finds_it(head, charset):
     assert meta_charset(head.encode()) == charset
@@ -248,7 +253,7 @@ def test_a_commented_out_meta_does_not_garble_the_page():
 
 def test_meta_charset_scan_is_bounded():
     assert meta_charset(b"<meta" * 100_000) is None
-    assert meta_charset(b" " * 5000 + b'<meta charset="latin1">') is None  # past the top
+    assert meta_charset(b" " * 300_000 + b'<meta charset="latin1">') is None  # past the head
     for data in (b"<!--" * 100_000, b'<a b="' * 100_000, b"<a b=" * 100_000, b"<" * 100_000,
                  b"<meta a='" * 100_000, b"</" * 100_000):
         started = time.perf_counter()
