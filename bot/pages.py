@@ -109,8 +109,10 @@ def parse_page(text: str, *, titled: bool = False) -> Page:
         raise InvalidValue(N_("The page is empty."))
     size = len(text) if len(text) > MAX_PAGE_BYTES else len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_PAGE_BYTES:
-        raise InvalidValue(N_("The page is too large ({size:,} bytes; the limit is {mb} MB)."),
-                           size=size, mb=_LIMIT_MB)
+        # Its text, not its file: a web page's text can outgrow the page (each "<li>x" of
+        # five bytes is "• x" and a newline, six), so its size would be no size of the page.
+        raise InvalidValue(N_("The text read from the page is too long ({size:,} bytes; the "
+                              "limit is {mb} MB)."), size=size, mb=_LIMIT_MB)
     if not any(ch.isalpha() for ch in text):
         raise InvalidValue(N_("The page has no readable text."))
     return read_page(text, titled=titled)

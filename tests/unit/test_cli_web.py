@@ -205,6 +205,16 @@ def test_a_charset_named_after_kilobytes_of_inline_css_is_read(cli, tmp_path):
     assert "moderator: 赵通" in out and "speaker: 李彬" in out
 
 
+def test_a_page_within_the_limit_whose_text_is_longer_says_so(cli, tmp_path):
+    page = tmp_path / "list.html"
+    page.write_bytes(b"<ul>" + b"<li>x" * 399_000)  # 1,995,004 bytes
+    proc = cli("import", str(page), "--guild", "7", status=2)
+    said = proc.stderr.removeprefix(f"eventbot: {page}: The text read from the page is too "
+                                    "long (").removesuffix(" bytes; the limit is 2 MB).\n")
+    assert int(said.replace(",", "")) > 2_000_000, proc.stderr  # its text's size, not its own
+    assert not cli.db.exists()
+
+
 def test_an_event_folder_may_hold_html_pages(cli, tmp_path):
     folder = tmp_path / "events" / "arctic"
     folder.mkdir(parents=True)

@@ -947,9 +947,9 @@ def test_parse_page_refuses_pages_without_text(text, message):
 
 
 def test_parse_page_refuses_oversized_pages():
-    with pytest.raises(InvalidValue, match="too large"):
+    with pytest.raises(InvalidValue, match="too long"):
         parse_page("a" * (MAX_PAGE_BYTES + 1))
-    with pytest.raises(InvalidValue, match="too large"):
+    with pytest.raises(InvalidValue, match="too long"):
         parse_page("é" * (MAX_PAGE_BYTES // 2 + 1))  # counted in UTF-8 bytes
     assert parse_page("a" * MAX_PAGE_BYTES).kind == "announcement"
 

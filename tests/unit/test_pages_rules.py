@@ -333,7 +333,8 @@ def test_a_page_that_is_not_text_gets_one_plain_sentence():
 def test_a_page_as_long_as_the_limit_in_characters_is_measured_in_bytes():
     with pytest.raises(InvalidValue) as refused:
         parse_page("é" + "a" * (MAX_PAGE_BYTES - 1))  # 2,000,000 characters, one byte more
-    assert str(refused.value) == "The page is too large (2,000,001 bytes; the limit is 2 MB)."
+    assert str(refused.value) == ("The text read from the page is too long (2,000,001 bytes; "
+                                  "the limit is 2 MB).")
 
 
 @pytest.mark.parametrize("data", [
