@@ -439,8 +439,20 @@ def _count(written: str | None) -> float:
 
 # A part of the day, or "now", which dateparser reads as the day alone ("tomorrow evening"
 # was an all-day event)
+_EN_EVENING = re.compile(r"\b(?:afternoon|evening|night|tonight)\b", re.I)
+_EN_MORNING = re.compile(r"\bmorning\b", re.I)
 _EN_HOURLESS = re.compile(r"\b(?:morning|afternoon|evening|night|tonight|(?<!from )now)\b",
                           re.I)
+
+
+def _part_of_day_unsaid(read: str, typed: str, value: datetime) -> bool:
+    """A part of the day typed without its hour ("tomorrow evening"; which hour? as with
+    明天晚上), or with a clock read in the other half ("tomorrow evening 7:30" as 07:30)."""
+    if not has_time_of_day(read):
+        return bool(_EN_HOURLESS.search(read))
+    if _EN_EVENING.search(typed):
+        return value.hour < 12
+    return bool(_EN_MORNING.search(typed)) and value.hour >= 12
 
 
 def has_time_of_day(text: str) -> bool:
@@ -487,9 +499,7 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
         raise InvalidValue(N_("{name} {written!r} names a day of the week that {day} is not; "
                               "check the date, e.g. {example}"), name=name, written=written,
                            day=typed.wrong_day.isoformat(), example=TYPED_EXAMPLE)
-    # a part of the day with no hour ("tomorrow evening"), as 明天晚上 is: which hour?
-    if read is None or value is None or (not has_time_of_day(read)
-                                         and _EN_HOURLESS.search(read)):
+    if read is None or value is None or _part_of_day_unsaid(read, plain, value):
         raise InvalidValue(N_("I can't read {name} {written!r} as a time; type e.g. {example}"),
                            name=name, written=written, example=TYPED_EXAMPLE)
     if calendar_problem(value) is not None:
