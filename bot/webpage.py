@@ -73,9 +73,11 @@ _CONTENT_WORDS = _words("content main article entry post body")
 _ONLY_CHROME = _words("related share sharing social cookie cookies consent gdpr onetrust "
                       "cookiebot newsletter subscribe breadcrumb breadcrumbs")
 _STATE_WORDS = _words("has with no without show hide is")
-# ...or a class that ends so names a feature's state, not a block ("social-links-enabled",
-# "share-enabled" on the page's body or on a person's card)
+# ...or a class that names a feature of the block and its state, not a block of chrome:
+# "share-enabled" on the page's body, "social-links-enabled" on a person's card (but
+# "cookie-banner-visible" is a banner)
 _STATE_ENDINGS = _words("enabled disabled active inactive visible loaded ready initialized")
+_FEATURES = _words("share sharing social links buttons icons comments print")
 # A block headed so lists other events and their people, whatever its class.
 # ("Upcoming Event" over an event's own title is a kicker, not a list; and a block that
 # holds the page's <h1> is never dropped.)
@@ -89,15 +91,17 @@ _WORD = re.compile(r"[a-z0-9]+")
 _HTML_SPACE = re.compile(r"[ \t\n\r\f]+")  # HTML collapses these; a non-breaking space stays
 _TITLE_SUFFIX = re.compile(r"^(.+) +([|–—]|-|::|·) +([^|–—]{1,60})$")
 # After a dash, a subtitle rather than a site's name: "Arms Control – Past, Present and
-# Future", "Deterrence - Can It Hold?", "Taiwan | China: Prospects" (sites' names have no
-# commas, questions or colons).
-_SUBTITLE = re.compile(r"[,?:]")
+# Future", "Deterrence - Can It Hold?" (sites' names have no commas or questions).
+_SUBTITLE = re.compile(r"[,?]")
 # "标题｜网站": Chinese titles set the full-width bar without spaces, and also put it after
 # a kicker ("讲座预告｜标题"), so what follows it is dropped only when it names the site:
 # og:site_name, or a name ending as an institution's does.
 _TITLE_SITE_ZH = re.compile(r"^(.+?) *｜ *([^｜]{1,40})$")
-# "标题-北京大学国际战略研究院": a site's name after a dash set without spaces
+# "标题-北京大学国际战略研究院": a site's name after a dash set without spaces, which ends as
+# an institution's does (not "-香山论坛", "-成就与展望论坛": the event's own name)
 _TITLE_DASH_SITE_ZH = re.compile(r"^(.+?)[-–—_]([^-–—_｜| ]{2,40})$")
+_SITE_AFTER_DASH_ZH = re.compile(r"(?:研究院|研究中心|大学|学院|研究所|基金会|协会|学会|官网|"
+                                 r"网站)$")
 _INSTITUTION_ZH = re.compile(r"(?:研究院|研究中心|中心|大学|学院|研究所|基金会|协会|学会|官网|网站|"
                              r"网|智库|论坛)$")
 # Not a page's charset, though Python can decode them.
@@ -157,8 +161,9 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
     A byte-order mark wins, then `declared` (the Content-Type header's charset), then a
     <meta charset> / <meta http-equiv> in the head, else UTF-8. Bytes that are invalid in
     a charset the page names become U+FFFD, as in a browser; an unknown charset is refused,
-    and so is a page that names none and is not UTF-8: read as UTF-8 it would be saved as
-    rows of U+FFFD (a GBK page), and guessing its charset is not reliable.
+    and so is a page that names none and is not UTF-8, unless its bytes past ASCII come
+    alone or in twos (windows-1252): read as UTF-8 it would be saved as rows of U+FFFD (a GBK
+    page), and guessing a multibyte charset is not reliable.
     """
     data = bytes(data)
     if len(data) > MAX_HTML_BYTES:
@@ -172,6 +177,10 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
+            if not _MULTIBYTE.search(data):
+                # Bytes past ASCII alone or two together ("It\x92s", "Zo\xeb\x92s"): a Western
+                # page in windows-1252, the browsers' fallback. A Chinese word runs longer.
+                return data.decode("cp1252", "replace")
             raise InvalidValue(N_("The page does not say its character set and is not UTF-8, "
                                   "so its text would come out garbled; save it as UTF-8 and "
                                   "import that.")) from None
@@ -181,6 +190,7 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
     return data.decode(codec, "replace")
 
 
+_MULTIBYTE = re.compile(rb"[\x80-\xff]{3}")
 _META_CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I)
 _TAG_START = re.compile(rb"<(/?)([A-Za-z][^\t\n\f\r />]*)")
 # The most of a page read for its <meta charset>: far more than any head, inline CSS and
@@ -294,16 +304,15 @@ def _title(doc: lxml.html.HtmlElement) -> str | None:
         if kind in ("og:title", "og:site_name") and kind not in metas:
             metas[kind] = _clean(meta.get("content") or "")
     title, site = metas.get("og:title"), metas.get("og:site_name")
-    heading = next((_clean(h1.text_content()) for h1 in doc.iter("h1")), "")
     if title:
         if site and title.endswith(site) and len(title) > len(site):
             title = _without_suffix(title, site)
-        elif ((parts := _TITLE_SUFFIX.fullmatch(title)) and parts.group(1) == heading
-              and not _SUBTITLE.search(parts.group(3))):
-            title = heading  # "Talk | Brookings" over an <h1> "Talk": the site's name goes
         return title[:MAX_TITLE]
-    if heading:
-        return heading[:MAX_TITLE]
+    for h1 in doc.iter("h1"):
+        heading = _clean(h1.text_content())
+        if heading:
+            return heading[:MAX_TITLE]
+        break
     for node in doc.iter("title"):
         return _without_suffix(_clean(node.text_content()), site)[:MAX_TITLE] or None
     return None
@@ -314,7 +323,7 @@ def _without_suffix(title: str, site: str | None = None) -> str:
     if found and (found.group(2) in ("|", "::", "·") or not _SUBTITLE.search(found.group(3))):
         return found.group(1)
     dashed = _TITLE_DASH_SITE_ZH.match(title[:MAX_TITLE * 2])
-    if dashed and (dashed.group(2) == site or _INSTITUTION_ZH.search(dashed.group(2))):
+    if dashed and (dashed.group(2) == site or _SITE_AFTER_DASH_ZH.search(dashed.group(2))):
         title = dashed.group(1)
     zh = _TITLE_SITE_ZH.match(title[:MAX_TITLE * 2])
     if zh and (zh.group(2) == site or _INSTITUTION_ZH.search(zh.group(2))):
@@ -371,9 +380,10 @@ def _is_chrome(node: lxml.html.HtmlElement, tag: str, in_content: bool) -> bool:
 
 
 def _names_a_state(name: str) -> bool:
-    """Whether a class or id names a state ("share-enabled"), not a kind of block."""
+    """Whether a class or id names a feature's state ("share-enabled"), not a kind of block."""
     words = _WORD.findall(name)
-    return bool(words) and words[-1] in _STATE_ENDINGS
+    return (len(words) > 1 and words[-1] in _STATE_ENDINGS
+            and all(word in _FEATURES for word in words[:-1]))
 
 
 def _holds_title(node: lxml.html.HtmlElement) -> bool:
