@@ -180,6 +180,12 @@ _CONTINUATION = re.compile(r"(?:He|She|They|His|Her|Their|Prior|Previously|Befor
 _PRONOUN_BIO = re.compile(r"(?:He|She|They) +(?:(?:is|was|are|were) +(?:a|an|the|also|"
                           r"currently|now|formerly)|has +(?:been|served|worked|led)|serves|"
                           r"served|leads|led|works|worked|teaches|taught)\b")
+# Words that may open a title before the post it names ("Senior Fellow", "former Deputy
+# Secretary of State"), and the words a post is followed by
+_TITLE_MODIFIERS = words("former Former Senior Deputy Vice Assistant Associate Executive "
+                         "Managing Visiting Distinguished Nonresident Acting Chief Principal "
+                         "Founding Lead Adjunct Emeritus")
+_AFTER_A_POST = words("of at for and to in on - – —")
 _AFFILIATION = re.compile(r" *[,(|–—-]")  # "Jane Doe, Senior Fellow" on the name line
 _NAME_AND_TITLE = re.compile(r" *(?:[,:|–—]|-(?= )) *")  # "• Jane Doe: Senior Fellow"
 # A line of a person's title and affiliation under their name line, "Senior Fellow,
@@ -203,7 +209,7 @@ _NOT_A_CARD_NAME = ORGANISATION_ENDS | words(
     "Learn Read Follow Share Subscribe Sign Up Stay Informed Involved Support Donate Watch "
     "Live Newsletter Signup Board Trustees Staff Team Office Offices Information Locations "
     "Experts Expert Organization Organisation Credit Photo Video Recording Podcast News "
-    "Research Topics Regions Careers Search Menu Home Privacy Terms Cookies")
+    "Research Topics Regions Careers Search Menu Home Privacy Terms Cookies Stiftung")
 # "Speakers: Name, title; Name, title; Name, title"
 _ROSTER_START = re.compile(
     r"(?:(?:featured +)?(?:speakers?|panelists?|participants?)|featuring) *: *", re.I)
@@ -268,6 +274,23 @@ def _paragraphs(text: str) -> list[tuple[str, str]]:
     lines = unicodedata.normalize("NFC", text).splitlines()
     pairs = ((" ".join(line.translate(_CLEANUP).split()), line.strip()) for line in lines)
     return [(norm, raw) for norm, raw in pairs if norm]
+
+
+def _opens_with_a_post(title: str) -> bool:
+    """Whether a title line names the post first, capitalised as titles are: "Senior Fellow,
+    Carnegie", "Chief of Staff", "Member of the Board"; not "Chief venue", "Head office" or
+    "home of every senator", which say what a place is."""
+    tokens = title.split()
+    for n, token in enumerate(tokens):
+        word = token.rstrip(",;")
+        after = tokens[n + 1] if n + 1 < len(tokens) else ""
+        if word[:1].isupper() and _JOB_TITLE.fullmatch(word) and (
+                word != token or not after or after in _AFTER_A_POST
+                or after[:1].isupper() or after[:1] == "("):
+            return True
+        if word != token or word not in _TITLE_MODIFIERS:
+            return False
+    return False
 
 
 def _opens_with(par: str, name: str) -> bool:
@@ -366,26 +389,27 @@ class _PeopleReading:
         return bio_at + 1
 
     def _listed_person(self, i: int) -> bool:
-        """Under a heading of people, a list item "• Jane Doe, Senior Fellow, Carnegie" (or
-        "Jane Doe: Senior Fellow"), as web pages list speakers: the person, with the rest
-        as their title, when it names a job."""
+        """Under a heading of people, a line "Jane Doe, Senior Fellow, Carnegie" (or "•
+        Jane Doe: Senior Fellow", as web pages list speakers): the person, with the rest as
+        their title, when it names their post first."""
+        if not self.people_section:
+            return False
         par = self.paras[i]
         bullet = _BULLET.match(par)
-        if not self.people_section or bullet is None:
-            return False
-        item = par[bullet.end():]
+        item = par[bullet.end():] if bullet else par
         spans = read_names(item) if len(item) <= 200 else []
         if not spans or spans[0].start != 0 or not _NOT_A_CARD_NAME.isdisjoint(
                 spans[0].name.split()):
             return False
         parted = _NAME_AND_TITLE.match(item, spans[0].end)
-        if parted is None or not self._title_line(item[parted.end():]):
+        title = item[parted.end():] if parted else ""
+        if not (self._title_line(title) and _opens_with_a_post(title)):
             return False
         role = self.heading_role
         if self.heading_once:
             self.heading_role, self.heading_once = None, False
         entry = self._person(spans[0].name, role)
-        entry.title = entry.title or item[parted.end():]
+        entry.title = entry.title or title
         return True
 
     @staticmethod
@@ -418,8 +442,8 @@ class _PeopleReading:
             return False
         entry = self._find(lead)
         if entry is None:
-            if (" " not in lead or not (self.people or self.notes_after_intro
-                                        or self.people_section)
+            if (" " not in lead or not (self.people or self.notes_after_intro or (
+                    self.people_section and _JOB_TITLE.search(rest, 0, 120)))
                     or not _NEW_BIO.match(rest) or _CONTACT.match(rest)):
                 return False
             entry = self._person(lead)
@@ -565,9 +589,9 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
             self._version(True if zh else False if _LATIN.search(par) else None)
             self.header["title"] = par
             return 1
-        after = self._zh_person_line(i) if zh else self._person_line(i)
-        if after is None and (self._zh_bio(i) if zh else (self._bio(i, last)
-                                                          or self._listed_person(i))):
+        after = self._zh_person_line(i) if zh else (
+            i + 1 if self._listed_person(i) else self._person_line(i))
+        if after is None and (self._zh_bio(i) if zh else self._bio(i, last)):
             after = i + 1
         if after is not None:
             self.header_open = False
@@ -678,7 +702,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
             return True
         before_bullet = i + 1 < len(self.paras) and _BULLET.match(self.paras[i + 1])
         if before_bullet or _SECTION.fullmatch(par) or pages_zh.SECTION.fullmatch(read):
-            guests = "嘉宾" in read  # "嘉宾简介" heads the guests' names and bios
+            guests = bool(pages_zh.GUESTS_HEADING.fullmatch(read))  # their names and bios
             self.section_role = pages_zh.role_of("嘉宾") if guests else None
             self.header_open = self.header_open and not guests
             return True

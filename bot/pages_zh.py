@@ -150,6 +150,15 @@ BIO_WORDS = re.compile(r"研究员|教授|主任|院长|所长|学者|博士|大
                        r"fellow|professor", re.I)
 
 
+# A heading over the guests' names and bios ("嘉宾简介", "与会嘉宾"), not over what they
+# said ("嘉宾观点")
+GUESTS_HEADING = re.compile(r"(?:与会|参会|发言|演讲|主讲|对话)?嘉宾(?:简介|介绍)?[:：]?")
+# A post a guest holds, early in the line under their name ("清华大学国际关系学系教授"): the
+# card's bio. Narrower than BIO_WORDS, whose 专家 or 高级 a sentence about the event has too.
+_CARD_BIO = re.compile(r"研究员|教授|主任|院长|所长|学者|大使|会长|理事长|主席|部长|司长|总裁|"
+                       r"fellow|professor|director", re.I)
+
+
 def has_han(text: str) -> bool:
     return _HAN.search(text) is not None
 
@@ -367,8 +376,9 @@ class ChineseReading:
             if self._zh_opens_with(par, name):
                 return j
             if (j == i + 1 and self.section_role and par.endswith("。") and len(par) <= 500
-                    and BIO_WORDS.search(fold(par), 0, 120) and not _opens_a_bio(par)):
-                # under "主讲人", what they do ("清华大学教授……"), not what the event is
+                    and _CARD_BIO.search(fold(par), 0, 60) and not ABOUT_EVENT.search(fold(par))
+                    and not _opens_a_bio(par)):
+                # under "主讲人", the post they hold ("清华大学教授……"), not what the event is
                 return j
             if len(par) > 100 or par.endswith(("。", ".")):
                 return None

@@ -561,14 +561,17 @@ def test_a_role_heading_gives_its_role_to_the_people_under_it():
     assert page.moderator == "Jane Doe" and page.description == INTRO.strip()
 
 
-@pytest.mark.parametrize("listing", [
-    "Speakers:\nTong Zhao, Fellow, Carnegie Endowment\nLi Bin, Professor, Tsinghua University",
-    "Featured Speakers\n\nTong Zhao, Carnegie Endowment\nLi Bin, Tsinghua University",
+@pytest.mark.parametrize(("listing", "titles"), [
+    ("Speakers:\nTong Zhao, Fellow, Carnegie Endowment\nLi Bin, Professor, Tsinghua University",
+     {"Tong Zhao": "Fellow, Carnegie Endowment", "Li Bin": "Professor, Tsinghua University"}),
+    ("Featured Speakers\n\nTong Zhao, Carnegie Endowment\nLi Bin, Tsinghua University",
+     {"Tong Zhao": "", "Li Bin": ""}),  # no post named: a list of names and places
 ])
-def test_names_listed_under_a_speakers_heading_are_speakers_without_bios(listing):
+def test_names_listed_under_a_speakers_heading_are_speakers_with_the_post_they_name(listing,
+                                                                                   titles):
     page = parse_page(INTRO + listing)
     assert roles(page) == {"Tong Zhao": "speaker", "Li Bin": "speaker"}
-    assert bios(page) == {"Tong Zhao": "", "Li Bin": ""} and page.skipped == ()
+    assert bios(page) == titles and page.skipped == ()
 
 
 @pytest.mark.parametrize("lines", [
@@ -1195,3 +1198,27 @@ def test_a_page_is_read_to_its_first_lines_and_says_what_it_left():
     assert [str(note) for note in page.skipped if "were not read" in str(note)] == [
         f"14 more lines after the first {MAX_LINES:,} were not read"]
     assert page.title == "Panel Title" and page.date_text == "December 9, 2026"
+
+
+@pytest.mark.parametrize("lines", [
+    "• Camp David, General assessment of the summit", "• Capitol Hill, home of every senator",
+    "• Rose Garden - Chief venue", "• Mount Vernon, Head office",
+    "• Robert Bosch Stiftung, Member of the Network",
+    "Hong Kong is the host city of this year's forum.", "Capitol Hill is the venue of the hearing.",
+])
+def test_a_place_or_an_organisation_under_speakers_is_no_person(lines):
+    page = parse_page("Panel Title\n\nDecember 9, 2026\n\nSpeakers\n\n" + lines)
+    assert page.people == (), page.people
+
+
+@pytest.mark.parametrize(("line", "name", "title"), [
+    ("Jane Doe, Senior Fellow, Carnegie Endowment", "Jane Doe",
+     "Senior Fellow, Carnegie Endowment"),
+    ("Kurt Campbell: former Deputy Secretary of State", "Kurt Campbell",
+     "former Deputy Secretary of State"),
+    ("• Mary Major, Chief of Staff, Office of the Senator", "Mary Major",
+     "Chief of Staff, Office of the Senator"),
+])
+def test_a_speaker_listed_with_a_title_keeps_it_with_or_without_a_bullet(line, name, title):
+    page = parse_page("Panel Title\n\nDecember 9, 2026\n\nSpeakers\n\n" + line)
+    assert bios(page) == {name: title}

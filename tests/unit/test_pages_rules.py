@@ -1402,3 +1402,15 @@ def test_what_the_event_is_under_a_name_line_is_no_bio(script):
                              "讲座将探讨人工智能对核稳定的影响。"))
     assert [(p.name, p.bio) for p in page.people] == [(script("李彬"), "")]
     assert page.description == script("讲座将探讨人工智能对核稳定的影响。")
+
+
+@pytest.mark.parametrize(("heading", "lines"), [
+    ("主持人", "李华\n\n讲座结束后将有问答环节，届时多位专家将与听众交流。"),  # 专家: no post held
+    ("主讲人", "王明\n\n本次讲座邀请清华大学教授王明介绍中美关系。"),  # about the event
+    ("嘉宾观点", "王明\n\n中美关系进入新阶段，双方高级官员的沟通至关重要。"),  # what they said
+])
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_a_sentence_under_a_name_that_says_no_post_is_no_bio(heading, lines, script):
+    page = parse_page(script("中美对话\n\n2026年3月12日 下午2点\n\n" + heading + "\n\n" + lines))
+    assert all(not p.bio for p in page.people), page.people
+    assert script(lines.split("\n\n")[1]) in page.description
