@@ -232,9 +232,9 @@ async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 def require_database(settings: Settings, which: str) -> None:
     """For the commands that only read the database: a DATABASE_PATH that names no file is
     a typo, and opening it would make an empty database (and its folders) to read."""
-    if settings.database_url is None and not settings.database_path.exists():
-        raise UsageError(f"{settings.database_path} does not exist: set DATABASE_PATH to "
-                         f"{which}")
+    if settings.database_url is None and not settings.database_path.is_file():
+        missing = "is a folder" if settings.database_path.is_dir() else "does not exist"
+        raise UsageError(f"{settings.database_path} {missing}: set DATABASE_PATH to {which}")
 
 
 async def cmd_events(settings: Settings, args: argparse.Namespace) -> int:

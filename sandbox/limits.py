@@ -390,11 +390,12 @@ def _component(out: _Collector, at: Path, comp: Mapping[str, Any]) -> None:
                 out.length((*at, "options", k, "description"), option.get("description"),
                            SELECT_OPTION_TEXT)
                 # a choice is answered by its value alone: two alike could not be told apart
-                if option.get("value") in values:
+                value = option.get("value")
+                if isinstance(value, str) and value in values:  # (a list is no value: above)
                     out.add((*at, "options", k), "SELECT_COMPONENT_OPTION_VALUE_DUPLICATED",
                             "The specified option value is already used")
-                if isinstance(option.get("value"), str):
-                    values.add(option["value"])
+                if isinstance(value, str):
+                    values.add(value)
     elif kind == TEXT_INPUT:
         _text_input(out, at, comp)
 

@@ -269,6 +269,8 @@ def test_reading_a_database_that_is_not_there_makes_none(cli, tmp_path, command)
         f"eventbot: {typo} does not exist: set DATABASE_PATH to the "
         + ("database to back up" if command[0] == "backup" else "bot's database")]
     assert sorted(tmp_path.iterdir()) == []
+    proc = cli(*command, database=str(tmp_path), check_status=2)  # a folder is no database
+    assert proc.stderr.splitlines()[0].startswith(f"eventbot: {tmp_path} is a folder: ")
 
 
 def test_rsvps_names_one_event_or_refuses_a_slug_several_servers_share(cli, tmp_path):

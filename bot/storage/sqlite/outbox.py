@@ -44,8 +44,8 @@ def decode_payload(kind: str, text: str) -> NoticePayload:
             values["messages"] = tuple((int(c), int(m)) for c, m in values["messages"])
         if values.get("to") is not None:  # what a change notice names
             to = values["to"]
-            values["to"] = ChangedTo(dt(to["starts_at"]), dt(to["ends_at"]),
-                                     bool(to["all_day"]), to["venue"])
+            values["to"] = ChangedTo(dt(to.get("starts_at")), dt(to.get("ends_at")),
+                                     bool(to.get("all_day")), to.get("venue"))
         return cls(**values)
     except (KeyError, TypeError, ValueError) as e:
         raise ValueError(f"unreadable {kind!r} notice payload {text!r}: {e}") from e
