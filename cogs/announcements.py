@@ -317,7 +317,13 @@ class Announcements(commands.Cog):
                                        allowed_mentions=NO_MENTIONS)
         self._editing.pop((guild_id, event_id), None)
         if deleted.scheduled_event_id:
-            await delete_scheduled_event(self.bot, guild_id, deleted.scheduled_event_id)
+            refused = await delete_scheduled_event(self.bot, guild_id,
+                                                   deleted.scheduled_event_id)
+            if refused is not None and (refused.status >= 500 or refused.status == 429):
+                # Discord's trouble, past discord.py's own retries, not a refusal: the
+                # notice is delivered again, once its claim expires, or the Discord event
+                # would stay listed for good (its id goes with the event's row)
+                raise refused
 
     async def _edit_loop(self, key: tuple[int, int]) -> None:
         retry = RETRY_FIRST

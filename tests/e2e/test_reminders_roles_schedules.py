@@ -628,3 +628,24 @@ async def test_a_change_of_the_servers_language_reorders_its_bilingual_discord_e
                      what="the Discord event in Chinese first")
     [now] = fake.scheduled_events(guild)
     assert now["id"] == made["id"] and len(now["description"]) <= 1000
+
+
+async def test_a_deleted_events_discord_event_goes_though_discord_fails_for_a_while(world,
+                                                                                    fake):
+    """Five 500s on the Discord event's delete outlast discord.py's own retries (about
+    16 s): the deletion's notice is delivered again once its claim expires (60 s), and
+    the Discord event goes then; it used to stay listed for good."""
+    guild = world.guild
+    event_id = await world.import_event("Stubborn Forum", capacity=5,
+                                        starts_at="2037-06-04T18:00:00+00:00")
+    await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    assert [e for e in fake.scheduled_events(guild) if e["name"] == "Stubborn Forum"]
+    fake.fail("DELETE", rf"^/guilds/{guild.id}/scheduled-events/\d+$", status=500, count=5)
+    asked = await fake.slash(guild, world.moderator, "manage delete", event=str(event_id))
+    confirm, _ = asked.custom_ids()
+    clicked = await fake.click(guild, world.moderator, asked.message, confirm)
+    await clicked.wait(lambda r: "Deleted" in (r.content or ""))
+    await eventually(lambda: not [e for e in fake.scheduled_events(guild)
+                                  if e["name"] == "Stubborn Forum"],
+                     timeout=100, what="the Discord event deleted after all")
+    assert not fake._faults, "every injected 500 was answered"
