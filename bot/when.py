@@ -450,8 +450,8 @@ def _part_of_day_unsaid(read: str, typed: str, value: datetime) -> bool:
     明天晚上), or with a clock read in the other half ("tomorrow evening 7:30" as 07:30)."""
     if not has_time_of_day(read):
         return bool(_EN_HOURLESS.search(read))
-    if _EN_EVENING.search(typed):
-        return value.hour < 12
+    if _EN_EVENING.search(typed):  # (midnight, "tonight 12am", is the night's)
+        return 0 < value.hour < 12
     return bool(_EN_MORNING.search(typed)) and value.hour >= 12
 
 
@@ -883,8 +883,8 @@ def _reading(written: str, zone: tzinfo, base: datetime, *, month_first: bool
             if readings:
                 return None, typed._replace(readings=readings)
         read = _H_CLOCK.sub(_h_clock, read)
-        value = _natural(read, zone, base)
         zone_of_its_own = bool(_ZONE_LIKE.search(read))
+        value = _natural(read, zone, base, own_offset=zone_of_its_own)
     if value is None:
         return None, typed
     # "Tuesday Dec 8" when Dec 8 is a Monday: one of the two is a typo, so say which day
@@ -954,7 +954,8 @@ def _iso(text: str, zone: tzinfo) -> datetime | None:
     return value if abs(offset) <= MAX_UTC_OFFSET else None
 
 
-def _natural(text: str, zone: tzinfo, now: datetime) -> datetime | None:
+def _natural(text: str, zone: tzinfo, now: datetime, *, own_offset: bool = False
+             ) -> datetime | None:
     """dateparser's reading of `text` in `zone` (an IANA zone: dateparser gives its reading
     there, even of a text that names a zone of its own); a fixed offset (a zone typed as
     "EST" or "+08:00") is read as wall-clock time at that offset."""
@@ -974,6 +975,10 @@ def _natural(text: str, zone: tzinfo, now: datetime) -> datetime | None:
         return None
     if not named:
         return None if value.tzinfo is not None else value.replace(tzinfo=zone)
+    if value.tzinfo is None:
+        return None
+    if own_offset:  # "1:30am -0500": the moment the text names
+        return value
     # its wall time in our zone, placed as `_iso` and the pages place it: a time the clocks
     # go back over is its first occurrence ("1:30am" as "01:30" is, not an hour later)
-    return value.replace(tzinfo=None).replace(tzinfo=zone) if value.tzinfo is not None else None
+    return value.replace(tzinfo=None).replace(tzinfo=zone)

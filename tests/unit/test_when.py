@@ -1067,3 +1067,15 @@ def test_a_time_the_clocks_change_over_is_one_moment_however_it_is_typed(zone, f
     assert {parse_typed(form, zone, now).starts_at.astimezone(UTC) for form in forms} == {meant}
     page = read_page_when("November 7, 2027, 1:30 AM", "America/New_York")
     assert page.starts_at.astimezone(UTC) == utc(2027, 11, 7, 5, 30)
+
+
+def test_an_offset_typed_on_the_day_the_clocks_go_back_is_kept():
+    for typed in ("Nov 7 2027 01:30 -0500", "November 7, 2027 1:30 AM -05:00"):
+        when = parse_typed(typed, "America/New_York", utc(2027, 1, 1))
+        assert when.starts_at.astimezone(UTC) == utc(2027, 11, 7, 6, 30), typed
+
+
+def test_midnight_tonight_is_the_nights():
+    now = datetime(2031, 12, 1, 15, tzinfo=UTC)
+    when = parse_typed("tonight midnight", "Europe/London", now)
+    assert when.starts_at.astimezone(UTC) == utc(2031, 12, 2)
