@@ -73,8 +73,8 @@ _CONTENT_WORDS = _words("content main article entry post body")
 _ONLY_CHROME = _words("related share sharing social cookie cookies consent gdpr onetrust "
                       "cookiebot newsletter subscribe breadcrumb breadcrumbs")
 _STATE_WORDS = _words("has with no without show hide is")
-# ...or a class that names a feature of the block and its state, not a block of chrome:
-# "share-enabled" on the page's body, "social-links-enabled" on a person's card (but
+# ...or a class that names a feature of the block and its state, beside the block's own
+# class: "share-enabled" on the page's body, "social-links-enabled" on a person's card (but
 # "cookie-banner-visible" is a banner)
 _STATE_ENDINGS = _words("enabled disabled active inactive visible loaded ready initialized")
 _FEATURES = _words("share sharing social links buttons icons comments print")
@@ -99,7 +99,9 @@ _SUBTITLE = re.compile(r"[,?]")
 _TITLE_SITE_ZH = re.compile(r"^(.+?) *｜ *([^｜]{1,40})$")
 # "标题-北京大学国际战略研究院": a site's name after a dash set without spaces, which ends as
 # an institution's does (not "-香山论坛", "-成就与展望论坛": the event's own name)
-_TITLE_DASH_SITE_ZH = re.compile(r"^(.+?)[-–—_]([^-–—_｜| ]{2,40})$")
+# (a hyphen, an en dash or an underscore: the em dash opens a Chinese subtitle, "——从……";
+# and a name before it of four or more characters: "中国-东盟研究院" is one name)
+_TITLE_DASH_SITE_ZH = re.compile(r"^(.{4,}?[^-–—_])[-–_]([^-–—_｜| ]{4,40})$")
 _SITE_AFTER_DASH_ZH = re.compile(r"(?:研究院|研究中心|大学|学院|研究所|基金会|协会|学会|官网|"
                                  r"网站)$")
 _INSTITUTION_ZH = re.compile(r"(?:研究院|研究中心|中心|大学|学院|研究所|基金会|协会|学会|官网|网站|"
@@ -161,8 +163,8 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
     A byte-order mark wins, then `declared` (the Content-Type header's charset), then a
     <meta charset> / <meta http-equiv> in the head, else UTF-8. Bytes that are invalid in
     a charset the page names become U+FFFD, as in a browser; an unknown charset is refused,
-    and so is a page that names none and is not UTF-8, unless its bytes past ASCII come
-    alone or in twos (windows-1252): read as UTF-8 it would be saved as rows of U+FFFD (a GBK
+    and so is a page that names none and is not UTF-8 (nor nearly all UTF-8, nor
+    windows-1252: `_undeclared`): read as UTF-8 it would be saved as rows of U+FFFD (a GBK
     page), and guessing a multibyte charset is not reliable.
     """
     data = bytes(data)
@@ -177,20 +179,31 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
-            if not _MULTIBYTE.search(data):
-                # Bytes past ASCII alone or two together ("It\x92s", "Zo\xeb\x92s"): a Western
-                # page in windows-1252, the browsers' fallback. A Chinese word runs longer.
-                return data.decode("cp1252", "replace")
-            raise InvalidValue(N_("The page does not say its character set and is not UTF-8, "
-                                  "so its text would come out garbled; save it as UTF-8 and "
-                                  "import that.")) from None
+            return _undeclared(data)
     codec = charset_codec(label)
     if codec.replace("-", "_").startswith("utf_16"):  # a <meta> can't be UTF-16 (WHATWG)
         codec = "utf-8" if not declared else codec
     return data.decode(codec, "replace")
 
 
-_MULTIBYTE = re.compile(rb"[\x80-\xff]{3}")
+def _undeclared(data: bytes) -> str:
+    """A page that names no charset and is not quite UTF-8: UTF-8 still when nearly all of
+    it is (a stray byte becomes U+FFFD); windows-1252, the browsers' fallback, when some of
+    its bytes past ASCII stand alone ("It\x92s": a double-byte charset such as GBK has
+    them only in pairs); else refused, since guessing would save mojibake."""
+    text = data.decode("utf-8", "replace")
+    stray = text.count("\ufffd")
+    # (a Western or Chinese page's bytes seldom make a UTF-8 letter by chance)
+    if len(text) - len(text.encode("ascii", "ignore")) - stray >= 2 * stray:
+        return text
+    if any(len(run) % 2 for run in _PAST_ASCII.findall(data)):
+        return data.decode("cp1252", "replace")
+    raise InvalidValue(N_("The page does not say its character set and is not UTF-8, "
+                                  "so its text would come out garbled; save it as UTF-8 and "
+                                  "import that."))
+
+
+_PAST_ASCII = re.compile(rb"[\x80-\xff]+")
 _META_CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I)
 _TAG_START = re.compile(rb"<(/?)([A-Za-z][^\t\n\f\r />]*)")
 # The most of a page read for its <meta charset>: far more than any head, inline CSS and
@@ -361,8 +374,10 @@ def _is_chrome(node: lxml.html.HtmlElement, tag: str, in_content: bool) -> bool:
     if (first is not None and first.tag in _HEADINGS and _CHROME_HEADING.fullmatch(
             " ".join("".join(itertools.islice(first.itertext(), 20))[:200].split()))):
         return not _holds_title(node)
-    names = " ".join(name for name in f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-                     .lower()[:500].split() if not _names_a_state(name))
+    tokens = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()[:500].split()
+    # a feature's state beside the block's own name ("event-body share-enabled") says what
+    # the block can do; alone ("social-share-visible") it names the share bar itself
+    names = " ".join(name for name in tokens if len(tokens) == 1 or not _names_a_state(name))
     words = _WORD.findall(names)
     if any(w in _CONTENT_WORDS for w in words):
         # "content sidebar-layout", "sidebar-content-wrap": the content, in a layout; but a

@@ -80,6 +80,10 @@ def test_lists_become_bullets_and_br_a_line_break():
     ("<title>一带一路倡议十周年-成就与展望论坛</title>", "<p>x</p>",
      "一带一路倡议十周年-成就与展望论坛"),
     ("<title>亚太安全对话-香山论坛</title>", "<p>x</p>", "亚太安全对话-香山论坛"),
+    # an em dash opens a subtitle, and a hyphenated name is one name
+    ("<title>中美关系四十年——从哈佛到北京大学</title>", "<p>x</p>",
+     "中美关系四十年——从哈佛到北京大学"),
+    ("<title>中国-东盟研究院</title>", "<p>x</p>", "中国-东盟研究院"),
 ])
 def test_the_title_comes_from_og_title_else_h1_else_title(head, body, title):
     web = html_to_text(f"<html><head>{head}</head><body>{body}<p>Jane Doe is a fellow.</p>"
@@ -98,7 +102,8 @@ def test_a_class_naming_a_features_state_does_not_hide_what_it_marks(names):
 
 
 @pytest.mark.parametrize("names", ["related-events-visible", "cookie-banner-visible",
-                                   "newsletter-signup-active", "sidebar-loaded"])
+                                   "newsletter-signup-active", "sidebar-loaded",
+                                   "social-share-visible", "social-links-enabled"])
 def test_a_block_of_chrome_in_some_state_is_still_chrome(names):
     web = html_to_text(f'<body><main><h1>Talk</h1><p>Jane Doe is a fellow.</p><div '
                        f'class="{names}"><p>Other Event</p></div></main></body>')
@@ -208,6 +213,8 @@ def test_a_pages_headings_between_its_title_and_date_keep_the_date_and_venue():
     ('<meta charset="utf-8"><p>Zo\xeb</p>'.encode("latin-1"), None, "Zo\ufffd"),  # replaced
     # no charset named, not UTF-8, lone bytes past ASCII: windows-1252, as browsers take it
     ("<p>It’s Zoë’s café</p>".encode("cp1252"), None, "It’s Zoë’s café"),
+    # nearly all UTF-8: a stray byte is one U+FFFD, as when the page says UTF-8
+    ("“Quoted” 中文, Café São".encode() + b"\xa0</p>", None, "“Quoted” 中文, Café São\ufffd"),
     # labels browsers know and Python's codecs do not (WHATWG's Encoding Standard)
     ('<meta charset="x-gbk"><p>赵通</p>'.encode("gbk"), None, "赵通"),
     ("<p>赵通</p>".encode("gb18030"), "csgb2312", "赵通"),
@@ -332,3 +339,9 @@ def test_a_web_pages_list_of_speakers_gives_people_with_their_titles(item):
         *((name, "speaker", title) for name, title in people)]
     assert [(t.heading, t.text) for t in page.takeaways] == [("Deterrence",
                                                              "Experts agreed it holds.")]
+
+
+@pytest.mark.parametrize("text", ["<p>中美导弹防御争议</p>", "<p>2026年3月5日 第1期</p>"])
+def test_a_page_in_a_double_byte_charset_that_names_none_is_refused(text):
+    with pytest.raises(InvalidValue, match="does not say its character set"):
+        decode_html(text.encode("gbk"))
