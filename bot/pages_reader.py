@@ -197,7 +197,7 @@ _JOB_TITLE = re.compile(
     r"ambassador|editor|scholar|researcher|analyst|founder|ceo|dean|lecturer|officer|"
     r"advis[eo]r|correspondent|journalist|columnist|economist|member|partner|manager|"
     r"coordinator|representative|envoy|head|chief|deputy|commissioner|governor|"
-    r"senator|author|reporter|commander|admiral|general|colonel|judge|mayor|consul|"
+    r"senator|author|reporter|commander|admiral|colonel|judge|mayor|consul|"
     r"spokes(?:person|man|woman))\b", re.I)
 # Words of the lines that open a card's shape without being anyone's name: headings and
 # organisations ("Media Inquiries", "Opening Remarks", "Rockefeller Brothers Fund").
@@ -279,7 +279,10 @@ def _paragraphs(text: str) -> list[tuple[str, str]]:
 def _opens_with_a_post(title: str) -> bool:
     """Whether a title line names the post first, capitalised as titles are: "Senior Fellow,
     Carnegie", "Chief of Staff", "Member of the Board"; not "Chief venue", "Head office" or
-    "home of every senator", which say what a place is."""
+    "home of every senator", which say what a place is, nor a remark of a recap's ("Head
+    of state summits lower the risk"), whose words are not capitalised."""
+    if not _title_case(title.removeprefix("former ")):
+        return False
     tokens = title.split()
     for n, token in enumerate(tokens):
         word = token.rstrip(",;")
@@ -342,6 +345,7 @@ class _PeopleReading:
     order: list[_Entry | None]
     by_word: dict[str, dict[_Entry, None]]
     section_role: str | None
+    guests: bool
     heading_role: str | None
     heading_once: bool
     intro_over: bool
@@ -442,8 +446,7 @@ class _PeopleReading:
             return False
         entry = self._find(lead)
         if entry is None:
-            if (" " not in lead or not (self.people or self.notes_after_intro or (
-                    self.people_section and _JOB_TITLE.search(rest, 0, 120)))
+            if (" " not in lead or not (self.people or self.notes_after_intro)
                     or not _NEW_BIO.match(rest) or _CONTACT.match(rest)):
                 return False
             entry = self._person(lead)
@@ -566,6 +569,9 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         self.later_version = False  # reading the second language version of the page
         self.repeated_header: set[str] = set()  # header fields the later version repeated
         self.section_role: str | None = None  # under a "主持人" or "嘉宾" heading
+        self.guests = False  # under "嘉宾简介": names over their bios
+        self.people_headed = False  # a heading of people has been read
+        self.dated_at = -9  # the index of the "日期：…" line that gave the date
         # Under an English heading of people ("Speakers", "Moderator") until a line that
         # is none of them: the role it gives, and whether to its first person only.
         self.people_section = False
@@ -599,7 +605,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         self._version(True if zh else False if _LATIN.search(par) else None)
         if not (last and _CONTINUATION.match(par)):  # a line that is none of its people
             self._end_people_section()
-        if (self._notice(par) or self._heading(i) or (zh and self._zh_field(par))
+        if (self._notice(par) or self._heading(i) or (zh and self._zh_field(i))
                 or self._field(par) or (self.header_open and self._header(par))):
             return i + 1
         self.header_open = self.header_open and self._subtitle(i)
@@ -632,7 +638,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
             return
         if self.versions and zh not in self.versions:
             self.later_version, self.intro_over, self.header_open = True, False, True
-            self.section_role = None
+            self.section_role, self.guests = None, False
             self._end_people_section()
         self.versions.add(zh)
 
@@ -687,7 +693,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         role = pages_zh.ROLE_WORD.fullmatch(read.rstrip(":： "))
         if role:  # "主持人" over the name lines it heads
             self.section_role = pages_zh.role_of(role.group())
-            self.header_open = False  # a name under it is no venue
+            self.guests, self.people_headed = False, True
             return True
         english = _ROLE_HEADING.fullmatch(par.rstrip(":： "))
         if english:  # "Moderator" over the name lines it heads; "Speakers" gives no role
@@ -696,15 +702,14 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
             above = read_names(self.paras[i - 1]) if i and given and once else []
             if above and above[0].start == 0 and above[0].end == len(self.paras[i - 1]):
                 given = None  # under a lone name: a card's label, or a list's next heading?
-            self.people_section = True
+            self.people_section = self.people_headed = True
             self.heading_role, self.heading_once = given, once
-            self.header_open = False
             return True
         before_bullet = i + 1 < len(self.paras) and _BULLET.match(self.paras[i + 1])
         if before_bullet or _SECTION.fullmatch(par) or pages_zh.SECTION.fullmatch(read):
-            guests = bool(pages_zh.GUESTS_HEADING.fullmatch(read))  # their names and bios
-            self.section_role = pages_zh.role_of("嘉宾") if guests else None
-            self.header_open = self.header_open and not guests
+            self.section_role = None
+            self.guests = bool(pages_zh.GUESTS_HEADING.fullmatch(read))  # "嘉宾简介"
+            self.people_headed = self.people_headed or self.guests
             return True
         return False
 
@@ -712,6 +717,9 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         """Title, date and location lines; a repeated kind of line ends the header."""
         if not _header_line(par):
             return False
+        # once "Speakers", "主讲人" or "嘉宾简介" has headed names, a name is no venue ("John
+        # C. Aquilino"), though a date or a street address still is the event's
+        people = self.people_headed
         date_and_place = _DATE_AND_PLACE.fullmatch(par)
         place = date_and_place.group(2) if date_and_place else ""
         if (date_and_place and _dated(date_and_place.group(1)) and "date_text" not in self.header
@@ -733,11 +741,11 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
                 return self.later_version
             self.header["time"] = par  # the time on its own line under the date
             return True
-        elif (len(par) <= 60 and _LOCATION.fullmatch(par)) or (
+        elif (len(par) <= 60 and _LOCATION.fullmatch(par) and not people) or (
                 "date_text" in self.header and len(par) <= 120 and _ADDRESS.search(par)):
             field = "location"
         elif ("date_text" in (self.repeated_header if self.later_version else self.header)
-              and len(par) <= 30 and not _DIGIT.search(par)):
+              and len(par) <= 30 and not _DIGIT.search(par) and not people):
             field = "location"  # a short line under the date: "Beijing", "北京"
         elif _KICKER.fullmatch(par):
             return True  # "Upcoming Event" over the title
@@ -798,14 +806,20 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         self.header.setdefault(field, value)
         return True
 
-    def _zh_field(self, par: str) -> bool:
+    def _zh_field(self, i: int) -> bool:
         """"时间：…", "地点：…", "主题：…" lines, wherever they are."""
+        par = self.paras[i]
         m = pages_zh.FIELD_LINE.fullmatch(pages_zh.fold(par))
         if m:  # the value as written
             field, value = pages_zh.FIELD_NAMES[m.group(1)], par[m.start(2):]
-            if field == "date_text" and _timed(value):  # "日期：…" then "时间：14:00-16:00"
-                field = "time"
-            self.header.setdefault(field, value)
+            if field == "date_text" and value == self.header.setdefault(field, value):
+                self.dated_at = i
+            elif field == "date_text" and _timed(value) and i - self.dated_at <= 2:
+                # "日期：2026年12月1日" then "时间：14:00-16:00" (an agenda's "时间：09:00"
+                # further down is a session's)
+                self.header.setdefault("time", value)
+            else:
+                self.header.setdefault(field, value)
         return bool(m)
 
     def _takeaway(self, i: int) -> bool:

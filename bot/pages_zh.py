@@ -155,8 +155,9 @@ BIO_WORDS = re.compile(r"研究员|教授|主任|院长|所长|学者|博士|大
 GUESTS_HEADING = re.compile(r"(?:与会|参会|发言|演讲|主讲|对话)?嘉宾(?:简介|介绍)?[:：]?")
 # A post a guest holds, early in the line under their name ("清华大学国际关系学系教授"): the
 # card's bio. Narrower than BIO_WORDS, whose 专家 or 高级 a sentence about the event has too.
-_CARD_BIO = re.compile(r"研究员|教授|主任|院长|所长|学者|大使|会长|理事长|主席|部长|司长|总裁|"
-                       r"fellow|professor|director", re.I)
+_ABOUT_THE_EVENT = re.compile(r"讲座|活动|会议|论坛|研讨会|报告会|对话|座谈")
+_CARD_BIO = re.compile(r"研究员|教授|主任|院长|所长|学者|大使|会长|理事长|董事长|主席|部长|司长|"
+                       r"总裁|fellow|professor|director", re.I)
 
 
 def has_han(text: str) -> bool:
@@ -264,6 +265,17 @@ def _han_name(text: str) -> tuple[str, int] | None:
 def _items(text: str) -> list[str]:
     """"李彬、樊吉社；段占元，研究员" -> the pieces that may each open with a name."""
     return [item.strip() for item in _ITEMS.split(text[:1000]) if item.strip()]
+
+
+def _card_bio(par: str) -> bool:
+    """Under "主讲人" or "嘉宾简介", whether the sentence under a name line is their bio,
+    though it does not open with the name: the post they hold ("清华大学国际关系学系教授，
+    ……。"), not what the event is ("讲座由……主任主持", "本次……"), not another person's
+    line ("主持人：王栋，……") or own bio ("李彬是……")."""
+    read = fold(par)
+    return (par.endswith("。") and len(par) <= 500 and bool(_CARD_BIO.search(read, 0, 60))
+            and not ABOUT_EVENT.search(read) and not _ABOUT_THE_EVENT.match(read)
+            and not ROLE_LINE.match(read) and not _opens_a_bio(par))
 
 
 def _opens_a_bio(par: str) -> bool:
@@ -375,10 +387,7 @@ class ChineseReading:
             par = self.paras[j]
             if self._zh_opens_with(par, name):
                 return j
-            if (j == i + 1 and self.section_role and par.endswith("。") and len(par) <= 500
-                    and _CARD_BIO.search(fold(par), 0, 60) and not ABOUT_EVENT.search(fold(par))
-                    and not _opens_a_bio(par)):
-                # under "主讲人", the post they hold ("清华大学教授……"), not what the event is
+            if (j == i + 1 and (self.section_role or self.guests) and _card_bio(par)):
                 return j
             if len(par) > 100 or par.endswith(("。", ".")):
                 return None

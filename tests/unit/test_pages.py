@@ -647,12 +647,6 @@ def test_a_line_under_a_heading_of_people_is_no_venue(lines):
     assert page.location is None and page.date_text == "December 9, 2026"
 
 
-def test_bios_that_open_with_their_names_under_a_heading_are_people():
-    page = parse_page("Panel Title\n\nDecember 9, 2026\n\nSpeakers\n\nJane Doe is a senior "
-                      "fellow at Carnegie.\n\nJohn Roe is a professor at Tsinghua.")
-    assert bios(page) == {"Jane Doe": "Jane Doe is a senior fellow at Carnegie.",
-                          "John Roe": "John Roe is a professor at Tsinghua."}
-
 
 @pytest.mark.parametrize("lines", [
     "Read More\nSenior Fellow, Carnegie Endowment",
@@ -1222,3 +1216,22 @@ def test_a_place_or_an_organisation_under_speakers_is_no_person(lines):
 def test_a_speaker_listed_with_a_title_keeps_it_with_or_without_a_bullet(line, name, title):
     page = parse_page("Panel Title\n\nDecember 9, 2026\n\nSpeakers\n\n" + line)
     assert bios(page) == {name: title}
+
+
+@pytest.mark.parametrize("under", ["Speakers\n\nTo be announced", "Moderator\n\nTBD",
+                                   "Overview\n\nSpeakers\n\nVideo"])
+def test_a_heading_of_people_with_no_one_under_it_leaves_the_date_and_address(under):
+    page = parse_page("The Future of Transatlantic Security\n\n" + under + "\n\nTuesday, March "
+                      "10, 2026, 10:00 AM – 11:30 AM EDT\n\nCarnegie Endowment, 1779 "
+                      "Massachusetts Avenue NW, Washington, DC")
+    assert page.date_text == "Tuesday, March 10, 2026, 10:00 AM – 11:30 AM EDT"
+    assert page.location == "Carnegie Endowment, 1779 Massachusetts Avenue NW, Washington, DC"
+
+
+def test_a_recaps_remarks_under_panelists_stay_takeaways():
+    page = parse_page("Summit Recap\n\nMarch 10, 2026\n\nPanelists\n\n• Bonnie Glaser: Head of "
+                      "state summits lower the risk of crisis\n\n• Evan Medeiros: Chair of the "
+                      "Fed matters more than tariffs\n\n• Ryan Hass – Deputy Secretary Campbell's "
+                      "visit signals continuity")
+    assert [t.heading for t in page.takeaways] == ["Bonnie Glaser", "Evan Medeiros"]
+    assert "Bonnie Glaser" not in bios(page) and "Ryan Hass" not in bios(page)

@@ -1414,3 +1414,29 @@ def test_a_sentence_under_a_name_that_says_no_post_is_no_bio(heading, lines, scr
     page = parse_page(script("中美对话\n\n2026年3月12日 下午2点\n\n" + heading + "\n\n" + lines))
     assert all(not p.bio for p in page.people), page.people
     assert script(lines.split("\n\n")[1]) in page.description
+
+
+@pytest.mark.parametrize(("heading", "lines"), [
+    ("主讲人", "阎学通\n\n主持人：王栋，北京大学国际关系学院教授。"),  # the next person's line
+    ("主讲人", "王缉思\n\n讲座由北京大学国际关系学院主任主持，欢迎师生参加。"),  # the event
+])
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_a_line_under_a_name_that_is_another_persons_or_the_events_is_no_bio(heading, lines,
+                                                                              script):
+    name = script(lines.split("\n\n")[0])
+    page = parse_page(script("中美对话\n\n2026年3月12日 下午2点\n\n" + heading + "\n\n" + lines))
+    assert all(not p.bio for p in page.people if p.name == name), page.people
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_lines_under_guests_that_are_no_names_over_bios_make_no_one(script):
+    page = parse_page(script("全球治理与中国\n\n嘉宾简介\n\n张军\n\n复旦大学经济学院院长。\n\n"
+                             "合作伙伴\n\n扫码报名\n\n详见附件\n\n2026年5月12日 下午2:30"))
+    assert [p.name for p in page.people] == [script("张军")]
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_an_agendas_time_line_is_no_start_of_the_event(script):
+    page = parse_page(script("国际安全论坛\n\n日期：2026年3月5日至6日\n\n地点：北京大学\n\n"
+                             "会议议程\n\n时间：09:00-09:30\n\n内容：签到"))
+    assert page.date_text == script("2026年3月5日至6日")
