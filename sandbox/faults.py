@@ -22,8 +22,31 @@ class _Fault:
 
 
 
+@dataclass(slots=True)
+class _Hold:
+    method: str
+    pattern: re.Pattern[str]
+    seconds: float
+    remaining: int
+
+
 class Faults:
-    """FakeDiscord.fail and the middleware's check for an injected fault."""
+    """FakeDiscord.fail and .hold, and the middleware's checks for them."""
+
+    def hold(self, method: str, path_regex: str, seconds: float, *, count: int = 1) -> None:
+        """Carry out the next ``count`` calls matching ``method`` and ``path_regex`` (as in
+        `fail`), then keep each answer back ``seconds``: Discord has acted, the network is
+        slow. A bot stopped meanwhile never hears that its message was posted."""
+        self._holds.append(_Hold(method.upper(), re.compile(path_regex), seconds, count))
+
+    def _held_for(self, method: str, path: str) -> float:
+        for hold in self._holds:
+            if hold.method in ("*", method) and hold.pattern.search(path):
+                hold.remaining -= 1
+                if hold.remaining <= 0:
+                    self._holds.remove(hold)
+                return hold.seconds
+        return 0.0
 
     def fail(
         self,

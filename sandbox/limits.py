@@ -50,6 +50,7 @@ Errors = dict[str, Any]
 Path = tuple[str | int, ...]
 
 CONTENT = 2000
+NONCE = 25  # a message's nonce: an integer or a string of at most 25 characters
 EMBEDS = 10
 EMBED_TOTAL = 6000
 EMBED_TITLE = 256
@@ -181,6 +182,9 @@ def message_errors(payload: Mapping[str, Any] | None, prefix: Path = (), flags: 
     _components(out, _items(payload.get("components")), rows_only=not v2)
     out.length(("attachments",), payload.get("attachments"), ATTACHMENTS)
     _allowed_mentions(out, _dict(payload.get("allowed_mentions")))
+    nonce = payload.get("nonce")
+    if nonce is not None and not (isinstance(nonce, int | str) and len(str(nonce)) <= NONCE):
+        out.add(("nonce",), "BASE_TYPE_MAX_LENGTH", f"Must be {NONCE} or fewer in length.")
     return out.errors
 
 

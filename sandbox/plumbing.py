@@ -4,6 +4,7 @@ errors."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import traceback
@@ -101,6 +102,8 @@ class HttpPlumbing:
                 ):
                     raise ApiError(413, 40005, "Request entity too large")
                 response = await handler(request)
+                if self._holds and (held := self._held_for(request.method, path)):
+                    await asyncio.sleep(held)  # done, and answered late (FakeDiscord.hold)
             except _RateLimited as exc:
                 response = _json(exc.body, 429)
             except ApiError as exc:

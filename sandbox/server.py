@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.callbacks import InteractionRoutes
-from sandbox.faults import Faults, _Fault
+from sandbox.faults import Faults, _Fault, _Hold
 from sandbox.gateway import Gateway, _Shard
 from sandbox.interactions import CLIENT_LAG, Interactions, _Interaction
 from sandbox.messages import Messages
@@ -108,6 +108,7 @@ class FakeDiscord(
         self._runner: web.AppRunner | None = None
         self._waiters = _Waiters()
         self._faults: list[_Fault] = []
+        self._holds: list[_Hold] = []
         self._processes: list[BotProcess] = []
         # application commands: scope (None = global, else guild id) -> synced list
         self._commands: dict[int | None, list[dict[str, Any]]] = {}
@@ -116,6 +117,8 @@ class FakeDiscord(
         # messages and files
         self._messages: dict[int, MessageRecord] = {}
         self._channel_messages: dict[int, dict[int, MessageRecord]] = {}
+        # (channel id, nonce) -> (message id, when): the sends that asked for enforce_nonce
+        self._nonces: dict[tuple[int, str], tuple[int, float]] = {}
         self._channels: dict[int, Channel] = {}
         self._dm_channels: dict[int, Channel] = {}  # user id -> DM channel
         self._blocked_dms: set[int] = set()

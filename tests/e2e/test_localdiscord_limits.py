@@ -927,3 +927,32 @@ async def test_limits_can_be_turned_off():
         headers = {"Authorization": f"Bot {fake.token}"}
         async with aiohttp.ClientSession(fake.api_base + "/", headers=headers) as http:
             await accepted(http, "POST", channel_path(fake), {"content": "x" * 2001})
+
+
+async def test_a_nonce_enforced_twice_returns_the_first_message(fake, http):
+    """Discord: with enforce_nonce, a nonce sent again within a few minutes returns the
+    message it made instead of making another; without it, or with another nonce, it
+    makes one. A nonce is at most 25 characters."""
+    path = channel_path(fake)
+    first = await accepted(http, "POST", path, {"content": "a", "nonce": "n1",
+                                                "enforce_nonce": True})
+    again = await accepted(http, "POST", path, {"content": "a", "nonce": "n1",
+                                                "enforce_nonce": True})
+    other = await accepted(http, "POST", path, {"content": "a", "nonce": "n2",
+                                                "enforce_nonce": True})
+    loose = await accepted(http, "POST", path, {"content": "a", "nonce": "n1"})
+    assert again["id"] == first["id"] and len({first["id"], other["id"], loose["id"]}) == 3
+    assert await refused(http, "POST", path, {"content": "a", "nonce": "n" * 26}, "nonce") == [
+        MAX_LENGTH]
+
+
+async def test_a_held_call_is_carried_out_and_answered_late(fake, http):
+    path = channel_path(fake)
+    fake.hold("POST", r"/messages$", 0.5)
+    started = asyncio.get_running_loop().time()
+    task = asyncio.ensure_future(accepted(http, "POST", path, {"content": "held"}))
+    await asyncio.sleep(0.2)
+    assert not task.done() and [m["content"] for m in fake.messages(int(path.split("/")[2]))
+                                ] == ["held"]  # posted, not yet answered
+    await task
+    assert asyncio.get_running_loop().time() - started >= 0.5
