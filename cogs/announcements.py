@@ -48,6 +48,7 @@ from bot.models import (
     Notice,
     OpenedPayload,
     PromotedPayload,
+    RecapPayload,
     RefreshPayload,
 )
 from bot.registration import Status
@@ -203,8 +204,7 @@ class Announcements(commands.Cog):
             try:                                                    # the payload says all
                 if isinstance(payload, CancelledPayload):
                     lang = await dm_language(self.bot, payload.user_id)
-                    await self._dm(payload.user_id, cancelled_dm(lang, payload.title),
-                                   notice.event_id)
+                    await self._dm(notice, payload.user_id, cancelled_dm(lang, payload.title))
                 else:
                     await self._end_announcements(notice.guild_id, notice.event_id, payload)
                 return True
@@ -222,7 +222,7 @@ class Announcements(commands.Cog):
                 # Delivered late (Discord was away), the seat may have been given up since,
                 # or given up and taken anew: that seat was no promotion, and its reply said so.
                 lang = await dm_language(self.bot, payload.user_id)
-                await self._dm(payload.user_id, promoted_dm(lang, event), event.id,
+                await self._dm(notice, payload.user_id, promoted_dm(lang, event),
                                still=self._holds(notice, payload.user_id, payload.seq,
                                                  confirmed=True))
                 return True
@@ -231,7 +231,7 @@ class Announcements(commands.Cog):
                 # to stay as it was), or joined anew after the change, knowing of it.
                 lang = await dm_language(self.bot, payload.user_id)
                 change = the_change(lang, event, payload)
-                await self._dm(payload.user_id, changed_dm(lang, change), event.id,
+                await self._dm(notice, payload.user_id, changed_dm(lang, change),
                                still=self._holds(notice, payload.user_id, payload.seq))
                 return True
             channel = await announce_channel(self.bot, notice.guild_id)
@@ -241,18 +241,18 @@ class Announcements(commands.Cog):
                 return True
             lang = await self.bot.languages.for_guild(notice.guild_id, self.bot)
             if isinstance(payload, CapacityPayload):
-                await channel.send(capacity_notice(lang, event), allowed_mentions=NO_MENTIONS)
+                text = capacity_notice(lang, event)
             elif isinstance(payload, ClosedPayload):
-                await channel.send(closed_notice(lang, event, payload.reason),
-                                   allowed_mentions=NO_MENTIONS)
+                text = closed_notice(lang, event, payload.reason)
             elif isinstance(payload, OpenedPayload):
-                await channel.send(opened_notice(lang, event), allowed_mentions=NO_MENTIONS)
+                text = opened_notice(lang, event)
             elif isinstance(payload, ChangedPayload):
-                await channel.send(changed_notice(lang, the_change(lang, event, payload)),
-                                   allowed_mentions=NO_MENTIONS)
+                text = changed_notice(lang, the_change(lang, event, payload))
             else:  # a recap
-                await channel.send(recap_notice(lang, event), allowed_mentions=NO_MENTIONS)
-                await self._send_rest(channel, takeaways_messages(lang, event), event.id)
+                text = recap_notice(lang, event)
+            await channel.send(text, allowed_mentions=NO_MENTIONS, nonce=nonce_of(notice))
+            if isinstance(payload, RecapPayload):
+                await self._send_rest(channel, takeaways_messages(lang, event), notice)
             return True
         except discord.Forbidden:
             log.warning("not allowed to post the %s notice of event %s in guild %s",
@@ -278,16 +278,18 @@ class Announcements(commands.Cog):
         return holds
 
     async def _send_rest(self, channel: discord.TextChannel,
-                         messages: list[list[discord.Embed]], event_id: int) -> None:
+                         messages: list[list[discord.Embed]], notice: Notice) -> None:
         """The rest of a notice already begun: a failure now is logged, not retried, since
         retrying would post its beginning again."""
         try:
-            for embeds in messages:
-                await channel.send(embeds=embeds, allowed_mentions=NO_MENTIONS)
+            for k, embeds in enumerate(messages, 1):
+                await channel.send(embeds=embeds, allowed_mentions=NO_MENTIONS,
+                                   nonce=nonce_of(notice, k))
         except discord.HTTPException:
-            log.exception("the takeaways of event %s were posted only in part", event_id)
+            log.exception("the takeaways of event %s were posted only in part",
+                          notice.event_id)
 
-    async def _dm(self, user_id: int, text: str, event_id: int, *,
+    async def _dm(self, notice: Notice, user_id: int, text: str, *,
                   still: Callable[[], Awaitable[bool]] | None = None) -> None:
         """One DM, sent in turn with the others (discord.py waits out a 429); with `still`,
         only if it holds once Discord has opened the DM channel, which a 429 may hold up."""
@@ -295,10 +297,10 @@ class Announcements(commands.Cog):
             dm = await self.bot.create_dm(discord.Object(user_id))
             if still is not None and not await still():
                 return
-            await dm.send(text, allowed_mentions=NO_MENTIONS)
+            await dm.send(text, allowed_mentions=NO_MENTIONS, nonce=nonce_of(notice))
         except discord.Forbidden:
             # Their DMs are closed; /rsvp status and /rsvp mine still tell them.
-            log.info("could not DM user %s about event %s", user_id, event_id)
+            log.info("could not DM user %s about event %s", user_id, notice.event_id)
 
     async def _end_announcements(self, guild_id: int, event_id: int,
                                  deleted: DeletedPayload) -> None:
@@ -417,6 +419,14 @@ class Announcements(commands.Cog):
             await self.bot.store.run(self.bot.store.notices.set_announcement_rendered,
                                      message_id, rendered)
         return complete
+
+
+def nonce_of(notice: Notice, part: int = 0) -> str:
+    """The nonce a notice's message (its `part`-th, for one of several) is sent with, which
+    Discord is asked to enforce: a notice delivered again after its claim expired (the
+    process died between posting and acknowledging it) returns the message already
+    posted instead of posting it twice. At most 25 characters, as Discord takes."""
+    return f"n{notice.id}" if not part else f"n{notice.id}.{part}"
 
 
 def the_change(lang: Language, event: Event, payload: ChangedPayload | ChangedDmPayload) -> str:

@@ -949,6 +949,30 @@ async def test_a_schema_v1_database_opens_with_the_current_bot_without_loss(tmp_
 # --------------------------------------------------------------------------- 2. crash
 
 
+async def test_a_notice_posted_just_before_a_crash_is_not_posted_again(world):
+    """The capacity notice is posted, and the process dies before Discord's answer
+    arrives, so before it can acknowledge the notice: once the claim expires (60 s), the
+    restarted bot delivers it again, with the same nonce, and Discord returns the message
+    already posted instead of posting a second one."""
+    fake, general = world.fake, world.guild.channel("general")
+    event_id = await world.import_event("Nonce Forum", capacity=1)
+    fake.hold("POST", rf"^/channels/{general.id}/messages$", 5.0)
+    joined = await fake.slash(world.guild, world.member("nonce1"), "rsvp join",
+                              event=str(event_id))
+    assert "confirmed" in joined.content, joined
+    await exactly_one_capacity_notice(world, "Nonce Forum", settle=0.2)
+    world.bot.kill()  # posted; its answer, and so its acknowledgement, still held back
+    assert world.query("SELECT count(*) FROM outbox WHERE event_id = ? AND kind = 'capacity'",
+                       (event_id,)) == [(1,)]
+    world.start_bot()
+    await fake.wait_ready(process=world.bot)
+    deadline = time.monotonic() + 100
+    while world.query("SELECT count(*) FROM outbox WHERE event_id = ?", (event_id,)) != [(0,)]:
+        assert time.monotonic() < deadline, "the notice was never delivered again"
+        await asyncio.sleep(0.5)
+    assert len(capacity_notices(world, "Nonce Forum")) == 1
+
+
 async def test_sigkill_mid_burst_loses_no_confirmed_seat_and_delivers_the_notice_once(world):
     """SIGKILL while joins are committing and replies are on their way. Beforehand the
     notices channel is rate-limited (one 429 asking for 30 s) so the capacity notice is

@@ -498,7 +498,7 @@ async def test_a_seat_given_up_before_its_promotion_dm_goes_out_gets_no_dm(store
                   if n.kind.value == "promoted"]
     sent: list[int] = []
 
-    async def dm(user_id: int, text: str, event_id: int, *, still=None) -> None:
+    async def dm(notice, user_id: int, text: str, *, still=None) -> None:
         if still is None or await still():  # checked once Discord opened the DM channel
             sent.append(user_id)
 
