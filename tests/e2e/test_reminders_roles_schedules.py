@@ -636,6 +636,7 @@ async def test_a_deleted_events_discord_event_goes_though_discord_fails_for_a_wh
     16 s): the deletion's notice is delivered again once its claim expires (60 s), and
     the Discord event goes then; it used to stay listed for good."""
     guild = world.guild
+    await fake.slash(guild, world.moderator, "manage scheduled-events", state="on")
     event_id = await world.import_event("Stubborn Forum", capacity=5,
                                         starts_at="2037-06-04T18:00:00+00:00")
     await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
