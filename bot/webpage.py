@@ -97,10 +97,10 @@ _SUBTITLE = re.compile(r"[,?]")
 # a kicker ("讲座预告｜标题"), so what follows it is dropped only when it names the site:
 # og:site_name, or a name ending as an institution's does.
 _TITLE_SITE_ZH = re.compile(r"^(.+?) *｜ *([^｜]{1,40})$")
-# "标题-北京大学国际战略研究院": a site's name after a dash set without spaces, which ends as
-# an institution's does (not "-香山论坛", "-成就与展望论坛": the event's own name)
-# (a hyphen, an en dash or an underscore: the em dash opens a Chinese subtitle, "——从……";
-# and a name before it of four or more characters: "中国-东盟研究院" is one name)
+# "标题-北京大学国际战略研究院": a site's name after a hyphen, an en dash or an underscore
+# set without spaces, ending as an institution's does (not "-香山论坛", the event's own
+# name), after four or more characters ("中国-东盟研究院" is one name). An em dash opens a
+# Chinese subtitle ("——从……"), not a site's name.
 _TITLE_DASH_SITE_ZH = re.compile(r"^(.{4,}?[^-–—_])[-–_]([^-–—_｜| ]{4,40})$")
 _SITE_AFTER_DASH_ZH = re.compile(r"(?:研究院|研究中心|大学|学院|研究所|基金会|协会|学会|官网|"
                                  r"网站)$")
@@ -198,9 +198,8 @@ def _undeclared(data: bytes) -> str:
         return text
     if any(len(run) % 2 for run in _PAST_ASCII.findall(data)):
         return data.decode("cp1252", "replace")
-    raise InvalidValue(N_("The page does not say its character set and is not UTF-8, "
-                                  "so its text would come out garbled; save it as UTF-8 and "
-                                  "import that."))
+    raise InvalidValue(N_("The page does not say its character set and is not UTF-8, so its "
+                          "text would come out garbled; save it as UTF-8 and import that."))
 
 
 _PAST_ASCII = re.compile(rb"[\x80-\xff]+")
