@@ -638,7 +638,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
             return
         if self.versions and zh not in self.versions:
             self.later_version, self.intro_over, self.header_open = True, False, True
-            self.section_role, self.guests = None, False
+            self.section_role, self.guests, self.people_headed = None, False, False
             self._end_people_section()
         self.versions.add(zh)
 

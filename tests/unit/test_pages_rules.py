@@ -1440,3 +1440,12 @@ def test_an_agendas_time_line_is_no_start_of_the_event(script):
     page = parse_page(script("国际安全论坛\n\n日期：2026年3月5日至6日\n\n地点：北京大学\n\n"
                              "会议议程\n\n时间：09:00-09:30\n\n内容：签到"))
     assert page.date_text == script("2026年3月5日至6日")
+
+
+def test_a_bilingual_pages_second_header_repeats_its_venue_after_a_heading_of_people():
+    """The Chinese version's 主讲人 heading does not make the English version's "Beijing"
+    line, its repeated venue, a line of the description."""
+    page = parse_page("中美对话\n\n2026年3月12日\n\n北京\n\n主讲人\n\n李彬\n\n清华大学教授。\n\n"
+                      "US-China Dialogue\n\nMarch 12, 2026\n\nBeijing\n\nSpeakers\n\nLi Bin\n\n"
+                      "Li Bin is a professor at Tsinghua.")
+    assert (page.location, page.description) == ("北京", "")
