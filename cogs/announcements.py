@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -425,8 +426,12 @@ def nonce_of(notice: Notice, part: int = 0) -> str:
     """The nonce a notice's message (its `part`-th, for one of several) is sent with, which
     Discord is asked to enforce: a notice delivered again after its claim expired (the
     process died between posting and acknowledging it) returns the message already
-    posted instead of posting it twice. At most 25 characters, as Discord takes."""
-    return f"n{notice.id}" if not part else f"n{notice.id}.{part}"
+    posted instead of posting it twice. Made from the whole notice, not its id alone: a
+    database restored from a backup gives its ids again, to other notices. At most 25
+    characters, as Discord takes (20, and the part's number)."""
+    made = hashlib.blake2b(f"{notice.id}|{notice.guild_id}|{notice.event_id}|"
+                           f"{notice.payload!r}".encode(), digest_size=10).hexdigest()
+    return made if not part else f"{made}.{part}"
 
 
 def the_change(lang: Language, event: Event, payload: ChangedPayload | ChangedDmPayload) -> str:

@@ -18,6 +18,7 @@ from bot.models import (
     ChangedTo,
     ClosedPayload,
     DeletedPayload,
+    Notice,
     NoticeKind,
     OpenedPayload,
     PromotedPayload,
@@ -25,6 +26,7 @@ from bot.models import (
     RefreshPayload,
 )
 from bot.storage.sqlite.outbox import decode_payload, encode_payload
+from cogs.announcements import nonce_of
 
 EXAMPLES = [
     CapacityPayload(),
@@ -94,3 +96,13 @@ def test_the_stored_keys_are_the_ones_earlier_versions_wrote():
 def test_an_unreadable_row_is_a_value_error(kind, stored):
     with pytest.raises(ValueError):
         decode_payload(kind, stored)
+
+
+def test_a_notices_nonce_is_its_own_the_same_each_delivery_and_fits_discord():
+    notice = Notice(2**63 - 1, 1, 7, CapacityPayload())
+    assert nonce_of(notice) == nonce_of(Notice(2**63 - 1, 1, 7, CapacityPayload()))
+    # an id given again (a restored backup) to another notice makes another nonce
+    assert nonce_of(notice) != nonce_of(Notice(2**63 - 1, 1, 8, CapacityPayload()))
+    assert nonce_of(notice) != nonce_of(Notice(2**63 - 1, 1, 7, OpenedPayload()))
+    assert len({nonce_of(notice, part) for part in range(1000)}) == 1000
+    assert max(len(nonce_of(notice, part)) for part in (0, 999)) <= 25
