@@ -441,6 +441,8 @@ def _count(written: str | None) -> float:
 # was an all-day event)
 _EN_EVENING = re.compile(r"\b(?:afternoon|evening|night|tonight)\b", re.I)
 _EN_MORNING = re.compile(r"\bmorning\b", re.I)
+_TONIGHT_MIDNIGHT = re.compile(r"tonight\s+(?:at\s+)?midnight|(?:at\s+)?midnight\s+tonight",
+                               re.I)
 _EN_HOURLESS = re.compile(r"\b(?:morning|afternoon|evening|night|tonight|(?<!from )now)\b",
                           re.I)
 
@@ -450,8 +452,8 @@ def _part_of_day_unsaid(read: str, typed: str, value: datetime) -> bool:
     明天晚上), or with a clock read in the other half ("tomorrow evening 7:30" as 07:30)."""
     if not has_time_of_day(read):
         return bool(_EN_HOURLESS.search(read))
-    if _EN_EVENING.search(typed):  # (midnight, "tonight 12am", is the night's)
-        return 0 < value.hour < 12
+    if _EN_EVENING.search(typed):  # ("midnight tonight" is the night's: read as such)
+        return value.hour < 12 and not _TONIGHT_MIDNIGHT.fullmatch(typed)
     return bool(_EN_MORNING.search(typed)) and value.hour >= 12
 
 

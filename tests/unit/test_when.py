@@ -854,6 +854,8 @@ def test_a_time_some_days_away_is_a_date():
     "tomorrow evening at 7",  # an hour alone: morning or evening is for the reader to say
     # a clock read in the other half of the day than the words say
     "tomorrow evening 7:30", "tomorrow night 7:30", "tonight 7:30", "friday morning 18:00",
+    # midnight after a night's day is the next day's start, which the readers do not say
+    "friday night 12:30am", "saturday night midnight", "tomorrow night 12am",
 ])
 def test_an_english_part_of_the_day_without_its_hour_is_refused_not_a_whole_day(typed):
     with pytest.raises(InvalidValue, match="can't read"):
