@@ -101,7 +101,7 @@ _TITLE_SITE_ZH = re.compile(r"^(.+?) *｜ *([^｜]{1,40})$")
 # set without spaces, ending as an institution's does (not "-香山论坛", the event's own
 # name), after four or more characters ("中国-东盟研究院" is one name). An em dash opens a
 # Chinese subtitle ("——从……"), not a site's name.
-_TITLE_DASH_SITE_ZH = re.compile(r"^(.{4,}?[^-–—_])[-–_]([^-–—_｜| ]{4,40})$")
+_TITLE_DASH_SITE_ZH = re.compile(r"^(.{3,}?[^-–—_])[-–_]([^-–—_｜| ]{4,40})$")
 _SITE_AFTER_DASH_ZH = re.compile(r"(?:研究院|研究中心|大学|学院|研究所|基金会|协会|学会|官网|"
                                  r"网站)$")
 _INSTITUTION_ZH = re.compile(r"(?:研究院|研究中心|中心|大学|学院|研究所|基金会|协会|学会|官网|网站|"
@@ -163,9 +163,8 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
     A byte-order mark wins, then `declared` (the Content-Type header's charset), then a
     <meta charset> / <meta http-equiv> in the head, else UTF-8. Bytes that are invalid in
     a charset the page names become U+FFFD, as in a browser; an unknown charset is refused,
-    and so is a page that names none and is not UTF-8 (nor nearly all UTF-8, nor
-    windows-1252: `_undeclared`): read as UTF-8 it would be saved as rows of U+FFFD (a GBK
-    page), and guessing a multibyte charset is not reliable.
+    and so is a page that names none and is not UTF-8 but for a stray few bytes
+    (`_undeclared`): read as UTF-8 it would be saved as rows of U+FFFD (a GBK page).
     """
     data = bytes(data)
     if len(data) > MAX_HTML_BYTES:
@@ -187,22 +186,17 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
 
 
 def _undeclared(data: bytes) -> str:
-    """A page that names no charset and is not quite UTF-8: UTF-8 still when nearly all of
-    it is (a stray byte becomes U+FFFD); windows-1252, the browsers' fallback, when some of
-    its bytes past ASCII stand alone ("It\x92s": a double-byte charset such as GBK has
-    them only in pairs); else refused, since guessing would save mojibake."""
+    """A page that names no charset and is not UTF-8: read as UTF-8 still when its bytes
+    invalid there are a stray few (a windows-1252 quote, "It\x92s", becomes U+FFFD);
+    refused when they are many, as a page in GBK, Big5 or windows-1251 has them, since
+    guessing which would save mojibake as often as text."""
     text = data.decode("utf-8", "replace")
-    stray = text.count("\ufffd")
-    # (a Western or Chinese page's bytes seldom make a UTF-8 letter by chance)
-    if len(text) - len(text.encode("ascii", "ignore")) - stray >= 2 * stray:
+    if text.count("\ufffd") * 100 <= len(text):
         return text
-    if any(len(run) % 2 for run in _PAST_ASCII.findall(data)):
-        return data.decode("cp1252", "replace")
     raise InvalidValue(N_("The page does not say its character set and is not UTF-8, so its "
                           "text would come out garbled; save it as UTF-8 and import that."))
 
 
-_PAST_ASCII = re.compile(rb"[\x80-\xff]+")
 _META_CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I)
 _TAG_START = re.compile(rb"<(/?)([A-Za-z][^\t\n\f\r />]*)")
 # The most of a page read for its <meta charset>: far more than any head, inline CSS and

@@ -84,6 +84,7 @@ def test_lists_become_bullets_and_br_a_line_break():
     ("<title>中美关系四十年——从哈佛到北京大学</title>", "<p>x</p>",
      "中美关系四十年——从哈佛到北京大学"),
     ("<title>中国-东盟研究院</title>", "<p>x</p>", "中国-东盟研究院"),
+    ("<title>香山论坛-国防大学</title>", "<p>x</p>", "香山论坛"),  # four characters: a title
 ])
 def test_the_title_comes_from_og_title_else_h1_else_title(head, body, title):
     web = html_to_text(f"<html><head>{head}</head><body>{body}<p>Jane Doe is a fellow.</p>"
@@ -211,10 +212,11 @@ def test_a_pages_headings_between_its_title_and_date_keep_the_date_and_venue():
     ("<p>赵通 李彬</p>".encode("gb18030"), "gb2312", "赵通 李彬"),
     ('<meta charset="gbk"><p>赵通</p>'.encode("gbk"), None, "赵通"),
     ('<meta charset="utf-8"><p>Zo\xeb</p>'.encode("latin-1"), None, "Zo\ufffd"),  # replaced
-    # no charset named, not UTF-8, lone bytes past ASCII: windows-1252, as browsers take it
-    ("<p>It’s Zoë’s café</p>".encode("cp1252"), None, "It’s Zoë’s café"),
-    # nearly all UTF-8: a stray byte is one U+FFFD, as when the page says UTF-8
-    ("“Quoted” 中文, Café São".encode() + b"\xa0</p>", None, "“Quoted” 中文, Café São\ufffd"),
+    # no charset named, and a stray byte or two not UTF-8 ("It\x92s"): U+FFFD, as when the
+    # page says UTF-8
+    (("<p>" + "Arms control talks resume. " * 8).encode() + b"It\x92s on.</p>", None,
+     "It\ufffds on."),
+    ("<p>“Quoted” 中文, Café São. ".encode() * 5 + b"\xa0</p>", None, "Café São. \ufffd"),
     # labels browsers know and Python's codecs do not (WHATWG's Encoding Standard)
     ('<meta charset="x-gbk"><p>赵通</p>'.encode("gbk"), None, "赵通"),
     ("<p>赵通</p>".encode("gb18030"), "csgb2312", "赵通"),
@@ -345,3 +347,12 @@ def test_a_web_pages_list_of_speakers_gives_people_with_their_titles(item):
 def test_a_page_in_a_double_byte_charset_that_names_none_is_refused(text):
     with pytest.raises(InvalidValue, match="does not say its character set"):
         decode_html(text.encode("gbk"))
+
+
+@pytest.mark.parametrize(("text", "codec"), [
+    ("<p>座談會：兩岸關係 2026年</p>", "big5"), ("<p>Переговоры о контроле</p>", "cp1251"),
+    ("<p>It’s Zoë’s café, naïve résumé</p>" * 3, "cp1252"),
+])
+def test_a_page_naming_no_charset_with_many_bytes_not_utf_8_is_refused(text, codec):
+    with pytest.raises(InvalidValue, match="does not say its character set"):
+        decode_html(text.encode(codec))
