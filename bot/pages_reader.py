@@ -571,7 +571,8 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         self.section_role: str | None = None  # under a "主持人" or "嘉宾" heading
         self.guests = False  # under "嘉宾简介": names over their bios
         self.people_headed = False  # a heading of people has been read
-        self.dated_at = -9  # the index of the "日期：…" line that gave the date
+        self.dated_at = -1  # the index of the "日期：…" line that gave the date
+        self.headed_at = -1  # the index of the last section heading
         # Under an English heading of people ("Speakers", "Moderator") until a line that
         # is none of them: the role it gives, and whether to its first person only.
         self.people_section = False
@@ -605,7 +606,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         self._version(True if zh else False if _LATIN.search(par) else None)
         if not (last and _CONTINUATION.match(par)):  # a line that is none of its people
             self._end_people_section()
-        if (self._notice(par) or self._heading(i) or (zh and self._zh_field(i))
+        if (self._notice(par) or self._headed(i) or (zh and self._zh_field(i))
                 or self._field(par) or (self.header_open and self._header(par))):
             return i + 1
         self.header_open = self.header_open and self._subtitle(i)
@@ -683,6 +684,12 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         other_note = _ACCESS.search(s) or (_REGISTRATION.search(s) and not closed)
         if note and other_note:
             self.access_notes[s] = None
+
+    def _headed(self, i: int) -> bool:
+        if self._heading(i):
+            self.headed_at = i
+            return True
+        return False
 
     def _heading(self, i: int) -> bool:
         """A short section heading ("Discussion Highlights", "Speakers", "要点"): dropped."""
@@ -812,14 +819,14 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         m = pages_zh.FIELD_LINE.fullmatch(pages_zh.fold(par))
         if m:  # the value as written
             field, value = pages_zh.FIELD_NAMES[m.group(1)], par[m.start(2):]
-            if field == "date_text" and value == self.header.setdefault(field, value):
-                self.dated_at = i
-            elif field == "date_text" and _timed(value) and i - self.dated_at <= 2:
-                # "日期：2026年12月1日" then "时间：14:00-16:00" (an agenda's "时间：09:00"
-                # further down is a session's)
-                self.header.setdefault("time", value)
+            if field == "date_text" and _timed(value):
+                # "日期：2026年12月1日" and "时间：14:00-16:00", in either order: the event's
+                # time, unless a heading came between ("会议议程": a session's)
+                if self.headed_at < self.dated_at or "date_text" not in self.header:
+                    self.header.setdefault("time", value)
             else:
                 self.header.setdefault(field, value)
+                self.dated_at = i if field == "date_text" else self.dated_at
         return bool(m)
 
     def _takeaway(self, i: int) -> bool:

@@ -1449,3 +1449,13 @@ def test_a_bilingual_pages_second_header_repeats_its_venue_after_a_heading_of_pe
                       "US-China Dialogue\n\nMarch 12, 2026\n\nBeijing\n\nSpeakers\n\nLi Bin\n\n"
                       "Li Bin is a professor at Tsinghua.")
     assert (page.location, page.description) == ("北京", "")
+
+
+@pytest.mark.parametrize("lines", [
+    "日期：2026年12月1日\n\n地点：北京\n\n主办：清华大学\n\n时间：14:00-16:00",  # lines between
+    "时间：14:00-16:00\n\n日期：2026年12月1日\n\n地点：北京",  # the time first
+])
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_a_chinese_time_line_and_date_line_make_one_start_in_either_order(lines, script):
+    page = parse_page(script("国际安全论坛\n\n" + lines))
+    assert page.date_text == script("2026年12月1日 14:00-16:00")
