@@ -724,9 +724,6 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         """Title, date and location lines; a repeated kind of line ends the header."""
         if not _header_line(par):
             return False
-        # once "Speakers", "主讲人" or "嘉宾简介" has headed names, a name is no venue ("John
-        # C. Aquilino"), though a date or a street address still is the event's
-        people = self.people_headed
         date_and_place = _DATE_AND_PLACE.fullmatch(par)
         place = date_and_place.group(2) if date_and_place else ""
         if (date_and_place and _dated(date_and_place.group(1)) and "date_text" not in self.header
@@ -748,11 +745,13 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
                 return self.later_version
             self.header["time"] = par  # the time on its own line under the date
             return True
-        elif (len(par) <= 60 and _LOCATION.fullmatch(par) and not people) or (
+        # once "Speakers", "主讲人" or "嘉宾简介" has headed names, a name is no venue ("John
+        # C. Aquilino"), though a date or a street address still is the event's
+        elif (len(par) <= 60 and _LOCATION.fullmatch(par) and not self.people_headed) or (
                 "date_text" in self.header and len(par) <= 120 and _ADDRESS.search(par)):
             field = "location"
         elif ("date_text" in (self.repeated_header if self.later_version else self.header)
-              and len(par) <= 30 and not _DIGIT.search(par) and not people):
+              and len(par) <= 30 and not _DIGIT.search(par) and not self.people_headed):
             field = "location"  # a short line under the date: "Beijing", "北京"
         elif _KICKER.fullmatch(par):
             return True  # "Upcoming Event" over the title
@@ -826,7 +825,8 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
                     self.header.setdefault("time", value)
             else:
                 self.header.setdefault(field, value)
-                self.dated_at = i if field == "date_text" else self.dated_at
+                if field == "date_text":
+                    self.dated_at = i
         return bool(m)
 
     def _takeaway(self, i: int) -> bool:

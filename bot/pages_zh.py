@@ -153,10 +153,10 @@ BIO_WORDS = re.compile(r"研究员|教授|主任|院长|所长|学者|博士|大
 # A heading over the guests' names and bios ("嘉宾简介", "与会嘉宾"), not over what they
 # said ("嘉宾观点")
 GUESTS_HEADING = re.compile(r"(?:与会|参会|发言|演讲|主讲|对话)?嘉宾(?:简介|介绍)?[:：]?")
-# A post a guest holds, early in the line under their name ("清华大学国际关系学系教授"): the
-# card's bio. Narrower than BIO_WORDS, whose 专家 or 高级 a sentence about the event has too.
 # A sentence whose subject is the event ("讲座由……主持", "活动将……")
 _EVENT_SUBJECT = re.compile(r"讲座|活动|会议|论坛|研讨会|报告会|对话|座谈")
+# A post a guest holds, early in the line under their name ("清华大学国际关系学系教授"): the
+# card's bio. Narrower than BIO_WORDS, whose 专家 or 高级 a sentence about the event has too.
 _CARD_BIO = re.compile(r"研究员|教授|主任|院长|所长|学者|大使|会长|理事长|董事长|主席|部长|司长|"
                        r"总裁|fellow|professor|director", re.I)
 
@@ -276,13 +276,12 @@ def _card_bio(par: str) -> bool:
     read = fold(par)
     return (par.endswith("。") and len(par) <= 500 and bool(_CARD_BIO.search(read, 0, 60))
             and not ABOUT_EVENT.search(read) and not _EVENT_SUBJECT.match(read)
-            and not ROLE_LINE.match(read) and not _opens_a_bio(par))
+            and not ROLE_LINE.match(read) and not _opens_a_bio(par, read))
 
 
-def _opens_a_bio(par: str) -> bool:
-    """Whether a paragraph opens with a name and what a bio says next ("李彬是……"): a bio
-    of its own, not the one of the name line above it."""
-    read = fold(par)
+def _opens_a_bio(par: str, read: str) -> bool:
+    """Whether a paragraph (`read`: folded) opens with a name and what a bio says next
+    ("李彬是……"): a bio of its own, not the one of the name line above it."""
     return any(_ALL_HAN.fullmatch(par[:size]) and BIO_AFTER_NAME.match(read, size)
                for size in (2, 3, 4))
 

@@ -102,10 +102,10 @@ _TITLE_SITE_ZH = re.compile(r"^(.+?) *｜ *([^｜]{1,40})$")
 # name), after four or more characters ("中国-东盟研究院" is one name). An em dash opens a
 # Chinese subtitle ("——从……"), not a site's name.
 _TITLE_DASH_SITE_ZH = re.compile(r"^(.{3,}?[^-–—_])[-–_]([^-–—_｜| ]{4,40})$")
-_SITE_AFTER_DASH_ZH = re.compile(r"(?:研究院|研究中心|大学|学院|研究所|基金会|协会|学会|官网|"
-                                 r"网站)$")
-_INSTITUTION_ZH = re.compile(r"(?:研究院|研究中心|中心|大学|学院|研究所|基金会|协会|学会|官网|网站|"
-                             r"网|智库|论坛)$")
+_SITE_ENDINGS_ZH = "研究院|研究中心|大学|学院|研究所|基金会|协会|学会|官网|网站"
+_SITE_AFTER_DASH_ZH = re.compile(rf"(?:{_SITE_ENDINGS_ZH})$")
+# after the full-width bar, more names end a site's (a forum's or a think tank's site)
+_INSTITUTION_ZH = re.compile(rf"(?:{_SITE_ENDINGS_ZH}|中心|网|智库|论坛)$")
 # Not a page's charset, though Python can decode them.
 _NOT_WEB_CHARSETS = frozenset(("idna", "punycode", "raw_unicode_escape", "unicode_escape",
                                "utf_7", "mbcs", "oem", "undefined"))

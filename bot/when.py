@@ -437,14 +437,15 @@ def _count(written: str | None) -> float:
     return float(word) if word[0].isdigit() else number(written)
 
 
-# A part of the day, or "now", which dateparser reads as the day alone ("tomorrow evening"
-# was an all-day event)
-_EN_EVENING = re.compile(r"\b(?:afternoon|evening|night|tonight)\b", re.I)
+# The English parts of the day: the hour a clock beside them must be in
+_EVENING_WORDS = "afternoon|evening|night|tonight"
+_EN_EVENING = re.compile(rf"\b(?:{_EVENING_WORDS})\b", re.I)
 _EN_MORNING = re.compile(r"\bmorning\b", re.I)
 _TONIGHT_MIDNIGHT = re.compile(r"tonight\s+(?:at\s+)?midnight|(?:at\s+)?midnight\s+tonight",
                                re.I)
-_EN_HOURLESS = re.compile(r"\b(?:morning|afternoon|evening|night|tonight|(?<!from )now)\b",
-                          re.I)
+# A part of the day, or "now", which dateparser reads as the day alone ("tomorrow evening"
+# was an all-day event)
+_EN_HOURLESS = re.compile(rf"\b(?:morning|{_EVENING_WORDS}|(?<!from )now)\b", re.I)
 
 
 def _part_of_day_unsaid(read: str, typed: str, value: datetime) -> bool:
@@ -549,8 +550,8 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
 _YEAR_WRITTEN = re.compile(r"(?<!\d)(?:19|20|21)\d\d(?!\d)")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _ZH_CLOCK = re.compile(_CLOCK)
-# A part of the day left once the clock times are read: one typed without its hour.
-# a part of the day typed with no hour (the one-character 早 and 晚 open other words)
+# A part of the day left once the clock times are read: one typed without its hour (of two
+# characters or more: the one-character 早 and 晚 open other words)
 _ZH_HOURLESS = re.compile("|".join(w for w in PART_OF_DAY.split("|") if len(w) > 1))
 _NIGHT = ("晚上", "晚间", "晚")  # "晚上12点": the midnight that ends the day
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
