@@ -22,7 +22,7 @@ import discord
 from discord import app_commands
 from discord.app_commands import TranslationContextLocation as Where
 
-from bot.i18n import LOCALES_DIR, SHIPPED, SOURCE, language
+from bot.i18n import LOCALES_DIR, SHIPPED, SOURCE, commands_named, language
 
 DOMAIN = "commands"
 POT = LOCALES_DIR / f"{DOMAIN}.pot"
@@ -39,7 +39,8 @@ def option_name(locale: object, name: str) -> str:
 class CommandTranslator(app_commands.Translator):
     """Each shipped language's catalog; None (Discord shows the source) for the source
     language, for languages the bot does not ship, and where the translation is the
-    source text itself (en-GB mostly), which keeps the synced payload small."""
+    source text itself (en-GB mostly), which keeps the synced payload small. A description
+    naming a command names it as the client lists it ("/管理 发布"), as replies do."""
 
     async def translate(self, string: app_commands.locale_str, locale: discord.Locale,
                         context: app_commands.TranslationContextTypes) -> str | None:
@@ -49,7 +50,7 @@ class CommandTranslator(app_commands.Translator):
         where = CONTEXTS.get(context.location)
         text = (translations.pgettext(where, string.message) if where
                 else translations.gettext(string.message))
-        return text if text != string.message else None
+        return commands_named(locale.value, text) if text != string.message else None
 
 
 class _Recorder(app_commands.Translator):

@@ -81,6 +81,10 @@ async def test_the_synced_commands_carry_their_chinese_names_and_descriptions(wo
     assert (speaker_name["name"], speaker_name["name_localizations"]["zh-CN"]) == ("name", "姓名")
     assert (zone["name"], zone["name_localizations"]) == ("zone", {"zh-CN": "时区",
                                                                    "zh-TW": "時區"})
+    # a description naming a command names it as the member's client lists it
+    [state] = manage["scheduled-events"]["options"]
+    assert state["description_localizations"]["zh-CN"].startswith("开启：/管理 发布 会创建")
+    assert state["description_localizations"]["zh-TW"].startswith("開啟：/管理 發布 會建立")
 
 
 async def test_a_moderators_replies_and_preview_are_in_their_language(world, fake):
