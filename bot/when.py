@@ -840,7 +840,7 @@ def _typed_zone(text: str, server: ZoneInfo, base: datetime
     """The zone a typed time names at its end, read as a page's is ("6pm CST" is China's
     in a server set to Asia/Shanghai, where dateparser reads US Central), and the text
     before it; no zone for an offset no place has (UTC+15); None when it names none."""
-    found = _TRAILING_ZONE.search(text)
+    found = _TRAILING_ZONE.search(fold(text))  # "北京時間" too
     if found is None:
         return None
     sign, hours, minutes, name = found.groups()

@@ -726,6 +726,7 @@ def test_an_english_date_without_a_year_is_today_or_the_next():
     ("friday 6pm CST", "America/Chicago", "America/Chicago"),  # and US Central's there
     ("6pm IST", "Asia/Kolkata", "Asia/Kolkata"),
     ("下午6点 北京时间", "UTC", "Asia/Shanghai"),
+    ("12月1日 下午6點 北京時間", "UTC", "Asia/Shanghai"),
 ])
 def test_a_zone_typed_after_a_time_is_read_as_a_pages_is(typed, zone, meant):
     when = parse_typed(typed, zone, THURSDAY)
