@@ -33,13 +33,19 @@ ENTITY_EXTERNAL = 3  # guild scheduled event entity type
 PRIVACY_GUILD_ONLY = 2
 
 
+# What a Chinese keyboard types: full-width digits and punctuation ("１４４０，６０"), the
+# enumeration comma ("1440、60") and the ideographic space.
+_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {
+    ord("、"): ",", ord("\u3000"): " "}
+
+
 def parse_minutes(text: str) -> tuple[int, ...]:
     """`/manage reminders`: "1440,60" -> (1440, 60); "off" (or "none", "0") -> ().
 
     Whole minutes from 1 to MAX_MINUTES, at most MAX_OFFSETS of them, returned
     distinct and largest first. Raises InvalidValue with a message for the moderator.
     """
-    cleaned = text.strip().casefold()
+    cleaned = text.translate(_HALF_WIDTH).strip().casefold()
     if cleaned in ("off", "none", "0", "no"):
         return ()
     parts = [p.strip() for p in cleaned.replace(";", ",").replace(" ", ",").split(",")]

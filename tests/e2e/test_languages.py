@@ -246,5 +246,6 @@ async def test_chinese_replies_join_sentences_and_durations_as_chinese_is_writte
     raised = await fake.slash(guild, moderator, "manage capacity", seats=2, event=event)
     assert raised.content == ("**Spacing Forum** 现在有 2 个座位。"
                               "1 名成员从候补名单转为正式座位。"), raised.content
-    reminders = await fake.slash(guild, moderator, "manage reminders", minutes="1440,60")
+    # typed on a Chinese keyboard: a full-width comma
+    reminders = await fake.slash(guild, moderator, "manage reminders", minutes="1440，60")
     assert "开始前 1 天和 1 小时 收到" in reminders.content, reminders.content
