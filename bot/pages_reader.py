@@ -32,8 +32,8 @@ def read_page(text: str, *, titled: bool = False) -> Page:
     paragraphs = _paragraphs(text)
     reader = _Reader(paragraphs[:MAX_LINES], titled=titled)
     if len(paragraphs) > MAX_LINES:
-        reader.skipped.append(Text(N_("{count:,} more lines after the first {limit:,} were not "
-                                      "read"), count=len(paragraphs) - MAX_LINES,
+        reader.skipped.append(Text(N_("lines after the first {limit:,} were not read "
+                                      "({count:,} more)"), count=len(paragraphs) - MAX_LINES,
                                    limit=MAX_LINES))
     return reader.read()
 
@@ -883,10 +883,10 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         # A real page names a few dozen people and takeaways; more is a list or a paste
         # gone wrong, whose rows the import would write and every reader page through.
         for kept, limit, message in (
-                (entries, MAX_PEOPLE, N_("{count:,} more people after the first {limit:,} were "
-                                         "not kept")),
-                (self.takeaways, MAX_TAKEAWAYS, N_("{count:,} more takeaways after the first "
-                                                   "{limit:,} were not kept"))):
+                (entries, MAX_PEOPLE, N_("people after the first {limit:,} were not "
+                                         "kept ({count:,} more)")),
+                (self.takeaways, MAX_TAKEAWAYS, N_("takeaways after the first {limit:,} were "
+                                                   "not kept ({count:,} more)"))):
             if len(kept) > limit:
                 self.skipped.append(Text(message, count=len(kept) - limit, limit=limit))
                 del kept[limit:]

@@ -919,8 +919,8 @@ def test_a_page_keeps_its_first_200_people_and_100_takeaways_and_says_so():
     assert [p.name + ", Fellow" for p in page.people] == names[:200]
     assert [t.heading for t in page.takeaways] == [f"Point {n}" for n in range(100)]
     assert list(map(str, page.skipped)) == [
-        "60 more people after the first 200 were not kept",
-        "30 more takeaways after the first 100 were not kept"]
+        "people after the first 200 were not kept (60 more)",
+        "takeaways after the first 100 were not kept (30 more)"]
 
 
 def test_bullet_without_heading_is_not_a_takeaway():
@@ -1190,7 +1190,7 @@ def test_a_page_is_read_to_its_first_lines_and_says_what_it_left():
                       + "Jane Doe\n\nJane Doe is a senior fellow at Carnegie.")
     assert "Jane Doe" not in roles(page)
     assert [str(note) for note in page.skipped if "were not read" in str(note)] == [
-        f"14 more lines after the first {MAX_LINES:,} were not read"]
+        f"lines after the first {MAX_LINES:,} were not read (14 more)"]
     assert page.title == "Panel Title" and page.date_text == "December 9, 2026"
 
 
