@@ -453,8 +453,11 @@ def _part_of_day_unsaid(read: str, typed: str, value: datetime) -> bool:
     明天晚上), or with a clock read in the other half ("tomorrow evening 7:30" as 07:30)."""
     if not has_time_of_day(read):
         return bool(_EN_HOURLESS.search(read))
-    if _EN_EVENING.search(typed):  # ("midnight tonight" is the night's: read as such)
-        return value.hour < 12 and not _TONIGHT_MIDNIGHT.fullmatch(typed)
+    evening = _EN_EVENING.search(typed)
+    if evening:  # ("midnight tonight" is the night's: read as such)
+        # noon's hour is an afternoon's ("afternoon 12:30"), not an evening's
+        after_noon = 12 if evening.group().lower() == "afternoon" else 13
+        return value.hour < after_noon and not _TONIGHT_MIDNIGHT.fullmatch(typed)
     return bool(_EN_MORNING.search(typed)) and value.hour >= 12
 
 

@@ -855,6 +855,7 @@ def test_a_time_some_days_away_is_a_date():
     "tomorrow evening at 7",  # an hour alone: morning or evening is for the reader to say
     # a clock read in the other half of the day than the words say
     "tomorrow evening 7:30", "tomorrow night 7:30", "tonight 7:30", "friday morning 18:00",
+    "friday evening 12:00", "tonight 12:30", "friday night 12pm",
     # midnight after a night's day is the next day's start, which the readers do not say
     "friday night 12:30am", "saturday night midnight", "tomorrow night 12am",
 ])
@@ -866,6 +867,7 @@ def test_an_english_part_of_the_day_without_its_hour_is_refused_not_a_whole_day(
 @pytest.mark.parametrize(("typed", "meant"), [
     ("tonight at 8", datetime(2031, 12, 1, 20)), ("friday evening 7pm", datetime(2031, 12, 5, 19)),
     ("tomorrow afternoon 3pm", datetime(2031, 12, 2, 15)),
+    ("tomorrow afternoon 12:30", datetime(2031, 12, 2, 12, 30)),
 ])
 def test_an_english_part_of_the_day_with_its_hour_is_that_moment(typed, meant):
     when = parse_typed(typed, "Europe/London", MONDAY)
