@@ -3,6 +3,7 @@ renderers, the cogs and the CLI use. No backend's rows leak out of storage."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -13,6 +14,17 @@ from bot.registration import JoinResult, Seats, Status
 from bot.when import When
 
 NO_WHEN = When()
+
+# What no store can hold: PostgreSQL's text takes no NUL, and a lone surrogate (a broken
+# "\ud83d" escape in JSON) is no character of any UTF.
+_UNSTORABLE = re.compile("[\0\ud800-\udfff]")
+
+
+def storable_text(text: str) -> str:
+    """`text` as every store holds it: a NUL dropped, a lone surrogate as U+FFFD."""
+    if _UNSTORABLE.search(text) is None:
+        return text
+    return _UNSTORABLE.sub(lambda found: "" if found.group() == "\0" else "\ufffd", text)
 
 @dataclass(frozen=True, slots=True)
 class Event:

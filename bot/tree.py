@@ -18,6 +18,7 @@ from discord import app_commands
 
 from bot.errors import UserError
 from bot.i18n import N_, Language, Text, language
+from bot.models import storable_text
 from bot.render import CONTENT, clip, safe
 
 if TYPE_CHECKING:
@@ -309,6 +310,7 @@ def guard_interactions(client: discord.Client, clicks: dict[str, ClickHandler],
 
     def guarded(data: Any) -> None:
         try:
+            storable_typing(data)
             parse(data)
         except Exception as exc:
             iid = data.get("id", "?") if isinstance(data, dict) else "?"
@@ -332,6 +334,42 @@ def guard_interactions(client: discord.Client, clicks: dict[str, ClickHandler],
         task.add_done_callback(replies.discard)
 
     state.parsers["INTERACTION_CREATE"] = guarded
+
+
+_NAME_KEYS = ("nick", "global_name", "username")
+
+
+def storable_typing(data: Any) -> None:
+    """In an interaction's payload, what a member typed (options, form fields) and their
+    names, as every store can hold them: a NUL dropped, a lone surrogate as U+FFFD. Read
+    apart, a name with a NUL failed the joins committed with it, other servers' too."""
+    if not isinstance(data, dict):
+        return
+    if isinstance(typed := data.get("data"), dict):
+        _storable_fields(typed)
+    member = data.get("member")
+    for holder in (member, member.get("user") if isinstance(member, dict) else None,
+                   data.get("user")):
+        if isinstance(holder, dict):
+            for key in _NAME_KEYS:
+                if isinstance(name := holder.get(key), str):
+                    holder[key] = storable_text(name)
+
+
+def _storable_fields(node: dict[str, Any]) -> None:
+    """An option, a form's field or a select: its "value" or "values", and what it holds
+    ("options", "components", "component")."""
+    if isinstance(value := node.get("value"), str):
+        node["value"] = storable_text(value)
+    for key in ("options", "components", "values"):
+        if isinstance(children := node.get(key), list):
+            for index, child in enumerate(children):
+                if isinstance(child, dict):
+                    _storable_fields(child)
+                elif isinstance(child, str):
+                    children[index] = storable_text(child)
+    if isinstance(child := node.get("component"), dict):
+        _storable_fields(child)
 
 
 async def _answer_unreadable(state: Any, data: Any) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 import traceback
 from collections.abc import Callable, Mapping
@@ -23,7 +24,15 @@ API_PREFIX = "/api/v10"
 BODY = web.RequestKey("body", Any)
 FILES = web.RequestKey("files", dict)
 
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_as_text = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_escaped = json.JSONEncoder(separators=(",", ":")).encode
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _dumps(data: Any) -> str:
+    # A lone surrogate (a member's broken name) has no UTF-8: JSON carries it escaped.
+    text = _as_text(data)
+    return _escaped(data) if not text.isascii() and _LONE_SURROGATE.search(text) else text
 
 
 def _json(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:

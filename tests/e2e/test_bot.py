@@ -224,6 +224,25 @@ async def test_attendees_csv(world, fake):
     assert (rows[0]["name"], rows[1]["name"]) == ("'=cmd|evil", "赵通")
 
 
+async def test_names_and_typed_text_no_store_can_hold_are_kept_as_text(world, fake):
+    # A NUL (PostgreSQL's text takes none) and a lone surrogate (no UTF encodes one) in a
+    # member's name or typed text: each stored without them, and the others' joins stand.
+    event_id = await world.import_event("Odd Names", capacity=5)
+    members = [world.member("bo\x00b"), world.member("bad\ud800"), world.member("Plain")]
+    for member in members:
+        joined = await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+        assert "You're confirmed" in joined.content, joined.content
+    reply = await fake.slash(world.guild, world.moderator, "manage attendees", event=str(event_id))
+    [(_, data)] = reply.files
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert [r["name"] for r in rows] == ["bob", "bad\ufffd", "Plain"]
+    await fake.slash(world.guild, world.moderator, "manage close", event=str(event_id),
+                     reason="venue\x00 full\udc00")
+    refused = await fake.slash(world.guild, world.member("Late"), "rsvp join",
+                               event=str(event_id))
+    assert "venue full\ufffd" in refused.content, refused.content
+
+
 async def test_attendees_too_large_for_an_upload_are_zipped_or_refused(world, fake):
     # Discord refuses an upload over the interaction's attachment_size_limit (413, 40005).
     event_id = await world.import_event("Crowded Event", capacity=30)

@@ -212,8 +212,8 @@ async def test_migrate_db_copies_everything_once_and_ids_are_never_given_again(
         gone = await new_event(old, guild_id=5, capacity=3, slug="gone")
         await old.run(old.events.delete_event, 5, gone.id)
         small = await new_event(old, guild_id=5, capacity=1, slug="small")
-        for user in (1, 2, 3):
-            await old.join(5, small.id, user, f"member {user}")
+        for user in (1, 2, 3):  # SQLite holds a NUL, which PostgreSQL's text does not
+            await old.join(5, small.id, user, f"member {user}" if user < 3 else "member \x003")
         await old.run(old.settings.set_timezone, 5, "Europe/Paris")
         purged = await new_event(old, guild_id=6, slug="purged")  # the highest id, purged
         await old.run(old.settings.set_guild_left, 6, datetime(2020, 1, 1, tzinfo=UTC))
@@ -236,6 +236,7 @@ async def test_migrate_db_copies_everything_once_and_ids_are_never_given_again(
         attendees = await new.run(new.registrations.attendees, small.id)
         assert [(a.user_id, a.status, a.position) for a in attendees] == [
             (1, Status.CONFIRMED, None), (2, Status.WAITLISTED, 1), (3, Status.WAITLISTED, 2)]
+        assert [a.name for a in attendees] == ["member 1", "member 2", "member 3"]
         assert await new.run(new.settings.timezone, 5) == "Europe/Paris"
         assert [m.message_id for m in
                 await new.run(new.notices.announcement_messages, small.id)] == [88]

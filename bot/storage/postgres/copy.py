@@ -14,6 +14,7 @@ import sqlite3
 from pathlib import Path
 
 from bot.errors import Unavailable
+from bot.models import storable_text
 from bot.progress import SILENT, Progress
 from bot.storage.postgres.store import PostgresStore
 from bot.storage.sqlite.session import PURGED_IDS_KEY
@@ -60,7 +61,8 @@ async def copy_sqlite(source: Path, target: PostgresStore,
     `progress` counts each row twice (copied, then checked) and each event re-indexed."""
     db = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
-        rows = {table: [tuple(bool(v) if c in flags and v is not None else v
+        rows = {table: [tuple(bool(v) if c in flags and v is not None else
+                              storable_text(v) if isinstance(v, str) else v
                               for c, v in zip(columns, row, strict=True))
                         for row in db.execute(f"SELECT {', '.join(columns)} FROM {table}")]
                 for table, columns, flags in TABLES}
