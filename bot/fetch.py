@@ -112,6 +112,10 @@ def check_url(url: str | URL) -> URL:
     if parsed.user is not None or parsed.password is not None:
         raise FetchError(N_("The URL has a user name or password in it; give a public page's "
                             "address instead."))
+    if len(str(parsed)) > MAX_URL_LENGTH:  # as sent and kept: "北" is written "%E5%8C%97"
+        raise FetchError(N_("The URL is longer than {most:,} characters once its letters "
+                            "outside English are written out for the web; give a shorter "
+                            "address for the page."), most=MAX_URL_LENGTH)
     return parsed.with_fragment(None)
 
 

@@ -190,6 +190,8 @@ async def test_refused_urls_and_bad_options_write_nothing(world, fake, server):
         ({"page": Attachment("zh.html", GBK_PAGE, "text/html")}, "does not say its character"),
         ({"url": "ftp://example.org/event.html"}, "starting with http:// or https://"),
         ({"url": "https://" + "a" * 70 + ".example.org/event"}, "not a URL I can read"),
+        # 700 characters typed, 6,300 as sent (and kept, where PostgreSQL's index took 2,704)
+        ({"url": server.url("/" + "北" * 700)}, "once its letters outside English"),
         ({}, "either as a file"),
         ({"url": server.url("/event.html"), "page": page}, "either as a file"),
     ]

@@ -198,6 +198,7 @@ async def test_http_errors_and_unreachable_servers(server):
     ("https://user:secret@example.org/", "user name or password"),
     ("example.org/page", "http:// or https://"),
     ("https://" + "a" * 3000 + ".org/", "longer than"),
+    ("https://example.org/" + "北" * 700, "once its letters outside English"),
     ("https://" + "a" * 64 + ".example.org/event", "not a URL I can read"),
     ("http://events..example.org/", "not a URL I can read"),
 ])
