@@ -636,6 +636,20 @@ def test_cards_whose_titles_open_with_a_named_post_or_a_rank_are_people():
     assert page.location is None
 
 
+@pytest.mark.parametrize(("lines", "moderator"), [
+    ("Moderator\n\nJane Doe\n\nSpeakers\n\nJohn Roe\n\nJohn Roe is a historian.", "Jane Doe"),
+    ("Speakers\n\nJohn Roe\n\nJohn Roe is a historian.\n\nModerator\n\nJane Doe", "Jane Doe"),
+    # only a heading of one person, and only over a heading or the page's end
+    ("Moderators\n\nJane Doe\n\nSpeakers\n\nJohn Roe\n\nJohn Roe is a historian.", None),
+    ("Moderator\n\nJane Doe\n\nA talk.\n\nSpeakers\n\nJohn Roe\n\nJohn Roe is a historian.",
+     None),
+])
+def test_a_name_alone_under_a_heading_of_one_is_that_person(lines, moderator):
+    page = parse_page("Panel Title\n\nDecember 9, 2026\n\n" + INTRO + lines)
+    assert page.moderator == moderator
+    assert "John Roe" in roles(page)
+
+
 @pytest.mark.parametrize("lines", [
     "Speakers\n\nJohn C. Aquilino\n\nCommander, U.S. Indo-Pacific Command",
     "Moderator\n\nJane Doe\n\nSpeakers\n\nJohn Roe\n\nMary Major",
