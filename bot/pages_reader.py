@@ -186,8 +186,10 @@ _TITLE_MODIFIERS = words("former Former Senior Deputy Vice Assistant Associate E
                          "Managing Visiting Distinguished Nonresident Acting Chief Principal "
                          "Founding Lead Adjunct Emeritus")
 _AFTER_A_POST = words("of at for and to in on - – —")
+_POST_NAMED_BY = 3  # words at most: "David M. Rubenstein Fellow"
 _AFFILIATION = re.compile(r" *[,(|–—-]")  # "Jane Doe, Senior Fellow" on the name line
 _NAME_AND_TITLE = re.compile(r" *(?:[,:|–—]|-(?= )) *")  # "• Jane Doe: Senior Fellow"
+_BRACKETED_TITLE = re.compile(r" *[(（]([^()（）]+)[)）]")
 # A line of a person's title and affiliation under their name line, "Senior Fellow,
 # Carnegie Endowment", "Professor of Physics at Tsinghua University": the job it must
 # name (an institution alone, "Communications Department, Carnegie Endowment", says whom
@@ -278,21 +280,27 @@ def _paragraphs(text: str) -> list[tuple[str, str]]:
 
 def _opens_with_a_post(title: str) -> bool:
     """Whether a title line names the post first, capitalised as titles are: "Senior Fellow,
-    Carnegie", "Chief of Staff", "Member of the Board"; not "Chief venue", "Head office" or
-    "home of every senator", which say what a place is, nor a remark of a recap's ("Head
-    of state summits lower the risk"), whose words are not capitalised."""
+    Carnegie", "Chief of Staff", "Member of the Board", "Former U.S. Ambassador to China",
+    "Mike Mansfield Fellow"; not "Chief venue", "Head office" or "home of every senator",
+    which say what a place is, nor a remark of a recap's ("Head of state summits lower the
+    risk"), whose words are not capitalised."""
     if not _title_case(title.removeprefix("former ")):
         return False
     tokens = title.split()
+    naming = 0  # words before the post naming its country or patron ("U.S.", "Mike Mansfield")
     for n, token in enumerate(tokens):
         word = token.rstrip(",;")
         after = tokens[n + 1] if n + 1 < len(tokens) else ""
         if word[:1].isupper() and _JOB_TITLE.fullmatch(word) and (
-                word != token or not after or after in _AFTER_A_POST
-                or after[:1].isupper() or after[:1] == "("):
+                word != token or not after or after in _AFTER_A_POST or after[:1] == "("
+                or (after[:1].isupper() and not naming)):  # not "U.S. Trade Representative Tariffs"
             return True
-        if word != token or word not in _TITLE_MODIFIERS:
+        if word != token:
             return False
+        if word not in _TITLE_MODIFIERS:
+            naming += 1
+            if naming > _POST_NAMED_BY or not word[:1].isupper():
+                return False
     return False
 
 
@@ -411,6 +419,9 @@ class _PeopleReading:
             return False
         parted = _NAME_AND_TITLE.match(item, spans[0].end)
         title = item[parted.end():] if parted else ""
+        bracketed = _BRACKETED_TITLE.fullmatch(item, spans[0].end)
+        if bracketed:  # "Jane Doe (Senior Fellow, Carnegie)"
+            title = bracketed.group(1)
         if not (self._title_line(title) and _opens_with_a_post(title)):
             return False
         role = self.heading_role

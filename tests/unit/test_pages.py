@@ -1226,6 +1226,13 @@ def test_a_place_or_an_organisation_under_speakers_is_no_person(lines):
      "former Deputy Secretary of State"),
     ("• Mary Major, Chief of Staff, Office of the Senator", "Mary Major",
      "Chief of Staff, Office of the Senator"),
+    # a post named by its country or its patron, a title in brackets
+    ("• Amb. John Roe, Former U.S. Ambassador to China", "John Roe",
+     "Former U.S. Ambassador to China"),
+    ("Rush Doshi, Mike Mansfield Fellow, Council on Foreign Relations", "Rush Doshi",
+     "Mike Mansfield Fellow, Council on Foreign Relations"),
+    ("• Mary Major (Professor of History, Yale University)", "Mary Major",
+     "Professor of History, Yale University"),
 ])
 def test_a_speaker_listed_with_a_title_keeps_it_with_or_without_a_bullet(line, name, title):
     page = parse_page("Panel Title\n\nDecember 9, 2026\n\nSpeakers\n\n" + line)
@@ -1246,6 +1253,8 @@ def test_a_recaps_remarks_under_panelists_stay_takeaways():
     page = parse_page("Summit Recap\n\nMarch 10, 2026\n\nPanelists\n\n• Bonnie Glaser: Head of "
                       "state summits lower the risk of crisis\n\n• Evan Medeiros: Chair of the "
                       "Fed matters more than tariffs\n\n• Ryan Hass – Deputy Secretary Campbell's "
-                      "visit signals continuity")
-    assert [t.heading for t in page.takeaways] == ["Bonnie Glaser", "Evan Medeiros"]
+                      "visit signals continuity\n\n• Mira Rapp-Hooper: U.S. Trade Representative "
+                      "Tariffs Backfire")
+    assert [t.heading for t in page.takeaways] == ["Bonnie Glaser", "Evan Medeiros",
+                                                   "Mira Rapp-Hooper"]
     assert "Bonnie Glaser" not in bios(page) and "Ryan Hass" not in bios(page)
