@@ -159,6 +159,8 @@ _EVENT_SUBJECT = re.compile(r"讲座|活动|会议|论坛|研讨会|报告会|�
 # card's bio. Narrower than BIO_WORDS, whose 专家 or 高级 a sentence about the event has too.
 _CARD_BIO = re.compile(r"研究员|教授|主任|院长|所长|学者|大使|会长|理事长|董事长|主席|部长|司长|"
                        r"总裁|fellow|professor|director", re.I)
+_CARD_POST_LAST = re.compile(f"(?:{_CARD_BIO.pattern})$", re.I)  # a title line's post
+_CLAUSES = re.compile(r"[，。；！？,;]")
 
 
 def has_han(text: str) -> bool:
@@ -271,11 +273,16 @@ def _items(text: str) -> list[str]:
 def _card_bio(par: str) -> bool:
     """Under "主讲人" or "嘉宾简介", whether the sentence under a name line is their bio,
     though it does not open with the name: the post they hold ("清华大学国际关系学系教授，
-    ……。"), not what the event is ("讲座由……主任主持", "本次……"), not another person's
-    line ("主持人：王栋，……") or own bio ("李彬是……")."""
+    ……。", or the title alone, "卡内基—清华全球政策中心研究员"), not what the event is
+    ("讲座由……主任主持", "本次……邀请……教授"), not another person's line ("主持人：王栋，
+    ……") or own bio ("李彬是……"). A bio may name the event after the post ("……教授，本次
+    将介绍……")."""
     read = fold(par)
-    return (par.endswith("。") and len(par) <= 500 and bool(_CARD_BIO.search(read, 0, 60))
-            and not ABOUT_EVENT.search(read) and not _EVENT_SUBJECT.match(read)
+    post = (_CARD_BIO.search(read, 0, 60) if par.endswith("。") and len(par) <= 500
+            else _CARD_POST_LAST.search(read) if len(par) <= 60 and not _CLAUSES.search(read)
+            else None)
+    return (post is not None and not ABOUT_EVENT.search(read, 0, post.start())
+            and not _EVENT_SUBJECT.match(read)
             and not ROLE_LINE.match(read) and not _opens_a_bio(par, read))
 
 
@@ -380,18 +387,19 @@ class ChineseReading:
         return bio_at + 1
 
     def _zh_bio_index(self, i: int, name: str) -> int | None:
-        # The bio is the next paragraph, or the one after a title/affiliation line.
+        # The bio is the next paragraph, or the one after a title/affiliation line; under
+        # a heading of people, the line under the name that names their post.
+        card = (i + 1 < len(self.paras) and (self.section_role or self.guests)
+                and _card_bio(self.paras[i + 1]))
         for j in (i + 1, i + 2):
             if j >= len(self.paras):
-                return None
+                break
             par = self.paras[j]
             if self._zh_opens_with(par, name):
                 return j
-            if (j == i + 1 and (self.section_role or self.guests) and _card_bio(par)):
-                return j
             if len(par) > 100 or par.endswith(("。", ".")):
-                return None
-        return None
+                break
+        return i + 1 if card else None
 
     def _zh_opens_with(self, par: str, name: str) -> bool:
         han, _, latin = name.partition(" (")

@@ -1389,10 +1389,15 @@ def test_a_chinese_card_under_a_heading_of_people_gives_the_line_under_the_name(
     what they do is the bio, though it does not open with the name."""
     page = parse_page(script("人工智能与国际安全\n\n2026年12月1日 19:00\n\n" + heading
                              + "\n\n李彬\n\n清华大学国际关系学系教授，长期从事核军控研究。\n\n"
-                             "赵通\n\n卡内基国际和平研究院研究员。"))
+                             "赵通\n\n卡内基国际和平研究院研究员。\n\n"
+                             # the title alone; a bio naming the event after the post
+                             "樊吉社\n\n中国社会科学院美国研究所研究员\n\n"
+                             "段占元\n\n国防大学教授，本次将介绍中国的立场。"))
     assert {p.name: (p.role, p.bio) for p in page.people} == {
         script("李彬"): ("speaker", script("清华大学国际关系学系教授，长期从事核军控研究。")),
-        script("赵通"): ("speaker", script("卡内基国际和平研究院研究员。"))}
+        script("赵通"): ("speaker", script("卡内基国际和平研究院研究员。")),
+        script("樊吉社"): ("speaker", script("中国社会科学院美国研究所研究员")),
+        script("段占元"): ("speaker", script("国防大学教授，本次将介绍中国的立场。"))}
     assert page.location is None
 
 
@@ -1407,6 +1412,8 @@ def test_what_the_event_is_under_a_name_line_is_no_bio(script):
 @pytest.mark.parametrize(("heading", "lines"), [
     ("主持人", "李华\n\n讲座结束后将有问答环节，届时多位专家将与听众交流。"),  # 专家: no post held
     ("主讲人", "王明\n\n本次讲座邀请清华大学教授王明介绍中美关系。"),  # about the event
+    ("主讲人", "王明\n\n欢迎参加，本次讲座邀请清华大学教授王明介绍中美关系。"),
+    ("嘉宾简介", "王明\n\n清华大学国际关系研究院"),  # an institution, no post
     ("嘉宾观点", "王明\n\n中美关系进入新阶段，双方高级官员的沟通至关重要。"),  # what they said
 ])
 @pytest.mark.parametrize("script", SCRIPTS)
