@@ -289,31 +289,72 @@ async def test_migrate_db_into_a_database_with_other_events_changes_nothing(post
         assert [e.slug for e in await other.run(other.events.list_events, 5)] == ["theirs"]
 
 
+async def log_every_statement(cluster, url: str) -> ServerLog:
+    """The server logs every statement of the database at `url` in sessions opened from
+    now on (a store opened afterwards); the log to read them in."""
+    database = url.rsplit("/", 1)[1]
+    admin = await asyncpg.connect(cluster.url())
+    try:
+        await admin.execute(f"ALTER DATABASE {database} SET log_statement = 'all'")
+    finally:
+        await admin.close()
+    return ServerLog(cluster.root / "log")
+
+
+class ServerLog:
+    """The statements the server logged, as lines, from a point on."""
+
+    def __init__(self, path) -> None:
+        self._path = path
+        self._start = 0
+
+    def mark(self) -> None:
+        self._start = self._path.stat().st_size
+
+    def statements(self) -> list[str]:
+        """Those logged since `mark`, a line each (an `executemany` logs a line a row)."""
+        with self._path.open("rb") as text:
+            text.seek(self._start)
+            logged = text.read().decode().splitlines()
+        return [line for line in logged if "LOG:  statement:" in line or "LOG:  execute" in line]
+
+
 async def test_a_join_at_a_time_costs_five_statements_on_the_server(postgres_cluster,
                                                                      postgres_url):
     """One member joining at a time (the quiet case) pays a round trip per statement:
     BEGIN, lock the event, read the RSVPs, write, COMMIT; no pool reset per join."""
-    database = postgres_url.rsplit("/", 1)[1]
-    admin = await asyncpg.connect(postgres_cluster.url())
-    try:  # the server logs every statement of this database's new sessions
-        await admin.execute(f"ALTER DATABASE {database} SET log_statement = 'all'")
-    finally:
-        await admin.close()
-    log = postgres_cluster.root / "log"
+    log = await log_every_statement(postgres_cluster, postgres_url)
     async with await open_store(postgres_url) as store:
         event = await new_event(store, capacity=10)
         await store.join(1, event.id, 0, "warm-up")
-        start = log.stat().st_size
+        log.mark()
         for user in range(1, 21):  # 10 seats, then the waitlist
             await store.join(1, event.id, user, "member")
-        with log.open("rb") as text:
-            text.seek(start)
-            logged = text.read().decode().splitlines()
+        statements = log.statements()
         saved = await store.run(store.events.get_event, 1, event.id)
-    statements = [line for line in logged if "LOG:  statement:" in line or "LOG:  execute" in line]
     assert (saved.confirmed, saved.waitlisted) == (10, 11)
     # and the one fill's capacity notice: its outbox row and its NOTIFY
     assert len(statements) == 20 * 5 + 2, "\n".join(statements[:12])
+
+
+async def test_repeat_joins_deep_in_a_waitlist_are_placed_in_one_statement(postgres_cluster,
+                                                                           postgres_url):
+    """Members deep in a long waitlist pressing Join again, in one burst, are told their
+    places from one statement: not a count of the waitlist ahead of each, made while the
+    event is locked (a burst of them held it for seconds, past Discord's deadline for
+    the joins of every other event of the process)."""
+    log = await log_every_statement(postgres_cluster, postgres_url)
+    async with await open_store(postgres_url) as store:
+        event = await new_event(store, capacity=1)
+        await asyncio.gather(*(store.join(1, event.id, user, "m") for user in range(1, 302)))
+        log.mark()
+        again = list(range(301, 201, -1))  # the last hundred, deepest first
+        answers = await asyncio.gather(*(store.join(1, event.id, user, "m") for user in again))
+        statements = log.statements()
+    assert [(a.result.outcome, a.result.position) for a in answers] == [
+        (JoinOutcome.ALREADY_WAITLISTED, user - 1) for user in again]
+    # BEGIN, the lock, the RSVPs with their places, COMMIT: nothing changed, nothing written
+    assert len(statements) == 4, "\n".join(statements[:12])
 
 
 async def test_an_operation_cancelled_midway_is_rolled_back_quietly(postgres_url):

@@ -168,6 +168,44 @@ async def test_the_head_of_the_waitlist_asking_first_in_a_burst_hears_of_their_s
     assert "promoted" not in await kinds(store)  # 3 was told in the reply: no DM as well
 
 
+async def test_repeat_joins_in_a_burst_hear_their_places_as_of_their_turn(store, clock):
+    """Members already waiting who press Join again in one burst, among newcomers, a join
+    that promotes the head of the waitlist and joins of another event, each hear the
+    place they hold at their turn: behind the members promoted before them, not behind
+    those promoted at another event."""
+    # seats 3, 4 .. 9 waiting; 1 and 2 cancel once it has taken place: two seats free
+    event = await seats_freed_outside_the_rules(store, clock, capacity=3, members=9,
+                                                cancelled=2)
+    other = await new_event(store, capacity=1, slug="other")
+    for user in range(101, 111):  # 101 seated, 102 .. 110 waiting
+        await store.join(1, other.id, user, f"m{user}")
+    await kinds(store)
+    burst = [(other, 108), (event, 7), (event, 4), (event, 9), (event, 20), (event, 6),
+             (event, 7), (other, 103), (other, 200), (event, 20), (event, 8), (event, 5)]
+    answers = [joined.result for joined in await asyncio.gather(
+        *(store.join(1, joined.id, user, f"m{user}") for joined, user in burst))]
+    waiting, confirmed = JoinOutcome.ALREADY_WAITLISTED, JoinOutcome.ALREADY_CONFIRMED
+    assert [(a.outcome, a.position, a.promoted) for a in answers] == [
+        (waiting, 7, ()),
+        (waiting, 2, (4, 5)),  # 4 and 5 take the free seats: 7 is then second
+        (confirmed, None, ()),
+        (waiting, 4, ()),
+        (JoinOutcome.WAITLISTED, 5, ()),
+        (waiting, 1, ()),
+        (waiting, 2, ()),
+        (waiting, 2, ()),
+        (JoinOutcome.WAITLISTED, 10, ()),
+        (waiting, 5, ()),
+        (waiting, 3, ()),
+        (confirmed, None, ())]
+    assert [(r.user_id, r.position) for r in await store.run(
+        store.registrations.attendees, event.id) if r.status is Status.WAITLISTED] == [
+        (6, 1), (7, 2), (8, 3), (9, 4), (20, 5)]
+    assert [(await rsvp_of(store, other.id, user)).position for user in (103, 108, 200)] == [
+        2, 7, 10]
+    assert sorted(await kinds(store)) == ["capacity", "promoted", "promoted"]
+
+
 async def test_a_zone_where_the_day_is_not_over_gives_its_free_seats_to_the_waitlist(
         store, clock):
     await store.run(store.settings.set_timezone, 1, "Pacific/Kiritimati")  # UTC+14

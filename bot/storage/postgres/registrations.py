@@ -14,6 +14,7 @@ counters, since updating the row takes it too.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -77,6 +78,27 @@ MEMBER_RSVP = (f"SELECT {summary_columns('e')}, r.user_id, r.display_name, r.sta
                " ON r.event_id = e.id AND r.user_id = $1 WHERE e.id = $2 AND e.guild_id = $3")
 
 
+# What a join batch reads of the RSVPs its members already have ($1, $2: event and user
+# ids), with the waitlist position of those waitlisted. Each event's positions come from
+# ONE index-ordered walk of its waitlist, numbered as it goes, down to its deepest member
+# asking: not a count per member, which costs the whole waitlist ahead of each one while
+# the event is locked (a burst of repeat joins deep in a long waitlist held it for
+# seconds). In the statement of the RSVPs: their statuses and positions are of one moment.
+STORED_RSVPS = (
+    "WITH mine AS MATERIALIZED (SELECT r.event_id, r.user_id, r.status, r.seq FROM rsvps r"
+    "  JOIN unnest($1::bigint[], $2::bigint[]) AS p (event_id, user_id)"
+    "  ON r.event_id = p.event_id AND r.user_id = p.user_id),"
+    " deepest AS (SELECT event_id, max(seq) AS seq FROM mine"
+    "  WHERE status = 'waitlisted' GROUP BY event_id),"
+    " numbered AS (SELECT w.event_id, w.seq, w.position FROM deepest d CROSS JOIN LATERAL"
+    "  (SELECT q.event_id, q.seq, row_number() OVER (ORDER BY q.seq) AS position"
+    "   FROM rsvps q WHERE q.event_id = d.event_id AND q.status = 'waitlisted'"
+    "    AND q.seq <= d.seq) w)"
+    " SELECT m.event_id, m.user_id, m.status, m.seq, n.position FROM mine m"
+    " LEFT JOIN numbered n ON m.status = 'waitlisted' AND n.event_id = m.event_id"
+    "  AND n.seq = m.seq")
+
+
 class PostgresRegistrations(Repository):
     def __init__(self, db: Database, outbox: PostgresOutbox) -> None:
         super().__init__(db)
@@ -119,10 +141,14 @@ class PostgresRegistrations(Repository):
             events = {r["id"]: (r["guild_id"], seats_from_row(r), [r["next_seq"]]) for r in rows}
             before = {eid: counters(s, seq[0]) for eid, (_, s, seq) in events.items()}
             summaries = {r["id"]: summary_of(r) for r in rows}
-            waitlists = {event_id: await self.waitlist_head(conn, event_id, promotable)
-                         for event_id, (_, seats, _) in events.items()
-                         if (promotable := rules.promotable(seats, now))}
+            heads = {event_id: await self._waitlist_seqs(conn, event_id, promotable)
+                     for event_id, (_, seats, _) in events.items()
+                     if (promotable := rules.promotable(seats, now))}
+            waitlists = {event_id: list(head) for event_id, head in heads.items()}
             stored = await self._stored_rsvps(conn, [(e, u) for _, e, u, _ in batch])
+            # seqs of the members promoted so far in this batch, per event: they have left
+            # the waitlist the positions were counted on
+            left: dict[int, list[int]] = {}
             decided: dict[tuple[int, int], Existing] = {}  # joins earlier in this batch
             results: list[Joined | Exception] = []
             inserts: list[tuple[int, int, str, str, int, int | None]] = []
@@ -139,15 +165,19 @@ class PostgresRegistrations(Repository):
                 key = (event_id, user_id)
                 mine = decided.get(key)
                 if mine is None and key in stored:
-                    status, seq = stored[key]
-                    mine = Existing(status, await self.position(conn, event_id, seq)
-                                    if status is Status.WAITLISTED else None)
+                    status, seq, position = stored[key]
+                    if position is not None:  # as if counted now: less those promoted since
+                        position -= bisect_left(left.get(event_id, ()), seq)
+                    mine = Existing(status, position)
                 result = rules.join(seats, mine, now, waitlists.get(event_id))
-                if result.promoted:  # written now, so positions read later in the batch see it
+                if result.promoted:  # written now, as they would be in a batch of their own
                     await self.promote_rows(conn, guild_id, event_id, result.promoted, now,
                                             answered=user_id)  # see the SQLite store
                     decided.update(((event_id, promoted), Existing(Status.CONFIRMED))
                                    for promoted in result.promoted)
+                    gone = left.setdefault(event_id, [])
+                    gone.extend(heads[event_id][promoted] for promoted in result.promoted)
+                    gone.sort()
                 if result.status is not None and mine is None:
                     inserts.append((event_id, user_id, name, result.status.value, next_seq[0],
                                     ts(now)))
@@ -174,16 +204,22 @@ class PostgresRegistrations(Repository):
         return results
 
     async def _stored_rsvps(self, conn: asyncpg.Connection, pairs: list[tuple[int, int]]
-                            ) -> dict[tuple[int, int], tuple[Status, int]]:
-        """(status, seq) of the stored RSVPs among (event, user) pairs, in one query."""
+                            ) -> dict[tuple[int, int], tuple[Status, int, int | None]]:
+        """(status, seq, waitlist position) of the stored RSVPs among (event, user) pairs,
+        in one statement (`STORED_RSVPS`)."""
         if not pairs:
             return {}
+        rows = await conn.fetch(STORED_RSVPS, [e for e, _ in pairs], [u for _, u in pairs])
+        return {(r["event_id"], r["user_id"]): (Status(r["status"]), r["seq"], r["position"])
+                for r in rows}
+
+    async def _waitlist_seqs(self, conn: asyncpg.Connection, event_id: int,
+                             count: int) -> dict[int, int]:
+        """`waitlist_head` with each member's seq: user_id -> seq, in waitlist order."""
         rows = await conn.fetch(
-            "SELECT r.event_id, r.user_id, r.status, r.seq FROM rsvps r"
-            " JOIN unnest($1::bigint[], $2::bigint[]) AS p (event_id, user_id)"
-            " ON r.event_id = p.event_id AND r.user_id = p.user_id",
-            [e for e, _ in pairs], [u for _, u in pairs])
-        return {(r["event_id"], r["user_id"]): (Status(r["status"]), r["seq"]) for r in rows}
+            "SELECT user_id, seq FROM rsvps WHERE event_id = $1 AND status = 'waitlisted'"
+            " ORDER BY seq LIMIT $2", event_id, count)
+        return {r["user_id"]: r["seq"] for r in rows}
 
     async def position(self, conn: asyncpg.Connection, event_id: int, seq: int) -> int:
         """The waitlist position (from 1) of the member whose RSVP has `seq`."""
