@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import uuid
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -333,8 +334,8 @@ async def test_a_join_at_a_time_costs_five_statements_on_the_server(postgres_clu
         statements = log.statements()
         saved = await store.run(store.events.get_event, 1, event.id)
     assert (saved.confirmed, saved.waitlisted) == (10, 11)
-    # and the one fill's capacity notice: its outbox row and its NOTIFY
-    assert len(statements) == 20 * 5 + 2, "\n".join(statements[:12])
+    # and the one fill's capacity notice: its outbox row and its NOTIFY, one statement
+    assert len(statements) == 20 * 5 + 1, "\n".join(statements[:12])
 
 
 async def test_repeat_joins_deep_in_a_waitlist_are_placed_in_one_statement(postgres_cluster,
@@ -355,6 +356,37 @@ async def test_repeat_joins_deep_in_a_waitlist_are_placed_in_one_statement(postg
         (JoinOutcome.ALREADY_WAITLISTED, user - 1) for user in again]
     # BEGIN, the lock, the RSVPs with their places, COMMIT: nothing changed, nothing written
     assert len(statements) == 4, "\n".join(statements[:12])
+
+
+async def test_promoting_telling_or_deleting_many_costs_the_statements_of_a_few(
+        postgres_cluster, postgres_url):
+    """A capacity raise promoting a whole waitlist, an edit telling every member, and a
+    deletion telling them too: as many statements for 60 members as for 3 (a notice's
+    row and NOTIFY each held the event for two round trips a member)."""
+    log = await log_every_statement(postgres_cluster, postgres_url)
+    costs, told = {}, {}
+    moved = EventEdit(title="Moved", starts_at=datetime(2031, 5, 1, 18, tzinfo=UTC),
+                      ends_at=None, all_day=False, venue="Elsewhere", link=None)
+    async with await open_store(postgres_url) as store:
+        for members in (3, 3, 60):  # the first to warm the pool's connections up
+            event = await new_event(store, capacity=1, slug=f"talk-{members}")
+            await asyncio.gather(*(store.join(1, event.id, user, "m")
+                                   for user in range(1, members + 1)))
+            await store.run(store.notices.claim_notices, 1000)
+            costs[members], told[members] = [], []
+            for change, args in ((store.registrations.set_capacity, (members,)),
+                                 (store.events.edit_event, (moved,)),
+                                 (store.events.delete_event, ())):
+                log.mark()
+                await store.run(change, 1, event.id, *args)
+                costs[members].append(len(log.statements()))
+                told[members].append(sorted(Counter(
+                    n.kind for n in await store.run(store.notices.claim_notices, 1000)).items()))
+    assert costs[60] == costs[3], costs
+    # and every member heard each once: promoted (but the one seated), moved, deleted
+    assert told[60] == [[("promoted", 59)],
+                        [("changed", 1), ("changed_dm", 60)],
+                        [("cancelled", 60), ("deleted", 1)]]
 
 
 async def test_an_operation_cancelled_midway_is_rolled_back_quietly(postgres_url):

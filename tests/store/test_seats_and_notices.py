@@ -11,7 +11,14 @@ from types import SimpleNamespace
 import pytest
 
 from bot.errors import Conflict, DatabaseBusy
-from bot.models import ChangedTo
+from bot.models import (
+    CancelledPayload,
+    ChangedDmPayload,
+    ChangedPayload,
+    ChangedTo,
+    DeletedPayload,
+    PromotedPayload,
+)
 from bot.registration import CAPACITY_NOTICE_COOLDOWN, CancelOutcome, JoinOutcome, Status
 from bot.storage import EventDraft, EventEdit, Store, utcnow
 from bot.storage.postgres import store as postgres_store
@@ -204,6 +211,41 @@ async def test_repeat_joins_in_a_burst_hear_their_places_as_of_their_turn(store,
     assert [(await rsvp_of(store, other.id, user)).position for user in (103, 108, 200)] == [
         2, 7, 10]
     assert sorted(await kinds(store)) == ["capacity", "promoted", "promoted"]
+
+
+async def test_a_capacity_raise_tells_each_promoted_member_once_in_waitlist_order(store):
+    """Each member a capacity raise seats gets one DM naming their RSVP, queued in the
+    order they waited in; an edit then tells the channel and then every member, seated
+    first, and a deletion the channel and then each of them likewise."""
+    event = await new_event(store, capacity=2)
+    order = [7, 3, 50, 11, *range(60, 100)]  # 2 seated, 42 waiting
+    for user in order:
+        await store.join(1, event.id, user, f"m{user}")
+    await store.join(1, event.id, 3, "m3")  # asking again changes nothing
+    await kinds(store)
+    seqs = {user: (await rsvp_of(store, event.id, user)).seq for user in order}
+    promotions = await store.run(store.registrations.set_capacity, 1, event.id, 30)
+    assert promotions.promoted == tuple(order[2:30])
+    notices = await store.run(store.notices.claim_notices, 1000)
+    assert [(n.kind, n.payload) for n in notices if n.kind == "promoted"] == [
+        ("promoted", PromotedPayload(user, seqs[user])) for user in order[2:30]]
+    assert [n.id for n in notices] == sorted(n.id for n in notices)
+    for notice in notices:
+        await store.run(store.notices.ack_notice, notice.id)
+    edit = EventEdit(title="Event talk", starts_at=None, ends_at=None, all_day=False,
+                     venue="Hall D", link=None)
+    await store.run(store.events.edit_event, 1, event.id, edit)
+    changed = await store.run(store.notices.claim_notices, 1000)
+    to = ChangedTo(None, None, False, "Hall D")
+    assert [(n.kind, n.payload) for n in changed] == [
+        ("changed", ChangedPayload(False, True, to)),
+        *(("changed_dm", ChangedDmPayload(user, False, True, seq=seqs[user], to=to))
+          for user in order)]
+    await store.run(store.events.delete_event, 1, event.id)
+    deleted = await store.run(store.notices.claim_notices, 1000)
+    assert [(n.kind, n.payload) for n in deleted] == [
+        ("deleted", DeletedPayload("Event talk", (), None)),
+        *(("cancelled", CancelledPayload(user, "Event talk")) for user in order)]
 
 
 async def test_a_zone_where_the_day_is_not_over_gives_its_free_seats_to_the_waitlist(

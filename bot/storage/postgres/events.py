@@ -275,12 +275,12 @@ class PostgresEvents(Repository):
         if moved or venue_changed:
             to = changed_to(await conn.fetchrow("SELECT starts_at, ends_at, all_day, venue"
                                                 " FROM events WHERE id = $1", event_id))
-            await self._outbox.notify(conn, guild_id, event_id,
-                                      ChangedPayload(moved, venue_changed, to), now)
-            for row in await conn.fetch("SELECT user_id, seq FROM rsvps WHERE event_id = $1"
-                                        " ORDER BY status = 'waitlisted', seq", event_id):
-                await self._outbox.notify(conn, guild_id, event_id, ChangedDmPayload(
-                    row["user_id"], moved, venue_changed, seq=row["seq"], to=to), now)
+            members = await conn.fetch("SELECT user_id, seq FROM rsvps WHERE event_id = $1"
+                                       " ORDER BY status = 'waitlisted', seq", event_id)
+            await self._outbox.notify_all(conn, guild_id, event_id, [
+                ChangedPayload(moved, venue_changed, to),
+                *(ChangedDmPayload(row["user_id"], moved, venue_changed, seq=row["seq"], to=to)
+                  for row in members)], now)
 
     async def summary(self, guild_id: int, event_id: int) -> EventSummary:
         async with self._transaction() as conn:
@@ -383,11 +383,9 @@ class PostgresEvents(Repository):
                 " VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET"
                 " guild_id = excluded.guild_id, title = excluded.title,"
                 " deleted_at = excluded.deleted_at", event_id, guild_id, title, ts(now))
-            await self._outbox.notify(conn, guild_id, event_id, DeletedPayload(
-                title, messages, row["scheduled_event_id"]), now)
-            for member in members:
-                await self._outbox.notify(conn, guild_id, event_id,
-                                          CancelledPayload(member["user_id"], title), now)
+            await self._outbox.notify_all(conn, guild_id, event_id, [
+                DeletedPayload(title, messages, row["scheduled_event_id"]),
+                *(CancelledPayload(member["user_id"], title) for member in members)], now)
         confirmed = sum(m["status"] == "confirmed" for m in members)
         return Deletion(title, confirmed, len(members) - confirmed)
 

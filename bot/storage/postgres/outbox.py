@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 
 import asyncpg
@@ -30,6 +31,15 @@ from bot.storage.sqlite.session import ts, utcnow
 
 log = logging.getLogger(__name__)
 
+# Notices as columns ($1..$5), inserted in the order given (their ids are the order they
+# are delivered in), and the NOTIFY ($6) in the same statement.
+QUEUE_NOTICES = (
+    "WITH queued AS (INSERT INTO outbox (guild_id, event_id, kind, payload, created_at)"
+    " SELECT guild_id, event_id, kind, payload, created_at FROM unnest($1::bigint[],"
+    "  $2::bigint[], $3::text[], $4::text[], $5::bigint[]) WITH ORDINALITY"
+    "  AS n (guild_id, event_id, kind, payload, created_at, place) ORDER BY place)"
+    " SELECT pg_notify($6, '')")
+
 
 class PostgresOutbox(Repository):
     def __init__(self, db: Database) -> None:
@@ -43,8 +53,16 @@ class PostgresOutbox(Repository):
     async def notify(self, conn: asyncpg.Connection, guild_id: int, event_id: int,
                      payload: NoticePayload, now: datetime) -> None:
         """Queue a notice in the caller's transaction (its kind is its payload's)."""
+        await self.notify_all(conn, guild_id, event_id, [payload], now)
+
+    async def notify_all(self, conn: asyncpg.Connection, guild_id: int, event_id: int,
+                         payloads: Sequence[NoticePayload], now: datetime) -> None:
+        """Queue notices of the event in the caller's transaction, in this order, in one
+        statement however many (a notice per member promoted, told of a change or of a
+        deletion: one statement each would hold the event for a round trip per member)."""
+        stamp = ts(now)
         await self.notify_many(conn, [(guild_id, event_id, NOTICE_KINDS[type(payload)].value,
-                                       encode_payload(payload), ts(now))])
+                                       encode_payload(payload), stamp) for payload in payloads])
 
     async def refresh_announcements(self, conn: asyncpg.Connection, guild_id: int,
                                     event_id: int, now: datetime) -> None:
@@ -57,14 +75,15 @@ class PostgresOutbox(Repository):
 
     async def notify_many(self, conn: asyncpg.Connection,
                           rows: list[tuple[int, int, str, str, int | None]]) -> None:
-        """Queue (guild, event, kind, payload, created_at) notices; one NOTIFY, which
-        PostgreSQL delivers when the caller's transaction commits (never before)."""
+        """Queue (guild, event, kind, payload, created_at) notices, their ids in this
+        order, and the NOTIFY that PostgreSQL delivers when the caller's transaction
+        commits (never before): all in ONE statement (`QUEUE_NOTICES`). A transaction
+        that queues notices more than once still wakes each listener once: PostgreSQL
+        delivers a transaction's identical notifications as one."""
         if not rows:
             return
-        await conn.executemany(
-            "INSERT INTO outbox (guild_id, event_id, kind, payload, created_at)"
-            " VALUES ($1, $2, $3, $4, $5)", rows)
-        await conn.execute("SELECT pg_notify($1, '')", NOTICES_CHANNEL)
+        await conn.execute(QUEUE_NOTICES, *(list(column) for column in zip(*rows, strict=True)),
+                           NOTICES_CHANNEL)
 
     async def claim_notices(self, limit: int = 100, stale_after: int = 60,
                             shards: Shards | None = None) -> list[Notice]:

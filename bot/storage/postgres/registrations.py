@@ -320,19 +320,15 @@ class PostgresRegistrations(Repository):
         `answered` in person (counts are the caller's)."""
         if not promoted:
             return
-        await conn.execute(
+        seqs = dict(await conn.fetch(
             "UPDATE rsvps SET status = 'confirmed' WHERE event_id = $1"
-            " AND user_id = ANY($2::bigint[])", event_id, list(promoted))
+            " AND user_id = ANY($2::bigint[]) RETURNING user_id, seq", event_id, list(promoted)))
         await self.rewind_reminders(conn, event_id, promoted)  # the walk may have passed them
         await self._left_waitlist(conn, event_id, len(promoted))
-        told = [user_id for user_id in promoted if user_id != answered]
-        if told:
-            seqs = dict(await conn.fetch(
-                "SELECT user_id, seq FROM rsvps WHERE event_id = $1"
-                " AND user_id = ANY($2::bigint[])", event_id, told))
-            for user_id in told:
-                await self._outbox.notify(conn, guild_id, event_id,
-                                          PromotedPayload(user_id, seqs[user_id]), now)
+        # one statement for all their DMs, in waitlist order, however many they are
+        await self._outbox.notify_all(conn, guild_id, event_id, [
+            PromotedPayload(user_id, seqs[user_id]) for user_id in promoted
+            if user_id != answered], now)
 
     async def rewind_reminders(self, conn: asyncpg.Connection, event_id: int,
                                user_ids: Sequence[int]) -> None:
