@@ -299,12 +299,7 @@ class PostgresRegistrations(Repository):
 
     async def waitlist_head(self, conn: asyncpg.Connection, event_id: int,
                             count: int) -> list[int]:
-        if count <= 0:
-            return []
-        rows = await conn.fetch(
-            "SELECT user_id FROM rsvps WHERE event_id = $1 AND status = 'waitlisted'"
-            " ORDER BY seq LIMIT $2", event_id, count)
-        return [r["user_id"] for r in rows]
+        return list(await self._waitlist_seqs(conn, event_id, count)) if count > 0 else []
 
     async def record_promotions(self, conn: asyncpg.Connection, guild_id: int, event_id: int,
                                 seats: Seats, promotions: Promotions, now: datetime) -> None:
