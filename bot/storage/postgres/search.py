@@ -13,6 +13,7 @@ passage sharing one of its terms, as on SQLite.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 
@@ -25,7 +26,7 @@ from bot.models import MATCH_END, MATCH_START, Passage
 from bot.questions import han_terms, search_words, topic_words
 from bot.storage.postgres.migrations import ACCENTED, COMBINING_MARKS, UNACCENTED
 from bot.storage.postgres.session import Repository
-from bot.storage.sqlite.search import han_excerpt, index_passages, passages_of
+from bot.storage.sqlite.search import han_excerpt, index_passages, marked_excerpt, passages_of
 
 # ts_rank_cd's normalisation 1 (rank / (1 + log of the passage's length)) comes closest to
 # SQLite's BM25 on the bundled event: the same best passage for 18 of 20 sample questions,
@@ -36,6 +37,7 @@ HEADLINE = (f"StartSel={MATCH_START}, StopSel={MATCH_END}, MaxWords=48, MinWords
             " ShortWord=0, HighlightAll=false")
 # A question's words fold their accents as the rows' words do (migration 26).
 UNACCENT = str.maketrans(ACCENTED, UNACCENTED, COMBINING_MARKS)
+_WORD = re.compile(r"\w+")
 
 
 class PostgresSearch(Repository):
@@ -77,11 +79,27 @@ class PostgresSearch(Repository):
                 "  q ORDER BY best.rank DESC, p.id",
                 words, guild_id, event_id, terms, limit, HEADLINE, RANK_NORMALISATION,
                 tsquery_text(composed))
-        wanted = frozenset(terms)
+        wanted, asked = frozenset(terms), frozenset(search_words(composed.translate(UNACCENT)))
         return [Passage(r["event_id"], r["title"], r["source"], r["text"],
-                        r["excerpt"] if MATCH_START in r["excerpt"] or not wanted
-                        else han_excerpt(r["text"], wanted))
+                        r["excerpt"] if MATCH_START in r["excerpt"]
+                        else han_excerpt(r["text"], wanted) if wanted
+                        else marked_excerpt(r["text"], _accented_hits(r["text"], asked)))
                 for r in rows]
+
+
+def _accented_hits(text: str, asked: frozenset[str]) -> list[tuple[int, int]]:
+    """Where the passage has a word asked without its accents ("zurich" for "Zürich"),
+    which `ts_headline` does not mark: it reads the text as written, where the search
+    reads it folded. A word matches when one of the two, folded, opens the other and is
+    four letters or more ("cafes" and "Café", as the stemmer takes them)."""
+    hits = []
+    for word in _WORD.finditer(text):
+        plain = word.group().translate(UNACCENT).casefold()
+        if any(plain == wanted or (len(min(plain, wanted, key=len)) >= 4
+                                   and (plain.startswith(wanted) or wanted.startswith(plain)))
+               for wanted in asked):
+            hits.append(word.span())
+    return hits
 
 
 def tsquery_text(question: str) -> str:

@@ -151,14 +151,19 @@ def han_excerpt(text: str, terms: frozenset[str]) -> str:
     is one token to it, so Chinese matches are marked here (a passage is at most
     PASSAGE_CHARS)."""
     plain = search_text(text)  # the same length: positions in it are positions in `text`
-    hits = [i for i in range(len(plain) - 1) if plain[i:i + 2] in terms]
+    return marked_excerpt(text, [(i, i + 2) for i in range(len(plain) - 1)
+                                 if plain[i:i + 2] in terms])
+
+
+def marked_excerpt(text: str, hits: list[tuple[int, int]]) -> str:
+    """The stretch of `text` around the first of its (start, end) `hits`, each marked."""
     if not hits:
         return text[:HAN_EXCERPT]
-    start = max(0, hits[0] - HAN_EXCERPT // 4)
+    start = max(0, hits[0][0] - HAN_EXCERPT // 4)
     end = min(len(text), start + HAN_EXCERPT)
     marked = bytearray(len(text))
-    for i in hits:
-        marked[i] = marked[i + 1] = 1
+    for first, last in hits:
+        marked[first:last] = b"\1" * (last - first)
     out = ["…" if start else ""]
     for i in range(start, end):
         if marked[i] and (i == start or not marked[i - 1]):
