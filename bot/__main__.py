@@ -35,7 +35,7 @@ try:
         read_event_folder,
         read_page_bytes,
     )
-    from bot.config import ConfigError, Settings, load_settings
+    from bot.config import SANDBOX_DATABASE, ConfigError, Settings, load_settings
     from bot.errors import InvalidValue, UserError
     from bot.fetch import FetchPolicy
     from bot.flows import importing
@@ -47,7 +47,6 @@ try:
 except KeyboardInterrupt:
     raise SystemExit(130) from None
 
-SANDBOX_DATABASE = "data/sandbox.sqlite3"
 log = logging.getLogger("bot")
 
 
@@ -332,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sandbox", help="try the bot in this terminal, on a local stand-in "
                        "for Discord")
     p.add_argument("--database", default=SANDBOX_DATABASE, metavar="PATH",
-                   help="the sandbox's own database (default: data/sandbox.sqlite3)")
+                   help=f"the sandbox's own database (default: {SANDBOX_DATABASE})")
     p.add_argument("--fresh", action="store_true",
                    help="delete that database and the saved server first")
     sub.add_parser("reset-sync-state", help="make the next start sync the slash commands again")

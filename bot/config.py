@@ -29,6 +29,7 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 # The bundled events ship beside the code, so the default does not depend on the folder the
 # command is run from (`eventbot events` from anywhere must not fail over a sample folder).
 BUNDLED_EVENTS_DIR = Path(__file__).resolve().parent.parent / "data" / "events"
+SANDBOX_DATABASE = "data/sandbox.sqlite3"  # the sandbox's own, apart from the bot's
 
 
 class ConfigError(ValueError):

@@ -22,14 +22,12 @@ try:
     import sys
     from pathlib import Path
 
-    from bot.config import ConfigError, load_settings
+    from bot.config import SANDBOX_DATABASE, ConfigError, load_settings
     from sandbox.console.app import SandboxError, run_sandbox
 
     take_ctrl_c()
 except KeyboardInterrupt:
     raise SystemExit(130) from None
-
-SANDBOX_DATABASE = "data/sandbox.sqlite3"
 
 
 def build_parser() -> argparse.ArgumentParser:
