@@ -64,6 +64,20 @@ async def test_an_archived_event_reminds_nobody_and_an_unarchived_one_does(store
     assert [(c[1], c[5]) for c in claimed] == [(event_id, 7)]
 
 
+async def test_a_server_that_removed_the_bot_is_reminded_of_nothing_until_it_is_back(store):
+    """Removed from a server, the bot keeps its events for the retention period: their
+    members get no reminders from a server that no longer has the bot."""
+    event_id = await event_at(store, START)
+    await store.join(1, event_id, 7, "seven")
+    await store.run(store.settings.set_guild_left, 1, START - 3 * 1440 * MIN)
+    assert await store.run(store.reminders.next_due, START - 3 * 1440 * MIN) is None
+    assert await store.run(store.reminders.claim_reminders, START - 1440 * MIN) == []
+    await store.run(store.settings.set_guild_left, 1, None)  # invited again
+    assert await store.run(store.reminders.next_due, START - 3 * 1440 * MIN) == START - 1440 * MIN
+    claimed = await store.run(store.reminders.claim_reminders, START - 60 * MIN)
+    assert [(c[5], c[6]) for c in claimed] == [(7, (1440, 60))]
+
+
 async def test_a_claimed_reminder_is_never_claimed_again_even_after_reopening(
         store_opener, tmp_path):
     path = tmp_path / "db.sqlite3"

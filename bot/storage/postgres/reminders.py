@@ -46,7 +46,7 @@ _WINDOWS = f"""
            o.minutes, {BEGINS} - o.minutes * 60 AS due_at
     """ + _OFFSETS + f"""
     WHERE {BEGINS} > $2 AND {BEGINS} <= $2 + {WINDOW} AND {BEGINS} - o.minutes * 60 <= $2
-      AND NOT e.archived
+      AND NOT e.archived AND g.left_at IS NULL
     ORDER BY starts_at, e.id, o.minutes DESC"""
 
 _MEMBERS = (
@@ -76,7 +76,7 @@ class PostgresReminders(Repository):
                 f"  SELECT min({BEGINS} - o.minutes * 60) AS at" + _OFFSETS +
                 f"   WHERE {BEGINS} > $2 AND {BEGINS} <= $2 + {LOOKAHEAD}"
                 f"    AND {BEGINS} - o.minutes * 60 > $2 AND e.confirmed_count > 0"
-                "    AND NOT e.archived"
+                "    AND NOT e.archived AND g.left_at IS NULL"
                 "  UNION ALL"
                 f"  SELECT min({OVER_AT}) FROM events"
                 "   WHERE attendee_role_id IS NOT NULL AND NOT (id = ANY($3::bigint[])))"

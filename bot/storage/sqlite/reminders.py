@@ -59,14 +59,15 @@ class SqliteReminders(Repository):
             JOIN json_each('[' || coalesce(g.reminder_minutes, :default) || ']') o"""
 
     # The offsets come due of every event not yet begun: one row each, claims' order. An
-    # archived event reminds nobody (it takes no RSVPs, not even a cancel).
+    # archived event reminds nobody (it takes no RSVPs, not even a cancel), nor an event of
+    # a server that removed the bot (its data waits out the retention, `cogs.retention`).
     _WINDOWS = f"""
         SELECT e.guild_id, e.id AS event_id, e.title, {BEGINS} AS starts_at, e.venue,
                CASE WHEN e.all_day THEN e.starts_at END AS day,
                o.value AS minutes, {BEGINS} - o.value * 60 AS due_at
         """ + _OFFSETS + f"""
         WHERE {BEGINS} > :now AND {BEGINS} <= :now + {WINDOW}
-          AND {BEGINS} - o.value * 60 <= :now AND NOT e.archived
+          AND {BEGINS} - o.value * 60 <= :now AND NOT e.archived AND g.left_at IS NULL
         ORDER BY starts_at, e.id, o.value DESC"""
 
     # An event's confirmed members past a seq, in arrival order, with their last reminder.
@@ -90,7 +91,7 @@ class SqliteReminders(Repository):
             f"  SELECT min({BEGINS} - o.value * 60) AS at" + self._OFFSETS +
             f"   WHERE {BEGINS} > :now AND {BEGINS} <= :now + {LOOKAHEAD}"
             f"    AND {BEGINS} - o.value * 60 > :now AND e.confirmed_count > 0"
-            "    AND NOT e.archived"
+            "    AND NOT e.archived AND g.left_at IS NULL"
             "  UNION ALL"
             f"  SELECT min({OVER_AT}) FROM events"
             "   WHERE attendee_role_id IS NOT NULL"
