@@ -182,8 +182,7 @@ class EventBot(commands.Bot):
 
     async def set_up_guilds(self, guild_ids: Sequence[int]) -> None:
         # A re-invite within the retention period finds everything as it was.
-        for guild_id in guild_ids:
-            await self.store.run(self.store.settings.set_guild_left, guild_id, None)
+        await self.store.run(self.store.settings.guilds_present, guild_ids)
         await self._give_samples(guild_ids)
 
     async def _set_up_queued_guilds(self) -> None:
@@ -214,14 +213,17 @@ class EventBot(commands.Bot):
         await self.member_locales.stop()  # the locales seen last are written too
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
+        await self.left_guild(guild.id)
+
+    async def left_guild(self, guild_id: int) -> None:
         """Removed from the server (kicked, or the server deleted): its data is kept for
         the retention period, then deleted (`cogs.retention`)."""
-        await self.store.run(self.store.settings.set_guild_left, guild.id, discord.utils.utcnow())
-        self._seeded.discard(guild.id)  # after a purge, a re-invite gets the samples again
-        self.languages.forget(guild.id)  # ... and the server's own language
-        log.info("left guild %s; its data is kept for %g days", guild.id,
+        await self.store.run(self.store.settings.set_guild_left, guild_id, discord.utils.utcnow())
+        self._seeded.discard(guild_id)  # after a purge, a re-invite gets the samples again
+        self.languages.forget(guild_id)  # ... and the server's own language
+        log.info("left guild %s; its data is kept for %g days", guild_id,
                  self.settings.guild_retention_days)
-        self.signals.emit(GuildLeft(guild.id))
+        self.signals.emit(GuildLeft(guild_id))
 
     async def on_ready(self) -> None:
         log.info("connected as %s (%s) to %d server(s)", self.user, getattr(self.user, "id", "?"),

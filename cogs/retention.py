@@ -2,8 +2,10 @@
 `GUILD_DATA_RETENTION_DAYS` (a re-invite finds everything as it was, see
 `EventBot.on_guild_join`), then deleted by the background task here.
 
-The bot records when it left (`EventBot.on_guild_remove`); the task wakes when a guild
-is due, at least every `CHECK_INTERVAL`, and when told the bot left one.
+The bot records when it left (`EventBot.on_guild_remove`), or, for a server that removed
+it while it was away, finds out once connected (`Retention.note_guilds_gone`); the task
+wakes when a guild is due, at least every `CHECK_INTERVAL`, and when told the bot left
+one.
 """
 
 from __future__ import annotations
@@ -43,15 +45,25 @@ class Retention(commands.Cog):
         self._wake.set()
 
     async def _run(self) -> None:
+        await self.bot.wait_until_ready()
         while True:
             self._wake.clear()
             try:
+                await self.note_guilds_gone()
                 wait = await self.purge_due()
             except Exception:
                 log.exception("deleting the data of servers the bot left failed; retrying later")
                 wait = CHECK_INTERVAL
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)
+
+    async def note_guilds_gone(self) -> None:
+        """A server that removed the bot while it was offline sends it no GUILD_DELETE:
+        once connected, a server the bot was in that Discord no longer lists (an outage
+        lists it as unavailable) is one it has left. Only this process's shards count."""
+        for guild_id in await self.bot.store.run(self.bot.store.settings.guilds_kept):
+            if self.bot.get_guild(guild_id) is None and self.bot.runs_guild(guild_id):
+                await self.bot.left_guild(guild_id)
 
     async def purge_due(self, now: datetime | None = None) -> float:
         """Delete the data of every guild left more than the retention period ago;

@@ -525,3 +525,30 @@ async def test_a_server_left_keeps_its_data_until_the_retention_ends(world, fake
     await fake.dispatch("GUILD_CREATE", back)
     info = await fake.slash(guild, member, "event info")
     assert "Registration" in [field["name"] for field in info.embeds[0]["fields"]]
+
+
+async def test_a_server_that_removed_the_bot_while_it_was_away_is_left_once_it_is_back(
+        world, fake):
+    """Discord sends no GUILD_DELETE for a server that removed the bot while it was
+    offline: once connected again, the bot finds it gone, its members are reminded of
+    nothing, and its data is deleted after the retention, as for a kick seen live."""
+    gone = fake.add_guild("Gone While Away")
+    member = fake.add_member(gone, "away member")
+    await fake.wait_ready(process=world.bot)
+    await fake.slash(gone, member, "event info")  # set up: given the sample event
+    assert world.query("SELECT left_at FROM guild_settings WHERE guild_id = ?",
+                       (gone.id,)) == [(None,)]
+    await world.bot.stop()
+    del fake.guilds[gone.id]
+    world.start_bot()
+    await fake.wait_ready(process=world.bot)
+    deadline = time.monotonic() + RETENTION_SECONDS + 10
+    while world.query("SELECT count(*) FROM events WHERE guild_id = ?", (gone.id,)) != [(0,)]:
+        assert time.monotonic() < deadline, world.query(
+            "SELECT left_at FROM guild_settings WHERE guild_id = ?", (gone.id,))
+        await asyncio.sleep(0.1)
+    assert world.query("SELECT count(*) FROM guild_settings WHERE guild_id = ?",
+                       (gone.id,)) == [(0,)]
+    # the servers still there are not taken for gone
+    assert world.query("SELECT left_at FROM guild_settings WHERE guild_id = ?",
+                       (world.guild.id,)) == [(None,)]

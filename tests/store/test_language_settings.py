@@ -25,6 +25,21 @@ async def test_a_servers_language_is_unset_until_chosen_and_kept_per_server(stor
     assert await store.run(store.settings.language, 1) is None
 
 
+async def test_the_servers_the_bot_is_in_are_kept_until_it_leaves_them(store):
+    """A server is recorded once the bot is set up in it (its settings row): the bot can
+    then tell, when connected again, which servers removed it while it was away."""
+    assert await store.run(store.settings.guilds_kept) == []
+    await store.run(store.settings.set_language, 5, "zh-CN")  # a row of its own
+    await store.run(store.settings.guilds_present, [3, 4, 3])
+    assert await store.run(store.settings.guilds_kept) == [3, 4, 5]
+    await store.run(store.settings.set_guild_left, 4, NOW)
+    assert await store.run(store.settings.guilds_kept) == [3, 5]
+    await store.run(store.settings.guilds_present, [4])  # invited back
+    assert await store.run(store.settings.guilds_kept) == [3, 4, 5]
+    assert await store.run(store.settings.guilds_left) == []
+    assert await store.run(store.settings.language, 5) == "zh-CN"  # nothing else changed
+
+
 async def test_a_purged_server_forgets_its_language(store):
     await new_event(store, guild_id=3)
     await store.run(store.settings.set_language, 3, "zh-TW")

@@ -166,6 +166,27 @@ class PostgresSettings(Repository):
         return [GuildLeft(r["guild_id"], datetime.fromtimestamp(r["left_at"], UTC))
                 for r in rows]
 
+    async def guilds_present(self, guild_ids: Sequence[int]) -> None:
+        """The bot is in these guilds (see `sqlite.settings.guilds_present`): one read, and
+        a write only for a guild new or back."""
+        wanted = list(guild_ids)
+        async with self._transaction() as conn:
+            if not await conn.fetchval(
+                    "SELECT 1 FROM unnest($1::bigint[]) w (id) LEFT JOIN guild_settings g"
+                    " ON g.guild_id = w.id WHERE g.guild_id IS NULL OR g.left_at IS NOT NULL"
+                    " LIMIT 1", wanted):
+                return  # the usual case, at every start: no write
+            await conn.execute(
+                "INSERT INTO guild_settings (guild_id) SELECT DISTINCT unnest($1::bigint[])"
+                " ON CONFLICT (guild_id) DO UPDATE SET left_at = NULL"
+                " WHERE guild_settings.left_at IS NOT NULL", wanted)
+
+    async def guilds_kept(self) -> list[int]:
+        """The guilds the bot was in (`guilds_present`) and has not been seen to leave."""
+        async with self._transaction() as conn:
+            return [r[0] for r in await conn.fetch("SELECT guild_id FROM guild_settings"
+                                                   " WHERE left_at IS NULL ORDER BY guild_id")]
+
     async def purge_guild(self, guild_id: int, left_by: datetime) -> bool:
         """Delete everything about a guild the bot left by `left_by` (and has not come
         back to since); returns whether it did. Search rows go with their events."""

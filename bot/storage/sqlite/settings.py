@@ -4,6 +4,7 @@ and the bot's own metadata."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
@@ -21,6 +22,10 @@ from bot.storage.sqlite.session import (
 )
 from bot.times import DEFAULT_REMINDER_MINUTES
 from bot.when import DEFAULT_ZONE
+
+# Of the guilds in a JSON list, those with no settings row yet or marked as left.
+_GUILDS_TO_MARK = ("SELECT 1 FROM json_each(?) w LEFT JOIN guild_settings g"
+                   " ON g.guild_id = w.value WHERE g.guild_id IS NULL OR g.left_at IS NOT NULL")
 
 
 class SqliteSettings(Repository):
@@ -161,6 +166,25 @@ class SqliteSettings(Repository):
                          " WHERE left_at IS NOT NULL ORDER BY left_at")
         return [GuildLeft(r["guild_id"], datetime.fromtimestamp(r["left_at"], UTC))
                 for r in rows]
+
+    def guilds_present(self, guild_ids: Sequence[int]) -> None:
+        """The bot is in these guilds: each keeps a settings row from now until its purge
+        (the record that the bot was there, which `guilds_kept` lists), and none is marked
+        as left (a re-invite within the retention period finds everything as it was). One
+        read, and a write only for a guild new or back."""
+        wanted = json.dumps(list(guild_ids))
+        if not self._one(_GUILDS_TO_MARK + " LIMIT 1", (wanted,)):
+            return  # the usual case, at every start: no write
+        with self._transaction() as db:
+            db.execute("INSERT INTO guild_settings (guild_id) SELECT value FROM json_each(?)"
+                       " WHERE true ON CONFLICT (guild_id) DO UPDATE SET left_at = NULL"
+                       " WHERE guild_settings.left_at IS NOT NULL",
+                       (wanted,))
+
+    def guilds_kept(self) -> list[int]:
+        """The guilds the bot was in (`guilds_present`) and has not been seen to leave."""
+        return [r[0] for r in self._all("SELECT guild_id FROM guild_settings"
+                                        " WHERE left_at IS NULL ORDER BY guild_id")]
 
     def purge_guild(self, guild_id: int, left_by: datetime) -> bool:
         """Delete everything about a guild the bot left by `left_by` (and has not come
