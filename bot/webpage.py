@@ -39,7 +39,6 @@ import lxml.html
 from bot.errors import InvalidValue
 from bot.i18n import N_
 from bot.pages import unicode_bom
-from bot.pages_zh import HAN
 
 MAX_HTML_BYTES = 2_000_000
 HTML_SUFFIXES = (".html", ".htm")
@@ -100,14 +99,11 @@ _SUBTITLE = re.compile(r"[,?]")
 _TITLE_SITE_ZH = re.compile(r"^(.+?) *｜ *([^｜]{1,40})$")
 # "标题-北京大学国际战略研究院": a site's name after a hyphen, an en dash or an underscore
 # set without spaces, ending as an institution's does (not "-香山论坛", the event's own
-# name). An em dash opens a Chinese subtitle ("——从……"), not a site's name.
-_TITLE_DASH_SITE_ZH = re.compile(r"^(.+?[^-–—_])[-–_]([^-–—_｜| ]{4,40})$")
+# name), after four or more characters ("中国-东盟研究院" is one name). An em dash opens a
+# Chinese subtitle ("——从……"), not a site's name.
+_TITLE_DASH_SITE_ZH = re.compile(r"^(.{3,}?[^-–—_])[-–_]([^-–—_｜| ]{4,40})$")
 _SITE_ENDINGS_ZH = "研究院|研究中心|大学|学院|研究所|基金会|协会|学会|官网|网站"
 _SITE_AFTER_DASH_ZH = re.compile(rf"(?:{_SITE_ENDINGS_ZH})$")
-# A hyphen joining two names makes one: "中国-东盟研究院", "2026年清华-剑桥大学",
-# "北京大学-剑桥大学". The words before the dash name a title when they run to three
-# Chinese characters or more (after a year or a number) and are not an institution's name.
-_WORDS_BEFORE_DASH_ZH = re.compile(f"[{HAN}]+$")
 # after the full-width bar, more names end a site's (a forum's or a think tank's site)
 _INSTITUTION_ZH = re.compile(rf"(?:{_SITE_ENDINGS_ZH}|中心|网|智库|论坛)$")
 # Not a page's charset, though Python can decode them.
@@ -333,20 +329,12 @@ def _without_suffix(title: str, site: str | None = None) -> str:
     if found and (found.group(2) in ("|", "::", "·") or not _SUBTITLE.search(found.group(3))):
         return found.group(1)
     dashed = _TITLE_DASH_SITE_ZH.match(title[:MAX_TITLE * 2])
-    if dashed and (dashed.group(2) == site or (_SITE_AFTER_DASH_ZH.search(dashed.group(2))
-                                               and _names_a_title_zh(dashed.group(1)))):
+    if dashed and (dashed.group(2) == site or _SITE_AFTER_DASH_ZH.search(dashed.group(2))):
         title = dashed.group(1)
     zh = _TITLE_SITE_ZH.match(title[:MAX_TITLE * 2])
     if zh and (zh.group(2) == site or _INSTITUTION_ZH.search(zh.group(2))):
         return zh.group(1)
     return title
-
-
-def _names_a_title_zh(before_dash: str) -> bool:
-    words = _WORDS_BEFORE_DASH_ZH.search(before_dash)
-    words_after_year = words.group().rpartition("年")[2] if words else ""
-    return (len(words_after_year) >= 3
-            and not _SITE_AFTER_DASH_ZH.search(words_after_year))
 
 
 def _content_root(doc: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
