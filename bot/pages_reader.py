@@ -378,11 +378,7 @@ class _PeopleReading:
         titled = (bio_at is None and alone and self.people_section
                   and i + 1 < len(self.paras) and self._title_line(self.paras[i + 1])
                   and _NOT_A_CARD_NAME.isdisjoint(name.split()))
-        # "Moderator" over "Jane Doe", then "Speakers": the heading's one person, unbilled.
-        heads_one = (bio_at is None and alone and self.heading_once
-                     and (i + 1 == len(self.paras)
-                          or bool(_ROLE_HEADING.fullmatch(self.paras[i + 1].rstrip(":： ")))))
-        if bio_at is None and not ((alone and (label or self._find(name) or titled or heads_one))
+        if bio_at is None and not ((alone and (label or self._find(name) or titled))
                                    or (self.people_section and _LISTED.match(rest))):
             return None
         own = label.group(1).lower() if label else None
