@@ -187,6 +187,10 @@ _TITLE_MODIFIERS = words("former Former Senior Deputy Vice Assistant Associate E
                          "Founding Lead Adjunct Emeritus")
 _AFTER_A_POST = words("of at for and to in on - – —")
 _POST_NAMED_BY = 3  # words at most: "David M. Rubenstein Fellow"
+# After a post so named, what goes on with the post ("… Ambassador to China"), not a talk's
+# title ("China's Defense Minister and the PLA Purges", "The Next Party Secretary of …")
+_AFTER_A_NAMED_POST = words("of at for to - – —")
+_NOT_NAMING = words("The A An")
 _AFFILIATION = re.compile(r" *[,(|–—-]")  # "Jane Doe, Senior Fellow" on the name line
 _NAME_AND_TITLE = re.compile(r" *(?:[,:|–—]|-(?= )) *")  # "• Jane Doe: Senior Fellow"
 _BRACKETED_TITLE = re.compile(r" *[(（]([^()（）]+)[)）]")
@@ -292,14 +296,16 @@ def _opens_with_a_post(title: str) -> bool:
         word = token.rstrip(",;")
         after = tokens[n + 1] if n + 1 < len(tokens) else ""
         if word[:1].isupper() and _JOB_TITLE.fullmatch(word) and (
-                word != token or not after or after in _AFTER_A_POST or after[:1] == "("
+                word != token or not after or after[:1] == "("
+                or after in (_AFTER_A_NAMED_POST if naming else _AFTER_A_POST)
                 or (after[:1].isupper() and not naming)):  # not "U.S. Trade Representative Tariffs"
             return True
         if word != token:
             return False
         if word not in _TITLE_MODIFIERS:
             naming += 1
-            if naming > _POST_NAMED_BY or not word[:1].isupper():
+            if (naming > _POST_NAMED_BY or not word[:1].isupper() or word in _NOT_NAMING
+                    or word.endswith(("'s", "’s"))):
                 return False
     return False
 

@@ -1238,6 +1238,17 @@ def test_a_speaker_listed_with_a_title_keeps_it_with_or_without_a_bullet(line, n
     assert bios(page) == {name: title}
 
 
+@pytest.mark.parametrize("line", [
+    "• Jane Doe: China's Defense Minister and the PLA Purges",
+    "• John Smith: The Next Party Secretary of Shanghai",
+    "• Jane Roe – The Party Secretary and Local Finance",
+    "• Mary Doe (The Secretary of State in Wartime)",
+])
+def test_a_talks_title_after_a_presenters_name_is_no_post_they_hold(line):
+    page = parse_page("Panel Title\n\nDecember 9, 2026\n\nPresenters\n\n" + line)
+    assert bios(page) == {}, page.people
+
+
 @pytest.mark.parametrize("under", ["Speakers\n\nTo be announced", "Moderator\n\nTBD",
                                    "Overview\n\nSpeakers\n\nVideo"])
 def test_a_heading_of_people_with_no_one_under_it_leaves_the_date_and_address(under):
