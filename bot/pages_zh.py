@@ -160,7 +160,7 @@ _EVENT_SUBJECT = re.compile(r"讲座|活动|会议|论坛|研讨会|报告会|�
 _CARD_BIO = re.compile(r"研究员|教授|主任|院长|所长|学者|大使|会长|理事长|董事长|主席|部长|司长|"
                        r"总裁|fellow|professor|director", re.I)
 _CARD_POST_LAST = re.compile(f"(?:{_CARD_BIO.pattern})$", re.I)  # a title line's post
-_CLAUSES = re.compile(r"[，。；！？,;]")
+_CLAUSES = re.compile(r"[，。；！？,;\s]")
 
 
 def has_han(text: str) -> bool:
@@ -273,17 +273,26 @@ def _items(text: str) -> list[str]:
 def _card_bio(par: str) -> bool:
     """Under "主讲人" or "嘉宾简介", whether the sentence under a name line is their bio,
     though it does not open with the name: the post they hold ("清华大学国际关系学系教授，
-    ……。", or the title alone, "卡内基—清华全球政策中心研究员"), not what the event is
-    ("讲座由……主任主持", "本次……邀请……教授"), not another person's line ("主持人：王栋，
-    ……") or own bio ("李彬是……"). A bio may name the event after the post ("……教授，本次
-    将介绍……")."""
+    ……。")."""
+    return _card_sentence(par) and bool(_CARD_BIO.search(fold(par), 0, 60))
+
+
+def _card_sentence(par: str) -> bool:
+    """A sentence under a card's name or title line that may be their bio: not what the
+    event is ("讲座由……主任主持", "本次……"), not another person's line ("主持人：王栋，……")
+    or own bio ("李彬是……")."""
     read = fold(par)
-    post = (_CARD_BIO.search(read, 0, 60) if par.endswith("。") and len(par) <= 500
-            else _CARD_POST_LAST.search(read) if len(par) <= 60 and not _CLAUSES.search(read)
-            else None)
-    return (post is not None and not ABOUT_EVENT.search(read, 0, post.start())
-            and not _EVENT_SUBJECT.match(read)
-            and not ROLE_LINE.match(read) and not _opens_a_bio(par, read))
+    return (par.endswith("。") and len(par) <= 500 and not ABOUT_EVENT.search(read)
+            and not _EVENT_SUBJECT.match(read) and not ROLE_LINE.match(read)
+            and not _opens_a_bio(par, read))
+
+
+def _card_title(par: str) -> bool:
+    """A card's title line under the name: the post held, last, and nothing else
+    ("卡内基—清华全球政策中心研究员"); not the next card's "王海燕 研究员"."""
+    read = fold(par)
+    return (len(par) <= 60 and not _CLAUSES.search(read) and not ROLE_LINE.match(read)
+            and bool(_CARD_POST_LAST.search(read)))
 
 
 def _opens_a_bio(par: str, read: str) -> bool:
@@ -377,29 +386,38 @@ class ChineseReading:
         if rest and (len(rest) > 80 or rest[0] not in " ，," or rest.endswith(("。", "."))):
             return None
         bio_at = self._zh_bio_index(i, name)
+        # Under a heading of people, a card's title line ("卡内基—清华全球政策中心研究员"):
+        # the bio, with the sentence under it
+        titled = (bio_at is None and (self.section_role or self.guests)
+                  and i + 1 < len(self.paras) and _card_title(self.paras[i + 1]))
         role = own or self.section_role
-        if bio_at is None and not role and self._known(name) is None:
+        if bio_at is None and not role and self._known(name) is None and not titled:
             return None
         entry = self._person(name, role)
+        if titled:
+            self._give_bio(entry, self.raw[i + 1], None)
+            if i + 2 < len(self.paras) and _card_sentence(self.paras[i + 2]):
+                self._give_bio(entry, self.raw[i + 2], self.last_bio)
+                return i + 3
+            return i + 2
         if bio_at is None:
             return i + 1
         self._give_bio(entry, self.raw[bio_at], None)
         return bio_at + 1
 
     def _zh_bio_index(self, i: int, name: str) -> int | None:
-        # The bio is the next paragraph, or the one after a title/affiliation line; under
-        # a heading of people, the line under the name that names their post.
-        card = (i + 1 < len(self.paras) and (self.section_role or self.guests)
-                and _card_bio(self.paras[i + 1]))
+        # The bio is the next paragraph, or the one after a title/affiliation line.
         for j in (i + 1, i + 2):
             if j >= len(self.paras):
-                break
+                return None
             par = self.paras[j]
             if self._zh_opens_with(par, name):
                 return j
+            if (j == i + 1 and (self.section_role or self.guests) and _card_bio(par)):
+                return j
             if len(par) > 100 or par.endswith(("。", ".")):
-                break
-        return i + 1 if card else None
+                return None
+        return None
 
     def _zh_opens_with(self, par: str, name: str) -> bool:
         han, _, latin = name.partition(" (")

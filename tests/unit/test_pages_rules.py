@@ -1390,14 +1390,14 @@ def test_a_chinese_card_under_a_heading_of_people_gives_the_line_under_the_name(
     page = parse_page(script("人工智能与国际安全\n\n2026年12月1日 19:00\n\n" + heading
                              + "\n\n李彬\n\n清华大学国际关系学系教授，长期从事核军控研究。\n\n"
                              "赵通\n\n卡内基国际和平研究院研究员。\n\n"
-                             # the title alone; a bio naming the event after the post
+                             # the title alone, and a title over the bio
                              "樊吉社\n\n中国社会科学院美国研究所研究员\n\n"
-                             "段占元\n\n国防大学教授，本次将介绍中国的立场。"))
+                             "段占元\n\n国防大学教授\n\n长期从事军备控制研究。"))
     assert {p.name: (p.role, p.bio) for p in page.people} == {
         script("李彬"): ("speaker", script("清华大学国际关系学系教授，长期从事核军控研究。")),
         script("赵通"): ("speaker", script("卡内基国际和平研究院研究员。")),
         script("樊吉社"): ("speaker", script("中国社会科学院美国研究所研究员")),
-        script("段占元"): ("speaker", script("国防大学教授，本次将介绍中国的立场。"))}
+        script("段占元"): ("speaker", script("国防大学教授\n\n长期从事军备控制研究。"))}
     assert page.location is None
 
 
@@ -1413,6 +1413,7 @@ def test_what_the_event_is_under_a_name_line_is_no_bio(script):
     ("主持人", "李华\n\n讲座结束后将有问答环节，届时多位专家将与听众交流。"),  # 专家: no post held
     ("主讲人", "王明\n\n本次讲座邀请清华大学教授王明介绍中美关系。"),  # about the event
     ("主讲人", "王明\n\n欢迎参加，本次讲座邀请清华大学教授王明介绍中美关系。"),
+    ("主持人", "王明\n\n北京大学国际关系学院教授王明主持了本次讲座并致开幕辞。"),  # a recap's
     ("嘉宾简介", "王明\n\n清华大学国际关系研究院"),  # an institution, no post
     ("嘉宾观点", "王明\n\n中美关系进入新阶段，双方高级官员的沟通至关重要。"),  # what they said
 ])
@@ -1426,6 +1427,7 @@ def test_a_sentence_under_a_name_that_says_no_post_is_no_bio(heading, lines, scr
 @pytest.mark.parametrize(("heading", "lines"), [
     ("主讲人", "阎学通\n\n主持人：王栋，北京大学国际关系学院教授。"),  # the next person's line
     ("主讲人", "王缉思\n\n讲座由北京大学国际关系学院主任主持，欢迎师生参加。"),  # the event
+    ("主讲人", "李彬\n\n王海燕 中国社会科学院美国研究所研究员"),  # the next card's line
 ])
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_a_line_under_a_name_that_is_another_persons_or_the_events_is_no_bio(heading, lines,
