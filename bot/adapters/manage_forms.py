@@ -16,7 +16,11 @@ from discord import app_commands
 
 from bot.adapters.event_option import bot_permissions, guild_id_of, require_manage_events
 from bot.adapters.held import Held
-from bot.adapters.scheduled_events import remove_moved_into_past, sync_scheduled_event
+from bot.adapters.scheduled_events import (
+    kept_on_delete,
+    remove_moved_into_past,
+    sync_scheduled_event,
+)
 from bot.catalog import MAX_LINK, MAX_TITLE, validate_link, validate_title
 from bot.errors import EventNotFound, InvalidValue
 from bot.i18n import N_, Language, Text, language
@@ -98,6 +102,8 @@ class DeleteConfirmation(discord.ui.View):
             # After an announce in flight: it stores the Discord event it made, which the
             # deletion then removes; read before, that Discord event outlived the event.
             async with bot.event_steps.hold(self.event_id):
+                kept = await kept_on_delete(bot, guild_id_of(interaction), self.event_id,
+                                            interaction.app_permissions)
                 deleted = await bot.store.run(bot.store.events.delete_event,
                                               guild_id_of(interaction), self.event_id)
         except EventNotFound:
@@ -111,11 +117,13 @@ class DeleteConfirmation(discord.ui.View):
         bot.signals.emit(AttendeeRoleChanged(guild_id_of(interaction), self.event_id))
         told = deleted.confirmed + deleted.waitlisted
         title = safe(deleted.title)
-        await interaction.edit_original_response(content=lang.ngettext(
+        said = lang.ngettext(
             "Deleted **{title}**. {count:,} member with an RSVP will get a DM saying it was "
             "cancelled.", "Deleted **{title}**. {count:,} members with an RSVP will get a DM "
             "saying it was cancelled.", told, title=title, count=told) if told else lang._(
-            "Deleted **{title}**. Nobody had an RSVP.", title=title), view=None)
+            "Deleted **{title}**. Nobody had an RSVP.", title=title)
+        await interaction.edit_original_response(
+            content=said if kept is None else lang.sentences(said, lang.text(kept)), view=None)
 
     @discord.ui.button(label="Keep it", style=discord.ButtonStyle.secondary)
     async def keep(self, interaction: Interaction, _: discord.ui.Button) -> None:

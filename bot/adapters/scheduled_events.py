@@ -166,6 +166,19 @@ def _no_permission(creating: bool) -> Text:
            "Roles, or re-invite me with it."))
 
 
+async def kept_on_delete(bot: EventBot, guild_id: int, event_id: int,
+                         permissions: discord.Permissions) -> Text | None:
+    """Before an event is deleted: a sentence for the moderator when its Discord event
+    will stay listed, the bot's role lacking the permission to delete it (the deletion's
+    notice would be refused, out of the moderator's sight)."""
+    if permissions.manage_events or permissions.create_events:
+        return None
+    if await bot.store.run(bot.store.reminders.scheduled_event_id, guild_id, event_id) is None:
+        return None
+    return Text(N_("Its Discord event stays listed: I need the **Manage Events** permission "
+                   "to delete it, so delete it by hand under the server's Events."))
+
+
 async def delete_scheduled_event(bot: EventBot, guild_id: int, scheduled_event_id: int,
                                  reason: str = "eventbot: the event was deleted"
                                  ) -> discord.HTTPException | None:

@@ -496,6 +496,31 @@ async def test_a_deleted_events_role_is_taken_back(world, fake):
     await eventually(lambda: attendee not in member.roles, what="the role taken back")
 
 
+async def test_deleting_an_event_whose_discord_event_the_bot_cannot_delete_says_so(
+        world, fake):
+    """The bot's role lost Manage Events after the Discord event was made: deleting the
+    event cannot delete it, and the moderator is told to, in the reply."""
+    guild = world.guild
+    await fake.slash(guild, world.moderator, "manage scheduled-events", state="on")
+    event_id = await world.import_event("Orphaned Schedule", capacity=5,
+                                        starts_at="2037-09-01T18:00:00+00:00")
+    await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    assert [e for e in fake.scheduled_events(guild) if e["name"] == "Orphaned Schedule"]
+    mine = bot_role(world)
+    saved = mine.permissions
+    await set_permissions(world, mine, saved & ~(MANAGE_EVENTS | CREATE_EVENTS))
+    try:
+        asked = await fake.slash(guild, world.moderator, "manage delete", event=str(event_id))
+        confirm, _ = asked.custom_ids()
+        clicked = await fake.click(guild, world.moderator, asked.message, confirm)
+        done = await clicked.wait(lambda r: "Deleted" in (r.content or ""))
+    finally:
+        await set_permissions(world, mine, saved)
+    assert done.content == ("Deleted **Orphaned Schedule**. Nobody had an RSVP. Its Discord "
+                            "event stays listed: I need the **Manage Events** permission to "
+                            "delete it, so delete it by hand under the server's Events."), done
+
+
 async def test_a_deleted_events_role_is_taken_back_at_once_while_its_grants_wait(
         world, fake):
     """Discord refuses the role to a member who joins, so grants wait 10 s; the event is
