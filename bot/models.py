@@ -339,6 +339,7 @@ class Notice:
     guild_id: int
     event_id: int
     payload: NoticePayload
+    queued_at: datetime | None = None  # when its cause wrote it (None: not read)
 
     @property
     def kind(self) -> NoticeKind:

@@ -30,6 +30,7 @@ from bot.models import (
     Joined,
     MyRsvp,
     Notice,
+    NoticeKind,
     OwedChange,
     OwedRole,
     Passage,
@@ -110,7 +111,8 @@ class Notices(Protocol):
     """The outbox, and the announcement messages its notices keep up to date."""
 
     def claim_notices(self, limit: int = 100, stale_after: int = 60,
-                      shards: Shards | None = None) -> list[Notice]: ...
+                      shards: Shards | None = None,
+                      kinds: Collection[NoticeKind] | None = None) -> list[Notice]: ...
     def ack_notice(self, notice_id: int) -> None: ...
     def release_notices(self) -> None: ...
     def count_notices(self, kind: str | None = None) -> int: ...

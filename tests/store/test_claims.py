@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.models import NoticeKind
 from bot.storage import EventDraft
 from bot.storage.sqlite.repositories import SqliteRepositories
 from bot.storage.sqlite.session import configure
@@ -172,3 +173,23 @@ def test_no_claim_elsewhere_comes_between_the_walk_under_the_lock_and_its_record
     mine, theirs = claim_with_another_during_walk(tmp_path / "race2.sqlite3", walk=2)
     assert mine == [7]
     assert isinstance(theirs, sqlite3.OperationalError), theirs  # locked out, not [7] twice
+
+
+# Each of the deliverer's lanes claims only its own kinds, oldest first; a notice says when
+# it was written (the deliverer gives up one Discord keeps failing a day later).
+async def test_a_claim_of_some_kinds_leaves_the_others_and_says_when_each_was_written(store):
+    dms = {NoticeKind.PROMOTED, NoticeKind.CHANGED_DM, NoticeKind.CANCELLED}
+    event = await new_event(store, capacity=1)
+    before = datetime.now(UTC).replace(microsecond=0)
+    await store.join(1, event.id, 1, "a")  # fills it: a capacity notice
+    await store.join(1, event.id, 2, "b")  # waitlisted
+    await store.run(store.registrations.cancel, 1, event.id, 1)  # b promoted: a DM
+    await store.run(store.registrations.close_registration, 1, event.id, None)  # closed
+    [promoted] = await store.run(store.notices.claim_notices, kinds=dms)
+    assert promoted.kind == "promoted" and promoted.payload.user_id == 2
+    assert await store.run(store.notices.claim_notices, kinds=dms) == []
+    channel = await store.run(store.notices.claim_notices,
+                              kinds=frozenset(NoticeKind) - dms)
+    assert [n.kind for n in channel] == ["capacity", "closed"]
+    assert all(n.queued_at is not None and before <= n.queued_at <= datetime.now(UTC)
+               for n in [promoted, *channel])

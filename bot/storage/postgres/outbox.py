@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 import asyncpg
@@ -15,6 +15,7 @@ from bot.models import (
     NOTICE_KINDS,
     AnnouncementMessage,
     Notice,
+    NoticeKind,
     NoticePayload,
     RefreshPayload,
 )
@@ -86,9 +87,11 @@ class PostgresOutbox(Repository):
                            NOTICES_CHANNEL)
 
     async def claim_notices(self, limit: int = 100, stale_after: int = 60,
-                            shards: Shards | None = None) -> list[Notice]:
+                            shards: Shards | None = None,
+                            kinds: Collection[NoticeKind] | None = None) -> list[Notice]:
         """Take pending notices for delivery: with `shards`, only those of guilds on them
-        (`bot.shards.shard_of`). A claim left unacknowledged for `stale_after` seconds
+        (`bot.shards.shard_of`); with `kinds`, only those kinds (each of the deliverer's
+        lanes claims its own). A claim left unacknowledged for `stale_after` seconds
         (its process died) is handed out again. A claim lost while committing may have
         taken its rows or not: its token says which rows are this process's own, taken
         back by its next claim instead of after a minute.
@@ -96,9 +99,10 @@ class PostgresOutbox(Repository):
         Claims and acks run to their end even when cancelled (the deliverer stopping at
         shutdown): a claim committed but not noted here would not be given back by
         `release_notices`, and an ack rolled back would hand a posted notice out again."""
-        return await to_the_end(self._claim(limit, stale_after, shards))
+        return await to_the_end(self._claim(limit, stale_after, shards, kinds))
 
-    async def _claim(self, limit: int, stale_after: int, shards: Shards | None) -> list[Notice]:
+    async def _claim(self, limit: int, stale_after: int, shards: Shards | None,
+                     kinds: Collection[NoticeKind] | None) -> list[Notice]:
         now = int(utcnow().timestamp())
         token = secrets.randbits(63)
         # Past the expiry any process takes those rows: no need to remember them longer.
@@ -112,11 +116,13 @@ class PostgresOutbox(Repository):
                     "   OR (claim_token, claimed_at) IN"
                     "    (SELECT * FROM unnest($7::bigint[], $8::bigint[])))"
                     "  AND ($4::int IS NULL OR ((guild_id >> 22) % $4) = ANY($5::int[]))"
+                    "  AND ($9::text[] IS NULL OR kind = ANY($9::text[]))"
                     " ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)"
-                    " RETURNING id, guild_id, event_id, kind, payload",
+                    " RETURNING id, guild_id, event_id, kind, payload, created_at",
                     now, now - stale_after, limit, shards and shards.count,
                     list(shards.ids) if shards else None, token,
-                    list(self._unanswered), list(self._unanswered.values()))
+                    list(self._unanswered), list(self._unanswered.values()),
+                    None if kinds is None else sorted(NoticeKind(k).value for k in kinds))
         except DatabaseAway as away:
             if away.committing:
                 self._unanswered[token] = now

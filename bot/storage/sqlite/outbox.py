@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -52,7 +52,8 @@ def decode_payload(kind: str, text: str) -> NoticePayload:
 
 
 def decode_notices(rows: Iterable[Any]) -> list[Notice]:
-    """Claimed outbox rows (id, guild_id, event_id, kind, payload) as notices, in id order.
+    """Claimed outbox rows (id, guild_id, event_id, kind, payload, created_at) as notices, in
+    id order.
     A row that cannot be read is left out and stays claimed, so it is logged again only
     once its claim goes stale (both backends)."""
     notices = []
@@ -62,7 +63,8 @@ def decode_notices(rows: Iterable[Any]) -> list[Notice]:
         except ValueError:
             log.exception("notice %s cannot be read; not delivering it", r["id"])
             continue
-        notices.append(Notice(r["id"], r["guild_id"], r["event_id"], payload))
+        notices.append(Notice(r["id"], r["guild_id"], r["event_id"], payload,
+                              dt(r["created_at"])))
     return notices
 
 
@@ -91,9 +93,11 @@ class SqliteOutbox(Repository):
             self.notify(guild_id, event_id, RefreshPayload(), now)
 
     def claim_notices(self, limit: int = 100, stale_after: int = 60,
-                      shards: Shards | None = None) -> list[Notice]:
+                      shards: Shards | None = None,
+                      kinds: Collection[NoticeKind] | None = None) -> list[Notice]:
         """Take pending notices for delivery: with `shards`, only those of guilds on them
-        (`bot.shards.shard_of`; a process has no other guild's channels). A claim left
+        (`bot.shards.shard_of`; a process has no other guild's channels); with `kinds`, only
+        those kinds (each of the deliverer's lanes claims its own). A claim left
         unacknowledged for `stale_after` seconds (its process died) is handed out again."""
         now = int(utcnow().timestamp())
         on_shards = ""
@@ -101,12 +105,17 @@ class SqliteOutbox(Repository):
         if shards is not None:
             on_shards = f" AND ((guild_id >> 22) % ?) IN ({', '.join('?' * len(shards.ids))})"
             shard_params = (shards.count, *shards.ids)
+        of_kinds = ""
+        kind_params: tuple[str, ...] = ()
+        if kinds is not None:
+            kind_params = tuple(sorted(NoticeKind(k).value for k in kinds))
+            of_kinds = f" AND kind IN ({', '.join('?' * len(kind_params))})"
         with self._transaction():
             rows = self._all(
                 "UPDATE outbox SET claimed_at = ? WHERE id IN (SELECT id FROM outbox"
-                f" WHERE (claimed_at IS NULL OR claimed_at < ?){on_shards} ORDER BY id LIMIT ?)"
-                " RETURNING id, guild_id, event_id, kind, payload",
-                (now, now - stale_after, *shard_params, limit))
+                f" WHERE (claimed_at IS NULL OR claimed_at < ?){on_shards}{of_kinds}"
+                " ORDER BY id LIMIT ?) RETURNING id, guild_id, event_id, kind, payload, created_at",
+                (now, now - stale_after, *shard_params, *kind_params, limit))
         notices = decode_notices(rows)
         self._claimed.update(n.id for n in notices)
         return notices
