@@ -9,6 +9,11 @@ read as soon as this process wrote to it (the store wakes the deliverer), and ev
 few seconds for other processes'. Delivery starts with the connection, not at
 on_ready, which comes seconds later while joins are already being answered.
 
+What Discord refuses for good (a 4xx other than 429: sending the same request again
+would be refused again) ends the notice, with one warning. Other failures (5xx, a 429
+discord.py did not wait out, the network) leave it claimed, to be tried again once the
+claim expires, until it is `GIVE_UP_AFTER` old.
+
 Announcement messages are re-rendered after every registration change, at most
 once per `EDIT_INTERVAL` per event whatever the RSVP rate, and only when the
 rendered embed or the state of its buttons (open, full, closed, archived) changed;
@@ -26,7 +31,7 @@ import contextlib
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import discord
 from discord.ext import commands
@@ -78,6 +83,9 @@ POLL_INTERVAL = 5.0  # seconds between outbox checks when nothing woke us (other
 END_SLACK = 1.0  # seconds after an event's end its announcements are refreshed (clock skew)
 # Notices sent to a member, not to a channel.
 DM_NOTICES = frozenset({"promoted", "changed_dm", "cancelled"})
+# A notice Discord keeps failing (not refusing) is given up when it fails this long after
+# it was written: by then it is news to no one, and it would be tried every minute forever.
+GIVE_UP_AFTER = timedelta(hours=24)
 
 
 class Announcements(commands.Cog):
@@ -193,7 +201,8 @@ class Announcements(commands.Cog):
             raise
 
     async def _deliver(self, notice: Notice) -> bool:
-        """Send one notice; False leaves it claimed, to be retried after the claim expires."""
+        """Send one notice; False leaves it claimed, to be retried after the claim expires
+        (`_failed` says which failures do)."""
         payload = notice.payload
         if isinstance(payload, RefreshPayload):
             # An import changed the event (on the command line, say, with no Discord to
@@ -209,10 +218,8 @@ class Announcements(commands.Cog):
                 else:
                     await self._end_announcements(notice.guild_id, notice.event_id, payload)
                 return True
-            except discord.HTTPException:
-                log.exception("could not deliver the %s notice of event %s", notice.kind,
-                              notice.event_id)
-                return False
+            except discord.HTTPException as exc:
+                return self._failed(notice, exc)
         try:
             event = await self.bot.store.run(self.bot.store.events.get_event,
                                              notice.guild_id, notice.event_id)
@@ -259,9 +266,28 @@ class Announcements(commands.Cog):
             log.warning("not allowed to post the %s notice of event %s in guild %s",
                         notice.kind, event.id, notice.guild_id)
             return True
-        except discord.HTTPException:
-            log.exception("could not deliver the %s notice of event %s", notice.kind, event.id)
-            return False
+        except discord.HTTPException as exc:
+            return self._failed(notice, exc)
+
+    def _failed(self, notice: Notice, exc: discord.HTTPException) -> bool:
+        """Whether a notice Discord did not take is done with (see the module's docstring):
+        one warning line each time, not a traceback, which would say nothing more."""
+        said = f"HTTP {exc.status}, code {exc.code}: {exc.text or 'no message'}"
+        if refused_for_good(exc):
+            log.warning("Discord refused the %s notice of event %s in guild %s (%s); "
+                        "not sending it again", notice.kind, notice.event_id,
+                        notice.guild_id, said)
+            return True
+        if notice.queued_at is not None and (
+                datetime.now(UTC) - notice.queued_at > GIVE_UP_AFTER):
+            log.warning("giving up the %s notice of event %s in guild %s, written %s: "
+                        "Discord still fails it (%s)", notice.kind, notice.event_id,
+                        notice.guild_id, notice.queued_at.isoformat(timespec="seconds"), said)
+            return True
+        log.warning("Discord failed the %s notice of event %s in guild %s (%s); "
+                    "trying again in a minute", notice.kind, notice.event_id,
+                    notice.guild_id, said)
+        return False
 
     def _holds(self, notice: Notice, user_id: int, seq: int | None, *,
                confirmed: bool = False) -> Callable[[], Awaitable[bool]]:
@@ -313,11 +339,19 @@ class Announcements(commands.Cog):
             for channel_id, message_id in deleted.messages:
                 message = self.bot.get_partial_messageable(channel_id).get_partial_message(
                     message_id)
-                # Deleted, or no longer ours to edit: nothing left to disable.
-                with contextlib.suppress(discord.NotFound, discord.Forbidden):
+                try:
                     await message.edit(embed=embed,
                                        view=rsvp_buttons(event_id, "cancelled", lang),
                                        allowed_mentions=NO_MENTIONS)
+                except (discord.NotFound, discord.Forbidden):
+                    pass  # deleted, or no longer ours to edit: nothing left to disable
+                except discord.HTTPException as exc:
+                    if not refused_for_good(exc):
+                        raise  # Discord's trouble: the whole notice is tried again
+                    # Refused for good (in an archived thread, say): the others still go.
+                    log.warning("Discord refused to show the announcement %s of deleted "
+                                "event %s as cancelled (HTTP %s, code %s: %s)", message_id,
+                                event_id, exc.status, exc.code, exc.text)
         self._editing.pop((guild_id, event_id), None)
         if deleted.scheduled_event_id:
             refused = await delete_scheduled_event(self.bot, guild_id,
@@ -420,6 +454,12 @@ class Announcements(commands.Cog):
             await self.bot.store.run(self.bot.store.notices.set_announcement_rendered,
                                      message_id, rendered)
         return complete
+
+
+def refused_for_good(exc: discord.HTTPException) -> bool:
+    """Whether Discord refused the request for good: a 4xx other than 429 (too many
+    requests, which discord.py waits out) says this request will be refused again."""
+    return 400 <= exc.status < 500 and exc.status != 429
 
 
 def nonce_of(notice: Notice, part: int = 0) -> str:
