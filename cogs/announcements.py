@@ -9,6 +9,15 @@ read as soon as this process wrote to it (the store wakes the deliverer), and ev
 few seconds for other processes'. Delivery starts with the connection, not at
 on_ready, which comes seconds later while joins are already being answered.
 
+Notices go out in two lanes, each a task that claims only its own kinds and delivers
+them one at a time, in the order they were written: DMs to members, and everything
+else (channel posts, announcement edits). DMs come at about one a second (Discord's
+DM-opening limit), so a deleted event's hundred "cancelled" DMs would otherwise hold up
+every server's channel notices for minutes; in lanes, a notice waits only behind notices
+of its own lane. Each lane keeps the order that matters within it (a member's DMs, a
+server's posts), its claims and its nonces; the two together send at most two requests
+at a time, and discord.py keeps each within Discord's rate limits.
+
 What Discord refuses for good (a 4xx other than 429: sending the same request again
 would be refused again) ends the notice, with one warning. Other failures (5xx, a 429
 discord.py did not wait out, the network) leave it claimed, to be tried again once the
@@ -31,6 +40,7 @@ import contextlib
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import discord
@@ -52,6 +62,7 @@ from bot.models import (
     DeletedPayload,
     Event,
     Notice,
+    NoticeKind,
     OpenedPayload,
     PromotedPayload,
     RecapPayload,
@@ -81,11 +92,28 @@ EDIT_INTERVAL = 2.0  # seconds between edits of one event's announcement message
 RETRY_FIRST, RETRY_MAX = 4.0, 600.0
 POLL_INTERVAL = 5.0  # seconds between outbox checks when nothing woke us (other processes)
 END_SLACK = 1.0  # seconds after an event's end its announcements are refreshed (clock skew)
-# Notices sent to a member, not to a channel.
-DM_NOTICES = frozenset({"promoted", "changed_dm", "cancelled"})
+# Notices sent to a member, not to a channel: the DM lane's; the channel lane has the rest.
+DM_NOTICES = frozenset({NoticeKind.PROMOTED, NoticeKind.CHANGED_DM, NoticeKind.CANCELLED})
+# DMs claimed at a time: at about one a second, a claim of them all is delivered well
+# within the minute a claim lives (claim_notices' stale_after).
+DM_CLAIM = 25
 # A notice Discord keeps failing (not refusing) is given up when it fails this long after
 # it was written: by then it is news to no one, and it would be tried every minute forever.
 GIVE_UP_AFTER = timedelta(hours=24)
+
+
+@dataclass(eq=False)
+class Lane:
+    """One of the deliverer's lanes: the kinds it claims, how many at a time, what wakes it,
+    and its claimed notices whose delivery or acknowledgement met the database away, with
+    whether they were posted: finished here once it is back, instead of waiting for their
+    claim to expire (and being posted again by whoever claims them then)."""
+
+    name: str
+    kinds: frozenset[NoticeKind]
+    limit: int = 100
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    interrupted: list[tuple[Notice, bool]] = field(default_factory=list)
 
 
 class Announcements(commands.Cog):
@@ -96,15 +124,13 @@ class Announcements(commands.Cog):
         # One edit of an event's announcements at a time: a refresh that read the event just
         # before it was deleted must not land after the "Cancelled" edit and undo it.
         self._editing: dict[tuple[int, int], asyncio.Lock] = {}
+        self._channel_lane = Lane("channel", frozenset(NoticeKind) - DM_NOTICES)
+        self._lanes = (Lane("DM", DM_NOTICES, DM_CLAIM), self._channel_lane)
         self._deliverer: asyncio.Task[None] | None = None
         self._after_ready: asyncio.Task[None] | None = None
         # Channel notices of guilds not arrived before on_ready, by id in their order: a
         # claim held longer than a claim lives is handed out again, and held once.
         self._held: dict[int, Notice] = {}
-        # Claimed notices whose delivery or acknowledgement met the database away, with
-        # whether they were posted: finished here once it is back, instead of waiting for
-        # their claim to expire (and being posted again by whoever claims them then).
-        self._interrupted: list[tuple[Notice, bool]] = []
         # Announcement messages Discord would not let the bot edit (403), with the state it
         # refused: not tried again for that state (each refusal counts against Discord's
         # limit of invalid requests), only once the event changes again.
@@ -145,7 +171,7 @@ class Announcements(commands.Cog):
         while self._held:
             notice = self._held.pop(next(iter(self._held)))
             try:
-                await self._deliver_and_ack(notice)
+                await self._deliver_and_ack(notice, self._channel_lane)
             except Exception:  # still claimed: handed out again once the claim goes stale
                 log.exception("delivering the %s notice of event %s failed", notice.kind,
                               notice.event_id)
@@ -158,28 +184,49 @@ class Announcements(commands.Cog):
             log.exception("could not look up the announcements to refresh after start")
 
     async def _run(self) -> None:
+        """The lanes, and the store's wake-up passed on to each of them."""
+        lanes = [asyncio.create_task(self._run_lane(lane), name=f"announcements-{lane.name}")
+                 for lane in self._lanes]
+        try:
+            while True:
+                await self.bot.store.notices_ready.wait()
+                self.bot.store.notices_ready.clear()
+                for lane in self._lanes:
+                    lane.wake.set()
+        finally:
+            for task in lanes:
+                task.cancel()
+            await asyncio.gather(*lanes, return_exceptions=True)
+
+    async def _run_lane(self, lane: Lane) -> None:
         while True:
             try:
-                await self.deliver_pending()
+                await self._deliver_lane(lane)
             except Exception:
-                log.exception("delivering notices failed; retrying shortly")
+                log.exception("delivering %s notices failed; retrying shortly", lane.name)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.bot.store.notices_ready.wait(), POLL_INTERVAL)
-            self.bot.store.notices_ready.clear()
+                await asyncio.wait_for(lane.wake.wait(), POLL_INTERVAL)
+            lane.wake.clear()
 
     async def deliver_pending(self) -> None:
-        while self._interrupted:
-            notice, posted = self._interrupted[0]
-            await self._deliver_and_ack(notice, posted=posted, again=True)
-            self._interrupted.pop(0)
+        """Deliver every lane's pending notices, one lane after the other."""
+        for lane in self._lanes:
+            await self._deliver_lane(lane)
+
+    async def _deliver_lane(self, lane: Lane) -> None:
+        while lane.interrupted:
+            notice, posted = lane.interrupted[0]
+            await self._deliver_and_ack(notice, lane, posted=posted, again=True)
+            lane.interrupted.pop(0)
         # Only this process's shards' notices: it has no other guild's channels.
         while notices := await self.bot.store.run(self.bot.store.notices.claim_notices,
-                                                  shards=self.bot.own_shards):
+                                                  lane.limit, shards=self.bot.own_shards,
+                                                  kinds=lane.kinds):
             for notice in notices:
                 if self._guild_not_arrived(notice):
                     self._held.setdefault(notice.id, notice)
                 else:
-                    await self._deliver_and_ack(notice)
+                    await self._deliver_and_ack(notice, lane)
 
     def _guild_not_arrived(self, notice: Notice) -> bool:
         """Before on_ready a guild may still be on its way: its channel notices are held
@@ -187,7 +234,7 @@ class Announcements(commands.Cog):
         return (notice.kind not in DM_NOTICES and not self.bot.is_ready()
                 and self.bot.get_guild(notice.guild_id) is None)
 
-    async def _deliver_and_ack(self, notice: Notice, *, posted: bool = False,
+    async def _deliver_and_ack(self, notice: Notice, lane: Lane, *, posted: bool = False,
                                again: bool = False) -> None:
         try:
             if posted or await self._deliver(notice):
@@ -195,9 +242,9 @@ class Announcements(commands.Cog):
                 await self.bot.store.run(self.bot.store.notices.ack_notice, notice.id)
         except Unavailable:
             if again:
-                self._interrupted[0] = (notice, posted)
+                lane.interrupted[0] = (notice, posted)
             else:
-                self._interrupted.append((notice, posted))
+                lane.interrupted.append((notice, posted))
             raise
 
     async def _deliver(self, notice: Notice) -> bool:

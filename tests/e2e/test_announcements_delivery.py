@@ -1,5 +1,6 @@
 """How notices reach Discord, through the real bot process, with Discord's own rate limits:
-a notice Discord refuses for good is tried once and dropped with one warning."""
+a notice Discord refuses for good is tried once and dropped with one warning, and DMs to
+members do not hold up other servers' channel notices."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import re
 import pytest
 
 from bot.render import CAPACITY_REACHED
+from sandbox import Attachment, FakeDiscord, Guild, Member
 from sandbox.ratelimits import DISCORD_RATE_LIMITS
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 # Discord's own windows: one DM channel opened a second, as Discord lets a bot.
@@ -21,6 +24,17 @@ async def eventually(check, *, timeout: float = 15.0, what: str = "it") -> None:
     while not check():
         assert asyncio.get_running_loop().time() < deadline, f"{what} did not happen"
         await asyncio.sleep(0.05)
+
+
+async def import_in(fake: FakeDiscord, guild: Guild, moderator: Member, title: str,
+                    capacity: int) -> int:
+    reply = await import_page(fake, guild, moderator, title=title, capacity=capacity,
+                              page=Attachment("announcement.txt",
+                                              title.encode() + b"\n\n" + OPEN_ANNOUNCEMENT,
+                                              "text/plain"))
+    match = re.search(r"\(event (\d+)\)", reply.content or "")
+    assert match, reply
+    return int(match[1])
 
 
 def log_since(world, start: int) -> str:
@@ -79,3 +93,44 @@ async def test_a_promotion_dm_discord_refuses_to_open_is_tried_once_and_dropped(
     warnings = [line for line in out.splitlines() if "refused the promoted notice" in line]
     assert len(warnings) == 1 and f"event {event_id}" in warnings[0], out
     assert "Traceback" not in out, out
+
+
+async def test_dms_to_a_deleted_events_members_do_not_hold_up_another_servers_notice(
+        world, fake):
+    guild = world.guild
+    doomed = await world.import_event("Doomed Big Talk", capacity=100)
+    members = [world.member(f"dbt{i}") for i in range(40)]
+    for member in members:
+        reply = await fake.slash(guild, member, "rsvp join", event=str(doomed))
+        assert "confirmed" in reply.content, reply
+    other = fake.add_guild("Other Club")
+    moderator = fake.add_member(other, "oc mod", manage_events=True)
+    await asyncio.sleep(1.0)  # the bot has the new server
+    small = await import_in(fake, other, moderator, "Other Small Talk", capacity=1)
+
+    asked = await fake.slash(guild, world.moderator, "manage delete", event=str(doomed))
+    confirm, _ = asked.custom_ids()
+    clicked = await fake.click(guild, world.moderator, asked.message, confirm)
+    await clicked.wait(lambda r: "Deleted" in (r.content or ""))
+    # A "cancelled" DM to each of the 40 members: about one a second, as Discord lets a
+    # bot open DM channels. Meanwhile the other server's event fills.
+    await eventually(lambda: any(fake.dms(m) for m in members), what="the first DM")
+    reply = await fake.slash(other, fake.add_member(other, "oc filler"), "rsvp join",
+                             event=str(small))
+    assert "confirmed" in reply.content, reply
+
+    def notices() -> list[dict]:
+        return [m for c in other.channels.values() for m in fake.messages(c)
+                if "**Other Small Talk**" in m["content"] and CAPACITY_REACHED in m["content"]]
+
+    await eventually(lambda: notices(), timeout=90, what="the other server's capacity notice")
+    # Every member gets their DM, once; the capacity notice did not wait for them all.
+    await eventually(lambda: all(fake.dms(m) for m in members), timeout=120,
+                     what="every cancelled DM")
+    assert all(len(fake.dms(m)) == 1 for m in members)
+    [notice] = notices()
+    posted = fake.message_record(notice).created
+    dms_before = sum(fake.message_record(fake.dms(m)[0]).created < posted for m in members)
+    print(f"the other server's capacity notice came after {dms_before} of {len(members)} DMs")
+    assert dms_before < len(members) // 2, (
+        f"the capacity notice came after {dms_before} of the {len(members)} DMs")

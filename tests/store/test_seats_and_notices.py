@@ -23,6 +23,7 @@ from bot.registration import CAPACITY_NOTICE_COOLDOWN, CancelOutcome, JoinOutcom
 from bot.storage import EventDraft, EventEdit, Store, utcnow
 from bot.storage.postgres import store as postgres_store
 from bot.storage.sqlite import session as sqlite_session
+from cogs import announcements
 from cogs.announcements import Announcements
 from tests.conftest import execute_sql, joins_held, make_page, rsvp_of, writes_held
 
@@ -610,3 +611,49 @@ async def test_changes_to_an_event_never_announced_read_and_render_nothing(store
     await store.join(1, event.id, 1, "m")
     assert await cog._refresh(1, event.id) is True
     assert asked == ["announcement_messages"]
+
+
+async def test_channel_notices_go_out_while_a_dm_is_held_up_and_a_stop_ends_both_lanes(
+        store, monkeypatch):
+    """DMs and channel notices are delivered in lanes of their own: a DM that Discord holds
+    up (its rate limit, say) holds up no channel notice, written before or after it; a
+    stop ends both lanes and leaves the DM to be delivered again."""
+    monkeypatch.setattr(announcements, "POLL_INTERVAL", 60.0)  # woken, not polled
+    first = await new_event(store, capacity=1, slug="first")
+    await store.join(1, first.id, 1, "a")  # fills it: a capacity notice
+    await store.join(1, first.id, 2, "b")  # waitlisted
+    await store.run(store.registrations.cancel, 1, first.id, 1)  # b promoted: a DM
+    second = await new_event(store, capacity=1, slug="second")
+    await store.join(1, second.id, 3, "c")  # a capacity notice written after the DM
+    delivered: list[tuple[str, int]] = []
+    dm_begun, never = asyncio.Event(), asyncio.Event()
+
+    async def deliver(notice) -> bool:
+        if notice.kind in announcements.DM_NOTICES:
+            dm_begun.set()
+            await never.wait()  # Discord holds the DM up
+        delivered.append((notice.kind.value, notice.event_id))
+        return True
+
+    bot = SimpleNamespace(store=store, own_shards=None, is_ready=lambda: True,
+                          signals=SimpleNamespace(unsubscribe=lambda *_: None))
+    cog = Announcements(bot)  # type: ignore[arg-type]
+    cog._deliver = deliver  # type: ignore[method-assign]
+    cog._deliverer = asyncio.create_task(cog._run())
+    try:
+        async with asyncio.timeout(10):
+            await dm_begun.wait()
+            while len(delivered) < 2:
+                await asyncio.sleep(0.01)
+        assert delivered == [("capacity", first.id), ("capacity", second.id)]
+        third = await new_event(store, capacity=1, slug="third")
+        await store.join(1, third.id, 4, "d")  # written while the DM is still held up
+        async with asyncio.timeout(10):  # the write wakes the channel lane too
+            while len(delivered) < 3:
+                await asyncio.sleep(0.01)
+        assert delivered[2] == ("capacity", third.id)
+    finally:
+        await asyncio.wait_for(cog.cog_unload(), 10)
+    assert not [t for t in asyncio.all_tasks() if t.get_name().startswith("announcements")]
+    assert [n.kind for n in await store.run(store.notices.claim_notices, stale_after=-1)
+            ] == ["promoted"]
