@@ -161,6 +161,7 @@ _CARD_BIO = re.compile(r"研究员|教授|主任|院长|所长|学者|大使|会
                        r"总裁|fellow|professor|director", re.I)
 _CARD_POST_LAST = re.compile(f"(?:{_CARD_BIO.pattern})$", re.I)  # a title line's post
 _CLAUSES = re.compile(r"[，。；！？,;\s]")
+_CARD_TITLE_SIZE = 5  # characters at least: a place and a post ("国防大学教授")
 
 
 def has_han(text: str) -> bool:
@@ -273,26 +274,21 @@ def _items(text: str) -> list[str]:
 def _card_bio(par: str) -> bool:
     """Under "主讲人" or "嘉宾简介", whether the sentence under a name line is their bio,
     though it does not open with the name: the post they hold ("清华大学国际关系学系教授，
-    ……。")."""
-    return _card_sentence(par) and bool(_CARD_BIO.search(fold(par), 0, 60))
-
-
-def _card_sentence(par: str) -> bool:
-    """A sentence under a card's name or title line that may be their bio: not what the
-    event is ("讲座由……主任主持", "本次……"), not another person's line ("主持人：王栋，……")
-    or own bio ("李彬是……")."""
+    ……。"), not what the event is ("讲座由……主任主持", "本次……"), not another person's
+    line ("主持人：王栋，……") or own bio ("李彬是……")."""
     read = fold(par)
-    return (par.endswith("。") and len(par) <= 500 and not ABOUT_EVENT.search(read)
-            and not _EVENT_SUBJECT.match(read) and not ROLE_LINE.match(read)
-            and not _opens_a_bio(par, read))
+    return (par.endswith("。") and len(par) <= 500 and bool(_CARD_BIO.search(read, 0, 60))
+            and not ABOUT_EVENT.search(read) and not _EVENT_SUBJECT.match(read)
+            and not ROLE_LINE.match(read) and not _opens_a_bio(par, read))
 
 
 def _card_title(par: str) -> bool:
-    """A card's title line under the name: the post held, last, and nothing else
-    ("卡内基—清华全球政策中心研究员"); not the next card's "王海燕 研究员"."""
+    """A card's title line under the name: where, then the post held, and nothing else
+    ("卡内基—清华全球政策中心研究员"); not the next card's "王海燕 研究员", nor a heading
+    ("评议学者")."""
     read = fold(par)
-    return (len(par) <= 60 and not _CLAUSES.search(read) and not ROLE_LINE.match(read)
-            and bool(_CARD_POST_LAST.search(read)))
+    return (_CARD_TITLE_SIZE <= len(par) <= 60 and not _CLAUSES.search(read)
+            and not ROLE_LINE.match(read) and bool(_CARD_POST_LAST.search(read)))
 
 
 def _opens_a_bio(par: str, read: str) -> bool:
@@ -387,18 +383,18 @@ class ChineseReading:
             return None
         bio_at = self._zh_bio_index(i, name)
         # Under a heading of people, a card's title line ("卡内基—清华全球政策中心研究员"):
-        # the bio, with the sentence under it
+        # the bio, unless the cards put their titles above the names (the line above this
+        # name a title no one took)
         titled = (bio_at is None and (self.section_role or self.guests)
-                  and i + 1 < len(self.paras) and _card_title(self.paras[i + 1]))
+                  and i + 1 < len(self.paras) and _card_title(self.paras[i + 1])
+                  and not (i and _card_title(self.paras[i - 1]) and self.card_title_at != i - 1))
         role = own or self.section_role
         if bio_at is None and not role and self._known(name) is None and not titled:
             return None
         entry = self._person(name, role)
         if titled:
             self._give_bio(entry, self.raw[i + 1], None)
-            if i + 2 < len(self.paras) and _card_sentence(self.paras[i + 2]):
-                self._give_bio(entry, self.raw[i + 2], self.last_bio)
-                return i + 3
+            self.card_title_at = i + 1
             return i + 2
         if bio_at is None:
             return i + 1

@@ -1249,6 +1249,15 @@ def test_a_talks_title_after_a_presenters_name_is_no_post_they_hold(line):
     assert bios(page) == {}, page.people
 
 
+@pytest.mark.parametrize(("line", "role"), [
+    ("• Jane Doe (Chair)", "chair"), ("• Mary Major (Session Chair)", None),
+    ("• Rajiv Kumar (Chief Guest)", None),
+])
+def test_a_role_in_brackets_after_a_speakers_name_is_no_title(line, role):
+    page = parse_page("Panel Title\n\nDecember 9, 2026\n\nSpeakers\n\n" + line)
+    assert all(not p.bio and p.role == (role or "speaker") for p in page.people), page.people
+
+
 @pytest.mark.parametrize("under", ["Speakers\n\nTo be announced", "Moderator\n\nTBD",
                                    "Overview\n\nSpeakers\n\nVideo"])
 def test_a_heading_of_people_with_no_one_under_it_leaves_the_date_and_address(under):

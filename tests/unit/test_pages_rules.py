@@ -1390,15 +1390,29 @@ def test_a_chinese_card_under_a_heading_of_people_gives_the_line_under_the_name(
     page = parse_page(script("人工智能与国际安全\n\n2026年12月1日 19:00\n\n" + heading
                              + "\n\n李彬\n\n清华大学国际关系学系教授，长期从事核军控研究。\n\n"
                              "赵通\n\n卡内基国际和平研究院研究员。\n\n"
-                             # the title alone, and a title over the bio
+                             # the title alone, and a title over what the guest said
                              "樊吉社\n\n中国社会科学院美国研究所研究员\n\n"
-                             "段占元\n\n国防大学教授\n\n长期从事军备控制研究。"))
+                             "段占元\n\n国防大学教授\n\n段占元指出，军备控制面临新挑战。"))
     assert {p.name: (p.role, p.bio) for p in page.people} == {
         script("李彬"): ("speaker", script("清华大学国际关系学系教授，长期从事核军控研究。")),
         script("赵通"): ("speaker", script("卡内基国际和平研究院研究员。")),
         script("樊吉社"): ("speaker", script("中国社会科学院美国研究所研究员")),
-        script("段占元"): ("speaker", script("国防大学教授\n\n长期从事军备控制研究。"))}
+        script("段占元"): ("speaker", script("国防大学教授"))}
     assert page.location is None
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_cards_with_their_titles_above_the_names_give_no_one_the_next_title(script):
+    page = parse_page(script("中美对话\n\n2026年12月1日\n\n主讲人\n\n清华大学国际关系学系教授\n\n"
+                             "李彬\n\n中国社会科学院美国研究所研究员\n\n樊吉社"))
+    assert all(not p.bio for p in page.people), page.people
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_a_heading_under_a_name_is_no_title_line(script):
+    page = parse_page(script("中美对话\n\n2026年12月1日\n\n主讲人\n\n林中斌\n\n评议学者\n\n"
+                             "王信贤\n\n政治大学东亚研究所所长"))
+    assert script("评议学者") not in [p.bio for p in page.people], page.people
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
