@@ -48,6 +48,11 @@ it again if confirmed (joined again, for a removal). A crash loses what was not 
 yet; `/manage role` gives the role to every confirmed member again. A role several
 events give out stays with a member another of them still counts as holding it.
 
+Moderators hear of what only they can fix, in the announcements channel (where the bot's
+notices go, in the server's language, pinging nobody): that Discord refuses the bot a role
+(to give it, or to take it back), with what to change, once, not once a member or a try;
+again once a call for the role went through in between, or after `TELL_AGAIN`.
+
 With shards in several processes, roles are given, re-given and taken back by the
 process of the guild's shard only (it alone gets that guild's commands); reminders are
 claimed in the database, so whichever process claims one sends it.
@@ -60,15 +65,18 @@ import contextlib
 import itertools
 import logging
 import time
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import TypeVar
 
 import discord
 from discord.ext import commands
 
+from bot.adapters.channels import announce_channel
 from bot.adapters.languages import dm_language
+from bot.adapters.roles import refused_role_notice
 from bot.app import EventBot
 from bot.errors import EventNotFound
+from bot.i18n import Text
 from bot.models import DueReminder, OwedChange, OwedRole, RolesToGive
 from bot.reminders import reminder_dm
 from bot.signals import AttendeeRoleChanged, RegistrationChanged, RemindersChanged
@@ -96,6 +104,9 @@ SAVE_RETRY = 5.0  # seconds before recording the roles owed back again, after a 
 # Seconds the changes to the roles owed back gather before they are written, together:
 # members are taken back one call at a time, and each must not cost a transaction.
 SAVE_DELAY = 0.5
+# Seconds before moderators are told again that Discord refuses the bot a role, if no call
+# for it went through meanwhile (one that does means it was fixed: a new refusal is news).
+TELL_AGAIN = 24 * 3600.0
 
 
 # A role's tries: (time.monotonic() of its next try, the wait before it), by the event
@@ -174,6 +185,11 @@ class Reminders(commands.Cog):
         # reminders claimed whose DMs have not begun.
         self._claiming: asyncio.Future[list[DueReminder]] | None = None
         self._unsent: list[DueReminder] = []
+        # Roles Discord refused the bot (to give or to take back), and when the moderators
+        # were told (time.monotonic()): told once, not per member nor per try; again after
+        # a call for the role went through, or after TELL_AGAIN.
+        self._told_refused: dict[int, float] = {}
+        self._telling: set[asyncio.Task[None]] = set()  # the posts to moderators under way
 
     async def cog_load(self) -> None:
         await self._load_roles()
@@ -190,7 +206,7 @@ class Reminders(commands.Cog):
         for timer in self._give_again.values():
             timer.cancel()
         tasks = [t for t in (self._scheduler, *self._syncers.values(),
-                             *self._taking.values()) if t is not None]
+                             *self._taking.values(), *self._telling) if t is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -430,7 +446,7 @@ class Reminders(commands.Cog):
                     else:
                         self._removing[event_id] = user_id
                         try:
-                            outcome = await self._remove(guild_id, user_id, role_id,
+                            outcome = await self._remove(guild_id, event_id, user_id, role_id,
                                                          "no longer confirmed")
                         finally:
                             self._removing.pop(event_id, None)
@@ -762,7 +778,8 @@ class Reminders(commands.Cog):
                     outcome: bool | None = True  # theirs for another event: kept on them
                 else:
                     try:
-                        outcome = await self._remove(guild_id, user_id, role_id, why)
+                        outcome = await self._remove(guild_id, event_id, user_id, role_id,
+                                                     why)
                     except Exception:  # a network error: this member, and the rest, next time
                         log.exception("could not take role %s back from user %s", role_id,
                                       user_id)
@@ -798,11 +815,13 @@ class Reminders(commands.Cog):
         try:
             await self.bot.http.add_role(guild_id, user_id, role_id,
                                          reason="confirmed for an event")
+            self._told_refused.pop(role_id, None)  # it works (again): a refusal is news
             return True
         except discord.Forbidden:
             log.warning("not allowed to give role %s in guild %s (I need Manage Roles and a "
                         "role above it); members of event %s go without it", role_id, guild_id,
                         event_id)
+            self._tell_refused(guild_id, event_id, role_id, giving=True)
             return None
         except discord.NotFound as exc:
             if exc.code == UNKNOWN_ROLE:
@@ -817,21 +836,72 @@ class Reminders(commands.Cog):
             log.exception("could not give role %s to user %s", role_id, user_id)
             return False
 
-    async def _remove(self, guild_id: int, user_id: int, role_id: int, why: str
-                      ) -> bool | None:
+    async def _remove(self, guild_id: int, event_id: int, user_id: int, role_id: int,
+                      why: str) -> bool | None:
         """Take the role back. True: done (or nothing to take); False: failed, to retry;
         None: failed, and pointless to go on with other members."""
         try:
             await self.bot.http.remove_role(guild_id, user_id, role_id, reason=why)
+            self._told_refused.pop(role_id, None)  # it works (again): a refusal is news
             return True
         except discord.Forbidden:
             log.warning("not allowed to remove role %s in guild %s (%s)", role_id, guild_id, why)
+            self._tell_refused(guild_id, event_id, role_id, giving=False)
             return None
         except discord.NotFound:
             return True  # the member left, or the role was deleted: nobody has it there
         except discord.HTTPException:
             log.exception("could not remove role %s from user %s", role_id, user_id)
             return False
+
+    # -- a role refused: the moderators are told -----------------------------------------
+
+    def _tell_refused(self, guild_id: int, event_id: int, role_id: int, *, giving: bool) -> None:
+        """Tell the moderators that Discord refused the bot the event's role, and what to
+        change: once, however many members and tries (`_told_refused`)."""
+        told = self._told_refused.get(role_id)
+        if told is not None and time.monotonic() - told < TELL_AGAIN:
+            return
+        self._told_refused[role_id] = time.monotonic()
+
+        async def text() -> Text:
+            return refused_role_notice(self.bot.get_guild(guild_id), role_id,
+                                       await self._title(guild_id, event_id), giving=giving)
+        self._tell(guild_id, text)
+
+    async def _title(self, guild_id: int, event_id: int) -> str | None:
+        try:
+            event = await self.bot.store.run(self.bot.store.events.get_event, guild_id,
+                                             event_id)
+        except EventNotFound:
+            return None
+        return event.title
+
+    def _tell(self, guild_id: int, text: Callable[[], Awaitable[Text | None]]) -> None:
+        """Post `text` for the moderators in the background: never in the way of the calls."""
+        task = asyncio.create_task(self._post(guild_id, text), name="roles-told")
+        self._telling.add(task)
+        task.add_done_callback(self._telling.discard)
+
+    async def _post(self, guild_id: int, text: Callable[[], Awaitable[Text | None]]) -> None:
+        """A problem only moderators can fix, in the announcements channel, where the bot's
+        notices go, in the server's language as they are; pinging nobody."""
+        try:
+            told = await text()
+            if told is None:  # the events are gone meanwhile: nothing to fix
+                return
+            channel = await announce_channel(self.bot, guild_id)
+            if channel is None:
+                log.warning("no channel to tell the moderators of guild %s: %s", guild_id, told)
+                return
+            lang = await self.bot.languages.for_guild(guild_id, self.bot)
+            await channel.send(lang.text(told), allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:
+            log.warning("could not tell the moderators of guild %s about its attendee role "
+                        "(%s %s)", guild_id, exc.status, exc.text)
+        except Exception:
+            log.exception("could not tell the moderators of guild %s about its attendee role",
+                          guild_id)
 
 
 def coalesced(changes: list[OwedChange]) -> list[OwedChange]:

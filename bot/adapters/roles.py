@@ -9,7 +9,7 @@ import discord
 from bot.errors import Conflict
 from bot.i18n import N_, Markup, Text
 from bot.models import Event
-from bot.render import safe
+from bot.render import safe, safe_clip
 
 # What a role must not carry to be given to whoever RSVPs: Discord's elevated (moderator)
 # permissions, Manage Events (this bot's own moderator commands) and pinging everyone.
@@ -36,6 +36,13 @@ def attendee_role_problem(role: discord.Role, me: discord.Member,
                        "get; pick or create a role without them"), role=name)
     if problem := _giver_problem(role, name, giver):
         return problem
+    return my_role_problem(role, me)
+
+
+def my_role_problem(role: discord.Role, me: discord.Member) -> Text | None:
+    """Why the bot, `me`, cannot give or take `role` by Discord's rule (Manage Roles, and a
+    role below its own highest), as advice for moderators, or None."""
+    name = shown_role(role)
     if not me.guild_permissions.manage_roles:
         return Text(N_("I need the **Manage Roles** permission to give {role}: turn it on for my "
                        "role under Server Settings > Roles (or re-invite me with it)"), role=name)
@@ -46,6 +53,39 @@ def attendee_role_problem(role: discord.Role, me: discord.Member,
                        "lets me give roles below it: under Server Settings > Roles, drag my role "
                        "above {role}"), role=name, mine=mine)
     return None
+
+
+def shown_role(role: discord.Role) -> Markup:
+    """A role as the bot's words name it: in bold, not as a mention, which would ping."""
+    return Markup(f"**{safe(role.name)}**")
+
+
+def refused_role_notice(guild: discord.Guild | None, role_id: int, title: str | None, *,
+                        giving: bool) -> Text:
+    """For the moderators, in the server's announcements channel: Discord refused the bot
+    an event's attendee role (`giving` it to a member, else taking it back), why (as the
+    bot sees its roles) and what to change. `title`: the event's, if it is still there."""
+    role = guild.get_role(role_id) if guild is not None else None
+    me = guild.me if guild is not None else None
+    name: Markup | Text = (shown_role(role) if role is not None else
+                           Text(N_("the attendee role")))
+    problem = my_role_problem(role, me) if role is not None and me is not None else None
+    if problem is None:  # what the bot can see of its roles allows it: the usual causes
+        problem = Text(N_("Discord refused me: under Server Settings > Roles, drag my role "
+                          "above {role} and give it the **Manage Roles** permission"), role=name)
+    event = Markup(f"**{safe_clip(title, 100)}**") if title else None
+    if giving:
+        return (Text(N_("Confirmed members of {event} are going without {role}: {problem}. "
+                        "I'll keep trying, and give it to them once I can."),
+                     event=event, role=name, problem=problem) if event else
+                Text(N_("Confirmed members are going without {role}: {problem}. I'll keep "
+                        "trying, and give it to them once I can."), role=name, problem=problem))
+    return (Text(N_("I can't take {role} back from members of {event}: {problem}. They keep "
+                    "it until I can; I'll keep trying."), event=event, role=name, problem=problem)
+            if event else
+            Text(N_("I can't take {role} back from the members who had it for an event: "
+                    "{problem}. They keep it until I can; I'll keep trying."),
+                 role=name, problem=problem))
 
 
 def _giver_problem(role: discord.Role, name: str, giver: discord.Member) -> Text | None:

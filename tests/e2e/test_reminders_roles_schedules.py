@@ -675,3 +675,102 @@ async def test_a_deleted_events_discord_event_goes_though_discord_fails_for_a_wh
                                   if e["name"] == "Stubborn Forum"],
                      timeout=100, what="the Discord event deleted after all")
     assert not fake._faults, "every injected 500 was answered"
+
+
+# -- the moderators told of a role the bot cannot give ----------------------------------
+
+
+def channel_counts(fake, guild) -> dict[int, int]:
+    return {channel.id: len(fake.messages(channel)) for channel in guild.channels.values()}
+
+
+def posts_since(fake, guild, counts: dict[int, int], words: str) -> list[dict]:
+    """The bot's channel messages since `counts` that contain `words`."""
+    return [m for channel in guild.channels.values()
+            for m in fake.messages(channel)[counts.get(channel.id, 0):]
+            if words in (m.get("content") or "")]
+
+
+def pings_nobody(fake, message: dict) -> bool:
+    """Whether the message, and the request that posted it, ping no one."""
+    posted = next(r for r in fake.requests
+                  if r.method == "POST" and r.path.endswith(f"/{message['channel_id']}/messages")
+                  and isinstance(r.json, dict) and r.json.get("content") == message["content"])
+    return (posted.json.get("allowed_mentions") == {"parse": []} and not message["mentions"]
+            and not message["mention_roles"] and not message["mention_everyone"])
+
+
+def role_calls(fake, first: int, role) -> list[tuple[str, int]]:
+    return [(r.method, r.status) for r in fake.requests[first:]
+            if r.path.endswith(f"/roles/{role.id}")]
+
+
+async def test_moderators_hear_once_that_the_bot_can_no_longer_give_the_role(world, fake):
+    """An admin drags the bot's role below the attendee role after `/manage role`: the
+    members who join go without it. The moderators read it once in the announcements
+    channel, with what to change (not once per member, nor per try), and again only
+    after it worked in between."""
+    guild = world.guild
+    attendee = fake.add_role(guild, "Attendee of a talk the bot lost hold of")
+    mine = bot_role(world)
+    await move_role(world, mine, attendee.position + 1)
+    event_id = await world.import_event("Talk The Bot Lost Hold Of", capacity=20)
+    await fake.slash(guild, guild.owner, "manage role", role=attendee, event=str(event_id))
+    await move_role(world, mine, 0)
+    counts, first = channel_counts(fake, guild), len(fake.requests)
+    members = [world.member(f"held-off attendee {n}") for n in range(5)]
+    for member in members:
+        await fake.slash(guild, member, "rsvp join", event=str(event_id))
+
+    def told() -> list[dict]:
+        return posts_since(fake, guild, counts, attendee.name)
+
+    await eventually(told, what="the moderators told")
+    assert "drag my role above" in told()[0]["content"]
+    assert "Talk The Bot Lost Hold Of" in told()[0]["content"]
+    assert pings_nobody(fake, told()[0])
+    await eventually(lambda: role_calls(fake, first, attendee).count(("PUT", 403)) >= 2,
+                     timeout=20, what="the grants tried again after the wait")
+    assert len(told()) == 1 and not any(attendee in m.roles for m in members)
+
+    # Fixed, and `/manage role` again gives it to everyone; then broken again: news.
+    await move_role(world, mine, attendee.position + 1)
+    await fake.slash(guild, guild.owner, "manage role", role=attendee, event=str(event_id))
+    await eventually(lambda: all(attendee in m.roles for m in members), what="the role given")
+    await move_role(world, mine, 0)
+    await fake.slash(guild, world.member("held-off again"), "rsvp join", event=str(event_id))
+    await eventually(lambda: len(told()) == 2, what="the moderators told again")
+    await move_role(world, mine, attendee.position + 1)
+
+
+async def test_moderators_hear_once_that_the_bot_cannot_take_the_role_back(world, fake):
+    """The bot's role is dragged below the attendee role before the event starts: the
+    take-back at the start is refused, and the moderators read it once, however many
+    members keep the role and however many tries."""
+    guild = world.guild
+    attendee = fake.add_role(guild, "Attendee who keeps the role")
+    mine = bot_role(world)
+    await move_role(world, mine, attendee.position + 1)
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=6)
+    event_id = await world.import_event("Talk Whose Role Stays", capacity=5,
+                                        starts_at=starts.isoformat())
+    await fake.slash(guild, guild.owner, "manage role", role=attendee, event=str(event_id))
+    members = [world.member(f"keeper {n}") for n in range(3)]
+    for member in members:
+        await fake.slash(guild, member, "rsvp join", event=str(event_id))
+    await eventually(lambda: all(attendee in m.roles for m in members), what="the role given")
+    await move_role(world, mine, 0)
+    counts, first = channel_counts(fake, guild), len(fake.requests)
+
+    def told() -> list[dict]:
+        return posts_since(fake, guild, counts, attendee.name)
+
+    await eventually(lambda: role_calls(fake, first, attendee).count(("DELETE", 403)) >= 2,
+                     timeout=25, what="the take-back at the start, and its next try")
+    await eventually(told, what="the moderators told")
+    assert len(told()) == 1 and "take" in told()[0]["content"]
+    assert "drag my role above" in told()[0]["content"] and pings_nobody(fake, told()[0])
+    assert all(attendee in m.roles for m in members)
+    await move_role(world, mine, attendee.position + 1)
+    await eventually(lambda: not any(attendee in m.roles for m in members), timeout=30,
+                     what="the role taken back once the bot may")
