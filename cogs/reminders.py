@@ -51,7 +51,10 @@ events give out stays with a member another of them still counts as holding it.
 Moderators hear of what only they can fix, in the announcements channel (where the bot's
 notices go, in the server's language, pinging nobody): that Discord refuses the bot a role
 (to give it, or to take it back), with what to change, once, not once a member or a try;
-again once a call for the role went through in between, or after `TELL_AGAIN`.
+again once a call for the role went through in between, or after `TELL_AGAIN`. And that a
+role was deleted (the gateway says so, or a call meets 10011 Unknown Role): the events
+stop giving it out at once, as if `/manage role` had cleared it, nobody is owed it back,
+and no call is made for it again.
 
 With shards in several processes, roles are given, re-given and taken back by the
 process of the guild's shard only (it alone gets that guild's commands); reminders are
@@ -73,7 +76,7 @@ from discord.ext import commands
 
 from bot.adapters.channels import announce_channel
 from bot.adapters.languages import dm_language
-from bot.adapters.roles import refused_role_notice
+from bot.adapters.roles import deleted_role_notice, refused_role_notice
 from bot.app import EventBot
 from bot.errors import EventNotFound
 from bot.i18n import Text
@@ -189,6 +192,8 @@ class Reminders(commands.Cog):
         # were told (time.monotonic()): told once, not per member nor per try; again after
         # a call for the role went through, or after TELL_AGAIN.
         self._told_refused: dict[int, float] = {}
+        # Roles Discord deleted (it said so): never asked for again; role ids are not reused
+        self._gone: set[int] = set()
         self._telling: set[asyncio.Task[None]] = set()  # the posts to moderators under way
 
     async def cog_load(self) -> None:
@@ -331,8 +336,8 @@ class Reminders(commands.Cog):
             if not self.bot.runs_guild(guild_id):
                 others.add(event_id)  # the process of that guild's shard takes it back
                 continue
-            if self._ending.get(event_id) == role_id:
-                continue  # under way
+            if self._ending.get(event_id) == role_id or role_id in self._gone:
+                continue  # under way, or deleted (nobody has it; its record is going)
             held_role, held = self._holders.pop(event_id, (role_id, set()))
             held = held | self._ungiven.pop(event_id, set())
             self._ending[event_id] = role_id
@@ -375,6 +380,8 @@ class Reminders(commands.Cog):
                                                           guild_id, event_id)
         except EventNotFound:  # deleted: whoever holds its role is owed it back
             role_id, confirmed = None, []
+        if role_id in self._gone:  # deleted on Discord, its record not cleared yet
+            role_id = None
         if regive:  # once read: a failed read leaves it for the next sync, and one asked
             self._regive.discard(event_id)  # for during the read is for the next pass
         held_role, held = self._holders.get(event_id, (None, set()))
@@ -387,8 +394,8 @@ class Reminders(commands.Cog):
             return  # no role now, or over: its role is taken back, not given
         # Its members may hold it still, if it was the event's role before (set again).
         owed_again = await self._owed_again(event_id, role_id)
-        if owed_again is None:
-            return  # over meanwhile: taken back, not given
+        if owed_again is None or role_id in self._gone:
+            return  # over meanwhile (taken back, not given), or deleted on Discord
         ungiven = self._ungiven.setdefault(event_id, set())
         ungiven |= owed_again
         held = held | ungiven  # everyone who may hold it
@@ -415,6 +422,8 @@ class Reminders(commands.Cog):
                     return  # the event is over meanwhile: its end takes it back from all
                 ungiven.add(user_id)  # until answered: a stop cutting the call short notes it
                 outcome = await self._grant(guild_id, event_id, user_id, role_id)
+                if role_id in self._gone:
+                    return  # deleted on Discord: no event gives it out now (`_role_gone`)
                 if outcome is not None:  # given, or maybe (a server error): seen by
                     kept.add(user_id)  # take-backs of the role for other events
                 if outcome or (outcome is None and user_id not in kept):
@@ -441,6 +450,8 @@ class Reminders(commands.Cog):
         try:
             for user_id in leaving:
                 async with self._role_lock(role_id):
+                    if role_id in self._gone:
+                        return  # deleted on Discord: nobody has it
                     if self._held_elsewhere(event_id, role_id, user_id):
                         outcome = True  # theirs for another event: not this one's to take
                     else:
@@ -825,10 +836,7 @@ class Reminders(commands.Cog):
             return None
         except discord.NotFound as exc:
             if exc.code == UNKNOWN_ROLE:
-                log.warning("role %s of event %s was deleted; no longer giving it out",
-                            role_id, event_id)
-                await self.bot.store.run(self.bot.store.reminders.end_attendee_role,
-                                         event_id, role_id)
+                await self._role_gone(guild_id, role_id)
                 return None
             log.info("user %s is no longer in guild %s; no role for them", user_id, guild_id)
             return True
@@ -848,13 +856,75 @@ class Reminders(commands.Cog):
             log.warning("not allowed to remove role %s in guild %s (%s)", role_id, guild_id, why)
             self._tell_refused(guild_id, event_id, role_id, giving=False)
             return None
-        except discord.NotFound:
-            return True  # the member left, or the role was deleted: nobody has it there
+        except discord.NotFound as exc:
+            if exc.code == UNKNOWN_ROLE:  # deleted: nobody has it, nor is asked for it again
+                await self._role_gone(guild_id, role_id)
+            return True  # (else the member left: nobody has it there)
         except discord.HTTPException:
             log.exception("could not remove role %s from user %s", role_id, user_id)
             return False
 
-    # -- a role refused: the moderators are told -----------------------------------------
+    # -- a role deleted, or refused: the moderators are told -----------------------------
+
+    @commands.Cog.listener()
+    async def on_guild_role_delete(self, role: discord.Role) -> None:
+        """Discord says a role was deleted: if an event gives it out, or owes it back, no
+        call is made for it (one a member, else)."""
+        role_id = role.id
+        if self.bot.runs_guild(role.guild.id) and (
+                role_id in self._ending.values()
+                or any(held == role_id for held, _ in self._holders.values())
+                or any(role_id in roles for roles in self._owed.values())):
+            await self._role_gone(role.guild.id, role_id, role.name)
+
+    async def _role_gone(self, guild_id: int, role_id: int, name: str | None = None) -> None:
+        """The role was deleted on Discord (the gateway said so, or a call met 10011 Unknown
+        Role): no event gives it out any more, as if `/manage role` had cleared it, nobody
+        is owed it back, and no call is made for it again. The moderators are told once,
+        with the events that gave it out, so that they can pick another role."""
+        if role_id in self._gone:
+            return
+        self._gone.add(role_id)
+        self._told_refused.pop(role_id, None)
+        giving = [event_id for event_id, (held, _) in self._holders.items() if held == role_id]
+        for event_id in giving:
+            del self._holders[event_id]
+            self._ungiven.pop(event_id, None)
+            self._giving_unfinished.discard(event_id)
+            self._forget_refusals(event_id)
+        ending = [event_id for event_id, held in self._ending.items() if held == role_id]
+        for event_id in ending:
+            del self._ending[event_id]
+            self._forget_refusals(event_id)
+        for event_id, roles in self._owed.items():
+            if roles.pop(role_id, None) is not None:  # its take-back task passes it by
+                self._owed_tries.pop((event_id, role_id), None)
+                self._record(OwedChange(False, event_id, role_id, None))
+                if (wake := self._taking_wake.get(event_id)) is not None:
+                    wake.set()  # nothing else owed: the task ends
+        log.warning("role %s of guild %s was deleted; events %s no longer give it out",
+                    role_id, guild_id, sorted({*giving, *ending}))
+        store = self.bot.store
+        for event_id in sorted({*giving, *ending}):
+            try:
+                await store.run(store.reminders.end_attendee_role, event_id, role_id)
+            except Exception:  # a start meets 10011 once again, and forgets it then
+                log.exception("could not record that event %s no longer gives role %s",
+                              event_id, role_id)
+        if giving:
+            name = name or self._role_name(guild_id, role_id)
+            self._tell(guild_id, lambda: self._deleted_text(guild_id, name, giving))
+
+    def _role_name(self, guild_id: int, role_id: int) -> str | None:
+        guild = self.bot.get_guild(guild_id)
+        role = guild.get_role(role_id) if guild is not None else None
+        return role.name if role is not None else None
+
+    async def _deleted_text(self, guild_id: int, name: str | None, events: list[int]
+                            ) -> Text | None:
+        titles = [title for event_id in events
+                  if (title := await self._title(guild_id, event_id)) is not None]
+        return deleted_role_notice(name, titles) if titles else None
 
     def _tell_refused(self, guild_id: int, event_id: int, role_id: int, *, giving: bool) -> None:
         """Tell the moderators that Discord refused the bot the event's role, and what to

@@ -88,6 +88,22 @@ def refused_role_notice(guild: discord.Guild | None, role_id: int, title: str | 
                  role=name, problem=problem))
 
 
+def deleted_role_notice(name: str | None, titles: list[str]) -> Text:
+    """For the moderators: the attendee role of these events was deleted, so they give
+    none now, and how to give one again."""
+    shown = ", ".join(f"**{safe_clip(title, 100)}**" for title in titles[:5])
+    if len(titles) > 5:
+        shown += ", …"
+    events = Markup(shown)
+    if name is None:
+        return Text(N_("The attendee role of {events} was deleted, so their confirmed members "
+                       "get no role now. To give them one again, pick a role with /manage "
+                       "role."), events=events)
+    return Text(N_("{role}, the attendee role of {events}, was deleted, so their confirmed "
+                   "members get no role now. To give them one again, pick a role with /manage "
+                   "role."), role=Markup(f"**{safe(name)}**"), events=events)
+
+
 def _giver_problem(role: discord.Role, name: str, giver: discord.Member) -> Text | None:
     """Why `giver` could not give `role` by hand, as Discord has it: it takes Manage Roles,
     and a role below their own highest (the server's owner may give any). The bot hands out

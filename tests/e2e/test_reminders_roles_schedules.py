@@ -677,7 +677,7 @@ async def test_a_deleted_events_discord_event_goes_though_discord_fails_for_a_wh
     assert not fake._faults, "every injected 500 was answered"
 
 
-# -- the moderators told of a role the bot cannot give ----------------------------------
+# -- the moderators told of a role the bot cannot give, or that was deleted ---------------
 
 
 def channel_counts(fake, guild) -> dict[int, int]:
@@ -703,6 +703,19 @@ def pings_nobody(fake, message: dict) -> bool:
 def role_calls(fake, first: int, role) -> list[tuple[str, int]]:
     return [(r.method, r.status) for r in fake.requests[first:]
             if r.path.endswith(f"/roles/{role.id}")]
+
+
+async def delete_role(world, role, *, told: bool = True) -> None:
+    """What deleting a role in Server Settings > Roles does: its members lose it, and
+    Discord tells the bot (`told`; else the bot missed it, say while it was away)."""
+    guild = world.guild
+    del guild.roles[role.id]
+    for member in guild.members.values():
+        if role in member.roles:
+            member.roles.remove(role)
+    if told:
+        await world.fake.dispatch("GUILD_ROLE_DELETE", {"guild_id": str(guild.id),
+                                                        "role_id": str(role.id)})
 
 
 async def test_moderators_hear_once_that_the_bot_can_no_longer_give_the_role(world, fake):
@@ -774,3 +787,79 @@ async def test_moderators_hear_once_that_the_bot_cannot_take_the_role_back(world
     await move_role(world, mine, attendee.position + 1)
     await eventually(lambda: not any(attendee in m.roles for m in members), timeout=30,
                      what="the role taken back once the bot may")
+
+
+async def holders_of_a_role_about_to_go(world, fake, name: str, title: str):
+    guild = world.guild
+    attendee = fake.add_role(guild, name)
+    await move_role(world, bot_role(world), attendee.position + 1)
+    event_id = await world.import_event(title, capacity=50)
+    await fake.slash(guild, guild.owner, "manage role", role=attendee, event=str(event_id))
+    members = [world.member(f"{name} holder {n}") for n in range(12)]
+    for member in members:
+        await fake.slash(guild, member, "rsvp join", event=str(event_id))
+    await eventually(lambda: all(attendee in m.roles for m in members), timeout=15,
+                     what="the role for every holder")
+    return attendee, event_id, members
+
+
+async def a_new_role_for_everyone(world, fake, event_id: int, members, name: str) -> None:
+    """`/manage role` picks a new role, which every confirmed member gets: the bot has
+    compared the event's role since everything before it."""
+    guild = world.guild
+    new = fake.add_role(guild, name)
+    await move_role(world, bot_role(world), new.position + 1)
+    await fake.slash(guild, guild.owner, "manage role", role=new, event=str(event_id))
+    await eventually(lambda: all(new in m.roles for m in members), timeout=15,
+                     what="the new role for everyone")
+
+
+async def test_a_role_deleted_on_discord_costs_no_call_and_the_moderators_hear_once(world,
+                                                                                     fake):
+    """The attendee role of 12 members is deleted: the bot stops giving it out at once,
+    makes no call for it (a call a holder, before), and the moderators read once that
+    /manage role can set a new one."""
+    guild = world.guild
+    attendee, event_id, members = await holders_of_a_role_about_to_go(
+        world, fake, "Attendee deleted by an admin", "Talk Whose Role Was Deleted")
+    counts, first = channel_counts(fake, guild), len(fake.requests)
+    await delete_role(world, attendee)
+
+    def told() -> list[dict]:
+        return posts_since(fake, guild, counts, "was deleted")
+
+    await eventually(told, what="the moderators told")
+    content = told()[0]["content"]
+    assert attendee.name in content and "Talk Whose Role Was Deleted" in content
+    assert "/manage role" in content and pings_nobody(fake, told()[0])
+    assert world.query("SELECT attendee_role_id FROM events WHERE id = ?",
+                       (event_id,)) == [(None,)]
+    late = world.member("joined after the role was deleted")
+    await fake.slash(guild, late, "rsvp join", event=str(event_id))
+    await a_new_role_for_everyone(world, fake, event_id, [*members, late],
+                                  "Attendee after the deletion")
+    assert role_calls(fake, first, attendee) == [] and len(told()) == 1
+
+
+async def test_a_role_discord_says_is_unknown_costs_one_call_and_the_moderators_hear(world,
+                                                                                      fake):
+    """The bot missed the role's deletion (it was away): the first grant meets 10011
+    Unknown Role, and that is the last call for it; no removal a holder follows."""
+    guild = world.guild
+    attendee, event_id, members = await holders_of_a_role_about_to_go(
+        world, fake, "Attendee deleted unseen", "Talk Whose Role Went Unseen")
+    await delete_role(world, attendee, told=False)
+    counts, first = channel_counts(fake, guild), len(fake.requests)
+    late = world.member("joined after the unseen deletion")
+    await fake.slash(guild, late, "rsvp join", event=str(event_id))
+    await eventually(lambda: role_calls(fake, first, attendee), what="the grant")
+
+    def told() -> list[dict]:
+        return posts_since(fake, guild, counts, "was deleted")
+
+    await eventually(told, what="the moderators told")
+    assert "Talk Whose Role Went Unseen" in told()[0]["content"]
+    assert "/manage role" in told()[0]["content"] and pings_nobody(fake, told()[0])
+    await a_new_role_for_everyone(world, fake, event_id, [*members, late],
+                                  "Attendee after the unseen deletion")
+    assert role_calls(fake, first, attendee) == [("PUT", 404)] and len(told()) == 1
