@@ -61,10 +61,11 @@ async def test_a_notice_waits_for_its_own_shards_process(deployment):
     ours = await d.open_event(mine, "Shard Zero Hall", capacity=1)
     other = await d.open_event(theirs, "Shard One Hall", capacity=1)
 
-    # Shard 0's process fails to post the capacity notice (Discord refuses it once), so
-    # the notice stays in the outbox; stopping gives its claim back at once.
+    # Shard 0's process fails to post the capacity notice (Discord fails it once: a 503,
+    # which discord.py does not retry), so the notice stays in the outbox; stopping gives
+    # its claim back at once.
     channels = "|".join(str(c.id) for c in mine.channels.values())
-    fake.fail("POST", rf"^/channels/({channels})/messages$", status=400, code=50035)
+    fake.fail("POST", rf"^/channels/({channels})/messages$", status=503)
     reply = await fake.slash(mine, fake.add_member(mine), "rsvp join", event=str(ours))
     assert "confirmed" in reply.content
     for _ in range(100):
