@@ -423,8 +423,10 @@ class _PeopleReading:
         parted = _NAME_AND_TITLE.match(item, spans[0].end)
         title = item[parted.end():] if parted else ""
         bracketed = _BRACKETED_TITLE.fullmatch(item, spans[0].end)
-        if bracketed:  # "Jane Doe (Senior Fellow, Carnegie)"; not "(Session Chair)", a role
-            title = bracketed.group(1) if _AFFILIATED.search(bracketed.group(1)) else ""
+        if bracketed:  # "Jane Doe (Senior Fellow, Carnegie)"; not "(Session Chair)" or
+            # "(Chair of the Session)", a role
+            title = bracketed.group(1) if (_AFFILIATED.search(bracketed.group(1))
+                                           and not _ROLE_HEADING.match(bracketed.group(1))) else ""
         if not (self._title_line(title) and _opens_with_a_post(title)):
             return False
         role = self.heading_role
@@ -591,7 +593,6 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         self.people_headed = False  # a heading of people has been read
         self.dated_at = -1  # the index of the "日期：…" line that gave the date
         self.headed_at = -1  # the index of the last section heading
-        self.card_title_at = -1  # the index of the last Chinese card title line given a bio
         # Under an English heading of people ("Speakers", "Moderator") until a line that
         # is none of them: the role it gives, and whether to its first person only.
         self.people_section = False

@@ -78,7 +78,7 @@ REMARK = re.compile("嘉宾|线上|线下|在线|连线|视频|远程|现场|发
 
 SENTENCE_END = re.compile(r"(?<=[。！？；])")
 SECTION = re.compile(
-    r"(?:活动|会议|讨论|主要|核心|重要|嘉宾)?"
+    r"(?:活动|会议|讲座|论坛|报告|讨论|主要|核心|重要|嘉宾)?"
     r"(?:要点|观点|主要观点|内容|简介|介绍|概要|回顾|议程|摘要|总结|嘉宾|发言嘉宾|演讲嘉宾|主讲嘉宾|"
     r"与会嘉宾|参会嘉宾|嘉宾介绍|嘉宾简介)[:：]?")
 # "时间：…", "活动地点：…", "讲座主题：…": the label may name what kind of event it is
@@ -161,7 +161,9 @@ _CARD_BIO = re.compile(r"研究员|教授|主任|院长|所长|学者|大使|会
                        r"总裁|fellow|professor|director", re.I)
 _CARD_POST_LAST = re.compile(f"(?:{_CARD_BIO.pattern})$", re.I)  # a title line's post
 _CLAUSES = re.compile(r"[，。；！？,;\s]")
-_CARD_TITLE_SIZE = 5  # characters at least: a place and a post ("国防大学教授")
+_CARD_TITLE_SIZE = 4  # characters at least: a place and a post ("北大教授")
+# What a heading of people says, not a post ("评议学者", "主持嘉宾")
+_ROLE_STEM = re.compile(r"主持|主讲|评议|点评|与谈|嘉宾|特邀|发言")
 
 
 def has_han(text: str) -> bool:
@@ -207,10 +209,12 @@ def role_of(word: str) -> str | None:
 
 
 def is_name(text: str) -> bool:
-    """Two to four Han characters that are not a common word or an institution ("清华大学")."""
+    """Two to four Han characters that are not a common word, an institution ("清华大学")
+    or a section's heading ("讲座简介")."""
     word = fold(text)
     return (bool(NAME.fullmatch(text)) and word not in NOT_NAMES
-            and not _INSTITUTION.fullmatch(word) and not _NOT_A_PERSON.search(word))
+            and not _INSTITUTION.fullmatch(word) and not _NOT_A_PERSON.search(word)
+            and not SECTION.fullmatch(word))
 
 
 def language_of(chars: str | None) -> str | None:
@@ -284,11 +288,12 @@ def _card_bio(par: str) -> bool:
 
 def _card_title(par: str) -> bool:
     """A card's title line under the name: where, then the post held, and nothing else
-    ("卡内基—清华全球政策中心研究员"); not the next card's "王海燕 研究员", nor a heading
-    ("评议学者")."""
+    ("卡内基—清华全球政策中心研究员", "北大教授"); not the next card's "王海燕 研究员", nor a
+    heading ("评议学者", "特邀评议学者")."""
     read = fold(par)
     return (_CARD_TITLE_SIZE <= len(par) <= 60 and not _CLAUSES.search(read)
-            and not ROLE_LINE.match(read) and bool(_CARD_POST_LAST.search(read)))
+            and not _ROLE_STEM.search(read) and not ROLE_LINE.match(read)
+            and bool(_CARD_POST_LAST.search(read)))
 
 
 def _opens_a_bio(par: str, read: str) -> bool:
@@ -382,19 +387,18 @@ class ChineseReading:
         if rest and (len(rest) > 80 or rest[0] not in " ，," or rest.endswith(("。", "."))):
             return None
         bio_at = self._zh_bio_index(i, name)
-        # Under a heading of people, a card's title line ("卡内基—清华全球政策中心研究员"):
-        # the bio, unless the cards put their titles above the names (the line above this
-        # name a title no one took)
+        # Under a heading of people, a card's title line ("卡内基—清华全球政策中心研究员"),
+        # unless the section's cards put their titles above the names (its first line one)
+        first = self.headed_at + 1
         titled = (bio_at is None and (self.section_role or self.guests)
                   and i + 1 < len(self.paras) and _card_title(self.paras[i + 1])
-                  and not (i and _card_title(self.paras[i - 1]) and self.card_title_at != i - 1))
+                  and not (first < i and _card_title(self.paras[first])))
         role = own or self.section_role
         if bio_at is None and not role and self._known(name) is None and not titled:
             return None
         entry = self._person(name, role)
-        if titled:
-            self._give_bio(entry, self.raw[i + 1], None)
-            self.card_title_at = i + 1
+        if titled:  # their title, as an English card's title line is (not a bio: prose after
+            entry.title = entry.title or self.raw[i + 1]  # it still describes the event)
             return i + 2
         if bio_at is None:
             return i + 1

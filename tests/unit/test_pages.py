@@ -1251,6 +1251,7 @@ def test_a_talks_title_after_a_presenters_name_is_no_post_they_hold(line):
 
 @pytest.mark.parametrize(("line", "role"), [
     ("• Jane Doe (Chair)", "chair"), ("• Mary Major (Session Chair)", None),
+    ("• Jane Doe (Chair of the Session)", "chair"),
     ("• Rajiv Kumar (Chief Guest)", None),
 ])
 def test_a_role_in_brackets_after_a_speakers_name_is_no_title(line, role):

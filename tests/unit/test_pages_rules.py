@@ -1409,6 +1409,20 @@ def test_cards_with_their_titles_above_the_names_give_no_one_the_next_title(scri
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
+def test_a_cards_title_line_is_their_title_and_what_follows_is_read_as_ever(script):
+    """The title line under a name is that guest's; a remark after it is not their bio,
+    and the event's summary after the next heading still describes it."""
+    page = parse_page(script("中美对话\n\n2026年12月1日\n\n嘉宾\n\n主持人：王缉思\n\n"
+                             "李彬\n\n北大教授\n\n他强调指出核军控面临新的挑战。\n\n"
+                             "王栋\n\n北京大学国际关系学院教授\n\n讲座简介\n\n"
+                             "本讲座将探讨核军控面临的新挑战。"))
+    assert {p.name: p.bio for p in page.people} == {
+        script("王缉思"): "", script("李彬"): script("北大教授"),
+        script("王栋"): script("北京大学国际关系学院教授")}
+    assert script("本讲座将探讨核军控面临的新挑战。") in page.description
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
 def test_a_heading_under_a_name_is_no_title_line(script):
     page = parse_page(script("中美对话\n\n2026年12月1日\n\n主讲人\n\n林中斌\n\n评议学者\n\n"
                              "王信贤\n\n政治大学东亚研究所所长"))
