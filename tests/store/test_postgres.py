@@ -354,8 +354,8 @@ async def test_repeat_joins_deep_in_a_waitlist_are_placed_in_one_statement(postg
         statements = log.statements()
     assert [(a.result.outcome, a.result.position) for a in answers] == [
         (JoinOutcome.ALREADY_WAITLISTED, user - 1) for user in again]
-    # BEGIN, the lock, the RSVPs with their places, COMMIT: nothing changed, nothing written
-    assert len(statements) == 4, "\n".join(statements[:12])
+    # BEGIN, the lock, the RSVPs, their places, COMMIT: nothing changed, nothing written
+    assert len(statements) == 5, "\n".join(statements[:12])
 
 
 async def test_promoting_telling_or_deleting_many_costs_the_statements_of_a_few(

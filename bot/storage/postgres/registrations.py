@@ -78,25 +78,16 @@ MEMBER_RSVP = (f"SELECT {summary_columns('e')}, r.user_id, r.display_name, r.sta
                " ON r.event_id = e.id AND r.user_id = $1 WHERE e.id = $2 AND e.guild_id = $3")
 
 
-# What a join batch reads of the RSVPs its members already have ($1, $2: event and user
-# ids), with the waitlist position of those waitlisted. Each event's positions come from
-# ONE index-ordered walk of its waitlist, numbered as it goes, down to its deepest member
-# asking: not a count per member, which costs the whole waitlist ahead of each one while
-# the event is locked (a burst of repeat joins deep in a long waitlist held it for
-# seconds). In the statement of the RSVPs: their statuses and positions are of one moment.
-STORED_RSVPS = (
-    "WITH mine AS MATERIALIZED (SELECT r.event_id, r.user_id, r.status, r.seq FROM rsvps r"
-    "  JOIN unnest($1::bigint[], $2::bigint[]) AS p (event_id, user_id)"
-    "  ON r.event_id = p.event_id AND r.user_id = p.user_id),"
-    " deepest AS (SELECT event_id, max(seq) AS seq FROM mine"
-    "  WHERE status = 'waitlisted' GROUP BY event_id),"
-    " numbered AS (SELECT w.event_id, w.seq, w.position FROM deepest d CROSS JOIN LATERAL"
-    "  (SELECT q.event_id, q.seq, row_number() OVER (ORDER BY q.seq) AS position"
-    "   FROM rsvps q WHERE q.event_id = d.event_id AND q.status = 'waitlisted'"
-    "    AND q.seq <= d.seq) w)"
-    " SELECT m.event_id, m.user_id, m.status, m.seq, n.position FROM mine m"
-    " LEFT JOIN numbered n ON m.status = 'waitlisted' AND n.event_id = m.event_id"
-    "  AND n.seq = m.seq")
+# The waitlist positions of members of one event asking to join again ($1: the event,
+# $2: their seqs): ONE index-ordered walk of its waitlist, numbered as it goes, down to
+# the deepest of them. Not a count per member, which costs the whole waitlist ahead of
+# each while the event is locked: a burst of repeat joins deep in a long waitlist held it
+# for seconds, and every other event's joins of the process with it.
+WAITLIST_PLACES = (
+    "SELECT seq, position FROM (SELECT seq, row_number() OVER (ORDER BY seq) AS position"
+    " FROM rsvps WHERE event_id = $1 AND status = 'waitlisted'"
+    "  AND seq <= (SELECT max(s) FROM unnest($2::bigint[]) AS s)) AS w"
+    " WHERE seq = ANY($2::bigint[])")
 
 
 class PostgresRegistrations(Repository):
@@ -205,12 +196,24 @@ class PostgresRegistrations(Repository):
 
     async def _stored_rsvps(self, conn: asyncpg.Connection, pairs: list[tuple[int, int]]
                             ) -> dict[tuple[int, int], tuple[Status, int, int | None]]:
-        """(status, seq, waitlist position) of the stored RSVPs among (event, user) pairs,
-        in one statement (`STORED_RSVPS`)."""
+        """(status, seq, waitlist position) of the stored RSVPs among (event, user) pairs:
+        one statement, and one more per event with members waitlisted among them
+        (`WAITLIST_PLACES`), in the batch's transaction, whose lock holds them still."""
         if not pairs:
             return {}
-        rows = await conn.fetch(STORED_RSVPS, [e for e, _ in pairs], [u for _, u in pairs])
-        return {(r["event_id"], r["user_id"]): (Status(r["status"]), r["seq"], r["position"])
+        rows = await conn.fetch(
+            "SELECT r.event_id, r.user_id, r.status, r.seq FROM rsvps r"
+            " JOIN unnest($1::bigint[], $2::bigint[]) AS p (event_id, user_id)"
+            " ON r.event_id = p.event_id AND r.user_id = p.user_id",
+            [e for e, _ in pairs], [u for _, u in pairs])
+        waiting: dict[int, list[int]] = {}
+        for r in rows:
+            if r["status"] == Status.WAITLISTED:
+                waiting.setdefault(r["event_id"], []).append(r["seq"])
+        places = {(event_id, seq): position for event_id, seqs in waiting.items()
+                  for seq, position in await conn.fetch(WAITLIST_PLACES, event_id, seqs)}
+        return {(r["event_id"], r["user_id"]): (Status(r["status"]), r["seq"],
+                                                places.get((r["event_id"], r["seq"])))
                 for r in rows}
 
     async def _waitlist_seqs(self, conn: asyncpg.Connection, event_id: int,
