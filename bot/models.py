@@ -26,6 +26,7 @@ def storable_text(text: str) -> str:
         return text
     return _UNSTORABLE.sub(lambda found: "" if found.group() == "\0" else "\ufffd", text)
 
+
 @dataclass(frozen=True, slots=True)
 class Event:
     id: int

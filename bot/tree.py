@@ -341,8 +341,9 @@ _NAME_KEYS = ("nick", "global_name", "username")
 
 def storable_typing(data: Any) -> None:
     """In an interaction's payload, what a member typed (options, form fields) and their
-    names, as every store can hold them: a NUL dropped, a lone surrogate as U+FFFD. Read
-    apart, a name with a NUL failed the joins committed with it, other servers' too."""
+    names, as every store can hold them: a NUL dropped, a lone surrogate as U+FFFD. Left
+    as they came, a name with a NUL failed every join committed with it, other servers'
+    too."""
     if not isinstance(data, dict):
         return
     if isinstance(typed := data.get("data"), dict):
