@@ -310,7 +310,16 @@ WHAT_CHANGED = (
     "to 1.11× in the third run, back to 1.24× in the fourth on the same paths, and 1.19× "
     "in the fifth. Between the third and the fourth the floor's own CPU for the hot "
     "event's joins went from 523 to 372 µs an interaction: on this shared machine, one "
-    "run's spread is as large as the gap left.")
+    "run's spread is as large as the gap left. Runs 6 and 7 (a8a0078 and 7b6e4dd, on "
+    "another machine of the same kind, where the floor took 30 to 60% more CPU an "
+    "interaction than in run 5) met 22 and 21. On the bundled event the bot's CPU against "
+    "the floor's was `/event info` 1.03× and 1.02×, `speakers` 1.06× and 0.96×, "
+    "`takeaways` 1.08× and 1.00×, `/rsvp status` 1.08× and 1.11×, `/rsvp join` 1.27× and "
+    "1.09×; on the hot event `/rsvp status` 1.26× and 1.29×, `/rsvp join` 1.21× and "
+    "1.34×. No read or join path changed between run 5 and them: every interaction's "
+    "payload is now made storable before discord.py reads it (a NUL dropped, a lone "
+    "surrogate replaced; about 4 µs, timed by hand on this machine, half a percent of an "
+    "interaction), and notices go out in two lanes.")
 WHAT_IS_LEFT = (
     "What is left: where the bot spends more CPU per interaction than the floor, which "
     "reads nothing, it is its read after a commit (the first SQLite statement after the "
