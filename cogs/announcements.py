@@ -504,9 +504,11 @@ class Announcements(commands.Cog):
 
 
 def refused_for_good(exc: discord.HTTPException) -> bool:
-    """Whether Discord refused the request for good: a 4xx other than 429 (too many
-    requests, which discord.py waits out) says this request will be refused again."""
-    return 400 <= exc.status < 500 and exc.status != 429
+    """Whether Discord refused the request for good: a 4xx says this request will be
+    refused again, but for 401 (the bot's token refused, reset or revoked: nothing wrong
+    with the notice, which a process with a good token delivers) and 429 (too many
+    requests, which discord.py waits out)."""
+    return 400 <= exc.status < 500 and exc.status not in (401, 429)
 
 
 def nonce_of(notice: Notice, part: int = 0) -> str:

@@ -68,6 +68,24 @@ async def test_a_capacity_notice_discord_refuses_is_tried_once_and_dropped_with_
     assert "Traceback" not in out, out
 
 
+async def test_a_notice_met_by_a_401_is_kept_for_a_good_token(world, fake):
+    """A 401 says the bot's token was refused (reset or revoked), not the notice: it stays
+    in the outbox, to be delivered once a process with a good token claims it."""
+    event_id = await world.import_event("Unauthorized Notice Hall", capacity=1)
+    channels = "|".join(str(c.id) for c in world.guild.channels.values())
+    fake.fail("POST", rf"^/channels/({channels})/messages$", status=401, code=0,
+              message="401: Unauthorized")
+    first = len(fake.requests)
+    reply = await fake.slash(world.guild, world.member("unauthorized filler"), "rsvp join",
+                             event=str(event_id))
+    assert "confirmed" in reply.content, reply
+    await eventually(lambda: any(r.status == 401 for r in fake.requests[first:]),
+                     what="the refused post")
+    await asyncio.sleep(1.0)  # the deliverer's answer to it
+    assert world.query("SELECT count(*) FROM outbox WHERE event_id = ? AND kind = 'capacity'",
+                       (event_id,)) == [(1,)]
+
+
 async def test_a_promotion_dm_discord_refuses_to_open_is_tried_once_and_dropped(world, fake):
     title = "Refused DM Hall"
     event_id = await world.import_event(title, capacity=1)
