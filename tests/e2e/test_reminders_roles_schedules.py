@@ -496,16 +496,22 @@ async def test_a_deleted_events_role_is_taken_back(world, fake):
     await eventually(lambda: attendee not in member.roles, what="the role taken back")
 
 
+async def announced_with_a_discord_event(world, fake, title: str) -> int:
+    """A new event announced with its Discord event made (scheduled events turned on)."""
+    await fake.slash(world.guild, world.moderator, "manage scheduled-events", state="on")
+    event_id = await world.import_event(title, capacity=5,
+                                        starts_at="2037-09-01T18:00:00+00:00")
+    await fake.slash(world.guild, world.moderator, "manage announce", event=str(event_id))
+    assert [e for e in fake.scheduled_events(world.guild) if e["name"] == title]
+    return event_id
+
+
 async def test_deleting_an_event_whose_discord_event_the_bot_cannot_delete_says_so(
         world, fake):
     """The bot's role lost Manage Events after the Discord event was made: deleting the
     event cannot delete it, and the moderator is told to, in the reply."""
     guild = world.guild
-    await fake.slash(guild, world.moderator, "manage scheduled-events", state="on")
-    event_id = await world.import_event("Orphaned Schedule", capacity=5,
-                                        starts_at="2037-09-01T18:00:00+00:00")
-    await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
-    assert [e for e in fake.scheduled_events(guild) if e["name"] == "Orphaned Schedule"]
+    event_id = await announced_with_a_discord_event(world, fake, "Orphaned Schedule")
     mine = bot_role(world)
     saved = mine.permissions
     await set_permissions(world, mine, saved & ~(MANAGE_EVENTS | CREATE_EVENTS))
@@ -661,11 +667,7 @@ async def test_a_deleted_events_discord_event_goes_though_discord_fails_for_a_wh
     16 s): the deletion's notice is delivered again once its claim expires (60 s), and
     the Discord event goes then; it used to stay listed for good."""
     guild = world.guild
-    await fake.slash(guild, world.moderator, "manage scheduled-events", state="on")
-    event_id = await world.import_event("Stubborn Forum", capacity=5,
-                                        starts_at="2037-06-04T18:00:00+00:00")
-    await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
-    assert [e for e in fake.scheduled_events(guild) if e["name"] == "Stubborn Forum"]
+    event_id = await announced_with_a_discord_event(world, fake, "Stubborn Forum")
     fake.fail("DELETE", rf"^/guilds/{guild.id}/scheduled-events/\d+$", status=500, count=5)
     asked = await fake.slash(guild, world.moderator, "manage delete", event=str(event_id))
     confirm, _ = asked.custom_ids()
