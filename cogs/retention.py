@@ -73,7 +73,7 @@ class Retention(commands.Cog):
         wait = CHECK_INTERVAL
         for guild_id, left_at in await self.bot.store.run(self.bot.store.settings.guilds_left):
             if self.bot.get_guild(guild_id) is not None:  # back, though the join went unseen
-                await self.bot.store.run(self.bot.store.settings.set_guild_left, guild_id, None)
+                await self.bot.store.run(self.bot.store.settings.guilds_present, [guild_id])
                 continue
             due = left_at + retention
             if due > now:

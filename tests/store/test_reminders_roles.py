@@ -72,7 +72,7 @@ async def test_a_server_that_removed_the_bot_is_reminded_of_nothing_until_it_is_
     await store.run(store.settings.set_guild_left, 1, START - 3 * 1440 * MIN)
     assert await store.run(store.reminders.next_due, START - 3 * 1440 * MIN) is None
     assert await store.run(store.reminders.claim_reminders, START - 1440 * MIN) == []
-    await store.run(store.settings.set_guild_left, 1, None)  # invited again
+    await store.run(store.settings.guilds_present, [1])  # invited again
     assert await store.run(store.reminders.next_due, START - 3 * 1440 * MIN) == START - 1440 * MIN
     claimed = await store.run(store.reminders.claim_reminders, START - 60 * MIN)
     assert [(c[5], c[6]) for c in claimed] == [(7, (1440, 60))]

@@ -146,13 +146,9 @@ class PostgresSettings(Repository):
                 [user_id for user_id, _ in rows], [s.locale for _, s in rows],
                 [ts(s.seen_at) for _, s in rows]))
 
-    async def set_guild_left(self, guild_id: int, left_at: datetime | None) -> None:
-        """Record when the bot left the guild (None: it is back, or never left)."""
+    async def set_guild_left(self, guild_id: int, left_at: datetime) -> None:
+        """Record when the bot left the guild (back in it: `guilds_present`)."""
         async with self._transaction() as conn:
-            if left_at is None and await conn.fetchval(
-                    "SELECT 1 FROM guild_settings WHERE guild_id = $1 AND left_at IS NOT NULL",
-                    guild_id) is None:
-                return  # the usual case, at every start: no write
             await conn.execute(
                 "INSERT INTO guild_settings (guild_id, left_at) VALUES ($1, $2)"
                 " ON CONFLICT (guild_id) DO UPDATE SET left_at = excluded.left_at",

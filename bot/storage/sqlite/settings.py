@@ -149,11 +149,8 @@ class SqliteSettings(Repository):
                 [(user_id, s.locale, ts(s.seen_at)) for user_id, s in seen.items()])
             return db.total_changes - before
 
-    def set_guild_left(self, guild_id: int, left_at: datetime | None) -> None:
-        """Record when the bot left the guild (None: it is back, or never left)."""
-        if left_at is None and self._one("SELECT 1 FROM guild_settings WHERE guild_id = ?"
-                                         " AND left_at IS NOT NULL", (guild_id,)) is None:
-            return  # the usual case, at every start: no write
+    def set_guild_left(self, guild_id: int, left_at: datetime) -> None:
+        """Record when the bot left the guild (back in it: `guilds_present`)."""
         with self._transaction() as db:
             db.execute(
                 "INSERT INTO guild_settings (guild_id, left_at) VALUES (?, ?)"
