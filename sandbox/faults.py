@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TypeVar
 
 from aiohttp import web
 
@@ -21,13 +22,26 @@ class _Fault:
     message: str | None
 
 
-
 @dataclass(slots=True)
 class _Hold:
     method: str
     pattern: re.Pattern[str]
     seconds: float
     remaining: int
+
+
+_Rule = TypeVar("_Rule", _Fault, _Hold)
+
+
+def _take(rules: list[_Rule], method: str, path: str) -> _Rule | None:
+    """The first of `rules` the call matches, counted down (and gone after its last)."""
+    for rule in rules:
+        if rule.method in ("*", method) and rule.pattern.search(path):
+            rule.remaining -= 1
+            if rule.remaining <= 0:
+                rules.remove(rule)
+            return rule
+    return None
 
 
 class Faults:
@@ -40,13 +54,8 @@ class Faults:
         self._holds.append(_Hold(method.upper(), re.compile(path_regex), seconds, count))
 
     def _held_for(self, method: str, path: str) -> float:
-        for hold in self._holds:
-            if hold.method in ("*", method) and hold.pattern.search(path):
-                hold.remaining -= 1
-                if hold.remaining <= 0:
-                    self._holds.remove(hold)
-                return hold.seconds
-        return 0.0
+        hold = _take(self._holds, method, path)
+        return 0.0 if hold is None else hold.seconds
 
     def fail(
         self,
@@ -74,23 +83,20 @@ class Faults:
         )
 
     def _injected_fault(self, method: str, path: str) -> web.Response | None:
-        for fault in self._faults:
-            if fault.method in ("*", method) and fault.pattern.search(path):
-                fault.remaining -= 1
-                if fault.remaining <= 0:
-                    self._faults.remove(fault)
-                if fault.status == 429:
-                    retry_after = 0.05 if fault.retry_after is None else fault.retry_after
-                    body = {
-                        "message": "You are being rate limited.",
-                        "retry_after": retry_after,
-                        "global": False,
-                    }
-                    headers = {"Via": "1.1 google", "Retry-After": str(max(1, round(retry_after)))}
-                    return _json(body, 429, headers)
-                body = {
-                    "message": fault.message or f"{fault.status}: injected by FakeDiscord",
-                    "code": fault.code,
-                }
-                return _json(body, fault.status)
-        return None
+        fault = _take(self._faults, method, path)
+        if fault is None:
+            return None
+        if fault.status == 429:
+            retry_after = 0.05 if fault.retry_after is None else fault.retry_after
+            body = {
+                "message": "You are being rate limited.",
+                "retry_after": retry_after,
+                "global": False,
+            }
+            headers = {"Via": "1.1 google", "Retry-After": str(max(1, round(retry_after)))}
+            return _json(body, 429, headers)
+        body = {
+            "message": fault.message or f"{fault.status}: injected by FakeDiscord",
+            "code": fault.code,
+        }
+        return _json(body, fault.status)
