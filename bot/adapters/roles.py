@@ -22,7 +22,7 @@ def attendee_role_problem(role: discord.Role, me: discord.Member,
     """Why the bot, `me`, cannot give `role` to members for `giver`, the moderator setting
     it, as advice for them, or None. Giving roles is a server-wide power: both are checked
     by their server-level permissions, as Discord checks a grant."""
-    name = Markup(f"**{safe(role.name)}**")
+    name = shown_role(role.name)
     if role.is_default():
         return Text(N_("@everyone can't be an attendee role, since everyone has it; pick or "
                        "create a role such as \"Attendee\""))
@@ -42,7 +42,7 @@ def attendee_role_problem(role: discord.Role, me: discord.Member,
 def my_role_problem(role: discord.Role, me: discord.Member) -> Text | None:
     """Why the bot, `me`, cannot give or take `role` by Discord's rule (Manage Roles, and a
     role below its own highest), as advice for moderators, or None."""
-    name = shown_role(role)
+    name = shown_role(role.name)
     if not me.guild_permissions.manage_roles:
         return Text(N_("I need the **Manage Roles** permission to give {role}: turn it on for my "
                        "role under Server Settings > Roles (or re-invite me with it)"), role=name)
@@ -55,9 +55,9 @@ def my_role_problem(role: discord.Role, me: discord.Member) -> Text | None:
     return None
 
 
-def shown_role(role: discord.Role) -> Markup:
+def shown_role(name: str) -> Markup:
     """A role as the bot's words name it: in bold, not as a mention, which would ping."""
-    return Markup(f"**{safe(role.name)}**")
+    return Markup(f"**{safe(name)}**")
 
 
 def refused_role_notice(guild: discord.Guild | None, role_id: int, title: str | None, *,
@@ -67,7 +67,7 @@ def refused_role_notice(guild: discord.Guild | None, role_id: int, title: str | 
     bot sees its roles) and what to change. `title`: the event's, if it is still there."""
     role = guild.get_role(role_id) if guild is not None else None
     me = guild.me if guild is not None else None
-    name: Markup | Text = (shown_role(role) if role is not None else
+    name: Markup | Text = (shown_role(role.name) if role is not None else
                            Text(N_("the attendee role")))
     problem = my_role_problem(role, me) if role is not None and me is not None else None
     if problem is None:  # what the bot can see of its roles allows it: the usual causes
@@ -101,7 +101,7 @@ def deleted_role_notice(name: str | None, titles: list[str]) -> Text:
                        "role."), events=events)
     return Text(N_("{role}, the attendee role of {events}, was deleted, so their confirmed "
                    "members get no role now. To give them one again, pick a role with /manage "
-                   "role."), role=Markup(f"**{safe(name)}**"), events=events)
+                   "role."), role=shown_role(name), events=events)
 
 
 def _giver_problem(role: discord.Role, name: str, giver: discord.Member) -> Text | None:
