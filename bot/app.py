@@ -146,8 +146,11 @@ class EventBot(commands.Bot):
         await self.store.run(self.store.settings.set_meta, key, digest)
 
     async def ensure_events(self, guild_id: int) -> None:
-        """Give a server with no events the bundled sample events, once."""
+        """At a server's first command in this process (or since the bot left it): it is
+        in use, so not to be deleted as left, and given the bundled sample events if it
+        has none."""
         if guild_id not in self._seeded:
+            await self.store.run(self.store.settings.guild_in_use, guild_id)
             await self._give_samples([guild_id])
 
     async def _give_samples(self, guild_ids: Sequence[int]) -> None:

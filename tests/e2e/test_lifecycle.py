@@ -552,3 +552,38 @@ async def test_a_server_that_removed_the_bot_while_it_was_away_is_left_once_it_i
     # the servers still there are not taken for gone
     assert world.query("SELECT left_at FROM guild_settings WHERE guild_id = ?",
                        (world.guild.id,)) == [(None,)]
+
+
+
+
+async def test_a_server_that_removed_the_bot_but_uses_its_commands_keeps_its_data(world, fake):
+    """Removing the bot's user from a server keeps its commands: a command there after
+    the bot left says the server is still in use, and its data is deleted only once a
+    whole retention period has passed without one."""
+    kept = fake.add_guild("Commands Kept")
+    member = fake.add_member(kept, "commands user")
+    await fake.wait_ready(process=world.bot)
+    await fake.slash(kept, member, "event info")  # set up: given the sample event
+    [(event_id,)] = world.query("SELECT id FROM events WHERE guild_id = ?", (kept.id,))
+
+    def events_kept() -> bool:
+        return world.query("SELECT id FROM events WHERE guild_id = ?",
+                           (kept.id,)) == [(event_id,)]
+
+    await fake.dispatch("GUILD_DELETE", {"id": str(kept.id)})
+    deadline = time.monotonic() + 10
+    while not world.query("SELECT 1 FROM guild_settings WHERE guild_id = ?"
+                          " AND left_at IS NOT NULL", (kept.id,)):
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.1)
+    del fake.guilds[kept.id]  # the bot's user is gone; the commands stay
+    await asyncio.sleep(RETENTION_SECONDS * 0.7)
+    info = await fake.slash(kept, member, "event info", event=str(event_id))
+    assert info.embeds, info
+    used_at = time.monotonic()
+    await asyncio.sleep(RETENTION_SECONDS * 0.7)  # past the retention counted from the kick
+    assert events_kept()
+    while events_kept():  # ... and deleted once unused for a whole retention period
+        assert time.monotonic() < used_at + RETENTION_SECONDS + 10
+        await asyncio.sleep(0.1)
+    assert time.monotonic() >= used_at + RETENTION_SECONDS

@@ -178,6 +178,17 @@ class SqliteSettings(Repository):
                        " WHERE guild_settings.left_at IS NOT NULL",
                        (wanted,))
 
+    def guild_in_use(self, guild_id: int) -> None:
+        """A member used a command in the guild: it is in use, so not left, even without
+        the bot's user in it (removing the user keeps the commands; the retention task
+        marks it as left again, from then, at its next look). One read, and a write only
+        for a guild marked as left."""
+        if self._one("SELECT 1 FROM guild_settings WHERE guild_id = ? AND left_at IS NOT NULL",
+                     (guild_id,)):
+            with self._transaction() as db:
+                db.execute("UPDATE guild_settings SET left_at = NULL WHERE guild_id = ?",
+                           (guild_id,))
+
     def guilds_kept(self) -> list[int]:
         """The guilds the bot was in (`guilds_present`) and has not been seen to leave."""
         return [r[0] for r in self._all("SELECT guild_id FROM guild_settings"
