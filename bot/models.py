@@ -196,6 +196,8 @@ class Deletion:
     title: str
     confirmed: int
     waitlisted: int
+    # it had taken place: tidied away, not cancelled, so its members were not told it was
+    taken_place: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +302,7 @@ class DeletedPayload:
     title: str
     messages: tuple[tuple[int, int], ...] = ()  # (channel id, message id) of its announcements
     scheduled_event_id: int | None = None
+    taken_place: bool = False  # its announcements say it took place, not that it was cancelled
 
 
 @dataclass(frozen=True, slots=True)

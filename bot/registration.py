@@ -77,7 +77,13 @@ class Seats:
         return max(self.capacity - self.confirmed, 0)
 
     def has_taken_place(self, now: datetime) -> bool:
-        return self.over_at is not None and now >= self.over_at
+        return has_taken_place(self.over_at, now)
+
+
+def has_taken_place(over_at: datetime | None, now: datetime) -> bool:
+    """Whether an event over at `over_at` (`bot.models.Event.over_at`; None: no date yet)
+    has taken place by `now`: joins stop, and a deletion cancels nobody's plans."""
+    return over_at is not None and now >= over_at
 
 
 class Existing(NamedTuple):

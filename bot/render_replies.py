@@ -265,22 +265,36 @@ def cancelled_dm(lang: Language, title: str) -> str:
                   title=f"**{safe(title)}**")
 
 
-def cancelled_embed(lang: Language, title: str) -> discord.Embed:
-    """What an announcement of a deleted event shows instead of the event."""
+def cancelled_embed(lang: Language, title: str, taken_place: bool = False) -> discord.Embed:
+    """What an announcement of a deleted event shows instead of the event: that it was
+    cancelled, or, deleted after it had taken place, just that (it was not cancelled)."""
+    if taken_place:
+        return discord.Embed(title=safe_clip(title, EMBED_TITLE),
+                             description=lang._("Over: this event has taken place"),
+                             colour=discord.Colour.dark_grey())
     return discord.Embed(title=safe_clip(lang._("Cancelled: {title}", title=title), EMBED_TITLE),
                          description=lang._("This event was cancelled; it no longer takes "
                                             "RSVPs."),
                          colour=discord.Colour.dark_grey())
 
 
-def deletion_question(lang: Language, title: str, confirmed: int, waitlisted: int) -> str:
+def deletion_question(lang: Language, title: str, confirmed: int, waitlisted: int,
+                      taken_place: bool = False) -> str:
     """The moderator's confirmation step before an event is deleted. Each count is a whole
-    noun phrase with its own plural, placed by the sentence's translation."""
+    noun phrase with its own plural, placed by the sentence's translation. An event that
+    has taken place is not cancelled by its deletion: nobody is told it was."""
+    counts = {
+        "title": f"**{safe(title)}**",
+        "confirmed": lang.ngettext("{count} confirmed RSVP", "{count} confirmed RSVPs",
+                                   confirmed, count=f"{confirmed:,}"),
+        "waitlisted": lang.ngettext("{count} waitlisted RSVP", "{count} waitlisted RSVPs",
+                                    waitlisted, count=f"{waitlisted:,}")}
+    if taken_place:
+        return lang._(
+            "Delete {title}? It has taken place, so its members get no DM about it (it holds "
+            "{confirmed} and {waitlisted}). Its page, RSVPs and announcement buttons go too, "
+            "and this can't be undone.", **counts)
     return lang._(
         "Delete {title}? It holds {confirmed} and {waitlisted}; each of those members gets "
         "one DM saying it was cancelled. Its page, RSVPs and announcement buttons go too, and "
-        "this can't be undone.", title=f"**{safe(title)}**",
-        confirmed=lang.ngettext("{count} confirmed RSVP", "{count} confirmed RSVPs", confirmed,
-                                count=f"{confirmed:,}"),
-        waitlisted=lang.ngettext("{count} waitlisted RSVP", "{count} waitlisted RSVPs",
-                                 waitlisted, count=f"{waitlisted:,}"))
+        "this can't be undone.", **counts)

@@ -378,10 +378,11 @@ class Announcements(commands.Cog):
 
     async def _end_announcements(self, guild_id: int, event_id: int,
                                  deleted: DeletedPayload) -> None:
-        """A deleted event: its announcements say it was cancelled, with their buttons
-        disabled, and its Discord event goes. Each step may be done again harmlessly."""
+        """A deleted event: its announcements say it was cancelled (or had taken place),
+        with their buttons disabled, and its Discord event goes. Each step may be done
+        again harmlessly."""
         lang = await self.bot.languages.for_guild(guild_id, self.bot)
-        embed = cancelled_embed(lang, deleted.title)
+        embed = cancelled_embed(lang, deleted.title, deleted.taken_place)
         async with self._edit_lock(guild_id, event_id):
             for channel_id, message_id in deleted.messages:
                 message = self.bot.get_partial_messageable(channel_id).get_partial_message(

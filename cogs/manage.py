@@ -478,7 +478,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         found = await resolve_event(interaction, event)
         view = DeleteConfirmation(interaction, found.id, found.title, self.questions)
         await respond(interaction, deletion_question(member_language(interaction), found.title,
-                                                     found.confirmed, found.waitlisted),
+                                                     found.confirmed, found.waitlisted,
+                                                     found.is_over(discord.utils.utcnow())),
                       ephemeral=True, view=view)
 
     @app_commands.command(name="archive", description="Hide an event from lists and stop its "

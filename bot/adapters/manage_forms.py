@@ -117,11 +117,16 @@ class DeleteConfirmation(discord.ui.View):
         bot.signals.emit(AttendeeRoleChanged(guild_id_of(interaction), self.event_id))
         told = deleted.confirmed + deleted.waitlisted
         title = safe(deleted.title)
-        said = lang.ngettext(
-            "Deleted **{title}**. {count:,} member with an RSVP will get a DM saying it was "
-            "cancelled.", "Deleted **{title}**. {count:,} members with an RSVP will get a DM "
-            "saying it was cancelled.", told, title=title, count=told) if told else lang._(
-            "Deleted **{title}**. Nobody had an RSVP.", title=title)
+        if not told:
+            said = lang._("Deleted **{title}**. Nobody had an RSVP.", title=title)
+        elif deleted.taken_place:  # tidied away, not cancelled: nobody is told it was
+            said = lang._("Deleted **{title}**. It had taken place, so its members get no DM "
+                          "about it.", title=title)
+        else:
+            said = lang.ngettext(
+                "Deleted **{title}**. {count:,} member with an RSVP will get a DM saying it "
+                "was cancelled.", "Deleted **{title}**. {count:,} members with an RSVP will "
+                "get a DM saying it was cancelled.", told, title=title, count=told)
         await interaction.edit_original_response(
             content=said if kept is None else lang.sentences(said, lang.text(kept)), view=None)
 

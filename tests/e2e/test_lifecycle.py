@@ -139,6 +139,39 @@ async def test_delete_removes_it_all_dms_each_member_once_and_disables_its_butto
     assert await world.import_event("Next Forum", capacity=5) > event_id
 
 
+async def test_deleting_an_event_that_has_taken_place_tells_nobody_it_was_cancelled(
+        world, fake):
+    """A moderator tidies away an event after it took place: its members, who came, get
+    no "cancelled, sorry" DM, and its announcement says it took place, not that it was
+    cancelled. The question and the reply say so."""
+    guild = world.guild
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=3)
+    event_id = await world.import_event("Bygone Forum", capacity=1,
+                                        starts_at=starts.isoformat())
+    message = await announced(world, event_id)
+    came, waited = world.member("bygone came"), world.member("bygone waited")
+    for member in (came, waited):
+        await fake.slash(guild, member, "rsvp join", event=str(event_id))
+    await asyncio.sleep(max((starts - datetime.now(UTC)).total_seconds() + 1.0, 0))
+
+    asked = await fake.slash(guild, world.moderator, "manage delete", event=str(event_id))
+    assert "It has taken place, so its members get no DM" in asked.content, asked
+    confirm, _ = asked.custom_ids()
+    clicked = await fake.click(guild, world.moderator, asked.message, confirm)
+    done = await clicked.wait(lambda r: "Deleted" in (r.content or ""))
+    assert "It had taken place, so its members get no DM" in done.content, done
+
+    channel = guild.channel("announcements")
+    ended = await settled(fake, channel, message["id"], lambda m: all(
+        b.get("disabled") for b in buttons(m).values()))
+    assert "Over: this event has taken place" in text_of(ended), ended
+    assert "Cancelled" not in text_of(ended), ended
+    await asyncio.sleep(1.0)  # a DM queued with the deletion would have come by now
+    for member in (came, waited):
+        assert [dm["content"] for dm in fake.dms(member) if "cancelled" in dm["content"]] == []
+    assert world.query("SELECT count(*) FROM outbox WHERE event_id = ?", (event_id,)) == [(0,)]
+
+
 # -- /manage archive --------------------------------------------------------------------
 
 

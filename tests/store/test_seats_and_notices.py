@@ -249,6 +249,22 @@ async def test_a_capacity_raise_tells_each_promoted_member_once_in_waitlist_orde
         *(("cancelled", CancelledPayload(user, "Event talk")) for user in order)]
 
 
+async def test_deleting_an_event_that_has_taken_place_writes_no_cancellation_dms(
+        store, clock):
+    """Deleted after it took place, an event was not cancelled: the deletion writes its
+    own notice (marked so) and none of the "cancelled" DMs, on either backend."""
+    event = await new_event(store, capacity=1, starts_at=clock.now + timedelta(hours=1))
+    for user in (1, 2):
+        await store.join(1, event.id, user, f"m{user}")
+    await kinds(store)
+    clock.advance(timedelta(hours=1))  # it begins, and has no end: it has taken place
+    deletion = await store.run(store.events.delete_event, 1, event.id)
+    assert (deletion.confirmed, deletion.waitlisted, deletion.taken_place) == (1, 1, True)
+    deleted = await store.run(store.notices.claim_notices, 1000)
+    assert [(n.kind, n.payload) for n in deleted] == [
+        ("deleted", DeletedPayload("Event talk", (), None, taken_place=True))]
+
+
 async def test_a_zone_where_the_day_is_not_over_gives_its_free_seats_to_the_waitlist(
         store, clock):
     await store.run(store.settings.set_timezone, 1, "Pacific/Kiritimati")  # UTC+14

@@ -24,7 +24,7 @@ from bot.models import (
     EventSummary,
 )
 from bot.pages import Page
-from bot.registration import DEFAULT_CAPACITY, PAGE_CLOSED
+from bot.registration import DEFAULT_CAPACITY, PAGE_CLOSED, has_taken_place
 from bot.storage.postgres.content import PostgresContent
 from bot.storage.postgres.outbox import PostgresOutbox
 from bot.storage.postgres.registrations import PostgresRegistrations
@@ -365,12 +365,13 @@ class PostgresEvents(Repository):
         what Discord must hear (see `sqlite.events.SqliteEvents.delete_event`)."""
         now = self._clock()
         async with self._transaction() as conn:
-            row = await conn.fetchrow("SELECT title, scheduled_event_id FROM events"
-                                      " WHERE id = $1 AND guild_id = $2 FOR UPDATE",
-                                      event_id, guild_id)
+            row = await conn.fetchrow(f"SELECT title, scheduled_event_id, {OVER_AT} AS over_at"
+                                      " FROM events WHERE id = $1 AND guild_id = $2"
+                                      " FOR UPDATE", event_id, guild_id)
             if row is None:
                 raise EventNotFound(event_id)
             title = row["title"]
+            taken_place = has_taken_place(dt(row["over_at"]), now)  # see the SQLite store
             members = await conn.fetch("SELECT user_id, status FROM rsvps WHERE event_id = $1"
                                        " ORDER BY status = 'waitlisted', seq", event_id)
             messages = tuple((r["channel_id"], r["message_id"]) for r in await conn.fetch(
@@ -384,10 +385,11 @@ class PostgresEvents(Repository):
                 " guild_id = excluded.guild_id, title = excluded.title,"
                 " deleted_at = excluded.deleted_at", event_id, guild_id, title, ts(now))
             await self._outbox.notify_all(conn, guild_id, event_id, [
-                DeletedPayload(title, messages, row["scheduled_event_id"]),
-                *(CancelledPayload(member["user_id"], title) for member in members)], now)
+                DeletedPayload(title, messages, row["scheduled_event_id"], taken_place),
+                *(CancelledPayload(member["user_id"], title)
+                  for member in (() if taken_place else members))], now)
         confirmed = sum(m["status"] == "confirmed" for m in members)
-        return Deletion(title, confirmed, len(members) - confirmed)
+        return Deletion(title, confirmed, len(members) - confirmed, taken_place)
 
     async def deleted_event(self, guild_id: int, event_id: int) -> str | None:
         """The title of the guild's event `event_id` if it was deleted, else None."""

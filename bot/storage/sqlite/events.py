@@ -26,7 +26,7 @@ from bot.models import (
     Takeaway,
 )
 from bot.pages import Page
-from bot.registration import DEFAULT_CAPACITY, PAGE_CLOSED
+from bot.registration import DEFAULT_CAPACITY, PAGE_CLOSED, has_taken_place
 from bot.storage.protocol import SampleDrafts
 from bot.storage.sqlite.content import SqliteContent
 from bot.storage.sqlite.outbox import SqliteOutbox
@@ -384,16 +384,17 @@ class SqliteEvents(Repository):
 
     def delete_event(self, guild_id: int, event_id: int) -> Deletion:
         """Delete the event and everything about it, in one transaction that also queues
-        what Discord must hear: one DM per confirmed or waitlisted member and the cleanup
-        of its announcements and Discord event. The notices carry what they need, since
-        the event is gone when they are delivered."""
+        what Discord must hear: one DM per confirmed or waitlisted member (unless it has
+        taken place) and the cleanup of its announcements and Discord event. The notices
+        carry what they need, since the event is gone when they are delivered."""
         now = self._clock()
         with self._transaction() as db:
-            row = self._one("SELECT title, scheduled_event_id FROM events"
-                            " WHERE id = ? AND guild_id = ?", (event_id, guild_id))
+            row = self._one(f"SELECT title, scheduled_event_id, {OVER_AT} AS over_at FROM"
+                            " events WHERE id = ? AND guild_id = ?", (event_id, guild_id))
             if row is None:
                 raise EventNotFound(event_id)
             title = row["title"]
+            taken_place = has_taken_place(dt(row["over_at"]), now)
             members = self._all("SELECT user_id, status FROM rsvps WHERE event_id = ?"
                                 " ORDER BY status = 'waitlisted', seq", (event_id,))
             messages = tuple((r["channel_id"], r["message_id"]) for r in self._all(
@@ -405,13 +406,15 @@ class SqliteEvents(Repository):
             db.execute("INSERT OR REPLACE INTO deleted_events (id, guild_id, title, deleted_at)"
                        " VALUES (?, ?, ?, ?)", (event_id, guild_id, title, ts(now)))
             self._outbox.notify(guild_id, event_id, DeletedPayload(
-                title, messages, row["scheduled_event_id"]), now)
-            for member in members:
+                title, messages, row["scheduled_event_id"], taken_place), now)
+            # A deletion of an event that has taken place is tidying up: "cancelled, sorry"
+            # would be false news to everyone who came.
+            for member in () if taken_place else members:
                 self._outbox.notify(guild_id, event_id,
                                     CancelledPayload(member["user_id"], title), now)
         self._session.waitlists.pop(event_id, None)
         confirmed = sum(m["status"] == "confirmed" for m in members)
-        return Deletion(title, confirmed, len(members) - confirmed)
+        return Deletion(title, confirmed, len(members) - confirmed, taken_place)
 
     def deleted_event(self, guild_id: int, event_id: int) -> str | None:
         """The title of the guild's event `event_id` if it was deleted, else None."""
