@@ -229,11 +229,15 @@ def fill_free_seats(seats: Seats, waitlist: list[int], now: datetime) -> Promoti
     return Promotions(promoted, filled=not was_full and seats.full)
 
 
-def close(seats: Seats, reason: str | None) -> None:
-    """A moderator closes registration: nobody can join, not even the waitlist."""
+def close(seats: Seats, reason: str | None, now: datetime) -> None:
+    """A moderator closes registration: nobody can join, not even the waitlist. Not once
+    the event has taken place: nobody can join it anyway, and the channel would hear of a
+    closing that changes nothing (as `reopen` refuses it then)."""
     check_not_archived(seats.archived)
     if not seats.registration_open:
         raise Conflict(N_("registration is already closed"))
+    if seats.has_taken_place(now):
+        raise Conflict(N_("this event has already taken place"))
     if not seats.full:
         # The channel's last capacity notice, if any, is of seats freed since: a
         # reopening that finds the event full (its seats cut meanwhile) is news (`reopen`).

@@ -238,3 +238,24 @@ async def test_a_fill_right_after_a_restart_is_noticed_within_a_second(world):
     latency = await fill_and_time_the_notice(world, "Early Lecture")
     print(f"capacity notice latency after a restart {latency:.3f} s")
     assert latency < 1.0, f"the capacity notice came {latency:.2f} s after the filling join"
+
+
+async def test_closing_an_event_that_has_taken_place_is_refused_as_reopening_it_is(world, fake):
+    """Once an event has taken place nobody can join it: a moderator's close changes
+    nothing, so it is refused (as `/manage open` is) and the channel hears nothing."""
+    title = "Finished Panel"
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=3)
+    event = str(await world.import_event(title, capacity=2, starts_at=starts.isoformat()))
+    await fake.slash(world.guild, world.member("fin1"), "rsvp join", event=event)
+    await asyncio.sleep(max((starts - datetime.now(UTC)).total_seconds() + 1.0, 0))
+
+    closed = await fake.slash(world.guild, world.moderator, "manage close", event=event,
+                              reason="it is over")
+    assert closed.content == "⚠️ This event has already taken place.", closed
+    opened = await fake.slash(world.guild, world.moderator, "manage open", event=event)
+    assert opened.content == "⚠️ Registration is already open.", opened
+    await asyncio.sleep(1.0)  # a notice written by the close would be posted by now
+    assert [m["content"] for m in fake.messages(world.guild.channel("general"))
+            if f"**{title}**" in m["content"]] == []
+    assert world.query("SELECT registration_open FROM events WHERE id = ?",
+                       (int(event),)) == [(1,)]

@@ -143,9 +143,9 @@ def test_capacity_outside_the_range_or_not_a_whole_number_is_refused(value):
 
 def test_close_then_reopen_promotes_the_waitlist_into_free_seats():
     s = seats(capacity=3, confirmed=1, waitlisted=3)
-    rules.close(s, "moderator decision")
+    rules.close(s, "moderator decision", NOW)
     with pytest.raises(Conflict, match="already closed"):
-        rules.close(s, None)
+        rules.close(s, None, NOW)
     waitlist = [5, 6, 7]
     promotions = rules.reopen(s, waitlist, NOW)
     assert promotions.promoted == (5, 6)
@@ -188,13 +188,13 @@ def test_closing_an_event_with_free_seats_forgets_its_last_fill():
     # while closed, the reopening is a new fill; closed while full, it is not.
     freed = seats(capacity=5, confirmed=3)
     freed.capacity_noticed_at = NOW - timedelta(hours=1)
-    rules.close(freed, None)
+    rules.close(freed, None, NOW)
     assert freed.capacity_noticed_at is None
     rules.set_capacity(freed, 3, [], NOW)
     assert rules.reopen(freed, [], NOW).filled is True
     full = seats(capacity=3, confirmed=3)
     full.capacity_noticed_at = NOW - timedelta(hours=1)
-    rules.close(full, None)
+    rules.close(full, None, NOW)
     assert full.capacity_noticed_at == NOW - timedelta(hours=1)
     assert rules.reopen(full, [], NOW).filled is False
 
@@ -263,7 +263,7 @@ def test_the_capacity_notice_is_announced_once_per_cool_down_or_reopening():
     assert s.capacity_noticed_at == NOW
     assert rules.announce_fill(s, NOW + rules.CAPACITY_NOTICE_COOLDOWN / 2) is False
     assert rules.announce_fill(s, NOW + rules.CAPACITY_NOTICE_COOLDOWN) is True
-    rules.close(s, None)
+    rules.close(s, None, NOW)
     rules.reopen(s, [], NOW)
     assert s.capacity_noticed_at is None
     assert rules.announce_fill(s, NOW + rules.CAPACITY_NOTICE_COOLDOWN) is True
@@ -351,17 +351,17 @@ def test_fill_free_seats_reports_a_fill_only_when_it_takes_the_last_seat():
 
 def test_closing_keeps_its_reason_for_the_members_it_refuses():
     s = seats()
-    rules.close(s, "venue change")
+    rules.close(s, "venue change", NOW)
     assert s.registration_open is False
     assert rules.join(s, None, NOW).reason == "registration is closed: venue change"
     with pytest.raises(Conflict) as again:
-        rules.close(s, None)
+        rules.close(s, None, NOW)
     assert str(again.value) == "registration is already closed"
 
 
 def test_closing_without_a_reason_says_only_that_registration_is_closed():
     s = seats()
-    rules.close(s, None)
+    rules.close(s, None, NOW)
     assert rules.join(s, None, NOW).reason == "registration is closed"
 
 
@@ -391,7 +391,7 @@ def test_an_archived_events_seats_refuse_every_change_and_promote_nobody():
     archived.archived = True
     assert rules.promotable(archived, NOW) == 0
     for change in (lambda: rules.set_capacity(archived, 5, [7, 8], NOW),
-                   lambda: rules.close(archived, None),
+                   lambda: rules.close(archived, None, NOW),
                    lambda: rules.reopen(archived, [7, 8], NOW)):
         with pytest.raises(Conflict, match="archived"):
             change()
@@ -400,3 +400,12 @@ def test_an_archived_events_seats_refuse_every_change_and_promote_nobody():
         kept = rules.cancel(archived, Existing(status), [7, 8], NOW)
         assert kept.outcome is rules.CancelOutcome.ARCHIVED and not kept.promotions.promoted
     assert (archived.confirmed, archived.waitlisted) == (1, 2)
+
+
+def test_closing_is_refused_once_the_event_has_taken_place_as_reopening_is():
+    s = seats(capacity=3, confirmed=1, ends_at=NOW)
+    with pytest.raises(Conflict, match="already taken place"):
+        rules.close(s, None, NOW)
+    assert s.registration_open
+    rules.close(s, None, NOW - timedelta(seconds=1))  # a moment before, it may be closed
+    assert not s.registration_open

@@ -273,7 +273,7 @@ class PostgresRegistrations(Repository):
         async with self._transaction() as conn:
             seats = await self.seats_of(conn, event_id, guild_id)
             now = self._clock()  # once the event is ours: a wait for it counts
-            rules.close(seats, reason)
+            rules.close(seats, reason, now)
             await self.save_seats(conn, event_id, seats, now)
             await self._outbox.notify(conn, guild_id, event_id, ClosedPayload(reason, by), now)
 

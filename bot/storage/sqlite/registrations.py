@@ -317,7 +317,7 @@ class SqliteRegistrations(Repository):
         with self._transaction():
             now = self._clock()
             seats = self.seats_of(event_id, guild_id)
-            rules.close(seats, reason)
+            rules.close(seats, reason, now)
             self.save_seats(event_id, seats, now)
             self._outbox.notify(guild_id, event_id, ClosedPayload(reason, by), now)
 
