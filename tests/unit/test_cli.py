@@ -414,6 +414,16 @@ def test_import_reports_a_malformed_event_file(cli, tmp_path):
     assert proc.stderr == f"eventbot: {folder / 'event.toml'}: ends_at must come after starts_at\n"
 
 
+def test_a_database_in_a_folder_not_named_in_utf8_is_used(cli, tmp_path):
+    """A file name is bytes: SQLite names the database's file in them, which the bot read
+    as text and refused the database ("Could not decode to UTF-8")."""
+    folder = tmp_path / os.fsdecode(b"donn\xe9es")  # Latin-1, as an old system names it
+    database = str(folder / "bot.sqlite3")
+    assert cli("import", str(SAMPLE_DIR), "--guild", "1", database=database).stdout.startswith(
+        "created event 1 ")
+    assert "missile-defense-china" in cli("events", database=database).stdout
+
+
 def test_unknown_event_and_existing_backup_target_are_clear_errors(cli, tmp_path):
     made_database(cli)
     assert cli("rsvps", "nope", check_status=2).stderr == (

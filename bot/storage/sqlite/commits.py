@@ -71,8 +71,11 @@ class Commits:
         never change."""
         if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
             return cls(None)
-        row = conn.execute("PRAGMA database_list").fetchone()
-        return cls(row[2] if row is not None and row[2] else None)
+        # As bytes: a file name need not be UTF-8 (DATABASE_PATH from a non-UTF-8 folder),
+        # and the sqlite3 module cannot decode such a name as text.
+        row = conn.execute("SELECT CAST(file AS BLOB) FROM pragma_database_list"
+                           " WHERE name = 'main'").fetchone()
+        return cls(os.fsdecode(row[0]) if row is not None and row[0] else None)
 
     def close(self) -> None:
         """Stop watching: only once this process's connections to the database are
