@@ -39,6 +39,7 @@ try:
     from bot.errors import InvalidValue, UserError
     from bot.fetch import FetchPolicy
     from bot.flows import importing
+    from bot.models import storable_text
     from bot.progress import terminal_progress
     from bot.render_replies import attendees_csv
     from bot.storage import open_store
@@ -347,7 +348,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "are for; default: DEFAULT_GUILD_ID")
     sub.add_parser("events", help="list the events in the database")
     p = sub.add_parser("rsvps", help="list an event's RSVPs")
-    p.add_argument("event", metavar="EVENT", help="event id or slug")
+    # as a store can hold it: an argument not in UTF-8 comes with lone surrogates
+    p.add_argument("event", metavar="EVENT", type=storable_text, help="event id or slug")
     p.add_argument("--csv", action="store_true")
     p = sub.add_parser("backup", help="copy the database consistently, even while the bot runs")
     p.add_argument("path", metavar="PATH")

@@ -414,6 +414,15 @@ def test_import_reports_a_malformed_event_file(cli, tmp_path):
     assert proc.stderr == f"eventbot: {folder / 'event.toml'}: ends_at must come after starts_at\n"
 
 
+def test_an_event_argument_not_in_utf8_is_an_unknown_event(cli):
+    """A byte that is no UTF-8 reaches Python as a lone surrogate, which the store could not
+    take: it was a traceback."""
+    cli("import", str(SAMPLE_DIR), "--guild", "1")
+    proc = cli("rsvps", os.fsdecode(b"spring\xff"), check_status=2)
+    assert proc.stderr == ("eventbot: no event has the id or slug 'spring\ufffd'; "
+                           "`python -m bot events` lists them\n")
+
+
 def test_a_database_in_a_folder_not_named_in_utf8_is_used(cli, tmp_path):
     """A file name is bytes: SQLite names the database's file in them, which the bot read
     as text and refused the database ("Could not decode to UTF-8")."""
