@@ -20,6 +20,7 @@ try:
     import json
     import logging
     import os
+    import sqlite3
     import subprocess
     import sys
     from collections.abc import Callable, Coroutine
@@ -379,6 +380,13 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(COMMANDS[args.command](settings, args))
     except (UsageError, ConfigError, UserError) as exc:
         print(f"eventbot: {exc}", file=sys.stderr)
+        return 2
+    except sqlite3.DatabaseError as exc:
+        # Damage past the file's header shows only when a command reads the damaged part:
+        # the same line as a file refused when it is opened.
+        from bot.storage.sqlite.store import open_error
+
+        print(f"eventbot: {open_error(load_settings().database_path, exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

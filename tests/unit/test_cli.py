@@ -556,6 +556,21 @@ def test_a_truncated_database_is_refused_in_one_line(cli, tmp_path, keep):
     assert DAMAGED in one_line_exit_2(cli, truncated)
 
 
+@pytest.mark.parametrize("command", [("events",), ("import", str(SAMPLE_DIR), "--guild", "1")])
+def test_a_database_damaged_inside_is_refused_in_one_line(cli, tmp_path, command):
+    """Its header intact, the damage shows only when a command reads past it: that was a
+    traceback, where a file damaged at its start is one line."""
+    cli("import", str(SAMPLE_DIR), "--guild", "1")
+    conn = sqlite3.connect(cli.db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    with cli.db.open("r+b") as file:  # the pages after the schema's first ones
+        file.seek(3 * 4096)
+        file.write(b"\xde\xad" * 3000)
+    proc = cli(*command, check_status=2)
+    assert proc.stderr == f"eventbot: {cli.db} {DAMAGED} to start afresh\n", proc.stderr
+
+
 def test_a_folder_where_the_database_should_be_is_refused_in_one_line(cli, tmp_path):
     (tmp_path / "db.sqlite3").mkdir()
     assert "is a folder, not a database file" in one_line_exit_2(cli, tmp_path / "db.sqlite3")
