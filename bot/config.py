@@ -87,7 +87,7 @@ def load_settings(
     """
     values: dict[str, str] = {}
     if env_file is not None and Path(env_file).is_file():
-        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        values.update({k: v for k, v in _env_file(env_file).items() if v is not None})
     values.update(os.environ if environ is None else environ)
 
     @overload
@@ -127,6 +127,15 @@ def load_settings(
         shard_ids=shard_ids,
         database_url=_database_url(get("DATABASE_URL")),
     )
+
+
+def _env_file(path: str | os.PathLike[str]) -> dict[str, str | None]:
+    """The settings in `.env`, which must be UTF-8 text."""
+    try:
+        return dict(dotenv_values(path))
+    except UnicodeDecodeError as exc:  # Latin-1, or PowerShell's UTF-16 from `echo > .env`
+        raise ConfigError(f"{os.fspath(path)} is not UTF-8 text (byte {exc.start + 1} is not "
+                          "UTF-8): save it as UTF-8") from None
 
 
 def _token(value: str | None) -> str | None:

@@ -478,6 +478,14 @@ def test_a_backup_cut_short_leaves_no_file_behind(cli, tmp_path):
     assert list((tmp_path / "backups").iterdir()) == []
 
 
+@pytest.mark.parametrize("encoding", ["latin-1", "utf-16"])  # an old editor; PowerShell's >
+def test_an_env_file_not_in_utf8_is_one_line_naming_it(cli, tmp_path, encoding):
+    (tmp_path / ".env").write_text("DISCORD_TOKEN=\nVENUE_NOTE=Café\n", encoding=encoding)
+    proc = cli("events", check_status=2)  # was a traceback (UnicodeDecodeError), exit 1
+    assert proc.stderr.count("\n") == 1, proc.stderr
+    assert proc.stderr.startswith("eventbot: .env is not UTF-8 text (byte "), proc.stderr
+
+
 @pytest.mark.parametrize(("setting", "line"), [
     ({"LOG_LEVEL": "LOUD"},
      "LOG_LEVEL='LOUD' must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
