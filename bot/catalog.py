@@ -321,7 +321,11 @@ def open_regular_file(path: Path) -> BinaryIO:
     which O_NONBLOCK keeps from waiting (it changes nothing for a regular file)."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):  # opens as well as a file does, then reads as nothing
+            raise InvalidValue(N_("This is a folder, not a page; give a page saved as a "
+                                  "file."))
+        if not stat.S_ISREG(mode):
             raise InvalidValue(N_("This is not a regular file but a pipe, a device or a "
                                   "socket; give a page saved as a file."))
         os.set_blocking(fd, True)

@@ -184,6 +184,19 @@ def test_import_refuses_a_page_of_an_event_folder_that_is_no_file(cli, tmp_path,
     assert proc.stdout == "" and no_events(cli)
 
 
+def test_a_folder_given_as_a_page_is_called_a_folder(cli, tmp_path):
+    """It was called "a pipe, a device or a socket", which sent the user looking for one."""
+    (tmp_path / "pages").mkdir()
+    folder_line = "This is a folder, not a page; give a page saved as a file."
+    proc = cli("parse", str(tmp_path / "pages"), check_status=2)
+    assert proc.stderr == f"eventbot: {tmp_path / 'pages'}: {folder_line}\n"
+    event = tmp_path / "events" / "forum"
+    (event / "pages").mkdir(parents=True)
+    (event / "event.toml").write_text('title = "X"\ncapacity = 3\npages = ["pages"]\n')
+    proc = cli("import", str(tmp_path / "events"), "--guild", "1", check_status=2)
+    assert proc.stderr == f"eventbot: {event / 'event.toml'}: page pages: {folder_line}\n"
+
+
 def test_an_event_toml_that_is_a_pipe_is_refused_at_once(cli, tmp_path):
     folder = tmp_path / "events" / "forum"
     folder.mkdir(parents=True)
