@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import NamedTuple, TypeAlias
+from typing import NamedTuple, TypeAlias, TypeVar
 
 from bot.pages import Person, Takeaway
 from bot.registration import JoinResult, Seats, Status
@@ -333,6 +333,41 @@ PAYLOAD_TYPES: dict[NoticeKind, type[NoticePayload]] = {
     NoticeKind.REFRESH: RefreshPayload,
 }
 NOTICE_KINDS: dict[type[NoticePayload], NoticeKind] = {t: k for k, t in PAYLOAD_TYPES.items()}
+# What a change of an event's start or venue queues: the channel's notice and members' DMs.
+CHANGE_KINDS = (NoticeKind.CHANGED, NoticeKind.CHANGED_DM)
+
+
+def fold_unsent(new: list[NoticePayload], unsent: list[NoticePayload]) -> list[NoticePayload]:
+    """A change's notices with the event's change notices nobody has sent yet folded in:
+    the channel, and each member, not yet told of an earlier change hear of both in one
+    notice, with the event as the latest change left it, instead of one per quick edit.
+    An unsent DM with nothing to fold into (a member no longer registered, or registered
+    anew since) is kept as it was, ahead of the new notices."""
+    channel = [p for p in unsent if isinstance(p, ChangedPayload)]
+    dms: dict[tuple[int, int | None], ChangedDmPayload] = {}
+    for p in unsent:
+        if isinstance(p, ChangedDmPayload):
+            had = dms.get((p.user_id, p.seq))
+            dms[(p.user_id, p.seq)] = p if had is None else _both(had, p)
+    folded: list[NoticePayload] = []
+    for p in new:
+        if isinstance(p, ChangedPayload):
+            for earlier in channel:
+                p = _both(earlier, p)
+        elif isinstance(p, ChangedDmPayload) and (
+                earlier_dm := dms.pop((p.user_id, p.seq), None)) is not None:
+            p = _both(earlier_dm, p)
+        folded.append(p)
+    return [*dms.values(), *folded]
+
+
+_Change = TypeVar("_Change", ChangedPayload, ChangedDmPayload)
+
+
+def _both(earlier: _Change, later: _Change) -> _Change:
+    """One change notice telling of two changes: what either changed, as the later left it."""
+    return replace(later, moved=earlier.moved or later.moved,
+                   venue_changed=earlier.venue_changed or later.venue_changed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from bot.models import (
     ChangedPayload,
     ChangedTo,
     DeletedPayload,
+    NoticeKind,
     PromotedPayload,
 )
 from bot.registration import CAPACITY_NOTICE_COOLDOWN, CancelOutcome, JoinOutcome, Status
@@ -522,6 +523,42 @@ async def test_change_notices_carry_what_the_change_set(store):
     moved = [n.payload for n in await store.run(store.notices.claim_notices)
              if n.kind in ("changed", "changed_dm")]
     assert [p.to.venue for p in moved] == ["Hall E", "Hall E"]  # type: ignore[union-attr]
+
+
+async def test_quick_changes_tell_each_member_once_of_them_all(store):
+    """A new start, then a new venue before the first change's notices went out: the
+    channel and each member get one notice naming both, as the second change left the
+    event. A member already sent the first (its DM claimed) hears of the second alone;
+    one who cancelled and joined anew since hears of the second alone, once."""
+    event = await new_event(store, capacity=5)
+    for user in (1, 2, 3):
+        await store.join(1, event.id, user, f"m{user}")
+    await kinds(store)
+    start = datetime(2031, 3, 4, 18, tzinfo=UTC)
+
+    async def edit(venue: str | None, starts_at: datetime) -> None:
+        await store.run(store.events.edit_event, 1, event.id, EventEdit(
+            title="Event talk", starts_at=starts_at, ends_at=None, all_day=False,
+            venue=venue, link=None))
+
+    await edit(None, start)
+    sent = [n for n in await store.run(store.notices.claim_notices, 1,
+                                       kinds=[NoticeKind.CHANGED_DM])]
+    assert [n.payload.user_id for n in sent] == [1]  # type: ignore[union-attr]
+    first_seq = (await rsvp_of(store, event.id, 3)).seq
+    await store.run(store.registrations.cancel, 1, event.id, 3)
+    await store.join(1, event.id, 3, "m3 again")
+    seqs = {user: (await rsvp_of(store, event.id, user)).seq for user in (1, 2, 3)}
+    await edit("Hall D", start + timedelta(days=1))
+    to = ChangedTo(start + timedelta(days=1), None, False, "Hall D")
+    notices = await store.run(store.notices.claim_notices, 100)
+    assert [(n.kind, n.payload) for n in notices] == [
+        ("changed_dm", ChangedDmPayload(3, True, False, seq=first_seq,
+                                        to=ChangedTo(start, None, False, None))),
+        ("changed", ChangedPayload(True, True, to)),
+        ("changed_dm", ChangedDmPayload(1, True, True, seq=seqs[1], to=to)),
+        ("changed_dm", ChangedDmPayload(2, True, True, seq=seqs[2], to=to)),
+        ("changed_dm", ChangedDmPayload(3, True, True, seq=seqs[3], to=to))]
 
 
 async def test_acknowledging_a_notice_of_a_deleted_event_never_takes_a_newer_one(store):

@@ -11,6 +11,7 @@ import asyncpg
 
 from bot.errors import EventNotFound, ItemRefused, UserError
 from bot.models import (
+    CHANGE_KINDS,
     CancelledPayload,
     ChangedDmPayload,
     ChangedPayload,
@@ -22,6 +23,8 @@ from bot.models import (
     EventListing,
     EventRef,
     EventSummary,
+    NoticePayload,
+    fold_unsent,
 )
 from bot.pages import Page
 from bot.registration import DEFAULT_CAPACITY, PAGE_CLOSED, has_taken_place
@@ -277,10 +280,12 @@ class PostgresEvents(Repository):
                                                 " FROM events WHERE id = $1", event_id))
             members = await conn.fetch("SELECT user_id, seq FROM rsvps WHERE event_id = $1"
                                        " ORDER BY status = 'waitlisted', seq", event_id)
-            await self._outbox.notify_all(conn, guild_id, event_id, [
-                ChangedPayload(moved, venue_changed, to),
-                *(ChangedDmPayload(row["user_id"], moved, venue_changed, seq=row["seq"], to=to)
-                  for row in members)], now)
+            new: list[NoticePayload] = [ChangedPayload(moved, venue_changed, to), *(
+                ChangedDmPayload(row["user_id"], moved, venue_changed, seq=row["seq"], to=to)
+                for row in members)]
+            unsent = await self._outbox.take_unsent(conn, event_id, CHANGE_KINDS)
+            await self._outbox.notify_all(conn, guild_id, event_id, fold_unsent(new, unsent),
+                                          now)
 
     async def summary(self, guild_id: int, event_id: int) -> EventSummary:
         async with self._transaction() as conn:

@@ -27,7 +27,7 @@ from bot.storage.postgres.session import (
     Repository,
     to_the_end,
 )
-from bot.storage.sqlite.outbox import decode_notices, encode_payload
+from bot.storage.sqlite.outbox import decode_notices, encode_payload, readable_payloads
 from bot.storage.sqlite.session import ts, utcnow
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,20 @@ class PostgresOutbox(Repository):
         stamp = ts(now)
         await self.notify_many(conn, [(guild_id, event_id, NOTICE_KINDS[type(payload)].value,
                                        encode_payload(payload), stamp) for payload in payloads])
+
+    async def take_unsent(self, conn: asyncpg.Connection, event_id: int,
+                          kinds: Collection[NoticeKind]) -> list[NoticePayload]:
+        """The event's notices of these kinds that no deliverer has claimed, taken out of
+        the outbox in the caller's transaction (see `sqlite.outbox.take_unsent`); rows a
+        claim is taking now are skipped (they are being sent)."""
+        rows = await conn.fetch(
+            "SELECT id, kind, payload FROM outbox WHERE event_id = $1 AND claimed_at IS NULL"
+            " AND kind = ANY($2::text[]) ORDER BY id FOR UPDATE SKIP LOCKED",
+            event_id, sorted(NoticeKind(k).value for k in kinds))
+        taken, ids = readable_payloads(rows)
+        if ids:
+            await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", ids)
+        return taken
 
     async def refresh_announcements(self, conn: asyncpg.Connection, guild_id: int,
                                     event_id: int, now: datetime) -> None:

@@ -11,6 +11,7 @@ from datetime import datetime
 from bot.errors import EventNotFound, InvalidValue, ItemRefused, NotFound, UserError
 from bot.i18n import N_
 from bot.models import (
+    CHANGE_KINDS,
     CancelledPayload,
     ChangedDmPayload,
     ChangedPayload,
@@ -22,8 +23,10 @@ from bot.models import (
     EventListing,
     EventRef,
     EventSummary,
+    NoticePayload,
     Person,
     Takeaway,
+    fold_unsent,
 )
 from bot.pages import Page
 from bot.registration import DEFAULT_CAPACITY, PAGE_CLOSED, has_taken_place
@@ -300,12 +303,12 @@ class SqliteEvents(Repository):
         if moved or venue_changed:
             to = changed_to(self._row("SELECT starts_at, ends_at, all_day, venue FROM events"
                                       " WHERE id = ?", (event_id,)))
-            self._outbox.notify(guild_id, event_id, ChangedPayload(moved, venue_changed, to),
-                                now)
-            for row in self._all("SELECT user_id, seq FROM rsvps WHERE event_id = ?"
-                                 " ORDER BY status = 'waitlisted', seq", (event_id,)):
-                self._outbox.notify(guild_id, event_id, ChangedDmPayload(
-                    row["user_id"], moved, venue_changed, seq=row["seq"], to=to), now)
+            new: list[NoticePayload] = [ChangedPayload(moved, venue_changed, to), *(
+                ChangedDmPayload(row["user_id"], moved, venue_changed, seq=row["seq"], to=to)
+                for row in self._all("SELECT user_id, seq FROM rsvps WHERE event_id = ?"
+                                     " ORDER BY status = 'waitlisted', seq", (event_id,)))]
+            for payload in fold_unsent(new, self._outbox.take_unsent(event_id, CHANGE_KINDS)):
+                self._outbox.notify(guild_id, event_id, payload, now)
 
     def summary(self, guild_id: int, event_id: int) -> EventSummary:
         row = self._one(f"SELECT {SUMMARY} FROM events WHERE id = ? AND guild_id = ?",

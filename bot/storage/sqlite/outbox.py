@@ -3,6 +3,7 @@ the announcement messages the notices keep up to date."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -51,6 +52,17 @@ def decode_payload(kind: str, text: str) -> NoticePayload:
         raise ValueError(f"unreadable {kind!r} notice payload {text!r}: {e}") from e
 
 
+def readable_payloads(rows: Iterable[Any]) -> tuple[list[NoticePayload], list[int]]:
+    """The payloads of outbox rows (id, kind, payload) that can be read, with their ids;
+    a row that cannot be read is left out (both backends)."""
+    payloads, ids = [], []
+    for row in rows:
+        with contextlib.suppress(ValueError):
+            payloads.append(decode_payload(row["kind"], row["payload"]))
+            ids.append(row["id"])
+    return payloads, ids
+
+
 def decode_notices(rows: Iterable[Any]) -> list[Notice]:
     """Claimed outbox rows (id, guild_id, event_id, kind, payload, created_at) as notices, in
     id order.
@@ -83,6 +95,20 @@ class SqliteOutbox(Repository):
             " VALUES (?, ?, ?, ?, ?)",
             (guild_id, event_id, NOTICE_KINDS[type(payload)].value, encode_payload(payload),
              ts(now)))
+
+    def take_unsent(self, event_id: int, kinds: Collection[NoticeKind]) -> list[NoticePayload]:
+        """The event's notices of these kinds that no deliverer has claimed, in their order,
+        taken out of the outbox in the caller's transaction (to be folded into new ones,
+        `bot.models.fold_unsent`). A row that cannot be read stays, logged when claimed."""
+        values = sorted(NoticeKind(k).value for k in kinds)
+        rows = self._all("SELECT id, kind, payload FROM outbox WHERE event_id = ?"
+                         f" AND claimed_at IS NULL AND kind IN ({', '.join('?' * len(values))})"
+                         " ORDER BY id", (event_id, *values))
+        taken, ids = readable_payloads(rows)
+        if ids:
+            self._conn.execute("DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))",
+                               (json.dumps(ids),))
+        return taken
 
     def refresh_announcements(self, guild_id: int, event_id: int, now: datetime) -> None:
         """Queue an edit of the event's announcements, if it has any, in the caller's
