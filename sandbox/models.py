@@ -14,6 +14,7 @@ VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
 MANAGE_ROLES = 1 << 28
 MANAGE_EVENTS = 1 << 33
+CREATE_EVENTS = 1 << 44  # create events, and edit or delete one's own
 ALL_PERMISSIONS = (1 << 53) - 1
 # @everyone: add reactions, view, send, embed links, attach files, read history, use commands
 EVERYONE_PERMISSIONS = sum(1 << bit for bit in (6, 10, 11, 14, 15, 16, 31))

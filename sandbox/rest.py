@@ -9,9 +9,11 @@ from aiohttp import web
 
 from sandbox import limits
 from sandbox.models import (
+    CREATE_EVENTS,
     EPHEMERAL,
     INTENT_GUILD_MEMBERS,
     INTENT_GUILD_SCHEDULED_EVENTS,
+    MANAGE_EVENTS,
     MANAGE_ROLES,
     SEND_MESSAGES,
     VIEW_CHANNEL,
@@ -208,6 +210,16 @@ class RestRoutes:
         "image",
     )
 
+    def _check_can_schedule(self, guild: Guild, event: dict[str, object] | None = None) -> None:
+        """Discord's rule for an external scheduled event, by the bot's server-level
+        permissions (an external event has no channel whose overwrites could count): Create
+        Events makes one and edits or deletes the bot's own, Manage Events any. Otherwise
+        403 50013."""
+        perms = self.permissions(guild.members[self.bot_user.id])
+        own = event is None or event.get("creator_id") == str(self.bot_user.id)
+        if not (perms & MANAGE_EVENTS or (own and perms & CREATE_EVENTS)):
+            raise ApiError(403, 50013, "Missing Permissions")
+
     async def _list_events(self, request: web.Request) -> web.Response:
         return _json(list(self._guild(request).scheduled_events.values()))
 
@@ -215,6 +227,7 @@ class RestRoutes:
         guild = self._guild(request)
         body = request[BODY] or {}
         self._check_limits(limits.event_errors(body))
+        self._check_can_schedule(guild)
         eid = self._snowflake()
         event = {
             "id": str(eid),
@@ -244,6 +257,8 @@ class RestRoutes:
         event = guild.scheduled_events.get(eid)
         if event is None:
             raise ApiError(404, 10070, "Unknown Guild Scheduled Event")
+        if request.method != "GET":
+            self._check_can_schedule(guild, event)
         if request.method == "DELETE":
             del guild.scheduled_events[eid]
             self._dispatch_if(

@@ -19,7 +19,7 @@ import pytest
 
 from sandbox import FakeDiscord, Guild, Member, Role
 from sandbox.interactions import _Interaction
-from sandbox.models import ADMINISTRATOR, MANAGE_ROLES
+from sandbox.models import ADMINISTRATOR, CREATE_EVENTS, MANAGE_EVENTS, MANAGE_ROLES
 
 MAX_LENGTH = "BASE_TYPE_MAX_LENGTH"
 BAD_LENGTH = "BASE_TYPE_BAD_LENGTH"
@@ -861,6 +861,30 @@ async def test_a_scheduled_event_starts_in_the_future(fake, http):
     await accepted(http, "PATCH", one, {"name": "Renamed"})  # a start it does not send
     assert fake.scheduled_events(guild)[0]["scheduled_start_time"] == soon[
         "scheduled_start_time"]
+
+
+async def test_scheduled_events_take_the_bots_server_level_event_permissions(fake, http):
+    """Discord: Create Events makes an external event and edits or deletes the bot's own,
+    Manage Events any; both by the bot's roles, never by a channel's overwrite."""
+    guild = fake.add_guild()
+    mine = next(r for r in guild.roles.values() if r.bot_id == fake.bot_user.id)
+    path = f"/guilds/{guild.id}/scheduled-events"
+    created = await accepted(http, "POST", path, event())
+    one = f"{path}/{created['id']}"
+    mine.permissions &= ~(MANAGE_EVENTS | CREATE_EVENTS)
+    fake.set_overwrite(guild.system_channel, mine, allow=MANAGE_EVENTS | CREATE_EVENTS)
+    assert await call(http, "POST", path, event()) == (403, MISSING_PERMISSIONS)
+    assert await call(http, "PATCH", one, {"name": "Renamed"}) == (403, MISSING_PERMISSIONS)
+    assert await call(http, "DELETE", one) == (403, MISSING_PERMISSIONS)
+    guild.scheduled_events[int(created["id"])]["creator_id"] = "1"  # someone else's event
+    mine.permissions |= CREATE_EVENTS
+    assert await call(http, "PATCH", one, {"name": "Renamed"}) == (403, MISSING_PERMISSIONS)
+    own = await accepted(http, "POST", path, event())
+    await accepted(http, "PATCH", f"{path}/{own['id']}", {"name": "Renamed"})
+    await accepted(http, "DELETE", f"{path}/{own['id']}", None)
+    mine.permissions |= MANAGE_EVENTS
+    await accepted(http, "DELETE", one, None)
+    assert fake.scheduled_events(guild) == []
 
 
 # --------------------------------------------------------------------------- role grants
