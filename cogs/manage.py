@@ -282,7 +282,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                 continue
             if reader_first(after, event.description) != reader_first(before, event.description):
                 await sync_scheduled_event(self.bot, guild_id, event,
-                                           interaction.app_permissions, create=False)
+                                           bot_permissions(interaction), create=False)
 
     @app_commands.command(name="close", description="Close registration: nobody can join")
     @app_commands.describe(event=EVENT_HELP, reason="Shown to members who try to join")

@@ -103,7 +103,7 @@ class DeleteConfirmation(discord.ui.View):
             # deletion then removes; read before, that Discord event outlived the event.
             async with bot.event_steps.hold(self.event_id):
                 kept = await kept_on_delete(bot, guild_id_of(interaction), self.event_id,
-                                            interaction.app_permissions)
+                                            bot_permissions(interaction))
                 deleted = await bot.store.run(bot.store.events.delete_event,
                                               guild_id_of(interaction), self.event_id)
         except EventNotFound:

@@ -170,7 +170,9 @@ async def kept_on_delete(bot: EventBot, guild_id: int, event_id: int,
                          permissions: discord.Permissions) -> Text | None:
     """Before an event is deleted: a sentence for the moderator when its Discord event
     will stay listed, the bot's role lacking the permission to delete it (the deletion's
-    notice would be refused, out of the moderator's sight)."""
+    notice would be refused, out of the moderator's sight). `permissions`: the bot's
+    server-level ones (`bot_permissions`), by which Discord judges an external event: a
+    channel's overwrite granting Manage Events does not count."""
     if permissions.manage_events or permissions.create_events:
         return None
     if await bot.store.run(bot.store.reminders.scheduled_event_id, guild_id, event_id) is None:

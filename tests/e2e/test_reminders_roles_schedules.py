@@ -527,6 +527,28 @@ async def test_deleting_an_event_whose_discord_event_the_bot_cannot_delete_says_
                             "delete it, so delete it by hand under the server's Events."), done
 
 
+async def test_a_channels_overwrite_does_not_hide_that_the_discord_event_stays(world, fake):
+    """The bot's role lost its event permissions, but the channel the moderator deletes in
+    grants the bot Manage Events: Discord deletes an external event by the bot's
+    server-level permissions alone, so the moderator is still told to delete it by hand."""
+    guild = world.guild
+    event_id = await announced_with_a_discord_event(world, fake, "Overwritten Schedule")
+    mine = bot_role(world)
+    saved = mine.permissions
+    await set_permissions(world, mine, saved & ~(MANAGE_EVENTS | CREATE_EVENTS))
+    room = fake.add_channel(guild, "event-planning")
+    fake.set_overwrite(room, mine, allow=MANAGE_EVENTS | CREATE_EVENTS)
+    try:
+        asked = await fake.slash(guild, world.moderator, "manage delete", in_channel=room,
+                                 event=str(event_id))
+        confirm, _ = asked.custom_ids()
+        clicked = await fake.click(guild, world.moderator, asked.message, confirm)
+        done = await clicked.wait(lambda r: "Deleted" in (r.content or ""))
+        assert done.content.endswith("so delete it by hand under the server's Events."), done
+    finally:
+        await set_permissions(world, mine, saved)
+
+
 async def test_a_deleted_events_role_is_taken_back_at_once_while_its_grants_wait(
         world, fake):
     """Discord refuses the role to a member who joins, so grants wait 10 s; the event is
