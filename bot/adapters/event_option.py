@@ -135,12 +135,14 @@ async def _event_choices(interaction: Interaction, current: str
 def choice_name(listing: EventListing, zone: tzinfo, *, with_id: bool = False) -> str:
     """An event as autocomplete offers it: its title and its date in the server's zone
     (a choice is plain text, shown as written to everyone), and its id where two choices
-    would read the same."""
-    suffix = f" #{listing.id}" if with_id else ""
+    would read the same. A title that shows nothing (direction marks alone) is named by
+    the id: Discord refuses a whole answer over one empty name."""
+    title = without_bidi_controls(listing.title).strip()
+    suffix = f" #{listing.id}" if with_id or not title else ""
     if listing.starts_at is not None:  # an all-day event's start is midnight UTC of its date
         day = listing.starts_at.astimezone(UTC if listing.all_day else zone)
         suffix = f" ({day:%Y-%m-%d}){suffix}"
-    return clip(without_bidi_controls(listing.title), CHOICE_NAME - len(suffix)) + suffix
+    return (clip(title, CHOICE_NAME - len(suffix)) + suffix).lstrip()
 
 
 class EventTransformer(app_commands.Transformer):

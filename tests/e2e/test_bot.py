@@ -16,7 +16,7 @@ import pytest
 from bot.render import CAPACITY_REACHED
 from sandbox import Attachment
 from tests.conftest import ANNOUNCEMENT, RECAP
-from tests.e2e.conftest import import_page
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -107,6 +107,20 @@ async def test_autocomplete_lists_every_event_with_its_id(world, fake):
     names = await fake.autocomplete(world.guild, world.member(), "event speaker",
                                     focused="name", name="zha")
     assert {c["value"] for c in names} == {"Tong Zhao", "Zhang Hongyu", "Duan Zhanyuan"}
+
+
+async def test_an_event_titled_in_direction_marks_alone_leaves_autocomplete_working(world,
+                                                                                  fake):
+    """A title of nothing but direction marks (pasted from a right-to-left text) shows as
+    nothing in a choice: Discord refuses a whole autocomplete answer over one empty name,
+    so every event would vanish from the [event] option; the choice names the event by
+    its id instead."""
+    event_id = await world.import_event("\u202e\u2066", capacity=5,
+                                        page=b"Talk\n\n" + OPEN_ANNOUNCEMENT)
+    choices = await fake.autocomplete(world.guild, world.member(), "event info", focused="event")
+    by_value = {c["value"]: c["name"] for c in choices}
+    assert by_value[str(event_id)] == f"#{event_id}"
+    assert any(SAMPLE_TITLE in name for name in by_value.values())
 
 
 async def test_rsvp_join_status_cancel_and_the_waitlist(world, fake):
