@@ -74,7 +74,8 @@ SELECT_PLACEHOLDER = 150
 SELECT_VALUES = 25  # most min_values / max_values of a select
 TEXT_INPUT_LENGTH = 4000  # most min_length / max_length of a text input
 MODAL_TITLE = 45
-TEXT_INPUT_LABEL = 45
+TEXT_INPUT_LABEL = 45  # a text input's label, or a label component's text
+LABEL_DESCRIPTION = 100  # a label component's description
 TEXT_INPUT_VALUE = 4000
 TEXT_INPUT_PLACEHOLDER = 100
 CHOICES = 25
@@ -323,7 +324,9 @@ def _components(out: _Collector, top: list[Any], *, rows_only: bool,
     for i, row in enumerate(top):
         row = _dict(row)
         kind = row.get("type")
-        if modal and kind == LABEL:
+        if modal and kind == LABEL:  # its text is the input's label, as short
+            out.length((*path, i, "label"), row.get("label") or "", TEXT_INPUT_LABEL, 1)
+            out.length((*path, i, "description"), row.get("description"), LABEL_DESCRIPTION)
             _component(out, (*path, i, "component"), _dict(row.get("component")))
             continue
         if kind != ACTION_ROW:

@@ -561,6 +561,23 @@ async def test_modal_title_and_inputs(fake, http):
     await accepted(http, "POST", path, modal("t" * 45, "l" * 45))
 
 
+async def test_a_label_components_text_and_description(fake, http):
+    """A label component (type 18) around an input: its text 1-45, its description 100."""
+    def labelled(label: str, description: str) -> dict[str, Any]:
+        return modal_of({"type": 18, "label": label, "description": description,
+                         "component": text_input()})
+
+    st = interaction(fake)
+    path = f"/interactions/{st.id}/{st.token}/callback"
+    status, body = await call(http, "POST", path, labelled("l" * 46, "d" * 101))
+    assert status == 400
+    assert error_at(body, "data", "components", 0, "label") == [BAD_LENGTH]
+    assert error_at(body, "data", "components", 0, "description") == [MAX_LENGTH]
+    assert await refused(http, "POST", path, labelled("", "d"), "data", "components", 0,
+                         "label") == [BAD_LENGTH]
+    await accepted(http, "POST", path, labelled("l" * 45, "d" * 100))
+
+
 async def test_a_pre_filled_value_fits_its_inputs_max_length(fake, http):
     def modal(value: str) -> dict[str, Any]:
         text_input = {"type": 4, "custom_id": "venue", "style": 1, "label": "Venue",
