@@ -264,6 +264,8 @@ async def test_an_english_part_of_the_day_typed_without_its_hour_is_refused_not_
 
 
 async def test_an_edit_moves_the_reminders_and_tells_everyone_once(world, fake):
+    # the times typed and shown below are Shanghai's, whichever test ran before
+    await fake.slash(world.guild, world.moderator, "manage timezone", zone="Asia/Shanghai")
     await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
     title = "Edited Talk"
     channel, event_id, (confirmed, waiting) = await event_with_two_members(world, fake, title,
