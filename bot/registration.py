@@ -130,7 +130,8 @@ class CancelResult:
 
 def join(seats: Seats, existing: Existing | None, now: datetime,
          waitlist: list[int] | None = None) -> JoinResult:
-    """A member asks for a seat. Joining twice returns the existing status.
+    """A member asks for a seat. Joining twice returns the existing status, until the
+    event has taken place: then every member hears that, whatever they held.
 
     A newcomer never takes a seat while anyone is waitlisted: free seats go to the
     waitlist first. `waitlist` holds the head of the waitlist, at least
@@ -140,6 +141,8 @@ def join(seats: Seats, existing: Existing | None, now: datetime,
     may be among those promoted, and hears so: confirmed (the reply is their news, the
     store sends them no DM of it).
     """
+    if seats.has_taken_place(now):  # a waitlist place there is no longer news
+        return JoinResult(JoinOutcome.TAKEN_PLACE, reason="this event has already taken place")
     was_full = seats.full
     promoted = _promote(seats, waitlist, now) if waitlist else ()
     if existing is not None:
@@ -151,8 +154,6 @@ def join(seats: Seats, existing: Existing | None, now: datetime,
             return JoinResult(JoinOutcome.CONFIRMED, filled=filled, promoted=promoted)
         return JoinResult(JoinOutcome.ALREADY_WAITLISTED, filled=filled, promoted=promoted,
                           position=None if ahead is None else ahead - len(promoted))
-    if seats.has_taken_place(now):
-        return JoinResult(JoinOutcome.TAKEN_PLACE, reason="this event has already taken place")
     if not seats.registration_open:
         return JoinResult(JoinOutcome.CLOSED, reason=closed_reason(seats),
                           note=seats.closed_reason)

@@ -89,10 +89,17 @@ def calendar_reply(lang: Language, event: Event) -> str:
                   title=f"**{safe_clip(event.title, EMBED_TITLE)}**")
 
 
-def status_reply(lang: Language, event_title: str, rsvp: Rsvp | None) -> str:
+def status_reply(lang: Language, event_title: str, rsvp: Rsvp | None, *,
+                 over: bool = False) -> str:
+    """`/rsvp status`; `over`: the event has taken place, so a waitlist place is no
+    longer a place in a queue."""
     title = f"**{safe_clip(event_title, EMBED_TITLE)}**"
     if rsvp is None:
         return lang._("You're not registered for {title}.", title=title)
+    if over:
+        return (lang._("{title} has taken place; you were on its waitlist.", title=title)
+                if rsvp.position is not None
+                else lang._("{title} has taken place; you had a seat.", title=title))
     if rsvp.position is not None:
         return lang._("You're waitlisted (position {position}) for {title}.",
                       position=rsvp.position, title=title)

@@ -17,6 +17,7 @@ from bot.adapters.event_option import (
 )
 from bot.adapters.rsvp_buttons import RsvpButton, cancel_event, joining, reply_joined
 from bot.app import EventBot, Interaction
+from bot.flows import registration
 from bot.render_replies import my_rsvps_text, status_reply
 from bot.tree import member_language, respond
 
@@ -43,10 +44,11 @@ class RsvpCommands(commands.GroupCog, group_name="rsvp",
     @app_commands.describe(event=EVENT_HELP)
     async def status(self, interaction: Interaction, event: EventOption | None = None) -> None:
         store = self.bot.store
+        guild_id = guild_id_of(interaction)
         found, rsvp = await resolve_for(interaction, event, lambda event_id: store.run(
-            store.registrations.member_rsvp, guild_id_of(interaction), event_id,
-            interaction.user.id))
-        reply = status_reply(member_language(interaction), found.title, rsvp)
+            store.registrations.member_rsvp, guild_id, event_id, interaction.user.id))
+        over = rsvp is not None and await registration.taken_place(store, guild_id, found)
+        reply = status_reply(member_language(interaction), found.title, rsvp, over=over)
         await respond(interaction, reply, ephemeral=True)
 
     @app_commands.command(name="mine", description="Your RSVPs in this server, soonest first")

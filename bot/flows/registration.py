@@ -5,13 +5,27 @@ wakes the announcement editor and the attendee-role sync of this process."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
-from bot.models import Joined
+from bot.models import EventSummary, Joined
 from bot.registration import CancelResult, Promotions
 from bot.storage import Store
 
 # Called with (guild_id, event_id) after a change to an event's registrations.
 Changed = Callable[[int, int], None]
+# How much earlier than its stored start an event may begin: an all-day event's start is
+# midnight UTC of its date, and its day begins up to 14 hours before that (UTC+14).
+_EARLIEST_DAY_START = timedelta(hours=14)
+
+
+async def taken_place(store: Store, guild_id: int, event: EventSummary,
+                      now: datetime | None = None) -> bool:
+    """Whether the event has taken place. The event is read only when it may have begun:
+    a summary carries no end, and most events members ask about are still to come."""
+    now = now or datetime.now(UTC)
+    if event.starts_at is None or event.starts_at - _EARLIEST_DAY_START > now:
+        return False
+    return (await store.run(store.events.get_event, guild_id, event.id)).is_over(now)
 
 
 async def join(store: Store, changed: Changed, guild_id: int, event_id: int, user_id: int,

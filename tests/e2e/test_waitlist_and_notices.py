@@ -261,3 +261,28 @@ async def test_closing_an_event_that_has_taken_place_is_refused_as_reopening_it_
             if f"**{title}**" in m["content"]] == []
     assert world.query("SELECT registration_open FROM events WHERE id = ?",
                        (int(event),)) == [(1,)]
+
+
+async def test_after_the_event_members_hear_it_took_place_not_a_waitlist_place(world, fake):
+    """Once an event has taken place a waitlist place is no place in a queue: `/rsvp
+    status` says the event took place and what the member held, and asking to join again
+    says it took place, for the member who had a seat and the one who waited alike."""
+    title = "Bygone Waitlist Talk"
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=3)
+    event = str(await world.import_event(title, capacity=1, starts_at=starts.isoformat()))
+    seated, waiting = world.member("bygone seated"), world.member("bygone waiting")
+    await fake.slash(world.guild, seated, "rsvp join", event=event)
+    before = await fake.slash(world.guild, waiting, "rsvp join", event=event)
+    assert "waitlist" in before.content, before
+    assert "position 1" in (await fake.slash(world.guild, waiting, "rsvp status",
+                                             event=event)).content
+    await asyncio.sleep(max((starts - datetime.now(UTC)).total_seconds() + 1.0, 0))
+
+    status = await fake.slash(world.guild, waiting, "rsvp status", event=event)
+    assert status.content == f"**{title}** has taken place; you were on its waitlist.", status
+    status = await fake.slash(world.guild, seated, "rsvp status", event=event)
+    assert status.content == f"**{title}** has taken place; you had a seat.", status
+    for member in (seated, waiting):
+        again = await fake.slash(world.guild, member, "rsvp join", event=event)
+        assert again.content == (f"You can't join **{title}**: this event has already taken "
+                                 "place."), again

@@ -69,6 +69,17 @@ def test_an_event_that_has_taken_place_refuses_joins():
     assert s.confirmed == 0
 
 
+def test_asking_again_after_the_event_hears_it_has_taken_place_not_a_waitlist_place():
+    """A waitlist place in an event that has taken place is no news, nor is a seat: a
+    member who joins again hears the event is over, whatever they held."""
+    s = seats(capacity=1, confirmed=1, waitlisted=1, ends_at=NOW - timedelta(minutes=1))
+    for existing in (Existing(Status.WAITLISTED, 1), Existing(Status.CONFIRMED)):
+        result = rules.join(s, existing, NOW)
+        assert (result.outcome, result.reason, result.position) == (
+            JoinOutcome.TAKEN_PLACE, "this event has already taken place", None)
+    assert (s.confirmed, s.waitlisted) == (1, 1)
+
+
 def test_cancel_frees_the_seat_for_the_first_waitlisted_member():
     s = seats(capacity=2, confirmed=2, waitlisted=2)
     waitlist = [11, 12]
