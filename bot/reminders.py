@@ -1,8 +1,8 @@
 """Reminders, attendee roles and Discord scheduled events: the rules and texts. Pure.
 
-`cogs/reminders.py` and `bot/adapters/scheduled_events.py` do the Discord side;
-`bot/storage/sqlite/reminders.py` holds the queries. What lives here is tested without
-Discord or a database.
+`cogs/reminders.py`, `bot/adapters/attendee_roles.py` and `bot/adapters/scheduled_events.py`
+do the Discord side; `bot/storage/sqlite/reminders.py` holds the queries. What lives here is
+tested without Discord or a database.
 """
 
 from __future__ import annotations

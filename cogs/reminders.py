@@ -1,4 +1,5 @@
-"""Reminder DMs before events, and the attendee role of confirmed members.
+"""Reminder DMs before events, and the scheduler that also takes attendee roles back
+at their events' end (`bot.adapters.attendee_roles`).
 
 One background task, the scheduler, sleeps until the next thing due: a reminder (the
 guild's offsets before the start of every future event, see `Database.next_due`) or
@@ -19,68 +20,24 @@ members when the event is. Members whose DMs are closed are skipped (and logged)
 
 A member who is confirmed after an offset passed (a late join, a promotion) gets that
 reminder at once, before the start; several passed offsets make one DM, not several.
-
-The attendee role: after every registration change (the `RegistrationChanged` signal,
-whatever caused it: a join, a cancel, a promotion by a capacity change or a
-reopening), the confirmed members of an event that has a role are compared with the
-members this process gave it to; newcomers get it and those who left lose it, over
-REST (the bot has no members intent). The event's end (else its start) takes it back
-from everyone. Which members hold the role is kept in memory, seeded at start-up from
-the confirmed members (as the previous run left them); `/manage role` again re-gives
-it to every confirmed member, which repairs a grant lost to a crash or an outage.
-Events that give out no role cost nothing per change; a role set through another bot
-process sharing the database is picked up when this one restarts. A role to take back
-(the event's role once it is over; an earlier one, when the role is changed or cleared or
-the event deleted) is taken back by a task of the event's own, role by role, each with
-its own waits after a refusal: an old role Discord refuses never holds up the new one.
-Who still owes a role back is recorded in the database as it changes (one writer, in
-order, half a second behind), and a start goes on taking it back; a stop also records
-the holders of every event whose latest change it had not synced yet, so that the start
-takes the role from those no longer entitled to it. Grants are not recorded one by one:
-a start counts every confirmed member as holding the event's role, except in the events
-a stop noted as not synced (`roles_to_give`: a change not compared yet, a pass cut
-short or met by an error, grants paused after a refusal), where it counts only those
-the stop recorded as maybe holding it, and gives it to the others (after a `/manage
-role` not acted on or not finished yet, to every confirmed member). A grant the stop cut
-short, or that met a server error, may have been made or not, as may a removal the stop
-cut short or one still owed: the member is recorded as maybe holding the role, and given
-it again if confirmed (joined again, for a removal). A crash loses what was not recorded
-yet; `/manage role` gives the role to every confirmed member again. A role several
-events give out stays with a member another of them still counts as holding it.
-
-Moderators hear of what only they can fix, in the announcements channel (where the bot's
-notices go, in the server's language, pinging nobody): that Discord refuses the bot a role
-(to give it, or to take it back), with what to change, once, not once a member or a try;
-again once a call for the role went through in between, or after `TELL_AGAIN`. And that a
-role was deleted (the gateway says so, or a call meets 10011 Unknown Role): the events
-stop giving it out at once, as if `/manage role` had cleared it, nobody is owed it back,
-and no call is made for it again.
-
-With shards in several processes, roles are given, re-given and taken back by the
-process of the guild's shard only (it alone gets that guild's commands); reminders are
-claimed in the database, so whichever process claims one sends it.
+With shards in several processes, reminders are claimed in the database, so whichever
+process claims one sends it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
 import time
-from collections.abc import Awaitable, Callable, Hashable
-from typing import TypeVar
 
 import discord
 from discord.ext import commands
 
-from bot.adapters.channels import announce_channel
+from bot.adapters.attendee_roles import GIVE_BACK_WAIT, AttendeeRoles
 from bot.adapters.languages import dm_language
-from bot.adapters.roles import deleted_role_notice, refused_role_notice
 from bot.app import EventBot
-from bot.errors import EventNotFound
-from bot.i18n import Text
-from bot.models import DueReminder, OwedChange, OwedRole, RolesToGive
+from bot.models import DueReminder
 from bot.reminders import reminder_dm
 from bot.signals import AttendeeRoleChanged, RegistrationChanged, RemindersChanged
 from bot.tree import NO_MENTIONS
@@ -94,110 +51,21 @@ MAX_SLEEP = 60.0
 MIN_GAP = 1.0  # seconds between two rounds: a burst of joins wakes it about once a second
 RETRY_AFTER = 30.0  # seconds after an unexpected failure of a round
 CLAIM_BATCH = 100
-# Seconds a stop waits for the claim under way and the give-back together: past the
-# SQLite busy timeout (10 s), by which a call that has begun has failed or finished.
-GIVE_BACK_WAIT = 15.0
-UNKNOWN_ROLE = 10011  # Discord's error code: the role was deleted
-# A role Discord would not let the bot give, or take back when its event ended, is tried
-# again after this long, doubled on each refusal in a row up to TAKE_BACK_MAX: a refusal
-# counts against Discord's limit of invalid requests, and joins come many a second (the
-# record of a take-back stays until every member is done).
-TAKE_BACK_FIRST, TAKE_BACK_MAX = 10.0, 3600.0
-SAVE_RETRY = 5.0  # seconds before recording the roles owed back again, after a failure
-# Seconds the changes to the roles owed back gather before they are written, together:
-# members are taken back one call at a time, and each must not cost a transaction.
-SAVE_DELAY = 0.5
-# Seconds before moderators are told again that Discord refuses the bot a role, if no call
-# for it went through meanwhile (one that does means it was fixed: a new refusal is news).
-TELL_AGAIN = 24 * 3600.0
-
-
-# A role's tries: (time.monotonic() of its next try, the wait before it), by the event
-# (its current role) or by (event, earlier role).
-Key = TypeVar("Key", bound=Hashable)
-Tries = dict[Key, tuple[float, float]]
-
-
-def waiting(tries: Tries[Key], key: Key) -> bool:
-    """Whether the role was refused lately and its wait is not over."""
-    return tries.get(key, (0.0, 0.0))[0] > time.monotonic()
-
-
-def refused_again(tries: Tries[Key], key: Key) -> float:
-    """Note one more refusal in a row for the role; the seconds until its next try."""
-    _, waited = tries.get(key, (0.0, TAKE_BACK_FIRST / 2))
-    wait = min(max(waited * 2, TAKE_BACK_FIRST), TAKE_BACK_MAX)
-    tries[key] = (time.monotonic() + wait, wait)
-    return wait
 
 
 class Reminders(commands.Cog):
     def __init__(self, bot: EventBot) -> None:
         self.bot = bot
+        self.roles = AttendeeRoles(bot)
         self._wake = asyncio.Event()
         self._scheduler: asyncio.Task[None] | None = None
-        # event id -> (role id, user ids this process believes hold it), and its guild
-        self._holders: dict[int, tuple[int, set[int]]] = {}
-        self._guild_of: dict[int, int] = {}
-        self._dirty: set[tuple[int, int]] = set()
-        self._regive: set[int] = set()  # events whose role goes to every confirmed member again
-        self._regiving: set[int] = set()  # events whose sync under way gives it to every one
-        # Events whose `/manage role` pass Discord refused: once the wait is over, the role
-        # goes to every confirmed member again, not only to those not counted as holding it
-        self._regive_later: set[int] = set()
-        # Events whose latest pass may not have given the role to every member it was for
-        # (a server or network error): the next change tries again, and a stop notes them
-        self._giving_unfinished: set[int] = set()
-        # Members whose grant of their event's current role has not gone through, though
-        # they may hold it: a call under way (a stop may cut it short after Discord made
-        # it, or before), one answered with a server error, or a member who may still hold
-        # it from before (owed it back, and confirmed again). Among its holders from the
-        # next pass on (and from the call on, after a server error), so a cancel takes it
-        # back from them; while still confirmed, the next pass gives it to them again.
-        self._ungiven: dict[int, set[int]] = {}
-        # The member whose removal each event's sync is making: a stop cutting it short
-        # leaves them maybe without the role, whether or not they have joined again since.
-        self._removing: dict[int, int] = {}
-        self._syncers: dict[tuple[int, int], asyncio.Task[None]] = {}
-        # The tries of the roles Discord refused to give or take during an event, and the
-        # timers that sync them again when their wait is over
-        self._giving_refused: Tries[int] = {}
-        self._give_again: dict[int, asyncio.TimerHandle] = {}
-        # Roles to take back, by event: role id -> the members still to take it from. An
-        # earlier role (changed, cleared, the event deleted), the current one from members
-        # whose removal failed, or the event's own role once it is over (`_ending`: the
-        # event stops giving it out once nobody holds it). A task per event takes them
-        # back, role by role, each with its own tries, apart from the current role's grants.
-        self._owed: dict[int, dict[int, set[int]]] = {}
-        self._owed_tries: Tries[tuple[int, int]] = {}
-        self._ending: dict[int, int] = {}  # event id -> its role, being taken back at its end
-        # Over events of other shards' guilds, whose processes take their roles back: not
-        # due here (else every round would find them due again at once).
-        self._others_ending: set[int] = set()
-        self._taking: dict[int, asyncio.Task[None]] = {}
-        self._taking_wake: dict[int, asyncio.Event] = {}
-        # Changes to `_owed` not yet in the database, in order, and the task recording them:
-        # what the next start reads back (`_resume_owed`) to go on taking the roles back.
-        self._owed_changes: list[OwedChange] = []
-        self._saver: asyncio.Task[None] | None = None
-        # One call about a role at a time, between the syncs and the take-backs of every
-        # event giving it out: a role set again, or given for another event, must not be
-        # taken from its members by a take-back under way.
-        self._role_locks: dict[int, asyncio.Lock] = {}
         # What a stop gives back (`_give_back_unsent`): the claim under way, and the
         # reminders claimed whose DMs have not begun.
         self._claiming: asyncio.Future[list[DueReminder]] | None = None
         self._unsent: list[DueReminder] = []
-        # Roles Discord refused the bot (to give or to take back), and when the moderators
-        # were told (time.monotonic()): told once, not per member nor per try; again after
-        # a call for the role went through, or after TELL_AGAIN.
-        self._told_refused: dict[int, float] = {}
-        # Roles Discord deleted (it said so): never asked for again; role ids are not reused
-        self._gone: set[int] = set()
-        self._telling: set[asyncio.Task[None]] = set()  # the posts to moderators under way
 
     async def cog_load(self) -> None:
-        await self._load_roles()
+        await self.roles.load()
         self.bot.signals.subscribe(RegistrationChanged, self._on_registration_changed)
         self.bot.signals.subscribe(AttendeeRoleChanged, self._on_attendee_role_changed)
         self.bot.signals.subscribe(RemindersChanged, self._on_reminders_changed)
@@ -207,18 +75,13 @@ class Reminders(commands.Cog):
         self.bot.signals.unsubscribe(RegistrationChanged, self._on_registration_changed)
         self.bot.signals.unsubscribe(AttendeeRoleChanged, self._on_attendee_role_changed)
         self.bot.signals.unsubscribe(RemindersChanged, self._on_reminders_changed)
-        unsynced = self._unsynced()  # before the syncs under way end: they are cut short
-        for timer in self._give_again.values():
-            timer.cancel()
-        tasks = [t for t in (self._scheduler, *self._syncers.values(),
-                             *self._taking.values(), *self._telling) if t is not None]
-        for task in tasks:
-            task.cancel()
+        unsynced = self.roles.unsynced()  # before the syncs under way end: they are cut short
+        if self._scheduler is not None:
+            self._scheduler.cancel()
+        tasks = [t for t in (self._scheduler, *self.roles.cancel()) if t is not None]
         await asyncio.gather(*tasks, return_exceptions=True)
-        self._record_unsynced(unsynced)
         # at once: each waits GIVE_BACK_WAIT at most, and the stop no longer than that
-        await asyncio.gather(self._give_back_unsent(), self._flush_owed(),
-                             self._give_at_next_start(unsynced))
+        await asyncio.gather(self._give_back_unsent(), self.roles.stopped(unsynced))
 
     async def _give_back_unsent(self) -> None:
         """Give back what was claimed and not sent when the scheduler stopped, so the next
@@ -241,29 +104,24 @@ class Reminders(commands.Cog):
             log.exception("could not give back the reminders claimed and not sent; they "
                           "are not sent")
 
-    # -- what wakes the scheduler and re-syncs roles ------------------------------
+    # -- what wakes the scheduler, and what the roles hear of ----------------------
 
     def _on_registration_changed(self, signal: RegistrationChanged) -> None:
         self.registration_changed(signal.guild_id, signal.event_id)
 
     def registration_changed(self, guild_id: int, event_id: int) -> None:
         self._wake.set()
-        key = (guild_id, event_id)
-        if (event_id not in self._holders and event_id not in self._regive
-                and key not in self._syncers):  # (a sync under way may be giving a role)
-            return  # the event gives out no role: nothing to compare on this hot path
-        self._dirty.add(key)
-        if key not in self._syncers:
-            self._syncers[key] = asyncio.create_task(self._sync_loop(key))
+        self.roles.registration_changed(guild_id, event_id)
 
     def _on_attendee_role_changed(self, signal: AttendeeRoleChanged) -> None:
-        """`/manage role` set, changed, repeated or cleared the role, or the event was
-        deleted: compared at once, even while grants wait after a refusal."""
-        self._regive.add(signal.event_id)
-        self.registration_changed(signal.guild_id, signal.event_id)
+        self.roles.role_changed(signal.guild_id, signal.event_id)
 
     def _on_reminders_changed(self, signal: RemindersChanged) -> None:
         self._wake.set()
+
+    @commands.Cog.listener()
+    async def on_guild_role_delete(self, role: discord.Role) -> None:
+        await self.roles.role_deleted(role)
 
     # -- the scheduler ------------------------------------------------------------
 
@@ -273,9 +131,9 @@ class Reminders(commands.Cog):
             self._wake.clear()  # before the round: a change during it means another round
             try:
                 await self.send_due_reminders()
-                await self.end_past_roles()
+                await self.roles.end_past_roles()
                 due = await self.bot.store.run(self.bot.store.reminders.next_due, None,
-                                               (*self._ending, *self._others_ending))
+                                               self.roles.ending_events())
                 delay = MAX_SLEEP if due is None else due.timestamp() - time.time() + 0.1
             except Exception:
                 log.exception("the reminder scheduler failed; retrying in %.0f s", RETRY_AFTER)
@@ -325,668 +183,6 @@ class Reminders(commands.Cog):
         except Exception:  # a network error must not cost the rest of the claimed batch
             log.exception("could not send user %s the reminder of event %s; reminders are "
                           "sent at most once, so it is not retried", user_id, event_id)
-
-    async def end_past_roles(self) -> None:
-        """Take the attendee role back from everyone once the event is over (`_owe`); the
-        event stops giving it out once nobody is left holding it."""
-        store = self.bot.store
-        others: set[int] = set()
-        for guild_id, event_id, role_id, confirmed in await store.run(
-                store.reminders.attendee_roles, due_by=discord.utils.utcnow()):
-            if not self.bot.runs_guild(guild_id):
-                others.add(event_id)  # the process of that guild's shard takes it back
-                continue
-            if self._ending.get(event_id) == role_id or role_id in self._gone:
-                continue  # under way, or deleted (nobody has it; its record is going)
-            held_role, held = self._holders.pop(event_id, (role_id, set()))
-            held = held | self._ungiven.pop(event_id, set())
-            self._ending[event_id] = role_id
-            self._owed_tries.pop((event_id, role_id), None)  # the end asks everyone at once
-            if held_role != role_id:  # changed, and not synced since
-                self._owe(guild_id, event_id, held_role, held)
-                held = set()
-            if not self._owe(guild_id, event_id, role_id, {*confirmed, *held}):
-                await self._ended(event_id, role_id)  # nobody holds it
-        self._others_ending = others
-
-    # -- attendee roles -----------------------------------------------------------
-
-    async def _sync_loop(self, key: tuple[int, int]) -> None:
-        try:
-            while key in self._dirty:
-                self._dirty.discard(key)
-                regive = key[1] in self._regive
-                if regive:  # (read out of `_regive` by the sync: a stop needs to know)
-                    self._regiving.add(key[1])
-                try:
-                    await self._sync_role(*key)
-                except Exception:
-                    log.exception("syncing the attendee role of event %s failed", key[1])
-                    if regive:  # not done: the next change (or start) gives to everyone
-                        self._regive.add(key[1])
-                finally:
-                    if regive:
-                        self._regiving.discard(key[1])
-        finally:
-            self._syncers.pop(key, None)
-
-    async def _sync_role(self, guild_id: int, event_id: int) -> None:
-        regive = event_id in self._regive  # `/manage role` was used: the role may have changed
-        if not regive and (event_id in self._ending or waiting(self._giving_refused, event_id)):
-            return  # over (its role is being taken back), or refused lately (synced again
-            # when its wait is over): nothing to read on this hot path
-        try:
-            role_id, confirmed = await self.bot.store.run(self.bot.store.reminders.attendee_role,
-                                                          guild_id, event_id)
-        except EventNotFound:  # deleted: whoever holds its role is owed it back
-            role_id, confirmed = None, []
-        if role_id in self._gone:  # deleted on Discord, its record not cleared yet
-            role_id = None
-        if regive:  # once read: a failed read leaves it for the next sync, and one asked
-            self._regive.discard(event_id)  # for during the read is for the next pass
-        held_role, held = self._holders.get(event_id, (None, set()))
-        if held_role is not None and held_role != role_id:  # changed, cleared, or deleted
-            self._holders.pop(event_id, None)
-            self._forget_refusals(event_id)  # a new role gets a try of its own
-            self._owe(guild_id, event_id, held_role, held | self._ungiven.pop(event_id, set()))
-            held = set()
-        if role_id is None or event_id in self._ending:
-            return  # no role now, or over: its role is taken back, not given
-        # Its members may hold it still, if it was the event's role before (set again).
-        owed_again = await self._owed_again(event_id, role_id)
-        if owed_again is None or role_id in self._gone:
-            return  # over meanwhile (taken back, not given), or deleted on Discord
-        ungiven = self._ungiven.setdefault(event_id, set())
-        ungiven |= owed_again
-        held = held | ungiven  # everyone who may hold it
-        wanted = set(confirmed)
-        leaving = list(held - wanted)
-        ungiven &= wanted  # the others are taken back from
-        if leaving:  # owed until their removal is done: recorded before any call, so that
-            # a refusal, or a stop cutting the grants or removals short, leaves them owed
-            # after a restart (the members owed again were just settled, in the record too)
-            self._record(OwedChange(True, event_id, role_id, tuple(sorted(leaving)), guild_id))
-        # Who may hold the role, kept up to date as the calls go: whatever stops this sync
-        # midway leaves them known, to take it back from later.
-        kept = set(held)
-        self._holders[event_id] = (role_id, kept)
-        self._guild_of[event_id] = guild_id
-        refused = failed = False
-        # (members owed it back may have lost it already: given again if they want it)
-        giving = [u for u in confirmed if regive or u not in held or u in ungiven]
-        if giving:  # until the pass is through (an error may end it anywhere)
-            self._giving_unfinished.add(event_id)
-        for user_id in giving:
-            async with self._role_lock(role_id):
-                if self._holders.get(event_id, (None, None))[1] is not kept:
-                    return  # the event is over meanwhile: its end takes it back from all
-                ungiven.add(user_id)  # until answered: a stop cutting the call short notes it
-                outcome = await self._grant(guild_id, event_id, user_id, role_id)
-                if role_id in self._gone:
-                    return  # deleted on Discord: no event gives it out now (`_role_gone`)
-                if outcome is not None:  # given, or maybe (a server error): seen by
-                    kept.add(user_id)  # take-backs of the role for other events
-                if outcome or (outcome is None and user_id not in kept):
-                    ungiven.discard(user_id)  # (a refusal gave nothing this time)
-            if outcome and self._holders.get(event_id, (None, None))[1] is not kept:
-                # given as the event ended, after its end took the role from everyone
-                self._owe(guild_id, event_id, role_id, {user_id})
-                return
-            if outcome is None:
-                refused = True
-                break
-            failed = failed or outcome is False
-        if not failed:
-            self._giving_unfinished.discard(event_id)
-        # `/manage role` again is done once its pass went through: after a refusal or an
-        # error, the pass after the wait is one of it again (everyone counted as holding
-        # the role already, the next change alone would give it to nobody)
-        retry_everyone = regive and (refused or failed)
-        if retry_everyone:
-            self._regive_later.add(event_id)
-        elif regive and not refused:
-            self._regive_later.discard(event_id)
-        unsure: set[int] = set()  # whose removal failed this time (a server error)
-        try:
-            for user_id in leaving:
-                async with self._role_lock(role_id):
-                    if role_id in self._gone:
-                        return  # deleted on Discord: nobody has it
-                    if self._held_elsewhere(event_id, role_id, user_id):
-                        outcome = True  # theirs for another event: not this one's to take
-                    else:
-                        self._removing[event_id] = user_id
-                        try:
-                            outcome = await self._remove(guild_id, event_id, user_id, role_id,
-                                                         "no longer confirmed")
-                        finally:
-                            self._removing.pop(event_id, None)
-                if outcome:
-                    kept.discard(user_id)
-                    self._record(OwedChange(False, event_id, role_id, (user_id,)))
-                    await asyncio.sleep(0)  # a long run of skipped members holds no one up
-                elif outcome is False:
-                    unsure.add(user_id)
-                else:  # refused: nor for the others now; still counted, and asked again
-                    refused = True  # by the sync at the end of the pause this starts
-                    break
-        except asyncio.CancelledError:  # the cog is unloading: no new task to outlive it
-            unsure.clear()
-            raise
-        finally:  # (a network error stops the loop: those failed before it are not lost)
-            if unsure and self._holders.get(event_id, (None, None))[1] is kept:
-                # Asked again by the take-back task after its wait, not at the next change;
-                # not counted meanwhile, so that no other event giving out the role keeps it
-                # on them for this one's sake. (Once the end took the holders over, they are
-                # among those it owes.)
-                kept.difference_update(unsure)
-                refused_again(self._owed_tries, (event_id, role_id))
-                self._owe(guild_id, event_id, role_id, unsure)
-        self._pause_if_refused(guild_id, event_id, refused or retry_everyone)
-
-    def _pause_if_refused(self, guild_id: int, event_id: int, refused: bool) -> None:
-        """After a refusal, no try for the event's role until its wait is over (then one
-        sync, even without a change); after a sync that went through, none."""
-        if not refused:
-            self._giving_refused.pop(event_id, None)
-            return
-        wait = refused_again(self._giving_refused, event_id)
-        log.warning("giving the role of event %s was refused or failed; trying again in %.0f s",
-                    event_id, wait)
-        if (timer := self._give_again.pop(event_id, None)) is not None:
-            timer.cancel()
-        self._give_again[event_id] = asyncio.get_running_loop().call_later(
-            wait, self._sync_again, guild_id, event_id)
-
-    def _forget_refusals(self, event_id: int) -> None:
-        """The event's grants are no longer waiting after a refusal (its role changed or
-        its end took it back), nor is a sync timed for when the wait is over."""
-        self._giving_refused.pop(event_id, None)
-        self._regive_later.discard(event_id)
-        if (timer := self._give_again.pop(event_id, None)) is not None:
-            timer.cancel()
-
-    def _sync_again(self, guild_id: int, event_id: int) -> None:
-        self._give_again.pop(event_id, None)
-        if event_id in self._giving_refused:  # over, whatever the clock says; the next
-            _, waited = self._giving_refused[event_id]  # refusal waits twice as long
-            self._giving_refused[event_id] = (0.0, waited)
-        if event_id in self._regive_later:
-            self._regive_later.discard(event_id)
-            self._regive.add(event_id)
-        self.registration_changed(guild_id, event_id)
-
-    # -- roles taken back: earlier roles, and a role at its event's end --------------
-
-    def _role_lock(self, role_id: int) -> asyncio.Lock:
-        return self._role_locks.setdefault(role_id, asyncio.Lock())
-
-    def _held_elsewhere(self, event_id: int, role_id: int, user_id: int) -> bool:
-        """Whether another event gives out the same role and counts the member among its
-        holders: one role for several events (an "Attendee" role, say) stays with a member
-        until none of them has them any more."""
-        return any(role == role_id and user_id in members
-                   for other, (role, members) in self._holders.items() if other != event_id)
-
-    def _owe(self, guild_id: int, event_id: int, role_id: int, members: set[int], *,
-             recorded: bool = False) -> bool:
-        """Take `role_id` back from `members` (the event's take-back task does); whether
-        anyone is owed it now. `recorded`: the database has them already."""
-        if members:
-            if not recorded:
-                self._record(OwedChange(True, event_id, role_id, tuple(sorted(members)),
-                                        guild_id))
-            self._owed.setdefault(event_id, {}).setdefault(role_id, set()).update(members)
-            self._taking_wake.setdefault(event_id, asyncio.Event()).set()
-            if event_id not in self._taking:
-                self._taking[event_id] = asyncio.create_task(
-                    self._take_back(guild_id, event_id), name="roles-taken-back")
-        return bool(self._owed.get(event_id, {}).get(role_id))
-
-    async def _owed_again(self, event_id: int, role_id: int) -> set[int] | None:
-        """The members still owed `role_id` back, which is the event's role again: no
-        longer to take it from (once a call under way is done), they may hold it. None
-        when the event is over meanwhile: then its end takes the role back from them."""
-        if role_id not in self._owed.get(event_id, {}):
-            return set()
-        async with self._role_lock(role_id):
-            if self._ending.get(event_id) == role_id:
-                return None
-            return self._settle_owed(event_id, role_id)
-
-    def _settle_owed(self, event_id: int, role_id: int) -> set[int]:
-        """No longer take `role_id` back for the event: the members still owed it."""
-        self._owed_tries.pop((event_id, role_id), None)
-        self._record(OwedChange(False, event_id, role_id, None))
-        return self._owed.get(event_id, {}).pop(role_id, set())
-
-    # -- the roles owed back, kept across restarts ------------------------------------
-
-    async def _load_roles(self) -> None:
-        """Who holds each event's role (its confirmed members, as the last run left them,
-        but where the last stop may have left it short: `_resume_grants`), and what was
-        still owed back then. Loaded before the gateway connects: no RSVP this process
-        handles can fall between this snapshot and the first change compared with it."""
-        store = self.bot.store
-        for guild_id, event_id, role_id, confirmed in await store.run(
-                store.reminders.attendee_roles):
-            if self.bot.runs_guild(guild_id):
-                self._holders[event_id] = (role_id, set(confirmed))
-                self._guild_of[event_id] = guild_id
-        owed: list[OwedRole] | None
-        try:  # (the process of another shard's guild takes its roles back)
-            owed = [row for row in await store.run(store.reminders.owed_roles)
-                    if self.bot.runs_guild(row.guild_id)]
-        except Exception:  # the next change of each event's role is still handled
-            log.exception("could not read the attendee roles owed back; not taking them back")
-            owed = None
-        await self._resume_grants(owed or [])
-        if owed is not None:
-            self._resume_owed(owed)
-
-    def _resume_owed(self, owed: list[OwedRole]) -> None:
-        """Go on taking back what was owed when the last run stopped; not from members who
-        hold the event's role now as its confirmed members (`_holders`, set first)."""
-        for guild_id, event_id, role_id, user_ids in owed:
-            held_role, held = self._holders.get(event_id, (None, set()))
-            holding = held & set(user_ids) if held_role == role_id else set()
-            if holding:
-                self._record(OwedChange(False, event_id, role_id, tuple(sorted(holding))))
-            self._owe(guild_id, event_id, role_id, set(user_ids) - holding, recorded=True)
-
-    async def _resume_grants(self, owed: list[OwedRole]) -> None:
-        """Sync now the events whose role the last stop may have left short of some
-        confirmed members (`_give_at_next_start`), in the guilds this process runs. Their
-        holders are only the confirmed members the stop recorded as maybe holding it (as
-        owing it back, `_record_unsynced`), so the others get it, as do those whose grant
-        the stop left unsure; after a `/manage role` not acted on, every confirmed member
-        gets it again."""
-        store = self.bot.store
-        try:
-            marked = [row for row in await store.run(store.reminders.roles_to_give)
-                      if self.bot.runs_guild(row.guild_id)]
-            if not marked:
-                return
-            over = {grant.event_id for grant in await store.run(
-                store.reminders.attendee_roles, due_by=discord.utils.utcnow())}
-            # Last: until then, a failure leaves them for the next start. (A stop cutting
-            # these syncs short notes them again.)
-            await store.run(store.reminders.forget_roles_to_give,
-                            [row.event_id for row in marked])
-        except Exception:  # `/manage role` still gives the role to everyone confirmed
-            log.exception("could not read the attendee roles left to give; not giving them")
-            return
-        maybe_holding = {(row.event_id, row.role_id): set(row.user_ids) for row in owed}
-        for guild_id, event_id, everyone, again in marked:
-            if event_id not in self._holders or event_id in over:
-                continue  # it gives out no role now, or its end takes the role back
-            role_id, confirmed = self._holders[event_id]
-            if everyone:
-                self._regive.add(event_id)
-            else:
-                self._holders[event_id] = (
-                    role_id, confirmed & maybe_holding.get((event_id, role_id), set()))
-                self._ungiven[event_id] = confirmed & set(again)
-            self.registration_changed(guild_id, event_id)
-
-    def _unsynced(self) -> list[RolesToGive]:
-        """The events whose role may not be with exactly their confirmed members: a change
-        not compared yet, a pass cut short or that met an error, `/manage role` not acted
-        on yet (or its pass cut short or refused: `everyone`), grants paused after a
-        refusal."""
-        pending = {event_id: guild_id for guild_id, event_id in (*self._dirty, *self._syncers)}
-        unsure = [event_id for event_id, members in self._ungiven.items() if members]
-        for event_id in (*self._regive, *self._giving_refused, *self._give_again,
-                         *self._giving_unfinished, *unsure):
-            if event_id in self._guild_of:
-                pending.setdefault(event_id, self._guild_of[event_id])
-        everyone = self._regive | self._regiving | self._regive_later
-        return [RolesToGive(guild_id, event_id, event_id in everyone,
-                            tuple(sorted(self._unsure_grants(event_id))))
-                for event_id, guild_id in sorted(pending.items())]
-
-    def _unsure_grants(self, event_id: int) -> set[int]:
-        """The members who may hold the event's role, or may not, without a grant gone
-        through: those whose grant is unsure, those owed it back and the one whose removal
-        is under way, who may have joined again since (their sync, not run yet, would give
-        it to them again)."""
-        role_id, _ = self._holders.get(event_id, (None, set()))
-        owed = self._owed.get(event_id, {}).get(role_id, set()) if role_id else set()
-        removing = {self._removing[event_id]} if event_id in self._removing else set()
-        return self._ungiven.get(event_id, set()) | owed | removing
-
-    def _record_unsynced(self, unsynced: list[RolesToGive]) -> None:
-        """At a stop: who may hold the role of each event still to be synced is recorded
-        as owing it back. The next start takes it from those of them no longer entitled to
-        it (not confirmed, or the event's role changed, cleared or deleted) and leaves it
-        with the rest (`_resume_owed`), and gives it to the confirmed members not among
-        them, and again to those whose grant was unsure (`_resume_grants`)."""
-        for guild_id, event_id, _, again in unsynced:
-            role_id, members = self._holders.get(event_id, (None, set()))
-            members = members | set(again)
-            if role_id is not None and members:
-                self._record(OwedChange(True, event_id, role_id, tuple(sorted(members)),
-                                        guild_id))
-
-    async def _give_at_next_start(self, unsynced: list[RolesToGive]) -> None:
-        """At a stop: the events still to be synced are noted, so that the next start
-        gives their role to the confirmed members not known to hold it (`_resume_grants`);
-        it otherwise counts every confirmed member as holding it, and grants cut short or
-        paused would never be made."""
-        events = [row for row in unsynced
-                  if row.event_id not in self._ending]  # over: its role is taken back
-        if not events:
-            return
-        store = self.bot.store
-        try:
-            async with asyncio.timeout(GIVE_BACK_WAIT):
-                await store.run(store.reminders.give_roles_at_start, events)
-        except TimeoutError:
-            log.warning("gave up after %g s noting the attendee roles left to give (the "
-                        "database is held elsewhere); `/manage role` gives them", GIVE_BACK_WAIT)
-        except Exception:
-            log.exception("could not note the attendee roles left to give; `/manage role` "
-                          "gives them")
-
-    def _record(self, change: OwedChange) -> None:
-        """Record a change to who owes a role back in the database, after those before it
-        (`_save_owed`)."""
-        self._owed_changes.append(change)
-        if self._saver is None or self._saver.done():
-            self._saver = asyncio.create_task(self._save_owed(), name="roles-owed-recorded")
-
-    async def _save_owed(self) -> None:
-        store = self.bot.store
-        while self._owed_changes:
-            await asyncio.sleep(SAVE_DELAY)
-            changes, self._owed_changes = self._owed_changes, []
-            try:
-                await store.run(store.reminders.change_owed_roles, coalesced(changes))
-            except Exception:
-                log.exception("could not record the attendee roles owed back; trying again "
-                              "in %g s", SAVE_RETRY)
-                self._owed_changes[:0] = changes
-                await asyncio.sleep(SAVE_RETRY)
-
-    async def _flush_owed(self) -> None:
-        """At a stop: let the changes to the roles owed back reach the database."""
-        saver = self._saver
-        if saver is None or saver.done():
-            return
-        try:
-            async with asyncio.timeout(GIVE_BACK_WAIT):
-                await asyncio.shield(saver)
-        except TimeoutError:
-            saver.cancel()
-            log.warning("gave up after %g s waiting to record the attendee roles owed back "
-                        "(the database is held elsewhere); the latest changes may be lost",
-                        GIVE_BACK_WAIT)
-
-    def _why(self, event_id: int, role_id: int) -> str:
-        """The audit log's reason for taking `role_id` back from a member of the event."""
-        if self._ending.get(event_id) == role_id:
-            return "the event is over"
-        if self._holders.get(event_id, (None, None))[0] == role_id:
-            return "no longer confirmed"  # its own role still: a removal that failed
-        return "the event's attendee role changed"
-
-    async def _take_back(self, guild_id: int, event_id: int) -> None:
-        """Take each owed role back from its members, role by role: a role Discord refuses
-        waits (10 s, doubling to an hour) without holding up the others or the event's
-        grants, and a member is forgotten only once the role is off them. Runs until
-        nobody is owed anything, whatever becomes of the event meanwhile."""
-        wake = self._taking_wake.setdefault(event_id, asyncio.Event())
-        try:
-            while roles := self._owed.get(event_id):
-                wake.clear()  # members owed from now on wake the wait below
-                for role_id in [r for r in roles if not waiting(self._owed_tries,
-                                                                (event_id, r))]:
-                    owed = roles.get(role_id)
-                    if owed is None:  # the event's role again meanwhile
-                        continue
-                    if await self._take_back_one(guild_id, event_id, role_id, owed):
-                        wait = refused_again(self._owed_tries, (event_id, role_id))
-                        log.warning("role %s of event %s is still held by %d member(s); trying "
-                                    "again in %.0f s", role_id, event_id, len(owed), wait)
-                    elif not owed and roles.get(role_id) is owed:
-                        self._settle_owed(event_id, role_id)
-                        if self._ending.get(event_id) == role_id:
-                            await self._ended(event_id, role_id)
-                if not roles:
-                    self._owed.pop(event_id, None)
-                    return
-                soonest = min(self._owed_tries.get((event_id, r), (0.0, 0.0))[0]
-                              for r in roles)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), max(soonest - time.monotonic(), 0.0))
-        finally:
-            self._taking.pop(event_id, None)
-            self._taking_wake.pop(event_id, None)
-
-    async def _take_back_one(self, guild_id: int, event_id: int, role_id: int,
-                             owed: set[int]) -> bool:
-        """One pass over the members owed `role_id` back; whether one failed (those left
-        wait for the role's next try)."""
-        asked: set[int] = set()
-        while todo := sorted(owed - asked):  # members owed during the pass are asked too
-            if await self._take_back_these(guild_id, event_id, role_id, owed, todo, asked):
-                return True
-            if self._owed.get(event_id, {}).get(role_id) is not owed:
-                return False  # the event's role again: its sync has them
-        return bool(owed & asked)  # asked, and still owed: it failed for them
-
-    async def _take_back_these(self, guild_id: int, event_id: int, role_id: int,
-                               owed: set[int], todo: list[int], asked: set[int]) -> bool:
-        """`_take_back_one`'s calls for `todo`, noted in `asked`; whether one was refused
-        (or met a network error), which ends the pass."""
-        why = self._why(event_id, role_id)
-        for user_id in todo:
-            asked.add(user_id)
-            async with self._role_lock(role_id):
-                if self._owed.get(event_id, {}).get(role_id) is not owed:
-                    return False  # the event's role again: its sync has them
-                if self._held_elsewhere(event_id, role_id, user_id):
-                    outcome: bool | None = True  # theirs for another event: kept on them
-                else:
-                    try:
-                        outcome = await self._remove(guild_id, event_id, user_id, role_id,
-                                                     why)
-                    except Exception:  # a network error: this member, and the rest, next time
-                        log.exception("could not take role %s back from user %s", role_id,
-                                      user_id)
-                        return True
-            if outcome is None:  # refused: nor for the others now
-                return True
-            if outcome:
-                owed.discard(user_id)
-                self._record(OwedChange(False, event_id, role_id, (user_id,)))
-                await asyncio.sleep(0)  # a long run of skipped members holds no one up
-            # else failed this time (a server error): left for the next try
-        return False
-
-    async def _ended(self, event_id: int, role_id: int) -> None:
-        """The role is off everyone at the event's end: the event stops giving it out.
-        Removing is idempotent, so it comes first: a crash before this removes the role
-        again on the next start rather than leaving it with anyone."""
-        self._ending.pop(event_id, None)
-        self._forget_refusals(event_id)
-        try:
-            await self.bot.store.run(self.bot.store.reminders.end_attendee_role, event_id,
-                                     role_id)
-            log.info("took role %s back from the attendees of event %s", role_id, event_id)
-        except Exception:  # still the event's: the next round takes it back again
-            log.exception("could not record that role %s of event %s was taken back",
-                          role_id, event_id)
-
-    async def _grant(self, guild_id: int, event_id: int, user_id: int, role_id: int
-                     ) -> bool | None:
-        """Give the role. True: the member counts as holding it (or has left the server);
-        False: failed (a server error: maybe given), to retry after the next change (or at
-        the next start, after a stop); None: not given, and pointless to go on."""
-        try:
-            await self.bot.http.add_role(guild_id, user_id, role_id,
-                                         reason="confirmed for an event")
-            self._told_refused.pop(role_id, None)  # it works (again): a refusal is news
-            return True
-        except discord.Forbidden:
-            log.warning("not allowed to give role %s in guild %s (I need Manage Roles and a "
-                        "role above it); members of event %s go without it", role_id, guild_id,
-                        event_id)
-            self._tell_refused(guild_id, event_id, role_id, giving=True)
-            return None
-        except discord.NotFound as exc:
-            if exc.code == UNKNOWN_ROLE:
-                await self._role_gone(guild_id, role_id)
-                return None
-            log.info("user %s is no longer in guild %s; no role for them", user_id, guild_id)
-            return True
-        except discord.HTTPException:
-            log.exception("could not give role %s to user %s", role_id, user_id)
-            return False
-
-    async def _remove(self, guild_id: int, event_id: int, user_id: int, role_id: int,
-                      why: str) -> bool | None:
-        """Take the role back. True: done (or nothing to take); False: failed, to retry;
-        None: failed, and pointless to go on with other members."""
-        try:
-            await self.bot.http.remove_role(guild_id, user_id, role_id, reason=why)
-            self._told_refused.pop(role_id, None)  # it works (again): a refusal is news
-            return True
-        except discord.Forbidden:
-            log.warning("not allowed to remove role %s in guild %s (%s)", role_id, guild_id, why)
-            self._tell_refused(guild_id, event_id, role_id, giving=False)
-            return None
-        except discord.NotFound as exc:
-            if exc.code == UNKNOWN_ROLE:  # deleted: nobody has it, nor is asked for it again
-                await self._role_gone(guild_id, role_id)
-            return True  # (else the member left: nobody has it there)
-        except discord.HTTPException:
-            log.exception("could not remove role %s from user %s", role_id, user_id)
-            return False
-
-    # -- a role deleted, or refused: the moderators are told -----------------------------
-
-    @commands.Cog.listener()
-    async def on_guild_role_delete(self, role: discord.Role) -> None:
-        """Discord says a role was deleted: if an event gives it out, or owes it back, no
-        call is made for it (one a member, else)."""
-        role_id = role.id
-        if self.bot.runs_guild(role.guild.id) and (
-                role_id in self._ending.values()
-                or any(held == role_id for held, _ in self._holders.values())
-                or any(role_id in roles for roles in self._owed.values())):
-            await self._role_gone(role.guild.id, role_id, role.name)
-
-    async def _role_gone(self, guild_id: int, role_id: int, name: str | None = None) -> None:
-        """The role was deleted on Discord (the gateway said so, or a call met 10011 Unknown
-        Role): no event gives it out any more, as if `/manage role` had cleared it, nobody
-        is owed it back, and no call is made for it again. The moderators are told once,
-        with the events that gave it out, so that they can pick another role."""
-        if role_id in self._gone:
-            return
-        self._gone.add(role_id)
-        self._told_refused.pop(role_id, None)
-        giving = [event_id for event_id, (held, _) in self._holders.items() if held == role_id]
-        for event_id in giving:
-            del self._holders[event_id]
-            self._ungiven.pop(event_id, None)
-            self._giving_unfinished.discard(event_id)
-            self._forget_refusals(event_id)
-        ending = [event_id for event_id, held in self._ending.items() if held == role_id]
-        for event_id in ending:
-            del self._ending[event_id]
-            self._forget_refusals(event_id)
-        for event_id, roles in self._owed.items():
-            if roles.pop(role_id, None) is not None:  # its take-back task passes it by
-                self._owed_tries.pop((event_id, role_id), None)
-                self._record(OwedChange(False, event_id, role_id, None))
-                if (wake := self._taking_wake.get(event_id)) is not None:
-                    wake.set()  # nothing else owed: the task ends
-        log.warning("role %s of guild %s was deleted; events %s no longer give it out",
-                    role_id, guild_id, sorted({*giving, *ending}))
-        store = self.bot.store
-        for event_id in sorted({*giving, *ending}):
-            try:
-                await store.run(store.reminders.end_attendee_role, event_id, role_id)
-            except Exception:  # a start meets 10011 once again, and forgets it then
-                log.exception("could not record that event %s no longer gives role %s",
-                              event_id, role_id)
-        if giving:
-            name = name or self._role_name(guild_id, role_id)
-            self._tell(guild_id, lambda: self._deleted_text(guild_id, name, giving))
-
-    def _role_name(self, guild_id: int, role_id: int) -> str | None:
-        guild = self.bot.get_guild(guild_id)
-        role = guild.get_role(role_id) if guild is not None else None
-        return role.name if role is not None else None
-
-    async def _deleted_text(self, guild_id: int, name: str | None, events: list[int]
-                            ) -> Text | None:
-        titles = [title for event_id in events
-                  if (title := await self._title(guild_id, event_id)) is not None]
-        return deleted_role_notice(name, titles) if titles else None
-
-    def _tell_refused(self, guild_id: int, event_id: int, role_id: int, *, giving: bool) -> None:
-        """Tell the moderators that Discord refused the bot the event's role, and what to
-        change: once, however many members and tries (`_told_refused`)."""
-        told = self._told_refused.get(role_id)
-        if told is not None and time.monotonic() - told < TELL_AGAIN:
-            return
-        self._told_refused[role_id] = time.monotonic()
-
-        async def text() -> Text:
-            return refused_role_notice(self.bot.get_guild(guild_id), role_id,
-                                       await self._title(guild_id, event_id), giving=giving)
-        self._tell(guild_id, text)
-
-    async def _title(self, guild_id: int, event_id: int) -> str | None:
-        try:
-            event = await self.bot.store.run(self.bot.store.events.get_event, guild_id,
-                                             event_id)
-        except EventNotFound:
-            return None
-        return event.title
-
-    def _tell(self, guild_id: int, text: Callable[[], Awaitable[Text | None]]) -> None:
-        """Post `text` for the moderators in the background: never in the way of the calls."""
-        task = asyncio.create_task(self._post(guild_id, text), name="roles-told")
-        self._telling.add(task)
-        task.add_done_callback(self._telling.discard)
-
-    async def _post(self, guild_id: int, text: Callable[[], Awaitable[Text | None]]) -> None:
-        """A problem only moderators can fix, in the announcements channel, where the bot's
-        notices go, in the server's language as they are; pinging nobody."""
-        try:
-            told = await text()
-            if told is None:  # the events are gone meanwhile: nothing to fix
-                return
-            channel = await announce_channel(self.bot, guild_id)
-            if channel is None:
-                log.warning("no channel to tell the moderators of guild %s: %s", guild_id, told)
-                return
-            lang = await self.bot.languages.for_guild(guild_id, self.bot)
-            await channel.send(lang.text(told), allowed_mentions=NO_MENTIONS)
-        except discord.HTTPException as exc:
-            log.warning("could not tell the moderators of guild %s about its attendee role "
-                        "(%s %s)", guild_id, exc.status, exc.text)
-        except Exception:
-            log.exception("could not tell the moderators of guild %s about its attendee role",
-                          guild_id)
-
-
-def coalesced(changes: list[OwedChange]) -> list[OwedChange]:
-    """`changes` with each run of the same change to the same event's role made one (the
-    members taken back one by one, say): the same result, in fewer statements."""
-    merged = []
-    for _, run in itertools.groupby(
-            changes, key=lambda c: (c.owed, c.event_id, c.role_id, c.user_ids is None)):
-        alike = list(run)
-        if alike[0].user_ids is None:  # every member: once says all that a run says
-            merged.append(alike[0])
-        else:
-            merged.append(alike[0]._replace(
-                user_ids=tuple(user for change in alike for user in change.user_ids or ())))
-    return merged
 
 
 async def setup(bot: EventBot) -> None:

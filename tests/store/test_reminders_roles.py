@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from bot.adapters import attendee_roles
 from bot.i18n import language
 from bot.models import EventEdit
 from bot.registration import Status
@@ -566,17 +567,17 @@ async def test_a_refused_take_back_still_owes_the_role_back_to_everyone_left(sto
         raise refused()
 
     cog = Reminders(SimpleNamespace(store=store, http=SimpleNamespace(remove_role=remove_role)))
-    cog._holders[event_id] = (555, {1, 2, 3, 4})
+    cog.roles._holders[event_id] = (555, {1, 2, 3, 4})
     try:
-        await cog._sync_role(1, event_id)
-        assert len(asked) == 1 and cog._holders[event_id] == (555, {1, 2, 3, 4})
-        await cog._sync_role(1, event_id)  # refused lately: not asked again yet
+        await cog.roles._sync_role(1, event_id)
+        assert len(asked) == 1 and cog.roles._holders[event_id] == (555, {1, 2, 3, 4})
+        await cog.roles._sync_role(1, event_id)  # refused lately: not asked again yet
         await asyncio.sleep(0.1)
         assert len(asked) == 1
     finally:
-        for timer in cog._give_again.values():
+        for timer in cog.roles._give_again.values():
             timer.cancel()
-        for task in cog._taking.values():
+        for task in cog.roles._taking.values():
             task.cancel()
 
 
@@ -619,8 +620,8 @@ async def roles_cog(store: Store, answer, monkeypatch):
     tried again after 0.05 s (doubling), not 10 s."""
     from cogs import reminders
 
-    monkeypatch.setattr(reminders, "TAKE_BACK_FIRST", 0.05)
-    monkeypatch.setattr(reminders, "SAVE_DELAY", 0.01)
+    monkeypatch.setattr(attendee_roles, "TAKE_BACK_FIRST", 0.05)
+    monkeypatch.setattr(attendee_roles, "SAVE_DELAY", 0.01)
     http = RoleCalls(answer)
     signals = SimpleNamespace(unsubscribe=lambda kind, handler: None)
     cog = reminders.Reminders(SimpleNamespace(store=store, http=http, signals=signals,
@@ -628,9 +629,10 @@ async def roles_cog(store: Store, answer, monkeypatch):
     try:
         yield cog, http
     finally:
-        for timer in cog._give_again.values():
+        roles = cog.roles
+        for timer in roles._give_again.values():
             timer.cancel()
-        tasks = [*cog._taking.values(), *cog._syncers.values(), *filter(None, [cog._saver])]
+        tasks = [*roles._taking.values(), *roles._syncers.values(), *filter(None, [roles._saver])]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -639,14 +641,14 @@ async def roles_cog(store: Store, answer, monkeypatch):
 async def owed_rows(store: Store, cog=None) -> list[tuple]:
     """The roles owed back as the database has them, once `cog` has recorded its changes."""
     if cog is not None:
-        await cog._flush_owed()
+        await cog.roles._flush_owed()
     return [tuple(row) for row in await store.run(store.reminders.owed_roles)]
 
 
 async def role_changed(cog, event_id: int) -> None:
     """What `/manage role` does after writing the event's role: the cog syncs it again."""
-    cog._regive.add(event_id)
-    await cog._sync_role(1, event_id)
+    cog.roles._regive.add(event_id)
+    await cog.roles._sync_role(1, event_id)
 
 
 async def give_role_555(cog, store: Store, *events: int) -> None:
@@ -667,7 +669,7 @@ async def asked(http: RoleCalls, check, timeout: float = 5.0) -> None:
 async def cancel_and_sync(cog, store: Store, event_id: int, user_id: int) -> None:
     """The member cancels, and the cog syncs the event's role (as the change signal has it)."""
     await store.run(store.registrations.cancel, 1, event_id, user_id)
-    await cog._sync_role(1, event_id)
+    await cog.roles._sync_role(1, event_id)
 
 
 @contextlib.asynccontextmanager
@@ -733,7 +735,7 @@ async def test_an_earlier_role_discord_refuses_to_take_back_stays_owed_apart(sto
         taken = [c for c in http.calls if c[0] == "take"]
         # refused twice (one try each, no member asked twice in a try), then both taken
         assert taken == [("take", 1, 555)] * 3 + [("take", 2, 555)]
-        assert cog._holders[event_id] == (666, {1, 2})
+        assert cog.roles._holders[event_id] == (666, {1, 2})
 
 
 async def test_an_earlier_role_refused_does_not_hold_up_another(store, monkeypatch):
@@ -769,7 +771,7 @@ async def test_a_role_set_again_while_still_owed_back_stays_with_its_members(sto
         await asked(http, lambda calls: ("take", 1, 666) in calls and ("take", 2, 666) in calls)
         await asyncio.sleep(0.3)  # the tries 555 would have had by now
         assert [last_call(http, user, 555) for user in (1, 2)] == ["give", "give"]
-        assert cog._holders[event_id] == (555, {1, 2}) and event_id not in cog._owed
+        assert cog.roles._holders[event_id] == (555, {1, 2}) and event_id not in cog.roles._owed
         assert await owed_rows(store, cog) == []  # nor owed after a restart
 
 
@@ -848,7 +850,7 @@ async def test_a_past_events_role_cleared_while_its_take_back_is_refused_is_stil
     async with roles_cog(store, answer, monkeypatch) as (cog, http):
         await give_role_555(cog, store, event_id)
         await over(store, event_id)
-        await cog.end_past_roles()
+        await cog.roles.end_past_roles()
         await asked(http, lambda calls: ("take", 1, 555) in calls)  # refused
         await store.run(store.reminders.set_attendee_role, 1, event_id, None)
         await role_changed(cog, event_id)
@@ -872,9 +874,9 @@ async def test_the_role_taken_back_at_the_end_stops_being_given_out_once_all_hav
     async with roles_cog(store, answer, monkeypatch) as (cog, http):
         await give_role_555(cog, store, event_id)
         await over(store, event_id)
-        await cog.end_past_roles()
+        await cog.roles.end_past_roles()
         assert [r[1] for r in await store.run(store.reminders.attendee_roles)] == [event_id]
-        await cog.end_past_roles()  # under way: not owed twice
+        await cog.roles.end_past_roles()  # under way: not owed twice
         await asked(http, lambda calls: ("take", 2, 555) in calls)
         await asyncio.sleep(0.1)
         assert await store.run(store.reminders.attendee_roles) == []
@@ -888,17 +890,16 @@ async def test_a_deleted_events_role_is_taken_back_from_its_holders(store, monke
     async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):
         await give_role_555(cog, store, event_id)
         await store.run(store.events.delete_event, 1, event_id)
-        await cog._sync_role(1, event_id)  # the deletion's registration change
+        await cog.roles._sync_role(1, event_id)  # the deletion's registration change
         await asked(http, lambda calls: sorted(c for c in calls if c[0] == "take") == [
             ("take", 1, 555), ("take", 2, 555)])
 
 
 def test_a_wait_that_ended_early_still_doubles_from_the_first():
-    from cogs import reminders
 
     tries = {1: (0.0, 0.0)}
-    assert reminders.refused_again(tries, 1) == reminders.TAKE_BACK_FIRST
-    assert reminders.refused_again(tries, 1) == 2 * reminders.TAKE_BACK_FIRST
+    assert attendee_roles.refused_again(tries, 1) == attendee_roles.TAKE_BACK_FIRST
+    assert attendee_roles.refused_again(tries, 1) == 2 * attendee_roles.TAKE_BACK_FIRST
 
 
 class SlowCalls(RoleCalls):
@@ -925,7 +926,7 @@ async def test_grants_under_way_when_the_event_ends_are_taken_back_too(store, mo
         syncing = asyncio.ensure_future(role_changed(cog, event_id))
         await asked(http, lambda calls: len(calls) >= 1)
         await over(store, event_id)
-        await cog.end_past_roles()
+        await cog.roles.end_past_roles()
         await syncing
         await asked(http, lambda calls: all(last_call(http, user, 555) == "take"
                                             for user in members))
@@ -950,11 +951,11 @@ async def test_a_role_set_again_as_its_event_ends_is_taken_back_at_the_end(store
         syncing = asyncio.ensure_future(role_changed(cog, event_id))
         await asyncio.sleep(0.02)  # waiting for the take-back's call
         await over(store, event_id)
-        await cog.end_past_roles()
+        await cog.roles.end_past_roles()
         await syncing
         await asked(http, lambda calls: all(last_call(http, user, 555) == "take"
                                             for user in (1, 2, 3)), timeout=10)
-        await asked(http, lambda calls: not cog._ending)
+        await asked(http, lambda calls: not cog.roles._ending)
         assert await store.run(store.reminders.attendee_roles) == []
 
 
@@ -1014,7 +1015,7 @@ async def test_a_join_while_a_role_set_again_waits_for_its_take_back_gets_the_ro
     event_id = await event_with_members(store, soon, [1, 2])
 
     def manage_role() -> None:  # as `/manage role` does: the signal, through the sync loop
-        cog._regive.add(event_id)
+        cog.roles._regive.add(event_id)
         cog.registration_changed(1, event_id)
 
     async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, _):
@@ -1049,9 +1050,9 @@ async def test_one_role_for_two_events_stays_with_members_of_the_one_still_to_co
     async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):
         await give_role_555(cog, store, first, second)
         await over(store, first)
-        await cog.end_past_roles()
+        await cog.roles.end_past_roles()
         await asked(http, lambda calls: ("take", 2, 555) in calls)
-        await asked(http, lambda calls: not cog._ending)
+        await asked(http, lambda calls: not cog.roles._ending)
         assert last_call(http, 1, 555) == "give"
         await cancel_and_sync(cog, store, second, 1)
         assert last_call(http, 1, 555) == "take"
@@ -1062,7 +1063,7 @@ async def test_cancelling_one_of_two_events_with_the_same_role_keeps_it(store, m
     async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):
         await give_role_555(cog, store, first, second)
         await cancel_and_sync(cog, store, second, 1)
-        assert ("take", 1, 555) not in http.calls and cog._holders[second] == (555, set())
+        assert ("take", 1, 555) not in http.calls and cog.roles._holders[second] == (555, set())
 
 
 async def test_a_removal_that_failed_on_cancelling_is_asked_again_without_another_change(
@@ -1077,7 +1078,7 @@ async def test_a_removal_that_failed_on_cancelling_is_asked_again_without_anothe
         await give_role_555(cog, store, first, second)
         await cancel_and_sync(cog, store, second, 1)
         await asked(http, lambda calls: calls.count(("take", 1, 555)) == 2)
-        assert cog._holders[second] == (555, set())
+        assert cog.roles._holders[second] == (555, set())
 
 
 async def test_a_member_back_during_a_refusal_pause_keeps_the_role(store, monkeypatch):
@@ -1110,7 +1111,7 @@ async def test_several_removals_failing_in_one_sync_wait_once(store, monkeypatch
         await give_role_555(cog, store, event_id)
         for user_id in members[:6]:
             await store.run(store.registrations.cancel, 1, event_id, user_id)
-        await cog._sync_role(1, event_id)
+        await cog.roles._sync_role(1, event_id)
         await asked(http, lambda calls: all(calls.count(("take", user, 555)) == 2
                                             for user in members[:6]), timeout=0.8)
 
@@ -1128,7 +1129,7 @@ async def test_a_network_error_after_a_failed_removal_keeps_the_first_owed(store
         for user_id in (2, 3):
             await store.run(store.registrations.cancel, 1, event_id, user_id)
         with pytest.raises(OSError):
-            await cog._sync_role(1, event_id)
+            await cog.roles._sync_role(1, event_id)
         await asked(http, lambda calls: calls.count(("take", 2, 555)) == 2, timeout=1.0)
 
 
@@ -1148,7 +1149,6 @@ async def test_the_end_during_a_sync_with_a_failed_removal_keeps_its_reason(stor
                                                                           monkeypatch):
     """3 cancels and the sync's removal fails with a 500 while the event ends; the end's
     first try fails for 1 too. Every try of the end says "the event is over"."""
-    from cogs import reminders
 
     soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
     event_id = await event_with_members(store, soon, [1, 2, 3])
@@ -1157,14 +1157,14 @@ async def test_the_end_during_a_sync_with_a_failed_removal_keeps_its_reason(stor
         failing.pop(user_id, None) if action == "take" else None)
     async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, _):
         await give_role_555(cog, store, event_id)
-        monkeypatch.setattr(reminders, "TAKE_BACK_FIRST", 0.2)
+        monkeypatch.setattr(attendee_roles, "TAKE_BACK_FIRST", 0.2)
         http = cog.bot.http = Reasons(answer, {("take", 555): 0.1})
         await store.run(store.registrations.cancel, 1, event_id, 3)
-        syncing = asyncio.ensure_future(cog._sync_role(1, event_id))
+        syncing = asyncio.ensure_future(cog.roles._sync_role(1, event_id))
         await asked(http, lambda calls: len(http.reasons) >= 1)  # under way (0.1 s)
         failing[1] = server_error()
         await over(store, event_id)
-        await cog.end_past_roles()
+        await cog.roles.end_past_roles()
         await syncing
         await asked(http, lambda calls: calls.count(("take", 1, 555)) == 2
                     and calls.count(("take", 3, 555)) == 2, timeout=3.0)
@@ -1174,7 +1174,6 @@ async def test_the_end_during_a_sync_with_a_failed_removal_keeps_its_reason(stor
 
 async def test_the_end_during_a_failing_take_back_pass_asks_everyone_at_once(store,
                                                                               monkeypatch):
-    from cogs import reminders
 
     soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
     event_id = await event_with_members(store, soon, [1, 2, 3])
@@ -1188,13 +1187,13 @@ async def test_the_end_during_a_failing_take_back_pass_asks_everyone_at_once(sto
 
     async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, _):
         await give_role_555(cog, store, event_id)
-        monkeypatch.setattr(reminders, "TAKE_BACK_FIRST", 0.5)
+        monkeypatch.setattr(attendee_roles, "TAKE_BACK_FIRST", 0.5)
         http = cog.bot.http = SlowCalls(answer, {("take", 555): 0.2})
         await store.run(store.registrations.cancel, 1, event_id, 3)
-        await cog._sync_role(1, event_id)  # fails for 3: the take-back asks after 0.5 s
+        await cog.roles._sync_role(1, event_id)  # fails for 3: the take-back asks after 0.5 s
         await over(store, event_id)
         await asyncio.sleep(0.6)  # the take-back's call for 3 under way (0.2 s each)
-        await cog.end_past_roles()
+        await cog.roles.end_past_roles()
         # in the same pass, not after a wait doubled by its failure (1 s)
         await asked(http, lambda calls: ("take", 1, 555) in calls, timeout=0.8)
 
@@ -1212,11 +1211,11 @@ async def test_a_sync_cancelled_at_unload_starts_no_take_back(store, monkeypatch
         http = cog.bot.http = Reasons(answer, {("take", 555): 0.1})
         for user_id in (2, 3):
             await store.run(store.registrations.cancel, 1, event_id, user_id)
-        syncing = asyncio.ensure_future(cog._sync_role(1, event_id))
+        syncing = asyncio.ensure_future(cog.roles._sync_role(1, event_id))
         await asked(http, lambda calls: len(http.reasons) == 2)  # 2 failed, 3 under way
         syncing.cancel()
         await asyncio.gather(syncing, return_exceptions=True)
-        assert cog._taking == {}
+        assert cog.roles._taking == {}
 
 
 async def test_roles_owed_back_are_recorded_in_order_and_read_back_by_role(store):
@@ -1275,11 +1274,11 @@ async def test_a_restart_goes_on_taking_back_an_earlier_role(store, monkeypatch)
         assert await owed_rows(store, cog) == [(1, event_id, 555, (1, 2))]
     allowed["yet"] = True
     async with roles_cog(store, answer, monkeypatch) as (cog, http):  # the next start
-        await cog._load_roles()
+        await cog.roles.load()
         await asked(http, lambda calls: {("take", 1, 555), ("take", 2, 555)} <= set(calls))
         await asyncio.sleep(0.1)
         assert sorted(http.calls) == [("take", 1, 555), ("take", 2, 555)]
-        assert cog._holders[event_id] == (666, {1, 2})
+        assert cog.roles._holders[event_id] == (666, {1, 2})
         assert await owed_rows(store, cog) == []
 
 
@@ -1296,17 +1295,17 @@ async def test_after_a_restart_a_member_confirmed_again_keeps_the_role(store, mo
         await give_role_555(cog, store, event_id)
         for user_id in (2, 3):
             await store.run(store.registrations.cancel, 1, event_id, user_id)
-        await cog._sync_role(1, event_id)
+        await cog.roles._sync_role(1, event_id)
         assert ("take", 2, 555) in http.calls and ("take", 3, 555) in http.calls
         assert await owed_rows(store, cog) == [(1, event_id, 555, (2, 3))]
     await store.join(1, event_id, 2, "back again")
     failing["yet"] = False
     async with roles_cog(store, answer, monkeypatch) as (cog, http):  # the next start
-        await cog._load_roles()
+        await cog.roles.load()
         await asked(http, lambda calls: ("take", 3, 555) in calls)
         await asyncio.sleep(0.1)
         assert http.calls == [("take", 3, 555)]
-        assert cog._holders[event_id] == (555, {1, 2})
+        assert cog.roles._holders[event_id] == (555, {1, 2})
         assert await owed_rows(store, cog) == []
 
 
@@ -1317,7 +1316,7 @@ async def test_a_removal_refused_on_cancelling_is_taken_back_after_a_restart(sto
     async with a_removal_refused(store, monkeypatch, allowed, 2) as (cog, _, event_id):
         assert await owed_rows(store, cog) == [(1, event_id, 555, (2,))]
     async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):  # next start
-        await cog._load_roles()
+        await cog.roles.load()
         await asked(http, lambda calls: ("take", 2, 555) in calls)
         await asyncio.sleep(0.1)
         assert http.calls == [("take", 2, 555)] and await owed_rows(store, cog) == []
@@ -1344,21 +1343,21 @@ async def test_a_removal_cut_short_by_a_stop_is_owed_after_it(store, monkeypatch
         await give_role_555(cog, store, event_id)
         for user_id in (2, 3):
             await store.run(store.registrations.cancel, 1, event_id, user_id)
-        sync = asyncio.create_task(cog._sync_role(1, event_id))
+        sync = asyncio.create_task(cog.roles._sync_role(1, event_id))
         await asked(http, lambda calls: ("take", 3, 555) in calls)
         sync.cancel()  # as a stop does
         await asyncio.gather(sync, return_exceptions=True)
         assert await owed_rows(store, cog) == [(1, event_id, 555, (3,))]
     async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):
-        await cog._load_roles()
+        await cog.roles.load()
         await asked(http, lambda calls: ("take", 3, 555) in calls)
         await asyncio.sleep(0.1)
         assert http.calls == [("take", 3, 555)] and await owed_rows(store, cog) == []
 
 
 def test_runs_of_the_same_change_are_written_as_one():
+    from bot.adapters.attendee_roles import coalesced
     from bot.models import OwedChange
-    from cogs.reminders import coalesced
 
     changes = [OwedChange(True, 5, 555, (1, 2), 1), OwedChange(True, 5, 555, (3,), 1),
                OwedChange(False, 5, 555, (1,)), OwedChange(False, 5, 555, (2,)),
@@ -1382,14 +1381,14 @@ async def test_a_member_owed_back_stays_owed_through_a_sync_a_stop_cut_short(
         if change == "a join":
             await store.join(1, event_id, 3, "newcomer")
         else:
-            cog._regive.add(event_id)
-        sync = asyncio.create_task(cog._sync_role(1, event_id))
+            cog.roles._regive.add(event_id)
+        sync = asyncio.create_task(cog.roles._sync_role(1, event_id))
         await asked(http, lambda calls: any(action == "give" for action, _, _ in calls[before:]))
         sync.cancel()  # as a stop does
         await asyncio.gather(sync, return_exceptions=True)
         assert await owed_rows(store, cog) == [(1, event_id, 555, (2,))]
     async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):  # next start
-        await cog._load_roles()
+        await cog.roles.load()
         await asked(http, lambda calls: ("take", 2, 555) in calls)
         assert await owed_rows(store, cog) == []
 
@@ -1398,7 +1397,7 @@ async def the_next_start(store: Store, monkeypatch, *takes: tuple[str, int, int]
     """A start after a stop: the calls it makes, once it has made `takes`, and no rows
     owed left."""
     async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):
-        await cog._load_roles()
+        await cog.roles.load()
         await asked(http, lambda calls: set(takes) <= set(calls))
         await asyncio.sleep(0.1)
         assert await owed_rows(store, cog) == []
@@ -1506,7 +1505,7 @@ async def test_roles_left_to_give_at_a_stop_wait_for_their_own_shards_process(
     await a_grant_cut_short_by_a_stop(store, monkeypatch, [2])
     async with roles_cog(store, lambda *call: None, monkeypatch) as (other, http):
         other.bot.runs_guild = lambda guild_id: False
-        await other._load_roles()
+        await other.roles.load()
         await asyncio.sleep(0.1)
         assert http.calls == []
     assert await the_next_start(store, monkeypatch, ("give", 2, 555)) == [("give", 2, 555)]
@@ -1517,7 +1516,7 @@ async def test_roles_left_to_give_of_an_event_over_by_the_next_start_are_not_giv
     event_id = await a_grant_cut_short_by_a_stop(store, monkeypatch, [2])
     await over(store, event_id)
     async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):
-        await cog._load_roles()
+        await cog.roles.load()
         await asyncio.sleep(0.1)
         assert http.calls == []  # its end takes 555 back from 1 and 2 instead
         assert await store.run(store.reminders.roles_to_give) == []
@@ -1561,7 +1560,7 @@ async def test_roles_left_to_give_stay_noted_when_the_start_cannot_read_the_even
     monkeypatch.setattr(store.reminders, "attendee_roles", unreadable_when_due_async
                         if inspect.iscoroutinefunction(real) else unreadable_when_due)
     async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):
-        await cog._load_roles()
+        await cog.roles.load()
         await asyncio.sleep(0.1)
         assert http.calls == []
     monkeypatch.undo()
@@ -1580,7 +1579,7 @@ async def a_grant_failed(store: Store, monkeypatch):
     async with roles_cog(store, answer, monkeypatch) as (cog, http):
         await give_role_555(cog, store, event_id)
         await store.join(1, event_id, 2, "member")
-        await cog._sync_role(1, event_id)
+        await cog.roles._sync_role(1, event_id)
         assert http.calls == [("give", 1, 555), ("give", 2, 555)]  # 2 failed
         answers.clear()
         yield cog, http, event_id, answers
@@ -1606,7 +1605,7 @@ async def test_a_grant_a_stop_cut_short_is_taken_back_if_no_longer_wanted(
             await store.run(store.registrations.cancel, 1, event_id, 2)
         elif meanwhile == "role changed":
             await store.run(store.reminders.set_attendee_role, 1, event_id, 666)
-            cog._regive.add(event_id)
+            cog.roles._regive.add(event_id)
         else:
             await store.run(store.events.delete_event, 1, event_id)
         cog.registration_changed(1, event_id)
@@ -1697,7 +1696,7 @@ async def test_a_grant_that_failed_then_was_refused_is_still_unsure(store, monke
     async with a_grant_failed(store, monkeypatch) as (cog, http, event_id, answers):
         answers[("give", 2)] = refused()
         await store.join(1, event_id, 3, "member")
-        await cog._sync_role(1, event_id)
+        await cog.roles._sync_role(1, event_id)
         assert http.calls[-1] == ("give", 2, 555)  # refused before 3's turn
         if then == "cancels":
             await cancel_and_sync(cog, store, event_id, 2)  # during the wait: not compared
@@ -1744,7 +1743,7 @@ async def test_a_role_to_give_everyone_after_a_stop_survives_a_refusal(store, mo
     answer = lambda action, user_id, role_id: (  # noqa: E731
         refused() if refusing and refusing.pop() else None)
     async with roles_cog(store, answer, monkeypatch) as (cog, http):
-        await cog._load_roles()
+        await cog.roles.load()
         await asked(http, lambda calls: calls == [
             ("give", 1, 555), ("give", 1, 555), ("give", 2, 555)])
 
@@ -1762,7 +1761,7 @@ async def test_a_role_to_give_everyone_survives_errors_across_two_stops(store, m
                 await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
                 cog._on_attendee_role_changed(SimpleNamespace(guild_id=1, event_id=event_id))
             else:
-                await cog._load_roles()
+                await cog.roles.load()
             await asked(http, lambda calls: calls)
             await asyncio.sleep(0.02)  # (the pass ends before the wait of 0.05 s)
             await cog.cog_unload()
