@@ -192,7 +192,7 @@ async def test_archive_hides_the_event_refuses_joins_and_undo_brings_it_back(wor
     assert choices == []
     choices = await fake.autocomplete(guild, world.moderator, "manage archive",
                                       focused="event", event="Archived")
-    assert [c["value"] for c in choices] == [str(event_id)]
+    assert str(event_id) in [c["value"] for c in choices]  # (other tests archive theirs)
     refused = await fake.slash(guild, world.member("latecomer"), "rsvp join",
                                event=str(event_id))
     assert "is archived" in refused.content

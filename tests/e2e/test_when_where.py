@@ -1,8 +1,9 @@
 """When and where an event is: from its page, typed in the server's timezone, and edited
 with /manage edit, through the real bot process.
 
-The module's tests share one bot and one server and run in order: the timezone set in
-the second test stays for the later ones.
+The module's tests share one bot and one server; each starts with the server on UTC (the
+default), and a test that reads or types times in another zone sets it first, so that
+each passes alone and in any order.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import pytest_asyncio
 from icalendar import Calendar
 
 from sandbox import Attachment
@@ -36,6 +38,15 @@ async def eventually(predicate, timeout: float = 10.0, what: str = "the conditio
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.05)
+
+
+@pytest_asyncio.fixture(loop_scope="module", autouse=True)
+async def server_on_utc(world, fake):
+    await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC")
+
+
+async def in_shanghai(world, fake) -> None:
+    await fake.slash(world.guild, world.moderator, "manage timezone", zone="Asia/Shanghai")
 
 
 def event_times(world, event_id: int) -> tuple:
@@ -264,8 +275,7 @@ async def test_an_english_part_of_the_day_typed_without_its_hour_is_refused_not_
 
 
 async def test_an_edit_moves_the_reminders_and_tells_everyone_once(world, fake):
-    # the times typed and shown below are Shanghai's, whichever test ran before
-    await fake.slash(world.guild, world.moderator, "manage timezone", zone="Asia/Shanghai")
+    await in_shanghai(world, fake)  # the times typed and shown below are Shanghai's
     await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
     title = "Edited Talk"
     channel, event_id, (confirmed, waiting) = await event_with_two_members(world, fake, title,
@@ -321,6 +331,7 @@ async def test_an_edit_moving_an_event_sooner_after_a_reminder_still_sends_the_n
                                                                                   fake):
     """Reminded three minutes ahead, then moved to forty seconds away: the one-minute
     reminder, which came due at the new start before the first went out, still comes."""
+    await in_shanghai(world, fake)  # the times typed below are Shanghai's
     await fake.slash(world.guild, world.moderator, "manage reminders", minutes="3,1")
     title = "Brought Forward"
     _, event_id, (confirmed, _) = await event_with_two_members(world, fake, title, "sooner")
