@@ -3,14 +3,16 @@
 Two readers, one result type:
 - `read_page_when` reads the date line of an imported page ("December 15, 2026, 6:00 PM -
   8:00 PM EST", "Tuesday, December 1, 2026 | 18:00–20:00 (Beijing time)", "2026年12月1日
-  下午6:00-8:00", "Fri. October 28th, 2016"). Pages are read with our own patterns, not a
-  general parser: a page's line is a fixed shape, and a range, a zone and a missing year
-  must each be seen, not guessed.
+  下午6:00-8:00", "Fri. October 28th, 2016"), or a run of days ("June 1-3, 2026",
+  "2026年6月1日至3日"). Pages are read with our own patterns, not a general parser: a
+  page's line is a fixed shape, and a range, a zone and a missing year must each be seen,
+  not guessed.
 - `parse_typed` reads what a moderator types ("friday 6pm", "Dec 1 18:00", ISO 8601) in the
   server's timezone, with `dateparser` behind a fast path for ISO 8601.
 
 A date without a time of day is an ALL-DAY event, kept as midnight UTC of that date to
-midnight UTC of the next: the date can be read back exactly whatever the reader's zone.
+midnight UTC of the next (of the day after the last, for a run of days): the dates can be
+read back exactly whatever the reader's zone.
 The day itself runs from midnight to midnight in the server's zone: `day_offsets` says how
 far that zone is ahead of UTC at each end, and the store keeps it beside the dates.
 
@@ -194,9 +196,10 @@ _MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug
          r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"(\d{4})"
+_COMMA = r"\s*(?:,\s*)?"  # not "\s*,?\s*", whose two runs of spaces split many ways
 _DATES = (  # (pattern, order of its groups)
-    (re.compile(rf"(?<!\w){_MONTH}\s+{_DAY}(?:\s*,?\s*{_YEAR})?(?!\d)", re.I), "mdy"),
-    (re.compile(rf"(?<!\w){_DAY}\s+{_MONTH}(?:\s*,?\s*{_YEAR})?(?!\d)", re.I), "dmy"),
+    (re.compile(rf"(?<!\w){_MONTH}\s+{_DAY}(?:{_COMMA}{_YEAR})?(?!\d)", re.I), "mdy"),
+    (re.compile(rf"(?<!\w){_DAY}\s+{_MONTH}(?:{_COMMA}{_YEAR})?(?!\d)", re.I), "dmy"),
     (re.compile(r"(?<!\d)(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]"), "ymd"),
     (re.compile(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]"), "md"),
     (re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"), "ymd"),
@@ -240,6 +243,15 @@ def _clock(groups: tuple[str | None, ...]) -> _Clock | None:
     return _Clock(hour, mins, mer, explicit)
 
 
+_ONE_CLOCK = re.compile(_CLOCK, re.IGNORECASE)
+
+
+def _clock_written(written: str) -> _Clock | None:
+    """The time of day a run's first day gives (`_AT` found it one)."""
+    found = _ONE_CLOCK.fullmatch(written.strip())
+    return None if found is None else _clock(found.groups())
+
+
 def _hour24(clock: _Clock, meridiem: str | None) -> int | None:
     found = _hour_minute(clock.hour, 0, clock.meridiem or meridiem)
     return None if found is None else found[0]
@@ -276,6 +288,114 @@ def _find_date(text: str) -> tuple[re.Match[str], date | None] | None:
     return None
 
 
+# A run of days, as pages write it: "June 1-3, 2026", "May 30 - June 2, 2026", "June 1, 2026
+# - June 3, 2026", "Mon., June 1 - Wed., June 3, 2026", "1-3 June 2026", "1 June - 3 June
+# 2026", "2026年6月1日至3日", "2026年6月1-3日", "2026年5月30日至6月2日", "2026-06-01 -
+# 2026-06-03". A time of day may follow the first day (`t1`: "June 1, 2026, 9:00 - June 3,
+# 2026, 17:00"); the rest of the line is read as after a single date. Read apart from
+# `_DATES`, which would take the first day alone (an event over after its first day) or, in
+# "June 1-3, 2026", find no year. Each part is a fixed shape, and a line is read to 300
+# characters, so no pattern can take long.
+MAX_RANGE_DAYS = 31  # longer is no event's run of days: a season, a typo ("2026 - 2027")
+_TO = r"(?:\s*[-–—~～−]{1,2}\s*|\s+(?:to|through|thru|until|till)\s+|\s*[至到]\s*)"
+# "Wed., ", "Wednesday, "
+_WEEKDAY_WORD = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+"
+_WEEKDAY = rf"(?:{_WEEKDAY_WORD})?"
+_ZH_DAY_OF_WEEK = r"(?:\s*[（(]\s*(?:周|星期|礼拜)[一二三四五六日天]\s*[）)])?"
+# A time of day after the first day, written as one (":", am/pm, 点): not a day's number;
+# its zone, if named there, is the run's ("Jun 1, 2026, 9:00 AM EDT – Jun 3, 2026, ...")
+_AT = (rf"(?:{_COMMA}(?:at\s+)?(?P<t1>"
+       rf"(?:(?:{PART_OF_DAY})\s*)?\d{{1,2}}(?:[:：]\d{{2}}(?:\s*[ap]\.?m\.?)?|\s*[ap]\.?m\.?"
+       rf"|\s*[点时](?:{MINUTES})?)(?![a-z]))"
+       rf"(?:\s*[(（]?(?:{_OFFSET}|(?a:{_ZONE_NAME}))[)）]?(?![A-Za-z]))?)?")
+
+
+def _en(name: str, what: str) -> str:
+    """`_MONTH`, `_DAY` or `_YEAR` with its group named (the range patterns have two of each)."""
+    return what.replace("(", f"(?P<{name}>", 1)
+
+
+_RANGES = tuple(re.compile(pattern, re.I) for pattern in (
+    # "May 30 - June 2, 2026", "Dec 30, 2026 - Jan 2, 2027", "June 1, 2026 - June 3"
+    rf"(?<!\w){_en('m1', _MONTH)}\s+{_en('d1', _DAY)}(?:{_COMMA}{_en('y1', _YEAR)})?{_AT}{_TO}"
+    rf"{_WEEKDAY}{_en('m2', _MONTH)}\s+{_en('d2', _DAY)}(?:{_COMMA}{_en('y2', _YEAR)})?(?!\d)",
+    # "June 1-3, 2026": a day alone after the dash, so with the year ("June 1 - 3 PM" is none)
+    rf"(?<!\w){_en('m1', _MONTH)}\s+{_en('d1', _DAY)}{_TO}{_en('d2', _DAY)}{_COMMA}"
+    rf"{_en('y2', _YEAR)}(?!\d)",
+    # "1-3 June 2026", "30 May - 2 June 2026", "1 June 2026, 9:00 - 3 June 2026, 17:00"; not
+    # a number after a word ("Panel 2 - 5 June 2026"), but after a weekday ("Mon 1 - Wed 3")
+    rf"(?<![\w:.])(?:{_WEEKDAY_WORD}|(?:from|on)\s+|(?<![A-Za-z] )){_en('d1', _DAY)}"
+    rf"(?:\s+{_en('m1', _MONTH)}(?:{_COMMA}{_en('y1', _YEAR)})?{_AT})?{_TO}{_WEEKDAY}"
+    rf"{_en('d2', _DAY)}\s+{_en('m2', _MONTH)}(?:{_COMMA}{_en('y2', _YEAR)})?(?!\d)",
+    # "2026年6月1日至3日", "2026年6月1-3日", "2026年5月30日（周六）至6月2日（周二）"
+    r"(?<!\d)(?:(?P<y1>\d{4})\s*年\s*)?(?P<m1>\d{1,2})\s*月\s*(?P<d1>\d{1,2})"
+    rf"(?:\s*[日号]{_ZH_DAY_OF_WEEK}{_AT})?{_TO}(?:(?P<y2>\d{{4}})\s*年\s*)?(?:(?P<m2>\d{{1,2}})\s*月\s*)?"
+    r"(?P<d2>\d{1,2})\s*[日号]",
+    # "2026-06-01 - 2026-06-03"
+    rf"(?<!\d)(?P<y1>\d{{4}})-(?P<m1>\d{{2}})-(?P<d1>\d{{2}}){_AT}{_TO}"
+    r"(?P<y2>\d{4})-(?P<m2>\d{2})-(?P<d2>\d{2})(?!\d)",
+))
+
+
+class _Days(NamedTuple):
+    """The date or run of days a page's line gives: where it is written (`start`, `end`),
+    its first day (None: no year given), its last (None: one day), and the time of day
+    written after the first day of a run, if any. `runs_wrong`: a run of days that is
+    none (its last day before its first, or more than MAX_RANGE_DAYS of them)."""
+
+    start: int
+    end: int
+    first: date | None
+    last: date | None = None
+    clock: str | None = None
+    clock_at: int = 0  # where `clock` is written
+    runs_wrong: bool = False
+
+
+def _find_days(text: str) -> _Days | None:
+    """The first date in the text, or the run of days it begins: a run read before the
+    line's first date, or from it ("1-3 June 2026", whose first date alone is "3 June")."""
+    single = _find_date(text)
+    runs = [m for m in (pattern.search(text) for pattern in _RANGES) if m is not None]
+    run = min(runs, key=lambda m: (m.start(), -m.end()), default=None)
+    if run is not None and (single is None or run.start() <= single[0].start()):
+        return _run_of_days(run)
+    if single is None:
+        return None
+    match, day = single
+    return _Days(match.start(), match.end(), day)
+
+
+def _run_of_days(found: re.Match[str]) -> _Days:
+    """The run of days a range pattern found: a month or a year written at one end only
+    is the other's too."""
+    parts = found.groupdict()
+    month1, month2 = parts.get("m1") or parts["m2"], parts.get("m2") or parts["m1"]
+    months = [int(m) if m.isdigit() else _MONTHS[m.lower()] for m in (month1, month2)]
+    days = [int(parts["d1"]), int(parts["d2"])]
+    y1, y2, clock = parts.get("y1"), parts.get("y2"), parts.get("t1")
+    # A year written at one end only is the other's too, but for a run across the new year
+    # ("Dec 30 - Jan 2, 2027": the first day is in 2026)
+    across = int((months[1], days[1]) < (months[0], days[0]))
+    if y1 is not None:
+        first_year = int(y1)
+        last_year = int(y2) if y2 is not None else first_year + across
+    elif y2 is not None:
+        last_year = int(y2)
+        first_year = last_year - across
+    else:
+        return _Days(found.start(), found.end(), None)
+    try:
+        first = date(first_year, months[0], days[0])
+        last = date(last_year, months[1], days[1])
+    except ValueError:  # "June 30-31", "Feb 28 - 30": no such run of days
+        return _Days(found.start(), found.end(), None, runs_wrong=True)
+    if not timedelta(0) <= last - first < timedelta(days=MAX_RANGE_DAYS):
+        return _Days(found.start(), found.end(), None, runs_wrong=True)
+    return _Days(found.start(), found.end(), first, last if last != first else None, clock,
+                 found.start("t1") if clock is not None else 0)
+
+
 def read_page_when(text: str | None, zone_name: str | None = None) -> When:
     """The start, end and all-day flag a page's date line gives, read in the server's zone
     (`zone_name`) where the line names none. Never raises: what cannot be read is left out."""
@@ -283,24 +403,31 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
         return When()
     text = " ".join(text.split())[:300]
     read = fold(text)  # "下午3點", "12月5號", "北京時間"; what a note quotes is `text`'s
-    found = _find_date(read)
+    found = _find_days(read)
     if found is None:
         return When()
-    match, day = found
-    written = text[match.start():match.end()].strip()
+    day = found.first
+    written = text[found.start:found.end].strip()
+    if found.runs_wrong:
+        return When(note=Text(N_("the page's dates {written!r} are not a run of days I can "
+                                 "read (its last day must come after its first, within {most} "
+                                 "days), so I left the start unset; set it with /manage edit"),
+                              written=written, most=MAX_RANGE_DAYS - 1))
     if day is None:
         return When(note=Text(N_("the page gives no year for its date {written!r}, so I left "
                                  "the start unset; set it with /manage edit"), written=written))
     out_of_years = Text(N_("the page's date {written!r} is not between the years "
                            "{earliest} and {latest}, so I left the start unset"),
                         written=written, earliest=EARLIEST_YEAR, latest=LATEST_YEAR)
-    if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+    last = found.last or day
+    if not EARLIEST_YEAR <= day.year <= last.year <= LATEST_YEAR:
         return When(note=out_of_years)
-    rest = read[match.end():]
+    rest = read[found.end:]
     server = server_zone(zone_name)
     zone: tzinfo = server
     note = None
-    zone_match = _ZONE.search(rest)
+    # the zone after the times, or after a run's first day and its time ("9:00 AM EDT - ...")
+    zone_match = _ZONE.search(read, found.clock_at if found.clock is not None else found.end)
     if zone_match is not None:
         sign, hours, minutes, name = zone_match.groups()
         if name is not None:
@@ -308,9 +435,8 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
         elif int(hours) <= 14:
             offset = timedelta(hours=int(hours), minutes=int(minutes or 0))
             zone = timezone(-offset if sign in "-−" else offset)
-        rest_times = rest[:zone_match.start()]
-    else:
-        rest_times = rest
+    in_rest = _ZONE.search(rest)  # "UTC-5" is no time of day
+    rest_times = rest if in_rest is None else rest[:in_rest.start()]
     start_clock = end_clock = None
     for times in _TIMES.finditer(rest_times):
         groups = times.groups()
@@ -318,19 +444,29 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
         if first is not None and (first.explicit or (second is not None and second.explicit)):
             start_clock, end_clock = first, second
             break
+    # "June 1, 2026, 9:00 - June 3, 2026, 17:00": each day its own time, one half of the
+    # day not the other's
+    own_clocks = found.clock is not None
+    if found.clock is not None:
+        rest_times = found.clock
+        start_clock, end_clock = _clock_written(found.clock), start_clock
     if start_clock is None:
         start = datetime.combine(day, time(0), UTC)
-        return When(start, start + timedelta(days=1), all_day=True, note=note)
+        return When(start, datetime.combine(last + timedelta(days=1), time(0), UTC),
+                    all_day=True, note=note)
     start_mer, end_mer = start_clock.meridiem, end_clock.meridiem if end_clock else None
-    start_hour = _hour24(start_clock, end_mer)  # "6 - 8 PM": both ends share the PM
+    # "6 - 8 PM": both ends share the PM
+    start_hour = _hour24(start_clock, None if own_clocks else end_mer)
     if start_hour is None:
-        times_written = text[match.end():match.end() + len(rest_times)]
+        times_written = rest_times if own_clocks else text[found.end:found.end + len(rest_times)]
         return When(note=Text(N_("the page's time {written!r} is not a time of day"),
                               written=times_written.strip()[:40]))
     start_minute = min(start_clock.minute, 59)
-    end_hour = _hour24(end_clock, start_mer) if end_clock is not None else None
+    end_hour = (_hour24(end_clock, None if own_clocks else start_mer)
+                if end_clock is not None else None)
     end_minute = min(end_clock.minute, 59) if end_clock is not None else 0
-    if end_hour is not None and (end_hour, end_minute) <= (start_hour, start_minute):
+    if (end_hour is not None and not own_clocks
+            and (end_hour, end_minute) <= (start_hour, start_minute)):
         # A half of the day written at one end only, which shared would run the range
         # backwards, is that end's alone: the other is in the other half ("晚上10点至12点"
         # ends at midnight, "11 - 1 PM" starts in the morning).
@@ -340,10 +476,12 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
             start_hour = (start_hour + 12) % 24
     starts = datetime.combine(day, time(start_hour, start_minute), zone)
     ends = None
-    if end_hour is not None:
-        ends = datetime.combine(day, time(end_hour, end_minute), zone)
+    if end_hour is not None:  # the run's times are its first day's start, its last's end
+        ends = datetime.combine(last, time(end_hour, end_minute), zone)
         if ends <= starts:  # past midnight
             ends += timedelta(days=1)
+    elif found.last is not None:  # a start alone: the run is over when its last day is
+        ends = datetime.combine(last + timedelta(days=1), time(0), zone)
     if calendar_problem(starts) or (ends is not None and calendar_problem(ends)):
         # the date's year is within bounds, but its zone moves the moment out of them
         return When(note=out_of_years)
@@ -488,6 +626,12 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
     # as the readers take it: full-width "６ｐｍ" as "6pm", no zero-width spaces
     plain = "".join(ch for ch in unicodedata.normalize("NFKC", written)
                     if unicodedata.category(ch) != "Cf")
+    cant_read = InvalidValue(N_("I can't read {name} {written!r} as a time; type e.g. {example}"),
+                             name=name, written=written, example=TYPED_EXAMPLE)
+    if any(pattern.search(fold(plain)) for pattern in _RANGES):
+        # a run of days in one field ("1-3 June 2026"), which dateparser reads as its first
+        # day alone: its first day is typed as the start, its last as the end
+        raise cant_read
     settled = _typed_zone(plain, zone, base)
     month_first = _month_first(zone)  # numeric dates are written as the server's country does
     if settled is None:
@@ -506,8 +650,7 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
                               "check the date, e.g. {example}"), name=name, written=written,
                            day=typed.wrong_day.isoformat(), example=TYPED_EXAMPLE)
     if read is None or value is None or _part_of_day_unsaid(read, plain, value):
-        raise InvalidValue(N_("I can't read {name} {written!r} as a time; type e.g. {example}"),
-                           name=name, written=written, example=TYPED_EXAMPLE)
+        raise cant_read
     if calendar_problem(value) is not None:
         raise InvalidValue(N_("{name} {written!r} is not between the years {earliest} and "
                               "{latest}; type e.g. {example}"), name=name, written=written,

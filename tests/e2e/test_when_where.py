@@ -533,6 +533,22 @@ async def test_a_multi_day_event_moved_with_the_form_keeps_its_number_of_days(wo
     assert "Tuesday, May 13, 2031 – Thursday, May 15, 2031" in info, info
 
 
+async def test_a_pages_run_of_days_is_not_over_on_its_second_day(world, fake):
+    """A page's "June 1, 2026 - June 3, 2026" is a three-day event, not its first day alone
+    (which was over, refusing joins, on the second). Yesterday to tomorrow in UTC: whatever
+    the server's zone (at most 14 hours from UTC), now is within those days there."""
+    today = datetime.now(UTC).date()
+    first, last = today - timedelta(days=1), today + timedelta(days=1)
+    line = f"{first:%B} {first.day}, {first.year} - {last:%B} {last.day}, {last.year}"
+    event_id = await world.import_event("Three Day Forum", 5, page("Three Day Forum", line))
+    joined = await fake.slash(world.guild, world.member("midway"), "rsvp join",
+                              event=str(event_id))
+    assert "confirmed" in joined.content and "taken place" not in joined.content, joined.content
+    starts, ends, all_day = event_times(world, event_id)[:3]
+    assert (all_day, starts, ends - starts) == (
+        1, int(datetime.combine(first, datetime.min.time(), UTC).timestamp()), 3 * 86400)
+
+
 async def test_autocomplete_offers_the_next_event_first_dated_in_the_servers_zone(world,
                                                                                  fake):
     """A choice is plain text: its date is the server's, an all-day event's its own; two

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.catalog import NOT_AN_EVENT_PAGE, PageFacts, PageSource
+from bot.catalog import NOT_AN_EVENT_PAGE, PageFacts, PageSource, page_facts
 from bot.errors import InvalidValue
 from bot.flows.importing import Typed, check_page, check_upload, plan_import, typed_values
 from bot.models import Event
 from bot.pages import MAX_PAGE_BYTES, parse_page
 from bot.webpage import MAX_HTML_BYTES
-from bot.when import When
+from bot.when import When, day_offsets
 
 TYPED = datetime(2030, 5, 1, 18, 0, tzinfo=UTC)
 SAVED = datetime(2030, 6, 1, 9, 0, tzinfo=UTC)
@@ -109,3 +110,45 @@ def test_an_upload_is_refused_over_the_limit_of_its_kind():
         check_upload("talk.txt", MAX_PAGE_BYTES + 1)
     with pytest.raises(InvalidValue, match=f"at most {MAX_HTML_BYTES:,} bytes"):
         check_upload("talk.HTML", MAX_HTML_BYTES + 1)
+
+
+FORUM = ("Asia Security Forum\n{line}\nSingapore\n\nThe Institute hosts its annual forum on "
+         "security in Asia.\n\nSpeakers\n\nAda Lovelace\nAda Lovelace is a fellow at the "
+         "Institute.\n")
+
+
+@pytest.mark.parametrize("line", [
+    "June 1-3, 2031", "June 1 – 3, 2031", "June 1, 2031 - June 3, 2031", "1-3 June 2031",
+    "1 June - 3 June 2031", "Sun., June 1 - Tue., June 3, 2031", "2031年6月1日至3日",
+    "2031年6月1日-3日", "2031年6月1-3日", "2031年6月1日—6月3日", "日期：2031年6月1日至3日"])
+def test_a_page_giving_a_run_of_days_imports_an_event_on_until_its_last_day(line):
+    """Parsed as an import parses it, read in the server's zone, planned and kept as the store
+    keeps an all-day event: still on late on its second and last days, over after them."""
+    text = FORUM.format(line=line)
+    source = PageSource(text, parse_page(text), "forum.txt")
+    check_page(source)
+    facts = page_facts([source.page], "Asia/Shanghai")
+    got = plan_import(source, facts, NOTHING_TYPED, None, "Forum", None, adds_to=False,
+                      zone="Asia/Shanghai")
+    first, after_last = datetime(2031, 6, 1, tzinfo=UTC), datetime(2031, 6, 4, tzinfo=UTC)
+    assert (got.starts_at, got.ends_at, got.all_day, facts.notes) == (
+        first, after_last, True, ())
+    start_offset, end_offset = day_offsets("Asia/Shanghai", got.starts_at, got.ends_at, True)
+    saved = event(starts_at=got.starts_at, ends_at=got.ends_at, all_day=True,
+                  start_offset=start_offset, end_offset=end_offset)
+    shanghai = ZoneInfo("Asia/Shanghai")
+    assert not saved.is_over(datetime(2031, 6, 2, 23, 30, tzinfo=shanghai))
+    assert not saved.is_over(datetime(2031, 6, 3, 23, 59, tzinfo=shanghai))
+    assert saved.is_over(datetime(2031, 6, 4, 0, 0, tzinfo=shanghai))
+
+
+def test_a_page_giving_a_run_of_days_that_is_none_imports_no_date_and_says_why():
+    text = FORUM.format(line="June 3 - June 1, 2031")
+    source = PageSource(text, parse_page(text), "forum.txt")
+    facts = page_facts([source.page], "UTC")
+    got = plan_import(source, facts, NOTHING_TYPED, None, "Forum", None, adds_to=False)
+    assert (got.starts_at, got.ends_at) == (None, None)
+    assert [str(note) for note in got.notes] == [
+        "the page's dates 'June 3 - June 1, 2031' are not a run of days I can read (its last "
+        "day must come after its first, within 30 days), so I left the start unset; set it "
+        "with /manage edit"]

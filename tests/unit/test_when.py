@@ -3,6 +3,7 @@
 import contextlib
 import re
 import sys
+import time
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,8 @@ from bot.catalog import page_facts, validate_link
 from bot.errors import InvalidValue
 from bot.i18n import Text, language
 from bot.pages import parse_page
-from bot.when import (
+from bot.when import (  # _find_days: the patterns, timed on a whole long line
+    _find_days,
     check_zone_name,
     day_offsets,
     has_time_of_day,
@@ -363,6 +365,143 @@ def test_an_ambiguous_zone_note_names_the_abbreviation_and_every_other_reading()
                                 "or Irish Standard Time (UTC+1); I read it as India Standard")
     all_day = read_page_when("June 3, 2026 CST", "UTC")
     assert all_day.all_day and "the page's CST could also mean" in str(all_day.note)
+
+
+# -- runs of days: a conference's "June 1-3, 2026" -----------------------------------------
+
+
+@pytest.mark.parametrize(("line", "first", "last"), [
+    ("June 1-3, 2026", (2026, 6, 1), (2026, 6, 3)),
+    ("June 1 – 3, 2026", (2026, 6, 1), (2026, 6, 3)),
+    ("June 1st - 3rd, 2026", (2026, 6, 1), (2026, 6, 3)),
+    ("June 1 to 3, 2026", (2026, 6, 1), (2026, 6, 3)),
+    ("June 1, 2026 - June 3, 2026", (2026, 6, 1), (2026, 6, 3)),
+    ("June 1 through June 3, 2026", (2026, 6, 1), (2026, 6, 3)),
+    ("May 30 - June 2, 2026", (2026, 5, 30), (2026, 6, 2)),
+    ("1-3 June 2026", (2026, 6, 1), (2026, 6, 3)),
+    ("1st–3rd June 2026", (2026, 6, 1), (2026, 6, 3)),
+    ("1 June - 3 June 2026", (2026, 6, 1), (2026, 6, 3)),
+    ("30 May 2026 - 2 June 2026", (2026, 5, 30), (2026, 6, 2)),
+    ("Paris, 1-3 June 2026", (2026, 6, 1), (2026, 6, 3)),
+    ("Dec 30, 2026 - Jan 2, 2027", (2026, 12, 30), (2027, 1, 2)),
+    ("Dec 30 - Jan 2, 2027", (2026, 12, 30), (2027, 1, 2)),  # the year is the last day's
+    ("Mon., June 1 - Wed., June 3, 2026", (2026, 6, 1), (2026, 6, 3)),
+    ("Monday, June 1, 2026 – Wednesday, June 3, 2026", (2026, 6, 1), (2026, 6, 3)),
+    ("Mon 1 - Wed 3 June 2026", (2026, 6, 1), (2026, 6, 3)),
+    ("2026-06-01 – 2026-06-03", (2026, 6, 1), (2026, 6, 3)),
+    ("2026年6月1日至3日", (2026, 6, 1), (2026, 6, 3)),
+    ("2026年6月1日-3日", (2026, 6, 1), (2026, 6, 3)),
+    ("2026年6月1-3日", (2026, 6, 1), (2026, 6, 3)),
+    ("2026年6月1日—6月3日", (2026, 6, 1), (2026, 6, 3)),
+    ("2026年5月30日至6月2日", (2026, 5, 30), (2026, 6, 2)),
+    ("2026年5月30日（週六）至6月2日（週二）", (2026, 5, 30), (2026, 6, 2)),  # traditional
+    ("2026年12月30日至2027年1月2日", (2026, 12, 30), (2027, 1, 2)),
+])
+def test_a_run_of_days_is_one_all_day_event_ending_with_its_last_day(line, first, last):
+    when = read_page_when(line, "Asia/Shanghai")
+    assert (when.starts_at, when.ends_at, when.all_day, when.note) == (
+        utc(*first), utc(*last) + timedelta(days=1), True, None)
+
+
+@pytest.mark.parametrize(("line", "zone", "start", "end"), [
+    # each day its own time: from the first day's to the last day's
+    ("June 1, 2026, 9:00 - June 3, 2026, 17:00", "UTC", utc(2026, 6, 1, 9), utc(2026, 6, 3, 17)),
+    ("June 1, 2026 at 9pm - June 2, 2026 at 1am", "UTC", utc(2026, 6, 1, 21),
+     utc(2026, 6, 2, 1)),
+    ("Mon, Jun 1, 2026, 9:00 AM EDT – Wed, Jun 3, 2026, 5:00 PM EDT", "UTC",
+     utc(2026, 6, 1, 13), utc(2026, 6, 3, 21)),
+    ("1 June 2026, 9:00 CET - 3 June 2026, 17:00", "UTC", utc(2026, 6, 1, 8),
+     utc(2026, 6, 3, 16)),
+    ("2026年6月1日上午9:00至6月3日下午5:00", "Asia/Shanghai", utc(2026, 6, 1, 1),
+     utc(2026, 6, 3, 9)),
+    # the days' hours after the run: it starts on the first day and ends on the last
+    ("June 1-3, 2026, 9:00 AM - 5:00 PM EST", None, utc(2026, 6, 1, 14), utc(2026, 6, 3, 22)),
+    ("2026年6月1日至3日 14:00-16:00", "Asia/Shanghai", utc(2026, 6, 1, 6), utc(2026, 6, 3, 8)),
+    # a start alone: on until its last day is over where it is
+    ("June 1-3, 2026, 9:00 AM", "Asia/Shanghai", utc(2026, 6, 1, 1), utc(2026, 6, 3, 16)),
+])
+def test_a_run_of_days_with_times_starts_on_its_first_day_and_ends_on_its_last(line, zone,
+                                                                              start, end):
+    when = read_page_when(line, zone)
+    assert (when.starts_at, when.ends_at, when.all_day, when.note) == (start, end, False, None)
+
+
+@pytest.mark.parametrize("line", [
+    "June 3 - June 1, 2026",  # backwards
+    "June 1, 2026 - July 15, 2026",  # a season, not an event's days
+    "June 1, 2026 - June 1, 2027",
+    "June 30-31, 2026",  # no such day
+    "2026年6月3日至1日",
+])
+def test_a_run_of_days_that_is_none_leaves_the_start_unset_and_says_so(line):
+    when = read_page_when(line, "UTC")
+    assert (when.starts_at, when.ends_at) == (None, None)
+    assert str(when.note) == (
+        f"the page's dates {line!r} are not a run of days I can read (its last day must come "
+        "after its first, within 30 days), so I left the start unset; set it with /manage edit")
+    assert language("zh-CN").text(when.note) == (
+        f"页面上的日期 {line!r} 不是我能读懂的一段连续日期（最后一天须在第一天之后，且相隔不超过 "
+        "30 天），所以我没有设置开始时间；请用 /管理 编辑 设置")
+    assert language("zh-TW").text(when.note) == (
+        f"頁面上的日期 {line!r} 不是我能讀懂的一段連續日期（最後一天須在第一天之後，且相隔不超過 "
+        "30 天），所以我沒有設定開始時間；請用 /管理 編輯 設定")
+
+
+def test_a_run_of_days_without_a_year_quotes_the_run():
+    assert str(read_page_when("May 30 - June 2", "UTC").note) == (
+        "the page gives no year for its date 'May 30 - June 2', so I left the start unset; set "
+        "it with /manage edit")
+
+
+@pytest.mark.parametrize(("line", "start", "end", "all_day"), [
+    # a number that is no day: the date is the one written in full
+    ("Panel 2 - 5 June 2026", utc(2026, 6, 5), utc(2026, 6, 6), True),
+    ("June 1, 2026 - 3 PM", utc(2026, 6, 1, 15), None, False),
+    ("Dec 1, 2026, 6 - 8 PM", utc(2026, 12, 1, 18), utc(2026, 12, 1, 20), False),
+    ("Friday, June 5, 2026 | 9:00 AM - 5:00 PM", utc(2026, 6, 5, 9), utc(2026, 6, 5, 17), False),
+    ("2026年6月1日 下午2点-3点", utc(2026, 6, 1, 14), utc(2026, 6, 1, 15), False),
+    ("2026-06-01 14:00 - 16:00", utc(2026, 6, 1, 14), utc(2026, 6, 1, 16), False),
+    ("Dec 3, 2026 – Dec 3, 2026", utc(2026, 12, 3), utc(2026, 12, 4), True),
+    ("March 3, 2026 – Updated March 5, 2026", utc(2026, 3, 3), utc(2026, 3, 4), True),
+])
+def test_a_dash_after_a_date_is_no_run_of_days_unless_a_day_follows(line, start, end, all_day):
+    when = read_page_when(line, "UTC")
+    assert (when.starts_at, when.ends_at, when.all_day) == (start, end, all_day)
+
+
+RUN_PARTS = st.sampled_from(["June", "Dec", "1", "3", "30", "31", "-", "–", " to ", ",",
+                             "2026", "2027", "1999", "Mon.", "Wednesday,", "9:00", "PM", "EST",
+                             "年", "月", "日", "至", "上午", " ", "（周一）", "UTC+8"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(RUN_PARTS, max_size=14).map("".join), ZONES)
+def test_a_run_of_days_read_from_any_line_is_forwards_and_at_most_31_days(line, zone):
+    when = read_page_when(line, zone)
+    if when.starts_at is not None and when.ends_at is not None:
+        assert when.starts_at < when.ends_at <= when.starts_at + timedelta(days=31)
+
+
+@pytest.mark.parametrize("line", [
+    "1-" * 50_000, "June 1 - " * 11_200, "2026年6月1日至" * 10_000, "6月1-" * 25_000,
+    "Mon 1 - " * 12_500, "June 1, 2026, 9:00 AM - " * 4_200, "June 1" + " " * 100_000 + "- 3, 2026",
+    "June 1 " + "-" * 100_000, "1 June 2026 - 2 3 4 - May 5 - " * 3_500])
+def test_a_long_line_of_days_and_dashes_is_read_quickly(line):
+    line = line[:100_000]
+    started = time.perf_counter()
+    read_page_when(line, "UTC")
+    assert time.perf_counter() - started < 0.5
+    # the patterns themselves, on the whole line (the reader reads 300 characters)
+    started = time.perf_counter()
+    _find_days(line)
+    assert time.perf_counter() - started < 2
+
+
+@pytest.mark.parametrize("typed", ["June 1-3, 2031", "1-3 June 2031", "2031-06-01 - 2031-06-03",
+                                   "2031年6月1日至3日", "May 30 - June 2, 2031"])
+def test_a_run_of_days_typed_in_one_field_is_refused_not_read_as_its_first_day(typed):
+    with pytest.raises(InvalidValue, match="can't read"):
+        parse_typed(typed, "UTC", NOW)
 
 
 # -- typed times: the rules behind the examples -------------------------------------------
