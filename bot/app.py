@@ -29,6 +29,7 @@ from bot.catalog import EventFolder, read_bundled, save_samples
 from bot.command_words import CommandTranslator
 from bot.config import ConfigError, Settings
 from bot.errors import NotAllowed, Unavailable
+from bot.i18n import Text
 from bot.locks import KeyedLocks
 from bot.offload import off_loop
 from bot.shards import Shards
@@ -142,7 +143,14 @@ class EventBot(commands.Bot):
         if await self.store.run(self.store.settings.get_meta, key) == digest:
             log.info("slash commands unchanged since the last sync; not syncing")
             return
-        await sync_tree(self.tree, guild)
+        try:
+            await sync_tree(self.tree, guild)
+        except (discord.Forbidden, discord.NotFound) as exc:
+            if guild is None:
+                raise
+            # A setting to fix, as `python -m bot sync --guild` says it: one line, exit 2.
+            refused = Text(REFUSED_GUILD, guild_id=guild.id, reason=exc.text or exc.status)
+            raise ConfigError(f"SYNC_GUILD_ID: {refused}") from None
         await self.store.run(self.store.settings.set_meta, key, digest)
 
     async def ensure_events(self, guild_id: int) -> None:
@@ -276,6 +284,11 @@ async def command_hash(tree: app_commands.CommandTree) -> str:
     return hashlib.sha256(encoded).hexdigest()
 
 
+# Discord's 403 (Missing Access) or 404 for a server's commands, at a sync or a start.
+REFUSED_GUILD = ("Discord refused the commands for server {guild_id} ({reason}): the bot is not "
+                 "in that server, or was invited without the applications.commands scope")
+
+
 async def sync_tree(tree: app_commands.CommandTree, guild: discord.abc.Snowflake | None) -> int:
     if guild is not None:
         tree.copy_global_to(guild=guild)
@@ -391,9 +404,7 @@ async def sync_commands(settings: Settings, store: Store, guild_id: int | None) 
         except (discord.Forbidden, discord.NotFound) as exc:
             if guild is None:
                 raise
-            raise NotAllowed("Discord refused the commands for server {guild_id} ({reason}): "
-                             "the bot is not in that server, or was invited without the "
-                             "applications.commands scope", guild_id=guild_id,
+            raise NotAllowed(REFUSED_GUILD, guild_id=guild_id,
                              reason=exc.text or exc.status) from None
         await store.run(store.settings.set_meta, f"{SYNC_HASH_KEY}:{guild_id or 'global'}",
                         await command_hash(client.tree))

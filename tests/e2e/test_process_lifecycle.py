@@ -99,6 +99,31 @@ async def test_a_refused_token_is_still_one_line_and_exit_2_not_retried(tmp_path
             bot.kill()
 
 
+async def test_a_start_syncing_to_a_server_the_bot_is_not_in_is_one_line_and_exit_2(tmp_path):
+    # SYNC_GUILD_ID names a server the bot is not in (or one it was invited to without the
+    # applications.commands scope): Discord answers 403 Missing Access. A setting to fix,
+    # said as `python -m bot sync --guild` says it, not a traceback.
+    async with FakeDiscord() as fake:
+        fake.add_guild("Forum")
+        env = {**fake.bot_env(), "SYNC_GUILD_ID": "1234567890",
+               "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+               "EVENTS_DIR": str(ROOT / "data/events"), "PYTHONPATH": str(ROOT)}
+        bot = BotProcess([sys.executable, "-m", "bot", "run"], env, cwd=str(tmp_path)).start()
+        try:
+            deadline = time.monotonic() + 30
+            while bot.running and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            assert bot.returncode == 2, bot.output()
+            assert bot.output().splitlines()[-1] == (
+                "eventbot: SYNC_GUILD_ID: Discord refused the commands for server 1234567890 "
+                "(Missing Access): the bot is not in that server, or was invited without the "
+                "applications.commands scope")
+            assert "Traceback" not in bot.output()
+            assert fake.sync_count() == 0
+        finally:
+            bot.kill()
+
+
 async def sync(env: dict[str, str], tmp_path, *args: str) -> tuple[int, str, str]:
     """`python -m bot sync` as a user runs it, logging only warnings: its exit status,
     stdout and the line it printed on stderr to say what went wrong, if any."""
