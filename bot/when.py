@@ -663,6 +663,12 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
                                   "{latest}"), name=name, written=written,
                                earliest=EARLIEST_YEAR, latest=LATEST_YEAR)
     else:
+        if (moved := _clocks_skip(value)) is not None:
+            raise InvalidValue(N_("{name} {written!r} is a time the clocks skip that day in "
+                                  "{zone} (they go forward); type the time after the change, "
+                                  "e.g. {later}"), name=name, written=written,
+                               zone=getattr(value.tzinfo, "key", str(value.tzinfo)),
+                               later=f"{moved:%H:%M}")
         value = value.astimezone(zone)
     # an all-day date is over at the end of that day in the server's zone
     last_moment = (datetime.combine(value.date() + timedelta(days=1), time(0), zone)
@@ -691,6 +697,13 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
                               "time, or give the year, e.g. {example}"), name=name,
                            written=written, shown=shown, example=TYPED_EXAMPLE)
     return When(value, value + timedelta(days=1) if all_day else None, all_day=all_day)
+
+
+def _clocks_skip(value: datetime) -> datetime | None:
+    """Where a wall time its zone skips (01:30 as the clocks go forward at 01:00) lands:
+    the same moment as the clocks show it; None for a time that exists."""
+    shown = value.astimezone(UTC).astimezone(value.tzinfo)
+    return shown if shown.replace(tzinfo=None) != value.replace(tzinfo=None) else None
 
 
 _YEAR_WRITTEN = re.compile(r"(?<!\d)(?:19|20|21)\d\d(?!\d)")

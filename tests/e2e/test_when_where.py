@@ -582,3 +582,15 @@ async def test_autocomplete_offers_the_next_event_first_dated_in_the_servers_zon
     assert "Monthly Meetup" in info
     starts = event_times(world, sooner)[0]
     assert f"<t:{starts}:F>" in info, info  # the one to come first
+
+
+async def test_a_start_typed_in_the_hour_the_clocks_skip_is_refused(world, fake):
+    """On a London server, 01:30 on the night the clocks go forward is no time at all: the
+    import is refused, saying which time to type, and nothing is saved."""
+    await fake.slash(world.guild, world.moderator, "manage timezone", zone="Europe/London")
+    before = world.query("SELECT count(*) FROM events")
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5,
+                              starts_at="2037-03-29 01:30",
+                              page=Attachment("s.txt", page("Skipped Hour Talk"), "text/plain"))
+    assert reply.ephemeral and "clocks skip" in reply.content and "02:30" in reply.content, reply
+    assert world.query("SELECT count(*) FROM events") == before

@@ -167,6 +167,26 @@ def test_typed_times_are_read_in_the_servers_zone(typed, local):
     assert when.starts_at.tzinfo.utcoffset(when.starts_at) == timedelta(hours=8)
 
 
+@pytest.mark.parametrize(("typed", "zone", "later"), [
+    ("2031-03-30 01:30", "Europe/London", "02:30"),
+    ("March 30, 2031 1:30am", "Europe/London", "02:30"),
+    ("2031-03-09 02:05", "America/New_York", "03:05"),
+])
+def test_a_typed_time_the_clocks_skip_is_refused_with_the_time_after_the_change(typed, zone,
+                                                                                later):
+    """01:30 on the night London's clocks go from 01:00 to 02:00 is no time there: read
+    as it stood, it would be kept as 02:30, which nobody typed."""
+    with pytest.raises(InvalidValue) as refused:
+        parse_typed(typed, zone, NOW)
+    assert str(refused.value) == (
+        f"starts_at {typed!r} is a time the clocks skip that day in {zone} (they go forward); "
+        f"type the time after the change, e.g. {later}")
+    # the hour the clocks go back happens twice: its first time is taken, as before
+    assert parse_typed("2031-10-26 01:30", "Europe/London", NOW).starts_at.utcoffset() == (
+        timedelta(hours=1))
+    assert parse_typed(typed, "Asia/Shanghai", NOW).starts_at is not None  # no change there
+
+
 def test_a_typed_date_alone_is_all_day():
     when = parse_typed("2026-12-24", "America/Chicago", NOW)
     assert when.all_day and when.starts_at == utc(2026, 12, 24)
