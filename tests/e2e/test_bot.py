@@ -145,7 +145,7 @@ async def test_rsvp_join_status_cancel_and_the_waitlist(world, fake):
 
 
 async def test_capacity_announcement_is_posted_exactly_once(world, fake):
-    channel = world.guild.channel("general")
+    channel = world.guild.channel("announcements")
     event_id = await world.import_event("Packed Panel", capacity=3)
     members = [world.member(f"packed{i}") for i in range(8)]
     replies = await asyncio.gather(*(fake.slash(world.guild, m, "rsvp join", event=str(event_id))
@@ -162,7 +162,7 @@ async def test_capacity_announcement_is_posted_exactly_once(world, fake):
 
 
 async def test_moderator_close_open_and_capacity(world, fake):
-    channel = world.guild.channel("general")
+    channel = world.guild.channel("announcements")
     event_id = await world.import_event("Moderated Talk", capacity=1)
     a, b, c = world.member("a"), world.member("b"), world.member("c")
     await fake.slash(world.guild, a, "rsvp join", event=str(event_id))
@@ -288,7 +288,7 @@ async def test_attendees_too_large_for_an_upload_are_zipped_or_refused(world, fa
 
 async def test_recap_import_attaches_and_announces_the_takeaways(world, fake):
     event_id = await world.import_event("Recapped Event", capacity=10)
-    channel = world.guild.channel("general")
+    channel = world.guild.channel("announcements")
     reply = await import_page(fake, world.guild, world.moderator,
                              page=Attachment("recap.txt", RECAP.read_bytes(), "text/plain"),
                              event=str(event_id))
@@ -340,7 +340,7 @@ async def test_hostile_text_is_shown_literally_and_pings_nobody(world, fake):
     else:
         raise AssertionError("the announcement was not edited")
     assert_no_pings(fake)
-    for message in fake.messages(world.guild.channel("general")):
+    for message in fake.messages(world.guild.channel("announcements")):
         assert message["mention_everyone"] is False and message["mentions"] == []
 
 

@@ -260,8 +260,8 @@ async def test_1000_join_clicks_on_an_announced_event_keep_its_message_exact(wor
     settled = time.monotonic() - started
     await asyncio.sleep(3.0)  # past the editor's next turn: no further edit may come
     assert shows_final(record.data)
-    general = world.guild.channel("general")
-    notices = [m for m in fake.messages(general)
+    channel_posts = fake.messages(world.guild.channel("announcements"))
+    notices = [m for m in channel_posts
                if f"**{title}**" in m["content"] and CAPACITY_REACHED in m["content"]]
     assert len(notices) == 1
     edits = record.edits[edits_before:]

@@ -36,7 +36,7 @@ async def new_event(fake: FakeDiscord, guild: Guild, moderator: Member, title: s
 
 
 def capacity_notices(fake: FakeDiscord, guild: Guild, title: str) -> list[str]:
-    return [m["content"] for m in fake.messages(guild.channel("general"))
+    return [m["content"] for m in fake.messages(guild.channel("announcements"))
             if f"**{title}**" in m["content"]]
 
 
@@ -61,7 +61,7 @@ async def test_a_chinese_member_in_a_chinese_server_reads_chinese(world, fake):
     assert status.content == f"你在 **{title}** 的候补名单中（第 1 位）。", status
 
     # The capacity notice, for everyone, is in the server's language.
-    notice = await fake.wait_message(guild.channel("general"),
+    notice = await fake.wait_message(guild.channel("announcements"),
                                      lambda m: f"**{title}**" in m["content"])
     assert "报名人数已达到场地容量，报名现已截止。" in notice["content"], notice
 
@@ -123,7 +123,7 @@ async def test_english_members_read_the_settled_english_texts(world, fake):
     assert "waitlisted (position 1)" in waiting.content, waiting
     status = await fake.slash(world.guild, third, "rsvp status", event=event)
     assert status.content == f"You're not registered for **{title}**.", status
-    notice = await fake.wait_message(world.guild.channel("general"),
+    notice = await fake.wait_message(world.guild.channel("announcements"),
                                      lambda m: f"**{title}**" in m["content"])
     assert notice["content"] == (f"**{title}**\n{CAPACITY_REACHED} Members who join now go "
                                  "on the waitlist."), notice
@@ -157,7 +157,7 @@ async def test_the_capacity_notice_follows_the_language_a_moderator_chooses(worl
                                  channel=guild.channel("announcements"))
     assert "Posted" in announced.content, announced
     await fake.slash(guild, member, "rsvp join", event=event)
-    notice = await fake.wait_message(guild.channel("general"),
+    notice = await fake.wait_message(guild.channel("announcements"),
                                      lambda m: f"**{before}**" in m["content"])
     assert CAPACITY_REACHED in notice["content"], notice
 
@@ -176,7 +176,7 @@ async def test_the_capacity_notice_follows_the_language_a_moderator_chooses(worl
     after = "After Switch Talk"
     await fake.slash(guild, member, "rsvp join",
                      event=await new_event(fake, guild, moderator, after, capacity=1))
-    notice = await fake.wait_message(guild.channel("general"),
+    notice = await fake.wait_message(guild.channel("announcements"),
                                      lambda m: f"**{after}**" in m["content"])
     assert "报名人数已达到场地容量" in notice["content"], notice
     assert CAPACITY_REACHED not in notice["content"]

@@ -212,11 +212,11 @@ async def test_a_signal_mid_burst_stops_cleanly_losing_nothing_acknowledged(worl
     0 within 5 s; every member told "confirmed" or "waitlisted" is so in the database; the
     undelivered notice is claimable again at once (a restarted bot sends it, once)."""
     fake = world.fake
-    general = world.guild.channel("general")
+    notices = world.guild.channel("announcements")  # where the capacity notice goes
     title = f"Shutdown Forum {signum.name}"
     event_id = await world.import_event(title, capacity=30)
     message = await announce(world, event_id, title)
-    fake.fail("POST", rf"^/channels/{general.id}/messages$", status=429, retry_after=30)
+    fake.fail("POST", rf"^/channels/{notices.id}/messages$", status=429, retry_after=30)
     members = [world.member(f"{signum.name.lower()}{i}") for i in range(300)]
     tasks: list[asyncio.Future] = []
 
@@ -274,7 +274,7 @@ async def test_a_signal_mid_burst_stops_cleanly_losing_nothing_acknowledged(worl
     # A new process delivers it at once, not after the 60 s a dead process's claim lasts.
     world.start_bot()
     await fake.wait_ready(process=world.bot)
-    await fake.wait_message(general, lambda m: f"**{title}**" in m["content"], timeout=10)
+    await fake.wait_message(notices, lambda m: f"**{title}**" in m["content"], timeout=10)
     unanswered = sum(isinstance(r, BaseException) for r in replies)
     print(f"figures: {signum.name}: exit {code} after {stopped_in:.2f} s; "
           f"{len(told)} of {len(members)} told their outcome, {unanswered} unanswered, "

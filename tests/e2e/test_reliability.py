@@ -158,13 +158,13 @@ async def announce(world, event_id: int, title: str) -> dict:
 
 
 def capacity_notices(world, title: str) -> list[dict]:
-    return [m for m in world.fake.messages(world.guild.channel("general"))
+    return [m for m in world.fake.messages(world.guild.channel("announcements"))
             if f"**{title}**" in m["content"] and CAPACITY_REACHED in m["content"]]
 
 
 async def exactly_one_capacity_notice(world, title: str, settle: float = 1.0) -> None:
     await world.fake.wait_message(
-        world.guild.channel("general"),
+        world.guild.channel("announcements"),
         lambda m: f"**{title}**" in m["content"] and CAPACITY_REACHED in m["content"])
     await asyncio.sleep(settle)
     assert len(capacity_notices(world, title)) == 1
@@ -316,6 +316,8 @@ async def test_every_manage_command_is_refused_without_the_permission_or_in_a_dm
     await announce(world, event_id, "Guarded Council")
     await asyncio.sleep(0.3)  # let the join's announcement refresh finish
     before = world.dump()
+    notices = world.guild.channel("announcements")
+    posted = len(fake.messages(notices))
     outsider = world.member("outsider")
     refused = 0
     for command, options in manage_attempts(world, event_id):
@@ -338,7 +340,7 @@ async def test_every_manage_command_is_refused_without_the_permission_or_in_a_dm
                                      world.moderator.user, dm, data, 10.0)
         assert reply.ephemeral and "only works inside a server" in reply.content, reply
         refused += 1
-    assert not fake.messages(world.guild.channel("general"))
+    assert len(fake.messages(notices)) == posted  # nothing announced or noticed
     assert world.dump() == before
     print(f"figures: permissions refused={refused} database_rows_unchanged={len(before)}")
 
@@ -423,7 +425,7 @@ async def test_1000_joins_from_the_bot_and_a_second_process_on_one_file(world):
 
 async def test_rest_faults_on_replies_and_notices_lose_and_double_nothing(world):
     fake = world.fake
-    general = world.guild.channel("general")
+    notices = world.guild.channel("announcements")
     announcements = world.guild.channel("announcements")
     event_id = await world.import_event("Faulty Forum", capacity=60)
     message = await announce(world, event_id, "Faulty Forum")
@@ -432,8 +434,8 @@ async def test_rest_faults_on_replies_and_notices_lose_and_double_nothing(world)
     # discord.py retries each within Discord's 3 s deadline.
     fake.fail("POST", CALLBACK, status=500, count=25)
     fake.fail("POST", CALLBACK, status=429, retry_after=0.3, count=25)
-    fake.fail("POST", rf"^/channels/{general.id}/messages$", status=429, retry_after=0.5)
-    fake.fail("POST", rf"^/channels/{general.id}/messages$", status=500)
+    fake.fail("POST", rf"^/channels/{notices.id}/messages$", status=429, retry_after=0.5)
+    fake.fail("POST", rf"^/channels/{notices.id}/messages$", status=500)
     fake.fail("PATCH", rf"^/channels/{announcements.id}/messages/\d+$", status=429,
               retry_after=0.2, count=2)
     members = [world.member(f"faulty{i}") for i in range(200)]
@@ -558,10 +560,10 @@ async def test_hostile_text_is_stored_literally_shown_safely_and_pings_nobody(wo
     assert "confirmed" in replies[1].content and "waitlisted (position 1)" in replies[2].content
     assert "registration is closed" in replies[4].content and replies[4].ephemeral
     assert replies[7].ephemeral and "Nobody called" in replies[7].content
-    general = world.guild.channel("general")
-    await fake.wait_message(general, lambda m: CAPACITY_REACHED in m["content"]
+    notices = world.guild.channel("announcements")
+    await fake.wait_message(notices, lambda m: CAPACITY_REACHED in m["content"]
                             and "Loud" in m["content"])
-    await fake.wait_message(general, lambda m: "closed by a moderator" in m["content"]
+    await fake.wait_message(notices, lambda m: "closed by a moderator" in m["content"]
                             and "DELETE FROM events" in m["content"])
     # Stored literally: what was imported, typed and chosen, byte for byte.
     text = decode_page(page.encode())
@@ -583,7 +585,7 @@ async def test_hostile_text_is_stored_literally_shown_safely_and_pings_nobody(wo
     assert world.query("SELECT count(*) FROM rsvps WHERE event_id = ?", (event_id,)) == [(2,)]
     # Shown safely: every mention and the markdown escaped wherever the bot wrote them.
     shown = [r.message for r in replies] + [m for r in replies for m in r.followups]
-    shown += [m for m in fake.messages(general) if "Loud" in text_of(m)]
+    shown += [m for m in fake.messages(notices) if "Loud" in text_of(m)]
     assert len(shown) >= 12
     for message in shown:
         seen = text_of(message)
@@ -954,9 +956,9 @@ async def test_a_notice_posted_just_before_a_crash_is_not_posted_again(world):
     arrives, so before it can acknowledge the notice: once the claim expires (60 s), the
     restarted bot delivers it again, with the same nonce, and Discord returns the message
     already posted instead of posting a second one."""
-    fake, general = world.fake, world.guild.channel("general")
+    fake, notices = world.fake, world.guild.channel("announcements")
     event_id = await world.import_event("Nonce Forum", capacity=1)
-    fake.hold("POST", rf"^/channels/{general.id}/messages$", 5.0)
+    fake.hold("POST", rf"^/channels/{notices.id}/messages$", 5.0)
     joined = await fake.slash(world.guild, world.member("nonce1"), "rsvp join",
                               event=str(event_id))
     assert "confirmed" in joined.content, joined
@@ -980,15 +982,15 @@ async def test_sigkill_mid_burst_loses_no_confirmed_seat_and_delivers_the_notice
     once. While the bot is down a second process adds waitlisted members, so the
     announcement's seat count is stale until the restarted bot corrects it."""
     fake = world.fake
-    general = world.guild.channel("general")
+    notices = world.guild.channel("announcements")
     event_id = await world.import_event("Crash Forum", capacity=40)
     message = await announce(world, event_id, "Crash Forum")
     blocker = await world.import_event("Blocker Forum", capacity=5)
-    fake.fail("POST", rf"^/channels/{general.id}/messages$", status=429, retry_after=30)
+    fake.fail("POST", rf"^/channels/{notices.id}/messages$", status=429, retry_after=30)
     closed = await fake.slash(world.guild, world.moderator, "manage close", event=str(blocker))
     assert "closed" in closed.content
     await fake._wait("fault", lambda: any(r.status == 429 and r.path.endswith(
-        f"/channels/{general.id}/messages") for r in fake.requests) or None, 10,
+        f"/channels/{notices.id}/messages") for r in fake.requests) or None, 10,
         "the notice delivery to hit the 429")
     members = [world.member(f"crash{i}") for i in range(200)]
     tasks: list[asyncio.Future] = []

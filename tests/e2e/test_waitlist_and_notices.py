@@ -17,7 +17,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 def capacity_notices(world, title: str) -> list[dict]:
-    return [m for m in world.fake.messages(world.guild.channel("general"))
+    return [m for m in world.fake.messages(world.guild.channel("announcements"))
             if f"**{title}**" in m["content"] and CAPACITY_REACHED in m["content"]]
 
 
@@ -120,7 +120,7 @@ async def test_quick_edits_held_up_by_discord_are_told_once_as_the_last_left_the
     event = str(await world.import_event(title, capacity=3))
     member = world.member("venue dancer")
     await fake.slash(world.guild, member, "rsvp join", event=event)
-    channel = world.guild.channel("general")
+    channel = world.guild.channel("announcements")
     fake.fail("POST", rf"^/channels/{channel.id}/messages$", status=429, retry_after=2.0)
     fake.fail("POST", r"^/users/@me/channels$", status=429, retry_after=2.0)
     for venue in ["Room A", "Room B", "Room C"]:
@@ -146,7 +146,7 @@ async def test_churn_on_a_full_event_posts_one_capacity_notice(world, fake):
     first, second = world.member("churn1"), world.member("churn2")
     await fake.slash(world.guild, first, "rsvp join", event=event)
     await fake.slash(world.guild, second, "rsvp join", event=event)
-    await fake.wait_message(world.guild.channel("general"),
+    await fake.wait_message(world.guild.channel("announcements"),
                             lambda m: f"**{title}**" in m["content"]
                             and CAPACITY_REACHED in m["content"])
     for _ in range(5):
@@ -167,7 +167,7 @@ async def test_a_reopening_that_finds_the_seats_cut_to_full_posts_the_notice(wor
     a, b, c = (world.member(name) for name in ("shr1", "shr2", "shr3"))
     for member in (a, b, c):
         await fake.slash(world.guild, member, "rsvp join", event=event)
-    await fake.wait_message(world.guild.channel("general"),
+    await fake.wait_message(world.guild.channel("announcements"),
                             lambda m: f"**{title}**" in m["content"]
                             and CAPACITY_REACHED in m["content"])
     for member in (b, c):
@@ -179,7 +179,7 @@ async def test_a_reopening_that_finds_the_seats_cut_to_full_posts_the_notice(wor
     assert "now has 1 seat" in cut.content, cut
     opened = await fake.slash(world.guild, moderator, "manage open", event=event)
     assert "is open" in opened.content, opened
-    await fake.wait_message(world.guild.channel("general"),
+    await fake.wait_message(world.guild.channel("announcements"),
                             lambda m: len(capacity_notices(world, title)) == 2)
 
     # closed while full, reopened: no news
@@ -198,7 +198,7 @@ async def test_reopening_a_full_event_says_newcomers_join_the_waitlist(world, fa
         await fake.slash(world.guild, world.member(name), "rsvp join", event=event)
     await fake.slash(world.guild, world.moderator, "manage close", event=event)
     await fake.slash(world.guild, world.moderator, "manage open", event=event)
-    opened = await fake.wait_message(world.guild.channel("general"),
+    opened = await fake.wait_message(world.guild.channel("announcements"),
                                      lambda m: f"**{title}**" in m["content"]
                                      and "open again" in m["content"])
     said = opened["content"]
@@ -221,7 +221,7 @@ async def fill_and_time_the_notice(world, title: str, seats: int = 40) -> float:
     await asyncio.gather(*(join(world.member(f"{title}{i}")) for i in range(seats)))
     [(filler,)] = world.query(
         "SELECT user_id FROM rsvps WHERE event_id = ? ORDER BY seq DESC LIMIT 1", (event_id,))
-    notice = await fake.wait_message(world.guild.channel("general"),
+    notice = await fake.wait_message(world.guild.channel("announcements"),
                                      lambda m: f"**{title}**" in m["content"]
                                      and CAPACITY_REACHED in m["content"])
     return fake.message_record(notice).created - replied[filler]
@@ -257,7 +257,7 @@ async def test_closing_an_event_that_has_taken_place_is_refused_as_reopening_it_
     opened = await fake.slash(world.guild, world.moderator, "manage open", event=event)
     assert opened.content == "⚠️ Registration is already open.", opened
     await asyncio.sleep(1.0)  # a notice written by the close would be posted by now
-    assert [m["content"] for m in fake.messages(world.guild.channel("general"))
+    assert [m["content"] for m in fake.messages(world.guild.channel("announcements"))
             if f"**{title}**" in m["content"]] == []
     assert world.query("SELECT registration_open FROM events WHERE id = ?",
                        (int(event),)) == [(1,)]
