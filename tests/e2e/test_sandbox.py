@@ -133,8 +133,8 @@ def test_a_moderator_imports_a_page_and_announces_it_with_buttons(session):
     assert f"event:{event_id}  Spring Forum ({START:%Y-%m-%d})" in after(out,
                                                                        "> ?event spring\n")
     announced = after(out, "> /manage announce event:\"Spring Forum\"\n")
-    assert "Posted Spring Forum in #general." in announced
-    assert "#general · EventBot" in announced
+    assert "Posted Spring Forum in #announcements." in announced
+    assert "#announcements · EventBot" in announced
     assert announced.rstrip().endswith("[1 Join] [2 Cancel my RSVP]")
 
 
