@@ -92,6 +92,9 @@ class RsvpButton(discord.ui.DynamicItem[discord.ui.Button],
                 raise EventNotFound(self.event_ref)
             bot = interaction.client
             guild_id = guild_id_of(interaction)
+            # Buttons outlive the bot's user in the server (removed, its announcements
+            # stay): a member's click is a use of it, as a command is (`EventTree`).
+            await bot.ensure_events(guild_id)
             joined = None
             try:
                 if self.action == "join":  # the join reads the event itself

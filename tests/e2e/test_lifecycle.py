@@ -620,3 +620,44 @@ async def test_a_server_that_removed_the_bot_but_uses_its_commands_keeps_its_dat
         assert time.monotonic() < used_at + RETENTION_SECONDS + 10
         await asyncio.sleep(0.1)
     assert time.monotonic() >= used_at + RETENTION_SECONDS
+
+
+async def test_a_server_that_removed_the_bot_but_clicks_its_buttons_keeps_its_data(world, fake):
+    """Removing the bot's user keeps its announcements, and their Join and Cancel buttons
+    keep working: members who RSVP with them use the server as much as with a command, so
+    its data is not deleted a retention period after the kick under them."""
+    kept = fake.add_guild("Buttons Kept")
+    owner = kept.members[fake.owner.id]
+    member = fake.add_member(kept, "buttons user")
+    await fake.wait_ready(process=world.bot)
+    await fake.slash(kept, owner, "event info")  # set up: given the sample event
+    [(event_id,)] = world.query("SELECT id FROM events WHERE guild_id = ?", (kept.id,))
+    channel = kept.channel("announcements")
+    reply = await fake.slash(kept, owner, "manage announce", event=str(event_id),
+                             channel=channel)
+    assert "Posted" in reply.content, reply
+    [(message_id,)] = world.query("SELECT message_id FROM announcement_messages"
+                                  " WHERE event_id = ?", (event_id,))
+    shown = await fake.wait_message(channel, lambda m: int(m["id"]) == message_id)
+
+    def events_kept() -> bool:
+        return world.query("SELECT id FROM events WHERE guild_id = ?",
+                           (kept.id,)) == [(event_id,)]
+
+    await fake.dispatch("GUILD_DELETE", {"id": str(kept.id)})
+    deadline = time.monotonic() + 10
+    while not world.query("SELECT 1 FROM guild_settings WHERE guild_id = ?"
+                          " AND left_at IS NOT NULL", (kept.id,)):
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.1)
+    del fake.guilds[kept.id]  # the bot's user is gone; its messages and buttons stay
+    await asyncio.sleep(RETENTION_SECONDS * 0.7)
+    clicked = await fake.click(kept, member, shown, f"eventbot:rsvp:join:{event_id}")
+    assert clicked.ephemeral and clicked.content, clicked
+    used_at = time.monotonic()
+    await asyncio.sleep(RETENTION_SECONDS * 0.7)  # past the retention counted from the kick
+    assert events_kept()
+    while events_kept():  # ... and deleted once unused for a whole retention period
+        assert time.monotonic() < used_at + RETENTION_SECONDS + 10
+        await asyncio.sleep(0.1)
+    assert time.monotonic() >= used_at + RETENTION_SECONDS
