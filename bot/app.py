@@ -93,6 +93,9 @@ class EventBot(commands.Bot):
         # event), one at a time per event: two at once would both find none and post two.
         self.event_steps = KeyedLocks()
         self._seeded: set[int] = set()
+        # Servers this process has recorded as in use (`ensure_events`) since it last found
+        # them left (`left_guild`)
+        self._in_use: set[int] = set()
         self._bundled: list[EventFolder] | None = None  # the sample events, parsed once
         self._to_set_up: dict[int, None] = {}  # guild ids, in arrival order
         self._set_up_wake = asyncio.Event()
@@ -154,11 +157,20 @@ class EventBot(commands.Bot):
         await self.store.run(self.store.settings.set_meta, key, digest)
 
     async def ensure_events(self, guild_id: int) -> None:
-        """At a server's first command in this process (or since the bot left it): it is
-        in use, so not to be deleted as left, and given the bundled sample events if it
-        has none."""
+        """At a server's first command or RSVP button in this process (or since the bot
+        left it): it is in use, so not to be deleted as left, and given the bundled sample
+        events if it has none."""
+        if guild_id not in self._in_use:
+            # Noted before the write, not after: a mark as left made meanwhile (the
+            # retention task's look) is then forgotten here too (`left_guild`), and the
+            # next use clears it, instead of standing while members use the server.
+            self._in_use.add(guild_id)
+            try:
+                await self.store.run(self.store.settings.guild_in_use, guild_id)
+            except BaseException:
+                self._in_use.discard(guild_id)
+                raise
         if guild_id not in self._seeded:
-            await self.store.run(self.store.settings.guild_in_use, guild_id)
             await self._give_samples([guild_id])
 
     async def _give_samples(self, guild_ids: Sequence[int]) -> None:
@@ -231,6 +243,7 @@ class EventBot(commands.Bot):
         the retention period, then deleted (`cogs.retention`)."""
         await self.store.run(self.store.settings.set_guild_left, guild_id, discord.utils.utcnow())
         self._seeded.discard(guild_id)  # after a purge, a re-invite gets the samples again
+        self._in_use.discard(guild_id)  # its next use says again that it is in use
         self.languages.forget(guild_id)  # ... and the server's own language
         log.info("left guild %s; its data is kept for %g days", guild_id,
                  self.settings.guild_retention_days)

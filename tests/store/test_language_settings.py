@@ -6,7 +6,10 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from bot.app import EventBot
+from bot.config import load_settings
 from bot.models import SeenLocale
+from cogs.retention import Retention
 from tests.conftest import execute_sql, new_event, rsvp_of
 
 NOW = datetime(2030, 5, 1, 18, 0, tzinfo=UTC)
@@ -203,3 +206,32 @@ async def test_a_member_back_in_an_earlier_language_is_recorded_again_within_a_m
     now[0] += REWRITE_AFTER
     here.seen(7, "en-US")
     assert await store.run(store.settings.record_member_locales, here._pending) == 0
+
+
+async def test_a_server_marked_as_left_during_its_first_command_is_kept_by_the_next(
+        store, tmp_path):
+    """The retention task may find a server gone (the bot's user removed) while a member's
+    first command of the process is still setting it up: the next command says again that
+    it is in use. Else it stayed marked as left for as long as the process ran, and was
+    deleted a retention period later under members using it every day."""
+    bot = EventBot(load_settings({"DATABASE_PATH": str(tmp_path / "unused.sqlite3")},
+                                 env_file=None), store)
+    retention = Retention(bot)
+    await store.run(store.settings.guilds_present, [3])
+    await store.run(store.settings.set_guild_left, 3, NOW)
+    real_run = store.run
+
+    async def looks_meanwhile(fn, *args, **kwargs):
+        if fn == store.events.save_samples:  # the first command is giving the samples
+            await retention.note_guilds_gone()  # the bot is in no server: 3 is gone
+        return await real_run(fn, *args, **kwargs)
+
+    store.run = looks_meanwhile  # type: ignore[method-assign]
+    try:
+        await bot.ensure_events(3)
+    finally:
+        del store.run
+    assert [g.guild_id for g in await store.run(store.settings.guilds_left)] == [3]
+    await bot.ensure_events(3)  # the next command, any time later
+    assert await store.run(store.settings.guilds_left) == []
+    await bot.close()
