@@ -114,6 +114,7 @@ class Reminders(commands.Cog):
         self.roles.registration_changed(guild_id, event_id)
 
     def _on_attendee_role_changed(self, signal: AttendeeRoleChanged) -> None:
+        self._wake.set()  # a role now given out is taken back at the event's end: due then
         self.roles.role_changed(signal.guild_id, signal.event_id)
 
     def _on_reminders_changed(self, signal: RemindersChanged) -> None:

@@ -329,6 +329,27 @@ async def test_the_role_is_taken_back_when_the_event_starts(world, fake):
     assert time.time() >= starts.timestamp()
 
 
+async def test_a_role_given_to_an_event_with_members_is_taken_back_at_its_start(world, fake):
+    """`/manage role` on an event its members joined before: nothing else wakes the
+    scheduler, asleep with nothing due, and the role still goes at the event's start,
+    not up to a minute later, when the scheduler next looks of its own accord."""
+    guild = world.guild
+    attendee = fake.add_role(guild, "Attendee")  # (the role of the tests before, if run)
+    if bot_role(world).position <= attendee.position:
+        await move_role(world, bot_role(world), attendee.position + 1)
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=10)
+    event_id = await world.import_event("Quiet Scheduler", capacity=5,
+                                        starts_at=starts.isoformat())
+    member = world.member("early quiet attendee")
+    await fake.slash(guild, member, "rsvp join", event=str(event_id))
+    await asyncio.sleep(3)  # the join's round is over: the scheduler sleeps, nothing due
+    await fake.slash(guild, world.guild.owner, "manage role", role=attendee, event=str(event_id))
+    await eventually(lambda: attendee in member.roles, what="the role for the early member")
+    await eventually(lambda: attendee not in member.roles,
+                     timeout=starts.timestamp() - time.time() + 5,
+                     what="the role taken back at the start")
+
+
 async def test_a_role_discord_refuses_to_take_back_is_taken_back_on_a_later_try(world, fake):
     guild = world.guild
     attendee = guild.role("Attendee")
