@@ -189,6 +189,14 @@ class MyRsvp:
     over: bool = False  # the event has taken place
 
 
+class DeletedEvent(NamedTuple):
+    """What is kept of a deleted event, for a click on a button left under its
+    announcement: its title, and whether it had taken place (tidied away, not cancelled)."""
+
+    title: str
+    taken_place: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class Deletion:
     """What deleting an event removed."""

@@ -103,10 +103,14 @@ class RsvpButton(discord.ui.DynamicItem[discord.ui.Button],
                 else:
                     event = await bot.store.summary(guild_id, self.event_id)
             except EventNotFound:
-                title = await bot.store.run(bot.store.events.deleted_event, guild_id, self.event_id)
-                if title is None:
+                deleted = await bot.store.run(bot.store.events.deleted_event, guild_id,
+                                              self.event_id)
+                if deleted is None:
                     raise
-                await respond(interaction, cancelled_line(member_language(interaction), title),
+                lang = member_language(interaction)
+                # deleted after it took place: tidied away, as its announcement says
+                await respond(interaction, lang._("Over: this event has taken place")
+                              if deleted.taken_place else cancelled_line(lang, deleted.title),
                               ephemeral=True)
                 return
             if event.archived:  # its buttons are (being) disabled; say why meanwhile

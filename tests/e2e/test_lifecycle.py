@@ -661,3 +661,36 @@ async def test_a_server_that_removed_the_bot_but_clicks_its_buttons_keeps_its_da
         assert time.monotonic() < used_at + RETENTION_SECONDS + 10
         await asyncio.sleep(0.1)
     assert time.monotonic() >= used_at + RETENTION_SECONDS
+
+
+async def test_a_button_left_on_an_event_deleted_after_it_took_place_says_it_took_place(
+        world, fake):
+    """The bot lost the announcement's channel before the event took place, so neither
+    its end nor its deletion afterwards could disable the buttons: a member's click then
+    hears that it took place, as the deletion told everyone else, not that it was
+    cancelled."""
+    guild = world.guild
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=3)
+    event_id = await world.import_event("Bygone Buttons", capacity=5,
+                                        starts_at=starts.isoformat())
+    message = await announced(world, event_id)
+    came = world.member("bygone clicker")
+    await fake.slash(guild, came, "rsvp join", event=str(event_id))
+    await asyncio.sleep(1.0)  # the join's refresh of the announcement is done
+    channel = guild.channel("announcements")
+    fake.fail("PATCH", rf"/channels/{channel.id}/messages/{message['id']}$", status=403,
+              code=50001, message="Missing Access", count=100)
+    await asyncio.sleep(max((starts - datetime.now(UTC)).total_seconds() + 1.0, 0))
+
+    asked = await fake.slash(guild, world.moderator, "manage delete", event=str(event_id))
+    confirm, _ = asked.custom_ids()
+    clicked = await fake.click(guild, world.moderator, asked.message, confirm)
+    done = await clicked.wait(lambda r: "Deleted" in (r.content or ""))
+    assert "It had taken place" in done.content, done
+    await asyncio.sleep(1.0)  # the announcement's edit was tried, and refused
+    assert not any(b.get("disabled") for b in buttons(message).values())
+
+    for action in ("join", "cancel"):
+        reply = await fake.click(guild, came, message, f"eventbot:rsvp:{action}:{event_id}")
+        assert "cancelled" not in reply.content.lower(), reply
+        assert "taken place" in reply.content, reply

@@ -17,7 +17,7 @@ import asyncpg
 import pytest
 
 from bot.errors import Unavailable
-from bot.models import CapacityPayload, EventEdit, SeenLocale
+from bot.models import CapacityPayload, DeletedEvent, EventEdit, SeenLocale
 from bot.registration import JoinOutcome, Status
 from bot.storage import EventDraft, open_store
 from bot.storage.postgres.content import PostgresContent
@@ -233,7 +233,7 @@ async def test_migrate_db_copies_everything_once_and_ids_are_never_given_again(
     async with await open_store(postgres_url) as new:
         assert [p.source for p in await new.run(new.search.ask, 5, "THAAD")] == expected_answer
         assert (await new.run(new.events.get_event, 5, seed.id)).title == seed.title
-        assert await new.run(new.events.deleted_event, 5, gone.id) == gone.title
+        assert await new.run(new.events.deleted_event, 5, gone.id) == DeletedEvent(gone.title)
         attendees = await new.run(new.registrations.attendees, small.id)
         assert [(a.user_id, a.status, a.position) for a in attendees] == [
             (1, Status.CONFIRMED, None), (2, Status.WAITLISTED, 1), (3, Status.WAITLISTED, 2)]

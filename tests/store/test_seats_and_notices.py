@@ -16,6 +16,7 @@ from bot.models import (
     ChangedDmPayload,
     ChangedPayload,
     ChangedTo,
+    DeletedEvent,
     DeletedPayload,
     NoticeKind,
     PromotedPayload,
@@ -523,6 +524,20 @@ async def test_change_notices_carry_what_the_change_set(store):
     moved = [n.payload for n in await store.run(store.notices.claim_notices)
              if n.kind in ("changed", "changed_dm")]
     assert [p.to.venue for p in moved] == ["Hall E", "Hall E"]  # type: ignore[union-attr]
+
+
+async def test_a_deleted_event_is_remembered_as_taken_place_or_cancelled(store, clock):
+    """A click on a button its announcement kept hears what the deletion told the others:
+    on either backend, the deleted event is kept with whether it had taken place."""
+    past = await new_event(store, 5, slug="past", starts_at=clock.now + timedelta(hours=1))
+    future = await new_event(store, 5, slug="future", starts_at=clock.now + timedelta(days=2))
+    clock.advance(timedelta(hours=1))
+    for event in (past, future):
+        await store.run(store.events.delete_event, 1, event.id)
+    assert await store.run(store.events.deleted_event, 1, past.id) == DeletedEvent(
+        "Event past", taken_place=True)
+    assert await store.run(store.events.deleted_event, 1, future.id) == DeletedEvent(
+        "Event future", taken_place=False)
 
 
 async def test_quick_changes_tell_each_member_once_of_them_all(store):

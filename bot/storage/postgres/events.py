@@ -15,6 +15,7 @@ from bot.models import (
     CancelledPayload,
     ChangedDmPayload,
     ChangedPayload,
+    DeletedEvent,
     DeletedPayload,
     Deletion,
     Event,
@@ -385,10 +386,11 @@ class PostgresEvents(Repository):
             await conn.execute("DELETE FROM outbox WHERE event_id = $1", event_id)
             await conn.execute("DELETE FROM events WHERE id = $1", event_id)  # the rest cascades
             await conn.execute(
-                "INSERT INTO deleted_events (id, guild_id, title, deleted_at)"
-                " VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET"
+                "INSERT INTO deleted_events (id, guild_id, title, deleted_at, taken_place)"
+                " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO UPDATE SET"
                 " guild_id = excluded.guild_id, title = excluded.title,"
-                " deleted_at = excluded.deleted_at", event_id, guild_id, title, ts(now))
+                " deleted_at = excluded.deleted_at, taken_place = excluded.taken_place",
+                event_id, guild_id, title, ts(now), taken_place)
             await self._outbox.notify_all(conn, guild_id, event_id, [
                 DeletedPayload(title, messages, row["scheduled_event_id"], taken_place),
                 *(CancelledPayload(member["user_id"], title)
@@ -396,11 +398,12 @@ class PostgresEvents(Repository):
         confirmed = sum(m["status"] == "confirmed" for m in members)
         return Deletion(title, confirmed, len(members) - confirmed, taken_place)
 
-    async def deleted_event(self, guild_id: int, event_id: int) -> str | None:
-        """The title of the guild's event `event_id` if it was deleted, else None."""
+    async def deleted_event(self, guild_id: int, event_id: int) -> DeletedEvent | None:
+        """The guild's event `event_id` as its deletion left it, or None if it was not."""
         async with self._transaction() as conn:
-            return await conn.fetchval("SELECT title FROM deleted_events"
-                                       " WHERE id = $1 AND guild_id = $2", event_id, guild_id)
+            row = await conn.fetchrow("SELECT title, taken_place FROM deleted_events"
+                                      " WHERE id = $1 AND guild_id = $2", event_id, guild_id)
+        return None if row is None else DeletedEvent(row["title"], row["taken_place"])
 
     async def set_archived(self, guild_id: int, event_id: int, archived: bool) -> bool:
         """Archive or unarchive the event; returns whether it was archived before."""

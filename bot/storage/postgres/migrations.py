@@ -291,6 +291,10 @@ MIGRATIONS: dict[int, str] = {
         GENERATED ALWAYS AS (to_tsvector('english', translate(text, {FOLD_SQL}))) STORED;
     CREATE INDEX passages_by_words ON passages USING gin (words);
     """,
+    # 27: whether a deleted event had taken place (SQLite's 27)
+    27: """
+    ALTER TABLE deleted_events ADD COLUMN taken_place BOOLEAN NOT NULL DEFAULT false;
+    """,
 }
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
 # An upgrade from before this one ends with the code filling the search table again.

@@ -15,6 +15,7 @@ from bot.models import (
     CancelledPayload,
     ChangedDmPayload,
     ChangedPayload,
+    DeletedEvent,
     DeletedPayload,
     Deletion,
     Event,
@@ -406,8 +407,9 @@ class SqliteEvents(Repository):
             db.execute("DELETE FROM outbox WHERE event_id = ?", (event_id,))
             self._search.unindex_event(event_id)
             db.execute("DELETE FROM events WHERE id = ?", (event_id,))  # the rest cascades
-            db.execute("INSERT OR REPLACE INTO deleted_events (id, guild_id, title, deleted_at)"
-                       " VALUES (?, ?, ?, ?)", (event_id, guild_id, title, ts(now)))
+            db.execute("INSERT OR REPLACE INTO deleted_events"
+                       " (id, guild_id, title, deleted_at, taken_place) VALUES (?, ?, ?, ?, ?)",
+                       (event_id, guild_id, title, ts(now), int(taken_place)))
             self._outbox.notify(guild_id, event_id, DeletedPayload(
                 title, messages, row["scheduled_event_id"], taken_place), now)
             # A deletion of an event that has taken place is tidying up: "cancelled, sorry"
@@ -419,11 +421,11 @@ class SqliteEvents(Repository):
         confirmed = sum(m["status"] == "confirmed" for m in members)
         return Deletion(title, confirmed, len(members) - confirmed, taken_place)
 
-    def deleted_event(self, guild_id: int, event_id: int) -> str | None:
-        """The title of the guild's event `event_id` if it was deleted, else None."""
-        row = self._one("SELECT title FROM deleted_events WHERE id = ? AND guild_id = ?",
-                        (event_id, guild_id))
-        return None if row is None else row["title"]
+    def deleted_event(self, guild_id: int, event_id: int) -> DeletedEvent | None:
+        """The guild's event `event_id` as its deletion left it, or None if it was not."""
+        row = self._one("SELECT title, taken_place FROM deleted_events"
+                        " WHERE id = ? AND guild_id = ?", (event_id, guild_id))
+        return None if row is None else DeletedEvent(row["title"], bool(row["taken_place"]))
 
     def set_archived(self, guild_id: int, event_id: int, archived: bool) -> bool:
         """Archive or unarchive the event; returns whether it was archived before."""

@@ -376,6 +376,11 @@ MIGRATIONS: tuple[str, ...] = (
     # 26: PostgreSQL's search rows fold accents, as this table's tokenizer always has
     # (remove_diacritics): nothing to change here; the number keeps the two in step.
     "",
+    # 27: whether a deleted event had taken place: a click on a button its announcement
+    # kept says so, not that it was cancelled.
+    """
+    ALTER TABLE deleted_events ADD COLUMN taken_place INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
