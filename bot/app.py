@@ -166,7 +166,13 @@ class EventBot(commands.Bot):
             # next use clears it, instead of standing while members use the server.
             self._in_use.add(guild_id)
             try:
-                await self.store.run(self.store.settings.guild_in_use, guild_id)
+                if self.get_guild(guild_id) is None:
+                    # A server the bot's user is not in (it was removed, and the server's
+                    # data perhaps deleted since): recorded as kept, so that the retention
+                    # task finds it gone and deletes what this use gives it once unused.
+                    await self.store.run(self.store.settings.guilds_present, [guild_id])
+                else:
+                    await self.store.run(self.store.settings.guild_in_use, guild_id)
             except BaseException:
                 self._in_use.discard(guild_id)
                 raise

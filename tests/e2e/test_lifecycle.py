@@ -694,3 +694,40 @@ async def test_a_button_left_on_an_event_deleted_after_it_took_place_says_it_too
         reply = await fake.click(guild, came, message, f"eventbot:rsvp:{action}:{event_id}")
         assert "cancelled" not in reply.content.lower(), reply
         assert "taken place" in reply.content, reply
+
+
+async def test_a_server_used_after_its_data_was_deleted_is_deleted_again_once_unused(
+        world, fake):
+    """A member's command in a server the bot left, after its data was deleted, gives it
+    the sample event again: that server, which the bot is not in, is deleted again after
+    a whole retention period without a command, not kept forever."""
+    gone = fake.add_guild("Used After Its Purge")
+    member = fake.add_member(gone, "late user")
+    await fake.wait_ready(process=world.bot)
+    await fake.slash(gone, member, "event info")  # set up: given the sample event
+
+    def events() -> int:
+        return world.query("SELECT count(*) FROM events WHERE guild_id = ?", (gone.id,))[0][0]
+
+    await fake.dispatch("GUILD_DELETE", {"id": str(gone.id)})
+    deadline = time.monotonic() + RETENTION_SECONDS + 10
+    while events():
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.1)
+    del fake.guilds[gone.id]  # the bot's user is gone; the commands stay
+    info = await fake.slash(gone, member, "event info")
+    assert info.embeds, info
+    assert events() == 1  # the sample, given again
+    used_at = time.monotonic()
+    # The retention task's next look (hourly, or when the bot leaves a server) finds it
+    # gone: here, the bot is removed from another server.
+    other = fake.add_guild("Left To Wake Retention")
+    await fake.wait_ready(process=world.bot)
+    await fake.slash(other, fake.add_member(other, "waker"), "event info")
+    await fake.dispatch("GUILD_DELETE", {"id": str(other.id)})
+    while events():
+        assert time.monotonic() < used_at + RETENTION_SECONDS + 10, world.query(
+            "SELECT left_at FROM guild_settings WHERE guild_id = ?", (gone.id,))
+        await asyncio.sleep(0.1)
+    # kept a retention period from the look after the use (stored to the whole second)
+    assert time.monotonic() >= used_at + RETENTION_SECONDS - 1.0
