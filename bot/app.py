@@ -166,13 +166,11 @@ class EventBot(commands.Bot):
             # next use clears it, instead of standing while members use the server.
             self._in_use.add(guild_id)
             try:
-                if self.get_guild(guild_id) is None:
-                    # A server the bot's user is not in (it was removed, and the server's
-                    # data perhaps deleted since): recorded as kept, so that the retention
-                    # task finds it gone and deletes what this use gives it once unused.
-                    await self.store.run(self.store.settings.guilds_present, [guild_id])
-                else:
-                    await self.store.run(self.store.settings.guild_in_use, guild_id)
+                # Kept, and not left, whether or not the bot's user is in it (a server that
+                # removed the user keeps the commands and buttons): recorded even after its
+                # data was deleted, so that the retention task, finding the user gone, marks
+                # it again and what this use gives it goes once unused.
+                await self.store.run(self.store.settings.guilds_present, [guild_id])
             except BaseException:
                 self._in_use.discard(guild_id)
                 raise

@@ -10,7 +10,7 @@ from bot.app import EventBot
 from bot.config import load_settings
 from bot.models import SeenLocale
 from cogs.retention import Retention
-from tests.conftest import execute_sql, new_event, rsvp_of
+from tests.conftest import new_event, rsvp_of
 
 NOW = datetime(2030, 5, 1, 18, 0, tzinfo=UTC)
 
@@ -43,21 +43,20 @@ async def test_the_servers_the_bot_is_in_are_kept_until_it_leaves_them(store):
     assert await store.run(store.settings.language, 5) == "zh-CN"  # nothing else changed
 
 
-async def test_a_command_in_a_server_the_bot_left_keeps_its_data(store):
+async def test_a_use_of_a_server_the_bot_left_keeps_its_data(store):
     """A server that removed the bot's user but still uses its commands (removing the
-    user keeps them) is in use: its data is not deleted when the retention is over."""
+    user keeps them) is in use, recorded as `guilds_present` records a server the bot is
+    in: its data is not deleted when the retention is over. A server with no record (its
+    data deleted before) gets one, for the retention task to find it gone again."""
     await new_event(store, guild_id=3)
     await store.run(store.settings.guilds_present, [3])
     await store.run(store.settings.set_guild_left, 3, NOW)
-    await store.run(store.settings.guild_in_use, 3)
-    await store.run(store.settings.guild_in_use, 7)  # no row: none written
-    assert await store.run(store.settings.guild_in_use, 3) is None  # nothing to do
+    await store.run(store.settings.guilds_present, [3])  # a command there
+    await store.run(store.settings.guilds_present, [7])
     assert await store.run(store.settings.guilds_left) == []
     assert not await store.run(store.settings.purge_guild, 3, NOW + timedelta(days=1))
     assert await store.run(store.events.has_events, 3)
-    assert await store.run(store.settings.guilds_kept) == [3]
-    assert await execute_sql(store, "SELECT count(*) FROM guild_settings WHERE guild_id = 7"
-                             ) == [(0,)]
+    assert await store.run(store.settings.guilds_kept) == [3, 7]
 
 
 async def test_a_purged_server_forgets_its_language(store):

@@ -177,15 +177,6 @@ class PostgresSettings(Repository):
                 " ON CONFLICT (guild_id) DO UPDATE SET left_at = NULL"
                 " WHERE guild_settings.left_at IS NOT NULL", wanted)
 
-    async def guild_in_use(self, guild_id: int) -> None:
-        """A member used a command in the guild: it is not left (see
-        `sqlite.settings.guild_in_use`). One read, and a write only for a guild left."""
-        async with self._transaction() as conn:
-            if await conn.fetchval("SELECT 1 FROM guild_settings WHERE guild_id = $1"
-                                   " AND left_at IS NOT NULL", guild_id):
-                await conn.execute("UPDATE guild_settings SET left_at = NULL"
-                                   " WHERE guild_id = $1", guild_id)
-
     async def guilds_kept(self) -> list[int]:
         """The guilds the bot was in (`guilds_present`) and has not been seen to leave."""
         async with self._transaction() as conn:

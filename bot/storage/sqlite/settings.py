@@ -165,10 +165,11 @@ class SqliteSettings(Repository):
                 for r in rows]
 
     def guilds_present(self, guild_ids: Sequence[int]) -> None:
-        """The bot is in these guilds: each keeps a settings row from now until its purge
-        (the record that the bot was there, which `guilds_kept` lists), and none is marked
-        as left (a re-invite within the retention period finds everything as it was). One
-        read, and a write only for a guild new or back."""
+        """The bot is in these guilds, or a member used it there (`EventBot.ensure_events`):
+        each keeps a settings row from now until its purge (the record that the bot was
+        there, which `guilds_kept` lists), and none is marked as left (a re-invite within
+        the retention period finds everything as it was). One read, and a write only for a
+        guild new or back."""
         wanted = json.dumps(list(guild_ids))
         if not self._one(_GUILDS_TO_MARK + " LIMIT 1", (wanted,)):
             return  # the usual case, at every start: no write
@@ -177,17 +178,6 @@ class SqliteSettings(Repository):
                        " WHERE true ON CONFLICT (guild_id) DO UPDATE SET left_at = NULL"
                        " WHERE guild_settings.left_at IS NOT NULL",
                        (wanted,))
-
-    def guild_in_use(self, guild_id: int) -> None:
-        """A member used a command in the guild: it is in use, so not left, even without
-        the bot's user in it (removing the user keeps the commands; the retention task
-        marks it as left again, from then, at its next look). One read, and a write only
-        for a guild marked as left."""
-        if self._one("SELECT 1 FROM guild_settings WHERE guild_id = ? AND left_at IS NOT NULL",
-                     (guild_id,)):
-            with self._transaction() as db:
-                db.execute("UPDATE guild_settings SET left_at = NULL WHERE guild_id = ?",
-                           (guild_id,))
 
     def guilds_kept(self) -> list[int]:
         """The guilds the bot was in (`guilds_present`) and has not been seen to leave."""
