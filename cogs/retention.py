@@ -5,9 +5,9 @@
 The bot records when it left (`EventBot.on_guild_remove`), or, for a server that removed
 it while it was away, finds out once connected (`Retention.note_guilds_gone`); the task
 wakes when a guild is due, at least every `CHECK_INTERVAL`, and when told the bot left
-one. A server that removed the bot's user keeps its commands: a command there clears
-the mark (`EventBot.ensure_events`), the next look sets it again from then, so that
-what is deleted is a server unused for the whole retention period.
+one. A server that removed the bot's user keeps its commands and its RSVP buttons: a use
+of either there clears the mark (`EventBot.ensure_events`), and the next look sets it
+again from then, so that what is deleted is a server unused for a whole retention period.
 """
 
 from __future__ import annotations
