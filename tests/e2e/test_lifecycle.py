@@ -589,16 +589,10 @@ async def test_a_server_that_removed_the_bot_while_it_was_away_is_left_once_it_i
 
 
 
-async def test_a_server_that_removed_the_bot_but_uses_its_commands_keeps_its_data(world, fake):
-    """Removing the bot's user from a server keeps its commands: a command there after
-    the bot left says the server is still in use, and its data is deleted only once a
-    whole retention period has passed without one."""
-    kept = fake.add_guild("Commands Kept")
-    member = fake.add_member(kept, "commands user")
-    await fake.wait_ready(process=world.bot)
-    await fake.slash(kept, member, "event info")  # set up: given the sample event
-    [(event_id,)] = world.query("SELECT id FROM events WHERE guild_id = ?", (kept.id,))
-
+async def kicked_then_used(world, fake, kept, event_id: int, use) -> None:
+    """The bot's user removed from `kept` (its data kept for the retention), then most of a
+    retention period later `use()` there: the data outlives the retention counted from the
+    kick, and goes once unused for a whole retention period after the use."""
     def events_kept() -> bool:
         return world.query("SELECT id FROM events WHERE guild_id = ?",
                            (kept.id,)) == [(event_id,)]
@@ -609,10 +603,9 @@ async def test_a_server_that_removed_the_bot_but_uses_its_commands_keeps_its_dat
                           " AND left_at IS NOT NULL", (kept.id,)):
         assert time.monotonic() < deadline
         await asyncio.sleep(0.1)
-    del fake.guilds[kept.id]  # the bot's user is gone; the commands stay
+    del fake.guilds[kept.id]  # the bot's user is gone; its commands and messages stay
     await asyncio.sleep(RETENTION_SECONDS * 0.7)
-    info = await fake.slash(kept, member, "event info", event=str(event_id))
-    assert info.embeds, info
+    await use()
     used_at = time.monotonic()
     await asyncio.sleep(RETENTION_SECONDS * 0.7)  # past the retention counted from the kick
     assert events_kept()
@@ -620,6 +613,23 @@ async def test_a_server_that_removed_the_bot_but_uses_its_commands_keeps_its_dat
         assert time.monotonic() < used_at + RETENTION_SECONDS + 10
         await asyncio.sleep(0.1)
     assert time.monotonic() >= used_at + RETENTION_SECONDS
+
+
+async def test_a_server_that_removed_the_bot_but_uses_its_commands_keeps_its_data(world, fake):
+    """Removing the bot's user from a server keeps its commands: a command there after
+    the bot left says the server is still in use, and its data is deleted only once a
+    whole retention period has passed without one."""
+    kept = fake.add_guild("Commands Kept")
+    member = fake.add_member(kept, "commands user")
+    await fake.wait_ready(process=world.bot)
+    await fake.slash(kept, member, "event info")  # set up: given the sample event
+    [(event_id,)] = world.query("SELECT id FROM events WHERE guild_id = ?", (kept.id,))
+
+    async def command() -> None:
+        info = await fake.slash(kept, member, "event info", event=str(event_id))
+        assert info.embeds, info
+
+    await kicked_then_used(world, fake, kept, event_id, command)
 
 
 async def test_a_server_that_removed_the_bot_but_clicks_its_buttons_keeps_its_data(world, fake):
@@ -640,27 +650,11 @@ async def test_a_server_that_removed_the_bot_but_clicks_its_buttons_keeps_its_da
                                   " WHERE event_id = ?", (event_id,))
     shown = await fake.wait_message(channel, lambda m: int(m["id"]) == message_id)
 
-    def events_kept() -> bool:
-        return world.query("SELECT id FROM events WHERE guild_id = ?",
-                           (kept.id,)) == [(event_id,)]
+    async def click() -> None:
+        clicked = await fake.click(kept, member, shown, f"eventbot:rsvp:join:{event_id}")
+        assert clicked.ephemeral and clicked.content, clicked
 
-    await fake.dispatch("GUILD_DELETE", {"id": str(kept.id)})
-    deadline = time.monotonic() + 10
-    while not world.query("SELECT 1 FROM guild_settings WHERE guild_id = ?"
-                          " AND left_at IS NOT NULL", (kept.id,)):
-        assert time.monotonic() < deadline
-        await asyncio.sleep(0.1)
-    del fake.guilds[kept.id]  # the bot's user is gone; its messages and buttons stay
-    await asyncio.sleep(RETENTION_SECONDS * 0.7)
-    clicked = await fake.click(kept, member, shown, f"eventbot:rsvp:join:{event_id}")
-    assert clicked.ephemeral and clicked.content, clicked
-    used_at = time.monotonic()
-    await asyncio.sleep(RETENTION_SECONDS * 0.7)  # past the retention counted from the kick
-    assert events_kept()
-    while events_kept():  # ... and deleted once unused for a whole retention period
-        assert time.monotonic() < used_at + RETENTION_SECONDS + 10
-        await asyncio.sleep(0.1)
-    assert time.monotonic() >= used_at + RETENTION_SECONDS
+    await kicked_then_used(world, fake, kept, event_id, click)
 
 
 async def test_a_button_left_on_an_event_deleted_after_it_took_place_says_it_took_place(

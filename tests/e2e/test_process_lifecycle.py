@@ -80,23 +80,28 @@ async def test_no_network_at_start_says_so_in_one_line_and_connects_once_discord
         bot.kill()
 
 
+async def start_refused(fake: FakeDiscord, tmp_path, **settings: str) -> str:
+    """`python -m bot run` with these settings, which Discord refuses at start: it exits 2
+    within 30 s, without a traceback; the line it ended with."""
+    env = {**fake.bot_env(), **settings, "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+           "EVENTS_DIR": str(ROOT / "data/events"), "PYTHONPATH": str(ROOT)}
+    bot = BotProcess([sys.executable, "-m", "bot", "run"], env, cwd=str(tmp_path)).start()
+    try:
+        deadline = time.monotonic() + 30
+        while bot.running and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert bot.returncode == 2, bot.output()
+        assert "Traceback" not in bot.output()
+        return bot.output().splitlines()[-1]
+    finally:
+        bot.kill()
+
+
 async def test_a_refused_token_is_still_one_line_and_exit_2_not_retried(tmp_path):
     async with FakeDiscord() as fake:
-        env = {**fake.bot_env(), "DISCORD_TOKEN": "not-the-bot-token",
-               "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
-               "EVENTS_DIR": str(ROOT / "data/events"), "PYTHONPATH": str(ROOT)}
-        bot = BotProcess([sys.executable, "-m", "bot", "run"], env, cwd=str(tmp_path)).start()
-        try:
-            deadline = time.monotonic() + 30
-            while bot.running and time.monotonic() < deadline:
-                await asyncio.sleep(0.05)
-            assert bot.returncode == 2, bot.output()
-            assert bot.output().splitlines()[-1] == (
-                "eventbot: Discord refused DISCORD_TOKEN; copy the token again from the Bot "
-                "page of your application")
-            assert "Traceback" not in bot.output()
-        finally:
-            bot.kill()
+        assert await start_refused(fake, tmp_path, DISCORD_TOKEN="not-the-bot-token") == (
+            "eventbot: Discord refused DISCORD_TOKEN; copy the token again from the Bot "
+            "page of your application")
 
 
 async def test_a_start_syncing_to_a_server_the_bot_is_not_in_is_one_line_and_exit_2(tmp_path):
@@ -105,23 +110,11 @@ async def test_a_start_syncing_to_a_server_the_bot_is_not_in_is_one_line_and_exi
     # said as `python -m bot sync --guild` says it, not a traceback.
     async with FakeDiscord() as fake:
         fake.add_guild("Forum")
-        env = {**fake.bot_env(), "SYNC_GUILD_ID": "1234567890",
-               "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
-               "EVENTS_DIR": str(ROOT / "data/events"), "PYTHONPATH": str(ROOT)}
-        bot = BotProcess([sys.executable, "-m", "bot", "run"], env, cwd=str(tmp_path)).start()
-        try:
-            deadline = time.monotonic() + 30
-            while bot.running and time.monotonic() < deadline:
-                await asyncio.sleep(0.05)
-            assert bot.returncode == 2, bot.output()
-            assert bot.output().splitlines()[-1] == (
-                "eventbot: SYNC_GUILD_ID: Discord refused the commands for server 1234567890 "
-                "(Missing Access): the bot is not in that server, or was invited without the "
-                "applications.commands scope")
-            assert "Traceback" not in bot.output()
-            assert fake.sync_count() == 0
-        finally:
-            bot.kill()
+        assert await start_refused(fake, tmp_path, SYNC_GUILD_ID="1234567890") == (
+            "eventbot: SYNC_GUILD_ID: Discord refused the commands for server 1234567890 "
+            "(Missing Access): the bot is not in that server, or was invited without the "
+            "applications.commands scope")
+        assert fake.sync_count() == 0
 
 
 async def sync(env: dict[str, str], tmp_path, *args: str) -> tuple[int, str, str]:
