@@ -192,6 +192,13 @@ _MONTHS = {m: i for i, names in enumerate(
     [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
      ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
      ("oct", "october"), ("nov", "november"), ("dec", "december")], start=1) for m in names}
+
+
+def _month_number(written: str) -> int | None:
+    """A month as `_MONTH` finds it ("Sept.", "december") or as digits, by its number."""
+    return int(written) if written.isdigit() else _MONTHS.get(written.lower().rstrip("."))
+
+
 _MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|" \
          r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
@@ -274,9 +281,7 @@ def _find_date(text: str) -> tuple[re.Match[str], date | None] | None:
         if match is None:
             continue
         parts = dict(zip(order, match.groups(), strict=True))
-        month_text = parts["m"]
-        month = _MONTHS.get(month_text.lower().rstrip(".")) if not month_text.isdigit() \
-            else int(month_text)
+        month = _month_number(parts["m"])
         if month is None:
             continue
         if parts.get("y") is None:
@@ -371,7 +376,7 @@ def _run_of_days(found: re.Match[str]) -> _Days:
     is the other's too."""
     parts = found.groupdict()
     month1, month2 = parts.get("m1") or parts["m2"], parts.get("m2") or parts["m1"]
-    months = [int(m) if m.isdigit() else _MONTHS[m.lower()] for m in (month1, month2)]
+    months = [_month_number(m) or 0 for m in (month1, month2)]  # (`_MONTH` finds only months)
     days = [int(parts["d1"]), int(parts["d2"])]
     y1, y2, clock = parts.get("y1"), parts.get("y2"), parts.get("t1")
     # A year written at one end only is the other's too, but for a run across the new year
@@ -628,7 +633,8 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
                     if unicodedata.category(ch) != "Cf")
     cant_read = InvalidValue(N_("I can't read {name} {written!r} as a time; type e.g. {example}"),
                              name=name, written=written, example=TYPED_EXAMPLE)
-    if any(pattern.search(fold(plain)) for pattern in _RANGES):
+    folded = fold(plain)
+    if any(pattern.search(folded) for pattern in _RANGES):
         # a run of days in one field ("1-3 June 2026"), which dateparser reads as its first
         # day alone: its first day is typed as the start, its last as the end
         raise cant_read
@@ -812,7 +818,7 @@ def _english_day(text: str, today: date, month_first: bool = False) -> _Typed | 
         if readings:
             return _Typed(None, readings=readings)
     else:
-        month = _MONTHS[(parts.get("month") or parts["month_after"]).lower().rstrip(".")]
+        month = _month_number(parts.get("month") or parts["month_after"]) or 0
         day = _next_date(today, month, int(parts.get("day") or parts["day_first"]))
     if day is None:
         return _Typed(None)
