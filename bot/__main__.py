@@ -385,10 +385,11 @@ def main(argv: list[str] | None = None) -> int:
         # Damage past the file's header shows only when a command reads the damaged part:
         # the same line as a file refused when it is opened. Any other database error is a
         # defect, with its traceback.
-        if getattr(exc, "sqlite_errorcode", 0) & 0xFF not in (sqlite3.SQLITE_CORRUPT,
-                                                               sqlite3.SQLITE_NOTADB):
-            raise
+        from bot.storage.sqlite.session import is_damaged
         from bot.storage.sqlite.store import open_error
+
+        if not is_damaged(exc):
+            raise
 
         print(f"eventbot: {open_error(load_settings().database_path, exc)}", file=sys.stderr)
         return 2

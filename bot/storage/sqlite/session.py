@@ -161,6 +161,13 @@ class TooLongForTheLoop(Exception):
     database thread instead (what it fetched so far is kept for the next time)."""
 
 
+def is_damaged(error: sqlite3.Error) -> bool:
+    """Whether the file is no database, or a damaged one (the primary code under any
+    extended one): a file to restore or move away, not a defect of the bot."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT)
+
+
 def is_busy(error: sqlite3.OperationalError) -> bool:
     """Whether the database was busy (another connection's lock, or its recovery of the
     write-ahead log): the primary code under any extended one."""

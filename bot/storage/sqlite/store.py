@@ -40,7 +40,7 @@ from bot.storage.sqlite.commits import Commits
 from bot.storage.sqlite.joins import JoinBatcher, JoinResults
 from bot.storage.sqlite.registrations import JoinRequest
 from bot.storage.sqlite.repositories import SqliteRepositories
-from bot.storage.sqlite.session import TooLongForTheLoop, configure, is_busy, utcnow
+from bot.storage.sqlite.session import TooLongForTheLoop, configure, is_busy, is_damaged, utcnow
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -422,10 +422,10 @@ def open_error(path: Path, exc: OSError | sqlite3.Error) -> Unavailable:
     if path.is_dir():
         return Unavailable(f"{path} is a folder, not a database file: set DATABASE_PATH to a "
                            "file (for example data/eventbot.sqlite3)")
-    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF  # the primary code of an extended one
-    if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
+    if is_damaged(exc):
         return Unavailable(f"{path} is not a SQLite database (or is damaged): restore it from "
                            "a backup or move it away to start afresh")
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF  # the primary code of an extended one
     if code in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM):
         return Unavailable(f"{path} cannot be opened for writing ({exc}): {WRITABLE}")
     return Unavailable(f"{path} cannot be used as the database ({exc})")
