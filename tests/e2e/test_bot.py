@@ -52,7 +52,8 @@ async def test_first_start_synced_the_commands_and_seeded_the_sample_event(world
                            "timezone", "delete", "archive", "language"}
     assert int(commands["manage"]["default_member_permissions"]) == 1 << 33
     assert fake.sync_count() == 1
-    reply = await fake.slash(world.guild, world.member("newcomer"), "event info")
+    reply = await fake.slash(world.guild, world.member("newcomer"), "event info",
+                             event=sample_event(world))
     text = text_of(reply)
     assert SAMPLE_TITLE in text
     assert "Tong Zhao" in text and "Closed" in text
@@ -116,7 +117,7 @@ async def test_autocomplete_lists_every_event_with_its_id(world, fake):
                                        event="autocomp")
     assert [c["value"] for c in narrowed] == [str(event_id)]
     names = await fake.autocomplete(world.guild, world.member(), "event speaker",
-                                    focused="name", name="zha")
+                                    focused="name", event=str(event_id), name="zha")
     assert {c["value"] for c in names} == {"Tong Zhao", "Zhang Hongyu", "Duan Zhanyuan"}
 
 
