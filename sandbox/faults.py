@@ -20,6 +20,7 @@ class _Fault:
     retry_after: float | None
     code: int
     message: str | None
+    carried_out: bool = False
 
 
 @dataclass(slots=True)
@@ -67,6 +68,7 @@ class Faults:
         retry_after: float | None = None,
         code: int = 0,
         message: str | None = None,
+        carried_out: bool = False,
     ) -> None:
         """Answer the next ``count`` calls matching ``method`` ("*" for any) and
         ``path_regex`` (``re.search`` on the path after /api/v10, e.g.
@@ -75,17 +77,24 @@ class Faults:
         A 429 carries the ``Via`` header and ``{"message", "retry_after", "global": false}``
         (``retry_after`` defaults to 0.05 s), which discord.py sleeps through and retries.
         Note that discord.py also retries 500/502/504 itself, after 1 s, 3 s, ...
+
+        ``carried_out``: the call is carried out first, then answered with ``status``, as
+        Discord's 500 (failed while handling it) and 504 (did not answer in time) may be:
+        a client that sends it again has it done twice, unless it made it idempotent.
         """
         self._faults.append(
             _Fault(
-                method.upper(), re.compile(path_regex), status, count, retry_after, code, message
+                method.upper(), re.compile(path_regex), status, count, retry_after, code, message,
+                carried_out,
             )
         )
 
-    def _injected_fault(self, method: str, path: str) -> web.Response | None:
-        fault = _take(self._faults, method, path)
-        if fault is None:
-            return None
+    def _injected_fault(self, method: str, path: str) -> _Fault | None:
+        """The fault this call meets, if any (counted down)."""
+        return _take(self._faults, method, path)
+
+    @staticmethod
+    def _fault_response(fault: _Fault) -> web.Response:
         if fault.status == 429:
             retry_after = 0.05 if fault.retry_after is None else fault.retry_after
             body = {

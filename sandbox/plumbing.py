@@ -89,7 +89,8 @@ class HttpPlumbing:
         if self.record_requests or route is None:
             self.requests.append(record)
         request[BODY], request[FILES] = body, files
-        response = self._injected_fault(request.method, path) if self._faults else None
+        fault = self._injected_fault(request.method, path) if self._faults else None
+        response = None if fault is None or fault.carried_out else self._fault_response(fault)
         if response is None:
             rate_headers: Mapping[str, str] = {}
             try:
@@ -111,6 +112,8 @@ class HttpPlumbing:
                 ):
                     raise ApiError(413, 40005, "Request entity too large")
                 response = await handler(request)
+                if fault is not None:  # done, and answered with an error (FakeDiscord.fail)
+                    response = self._fault_response(fault)
                 if self._holds and (held := self._held_for(request.method, path)):
                     await asyncio.sleep(held)  # done, and answered late (FakeDiscord.hold)
             except _RateLimited as exc:

@@ -1,0 +1,61 @@
+"""What members see when Discord carries a request out and answers with an error (its
+500 and 504 may: discord.py then sends the request again), or when the bot's process dies
+between Discord posting something and the bot recording it. One bot process for the
+module, killed and restarted by some tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+async def eventually(predicate, timeout: float = 10.0, what: str = "the condition"):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)
+
+
+def announcements_of(world, title: str) -> list[dict]:
+    return [m for m in world.fake.messages(world.guild.channel("announcements"))
+            if any(e.get("title") == title for e in m.get("embeds") or [])]
+
+
+async def test_a_reminder_dm_discord_carried_out_before_its_500_arrives_once(world, fake):
+    """Reminders are sent at most once (`cogs.reminders`): a 500 that Discord answered
+    after posting the DM, which discord.py sends again, must not make it two."""
+    await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=63)
+    title = "Retried Reminder Forum"
+    event_id = await world.import_event(title, capacity=5, starts_at=starts.isoformat())
+    member = world.member("reminded once")
+    dms = fake.dm_channel(member)
+    fake.fail("POST", rf"^/channels/{dms.id}/messages$", status=500, carried_out=True)
+    joined = await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+    assert "confirmed" in joined.content, joined.content
+    await fake.wait_message(dms, lambda m: title in m["content"], timeout=20)
+    await eventually(lambda: not fake._faults, what="the 500 to be answered")
+    await asyncio.sleep(4.0)  # discord.py's retry comes a second after the 500
+    assert len([m for m in fake.dms(member) if title in m["content"]]) == 1
+
+
+async def test_an_announcement_discord_carried_out_before_its_500_is_posted_once(world, fake):
+    """discord.py sends a message again after a 500: the announcement must not be posted
+    twice, the second copy showing a seat count nothing keeps current."""
+    title = "Retried Announcement Forum"
+    event_id = await world.import_event(title, capacity=5)
+    notices = world.guild.channel("announcements")
+    fake.fail("POST", rf"^/channels/{notices.id}/messages$", status=500, carried_out=True)
+    posted = await fake.slash(world.guild, world.moderator, "manage announce",
+                              event=str(event_id), timeout=15)
+    assert "Posted" in posted.content, posted.content
+    [message] = announcements_of(world, title)
+    assert world.query("SELECT message_id FROM announcement_messages WHERE event_id = ?",
+                       (event_id,)) == [(int(message["id"]),)]
+
