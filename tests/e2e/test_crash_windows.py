@@ -59,3 +59,50 @@ async def test_an_announcement_discord_carried_out_before_its_500_is_posted_once
     assert world.query("SELECT message_id FROM announcement_messages WHERE event_id = ?",
                        (event_id,)) == [(int(message["id"]),)]
 
+
+async def test_an_announce_the_process_died_in_is_not_posted_twice_by_the_next(world, fake):
+    """The announcement is posted, and the process dies before Discord's answer arrives,
+    so before it recorded the message: the moderator's /manage announce to the restarted
+    bot finds that message (the same nonce) instead of posting a second one whose buttons
+    work and whose seat count nothing keeps current."""
+    title = "Killed Announce Forum"
+    event_id = await world.import_event(title, capacity=5)
+    notices = world.guild.channel("announcements")
+    fake.hold("POST", rf"^/channels/{notices.id}/messages$", 30.0)
+    asked = asyncio.ensure_future(fake.slash(world.guild, world.moderator, "manage announce",
+                                             event=str(event_id), timeout=30))
+    await eventually(lambda: announcements_of(world, title), what="the post")
+    world.bot.kill()
+    asked.cancel()
+    assert world.query("SELECT count(*) FROM announcement_messages WHERE event_id = ?",
+                       (event_id,)) == [(0,)]
+    world.start_bot()
+    await fake.wait_ready(process=world.bot)
+    again = await fake.slash(world.guild, world.moderator, "manage announce",
+                             event=str(event_id), timeout=15)
+    assert "Posted" in again.content, again.content
+    [message] = announcements_of(world, title)
+    assert world.query("SELECT message_id FROM announcement_messages WHERE event_id = ?",
+                       (event_id,)) == [(int(message["id"]),)]
+    # ... and it is the message kept current.
+    await fake.slash(world.guild, world.member("after the kill"), "rsvp join",
+                     event=str(event_id))
+    await fake.wait_message(notices, lambda m: m["id"] == message["id"]
+                            and "4 of 5 seats left" in str(m["embeds"]), timeout=10)
+
+
+async def test_an_announcement_deleted_on_discord_is_posted_anew_at_once(world, fake):
+    """A moderator deletes the announcement and announces again within the minutes Discord
+    remembers a nonce: the new post is a new message, not the deleted one given back."""
+    title = "Deleted Announcement Forum"
+    event_id = await world.import_event(title, capacity=5)
+    await fake.slash(world.guild, world.moderator, "manage announce", event=str(event_id))
+    [first] = announcements_of(world, title)
+    fake._delete(fake.message_record(first))  # as the moderator does in Discord
+    again = await fake.slash(world.guild, world.moderator, "manage announce",
+                             event=str(event_id))
+    assert "Posted" in again.content, again.content
+    [second] = announcements_of(world, title)
+    assert second["id"] != first["id"]
+    assert world.query("SELECT message_id FROM announcement_messages WHERE event_id = ?",
+                       (event_id,)) == [(int(second["id"]),)]
