@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import discord
 
 from bot.app import EventBot
+from bot.errors import EventNotFound
 from bot.i18n import N_, Text
 from bot.models import Event
 from bot.reminders import (
@@ -104,6 +105,7 @@ async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
             privacy_level=discord.PrivacyLevel.guild_only, reason=REASON)
         await bot.store.run(bot.store.reminders.set_scheduled_event_id,
                             guild_id, event_id, created.id)
+        await remove_copies(bot, guild, created)
         return Text(N_("It is also in the server's Discord events."))
     except discord.Forbidden:
         return _no_permission(creating)
@@ -115,6 +117,35 @@ async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
                      refusal=refusal) if creating else
                 Text(N_("Discord refused to update the Discord event: {refusal}."),
                      refusal=refusal))
+
+
+async def remove_copies(bot: EventBot, guild: discord.Guild,
+                        kept: discord.ScheduledEvent) -> None:
+    """Delete the bot's other Discord events just like `kept` that no event records. A
+    create has no nonce: Discord may carry it out and answer 500 or 504, and discord.py
+    then sends it again; or a process dies between Discord making it and the bot recording
+    it, and the next announce makes another. The copy would stay listed for good, never
+    moved with the event nor deleted with it. A failure here is only logged: the
+    announcement and its Discord event have worked."""
+    me = bot.user.id if bot.user else None
+    try:
+        copies = [made for made in await guild.fetch_scheduled_events(with_counts=False)
+                  if made.id != kept.id and made.creator_id == me and made.name == kept.name
+                  and made.start_time == kept.start_time and made.location == kept.location]
+        if not copies:
+            return
+        store = bot.store
+        recorded = {await store.run(store.reminders.scheduled_event_id, guild.id, event_id)
+                    for event_id in await store.run(store.reminders.with_scheduled_events,
+                                                    guild.id)}
+    except (discord.HTTPException, EventNotFound) as exc:
+        log.warning("could not look for copies of Discord event %s of guild %s: %s", kept.id,
+                    guild.id, exc)
+        return
+    for made in copies:
+        if made.id not in recorded:
+            await delete_scheduled_event(bot, guild.id, made.id,
+                                         "eventbot: a copy of the event's Discord event")
 
 
 async def sync_scheduled_event(bot: EventBot, guild_id: int, event: Event,

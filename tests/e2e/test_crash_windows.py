@@ -106,3 +106,54 @@ async def test_an_announcement_deleted_on_discord_is_posted_anew_at_once(world, 
     assert second["id"] != first["id"]
     assert world.query("SELECT message_id FROM announcement_messages WHERE event_id = ?",
                        (event_id,)) == [(int(second["id"]),)]
+
+
+
+def discord_events_of(world, title: str) -> list[int]:
+    return [int(e["id"]) for e in world.fake.scheduled_events(world.guild)
+            if e["name"] == title]
+
+
+def recorded_discord_event(world, event_id: int) -> list[tuple]:
+    return world.query("SELECT scheduled_event_id FROM events WHERE id = ?", (event_id,))
+
+
+async def test_a_discord_event_discord_made_before_its_500_is_listed_once(world, fake):
+    """Creating a Discord event has no nonce: a 500 Discord answered after making it, and
+    discord.py's second try, must not leave the server's Events listing it twice (the copy
+    nothing records would never move with the event, nor go with it)."""
+    await fake.slash(world.guild, world.moderator, "manage scheduled-events", state="on")
+    title = "Retried Discord Event Forum"
+    event_id = await world.import_event(title, capacity=5,
+                                        starts_at="2037-09-01T18:00:00+00:00")
+    fake.fail("POST", rf"^/guilds/{world.guild.id}/scheduled-events$", status=500,
+              carried_out=True)
+    posted = await fake.slash(world.guild, world.moderator, "manage announce",
+                              event=str(event_id), timeout=15)
+    assert "Discord events" in posted.content, posted.content
+    made = discord_events_of(world, title)
+    assert len(made) == 1 and recorded_discord_event(world, event_id) == [(made[0],)]
+
+
+async def test_a_discord_event_the_process_died_making_is_not_listed_twice(world, fake):
+    """Discord makes the Discord event and the process dies before its answer, so before
+    recording it: the restarted bot's announce leaves one listed, the one it records."""
+    await fake.slash(world.guild, world.moderator, "manage scheduled-events", state="on")
+    title = "Killed Discord Event Forum"
+    event_id = await world.import_event(title, capacity=5,
+                                        starts_at="2037-09-02T18:00:00+00:00")
+    fake.hold("POST", rf"^/guilds/{world.guild.id}/scheduled-events$", 30.0)
+    asked = asyncio.ensure_future(fake.slash(world.guild, world.moderator, "manage announce",
+                                             event=str(event_id), timeout=30))
+    await eventually(lambda: discord_events_of(world, title), what="the Discord event")
+    world.bot.kill()
+    asked.cancel()
+    assert recorded_discord_event(world, event_id) == [(None,)]
+    world.start_bot()
+    await fake.wait_ready(process=world.bot)
+    again = await fake.slash(world.guild, world.moderator, "manage announce",
+                             event=str(event_id), timeout=15)
+    assert "Discord events" in again.content, again.content
+    made = discord_events_of(world, title)
+    assert len(made) == 1 and recorded_discord_event(world, event_id) == [(made[0],)]
+    assert len(announcements_of(world, title)) == 1  # and the announcement once, as above
