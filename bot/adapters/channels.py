@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -72,10 +73,23 @@ async def post_announcement(bot: EventBot, event_id: int, target: discord.TextCh
             raise NotAllowed(cannot_post(target)) from None
         await store.run(store.notices.set_announcement_rendered, message_id, rendered)
         return False
+    asked_at = discord.utils.utcnow()
     try:
         message = await target.send(embed=embed, view=rsvp_buttons(event_id, buttons, lang),
                                     allowed_mentions=NO_MENTIONS,
                                     nonce=announcement_nonce(target, event_id, gone))
+        if message.created_at < asked_at - EARLIER_POST:
+            # An earlier post came back for the nonce: it shows the event as it was then,
+            # and may have been deleted since (Discord's documentation does not say
+            # whether a deleted message still answers its nonce). Brought up to date, or
+            # posted anew with a nonce of its own.
+            try:
+                await message.edit(embed=embed, view=rsvp_buttons(event_id, buttons, lang),
+                                   allowed_mentions=NO_MENTIONS)
+            except discord.NotFound:
+                message = await target.send(embed=embed,
+                                            view=rsvp_buttons(event_id, buttons, lang),
+                                            allowed_mentions=NO_MENTIONS)
     except discord.Forbidden:
         raise NotAllowed(cannot_post(target)) from None
     try:
@@ -87,6 +101,11 @@ async def post_announcement(bot: EventBot, event_id: int, target: discord.TextCh
             await message.delete()
         raise
     return True
+
+
+# A message made longer than this before its post was asked for is an earlier post that
+# its nonce brought back (a restart takes longer; a clock ahead of Discord's costs an edit).
+EARLIER_POST = timedelta(seconds=2)
 
 
 def announcement_nonce(target: discord.TextChannel, event_id: int, gone: int | None) -> str:
