@@ -771,8 +771,12 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
                 "date_text" in self.header and len(par) <= 120 and _ADDRESS.search(par)):
             field = "location"
         elif ("date_text" in (self.repeated_header if self.later_version else self.header)
-              and len(par) <= 30 and not _DIGIT.search(par) and not self.people_headed):
-            field = "location"  # a short line under the date: "Beijing", "北京"
+              and len(par) <= 30 and not _DIGIT.search(par) and not self.people_headed
+              and not _COLON.search(par) and not narration(par)):
+            # a short line under the date: "Beijing", "北京"; not another field ("Moderator:
+            # Tong Zhao", "主办：清华大学": a venue has its own label) nor a role
+            # ("Moderated by Tong Zhao")
+            field = "location"
         elif _KICKER.fullmatch(par):
             return True  # "Upcoming Event" over the title
         else:

@@ -1278,6 +1278,22 @@ def test_a_short_line_under_the_date_is_the_place_up_to_30_characters():
     assert page.location is None and page.description.startswith(over)
 
 
+@pytest.mark.parametrize(("header", "line", "role"), [
+    ("Date: December 1, 2026\nTime: 6:00 PM", "Moderator: Tong Zhao", "moderator"),
+    ("December 1, 2026", "Moderated by Tong Zhao", "moderator"),
+    ("December 1, 2026", "Host: Carnegie China", None),
+    ("2026年12月1日 14:00-16:00", "主办：清华大学", None),
+    ("2026年12月1日 14:00-16:00", "主辦單位：清華大學", None)])
+def test_a_field_or_a_role_under_the_date_is_no_place(header, line, role):
+    """A venue has its own label ("Location:", "地点："); a short line of another field
+    under the date names who moderates or organises, not where."""
+    chinese = ("军控讨论会", "专家将讨论导弹防御。")
+    title, about = chinese if "年" in header else ("A Talk on Arms", TALK)
+    page = parse_page(f"{title}\n{header}\n{line}\n\n{about}")
+    assert page.location is None and line in page.description
+    assert [(p.name, p.role) for p in page.people] == ([("Tong Zhao", role)] if role else [])
+
+
 def test_the_other_language_version_repeats_each_header_line_once():
     page = parse_page("Arms Talk\nDecember 1, 2026\n\n" + TALK +
                       "军控讨论会\n2026年12月1日\n第二个标题2\n\n专家将讨论导弹防御。")
