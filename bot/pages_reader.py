@@ -92,6 +92,11 @@ _DATE = re.compile(rf"\b{_MONTH} +\d{{1,2}}(?:st|nd|rd|th)?\b|"
 # A line opening with its date (and weekday): a date line, whatever follows.
 _DATE_FIRST = re.compile(rf"(?:[A-Z][a-z]+day,? +)?(?:{_DATE.pattern})")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b|\d{4}年")  # a date line with its year
+# When the page itself was posted or updated, a line of the site's ("Posted on May 20,
+# 2026", "来源：研究院 发布时间：2026-06-03 浏览次数：1024"): never the event's date.
+_POSTED = re.compile(r"(?:posted|published|(?:last +)?(?:updated|modified))(?: +on)? *:? *",
+                     re.I)
+_POSTED_ZH = re.compile(r".{0,40}?(?:发布|发表|更新)(?:时间|日期)[：:]")
 # A line ending in an abbreviation's period is not a sentence for it: "... and the U.S."
 _ABBREVIATION_END = re.compile(
     r"(?:\b[A-Z]\.){2,}$|\b(?:Jr|Sr|Inc|Ltd|Co|Corp|St|Mt|Dr|Mr|Mrs|Ms|Prof|Gen|vs)\.$")
@@ -241,6 +246,19 @@ def _header_line(line: str) -> bool:
 def _dated(line: str) -> bool:
     """A date line's: a date, in a line of at most 80 characters (either Chinese script)."""
     return len(line) <= 80 and bool(_DATE.search(pages_zh.fold(line)))
+
+
+def _posted(line: str) -> bool:
+    """A line saying when the page was posted, the date right after its word ("Updated:
+    the panel moves online" is news of the event), or a Chinese page's line of its source
+    and posting time."""
+    if len(line) > 80:
+        return False
+    read = pages_zh.fold(line)
+    english = _POSTED.match(read)
+    if english:
+        return bool(_DATE_FIRST.match(read, english.end()))
+    return bool(_POSTED_ZH.match(read) and _DATE.search(read))
 
 
 def _timed(line: str) -> bool:
@@ -609,7 +627,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         """Place paragraph i (and any it pulls in); return the index of the next one."""
         par = self.paras[i]
         last, self.last_bio = self.last_bio, None
-        if _DISCLAIMER.search(par):
+        if _DISCLAIMER.search(par) or _posted(par):
             return i + 1
         zh = has_han(par)
         if i == 0 and self.titled and not _SECTION.fullmatch(par):  # not "Event Details"

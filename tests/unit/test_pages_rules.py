@@ -1294,6 +1294,23 @@ def test_a_field_or_a_role_under_the_date_is_no_place(header, line, role):
     assert [(p.name, p.role) for p in page.people] == ([("Tong Zhao", role)] if role else [])
 
 
+@pytest.mark.parametrize(("page", "date"), [
+    ("A Talk on Arms\nPosted on May 20, 2026\nDate: Monday, June 1, 2026\nTime: 2:00 PM EDT\n\n"
+     + TALK, "Monday, June 1, 2026 2:00 PM EDT"),
+    ("A Talk on Arms\nLast updated: May 20, 2026\nJune 1, 2026\n\n" + TALK, "June 1, 2026"),
+    ("军控讨论会\n发布时间：2026年5月20日\n时间：2026年6月1日（周一）14:00-16:00\n\n专家将讨论导弹防御。",
+     "2026年6月1日（周一）14:00-16:00"),
+    ("軍控討論會\n來源：研究院　發佈時間：2026-05-20　瀏覽次數：1024\n\n专家讨论了导弹防御。",
+     None),
+])
+def test_when_the_page_was_posted_is_not_when_the_event_is(page, date):
+    """A site's line of when it posted the page, over the event's own date (a WordPress
+    post's "Posted on", a Chinese site's "发布时间"), is neither the date nor the description."""
+    read = parse_page(page)
+    assert read.date_text == date
+    assert "2026-05-20" not in read.description and "May 20" not in read.description
+
+
 def test_the_other_language_version_repeats_each_header_line_once():
     page = parse_page("Arms Talk\nDecember 1, 2026\n\n" + TALK +
                       "军控讨论会\n2026年12月1日\n第二个标题2\n\n专家将讨论导弹防御。")
