@@ -119,6 +119,7 @@ _TO = r" *(?:[-–—~至到]|to|until) *"
 _TIME_ZONE = r"(?:[A-Z]{2,5}(?: *[+\-−] *\d{1,2}(?::?\d\d)?)?|[A-Z][a-z]+ +[Tt]ime)"
 _TIMES = (rf"(?:{_CLOCK}|\d{{1,2}}(?={_TO}))(?:{_TO}(?:{_CLOCK}))?"
           rf"(?: *,? *\(?{_TIME_ZONE}\)?)?")
+_A_CLOCK = re.compile(_CLOCK)  # a time of day in a line
 _TIME_LINE = re.compile(rf"{_TIMES}(?: *[/|] *{_TIMES})?")
 # "Date: …", "Time: …", "Location: …" lines, wherever they are (an "Event details" box).
 _FIELD_LINE = re.compile(r"(?:event +)?(date|time|when|location|venue|where) *: *(\S.{0,150})",
@@ -610,6 +611,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         self.guests = False  # under "嘉宾简介": names over their bios
         self.people_headed = False  # a heading of people has been read
         self.dated_at = -1  # the index of the "日期：…" line that gave the date
+        self.labelled: set[str] = set()  # header fields a "Date:" or "时间：" line gave
         self.headed_at = -1  # the index of the last section heading
         # Under an English heading of people ("Speakers", "Moderator") until a line that
         # is none of them: the role it gives, and whether to its first person only.
@@ -851,8 +853,21 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
             field = "location"
         else:
             return False
-        self.header.setdefault(field, value)
+        self._labelled(field, value)
         return True
+
+    def _labelled(self, field: str, value: str) -> None:
+        """A labelled field's value ("Date: …", "时间：…"): the first of each kind counts.
+        A labelled date also outranks an unlabelled date line above it that gives a day
+        alone: a site's day of posting ("May 20, 2026" over "Date: June 1, 2026"), where a
+        line giving the event's time of day too is the event's."""
+        if field in self.labelled:
+            return
+        self.labelled.add(field)
+        earlier = self.header.get(field)
+        if earlier is None or (field == "date_text" and "time" not in self.header
+                               and not _A_CLOCK.search(pages_zh.fold(earlier))):
+            self.header[field] = value
 
     def _zh_field(self, i: int) -> bool:
         """"时间：…", "地点：…", "主题：…" lines, wherever they are."""
@@ -866,7 +881,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
                 if self.headed_at < self.dated_at or "date_text" not in self.header:
                     self.header.setdefault("time", value)
             else:
-                self.header.setdefault(field, value)
+                self._labelled(field, value)
                 if field == "date_text":
                     self.dated_at = i
         return bool(m)

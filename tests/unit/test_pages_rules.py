@@ -1311,6 +1311,21 @@ def test_when_the_page_was_posted_is_not_when_the_event_is(page, date):
     assert "2026-05-20" not in read.description and "May 20" not in read.description
 
 
+@pytest.mark.parametrize(("header", "date"), [
+    # a day alone over the labelled date: the day the site posted the page
+    ("May 20, 2026\nDate: Monday, June 1, 2026\nTime: 2:00 PM EDT",
+     "Monday, June 1, 2026 2:00 PM EDT"),
+    ("2026年5月20日\n时间：2026年6月1日（周一）14:00-16:00", "2026年6月1日（周一）14:00-16:00"),
+    ("2026年5月20日\n日期：2026年6月1日\n时间：14:00-16:00", "2026年6月1日 14:00-16:00"),
+    # a line with the event's time of day is the event's: a box under it repeats the day
+    ("June 1, 2026, 2:00 PM EDT\nDate: June 1, 2026", "June 1, 2026, 2:00 PM EDT"),
+    ("June 1, 2026\n2:00 PM EDT\nDate: June 1, 2026", "June 1, 2026 2:00 PM EDT"),
+])
+def test_a_labelled_date_outranks_a_day_alone_above_it(header, date):
+    page = parse_page(f"A Talk on Arms\n{header}\n\n{TALK}")
+    assert page.date_text == date
+
+
 def test_the_other_language_version_repeats_each_header_line_once():
     page = parse_page("Arms Talk\nDecember 1, 2026\n\n" + TALK +
                       "军控讨论会\n2026年12月1日\n第二个标题2\n\n专家将讨论导弹防御。")
