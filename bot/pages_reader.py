@@ -753,9 +753,10 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
             self.heading_role, self.heading_once = given, once
             return True
         before_bullet = i + 1 < len(self.paras) and _BULLET.match(self.paras[i + 1])
-        if before_bullet or _SECTION.fullmatch(par) or pages_zh.SECTION.fullmatch(read):
+        guests = pages_zh.GUESTS_HEADING.fullmatch(read)
+        if before_bullet or guests or _SECTION.fullmatch(par) or pages_zh.SECTION.fullmatch(read):
             self.section_role = None
-            self.guests = bool(pages_zh.GUESTS_HEADING.fullmatch(read))  # "嘉宾简介"
+            self.guests = bool(guests)  # "嘉宾简介"
             self.people_headed = self.people_headed or self.guests
             return True
         return False

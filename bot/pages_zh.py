@@ -153,7 +153,10 @@ BIO_WORDS = re.compile(r"研究员|教授|主任|院长|所长|学者|博士|大
 
 # A heading over the guests' names and bios ("嘉宾简介", "与会嘉宾"), not over what they
 # said ("嘉宾观点")
-GUESTS_HEADING = re.compile(r"(?:与会|参会|发言|演讲|主讲|对话)?嘉宾(?:简介|介绍)?[:：]?")
+# ("主讲人简介", "講者簡介", "与谈人介绍" too: the same heading, naming the role)
+GUESTS_HEADING = re.compile(r"(?:(?:与会|参会|发言|演讲|主讲|对话)?嘉宾(?:简介|介绍)?|"
+                            r"(?:主讲人|主讲者|讲者|演讲人|与谈人|评议人|点评人|主持人)"
+                            r"(?:简介|介绍))[:：]?")
 # A sentence whose subject is the event ("讲座由……主持", "活动将……")
 _EVENT_SUBJECT = re.compile(r"讲座|活动|会议|论坛|研讨会|报告会|对话|座谈")
 # A post a guest holds, early in the line under their name ("清华大学国际关系学系教授"): the

@@ -1429,7 +1429,9 @@ def test_an_access_note_inside_prose_stays_prose_and_is_not_listed():
     assert page.description.endswith("This event is not open to media. Lunch follows the talk.")
 
 
-@pytest.mark.parametrize("heading", ["嘉宾简介", "主讲人", "嘉宾介绍"])
+# "主讲人简介", "讲者简介": the same heading, naming the role as Taiwan's pages do too
+@pytest.mark.parametrize("heading", ["嘉宾简介", "主讲人", "嘉宾介绍", "主讲人简介", "讲者简介",
+                                     "演讲人介绍"])
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_a_chinese_card_under_a_heading_of_people_gives_the_line_under_the_name(heading,
                                                                                   script):
