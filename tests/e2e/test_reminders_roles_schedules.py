@@ -56,6 +56,19 @@ async def set_permissions(world, role, permissions: int) -> None:
                                                     "role": role.payload()})
 
 
+async def role_the_bot_may_give(world, fake, name: str):
+    """A new role, below the bot's: each test its own, whatever the tests before it did."""
+    role = fake.add_role(world.guild, name)
+    if bot_role(world).position <= role.position:
+        await move_role(world, bot_role(world), role.position + 1)
+    return role
+
+
+async def scheduled_events_on(world, fake) -> None:
+    """Discord events turned on for the server (the default, which a test may change)."""
+    await fake.slash(world.guild, world.moderator, "manage scheduled-events", state="on")
+
+
 async def given_on_joining(world, fake, role, event_id: int, name: str):
     """`/manage role` gives the event `role`; a new member joins and gets it."""
     member = world.member(name)
@@ -90,7 +103,13 @@ async def joins_and_is_refused(world, fake, member, role, event_id: int) -> None
 # -- reminders ------------------------------------------------------------------------
 
 
+def reminder_minutes(world) -> list[tuple]:
+    return world.query("SELECT reminder_minutes FROM guild_settings WHERE guild_id = ?",
+                       (world.guild.id,))
+
+
 async def test_manage_reminders_refuses_bad_offsets_with_a_clear_error(world, fake):
+    before = reminder_minutes(world)
     for given, words in [("abc", "not a whole number of minutes"),
                          ("10081", "from 1 to 10,080"),
                          ("60,-5", "not a whole number of minutes"),
@@ -99,7 +118,7 @@ async def test_manage_reminders_refuses_bad_offsets_with_a_clear_error(world, fa
                          (",", "give the minutes")]:
         reply = await fake.slash(world.guild, world.moderator, "manage reminders", minutes=given)
         assert reply.ephemeral and words in reply.content.casefold(), (given, reply.content)
-    assert world.query("SELECT reminder_minutes FROM guild_settings") in ([], [("1440,60",)])
+    assert reminder_minutes(world) == before  # nothing refused was stored
     outsider = await fake.slash(world.guild, world.member("no perms"), "manage reminders",
                                 minutes="5")
     assert outsider.ephemeral and "Manage Events" in outsider.content
@@ -107,7 +126,7 @@ async def test_manage_reminders_refuses_bad_offsets_with_a_clear_error(world, fa
     assert ok.ephemeral and "1 day and 1 hour" in ok.content
     off = await fake.slash(world.guild, world.moderator, "manage reminders", minutes="off")
     assert "off" in off.content
-    assert world.query("SELECT reminder_minutes FROM guild_settings") == [("",)]
+    assert reminder_minutes(world) == [("",)]
 
 
 async def test_an_all_day_events_reminder_shows_its_date_as_event_info_does(world, fake):
@@ -314,7 +333,7 @@ async def test_confirmed_members_get_the_role_and_lose_it_when_they_cancel(world
 
 async def test_the_role_is_taken_back_when_the_event_starts(world, fake):
     guild = world.guild
-    attendee = guild.role("Attendee")
+    attendee = await role_the_bot_may_give(world, fake, "Attendee at short notice")
     starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=6)
     event_id = await world.import_event("Short Notice", capacity=5, starts_at=starts.isoformat())
     member = world.member("brief attendee")
@@ -334,9 +353,7 @@ async def test_a_role_given_to_an_event_with_members_is_taken_back_at_its_start(
     scheduler, asleep with nothing due, and the role still goes at the event's start,
     not up to a minute later, when the scheduler next looks of its own accord."""
     guild = world.guild
-    attendee = fake.add_role(guild, "Attendee")  # (the role of the tests before, if run)
-    if bot_role(world).position <= attendee.position:
-        await move_role(world, bot_role(world), attendee.position + 1)
+    attendee = await role_the_bot_may_give(world, fake, "Attendee of a quiet scheduler")
     starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=10)
     event_id = await world.import_event("Quiet Scheduler", capacity=5,
                                         starts_at=starts.isoformat())
@@ -351,8 +368,7 @@ async def test_a_role_given_to_an_event_with_members_is_taken_back_at_its_start(
 
 
 async def test_a_role_discord_refuses_to_take_back_is_taken_back_on_a_later_try(world, fake):
-    guild = world.guild
-    attendee = guild.role("Attendee")
+    attendee = await role_the_bot_may_give(world, fake, "Attendee who is hard to unseat")
     starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=6)
     event_id = await world.import_event("Stubborn Role Talk", capacity=5,
                                         starts_at=starts.isoformat())
@@ -380,7 +396,7 @@ async def test_a_role_discord_refuses_to_give_is_not_asked_for_on_every_join(wor
     many a second: after a refusal the role waits (10 s, then longer) before it is asked
     for again, and then goes to everyone confirmed meanwhile without another join."""
     guild = world.guild
-    attendee = guild.role("Attendee")
+    attendee = await role_the_bot_may_give(world, fake, "Attendee kept waiting")
     event_id = await world.import_event("Refused Role Talk", capacity=20)
     await fake.slash(guild, world.guild.owner, "manage role", role=attendee, event=str(event_id))
     members = [world.member(f"patient attendee {n}") for n in range(5)]
@@ -409,6 +425,7 @@ async def test_a_role_discord_refuses_to_give_is_not_asked_for_on_every_join(wor
 
 async def test_announce_creates_the_discord_event_and_a_reimport_updates_it(world, fake):
     guild = world.guild
+    await scheduled_events_on(world, fake)
     starts = "2037-03-04T18:00:00+01:00"
     event_id = await world.import_event("Scheduled Forum", capacity=10, starts_at=starts)
     before = len(fake.scheduled_events(guild))
@@ -446,8 +463,8 @@ async def test_an_edit_into_the_past_removes_its_discord_event_and_says_the_role
     past, so its Discord event, which would stay at the old time, is removed; and the
     reply says that the attendee role is taken back, and how to give it again."""
     guild = world.guild
-    attendee = fake.add_role(guild, "Past Typo Attendee")
-    await move_role(world, bot_role(world), attendee.position + 1)  # the bot may give it
+    await scheduled_events_on(world, fake)
+    attendee = await role_the_bot_may_give(world, fake, "Past Typo Attendee")
     event_id = await world.import_event("Past Typo Forum", capacity=5,
                                         starts_at="2037-05-06T18:00:00+00:00")
     member = world.member("past typo attendee")
@@ -519,7 +536,7 @@ async def test_a_deleted_events_role_is_taken_back(world, fake):
 
 async def announced_with_a_discord_event(world, fake, title: str) -> int:
     """A new event announced with its Discord event made (scheduled events turned on)."""
-    await fake.slash(world.guild, world.moderator, "manage scheduled-events", state="on")
+    await scheduled_events_on(world, fake)
     event_id = await world.import_event(title, capacity=5,
                                         starts_at="2037-09-01T18:00:00+00:00")
     await fake.slash(world.guild, world.moderator, "manage announce", event=str(event_id))
