@@ -418,6 +418,20 @@ async def test_an_operation_cancelled_midway_is_rolled_back_quietly(postgres_url
     assert reported == []
 
 
+async def test_statements_prepared_before_another_process_upgrades_are_prepared_again(
+        postgres_url):
+    # A rolling upgrade: a newer bot adds a column while this one runs. The statements
+    # this process's connections prepared before it read rows of another shape now, which
+    # PostgreSQL refuses inside a transaction; the request is made again, not failed.
+    async with await open_store(postgres_url) as store:
+        event = await new_event(store, capacity=5)
+        await store.join(1, event.id, 7, "m")  # (the joins keep a connection of their own)
+        await store.run(store.events.get_event, 1, event.id)  # its statements prepared
+        await execute_sql(store, "ALTER TABLE events ADD COLUMN from_a_newer_bot INTEGER")
+        assert (await store.run(store.events.get_event, 1, event.id)).confirmed == 1
+        assert (await store.join(1, event.id, 8, "m")).result.outcome is JoinOutcome.CONFIRMED
+
+
 def slowed(monkeypatch: pytest.MonkeyPatch, step: str) -> asyncio.Event:
     """Make every transaction's `step` ("start" is BEGIN, "commit" COMMIT) take 0.2 s on
     its way to the server; the event returned is set when one is under way."""

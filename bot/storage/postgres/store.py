@@ -180,12 +180,17 @@ async def once_more_if_rolled_back(call: Callable[[], Awaitable[T]]) -> T:
     """`call()`, made once more (on a fresh connection) if its connection was lost before
     it committed: the server rolled it back, and the first calls after a database restart
     would otherwise fail on connections that died with the old server. One lost while
-    committing is not made again: whether it took effect is unknown."""
+    committing is not made again: whether it took effect is unknown. So is one whose
+    statement was prepared before another process changed the schema (a newer bot's
+    upgrade): PostgreSQL refuses it inside a transaction, which it rolls back, and asyncpg
+    has dropped the pool's prepared statements, so the next try prepares them anew."""
     try:
         return await call()
     except DatabaseAway as away:
         if away.committing:
             raise
+        return await call()
+    except asyncpg.InvalidCachedStatementError:
         return await call()
 
 
