@@ -267,6 +267,25 @@ async def test_deleting_an_event_that_has_taken_place_writes_no_cancellation_dms
         ("deleted", DeletedPayload("Event talk", (), None, taken_place=True))]
 
 
+async def test_a_deletion_that_waited_for_the_event_is_decided_when_it_gets_it(
+        store, clock):
+    """Held up until after the event took place (another process's write), a deletion
+    cancels nobody's plans: it is remembered as taken place and writes no "cancelled"
+    DMs, as if it had come a moment later."""
+    event = await new_event(store, capacity=1, starts_at=clock.now + timedelta(minutes=30))
+    for user in (1, 2):
+        await store.join(1, event.id, user, f"m{user}")
+    await kinds(store)
+    async with joins_held(store, event.id):
+        deleting = asyncio.ensure_future(store.run(store.events.delete_event, 1, event.id))
+        await asyncio.sleep(0.2)
+        clock.advance(timedelta(days=2))  # the event took place while it waited
+    assert (await deleting).taken_place
+    assert await kinds(store) == ["deleted"]
+    assert await store.run(store.events.deleted_event, 1, event.id) == DeletedEvent(
+        "Event talk", taken_place=True)
+
+
 async def test_a_zone_where_the_day_is_not_over_gives_its_free_seats_to_the_waitlist(
         store, clock):
     await store.run(store.settings.set_timezone, 1, "Pacific/Kiritimati")  # UTC+14

@@ -369,13 +369,13 @@ class PostgresEvents(Repository):
     async def delete_event(self, guild_id: int, event_id: int) -> Deletion:
         """Delete the event and everything about it, in one transaction that also queues
         what Discord must hear (see `sqlite.events.SqliteEvents.delete_event`)."""
-        now = self._clock()
         async with self._transaction() as conn:
             row = await conn.fetchrow(f"SELECT title, scheduled_event_id, {OVER_AT} AS over_at"
                                       " FROM events WHERE id = $1 AND guild_id = $2"
                                       " FOR UPDATE", event_id, guild_id)
             if row is None:
                 raise EventNotFound(event_id)
+            now = self._clock()  # once the event is ours: a wait for it counts
             title = row["title"]
             taken_place = has_taken_place(dt(row["over_at"]), now)  # see the SQLite store
             members = await conn.fetch("SELECT user_id, status FROM rsvps WHERE event_id = $1"

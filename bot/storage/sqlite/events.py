@@ -391,8 +391,8 @@ class SqliteEvents(Repository):
         what Discord must hear: one DM per confirmed or waitlisted member (unless it has
         taken place) and the cleanup of its announcements and Discord event. The notices
         carry what they need, since the event is gone when they are delivered."""
-        now = self._clock()
         with self._transaction() as db:
+            now = self._clock()  # once the database is ours: a wait for it counts
             row = self._one(f"SELECT title, scheduled_event_id, {OVER_AT} AS over_at FROM"
                             " events WHERE id = ? AND guild_id = ?", (event_id, guild_id))
             if row is None:
