@@ -52,6 +52,25 @@ async def test_a_stop_gives_back_only_its_own_claims(store_opener, tmp_path):
         assert [n.id for n in again] == [mine.id] != [theirs.id]  # not theirs again
 
 
+# A stop gives back no claim of its own that went stale and another process took since:
+# that one is being posted there, and a third process would post it again.
+async def test_a_stop_gives_back_no_claim_another_process_took_once_it_went_stale(
+        store_opener, tmp_path, monkeypatch):
+    path = tmp_path / "shared.sqlite3"
+    async with await store_opener(path) as other, await store_opener(path) as third:
+        here = await store_opener(path)
+        event = await new_event(here, capacity=1)
+        await here.join(1, event.id, 1, "m")  # a capacity notice
+        [stuck] = await here.run(here.notices.claim_notices)  # and then held up here
+        later = datetime.now(UTC) + 2 * MIN  # past the claim's expiry
+        for backend in ("sqlite", "postgres"):
+            monkeypatch.setattr(f"bot.storage.{backend}.outbox.utcnow", lambda: later)
+        [taken] = await other.run(other.notices.claim_notices)
+        assert taken.id == stuck.id
+        await here.close()  # would give back what `other` is posting
+        assert await third.run(third.notices.claim_notices) == []
+
+
 # Claims go in start order and take `limit` in all, across events.
 async def test_a_claim_takes_the_soonest_events_reminders_and_no_more_than_its_limit(store):
     later = await event_at(store, START + 10 * MIN, slug="later")  # made first: lower id

@@ -45,7 +45,9 @@ QUEUE_NOTICES = (
 class PostgresOutbox(Repository):
     def __init__(self, db: Database) -> None:
         super().__init__(db)
-        self._claimed: set[int] = set()  # ids of the notices claimed and not yet acked
+        # The notices claimed and not yet acked, id -> the claim's token: a claim that went
+        # stale and another process took since carries that process's token.
+        self._claimed: dict[int, int] = {}
         # This process's claims whose COMMIT went unanswered, token -> claimed_at: rows
         # still carrying both are this process's to take back at once (others wait out
         # the claim). Rows claimed since, by any process or version, carry a later time.
@@ -142,7 +144,7 @@ class PostgresOutbox(Repository):
                 self._unanswered[token] = now
             raise
         notices = decode_notices(rows)
-        self._claimed.update(n.id for n in notices)
+        self._claimed.update((n.id, token) for n in notices)
         return notices
 
     async def ack_notice(self, notice_id: int) -> None:
@@ -151,22 +153,25 @@ class PostgresOutbox(Repository):
     async def _ack(self, notice_id: int) -> None:
         async with self._transaction() as conn:
             await conn.execute("DELETE FROM outbox WHERE id = $1", notice_id)
-        self._claimed.discard(notice_id)
+        self._claimed.pop(notice_id, None)
 
     async def release_notices(self) -> None:
         """Make the notices this process claimed and has not delivered claimable again at
         once, instead of after their claim expires (at shutdown): those of its unanswered
-        claims too."""
+        claims too; not one that went stale and another process took since, which that
+        process is delivering."""
         if not self._claimed and not self._unanswered:
             return
-        claimed, self._claimed = sorted(self._claimed), set()
+        claimed, self._claimed = sorted(self._claimed.items()), {}
         unanswered, self._unanswered = self._unanswered, {}
         async with self._transaction() as conn:
             await conn.execute(
-                "UPDATE outbox SET claimed_at = NULL WHERE id = ANY($1::bigint[])"
+                "UPDATE outbox SET claimed_at = NULL WHERE (id, claim_token) IN"
+                "  (SELECT * FROM unnest($1::bigint[], $2::bigint[]))"
                 " OR (claim_token, claimed_at) IN"
-                "  (SELECT * FROM unnest($2::bigint[], $3::bigint[]))",
-                claimed, list(unanswered), list(unanswered.values()))
+                "  (SELECT * FROM unnest($3::bigint[], $4::bigint[]))",
+                [i for i, _ in claimed], [t for _, t in claimed], list(unanswered),
+                list(unanswered.values()))
 
     async def count_notices(self, kind: str | None = None) -> int:
         async with self._transaction() as conn:

@@ -83,7 +83,9 @@ def decode_notices(rows: Iterable[Any]) -> list[Notice]:
 class SqliteOutbox(Repository):
     def __init__(self, session: Session) -> None:
         super().__init__(session)
-        self._claimed: set[int] = set()  # ids of the notices claimed and not yet acked
+        # The notices claimed and not yet acked, id -> the claim's time: a claim that went
+        # stale and another process took since carries that process's later time.
+        self._claimed: dict[int, int] = {}
 
     def notify(self, guild_id: int, event_id: int, payload: NoticePayload,
                now: datetime) -> None:
@@ -143,23 +145,24 @@ class SqliteOutbox(Repository):
                 " ORDER BY id LIMIT ?) RETURNING id, guild_id, event_id, kind, payload, created_at",
                 (now, now - stale_after, *shard_params, *kind_params, limit))
         notices = decode_notices(rows)
-        self._claimed.update(n.id for n in notices)
+        self._claimed.update((n.id, now) for n in notices)
         return notices
 
     def ack_notice(self, notice_id: int) -> None:
         with self._transaction() as db:
             db.execute("DELETE FROM outbox WHERE id = ?", (notice_id,))
-        self._claimed.discard(notice_id)
+        self._claimed.pop(notice_id, None)
 
     def release_notices(self) -> None:
         """Make the notices this process claimed and has not delivered claimable again at
-        once, instead of after their claim expires (at shutdown)."""
+        once, instead of after their claim expires (at shutdown); not one that went stale
+        and another process took since, which that process is delivering."""
         if not self._claimed:
             return
-        claimed, self._claimed = sorted(self._claimed), set()
+        claimed, self._claimed = sorted(self._claimed.items()), {}
         with self._transaction() as db:
-            db.executemany("UPDATE outbox SET claimed_at = NULL WHERE id = ?",
-                           [(i,) for i in claimed])
+            db.executemany("UPDATE outbox SET claimed_at = NULL WHERE id = ? AND claimed_at = ?",
+                           claimed)
 
     def count_notices(self, kind: str | None = None) -> int:
         row = self._row(
