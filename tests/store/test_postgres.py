@@ -432,6 +432,32 @@ async def test_statements_prepared_before_another_process_upgrades_are_prepared_
         assert (await store.join(1, event.id, 8, "m")).result.outcome is JoinOutcome.CONFIRMED
 
 
+async def test_a_transaction_postgresql_ended_for_a_deadlock_is_made_again(postgres_url,
+                                                                          monkeypatch):
+    # Two transactions waiting for each other's locks: PostgreSQL ends one of them with
+    # deadlock_detected, rolled back whole, so the request is made again, not failed.
+    close = PostgresRegistrations.close_registration
+    ended: list[int] = []
+
+    async def deadlocked_once(self, guild_id, event_id, reason, by=None):
+        if not ended:
+            ended.append(event_id)
+            async with self._transaction() as conn:
+                await conn.execute("UPDATE events SET registration_open = false WHERE id = $1",
+                                   event_id)
+                await conn.execute("DO $$ BEGIN RAISE EXCEPTION 'deadlock detected'"
+                                   " USING ERRCODE = 'deadlock_detected'; END $$")
+        await close(self, guild_id, event_id, reason, by)
+
+    monkeypatch.setattr(PostgresRegistrations, "close_registration", deadlocked_once)
+    async with await open_store(postgres_url) as store:
+        event = await new_event(store, capacity=5)
+        await store.run(store.registrations.close_registration, 1, event.id, None)
+        assert ended == [event.id]
+        assert not (await store.run(store.events.get_event, 1, event.id)).registration_open
+        assert [n.kind for n in await store.run(store.notices.claim_notices)] == ["closed"]
+
+
 def slowed(monkeypatch: pytest.MonkeyPatch, step: str) -> asyncio.Event:
     """Make every transaction's `step` ("start" is BEGIN, "commit" COMMIT) take 0.2 s on
     its way to the server; the event returned is set when one is under way."""

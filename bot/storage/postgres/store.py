@@ -176,21 +176,28 @@ class PostgresStore:
                           "(for example `pg_dump -Fc DATABASE_URL > eventbot.dump`)")
 
 
+# What PostgreSQL refuses, rolling the transaction back, that the same request made again
+# may do: nothing of it took effect (unlike a connection lost while committing).
+ROLLED_BACK = (asyncpg.InvalidCachedStatementError, asyncpg.DeadlockDetectedError)
+
+
 async def once_more_if_rolled_back(call: Callable[[], Awaitable[T]]) -> T:
     """`call()`, made once more (on a fresh connection) if its connection was lost before
     it committed: the server rolled it back, and the first calls after a database restart
     would otherwise fail on connections that died with the old server. One lost while
-    committing is not made again: whether it took effect is unknown. So is one whose
-    statement was prepared before another process changed the schema (a newer bot's
-    upgrade): PostgreSQL refuses it inside a transaction, which it rolls back, and asyncpg
-    has dropped the pool's prepared statements, so the next try prepares them anew."""
+    committing is not made again: whether it took effect is unknown.
+
+    Made once more too when PostgreSQL refused it and rolled it back whole: a statement
+    prepared before another process changed the schema (a newer bot's upgrade), which
+    asyncpg has dropped from the pool so that the next try prepares it anew; or a
+    transaction ended to break a deadlock (`ROLLED_BACK`)."""
     try:
         return await call()
     except DatabaseAway as away:
         if away.committing:
             raise
         return await call()
-    except asyncpg.InvalidCachedStatementError:
+    except ROLLED_BACK:
         return await call()
 
 
