@@ -48,6 +48,14 @@ def pipe_reader(loop: asyncio.AbstractEventLoop) -> Callable[[str], Any]:
     file descriptor (no buffered-reader lock that would stop the interpreter from exiting
     while the thread waits) and queues the lines; None at EOF."""
     lines: asyncio.Queue[str | None] = asyncio.Queue()
+
+    async def read(prompt: str) -> str | None:
+        print(prompt, end="", flush=True)
+        return await lines.get()
+
+    if sys.stdin is None:  # started with stdin closed (`<&-`): no input, as at its end
+        lines.put_nowait(None)
+        return read
     fd = sys.stdin.fileno()
 
     def put(line: str | None) -> None:
@@ -71,11 +79,6 @@ def pipe_reader(loop: asyncio.AbstractEventLoop) -> Callable[[str], Any]:
         put(None)
 
     threading.Thread(target=work, name="sandbox-input", daemon=True).start()
-
-    async def read(prompt: str) -> str | None:
-        print(prompt, end="", flush=True)
-        return await lines.get()
-
     return read
 
 

@@ -436,3 +436,15 @@ def test_output_to_a_reader_that_stops_reading_is_no_traceback(tmp_path):
         env=sandbox_env(tmp_path), capture_output=True, text=True, timeout=60)
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr
     assert len(proc.stdout) == 40
+
+
+def test_a_sandbox_started_with_stdin_closed_ends_as_at_the_end_of_input(tmp_path):
+    """`python -m sandbox <&-` (a service or a script that closes stdin): Python has no
+    sys.stdin then; the console ends as at the end of its input and stops the bot."""
+    proc = subprocess.run(
+        f"exec {sys.executable} -m sandbox --database sb.sqlite3 <&-", shell=True,
+        cwd=tmp_path, env=sandbox_env(tmp_path), capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stdout.rstrip().endswith("Stopped the bot.")
+    assert_gone(bot_pid(proc.stdout))
