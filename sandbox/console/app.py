@@ -55,8 +55,12 @@ class SandboxError(Exception):
 
 
 def bot_env(settings: Settings, database: Path) -> dict[str, str]:
-    """The settings the bot runs with in the sandbox (the local server adds its own)."""
-    return {"DATABASE_PATH": str(database), "EVENTS_DIR": str(settings.events_dir.resolve()),
+    """The settings the bot runs with in the sandbox (the local server adds its own). An
+    empty value overrides the environment and `.env`: the deployment's DATABASE_URL
+    would put the sandbox's server into the real database, and its shards would ask the
+    one local server for shards it does not have."""
+    return {"DATABASE_PATH": str(database), "DATABASE_URL": "", "SHARD_COUNT": "",
+            "SHARD_IDS": "", "EVENTS_DIR": str(settings.events_dir.resolve()),
             "LOG_LEVEL": "INFO", "SYNC_GUILD_ID": "",
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
                                                         os.environ.get("PYTHONPATH")]))}

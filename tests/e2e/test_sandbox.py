@@ -448,3 +448,18 @@ def test_a_sandbox_started_with_stdin_closed_ends_as_at_the_end_of_input(tmp_pat
     assert "Traceback" not in proc.stderr, proc.stderr
     assert proc.stdout.rstrip().endswith("Stopped the bot.")
     assert_gone(bot_pid(proc.stdout))
+
+
+def test_the_sandbox_keeps_to_its_own_database_whatever_the_deployment_sets(tmp_path):
+    """A `.env` (or environment) made for the real bot, with its PostgreSQL database and
+    its shards: the sandbox's bot still runs on the sandbox's own SQLite file, unsharded,
+    and never touches that database (here one nobody could reach)."""
+    env = {**sandbox_env(tmp_path), "DATABASE_URL": "postgresql://bot:secret@127.0.0.1:1/prod",
+           "SHARD_COUNT": "2", "SHARD_IDS": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "sandbox", "--database", str(tmp_path / "sb.sqlite3")],
+        input="?event\nquit\n", cwd=tmp_path, env=env, capture_output=True, text=True,
+        timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert f"  event:1  {SAMPLE_TITLE}" in after(proc.stdout, "you> ?event\n")
+    assert (tmp_path / "sb.sqlite3").is_file()
