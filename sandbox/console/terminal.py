@@ -169,8 +169,10 @@ def candidates(console: Console, line: str, word: str, labels: dict[str, str],
         return [f"{p['name']}:" for p in params
                 if p["name"].startswith(word) and p["name"] not in given]
     param = next((p for p in params if p["name"] == option), {})
+    # a value begun with its quote (title:"Spring) is looked up without it; the match
+    # replaces the whole word, quote and all
+    typed_value = typed_value.lstrip("\"'")
     if param.get("type") in (6, 8, 9):  # the server's roles and people, as Discord lists
-        typed_value = typed_value.lstrip('"')
         found = [*(console.role_names(typed_value) if param["type"] != 6 else []),
                  *(console.member_names(typed_value) if param["type"] != 8 else [])]
         labels.clear()

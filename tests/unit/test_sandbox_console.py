@@ -340,6 +340,25 @@ def test_tab_offers_the_options_not_given_yet_and_every_console_word(console):
     assert complete("su") == ["submit "]
 
 
+def test_tab_completes_a_value_begun_with_its_quote_as_discord_would_the_text(console):
+    """The help says to quote a value with spaces (event:"Spring Forum"): Tab after the
+    opening quote asks the bot for what follows it, not for a quote, as Discord's
+    client sends no quote."""
+    from sandbox.console.terminal import candidates
+
+    asked = []
+
+    def ask(command: str, option: str, typed: str) -> list[dict[str, str]]:
+        asked.append(typed)
+        return [{"name": "Spring Forum", "value": "7"}] if typed == "Spr" else []
+
+    line = '/rsvp join event:"Spr'
+    assert candidates(console, line, line.split(" ")[-1], {}, ask) == ["event:7 "]
+    assert asked == ["Spr"]
+    line = "/manage role role:'Att"
+    assert candidates(console, line, line.split(" ")[-1], {}, ask) == ["role:Attendee "]
+
+
 async def test_as_switches_who_types(console, capsys):
     assert console.prompt == "you> "
     assert await console.handle("as moderator")
