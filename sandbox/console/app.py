@@ -119,6 +119,11 @@ def hold(database: Path) -> None:
     try:
         lock.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except (FileExistsError, NotADirectoryError):  # "File exists" would name no file
+        blocker = next((p for p in reversed(lock.parents) if p.exists() and not p.is_dir()),
+                       lock.parent)
+        raise SandboxError(f"cannot create {database}: {blocker} is a file, not a folder; "
+                           "move it away or give --database another place") from None
     except OSError as exc:
         raise SandboxError(f"{lock}: cannot create it ({exc.strerror})") from None
     try:

@@ -506,6 +506,20 @@ def test_a_sandbox_database_it_cannot_use_says_what_to_do(tmp_path, given, damag
                        "a file name, e.g. data/sandbox.sqlite3", line
 
 
+@pytest.mark.parametrize("given", ["somefile/s.sqlite3", "somefile/deeper/s.sqlite3"])
+def test_a_file_in_the_way_of_the_sandbox_database_s_folder_is_named(tmp_path, given):
+    """The lock beside the database is made first: its folder's failure named the lock
+    and said only "File exists"."""
+    (tmp_path / "somefile").write_text("not a folder")
+    proc = subprocess.run([sys.executable, "-m", "bot", "sandbox", "--database", given],
+                          cwd=tmp_path, env=cli_env(tmp_path), stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"eventbot: cannot create {(tmp_path / given).resolve()}: {tmp_path / 'somefile'} is a "
+        "file, not a folder; move it away or give --database another place"]
+
+
 @pytest.mark.parametrize("status", [130, -2])
 def test_ctrl_c_while_the_database_is_prepared_is_the_users_stop(tmp_path, monkeypatch,
                                                                    status):
