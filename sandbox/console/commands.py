@@ -14,7 +14,7 @@ from typing import Any
 from sandbox import BotProcess, FakeDiscord, Guild, Member, Reply, User
 from sandbox.console import world
 from sandbox.console.parsing import LineError, parse_slash
-from sandbox.console.render import Style, buttons_of, render_message
+from sandbox.console.render import Style, buttons_of, menus_of, render_message
 from sandbox.console.slash import OPTION_TYPES, SlashCommands
 from sandbox.limits import LOCALES
 from sandbox.models import EPHEMERAL
@@ -39,6 +39,7 @@ Console:
   locale [CODE]      the Discord client language of whoever is typing (locale zh-CN:
                      the bot answers them in Chinese); without CODE, shows it
   click N            press button N of the last message shown with buttons
+  choose N           pick option N of its menu (the ▾ line)
   submit NAME:VALUE  send the form the bot opened (as /manage edit does), with the
                      fields named changed and the others as shown
   show [N]           the whole of file N (1) of the last message shown with files
@@ -100,7 +101,7 @@ class Console(SlashCommands):
         private = bool(message.get("flags", 0) & EPHEMERAL) or not message.get("guild_id")
         if files:
             self.files, self.files_seen_by = files, self.persona if private else None
-        if buttons_of(message):
+        if buttons_of(message) or menus_of(message):
             self.buttons = (message, buttons_of(message))
             self.buttons_seen_by = self.persona if private else None
 
@@ -132,7 +133,7 @@ class Console(SlashCommands):
         if not line or line.startswith("#"):
             return True
         self.show_news()
-        if (line.startswith("/") or line.lower().startswith("click")) and (
+        if (line.startswith("/") or line.lower().startswith(("click", "choose"))) and (
                 self.form_seen_by == self.persona):
             self.form = None  # in Discord, a form is closed before anything else is used
         if line.startswith("/"):
@@ -152,6 +153,8 @@ class Console(SlashCommands):
                 self.locale(rest)
             elif word == "click":
                 await self.click(rest)
+            elif word == "choose":
+                await self.choose(rest)
             elif word == "submit":
                 await self.submit(rest)
             elif word == "show":
@@ -235,10 +238,31 @@ class Console(SlashCommands):
             raise LineError(f"that button is a link to {button['url']}")
         if button.get("disabled"):
             raise LineError("that button is disabled")
+        await self._press(message, button["custom_id"])
+
+    async def choose(self, arg: str) -> None:
+        """Pick an option of the select menu (the speakers' "Jump to a person")."""
+        menus = menus_of(self.buttons[0]) if self.buttons is not None else []
+        if self.buttons is None or not menus:
+            raise LineError("no message with a menu shown yet (/event speakers has one when "
+                            "the bios take several pages)")
+        self._check_seen_by(self.buttons_seen_by, "its menu")
+        options = menus[0].get("options") or []
+        if not (arg.isascii() and arg.isdigit()) or not 1 <= int(arg) <= len(options):
+            raise LineError(f"choose which option? 1 to {len(options)}, e.g. choose 1")
+        if menus[0].get("disabled"):
+            raise LineError("that menu is disabled")
+        await self._press(self.buttons[0], menus[0]["custom_id"],
+                          [options[int(arg) - 1]["value"]])
+
+    async def _press(self, message: dict[str, Any], custom_id: str,
+                     values: list[str] | None = None) -> None:
+        """Use a button or (with `values`) a menu of `message`, and show the answer."""
         guild = self.guild if message.get("guild_id") else None
         actor: Member | User = self.member if guild else self.member.user
         try:
-            reply = await self._call(self.fake.click(guild, actor, message, button["custom_id"]))
+            reply = await self._call(self.fake.click(guild, actor, message, custom_id,
+                                                     values=values))
         except LineError as exc:
             if "has no component" not in str(exc):
                 raise

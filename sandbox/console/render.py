@@ -159,11 +159,20 @@ def _fill(paragraph: str, width: int, first: str, indent: str) -> list[str]:
 
 def buttons_of(message: dict[str, Any]) -> list[dict[str, Any]]:
     """The message's buttons, in reading order."""
+    return _components(message, 2)
+
+
+def menus_of(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The message's select menus of text options, in reading order."""
+    return _components(message, 3)
+
+
+def _components(message: dict[str, Any], kind: int) -> list[dict[str, Any]]:
     found = []
 
     def walk(components: Iterable[dict[str, Any]]) -> None:
         for comp in components:
-            if comp.get("type") == 2:
+            if comp.get("type") == kind:
                 found.append(comp)
             walk(comp.get("components", ()))
 
@@ -213,6 +222,11 @@ def render_message(message: dict[str, Any], files: Sequence[tuple[str, bytes]] =
                                                                   else "")
             labels.append(f"[{number} {label}{note}]")
         lines += _wrap(" ".join(labels), style.width)
+    for menu in menus_of(message):  # as Discord shows it, below the buttons, to `choose`
+        choices = " ".join(f"({number} {option.get('label') or '?'})"
+                           for number, option in enumerate(menu.get("options") or [], start=1))
+        note = " (disabled)" if menu.get("disabled") else ""
+        lines += _wrap(f"▾ {menu.get('placeholder') or 'Choose'}{note}: {choices}", style.width)
     if not lines:
         lines.append("(an empty message)")
     return lines

@@ -13,8 +13,8 @@ from typing import Any
 
 from sandbox.console.commands import Console
 
-CONSOLE_WORDS = ("as ", "click ", "channel", "dms", "help", "locale ", "log", "quit", "show ",
-                 "submit ", "?event ", "?role", "?member")
+CONSOLE_WORDS = ("as ", "click ", "choose ", "channel", "dms", "help", "locale ", "log",
+                 "quit", "show ", "submit ", "?event ", "?role", "?member")
 
 
 def terminal_reader(loop: asyncio.AbstractEventLoop) -> Callable[[str], Any]:

@@ -463,3 +463,32 @@ def test_the_sandbox_keeps_to_its_own_database_whatever_the_deployment_sets(tmp_
     assert proc.returncode == 0, proc.stderr
     assert f"  event:1  {SAMPLE_TITLE}" in after(proc.stdout, "you> ?event\n")
     assert (tmp_path / "sb.sqlite3").is_file()
+
+
+def test_the_speakers_menu_is_shown_and_choose_jumps_to_a_person(tmp_path):
+    """/event speakers over several pages carries, as in Discord, a "Jump to a person"
+    menu under Previous/Next: the console shows it and `choose N` picks person N."""
+    names = ["Ada Stone", "Ben Marsh", "Cleo Park", "Dev Patel", "Eva Lind", "Finn Roe"]
+    bios = "\n\n".join(f"{name}\n{name} is a fellow who studies arms control. "
+                       + "She has written widely on deterrence and diplomacy. " * 18
+                       for name in names)
+    (tmp_path / "panel.txt").write_text(
+        "Panel on Deterrence\n\nDecember 15, 2036, 6:00 PM - 8:00 PM EST\n\nAda Stone will "
+        f"moderate a discussion with {', '.join(names[1:])}.\n\n{bios}\n")
+    out = run_sandbox(tmp_path, [
+        "as moderator",
+        "/manage import page:panel.txt",
+        "click 1",
+        "/event speakers event:\"Panel on Deterrence\"",
+        "choose 6",
+        "choose 9",
+        "quit",
+    ], "--fresh").stdout
+    pages = after(out, "moderator> /event speakers event:\"Panel on Deterrence\"\n")
+    assert "│ — Page 1 of 2" in pages
+    assert "▾ Jump to a person: (1 Ada Stone) (2 Ben Marsh)" in " ".join(pages.split())
+    jumped = after(out, "moderator> choose 6\n")
+    assert "EventBot updated the message" in jumped and "│ — Page 2 of 2" in jumped
+    assert "│ Finn Roe · Speaker" in jumped
+    assert after(out, "moderator> choose 9\n") == (
+        "  ! choose which option? 1 to 6, e.g. choose 1\n")

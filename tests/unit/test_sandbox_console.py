@@ -620,3 +620,10 @@ def test_a_count_of_lines_is_ascii_digits_only(arg):
 
     with pytest.raises(LineError, match="is not a number of messages"):
         _count(arg, 5, "messages")
+
+
+def test_render_message_shows_a_select_menu_with_numbered_options():
+    message = {"components": [{"type": 1, "components": [
+        {"type": 3, "custom_id": "m", "placeholder": "Jump to a person", "options": [
+            {"label": "Tong Zhao", "value": "0"}, {"label": "Li Bin", "value": "1"}]}]}]}
+    assert render_message(message) == ["▾ Jump to a person: (1 Tong Zhao) (2 Li Bin)"]
