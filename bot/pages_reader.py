@@ -127,6 +127,13 @@ _FIELD_LINE = re.compile(r"(?:event +)?(date|time|when|location|venue|where) *: 
 # A line over the title ("Upcoming Event", "Webinar"): never the title.
 _KICKER = re.compile(r"(?:(?:upcoming|past|featured|public|private|online|virtual|live|hybrid|"
                      r"special) +)*(?:events?|webinars?|seminars?|briefings?|panels?)", re.I)
+# A kicker before the title, as sites put them ("活动预告｜…", "Event Recap: …"): not
+# the event's name. One that says the page tells of the event afterwards (`recap`) makes
+# the page a recap.
+_TITLE_KICKER = re.compile(
+    r"(?:(?:活动|会议|讲座|论坛|研讨会|学术)?(?:预告|通知|(?P<zh_recap>回顾|综述|纪要|报[道导]|速递))|"
+    r"(?:upcoming|past) +events?|events? +(?P<en_recap>recap|report|summary|highlights)|"
+    r"(?P<recap>recap|highlights)) *[｜|丨:：] *", re.I)
 _LOCATION = re.compile(
     r"(?:Live|Streaming|Online|Virtual|Webcast)\b.*|"
     r"[A-ZÀ-Þ][\w.’'-]*(?: +[A-ZÀ-Þ][\w.’'-]*){0,2}, +[A-ZÀ-Þ][\w.]*(?: +[A-ZÀ-Þ][\w.]*)?")
@@ -247,6 +254,16 @@ def _header_line(line: str) -> bool:
 def _dated(line: str) -> bool:
     """A date line's: a date, in a line of at most 80 characters (either Chinese script)."""
     return len(line) <= 80 and bool(_DATE.search(pages_zh.fold(line)))
+
+
+def _without_kicker(title: str | None) -> tuple[str | None, bool]:
+    """The title without a site's kicker before it, and whether that kicker says the page
+    tells of the event afterwards ("活动回顾｜…", "Event Recap: …")."""
+    kicker = _TITLE_KICKER.match(pages_zh.fold(title)) if title else None
+    if title is None or kicker is None or not title[kicker.end():].strip():
+        return title, False
+    return title[kicker.end():], bool(kicker["zh_recap"] or kicker["en_recap"]
+                                      or kicker["recap"])
 
 
 def _posted(line: str) -> bool:
@@ -955,9 +972,10 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
             leader = next((e for e in entries if e.leads), None)
             if leader:
                 leader.role = "moderator"
+        title, told_after = _without_kicker(self.header.get("title"))
         return Page(
-            kind="recap" if self.takeaways or self.past else "announcement",
-            title=self.header.get("title"),
+            kind="recap" if self.takeaways or self.past or told_after else "announcement",
+            title=title,
             date_text=f"{date} {time}" if date and time else date,  # a time alone is no date
             location=self.header.get("location"),
             description="\n\n".join(self.description),

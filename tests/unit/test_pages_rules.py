@@ -1546,3 +1546,27 @@ def test_a_bilingual_pages_second_header_repeats_its_venue_after_a_heading_of_pe
 def test_a_chinese_time_line_and_date_line_make_one_start_in_either_order(lines, script):
     page = parse_page(script("国际安全论坛\n\n" + lines))
     assert page.date_text == script("2026年12月1日 14:00-16:00")
+
+
+@pytest.mark.parametrize(("title", "read", "kind"), [
+    ("活动回顾｜中美关系展望", "中美关系展望", "recap"),
+    ("活動回顧｜兩岸關係新階段", "兩岸關係新階段", "recap"),
+    ("会议综述：全球治理与中国角色", "全球治理与中国角色", "recap"),
+    ("讲座预告：人工智能与国际安全", "人工智能与国际安全", "announcement"),
+    ("活動預告｜美國導彈防禦", "美國導彈防禦", "announcement"),
+    ("Event Recap: Deterrence in the Taiwan Strait", "Deterrence in the Taiwan Strait",
+     "recap"),
+    ("Recap | Trade and Security", "Trade and Security", "recap"),
+    ("Upcoming Event: Trade and Security", "Trade and Security", "announcement"),
+    # a title that only begins with a word of a kicker's stays whole
+    ("Panel: Missile Defense and China", "Panel: Missile Defense and China", "announcement"),
+    ("Events: A Year On", "Events: A Year On", "announcement"),
+    ("通知与公告的历史", "通知与公告的历史", "announcement"),
+])
+def test_a_sites_kicker_before_the_title_is_no_part_of_it(title, read, kind):
+    """"活动回顾｜…" or "Event Recap: …" is how a site files the page, not the event's
+    name; one saying the page tells of the event afterwards makes it a recap, so that its
+    import adds a recap to the event instead of replacing its announcement."""
+    prose = ZH_INTRO if re.search(f"[{pages_zh.HAN}]", title) else INTRO
+    page = parse_page(f"{title}\n\n{prose}")
+    assert (page.title, page.kind) == (read, kind)

@@ -95,7 +95,8 @@ def test_the_title_comes_from_og_title_else_h1_else_title(head, body, title):
                        "</body></html>")
     assert web.title == title
     assert web.text.startswith(title + "\n")
-    assert parse_page(web.text).title == title
+    # the page reader then drops a site's kicker before the title (test_pages_rules.py)
+    assert parse_page(web.text).title == title.removeprefix("讲座预告｜")
 
 
 @pytest.mark.parametrize("names", ["event-body share-enabled", "person social-links-enabled",
