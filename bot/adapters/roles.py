@@ -91,10 +91,13 @@ def refused_role_notice(guild: discord.Guild | None, role_id: int, title: str | 
 def deleted_role_notice(name: str | None, titles: list[str]) -> Text:
     """For the moderators: the attendee role of these events was deleted, so they give
     none now, and how to give one again."""
-    shown = ", ".join(f"**{safe_clip(title, 100)}**" for title in titles[:5])
+    # A list, each pair joined by the reader's comma (a Chinese post lists with 、).
+    shown = [Markup(f"**{safe_clip(title, 100)}**") for title in titles[:5]]
     if len(titles) > 5:
-        shown += ", …"
-    events = Markup(shown)
+        shown.append(Markup("…"))
+    events: Markup | Text = shown[0]
+    for title in shown[1:]:
+        events = Text(N_("{earlier}, {last}"), earlier=events, last=title)
     if name is None:
         return Text(N_("The attendee role of {events} was deleted, so their confirmed members "
                        "get no role now. To give them one again, pick a role with /manage "

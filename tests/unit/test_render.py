@@ -690,3 +690,18 @@ def test_speaker_names_are_escaped_on_every_page():
     shown_safely(embed.title)
 
 
+
+
+def test_a_deleted_roles_notice_lists_its_events_with_the_readers_comma():
+    """The notice is posted in the server's language: a Chinese one listed the events with
+    an English ", " between Chinese sentences' words."""
+    from bot.adapters.roles import deleted_role_notice
+
+    titles = [f"论坛{n}" for n in range(1, 7)]
+    notice = deleted_role_notice("Attendee", titles)
+    chinese = language("zh-CN").text(notice)
+    assert "**论坛1**、**论坛2**、**论坛3**、**论坛4**、**论坛5**、…" in chinese, chinese
+    assert ", " not in chinese
+    assert "**论坛1**、**论坛2**" in language("zh-TW").text(deleted_role_notice(None, titles[:2]))
+    english = EN.text(deleted_role_notice(None, titles[:3]), render.safe)
+    assert english.startswith("The attendee role of **论坛1**, **论坛2**, **论坛3** was "), english
