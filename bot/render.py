@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import discord
+from babel import Locale
 from babel.dates import format_date
 from discord.utils import escape_mentions
 
@@ -297,7 +298,23 @@ def language_name(lang: Language, name: str) -> str:
     """A language an event is held or translated in, as the reader calls it: "Chinese",
     "中文"."""
     known = name.casefold()
-    return lang._(LANGUAGE_NAMES[known]) if known in LANGUAGE_NAMES else name
+    if known in LANGUAGE_NAMES:
+        return lang._(LANGUAGE_NAMES[known])
+    # Any other a page names in English ("held in Swedish"), as the reader's locale calls
+    # it in CLDR (瑞典语): else an English word inside a Chinese sentence.
+    return _cldr_language_name(lang.code, known) or name
+
+
+@functools.lru_cache(maxsize=256)
+def _cldr_language_name(code: str, english: str) -> str | None:
+    language_code = _english_language_codes().get(english)
+    return Locale.parse(code.replace("-", "_")).languages.get(language_code or "")
+
+
+@functools.cache
+def _english_language_codes() -> dict[str, str]:
+    """CLDR's languages by their casefolded English name: "swedish" -> "sv"."""
+    return {name.casefold(): code for code, name in Locale("en").languages.items()}
 
 
 def notes_text(lang: Language, event: Event) -> str | None:

@@ -65,6 +65,23 @@ def test_the_events_languages_are_named_in_the_readers_language(locale, notes, f
     assert answers.fact_lines(lang, shown, [Intent.LANGUAGE]) == [fact]
 
 
+@pytest.mark.parametrize(("locale", "notes"), [
+    ("en-US", "In Swedish, with simultaneous Norwegian translation"),
+    ("zh-CN", "以瑞典语进行，提供挪威语同声传译"),
+    ("zh-TW", "以瑞典文進行，提供挪威文同步口譯"),
+    ("ja", "In Swedish, with simultaneous Norwegian translation"),
+])
+def test_a_language_the_catalogs_do_not_list_is_named_in_the_readers_language_too(
+        locale, notes):
+    """An English page may name any language ("held in Swedish"): a Chinese reader read
+    "以Swedish进行". A word that is no language stays as the page wrote it."""
+    lang = language(locale)
+    shown = event(off_the_record=False, access_notes=(), language="Swedish",
+                  translation="Norwegian")
+    assert render.notes_text(lang, shown) == notes
+    assert render.language_name(lang, "Asian") == "Asian"
+
+
 def test_a_closing_reason_is_shown_whole_and_escaped_or_in_the_readers_words():
     typed = event(registration_open=False, closed_reason="room_A is *full*; try room_B")
     assert answers.fact_lines(EN, typed, [Intent.REGISTRATION]) == [
@@ -75,8 +92,9 @@ def test_a_closing_reason_is_shown_whole_and_escaped_or_in_the_readers_words():
 
 
 def test_a_language_the_bot_has_no_name_for_is_shown_as_the_page_writes_it():
-    shown = event(language="Klingon", translation=None, off_the_record=False, access_notes=())
-    assert render.notes_text(language("zh-CN"), shown) == "以Klingon进行"
+    # (one CLDR names is named in the reader's language: Klingon is 克林贡语)
+    shown = event(language="Elvish", translation=None, off_the_record=False, access_notes=())
+    assert render.notes_text(language("zh-CN"), shown) == "以Elvish进行"
 
 
 def test_registration_states():
