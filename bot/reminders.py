@@ -39,6 +39,11 @@ _HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {
     ord("、"): ",", ord("\u3000"): " "}
 
 
+# "off" as typed, and as a Chinese client shows it (the `off` choice of /manage
+# scheduled-events and the catalogs' word for "off": 关闭, 關閉): the word they read.
+_OFF = frozenset(("off", "none", "0", "no", "关闭", "關閉"))
+
+
 def parse_minutes(text: str) -> tuple[int, ...]:
     """`/manage reminders`: "1440,60" -> (1440, 60); "off" (or "none", "0") -> ().
 
@@ -46,7 +51,7 @@ def parse_minutes(text: str) -> tuple[int, ...]:
     distinct and largest first. Raises InvalidValue with a message for the moderator.
     """
     cleaned = text.translate(_HALF_WIDTH).strip().casefold()
-    if cleaned in ("off", "none", "0", "no"):
+    if cleaned in _OFF:
         return ()
     parts = [p.strip() for p in cleaned.replace(";", ",").replace(" ", ",").split(",")]
     parts = [p for p in parts if p]

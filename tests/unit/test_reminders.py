@@ -40,7 +40,7 @@ def event(**changes) -> Event:
     ("1", (1,)), ("10080", (10080,)), ("1,2,3,4,5", (5, 4, 3, 2, 1)),
     ("off", ()), (" OFF ", ()), ("none", ()), ("0", ()),
     ("1440，60", (1440, 60)), ("１４４０、６０", (1440, 60)), ("60；1440\u30005", (1440, 60, 5)),
-    ("ＯＦＦ", ()),
+    ("ＯＦＦ", ()), ("关闭", ()), (" 關閉 ", ()),  # "off" as a Chinese client reads it
 ])
 def test_parse_minutes(text, expected):
     assert parse_minutes(text) == expected
