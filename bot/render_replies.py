@@ -164,7 +164,9 @@ def recap_notice(lang: Language, event: Event) -> str:
 
 def attendees_csv(rsvps: Iterable[Rsvp]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # CRLF, as RFC 4180 ends a record: the writer then quotes a field holding a lone CR,
+    # which spreadsheets also take for a row's end (it quotes LF whatever the line end is).
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["user_id", "name", "status", "position", "joined_at"])
     for r in rsvps:
         writer.writerow([r.user_id, _csv_safe(r.name), r.status.value,

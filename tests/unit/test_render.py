@@ -1,3 +1,5 @@
+import csv
+import io
 import itertools
 import re
 from datetime import UTC, datetime, timedelta
@@ -252,6 +254,16 @@ def test_attendees_csv_has_the_columns_and_defuses_formulas():
     assert lines[0] == "user_id,name,status,position,joined_at"
     assert lines[1].startswith("1,'=HYPERLINK(1),confirmed,,2026-11-01")
     assert lines[2].startswith('2,"Zoë, ""Z""",waitlisted,1,')
+
+
+def test_a_carriage_return_in_a_name_stays_inside_its_quoted_cell():
+    """Spreadsheets end a row at a lone CR too: unquoted, the rest of the name would open a
+    row of its own, its first cell a formula the name's own defusing never saw."""
+    joined = datetime(2026, 11, 1, tzinfo=UTC)
+    name = "Eve\r=cmd|' /C calc'!A0"
+    text = replies.attendees_csv([Rsvp(1, name, Status.CONFIRMED, None, joined)])
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert [row[:2] for row in rows] == [["user_id", "name"], ["1", name]]
 
 
 def test_split_and_clip_respect_limits():
