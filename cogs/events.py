@@ -31,6 +31,7 @@ from bot.content import people_matching, person_called
 from bot.errors import EventNotFound, NotFound, UserError
 from bot.i18n import N_, Language
 from bot.models import Event
+from bot.offload import off_loop
 from bot.pages import name_keys
 from bot.questions import intents, searchable
 from bot.render import (
@@ -258,6 +259,13 @@ def speakers_reply(lang: Language, event: Event, owner_id: int, held: Held
     return pager.embed, pager
 
 
+def calendar_file(lang: Language, event: Event) -> bytes:
+    """The event's `.ics`, described in two languages the member's first, as /event info
+    shows it to them."""
+    ordered = reader_first(lang, event.description)
+    return event_ics(dataclasses.replace(event, description=ordered))
+
+
 @app_commands.guild_only()
 class EventCommands(commands.GroupCog, group_name="event",
                     group_description="Details, speakers and takeaways of this server's events"):
@@ -360,9 +368,9 @@ class EventCommands(commands.GroupCog, group_name="event",
     async def calendar(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
         lang = member_language(interaction)
-        # described in two languages, the member's first, as /event info shows it to them
-        ordered = dataclasses.replace(found, description=reader_first(lang, found.description))
-        file = discord.File(io.BytesIO(event_ics(ordered)), filename=f"{found.slug}.ics")
+        # A large event's file (MBs of description) takes most of a second to write.
+        data = await off_loop(calendar_file, lang, found)
+        file = discord.File(io.BytesIO(data), filename=f"{found.slug}.ics")
         await respond(interaction, calendar_reply(lang, found), ephemeral=True, file=file)
 
     @app_commands.command(name="takeaways", description="The key takeaways from the recap",

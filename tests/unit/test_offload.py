@@ -6,9 +6,14 @@ from __future__ import annotations
 import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 
-from bot import catalog
+import discord
+
+from bot import calendar, catalog
 from bot.offload import HEAVY_THREADS
+from cogs import events
+from tests.unit.test_render import event
 
 PAGE = b"A Talk on Deterrence\n\nSpeakers: Ada Lovelace, Director of Studies\n"
 
@@ -41,3 +46,29 @@ async def test_pages_being_read_leave_host_names_resolvable_and_queue_among_them
     sources = await asyncio.wait_for(asyncio.gather(*reads), 30)
     assert [source.page.people[0].name for source in sources] == ["Ada Lovelace"] * len(reads)
     assert len(started) == len(reads)
+
+
+async def test_a_calendar_file_is_written_off_the_event_loop(monkeypatch):
+    """A large bilingual event's file (4 MB of description) took 0.6 s to write: on the
+    loop, every other member's interaction would wait for it."""
+    written_on: list[str] = []
+
+    def recording_ics(event, now=None):
+        written_on.append(threading.current_thread().name)
+        return calendar.event_ics(event, now)
+
+    async def found(interaction, ref):
+        return event()
+
+    sent: list[discord.File] = []
+
+    async def respond(interaction, content=None, **fields):
+        sent.append(fields["file"])
+
+    monkeypatch.setattr(events, "event_ics", recording_ics)
+    monkeypatch.setattr(events, "resolve_event", found)
+    monkeypatch.setattr(events, "respond", respond)
+    interaction = SimpleNamespace(locale=discord.Locale.american_english)
+    await events.EventCommands.calendar.callback(SimpleNamespace(), interaction, None)
+    assert written_on and written_on[0] != threading.current_thread().name
+    assert sent[0].fp.read().startswith(b"BEGIN:VCALENDAR")
