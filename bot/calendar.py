@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 from icalendar import Calendar, vText
 from icalendar import Event as CalendarEvent
@@ -12,6 +13,9 @@ from bot.i18n import N_
 from bot.models import Event
 
 PRODUCT_ID = "-//eventbot//Discord event bot//EN"
+# What a URI holds besides letters, digits and "-._~" (RFC 3986's reserved characters), and
+# "%" of what is encoded already
+_URI_SAFE = "!#$%&'()*+,/:;=?@[]"
 _CONTROLS = {c: None for c in (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F)}  # not \t, \n
 
 
@@ -52,7 +56,9 @@ def event_ics(event: Event, now: datetime | None = None) -> bytes:
         entry.add("location", _Text(event.venue))
     description = event.description
     if event.link:
-        entry.add("url", event.link)
+        # A URL value is a URI (RFC 5545 §3.3.13): a link taken as written ("/活动", a quote)
+        # goes percent-encoded as UTF-8, as RFC 3986 has it, the host too.
+        entry.add("url", quote(event.link, safe=_URI_SAFE))
         description = f"{description}\n\n{event.link}".strip()
     if description:
         entry.add("description", _Text(description))

@@ -1,4 +1,6 @@
+import re
 from datetime import UTC, datetime, timedelta, timezone
+from urllib.parse import unquote
 
 import pytest
 from icalendar import Calendar
@@ -44,3 +46,20 @@ def test_backslashes_and_control_characters_come_back_as_written_or_left_out():
     [entry] = Calendar.from_ical(ics).walk("VEVENT")
     assert (str(entry["summary"]), str(entry["location"])) == (title, venue)
     assert str(entry["description"]) == "C:\\Notes and\ttabs\nend"
+
+
+# RFC 3986's URI characters, which RFC 5545's URI values are (§3.3.13)
+URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]*")
+
+
+def test_a_link_written_with_chinese_or_quotes_is_a_uri_in_the_file():
+    """The bot takes links as members write them (an IRI); the file's URL must be a URI,
+    so those characters go percent-encoded as UTF-8, and come back the same."""
+    link = 'https://例子.测试/活动/北极论坛?名="赵通"&x={1}|^`#议程'
+    ics = event_ics(event(link=link))
+    unfolded = re.sub(rb"\r\n[ \t]", b"", ics).decode()
+    url = re.search(r"^URL:(.*)\r$", unfolded, re.M).group(1)
+    assert URI.fullmatch(url), url
+    assert unquote(url) == link
+    [entry] = Calendar.from_ical(ics).walk("VEVENT")
+    assert str(entry["description"]).endswith(link)  # as written, for people to read
