@@ -27,6 +27,18 @@ def announcements_of(world, title: str) -> list[dict]:
             if any(e.get("title") == title for e in m.get("embeds") or [])]
 
 
+async def announced_once(world, fake, event_id: int, title: str) -> dict:
+    """`/manage announce` says it posted, and the one announcement shown is the one
+    recorded (which the refreshes keep current); returns it."""
+    posted = await fake.slash(world.guild, world.moderator, "manage announce",
+                              event=str(event_id), timeout=15)
+    assert "Posted" in posted.content, posted.content
+    [message] = announcements_of(world, title)
+    assert world.query("SELECT message_id FROM announcement_messages WHERE event_id = ?",
+                       (event_id,)) == [(int(message["id"]),)]
+    return message
+
+
 async def test_a_reminder_dm_discord_carried_out_before_its_500_arrives_once(world, fake):
     """Reminders are sent at most once (`cogs.reminders`): a 500 that Discord answered
     after posting the DM, which discord.py sends again, must not make it two."""
@@ -52,12 +64,7 @@ async def test_an_announcement_discord_carried_out_before_its_500_is_posted_once
     event_id = await world.import_event(title, capacity=5)
     notices = world.guild.channel("announcements")
     fake.fail("POST", rf"^/channels/{notices.id}/messages$", status=500, carried_out=True)
-    posted = await fake.slash(world.guild, world.moderator, "manage announce",
-                              event=str(event_id), timeout=15)
-    assert "Posted" in posted.content, posted.content
-    [message] = announcements_of(world, title)
-    assert world.query("SELECT message_id FROM announcement_messages WHERE event_id = ?",
-                       (event_id,)) == [(int(message["id"]),)]
+    await announced_once(world, fake, event_id, title)
 
 
 async def test_an_announce_the_process_died_in_is_not_posted_twice_by_the_next(world, fake):
@@ -83,12 +90,7 @@ async def test_an_announce_the_process_died_in_is_not_posted_twice_by_the_next(w
     await fake.slash(world.guild, world.member("before the announce"), "rsvp join",
                      event=str(event_id))
     await asyncio.sleep(2.5)  # what tells an earlier post from the new one (EARLIER_POST)
-    again = await fake.slash(world.guild, world.moderator, "manage announce",
-                             event=str(event_id), timeout=15)
-    assert "Posted" in again.content, again.content
-    [message] = announcements_of(world, title)
-    assert world.query("SELECT message_id FROM announcement_messages WHERE event_id = ?",
-                       (event_id,)) == [(int(message["id"]),)]
+    message = await announced_once(world, fake, event_id, title)
     assert "4 of 5 seats left" in str(message["embeds"])
     # ... and it is the message kept current.
     await fake.slash(world.guild, world.member("after the kill"), "rsvp join",
@@ -105,13 +107,8 @@ async def test_an_announcement_deleted_on_discord_is_posted_anew_at_once(world, 
     await fake.slash(world.guild, world.moderator, "manage announce", event=str(event_id))
     [first] = announcements_of(world, title)
     fake._delete(fake.message_record(first))  # as the moderator does in Discord
-    again = await fake.slash(world.guild, world.moderator, "manage announce",
-                             event=str(event_id))
-    assert "Posted" in again.content, again.content
-    [second] = announcements_of(world, title)
+    second = await announced_once(world, fake, event_id, title)
     assert second["id"] != first["id"]
-    assert world.query("SELECT message_id FROM announcement_messages WHERE event_id = ?",
-                       (event_id,)) == [(int(second["id"]),)]
 
 
 async def test_an_announcement_deleted_and_forgotten_is_posted_anew_within_the_window(world,
@@ -131,13 +128,8 @@ async def test_an_announcement_deleted_and_forgotten_is_posted_anew_within_the_w
         "SELECT 1 FROM announcement_messages WHERE event_id = ?", (event_id,)),
         what="the deleted announcement to be forgotten")
     await asyncio.sleep(2.5)  # what tells an earlier post from the new one (EARLIER_POST)
-    again = await fake.slash(world.guild, world.moderator, "manage announce",
-                             event=str(event_id))
-    assert "Posted" in again.content, again.content
-    [second] = announcements_of(world, title)
+    second = await announced_once(world, fake, event_id, title)
     assert second["id"] != first["id"] and "4 of 5 seats left" in str(second["embeds"])
-    assert world.query("SELECT message_id FROM announcement_messages WHERE event_id = ?",
-                       (event_id,)) == [(int(second["id"]),)]
 
 
 
