@@ -27,6 +27,18 @@ def announcements_of(world, title: str) -> list[dict]:
             if any(e.get("title") == title for e in m.get("embeds") or [])]
 
 
+async def killed_while_announcing(world, fake, route: str, event_id: int, made) -> None:
+    """The moderator announces; Discord carries out the call on `route` (`made()` says
+    so) but its answer is held, and the process dies before it arrives, so before the bot
+    recorded what Discord made."""
+    fake.hold("POST", route, 30.0)
+    asked = asyncio.ensure_future(fake.slash(world.guild, world.moderator, "manage announce",
+                                             event=str(event_id), timeout=30))
+    await eventually(made, what="Discord to carry out the call")
+    world.bot.kill()
+    asked.cancel()
+
+
 async def announced_once(world, fake, event_id: int, title: str) -> dict:
     """`/manage announce` says it posted, and the one announcement shown is the one
     recorded (which the refreshes keep current); returns it."""
@@ -75,12 +87,8 @@ async def test_an_announce_the_process_died_in_is_not_posted_twice_by_the_next(w
     title = "Killed Announce Forum"
     event_id = await world.import_event(title, capacity=5)
     notices = world.guild.channel("announcements")
-    fake.hold("POST", rf"^/channels/{notices.id}/messages$", 30.0)
-    asked = asyncio.ensure_future(fake.slash(world.guild, world.moderator, "manage announce",
-                                             event=str(event_id), timeout=30))
-    await eventually(lambda: announcements_of(world, title), what="the post")
-    world.bot.kill()
-    asked.cancel()
+    await killed_while_announcing(world, fake, rf"^/channels/{notices.id}/messages$", event_id,
+                                  lambda: announcements_of(world, title))
     assert world.query("SELECT count(*) FROM announcement_messages WHERE event_id = ?",
                        (event_id,)) == [(0,)]
     world.start_bot()
@@ -166,12 +174,8 @@ async def test_a_discord_event_the_process_died_making_is_not_listed_twice(world
     title = "Killed Discord Event Forum"
     event_id = await world.import_event(title, capacity=5,
                                         starts_at="2037-09-02T18:00:00+00:00")
-    fake.hold("POST", rf"^/guilds/{world.guild.id}/scheduled-events$", 30.0)
-    asked = asyncio.ensure_future(fake.slash(world.guild, world.moderator, "manage announce",
-                                             event=str(event_id), timeout=30))
-    await eventually(lambda: discord_events_of(world, title), what="the Discord event")
-    world.bot.kill()
-    asked.cancel()
+    await killed_while_announcing(world, fake, rf"^/guilds/{world.guild.id}/scheduled-events$",
+                                  event_id, lambda: discord_events_of(world, title))
     assert recorded_discord_event(world, event_id) == [(None,)]
     world.start_bot()
     await fake.wait_ready(process=world.bot)
