@@ -407,6 +407,9 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
     if not text:
         return When()
     text = " ".join(text.split())[:300]
+    exact = _iso_span(text)
+    if exact is not None:
+        return exact
     read = fold(text)  # "下午3點", "12月5號", "北京時間"; what a note quotes is `text`'s
     found = _find_days(read)
     if found is None:
@@ -421,9 +424,7 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
     if day is None:
         return When(note=Text(N_("the page gives no year for its date {written!r}, so I left "
                                  "the start unset; set it with /manage edit"), written=written))
-    out_of_years = Text(N_("the page's date {written!r} is not between the years "
-                           "{earliest} and {latest}, so I left the start unset"),
-                        written=written, earliest=EARLIEST_YEAR, latest=LATEST_YEAR)
+    out_of_years = _out_of_years(written)
     last = found.last or day
     if not EARLIEST_YEAR <= day.year <= last.year <= LATEST_YEAR:
         return When(note=out_of_years)
@@ -491,6 +492,41 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
         # the date's year is within bounds, but its zone moves the moment out of them
         return When(note=out_of_years)
     return When(_utc(starts), _utc(ends), note=note)
+
+
+# An ISO 8601 moment with its offset ("2026-06-05T10:00:00+08:00", as a web page's
+# structured data gives it), alone or the first of two ("... – ...", ".../..."): exact
+# wherever the server is, where the general reading would take its clock in the server's
+# zone and drop the offset.
+_ISO_MOMENT = (r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?"
+               r"(?:Z|[+\-]\d{2}(?::?\d{2})?)")
+_ISO_SPAN = re.compile(rf"(?<![\d\-])({_ISO_MOMENT})(?:(?:\s*/\s*|\s*[–—~]\s*|\s+(?:-|to)\s+)"
+                       rf"({_ISO_MOMENT}|\d{{4}}-\d{{2}}-\d{{2}}[T ]\d{{2}}:\d{{2}}"
+                       r"(?::\d{2}(?:\.\d{1,9})?)?))?(?![\d:.])", re.IGNORECASE)
+
+
+def _iso_span(text: str) -> When | None:
+    """The start (and end) of a line that gives them as ISO 8601 moments with an offset;
+    None when it does not, and the line is read as any other."""
+    found = _ISO_SPAN.search(text)
+    if found is None:
+        return None
+    starts = _iso(found[1].upper(), UTC)
+    if starts is None:  # no such day, or an offset no zone has
+        return None
+    starts = starts.replace(microsecond=0)
+    ends = _iso(found[2].upper(), starts.tzinfo or UTC) if found[2] else None
+    if ends is not None and ends <= starts:  # a slip: the start is still the page's
+        ends = None
+    if calendar_problem(starts) or (ends is not None and calendar_problem(ends)):
+        return When(note=_out_of_years(found[0]))
+    return When(_utc(starts), _utc(ends))
+
+
+def _out_of_years(written: str) -> Text:
+    return Text(N_("the page's date {written!r} is not between the years {earliest} and "
+                   "{latest}, so I left the start unset"),
+                written=written, earliest=EARLIEST_YEAR, latest=LATEST_YEAR)
 
 
 def _utc(value: datetime | None) -> datetime | None:

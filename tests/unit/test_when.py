@@ -60,6 +60,28 @@ def test_a_page_date_line_gives_the_start_and_end_in_utc(line, zone, start, end)
     assert when.note is None
 
 
+@pytest.mark.parametrize(("line", "start", "end"), [
+    ("2026-06-05T10:00:00+08:00", utc(2026, 6, 5, 2), None),
+    ("2026-06-05T10:00:00Z", utc(2026, 6, 5, 10), None),
+    ("Date: 2026-06-05T10:00-04:00 – 2026-06-05T11:30-04:00", utc(2026, 6, 5, 14),
+     utc(2026, 6, 5, 15, 30)),
+    ("2026-06-05T10:00+08:00/2026-06-05T11:30", utc(2026, 6, 5, 2), utc(2026, 6, 5, 3, 30)),
+    ("2026-06-05T10:00:00.250+0800", utc(2026, 6, 5, 2), None),
+    ("2026-06-05T10:00Z - 2026-06-05T09:00Z", utc(2026, 6, 5, 10), None),  # an end before
+])
+def test_an_iso_moment_keeps_its_own_offset_wherever_the_server_is(line, start, end):
+    # a web page's structured data gives its times so: the offset is the page's zone
+    for zone in ("Asia/Shanghai", "America/Los_Angeles", None):
+        when = read_page_when(line, zone)
+        assert (when.starts_at, when.ends_at, when.all_day, when.note) == (start, end, False,
+                                                                          None)
+
+
+def test_an_iso_moment_out_of_the_years_is_left_unset_and_said():
+    when = read_page_when("1999-06-05T10:00:00Z", "UTC")
+    assert when.starts_at is None and "'1999-06-05T10:00:00Z'" in str(when.note)
+
+
 def test_a_date_without_a_time_is_an_all_day_date_even_in_the_past():
     when = read_page_when("Fri. October 28th, 2016", "Asia/Shanghai")
     assert when.all_day and when.starts_at == utc(2016, 10, 28)
