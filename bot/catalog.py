@@ -303,7 +303,7 @@ def page_from_bytes(name: str, data: bytes, *, html: bool | None = None,
     """
     if html if html is not None else is_html_name(name):
         web = html_to_text(decode_html(data, charset))
-        return web.text, parse_page(web.text, titled=web.title is not None)
+        return web.text, web.schema.completing(parse_page(web.text, titled=web.title is not None))
     if charset and unicode_bom(data) is None:
         data = bytes(data).decode(charset_codec(charset), "replace").encode("utf-8")
     text = decode_page(data)

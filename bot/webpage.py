@@ -28,6 +28,7 @@ is lost: libxml2's limit, and no real page comes near it.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import itertools
 import re
 from collections.abc import Iterator
@@ -39,6 +40,7 @@ import lxml.html
 from bot.errors import InvalidValue
 from bot.i18n import N_
 from bot.pages import unicode_bom
+from bot.webpage_schema import SchemaEvent, schema_event
 
 MAX_HTML_BYTES = 2_000_000
 HTML_SUFFIXES = (".html", ".htm")
@@ -134,6 +136,8 @@ _WEB_LABELS = dict.fromkeys(("csgb2312", "gb_2312", "gb_2312-80", "x-gbk"), "gb1
 class WebPage:
     title: str | None
     text: str  # the title as its first line, then the content
+    # the times and place its structured data gives
+    schema: SchemaEvent = dataclasses.field(default_factory=SchemaEvent)
 
 
 def is_html_name(filename: str) -> bool:
@@ -287,7 +291,7 @@ def html_to_text(html: str) -> WebPage:
     text = "".join(line + ("\n\n" if block_end else "\n") for line, block_end in lines)
     if not any(ch.isalpha() for ch in text):
         raise InvalidValue(N_("The page has no readable text."))
-    return WebPage(title, text.rstrip("\n") + "\n")
+    return WebPage(title, text.rstrip("\n") + "\n", schema_event(doc))
 
 
 _PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,

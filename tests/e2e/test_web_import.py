@@ -152,6 +152,35 @@ async def test_headings_between_a_pages_title_and_its_date_keep_the_date_and_ven
     assert description.startswith("Cooperation at Sea\n\nMaria Cruz will moderate")
 
 
+def structured_page(visible_date: str, data: str) -> str:
+    return ('<html><head><title>Grain Corridors</title><script type="application/ld+json">'
+            f"{data}</script></head><body><main><h1>Grain Corridors</h1><p>{visible_date}</p>"
+            "<p>Jane Doe will moderate a discussion with John Roe.</p></main></body></html>")
+
+
+GRAIN_EVENT = ('{"@context": "https://schema.org", "@graph": [{"@type": "WebPage"}, '
+               '{"@type": ["EducationEvent"], "name": "Grain Corridors", '
+               '"startDate": "2031-12-01T18:00:00-05:00", "endDate": "2031-12-01T20:00-05:00",'
+               ' "location": {"@type": "Place", "name": "Carnegie Endowment, Washington, DC", '
+               '"address": {"@type": "PostalAddress", "addressLocality": "Washington"}}}]}')
+
+
+async def test_a_pages_structured_event_gives_the_time_its_text_leaves_without_a_zone(
+        world, fake, server):
+    """The visible line says 6:00 PM with no zone; the page's JSON-LD Event says its offset
+    (and the venue the text leaves out): the event starts at the page's 6 PM, not the
+    server's."""
+    server.add("/structured.html", structured_page("Monday, December 1, 2031, 6:00 PM",
+                                                   GRAIN_EVENT))
+    reply = await import_page(fake, world.guild, world.moderator,
+                              url=server.url("/structured.html"))
+    assert "When: <t:1953932400:F>" in reply.content, reply.content  # 2031-12-01 23:00 UTC
+    assert "Where: Carnegie Endowment, Washington, DC" in reply.content, reply.content
+    assert world.query("SELECT starts_at, ends_at, venue FROM events WHERE id = ?",
+                       (event_id_in(reply),)) == [(1953932400, 1953939600,
+                                                   "Carnegie Endowment, Washington, DC")]
+
+
 ZH_PAGE = ("<h1>中美气候合作前景</h1><p>2026年12月5日 下午3点至5点</p><p>北京</p>"
            "<p>主持人：赵通</p><h3>赵通</h3><p>赵通是卡内基国际和平研究院研究员。</p>")
 

@@ -1,0 +1,146 @@
+"""An event web page's structured data: the schema.org Event its JSON-LD describes.
+
+Pure: no I/O, no Discord. Event sites put their event in a
+`<script type="application/ld+json">` block for search engines, with its times as ISO 8601
+moments ("startDate": "2026-06-05T10:00:00+08:00") and its place by name. The visible
+text often gives a time without its zone ("10:00 AM"), which would be read in the server's
+zone; the structured start says its offset. What it adds to the page read from the
+visible text (`completing`):
+- a start with its offset is the page's date line, whatever the text says;
+- a start without one, or a date alone, only where the text gives no date line;
+- the place's name (else its address) only where the text names no venue.
+
+Bounded: at most 20 blocks of at most 200,000 characters each are parsed, and the walk
+for the Event looks at no more than 5,000 values, iteratively.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import lxml.html
+
+from bot.page_model import Page
+
+MAX_BLOCKS = 20
+MAX_BLOCK_CHARS = 200_000
+MAX_VALUES = 5_000
+MAX_MOMENT = 40  # "2026-06-05T10:00:00.123456789+08:00" and room to spare
+MAX_PLACE = 300
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaEvent:
+    starts: str | None = None  # ISO 8601, as the page gives it
+    ends: str | None = None
+    place: str | None = None
+
+    @property
+    def date_line(self) -> str | None:
+        """The start and end as one line `bot.when.read_page_when` reads."""
+        if self.starts is None:
+            return None
+        return f"{self.starts} – {self.ends}" if self.ends else self.starts
+
+    @property
+    def exact(self) -> bool:
+        """Whether the start is a moment with its offset, right wherever the server is."""
+        if self.starts is None:
+            return False
+        try:
+            return datetime.fromisoformat(self.starts).tzinfo is not None
+        except ValueError:
+            return False
+
+    def completing(self, page: Page) -> Page:
+        """`page` (read from the visible text) with what this adds to it."""
+        date_text, location = page.date_text, page.location
+        if self.date_line is not None and (self.exact or date_text is None):
+            date_text = self.date_line
+        if self.place and not (location and location.strip()):
+            location = self.place
+        if (date_text, location) == (page.date_text, page.location):
+            return page
+        return dataclasses.replace(page, date_text=date_text, location=location)
+
+
+def schema_event(doc: lxml.html.HtmlElement) -> SchemaEvent:
+    """The first schema.org Event in the page's JSON-LD blocks; an empty one if none."""
+    blocks = (script for script in doc.iter("script")
+              if (script.get("type") or "").strip().lower() == "application/ld+json")
+    for script in itertools.islice(blocks, MAX_BLOCKS):
+        body = script.text or ""
+        if len(body) > MAX_BLOCK_CHARS:
+            continue
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):  # not JSON, or nested past Python's stack
+            continue
+        event = _first_event(data)
+        if event is not None:
+            return SchemaEvent(_moment(event.get("startDate")), _moment(event.get("endDate")),
+                               _place(event.get("location")))
+    return SchemaEvent()
+
+
+def _first_event(data: object) -> dict | None:
+    """Breadth first, so a page's own Event comes before one nested in it (a sub-event)."""
+    queue: deque[object] = deque([data])
+    for _ in range(MAX_VALUES):
+        if not queue:
+            return None
+        value = queue.popleft()
+        if isinstance(value, dict):
+            if any(kind.endswith("Event") for kind in _types(value.get("@type"))):
+                return value
+            queue.extend(value.values())
+        elif isinstance(value, list):
+            queue.extend(value)
+    return None
+
+
+def _types(value: object) -> Iterable[str]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list):
+        return (kind for kind in value[:20] if isinstance(kind, str))
+    return ()
+
+
+def _moment(value: object) -> str | None:
+    if isinstance(value, list) and value:  # a few sites give a list of one
+        value = value[0]
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return value if 0 < len(value) <= MAX_MOMENT else None
+
+
+def _place(value: object) -> str | None:
+    """A Place's name, else its address (text, or a PostalAddress's parts); an online
+    event's VirtualLocation names no venue."""
+    if isinstance(value, list):  # places, each a name or a Place: not nested further
+        value = next((v for v in value[:20] if isinstance(v, str | dict) and _place(v)), None)
+    if isinstance(value, str):
+        return _text(value)
+    if not isinstance(value, dict) or "VirtualLocation" in _types(value.get("@type")):
+        return None
+    name = value.get("name")
+    if isinstance(name, str) and _text(name):
+        return _text(name)
+    address = value.get("address")
+    if isinstance(address, dict):
+        parts = (address.get(key) for key in ("streetAddress", "addressLocality",
+                                              "addressRegion", "addressCountry"))
+        address = ", ".join(p.strip() for p in parts if isinstance(p, str) and p.strip())
+    return _text(address) if isinstance(address, str) else None
+
+
+def _text(value: str) -> str | None:
+    return " ".join(value.split())[:MAX_PLACE] or None

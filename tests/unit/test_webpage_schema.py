@@ -1,0 +1,78 @@
+"""A web page's schema.org Event (JSON-LD) completes what its visible text gives."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from bot.catalog import page_from_bytes
+from bot.webpage import html_to_text
+from bot.webpage_schema import SchemaEvent
+
+
+def page_with(data: object | str, body: str = "<p>Jane Doe will moderate.</p>") -> str:
+    block = data if isinstance(data, str) else json.dumps(data)
+    return (f'<html><head><script type="application/ld+json">{block}</script></head>'
+            f"<body><main><h1>Grain Corridors</h1>{body}</main></body></html>")
+
+
+def read(html: str):
+    return page_from_bytes("event.html", html.encode())[1]
+
+
+EVENT = {"@context": "https://schema.org", "@type": "Event", "name": "Grain Corridors",
+         "startDate": "2031-12-01T18:00:00-05:00", "endDate": "2031-12-01T20:00:00-05:00",
+         "location": {"@type": "Place", "name": "Carnegie Endowment",
+                      "address": "1779 Massachusetts Ave NW, Washington, DC"}}
+
+
+def test_an_exact_start_is_the_pages_date_line_and_the_place_its_venue():
+    page = read(page_with(EVENT, "<p>December 1, 2031, 6:00 PM</p><p>Jane Doe will moderate.</p>"))
+    assert page.date_text == "2031-12-01T18:00:00-05:00 – 2031-12-01T20:00:00-05:00"
+    assert page.location == "Carnegie Endowment"
+
+
+def test_the_visible_text_keeps_its_date_and_venue_over_a_start_without_an_offset():
+    event = EVENT | {"startDate": "2031-12-02T09:00", "endDate": None,
+                     "location": "Elsewhere Hall"}
+    page = read(page_with(event, "<p>December 1, 2031, 6:00 PM EST</p><p>Washington, DC</p>"
+                                 "<p>Jane Doe will moderate.</p>"))
+    assert page.date_text == "December 1, 2031, 6:00 PM EST"
+    assert page.location == "Washington, DC"
+    bare = read(page_with(event))  # no date line in the text: the structured one
+    assert (bare.date_text, bare.location) == ("2031-12-02T09:00", "Elsewhere Hall")
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    ({"@graph": [{"@type": "Organization", "name": "Institute"},
+                 {"@type": ["Thing", "BusinessEvent"], "startDate": "2031-12-01",
+                  "location": [{"@type": "VirtualLocation", "url": "https://x.example"},
+                               {"@type": "Place", "address": {
+                                   "streetAddress": "1 Main St", "addressLocality": "Boston",
+                                   "addressCountry": {"name": "US"}}}]}]},
+     SchemaEvent("2031-12-01", None, "1 Main St, Boston")),
+    ([{"@type": "WebSite"}, {"@type": "Event", "startDate": ["2031-12-01T10:00Z"],
+                             "location": {"@type": "VirtualLocation", "name": "Zoom"}}],
+     SchemaEvent("2031-12-01T10:00Z", None, None)),
+    ({"@type": "Event", "startDate": 20311201, "endDate": "x" * 41,
+      "location": {"name": "  Hall\n  A  "}}, SchemaEvent(None, None, "Hall A")),
+    ({"@type": "Article", "about": {"@type": "Person"}}, SchemaEvent()),
+    ("{not json", SchemaEvent()),
+])
+def test_the_first_event_is_found_in_any_shape_and_odd_values_are_left_out(data, expected):
+    assert html_to_text(page_with(data)).schema == expected
+
+
+@pytest.mark.parametrize("block", [
+    "[" * 190_000 + "]" * 190_000,  # nested past Python's stack
+    "[" * 300_000,  # past the block's limit: not parsed
+    json.dumps([[{"a": [1] * 20}] * 40] * 200),  # many values, no event
+])
+def test_any_structured_data_costs_bounded_time_and_gives_nothing_odd(block):
+    html = page_with(block) * 5  # five such blocks
+    started = time.perf_counter()
+    web = html_to_text(html[:2_000_000])
+    assert web.schema == SchemaEvent()
+    assert time.perf_counter() - started < 10  # well under a second here, unloaded
