@@ -134,6 +134,8 @@ _TITLE_KICKER = re.compile(
     r"(?:(?:活动|会议|讲座|论坛|研讨会|学术)?(?:预告|通知|(?P<zh_recap>回顾|综述|纪要|报[道导]|速递))|"
     r"(?:upcoming|past) +events?|events? +(?P<en_recap>recap|report|summary|highlights)|"
     r"(?P<recap>recap|highlights)) *[｜|丨:：] *", re.I)
+# A title that names the page as the event's record ("中美关系研讨会纪要", "论坛综述").
+_TITLE_TELLS_AFTER = re.compile(r"(?:纪要|综述|实录|速递|侧记|(?:活动|会议|论坛|讲座)回顾)\s*$")
 _LOCATION = re.compile(
     r"(?:Live|Streaming|Online|Virtual|Webcast)\b.*|"
     r"[A-ZÀ-Þ][\w.’'-]*(?: +[A-ZÀ-Þ][\w.’'-]*){0,2}, +[A-ZÀ-Þ][\w.]*(?: +[A-ZÀ-Þ][\w.]*)?")
@@ -261,9 +263,18 @@ def _without_kicker(title: str | None) -> tuple[str | None, bool]:
     tells of the event afterwards ("活动回顾｜…", "Event Recap: …")."""
     kicker = _TITLE_KICKER.match(pages_zh.fold(title)) if title else None
     if title is None or kicker is None or not title[kicker.end():].strip():
-        return title, False
+        return title, bool(title and _TITLE_TELLS_AFTER.search(pages_zh.fold(title)))
     return title[kicker.end():], bool(kicker["zh_recap"] or kicker["en_recap"]
                                       or kicker["recap"])
+
+
+# A takeaway heading's paragraphs: Chinese prose, each with a sentence's end (a short line
+# without one is the next heading, a caption or a signature).
+_MAX_HEADED_PARAGRAPHS = 20
+
+
+def _zh_prose(par: str) -> bool:
+    return has_han(par) and not _BULLET.match(par) and bool(_ZH_SENTENCE.search(par))
 
 
 def _posted(line: str) -> bool:
@@ -667,8 +678,8 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
                 or self._field(par) or (self.header_open and self._header(par))):
             return i + 1
         self.header_open = self.header_open and self._subtitle(i)
-        if _BULLET.match(par) and self._takeaway(i):
-            return i + 1
+        if _BULLET.match(par) and (after := self._takeaway(i)):
+            return after
         if last and _CONTINUATION.match(par):
             self._give_bio(last[0], self.raw[i], last)
         elif self._roster(par):
@@ -904,7 +915,8 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
                     self.dated_at = i
         return bool(m)
 
-    def _takeaway(self, i: int) -> bool:
+    def _takeaway(self, i: int) -> int:
+        """A bulleted takeaway at paragraph i: the index of the paragraph after it, else 0."""
         par, raw = self.paras[i], self.raw[i]
         bullet = _BULLET.match(par)
         assert bullet is not None  # only called for a paragraph _BULLET matched
@@ -917,15 +929,37 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
             end = _ZH_SENTENCE.search(par, start, start + 61)
             cut = _ZH_SENTENCE.search(raw)  # the same sentence end: no bullet holds one
             if not end or not cut:
-                return False
+                return self._headed_takeaway(i, start)
             heading, text = par[start:end.start()].strip(), raw[cut.end():].strip()
         else:
-            return False
+            return 0
         if not heading or not text or _CLOCK_START.match(par, start):
-            return False  # "• 9:00 AM: Registration" is an agenda's line, not a takeaway
+            return 0  # "• 9:00 AM: Registration" is an agenda's line, not a takeaway
         self.takeaways.append(Takeaway(heading, text))
         self.intro_over = True
-        return True
+        return i + 1
+
+    def _headed_takeaway(self, i: int, start: int) -> int:
+        """"一、中美关系的现状" alone on its line, over the paragraphs of prose it heads: in a
+        recap, a takeaway (an announcement numbers its sections so too, "一、会议背景")."""
+        par = self.paras[i]
+        heading = par[start:].strip(" ：:")
+        if not heading or len(par) > 60 or _ZH_SENTENCE.search(par) or not self._told_after():
+            return 0
+        after, texts = i + 1, list[str]()
+        while (after < len(self.paras) and len(texts) < _MAX_HEADED_PARAGRAPHS
+               and _zh_prose(self.paras[after])):
+            texts.append(self.raw[after])
+            after += 1
+        if not texts:
+            return 0
+        self.takeaways.append(Takeaway(heading, "\n\n".join(texts)))
+        self.intro_over = True
+        return after
+
+    def _told_after(self) -> bool:
+        """Whether what was read so far says the page tells of the event afterwards."""
+        return self.past or _without_kicker(self.header.get("title"))[1]
 
     def _roster(self, par: str) -> bool:
         """"Name, title; Name, title; Name, title": everyone listed speaks."""

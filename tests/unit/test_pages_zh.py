@@ -455,6 +455,42 @@ def test_chinese_takeaway_forms(item):
     assert page.kind == "recap" and page.skipped == ()
 
 
+HEADED_RECAP = """中美关系展望研讨会{kind}
+
+2026年6月5日，卡内基—清华全球政策中心举办研讨会，讨论中美关系的前景。
+
+一、中美关系的现状
+与会者认为，中美关系正处于关键时期。
+
+双方需要加强沟通。
+
+二、气候合作的空间
+与会专家指出，气候变化是双方可以合作的领域。
+
+（整理：张三）
+"""
+
+
+@pytest.mark.parametrize("kind", ["纪要", "综述", "会议回顾"])
+def test_a_recaps_numbered_headings_over_paragraphs_are_its_takeaways(kind):
+    takeaways = [("中美关系的现状", "与会者认为，中美关系正处于关键时期。\n\n双方需要加强沟通。"),
+                 ("气候合作的空间", "与会专家指出，气候变化是双方可以合作的领域。")]
+    for script in (str, traditional):
+        page = parse_page(script(HEADED_RECAP.format(kind=kind)))
+        assert page.kind == "recap"
+        assert [(t.heading, t.text) for t in page.takeaways] == [
+            (script(heading), script(text)) for heading, text in takeaways]
+        assert [str(s) for s in page.skipped] == [script('skipped paragraph: "（整理：张三）"')]
+
+
+def test_an_announcements_numbered_sections_are_not_takeaways():
+    """"一、会议背景" over a paragraph, in a page that tells of the event ahead: its
+    description, as the same page without numbers."""
+    page = parse_page(HEADED_RECAP.format(kind="").replace("举办研讨会", "将举办研讨会"))
+    assert page.kind == "announcement" and page.takeaways == ()
+    assert "与会者认为，中美关系正处于关键时期。" in page.description
+
+
 # --- size ----------------------------------------------------------------------------------
 
 
