@@ -147,6 +147,9 @@ _ADDRESS = re.compile(
     r"Blvd|Boulevard|Way|Square|Place|Pl|Lane|Ln|Drive|Dr)\b|"
     r"\b(?:Room|Hall|Floor|Suite) +[A-Z0-9][\w-]*\b|"  # "Hall B", "Room 201"
     r"\b[A-Z][\w’'-]+ +(?:Hall|Auditorium|Building|Hotel|Theat(?:er|re))(?= *(?:,|$))")
+# A heading over a recap's takeaways ("Discussion Highlights", "Key Takeaways").
+_TAKEAWAYS_HEADING = re.compile(r"(?:(?:key|main|discussion|event|panel) +)*"
+                                r"(?:highlights?|takeaways?) *:?", re.I)
 _SECTION = re.compile(
     r"(?:(?:key|main|discussion|event|panel|about|the|our|meet|featured) +)*"
     r"(?:highlights?|takeaways?|speakers?|participants?|panelists?|featuring|summary|recap|"
@@ -275,6 +278,14 @@ _MAX_HEADED_PARAGRAPHS = 20
 
 def _zh_prose(par: str) -> bool:
     return has_han(par) and not _BULLET.match(par) and bool(_ZH_SENTENCE.search(par))
+
+
+def _en_prose(par: str) -> bool:
+    return (len(par) > 20 and not has_han(par) and not _BULLET.match(par)
+            and bool(_PROSE_END.search(par)))
+
+
+_PROSE_END = re.compile(r"[.!?][\"”’')]*$")
 
 
 def _posted(line: str) -> bool:
@@ -646,6 +657,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         self.people_section = False
         self.heading_role: str | None = None
         self.heading_once = False
+        self.takeaways_headed = False  # under "Discussion Highlights", "Key Takeaways"
 
     def read(self) -> Page:
         i = 0
@@ -679,6 +691,8 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
             return i + 1
         self.header_open = self.header_open and self._subtitle(i)
         if _BULLET.match(par) and (after := self._takeaway(i)):
+            return after
+        if self.takeaways_headed and not zh and (after := self._headed_en_takeaway(i)):
             return after
         if last and _CONTINUATION.match(par):
             self._give_bio(last[0], self.raw[i], last)
@@ -767,7 +781,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         read = pages_zh.fold(par)
         role = pages_zh.ROLE_WORD.fullmatch(read.rstrip(":： "))
         if role:  # "主持人" over the name lines it heads
-            self.section_role = pages_zh.role_of(role.group())
+            self.section_role, self.takeaways_headed = pages_zh.role_of(role.group()), False
             self.guests, self.people_headed = False, True
             return True
         english = _ROLE_HEADING.fullmatch(par.rstrip(":： "))
@@ -779,11 +793,14 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
                 given = None  # under a lone name: a card's label, or a list's next heading?
             self.people_section = self.people_headed = True
             self.heading_role, self.heading_once = given, once
+            self.takeaways_headed = False
             return True
-        before_bullet = i + 1 < len(self.paras) and _BULLET.match(self.paras[i + 1])
+        # (a page's first line is its title, even over its first bullet: "…纪要" over "一、…")
+        before_bullet = 0 < i < len(self.paras) - 1 and _BULLET.match(self.paras[i + 1])
         guests = pages_zh.GUESTS_HEADING.fullmatch(read)
         if before_bullet or guests or _SECTION.fullmatch(par) or pages_zh.SECTION.fullmatch(read):
             self.section_role = None
+            self.takeaways_headed = bool(_TAKEAWAYS_HEADING.fullmatch(par))
             self.guests = bool(guests)  # "嘉宾简介"
             self.people_headed = self.people_headed or self.guests
             return True
@@ -954,6 +971,24 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         if not texts:
             return 0
         self.takeaways.append(Takeaway(heading, "\n\n".join(texts)))
+        self.intro_over = True
+        return after
+
+    def _headed_en_takeaway(self, i: int) -> int:
+        """Under "Discussion Highlights" in a recap, a short line with no sentence's end
+        ("U.S. Policy Ambiguities") over the paragraphs of prose it heads: a takeaway."""
+        par = self.paras[i]
+        if (len(par) > 100 or par[-1] in ".!?;:," or _CLOCK_START.match(par)
+                or not self._told_after()):
+            return 0
+        after, texts = i + 1, list[str]()
+        while (after < len(self.paras) and len(texts) < _MAX_HEADED_PARAGRAPHS
+               and _en_prose(self.paras[after])):
+            texts.append(self.raw[after])
+            after += 1
+        if not texts:
+            return 0
+        self.takeaways.append(Takeaway(par.rstrip(), "\n\n".join(texts)))
         self.intro_over = True
         return after
 

@@ -92,3 +92,18 @@ async def test_a_recap_without_bullets_shows_its_summary_as_takeaways(world, fak
     text = text_of(takeaways)
     assert "local partnerships matter most" in text
     assert "published after the event" not in text
+
+
+async def test_a_recaps_headed_paragraphs_are_its_takeaways_in_either_language(world, fake):
+    event_id = await world.import_event("Headed Recap Event", capacity=5)
+    for name, recap in (
+            ("recap.txt", "Ann Lee moderated a discussion on ports.\n\nKey Takeaways\n\n"
+                          "Port Funding\nThe speakers agreed that ports need federal money.\n"),
+            ("recap_zh.txt", "港口研讨会纪要\n\n一、港口资金\n与会者认为，港口需要更多资金。\n")):
+        reply = await import_page(fake, world.guild, world.moderator, page=Attachment(
+            name, recap.encode(), "text/plain"), event=str(event_id))
+        assert "1 takeaways" in reply.content or "1 takeaway" in reply.content, reply.content
+        takeaways = await fake.slash(world.guild, world.member(), "event takeaways",
+                                     event=str(event_id))
+        heading = "Port Funding" if name == "recap.txt" else "港口资金"
+        assert f"**{heading}**" in text_of(takeaways), text_of(takeaways)

@@ -936,6 +936,35 @@ def test_a_page_keeps_its_first_200_people_and_100_takeaways_and_says_so():
         "takeaways after the first 100 were not kept (30 more)"]
 
 
+HEADED_HIGHLIGHTS = (
+    "Missile Defense and U.S.-China Relations\n\n"
+    "Tong Zhao {verb} a discussion with Li Bin on missile defense.\n\n"
+    "Discussion Highlights\n\n"
+    "U.S.-China Security Relations\nThe strategy identified China as a rival power.\n\n"
+    "U.S. Policy Ambiguities\n\nThe panelists argued that the intentions are ambiguous.\n"
+    "Another panelist agreed, \"for now.\"\n\n"
+    "Speakers\n\nLi Bin is a professor at Tsinghua University.")
+
+
+def test_a_recaps_headings_under_its_highlights_head_paragraphs_as_takeaways():
+    page = parse_page(HEADED_HIGHLIGHTS.format(verb="moderated"))
+    assert page.kind == "recap" and page.skipped == ()
+    assert page.takeaways == (
+        Takeaway("U.S.-China Security Relations",
+                 "The strategy identified China as a rival power."),
+        Takeaway("U.S. Policy Ambiguities", "The panelists argued that the intentions are "
+                 "ambiguous.\n\nAnother panelist agreed, \"for now.\""))
+    assert page.description == "Tong Zhao moderated a discussion with Li Bin on missile defense."
+    assert bios(page) == {"Tong Zhao": "", "Li Bin": "Li Bin is a professor at Tsinghua "
+                                                     "University."}
+
+
+def test_an_announcements_highlights_stay_its_description():
+    page = parse_page(HEADED_HIGHLIGHTS.format(verb="will moderate"))
+    assert page.kind == "announcement" and page.takeaways == ()
+    assert "U.S. Policy Ambiguities\n\nThe panelists argued" in page.description
+
+
 def test_bullet_without_heading_is_not_a_takeaway():
     page = parse_page(INTRO + "• a bullet with no heading at all")
     assert page.takeaways == ()
