@@ -13,7 +13,11 @@ Reading rules:
   spaces included, become one space; invisible characters are dropped), but the text it
   imports (description, bios, takeaways) is the page's own, verbatim but for the line's
   outer whitespace;
-- a page is a recap if it has takeaway bullets or past-tense narration/notices;
+- a page is a recap if it has takeaways, past-tense narration/notices, or a title that
+  names it the event's record ("Event Recap: ...", "...研讨会纪要");
+- takeaways are bullets ("• Heading: text", "一、标题。文字"), or in a recap headings over
+  paragraphs of prose: numbered in Chinese ("一、标题"), short lines under a "Discussion
+  Highlights" heading in English;
 - a bilingual page repeats itself in the other language: the second version's header
   lines are not new content, its prose and takeaways add to the first's, and a name the
   page pairs across scripts ("赵通 (Tong Zhao)") is one person.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot import pages_zh
@@ -963,16 +964,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         heading = par[start:].strip(" ：:")
         if not heading or len(par) > 60 or _ZH_SENTENCE.search(par) or not self._told_after():
             return 0
-        after, texts = i + 1, list[str]()
-        while (after < len(self.paras) and len(texts) < _MAX_HEADED_PARAGRAPHS
-               and _zh_prose(self.paras[after])):
-            texts.append(self.raw[after])
-            after += 1
-        if not texts:
-            return 0
-        self.takeaways.append(Takeaway(heading, "\n\n".join(texts)))
-        self.intro_over = True
-        return after
+        return self._over_paragraphs(i, heading, _zh_prose)
 
     def _headed_en_takeaway(self, i: int) -> int:
         """Under "Discussion Highlights" in a recap, a short line with no sentence's end
@@ -981,14 +973,19 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         if (len(par) > 100 or par[-1] in ".!?;:," or _CLOCK_START.match(par)
                 or not self._told_after()):
             return 0
+        return self._over_paragraphs(i, par.rstrip(), _en_prose)
+
+    def _over_paragraphs(self, i: int, heading: str, prose: Callable[[str], bool]) -> int:
+        """The takeaway headed at paragraph i, of the paragraphs of prose right after it:
+        the index of the paragraph after them, or 0 if there are none."""
         after, texts = i + 1, list[str]()
         while (after < len(self.paras) and len(texts) < _MAX_HEADED_PARAGRAPHS
-               and _en_prose(self.paras[after])):
+               and prose(self.paras[after])):
             texts.append(self.raw[after])
             after += 1
         if not texts:
             return 0
-        self.takeaways.append(Takeaway(par.rstrip(), "\n\n".join(texts)))
+        self.takeaways.append(Takeaway(heading, "\n\n".join(texts)))
         self.intro_over = True
         return after
 
