@@ -164,7 +164,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         end = (await typed_time(ends_at, zone, option_name(interaction.locale, "ends_at"),
                                 after=start.starts_at) if ends_at else When())
         typed = importing.typed_values(start, end, venue)
-        check_order(typed.starts_at, typed.ends_at, all_day=typed.all_day)
+        if typed.starts_at is not None:  # an end alone takes the page's or the event's start
+            check_order(typed.starts_at, typed.ends_at, all_day=typed.all_day)
         await defer(interaction)
         if url is not None:
             source = await importing.read_source(
@@ -176,7 +177,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         plan = await importing.prepare(
             self.bot.store, guild_id, source, zone, typed=typed, capacity=capacity,
             title=title, adds_to=adds_to)
-        # a typed end, against the event's start
+        # a typed end, against the event's start (or the page's; it needs one)
         check_order(plan.starts_at, plan.ends_at, all_day=plan.all_day)
         check_all_day_end(plan.all_day, end)
 

@@ -155,6 +155,9 @@ def moved_into_past(before: Event, after: Event, now: datetime) -> bool:
 
 def check_order(starts_at: datetime | None, ends_at: datetime | None, *,
                 all_day: bool = False) -> None:
+    """The times an event is to have: an end needs a start, and comes after it."""
+    if starts_at is None and ends_at is not None:
+        raise InvalidValue(N_("an end needs a start: type the start too"))
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:
         if all_day:  # UTC midnights: the dates as typed, not moments in the reader's zone
             raise InvalidValue(N_("the last day ({end}) comes before the first ({start})"),
@@ -264,8 +267,6 @@ class EditModal(discord.ui.Modal):
             if start.all_day and start.starts_at is not None:
                 return start.starts_at + timedelta(days=1)
             return None
-        if start.starts_at is None:
-            raise InvalidValue(N_("an end needs a start: type the start too"))
         end = await typed_time(typed, self.zone, Text(N_("the end")), after=start.starts_at)
         check_all_day_end(start.all_day, end)
         return end.ends_at if end.all_day else end.starts_at

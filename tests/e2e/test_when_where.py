@@ -594,3 +594,15 @@ async def test_a_start_typed_in_the_hour_the_clocks_skip_is_refused(world, fake)
                               page=Attachment("s.txt", page("Skipped Hour Talk"), "text/plain"))
     assert reply.ephemeral and "clocks skip" in reply.content and "02:30" in reply.content, reply
     assert world.query("SELECT count(*) FROM events") == before
+
+
+async def test_an_import_typing_an_end_for_an_event_with_no_start_is_refused(world, fake):
+    """As in the edit form, an end needs a start: an import whose page gives no date, of
+    an event that has none, refuses a typed end alone rather than save an event that ends
+    but never begins."""
+    before = world.dump()
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5,
+                              page=Attachment("e.txt", page("Endless Start Talk"), "text/plain"),
+                              ends_at="2037-05-06 20:00")
+    assert reply.ephemeral and "An end needs a start" in reply.content, reply
+    assert world.dump() == before
