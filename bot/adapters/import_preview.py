@@ -20,7 +20,7 @@ import discord
 from bot.adapters.event_option import bot_permissions, guild_id_of
 from bot.adapters.held import Held
 from bot.adapters.manage_forms import asker_may_answer, when_where_lines
-from bot.adapters.scheduled_events import sync_scheduled_event
+from bot.adapters.scheduled_events import follow_change
 from bot.app import Interaction
 from bot.command_words import option_name
 from bot.flows import importing
@@ -179,8 +179,9 @@ async def save_import(interaction: Interaction, plan: ImportPlan) -> tuple[str, 
     result = await importing.save(bot.store, bot.registration_changed, guild_id, plan)
     lang = member_language(interaction)
     summary = saved_text(result, lang)
-    scheduled = await sync_scheduled_event(bot, guild_id, result.event,
-                                           bot_permissions(interaction), create=False)
+    # the event as the preview showed it: what the import changed
+    scheduled = await follow_change(bot, guild_id, plan.target, result.event,
+                                    bot_permissions(interaction))
     if scheduled:
         summary += "\n" + lang.text(scheduled)
     return clip(summary, 1900), event_embed(lang, result.event)

@@ -16,11 +16,7 @@ from discord import app_commands
 
 from bot.adapters.event_option import bot_permissions, guild_id_of, require_manage_events
 from bot.adapters.held import Held
-from bot.adapters.scheduled_events import (
-    kept_on_delete,
-    remove_moved_into_past,
-    sync_scheduled_event,
-)
+from bot.adapters.scheduled_events import follow_change, kept_on_delete
 from bot.catalog import MAX_LINK, MAX_TITLE, validate_link, validate_title
 from bot.errors import EventNotFound, InvalidValue
 from bot.i18n import N_, Language, Text, language
@@ -145,12 +141,6 @@ async def typed_time(text: str, zone: str, name: str | Text = "starts_at",
     if is_iso(text):
         return parse_typed(text, zone, now, name=name, after=after)
     return await off_loop(parse_typed, text, zone, now, name=name, after=after)
-
-
-def moved_into_past(before: Event, after: Event, now: datetime) -> bool:
-    """Whether an edit moved the event's start from the future into the past."""
-    return (before.start_moment is not None and before.start_moment > now
-            and after.start_moment is not None and after.start_moment <= now)
 
 
 def check_order(starts_at: datetime | None, ends_at: datetime | None, *,
@@ -319,11 +309,7 @@ async def apply_edit(interaction: Interaction, modal: EditModal) -> None:
             text += "\n" + lang._("It is now over, so its attendee role is taken back from "
                                   "everyone; if the date is a mistake, set it right, then give "
                                   "the role again with /manage role.")
-    if moved_into_past(before, saved, now):
-        note = await remove_moved_into_past(bot, saved.guild_id, saved.id)
-    else:
-        note = await sync_scheduled_event(bot, saved.guild_id, saved,
-                                          bot_permissions(interaction), create=False)
+    note = await follow_change(bot, saved.guild_id, before, saved, bot_permissions(interaction))
     if note:
         text += "\n" + lang.text(note)
     await respond(interaction, clip(text, 1900), ephemeral=True)

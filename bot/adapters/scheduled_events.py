@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 import discord
 
@@ -158,6 +159,21 @@ async def sync_scheduled_event(bot: EventBot, guild_id: int, event: Event,
     async with bot.event_steps.hold(event.id):
         step = await plan_scheduled_event(bot, guild_id, event, permissions, create=create)
         return await run_scheduled_event(bot, guild_id, event.id, step)
+
+
+def moved_into_past(before: Event, after: Event, now: datetime) -> bool:
+    """Whether a change moved the event's start from the future into the past."""
+    return (before.start_moment is not None and before.start_moment > now
+            and after.start_moment is not None and after.start_moment <= now)
+
+
+async def follow_change(bot: EventBot, guild_id: int, before: Event | None, saved: Event,
+                        permissions: discord.Permissions) -> Text | None:
+    """After an edit or an import changed the event (`before`, None for a new one): its
+    Discord event, if it has one, follows; one moved into the past is removed."""
+    if before is not None and moved_into_past(before, saved, discord.utils.utcnow()):
+        return await remove_moved_into_past(bot, guild_id, saved.id)
+    return await sync_scheduled_event(bot, guild_id, saved, permissions, create=False)
 
 
 async def remove_moved_into_past(bot: EventBot, guild_id: int, event_id: int) -> Text | None:

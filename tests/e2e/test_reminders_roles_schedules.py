@@ -488,6 +488,28 @@ async def test_an_edit_into_the_past_removes_its_discord_event_and_says_the_role
     await eventually(lambda: attendee not in member.roles, what="the role taken back")
 
 
+async def test_an_import_moving_an_event_into_the_past_removes_its_discord_event(world, fake):
+    """A start typed with an import (a recap's date, say) moves the event into the past as
+    an edit does: its Discord event, which Discord cannot move there, is removed rather
+    than left listed at the old time as an event to come."""
+    guild = world.guild
+    await scheduled_events_on(world, fake)
+    event_id = await world.import_event("Past Import Forum", capacity=5,
+                                        starts_at="2037-07-08T18:00:00+00:00")
+    posted = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    assert "Discord events" in posted.content, posted.content
+    [created] = [e for e in fake.scheduled_events(guild) if e["name"] == "Past Import Forum"]
+    reply = await import_page(fake, guild, world.moderator, event=str(event_id),
+                              page=Attachment("recap.txt", OPEN_ANNOUNCEMENT, "text/plain"),
+                              starts_at="2021-07-08T18:00:00+00:00")
+    assert "Past Import Forum" in reply.content, reply.content
+    assert ("Its Discord event is removed: Discord only takes events to come. Once the date "
+            "is right, /manage announce makes a new one." in reply.content), reply.content
+    assert [e for e in fake.scheduled_events(guild) if e["id"] == created["id"]] == []
+    assert world.query("SELECT scheduled_event_id FROM events WHERE id = ?",
+                       (event_id,)) == [(None,)]
+
+
 async def test_no_discord_event_without_a_start_permission_or_when_turned_off(world, fake):
     guild = world.guild
     count = len(fake.scheduled_events(guild))
