@@ -39,7 +39,9 @@ def saved_times_problem(starts_at: datetime | None, ends_at: datetime | None) ->
     if starts_at is not None and calendar_problem(starts_at):
         return Text(N_("its start is not between the years {earliest} and {latest}"),
                     earliest=EARLIEST_YEAR, latest=LATEST_YEAR)
-    if ends_at is not None and calendar_problem(ends_at):
+    # An end is a moment up to the midnight that ends the last year: an all-day event on
+    # its last day ends then (its end is the midnight after its last day).
+    if ends_at is not None and not _EARLIEST < ends_at <= _AFTER_LATEST:
         return Text(N_("its end is not between the years {earliest} and {latest}"),
                     earliest=EARLIEST_YEAR, latest=LATEST_YEAR)
     return None

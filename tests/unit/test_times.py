@@ -107,3 +107,23 @@ def test_a_saved_time_problem_names_the_start_or_the_end(starts_at, ends_at, pro
     from bot.times import saved_times_problem
     found = saved_times_problem(starts_at, ends_at)
     assert (found if found is None else str(found)) == problem  # its English
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Pacific/Kiritimati", "America/New_York"])
+def test_the_last_allowed_day_as_an_all_day_event_can_be_announced(zone):
+    """2100-12-31 is within the years, typed or on a page; as an all-day event its end is
+    the midnight after it, which the saved times' check must take, or the event that was
+    accepted could then be neither announced nor a Discord event."""
+    from bot.when import parse_typed, read_page_when
+    for when in (parse_typed("2100-12-31", zone, NOW), read_page_when("December 31, 2100", zone)):
+        assert when.all_day and when.ends_at == datetime(2101, 1, 1, tzinfo=UTC)
+        assert saved_times_problem(when.starts_at, when.ends_at) is None
+        last = event(starts_at=when.starts_at, ends_at=when.ends_at, all_day=True)
+        assert scheduled_event_problem(last, NOW) is None
+        fields = scheduled_event_fields(last, language("en-US"))
+        assert fields["scheduled_end_time"] > fields["scheduled_start_time"]
+
+
+def test_an_end_after_the_last_allowed_day_is_still_a_problem():
+    assert str(saved_times_problem(NOW, datetime(2101, 1, 1, 0, 0, 1, tzinfo=UTC))) == (
+        "its end is not between the years 2000 and 2100")
