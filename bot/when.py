@@ -274,8 +274,12 @@ def _hour_minute(hour: int, minute: int, meridiem: str | None) -> tuple[int, int
     return (hour, minute) if 0 <= hour <= 23 and 0 <= minute <= 59 else None
 
 
-def _find_date(text: str) -> tuple[re.Match[str], date | None] | None:
-    """The first date in the text: its match, and the date (None without a year)."""
+def _find_date(text: str) -> tuple[re.Match[str], date | None, bool] | None:
+    """The first date in the text: its match, the date (None without a year, or when it
+    is no day of the calendar) and whether it is none ("February 29, 2027", "April 31";
+    the same day written without its year, which another pattern finds in "2027年2月29日",
+    is no date without a year)."""
+    no_such_day = None
     for pattern, order in _DATES:
         match = pattern.search(text)
         if match is None:
@@ -285,12 +289,12 @@ def _find_date(text: str) -> tuple[re.Match[str], date | None] | None:
         if month is None:
             continue
         if parts.get("y") is None:
-            return match, None
+            return (no_such_day, None, True) if no_such_day else (match, None, False)
         try:
-            return match, date(int(parts["y"]), month, int(parts["d"]))
+            return match, date(int(parts["y"]), month, int(parts["d"])), False
         except ValueError:
-            continue
-    return None
+            no_such_day = no_such_day or match
+    return None if no_such_day is None else (no_such_day, None, True)
 
 
 # A run of days, as pages write it: "June 1-3, 2026", "May 30 - June 2, 2026", "June 1, 2026
@@ -355,6 +359,7 @@ class _Days(NamedTuple):
     clock: str | None = None
     clock_at: int = 0  # where `clock` is written
     runs_wrong: bool = False
+    no_such_day: bool = False  # a date written with its year that the calendar has not
 
 
 def _find_days(text: str) -> _Days | None:
@@ -367,8 +372,8 @@ def _find_days(text: str) -> _Days | None:
         return _run_of_days(run)
     if single is None:
         return None
-    match, day = single
-    return _Days(match.start(), match.end(), day)
+    match, day, no_such_day = single
+    return _Days(match.start(), match.end(), day, no_such_day=no_such_day)
 
 
 def _run_of_days(found: re.Match[str]) -> _Days:
@@ -421,6 +426,10 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
                                  "read (its last day must come after its first, within {most} "
                                  "days), so I left the start unset; set it with /manage edit"),
                               written=written, most=MAX_RANGE_DAYS - 1))
+    if found.no_such_day:
+        return When(note=Text(N_("the page's date {written!r} is no day of the calendar, so I "
+                                 "left the start unset; set it with /manage edit"),
+                              written=written))
     if day is None:
         return When(note=Text(N_("the page gives no year for its date {written!r}, so I left "
                                  "the start unset; set it with /manage edit"), written=written))

@@ -1264,3 +1264,21 @@ def test_midnight_tonight_is_the_nights():
     now = datetime(2031, 12, 1, 15, tzinfo=UTC)
     when = parse_typed("tonight midnight", "Europe/London", now)
     assert when.starts_at.astimezone(UTC) == utc(2031, 12, 2)
+
+
+@pytest.mark.parametrize("line", ["February 29, 2027", "April 31, 2027, 6 PM", "31 June 2027",
+                                  "2027年2月29日 下午6点", "2027-02-30"])
+def test_a_page_date_the_calendar_has_not_leaves_the_start_unset_and_says_so(line):
+    """Not silently, and not as a date without a year: the year is there, the day is not."""
+    when = read_page_when(line, "UTC")
+    assert (when.starts_at, when.ends_at) == (None, None)
+    note = str(when.note)
+    assert note.startswith("the page's date '") and "is no day of the calendar" in note, note
+    assert "/manage edit" in note and "no year" not in note
+    assert "2027" in note.split(" is no day")[0]  # it quotes the date as written, with its year
+    assert language("zh-CN").text(when.note) != note
+    assert language("zh-TW").text(when.note) != note
+
+
+def test_a_page_date_the_calendar_has_is_read_even_after_one_it_has_not():
+    assert read_page_when("2028年2月29日", "UTC").starts_at == utc(2028, 2, 29)
