@@ -493,7 +493,9 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
     ends = None
     if end_hour is not None:  # the run's times are its first day's start, its last's end
         ends = datetime.combine(last, time(end_hour, end_minute), zone)
-        if ends <= starts:  # past midnight
+        if ends == starts:  # "6:00 PM - 6:00 PM": a slip, not a day-long event
+            ends = None
+        elif ends < starts:  # past midnight
             ends += timedelta(days=1)
     elif found.last is not None:  # a start alone: the run is over when its last day is
         ends = datetime.combine(last + timedelta(days=1), time(0), zone)

@@ -77,6 +77,11 @@ def test_an_iso_moment_keeps_its_own_offset_wherever_the_server_is(line, start, 
                                                                           None)
 
 
+def test_a_page_range_ending_at_its_start_has_no_end():
+    when = read_page_when("December 1, 2026, 6:00 PM - 6:00 PM", "UTC")
+    assert (when.starts_at, when.ends_at) == (utc(2026, 12, 1, 18), None)
+
+
 def test_an_iso_moment_out_of_the_years_is_left_unset_and_said():
     when = read_page_when("1999-06-05T10:00:00Z", "UTC")
     assert when.starts_at is None and "'1999-06-05T10:00:00Z'" in str(when.note)
@@ -319,7 +324,7 @@ def test_reading_any_page_date_line_never_raises(line, zone):
     ("12 AM", (0, 0), None),
     ("0:30 - 23:30", (0, 30), (23, 30)),
     ("11:30 PM - 1:00 AM", (23, 30), (25, 0)),  # past midnight: the next day
-    ("18:00 - 18:00", (18, 0), (42, 0)),  # an end at the start is the next day's
+    ("18:00 - 18:00", (18, 0), None),  # an end at the start is a slip, as typed: no end
     # A half of the day written once that would run the range backwards is one end's only:
     ("晚上10点至12点", (22, 0), (24, 0)),  # 12 at night is midnight
     ("晚上十点至十二点", (22, 0), (24, 0)),
