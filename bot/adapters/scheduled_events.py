@@ -53,10 +53,11 @@ async def plan_scheduled_event(bot: EventBot, guild_id: int, event: Event,
                                permissions: discord.Permissions, *,
                                create: bool) -> ScheduledEventStep:
     """Everything that can be decided without asking Discord, so that a command can
-    check it before it posts anything."""
+    check it before it posts anything. Turned off for the server (`/manage
+    scheduled-events off`), nothing new is created, but a Discord event made before stays
+    listed, so it keeps following its event."""
     _, enabled = await bot.store.run(bot.store.settings.reminder_settings, guild_id)
-    if not enabled:
-        return ScheduledEventStep()
+    create = create and enabled
     existing = await bot.store.run(bot.store.reminders.scheduled_event_id, guild_id, event.id)
     if existing is None and not create:
         return ScheduledEventStep()
@@ -154,7 +155,7 @@ async def sync_scheduled_event(bot: EventBot, guild_id: int, event: Event,
     """Create (with `create`) or update the event's Discord scheduled event.
 
     Returns a sentence for the moderator's reply, or None when there is nothing to
-    say (the server turned them off, or there is no Discord event to update).
+    say (no Discord event to update, and none to create: not asked, or turned off).
     """
     async with bot.event_steps.hold(event.id):
         step = await plan_scheduled_event(bot, guild_id, event, permissions, create=create)
@@ -180,12 +181,12 @@ async def remove_moved_into_past(bot: EventBot, guild_id: int, event_id: int) ->
     """An edit moved the event's start from the future into the past. Discord takes no
     start in the past, so its Discord event would stay at the old time, showing members
     an event to come: it is deleted (one deleted on Discord already is forgotten).
-    Returns a sentence for the moderator's reply, or None (none, or turned off)."""
+    Returns a sentence for the moderator's reply, or None (it has none). Removed also
+    when the server turned Discord events off: that stops new ones, not this one's care."""
     async with bot.event_steps.hold(event_id):
-        _, enabled = await bot.store.run(bot.store.settings.reminder_settings, guild_id)
         existing = await bot.store.run(bot.store.reminders.scheduled_event_id, guild_id,
                                        event_id)
-        if not enabled or existing is None:
+        if existing is None:
             return None
         refused = await delete_scheduled_event(bot, guild_id, existing,
                                                "eventbot: the event was moved into the past")

@@ -538,6 +538,37 @@ async def test_no_discord_event_without_a_start_permission_or_when_turned_off(wo
                        (guild.id,)) == [(0,)]
 
 
+async def test_discord_events_made_before_they_were_turned_off_follow_their_events(
+        world, fake):
+    """Turned off, /manage announce makes no new Discord event; those already made stay
+    listed, so they keep showing the event as it is: moved by an edit, moved into the past
+    (removed), as a deletion removes them."""
+    guild = world.guild
+    await scheduled_events_on(world, fake)
+    try:
+        event_id = await world.import_event("Kept Listed Forum", capacity=5,
+                                            starts_at="2037-08-09T18:00:00+00:00")
+        posted = await fake.slash(guild, world.moderator, "manage announce",
+                                  event=str(event_id))
+        assert "Discord events" in posted.content, posted.content
+        [created] = [e for e in fake.scheduled_events(guild) if e["name"] == "Kept Listed Forum"]
+        await fake.slash(guild, world.moderator, "manage scheduled-events", state="off")
+
+        form = await fake.slash(guild, world.moderator, "manage edit", event=str(event_id))
+        done = await fake.submit_modal(form, {"start": "2037-08-10 19:00"})
+        assert "Discord event is updated" in done.content, done.content
+        [moved] = [e for e in fake.scheduled_events(guild) if e["id"] == created["id"]]
+        assert datetime.fromisoformat(moved["scheduled_start_time"]) == datetime(
+            2037, 8, 10, 19, 0, tzinfo=UTC)
+
+        form = await fake.slash(guild, world.moderator, "manage edit", event=str(event_id))
+        done = await fake.submit_modal(form, {"start": "2021-08-10 19:00"})
+        assert "Its Discord event is removed" in done.content, done.content
+        assert [e for e in fake.scheduled_events(guild) if e["id"] == created["id"]] == []
+    finally:
+        await scheduled_events_on(world, fake)
+
+
 async def test_the_bot_logged_no_unexpected_error(world):
     output = world.bot.output()
     assert "Traceback" not in output and "ERROR" not in output, output[-3000:]
