@@ -297,10 +297,11 @@ async def apply_edit(interaction: Interaction, modal: EditModal) -> None:
     if (before.starts_at, before.all_day, before.venue) != (saved.starts_at, saved.all_day,
                                                           saved.venue):
         registered = saved.confirmed + saved.waitlisted
-        text += "\n" + lang.ngettext(
+        text += "\n" + (lang._("I'll post the change in the announcements channel; no one "
+                               "is registered to DM.") if not registered else lang.ngettext(
             "I'll post the change in the announcements channel and DM its {count} registered "
             "member.", "I'll post the change in the announcements channel and DM its {count} "
-            "registered members.", registered, count=f"{registered:,}")
+            "registered members.", registered, count=f"{registered:,}"))
     now = discord.utils.utcnow()
     if saved.is_over(now) and not before.is_over(now):
         role_id, _ = await bot.store.run(bot.store.reminders.attendee_role, saved.guild_id,

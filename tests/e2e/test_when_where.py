@@ -410,6 +410,9 @@ async def test_an_event_without_a_start_takes_a_venue_alone_from_the_form(world,
         "An end needs a start: type the start too.")
     done = await fake.submit_modal(opened, {"venue": "Hall B"})
     assert done.ephemeral and "Where: Hall B" in done.content, done.content
+    # no one has an RSVP: no count of members to DM
+    assert done.content.endswith("I'll post the change in the announcements channel; no one "
+                                 "is registered to DM."), done.content
     assert event_times(world, event_id) == (None, None, 0, "Hall B", None)
 
 
