@@ -6,8 +6,7 @@ moments ("startDate": "2026-06-05T10:00:00+08:00") and its place by name. The vi
 text often gives a time without its zone ("10:00 AM"), which would be read in the server's
 zone; the structured start says its offset. What it adds to the page read from the
 visible text (`completing`):
-- a start with its offset is the page's date line, whatever the text says (with the end
-  of a visible line that starts at the same time, where the structured data gives none);
+- a start with its offset is the page's date line, whatever the text says;
 - a start without one, or a date alone, only where the text gives no date line;
 - the place's name (else its address) only where the text names no venue.
 
@@ -28,7 +27,6 @@ from datetime import datetime
 import lxml.html
 
 from bot.page_model import Page
-from bot.when import read_page_when
 
 MAX_BLOCKS = 20
 MAX_BLOCK_CHARS = 200_000
@@ -63,29 +61,13 @@ class SchemaEvent:
     def completing(self, page: Page) -> Page:
         """`page` (read from the visible text) with what this adds to it."""
         date_text, location = page.date_text, page.location
-        if self.exact:
-            date_text = (self._with_visible_end(date_text) if self.ends is None and date_text
-                         else self.date_line)
-        elif date_text is None:
+        if self.date_line is not None and (self.exact or date_text is None):
             date_text = self.date_line
         if self.place and not (location and location.strip()):
             location = self.place
         if (date_text, location) == (page.date_text, page.location):
             return page
         return dataclasses.replace(page, date_text=date_text, location=location)
-
-
-    def _with_visible_end(self, visible: str) -> str:
-        """The exact start, with the end the visible line gives when it starts at the same
-        time ("10:00 AM – 11:30 AM" under a structured start alone)."""
-        assert self.starts is not None
-        start = datetime.fromisoformat(self.starts)
-        seen = read_page_when(visible, "UTC")  # its own zone if it names one, else UTC
-        if (seen.starts_at is not None and seen.ends_at is not None and not seen.all_day
-                and start.replace(second=0, microsecond=0) in (
-                    seen.starts_at, seen.starts_at.replace(tzinfo=start.tzinfo))):
-            return f"{self.starts} – {(start + (seen.ends_at - seen.starts_at)).isoformat()}"
-        return self.starts
 
 
 def schema_event(doc: lxml.html.HtmlElement) -> SchemaEvent:

@@ -34,21 +34,6 @@ def test_an_exact_start_is_the_pages_date_line_and_the_place_its_venue():
     assert page.location == "Carnegie Endowment"
 
 
-@pytest.mark.parametrize(("visible", "line"), [
-    ("December 1, 2031, 6:00 PM - 8:30 PM",
-     "2031-12-01T18:00:00-05:00 – 2031-12-01T20:30:00-05:00"),
-    ("December 1, 2031, 6:00 PM - 8:30 PM EST",
-     "2031-12-01T18:00:00-05:00 – 2031-12-01T20:30:00-05:00"),
-    ("December 1, 2031, 7:00 PM - 8:30 PM", "2031-12-01T18:00:00-05:00"),  # another start
-    ("December 1, 2031, 6:00 PM", "2031-12-01T18:00:00-05:00"),
-])
-def test_an_exact_start_alone_takes_the_end_of_a_visible_line_that_starts_with_it(visible,
-                                                                                    line):
-    event = EVENT | {"endDate": None}
-    page = read(page_with(event, f"<p>{visible}</p><p>Jane Doe will moderate.</p>"))
-    assert page.date_text == line
-
-
 def test_the_visible_text_keeps_its_date_and_venue_over_a_start_without_an_offset():
     event = EVENT | {"startDate": "2031-12-02T09:00", "endDate": None,
                      "location": "Elsewhere Hall"}
