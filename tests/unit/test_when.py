@@ -82,6 +82,17 @@ def test_a_page_range_ending_at_its_start_has_no_end():
     assert (when.starts_at, when.ends_at) == (utc(2026, 12, 1, 18), None)
 
 
+@pytest.mark.parametrize(("line", "start", "end"), [
+    ("2026-06-05 09:30-11:30", utc(2026, 6, 5, 1, 30), utc(2026, 6, 5, 3, 30)),
+    ("时间：2026-06-05 10:00-12:00（北京时间）", utc(2026, 6, 5, 2), utc(2026, 6, 5, 4)),
+    ("2026-06-05 09:00-11", utc(2026, 6, 5, 1), utc(2026, 6, 5, 3)),
+])
+def test_a_date_with_a_time_range_is_no_iso_moment_with_a_negative_offset(line, start, end):
+    # "09:30-11:30" after a date and a space is the event's hours, not 09:30 at UTC-11:30
+    when = read_page_when(line, "Asia/Shanghai")
+    assert (when.starts_at, when.ends_at, when.note) == (start, end, None)
+
+
 def test_an_iso_moment_out_of_the_years_is_left_unset_and_said():
     when = read_page_when("1999-06-05T10:00:00Z", "UTC")
     assert when.starts_at is None and "'1999-06-05T10:00:00Z'" in str(when.note)
