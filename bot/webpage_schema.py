@@ -6,7 +6,8 @@ moments ("startDate": "2026-06-05T10:00:00+08:00") and its place by name. The vi
 text often gives a time without its zone ("10:00 AM"), which would be read in the server's
 zone; the structured start says its offset. What it adds to the page read from the
 visible text (`completing`):
-- a start with its offset is the page's date line, whatever the text says;
+- a start with its offset is the page's date line, whatever the text says, if it reads as
+  one (a placeholder "1970-01-01T00:00:00Z" does not);
 - a start without one, or a date alone, only where the text gives no date line;
 - the place's name (else its address) only where the text names no venue.
 
@@ -22,11 +23,11 @@ import json
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 
 import lxml.html
 
 from bot.page_model import Page
+from bot.when import iso_span
 
 MAX_BLOCKS = 20
 MAX_BLOCK_CHARS = 200_000
@@ -50,13 +51,13 @@ class SchemaEvent:
 
     @property
     def exact(self) -> bool:
-        """Whether the start is a moment with its offset, right wherever the server is."""
-        if self.starts is None:
-            return False
-        try:
-            return datetime.fromisoformat(self.starts).tzinfo is not None
-        except ValueError:
-            return False
+        """Whether the start is a moment with its offset the date line's reading takes as
+        such, right wherever the server is: not one it would read in the server's zone
+        ("2031-12-01 18:00:00 -05:00"), nor one out of the years ("1970-01-01T00:00:00Z",
+        a CMS's start for an event whose date is not filled in)."""
+        line = self.date_line
+        when = iso_span(line) if line is not None else None
+        return when is not None and when.starts_at is not None
 
     def completing(self, page: Page) -> Page:
         """`page` (read from the visible text) with what this adds to it."""

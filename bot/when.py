@@ -412,7 +412,7 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
     if not text:
         return When()
     text = " ".join(text.split())[:300]
-    exact = _iso_span(text)
+    exact = iso_span(text)
     if exact is not None:
         return exact
     read = fold(text)  # "下午3點", "12月5號", "北京時間"; what a note quotes is `text`'s
@@ -519,7 +519,7 @@ _ISO_SPAN = re.compile(rf"(?<![\d\-])({_ISO_MOMENT})(?:(?:\s*/\s*|\s*[–—~]\s
                        r"(?::\d{2}(?:\.\d{1,9})?)?))?(?![\d:.])", re.IGNORECASE)
 
 
-def _iso_span(text: str) -> When | None:
+def iso_span(text: str) -> When | None:
     """The start (and end) of a line that gives them as ISO 8601 moments with an offset;
     None when it does not, and the line is read as any other."""
     found = _ISO_SPAN.search(text)

@@ -76,3 +76,15 @@ def test_any_structured_data_costs_bounded_time_and_gives_nothing_odd(block):
     web = html_to_text(html[:2_000_000])
     assert web.schema == SchemaEvent()
     assert time.perf_counter() - started < 10  # well under a second here, unloaded
+
+
+@pytest.mark.parametrize("start", [
+    "1970-01-01T00:00:00+00:00",  # a CMS's start for an event whose date field is empty
+    "20311201T180000-0500",  # a form the date line's reading does not take
+    "2031-12-01 18:00:00 -05:00",
+])
+def test_a_structured_start_the_date_line_cannot_read_leaves_the_texts_date(start):
+    line = "December 1, 2031, 6:00 PM – 8:00 PM"
+    page = read(page_with(EVENT | {"startDate": start, "endDate": None},
+                          f"<p>{line}</p><p>Jane Doe will moderate.</p>"))
+    assert page.date_text == line
