@@ -7,7 +7,7 @@ text often gives a time without its zone ("10:00 AM"), which would be read in th
 zone; the structured start says its offset. What it adds to the page read from the
 visible text (`completing`):
 - a start with its offset is the page's date line, whatever the text says, if it reads as
-  one (a placeholder "1970-01-01T00:00:00Z" does not);
+  one (a placeholder "1970-01-01T00:00:00Z" does not), with the text's end if it gives none;
 - a start without one, or a date alone, only where the text gives no date line;
 - the place's name (else its address) only where the text names no venue.
 
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import lxml.html
 
 from bot.page_model import Page
-from bot.when import iso_span
+from bot.when import MAX_UTC_OFFSET, iso_span, read_page_when
 
 MAX_BLOCKS = 20
 MAX_BLOCK_CHARS = 200_000
@@ -62,13 +62,31 @@ class SchemaEvent:
     def completing(self, page: Page) -> Page:
         """`page` (read from the visible text) with what this adds to it."""
         date_text, location = page.date_text, page.location
-        if self.date_line is not None and (self.exact or date_text is None):
+        if self.exact:
+            date_text = self._ended_as(date_text)
+        elif self.date_line is not None and date_text is None:
             date_text = self.date_line
         if self.place and not (location and location.strip()):
             location = self.place
         if (date_text, location) == (page.date_text, page.location):
             return page
         return dataclasses.replace(page, date_text=date_text, location=location)
+
+
+    def _ended_as(self, text_line: str | None) -> str | None:
+        """The date line of an exact start; where it gives no end, with the end the visible
+        text's line gives ("6:00 PM – 8:00 PM"), as long after this start as after the
+        text's own, when that is this start but for the zone the text leaves out."""
+        line = self.date_line
+        exact = iso_span(line) if line is not None else None
+        if self.ends is not None or text_line is None or exact is None or not exact.starts_at:
+            return line
+        text = read_page_when(text_line, "UTC")
+        if (text.all_day or text.starts_at is None or text.ends_at is None
+                or abs(text.starts_at - exact.starts_at) > MAX_UTC_OFFSET):
+            return line
+        ends = exact.starts_at + (text.ends_at - text.starts_at)
+        return f"{line} – {ends.isoformat()}"
 
 
 def schema_event(doc: lxml.html.HtmlElement) -> SchemaEvent:

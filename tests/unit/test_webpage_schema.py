@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 
 import pytest
 
 from bot.catalog import page_from_bytes
 from bot.webpage import html_to_text
 from bot.webpage_schema import SchemaEvent
+from bot.when import read_page_when
 
 
 def page_with(data: object | str, body: str = "<p>Jane Doe will moderate.</p>") -> str:
@@ -88,3 +90,21 @@ def test_a_structured_start_the_date_line_cannot_read_leaves_the_texts_date(star
     page = read(page_with(EVENT | {"startDate": start, "endDate": None},
                           f"<p>{line}</p><p>Jane Doe will moderate.</p>"))
     assert page.date_text == line
+
+
+@pytest.mark.parametrize(("start", "visible", "expected"), [
+    # the text's end, as long after the structured start as after its own
+    ("2031-12-01T18:00:00-05:00", "December 1, 2031, 6:00 PM – 8:00 PM", (23, 1)),
+    ("2031-12-01T23:00:00+00:00", "December 1, 2031, 6:00 PM – 8:00 PM", (23, 1)),
+    ("2031-12-01T18:00:00-05:00", "December 1, 2031, 6:00 PM", (23, None)),
+    # another day's times are no end of this start
+    ("2031-12-01T18:00:00-05:00", "December 9, 2031, 6:00 PM – 8:00 PM", (23, None)),
+])
+def test_a_structured_start_without_an_end_keeps_the_end_the_text_gives(start, visible,
+                                                                         expected):
+    page = read(page_with(EVENT | {"startDate": start, "endDate": None},
+                          f"<p>{visible}</p><p>Jane Doe will moderate.</p>"))
+    when = read_page_when(page.date_text, "Asia/Shanghai")
+    assert when.starts_at == datetime(2031, 12, 1, expected[0], tzinfo=UTC)
+    assert when.ends_at == (None if expected[1] is None
+                            else datetime(2031, 12, 2, expected[1], tzinfo=UTC))
