@@ -66,8 +66,12 @@ _HELD_IN = (re.compile(r"\b(?:will +be|is|are) +(?:held|conducted|delivered) +in
 # mention "registration" or "open to" are not mistaken for them.
 _NOTICE_START = re.compile(
     r"(?:registration|rsvp|please|simultaneous|translation|interpretation)\b", re.I)
-_EVENT = re.compile(r"\b(?:event|discussion|session|conversation|panel|meeting|webinar|briefing|"
-                    r"seminar|roundtable|dialogue|conference)\b", re.I)
+_EVENT_WORDS = (r"(?:event|discussion|session|conversation|panel|meeting|webinar|briefing|"
+                r"seminar|roundtable|dialogue|conference)")
+_EVENT = re.compile(rf"\b{_EVENT_WORDS}\b", re.I)
+# The page's event, ahead: "this discussion will ...", "本次研讨会将……". A page that says so
+# is no recap, whatever else it recalls in the past ("Carnegie hosted the first in 1993").
+_AHEAD = re.compile(rf"\b(?:this|the) +{_EVENT_WORDS} +will\b|(?:本次|此次)\w{{0,4}}?将", re.I)
 _TRANSLATION = (
     re.compile(r"\b(\w+) +(?:translation|interpretation)\b", re.I),
     re.compile(r"\b(?:translation|interpretation|translated|interpreted) +(?:\w+ +){0,3}?"
@@ -633,6 +637,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         self.language: str | None = None
         self.translation: str | None = None
         self.registration_closed = self.off_the_record = self.past = False
+        self.ahead = False  # the description says the event is to come
         self.description: list[str] = []
         self.access_notes: dict[str, None] = {}  # an ordered set
         self.takeaways: list[Takeaway] = []
@@ -705,6 +710,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         else:
             self.description.append(self.raw[i])
             self.past = self.past or bool(_PAST.search(par))
+            self.ahead = self.ahead or bool(_AHEAD.search(pages_zh.fold(par)))
             for name, role, leads in narration(par):
                 self._person(name, role, leads)
             if zh:
@@ -990,8 +996,10 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         return after
 
     def _told_after(self) -> bool:
-        """Whether what was read so far says the page tells of the event afterwards."""
-        return self.past or _without_kicker(self.header.get("title"))[1]
+        """Whether what was read so far says the page tells of the event afterwards: its
+        title, or prose in the past where none says the event is still ahead."""
+        return ((self.past and not self.ahead)
+                or _without_kicker(self.header.get("title"))[1])
 
     def _roster(self, par: str) -> bool:
         """"Name, title; Name, title; Name, title": everyone listed speaks."""

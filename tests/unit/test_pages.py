@@ -965,6 +965,16 @@ def test_an_announcements_highlights_stay_its_description():
     assert "U.S. Policy Ambiguities\n\nThe panelists argued" in page.description
 
 
+def test_an_announcements_highlights_stay_its_description_though_it_recalls_a_past_event():
+    """A sentence about an earlier event ("Carnegie hosted the first ... in 1993") is no
+    recap of this one, which the page says is ahead: its highlights are its program."""
+    page = parse_page(HEADED_HIGHLIGHTS.format(verb="will moderate").replace(
+        " on missile defense.", " on missile defense. Carnegie hosted the first such "
+        "dialogue in 2019, and this discussion will continue it."))
+    assert page.takeaways == ()
+    assert "U.S. Policy Ambiguities\n\nThe panelists argued" in page.description
+
+
 def test_bullet_without_heading_is_not_a_takeaway():
     page = parse_page(INTRO + "• a bullet with no heading at all")
     assert page.takeaways == ()

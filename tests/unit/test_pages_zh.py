@@ -491,6 +491,17 @@ def test_an_announcements_numbered_sections_are_not_takeaways():
     assert "与会者认为，中美关系正处于关键时期。" in page.description
 
 
+def test_an_announcements_numbered_sections_stay_its_description_though_it_recalls_the_past():
+    """"举办了多场研讨会" tells of earlier events; "本次研讨会将……" says this one is ahead."""
+    text = HEADED_RECAP.format(kind="").replace(
+        "2026年6月5日，卡内基—清华全球政策中心举办研讨会，讨论中美关系的前景。",
+        "卡内基—清华全球政策中心举办了多场研讨会。本次研讨会将讨论中美关系的前景。")
+    for script in (str, traditional):
+        page = parse_page(script(text))
+        assert page.takeaways == ()
+        assert script("一、中美关系的现状\n\n与会者认为") in page.description
+
+
 # --- size ----------------------------------------------------------------------------------
 
 
