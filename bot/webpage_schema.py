@@ -18,6 +18,7 @@ for the Event looks at no more than 5,000 values, iteratively.
 from __future__ import annotations
 
 import dataclasses
+import html
 import itertools
 import json
 from collections import deque
@@ -162,4 +163,6 @@ def _place(value: object) -> str | None:
 
 
 def _text(value: str) -> str | None:
-    return " ".join(value.split())[:MAX_PLACE] or None
+    """A name as shown: a script's JSON is not HTML, but sites write into it the names they
+    store HTML-escaped ("Carnegie&#8211;Tsinghua Center &#038; Library")."""
+    return " ".join(html.unescape(value).split())[:MAX_PLACE] or None

@@ -108,3 +108,10 @@ def test_a_structured_start_without_an_end_keeps_the_end_the_text_gives(start, v
     assert when.starts_at == datetime(2031, 12, 1, expected[0], tzinfo=UTC)
     assert when.ends_at == (None if expected[1] is None
                             else datetime(2031, 12, 2, expected[1], tzinfo=UTC))
+
+
+def test_a_place_named_with_html_entities_is_named_in_plain_text():
+    # WordPress plugins write names as the site stores them: "&#038;", "&#8211;", "&amp;"
+    event = EVENT | {"location": {"@type": "Place",
+                                  "name": "Carnegie&#8211;Tsinghua Center &#038; Library"}}
+    assert read(page_with(event)).location == "Carnegie–Tsinghua Center & Library"
