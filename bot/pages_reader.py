@@ -152,6 +152,11 @@ _ADDRESS = re.compile(
     r"Blvd|Boulevard|Way|Square|Place|Pl|Lane|Ln|Drive|Dr)\b|"
     r"\b(?:Room|Hall|Floor|Suite) +[A-Z0-9][\w-]*\b|"  # "Hall B", "Room 201"
     r"\b[A-Z][\w’'-]+ +(?:Hall|Auditorium|Building|Hotel|Theat(?:er|re))(?= *(?:,|$))")
+# A site's own section after a recap's highlights ("Watch the Event", "About the Carnegie
+# Endowment", "Media Inquiries"): it ends them, and is no takeaway's heading.
+_SITE_SECTION = re.compile(r"(?:about|watch|listen|read|register|subscribe|download|contact|"
+                           r"follow +us|sign +up|(?:media|press) +(?:inquiries|contacts?))\b",
+                           re.I)
 # A heading over a recap's takeaways ("Discussion Highlights", "Key Takeaways").
 _TAKEAWAYS_HEADING = re.compile(r"(?:(?:key|main|discussion|event|panel) +)*"
                                 r"(?:highlights?|takeaways?) *:?", re.I)
@@ -976,6 +981,9 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         """Under "Discussion Highlights" in a recap, a short line with no sentence's end
         ("U.S. Policy Ambiguities") over the paragraphs of prose it heads: a takeaway."""
         par = self.paras[i]
+        if _SITE_SECTION.match(par):
+            self.takeaways_headed = False
+            return 0
         if (len(par) > 100 or par[-1] in ".!?;:," or _CLOCK_START.match(par)
                 or not self._told_after()):
             return 0

@@ -959,6 +959,15 @@ def test_a_recaps_headings_under_its_highlights_head_paragraphs_as_takeaways():
                                                      "University."}
 
 
+def test_a_sites_sections_after_a_recaps_highlights_are_no_takeaways():
+    page = parse_page(HEADED_HIGHLIGHTS.format(verb="moderated").replace(
+        "Speakers\n\n", "Watch the Event\n\nThe full video of the discussion is on YouTube.\n\n"
+        "About the Carnegie Endowment\n\nThe Carnegie Endowment is a global network of "
+        "policy research centers.\n\nSpeakers\n\n"))
+    assert [t.heading for t in page.takeaways] == ["U.S.-China Security Relations",
+                                                   "U.S. Policy Ambiguities"]
+
+
 def test_an_announcements_highlights_stay_its_description():
     page = parse_page(HEADED_HIGHLIGHTS.format(verb="will moderate"))
     assert page.kind == "announcement" and page.takeaways == ()
