@@ -412,11 +412,11 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
     if not text:
         return When()
     text = " ".join(text.split())[:300]
-    exact = iso_span(text)
-    if exact is not None:
-        return exact
     read = fold(text)  # "下午3點", "12月5號", "北京時間"; what a note quotes is `text`'s
     found = _find_days(read)
+    exact = iso_span(text, before=len(text) if found is None else found.start + 1)
+    if exact is not None:  # the line's first date is an ISO moment with its offset
+        return exact
     if found is None:
         return When()
     day = found.first
@@ -519,11 +519,12 @@ _ISO_SPAN = re.compile(rf"(?<![\d\-])({_ISO_MOMENT})(?:(?:\s*/\s*|\s*[–—~]\s
                        r"(?::\d{2}(?:\.\d{1,9})?)?))?(?![\d:.])", re.IGNORECASE)
 
 
-def iso_span(text: str) -> When | None:
-    """The start (and end) of a line that gives them as ISO 8601 moments with an offset;
-    None when it does not, and the line is read as any other."""
+def iso_span(text: str, before: int | None = None) -> When | None:
+    """The start (and end) of a line that gives them as ISO 8601 moments with an offset
+    (the first beginning before `before`, if given); None when it does not, and the line
+    is read as any other."""
     found = _ISO_SPAN.search(text)
-    if found is None:
+    if found is None or (before is not None and found.start() >= before):
         return None
     starts = _iso(found[1].upper(), UTC)
     if starts is None:  # no such day, or an offset no zone has

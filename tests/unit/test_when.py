@@ -93,6 +93,11 @@ def test_a_date_with_a_time_range_is_no_iso_moment_with_a_negative_offset(line, 
     assert (when.starts_at, when.ends_at, when.note) == (start, end, None)
 
 
+def test_the_first_date_of_a_line_is_its_date_though_an_iso_moment_follows():
+    when = read_page_when("Friday, June 5, 2026, 10:00 AM (posted 2025-12-01T09:00:00Z)", "UTC")
+    assert (when.starts_at, when.ends_at) == (utc(2026, 6, 5, 10), None)
+
+
 def test_an_iso_moment_out_of_the_years_is_left_unset_and_said():
     when = read_page_when("1999-06-05T10:00:00Z", "UTC")
     assert when.starts_at is None and "'1999-06-05T10:00:00Z'" in str(when.note)
