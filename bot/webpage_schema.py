@@ -117,12 +117,18 @@ def _first_event(data: object) -> dict | None:
             return None
         value = queue.popleft()
         if isinstance(value, dict):
-            if any(kind.endswith("Event") for kind in _types(value.get("@type"))):
+            if any(kind.endswith("Event") and kind not in _PUBLICATIONS
+                   for kind in _types(value.get("@type"))):
                 return value
             queue.extend(value.values())
         elif isinstance(value, list):
             queue.extend(value)
     return None
+
+
+# When a video or a broadcast of it is published (a VideoObject's "publication"): not the
+# event itself, though a recap's embedded recording gives one.
+_PUBLICATIONS = frozenset(("PublicationEvent", "BroadcastEvent", "OnDemandEvent"))
 
 
 def _types(value: object) -> Iterable[str]:
