@@ -61,14 +61,20 @@ def test_the_visible_text_keeps_its_date_and_venue_over_a_start_without_an_offse
     ({"@type": "Event", "startDate": 20311201, "endDate": "x" * 41,
       "location": {"name": "  Hall\n  A  "}}, SchemaEvent(None, None, "Hall A")),
     ({"@type": "Article", "about": {"@type": "Person"}}, SchemaEvent()),
-    ([{"@type": "VideoObject", "publication": {"@type": "BroadcastEvent",
-                                               "startDate": "2031-12-02T01:00Z"}},
-      {"@type": "Event", "startDate": "2031-12-01T18:00-05:00"}],  # the recording's, then its
-     SchemaEvent("2031-12-01T18:00-05:00", None, None)),
     ("{not json", SchemaEvent()),
 ])
 def test_the_first_event_is_found_in_any_shape_and_odd_values_are_left_out(data, expected):
     assert html_to_text(page_with(data)).schema == expected
+
+
+def test_a_recordings_broadcast_in_an_earlier_block_is_not_the_pages_event():
+    video = {"@type": "VideoObject", "publication": {"@type": "BroadcastEvent",
+                                                     "startDate": "2031-12-02T01:00Z"}}
+    html = page_with(video).replace("</head>", '<script type="application/ld+json">'
+                                    '{"@type": "Event", "startDate": "2031-12-01T18:00-05:00"}'
+                                    "</script></head>")
+    assert html_to_text(html).schema == SchemaEvent("2031-12-01T18:00-05:00")
+    assert html_to_text(page_with(video)).schema == SchemaEvent()
 
 
 @pytest.mark.parametrize("block", [
