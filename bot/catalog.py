@@ -370,11 +370,13 @@ async def import_page(store: Store, guild_id: int, source: PageSource, *,
                       title: str | None = None, capacity: int | None = None,
                       starts_at: datetime | None = None, all_day: bool = False,
                       ends_at: datetime | None = None, venue: str | None = None,
-                      facts: PageFacts | None = None) -> ImportReport:
+                      facts: PageFacts | None = None,
+                      updates: int | None = None) -> ImportReport:
     """A new event from one page, unless the guild already has this page (or its URL):
     then that event is updated, so a retry after a lost reply does not make a second.
     The times and venue given here win over what the page says (`facts`, read in the
-    server's timezone when not given)."""
+    server's timezone when not given). `updates`: the event a preview said this import
+    updates, which makes no new event (`Events.save_event`)."""
     kept = None
     if not title and not page_title(source):  # an event it updates keeps its own title
         found = await store.run(store.events.imported_event_id, guild_id, source.text,
@@ -391,7 +393,7 @@ async def import_page(store: Store, guild_id: int, source: PageSource, *,
                        page_when=facts.when, page_venue=facts.venue)
     event, created = await store.run(store.events.save_event,
                                      guild_id, draft, [(source.text, source.page)],
-                                            new=True, url=source.url)
+                                            new=True, url=source.url, updates=updates)
     return ImportReport(event, created, tuple(f"{source.page.kind}: {line}"
                                               for line in source.page.skipped), facts.notes)
 

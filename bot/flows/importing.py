@@ -190,10 +190,13 @@ async def save(store: Store, changed: Changed, guild_id: int, plan: ImportPlan) 
                                    [(source.text, source.page)], url=source.url)
         outcome = "added"
     else:
+        # The preview said it updates this event: deleted since, Import refuses rather
+        # than make it anew (its members were told it was cancelled).
         report = await import_page(store, guild_id, source, title=plan.title,
                                    capacity=plan.capacity, facts=facts,
                                    starts_at=typed.starts_at, all_day=typed.all_day,
-                                   ends_at=typed.ends_at, venue=typed.venue)
+                                   ends_at=typed.ends_at, venue=typed.venue,
+                                   updates=None if plan.target is None else plan.target.id)
         saved = report.event
         outcome = "created" if report.created else "updated"
     changed(guild_id, saved.id)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from sandbox import Attachment
-from tests.e2e.conftest import import_button
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_button
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -188,3 +188,36 @@ async def test_pages_questions_and_forms_from_before_a_restart_say_they_expired(
     for reply in (turned, clicked, submitted):
         assert await answers_to(fake, reply) == [200]
     assert world.dump() == before  # nothing deleted, nothing edited
+
+
+async def test_an_update_previewed_before_its_event_was_deleted_does_not_bring_it_back(
+        world, fake):
+    """The preview says Import updates the event that has the page; another moderator
+    deletes that event meanwhile (its members told it was cancelled). Import refuses, as
+    the preview promised no new event: it used to make the cancelled event anew, open to
+    RSVPs, under a new id."""
+    title = "Phoenix Forum"
+    page = Attachment("phoenix.txt", title.encode() + b"\n\n" + OPEN_ANNOUNCEMENT,
+                      "text/plain")
+    event_id = await world.import_event(title, capacity=5, page=page.data)
+    member = world.member("phoenix reader")
+    await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+    preview = await fake.slash(world.guild, world.moderator, "manage import", page=page)
+    assert (f"Import will update **{title}** (event {event_id}), not create a second event"
+            in preview.content), preview.content
+    other = world.member("phoenix moderator", manage_events=True)
+    asked = await fake.slash(world.guild, other, "manage delete", event=str(event_id))
+    clicked = await fake.click(world.guild, other, asked.message, asked.custom_ids()[0])
+    await clicked.wait(lambda r: "Deleted" in (r.content or ""))
+    for _ in range(100):  # the deletion's notices are delivered, and leave the outbox
+        if world.query("SELECT count(*) FROM outbox") == [(0,)]:
+            break
+        await asyncio.sleep(0.05)
+    before = world.dump()
+    done = await fake.click(world.guild, world.moderator, preview.message,
+                            import_button(preview))
+    error = await done.followup()
+    assert error["content"] == f"⚠️ There is no event {event_id} in this server.", error
+    await done.wait(lambda r: not r.custom_ids())  # the preview's buttons are gone
+    assert world.dump() == before
+    assert world.query("SELECT count(*) FROM events WHERE title = ?", (title,)) == [(0,)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.errors import EventNotFound
 from bot.storage import EventDraft
 from tests.conftest import make_page, sqlite_before
 
@@ -66,3 +67,31 @@ async def test_databases_from_before_urls_are_upgraded(store_opener, tmp_path):
             5, EventDraft(slug="old", title="Old"), [("Rewritten.", make_page())],
             new=True, url=URL)
     assert not created and fresh.id == 1
+
+
+async def test_an_import_told_which_event_it_updates_makes_none_anew(store):
+    """An import whose preview said it updates an event: that event is updated even once
+    it no longer has the page (another page took its place), and none is made once the
+    event is gone (deleted since the preview)."""
+    draft = EventDraft(slug="arctic", title="Arctic Forum", capacity=5)
+    first, _ = await store.run(store.events.save_event,
+                               1, draft, [("Before the event.", make_page())], new=True)
+    await store.run(store.events.save_event,
+                    1, draft, [("Rewritten before the event.", make_page())])  # in its place
+    assert await store.run(store.events.imported_event_id, 1, "Before the event.") is None
+    again, created = await store.run(store.events.save_event,
+                                     1, draft, [("Before the event.", make_page())],
+                                     new=True, updates=first.id)
+    assert not created and again.id == first.id
+    await store.run(store.events.delete_event, 1, first.id)
+    with pytest.raises(EventNotFound):
+        await store.run(store.events.save_event,
+                        1, draft, [("Before the event.", make_page())], new=True,
+                        updates=first.id)
+    assert await store.run(store.events.imported_event_id, 1, "Before the event.") is None
+    # Another server's event of that id is not this one's to update.
+    elsewhere, _ = await store.run(store.events.save_event,
+                                   2, draft, [("Elsewhere.", make_page())], new=True)
+    with pytest.raises(EventNotFound):
+        await store.run(store.events.save_event,
+                        1, draft, [("Here.", make_page())], new=True, updates=elsewhere.id)

@@ -68,14 +68,15 @@ class PostgresEvents(Repository):
     async def save_event(self, guild_id: int, draft: EventDraft,
                          pages: Sequence[tuple[str, Page]], now: datetime | None = None, *,
                          new: bool = False, url: str | None = None,
-                         sample: bool = False) -> tuple[Event, bool]:
+                         sample: bool = False, updates: int | None = None
+                         ) -> tuple[Event, bool]:
         """Create the event `draft.slug` in the guild, or update it in place (the rules of
-        `sqlite.events.SqliteEvents.save_event`). Returns the event and whether it was
-        created."""
+        `sqlite.events.SqliteEvents.save_event`, `updates` included). Returns the event and
+        whether it was created."""
         async with self._transaction() as conn:
             await take_turns(conn, [guild_id])
             event_id, created = await self._save(conn, guild_id, draft, pages, now, new=new,
-                                                 url=url, sample=sample)
+                                                 url=url, sample=sample, updates=updates)
             return await self._get_event(conn, guild_id, event_id), created
 
     async def save_events(self, guild_id: int,
@@ -121,12 +122,17 @@ class PostgresEvents(Repository):
     async def _save(self, conn: asyncpg.Connection, guild_id: int, draft: EventDraft,
                     pages: Sequence[tuple[str, Page]], now: datetime | None, *,
                     new: bool = False, url: str | None = None,
-                    sample: bool = False) -> tuple[int, bool]:
+                    sample: bool = False, updates: int | None = None) -> tuple[int, bool]:
         """`save_event`'s writes, in the caller's transaction, its guild's imports locked;
         `now` None: the time once the event is this transaction's."""
         event_id: int | None
         if new:
             event_id = await self._content.imported_before(conn, guild_id, pages, url)
+            if event_id is None and updates is not None:
+                event_id = await conn.fetchval(
+                    "SELECT id FROM events WHERE id = $1 AND guild_id = $2", updates, guild_id)
+                if event_id is None:
+                    raise EventNotFound(updates)
             slug = await self._free_slug(conn, guild_id, draft.slug) if event_id is None \
                 else None
         else:

@@ -89,21 +89,26 @@ class SqliteEvents(Repository):
 
     def save_event(self, guild_id: int, draft: EventDraft, pages: Sequence[tuple[str, Page]],
                    now: datetime | None = None, *, new: bool = False,
-                   url: str | None = None, sample: bool = False) -> tuple[Event, bool]:
+                   url: str | None = None, sample: bool = False,
+                   updates: int | None = None) -> tuple[Event, bool]:
         """Create the event `draft.slug` in the guild, or update it in place.
 
         With `new`, create one, suffixing the slug if it is taken, unless one of the
         pages was already imported in this guild (the same text, up to whitespace):
         then that event is updated, so an import retried after a lost reply does not
         make a second event. The same goes for a page fetched from a `url` this guild
-        imported before, whatever its text now says. RSVPs are never touched by an import;
-        a changed capacity goes through the registration rules. `sample` marks an event it
-        creates as the bundled sample. Returns the event and whether it was created.
+        imported before, whatever its text now says. With `new` and `updates`, the event
+        the caller was told the import updates (an import's preview named it): when no
+        event has the pages any more, that one is updated, and if it is gone, this raises
+        EventNotFound rather than make it anew (it was deleted since). RSVPs are never
+        touched by an import; a changed capacity goes through the registration rules.
+        `sample` marks an event it creates as the bundled sample. Returns the event and
+        whether it was created.
         """
         with self._transaction():
             now = now or self._clock()  # once the database is ours: a wait for it counts
             event_id, created = self._save(guild_id, draft, pages, now, new=new, url=url,
-                                           sample=sample)
+                                           sample=sample, updates=updates)
         return self.get_event(guild_id, event_id), created
 
     def save_events(self, guild_id: int,
@@ -147,11 +152,16 @@ class SqliteEvents(Repository):
 
     def _save(self, guild_id: int, draft: EventDraft, pages: Sequence[tuple[str, Page]],
               now: datetime, *, new: bool = False, url: str | None = None,
-              sample: bool = False) -> tuple[int, bool]:
+              sample: bool = False, updates: int | None = None) -> tuple[int, bool]:
         """`save_event`'s writes, inside the caller's transaction."""
         db = self._conn
         if new:
             row = self._content.imported_before(guild_id, pages, url)
+            if row is None and updates is not None:
+                row = self._one("SELECT id FROM events WHERE id = ? AND guild_id = ?",
+                                (updates, guild_id))
+                if row is None:
+                    raise EventNotFound(updates)
             slug = self._free_slug(guild_id, draft.slug) if row is None else None
         else:
             slug = draft.slug
