@@ -381,6 +381,7 @@ async def import_page(store: Store, guild_id: int, source: PageSource, *,
     if not title and not page_title(source):  # an event it updates keeps its own title
         found = await store.run(store.events.imported_event_id, guild_id, source.text,
                                 source.url)
+        found = updates if found is None else found  # the event it will update, if any
         if found is not None:
             with contextlib.suppress(EventNotFound):  # deleted since: a new event, named anew
                 kept = (await store.summary(guild_id, found)).title

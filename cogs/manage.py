@@ -163,7 +163,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                  if starts_at else When())
         end = (await typed_time(ends_at, zone, option_name(interaction.locale, "ends_at"),
                                 after=start.starts_at) if ends_at else When())
-        typed = importing.typed_values(start, end, venue)
+        typed = importing.typed_values(start, end, venue, title)
         if typed.starts_at is not None:  # an end alone takes the page's or the event's start
             check_order(typed.starts_at, typed.ends_at, all_day=typed.all_day)
         await defer(interaction)
@@ -176,7 +176,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         importing.check_page(source)
         plan = await importing.prepare(
             self.bot.store, guild_id, source, zone, typed=typed, capacity=capacity,
-            title=title, adds_to=adds_to)
+            adds_to=adds_to)
         # a typed end, against the event's start (or the page's; it needs one)
         check_order(plan.starts_at, plan.ends_at, all_day=plan.all_day)
         check_all_day_end(plan.all_day, end)

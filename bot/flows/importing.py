@@ -60,20 +60,23 @@ def check_page(source: PageSource) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Typed:
-    """The times and venue the moderator typed: they win over the event's and the page's."""
+    """The times, venue and title the moderator typed: they win over the event's and the
+    page's."""
 
     starts_at: datetime | None = None
     all_day: bool = False
     ends_at: datetime | None = None
     venue: str | None = None
+    title: str | None = None
 
 
-def typed_values(start: When, end: When, venue: str | None) -> Typed:
-    """The typed start and end (an all-day end ends with its day) and the venue, its
-    spaces tidied; an empty venue is none."""
+def typed_values(start: When, end: When, venue: str | None,
+                 title: str | None = None) -> Typed:
+    """The typed start and end (an all-day end ends with its day), the venue, its
+    spaces tidied (an empty venue is none), and the title."""
     place = " ".join(venue.split()) if venue else None
     return Typed(start.starts_at, start.all_day, end.ends_at if end.all_day else end.starts_at,
-                 place or None)
+                 place or None, title or None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,22 +142,21 @@ def same_when(page: When, starts: datetime | None, all_day: bool, zone: str | No
 
 
 async def prepare(store: Store, guild_id: int, source: PageSource, zone: str, *,
-                  typed: Typed, capacity: int | None, title: str | None,
-                  adds_to: Event | None) -> ImportPlan:
+                  typed: Typed, capacity: int | None, adds_to: Event | None) -> ImportPlan:
     """The plan for a checked page: added to `adds_to` when the moderator named an event,
     else to the event that already has this page (or its URL), else a new event."""
     facts = page_facts([source.page], zone)
     target: Event | None
     if adds_to is not None:
         target = adds_to
-        name = validate_title(title or adds_to.title)
+        name = validate_title(typed.title or adds_to.title)
     else:
         # The same page again (say, a retry after a lost reply) updates its event.
         found = await store.run(store.events.imported_event_id, guild_id, source.text,
                                 source.url)
         target = None if found is None else await store.run(store.events.get_event,
                                                             guild_id, found)
-        name = import_title(source, title, None if target is None else target.title)
+        name = import_title(source, typed.title, None if target is None else target.title)
     plan = plan_import(source, facts, typed, capacity, name, target,
                        adds_to=adds_to is not None, zone=zone)
     if adds_to is not None and await store.run(store.events.has_other_page, guild_id,
@@ -182,7 +184,10 @@ async def save(store: Store, changed: Changed, guild_id: int, plan: ImportPlan) 
         assert plan.target is not None
         # Gone since the preview? Then this refuses, rather than make a new event.
         target = await store.run(store.events.get_event, guild_id, plan.target.id)
-        draft = EventDraft(slug=target.slug, title=plan.title, capacity=plan.capacity,
+        # Untyped, the title is the event's as it is now: another moderator may have
+        # renamed it since the preview, which showed the title it had then.
+        title = plan.title if typed.title else target.title
+        draft = EventDraft(slug=target.slug, title=title, capacity=plan.capacity,
                            starts_at=typed.starts_at, all_day=typed.all_day,
                            ends_at=typed.ends_at, venue=typed.venue,
                            page_when=facts.when, page_venue=facts.venue)
@@ -191,8 +196,10 @@ async def save(store: Store, changed: Changed, guild_id: int, plan: ImportPlan) 
         outcome = "added"
     else:
         # The preview said it updates this event: deleted since, Import refuses rather
-        # than make it anew (its members were told it was cancelled).
-        report = await import_page(store, guild_id, source, title=plan.title,
+        # than make it anew (its members were told it was cancelled). The title is the
+        # typed one, else the page's, else the event's as it is now (renamed since the
+        # preview, maybe), as `import_page` decides.
+        report = await import_page(store, guild_id, source, title=typed.title,
                                    capacity=plan.capacity, facts=facts,
                                    starts_at=typed.starts_at, all_day=typed.all_day,
                                    ends_at=typed.ends_at, venue=typed.venue,

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from sandbox import Attachment
+from tests.conftest import RECAP
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_button
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -221,3 +222,34 @@ async def test_an_update_previewed_before_its_event_was_deleted_does_not_bring_i
     await done.wait(lambda r: not r.custom_ids())  # the preview's buttons are gone
     assert world.dump() == before
     assert world.query("SELECT count(*) FROM events WHERE title = ?", (title,)) == [(0,)]
+
+
+async def test_a_page_previewed_before_another_moderator_renamed_its_event_keeps_the_name(
+        world, fake):
+    """A recap previewed into an event, then the event renamed by another moderator, then
+    Import: the new name stays, as the venue changed with it does (Import used to write back
+    the title its preview showed). So it does for the recap imported again on its own, which
+    updates the event that has it."""
+    event_id = await world.import_event("Old Name Forum", capacity=5, venue="Hall 1",
+                                        starts_at="2031-05-06T18:00:00+00:00")
+    recap = Attachment("recap.txt", RECAP.read_bytes().replace(b"North Korea", b"the North"),
+                       "text/plain")
+    other = world.member("renaming moderator", manage_events=True)
+
+    async def rename(title: str, venue: str) -> None:
+        form = await fake.slash(world.guild, other, "manage edit", event=str(event_id))
+        done = await fake.submit_modal(form, {"title": title, "venue": venue})
+        assert f"Updated **{title}**" in done.content, done.content
+
+    for options, name, venue in (({"event": str(event_id)}, "New Name Forum", "Hall 2"),
+                                 ({}, "Newer Name Forum", "Hall 3")):
+        preview = await fake.slash(world.guild, world.moderator, "manage import", page=recap,
+                                   **options)
+        assert f"(event {event_id})" in preview.content, preview.content
+        await rename(name, venue)
+        done = await fake.click(world.guild, world.moderator, preview.message,
+                                import_button(preview))
+        await done.wait(lambda r: not r.custom_ids())
+        assert f"**{name}** (event {event_id})" in done.content, done.content
+        assert world.query("SELECT title, venue FROM events WHERE id = ?",
+                           (event_id,)) == [(name, venue)]
