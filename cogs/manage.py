@@ -345,18 +345,21 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         if not can_post_embeds(target):
             raise NotAllowed(cannot_post(target))
         server_lang = await server_language(interaction)
-        embed = event_embed(server_lang, found)
-        buttons = button_state(found)
         # Posting can wait out the channel's rate limit (5 sends per 5 s), longer than the
         # 3 s the first answer may take: answer first.
         await defer(interaction)
         async with self.bot.event_steps.hold(found.id):  # a second announce waits, then edits
-            # still there? A deletion that held the lock first has removed it (EventNotFound)
-            await self.bot.store.run(self.bot.store.events.summary, found.guild_id, found.id)
+            # The event as it is now: a deletion that held the lock first has removed it
+            # (EventNotFound), and an edit made while this waited has moved it, which the
+            # Discord event made here must show (nothing would move it again).
+            found = await self.bot.store.run(self.bot.store.events.get_event, found.guild_id,
+                                             found.id)
+            check_not_archived(found.archived)
             scheduled = await plan_scheduled_event(self.bot, found.guild_id, found,
                                                    bot_permissions(interaction), create=True)
-            posted = await post_announcement(self.bot, found.id, target, embed, buttons,
-                                             server_lang)
+            posted = await post_announcement(self.bot, found.id, target,
+                                             event_embed(server_lang, found),
+                                             button_state(found), server_lang)
             # The announcements are kept current from here (and refreshed when it ends).
             self.bot.registration_changed(found.guild_id, found.id)
             note = await run_scheduled_event(self.bot, found.guild_id, found.id, scheduled)

@@ -276,3 +276,28 @@ async def test_an_announcement_discord_refuses_to_edit_holds_up_no_other_nor_its
     await fake.slash(world.guild, world.member(), "rsvp join", event=str(event_id))
     await fake.wait_message(lost, lambda m: m["id"] == in_lost["id"]
                             and m["embeds"] != lost_shown, timeout=15)
+
+
+async def test_an_announce_answered_late_makes_its_discord_event_where_an_edit_moved_it(
+        world, fake):
+    """Discord holds the announce's first answer (a rate limit) while another moderator
+    moves the event and gives it a venue: the Discord event the announce then makes is at
+    the new time and place. It used to be made from the event as the command first read
+    it, and nothing moved it after."""
+    channel = world.guild.channel("announcements")
+    title = "Moved While Announced Forum"
+    event_id = await world.import_event(title, capacity=5, starts_at="2037-12-01T18:00+00:00")
+    fake.fail("POST", CALLBACK, status=429, retry_after=2.0)  # the announce's deferral
+    announcing = asyncio.create_task(fake.slash(world.guild, world.moderator, "manage announce",
+                                                event=str(event_id), channel=channel,
+                                                timeout=15))
+    await asyncio.sleep(0.4)
+    other = world.member("moving moderator", manage_events=True)
+    form = await fake.slash(world.guild, other, "manage edit", event=str(event_id))
+    moved = await fake.submit_modal(form, {"start": "2037-12-08 18:00", "venue": "Hall 9"})
+    assert "Where: Hall 9" in moved.content, moved.content
+    done = await announcing
+    assert done.content.startswith(f"Posted **{title}**"), done.content
+    [made] = [e for e in fake.scheduled_events(world.guild) if e["name"] == title]
+    assert made["scheduled_start_time"] == "2037-12-08T18:00:00+00:00", made
+    assert made["entity_metadata"]["location"] == "Hall 9", made
