@@ -169,22 +169,34 @@ def web_link(link: str | None) -> str | None:
 def split_text(text: str, limit: int) -> list[str]:
     """Split into pieces of at most `limit` characters, at paragraph, line or word breaks.
 
-    Walks the text once (no copies of what remains), and never splits an escape."""
+    Walks the text once (no copies of what remains), and never splits an escape. A piece
+    that begins where a line was cut begins a line of its own where it is shown: what
+    Discord would read there as a heading, a list item or a quote ("# 1", "- Carnegie",
+    "2020. She") was none mid-line, so it is escaped (one character, kept room for)."""
     pieces: list[str] = []
     start = 0
-    while len(text) - start > limit:
-        end = start + limit
+    lead = 0  # the escape the current piece takes at its start (0 or 1 character)
+    while len(text) - start + lead > limit:
+        room = limit - lead
+        end = start + room
         cut = text.rfind("\n", start, end)
-        if cut < start + limit // 2:
+        if cut < start + room // 2:
             cut = text.rfind(" ", start, end)
-        if cut < start + limit // 2:
+        if cut < start + room // 2:
             cut = end - _dangling_escape(text[start:end])
-        pieces.append(text[start:cut].rstrip())
+        pieces.append(_begun_mid_line(text[start:cut].rstrip(), lead))
         found = _NON_SPACE.search(text, cut)
         start = found.start() if found else len(text)
+        mid_line = "\n" not in text[cut:start]
+        lead = int(mid_line and _LINE_START.match(text[start:start + 32]) is not None)
     if start < len(text):
-        pieces.append(text[start:])
+        pieces.append(_begun_mid_line(text[start:], lead))
     return pieces
+
+
+def _begun_mid_line(piece: str, lead: int) -> str:
+    found = _LINE_START.match(piece) if lead else None
+    return piece if found is None else _escape_line_start(found) + piece[found.end():]
 
 
 LONG_SPAN = timedelta(hours=12)  # an end further from the start shows its date (`span_text`)

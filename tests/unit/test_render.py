@@ -562,6 +562,45 @@ def test_split_text_breaks_at_a_paragraph_line_or_word_past_half_way(text, limit
     assert render.split_text(text, limit) == pieces
 
 
+# What Discord reads as markup at a line's start only: a heading, subtext, a list item, a
+# quote, a numbered item.
+LINE_START_MARKUP = re.compile(r"^[ \t]*(?:[>#-][ \t>#]|\d+\.[ \t])", re.MULTILINE)
+
+
+@pytest.mark.parametrize(("text", "limit", "pieces"), [
+    ("aaaa # b", 6, ["aaaa", "\\# b"]),
+    ("aaaa - b", 6, ["aaaa", "\\- b"]),
+    ("aaaa > b", 6, ["aaaa", "\\> b"]),
+    ("aaaa 1. b", 6, ["aaaa", "1\\. b"]),
+    ("aaaa -# b", 6, ["aaaa", "\\-# b"]),
+    ("aaaa\n\\# b", 6, ["aaaa", "\\# b"]),  # a line's own start was escaped already
+])
+def test_a_piece_cut_from_mid_line_does_not_begin_with_line_start_markup(text, limit, pieces):
+    assert render.split_text(text, limit) == pieces
+
+
+@pytest.mark.parametrize("marker", ["# Heading", "## Heading", "-# small print", "- item",
+                                    "> quote", "1. first", "2020. The year"])
+def test_a_long_bio_or_takeaway_split_mid_line_shows_no_heading_list_or_quote(marker):
+    """A bio or takeaway too long for one embed goes on in the next: the text after the cut
+    was mid-line on the page ("ranked # 1", "Fellow - Carnegie", "in 2020. She"), where
+    Discord reads no markup, and must not become a heading, a list or a quote there."""
+    head = "**Ann Lee** · Speaker\n"
+    for limit, before in ((render.EMBED_DESCRIPTION - render.NAME - 30, len(head)),
+                          (render.EMBED_DESCRIPTION, len("**Trade**\n"))):
+        words = ("word " * 1000)[:limit - before - 3] + "x"  # the marker ends the piece
+        text = f"{words} {marker} " + "more words " * 50
+        pages = render.speaker_pages(EN, event(people=(Person("Ann Lee", "speaker", text),)))
+        messages = render.takeaways_messages(EN, event(takeaways=(Takeaway("Trade", text),)))
+        descriptions = [page.embed.description for page in pages] + [
+            embed.description for message in messages for embed in message]
+        assert len(pages) > 1 and len(descriptions) > 3
+        for description in descriptions:
+            assert not LINE_START_MARKUP.search(description), description[:80]
+            assert len(description) <= render.EMBED_DESCRIPTION
+        assert sum(unescaped(d).count(f"{marker} more") for d in descriptions) == 2
+
+
 @pytest.mark.parametrize(("names", "limit", "shown"), [
     (["Ann", "Bob", "Cy"], 100, "Ann, Bob, Cy"),
     (["Ann", "Bob", "Cy"], 26, "Ann, Bob, Cy"),  # Bob fits with room for a tail after it
