@@ -56,6 +56,17 @@ class UsageError(Exception):
     """A problem the user can fix; printed as one line, exit status 2."""
 
 
+# C0 and C1 control characters: escape sequences, the bell, tabs and line breaks.
+_CONTROLS = {code: "\ufffd" for code in (*range(0x20), *range(0x7F, 0xA0))}
+
+
+def shown(text: str) -> str:
+    """A title or a member's name as a listing prints it at a terminal: one field of one
+    line, its control characters marked (�) rather than obeyed (a name's escape sequence
+    would clear the screen or retitle the window)."""
+    return text.translate(_CONTROLS)
+
+
 def configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
     logging.getLogger("discord.http").setLevel(logging.WARNING)
@@ -246,7 +257,7 @@ async def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
             event = await store.run(store.events.get_event, guild_id, event_id)
             state = "open" if event.registration_open else "closed"
             print(f"{event_id}\t{guild_id}\t{slug}\t{event.confirmed}/{event.capacity} "
-                  f"confirmed, {event.waitlisted} waitlisted, {state}\t{title}")
+                  f"confirmed, {event.waitlisted} waitlisted, {state}\t{shown(title)}")
         if not rows:
             print("no events yet: python -m bot import PATH --guild ID")
     return 0
@@ -264,7 +275,7 @@ async def cmd_rsvps(settings: Settings, args: argparse.Namespace) -> int:
             print(f"no RSVPs yet for event {event_id}")
         for r in rsvps:
             where = r.status.value + (f" #{r.position}" if r.position else "")
-            print(f"{r.user_id}\t{where}\t{r.joined_at.isoformat()}\t{r.name}")
+            print(f"{r.user_id}\t{where}\t{r.joined_at.isoformat()}\t{shown(r.name)}")
     return 0
 
 

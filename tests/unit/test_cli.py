@@ -10,6 +10,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -238,6 +239,29 @@ def test_import_events_and_rsvps(cli, tmp_path):
     proc = cli("rsvps", "spring-forum", "--csv")
     rows = list(csv.reader(io.StringIO(proc.stdout)))
     assert rows == [["user_id", "name", "status", "position", "joined_at"]]
+
+
+def test_listings_show_titles_and_names_without_their_control_characters(cli, tmp_path):
+    """`events` and `rsvps` print titles (a moderator types them in Discord, or in an
+    event.toml) and members' names at the operator's terminal: an escape sequence in one
+    (set the window's title, clear the screen, recolour) must not reach it as such, nor a
+    tab or line break make the name two columns or two rows."""
+    folder = tmp_path / "events" / "evil"
+    shutil.copytree(SAMPLE_DIR, folder)
+    (folder / "event.toml").write_text(
+        'title = "Talk \\u001b]0;owned\\u0007\\u001b[2J\\u009b31m end"\ncapacity = 5\n'
+        'pages = ["announcement.txt"]\n')
+    cli("import", str(folder), "--guild", "123")
+    with sqlite3.connect(cli.db) as db:
+        db.execute("INSERT INTO rsvps VALUES (1, 42, ?, 'confirmed', 1, 0)",
+                   ("Eve\x1b[2J\tmallory\nx",))
+    events, rsvps = cli("events").stdout, cli("rsvps", "1").stdout
+    for out in (events, rsvps):
+        assert not [c for c in out if unicodedata.category(c) == "Cc" and c not in "\t\n"]
+    [event_row] = [line.split("\t") for line in events.splitlines()]
+    assert event_row[-1] == "Talk \ufffd]0;owned\ufffd\ufffd[2J\ufffd31m end"
+    [rsvp_row] = [line.split("\t") for line in rsvps.splitlines()]
+    assert rsvp_row[-1] == "Eve\ufffd[2J\ufffdmallory\ufffdx" and len(rsvp_row) == 4
 
 
 def test_a_page_without_a_title_imported_again_keeps_its_events_title(cli):
