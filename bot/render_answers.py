@@ -3,6 +3,7 @@ passages found. Pure, within Discord's limits (`bot.render`)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
@@ -37,7 +38,7 @@ def answer_embed(lang: Language, question: str, passages: Sequence[Passage],
     embed = discord.Embed(title=f"“{safe_clip(question, EMBED_TITLE - 2)}”", colour=COLOUR)
     facts = fact_lines(lang, event, intents) if event is not None else []
     for passage in passages:
-        excerpt = safe(passage.excerpt).replace(MATCH_START, "**").replace(MATCH_END, "**")
+        excerpt = marked(passage.excerpt)
         name = (f"{source_label(lang, passage.source)} · "
                 f"{safe_clip(passage.event_title, EMBED_TITLE)}")
         embed.add_field(name=clip(name, FIELD_NAME), value=clip(excerpt, FIELD_VALUE),
@@ -53,6 +54,22 @@ def answer_embed(lang: Language, question: str, passages: Sequence[Passage],
         head = clip(head, room - len(lead) - 2) + "\n\n"
     embed.description = clip(head + lead, room)
     return embed
+
+
+# A run of text without spaces (an address, with what a match mark may add around it).
+_RUN = re.compile(r"[^\s<>]+")
+_NO_MARKS = str.maketrans("", "", MATCH_START + MATCH_END)
+
+
+def marked(excerpt: str) -> str:
+    """An excerpt shown literally with its matched words in bold, but for those in a web
+    address: `safe` keeps an address as written, so bold there would become part of the
+    link (another address, with asterisks in it)."""
+    def unmarked_address(run: re.Match[str]) -> str:
+        return run[0].translate(_NO_MARKS) if "://" in run[0] else run[0]
+
+    shown = safe(_RUN.sub(unmarked_address, excerpt))
+    return shown.replace(MATCH_START, "**").replace(MATCH_END, "**")
 
 
 _LEADS = ("moderator", "host", "chair")

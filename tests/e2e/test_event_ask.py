@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT
 from tests.e2e.test_bot import sample_event, text_of
 from tests.store.test_ask import TRADITIONAL_PAGE
 
@@ -98,3 +99,19 @@ async def test_facts_of_the_named_event_with_a_date_and_open_seats(world):
 async def test_a_question_with_nothing_to_search_or_answer_is_still_refused(world):
     reply = await world.fake.slash(world.guild, world.member(), "event ask", question="?? it")
     assert reply.ephemeral and "a few words" in reply.content
+
+
+async def test_a_word_matched_inside_a_web_address_leaves_the_address_whole(world):
+    """The search matches the words of an address too ("lighthouse" in .../lighthouse_papers):
+    bold markers put into the address would make it a link to another address, with
+    asterisks in it. The address stays as written; the word is marked elsewhere."""
+    link = "https://example.org/lighthouse_papers/li-bin"
+    page = b"Lighthouse Talk\n\n" + OPEN_ANNOUNCEMENT.replace(
+        b"International Peace.\n",
+        f"International Peace. His lighthouse papers are at {link}.\n".encode(), 1)
+    event_id = await world.import_event("Lighthouse Talk", capacity=5, page=page)
+    _, embed = await ask(world, "lighthouse papers", event=str(event_id))
+    [first, *_] = embed["fields"]
+    assert first["name"] == "Bio of Li Bin · Lighthouse Talk"
+    assert f" {link}." in first["value"], first["value"]
+    assert "His **lighthouse** **papers** are at" in first["value"]
