@@ -84,8 +84,9 @@ class Language:
         for literal, name, spec, conversion in _FORMATTER.parse(message):
             parts.append(literal)
             if name is not None:
-                value = _FORMATTER.convert_field(_FORMATTER.get_field(name, (), fields)[0],
-                                                 conversion)
+                value = _FORMATTER.get_field(name, (), fields)[0]
+                value = (quoted(value) if conversion == "r" and isinstance(value, str)
+                         else _FORMATTER.convert_field(value, conversion))
                 filled = format(value, spec or "")
                 parts.append(filled if name in kept else escape(filled))
         return "".join(parts)
@@ -154,6 +155,15 @@ class Markup(str):
 
 
 _FORMATTER = string.Formatter()
+# Control characters in a quoted value: shown as Python writes them ("\\n"), on one line.
+_CONTROL_NAMES = {code: repr(chr(code))[1:-1] for code in (*range(0x20), *range(0x7F, 0xA0))}
+
+
+def quoted(text: str) -> str:
+    """What a member typed, quoted in a reply (`{typed!r}`) as Python's repr quotes it, but
+    for its backslashes: repr doubles each one, and the reader would see them twice."""
+    quote = '"' if "'" in text and '"' not in text else "'"
+    return f"{quote}{text.translate(_CONTROL_NAMES)}{quote}"
 # A slash command the bot's own words name: "/manage archive", "/event list".
 _COMMAND = re.compile(r"(?<![\w/])/(event|rsvp|manage)(?![\w-])(?: ([a-z][a-z-]*)(?![\w-]))?")
 

@@ -226,6 +226,23 @@ def test_an_errors_own_markdown_stays_and_the_text_it_quotes_is_shown_as_written
     assert language("en-US").text(nested) == "a_b: y_z in **bold**"
 
 
+def test_a_typed_value_an_error_quotes_shows_each_backslash_once():
+    """`{typed!r}` quotes what the member typed: Python's repr would double each backslash
+    ("Asia\\Shanghai" shown as 'Asia\\\\Shanghai'), which Discord then shows twice. A line
+    break stays visible as \\n, on the error's one line."""
+    from bot.errors import InvalidValue
+
+    template = N_("{name!r} is not a timezone I know; pick an IANA name such as "
+                  "Europe/Paris or Asia/Shanghai")
+    for typed, quoted in (("Asia\\Shanghai", "'Asia\\Shanghai'"), ("O'Hare", '"O\'Hare"'),
+                          ("a\nb", "'a\\nb'"), ("\\n", "'\\n'")):
+        message = error_message(InvalidValue(template, name=typed), language("en-US"))
+        shown = message.replace("\\\\", "\\").replace("\\_", "_")  # as Discord shows it
+        assert shown.startswith(f"{quoted} is not a timezone I know"), message
+    # on the command line (no escaping) the quote is Python's, control characters and all
+    assert str(InvalidValue(template, name="a\x1bb")).startswith("'a\\x1bb' is not")
+
+
 def test_an_error_with_no_fields_is_its_message_as_written_braces_and_all():
     from bot.errors import InvalidValue
 
