@@ -276,6 +276,22 @@ async def test_migrate_db_shows_its_progress_at_a_terminal_and_none_into_a_pipe(
     assert len(done.stdout.splitlines()) == 1 and "20 rsvps" in done.stdout
 
 
+async def test_migrate_db_copies_a_database_whose_name_has_uri_characters(postgres_url,
+                                                                         tmp_path):
+    """The copy read its source as a URI it spelled by hand: a name holding "#", "?" or
+    "%" opened another file (an empty one it made, "bot " here), and the copy ended in a
+    traceback."""
+    source = tmp_path / "bot #1?100%.sqlite3"
+    async with await open_store(source) as old:
+        event = await new_event(old, guild_id=5, capacity=10)
+        await old.join(5, event.id, 1, "member 1")
+    done = await migrate_db(source, postgres_url)
+    assert done.returncode == 0, done.stderr
+    assert "1 rsvps" in done.stdout
+    assert {p.name.removesuffix("-wal").removesuffix("-shm") for p in tmp_path.iterdir()
+            } == {source.name}
+
+
 async def test_migrate_db_into_a_database_with_other_events_changes_nothing(postgres_url,
                                                                            tmp_path):
     source = tmp_path / "bot.sqlite3"

@@ -470,6 +470,25 @@ def test_a_database_in_a_folder_not_named_in_utf8_is_used(cli, tmp_path):
     assert "missile-defense-china" in cli("events", database=database).stdout
 
 
+@pytest.mark.parametrize("name", [":memory:", "file:bot.sqlite3", "file::memory:",
+                                  "bot#1.sqlite3", "what?.sqlite3", "100%.sqlite3"])
+def test_a_database_path_is_the_file_of_that_name_whatever_the_name(cli, tmp_path, name):
+    """SQLite reads some names as something else: ":memory:" as a database in memory, a
+    name beginning "file:" as a URI (another file, or memory again). The bot then started
+    on a database lost at exit, or one `events` could not find, and an import said
+    "created" of an event gone once the command ended."""
+    assert cli("import", str(SAMPLE_DIR), "--guild", "1", database=name).stdout.startswith(
+        "created event 1 ")
+    assert (tmp_path / name).is_file()
+    assert "missile-defense-china" in cli("events", database=name).stdout
+    assert sorted(p.name for p in tmp_path.iterdir() if "sqlite3" not in p.name) == [name] * (
+        "sqlite3" not in name)  # nothing made under another name
+
+
+def test_the_root_folder_as_the_database_is_refused_in_one_line(cli):
+    assert "/ is a folder, not a database file" in one_line_exit_2(cli, "/")
+
+
 def test_unknown_event_and_existing_backup_target_are_clear_errors(cli, tmp_path):
     made_database(cli)
     assert cli("rsvps", "nope", check_status=2).stderr == (

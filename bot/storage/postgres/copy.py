@@ -10,14 +10,13 @@ ever gave, so a deleted event's or an acknowledged notice's id is never given ag
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from bot.errors import Unavailable
 from bot.models import storable_text
 from bot.progress import SILENT, Progress
 from bot.storage.postgres.store import PostgresStore
-from bot.storage.sqlite.session import PURGED_IDS_KEY
+from bot.storage.sqlite.session import PURGED_IDS_KEY, connect
 
 COPY_CHUNK = 5_000  # rows inserted per call, so the progress moves on a big table
 
@@ -60,7 +59,7 @@ async def copy_sqlite(source: Path, target: PostgresStore,
                       progress: Progress = SILENT) -> dict[str, int]:
     """Copy the (migrated) SQLite database at `source` into `target`; the rows per table.
     `progress` counts each row twice (copied, then checked) and each event re-indexed."""
-    db = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    db = connect(source, read_only=True)
     try:
         rows = {table: [tuple(bool(v) if c in flags and v is not None else
                               storable_text(v) if isinstance(v, str) else v

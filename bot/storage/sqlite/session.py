@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from bot.content import EventContent
@@ -135,6 +137,16 @@ def page_hash(body: str) -> str:
 
 
 PAGE_CACHE_KIB = 16 * 1024  # per connection; the bot has two
+
+
+def connect(path: str | os.PathLike[str], *, read_only: bool = False,
+            **options: Any) -> sqlite3.Connection:
+    """A connection to the database file at `path`, whatever its name. SQLite reads some
+    names as something else (":memory:" as a database in memory, one beginning "file:" as
+    a URI, where "?" and "#" end the file's name), so it is given the URI of the file's
+    absolute path, each such character escaped."""
+    uri = Path(path).absolute().as_uri() + ("?mode=ro" if read_only else "")
+    return sqlite3.connect(uri, uri=True, **options)
 
 
 def configure(conn: sqlite3.Connection, *, wait: bool = True) -> None:

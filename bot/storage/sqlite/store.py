@@ -40,7 +40,14 @@ from bot.storage.sqlite.commits import Commits
 from bot.storage.sqlite.joins import JoinBatcher, JoinResults
 from bot.storage.sqlite.registrations import JoinRequest
 from bot.storage.sqlite.repositories import SqliteRepositories
-from bot.storage.sqlite.session import TooLongForTheLoop, configure, is_busy, is_damaged, utcnow
+from bot.storage.sqlite.session import (
+    TooLongForTheLoop,
+    configure,
+    connect,
+    is_busy,
+    is_damaged,
+    utcnow,
+)
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -166,7 +173,7 @@ class SqliteStore:
             check_writable(path)
             # Read the file here first: a damaged or unusable one fails in this thread,
             # before the database thread exists.
-            loop_conn = sqlite3.connect(path, isolation_level=None)
+            loop_conn = connect(path, isolation_level=None)
             configure(loop_conn)
         except (OSError, sqlite3.Error) as exc:
             if loop_conn is not None:
@@ -174,8 +181,8 @@ class SqliteStore:
             raise open_error(path, exc) from None
         thread = DatabaseThread()
 
-        def connect() -> SqliteRepositories:  # on the database thread, which owns it
-            conn = sqlite3.connect(path, isolation_level=None)
+        def migrated() -> SqliteRepositories:  # on the database thread, which owns it
+            conn = connect(path, isolation_level=None)
             try:
                 configure(conn)
                 repos = SqliteRepositories(conn, clock)
@@ -186,7 +193,7 @@ class SqliteStore:
             return repos
 
         try:
-            repos = await thread.call(connect)
+            repos = await thread.call(migrated)
             configure(loop_conn, wait=False)
             # after both connections have opened the database in WAL mode: its wal-index
             return cls(thread, repos, SqliteRepositories(loop_conn, clock),
@@ -377,7 +384,7 @@ class SqliteStore:
                 fd, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial",
                                                dir=target.parent)
                 os.close(fd)
-                dest = sqlite3.connect(partial)
+                dest = connect(partial)
                 try:
                     self._repos.session.conn.backup(dest)
                 finally:
@@ -400,7 +407,7 @@ def check_writable(path: Path) -> None:
     opening the file: closing any descriptor of a file drops every POSIX lock this process
     holds on it, such as another store's on the same database."""
     path = path.resolve()  # SQLite keeps its -wal and -shm beside a link's target
-    for file in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
+    for file in (path, path.parent / f"{path.name}-wal", path.parent / f"{path.name}-shm"):
         if file.is_file() and not os.access(file, os.W_OK):
             raise Unavailable(f"{file} cannot be opened for writing (it is read-only to the "
                               f"bot): {WRITABLE}")
