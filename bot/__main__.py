@@ -245,7 +245,9 @@ def require_database(settings: Settings, which: str) -> None:
     """For the commands that only read the database: a DATABASE_PATH that names no file is
     a typo, and opening it would make an empty database (and its folders) to read."""
     if settings.database_url is None and not settings.database_path.is_file():
-        missing = "is a folder" if settings.database_path.is_dir() else "does not exist"
+        path = settings.database_path
+        missing = ("is a folder" if path.is_dir() else "is not a file" if path.exists()
+                   else "does not exist")
         raise UsageError(f"{settings.database_path} {missing}: set DATABASE_PATH to {which}")
 
 
@@ -393,13 +395,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"eventbot: {exc}", file=sys.stderr)
         return 2
     except sqlite3.DatabaseError as exc:
-        # Damage past the file's header shows only when a command reads the damaged part:
-        # the same line as a file refused when it is opened. Any other database error is a
-        # defect, with its traceback.
-        from bot.storage.sqlite.session import is_damaged
+        # Damage past the file's header shows only when a command reads the damaged part,
+        # and a full disk only when it writes: the same line as a file refused when it is
+        # opened. Any other database error is a defect, with its traceback.
+        from bot.storage.sqlite.session import is_damaged, is_unwritable
         from bot.storage.sqlite.store import open_error
 
-        if not is_damaged(exc):
+        if not (is_damaged(exc) or is_unwritable(exc)):
             raise
 
         print(f"eventbot: {open_error(load_settings().database_path, exc)}", file=sys.stderr)

@@ -534,6 +534,49 @@ def test_a_backup_cut_short_leaves_no_file_behind(cli, tmp_path):
     assert list((tmp_path / "backups").iterdir()) == []
 
 
+def small_disk(tmp_path: Path, kind: str) -> tuple[str, ...]:
+    """A command prefix under which the bot's writes to `tmp_path/disk` run out of room:
+    a limit on the size of the files it writes (Python ignores SIGXFSZ, so a write past
+    it fails with EFBIG), or, as root, a filesystem mounted there in a mount
+    namespace of the child's own, full but for 48 KiB (ENOSPC: SQLite's "disk is full")."""
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    if kind == "file size limit":
+        return ("sh", "-c", 'ulimit -f 64 && exec "$@"', "sh")  # 64 blocks: 32 or 64 KiB
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", f"mount -t tmpfs tmpfs {folder}"],
+                           capture_output=True)
+    if os.geteuid() != 0 or probe.returncode != 0:
+        pytest.skip("cannot mount a small filesystem here")
+    return ("unshare", "-m", "sh", "-c",
+            f'mount -t tmpfs -o size=1m tmpfs {folder} && cp {tmp_path}/disk.sqlite3 '
+            f'{folder}/bot.sqlite3 && head -c $(($(df --output=avail -B1 {folder} | tail -1)'
+            f' - 48 * 1024)) /dev/zero > {folder}/filler && exec "$@"', "sh")
+
+
+@pytest.mark.parametrize("kind", ["file size limit", "full disk"])
+@pytest.mark.parametrize("command", [("import", str(SAMPLE_DIR), "--guild", "1"),
+                                     ("import", str(ANNOUNCEMENT), "--guild", "1")])
+def test_a_write_the_disk_has_no_room_for_is_one_line_and_saves_nothing(cli, tmp_path, kind,
+                                                                        command):
+    """The disk fills up as a command writes: one line saying so, exit status 2, and
+    nothing of it saved (it was a traceback, exit status 1)."""
+    database = tmp_path / "disk" / "bot.sqlite3"
+    made = cli("run", check_status=2, database=str(tmp_path / "disk.sqlite3"))
+    assert "ready" in made.stderr
+    wrap = small_disk(tmp_path, kind)
+    if kind == "file size limit":
+        shutil.copy(tmp_path / "disk.sqlite3", database)
+    proc = cli(*command, check_status=2, database=str(database), wrap=wrap)
+    assert proc.stderr.splitlines() == [
+        f"eventbot: {database} could not be written: its disk may be full or failing "
+        f"({'database or disk is full' if kind == 'full disk' else 'disk I/O error'}); "
+        "nothing of this was saved. Free some space, or set DATABASE_PATH to another disk"
+    ], proc.stderr
+    assert proc.stdout == ""
+    if kind == "file size limit":
+        assert cli("events", database=str(database)).stdout.startswith("no events yet")
+
+
 @pytest.mark.parametrize("encoding", ["latin-1", "utf-16"])  # an old editor; PowerShell's >
 def test_an_env_file_not_in_utf8_is_one_line_naming_it(cli, tmp_path, encoding):
     (tmp_path / ".env").write_text("DISCORD_TOKEN=\nVENUE_NOTE=Café\n", encoding=encoding)
@@ -633,6 +676,18 @@ def test_a_database_damaged_inside_is_refused_in_one_line(cli, tmp_path, command
         file.write(b"\xde\xad" * 3000)
     proc = cli(*command, check_status=2)
     assert proc.stderr == f"eventbot: {cli.db} {DAMAGED} to start afresh\n", proc.stderr
+
+
+@pytest.mark.parametrize("device", ["/dev/null", "fifo"])
+def test_a_device_or_pipe_where_the_database_should_be_is_refused_in_one_line(cli, tmp_path,
+                                                                             device):
+    if device == "fifo":
+        os.mkfifo(tmp_path / "fifo")
+        device = str(tmp_path / "fifo")
+    assert "is a device or a pipe, not a database file" in one_line_exit_2(cli, device)
+    proc = cli("events", check_status=2, database=device)
+    assert proc.stderr == f"eventbot: {device} is not a file: set DATABASE_PATH to the bot's " \
+        "database\n"
 
 
 def test_a_folder_where_the_database_should_be_is_refused_in_one_line(cli, tmp_path):

@@ -180,6 +180,14 @@ def is_damaged(error: sqlite3.Error) -> bool:
     return code is not None and code & 0xFF in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT)
 
 
+def is_unwritable(error: sqlite3.Error) -> bool:
+    """Whether a write failed in the file system (a full disk, a limit on file size, a
+    failing disk): the primary code under any extended one. SQLite undid the transaction,
+    so nothing of it was saved."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR)
+
+
 def is_busy(error: sqlite3.OperationalError) -> bool:
     """Whether the database was busy (another connection's lock, or its recovery of the
     write-ahead log): the primary code under any extended one."""

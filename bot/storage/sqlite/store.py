@@ -46,6 +46,7 @@ from bot.storage.sqlite.session import (
     connect,
     is_busy,
     is_damaged,
+    is_unwritable,
     utcnow,
 )
 
@@ -401,11 +402,16 @@ class SqliteStore:
 
 
 def check_writable(path: Path) -> None:
-    """Raise Unavailable if the database file, or its write-ahead log or shared-memory
-    file, exists but cannot be written: SQLite would open it read-only without a word and
-    fail only at the first write, a member's join. Asked of the kernel (`access`), not by
-    opening the file: closing any descriptor of a file drops every POSIX lock this process
-    holds on it, such as another store's on the same database."""
+    """Raise Unavailable if the database is a device or a pipe, or if its file, or its
+    write-ahead log or shared-memory file, exists but cannot be written: SQLite would open
+    it read-only without a word and fail only at the first write, a member's join. Asked
+    of the kernel (`access`), not by opening the file: closing any descriptor of a file
+    drops every POSIX lock this process holds on it, such as another store's on the same
+    database."""
+    if path.exists() and not (path.is_file() or path.is_dir()):  # a folder: `open_error`
+        # SQLite would open /dev/null, create tables in it and fail only then
+        raise Unavailable(f"{path} is a device or a pipe, not a database file: set "
+                          "DATABASE_PATH to a file (for example data/eventbot.sqlite3)")
     path = path.resolve()  # SQLite keeps its -wal and -shm beside a link's target
     for file in (path, path.parent / f"{path.name}-wal", path.parent / f"{path.name}-shm"):
         if file.is_file() and not os.access(file, os.W_OK):
@@ -432,6 +438,10 @@ def open_error(path: Path, exc: OSError | sqlite3.Error) -> Unavailable:
     if is_damaged(exc):
         return Unavailable(f"{path} is not a SQLite database (or is damaged): restore it from "
                            "a backup or move it away to start afresh")
+    if is_unwritable(exc):
+        return Unavailable(f"{path} could not be written: its disk may be full or failing "
+                           f"({exc}); nothing of this was saved. Free some space, or set "
+                           "DATABASE_PATH to another disk")
     code = getattr(exc, "sqlite_errorcode", 0) & 0xFF  # the primary code of an extended one
     if code in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM):
         return Unavailable(f"{path} cannot be opened for writing ({exc}): {WRITABLE}")
