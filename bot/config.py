@@ -130,12 +130,15 @@ def load_settings(
 
 
 def _env_file(path: str | os.PathLike[str]) -> dict[str, str | None]:
-    """The settings in `.env`, which must be UTF-8 text."""
+    """The settings in `.env`, which must be readable UTF-8 text."""
     try:
         return dict(dotenv_values(path))
     except UnicodeDecodeError as exc:  # Latin-1, or PowerShell's UTF-16 from `echo > .env`
         raise ConfigError(f"{os.fspath(path)} is not UTF-8 text (byte {exc.start + 1} is not "
                           "UTF-8): save it as UTF-8") from None
+    except OSError as exc:  # not readable to the bot (another user's, 0600)
+        raise ConfigError(f"{os.fspath(path)} cannot be read ({exc.strerror}): make it "
+                          "readable to the bot, or move it away") from None
 
 
 def _token(value: str | None) -> str | None:

@@ -585,6 +585,18 @@ def test_an_env_file_not_in_utf8_is_one_line_naming_it(cli, tmp_path, encoding):
     assert proc.stderr.startswith("eventbot: .env is not UTF-8 text (byte "), proc.stderr
 
 
+@pytest.mark.parametrize("command", ["run", "events"])
+def test_an_env_file_that_cannot_be_read_is_one_line_naming_it(cli, tmp_path, command):
+    """`run` let the error reading .env through as a traceback (a start that is meant to
+    stay up lets an OSError through; a setting is not one of those)."""
+    (tmp_path / ".env").write_text("LOG_LEVEL=INFO\n")
+    (tmp_path / ".env").chmod(0)
+    proc = cli(command, check_status=2, wrap=without_write_override(tmp_path))
+    assert proc.stderr.splitlines() == [
+        "eventbot: .env cannot be read (Permission denied): make it readable to the bot, or "
+        "move it away"], proc.stderr
+
+
 @pytest.mark.parametrize(("setting", "line"), [
     ({"LOG_LEVEL": "LOUD"},
      "LOG_LEVEL='LOUD' must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
