@@ -96,6 +96,11 @@ def load_settings(
     def get(name: str, default: str) -> str: ...
     def get(name: str, default: str | None = None) -> str | None:
         value = values.get(name, "").strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            # .env's quotes are taken off as it is read; these came from the environment,
+            # where nothing takes them off. Not shown: a token or a password may be inside.
+            raise ConfigError(f"{name} is written in quotes, which here are part of its value "
+                              "(docker run --env-file keeps them): write it without quotes")
         return value or default
 
     shard_count, shard_ids = _shards(get("SHARD_COUNT"), get("SHARD_IDS"))

@@ -74,6 +74,32 @@ def test_a_bad_value_names_its_variable(name, value):
         settings(**{name: value})
 
 
+@pytest.mark.parametrize("name", ["DATABASE_PATH", "DISCORD_TOKEN", "DATABASE_URL",
+                                  "EVENTS_DIR", "READY_FILE", "LOG_LEVEL"])
+@pytest.mark.parametrize("quote", ['"', "'"])
+def test_a_value_in_quotes_is_refused_without_showing_it(name, quote):
+    """Quotes around a value are part of it where a value comes from the environment as
+    such (`docker run --env-file` keeps them; .env's own quotes are taken off): a quoted
+    DATABASE_PATH made a folder named '"data' and started on an empty database beside the
+    real one, a quoted token was refused by Discord as a wrong token."""
+    value = {"DATABASE_URL": "postgresql://bot:s3cret@db.example/events",
+             "DISCORD_TOKEN": "s3cret.token.value", "EVENTS_DIR": EVENTS,
+             "LOG_LEVEL": "INFO"}.get(name, "data/eventbot.sqlite3")
+    with pytest.raises(ConfigError) as refused:
+        settings(**{name: f"{quote}{value}{quote}"})
+    assert str(refused.value) == (
+        f"{name} is written in quotes, which here are part of its value (docker run "
+        "--env-file keeps them): write it without quotes")
+    assert "s3cret" not in str(refused.value)
+
+
+def test_quotes_in_the_env_file_are_taken_off(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("DATABASE_PATH=\"data/quoted.sqlite3\"\nLOG_LEVEL='ERROR'\n")
+    s = load_settings({"EVENTS_DIR": EVENTS}, env_file=env_file)
+    assert (s.database_path, s.log_level) == (Path("data/quoted.sqlite3"), "ERROR")
+
+
 def test_database_url_chooses_postgresql_and_is_shown_without_its_password():
     assert settings().database == Path("data/eventbot.sqlite3")
     s = settings(DATABASE_URL="postgresql://bot:s3cret@db.example:5433/events")
