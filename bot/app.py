@@ -27,7 +27,7 @@ from discord.ext import commands
 from bot.adapters.languages import MemberLocales, ServerLanguages
 from bot.catalog import EventFolder, read_bundled, save_samples
 from bot.command_words import CommandTranslator
-from bot.config import ConfigError, Settings
+from bot.config import DISCORD_API_BASE, ConfigError, Settings
 from bot.errors import NotAllowed, Unavailable
 from bot.i18n import Text
 from bot.locks import KeyedLocks
@@ -382,6 +382,13 @@ async def log_in(client: EventBot, settings: Settings, *, keep_trying: bool = Tr
                                   "then try again") from None
             wait = random.uniform(delay / 2, delay)  # jitter: restarted bots spread out
             log.warning("%s; trying again in %.1f s", unreachable, wait)
+        except discord.HTTPException as exc:  # 5xx is above: Discord there, but down
+            # A 404 or the like to the login: whatever is there is not Discord's API (a
+            # proxy's address without /api/v10); trying again would not change that.
+            raise ConfigError(
+                f"DISCORD_API_BASE={settings.discord_api_base!r} did not answer as Discord's "
+                f"API does (HTTP {exc.status} {exc.response.reason} to the bot's login): "
+                f"check it; Discord's own is {DISCORD_API_BASE}") from None
         # Start the next attempt afresh: a new HTTP session (the failed one is closed with
         # its connector) and no extensions left loaded by a setup_hook that got halfway.
         await client.http.close()

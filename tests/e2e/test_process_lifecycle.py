@@ -104,6 +104,28 @@ async def test_a_refused_token_is_still_one_line_and_exit_2_not_retried(tmp_path
             "page of your application")
 
 
+def not_the_api(fake: FakeDiscord) -> str:
+    """DISCORD_API_BASE as an operator may mistype it: the right host without the API's
+    path (/api/v10), where every request answers 404."""
+    return fake.bot_env()["DISCORD_API_BASE"].removesuffix("/api/v10")
+
+
+def not_the_api_line(base: str) -> str:
+    return (f"eventbot: DISCORD_API_BASE={base!r} did not answer as Discord's API does (HTTP "
+            "404 Not Found to the bot's login): check it; Discord's own is "
+            "https://discord.com/api/v10")
+
+
+async def test_an_api_base_that_is_not_discord_s_api_is_one_line_and_exit_2(tmp_path):
+    """It was a traceback of discord.NotFound, with the page the server sent, exit 1."""
+    async with FakeDiscord() as fake:
+        base = not_the_api(fake)
+        assert await start_refused(fake, tmp_path, DISCORD_API_BASE=base) == (
+            not_the_api_line(base))
+        status, out, err = await sync({**fake.bot_env(), "DISCORD_API_BASE": base}, tmp_path)
+        assert (status, out, err) == (2, "", not_the_api_line(base))
+
+
 async def test_a_start_syncing_to_a_server_the_bot_is_not_in_is_one_line_and_exit_2(tmp_path):
     # SYNC_GUILD_ID names a server the bot is not in (or one it was invited to without the
     # applications.commands scope): Discord answers 403 Missing Access. A setting to fix,
