@@ -91,6 +91,9 @@ def sandbox_database(settings: Settings, database: Path, *, fresh: bool) -> Path
     if database.is_dir():  # an empty --database names the current folder
         raise SandboxError(f"{database} is a folder; give --database a file name, e.g. "
                            "data/sandbox.sqlite3")
+    if database.exists() and not database.is_file():  # --fresh would delete it (/dev/null)
+        raise SandboxError(f"{database} is a device or a pipe, not a file; give --database a "
+                           "file name, e.g. data/sandbox.sqlite3")
     if database == settings.database_path.expanduser().resolve():
         raise SandboxError(f"{database} is the bot's own database (DATABASE_PATH); the "
                            "sandbox needs its own: pick another --database")

@@ -506,6 +506,22 @@ def test_a_sandbox_database_it_cannot_use_says_what_to_do(tmp_path, given, damag
                        "a file name, e.g. data/sandbox.sqlite3", line
 
 
+@pytest.mark.parametrize("fresh", [[], ["--fresh"]])
+def test_a_device_or_pipe_as_the_sandbox_database_is_refused_and_never_deleted(tmp_path,
+                                                                              fresh):
+    """The line for such a --database advised --fresh, and --fresh deleted whatever was
+    there: run as root on /dev/null, the system's own device."""
+    os.mkfifo(tmp_path / "pipe")
+    proc = subprocess.run([sys.executable, "-m", "bot", "sandbox", "--database", "pipe",
+                           *fresh], cwd=tmp_path, env=cli_env(tmp_path),
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert proc.stderr.strip().splitlines() == [
+        f"eventbot: {tmp_path / 'pipe'} is a device or a pipe, not a file; give --database a "
+        "file name, e.g. data/sandbox.sqlite3"]
+    assert (tmp_path / "pipe").is_fifo()
+
+
 @pytest.mark.parametrize("given", ["somefile/s.sqlite3", "somefile/deeper/s.sqlite3"])
 def test_a_file_in_the_way_of_the_sandbox_database_s_folder_is_named(tmp_path, given):
     """The lock beside the database is made first: its folder's failure named the lock
