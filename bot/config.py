@@ -127,7 +127,7 @@ def load_settings(
         default_guild_id=_snowflake("DEFAULT_GUILD_ID", get("DEFAULT_GUILD_ID")),
         import_preview_timeout=_seconds("IMPORT_PREVIEW_TIMEOUT", get("IMPORT_PREVIEW_TIMEOUT"),
                                         IMPORT_PREVIEW_TIMEOUT, maximum=IMPORT_PREVIEW_TIMEOUT),
-        ready_file=Path(ready) if (ready := get("READY_FILE")) else None,
+        ready_file=_ready_file(get("READY_FILE")),
         shard_count=shard_count,
         shard_ids=shard_ids,
         database_url=_database_url(get("DATABASE_URL")),
@@ -157,6 +157,17 @@ def _existing_dir(name: str, value: str) -> Path:
     path = Path(value)
     if not path.is_dir():
         raise ConfigError(f"{name}={value!r} is not a directory")
+    return path
+
+
+def _ready_file(value: str | None) -> Path | None:
+    """A file the bot may write once ready; a folder there would never become one."""
+    if value is None:
+        return None
+    path = Path(value)
+    if path.is_dir():
+        raise ConfigError(f"READY_FILE={value!r} is a folder; name a file, e.g. "
+                          f"{path / 'eventbot.ready'}")
     return path
 
 

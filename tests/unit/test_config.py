@@ -68,6 +68,8 @@ def test_the_environment_wins_over_the_env_file(tmp_path):
     ("SHARD_COUNT", "-1"),
     ("SHARD_COUNT", "100000"),
     ("SHARD_IDS", "0"),  # without SHARD_COUNT
+    ("READY_FILE", "."),  # a folder: the file was never written (the supervisor waited on)
+    ("READY_FILE", "/"),
 ])
 def test_a_bad_value_names_its_variable(name, value):
     with pytest.raises(ConfigError, match=name):
