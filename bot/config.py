@@ -106,7 +106,7 @@ def load_settings(
     shard_count, shard_ids = _shards(get("SHARD_COUNT"), get("SHARD_IDS"))
     return Settings(
         discord_token=_token(get("DISCORD_TOKEN")),
-        database_path=Path(get("DATABASE_PATH", "data/eventbot.sqlite3")),
+        database_path=_path("DATABASE_PATH", get("DATABASE_PATH", "data/eventbot.sqlite3")),
         events_dir=(_existing_dir("EVENTS_DIR", events) if (events := get("EVENTS_DIR"))
                     else BUNDLED_EVENTS_DIR),
         log_level=_log_level(get("LOG_LEVEL", "INFO")),
@@ -153,8 +153,18 @@ def _token(value: str | None) -> str | None:
     return value
 
 
+def _path(name: str, value: str) -> Path:
+    """A path as a shell reads it: "~" or "~user" at its start is that home folder (a
+    folder named "~" in the working folder is a trap: `rm -rf ~` to remove it)."""
+    try:
+        return Path(value).expanduser()
+    except RuntimeError:  # "~nosuchuser/..."
+        raise ConfigError(f"{name}={value!r} begins with the home folder of a user who does "
+                          "not exist here") from None
+
+
 def _existing_dir(name: str, value: str) -> Path:
-    path = Path(value)
+    path = _path(name, value)
     if not path.is_dir():
         raise ConfigError(f"{name}={value!r} is not a directory")
     return path
@@ -164,7 +174,7 @@ def _ready_file(value: str | None) -> Path | None:
     """A file the bot may write once ready; a folder there would never become one."""
     if value is None:
         return None
-    path = Path(value)
+    path = _path("READY_FILE", value)
     if path.is_dir():
         raise ConfigError(f"READY_FILE={value!r} is a folder; name a file, e.g. "
                           f"{path / 'eventbot.ready'}")

@@ -70,6 +70,7 @@ def test_the_environment_wins_over_the_env_file(tmp_path):
     ("SHARD_IDS", "0"),  # without SHARD_COUNT
     ("READY_FILE", "."),  # a folder: the file was never written (the supervisor waited on)
     ("READY_FILE", "/"),
+    ("DATABASE_PATH", "~no-such-user-here/bot.sqlite3"),
 ])
 def test_a_bad_value_names_its_variable(name, value):
     with pytest.raises(ConfigError, match=name):
@@ -100,6 +101,17 @@ def test_quotes_in_the_env_file_are_taken_off(tmp_path):
     env_file.write_text("DATABASE_PATH=\"data/quoted.sqlite3\"\nLOG_LEVEL='ERROR'\n")
     s = load_settings({"EVENTS_DIR": EVENTS}, env_file=env_file)
     assert (s.database_path, s.log_level) == (Path("data/quoted.sqlite3"), "ERROR")
+
+
+def test_a_path_beginning_with_a_tilde_is_in_the_home_folder(tmp_path, monkeypatch):
+    """As a shell reads it (and the sandbox already did): DATABASE_PATH=~/bot.sqlite3 made a
+    folder named '~' in the working folder, holding a new, empty database."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "events").mkdir()
+    s = load_settings({"DATABASE_PATH": "~/bot.sqlite3", "EVENTS_DIR": "~/events",
+                       "READY_FILE": "~/ready"}, env_file=None)
+    assert (s.database_path, s.events_dir, s.ready_file) == (
+        tmp_path / "bot.sqlite3", tmp_path / "events", tmp_path / "ready")
 
 
 def test_database_url_chooses_postgresql_and_is_shown_without_its_password():
