@@ -25,6 +25,9 @@ FETCH_TIMEOUT = 10.0  # seconds for a whole page fetch, redirects included
 # Seconds an import preview's buttons work: inside the 15 minutes an interaction's token
 # lives, so the preview can still be edited when they stop.
 IMPORT_PREVIEW_TIMEOUT = 14 * 60.0
+# The least cap of the wait between attempts to reach Discord: below it, an outage meant
+# thousands of attempts (and warnings) a second.
+MIN_RECONNECT_DELAY = 0.1
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 # The bundled events ship beside the code, so the default does not depend on the folder the
 # command is run from (`eventbot events` from anywhere must not fail over a sample folder).
@@ -118,7 +121,7 @@ def load_settings(
                                  ("ws", "wss")),
         sync_guild_id=_snowflake("SYNC_GUILD_ID", get("SYNC_GUILD_ID")),
         reconnect_max_delay=_seconds("RECONNECT_MAX_DELAY", get("RECONNECT_MAX_DELAY"), 60,
-                                     maximum=3600),
+                                     maximum=3600, minimum=MIN_RECONNECT_DELAY),
         fetch_timeout=_seconds("FETCH_TIMEOUT", get("FETCH_TIMEOUT"), FETCH_TIMEOUT),
         fetch_allowed_networks=_networks("FETCH_ALLOWED_NETWORKS",
                                          get("FETCH_ALLOWED_NETWORKS")),
@@ -237,16 +240,19 @@ def _snowflake(name: str, value: str | None) -> int | None:
     return int(value)
 
 
-def _seconds(name: str, value: str | None, default: float, maximum: float = 300) -> float:
-    """A number of seconds above 0 and at most `maximum`; `default` when unset."""
+def _seconds(name: str, value: str | None, default: float, maximum: float = 300,
+             minimum: float = 0) -> float:
+    """A number of seconds above 0 (at least `minimum`, when given) and at most `maximum`;
+    `default` when unset."""
     if value is None:
         return default
     try:
         seconds = float(value)
     except ValueError:
         seconds = math.nan
-    if not 0 < seconds <= maximum:
-        raise ConfigError(f"{name}={value!r} must be a number of seconds, above 0 and at "
+    if not (0 < seconds <= maximum and seconds >= minimum):
+        least = f"at least {minimum:g}" if minimum else "above 0"
+        raise ConfigError(f"{name}={value!r} must be a number of seconds, {least} and at "
                           f"most {maximum:g}")
     return seconds
 

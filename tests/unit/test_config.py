@@ -57,6 +57,7 @@ def test_the_environment_wins_over_the_env_file(tmp_path):
     ("DISCORD_TOKEN", "has spaces in it"),
     ("RECONNECT_MAX_DELAY", "soon"),
     ("RECONNECT_MAX_DELAY", "0"),
+    ("RECONNECT_MAX_DELAY", "0.000001"),  # thousands of logins a second while Discord is away
     ("GUILD_DATA_RETENTION_DAYS", "a month"),
     ("GUILD_DATA_RETENTION_DAYS", "0"),
     ("DATABASE_URL", "mysql://db.example/eventbot"),
