@@ -291,8 +291,14 @@ async def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
         raise UsageError(f"{args.path} is one of the database's own files; choose another "
                          "name")
     require_database(settings, "the database to back up")
-    async with await open_store(settings.database) as store:
-        await store.backup(args.path)
+    if settings.database_url is None:
+        from bot.storage.sqlite.store import backup_as_is
+
+        # as it is: not upgraded to this version's schema first, as opening the store would
+        await asyncio.to_thread(backup_as_is, settings.database_path, Path(args.path))
+    else:
+        async with await open_store(settings.database) as store:
+            await store.backup(args.path)  # refused: PostgreSQL has pg_dump
     print(f"backed up {settings.database_label} to {args.path}")
     return 0
 

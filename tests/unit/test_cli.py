@@ -17,7 +17,7 @@ import pytest
 
 from bot import catalog
 from bot.config import load_settings
-from tests.conftest import ANNOUNCEMENT, RECAP, ROOT, SAMPLE_DIR
+from tests.conftest import ANNOUNCEMENT, RECAP, ROOT, SAMPLE_DIR, sqlite_before
 from tests.terminal import run_in_terminal
 
 SEED_PEOPLE = [("Tong Zhao", "moderator"), ("Li Bin", "speaker"), ("Fan Jishe", "discussant"),
@@ -369,6 +369,27 @@ def test_output_to_a_closed_pipe_or_a_full_disk_is_no_traceback(cli):
                           cwd=cli.db.parent, env=cli.env, capture_output=True, text=True,
                           timeout=60)
     assert full.returncode == 2 and full.stderr == "eventbot: No space left on device\n"
+
+
+def test_a_backup_is_of_the_database_as_it_is_not_upgraded_first(cli, tmp_path):
+    """The backup an operator takes after installing a new version and before starting it
+    is their way back to the old one. The command upgraded the database first, then
+    copied it: both the database and the backup were of the new schema, which the old
+    bot refuses ("newer than this bot's")."""
+    conn = sqlite_before(cli.db, "taken_place")  # as the version before the last left it
+    conn.execute("INSERT INTO events (guild_id, slug, title, capacity, created_at,"
+                 " updated_at) VALUES (1, 'talk', 'Talk', 10, 0, 0)")
+    conn.commit()
+    old = conn.execute("PRAGMA user_version").fetchone()[0]
+    conn.close()
+    before = cli.db.read_bytes()
+    assert cli("backup", str(tmp_path / "copy.sqlite3")).stdout == (
+        f"backed up {cli.db} to {tmp_path / 'copy.sqlite3'}\n")
+    assert cli.db.read_bytes() == before
+    copy = sqlite3.connect(tmp_path / "copy.sqlite3")
+    assert copy.execute("PRAGMA user_version").fetchone()[0] == old
+    assert copy.execute("SELECT title FROM events").fetchall() == [("Talk",)]
+    copy.close()
 
 
 def test_backup_of_a_database_that_is_not_there_makes_none(cli, tmp_path):

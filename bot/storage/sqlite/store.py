@@ -41,6 +41,7 @@ from bot.storage.sqlite.joins import JoinBatcher, JoinResults
 from bot.storage.sqlite.registrations import JoinRequest
 from bot.storage.sqlite.repositories import SqliteRepositories
 from bot.storage.sqlite.session import (
+    BUSY_TIMEOUT_MS,
     TooLongForTheLoop,
     configure,
     connect,
@@ -373,32 +374,54 @@ class SqliteStore:
         return await self.run(self.events.summary, guild_id, event_id)
 
     async def backup(self, target: str | Path) -> None:
-        """A consistent copy of the live database, through SQLite's online backup. It is
-        written under a temporary name beside `target` and renamed when whole, so a copy
-        cut short (a full disk) never lies there looking like a backup; a target that
-        cannot be written raises Unavailable saying why."""
-        target = Path(target)
+        """A consistent copy of the live database (`backup_to`); a target that cannot be
+        written raises Unavailable saying why."""
+        await self.run(backup_to, self._repos.session.conn, Path(target))
 
-        def copy() -> None:
-            partial: str | None = None
-            try:
-                fd, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial",
-                                               dir=target.parent)
-                os.close(fd)
-                dest = connect(partial)
-                try:
-                    self._repos.session.conn.backup(dest)
-                finally:
-                    dest.close()
-                os.replace(partial, target)
-            except (OSError, sqlite3.Error) as exc:
-                if partial is not None:
-                    with contextlib.suppress(FileNotFoundError):
-                        os.remove(partial)
-                reason = exc.strerror if isinstance(exc, OSError) else str(exc)
-                raise Unavailable(f"cannot write the backup {target} in the folder "
-                                  f"{target.parent} ({reason})") from None
-        await self.run(copy)
+
+def backup_as_is(path: Path, target: Path) -> None:
+    """`python -m bot backup`: a consistent copy of the database file at `path` as it is,
+    safe while the bot runs, not upgraded first: a backup taken after installing a new
+    version and before starting it is the way back to the old one, which refuses a newer
+    schema. A file that is no database raises Unavailable as opening the store would."""
+    source = None
+    try:
+        source = connect(path)
+        source.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        source.execute("SELECT count(*) FROM sqlite_master").fetchone()  # reads the header
+    except sqlite3.Error as exc:
+        if source is not None:
+            source.close()
+        raise open_error(path, exc) from None
+    try:
+        backup_to(source, target)
+    finally:
+        source.close()
+
+
+def backup_to(source: sqlite3.Connection, target: Path) -> None:
+    """Copy the database of `source` through SQLite's online backup. It is written under a
+    temporary name beside `target` and renamed when whole, so a copy cut short (a full
+    disk) never lies there looking like a backup; a target that cannot be written raises
+    Unavailable saying why."""
+    partial: str | None = None
+    try:
+        fd, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial",
+                                       dir=target.parent)
+        os.close(fd)
+        dest = connect(partial)
+        try:
+            source.backup(dest)
+        finally:
+            dest.close()
+        os.replace(partial, target)
+    except (OSError, sqlite3.Error) as exc:
+        if partial is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(partial)
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        raise Unavailable(f"cannot write the backup {target} in the folder "
+                          f"{target.parent} ({reason})") from None
 
 
 def check_writable(path: Path) -> None:
