@@ -40,7 +40,7 @@ try:
     from bot.errors import InvalidValue, UserError
     from bot.fetch import FetchPolicy
     from bot.flows import importing
-    from bot.models import storable_text
+    from bot.models import is_discord_id, storable_text
     from bot.progress import terminal_progress
     from bot.render_replies import attendees_csv
     from bot.storage import open_store
@@ -198,7 +198,7 @@ def import_guild(settings: Settings, given: int | None) -> int:
 
 
 def check_server_id(option: str, guild_id: int) -> None:
-    if not 0 < guild_id < 2**64:
+    if not is_discord_id(guild_id):
         raise UsageError(f"{option} {guild_id} is not a server id (a positive whole number; "
                          "in Discord, right-click the server and Copy Server ID)")
 

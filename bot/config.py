@@ -18,6 +18,8 @@ from urllib.parse import urlparse, urlsplit
 
 from dotenv import dotenv_values
 
+from bot.models import is_discord_id
+
 DISCORD_API_BASE = "https://discord.com/api/v10"
 DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -235,7 +237,7 @@ def _days(name: str, value: str) -> float:
 def _snowflake(name: str, value: str | None) -> int | None:
     if value is None:
         return None
-    if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 2**64:
+    if not (value.isascii() and value.isdigit()) or not is_discord_id(int(value)):
         raise ConfigError(f"{name}={value!r} must be a Discord id (a positive whole number)")
     return int(value)
 

@@ -27,6 +27,17 @@ def storable_text(text: str) -> str:
     return _UNSTORABLE.sub(lambda found: "" if found.group() == "\0" else "\ufffd", text)
 
 
+# The largest id a store keeps: a signed 64-bit integer in SQLite and PostgreSQL alike.
+# Discord's ids are snowflakes, which stay below it (their top bit is the timestamp's,
+# not reached before 2084).
+MAX_ID = 2**63 - 1
+
+
+def is_discord_id(value: int) -> bool:
+    """Whether `value` can be a Discord id (a server's, a user's), as the stores keep them."""
+    return 0 < value <= MAX_ID
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     id: int

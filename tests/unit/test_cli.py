@@ -438,6 +438,15 @@ def test_import_needs_a_real_server_and_writes_nothing_without_one(cli):
     assert "\t42\t" in cli("events").stdout
 
 
+def test_import_into_a_server_id_past_what_the_database_keeps_is_one_line(cli):
+    """Ids up to 2**64 were let through, and the store then overflowed on those from
+    2**63 (a signed 64-bit integer, in SQLite as in PostgreSQL): a traceback."""
+    proc = cli("import", str(SAMPLE_DIR), "--guild", str(2**63), check_status=2)
+    assert proc.stderr == (f"eventbot: --guild {2**63} is not a server id (a positive whole "
+                           "number; in Discord, right-click the server and Copy Server ID)\n")
+    assert no_events(cli)
+
+
 @pytest.mark.parametrize("text", ["apples, pears and plums\n\nmore words, nothing else\n",
                                   Path("/etc/passwd").read_text() if Path("/etc/passwd").is_file()
                                   else "root:x:0:0:root:/root:/bin/bash\n"])

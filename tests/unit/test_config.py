@@ -53,6 +53,8 @@ def test_the_environment_wins_over_the_env_file(tmp_path):
     ("SYNC_GUILD_ID", "guild"),
     ("SYNC_GUILD_ID", "²"),  # str.isdigit() says yes; int() says no
     ("SYNC_GUILD_ID", "٣٤"),
+    ("SYNC_GUILD_ID", str(2**64 - 1)),  # beyond what the database keeps (signed 64 bits)
+    ("DEFAULT_GUILD_ID", str(2**63)),
     ("EVENTS_DIR", "/no/such/folder"),
     ("DISCORD_TOKEN", "has spaces in it"),
     ("RECONNECT_MAX_DELAY", "soon"),
