@@ -152,7 +152,10 @@ def _env_file(path: str | os.PathLike[str]) -> dict[str, str | None]:
 
 
 def _token(value: str | None) -> str | None:
-    if value is not None and (" " in value or len(value) < 10):
+    """A bot token: printable ASCII without spaces (it goes into an HTTP header, where a
+    line break inside was an error from aiohttp, and anything else a token never holds)."""
+    if value is not None and (len(value) < 10 or not (value.isascii() and value.isprintable())
+                              or any(ch.isspace() for ch in value)):
         raise ConfigError("DISCORD_TOKEN does not look like a bot token (copy it from the "
                           "Bot page of your application in the Discord developer portal)")
     return value

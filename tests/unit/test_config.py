@@ -57,6 +57,9 @@ def test_the_environment_wins_over_the_env_file(tmp_path):
     ("DEFAULT_GUILD_ID", str(2**63)),
     ("EVENTS_DIR", "/no/such/folder"),
     ("DISCORD_TOKEN", "has spaces in it"),
+    ("DISCORD_TOKEN", "abcdefghij\nklmnop"),  # was a ValueError from aiohttp's headers
+    ("DISCORD_TOKEN", "abcdefghij\tklmnop"),
+    ("DISCORD_TOKEN", "tökenabcdefghij"),  # a token is ASCII: a character mistyped or pasted
     ("RECONNECT_MAX_DELAY", "soon"),
     ("RECONNECT_MAX_DELAY", "0"),
     ("RECONNECT_MAX_DELAY", "0.000001"),  # thousands of logins a second while Discord is away
