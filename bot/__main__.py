@@ -17,6 +17,7 @@ try:
     import argparse
     import asyncio
     import contextlib
+    import io
     import json
     import logging
     import os
@@ -387,6 +388,11 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any,
 
 
 def main(argv: list[str] | None = None) -> int:
+    # What the output's encoding cannot hold (a Chinese title on a Latin-1 terminal, or in
+    # a file redirected on Windows) is written escaped, not a UnicodeEncodeError.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
     try:
         if args.command == "parse":  # needs settings only to fetch a URL

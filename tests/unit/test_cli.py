@@ -343,6 +343,26 @@ def test_event_folders_named_in_chinese_are_two_events_each_imported_again_in_pl
     assert titles == ["Arctic Forum", "Missile Defense"]
 
 
+@pytest.mark.parametrize("command", [("events",), ("rsvps", "1"),
+                                     ("parse", str(ROOT / "tests/unit/pages/zh_announcement.txt"))])
+def test_output_the_terminal_cannot_encode_is_escaped_not_a_traceback(cli, tmp_path, command):
+    """A terminal or a file in an encoding without Chinese (Latin-1, Windows' cp1252 for a
+    redirected output): a Chinese title or name ended the listing in a UnicodeEncodeError."""
+    folder = tmp_path / "zh" / "forum"
+    shutil.copytree(SAMPLE_DIR, folder)
+    (folder / "event.toml").write_text('title = "北极论坛"\ncapacity = 5\n'
+                                       'pages = ["announcement.txt"]\n')
+    cli("import", str(folder), "--guild", "5")
+    conn = sqlite3.connect(cli.db)
+    conn.execute("INSERT INTO rsvps VALUES (1, 42, '李彬', 'confirmed', 1, 0)")
+    conn.execute("UPDATE people SET name = '赵通' WHERE position = 0")
+    conn.commit()
+    conn.close()
+    proc = cli(*command, env={"PYTHONIOENCODING": "latin-1"})
+    assert proc.stderr == ""
+    assert "\\u" in proc.stdout, proc.stdout
+
+
 def test_a_folder_page_with_no_sign_of_an_event_is_refused_as_a_page_alone_is(cli, tmp_path):
     for name in ("good", "bad"):
         folder = tmp_path / "events" / name
