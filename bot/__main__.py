@@ -17,7 +17,6 @@ try:
     import argparse
     import asyncio
     import contextlib
-    import io
     import json
     import logging
     import os
@@ -42,7 +41,7 @@ try:
     from bot.fetch import FetchPolicy
     from bot.flows import importing
     from bot.models import is_discord_id, storable_text
-    from bot.progress import terminal_progress
+    from bot.progress import escape_what_output_cannot_encode, terminal_progress
     from bot.render_replies import attendees_csv
     from bot.storage import open_store
 
@@ -388,11 +387,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any,
 
 
 def main(argv: list[str] | None = None) -> int:
-    # What the output's encoding cannot hold (a Chinese title on a Latin-1 terminal, or in
-    # a file redirected on Windows) is written escaped, not a UnicodeEncodeError.
-    for stream in (sys.stdout, sys.stderr):
-        if isinstance(stream, io.TextIOWrapper):
-            stream.reconfigure(errors="backslashreplace")
+    escape_what_output_cannot_encode()
     args = build_parser().parse_args(argv)
     try:
         if args.command == "parse":  # needs settings only to fetch a URL

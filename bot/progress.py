@@ -3,6 +3,7 @@ watches it in a terminal, nothing when the output goes to a script, a file or CI
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +12,15 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from rich.progress import Progress as RichProgress
     from rich.progress import TaskID
+
+
+def escape_what_output_cannot_encode() -> None:
+    """Have stdout and stderr write what their encoding cannot hold as backslash escapes
+    (stderr's own default), not raise: a Chinese title on a Latin-1 terminal, or in output
+    redirected to a file on Windows (cp1252), ended a listing in a UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
 
 
 class Progress(Protocol):

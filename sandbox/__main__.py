@@ -23,6 +23,7 @@ try:
     from pathlib import Path
 
     from bot.config import SANDBOX_DATABASE, ConfigError, load_settings
+    from bot.progress import escape_what_output_cannot_encode
     from sandbox.console.app import SandboxError, run_sandbox
 
     take_ctrl_c()
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    escape_what_output_cannot_encode()
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()

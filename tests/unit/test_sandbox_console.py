@@ -478,6 +478,19 @@ def test_run_without_a_token_starts_the_sandbox_on_a_terminal_only(tmp_path):
     assert (tmp_path / "data" / "sandbox.sqlite3").exists()
 
 
+def test_a_terminal_without_chinese_gets_the_sandbox_s_chinese_escaped(tmp_path):
+    """The sandbox on a Latin-1 terminal (or output redirected on Windows, in cp1252) ended
+    in a UnicodeEncodeError at its first line (its own "…"), before the console began."""
+    proc = subprocess.run([sys.executable, "-m", "sandbox", "--database",
+                           str(tmp_path / "s.sqlite3")], cwd=tmp_path,
+                          env=cli_env(tmp_path) | {"PYTHONIOENCODING": "latin-1"},
+                          input="locale zh-CN\n/event info\nquit\n", capture_output=True,
+                          text=True, encoding="latin-1", timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr
+    assert "\\u" in proc.stdout  # the Chinese reply, escaped
+
+
 def test_the_sandbox_refuses_the_bots_own_database(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "bot", "sandbox", "--fresh", "--database",
                            str(tmp_path / "bot.sqlite3")], cwd=tmp_path, env=cli_env(tmp_path),
