@@ -315,14 +315,21 @@ async def sync_tree(tree: app_commands.CommandTree, guild: discord.abc.Snowflake
     return len(synced)
 
 
+# The signals that stop the bot cleanly: a supervisor's SIGTERM, Ctrl-C, and the terminal it
+# was started from closing (SIGHUP, an SSH session ending), which otherwise killed it on
+# the spot. Windows has no SIGHUP.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGHUP")
+                     if hasattr(signal, name))
+
+
 async def run_bot(settings: Settings, store: Store) -> None:
-    """Run until SIGTERM or SIGINT, then stop cleanly: take no new interactions, let those
-    in flight be answered, and close the gateway (the caller closes the store, which
-    commits the joins still pending and gives back undelivered notices)."""
+    """Run until a stop signal (STOP_SIGNALS), then stop cleanly: take no new interactions,
+    let those in flight be answered, and close the gateway (the caller closes the store,
+    which commits the joins still pending and gives back undelivered notices)."""
     point_at(settings)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
-    signals = (signal.SIGTERM, signal.SIGINT)
+    signals = STOP_SIGNALS
     for signum in signals:
         loop.add_signal_handler(signum, stop.set)
     try:

@@ -220,12 +220,15 @@ async def test_the_bot_writes_its_ready_file_once_it_is_ready_not_when_it_connec
         assert await bot.stop() == 0, bot.output()
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP],
+                         ids=["SIGTERM", "SIGINT", "SIGHUP"])
 async def test_a_signal_mid_burst_stops_cleanly_losing_nothing_acknowledged(world, signum):
     """A burst of joins, with the capacity notice claimed but held up by a 429 from
     Discord; the signal arrives while joins are being committed and answered. The bot exits
     0 within 5 s; every member told "confirmed" or "waitlisted" is so in the database; the
-    undelivered notice is claimable again at once (a restarted bot sends it, once)."""
+    undelivered notice is claimable again at once (a restarted bot sends it, once). SIGHUP
+    is the terminal the bot was started from closing (an SSH session ending): it killed the
+    bot on the spot, its claims left to expire."""
     fake = world.fake
     notices = world.guild.channel("announcements")  # where the capacity notice goes
     title = f"Shutdown Forum {signum.name}"
