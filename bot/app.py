@@ -280,15 +280,24 @@ Interaction = discord.Interaction[EventBot]
 
 def tell_ready(path: Path) -> None:
     """Tell whoever supervises the process that the bot is ready (READY_FILE): from now on
-    it answers commands and sends notices and DMs. Written beside it and renamed into
-    place, so a supervisor that sees the file never reads it half-written. A failure is
-    logged, not fatal."""
+    it answers commands and sends notices and DMs, until the file is removed at its stop.
+    Written beside it and renamed into place, so a supervisor that sees the file never
+    reads it half-written. A failure is logged, not fatal."""
     partial = path.with_name(path.name + ".partial")
     try:
         partial.write_text(f"{os.getpid()}\n", encoding="utf-8")
         os.replace(partial, path)
     except OSError as exc:
         log.warning("cannot write READY_FILE %s (%s)", path, exc.strerror)
+
+
+def forget_ready(path: Path) -> None:
+    """Remove READY_FILE: at the start, one left by the last run (which a supervisor would
+    take for this process being ready), and at the stop. A failure is logged, not fatal."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("cannot remove READY_FILE %s (%s)", path, exc.strerror)
 
 
 async def command_hash(tree: app_commands.CommandTree) -> str:
@@ -332,6 +341,8 @@ async def run_bot(settings: Settings, store: Store) -> None:
     signals = STOP_SIGNALS
     for signum in signals:
         loop.add_signal_handler(signum, stop.set)
+    if settings.ready_file is not None:  # the last run's, which no longer holds
+        await asyncio.to_thread(forget_ready, settings.ready_file)
     try:
         async with make_bot(settings, store) as client:
             running = asyncio.create_task(_log_in_and_connect(client, settings))
@@ -349,6 +360,8 @@ async def run_bot(settings: Settings, store: Store) -> None:
     finally:
         for signum in signals:
             loop.remove_signal_handler(signum)
+        if settings.ready_file is not None:  # stopped: no longer ready
+            await asyncio.to_thread(forget_ready, settings.ready_file)
     log.info("stopped")
 
 

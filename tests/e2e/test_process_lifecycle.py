@@ -207,6 +207,7 @@ async def test_the_bot_writes_its_ready_file_once_it_is_ready_not_when_it_connec
     """READY_FILE is how a supervisor (the sandbox) learns that notices and DMs go out:
     discord.py is ready only a moment (2 s) after the last GUILD_CREATE."""
     ready = tmp_path / "ready"
+    ready.write_text("12345\n")  # left by the last run, which stopped (or crashed)
     async with FakeDiscord() as fake:
         fake.add_guild()
         bot = fake.spawn_bot([sys.executable, "-m", "bot", "run"], {
@@ -214,10 +215,13 @@ async def test_the_bot_writes_its_ready_file_once_it_is_ready_not_when_it_connec
             "EVENTS_DIR": str(ROOT / "data/events"), "PYTHONPATH": str(ROOT)},
             cwd=str(tmp_path))
         await fake.wait_ready(process=bot)
+        # The last run's file is gone at the start: it said that process was ready, and a
+        # supervisor waiting for the file took this one for ready before it connected.
         assert not ready.exists()
         await until(ready.exists, 15, "the ready file", bot)
         assert ready.read_text() == f"{bot.pid}\n"
         assert await bot.stop() == 0, bot.output()
+        assert not ready.exists()  # stopped: no longer ready
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP],
