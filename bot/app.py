@@ -405,10 +405,15 @@ async def log_in(client: EventBot, settings: Settings, *, keep_trying: bool = Tr
         except discord.HTTPException as exc:  # 5xx is above: Discord there, but down
             # A 404 or the like to the login: whatever is there is not Discord's API (a
             # proxy's address without /api/v10); trying again would not change that.
-            raise ConfigError(
-                f"DISCORD_API_BASE={settings.discord_api_base!r} did not answer as Discord's "
-                f"API does (HTTP {exc.status} {exc.response.reason} to the bot's login): "
-                f"check it; Discord's own is {DISCORD_API_BASE}") from None
+            raise not_the_api(settings, f"HTTP {exc.status} {exc.response.reason} to the "
+                              "bot's login") from None
+        except (TypeError, KeyError):
+            if client.user is not None:  # logged in: the error is the bot's own (setup_hook)
+                raise
+            # A 200 whose body is no user (a web app's page for every path): discord.py
+            # read it as the bot's user, and failed on it.
+            raise not_the_api(settings, "no bot user in its answer to the bot's login"
+                              ) from None
         # Start the next attempt afresh: a new HTTP session (the failed one is closed with
         # its connector) and no extensions left loaded by a setup_hook that got halfway.
         await client.http.close()
@@ -417,6 +422,13 @@ async def log_in(client: EventBot, settings: Settings, *, keep_trying: bool = Tr
             await client.unload_extension(extension)
         await asyncio.sleep(wait)
         delay = min(delay * 2, settings.reconnect_max_delay)
+
+
+def not_the_api(settings: Settings, answer: str) -> ConfigError:
+    """DISCORD_API_BASE answered the login, but not as Discord's API does."""
+    return ConfigError(f"DISCORD_API_BASE={settings.discord_api_base!r} did not answer as "
+                       f"Discord's API does ({answer}): check it; Discord's own is "
+                       f"{DISCORD_API_BASE}")
 
 
 async def finish_interactions() -> None:

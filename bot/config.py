@@ -207,6 +207,9 @@ def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
         readable = False
     if not readable or any(ch.isspace() or not ch.isprintable() for ch in value):
         raise ConfigError(f"{name}={value!r} must be a {' or '.join(schemes)} URL")
+    if "?" in value or "#" in value:  # the bot adds the path of each request after it
+        raise ConfigError(f"{name}={value!r} must be a {' or '.join(schemes)} URL without "
+                          "a query (?) or a fragment (#)")
     return value
 
 

@@ -126,6 +126,32 @@ async def test_an_api_base_that_is_not_discord_s_api_is_one_line_and_exit_2(tmp_
         assert (status, out, err) == (2, "", not_the_api_line(base))
 
 
+async def test_an_api_base_answering_a_web_page_is_one_line_and_exit_2(tmp_path):
+    """A web server that answers every path with its page (a web app, a captive portal):
+    discord.py took the page for the bot's user and failed on it, a TypeError traceback."""
+    from aiohttp import web
+
+    async def page(request: web.Request) -> web.Response:
+        return web.Response(text="<html><body>Welcome</body></html>", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", page)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = closed_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        base = f"http://127.0.0.1:{port}/api/v10"
+        status, out, err = await sync({"DISCORD_TOKEN": "fake-bot-token",
+                                       "DISCORD_API_BASE": base}, tmp_path)
+        assert (status, out) == (2, ""), err
+        assert err == (f"eventbot: DISCORD_API_BASE={base!r} did not answer as Discord's API "
+                       "does (no bot user in its answer to the bot's login): check it; "
+                       "Discord's own is https://discord.com/api/v10")
+    finally:
+        await runner.cleanup()
+
+
 async def test_a_start_syncing_to_a_server_the_bot_is_not_in_is_one_line_and_exit_2(tmp_path):
     # SYNC_GUILD_ID names a server the bot is not in (or one it was invited to without the
     # applications.commands scope): Discord answers 403 Missing Access. A setting to fix,

@@ -50,6 +50,8 @@ def test_the_environment_wins_over_the_env_file(tmp_path):
     ("DISCORD_API_BASE", "http://host:abc/api"),
     ("DISCORD_API_BASE", "http://exa mple.com/api"),
     ("DISCORD_GATEWAY_URL", "ws://:9000/"),
+    ("DISCORD_API_BASE", "http://127.0.0.1:9000/api/v10?v=10"),  # the routes go after it
+    ("DISCORD_API_BASE", "https://discord.com/api/v10#"),
     ("SYNC_GUILD_ID", "guild"),
     ("SYNC_GUILD_ID", "²"),  # str.isdigit() says yes; int() says no
     ("SYNC_GUILD_ID", "٣٤"),
