@@ -752,6 +752,25 @@ def test_a_device_or_pipe_where_the_database_should_be_is_refused_in_one_line(cl
         "database\n"
 
 
+@pytest.mark.parametrize("command", ["run", "events"])
+def test_another_application_s_database_is_refused_and_left_as_it_was(cli, tmp_path, command):
+    """DATABASE_PATH pointed at another program's SQLite file (its schema version 0, its
+    own tables): the bot created its tables in it and turned it to WAL mode."""
+    other = tmp_path / "places.sqlite"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url TEXT)")
+    conn.execute("INSERT INTO moz_places (url) VALUES ('https://example.org')")
+    conn.commit()
+    conn.close()
+    before = other.read_bytes()
+    proc = cli(command, check_status=2, database=str(other))
+    assert proc.stderr.splitlines() == [
+        f"eventbot: {other} is another program's database (it holds moz_places), not this "
+        "bot's: set DATABASE_PATH to the bot's database, or to a new file"], proc.stderr
+    assert other.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["places.sqlite"]
+
+
 def test_a_folder_where_the_database_should_be_is_refused_in_one_line(cli, tmp_path):
     (tmp_path / "db.sqlite3").mkdir()
     assert "is a folder, not a database file" in one_line_exit_2(cli, tmp_path / "db.sqlite3")

@@ -176,10 +176,13 @@ class SqliteStore:
             # Read the file here first: a damaged or unusable one fails in this thread,
             # before the database thread exists.
             loop_conn = connect(path, isolation_level=None)
+            check_ours(loop_conn, path)  # before `configure` writes to it (WAL mode)
             configure(loop_conn)
-        except (OSError, sqlite3.Error) as exc:
+        except (OSError, sqlite3.Error, Unavailable) as exc:
             if loop_conn is not None:
                 loop_conn.close()
+            if isinstance(exc, Unavailable):  # said already (`check_ours`, `check_writable`)
+                raise
             raise open_error(path, exc) from None
         thread = DatabaseThread()
 
@@ -422,6 +425,22 @@ def backup_to(source: sqlite3.Connection, target: Path) -> None:
         reason = exc.strerror if isinstance(exc, OSError) else str(exc)
         raise Unavailable(f"cannot write the backup {target} in the folder "
                           f"{target.parent} ({reason})") from None
+
+
+def check_ours(conn: sqlite3.Connection, path: Path) -> None:
+    """Raise Unavailable if the database is another program's: tables of its own, and no
+    schema version of this bot's (which records one in the transaction that creates its
+    tables). Upgrading it would have created the bot's tables in that program's file."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] != 0:
+        return
+    tables = [row[0] for row in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'"
+        " ORDER BY name LIMIT 4")]
+    if tables:
+        held = ", ".join(tables[:3]) + (", ..." if len(tables) > 3 else "")
+        raise Unavailable(f"{path} is another program's database (it holds {held}), not "
+                          "this bot's: set DATABASE_PATH to the bot's database, or to a new "
+                          "file")
 
 
 def check_writable(path: Path) -> None:
