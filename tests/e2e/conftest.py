@@ -43,6 +43,19 @@ async def import_page(fake: FakeDiscord, guild: Guild, member: Member, /, *,
     return await done.wait(lambda r: not r.custom_ids() or bool(r.followups), timeout)
 
 
+async def delete_event(world: World, moderator: Member, event_id: int) -> None:
+    """/manage delete, answered Delete, as a moderator does; returns once the question says
+    so and the deletion's notices have been delivered (and left the outbox)."""
+    asked = await world.fake.slash(world.guild, moderator, "manage delete", event=str(event_id))
+    clicked = await world.fake.click(world.guild, moderator, asked.message,
+                                     asked.custom_ids()[0])
+    await clicked.wait(lambda r: "Deleted" in (r.content or ""))  # the question, edited
+    for _ in range(100):
+        if world.query("SELECT count(*) FROM outbox") == [(0,)]:
+            break
+        await asyncio.sleep(0.05)
+
+
 @dataclass
 class World:
     """The local Discord, one server in it, its people, and the bot process."""

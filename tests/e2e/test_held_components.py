@@ -11,7 +11,7 @@ import pytest
 
 from sandbox import Attachment
 from tests.conftest import RECAP
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_button
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, delete_event, import_button
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -206,14 +206,7 @@ async def test_an_update_previewed_before_its_event_was_deleted_does_not_bring_i
     preview = await fake.slash(world.guild, world.moderator, "manage import", page=page)
     assert (f"Import will update **{title}** (event {event_id}), not create a second event"
             in preview.content), preview.content
-    other = world.member("phoenix moderator", manage_events=True)
-    asked = await fake.slash(world.guild, other, "manage delete", event=str(event_id))
-    clicked = await fake.click(world.guild, other, asked.message, asked.custom_ids()[0])
-    await clicked.wait(lambda r: "Deleted" in (r.content or ""))
-    for _ in range(100):  # the deletion's notices are delivered, and leave the outbox
-        if world.query("SELECT count(*) FROM outbox") == [(0,)]:
-            break
-        await asyncio.sleep(0.05)
+    await delete_event(world, world.member("phoenix moderator", manage_events=True), event_id)
     before = world.dump()
     done = await fake.click(world.guild, world.moderator, preview.message,
                             import_button(preview))

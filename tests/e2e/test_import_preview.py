@@ -10,7 +10,13 @@ import pytest
 
 from sandbox import Attachment
 from tests.conftest import ANNOUNCEMENT, RECAP, ROOT
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT, World, import_button, import_page
+from tests.e2e.conftest import (
+    OPEN_ANNOUNCEMENT,
+    World,
+    delete_event,
+    import_button,
+    import_page,
+)
 from tests.pageserver import WEB_PAGES, PageServer
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -200,14 +206,7 @@ async def test_a_recap_for_an_event_deleted_since_its_preview_makes_no_new_event
     preview = await preview_of(world, page=recap, event=str(event_id))
     assert f"Import will add this recap to **Short-lived Forum** (event {event_id})." in (
         preview.content)
-    asked = await fake.slash(world.guild, world.moderator, "manage delete", event=str(event_id))
-    confirm, _ = asked.custom_ids()
-    clicked = await fake.click(world.guild, world.moderator, asked.message, confirm)
-    await clicked.wait(lambda r: "Deleted" in (r.content or ""))  # the question, edited
-    for _ in range(100):  # the deletion's notice is delivered, and leaves the outbox
-        if world.query("SELECT count(*) FROM outbox") == [(0,)]:
-            break
-        await asyncio.sleep(0.05)
+    await delete_event(world, world.moderator, event_id)
     before = world.dump()
     done = await fake.click(world.guild, world.moderator, preview.message,
                             import_button(preview))
