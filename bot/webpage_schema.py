@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import lxml.html
 
 from bot.page_model import Page
-from bot.when import MAX_UTC_OFFSET, iso_span, read_page_when
+from bot.when import MAX_UTC_OFFSET, When, iso_span, read_page_when
 
 MAX_BLOCKS = 20
 MAX_BLOCK_CHARS = 200_000
@@ -50,21 +50,21 @@ class SchemaEvent:
             return None
         return f"{self.starts} – {self.ends}" if self.ends else self.starts
 
-    @property
-    def exact(self) -> bool:
-        """Whether the start is a moment with its offset the date line's reading takes as
-        such, right wherever the server is: not one it would read in the server's zone
-        ("2031-12-01 18:00:00 -05:00"), nor one out of the years ("1970-01-01T00:00:00Z",
-        a CMS's start for an event whose date is not filled in)."""
+    def exact(self) -> When | None:
+        """The start (and end) as the date line's reading takes them, when the start is a
+        moment with its offset, right wherever the server is: not one it would read in the
+        server's zone ("2031-12-01 18:00:00 -05:00"), nor one out of the years
+        ("1970-01-01T00:00:00Z", a CMS's start for an event whose date is not filled in)."""
         line = self.date_line
         when = iso_span(line) if line is not None else None
-        return when is not None and when.starts_at is not None
+        return when if when is not None and when.starts_at is not None else None
 
     def completing(self, page: Page) -> Page:
         """`page` (read from the visible text) with what this adds to it."""
         date_text, location = page.date_text, page.location
-        if self.exact:
-            date_text = self._ended_as(date_text)
+        exact = self.exact()
+        if exact is not None:
+            date_text = self._ended_as(exact, date_text)
         elif self.date_line is not None and date_text is None:
             date_text = self.date_line
         if self.place and not (location and location.strip()):
@@ -73,14 +73,12 @@ class SchemaEvent:
             return page
         return dataclasses.replace(page, date_text=date_text, location=location)
 
-
-    def _ended_as(self, text_line: str | None) -> str | None:
+    def _ended_as(self, exact: When, text_line: str | None) -> str | None:
         """The date line of an exact start; where it gives no end, with the end the visible
         text's line gives ("6:00 PM – 8:00 PM"), as long after this start as after the
         text's own, when that is this start but for the zone the text leaves out."""
         line = self.date_line
-        exact = iso_span(line) if line is not None else None
-        if self.ends is not None or text_line is None or exact is None or not exact.starts_at:
+        if self.ends is not None or text_line is None or exact.starts_at is None:
             return line
         text = read_page_when(text_line, "UTC")
         if (text.all_day or text.starts_at is None or text.ends_at is None
