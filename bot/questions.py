@@ -90,7 +90,10 @@ _CHINESE_STOPWORDS = re.compile(
     "什么|甚么|为什么|怎么样|怎么|如何|哪些|哪个|哪里|是否|是不是|关于|请问|一下|说了|谈了|认为|"
     "有没有|的|了|吗|呢|吧|啊|么|谁")
 _ABOUT = frozenset(["about", "regarding", "concerning"])
-_WORD = re.compile(r"\w+")
+# A word, the combining marks after its letters included: casefolding can leave one that
+# no letter composes with ("İstanbul" is "i", a combining dot, "stanbul"), and a word cut
+# there is no word of the page (the search tokenizers read the marks as part of it).
+_WORD = re.compile(r"\w[\w\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]*")
 _HAN_RUN = re.compile(f"[{HAN}]+")
 _NOT_HAN = re.compile(f"[^{HAN}]+")
 
