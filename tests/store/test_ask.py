@@ -173,6 +173,24 @@ async def test_words_match_whatever_their_accents(store, question, marked):
         assert f"\x02{marked}\x03" in found[0].excerpt, found[0].excerpt
 
 
+@pytest.mark.parametrize("question", [
+    "against", "what about further talks", "before or after", "between them",
+    "what more", "during", "only once",
+])
+async def test_the_words_a_question_keeps_are_searched_on_both_backends(store, question):
+    """The words a question leaves out are the bot's own list (`bot.questions.STOPWORDS`),
+    on both backends: PostgreSQL's 'english' configuration drops many more ("against",
+    "further", "before", "between"...), and a question of them found nothing there where
+    SQLite found the passage that says them."""
+    event, _ = await store.run(store.events.save_event, 1, EventDraft("w", "Talk", 5), [
+        ("page", make_page(description="Both delegations argued against further "
+                                       "deployments, before and after the summit, and more "
+                                       "than once between sessions and during dinner, but "
+                                       "only briefly."))])
+    found = await store.run(store.search.ask, 1, question, event.id)
+    assert [p.source for p in found] == ["page"]
+
+
 async def test_a_question_about_a_topic_finds_it_whoever_is_named(store):
     await import_seed(store)
     found = [p.source for p in await store.run(store.search.ask,

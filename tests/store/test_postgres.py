@@ -997,6 +997,21 @@ async def test_search_rows_from_before_the_upgrade_fold_their_accents(blank_url)
         assert [(p.event_id, p.text) for p in found] == [(1, "A talk at the Café Zürich.")]
 
 
+async def test_search_rows_from_before_the_upgrade_keep_postgresqls_stopwords(blank_url):
+    conn = await schema_before(blank_url, "TEXT SEARCH CONFIGURATION")  # 'english' dropped them
+    try:
+        await conn.execute("INSERT INTO events (id, guild_id, slug, title, capacity,"
+                           " created_at, updated_at) VALUES (1, 5, 'old', 'Old', 10, 0, 0)")
+        await conn.execute("INSERT INTO passages (guild_id, event_id, source, text)"
+                           " VALUES (5, 1, 'page', 'They argued against it.')")
+    finally:
+        await conn.close()
+    async with await open_store(blank_url) as store:
+        found = await store.run(store.search.ask, 5, "against")
+        assert [(p.event_id, p.excerpt) for p in found] == [
+            (1, "They argued \x02against\x03 it.")]
+
+
 async def test_a_database_not_in_utf8_is_refused_in_one_line(postgres_cluster):
     """Its text cannot hold Chinese pages, and migration 26's accent folding cannot run
     there: the bot says what to do instead of failing half-way through an upgrade."""

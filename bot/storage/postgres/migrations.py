@@ -38,6 +38,11 @@ def _accent_folds() -> tuple[str, str, str]:
 # tokenizer does: "Zürich" is found by "zurich", "Gurria" finds "Gurría".
 ACCENTED, UNACCENTED, COMBINING_MARKS = _accent_folds()
 FOLD_SQL = f"'{ACCENTED}{COMBINING_MARKS}', '{UNACCENTED}'"  # translate()'s last two arguments
+# The text search configuration of the search rows and questions (migration 28): PostgreSQL's
+# 'english' with its stemmer but without its stopwords, for which words a question leaves
+# out is the bot's own rule (`bot.questions.STOPWORDS`), as on SQLite, whose tokenizer
+# keeps every word.
+SEARCH_CONFIG = "eventbot_english"
 
 MIGRATIONS: dict[int, str] = {
     12: """
@@ -294,6 +299,18 @@ MIGRATIONS: dict[int, str] = {
     # 27: whether a deleted event had taken place (SQLite's 27)
     27: """
     ALTER TABLE deleted_events ADD COLUMN taken_place BOOLEAN NOT NULL DEFAULT false;
+    """,
+    # 28: the search rows keep the words PostgreSQL's 'english' drops as stopwords
+    # ("against", "further", "before"...), as SQLite's tokenizer does (SEARCH_CONFIG).
+    28: f"""
+    CREATE TEXT SEARCH DICTIONARY {SEARCH_CONFIG}_stem (TEMPLATE = snowball, LANGUAGE = english);
+    CREATE TEXT SEARCH CONFIGURATION {SEARCH_CONFIG} (COPY = english);
+    ALTER TEXT SEARCH CONFIGURATION {SEARCH_CONFIG}
+        ALTER MAPPING REPLACE english_stem WITH {SEARCH_CONFIG}_stem;
+    ALTER TABLE passages DROP COLUMN words;
+    ALTER TABLE passages ADD COLUMN words TSVECTOR
+        GENERATED ALWAYS AS (to_tsvector('{SEARCH_CONFIG}', translate(text, {FOLD_SQL}))) STORED;
+    CREATE INDEX passages_by_words ON passages USING gin (words);
     """,
 }
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets

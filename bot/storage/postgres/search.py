@@ -2,9 +2,10 @@
 SQLite backend (`sqlite.search.split_passages`: PASSAGE_WORDS words, PASSAGES_PER_TEXT
 per text), so ranking and excerpts cost the same however long a page is.
 
-English words go through the 'english' stemmer, their accents folded (a generated
-tsvector with a GIN index; "ambiguity" finds "ambiguities" and "zurich" "Zürich", as
-SQLite's porter and unicode61 tokenizers do), ranked by
+English words go through the 'english' stemmer, every one of them (the words a
+question leaves out are `bot.questions.STOPWORDS`, not PostgreSQL's), their accents
+folded (a generated tsvector with a GIN index; "ambiguity" finds "ambiguities" and
+"zurich" "Zürich", as SQLite's porter and unicode61 tokenizers do), ranked by
 `ts_rank_cd`; excerpts come from `ts_headline`, built only for the rows kept. Han text
 has no spaces, so each passage also keeps its two-character terms in simplified
 characters (`han_index`, GIN indexed): a Chinese question in either script matches a
@@ -24,7 +25,12 @@ from bot.errors import InvalidValue
 from bot.i18n import N_
 from bot.models import MATCH_END, MATCH_START, Passage
 from bot.questions import han_terms, search_words, topic_words
-from bot.storage.postgres.migrations import ACCENTED, COMBINING_MARKS, UNACCENTED
+from bot.storage.postgres.migrations import (
+    ACCENTED,
+    COMBINING_MARKS,
+    SEARCH_CONFIG,
+    UNACCENTED,
+)
 from bot.storage.postgres.session import Repository
 from bot.storage.sqlite.search import han_excerpt, index_passages, marked_excerpt, passages_of
 
@@ -63,9 +69,10 @@ class PostgresSearch(Repository):
                                   "'what did they say about missile defense?'"))
         async with self._transaction() as conn:
             rows = await conn.fetch(
-                "WITH q AS (SELECT to_tsquery('english', $1) AS words,"
+                f"WITH q AS (SELECT to_tsquery('{SEARCH_CONFIG}', $1) AS words,"
                 # the words as asked too, for the excerpt, which marks the text as written
-                "  to_tsquery('english', $1) || to_tsquery('english', $8) AS shown),"
+                f"  to_tsquery('{SEARCH_CONFIG}', $1) || to_tsquery('{SEARCH_CONFIG}', $8)"
+                " AS shown),"
                 " best AS ("
                 "  SELECT p.id, ts_rank_cd(p.words, q.words, $7)"
                 "   + (SELECT count(*) FROM unnest(p.han) t WHERE t = ANY($4::text[])) AS rank"
@@ -74,7 +81,7 @@ class PostgresSearch(Repository):
                 "   AND (($1 <> '' AND p.words @@ q.words) OR p.han && $4::text[])"
                 "  ORDER BY rank DESC, p.id LIMIT $5)"
                 " SELECT p.event_id, e.title, p.source, p.text,"
-                "  ts_headline('english', p.text, q.shown, $6) AS excerpt"
+                f"  ts_headline('{SEARCH_CONFIG}', p.text, q.shown, $6) AS excerpt"
                 " FROM best JOIN passages p ON p.id = best.id JOIN events e ON e.id = p.event_id,"
                 "  q ORDER BY best.rank DESC, p.id",
                 words, guild_id, event_id, terms, limit, HEADLINE, RANK_NORMALISATION,
