@@ -166,6 +166,18 @@ async def test_an_event_moved_earlier_after_a_reminder_still_gets_its_later_offs
     assert [(c.user_id, c.minutes) for c in claimed] == [(7, (60,)), (8, (60,))]
 
 
+async def test_a_new_server_zone_moves_its_all_day_events_in_id_order(store):
+    """The events a zone change moves come back (and are reopened, their announcements
+    refreshed) in the order of their ids on both backends, whatever their dates."""
+    ids = []
+    for slug, day in (("late", 20), ("early", 10), ("middle", 15)):
+        event, _ = await store.run(store.events.save_event, 1, EventDraft(
+            slug=slug, title=slug, capacity=5, starts_at=datetime(2030, 3, day, tzinfo=UTC),
+            all_day=True), [(f"page {slug}", make_page())])
+        ids.append(event.id)
+    assert await store.run(store.settings.set_timezone, 1, "Asia/Tokyo") == sorted(ids)
+
+
 async def test_a_new_server_zone_moving_an_all_day_event_earlier_keeps_its_reminders(store):
     await store.run(store.settings.set_reminder_minutes, 1, (600, 120))
     day = datetime(2030, 3, 12, tzinfo=UTC)

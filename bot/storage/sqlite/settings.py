@@ -58,10 +58,11 @@ class SqliteSettings(Repository):
     def anchor_days(self, guild_id: int, event_id: int | None = None) -> list[int]:
         """Give the guild's all-day events (or just `event_id`) the offsets of its timezone
         (`bot.when.day_offsets`), and an event with times none; in the caller's transaction.
-        Returns the events whose offsets changed."""
+        Returns the events whose offsets changed, in id order (as on PostgreSQL, which
+        locks them in that order)."""
         rows = self._all(
             f"SELECT {DAY_COLUMNS} FROM events WHERE guild_id = ? AND (? IS NULL OR id = ?)"
-            "  AND (all_day OR start_offset <> 0 OR end_offset <> 0)",
+            "  AND (all_day OR start_offset <> 0 OR end_offset <> 0) ORDER BY id",
             (guild_id, event_id, event_id))
         changed = offsets_to_change(self.timezone(guild_id), rows)
         self._conn.executemany(
