@@ -33,7 +33,7 @@ try:
         import_folders,
         import_page,
         is_url,
-        read_event_folder,
+        read_bundled,
         read_page_bytes,
     )
     from bot.config import SANDBOX_DATABASE, ConfigError, Settings, load_settings
@@ -79,7 +79,7 @@ NO_TOKEN = ("DISCORD_TOKEN is not set: copy .env.example to .env and put your bo
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     # The bundled events are checked here, so a broken folder stops the start in one line;
     # each server gets them when the bot joins it (EventBot.ensure_events).
-    bundled = [read_event_folder(folder) for folder in event_folders(settings.events_dir)]
+    bundled = read_bundled(settings.events_dir)
     async with await open_store(settings.database) as store:
         log.info("database %s ready; %d bundled event(s) for new servers",
                  settings.database_label, len(bundled))

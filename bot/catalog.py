@@ -244,10 +244,7 @@ async def import_folders(store: Store, guild_id: int, folders: list[Path], *,
     folder, or a stop midway, writes nothing. `sample` marks the events created as the
     bundled samples. `progress` counts a step a folder read, and one for the saving."""
     progress.begin(len(folders) + 1)
-    checked = []
-    for folder in folders:
-        checked.append(read_event_folder(folder))
-        progress.advance()
+    checked = read_event_folders(folders, progress)
     zone = await store.run(store.settings.timezone, guild_id)
     drafted = [drafted_in(parsed, zone) for parsed in checked]
     try:
@@ -281,7 +278,26 @@ async def save_samples(store: Store, guild_ids: Sequence[int],
 
 def read_bundled(events_dir: Path) -> list[EventFolder]:
     """The bundled sample events, read and parsed: once per process, not once per server."""
-    return [read_event_folder(folder) for folder in event_folders(events_dir)]
+    return read_event_folders(event_folders(events_dir))
+
+
+def read_event_folders(folders: Sequence[Path], progress: Progress = SILENT
+                       ) -> list[EventFolder]:
+    """Read and check these folders (a step of `progress` each). A folder is its event by
+    its slug, so two folders of one slug ("Spring Forum" and "spring-forum") would be
+    saved as one event, the second overwriting the first: refused, naming both."""
+    checked: list[EventFolder] = []
+    seen: dict[str, Path] = {}
+    for folder in folders:
+        parsed = read_event_folder(folder)
+        slug = parsed.draft.slug
+        if slug in seen:
+            raise InvalidValue(f"{folder}: the same event as {seen[slug]} (both are "
+                               f"{slug!r}); rename one of the folders")
+        seen[slug] = folder
+        checked.append(parsed)
+        progress.advance()
+    return checked
 
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,15}://")

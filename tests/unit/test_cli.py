@@ -298,6 +298,26 @@ def test_an_import_that_waits_out_a_locked_database_says_so_in_one_line(cli):
     assert proc.stderr == "eventbot: the database is busy right now; try again in a moment\n"
 
 
+def test_two_folders_of_one_slug_are_refused_not_merged_into_one_event(cli, tmp_path):
+    """"Spring Forum" and "spring-forum" are both the slug spring-forum: the second folder
+    updated the event the first had just made (its title, pages and capacity lost), and the
+    import said "created" then "updated" the one event as if all was well."""
+    for name, title in (("Spring Forum", "Spring"), ("spring-forum", "Autumn")):
+        folder = tmp_path / "events" / name
+        shutil.copytree(SAMPLE_DIR, folder)
+        (folder / "event.toml").write_text(f'title = "{title}"\ncapacity = 5\n'
+                                           'pages = ["announcement.txt"]\n')
+    proc = cli("import", str(tmp_path / "events"), "--guild", "5", check_status=2)
+    first, second = (tmp_path / "events" / n for n in ("Spring Forum", "spring-forum"))
+    assert proc.stderr == (f"eventbot: {second}: the same event as {first} (both are "
+                           "'spring-forum'); rename one of the folders\n"), proc.stderr
+    assert proc.stdout == "" and no_events(cli)
+    # as bundled events, which each new server gets: refused at start, in the same line
+    proc = cli("run", check_status=2, env={"EVENTS_DIR": str(tmp_path / "events")})
+    assert proc.stderr.splitlines()[-1] == f"eventbot: {second}: the same event as {first} " \
+                                           "(both are 'spring-forum'); rename one of the folders"
+
+
 @pytest.mark.parametrize("command", [("events",), ("rsvps", "1"), ("backup", "copy.sqlite3")])
 def test_reading_a_database_that_is_not_there_makes_none(cli, tmp_path, command):
     typo = tmp_path / "dta" / "bot.sqlite3"
