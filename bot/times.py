@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot.errors import InvalidValue
 from bot.i18n import N_, Text
 
 EARLIEST_YEAR = 2000
@@ -45,3 +46,16 @@ def saved_times_problem(starts_at: datetime | None, ends_at: datetime | None) ->
         return Text(N_("its end is not between the years {earliest} and {latest}"),
                     earliest=EARLIEST_YEAR, latest=LATEST_YEAR)
     return None
+
+
+def check_saved_span(starts_at: datetime | None, ends_at: datetime | None) -> None:
+    """The times an import leaves an event with, once its given end (an event.toml's
+    `ends_at`, an `ends_at` option) has met the start the event has or the page gives:
+    that end needs a start, and comes after it. InvalidValue if not."""
+    if ends_at is None:
+        return
+    if starts_at is None:
+        raise InvalidValue(N_("an end needs a start, and the event has none yet"))
+    if ends_at <= starts_at:
+        raise InvalidValue(N_("the end ({end}) must come after the start ({start})"),
+                           end=ends_at.isoformat(), start=starts_at.isoformat())

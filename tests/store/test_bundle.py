@@ -17,6 +17,7 @@ from bot.catalog import (
     read_event_folder,
     save_samples,
 )
+from bot.errors import InvalidValue
 from bot.models import Event
 from bot.pages import page_language, parse_page
 from bot.storage import EventDraft
@@ -165,3 +166,21 @@ async def test_a_failed_bulk_save_gives_no_server_the_samples(store):
     for guild_id in (1, 2, 3, 4):
         assert not await store.run(store.events.has_events, guild_id)
     assert await save_samples(store, [1, 2, 3, 4], bundled) == [1, 2, 3, 4]
+
+
+async def test_an_end_before_the_start_the_event_keeps_is_refused_and_nothing_saved(
+        store, tmp_path):
+    """An event.toml's ends_at meets the start the event has (a moderator's, kept over the
+    page's) in the store, on either backend: before it, the import is refused."""
+    folder = tmp_path / "events" / "forum"
+    folder.mkdir(parents=True)
+    (folder / "a.txt").write_text("December 15, 2030, 6:00 PM - 8:00 PM EST\n\n"
+                                  + ANNOUNCEMENT.read_text(encoding="utf-8"))
+    spec = 'title = "Forum"\ncapacity = 5\npages = ["a.txt"]\n'
+    (folder / "event.toml").write_text(spec)
+    [report] = await import_folders(store, 1, [folder])
+    (folder / "event.toml").write_text(spec + 'ends_at = "2030-12-15T21:00:00Z"\n')
+    with pytest.raises(InvalidValue, match=r"must come after the start \(2030-12-15T23:00"):
+        await import_folders(store, 1, [folder])
+    event = await store.run(store.events.get_event, 1, report.event.id)
+    assert event.ends_at == report.event.ends_at  # the page's end, 2030-12-16 01:00 UTC

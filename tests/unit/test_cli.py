@@ -521,6 +521,43 @@ def test_import_reports_a_malformed_event_file(cli, tmp_path):
     assert proc.stderr == f"eventbot: {folder / 'event.toml'}: ends_at must come after starts_at\n"
 
 
+def test_an_end_in_event_toml_is_checked_against_the_start_the_event_gets(cli, tmp_path):
+    """ends_at was checked only against starts_at in the same file: without one, an end
+    with no start at all was saved, and an end two weeks before the page's start made an
+    event that ended before it began (/manage import refuses both). The start it is
+    checked against is the one the event ends up with: the file's, else the event's,
+    else the page's."""
+    folder = tmp_path / "forum"
+    folder.mkdir()
+    dated = "December 15, 2030, 6:00 PM - 8:00 PM EST\n\n" + ANNOUNCEMENT.read_text()
+    (folder / "dated.txt").write_text(dated)
+    shutil.copy(ANNOUNCEMENT, folder / "undated.txt")  # no date line
+    toml = folder / "event.toml"
+
+    def spec(page: str, *lines: str) -> None:
+        toml.write_text("\n".join(['title = "X"', "capacity = 3", f'pages = ["{page}"]',
+                                   *lines]) + "\n")
+    spec("undated.txt", 'ends_at = "2030-12-01T17:00:00Z"')
+    proc = cli("import", str(folder), "--guild", "1", check_status=2)
+    assert proc.stderr == (f"eventbot: {folder}: an end needs a start, and the event has "
+                           "none yet\n"), proc.stderr
+    spec("dated.txt", 'ends_at = "2030-12-01T17:00:00Z"')  # before the page's start
+    proc = cli("import", str(folder), "--guild", "1", check_status=2)
+    assert proc.stderr == (f"eventbot: {folder}: the end (2030-12-01T17:00:00+00:00) must "
+                           "come after the start (2030-12-15T23:00:00+00:00)\n"), proc.stderr
+    assert no_events(cli)
+    spec("dated.txt", 'ends_at = "2030-12-16T01:00:00Z"')  # after it: taken
+    assert cli("import", str(folder), "--guild", "1").stdout.startswith("created event 1")
+    # imported again with an end before the start the event already has: refused, kept
+    spec("dated.txt", 'ends_at = "2030-12-15T20:00:00Z"')
+    proc = cli("import", str(folder), "--guild", "1", check_status=2)
+    assert "must come after the start (2030-12-15T23:00:00+00:00)" in proc.stderr
+    conn = sqlite3.connect(cli.db)
+    assert conn.execute("SELECT starts_at, ends_at FROM events").fetchall() == [
+        (1923606000, 1923613200)]
+    conn.close()
+
+
 def test_an_event_argument_not_in_utf8_is_an_unknown_event(cli):
     """A byte that is no UTF-8 reaches Python as a lone surrogate, which the store could not
     take: it was a traceback."""

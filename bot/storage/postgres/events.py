@@ -48,6 +48,7 @@ from bot.storage.sqlite.session import (
     ts,
     utcnow,
 )
+from bot.times import check_saved_span
 from bot.when import DEFAULT_ZONE
 
 # As `bot.storage.sqlite.events.LISTING_ORDER`, with the moment ($3) as PostgreSQL's
@@ -209,6 +210,10 @@ class PostgresEvents(Repository):
             draft.title, draft.venue, draft.page_venue, draft.link, ts(draft.starts_at),
             ts(draft.ends_at), draft.all_day, ts(page.starts_at), ts(page.ends_at),
             page.all_day, ts(now), event_id)
+        if draft.ends_at is not None:  # against the start kept, or the page's
+            row = await conn.fetchrow("SELECT starts_at, ends_at FROM events WHERE id = $1",
+                                      event_id)
+            check_saved_span(dt(row["starts_at"]), dt(row["ends_at"]))
         await anchor_days(conn, guild_id, event_id)
         seats = await self._registrations.seats_of(conn, event_id, guild_id)
         if draft.capacity is not None and draft.capacity != seats.capacity:

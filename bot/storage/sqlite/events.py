@@ -53,6 +53,7 @@ from bot.storage.sqlite.session import (
     utcnow,
 )
 from bot.storage.sqlite.settings import SqliteSettings
+from bot.times import check_saved_span
 
 
 def cli_event(ref: str, found: list[tuple[int, int]]) -> tuple[int, int]:
@@ -237,6 +238,9 @@ class SqliteEvents(Repository):
              "all_day": int(draft.all_day), "page_starts": ts(page.starts_at),
              "page_ends": ts(page.ends_at), "page_all_day": int(page.all_day),
              "now": ts(now), "id": event_id})
+        if draft.ends_at is not None:  # against the start kept, or the page's
+            row = self._row("SELECT starts_at, ends_at FROM events WHERE id = ?", (event_id,))
+            check_saved_span(dt(row["starts_at"]), dt(row["ends_at"]))
         self._settings.anchor_days(guild_id, event_id)
         seats = self._registrations.seats_of(event_id, guild_id)
         if draft.capacity is not None and draft.capacity != seats.capacity:
