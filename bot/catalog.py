@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import contextlib
+import difflib
 import functools
 import hashlib
 import ipaddress
@@ -210,6 +211,7 @@ def read_event_folder(folder: Path) -> EventFolder:
     except RecursionError:  # tomllib recurses into nested arrays and tables
         raise InvalidValue(f"{spec_path}: not valid TOML (nested too deeply)") from None
     try:
+        _check_keys(spec)
         draft = EventDraft(
             slug=slugify(folder.name),
             title=validate_title(spec.get("title")),
@@ -464,6 +466,20 @@ def _read_page(path: Path) -> tuple[str, Page]:
     if problem := page_problem(page):  # as for a page imported alone
         raise InvalidValue(f"page {path.name}: {problem}")
     return body, page
+
+
+EVENT_KEYS = ("title", "starts_at", "ends_at", "venue", "link", "capacity", "pages")
+
+
+def _check_keys(spec: dict) -> None:
+    """A key the bot does not read is a mistake (`venu`, `start_at`), not something to
+    ignore: the event would be made without what the file meant to give it."""
+    for key in spec:
+        if key not in EVENT_KEYS:
+            close = difflib.get_close_matches(key, EVENT_KEYS, n=1, cutoff=0.7)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise InvalidValue(f"unknown setting {key!r}{hint}; an event.toml has "
+                               f"{', '.join(EVENT_KEYS[:-1])} and {EVENT_KEYS[-1]}")
 
 
 def _optional_text(spec: dict, key: str) -> str | None:

@@ -558,6 +558,25 @@ def test_an_end_in_event_toml_is_checked_against_the_start_the_event_gets(cli, t
     conn.close()
 
 
+@pytest.mark.parametrize(("line", "said"), [
+    ('venu = "Hall B"', "unknown setting 'venu' (did you mean 'venue'?)"),
+    ('start_at = "2030-12-01T18:00:00Z"', "unknown setting 'start_at' (did you mean "
+                                          "'starts_at'?)"),
+    ("[event]", "unknown setting 'event'"),
+])
+def test_an_unknown_setting_in_event_toml_is_refused_not_ignored(cli, tmp_path, line, said):
+    """A mistyped key was ignored: the event was made without the venue or start the file
+    meant to give it, and the import said nothing."""
+    folder = tmp_path / "forum"
+    shutil.copytree(SAMPLE_DIR, folder)
+    (folder / "event.toml").write_text(f'title = "X"\ncapacity = 3\npages = ["announcement.txt"]'
+                                       f"\n{line}\n")
+    proc = cli("import", str(folder), "--guild", "1", check_status=2)
+    assert proc.stderr == (f"eventbot: {folder / 'event.toml'}: {said}; an event.toml has "
+                           "title, starts_at, ends_at, venue, link, capacity and pages\n")
+    assert no_events(cli)
+
+
 def test_an_event_argument_not_in_utf8_is_an_unknown_event(cli):
     """A byte that is no UTF-8 reaches Python as a lone surrogate, which the store could not
     take: it was a traceback."""
