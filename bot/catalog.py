@@ -201,7 +201,10 @@ def read_event_folder(folder: Path) -> EventFolder:
         if len(data) > MAX_EVENT_FILE:
             raise InvalidValue(f"too large (over {MAX_EVENT_FILE:,} bytes; an event.toml "
                                "holds a few settings)")
-        spec = tomllib.loads(data.decode("utf-8"))
+        # UTF-8, unless a byte-order mark says otherwise (as for a page: Windows editors
+        # save UTF-8 with one, and "Unicode" as UTF-16 with one)
+        codec, mark = unicode_bom(data) or ("utf-8", 0)
+        spec = tomllib.loads(data[mark:].decode(codec))
     except OSError as exc:
         raise InvalidValue(f"{spec_path}: cannot read it ({exc.strerror})") from None
     except InvalidValue as exc:  # too large, or not a file

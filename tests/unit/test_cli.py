@@ -577,6 +577,24 @@ def test_an_unknown_setting_in_event_toml_is_refused_not_ignored(cli, tmp_path, 
     assert no_events(cli)
 
 
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-be"])
+def test_an_event_toml_with_a_byte_order_mark_is_read_as_its_pages_are(cli, tmp_path,
+                                                                       encoding):
+    """Windows editors save UTF-8 with a byte-order mark, or UTF-16 ("Unicode") with one:
+    the folder's pages were read, but its event.toml was refused as "Invalid statement
+    (at line 1, column 1)" or "'utf-8' codec can't decode byte 0xff"."""
+    folder = tmp_path / "forum"
+    shutil.copytree(SAMPLE_DIR, folder)
+    spec = 'title = "北极论坛"\r\ncapacity = 3\r\npages = ["announcement.txt"]\r\n'
+    data = spec.encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    (folder / "event.toml").write_bytes(data)
+    out = cli("import", str(folder), "--guild", "1").stdout
+    assert out.startswith("created event 1 'forum'"), out
+    assert cli("events").stdout.rstrip().endswith("\t北极论坛")
+
+
 def test_an_event_argument_not_in_utf8_is_an_unknown_event(cli):
     """A byte that is no UTF-8 reaches Python as a lone surrogate, which the store could not
     take: it was a traceback."""
