@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -52,6 +53,7 @@ from bot.adapters.rsvp_buttons import button_state, rsvp_buttons
 from bot.adapters.scheduled_events import delete_scheduled_event
 from bot.app import EventBot
 from bot.errors import EventNotFound, Unavailable
+from bot.flows import registration
 from bot.i18n import Language
 from bot.models import (
     CancelledPayload,
@@ -68,7 +70,6 @@ from bot.models import (
     RecapPayload,
     RefreshPayload,
 )
-from bot.registration import Status
 from bot.render import change_text, event_embed, takeaways_messages
 from bot.render_replies import (
     cancelled_dm,
@@ -340,16 +341,8 @@ class Announcements(commands.Cog):
                confirmed: bool = False) -> Callable[[], Awaitable[bool]]:
         """Whether the member still holds the RSVP the notice is about (the one with `seq`;
         any, for notices stored without it), with a seat if `confirmed`."""
-        async def holds() -> bool:
-            store = self.bot.store
-            try:
-                _, rsvp = await store.run(store.registrations.member_rsvp, notice.guild_id,
-                                          notice.event_id, user_id)
-            except EventNotFound:  # deleted meanwhile: its members hear that instead
-                return False
-            return rsvp is not None and (seq is None or rsvp.seq == seq) and (
-                not confirmed or rsvp.status is Status.CONFIRMED)
-        return holds
+        return functools.partial(registration.still_holds, self.bot.store, notice.guild_id,
+                                 notice.event_id, user_id, seq=seq, confirmed=confirmed)
 
     async def _send_rest(self, channel: discord.TextChannel,
                          messages: list[list[discord.Embed]], notice: Notice) -> None:

@@ -16,7 +16,9 @@ stop gives back those whose DMs had not begun, and the next start sends them. It
 sends one twice, whether after a restart or with two processes on one database (the
 claim is a write transaction, so only one of them gets it). A duplicate reminder is
 worse than a missing one here, and `/rsvp status` and the announcement still tell
-members when the event is. Members whose DMs are closed are skipped (and logged), not retried.
+members when the event is. Members whose DMs are closed are skipped (and logged), not
+retried; so is a member who no longer holds a seat once Discord opens the DM channel (it
+may hold that up while they cancel).
 
 A member who is confirmed after an offset passed (a late join, a promotion) gets that
 reminder at once, before the start; several passed offsets make one DM, not several.
@@ -37,6 +39,7 @@ from discord.ext import commands
 from bot.adapters.attendee_roles import GIVE_BACK_WAIT, AttendeeRoles
 from bot.adapters.languages import dm_language
 from bot.app import EventBot
+from bot.flows import registration
 from bot.models import DueReminder
 from bot.reminders import reminder_dm
 from bot.signals import AttendeeRoleChanged, RegistrationChanged, RemindersChanged
@@ -169,6 +172,13 @@ class Reminders(commands.Cog):
         user_id, event_id = due.user_id, due.event_id
         try:
             dm = await self.bot.create_dm(discord.Object(user_id))
+            # Discord may have held the DM channel up (a 429) while the member cancelled
+            # or was deleted out of the event: "You're confirmed" would be untrue by now.
+            if not await registration.still_holds(self.bot.store, due.guild_id, event_id,
+                                                  user_id, confirmed=True):
+                log.info("user %s no longer has a seat at event %s; skipped their reminder",
+                         user_id, event_id)
+                return
             lang = await dm_language(self.bot, user_id)
             await dm.send(reminder_dm(lang, due.title, due.starts_at, due.venue, due.day),
                           allowed_mentions=NO_MENTIONS)

@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from bot.errors import EventNotFound
 from bot.models import EventSummary, Joined
-from bot.registration import CancelResult, Promotions
+from bot.registration import CancelResult, Promotions, Status
 from bot.storage import Store
 
 # Called with (guild_id, event_id) after a change to an event's registrations.
@@ -26,6 +27,21 @@ async def taken_place(store: Store, guild_id: int, event: EventSummary,
     if event.starts_at is None or event.starts_at - _EARLIEST_DAY_START > now:
         return False
     return (await store.run(store.events.get_event, guild_id, event.id)).is_over(now)
+
+
+async def still_holds(store: Store, guild_id: int, event_id: int, user_id: int, *,
+                      seq: int | None = None, confirmed: bool = False) -> bool:
+    """Whether the member still holds an RSVP to the event (the one with `seq`, when
+    given), with a seat if `confirmed`: a DM written about it earlier (a promotion, a
+    change, a reminder) and held up since by Discord is about nothing once it is given up,
+    or taken anew. False once the event is gone."""
+    try:
+        _, rsvp = await store.run(store.registrations.member_rsvp, guild_id, event_id,
+                                      user_id)
+    except EventNotFound:  # deleted meanwhile: its members hear that instead
+        return False
+    return rsvp is not None and (seq is None or rsvp.seq == seq) and (
+        not confirmed or rsvp.status is Status.CONFIRMED)
 
 
 async def join(store: Store, changed: Changed, guild_id: int, event_id: int, user_id: int,

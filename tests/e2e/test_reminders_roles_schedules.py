@@ -185,6 +185,33 @@ async def test_a_confirmed_member_is_reminded_once_even_across_a_restart(world, 
     assert fake.dms(closed) == []
 
 
+async def test_a_reminder_held_up_by_discord_skips_a_member_who_cancelled_since(world, fake):
+    """Discord holds the bot's DMs back as two members' reminders come due; meanwhile the
+    first gives their seat up: the late reminder, which says they are confirmed, is not
+    sent to them. The member still confirmed is reminded."""
+    await fake.slash(world.guild, world.moderator, "manage reminders", minutes="60")
+    try:
+        title = "Held Reminder Talk"
+        starts = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=30)
+        event = str(await world.import_event(title, capacity=3, starts_at=starts.isoformat()))
+        leaver, stayer = world.member("held leaver"), world.member("held stayer")
+        fake.fail("POST", r"^/users/@me/channels$", status=429, retry_after=3.0)  # leaver's
+        for member in (leaver, stayer):  # one claim: the leaver's DM first
+            assert "confirmed" in (await fake.slash(world.guild, member, "rsvp join",
+                                                    event=event)).content
+        await eventually(lambda: world.query(
+            "SELECT count(*) FROM reminders_sent WHERE event_id = ?", (int(event),)) == [(2,)],
+            what="the reminders claimed")
+        assert "cancelled" in (await fake.slash(world.guild, leaver, "rsvp cancel",
+                                                event=event)).content
+        await fake.wait_message(fake.dm_channel(stayer), lambda m: title in m["content"],
+                                timeout=15)
+        await asyncio.sleep(0.5)  # the leaver's reminder came before the stayer's
+        assert reminders_to(fake, leaver, title) == []
+    finally:
+        await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
+
+
 # -- attendee roles --------------------------------------------------------------------
 
 
