@@ -18,7 +18,7 @@ claim is a write transaction, so only one of them gets it). A duplicate reminder
 worse than a missing one here, and `/rsvp status` and the announcement still tell
 members when the event is. Members whose DMs are closed are skipped (and logged), not
 retried; so is a member who no longer holds a seat once Discord opens the DM channel (it
-may hold that up while they cancel).
+may hold that up while they cancel), and a reminder whose event has begun by then.
 
 A member who is confirmed after an offset passed (a late join, a promotion) gets that
 reminder at once, before the start; several passed offsets make one DM, not several.
@@ -32,6 +32,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from datetime import UTC, datetime
 
 import discord
 from discord.ext import commands
@@ -172,8 +173,14 @@ class Reminders(commands.Cog):
         user_id, event_id = due.user_id, due.event_id
         try:
             dm = await self.bot.create_dm(discord.Object(user_id))
-            # Discord may have held the DM channel up (a 429) while the member cancelled
-            # or was deleted out of the event: "You're confirmed" would be untrue by now.
+            # Discord may have held the DM channel up (a 429; in a burst, a claim's last
+            # DMs wait a minute and more) while the event began, or while the member
+            # cancelled: the reminder would come too late, or say "You're confirmed"
+            # untruly by now.
+            if datetime.now(UTC) >= due.starts_at:
+                log.info("event %s began before user %s's reminder could be sent; skipped",
+                         event_id, user_id)
+                return
             if not await registration.still_holds(self.bot.store, due.guild_id, event_id,
                                                   user_id, confirmed=True):
                 log.info("user %s no longer has a seat at event %s; skipped their reminder",

@@ -212,6 +212,29 @@ async def test_a_reminder_held_up_by_discord_skips_a_member_who_cancelled_since(
         await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
 
 
+async def test_a_reminder_held_up_by_discord_past_the_start_is_not_sent(world, fake):
+    """A member confirmed just before an event begins is due its reminder at once, but
+    Discord holds the bot's DMs back until the event has begun: a reminder still unsent
+    when the event starts is skipped, not sent saying it "starts 2 seconds ago"."""
+    await fake.slash(world.guild, world.moderator, "manage reminders", minutes="60")
+    try:
+        title = "Just Begun Talk"
+        starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=5)
+        event = str(await world.import_event(title, capacity=3, starts_at=starts.isoformat()))
+        member = world.member("just too late")
+        fake.fail("POST", r"^/users/@me/channels$", status=429,
+                  retry_after=max((starts - datetime.now(UTC)).total_seconds() + 1.5, 0))
+        assert "confirmed" in (await fake.slash(world.guild, member, "rsvp join",
+                                                event=event)).content
+        await eventually(lambda: f"user {member.id}" in world.bot.output(), timeout=15,
+                         what="the reminder's turn")
+        await asyncio.sleep(0.5)
+        assert datetime.now(UTC) > starts
+        assert reminders_to(fake, member, title) == []
+    finally:
+        await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
+
+
 # -- attendee roles --------------------------------------------------------------------
 
 
