@@ -276,11 +276,15 @@ class Announcements(commands.Cog):
         try:
             if isinstance(payload, PromotedPayload):
                 # Delivered late (Discord was away), the seat may have been given up since,
-                # or given up and taken anew: that seat was no promotion, and its reply said so.
+                # or given up and taken anew: that seat was no promotion, and its reply said
+                # so. Or the event may have taken place meanwhile: no news any more.
                 lang = await dm_language(self.bot, payload.user_id)
-                await self._dm(notice, payload.user_id, promoted_dm(lang, event),
-                               still=self._holds(notice, payload.user_id, payload.seq,
-                                                 confirmed=True))
+                holds = self._holds(notice, payload.user_id, payload.seq, confirmed=True)
+
+                async def news() -> bool:
+                    return not event.is_over(datetime.now(UTC)) and await holds()
+
+                await self._dm(notice, payload.user_id, promoted_dm(lang, event), still=news)
                 return True
             if isinstance(payload, ChangedDmPayload):
                 # Delivered late, the member may have cancelled since (no registration left

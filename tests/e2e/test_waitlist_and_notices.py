@@ -286,3 +286,29 @@ async def test_after_the_event_members_hear_it_took_place_not_a_waitlist_place(w
         again = await fake.slash(world.guild, member, "rsvp join", event=event)
         assert again.content == (f"You can't join **{title}**: this event has already taken "
                                  "place."), again
+
+
+async def test_a_promotion_dm_held_up_by_discord_until_the_event_took_place_is_not_sent(
+        world, fake):
+    """A seat frees up just before the event and goes to the waitlist, but Discord holds
+    the bot's DMs back until the event has taken place: "Good news: … use `/rsvp cancel`
+    if you can no longer come" is no news then, and is not sent."""
+    # no reminders: a reminder's DM would meet Discord's hold first, not the promotion's
+    await fake.slash(world.guild, world.moderator, "manage reminders", minutes="off")
+    try:
+        title = "Last Minute Seat Talk"
+        starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)
+        event = str(await world.import_event(title, capacity=1, starts_at=starts.isoformat()))
+        seated, waiting = world.member("lms seated"), world.member("lms waiting")
+        for member in (seated, waiting):
+            await fake.slash(world.guild, member, "rsvp join", event=event)
+        fake.fail("POST", r"^/users/@me/channels$", status=429,
+                  retry_after=max((starts - datetime.now(UTC)).total_seconds() + 1.5, 0))
+        cancelled = await fake.slash(world.guild, seated, "rsvp cancel", event=event)
+        assert "gone to the next member" in cancelled.content, cancelled
+        await asyncio.sleep(max((starts - datetime.now(UTC)).total_seconds() + 3.0, 0))
+        assert world.query("SELECT count(*) FROM outbox WHERE event_id = ?",
+                           (int(event),)) == [(0,)]  # delivered (or not) by now
+        assert [m for m in fake.dms(waiting) if title in m["content"]] == []
+    finally:
+        await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1440,60")
