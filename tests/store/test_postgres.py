@@ -983,29 +983,30 @@ async def test_an_event_is_read_as_of_one_moment(postgres_url, monkeypatch):
         assert (again.title, again.people[0].name) == ("Retitled", "Renamed")
 
 
-async def test_search_rows_from_before_the_upgrade_fold_their_accents(blank_url):
-    conn = await schema_before(blank_url, "translate(text")  # before rows folded accents
+async def one_passage_before(blank_url: str, migration: str, text: str) -> None:
+    """A database of the schema before the migration holding `migration`, with one event of
+    guild 5 and one search row of `text`."""
+    conn = await schema_before(blank_url, migration)
     try:
         await conn.execute("INSERT INTO events (id, guild_id, slug, title, capacity,"
                            " created_at, updated_at) VALUES (1, 5, 'old', 'Old', 10, 0, 0)")
         await conn.execute("INSERT INTO passages (guild_id, event_id, source, text)"
-                           " VALUES (5, 1, 'page', 'A talk at the Café Zürich.')")
+                           " VALUES (5, 1, 'page', $1)", text)
     finally:
         await conn.close()
+
+
+async def test_search_rows_from_before_the_upgrade_fold_their_accents(blank_url):
+    # before rows folded accents
+    await one_passage_before(blank_url, "translate(text", "A talk at the Café Zürich.")
     async with await open_store(blank_url) as store:
         found = await store.run(store.search.ask, 5, "zurich cafe")
         assert [(p.event_id, p.text) for p in found] == [(1, "A talk at the Café Zürich.")]
 
 
 async def test_search_rows_from_before_the_upgrade_keep_postgresqls_stopwords(blank_url):
-    conn = await schema_before(blank_url, "TEXT SEARCH CONFIGURATION")  # 'english' dropped them
-    try:
-        await conn.execute("INSERT INTO events (id, guild_id, slug, title, capacity,"
-                           " created_at, updated_at) VALUES (1, 5, 'old', 'Old', 10, 0, 0)")
-        await conn.execute("INSERT INTO passages (guild_id, event_id, source, text)"
-                           " VALUES (5, 1, 'page', 'They argued against it.')")
-    finally:
-        await conn.close()
+    # before the search rows' own configuration: 'english' dropped them
+    await one_passage_before(blank_url, "TEXT SEARCH CONFIGURATION", "They argued against it.")
     async with await open_store(blank_url) as store:
         found = await store.run(store.search.ask, 5, "against")
         assert [(p.event_id, p.excerpt) for p in found] == [
