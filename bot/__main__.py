@@ -368,8 +368,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "are for; default: DEFAULT_GUILD_ID")
     sub.add_parser("events", help="list the events in the database")
     p = sub.add_parser("rsvps", help="list an event's RSVPs")
-    # as a store can hold it: an argument not in UTF-8 comes with lone surrogates
-    p.add_argument("event", metavar="EVENT", type=storable_text, help="event id or slug")
+    # as a store can hold it (an argument not in UTF-8 comes with lone surrogates), and
+    # without the spaces a pasted id brings
+    p.add_argument("event", metavar="EVENT", type=lambda ref: storable_text(ref.strip()),
+                   help="event id or slug")
     p.add_argument("--csv", action="store_true")
     p = sub.add_parser("backup", help="copy the database consistently, even while the bot runs")
     p.add_argument("path", metavar="PATH")

@@ -340,6 +340,7 @@ def test_rsvps_names_one_event_or_refuses_a_slug_several_servers_share(cli, tmp_
     assert proc.stderr == (f"eventbot: '{slug}' is the slug of events 1, 2 (in different "
                            "servers); give the event's id instead\n")
     assert cli("rsvps", "2").stdout == "no RSVPs yet for event 2\n"
+    assert cli("rsvps", " 2\n").stdout == "no RSVPs yet for event 2\n"  # pasted
     folder = tmp_path / "1"  # an event whose slug is "1", in a third server
     shutil.copytree(SAMPLE_DIR, folder)
     (folder / "event.toml").write_text('title = "One"\ncapacity = 5\n'
