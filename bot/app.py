@@ -403,6 +403,8 @@ async def log_in(client: EventBot, settings: Settings, *, keep_trying: bool = Tr
             wait = random.uniform(delay / 2, delay)  # jitter: restarted bots spread out
             log.warning("%s; trying again in %.1f s", unreachable, wait)
         except discord.HTTPException as exc:  # 5xx is above: Discord there, but down
+            if client.user is not None:  # the login answered: Discord's (setup_hook's sync)
+                raise
             # A 404 or the like to the login: whatever is there is not Discord's API (a
             # proxy's address without /api/v10); trying again would not change that.
             raise not_the_api(settings, f"HTTP {exc.status} {exc.response.reason} to the "
