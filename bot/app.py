@@ -331,6 +331,15 @@ STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SI
                      if hasattr(signal, name))
 
 
+def stop_signals() -> tuple[signal.Signals, ...]:
+    """STOP_SIGNALS, but for SIGHUP when the bot was started to ignore it (`nohup python
+    -m bot run &`, a supervisor that ignores it for its children): then the terminal
+    closing must leave the bot running, as it always did."""
+    hangup = getattr(signal, "SIGHUP", None)
+    ignored = hangup is not None and signal.getsignal(hangup) is signal.SIG_IGN
+    return tuple(s for s in STOP_SIGNALS if not (ignored and s == hangup))
+
+
 async def run_bot(settings: Settings, store: Store) -> None:
     """Run until a stop signal (STOP_SIGNALS), then stop cleanly: take no new interactions,
     let those in flight be answered, and close the gateway (the caller closes the store,
@@ -338,7 +347,7 @@ async def run_bot(settings: Settings, store: Store) -> None:
     point_at(settings)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
-    signals = STOP_SIGNALS
+    signals = stop_signals()
     for signum in signals:
         loop.add_signal_handler(signum, stop.set)
     if settings.ready_file is not None:  # the last run's, which no longer holds
