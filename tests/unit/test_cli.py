@@ -630,6 +630,24 @@ def test_a_database_path_is_the_file_of_that_name_whatever_the_name(cli, tmp_pat
         "sqlite3" not in name)  # nothing made under another name
 
 
+@pytest.mark.parametrize("name", ["file:bot.sqlite3", "file:{dir}/bot.sqlite3",
+                                  "file://{dir}/bot.sqlite3?mode=rwc"])
+def test_a_file_uri_an_earlier_version_opened_as_its_database_is_not_started_afresh(
+        cli, tmp_path, name):
+    """Earlier versions let SQLite read DATABASE_PATH=file:bot.sqlite3 as a URI: the bot
+    ran on bot.sqlite3. Read as the file's own name, it started on a new, empty database
+    beside it, every server's events and RSVPs gone from sight; it says what to set."""
+    name = name.format(dir=tmp_path)
+    cli("import", str(SAMPLE_DIR), "--guild", "1", database="bot.sqlite3")
+    done = cli("import", str(SAMPLE_DIR), "--guild", "1", database=name, check_status=2)
+    name = str(Path(name))  # as a path reads it: "file:///..." is "file:/..."
+    assert done.stderr == (
+        f"eventbot: DATABASE_PATH={name!r} names the file {name!r}, which does not exist, "
+        f"but an earlier version of the bot read it as a URI, of {tmp_path / 'bot.sqlite3'}: "
+        f"set DATABASE_PATH={tmp_path / 'bot.sqlite3'}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bot.sqlite3"]
+
+
 def test_the_root_folder_as_the_database_is_refused_in_one_line(cli):
     assert "/ is a folder, not a database file" in one_line_exit_2(cli, "/")
 

@@ -33,6 +33,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
+from urllib.parse import unquote, urlsplit
 
 from bot.errors import DatabaseBusy, EventNotFound, Unavailable
 from bot.models import Event, EventSummary, Joined, Rsvp
@@ -169,6 +170,7 @@ class SqliteStore:
         registration rules' "now", which tests move. A file that cannot be used raises
         Unavailable saying which file and what to do."""
         path = Path(path)
+        check_not_a_uri_once(path)
         loop_conn = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -441,6 +443,24 @@ def check_ours(conn: sqlite3.Connection, path: Path) -> None:
         raise Unavailable(f"{path} is another program's database (it holds {held}), not "
                           "this bot's: set DATABASE_PATH to the bot's database, or to a new "
                           "file")
+
+
+def check_not_a_uri_once(path: Path) -> None:
+    """Raise Unavailable if `path` begins "file:", names no file, and the file SQLite
+    took it for (as a URI) is there: earlier versions let SQLite read it so, and the bot
+    ran on that file. Read as the name it is, the bot would start on a new, empty database
+    beside the one holding every server's events and RSVPs."""
+    name = str(path)
+    if not name.startswith("file:") or path.exists():
+        return
+    parts = urlsplit(name)
+    if parts.netloc not in ("", "localhost") or not parts.path:
+        return
+    meant = Path(unquote(parts.path))
+    if meant.is_file():
+        raise Unavailable(f"DATABASE_PATH={name!r} names the file {name!r}, which does not "
+                          f"exist, but an earlier version of the bot read it as a URI, of "
+                          f"{meant.absolute()}: set DATABASE_PATH={meant.absolute()}")
 
 
 def check_writable(path: Path) -> None:
