@@ -16,6 +16,22 @@ from collections.abc import Mapping, Sequence
 _ANSI_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 
 
+@contextlib.contextmanager
+def hangup_as_from_a_terminal():
+    """A bot started meanwhile has SIGHUP at its default, as one started from a terminal
+    has, even when this process ignores it (run under `nohup`): the bot would inherit
+    that, and keep running when its terminal closes, as it should only under `nohup`."""
+    hangup = getattr(signal, "SIGHUP", None)
+    if hangup is None or signal.getsignal(hangup) is not signal.SIG_IGN:
+        yield
+        return
+    signal.signal(hangup, signal.SIG_DFL)
+    try:
+        yield
+    finally:
+        signal.signal(hangup, signal.SIG_IGN)
+
+
 class BotProcess:
     """A bot running as a subprocess, its stdout and stderr captured to a temporary file.
 
@@ -41,7 +57,7 @@ class BotProcess:
     def start(self) -> BotProcess:
         fd, self._log_path = tempfile.mkstemp(prefix="bot-", suffix=".log")
         self.started = time.monotonic()
-        with os.fdopen(fd, "wb") as log:
+        with os.fdopen(fd, "wb") as log, hangup_as_from_a_terminal():
             self.proc = subprocess.Popen(
                 self.cmd, env=self.env, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT
             )
