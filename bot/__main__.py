@@ -40,6 +40,7 @@ try:
     from bot.errors import InvalidValue, UserError
     from bot.fetch import FetchPolicy
     from bot.flows import importing
+    from bot.i18n import CONTROL_CODES
     from bot.models import is_discord_id, storable_text
     from bot.progress import escape_what_output_cannot_encode, terminal_progress
     from bot.render_replies import attendees_csv
@@ -56,8 +57,7 @@ class UsageError(Exception):
     """A problem the user can fix; printed as one line, exit status 2."""
 
 
-# C0 and C1 control characters: escape sequences, the bell, tabs and line breaks.
-_CONTROLS = {code: "\ufffd" for code in (*range(0x20), *range(0x7F, 0xA0))}
+_CONTROLS = {code: "\ufffd" for code in CONTROL_CODES}
 
 
 def shown(text: str) -> str:

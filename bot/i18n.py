@@ -155,8 +155,10 @@ class Markup(str):
 
 
 _FORMATTER = string.Formatter()
+# The C0 and C1 control characters: escape sequences, the bell, tabs and line breaks.
+CONTROL_CODES = (*range(0x20), *range(0x7F, 0xA0))
 # Control characters in a quoted value: shown as Python writes them ("\\n"), on one line.
-_CONTROL_NAMES = {code: repr(chr(code))[1:-1] for code in (*range(0x20), *range(0x7F, 0xA0))}
+_CONTROL_NAMES = {code: repr(chr(code))[1:-1] for code in CONTROL_CODES}
 
 
 def quoted(text: str) -> str:
