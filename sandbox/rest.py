@@ -80,10 +80,17 @@ class RestRoutes:
     async def _get_channel(self, request: web.Request) -> web.Response:
         return _json(self._channel(request).payload())
 
+    def _shares_a_guild(self, user_id: int) -> bool:
+        """Whether the bot and the user are both members of some server: a bot can DM no
+        one else (Discord answers 50007, as for closed DMs)."""
+        me = self.bot_user.id
+        return any(user_id in g.members and me in g.members for g in self.guilds.values())
+
     def _check_can_send(self, channel: Channel) -> None:
         if channel.guild is None:
             assert channel.recipient is not None
-            if channel.recipient.id in self._blocked_dms:
+            recipient = channel.recipient.id
+            if recipient in self._blocked_dms or not self._shares_a_guild(recipient):
                 raise ApiError(403, 50007, "Cannot send messages to this user")
             return
         perms = self.permissions(channel.guild.members[self.bot_user.id], channel)

@@ -96,6 +96,17 @@ class WorldState:
         )
         return member
 
+    def remove_member(self, guild: Guild, member: Member) -> None:
+        """``member`` leaves ``guild`` (or is kicked): Discord then answers 404 10007
+        Unknown Member for them there, and tells bots with the members intent."""
+        del guild.members[member.id]
+        self._dispatch_if(
+            INTENT_GUILD_MEMBERS,
+            guild,
+            "GUILD_MEMBER_REMOVE",
+            {"guild_id": str(guild.id), "user": member.user.payload()},
+        )
+
     def add_role(self, guild: Guild, name: str, permissions: int = 0) -> Role:
         return self._named_role(guild, name, permissions)
 

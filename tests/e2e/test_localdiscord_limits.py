@@ -997,3 +997,19 @@ async def test_a_held_call_is_carried_out_and_answered_late(fake, http):
                                 ] == ["held"]  # posted, not yet answered
     await task
     assert asyncio.get_running_loop().time() - started >= 0.5
+
+
+async def test_a_member_who_left_is_unknown_and_out_of_reach_of_dms(fake, http):
+    """As on Discord: a member who left the server is an Unknown Member there, and a bot
+    can DM only users it shares a server with."""
+    guild = fake.add_guild()
+    member = fake.add_member(guild, "leaver")
+    path = f"/guilds/{guild.id}/members/{member.id}"
+    assert (await call(http, "GET", path))[0] == 200
+    dm = await accepted(http, "POST", "/users/@me/channels", {"recipient_id": str(member.id)})
+    await accepted(http, "POST", f"/channels/{dm['id']}/messages", {"content": "hello"})
+    fake.remove_member(guild, member)
+    assert await call(http, "GET", path) == (404, {"message": "Unknown Member", "code": 10007})
+    assert await call(http, "POST", f"/channels/{dm['id']}/messages", {"content": "hi"}) == (
+        403, {"message": "Cannot send messages to this user", "code": 50007})
+    assert [m["content"] for m in fake.dms(member)] == ["hello"]
