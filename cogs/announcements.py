@@ -28,6 +28,10 @@ once per `EDIT_INTERVAL` per event whatever the RSVP rate, and only when the
 rendered embed or the state of its buttons (open, full, closed, archived) changed;
 and once more when their event ends, which nothing else marks (Join is disabled then).
 
+A promotion's DM first asks Discord whether the member is still in the server: one who
+left is passed over, their seat going on to the next on the waitlist
+(`registration.pass_on_departed_seat`).
+
 A deleted event's notices carry what they need (its title, its messages), since the
 event is gone when they are delivered: one DM per member it had, and its announcements
 shown as cancelled with their buttons disabled.
@@ -86,6 +90,7 @@ from bot.signals import RegistrationChanged
 from bot.tree import NO_MENTIONS
 
 log = logging.getLogger(__name__)
+UNKNOWN_MEMBER = 10007  # Discord's error code: not (or no longer) a member of the server
 
 EDIT_INTERVAL = 2.0  # seconds between edits of one event's announcement messages
 # After an edit Discord refused for a while (a server error, an edit limit), the next
@@ -275,6 +280,14 @@ class Announcements(commands.Cog):
             return True
         try:
             if isinstance(payload, PromotedPayload):
+                if await self._has_left(notice.guild_id, payload.user_id):
+                    if await registration.pass_on_departed_seat(
+                            self.bot.store, self.bot.registration_changed, notice.guild_id,
+                            event.id, payload.user_id, payload.seq):
+                        log.info("user %s left guild %s before their promotion to a seat "
+                                 "of event %s: it goes to the next on the waitlist",
+                                 payload.user_id, notice.guild_id, event.id)
+                    return True
                 # Delivered late (Discord was away), the seat may have been given up since,
                 # or given up and taken anew: that seat was no promotion, and its reply said
                 # so. Or the event may have taken place meanwhile: no news any more.
@@ -339,6 +352,16 @@ class Announcements(commands.Cog):
         log.warning("Discord failed the %s notice of event %s in guild %s (%s); "
                     "trying again in a minute", notice.kind, notice.event_id,
                     notice.guild_id, said)
+        return False
+
+    async def _has_left(self, guild_id: int, user_id: int) -> bool:
+        """Whether the member has left the server: Discord answers 404 Unknown Member
+        (asked over REST, which needs no members intent). Any other failure is the
+        notice's, retried as its DM's would be."""
+        try:
+            await self.bot.http.get_member(guild_id, user_id)
+        except discord.NotFound as exc:
+            return exc.code == UNKNOWN_MEMBER
         return False
 
     def _holds(self, notice: Notice, user_id: int, seq: int | None, *,

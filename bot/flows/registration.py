@@ -59,6 +59,18 @@ async def cancel(store: Store, changed: Changed, guild_id: int, event_id: int,
     return result
 
 
+async def pass_on_departed_seat(store: Store, changed: Changed, guild_id: int, event_id: int,
+                                user_id: int, seq: int | None) -> bool:
+    """A member promoted to a seat after leaving the server cannot come as one of its
+    members, nor hear of the seat (a bot can DM only those it shares a server with): the
+    seat goes on to the next on the waitlist, as if they had cancelled. Only the RSVP the
+    promotion was about (`seq`) is given up; False when they no longer hold it."""
+    if not await still_holds(store, guild_id, event_id, user_id, seq=seq, confirmed=True):
+        return False
+    await cancel(store, changed, guild_id, event_id, user_id)
+    return True
+
+
 async def set_capacity(store: Store, changed: Changed, guild_id: int, event_id: int,
                        seats: int) -> Promotions:
     promotions = await store.run(store.registrations.set_capacity, guild_id, event_id, seats)

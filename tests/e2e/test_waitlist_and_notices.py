@@ -89,6 +89,31 @@ async def test_a_promotion_dm_held_up_by_discord_skips_a_seat_taken_anew_since(w
     assert [m for m in fake.messages(fake.dm_channel(u)) if title in m["content"]] == []
 
 
+async def test_a_seat_freed_for_a_member_who_left_the_server_goes_to_the_next(world, fake):
+    """A waitlisted member leaves the server; when a seat frees up they are first in line,
+    but cannot come as a member, nor hear of the seat: it goes to the next on the
+    waitlist, who hears of it, and the member who left holds nothing."""
+    title = "Departed Member Dialogue"
+    event_id = await world.import_event(title, capacity=1)
+    event = str(event_id)
+    holder, gone, next_up = (world.member(name) for name in ("dmd1", "dmd2", "dmd3"))
+    for member in (holder, gone, next_up):
+        await fake.slash(world.guild, member, "rsvp join", event=event)
+    fake.remove_member(world.guild, gone)
+    cancelled = await fake.slash(world.guild, holder, "rsvp cancel", event=event)
+    assert "gone to the next member on the waitlist" in cancelled.content, cancelled
+    dm = await fake.wait_message(fake.dm_channel(next_up), lambda m: title in m["content"],
+                                 timeout=15)
+    assert "now confirmed" in dm["content"], dm
+    status = await fake.slash(world.guild, next_up, "rsvp status", event=event)
+    assert "confirmed" in status.content, status
+    assert world.query("SELECT user_id, status FROM rsvps WHERE event_id = ?",
+                       (event_id,)) == [(next_up.id, "confirmed")]
+    assert world.query("SELECT confirmed_count, waitlist_count FROM events WHERE id = ?",
+                       (event_id,)) == [(1, 0)]
+    assert [m for m in fake.messages(fake.dm_channel(gone)) if title in m["content"]] == []
+
+
 async def test_a_change_dm_held_up_by_discord_skips_a_member_who_cancelled_since(world, fake):
     """Discord holds the bot's DMs back after a venue change; meanwhile a member cancels:
     the late DM telling them their registration stays as it was is not sent. The member
