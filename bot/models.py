@@ -243,6 +243,7 @@ class NoticeKind(StrEnum):
     CHANGED_DM = "changed_dm"  # the same, to one member
     DELETED = "deleted"
     CANCELLED = "cancelled"  # a DM
+    REMOVED = "removed"  # a DM: a moderator removed the member's RSVP
     # An import changed the event: its announcements are edited to match. The bot's own
     # imports edit them at once; this reaches the bot from an import on the command line.
     REFRESH = "refresh"
@@ -331,13 +332,18 @@ class CancelledPayload:
 
 
 @dataclass(frozen=True, slots=True)
+class RemovedPayload:
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class RefreshPayload:
     pass
 
 
 NoticePayload: TypeAlias = (CapacityPayload | PromotedPayload | ClosedPayload | OpenedPayload
                  | RecapPayload | ChangedPayload | ChangedDmPayload | DeletedPayload
-                 | CancelledPayload | RefreshPayload)
+                 | CancelledPayload | RemovedPayload | RefreshPayload)
 
 PAYLOAD_TYPES: dict[NoticeKind, type[NoticePayload]] = {
     NoticeKind.CAPACITY: CapacityPayload,
@@ -349,6 +355,7 @@ PAYLOAD_TYPES: dict[NoticeKind, type[NoticePayload]] = {
     NoticeKind.CHANGED_DM: ChangedDmPayload,
     NoticeKind.DELETED: DeletedPayload,
     NoticeKind.CANCELLED: CancelledPayload,
+    NoticeKind.REMOVED: RemovedPayload,
     NoticeKind.REFRESH: RefreshPayload,
 }
 NOTICE_KINDS: dict[type[NoticePayload], NoticeKind] = {t: k for k, t in PAYLOAD_TYPES.items()}

@@ -114,6 +114,31 @@ def promoted_note(lang: Language, promotions: Promotions) -> str:
                          count, count=f"{count:,}") if count else ""
 
 
+def removed_reply(lang: Language, member: str, event_title: str, result: CancelResult) -> str:
+    """What a moderator who removed `member`'s RSVP (a mention) is told."""
+    title = f"**{safe_clip(event_title, EMBED_TITLE)}**"
+    match result.outcome:
+        case CancelOutcome.CANCELLED if result.promotions.promoted:
+            return lang._("Removed {member}'s seat for {title}; it has gone to the next member "
+                          "on the waitlist, who gets a DM.", member=member, title=title)
+        case CancelOutcome.CANCELLED:
+            return lang._("Removed {member}'s seat for {title}.", member=member, title=title)
+        case CancelOutcome.LEFT_WAITLIST:
+            return lang._("Removed {member} from the waitlist for {title}.", member=member,
+                          title=title)
+        case CancelOutcome.ARCHIVED:
+            return archived_line(lang, event_title)
+        case _:
+            return lang._("{member} isn't registered for {title}, so there was nothing to "
+                          "remove.", member=member, title=title)
+
+
+def removed_dm(lang: Language, event: Event) -> str:
+    return lang._("A moderator has removed your RSVP for {title}. If you think that's a "
+                  "mistake, ask the server's moderators.",
+                  title=f"**{safe_clip(event.title, EMBED_TITLE)}**")
+
+
 def promoted_dm(lang: Language, event: Event) -> str:
     title = f"**{safe_clip(event.title, EMBED_TITLE)}**"
     if when := when_text(lang, event):

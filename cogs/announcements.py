@@ -73,6 +73,7 @@ from bot.models import (
     PromotedPayload,
     RecapPayload,
     RefreshPayload,
+    RemovedPayload,
 )
 from bot.render import change_text, event_embed, takeaways_messages
 from bot.render_replies import (
@@ -85,6 +86,7 @@ from bot.render_replies import (
     opened_notice,
     promoted_dm,
     recap_notice,
+    removed_dm,
 )
 from bot.signals import RegistrationChanged
 from bot.tree import NO_MENTIONS
@@ -99,7 +101,8 @@ RETRY_FIRST, RETRY_MAX = 4.0, 600.0
 POLL_INTERVAL = 5.0  # seconds between outbox checks when nothing woke us (other processes)
 END_SLACK = 1.0  # seconds after an event's end its announcements are refreshed (clock skew)
 # Notices sent to a member, not to a channel: the DM lane's; the channel lane has the rest.
-DM_NOTICES = frozenset({NoticeKind.PROMOTED, NoticeKind.CHANGED_DM, NoticeKind.CANCELLED})
+DM_NOTICES = frozenset({NoticeKind.PROMOTED, NoticeKind.CHANGED_DM, NoticeKind.CANCELLED,
+                        NoticeKind.REMOVED})
 # DMs claimed at a time: at about one a second, a claim of them all is delivered well
 # within the minute a claim lives (claim_notices' stale_after).
 DM_CLAIM = 25
@@ -298,6 +301,16 @@ class Announcements(commands.Cog):
                     return not event.is_over(datetime.now(UTC)) and await holds()
 
                 await self._dm(notice, payload.user_id, promoted_dm(lang, event), still=news)
+                return True
+            if isinstance(payload, RemovedPayload):
+                # Delivered late, the member may have joined again since: then they know.
+                lang = await dm_language(self.bot, payload.user_id)
+                holds = self._holds(notice, payload.user_id, None)
+
+                async def not_back() -> bool:
+                    return not await holds()
+
+                await self._dm(notice, payload.user_id, removed_dm(lang, event), still=not_back)
                 return True
             if isinstance(payload, ChangedDmPayload):
                 # Delivered late, the member may have cancelled since (no registration left

@@ -80,7 +80,7 @@ from bot.offload import off_loop
 from bot.registration import MAX_CAPACITY, Status, check_capacity, check_not_archived
 from bot.reminders import minutes_text, parse_minutes
 from bot.render import clip, event_embed, reader_first, safe
-from bot.render_replies import attendees_upload, deletion_question, promoted_note
+from bot.render_replies import attendees_upload, deletion_question, promoted_note, removed_reply
 from bot.signals import AttendeeRoleChanged, RemindersChanged
 from bot.times import saved_times_problem
 from bot.tree import OPENS_FORM, before_deadline, defer, member_language, respond
@@ -323,6 +323,19 @@ class ManageCommands(commands.GroupCog, group_name="manage",
             title=safe(found.title), seats=seats)
         await respond(interaction, lang.sentences(changed, promoted_note(lang, promotions)),
                       ephemeral=True)
+
+    @app_commands.command(name="remove", description="Remove a member's RSVP; a seat it frees "
+                          "goes to the waitlist")
+    @app_commands.describe(member="The member whose seat or waitlist place to remove",
+                           event=EVENT_HELP)
+    async def remove(self, interaction: Interaction, member: discord.User,
+                     event: EventOption | None = None) -> None:
+        found = await resolve_summary(interaction, event)
+        check_not_archived(found.archived)
+        result = await registration.remove(self.bot.store, self.changed, guild_id_of(interaction),
+                                           found.id, member.id)
+        await respond(interaction, removed_reply(member_language(interaction), member.mention,
+                                                 found.title, result), ephemeral=True)
 
     @app_commands.command(name="announce", description="Post the event with Join/Cancel buttons")
     @app_commands.describe(event=EVENT_HELP, channel="Where to post (default: the "

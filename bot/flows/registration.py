@@ -59,6 +59,16 @@ async def cancel(store: Store, changed: Changed, guild_id: int, event_id: int,
     return result
 
 
+async def remove(store: Store, changed: Changed, guild_id: int, event_id: int,
+                 user_id: int) -> CancelResult:
+    """A moderator takes a member's RSVP from them (a no-show, a duplicate account): a
+    cancel in their name, a freed seat going to the waitlist, and a DM telling them."""
+    result = await store.run(store.registrations.cancel, guild_id, event_id, user_id,
+                             removed=True)
+    changed(guild_id, event_id)
+    return result
+
+
 async def pass_on_departed_seat(store: Store, changed: Changed, guild_id: int, event_id: int,
                                 user_id: int, seq: int | None) -> bool:
     """A member promoted to a seat after leaving the server cannot come as one of its

@@ -49,7 +49,7 @@ async def test_first_start_synced_the_commands_and_seeded_the_sample_event(world
     subcommands = {c["name"] for c in commands["manage"]["options"]}
     assert subcommands == {"import", "close", "open", "capacity", "announce", "channel",
                            "attendees", "reminders", "role", "scheduled-events", "edit",
-                           "timezone", "delete", "archive", "language"}
+                           "timezone", "delete", "archive", "language", "remove"}
     assert int(commands["manage"]["default_member_permissions"]) == 1 << 33
     assert fake.sync_count() == 1
     reply = await fake.slash(world.guild, world.member("newcomer"), "event info",

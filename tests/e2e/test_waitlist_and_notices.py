@@ -337,3 +337,55 @@ async def test_a_promotion_dm_held_up_by_discord_until_the_event_took_place_is_n
         assert [m for m in fake.dms(waiting) if title in m["content"]] == []
     finally:
         await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1440,60")
+
+
+async def test_a_moderator_removes_a_members_rsvp_and_the_seat_goes_on(world, fake):
+    """/manage remove: the member's seat goes to the first on the waitlist, who hears of
+    it; the member removed gets a DM saying so; removing a waitlisted member takes their
+    place, and the replies say what happened."""
+    title = "Removal Review Round"
+    event_id = await world.import_event(title, capacity=1)
+    event = str(event_id)
+    seated, waiting, last = (world.member(name) for name in ("rrr1", "rrr2", "rrr3"))
+    for member in (seated, waiting, last):
+        await fake.slash(world.guild, member, "rsvp join", event=event)
+
+    removed = await fake.slash(world.guild, world.moderator, "manage remove", member=seated,
+                               event=event)
+    assert removed.content == (f"Removed <@{seated.id}>'s seat for **{title}**; it has gone "
+                               "to the next member on the waitlist, who gets a DM."), removed
+    assert removed.ephemeral, removed
+    dm = await fake.wait_message(fake.dm_channel(seated), lambda m: title in m["content"],
+                                 timeout=15)
+    assert dm["content"] == (f"A moderator has removed your RSVP for **{title}**. If you "
+                             "think that's a mistake, ask the server's moderators."), dm
+    promoted = await fake.wait_message(fake.dm_channel(waiting),
+                                       lambda m: title in m["content"], timeout=15)
+    assert "now confirmed" in promoted["content"], promoted
+    status = await fake.slash(world.guild, seated, "rsvp status", event=event)
+    assert "not registered" in status.content, status
+
+    off_the_list = await fake.slash(world.guild, world.moderator, "manage remove", member=last,
+                                    event=event)
+    assert off_the_list.content == (f"Removed <@{last.id}> from the waitlist for "
+                                    f"**{title}**."), off_the_list
+    again = await fake.slash(world.guild, world.moderator, "manage remove", member=last,
+                             event=event)
+    assert again.content == (f"<@{last.id}> isn't registered for **{title}**, so there was "
+                             "nothing to remove."), again
+    assert world.query("SELECT user_id, status FROM rsvps WHERE event_id = ?",
+                       (event_id,)) == [(waiting.id, "confirmed")]
+    assert world.query("SELECT confirmed_count, waitlist_count FROM events WHERE id = ?",
+                       (event_id,)) == [(1, 0)]
+    await fake.wait_message(fake.dm_channel(last), lambda m: title in m["content"], timeout=15)
+    assert len([m for m in fake.dms(last) if title in m["content"]]) == 1  # one removal, one DM
+
+
+async def test_only_moderators_remove_rsvps(world, fake):
+    event = str(await world.import_event("Guarded Gathering", capacity=2))
+    holder, other = world.member("gg1"), world.member("gg2")
+    await fake.slash(world.guild, holder, "rsvp join", event=event)
+    refused = await fake.slash(world.guild, other, "manage remove", member=holder, event=event)
+    assert refused.ephemeral and "Manage Events" in refused.content, refused
+    status = await fake.slash(world.guild, holder, "rsvp status", event=event)
+    assert "confirmed" in status.content, status

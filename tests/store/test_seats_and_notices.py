@@ -20,6 +20,7 @@ from bot.models import (
     DeletedPayload,
     NoticeKind,
     PromotedPayload,
+    RemovedPayload,
 )
 from bot.registration import CAPACITY_NOTICE_COOLDOWN, CancelOutcome, JoinOutcome, Status
 from bot.storage import EventDraft, EventEdit, Store, utcnow
@@ -249,6 +250,31 @@ async def test_a_capacity_raise_tells_each_promoted_member_once_in_waitlist_orde
     assert [(n.kind, n.payload) for n in deleted] == [
         ("deleted", DeletedPayload("Event talk", (), None)),
         *(("cancelled", CancelledPayload(user, "Event talk")) for user in order)]
+
+
+async def test_a_removal_tells_the_member_removed_and_a_cancel_tells_nobody(store):
+    """A moderator's removal queues the removed member's DM with the promotion it causes,
+    in one transaction; the member's own cancel queues only the promotion, and removing
+    someone with no RSVP queues nothing."""
+    event = await new_event(store, capacity=1)
+    for user in (1, 2, 3):
+        await store.join(1, event.id, user, f"m{user}")
+    await kinds(store)
+    seq_2 = (await rsvp_of(store, event.id, 2)).seq
+    removed = await store.run(store.registrations.cancel, 1, event.id, 1, removed=True)
+    assert removed.outcome is CancelOutcome.CANCELLED and removed.promotions.promoted == (2,)
+    notices = await store.run(store.notices.claim_notices, 100)
+    assert [(n.kind, n.payload) for n in notices] == [
+        ("removed", RemovedPayload(1)), ("promoted", PromotedPayload(2, seq_2))]
+    for notice in notices:
+        await store.run(store.notices.ack_notice, notice.id)
+    cancelled = await store.run(store.registrations.cancel, 1, event.id, 2)
+    assert cancelled.promotions.promoted == (3,)
+    assert await kinds(store) == ["promoted"]
+    nobody = await store.run(store.registrations.cancel, 1, event.id, 1, removed=True)
+    assert nobody.outcome is CancelOutcome.NOT_REGISTERED
+    assert await kinds(store) == []
+    assert await rsvp_of(store, event.id, 1) is None
 
 
 async def test_deleting_an_event_that_has_taken_place_writes_no_cancellation_dms(

@@ -31,6 +31,7 @@ from bot.models import (
     NoticeKind,
     OpenedPayload,
     PromotedPayload,
+    RemovedPayload,
     Rsvp,
 )
 from bot.registration import (
@@ -233,7 +234,10 @@ class PostgresRegistrations(Repository):
             await conn.execute("UPDATE events SET waitlist_departures = waitlist_departures"
                                " + $1 WHERE id = $2", count, event_id)
 
-    async def cancel(self, guild_id: int, event_id: int, user_id: int) -> rules.CancelResult:
+    async def cancel(self, guild_id: int, event_id: int, user_id: int, *,
+                     removed: bool = False) -> rules.CancelResult:
+        """The member gives up their RSVP; or, `removed`, a moderator takes it from them,
+        and they get a DM saying so."""
         async with self._transaction() as conn:
             seats = await self.seats_of(conn, event_id, guild_id)
             now = self._clock()  # once the event is ours: a wait for it counts
@@ -248,6 +252,9 @@ class PostgresRegistrations(Repository):
                                    event_id, user_id)
                 await self._left_waitlist(conn, event_id,
                                           int(mine.status is Status.WAITLISTED))
+                if removed:
+                    await self._outbox.notify(conn, guild_id, event_id, RemovedPayload(user_id),
+                                              now)
             await self.record_promotions(conn, guild_id, event_id, seats, result.promotions, now)
         return result
 

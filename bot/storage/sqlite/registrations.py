@@ -22,6 +22,7 @@ from bot.models import (
     NoticeKind,
     OpenedPayload,
     PromotedPayload,
+    RemovedPayload,
     Rsvp,
 )
 from bot.registration import (
@@ -279,7 +280,10 @@ class SqliteRegistrations(Repository):
                                " WHERE id = ?", (count, event_id))
             self._session.departed.add(event_id)
 
-    def cancel(self, guild_id: int, event_id: int, user_id: int) -> rules.CancelResult:
+    def cancel(self, guild_id: int, event_id: int, user_id: int, *,
+               removed: bool = False) -> rules.CancelResult:
+        """The member gives up their RSVP; or, `removed`, a moderator takes it from them,
+        and they get a DM saying so."""
         with self._transaction() as db:
             now = self._clock()
             seats = self.seats_of(event_id, guild_id)
@@ -292,6 +296,8 @@ class SqliteRegistrations(Repository):
                 db.execute("DELETE FROM rsvps WHERE event_id = ? AND user_id = ?",
                            (event_id, user_id))
                 self._left_waitlist(event_id, int(mine.status is Status.WAITLISTED))
+                if removed:
+                    self._outbox.notify(guild_id, event_id, RemovedPayload(user_id), now)
             self.record_promotions(guild_id, event_id, seats, result.promotions, now)
         return result
 
