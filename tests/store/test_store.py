@@ -782,6 +782,29 @@ async def test_a_departure_in_another_process_moves_positions_here(store_opener,
         assert (await rsvp_of(here, event.id, 4)).position == 2
 
 
+@pytest.mark.sqlite_only  # the waitlists kept in memory are SQLite's
+async def test_waitlists_kept_for_positions_stay_bounded_as_events_come_and_go(store,
+                                                                                monkeypatch):
+    """A bot that runs for months sees events created, filled and deleted by the thousand
+    (the deletion on the database thread, the joins on the loop's connection): the
+    waitlists kept to place members stay a bounded number, and positions stay right."""
+    from bot.storage.sqlite import registrations as sqlite_registrations
+
+    monkeypatch.setattr(sqlite_registrations, "KEPT_WAITLISTS", 5, raising=False)
+    for n in range(30):
+        event = await new_event(store, capacity=1, slug=f"talk-{n}")
+        for user in (1, 2, 3):
+            await store.join(1, event.id, user, "m")
+        assert (await rsvp_of(store, event.id, 3)).position == 2
+        await store.run(store.events.delete_event, 1, event.id)
+    assert len(store._loop_repos.session.waitlists) <= 5
+    assert len(store._repos.session.waitlists) <= 5
+    kept = await new_event(store, capacity=1, slug="kept")
+    for user in (1, 2, 3, 4):
+        await store.join(1, kept.id, user, "m")
+    assert [(await rsvp_of(store, kept.id, u)).position for u in (2, 3, 4)] == [1, 2, 3]
+
+
 
 async def test_a_join_given_up_before_it_reached_the_database_is_not_made(store):
     event = await new_event(store, capacity=5)

@@ -67,6 +67,11 @@ JOIN_TARGETS = (f"SELECT {SUMMARY}, guild_id, capacity, confirmed_count, waitlis
                 " capacity_noticed_at FROM events WHERE id IN")
 PROMOTION_ROWS = 10  # what a promotion costs, in rows read (see `waitlist_head`)
 KEPT_TARGETS = 10_000  # events whose join targets one connection keeps at most
+# Events whose waitlists one connection keeps in memory to place members (`position`), at
+# most: 8 bytes a member waiting, so a few MB for large waitlists. The events of a bot
+# that runs for months come and go (deleted on another connection, archived, over), and
+# the one kept longest makes room; a waitlist not kept is read again when next needed.
+KEPT_WAITLISTS = 1_000
 
 
 @dataclass(slots=True)
@@ -258,9 +263,12 @@ class SqliteRegistrations(Repository):
     def _read_waitlist(self, event_id: int, seq: int, departures: int) -> None:
         """Read the waitlist kept in memory up to `seq`: anew when someone left it since it
         was read, else only the seqs newer than it holds."""
-        cached = self._session.waitlists.get(event_id)
+        waitlists = self._session.waitlists
+        cached = waitlists.get(event_id)
         if cached is None or cached[0] != departures:
-            cached = self._session.waitlists[event_id] = (departures, array("q"))
+            if cached is None and len(waitlists) >= KEPT_WAITLISTS:
+                del waitlists[next(iter(waitlists))]  # the one kept longest
+            cached = waitlists[event_id] = (departures, array("q"))
         seqs = cached[1]
         left = self._session.rows_left
         before = len(seqs)
