@@ -59,6 +59,7 @@ from bot.app import EventBot
 from bot.errors import EventNotFound, Unavailable
 from bot.flows import registration
 from bot.i18n import Language
+from bot.locks import KeyedLocks
 from bot.models import (
     CancelledPayload,
     CapacityPayload,
@@ -131,8 +132,9 @@ class Announcements(commands.Cog):
         self._dirty: set[tuple[int, int]] = set()
         self._editors: dict[tuple[int, int], asyncio.Task[None]] = {}
         # One edit of an event's announcements at a time: a refresh that read the event just
-        # before it was deleted must not land after the "Cancelled" edit and undo it.
-        self._editing: dict[tuple[int, int], asyncio.Lock] = {}
+        # before it was deleted must not land after the "Cancelled" edit and undo it. A
+        # lock is kept only while an edit holds or waits for it: every event changes.
+        self._editing = KeyedLocks()
         self._channel_lane = Lane("channel", frozenset(NoticeKind) - DM_NOTICES)
         self._lanes = (Lane("DM", DM_NOTICES, DM_CLAIM), self._channel_lane)
         self._deliverer: asyncio.Task[None] | None = None
@@ -416,7 +418,7 @@ class Announcements(commands.Cog):
         again harmlessly."""
         lang = await self.bot.languages.for_guild(guild_id, self.bot)
         embed = cancelled_embed(lang, deleted.title, deleted.taken_place)
-        async with self._edit_lock(guild_id, event_id):
+        async with self._editing.hold((guild_id, event_id)):
             for channel_id, message_id in deleted.messages:
                 message = self.bot.get_partial_messageable(channel_id).get_partial_message(
                     message_id)
@@ -433,7 +435,6 @@ class Announcements(commands.Cog):
                     log.warning("Discord refused to show the announcement %s of deleted "
                                 "event %s as cancelled (HTTP %s, code %s: %s)", message_id,
                                 event_id, exc.status, exc.code, exc.text)
-        self._editing.pop((guild_id, event_id), None)
         if deleted.scheduled_event_id:
             refused = await delete_scheduled_event(self.bot, guild_id,
                                                    deleted.scheduled_event_id)
@@ -484,11 +485,8 @@ class Announcements(commands.Cog):
         delay = (over_at - now).total_seconds() + END_SLACK
         self._at_end[key] = (over_at, asyncio.get_running_loop().call_later(delay, ended))
 
-    def _edit_lock(self, guild_id: int, event_id: int) -> asyncio.Lock:
-        return self._editing.setdefault((guild_id, event_id), asyncio.Lock())
-
     async def _refresh(self, guild_id: int, event_id: int) -> bool:
-        async with self._edit_lock(guild_id, event_id):
+        async with self._editing.hold((guild_id, event_id)):
             return await self._refresh_unlocked(guild_id, event_id)
 
     async def _refresh_unlocked(self, guild_id: int, event_id: int) -> bool:

@@ -726,6 +726,24 @@ async def test_changes_to_an_event_never_announced_read_and_render_nothing(store
     assert asked == ["announcement_messages"]
 
 
+async def test_the_announcement_editor_keeps_nothing_per_event_once_it_is_done(store,
+                                                                                monkeypatch):
+    """Every change of seats wakes the editor of that event's announcements; over months
+    that is every event of every server. Once its edits are done, nothing of the event
+    stays behind (no lock, no task)."""
+    monkeypatch.setattr(announcements, "EDIT_INTERVAL", 0.0)
+    cog = Announcements(SimpleNamespace(store=store))
+    for n in range(40):
+        event = await new_event(store, capacity=5, slug=f"talk-{n}")
+        await store.join(1, event.id, 1, "m")
+        cog.registration_changed(1, event.id)
+    for _ in range(200):
+        if not cog._editors:
+            break
+        await asyncio.sleep(0.02)
+    assert (len(cog._editors), len(cog._dirty), len(cog._editing)) == (0, 0, 0)
+
+
 async def test_channel_notices_go_out_while_a_dm_is_held_up_and_a_stop_ends_both_lanes(
         store, monkeypatch):
     """DMs and channel notices are delivered in lanes of their own: a DM that Discord holds
