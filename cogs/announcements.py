@@ -419,6 +419,12 @@ class Announcements(commands.Cog):
         lang = await self.bot.languages.for_guild(guild_id, self.bot)
         embed = cancelled_embed(lang, deleted.title, deleted.taken_place)
         async with self._editing.hold((guild_id, event_id)):
+            # nothing left to refresh at its end, nor refused to edit (an event deleted
+            # months before its end would keep its timer until then)
+            if (at_end := self._at_end.pop((guild_id, event_id), None)) is not None:
+                at_end[1].cancel()
+            for _, message_id in deleted.messages:
+                self._refused.pop(message_id, None)
             for channel_id, message_id in deleted.messages:
                 message = self.bot.get_partial_messageable(channel_id).get_partial_message(
                     message_id)

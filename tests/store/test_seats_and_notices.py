@@ -744,6 +744,46 @@ async def test_the_announcement_editor_keeps_nothing_per_event_once_it_is_done(s
     assert (len(cog._editors), len(cog._dirty), len(cog._editing)) == (0, 0, 0)
 
 
+async def test_a_deleted_event_leaves_no_refresh_timer_nor_refusal_behind(store):
+    """An announced event that ends months ahead has a refresh timed for its end, and a
+    message Discord would not let the bot edit is remembered with what it refused. Its
+    deletion ends both, not the day it would have ended: events come and go for months."""
+    import discord
+
+    from bot.i18n import language
+
+    forbidden = discord.Forbidden(SimpleNamespace(status=403, reason="Forbidden"),
+                                  {"code": 50013, "message": "Missing Permissions"})
+
+    class Message:
+        async def edit(self, **_: object) -> None:
+            raise forbidden
+
+    async def for_guild(guild_id: int, client: object):
+        return language("en-US")
+
+    bot = SimpleNamespace(
+        store=store, languages=SimpleNamespace(for_guild=for_guild),
+        get_partial_messageable=lambda channel_id: SimpleNamespace(
+            get_partial_message=lambda message_id: Message()))
+    cog = Announcements(bot)  # type: ignore[arg-type]
+    starts = datetime.now(UTC) + timedelta(days=90)
+    for n in range(20):
+        event = await new_event(store, capacity=5, starts_at=starts, slug=f"talk-{n}")
+        await store.run(store.notices.add_announcement_message, event.id, 10, 1000 + n)
+        await store.join(1, event.id, 1, "m")
+        assert await cog._refresh(1, event.id) is True
+        await store.run(store.events.delete_event, 1, event.id)
+    try:
+        for notice in await store.run(store.notices.claim_notices):
+            if notice.kind is NoticeKind.DELETED:
+                assert await cog._deliver(notice) is True
+        assert (len(cog._at_end), len(cog._refused)) == (0, 0)
+    finally:
+        for _, timer in cog._at_end.values():
+            timer.cancel()
+
+
 async def test_channel_notices_go_out_while_a_dm_is_held_up_and_a_stop_ends_both_lanes(
         store, monkeypatch):
     """DMs and channel notices are delivered in lanes of their own: a DM that Discord holds
