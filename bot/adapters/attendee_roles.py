@@ -59,6 +59,7 @@ from bot.adapters.roles import deleted_role_notice, refused_role_notice
 from bot.app import EventBot
 from bot.errors import EventNotFound
 from bot.i18n import Text
+from bot.locks import KeyedLocks
 from bot.models import OwedChange, OwedRole, RolesToGive
 from bot.tree import NO_MENTIONS
 
@@ -156,8 +157,9 @@ class AttendeeRoles:
         self._saver: asyncio.Task[None] | None = None
         # One call about a role at a time, between the syncs and the take-backs of every
         # event giving it out: a role set again, or given for another event, must not be
-        # taken from its members by a take-back under way.
-        self._role_locks: dict[int, asyncio.Lock] = {}
+        # taken from its members by a take-back under way. (Dropped once no call holds or
+        # waits for it: one per role ever used would stay for as long as the bot runs.)
+        self._role_locks = KeyedLocks()
         # Roles Discord refused the bot (to give or to take back), and when the moderators
         # were told (time.monotonic()): told once, not per member nor per try; again after
         # a call for the role went through, or after TELL_AGAIN.
@@ -266,8 +268,12 @@ class AttendeeRoles:
             self._forget_refusals(event_id)  # a new role gets a try of its own
             self._owe(guild_id, event_id, held_role, held | self._ungiven.pop(event_id, set()))
             held = set()
-        if role_id is None or event_id in self._ending:
-            return  # no role now, or over: its role is taken back, not given
+        if role_id is None:  # cleared, or the event deleted: its earlier role, if any, is
+            self._giving_unfinished.discard(event_id)  # owed back; none is given now
+            self._forget_guild(event_id)
+            return
+        if event_id in self._ending:
+            return  # over: its role is taken back, not given
         # Its members may hold it still, if it was the event's role before (set again).
         owed_again = await self._owed_again(event_id, role_id)
         if owed_again is None or role_id in self._gone:
@@ -293,7 +299,7 @@ class AttendeeRoles:
         if giving:  # until the pass is through (an error may end it anywhere)
             self._giving_unfinished.add(event_id)
         for user_id in giving:
-            async with self._role_lock(role_id):
+            async with self._role_locks.hold(role_id):
                 if self._holders.get(event_id, (None, None))[1] is not kept:
                     return  # the event is over meanwhile: its end takes it back from all
                 ungiven.add(user_id)  # until answered: a stop cutting the call short notes it
@@ -325,7 +331,7 @@ class AttendeeRoles:
         unsure: set[int] = set()  # whose removal failed this time (a server error)
         try:
             for user_id in leaving:
-                async with self._role_lock(role_id):
+                async with self._role_locks.hold(role_id):
                     if role_id in self._gone:
                         return  # deleted on Discord: nobody has it
                     if self._held_elsewhere(event_id, role_id, user_id):
@@ -394,8 +400,15 @@ class AttendeeRoles:
 
     # -- roles taken back: earlier roles, and a role at its event's end --------------
 
-    def _role_lock(self, role_id: int) -> asyncio.Lock:
-        return self._role_locks.setdefault(role_id, asyncio.Lock())
+    def _forget_guild(self, event_id: int) -> None:
+        """The event's guild is no longer kept once it gives out no role here and nothing
+        about it is owed or left to give (`unsynced` reads it for those): one entry per
+        event that ever gave a role would stay for as long as the bot runs."""
+        if (event_id in self._holders or event_id in self._owed or event_id in self._regive
+                or event_id in self._giving_refused or event_id in self._give_again
+                or event_id in self._giving_unfinished or self._ungiven.get(event_id)):
+            return
+        self._guild_of.pop(event_id, None)
 
     def _held_elsewhere(self, event_id: int, role_id: int, user_id: int) -> bool:
         """Whether another event gives out the same role and counts the member among its
@@ -425,7 +438,7 @@ class AttendeeRoles:
         when the event is over meanwhile: then its end takes the role back from them."""
         if role_id not in self._owed.get(event_id, {}):
             return set()
-        async with self._role_lock(role_id):
+        async with self._role_locks.hold(role_id):
             if self._ending.get(event_id) == role_id:
                 return None
             return self._settle_owed(event_id, role_id)
@@ -638,6 +651,7 @@ class AttendeeRoles:
         finally:
             self._taking.pop(event_id, None)
             self._taking_wake.pop(event_id, None)
+            self._forget_guild(event_id)
 
     async def _take_back_one(self, guild_id: int, event_id: int, role_id: int,
                              owed: set[int]) -> bool:
@@ -658,7 +672,7 @@ class AttendeeRoles:
         why = self._why(event_id, role_id)
         for user_id in todo:
             asked.add(user_id)
-            async with self._role_lock(role_id):
+            async with self._role_locks.hold(role_id):
                 if self._owed.get(event_id, {}).get(role_id) is not owed:
                     return False  # the event's role again: its sync has them
                 if self._held_elsewhere(event_id, role_id, user_id):
@@ -686,6 +700,8 @@ class AttendeeRoles:
         again on the next start rather than leaving it with anyone."""
         self._ending.pop(event_id, None)
         self._forget_refusals(event_id)
+        self._giving_unfinished.discard(event_id)
+        self._forget_guild(event_id)
         try:
             await self.bot.store.run(self.bot.store.reminders.end_attendee_role, event_id,
                                      role_id)
@@ -768,6 +784,7 @@ class AttendeeRoles:
             self._ungiven.pop(event_id, None)
             self._giving_unfinished.discard(event_id)
             self._forget_refusals(event_id)
+            self._forget_guild(event_id)
         ending = [event_id for event_id, held in self._ending.items() if held == role_id]
         for event_id in ending:
             del self._ending[event_id]

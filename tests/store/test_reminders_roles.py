@@ -1833,3 +1833,27 @@ async def test_every_list_of_events_comes_in_one_order_the_next_first(store):
     assert [e.id for e in summaries] == [near, far, undated, lately, long_ago]
     with_archived = await store.run(store.events.list_events, 1, now=now)
     assert [e.id for e in with_archived] == [e.id for e in listed]
+
+
+async def test_roles_and_events_done_with_leave_nothing_behind_in_memory(store, monkeypatch):
+    """A bot runs for months: the lock of a role no call is using, and what it knew of an
+    event whose role was cleared, or that was deleted, once its holders have lost the role,
+    are not kept. An event still giving out its role is still known."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    cleared, deleted, kept = [await event_at(store, soon, slug=slug)
+                              for slug in ("cleared", "deleted", "kept")]
+    for user_id, event_id in enumerate((cleared, cleared, deleted, deleted, kept, kept), 1):
+        await store.join(1, event_id, user_id, "member")
+    async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):
+        await give_role_555(cog, store, cleared, deleted, kept)
+        await store.run(store.reminders.set_attendee_role, 1, cleared, None)
+        await role_changed(cog, cleared)
+        await store.run(store.events.delete_event, 1, deleted)
+        await cog.roles._sync_role(1, deleted)  # the deletion's registration change
+        await asked(http, lambda calls: sum(c[0] == "take" for c in calls) == 4)
+        await asyncio.sleep(0.05)  # the take-back tasks end
+        assert cog.roles._taking == {}
+        assert set(cog.roles._guild_of) == {kept}
+        assert len(cog.roles._role_locks) == 0
+        cog.roles._giving_unfinished.add(kept)  # a pass cut short: a stop still notes it
+        assert [row.event_id for row in cog.roles.unsynced()] == [kept]
