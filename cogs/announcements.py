@@ -306,11 +306,12 @@ class Announcements(commands.Cog):
                 return True
             if isinstance(payload, RemovedPayload):
                 # Delivered late, the member may have joined again since: then they know.
+                # Or the event may have taken place meanwhile: no news any more.
                 lang = await dm_language(self.bot, payload.user_id)
                 holds = self._holds(notice, payload.user_id, None)
 
                 async def not_back() -> bool:
-                    return not await holds()
+                    return not event.is_over(datetime.now(UTC)) and not await holds()
 
                 await self._dm(notice, payload.user_id, removed_dm(lang, event), still=not_back)
                 return True

@@ -389,3 +389,28 @@ async def test_only_moderators_remove_rsvps(world, fake):
     assert refused.ephemeral and "Manage Events" in refused.content, refused
     status = await fake.slash(world.guild, holder, "rsvp status", event=event)
     assert "confirmed" in status.content, status
+
+
+async def test_a_removal_dm_held_up_by_discord_until_the_event_took_place_is_not_sent(
+        world, fake):
+    """A moderator removes a member's RSVP just before the event, but Discord holds the
+    bot's DMs back until it has taken place: the removal changes nobody's plans then, and
+    its DM is not sent (as one made after the event writes none)."""
+    await fake.slash(world.guild, world.moderator, "manage reminders", minutes="off")
+    try:
+        title = "Last Minute Removal Talk"
+        starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)
+        event = str(await world.import_event(title, capacity=1, starts_at=starts.isoformat()))
+        seated = world.member("lmr seated")
+        await fake.slash(world.guild, seated, "rsvp join", event=event)
+        fake.fail("POST", r"^/users/@me/channels$", status=429,
+                  retry_after=max((starts - datetime.now(UTC)).total_seconds() + 1.5, 0))
+        removed = await fake.slash(world.guild, world.moderator, "manage remove",
+                                   member=seated, event=event)
+        assert removed.content == f"Removed <@{seated.id}>'s seat for **{title}**.", removed
+        await asyncio.sleep(max((starts - datetime.now(UTC)).total_seconds() + 3.0, 0))
+        assert world.query("SELECT count(*) FROM outbox WHERE event_id = ?",
+                           (int(event),)) == [(0,)]  # delivered (or not) by now
+        assert [m for m in fake.dms(seated) if title in m["content"]] == []
+    finally:
+        await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1440,60")

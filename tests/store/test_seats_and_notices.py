@@ -277,6 +277,23 @@ async def test_a_removal_tells_the_member_removed_and_a_cancel_tells_nobody(stor
     assert await rsvp_of(store, event.id, 1) is None
 
 
+async def test_a_removal_after_the_event_took_place_tells_nobody(store, clock):
+    """Once the event has taken place, a moderator removing a member's RSVP (tidying the
+    list of a no-show) changes nobody's plans: no DM is written, as a cancel then promotes
+    nobody; on either backend."""
+    event = await new_event(store, capacity=1, starts_at=clock.now + timedelta(hours=1))
+    for user in (1, 2):
+        await store.join(1, event.id, user, f"m{user}")
+    await kinds(store)
+    clock.advance(timedelta(hours=1))  # it begins, and has no end: it has taken place
+    seated = await store.run(store.registrations.cancel, 1, event.id, 1, removed=True)
+    assert seated.outcome is CancelOutcome.CANCELLED and seated.promotions.promoted == ()
+    waiting = await store.run(store.registrations.cancel, 1, event.id, 2, removed=True)
+    assert waiting.outcome is CancelOutcome.LEFT_WAITLIST
+    assert await kinds(store) == []
+    assert await rsvp_of(store, event.id, 1) is None
+
+
 async def test_deleting_an_event_that_has_taken_place_writes_no_cancellation_dms(
         store, clock):
     """Deleted after it took place, an event was not cancelled: the deletion writes its

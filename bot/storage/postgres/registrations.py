@@ -237,7 +237,7 @@ class PostgresRegistrations(Repository):
     async def cancel(self, guild_id: int, event_id: int, user_id: int, *,
                      removed: bool = False) -> rules.CancelResult:
         """The member gives up their RSVP; or, `removed`, a moderator takes it from them,
-        and they get a DM saying so."""
+        and they get a DM saying so (not once the event has taken place: no plans change)."""
         async with self._transaction() as conn:
             seats = await self.seats_of(conn, event_id, guild_id)
             now = self._clock()  # once the event is ours: a wait for it counts
@@ -252,7 +252,7 @@ class PostgresRegistrations(Repository):
                                    event_id, user_id)
                 await self._left_waitlist(conn, event_id,
                                           int(mine.status is Status.WAITLISTED))
-                if removed:
+                if removed and not seats.has_taken_place(now):  # else no news to them
                     await self._outbox.notify(conn, guild_id, event_id, RemovedPayload(user_id),
                                               now)
             await self.record_promotions(conn, guild_id, event_id, seats, result.promotions, now)

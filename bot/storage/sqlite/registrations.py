@@ -291,7 +291,7 @@ class SqliteRegistrations(Repository):
     def cancel(self, guild_id: int, event_id: int, user_id: int, *,
                removed: bool = False) -> rules.CancelResult:
         """The member gives up their RSVP; or, `removed`, a moderator takes it from them,
-        and they get a DM saying so."""
+        and they get a DM saying so (not once the event has taken place: no plans change)."""
         with self._transaction() as db:
             now = self._clock()
             seats = self.seats_of(event_id, guild_id)
@@ -304,7 +304,7 @@ class SqliteRegistrations(Repository):
                 db.execute("DELETE FROM rsvps WHERE event_id = ? AND user_id = ?",
                            (event_id, user_id))
                 self._left_waitlist(event_id, int(mine.status is Status.WAITLISTED))
-                if removed:
+                if removed and not seats.has_taken_place(now):  # else no news to them
                     self._outbox.notify(guild_id, event_id, RemovedPayload(user_id), now)
             self.record_promotions(guild_id, event_id, seats, result.promotions, now)
         return result
