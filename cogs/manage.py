@@ -333,7 +333,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         found = await resolve_summary(interaction, event)
         check_not_archived(found.archived)
         result = await registration.remove(self.bot.store, self.changed, guild_id_of(interaction),
-                                           found.id, member.id)
+                                           found.id, member.id, interaction.user.id)
         await respond(interaction, removed_reply(member_language(interaction), member.mention,
                                                  found.title, result), ephemeral=True)
 

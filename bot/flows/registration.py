@@ -60,11 +60,12 @@ async def cancel(store: Store, changed: Changed, guild_id: int, event_id: int,
 
 
 async def remove(store: Store, changed: Changed, guild_id: int, event_id: int,
-                 user_id: int) -> CancelResult:
-    """A moderator takes a member's RSVP from them (a no-show, a duplicate account): a
-    cancel in their name, a freed seat going to the waitlist, and a DM telling them."""
+                 user_id: int, by: int) -> CancelResult:
+    """A moderator (`by`) takes a member's RSVP from them (a no-show, a duplicate
+    account): a cancel in their name, a freed seat going to the waitlist, and a DM telling
+    them (not a moderator removing their own: they know)."""
     result = await store.run(store.registrations.cancel, guild_id, event_id, user_id,
-                             removed=True)
+                             removed=user_id != by)
     changed(guild_id, event_id)
     return result
 

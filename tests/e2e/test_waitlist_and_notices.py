@@ -414,3 +414,17 @@ async def test_a_removal_dm_held_up_by_discord_until_the_event_took_place_is_not
         assert [m for m in fake.dms(seated) if title in m["content"]] == []
     finally:
         await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1440,60")
+
+
+async def test_a_moderator_removing_their_own_rsvp_gets_no_dm_about_it(world, fake):
+    title = "Own Seat Outing"
+    event = str(await world.import_event(title, capacity=1))
+    await fake.slash(world.guild, world.moderator, "rsvp join", event=event)
+    removed = await fake.slash(world.guild, world.moderator, "manage remove",
+                               member=world.moderator, event=event)
+    assert removed.content == f"Removed <@{world.moderator.id}>'s seat for **{title}**.", removed
+    other = world.member("oso other")
+    await fake.slash(world.guild, other, "rsvp join", event=event)
+    await fake.slash(world.guild, world.moderator, "manage remove", member=other, event=event)
+    await fake.wait_message(fake.dm_channel(other), lambda m: title in m["content"], timeout=15)
+    assert [m for m in fake.dms(world.moderator) if title in m["content"]] == []
