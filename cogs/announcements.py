@@ -285,7 +285,10 @@ class Announcements(commands.Cog):
             return True
         try:
             if isinstance(payload, PromotedPayload):
-                if await self._has_left(notice.guild_id, payload.user_id):
+                # (once the event has taken place, which Discord may have held the question
+                # up until, nobody can use the seat: the RSVP stays as the event left it)
+                if (await self._has_left(notice.guild_id, payload.user_id)
+                        and not event.is_over(datetime.now(UTC))):
                     if await registration.pass_on_departed_seat(
                             self.bot.store, self.bot.registration_changed, notice.guild_id,
                             event.id, payload.user_id, payload.seq):

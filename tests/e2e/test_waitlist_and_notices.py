@@ -339,6 +339,33 @@ async def test_a_promotion_dm_held_up_by_discord_until_the_event_took_place_is_n
         await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1440,60")
 
 
+async def test_a_member_who_left_keeps_a_seat_learnt_of_only_after_the_event(world, fake):
+    """A seat goes to a waitlisted member who has left the server, but Discord holds the
+    bot's question about them until the event has taken place: nobody can use the seat
+    any more, so the RSVP stays as the event left it (the attendee list is its record)."""
+    await fake.slash(world.guild, world.moderator, "manage reminders", minutes="off")
+    try:
+        title = "After Hours Absentee Talk"
+        starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)
+        event_id = await world.import_event(title, capacity=1, starts_at=starts.isoformat())
+        event = str(event_id)
+        seated, waiting = world.member("aha seated"), world.member("aha waiting")
+        for member in (seated, waiting):
+            await fake.slash(world.guild, member, "rsvp join", event=event)
+        fake.remove_member(world.guild, waiting)
+        fake.fail("GET", r"^/guilds/\d+/members/\d+$", status=429,
+                  retry_after=max((starts - datetime.now(UTC)).total_seconds() + 1.5, 0))
+        cancelled = await fake.slash(world.guild, seated, "rsvp cancel", event=event)
+        assert "gone to the next member" in cancelled.content, cancelled
+        await asyncio.sleep(max((starts - datetime.now(UTC)).total_seconds() + 3.0, 0))
+        assert world.query("SELECT count(*) FROM outbox WHERE event_id = ?",
+                           (event_id,)) == [(0,)]  # delivered (or not) by now
+        assert world.query("SELECT user_id, status FROM rsvps WHERE event_id = ?",
+                           (event_id,)) == [(waiting.id, "confirmed")]
+    finally:
+        await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1440,60")
+
+
 async def test_a_moderator_removes_a_members_rsvp_and_the_seat_goes_on(world, fake):
     """/manage remove: the member's seat goes to the first on the waitlist, who hears of
     it; the member removed gets a DM saying so; removing a waitlisted member takes their
