@@ -41,6 +41,7 @@ from bot.models import (
     Joined,
     OpenedPayload,
     PromotedPayload,
+    RemovedPayload,
 )
 from bot.registration import (
     CAPACITY_NOTICE_COOLDOWN,
@@ -118,6 +119,7 @@ class Expected:
     promoted: list[int] = field(default_factory=list)  # DMs, in order
     opened: int = 0
     closed: int = 0
+    removed: list[int] = field(default_factory=list)  # DMs of a moderator's removal
 
 
 Said = tuple[JoinOutcome, int | None, list[int], bool, str | None]
@@ -248,15 +250,19 @@ class RegistrationMachine(RuleBasedStateMachine):
                 return
         raise AssertionError(f"joins {first} here and {second} there, in neither order")
 
-    @rule(pick=st.integers(min_value=0, max_value=4), at=PROCESS)
-    def cancel(self, pick: int, at: int) -> None:
+    @rule(pick=st.integers(min_value=0, max_value=4), at=PROCESS, removed=st.booleans())
+    def cancel(self, pick: int, at: int, removed: bool) -> None:
         """A registered member cancels (the `pick`th, confirmed first), or, past them, a
-        member who is not registered."""
+        member who is not registered; or a moderator removes them (`/manage remove`), which
+        also tells them, until the event has taken place."""
         m, now = self.model, self.clock.now
         registered = sorted(m.confirmed) + m.waitlist
         user = registered[pick] if pick < len(registered) else 5
         store = self.stores[at]
-        result = self.run(store.run(store.registrations.cancel, self.guild, self.event_id, user))
+        result = self.run(store.run(store.registrations.cancel, self.guild, self.event_id, user,
+                                    removed=removed))
+        if removed and user in registered and not m.over(now):
+            self.expected.removed.append(user)
         promoted: list[int] = []
         if user in m.confirmed:
             expected = CancelOutcome.CANCELLED
@@ -425,7 +431,8 @@ class RegistrationMachine(RuleBasedStateMachine):
             capacity=sum(isinstance(p, CapacityPayload) for p in payloads),
             promoted=[p.user_id for p in payloads if isinstance(p, PromotedPayload)],
             opened=sum(isinstance(p, OpenedPayload) for p in payloads),
-            closed=sum(isinstance(p, ClosedPayload) for p in payloads))
+            closed=sum(isinstance(p, ClosedPayload) for p in payloads),
+            removed=[p.user_id for p in payloads if isinstance(p, RemovedPayload)])
         # each DM names the RSVP it was for
         assert all(p.seq == self.model.seqs[p.user_id] for p in payloads
                    if isinstance(p, PromotedPayload))
