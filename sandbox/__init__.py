@@ -21,7 +21,13 @@ What it emulates
       the original response, ephemeral messages are not channel messages, channel
       permission overwrites (``50013 Missing Permissions``), role grants only with
       Manage Roles, below the bot's highest role and never of a managed role (``403
-      50013``), blocked DMs (``50007``),
+      50013``), blocked DMs (``50007``), a server that removed the bot (``remove_bot``:
+      GUILD_DELETE, then ``403 50001 Missing Access`` for it and its channels, as for a
+      channel hidden from the bot; ``rejoin``), a deleted channel, role or message
+      (``delete_channel``, ``delete_role``, ``delete_message``: CHANNEL_DELETE and
+      GUILD_ROLE_DELETE, then ``10003``, ``10011``, ``10008``), an outage (``outage``:
+      GUILD_DELETE with ``unavailable: true``, READY listing the guild unavailable and no
+      GUILD_CREATE until ``end_outage``),
       mention parsing according to ``allowed_mentions`` (``mentions`` and
       ``mention_everyone`` say who would have been pinged), follow-up tokens that expire
       after 15 minutes (``401 50027 Invalid Webhook Token``).

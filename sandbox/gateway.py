@@ -67,7 +67,8 @@ class Gateway:
 
     def _delivered_all(self) -> bool:
         """Every guild has been sent to its shard's session."""
-        return all(gid in self._session(gid).delivered for gid in self.guilds)
+        return all(gid in self._session(gid).delivered for gid in self.guilds
+                   if gid not in self._outages)
 
     async def dispatch(self, event: str, data: dict[str, Any], timeout: float = 10.0, *,
                        shard: int | None = None, lost_with_session: bool = False) -> bool:
@@ -224,8 +225,10 @@ class Gateway:
         if d.get("shard"):
             ready["shard"] = [session.id, self.shard_count]
         await self._send(session, ws, "READY", ready)
+        # A guild in an outage is listed unavailable in READY, and sent when it ends.
         while pending := [g for g in self.guilds.values()
-                          if self.shard_of(g.id) == session.id and g.id not in session.delivered]:
+                          if self.shard_of(g.id) == session.id and g.id not in session.delivered
+                          and g.id not in self._outages]:
             for guild in pending:
                 await self._send(session, ws, "GUILD_CREATE", self._guild_payload(guild, full=True))
                 self._delivered_guild(session, guild)

@@ -98,7 +98,8 @@ class Observations:
     async def wait_ready(self, timeout: float = 30.0, *, process: BotProcess | None = None,
                          shards: Sequence[int] | None = None) -> None:
         """Until the bot has IDENTIFYed ``shards`` (default: every shard) and received
-        GUILD_CREATE for every guild of them.
+        GUILD_CREATE for every guild of them (but those in an outage, which it will not
+        receive until the outage ends).
 
         With ``process``: those sessions must have been IDENTIFYed after that process
         started (so a restarted bot is not mistaken for its predecessor), and the wait
@@ -113,7 +114,8 @@ class Observations:
         def ready() -> bool | None:
             return all(
                 s.live.is_set() and s.identified_at >= since
-                and all(gid in s.delivered for gid in self.guilds if self.shard_of(gid) == s.id)
+                and all(gid in s.delivered for gid in self.guilds
+                        if self.shard_of(gid) == s.id and gid not in self._outages)
                 for s in sessions
             ) or None
 

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from sandbox import limits
 from sandbox.interactions import _Interaction
-from sandbox.models import Channel, Guild, Member, Recorded
+from sandbox.models import VIEW_CHANNEL, Channel, Guild, Member, Recorded
 
 API_PREFIX = "/api/v10"
 
@@ -195,15 +195,28 @@ class HttpPlumbing:
             raise ApiError(404, code, f"Unknown {what}") from None
 
     def _guild(self, request: web.Request) -> Guild:
-        guild = self.guilds.get(self._param(request, "guild_id", 10004, "Guild"))
+        guild_id = self._param(request, "guild_id", 10004, "Guild")
+        guild = self.guilds.get(guild_id)
         if guild is None:
+            if any(c.guild is not None and c.guild.id == guild_id
+                   for c in self._channels.values()):
+                raise ApiError(403, 50001, "Missing Access")  # a server the bot is not in
             raise ApiError(404, 10004, "Unknown Guild")
         return guild
 
     def _channel(self, request: web.Request) -> Channel:
+        """The channel of the request, if the bot may see it: one of a server the bot is
+        not in (removed from it), or one a permission overwrite hides from it, answers
+        403 50001 Missing Access, as on Discord."""
         channel = self._channels.get(self._param(request, "channel_id", 10003, "Channel"))
         if channel is None:
             raise ApiError(404, 10003, "Unknown Channel")
+        guild = channel.guild
+        if guild is not None and (
+                self.guilds.get(guild.id) is not guild
+                or not self.permissions(guild.members[self.bot_user.id], channel)
+                & VIEW_CHANNEL):
+            raise ApiError(403, 50001, "Missing Access")
         return channel
 
     def _member(self, guild: Guild, request: web.Request) -> Member:

@@ -122,6 +122,7 @@ class FakeDiscord(
         self._channels: dict[int, Channel] = {}
         self._dm_channels: dict[int, Channel] = {}  # user id -> DM channel
         self._blocked_dms: set[int] = set()
+        self._outages: set[int] = set()  # guilds Discord has lost for now (outage)
         self._files: dict[int, tuple[str, bytes, str]] = {}  # attachment id -> (name, data, type)
         self._interactions: dict[str, _Interaction] = {}  # token -> state
         # gateway: one session per shard

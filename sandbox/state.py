@@ -164,6 +164,83 @@ class WorldState:
     def unblock_dms(self, user: User | Member | int) -> None:
         self._blocked_dms.discard(_id(user))
 
+    def remove_bot(self, guild: Guild) -> None:
+        """The bot is removed from ``guild`` (kicked): it gets GUILD_DELETE without
+        ``unavailable``, and from then on the guild and its channels answer its REST calls
+        with 403 ``50001 Missing Access``, as Discord does for a server the bot is not in.
+        Its members' interactions still arrive (the server keeps the app's commands).
+        :meth:`add_guild` with its ``guild_id`` is no way back; re-invite with
+        :meth:`rejoin`."""
+        del self.guilds[guild.id]
+        session = self._session(guild.id)
+        if guild.id in session.delivered:
+            session.delivered.discard(guild.id)
+            self._queue(session, "GUILD_DELETE", {"id": str(guild.id)})
+
+    def rejoin(self, guild: Guild) -> None:
+        """The bot is invited back to ``guild``: GUILD_CREATE (a join: no ``unavailable``)
+        with the guild as it is now."""
+        self.guilds[guild.id] = guild
+        session = self._session(guild.id)
+        if session.live.is_set():
+            def payload() -> dict[str, Any]:
+                data = self._guild_payload(guild, full=True)
+                del data["unavailable"]
+                return data
+            self._queue(session, "GUILD_CREATE", payload,
+                        lambda: self._delivered_guild(session, guild))
+
+    def delete_channel(self, channel: Channel) -> None:
+        """A moderator deletes ``channel``: the bot gets CHANNEL_DELETE, and calls about it
+        or its messages answer 404 ``10003 Unknown Channel``."""
+        guild = channel.guild
+        assert guild is not None, "DM channels are not deleted"
+        del guild.channels[channel.id]
+        self._channels.pop(channel.id, None)
+        self._channel_messages.pop(channel.id, None)
+        if guild.system_channel is channel:
+            guild.system_channel = None
+        self._dispatch_if(0, guild, "CHANNEL_DELETE", channel.payload())
+
+    def delete_role(self, guild: Guild, role: Role) -> None:
+        """A moderator deletes ``role``: members lose it, the bot gets GUILD_ROLE_DELETE,
+        and granting or taking it answers 404 ``10011 Unknown Role``."""
+        del guild.roles[role.id]
+        for member in guild.members.values():
+            if role in member.roles:
+                member.roles.remove(role)
+        self._dispatch_if(0, guild, "GUILD_ROLE_DELETE",
+                          {"guild_id": str(guild.id), "role_id": str(role.id)})
+
+    def delete_message(self, message: dict[str, Any]) -> None:
+        """A moderator deletes one of the bot's channel messages: fetching or editing it
+        answers 404 ``10008 Unknown Message``."""
+        self._delete(self._messages[int(message["id"])])
+
+    def outage(self, guild: Guild) -> None:
+        """Discord loses ``guild`` for a while, as in an outage: a connected bot gets
+        GUILD_DELETE with ``unavailable: true``, and hears nothing of the guild until
+        :meth:`end_outage`; a session IDENTIFYed meanwhile finds it in READY as
+        unavailable and gets no GUILD_CREATE for it. REST keeps working."""
+        self._outages.add(guild.id)
+        session = self._session(guild.id)
+        if guild.id in session.delivered:
+            session.delivered.discard(guild.id)
+            self._queue(session, "GUILD_DELETE", {"id": str(guild.id), "unavailable": True})
+
+    def end_outage(self, guild: Guild) -> None:
+        """The outage of ``guild`` is over: a connected bot gets its GUILD_CREATE (with
+        ``unavailable: false``, the whole guild as it is now), as on Discord."""
+        self._outages.discard(guild.id)
+        session = self._session(guild.id)
+        if session.live.is_set() and guild.id not in session.delivered:
+            self._queue(
+                session,
+                "GUILD_CREATE",
+                lambda: self._guild_payload(guild, full=True),
+                lambda: self._delivered_guild(session, guild),
+            )
+
     def permissions(self, member: Member, channel: Channel | None = None) -> int:
         """``member``'s permission bits in its guild or, with overwrites, in ``channel``."""
         guild = member.guild

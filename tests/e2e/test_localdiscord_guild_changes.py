@@ -1,0 +1,99 @@
+"""The local Discord answers as Discord does when the world changes under the bot: a
+server that removed the bot, a deleted channel, role or message, a channel hidden from it,
+and a server in an outage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+import pytest
+
+from sandbox import FakeDiscord
+from sandbox.models import VIEW_CHANNEL
+
+pytestmark = pytest.mark.asyncio
+
+
+@pytest.fixture
+async def fake():
+    async with FakeDiscord(rate_limits=None) as server:
+        yield server
+
+
+@pytest.fixture
+async def http(fake: FakeDiscord):
+    headers = {"Authorization": f"Bot {fake.token}"}
+    async with aiohttp.ClientSession(fake.api_base + "/", headers=headers) as session:
+        yield session
+
+
+async def call(http: aiohttp.ClientSession, method: str, path: str,
+               body: Any = None) -> tuple[int, Any]:
+    async with http.request(method, path.lstrip("/"), json=body) as resp:
+        empty = resp.status == 204 or resp.content_length == 0
+        return resp.status, (None if empty else await resp.json())
+
+
+def error(status: int, code: int, message: str) -> tuple[int, dict[str, Any]]:
+    return status, {"message": message, "code": code}
+
+
+MISSING_ACCESS = error(403, 50001, "Missing Access")
+
+
+async def test_a_server_that_removed_the_bot_is_missing_access_to_it(fake, http):
+    guild = fake.add_guild("Kicked")
+    member = fake.add_member(guild, "m")
+    role = fake.add_role(guild, "Attendee")
+    channel = guild.channel("announcements")
+    status, posted = await call(http, "POST", f"/channels/{channel.id}/messages",
+                                {"content": "hi"})
+    assert status == 200
+    fake.remove_bot(guild)
+    message = f"/channels/{channel.id}/messages/{posted['id']}"
+    assert await call(http, "POST", f"/channels/{channel.id}/messages",
+                      {"content": "again"}) == MISSING_ACCESS
+    assert await call(http, "PATCH", message, {"content": "edited"}) == MISSING_ACCESS
+    assert await call(http, "GET", f"/channels/{channel.id}") == MISSING_ACCESS
+    assert await call(http, "PUT", f"/guilds/{guild.id}/members/{member.id}/roles/{role.id}"
+                      ) == MISSING_ACCESS
+    assert await call(http, "GET", f"/guilds/{guild.id}/scheduled-events") == MISSING_ACCESS
+    assert await call(http, "GET", "/guilds/1234/roles") == error(404, 10004, "Unknown Guild")
+    fake.rejoin(guild)  # invited back: as before
+    assert (await call(http, "PATCH", message, {"content": "edited"}))[0] == 200
+
+
+async def test_deleted_channel_role_and_message_are_unknown(fake, http):
+    guild = fake.add_guild()
+    member = fake.add_member(guild, "m")
+    role = fake.add_role(guild, "Attendee")
+    channel = fake.add_channel(guild, "events")
+    guild.members[fake.bot_user.id].roles[0].position = 100  # above the attendee role
+    status, posted = await call(http, "POST", f"/channels/{channel.id}/messages",
+                                {"content": "hi"})
+    assert status == 200
+    fake.delete_message(posted)
+    assert await call(http, "PATCH", f"/channels/{channel.id}/messages/{posted['id']}",
+                      {"content": "x"}) == error(404, 10008, "Unknown Message")
+    fake.delete_channel(channel)
+    assert await call(http, "POST", f"/channels/{channel.id}/messages",
+                      {"content": "x"}) == error(404, 10003, "Unknown Channel")
+    path = f"/guilds/{guild.id}/members/{member.id}/roles/{role.id}"
+    assert (await call(http, "PUT", path))[0] == 204
+    fake.delete_role(guild, role)
+    assert role not in member.roles
+    assert await call(http, "PUT", path) == error(404, 10011, "Unknown Role")
+
+
+async def test_a_channel_hidden_from_the_bot_is_missing_access_even_to_edit(fake, http):
+    guild = fake.add_guild()
+    channel = guild.channel("announcements")
+    status, posted = await call(http, "POST", f"/channels/{channel.id}/messages",
+                                {"content": "hi"})
+    assert status == 200
+    fake.set_overwrite(channel, guild.everyone, deny=VIEW_CHANNEL)
+    assert await call(http, "PATCH", f"/channels/{channel.id}/messages/{posted['id']}",
+                      {"content": "x"}) == MISSING_ACCESS
+    assert await call(http, "POST", f"/channels/{channel.id}/messages",
+                      {"content": "x"}) == MISSING_ACCESS
