@@ -139,8 +139,9 @@ class Announcements(commands.Cog):
         self._lanes = (Lane("DM", DM_NOTICES, DM_CLAIM), self._channel_lane)
         self._deliverer: asyncio.Task[None] | None = None
         self._after_ready: asyncio.Task[None] | None = None
-        # Channel notices of guilds not arrived before on_ready, by id in their order: a
-        # claim held longer than a claim lives is handed out again, and held once.
+        # Channel notices of guilds not arrived (at start, or back from an outage), by id in
+        # their order: a claim held longer than a claim lives is handed out again, and
+        # held once.
         self._held: dict[int, Notice] = {}
         # Announcement messages Discord would not let the bot edit (403), with the state it
         # refused: not tried again for that state (each refusal counts against Discord's
@@ -179,13 +180,7 @@ class Announcements(commands.Cog):
         """Deliver the notices held for guilds that had not arrived; after a restart, correct
         every announcement whose counts moved meanwhile."""
         await self.bot.wait_until_ready()
-        while self._held:
-            notice = self._held.pop(next(iter(self._held)))
-            try:
-                await self._deliver_and_ack(notice, self._channel_lane)
-            except Exception:  # still claimed: handed out again once the claim goes stale
-                log.exception("delivering the %s notice of event %s failed", notice.kind,
-                              notice.event_id)
+        await self._deliver_held()
         try:
             store = self.bot.store
             for guild_id, event_id in await store.run(store.notices.events_with_announcements):
@@ -236,14 +231,37 @@ class Announcements(commands.Cog):
             for notice in notices:
                 if self._guild_not_arrived(notice):
                     self._held.setdefault(notice.id, notice)
-                else:
+                else:  # (held before, and handed out again once its claim went stale)
+                    self._held.pop(notice.id, None)
                     await self._deliver_and_ack(notice, lane)
 
     def _guild_not_arrived(self, notice: Notice) -> bool:
-        """Before on_ready a guild may still be on its way: its channel notices are held
-        until then, in their order, instead of finding no channel and being dropped."""
-        return (notice.kind not in DM_NOTICES and not self.bot.is_ready()
-                and self.bot.get_guild(notice.guild_id) is None)
+        """Whether the notice is for a channel of a guild Discord has not given the bot
+        (yet, or again): one still on its way at start, or one that Discord lists as
+        unavailable, without its channels (an outage, also at start). Its channel notices
+        are held until it arrives, in their order, instead of finding no channel and
+        being dropped."""
+        if notice.kind in DM_NOTICES:
+            return False
+        guild = self.bot.get_guild(notice.guild_id)
+        return not self.bot.is_ready() if guild is None else guild.unavailable
+
+    @commands.Cog.listener()
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        await self._deliver_held(guild.id)
+
+    async def _deliver_held(self, guild_id: int | None = None) -> None:
+        """Deliver the held notices of the guilds that have arrived (of `guild_id`'s only,
+        when it names one), in their order."""
+        for notice in [n for n in self._held.values()
+                       if guild_id is None or n.guild_id == guild_id]:
+            if self._guild_not_arrived(notice) or self._held.pop(notice.id, None) is None:
+                continue  # still away, or delivered meanwhile
+            try:
+                await self._deliver_and_ack(notice, self._channel_lane)
+            except Exception:  # still claimed: handed out again once the claim goes stale
+                log.exception("delivering the %s notice of event %s failed", notice.kind,
+                              notice.event_id)
 
     async def _deliver_and_ack(self, notice: Notice, lane: Lane, *, posted: bool = False,
                                again: bool = False) -> None:

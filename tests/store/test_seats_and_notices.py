@@ -55,6 +55,12 @@ async def store(store_opener, tmp_path, clock):
         yield opened
 
 
+def arrived(guild_id: int) -> SimpleNamespace:
+    """A bot's guild that Discord has given it (`discord.Guild`, as far as the deliverer
+    asks)."""
+    return SimpleNamespace(id=guild_id, unavailable=False)
+
+
 async def new_event(store: Store, capacity: int, starts_at=None, slug: str = "talk"):
     event, _ = await store.run(store.events.save_event,
         1, EventDraft(slug=slug, title=f"Event {slug}", capacity=capacity, starts_at=starts_at),
@@ -687,7 +693,7 @@ async def test_a_notice_posted_while_the_database_stays_busy_is_posted_once(
             return True
 
         cog = Announcements(SimpleNamespace(store=store, own_shards=None,
-                                            is_ready=lambda: True))
+                                            is_ready=lambda: True, get_guild=arrived))
         cog._deliver = deliver  # type: ignore[method-assign]
         with pytest.raises(DatabaseBusy):
             await cog.deliver_pending()
@@ -824,6 +830,7 @@ async def test_channel_notices_go_out_while_a_dm_is_held_up_and_a_stop_ends_both
         return True
 
     bot = SimpleNamespace(store=store, own_shards=None, is_ready=lambda: True,
+                          get_guild=arrived,
                           signals=SimpleNamespace(unsubscribe=lambda *_: None))
     cog = Announcements(bot)  # type: ignore[arg-type]
     cog._deliver = deliver  # type: ignore[method-assign]
