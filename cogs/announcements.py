@@ -250,6 +250,23 @@ class Announcements(commands.Cog):
     async def on_guild_available(self, guild: discord.Guild) -> None:
         await self._deliver_held(guild.id)
 
+    @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """Invited back: its announcements, left as they were while the bot was out of the
+        server (members still RSVP there), show the event as it is now."""
+        store = self.bot.store
+        try:
+            for guild_id, event_id in await store.run(store.notices.events_with_announcements):
+                if guild_id != guild.id:
+                    continue
+                for _, message_id, _ in await store.run(store.notices.announcement_messages,
+                                                         event_id):
+                    self._refused.pop(message_id, None)  # refused then; maybe not now
+                self.registration_changed(guild_id, event_id)
+        except Exception:
+            log.exception("could not look up the announcements of guild %s to refresh",
+                          guild.id)
+
     async def _deliver_held(self, guild_id: int | None = None) -> None:
         """Deliver the held notices of the guilds that have arrived (of `guild_id`'s only,
         when it names one), in their order."""
@@ -524,6 +541,11 @@ class Announcements(commands.Cog):
         # First: most events that change were never announced, and need no read or render
         messages = await store.run(store.notices.announcement_messages, event_id)
         if not messages:
+            return True
+        if self.bot.is_ready() and self.bot.get_guild(guild_id) is None:
+            # Out of the server (removed from it): Discord would refuse every edit, each
+            # counting against its limit of invalid requests. Brought up to date if the bot
+            # is invited back (`on_guild_join`).
             return True
         try:
             event = await store.run(store.events.get_event, guild_id, event_id)

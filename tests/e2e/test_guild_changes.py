@@ -56,3 +56,43 @@ async def test_a_notice_of_a_server_in_an_outage_is_posted_once_the_server_is_ba
     await asyncio.sleep(1.0)
     assert len(capacity_notices(fake, channel, title)) == 1
 
+
+def registration_shown(message: dict) -> str:
+    return next(f["value"] for f in message["embeds"][0]["fields"]
+                if f["name"] == "Registration")
+
+
+async def test_an_announcement_is_brought_up_to_date_when_the_bot_is_invited_back(
+        world, fake):
+    """Removed from the server, the bot cannot edit its announcements, while members still
+    RSVP there (the server keeps its commands): it does not keep asking Discord, and once
+    invited back its announcements show the seats as they are now."""
+    guild, title = world.guild, "Rejoined Forum"
+    event_id = await world.import_event(title, capacity=5)
+    channel = guild.channel("announcements")
+    reply = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id),
+                             channel=channel)
+    assert "Posted" in reply.content, reply
+    [(message_id,)] = world.query("SELECT message_id FROM announcement_messages"
+                                  " WHERE event_id = ?", (event_id,))
+    posted = await fake.wait_message(channel, lambda m: int(m["id"]) == message_id)
+    shown = registration_shown(posted)
+
+    fake.remove_bot(guild)
+    await until(lambda: world.query("SELECT 1 FROM guild_settings WHERE guild_id = ?"
+                                    " AND left_at IS NOT NULL", (guild.id,)), what="the kick")
+    edits = f"/channels/{channel.id}/messages/{message_id}"
+    tried = len([r for r in fake.requests if r.method == "PATCH" and r.path == edits])
+    for i in range(3):
+        joined = await fake.slash(guild, world.member(f"away joiner {i}"), "rsvp join",
+                                  event=str(event_id))
+        assert "confirmed" in joined.content, joined
+        await asyncio.sleep(2.5)  # past the announcement's edit interval
+    refused = [r for r in fake.requests if r.method == "PATCH" and r.path == edits][tried:]
+    assert refused == [], [r.status for r in refused]  # nothing asked of a server it is not in
+
+    fake.rejoin(guild)
+    updated = await fake.wait_message(
+        channel, lambda m: int(m["id"]) == message_id and registration_shown(m) != shown,
+        timeout=10)
+    assert registration_shown(updated) == "Open: 2 of 5 seats left", registration_shown(updated)
