@@ -128,6 +128,10 @@ class Reminders(commands.Cog):
     async def on_guild_role_delete(self, role: discord.Role) -> None:
         await self.roles.role_deleted(role)
 
+    @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        self.roles.guild_joined(guild.id)
+
     # -- the scheduler ------------------------------------------------------------
 
     async def _run(self) -> None:

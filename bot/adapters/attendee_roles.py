@@ -48,6 +48,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from typing import TypeVar
@@ -368,9 +369,15 @@ class AttendeeRoles:
 
     def _pause_if_refused(self, guild_id: int, event_id: int, refused: bool) -> None:
         """After a refusal, no try for the event's role until its wait is over (then one
-        sync, even without a change); after a sync that went through, none."""
+        sync, even without a change); after a sync that went through, none. Out of the
+        server (removed from it), until the bot is invited back (`guild_joined`)."""
         if not refused:
             self._giving_refused.pop(event_id, None)
+            return
+        if self._out_of(guild_id):
+            if (timer := self._give_again.pop(event_id, None)) is not None:
+                timer.cancel()
+            self._giving_refused[event_id] = (math.inf, TAKE_BACK_FIRST / 2)
             return
         wait = refused_again(self._giving_refused, event_id)
         log.warning("giving the role of event %s was refused or failed; trying again in %.0f s",
@@ -379,6 +386,26 @@ class AttendeeRoles:
             timer.cancel()
         self._give_again[event_id] = asyncio.get_running_loop().call_later(
             wait, self._sync_again, guild_id, event_id)
+
+    def _out_of(self, guild_id: int) -> bool:
+        """Whether the bot is out of the server (removed from it): Discord refuses it every
+        role there (403 Missing Access), which no moderator can fix but by inviting it
+        back, and asking again before that only adds to Discord's count of invalid
+        requests."""
+        return self.bot.is_ready() and self.bot.get_guild(guild_id) is None
+
+    def guild_joined(self, guild_id: int) -> None:
+        """Invited back: the roles that waited for it are given and taken back now."""
+        for event_id, gid in list(self._guild_of.items()):
+            if gid != guild_id:
+                continue
+            if event_id in self._giving_refused:
+                self._sync_again(guild_id, event_id)
+            owed = [key for key in self._owed_tries if key[0] == event_id]
+            for key in owed:
+                self._owed_tries[key] = (0.0, TAKE_BACK_FIRST / 2)
+            if owed and (wake := self._taking_wake.get(event_id)) is not None:
+                wake.set()
 
     def _forget_refusals(self, event_id: int) -> None:
         """The event's grants are no longer waiting after a refusal (its role changed or
@@ -634,6 +661,10 @@ class AttendeeRoles:
                     if owed is None:  # the event's role again meanwhile
                         continue
                     if await self._take_back_one(guild_id, event_id, role_id, owed):
+                        if self._out_of(guild_id):  # until invited back (`guild_joined`)
+                            self._owed_tries[(event_id, role_id)] = (math.inf,
+                                                                     TAKE_BACK_FIRST / 2)
+                            continue
                         wait = refused_again(self._owed_tries, (event_id, role_id))
                         log.warning("role %s of event %s is still held by %d member(s); trying "
                                     "again in %.0f s", role_id, event_id, len(owed), wait)
@@ -647,7 +678,8 @@ class AttendeeRoles:
                 soonest = min(self._owed_tries.get((event_id, r), (0.0, 0.0))[0]
                               for r in roles)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), max(soonest - time.monotonic(), 0.0))
+                    await asyncio.wait_for(wake.wait(), None if math.isinf(soonest) else
+                                           max(soonest - time.monotonic(), 0.0))
         finally:
             self._taking.pop(event_id, None)
             self._taking_wake.pop(event_id, None)
@@ -721,6 +753,10 @@ class AttendeeRoles:
             self._told_refused.pop(role_id, None)  # it works (again): a refusal is news
             return True
         except discord.Forbidden:
+            if self._out_of(guild_id):
+                log.info("not in guild %s: role %s of event %s waits for the bot to be "
+                         "invited back", guild_id, role_id, event_id)
+                return None
             log.warning("not allowed to give role %s in guild %s (I need Manage Roles and a "
                         "role above it); members of event %s go without it", role_id, guild_id,
                         event_id)
@@ -745,6 +781,10 @@ class AttendeeRoles:
             self._told_refused.pop(role_id, None)  # it works (again): a refusal is news
             return True
         except discord.Forbidden:
+            if self._out_of(guild_id):
+                log.info("not in guild %s: role %s waits for the bot to be invited back to "
+                         "be taken back (%s)", guild_id, role_id, why)
+                return None
             log.warning("not allowed to remove role %s in guild %s (%s)", role_id, guild_id, why)
             self._tell_refused(guild_id, event_id, role_id, giving=False)
             return None

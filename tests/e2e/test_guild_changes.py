@@ -96,3 +96,37 @@ async def test_an_announcement_is_brought_up_to_date_when_the_bot_is_invited_bac
         channel, lambda m: int(m["id"]) == message_id and registration_shown(m) != shown,
         timeout=10)
     assert registration_shown(updated) == "Open: 2 of 5 seats left", registration_shown(updated)
+
+
+async def test_attendee_roles_wait_for_the_bot_to_be_invited_back_then_are_given(
+        world, fake):
+    """A member confirmed while the bot is out of the server cannot get the event's role
+    (Discord answers 403 Missing Access): the bot neither keeps asking, nor tells the
+    moderators to fix its permissions; invited back, it gives the role at once."""
+    guild, title = world.guild, "Role While Away"
+    role = fake.add_role(guild, "Away Attendee")
+    bot_role = next(r for r in guild.roles.values() if r.bot_id is not None)
+    bot_role.position = role.position + 1
+    await fake.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id),
+                                              "role": bot_role.payload()})
+    event_id = await world.import_event(title, capacity=5)
+    set_role = await fake.slash(guild, guild.owner, "manage role", role=role,
+                                event=str(event_id))
+    assert f"<@&{role.id}>" in set_role.content, set_role
+    channel = guild.channel("announcements")
+    posts_before = len(fake.messages(channel))
+
+    fake.remove_bot(guild)
+    await until(lambda: world.query("SELECT 1 FROM guild_settings WHERE guild_id = ?"
+                                    " AND left_at IS NOT NULL", (guild.id,)), what="the kick")
+    member = world.member("away attendee")
+    joined = await fake.slash(guild, member, "rsvp join", event=str(event_id))
+    assert "confirmed" in joined.content, joined
+    grants = f"/guilds/{guild.id}/members/{member.id}/roles/{role.id}"
+    await asyncio.sleep(12.0)  # past the first wait after a refusal (10 s)
+    asked = [r.status for r in fake.requests if r.method == "PUT" and r.path == grants]
+    assert asked in ([], [403]), asked  # asked once at most, not again and again
+    assert len(fake.messages(channel)) == posts_before  # nothing for moderators to fix
+
+    fake.rejoin(guild)
+    await until(lambda: role in member.roles, timeout=5.0, what="the role once back")
