@@ -28,6 +28,8 @@ What it emulates
       GUILD_ROLE_DELETE, then ``10003``, ``10011``, ``10008``), an outage (``outage``:
       GUILD_DELETE with ``unavailable: true``, READY listing the guild unavailable and no
       GUILD_CREATE until ``end_outage``),
+      a message's embeds dropped where the bot lacks Embed Links (``403 50013`` when
+      nothing else is left to show),
       mention parsing according to ``allowed_mentions`` (``mentions`` and
       ``mention_everyone`` say who would have been pinged), follow-up tokens that expire
       after 15 minutes (``401 50027 Invalid Webhook Token``).

@@ -12,6 +12,7 @@ from typing import Any
 ADMINISTRATOR = 1 << 3
 VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
+EMBED_LINKS = 1 << 14
 MANAGE_ROLES = 1 << 28
 MANAGE_EVENTS = 1 << 33
 CREATE_EVENTS = 1 << 44  # create events, and edit or delete one's own

@@ -10,6 +10,7 @@ from aiohttp import web
 from sandbox import limits
 from sandbox.models import (
     CREATE_EVENTS,
+    EMBED_LINKS,
     EPHEMERAL,
     INTENT_GUILD_MEMBERS,
     INTENT_GUILD_SCHEDULED_EVENTS,
@@ -105,6 +106,14 @@ class RestRoutes:
         self._check_limits(limits.message_errors(body))
         self._check_not_empty(body, len(request[FILES]))
         self._check_can_send(channel)
+        if body.get("embeds") and channel.guild is not None and not (
+                self.permissions(channel.guild.members[self.bot_user.id], channel)
+                & EMBED_LINKS):
+            # Without Embed Links, Discord drops a message's embeds, and refuses a message
+            # that would have nothing else to show.
+            body = {**body, "embeds": []}
+            if limits.is_empty(body, len(request[FILES])):
+                raise ApiError(403, 50013, "Missing Permissions")
         # With enforce_nonce, a nonce sent again within a few minutes returns the message it
         # made the first time instead of a second one (Discord's documented behaviour).
         nonce = str(body["nonce"]) if body.get("nonce") is not None else None

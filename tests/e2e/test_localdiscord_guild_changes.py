@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from sandbox import FakeDiscord
-from sandbox.models import VIEW_CHANNEL
+from sandbox.models import EMBED_LINKS, VIEW_CHANNEL
 
 pytestmark = pytest.mark.asyncio
 
@@ -97,3 +97,16 @@ async def test_a_channel_hidden_from_the_bot_is_missing_access_even_to_edit(fake
                       {"content": "x"}) == MISSING_ACCESS
     assert await call(http, "POST", f"/channels/{channel.id}/messages",
                       {"content": "x"}) == MISSING_ACCESS
+
+
+async def test_without_embed_links_embeds_are_dropped_and_an_embed_alone_refused(fake, http):
+    guild = fake.add_guild()
+    channel = guild.channel("announcements")
+    fake.set_overwrite(channel, guild.members[fake.bot_user.id], deny=EMBED_LINKS)
+    path = f"/channels/{channel.id}/messages"
+    embed = {"title": "Seats", "description": "3 left"}
+    assert await call(http, "POST", path, {"embeds": [embed]}) == error(
+        403, 50013, "Missing Permissions")
+    status, posted = await call(http, "POST", path, {"content": "hi", "embeds": [embed]})
+    assert (status, posted["content"], posted["embeds"]) == (200, "hi", [])
+    assert [m["content"] for m in fake.messages(channel)] == ["hi"]
