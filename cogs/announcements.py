@@ -21,7 +21,9 @@ at a time, and discord.py keeps each within Discord's rate limits.
 What Discord refuses for good (a 4xx other than 429: sending the same request again
 would be refused again) ends the notice, with one warning. Other failures (5xx, a 429
 discord.py did not wait out, the network) leave it claimed, to be tried again once the
-claim expires, until it is `GIVE_UP_AFTER` old.
+claim expires, until it is `GIVE_UP_AFTER` old; the later notices of its event (its DMs
+to the same member) wait for it meanwhile, so that a channel does not say last that
+registration is closed when it was opened again after.
 
 Announcement messages are re-rendered after every registration change, at most
 once per `EDIT_INTERVAL` per event whatever the RSVP rate, and only when the
@@ -44,6 +46,7 @@ import contextlib
 import functools
 import hashlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -110,6 +113,10 @@ DM_CLAIM = 25
 # A notice Discord keeps failing (not refusing) is given up when it fails this long after
 # it was written: by then it is news to no one, and it would be tried every minute forever.
 GIVE_UP_AFTER = timedelta(hours=24)
+# Seconds a claimed notice stays claimed (the store's `claim_notices` stale_after): one
+# left claimed after a failure is handed out again then, and the notices after it of the
+# same event (to the same member, for DMs) wait for it, two claims' lives at most.
+CLAIM_LIFE = 60.0
 
 
 @dataclass(eq=False)
@@ -124,6 +131,11 @@ class Lane:
     limit: int = 100
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     interrupted: list[tuple[Notice, bool]] = field(default_factory=list)
+    # The notices waiting behind one Discord failed (its event's, or its DMs to the same
+    # member: `order_key`): the failed notice's id, tried again once its claim expires
+    # and before them (in order), and the time (time.monotonic()) they stop waiting for
+    # it whatever became of it.
+    stalled: dict[tuple[int, ...], tuple[int, float]] = field(default_factory=dict)
 
 
 class Announcements(commands.Cog):
@@ -224,6 +236,9 @@ class Announcements(commands.Cog):
             notice, posted = lane.interrupted[0]
             await self._deliver_and_ack(notice, lane, posted=posted, again=True)
             lane.interrupted.pop(0)
+        now = time.monotonic()
+        for key in [key for key, (_, until) in lane.stalled.items() if until <= now]:
+            del lane.stalled[key]  # (its notice was folded into a later one, say)
         # Only this process's shards' notices: it has no other guild's channels.
         while notices := await self.bot.store.run(self.bot.store.notices.claim_notices,
                                                   lane.limit, shards=self.bot.own_shards,
@@ -231,9 +246,14 @@ class Announcements(commands.Cog):
             for notice in notices:
                 if self._guild_not_arrived(notice):
                     self._held.setdefault(notice.id, notice)
+                elif lane.stalled.get(key := order_key(notice), (notice.id,))[0] != notice.id:
+                    continue  # left claimed: tried again after the one it follows
                 else:  # (held before, and handed out again once its claim went stale)
                     self._held.pop(notice.id, None)
-                    await self._deliver_and_ack(notice, lane)
+                    if await self._deliver_and_ack(notice, lane):
+                        lane.stalled.pop(key, None)
+                    else:
+                        lane.stalled[key] = (notice.id, time.monotonic() + 2 * CLAIM_LIFE)
 
     def _guild_not_arrived(self, notice: Notice) -> bool:
         """Whether the notice is for a channel of a guild Discord has not given the bot
@@ -281,11 +301,15 @@ class Announcements(commands.Cog):
                               notice.event_id)
 
     async def _deliver_and_ack(self, notice: Notice, lane: Lane, *, posted: bool = False,
-                               again: bool = False) -> None:
+                               again: bool = False) -> bool:
+        """Deliver the notice and acknowledge it; False when it is left claimed, to be
+        tried again once its claim expires (`_deliver`)."""
         try:
             if posted or await self._deliver(notice):
                 posted = True
                 await self.bot.store.run(self.bot.store.notices.ack_notice, notice.id)
+                return True
+            return False
         except Unavailable:
             if again:
                 lane.interrupted[0] = (notice, posted)
@@ -583,6 +607,15 @@ class Announcements(commands.Cog):
             await self.bot.store.run(self.bot.store.notices.set_announcement_rendered,
                                      message_id, rendered)
         return complete
+
+
+def order_key(notice: Notice) -> tuple[int, ...]:
+    """The notices that keep their order among themselves: an event's channel notices
+    (closed, then open again), and its DMs to one member."""
+    user_id = getattr(notice.payload, "user_id", None)
+    if notice.kind in DM_NOTICES and user_id is not None:
+        return (0, notice.event_id, user_id)
+    return (1, notice.event_id)
 
 
 def refused_for_good(exc: discord.HTTPException) -> bool:

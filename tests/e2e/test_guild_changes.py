@@ -57,6 +57,33 @@ async def test_a_notice_of_a_server_in_an_outage_is_posted_once_the_server_is_ba
     assert len(capacity_notices(fake, channel, title)) == 1
 
 
+
+async def test_a_server_s_notices_keep_their_order_when_discord_fails_one(world, fake):
+    """Discord fails the notice of a close (a 503): the reopening right after it waits
+    for it, rather than being posted first and leaving the channel saying, last, that
+    registration is closed."""
+    guild, title = world.guild, "Ordered Notices"
+    event_id = await world.import_event(title, capacity=5)
+    channel = guild.channel("announcements")
+    fake.fail("POST", rf"^/channels/{channel.id}/messages$", status=503,
+              message="Service Unavailable")
+    closed = await fake.slash(guild, world.moderator, "manage close", event=str(event_id))
+    assert "closed" in closed.content, closed
+    opened = await fake.slash(guild, world.moderator, "manage open", event=str(event_id))
+    assert "open" in opened.content, opened
+    await asyncio.sleep(3.0)
+    assert [m["content"] for m in fake.messages(channel) if f"**{title}**" in m["content"]
+            ] == []
+    assert world.query("SELECT kind FROM outbox WHERE event_id = ? ORDER BY id",
+                       (event_id,)) == [("closed",), ("opened",)]
+    # Tried again once its claim expires (a minute), then the reopening: in order.
+    await fake.wait_message(channel, lambda m: f"**{title}**" in m["content"]
+                            and "open" in m["content"].lower()
+                            and "closed" not in m["content"].lower(), timeout=90)
+    posted = [m["content"] for m in fake.messages(channel) if f"**{title}**" in m["content"]]
+    assert len(posted) == 2 and "closed" in posted[0], posted
+
+
 def registration_shown(message: dict) -> str:
     return next(f["value"] for f in message["embeds"][0]["fields"]
                 if f["name"] == "Registration")
