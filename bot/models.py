@@ -231,6 +231,11 @@ class Passage:
 
 
 
+# Seconds a claimed notice stays claimed: one its deliverer left unacknowledged (its process
+# died, or Discord failed it) is handed out again after this long.
+CLAIM_SECONDS = 60
+
+
 class NoticeKind(StrEnum):
     """What an outbox notice tells Discord (see `cogs.announcements` for each delivery)."""
 

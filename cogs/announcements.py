@@ -64,6 +64,7 @@ from bot.flows import registration
 from bot.i18n import Language
 from bot.locks import KeyedLocks
 from bot.models import (
+    CLAIM_SECONDS,
     CancelledPayload,
     CapacityPayload,
     ChangedDmPayload,
@@ -108,15 +109,15 @@ END_SLACK = 1.0  # seconds after an event's end its announcements are refreshed 
 DM_NOTICES = frozenset({NoticeKind.PROMOTED, NoticeKind.CHANGED_DM, NoticeKind.CANCELLED,
                         NoticeKind.REMOVED})
 # DMs claimed at a time: at about one a second, a claim of them all is delivered well
-# within the minute a claim lives (claim_notices' stale_after).
+# within the minute a claim lives (CLAIM_SECONDS).
 DM_CLAIM = 25
 # A notice Discord keeps failing (not refusing) is given up when it fails this long after
 # it was written: by then it is news to no one, and it would be tried every minute forever.
 GIVE_UP_AFTER = timedelta(hours=24)
-# Seconds a claimed notice stays claimed (the store's `claim_notices` stale_after): one
-# left claimed after a failure is handed out again then, and the notices after it of the
-# same event (to the same member, for DMs) wait for it, two claims' lives at most.
-CLAIM_LIFE = 60.0
+# A notice left claimed after a failure is handed out again once its claim expires
+# (CLAIM_SECONDS), and the notices after it of the same event (to the same member, for
+# DMs) wait for it meanwhile: two claims' lives at most.
+STALLED_AT_MOST = 2 * CLAIM_SECONDS
 
 
 @dataclass(eq=False)
@@ -253,7 +254,7 @@ class Announcements(commands.Cog):
                     if await self._deliver_and_ack(notice, lane):
                         lane.stalled.pop(key, None)
                     else:
-                        lane.stalled[key] = (notice.id, time.monotonic() + 2 * CLAIM_LIFE)
+                        lane.stalled[key] = (notice.id, time.monotonic() + STALLED_AT_MOST)
 
     def _guild_not_arrived(self, notice: Notice) -> bool:
         """Whether the notice is for a channel of a guild Discord has not given the bot

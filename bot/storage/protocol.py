@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import ParamSpec, Protocol, TypeVar
 
 from bot.models import (
+    CLAIM_SECONDS,
     AnnouncementMessage,
     DeletedEvent,
     Deletion,
@@ -113,7 +114,7 @@ class Registrations(Protocol):
 class Notices(Protocol):
     """The outbox, and the announcement messages its notices keep up to date."""
 
-    def claim_notices(self, limit: int = 100, stale_after: int = 60,
+    def claim_notices(self, limit: int = 100, stale_after: int = CLAIM_SECONDS,
                       shards: Shards | None = None,
                       kinds: Collection[NoticeKind] | None = None) -> list[Notice]: ...
     def ack_notice(self, notice_id: int) -> None: ...

@@ -12,6 +12,7 @@ from datetime import datetime
 import asyncpg
 
 from bot.models import (
+    CLAIM_SECONDS,
     NOTICE_KINDS,
     AnnouncementMessage,
     Notice,
@@ -102,7 +103,7 @@ class PostgresOutbox(Repository):
         await conn.execute(QUEUE_NOTICES, *(list(column) for column in zip(*rows, strict=True)),
                            NOTICES_CHANNEL)
 
-    async def claim_notices(self, limit: int = 100, stale_after: int = 60,
+    async def claim_notices(self, limit: int = 100, stale_after: int = CLAIM_SECONDS,
                             shards: Shards | None = None,
                             kinds: Collection[NoticeKind] | None = None) -> list[Notice]:
         """Take pending notices for delivery: with `shards`, only those of guilds on them

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.models import (
+    CLAIM_SECONDS,
     NOTICE_KINDS,
     PAYLOAD_TYPES,
     AnnouncementMessage,
@@ -120,7 +121,7 @@ class SqliteOutbox(Repository):
                      (event_id,)) is not None:
             self.notify(guild_id, event_id, RefreshPayload(), now)
 
-    def claim_notices(self, limit: int = 100, stale_after: int = 60,
+    def claim_notices(self, limit: int = 100, stale_after: int = CLAIM_SECONDS,
                       shards: Shards | None = None,
                       kinds: Collection[NoticeKind] | None = None) -> list[Notice]:
         """Take pending notices for delivery: with `shards`, only those of guilds on them
