@@ -722,8 +722,12 @@ async def test_a_seat_given_up_before_its_promotion_dm_goes_out_gets_no_dm(store
     async def locale_of(user_id: int) -> None:
         return None
 
+    async def get_member(guild_id: int, user_id: int) -> dict:  # still in the server
+        return {"user": {"id": str(user_id)}}
+
     cog = Announcements(SimpleNamespace(store=store,
-                                        member_locales=SimpleNamespace(locale_of=locale_of)))
+                                        member_locales=SimpleNamespace(locale_of=locale_of),
+                                        http=SimpleNamespace(get_member=get_member)))
     cog._dm = dm  # type: ignore[method-assign]
     await store.run(store.registrations.cancel, 1, event.id, 2)
     assert await cog._deliver(promoted) is True and sent == []
@@ -755,7 +759,7 @@ async def test_the_announcement_editor_keeps_nothing_per_event_once_it_is_done(s
     that is every event of every server. Once its edits are done, nothing of the event
     stays behind (no lock, no task)."""
     monkeypatch.setattr(announcements, "EDIT_INTERVAL", 0.0)
-    cog = Announcements(SimpleNamespace(store=store))
+    cog = Announcements(SimpleNamespace(store=store, is_ready=lambda: True, get_guild=arrived))
     for n in range(40):
         event = await new_event(store, capacity=5, slug=f"talk-{n}")
         await store.join(1, event.id, 1, "m")
@@ -787,6 +791,7 @@ async def test_a_deleted_event_leaves_no_refresh_timer_nor_refusal_behind(store)
 
     bot = SimpleNamespace(
         store=store, languages=SimpleNamespace(for_guild=for_guild),
+        is_ready=lambda: True, get_guild=arrived,
         get_partial_messageable=lambda channel_id: SimpleNamespace(
             get_partial_message=lambda message_id: Message()))
     cog = Announcements(bot)  # type: ignore[arg-type]
