@@ -125,3 +125,93 @@ def test_a_place_named_with_html_entities_is_named_in_plain_text():
     event = EVENT | {"location": {"@type": "Place",
                                   "name": "Carnegie&#8211;Tsinghua Center &#038; Library"}}
     assert read(page_with(event)).location == "Carnegie–Tsinghua Center & Library"
+
+
+def blocks_page(blocks: list[object]) -> str:
+    scripts = "".join(f'<script type="application/ld+json">{json.dumps(b)}</script>'
+                      for b in blocks)
+    return (f"<html><head>{scripts}</head><body><main><h1>Grain Corridors</h1>"
+            "<p>Jane Doe will moderate.</p></main></body></html>")
+
+
+@pytest.mark.parametrize(("others", "found"), [(19, True), (20, False)])
+def test_the_event_is_looked_for_in_a_pages_first_twenty_structured_blocks(others, found):
+    # a site's breadcrumbs, organisation, articles and images before the event's own block
+    page = read(blocks_page([{"@type": "BreadcrumbList", "position": n}
+                             for n in range(others)] + [EVENT]))
+    assert page.date_text == (EVENT["startDate"] + " – " + EVENT["endDate"] if found else None)
+
+
+@pytest.mark.parametrize(("size", "found"), [(200_000, True), (200_001, False)])
+def test_a_structured_block_is_read_up_to_200_000_characters(size, found):
+    block = json.dumps(EVENT)
+    page = read(page_with(block + " " * (size - len(block))))
+    assert page.location == ("Carnegie Endowment" if found else None)
+
+
+@pytest.mark.parametrize(("before", "found"), [(4_998, True), (4_999, False)])
+def test_the_event_is_looked_for_among_a_blocks_first_5_000_values(before, found):
+    # the list itself, then what it holds in order: the event is the 5,000th value, or after
+    page = read(page_with([0] * before + [EVENT]))
+    assert page.location == ("Carnegie Endowment" if found else None)
+
+
+def test_a_start_written_out_in_words_up_to_40_characters_is_the_date_line():
+    start = "Wednesday, December 10, 2031, 6:00 PM ET"  # 40 characters: no offset to trust
+    page = read(page_with(EVENT | {"startDate": start, "endDate": None}))
+    assert len(start) == 40 and page.date_text == start
+
+
+@pytest.mark.parametrize("publication", ["BroadcastEvent", "PublicationEvent", "OnDemandEvent"])
+def test_a_recordings_publication_of_any_kind_is_not_the_pages_event(publication):
+    video = {"@type": "VideoObject", "publication": {"@type": publication,
+                                                     "startDate": "2031-12-02T01:00Z"}}
+    page = read(blocks_page([video, EVENT | {"endDate": None}]))
+    assert page.date_text == EVENT["startDate"]
+
+
+@pytest.mark.parametrize("spelled", ["application/LD+JSON", " application/ld+json "])
+def test_a_structured_block_is_found_however_its_type_is_spelled(spelled):
+    html = page_with(EVENT).replace('type="application/ld+json"', f'type="{spelled}"')
+    assert read(html).location == "Carnegie Endowment"
+
+
+@pytest.mark.parametrize("before", [
+    '{"@type": "Organization", "name": "Carnegie",}',  # a trailing comma: not JSON
+    "[" * 100_000 + "]" * 100_000,  # within the size, nested past Python's stack
+    json.dumps({"@type": "WebSite", "description": "x" * 200_000}),  # past the size
+])
+def test_a_block_that_cannot_be_read_leaves_the_events_block_after_it(before):
+    html = page_with(EVENT).replace(
+        "<head>", f'<head><script type="application/ld+json">{before}</script>')
+    assert read(html).location == "Carnegie Endowment"
+
+
+def test_the_pages_own_event_comes_before_a_session_listed_further_in():
+    graph = {"@graph": [EVENT, {"@type": "WebPage", "hasPart": [
+        {"@type": "Event", "startDate": "2031-12-01T19:00:00-05:00",
+         "location": {"@type": "Place", "name": "Room 2"}}]}]}
+    page = read(page_with(graph))
+    assert (page.date_text, page.location) == (
+        "2031-12-01T18:00:00-05:00 – 2031-12-01T20:00:00-05:00", "Carnegie Endowment")
+
+
+def test_of_the_starts_a_list_gives_the_first_is_the_events():
+    page = read(page_with(EVENT | {"startDate": ["2031-12-01T18:00:00-05:00",
+                                                 "2031-12-08T18:00:00-05:00"],
+                                   "endDate": None}))
+    assert page.date_text == "2031-12-01T18:00:00-05:00"
+
+
+def test_a_place_named_at_length_is_cut_to_300_characters():
+    name = "Conference Hall of the " + "Very " * 70 + "Long Institute"
+    page = read(page_with(EVENT | {"location": {"@type": "Place", "name": name}}))
+    assert len(name) > 300 and page.location == name[:300].rstrip()
+
+
+def test_a_place_with_a_blank_name_is_named_by_its_whole_postal_address():
+    place = {"@type": "Place", "name": " ", "address": {
+        "@type": "PostalAddress", "streetAddress": "1779 Massachusetts Ave NW",
+        "addressLocality": "Washington", "addressRegion": "DC", "addressCountry": "US"}}
+    assert read(page_with(EVENT | {"location": place})).location == (
+        "1779 Massachusetts Ave NW, Washington, DC, US")

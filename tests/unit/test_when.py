@@ -1303,3 +1303,35 @@ def test_a_page_date_the_calendar_has_not_leaves_the_start_unset_and_says_so(lin
 
 def test_a_page_date_the_calendar_has_is_read_even_after_one_it_has_not():
     assert read_page_when("2028年2月29日", "UTC").starts_at == utc(2028, 2, 29)
+
+
+@pytest.mark.parametrize(("line", "start"), [
+    ("2026-06-05T10:00:00+08", utc(2026, 6, 5, 2)),  # an offset of hours alone
+    ("2026-06-05T10:00:00.1234567+08:00", utc(2026, 6, 5, 2)),  # .NET's seven digits
+    ("2026-06-05T10:00:00.123456789-04:00", utc(2026, 6, 5, 14)),  # nanoseconds
+])
+def test_an_iso_moment_in_the_other_forms_sites_write_keeps_its_offset(line, start):
+    for zone in ("Asia/Shanghai", "America/Los_Angeles"):
+        when = read_page_when(line, zone)
+        assert (when.starts_at, when.ends_at, when.note) == (start, None, None)
+
+
+@pytest.mark.parametrize(("line", "start"), [
+    ("2026-06-05 10:00:00+08:00", utc(2026, 6, 5, 2)),
+    ("2026-06-05 10:00:00-04:00", utc(2026, 6, 5, 14)),
+    ("2026-06-05 10:00Z", utc(2026, 6, 5, 10)),
+    ("2026-06-05 10:00+08:00", utc(2026, 6, 5, 2)),
+    ("2026-06-05 10:00+0800", utc(2026, 6, 5, 2)),
+])
+def test_an_iso_moment_with_a_space_before_its_time_keeps_its_offset(line, start):
+    # as sites print a stored time ("Y-m-d H:i:sP"); a "-" offset only after the seconds
+    for zone in ("Asia/Shanghai", "America/Los_Angeles"):
+        when = read_page_when(line, zone)
+        assert (when.starts_at, when.ends_at, when.note) == (start, None, None)
+
+
+@pytest.mark.parametrize("between", [" — ", "~", " to "])
+def test_an_iso_moment_and_its_end_are_read_however_the_line_parts_them(between):
+    line = f"2026-06-05T10:00+08:00{between}2026-06-05T11:30+08:00"
+    when = read_page_when(line, "America/Los_Angeles")
+    assert (when.starts_at, when.ends_at) == (utc(2026, 6, 5, 2), utc(2026, 6, 5, 3, 30))
