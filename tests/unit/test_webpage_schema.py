@@ -215,3 +215,21 @@ def test_a_place_with_a_blank_name_is_named_by_its_whole_postal_address():
         "addressLocality": "Washington", "addressRegion": "DC", "addressCountry": "US"}}
     assert read(page_with(EVENT | {"location": place})).location == (
         "1779 Massachusetts Ave NW, Washington, DC, US")
+
+
+@pytest.mark.parametrize(("start", "visible", "expected"), [
+    # a Honolulu evening is the next day in UTC: the text's times are still its own
+    ("2031-12-01T18:00:00-10:00", "December 1, 2031, 6:00 PM – 8:00 PM",
+     (datetime(2031, 12, 2, 4, tzinfo=UTC), datetime(2031, 12, 2, 6, tzinfo=UTC))),
+    ("2031-12-01T18:00:00+14:00", "December 1, 2031, 6:00 PM – 8:00 PM",  # Kiribati's
+     (datetime(2031, 12, 1, 4, tzinfo=UTC), datetime(2031, 12, 1, 6, tzinfo=UTC))),
+    # a day alone gives no end to a start on it
+    ("2031-12-01T09:00:00+08:00", "December 1, 2031", (datetime(2031, 12, 1, 1, tzinfo=UTC),
+                                                       None)),
+])
+def test_a_structured_start_takes_the_texts_end_only_from_its_own_times(start, visible,
+                                                                        expected):
+    page = read(page_with(EVENT | {"startDate": start, "endDate": None},
+                          f"<p>{visible}</p><p>Jane Doe will moderate.</p>"))
+    when = read_page_when(page.date_text, "Europe/London")
+    assert (when.starts_at, when.ends_at) == expected

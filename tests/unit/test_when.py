@@ -1309,6 +1309,8 @@ def test_a_page_date_the_calendar_has_is_read_even_after_one_it_has_not():
     ("2026-06-05T10:00:00+08", utc(2026, 6, 5, 2)),  # an offset of hours alone
     ("2026-06-05T10:00:00.1234567+08:00", utc(2026, 6, 5, 2)),  # .NET's seven digits
     ("2026-06-05T10:00:00.123456789-04:00", utc(2026, 6, 5, 14)),  # nanoseconds
+    ("2026-06-05t10:00:00z", utc(2026, 6, 5, 10)),  # RFC 3339 allows lower case
+    ("2026-06-05T10:00:00+14:00", utc(2026, 6, 4, 20)),  # Kiribati's, the furthest ahead
 ])
 def test_an_iso_moment_in_the_other_forms_sites_write_keeps_its_offset(line, start):
     for zone in ("Asia/Shanghai", "America/Los_Angeles"):
@@ -1330,8 +1332,33 @@ def test_an_iso_moment_with_a_space_before_its_time_keeps_its_offset(line, start
         assert (when.starts_at, when.ends_at, when.note) == (start, None, None)
 
 
-@pytest.mark.parametrize("between", [" — ", "~", " to "])
-def test_an_iso_moment_and_its_end_are_read_however_the_line_parts_them(between):
-    line = f"2026-06-05T10:00+08:00{between}2026-06-05T11:30+08:00"
+@pytest.mark.parametrize("line", [
+    "2026-06-05T10:00+08:00 — 2026-06-05T11:30+08:00",
+    "2026-06-05T10:00+08:00~2026-06-05T11:30+08:00",
+    "2026-06-05T10:00+08:00 to 2026-06-05T11:30+08:00",
+    "2026-06-05T10:00+08:00 - 2026-06-05T11:30+08:00",
+    "2026-06-05 10:00:00+08:00 – 2026-06-05 11:30",  # the end in the start's offset
+    "2026-06-05T10:00:00+08:00 – 2026-06-05T11:30:00.000",
+    "2026-06-05t10:00+08:00/2026-06-05t11:30+08:00",
+])
+def test_an_iso_moment_and_its_end_are_read_however_the_line_parts_them(line):
     when = read_page_when(line, "America/Los_Angeles")
     assert (when.starts_at, when.ends_at) == (utc(2026, 6, 5, 2), utc(2026, 6, 5, 3, 30))
+
+
+def test_an_iso_end_at_its_start_is_no_end():
+    # a site's form fills the end with the start when none is entered
+    when = read_page_when("2026-06-05T10:00Z – 2026-06-05T10:00Z", "UTC")
+    assert (when.starts_at, when.ends_at, when.note) == (utc(2026, 6, 5, 10), None, None)
+
+
+def test_an_iso_span_whose_end_is_out_of_the_years_is_left_unset_and_said():
+    # New Year's Eve of 2100 in New York ends in 2101 in UTC
+    line = "2100-12-31T18:00:00-05:00 – 2100-12-31T20:00:00-05:00"
+    when = read_page_when(line, "UTC")
+    assert (when.starts_at, when.ends_at) == (None, None) and repr(line) in str(when.note)
+
+
+def test_an_iso_moment_on_no_day_of_the_calendar_is_said():
+    when = read_page_when("2026-02-30T10:00:00Z", "UTC")
+    assert when.starts_at is None and "'2026-02-30' is no day of the calendar" in str(when.note)
