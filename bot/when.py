@@ -510,13 +510,15 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
 # wherever the server is, where the general reading would take its clock in the server's
 # zone and drop the offset. After a space, a time without its seconds takes no "-" offset:
 # "2026-06-05 09:30-11:30" is the event's hours, not 09:30 at UTC-11:30.
+# A period after one ends its sentence ("Starts 2026-06-05T10:00+08:00."); one with digits
+# after it is a fraction of a second past what is read.
 _ISO_OFFSET = r"(?:Z|[+\-]\d{2}(?::?\d{2})?)"
 _ISO_SECONDS = r":\d{2}(?:\.\d{1,9})?"
 _ISO_MOMENT = (rf"\d{{4}}-\d{{2}}-\d{{2}}(?:T\d{{2}}:\d{{2}}(?:{_ISO_SECONDS})?{_ISO_OFFSET}"
                rf"| \d{{2}}:\d{{2}}(?:{_ISO_SECONDS}{_ISO_OFFSET}|Z|\+\d{{2}}(?::?\d{{2}})?))")
 _ISO_SPAN = re.compile(rf"(?<![\d\-])({_ISO_MOMENT})(?:(?:\s*/\s*|\s*[–—~]\s*|\s+(?:-|to)\s+)"
                        rf"({_ISO_MOMENT}|\d{{4}}-\d{{2}}-\d{{2}}[T ]\d{{2}}:\d{{2}}"
-                       r"(?::\d{2}(?:\.\d{1,9})?)?))?(?![\d:.])", re.IGNORECASE)
+                       r"(?::\d{2}(?:\.\d{1,9})?)?))?(?![\d:]|\.\d)", re.IGNORECASE)
 
 
 def iso_span(text: str, before: int | None = None) -> When | None:

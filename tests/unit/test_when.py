@@ -1362,3 +1362,10 @@ def test_an_iso_span_whose_end_is_out_of_the_years_is_left_unset_and_said():
 def test_an_iso_moment_on_no_day_of_the_calendar_is_said():
     when = read_page_when("2026-02-30T10:00:00Z", "UTC")
     assert when.starts_at is None and "'2026-02-30' is no day of the calendar" in str(when.note)
+
+
+@pytest.mark.parametrize("line", ["Starts 2026-06-05T10:00:00+08:00.",
+                                  "The panel opens at 2026-06-05T10:00+08:00. Doors open earlier."])
+def test_an_iso_moment_ending_a_sentence_keeps_its_offset(line):
+    for zone in ("Asia/Shanghai", "America/Los_Angeles"):
+        assert read_page_when(line, zone).starts_at == utc(2026, 6, 5, 2)
