@@ -968,6 +968,36 @@ def test_a_sites_sections_after_a_recaps_highlights_are_no_takeaways():
                                                    "U.S. Policy Ambiguities"]
 
 
+@pytest.mark.parametrize("section", [
+    "About the Carnegie Endowment", "Listen to the Podcast", "Read the Full Report",
+    "Register for Future Events", "Subscribe to Our Newsletter", "Download the Transcript",
+    "Contact Us", "Follow Us", "Sign Up for Updates", "Media Inquiries", "Press Contacts",
+    "Media Contact"])
+def test_a_site_section_of_any_kind_ends_a_recaps_highlights(section):
+    page = parse_page(HEADED_HIGHLIGHTS.format(verb="moderated").replace(
+        "Speakers\n\n", f"{section}\n\nThe Carnegie Endowment is a global network of policy "
+        "research centers.\n\nSpeakers\n\n"))
+    assert [t.heading for t in page.takeaways] == ["U.S.-China Security Relations",
+                                                   "U.S. Policy Ambiguities"]
+
+
+@pytest.mark.parametrize("heading", ["Key Takeaways", "Main Takeaways:", "Event Highlights",
+                                     "Panel Highlights", "Highlights", "Key takeaways"])
+def test_a_recaps_headings_under_any_heading_of_takeaways_head_paragraphs(heading):
+    page = parse_page(HEADED_HIGHLIGHTS.format(verb="moderated").replace(
+        "Discussion Highlights", heading))
+    assert [t.heading for t in page.takeaways] == ["U.S.-China Security Relations",
+                                                   "U.S. Policy Ambiguities"]
+
+
+def test_a_line_leading_into_a_recaps_highlights_is_no_takeaways_heading():
+    page = parse_page(HEADED_HIGHLIGHTS.format(verb="moderated").replace(
+        "Discussion Highlights\n\n", "Discussion Highlights\n\nThe panelists agreed on one "
+        "point:\n\nThe alliance is here to stay.\n\n"))
+    assert [t.heading for t in page.takeaways] == ["U.S.-China Security Relations",
+                                                   "U.S. Policy Ambiguities"]
+
+
 def test_an_announcements_highlights_stay_its_description():
     page = parse_page(HEADED_HIGHLIGHTS.format(verb="will moderate"))
     assert page.kind == "announcement" and page.takeaways == ()
@@ -1326,3 +1356,11 @@ def test_a_recaps_remarks_under_panelists_stay_takeaways():
     assert [t.heading for t in page.takeaways] == ["Bonnie Glaser", "Evan Medeiros",
                                                    "Mira Rapp-Hooper"]
     assert "Bonnie Glaser" not in bios(page) and "Ryan Hass" not in bios(page)
+
+
+def test_an_announcements_highlights_stay_its_description_where_the_discussion_will_be():
+    page = parse_page(HEADED_HIGHLIGHTS.format(verb="will moderate").replace(
+        " on missile defense.", " on missile defense. Carnegie hosted the first such "
+        "dialogue in 2019. The discussion will continue it."))
+    assert page.takeaways == ()
+    assert "U.S. Policy Ambiguities\n\nThe panelists argued" in page.description

@@ -471,7 +471,8 @@ HEADED_RECAP = """中美关系展望研讨会{kind}
 """
 
 
-@pytest.mark.parametrize("kind", ["纪要", "综述", "会议回顾"])
+@pytest.mark.parametrize("kind", ["纪要", "综述", "实录", "速递", "侧记", "会议回顾",
+                                  "活动回顾", "论坛回顾", "讲座回顾"])
 def test_a_recaps_numbered_headings_over_paragraphs_are_its_takeaways(kind):
     takeaways = [("中美关系的现状", "与会者认为，中美关系正处于关键时期。\n\n双方需要加强沟通。"),
                  ("气候合作的空间", "与会专家指出，气候变化是双方可以合作的领域。")]
@@ -489,6 +490,21 @@ def test_an_announcements_numbered_sections_are_not_takeaways():
     page = parse_page(HEADED_RECAP.format(kind="").replace("举办研讨会", "将举办研讨会"))
     assert page.kind == "announcement" and page.takeaways == ()
     assert "与会者认为，中美关系正处于关键时期。" in page.description
+
+
+def test_a_recaps_numbered_heading_ending_in_a_colon_is_its_takeaways_heading():
+    page = parse_page(HEADED_RECAP.format(kind="纪要").replace("一、中美关系的现状\n",
+                                                                "一、中美关系的现状：\n"))
+    assert [t.heading for t in page.takeaways] == ["中美关系的现状", "气候合作的空间"]
+
+
+def test_an_announcement_of_a_talk_looking_back_keeps_its_numbered_sections():
+    """A title ending in "回顾" names the talk's subject ("四十五年回顾"); "会议回顾",
+    "活动回顾" name the page as the event's record."""
+    page = parse_page(HEADED_RECAP.format(kind="").replace("研讨会\n", "四十五年回顾\n", 1)
+                      .replace("举办研讨会", "将举办研讨会"))
+    assert page.title == "中美关系展望四十五年回顾"
+    assert page.kind == "announcement" and page.takeaways == ()
 
 
 def test_an_announcements_numbered_sections_stay_its_description_though_it_recalls_the_past():
@@ -545,3 +561,14 @@ def test_a_name_that_reads_like_a_day_of_the_week_colloquially_is_a_name(script)
     page = parse_page(script("中美安全对话\n\n主持人：周天\n主讲人：李彬"))
     assert [(p.name, p.role) for p in page.people] == [(script("周天"), "moderator"),
                                                        (script("李彬"), "speaker")]
+
+
+@pytest.mark.parametrize("ahead", ["此次研讨会将", "本次圆桌会议将"])
+def test_a_page_that_says_its_event_is_ahead_keeps_its_numbered_sections(ahead):
+    text = HEADED_RECAP.format(kind="").replace(
+        "2026年6月5日，卡内基—清华全球政策中心举办研讨会，讨论中美关系的前景。",
+        f"卡内基—清华全球政策中心举办了多场研讨会。{ahead}讨论中美关系的前景。")
+    for script in (str, traditional):
+        page = parse_page(script(text))
+        assert page.takeaways == ()
+        assert script("一、中美关系的现状\n\n与会者认为") in page.description
