@@ -69,9 +69,11 @@ _NOTICE_START = re.compile(
 _EVENT_WORDS = (r"(?:event|discussion|session|conversation|panel|meeting|webinar|briefing|"
                 r"seminar|roundtable|dialogue|conference)")
 _EVENT = re.compile(rf"\b{_EVENT_WORDS}\b", re.I)
-# The page's event, ahead: "this discussion will ...", "本次研讨会将……". A page that says so
-# is no recap, whatever else it recalls in the past ("Carnegie hosted the first in 1993").
-_AHEAD = re.compile(rf"\b(?:this|the) +{_EVENT_WORDS} +will\b|(?:本次|此次)\w{{0,4}}?将", re.I)
+# The page's event, ahead: "this discussion will ...", "本次研讨会将……", "本次中美关系研讨会
+# 将……" (a name before its event's word). A page that says so is no recap,
+# whatever else it recalls in the past ("Carnegie hosted the first in 1993").
+_AHEAD = re.compile(rf"\b(?:this|the) +{_EVENT_WORDS} +will\b|(?:本次|此次)(?:\w{{0,4}}?|"
+                    rf"\w{{0,8}}?(?:{pages_zh.EVENT_SUBJECT.pattern}))将", re.I)
 _TRANSLATION = (
     re.compile(r"\b(\w+) +(?:translation|interpretation)\b", re.I),
     re.compile(r"\b(?:translation|interpretation|translated|interpreted) +(?:\w+ +){0,3}?"

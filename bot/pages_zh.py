@@ -158,8 +158,9 @@ BIO_WORDS = re.compile(r"研究员|教授|主任|院长|所长|学者|博士|大
 GUESTS_HEADING = re.compile(r"(?:(?:与会|参会|发言|演讲|主讲|对话)?嘉宾(?:简介|介绍)?|"
                             r"(?:主讲人|主讲者|讲者|演讲人|与谈人|评议人|点评人|主持人)"
                             r"(?:简介|介绍))[:：]?")
-# A sentence whose subject is the event ("讲座由……主持", "活动将……")
-_EVENT_SUBJECT = re.compile(r"讲座|活动|会议|论坛|研讨会|报告会|对话|座谈")
+# A sentence whose subject is the event ("讲座由……主持", "活动将……"); the word that names
+# an event, at the end of its name ("本次中美关系研讨会将……")
+EVENT_SUBJECT = re.compile(r"讲座|活动|会议|论坛|研讨会|报告会|对话|座谈会?")
 # A post a guest holds, early in the line under their name ("清华大学国际关系学系教授"): the
 # card's bio. Narrower than BIO_WORDS, whose 专家 or 高级 a sentence about the event has too.
 _CARD_BIO = re.compile(r"研究员|教授|主任|院长|所长|学者|大使|会长|理事长|董事长|主席|部长|司长|"
@@ -287,7 +288,7 @@ def _card_bio(par: str) -> bool:
     line ("主持人：王栋，……") or own bio ("李彬是……")."""
     read = fold(par)
     return (par.endswith("。") and len(par) <= 500 and bool(_CARD_BIO.search(read, 0, 60))
-            and not ABOUT_EVENT.search(read) and not _EVENT_SUBJECT.match(read)
+            and not ABOUT_EVENT.search(read) and not EVENT_SUBJECT.match(read)
             and not ROLE_LINE.match(read) and not _opens_a_bio(par, read))
 
 

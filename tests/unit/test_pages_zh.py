@@ -563,7 +563,8 @@ def test_a_name_that_reads_like_a_day_of_the_week_colloquially_is_a_name(script)
                                                        (script("李彬"), "speaker")]
 
 
-@pytest.mark.parametrize("ahead", ["此次研讨会将", "本次圆桌会议将"])
+@pytest.mark.parametrize("ahead", ["此次研讨会将", "本次圆桌会议将", "本次国际研讨会将",
+                                   "本次中美关系研讨会将", "本次中美关系座谈会将"])
 def test_a_page_that_says_its_event_is_ahead_keeps_its_numbered_sections(ahead):
     text = HEADED_RECAP.format(kind="").replace(
         "2026年6月5日，卡内基—清华全球政策中心举办研讨会，讨论中美关系的前景。",
