@@ -990,10 +990,13 @@ def test_a_recaps_headings_under_any_heading_of_takeaways_head_paragraphs(headin
                                                    "U.S. Policy Ambiguities"]
 
 
-def test_a_line_leading_into_a_recaps_highlights_is_no_takeaways_heading():
+@pytest.mark.parametrize("lead", ["The panelists agreed on one point:",
+                                  "Li Bin opened with a warning.", "Is deterrence failing?",
+                                  "Not yet, said Li Bin!"])
+def test_a_sentence_leading_into_a_recaps_highlights_is_no_takeaways_heading(lead):
     page = parse_page(HEADED_HIGHLIGHTS.format(verb="moderated").replace(
-        "Discussion Highlights\n\n", "Discussion Highlights\n\nThe panelists agreed on one "
-        "point:\n\nThe alliance is here to stay.\n\n"))
+        "Discussion Highlights\n\n", f"Discussion Highlights\n\n{lead}\n\nThe alliance is "
+        "here to stay, the panelists agreed.\n\n"))
     assert [t.heading for t in page.takeaways] == ["U.S.-China Security Relations",
                                                    "U.S. Policy Ambiguities"]
 
