@@ -578,7 +578,8 @@ async def test_a_refused_take_back_still_owes_the_role_back_to_everyone_left(sto
         asked.append(user_id)
         raise refused()
 
-    cog = Reminders(SimpleNamespace(store=store, http=SimpleNamespace(remove_role=remove_role)))
+    cog = Reminders(SimpleNamespace(store=store, http=SimpleNamespace(remove_role=remove_role),
+                                    is_ready=lambda: True, get_guild=in_the_server))
     cog.roles._holders[event_id] = (555, {1, 2, 3, 4})
     try:
         await cog.roles._sync_role(1, event_id)
@@ -636,8 +637,10 @@ async def roles_cog(store: Store, answer, monkeypatch):
     monkeypatch.setattr(attendee_roles, "SAVE_DELAY", 0.01)
     http = RoleCalls(answer)
     signals = SimpleNamespace(unsubscribe=lambda kind, handler: None)
-    cog = reminders.Reminders(SimpleNamespace(store=store, http=http, signals=signals,
-                                              runs_guild=lambda guild_id: True))
+    cog = reminders.Reminders(SimpleNamespace(
+        store=store, http=http, signals=signals, runs_guild=lambda guild_id: True,
+        is_ready=lambda: True,  # and in every server it is asked about
+        get_guild=in_the_server))
     try:
         yield cog, http
     finally:
@@ -648,6 +651,12 @@ async def roles_cog(store: Store, answer, monkeypatch):
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def in_the_server(guild_id: int) -> SimpleNamespace:
+    """The bot's server, as far as the attendee roles ask (`bot.get_guild`): the bot is in
+    it, and Discord has given it."""
+    return SimpleNamespace(id=guild_id, unavailable=False)
 
 
 async def owed_rows(store: Store, cog=None) -> list[tuple]:
