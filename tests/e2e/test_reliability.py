@@ -274,10 +274,12 @@ async def reconcile(world, event_id: int, members, replies,
 
 MANAGE_COMMANDS = ("import", "close", "open", "capacity", "announce", "channel", "attendees",
                    "reminders", "role", "scheduled-events", "delete", "archive", "edit",
-                   "timezone", "language")
+                   "timezone", "language", "remove")
 
 
-def manage_attempts(world, event_id: int) -> list[tuple[str, dict]]:
+def manage_attempts(world, event_id: int, holder) -> list[tuple[str, dict]]:
+    """Every /manage subcommand with options it could act on: `holder` holds an RSVP to
+    the event."""
     options = {
         "import": {"page": Attachment("p.txt", OPEN_ANNOUNCEMENT, "text/plain"),
                    "title": "Sneaky", "capacity": 5},
@@ -295,6 +297,7 @@ def manage_attempts(world, event_id: int) -> list[tuple[str, dict]]:
         "edit": {"event": str(event_id)},
         "timezone": {"zone": "Europe/Paris"},
         "language": {"language": "zh-CN"},
+        "remove": {"member": holder, "event": str(event_id)},
     }
     assert set(options) == set(MANAGE_COMMANDS)
     return [(f"manage {name}", options[name]) for name in MANAGE_COMMANDS]
@@ -320,21 +323,21 @@ async def test_every_manage_command_is_refused_without_the_permission_or_in_a_dm
     posted = len(fake.messages(notices))
     outsider = world.member("outsider")
     refused = 0
-    for command, options in manage_attempts(world, event_id):
+    for command, options in manage_attempts(world, event_id, member):
         reply = await fake.slash(world.guild, outsider, command, options=options)
         assert reply.ephemeral and "Manage Events" in reply.content, (command, reply)
         assert not reply.files and not reply.embeds
         refused += 1
     # Discord never shows guild-only commands in DMs (contexts=[0], dm_permission=False), so
     # the fake refuses to build such an interaction at all:
-    for command, options in manage_attempts(world, event_id):
+    for command, options in manage_attempts(world, event_id, member):
         with pytest.raises(LookupError, match="not usable in DMs"):
             await fake.slash_dm(world.moderator, command, options=options)
     # ...and if one arrived anyway (an old client, a changed integration setting), the bot
     # must refuse it too: build it with the fake's own helpers, then send it from the DM,
     # as the moderator (who has Manage Events in the server).
     dm = fake.dm_channel(world.moderator)
-    for command, options in manage_attempts(world, event_id):
+    for command, options in manage_attempts(world, event_id, member):
         data = fake._command_data(world.guild, world.moderator, dm, command, options)
         reply = await fake._interact(APPLICATION_COMMAND, f"/{command} (forged DM)", None,
                                      world.moderator.user, dm, data, 10.0)

@@ -209,6 +209,9 @@ async def test_manage_events_from_one_channels_overwrite_is_not_enough(world, fa
     by_role.roles.append(helpers)
     fake.set_overwrite(general, helpers, allow=MANAGE_EVENTS)
     attendee = fake.add_role(guild, "Overwrite Attendee")
+    holder = world.member("overwrite holder")
+    assert "confirmed" in (await fake.slash(guild, holder, "rsvp join",
+                                            event=str(event_id))).content
     page = Attachment("p.txt", OPEN_ANNOUNCEMENT, "text/plain")
     attempts = [
         ("manage import", {"page": page, "title": "Sneaky Import"}),
@@ -227,6 +230,7 @@ async def test_manage_events_from_one_channels_overwrite_is_not_enough(world, fa
         ("manage edit", {"event": str(event_id)}),
         ("manage timezone", {"zone": "Europe/Paris"}),
         ("manage language", {"language": "zh-CN"}),
+        ("manage remove", {"member": holder, "event": str(event_id)}),
     ]
     synced = {o["name"] for o in next(c for c in fake.commands() if c["name"] == "manage")
               ["options"]}

@@ -24,6 +24,7 @@ from bot.models import (
     PromotedPayload,
     RecapPayload,
     RefreshPayload,
+    RemovedPayload,
 )
 from bot.storage.sqlite.outbox import decode_payload, encode_payload
 from cogs.announcements import nonce_of
@@ -49,6 +50,7 @@ EXAMPLES = [
     DeletedPayload(title="A Talk", messages=(), scheduled_event_id=None),
     DeletedPayload(title="A Talk", messages=(), scheduled_event_id=None, taken_place=True),
     CancelledPayload(user_id=66, title="A Talk"),
+    RemovedPayload(user_id=77),
     RefreshPayload(),
 ]
 
