@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from bot.models import CLAIM_SECONDS
 from sandbox import Attachment, BotProcess, FakeDiscord, Guild, Member, Reply
 from sandbox.ratelimits import DISCORD_RATE_LIMITS
 from tests.conftest import ANNOUNCEMENT, ROOT
@@ -101,6 +102,17 @@ class World:
         match = re.search(r"\(event (\d+)\)", reply.content or "")
         assert match, reply
         return int(match[1])
+
+    def expire_claims(self, event_id: int) -> None:
+        """The event's claimed notices as if claimed CLAIM_SECONDS ago: handed out again at
+        the deliverer's next look, as once their claims expire, without the wait."""
+        conn = sqlite3.connect(self.db_path, timeout=10)
+        try:
+            with conn:
+                conn.execute("UPDATE outbox SET claimed_at = claimed_at - ? WHERE event_id = ?"
+                             " AND claimed_at IS NOT NULL", (CLAIM_SECONDS, event_id))
+        finally:
+            conn.close()
 
     def query(self, sql: str, params=()) -> list[tuple]:
         conn = sqlite3.connect(self.db_path)

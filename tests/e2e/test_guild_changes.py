@@ -4,12 +4,10 @@ it for a while (an outage), the bot removed from it, and what the bot owes it th
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 
 import pytest
 
-from bot.models import CLAIM_SECONDS
 from bot.render import CAPACITY_REACHED
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -60,18 +58,6 @@ async def test_a_notice_of_a_server_in_an_outage_is_posted_once_the_server_is_ba
 
 
 
-def expire_claims(world, event_id: int) -> None:
-    """The event's claimed notices as if claimed CLAIM_SECONDS ago: handed out again at
-    the deliverer's next look."""
-    conn = sqlite3.connect(world.db_path, timeout=10)
-    try:
-        with conn:
-            conn.execute("UPDATE outbox SET claimed_at = claimed_at - ? WHERE event_id = ?"
-                         " AND claimed_at IS NOT NULL", (CLAIM_SECONDS, event_id))
-    finally:
-        conn.close()
-
-
 async def test_a_server_s_notices_keep_their_order_when_discord_fails_one(world, fake):
     """Discord fails the notice of a close (a 503): the reopening right after it waits
     for it, rather than being posted first and leaving the channel saying, last, that
@@ -92,7 +78,7 @@ async def test_a_server_s_notices_keep_their_order_when_discord_fails_one(world,
                        (event_id,)) == [("closed",), ("opened",)]
     # Tried again once its claim expires, then the reopening, in order: the claims (the
     # reopening's too, left claimed behind it) made as if a minute ago, not waited for.
-    expire_claims(world, event_id)
+    world.expire_claims(event_id)
     await fake.wait_message(channel, lambda m: f"**{title}**" in m["content"]
                             and "open" in m["content"].lower()
                             and "closed" not in m["content"].lower(), timeout=30)

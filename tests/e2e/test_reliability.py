@@ -956,9 +956,9 @@ async def test_a_schema_v1_database_opens_with_the_current_bot_without_loss(tmp_
 
 async def test_a_notice_posted_just_before_a_crash_is_not_posted_again(world):
     """The capacity notice is posted, and the process dies before Discord's answer
-    arrives, so before it can acknowledge the notice: once the claim expires (60 s), the
-    restarted bot delivers it again, with the same nonce, and Discord returns the message
-    already posted instead of posting a second one."""
+    arrives, so before it can acknowledge the notice: once the claim expires (a minute,
+    made to have passed), the restarted bot delivers it again, with the same nonce, and
+    Discord returns the message already posted instead of posting a second one."""
     fake, notices = world.fake, world.guild.channel("announcements")
     event_id = await world.import_event("Nonce Forum", capacity=1)
     fake.hold("POST", rf"^/channels/{notices.id}/messages$", 5.0)
@@ -969,6 +969,7 @@ async def test_a_notice_posted_just_before_a_crash_is_not_posted_again(world):
     world.bot.kill()  # posted; its answer, and so its acknowledgement, still held back
     assert world.query("SELECT count(*) FROM outbox WHERE event_id = ? AND kind = 'capacity'",
                        (event_id,)) == [(1,)]
+    world.expire_claims(event_id)
     world.start_bot()
     await fake.wait_ready(process=world.bot)
     deadline = time.monotonic() + 100
