@@ -105,6 +105,10 @@ EDIT_INTERVAL = 2.0  # seconds between edits of one event's announcement message
 RETRY_FIRST, RETRY_MAX = 4.0, 600.0
 POLL_INTERVAL = 5.0  # seconds between outbox checks when nothing woke us (other processes)
 END_SLACK = 1.0  # seconds after an event's end its announcements are refreshed (clock skew)
+# Seconds at most between two looks at the wall clock while waiting for an event's end: the
+# event loop's clock stands still while the machine sleeps and ignores the wall clock's
+# steps, so a wait timed on it alone would show the end hours late after a night's sleep.
+END_LOOK_AGAIN = 60.0
 # Notices sent to a member, not to a channel: the DM lane's; the channel lane has the rest.
 DM_NOTICES = frozenset({NoticeKind.PROMOTED, NoticeKind.CHANGED_DM, NoticeKind.CANCELLED,
                         NoticeKind.REMOVED})
@@ -547,13 +551,22 @@ class Announcements(commands.Cog):
             del self._at_end[key]
         if over_at is None or over_at <= now:
             return
+        self._time_end(key, over_at, now)
 
-        def ended() -> None:
+    def _time_end(self, key: tuple[int, int], over_at: datetime, now: datetime) -> None:
+        """The timer of `_refresh_at_end`: it looks at the wall clock again at least every
+        `END_LOOK_AGAIN` seconds, and refreshes once that says the event is over."""
+
+        def look() -> None:
+            now = datetime.now(UTC)
+            if now < over_at:  # not yet: still far off, or the wall clock was set back
+                self._time_end(key, over_at, now)
+                return
             self._at_end.pop(key, None)
             self.registration_changed(*key)
 
-        delay = (over_at - now).total_seconds() + END_SLACK
-        self._at_end[key] = (over_at, asyncio.get_running_loop().call_later(delay, ended))
+        delay = min((over_at - now).total_seconds() + END_SLACK, END_LOOK_AGAIN)
+        self._at_end[key] = (over_at, asyncio.get_running_loop().call_later(delay, look))
 
     async def _refresh(self, guild_id: int, event_id: int) -> bool:
         async with self._editing.hold((guild_id, event_id)):

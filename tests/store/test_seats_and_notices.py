@@ -857,3 +857,58 @@ async def test_channel_notices_go_out_while_a_dm_is_held_up_and_a_stop_ends_both
     assert not [t for t in asyncio.all_tasks() if t.get_name().startswith("announcements")]
     assert [n.kind for n in await store.run(store.notices.claim_notices, stale_after=-1)
             ] == ["promoted"]
+
+
+async def test_an_announcement_shows_the_end_soon_after_the_clock_jumps_past_it(
+        store, monkeypatch):
+    """The refresh at an event's end is timed from the wall clock, but waited for on the
+    event loop's clock, which stands still while the machine sleeps (a laptop's night, a
+    paused VM) and ignores the wall clock's steps (NTP setting a clock that was behind).
+    Here the wall clock read an hour early when the refresh was timed, and was then set
+    right, past the end: the announcement shows "Over" with Join disabled within
+    moments, not an hour later."""
+    from bot.adapters.rsvp_buttons import RsvpButton
+    from bot.i18n import language
+
+    monkeypatch.setattr(announcements, "END_LOOK_AGAIN", 0.2)
+    edits: list[dict] = []
+
+    class Message:
+        async def edit(self, **fields: object) -> None:
+            edits.append(fields)
+
+    async def for_guild(guild_id: int, client: object):
+        return language("en-US")
+
+    bot = SimpleNamespace(
+        store=store, languages=SimpleNamespace(for_guild=for_guild),
+        is_ready=lambda: True, get_guild=arrived,
+        get_partial_messageable=lambda channel_id: SimpleNamespace(
+            get_partial_message=lambda message_id: Message()))
+    cog = Announcements(bot)  # type: ignore[arg-type]
+    event = await new_event(store, capacity=5,
+                            starts_at=datetime.now(UTC) + timedelta(seconds=1))
+    await store.run(store.notices.add_announcement_message, event.id, 10, 1000)
+
+    class HourBehind(datetime):
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[override]
+            return datetime.now(tz) - timedelta(hours=1)
+
+    monkeypatch.setattr(announcements, "datetime", HourBehind)
+    try:
+        assert await cog._refresh(1, event.id) is True
+        monkeypatch.setattr(announcements, "datetime", datetime)  # set right
+        for _ in range(100):
+            if len(edits) == 2:
+                break
+            await asyncio.sleep(0.05)
+        assert len(edits) == 2
+        join = edits[-1]["view"].children[0]
+        assert isinstance(join, RsvpButton) and join.item.disabled
+        assert "Over: this event has taken place" in str(edits[-1]["embed"].to_dict())
+    finally:
+        for _, timer in cog._at_end.values():
+            timer.cancel()
+        for task in cog._editors.values():
+            task.cancel()
