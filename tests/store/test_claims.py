@@ -71,6 +71,29 @@ async def test_a_stop_gives_back_no_claim_another_process_took_once_it_went_stal
         assert await third.run(third.notices.claim_notices) == []
 
 
+# A notice left claimed (Discord failed it, or its process died) is handed out again a
+# claim's life later, also when the clock was set back meanwhile (NTP stepping a clock
+# that ran ahead): not held, with every later notice of its event, until the clock is back
+# where it was. A claim set back by less than that stays the claimant's.
+async def test_a_claim_left_before_the_clock_was_set_back_is_handed_out_again(
+        store, monkeypatch):
+    event = await new_event(store, capacity=1)
+    await store.join(1, event.id, 1, "m")  # a capacity notice
+    claimed_at = datetime.now(UTC)
+    [stuck] = await store.run(store.notices.claim_notices)
+
+    def clock_reads(at: datetime) -> None:
+        for backend in ("sqlite", "postgres"):
+            monkeypatch.setattr(f"bot.storage.{backend}.outbox.utcnow", lambda: at)
+
+    clock_reads(claimed_at - timedelta(seconds=30))
+    assert await store.run(store.notices.claim_notices) == []
+    clock_reads(claimed_at - 60 * MIN + 2 * MIN)  # set back an hour, then a claim's life on
+    [again] = await store.run(store.notices.claim_notices)
+    assert again.id == stuck.id
+    assert await store.run(store.notices.claim_notices) == []  # claimed anew: theirs
+
+
 # Claims go in start order and take `limit` in all, across events.
 async def test_a_claim_takes_the_soonest_events_reminders_and_no_more_than_its_limit(store):
     later = await event_at(store, START + 10 * MIN, slug="later")  # made first: lower id

@@ -661,7 +661,9 @@ async def test_only_rows_as_the_unanswered_claim_left_them_are_taken_back(
         monkeypatch.undo()
         other = await asyncpg.connect(postgres_url)
         try:
-            await other.execute("UPDATE outbox SET claimed_at = claimed_at + 61"
+            # (within a claim's life of this clock: one further ahead was made before
+            # the clock was set back, and is anyone's)
+            await other.execute("UPDATE outbox SET claimed_at = claimed_at + 1"
                                 " WHERE event_id = $1", events[0].id)
             async with other.transaction():
                 await other.execute("SELECT 1 FROM outbox WHERE event_id = $1 FOR UPDATE",

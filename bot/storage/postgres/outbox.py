@@ -109,7 +109,8 @@ class PostgresOutbox(Repository):
         """Take pending notices for delivery: with `shards`, only those of guilds on them
         (`bot.shards.shard_of`); with `kinds`, only those kinds (each of the deliverer's
         lanes claims its own). A claim left unacknowledged for `stale_after` seconds
-        (its process died) is handed out again. A claim lost while committing may have
+        (its process died) is handed out again, as is one made more than that ahead of
+        this clock (it was set back since). A claim lost while committing may have
         taken its rows or not: its token says which rows are this process's own, taken
         back by its next claim instead of after a minute.
 
@@ -130,6 +131,7 @@ class PostgresOutbox(Repository):
                 rows = await conn.fetch(
                     "UPDATE outbox SET claimed_at = $1, claim_token = $6 WHERE id IN"
                     " (SELECT id FROM outbox WHERE (claimed_at IS NULL OR claimed_at < $2"
+                    "   OR claimed_at > $10"
                     "   OR (claim_token, claimed_at) IN"
                     "    (SELECT * FROM unnest($7::bigint[], $8::bigint[])))"
                     "  AND ($4::int IS NULL OR ((guild_id >> 22) % $4) = ANY($5::int[]))"
@@ -139,7 +141,8 @@ class PostgresOutbox(Repository):
                     now, now - stale_after, limit, shards and shards.count,
                     list(shards.ids) if shards else None, token,
                     list(self._unanswered), list(self._unanswered.values()),
-                    None if kinds is None else sorted(NoticeKind(k).value for k in kinds))
+                    None if kinds is None else sorted(NoticeKind(k).value for k in kinds),
+                    now + stale_after)
         except DatabaseAway as away:
             if away.committing:
                 self._unanswered[token] = now

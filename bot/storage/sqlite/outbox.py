@@ -127,7 +127,10 @@ class SqliteOutbox(Repository):
         """Take pending notices for delivery: with `shards`, only those of guilds on them
         (`bot.shards.shard_of`; a process has no other guild's channels); with `kinds`, only
         those kinds (each of the deliverer's lanes claims its own). A claim left
-        unacknowledged for `stale_after` seconds (its process died) is handed out again."""
+        unacknowledged for `stale_after` seconds (its process died) is handed out again,
+        as is one made more than that ahead of this clock: the clock was set back since
+        (NTP correcting a clock that ran ahead), and the claim would otherwise hold the
+        notice, and the later ones of its event, until the clock is back where it was."""
         now = int(utcnow().timestamp())
         on_shards = ""
         shard_params: tuple[int, ...] = ()
@@ -142,9 +145,10 @@ class SqliteOutbox(Repository):
         with self._transaction():
             rows = self._all(
                 "UPDATE outbox SET claimed_at = ? WHERE id IN (SELECT id FROM outbox"
-                f" WHERE (claimed_at IS NULL OR claimed_at < ?){on_shards}{of_kinds}"
+                " WHERE (claimed_at IS NULL OR claimed_at < ? OR claimed_at > ?)"
+                f"{on_shards}{of_kinds}"
                 " ORDER BY id LIMIT ?) RETURNING id, guild_id, event_id, kind, payload, created_at",
-                (now, now - stale_after, *shard_params, *kind_params, limit))
+                (now, now - stale_after, now + stale_after, *shard_params, *kind_params, limit))
         notices = decode_notices(rows)
         self._claimed.update((n.id, now) for n in notices)
         return notices
