@@ -23,7 +23,8 @@ would be refused again) ends the notice, with one warning. Other failures (5xx, 
 discord.py did not wait out, the network) leave it claimed, to be tried again once the
 claim expires, until it is `GIVE_UP_AFTER` old; the later notices of its event (its DMs
 to the same member) wait for it meanwhile, so that a channel does not say last that
-registration is closed when it was opened again after.
+registration is closed when it was opened again after: for two minutes at most
+(`STALLED_AT_MOST`), not for as long as Discord keeps failing it.
 
 Announcement messages are re-rendered after every registration change, at most
 once per `EDIT_INTERVAL` per event whatever the RSVP rate, and only when the
@@ -120,7 +121,10 @@ DM_CLAIM = 25
 GIVE_UP_AFTER = timedelta(hours=24)
 # A notice left claimed after a failure is handed out again once its claim expires
 # (CLAIM_SECONDS), and the notices after it of the same event (to the same member, for
-# DMs) wait for it meanwhile: two claims' lives at most.
+# DMs) wait for it meanwhile: two claims' lives from its first failure at most. One that
+# Discord keeps failing (until GIVE_UP_AFTER) then goes out when it can, after them: the
+# event's later notices (its deletion shown on its announcements, say) are not held for
+# hours by it.
 STALLED_AT_MOST = 2 * CLAIM_SECONDS
 
 
@@ -139,7 +143,7 @@ class Lane:
     # The notices waiting behind one Discord failed (its event's, or its DMs to the same
     # member: `order_key`): the failed notice's id, tried again once its claim expires
     # and before them (in order), and the time (time.monotonic()) they stop waiting for
-    # it whatever became of it.
+    # it whatever became of it, set at its first failure (`STALLED_AT_MOST`).
     stalled: dict[tuple[int, ...], tuple[int, float]] = field(default_factory=dict)
 
 
@@ -241,9 +245,12 @@ class Announcements(commands.Cog):
             notice, posted = lane.interrupted[0]
             await self._deliver_and_ack(notice, lane, posted=posted, again=True)
             lane.interrupted.pop(0)
+        # An entry outlives any failure of its notice, which is given up GIVE_UP_AFTER after
+        # it was written (or folded, or acknowledged by another process meanwhile).
         now = time.monotonic()
-        for key in [key for key, (_, until) in lane.stalled.items() if until <= now]:
-            del lane.stalled[key]  # (its notice was folded into a later one, say)
+        for key in [key for key, (_, until) in lane.stalled.items()
+                    if until <= now - GIVE_UP_AFTER.total_seconds()]:
+            del lane.stalled[key]
         # Only this process's shards' notices: it has no other guild's channels.
         while notices := await self.bot.store.run(self.bot.store.notices.claim_notices,
                                                   lane.limit, shards=self.bot.own_shards,
@@ -251,13 +258,16 @@ class Announcements(commands.Cog):
             for notice in notices:
                 if self._guild_not_arrived(notice):
                     self._held.setdefault(notice.id, notice)
-                elif lane.stalled.get(key := order_key(notice), (notice.id,))[0] != notice.id:
+                elif ((stalled := lane.stalled.get(key := order_key(notice))) is not None
+                      and stalled[0] != notice.id and stalled[1] > time.monotonic()):
                     continue  # left claimed: tried again after the one it follows
                 else:  # (held before, and handed out again once its claim went stale)
                     self._held.pop(notice.id, None)
                     if await self._deliver_and_ack(notice, lane):
-                        lane.stalled.pop(key, None)
-                    else:
+                        if stalled is not None and stalled[0] == notice.id:
+                            del lane.stalled[key]
+                    elif stalled is None or stalled[0] != notice.id:  # its first failure:
+                        # failing again, it holds the others no longer than from this one
                         lane.stalled[key] = (notice.id, time.monotonic() + STALLED_AT_MOST)
 
     def _guild_not_arrived(self, notice: Notice) -> bool:

@@ -912,3 +912,37 @@ async def test_an_announcement_shows_the_end_soon_after_the_clock_jumps_past_it(
             timer.cancel()
         for task in cog._editors.values():
             task.cancel()
+
+
+async def test_a_notice_discord_keeps_failing_holds_its_event_s_next_ones_two_claims_at_most(
+        store, monkeypatch):
+    """Discord fails the close's post again and again (a 5xx for hours): the reopening
+    waits behind it two claims' lives from its first failure, not until the close is given
+    up a day later (an event's deletion, its announcements shown cancelled, would wait as
+    long)."""
+    event = await new_event(store, capacity=5)
+    await store.run(store.registrations.close_registration, 1, event.id, None)
+    await store.run(store.registrations.open_registration, 1, event.id)
+    now = [1000.0]
+    monkeypatch.setattr(announcements, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    posted: list[str] = []
+
+    async def deliver(notice) -> bool:
+        if notice.kind == NoticeKind.CLOSED:
+            return False  # Discord fails it: left claimed
+        posted.append(notice.kind.value)
+        return True
+
+    cog = Announcements(SimpleNamespace(store=store, own_shards=None,
+                                        is_ready=lambda: True, get_guild=arrived))
+    cog._deliver = deliver  # type: ignore[method-assign]
+    waited = 0
+    while not posted and waited <= 10 * announcements.STALLED_AT_MOST:
+        await cog.deliver_pending()
+        assert posted == [] or waited >= announcements.STALLED_AT_MOST, waited
+        await execute_sql(store, "UPDATE outbox SET claimed_at = claimed_at - ?",
+                          announcements.CLAIM_SECONDS)  # a claim's life later
+        now[0] += announcements.CLAIM_SECONDS
+        waited += announcements.CLAIM_SECONDS
+    assert posted == ["opened"] and waited <= announcements.STALLED_AT_MOST + \
+        announcements.CLAIM_SECONDS, waited
