@@ -258,17 +258,23 @@ class Announcements(commands.Cog):
             for notice in notices:
                 if self._guild_not_arrived(notice):
                     self._held.setdefault(notice.id, notice)
-                elif ((stalled := lane.stalled.get(key := order_key(notice))) is not None
-                      and stalled[0] != notice.id and stalled[1] > time.monotonic()):
-                    continue  # left claimed: tried again after the one it follows
                 else:  # (held before, and handed out again once its claim went stale)
                     self._held.pop(notice.id, None)
-                    if await self._deliver_and_ack(notice, lane):
-                        if stalled is not None and stalled[0] == notice.id:
-                            del lane.stalled[key]
-                    elif stalled is None or stalled[0] != notice.id:  # its first failure:
-                        # failing again, it holds the others no longer than from this one
-                        lane.stalled[key] = (notice.id, time.monotonic() + STALLED_AT_MOST)
+                    await self._deliver_in_order(notice, lane)
+
+    async def _deliver_in_order(self, notice: Notice, lane: Lane) -> None:
+        """Deliver and acknowledge the notice, unless one before it of its `order_key`
+        failed and waits for its claim to expire: then it is left claimed, tried again
+        after that one (`Lane.stalled`)."""
+        stalled = lane.stalled.get(key := order_key(notice))
+        if stalled is not None and stalled[0] != notice.id and stalled[1] > time.monotonic():
+            return
+        if await self._deliver_and_ack(notice, lane):
+            if stalled is not None and stalled[0] == notice.id:
+                del lane.stalled[key]
+        elif stalled is None or stalled[0] != notice.id:  # its first failure: failing
+            # again, it holds the others no longer than from this one
+            lane.stalled[key] = (notice.id, time.monotonic() + STALLED_AT_MOST)
 
     def _guild_not_arrived(self, notice: Notice) -> bool:
         """Whether the notice is for a channel of a guild Discord has not given the bot
@@ -310,7 +316,7 @@ class Announcements(commands.Cog):
             if self._guild_not_arrived(notice) or self._held.pop(notice.id, None) is None:
                 continue  # still away, or delivered meanwhile
             try:
-                await self._deliver_and_ack(notice, self._channel_lane)
+                await self._deliver_in_order(notice, self._channel_lane)
             except Exception:  # still claimed: handed out again once the claim goes stale
                 log.exception("delivering the %s notice of event %s failed", notice.kind,
                               notice.event_id)

@@ -946,3 +946,40 @@ async def test_a_notice_discord_keeps_failing_holds_its_event_s_next_ones_two_cl
         waited += announcements.CLAIM_SECONDS
     assert posted == ["opened"] and waited <= announcements.STALLED_AT_MOST + \
         announcements.CLAIM_SECONDS, waited
+
+
+async def test_a_server_s_held_notices_keep_their_order_when_discord_fails_one(store):
+    """The server was away (an outage) when its event was closed and opened again: both
+    notices wait for it. Back, Discord fails the close's post: the reopening waits for it,
+    as it would had the server never been away, instead of leaving the channel saying
+    last that registration is closed."""
+    event = await new_event(store, capacity=5)
+    await store.run(store.registrations.close_registration, 1, event.id, None)
+    await store.run(store.registrations.open_registration, 1, event.id)
+    guild = SimpleNamespace(id=1, unavailable=True)
+    posted: list[str] = []
+
+    async def deliver(notice) -> bool:
+        if notice.kind == NoticeKind.CLOSED:
+            return False  # Discord fails it: left claimed
+        posted.append(notice.kind.value)
+        return True
+
+    cog = Announcements(SimpleNamespace(store=store, own_shards=None, is_ready=lambda: True,
+                                        get_guild=lambda guild_id: guild))
+    cog._deliver = deliver  # type: ignore[method-assign]
+    await cog.deliver_pending()
+    assert [n.kind.value for n in cog._held.values()] == ["closed", "opened"]
+    guild.unavailable = False
+    await cog.on_guild_available(guild)  # type: ignore[arg-type]
+    assert posted == []
+    await execute_sql(store, "UPDATE outbox SET claimed_at = claimed_at - 3600")  # stale
+    posted_later: list[str] = []
+
+    async def deliver_now(notice) -> bool:
+        posted_later.append(notice.kind.value)
+        return True
+
+    cog._deliver = deliver_now  # type: ignore[method-assign]
+    await cog.deliver_pending()
+    assert posted_later == ["closed", "opened"]
