@@ -118,6 +118,7 @@ DM_NOTICES = frozenset({NoticeKind.PROMOTED, NoticeKind.CHANGED_DM, NoticeKind.C
 DM_CLAIM = 25
 # A notice Discord keeps failing (not refusing) is given up when it fails this long after
 # it was written: by then it is news to no one, and it would be tried every minute forever.
+# So is a channel notice held this long for a server Discord keeps unavailable.
 GIVE_UP_AFTER = timedelta(hours=24)
 # A notice left claimed after a failure is handed out again once its claim expires
 # (CLAIM_SECONDS), and the notices after it of the same event (to the same member, for
@@ -256,7 +257,13 @@ class Announcements(commands.Cog):
                                                   lane.limit, shards=self.bot.own_shards,
                                                   kinds=lane.kinds):
             for notice in notices:
-                if self._guild_not_arrived(notice):
+                if self._guild_not_arrived(notice) and self._too_old(notice):
+                    log.warning("giving up the %s notice of event %s in guild %s, written %s:"
+                                " the server is still away", notice.kind, notice.event_id,
+                                notice.guild_id, self._written(notice))
+                    self._held.pop(notice.id, None)
+                    await self._deliver_and_ack(notice, lane, posted=True)  # (acked only)
+                elif self._guild_not_arrived(notice):
                     self._held.setdefault(notice.id, notice)
                 else:  # (held before, and handed out again once its claim went stale)
                     self._held.pop(notice.id, None)
@@ -442,16 +449,25 @@ class Announcements(commands.Cog):
                         "not sending it again", notice.kind, notice.event_id,
                         notice.guild_id, said)
             return True
-        if notice.queued_at is not None and (
-                datetime.now(UTC) - notice.queued_at > GIVE_UP_AFTER):
+        if self._too_old(notice):
             log.warning("giving up the %s notice of event %s in guild %s, written %s: "
                         "Discord still fails it (%s)", notice.kind, notice.event_id,
-                        notice.guild_id, notice.queued_at.isoformat(timespec="seconds"), said)
+                        notice.guild_id, self._written(notice), said)
             return True
         log.warning("Discord failed the %s notice of event %s in guild %s (%s); "
                     "trying again in a minute", notice.kind, notice.event_id,
                     notice.guild_id, said)
         return False
+
+    @staticmethod
+    def _too_old(notice: Notice) -> bool:
+        """Whether the notice is past `GIVE_UP_AFTER` (given up, if it cannot go out now)."""
+        return notice.queued_at is not None and (
+            datetime.now(UTC) - notice.queued_at > GIVE_UP_AFTER)
+
+    @staticmethod
+    def _written(notice: Notice) -> str:
+        return notice.queued_at.isoformat(timespec="seconds") if notice.queued_at else "?"
 
     async def _has_left(self, guild_id: int, user_id: int) -> bool:
         """Whether the member has left the server: Discord answers 404 Unknown Member

@@ -983,3 +983,31 @@ async def test_a_server_s_held_notices_keep_their_order_when_discord_fails_one(s
     cog._deliver = deliver_now  # type: ignore[method-assign]
     await cog.deliver_pending()
     assert posted_later == ["closed", "opened"]
+
+
+async def test_a_notice_of_a_server_away_for_days_is_given_up_a_day_after_it_was_written(
+        store, clock):
+    """A server Discord keeps unavailable for days: its channel notices are kept for it
+    no longer than Discord's failures are retried (a day after they were written), rather
+    than every minute for as long as it stays away, and posted as news days later."""
+    clock.advance(-announcements.GIVE_UP_AFTER - timedelta(minutes=5))
+    event = await new_event(store, capacity=1)
+    await store.join(1, event.id, 1, "m")  # fills it: one capacity notice, a day ago
+    clock.advance(announcements.GIVE_UP_AFTER + timedelta(minutes=5))
+    guild = SimpleNamespace(id=1, unavailable=True)
+    posted: list[str] = []
+
+    async def deliver(notice) -> bool:
+        posted.append(notice.kind.value)
+        return True
+
+    cog = Announcements(SimpleNamespace(store=store, own_shards=None, is_ready=lambda: True,
+                                        get_guild=lambda guild_id: guild))
+    cog._deliver = deliver  # type: ignore[method-assign]
+    await cog.deliver_pending()
+    assert cog._held == {}
+    await execute_sql(store, "UPDATE outbox SET claimed_at = claimed_at - 3600")  # stale
+    assert await store.run(store.notices.claim_notices) == []
+    guild.unavailable = False
+    await cog.on_guild_available(guild)  # type: ignore[arg-type]
+    assert posted == []
