@@ -9,6 +9,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
 import pytest
 import pytest_asyncio
 
@@ -172,6 +173,15 @@ async def world(tmp_path_factory, request):
 @pytest.fixture
 def fake(world) -> FakeDiscord:
     return world.fake
+
+
+@pytest.fixture
+async def http(fake: FakeDiscord):
+    """Raw HTTP to the local server with the bot's token: what it answers (a module's own
+    `fake` fixture gives it a server without a bot process)."""
+    headers = {"Authorization": f"Bot {fake.token}"}
+    async with aiohttp.ClientSession(fake.api_base + "/", headers=headers) as session:
+        yield session
 
 
 def pytest_collection_modifyitems(items):

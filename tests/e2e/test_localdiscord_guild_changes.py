@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import aiohttp
 import pytest
 
 from sandbox import FakeDiscord
 from sandbox.models import EMBED_LINKS, VIEW_CHANNEL
+from tests.e2e.raw_http import call
 
 pytestmark = pytest.mark.asyncio
 
@@ -19,20 +19,6 @@ pytestmark = pytest.mark.asyncio
 async def fake():
     async with FakeDiscord(rate_limits=None) as server:
         yield server
-
-
-@pytest.fixture
-async def http(fake: FakeDiscord):
-    headers = {"Authorization": f"Bot {fake.token}"}
-    async with aiohttp.ClientSession(fake.api_base + "/", headers=headers) as session:
-        yield session
-
-
-async def call(http: aiohttp.ClientSession, method: str, path: str,
-               body: Any = None) -> tuple[int, Any]:
-    async with http.request(method, path.lstrip("/"), json=body) as resp:
-        empty = resp.status == 204 or resp.content_length == 0
-        return resp.status, (None if empty else await resp.json())
 
 
 def error(status: int, code: int, message: str) -> tuple[int, dict[str, Any]]:

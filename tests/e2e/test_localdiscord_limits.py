@@ -20,6 +20,7 @@ import pytest
 from sandbox import FakeDiscord, Guild, Member, Role
 from sandbox.interactions import _Interaction
 from sandbox.models import ADMINISTRATOR, CREATE_EVENTS, MANAGE_EVENTS, MANAGE_ROLES
+from tests.e2e.raw_http import call
 
 MAX_LENGTH = "BASE_TYPE_MAX_LENGTH"
 BAD_LENGTH = "BASE_TYPE_BAD_LENGTH"
@@ -45,20 +46,6 @@ async def send(client: discord.http.HTTPClient, channel_id: int, **fields: Any) 
     """Send a message as discord.py builds it from ``fields`` (content, view, ...)."""
     with discord.http.handle_message_parameters(**fields) as params:
         return await client.send_message(channel_id, params=params)
-
-
-@pytest.fixture
-async def http(fake: FakeDiscord):
-    headers = {"Authorization": f"Bot {fake.token}"}
-    async with aiohttp.ClientSession(fake.api_base + "/", headers=headers) as session:
-        yield session
-
-
-async def call(http: aiohttp.ClientSession, method: str, path: str,
-               body: Any = None) -> tuple[int, Any]:
-    async with http.request(method, path.lstrip("/"), json=body) as resp:
-        empty = resp.status == 204 or resp.content_length == 0
-        return resp.status, (None if empty else await resp.json())
 
 
 def error_at(body: dict[str, Any], *path: str | int) -> list[str]:

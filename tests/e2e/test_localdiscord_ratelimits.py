@@ -33,13 +33,6 @@ async def fake():
         yield server
 
 
-@pytest.fixture
-async def http(fake: FakeDiscord):
-    headers = {"Authorization": f"Bot {fake.token}"}
-    async with aiohttp.ClientSession(fake.api_base + "/", headers=headers) as session:
-        yield session
-
-
 async def send(http: aiohttp.ClientSession, method: str, path: str,
                body: Any = None) -> tuple[int, dict[str, str], Any]:
     async with http.request(method, path.lstrip("/"), json=body) as resp:

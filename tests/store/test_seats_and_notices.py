@@ -914,24 +914,35 @@ async def test_an_announcement_shows_the_end_soon_after_the_clock_jumps_past_it(
             task.cancel()
 
 
+async def closed_then_opened(store: Store) -> None:
+    """An event closed, then opened again: a closed notice, then an opened one."""
+    event = await new_event(store, capacity=5)
+    await store.run(store.registrations.close_registration, 1, event.id, None)
+    await store.run(store.registrations.open_registration, 1, event.id)
+
+
+def failing_the_close(posted: list[str]):
+    """The deliverer's delivery, with Discord failing every closed notice (left claimed)
+    and taking the others, whose kinds go to `posted`."""
+    async def deliver(notice) -> bool:
+        if notice.kind == NoticeKind.CLOSED:
+            return False
+        posted.append(notice.kind.value)
+        return True
+    return deliver
+
+
 async def test_a_notice_discord_keeps_failing_holds_its_event_s_next_ones_two_claims_at_most(
         store, monkeypatch):
     """Discord fails the close's post again and again (a 5xx for hours): the reopening
     waits behind it two claims' lives from its first failure, not until the close is given
     up a day later (an event's deletion, its announcements shown cancelled, would wait as
     long)."""
-    event = await new_event(store, capacity=5)
-    await store.run(store.registrations.close_registration, 1, event.id, None)
-    await store.run(store.registrations.open_registration, 1, event.id)
+    await closed_then_opened(store)
     now = [1000.0]
     monkeypatch.setattr(announcements, "time", SimpleNamespace(monotonic=lambda: now[0]))
     posted: list[str] = []
-
-    async def deliver(notice) -> bool:
-        if notice.kind == NoticeKind.CLOSED:
-            return False  # Discord fails it: left claimed
-        posted.append(notice.kind.value)
-        return True
+    deliver = failing_the_close(posted)
 
     cog = Announcements(SimpleNamespace(store=store, own_shards=None,
                                         is_ready=lambda: True, get_guild=arrived))
@@ -953,17 +964,10 @@ async def test_a_server_s_held_notices_keep_their_order_when_discord_fails_one(s
     notices wait for it. Back, Discord fails the close's post: the reopening waits for it,
     as it would had the server never been away, instead of leaving the channel saying
     last that registration is closed."""
-    event = await new_event(store, capacity=5)
-    await store.run(store.registrations.close_registration, 1, event.id, None)
-    await store.run(store.registrations.open_registration, 1, event.id)
+    await closed_then_opened(store)
     guild = SimpleNamespace(id=1, unavailable=True)
     posted: list[str] = []
-
-    async def deliver(notice) -> bool:
-        if notice.kind == NoticeKind.CLOSED:
-            return False  # Discord fails it: left claimed
-        posted.append(notice.kind.value)
-        return True
+    deliver = failing_the_close(posted)
 
     cog = Announcements(SimpleNamespace(store=store, own_shards=None, is_ready=lambda: True,
                                         get_guild=lambda guild_id: guild))
