@@ -203,7 +203,7 @@ class Announcements(commands.Cog):
         """Deliver the notices held for guilds that had not arrived; after a restart, correct
         every announcement whose counts moved meanwhile."""
         await self.bot.wait_until_ready()
-        await self._deliver_held()
+        self._channel_lane.wake.set()  # it delivers them (`_deliver_lane`)
         try:
             store = self.bot.store
             for guild_id, event_id in await store.run(store.notices.events_with_announcements):
@@ -247,6 +247,8 @@ class Announcements(commands.Cog):
             notice, posted = lane.interrupted[0]
             await self._deliver_and_ack(notice, lane, posted=posted, again=True)
             lane.interrupted.pop(0)
+        if lane is self._channel_lane:  # (by the lane alone: before its newer notices)
+            await self._deliver_held()
         # An entry outlives any failure of its notice, which is given up GIVE_UP_AFTER after
         # it was written (or folded, or acknowledged by another process meanwhile).
         now = time.monotonic()
@@ -268,6 +270,8 @@ class Announcements(commands.Cog):
                     self._held.setdefault(notice.id, notice)
                 else:  # (held before, and handed out again once its claim went stale)
                     self._held.pop(notice.id, None)
+                    if self._held:  # its guild arrived meanwhile: those held before it first
+                        await self._deliver_held(notice.guild_id, before=notice.id)
                     await self._deliver_in_order(notice, lane)
 
     async def _deliver_in_order(self, notice: Notice, lane: Lane) -> None:
@@ -297,7 +301,7 @@ class Announcements(commands.Cog):
 
     @commands.Cog.listener()
     async def on_guild_available(self, guild: discord.Guild) -> None:
-        await self._deliver_held(guild.id)
+        self._channel_lane.wake.set()  # it delivers the notices held for it
 
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:
@@ -316,11 +320,15 @@ class Announcements(commands.Cog):
             log.exception("could not look up the announcements of guild %s to refresh",
                           guild.id)
 
-    async def _deliver_held(self, guild_id: int | None = None) -> None:
+    async def _deliver_held(self, guild_id: int | None = None, *,
+                            before: int | None = None) -> None:
         """Deliver the held notices of the guilds that have arrived (of `guild_id`'s only,
-        when it names one), in their order."""
+        when it names one; those written before notice `before` only, when it names one),
+        in their order. The channel lane's task alone delivers them, so that none goes out
+        alongside the newer notices it claims."""
         for notice in [n for n in self._held.values()
-                       if guild_id is None or n.guild_id == guild_id]:
+                       if (guild_id is None or n.guild_id == guild_id)
+                       and (before is None or n.id < before)]:
             if self._guild_not_arrived(notice) or self._held.pop(notice.id, None) is None:
                 continue  # still away, or delivered meanwhile
             try:

@@ -976,6 +976,7 @@ async def test_a_server_s_held_notices_keep_their_order_when_discord_fails_one(s
     assert [n.kind.value for n in cog._held.values()] == ["closed", "opened"]
     guild.unavailable = False
     await cog.on_guild_available(guild)  # type: ignore[arg-type]
+    await cog.deliver_pending()
     assert posted == []
     await execute_sql(store, "UPDATE outbox SET claimed_at = claimed_at - 3600")  # stale
     posted_later: list[str] = []
@@ -1014,4 +1015,38 @@ async def test_a_notice_of_a_server_away_for_days_is_given_up_a_day_after_it_was
     assert await store.run(store.notices.claim_notices) == []
     guild.unavailable = False
     await cog.on_guild_available(guild)  # type: ignore[arg-type]
+    await cog.deliver_pending()
     assert posted == []
+
+
+async def test_a_server_back_from_an_outage_hears_its_held_notices_before_new_ones(store):
+    """Back from an outage, the server's held close is posted (Discord slow to take it)
+    while a reopening written since is claimed: the reopening goes out after the close,
+    not alongside it, so the channel does not say last that registration is closed."""
+    event = await new_event(store, capacity=5)
+    await store.run(store.registrations.close_registration, 1, event.id, None)
+    guild = SimpleNamespace(id=1, unavailable=True)
+    posted: list[str] = []
+    discord_answers = asyncio.Event()
+
+    async def deliver(notice) -> bool:
+        if notice.kind == NoticeKind.CLOSED:
+            await discord_answers.wait()
+        posted.append(notice.kind.value)
+        return True
+
+    cog = Announcements(SimpleNamespace(store=store, own_shards=None, is_ready=lambda: True,
+                                        get_guild=lambda guild_id: guild))
+    cog._deliver = deliver  # type: ignore[method-assign]
+    await cog.deliver_pending()
+    assert [n.kind.value for n in cog._held.values()] == ["closed"]
+    guild.unavailable = False
+    back = asyncio.create_task(cog.on_guild_available(guild))  # type: ignore[arg-type]
+    await asyncio.sleep(0.05)
+    await store.run(store.registrations.open_registration, 1, event.id)
+    delivering = asyncio.create_task(cog.deliver_pending())
+    await asyncio.sleep(0.5)
+    discord_answers.set()
+    await asyncio.gather(back, delivering)
+    await cog.deliver_pending()
+    assert posted == ["closed", "opened"]
