@@ -932,6 +932,16 @@ def failing_the_close(posted: list[str]):
     return deliver
 
 
+def deliverer_of_a_server_away(store: Store, deliver) -> tuple[Announcements, SimpleNamespace]:
+    """A deliverer delivering with `deliver`, and its server (guild 1), which Discord lists
+    as unavailable (an outage) until the test sets it available."""
+    guild = SimpleNamespace(id=1, unavailable=True)
+    cog = Announcements(SimpleNamespace(store=store, own_shards=None, is_ready=lambda: True,
+                                        get_guild=lambda guild_id: guild))
+    cog._deliver = deliver  # type: ignore[method-assign]
+    return cog, guild
+
+
 async def test_a_notice_discord_keeps_failing_holds_its_event_s_next_ones_two_claims_at_most(
         store, monkeypatch):
     """Discord fails the close's post again and again (a 5xx for hours): the reopening
@@ -965,13 +975,10 @@ async def test_a_server_s_held_notices_keep_their_order_when_discord_fails_one(s
     as it would had the server never been away, instead of leaving the channel saying
     last that registration is closed."""
     await closed_then_opened(store)
-    guild = SimpleNamespace(id=1, unavailable=True)
     posted: list[str] = []
     deliver = failing_the_close(posted)
 
-    cog = Announcements(SimpleNamespace(store=store, own_shards=None, is_ready=lambda: True,
-                                        get_guild=lambda guild_id: guild))
-    cog._deliver = deliver  # type: ignore[method-assign]
+    cog, guild = deliverer_of_a_server_away(store, deliver)
     await cog.deliver_pending()
     assert [n.kind.value for n in cog._held.values()] == ["closed", "opened"]
     guild.unavailable = False
@@ -999,16 +1006,13 @@ async def test_a_notice_of_a_server_away_for_days_is_given_up_a_day_after_it_was
     event = await new_event(store, capacity=1)
     await store.join(1, event.id, 1, "m")  # fills it: one capacity notice, a day ago
     clock.advance(announcements.GIVE_UP_AFTER + timedelta(minutes=5))
-    guild = SimpleNamespace(id=1, unavailable=True)
     posted: list[str] = []
 
     async def deliver(notice) -> bool:
         posted.append(notice.kind.value)
         return True
 
-    cog = Announcements(SimpleNamespace(store=store, own_shards=None, is_ready=lambda: True,
-                                        get_guild=lambda guild_id: guild))
-    cog._deliver = deliver  # type: ignore[method-assign]
+    cog, guild = deliverer_of_a_server_away(store, deliver)
     await cog.deliver_pending()
     assert cog._held == {}
     await execute_sql(store, "UPDATE outbox SET claimed_at = claimed_at - 3600")  # stale
@@ -1025,7 +1029,6 @@ async def test_a_server_back_from_an_outage_hears_its_held_notices_before_new_on
     not alongside it, so the channel does not say last that registration is closed."""
     event = await new_event(store, capacity=5)
     await store.run(store.registrations.close_registration, 1, event.id, None)
-    guild = SimpleNamespace(id=1, unavailable=True)
     posted: list[str] = []
     discord_answers = asyncio.Event()
 
@@ -1035,9 +1038,7 @@ async def test_a_server_back_from_an_outage_hears_its_held_notices_before_new_on
         posted.append(notice.kind.value)
         return True
 
-    cog = Announcements(SimpleNamespace(store=store, own_shards=None, is_ready=lambda: True,
-                                        get_guild=lambda guild_id: guild))
-    cog._deliver = deliver  # type: ignore[method-assign]
+    cog, guild = deliverer_of_a_server_away(store, deliver)
     await cog.deliver_pending()
     assert [n.kind.value for n in cog._held.values()] == ["closed"]
     guild.unavailable = False
