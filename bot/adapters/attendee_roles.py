@@ -747,6 +747,8 @@ class AttendeeRoles:
         """Give the role. True: the member counts as holding it (or has left the server);
         False: failed (a server error: maybe given), to retry after the next change (or at
         the next start, after a stop); None: not given, and pointless to go on."""
+        if self._out_of(guild_id):  # known already: not asked (`_out_of`)
+            return None
         try:
             await self.bot.http.add_role(guild_id, user_id, role_id,
                                          reason="confirmed for an event")
@@ -776,6 +778,8 @@ class AttendeeRoles:
                       why: str) -> bool | None:
         """Take the role back. True: done (or nothing to take); False: failed, to retry;
         None: failed, and pointless to go on with other members."""
+        if self._out_of(guild_id):  # known already: not asked (`_out_of`)
+            return None
         try:
             await self.bot.http.remove_role(guild_id, user_id, role_id, reason=why)
             self._told_refused.pop(role_id, None)  # it works (again): a refusal is news

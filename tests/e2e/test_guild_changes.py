@@ -154,7 +154,7 @@ async def test_attendee_roles_wait_for_the_bot_to_be_invited_back_then_are_given
     grants = f"/guilds/{guild.id}/members/{member.id}/roles/{role.id}"
     await asyncio.sleep(12.0)  # past the first wait after a refusal (10 s)
     asked = [r.status for r in fake.requests if r.method == "PUT" and r.path == grants]
-    assert asked in ([], [403]), asked  # asked once at most, not again and again
+    assert asked == [], asked  # Discord would refuse it (403 Missing Access)
     assert len(fake.messages(channel)) == posts_before  # nothing for moderators to fix
 
     fake.rejoin(guild)
