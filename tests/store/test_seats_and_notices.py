@@ -61,6 +61,21 @@ def arrived(guild_id: int) -> SimpleNamespace:
     return SimpleNamespace(id=guild_id, unavailable=False)
 
 
+def editing_announcements(store: Store, message: type) -> Announcements:
+    """The deliverer of a bot in its server, in English, whose announcement messages are
+    instances of `message` (their `edit` is what Discord does with an edit)."""
+    from bot.i18n import language
+
+    async def for_guild(guild_id: int, client: object):
+        return language("en-US")
+
+    return Announcements(SimpleNamespace(  # type: ignore[arg-type]
+        store=store, languages=SimpleNamespace(for_guild=for_guild),
+        is_ready=lambda: True, get_guild=arrived,
+        get_partial_messageable=lambda channel_id: SimpleNamespace(
+            get_partial_message=lambda message_id: message())))
+
+
 async def new_event(store: Store, capacity: int, starts_at=None, slug: str = "talk"):
     event, _ = await store.run(store.events.save_event,
         1, EventDraft(slug=slug, title=f"Event {slug}", capacity=capacity, starts_at=starts_at),
@@ -777,7 +792,6 @@ async def test_a_deleted_event_leaves_no_refresh_timer_nor_refusal_behind(store)
     deletion ends both, not the day it would have ended: events come and go for months."""
     import discord
 
-    from bot.i18n import language
 
     forbidden = discord.Forbidden(SimpleNamespace(status=403, reason="Forbidden"),
                                   {"code": 50013, "message": "Missing Permissions"})
@@ -786,15 +800,7 @@ async def test_a_deleted_event_leaves_no_refresh_timer_nor_refusal_behind(store)
         async def edit(self, **_: object) -> None:
             raise forbidden
 
-    async def for_guild(guild_id: int, client: object):
-        return language("en-US")
-
-    bot = SimpleNamespace(
-        store=store, languages=SimpleNamespace(for_guild=for_guild),
-        is_ready=lambda: True, get_guild=arrived,
-        get_partial_messageable=lambda channel_id: SimpleNamespace(
-            get_partial_message=lambda message_id: Message()))
-    cog = Announcements(bot)  # type: ignore[arg-type]
+    cog = editing_announcements(store, Message)
     starts = datetime.now(UTC) + timedelta(days=90)
     for n in range(20):
         event = await new_event(store, capacity=5, starts_at=starts, slug=f"talk-{n}")
@@ -868,7 +874,6 @@ async def test_an_announcement_shows_the_end_soon_after_the_clock_jumps_past_it(
     right, past the end: the announcement shows "Over" with Join disabled within
     moments, not an hour later."""
     from bot.adapters.rsvp_buttons import RsvpButton
-    from bot.i18n import language
 
     monkeypatch.setattr(announcements, "END_LOOK_AGAIN", 0.2)
     edits: list[dict] = []
@@ -877,15 +882,7 @@ async def test_an_announcement_shows_the_end_soon_after_the_clock_jumps_past_it(
         async def edit(self, **fields: object) -> None:
             edits.append(fields)
 
-    async def for_guild(guild_id: int, client: object):
-        return language("en-US")
-
-    bot = SimpleNamespace(
-        store=store, languages=SimpleNamespace(for_guild=for_guild),
-        is_ready=lambda: True, get_guild=arrived,
-        get_partial_messageable=lambda channel_id: SimpleNamespace(
-            get_partial_message=lambda message_id: Message()))
-    cog = Announcements(bot)  # type: ignore[arg-type]
+    cog = editing_announcements(store, Message)
     event = await new_event(store, capacity=5,
                             starts_at=datetime.now(UTC) + timedelta(seconds=1))
     await store.run(store.notices.add_announcement_message, event.id, 10, 1000)
