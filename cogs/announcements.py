@@ -290,14 +290,18 @@ class Announcements(commands.Cog):
 
     def _guild_not_arrived(self, notice: Notice) -> bool:
         """Whether the notice is for a channel of a guild Discord has not given the bot
-        (yet, or again): one still on its way at start, or one that Discord lists as
-        unavailable, without its channels (an outage, also at start). Its channel notices
-        are held until it arrives, in their order, instead of finding no channel and
-        being dropped."""
+        (yet, or again): one still on its way at start, one that Discord lists as
+        unavailable, without its channels (an outage, also at start), or one that removed
+        the bot, where Discord refuses it everything (403 Missing Access) until it is
+        invited back. Its channel notices are held until it arrives, in their order,
+        instead of finding no channel (or being refused) and being dropped: a deleted
+        event's announcements show it cancelled once the bot is back, not a live Join
+        button. Held no longer than `GIVE_UP_AFTER`, well within the retention period
+        of a server's data (`cogs.retention`)."""
         if notice.kind in DM_NOTICES:
             return False
         guild = self.bot.get_guild(notice.guild_id)
-        return not self.bot.is_ready() if guild is None else guild.unavailable
+        return guild is None or guild.unavailable
 
     @commands.Cog.listener()
     async def on_guild_available(self, guild: discord.Guild) -> None:
@@ -306,7 +310,9 @@ class Announcements(commands.Cog):
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:
         """Invited back: its announcements, left as they were while the bot was out of the
-        server (members still RSVP there), show the event as it is now."""
+        server (members still RSVP there), show the event as it is now, and its held
+        notices are delivered (`_guild_not_arrived`)."""
+        self._channel_lane.wake.set()
         store = self.bot.store
         try:
             for guild_id, event_id in await store.run(store.notices.events_with_announcements):

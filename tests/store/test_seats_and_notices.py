@@ -1048,3 +1048,43 @@ async def test_a_server_back_from_an_outage_hears_its_held_notices_before_new_on
     await asyncio.gather(back, delivering)
     await cog.deliver_pending()
     assert posted == ["closed", "opened"]
+
+
+async def test_an_event_deleted_while_the_bot_is_out_of_its_server_shows_cancelled_once_back(
+        store):
+    """The bot is removed from the server, and an event announced there is deleted (from
+    the command line, say): Discord would refuse the announcement's "cancelled" edit (403
+    Missing Access). Invited back, the announcement shows the event cancelled, not a live
+    Join button for an event that is gone."""
+    import discord
+
+    missing_access = discord.Forbidden(SimpleNamespace(status=403, reason="Forbidden"),
+                                       {"code": 50001, "message": "Missing Access"})
+    present: set[int] = set()
+    shown: list[str] = []
+
+    class Message:
+        async def edit(self, *, embed, **_: object) -> None:
+            if 1 not in present:
+                raise missing_access
+            shown.append(embed.title or "")
+
+    cog = editing_announcements(store, Message)
+    cog.bot.get_guild = lambda guild_id: arrived(guild_id) if guild_id in present else None
+    cog.bot.own_shards = None
+    event = await new_event(store, capacity=5)
+    await store.run(store.notices.add_announcement_message, event.id, 10, 1000)
+    await store.run(store.events.delete_event, 1, event.id)
+    await cog._deliver_lane(cog._channel_lane)
+    await execute_sql(store, "UPDATE outbox SET claimed_at = claimed_at - 3600")  # stale
+    await cog._deliver_lane(cog._channel_lane)
+    assert shown == []
+
+    present.add(1)  # invited back
+    await cog.on_guild_join(arrived(1))  # type: ignore[arg-type]
+    await cog._deliver_lane(cog._channel_lane)
+    assert len(shown) == 1 and "cancelled" in shown[0].lower(), shown
+    assert await store.run(store.notices.claim_notices, kinds=frozenset({NoticeKind.DELETED})
+                           ) == []
+    for task in cog._editors.values():
+        task.cancel()
