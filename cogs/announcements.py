@@ -166,6 +166,10 @@ class Announcements(commands.Cog):
         # their order: a claim held longer than a claim lives is handed out again, and
         # held once.
         self._held: dict[int, Notice] = {}
+        # When each was last handed out (time.monotonic()): one not handed out again for
+        # two claims' lives is gone from the outbox (acknowledged or folded by another
+        # process, or deleted with its server's data) and is forgotten, not delivered.
+        self._held_at: dict[int, float] = {}
         # Announcement messages Discord would not let the bot edit (403), with the state it
         # refused: not tried again for that state (each refusal counts against Discord's
         # limit of invalid requests), only once the event changes again.
@@ -265,11 +269,14 @@ class Announcements(commands.Cog):
                                 " the server is still away", notice.kind, notice.event_id,
                                 notice.guild_id, self._written(notice))
                     self._held.pop(notice.id, None)
+                    self._held_at.pop(notice.id, None)
                     await self._deliver_and_ack(notice, lane, posted=True)  # (acked only)
                 elif self._guild_not_arrived(notice):
                     self._held.setdefault(notice.id, notice)
+                    self._held_at[notice.id] = time.monotonic()
                 else:  # (held before, and handed out again once its claim went stale)
                     self._held.pop(notice.id, None)
+                    self._held_at.pop(notice.id, None)
                     if self._held:  # its guild arrived meanwhile: those held before it first
                         await self._deliver_held(notice.guild_id, before=notice.id)
                     await self._deliver_in_order(notice, lane)
@@ -332,11 +339,16 @@ class Announcements(commands.Cog):
         when it names one; those written before notice `before` only, when it names one),
         in their order. The channel lane's task alone delivers them, so that none goes out
         alongside the newer notices it claims."""
+        gone_before = time.monotonic() - STALLED_AT_MOST
+        for notice_id in [i for i, at in self._held_at.items() if at < gone_before]:
+            self._held.pop(notice_id, None)  # no longer in the outbox (`_held_at`)
+            del self._held_at[notice_id]
         for notice in [n for n in self._held.values()
                        if (guild_id is None or n.guild_id == guild_id)
                        and (before is None or n.id < before)]:
             if self._guild_not_arrived(notice) or self._held.pop(notice.id, None) is None:
                 continue  # still away, or delivered meanwhile
+            self._held_at.pop(notice.id, None)
             try:
                 await self._deliver_in_order(notice, self._channel_lane)
             except Exception:  # still claimed: handed out again once the claim goes stale

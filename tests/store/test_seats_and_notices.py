@@ -1088,3 +1088,37 @@ async def test_an_event_deleted_while_the_bot_is_out_of_its_server_shows_cancell
                            ) == []
     for task in cog._editors.values():
         task.cancel()
+
+
+async def test_a_notice_held_for_a_server_whose_data_was_deleted_is_not_posted_on_return(
+        store, monkeypatch):
+    """The bot was removed from the server, and its close notice held for it; the
+    server's data is then deleted (its retention period, shorter than a day, is over).
+    Invited back later, the server hears nothing of an event the bot no longer has."""
+    now = [1000.0]
+    monkeypatch.setattr(announcements, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    event = await new_event(store, capacity=5)
+    await store.run(store.registrations.close_registration, 1, event.id, None)
+    posted: list[str] = []
+    present: set[int] = set()
+
+    async def deliver(notice) -> bool:
+        posted.append(notice.kind.value)
+        return True
+
+    cog = Announcements(SimpleNamespace(
+        store=store, own_shards=None, is_ready=lambda: True,
+        get_guild=lambda guild_id: arrived(guild_id) if guild_id in present else None))
+    cog._deliver = deliver  # type: ignore[method-assign]
+    await cog.deliver_pending()
+    assert [n.kind.value for n in cog._held.values()] == ["closed"]
+    left = utcnow() - timedelta(hours=13)
+    await store.run(store.settings.set_guild_left, 1, left)
+    assert await store.run(store.settings.purge_guild, 1, left + timedelta(hours=1))
+    for _ in range(3):  # claims' lives go by, with nothing left to claim
+        now[0] += announcements.CLAIM_SECONDS
+        await cog.deliver_pending()
+
+    present.add(1)  # invited back
+    await cog.deliver_pending()
+    assert posted == []
