@@ -6,6 +6,12 @@ expires or is done, and never after a restart; Discord goes on showing its butto
 form its member still has open), and an interaction no view takes would get no answer:
 the member would see "The application did not respond". The kind's prefix finds its
 `Held` (`EventBot.clicks`), which tells the member, in their language, that it expired.
+
+A view's time is counted in real time too. discord.py times a view out on the monotonic
+clock, which stands still while the host sleeps (a laptop's night, a paused VM): woken
+hours later, a 14-minute preview would still import. So a view is also over once its time
+has passed on the wall clock, and the stricter of the two clocks decides (a wall clock
+set back must not keep one alive either).
 """
 
 from __future__ import annotations
@@ -29,6 +35,20 @@ View = discord.ui.View | discord.ui.Modal
 ANSWERED_GRACE = 30.0  # seconds past a view's timeout its key is known (its expiry edit)
 
 
+class Deadline:
+    """A moment `seconds` from now on both clocks: the monotonic one (a wall clock set
+    back cannot put it off) and the wall clock (which goes on while the host sleeps)."""
+
+    __slots__ = ("monotonic", "wall")
+
+    def __init__(self, seconds: float) -> None:
+        self.monotonic = time.monotonic() + seconds
+        self.wall = time.time() + seconds
+
+    def passed(self) -> bool:
+        return time.monotonic() >= self.monotonic or time.time() >= self.wall
+
+
 class Held:
     """The live views (or forms) of one kind, by the key their custom ids end with.
 
@@ -42,17 +62,43 @@ class Held:
         self.expired = expired  # what a member who used a dead one is told
         self._views: weakref.WeakValueDictionary[str, View] = (
             weakref.WeakValueDictionary())
-        self._known: dict[str, float] = {}  # key -> until when, in the order held
+        self._known: dict[str, Deadline] = {}  # key -> until when, in the order held
+        # a live view -> when its time is over, in real time
+        self._ends: weakref.WeakKeyDictionary[View, Deadline] = weakref.WeakKeyDictionary()
 
     def hold(self, view: View) -> str:
-        """A new key for `view`, for its custom ids (see `custom_id`)."""
+        """A new key for `view`, for its custom ids (see `custom_id`). The view then takes
+        an interaction only while its time lasts by both clocks (see `answer_stale`)."""
         key = secrets.token_hex(8)
         self._views[key] = view
-        now = time.monotonic()
-        while self._known and next(iter(self._known.values())) < now:
+        while self._known and next(iter(self._known.values())).passed():
             del self._known[next(iter(self._known))]  # views of a kind share one timeout
-        self._known[key] = now + (view.timeout or 0.0) + ANSWERED_GRACE
+        self._known[key] = Deadline((view.timeout or 0.0) + ANSWERED_GRACE)
+        if view.timeout:
+            self._ends[view] = Deadline(view.timeout)
+        checked = view.interaction_check
+
+        async def interaction_check(interaction: Interaction) -> bool:
+            # discord.py runs a callback only if this says yes: a view whose time was over
+            # as the interaction arrived has been let go, and `answer_stale` answered it.
+            if self._views.get(key) is not view or not await checked(interaction):
+                return False
+            if view.timeout and view in self._ends:  # as discord.py: a use restarts its time
+                self._ends[view] = Deadline(view.timeout)
+            return True
+
+        view.interaction_check = interaction_check  # type: ignore[method-assign,assignment]
         return key
+
+    def _over(self, key: str, view: View) -> bool:
+        """Whether the live `view`'s time is over by either clock; if so, it is let go."""
+        end = self._ends.get(view)
+        if end is None or not end.passed():
+            return False
+        del self._views[key], self._ends[view]
+        self._known.pop(key, None)  # a click on it is told it expired, not acknowledged
+        view.stop()
+        return True
 
     def custom_id(self, key: str, part: str) -> str:
         return f"{self.prefix}{part}:{key}"
@@ -62,13 +108,15 @@ class Held:
         """The answer to an interaction on one of this kind that no live view takes, or
         None. Called as the interaction arrives, right after discord.py handed it to a
         view or not, so that the two agree: a view that stops as it answers (Delete, say)
-        must not be answered twice."""
+        must not be answered twice. A view whose time is over by either clock (the host
+        slept) is let go here, and answered as one that expired."""
         data: Any = interaction.data or {}
         key = str(data.get("custom_id", "")).rsplit(":", 1)[-1]
         view = self._views.get(key)
-        if view is not None and not view.is_finished():
+        if view is not None and not view.is_finished() and not self._over(key, view):
             return None
-        if (self._known.get(key, 0.0) > time.monotonic()
+        known = self._known.get(key)
+        if (known is not None and not known.passed()
                 and interaction.type is discord.InteractionType.component):
             # A click on a view that has answered (Delete pressed twice, a client that
             # still shows the buttons): acknowledged, the message left to that answer.

@@ -1,0 +1,231 @@
+"""A preview's buttons and an edit form stop working once their time has passed in real
+time, even when the host slept meanwhile (its monotonic clock stood still), and a wall
+clock set back does not keep them alive. Each click or submission goes the way discord.py
+takes it: handed to the view first, then to its `Held` (bot.tree.guard_interactions)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
+
+import discord
+import pytest
+
+import bot.adapters.held as held_module
+from bot.adapters.held import Held
+from bot.adapters.import_preview import CUSTOM_ID_PREFIX, ImportPreview, expired
+from bot.adapters.manage_forms import EDIT_PREFIX, EditModal, form_expired
+from bot.i18n import language
+from bot.models import Event
+
+MINUTE = 60.0
+PREVIEW_TIMEOUT = 14 * MINUTE
+EXPIRED = "This preview has expired; run /manage import again."
+FORM_EXPIRED = "This form has expired, so your edit was not saved; run /manage edit again."
+
+
+class Clock:
+    """The host's two clocks: the monotonic one stands still while it sleeps, the wall
+    clock goes on (and may be set back)."""
+
+    def __init__(self) -> None:
+        self.mono, self.wall = 5_000.0, datetime(2026, 12, 4, 9, tzinfo=UTC).timestamp()
+
+    def monotonic(self) -> float:
+        return self.mono
+
+    def time(self) -> float:
+        return self.wall
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    faked = Clock()
+    monkeypatch.setattr(held_module, "time", faked)
+    return faked
+
+
+class Moderator(discord.Member):
+    """A member with Manage Events, as the interaction's `user`."""
+
+    __slots__ = ()
+
+    @property
+    def guild_permissions(self) -> discord.Permissions:
+        return discord.Permissions(manage_events=True)
+
+
+def moderator() -> Moderator:
+    member = object.__new__(Moderator)
+    member._user = SimpleNamespace(id=7)  # type: ignore[assignment]
+    return member
+
+
+class Used:
+    """A click or a form's submission, and what the bot answered to it."""
+
+    def __init__(self, custom_id: str, kind: discord.InteractionType) -> None:
+        self.type = kind
+        self.data: dict[str, Any] = {"custom_id": custom_id, "component_type": 2}
+        self.user, self.guild_id, self.guild, self._state = moderator(), 1, None, None
+        self.locale = discord.Locale.american_english
+        self.extras: dict[str, Any] = {}
+        self.said: list[str | None] = []
+        self._done = False
+        self.response = SimpleNamespace(is_done=lambda: self._done, defer=self._defer,
+                                        edit_message=self._edit, send_message=self._send)
+
+    async def _defer(self, **_: object) -> None:
+        self._done = True
+
+    async def _edit(self, content: str | None = None, **_: object) -> None:
+        self._done = True
+        self.said.append(content)
+
+    async def _send(self, content: str | None = None, **_: object) -> None:
+        self._done = True
+        self.said.append(content)
+
+    async def edit_original_response(self, content: str | None = None, **_: object) -> None:
+        self.said.append(content)
+
+
+def arrives(held: Held, dispatched: asyncio.Task[None] | None,
+            used: Used) -> list[asyncio.Future[Any]]:
+    """What the bot does with `used`: discord.py's task for the view, then the `Held`'s
+    answer (if any), as bot.tree.guard_interactions runs them."""
+    answer = held.answer_stale(used)  # type: ignore[arg-type]
+    return [work for work in (dispatched, answer) if work is not None]  # type: ignore[misc]
+
+
+async def preview_clicked(clock: Clock, *, slept: float, mono: float = 0.0
+                          ) -> tuple[list[str], Used]:
+    held = Held(CUSTOM_ID_PREFIX, expired)
+    imported: list[str] = []
+
+    async def do_import(_: Any) -> tuple[str, discord.Embed]:
+        imported.append("saved")
+        return "Created.", discord.Embed()
+
+    asked = Used("", discord.InteractionType.application_command)
+    preview = ImportPreview(asked, held, PREVIEW_TIMEOUT, do_import)  # type: ignore[arg-type]
+    clock.wall += slept
+    clock.mono += mono
+    go = preview.children[0]
+    click = Used(go.custom_id, discord.InteractionType.component)  # type: ignore[attr-defined]
+    await asyncio.gather(*arrives(held, preview._dispatch_item(go, click), click))  # type: ignore[arg-type]
+    return imported, click
+
+
+async def test_a_preview_clicked_in_time_imports(clock):
+    imported, click = await preview_clicked(clock, slept=10 * MINUTE, mono=10 * MINUTE)
+    assert imported == ["saved"] and click.said == ["Created."]
+
+
+async def test_a_preview_clicked_after_the_host_slept_an_hour_says_it_expired(clock):
+    imported, click = await preview_clicked(clock, slept=60 * MINUTE)  # monotonic stood still
+    assert imported == [] and click.said == [EXPIRED]
+
+
+async def test_a_wall_clock_set_back_does_not_keep_a_preview_alive(clock):
+    imported, click = await preview_clicked(clock, slept=-60 * MINUTE, mono=15 * MINUTE)
+    assert imported == [] and click.said == [EXPIRED]
+
+
+async def test_a_second_click_on_a_preview_that_expired_in_the_night_says_so_too(clock):
+    held = Held(CUSTOM_ID_PREFIX, expired)
+
+    async def do_import(_: Any) -> tuple[str, discord.Embed]:
+        raise AssertionError("imported")
+
+    asked = Used("", discord.InteractionType.application_command)
+    preview: Any = ImportPreview(asked, held, PREVIEW_TIMEOUT, do_import)
+    clock.wall += 60 * MINUTE
+    clicks = [Used(preview.children[0].custom_id, discord.InteractionType.component)
+              for _ in range(2)]
+    for click in clicks:
+        dispatched = None if preview.is_finished() else preview._dispatch_item(
+            preview.children[0], click)
+        await asyncio.gather(*arrives(held, dispatched, click))
+    assert [click.said for click in clicks] == [[EXPIRED], [EXPIRED]]
+
+
+def event() -> Event:
+    return Event(
+        id=1, guild_id=1, slug="forum", title="Forum", venue="Hall", link=None,
+        starts_at=datetime(2030, 5, 1, 18, tzinfo=UTC), ends_at=None, capacity=10, confirmed=0,
+        waitlisted=0, registration_open=True, closed_reason=None, description="About.",
+        recap_summary="", language=None, translation=None, off_the_record=False,
+        access_notes=(), has_recap=False, people=(), takeaways=(), all_day=False,
+        archived=False)
+
+
+async def form_submitted(clock: Clock, *, slept: float, mono: float = 0.0
+                         ) -> tuple[list[str], Used]:
+    held = Held(EDIT_PREFIX, form_expired)
+    form = EditModal(event(), "UTC", held, language("en-US"))
+    saved: list[str] = []
+
+    async def on_submit(_: Any) -> None:
+        saved.append(form.venue_input.value)
+
+    form.on_submit = on_submit  # type: ignore[method-assign,assignment]
+    clock.wall += slept
+    clock.mono += mono
+    submitted = Used(form.custom_id, discord.InteractionType.modal_submit)
+    typed = [{"type": 1, "components": [{"type": 4, "custom_id": "venue", "value": "Room B"}]}]
+    await asyncio.gather(*arrives(held, form._dispatch_submit(
+        submitted, typed, {}), submitted))  # type: ignore[arg-type]
+    return saved, submitted
+
+
+async def test_a_form_submitted_in_time_saves(clock):
+    saved, submitted = await form_submitted(clock, slept=10 * MINUTE, mono=10 * MINUTE)
+    assert saved == ["Room B"] and submitted.said == []
+
+
+async def test_a_form_submitted_after_the_host_slept_an_hour_saves_nothing_and_says_so(clock):
+    saved, submitted = await form_submitted(clock, slept=60 * MINUTE)
+    assert saved == [] and submitted.said == [FORM_EXPIRED]
+
+
+async def test_a_wall_clock_set_back_does_not_keep_a_form_alive(clock):
+    saved, submitted = await form_submitted(clock, slept=-60 * MINUTE, mono=16 * MINUTE)
+    assert saved == [] and submitted.said == [FORM_EXPIRED]
+
+
+class Pages(discord.ui.View):
+    """A view whose every click it takes restarts its time, as a pager's do."""
+
+    def __init__(self, held: Held) -> None:
+        super().__init__(timeout=PREVIEW_TIMEOUT)
+        self.turned = 0
+        self.next: discord.ui.Button[Pages] = discord.ui.Button(
+            label="Next", custom_id=held.custom_id(held.hold(self), "next"))
+        self.next.callback = self.on_next  # type: ignore[method-assign]
+        self.add_item(self.next)
+
+    async def on_next(self, interaction: Any) -> None:
+        self.turned += 1
+        await interaction.response.edit_message(content=f"page {self.turned}")
+
+
+async def turned(clock: Clock, held: Held, pages: Any, *, after: float, slept: bool = False
+                 ) -> list[str | None]:
+    clock.wall += after
+    clock.mono += 0.0 if slept else after
+    click = Used(pages.next.custom_id, discord.InteractionType.component)
+    dispatched = None if pages.is_finished() else pages._dispatch_item(pages.next, click)
+    await asyncio.gather(*arrives(held, dispatched, click))
+    return click.said
+
+
+async def test_each_click_a_view_takes_starts_its_time_again_and_a_night_still_ends_it(clock):
+    held = Held("eventbot:pages:", lambda lang: "These pages have expired.")
+    pages = Pages(held)
+    assert await turned(clock, held, pages, after=10 * MINUTE) == ["page 1"]
+    assert await turned(clock, held, pages, after=10 * MINUTE) == ["page 2"]  # 20 min in
+    assert await turned(clock, held, pages, after=60 * MINUTE, slept=True) == [
+        "These pages have expired."]
