@@ -264,14 +264,15 @@ class Announcements(commands.Cog):
                                                   lane.limit, shards=self.bot.own_shards,
                                                   kinds=lane.kinds):
             for notice in notices:
-                if self._guild_not_arrived(notice) and self._too_old(notice):
+                away = self._guild_not_arrived(notice)
+                if away and self._too_old(notice):
                     log.warning("giving up the %s notice of event %s in guild %s, written %s:"
                                 " the server is still away", notice.kind, notice.event_id,
                                 notice.guild_id, self._written(notice))
                     self._held.pop(notice.id, None)
                     self._held_at.pop(notice.id, None)
                     await self._deliver_and_ack(notice, lane, posted=True)  # (acked only)
-                elif self._guild_not_arrived(notice):
+                elif away:
                     self._held.setdefault(notice.id, notice)
                     self._held_at[notice.id] = time.monotonic()
                 else:  # (held before, and handed out again once its claim went stale)
