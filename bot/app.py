@@ -269,6 +269,13 @@ class ShardedEventBot(EventBot, commands.AutoShardedBot):
                          shard_ids=list(settings.shard_ids) if settings.shard_ids else None)
 
 
+def out_of_server(bot: EventBot, guild_id: int) -> bool:
+    """Whether the bot is out of the server (removed from it): ready, and Discord has not
+    given it the guild. Discord refuses it everything there (403 Missing Access) until it is
+    invited back, and each refusal counts against its limit of invalid requests."""
+    return bot.is_ready() and bot.get_guild(guild_id) is None
+
+
 def make_bot(settings: Settings, store: Store) -> EventBot:
     """A sharded bot when SHARD_COUNT is set, else the plain one."""
     return (ShardedEventBot if settings.shard_count is not None else EventBot)(settings, store)

@@ -57,7 +57,7 @@ import discord
 
 from bot.adapters.channels import announce_channel
 from bot.adapters.roles import deleted_role_notice, refused_role_notice
-from bot.app import EventBot
+from bot.app import EventBot, out_of_server
 from bot.errors import EventNotFound
 from bot.i18n import Text
 from bot.locks import KeyedLocks
@@ -374,7 +374,7 @@ class AttendeeRoles:
         if not refused:
             self._giving_refused.pop(event_id, None)
             return
-        if self._out_of(guild_id):
+        if out_of_server(self.bot, guild_id):
             if (timer := self._give_again.pop(event_id, None)) is not None:
                 timer.cancel()
             self._giving_refused[event_id] = (math.inf, TAKE_BACK_FIRST / 2)
@@ -386,13 +386,6 @@ class AttendeeRoles:
             timer.cancel()
         self._give_again[event_id] = asyncio.get_running_loop().call_later(
             wait, self._sync_again, guild_id, event_id)
-
-    def _out_of(self, guild_id: int) -> bool:
-        """Whether the bot is out of the server (removed from it): Discord refuses it every
-        role there (403 Missing Access), which no moderator can fix but by inviting it
-        back, and asking again before that only adds to Discord's count of invalid
-        requests."""
-        return self.bot.is_ready() and self.bot.get_guild(guild_id) is None
 
     def guild_joined(self, guild_id: int) -> None:
         """Invited back: the roles that waited for it are given and taken back now."""
@@ -661,7 +654,7 @@ class AttendeeRoles:
                     if owed is None:  # the event's role again meanwhile
                         continue
                     if await self._take_back_one(guild_id, event_id, role_id, owed):
-                        if self._out_of(guild_id):  # until invited back (`guild_joined`)
+                        if out_of_server(self.bot, guild_id):  # until invited back (`guild_joined`)
                             self._owed_tries[(event_id, role_id)] = (math.inf,
                                                                      TAKE_BACK_FIRST / 2)
                             continue
@@ -747,7 +740,7 @@ class AttendeeRoles:
         """Give the role. True: the member counts as holding it (or has left the server);
         False: failed (a server error: maybe given), to retry after the next change (or at
         the next start, after a stop); None: not given, and pointless to go on."""
-        if self._out_of(guild_id):  # known already: not asked (`_out_of`)
+        if out_of_server(self.bot, guild_id):  # known already: not asked
             return None
         try:
             await self.bot.http.add_role(guild_id, user_id, role_id,
@@ -755,7 +748,7 @@ class AttendeeRoles:
             self._told_refused.pop(role_id, None)  # it works (again): a refusal is news
             return True
         except discord.Forbidden:
-            if self._out_of(guild_id):
+            if out_of_server(self.bot, guild_id):
                 log.info("not in guild %s: role %s of event %s waits for the bot to be "
                          "invited back", guild_id, role_id, event_id)
                 return None
@@ -778,14 +771,14 @@ class AttendeeRoles:
                       why: str) -> bool | None:
         """Take the role back. True: done (or nothing to take); False: failed, to retry;
         None: failed, and pointless to go on with other members."""
-        if self._out_of(guild_id):  # known already: not asked (`_out_of`)
+        if out_of_server(self.bot, guild_id):  # known already: not asked
             return None
         try:
             await self.bot.http.remove_role(guild_id, user_id, role_id, reason=why)
             self._told_refused.pop(role_id, None)  # it works (again): a refusal is news
             return True
         except discord.Forbidden:
-            if self._out_of(guild_id):
+            if out_of_server(self.bot, guild_id):
                 log.info("not in guild %s: role %s waits for the bot to be invited back to "
                          "be taken back (%s)", guild_id, role_id, why)
                 return None
