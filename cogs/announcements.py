@@ -60,7 +60,7 @@ from bot.adapters.channels import announce_channel, digest
 from bot.adapters.languages import dm_language
 from bot.adapters.rsvp_buttons import button_state, rsvp_buttons
 from bot.adapters.scheduled_events import delete_scheduled_event
-from bot.app import EventBot
+from bot.app import EventBot, out_of_server
 from bot.errors import EventNotFound, Unavailable
 from bot.flows import registration
 from bot.i18n import Language
@@ -164,12 +164,11 @@ class Announcements(commands.Cog):
         self._after_ready: asyncio.Task[None] | None = None
         # Channel notices of guilds not arrived (at start, or back from an outage), by id in
         # their order: a claim held longer than a claim lives is handed out again, and
-        # held once.
-        self._held: dict[int, Notice] = {}
-        # When each was last handed out (time.monotonic()): one not handed out again for
-        # two claims' lives is gone from the outbox (acknowledged or folded by another
-        # process, or deleted with its server's data) and is forgotten, not delivered.
-        self._held_at: dict[int, float] = {}
+        # held once. With each, when it was last handed out (time.monotonic()): one not
+        # handed out again for two claims' lives is gone from the outbox (acknowledged or
+        # folded by another process, or deleted with its server's data) and is forgotten,
+        # not delivered.
+        self._held: dict[int, tuple[Notice, float]] = {}
         # Announcement messages Discord would not let the bot edit (403), with the state it
         # refused: not tried again for that state (each refusal counts against Discord's
         # limit of invalid requests), only once the event changes again.
@@ -270,14 +269,11 @@ class Announcements(commands.Cog):
                                 " the server is still away", notice.kind, notice.event_id,
                                 notice.guild_id, self._written(notice))
                     self._held.pop(notice.id, None)
-                    self._held_at.pop(notice.id, None)
                     await self._deliver_and_ack(notice, lane, posted=True)  # (acked only)
-                elif away:
-                    self._held.setdefault(notice.id, notice)
-                    self._held_at[notice.id] = time.monotonic()
+                elif away:  # (held again: it keeps its place among the held)
+                    self._held[notice.id] = (notice, time.monotonic())
                 else:  # (held before, and handed out again once its claim went stale)
                     self._held.pop(notice.id, None)
-                    self._held_at.pop(notice.id, None)
                     if self._held:  # its guild arrived meanwhile: those held before it first
                         await self._deliver_held(notice.guild_id, before=notice.id)
                     await self._deliver_in_order(notice, lane)
@@ -341,15 +337,13 @@ class Announcements(commands.Cog):
         in their order. The channel lane's task alone delivers them, so that none goes out
         alongside the newer notices it claims."""
         gone_before = time.monotonic() - STALLED_AT_MOST
-        for notice_id in [i for i, at in self._held_at.items() if at < gone_before]:
-            self._held.pop(notice_id, None)  # no longer in the outbox (`_held_at`)
-            del self._held_at[notice_id]
-        for notice in [n for n in self._held.values()
+        for notice_id in [i for i, (_, at) in self._held.items() if at < gone_before]:
+            del self._held[notice_id]  # no longer in the outbox (see `_held`)
+        for notice in [n for n, _ in self._held.values()
                        if (guild_id is None or n.guild_id == guild_id)
                        and (before is None or n.id < before)]:
             if self._guild_not_arrived(notice) or self._held.pop(notice.id, None) is None:
                 continue  # still away, or delivered meanwhile
-            self._held_at.pop(notice.id, None)
             try:
                 await self._deliver_in_order(notice, self._channel_lane)
             except Exception:  # still claimed: handed out again once the claim goes stale
@@ -640,10 +634,9 @@ class Announcements(commands.Cog):
         messages = await store.run(store.notices.announcement_messages, event_id)
         if not messages:
             return True
-        if self.bot.is_ready() and self.bot.get_guild(guild_id) is None:
-            # Out of the server (removed from it): Discord would refuse every edit, each
-            # counting against its limit of invalid requests. Brought up to date if the bot
-            # is invited back (`on_guild_join`).
+        if out_of_server(self.bot, guild_id):
+            # Discord would refuse every edit: brought up to date if the bot is invited back
+            # (`on_guild_join`).
             return True
         try:
             event = await store.run(store.events.get_event, guild_id, event_id)

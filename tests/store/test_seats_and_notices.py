@@ -686,7 +686,7 @@ async def test_a_notice_held_before_ready_past_its_claim_is_held_once(store):
     await cog.deliver_pending()
     await execute_sql(store, "UPDATE outbox SET claimed_at = claimed_at - 3600")  # stale
     await cog.deliver_pending()
-    assert [n.kind.value for n in cog._held.values()] == ["capacity"]
+    assert [n.kind.value for n, _ in cog._held.values()] == ["capacity"]
 
 
 async def test_a_notice_posted_while_the_database_stays_busy_is_posted_once(
@@ -977,7 +977,7 @@ async def test_a_server_s_held_notices_keep_their_order_when_discord_fails_one(s
 
     cog, guild = deliverer_of_a_server_away(store, deliver)
     await cog.deliver_pending()
-    assert [n.kind.value for n in cog._held.values()] == ["closed", "opened"]
+    assert [n.kind.value for n, _ in cog._held.values()] == ["closed", "opened"]
     guild.unavailable = False
     await cog.on_guild_available(guild)  # type: ignore[arg-type]
     await cog.deliver_pending()
@@ -1037,7 +1037,7 @@ async def test_a_server_back_from_an_outage_hears_its_held_notices_before_new_on
 
     cog, guild = deliverer_of_a_server_away(store, deliver)
     await cog.deliver_pending()
-    assert [n.kind.value for n in cog._held.values()] == ["closed"]
+    assert [n.kind.value for n, _ in cog._held.values()] == ["closed"]
     guild.unavailable = False
     back = asyncio.create_task(cog.on_guild_available(guild))  # type: ignore[arg-type]
     await asyncio.sleep(0.05)
@@ -1111,7 +1111,7 @@ async def test_a_notice_held_for_a_server_whose_data_was_deleted_is_not_posted_o
         get_guild=lambda guild_id: arrived(guild_id) if guild_id in present else None))
     cog._deliver = deliver  # type: ignore[method-assign]
     await cog.deliver_pending()
-    assert [n.kind.value for n in cog._held.values()] == ["closed"]
+    assert [n.kind.value for n, _ in cog._held.values()] == ["closed"]
     left = utcnow() - timedelta(hours=13)
     await store.run(store.settings.set_guild_left, 1, left)
     assert await store.run(store.settings.purge_guild, 1, left + timedelta(hours=1))
