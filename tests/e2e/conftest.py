@@ -7,6 +7,7 @@ import re
 import sqlite3
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -56,6 +57,11 @@ async def delete_event(world: World, moderator: Member, event_id: int) -> None:
         if world.query("SELECT count(*) FROM outbox") == [(0,)]:
             break
         await asyncio.sleep(0.05)
+
+
+def until_past(moment: datetime, slack: float) -> float:
+    """Seconds from now until `slack` seconds past `moment` (none once that is behind)."""
+    return max((moment - datetime.now(UTC)).total_seconds() + slack, 0)
 
 
 @dataclass

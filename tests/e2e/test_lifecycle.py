@@ -15,7 +15,7 @@ import pytest
 
 from sandbox import Attachment
 from tests.conftest import ANNOUNCEMENT
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_button, import_page
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_button, import_page, until_past
 from tests.e2e.test_bot import SAMPLE_TITLE, text_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -152,7 +152,7 @@ async def test_deleting_an_event_that_has_taken_place_tells_nobody_it_was_cancel
     came, waited = world.member("bygone came"), world.member("bygone waited")
     for member in (came, waited):
         await fake.slash(guild, member, "rsvp join", event=str(event_id))
-    await asyncio.sleep(max((starts - datetime.now(UTC)).total_seconds() + 1.0, 0))
+    await asyncio.sleep(until_past(starts, 1.0))
 
     asked = await fake.slash(guild, world.moderator, "manage delete", event=str(event_id))
     assert "It has taken place, so its members get no DM" in asked.content, asked
@@ -674,7 +674,7 @@ async def test_a_button_left_on_an_event_deleted_after_it_took_place_says_it_too
     channel = guild.channel("announcements")
     fake.fail("PATCH", rf"/channels/{channel.id}/messages/{message['id']}$", status=403,
               code=50001, message="Missing Access", count=100)
-    await asyncio.sleep(max((starts - datetime.now(UTC)).total_seconds() + 1.0, 0))
+    await asyncio.sleep(until_past(starts, 1.0))
 
     asked = await fake.slash(guild, world.moderator, "manage delete", event=str(event_id))
     confirm, _ = asked.custom_ids()

@@ -16,7 +16,7 @@ import pytest
 
 from sandbox import Attachment, Guild, Member
 from tests.conftest import ROOT
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page, until_past
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -223,7 +223,7 @@ async def test_a_reminder_held_up_by_discord_past_the_start_is_not_sent(world, f
         event = str(await world.import_event(title, capacity=3, starts_at=starts.isoformat()))
         member = world.member("just too late")
         fake.fail("POST", r"^/users/@me/channels$", status=429,
-                  retry_after=max((starts - datetime.now(UTC)).total_seconds() + 1.5, 0))
+                  retry_after=until_past(starts, 1.5))
         assert "confirmed" in (await fake.slash(world.guild, member, "rsvp join",
                                                 event=event)).content
         await eventually(lambda: f"user {member.id}" in world.bot.output(), timeout=15,

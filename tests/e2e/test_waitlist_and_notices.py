@@ -11,7 +11,7 @@ import pytest
 
 from bot.render import CAPACITY_REACHED
 from sandbox import Attachment
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page, until_past
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -31,7 +31,7 @@ async def test_a_newcomer_after_a_date_change_does_not_jump_the_waitlist(world, 
                              (c, "waitlisted (position 1)"), (d, "waitlisted (position 2)")):
         reply = await fake.slash(world.guild, member, "rsvp join", event=event)
         assert expected in reply.content, reply
-    await asyncio.sleep(max((starts - datetime.now(UTC)).total_seconds() + 1.1, 0))
+    await asyncio.sleep(until_past(starts, 1.1))
 
     # The event has started: nobody is promoted, and the reply does not say otherwise.
     cancelled = await fake.slash(world.guild, a, "rsvp cancel", event=event)
@@ -274,7 +274,7 @@ async def test_closing_an_event_that_has_taken_place_is_refused_as_reopening_it_
     starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=3)
     event = str(await world.import_event(title, capacity=2, starts_at=starts.isoformat()))
     await fake.slash(world.guild, world.member("fin1"), "rsvp join", event=event)
-    await asyncio.sleep(max((starts - datetime.now(UTC)).total_seconds() + 1.0, 0))
+    await asyncio.sleep(until_past(starts, 1.0))
 
     closed = await fake.slash(world.guild, world.moderator, "manage close", event=event,
                               reason="it is over")
@@ -301,7 +301,7 @@ async def test_after_the_event_members_hear_it_took_place_not_a_waitlist_place(w
     assert "waitlist" in before.content, before
     assert "position 1" in (await fake.slash(world.guild, waiting, "rsvp status",
                                              event=event)).content
-    await asyncio.sleep(max((starts - datetime.now(UTC)).total_seconds() + 1.0, 0))
+    await asyncio.sleep(until_past(starts, 1.0))
 
     status = await fake.slash(world.guild, waiting, "rsvp status", event=event)
     assert status.content == f"**{title}** has taken place; you were on its waitlist.", status
@@ -328,10 +328,10 @@ async def test_a_promotion_dm_held_up_by_discord_until_the_event_took_place_is_n
         for member in (seated, waiting):
             await fake.slash(world.guild, member, "rsvp join", event=event)
         fake.fail("POST", r"^/users/@me/channels$", status=429,
-                  retry_after=max((starts - datetime.now(UTC)).total_seconds() + 1.5, 0))
+                  retry_after=until_past(starts, 1.5))
         cancelled = await fake.slash(world.guild, seated, "rsvp cancel", event=event)
         assert "gone to the next member" in cancelled.content, cancelled
-        await asyncio.sleep(max((starts - datetime.now(UTC)).total_seconds() + 3.0, 0))
+        await asyncio.sleep(until_past(starts, 3.0))
         assert world.query("SELECT count(*) FROM outbox WHERE event_id = ?",
                            (int(event),)) == [(0,)]  # delivered (or not) by now
         assert [m for m in fake.dms(waiting) if title in m["content"]] == []
@@ -354,10 +354,10 @@ async def test_a_member_who_left_keeps_a_seat_learnt_of_only_after_the_event(wor
             await fake.slash(world.guild, member, "rsvp join", event=event)
         fake.remove_member(world.guild, waiting)
         fake.fail("GET", r"^/guilds/\d+/members/\d+$", status=429,
-                  retry_after=max((starts - datetime.now(UTC)).total_seconds() + 1.5, 0))
+                  retry_after=until_past(starts, 1.5))
         cancelled = await fake.slash(world.guild, seated, "rsvp cancel", event=event)
         assert "gone to the next member" in cancelled.content, cancelled
-        await asyncio.sleep(max((starts - datetime.now(UTC)).total_seconds() + 3.0, 0))
+        await asyncio.sleep(until_past(starts, 3.0))
         assert world.query("SELECT count(*) FROM outbox WHERE event_id = ?",
                            (event_id,)) == [(0,)]  # delivered (or not) by now
         assert world.query("SELECT user_id, status FROM rsvps WHERE event_id = ?",
@@ -431,11 +431,11 @@ async def test_a_removal_dm_held_up_by_discord_until_the_event_took_place_is_not
         seated = world.member("lmr seated")
         await fake.slash(world.guild, seated, "rsvp join", event=event)
         fake.fail("POST", r"^/users/@me/channels$", status=429,
-                  retry_after=max((starts - datetime.now(UTC)).total_seconds() + 1.5, 0))
+                  retry_after=until_past(starts, 1.5))
         removed = await fake.slash(world.guild, world.moderator, "manage remove",
                                    member=seated, event=event)
         assert removed.content == f"Removed <@{seated.id}>'s seat for **{title}**.", removed
-        await asyncio.sleep(max((starts - datetime.now(UTC)).total_seconds() + 3.0, 0))
+        await asyncio.sleep(until_past(starts, 3.0))
         assert world.query("SELECT count(*) FROM outbox WHERE event_id = ?",
                            (int(event),)) == [(0,)]  # delivered (or not) by now
         assert [m for m in fake.dms(seated) if title in m["content"]] == []
