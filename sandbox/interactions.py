@@ -229,10 +229,15 @@ class Interactions:
         options: Mapping[str, Any] | None = None,
         timeout: float = 10.0,
         mutate: Callable[[dict[str, Any]], None] | None = None,
+        user_install: bool = False,
         **kw_options: Any,
     ) -> Reply:
         """Invoke ``/command`` (e.g. ``"rsvp join"``) as ``member`` in ``in_channel``
         (default: the guild's system channel) and return the bot's reply.
+
+        ``user_install``: through the member's own install of the app, in a server that has
+        not installed it (Discord offers only commands whose installation contexts include
+        user installs): ``authorizing_integration_owners`` names the member alone.
 
         ``mutate`` may change the INTERACTION_CREATE payload in place before it is sent,
         to deliver what Discord would not (a member without ``roles``, junk fields).
@@ -245,11 +250,12 @@ class Interactions:
         """
         channel = in_channel or self._default_channel(guild)
         data = self._command_data(
-            guild, member, channel, command, {**(options or {}), **kw_options}
+            guild, member, channel, command, {**(options or {}), **kw_options},
+            user_install=user_install,
         )
         return await self._interact(
             APPLICATION_COMMAND, f"/{command}", guild, member, channel, data, timeout,
-            mutate=mutate,
+            mutate=mutate, user_install=user_install,
         )
 
     @staticmethod
@@ -415,8 +421,11 @@ class Interactions:
         message: dict[str, Any] | None = None,
         *,
         mutate: Callable[[dict[str, Any]], None] | None = None,
+        user_install: bool = False,
     ) -> Reply:
-        """Build INTERACTION_CREATE, send it, await the callback (and a deferral's fill)."""
+        """Build INTERACTION_CREATE, send it, await the callback (and a deferral's fill).
+        ``user_install``: authorized by the member's own install of the app alone (the
+        server has not installed it), as Discord sends it then."""
         if guild is not None and (not isinstance(actor, Member) or actor.guild is not guild):
             raise ValueError(f"{actor!r} is not a member of guild {guild.name!r}")
         st = _Interaction(self._snowflake(), itype, label, guild, actor, channel)
@@ -437,13 +446,19 @@ class Interactions:
             assert isinstance(actor, Member)
             member = actor.payload()
             member["permissions"] = str(self.permissions(actor, channel))
+            bot_member = guild.members.get(self.bot_user.id)
             payload.update(
                 guild_id=str(guild.id),
                 guild={"id": str(guild.id), "locale": guild.preferred_locale, "features": []},
                 guild_locale=guild.preferred_locale,
                 member=member,
-                app_permissions=str(self.permissions(guild.members[self.bot_user.id], channel)),
-                authorizing_integration_owners={"0": str(guild.id)},
+                app_permissions=str(
+                    self.permissions(bot_member, channel)
+                    if bot_member is not None and not user_install else EVERYONE_PERMISSIONS
+                ),
+                authorizing_integration_owners=(
+                    {"1": str(actor.id)} if user_install else {"0": str(guild.id)}
+                ),
                 context=0,
             )
         else:

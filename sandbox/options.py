@@ -19,8 +19,12 @@ class CommandOptions:
         command: str,
         values: Mapping[str, Any],
         focused: str | None = None,
+        *,
+        user_install: bool = False,
     ) -> dict[str, Any]:
-        """``data`` of an APPLICATION_COMMAND / AUTOCOMPLETE interaction, from the synced schema."""
+        """``data`` of an APPLICATION_COMMAND / AUTOCOMPLETE interaction, from the synced schema.
+        ``user_install``: used through a member's own install of the app, which Discord
+        offers only for global commands whose installation contexts include 1 (user)."""
         words = command.split()
         schema = None
         scope: int | None = None
@@ -48,6 +52,10 @@ class CommandOptions:
             raise LookupError(f"/{command} is not usable in DMs (guild-only or guild-synced)")
         if guild is not None and 0 not in (schema.get("contexts") or [0]):
             raise LookupError(f"/{command} is not usable in guilds (contexts={schema['contexts']})")
+        installs = schema.get("integration_types") or self.installation_contexts
+        if user_install and (scope is not None or 1 not in installs):
+            raise LookupError(f"/{command} is not offered to user installs "
+                              f"(integration_types={installs}, guild-synced: {scope is not None})")
 
         data: dict[str, Any] = {"id": schema["id"], "name": schema["name"], "type": 1}
         if scope is not None:

@@ -102,6 +102,10 @@ class FakeDiscord(
         # (shard field, close code) of every IDENTIFY refused for its shard
         self.refused_identifies: list[tuple[Any, int]] = []
         self.server_errors: list[str] = []  # tracebacks of bugs in this server
+        # The app's installation contexts, as ticked on its Installation page: 0 guild
+        # install, 1 user install. A global command that names no `integration_types` is
+        # offered in these (Discord: "defaults to your app's configured contexts").
+        self.installation_contexts: tuple[int, ...] = (0,)
 
         self._listen_port = port
         self._port: int | None = None

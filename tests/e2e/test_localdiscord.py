@@ -193,6 +193,28 @@ async def test_dm_command_and_guild_joined_later(fake, guild, member, probe):
     assert (await fake.slash(second, bob, "probe where")).content == "guild Second Guild"
 
 
+async def test_user_install_is_offered_only_where_the_app_allows_it(fake, guild, member, probe):
+    """A member's own install of the app reaches a server that has not installed it only
+    with commands whose installation contexts include user installs (a command that names
+    none has the app's, as set on its Installation page); the interaction then names the
+    member alone as its authorizing owner."""
+    elsewhere = fake.add_guild("Without the app")
+    bob = fake.add_member(elsewhere, "bob")
+    fake.remove_bot(elsewhere)
+    with pytest.raises(LookupError, match="not offered to user installs"):
+        await fake.slash(elsewhere, bob, "probe where", user_install=True)
+    fake.installation_contexts = (0, 1)
+    sent: list[dict] = []
+    reply = await fake.slash(elsewhere, bob, "probe where", user_install=True,
+                             mutate=sent.append)
+    assert reply.content.startswith("guild")
+    assert sent[0]["authorizing_integration_owners"] == {"1": str(bob.id)}
+    assert sent[0]["guild_id"] == str(elsewhere.id) and sent[0]["context"] == 0
+    # a server that installed the app names it
+    await fake.slash(guild, member, "probe where", mutate=sent.append)
+    assert sent[1]["authorizing_integration_owners"] == {"0": str(guild.id)}
+
+
 # --------------------------------------------------------------------------- messages
 
 
