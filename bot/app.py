@@ -75,6 +75,10 @@ class EventBot(commands.Bot):
         intents.guilds = True  # guild and channel state; no message content, no members
         super().__init__(command_prefix=commands.when_mentioned, intents=intents,
                          tree_cls=EventTree, help_command=None,
+                         # A server's own install only: its data is the server's, which a
+                         # member's own install of the app must not set up or change.
+                         allowed_installs=app_commands.AppInstallationType(guild=True,
+                                                                           user=False),
                          allowed_mentions=discord.AllowedMentions.none(), **options)
         self.settings = settings
         self.store = store

@@ -397,6 +397,10 @@ class EventTree(app_commands.CommandTree["EventBot"]):
             answer_in_time(interaction, public=bool(extras.get(_PUBLIC_REPLY)))
         if not has_user(interaction):
             raise app_commands.CheckFailure("the interaction names no member")
+        if interaction.guild_id is not None and not interaction.is_guild_integration():
+            # A member's own install of the app, in a server that has not installed it:
+            # the server's events, settings and RSVPs are not theirs to set up or change.
+            raise app_commands.CheckFailure("used through a user install, not the server's")
         # First use in a server with no events: give it the sample event before answering.
         if interaction.guild_id is not None:
             try:

@@ -9,6 +9,9 @@ import time
 import pytest
 
 from bot.render import CAPACITY_REACHED
+from sandbox import Attachment
+from sandbox.interactions import APPLICATION_COMMAND
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -159,3 +162,40 @@ async def test_attendee_roles_wait_for_the_bot_to_be_invited_back_then_are_given
 
     fake.rejoin(guild)
     await until(lambda: role in member.roles, timeout=5.0, what="the role once back")
+
+
+async def test_a_member_s_own_install_of_the_app_is_refused_in_a_server_without_it(
+        world, fake):
+    """The app's owner allows user installs: a member who installed the app for
+    themselves is not offered its commands in a server that has not installed it (the bot
+    is not there); and one that arrives anyway (a stale client, commands synced before)
+    gets a short ephemeral answer, with nothing imported, set up or joined there."""
+    elsewhere = fake.add_guild("Without the bot")
+    mover = fake.add_member(elsewhere, "own installer", manage_events=True)
+    await fake.wait_ready()
+    fake.remove_bot(elsewhere)
+    await until(lambda: world.query("SELECT 1 FROM guild_settings WHERE guild_id = ?"
+                                    " AND left_at IS NOT NULL", (elsewhere.id,)),
+                what="the removal")
+    page = Attachment("p.txt", b"Own Install Talk\n\n" + OPEN_ANNOUNCEMENT, "text/plain")
+    attempts = [("event list", {}), ("rsvp mine", {}), ("rsvp join", {"event": "1"}),
+                ("manage import", {"page": page, "title": "Own Install Talk", "capacity": 5})]
+    fake.installation_contexts = (0, 1)
+    try:
+        for command, options in attempts:
+            with pytest.raises(LookupError, match="not offered to user installs"):
+                await fake.slash(elsewhere, mover, command, options=options,
+                                 user_install=True)
+        await asyncio.sleep(0.5)  # the removal's own writes done
+        before = world.dump()
+        channel = elsewhere.channel("general")
+        for command, options in attempts:
+            data = fake._command_data(elsewhere, mover, channel, command, options)
+            reply = await fake._interact(APPLICATION_COMMAND, f"/{command} (own install)",
+                                         elsewhere, mover, channel, data, 10.0,
+                                         user_install=True)
+            assert reply.ephemeral and "can't use this command here" in reply.content, reply
+            assert not reply.embeds and not reply.files and not reply.components, reply
+            assert world.dump() == before, command
+    finally:
+        fake.installation_contexts = (0,)
