@@ -397,9 +397,11 @@ class EventTree(app_commands.CommandTree["EventBot"]):
             answer_in_time(interaction, public=bool(extras.get(_PUBLIC_REPLY)))
         if not has_user(interaction):
             raise app_commands.CheckFailure("the interaction names no member")
-        if interaction.guild_id is not None and not interaction.is_guild_integration():
+        if (interaction.guild_id is not None and interaction.is_user_integration()
+                and not interaction.is_guild_integration()):
             # A member's own install of the app, in a server that has not installed it:
             # the server's events, settings and RSVPs are not theirs to set up or change.
+            # (An interaction that names no installation at all is the server's own.)
             raise app_commands.CheckFailure("used through a user install, not the server's")
         # First use in a server with no events: give it the sample event before answering.
         if interaction.guild_id is not None:

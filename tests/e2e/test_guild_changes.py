@@ -199,3 +199,19 @@ async def test_a_member_s_own_install_of_the_app_is_refused_in_a_server_without_
             assert world.dump() == before, command
     finally:
         fake.installation_contexts = (0,)
+
+
+async def test_a_command_naming_no_installation_is_the_server_s_own(world, fake):
+    """Discord names the installation an interaction came through; one that names none
+    (a client or gateway from before user installs) is taken as the server's own."""
+    event_id = await world.import_event("Unnamed Install Forum", capacity=5)
+    member = world.member()
+
+    def no_owners(payload: dict) -> None:
+        payload.pop("authorizing_integration_owners", None)
+
+    reply = await fake.slash(world.guild, member, "rsvp join", event=str(event_id),
+                             mutate=no_owners)
+    assert "can't use this command here" not in reply.content, reply
+    assert world.query("SELECT count(*) FROM rsvps WHERE event_id = ?",
+                       (event_id,)) == [(1,)]
