@@ -37,8 +37,9 @@ from datetime import UTC, datetime
 import discord
 from discord.ext import commands
 
-from bot.adapters.attendee_roles import GIVE_BACK_WAIT, AttendeeRoles
+from bot.adapters.attendee_roles import AttendeeRoles
 from bot.adapters.languages import dm_language
+from bot.adapters.owed_roles_record import GIVE_BACK_WAIT
 from bot.app import EventBot
 from bot.flows import registration
 from bot.models import DueReminder

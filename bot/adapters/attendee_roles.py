@@ -14,9 +14,9 @@ Events that give out no role cost nothing per change; a role set through another
 process sharing the database is picked up when this one restarts. A role to take back
 (the event's role once it is over; an earlier one, when the role is changed or cleared or
 the event deleted) is taken back by a task of the event's own, role by role, each with
-its own waits after a refusal: an old role Discord refuses never holds up the new one.
-Who still owes a role back is recorded in the database as it changes (one writer, in
-order, half a second behind), and a start goes on taking it back; a stop also records
+its own waits after a refusal (`bot.adapters.role_tries`): an old role Discord refuses
+never holds up the new one. Who still owes a role back is recorded in the database as it
+changes (`bot.adapters.owed_roles_record`), and a start goes on taking it back; a stop also records
 the holders of every event whose latest change it had not synced yet, so that the start
 takes the role from those no longer entitled to it. Grants are not recorded one by one:
 a start counts every confirmed member as holding the event's role, except in the events
@@ -30,13 +30,11 @@ it again if confirmed (joined again, for a removal). A crash loses what was not 
 yet; `/manage role` gives the role to every confirmed member again. A role several
 events give out stays with a member another of them still counts as holding it.
 
-Moderators hear of what only they can fix, in the announcements channel (where the bot's
-notices go, in the server's language, pinging nobody): that Discord refuses the bot a role
-(to give it, or to take it back), with what to change, once, not once a member or a try;
-again once a call for the role went through in between, or after `TELL_AGAIN`. And that a
-role was deleted (the gateway says so, or a call meets 10011 Unknown Role): the events
-stop giving it out at once, as if `/manage role` had cleared it, nobody is owed it back,
-and no call is made for it again.
+Moderators hear of what only they can fix (`bot.adapters.role_notices`): that Discord
+refuses the bot a role (to give it, or to take it back), and that a role was deleted
+(the gateway says so, or a call meets 10011 Unknown Role): the events stop giving it out
+at once, as if `/manage role` had cleared it, nobody is owed it back, and no call is made
+for it again.
 
 With shards in several processes, roles are given, re-given and taken back by the
 process of the guild's shard only (it alone gets that guild's commands).
@@ -46,62 +44,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable, Hashable
-from typing import TypeVar
 
 import discord
 
-from bot.adapters.channels import announce_channel
-from bot.adapters.roles import deleted_role_notice, refused_role_notice
+from bot.adapters.owed_roles_record import GIVE_BACK_WAIT, OwedRolesRecord
+from bot.adapters.role_notices import RoleNotices
+from bot.adapters.role_tries import Tries, paused, refused_again, try_now, waiting
 from bot.app import EventBot, out_of_server
 from bot.errors import EventNotFound
-from bot.i18n import Text
 from bot.locks import KeyedLocks
 from bot.models import OwedChange, OwedRole, RolesToGive
-from bot.tree import NO_MENTIONS
 
 log = logging.getLogger(__name__)
 
-# Seconds a stop waits for the database (the reminders claimed given back, the roles
-# recorded): past the SQLite busy timeout (10 s), by which a call that has begun has
-# failed or finished.
-GIVE_BACK_WAIT = 15.0
 UNKNOWN_ROLE = 10011  # Discord's error code: the role was deleted
-# A role Discord would not let the bot give, or take back when its event ended, is tried
-# again after this long, doubled on each refusal in a row up to TAKE_BACK_MAX: a refusal
-# counts against Discord's limit of invalid requests, and joins come many a second (the
-# record of a take-back stays until every member is done).
-TAKE_BACK_FIRST, TAKE_BACK_MAX = 10.0, 3600.0
-SAVE_RETRY = 5.0  # seconds before recording the roles owed back again, after a failure
-# Seconds the changes to the roles owed back gather before they are written, together:
-# members are taken back one call at a time, and each must not cost a transaction.
-SAVE_DELAY = 0.5
-# Seconds before moderators are told again that Discord refuses the bot a role, if no call
-# for it went through meanwhile (one that does means it was fixed: a new refusal is news).
-TELL_AGAIN = 24 * 3600.0
-
-
-# A role's tries: (time.monotonic() of its next try, the wait before it), by the event
-# (its current role) or by (event, earlier role).
-Key = TypeVar("Key", bound=Hashable)
-Tries = dict[Key, tuple[float, float]]
-
-
-def waiting(tries: Tries[Key], key: Key) -> bool:
-    """Whether the role was refused lately and its wait is not over."""
-    return tries.get(key, (0.0, 0.0))[0] > time.monotonic()
-
-
-def refused_again(tries: Tries[Key], key: Key) -> float:
-    """Note one more refusal in a row for the role; the seconds until its next try."""
-    _, waited = tries.get(key, (0.0, TAKE_BACK_FIRST / 2))
-    wait = min(max(waited * 2, TAKE_BACK_FIRST), TAKE_BACK_MAX)
-    tries[key] = (time.monotonic() + wait, wait)
-    return wait
 
 
 class AttendeeRoles:
@@ -152,22 +111,17 @@ class AttendeeRoles:
         self._others_ending: set[int] = set()
         self._taking: dict[int, asyncio.Task[None]] = {}
         self._taking_wake: dict[int, asyncio.Event] = {}
-        # Changes to `_owed` not yet in the database, in order, and the task recording them:
-        # what the next start reads back (`_resume_owed`) to go on taking the roles back.
-        self._owed_changes: list[OwedChange] = []
-        self._saver: asyncio.Task[None] | None = None
+        # Changes to `_owed` on their way to the database: what the next start reads back
+        # (`_resume_owed`) to go on taking the roles back.
+        self.owed_record = OwedRolesRecord(bot)
         # One call about a role at a time, between the syncs and the take-backs of every
         # event giving it out: a role set again, or given for another event, must not be
         # taken from its members by a take-back under way. (Dropped once no call holds or
         # waits for it: one per role ever used would stay for as long as the bot runs.)
         self._role_locks = KeyedLocks()
-        # Roles Discord refused the bot (to give or to take back), and when the moderators
-        # were told (time.monotonic()): told once, not per member nor per try; again after
-        # a call for the role went through, or after TELL_AGAIN.
-        self._told_refused: dict[int, float] = {}
         # Roles Discord deleted (it said so): never asked for again; role ids are not reused
         self._gone: set[int] = set()
-        self._telling: set[asyncio.Task[None]] = set()  # the posts to moderators under way
+        self.notices = RoleNotices(bot)  # moderators told of a role refused or deleted
 
     def registration_changed(self, guild_id: int, event_id: int) -> None:
         key = (guild_id, event_id)
@@ -194,7 +148,7 @@ class AttendeeRoles:
         tasks, for the caller to wait for."""
         for timer in self._give_again.values():
             timer.cancel()
-        tasks = [*self._syncers.values(), *self._taking.values(), *self._telling]
+        tasks = [*self._syncers.values(), *self._taking.values(), *self.notices.tasks()]
         for task in tasks:
             task.cancel()
         return tasks
@@ -203,7 +157,7 @@ class AttendeeRoles:
         """At a stop, once the tasks have ended: what the next start needs recorded (each
         step waits GIVE_BACK_WAIT at most)."""
         self._record_unsynced(unsynced)
-        await asyncio.gather(self._flush_owed(), self._give_at_next_start(unsynced))
+        await asyncio.gather(self.owed_record.flush(), self._give_at_next_start(unsynced))
 
     async def end_past_roles(self) -> None:
         """Take the attendee role back from everyone once the event is over (`_owe`); the
@@ -377,7 +331,7 @@ class AttendeeRoles:
         if out_of_server(self.bot, guild_id):
             if (timer := self._give_again.pop(event_id, None)) is not None:
                 timer.cancel()
-            self._giving_refused[event_id] = (math.inf, TAKE_BACK_FIRST / 2)
+            paused(self._giving_refused, event_id)
             return
         wait = refused_again(self._giving_refused, event_id)
         log.warning("giving the role of event %s was refused or failed; trying again in %.0f s",
@@ -396,7 +350,7 @@ class AttendeeRoles:
                 self._sync_again(guild_id, event_id)
             owed = [key for key in self._owed_tries if key[0] == event_id]
             for key in owed:
-                self._owed_tries[key] = (0.0, TAKE_BACK_FIRST / 2)
+                try_now(self._owed_tries, key)
             if owed and (wake := self._taking_wake.get(event_id)) is not None:
                 wake.set()
 
@@ -599,37 +553,8 @@ class AttendeeRoles:
 
     def _record(self, change: OwedChange) -> None:
         """Record a change to who owes a role back in the database, after those before it
-        (`_save_owed`)."""
-        self._owed_changes.append(change)
-        if self._saver is None or self._saver.done():
-            self._saver = asyncio.create_task(self._save_owed(), name="roles-owed-recorded")
-
-    async def _save_owed(self) -> None:
-        store = self.bot.store
-        while self._owed_changes:
-            await asyncio.sleep(SAVE_DELAY)
-            changes, self._owed_changes = self._owed_changes, []
-            try:
-                await store.run(store.reminders.change_owed_roles, coalesced(changes))
-            except Exception:
-                log.exception("could not record the attendee roles owed back; trying again "
-                              "in %g s", SAVE_RETRY)
-                self._owed_changes[:0] = changes
-                await asyncio.sleep(SAVE_RETRY)
-
-    async def _flush_owed(self) -> None:
-        """At a stop: let the changes to the roles owed back reach the database."""
-        saver = self._saver
-        if saver is None or saver.done():
-            return
-        try:
-            async with asyncio.timeout(GIVE_BACK_WAIT):
-                await asyncio.shield(saver)
-        except TimeoutError:
-            saver.cancel()
-            log.warning("gave up after %g s waiting to record the attendee roles owed back "
-                        "(the database is held elsewhere); the latest changes may be lost",
-                        GIVE_BACK_WAIT)
+        (`OwedRolesRecord`)."""
+        self.owed_record.record(change)
 
     def _why(self, event_id: int, role_id: int) -> str:
         """The audit log's reason for taking `role_id` back from a member of the event."""
@@ -655,8 +580,7 @@ class AttendeeRoles:
                         continue
                     if await self._take_back_one(guild_id, event_id, role_id, owed):
                         if out_of_server(self.bot, guild_id):  # until invited back (`guild_joined`)
-                            self._owed_tries[(event_id, role_id)] = (math.inf,
-                                                                     TAKE_BACK_FIRST / 2)
+                            paused(self._owed_tries, (event_id, role_id))
                             continue
                         wait = refused_again(self._owed_tries, (event_id, role_id))
                         log.warning("role %s of event %s is still held by %d member(s); trying "
@@ -745,7 +669,7 @@ class AttendeeRoles:
         try:
             await self.bot.http.add_role(guild_id, user_id, role_id,
                                          reason="confirmed for an event")
-            self._told_refused.pop(role_id, None)  # it works (again): a refusal is news
+            self.notices.went_through(role_id)  # it works (again): a refusal is news
             return True
         except discord.Forbidden:
             if out_of_server(self.bot, guild_id):
@@ -755,7 +679,7 @@ class AttendeeRoles:
             log.warning("not allowed to give role %s in guild %s (I need Manage Roles and a "
                         "role above it); members of event %s go without it", role_id, guild_id,
                         event_id)
-            self._tell_refused(guild_id, event_id, role_id, giving=True)
+            self.notices.refused(guild_id, event_id, role_id, giving=True)
             return None
         except discord.NotFound as exc:
             if exc.code == UNKNOWN_ROLE:
@@ -775,7 +699,7 @@ class AttendeeRoles:
             return None
         try:
             await self.bot.http.remove_role(guild_id, user_id, role_id, reason=why)
-            self._told_refused.pop(role_id, None)  # it works (again): a refusal is news
+            self.notices.went_through(role_id)  # it works (again): a refusal is news
             return True
         except discord.Forbidden:
             if out_of_server(self.bot, guild_id):
@@ -783,7 +707,7 @@ class AttendeeRoles:
                          "be taken back (%s)", guild_id, role_id, why)
                 return None
             log.warning("not allowed to remove role %s in guild %s (%s)", role_id, guild_id, why)
-            self._tell_refused(guild_id, event_id, role_id, giving=False)
+            self.notices.refused(guild_id, event_id, role_id, giving=False)
             return None
         except discord.NotFound as exc:
             if exc.code == UNKNOWN_ROLE:  # deleted: nobody has it, nor is asked for it again
@@ -794,7 +718,7 @@ class AttendeeRoles:
             return False
 
 
-    # -- a role deleted, or refused: the moderators are told -----------------------------
+    # -- a role deleted: no event gives it out, nobody owes it, the moderators are told -
 
     async def role_deleted(self, role: discord.Role) -> None:
         """Discord says a role was deleted: if an event gives it out, or owes it back, no
@@ -814,7 +738,7 @@ class AttendeeRoles:
         if role_id in self._gone:
             return
         self._gone.add(role_id)
-        self._told_refused.pop(role_id, None)
+        self.notices.went_through(role_id)
         giving = [event_id for event_id, (held, _) in self._holders.items() if held == role_id]
         for event_id in giving:
             del self._holders[event_id]
@@ -842,79 +766,4 @@ class AttendeeRoles:
                 log.exception("could not record that event %s no longer gives role %s",
                               event_id, role_id)
         if giving:
-            name = name or self._role_name(guild_id, role_id)
-            self._tell(guild_id, lambda: self._deleted_text(guild_id, name, giving))
-
-    def _role_name(self, guild_id: int, role_id: int) -> str | None:
-        guild = self.bot.get_guild(guild_id)
-        role = guild.get_role(role_id) if guild is not None else None
-        return role.name if role is not None else None
-
-    async def _deleted_text(self, guild_id: int, name: str | None, events: list[int]
-                            ) -> Text | None:
-        titles = [title for event_id in events
-                  if (title := await self._title(guild_id, event_id)) is not None]
-        return deleted_role_notice(name, titles) if titles else None
-
-    def _tell_refused(self, guild_id: int, event_id: int, role_id: int, *, giving: bool) -> None:
-        """Tell the moderators that Discord refused the bot the event's role, and what to
-        change: once, however many members and tries (`_told_refused`)."""
-        told = self._told_refused.get(role_id)
-        if told is not None and time.monotonic() - told < TELL_AGAIN:
-            return
-        self._told_refused[role_id] = time.monotonic()
-
-        async def text() -> Text:
-            return refused_role_notice(self.bot.get_guild(guild_id), role_id,
-                                       await self._title(guild_id, event_id), giving=giving)
-        self._tell(guild_id, text)
-
-    async def _title(self, guild_id: int, event_id: int) -> str | None:
-        try:
-            event = await self.bot.store.run(self.bot.store.events.get_event, guild_id,
-                                             event_id)
-        except EventNotFound:
-            return None
-        return event.title
-
-    def _tell(self, guild_id: int, text: Callable[[], Awaitable[Text | None]]) -> None:
-        """Post `text` for the moderators in the background: never in the way of the calls."""
-        task = asyncio.create_task(self._post(guild_id, text), name="roles-told")
-        self._telling.add(task)
-        task.add_done_callback(self._telling.discard)
-
-    async def _post(self, guild_id: int, text: Callable[[], Awaitable[Text | None]]) -> None:
-        """A problem only moderators can fix, in the announcements channel, where the bot's
-        notices go, in the server's language as they are; pinging nobody."""
-        try:
-            told = await text()
-            if told is None:  # the events are gone meanwhile: nothing to fix
-                return
-            channel = await announce_channel(self.bot, guild_id)
-            if channel is None:
-                log.warning("no channel to tell the moderators of guild %s: %s", guild_id, told)
-                return
-            lang = await self.bot.languages.for_guild(guild_id, self.bot)
-            await channel.send(lang.text(told), allowed_mentions=NO_MENTIONS)
-        except discord.HTTPException as exc:
-            log.warning("could not tell the moderators of guild %s about its attendee role "
-                        "(%s %s)", guild_id, exc.status, exc.text)
-        except Exception:
-            log.exception("could not tell the moderators of guild %s about its attendee role",
-                          guild_id)
-
-
-
-def coalesced(changes: list[OwedChange]) -> list[OwedChange]:
-    """`changes` with each run of the same change to the same event's role made one (the
-    members taken back one by one, say): the same result, in fewer statements."""
-    merged = []
-    for _, run in itertools.groupby(
-            changes, key=lambda c: (c.owed, c.event_id, c.role_id, c.user_ids is None)):
-        alike = list(run)
-        if alike[0].user_ids is None:  # every member: once says all that a run says
-            merged.append(alike[0])
-        else:
-            merged.append(alike[0]._replace(
-                user_ids=tuple(user for change in alike for user in change.user_ids or ())))
-    return merged
+            self.notices.deleted(guild_id, role_id, name, giving)

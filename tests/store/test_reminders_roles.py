@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.adapters import attendee_roles
+from bot.adapters import owed_roles_record, role_tries
 from bot.i18n import language
 from bot.models import EventEdit
 from bot.registration import Status
@@ -633,8 +633,8 @@ async def roles_cog(store: Store, answer, monkeypatch):
     tried again after 0.05 s (doubling), not 10 s."""
     from cogs import reminders
 
-    monkeypatch.setattr(attendee_roles, "TAKE_BACK_FIRST", 0.05)
-    monkeypatch.setattr(attendee_roles, "SAVE_DELAY", 0.01)
+    monkeypatch.setattr(role_tries, "TAKE_BACK_FIRST", 0.05)
+    monkeypatch.setattr(owed_roles_record, "SAVE_DELAY", 0.01)
     http = RoleCalls(answer)
     signals = SimpleNamespace(unsubscribe=lambda kind, handler: None)
     cog = reminders.Reminders(SimpleNamespace(
@@ -647,7 +647,8 @@ async def roles_cog(store: Store, answer, monkeypatch):
         roles = cog.roles
         for timer in roles._give_again.values():
             timer.cancel()
-        tasks = [*roles._taking.values(), *roles._syncers.values(), *filter(None, [roles._saver])]
+        tasks = [*roles._taking.values(), *roles._syncers.values(),
+                 *filter(None, [roles.owed_record._saver])]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -662,7 +663,7 @@ def in_the_server(guild_id: int) -> SimpleNamespace:
 async def owed_rows(store: Store, cog=None) -> list[tuple]:
     """The roles owed back as the database has them, once `cog` has recorded its changes."""
     if cog is not None:
-        await cog.roles._flush_owed()
+        await cog.roles.owed_record.flush()
     return [tuple(row) for row in await store.run(store.reminders.owed_roles)]
 
 
@@ -919,8 +920,8 @@ async def test_a_deleted_events_role_is_taken_back_from_its_holders(store, monke
 def test_a_wait_that_ended_early_still_doubles_from_the_first():
 
     tries = {1: (0.0, 0.0)}
-    assert attendee_roles.refused_again(tries, 1) == attendee_roles.TAKE_BACK_FIRST
-    assert attendee_roles.refused_again(tries, 1) == 2 * attendee_roles.TAKE_BACK_FIRST
+    assert role_tries.refused_again(tries, 1) == role_tries.TAKE_BACK_FIRST
+    assert role_tries.refused_again(tries, 1) == 2 * role_tries.TAKE_BACK_FIRST
 
 
 class SlowCalls(RoleCalls):
@@ -1178,7 +1179,7 @@ async def test_the_end_during_a_sync_with_a_failed_removal_keeps_its_reason(stor
         failing.pop(user_id, None) if action == "take" else None)
     async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, _):
         await give_role_555(cog, store, event_id)
-        monkeypatch.setattr(attendee_roles, "TAKE_BACK_FIRST", 0.2)
+        monkeypatch.setattr(role_tries, "TAKE_BACK_FIRST", 0.2)
         http = cog.bot.http = Reasons(answer, {("take", 555): 0.1})
         await store.run(store.registrations.cancel, 1, event_id, 3)
         syncing = asyncio.ensure_future(cog.roles._sync_role(1, event_id))
@@ -1208,7 +1209,7 @@ async def test_the_end_during_a_failing_take_back_pass_asks_everyone_at_once(sto
 
     async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, _):
         await give_role_555(cog, store, event_id)
-        monkeypatch.setattr(attendee_roles, "TAKE_BACK_FIRST", 0.5)
+        monkeypatch.setattr(role_tries, "TAKE_BACK_FIRST", 0.5)
         http = cog.bot.http = SlowCalls(answer, {("take", 555): 0.2})
         await store.run(store.registrations.cancel, 1, event_id, 3)
         await cog.roles._sync_role(1, event_id)  # fails for 3: the take-back asks after 0.5 s
@@ -1377,7 +1378,7 @@ async def test_a_removal_cut_short_by_a_stop_is_owed_after_it(store, monkeypatch
 
 
 def test_runs_of_the_same_change_are_written_as_one():
-    from bot.adapters.attendee_roles import coalesced
+    from bot.adapters.owed_roles_record import coalesced
     from bot.models import OwedChange
 
     changes = [OwedChange(True, 5, 555, (1, 2), 1), OwedChange(True, 5, 555, (3,), 1),

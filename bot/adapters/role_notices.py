@@ -1,0 +1,117 @@
+"""Telling moderators about the attendee roles only they can fix.
+
+That Discord refuses the bot a role (to give it, or to take it back), with what to
+change, once, not once a member or a try; again once a call for the role went through
+in between, or after `TELL_AGAIN`. And that a role the events gave out was deleted. In
+the announcements channel (where the bot's notices go, in the server's language, pinging
+nobody), in the background. Kept apart from `bot.adapters.attendee_roles`, which decides
+when there is something to tell: this is how often, where and in what words.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+import discord
+
+from bot.adapters.channels import announce_channel
+from bot.adapters.roles import deleted_role_notice, refused_role_notice
+from bot.app import EventBot
+from bot.errors import EventNotFound
+from bot.i18n import Text
+from bot.tree import NO_MENTIONS
+
+log = logging.getLogger(__name__)
+
+# Seconds before moderators are told again that Discord refuses the bot a role, if no call
+# for it went through meanwhile (one that does means it was fixed: a new refusal is news).
+TELL_AGAIN = 24 * 3600.0
+
+
+class RoleNotices:
+    """The posts telling moderators of a role refused or deleted, and which refusals they
+    were told of lately."""
+
+    def __init__(self, bot: EventBot) -> None:
+        self.bot = bot
+        # Roles Discord refused the bot (to give or to take back), and when the moderators
+        # were told (time.monotonic()): told once, not per member nor per try; again after
+        # a call for the role went through, or after TELL_AGAIN.
+        self._told_refused: dict[int, float] = {}
+        self._telling: set[asyncio.Task[None]] = set()  # the posts to moderators under way
+
+    def tasks(self) -> list[asyncio.Task[None]]:
+        """The posts under way (a stop cancels them)."""
+        return [*self._telling]
+
+    def went_through(self, role_id: int) -> None:
+        """A call for the role went through (it works again), or the role is gone: a
+        refusal is news again."""
+        self._told_refused.pop(role_id, None)
+
+    def refused(self, guild_id: int, event_id: int, role_id: int, *, giving: bool) -> None:
+        """Tell the moderators that Discord refused the bot the event's role, and what to
+        change: once, however many members and tries (`_told_refused`)."""
+        told = self._told_refused.get(role_id)
+        if told is not None and time.monotonic() - told < TELL_AGAIN:
+            return
+        self._told_refused[role_id] = time.monotonic()
+
+        async def text() -> Text:
+            return refused_role_notice(self.bot.get_guild(guild_id), role_id,
+                                       await self._title(guild_id, event_id), giving=giving)
+        self._tell(guild_id, text)
+
+    def deleted(self, guild_id: int, role_id: int, name: str | None, events: list[int]) -> None:
+        """Tell the moderators that the role `events` gave out was deleted, so that they
+        can pick another role."""
+        name = name or self._role_name(guild_id, role_id)
+        self._tell(guild_id, lambda: self._deleted_text(guild_id, name, events))
+
+    def _role_name(self, guild_id: int, role_id: int) -> str | None:
+        guild = self.bot.get_guild(guild_id)
+        role = guild.get_role(role_id) if guild is not None else None
+        return role.name if role is not None else None
+
+    async def _deleted_text(self, guild_id: int, name: str | None, events: list[int]
+                            ) -> Text | None:
+        titles = [title for event_id in events
+                  if (title := await self._title(guild_id, event_id)) is not None]
+        return deleted_role_notice(name, titles) if titles else None
+
+    async def _title(self, guild_id: int, event_id: int) -> str | None:
+        try:
+            event = await self.bot.store.run(self.bot.store.events.get_event, guild_id,
+                                             event_id)
+        except EventNotFound:
+            return None
+        return event.title
+
+    def _tell(self, guild_id: int, text: Callable[[], Awaitable[Text | None]]) -> None:
+        """Post `text` for the moderators in the background: never in the way of the calls."""
+        task = asyncio.create_task(self._post(guild_id, text), name="roles-told")
+        self._telling.add(task)
+        task.add_done_callback(self._telling.discard)
+
+    async def _post(self, guild_id: int, text: Callable[[], Awaitable[Text | None]]) -> None:
+        """A problem only moderators can fix, in the announcements channel, where the bot's
+        notices go, in the server's language as they are; pinging nobody."""
+        try:
+            told = await text()
+            if told is None:  # the events are gone meanwhile: nothing to fix
+                return
+            channel = await announce_channel(self.bot, guild_id)
+            if channel is None:
+                log.warning("no channel to tell the moderators of guild %s: %s", guild_id, told)
+                return
+            lang = await self.bot.languages.for_guild(guild_id, self.bot)
+            await channel.send(lang.text(told), allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:
+            log.warning("could not tell the moderators of guild %s about its attendee role "
+                        "(%s %s)", guild_id, exc.status, exc.text)
+        except Exception:
+            log.exception("could not tell the moderators of guild %s about its attendee role",
+                          guild_id)
