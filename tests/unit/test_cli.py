@@ -853,6 +853,25 @@ def test_a_database_damaged_inside_is_refused_in_one_line(cli, tmp_path, command
     assert proc.stderr == f"eventbot: {cli.db} {DAMAGED} to start afresh\n", proc.stderr
 
 
+def test_a_backup_of_a_database_damaged_inside_names_the_database_and_writes_nothing(
+        cli, tmp_path):
+    """Its header intact, the damage shows only as the backup copies the pages: that said
+    the backup's folder could not be written, sending the operator to look at the wrong
+    file."""
+    cli("import", str(SAMPLE_DIR), "--guild", "1")
+    conn = sqlite3.connect(cli.db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    with cli.db.open("r+b") as file:  # the pages after the schema's first ones
+        file.seek(3 * 4096)
+        file.write(b"\xde\xad" * 3000)
+    (tmp_path / "backups").mkdir()
+    proc = cli("backup", str(tmp_path / "backups" / "copy.sqlite3"), check_status=2)
+    assert proc.stderr == f"eventbot: {cli.db} {DAMAGED} to start afresh\n", proc.stderr
+    assert proc.stdout == ""
+    assert list((tmp_path / "backups").iterdir()) == []
+
+
 @pytest.mark.parametrize("device", ["/dev/null", "fifo"])
 def test_a_device_or_pipe_where_the_database_should_be_is_refused_in_one_line(cli, tmp_path,
                                                                              device):

@@ -399,16 +399,20 @@ def backup_as_is(path: Path, target: Path) -> None:
             source.close()
         raise open_error(path, exc) from None
     try:
-        backup_to(source, target)
+        backup_to(source, target, path)
     finally:
         source.close()
 
 
-def backup_to(source: sqlite3.Connection, target: Path) -> None:
-    """Copy the database of `source` through SQLite's online backup. It is written under a
-    temporary name beside `target` and renamed when whole, so a copy cut short (a full
-    disk) never lies there looking like a backup; a target that cannot be written raises
-    Unavailable saying why."""
+def backup_to(source: sqlite3.Connection, target: Path, source_path: Path | None = None
+              ) -> None:
+    """Copy the database of `source` (the file `source_path`, else the one it has open)
+    through SQLite's online backup. It is written under a temporary name beside `target`
+    and renamed when whole and sound, so a copy cut short (a full disk) never lies there
+    looking like a backup; a target that cannot be written raises Unavailable saying why.
+    The online backup copies pages without reading them: a database damaged inside copies
+    "successfully", so the copy is checked (`PRAGMA quick_check`) before it is kept, and
+    damage found in it, which is the database's, raises Unavailable naming the database."""
     partial: str | None = None
     try:
         fd, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial",
@@ -417,16 +421,30 @@ def backup_to(source: sqlite3.Connection, target: Path) -> None:
         dest = connect(partial)
         try:
             source.backup(dest)
+            sound = dest.execute("PRAGMA quick_check(1)").fetchone()[0] == "ok"
         finally:
             dest.close()
+        if not sound:
+            raise _source_damaged(source, source_path)
         os.replace(partial, target)
-    except (OSError, sqlite3.Error) as exc:
+    except (OSError, sqlite3.Error, Unavailable) as exc:
         if partial is not None:
             with contextlib.suppress(FileNotFoundError):
                 os.remove(partial)
+        if isinstance(exc, Unavailable):
+            raise
+        if isinstance(exc, sqlite3.Error) and is_damaged(exc):  # the copy's pages: the source's
+            raise _source_damaged(source, source_path) from None
         reason = exc.strerror if isinstance(exc, OSError) else str(exc)
         raise Unavailable(f"cannot write the backup {target} in the folder "
                           f"{target.parent} ({reason})") from None
+
+
+def _source_damaged(source: sqlite3.Connection, path: Path | None) -> Unavailable:
+    """`damaged` for the database `source` has open, named `path` if given."""
+    if path is None:
+        path = Path(source.execute("PRAGMA database_list").fetchone()[2])
+    return damaged(path)
 
 
 def check_ours(conn: sqlite3.Connection, path: Path) -> None:
@@ -484,6 +502,12 @@ def check_writable(path: Path) -> None:
 WRITABLE = "make it and its folder writable, or set DATABASE_PATH to a writable place"
 
 
+def damaged(path: Path) -> Unavailable:
+    """One line saying the database file is no database, or a damaged one."""
+    return Unavailable(f"{path} is not a SQLite database (or is damaged): restore it from "
+                       "a backup or move it away to start afresh")
+
+
 def open_error(path: Path, exc: OSError | sqlite3.Error) -> Unavailable:
     """One line saying which file cannot be used as the database, and what to do."""
     if isinstance(exc, FileExistsError | NotADirectoryError):  # a file where a folder goes
@@ -498,8 +522,7 @@ def open_error(path: Path, exc: OSError | sqlite3.Error) -> Unavailable:
         return Unavailable(f"{path} is a folder, not a database file: set DATABASE_PATH to a "
                            "file (for example data/eventbot.sqlite3)")
     if is_damaged(exc):
-        return Unavailable(f"{path} is not a SQLite database (or is damaged): restore it from "
-                           "a backup or move it away to start afresh")
+        return damaged(path)
     if is_unwritable(exc):
         return Unavailable(f"{path} could not be written: its disk may be full or failing "
                            f"({exc}); nothing of this was saved. Free some space, or set "
