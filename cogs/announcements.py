@@ -396,8 +396,15 @@ class Announcements(commands.Cog):
             if isinstance(payload, PromotedPayload):
                 # (once the event has taken place, which Discord may have held the question
                 # up until, nobody can use the seat: the RSVP stays as the event left it)
-                if (await self._has_left(notice.guild_id, payload.user_id)
-                        and not event.is_over(datetime.now(UTC))):
+                try:
+                    left = await self._has_left(notice.guild_id, payload.user_id)
+                except discord.Forbidden as exc:  # 50001 Missing Access: removed from it
+                    log.warning("Discord would not say whether user %s is still in guild %s "
+                                "(HTTP %s, code %s: %s); their promotion DM for event %s is "
+                                "not sent", payload.user_id, notice.guild_id, exc.status,
+                                exc.code, exc.text or "no message", event.id)
+                    return True
+                if left and not event.is_over(datetime.now(UTC)):
                     if await registration.pass_on_departed_seat(
                             self.bot.store, self.bot.registration_changed, notice.guild_id,
                             event.id, payload.user_id, payload.seq):

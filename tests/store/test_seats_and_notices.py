@@ -748,6 +748,37 @@ async def test_a_seat_given_up_before_its_promotion_dm_goes_out_gets_no_dm(store
     assert await cog._deliver(promoted) is True and sent == []
 
 
+async def test_a_promotion_met_by_the_bot_out_of_its_server_logs_what_happened(store, caplog):
+    """The bot was removed from the server before a promotion's DM went out: Discord
+    refuses to say whether the member is still there (403 Missing Access). The log says
+    so, not that the bot may not post in a channel, which it never tried."""
+    import discord
+
+    event = await new_event(store, capacity=1)
+    await store.join(1, event.id, 1, "a")
+    await store.join(1, event.id, 2, "b")  # waitlisted
+    await store.run(store.registrations.cancel, 1, event.id, 1)  # b gets the seat: a DM due
+    [promoted] = [n for n in await store.run(store.notices.claim_notices)
+                  if n.kind.value == "promoted"]
+    sent: list[int] = []
+
+    async def dm(notice, user_id: int, text: str, *, still=None) -> None:
+        sent.append(user_id)
+
+    async def get_member(guild_id: int, user_id: int) -> dict:
+        raise discord.Forbidden(SimpleNamespace(status=403, reason="Forbidden"),
+                                {"code": 50001, "message": "Missing Access"})
+
+    cog = Announcements(SimpleNamespace(store=store, http=SimpleNamespace(get_member=get_member)))
+    cog._dm = dm  # type: ignore[method-assign]
+    with caplog.at_level("INFO", logger="cogs.announcements"):
+        assert await cog._deliver(promoted) is True
+    said = [r.getMessage() for r in caplog.records if r.name == "cogs.announcements"]
+    assert len(said) == 1 and sent == [], said
+    assert "post" not in said[0] and "user 2" in said[0] and "50001" in said[0], said
+    assert "guild 1" in said[0] and f"event {event.id}" in said[0], said
+
+
 async def test_changes_to_an_event_never_announced_read_and_render_nothing(store):
     """The announcement editor runs after every change of seats; an event that has no
     announcement message costs it one lookup, not a read of the event and an embed."""
