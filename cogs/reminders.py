@@ -18,7 +18,10 @@ claim is a write transaction, so only one of them gets it). A duplicate reminder
 worse than a missing one here, and `/rsvp status` and the announcement still tell
 members when the event is. Members whose DMs are closed are skipped (and logged), not
 retried; so is a member who no longer holds a seat once Discord opens the DM channel (it
-may hold that up while they cancel), and a reminder whose event has begun by then.
+may hold that up while they cancel), and a reminder whose event has begun by then. One
+held up while its event moved shows the new time, or, moved so far off that none of its
+offsets is due any more, is skipped: it comes due again at the new start
+(`bot.reminders.reminder_applies`).
 
 A member who is confirmed after an offset passed (a late join, a promotion) gets that
 reminder at once, before the start; several passed offsets make one DM, not several.
@@ -41,9 +44,10 @@ from bot.adapters.attendee_roles import AttendeeRoles
 from bot.adapters.languages import dm_language
 from bot.adapters.owed_roles_record import GIVE_BACK_WAIT
 from bot.app import EventBot
+from bot.errors import EventNotFound
 from bot.flows import registration
 from bot.models import DueReminder
-from bot.reminders import reminder_dm
+from bot.reminders import reminder_applies, reminder_dm
 from bot.signals import AttendeeRoleChanged, RegistrationChanged, RemindersChanged
 from bot.tree import NO_MENTIONS
 
@@ -179,20 +183,35 @@ class Reminders(commands.Cog):
         try:
             dm = await self.bot.create_dm(discord.Object(user_id))
             # Discord may have held the DM channel up (a 429; in a burst, a claim's last
-            # DMs wait a minute and more) while the event began, or while the member
-            # cancelled: the reminder would come too late, or say "You're confirmed"
-            # untruly by now.
-            if datetime.now(UTC) >= due.starts_at:
+            # DMs wait a minute and more) while the event began or moved, or while the
+            # member cancelled: the reminder would come too late, show the old time, or
+            # say "You're confirmed" untruly by now. So it shows the event as it is now.
+            try:
+                event = await self.bot.store.run(self.bot.store.events.get_event,
+                                                 due.guild_id, event_id)
+            except EventNotFound:
+                log.info("event %s was deleted before user %s's reminder could be sent; "
+                         "skipped", event_id, user_id)
+                return
+            starts_at, now = event.start_moment, datetime.now(UTC)
+            if starts_at is not None and now >= starts_at:
                 log.info("event %s began before user %s's reminder could be sent; skipped",
                          event_id, user_id)
                 return
+            if not reminder_applies(starts_at, due.minutes, now):
+                log.info("event %s was moved too far off for user %s's reminder (offsets %s "
+                         "min) to be due; skipped, it comes due at the new time", event_id,
+                         user_id, due.minutes)
+                return
+            assert starts_at is not None  # (`reminder_applies`)
             if not await registration.still_holds(self.bot.store, due.guild_id, event_id,
                                                   user_id, confirmed=True):
                 log.info("user %s no longer has a seat at event %s; skipped their reminder",
                          user_id, event_id)
                 return
             lang = await dm_language(self.bot, user_id)
-            await dm.send(reminder_dm(lang, due.title, due.starts_at, due.venue, due.day),
+            await dm.send(reminder_dm(lang, event.title, starts_at, event.venue,
+                                      event.starts_at if event.all_day else None),
                           allowed_mentions=NO_MENTIONS)
             log.info("reminded user %s of event %s (offsets %s min)", user_id, event_id,
                      due.minutes)

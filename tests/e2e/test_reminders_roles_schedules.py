@@ -235,6 +235,60 @@ async def test_a_reminder_held_up_by_discord_past_the_start_is_not_sent(world, f
         await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
 
 
+async def held_reminder_then_moved(world, fake, title: str, name: str, moved_by: timedelta):
+    """A member's reminder (60 minutes before) comes due at once, Discord holds the bot's
+    DMs back, and meanwhile a moderator moves the event by `moved_by` (importing its page
+    again with the new start). Returns the member and the old and new starts."""
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=30)
+    event = str(await world.import_event(title, capacity=3, starts_at=starts.isoformat()))
+    member = world.member(name)
+    fake.fail("POST", r"^/users/@me/channels$", status=429, retry_after=4.0)
+    assert "confirmed" in (await fake.slash(world.guild, member, "rsvp join",
+                                            event=event)).content
+    await eventually(lambda: world.query(
+        "SELECT count(*) FROM reminders_sent WHERE event_id = ?", (int(event),)) == [(1,)],
+        what="the reminder claimed")
+    moved = starts + moved_by
+    assert int(event) == await world.import_event(title, capacity=3,
+                                                  starts_at=moved.isoformat())
+    return member, starts, moved
+
+
+async def test_a_reminder_held_up_while_its_event_moved_shows_the_new_time(world, fake):
+    """The event moves a quarter of an hour later while its reminder is held up: the
+    reminder, still due at the new start, says when the event is now, not when it was."""
+    await fake.slash(world.guild, world.moderator, "manage reminders", minutes="60")
+    try:
+        title = "Moved Fireside Talk"
+        member, starts, moved = await held_reminder_then_moved(
+            world, fake, title, "moved reminded", timedelta(minutes=15))
+        await eventually(lambda: reminders_to(fake, member, title) != [], timeout=15,
+                         what="the reminder")
+        [dm] = reminders_to(fake, member, title)
+        assert f"<t:{int(moved.timestamp())}:F>" in dm["content"], dm["content"]
+        assert f"<t:{int(starts.timestamp())}" not in dm["content"], dm["content"]
+    finally:
+        await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
+
+
+async def test_a_reminder_held_up_while_its_event_moved_far_off_waits_for_the_new_time(
+        world, fake):
+    """The event moves days later while its reminder is held up: an hour-before reminder
+    now, days ahead, is not sent (it comes due again at the new start)."""
+    await fake.slash(world.guild, world.moderator, "manage reminders", minutes="60")
+    try:
+        title = "Postponed Fireside Talk"
+        member, _, _ = await held_reminder_then_moved(world, fake, title, "postponed reminded",
+                                                      timedelta(days=2))
+        await eventually(lambda: any(said in world.bot.output() for said in (
+            f"user {member.id}'s reminder", f"reminded user {member.id} ")),
+            timeout=15, what="the reminder's turn")
+        await asyncio.sleep(0.5)
+        assert reminders_to(fake, member, title) == []
+    finally:
+        await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
+
+
 # -- attendee roles --------------------------------------------------------------------
 
 
