@@ -234,6 +234,12 @@ class Passage:
 # Seconds a claimed notice stays claimed: one its deliverer left unacknowledged (its process
 # died, or Discord failed it) is handed out again after this long.
 CLAIM_SECONDS = 60
+# What waits on Discord is given up this long at most: a notice Discord keeps failing, or
+# one held for a server that is away (an outage, the bot removed from it), a day after it
+# was written (`cogs.announcements`); an attendee role owed back in a server that removed
+# the bot, a day after that was found (`bot.adapters.attendee_roles`). By then it is news
+# to no one, and it would wait (and cost memory) for as long as the bot runs.
+GIVE_UP_AFTER = timedelta(hours=24)
 
 
 class NoticeKind(StrEnum):

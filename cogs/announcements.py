@@ -51,7 +51,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import discord
 from discord.ext import commands
@@ -67,6 +67,7 @@ from bot.i18n import Language
 from bot.locks import KeyedLocks
 from bot.models import (
     CLAIM_SECONDS,
+    GIVE_UP_AFTER,
     CancelledPayload,
     CapacityPayload,
     ChangedDmPayload,
@@ -117,10 +118,9 @@ DM_NOTICES = frozenset({NoticeKind.PROMOTED, NoticeKind.CHANGED_DM, NoticeKind.C
 # DMs claimed at a time: at about one a second, a claim of them all is delivered well
 # within the minute a claim lives (CLAIM_SECONDS).
 DM_CLAIM = 25
-# A notice Discord keeps failing (not refusing) is given up when it fails this long after
-# it was written: by then it is news to no one, and it would be tried every minute forever.
-# So is a channel notice held this long for a server Discord keeps unavailable.
-GIVE_UP_AFTER = timedelta(hours=24)
+# A notice Discord keeps failing (not refusing) is given up when it fails GIVE_UP_AFTER
+# after it was written: by then it is news to no one, and it would be tried every minute
+# forever. So is a channel notice held that long for a server Discord keeps unavailable.
 # A notice left claimed after a failure is handed out again once its claim expires
 # (CLAIM_SECONDS), and the notices after it of the same event (to the same member, for
 # DMs) wait for it meanwhile: two claims' lives from its first failure at most. One that

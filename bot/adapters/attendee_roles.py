@@ -56,7 +56,7 @@ from bot.adapters.role_tries import Tries, paused, refused_again, try_now, waiti
 from bot.app import EventBot, out_of_server
 from bot.errors import EventNotFound
 from bot.locks import KeyedLocks
-from bot.models import OwedChange, OwedRole, RolesToGive
+from bot.models import GIVE_UP_AFTER, OwedChange, OwedRole, RolesToGive
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +105,10 @@ class AttendeeRoles:
         # back, role by role, each with its own tries, apart from the current role's grants.
         self._owed: dict[int, dict[int, set[int]]] = {}
         self._owed_tries: Tries[tuple[int, int]] = {}
+        # Roles owed back in a server that removed the bot, by (event, role): when that was
+        # found (time.monotonic()). They wait for the bot's return GIVE_UP_AFTER at most,
+        # as its held notices do, and are then given up (`_given_up_away`).
+        self._away_since: dict[tuple[int, int], float] = {}
         self._ending: dict[int, int] = {}  # event id -> its role, being taken back at its end
         # Over events of other shards' guilds, whose processes take their roles back: not
         # due here (else every round would find them due again at once).
@@ -351,6 +355,7 @@ class AttendeeRoles:
             owed = [key for key in self._owed_tries if key[0] == event_id]
             for key in owed:
                 try_now(self._owed_tries, key)
+                self._away_since.pop(key, None)
             if owed and (wake := self._taking_wake.get(event_id)) is not None:
                 wake.set()
 
@@ -420,6 +425,7 @@ class AttendeeRoles:
     def _settle_owed(self, event_id: int, role_id: int) -> set[int]:
         """No longer take `role_id` back for the event: the members still owed it."""
         self._owed_tries.pop((event_id, role_id), None)
+        self._away_since.pop((event_id, role_id), None)
         self._record(OwedChange(False, event_id, role_id, None))
         return self._owed.get(event_id, {}).pop(role_id, set())
 
@@ -579,8 +585,8 @@ class AttendeeRoles:
                     if owed is None:  # the event's role again meanwhile
                         continue
                     if await self._take_back_one(guild_id, event_id, role_id, owed):
-                        if out_of_server(self.bot, guild_id):  # until invited back (`guild_joined`)
-                            paused(self._owed_tries, (event_id, role_id))
+                        if out_of_server(self.bot, guild_id):  # until invited back
+                            await self._wait_away(guild_id, event_id, role_id, owed)
                             continue
                         wait = refused_again(self._owed_tries, (event_id, role_id))
                         log.warning("role %s of event %s is still held by %d member(s); trying "
@@ -601,6 +607,24 @@ class AttendeeRoles:
             self._taking.pop(event_id, None)
             self._taking_wake.pop(event_id, None)
             self._forget_guild(event_id)
+
+    async def _wait_away(self, guild_id: int, event_id: int, role_id: int,
+                         owed: set[int]) -> None:
+        """The bot is out of the server: the role waits for it to be invited back
+        (`guild_joined`), GIVE_UP_AFTER at most from when that was found; then nobody is
+        owed it any more (nor at the next start), and an event over stops giving it out."""
+        key = (event_id, role_id)
+        now = time.monotonic()
+        give_up_at = self._away_since.setdefault(key, now) + GIVE_UP_AFTER.total_seconds()
+        if now < give_up_at:
+            paused(self._owed_tries, key, until=give_up_at)
+            return
+        log.warning("giving up taking role %s of event %s back from %d member(s): the bot "
+                    "has been out of guild %s for %s", role_id, event_id, len(owed), guild_id,
+                    GIVE_UP_AFTER)
+        self._settle_owed(event_id, role_id)
+        if self._ending.get(event_id) == role_id:
+            await self._ended(event_id, role_id, taken=False)
 
     async def _take_back_one(self, guild_id: int, event_id: int, role_id: int,
                              owed: set[int]) -> bool:
@@ -643,10 +667,11 @@ class AttendeeRoles:
             # else failed this time (a server error): left for the next try
         return False
 
-    async def _ended(self, event_id: int, role_id: int) -> None:
-        """The role is off everyone at the event's end: the event stops giving it out.
-        Removing is idempotent, so it comes first: a crash before this removes the role
-        again on the next start rather than leaving it with anyone."""
+    async def _ended(self, event_id: int, role_id: int, *, taken: bool = True) -> None:
+        """The role is off everyone at the event's end (or, not `taken`, given up on): the
+        event stops giving it out. Removing is idempotent, so it comes first: a crash
+        before this removes the role again on the next start rather than leaving it with
+        anyone."""
         self._ending.pop(event_id, None)
         self._forget_refusals(event_id)
         self._giving_unfinished.discard(event_id)
@@ -654,7 +679,9 @@ class AttendeeRoles:
         try:
             await self.bot.store.run(self.bot.store.reminders.end_attendee_role, event_id,
                                      role_id)
-            log.info("took role %s back from the attendees of event %s", role_id, event_id)
+            if taken:
+                log.info("took role %s back from the attendees of event %s", role_id,
+                         event_id)
         except Exception:  # still the event's: the next round takes it back again
             log.exception("could not record that role %s of event %s was taken back",
                           role_id, event_id)

@@ -39,10 +39,10 @@ def refused_again(tries: Tries[Key], key: Key) -> float:
     return wait
 
 
-def paused(tries: Tries[Key], key: Key) -> None:
-    """No try for the role until `try_now` (the bot is out of the server); the refusal
-    after that waits as after a first one."""
-    tries[key] = (math.inf, TAKE_BACK_FIRST / 2)
+def paused(tries: Tries[Key], key: Key, until: float = math.inf) -> None:
+    """No try for the role until `try_now` (the bot is out of the server), or the
+    `time.monotonic()` moment `until`; the refusal after that waits as after a first one."""
+    tries[key] = (until, TAKE_BACK_FIRST / 2)
 
 
 def try_now(tries: Tries[Key], key: Key) -> None:

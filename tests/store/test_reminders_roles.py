@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.adapters import owed_roles_record, role_tries
+from bot.adapters import attendee_roles, owed_roles_record, role_tries
 from bot.i18n import language
 from bot.models import EventEdit
 from bot.registration import Status
@@ -915,6 +915,40 @@ async def test_a_deleted_events_role_is_taken_back_from_its_holders(store, monke
         await cog.roles._sync_role(1, event_id)  # the deletion's registration change
         await asked(http, lambda calls: sorted(c for c in calls if c[0] == "take") == [
             ("take", 1, 555), ("take", 2, 555)])
+
+
+async def test_a_role_owed_back_in_a_server_that_removed_the_bot_is_given_up_after_the_bound(
+        store, monkeypatch, caplog):
+    """The event ends while the bot is out of its server (removed from it): its role waits
+    for the bot's return no longer than a held notice does (`GIVE_UP_AFTER`, shortened
+    here), then is given up with a warning; the task waiting for it ends, and nothing is
+    asked of Discord for it afterwards, even once the bot is invited back."""
+    monkeypatch.setattr(attendee_roles, "GIVE_UP_AFTER", timedelta(seconds=0.3))
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2])
+    async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):
+        await give_role_555(cog, store, event_id)
+        await asked(http, lambda calls: {("give", 1, 555), ("give", 2, 555)} <= set(calls))
+        cog.roles.bot.get_guild = lambda guild_id: None  # removed from the server
+        await over(store, event_id)
+        with caplog.at_level("WARNING", logger="bot.adapters.attendee_roles"):
+            await cog.roles.end_past_roles()
+            await asyncio.sleep(0.1)
+            assert event_id in cog.roles._taking  # waiting for the bot's return meanwhile
+            async def gone() -> None:
+                while event_id in cog.roles._taking:
+                    await asyncio.sleep(0.02)
+            await asyncio.wait_for(gone(), 3)
+        assert "giving up" in caplog.text and f"event {event_id}" in caplog.text
+        assert await owed_rows(store, cog) == []
+        assert await store.run(store.reminders.attendee_roles) == []
+
+        cog.roles.bot.get_guild = in_the_server  # invited back
+        cog.roles.guild_joined(1)
+        await cog.roles.end_past_roles()
+        await asyncio.sleep(0.2)
+        assert [c for c in http.calls if c[0] == "take"] == []
+        assert cog.roles._taking == {} and cog.roles._owed == {}
 
 
 def test_a_wait_that_ended_early_still_doubles_from_the_first():
