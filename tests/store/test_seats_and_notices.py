@@ -719,15 +719,22 @@ async def test_a_notice_posted_while_the_database_stays_busy_is_posted_once(
         assert await store.run(store.notices.claim_notices) == []
 
 
-async def test_a_seat_given_up_before_its_promotion_dm_goes_out_gets_no_dm(store):
-    # The DM is delivered late (Discord was away meanwhile): it must not tell a member who
-    # has since cancelled that they are confirmed.
+async def promotion_due(store):
+    """An event whose one seat went from member 1 to member 2, and the claimed notice of
+    member 2's promotion DM."""
     event = await new_event(store, capacity=1)
     await store.join(1, event.id, 1, "a")
     await store.join(1, event.id, 2, "b")  # waitlisted
     await store.run(store.registrations.cancel, 1, event.id, 1)  # b gets the seat: a DM due
     [promoted] = [n for n in await store.run(store.notices.claim_notices)
                   if n.kind.value == "promoted"]
+    return event, promoted
+
+
+async def test_a_seat_given_up_before_its_promotion_dm_goes_out_gets_no_dm(store):
+    # The DM is delivered late (Discord was away meanwhile): it must not tell a member who
+    # has since cancelled that they are confirmed.
+    event, promoted = await promotion_due(store)
     sent: list[int] = []
 
     async def dm(notice, user_id: int, text: str, *, still=None) -> None:
@@ -754,12 +761,7 @@ async def test_a_promotion_met_by_the_bot_out_of_its_server_logs_what_happened(s
     so, not that the bot may not post in a channel, which it never tried."""
     import discord
 
-    event = await new_event(store, capacity=1)
-    await store.join(1, event.id, 1, "a")
-    await store.join(1, event.id, 2, "b")  # waitlisted
-    await store.run(store.registrations.cancel, 1, event.id, 1)  # b gets the seat: a DM due
-    [promoted] = [n for n in await store.run(store.notices.claim_notices)
-                  if n.kind.value == "promoted"]
+    event, promoted = await promotion_due(store)
     sent: list[int] = []
 
     async def dm(notice, user_id: int, text: str, *, still=None) -> None:

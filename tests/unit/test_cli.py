@@ -838,10 +838,8 @@ def test_a_truncated_database_is_refused_in_one_line(cli, tmp_path, keep):
     assert DAMAGED in one_line_exit_2(cli, truncated)
 
 
-@pytest.mark.parametrize("command", [("events",), ("import", str(SAMPLE_DIR), "--guild", "1")])
-def test_a_database_damaged_inside_is_refused_in_one_line(cli, tmp_path, command):
-    """Its header intact, the damage shows only when a command reads past it: that was a
-    traceback, where a file damaged at its start is one line."""
+def damage_inside(cli) -> None:
+    """A database with events, its header intact and pages past the schema's overwritten."""
     cli("import", str(SAMPLE_DIR), "--guild", "1")
     conn = sqlite3.connect(cli.db)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -849,6 +847,13 @@ def test_a_database_damaged_inside_is_refused_in_one_line(cli, tmp_path, command
     with cli.db.open("r+b") as file:  # the pages after the schema's first ones
         file.seek(3 * 4096)
         file.write(b"\xde\xad" * 3000)
+
+
+@pytest.mark.parametrize("command", [("events",), ("import", str(SAMPLE_DIR), "--guild", "1")])
+def test_a_database_damaged_inside_is_refused_in_one_line(cli, tmp_path, command):
+    """Its header intact, the damage shows only when a command reads past it: that was a
+    traceback, where a file damaged at its start is one line."""
+    damage_inside(cli)
     proc = cli(*command, check_status=2)
     assert proc.stderr == f"eventbot: {cli.db} {DAMAGED} to start afresh\n", proc.stderr
 
@@ -858,13 +863,7 @@ def test_a_backup_of_a_database_damaged_inside_names_the_database_and_writes_not
     """Its header intact, the damage shows only as the backup copies the pages: that said
     the backup's folder could not be written, sending the operator to look at the wrong
     file."""
-    cli("import", str(SAMPLE_DIR), "--guild", "1")
-    conn = sqlite3.connect(cli.db)
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
-    with cli.db.open("r+b") as file:  # the pages after the schema's first ones
-        file.seek(3 * 4096)
-        file.write(b"\xde\xad" * 3000)
+    damage_inside(cli)
     (tmp_path / "backups").mkdir()
     proc = cli("backup", str(tmp_path / "backups" / "copy.sqlite3"), check_status=2)
     assert proc.stderr == f"eventbot: {cli.db} {DAMAGED} to start afresh\n", proc.stderr
