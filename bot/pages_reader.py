@@ -70,10 +70,22 @@ _EVENT_WORDS = (r"(?:event|discussion|session|conversation|panel|meeting|webinar
                 r"seminar|roundtable|dialogue|conference)")
 _EVENT = re.compile(rf"\b{_EVENT_WORDS}\b", re.I)
 # The page's event, ahead: "this discussion will ...", "本次研讨会将……", "本次中美关系研讨会
-# 将……" (a name before its event's word). A page that says so is no recap,
-# whatever else it recalls in the past ("Carnegie hosted the first in 1993").
-_AHEAD = re.compile(rf"\b(?:this|the) +{_EVENT_WORDS} +will\b|(?:本次|此次)(?:\w{{0,4}}?|"
-                    rf"\w{{0,8}}?(?:{pages_zh.EVENT_SUBJECT.pattern}))将", re.I)
+# 将……" (a name before its event's word), "本次会议期间也将……". A page that says so is no
+# recap, whatever else it recalls in the past ("Carnegie hosted the first in 1993"). The
+# first event's word after 本次 is the sentence's subject: in "本次会议决定下一轮对话将……"
+# the meeting is over, and what will be is the next round.
+_ZH_NOT_EVENT = rf"(?:(?!{pages_zh.EVENT_SUBJECT.pattern})\w)"
+_AHEAD = re.compile(rf"\b(?:this|the) +{_EVENT_WORDS} +will\b|(?:本次|此次)(?:"
+                    rf"{_ZH_NOT_EVENT}{{0,4}}?|{_ZH_NOT_EVENT}{{0,8}}?"
+                    rf"(?:{pages_zh.EVENT_SUBJECT.pattern})+(?:期间|上|中)?(?:也|还|亦|仍)?)将",
+                    re.I)
+# What a recap reports the meeting agreed will come ("The meeting agreed that the dialogue
+# will continue"): said of the future after the event, so no sign that it is ahead.
+_REPORTED_AHEAD = re.compile(
+    r"\b(?:agreed|decided|announced|concluded|resolved|pledged|promised|hoped|expected|"
+    r"predicted|proposed|suggested|recommended|noted|said|stated|confirmed|stressed|"
+    r"emphasi[sz]ed|argued|believed|insisted|warned)(?: +that)? +(?:this|the) +"
+    rf"{_EVENT_WORDS} +will\b", re.I)
 _TRANSLATION = (
     re.compile(r"\b(\w+) +(?:translation|interpretation)\b", re.I),
     re.compile(r"\b(?:translation|interpretation|translated|interpreted) +(?:\w+ +){0,3}?"
@@ -271,6 +283,11 @@ def _header_line(line: str) -> bool:
 def _dated(line: str) -> bool:
     """A date line's: a date, in a line of at most 80 characters (either Chinese script)."""
     return len(line) <= 80 and bool(_DATE.search(pages_zh.fold(line)))
+
+
+def _says_ahead(par: str) -> bool:
+    """Whether a paragraph of the description says the page's event is still to come."""
+    return bool(_AHEAD.search(_REPORTED_AHEAD.sub("", pages_zh.fold(par))))
 
 
 def _without_kicker(title: str | None) -> tuple[str | None, bool]:
@@ -717,7 +734,7 @@ class _Reader(_PeopleReading, pages_zh.ChineseReading):
         else:
             self.description.append(self.raw[i])
             self.past = self.past or bool(_PAST.search(par))
-            self.ahead = self.ahead or bool(_AHEAD.search(pages_zh.fold(par)))
+            self.ahead = self.ahead or _says_ahead(par)
             for name, role, leads in narration(par):
                 self._person(name, role, leads)
             if zh:

@@ -1017,6 +1017,34 @@ def test_an_announcements_highlights_stay_its_description_though_it_recalls_a_pa
     assert "U.S. Policy Ambiguities\n\nThe panelists argued" in page.description
 
 
+@pytest.mark.parametrize("outcome", [
+    "The meeting agreed that the dialogue will continue next year.",
+    "Participants agreed this dialogue will become an annual meeting.",
+    "The speakers decided the conference will meet again in Beijing.",
+])
+def test_a_recap_reporting_what_was_agreed_for_the_future_keeps_its_highlights(outcome):
+    """What the meeting agreed will happen next is part of the recap, not a sign that the
+    event is still to come: its headed highlights are its takeaways."""
+    page = parse_page(HEADED_HIGHLIGHTS.format(verb="moderated").replace(
+        " on missile defense.", f" on missile defense. {outcome}"))
+    assert page.kind == "recap"
+    assert [t.heading for t in page.takeaways] == ["U.S.-China Security Relations",
+                                                   "U.S. Policy Ambiguities"]
+
+
+@pytest.mark.parametrize("ahead", [
+    "Carnegie hosted the first such dialogue in 2019. The dialogue will continue it.",
+    "Carnegie hosted the first such dialogue in 2019. We are pleased that this dialogue "
+    "will continue it.",
+])
+def test_an_announcement_saying_its_event_will_come_keeps_its_highlights_as_description(
+        ahead):
+    page = parse_page(HEADED_HIGHLIGHTS.format(verb="will moderate").replace(
+        " on missile defense.", f" on missile defense. {ahead}"))
+    assert page.takeaways == ()
+    assert "U.S. Policy Ambiguities\n\nThe panelists argued" in page.description
+
+
 def test_bullet_without_heading_is_not_a_takeaway():
     page = parse_page(INTRO + "• a bullet with no heading at all")
     assert page.takeaways == ()

@@ -518,6 +518,40 @@ def test_an_announcements_numbered_sections_stay_its_description_though_it_recal
         assert script("一、中美关系的现状\n\n与会者认为") in page.description
 
 
+@pytest.mark.parametrize("outcome", ["本次会议决定下一轮对话将于明年举行。",
+                                     "本次会议决定将于明年举办第二届研讨会。",
+                                     "本次研讨会商定下一次会议将在北京举行。"])
+def test_a_recap_telling_what_the_meeting_decided_for_later_keeps_its_numbered_takeaways(
+        outcome):
+    """"本次会议决定下一轮对话将……" tells what the past meeting decided, not that it is
+    still ahead: the recap's numbered headings stay its takeaways."""
+    text = HEADED_RECAP.format(kind="").replace(
+        "2026年6月5日，卡内基—清华全球政策中心举办研讨会，讨论中美关系的前景。",
+        f"2026年6月5日，卡内基—清华全球政策中心举办了研讨会，讨论中美关系的前景。{outcome}")
+    for script in (str, traditional):
+        page = parse_page(script(text))
+        assert page.kind == "recap"
+        assert [t.heading for t in page.takeaways] == [script("中美关系的现状"),
+                                                       script("气候合作的空间")]
+
+
+@pytest.mark.parametrize("ahead", ["本次研讨会将讨论中美关系的前景。",
+                                   "本次中美关系研讨会将讨论中美关系的前景。",
+                                   "本次中美战略对话研讨会将讨论中美关系的前景。",
+                                   "本次研讨会也将讨论中美关系的前景。",
+                                   "本次研讨会还将讨论中美关系的前景。",
+                                   "本次会议期间将讨论中美关系的前景。",
+                                   "本次沙龙将讨论中美关系的前景。"])
+def test_an_announcement_saying_this_event_will_keeps_its_sections_as_description(ahead):
+    text = HEADED_RECAP.format(kind="").replace(
+        "2026年6月5日，卡内基—清华全球政策中心举办研讨会，讨论中美关系的前景。",
+        f"卡内基—清华全球政策中心举办了多场研讨会。{ahead}")
+    for script in (str, traditional):
+        page = parse_page(script(text))
+        assert page.takeaways == ()
+        assert script("一、中美关系的现状\n\n与会者认为") in page.description
+
+
 # --- size ----------------------------------------------------------------------------------
 
 
