@@ -45,6 +45,7 @@ MAX_TYPED = 100  # characters of a typed time; dateparser's cost grows with its 
 TYPED_EXAMPLE = Text(N_('"friday 6pm", "Dec 1 18:00" or "2026-12-01 18:00"'))
 DEFAULT_ZONE = "UTC"
 MAX_UTC_OFFSET = timedelta(hours=14)  # Kiribati's; "18:00-20:00" is a range, not an offset
+MIN_UTC_OFFSET = timedelta(hours=-12)  # Baker Island's: no place is further behind UTC
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +107,21 @@ _ZONE_NAME = "|".join(sorted((re.escape(k) for k in ZONES), key=len, reverse=Tru
 _OFFSET = r"(?:UTC|GMT)\s*([+\-−])\s*(\d{1,2})(?::?(\d{2}))?"
 # (?a:...): only ASCII letters match a zone's name, so "İST" is no key of ZONES
 _ZONE = re.compile(rf"(?<![A-Za-z])(?:{_OFFSET}|((?a:{_ZONE_NAME})))(?![A-Za-z])", re.IGNORECASE)
+
+
+def real_offset(offset: timedelta) -> bool:
+    """Whether some place keeps this offset from UTC (UTC-12:00 to UTC+14:00)."""
+    return MIN_UTC_OFFSET <= offset <= MAX_UTC_OFFSET
+
+
+def _offset_zone(sign: str, hours: str, minutes: str | None) -> timezone | None:
+    """The zone of a written offset ("UTC+5:45", "GMT−3"); None for one no place has
+    ("UTC+15", "UTC+14:30", "UTC+5:75")."""
+    if int(minutes or 0) > 59:
+        return None
+    offset = timedelta(hours=int(hours), minutes=int(minutes or 0))
+    offset = -offset if sign in "-−" else offset
+    return timezone(offset) if real_offset(offset) else None
 
 
 @cache
@@ -442,14 +458,17 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
     zone: tzinfo = server
     note = None
     # the zone after the times, or after a run's first day and its time ("9:00 AM EDT - ...")
-    zone_match = _ZONE.search(read, found.clock_at if found.clock is not None else found.end)
+    times_at = found.clock_at if found.clock is not None else found.end
+    zone_match = _ZONE.search(read, times_at)
+    no_place = False  # an offset no place has: the times cannot be read at it
     if zone_match is not None:
         sign, hours, minutes, name = zone_match.groups()
         if name is not None:
             zone, note = _pick(ZONES[name.upper()], name, day, server)
-        elif int(hours) <= 14:
-            offset = timedelta(hours=int(hours), minutes=int(minutes or 0))
-            zone = timezone(-offset if sign in "-−" else offset)
+        elif (offset_zone := _offset_zone(sign, hours, minutes)) is not None:
+            zone = offset_zone
+        else:
+            no_place = True
     in_rest = _ZONE.search(rest)  # "UTC-5" is no time of day
     rest_times = rest if in_rest is None else rest[:in_rest.start()]
     start_clock = end_clock = None
@@ -469,13 +488,17 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
         start = datetime.combine(day, time(0), UTC)
         return When(start, datetime.combine(last + timedelta(days=1), time(0), UTC),
                     all_day=True, note=note)
+    if no_place and zone_match is not None:
+        written = text[times_at:zone_match.end()].strip(" ,")
+        if written.count("(") > written.count(")") and text[zone_match.end():].startswith(")"):
+            written += ")"
+        return When(note=_not_a_time(written))
     start_mer, end_mer = start_clock.meridiem, end_clock.meridiem if end_clock else None
     # "6 - 8 PM": both ends share the PM
     start_hour = _hour24(start_clock, None if own_clocks else end_mer)
     if start_hour is None:
         times_written = rest_times if own_clocks else text[found.end:found.end + len(rest_times)]
-        return When(note=Text(N_("the page's time {written!r} is not a time of day"),
-                              written=times_written.strip()[:40]))
+        return When(note=_not_a_time(times_written.strip()[:40]))
     start_minute = min(start_clock.minute, 59)
     end_hour = (_hour24(end_clock, None if own_clocks else start_mer)
                 if end_clock is not None else None)
@@ -528,8 +551,10 @@ def iso_span(text: str, before: int | None = None) -> When | None:
     found = _ISO_SPAN.search(text)
     if found is None or (before is not None and found.start() >= before):
         return None
+    if any(_no_place_offset(moment) for moment in found.groups() if moment):
+        return When(note=_not_a_time(found[0]))
     starts = _iso(found[1].upper(), UTC)
-    if starts is None:  # no such day, or an offset no zone has
+    if starts is None:  # no such day
         return None
     starts = starts.replace(microsecond=0)
     ends = _iso(found[2].upper(), starts.tzinfo or UTC) if found[2] else None
@@ -538,6 +563,20 @@ def iso_span(text: str, before: int | None = None) -> When | None:
     if calendar_problem(starts) or (ends is not None and calendar_problem(ends)):
         return When(note=_out_of_years(found[0]))
     return When(_utc(starts), _utc(ends))
+
+
+def _no_place_offset(moment: str) -> bool:
+    """Whether an ISO 8601 moment is on a real day but at an offset no place has."""
+    try:
+        value = datetime.fromisoformat(moment.upper())
+    except ValueError:
+        return False
+    offset = value.utcoffset()
+    return offset is not None and not real_offset(offset)
+
+
+def _not_a_time(written: str) -> Text:
+    return Text(N_("the page's time {written!r} is not a time of day"), written=written)
 
 
 def _out_of_years(written: str) -> Text:
@@ -1065,9 +1104,8 @@ def _typed_zone(text: str, server: ZoneInfo, base: datetime
     zone: tzinfo
     if name is not None:
         zone, _ = _pick(ZONES[name.upper()], name, base.astimezone(server).date(), server)
-    elif int(hours) <= 14:
-        offset = timedelta(hours=int(hours), minutes=int(minutes or 0))
-        zone = timezone(-offset if sign in "-−" else offset)
+    elif (offset_zone := _offset_zone(sign, hours, minutes)) is not None:
+        zone = offset_zone
     else:
         return None, text
     return zone, text[:found.start()]
@@ -1171,8 +1209,7 @@ def _iso(text: str, zone: tzinfo) -> datetime | None:
         return None
     if value.tzinfo is None:
         return value.replace(tzinfo=zone)
-    offset = value.utcoffset() or timedelta(0)
-    return value if abs(offset) <= MAX_UTC_OFFSET else None
+    return value if real_offset(value.utcoffset() or timedelta(0)) else None
 
 
 def _natural(text: str, zone: tzinfo, now: datetime, *, own_offset: bool = False

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.catalog import NOT_AN_EVENT_PAGE, PageFacts, PageSource, page_facts
+from bot.catalog import NOT_AN_EVENT_PAGE, PageFacts, PageSource, page_facts, page_from_bytes
 from bot.errors import InvalidValue
 from bot.flows.importing import Typed, check_page, check_upload, plan_import, typed_values
 from bot.models import Event
@@ -140,6 +140,50 @@ def test_a_page_giving_a_run_of_days_imports_an_event_on_until_its_last_day(line
     assert not saved.is_over(datetime(2031, 6, 2, 23, 30, tzinfo=shanghai))
     assert not saved.is_over(datetime(2031, 6, 3, 23, 59, tzinfo=shanghai))
     assert saved.is_over(datetime(2031, 6, 4, 0, 0, tzinfo=shanghai))
+
+
+@pytest.mark.parametrize(("line", "written"), [
+    ("June 1, 2031, 6:00 PM UTC+15", "6:00 PM UTC+15"),
+    ("June 1, 2031, 6:00 PM GMT+14:30", "6:00 PM GMT+14:30"),
+    ("June 1, 2031, 6:00 PM UTC-13", "6:00 PM UTC-13"),
+    ("June 1, 2031, 9:00 AM - 11:00 AM (UTC+16)", "9:00 AM - 11:00 AM (UTC+16)"),
+    ("2031-06-01 18:00+15:00", "2031-06-01 18:00+15:00"),
+])
+def test_a_page_time_at_an_offset_no_place_has_imports_no_date_and_says_why(line, written):
+    """Offsets run from UTC-12:00 to UTC+14:00: a time at another is a slip the moderator
+    must see, not a time read in the server's zone instead."""
+    text = FORUM.format(line=line)
+    source = PageSource(text, parse_page(text), "forum.txt")
+    check_page(source)
+    facts = page_facts([source.page], "Asia/Shanghai")
+    got = plan_import(source, facts, NOTHING_TYPED, None, "Forum", None, adds_to=False,
+                      zone="Asia/Shanghai")
+    assert (got.starts_at, got.ends_at) == (None, None)
+    assert [str(note) for note in got.notes] == [
+        f"the page's time {written!r} is not a time of day"]
+
+
+def test_a_web_pages_start_at_an_offset_no_place_has_imports_no_date_and_says_why():
+    html = (b'<html><head><script type="application/ld+json">{"@type": "Event", '
+            b'"startDate": "2031-06-01T10:00:00+15:00"}</script></head><body>'
+            b"<h1>Asia Security Forum</h1><p>Singapore</p><h2>Speakers</h2><h3>Ada Lovelace"
+            b"</h3><p>Ada Lovelace is a fellow at the Institute.</p></body></html>")
+    source = PageSource(*page_from_bytes("forum.html", html), "forum.html")
+    check_page(source)
+    facts = page_facts([source.page], "Asia/Shanghai")
+    assert facts.when.starts_at is None
+    assert [str(note) for note in facts.notes] == [
+        "the page's time '2031-06-01T10:00:00+15:00' is not a time of day"]
+
+
+@pytest.mark.parametrize(("line", "hours"), [("June 1, 2031, 6:00 PM UTC-12", -12),
+                                             ("June 1, 2031, 6:00 PM UTC+14", 14),
+                                             ("2031-06-01 18:00:00-12:00", -12)])
+def test_a_page_time_at_the_farthest_offsets_places_have_is_read_there(line, hours):
+    text = FORUM.format(line=line)
+    facts = page_facts([parse_page(text)], "Asia/Shanghai")
+    assert facts.when.starts_at == datetime(2031, 6, 1, 18, tzinfo=UTC) - timedelta(hours=hours)
+    assert facts.notes == ()
 
 
 def test_a_page_giving_a_run_of_days_that_is_none_imports_no_date_and_says_why():

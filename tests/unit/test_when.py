@@ -392,9 +392,25 @@ def test_a_written_offset_sets_the_zone(zone, hours):
     assert when.starts_at == utc(2026, 12, 1, 18) - timedelta(hours=hours)
 
 
-def test_an_offset_past_14_hours_is_no_zone_and_the_servers_is_used():
-    when = read_page_when("Dec 1, 2026, 18:00 UTC+15", "Asia/Shanghai")
-    assert when.starts_at == utc(2026, 12, 1, 10)
+@pytest.mark.parametrize(("line", "written"), [
+    ("Dec 1, 2026, 18:00 UTC+15", "18:00 UTC+15"), ("Dec 1, 2026, 18:00 UTC+14:30",
+                                                    "18:00 UTC+14:30"),
+    ("Dec 1, 2026, 18:00 UTC-12:30", "18:00 UTC-12:30"),
+    ("2026-12-01T18:00:00+15:00", "2026-12-01T18:00:00+15:00"),
+    ("2026-12-01T18:00:00-13:00", "2026-12-01T18:00:00-13:00"),
+    ("2026-12-01T18:00+08:00 – 2026-12-01T20:00+15:00",
+     "2026-12-01T18:00+08:00 – 2026-12-01T20:00+15:00")])
+def test_an_offset_no_place_has_leaves_the_start_unset_and_says_so(line, written):
+    """Offsets run from UTC-12:00 to UTC+14:00; a time at another is not read in the
+    server's zone instead, silently hours off."""
+    when = read_page_when(line, "Asia/Shanghai")
+    assert (when.starts_at, when.ends_at) == (None, None)
+    assert str(when.note) == f"the page's time {written!r} is not a time of day"
+
+
+def test_an_all_day_date_beside_an_offset_no_place_has_is_still_its_day():
+    when = read_page_when("Dec 1, 2026 (UTC+15)", "Asia/Shanghai")
+    assert (when.starts_at, when.all_day, when.note) == (utc(2026, 12, 1), True, None)
 
 
 @pytest.mark.parametrize(("year", "kept"), [(1999, False), (2000, True), (2100, True),
