@@ -25,7 +25,7 @@ import tomllib
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
@@ -41,7 +41,7 @@ from bot.registration import check_capacity
 from bot.storage import Store
 from bot.times import calendar_problem
 from bot.webpage import MAX_HTML_BYTES, charset_codec, decode_html, html_to_text, is_html_name
-from bot.when import When, read_page_when
+from bot.when import When, read_page_when, real_offset
 
 EVENT_FILE = "event.toml"
 MAX_EVENT_FILE = 64_000  # bytes: a title, times, a venue, a link and the pages' names
@@ -157,6 +157,9 @@ def checked_datetime(value: datetime, name: str, written: str | None = None) -> 
     if value.tzinfo is None:
         raise InvalidValue(f"{name} {shown} has no timezone; add an offset, "
                            f"e.g. {DATETIME_EXAMPLE}")
+    if not real_offset(value.utcoffset() or timedelta(0)):
+        raise InvalidValue(f"{name} {shown} has an offset from UTC no place has (they run "
+                           f"from -12:00 to +14:00); e.g. {DATETIME_EXAMPLE}")
     problem = calendar_problem(value)
     if problem is not None:
         raise InvalidValue(f"{name} {shown} {problem}; e.g. {DATETIME_EXAMPLE}")

@@ -51,6 +51,25 @@ def test_event_toml_times_go_through_the_same_check(tmp_path, line):
         read_event_folder(tmp_path)
 
 
+@pytest.mark.parametrize(("line", "shown"), [
+    ('starts_at = "2026-12-01T18:00:00+15:00"', "'2026-12-01T18:00:00+15:00'"),
+    ('starts_at = 2026-12-01T18:00:00-13:00', "2026-12-01T18:00:00-13:00"),  # TOML's own
+    ('starts_at = "2026-12-01T18:00:00+01:00"\nends_at = "2026-12-01T20:00:00+14:30"',
+     "'2026-12-01T20:00:00+14:30'"),
+])
+def test_event_toml_times_at_an_offset_no_place_has_are_refused(tmp_path, line, shown):
+    """Offsets run from UTC-12:00 to UTC+14:00: another is a slip in the file, as a page's
+    or a typed one is, not a moment to save."""
+    (tmp_path / "announcement.txt").write_bytes(ANNOUNCEMENT.read_bytes())
+    (tmp_path / "event.toml").write_text(
+        f'title = "Far"\ncapacity = 5\n{line}\npages = ["announcement.txt"]\n')
+    with pytest.raises(InvalidValue) as refused:
+        read_event_folder(tmp_path)
+    assert str(refused.value).endswith(
+        f"{shown} has an offset from UTC no place has (they run from -12:00 to +14:00); "
+        "e.g. 2026-12-01T18:00+01:00")
+
+
 @pytest.mark.parametrize("starts_at", [
     datetime(9999, 12, 31, 23, 0, tzinfo=UTC), datetime(1, 1, 1, 0, 30, tzinfo=UTC)])
 def test_a_far_time_saved_earlier_is_a_problem_not_an_overflow(starts_at):
