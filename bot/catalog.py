@@ -35,7 +35,14 @@ from bot.fetch import FetchPolicy, check_url, fetch_page
 from bot.i18n import N_, Text
 from bot.models import Event, EventDraft
 from bot.offload import off_loop
-from bot.pages import MAX_PAGE_BYTES, Page, decode_page, parse_page, unicode_bom
+from bot.pages import (
+    MAX_PAGE_BYTES,
+    Page,
+    decode_page,
+    page_language,
+    parse_page,
+    unicode_bom,
+)
 from bot.progress import SILENT, Progress
 from bot.registration import check_capacity
 from bot.storage import Store
@@ -233,9 +240,27 @@ def read_event_folder(folder: Path) -> EventFolder:
         if not isinstance(files, list) or not files or not all(isinstance(f, str) for f in files):
             raise InvalidValue('pages must list the page files, e.g. pages = ["announcement.txt"]')
         pages = tuple(_read_page(folder / name) for name in files)
+        _check_one_page_a_slot(files, pages)
     except InvalidValue as exc:
         raise InvalidValue(f"{spec_path}: {exc}") from None
     return EventFolder(draft, pages)
+
+
+def _check_one_page_a_slot(files: list[str], pages: tuple[tuple[str, Page], ...]) -> None:
+    """An event keeps one page of each kind and language (`bot.content.filled_slots`): of
+    two in a folder only one text would be kept, and what the other said would be lost at
+    the next import. Refused, naming both."""
+    seen: dict[tuple[str, str], str] = {}
+    for name, (body, page) in zip(files, pages, strict=True):
+        slot = (page.kind, page_language(body))
+        if name == seen.get(slot):
+            raise InvalidValue(f"page {name} is listed twice")
+        if slot in seen:
+            language = "Chinese" if slot[1] == "zh" else "English"
+            raise InvalidValue(f"pages {seen[slot]} and {name} are both the event's {slot[0]} "
+                               f"in {language}; an event keeps one page of each kind and "
+                               "language, so list one of them")
+        seen[slot] = name
 
 
 def event_folders(path: Path) -> list[Path]:

@@ -384,6 +384,42 @@ def test_output_the_terminal_cannot_encode_is_escaped_not_a_traceback(cli, tmp_p
     assert "\\u" in proc.stdout, proc.stdout
 
 
+@pytest.mark.parametrize(("second", "pages", "kind"), [
+    ("announcement-v2.txt", '["announcement.txt", "announcement-v2.txt"]',
+     "announcement in English"),
+    ("recap-draft.txt", '["announcement.txt", "recap.txt", "recap-draft.txt"]',
+     "recap in English"),
+])
+def test_a_folder_of_two_pages_of_one_kind_and_language_is_refused_naming_both(
+        cli, tmp_path, second, pages, kind):
+    """An event keeps one page of each kind and language: of two, only one page's text
+    would be kept while both gave the content, so a re-import or an edit of the other
+    would lose what it said. The folder is refused, in one line, and nothing is written."""
+    good = tmp_path / "events" / "good"
+    shutil.copytree(SAMPLE_DIR, good)
+    folder = tmp_path / "events" / "twice"
+    shutil.copytree(SAMPLE_DIR, folder)
+    first = second.split("-")[0] + ".txt"
+    (folder / second).write_text((folder / first).read_text() + "\nUpdated.\n")
+    (folder / "event.toml").write_text(f'title = "Twice"\ncapacity = 5\npages = {pages}\n')
+    proc = cli("import", str(tmp_path / "events"), "--guild", "1", check_status=2)
+    assert proc.stderr == (f"eventbot: {folder / 'event.toml'}: pages {first} and {second} "
+                           f"are both the event's {kind}; an event keeps one page of each "
+                           "kind and language, so list one of them\n"), proc.stderr
+    assert proc.stdout == "" and no_events(cli)
+
+
+def test_a_page_listed_twice_in_a_folder_is_refused(cli, tmp_path):
+    folder = tmp_path / "events" / "twice"
+    shutil.copytree(SAMPLE_DIR, folder)
+    (folder / "event.toml").write_text('title = "Twice"\ncapacity = 5\n'
+                                       'pages = ["announcement.txt", "announcement.txt"]\n')
+    proc = cli("import", str(folder), "--guild", "1", check_status=2)
+    assert proc.stderr == (f"eventbot: {folder / 'event.toml'}: page announcement.txt is "
+                           "listed twice\n"), proc.stderr
+    assert no_events(cli)
+
+
 def test_a_folder_page_with_no_sign_of_an_event_is_refused_as_a_page_alone_is(cli, tmp_path):
     for name in ("good", "bad"):
         folder = tmp_path / "events" / name
