@@ -264,10 +264,12 @@ def _check_one_page_a_slot(files: list[str], pages: tuple[tuple[str, Page], ...]
 
 
 def event_folders(path: Path) -> list[Path]:
-    """`path` if it is an event folder, else the event folders under it, in name order."""
+    """`path` if it is an event folder, else the event folders under it, in name order; not
+    the hidden ones (".git", ".Trash", a ".backup" copy), as a file manager hides them."""
     if (path / EVENT_FILE).is_file():
         return [path]
-    return sorted(p.parent for p in path.glob(f"*/{EVENT_FILE}"))
+    return sorted(p.parent for p in path.glob(f"*/{EVENT_FILE}")
+                  if not p.parent.name.startswith("."))
 
 
 async def import_folders(store: Store, guild_id: int, folders: list[Path], *,

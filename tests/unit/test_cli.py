@@ -420,6 +420,25 @@ def test_a_page_listed_twice_in_a_folder_is_refused(cli, tmp_path):
     assert no_events(cli)
 
 
+def test_hidden_folders_among_event_folders_are_not_imported(cli, tmp_path):
+    """A folder whose name starts with a dot (".git", ".Trash", an editor's ".backup") is
+    hidden: not an event of the folder, though a copy of one may sit in it."""
+    events = tmp_path / "events"
+    shutil.copytree(SAMPLE_DIR, events / "forum")
+    for hidden in (".backup", ".Trash"):
+        shutil.copytree(SAMPLE_DIR, events / hidden)
+        (events / hidden / "event.toml").write_text(
+            f'title = "Old {hidden}"\ncapacity = 5\npages = ["announcement.txt"]\n')
+    (events / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    out = cli("import", str(events), "--guild", "1").stdout
+    assert out.splitlines()[0].startswith("created event 1 'forum'")
+    assert "backup" not in out and "trash" not in out.lower()
+    assert [line.split("\t")[2] for line in cli("events").stdout.splitlines()] == ["forum"]
+    # named itself, a hidden event folder is imported: it was asked for
+    assert cli("import", str(events / ".backup"), "--guild", "1").stdout.startswith(
+        "created event 2 'backup'")
+
+
 def test_a_folder_page_with_no_sign_of_an_event_is_refused_as_a_page_alone_is(cli, tmp_path):
     for name in ("good", "bad"):
         folder = tmp_path / "events" / name
