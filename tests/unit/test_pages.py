@@ -1017,6 +1017,91 @@ def test_an_announcements_highlights_stay_its_description_though_it_recalls_a_pa
     assert "U.S. Policy Ambiguities\n\nThe panelists argued" in page.description
 
 
+@pytest.mark.parametrize(("length", "heads"), [(100, True), (101, False)])
+def test_a_line_heads_a_recaps_highlight_up_to_a_hundred_characters(length, heads):
+    """A long line with no sentence's end under the highlights (a pull quote, a caption)
+    is prose the recap tells, not the heading of what follows it."""
+    line = ("Why the two countries still disagree about missile defense after two decades "
+            "of official and unofficial talks")[:length]
+    assert len(line) == length
+    page = parse_page(HEADED_HIGHLIGHTS.format(verb="moderated").replace(
+        "U.S. Policy Ambiguities\n\n", f"{line}\n\n"))
+    assert [t.heading for t in page.takeaways] == (
+        ["U.S.-China Security Relations", line] if heads else ["U.S.-China Security Relations"])
+
+
+@pytest.mark.parametrize("end", [",", ";"])
+def test_a_line_ending_mid_sentence_heads_no_highlight(end):
+    """"As Li Bin put it," over the sentence it leads into: the recap's prose."""
+    page = parse_page(HEADED_HIGHLIGHTS.format(verb="moderated").replace(
+        "U.S. Policy Ambiguities\n\n", f"As Li Bin put it{end}\n\n"))
+    assert [t.heading for t in page.takeaways] == ["U.S.-China Security Relations"]
+
+
+def test_a_time_of_days_line_under_the_highlights_heads_no_highlight():
+    """"10:30 Closing Remarks" over what was said then is the program's line, not a point
+    the recap makes."""
+    page = parse_page(HEADED_HIGHLIGHTS.format(verb="moderated").replace(
+        "U.S. Policy Ambiguities\n\n", "10:30 Closing Remarks\n\n"))
+    assert [t.heading for t in page.takeaways] == ["U.S.-China Security Relations"]
+
+
+def test_a_sites_section_ends_the_highlights_for_the_headings_after_it_too():
+    """Once "About the Carnegie Endowment" ends the highlights, the site's own headings
+    under it ("Global Centers") head no takeaways."""
+    page = parse_page(HEADED_HIGHLIGHTS.format(verb="moderated").replace(
+        "Speakers\n\n", "About the Carnegie Endowment\n\nGlobal Centers\n\nThe Carnegie "
+        "Endowment has centers in Washington, Brussels and Beijing.\n\nSpeakers\n\n"))
+    assert [t.heading for t in page.takeaways] == ["U.S.-China Security Relations",
+                                                   "U.S. Policy Ambiguities"]
+
+
+def test_a_highlight_takes_at_most_twenty_paragraphs_and_the_rest_is_said_skipped():
+    """A heading over a whole page of prose (a transcript pasted under one heading) gives
+    its first twenty paragraphs; the preview lists what it skipped."""
+    paragraphs = [f"Speaker {n} argued that the intentions are ambiguous." for n in range(1, 22)]
+    page = parse_page(HEADED_HIGHLIGHTS.format(verb="moderated").replace(
+        "U.S. Policy Ambiguities\n\nThe panelists argued that the intentions are ambiguous.\n"
+        "Another panelist agreed, \"for now.\"\n\n",
+        "U.S. Policy Ambiguities\n\n" + "\n\n".join(paragraphs) + "\n\n"))
+    policy = page.takeaways[1]
+    assert policy.heading == "U.S. Policy Ambiguities"
+    assert policy.text.split("\n\n") == paragraphs[:20]
+    assert [str(s) for s in page.skipped] == [
+        'skipped paragraph: "Speaker 21 argued that the intentions are ambiguous."']
+
+
+@pytest.mark.parametrize(("line", "kept"), [("Photo: Ma Li/Xinhua.", False),
+                                             ("China will not agree.", True)])
+def test_a_line_of_twenty_characters_or_fewer_after_a_highlight_is_not_its_prose(line, kept):
+    """A photo credit or a signature under a highlight's paragraph ends the highlight; a
+    short sentence longer than that is its prose."""
+    assert len(line) == (20 if not kept else 21)
+    page = parse_page(HEADED_HIGHLIGHTS.format(verb="moderated").replace(
+        "a rival power.\n\n", f"a rival power.\n\n{line}\n\n"))
+    first = page.takeaways[0]
+    assert first.heading == "U.S.-China Security Relations"
+    assert first.text == "The strategy identified China as a rival power." + (
+        f"\n\n{line}" if kept else "")
+
+
+@pytest.mark.parametrize("said", ["Will the two sides ever agree on missile defense?",
+                                  "Li Bin warned: do not count on it!"])
+def test_a_highlight_of_a_question_or_an_exclamation_is_its_prose(said):
+    page = parse_page(HEADED_HIGHLIGHTS.format(verb="moderated").replace(
+        "Speakers\n\n", f"Uncertain Future\n\n{said}\n\nSpeakers\n\n"))
+    assert [(t.heading, t.text) for t in page.takeaways][-1] == ("Uncertain Future", said)
+
+
+def test_a_bullet_after_a_headed_highlight_is_a_takeaway_of_its_own():
+    page = parse_page(HEADED_HIGHLIGHTS.format(verb="moderated").replace(
+        "a rival power.\n\n", "a rival power.\n\n• Verification: Both sides need better "
+        "tools to check what the other deploys.\n\n"))
+    assert [(t.heading, t.text) for t in page.takeaways[:2]] == [
+        ("U.S.-China Security Relations", "The strategy identified China as a rival power."),
+        ("Verification", "Both sides need better tools to check what the other deploys.")]
+
+
 @pytest.mark.parametrize("outcome", [
     "The meeting agreed that the dialogue will continue next year.",
     "Participants agreed this dialogue will become an annual meeting.",

@@ -552,6 +552,27 @@ def test_an_announcement_saying_this_event_will_keeps_its_sections_as_descriptio
         assert script("一、中美关系的现状\n\n与会者认为") in page.description
 
 
+def test_a_numbered_item_after_a_headed_one_in_a_chinese_recap_is_a_takeaway_of_its_own():
+    page = parse_page(HEADED_RECAP.format(kind="纪要").replace(
+        "二、气候合作的空间\n与会专家指出", "二、气候合作的空间：与会专家指出"))
+    assert [(t.heading, t.text) for t in page.takeaways] == [
+        ("中美关系的现状", "与会者认为，中美关系正处于关键时期。\n\n双方需要加强沟通。"),
+        ("气候合作的空间", "与会专家指出，气候变化是双方可以合作的领域。")]
+
+
+@pytest.mark.parametrize(("length", "heads"), [(60, True), (61, False)])
+def test_a_numbered_line_of_sixty_characters_at_most_heads_a_chinese_recaps_takeaway(
+        length, heads):
+    """"一、" and a long line with no sentence's end: up to sixty characters a heading, longer
+    a line of the recap's prose that lost its full stop."""
+    words = ("中美两国在导弹防御、核军控与太空安全等问题上的分歧、共识"
+             "以及未来开展务实合作的空间和可能路径与政策建议")
+    line = ("一、" + words * 2)[:length]
+    page = parse_page(HEADED_RECAP.format(kind="纪要").replace("一、中美关系的现状", line))
+    headings = [t.heading for t in page.takeaways]
+    assert headings == ([line[2:], "气候合作的空间"] if heads else ["气候合作的空间"])
+
+
 # --- size ----------------------------------------------------------------------------------
 
 
