@@ -75,7 +75,8 @@ _BUDGETING = ("x_clip", "x__dangling_escape", "x_safe_clip", "x_split_text", "x_
 
 GROUPS = {
     "registration": Group(("bot.registration",), ("test_registration.py",), 97.0),
-    "importer": Group(("bot.pages", "bot.pages_reader", "bot.pages_names", "bot.pages_zh"),
+    "importer": Group(("bot.pages", "bot.pages_reader", "bot.pages_people", "bot.pages_lines",
+                       "bot.pages_names", "bot.pages_zh"),
                       ("test_pages_rules.py", "test_pages.py", "test_pages_zh.py"), 92.0),
     "time": Group(("bot.when", "bot.times"), ("test_when.py", "test_times.py"), 0.0),
     "render": Group(("bot.render",), ("test_render.py",), 0.0, _BUDGETING),
@@ -98,7 +99,7 @@ EXPLAINED: dict[str, str] = {
         "there to bound the work, not a rule about names",
     "bot.pages.x_decode_page__mutmut_51":
         "equivalent: the mutated string still holds the same four whitespace controls",
-    "bot.pages_reader.x__opens_with__mutmut_6":
+    "bot.pages_people.x__opens_with__mutmut_6":
         "harmless: differs only for an opening with a space inside whose letters spell one "
         "part of the name",
     "bot.pages_reader.xǁ_Readerǁ_english_notice__mutmut_37":
@@ -109,7 +110,7 @@ EXPLAINED: dict[str, str] = {
     "bot.pages_reader.xǁ_Readerǁ_header__mutmut_20":
         "harmless: no line the time-line pattern matches is 40 characters long once its "
         "spaces are collapsed",
-    "bot.pages_reader.xǁ_Readerǁ_person_line__mutmut_4":
+    "bot.pages_people.xǁPeopleReadingǁ_person_line__mutmut_4":
         "harmless: the guard only saves work; read_names finds no name at a lowercase start, "
         "and name lines are short",
     **{f"bot.pages_zh.xǁChineseReadingǁ_zh_opens_with__mutmut_{n}":
@@ -157,13 +158,13 @@ EXPLAINED: dict[str, str] = {
        for n in (1, 8)},
     "bot.pages_names:_STOPWORDS:1":
         "equivalent: a one-letter capital is all upper case, which a name word never is",
-    "bot.pages_reader.xǁ_PeopleReadingǁ_latin_name_at__mutmut_3":
+    "bot.pages_people.xǁPeopleReadingǁ_latin_name_at__mutmut_3":
         "harmless: a cap on how much of a line is searched for a name (150 or 151 "
         "characters), there to bound the work; no name line is that long",
-    **{f"bot.pages_reader.xǁ_PeopleReadingǁ_person_line__mutmut_{n}":
+    **{f"bot.pages_people.xǁPeopleReadingǁ_person_line__mutmut_{n}":
        "harmless: a cap on the length of a name line (150 or 151 characters), there to "
        "bound the work; no name line is that long" for n in (7, 8)},
-    "bot.pages_reader.xǁ_PeopleReadingǁ_person_line__mutmut_23":
+    "bot.pages_people.xǁPeopleReadingǁ_person_line__mutmut_23":
         "equivalent in effect: a line that is only a name and its label (\"Ann Lee, "
         "moderator\", \"Ann Lee (Moderator)\") is read by the narration rule too, which "
         "gives the same person and role",
@@ -230,13 +231,13 @@ EXPLAINED: dict[str, str] = {
     "bot.pages_reader.xǁ_Readerǁ__init____mutmut_26":
         "equivalent: the section role is only tested for truth (`own or section_role`, "
         "`if role`), and '' and None are both false",
-    "bot.pages_reader.xǁ_PeopleReadingǁ_person__mutmut_19":
+    "bot.pages_people.xǁPeopleReadingǁ_person__mutmut_19":
         "harmless: a person seen again is also filed under the word xxxx, which no name has",
-    **{f"bot.pages_reader.xǁ_PeopleReadingǁ_person__mutmut_{n}":
+    **{f"bot.pages_people.xǁPeopleReadingǁ_person__mutmut_{n}":
        "harmless: a paired name (赵通 (Tong Zhao)) is filed under its whole first and last "
        "words instead of each half's; it loses only the lookup by the Latin half's first "
        "word (Tong), which bios do not open with" for n in (20, 25)},
-    "bot.pages_reader.xǁ_PeopleReadingǁ_person__mutmut_33":
+    "bot.pages_people.xǁPeopleReadingǁ_person__mutmut_33":
         "harmless: a person is also filed under the empty word, looked up only for a "
         "paragraph opening with no letters at all",
     **{f"bot.pages_names.x_narration__mutmut_{n}":
@@ -272,7 +273,7 @@ EXPLAINED: dict[str, str] = {
         "sentence gives None, as the guard does",
     "bot.pages_reader.xǁ_Readerǁ_notice__mutmut_35":
         "equivalent: `note` is only tested for truth, and None and False are both false",
-    "bot.pages_reader.xǁ_PeopleReadingǁ_person_line__mutmut_54":
+    "bot.pages_people.xǁPeopleReadingǁ_person_line__mutmut_54":
         "equivalent: looking up None in LABEL_ROLES gives None, as the guard does",
     # -- time rules --
     "bot.when.x__h__mutmut_1":

@@ -1,0 +1,368 @@
+"""The page reader's people: who a line names, whose bio a paragraph is, and one entry per
+person however often and in whichever script the page names them (`PeopleReading`,
+mixed into `bot.pages_reader`'s reader, which walks the page and holds the state). Apart
+from the reader because names, titles and bios are rules of their own, beside the
+header, notices and takeaways. Pure, as `bot.pages` is."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.pages_lines import BULLET, title_case
+from bot.pages_names import (
+    LABEL,
+    LABEL_ROLES,
+    LABEL_WORDS,
+    ORGANISATION_ENDS,
+    PAIRED,
+    key,
+    name_keys,
+    opening,
+    read_names,
+    without_initials,
+    words,
+)
+
+# A heading over the people it lists: the role it gives them ("Speakers" gives none of its
+# own, so what the page's prose says of each still counts).
+ROLE_HEADING = re.compile(
+    r"(?:(?:the|our|event|featured|meet +the) +)?(moderators?|hosts?|chairs?|discussants?|"
+    r"commentators?|respondents?|speakers?|panell?ists?|presenters?|featuring|participants)",
+    re.I)
+# A line that is only a role, between a card's name and its bio: that person's.
+_ROLE_LABEL = re.compile(LABEL_WORDS, re.I)
+# Under a heading of people, a line of a name and an affiliation is a person without a bio:
+# "Tong Zhao, Fellow, Carnegie Endowment" (not "Capitol Hill, where ...").
+_LISTED = re.compile(r" *, +[A-Z]")
+_BIO_VERB = re.compile(
+    r",? +(?:is|was|serves|served|has|had|holds|held|joined|leads|led|directs|directed|heads|"
+    r"headed|teaches|taught|works|worked|specializes|focuses|founded|chairs|brings|currently|"
+    r"previously|also)\b|, +(?:a|an|the) ")
+# Who an unknown name opening a paragraph is: "Fan Jishe is a researcher", not "Xi Jinping
+# is expected to visit".
+_NEW_BIO = re.compile(
+    r",? +(?:(?:is|was) +(?:a|an|the|also|currently|now|formerly|one)|serves|served|holds|leads|"
+    r"led|directs|directed|heads|headed|teaches|taught|works|worked|specializes|focuses)\b|"
+    r", +(?:a|an|the) ")
+# ...unless what it says is that they are the event's contact, not one of its people.
+_CONTACT = re.compile(r",? +(?:is|serves +as) +(?:the|our|this +event's) +(?:\w+ +){0,2}?"
+                      r"(?:contact|coordinator|organi[sz]er|point +of +contact)\b", re.I)
+_PRONOUN_BIO = re.compile(r"(?:He|She|They) +(?:(?:is|was|are|were) +(?:a|an|the|also|"
+                          r"currently|now|formerly)|has +(?:been|served|worked|led)|serves|"
+                          r"served|leads|led|works|worked|teaches|taught)\b")
+# Words that may open a title before the post it names ("Senior Fellow", "former Deputy
+# Secretary of State"), and the words a post is followed by
+_TITLE_MODIFIERS = words("former Former Senior Deputy Vice Assistant Associate Executive "
+                         "Managing Visiting Distinguished Nonresident Acting Chief Principal "
+                         "Founding Lead Adjunct Emeritus")
+_AFTER_A_POST = words("of at for and to in on - – —")
+_POST_NAMED_BY = 3  # words at most: "David M. Rubenstein Fellow"
+# After a post so named, what goes on with the post ("… Ambassador to China"), not a talk's
+# title ("China's Defense Minister and the PLA Purges", "The Next Party Secretary of …")
+_AFTER_A_NAMED_POST = words("of at for to - – —")
+_NOT_NAMING = words("The A An")
+AFFILIATION = re.compile(r" *[,(|–—-]")  # "Jane Doe, Senior Fellow" on the name line
+_NAME_AND_TITLE = re.compile(r" *(?:[,:|–—]|-(?= )) *")  # "• Jane Doe: Senior Fellow"
+_BRACKETED_TITLE = re.compile(r" *[(（]([^()（）]+)[)）]")
+_AFFILIATED = re.compile(r",| (?:of|at) ")  # a post and where it is held
+# A line of a person's title and affiliation under their name line, "Senior Fellow,
+# Carnegie Endowment", "Professor of Physics at Tsinghua University": the job it must
+# name (an institution alone, "Communications Department, Carnegie Endowment", says whom
+# to ask, not who speaks).
+_JOB_TITLE = re.compile(
+    r"\b(?:fellow|director|professor|president|chair(?:man|woman)?|minister|secretary|"
+    r"ambassador|editor|scholar|researcher|analyst|founder|ceo|dean|lecturer|officer|"
+    r"advis[eo]r|correspondent|journalist|columnist|economist|member|partner|manager|"
+    r"coordinator|representative|envoy|head|chief|deputy|commissioner|governor|"
+    r"senator|author|reporter|commander|admiral|colonel|judge|mayor|consul|"
+    r"spokes(?:person|man|woman))\b", re.I)
+# Words of the lines that open a card's shape without being anyone's name: headings and
+# organisations ("Media Inquiries", "Opening Remarks", "Rockefeller Brothers Fund").
+_NOT_A_CARD_NAME = ORGANISATION_ENDS | words(
+    "Inquiries Inquiry Contact Contacts Remarks Address Keynote Events Event Organizations "
+    "Organisations Partners Partner Sponsors Sponsor Fund Trust Group Media Press Venue "
+    "Location Agenda Session Reception Welcome Opening Closing Upcoming Related Program "
+    "Programme Registration Schedule Overview Coverage Resources Publications More Us "
+    "Learn Read Follow Share Subscribe Sign Up Stay Informed Involved Support Donate Watch "
+    "Live Newsletter Signup Board Trustees Staff Team Office Offices Information Locations "
+    "Experts Expert Organization Organisation Credit Photo Video Recording Podcast News "
+    "Research Topics Regions Careers Search Menu Home Privacy Terms Cookies Stiftung")
+
+
+def _opens_with_a_post(title: str) -> bool:
+    """Whether a title line names the post first, capitalised as titles are: "Senior Fellow,
+    Carnegie", "Chief of Staff", "Member of the Board", "Former U.S. Ambassador to China",
+    "Mike Mansfield Fellow"; not "Chief venue", "Head office" or "home of every senator",
+    which say what a place is, nor a remark of a recap's ("Head of state summits lower the
+    risk"), whose words are not capitalised."""
+    if not title_case(title.removeprefix("former ")):
+        return False
+    tokens = title.split()
+    naming = 0  # words before the post naming its country or patron ("U.S.", "Mike Mansfield")
+    for n, token in enumerate(tokens):
+        word = token.rstrip(",;")
+        after = tokens[n + 1] if n + 1 < len(tokens) else ""
+        if word[:1].isupper() and _JOB_TITLE.fullmatch(word) and (
+                word != token or not after or after[:1] == "("
+                or after in (_AFTER_A_NAMED_POST if naming else _AFTER_A_POST)
+                or (after[:1].isupper() and not naming)):  # not "U.S. Trade Representative Tariffs"
+            return True
+        if word != token:
+            return False
+        if word not in _TITLE_MODIFIERS:
+            naming += 1
+            if (naming > _POST_NAMED_BY or not word[:1].isupper() or word in _NOT_NAMING
+                    or word.endswith(("'s", "’s"))):
+                return False
+    return False
+
+
+def _opens_with(par: str, name: str) -> bool:
+    """Does the paragraph open with this full name, or with its surname and a verb like "is"?"""
+    lead, rest = opening(par)
+    parts = name.split()
+    surname = " " not in lead and key(lead) in (key(parts[0]), key(parts[-1]))
+    return key(lead) == key(name) or (surname and bool(_BIO_VERB.match(rest)))
+
+
+def _about(par: str, name: str) -> bool:
+    """A bio that opens otherwise, under its name line: a sentence naming the person early
+    ("A senior fellow at Acme, Doe focuses on Asia."), or opening with "He is", "She was"."""
+    if not par.endswith((".", "。")) or len(par) < 30 or BULLET.match(par):
+        return False
+    head, surname = par[:200], name.split()[-1]
+    at = head.find(surname)
+    while at != -1:  # the surname as a word, then what a bio says next: "Doe focuses on"
+        end = at + len(surname)
+        if (not at or not (head[at - 1].isalnum() or head[at - 1] == "-")) and (
+                _BIO_VERB.match(head, end)):
+            return True
+        at = head.find(surname, end)
+    return bool(_PRONOUN_BIO.match(par))
+
+
+@dataclass(slots=True, eq=False)  # one person: equal only to itself, hashed by identity
+class Entry:
+    name: str
+    place: int  # its index in the reader's `order`
+    role: str | None = None
+    bio: list[str] = field(default_factory=list)  # its paragraphs
+    leads: bool = False  # a host who leads the discussion
+    title: str = ""  # a line of their title and affiliation: their bio when none is found
+    keys: set[str] = field(default_factory=set)  # what finds it in `people`
+    words: set[str] = field(default_factory=set)  # and in `by_word`
+
+
+class PeopleReading:
+    """The reader's people: who a line names, whose bio a paragraph is, and one entry per
+    person however often and in whichever script the page names them. Mixed into
+    ``_Reader``, which holds the state declared here."""
+
+    paras: list[str]
+    raw: list[str]
+    people: dict[str, Entry]
+    order: list[Entry | None]
+    by_word: dict[str, dict[Entry, None]]
+    section_role: str | None
+    guests: bool
+    heading_role: str | None
+    heading_once: bool
+    intro_over: bool
+    people_section: bool
+    last_bio: tuple[Entry, bool] | None
+    notes_after_intro: bool
+
+    def _person_line(self, i: int) -> int | None:
+        """A line with a name alone (maybe "Name, moderator") that a bio follows: next index."""
+        line = self.paras[i]
+        spans = read_names(line) if len(line) <= 150 and line[0].isupper() else []
+        if not spans or spans[0].start != 0:
+            return None
+        name, rest = spans[0].name, line[spans[0].end:]
+        label = LABEL.match(rest)
+        alone = not rest or bool(label and label.end() == len(rest))
+        if not alone and not AFFILIATION.match(rest):
+            return None
+        bio_at = self._bio_index(i, name)
+        # Under a heading of people, "Tong Zhao" over "Senior Fellow, Carnegie Endowment"
+        # (a card without a bio): the title line is all the page says of them.
+        titled = (bio_at is None and alone and self.people_section
+                  and i + 1 < len(self.paras) and self._title_line(self.paras[i + 1])
+                  and _NOT_A_CARD_NAME.isdisjoint(name.split()))
+        if bio_at is None and not ((alone and (label or self._find(name) or titled))
+                                   or (self.people_section and _LISTED.match(rest))):
+            return None
+        own = label.group(1).lower() if label else None
+        between = _ROLE_LABEL.fullmatch(self.paras[i + 1]) if bio_at == i + 2 else None
+        if between:  # a card's "Moderator" line between the name and the bio
+            own = between.group(1).lower()
+        role = (LABEL_ROLES.get(own, own) if own else None) or self.heading_role
+        if self.heading_once:  # "Moderator" heads one person, "Moderators" all of a list
+            self.heading_role, self.heading_once = None, False
+        entry = self._person(name, role)
+        if titled:
+            entry.title = entry.title or self.raw[i + 1]
+            return i + 2
+        if bio_at is None:
+            # A list under "Speakers" leaves the prose after it describing the event.
+            self.intro_over = self.intro_over or not self.people_section
+            return i + 1
+        self.intro_over = True
+        self._give_bio(entry, self.raw[bio_at], None)
+        return bio_at + 1
+
+    def _listed_person(self, i: int) -> bool:
+        """Under a heading of people, a line "Jane Doe, Senior Fellow, Carnegie" (or "•
+        Jane Doe: Senior Fellow", as web pages list speakers): the person, with the rest as
+        their title, when it names their post first."""
+        if not self.people_section:
+            return False
+        par = self.paras[i]
+        bullet = BULLET.match(par)
+        item = par[bullet.end():] if bullet else par
+        spans = read_names(item) if len(item) <= 200 else []
+        if not spans or spans[0].start != 0 or not _NOT_A_CARD_NAME.isdisjoint(
+                spans[0].name.split()):
+            return False
+        parted = _NAME_AND_TITLE.match(item, spans[0].end)
+        title = item[parted.end():] if parted else ""
+        bracketed = _BRACKETED_TITLE.fullmatch(item, spans[0].end)
+        if bracketed:  # "Jane Doe (Senior Fellow, Carnegie)"; not "(Session Chair)" or
+            # "(Chair of the Session)", a role
+            title = bracketed.group(1) if (_AFFILIATED.search(bracketed.group(1))
+                                           and not ROLE_HEADING.match(bracketed.group(1))) else ""
+        if not (self._title_line(title) and _opens_with_a_post(title)):
+            return False
+        role = self.heading_role
+        if self.heading_once:
+            self.heading_role, self.heading_once = None, False
+        entry = self._person(spans[0].name, role)
+        entry.title = entry.title or title
+        return True
+
+    @staticmethod
+    def _title_line(line: str) -> bool:
+        """A person's title and affiliation on a line of their own (no sentence, no field
+        such as "Venue: …", no name opening it): "Director, China Program, Stimson Center"."""
+        if (len(line) > 150 or line.endswith(".") or ":" in line
+                or not _JOB_TITLE.search(line)):
+            return False
+        spans = read_names(line)
+        # a post named for someone ("David M. Rubenstein Fellow") is no name line
+        return not spans or spans[0].start > 0 or bool(
+            _JOB_TITLE.match(line[spans[0].end:].lstrip()))
+
+    def _bio_index(self, i: int, name: str) -> int | None:
+        # The bio is the next paragraph, or the one after a title/affiliation line.
+        for j in (i + 1, i + 2):
+            if j >= len(self.paras):
+                return None
+            if _opens_with(self.paras[j], name) or (j == i + 1 and _about(self.paras[j], name)):
+                return j
+            if len(self.paras[j]) > 200 or self.paras[j].endswith("."):
+                return None
+        return None
+
+    def _bio(self, i: int, last: tuple[Entry, bool] | None) -> bool:
+        """A paragraph opening with a person's name (or known surname) and a verb like "is"."""
+        lead, rest = opening(self.paras[i])
+        if not lead or not _BIO_VERB.match(rest):
+            return False
+        entry = self._find(lead)
+        if entry is None:
+            if (" " not in lead or not (self.people or self.notes_after_intro)
+                    or not _NEW_BIO.match(rest) or _CONTACT.match(rest)):
+                return False
+            entry = self._person(lead)
+        self._give_bio(entry, self.raw[i], last)
+        return True
+
+    def _give_bio(self, entry: Entry, par: str, last: tuple[Entry, bool] | None) -> None:
+        # The first bio wins (a second speakers section repeats people); a paragraph right
+        # after a kept bio continues it.
+        kept = not entry.bio or (last is not None and last[0] is entry and last[1])
+        if kept:
+            entry.bio.append(par)
+        self.last_bio = (entry, kept)
+        self.intro_over = True
+
+    def _person(self, name: str, role: str | None = None, leads: bool = False) -> Entry:
+        keys = name_keys(name)
+        # A paired name may join two people the page named before, one in each script.
+        found = sorted({self.people[k] for k in keys if k in self.people}, key=lambda e: e.place)
+        for other in found[1:]:
+            self._merge(found[0], other)
+        entry = found[0] if found else None
+        if entry is None:
+            entry = Entry(name, len(self.order))
+            self.order.append(entry)
+        elif PAIRED.fullmatch(name) and not PAIRED.fullmatch(entry.name):
+            entry.name = name  # the page pairs the two scripts: the paired name says more
+        else:
+            name = ""
+        paired = PAIRED.fullmatch(name)
+        for part in filter(None, paired.groups() if paired else (name,)):
+            for word in {key(part.split()[0]), key(part.split()[-1])} - {""}:
+                # a set in its order: a page of thousands sharing a surname stays linear
+                self.by_word.setdefault(word, {})[entry] = None
+                entry.words.add(word)
+        for each in keys:  # "赵通 (Tong Zhao)" joins "Tong Zhao" and is found by both
+            self.people[each] = entry
+            entry.keys.add(each)
+        if role and entry.role is None:  # the first role stated wins
+            entry.role, entry.leads = role, leads
+        return entry
+
+    def _merge(self, entry: Entry, other: Entry) -> None:
+        """`other`, met after `entry`, is the same person: one entry, with the first role
+        and bio of either."""
+        if entry.role is None:
+            entry.role, entry.leads = other.role, other.leads
+        entry.bio = entry.bio or other.bio
+        entry.title = entry.title or other.title
+        for each in other.keys:
+            self.people[each] = entry
+        for word in other.words:
+            owners = self.by_word[word]
+            del owners[other]
+            owners[entry] = None
+        entry.keys |= other.keys
+        entry.words |= other.words
+        self.order[other.place] = None
+
+    def _join_initialled(self) -> None:
+        """One person for "William Perry" and the page's "William J. Perry" (one entry,
+        the fuller name), when the page names only one such person: "John Smith" beside
+        "John A. Smith" and "John B. Smith" could be either, and stays apart, as do two
+        that each have a bio or title of their own (two cards: two people)."""
+        initialled: dict[str, list[Entry]] = {}
+        for entry in self.order:
+            if entry is not None and (short := without_initials(entry.name)):
+                initialled.setdefault(key(short), []).append(entry)
+        for entry in list(self.order):
+            fuller = initialled.get(key(entry.name)) if entry is not None else None
+            if (entry is None or fuller is None or len(fuller) != 1 or "(" in entry.name
+                    or ((entry.bio or entry.title) and (fuller[0].bio or fuller[0].title))):
+                continue
+            first, other = sorted((entry, fuller[0]), key=lambda e: e.place)
+            self._merge(first, other)
+            first.name = fuller[0].name
+
+    def _find(self, name: str) -> Entry | None:
+        """The known person a full name, or an unambiguous lone surname, refers to."""
+        if " " in name:
+            return self.people.get(key(name))
+        found = self.by_word.get(key(name), {})
+        return next(iter(found)) if len(found) == 1 else None
+
+    def _known(self, name: str) -> Entry | None:
+        return next((self.people[k] for k in name_keys(name) if k in self.people), None)
+
+    def _latin_name_at(self, text: str) -> tuple[str, int] | None:
+        """The Latin-script name text opens with, and where it ends."""
+        spans = read_names(text[:150])
+        return (spans[0].name, spans[0].end) if spans and spans[0].start == 0 else None
+
+    def _latin_opens_with(self, par: str, name: str) -> bool:
+        return _opens_with(par, name)
