@@ -38,9 +38,9 @@ class PageContent:
 class Slot:
     """An event keeps one page of each kind and language: its slot. The stores keep,
     beside the slot's page, what its pages gave the content (`pages`: an event folder
-    imported before folders were refused two of one kind and language may have given
-    two), when the slot was first filled (`first`) and last
-    written (`last`), counted in the event's page imports. The content is merged again
+    imported before such folders were refused may have given two of one kind and
+    language), when the slot was first filled (`first`) and last written (`last`),
+    counted in the event's page imports. The content is merged again
     from them on every import, without reading any page again."""
 
     first: int

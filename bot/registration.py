@@ -213,12 +213,13 @@ def set_capacity(seats: Seats, capacity: int, waitlist: list[int], now: datetime
                       and not seats.has_taken_place(now))
 
 
-def freed_seats(was_full: bool, seats: Seats, now: datetime) -> bool:
-    """Whether a capacity change gave a full event free seats the waitlist did not take:
-    the channel, told it was full, hears it is open again as from a reopening (not once
-    the event is over, when nobody can join)."""
-    return (was_full and not seats.full and seats.capacity_noticed_at is not None
-            and not seats.has_taken_place(now))
+def freed_seats(old_capacity: int, seats: Seats, now: datetime) -> bool:
+    """Whether a capacity change added seats the waitlist did not all take, to an event
+    the channel was last told is full (its capacity notice stands, cancels since being
+    no news): the channel hears it is open again as from a reopening. Not while a
+    moderator has closed registration, nor once the event is over, when nobody can join."""
+    return (seats.capacity > old_capacity and seats.registration_open and not seats.full
+            and seats.capacity_noticed_at is not None and not seats.has_taken_place(now))
 
 
 def fill_free_seats(seats: Seats, waitlist: list[int], now: datetime) -> Promotions:

@@ -311,13 +311,14 @@ class RegistrationMachine(RuleBasedStateMachine):
     def expect_capacity(self, capacity: int) -> tuple[list[int], bool]:
         """The model's capacity change: who is promoted, and whether it filled the event."""
         m, now = self.model, self.clock.now
-        was_full = m.full
+        was_full, old_capacity = m.full, m.capacity
         m.capacity = capacity
         promoted = m.promote(now)
         self.expected.promoted += promoted
         filled = not was_full and m.full and not m.over(now)
-        if was_full and not m.full and m.noticed_at is not None and not m.over(now):
-            # the channel, told it was full, hears it is open again
+        if (capacity > old_capacity and m.open and not m.full and m.noticed_at is not None
+                and not m.over(now)):
+            # seats added: the channel, last told it was full, hears it is open again
             m.noticed_at = None
             self.expected.opened += 1
         if filled and m.announce(now):

@@ -493,6 +493,37 @@ async def test_a_capacity_raise_on_a_full_event_reopens_it_once(store, clock):
     assert await kinds(store) == ["promoted", "promoted"]
 
 
+async def test_a_capacity_raise_after_a_cancel_still_tells_the_channel_told_it_was_full(
+        store, clock):
+    """The channel heard the event was full; a cancel freed a seat (no news: churn), then
+    a moderator added seats: members reading the channel would still take it for closed."""
+    event = await new_event(store, capacity=2)
+    await store.join(1, event.id, 1, "m1")
+    await store.join(1, event.id, 2, "m2")
+    assert await kinds(store) == ["capacity"]
+    await store.run(store.registrations.cancel, 1, event.id, 2)
+    assert await kinds(store) == []
+    await store.run(store.registrations.set_capacity, 1, event.id, 4)
+    assert await kinds(store) == ["opened"]
+    for user in (2, 3, 4):  # a fill after it is news again
+        await store.join(1, event.id, user, f"m{user}")
+    assert await kinds(store) == ["capacity"]
+
+
+async def test_seats_added_while_a_moderator_has_closed_registration_open_nothing(
+        store, clock):
+    """Closed by a moderator, an event stays closed when seats are added: the channel
+    hears it is open again only when a moderator opens it."""
+    event = await new_event(store, capacity=1)
+    await store.join(1, event.id, 1, "m1")
+    await store.run(store.registrations.close_registration, 1, event.id, None)
+    assert await kinds(store) == ["capacity", "closed"]
+    await store.run(store.registrations.set_capacity, 1, event.id, 3)
+    assert await kinds(store) == []
+    await store.run(store.registrations.open_registration, 1, event.id)
+    assert await kinds(store) == ["opened"]
+
+
 @pytest.mark.parametrize("full_when_closed", [False, True])
 async def test_a_reopening_that_finds_the_seats_cut_to_full_says_so_once(
         store, clock, full_when_closed):

@@ -217,11 +217,11 @@ def test_seats_changed_after_the_event_are_no_news():
     full = seats(capacity=2, confirmed=2, ends_at=over)
     full.capacity_noticed_at = over - timedelta(days=1)
     rules.set_capacity(full, 5, [], NOW)
-    assert rules.freed_seats(True, full, NOW) is False
+    assert rules.freed_seats(2, full, NOW) is False
     before = seats(capacity=2, confirmed=2)
     before.capacity_noticed_at = NOW - timedelta(days=1)
     rules.set_capacity(before, 5, [], NOW)
-    assert rules.freed_seats(True, before, NOW) is True
+    assert rules.freed_seats(2, before, NOW) is True
 
 
 def test_a_join_with_free_seats_and_a_waitlist_promotes_the_waitlist_first():

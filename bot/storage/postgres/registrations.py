@@ -267,9 +267,9 @@ class PostgresRegistrations(Repository):
     async def change_capacity(self, conn: asyncpg.Connection, event_id: int, guild_id: int,
                               seats: Seats, capacity: int, now: datetime) -> Promotions:
         waitlist = await self.waitlist_head(conn, event_id, max(capacity - seats.confirmed, 0))
-        was_full = seats.full
+        old_capacity = seats.capacity
         promotions = rules.set_capacity(seats, capacity, waitlist, now)
-        if rules.freed_seats(was_full, seats, now):  # and the next fill is news again
+        if rules.freed_seats(old_capacity, seats, now):  # and the next fill is news again
             seats.capacity_noticed_at = None
             await self._outbox.notify(conn, guild_id, event_id, OpenedPayload(by=None), now)
         await self.record_promotions(conn, guild_id, event_id, seats, promotions, now)

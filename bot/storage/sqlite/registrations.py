@@ -318,9 +318,9 @@ class SqliteRegistrations(Repository):
     def change_capacity(self, event_id: int, guild_id: int, seats: Seats, capacity: int,
                          now: datetime) -> Promotions:
         waitlist = self.waitlist_head(event_id, max(capacity - seats.confirmed, 0))
-        was_full = seats.full
+        old_capacity = seats.capacity
         promotions = rules.set_capacity(seats, capacity, waitlist, now)
-        if rules.freed_seats(was_full, seats, now):  # and the next fill is news again
+        if rules.freed_seats(old_capacity, seats, now):  # and the next fill is news again
             seats.capacity_noticed_at = None
             self._outbox.notify(guild_id, event_id, OpenedPayload(by=None), now)
         self.record_promotions(guild_id, event_id, seats, promotions, now)
