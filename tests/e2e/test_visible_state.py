@@ -12,6 +12,7 @@ announcement, `/event info`, `/rsvp status` and `/rsvp mine` show the registrati
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import random
 from dataclasses import dataclass, field
@@ -389,3 +390,47 @@ async def test_what_members_see_follows_random_registration_steps(world, seed):
         await run.step()
         if number % LOOK_EVERY == 0 or number == STEPS:
             await run.look()
+
+
+@pytest.mark.parametrize("seed", _seeds())
+async def test_what_members_see_follows_the_store_after_simultaneous_steps(world, seed):
+    """Several members' joins and cancels at once, and now and then a moderator's step
+    among them: whatever order they land in, once the bot's edits settle the announcement
+    and the members' answers show the registrations stored, no seat is left free with
+    members waiting, and the channel never hears the same news twice in a row."""
+    run = Run(world, 1000 + seed)
+    await run.start()
+    fake, guild, rng, moderator = run.fake, run.guild, run.rng, world.moderator
+    for _ in range(STEPS // 3):
+        calls = []
+        for member in rng.sample(run.members, rng.randint(2, 4)):
+            kind = rng.choice(["join", "cancel", "click join", "click cancel"])
+            message = run.announcement()
+            if kind == "click join" and join_button(message).get("disabled"):
+                kind = "join"
+            if kind in ("join", "cancel"):
+                calls.append(fake.slash(guild, member, f"rsvp {kind}", event=run.event))
+            else:
+                calls.append(fake.click(guild, member, message,
+                                        f"eventbot:rsvp:{kind.split()[1]}:{run.event}"))
+        step = rng.choice([None, None, "capacity", "close", "open"])
+        if step == "capacity":
+            calls.append(fake.slash(guild, moderator, "manage capacity",
+                                    seats=rng.randint(1, 4), event=run.event))
+        elif step is not None:
+            calls.append(fake.slash(guild, moderator, f"manage {step}", event=run.event))
+        await asyncio.gather(*calls)
+        await run.settled()
+    [(capacity, is_open, reason)] = world.query(
+        "SELECT capacity, registration_open, closed_reason FROM events WHERE id = ?",
+        (run.event_id,))
+    stored = Model(run.model.title, capacity, open=bool(is_open), reason=reason)
+    for user_id, status in world.query("SELECT user_id, status FROM rsvps WHERE event_id = ?"
+                                       " ORDER BY seq", (run.event_id,)):
+        (stored.confirmed if status == "confirmed" else stored.waitlist).append(user_id)
+    assert not (stored.open and stored.waitlist and len(stored.confirmed) < capacity), stored
+    run.model = stored
+    await run.look()
+    kinds = [notice_kind(m["content"]) for m in run.channel_notices()]
+    assert all(not (a == b and a in ("capacity", "closed", "opened"))
+               for a, b in itertools.pairwise(kinds)), kinds
