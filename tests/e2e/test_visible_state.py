@@ -120,10 +120,10 @@ class Model:
     def set_capacity(self, seats: int) -> str:
         if seats < len(self.confirmed):
             return "⚠️"
-        was_full = self.full
+        was_full, added = self.full, seats > self.capacity
         self.capacity = seats
         self.promote()
-        if was_full and not self.full and self.noticed:
+        if added and self.open and not self.full and self.noticed:
             self.noticed = False
             self.notices.append("opened")
         if not was_full and self.full:
