@@ -78,7 +78,8 @@ GROUPS = {
     "importer": Group(("bot.pages", "bot.pages_reader", "bot.pages_people", "bot.pages_lines",
                        "bot.pages_names", "bot.pages_zh"),
                       ("test_pages_rules.py", "test_pages.py", "test_pages_zh.py"), 92.0),
-    "time": Group(("bot.when", "bot.times"), ("test_when.py", "test_times.py"), 0.0),
+    "time": Group(("bot.when", "bot.zones", "bot.times"), ("test_when.py", "test_times.py"),
+                  0.0),
     "render": Group(("bot.render",), ("test_render.py",), 0.0, _BUDGETING),
 }
 
@@ -276,10 +277,10 @@ EXPLAINED: dict[str, str] = {
     "bot.pages_people.xǁPeopleReadingǁ_person_line__mutmut_54":
         "equivalent: looking up None in LABEL_ROLES gives None, as the guard does",
     # -- time rules --
-    "bot.when.x__h__mutmut_1":
+    "bot.zones.x__h__mutmut_1":
         "not reachable by mutmut: _h runs only while the module is imported (to build ZONES), "
         "before a mutant is switched on",
-    "bot.when.x__pick__mutmut_7":
+    "bot.zones.x_pick_reading__mutmut_7":
         "harmless: the offsets at noon and at 1 pm of a day differ only where a zone changes "
         "its clock between them, which the zones listed do at night",
     **{f"bot.when.x__clock__mutmut_{n}":

@@ -48,7 +48,8 @@ from bot.registration import check_capacity
 from bot.storage import Store
 from bot.times import calendar_problem
 from bot.webpage import MAX_HTML_BYTES, charset_codec, decode_html, html_to_text, is_html_name
-from bot.when import When, read_page_when, real_offset
+from bot.when import When, read_page_when
+from bot.zones import real_offset
 
 EVENT_FILE = "event.toml"
 MAX_EVENT_FILE = 64_000  # bytes: a title, times, a venue, a link and the pages' names

@@ -66,7 +66,7 @@ class Event:
     archived: bool = False  # hidden from lists; refuses joins
     is_sample: bool = False  # the bundled sample every new server gets
     # An all-day event's day runs midnight to midnight in the server's zone: how far that
-    # zone is ahead of UTC at its start and end, in seconds (`bot.when.day_offsets`).
+    # zone is ahead of UTC at its start and end, in seconds (`bot.zones.day_offsets`).
     start_offset: int = 0
     end_offset: int = 0
     # The revision of what a calendar shows of it (title, times, venue, link, description):

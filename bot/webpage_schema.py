@@ -28,7 +28,8 @@ from dataclasses import dataclass
 import lxml.html
 
 from bot.page_model import Page
-from bot.when import MAX_UTC_OFFSET, When, iso_span, read_page_when
+from bot.when import When, iso_span, read_page_when
+from bot.zones import MAX_UTC_OFFSET
 
 MAX_BLOCKS = 20
 MAX_BLOCK_CHARS = 200_000

@@ -13,13 +13,11 @@ Two readers, one result type:
 A date without a time of day is an ALL-DAY event, kept as midnight UTC of that date to
 midnight UTC of the next (of the day after the last, for a run of days): the dates can be
 read back exactly whatever the reader's zone.
-The day itself runs from midnight to midnight in the server's zone: `day_offsets` says how
-far that zone is ahead of UTC at each end, and the store keeps it beside the dates.
+The day itself runs from midnight to midnight in the server's zone: `bot.zones.day_offsets`
+says how far that zone is ahead of UTC at each end, and the store keeps it beside the dates.
 
-Zone abbreviations that mean several places (CST: China, UTC+8, or US Central, UTC−6;
-IST: India, Israel or Ireland) are read in the light of the server's timezone: the reading
-whose own offset is the server's on that date, or its standard time's, wins. Where none is
-(a server in UTC), the FIRST reading listed in `ZONES` is taken, and the result says so.
+A zone the text names ("EST", "UTC+8", "CST", which means several) is read as
+`bot.zones` says.
 """
 
 from __future__ import annotations
@@ -29,23 +27,30 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache
 from importlib import resources
 from typing import NamedTuple
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
 from bot.errors import InvalidValue
 from bot.i18n import N_, Text
 from bot.pages_zh import EVENING, MINUTES, MORNING, NUMERAL, PART_OF_DAY, fold, minutes, number
 from bot.times import EARLIEST_YEAR, LATEST_YEAR, calendar_problem
+from bot.zones import (
+    OFFSET,
+    ZONE_IN_TEXT,
+    ZONE_NAME,
+    ZONES,
+    pick_reading,
+    real_offset,
+    server_zone,
+    zone_of_offset,
+)
 
 MAX_TYPED = 100  # characters of a typed time; dateparser's cost grows with its input
 # Typed forms the reader understands, listed in the reply's language.
 TYPED_EXAMPLE = Text(N_('"friday 6pm", "Dec 1 18:00" or "2026-12-01 18:00"'))
-DEFAULT_ZONE = "UTC"
-MAX_UTC_OFFSET = timedelta(hours=14)  # Kiribati's; "18:00-20:00" is a range, not an offset
-MIN_UTC_OFFSET = timedelta(hours=-12)  # Baker Island's: no place is further behind UTC
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,149 +62,6 @@ class When:
     ends_at: datetime | None = None
     all_day: bool = False
     note: Text | None = None
-
-
-# -- zones --------------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class _Reading:
-    name: str  # what the reply calls it: an id marked with N_, translated where shown
-    offset: timedelta | None  # a fixed offset; None: the home zone's own (it follows DST)
-    home: str  # the IANA zone where it is used
-
-
-def _h(hours: float) -> timedelta:
-    return timedelta(hours=hours)
-
-
-# Abbreviations and names of zones, upper-cased. An ambiguous one lists its readings,
-# the default (taken when the server's zone settles nothing) first.
-ZONES: dict[str, tuple[_Reading, ...]] = {
-    "UTC": (_Reading(N_("UTC"), _h(0), "UTC"),),
-    "GMT": (_Reading(N_("GMT"), _h(0), "Europe/London"),),
-    "BST": (_Reading(N_("British Summer Time (UTC+1)"), _h(1), "Europe/London"),),
-    "CET": (_Reading(N_("CET (UTC+1)"), _h(1), "Europe/Paris"),),
-    "CEST": (_Reading(N_("CEST (UTC+2)"), _h(2), "Europe/Paris"),),
-    "EST": (_Reading(N_("EST (UTC−5)"), _h(-5), "America/New_York"),),
-    "EDT": (_Reading(N_("EDT (UTC−4)"), _h(-4), "America/New_York"),),
-    "ET": (_Reading(N_("US Eastern time"), None, "America/New_York"),),
-    "CDT": (_Reading(N_("CDT (UTC−5)"), _h(-5), "America/Chicago"),),
-    "CT": (_Reading(N_("US Central time"), None, "America/Chicago"),),
-    "MST": (_Reading(N_("MST (UTC−7)"), _h(-7), "America/Denver"),),
-    "MDT": (_Reading(N_("MDT (UTC−6)"), _h(-6), "America/Denver"),),
-    "MT": (_Reading(N_("US Mountain time"), None, "America/Denver"),),
-    "PST": (_Reading(N_("PST (UTC−8)"), _h(-8), "America/Los_Angeles"),),
-    "PDT": (_Reading(N_("PDT (UTC−7)"), _h(-7), "America/Los_Angeles"),),
-    "PT": (_Reading(N_("US Pacific time"), None, "America/Los_Angeles"),),
-    "JST": (_Reading(N_("JST (UTC+9)"), _h(9), "Asia/Tokyo"),),
-    "KST": (_Reading(N_("KST (UTC+9)"), _h(9), "Asia/Seoul"),),
-    "HKT": (_Reading(N_("HKT (UTC+8)"), _h(8), "Asia/Hong_Kong"),),
-    "SGT": (_Reading(N_("SGT (UTC+8)"), _h(8), "Asia/Singapore"),),
-    "BEIJING TIME": (_Reading(N_("Beijing time (UTC+8)"), _h(8), "Asia/Shanghai"),),
-    "北京时间": (_Reading(N_("Beijing time (UTC+8)"), _h(8), "Asia/Shanghai"),),
-    "CST": (_Reading(N_("US Central Standard Time (UTC−6)"), _h(-6), "America/Chicago"),
-            _Reading(N_("China Standard Time (UTC+8)"), _h(8), "Asia/Shanghai")),
-    "IST": (_Reading(N_("India Standard Time (UTC+5:30)"), _h(5.5), "Asia/Kolkata"),
-            _Reading(N_("Israel Standard Time (UTC+2)"), _h(2), "Asia/Jerusalem"),
-            _Reading(N_("Irish Standard Time (UTC+1)"), _h(1), "Europe/Dublin")),
-}
-_ZONE_NAME = "|".join(sorted((re.escape(k) for k in ZONES), key=len, reverse=True))
-_OFFSET = r"(?:UTC|GMT)\s*([+\-−])\s*(\d{1,2})(?::?(\d{2}))?"
-# (?a:...): only ASCII letters match a zone's name, so "İST" is no key of ZONES
-_ZONE = re.compile(rf"(?<![A-Za-z])(?:{_OFFSET}|((?a:{_ZONE_NAME})))(?![A-Za-z])", re.IGNORECASE)
-
-
-def real_offset(offset: timedelta) -> bool:
-    """Whether some place keeps this offset from UTC (UTC-12:00 to UTC+14:00)."""
-    return MIN_UTC_OFFSET <= offset <= MAX_UTC_OFFSET
-
-
-def _offset_zone(sign: str, hours: str, minutes: str | None) -> timezone | None:
-    """The zone of a written offset ("UTC+5:45", "GMT−3"); None for one no place has
-    ("UTC+15", "UTC+14:30", "UTC+5:75")."""
-    if int(minutes or 0) > 59:
-        return None
-    offset = timedelta(hours=int(hours), minutes=int(minutes or 0))
-    offset = -offset if sign in "-−" else offset
-    return timezone(offset) if real_offset(offset) else None
-
-
-@cache
-def zone_names() -> tuple[str, ...]:
-    return tuple(sorted(available_timezones()))
-
-
-def server_zone(name: str | None) -> ZoneInfo:
-    """The server's timezone; an unknown name (never stored by the bot) falls back to UTC."""
-    try:
-        return ZoneInfo(name or DEFAULT_ZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_ZONE)
-
-
-def day_offsets(zone_name: str | None, starts_at: datetime | None, ends_at: datetime | None,
-                all_day: bool) -> tuple[int, int]:
-    """How far the server's zone is ahead of UTC, in seconds, at the midnight that begins an
-    all-day event's first day and at the one that ends its last: the day begins at
-    `starts_at - start offset` and is over at `ends_at - end offset`. (0, 0) for an event
-    with times. An all-day event ends with a date (`check_all_day_end`), kept as midnight
-    UTC; an end at another moment, saved before that rule, is a moment already (offset 0)."""
-    if not all_day or starts_at is None:
-        return 0, 0
-    zone = server_zone(zone_name)
-
-    def ahead(day: datetime) -> int:
-        offset = datetime.combine(day.astimezone(UTC).date(), time(0), zone).utcoffset()
-        return int(offset.total_seconds()) if offset is not None else 0
-
-    is_date = ends_at is not None and int(ends_at.timestamp()) % 86_400 == 0
-    return ahead(starts_at), ahead(ends_at) if ends_at is not None and is_date else 0
-
-
-def check_zone_name(name: str) -> str:
-    """An IANA zone name as given to /manage timezone, or InvalidValue."""
-    name = name.strip()
-    if name in zone_names():
-        return name
-    folded = {z.casefold(): z for z in zone_names()}
-    if name.casefold() in folded:
-        return folded[name.casefold()]
-    raise InvalidValue(N_("{name!r} is not a timezone I know; pick an IANA name such as "
-                          "Europe/Paris, America/Chicago or Asia/Shanghai from the list"),
-                       name=name[:100])
-
-
-def _pick(readings: tuple[_Reading, ...], abbreviation: str, day: date,
-          server: tzinfo) -> tuple[tzinfo, Text | None]:
-    """The reading of a zone abbreviation, and a note when the server's zone did not settle it."""
-    noon = datetime.combine(day, time(12))
-    local = noon.replace(tzinfo=server)
-    # The server's clock that day, or its standard time (Chicago's in summer is still CST's).
-    offset, dst = local.utcoffset(), local.dst()
-    server_offsets = {offset, offset - dst if offset is not None and dst else offset}
-    matching = [r for r in readings if _own_offset(r, noon) in server_offsets]
-    chosen = matching[0] if len(matching) == 1 else readings[0]
-    note = None
-    if len(readings) > 1 and len(matching) != 1:
-        others = [Text(r.name) for r in readings if r is not chosen]
-        alternatives = others[0]
-        for other in others[1:]:  # a list, each pair a whole phrase with its own word order
-            alternatives = Text(N_("{first} or {second}"), first=alternatives, second=other)
-        note = Text(N_("the page's {abbreviation} could also mean {alternatives}; I read it as "
-                       "{chosen}. If that is wrong, set the server's timezone with /manage "
-                       "timezone and import again, or set the start with /manage edit"),
-                    abbreviation=abbreviation, alternatives=alternatives,
-                    chosen=Text(chosen.name))
-    zone = ZoneInfo(chosen.home) if chosen.offset is None else timezone(chosen.offset)
-    return zone, note
-
-
-def _own_offset(reading: _Reading, noon: datetime) -> timedelta | None:
-    """The reading's own offset that day, not its home zone's: Irish Standard Time is UTC+1
-    even in December, when Dublin is on UTC+0."""
-    if reading.offset is not None:
-        return reading.offset
-    return noon.replace(tzinfo=ZoneInfo(reading.home)).utcoffset()
 
 
 # -- page dates ---------------------------------------------------------------------
@@ -332,7 +194,7 @@ _ZH_DAY_OF_WEEK = r"(?:\s*[（(]\s*(?:周|星期|礼拜)[一二三四五六日�
 _AT = (rf"(?:{_COMMA}(?:at\s+)?(?P<t1>"
        rf"(?:(?:{PART_OF_DAY})\s*)?\d{{1,2}}(?:[:：]\d{{2}}(?:\s*[ap]\.?m\.?)?|\s*[ap]\.?m\.?"
        rf"|\s*[点时](?:{MINUTES})?)(?![a-z]))"
-       rf"(?:\s*[(（]?(?:{_OFFSET}|(?a:{_ZONE_NAME}))[)）]?(?![A-Za-z]))?)?")
+       rf"(?:\s*[(（]?(?:{OFFSET}|(?a:{ZONE_NAME}))[)）]?(?![A-Za-z]))?)?")
 
 
 def _en(name: str, what: str) -> str:
@@ -459,17 +321,17 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
     note = None
     # the zone after the times, or after a run's first day and its time ("9:00 AM EDT - ...")
     times_at = found.clock_at if found.clock is not None else found.end
-    zone_match = _ZONE.search(read, times_at)
+    zone_match = ZONE_IN_TEXT.search(read, times_at)
     no_place = False  # an offset no place has: the times cannot be read at it
     if zone_match is not None:
         sign, hours, minutes, name = zone_match.groups()
         if name is not None:
-            zone, note = _pick(ZONES[name.upper()], name, day, server)
-        elif (offset_zone := _offset_zone(sign, hours, minutes)) is not None:
+            zone, note = pick_reading(ZONES[name.upper()], name, day, server)
+        elif (offset_zone := zone_of_offset(sign, hours, minutes)) is not None:
             zone = offset_zone
         else:
             no_place = True
-    in_rest = _ZONE.search(rest)  # "UTC-5" is no time of day
+    in_rest = ZONE_IN_TEXT.search(rest)  # "UTC-5" is no time of day
     rest_times = rest if in_rest is None else rest[:in_rest.start()]
     start_clock = end_clock = None
     for times in _TIMES.finditer(rest_times):
@@ -1089,7 +951,7 @@ def _typed_in_chinese(text: str, today: date) -> _Typed:
     return _Typed(None if impossible else " ".join(read.split()), late, weekly)
 
 
-_TRAILING_ZONE = re.compile(rf"\s+(?:{_OFFSET}|({_ZONE_NAME}))\.?$", re.IGNORECASE | re.ASCII)
+_TRAILING_ZONE = re.compile(rf"\s+(?:{OFFSET}|({ZONE_NAME}))\.?$", re.IGNORECASE | re.ASCII)
 
 
 def _typed_zone(text: str, server: ZoneInfo, base: datetime
@@ -1103,8 +965,8 @@ def _typed_zone(text: str, server: ZoneInfo, base: datetime
     sign, hours, minutes, name = found.groups()
     zone: tzinfo
     if name is not None:
-        zone, _ = _pick(ZONES[name.upper()], name, base.astimezone(server).date(), server)
-    elif (offset_zone := _offset_zone(sign, hours, minutes)) is not None:
+        zone, _ = pick_reading(ZONES[name.upper()], name, base.astimezone(server).date(), server)
+    elif (offset_zone := zone_of_offset(sign, hours, minutes)) is not None:
         zone = offset_zone
     else:
         return None, text

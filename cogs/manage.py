@@ -84,7 +84,8 @@ from bot.render_replies import attendees_upload, deletion_question, promoted_not
 from bot.signals import AttendeeRoleChanged, RemindersChanged
 from bot.times import saved_times_problem
 from bot.tree import OPENS_FORM, before_deadline, defer, member_language, respond
-from bot.when import When, check_zone_name, server_zone, zone_names
+from bot.when import When
+from bot.zones import check_zone_name, server_zone, zone_names
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from bot.models import Event, EventListing, EventSummary
 from bot.pages_names import comparable
 from bot.render import CHOICE_NAME, clip, without_bidi_controls
 from bot.tree import before_deadline
-from bot.when import server_zone
+from bot.zones import server_zone
 
 if TYPE_CHECKING:
     from bot.app import Interaction

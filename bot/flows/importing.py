@@ -30,7 +30,8 @@ from bot.models import Event, EventDraft
 from bot.pages import Page
 from bot.pages_zh import has_han
 from bot.storage import Store
-from bot.when import When, server_zone
+from bot.when import When
+from bot.zones import server_zone
 
 
 async def read_source(name: str, data: bytes | None = None, *,

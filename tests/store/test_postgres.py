@@ -25,7 +25,7 @@ from bot.storage.postgres.migrations import MIGRATIONS, SCHEMA_VERSION
 from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.session import DatabaseAway
 from bot.storage.postgres.settings import take_turns
-from bot.when import day_offsets
+from bot.zones import day_offsets
 from tests.conftest import (
     ROOT,
     execute_sql,

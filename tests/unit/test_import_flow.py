@@ -15,7 +15,8 @@ from bot.flows.importing import Typed, check_page, check_upload, plan_import, ty
 from bot.models import Event
 from bot.pages import MAX_PAGE_BYTES, parse_page
 from bot.webpage import MAX_HTML_BYTES
-from bot.when import When, day_offsets
+from bot.when import When
+from bot.zones import day_offsets
 
 TYPED = datetime(2030, 5, 1, 18, 0, tzinfo=UTC)
 SAVED = datetime(2030, 6, 1, 9, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot import pages_people, pages_reader, pages_zh, when
+from bot import pages_people, pages_reader, pages_zh, when, zones
 from bot.errors import InvalidValue
 from bot.pages import (
     MAX_PAGE_BYTES,
@@ -1014,10 +1014,10 @@ def test_names_in_traditional_characters_are_kept_as_written():
 
 def test_every_character_of_the_chinese_vocabulary_is_read_in_both_scripts():
     """The traditional runs of the tests above cover the whole vocabulary (the importer's
-    and bot.when's words): each of its characters is in tests/traditional.py, with its
+    and the time readers' words): each of its characters is in tests/traditional.py, with its
     traditional form or as written alike in both scripts."""
     found = set()
-    for module in (pages_zh, pages_reader, pages_people, when):
+    for module in (pages_zh, pages_reader, pages_people, when, zones):
         for name, value in vars(module).items():
             if name.startswith("__") or name == "_TRADITIONAL":  # not the fold table itself
                 continue

@@ -17,14 +17,12 @@ from bot.i18n import Text, language
 from bot.pages import parse_page
 from bot.when import (  # _find_days: the patterns, timed on a whole long line
     _find_days,
-    check_zone_name,
-    day_offsets,
     has_time_of_day,
     is_iso,
     parse_typed,
     read_page_when,
-    server_zone,
 )
+from bot.zones import check_zone_name, day_offsets, server_zone
 from tests.traditional import traditional
 
 

@@ -49,7 +49,7 @@ from bot.storage.sqlite.session import (
     utcnow,
 )
 from bot.times import check_saved_span
-from bot.when import DEFAULT_ZONE
+from bot.zones import DEFAULT_ZONE
 
 # As `bot.storage.sqlite.events.LISTING_ORDER`, with the moment ($3) as PostgreSQL's
 # parameter and its booleans.

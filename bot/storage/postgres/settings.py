@@ -13,7 +13,7 @@ from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.session import Database, Repository
 from bot.storage.sqlite.session import DAY_COLUMNS, offsets_to_change, ts
 from bot.times import DEFAULT_REMINDER_MINUTES
-from bot.when import DEFAULT_ZONE
+from bot.zones import DEFAULT_ZONE
 
 
 async def upsert_setting(conn: asyncpg.Connection, guild_id: int, column: str,
@@ -39,7 +39,7 @@ async def take_turns(conn: asyncpg.Connection, guild_ids: Sequence[int]) -> None
 async def anchor_days(conn: asyncpg.Connection, guild_id: int,
                       event_id: int | None = None) -> list[int]:
     """Give the guild's all-day events (or just `event_id`) the offsets of its timezone
-    (`bot.when.day_offsets`), and an event with times none; in the caller's transaction.
+    (`bot.zones.day_offsets`), and an event with times none; in the caller's transaction.
     Returns the events whose offsets changed; the rows read are locked at once, in the
     order joins and reminder claims lock events (by id), so none of them can deadlock."""
     zone = await conn.fetchval("SELECT timezone FROM guild_settings WHERE guild_id = $1",
@@ -71,7 +71,7 @@ class PostgresSettings(Repository):
             await upsert_setting(conn, guild_id, column, value)
 
     async def set_timezone(self, guild_id: int, zone: str) -> list[int]:
-        """Set the guild's IANA timezone (checked by `bot.when.check_zone_name`); its all-day
+        """Set the guild's IANA timezone (checked by `bot.zones.check_zone_name`); its all-day
         events now run midnight to midnight there. Returns the events that moved."""
         async with self._transaction() as conn:
             await take_turns(conn, [guild_id])

@@ -250,7 +250,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     """,
     # 14: an all-day event's day runs midnight to midnight in the server's zone, not UTC:
-    # how far that zone is ahead of UTC at the day's start and end (`bot.when.day_offsets`),
+    # how far that zone is ahead of UTC at the day's start and end (`bot.zones.day_offsets`),
     # so "over" and the reminders are right in SQL. The code fills them.
     """
     ALTER TABLE events ADD COLUMN start_offset INTEGER NOT NULL DEFAULT 0;

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from bot.content import EventContent
 from bot.models import ChangedTo, Event, EventSummary
-from bot.when import day_offsets
+from bot.zones import day_offsets
 
 BUSY_TIMEOUT_MS = 10_000
 

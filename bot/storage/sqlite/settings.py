@@ -21,7 +21,7 @@ from bot.storage.sqlite.session import (
     ts,
 )
 from bot.times import DEFAULT_REMINDER_MINUTES
-from bot.when import DEFAULT_ZONE
+from bot.zones import DEFAULT_ZONE
 
 # Of the guilds in a JSON list, those with no settings row yet or marked as left.
 _GUILDS_TO_MARK = ("SELECT 1 FROM json_each(?) w LEFT JOIN guild_settings g"
@@ -40,7 +40,7 @@ class SqliteSettings(Repository):
         return DEFAULT_ZONE if row is None else row["timezone"]
 
     def set_timezone(self, guild_id: int, zone: str) -> list[int]:
-        """Set the guild's IANA timezone (checked by `bot.when.check_zone_name`); its all-day
+        """Set the guild's IANA timezone (checked by `bot.zones.check_zone_name`); its all-day
         events now run midnight to midnight there. Returns the events that moved."""
         with self._transaction() as db:
             now = self._clock()  # once the database is ours, as on PostgreSQL
@@ -57,7 +57,7 @@ class SqliteSettings(Repository):
 
     def anchor_days(self, guild_id: int, event_id: int | None = None) -> list[int]:
         """Give the guild's all-day events (or just `event_id`) the offsets of its timezone
-        (`bot.when.day_offsets`), and an event with times none; in the caller's transaction.
+        (`bot.zones.day_offsets`), and an event with times none; in the caller's transaction.
         Returns the events whose offsets changed, in id order (as on PostgreSQL, which
         locks them in that order)."""
         rows = self._all(

@@ -1,0 +1,169 @@
+"""The server's timezone and the zones pages and moderators name. Pure (no I/O, no discord).
+
+Apart from the readers of times (`bot.when` for pages, `bot.when_typed` for what moderators
+type), which both take a zone from here: the server's (`server_zone`, `check_zone_name`,
+`day_offsets` for the day of an all-day event), or one a text names ("EST", "UTC+8").
+
+Zone abbreviations that mean several places (CST: China, UTC+8, or US Central, UTC−6;
+IST: India, Israel or Ireland) are read in the light of the server's timezone: the reading
+whose own offset is the server's on that date, or its standard time's, wins. Where none is
+(a server in UTC), the FIRST reading listed in `ZONES` is taken, and the result says so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from bot.errors import InvalidValue
+from bot.i18n import N_, Text
+
+DEFAULT_ZONE = "UTC"
+MAX_UTC_OFFSET = timedelta(hours=14)  # Kiribati's; "18:00-20:00" is a range, not an offset
+MIN_UTC_OFFSET = timedelta(hours=-12)  # Baker Island's: no place is further behind UTC
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    name: str  # what the reply calls it: an id marked with N_, translated where shown
+    offset: timedelta | None  # a fixed offset; None: the home zone's own (it follows DST)
+    home: str  # the IANA zone where it is used
+
+
+def _h(hours: float) -> timedelta:
+    return timedelta(hours=hours)
+
+
+# Abbreviations and names of zones, upper-cased. An ambiguous one lists its readings,
+# the default (taken when the server's zone settles nothing) first.
+ZONES: dict[str, tuple[_Reading, ...]] = {
+    "UTC": (_Reading(N_("UTC"), _h(0), "UTC"),),
+    "GMT": (_Reading(N_("GMT"), _h(0), "Europe/London"),),
+    "BST": (_Reading(N_("British Summer Time (UTC+1)"), _h(1), "Europe/London"),),
+    "CET": (_Reading(N_("CET (UTC+1)"), _h(1), "Europe/Paris"),),
+    "CEST": (_Reading(N_("CEST (UTC+2)"), _h(2), "Europe/Paris"),),
+    "EST": (_Reading(N_("EST (UTC−5)"), _h(-5), "America/New_York"),),
+    "EDT": (_Reading(N_("EDT (UTC−4)"), _h(-4), "America/New_York"),),
+    "ET": (_Reading(N_("US Eastern time"), None, "America/New_York"),),
+    "CDT": (_Reading(N_("CDT (UTC−5)"), _h(-5), "America/Chicago"),),
+    "CT": (_Reading(N_("US Central time"), None, "America/Chicago"),),
+    "MST": (_Reading(N_("MST (UTC−7)"), _h(-7), "America/Denver"),),
+    "MDT": (_Reading(N_("MDT (UTC−6)"), _h(-6), "America/Denver"),),
+    "MT": (_Reading(N_("US Mountain time"), None, "America/Denver"),),
+    "PST": (_Reading(N_("PST (UTC−8)"), _h(-8), "America/Los_Angeles"),),
+    "PDT": (_Reading(N_("PDT (UTC−7)"), _h(-7), "America/Los_Angeles"),),
+    "PT": (_Reading(N_("US Pacific time"), None, "America/Los_Angeles"),),
+    "JST": (_Reading(N_("JST (UTC+9)"), _h(9), "Asia/Tokyo"),),
+    "KST": (_Reading(N_("KST (UTC+9)"), _h(9), "Asia/Seoul"),),
+    "HKT": (_Reading(N_("HKT (UTC+8)"), _h(8), "Asia/Hong_Kong"),),
+    "SGT": (_Reading(N_("SGT (UTC+8)"), _h(8), "Asia/Singapore"),),
+    "BEIJING TIME": (_Reading(N_("Beijing time (UTC+8)"), _h(8), "Asia/Shanghai"),),
+    "北京时间": (_Reading(N_("Beijing time (UTC+8)"), _h(8), "Asia/Shanghai"),),
+    "CST": (_Reading(N_("US Central Standard Time (UTC−6)"), _h(-6), "America/Chicago"),
+            _Reading(N_("China Standard Time (UTC+8)"), _h(8), "Asia/Shanghai")),
+    "IST": (_Reading(N_("India Standard Time (UTC+5:30)"), _h(5.5), "Asia/Kolkata"),
+            _Reading(N_("Israel Standard Time (UTC+2)"), _h(2), "Asia/Jerusalem"),
+            _Reading(N_("Irish Standard Time (UTC+1)"), _h(1), "Europe/Dublin")),
+}
+ZONE_NAME = "|".join(sorted((re.escape(k) for k in ZONES), key=len, reverse=True))
+OFFSET = r"(?:UTC|GMT)\s*([+\-−])\s*(\d{1,2})(?::?(\d{2}))?"
+# (?a:...): only ASCII letters match a zone's name, so "İST" is no key of ZONES
+ZONE_IN_TEXT = re.compile(rf"(?<![A-Za-z])(?:{OFFSET}|((?a:{ZONE_NAME})))(?![A-Za-z])",
+                          re.IGNORECASE)
+
+
+def real_offset(offset: timedelta) -> bool:
+    """Whether some place keeps this offset from UTC (UTC-12:00 to UTC+14:00)."""
+    return MIN_UTC_OFFSET <= offset <= MAX_UTC_OFFSET
+
+
+def zone_of_offset(sign: str, hours: str, minutes: str | None) -> timezone | None:
+    """The zone of a written offset ("UTC+5:45", "GMT−3"); None for one no place has
+    ("UTC+15", "UTC+14:30", "UTC+5:75")."""
+    if int(minutes or 0) > 59:
+        return None
+    offset = timedelta(hours=int(hours), minutes=int(minutes or 0))
+    offset = -offset if sign in "-−" else offset
+    return timezone(offset) if real_offset(offset) else None
+
+
+@cache
+def zone_names() -> tuple[str, ...]:
+    return tuple(sorted(available_timezones()))
+
+
+def server_zone(name: str | None) -> ZoneInfo:
+    """The server's timezone; an unknown name (never stored by the bot) falls back to UTC."""
+    try:
+        return ZoneInfo(name or DEFAULT_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_ZONE)
+
+
+def day_offsets(zone_name: str | None, starts_at: datetime | None, ends_at: datetime | None,
+                all_day: bool) -> tuple[int, int]:
+    """How far the server's zone is ahead of UTC, in seconds, at the midnight that begins an
+    all-day event's first day and at the one that ends its last: the day begins at
+    `starts_at - start offset` and is over at `ends_at - end offset`. (0, 0) for an event
+    with times. An all-day event ends with a date (`check_all_day_end`), kept as midnight
+    UTC; an end at another moment, saved before that rule, is a moment already (offset 0)."""
+    if not all_day or starts_at is None:
+        return 0, 0
+    zone = server_zone(zone_name)
+
+    def ahead(day: datetime) -> int:
+        offset = datetime.combine(day.astimezone(UTC).date(), time(0), zone).utcoffset()
+        return int(offset.total_seconds()) if offset is not None else 0
+
+    is_date = ends_at is not None and int(ends_at.timestamp()) % 86_400 == 0
+    return ahead(starts_at), ahead(ends_at) if ends_at is not None and is_date else 0
+
+
+def check_zone_name(name: str) -> str:
+    """An IANA zone name as given to /manage timezone, or InvalidValue."""
+    name = name.strip()
+    if name in zone_names():
+        return name
+    folded = {z.casefold(): z for z in zone_names()}
+    if name.casefold() in folded:
+        return folded[name.casefold()]
+    raise InvalidValue(N_("{name!r} is not a timezone I know; pick an IANA name such as "
+                          "Europe/Paris, America/Chicago or Asia/Shanghai from the list"),
+                       name=name[:100])
+
+
+def pick_reading(readings: tuple[_Reading, ...], abbreviation: str, day: date,
+          server: tzinfo) -> tuple[tzinfo, Text | None]:
+    """The reading of a zone abbreviation, and a note when the server's zone did not settle it."""
+    noon = datetime.combine(day, time(12))
+    local = noon.replace(tzinfo=server)
+    # The server's clock that day, or its standard time (Chicago's in summer is still CST's).
+    offset, dst = local.utcoffset(), local.dst()
+    server_offsets = {offset, offset - dst if offset is not None and dst else offset}
+    matching = [r for r in readings if _own_offset(r, noon) in server_offsets]
+    chosen = matching[0] if len(matching) == 1 else readings[0]
+    note = None
+    if len(readings) > 1 and len(matching) != 1:
+        others = [Text(r.name) for r in readings if r is not chosen]
+        alternatives = others[0]
+        for other in others[1:]:  # a list, each pair a whole phrase with its own word order
+            alternatives = Text(N_("{first} or {second}"), first=alternatives, second=other)
+        note = Text(N_("the page's {abbreviation} could also mean {alternatives}; I read it as "
+                       "{chosen}. If that is wrong, set the server's timezone with /manage "
+                       "timezone and import again, or set the start with /manage edit"),
+                    abbreviation=abbreviation, alternatives=alternatives,
+                    chosen=Text(chosen.name))
+    zone = ZoneInfo(chosen.home) if chosen.offset is None else timezone(chosen.offset)
+    return zone, note
+
+
+def _own_offset(reading: _Reading, noon: datetime) -> timedelta | None:
+    """The reading's own offset that day, not its home zone's: Irish Standard Time is UTC+1
+    even in December, when Dublin is on UTC+0."""
+    if reading.offset is not None:
+        return reading.offset
+    return noon.replace(tzinfo=ZoneInfo(reading.home)).utcoffset()
+
