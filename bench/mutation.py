@@ -78,8 +78,8 @@ GROUPS = {
     "importer": Group(("bot.pages", "bot.pages_reader", "bot.pages_people", "bot.pages_lines",
                        "bot.pages_names", "bot.pages_zh"),
                       ("test_pages_rules.py", "test_pages.py", "test_pages_zh.py"), 92.0),
-    "time": Group(("bot.when", "bot.zones", "bot.times"), ("test_when.py", "test_times.py"),
-                  0.0),
+    "time": Group(("bot.when", "bot.when_typed", "bot.zones", "bot.times"),
+                  ("test_when.py", "test_times.py"), 0.0),
     "render": Group(("bot.render",), ("test_render.py",), 0.0, _BUDGETING),
 }
 
@@ -283,13 +283,13 @@ EXPLAINED: dict[str, str] = {
     "bot.zones.x_pick_reading__mutmut_7":
         "harmless: the offsets at noon and at 1 pm of a day differ only where a zone changes "
         "its clock between them, which the zones listed do at night",
-    **{f"bot.when.x__clock__mutmut_{n}":
+    **{f"bot.when.x_read_clock__mutmut_{n}":
        "equivalent: only \"pm\" is ever compared; any other marker reads as morning, as "
        "\"am\" does" for n in (15, 16, 33, 34, 49, 50)},
-    **{f"bot.when.x__clock__mutmut_{n}":
+    **{f"bot.when.x_read_clock__mutmut_{n}":
        "harmless: 上午/早上 without a marker differ only for 上午0点 and 上午12点, which "
        "pages do not write (noon is 中午12点)" for n in (30, 31, 32)},
-    **{f"bot.when.x__clock__mutmut_{n}":
+    **{f"bot.when.x_read_clock__mutmut_{n}":
        "harmless: differs only for 中午6点 (midday six o'clock), which pages do not write"
        for n in (44, 45)},
     **{f"bot.when.x__find_date__mutmut_{n}":
@@ -307,20 +307,20 @@ EXPLAINED: dict[str, str] = {
     "bot.when.x_read_page_when__mutmut_56":
         "equivalent: the sign is one character, and both signs are still in the string",
     **{f"bot.when.x_read_page_when__mutmut_{n}":
-       "equivalent: _hour24 takes the clock's own am/pm first, so passing the other clock's "
+       "equivalent: hour_24h takes the clock's own am/pm first, so passing the other clock's "
        "as well changes nothing" for n in (102, 131)},
     "bot.when.x_read_page_when__mutmut_106":
         "harmless: how much of a bad time the note quotes (40 or 41 characters)",
-    **{f"bot.when.x_has_time_of_day__mutmut_{n}":
+    **{f"bot.when_typed.x_has_time_of_day__mutmut_{n}":
        "equivalent: a typed time with a T is read only with hh:mm after it, whose colon "
        "the time-of-day pattern finds first" for n in (4, 5, 7, 8)},
-    **{f"bot.when.x__natural__mutmut_{n}":
+    **{f"bot.when_typed.x__natural__mutmut_{n}":
        "harmless: the languages only narrow dateparser's search; it finds English and "
        "Chinese without them, more slowly" for n in (18, 21)},
     **{f"bot.when:_TIMES:{n}":
        "harmless: without the morning word the clock reads the same (a morning hour needs "
        "no marker); the word is then plain text before it" for n in (1, 2, 20)},
-    **{f"bot.when:_YEAR_WRITTEN:{n}":
+    **{f"bot.when_typed:_YEAR_WRITTEN:{n}":
        "equivalent: a typed time in 19xx is refused as out of range before this check, and "
        "one in 21xx can only be in 2100, in the future, where the check passes either way"
        for n in (1, 3)},

@@ -13,10 +13,10 @@ HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN = re.compile(f"[{HAN}]")
 
 # The traditional characters of the vocabulary below (and of the time readers' words, in
-# bot/when.py and bot/zones.py), each before its simplified form: pages from Taiwan and
-# Hong Kong write 主講人, 與談人, 報名已截止, 下午3點. The rules read `fold(text)`; one
-# character stands for one, so a match's positions hold in the text as written, and the
-# names, places and titles taken from there stay as the page writes them.
+# bot/when.py, bot/when_typed.py and bot/zones.py), each before its simplified form: pages
+# from Taiwan and Hong Kong write 主講人, 與談人, 報名已截止, 下午3點. The rules read
+# `fold(text)`; one character stands for one, so a match's positions hold in the text as
+# written, and the names, places and titles taken from there stay as the page writes them.
 _TRADITIONAL = (
     "與与 專专 為为 爲为 舉举 會会 傳传 體体 內内 憑凭 辦办 動动 華华 協协 參参 發发 號号 "
     "員员 國国 場场 處处 學学 賓宾 對对 將将 錄录 總总 報报 擔担 數数 時时 漢汉 滿满 點点 "

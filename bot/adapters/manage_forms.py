@@ -25,7 +25,8 @@ from bot.offload import off_loop
 from bot.render import clip, safe, timestamp, when_text
 from bot.signals import AttendeeRoleChanged
 from bot.tree import answer_in_time, defer, member_language, report_error, respond
-from bot.when import When, is_iso, parse_typed
+from bot.when import When
+from bot.when_typed import is_iso, parse_typed
 from bot.zones import server_zone
 
 if TYPE_CHECKING:

@@ -133,7 +133,8 @@ def test_the_last_allowed_day_as_an_all_day_event_can_be_announced(zone):
     """2100-12-31 is within the years, typed or on a page; as an all-day event its end is
     the midnight after it, which the saved times' check must take, or the event that was
     accepted could then be neither announced nor a Discord event."""
-    from bot.when import parse_typed, read_page_when
+    from bot.when import read_page_when
+    from bot.when_typed import parse_typed
     for when in (parse_typed("2100-12-31", zone, NOW), read_page_when("December 31, 2100", zone)):
         assert when.all_day and when.ends_at == datetime(2101, 1, 1, tzinfo=UTC)
         assert saved_times_problem(when.starts_at, when.ends_at) is None

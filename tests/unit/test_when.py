@@ -17,11 +17,9 @@ from bot.i18n import Text, language
 from bot.pages import parse_page
 from bot.when import (  # _find_days: the patterns, timed on a whole long line
     _find_days,
-    has_time_of_day,
-    is_iso,
-    parse_typed,
     read_page_when,
 )
+from bot.when_typed import has_time_of_day, is_iso, parse_typed
 from bot.zones import check_zone_name, day_offsets, server_zone
 from tests.traditional import traditional
 
@@ -981,7 +979,7 @@ def test_a_weekday_typed_in_english_counts_today_as_chinese_does(typed, meant):
 @pytest.mark.parametrize("code", ["en-US", "en-GB", "zh-CN", "zh-TW"])
 def test_every_example_a_refusal_gives_in_any_language_is_read(code):
     from bot.i18n import language
-    from bot.when import TYPED_EXAMPLE
+    from bot.when_typed import TYPED_EXAMPLE
 
     examples = re.findall(r'"([^"]+)"', language(code).text(TYPED_EXAMPLE))
     assert len(examples) == 3, examples

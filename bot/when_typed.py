@@ -1,0 +1,677 @@
+"""A time as a moderator types it ("friday 6pm", "Dec 1 18:00", "周五下午6点", ISO 8601), read
+in the server's timezone. Pure (no I/O, no discord).
+
+Apart from the page reader (`bot.when`), whose input is a fixed shape read with patterns
+alone: what is typed is free text, read first by the bot's own readers for the forms they
+know (English and Chinese days and clocks, "in 2 hours", numeric dates as the server's
+country writes them, a zone at the end), then by `dateparser`, with a fast path for ISO
+8601 (`is_iso`). Both readers give a `bot.when.When`; a date without a time of day is an
+all-day event, kept as `bot.when` says.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import unicodedata
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import cache
+from importlib import resources
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from bot.errors import InvalidValue
+from bot.i18n import N_, Text
+from bot.pages_zh import NUMERAL, PART_OF_DAY, fold, number
+from bot.times import EARLIEST_YEAR, LATEST_YEAR, calendar_problem
+from bot.when import (
+    CLOCK,
+    ISO_8601,
+    MONTH,
+    RANGES,
+    When,
+    hour_24h,
+    hour_minute_24h,
+    month_number,
+    read_clock,
+    read_iso,
+)
+from bot.zones import OFFSET, ZONE_NAME, ZONES, pick_reading, server_zone, zone_of_offset
+
+MAX_TYPED = 100  # characters of a typed time; dateparser's cost grows with its input
+# Typed forms the reader understands, listed in the reply's language.
+TYPED_EXAMPLE = Text(N_('"friday 6pm", "Dec 1 18:00" or "2026-12-01 18:00"'))
+
+
+_TIME_OF_DAY = re.compile(r"\d\s*(?::|\.\d|am|pm|a\.m|p\.m|h(?:\d\d)?\b|点)|\b(noon|midnight)\b",
+                          re.I)
+# "in 2 hours", "in 1h30", "an hour from now", "2小时后", "半小时后": counted here, exactly
+# (dateparser counts on the wall clock, an hour off across a change of the clocks)
+_COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+                "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
+                "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
+                "forty-five": 45, "fifty": 50, "sixty": 60, "ninety": 90}
+_COUNT = (r"half\s+an?|\d{1,5}(?:\.\d{1,3})?|"
+          + "|".join(sorted(_COUNT_WORDS, key=len, reverse=True)))
+_EN_AWAY = re.compile(
+    rf"(?:(?P<in>in)\s+)?(?:(?P<hours>{_COUNT})\s*(?P<hour_unit>hours?|hrs?|h)"
+    rf"(?:\s*(?:and\s+)?(?P<and_minutes>\d{{1,3}})\s*(?:minutes?|mins?|m)?)?|"
+    rf"(?P<minutes>{_COUNT})\s*(?P<minute_unit>minutes?|mins?|m)|"
+    rf"(?P<seconds>{_COUNT})\s*(?P<second_unit>seconds?|secs?|s))"
+    r"(?P<from_now>\s+(?:from\s+now|later))?",
+    re.I | re.ASCII)
+_ZH_AWAY = re.compile(
+    rf"(?:(?P<hours>\d{{1,4}}(?:\.\d{{1,3}})?|{NUMERAL})\s*个?\s*(?P<half>半)?\s*(?:小时|钟头)"
+    rf"(?:\s*(?P<and_minutes>\d{{1,3}}|{NUMERAL})\s*分钟?)?|(?P<half_hour>半)\s*个?\s*(?:小时|钟头)|"
+    rf"(?P<minutes>\d{{1,5}}|{NUMERAL})\s*分钟)\s*[以之]?后")
+
+
+def _numeric(n: str) -> str:
+    """A numeric date, its groups named with `n`: "5/12", "5/12/31", "5/12/2031"; with dots
+    or dashes ("5.12.2031", "5-12-2031"), with its year. `_numeric_date` settles the order."""
+    return (rf"(?P<first{n}>\d{{1,2}})/(?P<second{n}>\d{{1,2}})"
+            rf"(?:/(?P<year{n}>\d{{4}}|\d{{2}}))?(?![\d/])|"
+            rf"(?P<dot_first{n}>\d{{1,2}})(?P<mark{n}>[.\-])(?P<dot_second{n}>\d{{1,2}})"
+            rf"(?P=mark{n})(?P<dot_year{n}>\d{{4}})")
+
+
+def _numeric_parts(parts: Mapping[str, str | None]) -> tuple[int, int, str | None]:
+    """The two numbers and the year (if any) of a `_numeric` match's groups (unsuffixed)."""
+    dot = "dot_" if parts.get("dot_first") else ""
+    return int(parts[f"{dot}first"] or 0), int(parts[f"{dot}second"] or 0), parts.get(f"{dot}year")
+
+
+# A numeric date anywhere in a text
+_NUMERIC_IN_TEXT = re.compile(rf"(?<![\d/.\-:])(?:{_numeric('')})(?![\d/.\-:])")
+# "18h", "18 h 30" before dateparser, which reads them as the 18th
+_H_CLOCK = re.compile(r"(?<![\d:])(\d{1,2})\s?h(?:\s?(\d{2}))?(?![\w:])", re.I | re.ASCII)
+# A zone or offset in a text dateparser reads ("+08:00", "HKT"): its reading is converted to
+# the server's zone, whose date need not be the one typed
+_ZONE_LIKE = re.compile(r"(?<![\d\-])[+\-−]\d{1,2}(?::?\d{2})?(?![\d\-])|"
+                        r"(?<![A-Za-z])(?!(?:AM|PM|NOON|MON|TUES?|WED|THU|THURS?|FRI|SAT|SUN|"
+                        r"JAN|FEB|MAR|APR|MAY|JUNE?|JULY?|AUG|SEPT?|OCT|NOV|DEC|ON|AT|THE|OF|"
+                        r"IN|ST|ND|RD|TH)(?![A-Za-z]))[A-Z]{2,5}(?![A-Za-z])")
+
+
+def _time_away(text: str) -> timedelta | None:
+    """How far ahead "in 2 hours" (and its kind, in English and Chinese) is; None when the
+    text is not such a span. An hour with h alone ("18h") is a clock, not a span; "2 hours"
+    alone is a span."""
+    found = _EN_AWAY.fullmatch(text)
+    if found is not None and (found["in"] or found["from_now"] or any(
+            len(found[unit] or "") > 1 for unit in ("hour_unit", "minute_unit", "second_unit"))):
+        return timedelta(hours=_count(found["hours"]),
+                         minutes=_count(found["and_minutes"]) + _count(found["minutes"]),
+                         seconds=_count(found["seconds"]))
+    found = _ZH_AWAY.fullmatch(fold(text))
+    if found is not None:
+        half = 30 if found["half"] or found["half_hour"] else 0
+        return timedelta(hours=_count(found["hours"]),
+                         minutes=half + _count(found["and_minutes"]) + _count(found["minutes"]))
+    return None
+
+
+def _count(written: str | None) -> float:
+    """A span's count: digits ("1.5"), English words ("two", "an", "half an"), Chinese ("两")."""
+    if not written:
+        return 0
+    word = " ".join(written.lower().split())
+    if word.startswith("half"):
+        return 0.5
+    if word in _COUNT_WORDS:
+        return _COUNT_WORDS[word]
+    return float(word) if word[0].isdigit() else number(written)
+
+
+# The English parts of the day: the hour a clock beside them must be in
+_EVENING_WORDS = "afternoon|evening|night|tonight"
+_EN_EVENING = re.compile(rf"\b(?:{_EVENING_WORDS})\b", re.I)
+_EN_MORNING = re.compile(r"\bmorning\b", re.I)
+_TONIGHT_MIDNIGHT = re.compile(r"tonight\s+(?:at\s+)?midnight|(?:at\s+)?midnight\s+tonight",
+                               re.I)
+# A part of the day, or "now", which dateparser reads as the day alone ("tomorrow evening"
+# was an all-day event)
+_EN_HOURLESS = re.compile(rf"\b(?:morning|{_EVENING_WORDS}|(?<!from )now)\b", re.I)
+
+
+def _part_of_day_unsaid(read: str, typed: str, value: datetime) -> bool:
+    """A part of the day typed without its hour ("tomorrow evening"; which hour? as with
+    明天晚上), or with a clock read in the other half ("tomorrow evening 7:30" as 07:30)."""
+    if not has_time_of_day(read):
+        return bool(_EN_HOURLESS.search(read))
+    evening = _EN_EVENING.search(typed)
+    if evening:  # ("midnight tonight" is the night's: read as such)
+        # noon's hour is an afternoon's ("afternoon 12:30"), not an evening's
+        after_noon = 12 if evening.group().lower() == "afternoon" else 13
+        return value.hour < after_noon and not _TONIGHT_MIDNIGHT.fullmatch(typed)
+    return bool(_EN_MORNING.search(typed)) and value.hour >= 12
+
+
+def has_time_of_day(text: str) -> bool:
+    return bool(_TIME_OF_DAY.search(text)) or "T" in text.strip()[8:11]
+
+
+def parse_typed(text: str, zone_name: str | None, now: datetime, *,
+                name: str | Text = "starts_at",
+                after: datetime | None = None) -> When:
+    """A time as a moderator types it, read in the server's zone: an aware datetime in that
+    zone, or for a bare date an all-day date (midnight UTC). Raises InvalidValue, with an
+    example, for anything that is not one moment between the years 2000 and 2100.
+
+    Relative words ("friday", "tomorrow") count from `after` (default: now), and a time
+    typed without a year must come after it; a time with its year spelled out may lie in
+    the past (a recap's date)."""
+    written = " ".join(text.split())
+    if not written:
+        raise InvalidValue(N_("{name} is empty; type a time such as {example}"),
+                           name=name, example=TYPED_EXAMPLE)
+    if len(written) > MAX_TYPED:
+        raise InvalidValue(N_("{name} is longer than {most} characters; type a time such as "
+                              "{example}"), name=name, most=MAX_TYPED, example=TYPED_EXAMPLE)
+    zone = server_zone(zone_name)
+    base = after or now
+    value, typed = None, _Typed(None)
+    # as the readers take it: full-width "６ｐｍ" as "6pm", no zero-width spaces
+    plain = "".join(ch for ch in unicodedata.normalize("NFKC", written)
+                    if unicodedata.category(ch) != "Cf")
+    cant_read = InvalidValue(N_("I can't read {name} {written!r} as a time; type e.g. {example}"),
+                             name=name, written=written, example=TYPED_EXAMPLE)
+    folded = fold(plain)
+    if any(pattern.search(folded) for pattern in RANGES):
+        # a run of days in one field ("1-3 June 2026"), which dateparser reads as its first
+        # day alone: its first day is typed as the start, its last as the end
+        raise cant_read
+    settled = _typed_zone(plain, zone, base)
+    month_first = _month_first(zone)  # numeric dates are written as the server's country does
+    if settled is None:
+        value, typed = _reading(plain, zone, base, month_first=month_first)
+    elif settled[0] is not None:  # "next friday 6pm CST": the rest read in that zone
+        value, typed = _reading(settled[1], settled[0], base, month_first=month_first)
+    read = typed.text
+    if typed.readings:
+        first, second = typed.readings
+        raise InvalidValue(N_("{name} {written!r} could be {first} or {second}; type the month "
+                              "as a word, e.g. {example}"), name=name, written=written,
+                           first=first.isoformat(), second=second.isoformat(),
+                           example=TYPED_EXAMPLE)
+    if typed.wrong_day is not None:
+        raise InvalidValue(N_("{name} {written!r} names a day of the week that {day} is not; "
+                              "check the date, e.g. {example}"), name=name, written=written,
+                           day=typed.wrong_day.isoformat(), example=TYPED_EXAMPLE)
+    if read is None or value is None or _part_of_day_unsaid(read, plain, value):
+        raise cant_read
+    if calendar_problem(value) is not None:
+        raise InvalidValue(N_("{name} {written!r} is not between the years {earliest} and "
+                              "{latest}; type e.g. {example}"), name=name, written=written,
+                           earliest=EARLIEST_YEAR, latest=LATEST_YEAR, example=TYPED_EXAMPLE)
+    all_day = not has_time_of_day(read)
+    if all_day:  # the date as typed, in the zone it was typed in
+        value = datetime.combine(value.date(), time(0), UTC)
+        if calendar_problem(value) is not None:  # 2101-01-01 in a zone ahead of UTC
+            raise InvalidValue(N_("{name} {written!r} is not between the years {earliest} and "
+                                  "{latest}"), name=name, written=written,
+                               earliest=EARLIEST_YEAR, latest=LATEST_YEAR)
+    else:
+        if (moved := _clocks_skip(value)) is not None:
+            raise InvalidValue(N_("{name} {written!r} is a time the clocks skip that day in "
+                                  "{zone} (they go forward); type the time after the change, "
+                                  "e.g. {later}"), name=name, written=written,
+                               zone=getattr(value.tzinfo, "key", str(value.tzinfo)),
+                               later=f"{moved:%H:%M}")
+        value = value.astimezone(zone)
+    # an all-day date is over at the end of that day in the server's zone
+    last_moment = (datetime.combine(value.date() + timedelta(days=1), time(0), zone)
+                   if all_day else value)
+    # "周五上午9点" typed on a Friday at 10 is next week's; an end is never rolled past
+    # its start's week (a Friday 5pm end for a Friday 6pm start is a mistake to say)
+    if typed.weekly and after is None and last_moment <= base:
+        value, last_moment = value + timedelta(days=7), last_moment + timedelta(days=7)
+    if (after is not None and not all_day and _CLOCK_ONLY.fullmatch(read)
+            and value.astimezone(zone).time() == after.astimezone(zone).time()):
+        # "6pm" as the end of a 6pm start: the next day's, a day-long event by a slip
+        raise InvalidValue(N_("{name} {written!r} is the start's own time of day, which would "
+                              "make the event last a whole day; type when it ends, or the day "
+                              "too, e.g. {example}"), name=name, written=written,
+                           example=TYPED_EXAMPLE)
+    if not _YEAR_WRITTEN.search(plain.translate(_YEAR_DIGITS)) and last_moment <= base:
+        # a date typed is a date; a time, in the zone it was read in, named as the server
+        # chose it (an abbreviation such as CST means several zones)
+        shown = (f"{value:%Y-%m-%d}" if all_day
+                 else f"{value:%Y-%m-%d %H:%M} ({getattr(zone, 'key', 'UTC')})")
+        if after is not None:
+            raise InvalidValue(N_("{name} {written!r} would be {shown}, before the start; type a "
+                                  "later time, or give the year, e.g. {example}"), name=name,
+                               written=written, shown=shown, example=TYPED_EXAMPLE)
+        raise InvalidValue(N_("{name} {written!r} would be {shown}, in the past; type a later "
+                              "time, or give the year, e.g. {example}"), name=name,
+                           written=written, shown=shown, example=TYPED_EXAMPLE)
+    return When(value, value + timedelta(days=1) if all_day else None, all_day=all_day)
+
+
+def _clocks_skip(value: datetime) -> datetime | None:
+    """Where a wall time its zone skips (01:30 as the clocks go forward at 01:00) lands:
+    the same moment as the clocks show it; None for a time that exists."""
+    shown = value.astimezone(UTC).astimezone(value.tzinfo)
+    return shown if shown.replace(tzinfo=None) != value.replace(tzinfo=None) else None
+
+
+_YEAR_WRITTEN = re.compile(r"(?<!\d)(?:19|20|21)\d\d(?!\d)")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_ZH_CLOCK = re.compile(CLOCK)
+# A part of the day left once the clock times are read: one typed without its hour (of two
+# characters or more: the one-character 早 and 晚 open other words)
+_ZH_HOURLESS = re.compile("|".join(w for w in PART_OF_DAY.split("|") if len(w) > 1))
+_NIGHT = ("晚上", "晚间", "晚")  # "晚上12点": the midnight that ends the day
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# "2031年12月8日", "二〇三一年十二月八日": a year's digits one by one, as Chinese writes them
+_YEAR_DIGITS = str.maketrans("零〇一二三四五六七八九", "00123456789")
+NUMERAL_CHARACTERS = "零〇一二三四五六七八九十两"
+_ZH_YMD = re.compile(rf"(\d{{4}}|[零〇一二三四五六七八九]{{4}})\s*年\s*(\d{{1,2}}|{NUMERAL})\s*月"
+                     rf"\s*(\d{{1,2}}|{NUMERAL})\s*[日号]")
+_ZH_MD = re.compile(rf"(\d{{1,2}}|{NUMERAL})\s*月\s*(\d{{1,2}}|{NUMERAL})\s*[日号]")
+# "8日", "八号": the 8th, not "8 days"
+_ZH_DAY = re.compile(rf"(?<![\d月{NUMERAL_CHARACTERS}])(\d{{1,2}}|{NUMERAL})\s*[日号]")
+_ZH_WEEKDAY = re.compile(r"(下下个?|下个?|这个?|本)?\s*(?:周|星期|礼拜)([一二三四五六日天1-7])")
+_WEEKDAY_INDEX = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6,
+                  **{str(n): n - 1 for n in range(1, 8)}}
+# Typed on a Chinese keyboard (its full-width digits and colon are read as ASCII before
+# this reader): "今晚" for "今天晚上"; the minutes after 点 without their 分 ("6点30");
+# "点整", "点钟" ("o'clock").
+_ZH_SHORT = re.compile(r"([今明])天?([晚早])上?")
+_ZH_RELATIVE_DAY = re.compile(r"([今明后])天")
+_DAYS_FROM_TODAY = {"今": 0, "明": 1, "后": 2}
+_ZH_BARE_MINUTES = re.compile(r"(?<=[点时])(\d{1,2})(?![\d分:])")
+_ZH_OCLOCK = re.compile(r"(?<=[点时])[整钟]")
+
+
+class _Typed(NamedTuple):
+    text: str | None  # None: a date no calendar has (2月30日), or a part of the day alone (下午)
+    late: bool = False  # a night hour past midnight (晚上12点): the day after its date
+    weekly: bool = False  # a weekday alone ("周五"): next week's once today's is past
+    wrong_day: date | None = None  # a date read that the weekday typed with it is not
+    readings: tuple[date, ...] = ()  # a numeric date's two readings, when nothing settles it
+
+
+_EN_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # Monday 0, as date.weekday()
+# An English weekday: its first three letters ("tue"), then the rest of its name or none
+_WEEKDAY_STEM = "|".join(_EN_WEEKDAYS)
+_WEEKDAY_ENDING = r"(?:day|sday|nesday|rsday|r|rs|s|urday)?\.?"
+# A weekday named anywhere in a typed time ("Tuesday, Dec 8"), which its date must fall on.
+_EN_WEEKDAY_NAMED = re.compile(rf"\b({_WEEKDAY_STEM}){_WEEKDAY_ENDING}(?![a-z])", re.I | re.ASCII)
+_ZH_WEEKDAY_NAMED = re.compile(r"(?:周|星期|礼拜)([一二三四五六日天1-7])")
+
+
+def _en_day(n: int) -> str:
+    """A day as English writes it, its groups named with `n` (a pattern has it twice); a
+    date may follow its weekday ("Tue, Dec 8"), which `parse_typed` checks."""
+    months = MONTH[1:MONTH.rindex(")")]
+    return (rf"(?:this\s+)?(?P<weekday{n}>{_WEEKDAY_STEM}){_WEEKDAY_ENDING}|"
+            rf"(?P<word{n}>today|tomorrow|tonight)|"
+            rf"(?:(?:{_WEEKDAY_STEM}){_WEEKDAY_ENDING},?\s+)?(?:{_numeric(str(n))}|"
+            rf"(?P<month{n}>{months})\.?\s+(?P<day{n}>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)|"
+            rf"(?P<day_first{n}>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?"
+            rf"(?P<month_after{n}>{months})\.?|"
+            # "the 8th": the next month's 8th, today included
+            rf"(?:the\s+)?(?P<nth{n}>\d{{1,2}})(?:st|nd|rd|th))")
+
+
+def _named_weekdays(text: str) -> set[int]:
+    """The days of the week a typed time names (Monday 0), in English or Chinese."""
+    named = {_EN_WEEKDAYS.index(found[1].lower()) for found in _EN_WEEKDAY_NAMED.finditer(text)}
+    return named | {_WEEKDAY_INDEX[found[1]]
+                    for found in _ZH_WEEKDAY_NAMED.finditer(fold(text))}
+
+
+# "18h" and "18h30" are the 24-hour clock as much of Europe writes it
+_EN_CLOCK = (r"\d{1,2}(?:[:.]\d{2})?\s*[ap]\.?m\.?|\d{1,2}[:.]\d{2}|\d{1,2}\s?h(?:\s?\d{2})?|"
+             r"noon|midnight|\d{1,2}")
+# "friday 6pm", "tomorrow at 9:30", "Dec 4 10am", "6pm on friday": a day this reader counts
+# itself (dateparser skips today, and reads "friday at 7" as July)
+_EN_DAY_AND_CLOCK = re.compile(
+    rf"(?:on\s+)?(?:{_en_day(1)})[.,]?(?:\s*(?:\s(?:at\s+)?|@\s*)(?P<clock1>{_EN_CLOCK}))?|"
+    rf"(?:(?:at|@)\s*)?(?P<clock2>{_EN_CLOCK}),?\s+(?:on\s+)?(?:{_en_day(2)})", re.I | re.ASCII)
+_EN_CLOCK_PARTS = re.compile(
+    r"(\d{1,2})(?:[:.](\d{2})|\s?(h)(?:\s?(\d{2}))?)?\s*(?:([ap])\.?m\.?)?", re.I)
+
+
+def _english_day(text: str, today: date, month_first: bool = False) -> _Typed | None:
+    """A day typed in English ("friday", "tomorrow", "Dec 4", "4th of December"), with a
+    clock or none, as ISO: the next such day, today included (as 周五 and 12月4日 are);
+    a weekday alone is next week's once today's moment is past. An hour alone ("friday
+    at 7": morning or evening?) is refused, except tonight's. None: not such a text."""
+    found = _EN_DAY_AND_CLOCK.fullmatch(text)
+    if found is None:
+        return None
+    parts = {key[:-1]: value for key, value in found.groupdict().items() if value is not None}
+    weekly = late = False
+    if "weekday" in parts:
+        day: date | None = _next_weekday(today, _EN_WEEKDAYS.index(parts["weekday"].lower()))
+        weekly = True
+    elif "word" in parts:
+        day = today + timedelta(days=parts["word"].lower() == "tomorrow")
+    elif "nth" in parts:
+        day = _next_day_of_month(today, int(parts["nth"]))
+    elif "first" in parts or "dot_first" in parts:
+        day, readings = _numeric_date(*_numeric_parts(parts), today, month_first)
+        # "Tue 12/8": the weekday settles it where only one reading falls on it
+        named = _named_weekdays(text)
+        on_day = [found for found in readings if found.weekday() in named]
+        if len(on_day) == 1:
+            day, readings = on_day[0], ()
+        if readings:
+            return _Typed(None, readings=readings)
+    else:
+        month = month_number(parts.get("month") or parts["month_after"]) or 0
+        day = _next_date(today, month, int(parts.get("day") or parts["day_first"]))
+    if day is None:
+        return _Typed(None)
+    clock = (parts.get("clock") or "").lower()
+    if not clock:  # "tonight" alone names no hour
+        return _Typed(None if "tonight" in text.lower() else day.isoformat(), weekly=weekly)
+    if clock in ("noon", "midnight"):
+        hour, minute, late = (12, 0, False) if clock == "noon" else (0, 0, True)
+    else:
+        parsed = _EN_CLOCK_PARTS.fullmatch(clock)
+        if parsed is None:
+            return _Typed(None)
+        hours, minutes_written, h_clock, h_minutes, meridiem = parsed.groups()
+        if h_clock:  # "18h": the 24-hour clock, not an hour alone
+            minutes_written = h_minutes or "00"
+        if meridiem is None and minutes_written is None:  # an hour alone
+            if parts.get("word", "").lower() != "tonight" or not 1 <= int(hours) <= 11:
+                return _Typed(None)
+            meridiem = "p"
+        found_clock = hour_minute_24h(int(hours), int(minutes_written or 0), meridiem)
+        if found_clock is None:
+            return _Typed(None)
+        hour, minute = found_clock
+    # "friday midnight": the night of Friday
+    return _Typed(f"{day.isoformat()} {hour:02d}:{minute:02d}", late=late, weekly=weekly)
+
+
+# Where "5/12" is May 12 (the month first, as the zone's country writes it); anywhere else a
+# date both of whose numbers could be the month is asked again (Britain's 5/12 is 5 December).
+MONTH_FIRST_COUNTRIES = frozenset({"US", "PR", "GU", "VI", "AS", "MP", "UM", "PH", "CN", "TW",
+                                   "JP", "KR"})
+# The US zones tzdata keeps as zones of their own, with no country in zone.tab
+_US_RULE_ZONES = {"EST5EDT", "CST6CDT", "MST7MDT", "PST8PDT", "EST", "MST", "HST"}
+
+
+@cache
+def _zone_countries() -> dict[str, str]:
+    """Each IANA zone name, its aliases included (US/Eastern, PRC), with its country."""
+    countries = dict.fromkeys(_US_RULE_ZONES, "US")
+    with contextlib.suppress(OSError, ModuleNotFoundError):
+        folder = resources.files("tzdata").joinpath("zoneinfo")
+        for line in folder.joinpath("zone.tab").read_text(encoding="utf-8").splitlines():
+            fields = line.split("\t")
+            if len(fields) >= 3 and not line.startswith("#"):
+                countries[fields[2]] = fields[0]
+        for line in folder.joinpath("tzdata.zi").read_text(encoding="utf-8").splitlines():
+            fields = line.split()  # "L America/New_York US/Eastern": a link to a zone
+            if len(fields) == 3 and fields[0] == "L" and fields[1] in countries:
+                countries.setdefault(fields[2], countries[fields[1]])
+    return countries
+
+
+def zone_country(key: str) -> str | None:
+    """The country an IANA zone (or an alias of one) is listed for in tzdata, if any."""
+    return _zone_countries().get(key)
+
+
+def _month_first(zone: tzinfo) -> bool:
+    """Whether a numeric date is known to begin with its month where the zone is."""
+    key = getattr(zone, "key", None)
+    return key is not None and zone_country(key) in MONTH_FIRST_COUNTRIES
+
+
+def _numeric_date(first: int, second: int, year: str | None, today: date,
+                  month_first: bool) -> tuple[date | None, tuple[date, ...]]:
+    """A numeric date ("5/12"): the day, or when either number could be the month and
+    `month_first` does not settle it, both readings (to ask which was meant)."""
+    def dated(month: int, day_of_month: int) -> date | None:
+        if year is None:
+            return _next_date(today, month, day_of_month)
+        full = int(year) + (2000 if len(year) == 2 else 0)  # "5/12/31": 2031
+        return _date_or_none(full, month, day_of_month)
+
+    month_day, day_month = dated(first, second), dated(second, first)
+    if month_day is not None and day_month is not None and month_day != day_month:
+        return (month_day, ()) if month_first else (None, (month_day, day_month))
+    return month_day or day_month, ()
+
+
+def _next_weekday(today: date, index: int) -> date:
+    """The next day of that weekday (Monday 0), today included."""
+    return today + timedelta(days=(index - today.weekday()) % 7)
+
+
+def _next_date(today: date, month: int, day_of_month: int) -> date | None:
+    """The next such date, today included (29 February: the next leap year's)."""
+    for year in range(today.year, today.year + 9):
+        with contextlib.suppress(ValueError):
+            found = date(year, month, day_of_month)
+            if found >= today:
+                return found
+    return None
+
+
+def _next_day_of_month(today: date, day_of_month: int) -> date | None:
+    """The next month's such day, today included, in a month that has it ("30号")."""
+    month = today.replace(day=1)
+    for _ in range(12):
+        with contextlib.suppress(ValueError):
+            found = month.replace(day=day_of_month)
+            if found >= today:
+                return found
+        month = (month + timedelta(days=31)).replace(day=1)
+    return None
+
+
+def _date_or_none(year: int, month: int, day_of_month: int) -> date | None:
+    try:
+        return date(year, month, day_of_month)
+    except ValueError:
+        return None
+
+
+def _typed_in_chinese(text: str, today: date) -> _Typed:
+    """A time typed in Chinese, in the words the readers below take: dates as ISO, counted
+    from `today` where they have no year ("12月8日", "8号", "周五" and "下周五" as the
+    next such day, today included; "这周五" as this week's), clock times as 24-hour
+    ("下午六点半" -> "18:30"). Other text is returned as it is.
+
+    See `_Typed` for what else it says."""
+    if not _HAN.search(text):
+        return _Typed(text)
+    read = fold(text)  # traditional characters (點, 號, 週) as the simplified ones
+    read = _ZH_SHORT.sub(lambda m: f"{m[1]}天{m[2]}上", read)
+    read = _ZH_OCLOCK.sub("", _ZH_BARE_MINUTES.sub(r"\1分", read))
+    impossible = dated = weekly = False
+
+    def day(found: date | None) -> str:
+        """A date written (as ISO), or none where the calendar has none (2月30日)."""
+        nonlocal impossible, dated
+        dated = True
+        impossible = impossible or found is None
+        return "" if found is None else f" {found.isoformat()} "
+
+    def weekday(found: re.Match[str]) -> str:
+        nonlocal weekly
+        if dated:  # "12月8日（星期二）": the date says it
+            return " "
+        index, which = _WEEKDAY_INDEX[found[2]], found[1] or ""
+        monday = today - timedelta(days=today.weekday())  # weeks begin on Monday in China
+        if which.startswith("下"):  # next week's; 下下周五 the week after's
+            return f" {monday + timedelta(days=7 * which.count('下') + index)} "
+        if which:  # this week's, even when it is over (then refused as past)
+            return f" {monday + timedelta(days=index)} "
+        weekly = True
+        return f" {_next_weekday(today, index)} "
+
+    read = _ZH_YMD.sub(lambda m: day(_date_or_none(int(m[1].translate(_YEAR_DIGITS)),
+                                                   number(m[2]), number(m[3]))), read)
+    read = _ZH_MD.sub(lambda m: day(_next_date(today, number(m[1]), number(m[2]))), read)
+    read = _ZH_DAY.sub(lambda m: day(_next_day_of_month(today, number(m[1]))), read)
+    read = _ZH_RELATIVE_DAY.sub(
+        lambda m: day(today + timedelta(days=_DAYS_FROM_TODAY[m[1]])), read)  # "明天"
+    read = _ZH_WEEKDAY.sub(weekday, read)
+    late = False
+
+    def clock(found: re.Match[str]) -> str:
+        nonlocal late
+        written = read_clock(found.groups())
+        if written is None or not (found[1] or found[4]):  # a bare number: not a time
+            return found[0]
+        hour = hour_24h(written, None)
+        if hour is None or written.minute > 59:
+            return found[0]
+        if found[1] in _NIGHT and written.hour in (12, 1, 2, 3, 4):  # past midnight
+            hour, late = written.hour % 12, True
+        return f" {hour:02d}:{written.minute:02d} "
+
+    read = _ZH_CLOCK.sub(clock, read)
+    # "明天中午" is noon; "下午" without its hour names no moment (left in, it made another
+    # reader take the date for the base of a relative time: the wrong day)
+    read = read.replace("中午", " 12:00 ")
+    impossible = impossible or bool(_ZH_HOURLESS.search(read))
+    # 晚上12点 with a date is that date's night; alone, the next midnight already
+    late = late and bool(_ISO_DATE.search(read))
+    return _Typed(None if impossible else " ".join(read.split()), late, weekly)
+
+
+_TRAILING_ZONE = re.compile(rf"\s+(?:{OFFSET}|({ZONE_NAME}))\.?$", re.IGNORECASE | re.ASCII)
+
+
+def _typed_zone(text: str, server: ZoneInfo, base: datetime
+                ) -> tuple[tzinfo | None, str] | None:
+    """The zone a typed time names at its end, read as a page's is ("6pm CST" is China's
+    in a server set to Asia/Shanghai, where dateparser reads US Central), and the text
+    before it; no zone for an offset no place has (UTC+15); None when it names none."""
+    found = _TRAILING_ZONE.search(fold(text))  # "北京時間" too
+    if found is None:
+        return None
+    sign, hours, minutes, name = found.groups()
+    zone: tzinfo
+    if name is not None:
+        zone, _ = pick_reading(ZONES[name.upper()], name, base.astimezone(server).date(), server)
+    elif (offset_zone := zone_of_offset(sign, hours, minutes)) is not None:
+        zone = offset_zone
+    else:
+        return None, text
+    return zone, text[:found.start()]
+
+
+def _reading(written: str, zone: tzinfo, base: datetime, *, month_first: bool
+             ) -> tuple[datetime | None, _Typed]:
+    """The moment `written` names in `zone` (周五下午6点 -> 2026-12-04 18:00), and how it
+    was read: by the bot's own readers, else by dateparser. `month_first`: the server's
+    country writes numeric dates month first."""
+    today = base.astimezone(zone).date()
+    away = _time_away(written)
+    if away is not None:  # to the minute: shown, and reminded, so
+        moment = (base + away).astimezone(zone).replace(second=0, microsecond=0)
+        return moment, _Typed(f"{moment:%Y-%m-%d %H:%M}")
+    typed = (_english_day(written, today, month_first)
+             or _typed_in_chinese(written, today))
+    if typed.text is None:
+        return None, typed
+    read = typed.text
+    zone_of_its_own = False  # a zone dateparser read in the text, not ours
+    value: datetime | None
+    if ISO_8601.fullmatch(read):  # None: no such day, or an offset no zone has (18:00-20:00)
+        value = read_iso(read, zone)
+    else:
+        value = _clock_only(read, zone, base)
+        if value is not None:
+            return value, typed  # the next such moment: 晚上12点 alone is tonight's midnight
+        # a numeric date among words only dateparser reads ("5/12 in the evening"): it
+        # would read it month first anywhere, so it is settled, or asked, here
+        numeric = _NUMERIC_IN_TEXT.search(read)
+        if numeric is not None and not month_first:
+            _, readings = _numeric_date(*_numeric_parts(numeric.groupdict()), today, month_first)
+            if readings:
+                return None, typed._replace(readings=readings)
+        read = _H_CLOCK.sub(_h_clock, read)
+        zone_of_its_own = bool(_ZONE_LIKE.search(read))
+        value = _natural(read, zone, base, own_offset=zone_of_its_own)
+    if value is None:
+        return None, typed
+    # "Tuesday Dec 8" when Dec 8 is a Monday: one of the two is a typo, so say which day
+    # it was read as rather than pick one (the date as typed, before a late hour's shift);
+    # not when dateparser read a zone of its own, whose day it does not give
+    if not zone_of_its_own and any(named != value.weekday()
+                                   for named in _named_weekdays(written)):
+        return None, typed._replace(wrong_day=value.date())
+    if typed.late:
+        try:
+            value += timedelta(days=1)
+        except OverflowError:  # the night of December 31, 9999: no day after it
+            return None, typed
+    return value, typed
+
+
+def _h_clock(found: re.Match[str]) -> str:
+    hour, minute = int(found[1]), int(found[2] or 0)
+    return f"{hour:02d}:{minute:02d}" if hour <= 23 and minute <= 59 else found[0]
+
+
+def is_iso(text: str) -> bool:
+    """Whether `parse_typed` reads `text` without dateparser (fast enough for the loop)."""
+    return bool(ISO_8601.fullmatch(" ".join(text.split())))
+
+
+_CLOCK_ONLY = re.compile(r"(?:(?:at|@)\s*)?(?:(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?m\.?|"
+                         r"(\d{1,2})(?::(\d{2})|\s?h(?:\s?(\d{2}))?)|(noon)|(midnight))", re.I)
+
+
+def _clock_only(text: str, zone: tzinfo, base: datetime) -> datetime | None:
+    """A bare time of day ("8pm", "at 20:00", "noon"): the first such moment after `base`
+    (dateparser puts it on odd days, a day late in zones ahead of UTC)."""
+    match = _CLOCK_ONLY.fullmatch(text)
+    if match is None:
+        return None
+    hour, minute, meridiem, hour24, minute24, minute_h, noon, midnight = match.groups()
+    if noon or midnight:
+        clock: tuple[int, int] | None = ((12 if noon else 0), 0)
+    elif hour24 is not None:  # "20:00", "20h", "20h30"
+        clock = hour_minute_24h(int(hour24), int(minute24 or minute_h or 0), None)
+    else:
+        clock = hour_minute_24h(int(hour), int(minute or 0), meridiem)
+    if clock is None:
+        return None
+    hour, minute = clock
+    local = base.astimezone(zone)
+    value = datetime.combine(local.date(), time(hour, minute), zone)
+    return value if value > local else value + timedelta(days=1)
+
+
+def _natural(text: str, zone: tzinfo, now: datetime, *, own_offset: bool = False
+             ) -> datetime | None:
+    """dateparser's reading of `text` in `zone` (an IANA zone: dateparser gives its reading
+    there, even of a text that names a zone of its own); a fixed offset (a zone typed as
+    "EST" or "+08:00") is read as wall-clock time at that offset."""
+    import dateparser  # loaded on first use: a second of start-up the bot does not need
+
+    named = isinstance(zone, ZoneInfo)
+    settings: dict[str, object] = {
+        "PREFER_DATES_FROM": "future", "RETURN_AS_TIMEZONE_AWARE": named,
+        "RELATIVE_BASE": now.astimezone(zone).replace(tzinfo=None)}
+    if isinstance(zone, ZoneInfo):  # (again: mypy narrows by isinstance, not by `named`)
+        settings["TIMEZONE"] = zone.key
+    try:
+        value = dateparser.parse(text, languages=["en", "zh"], settings=settings)
+    except (ValueError, OverflowError, TypeError, KeyError, IndexError, AttributeError):
+        return None
+    if value is None:
+        return None
+    if not named:
+        return None if value.tzinfo is not None else value.replace(tzinfo=zone)
+    if value.tzinfo is None:
+        return None
+    if own_offset:  # "1:30am -0500": the moment the text names
+        return value
+    # its wall time in our zone, placed as `read_iso` and the pages place it: a time the clocks
+    # go back over is its first occurrence ("1:30am" as "01:30" is, not an hour later)
+    return value.replace(tzinfo=None).replace(tzinfo=zone)
