@@ -99,8 +99,9 @@ _DISCLAIMER = re.compile(
     r"are (?:solely )?those of the (?:author|speaker|participant)|"
     r"do not necessarily (?:reflect|represent)", re.I)
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
+# An ISO date may run on into its time ("2026-06-05T10:00:00+08:00"): still a date.
 _DATE = re.compile(rf"\b{_MONTH} +\d{{1,2}}(?:st|nd|rd|th)?\b|"
-                   rf"\b\d{{1,2}}(?:st|nd|rd|th)? +{_MONTH}|\b\d{{4}}-\d\d-\d\d\b|"
+                   rf"\b\d{{1,2}}(?:st|nd|rd|th)? +{_MONTH}|\b\d{{4}}-\d\d-\d\d(?:\b|(?=[Tt]\d))|"
                    rf"{pages_zh.DATE}")
 # A line opening with its date (and weekday): a date line, whatever follows.
 _DATE_FIRST = re.compile(rf"(?:[A-Z][a-z]+day,? +)?(?:{_DATE.pattern})")

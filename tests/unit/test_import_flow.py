@@ -143,12 +143,35 @@ def test_a_page_giving_a_run_of_days_imports_an_event_on_until_its_last_day(line
     assert saved.is_over(datetime(2031, 6, 4, 0, 0, tzinfo=shanghai))
 
 
+@pytest.mark.parametrize(("line", "starts", "ends"), [
+    ("Date: 2031-06-01T10:00:00+08:00", datetime(2031, 6, 1, 2, tzinfo=UTC), None),
+    ("Time: 2031-06-01T10:00+08:00 – 2031-06-01T12:00+08:00",
+     datetime(2031, 6, 1, 2, tzinfo=UTC), datetime(2031, 6, 1, 4, tzinfo=UTC)),
+    ("Starts: 2031-06-01T10:00:00Z", datetime(2031, 6, 1, 10, tzinfo=UTC), None),
+    ("When: 2031-06-01t10:00:00-04:00", datetime(2031, 6, 1, 14, tzinfo=UTC), None),
+    ("2031-06-01T10:00:00+05:30", datetime(2031, 6, 1, 4, 30, tzinfo=UTC), None),
+])
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "America/New_York"])
+def test_a_page_giving_its_time_as_an_iso_moment_imports_that_moment(line, starts, ends, zone):
+    """A page's line giving the start as an ISO 8601 moment with its offset is its date
+    line, and the moment is exact wherever the server is."""
+    text = FORUM.format(line=line)
+    source = PageSource(text, parse_page(text), "forum.txt")
+    check_page(source)
+    facts = page_facts([source.page], zone)
+    got = plan_import(source, facts, NOTHING_TYPED, None, "Forum", None, adds_to=False,
+                      zone=zone)
+    assert (got.starts_at, got.ends_at, got.all_day, facts.notes) == (starts, ends, False, ())
+
+
 @pytest.mark.parametrize(("line", "written"), [
     ("June 1, 2031, 6:00 PM UTC+15", "6:00 PM UTC+15"),
     ("June 1, 2031, 6:00 PM GMT+14:30", "6:00 PM GMT+14:30"),
     ("June 1, 2031, 6:00 PM UTC-13", "6:00 PM UTC-13"),
     ("June 1, 2031, 9:00 AM - 11:00 AM (UTC+16)", "9:00 AM - 11:00 AM (UTC+16)"),
     ("2031-06-01 18:00+15:00", "2031-06-01 18:00+15:00"),
+    ("Date: 2031-06-01T18:00:00+15:00", "2031-06-01T18:00:00+15:00"),
+    ("Starts: 2031-06-01T18:00+15:00", "2031-06-01T18:00+15:00"),
 ])
 def test_a_page_time_at_an_offset_no_place_has_imports_no_date_and_says_why(line, written):
     """Offsets run from UTC-12:00 to UTC+14:00: a time at another is a slip the moderator
