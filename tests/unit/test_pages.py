@@ -1056,6 +1056,57 @@ def test_a_sites_section_ends_the_highlights_for_the_headings_after_it_too():
                                                    "U.S. Policy Ambiguities"]
 
 
+@pytest.mark.parametrize("heading", ["Key Takeaway", "Highlight:", "Event Highlight"])
+def test_a_singular_highlights_heading_heads_a_recaps_takeaways_too(heading):
+    page = parse_page(HEADED_HIGHLIGHTS.format(verb="moderated").replace(
+        "Discussion Highlights", heading))
+    assert [t.heading for t in page.takeaways] == ["U.S.-China Security Relations",
+                                                   "U.S. Policy Ambiguities"]
+
+
+def test_a_role_heading_ends_the_highlights_for_the_lines_under_it():
+    """"Moderator" over an affiliation line and a bio: people, not a highlight headed by
+    the affiliation."""
+    page = parse_page(HEADED_HIGHLIGHTS.format(verb="moderated").replace(
+        "Speakers\n\n", "Moderator\n\nCarnegie Endowment for International Peace\n\n"
+        "Tong Zhao is a senior fellow at the Carnegie Endowment.\n\nSpeakers\n\n"))
+    assert [t.heading for t in page.takeaways] == ["U.S.-China Security Relations",
+                                                   "U.S. Policy Ambiguities"]
+    assert bios(page)["Tong Zhao"] == "Tong Zhao is a senior fellow at the Carnegie Endowment."
+
+
+def test_a_chinese_role_heading_ends_the_highlights_for_the_sections_after_it():
+    """"主讲人" over its speaker ends the English highlights above it: a section after
+    the speaker ("Event Video") heads no takeaway."""
+    page = parse_page(HEADED_HIGHLIGHTS.format(verb="moderated").replace(
+        "Speakers\n\nLi Bin is a professor at Tsinghua University.",
+        "主讲人\n\n李彬\n\n李彬，清华大学教授。\n\nEvent Video\n\n"
+        "The full recording of the discussion is available online."))
+    assert [t.heading for t in page.takeaways] == ["U.S.-China Security Relations",
+                                                   "U.S. Policy Ambiguities"]
+    assert bios(page)["李彬"] == "李彬，清华大学教授。"
+
+
+def test_a_chinese_caption_among_english_highlights_heads_none():
+    """A photo's caption in Chinese ("图：会议现场") in the English version of a bilingual
+    recap is no heading of the English prose under it."""
+    page = parse_page("导弹防御与中美关系\n\n赵通主持了与李彬关于导弹防御的讨论。\n\n"
+                      + HEADED_HIGHLIGHTS.format(verb="moderated").replace(
+                          "Speakers\n\n", "图：会议现场\n\nThe discussion was held at "
+                          "Tsinghua University in Beijing.\n\nSpeakers\n\n"))
+    assert [t.heading for t in page.takeaways] == ["U.S.-China Security Relations",
+                                                   "U.S. Policy Ambiguities"]
+
+
+def test_a_chinese_line_after_a_highlights_english_prose_is_not_its_text():
+    """A recap giving each paragraph in Chinese too keeps the English highlight's text
+    English, even where the Chinese line ends with a Latin full stop."""
+    page = parse_page(HEADED_HIGHLIGHTS.format(verb="moderated").replace(
+        "a rival power.\n", "a rival power.\n该战略将中国列为“竞争对手”（a rival power）.\n"))
+    assert page.takeaways[0] == Takeaway("U.S.-China Security Relations",
+                                         "The strategy identified China as a rival power.")
+
+
 def test_a_highlight_takes_at_most_twenty_paragraphs_and_the_rest_is_said_skipped():
     """A heading over a whole page of prose (a transcript pasted under one heading) gives
     its first twenty paragraphs; the preview lists what it skipped."""

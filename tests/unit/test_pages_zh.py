@@ -573,6 +573,23 @@ def test_a_numbered_line_of_sixty_characters_at_most_heads_a_chinese_recaps_take
     assert headings == ([line[2:], "气候合作的空间"] if heads else ["气候合作的空间"])
 
 
+def test_a_number_alone_on_its_line_heads_no_takeaway_in_a_chinese_recap():
+    """"（一）" with no heading after it: the prose under it stays the recap's own, not a
+    takeaway without a heading."""
+    page = parse_page(HEADED_RECAP.format(kind="纪要").replace("一、中美关系的现状", "（一）"))
+    assert [t.heading for t in page.takeaways] == ["气候合作的空间"]
+    assert page.description.endswith("与会者认为，中美关系正处于关键时期。\n\n双方需要加强沟通。")
+
+
+def test_an_english_line_after_a_chinese_takeaways_prose_is_not_its_text():
+    """A recap giving each paragraph in English too keeps the Chinese takeaway's text
+    Chinese, even where the English line ends with a full-width stop."""
+    page = parse_page(HEADED_RECAP.format(kind="纪要").replace(
+        "双方需要加强沟通。\n", "双方需要加强沟通。\nBoth sides need to talk more。\n"))
+    assert page.takeaways[0] == Takeaway("中美关系的现状",
+                                         "与会者认为，中美关系正处于关键时期。\n\n双方需要加强沟通。")
+
+
 # --- size ----------------------------------------------------------------------------------
 
 
