@@ -63,6 +63,11 @@ _NOTICE_START = re.compile(
 _EVENT_WORDS = (r"(?:event|discussion|session|conversation|panel|meeting|webinar|briefing|"
                 r"seminar|roundtable|dialogue|conference)")
 _EVENT = re.compile(rf"\b{_EVENT_WORDS}\b", re.I)
+# Words of when or how between the event's word and 将: "本次会议预计将……", "本次活动届时
+# 将……", "本次研讨会主要将……", "本次会议期间也将……". Only these: another word there is
+# another subject or a decision ("本次会议上双方将……", "本次会议决定将……"), told of the
+# future after the meeting.
+_ZH_BEFORE_WILL = "预计|计划|拟|届时|主要|重点|预定|特别|首次|同时|也|还|亦|仍|均|都"
 # The page's event, ahead: "this discussion will ...", "本次研讨会将……", "本次中美关系研讨会
 # 将……" (a name before its event's word), "本次会议期间也将……". A page that says so is no
 # recap, whatever else it recalls in the past ("Carnegie hosted the first in 1993"). The
@@ -71,7 +76,8 @@ _EVENT = re.compile(rf"\b{_EVENT_WORDS}\b", re.I)
 _ZH_NOT_EVENT = rf"(?:(?!{pages_zh.EVENT_SUBJECT.pattern})\w)"
 _AHEAD = re.compile(rf"\b(?:this|the) +{_EVENT_WORDS} +will\b|(?:本次|此次)(?:"
                     rf"{_ZH_NOT_EVENT}{{0,4}}?|{_ZH_NOT_EVENT}{{0,8}}?"
-                    rf"(?:{pages_zh.EVENT_SUBJECT.pattern})+(?:期间|上|中)?(?:也|还|亦|仍)?)将",
+                    rf"(?:{pages_zh.EVENT_SUBJECT.pattern})+(?:期间|上|中)?"
+                    rf"(?:{_ZH_BEFORE_WILL}){{0,2}})将",
                     re.I)
 # What a recap reports the meeting agreed will come ("The meeting agreed that the dialogue
 # will continue"): said of the future after the event, so no sign that it is ahead.

@@ -520,7 +520,10 @@ def test_an_announcements_numbered_sections_stay_its_description_though_it_recal
 
 @pytest.mark.parametrize("outcome", ["本次会议决定下一轮对话将于明年举行。",
                                      "本次会议决定将于明年举办第二届研讨会。",
-                                     "本次研讨会商定下一次会议将在北京举行。"])
+                                     "本次研讨会商定下一次会议将在北京举行。",
+                                     "本次会议各方同意将于明年继续对话。",
+                                     "本次会议宣布将设立联合工作组。",
+                                     "本次会议上双方将继续加强合作。"])
 def test_a_recap_telling_what_the_meeting_decided_for_later_keeps_its_numbered_takeaways(
         outcome):
     """"本次会议决定下一轮对话将……" tells what the past meeting decided, not that it is
@@ -541,7 +544,11 @@ def test_a_recap_telling_what_the_meeting_decided_for_later_keeps_its_numbered_t
                                    "本次研讨会也将讨论中美关系的前景。",
                                    "本次研讨会还将讨论中美关系的前景。",
                                    "本次会议期间将讨论中美关系的前景。",
-                                   "本次沙龙将讨论中美关系的前景。"])
+                                   "本次沙龙将讨论中美关系的前景。",
+                                   "本次会议预计将于6月5日举行。",
+                                   "本次会议计划将讨论中美关系的前景。",
+                                   "本次活动届时将讨论中美关系的前景。",
+                                   "本次研讨会主要将讨论中美关系的前景。"])
 def test_an_announcement_saying_this_event_will_keeps_its_sections_as_description(ahead):
     text = HEADED_RECAP.format(kind="").replace(
         "2026年6月5日，卡内基—清华全球政策中心举办研讨会，讨论中美关系的前景。",
