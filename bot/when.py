@@ -344,8 +344,10 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
                     all_day=True, note=note)
     if no_place and zone_match is not None:
         written = text[times_at:zone_match.end()].strip(" ,")
-        if written.count("(") > written.count(")") and text[zone_match.end():].startswith(")"):
-            written += ")"
+        for opening, closing in ("()", "（）"):  # "(UTC+15)", a Chinese page's "（UTC+15）"
+            if (written.count(opening) > written.count(closing)
+                    and text[zone_match.end():].startswith(closing)):
+                written += closing
         return When(note=_not_a_time(written))
     start_mer, end_mer = start_clock.meridiem, end_clock.meridiem if end_clock else None
     # "6 - 8 PM": both ends share the PM
