@@ -21,7 +21,7 @@ retried; so is a member who no longer holds a seat once Discord opens the DM cha
 may hold that up while they cancel), and a reminder whose event has begun by then. One
 held up while its event moved shows the new time, or, moved so far off that none of its
 offsets is due any more, is skipped: it comes due again at the new start
-(`bot.reminders.reminder_applies`).
+(`bot.reminders.reminder_applies`); one whose event lost its start meanwhile is skipped.
 
 A member who is confirmed after an offset passed (a late join, a promotion) gets that
 reminder at once, before the start; several passed offsets make one DM, not several.
@@ -194,7 +194,11 @@ class Reminders(commands.Cog):
                          "skipped", event_id, user_id)
                 return
             starts_at, now = event.start_moment, datetime.now(UTC)
-            if starts_at is not None and now >= starts_at:
+            if starts_at is None:
+                log.info("event %s lost its start before user %s's reminder could be sent; "
+                         "skipped", event_id, user_id)
+                return
+            if now >= starts_at:
                 log.info("event %s began before user %s's reminder could be sent; skipped",
                          event_id, user_id)
                 return
@@ -203,7 +207,6 @@ class Reminders(commands.Cog):
                          "min) to be due; skipped, it comes due at the new time", event_id,
                          user_id, due.minutes)
                 return
-            assert starts_at is not None  # (`reminder_applies`)
             if not await registration.still_holds(self.bot.store, due.guild_id, event_id,
                                                   user_id, confirmed=True):
                 log.info("user %s no longer has a seat at event %s; skipped their reminder",

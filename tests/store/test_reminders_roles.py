@@ -1901,3 +1901,31 @@ async def test_roles_and_events_done_with_leave_nothing_behind_in_memory(store, 
         assert len(cog.roles._role_locks) == 0
         cog.roles._giving_unfinished.add(kept)  # a pass cut short: a stop still notes it
         assert [row.event_id for row in cog.roles.unsynced()] == [kept]
+
+
+async def test_a_reminder_held_up_while_its_events_start_was_cleared_says_so(store, caplog):
+    """Discord holds the DM channel up while a moderator clears the event's start: no
+    reminder goes out, and the log says the event lost its start, not that the reminder
+    comes due again at a new time, which there is none of."""
+    from cogs.reminders import Reminders
+
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [7])
+    [due] = await store.run(store.reminders.claim_reminders)
+    await store.run(store.events.edit_event, 1, event_id, EventEdit(
+        title="Event talk", starts_at=None, ends_at=None, all_day=False, venue=None,
+        link=None))
+    sent: list[str] = []
+
+    async def create_dm(user):
+        async def send(text: str, **_: object) -> None:
+            sent.append(text)
+        return SimpleNamespace(send=send)
+
+    cog = Reminders(SimpleNamespace(store=store, create_dm=create_dm, signals=SimpleNamespace(
+        unsubscribe=lambda *args: None)))
+    with caplog.at_level("INFO", logger="cogs.reminders"):
+        await cog._remind(due)
+    said = [r.getMessage() for r in caplog.records if r.name == "cogs.reminders"]
+    assert sent == [] and len(said) == 1, said
+    assert "lost its start" in said[0] and "new time" not in said[0], said
