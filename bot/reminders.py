@@ -92,16 +92,6 @@ def _duration(lang: Language, minutes: int) -> str:
     return " ".join(unit for unit in units if unit)
 
 
-def reminder_applies(starts_at: datetime | None, minutes: Iterable[int], now: datetime
-                     ) -> bool:
-    """Whether a reminder of offsets `minutes` before the start is for now: the event has
-    not begun, and one of them has come due. The scheduler claims reminders by this rule;
-    one held up until after its event moved is sent only if it still holds at the new start
-    (moved further off, it comes due again there)."""
-    return starts_at is not None and now < starts_at and any(
-        starts_at - timedelta(minutes=m) <= now for m in minutes)
-
-
 def reminder_dm(lang: Language, title: str, starts_at: datetime, venue: str | None,
                 day: datetime | None = None) -> str:
     """The reminder a confirmed member gets; the start shows in their own timezone, an

@@ -18,10 +18,9 @@ claim is a write transaction, so only one of them gets it). A duplicate reminder
 worse than a missing one here, and `/rsvp status` and the announcement still tell
 members when the event is. Members whose DMs are closed are skipped (and logged), not
 retried; so is a member who no longer holds a seat once Discord opens the DM channel (it
-may hold that up while they cancel), and a reminder whose event has begun by then. One
-held up while its event moved shows the new time, or, moved so far off that none of its
-offsets is due any more, is skipped: it comes due again at the new start
-(`bot.reminders.reminder_applies`); one whose event lost its start meanwhile is skipped.
+may hold that up while they cancel), and a reminder whose event has begun by then, or
+lost its start. One held up while its event moved is given back as if never claimed: the
+scheduler then sends what is due at the new start, once.
 
 A member who is confirmed after an offset passed (a late join, a promotion) gets that
 reminder at once, before the start; several passed offsets make one DM, not several.
@@ -47,7 +46,7 @@ from bot.app import EventBot
 from bot.errors import EventNotFound
 from bot.flows import registration
 from bot.models import DueReminder
-from bot.reminders import reminder_applies, reminder_dm
+from bot.reminders import reminder_dm
 from bot.signals import AttendeeRoleChanged, RegistrationChanged, RemindersChanged
 from bot.tree import NO_MENTIONS
 
@@ -202,10 +201,14 @@ class Reminders(commands.Cog):
                 log.info("event %s began before user %s's reminder could be sent; skipped",
                          event_id, user_id)
                 return
-            if not reminder_applies(starts_at, due.minutes, now):
-                log.info("event %s was moved too far off for user %s's reminder (offsets %s "
-                         "min) to be due; skipped, it comes due at the new time", event_id,
-                         user_id, due.minutes)
+            if int(starts_at.timestamp()) != int(due.starts_at.timestamp()):
+                # Moved since the claim: given back, so that the scheduler sends, once, what
+                # is due at the new start (brought forward past another offset, one DM for
+                # both; moved later, the offset's own time), as if never claimed.
+                await self.bot.store.run(self.bot.store.reminders.release_reminders, [due])
+                self._wake.set()
+                log.info("event %s moved before user %s's reminder could be sent; given back "
+                         "to be sent as due at its new start", event_id, user_id)
                 return
             if not await registration.still_holds(self.bot.store, due.guild_id, event_id,
                                                   user_id, confirmed=True):

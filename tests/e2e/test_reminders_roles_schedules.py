@@ -235,11 +235,13 @@ async def test_a_reminder_held_up_by_discord_past_the_start_is_not_sent(world, f
         await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
 
 
-async def held_reminder_then_moved(world, fake, title: str, name: str, moved_by: timedelta):
-    """A member's reminder (60 minutes before) comes due at once, Discord holds the bot's
-    DMs back, and meanwhile a moderator moves the event by `moved_by` (importing its page
-    again with the new start). Returns the member and the old and new starts."""
-    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=30)
+async def held_reminder_then_moved(world, fake, title: str, name: str, moved_by: timedelta,
+                                   starts_in: timedelta = timedelta(minutes=30)):
+    """A member's reminder comes due at once (the event starts in `starts_in`, less than
+    an offset away), Discord holds the bot's DMs back, and meanwhile a moderator moves the
+    event by `moved_by` (importing its page again with the new start). Returns the member
+    and the old and new starts."""
+    starts = datetime.now(UTC).replace(microsecond=0) + starts_in
     event = str(await world.import_event(title, capacity=3, starts_at=starts.isoformat()))
     member = world.member(name)
     fake.fail("POST", r"^/users/@me/channels$", status=429, retry_after=4.0)
@@ -285,6 +287,26 @@ async def test_a_reminder_held_up_while_its_event_moved_far_off_waits_for_the_ne
             timeout=15, what="the reminder's turn")
         await asyncio.sleep(0.5)
         assert reminders_to(fake, member, title) == []
+    finally:
+        await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
+
+
+async def test_a_reminder_held_up_while_its_event_moved_nearer_is_sent_once(world, fake):
+    """Reminders two hours and one hour before; the member joins 90 minutes ahead, so the
+    two-hour one is due at once, and Discord holds it up while the event is brought
+    forward to half an hour away, where the hour-before one is due too: one reminder,
+    at the new time, not one for each."""
+    await fake.slash(world.guild, world.moderator, "manage reminders", minutes="120,60")
+    try:
+        title = "Brought Forward Fireside Talk"
+        member, _, moved = await held_reminder_then_moved(
+            world, fake, title, "brought forward", -timedelta(hours=1),
+            starts_in=timedelta(minutes=90))
+        await eventually(lambda: reminders_to(fake, member, title) != [], timeout=15,
+                         what="the reminder")
+        await asyncio.sleep(3)  # a second reminder, if any, is claimed and sent by now
+        [dm] = reminders_to(fake, member, title)
+        assert f"<t:{int(moved.timestamp())}:F>" in dm["content"], dm["content"]
     finally:
         await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
 
