@@ -178,6 +178,8 @@ MAX_PEOPLE = 200  # per page
 # and a bound on the time a page of 2 MB of one-word lines costs to read (20 µs a line)
 MAX_LINES = 20_000
 MAX_TAKEAWAYS = 100
+# "Speaker: Li Bin", "Moderators: …": a role's label over the names it gives.
+_ROLE_LABEL_LINE = re.compile(rf"{ROLE_HEADING.pattern} *[:：] *", re.I)
 _HEADING_ROLES = {"moderator": "moderator", "host": "host", "chair": "chair",
                   "discussant": "discussant", "commentator": "discussant",
                   "respondent": "discussant"}
@@ -201,6 +203,21 @@ def _header_line(line: str) -> bool:
     """Short, and no sentence: a header line's shape."""
     return not (len(line) > 150 or BULLET.match(line) or (line.endswith((".", "。")) and not (
         _ABBREVIATION_END.search(line) and title_case(line))))
+
+
+def _role_line(par: str) -> bool:
+    """A role heading ("Moderator", "主讲人") or a role's label over a name ("Speaker: Li
+    Bin", "主讲人：李彬"): the page's people, after a recap's highlights."""
+    read = pages_zh.fold(par)
+    if pages_zh.ROLE_WORD.fullmatch(read.rstrip(":： ")) or ROLE_HEADING.fullmatch(
+            par.rstrip(":： ")):
+        return True
+    label = pages_zh.ROLE_LINE.match(read) or _ROLE_LABEL_LINE.match(par)
+    if not label:
+        return False
+    rest = par[label.end():]
+    names = read_names(rest[:150])
+    return bool(pages_zh.NAME.match(rest) or (names and names[0].start == 0))
 
 
 def _dated(line: str) -> bool:
@@ -346,6 +363,8 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         last, self.last_bio = self.last_bio, None
         if _DISCLAIMER.search(par) or _posted(par):
             return i + 1
+        if _role_line(par):  # the people: what follows heads no highlight
+            self.takeaways_headed = False
         zh = has_han(par)
         if i == 0 and self.titled and not _SECTION.fullmatch(par):  # not "Event Details"
             self._version(True if zh else False if _LATIN.search(par) else None)
@@ -457,7 +476,7 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         read = pages_zh.fold(par)
         role = pages_zh.ROLE_WORD.fullmatch(read.rstrip(":： "))
         if role:  # "主持人" over the name lines it heads
-            self.section_role, self.takeaways_headed = pages_zh.role_of(role.group()), False
+            self.section_role = pages_zh.role_of(role.group())
             self.guests, self.people_headed = False, True
             return True
         english = ROLE_HEADING.fullmatch(par.rstrip(":： "))
@@ -469,7 +488,6 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
                 given = None  # under a lone name: a card's label, or a list's next heading?
             self.people_section = self.people_headed = True
             self.heading_role, self.heading_once = given, once
-            self.takeaways_headed = False
             return True
         # (a page's first line is its title, even over its first bullet: "…纪要" over "一、…")
         before_bullet = 0 < i < len(self.paras) - 1 and BULLET.match(self.paras[i + 1])

@@ -1087,6 +1087,27 @@ def test_a_chinese_role_heading_ends_the_highlights_for_the_sections_after_it():
     assert bios(page)["李彬"] == "李彬，清华大学教授。"
 
 
+@pytest.mark.parametrize(("label", "name", "affiliation", "bio"), [
+    ("Speaker: Li Bin", "Li Bin", "Tsinghua University",
+     "Li Bin is a professor at Tsinghua University."),
+    ("主讲人：李彬", "Li Bin", "Tsinghua University",
+     "Li Bin is a professor at Tsinghua University."),
+    ("Moderator: Tong Zhao", "Tong Zhao", "Carnegie Endowment for International Peace",
+     "Tong Zhao is a senior fellow at the Carnegie Endowment."),
+    ("主持人：赵通", "Tong Zhao", "Carnegie Endowment for International Peace",
+     "Tong Zhao is a senior fellow at the Carnegie Endowment.")])
+def test_a_labelled_role_line_ends_the_highlights_as_a_role_heading_does(
+        label, name, affiliation, bio):
+    """"主讲人：李彬" or "Speaker: Li Bin" over an affiliation line and a bio: the people
+    section has begun, so the affiliation heads no highlight and the bio is the person's."""
+    page = parse_page(HEADED_HIGHLIGHTS.format(verb="moderated").replace(
+        "Speakers\n\nLi Bin is a professor at Tsinghua University.",
+        f"{label}\n\n{affiliation}\n\n{bio}"))
+    assert [t.heading for t in page.takeaways] == ["U.S.-China Security Relations",
+                                                   "U.S. Policy Ambiguities"]
+    assert bios(page)[name] == bio
+
+
 def test_a_chinese_caption_among_english_highlights_heads_none():
     """A photo's caption in Chinese ("图：会议现场") in the English version of a bilingual
     recap is no heading of the English prose under it."""
