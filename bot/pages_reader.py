@@ -632,6 +632,8 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         bullet = BULLET.match(par)
         assert bullet is not None  # only called for a paragraph BULLET matched
         start = bullet.end()
+        if start == len(par):  # "一、" alone on its line, over the heading's line
+            return self._headed_takeaway(i, start)
         m = _TAKEAWAY.fullmatch(par, start)
         if m:
             # The text is cut from the verbatim line at its first colon, the same colon.
@@ -652,12 +654,18 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
 
     def _headed_takeaway(self, i: int, start: int) -> int:
         """"一、中美关系的现状" alone on its line, over the paragraphs of prose it heads: in a
-        recap, a takeaway (an announcement numbers its sections so too, "一、会议背景")."""
-        par = self.paras[i]
+        recap, a takeaway (an announcement numbers its sections so too, "一、会议背景").
+        A page saved from the web may put the number in an element of its own: "一、" alone
+        over "中美关系的现状" is read as the two on one line."""
+        par, at = self.paras[i], i
+        if start == len(par) and at + 1 < len(self.paras) and not BULLET.match(self.paras[at + 1]):
+            at += 1
+            par += self.paras[at]
         heading = par[start:].strip(" ：:")
-        if not heading or len(par) > 60 or _ZH_SENTENCE.search(par) or not self._told_after():
+        if (not heading or not has_han(par) or len(par) > 60 or _ZH_SENTENCE.search(par)
+                or not self._told_after()):
             return 0
-        return self._over_paragraphs(i, heading, _zh_prose)
+        return self._over_paragraphs(at, heading, _zh_prose)
 
     def _headed_en_takeaway(self, i: int) -> int:
         """Under "Discussion Highlights" in a recap, a short line with no sentence's end

@@ -588,6 +588,21 @@ def test_a_number_alone_on_its_line_heads_no_takeaway_in_a_chinese_recap():
     assert page.description.endswith("与会者认为，中美关系正处于关键时期。\n\n双方需要加强沟通。")
 
 
+@pytest.mark.parametrize("number", ["一、", "（一）"])
+def test_a_number_alone_over_its_heading_heads_a_chinese_recaps_takeaway(number):
+    """A page saved from the web puts the number in an element of its own: "一、" on one
+    line, "中美关系的现状" on the next, is read as "一、中美关系的现状" on one line is."""
+    for script in (str, traditional):
+        page = parse_page(script(HEADED_RECAP.format(kind="纪要").replace(
+            "一、中美关系的现状\n", f"{number}\n中美关系的现状\n")))
+        assert [(t.heading, t.text) for t in page.takeaways] == [
+            (script("中美关系的现状"),
+             script("与会者认为，中美关系正处于关键时期。\n\n双方需要加强沟通。")),
+            (script("气候合作的空间"), script("与会专家指出，气候变化是双方可以合作的领域。"))]
+        assert page.description == script("2026年6月5日，卡内基—清华全球政策中心举办研讨会，"
+                                           "讨论中美关系的前景。")
+
+
 def test_an_english_line_after_a_chinese_takeaways_prose_is_not_its_text():
     """A recap giving each paragraph in English too keeps the Chinese takeaway's text
     Chinese, even where the English line ends with a full-width stop."""
