@@ -118,6 +118,17 @@ FORUM = ("Asia Security Forum\n{line}\nSingapore\n\nThe Institute hosts its annu
          "Institute.\n")
 
 
+def forum_planned(line: str, zone: str):
+    """The forum page with `line` as its date line, parsed, checked and planned as an
+    import does in a server in `zone`: the plan and the page's facts."""
+    text = FORUM.format(line=line)
+    source = PageSource(text, parse_page(text), "forum.txt")
+    check_page(source)
+    facts = page_facts([source.page], zone)
+    return plan_import(source, facts, NOTHING_TYPED, None, "Forum", None, adds_to=False,
+                       zone=zone), facts
+
+
 @pytest.mark.parametrize("line", [
     "June 1-3, 2031", "June 1 – 3, 2031", "June 1, 2031 - June 3, 2031", "1-3 June 2031",
     "1 June - 3 June 2031", "Sun., June 1 - Tue., June 3, 2031", "2031年6月1日至3日",
@@ -125,12 +136,7 @@ FORUM = ("Asia Security Forum\n{line}\nSingapore\n\nThe Institute hosts its annu
 def test_a_page_giving_a_run_of_days_imports_an_event_on_until_its_last_day(line):
     """Parsed as an import parses it, read in the server's zone, planned and kept as the store
     keeps an all-day event: still on late on its second and last days, over after them."""
-    text = FORUM.format(line=line)
-    source = PageSource(text, parse_page(text), "forum.txt")
-    check_page(source)
-    facts = page_facts([source.page], "Asia/Shanghai")
-    got = plan_import(source, facts, NOTHING_TYPED, None, "Forum", None, adds_to=False,
-                      zone="Asia/Shanghai")
+    got, facts = forum_planned(line, "Asia/Shanghai")
     first, after_last = datetime(2031, 6, 1, tzinfo=UTC), datetime(2031, 6, 4, tzinfo=UTC)
     assert (got.starts_at, got.ends_at, got.all_day, facts.notes) == (
         first, after_last, True, ())
@@ -155,12 +161,7 @@ def test_a_page_giving_a_run_of_days_imports_an_event_on_until_its_last_day(line
 def test_a_page_giving_its_time_as_an_iso_moment_imports_that_moment(line, starts, ends, zone):
     """A page's line giving the start as an ISO 8601 moment with its offset is its date
     line, and the moment is exact wherever the server is."""
-    text = FORUM.format(line=line)
-    source = PageSource(text, parse_page(text), "forum.txt")
-    check_page(source)
-    facts = page_facts([source.page], zone)
-    got = plan_import(source, facts, NOTHING_TYPED, None, "Forum", None, adds_to=False,
-                      zone=zone)
+    got, facts = forum_planned(line, zone)
     assert (got.starts_at, got.ends_at, got.all_day, facts.notes) == (starts, ends, False, ())
 
 
@@ -176,12 +177,7 @@ def test_a_page_giving_its_time_as_an_iso_moment_imports_that_moment(line, start
 def test_a_page_time_at_an_offset_no_place_has_imports_no_date_and_says_why(line, written):
     """Offsets run from UTC-12:00 to UTC+14:00: a time at another is a slip the moderator
     must see, not a time read in the server's zone instead."""
-    text = FORUM.format(line=line)
-    source = PageSource(text, parse_page(text), "forum.txt")
-    check_page(source)
-    facts = page_facts([source.page], "Asia/Shanghai")
-    got = plan_import(source, facts, NOTHING_TYPED, None, "Forum", None, adds_to=False,
-                      zone="Asia/Shanghai")
+    got, _ = forum_planned(line, "Asia/Shanghai")
     assert (got.starts_at, got.ends_at) == (None, None)
     assert [str(note) for note in got.notes] == [
         f"the page's time {written!r} is not a time of day"]
