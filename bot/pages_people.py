@@ -90,6 +90,23 @@ _NOT_A_CARD_NAME = ORGANISATION_ENDS | words(
     "Research Topics Regions Careers Search Menu Home Privacy Terms Cookies Stiftung")
 
 
+def names_only(text: str) -> list[str]:
+    """The people a line lists and nothing else ("Li Bin", "Li Bin and Tong Zhao", "Ann
+    Lee, Bo Chen, and Mary Major"), else none; an organisation ("Carnegie China") is no
+    one, as on a card's name line."""
+    spans, at = read_names(text[:300]), 0
+    for span in spans:
+        if not (_NAME_LIST_GAP.fullmatch(text, at, span.start) if at else span.start == 0):
+            return []
+        if not _NOT_A_CARD_NAME.isdisjoint(span.name.split()):
+            return []
+        at = span.end
+    return [span.name for span in spans] if spans and at == len(text.rstrip(" .")) else []
+
+
+_NAME_LIST_GAP = re.compile(r" *(?:,|,? *(?:and|&)) +")
+
+
 def _opens_with_a_post(title: str) -> bool:
     """Whether a title line names the post first, capitalised as titles are: "Senior Fellow,
     Carnegie", "Chief of Staff", "Member of the Board", "Former U.S. Ambassador to China",
@@ -173,9 +190,10 @@ class PeopleReading:
     last_bio: tuple[Entry, bool] | None
     notes_after_intro: bool
 
-    def _person_line(self, i: int) -> int | None:
-        """A line with a name alone (maybe "Name, moderator") that a bio follows: next index."""
-        line = self.paras[i]
+    def _person_line(self, i: int, start: int = 0) -> int | None:
+        """A line with a name alone (maybe "Name, moderator") that a bio follows: next index.
+        `start`: where the name opens, after a role's label ("Speaker: Li Bin")."""
+        line = self.paras[i][start:]
         spans = read_names(line) if len(line) <= 150 and line[0].isupper() else []
         if not spans or spans[0].start != 0:
             return None
@@ -212,13 +230,13 @@ class PeopleReading:
         self._give_bio(entry, self.raw[bio_at], None)
         return bio_at + 1
 
-    def _listed_person(self, i: int) -> bool:
+    def _listed_person(self, i: int, start: int = 0) -> bool:
         """Under a heading of people, a line "Jane Doe, Senior Fellow, Carnegie" (or "•
         Jane Doe: Senior Fellow", as web pages list speakers): the person, with the rest as
-        their title, when it names their post first."""
+        their title, when it names their post first. `start`: as `_person_line`'s."""
         if not self.people_section:
             return False
-        par = self.paras[i]
+        par = self.paras[i][start:]
         bullet = BULLET.match(par)
         item = par[bullet.end():] if bullet else par
         spans = read_names(item) if len(item) <= 200 else []

@@ -18,7 +18,7 @@ from bot.pages_names import (
     read_names,
     words,
 )
-from bot.pages_people import AFFILIATION, ROLE_HEADING, Entry, PeopleReading
+from bot.pages_people import AFFILIATION, ROLE_HEADING, Entry, PeopleReading, names_only
 from bot.pages_zh import has_han
 
 
@@ -212,10 +212,13 @@ def _role_line(par: str) -> bool:
     if pages_zh.ROLE_WORD.fullmatch(read.rstrip(":： ")) or ROLE_HEADING.fullmatch(
             par.rstrip(":： ")):
         return True
-    label = pages_zh.ROLE_LINE.match(read) or _ROLE_LABEL_LINE.match(par)
+    zh = pages_zh.ROLE_LINE.match(read)
+    label = zh or _ROLE_LABEL_LINE.match(par)
     if not label:
         return False
     rest = par[label.end():]
+    if not zh and _PROSE_END.search(rest) and not names_only(rest):
+        return False  # a transcript's: "Moderator: Li Bin, what do you think?"
     names = read_names(rest[:150])
     return bool(pages_zh.NAME.match(rest) or (names and names[0].start == 0))
 
@@ -371,7 +374,7 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
             self.header["title"] = par
             return 1
         after = self._zh_person_line(i) if zh else (
-            i + 1 if self._listed_person(i) else self._person_line(i))
+            self._labelled_people(i) or (i + 1 if self._listed_person(i) else self._person_line(i)))
         if after is None and (self._zh_bio(i) if zh else self._bio(i, last)):
             after = i + 1
         if after is not None:
@@ -404,6 +407,39 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
             if zh:
                 self.past = self.past or bool(pages_zh.PAST.search(pages_zh.fold(par)))
                 self._zh_narration(par)
+        return i + 1
+
+    def _labelled_people(self, i: int) -> int | None:
+        """"Moderator: Tong Zhao", "Speakers: Li Bin and Tong Zhao": the role's label heads
+        the names after it as the line "Moderator" over them would (a title line and a bio
+        under a single name are that person's), and the line is no description. Not a
+        transcript's line ("Moderator: What about…?", "Moderator: Li Bin, do you…?"), nor
+        a roster of names and titles ("Speakers: Name, title; Name, title"): the index of
+        the next paragraph, else None."""
+        par = self.paras[i]
+        label = _ROLE_LABEL_LINE.match(par) if _role_line(par) and ";" not in par else None
+        if label is None or label.end() == len(par):  # "Speakers:" alone: a heading
+            return None
+        word = label.group(1).lower()
+        state = self.people_section, self.heading_role, self.heading_once
+        self.people_section = True
+        self.heading_role = _HEADING_ROLES.get(word.rstrip("s"))
+        self.heading_once = word == word.rstrip("s")
+        names = names_only(par[label.end():])
+        if len(names) < 2:  # one name: read as its line under the heading is
+            after = (i + 1 if self._listed_person(i, label.end())
+                     else self._person_line(i, label.end()))
+            if after is not None:
+                self.people_headed = True
+                return after
+        if not names:
+            self.people_section, self.heading_role, self.heading_once = state
+            return None
+        for name in names:  # several, or one with nothing of theirs under it
+            self._person(name, self.heading_role)
+        if self.heading_once:
+            self.heading_role, self.heading_once = None, False
+        self.people_headed = True
         return i + 1
 
     def _end_people_section(self) -> None:

@@ -714,6 +714,61 @@ def test_a_list_under_speakers_leaves_the_prose_after_it_to_the_description():
     assert page.description.endswith("The discussion will be moderated by Tong Zhao.")
 
 
+LABELLED_PEOPLE = (
+    "Moderator: Tong Zhao\nSenior Fellow, Carnegie Endowment for International Peace\n\n"
+    "Speaker: Li Bin\nProfessor, Tsinghua University\n"
+    "Li Bin is a professor of international relations at Tsinghua University.")
+
+
+@pytest.mark.parametrize("opening", [
+    INTRO,  # an announcement
+    "Experts examined how missile defense shapes deterrence in the region.\n\n",  # a recap
+    "Missile Defense\n\nTong Zhao moderated a discussion with Li Bin on missile defense.\n\n"
+    "Discussion Highlights\n\nU.S.-China Security Relations\n"
+    "The strategy identified China as a rival power.\n\n",  # a recap's highlights above
+])
+def test_a_role_labelled_name_line_reads_as_the_name_under_that_role_heading(opening):
+    """"Moderator: Tong Zhao" over a title line is "Moderator" over "Tong Zhao": the title
+    line is the person's, and none of it describes the event."""
+    page = parse_page(opening + LABELLED_PEOPLE)
+    headed = LABELLED_PEOPLE.replace("Moderator: ", "Moderator\n").replace("Speaker: ",
+                                                                          "Speaker\n")
+    assert page == parse_page(opening + headed)
+    assert roles(page) == {"Tong Zhao": "moderator", "Li Bin": "speaker"}
+    assert bios(page) == {
+        "Tong Zhao": "Senior Fellow, Carnegie Endowment for International Peace",
+        "Li Bin": "Li Bin is a professor of international relations at Tsinghua University."}
+    assert not any(word in page.description for word in ("Moderator", "Speaker", "Fellow"))
+    assert page.skipped == ()
+
+
+@pytest.mark.parametrize(("line", "people"), [
+    ("Speakers: Li Bin and Tong Zhao", {"Li Bin": "speaker", "Tong Zhao": "speaker"}),
+    ("Discussants: Ann Lee, Bo Chen, and Mary Major",
+     {"Ann Lee": "discussant", "Bo Chen": "discussant", "Mary Major": "discussant"}),
+    ("Moderators: Ann Lee & Bo Chen", {"Ann Lee": "moderator", "Bo Chen": "moderator"}),
+    ("Moderator: Tong Zhao, Senior Fellow, Carnegie Endowment", {"Tong Zhao": "moderator"}),
+])
+def test_a_role_label_over_several_names_gives_each_the_role(line, people):
+    page = parse_page(INTRO + line + "\n\nSpeaker: Fan Jishe\n\nFan Jishe is a scholar.")
+    assert roles(page) == people | {"Fan Jishe": "speaker"}
+    assert page.description == INTRO.strip() and page.skipped == ()
+    assert bios(page)["Fan Jishe"] == "Fan Jishe is a scholar."
+
+
+@pytest.mark.parametrize("line", [
+    "Moderator: What about the treaty?",
+    "Speaker: the event will be held in Room 5.",
+    "Moderator: Li Bin, what do you think of the treaty?",
+    "Moderator: Li Bin, Professor at Tsinghua, what is your view?",
+    "Moderator: Tong Zhao, thank you for joining us.",
+])
+def test_a_transcripts_or_a_sentences_role_label_names_no_one(line):
+    """A label over a question or a sentence is what someone said, not who speaks."""
+    page = parse_page(INTRO + line)
+    assert page.description == INTRO + line
+
+
 def test_a_moderator_whose_surname_ends_an_organisations_name_is_a_person():
     page = parse_page(INTRO + "Karen Elliott House will moderate a discussion with Bo Chen.")
     assert roles(page) == {"Karen Elliott House": "moderator", "Bo Chen": "speaker"}
