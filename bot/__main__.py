@@ -41,6 +41,7 @@ try:
     from bot.fetch import FetchPolicy
     from bot.flows import importing
     from bot.i18n import CONTROL_CODES
+    from bot.logs import configure_logging
     from bot.models import is_discord_id, storable_text
     from bot.progress import escape_what_output_cannot_encode, terminal_progress
     from bot.render_replies import attendees_csv
@@ -65,11 +66,6 @@ def shown(text: str) -> str:
     line, its control characters marked (�) rather than obeyed (a name's escape sequence
     would clear the screen or retitle the window)."""
     return text.translate(_CONTROLS)
-
-
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
-    logging.getLogger("discord.http").setLevel(logging.WARNING)
 
 
 NO_TOKEN = ("DISCORD_TOKEN is not set: copy .env.example to .env and put your bot's token "

@@ -4,6 +4,7 @@ malformed interactions get: all through the real bot process and the local Disco
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 
@@ -333,3 +334,49 @@ async def test_a_malformed_interaction_neither_kills_the_bot_nor_goes_unanswered
     assert "confirmed" in joined.content
     log = new_log(world, since)
     assert "Traceback" not in log, log[-3000:]
+
+
+# What an interaction's payload carries into the log, were it written as it came: a line
+# break and a made-up record after it, a carriage return, an escape sequence that clears
+# the operator's terminal, Unicode's own line breaks and a right-to-left override.
+FORGED_RECORD = "2026-01-01 00:00:00,000 ERROR   bot: all data deleted"
+HOSTILE = f"7\n{FORGED_RECORD}\r\x1b[2J\u2028\u2029\x85\u202eok"
+RECORD_START = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING|ERROR|"
+                          r"CRITICAL) ")
+LOG_LINE_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
+def each_record_one_line(log: str) -> None:
+    """Every line of the log starts a record with its time and level, or is indented (a
+    traceback's); no escape sequences, bidi overrides or other line breaks in it; none
+    longer than a screenful or two."""
+    for line in log.split("\n"):
+        assert not line or RECORD_START.match(line) or line.startswith(" "), line[:300]
+        assert not line.startswith(FORGED_RECORD), line[:300]
+        assert not any(ch in line for ch in ("\x1b", "\u202e", *LOG_LINE_BREAKS)), line[:300]
+        assert len(line) <= 5000, line[:300]
+
+
+async def test_what_an_interaction_carries_cannot_forge_or_flood_the_log(world, fake):
+    since = len(world.bot.output())
+    # Read nowhere (its id is no number), so the bot can only log it and go on.
+    await fake.dispatch("INTERACTION_CREATE", {
+        "id": HOSTILE, "application_id": str(fake.app_id), "type": 2, "token": "t",
+        "version": 1, "attachment_size_limit": 0, "guild_id": str(world.guild.id),
+        "data": {"name": "rsvp"}})
+
+    def long_name(payload: dict) -> None:
+        payload["data"]["name"] = HOSTILE + "x" * 1_000_000
+
+    event_id = await world.import_event("Log Forum", capacity=5)
+    reply = await fake.slash(world.guild, world.member(), "rsvp join", event=str(event_id),
+                             mutate=long_name)
+    assert reply.ephemeral and "reload Discord" in reply.content, reply
+    for _ in range(50):
+        log = new_log(world, since)
+        if "ignored a malformed interaction" in log and "names a command" in log:
+            break
+        await asyncio.sleep(0.1)
+    assert "ignored a malformed interaction" in log and "names a command" in log, log[-3000:]
+    each_record_one_line(log)
+    assert world.bot.running

@@ -1,0 +1,77 @@
+"""The bot's log as an operator reads it: one record a line, each line starting with its
+time and level, whatever the text inside came from.
+
+Log records carry text the bot does not choose: what an interaction's payload says, a
+member's or Discord's words in an error, an exception's message. Written as it came, a
+line break in it would start a made-up record, an escape sequence would clear the
+operator's terminal or recolour what follows, a right-to-left override would reverse it,
+and a megabyte of it would be a megabyte of log. The formatter here, installed once
+where logging is configured, writes a message's control characters, Unicode line breaks
+and bidi controls as Python escapes them ("\\n", "\\x1b", "\\u202e"), clips long messages,
+and indents a traceback's lines, so that only a record's first line starts at the margin.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.i18n import CONTROL_CODES
+
+# The longest message written whole, and the longest line of a traceback; what is beyond
+# them is left out, saying how much.
+MESSAGE_CHARS = 4000
+TRACEBACK_CHARS = 20_000
+# Besides the C0 and C1 controls: Unicode's line and paragraph separators, and the marks
+# and overrides that change the direction of the text around them.
+_FORMAT_CODES = (0x2028, 0x2029, 0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F),
+                 *range(0x2066, 0x206A))
+_ESCAPES = {code: repr(chr(code))[1:-1] for code in (*CONTROL_CODES, *_FORMAT_CODES)}
+INDENT = "    "
+FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+def one_line(text: str, limit: int = MESSAGE_CHARS) -> str:
+    """`text` on one line of at most about `limit` characters, its controls escaped."""
+    escaped = text[:limit].translate(_ESCAPES)
+    if len(text) <= limit and len(escaped) <= limit:
+        return escaped
+    return f"{escaped[:limit]}… (clipped: {len(text)} characters in all)"
+
+
+def _block(text: str) -> str:
+    """A traceback (or a stack) under its record: each line indented, escaped and clipped,
+    the whole at most TRACEBACK_CHARS, keeping its end (where the error is)."""
+    lines = [INDENT + one_line(line) if line else "" for line in text.split("\n")]
+    block = "\n".join(lines)
+    if len(block) > TRACEBACK_CHARS:
+        cut = block.find("\n", len(block) - TRACEBACK_CHARS)
+        block = (f"{INDENT}… ({len(block) - TRACEBACK_CHARS} characters of the traceback "
+                 f"left out)\n{block[cut + 1:] if cut >= 0 else block[-TRACEBACK_CHARS:]}")
+    return block
+
+
+class LogFormatter(logging.Formatter):
+    """One record: its first line at the margin, the rest (a traceback) indented. The
+    traceback is formatted here each time, not taken from `exc_text`, where another
+    handler's formatter may have left it as Python writes it."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.message = one_line(record.getMessage())
+        if self.usesTime():
+            record.asctime = self.formatTime(record, self.datefmt)
+        text = self.formatMessage(record)
+        if record.exc_info:
+            text += "\n" + _block(self.formatException(record.exc_info))
+        elif record.exc_text:
+            text += "\n" + _block(record.exc_text)
+        if record.stack_info:
+            text += "\n" + _block(self.formatStack(record.stack_info))
+        return text
+
+
+def configure_logging(level: str) -> None:
+    """Log to stderr at `level`, through LogFormatter; discord.http at WARNING at most."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(LogFormatter(FORMAT))
+    logging.basicConfig(level=level, handlers=[handler])
+    logging.getLogger("discord.http").setLevel(logging.WARNING)
