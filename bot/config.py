@@ -11,7 +11,7 @@ import logging
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import overload
 from urllib.parse import urlparse, urlsplit
@@ -43,7 +43,10 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    discord_token: str | None
+    # The token and DATABASE_URL (which may hold a password) are left out of the settings'
+    # repr, which a traceback or a debugging line may show: `database_label` names the
+    # database without its password.
+    discord_token: str | None = field(repr=False)
     database_path: Path
     events_dir: Path
     log_level: str
@@ -63,7 +66,7 @@ class Settings:
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
     # A postgresql:// URL: the store is that PostgreSQL database, not the SQLite file.
-    database_url: str | None = None
+    database_url: str | None = field(default=None, repr=False)
 
     @property
     def database(self) -> str | Path:

@@ -132,6 +132,15 @@ def test_database_url_chooses_postgresql_and_is_shown_without_its_password():
         "postgresql://(a malformed address)")
 
 
+def test_the_settings_as_printed_or_logged_show_no_token_or_password():
+    token = "MTA5ODc2NTQzMjEwOTg3NjU0.GabcDe.s3cretTokenPart_xyz"
+    s = settings(DISCORD_TOKEN=token, DATABASE_URL="postgresql://bot:s3cret@db.example/ev")
+    for shown in (repr(s), str(s), f"{s!r}"):
+        assert "s3cret" not in shown and "Gabc" not in shown, shown
+        assert "Settings(" in shown and "log_level='INFO'" in shown
+    assert s.discord_token == token  # kept, only not shown
+
+
 def test_env_example_documents_every_setting():
     import re
 
