@@ -394,7 +394,8 @@ def main(argv: list[str] | None = None) -> int:
         # The long-running commands log at LOG_LEVEL. One-shot ones print their results, and
         # a failure as its one line: the warning logged with it (a locked database) is for a
         # running bot's log, and would be a second line here.
-        configure_logging(settings.log_level if args.command in ("run", "sync") else "ERROR")
+        configure_logging(settings.log_level if args.command in ("run", "sync") else "ERROR",
+                          settings.secrets)
         return asyncio.run(COMMANDS[args.command](settings, args))
     except (UsageError, ConfigError, UserError) as exc:
         print(f"eventbot: {exc}", file=sys.stderr)

@@ -6,6 +6,7 @@ process can exit with one clear line instead of a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import math
@@ -14,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import overload
-from urllib.parse import urlparse, urlsplit
+from urllib.parse import parse_qs, unquote, urlparse, urlsplit
 
 from dotenv import dotenv_values
 
@@ -80,6 +81,18 @@ class Settings:
 
         return str(self.database_path) if self.database_url is None else safe_url(
             self.database_url)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What the log must never show: the bot's token, the database's password (as
+        written in DATABASE_URL, and as it reads)."""
+        found = [self.discord_token]
+        if self.database_url is not None:
+            with contextlib.suppress(ValueError):
+                parts = urlsplit(self.database_url)
+                found += [parts.password, unquote(parts.password or ""),
+                          *parse_qs(parts.query).get("password", [])]
+        return tuple(dict.fromkeys(secret for secret in found if secret))
 
     @property
     def log_level_number(self) -> int:

@@ -14,6 +14,8 @@ and indents a traceback's lines, so that only a record's first line starts at th
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Iterable
 
 from bot.i18n import CONTROL_CODES
 
@@ -27,6 +29,12 @@ _FORMAT_CODES = (0x2028, 0x2029, 0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F),
                  *range(0x2066, 0x206A))
 _ESCAPES = {code: repr(chr(code))[1:-1] for code in (*CONTROL_CODES, *_FORMAT_CODES)}
 INDENT = "    "
+# An interaction's token is a credential for 15 minutes (to answer, edit or follow up as
+# the bot); discord.py's debug lines show it in the URLs it calls and the events it gets.
+_TOKEN_IN_URL = re.compile(r"(/(?:interactions|webhooks)/\d+/)[^/?#\s'\"]+")
+_TOKEN_FIELD = re.compile(r"""(['"]token['"]\s*:\s*['"])[^'"]+""")
+HIDDEN = "(hidden)"
+SHORTEST_SECRET = 4
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 
@@ -51,27 +59,44 @@ def _block(text: str) -> str:
 
 
 class LogFormatter(logging.Formatter):
-    """One record: its first line at the margin, the rest (a traceback) indented. The
+    """One record: its first line at the margin, the rest (a traceback) indented; tokens
+    and `secrets` (the bot's token, the database's password) shown as HIDDEN. The
     traceback is formatted here each time, not taken from `exc_text`, where another
     handler's formatter may have left it as Python writes it."""
 
+    def __init__(self, fmt: str = FORMAT, secrets: Iterable[str | None] = ()) -> None:
+        super().__init__(fmt)
+        # The longest first, so that one inside another is hidden whole. One of a few
+        # characters would hide parts of every line, and show itself by doing so.
+        self.secrets = sorted({s for s in secrets if s and len(s) >= SHORTEST_SECRET},
+                              key=len, reverse=True)
+
+    def hidden(self, text: str) -> str:
+        """`text` without interaction tokens and without the secrets."""
+        for secret in self.secrets:
+            text = text.replace(secret, HIDDEN)
+        if "token" in text:
+            text = _TOKEN_FIELD.sub(rf"\1{HIDDEN}", text)
+        return _TOKEN_IN_URL.sub(rf"\1{HIDDEN}", text)
+
     def format(self, record: logging.LogRecord) -> str:
-        record.message = one_line(record.getMessage())
+        record.message = one_line(self.hidden(record.getMessage()))
         if self.usesTime():
             record.asctime = self.formatTime(record, self.datefmt)
         text = self.formatMessage(record)
         if record.exc_info:
-            text += "\n" + _block(self.formatException(record.exc_info))
+            text += "\n" + _block(self.hidden(self.formatException(record.exc_info)))
         elif record.exc_text:
-            text += "\n" + _block(record.exc_text)
+            text += "\n" + _block(self.hidden(record.exc_text))
         if record.stack_info:
-            text += "\n" + _block(self.formatStack(record.stack_info))
+            text += "\n" + _block(self.hidden(self.formatStack(record.stack_info)))
         return text
 
 
-def configure_logging(level: str) -> None:
-    """Log to stderr at `level`, through LogFormatter; discord.http at WARNING at most."""
+def configure_logging(level: str, secrets: Iterable[str | None] = ()) -> None:
+    """Log to stderr at `level`, through LogFormatter (hiding `secrets`); discord.http at
+    WARNING at most."""
     handler = logging.StreamHandler()
-    handler.setFormatter(LogFormatter(FORMAT))
+    handler.setFormatter(LogFormatter(FORMAT, secrets))
     logging.basicConfig(level=level, handlers=[handler])
     logging.getLogger("discord.http").setLevel(logging.WARNING)

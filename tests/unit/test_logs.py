@@ -11,13 +11,14 @@ FORGED = "2026-01-01 00:00:00,000 ERROR   bot: all data deleted"
 HOSTILE = f"x\n{FORGED}\r\x1b[2J\u2028\u2029\x85\u202eok"
 
 
-def logged(emit) -> str:
+def logged(emit, secrets=()) -> str:
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(LogFormatter(FORMAT))
+    handler.setFormatter(LogFormatter(FORMAT, secrets))
     logger = logging.getLogger("tests.logs")
     logger.addHandler(handler)
     logger.propagate = False
+    logger.setLevel(logging.DEBUG)
     try:
         emit(logger)
     finally:
@@ -54,3 +55,32 @@ def test_a_traceback_is_indented_and_its_message_cannot_start_a_record():
     assert "\x1b" not in text and "\u2028" not in text and "\u202e" not in text
     assert len(text) < TRACEBACK_CHARS + 2 * MESSAGE_CHARS
     assert "ValueError: x" in text  # the error's own line is kept
+
+
+TOKEN = "1578454053854117889.6ItE6hbuEc_XZj4tXKY5Qw"
+
+
+def test_tokens_and_secrets_are_hidden_in_messages_and_tracebacks():
+    bot_token, password = "MTA5ODc2NTQzMjEwOTg3NjU0.GabcDe.s3cret", "pa55word"
+
+    def emit(log: logging.Logger) -> None:
+        log.debug("Webhook ID 1 with POST http://127.0.0.1:1/api/v10/interactions/15/%s/"
+                  "callback?with_response=1 has returned status code 200", TOKEN)
+        log.debug("POST https://discord.com/api/v10/webhooks/99/%s?wait=1 returned", TOKEN)
+        log.debug("For Shard ID 0: WebSocket Event: %r", {"t": "INTERACTION_CREATE", "d": {
+            "id": "15", "token": TOKEN}})
+        log.debug('{"token": "%s", "type": 2}', TOKEN)
+        try:
+            raise ConnectionError(f"Bot {bot_token} postgresql://bot:{password}@db/ev")
+        except ConnectionError:
+            log.exception("could not connect with %s", bot_token)
+
+    text = logged(emit, secrets=(bot_token, password, "ID", None))
+    for secret in (TOKEN, bot_token, password, "6ItE6h", "GabcDe"):
+        assert secret not in text, (secret, text)
+    assert "/interactions/15/(hidden)/callback?with_response=1" in text
+    assert "/webhooks/99/(hidden)?wait=1" in text
+    assert "'token': '(hidden)'" in text and '"token": "(hidden)"' in text
+    assert "ConnectionError: Bot (hidden) postgresql://bot:(hidden)@db/ev" in text
+    assert "could not connect with (hidden)" in text
+    assert "Webhook ID 1" in text  # a secret of two letters would hide them all over the log
