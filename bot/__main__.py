@@ -41,7 +41,7 @@ try:
     from bot.fetch import FetchPolicy
     from bot.flows import importing
     from bot.i18n import CONTROL_CODES
-    from bot.logs import configure_logging
+    from bot.logs import configure_logging, one_line
     from bot.models import is_discord_id, storable_text
     from bot.progress import escape_what_output_cannot_encode, terminal_progress
     from bot.render_replies import attendees_csv
@@ -384,6 +384,12 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any,
 }
 
 
+def fail(error: str) -> None:
+    """A failure's one line on stderr. What it quotes (a page's answer, a file's name) has
+    its control characters, line breaks and bidi controls escaped, as in the log."""
+    print(f"eventbot: {one_line(error)}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     escape_what_output_cannot_encode()
     args = build_parser().parse_args(argv)
@@ -398,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
                           settings.secrets)
         return asyncio.run(COMMANDS[args.command](settings, args))
     except (UsageError, ConfigError, UserError) as exc:
-        print(f"eventbot: {exc}", file=sys.stderr)
+        fail(str(exc))
         return 2
     except sqlite3.DatabaseError as exc:
         # Damage past the file's header shows only when a command reads the damaged part,
@@ -410,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
         if not (is_damaged(exc) or is_unwritable(exc)):
             raise
 
-        print(f"eventbot: {open_error(load_settings().database_path, exc)}", file=sys.stderr)
+        fail(str(open_error(load_settings().database_path, exc)))
         return 2
     except KeyboardInterrupt:
         return 130
@@ -422,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in ("run", "sandbox"):
             raise
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"eventbot: {where}{exc.strerror or exc}", file=sys.stderr)
+        fail(f"{where}{exc.strerror or exc}")
         return 2
 
 
