@@ -35,15 +35,18 @@ _TOKEN_IN_URL = re.compile(r"(/(?:interactions|webhooks)/\d+/)[^/?#\s'\"]+")
 _TOKEN_FIELD = re.compile(r"""(['"]token['"]\s*:\s*['"])[^'"]+""")
 HIDDEN = "(hidden)"
 SHORTEST_SECRET = 4
+TOKEN_CHARS = 1000  # longer than any token or secret
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 
-def one_line(text: str, limit: int = MESSAGE_CHARS) -> str:
-    """`text` on one line of at most about `limit` characters, its controls escaped."""
+def one_line(text: str, limit: int = MESSAGE_CHARS, *, total: int | None = None) -> str:
+    """`text` on one line of at most about `limit` characters, its controls escaped;
+    `total`: the length of the whole of which `text` is the start."""
+    total = len(text) if total is None else total
     escaped = text[:limit].translate(_ESCAPES)
-    if len(text) <= limit and len(escaped) <= limit:
+    if total <= limit and len(escaped) <= limit:
         return escaped
-    return f"{escaped[:limit]}… (clipped: {len(text)} characters in all)"
+    return f"{escaped[:limit]}… (clipped: {total} characters in all)"
 
 
 def _block(text: str) -> str:
@@ -80,7 +83,12 @@ class LogFormatter(logging.Formatter):
         return _TOKEN_IN_URL.sub(rf"\1{HIDDEN}", text)
 
     def format(self, record: logging.LogRecord) -> str:
-        record.message = one_line(self.hidden(record.getMessage()))
+        message = record.getMessage()
+        # Only what is shown is searched for tokens: the message's start, and enough beyond
+        # it that a token the clip cuts through is hidden whole.
+        searched = MESSAGE_CHARS + TOKEN_CHARS
+        shown = self.hidden(message[:searched])
+        record.message = one_line(shown, total=len(shown) + max(len(message) - searched, 0))
         if self.usesTime():
             record.asctime = self.formatTime(record, self.datefmt)
         text = self.formatMessage(record)

@@ -84,3 +84,11 @@ def test_tokens_and_secrets_are_hidden_in_messages_and_tracebacks():
     assert "ConnectionError: Bot (hidden) postgresql://bot:(hidden)@db/ev" in text
     assert "could not connect with (hidden)" in text
     assert "Webhook ID 1" in text  # a secret of two letters would hide them all over the log
+
+
+def test_a_token_where_a_long_message_is_clipped_is_hidden_whole():
+    long = "e" * (MESSAGE_CHARS - 30)
+    text = logged(lambda log: log.warning("%s /webhooks/9/%s?wait=1 %s", long, TOKEN,
+                                          "f" * 5_000_000))
+    assert "6ItE6h" not in text and "/webhooks/9/(hidden)" in text
+    assert len(text) < MESSAGE_CHARS + 200 and "characters in all)" in text
