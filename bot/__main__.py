@@ -41,7 +41,7 @@ try:
     from bot.fetch import FetchPolicy
     from bot.flows import importing
     from bot.i18n import CONTROL_CODES
-    from bot.logs import configure_logging, one_line
+    from bot.logs import LINE_AND_BIDI_CODES, configure_logging, one_line
     from bot.models import is_discord_id, storable_text
     from bot.progress import escape_what_output_cannot_encode, terminal_progress
     from bot.render_replies import attendees_csv
@@ -58,13 +58,14 @@ class UsageError(Exception):
     """A problem the user can fix; printed as one line, exit status 2."""
 
 
-_CONTROLS = {code: "\ufffd" for code in CONTROL_CODES}
+_CONTROLS = {code: "\ufffd" for code in (*CONTROL_CODES, *LINE_AND_BIDI_CODES)}
 
 
 def shown(text: str) -> str:
     """A title or a member's name as a listing prints it at a terminal: one field of one
     line, its control characters marked (�) rather than obeyed (a name's escape sequence
-    would clear the screen or retitle the window)."""
+    would clear the screen or retitle the window, a right-to-left override reverse the
+    rest of its row, a line separator break it)."""
     return text.translate(_CONTROLS)
 
 

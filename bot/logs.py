@@ -25,9 +25,9 @@ MESSAGE_CHARS = 4000
 TRACEBACK_CHARS = 20_000
 # Besides the C0 and C1 controls: Unicode's line and paragraph separators, and the marks
 # and overrides that change the direction of the text around them.
-_FORMAT_CODES = (0x2028, 0x2029, 0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F),
+LINE_AND_BIDI_CODES = (0x2028, 0x2029, 0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F),
                  *range(0x2066, 0x206A))
-_ESCAPES = {code: repr(chr(code))[1:-1] for code in (*CONTROL_CODES, *_FORMAT_CODES)}
+_ESCAPES = {code: repr(chr(code))[1:-1] for code in (*CONTROL_CODES, *LINE_AND_BIDI_CODES)}
 INDENT = "    "
 # An interaction's token is a credential for 15 minutes (to answer, edit or follow up as
 # the bot); discord.py's debug lines show it in the URLs it calls and the events it gets.

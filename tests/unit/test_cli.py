@@ -651,6 +651,18 @@ def test_an_event_toml_with_a_byte_order_mark_is_read_as_its_pages_are(cli, tmp_
     assert cli("events").stdout.rstrip().endswith("\t北极论坛")
 
 
+def test_listings_show_names_without_their_bidi_overrides_or_line_separators(cli):
+    """A right-to-left override in a member's name would show the rest of the operator's
+    row reversed (the status and position before the name), and Unicode's line and
+    paragraph separators break the row where a terminal or a pager honours them."""
+    cli("import", str(SAMPLE_DIR), "--guild", "123")
+    with sqlite3.connect(cli.db) as db:
+        db.execute("INSERT INTO rsvps VALUES (1, 42, ?, 'confirmed', 1, 0)",
+                   ("Eve\u202edemaretnoc\u2028x\u2029y\u2066z",))
+    rows = cli("rsvps", "1").stdout.split("\n")
+    assert rows[0].split("\t")[-1] == "Eve\ufffddemaretnoc\ufffdx\ufffdy\ufffdz", rows
+
+
 def test_an_event_argument_not_in_utf8_is_an_unknown_event(cli):
     """A byte that is no UTF-8 reaches Python as a lone surrogate, which the store could not
     take: it was a traceback."""
