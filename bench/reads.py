@@ -326,7 +326,18 @@ WHAT_CHANGED = (
     "1.02×, `/rsvp status` 1.05×, `/rsvp join` 1.17×; on the hot event `/rsvp status` "
     "1.32×, `/rsvp join` 1.30×. Between runs 7 and 8 one read path changed: `/rsvp status` "
     "asks whether its event has taken place, and reads the event for that only when it may "
-    "have begun (the benchmark's events begin in 30 days, so it reads nothing more).")
+    "have begun (the benchmark's events begin in 30 days, so it reads nothing more)."
+    " Run 9 (3763fc1, the machine of run 8) met 24, twice: every interaction now passes "
+    "through one more check of where its command came from (a member's own install of the "
+    "app is refused; 0.14 µs, timed by hand), and the log's lines go through a formatter "
+    "that escapes them (the benchmark's commands log nothing). The first run, without "
+    "py-spy, missed the hot event's `/rsvp status` at 1, 10 and 50 in flight and its joins; "
+    "the second, printed here, the bundled event's joins at 10 (p50 1.22×, rate 0.84×) in "
+    "place of the hot event's `/rsvp status` at 1. The bot's CPU against the floor's on "
+    "the bundled event, in the two runs: `/event info` 1.02× and 1.04×, `speakers` 1.01× "
+    "and 1.00×, `takeaways` 1.02× and 1.02×, `/rsvp status` 1.08× and 1.11×, `/rsvp join` "
+    "1.18× and 1.18×; on the hot event `/rsvp status` 1.35× and 1.30×, `/rsvp join` 1.29× "
+    "and 1.25×.")
 WHAT_IS_LEFT = (
     "What is left: where the bot spends more CPU per interaction than the floor, which "
     "reads nothing, it is its read after a commit (the first SQLite statement after the "
