@@ -373,8 +373,9 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
             self._version(True if zh else False if _LATIN.search(par) else None)
             self.header["title"] = par
             return 1
-        after = self._zh_person_line(i) if zh else (
-            self._labelled_people(i) or (i + 1 if self._listed_person(i) else self._person_line(i)))
+        after = self._zh_person_line(i) if zh else (self._labelled_people(i) or (
+            self._headed_people(i) if self.people_section
+            else i + 1 if self._listed_person(i) else self._person_line(i)))
         if after is None and (self._zh_bio(i) if zh else self._bio(i, last)):
             after = i + 1
         if after is not None:
@@ -425,16 +426,27 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         self.people_section = True
         self.heading_role = _HEADING_ROLES.get(word.rstrip("s"))
         self.heading_once = word == word.rstrip("s")
-        names = names_only(par[label.end():])
+        after = self._headed_people(i, label.end())
+        if after is None:
+            self.people_section, self.heading_role, self.heading_once = state
+        return after
+
+    def _headed_people(self, i: int, start: int = 0) -> int | None:
+        """Under a heading of people ("Discussants" on the line above, or as the line's
+        label from `start`), the names the line gives: one with a title or a bio of theirs
+        is read as a name line is; several ("Ann Lee, Bo Chen, and Mary Major"), or one
+        after a label with nothing of theirs under it, are each a person in the heading's
+        role, but a name alone on its line under a bare heading is no one's card. Not
+        an organisation ("Carnegie China") nor prose: the index of the next paragraph,
+        else None."""
+        names = names_only(self.paras[i][start:])
         if len(names) < 2:  # one name: read as its line under the heading is
-            after = (i + 1 if self._listed_person(i, label.end())
-                     else self._person_line(i, label.end()))
+            after = i + 1 if self._listed_person(i, start) else self._person_line(i, start)
             if after is not None:
                 self.people_headed = True
                 return after
-        if not names:
-            self.people_section, self.heading_role, self.heading_once = state
-            return None
+        if not names or (len(names) == 1 and not start):
+            return None  # a lone name-like line under a heading: no one's card
         for name in names:  # several, or one with nothing of theirs under it
             self._person(name, self.heading_role)
         if self.heading_once:

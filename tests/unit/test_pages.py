@@ -756,6 +756,38 @@ def test_a_role_label_over_several_names_gives_each_the_role(line, people):
     assert bios(page)["Fan Jishe"] == "Fan Jishe is a scholar."
 
 
+HEADED_PAGE = ("Missile Defense and Strategic Stability\n"
+               "December 15, 2026, 6:00 PM - 8:00 PM EST\nWashington, DC\n\n"
+               + INTRO)
+
+
+@pytest.mark.parametrize(("heading", "line", "people"), [
+    ("Discussants", "Ann Lee, Bo Chen, and Mary Major",
+     {"Ann Lee": "discussant", "Bo Chen": "discussant", "Mary Major": "discussant"}),
+    ("Speakers", "Li Bin and Tong Zhao", {"Li Bin": "speaker", "Tong Zhao": "speaker"}),
+    ("Moderators", "Ann Lee & Bo Chen", {"Ann Lee": "moderator", "Bo Chen": "moderator"}),
+])
+def test_a_line_of_several_names_under_a_role_heading_gives_each_the_role(heading, line, people):
+    """The line under the bare heading reads as it does after the heading's label."""
+    page = parse_page(HEADED_PAGE + f"{heading}\n{line}")
+    assert roles(page) == people
+    assert page == parse_page(HEADED_PAGE + f"{heading}: {line}")
+    assert page.description == parse_page(HEADED_PAGE).description
+
+
+@pytest.mark.parametrize(("heading", "line"), [
+    ("Hosts", "Carnegie China"),  # an organisation is no one
+    ("Speakers", "The panel will take questions from the audience."),  # prose, not names
+    ("Speakers", "Li Bin and Tong Zhao will take questions."),
+    ("Discussants", "Li Bin will respond, and Tong Zhao will close the session."),
+])
+def test_what_is_no_list_of_names_under_a_role_heading_is_no_ones(heading, line):
+    """The line stays where it is without the heading, and names whom its prose names."""
+    page = parse_page(HEADED_PAGE + f"{heading}\n{line}")
+    assert page == parse_page(HEADED_PAGE + line)
+    assert page.description.endswith(line) and "Carnegie China" not in roles(page)
+
+
 @pytest.mark.parametrize("line", [
     "Moderator: What about the treaty?",
     "Speaker: the event will be held in Room 5.",
