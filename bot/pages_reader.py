@@ -435,17 +435,17 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         """Under a heading of people ("Discussants" on the line above, or as the line's
         label from `start`), the names the line gives: one with a title or a bio of theirs
         is read as a name line is; several ("Ann Lee, Bo Chen, and Mary Major"), or one
-        after a label with nothing of theirs under it, are each a person in the heading's
-        role, but a name alone on its line under a bare heading is no one's card. Not
-        an organisation ("Carnegie China") nor prose: the index of the next paragraph,
-        else None."""
+        with nothing of theirs under it ("Li Bin" over "Tong Zhao"), are each a person in
+        the heading's role; a name alone on its line under a bare heading only beside
+        another such line. Not an organisation ("Carnegie China") nor prose: the index of
+        the next paragraph, else None."""
         names = names_only(self.paras[i][start:])
         if len(names) < 2:  # one name: read as its line under the heading is
             after = i + 1 if self._listed_person(i, start) else self._person_line(i, start)
             if after is not None:
                 self.people_headed = True
                 return after
-        if not names or (len(names) == 1 and not start):
+        if not names or (len(names) == 1 and not start and not self._among_names(i)):
             return None  # a lone name-like line under a heading: no one's card
         for name in names:  # several, or one with nothing of theirs under it
             self._person(name, self.heading_role)
@@ -453,6 +453,11 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
             self.heading_role, self.heading_once = None, False
         self.people_headed = True
         return i + 1
+
+    def _among_names(self, i: int) -> bool:
+        """Whether a line beside line i names people and nothing else: "Li Bin" over
+        "Tong Zhao" under "Speakers" is a list of them."""
+        return any(0 <= j < len(self.paras) and names_only(self.paras[j]) for j in (i - 1, i + 1))
 
     def _end_people_section(self) -> None:
         self.people_section, self.heading_role, self.heading_once = False, None, False

@@ -577,16 +577,21 @@ def test_names_listed_under_a_speakers_heading_are_speakers_with_the_post_they_n
 @pytest.mark.parametrize("lines", [
     "Speakers\n\nJane Doe\n\nJane Doe is a fellow.\n\nRead More\n\nContact Us",
     "Speakers\n\nGoldman Sachs\nCapitol Hill, where negotiators are divided, will decide.",
-    "Speakers\n\nMichael Kofman\nDara Massicot\n\nAbout the Event\n\n"
-    "This event marks the launch of Massicot's new report on the war.",
 ])
 def test_under_a_speakers_heading_only_people_are_people(lines):
-    """A name line without a bio is a person only with an affiliation after a comma, and
-    only until a line that is none of the heading's people; a sentence further down that
-    names someone is not their bio."""
+    """A name line without a bio is a person only with an affiliation after a comma, or
+    in a list of such lines, and only until a line that is none of the heading's people."""
     page = parse_page(INTRO + lines)
     assert set(roles(page)) <= {"Jane Doe"}
     assert all(not bio or bio == "Jane Doe is a fellow." for bio in bios(page).values())
+
+
+def test_a_sentence_further_down_naming_a_listed_speaker_is_not_their_bio():
+    about = "This event marks the launch of Massicot's new report on the war."
+    page = parse_page(INTRO + "Speakers\n\nMichael Kofman\nDara Massicot\n\n"
+                      "About the Event\n\n" + about)
+    assert bios(page) == {"Michael Kofman": "", "Dara Massicot": ""}
+    assert page.description.endswith(about) and "Kofman" not in page.description
 
 
 def test_a_name_line_over_a_title_line_under_a_heading_of_people_is_a_person():
@@ -759,6 +764,17 @@ def test_a_role_label_over_several_names_gives_each_the_role(line, people):
 HEADED_PAGE = ("Missile Defense and Strategic Stability\n"
                "December 15, 2026, 6:00 PM - 8:00 PM EST\nWashington, DC\n\n"
                + INTRO)
+
+
+@pytest.mark.parametrize(("heading", "role"), [("Speakers", "speaker"),
+                                               ("Discussants", "discussant")])
+def test_bare_name_lines_under_a_role_heading_are_its_people(heading, role):
+    """"Speakers" over "Li Bin" and "Tong Zhao", each on its own line with nothing of
+    theirs under it: the heading's people, as under "Speakers: Li Bin and Tong Zhao"."""
+    page = parse_page(HEADED_PAGE + f"{heading}\nLi Bin\nTong Zhao")
+    assert roles(page) == {"Li Bin": role, "Tong Zhao": role}
+    assert page.description == parse_page(HEADED_PAGE).description
+    assert page.skipped == ()
 
 
 @pytest.mark.parametrize(("heading", "line", "people"), [
