@@ -30,6 +30,8 @@ ROLE_HEADING = re.compile(
     r"(?:(?:the|our|event|featured|meet +the) +)?(moderators?|hosts?|chairs?|discussants?|"
     r"commentators?|respondents?|speakers?|panell?ists?|presenters?|featuring|participants)",
     re.I)
+# "Speaker: Li Bin", "Moderators: …": a role's label over the names it gives.
+ROLE_LABEL_LINE = re.compile(rf"{ROLE_HEADING.pattern} *[:：] *", re.I)
 # A line that is only a role, between a card's name and its bio: that person's.
 _ROLE_LABEL = re.compile(LABEL_WORDS, re.I)
 # Under a heading of people, a line of a name and an affiliation is a person without a bio:
@@ -207,6 +209,7 @@ class PeopleReading:
         # (a card without a bio): the title line is all the page says of them.
         titled = (bio_at is None and alone and self.people_section
                   and i + 1 < len(self.paras) and self._title_line(self.paras[i + 1])
+                  and not ROLE_LABEL_LINE.match(self.paras[i + 1])
                   and _NOT_A_CARD_NAME.isdisjoint(name.split()))
         if bio_at is None and not ((alone and (label or self._find(name) or titled))
                                    or (self.people_section and _LISTED.match(rest))):
@@ -274,8 +277,8 @@ class PeopleReading:
     def _bio_index(self, i: int, name: str) -> int | None:
         # The bio is the next paragraph, or the one after a title/affiliation line.
         for j in (i + 1, i + 2):
-            if j >= len(self.paras):
-                return None
+            if j >= len(self.paras) or ROLE_LABEL_LINE.match(self.paras[j]):
+                return None  # (another role's label: its people, no title line of theirs)
             if _opens_with(self.paras[j], name) or (j == i + 1 and _about(self.paras[j], name)):
                 return j
             if len(self.paras[j]) > 200 or self.paras[j].endswith("."):

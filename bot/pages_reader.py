@@ -18,7 +18,14 @@ from bot.pages_names import (
     read_names,
     words,
 )
-from bot.pages_people import AFFILIATION, ROLE_HEADING, Entry, PeopleReading, names_only
+from bot.pages_people import (
+    AFFILIATION,
+    ROLE_HEADING,
+    ROLE_LABEL_LINE,
+    Entry,
+    PeopleReading,
+    names_only,
+)
 from bot.pages_zh import has_han
 
 
@@ -178,8 +185,6 @@ MAX_PEOPLE = 200  # per page
 # and a bound on the time a page of 2 MB of one-word lines costs to read (20 µs a line)
 MAX_LINES = 20_000
 MAX_TAKEAWAYS = 100
-# "Speaker: Li Bin", "Moderators: …": a role's label over the names it gives.
-_ROLE_LABEL_LINE = re.compile(rf"{ROLE_HEADING.pattern} *[:：] *", re.I)
 _HEADING_ROLES = {"moderator": "moderator", "host": "host", "chair": "chair",
                   "discussant": "discussant", "commentator": "discussant",
                   "respondent": "discussant"}
@@ -213,7 +218,7 @@ def _role_line(par: str) -> bool:
             par.rstrip(":： ")):
         return True
     zh = pages_zh.ROLE_LINE.match(read)
-    label = zh or _ROLE_LABEL_LINE.match(par)
+    label = zh or ROLE_LABEL_LINE.match(par)
     if not label:
         return False
     rest = par[label.end():]
@@ -418,7 +423,7 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         a roster of names and titles ("Speakers: Name, title; Name, title"): the index of
         the next paragraph, else None."""
         par = self.paras[i]
-        label = _ROLE_LABEL_LINE.match(par) if _role_line(par) and ";" not in par else None
+        label = ROLE_LABEL_LINE.match(par) if _role_line(par) and ";" not in par else None
         if label is None or label.end() == len(par):  # "Speakers:" alone: a heading
             return None
         word = label.group(1).lower()

@@ -60,6 +60,9 @@ class Interaction:
     async def delete_original_response(self) -> None:
         self.calls.append(("delete",))
 
+    def is_user_integration(self) -> bool:  # the server's own install, as most are
+        return False
+
 
 @pytest.fixture(autouse=True)
 def quick_deadline(monkeypatch):

@@ -1655,3 +1655,17 @@ def test_an_announcements_highlights_stay_its_description_where_the_discussion_w
         "dialogue in 2019. The discussion will continue it."))
     assert page.takeaways == ()
     assert "U.S. Policy Ambiguities\n\nThe panelists argued" in page.description
+
+
+def test_labelled_role_lines_one_under_another_each_give_their_people():
+    """"Moderator: A" over "Speakers: B, C" and the bios after them: the second label is
+    the next role's people, not the first person's title line."""
+    page = parse_page("Arms Control After New START\nDecember 1, 2031, 6:00 PM\n"
+                      "Carnegie Endowment, Washington\n\nModerator: Katherine Johnson\n"
+                      "Speakers: Mary Jackson, Dorothy Vaughan\n\n"
+                      "Katherine Johnson is a mathematician.\n")
+    assert [(p.name, p.role) for p in page.people] == [
+        ("Katherine Johnson", "moderator"), ("Mary Jackson", "speaker"),
+        ("Dorothy Vaughan", "speaker")]
+    assert page.people[0].bio == "Katherine Johnson is a mathematician."
+    assert "Speakers" not in page.description
