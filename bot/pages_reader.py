@@ -160,6 +160,13 @@ _TITLE_TELLS_AFTER = re.compile(r"(?:纪要|综述|实录|速递|侧记|(?:活�
 _LOCATION = re.compile(
     r"(?:Live|Streaming|Online|Virtual|Webcast)\b.*|"
     r"[A-ZÀ-Þ][\w.’'-]*(?: +[A-ZÀ-Þ][\w.’'-]*){0,2}, +[A-ZÀ-Þ][\w.]*(?: +[A-ZÀ-Þ][\w.]*)?")
+# A venue, its city and its state or country, as pages write them under the date:
+# "Carnegie Endowment, Washington, DC", "Museum of Fine Arts, Boston, MA", "Tsinghua
+# University, Beijing, China", "Room 301, Wilson Building, Beijing".
+_PLACE_WORD = r"[A-ZÀ-Þ][\w.’'&-]*"
+_VENUE = re.compile(
+    rf"{_PLACE_WORD}(?: +(?:(?:of|the|for|and|on|at|de|du|des|der)\b +)?(?:{_PLACE_WORD}|\d+))"
+    rf"{{0,5}}(?:, +{_PLACE_WORD}(?: +{_PLACE_WORD}){{0,2}}){{2,3}}")
 # A date and the venue on one line, parted by a bar or a dot.
 _DATE_AND_PLACE = re.compile(r"(.{6,80}?) +[|•·] +([^|•·]{2,80})")
 # A street address, or a room, in the line under the date: the venue, however long.
@@ -566,8 +573,9 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         place = date_and_place.group(2) if date_and_place else ""
         if (date_and_place and _dated(date_and_place.group(1)) and "date_text" not in self.header
                 and "location" not in self.header and not _dated(place)
-                and (_LOCATION.fullmatch(place) or _ADDRESS.search(place))
-                and not read_names(place)):  # "| Kaja Kallas, Sophia Besch", "| Nuclear Policy"
+                and (self._venue(place) or ((_LOCATION.fullmatch(place) or _ADDRESS.search(place))
+                                            and not read_names(place)))):
+            # not "| Kaja Kallas, Sophia Besch", "| Nuclear Policy"
             # "Dec 15, 2026 | Washington, DC"; not "| Europe Program", "· 5 min read"
             self.header["date_text"], self.header["location"] = date_and_place.groups()
             return True
@@ -586,7 +594,8 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         # once "Speakers", "主讲人" or "嘉宾简介" has headed names, a name is no venue ("John
         # C. Aquilino"), though a date or a street address still is the event's
         elif (len(par) <= 60 and _LOCATION.fullmatch(par) and not self.people_headed) or (
-                "date_text" in self.header and len(par) <= 120 and _ADDRESS.search(par)):
+                "date_text" in self.header and len(par) <= 120 and (
+                    _ADDRESS.search(par) or (self._venue(par) and not self.people_headed))):
             field = "location"
         elif ("date_text" in (self.repeated_header if self.later_version else self.header)
               and len(par) <= 30 and not _DIGIT.search(par) and not self.people_headed
@@ -609,6 +618,14 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
             return field == "title" and par.casefold() in self.header["title"].casefold()
         self.header[field] = par
         return True
+
+    def _venue(self, line: str) -> bool:
+        """A venue, its city and its state or country ("Carnegie Endowment, Washington,
+        DC"); not a person's post and affiliation ("Senior Fellow, Carnegie Endowment,
+        Washington") nor a line opening with a person's name ("Ann Lee, Bo Chen, Li Bin",
+        "Ann Lee, Carnegie Endowment, Washington")."""
+        return (len(line) <= 120 and bool(_VENUE.fullmatch(line)) and not self._title_line(line)
+                and not names_only(line.split(",", 1)[0]))
 
     def _subtitle(self, i: int) -> bool:
         """A second title line over the date (an <h1> under a differing og:title, an <h2>
@@ -646,8 +663,9 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
             field = "time"
         elif label in ("date", "when") and _dated(value):
             field = "date_text"
-        elif label in ("location", "venue", "where") and len(value) <= 100 and not (
-                value.endswith((".", "?", "!"))):
+        elif label in ("location", "venue", "where") and len(value) <= 100 and (
+                not value.endswith((".", "?", "!")) or _ABBREVIATION_END.search(value)):
+            # a sentence is no venue, but "Wilson Center, Washington, D.C." is
             field = "location"
         else:
             return False

@@ -232,6 +232,32 @@ def test_the_date_and_venue_are_found_in_the_headers_other_shapes(header, date, 
     assert date not in page.description and place not in page.description
 
 
+@pytest.mark.parametrize("line", [
+    "Carnegie Endowment, Washington, DC", "Tsinghua University, Beijing, China",
+    "Wilson Center, Washington, D.C.", "Museum of Fine Arts, Boston, MA",
+    "Carnegie China, Beijing, China", "Room 301, Wilson Building, Beijing",
+])
+@pytest.mark.parametrize("shape", ["December 15, 2026\n{}", "December 15, 2026 | {}",
+                                   "December 15, 2026\n6:00 PM - 8:00 PM EST\n{}",
+                                   "December 15, 2026\nVenue: {}", "December 15, 2026\nWhere: {}",
+                                   "Location: {}\nDecember 15, 2026"])
+def test_a_venue_its_city_and_its_state_or_country_under_the_date_is_the_venue(line, shape):
+    """"Venue name, City, ST" and "Venue name, City, Country", as pages write them."""
+    page = parse_page("Arms Control Today\n" + shape.format(line) + "\n\n" + INTRO)
+    assert page.location == line
+    assert page.description == INTRO.strip()
+
+
+@pytest.mark.parametrize("line", [
+    "Senior Fellow, Carnegie Endowment, Washington",  # an affiliation
+    "Ann Lee, Carnegie Endowment, Washington",  # a card's name line
+    "Washington, Beijing, and Moscow disagree on what comes next.",  # prose
+])
+def test_a_line_of_three_parts_under_the_date_is_no_venue_unless_it_reads_as_one(line):
+    page = parse_page("Arms Control Today\nDecember 15, 2026\n" + line + "\n\n" + INTRO)
+    assert page.location is None
+
+
 @pytest.mark.parametrize("header", [
     "Arms Control Today\nMarch 5, 2026 | Europe Program\nWashington, DC",
     "Arms Control Today\nDec 15, 2026 · 5 min read",
