@@ -579,6 +579,8 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
             # "Dec 15, 2026 | Washington, DC"; not "| Europe Program", "· 5 min read"
             self.header["date_text"], self.header["location"] = date_and_place.groups()
             return True
+        # people listed ("Ann Lee, Bo Chen"; one name alone may be a city's, "Hong Kong")
+        listed = len(names_only(par)) > 1
         if _dated(par):
             field = "date_text"
             earlier = self.header.get(field)
@@ -593,13 +595,14 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
             return True
         # once "Speakers", "主讲人" or "嘉宾简介" has headed names, a name is no venue ("John
         # C. Aquilino"), though a date or a street address still is the event's
-        elif (len(par) <= 60 and _LOCATION.fullmatch(par) and not self.people_headed) or (
+        elif (len(par) <= 60 and _LOCATION.fullmatch(par) and not self.people_headed
+              and not listed) or (
                 "date_text" in self.header and len(par) <= 120 and (
                     _ADDRESS.search(par) or (self._venue(par) and not self.people_headed))):
             field = "location"
         elif ("date_text" in (self.repeated_header if self.later_version else self.header)
               and len(par) <= 30 and not _DIGIT.search(par) and not self.people_headed
-              and not _COLON.search(par) and not narration(par)):
+              and not _COLON.search(par) and not narration(par) and not listed):
             # a short line under the date: "Beijing", "北京"; not another field ("Moderator:
             # Tong Zhao", "主办：清华大学": a venue has its own label) nor a role
             # ("Moderated by Tong Zhao")

@@ -258,6 +258,13 @@ def test_a_line_of_three_parts_under_the_date_is_no_venue_unless_it_reads_as_one
     assert page.location is None
 
 
+@pytest.mark.parametrize("line", ["Ann Lee, Bo Chen, Li Bin", "Ann Lee and Bo Chen",
+                                  "Ann Lee, Bo Chen"])
+def test_people_listed_under_the_date_are_no_venue(line):
+    page = parse_page("Arms Control Today\nDecember 15, 2026\n" + line + "\n\n" + INTRO)
+    assert page.location is None
+
+
 @pytest.mark.parametrize("header", [
     "Arms Control Today\nMarch 5, 2026 | Europe Program\nWashington, DC",
     "Arms Control Today\nDec 15, 2026 · 5 min read",
