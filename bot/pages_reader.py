@@ -359,6 +359,7 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         self.dated_at = -1  # the index of the "日期：…" line that gave the date
         self.labelled: set[str] = set()  # header fields a "Date:" or "时间：" line gave
         self.headed_at = -1  # the index of the last section heading
+        self.listed_at = -1  # the index of the last line of bare names under a heading
         # Under an English heading of people ("Speakers", "Moderator") until a line that
         # is none of them: the role it gives, and whether to its first person only.
         self.people_section = False
@@ -457,10 +458,12 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
             if after is not None:
                 self.people_headed = True
                 return after
-        if not names or (len(names) == 1 and not start and not self._among_names(i)):
+        if not names or (len(names) == 1 and not start and not self._among_names(i)
+                         and not self._list_goes_on(i)):
             return None  # a lone name-like line under a heading: no one's card
         for name in names:  # several, or one with nothing of theirs under it
             self._person(name, self.heading_role)
+        self.listed_at = i
         if self.heading_once:
             self.heading_role, self.heading_once = None, False
         self.people_headed = True
@@ -470,6 +473,13 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         """Whether a line beside line i names people and nothing else: "Li Bin" over
         "Tong Zhao" under "Speakers" is a list of them."""
         return any(0 <= j < len(self.paras) and names_only(self.paras[j]) for j in (i - 1, i + 1))
+
+    def _list_goes_on(self, i: int) -> bool:
+        """Whether line i is right under a heading of people that is itself right under
+        a line of bare names ("Moderator" / "Ann Lee and Bo Chen" / "Speakers" / "Li
+        Bin"): the page lists its people so, and a lone name is the list's next. (After a
+        card's bio or title, or another section, a bare name under a heading is a link.)"""
+        return self.headed_at == i - 1 and self.listed_at == i - 2
 
     def _end_people_section(self) -> None:
         self.people_section, self.heading_role, self.heading_once = False, None, False

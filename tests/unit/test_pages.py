@@ -688,6 +688,31 @@ def test_a_line_alone_under_a_heading_of_one_without_a_bio_is_no_one(lines):
 
 
 @pytest.mark.parametrize("lines", [
+    "Moderator\n\nAnn Lee and Bo Chen\n\nSpeakers\n\nLi Bin",
+    "Moderators\n\nAnn Lee\n\nBo Chen\n\nSpeaker\n\nLi Bin",
+    "Moderators: Ann Lee and Bo Chen\n\nSpeakers\n\nLi Bin",
+])
+def test_a_name_alone_under_a_heading_that_goes_on_listing_people_is_theirs(lines):
+    """Under "Moderator" the page listed bare names: "Li Bin" alone under "Speakers",
+    right after them, is the next person of that list."""
+    page = parse_page("Panel Title\n\nDecember 9, 2026\n\n" + INTRO + lines)
+    assert roles(page) == {"Ann Lee": "moderator", "Bo Chen": "moderator", "Li Bin": "speaker"}
+    assert "Li Bin" not in page.description
+
+
+@pytest.mark.parametrize("lines", [
+    "Speaker\n\nJohn Roe\n\nJohn Roe is a historian.\n\nFeaturing\n\nTong Zhao",
+    "Speaker\n\nJohn Roe\n\nProfessor, Example University\n\nFeaturing\n\nTong Zhao",
+    "Speakers\n\nJohn Roe and Ann Lee\n\nRelated Events\n\nFeaturing\n\nTong Zhao",
+])
+def test_a_name_alone_under_a_heading_after_cards_or_another_section_is_no_one(lines):
+    """After cards with a bio or a title each, or after a section between, a bare name
+    under a heading is a link (a related event's guest), not this event's person."""
+    page = parse_page("Panel Title\n\nDecember 9, 2026\n\n" + INTRO + lines)
+    assert "Tong Zhao" not in roles(page) and "John Roe" in roles(page)
+
+
+@pytest.mark.parametrize("lines", [
     "Speakers\n\nJohn C. Aquilino\n\nCommander, U.S. Indo-Pacific Command",
     "Moderator\n\nJane Doe\n\nSpeakers\n\nJohn Roe\n\nMary Major",
     "主讲人\n\n李彬", "嘉宾简介\n\n李彬\n\n清华大学国际关系学系教授。",
