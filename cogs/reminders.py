@@ -19,8 +19,9 @@ worse than a missing one here, and `/rsvp status` and the announcement still tel
 members when the event is. Members whose DMs are closed are skipped (and logged), not
 retried; so is a member who no longer holds a seat once Discord opens the DM channel (it
 may hold that up while they cancel), and a reminder whose event has begun by then, or
-lost its start. One held up while its event moved is given back as if never claimed: the
-scheduler then sends what is due at the new start, once.
+lost its start. One held up while its event moved (even if moved back since) is given
+back as if never claimed: the scheduler then sends what is due at the new start, once
+(`bot.storage.reminder_walk.claim_stands`).
 
 A member who is confirmed after an offset passed (a late join, a promotion) gets that
 reminder at once, before the start; several passed offsets make one DM, not several.
@@ -201,10 +202,11 @@ class Reminders(commands.Cog):
                 log.info("event %s began before user %s's reminder could be sent; skipped",
                          event_id, user_id)
                 return
-            if int(starts_at.timestamp()) != int(due.starts_at.timestamp()):
-                # Moved since the claim: given back, so that the scheduler sends, once, what
-                # is due at the new start (brought forward past another offset, one DM for
-                # both; moved later, the offset's own time), as if never claimed.
+            if not await self.bot.store.run(self.bot.store.reminders.claim_stands, due):
+                # Moved since the claim (even if moved back since): given back, so that the
+                # scheduler sends, once, what is due at the new start (brought forward past
+                # another offset, one DM for both; moved later, the offset's own time), as
+                # if never claimed.
                 await self.bot.store.run(self.bot.store.reminders.release_reminders, [due])
                 self._wake.set()
                 log.info("event %s moved before user %s's reminder could be sent; given back "

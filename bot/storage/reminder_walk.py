@@ -57,6 +57,25 @@ def given_back(reminders: Iterable[DueReminder]
                   key=lambda change: change[0])
 
 
+def claim_stands(due: DueReminder, rows: Iterable[Any]) -> bool:
+    """Whether the claim of `due` stands as it was made, from rows of (begins, minutes,
+    sent_at) of its event joined to the member's `reminders_sent` rows (`minutes` None:
+    they have none; no rows: the event is gone): the event begins when it did then, and
+    each offset it covers is still recorded at the claim's time. A move since, even one
+    undone before the reminder goes out, may have made its offsets due again at their
+    old times (`reschedule_reminders` counts a reminder as sent no later than its offset
+    comes due), and a later claim records its own time: either way the reminder is to be
+    given back (`release_reminders`), not sent, so that the member hears once."""
+    begins: set[int] = set()
+    sent: dict[int, int] = {}
+    for row in rows:
+        begins.add(row["begins"])
+        if row["minutes"] is not None:
+            sent[row["minutes"]] = row["sent_at"]
+    return (begins == {int(due.starts_at.timestamp())}
+            and all(sent.get(m) == due.claimed_at for m in due.minutes))
+
+
 @dataclass(frozen=True, slots=True)
 class ReminderWindow:
     """An event whose reminders have begun to come due, and which has not yet begun."""

@@ -311,6 +311,25 @@ async def test_a_reminder_held_up_while_its_event_moved_nearer_is_sent_once(worl
         await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
 
 
+async def test_a_reminder_held_up_while_its_event_moved_and_back_is_sent_once(world, fake):
+    """The event is brought forward and then put back at its start while its reminder is
+    held up: the member hears once, not once from the held reminder and again from the
+    move having made the hour-before reminder due anew."""
+    await fake.slash(world.guild, world.moderator, "manage reminders", minutes="60")
+    try:
+        title = "Moved And Back Fireside Talk"
+        member, starts, _ = await held_reminder_then_moved(
+            world, fake, title, "moved back reminded", -timedelta(minutes=20))
+        await world.import_event(title, capacity=3, starts_at=starts.isoformat())
+        await eventually(lambda: reminders_to(fake, member, title) != [], timeout=15,
+                         what="the reminder")
+        await asyncio.sleep(3)  # a second reminder, if any, is claimed and sent by now
+        [dm] = reminders_to(fake, member, title)
+        assert f"<t:{int(starts.timestamp())}:F>" in dm["content"], dm["content"]
+    finally:
+        await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
+
+
 # -- attendee roles --------------------------------------------------------------------
 
 

@@ -464,6 +464,37 @@ async def test_a_reminder_given_back_after_its_event_moved_sooner_is_sent_again(
         (7, (60,), START - 10 * MIN)]
 
 
+
+async def test_a_claim_moved_away_and_back_no_longer_stands(store):
+    """A reminder claimed, then its event brought forward and put back before it went out:
+    the move made its offset due again, so sent as well it would be a second one. Its
+    claim no longer stands; given back, it is claimed once more, at its start."""
+    await event_with_members(store, START, (7,))
+    [held] = await store.run(store.reminders.claim_reminders, START - 60 * MIN)
+    assert await store.run(store.reminders.claim_stands, held)
+    await event_at(store, START - 20 * MIN)
+    await event_at(store, START)
+    assert not await store.run(store.reminders.claim_stands, held)
+    await store.run(store.reminders.release_reminders, [held])
+    again = await store.run(store.reminders.claim_reminders, START - 59 * MIN)
+    assert [(c.user_id, c.minutes, c.starts_at) for c in again] == [(7, (1440, 60), START)]
+    assert await store.run(store.reminders.claim_stands, again[0])
+    assert await store.run(store.reminders.claim_reminders, START - 58 * MIN) == []
+
+
+async def test_a_claim_taken_again_by_a_later_claim_no_longer_stands(store):
+    """Moved later and claimed again at the new due time (another process): the first
+    claim, still held, is not to be sent as well, even once the event is back."""
+    await event_with_members(store, START, (7,))
+    [held] = await store.run(store.reminders.claim_reminders, START - 60 * MIN)
+    await event_at(store, START + 30 * MIN)
+    [later] = await store.run(store.reminders.claim_reminders, START - 30 * MIN)
+    assert await store.run(store.reminders.claim_stands, later)
+    assert not await store.run(store.reminders.claim_stands, held)
+    await event_at(store, START)
+    assert not await store.run(store.reminders.claim_stands, held)
+
+
 def reminders_cog(store: Store, sent: list[int], stuck_at: int | None = None):
     """The reminders cog on `store`, its DMs recorded in `sent`; the DM to the member
     `stuck_at` never finishes (under way when the bot stops)."""

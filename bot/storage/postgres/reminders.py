@@ -19,6 +19,7 @@ from bot.storage.reminder_walk import (
     WALK_CHUNK,
     WINDOW,
     Walk,
+    claim_stands,
     given_back,
     members_by_event,
     reminder_windows,
@@ -145,6 +146,14 @@ class PostgresReminders(Repository):
                                        " AND sent_at <= $4", *row, previous)
             for event_id, user_ids in members.items():
                 await self._registrations.rewind_reminders(conn, event_id, user_ids)
+
+    async def claim_stands(self, due: DueReminder) -> bool:
+        """`sqlite.reminders.claim_stands`."""
+        async with self._transaction() as conn:
+            return claim_stands(due, await conn.fetch(
+                f"SELECT {BEGINS} AS begins, s.minutes, s.sent_at FROM events e"
+                " LEFT JOIN reminders_sent s ON s.event_id = e.id AND s.user_id = $1"
+                " WHERE e.id = $2", due.user_id, due.event_id))
 
     async def _walks(self, conn: asyncpg.Connection, now_ts: int, limit: int, *,
                      each: bool = False) -> list[Walk]:

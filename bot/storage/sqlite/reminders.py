@@ -25,6 +25,7 @@ from bot.storage.reminder_walk import (
     WALK_CHUNK,
     WINDOW,
     Walk,
+    claim_stands,
     given_back,
     members_by_event,
     reminder_windows,
@@ -146,6 +147,15 @@ class SqliteReminders(Repository):
                            [(previous, *row) for row, previous in rows if previous is not None])
             for event_id, user_ids in members_by_event(reminders).items():
                 self._registrations.rewind_reminders(event_id, user_ids)
+
+    def claim_stands(self, due: DueReminder) -> bool:
+        """Whether a reminder claimed and not yet sent may still be sent: its event has not
+        moved since, nor has another claim taken it (`reminder_walk.claim_stands`). One
+        query, one snapshot of the event and the member's reminders."""
+        return claim_stands(due, self._all(
+            f"SELECT {BEGINS} AS begins, s.minutes, s.sent_at FROM events e"
+            " LEFT JOIN reminders_sent s ON s.event_id = e.id AND s.user_id = ?"
+            " WHERE e.id = ?", (due.user_id, due.event_id)))
 
     def _walks(self, now_ts: int, limit: int, *, each: bool = False) -> list[Walk]:
         """Walks of the open windows in claim order, taking `limit` due members in all
