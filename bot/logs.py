@@ -86,8 +86,14 @@ class LogFormatter(logging.Formatter):
         message = record.getMessage()
         # Only what is shown is searched for tokens: the message's start, and enough beyond
         # it that a token the clip cuts through is hidden whole.
+        # Secrets hidden shorten the text, bringing the place where the search stopped (and
+        # the start of a secret cut there) nearer: the search goes on until that place is
+        # again at least TOKEN_CHARS past what is shown.
         searched = MESSAGE_CHARS + TOKEN_CHARS
         shown = self.hidden(message[:searched])
+        while len(message) > searched and len(shown) < MESSAGE_CHARS + TOKEN_CHARS:
+            searched *= 2
+            shown = self.hidden(message[:searched])
         record.message = one_line(shown, total=len(shown) + max(len(message) - searched, 0))
         if self.usesTime():
             record.asctime = self.formatTime(record, self.datefmt)

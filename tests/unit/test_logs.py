@@ -92,3 +92,18 @@ def test_a_token_where_a_long_message_is_clipped_is_hidden_whole():
                                           "f" * 5_000_000))
     assert "6ItE6h" not in text and "/webhooks/9/(hidden)" in text
     assert len(text) < MESSAGE_CHARS + 200 and "characters in all)" in text
+
+
+def test_a_secret_the_search_cuts_through_is_not_shown_where_hiding_shortened_the_start():
+    """Secrets hidden near the start of a long message shorten it, so that what is shown
+    reaches the place where the search for secrets stopped: a secret cut there is not
+    shown in part: the search goes on, and hides it whole."""
+    bot_token = "MTA5ODc2NTQzMjEwOTg3NjU0.GabcDe.s3cretS3CRETs3cretS3CRETs3cretS3CRETs3cr"
+    start = f"{bot_token} " * 20
+    searched = MESSAGE_CHARS + 1000  # as far as the formatter looks for secrets
+    pad = "e" * (searched - len(start) - len(bot_token) // 2)
+    text = logged(lambda log: log.warning("%s%s%s%s", start, pad, bot_token, "f" * 10_000),
+                  secrets=(bot_token,))
+    assert bot_token[: len(bot_token) // 2] not in text
+    assert "GabcDe" not in text and text.count("(hidden)") == 21  # the cut one, whole
+    assert len(text) < MESSAGE_CHARS + 200 and "characters in all)" in text
