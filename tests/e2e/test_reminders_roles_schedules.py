@@ -291,6 +291,16 @@ async def test_a_reminder_held_up_while_its_event_moved_far_off_waits_for_the_ne
         await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
 
 
+async def the_one_reminder(fake, member, title: str, starts: datetime) -> None:
+    """The member gets one reminder of the event, showing its start `starts`, and no
+    second one in the seconds after it."""
+    await eventually(lambda: reminders_to(fake, member, title) != [], timeout=15,
+                     what="the reminder")
+    await asyncio.sleep(3)  # a second reminder, if any, is claimed and sent by now
+    [dm] = reminders_to(fake, member, title)
+    assert f"<t:{int(starts.timestamp())}:F>" in dm["content"], dm["content"]
+
+
 async def test_a_reminder_held_up_while_its_event_moved_nearer_is_sent_once(world, fake):
     """Reminders two hours and one hour before; the member joins 90 minutes ahead, so the
     two-hour one is due at once, and Discord holds it up while the event is brought
@@ -302,11 +312,7 @@ async def test_a_reminder_held_up_while_its_event_moved_nearer_is_sent_once(worl
         member, _, moved = await held_reminder_then_moved(
             world, fake, title, "brought forward", -timedelta(hours=1),
             starts_in=timedelta(minutes=90))
-        await eventually(lambda: reminders_to(fake, member, title) != [], timeout=15,
-                         what="the reminder")
-        await asyncio.sleep(3)  # a second reminder, if any, is claimed and sent by now
-        [dm] = reminders_to(fake, member, title)
-        assert f"<t:{int(moved.timestamp())}:F>" in dm["content"], dm["content"]
+        await the_one_reminder(fake, member, title, moved)
     finally:
         await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
 
@@ -321,11 +327,7 @@ async def test_a_reminder_held_up_while_its_event_moved_and_back_is_sent_once(wo
         member, starts, _ = await held_reminder_then_moved(
             world, fake, title, "moved back reminded", -timedelta(minutes=20))
         await world.import_event(title, capacity=3, starts_at=starts.isoformat())
-        await eventually(lambda: reminders_to(fake, member, title) != [], timeout=15,
-                         what="the reminder")
-        await asyncio.sleep(3)  # a second reminder, if any, is claimed and sent by now
-        [dm] = reminders_to(fake, member, title)
-        assert f"<t:{int(starts.timestamp())}:F>" in dm["content"], dm["content"]
+        await the_one_reminder(fake, member, title, starts)
     finally:
         await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
 
