@@ -379,14 +379,15 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         last, self.last_bio = self.last_bio, None
         if _DISCLAIMER.search(par) or _posted(par):
             return i + 1
-        if _role_line(par):  # the people: what follows heads no highlight
+        role_line = _role_line(par)
+        if role_line:  # the people: what follows heads no highlight
             self.takeaways_headed = False
         zh = has_han(par)
         if i == 0 and self.titled and not _SECTION.fullmatch(par):  # not "Event Details"
             self._version(True if zh else False if _LATIN.search(par) else None)
             self.header["title"] = par
             return 1
-        after = self._zh_person_line(i) if zh else (self._labelled_people(i) or (
+        after = self._zh_person_line(i) if zh else (self._labelled_people(i, role_line) or (
             self._headed_people(i) if self.people_section
             else i + 1 if self._listed_person(i) else self._person_line(i)))
         if after is None and (self._zh_bio(i) if zh else self._bio(i, last)):
@@ -423,15 +424,15 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
                 self._zh_narration(par)
         return i + 1
 
-    def _labelled_people(self, i: int) -> int | None:
+    def _labelled_people(self, i: int, role_line: bool) -> int | None:
         """"Moderator: Tong Zhao", "Speakers: Li Bin and Tong Zhao": the role's label heads
         the names after it as the line "Moderator" over them would (a title line and a bio
         under a single name are that person's), and the line is no description. Not a
         transcript's line ("Moderator: What about…?", "Moderator: Li Bin, do you…?"), nor
         a roster of names and titles ("Speakers: Name, title; Name, title"): the index of
-        the next paragraph, else None."""
+        the next paragraph, else None. `role_line`: whether `_role_line` takes line i."""
         par = self.paras[i]
-        label = ROLE_LABEL_LINE.match(par) if _role_line(par) and ";" not in par else None
+        label = ROLE_LABEL_LINE.match(par) if role_line and ";" not in par else None
         if label is None or label.end() == len(par):  # "Speakers:" alone: a heading
             return None
         word = label.group(1).lower()
