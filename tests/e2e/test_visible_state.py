@@ -253,6 +253,16 @@ class Run:
         return next(m for m in self.fake.messages(self.channel)
                     if int(m["id"]) == self.message_id)
 
+    def member_step(self, member, kind: str, message: dict | None = None):
+        """`/rsvp join` or `/rsvp cancel` ("join", "cancel"), or the announcement's button
+        for it ("click join", "click cancel", on `message` as last read): the interaction,
+        to await."""
+        action = kind.split()[-1]
+        if kind.startswith("click"):
+            return self.fake.click(self.guild, member, message or self.announcement(),
+                                   f"eventbot:rsvp:{action}:{self.event}")
+        return self.fake.slash(self.guild, member, f"rsvp {action}", event=self.event)
+
     async def settled(self) -> None:
         """Until the step's notices have left the outbox (delivered)."""
         deadline = asyncio.get_running_loop().time() + SETTLE
@@ -273,18 +283,10 @@ class Run:
         name = member.name
         if kind == "click join" and join_button(self.announcement()).get("disabled"):
             kind = "join"  # a member cannot click a disabled button
-        if kind in ("join", "click join"):
-            expected = model.join(member.id)
-            reply = (await fake.slash(guild, member, "rsvp join", event=self.event)
-                     if kind == "join" else
-                     await fake.click(guild, member, self.announcement(),
-                                      f"eventbot:rsvp:join:{self.event}"))
-        elif kind in ("cancel", "click cancel"):
-            expected = model.cancel(member.id)
-            reply = (await fake.slash(guild, member, "rsvp cancel", event=self.event)
-                     if kind == "cancel" else
-                     await fake.click(guild, member, self.announcement(),
-                                      f"eventbot:rsvp:cancel:{self.event}"))
+        if kind in ("join", "click join", "cancel", "click cancel"):
+            joins = kind.endswith("join")
+            expected = model.join(member.id) if joins else model.cancel(member.id)
+            reply = await self.member_step(member, kind)
         elif kind == "capacity":
             seats = rng.randint(1, 4)
             name = str(seats)
@@ -408,11 +410,7 @@ async def test_what_members_see_follows_the_store_after_simultaneous_steps(world
             message = run.announcement()
             if kind == "click join" and join_button(message).get("disabled"):
                 kind = "join"
-            if kind in ("join", "cancel"):
-                calls.append(fake.slash(guild, member, f"rsvp {kind}", event=run.event))
-            else:
-                calls.append(fake.click(guild, member, message,
-                                        f"eventbot:rsvp:{kind.split()[1]}:{run.event}"))
+            calls.append(run.member_step(member, kind, message))
         step = rng.choice([None, None, "capacity", "close", "open"])
         if step == "capacity":
             calls.append(fake.slash(guild, moderator, "manage capacity",
