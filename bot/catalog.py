@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
+from bot.content import slot_of
 from bot.errors import EventNotFound, InvalidValue, ItemRefused
 from bot.fetch import FetchPolicy, check_url, fetch_page
 from bot.i18n import N_, Text
@@ -39,7 +40,6 @@ from bot.pages import (
     MAX_PAGE_BYTES,
     Page,
     decode_page,
-    page_language,
     parse_page,
     unicode_bom,
 )
@@ -253,7 +253,7 @@ def _check_one_page_a_slot(files: list[str], pages: tuple[tuple[str, Page], ...]
     the next import. Refused, naming both."""
     seen: dict[tuple[str, str], str] = {}
     for name, (body, page) in zip(files, pages, strict=True):
-        slot = (page.kind, page_language(body))
+        slot = slot_of(page.kind, body)
         if name == seen.get(slot):
             raise InvalidValue(f"page {name} is listed twice")
         if slot in seen:

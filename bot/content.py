@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from bot.pages import Page, Person, Takeaway, name_keys
+from bot.pages import Page, Person, Takeaway, name_keys, page_language
 from bot.pages_names import comparable, with_other_script
 from bot.pages_zh import has_han
 
@@ -29,9 +29,11 @@ class PageContent:
     text_hash: str = ""
 
     @classmethod
-    def of(cls, page: Page, lang: str, text_hash: str = "") -> PageContent:
-        return cls(page.kind, lang, page.description, page.off_the_record, page.access_notes,
-                   page.language, page.translation, page.people, page.takeaways, text_hash)
+    def of(cls, page: Page, body: str, text_hash: str = "") -> PageContent:
+        """What `page`, read from `body`, gives the content of its slot (`slot_of`)."""
+        return cls(*slot_of(page.kind, body), page.description, page.off_the_record,
+                   page.access_notes, page.language, page.translation, page.people,
+                   page.takeaways, text_hash)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +107,12 @@ def _typed_name(typed: str) -> str:
 
 LONGEST_TYPED_NAME = 300  # a page's names are shorter; Discord lets an option hold 6,000
 _OPENING_BRACKET = re.compile(r" ?\(")  # "Li Bin(李彬)" as "Li Bin (李彬)"
+
+
+def slot_of(kind: str, body: str) -> tuple[str, str]:
+    """The slot of a page of `kind` whose text is `body`: its kind and language. An event
+    keeps one page of each (`filled_slots`)."""
+    return kind, page_language(body)
 
 
 def filled_slots(kept: Mapping[tuple[str, str], Slot | None],

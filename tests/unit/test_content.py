@@ -28,7 +28,7 @@ from bot.content import (
     replaces_other_pages,
 )
 from bot.page_model import Person
-from bot.pages import page_language, parse_page
+from bot.pages import parse_page
 from bot.pages_names import _SIMPLIFIED, key, search_text, with_other_script
 from bot.pages_zh import HAN
 from tests.traditional import TRADITIONAL
@@ -56,7 +56,7 @@ EDITED = ANNOUNCEMENT.replace("Speakers: Alan Turing, Grace Hopper", "Speaker: A
 
 
 def part(text: str) -> PageContent:
-    return PageContent.of(parse_page(text), page_language(text),
+    return PageContent.of(parse_page(text), text,
                           hashlib.sha256(text.encode()).hexdigest())
 
 

@@ -17,9 +17,10 @@ from bot.content import (
     new_recaps,
     rebuilt_content,
     replaces_other_pages,
+    slot_of,
 )
 from bot.models import RecapPayload
-from bot.pages import Page, Person, Takeaway, page_language
+from bot.pages import Page, Person, Takeaway
 from bot.storage.postgres.outbox import PostgresOutbox
 from bot.storage.postgres.search import PostgresSearch
 from bot.storage.postgres.session import Database, Repository
@@ -57,7 +58,7 @@ class PostgresContent(Repository):
         row = await conn.fetchrow(
             "SELECT p.text_hash, p.parsed FROM pages p JOIN events e ON e.id = p.event_id"
             " WHERE e.guild_id = $1 AND p.event_id = $2 AND p.kind = $3 AND p.lang = $4",
-            guild_id, event_id, kind, page_language(body))
+            guild_id, event_id, *slot_of(kind, body))
         return row is not None and replaces_other_pages(
             Slot.from_json(row["parsed"]), row["text_hash"], page_hash(body))
 
@@ -67,7 +68,7 @@ class PostgresContent(Repository):
         """Store the pages, each in its slot, and merge the event's content again from all
         its slots (the rules of `sqlite.content.SqliteContent.add_pages`)."""
         pages = list(pages)
-        added = [PageContent.of(page, page_language(body), page_hash(body))
+        added = [PageContent.of(page, body, page_hash(body))
                  for body, page in pages]
         rows = await conn.fetch(
             "SELECT kind, lang, parsed, text_hash FROM pages WHERE event_id = $1", event_id)

@@ -16,9 +16,10 @@ from bot.content import (
     new_recaps,
     rebuilt_content,
     replaces_other_pages,
+    slot_of,
 )
 from bot.models import RecapPayload
-from bot.pages import Page, Person, Takeaway, page_language
+from bot.pages import Page, Person, Takeaway
 from bot.storage.sqlite.outbox import SqliteOutbox
 from bot.storage.sqlite.search import SqliteSearch
 from bot.storage.sqlite.session import Repository, Session, content_bytes, page_hash, ts
@@ -57,7 +58,7 @@ class SqliteContent(Repository):
         row = self._one(
             "SELECT p.text_hash, p.parsed FROM pages p JOIN events e ON e.id = p.event_id"
             " WHERE e.guild_id = ? AND p.event_id = ? AND p.kind = ? AND p.lang = ?",
-            (guild_id, event_id, kind, page_language(body)))
+            (guild_id, event_id, *slot_of(kind, body)))
         return row is not None and replaces_other_pages(
             Slot.from_json(row["parsed"]), row["text_hash"], page_hash(body))
 
@@ -71,7 +72,7 @@ class SqliteContent(Repository):
         `created`: the event was created in this transaction."""
         db = self._conn
         pages = list(pages)
-        added = [PageContent.of(page, page_language(body), page_hash(body))
+        added = [PageContent.of(page, body, page_hash(body))
                  for body, page in pages]
         rows = self._all("SELECT kind, lang, parsed, text_hash FROM pages WHERE event_id = ?",
                          (event_id,))
