@@ -55,6 +55,15 @@ class DatabaseBusy(Unavailable):
         super().__init__(N_("the database is busy right now; try again in a moment"))
 
 
+class DatabaseUnwritable(Unavailable):
+    """A write failed in the file system (a full disk, a failing one): SQLite rolled the
+    request back whole, and it may be made again once the cause is gone."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("the bot can't save anything right now (its disk may be full or "
+                            "failing); nothing was changed. Try again later"))
+
+
 class ItemRefused(UserError):
     """One of several things asked for in one go was refused, so none was done: `index`
     says which, `error` why."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 from array import array
@@ -19,10 +20,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from bot.content import EventContent
+from bot.errors import DatabaseUnwritable
 from bot.models import ChangedTo, Event, EventSummary
 from bot.zones import day_offsets
 
 BUSY_TIMEOUT_MS = 10_000
+log = logging.getLogger(__name__)
 
 # An event's summary (`summary_of`), the columns every lookup of one reads.
 SUMMARY = "id, title, starts_at, slug, archived"
@@ -195,6 +198,29 @@ def is_busy(error: sqlite3.OperationalError) -> bool:
     return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
+class WriteHealth:
+    """Whether writes to the database are failing in the file system (a full disk), shared
+    by a store's connections: the log says so once when they begin to fail and once when
+    they succeed again, not with a traceback per request, and each request refused meanwhile
+    is a DatabaseUnwritable its member is told of."""
+
+    __slots__ = ("failing",)
+
+    def __init__(self) -> None:
+        self.failing = False
+
+    def failed(self, error: sqlite3.Error) -> DatabaseUnwritable:
+        if not self.failing:
+            self.failing = True
+            log.error("the database could not be written (%s): its disk may be full or "
+                      "failing; requests that write are refused until it can be", error)
+        return DatabaseUnwritable()
+
+    def succeeded(self) -> None:
+        self.failing = False
+        log.warning("the database can be written again")
+
+
 class Session:
     """A connection, the registration rules' clock, and the state its repositories share."""
 
@@ -209,6 +235,7 @@ class Session:
         self.plain.row_factory = None
         self.clock = clock  # the registration rules' "now"; tests move it
         self.notices_written = 0  # outbox rows written, so the bot knows when to look
+        self.writes = WriteHealth()  # a store shares one between its connections
         # event id -> (waitlist_departures when built, waitlisted seqs in order)
         self.waitlists: dict[int, tuple[int, array[int]]] = {}
         # events whose `waitlist_departures` the open transaction changed
@@ -275,11 +302,18 @@ class Transaction:
             if exc_type is None:
                 try:
                     session.plain.execute("COMMIT")
-                    return
-                except BaseException:
+                except BaseException as failed:
                     self._void()
+                    if isinstance(failed, sqlite3.Error) and is_unwritable(failed):
+                        raise session.writes.failed(failed) from failed
                     raise
+                if session.writes.failing:
+                    session.writes.succeeded()
+                return
             self._void()
+            # A full disk is no defect: the member is told, nothing was saved (see above).
+            if isinstance(exc, sqlite3.Error) and is_unwritable(exc):
+                raise session.writes.failed(exc) from exc
         finally:
             session.departed.clear()
 

@@ -143,6 +143,7 @@ class SqliteStore:
         self.notices_ready = asyncio.Event()
         self._notices_seen = 0
         loop_repos.session.row_budget = LOOP_ROW_BUDGET
+        loop_repos.session.writes = repos.session.writes  # one line in the log, not two
         loop_repos.registrations.keep_join_targets()  # it writes nothing but joins
         # The reads answered on the event loop, by the database-thread call they stand for.
         self._loop_reads: dict[Callable[..., Any], Callable[..., Any]] = {
@@ -224,7 +225,7 @@ class SqliteStore:
         await self._joins.close()
         try:
             await self.run(self.notices.release_notices)
-        except (sqlite3.Error, DatabaseBusy):  # handed out again when the claims expire
+        except (sqlite3.Error, Unavailable):  # handed out again when the claims expire
             log.exception("could not release the claimed notices")
         self._closed = True  # no read on the loop's connection from here
         self._loop_repos.session.close()
