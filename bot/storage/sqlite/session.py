@@ -212,7 +212,7 @@ class WriteHealth:
     def failed(self, error: sqlite3.Error) -> DatabaseUnwritable:
         if not self.failing:
             self.failing = True
-            log.error("the database could not be written (%s): its disk may be full or "
+            log.warning("the database could not be written (%s): its disk may be full or "
                       "failing; requests that write are refused until it can be", error)
         return DatabaseUnwritable()
 
