@@ -64,6 +64,15 @@ class DatabaseUnwritable(Unavailable):
                             "failing); nothing was changed. Try again later"))
 
 
+class DatabaseGone(Unavailable):
+    """The database file was deleted or replaced under the running bot: what it wrote from
+    then on would go to a file nobody opens again, so writes are refused until it is back."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("the bot can't save anything right now; nothing was changed. "
+                            "Try again later"))
+
+
 class ItemRefused(UserError):
     """One of several things asked for in one go was refused, so none was done: `index`
     says which, `error` why."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import resource
+import sqlite3
 
 import pytest
 
@@ -83,3 +84,42 @@ async def test_a_full_disk_is_a_private_one_line_refusal_and_the_bot_recovers(wo
     said = [line for line in output.splitlines() if "could not be written" in line]
     assert len(said) == 1, said
     assert sum("can be written again" in line for line in output.splitlines()) == 1
+
+
+GONE = "⚠️ The bot can't save anything right now; nothing was changed. Try again later."
+
+
+async def test_a_database_file_replaced_under_the_bot_takes_no_more_writes(world):
+    """A backup put in place while the bot runs (the README says to stop it first): SQLite
+    would go on committing to the file it has open, which nobody opens again, so every RSVP
+    confirmed from then on would be lost at the next start. Writes are refused instead,
+    reads still answered, and after a restart on the file put in place all is as it was."""
+    fake = world.fake
+    event_id = await world.import_event("Backup Restored Live", 10)
+    kept = world.member("kept")
+    reply = await fake.slash(world.guild, kept, "rsvp join", event=str(event_id))
+    assert "You're confirmed for" in reply.content
+    copy = world.db_path.with_name("copy.sqlite3")
+    source, target = sqlite3.connect(world.db_path), sqlite3.connect(copy)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    os.replace(copy, world.db_path)
+    late = world.member("late")
+    for _ in range(2):
+        reply = await fake.slash(world.guild, late, "rsvp join", event=str(event_id))
+        assert reply.ephemeral and reply.content == GONE
+    status = await fake.slash(world.guild, kept, "rsvp status", event=str(event_id))
+    assert "You're confirmed" in status.content, status.content
+    output = world.bot.output()
+    assert "Traceback" not in output
+    said = [line for line in output.splitlines() if "was deleted or replaced" in line]
+    assert len(said) == 1 and str(world.db_path) in said[0], said
+    await world.restart_bot()
+    reply = await fake.slash(world.guild, late, "rsvp join", event=str(event_id))
+    assert "You're confirmed for" in reply.content, reply.content
+    confirmed = {kept.user.id, late.user.id}
+    assert confirmed_in_db(world, event_id) == confirmed
+    assert counts(world, event_id) == (2, 2)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from bot.content import EventContent
-from bot.errors import DatabaseUnwritable
+from bot.errors import DatabaseGone, DatabaseUnwritable
 from bot.models import ChangedTo, Event, EventSummary
 from bot.zones import day_offsets
 
@@ -202,12 +202,42 @@ class WriteHealth:
     """Whether writes to the database are failing in the file system (a full disk), shared
     by a store's connections: the log says so once when they begin to fail and once when
     they succeed again, not with a traceback per request, and each request refused meanwhile
-    is a DatabaseUnwritable its member is told of."""
+    is a DatabaseUnwritable its member is told of.
 
-    __slots__ = ("failing",)
+    It also watches the database file (`watch`): one deleted, or replaced by another renamed
+    over it, under the running bot stays open, and SQLite would go on committing to it, to
+    be lost at the next start with every RSVP confirmed meanwhile. Once the file has no
+    name left (`check_file`, about a microsecond per transaction), writes are refused: it
+    cannot be given one again."""
+
+    __slots__ = ("_file", "_gone", "_path", "failing")
 
     def __init__(self) -> None:
         self.failing = False
+        self._file: int | None = None  # a descriptor of the database file, to fstat
+        self._path = ""
+        self._gone = False
+
+    def watch(self, path: str | os.PathLike[str]) -> None:
+        self._path = os.fspath(path)
+        self._file = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+
+    def check_file(self) -> None:
+        """Raise DatabaseGone if the database file no longer has a name (no link left)."""
+        if self._file is None:
+            return
+        if not self._gone and os.fstat(self._file).st_nlink == 0:
+            self._gone = True
+            log.error("the database file %s was deleted or replaced while the bot ran: "
+                      "writes are refused, since they would be lost at the next start; "
+                      "stop the bot and put back the file, or a backup of it", self._path)
+        if self._gone:
+            raise DatabaseGone()
+
+    def close(self) -> None:
+        if self._file is not None:
+            os.close(self._file)
+            self._file = None
 
     def failed(self, error: sqlite3.Error) -> DatabaseUnwritable:
         if not self.failing:
@@ -292,6 +322,7 @@ class Transaction:
 
     def __enter__(self) -> sqlite3.Connection:
         self._session.new_unit()
+        self._session.writes.check_file()
         self._session.plain.execute("BEGIN IMMEDIATE")
         return self._session.conn
 

@@ -203,6 +203,7 @@ class SqliteStore:
         try:
             repos = await thread.call(migrated)
             configure(loop_conn, wait=False)
+            repos.session.writes.watch(path)
             # after both connections have opened the database in WAL mode: its wal-index
             return cls(thread, repos, SqliteRepositories(loop_conn, clock),
                        Commits.of(loop_conn))
@@ -232,6 +233,7 @@ class SqliteStore:
         await self._thread.call(self._repos.session.close)
         self._thread.stop()
         self._commits.close()  # after the connections: see `Commits`
+        self._repos.session.writes.close()
 
     async def __aenter__(self) -> SqliteStore:
         return self
