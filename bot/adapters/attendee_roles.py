@@ -105,9 +105,11 @@ class AttendeeRoles:
         # back, role by role, each with its own tries, apart from the current role's grants.
         self._owed: dict[int, dict[int, set[int]]] = {}
         self._owed_tries: Tries[tuple[int, int]] = {}
-        # Roles owed back in a server that removed the bot, by (event, role): when that was
-        # found (time.monotonic()). They wait for the bot's return GIVE_UP_AFTER at most,
-        # as its held notices do, and are then given up (`_given_up_away`).
+        # Roles owed back in a server that removed the bot, by (event, role): when the bot
+        # left it (time.monotonic(); from the database's record, `_left_since`, so that a
+        # restart does not begin the wait again). They wait for the bot's return
+        # GIVE_UP_AFTER at most, as its held notices do, and are then given up
+        # (`_wait_away`).
         self._away_since: dict[tuple[int, int], float] = {}
         self._ending: dict[int, int] = {}  # event id -> its role, being taken back at its end
         # Over events of other shards' guilds, whose processes take their roles back: not
@@ -611,11 +613,17 @@ class AttendeeRoles:
     async def _wait_away(self, guild_id: int, event_id: int, role_id: int,
                          owed: set[int]) -> None:
         """The bot is out of the server: the role waits for it to be invited back
-        (`guild_joined`), GIVE_UP_AFTER at most from when that was found; then nobody is
+        (`guild_joined`), GIVE_UP_AFTER at most from when it left (as recorded; else from
+        when that was found); then nobody is
         owed it any more (nor at the next start), and an event over stops giving it out."""
         key = (event_id, role_id)
+        if key not in self._away_since:
+            since = await self._left_since(guild_id)
+            if not out_of_server(self.bot, guild_id):
+                return  # invited back meanwhile (`guild_joined`): tried again now
+            self._away_since[key] = since
         now = time.monotonic()
-        give_up_at = self._away_since.setdefault(key, now) + GIVE_UP_AFTER.total_seconds()
+        give_up_at = self._away_since[key] + GIVE_UP_AFTER.total_seconds()
         if now < give_up_at:
             paused(self._owed_tries, key, until=give_up_at)
             return
@@ -625,6 +633,21 @@ class AttendeeRoles:
         self._settle_owed(event_id, role_id)
         if self._ending.get(event_id) == role_id:
             await self._ended(event_id, role_id, taken=False)
+
+    async def _left_since(self, guild_id: int) -> float:
+        """When the bot left the server, as a `time.monotonic()` moment: as the database
+        recorded it (`EventBot.left_guild`), so that a restart does not begin the wait
+        for its return again; now, where it has no record of it yet (or cannot say)."""
+        now = time.monotonic()
+        try:
+            left_at = await self.bot.store.run(self.bot.store.settings.guild_left_at, guild_id)
+        except Exception:
+            log.exception("could not read when the bot left guild %s; counting from now",
+                          guild_id)
+            return now
+        if left_at is None:
+            return now
+        return now - max((discord.utils.utcnow() - left_at).total_seconds(), 0.0)
 
     async def _take_back_one(self, guild_id: int, event_id: int, role_id: int,
                              owed: set[int]) -> bool:

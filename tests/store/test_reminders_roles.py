@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -980,6 +981,45 @@ async def test_a_role_owed_back_in_a_server_that_removed_the_bot_is_given_up_aft
         await asyncio.sleep(0.2)
         assert [c for c in http.calls if c[0] == "take"] == []
         assert cog.roles._taking == {} and cog.roles._owed == {}
+
+
+async def test_the_wait_for_a_removed_bots_return_counts_from_its_removal_across_restarts(
+        store, monkeypatch, caplog):
+    """The bot was removed from the event's server an hour ago (the store records when:
+    `set_guild_left`, as `EventBot.left_guild` writes it). The role owed back at the event's
+    end waits for its return until GIVE_UP_AFTER after that, not after the moment this
+    process found it out; and a process started a day later (a bot restarted daily) gives
+    it up at once, rather than waiting a whole day again from its own start."""
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1, 2])
+    left = datetime.now(UTC) - 60 * MIN
+    async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):
+        await give_role_555(cog, store, event_id)
+        await asked(http, lambda calls: {("give", 1, 555), ("give", 2, 555)} <= set(calls))
+        cog.roles.bot.get_guild = lambda guild_id: None  # removed from the server
+        await store.run(store.settings.set_guild_left, 1, left)
+        await over(store, event_id)
+        await cog.roles.end_past_roles()
+        await asked(http, lambda calls: (event_id, 555) in cog.roles._owed_tries
+                    and cog.roles._owed_tries[(event_id, 555)][0] > time.monotonic())
+        wait = cog.roles._owed_tries[(event_id, 555)][0] - time.monotonic()
+        due = (left + attendee_roles.GIVE_UP_AFTER - datetime.now(UTC)).total_seconds()
+        assert abs(wait - due) < 60, (wait, due)  # 23 hours, not 24
+        assert await owed_rows(store, cog) == [(1, event_id, 555, (1, 2))]
+
+    # A day later: the same record, read by a new start
+    await execute_sql(store, "UPDATE guild_settings SET left_at = ? WHERE guild_id = 1",
+                      int((left - attendee_roles.GIVE_UP_AFTER).timestamp()))
+    async with roles_cog(store, lambda *call: None, monkeypatch) as (cog, http):
+        cog.roles.bot.get_guild = lambda guild_id: None  # still out of it
+        with caplog.at_level("WARNING", logger="bot.adapters.attendee_roles"):
+            await cog.roles.load()
+            await cog.roles.end_past_roles()  # the scheduler's first round
+            await asked(http, lambda calls: not cog.roles._taking and not cog.roles._owed)
+        assert "giving up" in caplog.text and f"event {event_id}" in caplog.text
+        assert await owed_rows(store, cog) == []
+        assert await store.run(store.reminders.attendee_roles) == []
+        assert [c for c in http.calls if c[0] == "take"] == []
 
 
 def test_a_wait_that_ended_early_still_doubles_from_the_first():

@@ -162,6 +162,13 @@ class PostgresSettings(Repository):
         return [GuildLeft(r["guild_id"], datetime.fromtimestamp(r["left_at"], UTC))
                 for r in rows]
 
+    async def guild_left_at(self, guild_id: int) -> datetime | None:
+        """When the bot left the guild, as recorded (`set_guild_left`); None: not left."""
+        async with self._transaction() as conn:
+            left_at = await conn.fetchval("SELECT left_at FROM guild_settings"
+                                          " WHERE guild_id = $1", guild_id)
+        return None if left_at is None else datetime.fromtimestamp(left_at, UTC)
+
     async def guilds_present(self, guild_ids: Sequence[int]) -> None:
         """The bot is in these guilds (see `sqlite.settings.guilds_present`): one read, and
         a write only for a guild new or back."""

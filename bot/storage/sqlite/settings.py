@@ -165,6 +165,13 @@ class SqliteSettings(Repository):
         return [GuildLeft(r["guild_id"], datetime.fromtimestamp(r["left_at"], UTC))
                 for r in rows]
 
+    def guild_left_at(self, guild_id: int) -> datetime | None:
+        """When the bot left the guild, as recorded (`set_guild_left`); None: not left."""
+        row = self._one("SELECT left_at FROM guild_settings WHERE guild_id = ?", (guild_id,))
+        if row is None or row["left_at"] is None:
+            return None
+        return datetime.fromtimestamp(row["left_at"], UTC)
+
     def guilds_present(self, guild_ids: Sequence[int]) -> None:
         """The bot is in these guilds, or a member used it there (`EventBot.ensure_events`):
         each keeps a settings row from now until its purge (the record that the bot was
