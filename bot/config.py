@@ -12,7 +12,7 @@ import logging
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import overload
 from urllib.parse import parse_qs, unquote, urlparse, urlsplit
@@ -69,6 +69,16 @@ class Settings:
     # A postgresql:// URL: the store is that PostgreSQL database, not the SQLite file.
     database_url: str | None = field(default=None, repr=False)
 
+    def __repr__(self) -> str:
+        # The fields the dataclass would show, the gateway's URL without its password (a
+        # proxy may want one; DISCORD_API_BASE is refused with one)
+        shown = ", ".join(f"{f.name}={self._shown(f.name)!r}" for f in fields(self) if f.repr)
+        return f"{type(self).__name__}({shown})"
+
+    def _shown(self, name: str) -> object:
+        value = getattr(self, name)
+        return without_credentials(value) if name == "discord_gateway_url" else value
+
     @property
     def database(self) -> str | Path:
         """Where the store is, for `open_store`: DATABASE_URL if set, else DATABASE_PATH."""
@@ -84,9 +94,10 @@ class Settings:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        """What the log must never show: the bot's token, the database's password (as
-        written in DATABASE_URL, and as it reads)."""
-        found = [self.discord_token]
+        """What the log must never show: the bot's token, the passwords of the gateway
+        and of the database (as written in DISCORD_GATEWAY_URL and DATABASE_URL, and as
+        they read)."""
+        found = [self.discord_token, *url_passwords(self.discord_gateway_url)]
         if self.database_url is not None:
             with contextlib.suppress(ValueError):
                 parts = urlsplit(self.database_url)
@@ -133,7 +144,7 @@ def load_settings(
         log_level=_log_level(get("LOG_LEVEL", "INFO")),
         discord_api_base=_url("DISCORD_API_BASE",
                               get("DISCORD_API_BASE", DISCORD_API_BASE),
-                              ("http", "https")).rstrip("/"),
+                              ("http", "https"), credentials=False).rstrip("/"),
         discord_gateway_url=_url("DISCORD_GATEWAY_URL",
                                  get("DISCORD_GATEWAY_URL", DISCORD_GATEWAY_URL),
                                  ("ws", "wss")),
@@ -212,9 +223,29 @@ def _log_level(value: str) -> str:
     return level
 
 
-def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
+def without_credentials(url: str) -> str:
+    """`url` as messages and the settings' repr show it: whatever may be a user and a
+    password (from "://" to the last "@") hidden, even where the URL cannot be read."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    return f"{scheme}://(hidden)@{rest.rpartition('@')[2]}"
+
+
+def url_passwords(url: str) -> list[str]:
+    """The password in `url`, as written and as it reads (the log hides both)."""
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return []
+    return [password, unquote(password)] if password else []
+
+
+def _url(name: str, value: str, schemes: tuple[str, ...], *, credentials: bool = True) -> str:
     """A URL the bot can connect to: its scheme one of `schemes`, a host, a port that is a
-    number in range; refused here in one line rather than retried for ever at connect."""
+    number in range (and, not `credentials`, no user or password); refused here in one
+    line, which shows no password, rather than retried for ever at connect."""
+    shown = without_credentials(value)
     try:
         parsed = urlsplit(value)
         _ = parsed.port  # raises ValueError for a port that is no number, or too large
@@ -222,9 +253,15 @@ def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
     except ValueError:  # also "http://[::1"
         readable = False
     if not readable or any(ch.isspace() or not ch.isprintable() for ch in value):
-        raise ConfigError(f"{name}={value!r} must be a {' or '.join(schemes)} URL")
+        raise ConfigError(f"{name}={shown!r} must be a {' or '.join(schemes)} URL")
+    if not credentials and shown != value:
+        # discord.py signs every call with the bot's token (an Authorization header), and
+        # aiohttp will not send that beside a user and password in the URL: every call
+        # would fail, the login first.
+        raise ConfigError(f"{name}={shown!r} must not hold a user or password: the bot's "
+                          "token is what Discord's API takes")
     if "?" in value or "#" in value:  # the bot adds the path of each request after it
-        raise ConfigError(f"{name}={value!r} must be a {' or '.join(schemes)} URL without "
+        raise ConfigError(f"{name}={shown!r} must be a {' or '.join(schemes)} URL without "
                           "a query (?) or a fragment (#)")
     return value
 

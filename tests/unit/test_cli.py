@@ -842,6 +842,19 @@ def test_a_bad_setting_is_one_line_naming_it(cli, tmp_path, setting, line):
     assert proc.stderr.strip().splitlines() == [f"eventbot: {line}"]
 
 
+
+@pytest.mark.parametrize("command", ["sync", "run"])
+def test_an_api_base_with_a_password_is_one_line_without_it(cli, command):
+    """Once a traceback from aiohttp at login (it will not send the bot's token beside
+    credentials in the URL), or the URL as written, password and all, in the error."""
+    proc = cli(command, check_status=2, env={
+        "DISCORD_TOKEN": "abcdefghijklmnop",
+        "DISCORD_API_BASE": "http://user:s3cr3tpw@127.0.0.1:1/api"})
+    assert proc.stderr.startswith("eventbot: DISCORD_API_BASE") and proc.stderr.count(
+        "\n") == 1, proc.stderr
+    assert "s3cr3tpw" not in proc.stderr + proc.stdout, proc.stderr
+
+
 MALFORMED_URLS = [("postgresql://eventbot:s3cret@db:abc/eventbot", "port"),
                   ("postgresql://eventbot:s3cret@db:99999/eventbot", "port"),
                   ("postgresql://eventbot:s3cret@[::1/eventbot", "[ ]"),

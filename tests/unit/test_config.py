@@ -171,3 +171,38 @@ def test_shard_settings():
 def test_bad_shard_ids_name_their_variable(ids):
     with pytest.raises(ConfigError, match="SHARD_IDS"):
         settings(SHARD_COUNT="2", SHARD_IDS=ids)
+
+
+def test_a_password_in_the_gateway_url_is_not_shown_and_the_log_hides_it():
+    """A gateway proxy reached with a user and password (wss://user:pass@host/): the
+    settings as printed show neither, and the log hides the password, as written and as
+    it reads."""
+    s = settings(DISCORD_GATEWAY_URL="wss://bot:g4te%40pw@gw.example/")
+    assert s.discord_gateway_url == "wss://bot:g4te%40pw@gw.example/"  # kept, only not shown
+    assert "g4te" not in repr(s) and "gw.example" in repr(s), repr(s)
+    assert s.secrets == ("g4te%40pw", "g4te@pw")
+
+
+@pytest.mark.parametrize("value", [
+    "https://user:s3cr3tpw@proxy.example/api/v10",
+    "https://user:s3cr3tpw@proxy.example/api/v10?v=10",  # refused for its query too
+    "https://user:s3cr3t/pw@proxy.example/api",  # a slash in it: no port, no host to read
+    "https://user:s3cr3tpw@proxy example/api",
+])
+def test_an_api_base_with_a_password_is_refused_without_showing_it(value):
+    """discord.py signs every REST call with the bot's token (an Authorization header),
+    which aiohttp refuses to send beside credentials in the URL: such a DISCORD_API_BASE
+    could never work, and is refused in one line that shows no password."""
+    with pytest.raises(ConfigError) as refused:
+        settings(DISCORD_API_BASE=value)
+    line = str(refused.value)
+    assert "DISCORD_API_BASE" in line and "s3cr3t" not in line and "\n" not in line, line
+
+
+@pytest.mark.parametrize("value", ["ws://u:g4tewaypw@127.0.0.1:9000/#x",
+                                   "ws://u:g4tewaypw@[::1/", "http://u:g4tewaypw@host/"])
+def test_a_malformed_gateway_url_with_a_password_is_refused_without_showing_it(value):
+    with pytest.raises(ConfigError) as refused:
+        settings(DISCORD_GATEWAY_URL=value)
+    assert "DISCORD_GATEWAY_URL" in str(refused.value)
+    assert "g4tewaypw" not in str(refused.value), refused.value
