@@ -35,6 +35,10 @@ STALE_COMMAND = (app_commands.CommandNotFound, app_commands.CommandSignatureMism
 # response came after its 3 s, or a follow-up after its token's 15 minutes.
 FORGOTTEN = (10062, 50027)  # Unknown interaction, Invalid webhook token
 UNKNOWN_MESSAGE = 10008
+# Discord's "Interaction has already been acknowledged": a first response the interaction
+# already has. Ours, when its answer was lost (a 500 or a timeout after Discord acted on
+# it) and discord.py's retry met the first one.
+ACKNOWLEDGED = 40060
 NO_MENTIONS = discord.AllowedMentions.none()
 ANSWERABLE = (2, 3, 4, 5)  # interaction types that take an answer: command, component,
 # autocomplete (choices, not a message) and modal
@@ -59,10 +63,11 @@ SOONEST_DEFER = 0.5
 _PUBLIC_REPLY, _OPENS_FORM = "eventbot:public_reply", "eventbot:opens_form"
 PUBLIC_REPLY = {_PUBLIC_REPLY: True}
 OPENS_FORM = {_OPENS_FORM: True}
-# Keys in `extras`: the timer, a deferral on its way, and a deferral's placeholder not yet
-# answered (whether it is ephemeral).
-_DEADLINE, _DEFERRING, _PLACEHOLDER = ("eventbot:deadline", "eventbot:deferring",
-                                       "eventbot:placeholder")
+# Keys in `extras`: the timer, a deferral on its way, a deferral's placeholder not yet
+# answered (whether it is ephemeral), and a deferral sent whose fate is unknown (whether
+# it was ephemeral).
+_DEADLINE, _DEFERRING, _PLACEHOLDER, _DEFER_SENT = (
+    "eventbot:deadline", "eventbot:deferring", "eventbot:placeholder", "eventbot:defer_sent")
 
 
 def answer_in_time(interaction: discord.Interaction, *, public: bool = False) -> None:
@@ -106,8 +111,23 @@ async def _defer_now(interaction: discord.Interaction, public: bool) -> None:
 
 
 async def _defer_as(interaction: discord.Interaction, *, ephemeral: bool) -> None:
-    await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+    interaction.extras[_DEFER_SENT] = ephemeral  # (Discord may act on it, unheard)
+    try:
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+    except discord.HTTPException as exc:
+        if exc.code != ACKNOWLEDGED:
+            raise
+        # A retry of the deferral, whose first try Discord acted on: it is deferred.
+        log.warning("interaction %s: a deferral went through unheard, and its retry was "
+                    "refused as already acknowledged (40060); the answer fills it",
+                    interaction.id)
     interaction.extras[_PLACEHOLDER] = ephemeral
+
+
+def acknowledged(interaction: discord.Interaction) -> bool:
+    """Whether the interaction has its first response: as discord.py counts them, or a
+    deferral Discord acted on that discord.py took for failed (`_defer_as`)."""
+    return interaction.response.is_done() or _PLACEHOLDER in interaction.extras
 
 
 async def _first_response_ready(interaction: discord.Interaction) -> None:
@@ -123,7 +143,7 @@ async def _first_response_ready(interaction: discord.Interaction) -> None:
 async def defer(interaction: discord.Interaction, *, ephemeral: bool = True) -> None:
     """Acknowledge now and answer later ("thinking…"), unless a late deferral came first."""
     await _first_response_ready(interaction)
-    if not interaction.response.is_done():
+    if not acknowledged(interaction):
         await _defer_as(interaction, ephemeral=ephemeral)
 
 
@@ -134,16 +154,37 @@ async def respond(interaction: discord.Interaction, content: str | None = None, 
     kwargs.setdefault("allowed_mentions", NO_MENTIONS)
     if content is not None:
         content = clip(content, CONTENT)
-    if interaction.response.is_done():
-        placeholder = interaction.extras.get(_PLACEHOLDER)
-        if placeholder == ephemeral and await _filled(interaction, content, kwargs):
+    if not acknowledged(interaction):
+        try:
+            await interaction.response.send_message(content, ephemeral=ephemeral, **kwargs)
             return
-        if interaction.extras.get(_PLACEHOLDER) is not None:
-            await _clear_placeholder(interaction)
-        kwargs["content"] = content  # None sends none
-        await interaction.followup.send(ephemeral=ephemeral, **kwargs)
-    else:
-        await interaction.response.send_message(content, ephemeral=ephemeral, **kwargs)
+        except discord.HTTPException as exc:
+            if exc.code != ACKNOWLEDGED:
+                raise
+            deferred = interaction.extras.get(_DEFER_SENT)
+            if deferred is None:  # the answer's own retry: its first try went through
+                log.warning("interaction %s: its answer went through unheard (its retry was "
+                            "refused as already acknowledged, 40060)", interaction.id)
+                return
+            # A deferral that failed as far as discord.py knows went through: the member
+            # sees "thinking…", which the answer fills.
+            log.warning("interaction %s: a deferral went through unheard (the answer was "
+                        "refused as already acknowledged, 40060); the answer fills it",
+                        interaction.id)
+            interaction.extras[_PLACEHOLDER] = deferred
+            for file in _files_of(kwargs):
+                file.reset()  # the refused answer read them
+    placeholder = interaction.extras.get(_PLACEHOLDER)
+    if placeholder == ephemeral and await _filled(interaction, content, kwargs):
+        return
+    if interaction.extras.get(_PLACEHOLDER) is not None:
+        await _clear_placeholder(interaction)
+    kwargs["content"] = content  # None sends none
+    await interaction.followup.send(ephemeral=ephemeral, **kwargs)
+
+
+def _files_of(send: dict[str, Any]) -> list[discord.File]:
+    return list(send.get("files") or ([send["file"]] if send.get("file") is not None else []))
 
 
 async def _filled(interaction: discord.Interaction, content: str | None,
@@ -186,7 +227,7 @@ def _edit_of(content: str | None, send: dict[str, Any]) -> dict[str, Any]:
     """A send's arguments as an edit of the message takes them: its files are its
     attachments."""
     edit = {key: value for key, value in send.items() if key not in ("file", "files")}
-    files = send.get("files") or ([send["file"]] if send.get("file") is not None else [])
+    files = _files_of(send)
     if files:
         edit["attachments"] = files
     return {**edit, "content": content}
@@ -233,6 +274,10 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
         log.warning("interaction %s was answered too late: Discord no longer knows it",
                     getattr(interaction, "id", "?"))
         return
+    if (refused := refused_answer(error)) is not None:  # so would an error reply
+        log.warning("interaction %s: Discord refused its answer (%s)",
+                    getattr(interaction, "id", "?"), one_line_of(refused))
+        return
     try:
         lang = member_language(interaction)
     except Exception:  # an unreadable interaction: its locale cannot be trusted either
@@ -257,6 +302,33 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
     except Exception as exc:  # Discord refused it, or there is nothing to answer
         log.warning("could not deliver an error reply for interaction %s: %r",
                     getattr(interaction, "id", "?"), exc)
+
+
+def refused_answer(error: BaseException) -> discord.HTTPException | None:
+    """The refusal of an answer to the interaction that `error` is (or wraps), if it is
+    one no other answer would get past: a 403 to a response or follow-up (the token's
+    routes), or 40060, a first response the interaction already has (then the member has
+    ours, or a deferral, which the answer already tried to fill)."""
+    seen: BaseException | None = error
+    for _ in range(5):
+        if seen is None:
+            break
+        if isinstance(seen, discord.HTTPException) and (
+                seen.code == ACKNOWLEDGED or (seen.status == 403 and _answer_route(seen))):
+            return seen
+        seen = seen.__cause__ or getattr(seen, "original", None)
+    return None
+
+
+def _answer_route(error: discord.HTTPException) -> bool:
+    """Whether the call Discord refused answered an interaction (by its token)."""
+    path = getattr(getattr(getattr(error, "response", None), "url", None), "path", "")
+    return "/interactions/" in str(path) or "/webhooks/" in str(path)
+
+
+def one_line_of(error: discord.HTTPException) -> str:
+    """Discord's code and message, as discord.py words them, on one line."""
+    return " ".join(str(error).split())
 
 
 def forgotten(error: BaseException) -> bool:

@@ -1075,3 +1075,52 @@ async def test_sigkill_mid_burst_loses_no_confirmed_seat_and_delivers_the_notice
           f"committed_at_kill={committed_at_kill} joined_while_down={len(offline)} "
           f"told_confirmed={len(confirmed_told)} capacity_notices=1 "
           f"requests_checked_for_allowed_mentions={checked}")
+
+
+async def test_a_deferral_that_went_through_unheard_is_still_filled_with_the_answer(world):
+    """The database is held up, so a member's cancel is deferred; Discord acts on the
+    deferral but answers 500, and discord.py's retry is refused with 40060 ("already
+    acknowledged"). The member's "thinking…" is still filled with the answer, and the log
+    says so in one warning line, without a traceback."""
+    fake = world.fake
+    event_id = await world.import_event("Unheard Deferral", 10)
+    member = world.member("unheard member")
+    await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+    since = len(world.bot.output())
+    holder = write_lock_taken(world)
+    fake.fail("POST", r"^/interactions/\d+/[^/]+/callback$", status=500, carried_out=True)
+    started = time.monotonic()
+    try:
+        asyncio.get_running_loop().call_later(4.5, holder.execute, "COMMIT")
+        cancel = await fake.slash(world.guild, member, "rsvp cancel", event=str(event_id),
+                                  timeout=20)
+    finally:
+        await asyncio.sleep(max(0.0, 4.7 - (time.monotonic() - started)))
+        holder.close()
+    assert (cancel.type, cancel.ephemeral) == (5, True), cancel
+    assert "is cancelled" in cancel.content, cancel
+    assert world.query("SELECT user_id FROM rsvps WHERE event_id = ?", (event_id,)) == []
+    log = world.bot.output()[since:]
+    assert "Traceback" not in log and " ERROR " not in log, log[-3000:]
+    assert len([line for line in log.splitlines() if "40060" in line
+                or "already acknowledged" in line]) == 1, log[-3000:]
+
+
+async def test_a_first_response_refused_with_403_is_one_warning_line(world):
+    """Discord refuses the first response to a member's join (403 Missing Access): every
+    answer to the interaction would be refused the same way. The join is kept, and the
+    log says so in one warning line, without a traceback or a second refused answer."""
+    fake = world.fake
+    event_id = await world.import_event("Refused Answer", 10)
+    member = world.member("unanswered member")
+    since = len(world.bot.output())
+    fake.fail("POST", r"^/interactions/\d+/[^/]+/callback$", status=403, code=50001,
+              message="Missing Access")
+    with pytest.raises(TimeoutError, match="did not respond"):
+        await fake.slash(world.guild, member, "rsvp join", event=str(event_id), timeout=5)
+    assert world.query("SELECT user_id FROM rsvps WHERE event_id = ?", (event_id,)) == [
+        (member.user.id,)]
+    log = world.bot.output()[since:]
+    assert "Traceback" not in log and " ERROR " not in log, log[-3000:]
+    assert len([line for line in log.splitlines() if "50001" in line
+                or "403" in line]) == 1, log[-3000:]
