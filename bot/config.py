@@ -28,6 +28,8 @@ FETCH_TIMEOUT = 10.0  # seconds for a whole page fetch, redirects included
 # Seconds an import preview's buttons work: inside the 15 minutes an interaction's token
 # lives, so the preview can still be edited when they stop.
 IMPORT_PREVIEW_TIMEOUT = 14 * 60.0
+# Seconds the Delete and Keep buttons of a /manage delete question work: the same bound.
+DELETE_QUESTION_TIMEOUT = 14 * 60.0
 # The least cap of the wait between attempts to reach Discord: below it, an outage meant
 # thousands of attempts (and warnings) a second.
 MIN_RECONNECT_DELAY = 0.1
@@ -61,6 +63,7 @@ class Settings:
     guild_retention_days: float = 30.0  # a server's data is kept this long after the bot leaves
     default_guild_id: int | None = None  # where `python -m bot import` puts events by default
     import_preview_timeout: float = IMPORT_PREVIEW_TIMEOUT
+    delete_question_timeout: float = DELETE_QUESTION_TIMEOUT
     ready_file: Path | None = None  # written once the bot is connected and ready
     # Sharding: how many shards the deployment has, and which of them this process runs
     # (None: all). Both None: one unsharded connection.
@@ -159,6 +162,10 @@ def load_settings(
         default_guild_id=_snowflake("DEFAULT_GUILD_ID", get("DEFAULT_GUILD_ID")),
         import_preview_timeout=_seconds("IMPORT_PREVIEW_TIMEOUT", get("IMPORT_PREVIEW_TIMEOUT"),
                                         IMPORT_PREVIEW_TIMEOUT, maximum=IMPORT_PREVIEW_TIMEOUT),
+        delete_question_timeout=_seconds("DELETE_QUESTION_TIMEOUT",
+                                         get("DELETE_QUESTION_TIMEOUT"),
+                                         DELETE_QUESTION_TIMEOUT,
+                                         maximum=DELETE_QUESTION_TIMEOUT),
         ready_file=_ready_file(get("READY_FILE")),
         shard_count=shard_count,
         shard_ids=shard_ids,

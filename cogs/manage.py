@@ -494,7 +494,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     @app_commands.describe(event=EVENT_HELP)
     async def delete(self, interaction: Interaction, event: EventOption | None = None) -> None:
         found = await resolve_event(interaction, event)
-        view = DeleteConfirmation(interaction, found.id, found.title, self.questions)
+        view = DeleteConfirmation(interaction, found.id, found.title, self.questions,
+                                  self.bot.settings.delete_question_timeout)
         await respond(interaction, deletion_question(member_language(interaction), found.title,
                                                      found.confirmed, found.waitlisted,
                                                      found.is_over(discord.utils.utcnow())),

@@ -55,7 +55,8 @@ class Held:
     Held weakly: discord.py holds a view while it answers, and one it has let go (expired
     or stopped) needs no entry here. Its key alone is kept until shortly after the view
     times out, to tell a click on a view that has just answered (a double click) from one
-    on a view this process never held (a restart)."""
+    on a view this process never held (a restart); a view that timed out unanswered
+    forgets it at once."""
 
     def __init__(self, prefix: str, expired: Callable[[Language], str]) -> None:
         self.prefix = prefix
@@ -88,6 +89,15 @@ class Held:
             return True
 
         view.interaction_check = interaction_check  # type: ignore[method-assign,assignment]
+        timed_out = view.on_timeout
+
+        async def on_timeout() -> None:
+            # Not answered: a late click (a client still showing the buttons) is told it
+            # expired, not taken for a double click and only acknowledged.
+            self._known.pop(key, None)
+            await timed_out()
+
+        view.on_timeout = on_timeout  # type: ignore[method-assign]
         return key
 
     def _over(self, key: str, view: View) -> bool:

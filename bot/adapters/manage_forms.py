@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from bot.app import Interaction
 
 
-CONFIRM_TIMEOUT = 14 * 60  # seconds: within the 15 minutes an interaction's token lasts
 DELETE_PREFIX, EDIT_PREFIX = "eventbot:delete:", "eventbot:edit:"
 
 
@@ -63,8 +62,10 @@ class DeleteConfirmation(discord.ui.View):
     """Delete or keep, on the moderator's ephemeral question: only they can answer, and
     the buttons go when the question's interaction is about to expire."""
 
-    def __init__(self, asked: Interaction, event_id: int, title: str, held: Held) -> None:
-        super().__init__(timeout=CONFIRM_TIMEOUT)
+    def __init__(self, asked: Interaction, event_id: int, title: str, held: Held,
+                 timeout: float) -> None:
+        # (DELETE_QUESTION_TIMEOUT: within the 15 minutes the question's token lasts)
+        super().__init__(timeout=timeout)
         self.asked = asked
         self.event_id = event_id
         self.title = title
