@@ -455,3 +455,48 @@ async def test_a_moderator_removing_their_own_rsvp_gets_no_dm_about_it(world, fa
     await fake.slash(world.guild, world.moderator, "manage remove", member=other, event=event)
     await fake.wait_message(fake.dm_channel(other), lambda m: title in m["content"], timeout=15)
     assert [m for m in fake.dms(world.moderator) if title in m["content"]] == []
+
+
+async def test_the_channels_notices_through_churn_and_a_reopening_within_the_cool_down(
+        world, fake):
+    """Within the capacity notice's cool-down: a fill is announced; cancel-and-join churn,
+    with or without a waitlist behind it, says nothing more; more seats (the channel hears
+    it is open again) then a join taking the last is news, and is announced again. The
+    channel's notices about the event, in order, are exactly those."""
+    title = "Churn And Seats Forum"
+    event = str(await world.import_event(title, capacity=2))
+    channel = world.guild.channel("announcements")
+    since = len(fake.messages(channel))
+    a, b, c, d = (world.member(f"cs{i}") for i in range(4))
+
+    async def slash(member, command: str, expected: str) -> None:
+        reply = await fake.slash(world.guild, member, command, event=event)
+        assert expected in reply.content, reply
+
+    def notices() -> list[str]:
+        return [m["content"] for m in fake.messages(channel)[since:]
+                if f"**{title}**" in m["content"]]
+
+    await slash(a, "rsvp join", "confirmed")
+    await slash(b, "rsvp join", "confirmed")  # full
+    await fake.wait_message(channel, lambda m: len(notices()) == 1)
+    for _ in range(3):  # churn with nobody waiting: the seat freed, then taken again
+        await slash(b, "rsvp cancel", "cancelled")
+        await slash(b, "rsvp join", "confirmed")
+    await slash(c, "rsvp join", "waitlist")
+    for member in (a, b):  # churn with a waitlist: each cancel promotes, it stays full
+        await slash(member, "rsvp cancel", "cancelled")
+        await slash(member, "rsvp join", "waitlist")
+    await asyncio.sleep(1.0)  # a notice sent for any of that has arrived by now
+    full = f"**{title}**\n{CAPACITY_REACHED} Members who join now go on the waitlist."
+    assert notices() == [full]
+
+    more = await fake.slash(world.guild, world.moderator, "manage capacity", seats=4,
+                            event=event)  # the waitlisted one gets a seat, one stays free
+    assert "now has 4 seats" in more.content, more
+    await fake.wait_message(channel, lambda m: len(notices()) == 2)
+    await slash(d, "rsvp join", "confirmed")  # the last seat: full again, which is news
+    await fake.wait_message(channel, lambda m: len(notices()) == 3, timeout=10)
+    await asyncio.sleep(1.0)
+    assert notices() == [
+        full, f"Registration for **{title}** is open again: 1 of 4 seats left.", full]
