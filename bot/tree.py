@@ -124,6 +124,19 @@ async def _defer_as(interaction: discord.Interaction, *, ephemeral: bool) -> Non
     interaction.extras[_PLACEHOLDER] = ephemeral
 
 
+async def acknowledge_click(interaction: discord.Interaction) -> None:
+    """Acknowledge a click whose message is edited afterwards (a deferred update), as
+    `response.defer()`; a retry refused as already acknowledged (40060: the first try went
+    through, unheard) counts as done, and the edit still follows."""
+    try:
+        await interaction.response.defer()
+    except discord.HTTPException as exc:
+        if exc.code != ACKNOWLEDGED:
+            raise
+        log.warning("interaction %s: its acknowledgement went through unheard (its retry "
+                    "was refused as already acknowledged, 40060)", interaction.id)
+
+
 def acknowledged(interaction: discord.Interaction) -> bool:
     """Whether the interaction has its first response: as discord.py counts them, or a
     deferral Discord acted on that discord.py took for failed (`_defer_as`)."""

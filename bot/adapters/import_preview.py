@@ -35,7 +35,7 @@ from bot.render import (
     safe,
     span_text,
 )
-from bot.tree import member_language, report_error
+from bot.tree import acknowledge_click, member_language, report_error
 
 CUSTOM_ID_PREFIX = "eventbot:import:"
 PREVIEW_LIMIT = 1900  # characters: under Discord's 2,000 with room to spare
@@ -148,7 +148,7 @@ class ImportPreview(discord.ui.View):
 
     async def on_import(self, interaction: Interaction) -> None:
         self.stop()
-        await interaction.response.defer()  # saving may take longer than 3 s
+        await acknowledge_click(interaction)  # saving may take longer than 3 s
         content, embed = await self.do_import(interaction)
         await interaction.edit_original_response(content=content, embed=embed, view=None)
 

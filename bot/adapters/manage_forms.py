@@ -24,7 +24,14 @@ from bot.models import Event, EventEdit
 from bot.offload import off_loop
 from bot.render import clip, safe, timestamp, when_text
 from bot.signals import AttendeeRoleChanged
-from bot.tree import answer_in_time, defer, member_language, report_error, respond
+from bot.tree import (
+    acknowledge_click,
+    answer_in_time,
+    defer,
+    member_language,
+    report_error,
+    respond,
+)
 from bot.when import When
 from bot.when_typed import is_iso, parse_typed
 from bot.zones import server_zone
@@ -96,7 +103,7 @@ class DeleteConfirmation(discord.ui.View):
         bot, lang = interaction.client, member_language(interaction)
         # Deleting a large event (every RSVP, a DM queued for each) can take longer than
         # Discord's 3 s: acknowledge the click first, then edit the question.
-        await interaction.response.defer()
+        await acknowledge_click(interaction)
         try:
             # After an announce in flight: it stores the Discord event it made, which the
             # deletion then removes; read before, that Discord event outlived the event.

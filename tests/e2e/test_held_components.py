@@ -246,3 +246,23 @@ async def test_a_page_previewed_before_another_moderator_renamed_its_event_keeps
         assert f"**{name}** (event {event_id})" in done.content, done.content
         assert world.query("SELECT title, venue FROM events WHERE id = ?",
                            (event_id,)) == [(name, venue)]
+
+
+async def test_a_delete_whose_acknowledgement_went_through_unheard_still_deletes(world, fake):
+    """Delete clicked; Discord acts on the click's acknowledgement but answers 500, and
+    discord.py's retry is refused as already acknowledged (40060). The click counts as
+    acknowledged: the event is deleted and the question says so, with one warning line in
+    the log and no traceback."""
+    event_id = await world.import_event("Unheard Click Forum", capacity=5,
+                                        starts_at="2031-05-06T18:00:00+00:00")
+    asked = await fake.slash(world.guild, world.moderator, "manage delete", event=str(event_id))
+    confirm, _ = asked.custom_ids()
+    since = len(world.bot.output())
+    fake.fail("POST", r"^/interactions/\d+/[^/]+/callback$", status=500, carried_out=True)
+    await fake.click(world.guild, world.moderator, asked.message, confirm, timeout=15)
+    await asked.wait(lambda r: r.content.startswith("Deleted **Unheard Click Forum**"),
+                     timeout=15)
+    assert world.query("SELECT count(*) FROM events WHERE id = ?", (event_id,)) == [(0,)]
+    log = world.bot.output()[since:]
+    assert "Traceback" not in log and " ERROR " not in log, log[-3000:]
+    assert len([line for line in log.splitlines() if "40060" in line]) == 1, log[-3000:]
