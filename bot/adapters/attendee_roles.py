@@ -614,8 +614,8 @@ class AttendeeRoles:
                          owed: set[int]) -> None:
         """The bot is out of the server: the role waits for it to be invited back
         (`guild_joined`), GIVE_UP_AFTER at most from when it left (as recorded; else from
-        when that was found); then nobody is
-        owed it any more (nor at the next start), and an event over stops giving it out."""
+        when that was found); then nobody is owed it any more (nor at the next start), and
+        an event over stops giving it out."""
         key = (event_id, role_id)
         if key not in self._away_since:
             since = await self._left_since(guild_id)
