@@ -387,7 +387,7 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
             self._version(True if zh else False if _LATIN.search(par) else None)
             self.header["title"] = par
             return 1
-        after = self._zh_person_line(i) if zh else (self._labelled_people(i, role_line) or (
+        after = self._labelled_people(i, role_line) or (self._zh_person_line(i) if zh else (
             self._headed_people(i) if self.people_section
             else i + 1 if self._listed_person(i) else self._person_line(i)))
         if after is None and (self._zh_bio(i) if zh else self._bio(i, last)):
@@ -436,6 +436,8 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         if label is None or label.end() == len(par):  # "Speakers:" alone: a heading
             return None
         word = label.group(1).lower()
+        if has_han(par[label.end():]):  # "Speaker: 李彬": names as a Chinese label gives them
+            return self._zh_labelled(i, label.end(), _HEADING_ROLES.get(word.rstrip("s")))
         state = self.people_section, self.heading_role, self.heading_once
         self.people_section = True
         self.heading_role = _HEADING_ROLES.get(word.rstrip("s"))

@@ -375,17 +375,7 @@ class ChineseReading:
         if label:
             word = ROLE_WORD.match(label.group())
             assert word is not None  # ROLE_LINE matched: it starts with a role word
-            role = role_of(word.group())
-            # "嘉宾：樊吉社、段占元将进行评议。": the role the line narrates is theirs
-            self._zh_narration(line[label.end():])
-            found = False
-            for item in _items(line[label.end():]):
-                for segment in _SEGMENTS.split(item):  # names go on until the first title
-                    if not (self._zh_person(segment.strip(), role)
-                            or self._zh_pair(segment.strip(), role)):
-                        break
-                    found = True
-            return i + 1 if found else None
+            return self._zh_labelled(i, label.end(), role_of(word.group()))
         named = self._zh_name(line)
         if named is None:
             return None
@@ -410,6 +400,21 @@ class ChineseReading:
             return i + 1
         self._give_bio(entry, self.raw[bio_at], None)
         return bio_at + 1
+
+    def _zh_labelled(self, i: int, start: int, role: str | None) -> int | None:
+        """The names a role's label gives from `start` ("主持人：赵通", "嘉宾：李彬、樊吉社",
+        or an English label's "Speaker: 李彬"): the index of the next paragraph, else None."""
+        line = self.paras[i]
+        # "嘉宾：樊吉社、段占元将进行评议。": the role the line narrates is theirs
+        self._zh_narration(line[start:])
+        found = False
+        for item in _items(line[start:]):
+            for segment in _SEGMENTS.split(item):  # names go on until the first title
+                if not (self._zh_person(segment.strip(), role)
+                        or self._zh_pair(segment.strip(), role)):
+                    break
+                found = True
+        return i + 1 if found else None
 
     def _zh_bio_index(self, i: int, name: str) -> int | None:
         # The bio is the next paragraph, or the one after a title/affiliation line.

@@ -228,6 +228,29 @@ def test_names_a_role_line_parts_with_spaces_are_each_a_person(line, people):
 
 
 @pytest.mark.parametrize(
+    ("page_text", "people"),
+    [
+        ("Speaker: 李彬", {"李彬": "speaker"}),
+        ("Moderator: 赵通\n\nSpeakers: 李彬、樊吉社",
+         {"赵通": "moderator", "李彬": "speaker", "樊吉社": "speaker"}),
+        ("Discussant: 刘明轩，中国人民大学副教授", {"刘明轩": "discussant"}),
+        # the same page's lines with Chinese labels, and English names: read alike
+        ("主持人：赵通\n\n主讲人：李彬、樊吉社",
+         {"赵通": "moderator", "李彬": "speaker", "樊吉社": "speaker"}),
+        ("Moderator: Tong Zhao\n\nSpeakers: Li Bin", {"Tong Zhao": "moderator",
+                                                      "Li Bin": "speaker"}),
+    ],
+)
+def test_an_english_role_label_gives_chinese_names_as_a_chinese_label_does(page_text, people):
+    """A bilingual site's "Speaker: 李彬" is a role's label over a name, as "主讲人：李彬"
+    and "Speaker: Li Bin" are: the person, not a line of the description."""
+    page = parse_page("Nuclear Risk in Asia\nDecember 1, 2026\nBeijing\n\n"
+                      "A discussion of nuclear risk.\n\n" + page_text)
+    assert roles(page) == people
+    assert page.description == "A discussion of nuclear risk."
+
+
+@pytest.mark.parametrize(
     ("text", "people"),
     [
         ("樊吉社、段占元将进行评议。", {"樊吉社": "discussant", "段占元": "discussant"}),
