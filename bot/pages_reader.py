@@ -169,11 +169,14 @@ _VENUE = re.compile(
     rf"{{0,5}}(?:, +{_PLACE_WORD}(?: +{_PLACE_WORD}){{0,2}}){{2,3}}")
 # A date and the venue on one line, parted by a bar or a dot.
 _DATE_AND_PLACE = re.compile(r"(.{6,80}?) +[|•·] +([^|•·]{2,80})")
-# A street address, or a room, in the line under the date: the venue, however long.
+# A street address, or a room or building, in the line under the date: the venue, however
+# long.
 _ADDRESS = re.compile(
     r"\b\d{1,5}(?:-\d+)? +(?:[A-Z][\w.'’-]* +){1,4}(?:Ave(?:nue)?|St(?:reet)?|Rd|Road|"
     r"Blvd|Boulevard|Way|Square|Place|Pl|Lane|Ln|Drive|Dr)\b|"
     r"\b(?:Room|Hall|Floor|Suite) +[A-Z0-9][\w-]*\b|"  # "Hall B", "Room 201"
+    # "Building 5", "Bldg. 12A"; not "Capacity Building Workshop"
+    r"\b(?:Building|Bldg\.?) +(?:\d{1,4}[A-Z]?|[A-Z])\b|"
     r"\b[A-Z][\w’'-]+ +(?:Hall|Auditorium|Building|Hotel|Theat(?:er|re))(?= *(?:,|$))")
 # A site's own section after a recap's highlights ("Watch the Event", "About the Carnegie
 # Endowment", "Media Inquiries"): it ends them, and is no takeaway's heading.

@@ -224,6 +224,11 @@ def test_a_venue_of_several_words_under_the_date_of_a_page_without_title_is_the_
      "Carnegie Endowment, 1779 Massachusetts Ave NW, Washington, DC"),
     ("Arms Control Today\nDecember 15, 2026\nHall B, Example Institute, Washington, DC",
      "December 15, 2026", "Hall B, Example Institute, Washington, DC"),
+    # a building by its number, on a campus or in a city
+    ("Arms Control Today\nDecember 15, 2026\nBuilding 5, Beijing", "December 15, 2026",
+     "Building 5, Beijing"),
+    ("Arms Control Today\nDecember 15, 2026\nBldg. 12, Tsinghua University, Beijing",
+     "December 15, 2026", "Bldg. 12, Tsinghua University, Beijing"),
 ])
 def test_the_date_and_venue_are_found_in_the_headers_other_shapes(header, date, place):
     page = parse_page(header + "\n\n" + INTRO)
