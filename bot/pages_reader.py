@@ -819,6 +819,16 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
             self._person(name, role)
         return True
 
+    def _location(self) -> str | None:
+        """The header's venue; not a short line under the date that names one of the page's
+        people ("Tong Zhao" over the description, a card further down): a name may be a
+        city's ("Hong Kong"), so the line is read as the venue until the page says whose
+        it is. A "Location: …" line is the venue whatever it says."""
+        location = self.header.get("location")
+        if location and "location" not in self.labelled and self._known(location):
+            return None
+        return location
+
     def _page(self) -> Page:
         self._join_initialled()
         entries = [e for e in self.order if e is not None]
@@ -844,7 +854,7 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
             kind="recap" if self.takeaways or self.past or told_after else "announcement",
             title=title,
             date_text=f"{date} {time}" if date and time else date,  # a time alone is no date
-            location=self.header.get("location"),
+            location=self._location(),
             description="\n\n".join(self.description),
             registration_closed=self.registration_closed,
             off_the_record=self.off_the_record,

@@ -729,6 +729,28 @@ def test_a_line_under_a_heading_of_people_is_no_venue(lines):
 
 
 
+@pytest.mark.parametrize("below", [
+    "Speakers\n\nTong Zhao\n\nTong Zhao is a fellow at the Carnegie Endowment.",
+    "Tong Zhao will moderate a discussion with Li Bin.",
+    "Moderator: Tong Zhao",
+])
+def test_a_name_under_the_date_that_the_page_gives_a_person_is_no_venue(below):
+    """"Tong Zhao" alone under the date may read as a place ("Hong Kong" does), until the
+    page names him as one of its people: then the line was his, and the page has no venue."""
+    page = parse_page("Panel Title\n\nDecember 9, 2026\nTong Zhao\n\n" + INTRO + below)
+    assert page.location is None and page.date_text == "December 9, 2026"
+    assert "Tong Zhao" in roles(page)
+
+
+@pytest.mark.parametrize("lines", [
+    "Hong Kong", "Location: Tong Zhao",  # a name no person of the page has; a labelled venue
+])
+def test_a_name_like_place_under_the_date_stays_the_venue(lines):
+    page = parse_page("Panel Title\n\nDecember 9, 2026\n" + lines + "\n\n" + INTRO
+                      + "Speakers\n\nLi Bin\n\nLi Bin is a professor at Tsinghua University.")
+    assert page.location == lines.removeprefix("Location: ")
+
+
 @pytest.mark.parametrize("lines", [
     "Read More\nSenior Fellow, Carnegie Endowment",
     "Learn More\nAbout the Nuclear Policy Program",
