@@ -351,16 +351,18 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
         return When(note=_not_a_time(written))
     start_mer, end_mer = start_clock.meridiem, end_clock.meridiem if end_clock else None
     # "6 - 8 PM": both ends share the PM
-    start_hour = hour_24h(start_clock, None if own_clocks else end_mer)
-    if start_hour is None:
+    start_at = _day_and_hour(start_clock, None if own_clocks else end_mer)
+    if start_at is None:
         times_written = rest_times if own_clocks else text[found.end:found.end + len(rest_times)]
         return When(note=_not_a_time(times_written.strip()[:40]))
+    start_days, start_hour = start_at
     start_minute = min(start_clock.minute, 59)
-    end_hour = (hour_24h(end_clock, None if own_clocks else start_mer)
-                if end_clock is not None else None)
+    end_at = (_day_and_hour(end_clock, None if own_clocks else start_mer)
+              if end_clock is not None else None)
+    end_days, end_hour = end_at if end_at is not None else (0, None)
     end_minute = min(end_clock.minute, 59) if end_clock is not None else 0
     if (end_hour is not None and not own_clocks
-            and (end_hour, end_minute) <= (start_hour, start_minute)):
+            and (end_days, end_hour, end_minute) <= (start_days, start_hour, start_minute)):
         # A half of the day written at one end only, which shared would run the range
         # backwards, is that end's alone: the other is in the other half ("晚上10点至12点"
         # ends at midnight, "11 - 1 PM" starts in the morning).
@@ -368,10 +370,11 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
             end_hour = (end_hour + 12) % 24
         elif start_mer is None and end_mer is not None:
             start_hour = (start_hour + 12) % 24
-    starts = datetime.combine(day, time(start_hour, start_minute), zone)
+    starts = datetime.combine(day + timedelta(days=start_days), time(start_hour, start_minute),
+                              zone)
     ends = None
     if end_hour is not None:  # the run's times are its first day's start, its last's end
-        ends = datetime.combine(last, time(end_hour, end_minute), zone)
+        ends = datetime.combine(last + timedelta(days=end_days), time(end_hour, end_minute), zone)
         if ends == starts:  # "6:00 PM - 6:00 PM": a slip, not a day-long event
             ends = None
         elif ends < starts:  # past midnight
@@ -382,6 +385,16 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
         # the date's year is within bounds, but its zone moves the moment out of them
         return When(note=out_of_years)
     return When(_utc(starts), _utc(ends), note=note)
+
+
+def _day_and_hour(clock: Clock, meridiem: str | None) -> tuple[int, int] | None:
+    """The days a clock is after its date and its hour on the 24-hour clock, or None when it
+    is no time of day: 24:00 on a 24-hour clock is the midnight that ends the day, as in
+    ISO 8601 (`_from_iso`)."""
+    if (clock.hour, clock.minute, clock.meridiem) == (24, 0, None):  # no half of a day
+        return 1, 0
+    hour = hour_24h(clock, meridiem)
+    return None if hour is None else (0, hour)
 
 
 # An ISO 8601 moment with its offset ("2026-06-05T10:00:00+08:00", as a web page's
@@ -424,7 +437,7 @@ def iso_span(text: str, before: int | None = None) -> When | None:
 def _no_place_offset(moment: str) -> bool:
     """Whether an ISO 8601 moment is on a real day but at an offset no place has."""
     try:
-        value = datetime.fromisoformat(moment.upper())
+        value = _from_iso(moment.upper())
     except ValueError:
         return False
     offset = value.utcoffset()
@@ -456,9 +469,25 @@ def read_iso(text: str, zone: tzinfo) -> datetime | None:
     if not ISO_8601.fullmatch(text):
         return None
     try:
-        value = datetime.fromisoformat(text)
+        value = _from_iso(text)
     except ValueError:
         return None
     if value.tzinfo is None:
         return value.replace(tzinfo=zone)
     return value if real_offset(value.utcoffset() or timedelta(0)) else None
+
+
+# ISO 8601's 24:00 (seconds and fractions all zero): the midnight that ends its day.
+_END_OF_DAY = re.compile(r"(?<=[T ])24:00(?::00(?:\.0+)?)?(?=$|Z|[+\-])", re.IGNORECASE)
+
+
+def _from_iso(text: str) -> datetime:
+    """`datetime.fromisoformat`, which refuses 24:00, with 24:00 as the next day's 00:00;
+    ValueError for no such moment (the end of 9999-12-31 too)."""
+    end_of_day = _END_OF_DAY.search(text)
+    if end_of_day is None:
+        return datetime.fromisoformat(text)
+    midnight = datetime.fromisoformat(f"{text[:end_of_day.start()]}00:00{text[end_of_day.end():]}")
+    if midnight.date() == date.max:
+        raise ValueError(f"no day after {text}")
+    return midnight + timedelta(days=1)

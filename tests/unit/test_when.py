@@ -64,6 +64,10 @@ def test_a_page_date_line_gives_the_start_and_end_in_utc(line, zone, start, end)
     ("2026-06-05T10:00+08:00/2026-06-05T11:30", utc(2026, 6, 5, 2), utc(2026, 6, 5, 3, 30)),
     ("2026-06-05T10:00:00.250+0800", utc(2026, 6, 5, 2), None),
     ("2026-06-05T10:00Z - 2026-06-05T09:00Z", utc(2026, 6, 5, 10), None),  # an end before
+    # ISO 8601's 24:00: the midnight that ends the day
+    ("Date: 2026-06-05T24:00+08:00", utc(2026, 6, 5, 16), None),
+    ("2026-06-05T18:00+08:00 – 2026-06-05T24:00+08:00", utc(2026, 6, 5, 10), utc(2026, 6, 5, 16)),
+    ("2026-12-31T18:00Z/2026-12-31T24:00:00.000Z", utc(2026, 12, 31, 18), utc(2027, 1, 1)),
 ])
 def test_an_iso_moment_keeps_its_own_offset_wherever_the_server_is(line, start, end):
     # a web page's structured data gives its times so: the offset is the page's zone
@@ -92,6 +96,20 @@ def test_a_date_with_a_time_range_is_no_iso_moment_with_a_negative_offset(line, 
 def test_the_first_date_of_a_line_is_its_date_though_an_iso_moment_follows():
     when = read_page_when("Friday, June 5, 2026, 10:00 AM (posted 2025-12-01T09:00:00Z)", "UTC")
     assert (when.starts_at, when.ends_at) == (utc(2026, 6, 5, 10), None)
+
+
+@pytest.mark.parametrize("line", ["2026-06-05T24:01+08:00", "2026-06-05T24:30Z",
+                                  "2026-06-05T25:00Z"])
+def test_an_iso_time_past_the_end_of_the_day_is_left_unset_and_said(line):
+    when = read_page_when(line, "UTC")
+    assert when.starts_at is None and "is not a time of day" in str(when.note)
+
+
+def test_the_end_of_the_last_day_there_is_is_no_moment_and_never_fails():
+    for line in ("9999-12-31T24:00Z", "9999-12-31T18:00Z/9999-12-31T24:00Z"):
+        assert read_page_when(line, "UTC").starts_at is None
+    with pytest.raises(InvalidValue):
+        parse_typed("9999-12-31T24:00", "UTC", NOW)
 
 
 def test_an_iso_moment_out_of_the_years_is_left_unset_and_said():
@@ -198,6 +216,8 @@ NOW = datetime(2026, 11, 30, 10, tzinfo=UTC)  # a Monday
     ("tomorrow 9:30", datetime(2026, 12, 1, 9, 30)),
     ("2026-12-01 18:00", datetime(2026, 12, 1, 18)),
     ("2026-12-01T18:00+01:00", datetime(2026, 12, 2, 1)),
+    ("2026-12-01 24:00", datetime(2026, 12, 2)),  # as a page's ISO 8601 24:00 is
+    ("2026-12-01T24:00+08:00", datetime(2026, 12, 2)),
 ])
 def test_typed_times_are_read_in_the_servers_zone(typed, local):
     zone = ZoneInfo("Asia/Shanghai")
@@ -348,6 +368,10 @@ def test_reading_any_page_date_line_never_raises(line, zone):
     ("11 - 1 PM", (11, 0), (13, 0)),
     ("9 - 12 PM", (9, 0), (12, 0)),
     ("10 - 1 AM", (22, 0), (25, 0)),
+    # 24:00 on a 24-hour clock is the midnight that ends the day, as in ISO 8601
+    ("18:00-24:00", (18, 0), (24, 0)),
+    ("晚上10点至24点", (22, 0), (24, 0)),
+    ("24:00", (24, 0), None),
     *((f"18:00{dash}20:00", (18, 0), (20, 0))
       for dash in ("—", "–", "~", "～", " to ", "至", " until ")),
 ])
@@ -362,7 +386,7 @@ def test_a_page_clock_is_read_as_written(written, start, end, script):
     assert not when.all_day and when.note is None
 
 
-@pytest.mark.parametrize("written", ["13:00 PM", "0 AM", "24:00"])
+@pytest.mark.parametrize("written", ["13:00 PM", "0 AM", "24:30", "25:00"])
 def test_a_page_time_that_is_no_time_of_day_is_left_unset_and_said(written):
     when = read_page_when(f"Dec 1, 2026 {written} GMT", "UTC")
     assert when.starts_at is None
