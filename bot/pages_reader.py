@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from typing import NamedTuple
 
 from bot import pages_zh
 from bot.i18n import N_, Text
@@ -238,6 +239,73 @@ def _role_line(par: str) -> bool:
     return bool(pages_zh.NAME.match(rest) or (names and names[0].start == 0))
 
 
+# A transcript's turn: who speaks (a role or a name), a colon, what they say.
+_TURN = re.compile(r"([^:：]{1,40}?) *[:：] *(\S.*)")
+
+
+class _Turn(NamedTuple):
+    speaker: str  # as a key
+    said: bool  # something other than names
+    named_says: bool  # a person named as the speaker says a sentence
+
+
+def _turn(par: str) -> _Turn | None:
+    """A line shaped as a transcript's turn ("Moderator: Welcome all", "Li Bin: Thank you
+    for having me.", "主持人：欢迎大家"); None for any other line ("Date: …")."""
+    turn = _TURN.fullmatch(par) if len(par) <= 3000 else None
+    if turn is None:
+        return None
+    label, said = turn.groups()
+    role = ROLE_HEADING.fullmatch(label) or pages_zh.ROLE_WORD.fullmatch(pages_zh.fold(label))
+    if not (role or names_only(label) or pages_zh.NAME.fullmatch(label)):
+        return None
+    names = names_only(said) or pages_zh.NAME.fullmatch(said)
+    return _Turn(pages_zh.fold(label).casefold(), not names, not role and _a_sentence(said))
+
+
+def _a_sentence(said: str) -> bool:
+    """A sentence said ("Thank you for having me.", "谢谢主持人。"): not names, a person's
+    title ("Professor, Tsinghua University.") or a date."""
+    names = read_names(said[:60])
+    return (bool(_PROSE_END.search(said) or _ZH_SENTENCE.search(said))
+            and not (names and names[0].start == 0) and (has_han(said) or not title_case(said))
+            and not _dated(said))
+
+
+def dialogue_lines(paras: list[str]) -> set[int]:
+    """The lines of a transcript in the page: a run of turns where a speaker comes back
+    after another's turn to say something other than names, or a person named as the
+    speaker says a sentence. Their labels name no one ("Moderator: Welcome All" is the
+    moderator speaking), unlike a run of role labels ("Moderator: Tong Zhao" over
+    "Speakers: Li Bin", and a second session's "Moderator: Ann Lee")."""
+    found: set[int] = set()
+    run: list[tuple[int, _Turn]] = []
+    for i, par in enumerate([*paras, ""]):
+        turn = _turn(par)
+        if turn is not None:
+            run.append((i, turn))
+            continue
+        if len(run) > 1 and _a_dialogue([turn for _, turn in run]):
+            found.update(j for j, _ in run)
+        run = []
+    return found
+
+
+def _a_dialogue(turns: list[_Turn]) -> bool:
+    return ((_comes_back([turn.speaker for turn in turns]) and any(turn.said for turn in turns))
+            or any(turn.named_says for turn in turns))
+
+
+def _comes_back(speakers: list[str]) -> bool:
+    """Whether a speaker speaks again after another has (in time linear in the turns)."""
+    before_last: set[str] = set()
+    for k in range(2, len(speakers)):
+        before_last.add(speakers[k - 2])
+        if speakers[k] != speakers[k - 1] and speakers[k] in before_last:
+            return True
+    return False
+
+
 def _dated(line: str) -> bool:
     """A date line's: a date, in a line of at most 80 characters (either Chinese script)."""
     return len(line) <= 80 and bool(_DATE.search(pages_zh.fold(line)))
@@ -369,6 +437,7 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         self.heading_role: str | None = None
         self.heading_once = False
         self.takeaways_headed = False  # under "Discussion Highlights", "Key Takeaways"
+        self.dialogue = dialogue_lines(self.paras)  # a transcript's lines: no one's labels
 
     def read(self) -> Page:
         i = 0
@@ -382,7 +451,8 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         last, self.last_bio = self.last_bio, None
         if _DISCLAIMER.search(par) or _posted(par):
             return i + 1
-        role_line = _role_line(par)
+        spoken = i in self.dialogue  # a transcript's turn: its label names no one
+        role_line = not spoken and _role_line(par)
         if role_line:  # the people: what follows heads no highlight
             self.takeaways_headed = False
         zh = has_han(par)
@@ -390,9 +460,10 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
             self._version(True if zh else False if _LATIN.search(par) else None)
             self.header["title"] = par
             return 1
-        after = self._labelled_people(i, role_line) or (self._zh_person_line(i) if zh else (
-            self._headed_people(i) if self.people_section
-            else i + 1 if self._listed_person(i) else self._person_line(i)))
+        after = None if spoken else self._labelled_people(i, role_line) or (
+            self._zh_person_line(i) if zh else (
+                self._headed_people(i) if self.people_section
+                else i + 1 if self._listed_person(i) else self._person_line(i)))
         if after is None and (self._zh_bio(i) if zh else self._bio(i, last)):
             after = i + 1
         if after is not None:
@@ -420,9 +491,9 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
             self.description.append(self.raw[i])
             self.past = self.past or bool(_PAST.search(par))
             self.ahead = self.ahead or _says_ahead(par)
-            for name, role, leads in narration(par):
+            for name, role, leads in narration(par) if not spoken else ():
                 self._person(name, role, leads)
-            if zh:
+            if zh and not spoken:
                 self.past = self.past or bool(pages_zh.PAST.search(pages_zh.fold(par)))
                 self._zh_narration(par)
         return i + 1

@@ -902,6 +902,41 @@ def test_a_transcripts_or_a_sentences_role_label_names_no_one(line):
     assert page.description == INTRO + line
 
 
+EN_RECAP = "Event Recap: Nuclear Risk\n\nTong Zhao moderated the panel.\n\n"
+ZH_RECAP = "中美核风险研讨会纪要\n\n会议由赵通主持。\n\n"
+
+
+@pytest.mark.parametrize(("recap", "transcript", "moderator"), [
+    # the moderator's turns come back after another's: a dialogue
+    (EN_RECAP, "Moderator: Thank you\nLi Bin: Thanks\nModerator: Welcome All", "Tong Zhao"),
+    (EN_RECAP, "Moderator: Welcome All\nModerator: Good Evening Everyone\nLi Bin: Thanks\n"
+     "Moderator: Thank You", "Tong Zhao"),
+    # a person named as the speaker says a sentence
+    (EN_RECAP, "Moderator: Good Evening Everyone\nLi Bin: Thank you for having me.",
+     "Tong Zhao"),
+    (ZH_RECAP, "主持人：欢迎大家\n李彬：谢谢主持人。", "赵通"),
+])
+def test_a_transcripts_turn_with_a_name_like_greeting_names_no_one(recap, transcript,
+                                                                   moderator):
+    """"Moderator: Welcome All" in a recap's transcript is the moderator speaking: no
+    person "Welcome All", and the moderator the recap names stays the moderator."""
+    page = parse_page(recap + transcript)
+    assert roles(page) == {moderator: "moderator"}
+    assert page.description.endswith(transcript.replace("\n", "\n\n"))
+
+
+@pytest.mark.parametrize("labels", [
+    # a role comes back, but over names: two sessions' moderators, not turns
+    "Moderator: Tong Zhao\nSpeaker: Li Bin\nSpeaker: Jane Doe\nModerator: Ann Lee",
+    # named, but over titles, not sentences
+    "Moderator: Tong Zhao\nLi Bin: Professor, Tsinghua University.\nJane Doe: Fellow, Carnegie.",
+])
+def test_a_run_of_role_labels_is_no_transcript(labels):
+    page = parse_page("Nuclear Risk\n\nA discussion of nuclear risk.\n\n" + labels)
+    assert roles(page)["Tong Zhao"] == "moderator"
+    assert "Moderator: Tong Zhao" not in page.description
+
+
 def test_a_moderator_whose_surname_ends_an_organisations_name_is_a_person():
     page = parse_page(INTRO + "Karen Elliott House will moderate a discussion with Bo Chen.")
     assert roles(page) == {"Karen Elliott House": "moderator", "Bo Chen": "speaker"}
