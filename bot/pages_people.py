@@ -265,8 +265,9 @@ class PeopleReading:
     @staticmethod
     def _title_line(line: str) -> bool:
         """A person's title and affiliation on a line of their own (no sentence, no field
-        such as "Venue: …", no name opening it): "Director, China Program, Stimson Center"."""
-        if (len(line) > 150 or line.endswith(".") or ":" in line
+        such as "Venue: …", no name opening it, no list's bullet): "Director, China Program,
+        Stimson Center"."""
+        if (len(line) > 150 or line.endswith(".") or ":" in line or BULLET.match(line)
                 or not _JOB_TITLE.search(line)):
             return False
         spans = read_names(line)

@@ -306,6 +306,11 @@ def _comes_back(speakers: list[str]) -> bool:
     return False
 
 
+def _unbulleted(line: str) -> str:
+    bullet = BULLET.match(line)
+    return line[bullet.end():] if bullet else line
+
+
 def _dated(line: str) -> bool:
     """A date line's: a date, in a line of at most 80 characters (either Chinese script)."""
     return len(line) <= 80 and bool(_DATE.search(pages_zh.fold(line)))
@@ -523,19 +528,24 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
 
     def _headed_people(self, i: int, start: int = 0) -> int | None:
         """Under a heading of people ("Discussants" on the line above, or as the line's
-        label from `start`), the names the line gives: one with a title or a bio of theirs
+        label from `start`), the names the line gives, bulleted or not ("• Li Bin" is a
+        list's item as "Li Bin" is): one with a title or a bio of theirs
         is read as a name line is; several ("Ann Lee, Bo Chen, and Mary Major"), or one
         with nothing of theirs under it ("Li Bin" over "Tong Zhao"), are each a person in
         the heading's role; a name alone on its line under a bare heading only beside
         another such line. Not an organisation ("Carnegie China") nor prose: the index of
         the next paragraph, else None."""
+        labelled = start > 0
+        bullet = BULLET.match(self.paras[i], start)  # "• Tong Zhao": a list's item of names
+        if bullet and names_only(self.paras[i][bullet.end():]):
+            start = bullet.end()
         names = names_only(self.paras[i][start:])
         if len(names) < 2:  # one name: read as its line under the heading is
             after = i + 1 if self._listed_person(i, start) else self._person_line(i, start)
             if after is not None:
                 self.people_headed = True
                 return after
-        if not names or (len(names) == 1 and not start and not self._among_names(i)
+        if not names or (len(names) == 1 and not labelled and not self._among_names(i)
                          and not self._list_goes_on(i)):
             return None  # a lone name-like line under a heading: no one's card
         for name in names:  # several, or one with nothing of theirs under it
@@ -549,7 +559,8 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
     def _among_names(self, i: int) -> bool:
         """Whether a line beside line i names people and nothing else: "Li Bin" over
         "Tong Zhao" under "Speakers" is a list of them."""
-        return any(0 <= j < len(self.paras) and names_only(self.paras[j]) for j in (i - 1, i + 1))
+        return any(0 <= j < len(self.paras) and names_only(_unbulleted(self.paras[j]))
+                   for j in (i - 1, i + 1))
 
     def _list_goes_on(self, i: int) -> bool:
         """Whether line i is right under a heading of people that is itself right under

@@ -705,6 +705,27 @@ def test_a_name_alone_under_a_heading_that_goes_on_listing_people_is_theirs(line
     assert "Li Bin" not in page.description
 
 
+@pytest.mark.parametrize("heading", ["Speakers", "Featuring", "Moderators"])
+@pytest.mark.parametrize("bullet", ["• ", "- ", "1. "])
+def test_a_bulleted_list_of_names_under_a_heading_reads_as_the_bare_list(heading, bullet):
+    """"Featuring" gives its list as "Speakers" does, and "• Tong Zhao" over "• Li Bin" is
+    the list "Tong Zhao" over "Li Bin" is; a name alone under a bare heading is no one's,
+    bulleted or not."""
+    lines = ["Tong Zhao", "Li Bin\n• Ann Lee, Senior Fellow, Carnegie Endowment"]
+    bare = parse_page("Panel Title\n\nDecember 9, 2026\n\n" + INTRO + heading + "\n\n"
+                      + "\n".join(lines))
+    numbered = [f"{bullet.replace('1', str(n))}{line}" for n, line in enumerate(lines, 1)]
+    page = parse_page("Panel Title\n\nDecember 9, 2026\n\n" + INTRO + heading + "\n\n"
+                      + "\n".join(numbered))
+    role = "moderator" if heading == "Moderators" else "speaker"
+    assert roles(page) == roles(bare) == {"Tong Zhao": role, "Li Bin": role, "Ann Lee": role}
+    assert bios(page) == bios(bare) == {"Tong Zhao": "", "Li Bin": "",
+                                        "Ann Lee": "Senior Fellow, Carnegie Endowment"}
+    alone = parse_page("Panel Title\n\nDecember 9, 2026\n\n" + INTRO + heading + "\n\n"
+                       + bullet + "Tong Zhao")
+    assert "Tong Zhao" not in roles(alone)
+
+
 @pytest.mark.parametrize("lines", [
     "Speaker\n\nJohn Roe\n\nJohn Roe is a historian.\n\nFeaturing\n\nTong Zhao",
     "Speaker\n\nJohn Roe\n\nProfessor, Example University\n\nFeaturing\n\nTong Zhao",
