@@ -50,6 +50,7 @@ _NEW_BIO = re.compile(
 # ...unless what it says is that they are the event's contact, not one of its people.
 _CONTACT = re.compile(r",? +(?:is|serves +as) +(?:the|our|this +event's) +(?:\w+ +){0,2}?"
                       r"(?:contact|coordinator|organi[sz]er|point +of +contact)\b", re.I)
+_WILL = re.compile(r",? +will\b")
 _PRONOUN_BIO = re.compile(r"(?:He|She|They) +(?:(?:is|was|are|were) +(?:a|an|the|also|"
                           r"currently|now|formerly)|has +(?:been|served|worked|led)|serves|"
                           r"served|leads|led|works|worked|teaches|taught)\b")
@@ -138,8 +139,12 @@ def _opens_with_a_post(title: str) -> bool:
 
 
 def _opens_with(par: str, name: str) -> bool:
-    """Does the paragraph open with this full name, or with its surname and a verb like "is"?"""
+    """Does the paragraph open with this full name, or with its surname and a verb like "is"?
+    Not to say what they will do: "Tong Zhao will moderate a discussion with Li Bin" tells
+    of the event, no bio."""
     lead, rest = opening(par)
+    if _WILL.match(rest):
+        return False
     parts = name.split()
     surname = " " not in lead and key(lead) in (key(parts[0]), key(parts[-1]))
     return key(lead) == key(name) or (surname and bool(_BIO_VERB.match(rest)))

@@ -923,6 +923,17 @@ def test_a_transcripts_or_a_sentences_role_label_names_no_one(line):
     assert page.description == INTRO + line
 
 
+@pytest.mark.parametrize("above", ["", "Speakers\n\n"])
+def test_what_a_named_person_will_do_is_the_events_narration_not_their_bio(above):
+    """"Tong Zhao" over "Tong Zhao will moderate a discussion with Li Bin." is not a card
+    and its bio: the sentence tells of the event, and gives both their roles."""
+    sentence = "Tong Zhao will moderate a discussion with Li Bin on missile defense."
+    page = parse_page(f"Nuclear Risk\n\n{above}Tong Zhao\n\n{sentence}")
+    assert roles(page) == {"Tong Zhao": "moderator", "Li Bin": "speaker"}
+    assert bios(page) == {"Tong Zhao": "", "Li Bin": ""}
+    assert page.description.endswith(sentence)
+
+
 EN_RECAP = "Event Recap: Nuclear Risk\n\nTong Zhao moderated the panel.\n\n"
 ZH_RECAP = "中美核风险研讨会纪要\n\n会议由赵通主持。\n\n"
 
