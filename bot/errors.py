@@ -64,6 +64,15 @@ class DatabaseUnwritable(Unavailable):
                             "failing); nothing was changed. Try again later"))
 
 
+class DatabaseUnreadable(Unavailable):
+    """A read failed in the database file: it is damaged (a bad copy, a failing disk) or
+    its disk could not be read. What the moderators must do is in the bot's log."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("the bot can't read its database right now; the moderators can "
+                            "find why in its log"))
+
+
 class DatabaseGone(Unavailable):
     """The database file was deleted or replaced under the running bot: what it wrote from
     then on would go to a file nobody opens again, so writes are refused until it is back."""

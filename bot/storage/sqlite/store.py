@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import unquote, urlsplit
 
-from bot.errors import DatabaseBusy, EventNotFound, Unavailable
+from bot.errors import DatabaseBusy, DatabaseUnreadable, EventNotFound, Unavailable
 from bot.models import Event, EventSummary, Joined, Rsvp
 from bot.storage.sqlite.commits import Commits
 from bot.storage.sqlite.joins import JoinBatcher, JoinResults
@@ -163,6 +163,8 @@ class SqliteStore:
         self._mark: bytes | None = None
         self._counted: set[tuple[int, int]] = set()
         self._answers: dict[tuple[int, int, int], tuple[EventSummary, Rsvp | None]] = {}
+        self.path: Path | None = None  # the database file, named in the log
+        self._faults_said: set[bool] = set()  # damaged (True) or unreadable (False), logged
 
     @classmethod
     async def open(cls, path: str | Path, *,
@@ -205,8 +207,10 @@ class SqliteStore:
             configure(loop_conn, wait=False)
             repos.session.writes.watch(path)
             # after both connections have opened the database in WAL mode: its wal-index
-            return cls(thread, repos, SqliteRepositories(loop_conn, clock),
-                       Commits.of(loop_conn))
+            store = cls(thread, repos, SqliteRepositories(loop_conn, clock),
+                        Commits.of(loop_conn))
+            store.path = path
+            return store
         except BaseException as exc:
             loop_conn.close()
             thread.stop()
@@ -243,7 +247,34 @@ class SqliteStore:
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a repository call as one unit: on the event loop for the cheap reads of
-        `_loop_reads` when the database lets it at once, else on the database thread."""
+        `_loop_reads` when the database lets it at once, else on the database thread. A
+        damaged database, or one whose disk fails a read, raises DatabaseUnreadable
+        (`_unreadable`)."""
+        try:
+            return await self._run(fn, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            if is_damaged(exc) or is_unwritable(exc):
+                raise self._unreadable(exc) from exc
+            raise
+
+    def _unreadable(self, error: sqlite3.DatabaseError) -> DatabaseUnreadable:
+        """What a member is told of a read that failed in the file (its pages damaged, its
+        disk failing): the log says it once, naming the file and what to do, not with a
+        traceback per request. (A write that fails so is DatabaseUnwritable already.)"""
+        damage = is_damaged(error)
+        if damage not in self._faults_said:
+            self._faults_said.add(damage)
+            path = self.path or "the database"
+            if damage:
+                log.error("%s is damaged (%s): requests that read what is damaged are "
+                          "refused; stop the bot and restore the file from a backup",
+                          path, error)
+            else:
+                log.error("%s could not be read (%s): its disk may be failing; requests "
+                          "that read it are refused until it can be", path, error)
+        return DatabaseUnreadable()
+
+    async def _run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         if self._closed:
             raise database_closed()
         on_loop = self._loop_reads.get(fn)
@@ -368,7 +399,12 @@ class SqliteStore:
     async def join(self, guild_id: int, event_id: int, user_id: int, name: str) -> Joined:
         """Ask for a seat. Resolves once the decision is committed, with the event as the
         decision read it."""
-        return await self._joins.join((guild_id, event_id, user_id, name))
+        try:
+            return await self._joins.join((guild_id, event_id, user_id, name))
+        except sqlite3.DatabaseError as exc:  # (the event loop's commit: see `run`)
+            if is_damaged(exc) or is_unwritable(exc):
+                raise self._unreadable(exc) from exc
+            raise
 
     async def _join_on_thread(self, batch: list[JoinRequest]) -> JoinResults:
         return await self.run(self._repos.registrations.join_batch, batch)
