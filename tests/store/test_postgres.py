@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
-from bot.errors import Unavailable
+from bot.errors import DatabaseBusy, DatabaseUnwritable, Unavailable
 from bot.models import CapacityPayload, DeletedEvent, EventEdit, SeenLocale
 from bot.registration import JoinOutcome, Status
 from bot.storage import EventDraft, open_store
@@ -1034,3 +1034,50 @@ async def test_a_database_not_in_utf8_is_refused_in_one_line(postgres_cluster):
     finally:
         await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         await admin.close()
+
+
+async def test_a_statement_timeout_or_a_full_disk_is_refused_in_words_a_member_can_act_on(
+        postgres_url, caplog):
+    """PostgreSQL ending a member's join or a moderator's change for a statement_timeout
+    set on the bot's database (57014), or for its full disk (53100), rolled it back whole:
+    the member is told the database is busy, or can't save, as on SQLite; the log says it
+    in one line, with no traceback."""
+    admin = await asyncpg.connect(postgres_url)
+    try:
+        name = await admin.fetchval("SELECT current_database()")
+        await admin.execute(f'ALTER DATABASE "{name}" SET statement_timeout = 300')
+        async with await open_store(postgres_url) as store:
+            event = await new_event(store, capacity=5)
+            await store.join(1, event.id, 1, "stays")
+            async with admin.transaction():
+                await admin.execute("SELECT 1 FROM events WHERE id = $1 FOR UPDATE", event.id)
+                for request in (store.join(1, event.id, 2, "waits"),
+                                store.run(store.registrations.close_registration, 1,
+                                          event.id, None)):
+                    with pytest.raises(DatabaseBusy):
+                        await asyncio.wait_for(request, 5)
+            await admin.execute(f'ALTER DATABASE "{name}" RESET statement_timeout')
+            await admin.execute("""
+                CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'could not extend file' USING ERRCODE = 'disk_full';
+                END $$;
+                CREATE TRIGGER disk_full BEFORE INSERT OR UPDATE OR DELETE ON rsvps
+                    FOR EACH ROW EXECUTE FUNCTION disk_full()""")
+            for request in (store.join(1, event.id, 3, "fills"),
+                            store.run(store.registrations.cancel, 1, event.id, 1)):
+                with pytest.raises(DatabaseUnwritable):
+                    await asyncio.wait_for(request, 5)
+            assert await rsvp_of(store, event.id, 2) is None
+            assert await rsvp_of(store, event.id, 3) is None
+            assert (await rsvp_of(store, event.id, 1)).status is Status.CONFIRMED
+            assert (await store.run(store.events.get_event, 1, event.id)).registration_open
+            await admin.execute("DROP TRIGGER disk_full ON rsvps")
+            assert (await store.join(1, event.id, 3, "again")).result.outcome is (
+                JoinOutcome.CONFIRMED)
+    finally:
+        await admin.close()
+    said = [r for r in caplog.records if r.levelname in ("WARNING", "ERROR")]
+    assert len(said) == 4, [r.getMessage() for r in said]
+    assert all(r.exc_info is None for r in said)
+    assert sum("57014" in r.getMessage() for r in said) == 2
+    assert sum("53100" in r.getMessage() for r in said) == 2

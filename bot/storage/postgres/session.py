@@ -18,7 +18,7 @@ from typing import TypeVar
 
 import asyncpg
 
-from bot.errors import DatabaseBusy, Unavailable
+from bot.errors import DatabaseBusy, DatabaseUnwritable, Unavailable
 from bot.i18n import N_
 from bot.storage.sqlite.session import BUSY_TIMEOUT_MS, utcnow
 from bot.storage.sqlite.session import OVER_AT as OVER_AT  # both backends' one spelling
@@ -159,9 +159,16 @@ class Repository:
                 else:
                     log.exception("giving a connection back after its commit failed")
                 return
-            if isinstance(exc, asyncpg.LockNotAvailableError):  # waited past lock_timeout
-                log.warning("a lock stayed held by another connection: %s", exc)
+            # Waited past lock_timeout, or past a statement_timeout set on the bot's role
+            # or database: rolled back whole, as SQLite's busy timeout.
+            if isinstance(exc, asyncpg.LockNotAvailableError | asyncpg.QueryCanceledError):
+                log.warning("a statement waited too long (%s: %s): the request was refused "
+                            "as busy", exc.sqlstate, exc)
                 raise DatabaseBusy() from exc
+            if isinstance(exc, asyncpg.DiskFullError):  # rolled back, as SQLite's full disk
+                log.warning("the database could not be written (%s: %s): the PostgreSQL "
+                            "server's disk is full", exc.sqlstate, exc)
+                raise DatabaseUnwritable() from exc
             if not lost_connection(exc):
                 raise
             # Rolled back by the server unless it was lost while committing: nothing
