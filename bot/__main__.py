@@ -37,7 +37,7 @@ try:
         read_page_bytes,
     )
     from bot.config import SANDBOX_DATABASE, ConfigError, Settings, load_settings
-    from bot.errors import DatabaseUnwritable, InvalidValue, UserError
+    from bot.errors import DatabaseUnreadable, DatabaseUnwritable, InvalidValue, UserError
     from bot.fetch import FetchPolicy
     from bot.flows import importing
     from bot.i18n import CONTROL_CODES
@@ -404,11 +404,13 @@ def main(argv: list[str] | None = None) -> int:
         configure_logging(settings.log_level if args.command in ("run", "sync") else "ERROR",
                           settings.secrets)
         return asyncio.run(COMMANDS[args.command](settings, args))
-    except DatabaseUnwritable as exc:  # the file and what to do, as when it is opened
+    except (DatabaseUnreadable, DatabaseUnwritable) as exc:
+        # SQLite's: the file and what to do, as when it is opened; PostgreSQL's as it is.
         from bot.storage.sqlite.store import open_error
 
-        assert isinstance(exc.__cause__, sqlite3.DatabaseError)
-        fail(str(open_error(load_settings().database_path, exc.__cause__)))
+        cause = exc.__cause__
+        fail(str(open_error(load_settings().database_path, cause)
+                 if isinstance(cause, sqlite3.DatabaseError) else exc))
         return 2
     except (UsageError, ConfigError, UserError) as exc:
         fail(str(exc))

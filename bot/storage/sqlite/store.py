@@ -265,12 +265,12 @@ class SqliteStore:
         if damage not in self._faults_said:
             self._faults_said.add(damage)
             path = self.path or "the database"
-            if damage:
-                log.error("%s is damaged (%s): requests that read what is damaged are "
+            if damage:  # (warnings: a one-shot command's own line says it, see bot.__main__)
+                log.warning("%s is damaged (%s): requests that read what is damaged are "
                           "refused; stop the bot and restore the file from a backup",
                           path, error)
             else:
-                log.error("%s could not be read (%s): its disk may be failing; requests "
+                log.warning("%s could not be read (%s): its disk may be failing; requests "
                           "that read it are refused until it can be", path, error)
         return DatabaseUnreadable()
 
