@@ -64,10 +64,12 @@ _PUBLIC_REPLY, _OPENS_FORM = "eventbot:public_reply", "eventbot:opens_form"
 PUBLIC_REPLY = {_PUBLIC_REPLY: True}
 OPENS_FORM = {_OPENS_FORM: True}
 # Keys in `extras`: the timer, a deferral on its way, a deferral's placeholder not yet
-# answered (whether it is ephemeral), and a deferral sent whose fate is unknown (whether
-# it was ephemeral).
-_DEADLINE, _DEFERRING, _PLACEHOLDER, _DEFER_SENT = (
-    "eventbot:deadline", "eventbot:deferring", "eventbot:placeholder", "eventbot:defer_sent")
+# answered (whether it is ephemeral), a deferral sent whose fate is unknown (whether it
+# was ephemeral), and a first response Discord has that discord.py took for failed (a
+# 40060 said so): what follows it is a follow-up, as after any first response.
+_DEADLINE, _DEFERRING, _PLACEHOLDER, _DEFER_SENT, _HEARD_LATE = (
+    "eventbot:deadline", "eventbot:deferring", "eventbot:placeholder", "eventbot:defer_sent",
+    "eventbot:heard_late")
 
 
 def answer_in_time(interaction: discord.Interaction, *, public: bool = False) -> None:
@@ -121,6 +123,7 @@ async def _defer_as(interaction: discord.Interaction, *, ephemeral: bool) -> Non
         log.warning("interaction %s: a deferral went through unheard, and its retry was "
                     "refused as already acknowledged (40060); the answer fills it",
                     interaction.id)
+        interaction.extras[_HEARD_LATE] = True
     interaction.extras[_PLACEHOLDER] = ephemeral
 
 
@@ -135,12 +138,13 @@ async def acknowledge_click(interaction: discord.Interaction) -> None:
             raise
         log.warning("interaction %s: its acknowledgement went through unheard (its retry "
                     "was refused as already acknowledged, 40060)", interaction.id)
+        interaction.extras[_HEARD_LATE] = True
 
 
 def acknowledged(interaction: discord.Interaction) -> bool:
-    """Whether the interaction has its first response: as discord.py counts them, or a
-    deferral Discord acted on that discord.py took for failed (`_defer_as`)."""
-    return interaction.response.is_done() or _PLACEHOLDER in interaction.extras
+    """Whether the interaction has its first response: as discord.py counts them, or one
+    Discord acted on that discord.py took for failed (a 40060 told us)."""
+    return interaction.response.is_done() or _HEARD_LATE in interaction.extras
 
 
 async def _first_response_ready(interaction: discord.Interaction) -> None:
@@ -174,6 +178,7 @@ async def respond(interaction: discord.Interaction, content: str | None = None, 
         except discord.HTTPException as exc:
             if exc.code != ACKNOWLEDGED:
                 raise
+            interaction.extras[_HEARD_LATE] = True  # what follows is a follow-up
             deferred = interaction.extras.get(_DEFER_SENT)
             if deferred is None:  # the answer's own retry: its first try went through
                 log.warning("interaction %s: its answer went through unheard (its retry was "

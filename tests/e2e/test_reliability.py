@@ -1124,3 +1124,41 @@ async def test_a_first_response_refused_with_403_is_one_warning_line(world):
     assert "Traceback" not in log and " ERROR " not in log, log[-3000:]
     assert len([line for line in log.splitlines() if "50001" in line
                 or "403" in line]) == 1, log[-3000:]
+
+
+def long_recap() -> bytes:
+    """A recap whose takeaways take two messages of embeds (over 6,000 characters)."""
+    sections = []
+    for heading, subject in (("Port Funding", "ports"), ("Coastal Rail", "rail lines"),
+                             ("Fishing Rights", "fisheries")):
+        sentences = [f"Speaker {n} argued that {subject} need steady money in year {n}."
+                     for n in range(1, 40)]
+        sections.append(f"{heading}\n{' '.join(sentences)}\n")
+    return ("Ann Lee moderated a discussion on the coast.\n\nKey Takeaways\n\n"
+            + "\n".join(sections)).encode()
+
+
+async def test_an_answer_that_went_through_unheard_is_followed_by_the_rest_of_it(world):
+    """/event takeaways answers in two messages. Discord acts on the first but answers
+    500, and discord.py's retry is refused with 40060 ("already acknowledged"): the first
+    message is the member's answer, and the second still follows it, not refused the same
+    way and dropped."""
+    fake = world.fake
+    event_id = await world.import_event("Unheard Long Recap", 10)
+    done = await import_page(fake, world.guild, world.moderator, event=str(event_id),
+                             page=Attachment("recap.txt", long_recap(), "text/plain"))
+    assert "3 takeaways" in done.content, done.content
+    member = world.member("unheard reader")
+    whole = await fake.slash(world.guild, member, "event takeaways", event=str(event_id))
+    await whole.followup(1)  # two messages in all
+    since = len(world.bot.output())
+    fake.fail("POST", CALLBACK, status=500, carried_out=True)
+    reply = await fake.slash(world.guild, member, "event takeaways", event=str(event_id),
+                             timeout=15)
+    second = await reply.followup(1, timeout=10)
+    assert text_of(reply.message) == text_of(whole.message)
+    assert text_of(second) == text_of(whole.followups[0]) and len(whole.followups) == 1
+    assert len(reply.followups) == 1, reply
+    log = world.bot.output()[since:]
+    assert "Traceback" not in log and " ERROR " not in log, log[-3000:]
+    assert len([line for line in log.splitlines() if "40060" in line]) == 1, log[-3000:]
