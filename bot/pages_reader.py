@@ -245,7 +245,7 @@ _TURN = re.compile(r"([^:：]{1,40}?) *[:：] *(\S.*)")
 
 class _Turn(NamedTuple):
     speaker: str  # as a key
-    said: bool  # something other than names
+    said: bool  # something other than people (`_introduced`)
     named_says: bool  # a person named as the speaker says a sentence
 
 
@@ -259,8 +259,25 @@ def _turn(par: str) -> _Turn | None:
     role = ROLE_HEADING.fullmatch(label) or pages_zh.ROLE_WORD.fullmatch(pages_zh.fold(label))
     if not (role or names_only(label) or pages_zh.NAME.fullmatch(label)):
         return None
-    names = names_only(said) or pages_zh.NAME.fullmatch(said)
-    return _Turn(pages_zh.fold(label).casefold(), not names, not role and _a_sentence(said))
+    return _Turn(pages_zh.fold(label).casefold(), not _introduced(said),
+                 not role and _a_sentence(said))
+
+
+# What may follow a name a label gives: nothing, or their title after a comma or in brackets.
+_AFTER_NAME = re.compile(r" *(?:$|[,，、(（])")
+
+
+def _introduced(said: str) -> bool:
+    """What a label gives is a person: their names ("Ann Lee, Bo Chen"), or one with their
+    title ("Ann Lee, Senior Fellow, Carnegie Endowment", "赵通，卡内基高级研究员。"), as a
+    programme's labels do; not something said."""
+    if names_only(said) or pages_zh.NAME.fullmatch(said):
+        return True
+    names = read_names(said[:60])
+    if names and names[0].start == 0 and _AFTER_NAME.match(said, names[0].end):
+        return True
+    zh = pages_zh.NAME.match(said)
+    return bool(zh and _AFTER_NAME.match(said, zh.end()))
 
 
 def _a_sentence(said: str) -> bool:

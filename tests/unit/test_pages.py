@@ -969,6 +969,26 @@ def test_a_run_of_role_labels_is_no_transcript(labels):
     assert "Moderator: Tong Zhao" not in page.description
 
 
+@pytest.mark.parametrize(("labels", "people"), [
+    # two sessions' programme, each person with their title after the name
+    ("Moderator: Ann Lee, Senior Fellow, Carnegie Endowment\n"
+     "Speaker: Bo Chen, Professor, Tsinghua University\n"
+     "Moderator: Tong Zhao, Fellow, Carnegie China\n"
+     "Speaker: Li Bin (Tsinghua University)",
+     {"Ann Lee": "moderator", "Bo Chen": "speaker", "Tong Zhao": "moderator",
+      "Li Bin": "speaker"}),
+    ("主持人：赵通，卡内基高级研究员。\n主讲人：李彬，清华大学教授。\n"
+     "主持人：樊吉社，中国社会科学院研究员。",
+     {"赵通": "moderator", "李彬": "speaker", "樊吉社": "moderator"}),
+])
+def test_a_programme_whose_labels_come_back_over_names_and_titles_is_no_transcript(
+        labels, people):
+    """A role's label that comes back over a name and its title is a second session's,
+    not a transcript's turn: every person is read, none lost."""
+    page = parse_page("Nuclear Risk\n\nA discussion of nuclear risk.\n\n" + labels)
+    assert roles(page) == people
+
+
 def test_a_moderator_whose_surname_ends_an_organisations_name_is_a_person():
     page = parse_page(INTRO + "Karen Elliott House will moderate a discussion with Bo Chen.")
     assert roles(page) == {"Karen Elliott House": "moderator", "Bo Chen": "speaker"}
