@@ -368,7 +368,9 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
         # ends at midnight, "11 - 1 PM" starts in the morning).
         if start_mer is not None and end_mer is None:
             end_hour = (end_hour + 12) % 24
-        elif start_mer is None and end_mer is not None:
+        elif start_mer is None and end_mer is not None and not start_days:
+            # (not a 24:00 start: the midnight that ends the date has no other half, and
+            # from noon "24:00 - 2 AM" would end before it began)
             start_hour = (start_hour + 12) % 24
     starts = datetime.combine(day + timedelta(days=start_days), time(start_hour, start_minute),
                               zone)

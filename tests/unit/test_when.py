@@ -372,6 +372,10 @@ def test_reading_any_page_date_line_never_raises(line, zone):
     ("18:00-24:00", (18, 0), (24, 0)),
     ("晚上10点至24点", (22, 0), (24, 0)),
     ("24:00", (24, 0), None),
+    # ...and keeps to it beside a 12-hour end: from midnight, not from noon after it
+    ("24:00 - 2 AM", (24, 0), (26, 0)),
+    ("24:00-1:30 am", (24, 0), (25, 30)),
+    ("24:00-02:00", (24, 0), (26, 0)),
     *((f"18:00{dash}20:00", (18, 0), (20, 0))
       for dash in ("—", "–", "~", "～", " to ", "至", " until ")),
 ])
