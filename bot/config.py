@@ -257,11 +257,12 @@ def _url(name: str, value: str, schemes: tuple[str, ...], *, credentials: bool =
         parsed = urlsplit(value)
         _ = parsed.port  # raises ValueError for a port that is no number, or too large
         readable = parsed.scheme in schemes and bool(parsed.hostname)
+        signed_in = parsed.username is not None or parsed.password is not None
     except ValueError:  # also "http://[::1"
-        readable = False
+        readable = signed_in = False
     if not readable or any(ch.isspace() or not ch.isprintable() for ch in value):
         raise ConfigError(f"{name}={shown!r} must be a {' or '.join(schemes)} URL")
-    if not credentials and shown != value:
+    if not credentials and signed_in:
         # discord.py signs every call with the bot's token (an Authorization header), and
         # aiohttp will not send that beside a user and password in the URL: every call
         # would fail, the login first.

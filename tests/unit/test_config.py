@@ -206,3 +206,9 @@ def test_a_malformed_gateway_url_with_a_password_is_refused_without_showing_it(v
         settings(DISCORD_GATEWAY_URL=value)
     assert "DISCORD_GATEWAY_URL" in str(refused.value)
     assert "g4tewaypw" not in str(refused.value), refused.value
+
+
+def test_an_api_base_with_an_at_sign_in_its_path_is_no_password():
+    """Only the address's own user and password are refused: a path may hold an "@"."""
+    value = "http://127.0.0.1:9000/proxy@eu/api/v10"
+    assert settings(DISCORD_API_BASE=value).discord_api_base == value
