@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
@@ -327,15 +327,9 @@ def refused_answer(error: BaseException) -> discord.HTTPException | None:
     one no other answer would get past: a 403 to a response or follow-up (the token's
     routes), or 40060, a first response the interaction already has (then the member has
     ours, or a deferral, which the answer already tried to fill)."""
-    seen: BaseException | None = error
-    for _ in range(5):
-        if seen is None:
-            break
-        if isinstance(seen, discord.HTTPException) and (
-                seen.code == ACKNOWLEDGED or (seen.status == 403 and _answer_route(seen))):
-            return seen
-        seen = seen.__cause__ or getattr(seen, "original", None)
-    return None
+    return next((seen for seen in _wrapped(error) if isinstance(seen, discord.HTTPException)
+                 and (seen.code == ACKNOWLEDGED or (seen.status == 403 and _answer_route(seen)))),
+                None)
 
 
 def _answer_route(error: discord.HTTPException) -> bool:
@@ -352,14 +346,18 @@ def one_line_of(error: discord.HTTPException) -> str:
 def forgotten(error: BaseException) -> bool:
     """Whether `error`, or what it wraps, is Discord saying it no longer takes answers to
     the interaction (see FORGOTTEN)."""
+    return any(isinstance(seen, discord.HTTPException) and seen.code in FORGOTTEN
+               for seen in _wrapped(error))
+
+
+def _wrapped(error: BaseException) -> Iterator[BaseException]:
+    """`error` and what it wraps: a command's error wraps the one it raised, and so on."""
     seen: BaseException | None = error
-    for _ in range(5):  # a command's error wraps the one it raised, and so on
+    for _ in range(5):
         if seen is None:
-            break
-        if isinstance(seen, discord.HTTPException) and seen.code in FORGOTTEN:
-            return True
+            return
+        yield seen
         seen = seen.__cause__ or getattr(seen, "original", None)
-    return False
 
 
 def _command_of(interaction: discord.Interaction) -> str:
