@@ -17,6 +17,7 @@ import logging
 import re
 from collections.abc import Iterable
 
+from bot.errors import Unavailable
 from bot.i18n import CONTROL_CODES
 
 # The longest message written whole, and the longest line of a traceback; what is beyond
@@ -98,7 +99,12 @@ class LogFormatter(logging.Formatter):
         if self.usesTime():
             record.asctime = self.formatTime(record, self.datefmt)
         text = self.formatMessage(record)
-        if record.exc_info:
+        if record.exc_info and isinstance(record.exc_info[1], Unavailable):
+            # A state the bot knows (the database busy, its disk full, a stop under way),
+            # said where it began: a background task's every retry adds its reason, not a
+            # traceback.
+            text += f" ({one_line(self.hidden(str(record.exc_info[1])))})"
+        elif record.exc_info:
             text += "\n" + _block(self.hidden(self.formatException(record.exc_info)))
         elif record.exc_text:
             text += "\n" + _block(self.hidden(record.exc_text))

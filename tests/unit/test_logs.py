@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 
+from bot.errors import DatabaseUnwritable
 from bot.logs import FORMAT, MESSAGE_CHARS, TRACEBACK_CHARS, LogFormatter
 
 FORGED = "2026-01-01 00:00:00,000 ERROR   bot: all data deleted"
@@ -107,3 +108,20 @@ def test_a_secret_the_search_cuts_through_is_not_shown_where_hiding_shortened_th
     assert bot_token[: len(bot_token) // 2] not in text
     assert "GabcDe" not in text and text.count("(hidden)") == 21  # the cut one, whole
     assert len(text) < MESSAGE_CHARS + 200 and "characters in all)" in text
+
+
+def test_a_known_state_logged_with_its_exception_is_one_line_with_its_reason():
+    """A background task's retries while the disk is full (or the database busy) log the
+    reason on the record's line, not a traceback each time; a defect keeps its traceback."""
+    def emit(log):
+        for error in (DatabaseUnwritable(), ValueError("a defect")):
+            try:
+                raise error
+            except Exception:
+                log.exception("delivering notices failed; retrying shortly")
+    lines = logged(emit).splitlines()
+    assert lines[0].endswith("delivering notices failed; retrying shortly (the bot can't save "
+                             "anything right now (its disk may be full or failing); nothing "
+                             "was changed. Try again later)")
+    assert lines[1].endswith("delivering notices failed; retrying shortly")
+    assert "Traceback" in lines[2] and "ValueError: a defect" in lines[-1]
