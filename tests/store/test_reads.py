@@ -4,6 +4,7 @@ never show what another connection or process has since changed."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import sqlite3
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from bot.errors import EventNotFound
 from bot.registration import JoinOutcome, Status
 from bot.storage import EventDraft, open_store
 from bot.storage.postgres.migrations import MIGRATIONS as POSTGRES_MIGRATIONS
+from bot.storage.sqlite import joins as joins_module
 from bot.storage.sqlite import store as sqlite_store
 from bot.storage.sqlite.content import SqliteContent
 from bot.storage.sqlite.migrations import MIGRATIONS as SQLITE_MIGRATIONS
@@ -496,3 +498,35 @@ async def test_a_slow_read_that_lands_after_a_join_never_hides_the_join(store, m
     gate.set()
     assert (await slow).confirmed == 0  # as it was when that read was made
     assert (await store.run(store.events.get_event, 1, event.id)).confirmed == 1
+
+
+async def test_a_checkpoint_that_fails_is_one_warning_and_the_next_goes_on(
+        tmp_path, monkeypatch, caplog):
+    """The write-ahead log's checkpoints run in a task nobody awaits: one stopped by a full
+    disk was an exception never retrieved (a traceback when the task was collected, or
+    nothing at all). It is one warning, and the next checkpoint runs."""
+    monkeypatch.setattr(joins_module, "CHECKPOINT_EVERY", 3)
+    store = await sqlite_store.SqliteStore.open(tmp_path / "full.sqlite3")
+    tried = []
+
+    def checkpoint():
+        tried.append(len(tried))
+        if len(tried) == 1:
+            full = sqlite3.OperationalError("database or disk is full")
+            full.sqlite_errorcode = sqlite3.SQLITE_FULL
+            raise full
+
+    monkeypatch.setattr(store._repos.session, "checkpoint", checkpoint)
+    try:
+        event = await new_event(store, capacity=50)
+        for user in range(1, 8):
+            await store.join(1, event.id, user, "m")
+            await asyncio.sleep(0.02)  # one at a time: each its own commit on the loop
+        gc.collect()
+        await asyncio.sleep(0.02)
+    finally:
+        await store.close()
+    warned = [r.getMessage() for r in caplog.records if "write-ahead log" in r.getMessage()]
+    assert len(warned) == 1 and "database or disk is full" in warned[0], warned
+    assert len(tried) == 2
+    assert not [r for r in caplog.records if "never retrieved" in r.getMessage()]

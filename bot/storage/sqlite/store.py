@@ -410,7 +410,13 @@ class SqliteStore:
         return await self.run(self._repos.registrations.join_batch, batch)
 
     async def _checkpoint(self) -> None:
-        await self.run(self._repos.session.checkpoint)
+        """Move the write-ahead log into the database file; a task nobody awaits, so what
+        stops it (a full disk, a busy database) is logged here, and a later one goes on."""
+        try:  # on the thread as it is: `run` would word SQLite's error for members
+            await self._thread.call(self._repos.session.checkpoint)
+        except (sqlite3.Error, Unavailable) as exc:
+            log.warning("moving the write-ahead log into the database failed (%s); a later "
+                        "checkpoint goes on from there", exc)
 
     async def summary(self, guild_id: int, event_id: int) -> EventSummary:
         """The event's id, title and start (RSVP replies show it), read on the event loop;
