@@ -8,6 +8,10 @@ wakes when a guild is due, at least every `CHECK_INTERVAL`, and when told the bo
 one. A server that removed the bot's user keeps its commands and its RSVP buttons: a use
 of either there clears the mark (`EventBot.ensure_events`), and the next look sets it
 again from then, so that what is deleted is a server unused for a whole retention period.
+
+The same task forgets members' client languages (kept for the DMs about their RSVPs) once
+they hold no RSVP and none of their DMs waits, a retention period after they were
+recorded (`forget_member_locales`): else every member who ever used the bot stayed.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 
 from discord.ext import commands
@@ -32,6 +37,7 @@ class Retention(commands.Cog):
         self.bot = bot
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._locales_looked_at: float | None = None  # time.monotonic() of the last look
 
     async def cog_load(self) -> None:
         self.bot.signals.subscribe(GuildLeft, self._on_guild_left)
@@ -52,9 +58,10 @@ class Retention(commands.Cog):
             self._wake.clear()
             try:
                 await self.note_guilds_gone()
-                wait = await self.purge_due()
+                wait = min(await self.purge_due(), await self.forget_locales_due())
             except Exception:
-                log.exception("deleting the data of servers the bot left failed; retrying later")
+                log.exception("deleting the data of servers the bot left, or members' languages no"
+                              " longer needed, failed; retrying later")
                 wait = CHECK_INTERVAL
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)
@@ -85,6 +92,26 @@ class Retention(commands.Cog):
                 log.info("deleted the data of guild %s: the bot left it on %s", guild_id,
                          left_at.isoformat())
         return max(wait, 1.0)
+
+    async def forget_locales_due(self, now: datetime | None = None) -> float:
+        """Forget the client languages no DM needs any more (see the module), at most once
+        per CHECK_INTERVAL (or per retention period, when that is shorter); returns the
+        seconds until the next look."""
+        retention = timedelta(days=self.bot.settings.guild_retention_days)
+        every = min(CHECK_INTERVAL, max(retention.total_seconds(), 1.0))
+        looked_at = self._locales_looked_at
+        if looked_at is not None and time.monotonic() - looked_at < every:
+            return max(every - (time.monotonic() - looked_at), 1.0)
+        self._locales_looked_at = time.monotonic()
+        now = now or datetime.now(UTC)
+        forgotten = await self.bot.store.run(self.bot.store.settings.forget_member_locales,
+                                             now - retention)
+        if forgotten:
+            # Seen again, they are written again at once (not REWRITE_AFTER later).
+            self.bot.member_locales.forget_written()
+            log.info("forgot the client languages of %d member(s) with no RSVP left",
+                     forgotten)
+        return every
 
 
 async def setup(bot: EventBot) -> None:

@@ -82,6 +82,11 @@ class MemberLocales:
         else:
             self._last[user_id] = (locale, now, last[2])
 
+    def forget_written(self) -> None:
+        """The database may have forgotten members this process wrote: each is written
+        again when next seen (what is not written yet stays pending)."""
+        self._last.clear()
+
     async def locale_of(self, user_id: int) -> str | None:
         """The member's client locale as last seen, by this process or any other: what is
         recorded, unless this process has seen them since."""

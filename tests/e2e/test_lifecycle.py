@@ -725,3 +725,32 @@ async def test_a_server_used_after_its_data_was_deleted_is_deleted_again_once_un
         await asyncio.sleep(0.1)
     # kept a retention period from the look after the use (stored to the whole second)
     assert time.monotonic() >= used_at + RETENTION_SECONDS - 1.0
+
+
+async def test_the_language_of_a_member_with_no_rsvp_left_is_forgotten(world, fake):
+    """A member's client language is kept for the DMs about their RSVPs (reminders,
+    promotions): once they hold none, it goes a retention period after it was recorded,
+    else every member who ever pressed a button stayed in the database for good. A member
+    still registered keeps theirs, and one who comes back is recorded again."""
+    event_id = await world.import_event("Forgetful Forum", 10)
+    leaver = world.member("leaver", locale="zh-CN")
+    stayer = world.member("stayer of languages", locale="en-GB")
+    for member in (leaver, stayer):
+        await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+    await fake.slash(world.guild, leaver, "rsvp cancel", event=str(event_id))
+
+    def locale(member):
+        return world.query("SELECT locale FROM member_locales WHERE user_id = ?",
+                           (member.user.id,))
+
+    async def until(check, timeout):
+        deadline = time.monotonic() + timeout
+        while not check():
+            assert time.monotonic() < deadline, "timed out"
+            await asyncio.sleep(0.1)
+
+    await until(lambda: locale(leaver) and locale(stayer), 10)  # written in batches
+    await until(lambda: not locale(leaver), RETENTION_SECONDS + 10)
+    assert locale(stayer) == [("en-GB",)]
+    await fake.slash(world.guild, leaver, "rsvp join", event=str(event_id))
+    await until(lambda: locale(leaver) == [("zh-CN",)], 10)  # within a batch's interval

@@ -234,3 +234,32 @@ async def test_a_server_marked_as_left_during_its_first_command_is_kept_by_the_n
     await bot.ensure_events(3)  # the next command, any time later
     assert await store.run(store.settings.guilds_left) == []
     await bot.close()
+
+
+async def test_the_languages_of_members_with_nothing_to_be_told_are_forgotten(store):
+    """A member's client language is kept for the DMs about their RSVPs: once they hold
+    none, in any server, and none waits to be sent them, it is forgotten a retention
+    period after it was recorded; the next interaction records it again. Else every member
+    who ever pressed a button stayed in the table for as long as the bot ran."""
+    old, recent = NOW - timedelta(days=40), NOW - timedelta(days=2)
+    event = await new_event(store, guild_id=1)
+    elsewhere = await new_event(store, guild_id=2, slug="other")
+    doomed = await new_event(store, guild_id=1, slug="doomed")
+    for user in (1, 2, 3):
+        await store.join(1, event.id, user, "m")
+    await store.join(2, elsewhere.id, 4, "m")
+    await store.join(1, doomed.id, 5, "m")
+    await store.run(store.registrations.cancel, 1, event.id, 3)  # holds nothing now
+    await store.run(store.events.delete_event, 1, doomed.id)  # 5's DM not yet sent
+    await store.run(store.settings.record_member_locales,
+                    at(old, u1="zh-CN", u3="en-GB", u4="zh-TW", u5="zh-CN", u6="en-GB"))
+    await store.run(store.settings.record_member_locales, at(recent, u7="zh-TW"))
+    forgotten = await store.run(store.settings.forget_member_locales, NOW - timedelta(days=30))
+    assert forgotten == 2
+    assert await recorded(store, range(1, 8)) == {1: "zh-CN", 4: "zh-TW", 5: "zh-CN",
+                                                   7: "zh-TW"}
+    # Member 5's cancellation DM is delivered: nothing more to tell them.
+    for notice in await store.run(store.notices.claim_notices):
+        await store.run(store.notices.ack_notice, notice.id)
+    assert await store.run(store.settings.forget_member_locales, NOW - timedelta(days=30)) == 1
+    assert await recorded(store, range(1, 8)) == {1: "zh-CN", 4: "zh-TW", 7: "zh-TW"}

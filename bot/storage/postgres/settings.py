@@ -154,6 +154,16 @@ class PostgresSettings(Repository):
                 " ON CONFLICT (guild_id) DO UPDATE SET left_at = excluded.left_at",
                 guild_id, ts(left_at))
 
+    async def forget_member_locales(self, before: datetime) -> int:
+        """`sqlite.settings.forget_member_locales`."""
+        async with self._transaction() as conn:
+            status = await conn.execute(
+                "DELETE FROM member_locales m WHERE seen_at < $1"
+                " AND NOT EXISTS (SELECT 1 FROM rsvps r WHERE r.user_id = m.user_id)"
+                " AND NOT EXISTS (SELECT 1 FROM outbox o"
+                " WHERE (o.payload::jsonb ->> 'user_id')::bigint = m.user_id)", ts(before))
+        return int(status.split()[-1])
+
     async def guilds_left(self) -> list[GuildLeft]:
         """(guild_id, when the bot left) of the guilds it left, longest gone first."""
         async with self._transaction() as conn:

@@ -158,6 +158,19 @@ class SqliteSettings(Repository):
                 " ON CONFLICT (guild_id) DO UPDATE SET left_at = excluded.left_at",
                 (guild_id, ts(left_at)))
 
+    def forget_member_locales(self, before: datetime) -> int:
+        """Forget the client locale of each member recorded before `before` who holds no
+        RSVP in any server and whom no notice waiting in the outbox names: a locale is
+        kept only for the DMs about a member's RSVPs, and their next interaction records
+        it again. Returns how many were forgotten."""
+        with self._transaction() as db:
+            return db.execute(
+                "DELETE FROM member_locales WHERE seen_at < ?"
+                " AND user_id NOT IN (SELECT user_id FROM rsvps)"
+                " AND user_id NOT IN (SELECT json_extract(payload, '$.user_id') FROM outbox"
+                " WHERE json_extract(payload, '$.user_id') IS NOT NULL)",
+                (ts(before),)).rowcount
+
     def guilds_left(self) -> list[GuildLeft]:
         """(guild_id, when the bot left) of the guilds it left, longest gone first."""
         rows = self._all("SELECT guild_id, left_at FROM guild_settings"
