@@ -31,7 +31,7 @@ from pathlib import Path
 from bench.e2e import OPEN_PAGE, ROOT, imported, rss_mb, settle_heap
 from sandbox import Attachment, FakeDiscord
 
-BATCH = 20
+BATCH = int(os.environ.get("LONGRUN_BATCH", "20"))  # events at once
 MEMBERS_PER_EVENT = 5
 CAPACITY = 3
 # The retention period, shortened as the end-to-end tests shorten it, so that what is
@@ -57,6 +57,10 @@ def written_at(path: Path) -> int:
 
 def read_json(path: Path) -> dict[str, int]:
     return json.loads(path.read_bytes())
+
+
+def save(checkpoints: list[dict[str, float]]) -> None:
+    Path(os.environ.get("LONGRUN_OUT", "/tmp/longrun.json")).write_text(json.dumps(checkpoints))
 
 
 def disk_usage(workdir: Path) -> dict[str, int]:
@@ -165,6 +169,7 @@ async def life(events: int) -> list[dict[str, float]]:
                 point.update(table_counts(db_path))
                 point.update(disk_usage(workdir))
                 checkpoints.append(point)
+                save(checkpoints)  # kept should a later round fail
                 print(f"{done} events, {point['seconds']} s, RSS {point['rss_mb']} MB,"
                       f" tasks {point['asyncio.tasks']}", flush=True)
             if not bot.running:
@@ -190,5 +195,4 @@ def report(checkpoints: list[dict[str, float]]) -> str:
 if __name__ == "__main__":
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 300
     points = asyncio.run(life(count))
-    Path(os.environ.get("LONGRUN_OUT", "/tmp/longrun.json")).write_text(json.dumps(points))
     print(report(points))
