@@ -86,7 +86,8 @@ class EventBot(commands.Bot):
         # this process takes (bot.adapters.held).
         self.clicks: dict[str, ClickHandler] = {}
         # Who speaks which language: members' client locales (for DMs), servers' choices.
-        self.member_locales = MemberLocales(store)
+        self.member_locales = MemberLocales(
+            store, retention=settings.guild_retention_days * 86400)
         self.languages = ServerLanguages(store)
         guard_interactions(self, self.clicks, self.member_locales.seen_payload)
         # What the cogs tell each other (registration changes, reminders, roles, leaving a

@@ -513,6 +513,22 @@ class SeenLocale(NamedTuple):
     seen_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class LocalePrune:
+    """Where a forgetting of members' languages (`forget_member_locales`) stands between
+    its steps, each a short call of its own so that no other work waits on it long."""
+
+    before: datetime  # what was recorded before it, of members who need it no more, goes
+    step: str = "start"  # then "keepers", "notices", "forget", "done" (SQLite's steps)
+    after: tuple[int, ...] = ()  # the key the step's next rows come after
+    forgotten: int = 0  # so far
+    candidates: tuple[int, ...] = ()  # PostgreSQL: the members still to forget
+
+    @property
+    def done(self) -> bool:
+        return self.step == "done"
+
+
 class GuildLeft(NamedTuple):
     guild_id: int
     left_at: datetime

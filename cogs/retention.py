@@ -10,8 +10,9 @@ of either there clears the mark (`EventBot.ensure_events`), and the next look se
 again from then, so that what is deleted is a server unused for a whole retention period.
 
 The same task forgets members' client languages (kept for the DMs about their RSVPs) once
-they hold no RSVP and none of their DMs waits, a retention period after they were
-recorded (`forget_member_locales`): else every member who ever used the bot stayed.
+they hold no RSVP and none of their DMs waits, a retention period after they were last
+seen (`forget_member_locales`, in short steps): else every member who ever used the bot
+stayed.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 
 from discord.ext import commands
 
+from bot.adapters.languages import forget_member_locales
 from bot.app import EventBot
 from bot.signals import GuildLeft
 
@@ -104,8 +106,7 @@ class Retention(commands.Cog):
             return max(every - (time.monotonic() - looked_at), 1.0)
         self._locales_looked_at = time.monotonic()
         now = now or datetime.now(UTC)
-        forgotten = await self.bot.store.run(self.bot.store.settings.forget_member_locales,
-                                             now - retention)
+        forgotten = await forget_member_locales(self.bot.store, now - retention)
         if forgotten:
             # Seen again, they are written again at once (not REWRITE_AFTER later).
             self.bot.member_locales.forget_written()

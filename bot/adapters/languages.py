@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.i18n import Language, language
-from bot.models import SeenLocale
+from bot.models import LocalePrune, SeenLocale
 
 if TYPE_CHECKING:
     # The store's type through the bot that holds it: adapters import no storage module.
@@ -41,6 +41,10 @@ REMEMBERED_MEMBERS = 200_000
 # Seconds after which a member seen again in the same locale is written again: another
 # process may have recorded another locale since (the write changes nothing otherwise).
 REWRITE_AFTER = 60.0
+# Seconds after which the record of a member seen again in the same locale is refreshed
+# (its `seen_at`), so that a member who uses the bot never looks a retention period old.
+REFRESH_AFTER = 86400.0
+PRUNE_PAUSE = 0.005  # seconds between the steps of forgetting languages
 
 
 class MemberLocales:
@@ -48,10 +52,20 @@ class MemberLocales:
 
     def __init__(self, store: Store, interval: float = FLUSH_INTERVAL,
                  remembered: int = REMEMBERED_MEMBERS,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 retention: float | None = None) -> None:
         self.store = store
         self.interval = interval
         self.remembered = remembered
+        # The languages of members with no RSVP are forgotten a retention period
+        # (`retention` seconds) after their record's `seen_at` (`forget_member_locales`),
+        # in steps that rely on this: a member seen at any moment has, within a retention
+        # period before it, a sight written or being written. A sight is queued at most
+        # `rewrite_after` after the last one queued, and the record refreshed when at
+        # least `refresh_after` older: both together must not exceed the retention period.
+        half = retention / 2 if retention is not None else None
+        self.rewrite_after = REWRITE_AFTER if half is None else min(REWRITE_AFTER, half)
+        self.refresh_after = REFRESH_AFTER if half is None else min(REFRESH_AFTER, half)
         self.clock = clock  # seconds since the epoch; tests move it
         # user id -> the locale last seen by this process, when, and when it was last
         # queued to be written (`clock`)
@@ -73,7 +87,7 @@ class MemberLocales:
 
     def seen(self, user_id: int, locale: str) -> None:
         last, now = self._last.get(user_id), self.clock()
-        if last is None or last[0] != locale or now - last[2] >= REWRITE_AFTER:
+        if last is None or last[0] != locale or now - last[2] >= self.rewrite_after:
             if last is None and len(self._last) >= self.remembered:
                 self._last.clear()
             self._pending[user_id] = SeenLocale(locale, datetime.fromtimestamp(now, UTC))
@@ -128,7 +142,8 @@ class MemberLocales:
         if not pending:
             return
         try:
-            await self.store.run(self.store.settings.record_member_locales, pending)
+            await self.store.run(self.store.settings.record_member_locales, pending,
+                                 self.refresh_after)
         except asyncio.CancelledError:
             # Stopped mid-write (the write may have been rolled back): `stop` writes them,
             # with what was seen meanwhile winning.
@@ -146,6 +161,27 @@ class MemberLocales:
             self._wake.clear()
             await self.flush()
             await asyncio.sleep(self.interval)  # what arrives meanwhile goes in one batch
+
+
+async def forget_member_locales(store: Store, before: datetime) -> int:
+    """Forget the client languages recorded before `before` of members who hold no RSVP
+    and whom no waiting notice names (`settings.forget_member_locales`), one short step
+    per call so that other work on the database interleaves; returns how many."""
+    prune = LocalePrune(before)
+    try:
+        while not prune.done:
+            wrote = prune.step == "forget"
+            prune = await store.run(store.settings.forget_member_locales, prune)
+            if wrote:
+                # SQLite: another process waiting for the write lock retries 1 ms, then
+                # 2 ms, then 5 ms... later; without a pause it may find every retry taken
+                # by the next batch, and wait far longer than any batch holds the lock.
+                await asyncio.sleep(PRUNE_PAUSE)
+    finally:
+        if not prune.done:  # stopped midway: what it kept goes now, not at the next look
+            with contextlib.suppress(Exception):
+                await store.run(store.settings.end_locale_prune)
+    return prune.forgotten
 
 
 class ServerLanguages:

@@ -4,11 +4,15 @@ files."""
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from bot.adapters.languages import MemberLocales, forget_member_locales
 from bot.app import EventBot
 from bot.config import load_settings
-from bot.models import SeenLocale
+from bot.models import LocalePrune, SeenLocale
 from cogs.retention import Retention
 from tests.conftest import new_event, rsvp_of
 
@@ -254,12 +258,48 @@ async def test_the_languages_of_members_with_nothing_to_be_told_are_forgotten(st
     await store.run(store.settings.record_member_locales,
                     at(old, u1="zh-CN", u3="en-GB", u4="zh-TW", u5="zh-CN", u6="en-GB"))
     await store.run(store.settings.record_member_locales, at(recent, u7="zh-TW"))
-    forgotten = await store.run(store.settings.forget_member_locales, NOW - timedelta(days=30))
+    forgotten = await forget_member_locales(store, NOW - timedelta(days=30))
     assert forgotten == 2
     assert await recorded(store, range(1, 8)) == {1: "zh-CN", 4: "zh-TW", 5: "zh-CN",
                                                    7: "zh-TW"}
     # Member 5's cancellation DM is delivered: nothing more to tell them.
     for notice in await store.run(store.notices.claim_notices):
         await store.run(store.notices.ack_notice, notice.id)
-    assert await store.run(store.settings.forget_member_locales, NOW - timedelta(days=30)) == 1
+    assert await forget_member_locales(store, NOW - timedelta(days=30)) == 1
     assert await recorded(store, range(1, 8)) == {1: "zh-CN", 4: "zh-TW", 7: "zh-TW"}
+
+
+@pytest.mark.parametrize("written", ["before its batch", "after its batch"])
+async def test_a_join_while_languages_are_forgotten_keeps_its_members_language(store, written):
+    """Languages are forgotten in short steps (members to keep read first, then deletes in
+    batches), so that no join waits on them: a member with an old record who joins between
+    two batches is not held up, and keeps their language, whether the sight of their join
+    is written before the batch that looks at them (it refreshes the record's age) or
+    after it (it writes the record again)."""
+    retention = timedelta(days=30)
+    event = await new_event(store, capacity=10_000)
+    old = NOW - timedelta(days=40)
+    await store.run(store.settings.record_member_locales,
+                    {user: SeenLocale("en-GB", old) for user in range(1, 3001)})
+    joiner = 2999  # in a late batch
+    locales = MemberLocales(store, clock=lambda: NOW.timestamp(),
+                            retention=retention.total_seconds())
+    prune, batches = LocalePrune(NOW - retention), 0
+    while batches < 2:  # under way: the members to keep read, a batch forgotten
+        batches += prune.step == "forget"
+        prune = await store.run(store.settings.forget_member_locales, prune)
+    assert prune.forgotten > 0 and not prune.done
+    assert await recorded(store, [joiner]) == {joiner: "en-GB"}  # not yet looked at
+    locales.seen(joiner, "en-GB")  # the interaction of the join, as the bot notes it
+    started = time.monotonic()
+    joined = await store.join(1, event.id, joiner, "late joiner")
+    assert time.monotonic() - started < 1.0 and joined.result.status is not None
+    if written == "before its batch":
+        await locales.flush()
+    while not prune.done:
+        prune = await store.run(store.settings.forget_member_locales, prune)
+    await locales.flush()
+    # (written after its batch, it was forgotten a moment, then written again)
+    assert prune.forgotten == (2999 if written == "before its batch" else 3000)
+    assert await recorded(store, [joiner - 1, joiner, joiner + 1]) == {joiner: "en-GB"}
+    assert await store.run(store.settings.end_locale_prune) is None  # nothing left

@@ -3,15 +3,17 @@ PostgreSQL (the same rules as `sqlite.settings`)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 import asyncpg
 
-from bot.models import GuildLeft, ReminderSettings, SeenLocale
+from bot.models import GuildLeft, LocalePrune, ReminderSettings, SeenLocale
 from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.session import Database, Repository
 from bot.storage.sqlite.session import DAY_COLUMNS, offsets_to_change, ts
+from bot.storage.sqlite.settings import PRUNE_WRITE_ROWS
 from bot.times import DEFAULT_REMINDER_MINUTES
 from bot.zones import DEFAULT_ZONE
 
@@ -53,6 +55,9 @@ async def anchor_days(conn: asyncpg.Connection, guild_id: int,
         await conn.executemany(
             "UPDATE events SET start_offset = $1, end_offset = $2 WHERE id = $3", changed)
     return [event_id for _, _, event_id in changed]
+
+# Members one look forgets at most (their ids are held meanwhile).
+PRUNE_CANDIDATES = 100_000
 
 
 class PostgresSettings(Repository):
@@ -127,7 +132,8 @@ class PostgresSettings(Repository):
         return {r["user_id"]: SeenLocale(r["locale"], datetime.fromtimestamp(r["seen_at"], UTC))
                 for r in rows}
 
-    async def record_member_locales(self, seen: Mapping[int, SeenLocale]) -> int:
+    async def record_member_locales(self, seen: Mapping[int, SeenLocale],
+                                    refresh_after: float | None = None) -> int:
         """`sqlite.settings.record_member_locales`."""
         if not seen:
             return 0
@@ -140,11 +146,12 @@ class PostgresSettings(Repository):
                 " SELECT u, l, t FROM unnest($1::bigint[], $2::text[], $3::bigint[])"
                 " AS s (u, l, t)"
                 " ON CONFLICT (user_id) DO UPDATE SET locale = excluded.locale,"
-                " seen_at = excluded.seen_at WHERE member_locales.locale <> excluded.locale"
-                " AND member_locales.seen_at <= excluded.seen_at"
+                " seen_at = excluded.seen_at WHERE (member_locales.locale <> excluded.locale"
+                " AND member_locales.seen_at <= excluded.seen_at)"
+                " OR member_locales.seen_at < excluded.seen_at - $4::double precision"
                 " RETURNING 1) SELECT count(*) FROM written",
                 [user_id for user_id, _ in rows], [s.locale for _, s in rows],
-                [ts(s.seen_at) for _, s in rows]))
+                [ts(s.seen_at) for _, s in rows], refresh_after))
 
     async def set_guild_left(self, guild_id: int, left_at: datetime) -> None:
         """Record when the bot left the guild (back in it: `guilds_present`)."""
@@ -154,15 +161,36 @@ class PostgresSettings(Repository):
                 " ON CONFLICT (guild_id) DO UPDATE SET left_at = excluded.left_at",
                 guild_id, ts(left_at))
 
-    async def forget_member_locales(self, before: datetime) -> int:
-        """`sqlite.settings.forget_member_locales`."""
+    async def forget_member_locales(self, prune: LocalePrune) -> LocalePrune:
+        """`sqlite.settings.forget_member_locales`, in PostgreSQL's steps: the members to
+        forget are read in one statement (a snapshot: it holds up no writer), at most
+        PRUNE_CANDIDATES of them (the next look takes the rest), then deleted
+        PRUNE_WRITE_ROWS at a time, each batch rechecking the record's age, so that no
+        transaction holds their rows (a member's record being written waits on them) or a
+        connection long."""
+        if prune.step == "start":
+            async with self._transaction() as conn:
+                rows = await conn.fetch(
+                    "SELECT user_id FROM member_locales m WHERE seen_at < $1"
+                    " AND NOT EXISTS (SELECT 1 FROM rsvps r WHERE r.user_id = m.user_id)"
+                    " AND NOT EXISTS (SELECT 1 FROM outbox o"
+                    " WHERE (o.payload::jsonb ->> 'user_id')::bigint = m.user_id)"
+                    " ORDER BY user_id LIMIT $2", ts(prune.before), PRUNE_CANDIDATES)
+            return dataclasses.replace(prune, step="forget",
+                                       candidates=tuple(r["user_id"] for r in rows))
+        batch, rest = (prune.candidates[:PRUNE_WRITE_ROWS],
+                       prune.candidates[PRUNE_WRITE_ROWS:])
+        if not batch:
+            return dataclasses.replace(prune, step="done")
         async with self._transaction() as conn:
             status = await conn.execute(
-                "DELETE FROM member_locales m WHERE seen_at < $1"
-                " AND NOT EXISTS (SELECT 1 FROM rsvps r WHERE r.user_id = m.user_id)"
-                " AND NOT EXISTS (SELECT 1 FROM outbox o"
-                " WHERE (o.payload::jsonb ->> 'user_id')::bigint = m.user_id)", ts(before))
-        return int(status.split()[-1])
+                "DELETE FROM member_locales WHERE user_id = ANY($1::bigint[]) AND seen_at < $2",
+                list(batch), ts(prune.before))
+        return dataclasses.replace(prune, candidates=rest,
+                                   forgotten=prune.forgotten + int(status.split()[-1]))
+
+    async def end_locale_prune(self) -> None:
+        """Nothing is kept between the steps but the prune itself."""
 
     async def guilds_left(self) -> list[GuildLeft]:
         """(guild_id, when the bot left) of the guilds it left, longest gone first."""

@@ -4,11 +4,12 @@ and the bot's own metadata."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
-from bot.models import GuildLeft, ReminderSettings, SeenLocale
+from bot.models import GuildLeft, LocalePrune, ReminderSettings, SeenLocale
 from bot.storage.sqlite.registrations import SqliteRegistrations
 from bot.storage.sqlite.search import SqliteSearch
 from bot.storage.sqlite.session import (
@@ -22,6 +23,12 @@ from bot.storage.sqlite.session import (
 )
 from bot.times import DEFAULT_REMINDER_MINUTES
 from bot.zones import DEFAULT_ZONE
+
+# Rows of RSVPs or of the outbox one step of forgetting languages reads, and languages
+# one of its write transactions looks at (about a millisecond each, whatever the tables'
+# sizes: `forget_member_locales`).
+PRUNE_READ_ROWS = 2000
+PRUNE_WRITE_ROWS = 500
 
 # Of the guilds in a JSON list, those with no settings row yet or marked as left.
 _GUILDS_TO_MARK = ("SELECT 1 FROM json_each(?) w LEFT JOIN guild_settings g"
@@ -134,10 +141,14 @@ class SqliteSettings(Repository):
                          for r in rows)
         return found
 
-    def record_member_locales(self, seen: Mapping[int, SeenLocale]) -> int:
+    def record_member_locales(self, seen: Mapping[int, SeenLocale],
+                              refresh_after: float | None = None) -> int:
         """Remember each member's client locale and when it was seen, in one transaction; a
-        row is written only where the locale changed, and never over one seen later (by
-        another process, which wrote first). Returns how many changed."""
+        row is written only where the locale changed, or (with `refresh_after`) where the
+        sight recorded is more than `refresh_after` seconds older than this one, so that a
+        member who uses the bot is never a retention period old (`forget_member_locales`);
+        a changed locale is never written over one seen later (by another process, which
+        wrote first). Returns how many changed."""
         if not seen:
             return 0
         with self._transaction() as db:
@@ -146,8 +157,10 @@ class SqliteSettings(Repository):
                 "INSERT INTO member_locales (user_id, locale, seen_at) VALUES (?, ?, ?)"
                 " ON CONFLICT (user_id) DO UPDATE SET locale = excluded.locale,"
                 " seen_at = excluded.seen_at"
-                " WHERE locale != excluded.locale AND seen_at <= excluded.seen_at",
-                [(user_id, s.locale, ts(s.seen_at)) for user_id, s in seen.items()])
+                " WHERE (locale != excluded.locale AND seen_at <= excluded.seen_at)"
+                " OR seen_at < excluded.seen_at - ?",
+                [(user_id, s.locale, ts(s.seen_at), refresh_after)
+                 for user_id, s in seen.items()])
             return db.total_changes - before
 
     def set_guild_left(self, guild_id: int, left_at: datetime) -> None:
@@ -158,18 +171,71 @@ class SqliteSettings(Repository):
                 " ON CONFLICT (guild_id) DO UPDATE SET left_at = excluded.left_at",
                 (guild_id, ts(left_at)))
 
-    def forget_member_locales(self, before: datetime) -> int:
-        """Forget the client locale of each member recorded before `before` who holds no
-        RSVP in any server and whom no notice waiting in the outbox names: a locale is
-        kept only for the DMs about a member's RSVPs, and their next interaction records
-        it again. Returns how many were forgotten."""
+    def forget_member_locales(self, prune: LocalePrune) -> LocalePrune:
+        """One step of forgetting the client locale of each member recorded before
+        `prune.before` who holds no RSVP in any server and whom no notice waiting in the
+        outbox names: a locale is kept only for the DMs about a member's RSVPs, and their
+        next interaction records it again. Returns where it stands; call again until done.
+
+        No step holds the database long (SQLite has one writer for every process): the
+        members to keep (RSVP holders, then those the outbox names) are read
+        PRUNE_READ_ROWS at a time into a table of the connection's temp schema, which
+        takes no lock on the database, then the languages are deleted PRUNE_WRITE_ROWS at
+        a time in user id order, each batch its own write transaction rechecking the
+        record's age. The reads are no one snapshot, and need not be: whoever takes an RSVP
+        meanwhile does so by an interaction, and a member who uses the bot has a record
+        younger than the retention period (`MemberLocales`: it is written again within
+        a retention period of any sight), or it is being written and comes back after
+        the delete. A process stopped midway loses only its temp table; the next look
+        starts again."""
+        step, after = prune.step, prune.after
+        if step == "start":
+            self.end_locale_prune()
+            self._conn.execute("CREATE TEMP TABLE locale_keepers (user_id INTEGER PRIMARY KEY)")
+            return dataclasses.replace(prune, step="keepers", after=(0, 0))
+        if step == "keepers":
+            rows = self._session.plain.execute(
+                "SELECT event_id, user_id FROM rsvps WHERE (event_id, user_id) > (?, ?)"
+                " ORDER BY event_id, user_id LIMIT ?", (*after, PRUNE_READ_ROWS)).fetchall()
+            self._keep([user_id for _, user_id in rows])
+            if len(rows) == PRUNE_READ_ROWS:
+                return dataclasses.replace(prune, after=tuple(rows[-1]))
+            return dataclasses.replace(prune, step="notices", after=(0,))
+        if step == "notices":
+            rows = self._session.plain.execute(
+                "SELECT id, json_extract(payload, '$.user_id') FROM outbox WHERE id > ?"
+                " ORDER BY id LIMIT ?", (*after, PRUNE_READ_ROWS)).fetchall()
+            self._keep([user_id for _, user_id in rows if isinstance(user_id, int)])
+            if len(rows) == PRUNE_READ_ROWS:
+                return dataclasses.replace(prune, after=(rows[-1][0],))
+            return dataclasses.replace(prune, step="forget", after=(0,))
+        if step != "forget":
+            raise ValueError(f"no step {step!r} in forgetting languages")
         with self._transaction() as db:
-            return db.execute(
-                "DELETE FROM member_locales WHERE seen_at < ?"
-                " AND user_id NOT IN (SELECT user_id FROM rsvps)"
-                " AND user_id NOT IN (SELECT json_extract(payload, '$.user_id') FROM outbox"
-                " WHERE json_extract(payload, '$.user_id') IS NOT NULL)",
-                (ts(before),)).rowcount
+            last = db.execute(
+                "SELECT max(user_id) FROM (SELECT user_id FROM member_locales"
+                " WHERE user_id > ? ORDER BY user_id LIMIT ?)",
+                (*after, PRUNE_WRITE_ROWS)).fetchone()[0]
+            if last is not None:
+                forgotten = db.execute(
+                    "DELETE FROM member_locales WHERE user_id > ? AND user_id <= ?"
+                    " AND seen_at < ? AND user_id NOT IN (SELECT user_id FROM temp.locale_keepers)",
+                    (*after, last, ts(prune.before))).rowcount
+        if last is None:
+            self.end_locale_prune()
+            return dataclasses.replace(prune, step="done", after=())
+        return dataclasses.replace(prune, after=(last,), forgotten=prune.forgotten + forgotten)
+
+    def _keep(self, user_ids: list[int]) -> None:
+        if user_ids:  # one statement: its own transaction, of the temp schema alone
+            self._session.plain.execute(
+                "INSERT OR IGNORE INTO temp.locale_keepers (user_id)"
+                " SELECT value FROM json_each(?)", (json.dumps(user_ids),))
+
+    def end_locale_prune(self) -> None:
+        """Drop what a forgetting of languages keeps between its steps (one stopped midway,
+        too)."""
+        self._conn.execute("DROP TABLE IF EXISTS temp.locale_keepers")
 
     def guilds_left(self) -> list[GuildLeft]:
         """(guild_id, when the bot left) of the guilds it left, longest gone first."""
