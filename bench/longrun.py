@@ -1,6 +1,13 @@
 """A long life in a busy server, compressed: what grows with time rather than with
 live state.
 
+What it is for: finding leaks that no test sees, because they cost nothing in a test's
+minute and everything in a process that runs for months (a dict keyed by event or member
+that nothing empties, a task per event never ended, rows of a table that nothing
+deletes). Run it after a change that keeps something per event, member or server, and
+read the lines marked as grown: each should be bounded by what is live, or have a reason.
+It takes minutes (about 30 s per round of `BATCH` events), so it is not in `make bench`.
+
 The real bot (`python -m bot run`, under bench/longrun_probe.py) runs against the local
 server. In rounds of `BATCH` events, a moderator imports each event (starting a few
 seconds ahead, lasting a second, 3 seats), announces it, gives it an attendee role and
@@ -9,10 +16,10 @@ reminders go out; once the events are over, half are deleted and half archived, 
 members leave the server. After each round: the bot's RSS, the size of every container
 its objects hold (the probe), its asyncio tasks, and the row count of every table.
 
-`python -m bench.longrun [EVENTS]` prints the first and last checkpoints and marks the
-entries that grew; all checkpoints go to LONGRUN_OUT (JSON). With LONGRUN_TRACEMALLOC=1 the
-bot traces its Python allocations (`python.heap_kb`), to tell them from SQLite's page cache
-and the allocator's."""
+`python -m bench.longrun [EVENTS]` (default 300; from the repository's root) prints the
+first and last checkpoints and marks the entries that grew; all checkpoints go to
+LONGRUN_OUT (JSON). With LONGRUN_TRACEMALLOC=1 the bot traces its Python allocations
+(`python.heap_kb`), to tell them from SQLite's page cache and the allocator's."""
 
 from __future__ import annotations
 
