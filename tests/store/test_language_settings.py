@@ -303,3 +303,24 @@ async def test_a_join_while_languages_are_forgotten_keeps_its_members_language(s
     assert prune.forgotten == (2999 if written == "before its batch" else 3000)
     assert await recorded(store, [joiner - 1, joiner, joiner + 1]) == {joiner: "en-GB"}
     assert await store.run(store.settings.end_locale_prune) is None  # nothing left
+
+
+async def test_a_notice_that_cannot_be_read_does_not_stop_languages_being_forgotten(store):
+    """The outbox may hold a notice whose payload is no JSON (written by hand, or damaged):
+    the deliverer skips it, and it stays. Forgetting languages reads every notice for the
+    member it names; such a row names nobody, and must not make every hourly look fail (a
+    traceback an hour, and every language kept for good)."""
+    from tests.conftest import execute_sql
+
+    event = await new_event(store)
+    await execute_sql(store, "INSERT INTO outbox (guild_id, event_id, kind, payload,"
+                      " created_at) VALUES (1, ?, 'cancelled', 'not json {', 0)", event.id)
+    await execute_sql(store, "INSERT INTO outbox (guild_id, event_id, kind, payload,"
+                      " created_at) VALUES (1, ?, 'removed', '{\"user_id\": \"x\"}', 0)",
+                      event.id)
+    await execute_sql(store, "INSERT INTO outbox (guild_id, event_id, kind, payload,"
+                      " created_at) VALUES (1, ?, 'removed', '{\"user_id\": 2}', 0)", event.id)
+    await store.run(store.settings.record_member_locales,
+                    at(NOW - timedelta(days=40), u1="zh-CN", u2="zh-TW"))
+    assert await forget_member_locales(store, NOW - timedelta(days=30)) == 1
+    assert await recorded(store, [1, 2]) == {2: "zh-TW"}  # 2's DM still waits

@@ -12,6 +12,7 @@ import asyncpg
 from bot.models import GuildLeft, LocalePrune, ReminderSettings, SeenLocale
 from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.session import Database, Repository
+from bot.storage.sqlite.outbox import named_member
 from bot.storage.sqlite.session import DAY_COLUMNS, offsets_to_change, ts
 from bot.storage.sqlite.settings import PRUNE_WRITE_ROWS
 from bot.times import DEFAULT_REMINDER_MINUTES
@@ -163,7 +164,7 @@ class PostgresSettings(Repository):
 
     async def forget_member_locales(self, prune: LocalePrune) -> LocalePrune:
         """`sqlite.settings.forget_member_locales`, in PostgreSQL's steps: the members to
-        forget are read in one statement (a snapshot: it holds up no writer), at most
+        forget are read in one step (reads: they hold up no writer), at most
         PRUNE_CANDIDATES of them (the next look takes the rest), then deleted
         PRUNE_WRITE_ROWS at a time, each batch rechecking the record's age, so that no
         transaction holds their rows (a member's record being written waits on them) or a
@@ -173,11 +174,16 @@ class PostgresSettings(Repository):
                 rows = await conn.fetch(
                     "SELECT user_id FROM member_locales m WHERE seen_at < $1"
                     " AND NOT EXISTS (SELECT 1 FROM rsvps r WHERE r.user_id = m.user_id)"
-                    " AND NOT EXISTS (SELECT 1 FROM outbox o"
-                    " WHERE (o.payload::jsonb ->> 'user_id')::bigint = m.user_id)"
                     " ORDER BY user_id LIMIT $2", ts(prune.before), PRUNE_CANDIDATES)
-            return dataclasses.replace(prune, step="forget",
-                                       candidates=tuple(r["user_id"] for r in rows))
+                # The members the outbox names, read after the RSVPs (an RSVP deleted
+                # meanwhile left its DM there), in Python: a payload that is no JSON names
+                # nobody, where `::jsonb` would fail this look, and every later one, on it.
+                notices = await conn.fetch(
+                    "SELECT payload FROM outbox WHERE payload LIKE '%user\\_id%'")
+            named = {user_id for r in notices
+                     if (user_id := named_member(r["payload"])) is not None}
+            return dataclasses.replace(prune, step="forget", candidates=tuple(
+                r["user_id"] for r in rows if r["user_id"] not in named))
         batch, rest = (prune.candidates[:PRUNE_WRITE_ROWS],
                        prune.candidates[PRUNE_WRITE_ROWS:])
         if not batch:

@@ -53,6 +53,16 @@ def decode_payload(kind: str, text: str) -> NoticePayload:
         raise ValueError(f"unreadable {kind!r} notice payload {text!r}: {e}") from e
 
 
+def named_member(text: str) -> int | None:
+    """The member a stored payload names (its DM's addressee), if any: none for one that
+    is no JSON, as its deliverer skips it (both backends)."""
+    try:
+        user_id = json.loads(text).get("user_id")
+    except (ValueError, AttributeError):  # no JSON, or JSON that is no object
+        return None
+    return user_id if isinstance(user_id, int) and not isinstance(user_id, bool) else None
+
+
 def readable_payloads(rows: Iterable[Any]) -> tuple[list[NoticePayload], list[int]]:
     """The payloads of outbox rows (id, kind, payload) that can be read, with their ids;
     a row that cannot be read is left out (both backends)."""

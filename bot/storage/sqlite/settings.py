@@ -203,8 +203,11 @@ class SqliteSettings(Repository):
             return dataclasses.replace(prune, step="notices", after=(0,))
         if step == "notices":
             rows = self._session.plain.execute(
-                "SELECT id, json_extract(payload, '$.user_id') FROM outbox WHERE id > ?"
-                " ORDER BY id LIMIT ?", (*after, PRUNE_READ_ROWS)).fetchall()
+                # (a payload that is no JSON names nobody: the deliverer skips it too,
+                # and json_extract would fail this look, and every later one, on it)
+                "SELECT id, CASE WHEN json_valid(payload) THEN json_extract(payload,"
+                " '$.user_id') END FROM outbox WHERE id > ? ORDER BY id LIMIT ?",
+                (*after, PRUNE_READ_ROWS)).fetchall()
             self._keep([user_id for _, user_id in rows if isinstance(user_id, int)])
             if len(rows) == PRUNE_READ_ROWS:
                 return dataclasses.replace(prune, after=(rows[-1][0],))
