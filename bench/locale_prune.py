@@ -126,7 +126,7 @@ async def prune(path: Path) -> dict[str, Any]:
             forgotten = await store.run(store.settings.forget_member_locales,
                                         NOW - timedelta(days=30))
         else:
-            forgotten = await forget_member_locales(store, NOW - timedelta(days=30))
+            forgotten = await forget_member_locales(store, NOW - timedelta(days=30), NOW)
         total = time.perf_counter() - started
         await asyncio.sleep(0.2)
     finally:

@@ -519,6 +519,7 @@ class LocalePrune:
     its steps, each a short call of its own so that no other work waits on it long."""
 
     before: datetime  # what was recorded before it, of members who need it no more, goes
+    now: datetime  # an event over by then sends no more DMs: its RSVPs keep no language
     step: str = "start"  # then "keepers", "notices", "forget", "done" (SQLite's steps)
     after: tuple[int, ...] = ()  # the key the step's next rows come after
     forgotten: int = 0  # so far

@@ -106,7 +106,7 @@ class Retention(commands.Cog):
             return max(every - (time.monotonic() - looked_at), 1.0)
         self._locales_looked_at = time.monotonic()
         now = now or datetime.now(UTC)
-        forgotten = await forget_member_locales(self.bot.store, now - retention)
+        forgotten = await forget_member_locales(self.bot.store, now - retention, now)
         if forgotten:
             # Seen again, they are written again at once (not REWRITE_AFTER later).
             self.bot.member_locales.forget_written()

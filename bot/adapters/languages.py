@@ -163,11 +163,12 @@ class MemberLocales:
             await asyncio.sleep(self.interval)  # what arrives meanwhile goes in one batch
 
 
-async def forget_member_locales(store: Store, before: datetime) -> int:
+async def forget_member_locales(store: Store, before: datetime, now: datetime) -> int:
     """Forget the client languages recorded before `before` of members who hold no RSVP
-    and whom no waiting notice names (`settings.forget_member_locales`), one short step
-    per call so that other work on the database interleaves; returns how many."""
-    prune = LocalePrune(before)
+    of an event not over at `now` and whom no waiting notice names
+    (`settings.forget_member_locales`), one short step per call so that other work on the
+    database interleaves; returns how many."""
+    prune = LocalePrune(before, now)
     try:
         while not prune.done:
             wrote = prune.step == "forget"

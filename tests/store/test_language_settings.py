@@ -13,8 +13,9 @@ from bot.adapters.languages import MemberLocales, forget_member_locales
 from bot.app import EventBot
 from bot.config import load_settings
 from bot.models import LocalePrune, SeenLocale
+from bot.storage import EventDraft
 from cogs.retention import Retention
-from tests.conftest import new_event, rsvp_of
+from tests.conftest import make_page, new_event, rsvp_of
 
 NOW = datetime(2030, 5, 1, 18, 0, tzinfo=UTC)
 
@@ -258,15 +259,35 @@ async def test_the_languages_of_members_with_nothing_to_be_told_are_forgotten(st
     await store.run(store.settings.record_member_locales,
                     at(old, u1="zh-CN", u3="en-GB", u4="zh-TW", u5="zh-CN", u6="en-GB"))
     await store.run(store.settings.record_member_locales, at(recent, u7="zh-TW"))
-    forgotten = await forget_member_locales(store, NOW - timedelta(days=30))
+    forgotten = await forget_member_locales(store, NOW - timedelta(days=30), NOW)
     assert forgotten == 2
     assert await recorded(store, range(1, 8)) == {1: "zh-CN", 4: "zh-TW", 5: "zh-CN",
                                                    7: "zh-TW"}
     # Member 5's cancellation DM is delivered: nothing more to tell them.
     for notice in await store.run(store.notices.claim_notices):
         await store.run(store.notices.ack_notice, notice.id)
-    assert await forget_member_locales(store, NOW - timedelta(days=30)) == 1
+    assert await forget_member_locales(store, NOW - timedelta(days=30), NOW) == 1
     assert await recorded(store, range(1, 8)) == {1: "zh-CN", 4: "zh-TW", 7: "zh-TW"}
+
+
+async def test_an_rsvp_of_an_event_over_keeps_no_language(store):
+    """An event over sends its members nothing more (no reminder, no promotion): holding
+    one of its RSVPs keeps no language, where one of an event ahead, or of an event with
+    no start yet, does. Else nearly every member who ever joined an event stayed."""
+    def dated(slug: str, starts_at: datetime | None) -> EventDraft:
+        return EventDraft(slug=slug, title=f"Event {slug}", capacity=5, starts_at=starts_at)
+
+    events = {}
+    for slug, starts_at in (("past", NOW - timedelta(days=10)),
+                            ("ahead", NOW + timedelta(days=10)), ("undated", None)):
+        events[slug], _ = await store.run(store.events.save_event, 1, dated(slug, starts_at),
+                                          [("page text", make_page())])
+    for user, slug in ((8, "past"), (9, "ahead"), (10, "undated")):
+        await store.join(1, events[slug].id, user, "m")
+    await store.run(store.settings.record_member_locales,
+                    at(NOW - timedelta(days=40), u8="zh-CN", u9="zh-TW", u10="en-GB"))
+    assert await forget_member_locales(store, NOW - timedelta(days=30), NOW) == 1
+    assert await recorded(store, [8, 9, 10]) == {9: "zh-TW", 10: "en-GB"}
 
 
 @pytest.mark.parametrize("written", ["before its batch", "after its batch"])
@@ -284,7 +305,7 @@ async def test_a_join_while_languages_are_forgotten_keeps_its_members_language(s
     joiner = 2999  # in a late batch
     locales = MemberLocales(store, clock=lambda: NOW.timestamp(),
                             retention=retention.total_seconds())
-    prune, batches = LocalePrune(NOW - retention), 0
+    prune, batches = LocalePrune(NOW - retention, NOW), 0
     while batches < 2:  # under way: the members to keep read, a batch forgotten
         batches += prune.step == "forget"
         prune = await store.run(store.settings.forget_member_locales, prune)
@@ -322,5 +343,5 @@ async def test_a_notice_that_cannot_be_read_does_not_stop_languages_being_forgot
                       " created_at) VALUES (1, ?, 'removed', '{\"user_id\": 2}', 0)", event.id)
     await store.run(store.settings.record_member_locales,
                     at(NOW - timedelta(days=40), u1="zh-CN", u2="zh-TW"))
-    assert await forget_member_locales(store, NOW - timedelta(days=30)) == 1
+    assert await forget_member_locales(store, NOW - timedelta(days=30), NOW) == 1
     assert await recorded(store, [1, 2]) == {2: "zh-TW"}  # 2's DM still waits

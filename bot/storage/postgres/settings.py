@@ -13,7 +13,7 @@ from bot.models import GuildLeft, LocalePrune, ReminderSettings, SeenLocale
 from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.session import Database, Repository
 from bot.storage.sqlite.outbox import named_member
-from bot.storage.sqlite.session import DAY_COLUMNS, offsets_to_change, ts
+from bot.storage.sqlite.session import DAY_COLUMNS, offsets_to_change, over_at, ts
 from bot.storage.sqlite.settings import PRUNE_WRITE_ROWS
 from bot.times import DEFAULT_REMINDER_MINUTES
 from bot.zones import DEFAULT_ZONE
@@ -173,8 +173,10 @@ class PostgresSettings(Repository):
             async with self._transaction() as conn:
                 rows = await conn.fetch(
                     "SELECT user_id FROM member_locales m WHERE seen_at < $1"
-                    " AND NOT EXISTS (SELECT 1 FROM rsvps r WHERE r.user_id = m.user_id)"
-                    " ORDER BY user_id LIMIT $2", ts(prune.before), PRUNE_CANDIDATES)
+                    " AND NOT EXISTS (SELECT 1 FROM rsvps r JOIN events e ON e.id = r.event_id"
+                    f" WHERE r.user_id = m.user_id AND coalesce({over_at('e')} > $3, true))"
+                    " ORDER BY user_id LIMIT $2", ts(prune.before), PRUNE_CANDIDATES,
+                    ts(prune.now))
                 # The members the outbox names, read after the RSVPs (an RSVP deleted
                 # meanwhile left its DM there), in Python: a payload that is no JSON names
                 # nobody, where `::jsonb` would fail this look, and every later one, on it.

@@ -15,6 +15,7 @@ from bot.storage.sqlite.search import SqliteSearch
 from bot.storage.sqlite.session import (
     DAY_COLUMNS,
     HIGHEST_EVENT_ID,
+    OVER_AT,
     PURGED_IDS_KEY,
     Repository,
     Session,
@@ -173,12 +174,14 @@ class SqliteSettings(Repository):
 
     def forget_member_locales(self, prune: LocalePrune) -> LocalePrune:
         """One step of forgetting the client locale of each member recorded before
-        `prune.before` who holds no RSVP in any server and whom no notice waiting in the
-        outbox names: a locale is kept only for the DMs about a member's RSVPs, and their
-        next interaction records it again. Returns where it stands; call again until done.
+        `prune.before` who holds no RSVP of an event not over at `prune.now`, in any
+        server, and whom no notice waiting in the outbox names: a locale is kept only for
+        the DMs about a member's RSVPs (reminders, promotions: none once the event is
+        over), and their next interaction records it again. Returns where it stands; call
+        again until done.
 
         No step holds the database long (SQLite has one writer for every process): the
-        members to keep (RSVP holders, then those the outbox names) are read
+        members to keep (RSVP holders, event by event, then those the outbox names) are read
         PRUNE_READ_ROWS at a time into a table of the connection's temp schema, which
         takes no lock on the database, then the languages are deleted PRUNE_WRITE_ROWS at
         a time in user id order, each batch its own write transaction rechecking the
@@ -193,14 +196,19 @@ class SqliteSettings(Repository):
             self.end_locale_prune()
             self._conn.execute("CREATE TEMP TABLE locale_keepers (user_id INTEGER PRIMARY KEY)")
             return dataclasses.replace(prune, step="keepers", after=(0, 0))
-        if step == "keepers":
-            rows = self._session.plain.execute(
-                "SELECT event_id, user_id FROM rsvps WHERE (event_id, user_id) > (?, ?)"
-                " ORDER BY event_id, user_id LIMIT ?", (*after, PRUNE_READ_ROWS)).fetchall()
-            self._keep([user_id for _, user_id in rows])
-            if len(rows) == PRUNE_READ_ROWS:
-                return dataclasses.replace(prune, after=tuple(rows[-1]))
-            return dataclasses.replace(prune, step="notices", after=(0,))
+        if step == "keepers":  # after: (the event, the last member of it read)
+            event = self._session.plain.execute(
+                f"SELECT id FROM events WHERE id >= ? AND coalesce({OVER_AT} > ?, 1)"
+                " ORDER BY id LIMIT 1", (after[0], ts(prune.now))).fetchone()
+            if event is None:
+                return dataclasses.replace(prune, step="notices", after=(0,))
+            event_id, since = event[0], after[1] if event[0] == after[0] else 0
+            members = [user_id for (user_id,) in self._session.plain.execute(
+                "SELECT user_id FROM rsvps WHERE event_id = ? AND user_id > ?"
+                " ORDER BY user_id LIMIT ?", (event_id, since, PRUNE_READ_ROWS))]
+            self._keep(members)
+            return dataclasses.replace(prune, after=(
+                (event_id, members[-1]) if len(members) == PRUNE_READ_ROWS else (event_id + 1, 0)))
         if step == "notices":
             rows = self._session.plain.execute(
                 # (a payload that is no JSON names nobody: the deliverer skips it too,
