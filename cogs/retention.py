@@ -10,9 +10,10 @@ of either there clears the mark (`EventBot.ensure_events`), and the next look se
 again from then, so that what is deleted is a server unused for a whole retention period.
 
 The same task forgets members' client languages (kept for the DMs about their RSVPs) once
-they hold no RSVP and none of their DMs waits, a retention period after they were last
-seen (`forget_member_locales`, in short steps): else every member who ever used the bot
-stayed.
+they hold no RSVP of an event not over and none of their DMs waits, a retention period
+after they were last
+seen (`forget_member_locales`, in short steps): else every member who ever used the
+bot stayed.
 """
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ class Retention(commands.Cog):
         if forgotten:
             # Seen again, they are written again at once (not REWRITE_AFTER later).
             self.bot.member_locales.forget_written()
-            log.info("forgot the client languages of %d member(s) with no RSVP left",
+            log.info("forgot the client languages of %d member(s) with nothing left to be told",
                      forgotten)
         return every
 
