@@ -11,9 +11,8 @@ again from then, so that what is deleted is a server unused for a whole retentio
 
 The same task forgets members' client languages (kept for the DMs about their RSVPs) once
 they hold no RSVP of an event not over and none of their DMs waits, a retention period
-after they were last
-seen (`forget_member_locales`, in short steps): else every member who ever used the
-bot stayed.
+after they were last seen (`forget_member_locales`, in short steps): else every member
+who ever used the bot stayed.
 """
 
 from __future__ import annotations
