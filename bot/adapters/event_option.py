@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 import discord
 from discord import app_commands
 
+from bot.errors import Unavailable
 from bot.flows import events
 from bot.models import Event, EventListing, EventSummary
 from bot.pages_names import comparable
@@ -103,12 +104,15 @@ async def event_autocomplete(interaction: Interaction, current: str
                              ) -> list[app_commands.Choice[str]]:
     """Every event of the guild, past and closed included, archived ones only where they
     can be unarchived or deleted, in `/event list`'s order (the next one first); value =
-    the event id. None, rather than choices Discord would refuse as late."""
+    the event id. None, rather than choices Discord would refuse as late, or no answer at
+    all when the database refuses the read (Unavailable: damaged, closed, away; the store
+    logs why): discord.py's tree never reports an autocomplete's error, only logs it, and
+    the member's client says the options failed to load at every key they type."""
     if interaction.guild_id is None:
         return []
     try:
         return await before_deadline(interaction, _event_choices(interaction, current))
-    except TimeoutError:
+    except (TimeoutError, Unavailable):
         return []
 
 

@@ -55,3 +55,27 @@ async def test_a_damaged_table_is_a_private_one_line_refusal(world):
     assert "Traceback" not in output and "unexpected error" not in output
     said = [line for line in output.splitlines() if "damaged" in line]
     assert len(said) == 1 and str(world.db_path) in said[0], said
+
+
+async def test_autocomplete_on_a_damaged_database_offers_no_choices_in_time(world):
+    """The events' table damaged: typing an `[event]` option (or a speaker's name) gets an
+    answer with no choices, at every key, rather than none (the member's client would say
+    the options failed to load); the log says nothing per key, only the damage once."""
+    fake = world.fake
+    event_id = await world.import_event("Damaged Listing", 10)
+    await world.bot.stop()
+    damage_table(world.db_path, "events")
+    world.start_bot()
+    await fake.wait_ready(process=world.bot)
+    typer = world.member("damaged typer", locale="zh-CN")
+    for typed in ("D", "Dam", ""):
+        assert await fake.autocomplete(world.guild, typer, "rsvp join", focused="event",
+                                       event=typed) == []
+        assert await fake.autocomplete(world.guild, world.moderator, "manage delete",
+                                       focused="event", event=typed) == []
+        assert await fake.autocomplete(world.guild, typer, "event speaker", focused="name",
+                                       event=str(event_id), name=typed) == []
+    output = world.bot.output()
+    assert "Traceback" not in output and "autocomplete" not in output, output[-3000:]
+    said = [line for line in output.splitlines() if "is damaged" in line]
+    assert len(said) == 1 and str(world.db_path) in said[0], said
