@@ -23,6 +23,7 @@ from bot.adapters.manage_forms import asker_may_answer, when_where_lines
 from bot.adapters.scheduled_events import follow_change
 from bot.app import Interaction
 from bot.command_words import option_name
+from bot.errors import Unavailable
 from bot.flows import importing
 from bot.flows.importing import ImportPlan, ImportResult
 from bot.i18n import Language, language
@@ -141,31 +142,52 @@ class ImportPreview(discord.ui.View):
         cancel.callback = self.on_cancel  # type: ignore[method-assign,assignment]
         self.add_item(go)
         self.add_item(cancel)
+        self.answering = False  # an answer under way: a second click is only acknowledged
 
     async def interaction_check(self, interaction: Interaction) -> bool:
         return await asker_may_answer(self.asked, interaction, member_language(interaction)._(
             "Only the moderator who asked can answer this preview."))
 
+    def begin_answer(self) -> bool:
+        """Whether this click answers the preview: not while another click's answer is
+        under way (a double click, Cancel pressed during an Import), which it would repeat."""
+        if self.answering:
+            return False
+        self.answering = True
+        return True
+
     async def on_import(self, interaction: Interaction) -> None:
-        self.stop()
+        if not self.begin_answer():
+            await acknowledge_click(interaction)
+            return
         await acknowledge_click(interaction)  # saving may take longer than 3 s
         content, embed = await self.do_import(interaction)
+        self.stop()  # saved: a click from now on is only acknowledged (`Held`)
         await interaction.edit_original_response(content=content, embed=embed, view=None)
 
     async def on_cancel(self, interaction: Interaction) -> None:
+        if not self.begin_answer():
+            await acknowledge_click(interaction)
+            return
         self.stop()
         await interaction.response.edit_message(content=member_language(interaction)._(
             "Import cancelled; nothing was saved."), view=None)
 
     async def on_error(self, interaction: Interaction, error: Exception,
                        item: discord.ui.Item) -> None:
-        """Import was refused (the event was deleted meanwhile, say): the preview loses
-        its buttons, and the moderator hears why."""
-        with contextlib.suppress(discord.HTTPException):
-            await self.asked.edit_original_response(view=None)
+        """Import was refused. By the database (busy, its disk full: nothing was saved),
+        the preview stays, and Import works again once it can; otherwise (the event was
+        deleted meanwhile, say) the preview loses its buttons. The moderator hears why."""
+        self.answering = False
+        if not isinstance(error, Unavailable):
+            self.stop()
+            with contextlib.suppress(discord.HTTPException):
+                await self.asked.edit_original_response(view=None)
         await report_error(interaction, error)
 
     async def on_timeout(self) -> None:
+        if self.answering:  # the answer under way edits the preview
+            return
         with contextlib.suppress(discord.HTTPException):
             await self.asked.edit_original_response(content=expired(member_language(self.asked)),
                                                     view=None)

@@ -18,7 +18,7 @@ from bot.adapters.event_option import bot_permissions, guild_id_of, require_mana
 from bot.adapters.held import Held
 from bot.adapters.scheduled_events import follow_change, kept_on_delete
 from bot.catalog import MAX_LINK, MAX_TITLE, validate_link, validate_title
-from bot.errors import EventNotFound, InvalidValue
+from bot.errors import EventNotFound, InvalidValue, Unavailable
 from bot.i18n import N_, Language, Text, language
 from bot.models import Event, EventEdit
 from bot.offload import off_loop
@@ -81,6 +81,7 @@ class DeleteConfirmation(discord.ui.View):
         key = held.hold(self)
         self.confirm.custom_id = held.custom_id(key, "go")
         self.keep.custom_id = held.custom_id(key, "keep")
+        self.answering = False  # an answer under way: a second click is only acknowledged
 
     async def interaction_check(self, interaction: Interaction) -> bool:
         return await asker_may_answer(self.asked, interaction, member_language(interaction)._(
@@ -88,18 +89,38 @@ class DeleteConfirmation(discord.ui.View):
 
     async def on_error(self, interaction: Interaction, error: Exception,
                        item: discord.ui.Item) -> None:
+        """Delete was refused. By the database (busy, its disk full: nothing was deleted),
+        the question stays, and Delete works again once it can; otherwise the question
+        loses its buttons, which would do nothing more."""
+        self.answering = False
+        if not isinstance(error, Unavailable):
+            self.stop()
+            with contextlib.suppress(discord.HTTPException):
+                await self.asked.edit_original_response(view=None)
         await report_error(interaction, error)
 
     async def on_timeout(self) -> None:
+        if self.answering:  # the answer under way edits the question
+            return
         with contextlib.suppress(discord.HTTPException):
             await self.asked.edit_original_response(
                 content=member_language(self.asked)._(
                     "Nothing was deleted: **{title}** is kept (the question expired).",
                     title=safe(self.title)), view=None)
 
+    def begin_answer(self) -> bool:
+        """Whether this click answers the question: not while another click's answer is
+        under way (a double click, Keep pressed during a Delete), which it would repeat."""
+        if self.answering:
+            return False
+        self.answering = True
+        return True
+
     @discord.ui.button(label="Delete", style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: Interaction, _: discord.ui.Button) -> None:
-        self.stop()
+        if not self.begin_answer():
+            await acknowledge_click(interaction)
+            return
         bot, lang = interaction.client, member_language(interaction)
         # Deleting a large event (every RSVP, a DM queued for each) can take longer than
         # Discord's 3 s: acknowledge the click first, then edit the question.
@@ -113,9 +134,11 @@ class DeleteConfirmation(discord.ui.View):
                 deleted = await bot.store.run(bot.store.events.delete_event,
                                               guild_id_of(interaction), self.event_id)
         except EventNotFound:
+            self.stop()
             await interaction.edit_original_response(content=lang._(
                 "**{title}** was already deleted.", title=safe(self.title)), view=None)
             return
+        self.stop()  # deleted: a click from now on is only acknowledged (`Held`)
         # Its registrations are gone, and its attendee role with them: taken back from
         # whoever holds it at once, as when the role is cleared (even while its grants
         # wait after a refusal).
@@ -138,6 +161,9 @@ class DeleteConfirmation(discord.ui.View):
 
     @discord.ui.button(label="Keep it", style=discord.ButtonStyle.secondary)
     async def keep(self, interaction: Interaction, _: discord.ui.Button) -> None:
+        if not self.begin_answer():
+            await acknowledge_click(interaction)
+            return
         self.stop()
         await interaction.response.edit_message(content=member_language(interaction)._(
             "Nothing was deleted: **{title}** is kept.", title=safe(self.title)), view=None)

@@ -9,11 +9,15 @@ fails as on a full disk, which SQLite reports as SQLITE_FULL.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import resource
 import sqlite3
 
 import pytest
+
+from sandbox import Attachment
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_button
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -123,3 +127,58 @@ async def test_a_database_file_replaced_under_the_bot_takes_no_more_writes(world
     confirmed = {kept.user.id, late.user.id}
     assert confirmed_in_db(world, event_id) == confirmed
     assert counts(world, event_id) == (2, 2)
+
+
+BUSY = "⚠️ The database is busy right now; try again in a moment."
+BUSY_ZH = "⚠️ 数据库正忙；请稍后再试。"
+
+
+async def test_a_delete_or_import_refused_as_busy_keeps_its_buttons_for_a_retry(world):
+    """Another process holds the write lock past the bot's wait while a moderator presses
+    Delete on /manage delete's question, and another Import on a preview: each is told
+    privately, in their language, that the database is busy; nothing changed, and the
+    question and the preview keep their buttons, which work once the lock is released
+    (they used to be dead: Delete was only acknowledged, Import gone)."""
+    fake = world.fake
+    event_id = await world.import_event("Deleted Through A Lock", 10)
+    member = world.member("seat holder")
+    await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+    deleter = world.member("zh moderator", manage_events=True, locale="zh-CN")
+    asked = await fake.slash(world.guild, deleter, "manage delete", event=str(event_id))
+    confirm = asked.custom_ids()[0]
+    page = b"Imported Through A Lock\n\n" + OPEN_ANNOUNCEMENT
+    preview = await fake.slash(world.guild, world.moderator, "manage import", capacity=5,
+                               page=Attachment("a.txt", page, "text/plain"),
+                               title="Imported Through A Lock")
+    before = world.dump()
+    holder = sqlite3.connect(world.db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        deleting, importing = await asyncio.gather(
+            fake.click(world.guild, deleter, asked.message, confirm),
+            fake.click(world.guild, world.moderator, preview.message, import_button(preview)))
+        twice = await fake.click(world.guild, deleter, asked.message, confirm)
+        refusals = [await deleting.followup(timeout=30), await importing.followup(timeout=30)]
+    finally:
+        holder.execute("COMMIT")
+        holder.close()
+    assert [(r["content"], bool(r["flags"] & 64)) for r in refusals] == [
+        (BUSY_ZH, True), (BUSY, True)]
+    assert twice.type == 6 and twice.followups == []  # a double click: acknowledged only
+    assert world.dump() == before
+    assert fake.message_record(asked.message).data["components"] == asked.message["components"]
+    assert import_button(preview) is not None
+
+    done = await fake.click(world.guild, deleter, asked.message, confirm)
+    await done.wait(lambda r: not r.custom_ids())
+    assert done.content.startswith("已删除 **Deleted Through A Lock**"), done.content
+    assert world.query("SELECT count(*) FROM events WHERE id = ?", (event_id,)) == [(0,)]
+    imported = await fake.click(world.guild, world.moderator, preview.message,
+                                import_button(preview))
+    await imported.wait(lambda r: not r.custom_ids())
+    assert "Created **Imported Through A Lock**" in imported.content, imported.content
+    assert [f["content"] for f in (deleting.followups + importing.followups)] == [BUSY_ZH, BUSY]
+    assert world.query("SELECT count(*) FROM events WHERE title = ?",
+                       ("Imported Through A Lock",)) == [(1,)]
+    output = world.bot.output()
+    assert "Traceback" not in output and "unexpected error" not in output
