@@ -26,8 +26,9 @@ from typing import Any
 import discord
 
 from bot.app import Interaction
+from bot.errors import Unavailable
 from bot.i18n import Language
-from bot.tree import member_language, respond
+from bot.tree import acknowledge_click, member_language, report_error, respond
 
 View = discord.ui.View | discord.ui.Modal
 
@@ -146,3 +147,36 @@ class Held:
 async def _acknowledge(interaction: Interaction) -> None:
     with contextlib.suppress(discord.HTTPException):
         await interaction.response.defer()  # a click's: the message stays as it is
+
+
+class HeldQuestion(discord.ui.View):
+    """A moderator's question answered by one click (Import or Cancel, Delete or Keep),
+    held in `asked`'s ephemeral reply. A click while another's answer is under way (a
+    double click, Cancel pressed during an Import) is only acknowledged (`begin_answer`);
+    a refusal by the database (busy, its disk full: nothing was done) leaves the question
+    live, so the same button works once the database does; any other failure ends it and
+    takes its buttons away. Its timeout edits nothing while an answer is under way (the
+    answer edits the question): subclasses' `on_timeout` return if `answering`."""
+
+    def __init__(self, asked: Interaction, *, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self.asked = asked
+        self.answering = False  # an answer under way
+
+    async def begin_answer(self, interaction: Interaction) -> bool:
+        """Whether this click answers the question: not while another click's is under
+        way, and then it is only acknowledged."""
+        if self.answering:
+            await acknowledge_click(interaction)
+            return False
+        self.answering = True
+        return True
+
+    async def on_error(self, interaction: Interaction, error: Exception,
+                       item: discord.ui.Item[Any]) -> None:
+        self.answering = False
+        if not isinstance(error, Unavailable):
+            self.stop()
+            with contextlib.suppress(discord.HTTPException):
+                await self.asked.edit_original_response(view=None)
+        await report_error(interaction, error)

@@ -18,12 +18,11 @@ from collections.abc import Awaitable, Callable
 import discord
 
 from bot.adapters.event_option import bot_permissions, guild_id_of
-from bot.adapters.held import Held
+from bot.adapters.held import Held, HeldQuestion
 from bot.adapters.manage_forms import asker_may_answer, when_where_lines
 from bot.adapters.scheduled_events import follow_change
 from bot.app import Interaction
 from bot.command_words import option_name
-from bot.errors import Unavailable
 from bot.flows import importing
 from bot.flows.importing import ImportPlan, ImportResult
 from bot.i18n import Language, language
@@ -36,7 +35,7 @@ from bot.render import (
     safe,
     span_text,
 )
-from bot.tree import acknowledge_click, member_language, report_error
+from bot.tree import acknowledge_click, member_language
 
 CUSTOM_ID_PREFIX = "eventbot:import:"
 PREVIEW_LIMIT = 1900  # characters: under Discord's 2,000 with room to spare
@@ -121,13 +120,12 @@ def preview_text(plan: ImportPlan, lang: Language | None = None) -> str:
 ImportAction = Callable[[Interaction], Awaitable[tuple[str, discord.Embed]]]
 
 
-class ImportPreview(discord.ui.View):
+class ImportPreview(HeldQuestion):
     """Import or Cancel, on the moderator's ephemeral preview: only they can answer."""
 
     def __init__(self, asked: Interaction, held: Held, timeout: float,
                  do_import: ImportAction) -> None:
-        super().__init__(timeout=timeout)
-        self.asked = asked
+        super().__init__(asked, timeout=timeout)
         self.do_import = do_import
         key = held.hold(self)
         lang = member_language(asked)
@@ -142,23 +140,13 @@ class ImportPreview(discord.ui.View):
         cancel.callback = self.on_cancel  # type: ignore[method-assign,assignment]
         self.add_item(go)
         self.add_item(cancel)
-        self.answering = False  # an answer under way: a second click is only acknowledged
 
     async def interaction_check(self, interaction: Interaction) -> bool:
         return await asker_may_answer(self.asked, interaction, member_language(interaction)._(
             "Only the moderator who asked can answer this preview."))
 
-    def begin_answer(self) -> bool:
-        """Whether this click answers the preview: not while another click's answer is
-        under way (a double click, Cancel pressed during an Import), which it would repeat."""
-        if self.answering:
-            return False
-        self.answering = True
-        return True
-
     async def on_import(self, interaction: Interaction) -> None:
-        if not self.begin_answer():
-            await acknowledge_click(interaction)
+        if not await self.begin_answer(interaction):
             return
         await acknowledge_click(interaction)  # saving may take longer than 3 s
         content, embed = await self.do_import(interaction)
@@ -166,24 +154,11 @@ class ImportPreview(discord.ui.View):
         await interaction.edit_original_response(content=content, embed=embed, view=None)
 
     async def on_cancel(self, interaction: Interaction) -> None:
-        if not self.begin_answer():
-            await acknowledge_click(interaction)
+        if not await self.begin_answer(interaction):
             return
         self.stop()
         await interaction.response.edit_message(content=member_language(interaction)._(
             "Import cancelled; nothing was saved."), view=None)
-
-    async def on_error(self, interaction: Interaction, error: Exception,
-                       item: discord.ui.Item) -> None:
-        """Import was refused. By the database (busy, its disk full: nothing was saved),
-        the preview stays, and Import works again once it can; otherwise (the event was
-        deleted meanwhile, say) the preview loses its buttons. The moderator hears why."""
-        self.answering = False
-        if not isinstance(error, Unavailable):
-            self.stop()
-            with contextlib.suppress(discord.HTTPException):
-                await self.asked.edit_original_response(view=None)
-        await report_error(interaction, error)
 
     async def on_timeout(self) -> None:
         if self.answering:  # the answer under way edits the preview

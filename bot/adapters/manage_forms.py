@@ -15,10 +15,10 @@ import discord
 from discord import app_commands
 
 from bot.adapters.event_option import bot_permissions, guild_id_of, require_manage_events
-from bot.adapters.held import Held
+from bot.adapters.held import Held, HeldQuestion
 from bot.adapters.scheduled_events import follow_change, kept_on_delete
 from bot.catalog import MAX_LINK, MAX_TITLE, validate_link, validate_title
-from bot.errors import EventNotFound, InvalidValue, Unavailable
+from bot.errors import EventNotFound, InvalidValue
 from bot.i18n import N_, Language, Text, language
 from bot.models import Event, EventEdit
 from bot.offload import off_loop
@@ -65,15 +65,14 @@ async def asker_may_answer(asked: Interaction, interaction: Interaction, refusal
         return False
 
 
-class DeleteConfirmation(discord.ui.View):
+class DeleteConfirmation(HeldQuestion):
     """Delete or keep, on the moderator's ephemeral question: only they can answer, and
     the buttons go when the question's interaction is about to expire."""
 
     def __init__(self, asked: Interaction, event_id: int, title: str, held: Held,
                  timeout: float) -> None:
         # (DELETE_QUESTION_TIMEOUT: within the 15 minutes the question's token lasts)
-        super().__init__(timeout=timeout)
-        self.asked = asked
+        super().__init__(asked, timeout=timeout)
         self.event_id = event_id
         self.title = title
         lang = member_language(asked)  # the buttons speak the question's language
@@ -81,23 +80,10 @@ class DeleteConfirmation(discord.ui.View):
         key = held.hold(self)
         self.confirm.custom_id = held.custom_id(key, "go")
         self.keep.custom_id = held.custom_id(key, "keep")
-        self.answering = False  # an answer under way: a second click is only acknowledged
 
     async def interaction_check(self, interaction: Interaction) -> bool:
         return await asker_may_answer(self.asked, interaction, member_language(interaction)._(
             "Only the moderator who asked can answer this."))
-
-    async def on_error(self, interaction: Interaction, error: Exception,
-                       item: discord.ui.Item) -> None:
-        """Delete was refused. By the database (busy, its disk full: nothing was deleted),
-        the question stays, and Delete works again once it can; otherwise the question
-        loses its buttons, which would do nothing more."""
-        self.answering = False
-        if not isinstance(error, Unavailable):
-            self.stop()
-            with contextlib.suppress(discord.HTTPException):
-                await self.asked.edit_original_response(view=None)
-        await report_error(interaction, error)
 
     async def on_timeout(self) -> None:
         if self.answering:  # the answer under way edits the question
@@ -108,18 +94,9 @@ class DeleteConfirmation(discord.ui.View):
                     "Nothing was deleted: **{title}** is kept (the question expired).",
                     title=safe(self.title)), view=None)
 
-    def begin_answer(self) -> bool:
-        """Whether this click answers the question: not while another click's answer is
-        under way (a double click, Keep pressed during a Delete), which it would repeat."""
-        if self.answering:
-            return False
-        self.answering = True
-        return True
-
     @discord.ui.button(label="Delete", style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: Interaction, _: discord.ui.Button) -> None:
-        if not self.begin_answer():
-            await acknowledge_click(interaction)
+        if not await self.begin_answer(interaction):
             return
         bot, lang = interaction.client, member_language(interaction)
         # Deleting a large event (every RSVP, a DM queued for each) can take longer than
@@ -161,8 +138,7 @@ class DeleteConfirmation(discord.ui.View):
 
     @discord.ui.button(label="Keep it", style=discord.ButtonStyle.secondary)
     async def keep(self, interaction: Interaction, _: discord.ui.Button) -> None:
-        if not self.begin_answer():
-            await acknowledge_click(interaction)
+        if not await self.begin_answer(interaction):
             return
         self.stop()
         await interaction.response.edit_message(content=member_language(interaction)._(
