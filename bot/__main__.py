@@ -354,7 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="delete that database and the saved server first")
     sub.add_parser("reset-sync-state", help="make the next start sync the slash commands again")
     p = sub.add_parser("sync", help="register the slash commands with Discord")
-    p.add_argument("--guild", type=int, help="sync to one server only (instant)")
+    p.add_argument("--guild", type=int, metavar="ID", help="sync to one server only (instant)")
     p = sub.add_parser("parse", help="show what the importer reads from pages (files or URLs)")
     p.add_argument("files", nargs="+", metavar="FILE_OR_URL", help=".txt or .html, or http(s)")
     p.add_argument("--json", action="store_true", help="one JSON object per page")

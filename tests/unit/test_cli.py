@@ -1099,3 +1099,29 @@ def test_a_folder_import_into_a_pipe_prints_only_its_results(cli, tmp_path):
     assert proc.stderr == ""
     assert proc.stdout.splitlines() == [
         f"created event {n + 1} 'forum-{n}' (5 people, 5 takeaways)" for n in range(3)]
+
+
+def readme_commands() -> dict[str, set[str]]:
+    """The README's table of `python -m bot` commands: each command's words (its name, its
+    options and the names of their values), as the table's first column writes them."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = text.split("`python -m bot …`", 1)[1].split("\n\n", 2)[1]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    return {words[0]: set(words) for words in (
+        usage_words(row.split("`")[1].replace("…", "")) for row in rows)}
+
+
+def usage_words(usage: str) -> list[str]:
+    return [word for word in usage.replace("[", " ").replace("]", " ").split()
+            if word not in ("eventbot", "-h", "...")]
+
+
+def test_the_readme_s_commands_are_those_the_help_shows(cli):
+    """An operator reading the README's table types what `--help` also shows: the same
+    commands, options and names of their values."""
+    listed = readme_commands()
+    choices = cli("--help").stdout.split("{", 1)[1].split("}", 1)[0].split(",")
+    assert sorted(listed) == sorted(choices)
+    for command, words in listed.items():
+        usage = cli(command, "--help").stdout.split("\n\n", 1)[0]
+        assert set(usage_words(usage.split(":", 1)[1])) == words, (command, usage)
