@@ -348,7 +348,7 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
             if (written.count(opening) > written.count(closing)
                     and text[zone_match.end():].startswith(closing)):
                 written += closing
-        return When(note=_not_a_time(written))
+        return When(note=_no_place_has(written))
     start_mer, end_mer = start_clock.meridiem, end_clock.meridiem if end_clock else None
     # "6 - 8 PM": both ends share the PM
     start_at = _day_and_hour(start_clock, None if own_clocks else end_mer)
@@ -423,7 +423,7 @@ def iso_span(text: str, before: int | None = None) -> When | None:
     if found is None or (before is not None and found.start() >= before):
         return None
     if any(_no_place_offset(moment) for moment in found.groups() if moment):
-        return When(note=_not_a_time(found[0]))
+        return When(note=_no_place_has(found[0]))
     starts = read_iso(found[1].upper(), UTC)
     if starts is None:  # no such day
         return None
@@ -448,6 +448,11 @@ def _no_place_offset(moment: str) -> bool:
 
 def _not_a_time(written: str) -> Text:
     return Text(N_("the page's time {written!r} is not a time of day"), written=written)
+
+
+def _no_place_has(written: str) -> Text:
+    return Text(N_("the page's time {written!r} is at an offset no place has (offsets run "
+                   "from UTC-12:00 to UTC+14:00)"), written=written)
 
 
 def _out_of_years(written: str) -> Text:

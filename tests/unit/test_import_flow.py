@@ -180,7 +180,8 @@ def test_a_page_time_at_an_offset_no_place_has_imports_no_date_and_says_why(line
     got, _ = forum_planned(line, "Asia/Shanghai")
     assert (got.starts_at, got.ends_at) == (None, None)
     assert [str(note) for note in got.notes] == [
-        f"the page's time {written!r} is not a time of day"]
+        f"the page's time {written!r} is at an offset no place has (offsets run from "
+        "UTC-12:00 to UTC+14:00)"]
 
 
 def test_a_web_pages_start_at_an_offset_no_place_has_imports_no_date_and_says_why():
@@ -193,7 +194,8 @@ def test_a_web_pages_start_at_an_offset_no_place_has_imports_no_date_and_says_wh
     facts = page_facts([source.page], "Asia/Shanghai")
     assert facts.when.starts_at is None
     assert [str(note) for note in facts.notes] == [
-        "the page's time '2031-06-01T10:00:00+15:00' is not a time of day"]
+        "the page's time '2031-06-01T10:00:00+15:00' is at an offset no place has (offsets "
+        "run from UTC-12:00 to UTC+14:00)"]
 
 
 @pytest.mark.parametrize(("line", "hours"), [("June 1, 2031, 6:00 PM UTC-12", -12),

@@ -431,7 +431,8 @@ def test_an_offset_no_place_has_leaves_the_start_unset_and_says_so(line, written
     server's zone instead, silently hours off."""
     when = read_page_when(line, "Asia/Shanghai")
     assert (when.starts_at, when.ends_at) == (None, None)
-    assert str(when.note) == f"the page's time {written!r} is not a time of day"
+    assert str(when.note) == (f"the page's time {written!r} is at an offset no place has "
+                              "(offsets run from UTC-12:00 to UTC+14:00)")
 
 
 def test_an_all_day_date_beside_an_offset_no_place_has_is_still_its_day():
