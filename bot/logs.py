@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Iterable
 
 from bot.errors import Unavailable
@@ -120,3 +121,27 @@ def configure_logging(level: str, secrets: Iterable[str | None] = ()) -> None:
     handler.setFormatter(LogFormatter(FORMAT, secrets))
     logging.basicConfig(level=level, handlers=[handler])
     logging.getLogger("discord.http").setLevel(logging.WARNING)
+
+
+class RetryLog:
+    """What a background loop that retries says of its failures: a defect each time, with
+    its traceback; a known state (`Unavailable`: the database busy, its disk full, its file
+    gone) once, then only when it changes or `again` seconds later, so that a full disk
+    lasting hours is a line an hour, not one per retry (every 5 s per notice lane)."""
+
+    def __init__(self, logger: logging.Logger, again: float = 3600.0) -> None:
+        self.logger = logger
+        self.again = again
+        self._said: tuple[str, float] | None = None  # the state last said, and when
+
+    def failed(self, error: BaseException, message: str, *args: object) -> None:
+        if isinstance(error, Unavailable):
+            now, said = time.monotonic(), self._said
+            if said is not None and said[0] == str(error) and now - said[1] < self.again:
+                return
+            self._said = (str(error), now)
+        self.logger.error(message, *args, exc_info=error)
+
+    def succeeded(self) -> None:
+        """A round went through: the next failure is said again."""
+        self._said = None

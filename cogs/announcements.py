@@ -65,6 +65,7 @@ from bot.errors import EventNotFound, Unavailable
 from bot.flows import registration
 from bot.i18n import Language
 from bot.locks import KeyedLocks
+from bot.logs import RetryLog
 from bot.models import (
     CLAIM_SECONDS,
     GIVE_UP_AFTER,
@@ -141,6 +142,7 @@ class Lane:
     kinds: frozenset[NoticeKind]
     limit: int = 100
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    failures: RetryLog = field(default_factory=lambda: RetryLog(log))
     interrupted: list[tuple[Notice, bool]] = field(default_factory=list)
     # The notices waiting behind one Discord failed (its event's, or its DMs to the same
     # member: `order_key`): the failed notice's id, tried again once its claim expires
@@ -234,8 +236,10 @@ class Announcements(commands.Cog):
         while True:
             try:
                 await self._deliver_lane(lane)
-            except Exception:
-                log.exception("delivering %s notices failed; retrying shortly", lane.name)
+                lane.failures.succeeded()
+            except Exception as exc:
+                lane.failures.failed(exc, "delivering %s notices failed; retrying shortly",
+                                     lane.name)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(lane.wake.wait(), POLL_INTERVAL)
             lane.wake.clear()

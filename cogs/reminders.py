@@ -46,6 +46,7 @@ from bot.adapters.owed_roles_record import GIVE_BACK_WAIT
 from bot.app import EventBot
 from bot.errors import EventNotFound
 from bot.flows import registration
+from bot.logs import RetryLog
 from bot.models import DueReminder
 from bot.reminders import reminder_dm
 from bot.signals import AttendeeRoleChanged, RegistrationChanged, RemindersChanged
@@ -67,6 +68,7 @@ class Reminders(commands.Cog):
         self.bot = bot
         self.roles = AttendeeRoles(bot)
         self._wake = asyncio.Event()
+        self._failures = RetryLog(log)  # the scheduler's
         self._scheduler: asyncio.Task[None] | None = None
         # What a stop gives back (`_give_back_unsent`): the claim under way, and the
         # reminders claimed whose DMs have not begun.
@@ -149,8 +151,10 @@ class Reminders(commands.Cog):
                 due = await self.bot.store.run(self.bot.store.reminders.next_due, None,
                                                self.roles.ending_events())
                 delay = MAX_SLEEP if due is None else due.timestamp() - time.time() + 0.1
-            except Exception:
-                log.exception("the reminder scheduler failed; retrying in %.0f s", RETRY_AFTER)
+                self._failures.succeeded()
+            except Exception as exc:
+                self._failures.failed(exc, "the reminder scheduler failed; retrying in %.0f s",
+                                      RETRY_AFTER)
                 delay = RETRY_AFTER
             await asyncio.sleep(MIN_GAP)
             delay = min(max(delay - MIN_GAP, 0.0), MAX_SLEEP)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import logging
 
-from bot.errors import DatabaseUnwritable
-from bot.logs import FORMAT, MESSAGE_CHARS, TRACEBACK_CHARS, LogFormatter
+from bot.errors import DatabaseBusy, DatabaseUnwritable
+from bot.logs import FORMAT, MESSAGE_CHARS, TRACEBACK_CHARS, LogFormatter, RetryLog
 
 FORGED = "2026-01-01 00:00:00,000 ERROR   bot: all data deleted"
 HOSTILE = f"x\n{FORGED}\r\x1b[2J\u2028\u2029\x85\u202eok"
@@ -125,3 +125,27 @@ def test_a_known_state_logged_with_its_exception_is_one_line_with_its_reason():
                              "was changed. Try again later)")
     assert lines[1].endswith("delivering notices failed; retrying shortly")
     assert "Traceback" in lines[2] and "ValueError: a defect" in lines[-1]
+
+
+def test_a_retrying_loop_says_a_known_state_once_while_it_lasts():
+    """A notice lane retries every 5 s: while the disk stays full it says so once (and
+    again an hour later), a new state or a recurrence after a success again, and a defect
+    every time with its traceback."""
+    def emit(log):
+        failures = RetryLog(log)
+        for error in (DatabaseUnwritable(), DatabaseUnwritable(), DatabaseBusy(),
+                      DatabaseBusy(), ValueError("a defect"), ValueError("a defect")):
+            failures.failed(error, "delivering %s notices failed", "DM")
+        failures.succeeded()
+        failures.failed(DatabaseBusy(), "delivering %s notices failed", "DM")
+        hourly = RetryLog(log, again=0.0)
+        for _ in range(2):
+            hourly.failed(DatabaseBusy(), "the reminder scheduler failed")
+    records = [line for line in logged(emit).splitlines() if not line.startswith(" ")]
+    assert [line.split(": ", 1)[1] for line in records] == [
+        f"delivering DM notices failed ({DatabaseUnwritable()})",
+        f"delivering DM notices failed ({DatabaseBusy()})",
+        "delivering DM notices failed", "delivering DM notices failed",
+        f"delivering DM notices failed ({DatabaseBusy()})",
+        f"the reminder scheduler failed ({DatabaseBusy()})",
+        f"the reminder scheduler failed ({DatabaseBusy()})"]
