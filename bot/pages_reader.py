@@ -156,8 +156,10 @@ _TITLE_KICKER = re.compile(
     r"(?:(?:活动|会议|讲座|论坛|研讨会|学术)?(?:预告|通知|(?P<zh_recap>回顾|综述|纪要|报[道导]|速递))|"
     r"(?:upcoming|past) +events?|events? +(?P<en_recap>recap|report|summary|highlights)|"
     r"(?P<recap>recap|highlights)) *[｜|丨:：] *", re.I)
-# A title that names the page as the event's record ("中美关系研讨会纪要", "论坛综述").
-_TITLE_TELLS_AFTER = re.compile(r"(?:纪要|综述|实录|速递|侧记|(?:活动|会议|论坛|讲座)回顾)\s*$")
+# A title that names the page as the event's record ("中美关系研讨会纪要", "论坛综述"), or
+# reports the event held, as a news item does ("……研讨会成功举办", "……论坛圆满落幕").
+_TITLE_TELLS_AFTER = re.compile(r"(?:纪要|综述|实录|速递|侧记|(?:活动|会议|论坛|讲座)回顾|"
+                                r"(?:成功|顺利|圆满)(?:举办|举行|召开|落幕|结束))\s*$")
 _LOCATION = re.compile(
     r"(?:Live|Streaming|Online|Virtual|Webcast)\b.*|"
     r"[A-ZÀ-Þ][\w.’'-]*(?: +[A-ZÀ-Þ][\w.’'-]*){0,2}, +[A-ZÀ-Þ][\w.]*(?: +[A-ZÀ-Þ][\w.]*)?")

@@ -495,7 +495,8 @@ HEADED_RECAP = """中美关系展望研讨会{kind}
 
 
 @pytest.mark.parametrize("kind", ["纪要", "综述", "实录", "速递", "侧记", "会议回顾",
-                                  "活动回顾", "论坛回顾", "讲座回顾"])
+                                  "活动回顾", "论坛回顾", "讲座回顾", "成功举办", "顺利举行",
+                                  "圆满落幕"])
 def test_a_recaps_numbered_headings_over_paragraphs_are_its_takeaways(kind):
     takeaways = [("中美关系的现状", "与会者认为，中美关系正处于关键时期。\n\n双方需要加强沟通。"),
                  ("气候合作的空间", "与会专家指出，气候变化是双方可以合作的领域。")]

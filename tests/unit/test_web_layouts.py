@@ -1,0 +1,30 @@
+"""Event pages in the layouts organisers publish them in (tests/unit/web/): what the
+importer reads from each, as a URL import reads it (HTML to text, JSON-LD, the reader),
+checked for what the organiser would call right."""
+
+from __future__ import annotations
+
+from bot.catalog import page_facts, page_from_bytes
+from bot.pages import Page
+from tests.pageserver import WEB_PAGES
+
+
+def read(name: str) -> Page:
+    return page_from_bytes(name, (WEB_PAGES / name).read_bytes())[1]
+
+
+def test_a_chinese_news_item_titled_as_held_has_its_numbered_sections_as_takeaways():
+    """"……研讨会成功举办": the item reports the event held, so "一、" "二、" "三、" under
+    会议综述 are its takeaways, each with its paragraphs, none left in the description."""
+    page = read("zh_news_recap.html")
+    assert page.kind == "recap"
+    assert [t.heading for t in page.takeaways] == [
+        "供应链安全已成为大国竞争的核心议题", "技术管制的外溢效应值得关注", "多边合作仍有空间"]
+    assert page.takeaways[1].text.startswith("刘海燕分析了出口管制")
+    assert "一、" not in page.description and "陈思远认为" not in page.description
+    assert {p.name: p.role for p in page.people} == {
+        "王立新": "moderator", "陈思远": "discussant", "刘海燕": "discussant", "周明": "discussant"}
+    facts = page_facts([page], "Asia/Shanghai")
+    assert facts.when.starts_at is not None
+    assert facts.when.starts_at.isoformat() == "2026-04-18T06:00:00+00:00"
+    assert facts.venue == "清华大学明理楼报告厅"
