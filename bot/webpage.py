@@ -69,6 +69,8 @@ _CHROME_WORDS = _words(
     "cookiebot")
 _CHROME_PAIRS = frozenset((("more", "events"), ("other", "events"), ("upcoming", "events"),
                            ("more", "event"), ("you", "may")))
+# ...but the event's own sidebar ("event-sidebar") holds its date, time and place.
+_OWN_PAIRS = frozenset((("event", "sidebar"),))
 # ...unless the element says it is the content, or names a state ("has-sidebar").
 _CONTENT_WORDS = _words("content main article entry post body")
 # Words that open only chrome's names, whatever content word follows them.
@@ -384,7 +386,8 @@ def _is_chrome(node: lxml.html.HtmlElement, tag: str, in_content: bool) -> bool:
         return (bool(opening & _ONLY_CHROME) and not opening & _CONTENT_WORDS
                 and not _holds_title(node))  # "social-share entry-content": the content
     for i, word in enumerate(words):
-        if word in _CHROME_WORDS and not (i and words[i - 1] in _STATE_WORDS):
+        if word in _CHROME_WORDS and not (i and (words[i - 1] in _STATE_WORDS
+                                                 or (words[i - 1], word) in _OWN_PAIRS)):
             return True
         if i and (words[i - 1], word) in _CHROME_PAIRS:
             return True
@@ -410,14 +413,25 @@ class _Walker:
     def __init__(self) -> None:
         self.parts: list[str] = []
         self.bullet = False  # the next line opens a list item
+        self.term = False  # a <dt> just ended: its <dd> goes on its line
+        self.value = False  # in that <dd>: a <br> in it (an address's) is a comma
 
     def flush(self, block_end: bool) -> Iterator[tuple[str, bool]]:
         line = _clean("".join(self.parts))
         self.parts.clear()
+        self.value = False
         if line:
             if self.bullet:
                 line, self.bullet = BULLET + line, False
             yield line, block_end
+
+    def label(self) -> None:
+        """A definition list's term ("Date", "Location") labels its <dd> on one line, as
+        "Date: Thursday, May 14, 2026" (a <dt> that is no label stays its own line)."""
+        line = _clean("".join(self.parts))
+        if line and len(line) <= 40:
+            self.parts.append(" " if line.endswith((":", "：")) else ": ")
+            self.term = True
 
     def lines(self, root: lxml.html.HtmlElement) -> Iterator[tuple[str, bool]]:
         stack: list[tuple[lxml.html.HtmlElement, bool]] = [(root, False)]
@@ -429,17 +443,24 @@ class _Walker:
             if leaving:
                 if tag in _CONTENT_TAGS:
                     content_depth -= 1
-                if tag in _BLOCK_TAGS:
+                if tag == "dt":
+                    self.label()
+                elif tag in _BLOCK_TAGS:
                     yield from self.flush(True)
                 if tag == "li":
                     self.bullet = False
             elif not tag or (node is not root and _is_chrome(node, tag, content_depth > 0)):
                 pass
+            elif tag == "br" and self.value:
+                self.parts.append(", ")
             elif tag == "br":
                 yield from self.flush(False)
             else:
-                if tag in _BLOCK_TAGS:
+                if tag in _BLOCK_TAGS and not (tag == "dd" and self.term):
                     yield from self.flush(True)
+                if tag in _BLOCK_TAGS:
+                    self.value = tag == "dd" and self.term
+                self.term = False
                 if tag == "li":
                     self.bullet = True
                 if tag in _CONTENT_TAGS:

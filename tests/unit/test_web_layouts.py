@@ -28,3 +28,17 @@ def test_a_chinese_news_item_titled_as_held_has_its_numbered_sections_as_takeawa
     assert facts.when.starts_at is not None
     assert facts.when.starts_at.isoformat() == "2026-04-18T06:00:00+00:00"
     assert facts.venue == "清华大学明理楼报告厅"
+
+
+def test_the_events_sidebar_of_labelled_details_gives_its_date_time_and_venue():
+    """<div class="event-sidebar"><dl><dt>Date</dt><dd>…</dd><dt>Time</dt>…: the event's
+    own details, each term labelling its value, an address's <br> lines one venue."""
+    page = read("sidebar_details.html")
+    facts = page_facts([page], "UTC")
+    assert facts.when.starts_at is not None and facts.when.ends_at is not None
+    assert facts.when.starts_at.isoformat() == "2026-05-14T14:00:00+00:00"  # 10:00 a.m. EDT
+    assert facts.when.ends_at.isoformat() == "2026-05-14T15:15:00+00:00"
+    assert facts.venue == ("Carnegie Endowment for International Peace, "
+                           "1779 Massachusetts Avenue NW, Washington, DC")
+    assert "Massachusetts" not in page.description
+    assert "Ingrid Solheim" not in {p.name for p in page.people}  # a related event's

@@ -361,3 +361,13 @@ def test_a_page_in_a_double_byte_charset_that_names_none_is_refused(text):
 def test_a_page_naming_no_charset_with_many_bytes_not_utf_8_is_refused(text, codec):
     with pytest.raises(InvalidValue, match="does not say its character set"):
         decode_html(text.encode(codec))
+
+
+def test_a_definition_lists_terms_label_their_values_on_one_line():
+    html = ("<main><h1>T</h1><div class='event-sidebar'><dl><dt>Date</dt><dd>May 14, 2026</dd>"
+            "<dt>Where:</dt><dd><span>Hall</span><br>1 Main St<br>Boston</dd>"
+            "<dt>A term too long to be any label of a value, and a sentence</dt><dd>x</dd>"
+            "</dl></div><aside class='sidebar'><p>Other events</p></aside></main>")
+    assert html_to_text(html).text == (
+        "T\n\nDate: May 14, 2026\n\nWhere: Hall, 1 Main St, Boston\n\n"
+        "A term too long to be any label of a value, and a sentence\n\nx\n")
