@@ -69,6 +69,8 @@ _CHROME_WORDS = _words(
     "cookiebot")
 _CHROME_PAIRS = frozenset((("more", "events"), ("other", "events"), ("upcoming", "events"),
                            ("more", "event"), ("you", "may")))
+# A link in one of these classes is a button: its words are an action, not the event's.
+_BUTTON_WORDS = _words("button btn cta")
 # ...but the event's own sidebar ("event-sidebar") holds its date, time and place.
 _OWN_PAIRS = frozenset((("event", "sidebar"),))
 # ...unless the element says it is the content, or names a state ("has-sidebar").
@@ -369,6 +371,8 @@ def _is_chrome(node: lxml.html.HtmlElement, tag: str, in_content: bool) -> bool:
         return True
     if tag in ("html", "body", "main", "article"):
         return False
+    if tag == "a" and _BUTTON_WORDS & set(_WORD.findall((attrs.get("class") or "").lower())):
+        return "href" in attrs  # a link styled as a button: "Register", "Add to Calendar"
     first = next(iter(node), None)
     if (first is not None and first.tag in _HEADINGS and _CHROME_HEADING.fullmatch(
             " ".join("".join(itertools.islice(first.itertext(), 20))[:200].split()))):

@@ -41,4 +41,5 @@ def test_the_events_sidebar_of_labelled_details_gives_its_date_time_and_venue():
     assert facts.venue == ("Carnegie Endowment for International Peace, "
                            "1779 Massachusetts Avenue NW, Washington, DC")
     assert "Massachusetts" not in page.description
+    assert "Register" not in page.description and not page.access_notes  # its buttons
     assert "Ingrid Solheim" not in {p.name for p in page.people}  # a related event's

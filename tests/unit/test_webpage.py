@@ -371,3 +371,10 @@ def test_a_definition_lists_terms_label_their_values_on_one_line():
     assert html_to_text(html).text == (
         "T\n\nDate: May 14, 2026\n\nWhere: Hall, 1 Main St, Boston\n\n"
         "A term too long to be any label of a value, and a sentence\n\nx\n")
+
+
+def test_links_styled_as_buttons_are_no_text_of_the_event():
+    html = ("<main><h1>T</h1><p>A talk.</p><a class='button button--primary' href='/r'>Register"
+            "</a> <a class='btn-rsvp btn' href='/rsvp'>RSVP</a><p><a class='cta' href='#live'>"
+            "Watch</a></p><p>See <a href='/x' class='link'>the report</a>.</p></main>")
+    assert html_to_text(html).text == "T\n\nA talk.\n\nSee the report.\n"
