@@ -125,6 +125,9 @@ _YEAR = re.compile(r"\b(?:19|20)\d\d\b|\d{4}年")  # a date line with its year
 _POSTED = re.compile(r"(?:posted|published|(?:last +)?(?:updated|modified))(?: +on)? *:? *",
                      re.I)
 _POSTED_ZH = re.compile(r".{0,40}?(?:发布|发表|更新)(?:时间|日期)[：:]")
+# An article's byline, its author and then the day it was posted: "By Events Staff |
+# October 30, 2026", "By Jane Doe · Oct. 30, 2026" (not "By invitation only")
+_BYLINE = re.compile(r"by +(?!invitation\b)[^|·•—–,]{1,60}?(?: *[|·•—–] *| *, +)", re.I)
 # A line ending in an abbreviation's period is not a sentence for it: "... and the U.S."
 _ABBREVIATION_END = re.compile(
     r"(?:\b[A-Z]\.){2,}$|\b(?:Jr|Sr|Inc|Ltd|Co|Corp|St|Mt|Dr|Mr|Mrs|Ms|Prof|Gen|vs)\.$")
@@ -368,13 +371,13 @@ _PROSE_END = re.compile(r"[.!?][\"”’')]*$")
 
 
 def _posted(line: str) -> bool:
-    """A line saying when the page was posted, the date right after its word ("Updated:
-    the panel moves online" is news of the event), or a Chinese page's line of its source
-    and posting time."""
+    """A line saying when the page was posted, the date right after its word or its
+    byline ("Updated: the panel moves online" is news of the event), or a Chinese page's
+    line of its source and posting time."""
     if len(line) > 80:
         return False
     read = pages_zh.fold(line)
-    english = _POSTED.match(read)
+    english = _POSTED.match(read) or _BYLINE.match(read)
     if english:
         return bool(_DATE_FIRST.match(read, english.end()))
     return bool(_POSTED_ZH.match(read) and _DATE.search(read))

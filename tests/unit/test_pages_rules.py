@@ -1303,6 +1303,10 @@ def test_a_field_or_a_role_under_the_date_is_no_place(header, line, role):
      "2026年6月1日（周一）14:00-16:00"),
     ("軍控討論會\n來源：研究院　發佈時間：2026-05-20　瀏覽次數：1024\n\n专家讨论了导弹防御。",
      None),
+    # a byline's day: when the article was posted
+    ("Event Recap: A Talk on Arms\nBy Events Staff | May 20, 2026\n\n" + TALK, None),
+    ("A Talk on Arms\nBy Jane Doe · May 20, 2026\nJune 1, 2026\n\n" + TALK, "June 1, 2026"),
+    ("A Talk on Arms\nBy Jane Doe, Wednesday, May 20, 2026\n\n" + TALK, None),
 ])
 def test_when_the_page_was_posted_is_not_when_the_event_is(page, date):
     """A site's line of when it posted the page, over the event's own date (a WordPress
@@ -1571,3 +1575,8 @@ def test_a_sites_kicker_before_the_title_is_no_part_of_it(title, read, kind):
     prose = ZH_INTRO if re.search(f"[{pages_zh.HAN}]", title) else INTRO
     page = parse_page(f"{title}\n\n{prose}")
     assert (page.title, page.kind) == (read, kind)
+
+
+def test_a_line_opening_by_invitation_is_no_byline():
+    page = parse_page("A Talk on Arms\nBy invitation only | May 20, 2026\n\n" + TALK)
+    assert page.date_text is not None and "May 20, 2026" in page.date_text

@@ -43,3 +43,16 @@ def test_the_events_sidebar_of_labelled_details_gives_its_date_time_and_venue():
     assert "Massachusetts" not in page.description
     assert "Register" not in page.description and not page.access_notes  # its buttons
     assert "Ingrid Solheim" not in {p.name for p in page.people}  # a related event's
+
+
+def test_a_recaps_byline_day_is_not_the_events_and_its_key_takeaways_are_read():
+    """"By Events Staff | October 30, 2026" under the title: the day the recap was posted,
+    not the day of the event (the 27th); the bullets under "Key Takeaways" are the takeaways."""
+    page = read("recap_byline.html")
+    assert page.kind == "recap" and page.date_text is None
+    assert "October 30" not in page.description
+    assert [t.heading for t in page.takeaways] == [
+        "Deterrence is about more than ships", "Gray-zone pressure is rising",
+        "Allies need a shared picture"]
+    assert {p.name: p.role for p in page.people} == {
+        "Helen Carver": "moderator", "Robert Kessler": "speaker", "Mei-Ling Hsu": "speaker"}
