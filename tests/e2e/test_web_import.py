@@ -30,6 +30,8 @@ def server():
         running.add("/report.pdf", b"%PDF-1.7\n", "application/pdf")
         running.add_raw("/bad-status", b"\x00\x01garbage\r\n\r\n")
         running.add("/gbk.html", GBK_PAGE)  # text/html, no charset
+        for name in ("sidebar_details.html", "zh_news_recap.html", "recap_byline.html"):
+            running.add(f"/{name}", (WEB_PAGES / name).read_bytes())
         yield running
 
 
@@ -257,3 +259,25 @@ async def test_an_edited_page_imported_again_shows_its_new_speakers(world, fake,
     shown = str(after.embeds)
     assert "directs the institute's maritime program" in shown
     assert "John Roe" not in shown and "senior fellow" not in shown
+
+
+async def test_the_preview_of_pages_in_organisers_layouts_shows_what_they_say(world, fake,
+                                                                              server):
+    """A sidebar of labelled details, a Chinese news item of a seminar held, a recap with a
+    byline: the preview gives each one's time, place, people and takeaways, nothing of its
+    buttons, and no date from its byline."""
+    sidebar = await fake.slash(world.guild, world.moderator, "manage import",
+                               url=server.url("/sidebar_details.html"))
+    assert "When: <t:1778767200:F> (<t:1778767200:R>) – <t:1778771700:t>" in sidebar.content
+    assert ("Where: Carnegie Endowment for International Peace, 1779 Massachusetts Avenue NW, "
+            "Washington, DC") in sidebar.content  # 2026-05-14 10:00-11:15 EDT
+    assert "Register" not in sidebar.content
+    zh = await fake.slash(world.guild, world.moderator, "manage import",
+                          url=server.url("/zh_news_recap.html"))
+    assert zh.content.startswith("Preview of the recap"), zh.content
+    assert "When: <t:1776520800:F>" in zh.content  # 14:00 in the server's zone (UTC)
+    assert "Where: 清华大学明理楼报告厅" in zh.content and "Takeaways: 3" in zh.content
+    byline = await fake.slash(world.guild, world.moderator, "manage import",
+                              url=server.url("/recap_byline.html"))
+    assert "When: no date found" in byline.content and "Takeaways: 3" in byline.content
+    assert "- Speakers: Robert Kessler, Mei-Ling Hsu" in byline.content
