@@ -39,7 +39,7 @@ _STOPWORDS = words(
     "Republic Kingdom Union Nations North South East West Middle International Peace Endowment "
     "Institute Center Centre Council Foundation Program University Academy Association Forum "
     "Institution School College Committee Commission Ministry Department Agency Office Society "
-    "Studies Affairs Relations")
+    "Studies Affairs Relations Initiative Project Network")
 # Last words of organisations' names that read like people's, "Carnegie China", "Chatham
 # House", "Foreign Policy", which prose names as the host (a name line "Jack House" over
 # his bio is a person: this is for narration only).

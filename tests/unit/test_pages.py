@@ -499,6 +499,13 @@ def test_language_words_in_the_summary_are_not_notes():
         # organisations whose names read like people's host, and moderate nothing
         ("Carnegie China will host a discussion with Ann Lee and Bo Chen.",
          {"Ann Lee": "speaker", "Bo Chen": "speaker"}, None),
+        # an initiative, a project or a network is no person, though it hosts
+        ("On March 17, the Africa Security Initiative will host a virtual panel with Ann Lee.",
+         {"Ann Lee": "speaker"}, None),
+        ("The Arms Control Project will host a discussion with Ann Lee.", {"Ann Lee": "speaker"},
+         None),
+        ("The Young Leaders Network will host a discussion with Ann Lee.",
+         {"Ann Lee": "speaker"}, None),
         ("Chatham House will host a discussion with Ann Lee. The discussion will be moderated "
          "by Mary Major.", {"Ann Lee": "speaker", "Mary Major": "moderator"}, "Mary Major"),
     ],

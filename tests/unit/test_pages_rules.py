@@ -485,7 +485,7 @@ NOT_NAME_WORDS = spaced(
     "Republic Kingdom Union Nations North South East West Middle International Peace Endowment "
     "Institute Center Centre Council Foundation Program University Academy Association Forum "
     "Institution School College Committee Commission Ministry Department Agency Office Society "
-    "Studies Affairs Relations")
+    "Studies Affairs Relations Initiative Project Network")
 PARTICLES = spaced("de del della der den di da das dos du van von bin binti ibn al el la le zu")
 
 

@@ -56,3 +56,14 @@ def test_a_recaps_byline_day_is_not_the_events_and_its_key_takeaways_are_read():
         "Allies need a shared picture"]
     assert {p.name: p.role for p in page.people} == {
         "Helen Carver": "moderator", "Robert Kessler": "speaker", "Mei-Ling Hsu": "speaker"}
+
+
+def test_the_initiative_hosting_an_online_panel_is_no_person():
+    """"the Africa Security Initiative will host a virtual panel with …": its speakers and
+    moderator, each with the title on their card; the initiative is nobody."""
+    page = read("online_panel.html")
+    assert [(p.name, p.role, p.bio) for p in page.people] == [
+        ("Aminata Diallo", "speaker", "Nonresident Fellow, Africa Security Initiative"),
+        ("Pierre Lemaire", "speaker", "Former Ambassador of France to Niger"),
+        ("Ibrahim Sow", "speaker", "Researcher, Institute for Security Studies, Dakar"),
+        ("Claire Hutchins", "moderator", "Director, Africa Security Initiative")]
