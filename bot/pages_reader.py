@@ -163,8 +163,9 @@ _TITLE_KICKER = re.compile(
 # reports the event held, as a news item does ("……研讨会成功举办", "……论坛圆满落幕").
 _TITLE_TELLS_AFTER = re.compile(r"(?:纪要|综述|实录|速递|侧记|(?:活动|会议|论坛|讲座)回顾|"
                                 r"(?:成功|顺利|圆满)(?:举办|举行|召开|落幕|结束))\s*$")
+_ONLINE = re.compile(r"(?:Live|Streaming|Online|Virtual|Webcast)\b.*")
 _LOCATION = re.compile(
-    r"(?:Live|Streaming|Online|Virtual|Webcast)\b.*|"
+    rf"{_ONLINE.pattern}|"
     r"[A-ZÀ-Þ][\w.’'-]*(?: +[A-ZÀ-Þ][\w.’'-]*){0,2}, +[A-ZÀ-Þ][\w.]*(?: +[A-ZÀ-Þ][\w.]*)?")
 # A venue, its city and its state or country, as pages write them under the date:
 # "Carnegie Endowment, Washington, DC", "Museum of Fine Arts, Boston, MA", "Tsinghua
@@ -500,7 +501,7 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         if not (last and _CONTINUATION.match(par)):  # a line that is none of its people
             self._end_people_section()
         if (self._notice(par) or self._headed(i) or (zh and self._zh_field(i))
-                or self._field(par) or (self.header_open and self._header(par))):
+                or self._field(par) or (self.header_open and self._header(self._detail(par)))):
             return i + 1
         self.header_open = self.header_open and self._subtitle(i)
         if BULLET.match(par) and (after := self._takeaway(i)):
@@ -741,6 +742,21 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
             return field == "title" and par.casefold() in self.header["title"].casefold()
         self.header[field] = par
         return True
+
+    def _detail(self, par: str) -> str:
+        """A header line without its bullet when it is one of the event's details, as sites
+        list them ("• Tuesday, March 17, 2026", "• 10:00 am - 11:00 am EDT", "• Online
+        Only"): its date, its time (under the date) or its place, never a name ("• Tong
+        Zhao" may be a list of speakers); any other line as it is."""
+        bullet = BULLET.match(par)
+        line = par[bullet.end():] if bullet else par
+        if bullet and (_dated(line) or ("date_text" in self.header and _timed(line))
+                       or (len(line) <= 60 and _ONLINE.fullmatch(line))
+                       or ((_LOCATION.fullmatch(line) or _ADDRESS.search(line))
+                           and len(line) <= 120 and not read_names(line))
+                       or self._venue(line)):
+            return line
+        return par
 
     def _venue(self, line: str) -> bool:
         """A venue, its city and its state or country ("Carnegie Endowment, Washington,

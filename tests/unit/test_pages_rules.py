@@ -1580,3 +1580,17 @@ def test_a_sites_kicker_before_the_title_is_no_part_of_it(title, read, kind):
 def test_a_line_opening_by_invitation_is_no_byline():
     page = parse_page("A Talk on Arms\nBy invitation only | May 20, 2026\n\n" + TALK)
     assert page.date_text is not None and "May 20, 2026" in page.date_text
+
+
+def test_bulleted_details_under_the_title_are_the_header_but_bulleted_names_are_not():
+    """A site's list of the event's details ("• Tuesday, …", "• 10:00 am", "• Online
+    Only") gives the date, the time and the place; a bulleted name with its affiliation
+    under the date is a person's line, never the venue."""
+    page = parse_page("Sahel After the Coups\n\n• Tuesday, March 17, 2026\n\n• 10:00 am - "
+                      "11:00 am EDT\n\n• Online Only\n\n" + INTRO)
+    assert (page.date_text, page.location) == (
+        "Tuesday, March 17, 2026 10:00 am - 11:00 am EDT", "Online Only")
+    assert page.description == SUMMARY
+    page = parse_page("Sahel After the Coups\n\n• Tuesday, March 17, 2026\n\n"
+                      "• Tong Zhao, Carnegie China\n\n" + INTRO)
+    assert page.location is None

@@ -67,3 +67,16 @@ def test_the_initiative_hosting_an_online_panel_is_no_person():
         ("Pierre Lemaire", "speaker", "Former Ambassador of France to Niger"),
         ("Ibrahim Sow", "speaker", "Researcher, Institute for Security Studies, Dakar"),
         ("Claire Hutchins", "moderator", "Director, Africa Security Initiative")]
+
+
+def test_an_online_events_list_of_details_gives_its_date_time_and_venue():
+    """<ul class="event-meta"> of the date, the time and "Online Only": the event's details,
+    not bullets of its description."""
+    page = read("online_panel.html")
+    facts = page_facts([page], "UTC")
+    assert facts.when.starts_at is not None and facts.when.ends_at is not None
+    assert facts.when.starts_at.isoformat() == "2026-03-17T14:00:00+00:00"  # 10:00 am EDT
+    assert facts.when.ends_at.isoformat() == "2026-03-17T15:00:00+00:00"
+    assert facts.venue == "Online Only"
+    assert page.description.startswith("Since 2020, military governments")
+    assert "•" not in page.description
