@@ -323,8 +323,8 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
             zone = offset_zone
         else:
             no_place = True
-    in_rest = ZONE_IN_TEXT.search(rest)  # "UTC-5" is no time of day
-    rest_times = rest if in_rest is None else rest[:in_rest.start()]
+    part = _times_part(rest)
+    rest_times = rest[part]
     start_clock = end_clock = None
     for times in _TIMES.finditer(rest_times):
         groups = times.groups()
@@ -353,7 +353,8 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
     # "6 - 8 PM": both ends share the PM
     start_at = _day_and_hour(start_clock, None if own_clocks else end_mer)
     if start_at is None:
-        times_written = rest_times if own_clocks else text[found.end:found.end + len(rest_times)]
+        at = found.end + part.start
+        times_written = rest_times if own_clocks else text[at:at + len(rest_times)]
         return When(note=_not_a_time(times_written.strip()[:40]))
     start_days, start_hour = start_at
     start_minute = min(start_clock.minute, 59)
@@ -387,6 +388,18 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
         # the date's year is within bounds, but its zone moves the moment out of them
         return When(note=out_of_years)
     return When(_utc(starts), _utc(ends), note=note)
+
+
+def _times_part(rest: str) -> slice:
+    """Where, in a date line after its date, its times are: up to the zone named after
+    them ("6:00 PM ET / 3:00 PM PT"; "UTC-5" is no time of day), or after the zone named
+    before them ("北京时间19:00-20:30", "(Beijing time) 7 PM")."""
+    zone = ZONE_IN_TEXT.search(rest)
+    if zone is None:
+        return slice(0, len(rest))
+    if _TIMES.search(rest, 0, zone.start()):
+        return slice(0, zone.start())
+    return slice(zone.end(), len(rest))
 
 
 def _day_and_hour(clock: Clock, meridiem: str | None) -> tuple[int, int] | None:

@@ -68,6 +68,17 @@ ZONES: dict[str, tuple[_Reading, ...]] = {
             _Reading(N_("Israel Standard Time (UTC+2)"), _h(2), "Asia/Jerusalem"),
             _Reading(N_("Irish Standard Time (UTC+1)"), _h(1), "Europe/Dublin")),
 }
+# Zones' names written out ("7:00 PM Eastern Time", "(China Standard Time)"): each read as
+# its abbreviation is.
+ZONES |= {name: ZONES[abbreviation] for name, abbreviation in (
+    ("EASTERN TIME", "ET"), ("EASTERN STANDARD TIME", "EST"), ("EASTERN DAYLIGHT TIME", "EDT"),
+    ("CENTRAL TIME", "CT"), ("CENTRAL DAYLIGHT TIME", "CDT"), ("MOUNTAIN TIME", "MT"),
+    ("MOUNTAIN STANDARD TIME", "MST"), ("MOUNTAIN DAYLIGHT TIME", "MDT"),
+    ("PACIFIC TIME", "PT"), ("PACIFIC STANDARD TIME", "PST"), ("PACIFIC DAYLIGHT TIME", "PDT"),
+    ("GREENWICH MEAN TIME", "GMT"), ("BRITISH SUMMER TIME", "BST"),
+    ("CENTRAL EUROPEAN TIME", "CET"), ("CENTRAL EUROPEAN SUMMER TIME", "CEST"),
+    ("JAPAN STANDARD TIME", "JST"), ("KOREA STANDARD TIME", "KST"),
+    ("HONG KONG TIME", "HKT"), ("SINGAPORE TIME", "SGT"), ("CHINA STANDARD TIME", "BEIJING TIME"))}
 ZONE_NAME = "|".join(sorted((re.escape(k) for k in ZONES), key=len, reverse=True))
 OFFSET = r"(?:UTC|GMT)\s*([+\-−])\s*(\d{1,2})(?::?(\d{2}))?"
 # (?a:...): only ASCII letters match a zone's name, so "İST" is no key of ZONES

@@ -49,6 +49,13 @@ def utc(*args: int) -> datetime:
     ("Jul 1, 2026, 6:00 PM ET", None, utc(2026, 7, 1, 22), None),  # EDT in summer
     ("Dec 1, 2026, 10 PM - 1 AM GMT", None, utc(2026, 12, 1, 22), utc(2026, 12, 2, 1)),
     ("December 1, 2026, 6:00 PM", "Europe/Paris", utc(2026, 12, 1, 17), None),  # server's zone
+    # the zone written out, and before the times
+    ("Jul 1, 2026, 7:00 PM (Eastern Time)", "UTC", utc(2026, 7, 1, 23), None),
+    ("Dec 1, 2026, 7:00 PM Pacific Time", "UTC", utc(2026, 12, 2, 3), None),
+    ("2026年6月9日（星期二）北京时间19:00-20:30", "UTC", utc(2026, 6, 9, 11),
+     utc(2026, 6, 9, 12, 30)),
+    ("2026年6月9日 北京時間晚上7點", "UTC", utc(2026, 6, 9, 11), None),
+    ("June 9, 2026 (Beijing time) 7 PM", "UTC", utc(2026, 6, 9, 11), None),
 ])
 def test_a_page_date_line_gives_the_start_and_end_in_utc(line, zone, start, end):
     when = read_page_when(line, zone)
@@ -726,7 +733,15 @@ def test_iso_and_bare_clock_times_need_no_dateparser(monkeypatch):
     ("UTC", 0), ("GMT", 0), ("BST", 1), ("CET", 1), ("CEST", 2), ("EST", -5), ("EDT", -4),
     ("ET", -5), ("CDT", -5), ("CT", -6), ("MST", -7), ("MDT", -6), ("MT", -7), ("PST", -8),
     ("PDT", -7), ("PT", -8), ("JST", 9), ("KST", 9), ("HKT", 8), ("SGT", 8),
-    ("Beijing time", 8), ("北京时间", 8), ("CST", -6), ("IST", 5.5)])
+    ("Beijing time", 8), ("北京时间", 8), ("CST", -6), ("IST", 5.5),
+    ("Eastern Time", -5), ("Eastern Standard Time", -5), ("Eastern Daylight Time", -4),
+    ("Central Time", -6), ("Central Daylight Time", -5), ("Mountain Time", -7),
+    ("Mountain Standard Time", -7), ("Mountain Daylight Time", -6), ("Pacific Time", -8),
+    ("Pacific Standard Time", -8), ("Pacific Daylight Time", -7), ("Greenwich Mean Time", 0),
+    ("British Summer Time", 1), ("Central European Time", 1),
+    ("Central European Summer Time", 2), ("Japan Standard Time", 9),
+    ("Korea Standard Time", 9), ("Hong Kong Time", 8), ("Singapore Time", 8),
+    ("China Standard Time", 8)])
 def test_every_zone_name_listed_is_read_from_a_page(name, hours):
     # A server far from all of them settles nothing: an ambiguous name takes its first reading.
     when = read_page_when(f"Dec 1, 2026, 12:00 {name}", "Pacific/Kiritimati")
