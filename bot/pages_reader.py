@@ -28,6 +28,8 @@ from bot.pages_people import (
     names_only,
 )
 from bot.pages_zh import has_han
+from bot.when import read_page_when
+from bot.zones import ZONE_IN_TEXT
 
 
 def read_page(text: str, *, titled: bool = False) -> Page:
@@ -452,6 +454,7 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         self.versions: set[bool] = set()  # has_han of the prose seen: a bilingual page has both
         self.later_version = False  # reading the second language version of the page
         self.repeated_header: set[str] = set()  # header fields the later version repeated
+        self.later_when: list[str] = []  # the later version's date and time lines
         self.section_role: str | None = None  # under a "主持人" or "嘉宾" heading
         self.guests = False  # under "嘉宾简介": names over their bios
         self.people_headed = False  # a heading of people has been read
@@ -690,6 +693,7 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         """Title, date and location lines; a repeated kind of line ends the header."""
         if not _header_line(par):
             return False
+        self._later_when(par)
         date_and_place = _DATE_AND_PLACE.fullmatch(par)
         place = date_and_place.group(2) if date_and_place else ""
         if (date_and_place and _dated(date_and_place.group(1)) and "date_text" not in self.header
@@ -758,6 +762,25 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
             return line
         return par
 
+    def _later_when(self, line: str) -> None:
+        """Keep a date or time line of the page's other language version, which may name
+        the zone the first version's leaves out (`_zoned`)."""
+        if self.later_version and len(self.later_when) < 2 and (_dated(line) or _timed(line)):
+            self.later_when.append(line)
+
+    def _zoned(self, line: str | None) -> str | None:
+        """The date line, with the zone the other language version names for the same day
+        and time ("19:00-20:30" and "19:00-20:30 (Beijing Time)") where it names none."""
+        other = " ".join(self.later_when)
+        zone = ZONE_IN_TEXT.search(pages_zh.fold(other))
+        if line is None or zone is None or ZONE_IN_TEXT.search(pages_zh.fold(line)):
+            return line
+        ours = read_page_when(line, "UTC")
+        theirs = read_page_when(other[:zone.start()] + other[zone.end():], "UTC")
+        if ours.all_day or ours.starts_at is None or ours.starts_at != theirs.starts_at:
+            return line
+        return f"{line} ({other[zone.start():zone.end()]})"
+
     def _venue(self, line: str) -> bool:
         """A venue, its city and its state or country ("Carnegie Endowment, Washington,
         DC"); not a person's post and affiliation ("Senior Fellow, Carnegie Endowment,
@@ -816,6 +839,7 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         A labelled date also outranks an unlabelled date line above it that gives a day
         alone: a site's day of posting ("May 20, 2026" over "Date: June 1, 2026"), where a
         line giving the event's time of day too is the event's."""
+        self._later_when(value)
         if field in self.labelled:
             return
         self.labelled.add(field)
@@ -973,7 +997,8 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         return Page(
             kind="recap" if self.takeaways or self.past or told_after else "announcement",
             title=title,
-            date_text=f"{date} {time}" if date and time else date,  # a time alone is no date
+            # a time alone is no date
+            date_text=self._zoned(f"{date} {time}" if date and time else date),
             location=self._location(),
             description="\n\n".join(self.description),
             registration_closed=self.registration_closed,

@@ -1594,3 +1594,17 @@ def test_bulleted_details_under_the_title_are_the_header_but_bulleted_names_are_
     page = parse_page("Sahel After the Coups\n\n• Tuesday, March 17, 2026\n\n"
                       "• Tong Zhao, Carnegie China\n\n" + INTRO)
     assert page.location is None
+
+
+@pytest.mark.parametrize(("english", "read"), [
+    ("Tuesday, June 9, 2026, 7:00 PM (Beijing Time)", "2026-06-09T11:00:00+00:00"),
+    # another time in the English half is no zone of the Chinese one's
+    ("Tuesday, June 9, 2026, 7:00 AM (Eastern Time)", "2026-06-09T19:00:00+00:00"),
+])
+def test_the_other_language_versions_zone_is_the_date_lines_for_the_same_time(english, read):
+    page = parse_page("人工智能治理的国际规则\n\n2026年6月9日（星期二）19:00\n\n北京大学\n\n"
+                      "随着生成式人工智能快速发展，各国纷纷出台监管措施。\n\n"
+                      f"AI Governance and International Rules\n\n{english}\n\n"
+                      "Peking University\n\nGovernments are rushing to regulate AI.\n")
+    when = read_page_when(page.date_text, "UTC")
+    assert when.starts_at is not None and when.starts_at.isoformat() == read

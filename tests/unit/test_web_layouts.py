@@ -80,3 +80,14 @@ def test_an_online_events_list_of_details_gives_its_date_time_and_venue():
     assert facts.venue == "Online Only"
     assert page.description.startswith("Since 2020, military governments")
     assert "•" not in page.description
+
+
+def test_the_zone_the_english_half_names_is_the_chinese_date_lines():
+    """The Chinese half gives "19:00-20:30", the English one the same with "(Beijing Time)":
+    the event is at 19:00 in Beijing, wherever the server is, not at 19:00 in its zone."""
+    page = read("bilingual_lecture.html")
+    facts = page_facts([page], "America/New_York")
+    assert facts.when.starts_at is not None and facts.when.ends_at is not None
+    assert facts.when.starts_at.isoformat() == "2026-06-09T11:00:00+00:00"
+    assert facts.when.ends_at.isoformat() == "2026-06-09T12:30:00+00:00"
+    assert facts.venue == "北京大学燕南园66号"
