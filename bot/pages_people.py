@@ -210,26 +210,23 @@ class PeopleReading:
         if not alone and not AFFILIATION.match(rest):
             return None
         bio_at = self._bio_index(i, name)
-        # Under a heading of people, "Tong Zhao" over "Senior Fellow, Carnegie Endowment"
-        # (a card without a bio): the title line is all the page says of them.
-        titled = (bio_at is None and alone and self.people_section
-                  and i + 1 < len(self.paras) and self._title_line(self.paras[i + 1])
-                  and not ROLE_LABEL_LINE.match(self.paras[i + 1])
-                  and _NOT_A_CARD_NAME.isdisjoint(name.split()))
+        title_at = self._card_title(i) if bio_at is None and alone else None
+        titled = title_at is not None and _NOT_A_CARD_NAME.isdisjoint(name.split())
         if bio_at is None and not ((alone and (label or self._find(name) or titled))
                                    or (self.people_section and _LISTED.match(rest))):
             return None
         own = label.group(1).lower() if label else None
-        between = _ROLE_LABEL.fullmatch(self.paras[i + 1]) if bio_at == i + 2 else None
+        between = (_ROLE_LABEL.fullmatch(self.paras[i + 1])
+                   if bio_at == i + 2 or (titled and title_at == i + 2) else None)
         if between:  # a card's "Moderator" line between the name and the bio
             own = between.group(1).lower()
         role = (LABEL_ROLES.get(own, own) if own else None) or self.heading_role
         if self.heading_once:  # "Moderator" heads one person, "Moderators" all of a list
             self.heading_role, self.heading_once = None, False
         entry = self._person(name, role)
-        if titled:
-            entry.title = entry.title or self.raw[i + 1]
-            return i + 2
+        if titled and title_at is not None:
+            entry.title = entry.title or self.raw[title_at]
+            return title_at + 1
         if bio_at is None:
             # A list under "Speakers" leaves the prose after it describing the event.
             self.intro_over = self.intro_over or not self.people_section
@@ -237,6 +234,20 @@ class PeopleReading:
         self.intro_over = True
         self._give_bio(entry, self.raw[bio_at], None)
         return bio_at + 1
+
+    def _card_title(self, i: int) -> int | None:
+        """Under a heading of people, the line of a card's title under its name line i
+        ("Tong Zhao" over "Senior Fellow, Carnegie Endowment"), or under the card's role
+        there ("Moderator"), when the card has no bio: the title line is all the page says
+        of them. Its index, else None."""
+        if not self.people_section:
+            return None
+        role_line = i + 1 < len(self.paras) and _ROLE_LABEL.fullmatch(self.paras[i + 1])
+        at = i + 2 if role_line else i + 1
+        if (at < len(self.paras) and self._title_line(self.paras[at])
+                and not ROLE_LABEL_LINE.match(self.paras[at])):
+            return at
+        return None
 
     def _listed_person(self, i: int, start: int = 0) -> bool:
         """Under a heading of people, a line "Jane Doe, Senior Fellow, Carnegie" (or "•

@@ -1608,3 +1608,14 @@ def test_the_other_language_versions_zone_is_the_date_lines_for_the_same_time(en
                       "Peking University\n\nGovernments are rushing to regulate AI.\n")
     when = read_page_when(page.date_text, "UTC")
     assert when.starts_at is not None and when.starts_at.isoformat() == read
+
+
+def test_a_cards_role_line_between_its_name_and_title_leaves_the_title_theirs():
+    """"Tong Zhao" / "Moderator" / "Senior Fellow, Carnegie Endowment": the card's role,
+    then its title, which is the person's bio and not the event's description."""
+    page = parse_page(INTRO + "Speakers\n\nLi Bin\n\nProfessor, Tsinghua University\n\n"
+                      "Tong Zhao\n\nModerator\n\nSenior Fellow, Carnegie Endowment\n")
+    assert [(p.name, p.role, p.bio) for p in page.people] == [
+        ("Li Bin", "speaker", "Professor, Tsinghua University"),
+        ("Tong Zhao", "moderator", "Senior Fellow, Carnegie Endowment")]
+    assert page.description == SUMMARY

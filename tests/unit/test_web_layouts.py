@@ -91,3 +91,12 @@ def test_the_zone_the_english_half_names_is_the_chinese_date_lines():
     assert facts.when.starts_at.isoformat() == "2026-06-09T11:00:00+00:00"
     assert facts.when.ends_at.isoformat() == "2026-06-09T12:30:00+00:00"
     assert facts.venue == "北京大学燕南园66号"
+
+
+def test_a_cards_role_line_over_its_title_leaves_the_title_the_moderators():
+    """The moderator's card gives "Moderator" between the name and the title: the title is
+    hers, not the description's."""
+    page = read("sidebar_details.html")
+    bios = {p.name: p.bio for p in page.people}
+    assert bios["Lena Whitcombe"] == "Fellow, Sustainability, Climate, and Geopolitics Program"
+    assert "Fellow, Sustainability" not in page.description
