@@ -46,7 +46,12 @@ def read_page(text: str, *, titled: bool = False) -> Page:
 # --- notices, header, takeaways (people and bios: bot.pages_people) ------------------
 
 _SENTENCE_END = re.compile(r"(?<=[.!?]) +(?=[\"“‘']?[A-Z])")
-_OFF_RECORD = re.compile(r"\boff[ -]the[ -]record\b", re.I)
+# "Held under the Chatham House Rule", "Chatham House rules apply": what is said may be used,
+# its speaker not named. Off the record to a member asking, and the sentence is kept to say
+# which rule. (Not "a paper about the Chatham House Rule".)
+_NAMED_RULE = re.compile(r"\bunder +(?:the +)?Chatham +House +rules?\b|"
+                         r"\bChatham +House +rules? +(?:will +)?appl(?:y|ies)\b", re.I)
+_OFF_RECORD = re.compile(rf"\boff[ -]the[ -]record\b|{_NAMED_RULE.pattern}", re.I)
 _REGISTRATION = re.compile(r"\b(?:registration|RSVPs?|register)\b", re.I)
 _CLOSED = re.compile(r"\bclosed\b", re.I)
 # Wordings of the registration notice that say so wherever they stand in a sentence ("Due
@@ -647,7 +652,8 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         self.language = self.language or _language(s, _LANGUAGE)
         self.translation = self.translation or _language(s, _TRANSLATION)
         self.past = self.past or bool(_PAST.search(s))
-        other_note = _ACCESS.search(s) or (_REGISTRATION.search(s) and not closed)
+        other_note = (_ACCESS.search(s) or _NAMED_RULE.search(s)
+                      or (_REGISTRATION.search(s) and not closed))
         if note and other_note:
             self.access_notes[s] = None
 

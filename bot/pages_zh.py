@@ -25,7 +25,7 @@ _TRADITIONAL = (
     "頓顿 題题 額额 鮮鲜 級级 庫库 係系 繫系 們们 僅仅 聲声 於于 兩两 導导 開开 關关 "
     "週周 這这 個个 禮礼 後后 鐘钟 頭头 蘭兰 復复 擬拟 確确 視视 認认 連连 頻频 魯鲁 "
     "辭辞 無无 沒没 設设 備备 雙双 採采 別别 隨随 屆届 獲获 獎奖 簽签 組组 問问 壇坛 佈布 "
-    "術术 預预 綜综 紀纪 遞递 側侧 實实 記记 還还 計计 劃划 圓圆 順顺")
+    "術术 預预 綜综 紀纪 遞递 側侧 實实 記记 還还 計计 劃划 圓圆 順顺 門门")
 _FOLD = str.maketrans({pair[0]: pair[1] for pair in _TRADITIONAL.split()})
 
 
@@ -105,7 +105,10 @@ NUMBERED = r"[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四�
 
 # Notices: registration closed, off the record, language, translation, other access notes.
 CLOSED = re.compile(r"报名已(?:经)?(?:截止|结束|关闭|满)|名额已满|座位已满|人数已满|停止报名")
-OFF_RECORD = re.compile(r"不对外公开|不(?:公开|对外|作公开)报[道导]|不录(?:音|像|影)")
+# A closed-door meeting: "本次会议为闭门会议", "以闭门形式举行", "会议闭门举行", "闭门会议，
+# 谢绝媒体" (not "他曾参加多次闭门会议", nor the idioms 闭门羹, 闭门造车)
+OFF_RECORD = re.compile(r"不对外公开|不(?:公开|对外|作公开)报[道导]|不录(?:音|像|影)|"
+                        r"(?:为|以|采取|采用)闭门|闭门(?:举行|进行|召开)|^\s*闭门(?:会议|研讨|座谈)")
 # A sentence about this event ("本次活动以中文进行"), or one that opens with its notice, with
 # no other subject ("报名已截止。", "不对外公开。"): what a paragraph of prose says of the event
 # still counts. Not "活动" or "报名" anywhere: bios and histories say "曾参与不对外公开的对话

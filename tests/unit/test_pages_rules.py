@@ -1619,3 +1619,23 @@ def test_a_cards_role_line_between_its_name_and_title_leaves_the_title_theirs():
         ("Li Bin", "speaker", "Professor, Tsinghua University"),
         ("Tong Zhao", "moderator", "Senior Fellow, Carnegie Endowment")]
     assert page.description == SUMMARY
+
+
+@pytest.mark.parametrize(("text", "off", "note"), [
+    (INTRO + "This event will be held under the Chatham House Rule.", True, True),
+    (INTRO + "Chatham House rules apply.", True, True),
+    (INTRO + "Ann Lee wrote a history of the Chatham House Rule, which she published.",
+     False, False),
+    ("导弹防御与地区安全\n\n专家将探讨导弹防御如何影响地区威慑。\n\n本次会议为闭门会议。",
+     True, False),
+    ("导弹防御与地区安全\n\n专家将探讨导弹防御如何影响地区威慑。\n\n本次研讨会以闭门形式举行。",
+     True, False),
+    ("导弹防御与地区安全\n\n专家将探讨导弹防御如何影响地区威慑。\n\n他曾参加多次闭门会议。",
+     False, False),
+])
+def test_the_chatham_house_rule_and_a_closed_door_meeting_are_off_the_record(text, off, note):
+    """The Chatham House Rule (its sentence kept, to say which rule) and 闭门会议 are off the
+    record for a member asking; a sentence that only mentions them is not."""
+    page = parse_page(text)
+    assert page.off_the_record is off
+    assert bool(page.access_notes) is note
