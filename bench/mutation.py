@@ -506,11 +506,18 @@ def apply(mutant_id: str) -> None:
     module_name, attr, index = mutant_id.split(":")
     chosen = [m for m in pattern_mutants(module_name) if m[0] == attr][int(index) - 1]
     original = getattr(importlib.import_module(module_name), attr)
-    # Modules that imported the object by name hold it too.
+    # Modules that imported the object by name hold it too: the bot's, and the tests'
+    # (imported before the mutant is applied when the tests are collected once).
     for module in list(sys.modules.values()):
-        if getattr(module, "__name__", "").startswith("bot") and (
+        if getattr(module, "__name__", "").startswith(("bot", "tests", "test_")) and (
                 getattr(module, attr, None) is original):
             setattr(module, attr, chosen[2])
+    # A cached answer was worked out with the original.
+    for module in list(sys.modules.values()):
+        if getattr(module, "__name__", "").startswith("bot"):
+            for value in list(vars(module).values()):
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
 
 
 def pytest_configure(config) -> None:
@@ -519,32 +526,77 @@ def pytest_configure(config) -> None:
         apply(os.environ[ENV])
 
 
-def _run_pattern_mutant(mutant_id: str, tests: list[str], limit: float = 120) -> str:
-    """Run the tests against one pattern mutant in a forked child (the parent has
-    imported everything already), stopping at the first failure."""
-    import pytest
+class _Batch:
+    """A pytest plugin that runs many pattern mutants against tests collected once: for
+    each, a forked child applies it and runs the collected tests in order, stopping at the
+    first failure (collecting the tests again for each mutant took most of the time)."""
 
+    def __init__(self, todo: list[tuple[str, str]], done, limit: float = 120) -> None:
+        self.todo, self.done, self.limit = todo, done, limit
+
+    def pytest_runtestloop(self, session) -> bool:
+        for mutant_id, what in self.todo:
+            self.done(mutant_id, what, self._run(session.items, mutant_id))
+        return True
+
+    def _run(self, items, mutant_id: str) -> str:
+        from _pytest.runner import runtestprotocol
+
+        pid = os.fork()
+        if pid == 0:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.dup2(devnull, 2)
+            try:
+                apply(mutant_id)
+                for k, item in enumerate(items):
+                    after = items[k + 1] if k + 1 < len(items) else None
+                    reports = runtestprotocol(item, nextitem=after, log=False)
+                    if any(r.failed for r in reports):
+                        os._exit(1)
+            except BaseException:  # an error outside the tests says nothing about the mutant
+                os._exit(3)
+            os._exit(0)
+        deadline = time.monotonic() + self.limit
+        while time.monotonic() < deadline:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                # 1: a test failed; anything else (an error outside the tests) says nothing
+                # about the mutant.
+                code = os.waitstatus_to_exitcode(status)
+                return {0: "survived", 1: "killed"}.get(code, f"error (exit {code})")
+            time.sleep(0.01)
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        return "timeout"  # counts as killed: a hang fails the suite
+
+
+def _run_batch(todo: list[tuple[str, str]], tests: list[str]) -> None:
+    """Run the pattern mutants in todo against the tests, in a forked child (so each
+    group's tests are collected in a fresh process), saving each verdict as it comes."""
+    if not todo:
+        return
+    out = os.dup(1)
     pid = os.fork()
     if pid == 0:
-        os.environ[ENV] = mutant_id
+        import pytest
+
+        cached = _load_patterns()
+
+        def done(mutant_id: str, what: str, verdict: str) -> None:
+            cached[mutant_id] = (what, verdict)
+            _save_patterns(cached)
+            os.write(out, f"{verdict:9} {mutant_id} {what}\n".encode())
+
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
-        os.dup2(devnull, 2)
-        code = pytest.main(["-x", "-q", "-p", "no:cacheprovider", "-p", "bench.mutation",
-                            "-k", NOT_TIMING, *tests])
-        os._exit(int(code))
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            # pytest exits 1 when a test failed; anything else (a collection error, an
-            # interrupted run) says nothing about the mutant.
-            code = os.waitstatus_to_exitcode(status)
-            return {0: "survived", 1: "killed"}.get(code, f"error (pytest exit {code})")
-        time.sleep(0.05)
-    os.kill(pid, signal.SIGKILL)
-    os.waitpid(pid, 0)
-    return "timeout"  # counts as killed: a hang fails the suite
+        code = pytest.main(["-q", "-s", "-p", "no:cacheprovider", "-k", NOT_TIMING, *tests],
+                           plugins=[_Batch(todo, done)])
+        os._exit(0 if code in (0, 5) else 2)
+    _, status = os.waitpid(pid, 0)
+    os.close(out)
+    if os.waitstatus_to_exitcode(status):
+        sys.exit(f"the pattern mutants' run failed ({os.waitstatus_to_exitcode(status)})")
 
 
 def _run_patterns(group: Group, survivors_only: bool, every: int, report_only: bool = False
@@ -553,21 +605,17 @@ def _run_patterns(group: Group, survivors_only: bool, every: int, report_only: b
     survivors_only, a mutant killed before (with the same change) is not run again."""
     tests = [UNIT + t for t in group.tests]
     cached = _load_patterns()
+    chosen = [(mutant_id, what) for module in (() if group.functions else group.modules)
+              for mutant_id, what in pattern_ids(module)[::every]]
+    if not report_only:
+        _run_batch([(mutant_id, what) for mutant_id, what in chosen if not (
+            survivors_only and (before := cached.get(mutant_id)) and before[0] == what
+            and before[1] in KILLED)], tests)
+        cached = _load_patterns()
     patterns = {}
-    for module in () if group.functions else group.modules:
-        for mutant_id, what in pattern_ids(module)[::every]:
-            before = cached.get(mutant_id)
-            if report_only:
-                fresh = before and before[0] == what
-                patterns[mutant_id] = before if fresh else (what, NOT_RUN)
-                continue
-            if survivors_only and before and before[0] == what and before[1] in KILLED:
-                patterns[mutant_id] = before
-                continue
-            patterns[mutant_id] = (what, _run_pattern_mutant(mutant_id, tests))
-            print(f"{patterns[mutant_id][1]:9} {mutant_id} {what}", flush=True)
-            cached[mutant_id] = patterns[mutant_id]
-            _save_patterns(cached)
+    for mutant_id, what in chosen:
+        before = cached.get(mutant_id)
+        patterns[mutant_id] = before if before and before[0] == what else (what, NOT_RUN)
     return patterns
 
 
