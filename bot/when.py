@@ -183,10 +183,12 @@ _WEEKDAY = rf"(?:{_WEEKDAY_WORD})?"
 _ZH_DAY_OF_WEEK = r"(?:\s*[（(]\s*(?:周|星期|礼拜)[一二三四五六日天]\s*[）)])?"
 # A time of day after the first day, written as one (":", am/pm, 点): not a day's number;
 # its zone, if named there, is the run's ("Jun 1, 2026, 9:00 AM EDT – Jun 3, 2026, ...")
+# (`z1`: as the run's pattern split it, so "UTC - 3 June" is UTC before the next day, not
+# UTC-3)
 _AT = (rf"(?:{_COMMA}(?:at\s+)?(?P<t1>"
        rf"(?:(?:{PART_OF_DAY})\s*)?\d{{1,2}}(?:[:：]\d{{2}}(?:\s*[ap]\.?m\.?)?|\s*[ap]\.?m\.?"
        rf"|\s*[点时](?:{MINUTES})?)(?![a-z]))"
-       rf"(?:\s*[(（]?(?:{OFFSET}|(?a:{ZONE_NAME}))[)）]?(?![A-Za-z]))?)?")
+       rf"(?:\s*[(（]?(?P<z1>{OFFSET}|(?a:{ZONE_NAME}))[)）]?(?![A-Za-z]))?)?")
 
 
 def _en(name: str, what: str) -> str:
@@ -228,6 +230,7 @@ class _Days(NamedTuple):
     last: date | None = None
     clock: str | None = None
     clock_at: int = 0  # where `clock` is written
+    zone_at: tuple[int, int] | None = None  # where the zone written after `clock` is
     runs_wrong: bool = False
     no_such_day: bool = False  # a date written with its year that the calendar has not
 
@@ -273,7 +276,8 @@ def _run_of_days(found: re.Match[str]) -> _Days:
     if not timedelta(0) <= last - first < timedelta(days=MAX_RANGE_DAYS):
         return _Days(found.start(), found.end(), None, runs_wrong=True)
     return _Days(found.start(), found.end(), first, last if last != first else None, clock,
-                 found.start("t1") if clock is not None else 0)
+                 found.start("t1") if clock is not None else 0,
+                 found.span("z1") if parts.get("z1") is not None else None)
 
 
 def read_page_when(text: str | None, zone_name: str | None = None) -> When:
@@ -313,7 +317,8 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
     note = None
     # the zone after the times, or after a run's first day and its time ("9:00 AM EDT - ...")
     times_at = found.clock_at if found.clock is not None else found.end
-    zone_match = ZONE_IN_TEXT.search(read, times_at)
+    zone_match = (ZONE_IN_TEXT.search(read, times_at) if found.zone_at is None
+                  else ZONE_IN_TEXT.match(read, *found.zone_at))
     no_place = False  # an offset no place has: the times cannot be read at it
     if zone_match is not None:
         sign, hours, minutes, name = zone_match.groups()

@@ -214,6 +214,16 @@ def test_the_page_facts_take_the_date_and_place_lines():
     assert facts.venue == page.location == "Washington, DC"
 
 
+
+@pytest.mark.parametrize("line", ["1 June 2026, 9:00 UTC - 3 June 2026, 17:00 UTC",
+                                  "2026-06-01 09:00 GMT - 2026-06-03 17:00 GMT"])
+def test_a_zone_before_the_dash_of_a_run_of_days_is_no_offset_with_the_next_day(line):
+    # "UTC - 3 June": the zone, then the run's last day; not UTC-3 (nor UTC-20 before "26")
+    page = parse_page(f"A Workshop\n{line}\nGeneva\n\nTong Zhao will moderate a workshop.\n")
+    when = page_facts([page], "Asia/Shanghai").when
+    assert (when.starts_at, when.ends_at, when.note) == (
+        utc(2026, 6, 1, 9), utc(2026, 6, 3, 17), None)
+
 NOW = datetime(2026, 11, 30, 10, tzinfo=UTC)  # a Monday
 
 
@@ -615,6 +625,83 @@ def test_a_long_line_of_days_and_dashes_is_read_quickly(line):
 def test_a_run_of_days_typed_in_one_field_is_refused_not_read_as_its_first_day(typed):
     with pytest.raises(InvalidValue, match="can't read"):
         parse_typed(typed, "UTC", NOW)
+
+
+# -- a run of days: each of its forms, with every word it may be written with -------------
+# Each form of a run is read by its own pattern, built from the same pieces (the months, the
+# days' endings, the words between the days, the weekdays, the time after the first day and
+# its zone): each piece is read in each form.
+
+_MONTHS_WRITTEN = ["January", "Feb", "Mar.", "April", "May", "Jun", "July", "Aug.", "Sept.",
+                   "October", "Nov", "December"]
+_DAYS_WRITTEN = [(1, "1st", 2, "2nd"), (2, "2nd", 3, "3rd"), (3, "3rd", 4, "4th"),
+                 (20, "20th", 21, "21st"), (5, "5", 6, "6")]
+
+
+@pytest.mark.parametrize("form", ["{m} {d1} - {m} {d2}, 2026", "{m} {d1}-{d2}, 2026",
+                                  "{d1} {m} - {d2} {m} 2026", "{d1}-{d2} {m} 2026"])
+@pytest.mark.parametrize("month", range(1, 13))
+def test_a_run_of_days_is_read_in_every_month_and_with_every_day_ending(form, month):
+    for first, first_written, last, last_written in _DAYS_WRITTEN:
+        line = form.format(m=_MONTHS_WRITTEN[month - 1], d1=first_written, d2=last_written)
+        when = read_page_when(line, "UTC")
+        assert (when.starts_at, when.ends_at, when.all_day, when.note) == (
+            utc(2026, month, first), utc(2026, month, last) + timedelta(days=1), True, None), line
+
+
+@pytest.mark.parametrize("to", ["-", " - ", "–", "—", "~", "～", "−", "--", " to ", " through ",
+                                " thru ", " until ", " till ", "至", " 到 "])
+@pytest.mark.parametrize("form", ["June 1{to}June 3, 2026", "June 1{to}3, 2026",
+                                  "1{to}3 June 2026", "2026年6月1日{to}6月3日",
+                                  "2026-06-01{to}2026-06-03"])
+def test_a_run_of_days_is_read_with_every_word_between_its_days(form, to):
+    when = read_page_when(form.format(to=to), "UTC")
+    assert (when.starts_at, when.ends_at, when.all_day) == (
+        utc(2026, 6, 1), utc(2026, 6, 4), True)
+
+
+@pytest.mark.parametrize("weekday", ["Monday", "Tues.", "Tue", "Wednesday", "Wed", "Thurs",
+                                     "Thu", "Fri.", "Saturday", "Sat", "Sun."])
+@pytest.mark.parametrize("form", ["Mon., June 1 - {w}, June 3, 2026", "{w} 1 - {w} 3 June 2026",
+                                  "{w}, 1 June 2026 - {w}, 3 June 2026"])
+def test_a_run_of_days_is_read_with_every_weekday_written_before_its_days(form, weekday):
+    when = read_page_when(form.format(w=weekday), "UTC")
+    assert (when.starts_at, when.ends_at, when.all_day) == (
+        utc(2026, 6, 1), utc(2026, 6, 4), True)
+
+
+@pytest.mark.parametrize("line", ["from 1 - 3 June 2026", "on 1-3 June 2026",
+                                  "2026年6月1日（周一）至3日", "2026年6月1日(星期一)至6月3日",
+                                  "2026年6月1日（礼拜一）至3日", "2026年6月1号至3号"])
+def test_a_run_of_days_is_read_with_the_words_around_its_first_day(line):
+    when = read_page_when(line, "UTC")
+    assert (when.starts_at, when.ends_at, when.all_day) == (
+        utc(2026, 6, 1), utc(2026, 6, 4), True)
+
+
+_RUN_ENDS = [("June 1, 2026,", "June 3, 2026,"), ("1 June 2026,", "3 June 2026,"),
+             ("2026年6月1日", "2026年6月3日"), ("2026-06-01", "2026-06-03")]
+
+
+@pytest.mark.parametrize("clock", [
+    "9:00", "9：30", "9:30 pm", "9 a.m.", "9PM", "3点", "3时", "3点半", "3点一刻", "3点三刻",
+    "3点15分", "3点二十分", "3点十五分", "3点零五分", "上午9点", "早上7点", "早晨7点", "凌晨1点",
+    "中午12点", "下午3点", "傍晚6点", "晚上8点", "晚间8点", "早8点", "晚8点",
+    *(f"9:00 {zone}" for zone in ("UTC", "GMT", "BST", "CET", "CEST", "EST", "EDT", "ET", "CDT",
+                                  "CT", "MST", "MDT", "MT", "PST", "PDT", "PT", "JST", "KST",
+                                  "HKT", "SGT", "Beijing time", "北京时间", "CST", "IST",
+                                  "UTC+8", "GMT-5", "(UTC+05:30)"))])
+@pytest.mark.parametrize(("first", "last"), _RUN_ENDS)
+def test_the_time_after_a_runs_first_day_is_read_as_after_that_day_alone(first, last, clock):
+    # the run starts when its first day with that time would, and ends when its last day
+    # with the end's time would, in the same zone
+    zone = clock.removeprefix("9:00 ").strip("()") if clock.startswith("9:00 ") else ""
+    end = f"{last} 17:00 {zone}".rstrip()
+    when = read_page_when(f"{first} {clock} - {end}", "Asia/Shanghai")
+    alone = read_page_when(f"{first} {clock}", "Asia/Shanghai")
+    assert alone.starts_at is not None
+    assert (when.starts_at, when.ends_at, when.all_day) == (
+        alone.starts_at, read_page_when(end, "Asia/Shanghai").starts_at, False)
 
 
 # -- typed times: the rules behind the examples -------------------------------------------
