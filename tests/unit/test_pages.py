@@ -1786,6 +1786,17 @@ def test_a_speaker_listed_with_a_title_keeps_it_with_or_without_a_bullet(line, n
     assert bios(page) == {name: title}
 
 
+@pytest.mark.parametrize("word", [
+    "about", "across", "after", "against", "among", "before", "between", "during", "from",
+    "into", "onto", "over", "than", "that", "this", "through", "toward", "towards", "under",
+    "upon", "with", "within", "without"])
+def test_a_speakers_title_may_leave_each_small_word_in_lower_case(word):
+    # a title's capitals: every long word capitalised but the small words titles leave
+    title = f"Senior Fellow, Center {word} Security Studies"
+    page = parse_page("Panel Title\n\nDecember 9, 2026\n\nSpeakers\n\n• Jane Doe, " + title)
+    assert bios(page) == {"Jane Doe": title}
+
+
 @pytest.mark.parametrize("line", [
     "• Jane Doe: China's Defense Minister and the PLA Purges",
     "• John Smith: The Next Party Secretary of Shanghai",

@@ -4,7 +4,7 @@ import contextlib
 import re
 import sys
 import time
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -75,6 +75,13 @@ def test_a_page_date_line_gives_the_start_and_end_in_utc(line, zone, start, end)
     ("Date: 2026-06-05T24:00+08:00", utc(2026, 6, 5, 16), None),
     ("2026-06-05T18:00+08:00 – 2026-06-05T24:00+08:00", utc(2026, 6, 5, 10), utc(2026, 6, 5, 16)),
     ("2026-12-31T18:00Z/2026-12-31T24:00:00.000Z", utc(2026, 12, 31, 18), utc(2027, 1, 1)),
+    # written with a space, and each end with its own offset
+    ("2026-06-05 10:00:00Z", utc(2026, 6, 5, 10), None),
+    ("2026-06-05 10:00:00Z – 2026-06-05 20:00:00+08:00", utc(2026, 6, 5, 10), utc(2026, 6, 5, 12)),
+    ("2026-06-05 10:00:00+08:00 – 2026-06-05 11:00:00Z", utc(2026, 6, 5, 2), utc(2026, 6, 5, 11)),
+    ("2026-06-05T10:00+08:00 – 2026-06-05T11:00Z", utc(2026, 6, 5, 2), utc(2026, 6, 5, 11)),
+    ("2026-06-05 10:00+08:00 – 2026-06-05 11:00Z", utc(2026, 6, 5, 2), utc(2026, 6, 5, 11)),
+    ("2026-06-05 10:00Z – 2026-06-05 20:00+08:00", utc(2026, 6, 5, 10), utc(2026, 6, 5, 12)),
 ])
 def test_an_iso_moment_keeps_its_own_offset_wherever_the_server_is(line, start, end):
     # a web page's structured data gives its times so: the offset is the page's zone
@@ -661,7 +668,7 @@ def test_a_run_of_days_is_read_with_every_word_between_its_days(form, to):
 
 
 @pytest.mark.parametrize("weekday", ["Monday", "Tues.", "Tue", "Wednesday", "Wed", "Thurs",
-                                     "Thu", "Fri.", "Saturday", "Sat", "Sun."])
+                                     "Thu", "Fri.", "Fri", "Saturday", "Sat", "Sun.", "Sunday"])
 @pytest.mark.parametrize("form", ["Mon., June 1 - {w}, June 3, 2026", "{w} 1 - {w} 3 June 2026",
                                   "{w}, 1 June 2026 - {w}, 3 June 2026"])
 def test_a_run_of_days_is_read_with_every_weekday_written_before_its_days(form, weekday):
@@ -855,6 +862,14 @@ def test_every_month_name_and_abbreviation_is_read(month, number):
     ("2026年12月1日 上午9点至下午3点15分", "2026-12-01 01:00", "2026-12-01 07:15"),
     ("2026年12月1日 下午2点至晚上8点半", "2026-12-01 06:00", "2026-12-01 12:30"),
     ("2026年12月1日 晚上7点至晚上9点", "2026-12-01 11:00", "2026-12-01 13:00"),
+    ("2026年12月1日 上午9点至晚间10点", "2026-12-01 01:00", "2026-12-01 14:00"),
+    ("2026年12月1日 上午9点至晚10点", "2026-12-01 01:00", "2026-12-01 14:00"),
+    # the end's hour in Chinese numerals, and its quarter
+    ("2026年12月1日 上午九点至十一点", "2026-12-01 01:00", "2026-12-01 03:00"),
+    ("2026年12月1日 下午三点至五时", "2026-12-01 07:00", "2026-12-01 09:00"),
+    ("2026年12月1日 下午3点至5点一刻", "2026-12-01 07:00", "2026-12-01 09:15"),
+    ("2026年12月1日 下午3点至5点二十分", "2026-12-01 07:00", "2026-12-01 09:20"),
+    ("2026年12月1日 下午3点至5点零五分", "2026-12-01 07:00", "2026-12-01 09:05"),
 ])
 def test_the_end_of_a_chinese_range_has_its_own_time_word_and_minutes(line, starts, ends):
     # Times in Beijing (UTC+8), written in UTC here.
@@ -1231,6 +1246,14 @@ def test_an_end_typed_as_the_starts_own_clock_is_refused_not_a_day_later(typed):
     assert when.starts_at == start + timedelta(days=1)
 
 
+@pytest.mark.parametrize(("typed", "hour"), [("at 6pm", 18), ("@ 6pm", 18), ("@18:00", 18),
+                                             ("noon", 12), ("at midnight", 0), ("midnight", 0)])
+def test_an_end_typed_as_the_starts_own_clock_in_words_is_refused_too(typed, hour):
+    start = datetime(2031, 12, 5, hour, tzinfo=SHANGHAI)
+    with pytest.raises(InvalidValue, match="is the start's own time of day"):
+        parse_typed(typed, "Asia/Shanghai", MONDAY, name="ends_at", after=start)
+
+
 def assert_read_as(when, meant: datetime, zone: str = "Asia/Shanghai") -> None:
     """`meant` with a time of day is that moment in `zone`; at midnight, an all-day date."""
     if meant.hour:
@@ -1351,6 +1374,17 @@ def test_the_order_of_a_numeric_date_is_the_servers_countrys(typed, zone, utc_mo
     assert parse_typed(typed, zone, MONDAY).starts_at == utc_moment
 
 
+@pytest.mark.parametrize("zone", [
+    "America/New_York", "America/Puerto_Rico", "Pacific/Guam", "America/St_Thomas",
+    "Pacific/Pago_Pago", "Pacific/Saipan", "Pacific/Wake", "Asia/Manila", "Asia/Shanghai",
+    "Asia/Taipei", "Asia/Tokyo", "Asia/Seoul"])
+def test_a_numeric_date_begins_with_its_month_in_each_country_that_writes_it_so(zone):
+    # the United States and its territories, the Philippines, China, Taiwan, Japan, Korea
+    when = parse_typed("5/12 6pm", zone, MONDAY)
+    assert when.starts_at.astimezone(ZoneInfo(zone)).replace(tzinfo=None) == datetime(
+        2032, 5, 12, 18)
+
+
 @pytest.mark.parametrize("typed", ["on 5/12", "5/12 @ 6pm", "5/12/32", "5-12-2032",
                                    "5/12 in the evening"])
 def test_a_numeric_date_among_other_words_is_asked_again_too(typed):
@@ -1384,6 +1418,93 @@ def test_a_weekday_with_a_zone_counts_today_as_it_does_without():
 def test_spans_in_words_and_fractions_are_counted_exactly(typed, away):
     when = parse_typed(typed, "Asia/Shanghai", MONDAY)
     assert not when.all_day and when.starts_at == MONDAY + away, when
+
+
+_COUNTED = [("a", 1), ("an", 1), ("one", 1), ("two", 2), ("three", 3), ("four", 4),
+            ("five", 5), ("six", 6), ("seven", 7), ("eight", 8), ("nine", 9), ("ten", 10),
+            ("eleven", 11), ("twelve", 12), ("fifteen", 15), ("twenty", 20), ("thirty", 30),
+            ("forty", 40), ("forty-five", 45), ("fifty", 50), ("sixty", 60), ("ninety", 90)]
+
+
+@pytest.mark.parametrize(("word", "count"), _COUNTED)
+def test_a_span_counted_in_any_number_word_is_that_many_hours_minutes_or_seconds(word, count):
+    unit = "" if count == 1 else "s"
+    spans = [(f"in {word} hour{unit}", timedelta(hours=count)),
+             (f"{word} minute{unit} from now", timedelta(minutes=count))]
+    if count >= 60:  # to the minute: a start less than a minute away is now, not later
+        spans.append((f"in {word} seconds", timedelta(seconds=count // 60 * 60)))
+    for typed, away in spans:
+        when = parse_typed(typed, "Asia/Shanghai", MONDAY)
+        assert not when.all_day and when.starts_at == MONDAY + away, typed
+
+
+@pytest.mark.parametrize(("typed", "away"), [
+    ("in 2 hrs", timedelta(hours=2)), ("in 1 hr", timedelta(hours=1)),
+    ("in 2h", timedelta(hours=2)),
+    ("in 90 mins", timedelta(minutes=90)), ("in 1 min", timedelta(minutes=1)),
+    ("in 90m", timedelta(minutes=90)), ("in 120 secs", timedelta(minutes=2)),
+    ("in 120 sec", timedelta(minutes=2)), ("in 120s", timedelta(minutes=2)),
+    ("in 1 hour 30 minutes", timedelta(minutes=90)), ("in 1h 30m", timedelta(minutes=90)),
+    ("in 2 hours and 15 mins", timedelta(minutes=135)), ("in 1h30", timedelta(minutes=90)),
+    ("2 hours later", timedelta(hours=2)),
+])
+def test_a_span_is_counted_in_each_way_of_writing_its_unit(typed, away):
+    when = parse_typed(typed, "Asia/Shanghai", MONDAY)
+    assert not when.all_day and when.starts_at == MONDAY + away, when
+
+
+@pytest.mark.parametrize(("days", "spellings"), [
+    (0, ["Monday", "mon"]), (1, ["Tuesday", "Tues", "tue"]), (2, ["Wednesday", "wed"]),
+    (3, ["Thursday", "Thurs", "Thur", "thu"]), (4, ["Friday", "fri"]),
+    (5, ["Saturday", "sat"]), (6, ["Sunday", "sun"])])
+def test_each_weekday_is_read_in_each_spelling_before_or_after_the_clock(days, spellings):
+    # typed on that weekday at 10 in Shanghai: its 6pm is today's, still ahead
+    now = MONDAY + timedelta(days=days)
+    day = now.date()
+    for weekday in spellings:
+        for typed in (f"{weekday} 6pm", f"6pm on {weekday}", f"this {weekday} at 18:00",
+                      f"{weekday}, Dec {day.day} 6pm", f"6pm {weekday} {day.day} December"):
+            when = parse_typed(typed, "Asia/Shanghai", now)
+            assert when.starts_at == datetime.combine(day, datetime.min.time().replace(hour=18),
+                                                      SHANGHAI), typed
+        for typed in (f"{weekday} at 7", f"{weekday}, Dec {day.day} at 7"):  # morning or evening?
+            with pytest.raises(InvalidValue, match="can't read"):
+                parse_typed(typed, "Asia/Shanghai", now)
+
+
+@pytest.mark.parametrize(("month", "spellings"), [
+    (1, ["January", "Jan"]), (2, ["February", "Feb."]), (3, ["March", "mar"]),
+    (4, ["April", "Apr"]), (5, ["May"]), (6, ["June", "Jun"]), (7, ["July", "Jul."]),
+    (8, ["August", "Aug"]), (9, ["September", "Sept", "Sep"]), (10, ["October", "Oct"]),
+    (11, ["November", "Nov"]), (12, ["December", "Dec"])])
+def test_each_month_is_read_in_each_spelling_before_or_after_the_clock(month, spellings):
+    # typed on 1 December 2031: the next such day, this December's or next year's
+    day = date(2031 if month == 12 else 2032, month, 8)
+    for name in spellings:
+        for typed in (f"{name} 8 6pm", f"8th of {name} 6pm", f"6pm on {name} 8th",
+                      f"6pm 8 {name}"):
+            when = parse_typed(typed, "Asia/Shanghai", MONDAY)
+            assert when.starts_at == datetime.combine(day, datetime.min.time().replace(hour=18),
+                                                      SHANGHAI), typed
+        for typed in (f"{name} 8 at 7", f"7 on {name} 8"):  # morning or evening?
+            with pytest.raises(InvalidValue, match="can't read"):
+                parse_typed(typed, "Asia/Shanghai", MONDAY)
+
+
+@pytest.mark.parametrize(("typed", "days", "hour"), [
+    ("today 6pm", 0, 18), ("6pm today", 0, 18), ("tomorrow 6pm", 1, 18), ("6pm tomorrow", 1, 18),
+    ("tonight 8", 0, 20), ("8pm tonight", 0, 20), ("12/8/2031 6pm", 7, 18),
+    ("12/8/31 6pm", 7, 18), ("6pm 12/8/2031", 7, 18), ("6pm on 12/8/31", 7, 18),
+    ("12.8.2031 6pm", 7, 18), ("6pm 12-8-2031", 7, 18), ("tonight at 8", 0, 20)])
+def test_a_day_in_words_or_numbers_is_read_before_or_after_the_clock(typed, days, hour):
+    # Shanghai writes a numeric date with its month first
+    when = parse_typed(typed, "Asia/Shanghai", MONDAY)
+    day = MONDAY.date() + timedelta(days=days)
+    assert when.starts_at == datetime.combine(day, datetime.min.time().replace(hour=hour),
+                                              SHANGHAI), typed
+    if "/" not in typed and "tonight" not in typed:  # an hour alone: morning or evening?
+        with pytest.raises(InvalidValue, match="can't read"):
+            parse_typed(re.sub(r"\d+pm", "at 7", typed), "Asia/Shanghai", MONDAY)
 
 
 def test_a_fractional_span_is_exact_across_a_change_of_the_clocks():
