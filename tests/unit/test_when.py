@@ -1519,6 +1519,60 @@ def test_capital_letters_do_not_pass_for_a_zone_and_skip_the_weekday_check(typed
         parse_typed(typed, "UTC", MONDAY)
 
 
+_WEEKDAY_CAPITALS = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
+
+
+def _typed_in_capitals() -> list[tuple[str, date]]:
+    """Typed times in capitals, each naming a weekday its date is not on: every month and
+    weekday abbreviation, and the small words and endings around them."""
+    typed = []
+    for month, abbreviations in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN JUNE",
+                                           "JUL JULY", "AUG", "SEP SEPT", "OCT", "NOV", "DEC"],
+                                          start=1):
+        day = date(2032, month, 8)
+        wrong = _WEEKDAY_CAPITALS[(day.weekday() + 1) % 7]
+        typed += [(f"{wrong} {name} 8 2032 6 PM", day) for name in abbreviations.split()]
+    for weekday, names in enumerate(["MON", "TUE TUES", "WED", "THU", "FRI", "SAT",
+                                     "SUN"]):
+        day = date(2031, 12, 1 + (weekday + 1) % 7)  # 1 December 2031 is a Monday
+        typed += [(f"{name} DEC {day.day} 2031 6 PM", day) for name in names.split()]
+    return [*typed, ("MON THE 9TH OF DEC 2031 AT 6 PM", date(2031, 12, 9)),
+            ("ON MON DEC 2ND 2031 AT NOON", date(2031, 12, 2)),
+            ("MON DEC 3RD 2031 6 AM", date(2031, 12, 3)),
+            ("MON DEC 21ST 2031 6 PM", date(2031, 12, 21))]
+
+
+@pytest.mark.parametrize(("typed", "day"), _typed_in_capitals())
+def test_no_word_of_a_date_in_capitals_passes_for_a_zone_and_skips_the_weekday_check(typed,
+                                                                                    day):
+    with pytest.raises(InvalidValue, match=f"names a day of the week that {day} is not"):
+        parse_typed(typed, "UTC", MONDAY)
+
+
+@pytest.mark.parametrize(("typed", "local"), [
+    # MONDAY: Monday 1 December 2031, 10:00 in Shanghai
+    ("礼拜五下午6点", "2031-12-05 18:00"), ("本周五下午6点", "2031-12-05 18:00"),
+    ("周1下午6点", "2031-12-01 18:00"), ("周2下午6点", "2031-12-02 18:00"),
+    ("周3下午6点", "2031-12-03 18:00"), ("周4下午6点", "2031-12-04 18:00"),
+    ("周5下午6点", "2031-12-05 18:00"), ("星期6下午6点", "2031-12-06 18:00"),
+    ("周7下午6点", "2031-12-07 18:00"),
+    ("二十分钟后", "2031-12-01 10:20"), ("十小时后", "2031-12-01 20:00"),
+    ("两个半小时后", "2031-12-01 12:30"), ("一小时二十分钟后", "2031-12-01 11:20"),
+    ("一小时五分钟后", "2031-12-01 11:05"), ("1小时20分钟后", "2031-12-01 11:20"),
+    ("3个钟头后", "2031-12-01 13:00"),
+    ("十二月八日下午六点", "2031-12-08 18:00"), ("12月二十日下午6点", "2031-12-20 18:00"),
+    ("12月8日下午6点半", "2031-12-08 18:30"), ("12月8日下午三点一刻", "2031-12-08 15:15"),
+    ("12月8日下午3:30", "2031-12-08 15:30"), ("12月8日 6pm", "2031-12-08 18:00"),
+    ("12月8日 6am", "2031-12-08 06:00"), ("12月8日早晨7点", "2031-12-08 07:00"),
+    ("12月8日晚间8点", "2031-12-08 20:00"), ("十日下午6点", "2031-12-10 18:00"),
+    ("二〇三二年一月八日下午6点", "2032-01-08 18:00"),
+    ("二〇三二年一月二十日下午6点", "2032-01-20 18:00"),
+])
+def test_each_way_of_writing_a_typed_time_in_chinese_is_read(typed, local):
+    when = parse_typed(typed, "Asia/Shanghai", MONDAY)
+    assert f"{when.starts_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}" == local
+
+
 @pytest.mark.parametrize("typed", ["九九九九年十二月三十一日晚上十二点", "9999年12月31日晚上12点"])
 def test_the_night_after_the_last_day_of_the_calendar_is_refused_not_a_crash(typed):
     with pytest.raises(InvalidValue):
