@@ -237,6 +237,22 @@ def test_the_date_and_venue_are_found_in_the_headers_other_shapes(header, date, 
     assert date not in page.description and place not in page.description
 
 
+@pytest.mark.parametrize("address", [
+    "1000 Market St", "1000 Market Street", "12 Garden Rd", "5 Park Road", "300 Sunset Blvd",
+    "9 Ocean Boulevard", "1 Infinite Way", "2 Trafalgar Square", "10 Downing Place",
+    "4 Jones Pl", "7 Grove Lane", "7 Grove Ln", "1 Lake Drive", "1 Lake Dr", "Room 201",
+    "Floor 3", "Suite 400", "Bldg 5", "Bldg. 5", "Building C", "Hall B", "Mandel Hall",
+    "Kennedy Auditorium", "Jones Building", "Peninsula Hotel", "Lincoln Theater",
+    "Globe Theatre"])
+@pytest.mark.parametrize("shape", ["{}", "{}, East Gate, North Riverside District, Springfield",
+                                   "East Gate Entrance, North Riverside District, {}"])
+def test_each_kind_of_address_under_the_date_is_the_venue(address, shape):
+    # no institution named, and longer than a "City, Country" line: the address says it
+    place = shape.format(address)
+    page = parse_page(f"Arms Control Today\nDecember 15, 2026\n{place}\n\n" + INTRO)
+    assert (page.date_text, page.location) == ("December 15, 2026", place)
+
+
 @pytest.mark.parametrize("line", [
     "Carnegie Endowment, Washington, DC", "Tsinghua University, Beijing, China",
     "Wilson Center, Washington, D.C.", "Museum of Fine Arts, Boston, MA",

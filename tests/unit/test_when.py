@@ -1436,6 +1436,10 @@ def test_a_span_counted_in_any_number_word_is_that_many_hours_minutes_or_seconds
     for typed, away in spans:
         when = parse_typed(typed, "Asia/Shanghai", MONDAY)
         assert not when.all_day and when.starts_at == MONDAY + away, typed
+        # counted exactly across a change of the clocks, not on the wall clock
+        now = utc(2026, 10, 25, 0, 30)  # 01:30 BST, the night the clocks go back
+        when = parse_typed(typed, "Europe/London", now)
+        assert when.starts_at.timestamp() == (now + away).timestamp(), typed
 
 
 @pytest.mark.parametrize(("typed", "away"), [
@@ -1451,6 +1455,9 @@ def test_a_span_counted_in_any_number_word_is_that_many_hours_minutes_or_seconds
 def test_a_span_is_counted_in_each_way_of_writing_its_unit(typed, away):
     when = parse_typed(typed, "Asia/Shanghai", MONDAY)
     assert not when.all_day and when.starts_at == MONDAY + away, when
+    now = utc(2026, 10, 25, 0, 30)  # 01:30 BST, the night the clocks go back
+    assert parse_typed(typed, "Europe/London", now).starts_at.timestamp() == (
+        now + away).timestamp()
 
 
 @pytest.mark.parametrize(("days", "spellings"), [
