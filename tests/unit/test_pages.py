@@ -1305,12 +1305,17 @@ def test_an_announcements_highlights_stay_its_description():
     assert "U.S. Policy Ambiguities\n\nThe panelists argued" in page.description
 
 
-def test_an_announcements_highlights_stay_its_description_though_it_recalls_a_past_event():
+@pytest.mark.parametrize("ahead", [
+    f"{this} {word} will" for this in ("this", "the") for word in (
+        "event", "discussion", "session", "conversation", "panel", "meeting", "webinar",
+        "briefing", "seminar", "roundtable", "dialogue", "conference")])
+def test_an_announcements_highlights_stay_its_description_though_it_recalls_a_past_event(
+        ahead):
     """A sentence about an earlier event ("Carnegie hosted the first ... in 1993") is no
     recap of this one, which the page says is ahead: its highlights are its program."""
     page = parse_page(HEADED_HIGHLIGHTS.format(verb="will moderate").replace(
         " on missile defense.", " on missile defense. Carnegie hosted the first such "
-        "dialogue in 2019, and this discussion will continue it."))
+        f"dialogue in 2019, and {ahead} continue it."))
     assert page.takeaways == ()
     assert "U.S. Policy Ambiguities\n\nThe panelists argued" in page.description
 

@@ -88,6 +88,14 @@ def test_rsvp_and_please_notices_are_access_notes(notice):
 # --- title, header and description ----------------------------------------------------
 
 
+@pytest.mark.parametrize("abbreviation", ["Jr", "Sr", "Inc", "Ltd", "Co", "Corp", "St", "Mt",
+                                          "Dr", "Mr", "Mrs", "Ms", "Prof", "Gen", "vs"])
+def test_a_title_ending_in_an_abbreviations_period_is_still_the_title(abbreviation):
+    title = f"Lessons from Acme {abbreviation}."
+    page = parse_page(f"{title}\nDecember 15, 2026\n\n" + INTRO)
+    assert (page.title, page.date_text) == (title, "December 15, 2026")
+
+
 def test_a_short_late_line_is_not_the_title():
     for page in (parse_page(INTRO + "Watch online"),
                  parse_page(INTRO + "Ann Lee will moderate.\n\nWatch online")):
