@@ -1339,6 +1339,15 @@ def test_a_labelled_date_outranks_a_day_alone_above_it(header, date):
     assert page.date_text == date
 
 
+@pytest.mark.parametrize("clock", [
+    "上午9点", "早上9点", "早晨9点", "凌晨1点", "中午12点", "下午2点", "傍晚6点", "晚上7点",
+    "晚间7点", "早9点", "晚7点", "9点", "九点", "十点", "9:30"])
+def test_a_chinese_date_line_with_its_time_of_day_is_the_events_over_a_labelled_date(clock):
+    # a box under it repeats the day
+    page = parse_page(f"A Talk on Arms\n2026年6月1日 {clock}\n日期：2026年6月1日\n\n{TALK}")
+    assert page.date_text == f"2026年6月1日 {clock}"
+
+
 def test_the_other_language_version_repeats_each_header_line_once():
     page = parse_page("Arms Talk\nDecember 1, 2026\n\n" + TALK +
                       "军控讨论会\n2026年12月1日\n第二个标题2\n\n专家将讨论导弹防御。")

@@ -542,6 +542,36 @@ def test_an_announcements_numbered_sections_stay_its_description_though_it_recal
         assert script("一、中美关系的现状\n\n与会者认为") in page.description
 
 
+_ZH_EVENT_WORDS = ["讲座", "活动", "会议", "论坛", "研讨会", "报告会", "对话", "座谈", "座谈会"]
+
+
+@pytest.mark.parametrize("ahead", [
+    *(f"本次{word}将讨论中美关系的前景。" for word in _ZH_EVENT_WORDS),
+    *(f"此次中美关系{word}将讨论中美关系的前景。" for word in _ZH_EVENT_WORDS),
+    *(f"本次研讨会{where}将讨论中美关系的前景。" for where in ("期间", "上", "中")),
+    *(f"本次研讨会{word}将讨论中美关系的前景。" for word in (
+        "预计", "计划", "拟", "届时", "主要", "重点", "预定", "特别", "首次", "同时", "也", "还",
+        "亦", "仍", "均", "都"))])
+def test_each_way_a_chinese_page_says_its_event_is_ahead_keeps_its_sections(ahead):
+    text = HEADED_RECAP.format(kind="").replace(
+        "2026年6月5日，卡内基—清华全球政策中心举办研讨会，讨论中美关系的前景。",
+        f"卡内基—清华全球政策中心举办了多场研讨会。{ahead}")
+    page = parse_page(text)
+    assert page.takeaways == ()
+    assert "一、中美关系的现状\n\n与会者认为" in page.description
+
+
+@pytest.mark.parametrize("outcome", [
+    *(f"本次{word}决定下一轮对话将于明年举行。" for word in _ZH_EVENT_WORDS),
+    *(f"本次{word}双方将继续加强合作。" for word in _ZH_EVENT_WORDS)])
+def test_a_recap_of_any_kind_of_event_deciding_what_comes_later_is_a_recap(outcome):
+    text = HEADED_RECAP.format(kind="").replace(
+        "2026年6月5日，卡内基—清华全球政策中心举办研讨会，讨论中美关系的前景。",
+        f"2026年6月5日，卡内基—清华全球政策中心举办了研讨会，讨论中美关系的前景。{outcome}")
+    page = parse_page(text)
+    assert page.kind == "recap" and page.takeaways != ()
+
+
 @pytest.mark.parametrize("outcome", ["本次会议决定下一轮对话将于明年举行。",
                                      "本次会议决定将于明年举办第二届研讨会。",
                                      "本次研讨会商定下一次会议将在北京举行。",
