@@ -1332,6 +1332,7 @@ def test_when_the_page_was_posted_is_not_when_the_event_is(page, date):
     ("2026年5月20日\n日期：2026年6月1日\n时间：14:00-16:00", "2026年6月1日 14:00-16:00"),
     # a line with the event's time of day is the event's: a box under it repeats the day
     ("June 1, 2026, 2:00 PM EDT\nDate: June 1, 2026", "June 1, 2026, 2:00 PM EDT"),
+    ("June 1, 2026, 2 PM EDT\nDate: June 1, 2026", "June 1, 2026, 2 PM EDT"),
     ("June 1, 2026\n2:00 PM EDT\nDate: June 1, 2026", "June 1, 2026 2:00 PM EDT"),
 ])
 def test_a_labelled_date_outranks_a_day_alone_above_it(header, date):
