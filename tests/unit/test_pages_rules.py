@@ -439,6 +439,21 @@ def test_each_wording_of_a_full_event_closes_registration(notice):
     assert (page.registration_closed, page.access_notes, page.description) == (True, (), SUMMARY)
 
 
+@pytest.mark.parametrize("notice", [
+    "Registration is closed.", "Registration has closed.", "Registration is now full.",
+    "Registration for this event is closed.", "Registration for the panel has now closed.",
+    *(f"We are no longer {verb} {what}{after}" for verb in ("accepting", "taking")
+      for what in ("registrations", "registration", "RSVPs", "RSVP")
+      for after in (".", "!", " at this time.")),
+    *(f"We are no longer accepting registrations for {the} {event}." for the in ("this", "the")
+      for event in ("event", "discussion", "panel", "session", "conversation", "webinar",
+                    "briefing", "seminar", "meeting")),
+])
+def test_each_wording_of_closed_registration_closes_it(notice):
+    page = parse_page(INTRO + notice)
+    assert (page.registration_closed, page.access_notes, page.description) == (True, (), SUMMARY)
+
+
 @pytest.mark.parametrize("follow_on", [
     "Prior to that, she led the IMF.", "Before joining Carnegie, she led the IMF.",
 ])
