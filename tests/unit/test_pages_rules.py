@@ -1339,6 +1339,23 @@ def test_when_the_page_was_posted_is_not_when_the_event_is(page, date):
     assert "2026-05-20" not in read.description and "May 20" not in read.description
 
 
+@pytest.mark.parametrize("posted", [
+    *(f"Posted on {month} 20, 2026" for month in (
+        "January", "Feb", "March", "Apr", "May", "June", "Jul", "August", "Sept", "Oct",
+        "November", "Dec")),
+    *(f"Updated: 20{end} {month} 2026" for end in ("", "th") for month in (
+        "January", "Feb", "March", "Apr", "May", "June", "Jul", "August", "Sept", "Oct",
+        "November", "Dec")),
+    "Posted on May 1st, 2026", "Posted on May 2nd, 2026", "Posted on May 3rd, 2026",
+    "Posted on May 4th, 2026", "Published: 1st May 2026", "Published: 2nd May 2026",
+    "Published: 3rd May 2026", "Last updated 2026-05-20", "Last updated 2026-05-20T09:30:00Z",
+    "Posted on Wednesday, May 20, 2026", "来源：研究院　发布时间：2026-05-20T09:30:00"])
+def test_a_posting_line_in_each_way_of_writing_its_date_is_not_the_events(posted):
+    read = parse_page(f"A Talk on Arms\n{posted}\nJune 1, 2026\n\n" + TALK)
+    assert read.date_text == "June 1, 2026"
+    assert posted not in read.description
+
+
 @pytest.mark.parametrize(("header", "date"), [
     # a day alone over the labelled date: the day the site posted the page
     ("May 20, 2026\nDate: Monday, June 1, 2026\nTime: 2:00 PM EDT",
