@@ -352,6 +352,18 @@ def test_a_title_line_opens_the_header_above_the_date_and_venue(title):
         title, "December 1, 2027, 6:00 PM - 8:00 PM EST", "Washington, DC")
 
 
+@pytest.mark.parametrize("line", [
+    *(f"{weekday}, December 1, 2027" for weekday in (
+        "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")),
+    "December 1, 2027, from 6 PM", "December 1, 2027, 6 PM until 9 PM",
+    "December 1, 2027 through December 3, 2027"])
+def test_a_date_lines_weekday_and_words_of_when_are_no_prose_against_the_title(line):
+    # "Remembering June 4" names a date in passing, with one word of prose: the date line
+    # under it, whose words all say when, is the event's
+    page = parse_page(f"Remembering June 4\n{line}\n\n" + INTRO)
+    assert (page.title, page.date_text) == ("Remembering June 4", line)
+
+
 @pytest.mark.parametrize("first", ["Join us for a talk on trade.",
                                    "Join us for a conversation about China and the U.S."])
 def test_a_first_line_ending_a_sentence_is_still_no_title(first):
