@@ -433,6 +433,9 @@ def test_a_bio_may_open_with_the_surname_and_any_bio_verb(rest):
     "This event has reached capacity.", "This event is at full capacity.",
     "This event is over capacity.", "This event is full.", "This event is now full.",
     "This event is sold out.",
+    *(f"The {event} has reached capacity." for event in (
+        "discussion", "session", "conversation", "panel", "meeting", "webinar", "briefing",
+        "seminar", "roundtable", "dialogue", "conference")),
 ])
 def test_each_wording_of_a_full_event_closes_registration(notice):
     page = parse_page(INTRO + notice)
