@@ -634,6 +634,15 @@ def test_a_role_heading_gives_its_role_to_the_people_under_it():
     assert page.moderator == "Jane Doe" and page.description == INTRO.strip()
 
 
+@pytest.mark.parametrize(("heading", "role"), [
+    ("Moderator", "moderator"), ("Host", "host"), ("Hosts", "host"), ("Chair", "chair"),
+    ("Discussant", "discussant"), ("Commentators", "discussant"), ("Respondent", "discussant")])
+def test_each_role_heading_gives_its_role(heading, role):
+    page = parse_page(INTRO + f"{heading}\n\nJohn Roe\n\nJohn Roe is a professor.\n\n"
+                      "Speakers\n\nAnn Lee\n\nAnn Lee is a fellow.")
+    assert roles(page) == {"John Roe": role, "Ann Lee": "speaker"}
+
+
 @pytest.mark.parametrize(("listing", "titles"), [
     ("Speakers:\nTong Zhao, Fellow, Carnegie Endowment\nLi Bin, Professor, Tsinghua University",
      {"Tong Zhao": "Fellow, Carnegie Endowment", "Li Bin": "Professor, Tsinghua University"}),
