@@ -460,6 +460,17 @@ def test_access_notes(notice, expected):
             assert getattr(page, field) == value, field
 
 
+@pytest.mark.parametrize("held", ["It will be held in", "It is conducted in",
+                                  "The talks are delivered in"])
+@pytest.mark.parametrize("language", ["Chinese", "English", "Japanese", "Spanish", "Russian",
+                                      "Arabic", "Portuguese", "Italian", "French", "German",
+                                      "Korean", "Mandarin"])
+def test_a_sentence_saying_how_the_event_is_given_is_a_language_notice(held, language):
+    # whatever its subject: "It will be held in Chinese."
+    page = parse_page(INTRO + f"This event is not open to media. {held} {language}.")
+    assert (page.language, page.description) == (language, INTRO.strip())
+
+
 def test_notes_in_either_order_share_one_paragraph():
     page = parse_page(INTRO + "This event is in French. This event is off the record.")
     assert (page.language, page.off_the_record) == ("French", True)
