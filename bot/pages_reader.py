@@ -724,6 +724,8 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
                 return self.later_version
             self.header["time"] = par  # the time on its own line under the date
             return True
+        elif not self.header and _KICKER.fullmatch(par):
+            return True  # "Online Event" over the title: a site's kicker, not the venue
         # once "Speakers", "主讲人" or "嘉宾简介" has headed names, a name is no venue ("John
         # C. Aquilino"), though a date or a street address still is the event's
         elif (len(par) <= 60 and _LOCATION.fullmatch(par) and not self.people_headed
