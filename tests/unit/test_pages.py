@@ -1513,6 +1513,11 @@ def test_a_bullet_after_a_headed_highlight_is_a_takeaway_of_its_own():
     "The meeting agreed that the dialogue will continue next year.",
     "Participants agreed this dialogue will become an annual meeting.",
     "The speakers decided the conference will meet again in Beijing.",
+    *(f"The speakers {verb} that the dialogue will continue next year." for verb in (
+        "announced", "concluded", "resolved", "pledged", "promised", "hoped", "expected",
+        "predicted", "proposed", "suggested", "recommended", "noted", "said", "stated",
+        "confirmed", "stressed", "emphasised", "emphasized", "argued", "believed", "insisted",
+        "warned")),
 ])
 def test_a_recap_reporting_what_was_agreed_for_the_future_keeps_its_highlights(outcome):
     """What the meeting agreed will happen next is part of the recap, not a sign that the

@@ -1362,7 +1362,9 @@ def test_when_the_page_was_posted_is_not_when_the_event_is(page, date):
     "Posted on May 1st, 2026", "Posted on May 2nd, 2026", "Posted on May 3rd, 2026",
     "Posted on May 4th, 2026", "Published: 1st May 2026", "Published: 2nd May 2026",
     "Published: 3rd May 2026", "Last updated 2026-05-20", "Last updated 2026-05-20T09:30:00Z",
-    "Posted on Wednesday, May 20, 2026", "来源：研究院　发布时间：2026-05-20T09:30:00"])
+    "Posted on Wednesday, May 20, 2026", "来源：研究院　发布时间：2026-05-20T09:30:00",
+    "Last modified: May 20, 2026", "来源：研究院　发表时间：2026-05-20",
+    "来源：研究院　更新时间：2026年5月20日", "来源：研究院　发布日期：2026-05-20"])
 def test_a_posting_line_in_each_way_of_writing_its_date_is_not_the_events(posted):
     read = parse_page(f"A Talk on Arms\n{posted}\nJune 1, 2026\n\n" + TALK)
     assert read.date_text == "June 1, 2026"
