@@ -1518,6 +1518,9 @@ def test_a_bullet_after_a_headed_highlight_is_a_takeaway_of_its_own():
         "predicted", "proposed", "suggested", "recommended", "noted", "said", "stated",
         "confirmed", "stressed", "emphasised", "emphasized", "argued", "believed", "insisted",
         "warned")),
+    *(f"The speakers agreed that the {event} will continue next year." for event in (
+        "event", "discussion", "session", "conversation", "panel", "meeting", "webinar",
+        "briefing", "seminar", "roundtable", "conference")),
 ])
 def test_a_recap_reporting_what_was_agreed_for_the_future_keeps_its_highlights(outcome):
     """What the meeting agreed will happen next is part of the recap, not a sign that the
