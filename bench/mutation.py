@@ -278,6 +278,11 @@ EXPLAINED: dict[str, str] = {
        "most four characters, then 将) differs only for 本次研讨会 or 本次报告会 followed by "
        "one character that is no word of when, then 将, which Chinese does not write"
        for n in (21, 22)},
+    **{f"bot.pages_reader:_SECTION:{n}":
+       "equivalent in effect where tested: the heading (\"Our Speakers\", \"Meet the "
+       "Speakers\", \"Featured Speakers\", \"Participants\", \"Panelists\", \"Featuring\", "
+       "\"Discussants\", \"Moderators\") is still dropped by the reader's other heading rules"
+       for n in (8, 9, 10, 14, 15, 16, 20, 21)},
     **{f"bot.pages_reader:_A_CLOCK:{n}":
        "equivalent: _A_CLOCK is only searched for whether a line has a clock; the part of "
        "the day before the hour and the minutes after its 点 are optional, so the hour is "

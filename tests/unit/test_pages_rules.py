@@ -686,6 +686,7 @@ def test_a_section_heading_is_dropped(heading):
 
 @pytest.mark.parametrize("time", [
     "18:00", "18：00", "18:00–20:00", "6:00 to 8:00", "6:00 pm", "18:00 EST",
+    "6:00 until 8:00", "6 to 8 pm", "6 until 8 pm", "6 pm until 8 pm",
 ])
 def test_a_time_on_its_own_line_under_the_date(time):
     page = parse_page(f"Trade Talks\nTuesday, December 1, 2026\n{time}\n\n" + INTRO)
@@ -752,6 +753,10 @@ def test_a_label_over_something_else_is_prose(line):
     "上午9点", "下午6点", "晚上7点", "中午12点", "早上8点", "下午6点半", "下午6点30分",
     "上午9点至上午11点", "下午2点至下午4点", "晚上7点至晚上9点", "中午12点至中午1点",
     "早上8点至早上9点", "下午6点至下午6点半", "下午6点至下午6点30分", "6点至8点", "6点到8点",
+    *(f"{part}7点" for part in ("早晨", "凌晨", "傍晚", "晚间", "早", "晚")),
+    *(f"上午6点至{part}8点" for part in ("早晨", "凌晨", "傍晚", "晚间", "早", "晚")),
+    "十点", "下午三点", "下午3点一刻", "上午十点至十一点", "下午三点至五点", "下午3点至5点三刻",
+    "下午3点至5点二十分", "下午3点至5点零五分", "下午3点二十分", "下午3点零五分",
 ])
 def test_a_chinese_time_on_its_own_line_under_the_date(time):
     page = parse_page(f"贸易谈判\n2026年12月1日\n{time}\n\n" + ZH_INTRO)
