@@ -763,6 +763,27 @@ def test_a_chinese_time_on_its_own_line_under_the_date(time):
     assert (page.date_text, page.description) == (f"2026年12月1日 {time}", ZH_INTRO.strip())
 
 
+@pytest.mark.parametrize("second", [
+    *(f"{part}7点" for part in ("上午", "早上", "早晨", "凌晨", "中午", "下午", "傍晚", "晚上",
+                               "晚间", "早", "晚")),
+    "7点", "十点", "三点", "7点半", "7点一刻", "7点二十分", "7点零五分", "7点15分", "19:00",
+    "19:00-21:00", "19:00至21:00",
+])
+def test_a_time_line_giving_the_time_in_two_zones_is_the_time_line(second):
+    # "18:00 北京时间 / 下午7点", "6:00 PM ET / 3:00 PM PT": two readings of one time
+    page = parse_page(f"贸易谈判\n2026年12月1日\n18:00 / {second}\n\n" + ZH_INTRO)
+    assert (page.date_text, page.description) == (
+        f"2026年12月1日 18:00 / {second}", ZH_INTRO.strip())
+
+
+@pytest.mark.parametrize("second", ["3 PM", "3 to 5 PM", "3 until 5 PM", "3:00 to 5:00",
+                                    "3:00 until 5:00", "3:00 - 5:00"])
+def test_an_english_time_line_giving_the_time_in_two_zones_is_the_time_line(second):
+    page = parse_page(f"Trade Talks\nDecember 1, 2026\n6:00 PM ET / {second} PT\n\n" + INTRO)
+    assert (page.date_text, page.description) == (
+        f"December 1, 2026 6:00 PM ET / {second} PT", SUMMARY)
+
+
 @pytest.mark.parametrize("venue", [
     "Live on YouTube", "Streaming on Zoom", "Online", "Virtual", "Webcast", "Washington, DC",
 ])
