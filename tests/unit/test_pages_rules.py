@@ -780,7 +780,7 @@ def test_a_time_line_giving_the_time_in_two_zones_is_the_time_line(second):
         f"2026年12月1日 18:00 / {second}", ZH_INTRO.strip())
 
 
-@pytest.mark.parametrize("second", ["3 PM", "3 to 5 PM", "3 until 5 PM", "3:00 to 5:00",
+@pytest.mark.parametrize("second", ["3 PM", "3 to 5 PM", "3 until 5 PM", "3 - 5 PM", "3:00 to 5:00",
                                     "3:00 until 5:00", "3:00 - 5:00"])
 def test_an_english_time_line_giving_the_time_in_two_zones_is_the_time_line(second):
     page = parse_page(f"Trade Talks\nDecember 1, 2026\n6:00 PM ET / {second} PT\n\n" + INTRO)
