@@ -1658,6 +1658,15 @@ def test_a_chinese_time_line_and_date_line_make_one_start_in_either_order(lines,
      "recap"),
     ("Recap | Trade and Security", "Trade and Security", "recap"),
     ("Upcoming Event: Trade and Security", "Trade and Security", "announcement"),
+    *((f"{zh}{word}｜人工智能与国际安全", "人工智能与国际安全", kind)
+      for zh in ("活动", "会议", "讲座", "论坛", "研讨会", "学术")
+      for word, kind in (("预告", "announcement"), ("通知", "announcement"), ("回顾", "recap"),
+                         ("综述", "recap"), ("纪要", "recap"), ("报道", "recap"),
+                         ("报导", "recap"), ("速递", "recap"))),
+    ("Past Events: Trade and Security", "Trade and Security", "announcement"),
+    *((f"Event {word}: Trade and Security", "Trade and Security", "recap")
+      for word in ("Recap", "Report", "Summary", "Highlights")),
+    ("Highlights | Trade and Security", "Trade and Security", "recap"),
     # a title that only begins with a word of a kicker's stays whole
     ("Panel: Missile Defense and China", "Panel: Missile Defense and China", "announcement"),
     ("Events: A Year On", "Events: A Year On", "announcement"),
