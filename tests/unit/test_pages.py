@@ -237,6 +237,16 @@ def test_the_date_and_venue_are_found_in_the_headers_other_shapes(header, date, 
     assert date not in page.description and place not in page.description
 
 
+@pytest.mark.parametrize("venue", [
+    "Museum of Fine Arts", "Institute for Peace", "Arts and Letters Club",
+    "Center on Global Energy", "Forum at Stanford", "Institute de Estudios", "Academy du Monde",
+    "Institut des Hautes Etudes", "Forum der Zukunft"])
+def test_a_venue_named_with_a_small_word_under_the_date_is_the_venue(venue):
+    place = f"{venue}, Springfield, Illinois"
+    page = parse_page(f"Arms Control Today\nDecember 15, 2026 | {place}\n\n" + INTRO)
+    assert (page.date_text, page.location) == ("December 15, 2026", place)
+
+
 @pytest.mark.parametrize("address", [
     "1000 Market St", "1000 Market Street", "12 Garden Rd", "5 Park Road", "300 Sunset Blvd",
     "9 Ocean Boulevard", "1 Infinite Way", "2 Trafalgar Square", "10 Downing Place",
