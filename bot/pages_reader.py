@@ -704,9 +704,10 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         place = date_and_place.group(2) if date_and_place else ""
         if (date_and_place and _dated(date_and_place.group(1)) and "date_text" not in self.header
                 and "location" not in self.header and not _dated(place)
-                and (self._venue(place) or ((_LOCATION.fullmatch(place) or _ADDRESS.search(place))
-                                            and not read_names(place)))):
-            # not "| Kaja Kallas, Sophia Besch", "| Nuclear Policy"
+                and (self._venue(place) or _ADDRESS.search(place)
+                     or (_LOCATION.fullmatch(place) and not read_names(place)))):
+            # not "| Kaja Kallas, Sophia Besch", "| Nuclear Policy"; a street address is
+            # the venue whatever name-like words it holds ("1000 Market St, Springfield")
             # "Dec 15, 2026 | Washington, DC"; not "| Europe Program", "· 5 min read"
             self.header["date_text"], self.header["location"] = date_and_place.groups()
             return True

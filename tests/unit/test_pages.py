@@ -214,6 +214,12 @@ def test_a_venue_of_several_words_under_the_date_of_a_page_without_title_is_the_
     # the date and the venue on one line, or with the time between them
     ("Arms Control Today\nDecember 15, 2026 | Washington, DC", "December 15, 2026",
      "Washington, DC"),
+    # a street address after the bar, name-like words and all, however long the line
+    ("Arms Control Today\nDecember 15, 2026 | 1000 Market St, Springfield",
+     "December 15, 2026", "1000 Market St, Springfield"),
+    ("Arms Control Today\nDecember 15, 2026 | 1000 Market St, East Gate, North Riverside "
+     "District, Springfield", "December 15, 2026",
+     "1000 Market St, East Gate, North Riverside District, Springfield"),
     ("Arms Control Today\nDecember 15, 2026 · 6:00 PM · Hall B", "December 15, 2026 · 6:00 PM",
      "Hall B"),
     ("Arms Control Today\nTuesday, December 15, 2026 | 6:00 PM - 8:00 PM EST\nWashington, DC",
