@@ -134,7 +134,12 @@ _POSTED = re.compile(r"(?:posted|published|(?:last +)?(?:updated|modified))(?: +
 _POSTED_ZH = re.compile(r".{0,40}?(?:发布|发表|更新)(?:时间|日期)[：:]")
 # An article's byline, its author and then the day it was posted: "By Events Staff |
 # October 30, 2026", "By Jane Doe · Oct. 30, 2026" (not "By invitation only")
-_BYLINE = re.compile(r"by +(?!invitation\b)[^|·•—–,]{1,60}?(?: *[|·•—–] *| *, +)", re.I)
+# Its author is written as a name, each word capitalised ("By registration only, Tuesday,
+# …" is the event's line), and its day has no time of day ("By Zoom | Tuesday, March 3,
+# 2026, 6:00 PM ET" is the event's).
+_BYLINE = re.compile(r"by +(?!invitation\b)(?P<author>[^|·•—–,]{1,60}?)(?: *[|·•—–] *| *, +)",
+                     re.I)
+_AUTHOR_WORD = re.compile(r"[A-Z][\w.’'-]*|&|and|of|de|van|von|der|la|le")
 # A line ending in an abbreviation's period is not a sentence for it: "... and the U.S."
 _ABBREVIATION_END = re.compile(
     r"(?:\b[A-Z]\.){2,}$|\b(?:Jr|Sr|Inc|Ltd|Co|Corp|St|Mt|Dr|Mr|Mrs|Ms|Prof|Gen|vs)\.$")
@@ -385,7 +390,11 @@ def _posted(line: str) -> bool:
     if len(line) > 80:
         return False
     read = pages_zh.fold(line)
-    english = _POSTED.match(read) or _BYLINE.match(read)
+    english = _POSTED.match(read)
+    if not english and (byline := _BYLINE.match(read)):
+        day = _DATE_FIRST.match(read, byline.end())
+        return (day is not None and not _A_CLOCK.search(read, day.end())
+                and all(_AUTHOR_WORD.fullmatch(word) for word in byline["author"].split()))
     if english:
         return bool(_DATE_FIRST.match(read, english.end()))
     return bool(_POSTED_ZH.match(read) and _DATE.search(read))
