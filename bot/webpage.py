@@ -372,7 +372,7 @@ def _is_chrome(node: lxml.html.HtmlElement, tag: str, in_content: bool) -> bool:
     if tag in ("html", "body", "main", "article"):
         return False
     if tag == "a" and _BUTTON_WORDS & set(_WORD.findall((attrs.get("class") or "").lower())):
-        return "href" in attrs  # a link styled as a button: "Register", "Add to Calendar"
+        return "href" in attrs and _a_button(node)
     first = next(iter(node), None)
     if (first is not None and first.tag in _HEADINGS and _CHROME_HEADING.fullmatch(
             " ".join("".join(itertools.islice(first.itertext(), 20))[:200].split()))):
@@ -398,6 +398,20 @@ def _is_chrome(node: lxml.html.HtmlElement, tag: str, in_content: bool) -> bool:
     return False
 
 
+def _a_button(link: lxml.html.HtmlElement) -> bool:
+    """A link styled as a button that reads as one: a few words of an action standing alone
+    ("Register", "Add to Calendar"), not a link in a sentence ("Read <a class="cta">our
+    report</a> first") nor an address or a date on a map's or a calendar's link."""
+    text = "".join(itertools.islice(link.itertext(), 20))[:200]
+    if len(text.split()) > 5 or any(ch.isdigit() for ch in text):
+        return False
+    before = link.getprevious()
+    parent = link.getparent()
+    around = (link.tail or "", before.tail or "" if before is not None
+              else parent.text or "" if parent is not None else "")
+    return not any(ch.isalpha() for side in around for ch in side[:200])
+
+
 def _names_a_state(name: str) -> bool:
     """Whether a class or id names a feature's state ("share-enabled"), not a kind of block."""
     words = _WORD.findall(name)
@@ -419,11 +433,12 @@ class _Walker:
         self.bullet = False  # the next line opens a list item
         self.term = False  # a <dt> just ended: its <dd> goes on its line
         self.value = False  # in that <dd>: a <br> in it (an address's) is a comma
+        self.opening = False  # that <dd> has no text yet: a <p> opening it stays on the line
 
     def flush(self, block_end: bool) -> Iterator[tuple[str, bool]]:
         line = _clean("".join(self.parts))
         self.parts.clear()
-        self.value = False
+        self.value = self.opening = False
         if line:
             if self.bullet:
                 line, self.bullet = BULLET + line, False
@@ -460,10 +475,10 @@ class _Walker:
             elif tag == "br":
                 yield from self.flush(False)
             else:
-                if tag in _BLOCK_TAGS and not (tag == "dd" and self.term):
+                if tag in _BLOCK_TAGS and not ((tag == "dd" and self.term) or self.opening):
                     yield from self.flush(True)
-                if tag in _BLOCK_TAGS:
-                    self.value = tag == "dd" and self.term
+                if tag in _BLOCK_TAGS and not self.opening:
+                    self.value = self.opening = tag == "dd" and self.term
                 self.term = False
                 if tag == "li":
                     self.bullet = True
@@ -471,9 +486,11 @@ class _Walker:
                     content_depth += 1
                 if node.text:
                     self.parts.append(node.text)
+                    self.opening = self.opening and node.text.isspace()
                 stack.append((node, True))
                 stack.extend((child, False) for child in reversed(node))
                 continue
             if tail:
                 self.parts.append(tail)
+                self.opening = self.opening and tail.isspace()
         yield from self.flush(True)

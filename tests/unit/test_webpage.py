@@ -373,6 +373,22 @@ def test_a_definition_lists_terms_label_their_values_on_one_line():
         "A term too long to be any label of a value, and a sentence\n\nx\n")
 
 
+def test_a_definition_lists_value_in_paragraphs_stays_on_its_terms_line():
+    html = ("<main><h1>T</h1><dl><dt>Date</dt><dd>\n <p>May 14, 2026</p></dd><dt>Time</dt>"
+            "<dd><p>10:00 am EDT</p></dd><dt>Venue</dt><dd><p>Hall</p><p>Boston</p></dd></dl>"
+            "</main>")
+    assert html_to_text(html).text == (
+        "T\n\nDate: May 14, 2026\n\nTime: 10:00 am EDT\n\nVenue: Hall\n\nBoston\n")
+
+
+def test_a_link_styled_as_a_button_in_a_sentence_or_giving_an_address_is_text():
+    html = ("<main><h1>T</h1><p>Read <a class='cta' href='/r'>our new report</a> first.</p>"
+            "<p><a class='btn btn-link' href='/map'>1779 Massachusetts Avenue NW</a></p>"
+            "<p><a class='button' href='/cal'>Add to Calendar</a></p></main>")
+    assert html_to_text(html).text == (
+        "T\n\nRead our new report first.\n\n1779 Massachusetts Avenue NW\n")
+
+
 def test_links_styled_as_buttons_are_no_text_of_the_event():
     html = ("<main><h1>T</h1><p>A talk.</p><a class='button button--primary' href='/r'>Register"
             "</a> <a class='btn-rsvp btn' href='/rsvp'>RSVP</a><p><a class='cta' href='#live'>"
