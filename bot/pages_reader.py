@@ -48,9 +48,13 @@ def read_page(text: str, *, titled: bool = False) -> Page:
 _SENTENCE_END = re.compile(r"(?<=[.!?]) +(?=[\"“‘']?[A-Z])")
 # "Held under the Chatham House Rule", "Chatham House rules apply": what is said may be used,
 # its speaker not named. Off the record to a member asking, and the sentence is kept to say
-# which rule. (Not "a paper about the Chatham House Rule".)
-_NAMED_RULE = re.compile(r"\bunder +(?:the +)?Chatham +House +rules?\b|"
-                         r"\bChatham +House +rules? +(?:will +)?appl(?:y|ies)\b", re.I)
+# which rule. The event placed under it ("is held under", "will be under", "Held under" or
+# "Under" opening the sentence); not "a paper about the Chatham House Rule", nor "why talks
+# held under the Chatham House Rule succeed", a topic.
+_NAMED_RULE = re.compile(
+    r"(?:^\W*(?:(?:held|conducted) +)?|\b(?:is|are|was|were|be|being) +(?:(?:held|conducted|"
+    r"run|hosted|convened) +)?)under +(?:the +)?Chatham +House +rules?\b|"
+    r"\bChatham +House +rules? +(?:will +)?appl(?:y|ies)\b", re.I)
 _OFF_RECORD = re.compile(rf"\boff[ -]the[ -]record\b|{_NAMED_RULE.pattern}", re.I)
 _REGISTRATION = re.compile(r"\b(?:registration|RSVPs?|register)\b", re.I)
 _CLOSED = re.compile(r"\bclosed\b", re.I)

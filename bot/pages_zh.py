@@ -105,10 +105,14 @@ NUMBERED = r"[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四�
 
 # Notices: registration closed, off the record, language, translation, other access notes.
 CLOSED = re.compile(r"报名已(?:经)?(?:截止|结束|关闭|满)|名额已满|座位已满|人数已满|停止报名")
-# A closed-door meeting: "本次会议为闭门会议", "以闭门形式举行", "会议闭门举行", "闭门会议，
-# 谢绝媒体" (not "他曾参加多次闭门会议", nor the idioms 闭门羹, 闭门造车)
+# A closed-door meeting, the sentence's subject the event or nothing: "本次会议为闭门会议",
+# "以闭门形式举行", "会议闭门举行", "闭门会议，谢绝媒体" (not "他曾参加多次闭门会议", "本书研究
+# 以闭门形式举行的对话", "讲座将讨论为闭门会议制定规则", nor the idioms 闭门羹, 闭门造车)
+_CLOSED_DOOR_SUBJECT = (r"^\s*(?:(?:本次|本场|此次)?(?:活动|会议|讲座|论坛|研讨会|座谈会|对话|"
+                        r"讨论会)?(?:将|均|仍)?)")
 OFF_RECORD = re.compile(r"不对外公开|不(?:公开|对外|作公开)报[道导]|不录(?:音|像|影)|"
-                        r"(?:为|以|采取|采用)闭门|闭门(?:举行|进行|召开)|^\s*闭门(?:会议|研讨|座谈)")
+                        rf"{_CLOSED_DOOR_SUBJECT}(?:(?:为|以|采取|采用)闭门|闭门(?:举行|进行|召开)"
+                        r"|闭门(?:会议|研讨|座谈))")
 # A sentence about this event ("本次活动以中文进行"), or one that opens with its notice, with
 # no other subject ("报名已截止。", "不对外公开。"): what a paragraph of prose says of the event
 # still counts. Not "活动" or "报名" anywhere: bios and histories say "曾参与不对外公开的对话

@@ -1741,6 +1741,17 @@ def test_a_cards_role_line_between_its_name_and_title_leaves_the_title_theirs():
      True, False),
     ("导弹防御与地区安全\n\n专家将探讨导弹防御如何影响地区威慑。\n\n他曾参加多次闭门会议。",
      False, False),
+    # the rule or a closed door as the talk's topic, not the event's terms
+    (INTRO + "The panel will ask why talks held under the Chatham House Rule succeed.",
+     False, False),
+    (INTRO + "Her book traces the history of dialogues under the Chatham House Rule.",
+     False, False),
+    ("导弹防御与地区安全\n\n专家将探讨导弹防御如何影响地区威慑。\n\n本书研究了以闭门形式举行的二轨对话。",
+     False, False),
+    ("导弹防御与地区安全\n\n专家将探讨导弹防御如何影响地区威慑。\n\n讲座将讨论为闭门会议制定规则的必要性。",
+     False, False),
+    ("导弹防御与地区安全\n\n专家将探讨导弹防御如何影响地区威慑。\n\n会议闭门举行，谢绝媒体。",
+     True, True),
 ])
 def test_the_chatham_house_rule_and_a_closed_door_meeting_are_off_the_record(text, off, note):
     """The Chatham House Rule (its sentence kept, to say which rule) and 闭门会议 are off the
