@@ -143,7 +143,7 @@ _POSTED_ZH = re.compile(r".{0,40}?(?:发布|发表|更新)(?:时间|日期)[：:
 # 2026, 6:00 PM ET" is the event's).
 _BYLINE = re.compile(r"by +(?!invitation\b)(?P<author>[^|·•—–,]{1,60}?)(?: *[|·•—–] *| *, +)",
                      re.I)
-_AUTHOR_WORD = re.compile(r"[A-Z][\w.’'-]*|&|and|of|de|van|von|der|la|le")
+_AUTHOR_WORD = re.compile(r"[A-Z][\w.’'-]*|&|and|of|the|de|van|von|der|la|le")
 # A line ending in an abbreviation's period is not a sentence for it: "... and the U.S."
 _ABBREVIATION_END = re.compile(
     r"(?:\b[A-Z]\.){2,}$|\b(?:Jr|Sr|Inc|Ltd|Co|Corp|St|Mt|Dr|Mr|Mrs|Ms|Prof|Gen|vs)\.$")

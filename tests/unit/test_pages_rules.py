@@ -1373,6 +1373,7 @@ def test_a_field_or_a_role_under_the_date_is_no_place(header, line, role):
     ("Event Recap: A Talk on Arms\nBy Events Staff | May 20, 2026\n\n" + TALK, None),
     ("A Talk on Arms\nBy Jane Doe · May 20, 2026\nJune 1, 2026\n\n" + TALK, "June 1, 2026"),
     ("A Talk on Arms\nBy Jane Doe, Wednesday, May 20, 2026\n\n" + TALK, None),
+    ("A Talk on Arms\nBy the Events Team · May 20, 2026\n\n" + TALK, None),
     # "By" opening the event's own line: how to attend, or a day with its time of day
     ("A Talk on Arms\nBy registration only, Monday, June 1, 2026\n\n" + TALK,
      "By registration only, Monday, June 1, 2026"),
