@@ -11,6 +11,7 @@ import asyncio
 import io
 import logging
 import time
+from collections.abc import Callable
 from typing import Literal
 
 import aiohttp
@@ -182,8 +183,9 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         check_order(plan.starts_at, plan.ends_at, all_day=plan.all_day)
         check_all_day_end(plan.all_day, end)
 
-        async def do_import(clicked: Interaction) -> tuple[str, discord.Embed]:
-            return await save_import(clicked, plan)
+        async def do_import(clicked: Interaction, saved: Callable[[], None]
+                            ) -> tuple[str, discord.Embed]:
+            return await save_import(clicked, plan, saved)
 
         # The preview expires (an edit with the command's token) within its time from the
         # command, not from now: reading a slow page must not carry the edit past 15 minutes.

@@ -154,9 +154,10 @@ class HeldQuestion(discord.ui.View):
     held in `asked`'s ephemeral reply. A click while another's answer is under way (a
     double click, Cancel pressed during an Import) is only acknowledged (`begin_answer`);
     a refusal by the database (busy, its disk full: nothing was done) leaves the question
-    live, so the same button works once the database does; any other failure ends it and
-    takes its buttons away. Its timeout edits nothing while an answer is under way (the
-    answer edits the question): subclasses' `on_timeout` return if `answering`."""
+    live, so the same button works once the database does; any other failure, or one after
+    the answer was done (`stop`ped), ends it and takes its buttons away. Its timeout edits
+    nothing while an answer is under way (the answer edits the question): subclasses'
+    `on_timeout` return if `answering`."""
 
     def __init__(self, asked: Interaction, *, timeout: float) -> None:
         super().__init__(timeout=timeout)
@@ -175,7 +176,7 @@ class HeldQuestion(discord.ui.View):
     async def on_error(self, interaction: Interaction, error: Exception,
                        item: discord.ui.Item[Any]) -> None:
         self.answering = False
-        if not isinstance(error, Unavailable):
+        if self.is_finished() or not isinstance(error, Unavailable):
             self.stop()
             with contextlib.suppress(discord.HTTPException):
                 await self.asked.edit_original_response(view=None)

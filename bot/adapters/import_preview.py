@@ -117,7 +117,9 @@ def preview_text(plan: ImportPlan, lang: Language | None = None) -> str:
     return clip("\n".join(lines), PREVIEW_LIMIT)
 
 
-ImportAction = Callable[[Interaction], Awaitable[tuple[str, discord.Embed]]]
+# The click, and what to call once the import is saved (before what follows it: a failure
+# there leaves nothing to import again).
+ImportAction = Callable[[Interaction, Callable[[], None]], Awaitable[tuple[str, discord.Embed]]]
 
 
 class ImportPreview(HeldQuestion):
@@ -149,8 +151,9 @@ class ImportPreview(HeldQuestion):
         if not await self.begin_answer(interaction):
             return
         await acknowledge_click(interaction)  # saving may take longer than 3 s
-        content, embed = await self.do_import(interaction)
-        self.stop()  # saved: a click from now on is only acknowledged (`Held`)
+        # saved: a click from now on is only acknowledged (`Held`), and a refusal after the
+        # save (the Discord event's record, say) takes the buttons away
+        content, embed = await self.do_import(interaction, self.stop)
         await interaction.edit_original_response(content=content, embed=embed, view=None)
 
     async def on_cancel(self, interaction: Interaction) -> None:
@@ -168,12 +171,14 @@ class ImportPreview(HeldQuestion):
                                                     view=None)
 
 
-async def save_import(interaction: Interaction, plan: ImportPlan) -> tuple[str, discord.Embed]:
-    """What the preview's Import does: the flow saves, then the reply the moderator reads
-    (with the server's Discord event brought up to date)."""
+async def save_import(interaction: Interaction, plan: ImportPlan,
+                      saved: Callable[[], None]) -> tuple[str, discord.Embed]:
+    """What the preview's Import does: the flow saves (then `saved()`), then the reply the
+    moderator reads (with the server's Discord event brought up to date)."""
     bot = interaction.client
     guild_id = guild_id_of(interaction)
     result = await importing.save(bot.store, bot.registration_changed, guild_id, plan)
+    saved()
     lang = member_language(interaction)
     summary = saved_text(result, lang)
     # the event as the preview showed it: what the import changed

@@ -17,6 +17,7 @@ import bot.adapters.held as held_module
 from bot.adapters.held import Held
 from bot.adapters.import_preview import CUSTOM_ID_PREFIX, ImportPreview, expired
 from bot.adapters.manage_forms import EDIT_PREFIX, EditModal, form_expired
+from bot.errors import DatabaseBusy
 from bot.i18n import language
 from bot.models import Event
 
@@ -105,8 +106,9 @@ async def preview_clicked(clock: Clock, *, slept: float, mono: float = 0.0
     held = Held(CUSTOM_ID_PREFIX, expired)
     imported: list[str] = []
 
-    async def do_import(_: Any) -> tuple[str, discord.Embed]:
+    async def do_import(_: Any, saved: Any) -> tuple[str, discord.Embed]:
         imported.append("saved")
+        saved()
         return "Created.", discord.Embed()
 
     asked = Used("", discord.InteractionType.application_command)
@@ -137,7 +139,7 @@ async def test_a_wall_clock_set_back_does_not_keep_a_preview_alive(clock):
 async def test_a_second_click_on_a_preview_that_expired_in_the_night_says_so_too(clock):
     held = Held(CUSTOM_ID_PREFIX, expired)
 
-    async def do_import(_: Any) -> tuple[str, discord.Embed]:
+    async def do_import(_: Any, __: Any) -> tuple[str, discord.Embed]:
         raise AssertionError("imported")
 
     asked = Used("", discord.InteractionType.application_command)
@@ -150,6 +152,28 @@ async def test_a_second_click_on_a_preview_that_expired_in_the_night_says_so_too
             preview.children[0], click)
         await asyncio.gather(*arrives(held, dispatched, click))
     assert [click.said for click in clicks] == [[EXPIRED], [EXPIRED]]
+
+
+async def test_a_refusal_after_the_import_was_saved_takes_the_buttons_and_saves_once(clock):
+    """The event saved, then the database refused what follows (the Discord event's
+    record): the preview loses its buttons, and a second click imports nothing again."""
+    held = Held(CUSTOM_ID_PREFIX, expired)
+    imported: list[str] = []
+
+    async def do_import(_: Any, saved: Any) -> tuple[str, discord.Embed]:
+        imported.append("saved")
+        saved()
+        raise DatabaseBusy
+
+    asked = Used("", discord.InteractionType.application_command)
+    preview: Any = ImportPreview(asked, held, PREVIEW_TIMEOUT, do_import)
+    for _ in range(2):
+        click = Used(preview.children[0].custom_id, discord.InteractionType.component)
+        dispatched = None if preview.is_finished() else preview._dispatch_item(
+            preview.children[0], click)
+        await asyncio.gather(*arrives(held, dispatched, click))
+    assert imported == ["saved"]
+    assert asked.said == [None]  # the preview edited once: its buttons taken away
 
 
 def event() -> Event:
