@@ -126,8 +126,9 @@ def configure_logging(level: str, secrets: Iterable[str | None] = ()) -> None:
 class RetryLog:
     """What a background loop that retries says of its failures: a defect each time, with
     its traceback; a known state (`Unavailable`: the database busy, its disk full, its file
-    gone) once, then only when it changes or `again` seconds later, so that a full disk
-    lasting hours is a line an hour, not one per retry (every 5 s per notice lane)."""
+    gone) once, then only when it changes (a defect between is a change) or `again` seconds
+    later, so that a full disk lasting hours is a line an hour, not one per retry (every
+    5 s per notice lane)."""
 
     def __init__(self, logger: logging.Logger, again: float = 3600.0) -> None:
         self.logger = logger
@@ -140,6 +141,8 @@ class RetryLog:
             if said is not None and said[0] == str(error) and now - said[1] < self.again:
                 return
             self._said = (str(error), now)
+        else:  # a defect between: the state that comes back after it is news again
+            self._said = None
         self.logger.error(message, *args, exc_info=error)
 
     def succeeded(self) -> None:

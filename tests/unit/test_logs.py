@@ -149,3 +149,16 @@ def test_a_retrying_loop_says_a_known_state_once_while_it_lasts():
         f"delivering DM notices failed ({DatabaseBusy()})",
         f"the reminder scheduler failed ({DatabaseBusy()})",
         f"the reminder scheduler failed ({DatabaseBusy()})"]
+
+
+def test_a_known_state_coming_back_after_a_defect_is_said_again():
+    """Busy, then a defect, then busy again: the log reads busy, the defect, busy, not a
+    defect that seems to have ended the loop's trouble."""
+    def emit(log):
+        failures = RetryLog(log)
+        for error in (DatabaseBusy(), ValueError("a defect"), DatabaseBusy(), DatabaseBusy()):
+            failures.failed(error, "delivering %s notices failed", "DM")
+    records = [line for line in logged(emit).splitlines() if not line.startswith(" ")]
+    assert [line.split(": ", 1)[1] for line in records] == [
+        f"delivering DM notices failed ({DatabaseBusy()})", "delivering DM notices failed",
+        f"delivering DM notices failed ({DatabaseBusy()})"]
