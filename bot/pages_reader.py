@@ -180,9 +180,15 @@ _TITLE_KICKER = re.compile(
 _TITLE_TELLS_AFTER = re.compile(r"(?:纪要|综述|实录|速递|侧记|(?:活动|会议|论坛|讲座)回顾|"
                                 r"(?:成功|顺利|圆满)(?:举办|举行|召开|落幕|结束))\s*$")
 _ONLINE = re.compile(r"(?:Live|Streaming|Online|Virtual|Webcast)\b.*")
-_LOCATION = re.compile(
-    rf"{_ONLINE.pattern}|"
+_PLACE = re.compile(
     r"[A-ZÀ-Þ][\w.’'-]*(?: +[A-ZÀ-Þ][\w.’'-]*){0,2}, +[A-ZÀ-Þ][\w.]*(?: +[A-ZÀ-Þ][\w.]*)?")
+_LOCATION = re.compile(rf"{_ONLINE.pattern}|{_PLACE.pattern}")
+# A bulleted detail saying the event is online ("• Online Only", "• Virtual Event", "•
+# Live on YouTube"); not a bulleted line of a recap opening so ("• Online registration
+# opens soon", "• Live from Washington, with remarks by …").
+_ONLINE_DETAIL = re.compile(
+    r"(?:Live|Streaming|Online|Virtual|Webcast)(?: +(?:only|event|webinar|stream|livestream|"
+    r"broadcast|(?:via|on) +[A-Z][\w.]*(?: +[A-Z][\w.]*)?))?(?: +only)?", re.I)
 # A venue, its city and its state or country, as pages write them under the date:
 # "Carnegie Endowment, Washington, DC", "Museum of Fine Arts, Boston, MA", "Tsinghua
 # University, Beijing, China", "Room 301, Wilson Building, Beijing".
@@ -777,8 +783,8 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         bullet = BULLET.match(par)
         line = par[bullet.end():] if bullet else par
         if bullet and (_dated(line) or ("date_text" in self.header and _timed(line))
-                       or (len(line) <= 60 and _ONLINE.fullmatch(line))
-                       or ((_LOCATION.fullmatch(line) or _ADDRESS.search(line))
+                       or (len(line) <= 60 and _ONLINE_DETAIL.fullmatch(line))
+                       or ((_PLACE.fullmatch(line) or _ADDRESS.search(line))
                            and len(line) <= 120 and not read_names(line))
                        or self._venue(line)):
             return line

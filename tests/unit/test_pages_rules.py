@@ -1706,6 +1706,19 @@ def test_bulleted_details_under_the_title_are_the_header_but_bulleted_names_are_
     assert page.location is None
 
 
+@pytest.mark.parametrize(("line", "location"), [
+    ("• Online Only", "Online Only"), ("• Virtual event", "Virtual event"),
+    ("• Live on YouTube", "Live on YouTube"),
+    ("• Online registration opens soon", None),
+    ("• Live from Washington, with remarks by Ann Lee", None),
+    ("• Virtual attendees may submit questions by email", None),
+])
+def test_a_bulleted_line_opening_online_is_the_venue_only_when_it_says_so(line, location):
+    page = parse_page(f"Sahel After the Coups\n\n• Tuesday, March 17, 2026\n\n{line}\n\n"
+                      + INTRO)
+    assert page.location == location
+
+
 @pytest.mark.parametrize(("english", "read"), [
     ("Tuesday, June 9, 2026, 7:00 PM (Beijing Time)", "2026-06-09T11:00:00+00:00"),
     # another time in the English half is no zone of the Chinese one's
