@@ -155,9 +155,9 @@ class HeldQuestion(discord.ui.View):
     double click, Cancel pressed during an Import) is only acknowledged (`begin_answer`);
     a refusal by the database (busy, its disk full: nothing was done) leaves the question
     live, so the same button works once the database does; any other failure, or one after
-    the answer was done (`stop`ped), ends it and takes its buttons away. Its timeout edits
-    nothing while an answer is under way (the answer edits the question): subclasses'
-    `on_timeout` return if `answering`."""
+    the answer was done (`stop`ped), ends it and takes its buttons away. At its timeout
+    the question says it expired (`expired_text`), unless an answer is under way, which
+    edits the question itself."""
 
     def __init__(self, asked: Interaction, *, timeout: float) -> None:
         super().__init__(timeout=timeout)
@@ -172,6 +172,15 @@ class HeldQuestion(discord.ui.View):
             return False
         self.answering = True
         return True
+
+    def expired_text(self) -> str:
+        raise NotImplementedError
+
+    async def on_timeout(self) -> None:
+        if self.answering:
+            return
+        with contextlib.suppress(discord.HTTPException):
+            await self.asked.edit_original_response(content=self.expired_text(), view=None)
 
     async def on_error(self, interaction: Interaction, error: Exception,
                        item: discord.ui.Item[Any]) -> None:

@@ -12,7 +12,6 @@ decided in `bot.flows.importing`; `save_import` renders what Import did.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Awaitable, Callable
 
 import discord
@@ -163,12 +162,8 @@ class ImportPreview(HeldQuestion):
         await interaction.response.edit_message(content=member_language(interaction)._(
             "Import cancelled; nothing was saved."), view=None)
 
-    async def on_timeout(self) -> None:
-        if self.answering:  # the answer under way edits the preview
-            return
-        with contextlib.suppress(discord.HTTPException):
-            await self.asked.edit_original_response(content=expired(member_language(self.asked)),
-                                                    view=None)
+    def expired_text(self) -> str:
+        return expired(member_language(self.asked))
 
 
 async def save_import(interaction: Interaction, plan: ImportPlan,

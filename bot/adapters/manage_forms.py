@@ -7,7 +7,6 @@ restarted) is answered by its `Held` (bot.adapters.held), found by the custom id
 
 from __future__ import annotations
 
-import contextlib
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -85,14 +84,10 @@ class DeleteConfirmation(HeldQuestion):
         return await asker_may_answer(self.asked, interaction, member_language(interaction)._(
             "Only the moderator who asked can answer this."))
 
-    async def on_timeout(self) -> None:
-        if self.answering:  # the answer under way edits the question
-            return
-        with contextlib.suppress(discord.HTTPException):
-            await self.asked.edit_original_response(
-                content=member_language(self.asked)._(
-                    "Nothing was deleted: **{title}** is kept (the question expired).",
-                    title=safe(self.title)), view=None)
+    def expired_text(self) -> str:
+        return member_language(self.asked)._(
+            "Nothing was deleted: **{title}** is kept (the question expired).",
+            title=safe(self.title))
 
     @discord.ui.button(label="Delete", style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: Interaction, _: discord.ui.Button) -> None:
