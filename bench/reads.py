@@ -337,7 +337,16 @@ WHAT_CHANGED = (
     "the bundled event, in the two runs: `/event info` 1.02× and 1.04×, `speakers` 1.01× "
     "and 1.00×, `takeaways` 1.02× and 1.02×, `/rsvp status` 1.08× and 1.11×, `/rsvp join` "
     "1.18× and 1.18×; on the hot event `/rsvp status` 1.35× and 1.30×, `/rsvp join` 1.29× "
-    "and 1.25×.")
+    "and 1.25×. Run 10 (4fa0b31, on a faster machine of the same kind: the floor took 220 to "
+    "320 µs of CPU an interaction, where it took 370 to 500 in runs 8 and 9) met 21 and 23 "
+    "of the 30 in two runs; the commit before this run's changes (1ab348d), run alternately "
+    "with it on the same machine, met 23 and 23. The join's path gained a check that the "
+    "database file still has a name before each write transaction (an fstat, 0.7 µs timed "
+    "by hand) and every answer a check for a first response Discord heard late; the read "
+    "paths nothing. The bot's CPU against the floor's, 4fa0b31's two runs then 1ab348d's "
+    "two: hot `/rsvp status` 1.32× and 1.21× against 1.22× and 1.31×, hot `/rsvp join` "
+    "1.40× and 1.24× against 1.25× and 1.36×, bundled `/rsvp join` 1.20× and 1.21× against "
+    "1.20× and 1.22×: no difference beyond the spread. The run printed here is the second.")
 WHAT_IS_LEFT = (
     "What is left: where the bot spends more CPU per interaction than the floor, which "
     "reads nothing, it is its read after a commit (the first SQLite statement after the "
