@@ -13,7 +13,8 @@ import threading
 import pytest
 
 from bot.content import EventContent
-from bot.errors import EventNotFound
+from bot.errors import EventNotFound, Unavailable
+from bot.i18n import language
 from bot.registration import JoinOutcome, Status
 from bot.storage import EventDraft, open_store
 from bot.storage.postgres.migrations import MIGRATIONS as POSTGRES_MIGRATIONS
@@ -530,3 +531,15 @@ async def test_a_checkpoint_that_fails_is_one_warning_and_the_next_goes_on(
     assert len(warned) == 1 and "database or disk is full" in warned[0], warned
     assert len(tried) == 2
     assert not [r for r in caplog.records if "never retrieved" in r.getMessage()]
+
+
+async def test_a_read_after_the_store_closed_is_refused_in_the_members_language(tmp_path):
+    """The store closes as the bot stops: a request that comes after is told so, in the
+    member's language, as a join then is (it said "the database is closed", untranslated)."""
+    store = await sqlite_store.SqliteStore.open(tmp_path / "closed.sqlite3")
+    event = await new_event(store)
+    await store.close()
+    with pytest.raises(Unavailable) as refused:
+        await store.run(store.events.get_event, 1, event.id)
+    assert str(refused.value) == "the bot is shutting down; try again in a moment"
+    assert language("zh-CN").text(refused.value.text) == "机器人正在关闭；请稍后再试"

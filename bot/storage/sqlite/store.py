@@ -38,7 +38,7 @@ from urllib.parse import unquote, urlsplit
 from bot.errors import DatabaseBusy, DatabaseUnreadable, EventNotFound, Unavailable
 from bot.models import Event, EventSummary, Joined, Rsvp
 from bot.storage.sqlite.commits import Commits
-from bot.storage.sqlite.joins import JoinBatcher, JoinResults
+from bot.storage.sqlite.joins import JoinBatcher, JoinResults, shutting_down
 from bot.storage.sqlite.registrations import JoinRequest
 from bot.storage.sqlite.repositories import SqliteRepositories
 from bot.storage.sqlite.session import (
@@ -82,7 +82,7 @@ class DatabaseThread:
 
     def call(self, fn: Callable[[], T]) -> asyncio.Future[T]:
         if self._stopped:  # nothing would ever answer it
-            raise database_closed()
+            raise shutting_down()  # (the store closes as the bot stops)
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queue.put((future, fn))
         return future
@@ -105,10 +105,6 @@ class DatabaseThread:
                 future.get_loop().call_soon_threadsafe(_fail, future, exc)
             else:
                 future.get_loop().call_soon_threadsafe(_succeed, future, result)
-
-
-def database_closed() -> Unavailable:
-    return Unavailable("the database is closed")
 
 
 def _succeed(future: asyncio.Future[T], result: T) -> None:
@@ -276,7 +272,7 @@ class SqliteStore:
 
     async def _run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         if self._closed:
-            raise database_closed()
+            raise shutting_down()
         on_loop = self._loop_reads.get(fn)
         too_long_at = None  # the data_version a read too long for the loop was asked at
         if on_loop is not None:
