@@ -25,7 +25,7 @@ import tomllib
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
@@ -49,7 +49,7 @@ from bot.storage import Store
 from bot.times import calendar_problem
 from bot.webpage import MAX_HTML_BYTES, charset_codec, decode_html, html_to_text, is_html_name
 from bot.when import When, read_page_when
-from bot.zones import real_offset
+from bot.zones import real_offset, server_zone
 
 EVENT_FILE = "event.toml"
 MAX_EVENT_FILE = 64_000  # bytes: a title, times, a venue, a link and the pages' names
@@ -119,10 +119,42 @@ def page_facts(pages: list[Page] | tuple[Page, ...], zone: str | None) -> PageFa
             notes.append(read.note)
         if read.starts_at is not None:
             when = read
+            other = _other_day(page.text_date, read, zone)
+            if other is not None:
+                notes.append(other)
             break
     venue = next((p.location.strip() for p in ordered if p.location and p.location.strip()),
                  None)
     return PageFacts(when, venue[:MAX_TITLE] if venue else None, tuple(notes))
+
+
+MAX_QUOTED_DATE = 100
+
+
+def _other_day(text_date: str | None, read: When, zone: str | None) -> Text | None:
+    """What the moderator should hear when a page's visible text gives another day than the
+    structured data that set its date (a JSON-LD start left stale by a reschedule): the
+    structured start stands, and the text's date is quoted for the moderator to check.
+    The days are compared in the server's zone, as an event's day is (a date alone is its
+    own day); a text without a date, or with the same day at another time, says nothing."""
+    text = read_page_when(text_date, zone)
+    if text.starts_at is None or read.starts_at is None:
+        return None
+    if _day(text, zone) == _day(read, zone):
+        return None
+    written = " ".join((text_date or "").split())
+    if len(written) > MAX_QUOTED_DATE:
+        written = written[:MAX_QUOTED_DATE - 1].rstrip() + "…"
+    return Text(N_("the page's text gives the date {written!r}, another day than the start "
+                   "in its structured data, which I used; check which is right, and fix it "
+                   "with /manage edit if need be"), written=written)
+
+
+def _day(when: When, zone: str | None) -> date:
+    assert when.starts_at is not None
+    if when.all_day:
+        return when.starts_at.date()
+    return when.starts_at.astimezone(server_zone(zone)).date()
 
 
 @dataclass(frozen=True, slots=True)

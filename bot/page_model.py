@@ -37,11 +37,16 @@ class Page:
     people: tuple[Person, ...]
     takeaways: tuple[Takeaway, ...]
     skipped: tuple[Text, ...]  # what could not be placed, said in the reader's language
+    # The visible text's own date line, where the page's structured data (a web page's
+    # JSON-LD) gave the date line instead: the importer tells the moderator when the two
+    # give different days. Not part of what the page says (`to_dict`).
+    text_date: str | None = None
 
     @property
     def moderator(self) -> str | None:
         return next((p.name for p in self.people if p.role == "moderator"), None)
 
     def to_dict(self) -> dict:
-        data = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        data = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()
+                if k != "text_date"}
         return data | {"moderator": self.moderator, "skipped": list(map(str, self.skipped))}

@@ -7,7 +7,8 @@ text often gives a time without its zone ("10:00 AM"), which would be read in th
 zone; the structured start says its offset. What it adds to the page read from the
 visible text (`completing`):
 - a start with its offset is the page's date line, whatever the text says, if it reads as
-  one (a placeholder "1970-01-01T00:00:00Z" does not), with the text's end if it gives none;
+  one (a placeholder "1970-01-01T00:00:00Z" does not), with the text's end if it gives none
+  (the text's own line is kept as `Page.text_date`: the importer notes another day there);
 - a start without one, or a date alone, only where the text gives no date line;
 - the place's name (else its address) only where the text names no venue.
 
@@ -72,7 +73,10 @@ class SchemaEvent:
             location = self.place
         if (date_text, location) == (page.date_text, page.location):
             return page
-        return dataclasses.replace(page, date_text=date_text, location=location)
+        # the text's own line, kept for the importer to say when it gives another day
+        text_date = page.date_text if exact is not None and date_text != page.date_text else None
+        return dataclasses.replace(page, date_text=date_text, location=location,
+                                   text_date=text_date)
 
     def _ended_as(self, exact: When, text_line: str | None) -> str | None:
         """The date line of an exact start; where it gives no end, with the end the visible

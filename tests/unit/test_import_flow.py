@@ -198,6 +198,49 @@ def test_a_web_pages_start_at_an_offset_no_place_has_imports_no_date_and_says_wh
         "run from UTC-12:00 to UTC+14:00)"]
 
 
+def web_forum_planned(start: str, line: str, zone: str):
+    """The forum as a web page whose JSON-LD Event starts at `start` and whose visible text
+    gives `line` as its date line, read, checked and planned as an import does in `zone`."""
+    html = ('<html><head><script type="application/ld+json">{"@type": "Event", '
+            f'"startDate": "{start}"}}</script></head><body><h1>Asia Security Forum</h1>'
+            f"<p>{line}</p><p>Singapore</p><h2>Speakers</h2><h3>Ada Lovelace</h3>"
+            "<p>Ada Lovelace is a fellow at the Institute.</p></body></html>").encode()
+    source = PageSource(*page_from_bytes("forum.html", html), "forum.html")
+    check_page(source)
+    facts = page_facts([source.page], zone)
+    return plan_import(source, facts, NOTHING_TYPED, None, "Forum", None, adds_to=False,
+                       zone=zone)
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Asia/Shanghai"])
+def test_a_web_page_whose_text_gives_another_day_than_its_json_ld_says_so_in_a_note(zone):
+    """A JSON-LD start left stale by a reschedule still sets the date (it says its offset),
+    but the preview quotes the text's day for the moderator to check."""
+    line = "Rescheduled to February 11, 2026, 10:00 AM ET"
+    got = web_forum_planned("2026-02-10T10:00:00-05:00", line, zone)
+    assert got.starts_at == datetime(2026, 2, 10, 15, tzinfo=UTC)
+    assert [str(note) for note in got.notes] == [
+        f"the page's text gives the date {line!r}, another day than the start in its "
+        "structured data, which I used; check which is right, and fix it with /manage edit "
+        "if need be"]
+
+
+@pytest.mark.parametrize(("start", "line", "zone"), [
+    # the same day at another time: the JSON-LD's zone is the one to trust
+    ("2026-02-10T10:00:00-05:00", "February 10, 2026, 2:00 PM", "America/New_York"),
+    ("2026-02-10T10:00:00-05:00", "Tuesday, February 10, 2026", "America/New_York"),
+    # the same day in the server's zone, though another by the text's own clock
+    ("2026-02-10T22:00:00-05:00", "February 11, 2026, 11:00 AM", "Asia/Shanghai"),
+    # the text gives no date, or only a time
+    ("2026-02-10T10:00:00-05:00", "Register by email", "America/New_York"),
+    ("2026-02-10T10:00:00-05:00", "Time: 10:00 AM ET", "America/New_York"),
+])
+def test_a_web_page_whose_text_gives_its_json_ld_day_or_none_has_no_note(start, line, zone):
+    got = web_forum_planned(start, line, zone)
+    assert got.starts_at == datetime.fromisoformat(start)
+    assert got.notes == ()
+
+
 @pytest.mark.parametrize(("line", "hours"), [("June 1, 2031, 6:00 PM UTC-12", -12),
                                              ("June 1, 2031, 6:00 PM UTC+14", 14),
                                              ("2031-06-01 18:00:00-12:00", -12)])
