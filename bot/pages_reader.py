@@ -35,10 +35,19 @@ from bot.zones import ZONE_IN_TEXT
 def read_page(text: str, *, titled: bool = False) -> Page:
     """A page's text, already checked by `bot.pages.parse_page`, read into a Page."""
     paragraphs = _paragraphs(text)
-    reader = _Reader(paragraphs[:MAX_LINES], titled=titled)
-    if len(paragraphs) > MAX_LINES:
+    # the page's breadcrumb, captions and links to other articles: never read (an HTML
+    # page's own title, first when `titled`, stays whatever it says); looked for only
+    # until the lines read are all there
+    kept: list[tuple[str, str]] = []
+    at = 0
+    while at < len(paragraphs) and len(kept) < MAX_LINES:
+        if (titled and not at) or not pages_zh.furniture(paragraphs[at][0], first=not at):
+            kept.append(paragraphs[at])
+        at += 1
+    reader = _Reader(kept, titled=titled)
+    if at < len(paragraphs):
         reader.skipped.append(Text(N_("lines after the first {limit:,} were not read "
-                                      "({count:,} more)"), count=len(paragraphs) - MAX_LINES,
+                                      "({count:,} more)"), count=len(paragraphs) - at,
                                    limit=MAX_LINES))
     return reader.read()
 

@@ -25,7 +25,8 @@ _TRADITIONAL = (
     "頓顿 題题 額额 鮮鲜 級级 庫库 係系 繫系 們们 僅仅 聲声 於于 兩两 導导 開开 關关 "
     "週周 這这 個个 禮礼 後后 鐘钟 頭头 蘭兰 復复 擬拟 確确 視视 認认 連连 頻频 魯鲁 "
     "辭辞 無无 沒没 設设 備备 雙双 採采 別别 隨随 屆届 獲获 獎奖 簽签 組组 問问 壇坛 佈布 "
-    "術术 預预 綜综 紀纪 遞递 側侧 實实 記记 還还 計计 劃划 圓圆 順顺 門门")
+    "術术 預预 綜综 紀纪 遞递 側侧 實实 記记 還还 計计 劃划 圓圆 順顺 門门 "
+    "當当 頁页 圖图 攝摄 來来 編编 輯辑 責责 審审 條条 則则 聞闻")
 _FOLD = str.maketrans({pair[0]: pair[1] for pair in _TRADITIONAL.split()})
 
 
@@ -488,3 +489,43 @@ class ChineseReading:
                 names.pop(0)
             for name in names:
                 self._person(name, NARRATION_ROLES[m.group(5)])
+
+
+# --- a page's own furniture: lines that are no part of any event ----------------------
+
+# The breadcrumb: "当前位置：首页 > 新闻动态 > 正文", "您的位置：首页 » 中心动态", or bare,
+# from the home page: "首页 > 新闻动态 > …". A labelled one needs the home page or a
+# separator after its label ("当前位置：北京" could be anything); a bare one the separator
+# right after 首页 (a sentence that mentions 首页 has none there).
+_CRUMB_SEP = r"[>＞»›→〉/]"
+_HOME = r"(?:网站)?[首主]页"
+_BREADCRUMB = re.compile(
+    rf"(?:当前(?:所在)?|[您你](?:现在)?(?:所在)?的?|所在)位置 *[：:] *"
+    rf"(?={_HOME}|.{{0,60}}?{_CRUMB_SEP})|{_HOME} *{_CRUMB_SEP}")
+# A photo's caption ("图为研讨会现场", "上图为与会专家合影") and its credits ("（摄影：张三）",
+# "图片来源：新华社", "（供稿：李彬 审核：赵通）"): a short line, one sentence at most. A
+# paragraph that opens "图为…" and goes on with more sentences is the page's prose.
+_CAPTION = re.compile(r"[上下左右]?图为")
+_CREDIT = re.compile(r"[（(]?(?:摄影|拍摄|图片(?:来源|提供)?|图源|图/?文|文/?图|撰稿|供稿|责任编辑|"
+                     r"责编|编辑|审[核校]|校对) *[：:/] *\S")
+# ...or a photo's caption of a few words, naming what it shows: "研讨会现场", "与会嘉宾合影",
+# "会后合影留念" (not the page's first line: a pasted page's title may end so).
+_SCENE = re.compile(rf"[{HAN}0-9、 ]{{1,14}}(?:现场|合影(?:留念)?|留影|剪影)")
+# The links to the site's previous and next articles: "上一篇：…", "下一篇：没有了".
+_PREV_NEXT = re.compile(r"[上下]一[篇条则](?:文章|新闻)? *[：:]")
+_SENTENCE_INSIDE = re.compile(r"[。！？!?；;](?!\s*[）)]?$)")
+
+
+def furniture(line: str, *, first: bool = False) -> bool:
+    """Whether a (normalised) line is the page's own furniture, not the event's: its
+    breadcrumb, a photo's caption or credits, or the links to the previous and next
+    articles. `first`: the page's first line, which a caption of a few words is not."""
+    if len(line) > 120:
+        return False
+    read = fold(line)
+    if _BREADCRUMB.match(read) or _PREV_NEXT.match(read):
+        return True
+    if not first and _SCENE.fullmatch(read):
+        return True
+    short = len(read) <= 80 and not _SENTENCE_INSIDE.search(read)
+    return short and bool(_CAPTION.match(read) or _CREDIT.match(read))

@@ -86,6 +86,69 @@ def test_a_skipped_paragraph_is_named_in_the_readers_language():
     assert language("zh-TW").text(skipped) == "段落：「会后提供茶点，欢迎交流。」"
 
 
+# --- the page's own furniture: its breadcrumb, photo captions and links to other articles
+
+
+FURNITURE = [
+    "当前位置：首页 > 新闻动态 > 正文",
+    "您的位置：首页 » 中心动态 » 活动预告",
+    "您现在的位置：学术活动 > 讲座",
+    "首页 > 新闻动态 > 核军控的未来",
+    "首页>中心动态",
+    "图为研讨会现场",
+    "上图为与会专家合影。",
+    "（摄影：张三）",
+    "(摄影/张三 李四)",
+    "图片来源：新华社",
+    "（供稿：李彬　审核：赵通）",
+    "责任编辑：王芳",
+    "研讨会现场",
+    "与会嘉宾合影留念",
+    "上一篇：中心举办第五届青年学者论坛",
+    "下一篇：没有了",
+    "上一篇：中心举办青年学者论坛 下一篇：张伟教授应邀出席国际会议",
+]
+
+
+def with_line(text: str, line: str, at: int) -> str:
+    lines = text.split("\n")
+    return "\n".join([*lines[:at], "", line, "", *lines[at:]])
+
+
+@pytest.mark.parametrize("script", [str, traditional], ids=["simplified", "traditional"])
+@pytest.mark.parametrize("at", [1, 6, -1], ids=["under the title", "in the intro", "at the end"])
+@pytest.mark.parametrize("line", FURNITURE)
+def test_the_pages_own_furniture_is_no_part_of_the_event(line, at, script):
+    """A news site's breadcrumb, a photo's caption or credits, the links to the previous and
+    next articles: the page reads as it does without them, wherever they stand (not in the
+    description, not among the skipped lines)."""
+    text = script(ZH_ANNOUNCEMENT)
+    page = parse_page(with_line(text, script(line), at if at >= 0 else len(text.split("\n"))))
+    assert page.to_dict() == parse_page(text).to_dict()
+
+
+@pytest.mark.parametrize("script", [str, traditional], ids=["simplified", "traditional"])
+@pytest.mark.parametrize("line", [
+    "论坛议程已发布在中心网站首页，欢迎查阅。",  # 首页 in a sentence
+    "首页上的报名链接将于11月20日关闭。",
+    "上一篇文章中我们介绍了本系列讲座的缘起。",  # 上一篇 in prose
+    "图为主题的展览同期开放。本次研讨会还将发布年度报告，欢迎各界人士参加。",
+    "图为研讨会现场。本次研讨会由清华大学战略与安全研究中心主办，来自多所高校的学者参加。",
+    "摄影爱好者也可报名参加会后的参观活动。",
+])
+def test_prose_that_mentions_the_furniture_words_stays_the_events(line, script):
+    """A sentence that mentions 首页 or 上一篇, or opens "图为…" and goes on to tell of the
+    event, is the page's prose: it stays in the description."""
+    text = script(ZH_ANNOUNCEMENT)
+    page = parse_page(with_line(text, script(line), 6))
+    assert script(line) in page.description.split("\n\n")
+
+
+def test_a_short_caption_as_a_pasted_pages_first_line_is_its_title():
+    page = parse_page("研讨会现场\n2026年12月1日 下午6点\n北京\n\n" + INTRO)
+    assert page.title == "研讨会现场"
+
+
 def test_chinese_recap():
     page = parse_page(ZH_RECAP)
     assert page.kind == "recap"

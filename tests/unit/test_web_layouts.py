@@ -30,6 +30,18 @@ def test_a_chinese_news_item_titled_as_held_has_its_numbered_sections_as_takeawa
     assert facts.venue == "清华大学明理楼报告厅"
 
 
+def test_a_chinese_news_items_breadcrumb_caption_and_links_to_other_articles_are_dropped():
+    """"当前位置：首页 > 中心动态 > 正文" over the article, "研讨会现场" under its photo, its
+    credits and "上一篇：…" "下一篇：…" under it: the site's, neither the event's description
+    nor lines the preview says it skipped; the event's own paragraphs stay."""
+    page = read("zh_news_recap.html")
+    assert page.description.split("\n\n") == [
+        "主办：清华大学战略与安全研究中心",
+        "2026年4月18日下午，清华大学战略与安全研究中心举办“全球供应链安全与中美关系”研讨会。"
+        "来自多所高校和研究机构的学者围绕供应链韧性、技术管制与国际合作等议题展开讨论。"]
+    assert page.skipped == ()
+
+
 def test_the_events_sidebar_of_labelled_details_gives_its_date_time_and_venue():
     """<div class="event-sidebar"><dl><dt>Date</dt><dd>…</dd><dt>Time</dt>…: the event's
     own details, each term labelling its value, an address's <br> lines one venue."""
