@@ -509,8 +509,10 @@ _CAPTION = re.compile(r"[上下左右]?图为")
 _CREDIT = re.compile(r"[（(]?(?:摄影|拍摄|图片(?:来源|提供)?|图源|图/?文|文/?图|撰稿|供稿|责任编辑|"
                      r"责编|编辑|审[核校]|校对) *[：:/] *\S")
 # ...or a photo's caption of a few words, naming what it shows: "研讨会现场", "与会嘉宾合影",
-# "会后合影留念" (not the page's first line: a pasted page's title may end so).
-_SCENE = re.compile(rf"[{HAN}0-9、 ]{{1,14}}(?:现场|合影(?:留念)?|留影|剪影)")
+# "会后合影留念" (not the page's first line: a pasted page's title may end so). The scene
+# is the event's ("线下现场", "欢迎莅临现场" are no captions).
+_SCENE = re.compile(rf"[{HAN}0-9、 ]{{0,12}}(?:{EVENT_SUBJECT.pattern}|会|开幕式)现场|"
+                    rf"[{HAN}0-9、 ]{{1,14}}(?:合影(?:留念)?|留影|剪影)")
 # The links to the site's previous and next articles: "上一篇：…", "下一篇：没有了".
 _PREV_NEXT = re.compile(r"[上下]一[篇条则](?:文章|新闻)? *[：:]")
 _SENTENCE_INSIDE = re.compile(r"[。！？!?；;](?!\s*[）)]?$)")

@@ -135,6 +135,7 @@ def test_the_pages_own_furniture_is_no_part_of_the_event(line, at, script):
     "图为主题的展览同期开放。本次研讨会还将发布年度报告，欢迎各界人士参加。",
     "图为研讨会现场。本次研讨会由清华大学战略与安全研究中心主办，来自多所高校的学者参加。",
     "摄影爱好者也可报名参加会后的参观活动。",
+    "欢迎各位莅临现场",  # a short line ending 现场 that shows no scene of the event
 ])
 def test_prose_that_mentions_the_furniture_words_stays_the_events(line, script):
     """A sentence that mentions 首页 or 上一篇, or opens "图为…" and goes on to tell of the
@@ -142,6 +143,12 @@ def test_prose_that_mentions_the_furniture_words_stays_the_events(line, script):
     text = script(ZH_ANNOUNCEMENT)
     page = parse_page(with_line(text, script(line), 6))
     assert script(line) in page.description.split("\n\n")
+
+
+@pytest.mark.parametrize("script", [str, traditional], ids=["simplified", "traditional"])
+def test_a_venue_line_ending_in_xianchang_is_the_events_place(script):
+    page = parse_page(script("核军控的未来\n2026年12月1日 下午6点\n线下现场\n\n" + INTRO))
+    assert page.location == script("线下现场")
 
 
 def test_a_short_caption_as_a_pasted_pages_first_line_is_its_title():
