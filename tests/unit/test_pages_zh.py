@@ -151,6 +151,15 @@ def test_a_venue_line_ending_in_xianchang_is_the_events_place(script):
     assert page.location == script("线下现场")
 
 
+@pytest.mark.parametrize("line", FURNITURE[:5])
+def test_a_pasted_page_opening_with_its_breadcrumb_is_titled_by_the_line_after(line):
+    """Copied from the top of the article, the breadcrumb comes first: the page's title is
+    still its title line, not the breadcrumb."""
+    page = parse_page(f"{line}\n\n{ZH_ANNOUNCEMENT}")
+    assert page.title == "核军控的未来：大国竞争时代的战略稳定"
+    assert page.to_dict() == parse_page(ZH_ANNOUNCEMENT).to_dict()
+
+
 def test_a_short_caption_as_a_pasted_pages_first_line_is_its_title():
     page = parse_page("研讨会现场\n2026年12月1日 下午6点\n北京\n\n" + INTRO)
     assert page.title == "研讨会现场"
