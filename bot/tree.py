@@ -117,14 +117,23 @@ async def _defer_as(interaction: discord.Interaction, *, ephemeral: bool) -> Non
     try:
         await interaction.response.defer(ephemeral=ephemeral, thinking=True)
     except discord.HTTPException as exc:
-        if exc.code != ACKNOWLEDGED:
+        if not _heard_late(interaction, exc, "its deferral (the answer fills it)"):
             raise
-        # A retry of the deferral, whose first try Discord acted on: it is deferred.
-        log.warning("interaction %s: a deferral went through unheard, and its retry was "
-                    "refused as already acknowledged (40060); the answer fills it",
-                    interaction.id)
-        interaction.extras[_HEARD_LATE] = True
     interaction.extras[_PLACEHOLDER] = ephemeral
+
+
+def _heard_late(interaction: discord.Interaction, refused: discord.HTTPException,
+                what: str) -> bool:
+    """Whether Discord refused a first response as already acknowledged (40060): one of
+    ours, `what`, went through while discord.py saw it fail, and its retry, or the answer
+    after it, met it. The interaction then has its first response (what follows is a
+    follow-up); said once."""
+    if refused.code != ACKNOWLEDGED:
+        return False
+    interaction.extras[_HEARD_LATE] = True
+    log.warning("interaction %s: %s went through unheard, so what followed was refused as "
+                "already acknowledged (40060)", interaction.id, what)
+    return True
 
 
 async def acknowledge_click(interaction: discord.Interaction) -> None:
@@ -134,11 +143,8 @@ async def acknowledge_click(interaction: discord.Interaction) -> None:
     try:
         await interaction.response.defer()
     except discord.HTTPException as exc:
-        if exc.code != ACKNOWLEDGED:
+        if not _heard_late(interaction, exc, "its acknowledgement"):
             raise
-        log.warning("interaction %s: its acknowledgement went through unheard (its retry "
-                    "was refused as already acknowledged, 40060)", interaction.id)
-        interaction.extras[_HEARD_LATE] = True
 
 
 def acknowledged(interaction: discord.Interaction) -> bool:
@@ -176,19 +182,15 @@ async def respond(interaction: discord.Interaction, content: str | None = None, 
             await interaction.response.send_message(content, ephemeral=ephemeral, **kwargs)
             return
         except discord.HTTPException as exc:
-            if exc.code != ACKNOWLEDGED:
-                raise
-            interaction.extras[_HEARD_LATE] = True  # what follows is a follow-up
+            # Refused as acknowledged: the answer's own retry, its first try heard by
+            # Discord, or a deferral that failed as far as discord.py knows went through
+            # (the member sees "thinking…", which the answer fills).
             deferred = interaction.extras.get(_DEFER_SENT)
-            if deferred is None:  # the answer's own retry: its first try went through
-                log.warning("interaction %s: its answer went through unheard (its retry was "
-                            "refused as already acknowledged, 40060)", interaction.id)
+            if not _heard_late(interaction, exc, "its answer" if deferred is None
+                               else "its deferral (the answer fills it)"):
+                raise
+            if deferred is None:
                 return
-            # A deferral that failed as far as discord.py knows went through: the member
-            # sees "thinking…", which the answer fills.
-            log.warning("interaction %s: a deferral went through unheard (the answer was "
-                        "refused as already acknowledged, 40060); the answer fills it",
-                        interaction.id)
             interaction.extras[_PLACEHOLDER] = deferred
             for file in _files_of(kwargs):
                 file.reset()  # the refused answer read them
