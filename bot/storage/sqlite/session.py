@@ -210,16 +210,16 @@ class WriteHealth:
     name left (`check_file`, about a microsecond per transaction), writes are refused: it
     cannot be given one again."""
 
-    __slots__ = ("_file", "_gone", "_path", "failing")
+    __slots__ = ("_file", "_gone", "failing", "path")
 
     def __init__(self) -> None:
         self.failing = False
         self._file: int | None = None  # a descriptor of the database file, to fstat
-        self._path = ""
+        self.path = "the database"  # its file, once watched, as the log names it
         self._gone = False
 
     def watch(self, path: str | os.PathLike[str]) -> None:
-        self._path = os.fspath(path)
+        self.path = os.fspath(path)
         self._file = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
 
     def check_file(self) -> None:
@@ -230,7 +230,7 @@ class WriteHealth:
             self._gone = True
             log.error("the database file %s was deleted or replaced while the bot ran: "
                       "writes are refused, since they would be lost at the next start; "
-                      "stop the bot and put back the file, or a backup of it", self._path)
+                      "stop the bot and put back the file, or a backup of it", self.path)
         if self._gone:
             raise DatabaseGone()
 
@@ -243,7 +243,7 @@ class WriteHealth:
         if not self.failing:
             self.failing = True
             log.warning("the database could not be written (%s): its disk may be full or "
-                      "failing; requests that write are refused until it can be", error)
+                        "failing; requests that write are refused until it can be", error)
         return DatabaseUnwritable()
 
     def succeeded(self) -> None:

@@ -159,7 +159,6 @@ class SqliteStore:
         self._mark: bytes | None = None
         self._counted: set[tuple[int, int]] = set()
         self._answers: dict[tuple[int, int, int], tuple[EventSummary, Rsvp | None]] = {}
-        self.path: Path | None = None  # the database file, named in the log
         self._faults_said: set[bool] = set()  # damaged (True) or unreadable (False), logged
 
     @classmethod
@@ -203,10 +202,8 @@ class SqliteStore:
             configure(loop_conn, wait=False)
             repos.session.writes.watch(path)
             # after both connections have opened the database in WAL mode: its wal-index
-            store = cls(thread, repos, SqliteRepositories(loop_conn, clock),
-                        Commits.of(loop_conn))
-            store.path = path
-            return store
+            return cls(thread, repos, SqliteRepositories(loop_conn, clock),
+                       Commits.of(loop_conn))
         except BaseException as exc:
             loop_conn.close()
             thread.stop()
@@ -249,25 +246,29 @@ class SqliteStore:
         try:
             return await self._run(fn, *args, **kwargs)
         except sqlite3.DatabaseError as exc:
-            if is_damaged(exc) or is_unwritable(exc):
-                raise self._unreadable(exc) from exc
-            raise
+            refused = self._unreadable(exc)
+            if refused is None:
+                raise
+            raise refused from exc
 
-    def _unreadable(self, error: sqlite3.DatabaseError) -> DatabaseUnreadable:
+    def _unreadable(self, error: sqlite3.DatabaseError) -> DatabaseUnreadable | None:
         """What a member is told of a read that failed in the file (its pages damaged, its
-        disk failing): the log says it once, naming the file and what to do, not with a
-        traceback per request. (A write that fails so is DatabaseUnwritable already.)"""
+        disk failing), None for any other error: the log says it once, naming the file and
+        what to do, not with a traceback per request. (A write that fails so is
+        DatabaseUnwritable already.)"""
         damage = is_damaged(error)
+        if not (damage or is_unwritable(error)):
+            return None
         if damage not in self._faults_said:
             self._faults_said.add(damage)
-            path = self.path or "the database"
+            path = self._repos.session.writes.path
             if damage:  # (warnings: a one-shot command's own line says it, see bot.__main__)
                 log.warning("%s is damaged (%s): requests that read what is damaged are "
-                          "refused; stop the bot and restore the file from a backup",
-                          path, error)
+                            "refused; stop the bot and restore the file from a backup",
+                            path, error)
             else:
                 log.warning("%s could not be read (%s): its disk may be failing; requests "
-                          "that read it are refused until it can be", path, error)
+                            "that read it are refused until it can be", path, error)
         return DatabaseUnreadable()
 
     async def _run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
@@ -398,9 +399,10 @@ class SqliteStore:
         try:
             return await self._joins.join((guild_id, event_id, user_id, name))
         except sqlite3.DatabaseError as exc:  # (the event loop's commit: see `run`)
-            if is_damaged(exc) or is_unwritable(exc):
-                raise self._unreadable(exc) from exc
-            raise
+            refused = self._unreadable(exc)
+            if refused is None:
+                raise
+            raise refused from exc
 
     async def _join_on_thread(self, batch: list[JoinRequest]) -> JoinResults:
         return await self.run(self._repos.registrations.join_batch, batch)
