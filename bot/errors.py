@@ -94,3 +94,12 @@ class ItemRefused(UserError):
 class EventNotFound(NotFound):
     def __init__(self, event_id: int | str) -> None:
         super().__init__(N_("there is no event {event_id} in this server"), event_id=event_id)
+
+
+class EventChanged(Conflict):
+    """An edit made from what the event had was not saved: another change to the event
+    was committed since it was read."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("another moderator changed this event while your edit was being "
+                            "saved, so it was not saved; run /manage edit again"))

@@ -155,6 +155,13 @@ class EventEdit:
     venue: str | None
     link: str | None
 
+    @classmethod
+    def of(cls, event: Event) -> EventEdit:
+        """What the event has now of what an edit sets: an edit made from it may be saved
+        only while the event still has it (`edit_event`'s `expected`)."""
+        return cls(event.title, event.starts_at, event.ends_at, event.all_day, event.venue,
+                   event.link)
+
 
 @dataclass(frozen=True, slots=True)
 class EventSummary:

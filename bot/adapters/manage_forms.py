@@ -17,7 +17,7 @@ from bot.adapters.event_option import bot_permissions, guild_id_of, require_mana
 from bot.adapters.held import Held, HeldQuestion
 from bot.adapters.scheduled_events import follow_change, kept_on_delete
 from bot.catalog import MAX_LINK, MAX_TITLE, validate_link, validate_title
-from bot.errors import EventNotFound, InvalidValue
+from bot.errors import EventChanged, EventNotFound, InvalidValue
 from bot.i18n import N_, Language, Text, language
 from bot.models import Event, EventEdit
 from bot.offload import off_loop
@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 
 
 DELETE_PREFIX, EDIT_PREFIX = "eventbot:delete:", "eventbot:edit:"
+# How many times a submitted edit is read again from the event as it is, when another
+# change was saved while it was being read, before the moderator is told to try again.
+EDIT_TRIES = 3
 
 
 def question_expired(lang: Language) -> str:
@@ -268,6 +271,22 @@ class EditModal(discord.ui.Modal):
         check_all_day_end(start.all_day, end)
         return end.ends_at if end.all_day else end.starts_at
 
+    async def edit_of(self, current: Event) -> EventEdit:
+        """What the submission sets, with what it left as shown taken from `current` (the
+        event as it is now); a refused value raises, and nothing is saved."""
+        typed_title = self.title_input.value
+        title = current.title if typed_title == self.shown_title else validate_title(
+            typed_title)
+        start = await self.read_start(current)
+        end_at = await self.read_end(start, current)
+        check_order(start.starts_at, end_at, all_day=start.all_day)
+        venue, link = self.venue_input.value, self.link_input.value
+        return EventEdit(title=title, starts_at=start.starts_at, ends_at=end_at,
+                         all_day=start.all_day,
+                         venue=current.venue if venue == self.shown_venue else (
+                             " ".join(venue.split())[:MAX_TITLE] or None),
+                         link=current.link if link == self.shown_link else validate_link(link))
+
     async def on_submit(self, interaction: Interaction) -> None:
         answer_in_time(interaction)
         await apply_edit(interaction, self)
@@ -279,24 +298,22 @@ class EditModal(discord.ui.Modal):
 async def apply_edit(interaction: Interaction, modal: EditModal) -> None:
     """What the edit modal's submission does; every refusal leaves the event as it was."""
     bot = interaction.client
-    # The event as it is now: a field left as shown keeps its value, which another
-    # moderator's edit may have changed since this form opened (up to 15 minutes ago).
-    event = await bot.store.run(bot.store.events.get_event, modal.event.guild_id,
-                                modal.event.id)
-    typed_title = modal.title_input.value
-    title = event.title if typed_title == modal.shown_title else validate_title(typed_title)
-    start = await modal.read_start(event)
-    end_at = await modal.read_end(start, event)
-    check_order(start.starts_at, end_at, all_day=start.all_day)
-    venue, link = modal.venue_input.value, modal.link_input.value
-    edit = EventEdit(title=title, starts_at=start.starts_at, ends_at=end_at,
-                     all_day=start.all_day,
-                     venue=event.venue if venue == modal.shown_venue else (
-                         " ".join(venue.split())[:MAX_TITLE] or None),
-                     link=event.link if link == modal.shown_link else validate_link(link))
-    await defer(interaction)
-    before, saved = await bot.store.run(bot.store.events.edit_event,
-                                        event.guild_id, event.id, edit)
+    for tries_left in reversed(range(EDIT_TRIES)):
+        # The event as it is now: a field left as shown keeps its value, which another
+        # moderator's edit may have changed since this form opened (up to 15 minutes ago),
+        # or while this submission was being read: then it is read again, so that no
+        # other change is written over with what this one read before it.
+        event = await bot.store.run(bot.store.events.get_event, modal.event.guild_id,
+                                    modal.event.id)
+        edit = await modal.edit_of(event)
+        await defer(interaction)
+        try:
+            before, saved = await bot.store.run(bot.store.events.edit_event, event.guild_id,
+                                                event.id, edit, expected=EventEdit.of(event))
+            break
+        except EventChanged:
+            if not tries_left:
+                raise
     bot.registration_changed(saved.guild_id, saved.id)
     lang = member_language(interaction)
     text = lang._("Updated **{title}** (event {id}).", title=safe(saved.title), id=saved.id)

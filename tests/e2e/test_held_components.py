@@ -266,3 +266,25 @@ async def test_a_delete_whose_acknowledgement_went_through_unheard_still_deletes
     log = world.bot.output()[since:]
     assert "Traceback" not in log and " ERROR " not in log, log[-3000:]
     assert len([line for line in log.splitlines() if "40060" in line]) == 1, log[-3000:]
+
+
+async def test_two_forms_submitted_at_once_keep_both_moderators_changes(world, fake):
+    """A moves the venue and B renames the event, both in forms opened before either
+    submitted; A's answer to Discord is slow (its deferral held back 1 s), and B submits
+    meanwhile. Both changes stay: A's form used to read the event before that wait and
+    write it back after, B's title with it."""
+    event_id = await world.import_event("Racing Forms Forum", capacity=5, venue="Hall 1",
+                                        starts_at="2031-05-06T18:00:00+00:00")
+    other = world.member("racing form moderator", manage_events=True)
+    form_a = await fake.slash(world.guild, world.moderator, "manage edit", event=str(event_id))
+    form_b = await fake.slash(world.guild, other, "manage edit", event=str(event_id))
+    fake.hold("POST", r"^/interactions/\d+/[^/]+/callback$", 1.0)
+    moved = asyncio.create_task(fake.submit_modal(form_a, {"venue": "Room 7"}))
+    await asyncio.sleep(0.3)  # A's submission read, its deferral on its way
+    renamed = await fake.submit_modal(form_b, {"title": "Racing Forms Forum (renamed)"})
+    assert "Updated **Racing Forms Forum (renamed)**" in renamed.content, renamed.content
+    moved_reply = await moved
+    await moved_reply.wait(lambda r: "Updated" in (r.content or ""))
+    assert "Racing Forms Forum (renamed)" in moved_reply.content, moved_reply.content
+    assert world.query("SELECT title, venue FROM events WHERE id = ?", (event_id,)) == [
+        ("Racing Forms Forum (renamed)", "Room 7")]

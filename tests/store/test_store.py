@@ -1350,3 +1350,26 @@ async def test_events_saved_together_are_saved_all_or_none(store):
     saved = await store.run(store.events.save_events, 1, drafts)
     assert [(event.title, created) for event, created in saved] == [
         ("Event A renamed", False), ("Event B", False), ("Event C", True)]
+
+
+async def test_an_edit_made_from_what_the_event_no_longer_has_is_refused_whole(store):
+    """A moderator's edit is made from the event as it was read; another change saved
+    since (a rename) refuses it, with nothing written (no move, no notice), so that the
+    rename is not written over; made from the event as it is now, it is saved."""
+    event = await new_event(store, capacity=3)
+    await store.join(1, event.id, 7, "seven")
+    read = EventEdit.of(event)
+    await store.run(store.events.edit_event, 1, event.id, replace(read, title="Renamed"))
+    changed = await store.run(store.events.get_event, 1, event.id)
+    notices = await store.run(store.notices.count_notices)
+    moved = replace(read, starts_at=REVISED, venue="Room 9")
+    with pytest.raises(Conflict, match="another moderator changed this event"):
+        await store.run(store.events.edit_event, 1, event.id, moved, expected=read)
+    assert await store.run(store.events.get_event, 1, event.id) == changed
+    assert await store.run(store.notices.count_notices) == notices
+    now = EventEdit.of(changed)
+    before, after = await store.run(store.events.edit_event, 1, event.id,
+                                    replace(now, starts_at=REVISED, venue="Room 9"),
+                                    expected=now)
+    assert before == changed
+    assert (after.title, after.starts_at, after.venue) == ("Renamed", REVISED, "Room 9")

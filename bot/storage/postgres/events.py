@@ -9,7 +9,7 @@ from datetime import datetime
 
 import asyncpg
 
-from bot.errors import EventNotFound, ItemRefused, UserError
+from bot.errors import EventChanged, EventNotFound, ItemRefused, UserError
 from bot.models import (
     CHANGE_KINDS,
     CancelledPayload,
@@ -252,15 +252,20 @@ class PostgresEvents(Repository):
             revision=row["revision"])
 
     async def edit_event(self, guild_id: int, event_id: int, edit: EventEdit,
-                         now: datetime | None = None) -> tuple[Event, Event]:
+                         now: datetime | None = None, *,
+                         expected: EventEdit | None = None) -> tuple[Event, Event]:
         """Set the event's title, times, venue and link; RSVPs stay. A new start or venue is
         news: one notice for the channel and one DM to each member registered, written in
-        the same transaction. Returns (before, after)."""
+        the same transaction. Returns (before, after). With `expected` (what the edit was
+        made from), raises EventChanged and writes nothing when the event no longer has
+        it: another change came in between."""
         async with self._transaction() as conn:
             await take_turns(conn, [guild_id])  # with zone changes: it anchors the day
             await self._registrations.seats_of(conn, event_id, guild_id)  # locks it
             now = now or self._clock()  # once the event is ours: a wait for it counts
             before = await self._get_event(conn, guild_id, event_id)
+            if expected is not None and EventEdit.of(before) != expected:
+                raise EventChanged
             await conn.execute(
                 "UPDATE events SET title = $1, starts_at = $2, ends_at = $3, all_day = $4,"
                 " venue = $5, link = $6, updated_at = $7 WHERE id = $8",

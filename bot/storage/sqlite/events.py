@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.errors import EventNotFound, InvalidValue, ItemRefused, NotFound, UserError
+from bot.errors import EventChanged, EventNotFound, InvalidValue, ItemRefused, NotFound, UserError
 from bot.i18n import N_
 from bot.models import (
     CHANGE_KINDS,
@@ -284,13 +284,18 @@ class SqliteEvents(Repository):
             end_offset=row["end_offset"], revision=row["revision"])
 
     def edit_event(self, guild_id: int, event_id: int, edit: EventEdit,
-                   now: datetime | None = None) -> tuple[Event, Event]:
+                   now: datetime | None = None, *,
+                   expected: EventEdit | None = None) -> tuple[Event, Event]:
         """Set the event's title, times, venue and link; RSVPs stay. A new start or venue is
         news: one notice for the channel and one DM to each member registered (confirmed or
-        waitlisted), written in the same transaction. Returns (before, after)."""
+        waitlisted), written in the same transaction. Returns (before, after). With
+        `expected` (what the edit was made from), raises EventChanged and writes nothing
+        when the event no longer has it: another change came in between."""
         with self._transaction() as db:
             now = now or self._clock()  # once the database is ours: a wait for it counts
             before = self.get_event(guild_id, event_id)
+            if expected is not None and EventEdit.of(before) != expected:
+                raise EventChanged
             db.execute(
                 "UPDATE events SET title = ?, starts_at = ?, ends_at = ?, all_day = ?, venue = ?,"
                 " link = ?, updated_at = ? WHERE id = ?",
