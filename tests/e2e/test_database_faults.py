@@ -129,6 +129,37 @@ async def test_a_database_file_replaced_under_the_bot_takes_no_more_writes(world
     assert counts(world, event_id) == (2, 2)
 
 
+async def test_a_write_ahead_log_deleted_under_the_bot_loses_no_rsvp_to_a_kill(world):
+    """Someone "cleans up" the data folder, deleting the database's `-wal` file: SQLite
+    would go on committing to the deleted log, and the bot killed then lost every RSVP
+    since its last checkpoint, those confirmed before the deletion too. The log is moved
+    into the database file when the deletion is seen, joins from then on are refused (the
+    log says why, once), reads still answered, and after a kill all is there."""
+    fake = world.fake
+    event_id = await world.import_event("Log Deleted Live", 10)
+    kept = world.member("kept before")
+    reply = await fake.slash(world.guild, kept, "rsvp join", event=str(event_id))
+    assert "You're confirmed for" in reply.content
+    wal = f"{world.db_path.resolve()}-wal"
+    os.unlink(wal)
+    late = world.member("late after")
+    for _ in range(2):
+        reply = await fake.slash(world.guild, late, "rsvp join", event=str(event_id))
+        assert reply.ephemeral and reply.content == GONE, reply.content
+    status = await fake.slash(world.guild, kept, "rsvp status", event=str(event_id))
+    assert "You're confirmed" in status.content, status.content
+    output = world.bot.output()
+    assert "Traceback" not in output
+    said = [line for line in output.splitlines() if "write-ahead log" in line]
+    assert len(said) == 1 and wal in said[0], said
+    await world.restart_bot(kill=True)
+    assert confirmed_in_db(world, event_id) == {kept.user.id}
+    reply = await fake.slash(world.guild, late, "rsvp join", event=str(event_id))
+    assert "You're confirmed for" in reply.content, reply.content
+    assert confirmed_in_db(world, event_id) == {kept.user.id, late.user.id}
+    assert counts(world, event_id) == (2, 2)
+
+
 BUSY = "⚠️ The database is busy right now; try again in a moment."
 BUSY_ZH = "⚠️ 数据库正忙；请稍后再试。"
 

@@ -47,6 +47,7 @@ class Commits:
     def __init__(self, database: str | Path | None) -> None:
         self._file: _Mapped | None = None
         self._map: mmap.mmap | None = None
+        self.database = None if database is None else os.fspath(database)
         if database is not None:
             self._file = _Mapped.of(f"{database}-shm")
             self._map = self._file.mapping if self._file is not None else None
@@ -61,6 +62,11 @@ class Commits:
         if first != second or _VERSION.unpack_from(first)[0] != WALINDEX_VERSION:
             return None
         return first
+
+    def descriptor(self) -> int | None:
+        """The descriptor of the wal-index this watch reads (None: none), open until
+        `close`; never to be closed by another (see the class)."""
+        return None if self._file is None else self._file.fd
 
     @classmethod
     def of(cls, conn: sqlite3.Connection) -> Commits:

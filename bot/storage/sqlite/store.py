@@ -200,10 +200,10 @@ class SqliteStore:
         try:
             repos = await thread.call(migrated)
             configure(loop_conn, wait=False)
-            repos.session.writes.watch(path)
             # after both connections have opened the database in WAL mode: its wal-index
-            return cls(thread, repos, SqliteRepositories(loop_conn, clock),
-                       Commits.of(loop_conn))
+            commits = Commits.of(loop_conn)
+            repos.session.writes.watch(path, commits.database, commits.descriptor())
+            return cls(thread, repos, SqliteRepositories(loop_conn, clock), commits)
         except BaseException as exc:
             loop_conn.close()
             thread.stop()
