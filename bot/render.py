@@ -74,6 +74,11 @@ _INLINE_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\*_`~|[]"})
 # <RLO>Talk." shows as ".klaT"...). Arabic or Hebrew need none of them to show right.
 _BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 _LINE_START = re.compile(r"^([ \t]*)(?:([>#-])(?=[ \t>#])|(\d+)\.(?=[ \t]))", re.MULTILINE)
+# Discord's message formats, each shown as something other than its text: mentions
+# ("<@…>", "<@&…>", "<#…>"), a command ("</name:id>"), a server's emoji ("<:name:id>",
+# "<a:name:id>"), a live time ("<t:0:R>"), a place in the server ("<id:customize>").
+# A backslash before the "<" shows the text as written.
+_FORMAT_START = re.compile(r"<(?=[@#/:]|[at]:|id:)", re.IGNORECASE)
 # A web address is left as written, as discord.py's escape_markdown does: a backslash
 # would become part of the link.
 _URL_START = re.compile(r"(?:https?|steam)://")
@@ -83,8 +88,8 @@ _NON_SPACE = re.compile(r"\S")
 
 
 def safe(text: str) -> str:
-    """Page or member text shown literally: no markdown, no mention syntax, no
-    bidirectional controls.
+    """Page or member text shown literally: no markdown, no mention syntax or other
+    message format, no bidirectional controls.
 
     Linear in the text, unlike discord.py's escape_markdown (seconds for a few thousand
     characters of `[`…`](`): every character is visited a fixed number of times, and the
@@ -114,7 +119,8 @@ def without_bidi_controls(text: str) -> str:
 
 
 def _escape_markdown(text: str) -> str:
-    return _LINE_START.sub(_escape_line_start, text.translate(_INLINE_MARKDOWN))
+    escaped = _FORMAT_START.sub(r"\\<", text.translate(_INLINE_MARKDOWN))
+    return _LINE_START.sub(_escape_line_start, escaped)
 
 
 def _escape_line_start(match: re.Match[str]) -> str:

@@ -14,7 +14,7 @@ import discord
 from bot.adapters.rsvp_buttons import rsvp_buttons
 from bot.errors import NotAllowed
 from bot.flows.channels import choose_announce_channel
-from bot.i18n import N_, Language, Text
+from bot.i18n import N_, Language, Markup, Text
 from bot.tree import NO_MENTIONS
 
 if TYPE_CHECKING:
@@ -47,7 +47,8 @@ def digest(embed: discord.Embed, buttons: str = "open") -> str:
 
 def cannot_post(channel: discord.TextChannel) -> Text:
     return Text(N_("I can't post embeds in {channel}; give me View Channel, Send Messages "
-                   "and Embed Links there, or pick another channel"), channel=channel.mention)
+                   "and Embed Links there, or pick another channel"),
+                channel=Markup(channel.mention))  # the bot's own link to it: not escaped
 
 
 async def post_announcement(bot: EventBot, event_id: int, target: discord.TextChannel,

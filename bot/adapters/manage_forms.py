@@ -18,7 +18,7 @@ from bot.adapters.held import Held, HeldQuestion
 from bot.adapters.scheduled_events import follow_change, kept_on_delete
 from bot.catalog import MAX_LINK, MAX_TITLE, validate_link, validate_title
 from bot.errors import EventChanged, EventNotFound, InvalidValue
-from bot.i18n import N_, Language, Text, language
+from bot.i18n import N_, Language, Markup, Text, language
 from bot.models import Event, EventEdit
 from bot.offload import off_loop
 from bot.render import clip, safe, timestamp, when_text
@@ -164,7 +164,7 @@ def check_order(starts_at: datetime | None, ends_at: datetime | None, *,
                                end=(ends_at - timedelta(days=1)).date().isoformat(),
                                start=starts_at.date().isoformat())
         raise InvalidValue(N_("the end ({end}) must come after the start ({start})"),
-                           end=timestamp(ends_at), start=timestamp(starts_at))
+                           end=Markup(timestamp(ends_at)), start=Markup(timestamp(starts_at)))
 
 
 def check_all_day_end(all_day: bool, end: When) -> None:

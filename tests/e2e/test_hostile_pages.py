@@ -51,3 +51,26 @@ async def test_asking_about_a_1_mb_page_answers_while_others_join(world, fake):
     cornwall = await fake.slash(world.guild, world.member(), "event ask",
                                 question="keepers of Cornwall", event=str(event_id))
     assert "**Cornwall**" in text_of(cornwall)
+
+
+# Discord's message formats (https://discord.com/developers/docs/reference#message-formatting):
+# each shows as something other than its text, a live time, a link to a channel or a
+# command, a server's emoji, none of them the page's to make.
+FORMATS = ("<t:0:R>", "</rsvp join:123456789012345678>", "<#123456789012345678>",
+           "<:party:123456789012345678>", "<a:party:123456789012345678>", "<id:customize>")
+
+
+async def test_a_pages_message_formats_show_as_written(world, fake):
+    title = "Formats " + " ".join(FORMATS)
+    event_id = await world.import_event(
+        title, capacity=5, page=page(f"{title}\n\nSee {' and '.join(FORMATS)} there."))
+    info = await fake.slash(world.guild, world.member("reader"), "event info",
+                            event=str(event_id))
+    join = await fake.slash(world.guild, world.member("joiner"), "rsvp join",
+                            event=str(event_id))
+    shown = {"title": info.embeds[0]["title"], "description": info.embeds[0]["description"],
+             "reply": join.content}
+    for where, text in shown.items():
+        for written in FORMATS:
+            assert "\\" + written in text, (where, written, text)
+        assert "<" not in text.replace("\\<", ""), (where, text)

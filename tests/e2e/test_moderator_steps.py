@@ -301,3 +301,9 @@ async def test_an_announce_answered_late_makes_its_discord_event_where_an_edit_m
     [made] = [e for e in fake.scheduled_events(world.guild) if e["name"] == title]
     assert made["scheduled_start_time"] == "2037-12-08T18:00:00+00:00", made
     assert made["entity_metadata"]["location"] == "Hall 9", made
+
+
+async def test_a_channel_the_bot_cannot_post_in_is_named_as_a_link_to_it(world, fake):
+    closed = fake.add_channel(world.guild, "closed-notices", bot_can_send=False)
+    reply = await fake.slash(world.guild, world.moderator, "manage channel", channel=closed)
+    assert reply.ephemeral and f"I can't post embeds in <#{closed.id}>;" in reply.content, reply

@@ -430,6 +430,9 @@ async def test_a_reimport_typing_only_an_end_before_the_events_start_is_refused(
         page=Attachment("announcement.txt", b"Ordered Forum\n\n" + OPEN_ANNOUNCEMENT,
                         "text/plain"), ends_at="2031-03-04T17:00:00+00:00")
     assert reply.ephemeral and "must come after the start" in reply.content, reply
+    # the times as the bot's own Discord timestamps, each shown in the reader's zone
+    end, start = (int(datetime(2031, 3, 4, hour, tzinfo=UTC).timestamp()) for hour in (17, 18))
+    assert f"The end (<t:{end}:F>) must come after the start (<t:{start}:F>)." in reply.content
     assert world.dump() == before
 
 

@@ -211,7 +211,7 @@ def test_an_errors_own_markdown_stays_and_the_text_it_quotes_is_shown_as_written
                               "{most:,} (a week); e.g. \"1440,60\" for a day and an hour "
                               "before the start, or \"off\""), typed=hostile, most=10080)
     message = error_message(refused, language("en-US"))
-    assert message.startswith("'\\*bold\\* \\`code\\` @\u200beveryone <@123> a\\_b' is "
+    assert message.startswith("'\\*bold\\* \\`code\\` @\u200beveryone \\<@123> a\\_b' is "
                               "not a whole number of minutes from 1 to 10,080"), message
     name = Markup("**A\\_B**")  # made bold and escaped where it was written: kept as is
     clause = Text(N_("{role} is at or above my highest role (**{mine}**), and Discord only "

@@ -283,8 +283,11 @@ def test_clip_to_nothing_is_empty():
 # `[`…`](`, `@everyone`, addresses and line starts come up often.
 HOSTILE = st.lists(st.sampled_from([
     *"[]()*_`~|>#-\\@&!<: \n.1x", "](", "@everyone", "@here", "<@123456789012345678>",
-    "https://a.b/c_d", "1. "])).map("".join)
-ESCAPED = {"\\" + c: c for c in "\\*_`~|[]>#-."}
+    "https://a.b/c_d", "1. ", "<t:0:R>", "</rsvp join:1>", "<#1>", "<a:x:1>", "<id:"
+])).map("".join)
+ESCAPED = {"\\" + c: c for c in "\\*_`~|[]>#-.<"}
+# The start of a message format Discord shows as something else (a time, a channel…).
+FORMAT = re.compile(r"(?<!\\)<(?:[@#/:]|[at]:|id:)", re.IGNORECASE)
 
 
 BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")  # what `safe` takes out
@@ -309,6 +312,7 @@ def test_any_page_text_is_shown_literally_never_pings_and_at_most_doubles(text):
     # as written, but for the bidirectional controls `safe` takes out; addresses as written
     assert unescaped(shown) == BIDI.sub("", text) or "://" in text
     assert not re.search(r"@(everyone|here|[!&]?[0-9]{17,20})", shown)
+    assert not FORMAT.search(shown) or "://" in text
 
 
 @given(st.one_of(HOSTILE, st.text()), st.integers(min_value=2, max_value=300))
