@@ -206,9 +206,21 @@ def checked_datetime(value: datetime, name: str, written: str | None = None) -> 
     return value
 
 
+# Letters drawn blank: the Hangul fillers and the braille blank. With the format characters
+# (zero-width spaces and joiners, direction marks) a text of nothing else shows nothing.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def shows_something(text: str) -> bool:
+    """Whether `text` has a character a reader sees: not only spaces, format characters
+    and blank letters (a title of a Hangul filler alone is an empty line in every list)."""
+    return any(not ch.isspace() and ch not in _BLANK_LETTERS
+               and unicodedata.category(ch) not in ("Cf", "Cc") for ch in text)
+
+
 def validate_title(value: object) -> str:
     title = " ".join(str(value).split()) if isinstance(value, str) else ""
-    if not title:
+    if not shows_something(title):
         raise InvalidValue(N_("title must be some text"))
     if len(title) > MAX_TITLE:
         raise InvalidValue(N_("title is longer than {most} characters"), most=MAX_TITLE)
@@ -220,7 +232,7 @@ def validate_venue(value: str | None) -> str | None:
     venue = " ".join(value.split()) if value else ""
     if len(venue) > MAX_TITLE:
         raise InvalidValue(N_("venue is longer than {most} characters"), most=MAX_TITLE)
-    return venue or None
+    return venue if shows_something(venue) else None
 
 
 def slugify(text: str) -> str:

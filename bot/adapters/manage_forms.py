@@ -16,7 +16,7 @@ from discord import app_commands
 from bot.adapters.event_option import bot_permissions, guild_id_of, require_manage_events
 from bot.adapters.held import Held, HeldQuestion
 from bot.adapters.scheduled_events import follow_change, kept_on_delete
-from bot.catalog import MAX_LINK, MAX_TITLE, validate_link, validate_title
+from bot.catalog import MAX_LINK, MAX_TITLE, validate_link, validate_title, validate_venue
 from bot.errors import EventChanged, EventNotFound, InvalidValue
 from bot.i18n import N_, Language, Markup, Text, language
 from bot.models import Event, EventEdit
@@ -283,8 +283,8 @@ class EditModal(discord.ui.Modal):
         venue, link = self.venue_input.value, self.link_input.value
         return EventEdit(title=title, starts_at=start.starts_at, ends_at=end_at,
                          all_day=start.all_day,
-                         venue=current.venue if venue == self.shown_venue else (
-                             " ".join(venue.split())[:MAX_TITLE] or None),
+                         venue=(current.venue if venue == self.shown_venue
+                                else validate_venue(venue)),
                          link=current.link if link == self.shown_link else validate_link(link))
 
     async def on_submit(self, interaction: Interaction) -> None:

@@ -21,6 +21,7 @@ from bot.catalog import (
     read_page_file,
     read_page_url,
     validate_title,
+    validate_venue,
 )
 from bot.errors import InvalidValue
 from bot.fetch import FetchPolicy
@@ -74,10 +75,9 @@ class Typed:
 def typed_values(start: When, end: When, venue: str | None,
                  title: str | None = None) -> Typed:
     """The typed start and end (an all-day end ends with its day), the venue, its
-    spaces tidied (an empty venue is none), and the title."""
-    place = " ".join(venue.split()) if venue else None
+    spaces tidied (one that shows nothing is none), and the title."""
     return Typed(start.starts_at, start.all_day, end.ends_at if end.all_day else end.starts_at,
-                 place or None, title or None)
+                 validate_venue(venue), title or None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -612,3 +612,30 @@ async def test_an_import_typing_an_end_for_an_event_with_no_start_is_refused(wor
                               ends_at="2037-05-06 20:00")
     assert reply.ephemeral and "An end needs a start" in reply.content, reply
     assert world.dump() == before
+
+
+# Titles that show nothing: a Hangul filler, zero-width spaces and joiners, a braille blank.
+INVISIBLE_TITLES = ("\u3164", "\u200b\u200b", "\u2060\u200d \ufeff", "\u2800", "\u115f\u1160")
+
+
+async def test_a_title_that_shows_nothing_is_refused_on_import_and_in_the_edit_form(
+        world, fake):
+    event_id = await world.import_event("Visible Talk", 5)
+    before = world.dump()
+    for title in INVISIBLE_TITLES:
+        reply = await import_page(
+            fake, world.guild, world.moderator, title=title,
+            page=Attachment("blank.txt", b"Blank Talk\n\n" + OPEN_ANNOUNCEMENT, "text/plain"))
+        assert reply.ephemeral and reply.content == "⚠️ Title must be some text.", reply
+        opened = await fake.slash(world.guild, world.moderator, "manage edit",
+                                  event=str(event_id))
+        refused = await fake.submit_modal(opened, {"title": title})
+        assert refused.ephemeral and refused.content.endswith("Title must be some text."), (
+            refused.content)
+    assert world.dump() == before
+    # a venue that shows nothing is none
+    opened = await fake.slash(world.guild, world.moderator, "manage edit", event=str(event_id))
+    await fake.submit_modal(opened, {"venue": "\u3164\u200b"})
+    assert world.query("SELECT venue FROM events WHERE id = ?", (event_id,)) == [(None,)]
+    typed = await world.import_event("Blank Venue Talk", 5, venue="\u3164\u200b")
+    assert world.query("SELECT venue FROM events WHERE id = ?", (typed,)) == [(None,)]
