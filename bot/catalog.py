@@ -115,8 +115,7 @@ def page_facts(pages: list[Page] | tuple[Page, ...], zone: str | None) -> PageFa
     when, notes = When(), []
     for page in ordered:
         read = read_page_when(page.date_text, zone)
-        if read.note:
-            notes.append(read.note)
+        notes += [note for note in (read.note, read.end_note) if note]
         if read.starts_at is not None:
             when = read
             other = _other_day(page.text_date, read, zone)

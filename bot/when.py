@@ -48,12 +48,14 @@ from bot.zones import (
 @dataclass(frozen=True, slots=True)
 class When:
     """An event's times as read: all None when nothing could be; `note` says what the
-    moderator should know (a reading taken among several, a missing year)."""
+    moderator should know (a reading taken among several, a missing year), `end_note` why
+    an end the page wrote was left unset (no time of day: "18:00-25:00")."""
 
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     all_day: bool = False
     note: Text | None = None
+    end_note: Text | None = None
 
 
 _MONTHS = {m: i for i, names in enumerate(
@@ -331,11 +333,14 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
     part = _times_part(rest)
     rest_times = rest[part]
     start_clock = end_clock = None
+    end_span = (0, 0)  # where the end's clock is written in `rest`
+    chosen = None
     for times in _TIMES.finditer(rest_times):
         groups = times.groups()
         first, second = read_clock(groups[:_CLOCK_GROUPS]), read_clock(groups[_CLOCK_GROUPS:])
         if first is not None and (first.explicit or (second is not None and second.explicit)):
-            start_clock, end_clock = first, second
+            start_clock, end_clock, chosen = first, second, times
+            end_span = _clock_span(times, _CLOCK_GROUPS + 1)
             break
     # "June 1, 2026, 9:00 - June 3, 2026, 17:00": each day its own time, one half of the
     # day not the other's
@@ -343,6 +348,8 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
     if found.clock is not None:
         rest_times = found.clock
         start_clock, end_clock = _clock_written(found.clock), start_clock
+        if chosen is not None:
+            end_span = _clock_span(chosen, 1)
     if start_clock is None:
         start = datetime.combine(day, time(0), UTC)
         return When(start, datetime.combine(last + timedelta(days=1), time(0), UTC),
@@ -359,14 +366,21 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
     start_at = _day_and_hour(start_clock, None if own_clocks else end_mer)
     if start_at is None:
         at = found.end + part.start
-        times_written = rest_times if own_clocks else text[at:at + len(rest_times)]
+        # from the first clock: not the ", " before it ("Dec 1, 2026, 18:75")
+        begins = chosen.start() if chosen is not None else 0
+        times_written = rest_times if own_clocks else text[at + begins:at + len(rest_times)]
         return When(note=_not_a_time(times_written.strip()[:40]))
     start_days, start_hour = start_at
-    start_minute = min(start_clock.minute, 59)
+    start_minute = start_clock.minute
     end_at = (_day_and_hour(end_clock, None if own_clocks else start_mer)
               if end_clock is not None else None)
+    end_note = None
+    if end_clock is not None and end_at is None and end_clock.explicit:
+        # "18:00-25:00", "6:00 PM - 13:75 PM": the start stands, the end is said unset
+        at = found.end + part.start  # (`rest_times` is `rest[part]`; `read` is `text` folded)
+        end_note = _end_not_a_time(text[at + end_span[0]:at + end_span[1]][:40])
     end_days, end_hour = end_at if end_at is not None else (0, None)
-    end_minute = min(end_clock.minute, 59) if end_clock is not None else 0
+    end_minute = end_clock.minute if end_clock is not None else 0
     if (end_hour is not None and not own_clocks
             and (end_days, end_hour, end_minute) <= (start_days, start_hour, start_minute)):
         # A half of the day written at one end only, which shared would run the range
@@ -387,12 +401,21 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
             ends = None
         elif ends < starts:  # past midnight
             ends += timedelta(days=1)
-    elif found.last is not None:  # a start alone: the run is over when its last day is
+    elif found.last is not None and end_note is None:
+        # a start alone: the run is over when its last day is (not when the page wrote an
+        # end that is no time of day: the note says it was left unset)
         ends = datetime.combine(last + timedelta(days=1), time(0), zone)
     if calendar_problem(starts) or (ends is not None and calendar_problem(ends)):
         # the date's year is within bounds, but its zone moves the moment out of them
         return When(note=out_of_years)
-    return When(_utc(starts), _utc(ends), note=note)
+    return When(_utc(starts), _utc(ends), note=note, end_note=end_note)
+
+
+def _clock_span(times: re.Match[str], first_group: int) -> tuple[int, int]:
+    """Where the `CLOCK` whose groups begin at `first_group` is written in a match."""
+    spans = [times.span(g) for g in range(first_group, first_group + _CLOCK_GROUPS)
+             if times.group(g) is not None]
+    return (min(s for s, _ in spans), max(e for _, e in spans)) if spans else (0, 0)
 
 
 def _times_part(rest: str) -> slice:
@@ -414,7 +437,7 @@ def _day_and_hour(clock: Clock, meridiem: str | None) -> tuple[int, int] | None:
     if (clock.hour, clock.minute, clock.meridiem) == (24, 0, None):  # no half of a day
         return 1, 0
     hour = hour_24h(clock, meridiem)
-    return None if hour is None else (0, hour)
+    return None if hour is None or clock.minute > 59 else (0, hour)
 
 
 # An ISO 8601 moment with its offset ("2026-06-05T10:00:00+08:00", as a web page's
@@ -447,11 +470,23 @@ def iso_span(text: str, before: int | None = None) -> When | None:
         return None
     starts = starts.replace(microsecond=0)
     ends = read_iso(found[2].upper(), starts.tzinfo or UTC) if found[2] else None
+    end_note = None
+    if found[2] and ends is None and _a_day(found[2]):  # "…/2026-06-05T25:00Z"
+        end_note = _end_not_a_time(found[2])
     if ends is not None and ends <= starts:  # a slip: the start is still the page's
         ends = None
     if calendar_problem(starts) or (ends is not None and calendar_problem(ends)):
         return When(note=_out_of_years(found[0]))
-    return When(_utc(starts), _utc(ends))
+    return When(_utc(starts), _utc(ends), end_note=end_note)
+
+
+def _a_day(moment: str) -> bool:
+    """Whether an ISO 8601 moment's date is a day of the calendar (its time may be none)."""
+    try:
+        date.fromisoformat(moment[:10])
+    except ValueError:
+        return False
+    return True
 
 
 def _no_place_offset(moment: str) -> bool:
@@ -466,6 +501,11 @@ def _no_place_offset(moment: str) -> bool:
 
 def _not_a_time(written: str) -> Text:
     return Text(N_("the page's time {written!r} is not a time of day"), written=written)
+
+
+def _end_not_a_time(written: str) -> Text:
+    return Text(N_("the page's end time {written!r} is not a time of day, so I left the end "
+                   "unset; set it with /manage edit"), written=written)
 
 
 def _no_place_has(written: str) -> Text:

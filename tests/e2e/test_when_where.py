@@ -124,6 +124,25 @@ async def test_a_pages_ist_in_december_in_a_server_on_utc_is_indias_and_says_so(
                                                         tzinfo=UTC).timestamp())
 
 
+async def test_a_pages_end_that_is_no_time_of_day_is_said_in_the_preview(world, fake):
+    """As a start that is no time of day is: the preview quotes the end the page wrote,
+    and the event keeps the page's start with no end."""
+    start = int(datetime(2036, 12, 5, 18, tzinfo=UTC).timestamp())
+    for title, line, written in (
+            ("Late Forum", "December 5, 2036, 18:00-25:00 GMT", "25:00"),
+            ("Odd Forum", "December 5, 2036, 6:00 PM - 13:75 PM GMT", "13:75 PM")):
+        attachment = Attachment("f.txt", page(title, line), "text/plain")
+        preview = await fake.slash(world.guild, world.moderator, "manage import", capacity=5,
+                                   page=attachment)
+        said = (f"Note: the page's end time '{written}' is not a time of day, so I left the "
+                "end unset; set it with /manage edit.")
+        assert said in text_of(preview), text_of(preview)
+        reply = await import_page(fake, world.guild, world.moderator, capacity=5,
+                                  page=attachment)
+        event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+        assert event_times(world, event_id)[:3] == (start, None, 0)
+
+
 async def test_a_time_line_under_the_date_or_labelled_lines_give_the_time_and_venue(world,
                                                                                    fake):
     """The US form: the date, then "6:00 PM - 8:00 PM EST" on a line of its own, then the

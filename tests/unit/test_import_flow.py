@@ -184,6 +184,40 @@ def test_a_page_time_at_an_offset_no_place_has_imports_no_date_and_says_why(line
         "UTC-12:00 to UTC+14:00)"]
 
 
+@pytest.mark.parametrize(("line", "written"), [
+    ("June 1, 2031, 18:00-25:00 UTC", "25:00"),
+    ("June 1, 2031, 6:00 PM - 13:75 PM UTC", "13:75 PM"),
+    ("Starts: 2031-06-01T18:00Z/2031-06-01T25:00Z", "2031-06-01T25:00Z"),
+])
+def test_a_page_end_that_is_no_time_of_day_imports_the_start_and_says_why(line, written):
+    """The preview says the end was no time of day, quoting it, as it says of a start."""
+    got, _ = forum_planned(line, "UTC")
+    assert (got.starts_at, got.ends_at) == (datetime(2031, 6, 1, 18, tzinfo=UTC), None)
+    assert [str(note) for note in got.notes] == [
+        f"the page's end time {written!r} is not a time of day, so I left the end unset; set "
+        "it with /manage edit"]
+
+
+def test_a_web_pages_structured_end_that_is_no_time_of_day_is_said():
+    got = web_forum_planned_with_end("2031-06-01T18:00:00+08:00", "2031-06-01T25:00:00+08:00")
+    assert (got.starts_at, got.ends_at) == (datetime(2031, 6, 1, 10, tzinfo=UTC), None)
+    assert [str(note) for note in got.notes] == [
+        "the page's end time '2031-06-01T25:00:00+08:00' is not a time of day, so I left the "
+        "end unset; set it with /manage edit"]
+
+
+def web_forum_planned_with_end(start: str, end: str):
+    html = ('<html><head><script type="application/ld+json">{"@type": "Event", '
+            f'"startDate": "{start}", "endDate": "{end}"}}</script></head><body>'
+            "<h1>Asia Security Forum</h1><p>Singapore</p><h2>Speakers</h2><h3>Ada Lovelace"
+            "</h3><p>Ada Lovelace is a fellow at the Institute.</p></body></html>").encode()
+    source = PageSource(*page_from_bytes("forum.html", html), "forum.html")
+    check_page(source)
+    facts = page_facts([source.page], "Asia/Shanghai")
+    return plan_import(source, facts, NOTHING_TYPED, None, "Forum", None, adds_to=False,
+                       zone="Asia/Shanghai")
+
+
 def test_a_web_pages_start_at_an_offset_no_place_has_imports_no_date_and_says_why():
     html = (b'<html><head><script type="application/ld+json">{"@type": "Event", '
             b'"startDate": "2031-06-01T10:00:00+15:00"}</script></head><body>'

@@ -421,6 +421,33 @@ def test_a_page_time_that_is_no_time_of_day_is_left_unset_and_said(written):
     assert str(when.note) == f"the page's time {written!r} is not a time of day"
 
 
+@pytest.mark.parametrize(("line", "start", "written"), [
+    ("Dec 1, 2026 18:00-25:00 GMT", utc(2026, 12, 1, 18), "25:00"),
+    ("Dec 1, 2026 18:00-24:30 GMT", utc(2026, 12, 1, 18), "24:30"),
+    ("Dec 1, 2026 18:00-19:75 GMT", utc(2026, 12, 1, 18), "19:75"),
+    ("Dec 1, 2026, 6:00 PM - 13:75 PM GMT", utc(2026, 12, 1, 18), "13:75 PM"),
+    ("2026年12月1日 下午6点-晚上25点", utc(2026, 12, 1, 18), "晚上25点"),
+    ("2026年12月1號 下午6點-晚上25點", utc(2026, 12, 1, 18), "晚上25點"),
+    ("2026-06-05T10:00Z/2026-06-05T25:00Z", utc(2026, 6, 5, 10), "2026-06-05T25:00Z"),
+    ("2026-06-05T10:00Z – 2026-06-05T24:30:00Z", utc(2026, 6, 5, 10),
+     "2026-06-05T24:30:00Z"),
+    # a run of days whose last day's time is none: not the run's end either
+    ("June 1, 2026, 9:00 - June 3, 2026, 25:00", utc(2026, 6, 1, 9), "25:00"),
+])
+def test_a_page_end_that_is_no_time_of_day_is_left_unset_and_said(line, start, written):
+    """As a start that is no time of day is: the start the page gives stands."""
+    when = read_page_when(line, "UTC")
+    assert (when.starts_at, when.ends_at, when.note) == (start, None, None)
+    assert str(when.end_note) == (f"the page's end time {written!r} is not a time of day, so "
+                                  "I left the end unset; set it with /manage edit")
+
+
+def test_a_page_minute_past_59_is_no_time_of_day_not_the_hours_last_minute():
+    when = read_page_when("Dec 1, 2026 18:75 GMT", "UTC")
+    assert when.starts_at is None
+    assert str(when.note) == "the page's time '18:75' is not a time of day"
+
+
 @pytest.mark.parametrize("rest", ["（星期一）", "星期三", "第一时间公布", "三人出席"])
 def test_chinese_numerals_that_are_no_time_of_day_leave_an_all_day_date(rest):
     when = read_page_when(f"2026年12月1日 {rest}", "Asia/Shanghai")
@@ -787,9 +814,14 @@ def test_a_bare_number_after_the_date_is_no_time():
 
 
 def test_an_impossible_minute_never_fails_the_reading():
+    # no time of day, said, rather than the hour's last minute in its place
     when = read_page_when("Dec 1, 2026, 18:75 - 19:99 GMT", "UTC")
-    assert (when.starts_at, when.ends_at) == (utc(2026, 12, 1, 18, 59), utc(2026, 12, 1, 19, 59))
-    assert when.starts_at.tzinfo is UTC and when.ends_at.tzinfo is UTC  # stored in UTC
+    assert (when.starts_at, when.ends_at) == (None, None)
+    assert str(when.note) == "the page's time '18:75 - 19:99' is not a time of day"
+    when = read_page_when("Dec 1, 2026, 18:15 - 19:99 GMT", "UTC")
+    assert (when.starts_at, when.ends_at) == (utc(2026, 12, 1, 18, 15), None)
+    assert when.starts_at.tzinfo is UTC  # stored in UTC
+    assert "'19:99'" in str(when.end_note)
 
 
 def test_the_no_year_note_says_what_to_do():
