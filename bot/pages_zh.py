@@ -98,6 +98,8 @@ MINUTES = rf"半|[一三]刻|(?:\d{{1,2}}|{NUMERAL})分"
 # (evening) and "早8点" (morning).
 MORNING = ("上午", "早上", "早晨", "凌晨", "早")
 EVENING = ("下午", "傍晚", "晚上", "晚间", "晚")  # and afternoon: the hour is after noon
+# The night's: "晚上12点" and "晚上24点" are the midnight that ends the day
+NIGHT = ("晚上", "晚间", "晚")
 # longest first: a regular expression takes the first alternative that matches ("晚上")
 PART_OF_DAY = "|".join(sorted((*MORNING, "中午", *EVENING), key=len, reverse=True))
 TIME = re.compile(rf"(?:{PART_OF_DAY})? *"

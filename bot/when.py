@@ -31,7 +31,17 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import NamedTuple
 
 from bot.i18n import N_, Text
-from bot.pages_zh import EVENING, MINUTES, MORNING, NUMERAL, PART_OF_DAY, fold, minutes, number
+from bot.pages_zh import (
+    EVENING,
+    MINUTES,
+    MORNING,
+    NIGHT,
+    NUMERAL,
+    PART_OF_DAY,
+    fold,
+    minutes,
+    number,
+)
 from bot.times import EARLIEST_YEAR, LATEST_YEAR, calendar_problem
 from bot.zones import (
     OFFSET,
@@ -82,9 +92,11 @@ _DATES = (  # (pattern, order of its groups)
     (re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"), "ymd"),
 )
 # An hour in Chinese numerals is one only before its 点 or 时 ("三点", not "三人", "第一时间").
+# "18h30", "24h00": the 24-hour clock as French (and much of Europe) writes it, with its
+# minutes ("2h" alone is as often two hours long).
 CLOCK = (rf"({PART_OF_DAY})?"
           rf"\s*(\d{{1,2}}|(?:{NUMERAL})(?=\s*(?:点|时(?!间))))"
-          rf"(?:\s*[:.：]\s*(\d{{2}})|\s*([点时])({MINUTES})?)?"
+          rf"(?:(?:\s*[:.：]\s*|[hH](?=\d{{2}}(?!\d)))(\d{{2}})|\s*([点时])({MINUTES})?)?"
           r"\s*(a\.?m\.?|p\.?m\.?)?")
 _TIMES = re.compile(rf"(?<![\d:]){CLOCK}(?:\s*(?:-|–|—|~|～|to|至|until)\s*{CLOCK})?",
                     re.IGNORECASE)
@@ -113,7 +125,8 @@ def read_clock(groups: tuple[str | None, ...]) -> Clock | None:
     if meridiem:
         mer = "am" if meridiem.lower().startswith("a") else "pm"
     elif period in EVENING:
-        mer = "pm"
+        # "晚上24点": the 24-hour clock's midnight that ends the day, no half of it
+        mer = None if period in NIGHT and (hour, mins) == (24, 0) else "pm"
     elif period in MORNING:
         mer = "am" if hour else None  # 凌晨0点: midnight, as a 24-hour clock writes it
     elif period == "中午":

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from bot.errors import InvalidValue
 from bot.i18n import N_, Text
-from bot.pages_zh import NUMERAL, PART_OF_DAY, fold, number
+from bot.pages_zh import NIGHT, NUMERAL, PART_OF_DAY, fold, number
 from bot.times import EARLIEST_YEAR, LATEST_YEAR, calendar_problem
 from bot.when import (
     CLOCK,
@@ -262,7 +262,6 @@ _ZH_CLOCK = re.compile(CLOCK)
 # A part of the day left once the clock times are read: one typed without its hour (of two
 # characters or more: the one-character 早 and 晚 open other words)
 _ZH_HOURLESS = re.compile("|".join(w for w in PART_OF_DAY.split("|") if len(w) > 1))
-_NIGHT = ("晚上", "晚间", "晚")  # "晚上12点": the midnight that ends the day
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # "2031年12月8日", "二〇三一年十二月八日": a year's digits one by one, as Chinese writes them
 _YEAR_DIGITS = str.maketrans("零〇一二三四五六七八九", "00123456789")
@@ -382,10 +381,13 @@ def _english_day(text: str, today: date, month_first: bool = False) -> _Typed | 
             if parts.get("word", "").lower() != "tonight" or not 1 <= int(hours) <= 11:
                 return _Typed(None)
             meridiem = "p"
-        found_clock = hour_minute_24h(int(hours), int(minutes_written or 0), meridiem)
-        if found_clock is None:
-            return _Typed(None)
-        hour, minute = found_clock
+        if (int(hours), int(minutes_written or 0), meridiem) == (24, 0, None):
+            hour, minute, late = 0, 0, True  # "friday 24:00": the end of Friday, as ISO's
+        else:
+            found_clock = hour_minute_24h(int(hours), int(minutes_written or 0), meridiem)
+            if found_clock is None:
+                return _Typed(None)
+            hour, minute = found_clock
     # "friday midnight": the night of Friday
     return _Typed(f"{day.isoformat()} {hour:02d}:{minute:02d}", late=late, weekly=weekly)
 
@@ -524,10 +526,14 @@ def _typed_in_chinese(text: str, today: date) -> _Typed:
         written = read_clock(found.groups())
         if written is None or not (found[1] or found[4]):  # a bare number: not a time
             return found[0]
+        if (written.hour, written.minute) == (24, 0) and found[1] in (None, *NIGHT):
+            # "24点", "晚上24点": the midnight that ends the day, as 24:00 is
+            late = True
+            return " 00:00 "
         hour = hour_24h(written, None)
         if hour is None or written.minute > 59:
             return found[0]
-        if found[1] in _NIGHT and written.hour in (12, 1, 2, 3, 4):  # past midnight
+        if found[1] in NIGHT and written.hour in (12, 1, 2, 3, 4):  # past midnight
             hour, late = written.hour % 12, True
         return f" {hour:02d}:{written.minute:02d} "
 
@@ -594,8 +600,14 @@ def _reading(written: str, zone: tzinfo, base: datetime, *, month_first: bool
             if readings:
                 return None, typed._replace(readings=readings)
         read = _H_CLOCK.sub(_h_clock, read)
+        # "December 1, 2026 24:00", which dateparser refuses: the midnight after that day
+        end_of_day = _END_OF_DAY.search(read)
+        if end_of_day is not None:
+            read = f"{read[:end_of_day.start()]}00:00{read[end_of_day.end():]}"
         zone_of_its_own = bool(_ZONE_LIKE.search(read))
         value = _natural(read, zone, base, own_offset=zone_of_its_own)
+        if end_of_day is not None:  # the day after the date read (once its weekday is checked)
+            typed = typed._replace(late=True)
     if value is None:
         return None, typed
     # "Tuesday Dec 8" when Dec 8 is a Monday: one of the two is a typo, so say which day
@@ -610,6 +622,10 @@ def _reading(written: str, zone: tzinfo, base: datetime, *, month_first: bool
         except OverflowError:  # the night of December 31, 9999: no day after it
             return None, typed
     return value, typed
+
+
+# 24:00 (or "24h00") as a clock among words: the midnight that ends the day, as in ISO 8601
+_END_OF_DAY = re.compile(r"(?<![\d:.])24(?::|\s?h\s?)00(?![\d:])", re.IGNORECASE)
 
 
 def _h_clock(found: re.Match[str]) -> str:
@@ -635,8 +651,9 @@ def _clock_only(text: str, zone: tzinfo, base: datetime) -> datetime | None:
     hour, minute, meridiem, hour24, minute24, minute_h, noon, midnight = match.groups()
     if noon or midnight:
         clock: tuple[int, int] | None = ((12 if noon else 0), 0)
-    elif hour24 is not None:  # "20:00", "20h", "20h30"
-        clock = hour_minute_24h(int(hour24), int(minute24 or minute_h or 0), None)
+    elif hour24 is not None:  # "20:00", "20h", "20h30"; "24:00", the end of today (below)
+        written = int(hour24), int(minute24 or minute_h or 0)
+        clock = (0, 0) if written == (24, 0) else hour_minute_24h(*written, None)
     else:
         clock = hour_minute_24h(int(hour), int(minute or 0), meridiem)
     if clock is None:

@@ -143,6 +143,18 @@ async def test_a_pages_end_that_is_no_time_of_day_is_said_in_the_preview(world, 
         assert event_times(world, event_id)[:3] == (start, None, 0)
 
 
+async def test_a_typed_end_at_24_00_is_the_midnight_that_ends_the_day(world, fake):
+    """As ISO 8601's 24:00 after a date is: typed alone as the end, or after a day."""
+    start = int(datetime(2036, 12, 1, 18, tzinfo=UTC).timestamp())
+    midnight = int(datetime(2036, 12, 2, tzinfo=UTC).timestamp())
+    for title, ends_at in (("Late Talk", "24:00"), ("Later Talk", "December 1, 2036 24h00")):
+        reply = await import_page(fake, world.guild, world.moderator, capacity=5,
+                                  page=Attachment("t.txt", page(title), "text/plain"),
+                                  starts_at="2036-12-01 18:00", ends_at=ends_at)
+        event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+        assert event_times(world, event_id)[:3] == (start, midnight, 0)
+
+
 async def test_a_time_line_under_the_date_or_labelled_lines_give_the_time_and_venue(world,
                                                                                    fake):
     """The US form: the date, then "6:00 PM - 8:00 PM EST" on a line of its own, then the

@@ -242,6 +242,16 @@ NOW = datetime(2026, 11, 30, 10, tzinfo=UTC)  # a Monday
     ("2026-12-01T18:00+01:00", datetime(2026, 12, 2, 1)),
     ("2026-12-01 24:00", datetime(2026, 12, 2)),  # as a page's ISO 8601 24:00 is
     ("2026-12-01T24:00+08:00", datetime(2026, 12, 2)),
+    # 24:00 after a day, however the day and the clock are written: the end of that day
+    ("Dec 1 24:00", datetime(2026, 12, 2)),
+    ("Dec 1 24h00", datetime(2026, 12, 2)),
+    ("tuesday 24:00", datetime(2026, 12, 2)),
+    ("December 1, 2026 24:00", datetime(2026, 12, 2)),
+    ("Tuesday, December 1, 2026 24h00", datetime(2026, 12, 2)),
+    ("12月1日 24:00", datetime(2026, 12, 2)),
+    ("12月1日24点", datetime(2026, 12, 2)),
+    ("12月1日晚上24点", datetime(2026, 12, 2)),
+    ("2026年12月1日晚上二十四点", datetime(2026, 12, 2)),
 ])
 def test_typed_times_are_read_in_the_servers_zone(typed, local):
     zone = ZoneInfo("Asia/Shanghai")
@@ -396,6 +406,12 @@ def test_reading_any_page_date_line_never_raises(line, zone):
     ("18:00-24:00", (18, 0), (24, 0)),
     ("晚上10点至24点", (22, 0), (24, 0)),
     ("24:00", (24, 0), None),
+    # ...as French and much of Europe write it ("18h30"), and 晚上24点: the night's 24
+    ("24h00", (24, 0), None),
+    ("18h30", (18, 30), None),
+    ("18h00-24h00", (18, 0), (24, 0)),
+    ("晚上24点", (24, 0), None),
+    ("下午6点至晚上24点", (18, 0), (24, 0)),
     # ...and keeps to it beside a 12-hour end: from midnight, not from noon after it
     ("24:00 - 2 AM", (24, 0), (26, 0)),
     ("24:00-1:30 am", (24, 0), (25, 30)),
@@ -751,6 +767,9 @@ def test_the_time_after_a_runs_first_day_is_read_as_after_that_day_alone(first, 
     ("6pm", NOW, datetime(2026, 12, 1, 18)),  # exactly now: the next one
     ("1pm", NOW, datetime(2026, 12, 1, 13)),
     ("2am", utc(2026, 11, 30, 20), datetime(2026, 12, 2, 2)),  # already 1 December there
+    # 24:00 alone: the midnight that ends today, as "midnight" and 晚上12点 alone are
+    *((typed, NOW, datetime(2026, 12, 1)) for typed in (
+        "24:00", "at 24:00", "24h00", "24h", "24点", "晚上24点", "midnight", "晚上12点")),
 ])
 def test_a_bare_typed_clock_is_the_next_such_moment(typed, base, local):
     when = parse_typed(typed, "Asia/Shanghai", base)
@@ -758,7 +777,8 @@ def test_a_bare_typed_clock_is_the_next_such_moment(typed, base, local):
     assert not when.all_day and when.ends_at is None
 
 
-@pytest.mark.parametrize("typed", ["13pm", "0am", "24:00", "23:60"])
+@pytest.mark.parametrize("typed", ["13pm", "0am", "24:30", "24:01", "23:60", "24:00 pm",
+                                   "下午24点", "12月1日下午24点", "December 1, 2026 24:30"])
 def test_a_bare_clock_that_is_no_time_of_day_is_not_read_as_one(typed):
     with pytest.raises(InvalidValue):
         parse_typed(typed, "UTC", NOW)
