@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot import pages_zh
 from bot.pages_lines import BULLET, title_case
 from bot.pages_names import (
     LABEL,
@@ -80,6 +81,8 @@ _JOB_TITLE = re.compile(
     r"coordinator|representative|envoy|head|chief|deputy|commissioner|governor|"
     r"senator|author|reporter|commander|admiral|colonel|judge|mayor|consul|"
     r"spokes(?:person|man|woman))\b", re.I)
+# Where a title after a name would go on as a sentence: it is no title.
+_SENTENCE_INSIDE = re.compile(r"[。！？；;!?]|\.\s")
 # Words of the lines that open a card's shape without being anyone's name: headings and
 # organisations ("Media Inquiries", "Opening Remarks", "Rockefeller Brothers Fund").
 _NOT_A_CARD_NAME = ORGANISATION_ENDS | words(
@@ -290,6 +293,19 @@ class PeopleReading:
         # a post named for someone ("David M. Rubenstein Fellow") is no name line
         return not spans or spans[0].start > 0 or bool(
             _JOB_TITLE.match(line[spans[0].end:].lstrip()))
+
+    @staticmethod
+    def _name_title(text: str) -> str:
+        """What follows a name on a role's line, when it is their title: one phrase naming
+        a post ("Senior Fellow, Carnegie Endowment", "卡内基研究员", "副教授。"), not a
+        sentence, a remark ("线上"), a place alone ("清华大学") or another role's label.
+        The title, without a closing full stop; else ""."""
+        title = text.strip().removesuffix("。").removesuffix(".").strip()
+        read = pages_zh.fold(title)
+        if (not title or len(title) > 150 or _SENTENCE_INSIDE.search(title)
+                or ROLE_LABEL_LINE.match(title) or pages_zh.ROLE_LINE.match(read)):
+            return ""
+        return title if _JOB_TITLE.search(title) or pages_zh.POST.search(read) else ""
 
     def _bio_index(self, i: int, name: str) -> int | None:
         # The bio is the next paragraph, or the one after a title/affiliation line.

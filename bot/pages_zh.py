@@ -8,6 +8,10 @@ long line of Han characters.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from bot.pages_people import Entry
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN = re.compile(f"[{HAN}]")
@@ -26,7 +30,7 @@ _TRADITIONAL = (
     "週周 這这 個个 禮礼 後后 鐘钟 頭头 蘭兰 復复 擬拟 確确 視视 認认 連连 頻频 魯鲁 "
     "辭辞 無无 沒没 設设 備备 雙双 採采 別别 隨随 屆届 獲获 獎奖 簽签 組组 問问 壇坛 佈布 "
     "術术 預预 綜综 紀纪 遞递 側侧 實实 記记 還还 計计 劃划 圓圆 順顺 門门 "
-    "當当 頁页 圖图 攝摄 來来 編编 輯辑 責责 審审 條条 則则 聞闻")
+    "當当 頁页 圖图 攝摄 來来 編编 輯辑 責责 審审 條条 則则 聞闻 師师 監监 書书")
 _FOLD = str.maketrans({pair[0]: pair[1] for pair in _TRADITIONAL.split()})
 
 
@@ -176,6 +180,10 @@ EVENT_SUBJECT = re.compile(r"讲座|活动|会议|论坛|研讨会|报告会|对
 _CARD_BIO = re.compile(r"研究员|教授|主任|院长|所长|学者|大使|会长|理事长|董事长|主席|部长|司长|"
                        r"总裁|fellow|professor|director", re.I)
 _CARD_POST_LAST = re.compile(f"(?:{_CARD_BIO.pattern})$", re.I)  # a title line's post
+# A post named in a title after a name ("卡内基研究员", "中国人民大学副教授", "所长"): a card's
+# posts, and the others a title may end with.
+POST = re.compile(f"{_CARD_BIO.pattern}|讲师|专家|成员|顾问|主编|编辑|记者|总监|经理|秘书长|"
+                  r"理事|会长|代表", re.I)
 _CLAUSES = re.compile(r"[，。；！？,;\s]")
 _CARD_TITLE_SIZE = 4  # characters at least: a place and a post ("北大教授")
 # What a heading of people says, not a post ("评议学者", "主持嘉宾")
@@ -319,14 +327,21 @@ def _opens_a_bio(par: str, read: str) -> bool:
                for size in (2, 3, 4))
 
 
+class _Named(NamedTuple):
+    name: str
+    role: str | None  # the role in brackets after it: "赵通（主持人）"
+    rest: str  # what follows the name (and its brackets)
+    aside: str  # what its brackets say, when that is neither a role nor the name again
+
+
 class ChineseReading:
     """The reader's rules for Chinese paragraphs; mixed into ``pages._Reader``, whose
     people registry (``_person``, ``_known``, ``_give_bio``) and Latin-name helpers
     (``_latin_name_at``, ``_latin_opens_with``) they share."""
 
-    def _zh_name(self, text: str) -> tuple[str, str | None, str] | None:
-        """(name, role in brackets, rest) for a name opening text: "赵通", "赵通（Tong Zhao）",
-        "Tong Zhao（赵通）", "赵通（主持人）"."""
+    def _zh_name(self, text: str) -> _Named | None:
+        """The name opening text: "赵通", "赵通（Tong Zhao）", "Tong Zhao（赵通）",
+        "赵通（主持人）", "王立新（清华大学副主任）"."""
         found = _han_name(text)
         han, latin = found is not None, None
         if found is None:
@@ -335,7 +350,7 @@ class ChineseReading:
                 return None
             latin = found[0]
         name, rest = found[0], text[found[1]:]
-        own = None
+        own, aside = None, ""
         brackets = BRACKETS.match(rest)
         if brackets:
             inner = brackets.group(1)
@@ -345,16 +360,18 @@ class ChineseReading:
                 name = f"{name} ({paired[0]})"
             elif latin and is_name(inner) and not REMARK.search(fold(inner)):
                 name = f"{inner} ({latin})"
+            elif own is None:
+                aside = inner
             rest = rest[brackets.end():]
-        return name, own, rest
+        return _Named(name, own, rest, aside)
 
-    def _zh_person(self, text: str, role: str | None) -> bool:
+    def _zh_person(self, text: str, role: str | None) -> list[Entry]:
         """The person, or the people, a role line names in one item: "赵通", "赵通（Tong
-        Zhao），研究员", "李彬 樊吉社"."""
+        Zhao），研究员", "李彬 樊吉社"; none, if it opens with no name."""
         named = self._zh_name(text)
         if named is None or (named[2] and named[2][0] not in " ，,：:"):
-            return False
-        self._person(named[0], named[1] or role)
+            return []
+        found = [self._person(named[0], named[1] or role)]
         # A space parts the names of a list as 、 does; after a name, only another Chinese
         # name is one: "主持人 赵通 卡内基研究员" gives a title, "赵通 教授" a title word.
         while named[2].startswith(" ") and (han := _han_name(named[2][1:])):
@@ -363,17 +380,15 @@ class ChineseReading:
                     or (following[2] and following[2][0] not in " ，,：:")):
                 break
             named = following
-            self._person(named[0], named[1] or role)
-        return True
+            found.append(self._person(named[0], named[1] or role))
+        return found
 
-    def _zh_pair(self, text: str, role: str | None) -> bool:
+    def _zh_pair(self, text: str, role: str | None) -> list[Entry]:
         two = _TWO_NAMES.fullmatch(fold(text))
         names = [text[slice(*two.span(n))] for n in (1, 2)] if two else []
         if not names or not all(map(is_name, names)):
-            return False
-        for name in names:
-            self._person(name, role)
-        return True
+            return []
+        return [self._person(name, role) for name in names]
 
     def _zh_person_line(self, i: int) -> int | None:
         """"主持人：赵通", "嘉宾：李彬、樊吉社", or a name line ("赵通（主持人）", "李彬，教授")
@@ -389,7 +404,7 @@ class ChineseReading:
         named = self._zh_name(line)
         if named is None:
             return None
-        name, own, rest = named
+        name, own, rest, _ = named
         if rest and (len(rest) > 80 or rest[0] not in " ，," or rest.endswith(("。", "."))):
             return None
         bio_at = self._zh_bio_index(i, name)
@@ -419,12 +434,30 @@ class ChineseReading:
         self._zh_narration(line[start:])
         found = False
         for item in _items(line[start:]):
-            for segment in _SEGMENTS.split(item):  # names go on until the first title
-                if not (self._zh_person(segment.strip(), role)
-                        or self._zh_pair(segment.strip(), role)):
+            named: list[Entry] = []
+            for k, segment in enumerate(_SEGMENTS.split(item)):  # names go on until a title
+                # (after a name, "副教授" is their post, though as short as a name)
+                people = [] if k and BIO_WORDS.search(fold(segment)) else (
+                    self._zh_person(segment.strip(), role) or self._zh_pair(segment.strip(), role))
+                if not people:
                     break
-                found = True
+                named += people
+            if len(named) == 1 and (title := self._zh_title(item)):
+                named[0].title = named[0].title or title
+            found = found or bool(named)
         return i + 1 if found else None
+
+    def _zh_title(self, item: str) -> str:
+        """The title after the one name an item of a role's line gives ("Jane Doe，卡内基
+        研究员", "赵通（卡内基研究员）", "李彬 所长"), else ""."""
+        named = self._zh_name(item)
+        if named is None:
+            return ""
+        if named.aside and (title := self._name_title(named.aside)):
+            return title
+        if named.rest[:1] not in (" ", "，", ",", "：", ":"):
+            return ""
+        return self._name_title(named.rest.strip(" ，,：:"))
 
     def _zh_bio_index(self, i: int, name: str) -> int | None:
         # The bio is the next paragraph, or the one after a title/affiliation line.

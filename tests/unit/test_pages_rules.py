@@ -1297,7 +1297,8 @@ def test_a_new_name_may_open_a_bio_once_someone_was_named():
      [("赵通", "moderator", ""), ("李一为", "speaker", "李一为是清华大学教授。")], True),
     # text right after the brackets: not a clean name
     ("嘉宾：赵通（主持人）卡内基", [], False),
-    ("嘉宾：赵通（主持人），卡内基研究员", [("赵通", "moderator", "")], True),
+    # the title after the brackets is theirs
+    ("嘉宾：赵通（主持人），卡内基研究员", [("赵通", "moderator", "卡内基研究员")], True),
 ])
 def test_chinese_bios_and_bracketed_roles(text, people, described):
     page = parse_page(ZH_INTRO + text)

@@ -51,8 +51,9 @@ def test_chinese_announcement():
                "陈思远现任清华大学战略与安全研究中心主任。\n\n他曾在外交部军控司工作多年。"),
         Person("李彬", "speaker", "李彬是清华大学国际关系学系教授。"),
         Person("王海燕", "speaker", "王海燕，中国社会科学院美国研究所研究员，长期关注美国核政策。"),
-        Person("刘明轩", "discussant", ""),
-        Person("Jane Doe", "discussant", ""),
+        # their titles after their names on the role's line
+        Person("刘明轩", "discussant", "中国人民大学国际关系学院副教授"),
+        Person("Jane Doe", "discussant", "卡内基国际和平研究院高级研究员"),
     )
     assert page.moderator == "赵通"
     assert page.takeaways == () and page.access_notes == () and page.skipped == ()
@@ -793,3 +794,35 @@ def test_a_name_that_reads_like_a_day_of_the_week_colloquially_is_a_name(script)
                                                        (script("李彬"), "speaker")]
 
 
+
+
+@pytest.mark.parametrize(
+    ("line", "people"),
+    [
+        # an English label, a name, a full-width comma and a Chinese title
+        ("Discussant: Jane Doe，卡内基研究员", [("Jane Doe", "discussant", "卡内基研究员")]),
+        ("Moderator: 赵通，卡内基国际和平研究院高级研究员",
+         [("赵通", "moderator", "卡内基国际和平研究院高级研究员")]),
+        ("主持人：Jane Doe, Senior Fellow", [("Jane Doe", "moderator", "Senior Fellow")]),
+        ("主持人：赵通，卡内基研究员。", [("赵通", "moderator", "卡内基研究员")]),
+        ("Discussant: 刘明轩，中国人民大学副教授",
+         [("刘明轩", "discussant", "中国人民大学副教授")]),
+        ("评议人：刘明轩，副教授；Jane Doe, Senior Fellow, Carnegie Endowment",
+         [("刘明轩", "discussant", "副教授"),
+          ("Jane Doe", "discussant", "Senior Fellow, Carnegie Endowment")]),
+        ("主持人：王立新（清华大学战略与安全研究中心副主任）",
+         [("王立新", "moderator", "清华大学战略与安全研究中心副主任")]),
+        ("主讲人 李彬 所长", [("李彬", "speaker", "所长")]),
+        # names only, or what is no post, gives no title
+        ("嘉宾：李彬，樊吉社", [("李彬", "speaker", ""), ("樊吉社", "speaker", "")]),
+        ("主讲人 李彬 清华大学", [("李彬", "speaker", "")]),
+        ("主讲人：Ada Lovelace（线上）", [("Ada Lovelace", "speaker", "")]),
+    ],
+)
+def test_a_role_labels_person_keeps_the_title_after_their_name(line, people):
+    """"Discussant: Jane Doe，卡内基研究员": the title after the name (a comma of either
+    width, a space, or brackets) is theirs, shown where their bio would be, in whichever
+    script the label, the name and the title are written."""
+    page = parse_page(INTRO + line)
+    assert [(p.name, p.role, p.bio) for p in page.people] == people
+    assert page.description == INTRO.strip() and page.skipped == ()
