@@ -199,6 +199,8 @@ class PeopleReading:
     people_section: bool
     last_bio: tuple[Entry, bool] | None
     notes_after_intro: bool
+    header: dict[str, str]
+    header_open: bool
 
     def _person_line(self, i: int, start: int = 0) -> int | None:
         """A line with a name alone (maybe "Name, moderator") that a bio follows: next index.
@@ -215,7 +217,13 @@ class PeopleReading:
         bio_at = self._bio_index(i, name)
         title_at = self._card_title(i) if bio_at is None and alone else None
         titled = title_at is not None and _NOT_A_CARD_NAME.isdisjoint(name.split())
-        if bio_at is None and not ((alone and (label or self._find(name) or titled))
+        # "Tong Zhao" over "Tong Zhao will moderate a discussion with Li Bin.": the line
+        # heads what the page goes on to say of them, which is the event's, not their bio
+        # (unless the page has no title yet: a talk may be named for a person)
+        heads = (bio_at is None and not rest and not titled
+                 and ("title" in self.header or not self.header_open)
+                 and _NOT_A_CARD_NAME.isdisjoint(name.split()) and self._told_of(i + 1, name))
+        if bio_at is None and not ((alone and (label or self._find(name) or titled or heads))
                                    or (self.people_section and _LISTED.match(rest))):
             return None
         own = label.group(1).lower() if label else None
@@ -230,6 +238,8 @@ class PeopleReading:
         if titled and title_at is not None:
             entry.title = entry.title or self.raw[title_at]
             return title_at + 1
+        if heads:  # the prose under it still describes the event
+            return i + 1
         if bio_at is None:
             # A list under "Speakers" leaves the prose after it describing the event.
             self.intro_over = self.intro_over or not self.people_section
@@ -237,6 +247,13 @@ class PeopleReading:
         self.intro_over = True
         self._give_bio(entry, self.raw[bio_at], None)
         return bio_at + 1
+
+    def _told_of(self, j: int, name: str) -> bool:
+        """Whether paragraph j opens with this full name: "Tong Zhao will moderate …"."""
+        if j >= len(self.paras):
+            return False
+        lead = opening(self.paras[j])[0]
+        return " " in lead and key(lead) == key(name)
 
     def _card_title(self, i: int) -> int | None:
         """Under a heading of people, the line of a card's title under its name line i

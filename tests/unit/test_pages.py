@@ -1002,7 +1002,15 @@ def test_what_a_named_person_will_do_is_the_events_narration_not_their_bio(above
     page = parse_page(f"Nuclear Risk\n\n{above}Tong Zhao\n\n{sentence}")
     assert roles(page) == {"Tong Zhao": "moderator", "Li Bin": "speaker"}
     assert bios(page) == {"Tong Zhao": "", "Li Bin": ""}
-    assert page.description.endswith(sentence)
+    # the name line heads what is said of them: no stray line of the description
+    assert page.description == sentence and page.skipped == ()
+
+
+def test_a_page_titled_with_a_name_over_what_that_person_will_do_keeps_its_title():
+    """A talk may be named for its speaker: the first line is the title still."""
+    page = parse_page("Ann Lee\n\nAnn Lee will speak on trade.\n\nDecember 1, 2026")
+    assert (page.title, page.date_text) == ("Ann Lee", "December 1, 2026")
+    assert page.description == "Ann Lee will speak on trade."
 
 
 EN_RECAP = "Event Recap: Nuclear Risk\n\nTong Zhao moderated the panel.\n\n"
