@@ -67,6 +67,7 @@ _POST_NAMED_BY = 3  # words at most: "David M. Rubenstein Fellow"
 _AFTER_A_NAMED_POST = words("of at for to - – —")
 _NOT_NAMING = words("The A An")
 AFFILIATION = re.compile(r" *[,(|–—-]")  # "Jane Doe, Senior Fellow" on the name line
+_COLON = re.compile(r" *[:：] *")
 _NAME_AND_TITLE = re.compile(r" *(?:[,:|–—]|-(?= )) *")  # "• Jane Doe: Senior Fellow"
 _BRACKETED_TITLE = re.compile(r" *[(（]([^()（）]+)[)）]")
 _AFFILIATED = re.compile(r",| (?:of|at) ")  # a post and where it is held
@@ -111,6 +112,22 @@ def names_only(text: str) -> list[str]:
 
 
 _NAME_LIST_GAP = re.compile(r" *(?:,|,? *(?:and|&)) +")
+
+
+# What a bio says of its person, never a turn of dialogue: the speaker, or whom it
+# addresses ("I", "you", "we"), or a question or an exclamation.
+_SPOKEN = re.compile(r"\b(?:I|I'm|I’m|me|my|we|We|our|Our|us|you|You|your|Your)\b|[?!]")
+
+
+def a_bio_of(said: str, name: str) -> bool:
+    """Whether what a name's label gives ("Bo Chen: He is a professor at Tsinghua.") is
+    one third-person sentence about that person: their bio, not their turn of dialogue
+    ("Li Bin: Thank you for having me.")."""
+    if len(said) > 600 or not said.endswith(".") or _SPOKEN.search(said):
+        return False
+    lead, rest = opening(said)
+    return bool(_PRONOUN_BIO.match(said)) or (
+        bool(lead) and bool(_BIO_VERB.match(rest)) and _opens_with(said, name))
 
 
 def _opens_with_a_post(title: str) -> bool:
@@ -206,8 +223,19 @@ class PeopleReading:
         """A line with a name alone (maybe "Name, moderator") that a bio follows: next index.
         `start`: where the name opens, after a role's label ("Speaker: Li Bin")."""
         line = self.paras[i][start:]
-        spans = read_names(line) if len(line) <= 150 and line[0].isupper() else []
+        spans = read_names(line[:150]) if line[:1].isupper() else []
         if not spans or spans[0].start != 0:
+            return None
+        colon = _COLON.match(line, spans[0].end)
+        if colon and a_bio_of(line[colon.end():], spans[0].name):
+            # "Bo Chen: He is a professor at Tsinghua University.": their bio
+            role = self.heading_role
+            if self.heading_once:
+                self.heading_role, self.heading_once = None, False
+            entry = self._person(spans[0].name, role)
+            self._give_bio(entry, _COLON.split(self.raw[i], 1)[-1].strip(), None)
+            return i + 1
+        if len(line) > 150:
             return None
         name, rest = spans[0].name, line[spans[0].end:]
         label = LABEL.match(rest)
@@ -223,7 +251,9 @@ class PeopleReading:
         heads = (bio_at is None and not rest and not titled
                  and ("title" in self.header or not self.header_open)
                  and _NOT_A_CARD_NAME.isdisjoint(name.split()) and self._told_of(i + 1, name))
-        if bio_at is None and not ((alone and (label or self._find(name) or titled or heads))
+        listed = not rest and bio_at is None and self._beside_a_label(i)
+        if bio_at is None and not ((alone and (label or self._find(name) or titled or heads
+                                               or listed))
                                    or (self.people_section and _LISTED.match(rest))):
             return None
         own = label.group(1).lower() if label else None
@@ -247,6 +277,17 @@ class PeopleReading:
         self.intro_over = True
         self._give_bio(entry, self.raw[bio_at], None)
         return bio_at + 1
+
+    def _beside_a_label(self, i: int) -> bool:
+        """Whether line i, a name alone, is beside a role's label over names ("Ann Lee"
+        over "Moderator: Tong Zhao"): a programme's line of its people, as the label's is."""
+        if not names_only(self.paras[i]):
+            return False
+        for j in (i - 1, i + 1):
+            label = ROLE_LABEL_LINE.match(self.paras[j]) if 0 <= j < len(self.paras) else None
+            if label and names_only(self.paras[j][label.end():]):
+                return True
+        return False
 
     def _told_of(self, j: int, name: str) -> bool:
         """Whether paragraph j opens with this full name: "Tong Zhao will moderate …"."""

@@ -25,6 +25,7 @@ from bot.pages_people import (
     ROLE_LABEL_LINE,
     Entry,
     PeopleReading,
+    a_bio_of,
     names_only,
 )
 from bot.pages_zh import has_han
@@ -294,7 +295,10 @@ def _turn(par: str) -> _Turn | None:
         return None
     label, said = turn.groups()
     role = ROLE_HEADING.fullmatch(label) or pages_zh.ROLE_WORD.fullmatch(pages_zh.fold(label))
-    if not (role or names_only(label) or pages_zh.NAME.fullmatch(label)):
+    named = names_only(label)
+    if not (role or named or pages_zh.NAME.fullmatch(label)):
+        return None
+    if len(named) == 1 and a_bio_of(said, named[0]):  # "Bo Chen: He is a professor …"
         return None
     return _Turn(pages_zh.fold(label).casefold(), not _introduced(said),
                  not role and _a_sentence(said))

@@ -1013,6 +1013,34 @@ def test_a_page_titled_with_a_name_over_what_that_person_will_do_keeps_its_title
     assert page.description == "Ann Lee will speak on trade."
 
 
+@pytest.mark.parametrize("above", ["", "Speakers\n\n"])
+@pytest.mark.parametrize("bio", [
+    "He is a professor at Tsinghua University.",
+    "Bo Chen is a professor at Tsinghua University.",
+    "Chen has taught at Tsinghua University since 2010.",
+])
+def test_a_name_labels_one_sentence_about_them_is_their_bio_not_a_transcripts_turn(above,
+                                                                                      bio):
+    """"Bo Chen: He is a professor…" in a programme's run of labels ("Ann Lee" on its
+    line, "Moderator: Tong Zhao") tells who Bo Chen is: no transcript, and every person
+    of the run is read, Bo Chen with that bio."""
+    page = parse_page(f"{INTRO}{above}Ann Lee\n\nModerator: Tong Zhao\n\nBo Chen: {bio}")
+    assert [(p.name, p.role, p.bio) for p in page.people] == [
+        ("Ann Lee", "speaker", ""), ("Tong Zhao", "moderator", ""), ("Bo Chen", "speaker", bio)]
+    assert page.description == INTRO.strip() and page.skipped == ()
+
+
+@pytest.mark.parametrize("said", [
+    "He is a professor, I think?", "I am a professor at Tsinghua University.",
+    "You are a professor at Tsinghua University.", "He is a professor at Tsinghua!",
+])
+def test_a_name_labels_sentence_spoken_or_asked_is_still_a_transcripts_turn(said):
+    """Only one third-person sentence is a bio: "Bo Chen: I am…" is Bo Chen speaking."""
+    transcript = f"Moderator: Welcome all\n\nBo Chen: {said}"
+    page = parse_page(INTRO + transcript)
+    assert page.people == () and page.description == INTRO + transcript
+
+
 EN_RECAP = "Event Recap: Nuclear Risk\n\nTong Zhao moderated the panel.\n\n"
 ZH_RECAP = "中美核风险研讨会纪要\n\n会议由赵通主持。\n\n"
 
