@@ -9,7 +9,7 @@ import pytest
 
 from sandbox import Attachment
 from sandbox.ratelimits import DISCORD_RATE_LIMITS
-from tests.e2e.conftest import World, import_page
+from tests.e2e.conftest import World, import_button, import_page
 from tests.pageserver import WEB_PAGES, PageServer
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -181,6 +181,28 @@ async def test_a_pages_structured_event_gives_the_time_its_text_leaves_without_a
     assert world.query("SELECT starts_at, ends_at, venue FROM events WHERE id = ?",
                        (event_id_in(reply),)) == [(1953932400, 1953939600,
                                                    "Carnegie Endowment, Washington, DC")]
+
+
+async def test_a_page_whose_text_gives_another_day_than_its_json_ld_says_so_in_the_preview(
+        world, fake, server):
+    """A reschedule the organisers wrote on the page but not in its JSON-LD: the
+    structured start (which says its offset) is the event's, and the preview quotes the
+    text's date and asks the moderator to check which is right; the import keeps the
+    structured start."""
+    line = "Rescheduled to Tuesday, December 2, 2031, 6:00 PM"
+    server.add("/rescheduled.html", structured_page(line, GRAIN_EVENT))
+    preview = await fake.slash(world.guild, world.moderator, "manage import",
+                               url=server.url("/rescheduled.html"))
+    assert preview.ephemeral and "When: <t:1953932400:F>" in preview.content, preview.content
+    assert (f"Note: the page's text gives the date '{line}', another day than the start in "
+            "its structured data, which I used; check which is right, and fix it with "
+            "/manage edit if need be" in preview.content), preview.content
+    button = import_button(preview)
+    assert button is not None, preview.content
+    done = await fake.click(world.guild, world.moderator, preview.message, button)
+    reply = await done.wait(lambda r: not r.custom_ids() or bool(r.followups))
+    assert world.query("SELECT starts_at FROM events WHERE id = ?",
+                       (event_id_in(reply),)) == [(1953932400,)]  # 2031-12-01 23:00 UTC
 
 
 ZH_PAGE = ("<h1>中美气候合作前景</h1><p>2026年12月5日 下午3点至5点</p><p>北京</p>"
