@@ -198,6 +198,33 @@ def is_busy(error: sqlite3.OperationalError) -> bool:
     return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
+class Outage:
+    """A failure that lasts while its cause does (a full disk, a damaged page, a failing
+    disk): the log says once that it began, in each way it shows (`began`'s `kind`),
+    however many requests it refuses meanwhile, and once that it ended (`ended`); begun
+    again after that, it is said again. `lasting` is a plain attribute: the hot paths
+    read it after every success."""
+
+    __slots__ = ("_log", "_said", "lasting")
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self._log = logger
+        self._said: set[object] = set()  # the kinds said while it lasts
+        self.lasting = False
+
+    def began(self, kind: object, message: str, *args: object) -> None:
+        if kind not in self._said:
+            self._said.add(kind)
+            self.lasting = True
+            self._log.warning(message, *args, stacklevel=2)
+
+    def ended(self, message: str, *args: object) -> None:
+        if self.lasting:
+            self.lasting = False
+            self._said.clear()
+            self._log.warning(message, *args, stacklevel=2)
+
+
 class WriteHealth:
     """Whether writes to the database are failing in the file system (a full disk), shared
     by a store's connections: the log says so once when they begin to fail and once when
@@ -219,10 +246,10 @@ class WriteHealth:
     microsecond apiece; 2.2-3 µs for the three against 0.8 for the file alone, measured
     on a busy machine), writes are refused: it cannot be given one again."""
 
-    __slots__ = ("_fds", "_files", "_gone", "_log_to_save", "failing", "path")
+    __slots__ = ("_fds", "_files", "_gone", "_log_to_save", "path", "unwritable")
 
     def __init__(self) -> None:
-        self.failing = False
+        self.unwritable = Outage(log)  # writes failing in the file system
         # (descriptor to fstat, its file's name, whether it is ours to close) per file
         self._files: list[tuple[int, str, bool]] = []
         self._fds: tuple[int, ...] = ()  # their descriptors alone, for `check_file`
@@ -301,15 +328,13 @@ class WriteHealth:
         self._files, self._fds = [], ()
 
     def failed(self, error: sqlite3.Error) -> DatabaseUnwritable:
-        if not self.failing:
-            self.failing = True
-            log.warning("the database could not be written (%s): its disk may be full or "
-                        "failing; requests that write are refused until it can be", error)
+        self.unwritable.began(None, "the database could not be written (%s): its disk may "
+                              "be full or failing; requests that write are refused until "
+                              "it can be", error)
         return DatabaseUnwritable()
 
     def succeeded(self) -> None:
-        self.failing = False
-        log.warning("the database can be written again")
+        self.unwritable.ended("the database can be written again")
 
 
 class Session:
@@ -399,7 +424,7 @@ class Transaction:
                     if isinstance(failed, sqlite3.Error) and is_unwritable(failed):
                         raise session.writes.failed(failed) from failed
                     raise
-                if session.writes.failing:
+                if session.writes.unwritable.lasting:
                     session.writes.succeeded()
                 return
             self._void()

@@ -29,7 +29,7 @@ import queue
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -43,6 +43,7 @@ from bot.storage.sqlite.registrations import JoinRequest
 from bot.storage.sqlite.repositories import SqliteRepositories
 from bot.storage.sqlite.session import (
     BUSY_TIMEOUT_MS,
+    Outage,
     TooLongForTheLoop,
     configure,
     connect,
@@ -65,6 +66,9 @@ CACHED_ANSWERS = 10_000  # members' RSVPs kept while nobody commits
 # 9 KB, takes 0.1 ms on the loop; 2 MB took 4-6 ms), then kept for the loop's next reads
 # like any other.
 LOOP_EVENT_BYTES = 16 * 1024
+# Reads refused for damage or a failing disk that are remembered while it lasts, the
+# latest ones: one of them answered when asked again ends it (`SqliteStore._unreadable`).
+REFUSED_READS = 64
 
 
 class DatabaseThread:
@@ -159,7 +163,10 @@ class SqliteStore:
         self._mark: bytes | None = None
         self._counted: set[tuple[int, int]] = set()
         self._answers: dict[tuple[int, int, int], tuple[EventSummary, Rsvp | None]] = {}
-        self._faults_said: set[bool] = set()  # damaged (True) or unreadable (False), logged
+        # Reads refused because the file is damaged or its disk fails (`_unreadable`), and
+        # those refused meanwhile, as `_read_key` has them, the latest last
+        self._unreadable_now = Outage(log)
+        self._refused_reads: dict[Hashable, None] = {}
 
     @classmethod
     async def open(cls, path: str | Path, *,
@@ -244,32 +251,55 @@ class SqliteStore:
         damaged database, or one whose disk fails a read, raises DatabaseUnreadable
         (`_unreadable`)."""
         try:
-            return await self._run(fn, *args, **kwargs)
+            result = await self._run(fn, *args, **kwargs)
         except sqlite3.DatabaseError as exc:
-            refused = self._unreadable(exc)
+            refused = self._unreadable(exc, _read_key(fn, args, kwargs))
             if refused is None:
                 raise
             raise refused from exc
+        if self._refused_reads:
+            self._answered(_read_key(fn, args, kwargs))
+        return result
 
-    def _unreadable(self, error: sqlite3.DatabaseError) -> DatabaseUnreadable | None:
+    def _unreadable(self, error: sqlite3.DatabaseError, read: Hashable | None
+                    ) -> DatabaseUnreadable | None:
         """What a member is told of a read that failed in the file (its pages damaged, its
         disk failing), None for any other error: the log says it once, naming the file and
-        what to do, not with a traceback per request. (A write that fails so is
-        DatabaseUnwritable already.)"""
+        what to do, not with a traceback per request, and once that reads are answered
+        again (`_answered`). (A write that fails so is DatabaseUnwritable already.)
+
+        Other reads go on being answered meanwhile (damage is in some pages, not all), so
+        that is not the sign of its end: `read` is (its key, None for one that has none),
+        and that same read answered later is. Damage undone (the file restored under the
+        bot, an index rebuilt), a disk that reads again: the log says reads are answered
+        again, and a read refused after that is said anew."""
         damage = is_damaged(error)
         if not (damage or is_unwritable(error)):
             return None
-        if damage not in self._faults_said:
-            self._faults_said.add(damage)
-            path = self._repos.session.writes.path
-            if damage:  # (warnings: a one-shot command's own line says it, see bot.__main__)
-                log.warning("%s is damaged (%s): requests that read what is damaged are "
-                            "refused; stop the bot and restore the file from a backup",
-                            path, error)
-            else:
-                log.warning("%s could not be read (%s): its disk may be failing; requests "
-                            "that read it are refused until it can be", path, error)
+        if read is not None:
+            refused = self._refused_reads
+            refused.pop(read, None)
+            refused[read] = None
+            if len(refused) > REFUSED_READS:
+                del refused[next(iter(refused))]
+        path = self._repos.session.writes.path
+        if damage:  # (warnings: a one-shot command's own line says it, see bot.__main__)
+            self._unreadable_now.began(
+                damage, "%s is damaged (%s): requests that read what is damaged are "
+                "refused; stop the bot and restore the file from a backup", path, error)
+        else:
+            self._unreadable_now.began(
+                damage, "%s could not be read (%s): its disk may be failing; requests that "
+                "read it are refused until it can be", path, error)
         return DatabaseUnreadable()
+
+    def _answered(self, read: Hashable | None) -> None:
+        """A read was answered: if it was refused before (`_unreadable`), the file reads
+        again."""
+        if read is not None and read in self._refused_reads:
+            self._refused_reads.clear()
+            self._unreadable_now.ended("%s can be read again: a request refused before was "
+                                       "answered", self._repos.session.writes.path)
 
     async def _run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         if self._closed:
@@ -396,13 +426,17 @@ class SqliteStore:
     async def join(self, guild_id: int, event_id: int, user_id: int, name: str) -> Joined:
         """Ask for a seat. Resolves once the decision is committed, with the event as the
         decision read it."""
+        request = (guild_id, event_id, user_id, name)
         try:
-            return await self._joins.join((guild_id, event_id, user_id, name))
+            joined = await self._joins.join(request)
         except sqlite3.DatabaseError as exc:  # (the event loop's commit: see `run`)
-            refused = self._unreadable(exc)
+            refused = self._unreadable(exc, (self.join, request))
             if refused is None:
                 raise
             raise refused from exc
+        if self._refused_reads:
+            self._answered((self.join, request))
+        return joined
 
     async def _join_on_thread(self, batch: list[JoinRequest]) -> JoinResults:
         return await self.run(self._repos.registrations.join_batch, batch)
@@ -425,6 +459,20 @@ class SqliteStore:
         """A consistent copy of the live database (`backup_to`); a target that cannot be
         written raises Unavailable saying why."""
         await self.run(backup_to, self._repos.session.conn, Path(target))
+
+
+def _read_key(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+              ) -> Hashable | None:
+    """What tells a call to `SqliteStore.run` from others (the repository call and its
+    arguments, lists as tuples: a batch of joins), None for one whose arguments cannot
+    be compared."""
+    key = (fn, tuple(tuple(arg) if isinstance(arg, list) else arg for arg in args),
+           tuple(sorted(kwargs.items())))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 def backup_as_is(path: Path, target: Path) -> None:
