@@ -57,10 +57,16 @@ from bot.app import EventBot, out_of_server
 from bot.errors import EventNotFound
 from bot.locks import KeyedLocks
 from bot.models import GIVE_UP_AFTER, OwedChange, OwedRole, RolesToGive
+from bot.recent import Recent
 
 log = logging.getLogger(__name__)
 
 UNKNOWN_ROLE = 10011  # Discord's error code: the role was deleted
+# Seconds a role deleted on Discord is remembered (`AttendeeRoles._gone`): long past the
+# calls under way for it when it went (each ends at its next call, which meets 10011 or
+# sees it gone) and the records `_role_gone` clears. A record left after that (clearing
+# it failed) costs one call, which meets 10011 and clears it again.
+GONE_FOR = 3600.0
 
 
 class AttendeeRoles:
@@ -125,8 +131,10 @@ class AttendeeRoles:
         # taken from its members by a take-back under way. (Dropped once no call holds or
         # waits for it: one per role ever used would stay for as long as the bot runs.)
         self._role_locks = KeyedLocks()
-        # Roles Discord deleted (it said so): never asked for again; role ids are not reused
-        self._gone: set[int] = set()
+        # Roles Discord deleted lately (it said so): not asked for again (role ids are not
+        # reused); forgotten after GONE_FOR, once nothing refers to them any more, so that
+        # months of events, each with a role deleted later, are not one entry each
+        self._gone: Recent[int] = Recent(GONE_FOR)
         self.notices = RoleNotices(bot)  # moderators told of a role refused or deleted
 
     def registration_changed(self, guild_id: int, event_id: int) -> None:
@@ -787,7 +795,7 @@ class AttendeeRoles:
         with the events that gave it out, so that they can pick another role."""
         if role_id in self._gone:
             return
-        self._gone.add(role_id)
+        self._gone.note(role_id)
         self.notices.went_through(role_id)
         giving = [event_id for event_id, (held, _) in self._holders.items() if held == role_id]
         for event_id in giving:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 
 import discord
@@ -22,6 +21,7 @@ from bot.adapters.roles import deleted_role_notice, refused_role_notice
 from bot.app import EventBot
 from bot.errors import EventNotFound
 from bot.i18n import Text
+from bot.recent import Recent
 from bot.tree import NO_MENTIONS
 
 log = logging.getLogger(__name__)
@@ -37,10 +37,11 @@ class RoleNotices:
 
     def __init__(self, bot: EventBot) -> None:
         self.bot = bot
-        # Roles Discord refused the bot (to give or to take back), and when the moderators
-        # were told (time.monotonic()): told once, not per member nor per try; again after
-        # a call for the role went through, or after TELL_AGAIN.
-        self._told_refused: dict[int, float] = {}
+        # Roles Discord refused the bot (to give or to take back) that the moderators were
+        # told of lately: told once, not per member nor per try; again after a call for the
+        # role went through, or after TELL_AGAIN, when the role is forgotten (those refused
+        # in one window at most are kept, not every role refused since the start).
+        self._told_refused: Recent[int] = Recent(TELL_AGAIN)
         self._telling: set[asyncio.Task[None]] = set()  # the posts to moderators under way
 
     def tasks(self) -> list[asyncio.Task[None]]:
@@ -50,15 +51,14 @@ class RoleNotices:
     def went_through(self, role_id: int) -> None:
         """A call for the role went through (it works again), or the role is gone: a
         refusal is news again."""
-        self._told_refused.pop(role_id, None)
+        self._told_refused.discard(role_id)
 
     def refused(self, guild_id: int, event_id: int, role_id: int, *, giving: bool) -> None:
         """Tell the moderators that Discord refused the bot the event's role, and what to
         change: once, however many members and tries (`_told_refused`)."""
-        told = self._told_refused.get(role_id)
-        if told is not None and time.monotonic() - told < TELL_AGAIN:
+        if role_id in self._told_refused:
             return
-        self._told_refused[role_id] = time.monotonic()
+        self._told_refused.note(role_id)
 
         async def text() -> Text:
             return refused_role_notice(self.bot.get_guild(guild_id), role_id,
