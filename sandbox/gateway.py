@@ -301,13 +301,15 @@ class Gateway:
         }
         if full:
             data.update(
-                channels=[c.payload() for c in guild.channels.values()],
+                channels=[c.payload() for c in guild.channels.values() if not c.is_thread],
                 members=[m.payload() for m in guild.members.values()],
                 member_count=len(guild.members),  # == members sent, so no chunking
                 large=False,
                 unavailable=False,
                 joined_at=guild.members[self.bot_user.id].joined_at,
-                threads=[],
+                # the active threads (Discord lists no archived ones here)
+                threads=[c.payload() for c in guild.channels.values()
+                         if c.is_thread and not c.archived],
                 presences=[],
                 voice_states=[],
                 stage_instances=[],

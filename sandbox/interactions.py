@@ -10,8 +10,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sandbox.models import (
+    DM,
     EPHEMERAL,
     EVERYONE_PERMISSIONS,
+    MESSAGE_TYPES,
     Channel,
     Guild,
     Member,
@@ -428,6 +430,9 @@ class Interactions:
         server has not installed it), as Discord sends it then."""
         if guild is not None and (not isinstance(actor, Member) or actor.guild is not guild):
             raise ValueError(f"{actor!r} is not a member of guild {guild.name!r}")
+        if channel.type not in MESSAGE_TYPES | {DM}:
+            raise ValueError(f"{label}: no one can use the app in {channel.name!r} "
+                             f"(type {channel.type}: a category or forum has no chat)")
         st = _Interaction(self._snowflake(), itype, label, guild, actor, channel)
         payload: dict[str, Any] = {
             "id": str(st.id),

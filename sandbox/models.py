@@ -14,11 +14,13 @@ VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
 EMBED_LINKS = 1 << 14
 MANAGE_ROLES = 1 << 28
+MANAGE_THREADS = 1 << 34
+SEND_MESSAGES_IN_THREADS = 1 << 38
 MANAGE_EVENTS = 1 << 33
 CREATE_EVENTS = 1 << 44  # create events, and edit or delete one's own
 ALL_PERMISSIONS = (1 << 53) - 1
 # @everyone: add reactions, view, send, embed links, attach files, read history, use commands
-EVERYONE_PERMISSIONS = sum(1 << bit for bit in (6, 10, 11, 14, 15, 16, 31))
+EVERYONE_PERMISSIONS = sum(1 << bit for bit in (6, 10, 11, 14, 15, 16, 31, 38))
 
 EPHEMERAL = 1 << 6  # message flag
 LOADING = 1 << 7  # message flag of a deferred ("is thinking...") response
@@ -88,9 +90,23 @@ class Role:
         return data
 
 
+# Channel types (https://discord.com/developers/docs/resources/channel#channel-object-channel-types).
+GUILD_TEXT, DM, GUILD_VOICE, GUILD_CATEGORY, GUILD_ANNOUNCEMENT = 0, 1, 2, 4, 5
+ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD = 10, 11, 12
+GUILD_STAGE_VOICE, GUILD_FORUM = 13, 15
+THREAD_TYPES = frozenset({ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD})
+# Where messages can be sent at all: not a category or a forum (only its posts, threads).
+MESSAGE_TYPES = frozenset({GUILD_TEXT, GUILD_VOICE, GUILD_ANNOUNCEMENT, GUILD_STAGE_VOICE,
+                           *THREAD_TYPES})
+
+
 @dataclass(eq=False)
 class Channel:
-    """A guild text channel, or a DM channel (``guild is None``, ``recipient`` set)."""
+    """A guild channel of any kind Discord has (text, voice, category, announcement,
+    thread, stage, forum: ``type``), or a DM channel (``guild is None``, ``recipient`` set).
+    A thread has a ``parent`` (its text, announcement or forum channel; a forum's threads
+    are its posts), an ``owner_id`` and ``archived``/``locked`` metadata; other channels'
+    ``parent`` is their category, if any."""
 
     id: int
     name: str
@@ -98,31 +114,72 @@ class Channel:
     position: int = 0
     overwrites: list[dict[str, Any]] = field(default_factory=list, repr=False)
     recipient: User | None = None
+    type: int = GUILD_TEXT
+    parent: Channel | None = field(default=None, repr=False)
+    owner_id: int | None = None
+    archived: bool = False
+    locked: bool = False
+    created: str = field(default_factory=_now, repr=False)
+
+    @property
+    def is_thread(self) -> bool:
+        return self.type in THREAD_TYPES
 
     def payload(self) -> dict[str, Any]:
         if self.guild is None:
             assert self.recipient is not None
             return {
                 "id": str(self.id),
-                "type": 1,
+                "type": DM,
                 "last_message_id": None,
                 "recipients": [self.recipient.payload()],
                 "flags": 0,
             }
-        return {
+        common: dict[str, Any] = {
             "id": str(self.id),
-            "type": 0,
+            "type": self.type,
             "guild_id": str(self.guild.id),
             "name": self.name,
-            "position": self.position,
-            "permission_overwrites": self.overwrites,
-            "parent_id": None,
-            "topic": None,
-            "nsfw": False,
-            "rate_limit_per_user": 0,
-            "last_message_id": None,
+            "parent_id": None if self.parent is None else str(self.parent.id),
             "flags": 0,
         }
+        if self.is_thread:
+            assert self.parent is not None and self.owner_id is not None
+            metadata: dict[str, Any] = {
+                "archived": self.archived,
+                "archive_timestamp": self.created,
+                "auto_archive_duration": 1440,
+                "locked": self.locked,
+                "create_timestamp": self.created,
+            }
+            if self.type == PRIVATE_THREAD:
+                metadata["invitable"] = True
+            data = {
+                **common,
+                "owner_id": str(self.owner_id),
+                "last_message_id": None,
+                "rate_limit_per_user": 0,
+                "message_count": 0,
+                "member_count": 1,
+                "total_message_sent": 0,
+                "thread_metadata": metadata,
+            }
+            if self.parent.type == GUILD_FORUM:
+                data["applied_tags"] = []
+            return data
+        common.update(position=self.position, permission_overwrites=self.overwrites)
+        if self.type == GUILD_CATEGORY:
+            return common
+        common.update(nsfw=False, rate_limit_per_user=0, last_message_id=None)
+        if self.type in (GUILD_VOICE, GUILD_STAGE_VOICE):
+            return {**common, "bitrate": 64000, "user_limit": 0, "rtc_region": None,
+                    "video_quality_mode": 1}
+        common.update(topic=None, default_auto_archive_duration=1440,
+                      default_thread_rate_limit_per_user=0)
+        if self.type == GUILD_FORUM:
+            return {**common, "available_tags": [], "default_reaction_emoji": None,
+                    "default_sort_order": None, "default_forum_layout": 0}
+        return common
 
 
 @dataclass(eq=False)

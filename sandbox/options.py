@@ -125,6 +125,12 @@ class CommandOptions:
             value = float(value)
         elif kind == 7:
             target = value if isinstance(value, Channel) else self._channels[_id(value)]
+            kinds = param.get("channel_types")
+            if kinds and target.type not in kinds:
+                # Discord's picker offers only the option's channel types, and Discord
+                # refuses any other channel sent for it.
+                raise ValueError(f"option {name!r} takes channels of types {kinds}, "
+                                 f"not {target.name!r} (type {target.type})")
             perms = (
                 self.permissions(actor, target) if isinstance(actor, Member) else ALL_PERMISSIONS
             )

@@ -65,7 +65,10 @@ def _guild(guild: Guild) -> dict[str, Any]:
                    "bot_id": None if r.bot_id is None else str(r.bot_id)}
                   for r in guild.roles.values()],
         "channels": [{"id": str(c.id), "name": c.name, "position": c.position,
-                      "overwrites": copy.deepcopy(c.overwrites)}
+                      "overwrites": copy.deepcopy(c.overwrites), "type": c.type,
+                      "parent_id": None if c.parent is None else str(c.parent.id),
+                      "owner_id": None if c.owner_id is None else str(c.owner_id),
+                      "archived": c.archived, "locked": c.locked, "created": c.created}
                      for c in guild.channels.values()],
         "members": [{"user_id": str(m.id), "role_ids": [str(r.id) for r in m.roles],
                      "joined_at": m.joined_at} for m in guild.members.values()],
@@ -100,9 +103,17 @@ def _restore(fake: FakeDiscord, state: dict[str, Any]) -> None:
                 int(r["id"]), str(r["name"]), int(r["permissions"]), int(r["position"]),
                 None if r["bot_id"] is None else int(r["bot_id"]))
         for c in g["channels"]:
+            owner = c.get("owner_id")
             channel = Channel(int(c["id"]), str(c["name"]), guild, int(c["position"]),
-                              list(c["overwrites"]))
+                              list(c["overwrites"]), type=int(c.get("type", 0)),
+                              owner_id=None if owner is None else int(owner),
+                              archived=bool(c.get("archived")), locked=bool(c.get("locked")))
+            if c.get("created") is not None:
+                channel.created = str(c["created"])
             guild.channels[channel.id] = channels[channel.id] = channel
+        for c in g["channels"]:  # parents once every channel of the guild exists
+            if c.get("parent_id") is not None:
+                guild.channels[int(c["id"])].parent = guild.channels[int(c["parent_id"])]
         for m in g["members"]:
             user = users[int(m["user_id"])]
             guild.members[user.id] = Member(user, guild, [guild.roles[int(r)] for r in

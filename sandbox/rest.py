@@ -12,11 +12,15 @@ from sandbox.models import (
     CREATE_EVENTS,
     EMBED_LINKS,
     EPHEMERAL,
+    GUILD_FORUM,
     INTENT_GUILD_MEMBERS,
     INTENT_GUILD_SCHEDULED_EVENTS,
     MANAGE_EVENTS,
     MANAGE_ROLES,
+    MANAGE_THREADS,
+    MESSAGE_TYPES,
     SEND_MESSAGES,
+    SEND_MESSAGES_IN_THREADS,
     VIEW_CHANNEL,
     Channel,
     Guild,
@@ -97,8 +101,19 @@ class RestRoutes:
         perms = self.permissions(channel.guild.members[self.bot_user.id], channel)
         if not perms & VIEW_CHANNEL:
             raise ApiError(403, 50001, "Missing Access")
-        if not perms & SEND_MESSAGES:
+        if channel.type == GUILD_FORUM:  # only its posts (threads) take messages
+            raise ApiError(400, 40058, "Cannot send a message in a forum channel")
+        if channel.type not in MESSAGE_TYPES:  # a category
+            raise ApiError(400, 50008, "Cannot send messages in a non-text channel")
+        if channel.is_thread:
+            if channel.locked and not perms & MANAGE_THREADS:
+                raise ApiError(400, 50083, "Thread is locked")
+            if not perms & SEND_MESSAGES_IN_THREADS:
+                raise ApiError(403, 50013, "Missing Permissions")
+        elif not perms & SEND_MESSAGES:
             raise ApiError(403, 50013, "Missing Permissions")
+        if channel.is_thread and channel.archived and channel.locked:
+            raise ApiError(400, 50083, "Thread is archived")
 
     async def _send_message(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
@@ -127,6 +142,10 @@ class RestRoutes:
         )
         if key is not None:
             self._nonces[key] = (int(record.data["id"]), time.monotonic())
+        if channel.is_thread and channel.archived and channel.guild is not None:
+            # a message in an archived thread that is not locked opens it again
+            channel.archived = False
+            self._dispatch_if(0, channel.guild, "THREAD_UPDATE", channel.payload())
         return _json(record.data)
 
     async def _channel_message(self, request: web.Request) -> web.StreamResponse:
@@ -171,7 +190,9 @@ class RestRoutes:
         return _json(data)
 
     async def _get_guild_channels(self, request: web.Request) -> web.Response:
-        return _json([c.payload() for c in self._guild(request).channels.values()])
+        # threads are not among a guild's channels here (Discord lists them elsewhere)
+        return _json([c.payload() for c in self._guild(request).channels.values()
+                      if not c.is_thread])
 
     async def _get_roles(self, request: web.Request) -> web.Response:
         return _json([r.payload() for r in self._guild(request).roles.values()])

@@ -12,9 +12,17 @@ from sandbox.models import (
     ADMINISTRATOR,
     ALL_PERMISSIONS,
     EVERYONE_PERMISSIONS,
+    GUILD_ANNOUNCEMENT,
+    GUILD_CATEGORY,
+    GUILD_FORUM,
+    GUILD_TEXT,
     INTENT_GUILD_MEMBERS,
     MANAGE_EVENTS,
+    MANAGE_THREADS,
+    MESSAGE_TYPES,
+    PUBLIC_THREAD,
     SEND_MESSAGES,
+    THREAD_TYPES,
     Channel,
     Guild,
     Member,
@@ -120,10 +128,19 @@ class WorldState:
         )
         return role
 
-    def add_channel(self, guild: Guild, name: str, *, bot_can_send: bool = True) -> Channel:
-        """A text channel; ``bot_can_send=False`` adds an overwrite denying the bot Send Messages
-        (it still sees the channel; sending fails with 403 50013 Missing Permissions)."""
-        channel = Channel(self._snowflake(), name, guild, position=len(guild.channels))
+    def add_channel(self, guild: Guild, name: str, *, bot_can_send: bool = True,
+                    type: int = GUILD_TEXT, category: Channel | None = None) -> Channel:
+        """A channel of ``type`` (a text channel unless told: voice 2, category 4,
+        announcement 5, stage 13, forum 15; threads come from :meth:`add_thread`), in
+        ``category`` if given; ``bot_can_send=False`` adds an overwrite denying the bot Send
+        Messages (it still sees the channel; sending fails with 403 50013 Missing
+        Permissions)."""
+        if type in THREAD_TYPES or type not in MESSAGE_TYPES | {GUILD_CATEGORY, GUILD_FORUM}:
+            raise ValueError(f"channel type {type} is not a guild channel add_channel makes")
+        if category is not None and category.type != GUILD_CATEGORY:
+            raise ValueError(f"{category!r} is not a category")
+        channel = Channel(self._snowflake(), name, guild, position=len(guild.channels),
+                          type=type, parent=category)
         if not bot_can_send:
             channel.overwrites.append(
                 {"id": str(self.bot_user.id), "type": 1, "allow": "0", "deny": str(SEND_MESSAGES)}
@@ -132,6 +149,40 @@ class WorldState:
         self._channels[channel.id] = channel
         self._dispatch_if(0, guild, "CHANNEL_CREATE", channel.payload())
         return channel
+
+    def add_thread(self, parent: Channel, name: str, *, owner: Member | None = None,
+                   private: bool = False, archived: bool = False,
+                   locked: bool = False) -> Channel:
+        """A thread in ``parent``, started by ``owner`` (default: the guild's owner): a
+        public thread of a text channel (a private one with ``private``), an announcement
+        thread of an announcement channel, or a post of a forum (always public). The bot
+        gets THREAD_CREATE, as Discord sends it for a thread it can see."""
+        guild = parent.guild
+        assert guild is not None, "DM channels have no threads"
+        kinds = {GUILD_TEXT: 12 if private else PUBLIC_THREAD,
+                 GUILD_ANNOUNCEMENT: None if private else 10,
+                 GUILD_FORUM: None if private else PUBLIC_THREAD}
+        kind = kinds.get(parent.type)
+        if kind is None:
+            raise ValueError(f"Discord makes no {'private ' if private else ''}threads in "
+                             f"a channel of type {parent.type}")
+        thread = Channel(self._snowflake(), name, guild, type=kind, parent=parent,
+                         owner_id=(owner or guild.owner).id, archived=archived, locked=locked)
+        guild.channels[thread.id] = thread
+        self._channels[thread.id] = thread
+        bot = guild.members.get(self.bot_user.id)
+        if not private or (bot is not None and self.permissions(bot, parent) & MANAGE_THREADS):
+            # a private thread reaches only its members and those who may manage threads
+            self._dispatch_if(0, guild, "THREAD_CREATE",
+                              {**thread.payload(), "newly_created": True})
+        return thread
+
+    def set_thread_state(self, thread: Channel, *, archived: bool, locked: bool = False) -> None:
+        """A moderator archives (and perhaps locks) ``thread``, or opens it again: the bot
+        gets THREAD_UPDATE."""
+        assert thread.is_thread and thread.guild is not None
+        thread.archived, thread.locked = archived, locked
+        self._dispatch_if(0, thread.guild, "THREAD_UPDATE", thread.payload())
 
     def set_overwrite(
         self, channel: Channel, target: Member | Role, *, allow: int = 0, deny: int = 0
@@ -251,6 +302,8 @@ class WorldState:
             perms |= role.permissions
         if perms & ADMINISTRATOR:
             return ALL_PERMISSIONS
+        if channel is not None and channel.parent is not None and channel.is_thread:
+            channel = channel.parent  # a thread has its parent's overwrites
         if channel is None or not channel.overwrites:
             return perms
         # @everyone overwrite, then all role overwrites combined, then the member's own
