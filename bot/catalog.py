@@ -205,9 +205,15 @@ def checked_datetime(value: datetime, name: str, written: str | None = None) -> 
     return value
 
 
-# Letters drawn blank: the Hangul fillers and the braille blank. With the format characters
-# (zero-width spaces and joiners, direction marks) a text of nothing else shows nothing.
-_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# Letters drawn blank: the Hangul fillers and the braille blank, and the marks Unicode says
+# are drawn as nothing (Default_Ignorable_Code_Point, beyond the format characters): the
+# combining grapheme joiner, Khmer's inherent vowels, Mongolian and other variation
+# selectors. With the format characters (zero-width spaces and joiners, direction marks) a
+# text of nothing else shows nothing.
+_BLANK_LETTERS = frozenset(
+    "\u115f\u1160\u3164\uffa0\u2800\u034f\u17b4\u17b5"
+    + "".join(map(chr, (*range(0x180B, 0x1810), *range(0xFE00, 0xFE10),
+                        *range(0xE0100, 0xE01F0)))))
 
 
 def shows_something(text: str) -> bool:

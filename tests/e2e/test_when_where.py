@@ -645,8 +645,11 @@ async def test_an_import_typing_an_end_for_an_event_with_no_start_is_refused(wor
     assert world.dump() == before
 
 
-# Titles that show nothing: a Hangul filler, zero-width spaces and joiners, a braille blank.
-INVISIBLE_TITLES = ("\u3164", "\u200b\u200b", "\u2060\u200d \ufeff", "\u2800", "\u115f\u1160")
+# Titles that show nothing: a Hangul filler, zero-width spaces and joiners, a braille blank,
+# and the other characters Unicode says are drawn as nothing (Default_Ignorable_Code_Point):
+# the combining grapheme joiner, variation selectors, Khmer's inherent vowels.
+INVISIBLE_TITLES = ("\u3164", "\u200b\u200b", "\u2060\u200d \ufeff", "\u2800", "\u115f\u1160",
+                    "\u034f\ufe0f \u17b4\u180b\U000e0100")
 
 
 async def test_a_title_that_shows_nothing_is_refused_on_import_and_in_the_edit_form(
