@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import discord
 from discord import app_commands
 
-from bot.errors import UserError
+from bot.errors import InvalidValue, UserError
 from bot.i18n import N_, Language, Text, language
 from bot.models import storable_text
+from bot.option_values import check_option_values
 from bot.render import CONTENT, clip, safe
 
 if TYPE_CHECKING:
@@ -493,6 +494,12 @@ class EventTree(app_commands.CommandTree["EventBot"]):
             # the server's events, settings and RSVPs are not theirs to set up or change.
             # (An interaction that names no installation at all is the server's own.)
             raise app_commands.CheckFailure("used through a user install, not the server's")
+        if interaction.type is discord.InteractionType.application_command:
+            try:  # what a modified client may send though Discord's picker offers no such thing
+                check_option_values(interaction)
+            except InvalidValue as refused:
+                raise app_commands.AppCommandError("an option value it did not register") \
+                    from refused
         # First use in a server with no events: give it the sample event before answering.
         if interaction.guild_id is not None:
             try:

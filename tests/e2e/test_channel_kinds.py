@@ -177,22 +177,44 @@ async def test_a_channel_of_another_kind_for_posts(world, fake, kind, command):
     with pytest.raises(ValueError, match="takes channels of types"):
         await fake.slash(world.guild, world.moderator, command, **options)
 
-    general = world.guild.channel("general")
+    before, sent = world.dump(), len(fake.requests)
+    reply = await fake.slash(world.guild, world.moderator, command,
+                             options={**options, "channel": world.guild.channel("general")},
+                             mutate=wrong_channel(target))
+    assert reply.ephemeral and "\n" not in reply.content.strip(), reply.content
+    assert reply.content.strip() == (
+        f"⚠️ **{target.name}** isn't a text or announcement channel: pick a text or "
+        "announcement channel for the channel option."), reply.content
+    assert world.dump() == before
+    assert not [r for r in fake.requests[sent:] if r.route == "/channels/{channel_id}/messages"]
 
-    def swap(payload: dict) -> None:  # what a modified client could send
+
+def wrong_channel(target: Channel):
+    """What a modified client could send: `target` as the channel option's value, whatever
+    channel the command line named."""
+    def swap(payload: dict) -> None:
         option = next(o for o in payload["data"]["options"][0]["options"]
                       if o["name"] == "channel")
         option["value"] = str(target.id)
         payload["data"]["resolved"]["channels"] = {
             str(target.id): {**target.payload(), "permissions": str(2**53 - 1)}}
+    return swap
 
-    before, sent = world.dump(), len(fake.requests)
-    reply = await fake.slash(world.guild, world.moderator, command,
-                             options={**options, "channel": general}, mutate=swap)
-    assert reply.ephemeral and "\n" not in reply.content.strip(), reply.content
-    assert "isn't valid" in reply.content and BUG not in reply.content, reply.content
+
+@pytest.mark.parametrize(("locale", "says"), [
+    ("zh-CN", "⚠️ **Lounge** 不是文字频道或公告频道：请为 频道 选项选择一个文字频道或公告频道。"),
+    ("zh-TW", "⚠️ **Lounge** 不是文字頻道或公告頻道：請為 頻道 選項選擇一個文字頻道或公告頻道。"),
+    ("en-GB", "⚠️ **Lounge** isn't a text or announcement channel: pick a text or announcement "
+              "channel for the channel option."),
+])
+async def test_a_channel_of_another_kind_in_the_moderators_language(world, fake, locale, says):
+    moderator = world.member(f"moderator ({locale})", locale=locale, manage_events=True)
+    before = world.dump()
+    reply = await fake.slash(world.guild, moderator, "manage channel",
+                             channel=world.guild.channel("general"),
+                             mutate=wrong_channel(not_for_posts(world)["voice channel"]))
+    assert reply.ephemeral and reply.content == says, reply.content
     assert world.dump() == before
-    assert not [r for r in fake.requests[sent:] if r.route == "/channels/{channel_id}/messages"]
 
 
 async def test_commands_from_threads_the_bot_has_not_been_told_of(world, fake):

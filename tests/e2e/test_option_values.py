@@ -1,0 +1,86 @@
+"""Option values a command did not register, through the real bot process: Discord's client
+offers only an option's kind, choices and bounds, and Discord refuses anything else; a
+modified client may send them anyway. Each gets one line naming the option and what it
+takes, and changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.test_bot import sample_event
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+BUG = "Something went wrong"
+
+
+def sent_as(name: str, value):
+    """What a modified client could send: `value` for the option `name`, whatever the
+    command line gave it."""
+    def swap(payload: dict) -> None:
+        option = next(o for o in payload["data"]["options"][0]["options"] if o["name"] == name)
+        option["value"] = value
+    return swap
+
+
+SEATS = "⚠️ The seats option takes a number from 1 to 100,000."
+# command, the options it is sent with, the option changed, its value, the reply
+CASES = [
+    ("manage language", {"language": "en-GB"}, "language", "xx",
+     "⚠️ 'xx' isn't one of the choices for the language option: pick one from the list."),
+    ("manage scheduled-events", {"state": "on"}, "state", "maybe",
+     "⚠️ 'maybe' isn't one of the choices for the state option: pick one from the list."),
+    ("manage capacity", {"seats": 5}, "seats", 0, SEATS),
+    ("manage capacity", {"seats": 5}, "seats", 10**12, SEATS),
+    ("manage capacity", {"seats": 5}, "seats", "lots",
+     "⚠️ The seats option takes a whole number."),
+    ("manage capacity", {"seats": 5}, "seats", 5.5, "⚠️ The seats option takes a whole number."),
+    ("manage capacity", {"seats": 5}, "seats", True, "⚠️ The seats option takes a whole number."),
+    ("manage timezone", {"zone": "Europe/Paris"}, "zone", 12, "⚠️ The zone option takes text."),
+    ("manage timezone", {"zone": "Europe/Paris"}, "zone", "Europe/Paris" * 9,
+     "⚠️ The zone option takes at most 100 characters."),
+    ("manage reminders", {"minutes": "60"}, "minutes", "1," * 3000,
+     "⚠️ The minutes option takes at most 100 characters."),
+    ("manage close", {"reason": "r"}, "reason", "y" * 201,
+     "⚠️ The reason option takes at most 200 characters."),
+    ("manage import", {"url": "https://example.com"}, "url", "",
+     "⚠️ The url option can't be empty."),
+    ("manage import", {"url": "https://example.com", "capacity": 3}, "capacity", -3,
+     "⚠️ The capacity option takes a number from 1 to 100,000."),
+    ("manage import", {"url": "https://example.com"}, "title", "t" * 6001,
+     "⚠️ The title option takes at most 6,000 characters."),
+    ("manage role", {}, "clear", "yes", "⚠️ The clear option takes True or False."),
+    ("manage role", {"role": "@everyone"}, "role", "123",
+     "⚠️ The role option takes a role of this server: pick one from the list."),
+    ("manage remove", {"member": "someone"}, "member", "123",
+     "⚠️ The member option takes a member of this server: pick one from the list."),
+    ("event ask", {"question": "who"}, "question", "why " * 1500,
+     "⚠️ The question option takes at most 300 characters."),
+    ("event list", {"past": True}, "past", "yes", "⚠️ The past option takes True or False."),
+]
+
+
+@pytest.mark.parametrize(("command", "options", "name", "value", "says"), CASES,
+                         ids=[f"{c[0]} {c[2]}={str(c[3])[:12]!r}" for c in CASES])
+async def test_a_value_the_option_did_not_register(world, fake, command, options, name, value,
+                                                   says):
+    options = dict(options)
+    if "role" in options:
+        options["role"] = next(r for r in world.guild.roles.values() if r.name == "@everyone")
+    if "member" in options:
+        options["member"] = world.member(options["member"])
+    if command in ("manage capacity", "manage close", "manage role", "manage remove"):
+        options["event"] = sample_event(world)
+    if name not in options:
+        options[name] = False
+    actor = world.member("asker") if command.startswith("event") else world.moderator
+    before = world.dump()
+    reply = await fake.slash(world.guild, actor, command, options=options,
+                             mutate=sent_as(name, value))
+    assert reply.ephemeral and reply.content == says, reply.content
+    assert world.dump() == before
+
+
+async def test_the_bot_logged_no_error_in_any_of_it(world):
+    out = world.bot.output()
+    assert "Traceback" not in out and " ERROR " not in out, out[-3000:]
