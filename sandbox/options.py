@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sandbox.limits import STRING_OPTION_LENGTH
 from sandbox.models import ALL_PERMISSIONS, Attachment, Channel, Guild, Member, Role, User, _id
 
 
@@ -163,4 +164,16 @@ class CommandOptions:
             raise ValueError(
                 f"option {name!r}: {value!r} is not one of {[c['value'] for c in choices]}"
             )
+        # Discord's client takes no value outside the option's bounds, and Discord refuses
+        # one sent anyway: a number outside min_value..max_value, a string outside
+        # min_length..max_length (at most 6,000 characters in any case).
+        if kind == 3:
+            least, most = param.get("min_length", 0), param.get("max_length", STRING_OPTION_LENGTH)
+            if not least <= len(value) <= most:
+                raise ValueError(f"option {name!r} takes {least} to {most} characters, "
+                                 f"not {len(value)}")
+        elif kind in (4, 10):
+            least, most = param.get("min_value"), param.get("max_value")
+            if (least is not None and value < least) or (most is not None and value > most):
+                raise ValueError(f"option {name!r} takes {least} to {most}, not {value}")
         return value

@@ -81,6 +81,24 @@ async def test_a_value_the_option_did_not_register(world, fake, command, options
     assert world.dump() == before
 
 
+async def test_the_local_discord_refuses_values_outside_an_options_bounds(world, fake):
+    """As Discord does: its client offers no such value, and its API refuses one."""
+    event = sample_event(world)
+    for seats in (0, 100_001):
+        with pytest.raises(ValueError, match="'seats' takes 1 to 100000"):
+            await fake.slash(world.guild, world.moderator, "manage capacity", seats=seats,
+                             event=event)
+    with pytest.raises(ValueError, match="'question' takes 1 to 300 characters, not 301"):
+        await fake.slash(world.guild, world.member("asker"), "event ask", question="w" * 301)
+    with pytest.raises(ValueError, match="'title' takes 0 to 6000 characters, not 6001"):
+        await fake.slash(world.guild, world.moderator, "manage import",
+                         url="https://example.com", title="t" * 6001)
+    # and takes the values at the bounds
+    reply = await fake.slash(world.guild, world.moderator, "manage capacity", seats=100_000,
+                             event=event)
+    assert "100,000 seats" in reply.content, reply.content
+
+
 async def test_the_bot_logged_no_error_in_any_of_it(world):
     out = world.bot.output()
     assert "Traceback" not in out and " ERROR " not in out, out[-3000:]
