@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 import discord
 from discord import app_commands
 
+from bot.catalog import shows_something
 from bot.errors import Unavailable
 from bot.flows import events
 from bot.models import Event, EventListing, EventSummary
@@ -139,9 +140,11 @@ async def _event_choices(interaction: Interaction, current: str
 def choice_name(listing: EventListing, zone: tzinfo, *, with_id: bool = False) -> str:
     """An event as autocomplete offers it: its title and its date in the server's zone
     (a choice is plain text, shown as written to everyone), and its id where two choices
-    would read the same. A title that shows nothing (direction marks alone) is named by
-    the id: Discord refuses a whole answer over one empty name."""
+    would read the same. A title that shows nothing (direction marks or a Hangul filler
+    alone, saved before such titles were refused) is named by the id: Discord refuses a
+    whole answer over one empty name."""
     title = without_bidi_controls(listing.title).strip()
+    title = title if shows_something(title) else ""
     suffix = f" #{listing.id}" if with_id or not title else ""
     if listing.starts_at is not None:  # an all-day event's start is midnight UTC of its date
         day = listing.starts_at.astimezone(UTC if listing.all_day else zone)
