@@ -33,6 +33,15 @@ def import_button(preview: Reply) -> str | None:
     return next((c for c in preview.custom_ids() if c.startswith(IMPORT_BUTTON)), None)
 
 
+def sent_as(name: str, value):
+    """A slash command's `mutate`: what a modified client could send, `value` for the
+    sub-command's option `name`, whatever the command line gave it."""
+    def swap(payload: dict) -> None:
+        option = next(o for o in payload["data"]["options"][0]["options"] if o["name"] == name)
+        option["value"] = value
+    return swap
+
+
 async def import_page(fake: FakeDiscord, guild: Guild, member: Member, /, *,
                       timeout: float = 10.0, **options) -> Reply:
     """/manage import, then Import on its preview, as a moderator does. Returns the reply

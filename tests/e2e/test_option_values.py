@@ -7,20 +7,12 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.conftest import sent_as
 from tests.e2e.test_bot import sample_event
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 BUG = "Something went wrong"
-
-
-def sent_as(name: str, value):
-    """What a modified client could send: `value` for the option `name`, whatever the
-    command line gave it."""
-    def swap(payload: dict) -> None:
-        option = next(o for o in payload["data"]["options"][0]["options"] if o["name"] == name)
-        option["value"] = value
-    return swap
 
 
 SEATS = "⚠️ The seats option takes a number from 1 to 100,000."

@@ -49,6 +49,7 @@ class Interaction:
         self.id = discord.utils.time_snowflake(discord.utils.utcnow())  # made just now
         self.calls: list = []
         self.extras: dict = {}
+        self.data: dict = {}  # no options sent
         self.response, self.followup = Response(self.calls), Followup(self.calls)
         self.failures: list[Exception] = []  # what the next edits of @original raise
 
