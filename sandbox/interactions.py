@@ -433,6 +433,11 @@ class Interactions:
         if channel.type not in MESSAGE_TYPES | {DM}:
             raise ValueError(f"{label}: no one can use the app in {channel.name!r} "
                              f"(type {channel.type}: a category or forum has no chat)")
+        if itype in (APPLICATION_COMMAND, AUTOCOMPLETE) and channel.is_thread and channel.archived:
+            # Discord: users cannot use application commands in archived threads (a message
+            # sent there opens it again first, see RestRoutes._send_message)
+            raise ValueError(f"{label}: no one can use the app's commands in the archived "
+                             f"thread {channel.name!r}")
         st = _Interaction(self._snowflake(), itype, label, guild, actor, channel)
         payload: dict[str, Any] = {
             "id": str(st.id),

@@ -106,14 +106,14 @@ class RestRoutes:
         if channel.type not in MESSAGE_TYPES:  # a category
             raise ApiError(400, 50008, "Cannot send messages in a non-text channel")
         if channel.is_thread:
+            if channel.archived and channel.locked:  # (a message opens no locked thread)
+                raise ApiError(400, 50083, "Thread is archived")
             if channel.locked and not perms & MANAGE_THREADS:
-                raise ApiError(400, 50083, "Thread is locked")
+                raise ApiError(403, 160005, "Thread is locked")
             if not perms & SEND_MESSAGES_IN_THREADS:
                 raise ApiError(403, 50013, "Missing Permissions")
         elif not perms & SEND_MESSAGES:
             raise ApiError(403, 50013, "Missing Permissions")
-        if channel.is_thread and channel.archived and channel.locked:
-            raise ApiError(400, 50083, "Thread is archived")
 
     async def _send_message(self, request: web.Request) -> web.Response:
         channel = self._channel(request)

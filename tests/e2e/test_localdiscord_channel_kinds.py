@@ -1,8 +1,10 @@
 """The local server has Discord's kinds of channel, and refuses what Discord refuses in
 them, over HTTP: a message into a forum itself (40058: its posts are threads) or a
-category (50008), or into an archived, locked thread (50083); a message into an archived
-thread that is not locked opens it again. Threads carry their parent, owner and metadata,
-and are not among a guild's channels; a channel option takes only its channel types."""
+category (50008), into an archived, locked thread (50083), or into a locked one by whom
+may not manage threads (160005); a message into an archived thread that is not locked
+opens it again, and no one uses commands in an archived one. Threads carry their parent,
+owner and metadata, and are not among a guild's channels; a channel option takes only its
+channel types."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from sandbox.models import (
     GUILD_FORUM,
     GUILD_STAGE_VOICE,
     GUILD_VOICE,
+    MANAGE_THREADS,
 )
 from tests.e2e.raw_http import call
 
@@ -62,6 +65,31 @@ async def test_an_archived_thread_opens_again_unless_locked(fake, guild, http):
     assert status == 200 and not quiet.archived
     _, shown = await call(http, "GET", f"/channels/{quiet.id}")
     assert shown["thread_metadata"]["archived"] is False
+
+
+async def test_a_locked_thread_takes_messages_only_from_who_may_manage_threads(fake, guild,
+                                                                              http):
+    """Discord's 160005 Thread is locked (50083 is for archived threads alone), unless the
+    bot may manage threads."""
+    general = guild.channel("general")
+    locked = fake.add_thread(general, "announcements only", locked=True)
+    bot = guild.members[fake.bot_user.id]
+    fake.set_overwrite(general, bot, deny=MANAGE_THREADS)
+    assert await send(http, locked) == (403, {"code": 160005, "message": "Thread is locked"})
+    assert fake.messages(locked) == []
+    fake.set_overwrite(general, bot, allow=MANAGE_THREADS)
+    status, _ = await send(http, locked)
+    assert status == 200 and len(fake.messages(locked)) == 1
+
+
+async def test_no_one_uses_commands_in_an_archived_thread(fake, guild):
+    """Discord: users cannot use application commands in archived threads (a message sent
+    there opens it again first)."""
+    fake.register_commands([{"id": "1", "name": "ping", "description": "ping", "type": 1}])
+    member = fake.add_member(guild, "reader")
+    old = fake.add_thread(guild.channel("general"), "last year", archived=True)
+    with pytest.raises(ValueError, match="archived thread"):
+        await fake.slash(guild, member, "ping", in_channel=old)
 
 
 async def test_threads_carry_their_parent_and_are_listed_apart(fake, guild, http):
