@@ -59,7 +59,8 @@ from bot.zones import (
 class When:
     """An event's times as read: all None when nothing could be; `note` says what the
     moderator should know (a reading taken among several, a missing year), `end_note` why
-    an end the page wrote was left unset (no time of day: "18:00-25:00")."""
+    an end the page wrote was left unset (no time of day: "18:00-25:00"; no day of the
+    calendar: "…/2026-06-31T20:00Z")."""
 
     starts_at: datetime | None = None
     ends_at: datetime | None = None
@@ -466,7 +467,8 @@ _ISO_MOMENT = (rf"\d{{4}}-\d{{2}}-\d{{2}}(?:T\d{{2}}:\d{{2}}(?:{_ISO_SECONDS})?{
                rf"| \d{{2}}:\d{{2}}(?:{_ISO_SECONDS}{_ISO_OFFSET}|Z|\+\d{{2}}(?::?\d{{2}})?))")
 _ISO_SPAN = re.compile(rf"(?<![\d\-])({_ISO_MOMENT})(?:(?:\s*/\s*|\s*[–—~]\s*|\s+(?:-|to)\s+)"
                        rf"({_ISO_MOMENT}|\d{{4}}-\d{{2}}-\d{{2}}[T ]\d{{2}}:\d{{2}}"
-                       r"(?::\d{2}(?:\.\d{1,9})?)?))?(?![\d:]|\.\d)", re.IGNORECASE)
+                       r"(?::\d{2}(?:\.\d{1,9})?)?|\d{4}-\d{2}-\d{2}(?![T\d])))?(?![\d:]|\.\d)",
+                       re.IGNORECASE)
 
 
 def iso_span(text: str, before: int | None = None) -> When | None:
@@ -482,10 +484,17 @@ def iso_span(text: str, before: int | None = None) -> When | None:
     if starts is None:  # no such day
         return None
     starts = starts.replace(microsecond=0)
-    ends = read_iso(found[2].upper(), starts.tzinfo or UTC) if found[2] else None
+    end = found[2]
     end_note = None
-    if found[2] and ends is None and _a_day(found[2]):  # "…/2026-06-05T25:00Z"
-        end_note = _end_not_a_time(found[2])
+    if end is not None and len(end) == len("2026-06-05"):
+        # a date alone (a JSON-LD "endDate"), no moment: read only to say it is no day
+        if not _a_day(end):
+            end_note = _end_no_such_day(end)
+        end = None
+    ends = read_iso(end.upper(), starts.tzinfo or UTC) if end else None
+    if end and ends is None:
+        # "…/2026-06-05T25:00Z", "…/2026-06-31T20:00Z"
+        end_note = _end_not_a_time(end) if _a_day(end) else _end_no_such_day(end)
     if ends is not None and ends <= starts:  # a slip: the start is still the page's
         ends = None
     if calendar_problem(starts) or (ends is not None and calendar_problem(ends)):
@@ -519,6 +528,11 @@ def _not_a_time(written: str) -> Text:
 def _end_not_a_time(written: str) -> Text:
     return Text(N_("the page's end time {written!r} is not a time of day, so I left the end "
                    "unset; set it with /manage edit"), written=written)
+
+
+def _end_no_such_day(written: str) -> Text:
+    return Text(N_("the page's end date {written!r} is no day of the calendar, so I left the "
+                   "end unset; set it with /manage edit"), written=written)
 
 
 def _no_place_has(written: str) -> Text:

@@ -143,6 +143,23 @@ async def test_a_pages_end_that_is_no_time_of_day_is_said_in_the_preview(world, 
         assert event_times(world, event_id)[:3] == (start, None, 0)
 
 
+async def test_a_pages_end_on_no_day_of_the_calendar_is_said_in_the_preview(world, fake):
+    """An end the calendar has not ("November 31") is left unset, and the preview says why,
+    quoting it; the event keeps the page's start with no end."""
+    attachment = Attachment("f.txt", page("Odd Day Forum",
+                                          "Starts: 2036-11-30T18:00Z/2036-11-31T20:00Z"),
+                            "text/plain")
+    preview = await fake.slash(world.guild, world.moderator, "manage import", capacity=5,
+                               page=attachment)
+    said = ("Note: the page's end date '2036-11-31T20:00Z' is no day of the calendar, so I "
+            "left the end unset; set it with /manage edit.")
+    assert said in text_of(preview), text_of(preview)
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5, page=attachment)
+    event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+    start = int(datetime(2036, 11, 30, 18, tzinfo=UTC).timestamp())
+    assert event_times(world, event_id)[:3] == (start, None, 0)
+
+
 async def test_a_typed_end_at_24_00_is_the_midnight_that_ends_the_day(world, fake):
     """As ISO 8601's 24:00 after a date is: typed alone as the end, or after a day."""
     start = int(datetime(2036, 12, 1, 18, tzinfo=UTC).timestamp())

@@ -206,6 +206,30 @@ def test_a_web_pages_structured_end_that_is_no_time_of_day_is_said():
         "end unset; set it with /manage edit"]
 
 
+@pytest.mark.parametrize(("line", "written"), [
+    ("Starts: 2031-06-01T18:00Z/2031-06-31T20:00Z", "2031-06-31T20:00Z"),
+    ("Time: 2031-06-01T18:00+00:00 – 2031-02-30T20:00:00+00:00", "2031-02-30T20:00:00+00:00"),
+    ("Time: 2031-06-01T18:00Z – 2031-06-31", "2031-06-31"),
+])
+def test_a_page_end_on_no_day_of_the_calendar_imports_the_start_and_says_why(line, written):
+    """An end dated a day the calendar has not ("June 31") is said as an end that is no
+    time of day is: the start stands, the end is left unset, and the preview quotes it."""
+    got, _ = forum_planned(line, "UTC")
+    assert (got.starts_at, got.ends_at) == (datetime(2031, 6, 1, 18, tzinfo=UTC), None)
+    assert [str(note) for note in got.notes] == [
+        f"the page's end date {written!r} is no day of the calendar, so I left the end unset; "
+        "set it with /manage edit"]
+
+
+@pytest.mark.parametrize("end", ["2031-02-30", "2031-02-30T20:00:00+08:00"])
+def test_a_web_pages_structured_end_on_no_day_of_the_calendar_is_said(end):
+    got = web_forum_planned_with_end("2031-02-27T18:00:00+08:00", end)
+    assert (got.starts_at, got.ends_at) == (datetime(2031, 2, 27, 10, tzinfo=UTC), None)
+    assert [str(note) for note in got.notes] == [
+        f"the page's end date {end!r} is no day of the calendar, so I left the end unset; set "
+        "it with /manage edit"]
+
+
 def web_forum_planned_with_end(start: str, end: str):
     html = ('<html><head><script type="application/ld+json">{"@type": "Event", '
             f'"startDate": "{start}", "endDate": "{end}"}}</script></head><body>'

@@ -458,6 +458,27 @@ def test_a_page_end_that_is_no_time_of_day_is_left_unset_and_said(line, start, w
                                   "I left the end unset; set it with /manage edit")
 
 
+@pytest.mark.parametrize(("line", "written"), [
+    ("2026-06-05T18:00+08:00/2026-06-31T20:00+08:00", "2026-06-31T20:00+08:00"),
+    ("2026-02-27T18:00Z – 2026-02-30T20:00Z", "2026-02-30T20:00Z"),
+    ("2026-02-27T18:00Z – 2026-02-30T20:00", "2026-02-30T20:00"),
+    ("2026-02-27T18:00Z - 2026-02-30 20:00", "2026-02-30 20:00"),
+    ("2026-02-27T18:00Z – 2026-02-30", "2026-02-30"),  # a JSON-LD endDate, a date alone
+    ("2026-02-27T18:00Z/2026-02-30T25:00Z", "2026-02-30T25:00Z"),  # the day is wrong first
+])
+def test_a_page_end_on_no_day_of_the_calendar_is_left_unset_and_said(line, written):
+    when = read_page_when(line, "UTC")
+    assert when.starts_at is not None and (when.ends_at, when.note) == (None, None)
+    assert str(when.end_note) == (f"the page's end date {written!r} is no day of the calendar, "
+                                  "so I left the end unset; set it with /manage edit")
+
+
+def test_a_page_end_given_as_a_real_date_alone_is_left_unset_without_a_word():
+    # (as before: a day alone says no time the event ends)
+    when = read_page_when("2026-02-27T18:00Z – 2026-02-28", "UTC")
+    assert (when.ends_at, when.note, when.end_note) == (None, None, None)
+
+
 def test_a_page_minute_past_59_is_no_time_of_day_not_the_hours_last_minute():
     when = read_page_when("Dec 1, 2026 18:75 GMT", "UTC")
     assert when.starts_at is None
