@@ -60,7 +60,7 @@ class When:
     """An event's times as read: all None when nothing could be; `note` says what the
     moderator should know (a reading taken among several, a missing year), `end_note` why
     an end the page wrote was left unset (no time of day: "18:00-25:00"; no day of the
-    calendar: "…/2026-06-31T20:00Z")."""
+    calendar: "…/2026-06-31T20:00Z"; not after the start: "6:00 PM - 6:00 PM")."""
 
     starts_at: datetime | None = None
     ends_at: datetime | None = None
@@ -411,10 +411,14 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
     ends = None
     if end_hour is not None:  # the run's times are its first day's start, its last's end
         ends = datetime.combine(last + timedelta(days=end_days), time(end_hour, end_minute), zone)
-        if ends == starts:  # "6:00 PM - 6:00 PM": a slip, not a day-long event
-            ends = None
-        elif ends < starts:  # past midnight
+        if ends < starts and not own_clocks:  # past midnight ("10 PM - 2 AM")
             ends += timedelta(days=1)
+        elif ends <= starts:
+            # "6:00 PM - 6:00 PM" (a slip, not a day-long event), or an end before the start
+            # on the day the page wrote for it ("June 1, 2026, 9:00 - June 1, 2026, 8:00")
+            at = found.end + part.start
+            end_note = _end_not_after_start(text[at + end_span[0]:at + end_span[1]][:40])
+            ends = None
     elif found.last is not None and end_note is None:
         # a start alone: the run is over when its last day is (not when the page wrote an
         # end that is no time of day: the note says it was left unset)
@@ -487,15 +491,20 @@ def iso_span(text: str, before: int | None = None) -> When | None:
     end = found[2]
     end_note = None
     if end is not None and len(end) == len("2026-06-05"):
-        # a date alone (a JSON-LD "endDate"), no moment: read only to say it is no day
+        # a date alone (a JSON-LD "endDate"), no moment: read only to say it is no day, or
+        # one before the start's
         if not _a_day(end):
             end_note = _end_no_such_day(end)
+        elif date.fromisoformat(end) < starts.date():
+            end_note = _end_not_after_start(end)
         end = None
     ends = read_iso(end.upper(), starts.tzinfo or UTC) if end else None
     if end and ends is None:
         # "…/2026-06-05T25:00Z", "…/2026-06-31T20:00Z"
         end_note = _end_not_a_time(end) if _a_day(end) else _end_no_such_day(end)
-    if ends is not None and ends <= starts:  # a slip: the start is still the page's
+    if end is not None and ends is not None and ends <= starts:
+        # a slip: the start is still the page's ("…T18:00+08:00/…T17:00+08:00")
+        end_note = _end_not_after_start(end)
         ends = None
     if calendar_problem(starts) or (ends is not None and calendar_problem(ends)):
         return When(note=_out_of_years(found[0]))
@@ -533,6 +542,11 @@ def _end_not_a_time(written: str) -> Text:
 def _end_no_such_day(written: str) -> Text:
     return Text(N_("the page's end date {written!r} is no day of the calendar, so I left the "
                    "end unset; set it with /manage edit"), written=written)
+
+
+def _end_not_after_start(written: str) -> Text:
+    return Text(N_("the page's end {written!r} is not after its start, so I left the end "
+                   "unset; set it with /manage edit"), written=written)
 
 
 def _no_place_has(written: str) -> Text:

@@ -143,21 +143,39 @@ async def test_a_pages_end_that_is_no_time_of_day_is_said_in_the_preview(world, 
         assert event_times(world, event_id)[:3] == (start, None, 0)
 
 
-async def test_a_pages_end_on_no_day_of_the_calendar_is_said_in_the_preview(world, fake):
-    """An end the calendar has not ("November 31") is left unset, and the preview says why,
-    quoting it; the event keeps the page's start with no end."""
-    attachment = Attachment("f.txt", page("Odd Day Forum",
-                                          "Starts: 2036-11-30T18:00Z/2036-11-31T20:00Z"),
-                            "text/plain")
+async def test_a_pages_end_on_no_day_or_not_after_its_start_is_said_in_the_preview(world,
+                                                                                   fake):
+    """An end the calendar has not ("November 31") or at or before the start is left unset,
+    and the preview says why, quoting it; the event keeps the page's start with no end. A
+    range past midnight still ends the next day, without a note."""
+    december = int(datetime(2036, 12, 5, 18, tzinfo=UTC).timestamp())
+    november = int(datetime(2036, 11, 30, 18, tzinfo=UTC).timestamp())
+    for title, line, start, said in (
+            ("Slip Forum", "December 5, 2036, 6:00 PM - 6:00 PM GMT", december,
+             "the page's end '6:00 PM' is not after its start"),
+            ("Early Forum", "Starts: 2036-12-05T18:00Z/2036-12-05T17:00Z", december,
+             "the page's end '2036-12-05T17:00Z' is not after its start"),
+            ("Odd Day Forum", "Starts: 2036-11-30T18:00Z/2036-11-31T20:00Z", november,
+             "the page's end date '2036-11-31T20:00Z' is no day of the calendar")):
+        attachment = Attachment("f.txt", page(title, line), "text/plain")
+        preview = await fake.slash(world.guild, world.moderator, "manage import", capacity=5,
+                                   page=attachment)
+        said = f"Note: {said}, so I left the end unset; set it with /manage edit."
+        assert said in text_of(preview), text_of(preview)
+        reply = await import_page(fake, world.guild, world.moderator, capacity=5,
+                                  page=attachment)
+        event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+        assert event_times(world, event_id)[:3] == (start, None, 0)
+    night = page("Night Forum", "December 5, 2036, 10:00 PM - 2:00 AM GMT")
+    attachment = Attachment("f.txt", night, "text/plain")
     preview = await fake.slash(world.guild, world.moderator, "manage import", capacity=5,
                                page=attachment)
-    said = ("Note: the page's end date '2036-11-31T20:00Z' is no day of the calendar, so I "
-            "left the end unset; set it with /manage edit.")
-    assert said in text_of(preview), text_of(preview)
+    assert "Note:" not in text_of(preview), text_of(preview)
     reply = await import_page(fake, world.guild, world.moderator, capacity=5, page=attachment)
     event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
-    start = int(datetime(2036, 11, 30, 18, tzinfo=UTC).timestamp())
-    assert event_times(world, event_id)[:3] == (start, None, 0)
+    assert event_times(world, event_id)[:3] == (
+        int(datetime(2036, 12, 5, 22, tzinfo=UTC).timestamp()),
+        int(datetime(2036, 12, 6, 2, tzinfo=UTC).timestamp()), 0)
 
 
 async def test_a_typed_end_at_24_00_is_the_midnight_that_ends_the_day(world, fake):

@@ -230,6 +230,36 @@ def test_a_web_pages_structured_end_on_no_day_of_the_calendar_is_said(end):
         "it with /manage edit"]
 
 
+@pytest.mark.parametrize(("line", "written"), [
+    ("June 1, 2031, 6:00 PM - 6:00 PM UTC", "6:00 PM"),
+    ("June 1, 2031, 18:00 - June 1, 2031, 17:00 UTC", "17:00"),
+    ("Time: 2031-06-01T18:00Z/2031-06-01T17:00Z", "2031-06-01T17:00Z"),
+])
+def test_a_page_end_not_after_its_start_imports_the_start_and_says_why(line, written):
+    """An end at or before the start is no event's: the preview says it was left unset."""
+    got, _ = forum_planned(line, "UTC")
+    assert (got.starts_at, got.ends_at) == (datetime(2031, 6, 1, 18, tzinfo=UTC), None)
+    assert [str(note) for note in got.notes] == [
+        f"the page's end {written!r} is not after its start, so I left the end unset; set it "
+        "with /manage edit"]
+
+
+def test_a_page_range_past_midnight_imports_its_end_the_next_day_without_a_note():
+    got, _ = forum_planned("June 1, 2031, 10:00 PM - 2:00 AM UTC", "UTC")
+    assert (got.starts_at, got.ends_at, got.notes) == (
+        datetime(2031, 6, 1, 22, tzinfo=UTC), datetime(2031, 6, 2, 2, tzinfo=UTC), ())
+
+
+@pytest.mark.parametrize("end", ["2031-06-01T17:00:00+08:00", "2031-06-01T18:00:00+08:00",
+                                 "2031-05-31"])
+def test_a_web_pages_structured_end_not_after_its_start_is_said(end):
+    got = web_forum_planned_with_end("2031-06-01T18:00:00+08:00", end)
+    assert (got.starts_at, got.ends_at) == (datetime(2031, 6, 1, 10, tzinfo=UTC), None)
+    assert [str(note) for note in got.notes] == [
+        f"the page's end {end!r} is not after its start, so I left the end unset; set it with "
+        "/manage edit"]
+
+
 def web_forum_planned_with_end(start: str, end: str):
     html = ('<html><head><script type="application/ld+json">{"@type": "Event", '
             f'"startDate": "{start}", "endDate": "{end}"}}</script></head><body>'

@@ -96,6 +96,40 @@ def test_a_page_range_ending_at_its_start_has_no_end():
     assert (when.starts_at, when.ends_at) == (utc(2026, 12, 1, 18), None)
 
 
+@pytest.mark.parametrize(("line", "start", "written"), [
+    ("December 1, 2026, 6:00 PM - 6:00 PM", utc(2026, 12, 1, 18), "6:00 PM"),
+    ("Dec 1, 2026 18:00 - 18:00 (Beijing time)", utc(2026, 12, 1, 10), "18:00"),
+    ("2026年12月1日 下午6点至下午6点", utc(2026, 12, 1, 18), "下午6点"),
+    ("Dec 1, 2026 24:00 - 24:00", utc(2026, 12, 2), "24:00"),
+    # each day its own time, the same day written at both ends: no wrap past midnight
+    ("June 1, 2026, 9:00 - June 1, 2026, 8:00", utc(2026, 6, 1, 9), "8:00"),
+    ("June 1, 2026, 9:00 AM - June 1, 2026, 9:00 AM", utc(2026, 6, 1, 9), "9:00 AM"),
+    # ISO 8601 moments (a web page's structured start and end) are exact: none wraps
+    ("2026-06-05T18:00+08:00/2026-06-05T17:00+08:00", utc(2026, 6, 5, 10),
+     "2026-06-05T17:00+08:00"),
+    ("2026-06-05T18:00Z – 2026-06-05T18:00:00Z", utc(2026, 6, 5, 18), "2026-06-05T18:00:00Z"),
+    ("2026-06-05T18:00+08:00/2026-06-05T17:30", utc(2026, 6, 5, 10), "2026-06-05T17:30"),
+    ("2026-06-05T01:00+08:00 – 2026-06-04", utc(2026, 6, 4, 17), "2026-06-04"),
+])
+def test_a_page_end_not_after_its_start_is_left_unset_and_said(line, start, written):
+    when = read_page_when(line, "UTC")
+    assert (when.starts_at, when.ends_at, when.note) == (start, None, None)
+    assert str(when.end_note) == (f"the page's end {written!r} is not after its start, so I "
+                                  "left the end unset; set it with /manage edit")
+
+
+@pytest.mark.parametrize(("line", "end"), [
+    ("December 1, 2026, 10 PM - 2 AM", utc(2026, 12, 2, 2)),
+    ("2026年12月1日 晚上10点至1点", utc(2026, 12, 2, 1)),
+    ("June 1, 2026, 9:00 - June 3, 2026, 8:00", utc(2026, 6, 3, 8)),
+    ("June 1-3, 2026, 6:00 PM - 6:00 PM", utc(2026, 6, 3, 18)),
+    ("2026-06-05T18:00Z – 2026-06-05", None),  # a day alone, the start's: no end, no note
+])
+def test_a_range_past_midnight_or_over_days_is_no_end_before_its_start(line, end):
+    when = read_page_when(line, "UTC")
+    assert (when.ends_at, when.note, when.end_note) == (end, None, None)
+
+
 @pytest.mark.parametrize(("line", "start", "end"), [
     ("2026-06-05 09:30-11:30", utc(2026, 6, 5, 1, 30), utc(2026, 6, 5, 3, 30)),
     ("时间：2026-06-05 10:00-12:00（北京时间）", utc(2026, 6, 5, 2), utc(2026, 6, 5, 4)),
