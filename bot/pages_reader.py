@@ -253,6 +253,17 @@ _CLEANUP = {cp: " " for cp in (*range(32), *range(127, 160))} | dict.fromkeys(
     map(ord, "\u200b\u2060\ufeff\u00ad"))  # control characters -> space; invisible ones dropped
 
 
+def _role_label(par: str) -> bool:
+    """A role's label and a colon over what it gives ("主办：清华大学", "Host: Carnegie
+    China"), as a page of either language lists its details: one such line in the other
+    language ("主办：清华大学" under an English page's date) begins no version of the page in
+    that language, which would take it for that version's title and drop it."""
+    zh = pages_zh.ROLE_LINE.match(pages_zh.fold(par))
+    if zh is not None:
+        return ":" in zh.group() or "：" in zh.group()
+    return ROLE_LABEL_LINE.match(par) is not None
+
+
 def _header_line(line: str) -> bool:
     """Short, and no sentence: a header line's shape."""
     return not (len(line) > 150 or BULLET.match(line) or (line.endswith((".", "。")) and not (
@@ -537,7 +548,8 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         if after is not None:
             self.header_open = False
             return after
-        self._version(True if zh else False if _LATIN.search(par) else None)
+        if not _role_label(par):  # (a field's line of either language is no version)
+            self._version(True if zh else False if _LATIN.search(par) else None)
         if not (last and _CONTINUATION.match(par)):  # a line that is none of its people
             self._end_people_section()
         if (self._notice(par) or self._headed(i) or (zh and self._zh_field(i))

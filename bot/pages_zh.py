@@ -30,7 +30,7 @@ _TRADITIONAL = (
     "週周 這这 個个 禮礼 後后 鐘钟 頭头 蘭兰 復复 擬拟 確确 視视 認认 連连 頻频 魯鲁 "
     "辭辞 無无 沒没 設设 備备 雙双 採采 別别 隨随 屆届 獲获 獎奖 簽签 組组 問问 壇坛 佈布 "
     "術术 預预 綜综 紀纪 遞递 側侧 實实 記记 還还 計计 劃划 圓圆 順顺 門门 "
-    "當当 頁页 圖图 攝摄 來来 編编 輯辑 責责 審审 條条 則则 聞闻 師师 監监 書书")
+    "當当 頁页 圖图 攝摄 來来 編编 輯辑 責责 審审 條条 則则 聞闻 師师 監监 書书 單单")
 _FOLD = str.maketrans({pair[0]: pair[1] for pair in _TRADITIONAL.split()})
 
 
@@ -49,6 +49,9 @@ _ROLE_WORDS = {
     "嘉宾": "speaker",  # a guest: the importer has no separate role for guests
     "评议人": "discussant", "评议嘉宾": "discussant", "点评人": "discussant",
     "点评嘉宾": "discussant", "评论人": "discussant", "与谈人": "discussant",
+    # who hosts: a person ("主办：赵通") as "Host: Tong Zhao" is; an organisation
+    # ("主办：清华大学") is no name, and its line stays in the description
+    "主办": "host", "主办人": "host", "主办方": "host", "主办单位": "host",
 }
 _ROLE_ALT = "|".join(sorted(_ROLE_WORDS, key=len, reverse=True))
 # "主持人：赵通", "主持人 赵通", "嘉宾：李彬、樊吉社"
@@ -62,6 +65,7 @@ BRACKETS = re.compile(r" *[（(] *([^（）()]{1,80}?) *[）)]")
 NOT_NAMES = frozenset(re.findall(
     r"\S+",
     "待定 另定 嘉宾 主持 主持人 主讲人 讲者 主讲者 演讲人 评议人 点评人 与谈人 要点 主要观点 "
+    "主办 主办人 主办方 "
     "观点 简介 介绍 嘉宾介绍 嘉宾简介 时间 日期 地点 活动 活动简介 活动介绍 活动回顾 会议 议程 "
     "主题 题目 背景 内容 概要 摘要 总结 回顾 报名 联系 联系人 注意 注意事项 说明 研究员 教授 学者 "
     "专家 中国 美国 日本 韩国 朝鲜 俄罗斯 北京 上海 华盛顿 中美 中美关系 我们 他们 本次 本场 此次 "

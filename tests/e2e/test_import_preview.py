@@ -68,6 +68,15 @@ async def test_the_preview_shows_the_page_and_import_creates_the_event(world, fa
         ("Preview Forum", 30)]
 
 
+async def test_a_chinese_host_line_on_an_english_page_is_its_host_in_the_preview(world,
+                                                                                 fake):
+    """"主办：赵通" under an English page's date is its host, as "Host: Tong Zhao" is."""
+    text = ("Host Forum\nJune 1, 2036, 6:00 PM UTC\nSingapore\n主办：赵通\n\n".encode()
+            + OPEN_ANNOUNCEMENT)
+    preview = await preview_of(world, page=Attachment("host.txt", text, "text/plain"))
+    assert "- Host: 赵通" in preview.content.splitlines(), preview.content
+
+
 async def test_a_page_in_traditional_characters_is_read_whole(world, fake):
     moderator = world.member("版主", manage_events=True, locale="zh-TW")
     page = Attachment("zh_tw.txt", ZH_TW_ANNOUNCEMENT.read_bytes(), "text/plain")

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.adapters.import_preview import preview_text
 from bot.catalog import NOT_AN_EVENT_PAGE, PageFacts, PageSource, page_facts, page_from_bytes
 from bot.errors import InvalidValue
 from bot.flows.importing import Typed, check_page, check_upload, plan_import, typed_values
@@ -258,6 +259,33 @@ def test_a_web_pages_structured_end_not_after_its_start_is_said(end):
     assert [str(note) for note in got.notes] == [
         f"the page's end {end!r} is not after its start, so I left the end unset; set it with "
         "/manage edit"]
+
+
+@pytest.mark.parametrize(("line", "people", "kept"), [
+    ("主办：赵通", "- Host: 赵通", False),
+    ("主办：Tong Zhao", "- Host: Tong Zhao", False),
+    ("Host: Tong Zhao", "- Host: Tong Zhao", False),
+    ("主办：清华大学", None, True),
+    ("主辦單位：清華大學", None, True),
+    ("Host: Carnegie China", None, True),
+])
+def test_a_chinese_host_line_on_an_english_page_is_in_the_preview(line, people, kept):
+    """"主办：" over a person on an English page is its host, as "Host:" is; over an
+    organisation, the line stays in the description. Neither is lost."""
+    text = ("Asia Security Forum\nJune 1, 2031, 6:00 PM UTC\nSingapore\n" + line + "\n\n"
+            "The Institute hosts its annual forum on security in Asia.\n")
+    source = PageSource(text, parse_page(text), "forum.txt")
+    check_page(source)
+    got = plan_import(source, page_facts([source.page], "UTC"), NOTHING_TYPED, None, "Forum",
+                      None, adds_to=False, zone="UTC")
+    shown = preview_text(got).splitlines()
+    assert "Where: Singapore" in shown
+    if people is None:
+        assert "People: none found" in shown
+    else:
+        assert shown[shown.index("People: ") + 1] == people
+    assert (line in got.source.page.description) == kept
+    assert "annual forum" in got.source.page.description
 
 
 def web_forum_planned_with_end(start: str, end: str):

@@ -1362,6 +1362,28 @@ def test_a_field_or_a_role_under_the_date_is_no_place(header, line, role):
     assert [(p.name, p.role) for p in page.people] == ([("Tong Zhao", role)] if role else [])
 
 
+@pytest.mark.parametrize(("line", "host"), [
+    ("主办：赵通", "赵通"), ("主辦：趙通", "趙通"), ("主办人：赵通", "赵通"),
+    ("主办：Tong Zhao", "Tong Zhao"), ("主办：赵通 (Tong Zhao)", "赵通 (Tong Zhao)"),
+    ("Host: Tong Zhao", "Tong Zhao"), ("Host: 赵通", "赵通"),
+    ("主办方：赵通", "赵通"), ("主办：清华大学", None), ("主辦單位：清華大學", None),
+    ("主办方：清华大学", None), ("主办：卡内基", None),
+    ("主办：卡内基—清华全球政策中心", None), ("Host: Carnegie China", None)])
+@pytest.mark.parametrize("chinese", [False, True])
+def test_a_host_under_the_date_is_a_person_or_kept_in_the_description(line, host, chinese):
+    """"主办：" (who hosts) as "Host:" is, on a page of either language: a person is the
+    page's host, an organisation stays in the description; a line in the page's other
+    language is no version of the page in that language (which would drop it as a
+    repeated title)."""
+    title, date, about = (("军控讨论会", "2026年12月1日 14:00-16:00", "专家将讨论导弹防御。")
+                          if chinese else ("A Talk on Arms", "December 1, 2026", TALK))
+    page = parse_page(f"{title}\n{date}\n{line}\n\n{about}")
+    assert page.title == title and page.location is None
+    assert [(p.name, p.role) for p in page.people] == ([(host, "host")] if host else [])
+    assert (line in page.description) == (host is None)
+    assert about.strip() in page.description
+
+
 @pytest.mark.parametrize(("page", "date"), [
     ("A Talk on Arms\nPosted on May 20, 2026\nDate: Monday, June 1, 2026\nTime: 2:00 PM EDT\n\n"
      + TALK, "Monday, June 1, 2026 2:00 PM EDT"),
