@@ -303,6 +303,13 @@ def _items(text: str) -> list[str]:
     return [item.strip() for item in _ITEMS.split(text[:1000]) if item.strip()]
 
 
+def _a_name(named: _Named | None) -> bool:
+    """Whether what opens a segment of a role's line is someone's name ("李彬", "李彬 所长",
+    "Jane Doe"), not a post as short as a name ("副教授", "所长", "顾问")."""
+    return named is not None and not (BIO_WORDS.search(read := fold(named.name))
+                                      or POST.search(read))
+
+
 def _card_bio(par: str) -> bool:
     """Under "主讲人" or "嘉宾简介", whether the sentence under a name line is their bio,
     though it does not open with the name: the post they hold ("清华大学国际关系学系教授，
@@ -369,10 +376,10 @@ class ChineseReading:
             rest = rest[brackets.end():]
         return _Named(name, own, rest, aside)
 
-    def _zh_person(self, text: str, role: str | None) -> list[Entry]:
-        """The person, or the people, a role line names in one item: "赵通", "赵通（Tong
-        Zhao），研究员", "李彬 樊吉社"; none, if it opens with no name."""
-        named = self._zh_name(text)
+    def _zh_person(self, named: _Named | None, role: str | None) -> list[Entry]:
+        """The person, or the people, a role line names in one item (`named`: the name
+        opening it): "赵通", "赵通（Tong Zhao），研究员", "李彬 樊吉社"; none, if it opens
+        with no name."""
         if named is None or (named[2] and named[2][0] not in " ，,：:"):
             return []
         found = [self._person(named[0], named[1] or role)]
@@ -438,30 +445,49 @@ class ChineseReading:
         self._zh_narration(line[start:])
         found = False
         for item in _items(line[start:]):
-            named: list[Entry] = []
-            for k, segment in enumerate(_SEGMENTS.split(item)):  # names go on until a title
-                # (after a name, "副教授" is their post, though as short as a name)
-                people = [] if k and BIO_WORDS.search(fold(segment)) else (
-                    self._zh_person(segment.strip(), role) or self._zh_pair(segment.strip(), role))
-                if not people:
-                    break
-                named += people
-            if len(named) == 1 and (title := self._zh_title(item)):
-                named[0].title = named[0].title or title
-            found = found or bool(named)
+            found = self._zh_item(item, role) or found
         return i + 1 if found else None
 
-    def _zh_title(self, item: str) -> str:
-        """The title after the one name an item of a role's line gives ("Jane Doe，卡内基
-        研究员", "赵通（卡内基研究员）", "李彬 所长"), else ""."""
-        named = self._zh_name(item)
-        if named is None:
-            return ""
+    def _zh_item(self, item: str, role: str | None) -> bool:
+        """The people one item of a role's line names, each followed by an optional title:
+        "李彬，副教授，樊吉社，研究员", "王立新（清华大学副主任），李彬 所长". A segment that
+        names a post ("副教授", "清华大学副主任", "Senior Fellow", and a place after a post in
+        Latin letters: ", Carnegie Endowment") is the title of the person before it; one that
+        opens with a name is the next person; anything else ends the item. Whether anyone
+        was named."""
+        # per segment that names people: they, its name, where it ends and its title ends
+        chunks: list[tuple[list[Entry], _Named | None, int, int]] = []
+        titled, at = False, 0
+        for k, segment in enumerate(_SEGMENTS.split(item)):
+            begin, at = at, at + len(segment) + 1
+            text = segment.strip()
+            named = self._zh_name(text)
+            if k and not _a_name(named) and (
+                    self._name_title(text) or (titled and text and not has_han(text))):
+                chunks[-1] = (*chunks[-1][:3], begin + len(segment))
+                titled = True
+                continue
+            people = self._zh_person(named, role) or self._zh_pair(text, role)
+            if not people:
+                break
+            chunks.append((people, named, begin + len(segment), begin + len(segment)))
+            titled = False
+        for people, named, end, title_end in chunks:  # (a title after two names is neither's)
+            if (named is not None and len(people) == 1
+                    and (title := self._zh_title(named, item[end:title_end]))):
+                people[0].title = people[0].title or title
+        return bool(chunks)
+
+    def _zh_title(self, named: _Named, after: str) -> str:
+        """The title after the one name a segment of a role's line opens with ("Jane Doe，
+        卡内基研究员", "赵通（卡内基研究员）", "李彬 所长"), and `after` it (the segments of
+        posts that follow), else ""."""
         if named.aside and (title := self._name_title(named.aside)):
             return title
-        if named.rest[:1] not in (" ", "，", ",", "：", ":"):
+        rest = named.rest + after
+        if rest[:1] not in (" ", "，", ",", "：", ":"):
             return ""
-        return self._name_title(named.rest.strip(" ，,：:"))
+        return self._name_title(rest.strip(" ，,：:"))
 
     def _zh_bio_index(self, i: int, name: str) -> int | None:
         # The bio is the next paragraph, or the one after a title/affiliation line.

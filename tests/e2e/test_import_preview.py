@@ -102,6 +102,25 @@ async def test_a_page_in_traditional_characters_is_read_whole(world, fake):
         ("劉明軒", "discussant"), ("Jane Doe", "discussant")]
 
 
+async def test_each_person_a_role_line_names_is_imported_with_their_own_title(world, fake):
+    """"评议人：刘明轩，副教授，Jane Doe，卡内基……研究员": both discussants are imported,
+    each with their title, and neither's name ends up in the other's."""
+    moderator = world.member("管理员", manage_events=True, locale="zh-CN")
+    text = ZH_ANNOUNCEMENT.read_text(encoding="utf-8").replace(
+        "评议人：刘明轩，中国人民大学国际关系学院副教授；Jane Doe，",
+        "评议人：刘明轩，中国人民大学国际关系学院副教授，Jane Doe，")
+    page = Attachment("zh.txt", text.encode(), "text/plain")
+    preview = await fake.slash(world.guild, moderator, "manage import", page=page)
+    assert "- 评议人：刘明轩、Jane Doe" in preview.content.splitlines(), preview.content
+    done = await fake.click(world.guild, moderator, preview.message, import_button(preview))
+    await done.wait(lambda r: not r.custom_ids())
+    event_id = int(re.search(r"（活动 (\d+)）", done.content)[1])
+    assert world.query("SELECT name, bio FROM people WHERE event_id = ? AND role = ? "
+                       "ORDER BY position", (event_id, "discussant")) == [
+        ("刘明轩", "中国人民大学国际关系学院副教授"),
+        ("Jane Doe", "卡内基国际和平研究院高级研究员")]
+
+
 async def test_the_lines_skipped_are_listed_in_the_moderators_language(world, fake):
     moderator = world.member("管理员", manage_events=True, locale="zh-CN")
     text = ZH_ANNOUNCEMENT.read_text(encoding="utf-8") + "\n会后提供茶点，欢迎交流。\n"

@@ -819,10 +819,47 @@ def test_a_name_that_reads_like_a_day_of_the_week_colloquially_is_a_name(script)
         ("主讲人：Ada Lovelace（线上）", [("Ada Lovelace", "speaker", "")]),
     ],
 )
-def test_a_role_labels_person_keeps_the_title_after_their_name(line, people):
+@pytest.mark.parametrize("script", [str, traditional], ids=["simplified", "traditional"])
+def test_a_role_labels_person_keeps_the_title_after_their_name(line, people, script):
     """"Discussant: Jane Doe，卡内基研究员": the title after the name (a comma of either
     width, a space, or brackets) is theirs, shown where their bio would be, in whichever
     script the label, the name and the title are written."""
-    page = parse_page(INTRO + line)
-    assert [(p.name, p.role, p.bio) for p in page.people] == people
-    assert page.description == INTRO.strip() and page.skipped == ()
+    page = parse_page(script(INTRO + line))
+    assert [(p.name, p.role, p.bio) for p in page.people] == [
+        (script(name), role, script(title)) for name, role, title in people]
+    assert page.description == script(INTRO).strip() and page.skipped == ()
+
+
+@pytest.mark.parametrize(
+    ("line", "people"),
+    [
+        # a post after each name: the next name is the next person, not the title's
+        ("主持人：王立新（清华大学副主任），李彬 所长",
+         [("王立新", "moderator", "清华大学副主任"), ("李彬", "moderator", "所长")]),
+        ("嘉宾：李彬，副教授，樊吉社，研究员",
+         [("李彬", "speaker", "副教授"), ("樊吉社", "speaker", "研究员")]),
+        ("嘉宾：王立新，清华大学副主任，李彬，北京大学教授",
+         [("王立新", "speaker", "清华大学副主任"), ("李彬", "speaker", "北京大学教授")]),
+        ("嘉宾：李彬 所长，樊吉社 研究员",
+         [("李彬", "speaker", "所长"), ("樊吉社", "speaker", "研究员")]),
+        ("嘉宾：李彬（所长），樊吉社（研究员）",
+         [("李彬", "speaker", "所长"), ("樊吉社", "speaker", "研究员")]),
+        # a title for some of them only
+        ("嘉宾：李彬，清华大学教授，樊吉社",
+         [("李彬", "speaker", "清华大学教授"), ("樊吉社", "speaker", "")]),
+        ("主持人：Jane Doe, Senior Fellow, 李彬, 教授",
+         [("Jane Doe", "moderator", "Senior Fellow"), ("李彬", "moderator", "教授")]),
+        # a sentence after the title is no part of it, and narrates its own role
+        ("主持人：赵通，卡内基国际和平研究院高级研究员，李彬将进行评议。",
+         [("李彬", "discussant", ""), ("赵通", "moderator", "卡内基国际和平研究院高级研究员")]),
+    ],
+)
+@pytest.mark.parametrize("script", [str, traditional], ids=["simplified", "traditional"])
+def test_each_person_of_a_role_line_keeps_their_own_title(line, people, script):
+    """"嘉宾：李彬，副教授，樊吉社，研究员": a role's line names people each followed by
+    their title; a post is the title of the person before it, a name the next person, so
+    nobody is lost, read as a post, or written into another's title."""
+    page = parse_page(script(INTRO + line))
+    assert [(p.name, p.role, p.bio) for p in page.people] == [
+        (script(name), role, script(title)) for name, role, title in people]
+    assert page.description == script(INTRO).strip() and page.skipped == ()
