@@ -1768,6 +1768,9 @@ ADVERSARIAL = {
     "han": "中" * (SIZE // 3),
     "role-label-run": "主持人：" * (SIZE // 12),
     "role-lines": "主持人：赵通（Tong Zhao）、李彬\n" * (SIZE // 50),
+    # a role's line of names each followed by a title, Chinese and Latin
+    "role-titles": ("嘉宾：李彬，副教授，Jane Doe, Senior Fellow, Carnegie, 樊吉社 所长\n"
+                    * (SIZE // 80)),
     "zh-bios": "赵通是研究员\n" * (SIZE // 19),
     "zh-name-lines": "赵通\n赵通是研究员。\n" * (SIZE // 30),
     "zh-numbered": "一、" + "要点" * (SIZE // 6),
@@ -1810,7 +1813,8 @@ def parse_seconds(text: str, runs: int) -> float:
 # machine, not a decision, and would cost seconds for every mutant.
 @pytest.mark.skipif(bool(os.environ.get("MUTANT_UNDER_TEST")), reason="timing, not a rule")
 @pytest.mark.parametrize(
-    "name", ["han", "role-label-run", "role-lines", "zh-name-lines", "paired-run", "joined"])
+    "name", ["han", "role-label-run", "role-lines", "role-titles", "zh-name-lines", "paired-run",
+             "joined"])
 def test_parse_time_grows_linearly_up_to_the_size_limit(name):
     # Compared within one run, so the machine's speed cancels.
     text = ADVERSARIAL[name] * 20
