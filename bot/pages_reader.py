@@ -253,6 +253,16 @@ _CLEANUP = {cp: " " for cp in (*range(32), *range(127, 160))} | dict.fromkeys(
     map(ord, "\u200b\u2060\ufeff\u00ad"))  # control characters -> space; invisible ones dropped
 
 
+def _tongue(par: str) -> bool | None:
+    """True for a line in Chinese, False for one in English (Latin letters), None for one
+    in neither (digits, punctuation)."""
+    return True if has_han(par) else False if _LATIN.search(par) else None
+
+
+# How far past a line in the other language to look for the next line in either one.
+_TONGUE_LOOKAHEAD = 4
+
+
 def _role_label(par: str) -> bool:
     """A role's label and a colon over what it gives ("主办：清华大学", "Host: Carnegie
     China"), as a page of either language lists its details: one such line in the other
@@ -536,7 +546,7 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
             self.takeaways_headed = False
         zh = has_han(par)
         if i == 0 and self.titled and not _SECTION.fullmatch(par):  # not "Event Details"
-            self._version(True if zh else False if _LATIN.search(par) else None)
+            self._version(i)
             self.header["title"] = par
             return 1
         after = None if spoken else self._labelled_people(i, role_line) or (
@@ -549,7 +559,7 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
             self.header_open = False
             return after
         if not _role_label(par):  # (a field's line of either language is no version)
-            self._version(True if zh else False if _LATIN.search(par) else None)
+            self._version(i)
         if not (last and _CONTINUATION.match(par)):  # a line that is none of its people
             self._end_people_section()
         if (self._notice(par) or self._headed(i) or (zh and self._zh_field(i))
@@ -647,16 +657,31 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
     def _end_people_section(self) -> None:
         self.people_section, self.heading_role, self.heading_once = False, None, False
 
-    def _version(self, zh: bool | None) -> None:
+    def _version(self, i: int) -> None:
         """A bilingual page repeats itself in the other language: its prose describes again.
-        (A line of digits, such as a time, is in neither language.)"""
+        (A line of digits, such as a time, is in neither language.) The other language's
+        version opens with more than one line in it, its title over its own date or prose:
+        one line alone ("北京" under an English page's date, "Beijing" or "Online" under a
+        Chinese page's) is what it reads as, a venue or a line of the description."""
+        zh = _tongue(self.paras[i])
         if zh is None:
             return
         if self.versions and zh not in self.versions:
+            if self._next_tongue(i) is not zh:
+                return  # a stray line in the other language
             self.later_version, self.intro_over, self.header_open = True, False, True
             self.section_role, self.guests, self.people_headed = None, False, False
             self._end_people_section()
         self.versions.add(zh)
+
+    def _next_tongue(self, i: int) -> bool | None:
+        """The language of the first line after line i in one (a line of digits is in
+        neither, a role's label line is either page's), within a few lines; None if none."""
+        for par in self.paras[i + 1:i + 1 + _TONGUE_LOOKAHEAD]:
+            zh = None if _role_label(par) else _tongue(par)
+            if zh is not None:
+                return zh
+        return None
 
     def _notice(self, par: str) -> bool:
         """Registration, off-the-record, language and other access notes, any mix per sentence."""

@@ -135,6 +135,15 @@ def test_parse_json_reads_the_seed_pages(cli):
         assert len(takeaway["text"]) > 400
 
 
+def test_parse_keeps_a_venue_written_in_the_other_language(cli, tmp_path):
+    """"北京" under an English page's date is its venue, not the title of a Chinese version."""
+    page = tmp_path / "event.txt"
+    page.write_text("Nuclear Arms Control\nTuesday, December 1, 2026\n北京\n\n"
+                    "Experts will discuss New START.\n", encoding="utf-8")
+    parsed = json.loads(cli("parse", str(page), "--json").stdout)
+    assert (parsed["title"], parsed["location"]) == ("Nuclear Arms Control", "北京")
+
+
 def test_parse_refuses_a_binary_file_in_one_line(cli, tmp_path):
     (tmp_path / "photo.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
     proc = cli("parse", str(tmp_path / "photo.txt"), check_status=2)

@@ -220,6 +220,32 @@ def test_bilingual_page_in_the_other_order():
     assert "Tong Zhao moderated" in page.description and "与会专家探讨了" in page.description
 
 
+@pytest.mark.parametrize(("text", "venue"), [
+    ("Nuclear Arms Control\nTuesday, December 1, 2026\n北京\n\nExperts will discuss New START.",
+     "北京"),
+    ("Nuclear Arms Control\nTuesday, December 1, 2026\n线上\n\nExperts will discuss New START.",
+     "线上"),
+    ("核军控\n2026年12月1日（星期二）\nBeijing\n\n与会专家将探讨核军控前景。", "Beijing"),
+    ("核军控\n2026年12月1日（星期二）\nOnline\n\n与会专家将探讨核军控前景。", "Online")])
+def test_one_line_in_the_other_language_under_the_date_is_the_venue(text, venue):
+    """A single line in the other language under a page's date opens no version of the
+    page in that language (whose repeated title would be dropped): it is the venue."""
+    page = parse_page(text)
+    assert (page.location, page.skipped) == (venue, ())
+    assert page.description in ("Experts will discuss New START.", "与会专家将探讨核军控前景。")
+
+
+def test_one_line_in_the_other_language_in_the_description_is_kept():
+    """A lone Chinese line among an English page's prose is a line of its description, and
+    the English line after it is no repeated header of a Chinese version."""
+    page = parse_page("Nuclear Arms Control\nTuesday, December 1, 2026\nBeijing\n\n"
+                      "Experts will discuss New START.\n\n欢迎参加！\n\nNuclear Arms Control\n\n"
+                      "Li Bin will speak.")
+    assert page.description.split("\n\n") == [
+        "Experts will discuss New START.", "欢迎参加！", "Nuclear Arms Control",
+        "Li Bin will speak."]
+
+
 def test_a_person_named_in_each_script_before_the_page_pairs_the_names_is_one_person():
     """The seed announcement, then its Chinese version: "赵通将主持" names 赵通 before the
     paired "赵通（Tong Zhao）" line joins that name to the English version's Tong Zhao."""
