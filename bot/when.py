@@ -490,15 +490,24 @@ def iso_span(text: str, before: int | None = None) -> When | None:
     starts = starts.replace(microsecond=0)
     end = found[2]
     end_note = None
+    last_day = None  # an end given as a day alone, after the start's
     if end is not None and len(end) == len("2026-06-05"):
-        # a date alone (a JSON-LD "endDate"), no moment: read only to say it is no day, or
-        # one before the start's
+        # a date alone (a JSON-LD "endDate"), no moment: as a run of days with its first
+        # day's time ("June 5-7, 2026, 6:00 PM"), the event is over when that day is, in
+        # the start's zone; the start's own day says no end, as a single date's time does
         if not _a_day(end):
             end_note = _end_no_such_day(end)
         elif date.fromisoformat(end) < starts.date():
             end_note = _end_not_after_start(end)
+        elif date.fromisoformat(end) > starts.date():
+            last_day = date.fromisoformat(end)
         end = None
     ends = read_iso(end.upper(), starts.tzinfo or UTC) if end else None
+    if last_day is not None:
+        try:
+            ends = datetime.combine(last_day + timedelta(days=1), time(0), starts.tzinfo or UTC)
+        except OverflowError:  # the end of 9999-12-31: out of the years, as said below
+            return When(note=_out_of_years(found[0]))
     if end and ends is None:
         # "…/2026-06-05T25:00Z", "…/2026-06-31T20:00Z"
         end_note = _end_not_a_time(end) if _a_day(end) else _end_no_such_day(end)

@@ -183,6 +183,20 @@ async def test_a_pages_structured_event_gives_the_time_its_text_leaves_without_a
                                                    "Carnegie Endowment, Washington, DC")]
 
 
+async def test_a_structured_end_day_after_the_start_ends_the_event_with_that_day(
+        world, fake, server):
+    """JSON-LD "endDate": "2031-12-03" for a start on December 1 at 6 PM (-05:00): the
+    event runs to the end of December 3 there, as the text's "December 1 - 3, 2031,
+    6:00 PM" would; the end is stored, not dropped."""
+    data = GRAIN_EVENT.replace('"2031-12-01T20:00-05:00"', '"2031-12-03"').replace(
+        '"Grain Corridors"', '"Grain Corridors Week"')
+    server.add("/week.html", structured_page("December 1 - 3, 2031", data))
+    reply = await import_page(fake, world.guild, world.moderator, url=server.url("/week.html"))
+    # 2031-12-01 23:00 UTC to 2031-12-04 05:00 UTC
+    assert world.query("SELECT starts_at, ends_at FROM events WHERE id = ?",
+                       (event_id_in(reply),)) == [(1953932400, 1954126800)]
+
+
 async def test_a_page_whose_text_gives_another_day_than_its_json_ld_says_so_in_the_preview(
         world, fake, server):
     """A reschedule the organisers wrote on the page but not in its JSON-LD: the

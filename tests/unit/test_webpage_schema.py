@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.catalog import page_from_bytes
+from bot.catalog import page_facts, page_from_bytes
 from bot.webpage import html_to_text
 from bot.webpage_schema import SchemaEvent
 from bot.when import read_page_when
@@ -118,6 +118,20 @@ def test_a_structured_start_without_an_end_keeps_the_end_the_text_gives(start, v
     assert when.starts_at == datetime(2031, 12, 1, expected[0], tzinfo=UTC)
     assert when.ends_at == (None if expected[1] is None
                             else datetime(2031, 12, 2, expected[1], tzinfo=UTC))
+
+
+def test_a_structured_end_day_after_the_start_ends_the_event_with_that_day():
+    """A JSON-LD endDate of a day alone after the startDate's ("2026-06-05T18:00+08:00" to
+    "2026-06-07"): the import preview's end is the end of that day, as the visible text's
+    "June 5 - 7, 2026, 6:00 PM" gives in the same zone."""
+    event = EVENT | {"startDate": "2026-06-05T18:00+08:00", "endDate": "2026-06-07"}
+    structured = page_facts([read(page_with(event))], "UTC")
+    text = page_facts([read(page_with(EVENT | {"startDate": None, "endDate": None},
+                                      "<p>June 5 - 7, 2026, 6:00 PM</p>"
+                                      "<p>Jane Doe will moderate.</p>"))], "Asia/Shanghai")
+    for facts in (structured, text):
+        assert (facts.when.starts_at, facts.when.ends_at, facts.notes) == (
+            datetime(2026, 6, 5, 10, tzinfo=UTC), datetime(2026, 6, 7, 16, tzinfo=UTC), ())
 
 
 def test_a_place_named_with_html_entities_is_named_in_plain_text():

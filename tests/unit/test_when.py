@@ -507,10 +507,21 @@ def test_a_page_end_on_no_day_of_the_calendar_is_left_unset_and_said(line, writt
                                   "so I left the end unset; set it with /manage edit")
 
 
-def test_a_page_end_given_as_a_real_date_alone_is_left_unset_without_a_word():
-    # (as before: a day alone says no time the event ends)
-    when = read_page_when("2026-02-27T18:00Z – 2026-02-28", "UTC")
-    assert (when.ends_at, when.note, when.end_note) == (None, None, None)
+@pytest.mark.parametrize(("iso", "text", "end"), [
+    ("2026-02-27T18:00Z – 2026-02-28", "Feb 27 - 28, 2026, 6:00 PM UTC", utc(2026, 3, 1)),
+    ("2026-06-05T18:00+08:00 – 2026-06-07", "June 5 - 7, 2026, 6:00 PM (Beijing time)",
+     utc(2026, 6, 7, 16)),
+    ("2026-06-05T18:00+08:00/2026-06-07", "June 5-7, 2026, 6:00 PM UTC+8", utc(2026, 6, 7, 16)),
+    ("2026-06-05T23:00-05:00 – 2026-06-06", "June 5-6, 2026, 11:00 PM UTC-5",
+     utc(2026, 6, 7, 5)),
+    # the start's own day: no end, as a single date's time gives none
+    ("2026-06-05T18:00Z – 2026-06-05", "June 5, 2026, 6:00 PM UTC", None)])
+def test_a_page_end_given_as_a_day_alone_after_the_start_is_the_end_of_that_day(iso, text, end):
+    """A JSON-LD "endDate" of a day alone after the start's: the event runs to the end of
+    that day in the start's zone, as a run of days with its first day's time reads."""
+    for line in (iso, text):
+        when = read_page_when(line, "Asia/Tokyo")
+        assert (when.ends_at, when.note, when.end_note) == (end, None, None), line
 
 
 def test_a_page_minute_past_59_is_no_time_of_day_not_the_hours_last_minute():
