@@ -102,6 +102,30 @@ def test_translations_keep_every_field_and_add_none(code):
     assert not wrong, f"fields differ in {code}: {wrong}"
 
 
+def formats(text: str) -> set[tuple[str, str, str]]:
+    """Each field with its conversion and format spec: ("written", "r", ""), ("most", "", ",")."""
+    return {(name, conversion or "", spec or "")
+            for _lit, name, spec, conversion in string.Formatter().parse(text) if name}
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_translations_show_each_field_as_the_english_does(code):
+    """A field keeps its conversion and format spec: `{written!r}` quotes what the page
+    wrote (and `Language.text` escapes it), `{most:,}` groups a number's digits; written
+    as `{written}` or `{most}`, the reader would see page text bare or 100000."""
+    wrong = []
+    for message in load(code):
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        given = set().union(*(formats(i) for i in ids))
+        translations = message.string if isinstance(message.string, tuple) else (message.string,)
+        for text in translations:
+            if text and not formats(text) <= given:
+                wrong.append((ids[0], text, sorted(formats(text) - given)))
+    assert not wrong, f"fields shown otherwise in {code}: {wrong}"
+
+
 def test_every_message_id_is_written_out_where_it_is_used():
     # An f-string or a variable as the id cannot be extracted, so it would never be
     # translated: the ids (and contexts) must be string literals.
@@ -273,3 +297,4 @@ def test_a_refusal_is_capitalised_where_it_begins_with_the_bots_own_words():
     assert error_message(typed, language("en-US")).startswith("starts\\_at '2150' is not")
     title = InvalidValue(N_("{title} has no start time yet"), title="iPad day")  # page text
     assert error_message(title, language("en-US")) == "iPad day has no start time yet."
+
