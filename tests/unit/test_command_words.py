@@ -4,6 +4,8 @@ hash following the translations."""
 
 from __future__ import annotations
 
+import re
+
 import discord
 import pytest
 import regex
@@ -13,7 +15,7 @@ from bot import command_words
 from bot.app import EventBot, command_hash
 from bot.command_words import CommandTranslator, bot_command_messages
 from bot.config import load_settings
-from bot.i18n import SHIPPED, SOURCE, catalog_path
+from bot.i18n import LOCALES_DIR, SHIPPED, SOURCE, catalog_path, commands_named
 from bot.storage import open_store
 
 TRANSLATED = [code for code in SHIPPED if code != SOURCE]
@@ -123,3 +125,91 @@ async def test_the_translator_leaves_unshipped_and_source_languages_alone():
     assert await translator.translate(join, discord.Locale.french, context) is None
     assert await translator.translate(join, discord.Locale.british_english, context) is None
     assert command_words.DOMAIN == "commands"
+
+
+# A slash command a sentence names ("/manage edit", "/管理 编辑"): a slash after no letter,
+# digit, slash, colon or dot (not a path, a date or an address), then the names, each up to
+# a space, a quote, a bracket or punctuation.
+_WORD = r"[^/\s`'\"“”‘’「」『』，。；：、（）()\[\]!?！？,.;:*~|<>]+"
+MENTION = re.compile(rf"(?<![\w/:.])/({_WORD}(?: {_WORD})*)")
+
+
+def runnable(payloads: list[dict], code: str) -> dict[str, dict]:
+    """The slash commands as a client in `code` lists them: each name, its sub-commands and
+    groups by their shown names (an empty dict: the command runs by that name)."""
+    def level(items: list[dict]) -> dict[str, dict]:
+        return {shown(item, "name", code): level(
+            [o for o in item.get("options") or [] if o.get("type") in (1, 2)])
+            for item in items}
+    return level([p for p in payloads if p.get("type", 1) == 1])
+
+
+def named_commands(text: str, commands: dict[str, dict]) -> list[str]:
+    """Each command `text` names, as the names it gives ("/manage edit"), or, where those
+    are not a command the client lists, a "?" and what it gives ("?/manage eddit")."""
+    found = []
+    for mention in MENTION.finditer(text):
+        words, names, level = mention[1].split(" "), [], commands
+        for word in words:
+            if not level:  # a runnable command's name ends here; the sentence goes on
+                break
+            if word not in level:
+                names.append(word)
+                level = {"?": {}}  # no such command
+                break
+            names.append(word)
+            level = level[word]
+        found.append(("" if not level else "?") + "/" + " ".join(names))
+    return found
+
+
+def catalog_texts(code: str) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """(domain, ids, translations) of each sentence in `code`'s catalogs (the source's:
+    the templates' ids), names of commands and options left out: they are no sentences."""
+    texts = []
+    for domain in ("messages", "commands"):
+        path = (LOCALES_DIR / f"{domain}.pot" if code == SOURCE
+                else catalog_path(code, domain))
+        with path.open("rb") as f:
+            catalog = read_po(f, locale=None if code == SOURCE else code.replace("-", "_"))
+        for message in catalog:
+            if not message.id or message.context == "name":
+                continue
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            texts.append((domain, ids, ids if code == SOURCE else strings))
+    return texts
+
+
+@pytest.mark.parametrize("code", SHIPPED)
+async def test_every_command_a_sentence_names_is_one_the_readers_client_lists(bot, code):
+    """A reply or description naming a command ("run /manage edit again") names it as the
+    reader's client lists it ("/管理 编辑"), whether the translation gives the English name
+    (which the bot shows localized) or the localized one; and names the commands its
+    English names, no other: a misspelt or stale name, in any catalog, fails here."""
+    items = await payloads(bot)
+    source, commands = runnable(items, SOURCE), runnable(items, code)
+    localized = dict(zip(named_paths(source), named_paths(commands), strict=True))
+    wrong, seen = [], set()
+    for domain, ids, strings in catalog_texts(code):
+        said = [named_commands(text, source) for text in ids]
+        for text in strings:
+            shown_text = commands_named(code, text)
+            names = named_commands(shown_text, commands)
+            seen.update(names)
+            expected = [[localized.get(name, name) for name in each] for each in said]
+            if any(name.startswith("?") for name in names) or sorted(names) not in [
+                    sorted(each) for each in expected]:
+                wrong.append((domain, ids[0], shown_text, names, expected[-1]))
+    assert wrong == [], "\n".join(map(str, wrong))
+    # the check saw the commands the replies name most (it passes vacuously on none)
+    assert {localized["/manage edit"], localized["/event list"], localized["/rsvp cancel"],
+            localized["/manage announce"]} <= seen, seen
+
+
+def named_paths(commands: dict[str, dict], prefix: str = "/") -> list[str]:
+    """Every command path of the tree, in the tree's order ("/manage edit")."""
+    paths = []
+    for name, subs in commands.items():
+        paths += named_paths(subs, f"{prefix}{name} ") if subs else [f"{prefix}{name}"]
+    return paths
