@@ -298,3 +298,17 @@ def test_a_refusal_is_capitalised_where_it_begins_with_the_bots_own_words():
     title = InvalidValue(N_("{title} has no start time yet"), title="iPad day")  # page text
     assert error_message(title, language("en-US")) == "iPad day has no start time yet."
 
+
+def test_the_edit_race_refusal_reads_wholly_in_the_moderators_language():
+    """What a moderator reads when another moderator's changes kept their edit from being
+    saved three times over: the command to run again as their client lists it."""
+    from bot.errors import EventChanged
+
+    said = {code: error_message(EventChanged(), language(code)) for code in SHIPPED}
+    assert said["zh-TW"] == ("另一位管理員在儲存你的修改時更改了此活動，所以你的修改沒有儲存；"
+                             "請重新執行 /管理 編輯。")
+    assert said["zh-CN"] == ("另一位管理员在保存你的修改时更改了该活动，所以你的修改没有保存；"
+                             "请重新运行 /管理 编辑。")
+    assert said["en-US"] == said["en-GB"] == (
+        "Another moderator changed this event while your edit was being saved, so it was "
+        "not saved; run /manage edit again.")
