@@ -5,6 +5,8 @@ takes, and changes nothing."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.e2e.conftest import sent_as
@@ -94,3 +96,42 @@ async def test_the_local_discord_refuses_values_outside_an_options_bounds(world,
 async def test_the_bot_logged_no_error_in_any_of_it(world):
     out = world.bot.output()
     assert "Traceback" not in out and " ERROR " not in out, out[-3000:]
+
+
+# The refusals as a member whose client speaks Taiwan's Chinese reads them: the option named
+# as that client lists it, every word the bot's own in zh-TW.
+ZH_TW_CASES = [
+    ("manage capacity", {"seats": 5}, "seats", 0, "⚠️ 座位數 選項需要 1 到 100,000 之間的數字。"),
+    ("manage capacity", {"seats": 5}, "seats", "lots", "⚠️ 座位數 選項需要一個整數。"),
+    ("manage language", {"language": "en-GB"}, "language", "xx",
+     "⚠️ 'xx' 不是 語言 選項的可選值之一：請從清單中選擇一個。"),
+    ("manage timezone", {"zone": "Europe/Paris"}, "zone", 12, "⚠️ 時區 選項需要文字。"),
+    ("manage close", {"reason": "r"}, "reason", "y" * 201, "⚠️ 原因 選項最多接受 200 個字元。"),
+    ("manage import", {"url": "https://example.com"}, "url", "", "⚠️ 網址 選項不能為空。"),
+    ("manage role", {}, "clear", "yes", "⚠️ 清除 選項只接受 True 或 False。"),
+    ("manage remove", {"member": "someone"}, "member", "123",
+     "⚠️ 成員 選項需要本伺服器的一名成員：請從清單中選擇一位。"),
+]
+# What may show in Latin letters in a zh-TW refusal: the value the member sent, quoted, and
+# the values a boolean option takes, which the client shows as they are.
+NOT_WORDS = re.compile(r"'[^']*'|True|False")
+
+
+@pytest.mark.parametrize(("command", "options", "name", "value", "says"), ZH_TW_CASES,
+                         ids=[f"{c[0]} {c[2]}={str(c[3])[:12]!r}" for c in ZH_TW_CASES])
+async def test_a_refused_value_is_said_in_the_members_language(world, fake, command, options,
+                                                                name, value, says):
+    options = dict(options)
+    if "member" in options:
+        options["member"] = world.member(options["member"])
+    if command in ("manage capacity", "manage close", "manage role", "manage remove"):
+        options["event"] = sample_event(world)
+    if name not in options:
+        options[name] = False
+    moderator = world.member("版主", manage_events=True, locale="zh-TW")
+    before = world.dump()
+    reply = await fake.slash(world.guild, moderator, command, options=options,
+                             mutate=sent_as(name, value))
+    assert reply.ephemeral and reply.content == says, reply.content
+    assert not re.search(r"[A-Za-z]", NOT_WORDS.sub("", reply.content)), reply.content
+    assert world.dump() == before

@@ -178,6 +178,32 @@ async def test_a_pages_end_on_no_day_or_not_after_its_start_is_said_in_the_previ
         int(datetime(2036, 12, 6, 2, tzinfo=UTC).timestamp()), 0)
 
 
+async def test_a_pages_unusable_end_is_said_in_a_taiwanese_moderators_language(world, fake):
+    """The preview's notes on an end left unset, as a moderator whose client speaks Taiwan's
+    Chinese reads them: the bot's words in zh-TW, the command as that client lists it, and
+    only the page's own text as the page wrote it."""
+    moderator = world.member("版主", manage_events=True, locale="zh-TW")
+    for title, line, said in (
+            ("Slip Forum TW", "December 5, 2036, 6:00 PM - 6:00 PM GMT",
+             "注意：頁面上的結束時間 '6:00 PM' 不晚於開始時間，所以我沒有設定結束時間；"
+             "請用 /管理 編輯 設定。"),
+            ("Odd Day Forum TW", "Starts: 2036-11-30T18:00Z/2036-11-31T20:00Z",
+             "注意：頁面上的結束日期 '2036-11-31T20:00Z' 在日曆上並不存在，所以我沒有設定結束"
+             "時間；請用 /管理 編輯 設定。"),
+            ("Late Forum TW", "December 5, 2036, 18:00-25:00 GMT",
+             "注意：頁面上的結束時間 '25:00' 不是一天中的某個時刻，所以我沒有設定結束時間；"
+             "請用 /管理 編輯 設定。")):
+        attachment = Attachment("f.txt", page(title, line), "text/plain")
+        preview = await fake.slash(world.guild, moderator, "manage import", capacity=5,
+                                   page=attachment)
+        lines = preview.content.splitlines()
+        assert said in lines, preview.content
+        # the rest of the preview is in zh-TW too, but for the page's text it quotes
+        words = [line for line in lines if line != said and "Forum TW" not in line
+                 and not line.startswith(("- 主持人：", "- 主講人：", "- 與談人：", "時間：<t:"))]
+        assert not [line for line in words if re.search(r"[A-Za-z]{2,}", line)], lines
+
+
 async def test_a_typed_end_at_24_00_is_the_midnight_that_ends_the_day(world, fake):
     """As ISO 8601's 24:00 after a date is: typed alone as the end, or after a day."""
     start = int(datetime(2036, 12, 1, 18, tzinfo=UTC).timestamp())
