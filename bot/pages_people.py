@@ -97,6 +97,20 @@ _NOT_A_CARD_NAME = ORGANISATION_ENDS | words(
     "Research Topics Regions Careers Search Menu Home Privacy Terms Cookies Stiftung")
 
 
+# What a role's line may say after a name that is neither a name nor a title, going on to
+# the next person: a remark ("线上", "online", "(TBC)"), or a place alone ("清华大学",
+# "Carnegie Endowment"), an institution's word among its capitalised words.
+_REMARK = re.compile(r"(?:线上|线下|在线|视频|远程|现场|连线)+(?:参会|出席|发言|参与|连线)?|待定|"
+                     r"待确认|确认中|拟邀|特邀|受邀|online|virtual(?:ly)?|remote(?:ly)?|"
+                     r"in[- ]person|by +video|via +video|tb[cda]|to +be +(?:confirmed|announced)",
+                     re.I)
+_PLACE_WORDS = ORGANISATION_ENDS | words(
+    "University Institute Institution Center Centre Council Foundation Endowment Academy "
+    "Association Forum School College Committee Commission Ministry Department Agency "
+    "Office Society Program Programme Initiative Project Network Fund Trust Group "
+    "Corporation Company Bank Embassy Government Parliament Congress Senate")
+
+
 def names_only(text: str) -> list[str]:
     """The people a line lists and nothing else ("Li Bin", "Li Bin and Tong Zhao", "Ann
     Lee, Bo Chen, and Mary Major"), else none; an organisation ("Carnegie China") is no
@@ -351,6 +365,27 @@ class PeopleReading:
         # a post named for someone ("David M. Rubenstein Fellow") is no name line
         return not spans or spans[0].start > 0 or bool(
             _JOB_TITLE.match(line[spans[0].end:].lstrip()))
+
+    @staticmethod
+    def _organisation(name: str) -> bool:
+        """Whether a name read as a person's is an organisation's ("Carnegie China",
+        "Rockefeller Brothers Fund"), as on a card's name line."""
+        return not _NOT_A_CARD_NAME.isdisjoint(name.split())
+
+    @staticmethod
+    def _aside(text: str) -> bool:
+        """Whether a segment of a role's line after a person is a remark or a place alone
+        (`_REMARK`, `_PLACE_WORDS`; "清华大学"): neither a name nor a title, and no
+        sentence, so the next name on the line is the next person."""
+        text = text.strip(" （）()")
+        read = pages_zh.fold(text)
+        if not read or len(read) > 60 or _SENTENCE_INSIDE.search(read):
+            return False
+        if _REMARK.fullmatch(read):
+            return True
+        if pages_zh.has_han(read):
+            return pages_zh.institution(read)
+        return title_case(read) and not _PLACE_WORDS.isdisjoint(read.split())
 
     @staticmethod
     def _name_title(text: str) -> str:

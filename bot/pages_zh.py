@@ -8,10 +8,7 @@ long line of Han characters.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, NamedTuple
-
-if TYPE_CHECKING:
-    from bot.pages_people import Entry
+from typing import NamedTuple
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN = re.compile(f"[{HAN}]")
@@ -277,7 +274,8 @@ _ALL_HAN = re.compile(f"[{HAN}]+")
 _INSTITUTION = re.compile(
     r".*(?:大学|学院|中心|研究所|研究院|协会|学会|基金会|智库|政府|部|局|处|办|公司)")
 _ITEMS = re.compile(r"[；;、]")
-_SEGMENTS = re.compile(r"[，,]")
+_SEGMENT_MARKS = re.compile(r"[，,（()）]")
+_AND = re.compile(r"(?:and|&) +")
 _TWO_NAMES = re.compile(rf"([{HAN}]{{2,4}})(?:和|与|及)([{HAN}]{{2,4}})")  # "李彬和樊吉社"
 _NEW_BIO = re.compile(r"是|现任|现为|系|曾任|担任")  # an unknown name must say who they are
 
@@ -285,6 +283,11 @@ _NEW_BIO = re.compile(r"是|现任|现为|系|曾任|担任")  # an unknown name
 # "赵　通": Chinese typography pads a two-character name to the width of three (one space
 # once normalised). No Chinese name has one character, so the two are one name.
 _PADDED_NAME = re.compile(rf"([{HAN}]) ([{HAN}])(?![{HAN}])")
+
+
+def institution(text: str) -> bool:
+    """Whether (folded) text is an institution's name alone: "清华大学", "美国国务院"."""
+    return bool(_INSTITUTION.fullmatch(text))
 
 
 def _han_name(text: str) -> tuple[str, int] | None:
@@ -303,11 +306,21 @@ def _items(text: str) -> list[str]:
     return [item.strip() for item in _ITEMS.split(text[:1000]) if item.strip()]
 
 
-def _a_name(named: _Named | None) -> bool:
-    """Whether what opens a segment of a role's line is someone's name ("李彬", "李彬 所长",
-    "Jane Doe"), not a post as short as a name ("副教授", "所长", "顾问")."""
-    return named is not None and not (BIO_WORDS.search(read := fold(named.name))
-                                      or POST.search(read))
+def _segments(item: str) -> list[str]:
+    """An item of a role's line in its segments, parted by the commas outside brackets:
+    "Jane Doe (Senior Fellow, Carnegie), John Smith" -> "Jane Doe (Senior Fellow,
+    Carnegie)", " John Smith"."""
+    parts, depth, begin = [], 0, 0
+    for mark in _SEGMENT_MARKS.finditer(item):
+        if mark.group() in "（(":
+            depth += 1
+        elif mark.group() in ")）":
+            depth = max(depth - 1, 0)
+        elif not depth:
+            parts.append(item[begin:mark.start()])
+            begin = mark.end()
+    parts.append(item[begin:])
+    return parts
 
 
 def _card_bio(par: str) -> bool:
@@ -376,13 +389,13 @@ class ChineseReading:
             rest = rest[brackets.end():]
         return _Named(name, own, rest, aside)
 
-    def _zh_person(self, named: _Named | None, role: str | None) -> list[Entry]:
+    def _zh_names(self, named: _Named | None) -> list[_Named]:
         """The person, or the people, a role line names in one item (`named`: the name
         opening it): "赵通", "赵通（Tong Zhao），研究员", "李彬 樊吉社"; none, if it opens
         with no name."""
         if named is None or (named[2] and named[2][0] not in " ，,：:"):
             return []
-        found = [self._person(named[0], named[1] or role)]
+        found = [named]
         # A space parts the names of a list as 、 does; after a name, only another Chinese
         # name is one: "主持人 赵通 卡内基研究员" gives a title, "赵通 教授" a title word.
         while named[2].startswith(" ") and (han := _han_name(named[2][1:])):
@@ -391,15 +404,16 @@ class ChineseReading:
                     or (following[2] and following[2][0] not in " ，,：:")):
                 break
             named = following
-            found.append(self._person(named[0], named[1] or role))
+            found.append(named)
         return found
 
-    def _zh_pair(self, text: str, role: str | None) -> list[Entry]:
+    @staticmethod
+    def _zh_pair(text: str) -> list[_Named]:
         two = _TWO_NAMES.fullmatch(fold(text))
         names = [text[slice(*two.span(n))] for n in (1, 2)] if two else []
         if not names or not all(map(is_name, names)):
             return []
-        return [self._person(name, role) for name in names]
+        return [_Named(name, None, "", "") for name in names]
 
     def _zh_person_line(self, i: int) -> int | None:
         """"主持人：赵通", "嘉宾：李彬、樊吉社", or a name line ("赵通（主持人）", "李彬，教授")
@@ -445,38 +459,64 @@ class ChineseReading:
         self._zh_narration(line[start:])
         found = False
         for item in _items(line[start:]):
-            found = self._zh_item(item, role) or found
+            found = self._role_item(item, role) or found
         return i + 1 if found else None
 
-    def _zh_item(self, item: str, role: str | None) -> bool:
-        """The people one item of a role's line names, each followed by an optional title:
-        "李彬，副教授，樊吉社，研究员", "王立新（清华大学副主任），李彬 所长". A segment that
-        names a post ("副教授", "清华大学副主任", "Senior Fellow", and a place after a post in
-        Latin letters: ", Carnegie Endowment") is the title of the person before it; one that
-        opens with a name is the next person; anything else ends the item. Whether anyone
-        was named."""
+    def _role_item(self, item: str, role: str | None) -> bool:
+        """The people one item of a role's line names (`_item_people`), in `role` unless
+        their brackets give their own, each with their title: whether anyone was named."""
+        chunks = self._item_people(item)
+        for names, title in chunks:
+            for named in names:
+                entry = self._person(named.name, named.role or role)
+                entry.title = entry.title or title
+        return bool(chunks)
+
+    def _item_people(self, item: str) -> list[tuple[list[_Named], str]]:
+        """The people one item of a role's line names, in either script, each followed by
+        an optional title: "李彬，副教授，樊吉社，研究员", "王立新（清华大学副主任），李彬 所长",
+        "Jane Doe, Senior Fellow, John Smith, Professor", "Jane Doe (Senior Fellow,
+        Carnegie), and John Smith". A segment (commas inside brackets part none) that names
+        a post ("副教授", "清华大学副主任", "Senior Fellow", and a place after a post in
+        Latin letters: ", Carnegie Endowment") is the title of the person before it; one
+        that opens with a name is the next person; a place alone ("清华大学") or a remark
+        ("线上", "online") after a person is neither, and the item goes on; anything else
+        ends it. Each segment's people, and the title of a lone one (a title after two
+        names is neither's); read only, nobody registered."""
         # per segment that names people: they, its name, where it ends and its title ends
-        chunks: list[tuple[list[Entry], _Named | None, int, int]] = []
+        chunks: list[tuple[list[_Named], _Named | None, int, int]] = []
         titled, at = False, 0
-        for k, segment in enumerate(_SEGMENTS.split(item)):
+        for k, segment in enumerate(_segments(item)):
             begin, at = at, at + len(segment) + 1
             text = segment.strip()
+            if k:  # "…, and John Smith": the list's last
+                text = _AND.sub("", text, count=1)
             named = self._zh_name(text)
-            if k and not _a_name(named) and (
+            if k and not self._a_name(named) and (
                     self._name_title(text) or (titled and text and not has_han(text))):
                 chunks[-1] = (*chunks[-1][:3], begin + len(segment))
                 titled = True
                 continue
-            people = self._zh_person(named, role) or self._zh_pair(text, role)
+            if k and not self._a_name(named) and self._aside(text):
+                titled = False
+                continue
+            people = (self._zh_names(named) if self._a_name(named) or k == 0 else []
+                      ) or self._zh_pair(text)
             if not people:
                 break
             chunks.append((people, named, begin + len(segment), begin + len(segment)))
             titled = False
-        for people, named, end, title_end in chunks:  # (a title after two names is neither's)
-            if (named is not None and len(people) == 1
-                    and (title := self._zh_title(named, item[end:title_end]))):
-                people[0].title = people[0].title or title
-        return bool(chunks)
+        return [(people, self._zh_title(named, item[end:title_end])
+                 if named is not None and len(people) == 1 else "")
+                for people, named, end, title_end in chunks]
+
+    def _a_name(self, named: _Named | None) -> bool:
+        """Whether what opens a segment of a role's line is someone's name ("李彬", "李彬
+        所长", "Jane Doe"), not a post as short as a name ("副教授", "所长", "顾问"), nor an
+        organisation's ("Carnegie China")."""
+        return named is not None and not (BIO_WORDS.search(read := fold(named.name))
+                                          or POST.search(read)
+                                          or self._organisation(named.name))
 
     def _zh_title(self, named: _Named, after: str) -> str:
         """The title after the one name a segment of a role's line opens with ("Jane Doe，
