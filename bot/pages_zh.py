@@ -301,9 +301,27 @@ def _han_name(text: str) -> tuple[str, int] | None:
     return None
 
 
+# A role's line read this far at most (and its people's items as far)
+_LABELLED_SIZE = 1000
+# Another role's label inside a role's line: "主持人：赵通，卡内基研究员；嘉宾：李彬"
+_NEXT_LABEL = re.compile(rf"(?<=[，,；;、 ])(?:{_ROLE_ALT}) *[：:] *")
+
+
+def _labelled_parts(text: str, role: str | None) -> list[tuple[str | None, str]]:
+    """What a role's line gives after its label, in the parts each further label opens,
+    each with its label's role: "赵通；嘉宾：李彬" -> (role, "赵通；"), ("speaker", "李彬")."""
+    parts, begin = [], 0
+    for label in _NEXT_LABEL.finditer(fold(text)):
+        parts.append((role, text[begin:label.start()]))
+        word = ROLE_WORD.match(label.group())
+        role, begin = role_of(word.group()) if word else role, label.end()
+    parts.append((role, text[begin:]))
+    return parts
+
+
 def _items(text: str) -> list[str]:
     """"李彬、樊吉社；段占元，研究员" -> the pieces that may each open with a name."""
-    return [item.strip() for item in _ITEMS.split(text[:1000]) if item.strip()]
+    return [item.strip() for item in _ITEMS.split(text[:_LABELLED_SIZE]) if item.strip()]
 
 
 def _segments(item: str) -> list[str]:
@@ -458,8 +476,9 @@ class ChineseReading:
         # "嘉宾：樊吉社、段占元将进行评议。": the role the line narrates is theirs
         self._zh_narration(line[start:])
         found = False
-        for item in _items(line[start:]):
-            found = self._role_item(item, role) or found
+        for own, part in _labelled_parts(line[start:start + _LABELLED_SIZE], role):
+            for item in _items(part):
+                found = self._role_item(item, own) or found
         return i + 1 if found else None
 
     def _role_item(self, item: str, role: str | None) -> bool:

@@ -880,6 +880,11 @@ def test_a_role_labels_person_keeps_the_title_after_their_name(line, people, scr
         ("嘉宾：李彬，线上，樊吉社", [("李彬", "speaker", ""), ("樊吉社", "speaker", "")]),
         ("嘉宾：李彬，清华大学，教授，樊吉社（视频连线）",
          [("李彬", "speaker", "清华大学，教授"), ("樊吉社", "speaker", "")]),
+        # another role's label inside the line gives the names after it that role
+        ("主持人：赵通，卡内基研究员；嘉宾：李彬",
+         [("赵通", "moderator", "卡内基研究员"), ("李彬", "speaker", "")]),
+        ("主持人 赵通，评议人：李彬、樊吉社",
+         [("赵通", "moderator", ""), ("李彬", "discussant", ""), ("樊吉社", "discussant", "")]),
         # a sentence after the title is no part of it, and narrates its own role
         ("主持人：赵通，卡内基国际和平研究院高级研究员，李彬将进行评议。",
          [("李彬", "discussant", ""), ("赵通", "moderator", "卡内基国际和平研究院高级研究员")]),
