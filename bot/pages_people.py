@@ -367,10 +367,13 @@ class PeopleReading:
             _JOB_TITLE.match(line[spans[0].end:].lstrip()))
 
     @staticmethod
-    def _organisation(name: str) -> bool:
+    def _organisation(name: str, rest: str = "") -> bool:
         """Whether a name read as a person's is an organisation's ("Carnegie China",
-        "Rockefeller Brothers Fund"), as on a card's name line."""
-        return not _NOT_A_CARD_NAME.isdisjoint(name.split())
+        "Rockefeller Brothers Fund"), as on a card's name line, or opens one (`rest`: what
+        follows it, " University" of "Johns Hopkins University")."""
+        after = rest[:40].split(maxsplit=1)
+        return not _NOT_A_CARD_NAME.isdisjoint(name.split()) or bool(
+            after and after[0].rstrip(",.;") in _PLACE_WORDS)
 
     @staticmethod
     def _aside(text: str) -> bool:

@@ -606,10 +606,32 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         self.people_section = True
         self.heading_role = _HEADING_ROLES.get(word.rstrip("s"))
         self.heading_once = word == word.rstrip("s")
+        if self._titled_people(i, label.end()):
+            return i + 1
         after = self._headed_people(i, label.end())
         if after is None:
             self.people_section, self.heading_role, self.heading_once = state
         return after
+
+    def _titled_people(self, i: int, start: int) -> bool:
+        """A role's line naming several people each followed by their title ("Speakers:
+        Jane Doe, Senior Fellow, John Smith, Professor", "Panelists: Jane Doe (Senior
+        Fellow, Carnegie), John Smith"): each person, with their own title, as a Chinese
+        role's line names them (`_item_people`). Not a line of names alone, nor one person
+        however long their title ("Moderator: Ann Lee, Director, Carnegie China"), which
+        are read as the heading's lines are (`_headed_people`). Whether it was so read."""
+        text = self.paras[i][start:]
+        if len(names_only(text)) > 1:
+            return False
+        read = self._line_people(text, self.heading_role)
+        if sum(len(names) for _, chunks in read for names, _ in chunks) < 2:
+            return False
+        for role, chunks in read:
+            self._role_people(chunks, role)
+        self.listed_at, self.people_headed = i, True
+        if self.heading_once:
+            self.heading_role, self.heading_once = None, False
+        return True
 
     def _headed_people(self, i: int, start: int = 0) -> int | None:
         """Under a heading of people ("Discussants" on the line above, or as the line's

@@ -476,15 +476,21 @@ class ChineseReading:
         # "嘉宾：樊吉社、段占元将进行评议。": the role the line narrates is theirs
         self._zh_narration(line[start:])
         found = False
-        for own, part in _labelled_parts(line[start:start + _LABELLED_SIZE], role):
-            for item in _items(part):
-                found = self._role_item(item, own) or found
+        for own, chunks in self._line_people(line[start:], role):
+            found = self._role_people(chunks, own) or found
         return i + 1 if found else None
 
-    def _role_item(self, item: str, role: str | None) -> bool:
-        """The people one item of a role's line names (`_item_people`), in `role` unless
+    def _line_people(self, text: str, role: str | None) -> list[tuple[str | None, list[
+            tuple[list[_Named], str]]]]:
+        """What a role's line gives after its label (`text`), item by item: the role (a
+        further label's, after it) and the people the item names (`_item_people`)."""
+        return [(own, self._item_people(item))
+                for own, part in _labelled_parts(text[:_LABELLED_SIZE], role)
+                for item in _items(part)]
+
+    def _role_people(self, chunks: list[tuple[list[_Named], str]], role: str | None) -> bool:
+        """The people an item of a role's line names (`_item_people`), in `role` unless
         their brackets give their own, each with their title: whether anyone was named."""
-        chunks = self._item_people(item)
         for names, title in chunks:
             for named in names:
                 entry = self._person(named.name, named.role or role)
@@ -535,7 +541,7 @@ class ChineseReading:
         organisation's ("Carnegie China")."""
         return named is not None and not (BIO_WORDS.search(read := fold(named.name))
                                           or POST.search(read)
-                                          or self._organisation(named.name))
+                                          or self._organisation(named.name, named.rest))
 
     def _zh_title(self, named: _Named, after: str) -> str:
         """The title after the one name a segment of a role's line opens with ("Jane Doe，

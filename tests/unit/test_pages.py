@@ -938,6 +938,41 @@ def test_a_role_label_over_several_names_gives_each_the_role(line, people):
     assert bios(page)["Fan Jishe"] == "Fan Jishe is a scholar."
 
 
+
+@pytest.mark.parametrize(("line", "people"), [
+    # a title after each name: the next name is the next person, not the title's
+    ("Speakers: Jane Doe, Senior Fellow, John Smith, Professor",
+     [("Jane Doe", "speaker", "Senior Fellow"), ("John Smith", "speaker", "Professor")]),
+    ("Speakers: Jane Doe, Senior Fellow, Carnegie Endowment, John Smith, Professor, "
+     "Tsinghua University",
+     [("Jane Doe", "speaker", "Senior Fellow, Carnegie Endowment"),
+      ("John Smith", "speaker", "Professor, Tsinghua University")]),
+    ("Discussants: Jane Doe, Senior Fellow, and John Smith, Professor",
+     [("Jane Doe", "discussant", "Senior Fellow"), ("John Smith", "discussant", "Professor")]),
+    # a title in brackets, commas and all
+    ("Panelists: Jane Doe (Senior Fellow, Carnegie), John Smith (Professor, Tsinghua)",
+     [("Jane Doe", "speaker", "Senior Fellow, Carnegie"),
+      ("John Smith", "speaker", "Professor, Tsinghua")]),
+    # an institution that reads as a name is part of the title before it
+    ("Speakers: Jane Doe, Professor, Johns Hopkins University, John Smith, Fellow",
+     [("Jane Doe", "speaker", "Professor, Johns Hopkins University"),
+      ("John Smith", "speaker", "Fellow")]),
+    # a remark is nobody's title, and the list goes on
+    ("Speakers: Jane Doe, online, John Smith",
+     [("Jane Doe", "speaker", ""), ("John Smith", "speaker", "")]),
+    # one person, however many commas their title has
+    ("Moderator: Ann Lee, Director, Carnegie China",
+     [("Ann Lee", "moderator", "Director, Carnegie China")]),
+    ("Speakers: Jane Doe and John Smith",
+     [("Jane Doe", "speaker", ""), ("John Smith", "speaker", "")]),
+])
+def test_each_person_of_an_english_role_line_keeps_their_own_title(line, people):
+    """"Speakers: Jane Doe, Senior Fellow, John Smith, Professor": each name followed by
+    its title, read as a Chinese role's line is; nobody's name inside another's title."""
+    page = parse_page(INTRO + line)
+    assert [(p.name, p.role, p.bio) for p in page.people] == people
+    assert page.description == INTRO.strip() and page.skipped == ()
+
 HEADED_PAGE = ("Missile Defense and Strategic Stability\n"
                "December 15, 2026, 6:00 PM - 8:00 PM EST\nWashington, DC\n\n"
                + INTRO)
@@ -1771,6 +1806,9 @@ ADVERSARIAL = {
     # a role's line of names each followed by a title, Chinese and Latin
     "role-titles": ("嘉宾：李彬，副教授，Jane Doe, Senior Fellow, Carnegie, 樊吉社 所长\n"
                     * (SIZE // 80)),
+    # ...with places, remarks, bracketed titles and further labels between the names
+    "role-asides": ("Speakers: Jane Doe (Senior Fellow, Carnegie), online, John Smith, "
+                    "Professor, 清华大学，线上，李彬；嘉宾：樊吉社，\n" * (SIZE // 120)),
     "zh-bios": "赵通是研究员\n" * (SIZE // 19),
     "zh-name-lines": "赵通\n赵通是研究员。\n" * (SIZE // 30),
     "zh-numbered": "一、" + "要点" * (SIZE // 6),
@@ -1813,8 +1851,8 @@ def parse_seconds(text: str, runs: int) -> float:
 # machine, not a decision, and would cost seconds for every mutant.
 @pytest.mark.skipif(bool(os.environ.get("MUTANT_UNDER_TEST")), reason="timing, not a rule")
 @pytest.mark.parametrize(
-    "name", ["han", "role-label-run", "role-lines", "role-titles", "zh-name-lines", "paired-run",
-             "joined"])
+    "name", ["han", "role-label-run", "role-lines", "role-titles", "role-asides",
+             "zh-name-lines", "paired-run", "joined"])
 def test_parse_time_grows_linearly_up_to_the_size_limit(name):
     # Compared within one run, so the machine's speed cancels.
     text = ADVERSARIAL[name] * 20
