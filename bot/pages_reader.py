@@ -1056,11 +1056,16 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
             if rest and not label and not AFFILIATION.match(rest):
                 return False
             own = label.group(1).lower() if label else None
-            found.append((spans[0].name, (LABEL_ROLES.get(own, own) if own else None) or "speaker"))
+            found.append((item, spans[0].name,
+                          (LABEL_ROLES.get(own, own) if own else None) or "speaker"))
         if len(found) < 2:
             return False
-        for name, role in found:
-            self._person(name, role)
+        for item, name, role in found:  # each with their title, as a role's line gives it
+            chunks = self._item_people(item)
+            if chunks and chunks[0][0][0].name == name:
+                self._role_people(chunks, role)
+            else:
+                self._person(name, role)
         return True
 
     def _location(self) -> str | None:

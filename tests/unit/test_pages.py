@@ -960,6 +960,13 @@ def test_a_role_label_over_several_names_gives_each_the_role(line, people):
     # a remark is nobody's title, and the list goes on
     ("Speakers: Jane Doe, online, John Smith",
      [("Jane Doe", "speaker", ""), ("John Smith", "speaker", "")]),
+    # a roster, "Name, title; Name, title": each their own
+    ("Speakers: Jane Doe, Senior Fellow, Carnegie; John Smith, Professor, Tsinghua",
+     [("Jane Doe", "speaker", "Senior Fellow, Carnegie"),
+      ("John Smith", "speaker", "Professor, Tsinghua")]),
+    # an affiliation alone is no title
+    ("Speakers: Jane Doe, Carnegie Endowment; John Smith, Tsinghua University",
+     [("Jane Doe", "speaker", ""), ("John Smith", "speaker", "")]),
     # one person, however many commas their title has
     ("Moderator: Ann Lee, Director, Carnegie China",
      [("Ann Lee", "moderator", "Director, Carnegie China")]),
