@@ -166,7 +166,7 @@ _DATE_WORDS = re.compile(r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|from|until
 # opens a range that ends with its "PM".
 _MERIDIEM = r" *[AaPp]\.?[Mm]\.?"
 _CLOCK = rf"(?:{pages_zh.TIME.pattern})(?:{_MERIDIEM})?|\d{{1,2}}{_MERIDIEM}"
-_TO = r" *(?:[-–—~至到]|to|until) *"
+_TO = r" *(?:[-–—~～−－至到]|to|until) *"
 _TIME_ZONE = r"(?:[A-Z]{2,5}(?: *[+\-−] *\d{1,2}(?::?\d\d)?)?|[A-Z][a-z]+ +[Tt]ime)"
 _TIMES = (rf"(?:{_CLOCK}|\d{{1,2}}(?={_TO}))(?:{_TO}(?:{_CLOCK}))?"
           rf"(?: *,? *\(?{_TIME_ZONE}\)?)?")

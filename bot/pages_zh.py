@@ -94,7 +94,7 @@ FIELD_LINE = re.compile(r"(?:活动|会议|讲座|论坛|研讨会|报告会|会
 FIELD_NAMES = {"时间": "date_text", "日期": "date_text", "地点": "location", "地址": "location",
                "主题": "title", "题目": "title"}
 # A date as bot.when reads it; its day may end a run of days ("2026年6月1-3日")
-DATE = r"(?:\d{4} *年 *)?\d{1,2} *月 *\d{1,2} *(?:[-–—~～至到] *\d{1,2} *)?[日号]"
+DATE = r"(?:\d{4} *年 *)?\d{1,2} *月 *\d{1,2} *(?:[-–—~～−－至到] *\d{1,2} *)?[日号]"
 # A number up to 99 in Chinese numerals: "三", "两", "十二", "二十五", "零五" (in "三点零五分").
 NUMERAL = r"[一二三四五六七八九两]?十[一二三四五六七八九]?|[零〇]?[一二三四五六七八九两]"
 # What follows the hour's 点: "半", "一刻", "三刻", "15分", "十五分".

@@ -99,7 +99,9 @@ CLOCK = (rf"({PART_OF_DAY})?"
           rf"\s*(\d{{1,2}}|(?:{NUMERAL})(?=\s*(?:点|时(?!间))))"
           rf"(?:(?:\s*[:.：]\s*|[hH](?=\d{{2}}(?!\d)))(\d{{2}})|\s*([点时])({MINUTES})?)?"
           r"\s*(a\.?m\.?|p\.?m\.?)?")
-_TIMES = re.compile(rf"(?<![\d:]){CLOCK}(?:\s*(?:-|–|—|~|～|to|至|until)\s*{CLOCK})?",
+# A Chinese page writes a range as often with a full-width dash ("19:00－21:00") or 到 as
+# with "-" or 至.
+_TIMES = re.compile(rf"(?<![\d:]){CLOCK}(?:\s*(?:[-–—~～−－]|to|至|到|until)\s*{CLOCK})?",
                     re.IGNORECASE)
 
 
@@ -192,7 +194,7 @@ def _find_date(text: str) -> tuple[re.Match[str], date | None, bool] | None:
 # "June 1-3, 2026", find no year. Each part is a fixed shape, and a line is read to 300
 # characters, so no pattern can take long.
 MAX_RANGE_DAYS = 31  # longer is no event's run of days: a season, a typo ("2026 - 2027")
-_TO = r"(?:\s*[-–—~～−]{1,2}\s*|\s+(?:to|through|thru|until|till)\s+|\s*[至到]\s*)"
+_TO = r"(?:\s*[-–—~～−－]{1,2}\s*|\s+(?:to|through|thru|until|till)\s+|\s*[至到]\s*)"
 # "Wed., ", "Wednesday, "
 _WEEKDAY_WORD = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+"
 _WEEKDAY = rf"(?:{_WEEKDAY_WORD})?"

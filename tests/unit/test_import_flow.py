@@ -131,6 +131,25 @@ def forum_planned(line: str, zone: str):
 
 
 @pytest.mark.parametrize("line", [
+    "2031年6月1日 19:00－21:00", "2031年6月1日 19：00－21：00", "2031年6月1日 晚上7点到9点",
+    "2031年6月1日 19:00到21:00", "2031年6月1日 19:00−21:00", "June 1, 2031, 7:00 PM－9:00 PM"])
+def test_a_chinese_pages_range_of_hours_with_its_own_dash_or_dao_imports_its_end(line):
+    """A Chinese page writes a range of hours with a full-width dash ("19:00－21:00") or 到
+    ("晚上7点到9点") as often as with "-" or 至: the event ends at the end it gives, not
+    with no end at all."""
+    got, facts = forum_planned(line, "Asia/Shanghai")
+    assert (got.starts_at, got.ends_at, facts.notes) == (
+        datetime(2031, 6, 1, 11, tzinfo=UTC), datetime(2031, 6, 1, 13, tzinfo=UTC), ())
+
+
+@pytest.mark.parametrize("line", ["2031年6月1日－3日", "2031年6月1日－6月3日"])
+def test_a_chinese_pages_run_of_days_with_a_full_width_dash_runs_to_its_last_day(line):
+    got, facts = forum_planned(line, "Asia/Shanghai")
+    assert (got.starts_at, got.ends_at, got.all_day, facts.notes) == (
+        datetime(2031, 6, 1, tzinfo=UTC), datetime(2031, 6, 4, tzinfo=UTC), True, ())
+
+
+@pytest.mark.parametrize("line", [
     "June 1-3, 2031", "June 1 – 3, 2031", "June 1, 2031 - June 3, 2031", "1-3 June 2031",
     "1 June - 3 June 2031", "Sun., June 1 - Tue., June 3, 2031", "2031年6月1日至3日",
     "2031年6月1日-3日", "2031年6月1-3日", "2031年6月1日—6月3日", "日期：2031年6月1日至3日"])
