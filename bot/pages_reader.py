@@ -259,6 +259,16 @@ def _tongue(par: str) -> bool | None:
     return True if has_han(par) else False if _LATIN.search(par) else None
 
 
+_TITLE_HALVES = re.compile(r"\s+[|/]\s+|\s*[｜／]\s*")
+
+
+def _both_tongues(par: str) -> bool:
+    """Whether a line is halves split by "|" or "/", one in Chinese and one in English: a
+    title given in both languages ("Nuclear Futures | 亚洲核未来")."""
+    halves = {_tongue(half) for half in _TITLE_HALVES.split(par)}
+    return {True, False} <= halves
+
+
 # How far past a line in the other language to look for the next line in either one.
 _TONGUE_LOOKAHEAD = 4
 
@@ -687,6 +697,11 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         Chinese page's) is what it reads as, a venue or a line of the description."""
         zh = _tongue(self.paras[i])
         if zh is None:
+            return
+        if not self.versions and _both_tongues(self.paras[i]):
+            # "Nuclear Futures | 亚洲核未来": the page's first line (its title) in both
+            # languages opens both; the line under it in either is no other version
+            self.versions |= {True, False}
             return
         if self.versions and zh not in self.versions:
             if self._next_tongue(i) is not zh:

@@ -899,3 +899,17 @@ def test_each_person_of_a_role_line_keeps_their_own_title(line, people, script):
     assert [(p.name, p.role, p.bio) for p in page.people] == [
         (script(name), role, script(title)) for name, role, title in people]
     assert page.description == script(INTRO).strip() and page.skipped == ()
+
+
+@pytest.mark.parametrize("title", ["Nuclear Futures in Asia | 亚洲核未来",
+                                   "亚洲核未来 / Nuclear Futures in Asia",
+                                   "Nuclear Futures in Asia｜亚洲核未来"])
+def test_a_title_in_both_languages_opens_no_other_version_at_the_next_line(title):
+    """A title given in both languages on one line is the page's in both: the English date
+    and venue under it are the page's, not the start of its English version."""
+    page = parse_page(f"{title}\nThursday, June 4, 2026, 2:00 PM - 4:00 PM\nBeijing\n\n"
+                      "Experts discuss the future of nuclear arms control in Asia.\n\n"
+                      "专家讨论亚洲核军控的未来。\n\nModerator: Tong Zhao\n")
+    assert (page.title, page.location) == (title, "Beijing")
+    assert page.description == ("Experts discuss the future of nuclear arms control in Asia."
+                                "\n\n专家讨论亚洲核军控的未来。")
