@@ -4,6 +4,7 @@ once that they are answered again; damaged again after that, it says so again.""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from pathlib import Path
@@ -11,8 +12,10 @@ from pathlib import Path
 import pytest
 
 from bot.errors import DatabaseUnreadable
+from bot.registration import JoinOutcome
 from bot.storage import open_store
-from tests.conftest import new_event
+from tests.conftest import joins_held, new_event
+from tests.store.test_store import nothing_else_ready, until
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -96,3 +99,31 @@ async def test_reads_refused_for_damage_are_said_answered_again_once_it_is_undon
             assert (said(caplog, DAMAGED), said(caplog, READ_AGAIN)) == (past + 1, past + 1)
     again = [r.getMessage() for r in caplog.records if READ_AGAIN in r.getMessage()]
     assert all(str(path) in message for message in again), again
+
+
+async def test_a_join_refused_in_a_batch_and_answered_alone_says_the_file_reads_again(
+        tmp_path, caplog):
+    """Joins asked for together while the file was busy are decided together on the
+    database thread, and refused together when what they read is damaged. Once it is put
+    right, any one of those members joining again alone is answered, and the log says so:
+    each member's own join is what was refused, not the batch they happened to be in."""
+    path = tmp_path / "bot.sqlite3"
+    caplog.set_level(logging.WARNING)
+    async with await open_store(path) as store:
+        event = await new_event(store, capacity=5)
+        await store.join(1, event.id, 1, "member 1")
+        beside_the_bot(path)  # every page in the file: the damage is what is read
+        good = overwrite(path, "rsvps")
+        async with joins_held(store, event.id):
+            await nothing_else_ready()
+            joins = [asyncio.ensure_future(store.join(1, event.id, user, f"member {user}"))
+                     for user in (2, 3)]
+            await until(store._joins._thread_writing, "handed to the thread")
+        for join in joins:
+            with pytest.raises(DatabaseUnreadable):
+                await join
+        assert (said(caplog, DAMAGED), said(caplog, READ_AGAIN)) == (1, 0)
+        overwrite(path, "rsvps", good)
+        joined = await store.join(1, event.id, 2, "member 2")
+        assert joined.result.outcome is JoinOutcome.CONFIRMED
+        assert (said(caplog, DAMAGED), said(caplog, READ_AGAIN)) == (1, 1)

@@ -429,7 +429,7 @@ class SqliteStore:
         request = (guild_id, event_id, user_id, name)
         try:
             joined = await self._joins.join(request)
-        except sqlite3.DatabaseError as exc:  # (the event loop's commit: see `run`)
+        except sqlite3.DatabaseError as exc:  # (either connection's commit: see `run`)
             refused = self._unreadable(exc, (self.join, request))
             if refused is None:
                 raise
@@ -439,7 +439,10 @@ class SqliteStore:
         return joined
 
     async def _join_on_thread(self, batch: list[JoinRequest]) -> JoinResults:
-        return await self.run(self._repos.registrations.join_batch, batch)
+        # Not through `run`: an error in the file reaches each member's `join` as it is,
+        # which remembers that member's own join as refused (not the batch it was in), so
+        # that member joining again alone, answered, says the file reads again.
+        return await self._run(self._repos.registrations.join_batch, batch)
 
     async def _checkpoint(self) -> None:
         """Move the write-ahead log into the database file; a task nobody awaits, so what
