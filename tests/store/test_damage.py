@@ -127,3 +127,74 @@ async def test_a_join_refused_in_a_batch_and_answered_alone_says_the_file_reads_
         joined = await store.join(1, event.id, 2, "member 2")
         assert joined.result.outcome is JoinOutcome.CONFIRMED
         assert (said(caplog, DAMAGED), said(caplog, READ_AGAIN)) == (1, 1)
+
+
+def damage_unseen(path: Path, name: str, data: bytes | None = None) -> bytes:
+    """Write `data` (garbage by default, as a failing disk or a bad copy leaves it) over
+    the root page of `name` in place, and return what it held: no connection commits, so
+    none is told to read the page again."""
+    offset, size = root_page(path, name)
+    with open(path, "r+b") as file:
+        file.seek(offset)
+        held = file.read(size)
+        file.seek(offset)
+        file.write(bytes([0xA5]) * size if data is None else data)
+    return held
+
+
+def file_reads(path: Path) -> bool:
+    """Whether a connection of its own reads a member's RSVP from the file."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("SELECT display_name FROM rsvps WHERE user_id = 1").fetchall()
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        conn.close()
+    return True
+
+
+async def join_on_the_thread(store, event_id: int) -> object:
+    """Member 1 joins through the database thread (the file is busy for the event loop's
+    connection): the join, or what refused it."""
+    async with joins_held(store, event_id):
+        await nothing_else_ready()
+        joining = asyncio.ensure_future(store.join(1, event_id, 1, "member 1"))
+        await until(store._joins._thread_writing, "handed to the thread")
+    return (await asyncio.gather(joining, return_exceptions=True))[0]
+
+
+async def join_on_the_loop(store, event_id: int) -> object:
+    """Member 1 joins alone, on the event loop's connection: the join, or what refused it."""
+    await nothing_else_ready()
+    return (await asyncio.gather(store.join(1, event_id, 1, "member 1"),
+                                 return_exceptions=True))[0]
+
+
+@pytest.mark.parametrize("refused_on, answered_on", [
+    (join_on_the_thread, join_on_the_loop), (join_on_the_loop, join_on_the_thread)])
+async def test_a_join_answered_from_pages_read_before_the_damage_is_no_sign_it_is_undone(
+        tmp_path, caplog, refused_on, answered_on):
+    """Each of the store's two connections keeps the pages it has read while no other
+    commits, and damage written under the bot commits nothing: the connection that read
+    the page before would answer a join the other was refused from them, the file unread,
+    and the log say it reads again. The file is what answers: that join is refused too,
+    and answered, said once, when the page is put right in place."""
+    path = tmp_path / "bot.sqlite3"
+    caplog.set_level(logging.WARNING)
+    async with await open_store(path) as store:
+        event = await new_event(store, capacity=5)
+        await store.join(1, event.id, 1, "member 1")
+        beside_the_bot(path)  # every page in the file, each connection to read it afresh
+        before = await answered_on(store, event.id)  # that connection reads the page
+        assert before.result.outcome is JoinOutcome.ALREADY_CONFIRMED
+        good = damage_unseen(path, "rsvps")
+        assert isinstance(await refused_on(store, event.id), DatabaseUnreadable)
+        assert isinstance(await answered_on(store, event.id), DatabaseUnreadable)
+        assert not file_reads(path)
+        assert (said(caplog, DAMAGED), said(caplog, READ_AGAIN)) == (1, 0)
+        damage_unseen(path, "rsvps", good)
+        assert file_reads(path)
+        again = await answered_on(store, event.id)
+        assert again.result.outcome is JoinOutcome.ALREADY_CONFIRMED
+        assert (said(caplog, DAMAGED), said(caplog, READ_AGAIN)) == (1, 1)

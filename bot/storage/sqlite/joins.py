@@ -22,7 +22,7 @@ from typing import Any
 from bot.errors import Unavailable
 from bot.i18n import N_
 from bot.models import Joined
-from bot.storage.sqlite.registrations import JoinRequest, SqliteRegistrations
+from bot.storage.sqlite.registrations import JoinRequest
 from bot.storage.sqlite.session import TooLongForTheLoop, is_busy
 
 CHECKPOINT_EVERY = 1000  # joins committed on the event loop between WAL checkpoints
@@ -37,11 +37,11 @@ JoinResults = list[Joined | Exception]
 
 
 class JoinBatcher:
-    def __init__(self, on_loop: SqliteRegistrations,
+    def __init__(self, on_loop: Callable[[list[JoinRequest]], JoinResults],
                  on_thread: Callable[[list[JoinRequest]], Awaitable[JoinResults]],
                  checkpoint: Callable[[], Coroutine[Any, Any, None]],
                  committed: Callable[[], None]) -> None:
-        self._on_loop = on_loop  # the event loop's connection: never waits
+        self._on_loop = on_loop  # decides on the event loop's connection: never waits
         self._on_thread = on_thread  # the same decision, run on the database thread
         self._checkpoint_on_thread = checkpoint
         self._committed = committed  # told after each commit on the loop (notices to look at)
@@ -122,7 +122,7 @@ class JoinBatcher:
         committed): the database is busy, which the thread can wait out, or a waitlist is
         longer than the loop reads at once, which the thread reads whole."""
         try:
-            results = self._on_loop.join_batch(requests)
+            results = self._on_loop(requests)
         except Exception as exc:  # nothing was committed
             if isinstance(exc, TooLongForTheLoop) or (
                     isinstance(exc, sqlite3.OperationalError) and is_busy(exc)):

@@ -132,6 +132,11 @@ class SqliteRegistrations(Repository):
                 self._kept.clear()
             raise
 
+    def forget(self) -> None:
+        """Drop the join targets kept (`keep_join_targets`): read from the file next."""
+        if self._kept is not None:
+            self._kept.clear()
+
     def keep_join_targets(self) -> None:
         """Keep what joins read of their events from one transaction to the next, for a
         connection that writes nothing but joins (the event loop's): its own commits are

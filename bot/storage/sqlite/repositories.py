@@ -33,6 +33,12 @@ class SqliteRepositories:
         self.reminders = SqliteReminders(self.session, self.registrations)
         self.schema = Migrator(self.session)
 
+    def forget(self) -> None:
+        """Drop what this connection keeps of what it read (SQLite's pages, the copies of
+        waitlists and of joins' events), so that what it reads next is read from the file."""
+        self.session.forget()
+        self.registrations.forget()
+
     def migrate(self, stopping: threading.Event | None = None) -> None:
         """Bring the schema up to date (`Migrator.migrate`; `stopping` ends a wait)."""
         self.schema.migrate(self.content, self.search, self.settings, stopping)

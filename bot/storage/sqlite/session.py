@@ -388,6 +388,12 @@ class Session:
         finally:
             self.conn.execute("COMMIT")  # nothing written: only the snapshot ends
 
+    def forget(self) -> None:
+        """Drop SQLite's cached pages of this connection (outside a transaction, all of
+        them) and the waitlists' copies: what is read next is read from the file."""
+        self.conn.execute("PRAGMA shrink_memory")
+        self.waitlists.clear()
+
     def close(self) -> None:
         self.conn.close()
 

@@ -137,7 +137,7 @@ class SqliteStore:
         self.settings = repos.settings
         self.reminders = repos.reminders
         self.schema = repos.schema
-        self._joins = JoinBatcher(loop_repos.registrations, self._join_on_thread,
+        self._joins = JoinBatcher(self._join_on_loop, self._join_on_thread,
                                   self._checkpoint, self._signal_notices)
         # Set when an operation of this process wrote notices to the outbox.
         self.notices_ready = asyncio.Event()
@@ -164,9 +164,11 @@ class SqliteStore:
         self._counted: set[tuple[int, int]] = set()
         self._answers: dict[tuple[int, int, int], tuple[EventSummary, Rsvp | None]] = {}
         # Reads refused because the file is damaged or its disk fails (`_unreadable`), and
-        # those refused meanwhile, as `_read_key` has them, the latest last
+        # those refused meanwhile, as `_read_key` has them, the latest last, each with the
+        # count of `_thread_forgets` a database-thread answer of it must come after
         self._unreadable_now = Outage(log)
-        self._refused_reads: dict[Hashable, None] = {}
+        self._refused_reads: dict[Hashable, int] = {}
+        self._thread_forgets = 0  # times the database thread was asked to forget its reads
 
     @classmethod
     async def open(cls, path: str | Path, *,
@@ -250,18 +252,60 @@ class SqliteStore:
         `_loop_reads` when the database lets it at once, else on the database thread. A
         damaged database, or one whose disk fails a read, raises DatabaseUnreadable
         (`_unreadable`)."""
+        if self._closed:
+            raise shutting_down()
+        on_loop = self._loop_reads.get(fn)
+        too_long_at = None  # the data_version a read too long for the loop was asked at
+        if on_loop is not None:
+            self._loop_repos.session.new_unit()
+            try:
+                result = on_loop(*args, **kwargs)  # never waits: a busy database raises
+            except TooLongForTheLoop:
+                too_long_at = self._data_version
+            except sqlite3.DatabaseError as exc:
+                if not (isinstance(exc, sqlite3.OperationalError) and is_busy(exc)):
+                    refused = self._unreadable(exc, [_read_key(fn, args, kwargs)])
+                    if refused is None:
+                        raise
+                    raise refused from exc
+            else:
+                if self._refused_reads:
+                    self._answered([_read_key(fn, args, kwargs)], None)
+                return result
+        asked_after = self._thread_forgets
         try:
-            result = await self._run(fn, *args, **kwargs)
+            result = await self._on_thread(functools.partial(fn, *args, **kwargs))
         except sqlite3.DatabaseError as exc:
-            refused = self._unreadable(exc, _read_key(fn, args, kwargs))
+            refused = self._unreadable(exc, [_read_key(fn, args, kwargs)])
             if refused is None:
                 raise
             raise refused from exc
         if self._refused_reads:
-            self._answered(_read_key(fn, args, kwargs))
+            self._answered([_read_key(fn, args, kwargs)], asked_after)
+        if (isinstance(result, Event) and too_long_at is not None
+                and too_long_at == self._data_version):
+            # An event too large to read on the loop, read whole here, is kept for the
+            # loop's next reads unless another commit was seen meanwhile (one after the
+            # read drops it at the next loop read, as any).
+            self._keep_event(result)
         return result
 
-    def _unreadable(self, error: sqlite3.DatabaseError, read: Hashable | None
+    async def _on_thread(self, call: Callable[[], T]) -> T:
+        """`call` on the database thread; a database another process holds past
+        BUSY_TIMEOUT_MS raises DatabaseBusy."""
+        try:
+            return await self._thread.call(call)
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc):
+                raise
+            # Another process held the database past BUSY_TIMEOUT_MS (a long write, or a
+            # tool's open transaction); what was asked was rolled back whole.
+            log.warning("the database stayed locked by another connection: %s", exc)
+            raise DatabaseBusy() from exc
+        finally:
+            self._signal_notices()
+
+    def _unreadable(self, error: sqlite3.DatabaseError, reads: list[Hashable | None]
                     ) -> DatabaseUnreadable | None:
         """What a member is told of a read that failed in the file (its pages damaged, its
         disk failing), None for any other error: the log says it once, naming the file and
@@ -269,19 +313,29 @@ class SqliteStore:
         again (`_answered`). (A write that fails so is DatabaseUnwritable already.)
 
         Other reads go on being answered meanwhile (damage is in some pages, not all), so
-        that is not the sign of its end: `read` is (its key, None for one that has none),
-        and that same read answered later is. Damage undone (the file restored under the
-        bot, an index rebuilt), a disk that reads again: the log says reads are answered
-        again, and a read refused after that is said anew."""
+        that is not the sign of its end: `reads` are the keys of what was refused (one
+        call's, or each member's join of a batch; None for one that has none), and one of
+        them answered later is. Damage undone (the file restored under the bot, an index
+        rebuilt), a disk that reads again: the log says reads are answered again, and a
+        read refused after that is said anew.
+
+        An answer is that sign only if it read the file. Each connection keeps the pages
+        it read while no other commits (SQLite reads them again after another's commit,
+        which damage written under it is not), and copies of some rows: either would
+        answer from what it read before the damage. So both forget what they keep here,
+        the event loop's at once, the database thread's as its next call (`_answered`
+        counts only its calls asked for after that)."""
         damage = is_damaged(error)
         if not (damage or is_unwritable(error)):
             return None
-        if read is not None:
-            refused = self._refused_reads
-            refused.pop(read, None)
-            refused[read] = None
-            if len(refused) > REFUSED_READS:
-                del refused[next(iter(refused))]
+        self._forget_reads()
+        refused = self._refused_reads
+        for read in reads:
+            if read is not None:
+                refused.pop(read, None)
+                refused[read] = self._thread_forgets
+                if len(refused) > REFUSED_READS:
+                    del refused[next(iter(refused))]
         path = self._repos.session.writes.path
         if damage:  # (warnings: a one-shot command's own line says it, see bot.__main__)
             self._unreadable_now.began(
@@ -293,46 +347,32 @@ class SqliteStore:
                 "read it are refused until it can be", path, error)
         return DatabaseUnreadable()
 
-    def _answered(self, read: Hashable | None) -> None:
-        """A read was answered: if it was refused before (`_unreadable`), the file reads
-        again."""
-        if read is not None and read in self._refused_reads:
-            self._refused_reads.clear()
-            self._unreadable_now.ended("%s can be read again: a request refused before was "
-                                       "answered", self._repos.session.writes.path)
+    def _forget_reads(self) -> None:
+        """Both connections forget what they read (`SqliteRepositories.forget`): the event
+        loop's now, with what the store keeps of its reads; the database thread's as its
+        next call, counted in `_thread_forgets`."""
+        if self._closed:  # (a call under way as the store closed)
+            return
+        self._loop_repos.forget()
+        self._forget_events()
+        self._answers.clear()
+        self._thread_forgets += 1
+        self._thread.call(self._repos.forget).add_done_callback(_forgotten)
 
-    async def _run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        if self._closed:
-            raise shutting_down()
-        on_loop = self._loop_reads.get(fn)
-        too_long_at = None  # the data_version a read too long for the loop was asked at
-        if on_loop is not None:
-            self._loop_repos.session.new_unit()
-            try:
-                return on_loop(*args, **kwargs)  # never waits: a busy database raises
-            except TooLongForTheLoop:
-                too_long_at = self._data_version
-            except sqlite3.OperationalError as exc:
-                if not is_busy(exc):
-                    raise
-        try:
-            result = await self._thread.call(functools.partial(fn, *args, **kwargs))
-        except sqlite3.OperationalError as exc:
-            if not is_busy(exc):
-                raise
-            # Another process held the database past BUSY_TIMEOUT_MS (a long write, or a
-            # tool's open transaction); what was asked was rolled back whole.
-            log.warning("the database stayed locked by another connection: %s", exc)
-            raise DatabaseBusy() from exc
-        finally:
-            self._signal_notices()
-        if (isinstance(result, Event) and too_long_at is not None
-                and too_long_at == self._data_version):
-            # An event too large to read on the loop, read whole here, is kept for the
-            # loop's next reads unless another commit was seen meanwhile (one after the
-            # read drops it at the next loop read, as any).
-            self._keep_event(result)
-        return result
+    def _answered(self, reads: list[Hashable | None], asked_after: int | None) -> None:
+        """Reads were answered, on the event loop (`asked_after` None) or on the database
+        thread, asked for after it had been told to forget `asked_after` times: if one of
+        them was refused before (`_unreadable`) and this answer read the file, the file
+        reads again."""
+        refused = self._refused_reads
+        for read in reads:
+            if read is None or (forgets := refused.get(read)) is None:
+                continue
+            if asked_after is None or asked_after >= forgets:
+                refused.clear()
+                self._unreadable_now.ended("%s can be read again: a request refused before "
+                                           "was answered", self._repos.session.writes.path)
+                return
 
     def _unchanged_since(self) -> bytes | None:
         """The wal-index mark now (None: unknown); what was kept at another is dropped."""
@@ -426,23 +466,41 @@ class SqliteStore:
     async def join(self, guild_id: int, event_id: int, user_id: int, name: str) -> Joined:
         """Ask for a seat. Resolves once the decision is committed, with the event as the
         decision read it."""
-        request = (guild_id, event_id, user_id, name)
+        return await self._joins.join((guild_id, event_id, user_id, name))
+
+    def _join_on_loop(self, batch: list[JoinRequest]) -> JoinResults:
+        """Joins decided on the event loop's connection; each member's own join is what
+        an error in the file refuses, and what answers it (`_unreadable`)."""
         try:
-            joined = await self._joins.join(request)
-        except sqlite3.DatabaseError as exc:  # (either connection's commit: see `run`)
-            refused = self._unreadable(exc, (self.join, request))
+            results = self._loop_repos.registrations.join_batch(batch)
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and is_busy(exc):
+                raise  # the thread waits for it (`JoinBatcher`)
+            refused = self._unreadable(exc, [(self.join, r) for r in batch])
             if refused is None:
                 raise
             raise refused from exc
         if self._refused_reads:
-            self._answered((self.join, request))
-        return joined
+            self._answered([(self.join, r) for r in batch], None)
+        return results
 
     async def _join_on_thread(self, batch: list[JoinRequest]) -> JoinResults:
-        # Not through `run`: an error in the file reaches each member's `join` as it is,
-        # which remembers that member's own join as refused (not the batch it was in), so
-        # that member joining again alone, answered, says the file reads again.
-        return await self._run(self._repos.registrations.join_batch, batch)
+        """Joins decided on the database thread, remembered as `_join_on_loop`'s are: a
+        member of a batch refused here who joins again alone is answered as themselves."""
+        if self._closed:
+            raise shutting_down()
+        asked_after = self._thread_forgets
+        try:
+            results = await self._on_thread(
+                functools.partial(self._repos.registrations.join_batch, batch))
+        except sqlite3.DatabaseError as exc:
+            refused = self._unreadable(exc, [(self.join, r) for r in batch])
+            if refused is None:
+                raise
+            raise refused from exc
+        if self._refused_reads:
+            self._answered([(self.join, r) for r in batch], asked_after)
+        return results
 
     async def _checkpoint(self) -> None:
         """Move the write-ahead log into the database file; a task nobody awaits, so what
@@ -462,6 +520,12 @@ class SqliteStore:
         """A consistent copy of the live database (`backup_to`); a target that cannot be
         written raises Unavailable saying why."""
         await self.run(backup_to, self._repos.session.conn, Path(target))
+
+
+def _forgotten(future: asyncio.Future[None]) -> None:
+    """The database thread's `_forget_reads`, which nobody awaits: a failure is logged."""
+    if not future.cancelled() and (exc := future.exception()) is not None:
+        log.warning("the database thread could not drop the pages it keeps: %s", exc)
 
 
 def _read_key(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
