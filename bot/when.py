@@ -314,10 +314,7 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
     day = found.first
     written = text[found.start:found.end].strip()
     if found.runs_wrong:
-        return When(note=Text(N_("the page's dates {written!r} are not a run of days I can "
-                                 "read (its last day must come after its first, within {most} "
-                                 "days), so I left the start unset; set it with /manage edit"),
-                              written=written, most=MAX_RANGE_DAYS - 1))
+        return When(note=_not_a_run_of_days(written))
     if found.no_such_day:
         return When(note=Text(N_("the page's date {written!r} is no day of the calendar, so I "
                                  "left the start unset; set it with /manage edit"),
@@ -501,6 +498,9 @@ def iso_span(text: str, before: int | None = None) -> When | None:
             end_note = _end_no_such_day(end)
         elif date.fromisoformat(end) < starts.date():
             end_note = _end_not_after_start(end)
+        elif date.fromisoformat(end) - starts.date() >= timedelta(days=MAX_RANGE_DAYS):
+            # as a run of days written out that long is read: no event's days
+            return When(note=_not_a_run_of_days(found[0]))
         elif date.fromisoformat(end) > starts.date():
             last_day = date.fromisoformat(end)
         end = None
@@ -548,6 +548,13 @@ def _not_a_time(written: str) -> Text:
 def _end_not_a_time(written: str) -> Text:
     return Text(N_("the page's end time {written!r} is not a time of day, so I left the end "
                    "unset; set it with /manage edit"), written=written)
+
+
+def _not_a_run_of_days(written: str) -> Text:
+    return Text(N_("the page's dates {written!r} are not a run of days I can read (its last "
+                   "day must come after its first, within {most} days), so I left the start "
+                   "unset; set it with /manage edit"),
+                written=written, most=MAX_RANGE_DAYS - 1)
 
 
 def _end_no_such_day(written: str) -> Text:

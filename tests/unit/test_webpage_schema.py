@@ -134,6 +134,31 @@ def test_a_structured_end_day_after_the_start_ends_the_event_with_that_day():
             datetime(2026, 6, 5, 10, tzinfo=UTC), datetime(2026, 6, 7, 16, tzinfo=UTC), ())
 
 
+def test_a_structured_end_day_past_a_run_of_days_leaves_the_start_unset_as_the_text_does():
+    """A JSON-LD endDate of a day alone 31 days or more after the startDate's is no run of
+    an event's days, as "June 5 - July 6, 2026" in the visible text is not: the import
+    preview leaves the start unset, with the same note, each quoting its own line; a date
+    the visible text gives is the page's then."""
+    event = EVENT | {"startDate": "2026-06-05T18:00+08:00", "endDate": "2026-07-06"}
+    structured = page_facts([read(page_with(event))], "UTC")
+    text = page_facts([read(page_with(EVENT | {"startDate": None, "endDate": None},
+                                      "<p>June 5 - July 6, 2026, 6:00 PM</p>"
+                                      "<p>Jane Doe will moderate.</p>"))], "Asia/Shanghai")
+    for facts, written in ((structured, "2026-06-05T18:00+08:00 – 2026-07-06"),
+                           (text, "June 5 - July 6, 2026")):
+        assert (facts.when.starts_at, facts.when.ends_at) == (None, None)
+        assert [str(note) for note in facts.notes] == [
+            f"the page's dates {written!r} are not a run of days I can read (its last day "
+            "must come after its first, within 30 days), so I left the start unset; set it "
+            "with /manage edit"]
+    within = page_facts([read(page_with(event | {"endDate": "2026-07-05"}))], "UTC")
+    assert within.when.ends_at == datetime(2026, 7, 5, 16, tzinfo=UTC)
+    visible = page_facts([read(page_with(event, "<p>June 5, 2026, 6:00 PM</p>"))],
+                         "Asia/Shanghai")
+    assert (visible.when.starts_at, visible.when.ends_at, visible.notes) == (
+        datetime(2026, 6, 5, 10, tzinfo=UTC), None, ())
+
+
 def test_a_place_named_with_html_entities_is_named_in_plain_text():
     # WordPress plugins write names as the site stores them: "&#038;", "&#8211;", "&amp;"
     event = EVENT | {"location": {"@type": "Place",

@@ -524,6 +524,30 @@ def test_a_page_end_given_as_a_day_alone_after_the_start_is_the_end_of_that_day(
         assert (when.ends_at, when.note, when.end_note) == (end, None, None), line
 
 
+@pytest.mark.parametrize(("iso", "text", "end"), [
+    ("2026-06-01T18:00Z – 2026-07-01", "June 1 - July 1, 2026, 6:00 PM UTC", utc(2026, 7, 2)),
+    # the days counted from the start's own, in its zone (June 2 in UTC)
+    ("2026-06-01T23:00-05:00 – 2026-07-01", "June 1 - July 1, 2026, 11:00 PM UTC-5",
+     utc(2026, 7, 2, 5)),
+    ("2026-06-01T18:00Z – 2026-07-02", "June 1 - July 2, 2026, 6:00 PM UTC", None),
+    ("2026-06-01T18:00+08:00/2027-06-01", "June 1, 2026 - June 1, 2027, 6:00 PM UTC+8", None)])
+def test_a_page_end_given_as_a_day_alone_runs_within_as_many_days_as_a_written_run(
+        iso, text, end):
+    """A JSON-LD "endDate" of a day alone is read as a run of days written out is: its
+    last day at most 30 days after the first, else the start is left unset too, with the
+    same note, quoting what gives the days (the ISO line; the run as written)."""
+    for line, written in ((iso, iso), (text, text.rsplit(", ", 1)[0])):
+        when = read_page_when(line, "Asia/Tokyo")
+        if end is not None:
+            assert when.starts_at is not None and (when.ends_at, when.note) == (end, None), line
+            continue
+        assert (when.starts_at, when.ends_at, when.end_note) == (None, None, None), line
+        assert str(when.note) == (
+            f"the page's dates {written!r} are not a run of days I can read (its last day "
+            "must come after its first, within 30 days), so I left the start unset; set it "
+            "with /manage edit")
+
+
 def test_a_page_minute_past_59_is_no_time_of_day_not_the_hours_last_minute():
     when = read_page_when("Dec 1, 2026 18:75 GMT", "UTC")
     assert when.starts_at is None
