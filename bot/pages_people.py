@@ -33,6 +33,40 @@ ROLE_HEADING = re.compile(
     re.I)
 # "Speaker: Li Bin", "Moderators: …": a role's label over the names it gives.
 ROLE_LABEL_LINE = re.compile(rf"{ROLE_HEADING.pattern} *[:：] *", re.I)
+# The roles the words of a heading or a label give (singular; "Speakers" gives none)
+HEADING_ROLES = {"moderator": "moderator", "host": "host", "chair": "chair",
+                 "discussant": "discussant", "commentator": "discussant",
+                 "respondent": "discussant"}
+# A further role's label on a role's line, in either language, after a separator or a
+# space: "Moderator: Ann Lee; Speakers: Jane Doe", "Chair: Ann Lee. Panelists: …",
+# "Moderator: Ann Lee | Speakers: …", "主持人：赵通；嘉宾：李彬", "Moderator: 赵通；嘉宾：李彬".
+_NEXT_LABEL = re.compile(rf"{pages_zh.NEXT_LABEL.pattern}|(?<![^\s;；|,，.])"
+                         rf"{ROLE_HEADING.pattern} *[:：] *", re.I)
+# What parts a role's line before its next label: "Ann Lee | ", "Ann Lee. ", "赵通；"
+_BEFORE_A_LABEL = " |/·.;；,，、"
+
+
+def heading_role(word: str) -> str | None:
+    """The role an English heading's or label's word gives: "Moderators" a moderator,
+    "Speakers" none of its own."""
+    return HEADING_ROLES.get(word.lower().rstrip("s"))
+
+
+def labelled_parts(text: str, role: str | None) -> list[tuple[str | None, str]]:
+    """What a role's line gives after its label, in the parts each further label opens
+    (English or Chinese), each with its label's role and without the separator before
+    the next: "赵通；嘉宾：李彬" -> (role, "赵通"), ("speaker", "李彬"); "Ann Lee. Speakers:
+    Jane Doe" -> (role, "Ann Lee"), (None, "Jane Doe")."""
+    parts, begin = [], 0
+    for label in _NEXT_LABEL.finditer(pages_zh.fold(text)):
+        parts.append((role, text[begin:label.start()].rstrip(_BEFORE_A_LABEL)))
+        english, word = label.group(1), pages_zh.ROLE_WORD.match(label.group())
+        role = (heading_role(english) if english
+                else pages_zh.role_of(word.group()) if word else role)
+        begin = label.end()
+    last = text[begin:].rstrip()  # "…, and John Smith.": the line's full stop is no name's
+    parts.append((role, last.removesuffix(".") if parts else last))
+    return parts
 # A line that is only a role, between a card's name and its bio: that person's.
 _ROLE_LABEL = re.compile(LABEL_WORDS, re.I)
 # Under a heading of people, a line of a name and an affiliation is a person without a bio:
@@ -109,6 +143,13 @@ _PLACE_WORDS = ORGANISATION_ENDS | words(
     "Association Forum School College Committee Commission Ministry Department Agency "
     "Office Society Program Programme Initiative Project Network Fund Trust Group "
     "Corporation Company Bank Embassy Government Parliament Congress Senate")
+
+
+# What a title phrase of a roster's item never holds (`_own_title`): a sentence's end,
+# another field, a list; nor opens with: a clause, a verb, a conjunction
+_PHRASE_BREAK = re.compile(r"[。！？；;!?:：|]|\.\s")
+_NO_TITLE_OPENS = words("who whom whose which that will would shall can may is was are were "
+                        "has have had to and or but also then both each via by from with")
 
 
 def names_only(text: str) -> list[str]:
@@ -353,6 +394,9 @@ class PeopleReading:
         entry.title = entry.title or title
         return True
 
+    _labelled_parts = staticmethod(labelled_parts)  # (for the shared item reader,
+    _names_alone = staticmethod(names_only)  # pages_zh.ChineseReading's)
+
     @staticmethod
     def _title_line(line: str) -> bool:
         """A person's title and affiliation on a line of their own (no sentence, no field
@@ -402,6 +446,24 @@ class PeopleReading:
                 or ROLE_LABEL_LINE.match(title) or pages_zh.ROLE_LINE.match(read)):
             return ""
         return title if _JOB_TITLE.search(title) or pages_zh.POST.search(read) else ""
+
+    def _own_title(self, rest: str) -> str:
+        """What follows the one name of a person's own item, a roster's between semicolons
+        (`rest`: ", lawyer"), when it is their title though it names no post on the list
+        (`_name_title`'s): a short phrase in lower case ("lawyer", "independent journalist",
+        "professor of law"), a common noun's, not a place or an organisation's proper
+        name ("Beijing", "Carnegie China"), a remark ("online"), a role's label
+        ("moderator"), another name, nor what goes on as a clause ("who will moderate")
+        or a sentence. Else ""."""
+        if rest[:1] not in ("，", ","):
+            return ""
+        phrase = rest[1:].strip().removesuffix("。").removesuffix(".").strip()
+        first = phrase.split(maxsplit=1)[0] if phrase else ""
+        if (not first[:1].islower() or len(phrase) > 80 or _PHRASE_BREAK.search(phrase)
+                or first in _NO_TITLE_OPENS or ROLE_HEADING.fullmatch(phrase)
+                or read_names(phrase[:150]) or self._aside(phrase)):
+            return ""
+        return phrase
 
     def _bio_index(self, i: int, name: str) -> int | None:
         # The bio is the next paragraph, or the one after a title/affiliation line.

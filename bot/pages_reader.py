@@ -26,6 +26,8 @@ from bot.pages_people import (
     Entry,
     PeopleReading,
     a_bio_of,
+    heading_role,
+    labelled_parts,
     names_only,
 )
 from bot.pages_zh import has_han
@@ -234,9 +236,6 @@ MAX_PEOPLE = 200  # per page
 # and a bound on the time a page of 2 MB of one-word lines costs to read (20 µs a line)
 MAX_LINES = 20_000
 MAX_TAKEAWAYS = 100
-_HEADING_ROLES = {"moderator": "moderator", "host": "host", "chair": "chair",
-                  "discussant": "discussant", "commentator": "discussant",
-                  "respondent": "discussant"}
 _CLOCK_START = re.compile(r"\d{1,2}[:.]\d\d\b")  # a bullet opening with a time of day
 _TAKEAWAY = re.compile(r"([^:：]{1,120}?)[:：] *(\S.*)")
 _COLON = re.compile(r"[:：]")
@@ -302,10 +301,30 @@ def _role_line(par: str) -> bool:
     if not label:
         return False
     rest = par[label.end():]
-    if not zh and _PROSE_END.search(rest) and not names_only(rest):
+    if not zh and _PROSE_END.search(rest) and not names_only(rest) and not _labelled_names(rest):
         return False  # a transcript's: "Moderator: Li Bin, what do you think?"
     names = read_names(rest[:150])
     return bool(pages_zh.NAME.match(rest) or (names and names[0].start == 0))
+
+
+def _labelled_names(rest: str) -> bool:
+    """Whether what a role's label gives goes on with further labels, each part opening
+    with a name and saying no sentence ("Ann Lee. Panelists: Jane Doe and John Smith."),
+    not a transcript's or a bio's ("Ann Lee. She is a fellow. Speakers: …")."""
+    parts = labelled_parts(rest[:1000], None)
+    if len(parts) < 2:
+        return False
+    for _, part in parts:
+        text = part.rstrip(" .")
+        names = read_names(text[:150])
+        if (not names or names[0].start or _SENTENCE_GOES_ON.search(text)) and not (
+                has_han(text)):
+            return False
+    return True
+
+
+# Inside a part of a role's line, where a sentence would end and another begin
+_SENTENCE_GOES_ON = re.compile(r"[!?]|\.\s+\S")
 
 
 # A transcript's turn: who speaks (a role or a name), a colon, what they say.
@@ -606,15 +625,28 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         a roster of names and titles ("Speakers: Name, title; Name, title"): the index of
         the next paragraph, else None. `role_line`: whether `_role_line` takes line i."""
         par = self.paras[i]
-        label = ROLE_LABEL_LINE.match(par) if role_line and ";" not in par else None
+        label = ROLE_LABEL_LINE.match(par) if role_line else None
         if label is None or label.end() == len(par):  # "Speakers:" alone: a heading
             return None
         word = label.group(1).lower()
-        if has_han(par[label.end():]):  # "Speaker: 李彬": names as a Chinese label gives them
-            return self._zh_labelled(i, label.end(), _HEADING_ROLES.get(word.rstrip("s")))
+        text = par[label.end():]
+        if has_han(text):  # "Speaker: 李彬": names as a Chinese label gives them
+            return self._zh_labelled(i, label.end(), heading_role(word))
+        if len(labelled_parts(text[:1000], None)) > 1:
+            # "Moderator: Ann Lee, Director; Speakers: Jane Doe, John Smith": each label's
+            # people, in its role, with their titles, as a Chinese line's are; not a
+            # line that says more ("Moderator: Ann Lee. She is …; Speakers: …")
+            if not _labelled_names(text):
+                return None
+            found = False
+            for role, chunks in self._line_people(text, heading_role(word)):
+                found = self._role_people(chunks, role) or found
+            return i + 1 if found else None
+        if ";" in par:  # "Speakers: Name, title; Name, title": a roster, in the label's role
+            return i + 1 if self._roster(text, heading_role(word) or "speaker") else None
         state = self.people_section, self.heading_role, self.heading_once
         self.people_section = True
-        self.heading_role = _HEADING_ROLES.get(word.rstrip("s"))
+        self.heading_role = heading_role(word)
         self.heading_once = word == word.rstrip("s")
         if self._titled_people(i, label.end()):
             return i + 1
@@ -653,6 +685,13 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         another such line. Not an organisation ("Carnegie China") nor prose: the index of
         the next paragraph, else None."""
         labelled = start > 0
+        if not labelled and self._roster(self.paras[i], self.heading_role or "speaker"):
+            # "Ann Lee, Economist; Bo Chen, lawyer": a roster's people, each with their
+            # title, as a roster's line gives them anywhere
+            if self.heading_once:
+                self.heading_role, self.heading_once = None, False
+            self.people_headed = True
+            return i + 1
         bullet = BULLET.match(self.paras[i], start)  # "• Tong Zhao": a list's item of names
         if bullet and names_only(self.paras[i][bullet.end():]):
             start = bullet.end()
@@ -783,7 +822,7 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         english = ROLE_HEADING.fullmatch(par.rstrip(":： "))
         if english:  # "Moderator" over the name lines it heads; "Speakers" gives no role
             word = english.group(1).lower()
-            given, once = _HEADING_ROLES.get(word.rstrip("s")), word == word.rstrip("s")
+            given, once = heading_role(word), word == word.rstrip("s")
             above = read_names(self.paras[i - 1]) if i and given and once else []
             if above and above[0].start == 0 and above[0].end == len(self.paras[i - 1]):
                 given = None  # under a lone name: a card's label, or a list's next heading?
@@ -1053,8 +1092,9 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         return ((self.past and not self.ahead)
                 or _without_kicker(self.header.get("title"))[1])
 
-    def _roster(self, par: str) -> bool:
-        """"Name, title; Name, title; Name, title": everyone listed speaks."""
+    def _roster(self, par: str, role: str = "speaker") -> bool:
+        """"Name, title; Name, title; Name, title": everyone listed speaks (`role`: what a
+        label or heading over them gives; an item's own label comes first)."""
         if ";" not in par or len(par) > 3000:
             return False
         opening = _ROSTER_START.match(par)
@@ -1072,11 +1112,11 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
                 return False
             own = label.group(1).lower() if label else None
             found.append((item, spans[0].name,
-                          (LABEL_ROLES.get(own, own) if own else None) or "speaker"))
+                          (LABEL_ROLES.get(own, own) if own else None) or role))
         if len(found) < 2:
             return False
         for item, name, role in found:  # each with their title, as a role's line gives it
-            chunks = self._item_people(item)
+            chunks = self._item_people(item, whole=True)
             if chunks and chunks[0][0][0].name == name:
                 self._role_people(chunks, role)
             else:

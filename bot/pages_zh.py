@@ -303,20 +303,9 @@ def _han_name(text: str) -> tuple[str, int] | None:
 
 # A role's line read this far at most (and its people's items as far)
 _LABELLED_SIZE = 1000
-# Another role's label inside a role's line: "主持人：赵通，卡内基研究员；嘉宾：李彬"
-_NEXT_LABEL = re.compile(rf"(?<=[，,；;、 ])(?:{_ROLE_ALT}) *[：:] *")
-
-
-def _labelled_parts(text: str, role: str | None) -> list[tuple[str | None, str]]:
-    """What a role's line gives after its label, in the parts each further label opens,
-    each with its label's role: "赵通；嘉宾：李彬" -> (role, "赵通；"), ("speaker", "李彬")."""
-    parts, begin = [], 0
-    for label in _NEXT_LABEL.finditer(fold(text)):
-        parts.append((role, text[begin:label.start()]))
-        word = ROLE_WORD.match(label.group())
-        role, begin = role_of(word.group()) if word else role, label.end()
-    parts.append((role, text[begin:]))
-    return parts
+# Another role's label inside a role's line: "主持人：赵通，卡内基研究员；嘉宾：李彬" (the
+# reader parts the line at these and at the English ones, `pages_people.labelled_parts`)
+NEXT_LABEL = re.compile(rf"(?<=[，,；;、 ])(?:{_ROLE_ALT}) *[：:] *")
 
 
 def _items(text: str) -> list[str]:
@@ -484,8 +473,8 @@ class ChineseReading:
             tuple[list[_Named], str]]]]:
         """What a role's line gives after its label (`text`), item by item: the role (a
         further label's, after it) and the people the item names (`_item_people`)."""
-        return [(own, self._item_people(item))
-                for own, part in _labelled_parts(text[:_LABELLED_SIZE], role)
+        return [(own, self._item_people(item, whole=True))
+                for own, part in self._labelled_parts(text[:_LABELLED_SIZE], role)
                 for item in _items(part)]
 
     def _role_people(self, chunks: list[tuple[list[_Named], str]], role: str | None) -> bool:
@@ -497,7 +486,7 @@ class ChineseReading:
                 entry.title = entry.title or title
         return bool(chunks)
 
-    def _item_people(self, item: str) -> list[tuple[list[_Named], str]]:
+    def _item_people(self, item: str, whole: bool = False) -> list[tuple[list[_Named], str]]:
         """The people one item of a role's line names, in either script, each followed by
         an optional title: "李彬，副教授，樊吉社，研究员", "王立新（清华大学副主任），李彬 所长",
         "Jane Doe, Senior Fellow, John Smith, Professor", "Jane Doe (Senior Fellow,
@@ -506,8 +495,11 @@ class ChineseReading:
         Latin letters: ", Carnegie Endowment") is the title of the person before it; one
         that opens with a name is the next person; a place alone ("清华大学") or a remark
         ("线上", "online") after a person is neither, and the item goes on; anything else
-        ends it. Each segment's people, and the title of a lone one (a title after two
-        names is neither's); read only, nobody registered."""
+        ends it. A segment of names alone ("Jane Doe and John Smith") is each of them.
+        Each segment's people, and the title of a lone one (a title after two names is
+        neither's); read only, nobody registered. `whole`: the item is one person's, as a
+        roster's between semicolons is ("Bo Chen, lawyer"): a short phrase after its one
+        name may be their title though it names no post on the list (`_own_title`)."""
         # per segment that names people: they, its name, where it ends and its title ends
         chunks: list[tuple[list[_Named], _Named | None, int, int]] = []
         titled, at = False, 0
@@ -525,15 +517,23 @@ class ChineseReading:
             if k and not self._a_name(named) and self._aside(text):
                 titled = False
                 continue
-            people = (self._zh_names(named) if self._a_name(named) or k == 0 else []
-                      ) or self._zh_pair(text)
+            listed = self._names_alone(text) if not has_han(text) else []
+            if len(listed) > 1:  # "Jane Doe and John Smith": no one's title follows
+                people, named = [_Named(name, None, "", "") for name in listed], None
+            else:
+                people = (self._zh_names(named) if self._a_name(named) or k == 0 else []
+                          ) or self._zh_pair(text)
             if not people:
                 break
             chunks.append((people, named, begin + len(segment), begin + len(segment)))
             titled = False
-        return [(people, self._zh_title(named, item[end:title_end])
+        read = [(people, self._zh_title(named, item[end:title_end])
                  if named is not None and len(people) == 1 else "")
                 for people, named, end, title_end in chunks]
+        if whole and len(read) == 1 and len(read[0][0]) == 1 and not read[0][1]:
+            named, end = chunks[0][1], chunks[0][2]
+            return [(read[0][0], self._own_title(named.rest + item[end:]) if named else "")]
+        return read
 
     def _a_name(self, named: _Named | None) -> bool:
         """Whether what opens a segment of a role's line is someone's name ("李彬", "李彬

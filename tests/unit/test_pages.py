@@ -1823,6 +1823,11 @@ ADVERSARIAL = {
     "paired-run": "赵通 (Tong Zhao" * (SIZE // 20),
     "latin-han": "Tong Zhao赵通（" * (SIZE // 30),
     "semicolon-list": "Jane Doe, x; " * (SIZE // 13),
+    # English role lines of several labels, and rosters of titles off the list of posts
+    "en-labels": ("Moderator: Ann Lee, Director, Carnegie | Speakers: Jane Doe, lawyer; Jo Li. "
+                  "Chair: Bo Chen; Cy Wu · Panelists: Dan Lee and Eve Ma.\n" * (SIZE // 120)),
+    "roster-phrases": "Speakers\n" + "Ann Lee, independent lawyer; Bo Chen, who will " * (
+        SIZE // 47),
     "joined": "Jane Doe joined " * (SIZE // 16),
     "affiliation-gap": "Jane Doe of " + "a" * SIZE,
 }
@@ -1859,7 +1864,7 @@ def parse_seconds(text: str, runs: int) -> float:
 @pytest.mark.skipif(bool(os.environ.get("MUTANT_UNDER_TEST")), reason="timing, not a rule")
 @pytest.mark.parametrize(
     "name", ["han", "role-label-run", "role-lines", "role-titles", "role-asides",
-             "zh-name-lines", "paired-run", "joined"])
+             "zh-name-lines", "paired-run", "joined", "en-labels", "roster-phrases"])
 def test_parse_time_grows_linearly_up_to_the_size_limit(name):
     # Compared within one run, so the machine's speed cancels.
     text = ADVERSARIAL[name] * 20

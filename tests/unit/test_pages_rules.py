@@ -1525,6 +1525,66 @@ def test_a_roster_label_gives_the_role_a_panelist_speaks():
         "Ann Lee": "speaker", "Bob Smith": "moderator"}
 
 
+@pytest.mark.parametrize("line", [
+    "Moderator: Ann Lee, Director, Carnegie China; Speakers: Jane Doe, John Smith",
+    "Moderator: Ann Lee, Director, Carnegie China | Speakers: Jane Doe, John Smith",
+    "Moderator: Ann Lee, Director, Carnegie China. Speakers: Jane Doe and John Smith.",
+    "Moderator: Ann Lee, Director, Carnegie China · Speakers: Jane Doe; John Smith",
+])
+def test_an_english_role_line_of_two_labels_gives_each_its_people_and_titles(line):
+    page = parse_page(INTRO + line)
+    assert [(p.name, p.role, p.bio) for p in page.people] == [
+        ("Ann Lee", "moderator", "Director, Carnegie China"), ("Jane Doe", "speaker", ""),
+        ("John Smith", "speaker", "")]
+    assert page.description == SUMMARY
+
+
+@pytest.mark.parametrize(("line", "first", "role"), [
+    ("Chair: Ann Lee. Panelists: Jane Doe and John Smith.", "Ann Lee", "chair"),
+    ("Chair: 赵通; Panelists: Jane Doe, John Smith", "赵通", "chair"),
+    ("主持人：赵通；Panelists: Jane Doe, John Smith", "赵通", "moderator"),
+])
+def test_a_second_english_label_after_a_full_stop_or_a_chinese_name_starts_its_part(
+        line, first, role):
+    page = parse_page(INTRO + line)
+    assert [(p.name, p.role) for p in page.people] == [
+        (first, role), ("Jane Doe", "speaker"), ("John Smith", "speaker")]
+    assert page.description == SUMMARY
+
+
+@pytest.mark.parametrize("line", [
+    "Moderator: Ann Lee. She is a fellow at Carnegie. Speakers: Jane Doe",
+    "Moderator: Ann Lee, what do you think? Speakers: Jane Doe",
+])
+def test_a_role_line_that_goes_on_as_sentences_stays_in_the_description(line):
+    page = parse_page(INTRO + line)
+    assert page.description == f"{SUMMARY}\n\n{line}"
+
+
+@pytest.mark.parametrize("text", [
+    "Ann Lee, economist; Bo Chen, lawyer; Cai Wen, independent engineer",
+    "Speakers: Ann Lee, economist; Bo Chen, lawyer; Cai Wen, independent engineer",
+    "Speakers\n\nAnn Lee, economist; Bo Chen, lawyer; Cai Wen, independent engineer",
+    "Moderators: Ann Lee, economist; Bo Chen, lawyer; Cai Wen, independent engineer",
+])
+def test_a_rosters_phrase_after_a_name_is_the_title_whatever_the_post(text):
+    page = parse_page(INTRO + text)
+    assert [(p.name, p.bio) for p in page.people] == [
+        ("Ann Lee", "economist"), ("Bo Chen", "lawyer"), ("Cai Wen", "independent engineer")]
+    assert {p.role for p in page.people} == {
+        "moderator" if text.startswith("Moderators") else "speaker"}
+    assert page.description == SUMMARY
+
+
+@pytest.mark.parametrize("text", [
+    "Ann Lee, Beijing; Bo Chen, Carnegie China", "Ann Lee, who will moderate; Bo Chen, online",
+    "Ann Lee, moderator; Bo Chen, Tsinghua University",
+])
+def test_a_rosters_place_remark_clause_or_role_is_no_title(text):
+    for page in (parse_page(INTRO + text), parse_page(INTRO + "Speakers\n\n" + text)):
+        assert [(p.name, p.bio) for p in page.people] == [("Ann Lee", ""), ("Bo Chen", "")]
+
+
 def test_semicolons_between_names_with_other_words_are_no_roster():
     page = parse_page(TALK + "Ann Lee 2020; Bob Smith 2021")
     assert page.people == () and page.description.endswith("Ann Lee 2020; Bob Smith 2021")
