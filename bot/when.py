@@ -95,8 +95,12 @@ _DATES = (  # (pattern, order of its groups)
 # An hour in Chinese numerals is one only before its 点 or 时 ("三点", not "三人", "第一时间").
 # "18h30", "24h00": the 24-hour clock as French (and much of Europe) writes it, with its
 # minutes ("2h" alone is as often two hours long).
+# Noon and midnight by name ("noon", "12 noon", "midday", "midnight"), and 中午 with no hour
+# after it ("中午-下午2点"): the hour's group holds the name, or nothing after 中午.
+_NAMED_HOUR = (r"(?<![A-Za-z])(?:12\s*)?(?:noon|mid-?day|midnight)(?![A-Za-z])"
+               rf"|(?<=中午)(?!\s*(?:\d|{NUMERAL}))")
 CLOCK = (rf"({PART_OF_DAY})?"
-          rf"\s*(\d{{1,2}}|(?:{NUMERAL})(?=\s*(?:点|时(?!间))))"
+          rf"\s*({_NAMED_HOUR}|\d{{1,2}}|(?:{NUMERAL})(?=\s*(?:点|时(?!间))))"
           rf"(?:(?:\s*[:.：]\s*|[hH](?=\d{{2}}(?!\d)))(\d{{2}})|\s*([点时])({MINUTES})?)?"
           r"\s*(a\.?m\.?|p\.?m\.?)?")
 # A Chinese page writes a range as often with a full-width dash ("19:00－21:00") or 到 as
@@ -122,6 +126,11 @@ def read_clock(groups: tuple[str | None, ...]) -> Clock | None:
     period, hour_written, minute, hour_mark, after_mark, meridiem = groups
     if hour_written is None:
         return None
+    named = hour_written.lower()  # `_NAMED_HOUR`'s ("" after 中午)
+    if named.endswith("midnight"):  # the midnight that ends the day, as 24:00 is
+        return Clock(24, 0, None, explicit=True)
+    if not named or named.endswith(("noon", "day")):
+        return Clock(12, 0, "pm", explicit=True)
     hour = number(hour_written)
     mins = int(minute) if minute else minutes(after_mark) if after_mark else 0
     mer = None
@@ -453,6 +462,8 @@ def _day_and_hour(clock: Clock, meridiem: str | None) -> tuple[int, int] | None:
     ISO 8601 (`_from_iso`)."""
     if (clock.hour, clock.minute, clock.meridiem) == (24, 0, None):  # no half of a day
         return 1, 0
+    if clock.meridiem is None and clock.hour > 12:  # "中午12:00-14:00": 14 has no half to share
+        meridiem = None
     hour = hour_24h(clock, meridiem)
     return None if hour is None or clock.minute > 59 else (0, hour)
 

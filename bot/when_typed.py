@@ -44,8 +44,8 @@ MAX_TYPED = 100  # characters of a typed time; dateparser's cost grows with its 
 TYPED_EXAMPLE = Text(N_('"friday 6pm", "Dec 1 18:00" or "2026-12-01 18:00"'))
 
 
-_TIME_OF_DAY = re.compile(r"\d\s*(?::|\.\d|am|pm|a\.m|p\.m|h(?:\d\d)?\b|点)|\b(noon|midnight)\b",
-                          re.I)
+_TIME_OF_DAY = re.compile(r"\d\s*(?::|\.\d|am|pm|a\.m|p\.m|h(?:\d\d)?\b|点)|"
+                          r"(?<![a-z])(?:noon|midnight|mid-?day)\b", re.I)
 # "in 2 hours", "in 1h30", "an hour from now", "2小时后", "半小时后": counted here, exactly
 # (dateparser counts on the wall clock, an hour off across a change of the clocks)
 _COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
@@ -324,7 +324,7 @@ def _named_weekdays(text: str) -> set[int]:
 
 # "18h" and "18h30" are the 24-hour clock as much of Europe writes it
 _EN_CLOCK = (r"\d{1,2}(?:[:.]\d{2})?\s*[ap]\.?m\.?|\d{1,2}[:.]\d{2}|\d{1,2}\s?h(?:\s?\d{2})?|"
-             r"noon|midnight|\d{1,2}")
+             r"(?:12\s*)?(?:noon|mid-?day|midnight)|\d{1,2}")
 # "friday 6pm", "tomorrow at 9:30", "Dec 4 10am", "6pm on friday": a day this reader counts
 # itself (dateparser skips today, and reads "friday at 7" as July)
 _EN_DAY_AND_CLOCK = re.compile(
@@ -368,8 +368,8 @@ def _english_day(text: str, today: date, month_first: bool = False) -> _Typed | 
     clock = (parts.get("clock") or "").lower()
     if not clock:  # "tonight" alone names no hour
         return _Typed(None if "tonight" in text.lower() else day.isoformat(), weekly=weekly)
-    if clock in ("noon", "midnight"):
-        hour, minute, late = (12, 0, False) if clock == "noon" else (0, 0, True)
+    if clock.endswith(("noon", "day", "midnight")):  # "12 noon", "midday", "12 midnight"
+        hour, minute, late = (0, 0, True) if clock.endswith("midnight") else (12, 0, False)
     else:
         parsed = _EN_CLOCK_PARTS.fullmatch(clock)
         if parsed is None:
@@ -639,7 +639,8 @@ def is_iso(text: str) -> bool:
 
 
 _CLOCK_ONLY = re.compile(r"(?:(?:at|@)\s*)?(?:(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?m\.?|"
-                         r"(\d{1,2})(?::(\d{2})|\s?h(?:\s?(\d{2}))?)|(noon)|(midnight))", re.I)
+                         r"(\d{1,2})(?::(\d{2})|\s?h(?:\s?(\d{2}))?)|(?:12\s*)?(noon|mid-?day)|"
+                         r"(?:12\s*)?(midnight))", re.I)
 
 
 def _clock_only(text: str, zone: tzinfo, base: datetime) -> datetime | None:

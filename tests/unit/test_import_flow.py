@@ -142,6 +142,29 @@ def test_a_chinese_pages_range_of_hours_with_its_own_dash_or_dao_imports_its_end
         datetime(2031, 6, 1, 11, tzinfo=UTC), datetime(2031, 6, 1, 13, tzinfo=UTC), ())
 
 
+@pytest.mark.parametrize(("line", "start", "end"), [
+    ("June 1, 2031, noon - 2 PM", 12, 14),
+    ("June 1, 2031, 12 noon - 2 PM", 12, 14),
+    ("June 1, 2031, midday - 2 PM", 12, 14),
+    ("June 1, 2031, 9:00 AM - noon", 9, 12),
+    ("June 1, 2031, Noon to 1:30 PM", 12, 13.5),
+    ("June 1, 2031, 8 PM - midnight", 20, 24),
+    ("June 1, 2031, 11 PM - 12 midnight", 23, 24),
+    ("2031年6月1日 中午12点-下午2点", 12, 14),
+    ("2031年6月1日 中午-下午2点", 12, 14),
+    ("2031年6月1日 中午12:00-14:00", 12, 14),
+    ("2031年6月1日 上午10点-中午", 10, 12),
+])
+def test_a_pages_range_of_hours_from_or_to_noon_or_midnight_imports_both_ends(line, start, end):
+    """Noon is 12:00 however it is named, and midnight at the end of a range is the
+    midnight that ends the day (as 24:00 is): the event neither starts at its end nor
+    loses its end."""
+    got, facts = forum_planned(line, "UTC")
+    day = datetime(2031, 6, 1, tzinfo=UTC)
+    assert (got.starts_at, got.ends_at, facts.notes) == (
+        day + start * HOUR, day + end * HOUR, ())
+
+
 @pytest.mark.parametrize("line", ["2031年6月1日－3日", "2031年6月1日－6月3日"])
 def test_a_chinese_pages_run_of_days_with_a_full_width_dash_runs_to_its_last_day(line):
     got, facts = forum_planned(line, "Asia/Shanghai")

@@ -286,6 +286,12 @@ NOW = datetime(2026, 11, 30, 10, tzinfo=UTC)  # a Monday
     ("12月1日24点", datetime(2026, 12, 2)),
     ("12月1日晚上24点", datetime(2026, 12, 2)),
     ("2026年12月1日晚上二十四点", datetime(2026, 12, 2)),
+    # noon by any of its names, as a page's is read
+    ("friday midday", datetime(2026, 12, 4, 12)),
+    ("friday 12 noon", datetime(2026, 12, 4, 12)),
+    ("Dec 1 12noon", datetime(2026, 12, 1, 12)),
+    ("tuesday mid-day", datetime(2026, 12, 1, 12)),
+    ("Dec 1 12 midnight", datetime(2026, 12, 2)),
 ])
 def test_typed_times_are_read_in_the_servers_zone(typed, local):
     zone = ZoneInfo("Asia/Shanghai")
