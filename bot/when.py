@@ -104,9 +104,27 @@ CLOCK = (rf"({PART_OF_DAY})?"
           rf"(?:(?:\s*[:.：]\s*|[hH](?=\d{{2}}(?!\d)))(\d{{2}})|\s*([点时])({MINUTES})?)?"
           r"\s*(a\.?m\.?|p\.?m\.?)?")
 # A Chinese page writes a range as often with a full-width dash ("19:00－21:00") or 到 as
-# with "-" or 至.
-_TIMES = re.compile(rf"(?<![\d:]){CLOCK}(?:\s*(?:[-–—~～−－]|to|至|到|until)\s*{CLOCK})?",
-                    re.IGNORECASE)
+# with "-" or 至. An end may say it is the next day's: before its clock ("23:00-次日1:00",
+# 翌日, 隔天, 第二天) or after it ("23:00-01:00 (+1)", "11 PM - 1 AM next day").
+_NEXT_DAY_WORD = r"(?:次日|翌日|隔天|隔日|第二天)"
+_NEXT_DAY_AFTER = (r"\s*(?:[(（]\s*\+\s*1\s*[)）]|[(（]?(?:of\s+)?(?:the\s+)?next\s+day[)）]?"
+                   rf"|[(（]{_NEXT_DAY_WORD}[)）])")
+_NEXT_DAY = re.compile(rf"{_NEXT_DAY_WORD}|\+\s*1|next\s+day", re.IGNORECASE)
+_TIMES = re.compile(rf"(?<![\d:]){CLOCK}(?:\s*(?:[-–—~～−－]|to|至|到|until)\s*"
+                    rf"(?:{_NEXT_DAY_WORD}\s*)?{CLOCK}(?:{_NEXT_DAY_AFTER})?)?", re.IGNORECASE)
+# An end earlier on the clock than its start, with no day of its own, is the next day's
+# ("22:00-02:00", "9 PM - 6 AM") when the event then lasts at most MAX_OVERNIGHT, or runs
+# from noon on into the small hours ("14:00-02:00"); else ("18:00-17:00", "6 PM - 5 PM",
+# "11 AM - 1 AM", "7 PM - 12 PM") it is a slip, and the end is left unset and said.
+MAX_OVERNIGHT = timedelta(hours=12)
+SMALL_HOURS_END = time(6)
+
+
+def runs_overnight(starts: datetime, ends: datetime) -> bool:
+    """Whether an end on the day after its start (`ends`), written as a time of day earlier
+    than the start's, is that day's, by the rule above."""
+    return (ends - starts <= MAX_OVERNIGHT
+            or (starts.time() >= time(12) and ends.time() <= SMALL_HOURS_END))
 
 
 @dataclass(frozen=True, slots=True)
@@ -394,7 +412,11 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
         return When(note=_not_a_time(times_written.strip()[:40]))
     start_days, start_hour = start_at
     start_minute = start_clock.minute
-    end_at = (_day_and_hour(end_clock, None if own_clocks else start_mer)
+    # "23:00-次日1:00", "11 PM - 1 AM next day": said to be the next day's, in its own half
+    # of the day ("下午11点至次日5点" ends at 5 in the morning)
+    next_day = (end_clock is not None and chosen is not None and not own_clocks
+                and _NEXT_DAY.search(chosen[0]) is not None)
+    end_at = (_day_and_hour(end_clock, None if own_clocks or next_day else start_mer)
               if end_clock is not None else None)
     end_note = None
     if end_clock is not None and end_at is None and end_clock.explicit:
@@ -403,7 +425,7 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
         end_note = _end_not_a_time(text[at + end_span[0]:at + end_span[1]][:40])
     end_days, end_hour = end_at if end_at is not None else (0, None)
     end_minute = end_clock.minute if end_clock is not None else 0
-    if (end_hour is not None and not own_clocks
+    if (end_hour is not None and not own_clocks and not next_day
             and (end_days, end_hour, end_minute) <= (start_days, start_hour, start_minute)):
         # A half of the day written at one end only, which shared would run the range
         # backwards, is that end's alone: the other is in the other half ("晚上10点至12点"
@@ -418,12 +440,14 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
                               zone)
     ends = None
     if end_hour is not None:  # the run's times are its first day's start, its last's end
-        ends = datetime.combine(last + timedelta(days=end_days), time(end_hour, end_minute), zone)
-        if ends < starts and not own_clocks:  # past midnight ("10 PM - 2 AM")
-            ends += timedelta(days=1)
+        ends = datetime.combine(last + timedelta(days=end_days + next_day),
+                                time(end_hour, end_minute), zone)
+        if ends < starts and not own_clocks and runs_overnight(starts, ends + timedelta(days=1)):
+            ends += timedelta(days=1)  # past midnight ("10 PM - 2 AM")
         elif ends <= starts:
-            # "6:00 PM - 6:00 PM" (a slip, not a day-long event), or an end before the start
-            # on the day the page wrote for it ("June 1, 2026, 9:00 - June 1, 2026, 8:00")
+            # "6:00 PM - 6:00 PM" (a slip, not a day-long event), an end before the start
+            # on the day the page wrote for it ("June 1, 2026, 9:00 - June 1, 2026, 8:00"),
+            # or one the next day would put too far after it ("18:00-17:00")
             at = found.end + part.start
             end_note = _end_not_after_start(text[at + end_span[0]:at + end_span[1]][:40])
             ends = None

@@ -293,6 +293,57 @@ def test_a_page_range_past_midnight_imports_its_end_the_next_day_without_a_note(
         datetime(2031, 6, 1, 22, tzinfo=UTC), datetime(2031, 6, 2, 2, tzinfo=UTC), ())
 
 
+@pytest.mark.parametrize(("line", "end"), [
+    ("2031年6月1日 23:00-次日1:00", "2031-06-02T01:00"),
+    ("2031年6月1日 23:00-翌日1:00", "2031-06-02T01:00"),
+    ("2031年6月1日 23:00-隔天1:00", "2031-06-02T01:00"),
+    ("2031年6月1日 晚上11点至次日凌晨1点", "2031-06-02T01:00"),
+    ("2031年6月1日 晚上11點至次日凌晨1點", "2031-06-02T01:00"),  # traditional
+    ("2031年6月1日 下午11点至次日5点", "2031-06-02T05:00"),  # 5 in the morning, said
+    ("June 1, 2031, 23:00-01:00 (+1)", "2031-06-02T01:00"),
+    ("June 1, 2031, 11 PM - 1 AM next day", "2031-06-02T01:00"),
+    ("June 1, 2031, 23:00 - 17:00 (next day)", "2031-06-02T17:00"),  # said: however long
+])
+def test_a_page_end_said_to_be_the_next_days_imports_it_so(line, end):
+    got, facts = forum_planned(line, "UTC")
+    assert (got.starts_at, got.ends_at, facts.notes) == (
+        datetime(2031, 6, 1, 23, tzinfo=UTC), datetime.fromisoformat(end).replace(tzinfo=UTC),
+        ())
+
+
+@pytest.mark.parametrize(("line", "start", "end"), [
+    ("June 1, 2031, 22:00-02:00", 22, 26),
+    ("June 1, 2031, 9:00 PM - 6:00 AM", 21, 30),
+    ("June 1, 2031, 20:00-07:00", 20, 31),  # 11 hours
+    ("June 1, 2031, 12:00-02:00", 12, 26),  # from noon into the small hours
+    ("June 1, 2031, midnight - 6 AM", 24, 30),
+])
+def test_a_page_range_past_midnight_an_organiser_would_write_imports_its_end(line, start, end):
+    got, facts = forum_planned(line, "UTC")
+    day = datetime(2031, 6, 1, tzinfo=UTC)
+    assert (got.starts_at, got.ends_at, facts.notes) == (day + start * HOUR, day + end * HOUR, ())
+
+
+@pytest.mark.parametrize(("line", "start", "written"), [
+    ("June 1, 2031, 18:00-17:00", 18, "17:00"),
+    ("June 1, 2031, 6 PM - 5 PM", 18, "5 PM"),
+    ("June 1, 2031, 11 AM - 1 AM", 11, "1 AM"),
+    ("June 1, 2031, 9:00 - 5:00", 9, "5:00"),
+    ("June 1, 2031, 7:00 PM – 12:00 PM", 19, "12:00 PM"),
+    ("2031年6月1日 18:00-17:00", 18, "17:00"),
+])
+def test_a_page_end_a_little_before_its_start_is_a_slip_not_the_next_days(line, start, written):
+    """An end an hour before the start is no 23-hour event: past midnight only for a run of
+    at most 12 hours, or from noon on into the small hours; else the end is left unset and
+    the preview says why."""
+    got, _ = forum_planned(line, "UTC")
+    assert (got.starts_at, got.ends_at) == (datetime(2031, 6, 1, start, tzinfo=UTC), None)
+    assert [str(note) for note in got.notes] == [
+        f"the page's end {written!r} is not after its start, so I left the end unset; set it "
+        "with /manage edit"]
+    assert f"the page's end {written!r} is not after its start" in preview_text(got)
+
+
 @pytest.mark.parametrize("end", ["2031-06-01T17:00:00+08:00", "2031-06-01T18:00:00+08:00",
                                  "2031-05-31"])
 def test_a_web_pages_structured_end_not_after_its_start_is_said(end):
