@@ -370,6 +370,12 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
             zone = offset_zone
         else:
             no_place = True
+    local = (_LOCAL_ISO_SPAN.match(read, found.start)
+             if found.last is None and found.clock is None and not no_place else None)
+    if local is not None and (span := _iso_moments(local, zone)) is not None:
+        # "2026-06-05T18:00/2026-06-05T20:00": both ends in the zone the start is read in
+        return When(span.starts_at, span.ends_at, note=note or span.note,
+                    end_note=span.end_note)
     part = _times_part(rest)
     rest_times = rest[part]
     start_clock = end_clock = None
@@ -509,6 +515,14 @@ _ISO_SPAN = re.compile(rf"(?<![\d\-])({_ISO_MOMENT})(?:(?:\s*/\s*|\s*[–—~]\s
                        re.IGNORECASE)
 
 
+# ...and one without its offset ("2026-06-05T18:00/2026-06-05T20:00", a JSON-LD start and
+# end with none): local times, read in the zone the line's start is read in, the end too
+_LOCAL_MOMENT = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?"
+_LOCAL_ISO_SPAN = re.compile(rf"({_LOCAL_MOMENT})(?:\s*/\s*|\s*[–—~]\s*|\s+(?:-|to)\s+)"
+                             rf"({_ISO_MOMENT}|{_LOCAL_MOMENT}|\d{{4}}-\d{{2}}-\d{{2}}(?![T\d]))"
+                             r"(?![\d:]|\.\d)", re.IGNORECASE)
+
+
 def iso_span(text: str, before: int | None = None) -> When | None:
     """The start (and end) of a line that gives them as ISO 8601 moments with an offset
     (the first beginning before `before`, if given); None when it does not, and the line
@@ -516,9 +530,16 @@ def iso_span(text: str, before: int | None = None) -> When | None:
     found = _ISO_SPAN.search(text)
     if found is None or (before is not None and found.start() >= before):
         return None
+    return _iso_moments(found, UTC)
+
+
+def _iso_moments(found: re.Match[str], zone: tzinfo) -> When | None:
+    """The start and end an ISO 8601 span gives (`_ISO_SPAN`, `_LOCAL_ISO_SPAN`), a moment
+    without its offset read in `zone`, and an end without one at the start's offset; None
+    when the start is no day of the calendar."""
     if any(_no_place_offset(moment) for moment in found.groups() if moment):
         return When(note=_no_place_has(found[0]))
-    starts = read_iso(found[1].upper(), UTC)
+    starts = read_iso(found[1].upper(), zone)
     if starts is None:  # no such day
         return None
     starts = starts.replace(microsecond=0)

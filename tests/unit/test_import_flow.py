@@ -393,6 +393,20 @@ def web_forum_planned_with_end(start: str, end: str):
                        zone="Asia/Shanghai")
 
 
+@pytest.mark.parametrize(("start", "end", "ends_at"), [
+    ("2031-06-01T18:00:00", "2031-06-01T20:00:00", datetime(2031, 6, 1, 12, tzinfo=UTC)),
+    ("2031-06-01T18:00", "2031-06-02T01:30", datetime(2031, 6, 1, 17, 30, tzinfo=UTC)),
+    ("2031-06-01 18:00:00", "2031-06-01 20:00:00", datetime(2031, 6, 1, 12, tzinfo=UTC)),
+])
+def test_a_web_pages_structured_start_and_end_without_an_offset_are_both_local(start, end,
+                                                                               ends_at):
+    """A JSON-LD start and end with no offset are local times: both are read in the
+    server's zone, as the start alone always was, and the end is not lost."""
+    got = web_forum_planned_with_end(start, end)
+    assert (got.starts_at, got.ends_at, got.notes) == (
+        datetime(2031, 6, 1, 10, tzinfo=UTC), ends_at, ())
+
+
 def test_a_web_pages_start_at_an_offset_no_place_has_imports_no_date_and_says_why():
     html = (b'<html><head><script type="application/ld+json">{"@type": "Event", '
             b'"startDate": "2031-06-01T10:00:00+15:00"}</script></head><body>'

@@ -91,6 +91,23 @@ def test_an_iso_moment_keeps_its_own_offset_wherever_the_server_is(line, start, 
                                                                           None)
 
 
+@pytest.mark.parametrize(("line", "zone", "start", "end"), [
+    ("2026-06-05T18:00/2026-06-05T20:00", "Asia/Shanghai", utc(2026, 6, 5, 10),
+     utc(2026, 6, 5, 12)),
+    ("2026-06-05T18:00 - 2026-06-05T21:00", "UTC", utc(2026, 6, 5, 18), utc(2026, 6, 5, 21)),
+    ("2026-06-05T18:00:00 – 2026-06-05T20:00:00", "America/New_York", utc(2026, 6, 5, 22),
+     utc(2026, 6, 6)),
+    # the end at the start's offset, in its zone: across the change of the clocks too
+    ("2026-11-01T00:30/2026-11-01T03:00", "America/New_York", utc(2026, 11, 1, 4, 30),
+     utc(2026, 11, 1, 8)),
+    ("2026-06-05T18:00/2026-06-05T20:00 EDT", "UTC", utc(2026, 6, 5, 22), utc(2026, 6, 6)),
+    ("2026-06-05T18:00/2026-06-07", "UTC", utc(2026, 6, 5, 18), utc(2026, 6, 8)),
+])
+def test_iso_moments_without_an_offset_are_both_read_where_the_start_is(line, zone, start, end):
+    when = read_page_when(line, zone)
+    assert (when.starts_at, when.ends_at, when.note, when.end_note) == (start, end, None, None)
+
+
 def test_a_page_range_ending_at_its_start_has_no_end():
     when = read_page_when("December 1, 2026, 6:00 PM - 6:00 PM", "UTC")
     assert (when.starts_at, when.ends_at) == (utc(2026, 12, 1, 18), None)
@@ -110,6 +127,7 @@ def test_a_page_range_ending_at_its_start_has_no_end():
     ("2026-06-05T18:00Z – 2026-06-05T18:00:00Z", utc(2026, 6, 5, 18), "2026-06-05T18:00:00Z"),
     ("2026-06-05T18:00+08:00/2026-06-05T17:30", utc(2026, 6, 5, 10), "2026-06-05T17:30"),
     ("2026-06-05T01:00+08:00 – 2026-06-04", utc(2026, 6, 4, 17), "2026-06-04"),
+    ("2026-06-05T18:00/2026-06-05T17:00", utc(2026, 6, 5, 18), "2026-06-05T17:00"),
 ])
 def test_a_page_end_not_after_its_start_is_left_unset_and_said(line, start, written):
     when = read_page_when(line, "UTC")
