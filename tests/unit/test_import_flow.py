@@ -293,6 +293,21 @@ def test_a_page_range_past_midnight_imports_its_end_the_next_day_without_a_note(
         datetime(2031, 6, 1, 22, tzinfo=UTC), datetime(2031, 6, 2, 2, tzinfo=UTC), ())
 
 
+@pytest.mark.parametrize(("lines", "start", "end"), [
+    ("June 1, 2031\nnoon - 2 PM", 12, 14),
+    ("June 1, 2031\n9:00 AM - Noon", 9, 12),
+    ("June 1, 2031\n8 PM - midnight", 20, 24),
+    ("June 1, 2031\n11 PM - 1 AM (next day)", 23, 25),
+])
+def test_a_time_line_under_the_date_from_or_to_noon_or_midnight_is_the_events(lines, start,
+                                                                              end):
+    """A line with only the times under the date line is read with it, noon and midnight
+    by name and an end said to be the next day's too."""
+    got, facts = forum_planned(lines, "UTC")
+    day = datetime(2031, 6, 1, tzinfo=UTC)
+    assert (got.starts_at, got.ends_at, facts.notes) == (day + start * HOUR, day + end * HOUR, ())
+
+
 @pytest.mark.parametrize(("line", "end"), [
     ("2031年6月1日 23:00-次日1:00", "2031-06-02T01:00"),
     ("2031年6月1日 23:00-翌日1:00", "2031-06-02T01:00"),
