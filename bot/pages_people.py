@@ -98,7 +98,7 @@ _AFTER_A_POST = words("of at for and to in on - – —")
 _POST_NAMED_BY = 3  # words at most: "David M. Rubenstein Fellow"
 # After a post so named, what goes on with the post ("… Ambassador to China"), not a talk's
 # title ("China's Defense Minister and the PLA Purges", "The Next Party Secretary of …")
-_AFTER_A_NAMED_POST = words("of at for to - – —")
+_AFTER_A_NAMED_POST = words("of at for to in - – —")
 _NOT_NAMING = words("The A An")
 AFFILIATION = re.compile(r" *[,(|–—-]")  # "Jane Doe, Senior Fellow" on the name line
 _COLON = re.compile(r" *[:：] *")
@@ -116,8 +116,9 @@ _JOB_TITLE = re.compile(
     r"coordinator|representative|envoy|head|chief|deputy|commissioner|governor|"
     r"senator|author|reporter|commander|admiral|colonel|judge|mayor|consul|"
     r"spokes(?:person|man|woman))\b", re.I)
-# Where a title after a name would go on as a sentence: it is no title.
-_SENTENCE_INSIDE = re.compile(r"[。！？；;!?]|\.\s")
+# Where a title after a name would go on as a sentence: it is no title. An initial's
+# full stop ends none ("Maurice R. Greenberg Chair", "Former U.S. Ambassador").
+_SENTENCE_INSIDE = re.compile(r"[。！？；;!?]|(?<!\b[A-Z])\.\s")
 # Words of the lines that open a card's shape without being anyone's name: headings and
 # organisations ("Media Inquiries", "Opening Remarks", "Rockefeller Brothers Fund").
 _NOT_A_CARD_NAME = ORGANISATION_ENDS | words(
@@ -418,6 +419,15 @@ class PeopleReading:
         after = rest[:40].split(maxsplit=1)
         return not _NOT_A_CARD_NAME.isdisjoint(name.split()) or bool(
             after and after[0].rstrip(",.;") in _PLACE_WORDS)
+
+    @staticmethod
+    def _names_a_post(name: str, rest: str) -> bool:
+        """Whether a name in Latin letters is a post's patron, the post following it
+        (`rest`: " Chair in Asia Studies" of "Penner Family", " Fellow" of "David M.
+        Rubenstein"): part of a title, nobody's name."""
+        after = rest[:40].split(maxsplit=1)
+        return bool(after) and not pages_zh.has_han(name) and after[0][:1].isupper() and (
+            _JOB_TITLE.fullmatch(after[0].rstrip(",.;")) is not None)
 
     @staticmethod
     def _aside(text: str) -> bool:

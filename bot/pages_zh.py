@@ -541,7 +541,8 @@ class ChineseReading:
         organisation's ("Carnegie China")."""
         return named is not None and not (BIO_WORDS.search(read := fold(named.name))
                                           or POST.search(read)
-                                          or self._organisation(named.name, named.rest))
+                                          or self._organisation(named.name, named.rest)
+                                          or self._names_a_post(named.name, named.rest))
 
     def _zh_title(self, named: _Named, after: str) -> str:
         """The title after the one name a segment of a role's line opens with ("Jane Doe，

@@ -972,6 +972,18 @@ def test_a_role_label_over_several_names_gives_each_the_role(line, people):
      [("Ann Lee", "moderator", "Director, Carnegie China")]),
     ("Speakers: Jane Doe and John Smith",
      [("Jane Doe", "speaker", ""), ("John Smith", "speaker", "")]),
+    # a chair or a fellowship named for its patron is a post, no person
+    ("Moderator: Evan Medeiros, Penner Family Chair in Asia Studies, Georgetown University",
+     [("Evan Medeiros", "moderator", "Penner Family Chair in Asia Studies, Georgetown "
+       "University")]),
+    ("Speakers: Jon Alterman, Zbigniew Brzezinski Chair in Global Security, CSIS; "
+     "Jane Doe, Senior Fellow",
+     [("Jon Alterman", "speaker", "Zbigniew Brzezinski Chair in Global Security, CSIS"),
+      ("Jane Doe", "speaker", "Senior Fellow")]),
+    ("Panelists: Paul Haenle, Maurice R. Greenberg Chair for China Studies, Jane Doe, "
+     "David M. Rubenstein Fellow",
+     [("Paul Haenle", "speaker", "Maurice R. Greenberg Chair for China Studies"),
+      ("Jane Doe", "speaker", "David M. Rubenstein Fellow")]),
 ])
 def test_each_person_of_an_english_role_line_keeps_their_own_title(line, people):
     """"Speakers: Jane Doe, Senior Fellow, John Smith, Professor": each name followed by
