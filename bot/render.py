@@ -25,6 +25,7 @@ from bot.i18n import N_, Language, commands_named
 from bot.models import Event
 from bot.pages import Person, page_language
 from bot.registration import PAGE_CLOSED
+from bot.times import timestamp
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 EMBED_TITLE = 256
@@ -206,11 +207,6 @@ def _begun_mid_line(piece: str, lead: int) -> str:
 
 
 LONG_SPAN = timedelta(hours=12)  # an end further from the start shows its date (`span_text`)
-
-
-def timestamp(when: datetime, style: str = "F") -> str:
-    """A Discord timestamp: every client shows it in the reader's own timezone."""
-    return f"<t:{int(when.timestamp())}:{style}>"
 
 
 def start_text(lang: Language, starts_at: datetime, all_day: bool, style: str = "F") -> str:

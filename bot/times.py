@@ -22,6 +22,12 @@ DEFAULT_REMINDER_MINUTES = (1440, 60)
 MAX_REMINDER_MINUTES = 10_080  # a week: the longest reminder offset a server may set
 
 
+def timestamp(when: datetime, style: str = "F") -> str:
+    """A Discord timestamp (plain text in a message): every client shows it in the reader's
+    own timezone."""
+    return f"<t:{int(when.timestamp())}:{style}>"
+
+
 def calendar_problem(value: datetime) -> str | None:
     """Why an event cannot be at `value` (a timezone-aware time), or None: an English
     clause for the CLI's messages (the bot's replies use `saved_times_problem` or their
