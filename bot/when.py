@@ -105,17 +105,19 @@ CLOCK = (rf"({PART_OF_DAY})?"
           r"\s*(a\.?m\.?|p\.?m\.?)?")
 # A Chinese page writes a range as often with a full-width dash ("19:00－21:00") or 到 as
 # with "-" or 至. An end may say it is the next day's: before its clock ("23:00-次日1:00",
-# 翌日, 隔天, 第二天) or after it ("23:00-01:00 (+1)", "11 PM - 1 AM next day").
-_NEXT_DAY_WORD = r"(?:次日|翌日|隔天|隔日|第二天)"
-_NEXT_DAY_AFTER = (r"\s*(?:[(（]\s*\+\s*1\s*[)）]|[(（]?(?:of\s+)?(?:the\s+)?next\s+day[)）]?"
-                   rf"|[(（]{_NEXT_DAY_WORD}[)）])")
-_NEXT_DAY = re.compile(rf"{_NEXT_DAY_WORD}|\+\s*1|next\s+day", re.IGNORECASE)
+# 翌日, 隔天, 第二天) or after it ("23:00-01:00 (+1)", "11 PM - 1 AM next day"); a typed end
+# (`bot.when_typed`) says so in the same words.
+NEXT_DAY_WORD = r"(?:次日|翌日|隔天|隔日|第二天)"
+NEXT_DAY_AFTER = (r"\s*(?:[(（]\s*\+\s*1\s*[)）]|[(（]?(?:of\s+)?(?:the\s+)?next\s+day[)）]?"
+                  rf"|[(（]{NEXT_DAY_WORD}[)）])")
+_NEXT_DAY = re.compile(rf"{NEXT_DAY_WORD}|\+\s*1|next\s+day", re.IGNORECASE)
 _TIMES = re.compile(rf"(?<![\d:]){CLOCK}(?:\s*(?:[-–—~～−－]|to|至|到|until)\s*"
-                    rf"(?:{_NEXT_DAY_WORD}\s*)?{CLOCK}(?:{_NEXT_DAY_AFTER})?)?", re.IGNORECASE)
+                    rf"(?:{NEXT_DAY_WORD}\s*)?{CLOCK}(?:{NEXT_DAY_AFTER})?)?", re.IGNORECASE)
 # An end earlier on the clock than its start, with no day of its own, is the next day's
 # ("22:00-02:00", "9 PM - 6 AM") when the event then lasts at most MAX_OVERNIGHT, or runs
 # from noon on into the small hours ("14:00-02:00"); else ("18:00-17:00", "6 PM - 5 PM",
-# "11 AM - 1 AM", "7 PM - 12 PM") it is a slip, and the end is left unset and said.
+# "11 AM - 1 AM", "7 PM - 12 PM") it is a slip, and the end is left unset and said. A
+# typed end (`bot.when_typed`) a time of day alone follows the same rule, and is refused.
 MAX_OVERNIGHT = timedelta(hours=12)
 SMALL_HOURS_END = time(6)
 

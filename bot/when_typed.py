@@ -22,13 +22,15 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from bot.errors import InvalidValue
-from bot.i18n import N_, Text
+from bot.i18n import N_, Markup, Text
 from bot.pages_zh import NIGHT, NUMERAL, PART_OF_DAY, fold, number
-from bot.times import EARLIEST_YEAR, LATEST_YEAR, calendar_problem
+from bot.times import EARLIEST_YEAR, LATEST_YEAR, calendar_problem, timestamp
 from bot.when import (
     CLOCK,
     ISO_8601,
     MONTH,
+    NEXT_DAY_AFTER,
+    NEXT_DAY_WORD,
     RANGES,
     When,
     hour_24h,
@@ -36,6 +38,7 @@ from bot.when import (
     month_number,
     read_clock,
     read_iso,
+    runs_overnight,
 )
 from bot.zones import OFFSET, ZONE_NAME, ZONES, pick_reading, server_zone, zone_of_offset
 
@@ -154,14 +157,16 @@ def has_time_of_day(text: str) -> bool:
 
 def parse_typed(text: str, zone_name: str | None, now: datetime, *,
                 name: str | Text = "starts_at",
-                after: datetime | None = None) -> When:
+                after: datetime | None = None, after_all_day: bool = False) -> When:
     """A time as a moderator types it, read in the server's zone: an aware datetime in that
     zone, or for a bare date an all-day date (midnight UTC). Raises InvalidValue, with an
     example, for anything that is not one moment between the years 2000 and 2100.
 
     Relative words ("friday", "tomorrow") count from `after` (default: now), and a time
     typed without a year must come after it; a time with its year spelled out may lie in
-    the past (a recap's date)."""
+    the past (a recap's date). An end typed as a time of day alone is read as a page's end
+    is (`bot.when.runs_overnight`), unless `after_all_day` (the start is a date, whose end
+    is one too: the caller refuses a time of day)."""
     written = " ".join(text.split())
     if not written:
         raise InvalidValue(N_("{name} is empty; type a time such as {example}"),
@@ -177,6 +182,7 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
                     if unicodedata.category(ch) != "Cf")
     cant_read = InvalidValue(N_("I can't read {name} {written!r} as a time; type e.g. {example}"),
                              name=name, written=written, example=TYPED_EXAMPLE)
+    plain, next_day = _next_day_said(plain)
     folded = fold(plain)
     if any(pattern.search(folded) for pattern in RANGES):
         # a run of days in one field ("1-3 June 2026"), which dateparser reads as its first
@@ -201,6 +207,13 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
                            day=typed.wrong_day.isoformat(), example=TYPED_EXAMPLE)
     if read is None or value is None or _part_of_day_unsaid(read, plain, value):
         raise cant_read
+    if next_day:  # "次日凌晨1点", "1am next day": that clock on the day after the start's
+        if after is None:
+            raise InvalidValue(N_("an end needs a start: type the start too"))
+        if not _CLOCK_ONLY.fullmatch(read):  # "次日 12月8日 1点": which day?
+            raise cant_read
+        value = datetime.combine(after.astimezone(value.tzinfo).date() + timedelta(days=1),
+                                 value.time(), value.tzinfo)
     if calendar_problem(value) is not None:
         raise InvalidValue(N_("{name} {written!r} is not between the years {earliest} and "
                               "{latest}; type e.g. {example}"), name=name, written=written,
@@ -227,13 +240,24 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
     # its start's week (a Friday 5pm end for a Friday 6pm start is a mistake to say)
     if typed.weekly and after is None and last_moment <= base:
         value, last_moment = value + timedelta(days=7), last_moment + timedelta(days=7)
-    if (after is not None and not all_day and _CLOCK_ONLY.fullmatch(read)
-            and value.astimezone(zone).time() == after.astimezone(zone).time()):
-        # "6pm" as the end of a 6pm start: the next day's, a day-long event by a slip
-        raise InvalidValue(N_("{name} {written!r} is the start's own time of day, which would "
-                              "make the event last a whole day; type when it ends, or the day "
-                              "too, e.g. {example}"), name=name, written=written,
-                           example=TYPED_EXAMPLE)
+    if (after is not None and not after_all_day and not all_day and not next_day
+            and _CLOCK_ONLY.fullmatch(read)):
+        # an end typed as a time of day alone, read as the first such moment after the start
+        start, end = after.astimezone(zone), value.astimezone(zone)
+        if end.time() == start.time():
+            # "6pm" as the end of a 6pm start: the next day's, a day-long event by a slip
+            raise InvalidValue(N_("{name} {written!r} is the start's own time of day, which "
+                                  "would make the event last a whole day; type when it ends, "
+                                  "or the day too, e.g. {example}"), name=name,
+                               written=written, example=TYPED_EXAMPLE)
+        if end.date() > start.date() and not runs_overnight(start, end):
+            # earlier on the clock, and not overnight as a page's end would be ("5pm" for a
+            # 6pm start, not 23 hours): a slip, refused as that time on the start's day, as
+            # an end typed with its day is
+            raise InvalidValue(N_("the end ({end}) must come after the start ({start})"),
+                               end=Markup(timestamp(datetime.combine(start.date(), end.time(),
+                                                                     zone))),
+                               start=Markup(timestamp(start)))
     if not _YEAR_WRITTEN.search(plain.translate(_YEAR_DIGITS)) and last_moment <= base:
         # a date typed is a date; a time, in the zone it was read in, named as the server
         # chose it (an abbreviation such as CST means several zones)
@@ -247,6 +271,30 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
                               "time, or give the year, e.g. {example}"), name=name,
                            written=written, shown=shown, example=TYPED_EXAMPLE)
     return When(value, value + timedelta(days=1) if all_day else None, all_day=all_day)
+
+
+# An end said to be the next day's, as a page says it: before its clock ("次日凌晨1点",
+# "翌日1:00", "next day 1am"), or after it ("1am next day", "01:00 (+1)", "1:00（次日）")
+_NEXT_DAY_BEFORE = re.compile(rf"(?:{NEXT_DAY_WORD}|(?:the\s+)?next\s+day)\s*,?\s*(?:at\s+)?",
+                              re.IGNORECASE)
+_NEXT_DAY_AFTER_CLOCK = re.compile(rf"(?:{NEXT_DAY_AFTER})\s*", re.IGNORECASE)
+
+
+def _next_day_said(text: str) -> tuple[str, bool]:
+    """`text` without a next day's marker at its start or end, and whether it had one."""
+    for marker, at in ((_NEXT_DAY_BEFORE, 0), (_NEXT_DAY_AFTER_CLOCK, None)):
+        found = marker.match(text) if at == 0 else _last_match(marker, text)
+        if found is not None and found.group().strip():
+            rest = (text[found.end():] if at == 0 else text[:found.start()]).strip()
+            if rest:
+                return rest, True
+    return text, False
+
+
+def _last_match(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """`pattern` ending `text`, if it does."""
+    return next((found for found in pattern.finditer(text) if found.end() == len(text)
+                 and found.group().strip()), None)
 
 
 def _clocks_skip(value: datetime) -> datetime | None:

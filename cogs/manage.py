@@ -164,7 +164,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
         start = (await typed_time(starts_at, zone, option_name(interaction.locale, "starts_at"))
                  if starts_at else When())
         end = (await typed_time(ends_at, zone, option_name(interaction.locale, "ends_at"),
-                                after=start.starts_at) if ends_at else When())
+                                after=start) if ends_at else When())
         typed = importing.typed_values(start, end, venue, title)
         if typed.starts_at is not None:  # an end alone takes the page's or the event's start
             check_order(typed.starts_at, typed.ends_at, all_day=typed.all_day)

@@ -144,13 +144,17 @@ class DeleteConfirmation(HeldQuestion):
 
 
 async def typed_time(text: str, zone: str, name: str | Text = "starts_at",
-                     after: datetime | None = None) -> When:
-    """A typed time in the server's zone. ISO 8601 is read at once; the natural forms go
-    through dateparser off the event loop (its first parse loads its data: ~0.1 s)."""
+                     after: When | None = None) -> When:
+    """A typed time in the server's zone (an end: `after` its start). ISO 8601 is read at
+    once; the natural forms go through dateparser off the event loop (its first parse loads
+    its data: ~0.1 s)."""
     now = discord.utils.utcnow()
+    start = after.starts_at if after is not None else None
+    all_day = after is not None and after.all_day
     if is_iso(text):
-        return parse_typed(text, zone, now, name=name, after=after)
-    return await off_loop(parse_typed, text, zone, now, name=name, after=after)
+        return parse_typed(text, zone, now, name=name, after=start, after_all_day=all_day)
+    return await off_loop(parse_typed, text, zone, now, name=name, after=start,
+                          after_all_day=all_day)
 
 
 def check_order(starts_at: datetime | None, ends_at: datetime | None, *,
@@ -267,7 +271,7 @@ class EditModal(discord.ui.Modal):
             if start.all_day and start.starts_at is not None:
                 return start.starts_at + timedelta(days=1)
             return None
-        end = await typed_time(typed, self.zone, Text(N_("the end")), after=start.starts_at)
+        end = await typed_time(typed, self.zone, Text(N_("the end")), after=start)
         check_all_day_end(start.all_day, end)
         return end.ends_at if end.all_day else end.starts_at
 

@@ -734,3 +734,62 @@ async def test_a_title_that_shows_nothing_is_refused_on_import_and_in_the_edit_f
     assert world.query("SELECT venue FROM events WHERE id = ?", (event_id,)) == [(None,)]
     typed = await world.import_event("Blank Venue Talk", 5, venue="\u3164\u200b")
     assert world.query("SELECT venue FROM events WHERE id = ?", (typed,)) == [(None,)]
+
+
+async def test_an_end_typed_a_little_before_the_start_is_refused_not_the_next_day(world, fake):
+    """The edit form's End read as a page's end is: earlier on the clock, it is the next
+    day's only for an event of at most 12 hours or one into the small hours; "5pm" for a
+    6pm start was a 23-hour event. An end said to be the next day's is."""
+    await in_shanghai(world, fake)
+    event_id = await world.import_event("Evening Social", capacity=5,
+                                        starts_at="2031-12-05 18:00")
+    start = int(datetime(2031, 12, 5, 18, tzinfo=SHANGHAI).timestamp())
+    saved = event_times(world, event_id)
+    for typed in ("5pm", "下午5点"):
+        opened = await fake.slash(world.guild, world.moderator, "manage edit",
+                                  event=str(event_id))
+        refused = await fake.submit_modal(opened, {"end": typed})
+        end = int(datetime(2031, 12, 5, 17, tzinfo=SHANGHAI).timestamp())
+        assert refused.ephemeral and (f"The end (<t:{end}:F>) must come after the start "
+                                      f"(<t:{start}:F>)") in refused.content, refused.content
+        assert len(refused.content.splitlines()) == 1, refused.content
+        assert event_times(world, event_id) == saved
+    for typed, day, hour in (("2am", 6, 2), ("次日凌晨1点", 6, 1), ("1am next day", 6, 1),
+                             ("01:00 (+1)", 6, 1), ("次日下午5点", 6, 17)):
+        opened = await fake.slash(world.guild, world.moderator, "manage edit",
+                                  event=str(event_id))
+        done = await fake.submit_modal(opened, {"end": typed})
+        assert done.ephemeral and "Updated **Evening Social**" in done.content, done.content
+        assert event_times(world, event_id)[:2] == (
+            start, int(datetime(2031, 12, day, hour, tzinfo=SHANGHAI).timestamp())), typed
+
+
+async def test_an_imports_typed_end_a_little_before_the_start_is_refused(world, fake):
+    await in_shanghai(world, fake)
+    before = world.dump()
+    refused = await import_page(fake, world.guild, world.moderator, capacity=5,
+                               page=Attachment("s.txt", page("Slip Talk"), "text/plain"),
+                               starts_at="2031-12-05 18:00", ends_at="5pm")
+    assert refused.ephemeral and "must come after the start" in refused.content, refused
+    assert world.dump() == before
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5,
+                             page=Attachment("n.txt", page("Night Talk"), "text/plain"),
+                             starts_at="2031-12-05 23:00", ends_at="次日凌晨1点")
+    event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+    assert event_times(world, event_id)[:2] == tuple(
+        int(datetime(2031, 12, day, hour, tzinfo=SHANGHAI).timestamp())
+        for day, hour in ((5, 23), (6, 1)))
+
+
+async def test_an_all_day_events_end_typed_as_a_clock_is_told_to_be_a_date(world, fake):
+    """An all-day start is a date, not a time of day before which a clock is a slip: a
+    clock typed as its end is told to be a date, in a zone ahead of UTC too."""
+    await in_shanghai(world, fake)
+    event_id = await world.import_event("All Day Fair", capacity=5, starts_at="2031-12-05")
+    saved = event_times(world, event_id)
+    for typed in ("5am", "8am"):  # before and at 08:00, the date's midnight UTC in Shanghai
+        opened = await fake.slash(world.guild, world.moderator, "manage edit",
+                                  event=str(event_id))
+        refused = await fake.submit_modal(opened, {"end": typed})
+        assert refused.ephemeral and "ends with a date" in refused.content, refused.content
+        assert event_times(world, event_id) == saved

@@ -1864,3 +1864,80 @@ def test_an_iso_moment_on_no_day_of_the_calendar_is_said():
 def test_an_iso_moment_ending_a_sentence_keeps_its_offset(line):
     for zone in ("Asia/Shanghai", "America/Los_Angeles"):
         assert read_page_when(line, zone).starts_at == utc(2026, 6, 5, 2)
+
+
+@pytest.mark.parametrize(("hour", "typed", "ends"), [
+    (18, "5pm", None), (18, "下午5点", None), (18, "17:00", None),  # a slip, not 23 hours
+    (11, "1am", None), (19, "12pm", None), (9, "8:30", None),
+    (22, "2am", (6, 2)), (14, "2:00", (6, 2)), (21, "6am", (6, 6)), (20, "凌晨3点", (6, 3)),
+    (18, "8pm", (5, 20)),
+])
+def test_a_typed_end_earlier_on_the_clock_is_the_next_days_only_as_a_pages_is(hour, typed,
+                                                                              ends):
+    start = datetime(2031, 12, 5, hour, tzinfo=SHANGHAI)
+    if ends is None:
+        with pytest.raises(InvalidValue) as refused:
+            parse_typed(typed, "Asia/Shanghai", MONDAY, name="ends_at", after=start)
+        same_day = datetime.combine(start.date(), parse_typed(typed, "Asia/Shanghai",
+                                                              MONDAY).starts_at.time(), SHANGHAI)
+        assert str(refused.value) == (f"the end (<t:{int(same_day.timestamp())}:F>) must come "
+                                      f"after the start (<t:{int(start.timestamp())}:F>)")
+        return
+    day, end_hour = ends
+    when = parse_typed(typed, "Asia/Shanghai", MONDAY, name="ends_at", after=start)
+    assert when.starts_at == datetime(2031, 12, day, end_hour, tzinfo=SHANGHAI)
+
+
+@pytest.mark.parametrize("hour", range(24))
+def test_a_typed_end_alone_is_read_as_a_pages_end_after_the_same_start(hour):
+    """One rule: every clock typed as the end of a start at `hour` is the page's reading of
+    the same range, or refused where the page leaves its end unset."""
+    start = datetime(2031, 12, 5, hour, tzinfo=SHANGHAI)
+    for end_hour in range(24):
+        if end_hour == hour:
+            continue
+        page = read_page_when(f"December 5, 2031, {hour:02d}:00-{end_hour:02d}:00",
+                              "Asia/Shanghai")
+        assert page.starts_at == start
+        try:
+            typed = parse_typed(f"{end_hour:02d}:00", "Asia/Shanghai", MONDAY, after=start)
+        except InvalidValue:
+            assert page.ends_at is None and page.end_note is not None, (hour, end_hour)
+        else:
+            assert typed.starts_at == page.ends_at, (hour, end_hour)
+
+
+@pytest.mark.parametrize("typed", ["次日凌晨1点", "翌日1:00", "隔天1点", "第二天凌晨1点",
+                                   "次日 01:00", "1am next day", "1am (next day)",
+                                   "01:00 (+1)", "01:00（+1）", "1:00（次日）", "next day 1am",
+                                   "the next day at 1am"])
+def test_a_typed_end_said_to_be_the_next_days_is(typed):
+    start = datetime(2031, 12, 5, 23, tzinfo=SHANGHAI)
+    when = parse_typed(typed, "Asia/Shanghai", MONDAY, name="ends_at", after=start)
+    assert when.starts_at == datetime(2031, 12, 6, 1, tzinfo=SHANGHAI), when
+    # said outright, even a day less an hour is the next day's, as asked
+    longer = parse_typed("次日下午5点", "Asia/Shanghai", MONDAY, after=start - timedelta(hours=5))
+    assert longer.starts_at == datetime(2031, 12, 6, 17, tzinfo=SHANGHAI)
+
+
+@pytest.mark.parametrize(("typed", "words"), [
+    ("次日凌晨1点", "an end needs a start"),  # the day after which day?
+    ("next day", "can't read"),
+])
+def test_a_next_day_with_no_start_or_no_clock_is_refused(typed, words):
+    with pytest.raises(InvalidValue, match=words):
+        parse_typed(typed, "Asia/Shanghai", MONDAY, name="ends_at")
+
+
+def test_a_next_day_with_a_day_of_its_own_is_refused():
+    with pytest.raises(InvalidValue, match="can't read"):
+        parse_typed("次日12月8日1点", "Asia/Shanghai", MONDAY, name="ends_at",
+                    after=datetime(2031, 12, 5, 23, tzinfo=SHANGHAI))
+
+
+@pytest.mark.parametrize("typed", ["5am", "8am"])
+def test_a_clock_after_an_all_day_start_is_no_slip_for_the_caller_to_refuse(typed):
+    start = parse_typed("2031-12-05", "Asia/Shanghai", MONDAY)  # 08:00 in Shanghai
+    when = parse_typed(typed, "Asia/Shanghai", MONDAY, after=start.starts_at,
+                       after_all_day=True)
+    assert not when.all_day and when.starts_at is not None
