@@ -39,11 +39,12 @@ HEADING_ROLES = {"moderator": "moderator", "host": "host", "chair": "chair",
                  "respondent": "discussant"}
 # A further role's label on a role's line, in either language, after a separator or a
 # space: "Moderator: Ann Lee; Speakers: Jane Doe", "Chair: Ann Lee. Panelists: …",
-# "Moderator: Ann Lee | Speakers: …", "主持人：赵通；嘉宾：李彬", "Moderator: 赵通；嘉宾：李彬".
-_NEXT_LABEL = re.compile(rf"{pages_zh.NEXT_LABEL.pattern}|(?<![^\s;；|,，.])"
+# "Moderator: Ann Lee | Speakers: …", "主持人：赵通；嘉宾：李彬", "Moderator: 赵通；嘉宾：李彬",
+# "主持人：赵通。Speakers: …".
+_NEXT_LABEL = re.compile(rf"{pages_zh.NEXT_LABEL.pattern}|(?<![^\s;；|,，.。])"
                          rf"{ROLE_HEADING.pattern} *[:：] *", re.I)
-# What parts a role's line before its next label: "Ann Lee | ", "Ann Lee. ", "赵通；"
-_BEFORE_A_LABEL = " |/·.;；,，、"
+# What parts a role's line before its next label: "Ann Lee | ", "Ann Lee. ", "赵通；", "赵通。"
+_BEFORE_A_LABEL = " |/·.。;；,，、"
 
 
 def heading_role(word: str) -> str | None:

@@ -303,9 +303,10 @@ def _han_name(text: str) -> tuple[str, int] | None:
 
 # A role's line read this far at most (and its people's items as far)
 _LABELLED_SIZE = 1000
-# Another role's label inside a role's line: "主持人：赵通，卡内基研究员；嘉宾：李彬" (the
+# Another role's label inside a role's line: "主持人：赵通，卡内基研究员；嘉宾：李彬", or
+# after the full stop of the first's sentence: "主讲人：李彬，清华大学教授。评议人：王海燕" (the
 # reader parts the line at these and at the English ones, `pages_people.labelled_parts`)
-NEXT_LABEL = re.compile(rf"(?<=[，,；;、 ])(?:{_ROLE_ALT}) *[：:] *")
+NEXT_LABEL = re.compile(rf"(?<=[，,；;、。 ])(?:{_ROLE_ALT}) *[：:] *")
 
 
 def _items(text: str) -> list[str]:

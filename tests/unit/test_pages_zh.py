@@ -885,6 +885,11 @@ def test_a_role_labels_person_keeps_the_title_after_their_name(line, people, scr
          [("赵通", "moderator", "卡内基研究员"), ("李彬", "speaker", "")]),
         ("主持人 赵通，评议人：李彬、樊吉社",
          [("赵通", "moderator", ""), ("李彬", "discussant", ""), ("樊吉社", "discussant", "")]),
+        # ...or after the full stop that ends the first role's sentence
+        ("主讲人：李彬，清华大学教授。评议人：王海燕，北京大学副教授。",
+         [("李彬", "speaker", "清华大学教授"), ("王海燕", "discussant", "北京大学副教授")]),
+        ("主持人：赵通。Speakers: Jane Doe",
+         [("赵通", "moderator", ""), ("Jane Doe", "speaker", "")]),
         # a sentence after the title is no part of it, and narrates its own role
         ("主持人：赵通，卡内基国际和平研究院高级研究员，李彬将进行评议。",
          [("李彬", "discussant", ""), ("赵通", "moderator", "卡内基国际和平研究院高级研究员")]),
