@@ -27,7 +27,7 @@ _TRADITIONAL = (
     "週周 這这 個个 禮礼 後后 鐘钟 頭头 蘭兰 復复 擬拟 確确 視视 認认 連连 頻频 魯鲁 "
     "辭辞 無无 沒没 設设 備备 雙双 採采 別别 隨随 屆届 獲获 獎奖 簽签 組组 問问 壇坛 佈布 "
     "術术 預预 綜综 紀纪 遞递 側侧 實实 記记 還还 計计 劃划 圓圆 順顺 門门 "
-    "當当 頁页 圖图 攝摄 來来 編编 輯辑 責责 審审 條条 則则 聞闻 師师 監监 書书 單单")
+    "當当 頁页 圖图 攝摄 來来 編编 輯辑 責责 審审 條条 則则 聞闻 師师 監监 書书 單单 歡欢")
 _FOLD = str.maketrans({pair[0]: pair[1] for pair in _TRADITIONAL.split()})
 
 
@@ -49,6 +49,10 @@ _ROLE_WORDS = {
     # who hosts: a person ("主办：赵通") as "Host: Tong Zhao" is; an organisation
     # ("主办：清华大学") is no name, and its line stays in the description
     "主办": "host", "主办人": "host", "主办方": "host", "主办单位": "host",
+    # who gives remarks ("致辞：邱勇", "开幕致辞：邱勇"): a speaker, as "Welcome remarks by
+    # Jane Doe" makes her
+    "致辞": "speaker", "致辞人": "speaker", "致辞嘉宾": "speaker", "开幕致辞": "speaker",
+    "欢迎致辞": "speaker", "闭幕致辞": "speaker",
 }
 _ROLE_ALT = "|".join(sorted(_ROLE_WORDS, key=len, reverse=True))
 # "主持人：赵通", "主持人 赵通", "嘉宾：李彬、樊吉社"
@@ -183,7 +187,7 @@ _CARD_BIO = re.compile(r"研究员|教授|主任|院长|所长|学者|大使|会
 _CARD_POST_LAST = re.compile(f"(?:{_CARD_BIO.pattern})$", re.I)  # a title line's post
 # A post named in a title after a name ("卡内基研究员", "中国人民大学副教授", "所长"): a card's
 # posts, and the others a title may end with.
-POST = re.compile(f"{_CARD_BIO.pattern}|讲师|专家|成员|顾问|主编|编辑|记者|总监|经理|秘书长|"
+POST = re.compile(f"{_CARD_BIO.pattern}|讲师|专家|成员|顾问|主编|编辑|记者|总监|经理|秘书长|校长|"
                   r"理事|会长|代表", re.I)
 _CLAUSES = re.compile(r"[，。；！？,;\s]")
 _CARD_TITLE_SIZE = 4  # characters at least: a place and a post ("北大教授")

@@ -906,6 +906,35 @@ def test_each_person_of_a_role_line_keeps_their_own_title(line, people, script):
     assert page.description == script(INTRO).strip() and page.skipped == ()
 
 
+@pytest.mark.parametrize(("line", "people"), [
+    ("致辞：邱勇，清华大学校长", [("邱勇", "清华大学校长")]),
+    ("开幕致辞：邱勇，清华大学副校长", [("邱勇", "清华大学副校长")]),
+    ("欢迎致辞：邱勇", [("邱勇", "")]),
+    ("闭幕致辞 邱勇", [("邱勇", "")]),
+    ("主持人：赵通；致辞：邱勇，清华大学校长", [("赵通", ""), ("邱勇", "清华大学校长")]),
+    # no person's name: the line stays in the description
+    ("致辞：清华大学", []), ("致辞：待定", []),
+])
+@pytest.mark.parametrize("script", [str, traditional], ids=["simplified", "traditional"])
+def test_who_gives_remarks_is_a_speaker(line, people, script):
+    """"致辞：邱勇，清华大学校长" (opening remarks): the person giving remarks is the
+    event's speaker, with their title, as "Welcome remarks by Jane Doe" makes her; a line
+    naming nobody stays in the description."""
+    page = parse_page(script(INTRO + line))
+    assert [(p.name, p.bio) for p in page.people] == [
+        (script(name), script(title)) for name, title in people]
+    assert [p.role for p in page.people if p.name != script("赵通")] == [
+        "speaker" for name, _ in people if name != "赵通"]
+    assert (script(line) in page.description) == (not people)
+
+
+def test_remarks_by_an_english_page_give_the_same_role():
+    """The role a Chinese 致辞 line gives is the one English remarks give."""
+    english = parse_page(INTRO + "Welcome remarks by Jane Doe.")
+    chinese = parse_page(INTRO + "欢迎致辞：邱勇")
+    assert [p.role for p in english.people] == [p.role for p in chinese.people] == ["speaker"]
+
+
 @pytest.mark.parametrize("title", ["Nuclear Futures in Asia | 亚洲核未来",
                                    "亚洲核未来 / Nuclear Futures in Asia",
                                    "Nuclear Futures in Asia｜亚洲核未来"])
