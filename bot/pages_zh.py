@@ -363,6 +363,10 @@ def _opens_a_bio(par: str, read: str) -> bool:
                for size in (2, 3, 4))
 
 
+# What follows a name and a space up to the next space: a place or a remark, maybe.
+_SPACED_ASIDE = re.compile(r"(\S{1,60}) (?=\S)")
+
+
 class _Named(NamedTuple):
     name: str
     role: str | None  # the role in brackets after it: "赵通（主持人）"
@@ -409,9 +413,17 @@ class ChineseReading:
             return []
         found = [named]
         # A space parts the names of a list as 、 does; after a name, only another Chinese
-        # name is one: "主持人 赵通 卡内基研究员" gives a title, "赵通 教授" a title word.
-        while named[2].startswith(" ") and (han := _han_name(named[2][1:])):
-            following = self._zh_name(named[2][1:])
+        # name is one: "主持人 赵通 卡内基研究员" gives a title, "赵通 教授" a title word. A
+        # place or a remark between two names is neither's ("李彬 清华大学 王海燕", "李彬 线上
+        # 王海燕"), as between commas.
+        while named[2].startswith(" "):
+            after = named[2][1:]
+            aside = _SPACED_ASIDE.match(after)
+            if aside and self._aside(aside.group(1)) and _han_name(after[aside.end():]):
+                after = after[aside.end():]
+            if not (han := _han_name(after)):
+                break
+            following = self._zh_name(after)
             if (following is None or BIO_WORDS.search(fold(han[0]))
                     or (following[2] and following[2][0] not in " ，,：:")):
                 break

@@ -878,6 +878,10 @@ def test_a_role_labels_person_keeps_the_title_after_their_name(line, people, scr
         # a place alone or a remark after a name is no title, and the list goes on
         ("嘉宾：李彬，清华大学，樊吉社", [("李彬", "speaker", ""), ("樊吉社", "speaker", "")]),
         ("嘉宾：李彬，线上，樊吉社", [("李彬", "speaker", ""), ("樊吉社", "speaker", "")]),
+        # ...parted by spaces as well as by commas
+        ("嘉宾：李彬 清华大学 王海燕 北京大学",
+         [("李彬", "speaker", ""), ("王海燕", "speaker", "")]),
+        ("嘉宾：李彬 线上 王海燕", [("李彬", "speaker", ""), ("王海燕", "speaker", "")]),
         ("嘉宾：李彬，清华大学，教授，樊吉社（视频连线）",
          [("李彬", "speaker", "清华大学，教授"), ("樊吉社", "speaker", "")]),
         # another role's label inside the line gives the names after it that role
