@@ -278,6 +278,7 @@ _ALL_HAN = re.compile(f"[{HAN}]+")
 _INSTITUTION = re.compile(
     r".*(?:大学|学院|中心|研究所|研究院|协会|学会|基金会|智库|政府|部|局|处|办|公司)")
 _ITEMS = re.compile(r"[；;、]")
+_ITEMS_OR_BRACKETS = re.compile(r"[（(][^（）()]{1,80}[）)]|[；;、]")  # (a closed bracket, skipped)
 _SEGMENT_MARKS = re.compile(r"[，,（()）]")
 _AND = re.compile(r"(?:and|&) +")
 _TWO_NAMES = re.compile(rf"([{HAN}]{{2,4}})(?:和|与|及)([{HAN}]{{2,4}})")  # "李彬和樊吉社"
@@ -313,9 +314,19 @@ _LABELLED_SIZE = 1000
 NEXT_LABEL = re.compile(rf"(?<=[，,；;、。 ])(?:{_ROLE_ALT}) *[：:] *")
 
 
-def _items(text: str) -> list[str]:
-    """"李彬、樊吉社；段占元，研究员" -> the pieces that may each open with a name."""
-    return [item.strip() for item in _ITEMS.split(text[:_LABELLED_SIZE]) if item.strip()]
+def _items(text: str) -> list[tuple[str, str]]:
+    """"李彬、樊吉社；段占元，研究员" -> the pieces that may each open with a name, each with
+    the mark before it ("" for the first). Brackets part nothing: "王立新（清华大学副主任、
+    外交部顾问）" is one piece."""
+    pieces, begin, mark = [], 0, ""
+    text = text[:_LABELLED_SIZE]
+    for found in _ITEMS_OR_BRACKETS.finditer(text):
+        if found.group()[0] in "（(":
+            continue
+        pieces.append((mark, text[begin:found.start()].strip()))
+        begin, mark = found.end(), found.group()
+    pieces.append((mark, text[begin:].strip()))
+    return [(mark, item) for mark, item in pieces if item]
 
 
 def _segments(item: str) -> list[str]:
@@ -492,7 +503,23 @@ class ChineseReading:
         further label's, after it) and the people the item names (`_item_people`)."""
         return [(own, self._item_people(item, whole=True))
                 for own, part in self._labelled_parts(text[:_LABELLED_SIZE], role)
-                for item in _items(part)]
+                for item in self._titled_items(part)]
+
+    def _titled_items(self, part: str) -> list[str]:
+        """The items of a part of a role's line (`_items`), a post after a post's 、 joined
+        to the title before it: "傅莹，清华大学战略与安全研究中心主任、外交部原副部长" is one
+        person's, with both posts (as "李彬、樊吉社" is two people)."""
+        items: list[str] = []
+        for mark, item in _items(part):
+            if (mark == "、" and items and self._name_title(item)
+                    and not self._a_name(self._zh_name(item))):
+                last = _segments(items[-1])[-1]
+                if len(_segments(items[-1])) > 1 and self._name_title(last) and not (
+                        self._a_name(self._zh_name(last.strip()))):
+                    items[-1] += mark + item
+                    continue
+            items.append(item)
+        return items
 
     def _role_people(self, chunks: list[tuple[list[_Named], str]], role: str | None) -> bool:
         """The people an item of a role's line names (`_item_people`), in `role` unless

@@ -870,6 +870,15 @@ def test_a_role_labels_person_keeps_the_title_after_their_name(line, people, scr
          [("李彬", "speaker", "所长"), ("樊吉社", "speaker", "研究员")]),
         ("嘉宾：李彬（所长），樊吉社（研究员）",
          [("李彬", "speaker", "所长"), ("樊吉社", "speaker", "研究员")]),
+        # a title of two posts, parted by 、 as a list of names is, in brackets or not
+        ("主讲人：傅莹，清华大学战略与安全研究中心主任、外交部原副部长",
+         [("傅莹", "speaker", "清华大学战略与安全研究中心主任、外交部原副部长")]),
+        ("嘉宾：傅莹，清华大学教授、外交部原副部长；李彬",
+         [("傅莹", "speaker", "清华大学教授、外交部原副部长"), ("李彬", "speaker", "")]),
+        ("嘉宾：王立新（清华大学副主任、外交部顾问），李彬",
+         [("王立新", "speaker", "清华大学副主任、外交部顾问"), ("李彬", "speaker", "")]),
+        ("嘉宾：李彬，清华大学教授、樊吉社，研究员",
+         [("李彬", "speaker", "清华大学教授"), ("樊吉社", "speaker", "研究员")]),
         # a title for some of them only
         ("嘉宾：李彬，清华大学教授，樊吉社",
          [("李彬", "speaker", "清华大学教授"), ("樊吉社", "speaker", "")]),
