@@ -95,9 +95,11 @@ _DATES = (  # (pattern, order of its groups)
 # An hour in Chinese numerals is one only before its 点 or 时 ("三点", not "三人", "第一时间").
 # "18h30", "24h00": the 24-hour clock as French (and much of Europe) writes it, with its
 # minutes ("2h" alone is as often two hours long).
-# Noon and midnight by name ("noon", "12 noon", "midday", "midnight"), and 中午 with no hour
-# after it ("中午-下午2点"): the hour's group holds the name, or nothing after 中午.
-_NAMED_HOUR = (r"(?<![A-Za-z])(?:12\s*)?(?:noon|mid-?day|midnight)(?![A-Za-z])"
+# Noon and midnight by name ("noon", "12 noon", "12:00 midnight", "midday", "midnight"), and
+# 中午 with no hour after it ("中午-下午2点"): the hour's group holds the name, or nothing
+# after 中午. "12:00 midnight" is midnight as "12 midnight" is, never the 12:00 of noon.
+NAMED_TWELVE = r"(?:12(?:\s*[:.]\s*00)?\s*)?"
+_NAMED_HOUR = (rf"(?<![A-Za-z]){NAMED_TWELVE}(?:noon|mid-?day|midnight)(?![A-Za-z])"
                rf"|(?<=中午)(?!\s*(?:\d|{NUMERAL}))")
 CLOCK = (rf"({PART_OF_DAY})?"
           rf"\s*({_NAMED_HOUR}|\d{{1,2}}|(?:{NUMERAL})(?=\s*(?:点|时(?!间))))"

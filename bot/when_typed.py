@@ -29,6 +29,7 @@ from bot.when import (
     CLOCK,
     ISO_8601,
     MONTH,
+    NAMED_TWELVE,
     NEXT_DAY_AFTER,
     NEXT_DAY_WORD,
     RANGES,
@@ -372,7 +373,7 @@ def _named_weekdays(text: str) -> set[int]:
 
 # "18h" and "18h30" are the 24-hour clock as much of Europe writes it
 _EN_CLOCK = (r"\d{1,2}(?:[:.]\d{2})?\s*[ap]\.?m\.?|\d{1,2}[:.]\d{2}|\d{1,2}\s?h(?:\s?\d{2})?|"
-             r"(?:12\s*)?(?:noon|mid-?day|midnight)|\d{1,2}")
+             rf"{NAMED_TWELVE}(?:noon|mid-?day|midnight)|\d{{1,2}}")
 # "friday 6pm", "tomorrow at 9:30", "Dec 4 10am", "6pm on friday": a day this reader counts
 # itself (dateparser skips today, and reads "friday at 7" as July)
 _EN_DAY_AND_CLOCK = re.compile(
@@ -687,8 +688,8 @@ def is_iso(text: str) -> bool:
 
 
 _CLOCK_ONLY = re.compile(r"(?:(?:at|@)\s*)?(?:(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?m\.?|"
-                         r"(\d{1,2})(?::(\d{2})|\s?h(?:\s?(\d{2}))?)|(?:12\s*)?(noon|mid-?day)|"
-                         r"(?:12\s*)?(midnight))", re.I)
+                         r"(\d{1,2})(?::(\d{2})|\s?h(?:\s?(\d{2}))?)|"
+                         rf"{NAMED_TWELVE}(noon|mid-?day)|{NAMED_TWELVE}(midnight))", re.I)
 
 
 def _clock_only(text: str, zone: tzinfo, base: datetime) -> datetime | None:

@@ -150,6 +150,8 @@ def test_a_chinese_pages_range_of_hours_with_its_own_dash_or_dao_imports_its_end
     ("June 1, 2031, Noon to 1:30 PM", 12, 13.5),
     ("June 1, 2031, 8 PM - midnight", 20, 24),
     ("June 1, 2031, 11 PM - 12 midnight", 23, 24),
+    ("June 1, 2031, 10:00 PM - 12:00 midnight", 22, 24),
+    ("June 1, 2031, 12:00 noon - 2 PM", 12, 14),
     ("2031年6月1日 中午12点-下午2点", 12, 14),
     ("2031年6月1日 中午-下午2点", 12, 14),
     ("2031年6月1日 中午12:00-14:00", 12, 14),
@@ -163,6 +165,15 @@ def test_a_pages_range_of_hours_from_or_to_noon_or_midnight_imports_both_ends(li
     day = datetime(2031, 6, 1, tzinfo=UTC)
     assert (got.starts_at, got.ends_at, facts.notes) == (
         day + start * HOUR, day + end * HOUR, ())
+
+
+@pytest.mark.parametrize("line", ["June 1, 2031, 12:00 midnight", "June 1, 2031, 12.00 midnight",
+                                  "June 1, 2031, 12 midnight", "June 1, 2031, midnight"])
+def test_a_pages_start_at_twelve_midnight_is_the_night_after_its_date(line):
+    """"12:00 midnight" is midnight as "12 midnight" and "midnight" are (the one that ends
+    the date written, the night after its evening), never the 12:00 of noon."""
+    got, _ = forum_planned(line, "America/New_York")
+    assert got.starts_at == datetime(2031, 6, 2, 4, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("line", ["2031年6月1日－3日", "2031年6月1日－6月3日"])

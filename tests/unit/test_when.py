@@ -310,6 +310,10 @@ NOW = datetime(2026, 11, 30, 10, tzinfo=UTC)  # a Monday
     ("Dec 1 12noon", datetime(2026, 12, 1, 12)),
     ("tuesday mid-day", datetime(2026, 12, 1, 12)),
     ("Dec 1 12 midnight", datetime(2026, 12, 2)),
+    ("Dec 1 12:00 midnight", datetime(2026, 12, 2)),
+    ("Dec 1 12.00 midnight", datetime(2026, 12, 2)),
+    ("Dec 1 12:00 noon", datetime(2026, 12, 1, 12)),
+    ("12:00 midnight", datetime(2026, 12, 1)),
 ])
 def test_typed_times_are_read_in_the_servers_zone(typed, local):
     zone = ZoneInfo("Asia/Shanghai")
