@@ -152,6 +152,10 @@ def _part_of_day_unsaid(read: str, typed: str, value: datetime) -> bool:
     return bool(_EN_MORNING.search(typed)) and value.hour >= 12
 
 
+# A number alone, whatever marks are around it ("(2)", "(+1)", "#3", "2027."): no moment
+_BARE_NUMBER = re.compile(r"[^\w]*\d+[^\w]*")
+
+
 def has_time_of_day(text: str) -> bool:
     return bool(_TIME_OF_DAY.search(text)) or "T" in text.strip()[8:11]
 
@@ -183,6 +187,8 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
                     if unicodedata.category(ch) != "Cf")
     cant_read = InvalidValue(N_("I can't read {name} {written!r} as a time; type e.g. {example}"),
                              name=name, written=written, example=TYPED_EXAMPLE)
+    if _BARE_NUMBER.fullmatch(plain):  # "(2)", "(+1)", "31": no date (dateparser reads a
+        raise cant_read  # month, a year or a day of it, with today's other parts)
     plain, next_day = _next_day_said(plain)
     folded = fold(plain)
     if any(pattern.search(folded) for pattern in RANGES):

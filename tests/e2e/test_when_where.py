@@ -283,7 +283,8 @@ async def test_times_are_typed_in_the_servers_timezone(world, fake):
             ("yesterday 6pm", r"would be \d{4}-\d\d-\d\d 18:00 \(Asia/Shanghai\), in the past"),
             ("yesterday", r"would be \d{4}-\d\d-\d\d, in the past"),
             ("Monday, May 5, 2037 6pm", "names a day of the week that 2037-05-05 is not"),
-            ("whenever", "can't read")]:
+            ("whenever", "can't read"),
+            ("(+1)", "can't read"), ("(2)", "can't read")]:  # a number alone names no day
         refused = await import_page(fake, world.guild, world.moderator, capacity=5,
                                    page=Attachment("r.txt", page("Refused Talk"), "text/plain"),
                                    starts_at=starts_at)

@@ -351,6 +351,9 @@ def test_a_typed_date_alone_is_all_day():
     ("yesterday 6pm", "in the past"), ("gibberish here", "can't read"),
     ("x" * 101, "longer than 100"), ("", "empty"), ("2101-01-01 10:00", "between the years"),
     ("9999-12-31T23:00Z", "between the years"),
+    # a number alone names no day (it had been read as a month, a year or a day of one)
+    ("(+1)", "can't read"), ("(2)", "can't read"), ("（2）", "can't read"), ("2", "can't read"),
+    ("31", "can't read"), ("2027", "can't read"), ("#2", "can't read"), ("- 1", "can't read"),
 ])
 def test_bad_typed_times_are_refused_with_an_example(typed, words):
     with pytest.raises(InvalidValue) as refused:
