@@ -28,8 +28,8 @@ from bot.pages_names import (
 # A heading over the people it lists: the role it gives them ("Speakers" gives none of its
 # own, so what the page's prose says of each still counts).
 ROLE_HEADING = re.compile(
-    r"(?:(?:the|our|event|featured|meet +the) +)?(moderators?|hosts?|chairs?|discussants?|"
-    r"commentators?|respondents?|speakers?|panell?ists?|presenters?|featuring|participants)",
+    r"(?:(?:the|our|event|featured|meet +the|keynote) +)?(moderators?|hosts?|chairs?|"
+    r"discussants?|commentators?|respondents?|speakers?|panell?ists?|presenters?|featuring|participants)",
     re.I)
 # "Speaker: Li Bin", "Moderators: …": a role's label over the names it gives.
 ROLE_LABEL_LINE = re.compile(rf"{ROLE_HEADING.pattern} *[:：] *", re.I)
@@ -130,7 +130,9 @@ _NOT_A_CARD_NAME = ORGANISATION_ENDS | words(
     "Learn Read Follow Share Subscribe Sign Up Stay Informed Involved Support Donate Watch "
     "Live Newsletter Signup Board Trustees Staff Team Office Offices Information Locations "
     "Experts Expert Organization Organisation Credit Photo Video Recording Podcast News "
-    "Research Topics Regions Careers Search Menu Home Privacy Terms Cookies Stiftung")
+    "Research Topics Regions Careers Search Menu Home Privacy Terms Cookies Stiftung") | (
+    _MEDIA := words("Post Times Journal Tribune Herald Gazette Magazine Chronicle Daily "
+                    "Weekly Monthly Reuters Bloomberg Xinhua Broadcasting Television Radio"))
 
 
 # What a role's line may say after a name that is neither a name nor a title, going on to
@@ -144,7 +146,7 @@ _PLACE_WORDS = ORGANISATION_ENDS | words(
     "University Institute Institution Center Centre Council Foundation Endowment Academy "
     "Association Forum School College Committee Commission Ministry Department Agency "
     "Office Society Program Programme Initiative Project Network Fund Trust Group "
-    "Corporation Company Bank Embassy Government Parliament Congress Senate")
+    "Corporation Company Bank Embassy Government Parliament Congress Senate") | _MEDIA
 
 
 # What a title phrase of a roster's item never holds (`_own_title`): a sentence's end,

@@ -658,7 +658,35 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         after = self._headed_people(i, label.end())
         if after is None:
             self.people_section, self.heading_role, self.heading_once = state
+            if self._one_labelled(text, heading_role(word)):
+                return i + 1
         return after
+
+    def _one_labelled(self, text: str, role: str | None) -> bool:
+        """What a role's label gives (`text`) when it is one person and what is said of
+        them beside the name and nothing else: their title in lower case ("Zhang Hongyu,
+        assistant professor at the University of North Carolina"), a remark ("Ann Lee
+        (TBC)", "Ann Lee, online") or a place alone ("Ann Lee (Tsinghua University)"):
+        that person, in the label's role, with the title if any. Not an organisation
+        ("Carnegie China"), nor a line that says more. Whether it was so read."""
+        named = self._zh_name(text)
+        if named is None or has_han(named.name) or not self._a_name(named):
+            return False
+        title = ""
+        if named.aside:  # "(TBC)", "(Senior Fellow)", "(Tsinghua University)"
+            title = self._name_title(named.aside)
+            if not (title or self._aside(named.aside)):
+                return False
+        rest = named.rest.strip()
+        if rest:  # (a place alone names no post: no title, as under a heading)
+            phrase = rest[1:].strip().removesuffix(".") if rest[:1] == "," else ""
+            said = self._name_title(phrase) or self._own_title(rest)
+            if not (said or (phrase and self._aside(phrase))):
+                return False
+            title = said or title
+        entry = self._person(named.name, named.role or role)
+        entry.title = entry.title or title
+        return True
 
     def _titled_people(self, i: int, start: int) -> bool:
         """A role's line naming several people each followed by their title ("Speakers:

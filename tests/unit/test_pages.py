@@ -2038,3 +2038,32 @@ def test_labelled_role_lines_one_under_another_each_give_their_people():
         ("Dorothy Vaughan", "speaker")]
     assert page.people[0].bio == "Katherine Johnson is a mathematician."
     assert "Speakers" not in page.description
+
+
+@pytest.mark.parametrize(("line", "people", "titles"), [
+    # an organisation after the name is where they work, not a second person
+    ("Moderator: Ann Lee, Washington Post", {"Ann Lee": "moderator"}, {"Ann Lee": ""}),
+    ("Speakers: Jane Doe, New York Times; John Smith, Brookings Institution",
+     {"Jane Doe": "speaker", "John Smith": "speaker"}, {"Jane Doe": "", "John Smith": ""}),
+    # a title in lower case after the one name is theirs
+    ("Commentator: Zhang Hongyu, assistant professor at the University of North Carolina",
+     {"Zhang Hongyu": "discussant"},
+     {"Zhang Hongyu": "assistant professor at the University of North Carolina"}),
+    ("Speaker: Jane Doe, senior fellow", {"Jane Doe": "speaker"}, {"Jane Doe": "senior fellow"}),
+    # a keynote's label, or a remark after the name, leaves the line a role's line
+    ("Keynote Speaker: Wang Yi", {"Wang Yi": "speaker"}, {"Wang Yi": ""}),
+    ("Moderator: Ann Lee (TBC)", {"Ann Lee": "moderator"}, {"Ann Lee": ""}),
+    ("Chair: Ann Lee (to be confirmed)", {"Ann Lee": "chair"}, {"Ann Lee": ""}),
+])
+def test_a_role_lines_people_are_read_with_what_it_says_beside_each(line, people, titles):
+    """A role's line names its people with what is said of them beside each name (a
+    title, an organisation, a remark) and is no part of what the event is about."""
+    page = parse_page(INTRO + line)
+    assert roles(page) == people and bios(page) == titles
+    assert page.description == INTRO.strip()
+
+
+def test_a_hosts_line_naming_an_organisation_names_nobody_and_stays_in_the_description():
+    page = parse_page(INTRO + "Host: Carnegie China")
+    assert not page.people
+    assert page.description == INTRO + "Host: Carnegie China"
