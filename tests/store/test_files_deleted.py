@@ -10,13 +10,15 @@ import os
 import sqlite3
 import sys
 import textwrap
+import time
 import timeit
 from pathlib import Path
 
 import pytest
 
+from bot.errors import DatabaseGone
 from bot.storage import open_store
-from bot.storage.sqlite.session import WriteHealth
+from bot.storage.sqlite.session import FOLDER_SETTLED_NS, WriteHealth
 from tests.conftest import ROOT, new_event
 
 pytestmark = pytest.mark.sqlite_only
@@ -137,6 +139,8 @@ def test_watching_the_three_files_costs_a_few_microseconds_a_transaction(tmp_pat
     one, three = WriteHealth(), WriteHealth()
     one.watch(tmp_path / "db.sqlite3")
     three.watch(tmp_path / "db.sqlite3", str(tmp_path / "db.sqlite3"), index)
+    settled = time.time_ns() - 10 * FOLDER_SETTLED_NS  # as a data folder is, most of the time
+    os.utime(tmp_path, ns=(settled, settled))
     try:
         assert len(three._files) == 3  # type: ignore[attr-defined]
         costs = [min(timeit.repeat(lambda h=health: h.check_file(conn), number=20_000,
@@ -149,3 +153,58 @@ def test_watching_the_three_files_costs_a_few_microseconds_a_transaction(tmp_pat
     print(f"figures: check_file {costs[0] * 1e6:.2f} µs watching the database file, "
           f"{costs[1] * 1e6:.2f} µs watching it, its log and its wal-index")
     assert costs[1] < 20e-6
+
+
+def watched_database(folder: Path) -> tuple[sqlite3.Connection, int, WriteHealth]:
+    """A database in WAL mode with its log and wal-index, watched as the store watches."""
+    conn = sqlite3.connect(folder / "db.sqlite3")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("CREATE TABLE t (x)")
+    index = os.open(folder / "db.sqlite3-shm", os.O_RDONLY)
+    health = WriteHealth()
+    health.watch(folder / "db.sqlite3", str(folder / "db.sqlite3"), index)
+    return conn, index, health
+
+
+def test_a_settled_folder_spares_the_files_fstat_and_a_deletion_unsettles_it(tmp_path,
+                                                                            monkeypatch):
+    """While the folder is as it was, and has been for a while, a write transaction looks
+    at the folder alone; deleting a file changes the folder, and the files are looked at."""
+    conn, index, health = watched_database(tmp_path)
+    a_while_ago = time.time_ns() - 10 * FOLDER_SETTLED_NS
+    os.utime(tmp_path, ns=(a_while_ago, a_while_ago))
+    calls = []
+    fstat = os.fstat
+    monkeypatch.setattr(os, "fstat", lambda fd: calls.append(fd) or fstat(fd))
+    try:
+        health.check_file(conn)  # the folder's time is new to it: every file looked at
+        assert len(calls) == 1 + 3
+        calls.clear()
+        for _ in range(5):
+            health.check_file(conn)
+        assert len(calls) == 5  # the folder alone, each time
+        os.unlink(tmp_path / "db.sqlite3-wal")
+        with pytest.raises(DatabaseGone):
+            health.check_file(conn)
+    finally:
+        health.close()
+        os.close(index)
+        conn.close()
+
+
+def test_a_deletion_within_the_folders_clock_tick_is_still_seen(tmp_path):
+    """A file system whose clock ticks coarsely may give a deletion the folder's time of a
+    change seen just before: the files are looked at until the folder's time is
+    FOLDER_SETTLED_NS old."""
+    conn, index, health = watched_database(tmp_path)
+    try:
+        health.check_file(conn)
+        seen = os.stat(tmp_path).st_mtime_ns
+        os.unlink(tmp_path / "db.sqlite3-wal")
+        os.utime(tmp_path, ns=(seen, seen))  # the same tick as the change seen before
+        with pytest.raises(DatabaseGone):
+            health.check_file(conn)
+    finally:
+        health.close()
+        os.close(index)
+        conn.close()
