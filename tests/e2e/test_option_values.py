@@ -54,10 +54,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("command", "options", "name", "value", "says"), CASES,
-                         ids=[f"{c[0]} {c[2]}={str(c[3])[:12]!r}" for c in CASES])
-async def test_a_value_the_option_did_not_register(world, fake, command, options, name, value,
-                                                   says):
+def sent_with(world, command: str, options: dict, name: str) -> dict:
+    """A case's options as the command line gives them: the role, member and event it
+    names found in the server, and the option to be changed given a value to change."""
     options = dict(options)
     if "role" in options:
         options["role"] = next(r for r in world.guild.roles.values() if r.name == "@everyone")
@@ -67,6 +66,14 @@ async def test_a_value_the_option_did_not_register(world, fake, command, options
         options["event"] = sample_event(world)
     if name not in options:
         options[name] = False
+    return options
+
+
+@pytest.mark.parametrize(("command", "options", "name", "value", "says"), CASES,
+                         ids=[f"{c[0]} {c[2]}={str(c[3])[:12]!r}" for c in CASES])
+async def test_a_value_the_option_did_not_register(world, fake, command, options, name, value,
+                                                   says):
+    options = sent_with(world, command, options, name)
     actor = world.member("asker") if command.startswith("event") else world.moderator
     before = world.dump()
     reply = await fake.slash(world.guild, actor, command, options=options,
@@ -121,13 +128,7 @@ NOT_WORDS = re.compile(r"'[^']*'|True|False")
                          ids=[f"{c[0]} {c[2]}={str(c[3])[:12]!r}" for c in ZH_TW_CASES])
 async def test_a_refused_value_is_said_in_the_members_language(world, fake, command, options,
                                                                 name, value, says):
-    options = dict(options)
-    if "member" in options:
-        options["member"] = world.member(options["member"])
-    if command in ("manage capacity", "manage close", "manage role", "manage remove"):
-        options["event"] = sample_event(world)
-    if name not in options:
-        options[name] = False
+    options = sent_with(world, command, options, name)
     moderator = world.member("版主", manage_events=True, locale="zh-TW")
     before = world.dump()
     reply = await fake.slash(world.guild, moderator, command, options=options,

@@ -53,12 +53,7 @@ def beside_the_bot(path: Path, *statements: str) -> None:
 def overwrite(path: Path, name: str, data: bytes | None = None) -> bytes:
     """Write `data` (garbage, by default: as a failing disk or a bad copy leaves it) over
     the root page of `name`, in place, and return what it held."""
-    offset, size = root_page(path, name)
-    with open(path, "r+b") as file:
-        file.seek(offset)
-        held = file.read(size)
-        file.seek(offset)
-        file.write(bytes([0xA5]) * size if data is None else data)
+    held = damage_unseen(path, name, data)
     beside_the_bot(path, "INSERT OR REPLACE INTO meta (key, value) VALUES ('touched', 1)")
     return held
 

@@ -155,56 +155,52 @@ def test_watching_the_three_files_costs_a_few_microseconds_a_transaction(tmp_pat
     assert costs[1] < 20e-6
 
 
-def watched_database(folder: Path) -> tuple[sqlite3.Connection, int, WriteHealth]:
-    """A database in WAL mode with its log and wal-index, watched as the store watches."""
-    conn = sqlite3.connect(folder / "db.sqlite3")
+
+@pytest.fixture
+def watched(tmp_path):
+    """A database in WAL mode with its log and wal-index, watched as the store watches:
+    (its connection, its WriteHealth)."""
+    conn = sqlite3.connect(tmp_path / "db.sqlite3")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("CREATE TABLE t (x)")
-    index = os.open(folder / "db.sqlite3-shm", os.O_RDONLY)
+    index = os.open(tmp_path / "db.sqlite3-shm", os.O_RDONLY)
     health = WriteHealth()
-    health.watch(folder / "db.sqlite3", str(folder / "db.sqlite3"), index)
-    return conn, index, health
+    health.watch(tmp_path / "db.sqlite3", str(tmp_path / "db.sqlite3"), index)
+    yield conn, health
+    health.close()
+    os.close(index)
+    conn.close()
 
 
-def test_a_settled_folder_spares_the_files_fstat_and_a_deletion_unsettles_it(tmp_path,
+def test_a_settled_folder_spares_the_files_fstat_and_a_deletion_unsettles_it(tmp_path, watched,
                                                                             monkeypatch):
     """While the folder is as it was, and has been for a while, a write transaction looks
     at the folder alone; deleting a file changes the folder, and the files are looked at."""
-    conn, index, health = watched_database(tmp_path)
+    conn, health = watched
     a_while_ago = time.time_ns() - 10 * FOLDER_SETTLED_NS
     os.utime(tmp_path, ns=(a_while_ago, a_while_ago))
     calls = []
     fstat = os.fstat
     monkeypatch.setattr(os, "fstat", lambda fd: calls.append(fd) or fstat(fd))
-    try:
-        health.check_file(conn)  # the folder's time is new to it: every file looked at
-        assert len(calls) == 1 + 3
-        calls.clear()
-        for _ in range(5):
-            health.check_file(conn)
-        assert len(calls) == 5  # the folder alone, each time
-        os.unlink(tmp_path / "db.sqlite3-wal")
-        with pytest.raises(DatabaseGone):
-            health.check_file(conn)
-    finally:
-        health.close()
-        os.close(index)
-        conn.close()
+    health.check_file(conn)  # the folder's time is new to it: every file looked at
+    assert len(calls) == 1 + 3
+    calls.clear()
+    for _ in range(5):
+        health.check_file(conn)
+    assert len(calls) == 5  # the folder alone, each time
+    os.unlink(tmp_path / "db.sqlite3-wal")
+    with pytest.raises(DatabaseGone):
+        health.check_file(conn)
 
 
-def test_a_deletion_within_the_folders_clock_tick_is_still_seen(tmp_path):
+def test_a_deletion_within_the_folders_clock_tick_is_still_seen(tmp_path, watched):
     """A file system whose clock ticks coarsely may give a deletion the folder's time of a
     change seen just before: the files are looked at until the folder's time is
     FOLDER_SETTLED_NS old."""
-    conn, index, health = watched_database(tmp_path)
-    try:
+    conn, health = watched
+    health.check_file(conn)
+    seen = os.stat(tmp_path).st_mtime_ns
+    os.unlink(tmp_path / "db.sqlite3-wal")
+    os.utime(tmp_path, ns=(seen, seen))  # the same tick as the change seen before
+    with pytest.raises(DatabaseGone):
         health.check_file(conn)
-        seen = os.stat(tmp_path).st_mtime_ns
-        os.unlink(tmp_path / "db.sqlite3-wal")
-        os.utime(tmp_path, ns=(seen, seen))  # the same tick as the change seen before
-        with pytest.raises(DatabaseGone):
-            health.check_file(conn)
-    finally:
-        health.close()
-        os.close(index)
-        conn.close()
