@@ -32,7 +32,7 @@ import threading
 from collections.abc import Callable, Hashable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, NoReturn, ParamSpec, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from bot.errors import DatabaseBusy, DatabaseUnreadable, EventNotFound, Unavailable
@@ -67,7 +67,7 @@ CACHED_ANSWERS = 10_000  # members' RSVPs kept while nobody commits
 # like any other.
 LOOP_EVENT_BYTES = 16 * 1024
 # Reads refused for damage or a failing disk that are remembered while it lasts, the
-# latest ones: one of them answered when asked again ends it (`SqliteStore._unreadable`).
+# latest ones: one of them answered when asked again ends it (`SqliteStore._refuse`).
 REFUSED_READS = 64
 
 
@@ -163,7 +163,7 @@ class SqliteStore:
         self._mark: bytes | None = None
         self._counted: set[tuple[int, int]] = set()
         self._answers: dict[tuple[int, int, int], tuple[EventSummary, Rsvp | None]] = {}
-        # Reads refused because the file is damaged or its disk fails (`_unreadable`), and
+        # Reads refused because the file is damaged or its disk fails (`_refuse`), and
         # those refused meanwhile, as `_read_key` has them, the latest last, each with the
         # count of `_thread_forgets` a database-thread answer of it must come after
         self._unreadable_now = Outage(log)
@@ -251,7 +251,7 @@ class SqliteStore:
         """Run a repository call as one unit: on the event loop for the cheap reads of
         `_loop_reads` when the database lets it at once, else on the database thread. A
         damaged database, or one whose disk fails a read, raises DatabaseUnreadable
-        (`_unreadable`)."""
+        (`_refuse`)."""
         if self._closed:
             raise shutting_down()
         on_loop = self._loop_reads.get(fn)
@@ -264,10 +264,7 @@ class SqliteStore:
                 too_long_at = self._data_version
             except sqlite3.DatabaseError as exc:
                 if not (isinstance(exc, sqlite3.OperationalError) and is_busy(exc)):
-                    refused = self._unreadable(exc, [_read_key(fn, args, kwargs)])
-                    if refused is None:
-                        raise
-                    raise refused from exc
+                    self._refuse(exc, [_read_key(fn, args, kwargs)])
             else:
                 if self._refused_reads:
                     self._answered([_read_key(fn, args, kwargs)], None)
@@ -276,10 +273,7 @@ class SqliteStore:
         try:
             result = await self._on_thread(functools.partial(fn, *args, **kwargs))
         except sqlite3.DatabaseError as exc:
-            refused = self._unreadable(exc, [_read_key(fn, args, kwargs)])
-            if refused is None:
-                raise
-            raise refused from exc
+            self._refuse(exc, [_read_key(fn, args, kwargs)])
         if self._refused_reads:
             self._answered([_read_key(fn, args, kwargs)], asked_after)
         if (isinstance(result, Event) and too_long_at is not None
@@ -305,12 +299,12 @@ class SqliteStore:
         finally:
             self._signal_notices()
 
-    def _unreadable(self, error: sqlite3.DatabaseError, reads: list[Hashable | None]
-                    ) -> DatabaseUnreadable | None:
-        """What a member is told of a read that failed in the file (its pages damaged, its
-        disk failing), None for any other error: the log says it once, naming the file and
-        what to do, not with a traceback per request, and once that reads are answered
-        again (`_answered`). (A write that fails so is DatabaseUnwritable already.)
+    def _refuse(self, error: sqlite3.DatabaseError, reads: list[Hashable | None]) -> NoReturn:
+        """Raise what a member is told of a read that failed: DatabaseUnreadable when it
+        failed in the file (its pages damaged, its disk failing), the error itself for any
+        other. The log says the file's once, naming the file and what to do, not with a
+        traceback per request, and once that reads are answered again (`_answered`). (A
+        write that fails so is DatabaseUnwritable already.)
 
         Other reads go on being answered meanwhile (damage is in some pages, not all), so
         that is not the sign of its end: `reads` are the keys of what was refused (one
@@ -327,7 +321,7 @@ class SqliteStore:
         counts only its calls asked for after that)."""
         damage = is_damaged(error)
         if not (damage or is_unwritable(error)):
-            return None
+            raise error
         self._forget_reads()
         refused = self._refused_reads
         for read in reads:
@@ -345,7 +339,7 @@ class SqliteStore:
             self._unreadable_now.began(
                 damage, "%s could not be read (%s): its disk may be failing; requests that "
                 "read it are refused until it can be", path, error)
-        return DatabaseUnreadable()
+        raise DatabaseUnreadable() from error
 
     def _forget_reads(self) -> None:
         """Both connections forget what they read (`SqliteRepositories.forget`): the event
@@ -362,7 +356,7 @@ class SqliteStore:
     def _answered(self, reads: list[Hashable | None], asked_after: int | None) -> None:
         """Reads were answered, on the event loop (`asked_after` None) or on the database
         thread, asked for after it had been told to forget `asked_after` times: if one of
-        them was refused before (`_unreadable`) and this answer read the file, the file
+        them was refused before (`_refuse`) and this answer read the file, the file
         reads again."""
         refused = self._refused_reads
         for read in reads:
@@ -470,16 +464,13 @@ class SqliteStore:
 
     def _join_on_loop(self, batch: list[JoinRequest]) -> JoinResults:
         """Joins decided on the event loop's connection; each member's own join is what
-        an error in the file refuses, and what answers it (`_unreadable`)."""
+        an error in the file refuses, and what answers it (`_refuse`)."""
         try:
             results = self._loop_repos.registrations.join_batch(batch)
         except sqlite3.DatabaseError as exc:
             if isinstance(exc, sqlite3.OperationalError) and is_busy(exc):
                 raise  # the thread waits for it (`JoinBatcher`)
-            refused = self._unreadable(exc, [(self.join, r) for r in batch])
-            if refused is None:
-                raise
-            raise refused from exc
+            self._refuse(exc, [(self.join, r) for r in batch])
         if self._refused_reads:
             self._answered([(self.join, r) for r in batch], None)
         return results
@@ -494,10 +485,7 @@ class SqliteStore:
             results = await self._on_thread(
                 functools.partial(self._repos.registrations.join_batch, batch))
         except sqlite3.DatabaseError as exc:
-            refused = self._unreadable(exc, [(self.join, r) for r in batch])
-            if refused is None:
-                raise
-            raise refused from exc
+            self._refuse(exc, [(self.join, r) for r in batch])
         if self._refused_reads:
             self._answered([(self.join, r) for r in batch], asked_after)
         return results
