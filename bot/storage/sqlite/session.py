@@ -254,14 +254,13 @@ class WriteHealth:
     changes one time). An fstat of each file on every write transaction made one join at a
     time through the store about 6% slower (`bench/rsvp.py`)."""
 
-    __slots__ = ("_fds", "_files", "_folders", "_folders_seen", "_gone", "_log_to_save",
-                 "path", "unwritable")
+    __slots__ = ("_files", "_folders", "_folders_seen", "_gone", "_log_to_save", "path",
+                 "unwritable")
 
     def __init__(self) -> None:
         self.unwritable = Outage(log)  # writes failing in the file system
         # (descriptor to fstat, its file's name, whether it is ours to close) per file
         self._files: list[tuple[int, str, bool]] = []
-        self._fds: tuple[int, ...] = ()  # their descriptors alone, for `check_file`
         self._folders: tuple[int, ...] = ()  # descriptors of the folders that hold them
         self._folders_seen: tuple[int, ...] = ()  # their modification times (ns), checked
         self.path = "the database"  # its file, once watched, as the log names it
@@ -283,7 +282,6 @@ class WriteHealth:
                 self._files.append((os.open(wal, os.O_RDONLY | os.O_CLOEXEC), wal, True))
             if index is not None:
                 self._files.append((index, f"{database}-shm", False))
-        self._fds = tuple(fd for fd, _name, _owned in self._files)
         folders = {os.path.dirname(os.path.realpath(path))}
         if database is not None:
             folders.add(os.path.dirname(os.path.realpath(database)))
@@ -296,13 +294,12 @@ class WriteHealth:
         no longer has a name (no link left). `conn`, the connection about to write, moves
         what a deleted log holds into the database file (`_save_log`)."""
         if not self._gone:
-            fstat = os.fstat
             if self._folders_unchanged():
                 return
-            for fd in self._fds:
-                if fstat(fd).st_nlink == 0:
+            for fd, name, _owned in self._files:
+                if os.fstat(fd).st_nlink == 0:
                     self._gone = True
-                    self._say_gone(self._files[self._fds.index(fd)][1], conn)
+                    self._say_gone(name, conn)
                     break
             else:
                 return
@@ -361,7 +358,7 @@ class WriteHealth:
                 os.close(fd)
         for fd in self._folders:
             os.close(fd)
-        self._files, self._fds, self._folders = [], (), ()
+        self._files, self._folders = [], ()
 
     def failed(self, error: sqlite3.Error) -> DatabaseUnwritable:
         self.unwritable.began(None, "the database could not be written (%s): its disk may "
