@@ -34,6 +34,7 @@ from bot.registration import (
     Seats,
     Status,
 )
+from bot.storage.sqlite.members import Member, Membership
 from bot.storage.sqlite.outbox import SqliteOutbox, encode_payload
 from bot.storage.sqlite.session import (
     OVER_AT,
@@ -93,6 +94,9 @@ class SqliteRegistrations(Repository):
         # `data_version` they hold for; see `keep_join_targets`.
         self._kept: dict[int, JoinTarget] | None = None
         self._kept_version: int | None = None
+        # The RSVPs the last batch of joins wrote, (event id, user id, member), for the
+        # memberships kept (`bot.storage.sqlite.members`); None: it failed or promoted.
+        self.joins_written: list[tuple[int, int, Member]] | None = None
 
     def seats_of(self, event_id: int, guild_id: int) -> Seats:
         row = self._one(
@@ -122,12 +126,14 @@ class SqliteRegistrations(Repository):
         An event is written only when its counters changed, and never for a join that
         names another server's event.
         """
+        self.joins_written = None
         try:
             with self._transaction():
                 # read once the database is ours: a batch that waited for the lock on the
                 # thread is decided, and stamped, at the time it was decided
                 return self._decide_joins(batch, self._clock())
         except BaseException:  # what the failed transaction did to them is void
+            self.joins_written = None
             if self._kept is not None:
                 self._kept.clear()
             raise
@@ -184,11 +190,12 @@ class SqliteRegistrations(Repository):
         waitlists = {event_id: self.waitlist_head(event_id, promotable)
                      for event_id, target in events.items()
                      if (promotable := rules.promotable(target.seats, now))}
-        stamp = ts(now)
+        stamp = int(now.timestamp())
         decided: dict[tuple[int, int], Existing] = {}  # joins earlier in this batch
         results: list[Joined | Exception] = []
         inserts = []
         notices = []
+        promoted = False
         for guild_id, event_id, user_id, name in batch:
             target = events.get(event_id)
             if target is None or target.guild_id != guild_id:
@@ -205,6 +212,7 @@ class SqliteRegistrations(Repository):
             result = rules.join(seats, mine, now, waitlists.get(event_id))
             status = result.status  # a property: read once
             if result.promoted:  # written now, so positions read later in the batch see it
+                promoted = True
                 # a member promoted by their own join hears it in the reply, not by DM too
                 self.promote_rows(guild_id, event_id, result.promoted, now, answered=user_id)
                 decided.update(((event_id, promoted), Existing(Status.CONFIRMED))
@@ -228,6 +236,9 @@ class SqliteRegistrations(Repository):
             write_rows(plain, "INSERT INTO outbox (guild_id, event_id, kind, payload, created_at)"
                        " VALUES (?, ?, ?, ?, ?)", notices)
             self._session.notices_written += len(notices)
+        self.joins_written = None if promoted else [
+            (event_id, user_id, (seq if status == Status.CONFIRMED else -seq, joined_at, name))
+            for event_id, user_id, name, status, seq, joined_at in inserts]
         return results
 
     def _stored_rsvp(self, event_id: int, user_id: int) -> Existing | None:
@@ -433,6 +444,37 @@ class SqliteRegistrations(Repository):
                 return self._member_answer(event_id,
                                            self._member_row(guild_id, event_id, user_id))
         return self._member_answer(event_id, row)
+
+    def membership_head(self, guild_id: int, event_id: int) -> tuple[EventSummary, int, int]:
+        """What a membership read whole starts from (`bot.storage.sqlite.members`): the
+        event's summary, its waitlist_departures and how many members it has; raises
+        EventNotFound outside its guild."""
+        row = self._one(f"SELECT {SUMMARY}, waitlist_departures, confirmed_count"
+                        " + waitlist_count AS members FROM events WHERE id = ? AND guild_id = ?",
+                        (event_id, guild_id))
+        if row is None:
+            raise EventNotFound(event_id)
+        return summary_of(row), row["waitlist_departures"], row["members"]
+
+    def read_members(self, membership: Membership, event_id: int, count: int) -> bool:
+        """Read up to `count` more members of the event into `membership`, in user id
+        order after the last it holds: whether there may be more."""
+        after = membership.users[-1] if membership.users else -1 << 63
+        before = len(membership.users)
+        membership.extend(self._session.plain.execute(
+            "SELECT user_id, CASE status WHEN 'waitlisted' THEN -seq ELSE seq END, joined_at,"
+            " CAST(display_name AS BLOB) FROM rsvps WHERE event_id = ? AND user_id > ?"
+            " ORDER BY user_id LIMIT ?", (event_id, after, count)))
+        return len(membership.users) - before == count
+
+    def kept_rsvp(self, event_id: int, user_id: int, member: Member, departures: int
+                  ) -> Rsvp:
+        """The member's RSVP from a membership kept in memory (`members.Member`)."""
+        seq, joined_at, name = member
+        waiting = seq < 0
+        return Rsvp(user_id, name, Status.WAITLISTED if waiting else Status.CONFIRMED,
+                    self.position(event_id, -seq, departures) if waiting else None,
+                    datetime.fromtimestamp(joined_at, UTC), abs(seq))
 
     def _member_row(self, guild_id: int, event_id: int, user_id: int) -> sqlite3.Row:
         row = self._one(MEMBER_RSVP, (user_id, event_id, guild_id))

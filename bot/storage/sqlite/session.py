@@ -394,6 +394,11 @@ class Session:
         # it, so its work per turn stays bounded (see TooLongForTheLoop).
         self.row_budget: int | None = None
         self.rows_left: int | None = None  # of the unit under way
+        # Told, after each commit of a transaction that changed rows, the wal-index
+        # header as that transaction saw it before committing (`header`, None: not to be
+        # trusted): the store keeps a ledger of its own commits (`members.Ledger`).
+        self.committed: Callable[[bytes], None] | None = None
+        self.header: Callable[[], bytes | None] = lambda: None
 
     def new_unit(self) -> None:
         """A unit of work begins: it gets the whole row budget."""
@@ -440,22 +445,28 @@ class Transaction:
     rather than a generator-based context manager: every join runs one, and contextlib's
     machinery cost it more than a microsecond."""
 
-    __slots__ = ("_session",)
+    __slots__ = ("_changes", "_session")
 
     def __init__(self, session: Session) -> None:
         self._session = session
 
     def __enter__(self) -> sqlite3.Connection:
-        self._session.new_unit()
-        self._session.writes.check_file(self._session.conn)
-        self._session.plain.execute("BEGIN IMMEDIATE")
-        return self._session.conn
+        session = self._session
+        session.new_unit()
+        session.writes.check_file(session.conn)
+        session.plain.execute("BEGIN IMMEDIATE")
+        self._changes = session.conn.total_changes
+        return session.conn
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  traceback: object) -> None:
         session = self._session
         try:
             if exc_type is None:
+                # the header as of the commit before this one: nobody else commits while
+                # this transaction holds the write lock
+                before = (session.header() if session.committed is not None
+                          and session.conn.total_changes != self._changes else None)
                 try:
                     session.plain.execute("COMMIT")
                 except BaseException as failed:
@@ -465,6 +476,8 @@ class Transaction:
                     raise
                 if session.writes.unwritable.lasting:
                     session.writes.succeeded()
+                if before is not None and session.committed is not None:
+                    session.committed(before)
                 return
             self._void()
             # A full disk is no defect: the member is told, nothing was saved (see above).

@@ -39,6 +39,13 @@ from bot.errors import DatabaseBusy, DatabaseUnreadable, EventNotFound, Unavaila
 from bot.models import Event, EventSummary, Joined, Rsvp
 from bot.storage.sqlite.commits import Commits
 from bot.storage.sqlite.joins import JoinBatcher, JoinResults, shutting_down
+from bot.storage.sqlite.members import (
+    CHUNK,
+    KEPT_MEMBERS,
+    Membership,
+    Memberships,
+    changes,
+)
 from bot.storage.sqlite.registrations import JoinRequest
 from bot.storage.sqlite.repositories import SqliteRepositories
 from bot.storage.sqlite.session import (
@@ -145,6 +152,9 @@ class SqliteStore:
         loop_repos.session.row_budget = LOOP_ROW_BUDGET
         loop_repos.session.writes = repos.session.writes  # one line in the log, not two
         loop_repos.registrations.keep_join_targets()  # it writes nothing but joins
+        # the wal-index header each transaction sees before it commits (`members.Ledger`)
+        repos.session.header = loop_repos.session.header = commits.mark
+        loop_repos.session.committed = self._joins_committed
         # The reads answered on the event loop, by the database-thread call they stand for.
         self._loop_reads: dict[Callable[..., Any], Callable[..., Any]] = {
             repos.events.get_event: self._event_on_loop,
@@ -153,6 +163,13 @@ class SqliteStore:
             repos.events.has_events: loop_repos.events.has_events,
             repos.registrations.member_rsvp: self._member_rsvp_on_loop,
         }
+        # Database-thread calls that write neither RSVPs nor events, made all the time:
+        # memberships kept (`_members`) outlast them (`_apart`).
+        self._writes_apart = frozenset((
+            repos.settings.record_member_locales, repos.settings.forget_member_locales,
+            repos.settings.end_locale_prune, repos.settings.set_meta,
+            repos.notices.claim_notices, repos.notices.ack_notice,
+            repos.notices.release_notices))
         # (guild id, event id) -> the event, valid while `_data_version` is unchanged
         self._events: dict[tuple[int, int], Event] = {}
         self._data_version: int | None = None
@@ -163,6 +180,9 @@ class SqliteStore:
         self._mark: bytes | None = None
         self._counted: set[tuple[int, int]] = set()
         self._answers: dict[tuple[int, int, int], tuple[EventSummary, Rsvp | None]] = {}
+        # Whole memberships of events many members ask about, and the read of one under way.
+        self._members = Memberships()
+        self._members_read: asyncio.Task[None] | None = None
         # Reads refused because the file is damaged or its disk fails (`_refuse`), and
         # those refused meanwhile, as `_read_key` has them, the latest last, each with the
         # count of `_thread_forgets` a database-thread answer of it must come after
@@ -230,6 +250,10 @@ class SqliteStore:
 
     async def _close(self) -> None:
         await self._joins.close()
+        if self._members_read is not None:
+            self._members_read.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._members_read
         try:
             await self.run(self.notices.release_notices)
         except (sqlite3.Error, Unavailable):  # handed out again when the claims expire
@@ -270,8 +294,10 @@ class SqliteStore:
                     self._answered([_read_key(fn, args, kwargs)], None)
                 return result
         asked_after = self._thread_forgets
+        call = functools.partial(fn, *args, **kwargs)
         try:
-            result = await self._on_thread(functools.partial(fn, *args, **kwargs))
+            result = await self._on_thread(functools.partial(self._apart, call)
+                                           if fn in self._writes_apart else call)
         except sqlite3.DatabaseError as exc:
             self._refuse(exc, [_read_key(fn, args, kwargs)])
         if self._refused_reads:
@@ -350,6 +376,7 @@ class SqliteStore:
         self._loop_repos.forget()
         self._forget_events()
         self._answers.clear()
+        self._members.clear()
         self._thread_forgets += 1
         self._thread.call(self._repos.forget).add_done_callback(_forgotten)
 
@@ -391,17 +418,67 @@ class SqliteStore:
 
     def _member_rsvp_on_loop(self, guild_id: int, event_id: int, user_id: int
                              ) -> tuple[EventSummary, Rsvp | None]:
-        """`member_rsvp`: as last read while nobody has committed since, else read now."""
+        """`member_rsvp`: as last read while nobody has committed since, or from the
+        event's whole membership kept as it is now (`bot.storage.sqlite.members`), else
+        read now."""
         key = (guild_id, event_id, user_id)
         mark = self._unchanged_since()
-        if mark is not None and (kept := self._answers.get(key)) is not None:
-            return kept
-        answer = self._loop_repos.registrations.member_rsvp(guild_id, event_id, user_id)
+        registrations = self._loop_repos.registrations
+        if mark is not None:
+            if (kept := self._answers.get(key)) is not None:
+                return kept
+            members = self._members.at(event_id, mark)
+            if members is not None and members.guild_id == guild_id:
+                member = members.find(user_id)
+                return members.summary, None if member is None else registrations.kept_rsvp(
+                    event_id, user_id, member, members.departures)
+        answer = registrations.member_rsvp(guild_id, event_id, user_id)
         if mark is not None and self._commits.mark() == mark:  # read at that mark
             if len(self._answers) >= CACHED_ANSWERS:
                 self._answers.clear()
             self._answers[key] = answer
+            if self._members.missed(event_id, mark):
+                self._members_read = asyncio.get_running_loop().create_task(
+                    self._read_members(guild_id, event_id), name="store-members")
         return answer
+
+    def _apart(self, call: Callable[[], T]) -> T:
+        """On the database thread: `call`, one that writes neither RSVPs nor events, its
+        commits entered in the ledger of those that leave memberships as they were."""
+        session = self._repos.session
+        session.committed = self._members.ledger.add
+        try:
+            return call()
+        finally:
+            session.committed = None
+
+    def _joins_committed(self, before: bytes) -> None:
+        """The event loop's connection committed joins: the memberships kept learn of
+        them (`Memberships.joined`)."""
+        self._members.joined(before, self._loop_repos.registrations.joins_written)
+
+    async def _read_members(self, guild_id: int, event_id: int) -> None:
+        """Read the event's whole membership on the database thread, a chunk a call, and
+        keep it if nobody committed meanwhile (`Memberships.loaded`)."""
+        read = None
+        registrations = self._repos.registrations
+        try:
+            mark = self._commits.mark()
+            summary, departures, count = await self._thread.call(
+                functools.partial(registrations.membership_head, guild_id, event_id))
+            if mark is not None and count <= KEPT_MEMBERS:
+                membership = Membership(changes(mark), guild_id, summary, departures)
+                while await self._thread.call(functools.partial(
+                        registrations.read_members, membership, event_id, CHUNK)):
+                    pass
+                if self._commits.mark() == mark:
+                    read = membership
+        except (sqlite3.Error, EventNotFound, Unavailable) as exc:
+            # what a member asks is read from the file meanwhile, and refused there if it fails
+            log.debug("reading the members of event %s whole failed: %s", event_id, exc)
+        finally:
+            self._members.loaded(event_id, read)
+            self._members_read = None
 
     def _read_event_on_loop(self, guild_id: int, event_id: int) -> Event:
         """`get_event` from the cache, with the seat counts read now.
