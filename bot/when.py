@@ -48,6 +48,7 @@ from bot.zones import (
     ZONE_IN_TEXT,
     ZONE_NAME,
     ZONES,
+    clocks_skip,
     pick_reading,
     real_offset,
     server_zone,
@@ -448,6 +449,8 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
             start_hour = (start_hour + 12) % 24
     starts = datetime.combine(day + timedelta(days=start_days), time(start_hour, start_minute),
                               zone)
+    if clocks_skip(starts) is not None:
+        return When(note=_start_skipped(starts))
     ends = None
     if end_hour is not None:  # the run's times are its first day's start, its last's end
         ends = datetime.combine(last + timedelta(days=end_days + next_day),
@@ -461,6 +464,8 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
             at = found.end + part.start
             end_note = _end_not_after_start(text[at + end_span[0]:at + end_span[1]][:40])
             ends = None
+        if ends is not None and clocks_skip(ends) is not None:
+            end_note, ends = _end_skipped(ends), None
     elif found.last is not None and end_note is None:
         # a start alone: the run is over when its last day is (not when the page wrote an
         # end that is no time of day: the note says it was left unset)
@@ -546,6 +551,8 @@ def _iso_moments(found: re.Match[str], zone: tzinfo) -> When | None:
     starts = read_iso(found[1].upper(), zone)
     if starts is None:  # no such day
         return None
+    if clocks_skip(starts) is not None:  # a local moment ("…T02:30" as the clocks go forward)
+        return When(note=_start_skipped(starts))
     starts = starts.replace(microsecond=0)
     end = found[2]
     end_note = None
@@ -573,6 +580,8 @@ def _iso_moments(found: re.Match[str], zone: tzinfo) -> When | None:
     if end and ends is None:
         # "…/2026-06-05T25:00Z", "…/2026-06-31T20:00Z"
         end_note = _end_not_a_time(end) if _a_day(end) else _end_no_such_day(end)
+    if ends is not None and clocks_skip(ends) is not None:
+        end_note, ends = _end_skipped(ends), None
     if end is not None and ends is not None and ends <= starts:
         # a slip: the start is still the page's ("…T18:00+08:00/…T17:00+08:00")
         end_note = _end_not_after_start(end)
@@ -625,6 +634,22 @@ def _end_no_such_day(written: str) -> Text:
 def _end_not_after_start(written: str) -> Text:
     return Text(N_("the page's end {written!r} is not after its start, so I left the end "
                    "unset; set it with /manage edit"), written=written)
+
+
+def _start_skipped(value: datetime) -> Text:
+    return Text(N_("the page's start {time} is no time in {zone}: the clocks skip it that day "
+                   "as they go forward, so I left the start unset; set it with /manage edit"),
+                time=f"{value:%Y-%m-%d %H:%M}", zone=_zone_name(value))
+
+
+def _end_skipped(value: datetime) -> Text:
+    return Text(N_("the page's end {time} is no time in {zone}: the clocks skip it that day "
+                   "as they go forward, so I left the end unset; set it with /manage edit"),
+                time=f"{value:%Y-%m-%d %H:%M}", zone=_zone_name(value))
+
+
+def _zone_name(value: datetime) -> str:
+    return getattr(value.tzinfo, "key", str(value.tzinfo))
 
 
 def _no_place_has(written: str) -> Text:

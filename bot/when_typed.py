@@ -41,7 +41,15 @@ from bot.when import (
     read_iso,
     runs_overnight,
 )
-from bot.zones import OFFSET, ZONE_NAME, ZONES, pick_reading, server_zone, zone_of_offset
+from bot.zones import (
+    OFFSET,
+    ZONE_NAME,
+    ZONES,
+    clocks_skip,
+    pick_reading,
+    server_zone,
+    zone_of_offset,
+)
 
 MAX_TYPED = 100  # characters of a typed time; dateparser's cost grows with its input
 # Typed forms the reader understands, listed in the reply's language.
@@ -233,7 +241,7 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
                                   "{latest}"), name=name, written=written,
                                earliest=EARLIEST_YEAR, latest=LATEST_YEAR)
     else:
-        if (moved := _clocks_skip(value)) is not None:
+        if (moved := clocks_skip(value)) is not None:
             raise InvalidValue(N_("{name} {written!r} is a time the clocks skip that day in "
                                   "{zone} (they go forward); type the time after the change, "
                                   "e.g. {later}"), name=name, written=written,
@@ -302,13 +310,6 @@ def _last_match(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
     """`pattern` ending `text`, if it does."""
     return next((found for found in pattern.finditer(text) if found.end() == len(text)
                  and found.group().strip()), None)
-
-
-def _clocks_skip(value: datetime) -> datetime | None:
-    """Where a wall time its zone skips (01:30 as the clocks go forward at 01:00) lands:
-    the same moment as the clocks show it; None for a time that exists."""
-    shown = value.astimezone(UTC).astimezone(value.tzinfo)
-    return shown if shown.replace(tzinfo=None) != value.replace(tzinfo=None) else None
 
 
 _YEAR_WRITTEN = re.compile(r"(?<!\d)(?:19|20|21)\d\d(?!\d)")

@@ -133,6 +133,14 @@ def day_offsets(zone_name: str | None, starts_at: datetime | None, ends_at: date
     return ahead(starts_at), ahead(ends_at) if ends_at is not None and is_date else 0
 
 
+def clocks_skip(value: datetime) -> datetime | None:
+    """Where a wall time its zone skips (01:30 as the clocks go forward at 01:00) lands:
+    the same moment as the clocks show it (02:30); None for a time that exists. The one
+    rule both readers of times keep: such a time is said, never kept as it lands."""
+    shown = value.astimezone(UTC).astimezone(value.tzinfo)
+    return shown if shown.replace(tzinfo=None) != value.replace(tzinfo=None) else None
+
+
 def check_zone_name(name: str) -> str:
     """An IANA zone name as given to /manage timezone, or InvalidValue."""
     name = name.strip()

@@ -17,6 +17,7 @@ from bot.models import Event
 from bot.pages import MAX_PAGE_BYTES, parse_page
 from bot.webpage import MAX_HTML_BYTES
 from bot.when import When
+from bot.when_typed import parse_typed
 from bot.zones import day_offsets
 
 TYPED = datetime(2030, 5, 1, 18, 0, tzinfo=UTC)
@@ -236,6 +237,66 @@ def test_a_page_time_at_an_offset_no_place_has_imports_no_date_and_says_why(line
     assert [str(note) for note in got.notes] == [
         f"the page's time {written!r} is at an offset no place has (offsets run from "
         "UTC-12:00 to UTC+14:00)"]
+
+
+@pytest.mark.parametrize(("line", "zone", "written"), [
+    ("March 14, 2027, 2:30 AM", "America/New_York", "2027-03-14 02:30"),
+    ("March 28, 2027, 1:30 AM - 3:00 AM", "Europe/London", "2027-03-28 01:30"),
+    ("2027年3月14日 凌晨2:30", "America/New_York", "2027-03-14 02:30"),
+    ("Starts: 2027-03-14T02:30/2027-03-14T04:00", "America/New_York", "2027-03-14 02:30"),
+    # Lord Howe's clocks go forward half an hour, from 02:00 to 02:30
+    ("October 3, 2027, 2:15 AM", "Australia/Lord_Howe", "2027-10-03 02:15"),
+])
+def test_a_page_start_the_clocks_skip_imports_no_date_and_says_why(line, zone, written):
+    """A page's start in the hour the clocks skip is no moment there: kept as it came out
+    (an hour later, 03:30 for New York's 02:30) it moved the event without a word; the
+    typed edit refuses such a time, and an import says it, as of any time it cannot read."""
+    got, _ = forum_planned(line, zone)
+    assert (got.starts_at, got.ends_at) == (None, None)
+    assert [str(note) for note in got.notes] == [
+        f"the page's start {written} is no time in {zone}: the clocks skip it that day as "
+        "they go forward, so I left the start unset; set it with /manage edit"]
+
+
+@pytest.mark.parametrize(("line", "zone", "starts", "written"), [
+    ("March 14, 2027, 1:00 AM - 2:30 AM", "America/New_York",
+     datetime(2027, 3, 14, 6, tzinfo=UTC), "2027-03-14 02:30"),
+    ("March 27, 2027, 11:00 PM - 1:30 AM", "Europe/London",
+     datetime(2027, 3, 27, 23, tzinfo=UTC), "2027-03-28 01:30"),
+    ("2027-03-14T01:00/2027-03-14T02:30", "America/New_York",
+     datetime(2027, 3, 14, 6, tzinfo=UTC), "2027-03-14 02:30"),
+])
+def test_a_page_end_the_clocks_skip_imports_the_start_and_says_why(line, zone, starts,
+                                                                    written):
+    got, _ = forum_planned(line, zone)
+    assert (got.starts_at, got.ends_at) == (starts, None)
+    assert [str(note) for note in got.notes] == [
+        f"the page's end {written} is no time in {zone}: the clocks skip it that day as they "
+        "go forward, so I left the end unset; set it with /manage edit"]
+
+
+@pytest.mark.parametrize(("line", "zone", "starts", "ends"), [
+    # the hour the clocks go back happens twice: its first time is read, as a typed time's
+    ("November 7, 2027, 1:30 AM", "America/New_York", datetime(2027, 11, 7, 5, 30, tzinfo=UTC),
+     None),
+    ("October 31, 2027, 2:30 AM", "Europe/Berlin", datetime(2027, 10, 31, 0, 30, tzinfo=UTC),
+     None),
+    # across the change: its real length (5 hours, not the 6 the clocks show)
+    ("March 13, 2027, 10:00 PM - 4:00 AM", "America/New_York",
+     datetime(2027, 3, 14, 3, tzinfo=UTC), datetime(2027, 3, 14, 8, tzinfo=UTC)),
+    ("March 14, 2027, 1:00 AM - 3:30 AM", "America/New_York",
+     datetime(2027, 3, 14, 6, tzinfo=UTC), datetime(2027, 3, 14, 7, 30, tzinfo=UTC)),
+    ("October 3, 2027, 2:45 AM", "Australia/Lord_Howe",
+     datetime(2027, 10, 2, 15, 45, tzinfo=UTC), None),
+    ("October 3, 2027, 2:15 AM", "Asia/Kathmandu", datetime(2027, 10, 2, 20, 30, tzinfo=UTC),
+     None),
+])
+def test_a_page_time_beside_a_change_of_the_clocks_is_that_moment(line, zone, starts, ends):
+    got, facts = forum_planned(line, zone)
+    assert (got.starts_at, got.ends_at, facts.notes) == (starts, ends, ())
+    typed = parse_typed(f"{starts.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M}", zone,
+                        datetime(2027, 1, 1, tzinfo=UTC))
+    assert typed.starts_at.astimezone(UTC) == starts  # the typed edit reads it alike
 
 
 @pytest.mark.parametrize(("line", "written"), [
