@@ -794,3 +794,29 @@ async def test_an_all_day_events_end_typed_as_a_clock_is_told_to_be_a_date(world
         refused = await fake.submit_modal(opened, {"end": typed})
         assert refused.ephemeral and "ends with a date" in refused.content, refused.content
         assert event_times(world, event_id) == saved
+
+
+async def test_a_pages_start_in_the_hour_the_clocks_skip_is_said_and_left_unset(world, fake):
+    """On a New York server, a page's 02:30 on the night the clocks go from 02:00 to 03:00
+    is no time at all: the import says so and leaves the start unset, where it was kept as
+    03:30 without a word. An event across that night keeps its real length (5 hours, not
+    the 6 its clocks show) in /event info and its calendar file."""
+    await fake.slash(world.guild, world.moderator, "manage timezone", zone="America/New_York")
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5, page=Attachment(
+        "g.txt", page("Gap Talk", "March 8, 2037, 2:30 AM"), "text/plain"))
+    # (the zone's "_" escaped, as Discord would otherwise read it as markdown)
+    assert ("the page's start 2037-03-08 02:30 is no time in America/New\\_York: the clocks "
+            "skip it") in reply.content, reply.content
+    assert "/manage edit" in reply.content, reply.content
+    gap = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+    assert event_times(world, gap)[:2] == (None, None)
+
+    night = await world.import_event("Night Talk", 5, page(
+        "Night Talk", "March 7, 2037, 10:00 PM - 4:00 AM"))
+    start, end = datetime(2037, 3, 8, 3, tzinfo=UTC), datetime(2037, 3, 8, 8, tzinfo=UTC)
+    assert event_times(world, night)[:2] == (int(start.timestamp()), int(end.timestamp()))
+    info = text_of(await fake.slash(world.guild, world.member(), "event info", event=str(night)))
+    assert f"<t:{int(start.timestamp())}:F>" in info, info
+    ics = await fake.slash(world.guild, world.member(), "event calendar", event=str(night))
+    [entry] = Calendar.from_ical(ics.files[0][1]).walk("VEVENT")
+    assert (entry.decoded("dtstart"), entry.decoded("dtend")) == (start, end)
