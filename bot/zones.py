@@ -62,6 +62,7 @@ ZONES: dict[str, tuple[_Reading, ...]] = {
     "SGT": (_Reading(N_("SGT (UTC+8)"), _h(8), "Asia/Singapore"),),
     "BEIJING TIME": (_Reading(N_("Beijing time (UTC+8)"), _h(8), "Asia/Shanghai"),),
     "北京时间": (_Reading(N_("Beijing time (UTC+8)"), _h(8), "Asia/Shanghai"),),
+    "BJT": (_Reading(N_("Beijing time (UTC+8)"), _h(8), "Asia/Shanghai"),),  # Chinese pages' own
     "CST": (_Reading(N_("US Central Standard Time (UTC−6)"), _h(-6), "America/Chicago"),
             _Reading(N_("China Standard Time (UTC+8)"), _h(8), "Asia/Shanghai")),
     "IST": (_Reading(N_("India Standard Time (UTC+5:30)"), _h(5.5), "Asia/Kolkata"),

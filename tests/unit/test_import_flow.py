@@ -299,6 +299,18 @@ def test_a_page_time_beside_a_change_of_the_clocks_is_that_moment(line, zone, st
     assert typed.starts_at.astimezone(UTC) == starts  # the typed edit reads it alike
 
 
+@pytest.mark.parametrize("line", [
+    "July 3, 2027, 6:00 PM BJT", "July 3, 2027, 6:00 PM (BJT)", "2027年7月3日 18:00 (BJT)",
+    "July 3, 2027, 6:00 PM GMT+8", "July 3, 2027, 6:00 PM UTC+08:00", "2027年7月3日 北京时间18:00",
+    "July 3, 2027, 6:00 PM Beijing time"])
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York"])
+def test_a_pages_beijing_time_is_read_at_utc_plus_8_wherever_the_server_is(line, zone):
+    """BJT, as Chinese pages in English abbreviate Beijing time, was no zone the reader
+    knew: 18:00 BJT was read as 18:00 in the server's zone, silently hours off."""
+    got, facts = forum_planned(line, zone)
+    assert (got.starts_at, facts.notes) == (datetime(2027, 7, 3, 10, tzinfo=UTC), ())
+
+
 @pytest.mark.parametrize(("line", "written"), [
     ("June 1, 2031, 18:00-25:00 UTC", "25:00"),
     ("June 1, 2031, 6:00 PM - 13:75 PM UTC", "13:75 PM"),
