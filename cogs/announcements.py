@@ -97,7 +97,7 @@ from bot.render_replies import (
     recap_notice,
     removed_dm,
 )
-from bot.signals import RegistrationChanged
+from bot.signals import GuildLeft, RegistrationChanged
 from bot.tree import NO_MENTIONS
 
 log = logging.getLogger(__name__)
@@ -171,21 +171,25 @@ class Announcements(commands.Cog):
         # folded by another process, or deleted with its server's data) and is forgotten,
         # not delivered.
         self._held: dict[int, tuple[Notice, float]] = {}
-        # Announcement messages Discord would not let the bot edit (403), with the state it
-        # refused: not tried again for that state (each refusal counts against Discord's
-        # limit of invalid requests), only once the event changes again.
-        self._refused: dict[int, str] = {}
+        # Announcement messages Discord would not let the bot edit (403), with their server
+        # and the state it refused: not tried again for that state (each refusal counts
+        # against Discord's limit of invalid requests), only once the event changes again.
+        self._refused: dict[int, tuple[int, str]] = {}
         # The announced events that have not ended: their refresh at the end, by the end.
+        # Those of a server the bot left go with it (`_on_guild_left`): a refresh there is
+        # refused, and an invitation back refreshes them all (`on_guild_join`).
         self._at_end: dict[tuple[int, int], tuple[datetime, asyncio.TimerHandle]] = {}
 
     async def cog_load(self) -> None:
         self.bot.signals.subscribe(RegistrationChanged, self._on_registration_changed)
+        self.bot.signals.subscribe(GuildLeft, self._on_guild_left)
         self._deliverer = asyncio.create_task(self._run(), name="announcements")
         self._after_ready = asyncio.create_task(self._run_after_ready(),
                                                 name="announcements-after-ready")
 
     async def cog_unload(self) -> None:
         self.bot.signals.unsubscribe(RegistrationChanged, self._on_registration_changed)
+        self.bot.signals.unsubscribe(GuildLeft, self._on_guild_left)
         tasks = [t for t in (self._deliverer, self._after_ready, *self._editors.values())
                  if t is not None]
         for task in tasks:
@@ -197,6 +201,17 @@ class Announcements(commands.Cog):
 
     def _on_registration_changed(self, signal: RegistrationChanged) -> None:
         self.registration_changed(signal.guild_id, signal.event_id)
+
+    def _on_guild_left(self, signal: GuildLeft) -> None:
+        """Out of a server: nothing of its events is kept for it. Their data stays for the
+        retention period and is then deleted without a word to this cog, and an event
+        months from its end would keep its timer until then, in every server that ever
+        removed the bot."""
+        for key in [key for key in self._at_end if key[0] == signal.guild_id]:
+            self._at_end.pop(key)[1].cancel()
+        for message_id in [message_id for message_id, (guild_id, _) in self._refused.items()
+                           if guild_id == signal.guild_id]:
+            del self._refused[message_id]
 
     def registration_changed(self, guild_id: int, event_id: int) -> None:
         key = (guild_id, event_id)
@@ -661,7 +676,7 @@ class Announcements(commands.Cog):
         rendered = digest(embed, state)
         complete = True
         for channel_id, message_id, shown in messages:
-            if shown == rendered or self._refused.get(message_id) == rendered:
+            if shown == rendered or self._refused.get(message_id) == (guild_id, rendered):
                 continue
             message = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
             try:
@@ -674,7 +689,7 @@ class Announcements(commands.Cog):
             except discord.Forbidden as exc:
                 log.warning("may not edit the announcement %s of event %s in channel %s: %s",
                             message_id, event_id, channel_id, exc.text)
-                self._refused[message_id] = rendered
+                self._refused[message_id] = (guild_id, rendered)
                 continue
             except discord.HTTPException as exc:
                 log.warning("Discord refused to edit the announcement %s of event %s (%s %s); "

@@ -1186,3 +1186,48 @@ async def test_a_notice_held_for_a_server_whose_data_was_deleted_is_not_posted_o
     present.add(1)  # invited back
     await cog.deliver_pending()
     assert posted == []
+
+
+async def test_a_server_left_leaves_no_refresh_timer_nor_refusal_of_its_events_behind(store):
+    """A server that removes the bot keeps its events' data for the retention period, and
+    then loses it without a word to the announcements: an event months from its end would
+    keep its refresh timer, and a refused message its refusal, in every server that ever
+    removed the bot. Leaving ends both for that server alone; the other servers' stay,
+    and an invitation back times the refresh again."""
+    import discord
+
+    from bot.signals import GuildLeft, Signals
+
+    forbidden = discord.Forbidden(SimpleNamespace(status=403, reason="Forbidden"),
+                                  {"code": 50013, "message": "Missing Permissions"})
+
+    class Message:
+        async def edit(self, **_: object) -> None:
+            raise forbidden
+
+    cog = editing_announcements(store, Message)
+    cog.bot.signals = Signals()  # as the bot tells its cogs (`EventBot.left_guild`)
+    cog.bot.wait_until_ready = asyncio.Event().wait  # not ready: nothing is delivered
+    await cog.cog_load()
+    starts = datetime.now(UTC) + timedelta(days=90)
+    events = []
+    for n in range(20):
+        event = await new_event(store, capacity=5, starts_at=starts, slug=f"left-{n}")
+        await store.run(store.notices.add_announcement_message, event.id, 10, 2000 + n)
+        await store.join(1, event.id, 1, "m")
+        assert await cog._refresh(1, event.id) is True
+        events.append(event)
+    other, _ = await store.run(store.events.save_event, 2, EventDraft(
+        slug="elsewhere", title="Elsewhere", capacity=5, starts_at=starts),
+        [("page text", make_page())])
+    await store.run(store.notices.add_announcement_message, other.id, 11, 3000)
+    assert await cog._refresh(2, other.id) is True
+    try:
+        assert (len(cog._at_end), len(cog._refused)) == (21, 21)
+        cog.bot.signals.emit(GuildLeft(1))
+        assert list(cog._at_end) == [(2, other.id)]
+        assert list(cog._refused) == [3000]
+        assert await cog._refresh(1, events[0].id) is True  # back: timed again
+        assert (1, events[0].id) in cog._at_end
+    finally:
+        await cog.cog_unload()
