@@ -65,8 +65,8 @@ def labelled_parts(text: str, role: str | None) -> list[tuple[str | None, str]]:
         role = (heading_role(english) if english
                 else pages_zh.role_of(word.group()) if word else role)
         begin = label.end()
-    last = text[begin:].rstrip()  # "…, and John Smith.": the line's full stop is no name's
-    parts.append((role, last.removesuffix(".") if parts else last))
+    # "…, and John Smith.": the line's full stop is no name's, one label's line or several
+    parts.append((role, text[begin:].rstrip().removesuffix(".")))
     return parts
 # A line that is only a role, between a card's name and its bio: that person's.
 _ROLE_LABEL = re.compile(LABEL_WORDS, re.I)
@@ -330,6 +330,8 @@ class PeopleReading:
         if heads:  # the prose under it still describes the event
             return i + 1
         if bio_at is None:
+            # "Ann Lee, Washington Post": where they work is all the line says of them
+            entry.title = entry.title or self._affiliation(rest)
             # A list under "Speakers" leaves the prose after it describing the event.
             self.intro_over = self.intro_over or not self.people_section
             return i + 1
@@ -446,6 +448,16 @@ class PeopleReading:
         if pages_zh.has_han(read):
             return pages_zh.institution(read)
         return title_case(read) and not _PLACE_WORDS.isdisjoint(read.split())
+
+    @classmethod
+    def _affiliation(cls, text: str) -> str:
+        """What follows a person's name when it is an organisation alone ("Washington
+        Post", "Reuters", "清华大学"), no remark ("online", "线上"): where they work, their
+        title when nothing else is said of them. Else ""."""
+        place = text.strip(" ，,：:").removesuffix("。").removesuffix(".").strip()
+        if not place or place[:1] in "（(" or not cls._aside(place):
+            return ""
+        return "" if _REMARK.fullmatch(pages_zh.fold(place)) else place
 
     @staticmethod
     def _name_title(text: str) -> str:

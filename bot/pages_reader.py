@@ -306,10 +306,20 @@ def _role_line(par: str) -> bool:
     if not label:
         return False
     rest = par[label.end():]
-    if not zh and _PROSE_END.search(rest) and not names_only(rest) and not _labelled_names(rest):
+    if (not zh and _PROSE_END.search(rest) and not names_only(rest) and not _labelled_names(rest)
+            and not _closes_with_a_name(rest)):
         return False  # a transcript's: "Moderator: Li Bin, what do you think?"
     names = read_names(rest[:150])
     return bool(pages_zh.NAME.match(rest) or (names and names[0].start == 0))
+
+
+def _closes_with_a_name(rest: str) -> bool:
+    """Whether what a role's label gives is a list that ends with a name and the line's
+    full stop ("Jane Doe, Senior Fellow, and John Smith."): its people, no one's sentence."""
+    if not rest.endswith(".") or len(rest) > 300:
+        return False
+    last = rest[:-1].rpartition(",")[2].strip()
+    return len(names_only(_ROSTER_AND.sub("", last, count=1))) == 1
 
 
 def _labelled_names(rest: str) -> bool:
@@ -674,13 +684,14 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
             return False
         title = ""
         if named.aside:  # "(TBC)", "(Senior Fellow)", "(Tsinghua University)"
-            title = self._name_title(named.aside)
+            title = self._name_title(named.aside) or self._affiliation(named.aside)
             if not (title or self._aside(named.aside)):
                 return False
         rest = named.rest.strip()
-        if rest:  # (a place alone names no post: no title, as under a heading)
+        if rest:  # (an organisation alone is where they work: their title)
             phrase = rest[1:].strip().removesuffix(".") if rest[:1] == "," else ""
-            said = self._name_title(phrase) or self._own_title(rest)
+            said = (self._name_title(phrase) or self._own_title(rest)
+                    or self._affiliation(phrase))
             if not (said or (phrase and self._aside(phrase))):
                 return False
             title = said or title

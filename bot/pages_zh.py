@@ -546,20 +546,30 @@ class ChineseReading:
         name may be their title though it names no post on the list (`_own_title`)."""
         # per segment that names people: they, its name, where it ends and its title ends
         chunks: list[tuple[list[_Named], _Named | None, int, int]] = []
+        own: dict[int, str] = {}  # a chunk's title in lower case, between two names
         titled, at = False, 0
-        for k, segment in enumerate(_segments(item)):
+        segments = _segments(item)
+        for k, segment in enumerate(segments):
             begin, at = at, at + len(segment) + 1
             text = segment.strip()
             if k:  # "…, and John Smith": the list's last
                 text = _AND.sub("", text, count=1)
             named = self._zh_name(text)
+            bare = bool(chunks) and chunks[-1][2] == chunks[-1][3] and len(chunks) - 1 not in own
             if k and not self._a_name(named) and (
-                    self._name_title(text) or (titled and text and not has_han(text))):
+                    self._name_title(text) or (titled and text and not has_han(text))
+                    or (bare and self._affiliation(text))):
+                # a post, or an organisation alone ("Washington Post"): where they work
                 chunks[-1] = (*chunks[-1][:3], begin + len(segment))
                 titled = True
                 continue
             if k and not self._a_name(named) and self._aside(text):
                 titled = False
+                continue
+            if (k and bare and not self._a_name(named) and (phrase := self._own_title(
+                    "," + segment)) and self._opens_the_next(segments[k + 1:])):
+                # "Jane Doe, lawyer, John Smith": a phrase between two names is the first's
+                own[len(chunks) - 1] = phrase
                 continue
             listed = self._names_alone(text) if not has_han(text) else []
             if len(listed) > 1:  # "Jane Doe and John Smith": no one's title follows
@@ -571,13 +581,23 @@ class ChineseReading:
                 break
             chunks.append((people, named, begin + len(segment), begin + len(segment)))
             titled = False
-        read = [(people, self._zh_title(named, item[end:title_end])
+        read = [(people, own.get(n) or self._zh_title(named, item[end:title_end])
+                 or self._affiliation(named.rest + item[end:title_end])
+                 or self._affiliation(named.aside)
                  if named is not None and len(people) == 1 else "")
-                for people, named, end, title_end in chunks]
+                for n, (people, named, end, title_end) in enumerate(chunks)]
         if whole and len(read) == 1 and len(read[0][0]) == 1 and not read[0][1]:
             named, end = chunks[0][1], chunks[0][2]
             return [(read[0][0], self._own_title(named.rest + item[end:]) if named else "")]
         return read
+
+    def _opens_the_next(self, segments: list[str]) -> bool:
+        """Whether the rest of an item's segments opens with the next person's name, or
+        there is no rest: what a phrase between them closes is the name before it's."""
+        if not segments:
+            return True
+        text = _AND.sub("", segments[0].strip(), count=1)
+        return self._a_name(self._zh_name(text)) or len(self._names_alone(text)) > 1
 
     def _a_name(self, named: _Named | None) -> bool:
         """Whether what opens a segment of a role's line is someone's name ("李彬", "李彬

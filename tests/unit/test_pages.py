@@ -674,7 +674,8 @@ def test_each_role_heading_gives_its_role(heading, role):
     ("Speakers:\nTong Zhao, Fellow, Carnegie Endowment\nLi Bin, Professor, Tsinghua University",
      {"Tong Zhao": "Fellow, Carnegie Endowment", "Li Bin": "Professor, Tsinghua University"}),
     ("Featured Speakers\n\nTong Zhao, Carnegie Endowment\nLi Bin, Tsinghua University",
-     {"Tong Zhao": "", "Li Bin": ""}),  # no post named: a list of names and places
+     # no post named: a list of names and where they work
+     {"Tong Zhao": "Carnegie Endowment", "Li Bin": "Tsinghua University"}),
 ])
 def test_names_listed_under_a_speakers_heading_are_speakers_with_the_post_they_name(listing,
                                                                                    titles):
@@ -964,9 +965,10 @@ def test_a_role_label_over_several_names_gives_each_the_role(line, people):
     ("Speakers: Jane Doe, Senior Fellow, Carnegie; John Smith, Professor, Tsinghua",
      [("Jane Doe", "speaker", "Senior Fellow, Carnegie"),
       ("John Smith", "speaker", "Professor, Tsinghua")]),
-    # an affiliation alone is no title
+    # an affiliation alone is where they work: all the line says of them
     ("Speakers: Jane Doe, Carnegie Endowment; John Smith, Tsinghua University",
-     [("Jane Doe", "speaker", ""), ("John Smith", "speaker", "")]),
+     [("Jane Doe", "speaker", "Carnegie Endowment"),
+      ("John Smith", "speaker", "Tsinghua University")]),
     # one person, however many commas their title has
     ("Moderator: Ann Lee, Director, Carnegie China",
      [("Ann Lee", "moderator", "Director, Carnegie China")]),
@@ -2041,10 +2043,21 @@ def test_labelled_role_lines_one_under_another_each_give_their_people():
 
 
 @pytest.mark.parametrize(("line", "people", "titles"), [
-    # an organisation after the name is where they work, not a second person
-    ("Moderator: Ann Lee, Washington Post", {"Ann Lee": "moderator"}, {"Ann Lee": ""}),
+    # an organisation after the name is where they work (their title, as the page says
+    # nothing else of them), not a second person
+    ("Moderator: Ann Lee, Washington Post", {"Ann Lee": "moderator"},
+     {"Ann Lee": "Washington Post"}),
     ("Speakers: Jane Doe, New York Times; John Smith, Brookings Institution",
-     {"Jane Doe": "speaker", "John Smith": "speaker"}, {"Jane Doe": "", "John Smith": ""}),
+     {"Jane Doe": "speaker", "John Smith": "speaker"},
+     {"Jane Doe": "New York Times", "John Smith": "Brookings Institution"}),
+    ("Speakers: Ann Lee, Washington Post; John Smith, Reuters",
+     {"Ann Lee": "speaker", "John Smith": "speaker"},
+     {"Ann Lee": "Washington Post", "John Smith": "Reuters"}),
+    ("Speakers: Ann Lee, Washington Post, John Smith, Reuters",
+     {"Ann Lee": "speaker", "John Smith": "speaker"},
+     {"Ann Lee": "Washington Post", "John Smith": "Reuters"}),
+    ("Moderator: Ann Lee (Tsinghua University)", {"Ann Lee": "moderator"},
+     {"Ann Lee": "Tsinghua University"}),
     # a title in lower case after the one name is theirs
     ("Commentator: Zhang Hongyu, assistant professor at the University of North Carolina",
      {"Zhang Hongyu": "discussant"},

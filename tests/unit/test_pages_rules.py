@@ -1552,6 +1552,37 @@ def test_a_second_english_label_after_a_full_stop_or_a_chinese_name_starts_its_p
     assert page.description == SUMMARY
 
 
+@pytest.mark.parametrize(("line", "people"), [
+    ("Speakers: Jane Doe and John Smith.", [("Jane Doe", ""), ("John Smith", "")]),
+    ("Speakers: Jane Doe, Senior Fellow, and John Smith.",
+     [("Jane Doe", "Senior Fellow"), ("John Smith", "")]),
+    ("Speakers: Jane Doe, online, and John Smith.", [("Jane Doe", ""), ("John Smith", "")]),
+    ("Speakers: Jane Doe, Bo Chen, and John Smith.",
+     [("Jane Doe", ""), ("Bo Chen", ""), ("John Smith", "")]),
+])
+def test_one_labels_line_ending_with_a_name_and_a_full_stop_names_everyone(line, people):
+    """The line's full stop after its last name is no part of that name, and makes no
+    sentence of the line: everyone it lists, each with what is said beside them."""
+    page = parse_page(INTRO + line)
+    assert [(p.name, p.role, p.bio) for p in page.people] == [
+        (name, "speaker", title) for name, title in people]
+    assert page.description == SUMMARY
+
+
+@pytest.mark.parametrize(("line", "people"), [
+    ("Speakers: Jane Doe, lawyer, John Smith", [("Jane Doe", "lawyer"), ("John Smith", "")]),
+    ("Speakers: Jane Doe, lawyer, John Smith, economist",
+     [("Jane Doe", "lawyer"), ("John Smith", "economist")]),
+    ("Speakers: Jane Doe, independent journalist, and John Smith.",
+     [("Jane Doe", "independent journalist"), ("John Smith", "")]),
+])
+def test_a_phrase_in_lower_case_between_two_names_is_the_first_ones_title(line, people):
+    page = parse_page(INTRO + line)
+    assert [(p.name, p.role, p.bio) for p in page.people] == [
+        (name, "speaker", title) for name, title in people]
+    assert page.description == SUMMARY
+
+
 @pytest.mark.parametrize("line", [
     "Moderator: Ann Lee. She is a fellow at Carnegie. Speakers: Jane Doe",
     "Moderator: Ann Lee, what do you think? Speakers: Jane Doe",
@@ -1576,13 +1607,16 @@ def test_a_rosters_phrase_after_a_name_is_the_title_whatever_the_post(text):
     assert page.description == SUMMARY
 
 
-@pytest.mark.parametrize("text", [
-    "Ann Lee, Beijing; Bo Chen, Carnegie China", "Ann Lee, who will moderate; Bo Chen, online",
-    "Ann Lee, moderator; Bo Chen, Tsinghua University",
+@pytest.mark.parametrize(("text", "titles"), [
+    # a city, a remark, a clause or a role is no title; an organisation is where they work
+    ("Ann Lee, Beijing; Bo Chen, Carnegie China", ["", "Carnegie China"]),
+    ("Ann Lee, who will moderate; Bo Chen, online", ["", ""]),
+    ("Ann Lee, moderator; Bo Chen, Tsinghua University", ["", "Tsinghua University"]),
 ])
-def test_a_rosters_place_remark_clause_or_role_is_no_title(text):
+def test_a_rosters_place_remark_clause_or_role_is_no_title(text, titles):
     for page in (parse_page(INTRO + text), parse_page(INTRO + "Speakers\n\n" + text)):
-        assert [(p.name, p.bio) for p in page.people] == [("Ann Lee", ""), ("Bo Chen", "")]
+        assert [(p.name, p.bio) for p in page.people] == list(
+            zip(["Ann Lee", "Bo Chen"], titles, strict=True))
 
 
 def test_semicolons_between_names_with_other_words_are_no_roster():

@@ -841,7 +841,7 @@ def test_a_name_that_reads_like_a_day_of_the_week_colloquially_is_a_name(script)
         ("主讲人 李彬 所长", [("李彬", "speaker", "所长")]),
         # names only, or what is no post, gives no title
         ("嘉宾：李彬，樊吉社", [("李彬", "speaker", ""), ("樊吉社", "speaker", "")]),
-        ("主讲人 李彬 清华大学", [("李彬", "speaker", "")]),
+        ("主讲人 李彬 清华大学", [("李彬", "speaker", "清华大学")]),  # where they work
         ("主讲人：Ada Lovelace（线上）", [("Ada Lovelace", "speaker", "")]),
     ],
 )
@@ -884,8 +884,10 @@ def test_a_role_labels_person_keeps_the_title_after_their_name(line, people, scr
          [("李彬", "speaker", "清华大学教授"), ("樊吉社", "speaker", "")]),
         ("主持人：Jane Doe, Senior Fellow, 李彬, 教授",
          [("Jane Doe", "moderator", "Senior Fellow"), ("李彬", "moderator", "教授")]),
-        # a place alone or a remark after a name is no title, and the list goes on
-        ("嘉宾：李彬，清华大学，樊吉社", [("李彬", "speaker", ""), ("樊吉社", "speaker", "")]),
+        # an institution alone after a name is where they work, a remark no title, and the
+        # list goes on
+        ("嘉宾：李彬，清华大学，樊吉社",
+         [("李彬", "speaker", "清华大学"), ("樊吉社", "speaker", "")]),
         ("嘉宾：李彬，线上，樊吉社", [("李彬", "speaker", ""), ("樊吉社", "speaker", "")]),
         # ...parted by spaces as well as by commas
         ("嘉宾：李彬 清华大学 王海燕 北京大学",
