@@ -514,12 +514,33 @@ class ChineseReading:
             if (mark == "、" and items and self._name_title(item)
                     and not self._a_name(self._zh_name(item))):
                 last = _segments(items[-1])[-1]
-                if len(_segments(items[-1])) > 1 and self._name_title(last) and not (
+                # (or after an institution's 、, the post all of them give: "李彬，清华大学、
+                # 北京大学教授" is his, no second person's)
+                if len(_segments(items[-1])) > 1 and (
+                        self._name_title(last) or self._affiliation(last)) and not (
                         self._a_name(self._zh_name(last.strip()))):
                     items[-1] += mark + item
                     continue
             items.append(item)
-        return items
+        return [piece for item in items for piece in self._spaced_people(item)]
+
+    def _spaced_people(self, item: str) -> list[str]:
+        """An item of a role's line whose people are parted by spaces, each with their
+        title or where they work after their name: one item per person ("李彬 清华大学教授
+        王海燕 北京大学副教授" -> "李彬 清华大学教授", "王海燕 北京大学副教授"). A space parts
+        them where what follows a name is a title and a Chinese name follows it."""
+        words = item.split(" ")
+        pieces, begin = [], 0
+        for k in range(2, len(words)):
+            said = words[k - 1]
+            if (k - 1 > begin and has_han(said) and _han_name(words[k])
+                    and (self._name_title(said) or self._affiliation(said))
+                    and not self._a_name(self._zh_name(said))
+                    and self._a_name(self._zh_name(" ".join(words[k:])))):
+                pieces.append(" ".join(words[begin:k]))
+                begin = k
+        pieces.append(" ".join(words[begin:]))
+        return pieces
 
     def _role_people(self, chunks: list[tuple[list[_Named], str]], role: str | None) -> bool:
         """The people an item of a role's line names (`_item_people`), in `role` unless

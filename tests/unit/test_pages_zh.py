@@ -879,6 +879,10 @@ def test_a_role_labels_person_keeps_the_title_after_their_name(line, people, scr
          [("王立新", "speaker", "清华大学副主任、外交部顾问"), ("李彬", "speaker", "")]),
         ("嘉宾：李彬，清华大学教授、樊吉社，研究员",
          [("李彬", "speaker", "清华大学教授"), ("樊吉社", "speaker", "研究员")]),
+        # ...or after institutions' 、, the post they all give, one person's
+        ("嘉宾：李彬，清华大学、北京大学教授", [("李彬", "speaker", "清华大学、北京大学教授")]),
+        ("嘉宾：李彬，清华大学、北京大学教授；王海燕",
+         [("李彬", "speaker", "清华大学、北京大学教授"), ("王海燕", "speaker", "")]),
         # a title for some of them only
         ("嘉宾：李彬，清华大学教授，樊吉社",
          [("李彬", "speaker", "清华大学教授"), ("樊吉社", "speaker", "")]),
@@ -891,7 +895,12 @@ def test_a_role_labels_person_keeps_the_title_after_their_name(line, people, scr
         ("嘉宾：李彬，线上，樊吉社", [("李彬", "speaker", ""), ("樊吉社", "speaker", "")]),
         # ...parted by spaces as well as by commas
         ("嘉宾：李彬 清华大学 王海燕 北京大学",
-         [("李彬", "speaker", ""), ("王海燕", "speaker", "")]),
+         [("李彬", "speaker", "清华大学"), ("王海燕", "speaker", "北京大学")]),
+        # ...each with their title, a space before the next name
+        ("嘉宾：李彬 清华大学教授 王海燕 北京大学副教授",
+         [("李彬", "speaker", "清华大学教授"), ("王海燕", "speaker", "北京大学副教授")]),
+        ("主讲人 李彬 所长 王海燕 研究员",
+         [("李彬", "speaker", "所长"), ("王海燕", "speaker", "研究员")]),
         ("嘉宾：李彬 线上 王海燕", [("李彬", "speaker", ""), ("王海燕", "speaker", "")]),
         ("嘉宾：李彬，清华大学，教授，樊吉社（视频连线）",
          [("李彬", "speaker", "清华大学，教授"), ("樊吉社", "speaker", "")]),
