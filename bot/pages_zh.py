@@ -27,7 +27,8 @@ _TRADITIONAL = (
     "週周 這这 個个 禮礼 後后 鐘钟 頭头 蘭兰 復复 擬拟 確确 視视 認认 連连 頻频 魯鲁 "
     "辭辞 無无 沒没 設设 備备 雙双 採采 別别 隨随 屆届 獲获 獎奖 簽签 組组 問问 壇坛 佈布 "
     "術术 預预 綜综 紀纪 遞递 側侧 實实 記记 還还 計计 劃划 圓圆 順顺 門门 "
-    "當当 頁页 圖图 攝摄 來来 編编 輯辑 責责 審审 條条 則则 聞闻 師师 監监 書书 單单 歡欢")
+    "當当 頁页 圖图 攝摄 來来 編编 輯辑 責责 審审 條条 則则 聞闻 師师 監监 書书 單单 歡欢 "
+    "領领 貴贵")
 _FOLD = str.maketrans({pair[0]: pair[1] for pair in _TRADITIONAL.split()})
 
 
@@ -75,6 +76,8 @@ NOT_NAMES = frozenset(re.findall(
     "中方 外方 哈佛 兰德 清华 北大 复旦 卡内基 布鲁金斯 "
     # words that open a sentence, some pages with a 、 after them ("此外、赵通将主持")
     "此外 另外 随后 然后 其后 此后 之后 同时 最后 首先 其次 届时 "
+    # who gives remarks, unnamed ("领导致辞", "来宾致辞")
+    "领导 来宾 贵宾 "
     # an agenda's items, which pages pad as names are ("致　辞", "茶　歇")
     "致辞 茶歇 签到 午餐 晚宴 开幕 闭幕 提问 问答 合影 讨论 休息"))
 # Words a narrated subject may hold that no person's name does: a group ("与会代表",
@@ -162,9 +165,13 @@ PAST = re.compile(r"(?:主持|讨论|探讨|分析|介绍|发表|评议|点评|�
 _NARRATED_NAME = rf"([{HAN}]{{2,4}}?)"
 NARRATION = re.compile(rf"(?:由|(?<![^，。；、 ])){_NARRATED_NAME}"
                        + rf"(?:[、与和及]{_NARRATED_NAME})?" * 3
-                       + r"(?:将|会|也将)?(?:分别)?(?:进行|担任)?(主持人|主持|主讲|演讲|点评|评议)")
+                       + r"(?:将|会|也将)?(?:分别)?(?:进行|担任)?(主持人|主持|主讲|演讲|点评|评议|"
+                       r"致辞|致(?:开幕|欢迎|闭幕)辞)")
+# (who gives remarks, "邱勇将致辞", speaks, as "致辞：邱勇" makes him a speaker)
 NARRATION_ROLES = {"主持": "moderator", "主持人": "moderator", "主讲": "speaker",
-                   "演讲": "speaker", "点评": "discussant", "评议": "discussant"}
+                   "演讲": "speaker", "点评": "discussant", "评议": "discussant",
+                   "致辞": "speaker", "致开幕辞": "speaker", "致欢迎辞": "speaker",
+                   "致闭幕辞": "speaker"}
 # A bio opens with the name and then says who the person is.
 BIO_AFTER_NAME = re.compile(r" *(?:是|现任|现为|为|系|任|曾任|曾|担任|长期|主要|目前|，|,)")
 BIO_WORDS = re.compile(r"研究员|教授|主任|院长|所长|学者|博士|大使|会长|理事|成员|专家|副|高级|"
@@ -701,7 +708,7 @@ class ChineseReading:
             # The list is the names next to the verb: "此外、赵通将主持" names 赵通 only,
             # "中美两国与会专家将进行点评" nobody.
             while names and not all(is_name(name) and not BIO_WORDS.search(fold(name))
-                                    for name in names):
+                                    and not POST.search(fold(name)) for name in names):
                 names.pop(0)
             for name in names:
                 self._person(name, NARRATION_ROLES[m.group(5)])

@@ -369,6 +369,11 @@ def test_an_english_role_label_gives_chinese_names_as_a_chinese_label_does(page_
         ("嘉宾：樊吉社、段占元将进行评议。", {"樊吉社": "discussant", "段占元": "discussant"}),
         ("此外、樊吉社与段占元将进行评议。", {"樊吉社": "discussant", "段占元": "discussant"}),
         ("随后，中美两国与会专家将进行点评。", {}),  # no names, though they look like some
+        # who gives remarks speaks, the name without the 将 after it
+        ("邱勇将致辞。", {"邱勇": "speaker"}),
+        ("届时，邱勇将致辞，赵通将主持。", {"邱勇": "speaker", "赵通": "moderator"}),
+        ("由邱勇致开幕辞。", {"邱勇": "speaker"}),
+        ("领导致辞。", {}), ("校长致辞。", {}),  # a post, no one's name
     ],
 )
 def test_several_people_narrated_in_one_role(text, people):
