@@ -434,6 +434,15 @@ def _unbulleted(line: str) -> str:
     return line[bullet.end():] if bullet else line
 
 
+# The Han characters of a date written in Chinese: "2026年12月1日（星期二）", "12月1日 周二"
+_DATE_HAN = re.compile(r"[年月日号星期周天一二三四五六]")
+
+
+def _date_alone(line: str) -> bool:
+    """A line that is a date and nothing in Chinese but the date's own characters."""
+    return _dated(line) and not has_han(_DATE_HAN.sub("", pages_zh.fold(line)))
+
+
 def _dated(line: str) -> bool:
     """A date line's: a date, in a line of at most 80 characters (either Chinese script)."""
     return len(line) <= 80 and bool(_DATE.search(pages_zh.fold(line)))
@@ -779,8 +788,8 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         one line alone ("北京" under an English page's date, "Beijing" or "Online" under a
         Chinese page's) is what it reads as, a venue or a line of the description."""
         zh = _tongue(self.paras[i])
-        if zh is None:
-            return
+        if zh is None or (zh and self.header_open and _date_alone(self.paras[i])):
+            return  # ("2026年12月1日" in a header is either page's date, as digits are)
         if not self.versions and _both_tongues(self.paras[i]):
             # "Nuclear Futures | 亚洲核未来": the page's first line (its title) in both
             # languages opens both; the line under it in either is no other version

@@ -3,6 +3,7 @@ pages in tests/unit/pages/ and each variation of GUIDE.md §5 on its own."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from bot.errors import InvalidValue
 from bot.i18n import language
 from bot.pages import MAX_PAGE_BYTES, Page, Person, Takeaway, decode_page, parse_page
+from bot.when import read_page_when
 from tests.conftest import ANNOUNCEMENT, SAMPLE_DIR
 from tests.traditional import traditional
 
@@ -233,6 +235,21 @@ def test_one_line_in_the_other_language_under_the_date_is_the_venue(text, venue)
     page = parse_page(text)
     assert (page.location, page.skipped) == (venue, ())
     assert page.description in ("Experts will discuss New START.", "与会专家将探讨核军控前景。")
+
+
+@pytest.mark.parametrize("date", ["2026年12月1日", "2026年12月1日（星期二）", "12月1日"])
+def test_a_chinese_date_line_on_an_english_page_joins_the_time_under_it(date):
+    """A date written in Chinese over an English page's time line is that page's date, as
+    the English date line would be, not a Chinese version of the page whose time line
+    repeats the date's."""
+    english = "December 1, 2026\n6:00 PM - 8:00 PM\nNuclear Futures\n\nExperts will examine."
+    page, twin = parse_page(english.replace("December 1, 2026", date)), parse_page(english)
+    assert page.date_text == f"{date} 6:00 PM - 8:00 PM"
+    assert (page.title, page.location, page.description, page.skipped) == (
+        twin.title, twin.location, twin.description, twin.skipped)
+    if "2026" in date:  # (a day without its year is left for the organiser to set)
+        ends = read_page_when(page.date_text, "UTC").ends_at
+        assert ends == datetime(2026, 12, 1, 20, tzinfo=UTC)
 
 
 def test_one_line_in_the_other_language_in_the_description_is_kept():
