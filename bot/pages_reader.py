@@ -15,6 +15,7 @@ from bot.pages_lines import BULLET, LONG_WORD, title_case
 from bot.pages_names import (
     LABEL,
     LABEL_ROLES,
+    PAIRED,
     narration,
     read_names,
     words,
@@ -564,6 +565,7 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         self.last_bio: tuple[Entry, bool] | None = None  # previous paragraph's (owner, kept)
         self.versions: set[bool] = set()  # has_han of the prose seen: a bilingual page has both
         self.later_version = False  # reading the second language version of the page
+        self.first_zh: bool | None = None  # whether the first version is the Chinese one
         self.repeated_header: set[str] = set()  # header fields the later version repeated
         self.later_when: list[str] = []  # the later version's date and time lines
         self.section_role: str | None = None  # under a "主持人" or "嘉宾" heading
@@ -801,6 +803,8 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
             self.later_version, self.intro_over, self.header_open = True, False, True
             self.section_role, self.guests, self.people_headed = None, False, False
             self._end_people_section()
+        if not self.versions:
+            self.first_zh = zh
         self.versions.add(zh)
 
     def _next_tongue(self, i: int) -> bool | None:
@@ -1189,6 +1193,16 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
     def _page(self) -> Page:
         self._join_initialled()
         entries = [e for e in self.order if e is not None]
+        # A bilingual page's later version (its header repeated) names its people again
+        # in its own script; names it does not pair with the first version's ("赵通" under
+        # "Tong Zhao"), no more than the first version's people it names no other way, may
+        # be any of those: the list is the first version's, and those names stay in their
+        # version's text. A name in the first version's script is someone new.
+        unpaired = [e for e in entries if e.later and not PAIRED.fullmatch(e.name)
+                    and has_han(e.name) != self.first_zh]
+        if unpaired and self.repeated_header and len(unpaired) <= sum(
+                not e.later and not e.again for e in entries):
+            entries = [e for e in entries if e not in unpaired]
         # A real page names a few dozen people and takeaways; more is a list or a paste
         # gone wrong, whose rows the import would write and every reader page through.
         for kept, limit, message in (

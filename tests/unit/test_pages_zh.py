@@ -222,6 +222,29 @@ def test_bilingual_page_in_the_other_order():
     assert "Tong Zhao moderated" in page.description and "与会专家探讨了" in page.description
 
 
+UNPAIRED = BILINGUAL.replace("赵通 (Tong Zhao)", "赵通").replace("李彬（Li Bin）", "李彬")
+
+
+def test_a_bilingual_pages_people_are_one_list_where_its_versions_name_them_unpaired():
+    """The Chinese version names 赵通 and 李彬 without their English names: the people are
+    the English version's, each once; the Chinese names stay in their version's text."""
+    page = parse_page(UNPAIRED)
+    assert [(p.name, p.role) for p in page.people] == [
+        ("Tong Zhao", "moderator"), ("Li Bin", "speaker"), ("Jane Doe", "speaker")]
+    assert bios(page)["Tong Zhao"].startswith("Tong Zhao is a fellow")
+    assert page.moderator == "Tong Zhao"
+    # ...and the other way round, the Chinese version first
+    english, _, chinese = UNPAIRED.partition("《新削减战略武器条约》之后的核军控")
+    page = parse_page("《新削减战略武器条约》之后的核军控" + chinese + "\n" + english)
+    assert [(p.name, p.role) for p in page.people] == [
+        ("赵通", "moderator"), ("李彬", "speaker"), ("Jane Doe", "speaker")]
+
+
+def test_a_bilingual_pages_later_version_adds_someone_named_in_the_first_versions_script():
+    page = parse_page(UNPAIRED.replace("主讲人：李彬、Jane Doe", "主讲人：李彬、Jane Doe、Ann Lee"))
+    assert [p.name for p in page.people] == ["Tong Zhao", "Li Bin", "Jane Doe", "Ann Lee"]
+
+
 @pytest.mark.parametrize(("text", "venue"), [
     ("Nuclear Arms Control\nTuesday, December 1, 2026\n北京\n\nExperts will discuss New START.",
      "北京"),
