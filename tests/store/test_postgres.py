@@ -1081,3 +1081,9 @@ async def test_a_statement_timeout_or_a_full_disk_is_refused_in_words_a_member_c
     assert all(r.exc_info is None for r in said)
     assert sum("57014" in r.getMessage() for r in said) == 2
     assert sum("53100" in r.getMessage() for r in said) == 2
+    # The refusals for the timeout name the store operation each ended, not its SQL.
+    timed_out = [r.getMessage() for r in said if "57014" in r.getMessage()]
+    assert [m.split(" waited too long")[0] for m in timed_out] == [
+        "a statement of PostgresRegistrations.join_batch",
+        "a statement of PostgresRegistrations.close_registration"], timed_out
+    assert not any("SELECT" in m or "UPDATE" in m for m in timed_out), timed_out

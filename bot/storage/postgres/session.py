@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import TypeVar
 
@@ -50,6 +52,26 @@ DATABASE_AWAY = N_("the database can't be reached right now; try again in a mome
 # a transaction left open by a tool or a stuck process must not hold members' requests,
 # and the pool's connections, for ever.
 WAIT_FOR_LOCKS = {"lock_timeout": f"{BUSY_TIMEOUT_MS}ms"}
+# The store operation under way (`operation`), which the log names when PostgreSQL ends
+# one of its statements: its name only, never its SQL or the values in it.
+_OPERATION: ContextVar[str | None] = ContextVar("eventbot_store_operation", default=None)
+
+
+def operation_name(fn: Callable[..., object]) -> str:
+    """A repository call's name as the code spells it ("PostgresEvents.edit_event")."""
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    return getattr(fn, "__qualname__", None) or type(fn).__name__
+
+
+@contextlib.contextmanager
+def operation(fn: Callable[..., object]) -> Iterator[None]:
+    """While the block runs, the store operation under way is `fn`."""
+    token = _OPERATION.set(operation_name(fn))
+    try:
+        yield
+    finally:
+        _OPERATION.reset(token)
 
 
 def lost_connection(exc: BaseException) -> bool:
@@ -162,8 +184,9 @@ class Repository:
             # Waited past lock_timeout, or past a statement_timeout set on the bot's role
             # or database: rolled back whole, as SQLite's busy timeout.
             if isinstance(exc, asyncpg.LockNotAvailableError | asyncpg.QueryCanceledError):
-                log.warning("a statement waited too long (%s: %s): the request was refused "
-                            "as busy", exc.sqlstate, exc)
+                log.warning("a statement of %s waited too long (%s: %s): the request was "
+                            "refused as busy", _OPERATION.get() or "a store call",
+                            exc.sqlstate, exc)
                 raise DatabaseBusy() from exc
             if isinstance(exc, asyncpg.DiskFullError):  # rolled back, as SQLite's full disk
                 log.warning("the database could not be written (%s: %s): the PostgreSQL "

@@ -34,6 +34,7 @@ from bot.storage.postgres.session import (
     Database,
     DatabaseAway,
     lost_connection,
+    operation,
 )
 from bot.storage.postgres.settings import PostgresSettings
 from bot.storage.protocol import (
@@ -159,8 +160,9 @@ class PostgresStore:
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Await a repository call (each is one transaction of its own), once more if it
         was rolled back by a lost connection (`once_more_if_rolled_back`)."""
-        return await once_more_if_rolled_back(
-            lambda: cast(Awaitable[T], fn(*args, **kwargs)))
+        with operation(fn):
+            return await once_more_if_rolled_back(
+                lambda: cast(Awaitable[T], fn(*args, **kwargs)))
 
     async def join(self, guild_id: int, event_id: int, user_id: int, name: str) -> Joined:
         """Ask for a seat. Resolves once the decision is committed, with the event as the
@@ -256,7 +258,8 @@ class JoinBatcher:
         try:
             if self._conn is None:
                 self._conn = await self._acquire()
-            return await self._registrations.join_batch(requests, self._conn)
+            with operation(self._registrations.join_batch):
+                return await self._registrations.join_batch(requests, self._conn)
         except Exception:
             # The connection may be broken, or already taken back by the pool (the
             # server ended it): the next batch takes a fresh one.
