@@ -35,6 +35,12 @@ INDENT = "    "
 # the bot); discord.py's debug lines show it in the URLs it calls and the events it gets.
 _TOKEN_IN_URL = re.compile(r"(/(?:interactions|webhooks)/\d+/)[^/?#\s'\"]+")
 _TOKEN_FIELD = re.compile(r"""(['"]token['"]\s*:\s*['"])[^'"]+""")
+# A password inside a URL, hidden whatever its length (a secret found anywhere in the text
+# is hidden only from SHORTEST_SECRET characters on): the part between "user:" and the
+# host's "@" (the last one before the path, as a URL is read), and a "password=" option.
+# Every piece bounded or stopped by a "/" (each "://" has one): linear in the text.
+_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]{0,30}://[^\s/?#@:]*:)[^\s/?#]*(?=@)")
+_PASSWORD_OPTION = re.compile(r"([?&]password=)[^&#\s'\"]*", re.IGNORECASE)
 HIDDEN = "(hidden)"
 SHORTEST_SECRET = 4
 TOKEN_CHARS = 1000  # longer than any token or secret
@@ -63,6 +69,15 @@ def _block(text: str) -> str:
     return block
 
 
+def url_passwords_hidden(text: str) -> str:
+    """`text` with the password of every URL in it shown as HIDDEN, however short."""
+    if "://" in text:
+        text = _URL_PASSWORD.sub(rf"\1{HIDDEN}", text)
+    if "assword=" in text or "ASSWORD=" in text:
+        text = _PASSWORD_OPTION.sub(rf"\1{HIDDEN}", text)
+    return text
+
+
 class LogFormatter(logging.Formatter):
     """One record: its first line at the margin, the rest (a traceback) indented; tokens
     and `secrets` (the bot's token, the database's password) shown as HIDDEN. The
@@ -80,6 +95,7 @@ class LogFormatter(logging.Formatter):
         """`text` without interaction tokens and without the secrets."""
         for secret in self.secrets:
             text = text.replace(secret, HIDDEN)
+        text = url_passwords_hidden(text)
         if "token" in text:
             text = _TOKEN_FIELD.sub(rf"\1{HIDDEN}", text)
         return _TOKEN_IN_URL.sub(rf"\1{HIDDEN}", text)

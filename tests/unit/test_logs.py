@@ -162,3 +162,22 @@ def test_a_known_state_coming_back_after_a_defect_is_said_again():
     assert [line.split(": ", 1)[1] for line in records] == [
         f"delivering DM notices failed ({DatabaseBusy()})", "delivering DM notices failed",
         f"delivering DM notices failed ({DatabaseBusy()})"]
+
+
+def test_a_short_database_password_in_a_url_is_hidden_as_a_long_one():
+    """A secret of fewer than SHORTEST_SECRET characters is not hidden wherever it occurs
+    (it would cut up every line); inside a URL it is all the same, whatever its length: as
+    the user's part of the address, and as a password= option."""
+    def emit(log: logging.Logger) -> None:
+        try:
+            raise ConnectionError("could not reach postgresql://bot:pw@db:5432/ev and "
+                                  "postgres://:x@db/ev, nor postgresql://bot@db/ev?sslmode="
+                                  "require&password=p@w")
+        except ConnectionError:
+            log.exception("gave up on postgresql://bot:p@w@db/ev (password pw)")
+
+    text = logged(emit, secrets=("pw", "x", "p@w"))
+    assert "gave up on postgresql://bot:(hidden)@db/ev (password pw)" in text, text
+    assert ("could not reach postgresql://bot:(hidden)@db:5432/ev and postgres://:(hidden)"
+            "@db/ev, nor postgresql://bot@db/ev?sslmode=require&password=(hidden)") in text
+    assert ":pw@" not in text and ":x@" not in text and "p@w" not in text
