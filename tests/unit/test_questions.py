@@ -135,8 +135,8 @@ def test_the_chinese_words_questions_are_read_by_fold_to_themselves():
 
 def test_work_is_bounded_whatever_the_question():
     huge = "who off the record 主持 " * 200_000 + "when"
-    started = time.perf_counter()
+    started = time.process_time()
     assert intents(huge) == [Intent.MODERATOR, Intent.OFF_THE_RECORD]  # "when" is cut off
     assert len(search_words(huge)) <= 32 and len(han_terms(huge)) <= 32
     assert len(topic_words("about " * 1_000 + "x" * MAX_QUESTION)) <= 32
-    assert time.perf_counter() - started < 0.5
+    assert time.process_time() - started < 0.5

@@ -277,9 +277,9 @@ def test_meta_charset_scan_is_bounded():
     assert meta_charset(b" " * 300_000 + b'<meta charset="latin1">') is None  # past the head
     for data in (b"<!--" * 100_000, b'<a b="' * 100_000, b"<a b=" * 100_000, b"<" * 100_000,
                  b"<meta a='" * 100_000, b"</" * 100_000):
-        started = time.perf_counter()
+        started = time.process_time()  # CPU: what the scan costs, whatever else runs
         assert meta_charset(data) is None
-        assert time.perf_counter() - started < 0.5
+        assert time.process_time() - started < 0.5
 
 
 @pytest.mark.parametrize("html", [
@@ -292,10 +292,10 @@ def test_meta_charset_scan_is_bounded():
     '<div class="' + "a-" * 990_000 + '">x</div>',
 ])
 def test_any_2_mb_page_takes_bounded_time(html):
-    started = time.perf_counter()
+    started = time.process_time()  # CPU: what the page costs, whatever else runs
     with contextlib.suppress(InvalidValue):
         html_to_text(html)
-    assert time.perf_counter() - started < 10  # about 2 s at most here, unloaded
+    assert time.process_time() - started < 10  # 2.1 s at most here
 
 
 def test_too_large_and_empty_pages_are_refused():

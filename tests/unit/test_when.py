@@ -782,13 +782,13 @@ def test_a_run_of_days_read_from_any_line_is_forwards_and_at_most_31_days(line, 
     "June 1 " + "-" * 100_000, "1 June 2026 - 2 3 4 - May 5 - " * 3_500])
 def test_a_long_line_of_days_and_dashes_is_read_quickly(line):
     line = line[:100_000]
-    started = time.perf_counter()
+    started = time.process_time()
     read_page_when(line, "UTC")
-    assert time.perf_counter() - started < 0.5
+    assert time.process_time() - started < 0.5
     # the patterns themselves, on the whole line (the reader reads 300 characters)
-    started = time.perf_counter()
+    started = time.process_time()
     _find_days(line)
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2
 
 
 @pytest.mark.parametrize("typed", ["June 1-3, 2031", "1-3 June 2031", "2031-06-01 - 2031-06-03",
