@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.models import EventSummary, SeenLocale
-from bot.registration import Status
+from bot.registration import JoinOutcome, Status
 from bot.storage import open_store
 from bot.storage.sqlite import members as members_module
 from bot.storage.sqlite import store as sqlite_store
@@ -242,6 +242,31 @@ async def test_more_joins_between_two_asks_than_are_looked_up_keep_it(tmp_path, 
         answers = await members_of(store, event.id, [1, 600, 609])
         assert not any("JOIN rsvps" in sql for sql in statements)
         assert [rsvp.position for _, rsvp in answers] == [None, LOAD_AFTER + 6, LOAD_AFTER + 15]
+
+
+async def test_a_join_finds_who_has_joined_already_in_the_membership_kept(tmp_path):
+    path = tmp_path / "shared.sqlite3"
+    async with await open_store(path) as here:
+        event = await fill(here, capacity=5, count=LOAD_AFTER + 10)
+        await ask_until_kept(here, event.id, range(1, LOAD_AFTER + 11))
+        statements: list[str] = []
+        here._loop_repos.session.conn.set_trace_callback(statements.append)
+        joined = [(await here.join(1, event.id, user, "again")).result
+                  for user in (2, 9, 700)]  # a seat, a waitlist place, nobody yet
+        assert [(r.outcome, r.position) for r in joined] == [
+            (JoinOutcome.ALREADY_CONFIRMED, None), (JoinOutcome.ALREADY_WAITLISTED, 4),
+            (JoinOutcome.WAITLISTED, LOAD_AFTER + 6)]
+        assert not any("SELECT status, seq FROM rsvps WHERE event_id" in sql
+                       for sql in statements)
+
+        # another process took member 3's RSVP: the membership is not the table now
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("DELETE FROM rsvps WHERE user_id = 3")
+        other.close()
+        statements.clear()
+        again = (await here.join(1, event.id, 3, "back")).result
+        assert again.outcome is JoinOutcome.WAITLISTED
+        assert any("SELECT status, seq FROM rsvps WHERE event_id" in sql for sql in statements)
 
 
 async def test_the_bots_writes_of_other_things_keep_it_and_anothers_meanwhile_do_not(

@@ -7,7 +7,7 @@ import json
 import sqlite3
 from array import array
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -97,6 +97,10 @@ class SqliteRegistrations(Repository):
         # The RSVPs the last batch of joins wrote, (event id, user id, member), for the
         # memberships kept (`bot.storage.sqlite.members`); None: it failed or promoted.
         self.joins_written: list[tuple[int, int, Member]] | None = None
+        # An event's whole membership as the open transaction sees it, when one is kept
+        # (the event loop's connection: `SqliteStore._members_now`): who has joined
+        # already is looked up there, not in the table.
+        self.members_now: Callable[[int], Membership | None] | None = None
 
     def seats_of(self, event_id: int, guild_id: int) -> Seats:
         row = self._one(
@@ -208,7 +212,7 @@ class SqliteRegistrations(Repository):
             key = (event_id, user_id)
             mine = decided.get(key)
             if mine is None:  # the batch wrote no RSVP of theirs: what is stored holds
-                mine = self._stored_rsvp(event_id, user_id)
+                mine = self._stored_rsvp(event_id, user_id, kept=not promoted)
             result = rules.join(seats, mine, now, waitlists.get(event_id))
             status = result.status  # a property: read once
             if result.promoted:  # written now, so positions read later in the batch see it
@@ -241,10 +245,21 @@ class SqliteRegistrations(Repository):
             for event_id, user_id, name, status, seq, joined_at in inserts]
         return results
 
-    def _stored_rsvp(self, event_id: int, user_id: int) -> Existing | None:
-        """The member's RSVP to the event as stored, with their waitlist position: one
+    def _stored_rsvp(self, event_id: int, user_id: int, *, kept: bool = False
+                     ) -> Existing | None:
+        """The member's RSVP to the event as stored, with their waitlist position: from
+        the event's membership in memory when one is kept as the transaction sees it and
+        `kept` (nothing this transaction wrote has moved the waitlist), else one
         primary-key lookup (a row-value `IN (VALUES ...)` for a whole batch makes SQLite
         scan the whole table)."""
+        members = self.members_now(event_id) if kept and self.members_now else None
+        if members is not None:
+            member = members.find(user_id)
+            if member is None:
+                return None
+            seq = member[0]
+            return (Existing(Status.WAITLISTED, self.position(event_id, -seq, members.departures))
+                    if seq < 0 else Existing(Status.CONFIRMED))
         row = self._session.plain.execute(
             "SELECT status, seq FROM rsvps WHERE event_id = ? AND user_id = ?",
             (event_id, user_id)).fetchone()

@@ -155,6 +155,7 @@ class SqliteStore:
         # the wal-index header each transaction sees before it commits (`members.Ledger`)
         repos.session.header = loop_repos.session.header = commits.mark
         loop_repos.session.committed = self._joins_committed
+        loop_repos.registrations.members_now = self._members_now
         # The reads answered on the event loop, by the database-thread call they stand for.
         self._loop_reads: dict[Callable[..., Any], Callable[..., Any]] = {
             repos.events.get_event: self._event_on_loop,
@@ -451,6 +452,11 @@ class SqliteStore:
             return call()
         finally:
             session.committed = None
+
+    def _members_now(self, event_id: int) -> Membership | None:
+        """The event's membership, if one is kept that holds now (`Memberships.at`)."""
+        mark = self._commits.mark()
+        return None if mark is None else self._members.at(event_id, mark)
 
     def _joins_committed(self, before: bytes) -> None:
         """The event loop's connection committed joins: the memberships kept learn of
