@@ -8,6 +8,7 @@ import contextlib
 import os
 import sqlite3
 import struct
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -135,6 +136,36 @@ async def test_closing_one_of_two_stores_on_a_file_leaves_the_others_locks(tmp_p
         await new_event(second)
         assert second._commits.mark() is not None
     assert len(commits_module._MAPPED) == watched  # its descriptor closed with the last
+
+
+BESIDE = ("import sqlite3, sys\nconn = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+          "conn.execute(sys.argv[2])\nconn.close()\n")
+
+
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="reads Linux's lock table")
+async def test_closing_one_of_two_stores_leaves_the_others_lock_on_the_database_file(
+        tmp_path):
+    """The database file's lock is what tells another process closing its connection
+    that it is not the last: without it, that process moves the log into the file and
+    deletes the log and the wal-index under the store still open, whose joins are then
+    refused (the log is gone) and whose reads miss the commits made after."""
+    path = tmp_path / "db.sqlite3"
+    async with await open_store(path) as store:
+        event = await new_event(store)
+        for user in (7, 8):
+            await store.join(1, event.id, user, "member")
+        held = len(locks_held_on(path))
+        await (await open_store(path)).close()
+        assert held and len(locks_held_on(path)) == held
+        for user in (7, 8):  # a command run beside the bot, twice
+            await asyncio.to_thread(subprocess.run, [
+                sys.executable, "-c", BESIDE, str(path),
+                f"DELETE FROM rsvps WHERE user_id = {user}"], check=True)
+        assert {"db.sqlite3-wal", "db.sqlite3-shm"} <= set(
+            await asyncio.to_thread(os.listdir, tmp_path))
+        assert [(await store.run(store.registrations.member_rsvp, 1, event.id, user))[1]
+                for user in (7, 8)] == [None, None]
+        assert (await store.join(1, event.id, 9, "member")).result.status is not None
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="counts Linux's descriptors")
