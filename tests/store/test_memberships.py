@@ -5,14 +5,17 @@ an answer the database no longer holds."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import struct
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime
 
 import pytest
 
+from bot.errors import DatabaseUnreadable
 from bot.models import EventSummary, SeenLocale
 from bot.registration import JoinOutcome, Status
 from bot.storage import open_store
@@ -28,6 +31,7 @@ from bot.storage.sqlite.members import (
     changes,
 )
 from tests.conftest import new_event
+from tests.store.test_damage import DAMAGED, READ_AGAIN, beside_the_bot, damage_unseen, said
 
 pytestmark = pytest.mark.sqlite_only  # the wal-index and the event loop's connection
 
@@ -348,3 +352,46 @@ async def test_closing_the_store_while_a_membership_is_read_stops_the_read(
     assert reading is not None and not reading.done()
     await store.close()
     assert reading.done() and store._members.kept == {}
+
+
+async def test_a_membership_read_across_a_refused_read_is_not_kept(
+        tmp_path, monkeypatch, caplog):
+    """A read refused for damage makes both connections forget what they read, and what
+    the store keeps of it: a membership whose chunks were read from pages kept from
+    before, and which ends after that, is no more the file's than they are. Kept, it
+    would answer a member the file refuses, and the log say the file reads again."""
+    monkeypatch.setattr(sqlite_store, "CHUNK", LOAD_AFTER)  # two calls on the thread
+    path = tmp_path / "bot.sqlite3"
+    caplog.set_level(logging.WARNING)
+    async with await open_store(path) as store:
+        event = await fill(store, capacity=500, count=LOAD_AFTER + 30)
+        beside_the_bot(path)  # every page in the file, each connection to read it afresh
+        registrations = store._repos.registrations
+        read_members = registrations.read_members
+        last_chunk, refused = threading.Event(), threading.Event()
+
+        def held_before_the_last(membership, event_id, count):
+            if membership.users:
+                last_chunk.set()
+                refused.wait(10)
+            return read_members(membership, event_id, count)
+
+        monkeypatch.setattr(registrations, "read_members", held_before_the_last)
+        store._members.thresholds.clear()
+        for user in range(1, LOAD_AFTER + 1):
+            await store.run(store.registrations.member_rsvp, 1, event.id, user)
+        reading = store._members_read
+        assert reading is not None
+        await asyncio.to_thread(last_chunk.wait, 10)
+        damage_unseen(path, "people")  # read by nobody yet
+        damage_unseen(path, "rsvps")
+        with pytest.raises(DatabaseUnreadable):  # both connections forget their pages
+            await store.run(store.events.get_event, 1, event.id)
+        with pytest.raises(DatabaseUnreadable):
+            await store.run(store.registrations.member_rsvp, 1, event.id, 1)
+        refused.set()
+        await reading
+        assert event.id not in store._members.kept
+        with pytest.raises(DatabaseUnreadable):
+            await store.run(store.registrations.member_rsvp, 1, event.id, 1)
+        assert (said(caplog, DAMAGED), said(caplog, READ_AGAIN)) == (1, 0)

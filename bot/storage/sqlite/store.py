@@ -465,9 +465,12 @@ class SqliteStore:
 
     async def _read_members(self, guild_id: int, event_id: int) -> None:
         """Read the event's whole membership on the database thread, a chunk a call, and
-        keep it if nobody committed meanwhile (`Memberships.loaded`)."""
+        keep it if nobody committed meanwhile (`Memberships.loaded`), nor was a read
+        refused: its chunks may have come from pages the thread kept from before the
+        damage (`_refuse`), which the file no longer answers."""
         read = None
         registrations = self._repos.registrations
+        forgets = self._thread_forgets
         try:
             mark = self._commits.mark()
             summary, departures, count = await self._thread.call(
@@ -477,7 +480,7 @@ class SqliteStore:
                 while await self._thread.call(functools.partial(
                         registrations.read_members, membership, event_id, CHUNK)):
                     pass
-                if self._commits.mark() == mark:
+                if self._commits.mark() == mark and self._thread_forgets == forgets:
                     read = membership
         except (sqlite3.Error, EventNotFound, Unavailable) as exc:
             # what a member asks is read from the file meanwhile, and refused there if it fails
