@@ -171,6 +171,23 @@ def test_the_members_kept_stay_within_their_bound(monkeypatch):
     assert 4 not in kept.kept
 
 
+def test_members_who_joined_since_and_empty_memberships_count_within_the_bound(
+        monkeypatch):
+    """The bound holds for members joined since a membership was read, and for events
+    of no members (each membership costs what a member does, at least)."""
+    monkeypatch.setattr(members_module, "KEPT_MEMBERS", 10)
+    kept = Memberships()
+    kept.loaded(1, membership(mark(1), range(4)))
+    kept.loaded(2, membership(mark(1), range(4)))
+    for n, user in enumerate(range(10, 16), start=1):
+        kept.joined(mark(n), [(2, user, (user, 0, "m"))])
+    assert list(kept.kept) == [2]  # the oldest made room
+    assert kept.kept[2].find(15) == (15, 0, "m")
+    for event_id in range(3, 40):  # events nobody has joined
+        kept.loaded(event_id, membership(mark(7), range(0)))
+    assert len(kept.kept) <= 10 and kept.total == sum(max(len(m), 1) for m in kept.kept.values())
+
+
 async def test_an_event_many_members_ask_about_is_answered_from_memory(tmp_path, monkeypatch):
     monkeypatch.setattr(sqlite_store, "CHUNK", 16)  # several calls on the database thread
     path = tmp_path / "shared.sqlite3"

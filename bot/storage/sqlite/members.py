@@ -129,6 +129,12 @@ class Membership:
             ends.append(len(names))
 
 
+def room(membership: Membership) -> int:
+    """What a membership counts against KEPT_MEMBERS: its members, those joined since it
+    was read too, and at least one (an event of none still costs its arrays)."""
+    return max(len(membership), 1)
+
+
 @dataclass(slots=True)
 class Memberships:
     """The memberships kept, and when to read one: see the module."""
@@ -139,6 +145,7 @@ class Memberships:
     misses_at: bytes | None = None
     thresholds: dict[int, int] = field(default_factory=dict)  # raised ones, by event id
     loading: int | None = None  # the event whose membership is being read
+    total: int = 0  # what the memberships kept count against KEPT_MEMBERS (`room`)
 
     def at(self, event_id: int, mark: bytes) -> Membership | None:
         """The event's membership if it holds at the header `mark`. One that does not
@@ -177,13 +184,10 @@ class Memberships:
             self._wasted(event_id)
             return
         self._drop(event_id)
-        total = sum(len(kept) for kept in self.kept.values())
-        while self.kept and total + len(membership) > KEPT_MEMBERS:
-            oldest = next(iter(self.kept))
-            total -= len(self.kept[oldest])
-            self._drop(oldest)
-        if len(membership) <= KEPT_MEMBERS:
+        if room(membership) <= KEPT_MEMBERS:
+            self._make_room(room(membership))
             self.kept[event_id] = membership
+            self.total += room(membership)
 
     def joined(self, before: bytes, added: list[tuple[int, int, Member]] | None) -> None:
         """The event loop's connection committed a batch of joins, from the header
@@ -193,12 +197,16 @@ class Memberships:
         members asking, more than are looked up."""
         if added is None:
             self.kept.clear()
+            self.total = 0
             return
         for event_id, user_id, member in added:
             if (kept := self.kept.get(event_id)) is not None:
+                size = room(kept)
                 kept.added[user_id] = member
+                self.total += room(kept) - size
                 if len(kept.added) > ADDED_AT_MOST:  # read again, sorted, when asked
                     self._drop(event_id)
+        self._make_room(0)
         self.ledger.add(before)
         counter = changes(before)
         for kept in self.kept.values():
@@ -208,11 +216,20 @@ class Memberships:
     def clear(self) -> None:
         """Forget all: what was read, and what loads cost before."""
         self.kept.clear()
+        self.total = 0
         self.misses.clear()
         self.thresholds.clear()
 
+    def _make_room(self, wanted: int) -> None:
+        """Drop the memberships kept longest until `wanted` more fit in KEPT_MEMBERS
+        with those kept (members joined since they were read count too)."""
+        while self.kept and self.total + wanted > KEPT_MEMBERS:
+            self._drop(next(iter(self.kept)))
+
     def _drop(self, event_id: int) -> None:
         kept = self.kept.pop(event_id, None)
+        if kept is not None:
+            self.total -= room(kept)
         if kept is not None and kept.answered * ROWS_PER_ANSWER < len(kept):
             self._wasted(event_id)
         elif kept is not None:
