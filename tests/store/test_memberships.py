@@ -325,6 +325,23 @@ async def test_the_bots_writes_of_other_things_keep_it_and_anothers_meanwhile_do
         assert (await members_of(here, event.id, [8]))[0][1] is None
 
 
+async def test_a_write_that_leaves_every_row_as_it_was_is_not_taken_for_a_commit(tmp_path):
+    """A row updated to what it held counts as changed, yet SQLite writes no page for it
+    and the commit moves no counter: the next commit, another's, is not the bot's."""
+    path = tmp_path / "shared.sqlite3"
+    async with await open_store(path) as here:
+        event = await fill(here, capacity=50, count=LOAD_AFTER + 10)
+        seen = SeenLocale("zh-CN", datetime.now(UTC))
+        await here.run(here.settings.record_member_locales, {5: seen})
+        await ask_until_kept(here, event.id, range(1, LOAD_AFTER + 11))
+        # the sight refreshed as it is: one row "changed", nothing written
+        assert await here.run(here.settings.record_member_locales, {5: seen}, -1.0) == 1
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("DELETE FROM rsvps WHERE user_id = 9")
+        other.close()
+        assert (await members_of(here, event.id, [9]))[0][1] is None
+
+
 async def test_a_membership_read_while_someone_commits_is_not_kept(tmp_path, monkeypatch):
     monkeypatch.setattr(sqlite_store, "CHUNK", 8)
     path = tmp_path / "shared.sqlite3"

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from bot.content import EventContent
 from bot.errors import DatabaseGone, DatabaseUnwritable
 from bot.models import ChangedTo, Event, EventSummary
+from bot.storage.sqlite.members import changes
 from bot.zones import day_offsets
 
 BUSY_TIMEOUT_MS = 10_000
@@ -435,9 +436,10 @@ class Session:
         # it, so its work per turn stays bounded (see TooLongForTheLoop).
         self.row_budget: int | None = None
         self.rows_left: int | None = None  # of the unit under way
-        # Told, after each commit of a transaction that changed rows, the wal-index
-        # header as that transaction saw it before committing (`header`, None: not to be
-        # trusted): the store keeps a ledger of its own commits (`members.Ledger`).
+        # Told, after each commit of a transaction that changed rows and took the
+        # commit counter one further, the wal-index header as that transaction saw it
+        # before committing (`header`, None: not to be trusted): the store keeps a ledger
+        # of its own commits (`members.Ledger`).
         self.committed: Callable[[bytes], None] | None = None
         self.header: Callable[[], bytes | None] = lambda: None
 
@@ -517,7 +519,13 @@ class Transaction:
                     raise
                 if session.writes.unwritable.lasting:
                     session.writes.succeeded()
-                if before is not None and session.committed is not None:
+                if before is not None and session.committed is not None and (
+                        (after := session.header()) is not None
+                        and changes(after) == (changes(before) + 1) & 0xFFFFFFFF):
+                    # the commit took the counter one further, and nobody else's since:
+                    # a transaction whose rows changed only to what they held (an UPDATE
+                    # writing a row as it was) writes no page and commits nothing, and
+                    # the next commit, another's, must not be entered as its
                     session.committed(before)
                 return
             self._void()
