@@ -31,7 +31,10 @@ from dataclasses import dataclass, field
 
 from bot.models import EventSummary
 
-KEPT_MEMBERS = 400_000  # members kept over all events, at most (about 40 bytes each)
+# Members kept over all events, at most: 32 bytes each and their name's UTF-8, about 50
+# bytes for a name of 16 ASCII letters (20 MB in all), 165 for Discord's longest of
+# 4-byte characters (66 MB); those joined since a membership was read cost more (a dict).
+KEPT_MEMBERS = 400_000
 LOAD_AFTER = 64  # misses of one event between two commits before its membership is read
 MOST_LOAD_AFTER = 1 << 16  # what repeated waste raises that to, at most
 ROWS_PER_ANSWER = 64  # rows a load reads for what one answer from memory saves
