@@ -290,6 +290,38 @@ async def test_a_join_finds_who_has_joined_already_in_the_membership_kept(tmp_pa
         assert any("SELECT status, seq FROM rsvps WHERE event_id" in sql for sql in statements)
 
 
+async def test_what_joins_keep_of_their_event_outlasts_the_bots_writes_of_other_things(
+        tmp_path):
+    path = tmp_path / "shared.sqlite3"
+    async with await open_store(path) as here:
+        event = await new_event(here, capacity=3)
+        await here.join(1, event.id, 1, "m")
+        statements: list[str] = []
+        here._loop_repos.session.conn.set_trace_callback(statements.append)
+        seen = SeenLocale("zh-CN", datetime.now(UTC))
+        await here.run(here.settings.record_member_locales, {1: seen})  # a commit
+        await here.join(1, event.id, 2, "m")
+        assert not any("FROM events WHERE id IN" in sql for sql in statements)
+
+        # another connection's commit, as the bot writes something else: read again
+        other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        began = []
+
+        def commit_first(sql: str) -> None:
+            if sql == "BEGIN IMMEDIATE" and not began:
+                began.append(sql)
+                other.execute("UPDATE events SET capacity = 2")
+
+        conn = here._repos.session.conn
+        await here._thread.call(lambda: conn.set_trace_callback(commit_first))
+        await here.run(here.settings.record_member_locales, {2: seen})
+        other.close()
+        statements.clear()
+        third = (await here.join(1, event.id, 3, "m")).result
+        assert began and any("FROM events WHERE id IN" in sql for sql in statements)
+        assert (third.outcome, third.position) == (JoinOutcome.WAITLISTED, 1)
+
+
 async def test_the_bots_writes_of_other_things_keep_it_and_anothers_meanwhile_do_not(
         tmp_path):
     path = tmp_path / "shared.sqlite3"

@@ -94,6 +94,10 @@ class SqliteRegistrations(Repository):
         # `data_version` they hold for; see `keep_join_targets`.
         self._kept: dict[int, JoinTarget] | None = None
         self._kept_version: int | None = None
+        # Whether every commit since this connection's last is one the store accounts for
+        # (`SqliteStore._only_ours_since`); None when it cannot tell, and `PRAGMA
+        # data_version` says whether another connection has committed.
+        self.only_ours_since: Callable[[], bool | None] = lambda: None
         # The RSVPs the last batch of joins wrote, (event id, user id, member), for the
         # memberships kept (`bot.storage.sqlite.members`); None: it failed or promoted.
         self.joins_written: list[tuple[int, int, Member]] | None = None
@@ -150,20 +154,24 @@ class SqliteRegistrations(Repository):
     def keep_join_targets(self) -> None:
         """Keep what joins read of their events from one transaction to the next, for a
         connection that writes nothing but joins (the event loop's): its own commits are
-        applied to what is kept, and a commit by any other connection, which `PRAGMA
-        data_version` shows, drops it all."""
+        applied to what is kept, and a commit by any other connection drops it all, but
+        one the store accounts for (`only_ours_since`: one that writes no event)."""
         self._kept = {}
 
     def _join_targets(self, batch: Sequence[tuple[int, int, int, str]]
                       ) -> dict[int, JoinTarget]:
         """The events the batch names, each in the server that names it, as this
-        transaction sees them: kept ones while no other connection has committed."""
+        transaction sees them: kept ones while no other connection has committed (none
+        but the store's own writes of no event)."""
         kept = self._kept
         if kept is not None:
-            version = self._session.plain.execute("PRAGMA data_version").fetchone()[0]
-            if version != self._kept_version or len(kept) > KEPT_TARGETS:
-                kept.clear()
+            unchanged = self.only_ours_since()
+            if unchanged is None:
+                version = self._session.plain.execute("PRAGMA data_version").fetchone()[0]
+                unchanged = version == self._kept_version
                 self._kept_version = version
+            if not unchanged or len(kept) > KEPT_TARGETS:
+                kept.clear()
         # one pass, plain loops: a batch is most often one join of a kept event
         named: dict[int, JoinTarget] = {}
         missing: dict[int, None] = {}  # in the batch's order

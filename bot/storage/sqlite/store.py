@@ -156,6 +156,8 @@ class SqliteStore:
         repos.session.header = loop_repos.session.header = commits.mark
         loop_repos.session.committed = self._joins_committed
         loop_repos.registrations.members_now = self._members_now
+        loop_repos.registrations.only_ours_since = self._only_ours_since
+        self._last_join: int | None = None  # the commit counter of the loop's last commit
         # The reads answered on the event loop, by the database-thread call they stand for.
         self._loop_reads: dict[Callable[..., Any], Callable[..., Any]] = {
             repos.events.get_event: self._event_on_loop,
@@ -455,13 +457,28 @@ class SqliteStore:
 
     def _members_now(self, event_id: int) -> Membership | None:
         """The event's membership, if one is kept that holds now (`Memberships.at`)."""
+        if not self._members.kept:
+            return None
         mark = self._commits.mark()
         return None if mark is None else self._members.at(event_id, mark)
 
     def _joins_committed(self, before: bytes) -> None:
         """The event loop's connection committed joins: the memberships kept learn of
         them (`Memberships.joined`)."""
-        self._members.joined(before, self._loop_repos.registrations.joins_written)
+        self._last_join = (changes(before) + 1) & 0xFFFFFFFF
+        if self._members.kept:  # (else nothing to learn: a read under way starts again)
+            self._members.joined(before, self._loop_repos.registrations.joins_written)
+
+    def _only_ours_since(self) -> bool | None:
+        """Whether every commit since the event loop's connection last committed is one
+        the ledger holds (`members.Ledger`: joins, and the database thread's writes of
+        neither RSVPs nor events), so what that connection keeps of events still holds;
+        None when the wal-index cannot tell. Read while it holds the write lock: no
+        commit comes between this and its own."""
+        mark = self._commits.mark()
+        if mark is None or self._last_join is None:
+            return None
+        return self._members.ledger.covers(self._last_join, changes(mark))
 
     async def _read_members(self, guild_id: int, event_id: int) -> None:
         """Read the event's whole membership on the database thread, a chunk a call, and
