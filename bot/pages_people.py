@@ -313,7 +313,10 @@ class PeopleReading:
         heads = (bio_at is None and not rest and not titled
                  and ("title" in self.header or not self.header_open)
                  and _NOT_A_CARD_NAME.isdisjoint(name.split()) and self._told_of(i + 1, name))
-        listed = not rest and bio_at is None and self._beside_a_label(i)
+        # (a name-like line opening the page, over "Speakers: Jane Doe and John Smith", is
+        # its title: "Nuclear Futures")
+        listed = (not rest and bio_at is None and self._beside_a_label(i)
+                  and ("title" in self.header or not self.header_open))
         if bio_at is None and not ((alone and (label or self._find(name) or titled or heads
                                                or listed))
                                    or (self.people_section and _LISTED.match(rest))):

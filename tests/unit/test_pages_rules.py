@@ -1890,3 +1890,12 @@ def test_the_chatham_house_rule_and_a_closed_door_meeting_are_off_the_record(tex
     page = parse_page(text)
     assert page.off_the_record is off
     assert bool(page.access_notes) is note
+
+
+@pytest.mark.parametrize("gap", ["\n", "\n\n"])
+def test_a_title_line_over_a_role_line_is_the_title_not_a_speaker(gap):
+    page = parse_page(f"Nuclear Futures{gap}Speakers: Jane Doe and John Smith.\n\n{INTRO}")
+    assert page.title == "Nuclear Futures"
+    assert [(p.name, p.role) for p in page.people] == [
+        ("Jane Doe", "speaker"), ("John Smith", "speaker")]
+    assert page.description == SUMMARY
