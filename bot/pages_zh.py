@@ -286,7 +286,8 @@ _INSTITUTION = re.compile(
     r".*(?:大学|学院|中心|研究所|研究院|协会|学会|基金会|智库|政府|部|局|处|办|公司)")
 _ITEMS = re.compile(r"[；;、]")
 _ITEMS_OR_BRACKETS = re.compile(r"[（(][^（）()]{1,80}[）)]|[；;、]")  # (a closed bracket, skipped)
-_SEGMENT_MARKS = re.compile(r"[，,（()）]")
+# (and the space between a closed bracket and "and": "Jane Doe (Carnegie) and John Smith")
+_SEGMENT_MARKS = re.compile(r"[，,（()）]|(?<=[)）]) (?=(?:and|&) )")
 _AND = re.compile(r"(?:and|&) +")
 _TWO_NAMES = re.compile(rf"([{HAN}]{{2,4}})(?:和|与|及)([{HAN}]{{2,4}})")  # "李彬和樊吉社"
 _NEW_BIO = re.compile(r"是|现任|现为|系|曾任|担任")  # an unknown name must say who they are
@@ -339,7 +340,8 @@ def _items(text: str) -> list[tuple[str, str]]:
 def _segments(item: str) -> list[str]:
     """An item of a role's line in its segments, parted by the commas outside brackets:
     "Jane Doe (Senior Fellow, Carnegie), John Smith" -> "Jane Doe (Senior Fellow,
-    Carnegie)", " John Smith"."""
+    Carnegie)", " John Smith"; and after a closed bracket by "and": "Jane Doe (Carnegie
+    Endowment) and John Smith" -> "Jane Doe (Carnegie Endowment)", "and John Smith"."""
     parts, depth, begin = [], 0, 0
     for mark in _SEGMENT_MARKS.finditer(item):
         if mark.group() in "（(":
