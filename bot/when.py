@@ -366,6 +366,9 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
     times_at = found.clock_at if found.clock is not None else found.end
     zone_match = (ZONE_IN_TEXT.search(read, times_at) if found.zone_at is None
                   else ZONE_IN_TEXT.match(read, *found.zone_at))
+    if zone_match is None and (lead := ZONE_IN_TEXT.match(read)) is not None and not (
+            read[lead.end():found.start].strip(" :：,，")):
+        zone_match = lead  # the zone opening the line: "北京时间 2026年12月1日 18:00"
     no_place = False  # an offset no place has: the times cannot be read at it
     if zone_match is not None:
         sign, hours, minutes, name = zone_match.groups()

@@ -604,14 +604,22 @@ def _typed_in_chinese(text: str, today: date) -> _Typed:
 
 
 _TRAILING_ZONE = re.compile(rf"\s+(?:{OFFSET}|({ZONE_NAME}))\.?$", re.IGNORECASE | re.ASCII)
+# The zone before the time, as Chinese pages write it ("北京时间18:00", "北京时间 12月1日
+# 18:00"), read as a page's is
+_LEADING_ZONE = re.compile(rf"^(?:{OFFSET}|({ZONE_NAME}))(?![A-Za-z])[\s:：,，]*(?=\S)",
+                           re.IGNORECASE | re.ASCII)
 
 
 def _typed_zone(text: str, server: ZoneInfo, base: datetime
                 ) -> tuple[tzinfo | None, str] | None:
-    """The zone a typed time names at its end, read as a page's is ("6pm CST" is China's
-    in a server set to Asia/Shanghai, where dateparser reads US Central), and the text
-    before it; no zone for an offset no place has (UTC+15); None when it names none."""
+    """The zone a typed time names at its end or its start, read as a page's is ("6pm
+    CST" is China's in a server set to Asia/Shanghai, where dateparser reads US Central),
+    and the rest of the text; no zone for an offset no place has (UTC+15); None when it
+    names none."""
     found = _TRAILING_ZONE.search(fold(text))  # "北京時間" too
+    rest = text[:found.start()] if found is not None else ""
+    if found is None and (found := _LEADING_ZONE.match(fold(text))) is not None:
+        rest = text[found.end():]
     if found is None:
         return None
     sign, hours, minutes, name = found.groups()
@@ -622,7 +630,7 @@ def _typed_zone(text: str, server: ZoneInfo, base: datetime
         zone = offset_zone
     else:
         return None, text
-    return zone, text[:found.start()]
+    return zone, rest
 
 
 def _reading(written: str, zone: tzinfo, base: datetime, *, month_first: bool

@@ -820,3 +820,15 @@ async def test_a_pages_start_in_the_hour_the_clocks_skip_is_said_and_left_unset(
     ics = await fake.slash(world.guild, world.member(), "event calendar", event=str(night))
     [entry] = Calendar.from_ical(ics.files[0][1]).walk("VEVENT")
     assert (entry.decoded("dtstart"), entry.decoded("dtend")) == (start, end)
+
+
+async def test_a_start_typed_with_beijing_time_before_it_is_read_in_beijing_time(world, fake):
+    """"北京时间 12月1日 18:00", as Chinese pages put the zone: read as the page's line is,
+    not refused, on a server on UTC."""
+    reply = await import_page(fake, world.guild, world.moderator, capacity=5,
+                              starts_at="北京时间 2036年12月1日 18:00",
+                              page=Attachment("b.txt", page("Beijing First Talk"), "text/plain"))
+    assert "Created" in reply.content, reply.content
+    event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
+    assert event_times(world, event_id)[0] == int(
+        datetime(2036, 12, 1, 18, tzinfo=SHANGHAI).timestamp())

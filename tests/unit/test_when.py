@@ -1268,6 +1268,18 @@ def test_a_zone_typed_after_a_time_is_read_as_a_pages_is(typed, zone, meant):
     assert when.starts_at.astimezone(ZoneInfo(meant)).hour == 18, when
 
 
+@pytest.mark.parametrize(("typed", "day"), [
+    ("北京时间18:00", 4), ("北京时间 12月1日 18:00", 1), ("北京時間 12月1日 18:00", 1),
+    ("北京时间：12月1日 下午6点", 1),
+])
+def test_a_zone_typed_before_the_time_is_read_as_a_pages_is(typed, day):
+    when = parse_typed(typed, "UTC", THURSDAY)
+    local = when.starts_at.astimezone(SHANGHAI)
+    assert (local.day, local.hour, local.minute) == (day, 18, 0), when
+    # as a page's line says it
+    assert read_page_when("北京时间 2031年12月1日 18:00", "UTC").starts_at == utc(2031, 12, 1, 10)
+
+
 @pytest.mark.parametrize("typed", ["friday 6ｐｍ", "Ｆｒｉｄａｙ ６ＰＭ", "friday 6\u200bpm"])
 def test_full_width_letters_and_invisible_characters_do_not_lose_the_time(typed):
     when = parse_typed(typed, "Asia/Shanghai", THURSDAY)
