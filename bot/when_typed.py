@@ -45,6 +45,7 @@ from bot.zones import (
     OFFSET,
     ZONE_NAME,
     ZONES,
+    clocks_repeat,
     clocks_skip,
     pick_reading,
     server_zone,
@@ -205,6 +206,7 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
         raise cant_read
     settled = _typed_zone(plain, zone, base)
     month_first = _month_first(zone)  # numeric dates are written as the server's country does
+    note = settled[2] if settled is not None else None
     if settled is None:
         value, typed = _reading(plain, zone, base, month_first=month_first)
     elif settled[0] is not None:  # "next friday 6pm CST": the rest read in that zone
@@ -247,6 +249,7 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
                                   "e.g. {later}"), name=name, written=written,
                                zone=getattr(value.tzinfo, "key", str(value.tzinfo)),
                                later=f"{moved:%H:%M}")
+        note = note or clocks_repeat(value)  # 01:30 as the clocks go back: which one
         value = value.astimezone(zone)
     # an all-day date is over at the end of that day in the server's zone
     last_moment = (datetime.combine(value.date() + timedelta(days=1), time(0), zone)
@@ -285,7 +288,8 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
         raise InvalidValue(N_("{name} {written!r} would be {shown}, in the past; type a later "
                               "time, or give the year, e.g. {example}"), name=name,
                            written=written, shown=shown, example=TYPED_EXAMPLE)
-    return When(value, value + timedelta(days=1) if all_day else None, all_day=all_day)
+    return When(value, value + timedelta(days=1) if all_day else None, all_day=all_day,
+                note=note)
 
 
 # An end said to be the next day's, as a page says it: before its clock ("次日凌晨1点",
@@ -611,11 +615,12 @@ _LEADING_ZONE = re.compile(rf"^(?:{OFFSET}|({ZONE_NAME}))(?![A-Za-z])[\s:：,，
 
 
 def _typed_zone(text: str, server: ZoneInfo, base: datetime
-                ) -> tuple[tzinfo | None, str] | None:
+                ) -> tuple[tzinfo | None, str, Text | None] | None:
     """The zone a typed time names at its end or its start, read as a page's is ("6pm
     CST" is China's in a server set to Asia/Shanghai, where dateparser reads US Central),
-    and the rest of the text; no zone for an offset no place has (UTC+15); None when it
-    names none."""
+    the rest of the text, and what to say of a reading the server's zone did not settle
+    (CST on a server on UTC: US Central, which could be China's), as a page's is said; no
+    zone for an offset no place has (UTC+15); None when it names none."""
     found = _TRAILING_ZONE.search(fold(text))  # "北京時間" too
     rest = text[:found.start()] if found is not None else ""
     if found is None and (found := _LEADING_ZONE.match(fold(text))) is not None:
@@ -624,13 +629,15 @@ def _typed_zone(text: str, server: ZoneInfo, base: datetime
         return None
     sign, hours, minutes, name = found.groups()
     zone: tzinfo
+    note = None
     if name is not None:
-        zone, _ = pick_reading(ZONES[name.upper()], name, base.astimezone(server).date(), server)
+        zone, note = pick_reading(ZONES[name.upper()], name, base.astimezone(server).date(),
+                                  server, typed=True)
     elif (offset_zone := zone_of_offset(sign, hours, minutes)) is not None:
         zone = offset_zone
     else:
-        return None, text
-    return zone, rest
+        return None, text, None
+    return zone, rest, note
 
 
 def _reading(written: str, zone: tzinfo, base: datetime, *, month_first: bool

@@ -142,6 +142,28 @@ def clocks_skip(value: datetime) -> datetime | None:
     return shown if shown.replace(tzinfo=None) != value.replace(tzinfo=None) else None
 
 
+def clocks_repeat(value: datetime) -> Text | None:
+    """What to say of a wall time its zone shows twice (01:30 in New York as the clocks go
+    back at 02:00), which both readers of times read as the first of the two: which one it
+    was read as. None for a time shown once, or a moment already the second (counted from
+    now: "in 2 hours"). The note both readers give."""
+    first, second = value.replace(fold=0), value.replace(fold=1)
+    if value.tzinfo is None or value.fold or first.utcoffset() == second.utcoffset():
+        return None
+    return Text(N_("{time} comes twice in {zone} as the clocks go back; I read it as the first "
+                   "({first}), not the second ({second})"),
+                time=f"{value:%Y-%m-%d %H:%M}", zone=getattr(value.tzinfo, "key", "UTC"),
+                first=_offset_name(first.utcoffset()), second=_offset_name(second.utcoffset()))
+
+
+def _offset_name(offset: timedelta | None) -> str:
+    """"UTC−4", "UTC+5:30", as the zones' names write them."""
+    minutes = int((offset or timedelta()).total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "−"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
 def check_zone_name(name: str) -> str:
     """An IANA zone name as given to /manage timezone, or InvalidValue."""
     name = name.strip()
@@ -156,8 +178,9 @@ def check_zone_name(name: str) -> str:
 
 
 def pick_reading(readings: tuple[_Reading, ...], abbreviation: str, day: date,
-          server: tzinfo) -> tuple[tzinfo, Text | None]:
-    """The reading of a zone abbreviation, and a note when the server's zone did not settle it."""
+                 server: tzinfo, *, typed: bool = False) -> tuple[tzinfo, Text | None]:
+    """The reading of a zone abbreviation, and a note when the server's zone did not settle
+    it (`typed`: one a moderator typed, not a page's)."""
     noon = datetime.combine(day, time(12))
     local = noon.replace(tzinfo=server)
     # The server's clock that day, or its standard time (Chicago's in summer is still CST's).
@@ -171,7 +194,10 @@ def pick_reading(readings: tuple[_Reading, ...], abbreviation: str, day: date,
         alternatives = others[0]
         for other in others[1:]:  # a list, each pair a whole phrase with its own word order
             alternatives = Text(N_("{first} or {second}"), first=alternatives, second=other)
-        note = Text(N_("the page's {abbreviation} could also mean {alternatives}; I read it as "
+        note = Text(N_("{abbreviation} could also mean {alternatives}; I read it as {chosen}. "
+                       "If that is wrong, type the time with the offset you mean, such as "
+                       "UTC+8") if typed else
+                    N_("the page's {abbreviation} could also mean {alternatives}; I read it as "
                        "{chosen}. If that is wrong, set the server's timezone with /manage "
                        "timezone and import again, or set the start with /manage edit"),
                     abbreviation=abbreviation, alternatives=alternatives,

@@ -213,6 +213,7 @@ class EditModal(discord.ui.Modal):
                          timeout=900)
         self.custom_id = held.custom_id(held.hold(self), str(event.id))
         self.event, self.zone = event, zone
+        self.notes: list[Text] = []  # how the typed times were read, where there was a choice
         self.shown_title = event.title[:MAX_TITLE]
         self.shown_start = typed_form(event.starts_at, zone, all_day=event.all_day)
         self.shown_end = "" if event.all_day else typed_form(event.ends_at, zone)
@@ -256,7 +257,9 @@ class EditModal(discord.ui.Modal):
         if not typed:
             raise InvalidValue(N_("the start can't be empty; type one such as \"friday 6pm\" "
                                   "or \"2026-12-01 18:00\""))
-        return await typed_time(typed, self.zone, Text(N_("the start")))
+        start = await typed_time(typed, self.zone, Text(N_("the start")))
+        self.notes += [start.note] if start.note is not None else []
+        return start
 
     async def read_end(self, start: When, current: Event) -> datetime | None:
         typed = self.end_input.value.strip()
@@ -273,6 +276,7 @@ class EditModal(discord.ui.Modal):
             return None
         end = await typed_time(typed, self.zone, Text(N_("the end")), after=start)
         check_all_day_end(start.all_day, end)
+        self.notes += [end.note] if end.note is not None else []
         return end.ends_at if end.all_day else end.starts_at
 
     async def edit_of(self, current: Event) -> EventEdit:
@@ -309,6 +313,7 @@ async def apply_edit(interaction: Interaction, modal: EditModal) -> None:
         # other change is written over with what this one read before it.
         event = await bot.store.run(bot.store.events.get_event, modal.event.guild_id,
                                     modal.event.id)
+        modal.notes = []  # (read again with the event as it is now)
         edit = await modal.edit_of(event)
         await defer(interaction)
         try:
@@ -322,6 +327,8 @@ async def apply_edit(interaction: Interaction, modal: EditModal) -> None:
     lang = member_language(interaction)
     text = lang._("Updated **{title}** (event {id}).", title=safe(saved.title), id=saved.id)
     text += "\n" + when_where_lines(saved, lang)
+    for typed_note in modal.notes:  # "6pm CST": which CST; 01:30 as the clocks go back
+        text += "\n" + lang._("Note: {note}.", note=safe(lang.text(typed_note)))
     if (before.starts_at, before.all_day, before.venue) != (saved.starts_at, saved.all_day,
                                                           saved.venue):
         registered = saved.confirmed + saved.waitlisted

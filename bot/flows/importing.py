@@ -70,14 +70,18 @@ class Typed:
     ends_at: datetime | None = None
     venue: str | None = None
     title: str | None = None
+    # how a typed time was read, where there was a choice (CST; 01:30 as the clocks go back)
+    notes: tuple[Text, ...] = ()
 
 
 def typed_values(start: When, end: When, venue: str | None,
                  title: str | None = None) -> Typed:
     """The typed start and end (an all-day end ends with its day), the venue, its
-    spaces tidied (one that shows nothing is none), and the title."""
+    spaces tidied (one that shows nothing is none), the title, and what to say of how the
+    times were read."""
     return Typed(start.starts_at, start.all_day, end.ends_at if end.all_day else end.starts_at,
-                 validate_venue(venue), title or None)
+                 validate_venue(venue), title or None,
+                 tuple(note for note in (start.note, end.note) if note is not None))
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +107,7 @@ class ImportPlan:
 
     @property
     def notes(self) -> tuple[Text, ...]:
-        return self.facts.notes
+        return self.facts.notes + self.typed.notes
 
 
 def plan_import(source: PageSource, facts: PageFacts, typed: Typed, capacity: int | None,
@@ -208,4 +212,4 @@ async def save(store: Store, changed: Changed, guild_id: int, plan: ImportPlan) 
         saved = report.event
         outcome = "created" if report.created else "updated"
     changed(guild_id, saved.id)
-    return ImportResult(saved, outcome, source.page, facts.notes)
+    return ImportResult(saved, outcome, source.page, plan.notes)

@@ -832,3 +832,43 @@ async def test_a_start_typed_with_beijing_time_before_it_is_read_in_beijing_time
     event_id = int(re.search(r"\(event (\d+)\)", reply.content)[1])
     assert event_times(world, event_id)[0] == int(
         datetime(2036, 12, 1, 18, tzinfo=SHANGHAI).timestamp())
+
+
+async def test_a_typed_cst_a_utc_server_does_not_settle_is_said_as_a_pages_is(world, fake):
+    """"6pm CST" typed as the start on a server on UTC is read as US Central, as a page's
+    CST is there, and the preview says it could be China's, as it says of a page's."""
+    preview = await fake.slash(world.guild, world.moderator, "manage import", capacity=5,
+                               page=Attachment("c.txt", page("Typed Central Talk"),
+                                               "text/plain"),
+                               starts_at="December 1, 2036 6pm CST")
+    assert ("Note: CST could also mean China Standard Time (UTC+8); I read it as US Central "
+            "Standard Time (UTC−6). If that is wrong, type the time with the offset you mean, "
+            "such as UTC+8." in preview.content.splitlines()), preview.content
+    assert f"<t:{int(datetime(2036, 12, 2, tzinfo=UTC).timestamp())}:F>" in preview.content
+
+
+async def test_a_time_the_clocks_show_twice_is_said_on_a_page_and_in_the_edit_form(world,
+                                                                                  fake):
+    """01:30 on the night New York's clocks go back happens twice: the page's and the typed
+    one are both read as the first, and the preview and the edit form's reply say so, in a
+    Chinese moderator's language too."""
+    await fake.slash(world.guild, world.moderator, "manage timezone", zone="America/New_York")
+    first = int(datetime(2027, 11, 7, 5, 30, tzinfo=UTC).timestamp())
+    said = ("Note: 2027-11-07 01:30 comes twice in America/New\\_York as the clocks go back; I "
+            "read it as the first (UTC−4), not the second (UTC−5).")
+    preview = await fake.slash(world.guild, world.moderator, "manage import", capacity=5,
+                               page=Attachment("t.txt", page("Twice Talk",
+                                                             "November 7, 2027, 1:30 AM"),
+                                               "text/plain"))
+    assert said in preview.content.splitlines() and f"<t:{first}:F>" in preview.content, (
+        preview.content)
+    moderator = world.member("回拨版主", locale="zh-CN", manage_events=True)
+    for who, line in ((world.moderator, said), (moderator, (
+            "注意：2027-11-07 01:30 在 America/New\\_York 会出现两次（时钟回拨）；"
+            "我把它理解为第一次（UTC−4），而不是第二次（UTC−5）。"))):
+        event_id = await world.import_event(f"Twice Edited Talk {who.id}", 5,
+                                            starts_at="2027-11-08 18:00")
+        opened = await fake.slash(world.guild, who, "manage edit", event=str(event_id))
+        done = await fake.submit_modal(opened, {"start": "2027-11-07 01:30"})
+        assert line in done.content.splitlines(), done.content
+        assert event_times(world, event_id)[0] == first

@@ -275,12 +275,26 @@ def test_a_page_end_the_clocks_skip_imports_the_start_and_says_why(line, zone, s
         "go forward, so I left the end unset; set it with /manage edit"]
 
 
-@pytest.mark.parametrize(("line", "zone", "starts", "ends"), [
-    # the hour the clocks go back happens twice: its first time is read, as a typed time's
+@pytest.mark.parametrize(("line", "zone", "starts", "offsets"), [
     ("November 7, 2027, 1:30 AM", "America/New_York", datetime(2027, 11, 7, 5, 30, tzinfo=UTC),
-     None),
+     ("UTC−4", "UTC−5")),
     ("October 31, 2027, 2:30 AM", "Europe/Berlin", datetime(2027, 10, 31, 0, 30, tzinfo=UTC),
-     None),
+     ("UTC+2", "UTC+1")),
+])
+def test_a_time_the_clocks_show_twice_is_the_first_and_says_so(line, zone, starts, offsets):
+    """The hour the clocks go back happens twice: its first time is read, on a page and
+    typed alike, and the moderator is told which of the two it was."""
+    got, facts = forum_planned(line, zone)
+    local = f"{starts.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M}"
+    said = (f"{local} comes twice in {zone} as the clocks go back; I read it as the first "
+            f"({offsets[0]}), not the second ({offsets[1]})")
+    assert (got.starts_at, got.ends_at, [str(n) for n in facts.notes]) == (starts, None, [said])
+    typed = parse_typed(local, zone, datetime(2027, 1, 1, tzinfo=UTC))
+    assert (typed.starts_at.astimezone(UTC), str(typed.note)) == (starts, said)
+    assert typed_values(typed, When(), None).notes == (typed.note,)  # as /manage import says
+
+
+@pytest.mark.parametrize(("line", "zone", "starts", "ends"), [
     # across the change: its real length (5 hours, not the 6 the clocks show)
     ("March 13, 2027, 10:00 PM - 4:00 AM", "America/New_York",
      datetime(2027, 3, 14, 3, tzinfo=UTC), datetime(2027, 3, 14, 8, tzinfo=UTC)),

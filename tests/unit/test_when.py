@@ -1268,6 +1268,20 @@ def test_a_zone_typed_after_a_time_is_read_as_a_pages_is(typed, zone, meant):
     assert when.starts_at.astimezone(ZoneInfo(meant)).hour == 18, when
 
 
+@pytest.mark.parametrize(("zone", "note"), [
+    ("UTC", "CST could also mean China Standard Time (UTC+8); I read it as US Central "
+            "Standard Time (UTC−6). If that is wrong, type the time with the offset you mean, "
+            "such as UTC+8"),
+    ("Asia/Shanghai", None), ("America/Chicago", None),  # the server's zone settles it
+])
+def test_a_typed_cst_the_servers_zone_does_not_settle_says_so_as_a_pages_does(zone, note):
+    typed = parse_typed("December 1, 2031 6pm CST", zone, THURSDAY)
+    page = read_page_when("December 1, 2031, 6:00 PM CST", zone)
+    assert typed.starts_at == page.starts_at
+    assert (str(typed.note) if typed.note else None) == note
+    assert (typed.note is None) == (page.note is None)
+
+
 @pytest.mark.parametrize(("typed", "day"), [
     ("北京时间18:00", 4), ("北京时间 12月1日 18:00", 1), ("北京時間 12月1日 18:00", 1),
     ("北京时间：12月1日 下午6点", 1),
