@@ -28,7 +28,7 @@ from bot.storage.sqlite.members import (
     Ledger,
     Membership,
     Memberships,
-    changes,
+    commit_counter,
 )
 from tests.conftest import new_event
 from tests.store.test_damage import DAMAGED, READ_AGAIN, beside_the_bot, damage_unseen, said
@@ -45,7 +45,7 @@ def mark(counter: int, salt: int = 0) -> bytes:
 
 
 def membership(at: bytes, users: range, event_id: int = 1) -> Membership:
-    kept = Membership(changes(at), 1, EventSummary(event_id, "Talk", None), 0)
+    kept = Membership(commit_counter(at), 1, EventSummary(event_id, "Talk", None), 0)
     kept.extend((user, user, 1_700_000_000 + user, f"m{user}".encode()) for user in users)
     return kept
 

@@ -48,9 +48,14 @@ _CHANGES = struct.Struct("=I")  # the header's iChange, at offset 8 (see `Commit
 _COUNTER = 0xFFFFFFFF  # it wraps
 
 
-def changes(mark: bytes) -> int:
+def commit_counter(mark: bytes) -> int:
     """The wal-index header's commit counter (iChange) in a `Commits.mark`."""
     return _CHANGES.unpack_from(mark, 8)[0]
+
+
+def counter_after(mark: bytes) -> int:
+    """The commit counter that a commit made from the header `mark` takes: one further."""
+    return (commit_counter(mark) + 1) & _COUNTER
 
 
 class Ledger:
@@ -68,7 +73,7 @@ class Ledger:
 
     def add(self, before: bytes) -> None:
         """A commit made from the header `before` it, which its transaction read."""
-        counter = (changes(before) + 1) & _COUNTER
+        counter = counter_after(before)
         self._known.add(counter)
         self._order.append(counter)
         if len(self._order) > LEDGER:
@@ -89,7 +94,7 @@ Member = tuple[int, int, str]
 
 @dataclass(slots=True)
 class Membership:
-    """One event's members as of the commit counter `counter` (`changes`): user ids
+    """One event's members as of the commit counter `counter` (`commit_counter`): user ids
     sorted, with each one's seq (negative: waitlisted), join time and name (UTF-8, one
     run, `ends` marking each)."""
 
@@ -159,7 +164,7 @@ class Memberships:
         kept = self.kept.get(event_id)
         if kept is None:
             return None
-        counter = changes(mark)
+        counter = commit_counter(mark)
         if kept.counter != counter:
             if not self.ledger.covers(kept.counter, counter):
                 return None
@@ -212,10 +217,10 @@ class Memberships:
                     self._drop(event_id)
         self._make_room(0)
         self.ledger.add(before)
-        counter = changes(before)
+        counter = commit_counter(before)
         for kept in self.kept.values():
             if kept.counter == counter or self.ledger.covers(kept.counter, counter):
-                kept.counter = (counter + 1) & _COUNTER
+                kept.counter = counter_after(before)
 
     def clear(self) -> None:
         """Forget all: what was read, and what loads cost before."""

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from bot.content import EventContent
 from bot.errors import DatabaseGone, DatabaseUnwritable
 from bot.models import ChangedTo, Event, EventSummary
-from bot.storage.sqlite.members import changes
+from bot.storage.sqlite.members import commit_counter, counter_after
 from bot.zones import day_offsets
 
 BUSY_TIMEOUT_MS = 10_000
@@ -488,7 +488,7 @@ class Transaction:
     rather than a generator-based context manager: every join runs one, and contextlib's
     machinery cost it more than a microsecond."""
 
-    __slots__ = ("_changes", "_session")
+    __slots__ = ("_rows_changed", "_session")
 
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -498,7 +498,7 @@ class Transaction:
         session.new_unit()
         session.writes.check_file(session.conn)
         session.plain.execute("BEGIN IMMEDIATE")
-        self._changes = session.conn.total_changes
+        self._rows_changed = session.conn.total_changes  # before it, to tell whether it wrote
         return session.conn
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -509,7 +509,7 @@ class Transaction:
                 # the header as of the commit before this one: nobody else commits while
                 # this transaction holds the write lock
                 before = (session.header() if session.committed is not None
-                          and session.conn.total_changes != self._changes else None)
+                          and session.conn.total_changes != self._rows_changed else None)
                 try:
                     session.plain.execute("COMMIT")
                 except BaseException as failed:
@@ -521,7 +521,7 @@ class Transaction:
                     session.writes.succeeded()
                 if before is not None and session.committed is not None and (
                         (after := session.header()) is not None
-                        and changes(after) == (changes(before) + 1) & 0xFFFFFFFF):
+                        and commit_counter(after) == counter_after(before)):
                     # the commit took the counter one further, and nobody else's since:
                     # a transaction whose rows changed only to what they held (an UPDATE
                     # writing a row as it was) writes no page and commits nothing, and

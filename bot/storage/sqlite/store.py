@@ -44,7 +44,8 @@ from bot.storage.sqlite.members import (
     KEPT_MEMBERS,
     Membership,
     Memberships,
-    changes,
+    commit_counter,
+    counter_after,
 )
 from bot.storage.sqlite.registrations import JoinRequest
 from bot.storage.sqlite.repositories import SqliteRepositories
@@ -465,7 +466,7 @@ class SqliteStore:
     def _joins_committed(self, before: bytes) -> None:
         """The event loop's connection committed joins: the memberships kept learn of
         them (`Memberships.joined`)."""
-        self._last_join = (changes(before) + 1) & 0xFFFFFFFF
+        self._last_join = counter_after(before)
         if self._members.kept:  # (else nothing to learn: a read under way starts again)
             self._members.joined(before, self._loop_repos.registrations.joins_written)
 
@@ -478,7 +479,7 @@ class SqliteStore:
         mark = self._commits.mark()
         if mark is None or self._last_join is None:
             return None
-        return self._members.ledger.covers(self._last_join, changes(mark))
+        return self._members.ledger.covers(self._last_join, commit_counter(mark))
 
     async def _read_members(self, guild_id: int, event_id: int) -> None:
         """Read the event's whole membership on the database thread, a chunk a call, and
@@ -493,7 +494,7 @@ class SqliteStore:
             summary, departures, count = await self._thread.call(
                 functools.partial(registrations.membership_head, guild_id, event_id))
             if mark is not None and count <= KEPT_MEMBERS:
-                membership = Membership(changes(mark), guild_id, summary, departures)
+                membership = Membership(commit_counter(mark), guild_id, summary, departures)
                 while await self._thread.call(functools.partial(
                         registrations.read_members, membership, event_id, CHUNK)):
                     pass
