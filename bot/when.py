@@ -53,6 +53,7 @@ from bot.zones import (
     pick_reading,
     real_offset,
     server_zone,
+    zone_name_of,
     zone_of_offset,
 )
 
@@ -644,17 +645,13 @@ def _end_not_after_start(written: str) -> Text:
 def _start_skipped(value: datetime) -> Text:
     return Text(N_("the page's start {time} is no time in {zone}: the clocks skip it that day "
                    "as they go forward, so I left the start unset; set it with /manage edit"),
-                time=f"{value:%Y-%m-%d %H:%M}", zone=_zone_name(value))
+                time=f"{value:%Y-%m-%d %H:%M}", zone=zone_name_of(value))
 
 
 def _end_skipped(value: datetime) -> Text:
     return Text(N_("the page's end {time} is no time in {zone}: the clocks skip it that day "
                    "as they go forward, so I left the end unset; set it with /manage edit"),
-                time=f"{value:%Y-%m-%d %H:%M}", zone=_zone_name(value))
-
-
-def _zone_name(value: datetime) -> str:
-    return getattr(value.tzinfo, "key", str(value.tzinfo))
+                time=f"{value:%Y-%m-%d %H:%M}", zone=zone_name_of(value))
 
 
 def _no_place_has(written: str) -> Text:

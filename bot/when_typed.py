@@ -49,6 +49,7 @@ from bot.zones import (
     clocks_skip,
     pick_reading,
     server_zone,
+    zone_name_of,
     zone_of_offset,
 )
 
@@ -247,7 +248,7 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
             raise InvalidValue(N_("{name} {written!r} is a time the clocks skip that day in "
                                   "{zone} (they go forward); type the time after the change, "
                                   "e.g. {later}"), name=name, written=written,
-                               zone=getattr(value.tzinfo, "key", str(value.tzinfo)),
+                               zone=zone_name_of(value),
                                later=f"{moved:%H:%M}")
         note = note or clocks_repeat(value)  # 01:30 as the clocks go back: which one
         value = value.astimezone(zone)

@@ -152,8 +152,14 @@ def clocks_repeat(value: datetime) -> Text | None:
         return None
     return Text(N_("{time} comes twice in {zone} as the clocks go back; I read it as the first "
                    "({first}), not the second ({second})"),
-                time=f"{value:%Y-%m-%d %H:%M}", zone=getattr(value.tzinfo, "key", "UTC"),
+                time=f"{value:%Y-%m-%d %H:%M}", zone=zone_name_of(value),
                 first=_offset_name(first.utcoffset()), second=_offset_name(second.utcoffset()))
+
+
+def zone_name_of(value: datetime) -> str:
+    """The name of the zone a time is in, as what is said of its clocks names it:
+    "America/New_York"; a fixed offset as Python writes it ("UTC+08:00")."""
+    return getattr(value.tzinfo, "key", str(value.tzinfo))
 
 
 def _offset_name(offset: timedelta | None) -> str:
