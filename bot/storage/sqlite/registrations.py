@@ -220,7 +220,7 @@ class SqliteRegistrations(Repository):
             key = (event_id, user_id)
             mine = decided.get(key)
             if mine is None:  # the batch wrote no RSVP of theirs: what is stored holds
-                mine = self._stored_rsvp(event_id, user_id, kept=not promoted)
+                mine = self._stored_rsvp(event_id, user_id, from_memory=not promoted)
             result = rules.join(seats, mine, now, waitlists.get(event_id))
             status = result.status  # a property: read once
             if result.promoted:  # written now, so positions read later in the batch see it
@@ -253,14 +253,14 @@ class SqliteRegistrations(Repository):
             for event_id, user_id, name, status, seq, joined_at in inserts]
         return results
 
-    def _stored_rsvp(self, event_id: int, user_id: int, *, kept: bool = False
+    def _stored_rsvp(self, event_id: int, user_id: int, *, from_memory: bool
                      ) -> Existing | None:
         """The member's RSVP to the event as stored, with their waitlist position: from
         the event's membership in memory when one is kept as the transaction sees it and
-        `kept` (nothing this transaction wrote has moved the waitlist), else one
+        `from_memory` (nothing this transaction wrote has moved the waitlist), else one
         primary-key lookup (a row-value `IN (VALUES ...)` for a whole batch makes SQLite
         scan the whole table)."""
-        members = self.members_now(event_id) if kept and self.members_now else None
+        members = self.members_now(event_id) if from_memory and self.members_now else None
         if members is not None:
             member = members.find(user_id)
             if member is None:

@@ -168,8 +168,8 @@ class SqliteStore:
             repos.registrations.member_rsvp: self._member_rsvp_on_loop,
         }
         # Database-thread calls that write neither RSVPs nor events, made all the time:
-        # memberships kept (`_members`) outlast them (`_apart`).
-        self._writes_apart = frozenset((
+        # memberships kept (`_members`) outlast them (`_ledgered`).
+        self._writes_of_no_membership = frozenset((
             repos.settings.record_member_locales, repos.settings.forget_member_locales,
             repos.settings.end_locale_prune, repos.settings.set_meta,
             repos.notices.claim_notices, repos.notices.ack_notice,
@@ -300,8 +300,8 @@ class SqliteStore:
         asked_after = self._thread_forgets
         call = functools.partial(fn, *args, **kwargs)
         try:
-            result = await self._on_thread(functools.partial(self._apart, call)
-                                           if fn in self._writes_apart else call)
+            result = await self._on_thread(functools.partial(self._ledgered, call)
+                                           if fn in self._writes_of_no_membership else call)
         except sqlite3.DatabaseError as exc:
             self._refuse(exc, [_read_key(fn, args, kwargs)])
         if self._refused_reads:
@@ -446,7 +446,7 @@ class SqliteStore:
                     self._read_members(guild_id, event_id), name="store-members")
         return answer
 
-    def _apart(self, call: Callable[[], T]) -> T:
+    def _ledgered(self, call: Callable[[], T]) -> T:
         """On the database thread: `call`, one that writes neither RSVPs nor events, its
         commits entered in the ledger of those that leave memberships as they were."""
         session = self._repos.session
