@@ -185,8 +185,9 @@ class Memberships:
         return True
 
     def loaded(self, event_id: int, membership: Membership | None) -> None:
-        """The load of `event_id` ended: `membership` is what it read, None when the
-        database changed meanwhile or the event has more members than are kept."""
+        """The load of `event_id` ended: `membership` is what it read, None when there is
+        nothing to keep (the database changed meanwhile, a read failed or was refused,
+        or the event has more members than are kept)."""
         self.loading = None
         self.misses.pop(event_id, None)
         if membership is None:

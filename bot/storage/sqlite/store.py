@@ -12,7 +12,9 @@ dropped whenever another connection (the database thread, another process) has
 committed, which `PRAGMA data_version`, read right after the seat counts, tells every
 time. While nobody at all has committed since an event's seat counts or a member's RSVP
 were read, which the wal-index header tells without a statement (`commits.Commits`),
-the same answer is given again without reading. A read that finds the database busy, or
+the same answer is given again without reading. An event many members ask about has its
+whole membership kept in memory (`members`), which outlasts the store's own commits that
+leave it as it was or whose joins it learns. A read that finds the database busy, or
 that would fetch too many rows to catch a cache up, runs on the database thread as
 before.
 """
