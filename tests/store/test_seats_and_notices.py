@@ -76,6 +76,17 @@ def editing_announcements(store: Store, message: type) -> Announcements:
             get_partial_message=lambda message_id: message())))
 
 
+class NotEditable:
+    """An announcement message Discord will not let the bot edit (its channel's
+    permissions took the right away)."""
+
+    async def edit(self, **_: object) -> None:
+        import discord
+
+        raise discord.Forbidden(SimpleNamespace(status=403, reason="Forbidden"),
+                                {"code": 50013, "message": "Missing Permissions"})
+
+
 async def new_event(store: Store, capacity: int, starts_at=None, slug: str = "talk"):
     event, _ = await store.run(store.events.save_event,
         1, EventDraft(slug=slug, title=f"Event {slug}", capacity=capacity, starts_at=starts_at),
@@ -854,17 +865,7 @@ async def test_a_deleted_event_leaves_no_refresh_timer_nor_refusal_behind(store)
     """An announced event that ends months ahead has a refresh timed for its end, and a
     message Discord would not let the bot edit is remembered with what it refused. Its
     deletion ends both, not the day it would have ended: events come and go for months."""
-    import discord
-
-
-    forbidden = discord.Forbidden(SimpleNamespace(status=403, reason="Forbidden"),
-                                  {"code": 50013, "message": "Missing Permissions"})
-
-    class Message:
-        async def edit(self, **_: object) -> None:
-            raise forbidden
-
-    cog = editing_announcements(store, Message)
+    cog = editing_announcements(store, NotEditable)
     starts = datetime.now(UTC) + timedelta(days=90)
     for n in range(20):
         event = await new_event(store, capacity=5, starts_at=starts, slug=f"talk-{n}")
@@ -1194,18 +1195,9 @@ async def test_a_server_left_leaves_no_refresh_timer_nor_refusal_of_its_events_b
     keep its refresh timer, and a refused message its refusal, in every server that ever
     removed the bot. Leaving ends both for that server alone; the other servers' stay,
     and an invitation back times the refresh again."""
-    import discord
-
     from bot.signals import GuildLeft, Signals
 
-    forbidden = discord.Forbidden(SimpleNamespace(status=403, reason="Forbidden"),
-                                  {"code": 50013, "message": "Missing Permissions"})
-
-    class Message:
-        async def edit(self, **_: object) -> None:
-            raise forbidden
-
-    cog = editing_announcements(store, Message)
+    cog = editing_announcements(store, NotEditable)
     cog.bot.signals = Signals()  # as the bot tells its cogs (`EventBot.left_guild`)
     cog.bot.wait_until_ready = asyncio.Event().wait  # not ready: nothing is delivered
     await cog.cog_load()
