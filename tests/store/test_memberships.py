@@ -74,6 +74,26 @@ async def ask_until_kept(store, event_id: int, users) -> None:
     assert event_id in store._members.kept
 
 
+async def another_commits_as_it_begins(store, other: sqlite3.Connection, statement: str,
+                                      fn, *args) -> bool:
+    """Run `fn` on the database thread while `other`, another connection, commits
+    `statement` just as `fn`'s write transaction begins: whether it did."""
+    began: list[str] = []
+
+    def commit_first(sql: str) -> None:
+        if sql == "BEGIN IMMEDIATE" and not began:
+            began.append(sql)
+            other.execute(statement)
+
+    conn = store._repos.session.conn  # the database thread's
+    await store._thread.call(lambda: conn.set_trace_callback(commit_first))
+    try:
+        await store.run(fn, *args)
+    finally:
+        await store._thread.call(lambda: conn.set_trace_callback(None))
+    return bool(began)
+
+
 def test_a_member_is_found_by_id_with_their_seq_time_and_name():
     kept = membership(mark(1), range(10, 20, 2))
     kept.extend([(30, -7, 5, "李彬 🎉".encode())])
@@ -305,16 +325,9 @@ async def test_what_joins_keep_of_their_event_outlasts_the_bots_writes_of_other_
 
         # another connection's commit, as the bot writes something else: read again
         other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        began = []
-
-        def commit_first(sql: str) -> None:
-            if sql == "BEGIN IMMEDIATE" and not began:
-                began.append(sql)
-                other.execute("UPDATE events SET capacity = 2")
-
-        conn = here._repos.session.conn
-        await here._thread.call(lambda: conn.set_trace_callback(commit_first))
-        await here.run(here.settings.record_member_locales, {2: seen})
+        began = await another_commits_as_it_begins(
+            here, other, "UPDATE events SET capacity = 2",
+            here.settings.record_member_locales, {2: seen})
         other.close()
         statements.clear()
         third = (await here.join(1, event.id, 3, "m")).result
@@ -337,16 +350,9 @@ async def test_the_bots_writes_of_other_things_keep_it_and_anothers_meanwhile_do
 
         # another connection commits as such a write begins: not to be taken for it
         other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        began = []
-
-        def commit_first(sql: str) -> None:
-            if sql == "BEGIN IMMEDIATE" and not began:
-                began.append(sql)
-                other.execute("DELETE FROM rsvps WHERE user_id = 7")
-
-        conn = here._repos.session.conn  # the database thread's
-        await here._thread.call(lambda: conn.set_trace_callback(commit_first))
-        await here.run(here.settings.record_member_locales, {6: seen})
+        began = await another_commits_as_it_begins(
+            here, other, "DELETE FROM rsvps WHERE user_id = 7",
+            here.settings.record_member_locales, {6: seen})
         assert began and (await members_of(here, event.id, [7]))[0][1] is None
 
         # such a write that changed nothing commits nothing: the next commit is another's
