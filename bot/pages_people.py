@@ -255,8 +255,8 @@ class Entry:
     title: str = ""  # a line of their title and affiliation: their bio when none is found
     keys: set[str] = field(default_factory=set)  # what finds it in `people`
     words: set[str] = field(default_factory=set)  # and in `by_word`
-    later: bool = False  # first named by a bilingual page's later version
-    again: bool = False  # named by the first version and again by the later one
+    first_in_later: bool = False  # first named by a bilingual page's later version
+    in_both: bool = False  # named by the first version and again by the later one
 
 
 class PeopleReading:
@@ -537,10 +537,10 @@ class PeopleReading:
         for other in found[1:]:
             self._merge(found[0], other)
         entry = found[0] if found else None
-        if entry is not None and self.later_version and not entry.later:
-            entry.again = True  # (a bilingual page's later version names them again)
+        if entry is not None and self.later_version and not entry.first_in_later:
+            entry.in_both = True  # (a bilingual page's later version names them again)
         if entry is None:
-            entry = Entry(name, len(self.order), later=self.later_version)
+            entry = Entry(name, len(self.order), first_in_later=self.later_version)
             self.order.append(entry)
         elif PAIRED.fullmatch(name) and not PAIRED.fullmatch(entry.name):
             entry.name = name  # the page pairs the two scripts: the paired name says more

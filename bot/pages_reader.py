@@ -1198,10 +1198,10 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         # "Tong Zhao"), no more than the first version's people it names no other way, may
         # be any of those: the list is the first version's, and those names stay in their
         # version's text. A name in the first version's script is someone new.
-        unpaired = [e for e in entries if e.later and not PAIRED.fullmatch(e.name)
+        unpaired = [e for e in entries if e.first_in_later and not PAIRED.fullmatch(e.name)
                     and has_han(e.name) != self.first_zh]
         if unpaired and self.repeated_header and len(unpaired) <= sum(
-                not e.later and not e.again for e in entries):
+                not e.first_in_later and not e.in_both for e in entries):
             entries = [e for e in entries if e not in unpaired]
         # A real page names a few dozen people and takeaways; more is a list or a paste
         # gone wrong, whose rows the import would write and every reader page through.
