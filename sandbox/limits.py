@@ -105,6 +105,11 @@ IS_COMPONENTS_V2 = 1 << 15  # message flag: top-level layout components instead 
 STRING = 3  # application command option type
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
 EXTERNAL = 3  # scheduled event entity type
+# Scheduled event statuses, and the changes Discord takes: once COMPLETED or CANCELED an
+# event can no longer be updated at all (400, code 180000).
+SCHEDULED, ACTIVE, COMPLETED, CANCELED = 1, 2, 3, 4
+FINISHED = frozenset((COMPLETED, CANCELED))
+STATUS_CHANGES = {SCHEDULED: frozenset((ACTIVE, CANCELED)), ACTIVE: frozenset((COMPLETED,))}
 
 LOCALES = frozenset((
     "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl",
@@ -676,7 +681,37 @@ def event_errors(body: Mapping[str, Any] | None,
     if start is not None and end is not None and end <= start:
         out.add(("scheduled_end_time",), "GUILD_SCHEDULED_EVENT_END_BEFORE_START",
                 "The end time must be after the start time.")
+    if current is not None and "status" in body:
+        status = body["status"]
+        if status != current.get("status") and status not in STATUS_CHANGES.get(
+                current.get("status"), ()):
+            out.add(("status",), "GUILD_SCHEDULED_EVENT_INVALID_STATUS_TRANSITION",
+                    "Invalid status transition.")
     return out.errors
+
+
+def automated_status(event: Mapping[str, Any], now: datetime) -> int:
+    """The status Discord itself gives an external event by ``now``: it begins (ACTIVE) at
+    its scheduled start and ends (COMPLETED) at its scheduled end; one that has not begun
+    hours after its start is cancelled (an external one always begins, so never)."""
+    status = int(event.get("status") or SCHEDULED)
+    if event.get("entity_type") != EXTERNAL or status in FINISHED:
+        return status
+    start = _moment(event.get("scheduled_start_time"))
+    end = _moment(event.get("scheduled_end_time"))
+    if status == SCHEDULED and start is not None and start <= now:
+        status = ACTIVE
+    if status == ACTIVE and end is not None and end <= now:
+        status = COMPLETED
+    return status
+
+
+def _moment(value: Any) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return parsed if parsed is not None and parsed.tzinfo is not None else None
 
 
 def _time(out: _Collector, key: str, value: Any) -> datetime | None:

@@ -4,6 +4,7 @@ members, roles and scheduled events."""
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 from aiohttp import web
 
@@ -257,8 +258,21 @@ class RestRoutes:
         if not (perms & MANAGE_EVENTS or (own and perms & CREATE_EVENTS)):
             raise ApiError(403, 50013, "Missing Permissions")
 
+    def _automate_events(self, guild: Guild) -> None:
+        """What Discord has done by now by itself (`limits.automated_status`): an external
+        event begun at its start, ended at its end. Applied when the bot asks about events."""
+        now = datetime.now(UTC)
+        for event in guild.scheduled_events.values():
+            status = limits.automated_status(event, now)
+            if status != event.get("status"):
+                event["status"] = status
+                self._dispatch_if(INTENT_GUILD_SCHEDULED_EVENTS, guild,
+                                  "GUILD_SCHEDULED_EVENT_UPDATE", event)
+
     async def _list_events(self, request: web.Request) -> web.Response:
-        return _json(list(self._guild(request).scheduled_events.values()))
+        guild = self._guild(request)
+        self._automate_events(guild)
+        return _json(list(guild.scheduled_events.values()))
 
     async def _create_event(self, request: web.Request) -> web.Response:
         guild = self._guild(request)
@@ -291,11 +305,14 @@ class RestRoutes:
     async def _event(self, request: web.Request) -> web.StreamResponse:
         guild = self._guild(request)
         eid = self._param(request, "event_id", 10070, "Guild Scheduled Event")
+        self._automate_events(guild)
         event = guild.scheduled_events.get(eid)
         if event is None:
             raise ApiError(404, 10070, "Unknown Guild Scheduled Event")
         if request.method != "GET":
             self._check_can_schedule(guild, event)
+        if request.method == "PATCH" and event.get("status") in limits.FINISHED:
+            raise ApiError(400, 180000, "Cannot update a finished event")
         if request.method == "DELETE":
             del guild.scheduled_events[eid]
             self._dispatch_if(

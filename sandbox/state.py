@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from sandbox import persistence
+from sandbox import limits, persistence
 from sandbox.limits import LOCALES
 from sandbox.models import (
     ADMINISTRATOR,
@@ -17,6 +17,7 @@ from sandbox.models import (
     GUILD_FORUM,
     GUILD_TEXT,
     INTENT_GUILD_MEMBERS,
+    INTENT_GUILD_SCHEDULED_EVENTS,
     MANAGE_EVENTS,
     MANAGE_THREADS,
     MESSAGE_TYPES,
@@ -267,6 +268,32 @@ class WorldState:
         """A moderator deletes one of the bot's channel messages: fetching or editing it
         answers 404 ``10008 Unknown Message``."""
         self._delete(self._messages[int(message["id"])])
+
+    def edit_scheduled_event(self, guild: Guild, event_id: int | str,
+                             **fields: Any) -> dict[str, Any]:
+        """A moderator edits a scheduled event in Discord's own UI (its name, times,
+        location...), or starts, ends or cancels it (``status``), or Discord does so by
+        itself (an external event ends at its scheduled end). Discord's rules hold as for
+        the bot: a finished event takes no change (:class:`ValueError`), and ``status``
+        moves only SCHEDULED -> ACTIVE or CANCELED, ACTIVE -> COMPLETED."""
+        event = guild.scheduled_events[int(event_id)]
+        if event.get("status") in limits.FINISHED:
+            raise ValueError("Cannot update a finished event")
+        status = fields.get("status", event.get("status"))
+        if status != event.get("status") and status not in limits.STATUS_CHANGES.get(
+                event.get("status"), ()):
+            raise ValueError(f"no status change {event.get('status')} -> {status}")
+        event.update(fields)
+        self._dispatch_if(INTENT_GUILD_SCHEDULED_EVENTS, guild,
+                          "GUILD_SCHEDULED_EVENT_UPDATE", event)
+        return event
+
+    def delete_scheduled_event(self, guild: Guild, event_id: int | str) -> None:
+        """A moderator deletes a scheduled event in Discord's UI: calls about it answer
+        404 ``10070 Unknown Guild Scheduled Event``."""
+        event = guild.scheduled_events.pop(int(event_id))
+        self._dispatch_if(INTENT_GUILD_SCHEDULED_EVENTS, guild,
+                          "GUILD_SCHEDULED_EVENT_DELETE", event)
 
     def outage(self, guild: Guild) -> None:
         """Discord loses ``guild`` for a while, as in an outage: a connected bot gets

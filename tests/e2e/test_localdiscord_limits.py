@@ -891,6 +891,51 @@ async def test_scheduled_events_take_the_bots_server_level_event_permissions(fak
     assert fake.scheduled_events(guild) == []
 
 
+FINISHED_EVENT = {"message": "Cannot update a finished event", "code": 180000}
+
+
+async def test_a_scheduled_events_status_moves_only_as_discord_allows(fake, http):
+    """Discord: SCHEDULED -> ACTIVE or CANCELED, ACTIVE -> COMPLETED; a COMPLETED or
+    CANCELED event takes no update at all (400, 180000), though it may be deleted."""
+    guild = fake.add_guild()
+    path = f"/guilds/{guild.id}/scheduled-events"
+    ended = await accepted(http, "POST", path, event())
+    cancelled = await accepted(http, "POST", path, event())
+    assert await refused(http, "PATCH", f"{path}/{ended['id']}", {"status": 3},
+                         "status") == ["GUILD_SCHEDULED_EVENT_INVALID_STATUS_TRANSITION"]
+    for one, steps in ((ended, (2, 3)), (cancelled, (4,))):
+        one_path = f"{path}/{one['id']}"
+        for status in steps:
+            await accepted(http, "PATCH", one_path, {"status": status})
+        assert await call(http, "PATCH", one_path, {"name": "Renamed"}) == (400, FINISHED_EVENT)
+        assert await call(http, "PATCH", one_path, {"status": 2}) == (400, FINISHED_EVENT)
+        assert guild.scheduled_events[int(one["id"])]["name"] == "Talk"
+        await accepted(http, "DELETE", one_path, None)
+    active = await accepted(http, "POST", path, event())
+    await accepted(http, "PATCH", f"{path}/{active['id']}", {"status": 2})
+    for status in (1, 4):
+        assert await refused(http, "PATCH", f"{path}/{active['id']}", {"status": status},
+                             "status") == ["GUILD_SCHEDULED_EVENT_INVALID_STATUS_TRANSITION"]
+    with pytest.raises(ValueError):  # nor in Discord's own UI
+        fake.edit_scheduled_event(guild, active["id"], status=4)
+
+
+async def test_discord_begins_and_ends_an_external_event_by_itself(fake, http):
+    """An external event is ACTIVE from its scheduled start and COMPLETED at its
+    scheduled end, whatever anyone does: then an edit is refused as Discord refuses it."""
+    guild = fake.add_guild()
+    path = f"/guilds/{guild.id}/scheduled-events"
+    created = await accepted(http, "POST", path, event())
+    stored = guild.scheduled_events[int(created["id"])]
+    now = datetime.now(UTC)
+    stored["scheduled_start_time"] = (now - timedelta(hours=1)).isoformat()  # time has passed
+    assert (await accepted(http, "GET", f"{path}/{created['id']}", None))["status"] == 2
+    stored["scheduled_end_time"] = (now - timedelta(minutes=1)).isoformat()
+    assert [e["status"] for e in await accepted(http, "GET", path, None)] == [3]
+    assert await call(http, "PATCH", f"{path}/{created['id']}", {
+        "scheduled_end_time": (now + timedelta(hours=1)).isoformat()}) == (400, FINISHED_EVENT)
+
+
 # --------------------------------------------------------------------------- role grants
 
 
