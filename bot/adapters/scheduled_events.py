@@ -8,8 +8,10 @@ it off with `/manage scheduled-events off`. Not an extension (no `setup`): the
 posting and run it after (`plan_scheduled_event`, `run_scheduled_event`).
 
 Status changes (completing the Discord event) are left to Discord and the moderators:
-Discord ends an external event at its end time by itself. A deleted event's Discord
-event is deleted with it (`delete_scheduled_event`).
+Discord ends an external event at its end time by itself. One deleted, ended or
+cancelled on Discord takes no update: the bot forgets it at the first refusal (an
+announcement then makes a new one). A deleted event's Discord event is deleted with it
+(`delete_scheduled_event`).
 """
 
 from __future__ import annotations
@@ -47,6 +49,17 @@ class ScheduledEventStep:
     details: ScheduledEventDetails | None = None
     existing: int | None = None  # the Discord event to update, if there is one
     create: bool = False
+    enabled: bool = True  # the server's /manage scheduled-events
+
+
+# Discord's answer to an update of a scheduled event that has ended or been cancelled.
+FINISHED_EVENT = 180000
+
+
+def gone_on_discord(exc: discord.HTTPException) -> bool:
+    """Whether Discord's refusal says the Discord event is no more to update: deleted
+    (10070 Unknown Guild Scheduled Event), or finished (ended at its end, or cancelled)."""
+    return isinstance(exc, discord.NotFound) or exc.code == FINISHED_EVENT
 
 
 async def plan_scheduled_event(bot: EventBot, guild_id: int, event: Event,
@@ -68,7 +81,7 @@ async def plan_scheduled_event(bot: EventBot, guild_id: int, event: Event,
         return ScheduledEventStep(_no_permission(existing is None))
     lang = await bot.languages.for_guild(guild_id, bot)  # what the whole server reads
     return ScheduledEventStep(details=scheduled_event_details(event, lang), existing=existing,
-                              create=create)
+                              create=create, enabled=enabled)
 
 
 async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
@@ -90,12 +103,23 @@ async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
                 await bot.http.edit_scheduled_event(guild_id, existing, reason=REASON,
                                                     **scheduled_event_payload(details))
                 return Text(N_("The Discord event is updated."))
-            except discord.NotFound:
-                # Deleted on Discord. An import leaves it deleted; an announcement makes a new one.
+            except discord.HTTPException as exc:
+                if not gone_on_discord(exc):
+                    raise
+                # Deleted on Discord, or finished there (ended at its end, or cancelled),
+                # which takes no update again: forgotten, so that neither is tried again.
+                # An edit or import leaves it so, and says it once; an announcement makes a
+                # new one.
+                log.info("Discord event %s of event %s is gone on Discord (%s %s); forgotten",
+                         existing, event_id, exc.status, exc.code)
                 await bot.store.run(bot.store.reminders.set_scheduled_event_id,
                                     guild_id, event_id, None)
                 if not create:
-                    return None
+                    return (Text(N_("Its Discord event was deleted, ended or cancelled on "
+                                    "Discord; /manage announce makes a new one."))
+                            if step.enabled else
+                            Text(N_("Its Discord event was deleted, ended or cancelled on "
+                                    "Discord.")))
                 creating = True
         guild = bot.get_guild(guild_id)
         if guild is None:  # left the server meanwhile

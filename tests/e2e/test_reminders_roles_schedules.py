@@ -716,6 +716,159 @@ async def test_discord_events_made_before_they_were_turned_off_follow_their_even
         await scheduled_events_on(world, fake)
 
 
+# -- Discord events changed outside the bot (moderators in Discord's UI, or Discord) ----
+
+
+def discord_events_of(world, fake, event_id: int) -> list[dict]:
+    """The Discord event the bot records for `event_id` (none, or one)."""
+    [(recorded,)] = world.query("SELECT scheduled_event_id FROM events WHERE id = ?",
+                                (event_id,))
+    return [e for e in fake.scheduled_events(world.guild) if int(e["id"]) == recorded]
+
+
+def listed(fake, guild, name: str) -> list[dict]:
+    """The Discord events named `name` that members see as to come or going on."""
+    return [e for e in fake.scheduled_events(guild)
+            if e["name"] == name and e["status"] in (1, 2)]
+
+
+def scheduled_event_calls(fake, since: int) -> list:
+    return [r for r in fake.requests[since:] if "/scheduled-events" in r.path]
+
+
+async def edited(world, fake, event_id: int, values: dict[str, str]) -> str:
+    form = await fake.slash(world.guild, world.moderator, "manage edit", event=str(event_id))
+    done = await fake.submit_modal(form, values)
+    assert done.ephemeral and "Updated" in done.content, done.content
+    return done.content
+
+
+async def test_a_discord_event_deleted_in_discords_ui_is_forgotten_once(world, fake):
+    """A moderator deleted the Discord event under the server's Events: an edit of the
+    event (new time, venue) says once that it is gone and how to make a new one, makes
+    none itself, and asks Discord nothing more; a deletion of the event then asks Discord
+    nothing; /manage announce made meanwhile makes exactly one new one."""
+    guild = world.guild
+    event_id = await announced_with_a_discord_event(world, fake, "Deleted In UI Forum")
+    [made] = discord_events_of(world, fake, event_id)
+    fake.delete_scheduled_event(guild, made["id"])
+    text = await edited(world, fake, event_id, {"start": "2037-09-02 18:00",
+                                                "venue": "Room 12"})
+    assert ("Its Discord event was deleted, ended or cancelled on Discord; /manage announce "
+            "makes a new one." in text), text
+    assert world.query("SELECT scheduled_event_id FROM events WHERE id = ?",
+                       (event_id,)) == [(None,)]
+    assert listed(fake, guild, "Deleted In UI Forum") == []
+    since = len(fake.requests)
+    text = await edited(world, fake, event_id, {"venue": "Room 13"})
+    assert "Discord event" not in text, text
+    assert scheduled_event_calls(fake, since) == []
+    again = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    assert "It is also in the server's Discord events." in again.content, again.content
+    [remade] = listed(fake, guild, "Deleted In UI Forum")
+    assert remade["entity_metadata"] == {"location": "Room 13"}
+    assert discord_events_of(world, fake, event_id) == [remade]
+
+
+async def test_a_discord_event_renamed_in_discords_ui_follows_the_next_edit(world, fake):
+    """A moderator renamed and re-timed the Discord event in Discord's UI: the next edit
+    of the event puts the event's own name, time and venue back on that same one."""
+    guild = world.guild
+    event_id = await announced_with_a_discord_event(world, fake, "Renamed In UI Forum")
+    [made] = discord_events_of(world, fake, event_id)
+    fake.edit_scheduled_event(guild, made["id"], name="Something else",
+                              scheduled_start_time="2038-01-01T10:00:00+00:00",
+                              scheduled_end_time="2038-01-01T11:00:00+00:00")
+    text = await edited(world, fake, event_id, {"venue": "Hall B"})
+    assert "The Discord event is updated." in text, text
+    [kept] = discord_events_of(world, fake, event_id)
+    assert kept["id"] == made["id"] and kept["name"] == "Renamed In UI Forum"
+    assert datetime.fromisoformat(kept["scheduled_start_time"]) == datetime(
+        2037, 9, 1, 18, 0, tzinfo=UTC)
+    assert kept["entity_metadata"] == {"location": "Hall B"}
+    assert len([e for e in fake.scheduled_events(guild)
+                if e["name"] == "Renamed In UI Forum"]) == 1
+
+
+@pytest.mark.parametrize("finish", ["completed", "cancelled"])
+async def test_a_discord_event_finished_on_discord_is_forgotten_once(world, fake, finish):
+    """Discord ended the Discord event (an external one ends at its scheduled end), or a
+    moderator cancelled it in Discord's UI: Discord takes no update of it any more (400,
+    180000). Editing the event (its end, its start) says once that it is gone, as for a
+    deleted one, rather than repeating Discord's refusal at every edit; /manage announce
+    then lists it again with one new Discord event, not refused for good."""
+    guild = world.guild
+    title = f"Finished On Discord Forum ({finish})"
+    event_id = await announced_with_a_discord_event(world, fake, title)
+    [made] = discord_events_of(world, fake, event_id)
+    if finish == "completed":
+        fake.edit_scheduled_event(guild, made["id"], status=2)  # begun at its start
+        fake.edit_scheduled_event(guild, made["id"], status=3)  # and ended at its end
+    else:
+        fake.edit_scheduled_event(guild, made["id"], status=4)
+    text = await edited(world, fake, event_id, {"end": "2037-09-01 22:00"})
+    assert ("Its Discord event was deleted, ended or cancelled on Discord; /manage announce "
+            "makes a new one." in text), text
+    assert "refused" not in text, text
+    since = len(fake.requests)
+    text = await edited(world, fake, event_id, {"start": "2037-09-03 18:00",
+                                                "end": "2037-09-03 20:00"})
+    assert "Discord event" not in text, text
+    assert scheduled_event_calls(fake, since) == []
+    assert listed(fake, guild, title) == []
+    again = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    assert "It is also in the server's Discord events." in again.content, again.content
+    [remade] = listed(fake, guild, title)
+    assert remade["id"] != made["id"] and discord_events_of(world, fake, event_id) == [remade]
+    assert datetime.fromisoformat(remade["scheduled_start_time"]) == datetime(
+        2037, 9, 3, 18, 0, tzinfo=UTC)
+    again = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    assert "The Discord event is updated." in again.content, again.content
+    assert listed(fake, guild, title) == [remade]
+
+
+async def test_a_discord_event_ended_on_discord_is_made_again_by_announce(world, fake):
+    """Announcing again an event whose Discord event Discord has ended makes a new one
+    at once (turned off and on again meanwhile), rather than answering Discord's refusal
+    to update a finished event every time."""
+    guild = world.guild
+    title = "Ended Then Announced Forum"
+    event_id = await announced_with_a_discord_event(world, fake, title)
+    [made] = discord_events_of(world, fake, event_id)
+    fake.edit_scheduled_event(guild, made["id"], status=2)
+    fake.edit_scheduled_event(guild, made["id"], status=3)
+    try:
+        await fake.slash(guild, world.moderator, "manage scheduled-events", state="off")
+        off = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+        assert off.content.endswith(" Its Discord event was deleted, ended or cancelled on "
+                                    "Discord."), off.content
+        assert listed(fake, guild, title) == []
+    finally:
+        await scheduled_events_on(world, fake)
+    on = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    assert "It is also in the server's Discord events." in on.content, on.content
+    [remade] = listed(fake, guild, title)
+    assert discord_events_of(world, fake, event_id) == [remade]
+
+
+async def test_a_finished_discord_event_goes_with_its_deleted_event(world, fake):
+    """The event is deleted after Discord ended its Discord event: the deletion tidies the
+    finished one away (Discord lets it be deleted), with nothing said about it."""
+    guild = world.guild
+    title = "Ended Then Deleted Forum"
+    event_id = await announced_with_a_discord_event(world, fake, title)
+    [made] = discord_events_of(world, fake, event_id)
+    fake.edit_scheduled_event(guild, made["id"], status=2)
+    fake.edit_scheduled_event(guild, made["id"], status=3)
+    asked = await fake.slash(guild, world.moderator, "manage delete", event=str(event_id))
+    confirm, _ = asked.custom_ids()
+    clicked = await fake.click(guild, world.moderator, asked.message, confirm)
+    done = await clicked.wait(lambda r: "Deleted" in (r.content or ""))
+    assert "Discord event" not in done.content, done.content
+    await eventually(lambda: all(e["id"] != made["id"] for e in fake.scheduled_events(guild)),
+                     what="the finished Discord event deleted with its event")
+
+
 async def test_the_bot_logged_no_unexpected_error(world):
     output = world.bot.output()
     assert "Traceback" not in output and "ERROR" not in output, output[-3000:]
