@@ -10,7 +10,9 @@ that machine can reach (its loopback, the private network, cloud metadata at
   `is_global`), unless it is in `FETCH_ALLOWED_NETWORKS`; the connector then connects
   only to the addresses checked, so a name that resolves differently a second time (DNS
   rebinding) gains nothing. An address written in the URL is checked the same way;
-- redirects are followed here, at most 5, each new URL checked as the first;
+- redirects are followed here, at most 5, each new URL checked as the first; a page's
+  <meta http-equiv="refresh"> to another address within 10 seconds (a moved page's) is
+  one of them, as a browser follows it;
 - the whole fetch takes at most `FETCH_TIMEOUT` seconds (10 by default);
 - the body is at most 2 MB: a larger Content-Length is refused before reading, and a
   streamed body is refused as soon as it passes 2 MB (after decompression);
@@ -34,6 +36,7 @@ from yarl import URL
 from bot.config import FETCH_TIMEOUT, Network, Settings
 from bot.errors import InvalidValue
 from bot.i18n import N_, Text
+from bot.webpage import meta_refresh
 
 MAX_FETCH_BYTES = 2_000_000
 MAX_REDIRECTS = 5
@@ -155,7 +158,11 @@ async def fetch_page(url: str, policy: FetchPolicy,
                     if response.status in REDIRECTS:
                         target = _redirect_target(response)
                         continue
-                    return await _read(url, target, response)
+                    fetched = await _read(url, target, response)
+                moved = _refreshed_to(fetched, target)
+                if moved is None:
+                    return fetched
+                target = moved  # a moved page's <meta> refresh: a redirect, as a browser has it
             raise FetchError(N_("The page redirects more than {most} times."), most=MAX_REDIRECTS)
     except TimeoutError:
         raise FetchError(N_("The page did not arrive within {seconds} seconds."),
@@ -178,8 +185,24 @@ def _redirect_target(response: aiohttp.ClientResponse) -> URL:
     if not location:
         raise FetchError(N_("The page answered HTTP {status} without saying where to."),
                          status=response.status)
+    return _joined(response.url, location)
+
+
+def _refreshed_to(fetched: Fetched, target: URL) -> URL | None:
+    """Where a web page's <meta> refresh moves it to: another http(s) address, else None
+    (a refresh to itself, or to "javascript:", leaves the page as it is)."""
+    refresh = meta_refresh(fetched.body) if fetched.content_type == "text/html" else None
     try:
-        return check_url(response.url.join(URL(location)))
+        moved = None if refresh is None else _joined(target, refresh)
+    except FetchError:
+        return None
+    return None if moved == target else moved
+
+
+def _joined(base: URL, location: str) -> URL:
+    """Where a redirect's address leads from `base`, checked as the first URL."""
+    try:
+        return check_url(base.join(URL(location)))
     except ValueError:
         raise FetchError(N_("The page redirects to an address I can't read.")) from None
 

@@ -224,12 +224,43 @@ def meta_charset(data: bytes) -> str | None:
     decodes the page again on a <meta> it meets later in the head (after kilobytes of
     inline CSS): so past the top the scan goes on to the <body> or </head>, within
     HEAD_SCAN_BYTES (a page of nothing but tags costs 0.2 s at most)."""
+    for attributes in _head_metas(data):
+        found = _charset_of(attributes)
+        if found:
+            return found
+    return None
+
+
+# "0; url=/real", "0;URL='/real'", "5, url=/real": a delay, then where to.
+_REFRESH = re.compile(rb"""\s*(\d+)(?:\.[\d.]*)?\s*[;,\s]\s*(?:url\s*=\s*)?"""
+                      rb"""(["']?)([^"'\s][^"']*)""", re.I)
+# A refresh later than this is a page that reloads itself for news, not a moved page.
+MAX_REFRESH_DELAY = 10
+
+
+def meta_refresh(data: bytes) -> str | None:
+    """Where a <meta http-equiv="refresh"> in the page's head sends a browser within
+    MAX_REFRESH_DELAY seconds (a moved page's "0; url=/real"), as written, else None. A
+    refresh with no address ("390", a bot check's) reloads the same page: None."""
+    for attributes in _head_metas(data):
+        if attributes.get(b"http-equiv", b"").strip().lower() != b"refresh":
+            continue
+        found = _REFRESH.match(attributes.get(b"content", b""))
+        if found and int(found.group(1)) <= MAX_REFRESH_DELAY:
+            address = found.group(3).strip()
+            return address.decode("utf-8", "replace") if address else None
+        return None
+    return None
+
+
+def _head_metas(data: bytes) -> Iterator[dict[bytes, bytes]]:
+    """The attributes of each <meta> in the page's head, as the prescan finds them."""
     head = data[:HEAD_SCAN_BYTES]
     in_body = False
     at = head.find(b"<")
     while at != -1:
         if in_body and at >= _PRESCAN_BYTES:
-            return None  # past the top, a <meta> in the body is ignored
+            return  # past the top, a <meta> in the body is ignored
         if head.startswith(b"<!--", at):
             end = head.find(b"-->", at + 2)  # "<!-->" is a whole comment
             at = end + 3 if end != -1 else len(head)
@@ -238,16 +269,13 @@ def meta_charset(data: bytes) -> str | None:
             in_body = in_body or (name, closing) in ((b"body", b""), (b"head", b"/"))
             attributes, at = _attributes(head, tag.end())
             if not closing and name == b"meta":
-                found = _charset_of(attributes)
-                if found:
-                    return found
+                yield attributes
         elif head.startswith((b"<!", b"</", b"<?"), at):
             end = head.find(b">", at)
             at = end + 1 if end != -1 else len(head)
         else:
             at += 1
         at = head.find(b"<", at)
-    return None
 
 
 def _attributes(head: bytes, at: int) -> tuple[dict[bytes, bytes], int]:
