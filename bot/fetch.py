@@ -13,6 +13,8 @@ that machine can reach (its loopback, the private network, cloud metadata at
 - redirects are followed here, at most 5, each new URL checked as the first; a page's
   <meta http-equiv="refresh"> to another address within 10 seconds (a moved page's) is
   one of them, as a browser follows it;
+- a site's bot check (HTTP 403, 429 or 503 with a challenge page) or its HTTP 429 says
+  what the moderator can do: import the page's text, or try again when Retry-After says;
 - the whole fetch takes at most `FETCH_TIMEOUT` seconds (10 by default);
 - the body is at most 2 MB: a larger Content-Length is refused before reading, and a
   streamed body is refused as soon as it passes 2 MB (after decompression);
@@ -24,9 +26,14 @@ that machine can reach (its loopback, the private network, cloud metadata at
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import email.utils
 import ipaddress
+import math
+import re
 import socket
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -209,6 +216,7 @@ def _joined(base: URL, location: str) -> URL:
 
 async def _read(url: str, target: URL, response: aiohttp.ClientResponse) -> Fetched:
     if response.status != 200:
+        await _refuse_turned_away(response)
         if response.reason:
             raise FetchError(N_("The page answered HTTP {status} {reason}."),
                              status=response.status, reason=response.reason)
@@ -232,6 +240,65 @@ async def _read(url: str, target: URL, response: aiohttp.ClientResponse) -> Fetc
                                 "MB)."), size=MAX_FETCH_BYTES, mb=mb)
         chunks.append(chunk)
     return Fetched(url, str(target), content_type, response.charset, b"".join(chunks))
+
+
+# What a site's bot check (Cloudflare's, Incapsula's, a CAPTCHA) answers in place of the
+# page, with HTTP 403, 429 or 503: words of its page, or Cloudflare's header.
+_BOT_CHECK = re.compile(rb"just a moment\.\.\.|attention required!|checking your browser|"
+                        rb"cf-browser-verification|/cdn-cgi/challenge-platform/|"
+                        rb"_incapsula_resource|ddos protection by|captcha", re.I)
+_BOT_CHECK_STATUSES = (403, 429, 503)
+BOT_CHECK_BYTES = 64 * 1024  # of the error page read for those words
+MAX_RETRY_AFTER = 24 * 3600
+
+
+async def _refuse_turned_away(response: aiohttp.ClientResponse) -> None:
+    """FetchError saying what to do when the site turned the bot away: a bot check, which
+    only a browser passes (the moderator can import the page's text instead), or too many
+    requests for now (HTTP 429: when to try again, from its Retry-After)."""
+    if response.status not in _BOT_CHECK_STATUSES:
+        return
+    challenged = response.headers.get("cf-mitigated", "").strip().lower() == "challenge"
+    if challenged or _BOT_CHECK.search(await _opening(response)):
+        raise FetchError(N_("The site showed a check for robots instead of the page (HTTP "
+                            "{status}), which only a browser can pass; open the page in your "
+                            "browser, copy its text into a .txt file and import that file."),
+                         status=response.status)
+    if response.status == 429:
+        seconds = _retry_after(response.headers.get("Retry-After", ""))
+        if seconds is None:
+            raise FetchError(N_("The site is turning away requests for now (HTTP 429 Too Many "
+                                "Requests); wait a few minutes and try again."))
+        raise FetchError(N_("The site is turning away requests for now (HTTP 429 Too Many "
+                            "Requests); wait {minutes} min and try again."),
+                         minutes=max(1, -(-seconds // 60)))
+
+
+async def _opening(response: aiohttp.ClientResponse) -> bytes:
+    """The first BOT_CHECK_BYTES of an error page (less if it breaks off)."""
+    data = b""
+    with contextlib.suppress(aiohttp.ClientPayloadError):
+        async for chunk in response.content.iter_chunked(16 * 1024):
+            data += chunk
+            if len(data) >= BOT_CHECK_BYTES:
+                break
+    return data
+
+
+def _retry_after(value: str) -> int | None:
+    """Retry-After's seconds from now: a number of seconds, or an HTTP date."""
+    value = value.strip()[:100]
+    if value.isascii() and value.isdigit():
+        seconds = int(value)
+    else:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            return None
+        seconds = math.ceil((when - datetime.now(UTC)).total_seconds())
+    return seconds if 0 <= seconds <= MAX_RETRY_AFTER else None
 
 
 def failure_reason(exc: aiohttp.ClientError) -> Text:

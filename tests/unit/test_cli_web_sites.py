@@ -57,3 +57,54 @@ def test_a_refresh_that_is_no_move_is_not_followed(cli, server, content):  # noq
                                                      "Doe, a fellow.</p>"))
     out = cli("import", url, "--guild", "7", **ALLOW_LOCAL).stdout
     assert out.startswith("created event 1 'arctic-talk' (1 people")
+
+
+CHALLENGE = (b'<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title>'
+             b'<meta http-equiv="refresh" content="390"></head><body><h1>Checking your '
+             b"browser before accessing example.org.</h1><p>This process is automatic.</p>"
+             b"<noscript>Please enable Cookies and reload the page.</noscript></body></html>")
+BLOCKED = (b"<html><head><title>Attention Required! | Cloudflare</title></head><body><h1>"
+           b"Sorry, you have been blocked</h1><p>Cloudflare Ray ID: 7c1f</p></body></html>")
+
+
+def answer(status: str, body: bytes, *headers: str) -> bytes:
+    head = "".join(f"{h}\r\n" for h in ("Content-Type: text/html; charset=UTF-8",
+                                         f"Content-Length: {len(body)}", *headers))
+    return f"HTTP/1.1 {status}\r\n{head}\r\n".encode() + body
+
+
+@pytest.mark.parametrize(("status", "body", "headers"), [
+    ("503 Service Unavailable", CHALLENGE, ("Server: cloudflare",)),
+    ("403 Forbidden", CHALLENGE, ()),
+    ("403 Forbidden", BLOCKED, ()),
+    ("403 Forbidden", b"<p>x</p>", ("cf-mitigated: challenge",)),
+    ("429 Too Many Requests", CHALLENGE, ("Retry-After: 30",)),
+])
+def test_a_bot_check_says_to_import_the_page_s_text(cli, server, status, body, headers):  # noqa: F811
+    url = server.add_raw("/checked", answer(status, body, *headers))
+    proc = cli("import", url, "--guild", "7", status=2, **ALLOW_LOCAL)
+    code = status.split()[0]
+    assert proc.stderr == (f"eventbot: {url}: The site showed a check for robots instead of "
+                           f"the page (HTTP {code}), which only a browser can pass; open the "
+                           "page in your browser, copy its text into a .txt file and import "
+                           "that file.\n")
+    assert not cli.db.exists()
+
+
+@pytest.mark.parametrize(("retry_after", "wait"), [
+    ("120", "wait 2 min"), ("61", "wait 2 min"), ("5", "wait 1 min"), ("", "wait a few minutes"),
+    ("soon", "wait a few minutes"), ("99999999", "wait a few minutes"),
+    ("Wed, 21 Oct 2015 07:28:00 GMT", "wait a few minutes"),  # passed already
+])
+def test_too_many_requests_says_when_to_try_again(cli, server, retry_after, wait):  # noqa: F811
+    url = server.add_raw("/busy", answer("429 Too Many Requests", b"Too Many Requests",
+                                         f"Retry-After: {retry_after}"))
+    proc = cli("import", url, "--guild", "7", status=2, **ALLOW_LOCAL)
+    assert proc.stderr == (f"eventbot: {url}: The site is turning away requests for now (HTTP "
+                           f"429 Too Many Requests); {wait} and try again.\n")
+
+
+def test_an_ordinary_forbidden_page_is_still_named_by_its_status(cli, server):  # noqa: F811
+    url = server.add_raw("/forbidden", answer("403 Forbidden", b"<p>Members only.</p>"))
+    proc = cli("import", url, "--guild", "7", status=2, **ALLOW_LOCAL)
+    assert proc.stderr == f"eventbot: {url}: The page answered HTTP 403 Forbidden.\n"
