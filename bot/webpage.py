@@ -313,6 +313,11 @@ def html_to_text(html: str) -> WebPage:
         raise InvalidValue(N_("The page has no readable text.")) from None
     title = _title(doc)
     lines = list(_Walker().lines(_content_root(doc)))
+    schema = schema_event(doc)
+    if not lines and schema == SchemaEvent() and _runs_scripts(doc):
+        raise InvalidValue(N_("The page fills in its text with JavaScript, which I don't run, "
+                              "so it shows me nothing; open the page in your browser, copy its "
+                              "text into a .txt file and import that file."))
     if title:
         key = _key(title)
         for i, (line, _) in enumerate(lines):  # the page repeats its title in the body
@@ -323,7 +328,14 @@ def html_to_text(html: str) -> WebPage:
     text = "".join(line + ("\n\n" if block_end else "\n") for line, block_end in lines)
     if not any(ch.isalpha() for ch in text):
         raise InvalidValue(N_("The page has no readable text."))
-    return WebPage(title, text.rstrip("\n") + "\n", schema_event(doc))
+    return WebPage(title, text.rstrip("\n") + "\n", schema)
+
+
+def _runs_scripts(doc: lxml.html.HtmlElement) -> bool:
+    """Whether the page has a script to run (not a block of data, as JSON-LD is): a page
+    whose body is empty but for these is an app's shell, its text filled in by them."""
+    return any("json" not in (script.get("type") or "").lower()
+               for script in itertools.islice(doc.iter("script"), 1_000))
 
 
 _PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,

@@ -108,3 +108,37 @@ def test_an_ordinary_forbidden_page_is_still_named_by_its_status(cli, server):  
     url = server.add_raw("/forbidden", answer("403 Forbidden", b"<p>Members only.</p>"))
     proc = cli("import", url, "--guild", "7", status=2, **ALLOW_LOCAL)
     assert proc.stderr == f"eventbot: {url}: The page answered HTTP 403 Forbidden.\n"
+
+
+JS_SAYS = ("The page fills in its text with JavaScript, which I don't run, so it shows me "
+           "nothing; open the page in your browser, copy its text into a .txt file and import "
+           "that file.")
+
+
+@pytest.mark.parametrize("page", [
+    # an app's shell: a title, a root for the app, its scripts, a <noscript> line
+    '<!doctype html><html><head><meta charset=utf-8><title>Events</title><script '
+    'src="/static/js/main.3f2a.js" defer></script></head><body><noscript>You need to enable '
+    'JavaScript to run this app.</noscript><div id="root"></div><script>window.__DATA__={}'
+    '</script></body></html>',
+    '<html><head><script type="module" src="/app.js"></script></head><body><div id="app">'
+    "</div></body></html>",
+    '<html><head><script>window.location.href="/real";</script></head><body></body></html>',
+])
+def test_a_page_built_by_javascript_says_to_import_its_text(cli, server, page):  # noqa: F811
+    url = server.add("/app", page)
+    for command in ("parse", "import"):
+        proc = cli(command, url, *(("--guild", "7") if command == "import" else ()),
+                   status=2, **ALLOW_LOCAL)
+        assert proc.stderr == f"eventbot: {url}: {JS_SAYS}\n"
+    assert not cli.db.exists()
+
+
+def test_an_app_s_shell_with_its_event_in_json_ld_is_imported(cli, server):  # noqa: F811
+    url = server.add("/app-with-data", (
+        '<html><head><title>Arctic Talk</title><script src="/app.js"></script><script '
+        'type="application/ld+json">{"@type": "Event", "name": "Arctic Talk", "startDate": '
+        '"2031-06-04T10:00:00-04:00", "location": {"@type": "Place", "name": "Main Hall"}}'
+        '</script></head><body><div id="root"></div></body></html>'))
+    out = cli("import", url, "--guild", "7", **ALLOW_LOCAL).stdout
+    assert out.startswith("created event 1 'arctic-talk'")
