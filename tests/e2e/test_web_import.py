@@ -317,3 +317,26 @@ async def test_the_preview_of_pages_in_organisers_layouts_shows_what_they_say(wo
                               url=server.url("/recap_byline.html"))
     assert "When: no date found" in byline.content and "Takeaways: 3" in byline.content
     assert "- Speakers: Robert Kessler, Mei-Ling Hsu" in byline.content
+
+
+async def test_pages_as_sites_serve_them_import_or_say_what_to_do(world, fake, server):
+    """A moved page's <meta> refresh is followed; a bot check and an app's shell of a page
+    each say, in one ephemeral line, to import the page's text, and write nothing."""
+    moved = server.add("/moved.html", '<html><head><meta http-equiv="refresh" content="0; '
+                       'url=/event.html"></head><body></body></html>')
+    reply = await import_page(fake, world.guild, world.moderator, url=moved)
+    assert reply.ephemeral and reply.content.startswith(f"Created **{FORUM}**"), reply
+    challenge = b"<html><head><title>Just a moment...</title></head><body></body></html>"
+    checked = server.add_raw("/checked", b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: "
+                             b"text/html\r\nContent-Length: %d\r\n\r\n%s"
+                             % (len(challenge), challenge))
+    shell = server.add("/app", '<html><head><title>Events</title><script src="/app.js">'
+                       '</script></head><body><div id="root"></div></body></html>')
+    before = world.dump()
+    for url, words in ((checked, "a check for robots instead of the page (HTTP 503)"),
+                       (shell, "fills in its text with JavaScript")):
+        reply = await import_page(fake, world.guild, world.moderator, url=url)
+        assert reply.ephemeral and reply.content.startswith("⚠️"), reply
+        assert words in reply.content and "copy its text into a .txt file" in reply.content
+        assert "\n" not in reply.content, reply
+    assert world.dump() == before
