@@ -322,10 +322,13 @@ async def test_the_preview_of_pages_in_organisers_layouts_shows_what_they_say(wo
 async def test_pages_as_sites_serve_them_import_or_say_what_to_do(world, fake, server):
     """A moved page's <meta> refresh is followed; a bot check and an app's shell of a page
     each say, in one ephemeral line, to import the page's text, and write nothing."""
+    server.add("/polar-talk.html", "<html><body><main><h1>Polar Talk</h1><p>December 2, "
+               "2031, 6:00 PM EST</p><p>Speaker: Ines Moreau, a fellow.</p></main></body></html>")
     moved = server.add("/moved.html", '<html><head><meta http-equiv="refresh" content="0; '
-                       'url=/event.html"></head><body></body></html>')
+                       'url=/polar-talk.html"></head><body></body></html>')
     reply = await import_page(fake, world.guild, world.moderator, url=moved)
-    assert reply.ephemeral and reply.content.startswith(f"Created **{FORUM}**"), reply
+    assert reply.ephemeral and reply.content.startswith("Created **Polar Talk**"), reply
+    assert people_of(world, event_id_in(reply)) == [("Ines Moreau", "speaker")]
     challenge = b"<html><head><title>Just a moment...</title></head><body></body></html>"
     checked = server.add_raw("/checked", b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: "
                              b"text/html\r\nContent-Length: %d\r\n\r\n%s"
