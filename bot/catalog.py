@@ -408,6 +408,11 @@ def page_from_bytes(name: str, data: bytes, *, html: bool | None = None,
     if charset and unicode_bom(data) is None:
         data = bytes(data).decode(charset_codec(charset), "replace").encode("utf-8")
     text = decode_page(data)
+    if text[:200].lstrip().upper().startswith("BEGIN:VCALENDAR"):  # a calendar's lines, not
+        # a page's text: read as one, it made an event named "BEGIN:VCALENDAR"
+        raise InvalidValue(N_("This is a calendar file (iCalendar, .ics), not an event's page; "
+                              "import the event's web page instead, or its text in a .txt "
+                              "file."))
     return text, parse_page(text)
 
 

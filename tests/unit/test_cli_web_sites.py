@@ -142,3 +142,32 @@ def test_an_app_s_shell_with_its_event_in_json_ld_is_imported(cli, server):  # n
         '</script></head><body><div id="root"></div></body></html>'))
     out = cli("import", url, "--guild", "7", **ALLOW_LOCAL).stdout
     assert out.startswith("created event 1 'arctic-talk'")
+
+
+ICS = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Think Tank//Events//EN\r\nBEGIN:VEVENT\r\n"
+       b"SUMMARY:Arctic Security Forum\r\nDTSTART:20310604T140000Z\r\nLOCATION:Main Hall\r\n"
+       b"END:VEVENT\r\nEND:VCALENDAR\r\n")
+ICS_SAYS = ("This is a calendar file (iCalendar, .ics), not an event's page; import the event's "
+            "web page instead, or its text in a .txt file.")
+
+
+@pytest.mark.parametrize("content_type", ["text/plain; charset=utf-8", "text/plain"])
+def test_a_calendar_file_served_as_text_is_not_made_an_event(cli, server, content_type):  # noqa: F811
+    url = server.add("/event.ics", ICS, content_type)
+    proc = cli("import", url, "--guild", "7", status=2, **ALLOW_LOCAL)
+    assert proc.stderr == f"eventbot: {url}: {ICS_SAYS}\n"
+    assert not cli.db.exists()
+
+
+def test_a_calendar_file_given_by_name_is_not_made_an_event(cli, tmp_path):  # noqa: F811
+    (tmp_path / "event.ics").write_bytes(b"\xef\xbb\xbf" + ICS)
+    proc = cli("import", str(tmp_path / "event.ics"), "--guild", "7", status=2)
+    assert proc.stderr.endswith(f"{ICS_SAYS}\n") and proc.stderr.count("\n") == 1
+    assert not cli.db.exists()
+
+
+def test_a_calendar_served_as_one_says_what_it_is(cli, server):  # noqa: F811
+    url = server.add("/cal.ics", ICS, "text/calendar; charset=utf-8")
+    proc = cli("import", url, "--guild", "7", status=2, **ALLOW_LOCAL)
+    assert proc.stderr == (f"eventbot: {url}: The page is text/calendar, not a web page "
+                           "(text/html) or text (text/plain).\n")
