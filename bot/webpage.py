@@ -311,10 +311,15 @@ def html_to_text(html: str) -> WebPage:
         doc = lxml.html.document_fromstring(html.encode("utf-8", "replace"), parser=_PARSER)
     except (lxml.etree.ParserError, ValueError):
         raise InvalidValue(N_("The page has no readable text.")) from None
-    title = _title(doc)
+    named = _title(doc)
+    schema = schema_event(doc, named or _document_title(doc))
+    if schema.listed:
+        raise InvalidValue(N_("This page lists {count} events, not one; import each event's "
+                              "own page (its link on this page)."), count=schema.listed)
+    # the page's <title> is often the site's section ("Event"), not the event's name
+    title = named or schema.name or _document_title(doc)
     lines = list(_Walker().lines(_content_root(doc)))
-    schema = schema_event(doc)
-    if not lines and schema == SchemaEvent() and _runs_scripts(doc):
+    if not lines and schema.starts is None and schema.place is None and _runs_scripts(doc):
         raise InvalidValue(N_("The page fills in its text with JavaScript, which I don't run, "
                               "so it shows me nothing; open the page in your browser, copy its "
                               "text into a .txt file and import that file."))
@@ -350,13 +355,26 @@ def _clean(text: str) -> str:
     return _HTML_SPACE.sub(" ", text).strip(" ")
 
 
-def _title(doc: lxml.html.HtmlElement) -> str | None:
-    """og:title, else the first <h1>, else <title> without its " - Site Name" suffix."""
+def _metas(doc: lxml.html.HtmlElement) -> dict[str, str]:
     metas = {}
     for meta in doc.iter("meta"):
         kind = (meta.get("property") or meta.get("name") or "").lower()
         if kind in ("og:title", "og:site_name") and kind not in metas:
             metas[kind] = _clean(meta.get("content") or "")
+    return metas
+
+
+def _document_title(doc: lxml.html.HtmlElement) -> str | None:
+    """<title> without its " - Site Name" suffix."""
+    for node in doc.iter("title"):
+        site = _metas(doc).get("og:site_name")
+        return _without_suffix(_clean(node.text_content()), site)[:MAX_TITLE] or None
+    return None
+
+
+def _title(doc: lxml.html.HtmlElement) -> str | None:
+    """og:title, else the first <h1> (else the JSON-LD Event's name, else <title>)."""
+    metas = _metas(doc)
     title, site = metas.get("og:title"), metas.get("og:site_name")
     if title:
         if site and title.endswith(site) and len(title) > len(site):
@@ -367,8 +385,6 @@ def _title(doc: lxml.html.HtmlElement) -> str | None:
         if heading:
             return heading[:MAX_TITLE]
         break
-    for node in doc.iter("title"):
-        return _without_suffix(_clean(node.text_content()), site)[:MAX_TITLE] or None
     return None
 
 

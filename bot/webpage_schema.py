@@ -35,6 +35,7 @@ from bot.zones import MAX_UTC_OFFSET
 MAX_BLOCKS = 20
 MAX_BLOCK_CHARS = 200_000
 MAX_VALUES = 5_000
+MAX_LISTED = 500  # values looked at for the events a block lists
 MAX_MOMENT = 40  # "2026-06-05T10:00:00.123456789+08:00" and room to spare
 MAX_PLACE = 300
 
@@ -44,6 +45,9 @@ class SchemaEvent:
     starts: str | None = None  # ISO 8601, as the page gives it
     ends: str | None = None
     place: str | None = None
+    name: str | None = None  # the event's name
+    # A listing's: how many events the page lists, none of them the page's own
+    listed: int = 0
 
     @property
     def date_line(self) -> str | None:
@@ -93,10 +97,14 @@ class SchemaEvent:
         return f"{line} – {ends.isoformat()}"
 
 
-def schema_event(doc: lxml.html.HtmlElement) -> SchemaEvent:
-    """The first schema.org Event in the page's JSON-LD blocks; an empty one if none."""
+def schema_event(doc: lxml.html.HtmlElement, title: str | None = None) -> SchemaEvent:
+    """The first schema.org Event in the page's JSON-LD blocks; an empty one if none. A
+    page that lists several events (its blocks' top-level Events, or an ItemList's) is
+    about the one named as the page is (`title`); if none is, it is a listing (`listed`)."""
     blocks = (script for script in doc.iter("script")
               if (script.get("type") or "").strip().lower() == "application/ld+json")
+    first: dict | None = None
+    listed: list[dict] = []
     for script in itertools.islice(blocks, MAX_BLOCKS):
         body = script.text or ""
         if len(body) > MAX_BLOCK_CHARS:
@@ -105,11 +113,59 @@ def schema_event(doc: lxml.html.HtmlElement) -> SchemaEvent:
             data = json.loads(body)
         except (ValueError, RecursionError):  # not JSON, or nested past Python's stack
             continue
-        event = _first_event(data)
-        if event is not None:
-            return SchemaEvent(_moment(event.get("startDate")), _moment(event.get("endDate")),
-                               _place(event.get("location")))
-    return SchemaEvent()
+        first = first or _first_event(data)
+        listed += _listed_events(data)
+    events = {(_name(event), _moment(event.get("startDate"))): event for event in listed}
+    if len(events) > 1:
+        first = next((event for (name, _), event in events.items()
+                      if name and title and _same_name(name, title)), None)
+        if first is None:
+            return SchemaEvent(listed=len(events))
+    if first is None:
+        return SchemaEvent()
+    return SchemaEvent(_moment(first.get("startDate")), _moment(first.get("endDate")),
+                       _place(first.get("location")), _name(first))
+
+
+def _is_event(value: dict) -> bool:
+    return any(kind.endswith("Event") and kind not in _PUBLICATIONS
+               for kind in _types(value.get("@type")))
+
+
+def _listed_events(data: object) -> list[dict]:
+    """The Events a block gives side by side: itself, its list's items, its "@graph"'s, an
+    ItemList's elements (not the sub-events nested in an Event)."""
+    queue: list[object] = list(data[:MAX_LISTED]) if isinstance(data, list) else [data]
+    found: list[dict] = []
+    for at in itertools.count():  # the queue grows as it is read, to MAX_LISTED values
+        if at >= min(len(queue), MAX_LISTED):
+            return found
+        item = queue[at]
+        if not isinstance(item, dict):
+            continue
+        if _is_event(item):
+            found.append(item)
+            continue
+        graph = item.get("@graph")
+        if isinstance(graph, list):
+            queue += graph[:MAX_LISTED]
+        elements = item.get("itemListElement")
+        if "ItemList" in _types(item.get("@type")) and isinstance(elements, list):
+            queue += [element.get("item", element) if isinstance(element, dict) else element
+                      for element in elements[:MAX_LISTED]]
+    return found
+
+
+def _name(event: dict) -> str | None:
+    name = event.get("name")
+    return _text(name) if isinstance(name, str) else None
+
+
+def _same_name(name: str, title: str) -> bool:
+    """Whether an Event's name is the page's title, or one holds the other ("Arctic Forum"
+    and "Arctic Forum 2026")."""
+    a, b = " ".join(name.casefold().split()), " ".join(title.casefold().split())
+    return a == b or (min(len(a), len(b)) >= 4 and (a in b or b in a))
 
 
 def _first_event(data: object) -> dict | None:
@@ -120,8 +176,7 @@ def _first_event(data: object) -> dict | None:
             return None
         value = queue.popleft()
         if isinstance(value, dict):
-            if any(kind.endswith("Event") and kind not in _PUBLICATIONS
-                   for kind in _types(value.get("@type"))):
+            if _is_event(value):
                 return value
             queue.extend(value.values())
         elif isinstance(value, list):

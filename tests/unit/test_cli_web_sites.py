@@ -4,6 +4,7 @@ line saying what is wrong and what to do, with nothing written."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -171,3 +172,61 @@ def test_a_calendar_served_as_one_says_what_it_is(cli, server):  # noqa: F811
     proc = cli("import", url, "--guild", "7", status=2, **ALLOW_LOCAL)
     assert proc.stderr == (f"eventbot: {url}: The page is text/calendar, not a web page "
                            "(text/html) or text (text/plain).\n")
+
+
+def ld_event(name: str, start: str, place: str) -> dict:
+    return {"@type": "Event", "name": name, "startDate": start,
+            "location": {"@type": "Place", "name": place}}
+
+
+LISTED = [ld_event("Arctic Security Forum", "2031-06-04T10:00:00-04:00", "Carnegie Hall"),
+          ld_event("Nuclear Talks", "2031-07-10T14:00:00-04:00", "Main Hall"),
+          ld_event("Trade Panel", "2031-08-01T09:00:00-04:00", "Room 3")]
+
+
+def ld_page(title: str, data: object, body: str = "") -> str:
+    return (f"<html><head><title>{title}</title><script type=application/ld+json>"
+            f"{json.dumps(data)}</script></head><body><main>{body}</main></body></html>")
+
+
+LINKS = ("<h1>Upcoming events</h1><ul><li><a href=/a>Arctic Security Forum</a> June 4</li>"
+         "<li><a href=/b>Nuclear Talks</a> July 10</li><li><a href=/c>Trade Panel</a> Aug 1</li>"
+         "</ul>")
+
+
+@pytest.mark.parametrize("data", [
+    LISTED,
+    {"@context": "https://schema.org", "@graph": LISTED},
+    {"@type": "ItemList", "itemListElement": [
+        {"@type": "ListItem", "position": n, "item": event} for n, event in enumerate(LISTED)]},
+])
+def test_a_listing_of_events_is_not_made_one_event(cli, server, data):  # noqa: F811
+    url = server.add("/events", ld_page("Upcoming events | Think Tank", data, LINKS))
+    proc = cli("import", url, "--guild", "7", status=2, **ALLOW_LOCAL)
+    assert proc.stderr == (f"eventbot: {url}: This page lists 3 events, not one; import each "
+                           "event's own page (its link on this page).\n")
+    assert not cli.db.exists()
+
+
+def test_a_page_with_its_own_event_among_others_takes_its_own(cli, server):  # noqa: F811
+    """An event's page whose JSON-LD lists related events too: the one named as the page."""
+    url = server.add("/nuclear", ld_page("Nuclear Talks | Think Tank", LISTED,
+                                         "<h1>Nuclear Talks</h1><p>Speaker: Jane Doe, a "
+                                         "fellow.</p>"))
+    page = json.loads(cli("parse", "--json", url, **ALLOW_LOCAL).stdout)
+    assert (page["title"], page["date_text"], page["location"]) == (
+        "Nuclear Talks", "2031-07-10T14:00:00-04:00", "Main Hall")
+    out = cli("import", url, "--guild", "7", **ALLOW_LOCAL).stdout
+    assert out.startswith("created event 1 'nuclear-talks' (1 people")
+
+
+def test_the_same_event_given_twice_is_one_event(cli, server):  # noqa: F811
+    url = server.add("/twice", ld_page("Forum", [LISTED[0], LISTED[0]], "<p>Jane Doe speaks.</p>"))
+    out = cli("import", url, "--guild", "7", **ALLOW_LOCAL).stdout
+    assert out.startswith("created event 1 'arctic-security-forum'")
+
+
+def test_a_page_titled_by_its_section_takes_its_json_ld_event_s_name(cli, server):  # noqa: F811
+    url = server.add("/e/123", ld_page("Event", LISTED[1], "<p>Speaker: Jane Doe, a fellow.</p>"))
+    out = cli("import", url, "--guild", "7", **ALLOW_LOCAL).stdout
+    assert out.startswith("created event 1 'nuclear-talks' (1 people")
