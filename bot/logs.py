@@ -73,7 +73,7 @@ def url_passwords_hidden(text: str) -> str:
     """`text` with the password of every URL in it shown as HIDDEN, however short."""
     if "://" in text:
         text = _URL_PASSWORD.sub(rf"\1{HIDDEN}", text)
-    if "assword=" in text or "ASSWORD=" in text:
+    if "=" in text and "password=" in text.lower():  # (an option's name in any case)
         text = _PASSWORD_OPTION.sub(rf"\1{HIDDEN}", text)
     return text
 
