@@ -242,7 +242,9 @@ def span_text(lang: Language, starts_at: datetime | None, ends_at: datetime | No
             last_day = ends_at - timedelta(days=1)  # ends_at is the midnight after it
             text += f" – {start_text(lang, last_day, all_day)}"
         return text
-    text = f"{timestamp(starts_at)} ({timestamp(starts_at, 'R')})"
+    # the parentheses are the language's own: full-width in Chinese, as its sentences' are
+    text = lang._("{start} ({relative})", start=timestamp(starts_at),
+                  relative=timestamp(starts_at, "R"))
     if ends_at is not None:
         text += f" – {timestamp(ends_at, 'f' if ends_at - starts_at > LONG_SPAN else 't')}"
     return text

@@ -35,7 +35,9 @@ def answer_embed(lang: Language, question: str, passages: Sequence[Passage],
                  event: Event | None = None, intents: Sequence[Intent] = ()) -> discord.Embed:
     """`/event ask`: the event facts the question asks for, one line each, then the
     best-matching passages, each with where it comes from."""
-    embed = discord.Embed(title=f"“{safe_clip(question, EMBED_TITLE - 2)}”", colour=COLOUR)
+    # quoted as the reader's language quotes: “…” in English and Simplified, 「…」 in Traditional
+    embed = discord.Embed(title=lang._("“{question}”", question=safe_clip(
+        question, EMBED_TITLE - 2)), colour=COLOUR)
     facts = fact_lines(lang, event, intents) if event is not None else []
     for passage in passages:
         excerpt = marked(passage.excerpt)

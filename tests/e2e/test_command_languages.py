@@ -153,7 +153,7 @@ async def test_a_moderator_reads_the_bots_time_notes_and_refusals_in_their_langu
     far = await fake.slash(world.guild, zh_cn, "manage import", page=no_year,
                            starts_at="3000-01-01 10:00")
     assert far.content == ("⚠️ 开始时间 '3000-01-01 10:00' 不在 2000 年到 2100 年之间；请输入例如 "
-                           '"周五下午6点"、"12月1日 18:00" 或 "2026-12-01 18:00"。'), far
+                           '“周五下午6点”、“12月1日 18:00”或“2026-12-01 18:00”。'), far
     neither = await fake.slash(world.guild, zh_cn, "manage import")
     assert neither.content == ("⚠️ 请以文件（页面:，.txt 或 .html 文件）或网址（网址:）二选一的方式"
                                "提供页面。"), neither

@@ -84,7 +84,7 @@ async def test_a_page_in_traditional_characters_is_read_whole(world, fake):
     assert preview.ephemeral and import_button(preview), preview
     starts, ends = 1796148000, 1796155200  # 2026-12-01 18:00 and 20:00 in the server's UTC
     lines = preview.content.splitlines()
-    for line in (f"時間：<t:{starts}:F> (<t:{starts}:R>) – <t:{ends}:t>", "地點：北京",
+    for line in (f"時間：<t:{starts}:F>（<t:{starts}:R>） – <t:{ends}:t>", "地點：北京",
                  "- 主持人：趙通", "- 主講人：陳思遠、李彬、王海燕", "- 與談人：劉明軒、Jane Doe"):
         assert line in lines, preview.content
     # Its notes, and the languages named in the moderator's language
