@@ -166,6 +166,12 @@ EXPLAINED: dict[str, str] = {
         "equivalent in effect: a line that is only a name and its label (\"Ann Lee, "
         "moderator\", \"Ann Lee (Moderator)\") is read by the narration rule too, which "
         "gives the same person and role",
+    **{f"bot.pages_people:_NOT_A_CARD_NAME:{n}":
+       "equivalent: Event, Office and Program are stop words of the name rules, so no name "
+       "read (read_names) ever holds them" for n in (21, 51, 67)},
+    **{f"bot.pages_people:_SPOKEN:{n}":
+       "equivalent: the I of I'm (I’m) is a word of its own before the apostrophe, which the "
+       "`I` alternative finds" for n in (2, 3)},
     "bot.pages_zh.xǁChineseReadingǁ_zh_name__mutmut_27":
         "harmless: differs only for a Latin name followed by another Latin name in "
         "brackets, which pages do not write",

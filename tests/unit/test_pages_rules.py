@@ -1907,3 +1907,146 @@ def test_a_role_line_with_an_affiliation_in_brackets_before_and_names_both(above
     assert [(p.name, p.role, p.bio) for p in page.people] == [
         ("Jane Doe", "speaker", "Carnegie Endowment"), ("John Smith", "speaker", "")]
     assert page.description == ""
+
+
+# --- one case per word of the people rules ----------------------------------------------------
+
+
+@pytest.mark.parametrize(("heading", "role"), [
+    ("The Moderator", "moderator"), ("Our Moderator", "moderator"),
+    ("Event Moderator", "moderator"), ("Meet the Moderator", "moderator"),
+    ("Keynote Speaker", "speaker"), ("Presenters", "speaker"),
+])
+def test_each_wording_of_a_role_heading_gives_its_role_and_is_dropped(heading, role):
+    page = parse_page(INTRO + f"{heading}\n\nAnn Lee\n\nAnn Lee is an economist.")
+    assert [(p.name, p.role, p.bio) for p in page.people] == [
+        ("Ann Lee", role, "Ann Lee is an economist.")]
+    assert page.description == SUMMARY
+
+
+def test_cards_under_participants_are_the_events_people():
+    page = parse_page(INTRO + "Participants\n\nAnn Lee\nSenior Fellow, Carnegie Endowment\n\n"
+                      "Bo Chen\nProfessor, Tsinghua University")
+    assert [(p.name, p.role, p.bio) for p in page.people] == [
+        ("Ann Lee", "speaker", "Senior Fellow, Carnegie Endowment"),
+        ("Bo Chen", "speaker", "Professor, Tsinghua University")]
+    assert page.description == SUMMARY
+
+
+@pytest.mark.parametrize(("line", "role"), [
+    ("The Moderator: Ann Lee", "moderator"), ("Our Moderator: Ann Lee", "moderator"),
+    ("Event Moderator: Ann Lee", "moderator"), ("Featured Speaker: Ann Lee", "speaker"),
+    ("Meet the Moderator: Ann Lee", "moderator"), ("Respondent: Ann Lee", "discussant"),
+])
+def test_each_wording_of_a_role_label_gives_its_person_and_leaves_the_description(line, role):
+    page = parse_page(INTRO + line)
+    assert [(p.name, p.role) for p in page.people] == [("Ann Lee", role)]
+    assert page.description == SUMMARY
+
+
+# What names an organisation, a programme or a page's heading, never a person: a line of
+# such words over a post's line, where a speaker's card would be, is nobody's card.
+# ("Event", "Office" and "Program" are never read as a name's words at all.)
+NOT_A_PERSON = [
+    "Address", "Africa", "Agenda", "America", "Asia", "Bloomberg", "Broadcasting", "Careers",
+    "Chronicle", "Closing", "Contact", "Contacts", "Cookies", "Coverage", "Credit", "Daily",
+    "Donate", "Europe", "Events", "Expert", "Follow", "Gazette", "Group", "Herald", "Home",
+    "House", "India", "Information", "Informed", "Inquiries", "Inquiry", "Journal", "Keynote",
+    "Learn", "Live", "Location", "Locations", "Magazine", "Media", "Menu", "Monthly", "More",
+    "News", "Newsletter", "Offices", "Opening", "Organisation", "Organisations", "Organization",
+    "Organizations", "Overview", "Partner", "Partners", "Photo", "Podcast", "Policy", "Press",
+    "Privacy", "Programme", "Publications", "Radio", "Read", "Reception", "Recording", "Regions",
+    "Registration", "Related", "Remarks", "Research", "Resources", "Reuters", "Schedule",
+    "Search", "Session", "Share", "Sign", "Signup", "Sponsor", "Sponsors", "Staff", "Stay",
+    "Subscribe", "Support", "Team", "Television", "Terms", "Topics", "Tribune", "Trust",
+    "Trustees", "Up", "Upcoming", "Us", "Venue", "Video", "Watch", "Weekly", "Welcome", "Xinhua",
+]
+
+
+@pytest.mark.parametrize("word", NOT_A_PERSON)
+def test_an_organisations_or_headings_line_over_a_post_is_no_speakers_card(word):
+    page = parse_page(INTRO + f"Speakers\n\nCarnegie {word}\nDirector, Carnegie Endowment")
+    assert page.people == ()
+    assert page.description == f"{SUMMARY}\n\nCarnegie {word}\n\nDirector, Carnegie Endowment"
+
+
+PLACES = [
+    "Academy", "Africa", "Agency", "America", "Asia", "Association", "Bank", "Bloomberg",
+    "Broadcasting", "Center", "Centre", "Chronicle", "College", "Commission", "Committee",
+    "Company", "Congress", "Corporation", "Council", "Daily", "Department", "Embassy", "Europe",
+    "Forum", "Foundation", "Fund", "Gazette", "Government", "Group", "Herald", "House", "India",
+    "Initiative", "Institute", "Journal", "Magazine", "Ministry", "Monthly", "Network", "Office",
+    "Parliament", "Policy", "Program", "Programme", "Project", "Radio", "School", "Senate",
+    "Society", "Television", "Tribune", "Trust", "Weekly", "Xinhua",
+]
+
+
+@pytest.mark.parametrize("word", PLACES)
+def test_an_institution_in_brackets_after_a_labelled_name_is_where_they_work(word):
+    page = parse_page(INTRO + f"Speakers: Ann Lee (Carnegie {word}), Bo Chen")
+    assert [(p.name, p.bio) for p in page.people] == [
+        ("Ann Lee", f"Carnegie {word}"), ("Bo Chen", "")]
+    assert page.description == SUMMARY
+
+
+POSTS = [
+    "Chairman", "Chairwoman", "Spokesperson", "Spokesman", "Spokeswoman", "Minister", "Secretary",
+    "Editor", "Scholar", "Researcher", "Analyst", "Founder", "CEO", "Dean", "Lecturer", "Officer",
+    "Adviser", "Advisor", "Correspondent", "Journalist", "Economist", "Member", "Partner",
+    "Manager", "Coordinator", "Representative", "Envoy", "Head", "Deputy", "Commissioner",
+    "Governor", "Senator", "Author", "Reporter", "Admiral", "Colonel", "Judge", "Mayor", "Consul",
+]
+
+
+@pytest.mark.parametrize("post", POSTS)
+@pytest.mark.parametrize("shape", ["Ann Lee\n{title}", "Ann Lee, {title}"])
+def test_each_post_makes_the_line_by_a_speakers_name_their_title(post, shape):
+    title = f"{post}, Carnegie Endowment"
+    page = parse_page(INTRO + "Speakers\n\n" + shape.format(title=title))
+    assert [(p.name, p.role, p.bio) for p in page.people] == [("Ann Lee", "speaker", title)]
+    assert page.description == SUMMARY
+
+
+@pytest.mark.parametrize("bio", [
+    "He is a fellow at the Carnegie Endowment.", "She is a fellow at the Carnegie Endowment.",
+    "She is an economist at Carnegie.", "She is the director of Carnegie China.",
+    "She is also a fellow at Carnegie.", "She is currently a fellow at Carnegie.",
+    "She is now a fellow at Carnegie.", "She is formerly a fellow at Carnegie.",
+    "She has been a fellow at Carnegie.", "She serves on the board of Carnegie.",
+    "She was a fellow at the Carnegie Endowment in Washington.",
+    "She has served at the Carnegie Endowment for ten years.",
+    "She has worked at the Carnegie Endowment for ten years.",
+    "She has led the Carnegie Endowment for ten years.",
+    "She served on the board of the Carnegie Endowment.",
+    "She leads the China program of the Carnegie Endowment.",
+    "She led the China program of the Carnegie Endowment.",
+    "She works at the Carnegie Endowment in Washington.",
+    "She worked at the Carnegie Endowment in Washington.",
+    "She teaches economics at Tsinghua University.",
+    "She taught economics at Tsinghua University.",
+])
+def test_a_bio_opening_with_a_pronoun_under_a_name_line_is_theirs(bio):
+    page = parse_page(INTRO + f"Ann Lee\n\n{bio}")
+    assert [(p.name, p.bio) for p in page.people] == [("Ann Lee", bio)]
+    assert page.description == SUMMARY
+
+
+@pytest.mark.parametrize("said", [
+    "He is a friend, and I agree with him.", "He is also a friend to me.",
+    "He is a friend of my family.", "He is the reason we came.", "He is a friend. We thank him.",
+    "He is a friend of our institute.", "He is a friend. Our thanks to him.",
+    "He is a friend to us.", "He is a friend, as you know.", "He is a friend. You know him.",
+    "He is a friend of your family.", "He is a friend. Your host thanks him.",
+    "He is the one who asked why? Thanks.",
+])
+def test_a_named_turn_speaking_of_someone_is_no_bio_of_the_speaker(said):
+    page = parse_page(INTRO + f"Bo Chen will moderate.\n\nBo Chen: {said}")
+    assert [(p.name, p.bio) for p in page.people] == [("Bo Chen", "")]
+    assert page.description == f"{INTRO}Bo Chen will moderate.\n\nBo Chen: {said}"
+
+
+@pytest.mark.parametrize("remark", ["线上", "online", "TBC", "TBD", "TBA", "to be confirmed"])
+def test_a_remark_in_brackets_after_a_labelled_name_is_no_title(remark):
+    page = parse_page(INTRO + f"Speakers: Ann Lee ({remark}), Bo Chen")
+    assert [(p.name, p.bio) for p in page.people] == [("Ann Lee", ""), ("Bo Chen", "")]
+    assert page.description == SUMMARY
