@@ -78,8 +78,9 @@ NOT_NAMES = frozenset(re.findall(
     "此外 另外 随后 然后 其后 此后 之后 同时 最后 首先 其次 届时 "
     # who gives remarks, unnamed ("领导致辞", "来宾致辞")
     "领导 来宾 贵宾 "
-    # an agenda's items, which pages pad as names are ("致　辞", "茶　歇")
-    "致辞 茶歇 签到 午餐 晚宴 开幕 闭幕 提问 问答 合影 讨论 休息"))
+    # an agenda's items, which pages pad as names are ("致　辞", "茶　歇"), and the welcome
+    # of "欢迎致辞" (welcome remarks), no one's name before 致辞 as "邱勇致辞" has
+    "致辞 茶歇 签到 午餐 晚宴 开幕 闭幕 欢迎 提问 问答 合影 讨论 休息"))
 # Words a narrated subject may hold that no person's name does: a group ("与会代表",
 # "各位嘉宾", "获奖者"), or a time ("周三下午将进行演讲", "本周四").
 _NOT_A_PERSON = re.compile(r"代表|嘉宾|学员|获奖|组长|各位|与会|全体|双方|[上下]午|晚上|星期|"

@@ -972,6 +972,29 @@ def test_each_chinese_role_line(word, role, separator, script):
     assert page.description == script(ZH)
 
 
+@pytest.mark.parametrize(("label", "role"), [
+    ("主讲嘉宾", "speaker"), ("演讲嘉宾", "speaker"), ("发言嘉宾", "speaker"),
+    ("对话嘉宾", "speaker"), ("评议嘉宾", "discussant"), ("点评嘉宾", "discussant"),
+    ("主办单位", "host"), ("致辞嘉宾", "speaker"), ("开幕致辞", "speaker"),
+    ("欢迎致辞", "speaker"), ("闭幕致辞", "speaker"), ("主持人", "moderator"),
+    ("主讲人", "speaker"), ("演讲人", "speaker"), ("主讲者", "speaker"), ("发言人", "speaker"),
+    ("评议人", "discussant"), ("点评人", "discussant"), ("评论人", "discussant"),
+    ("与谈人", "discussant"), ("主办人", "host"), ("主办方", "host"), ("致辞人", "speaker"),
+    ("主持", "moderator"), ("主讲", "speaker"), ("讲者", "speaker"), ("嘉宾", "speaker"),
+    ("主办", "host"), ("致辞", "speaker"),
+])
+@pytest.mark.parametrize("first", ["主持人：", "Moderator: "])
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_each_chinese_label_after_a_name_on_a_role_line_gives_its_own_role(label, role, first,
+                                                                           script):
+    """"主持人：赵通；欢迎致辞：李彬": two people, each in their label's role; the label's
+    words ("欢迎", welcome) are nobody's name."""
+    page = parse_page(script(ZH_INTRO + f"{first}赵通；{label}：李彬"))
+    assert [(p.name, p.role) for p in page.people] == [
+        (script("赵通"), "moderator"), (script("李彬"), role)]
+    assert page.description == script(ZH)
+
+
 @pytest.mark.parametrize("heading", [
     "要点", "观点", "主要观点", "内容", "简介", "介绍", "概要", "回顾", "议程", "摘要", "总结",
     "与会嘉宾", "参会嘉宾", "嘉宾介绍", "嘉宾简介", "活动要点", "会议议程", "讨论要点",
