@@ -2073,3 +2073,48 @@ def test_a_remark_in_brackets_after_a_labelled_name_is_no_title(remark):
     page = parse_page(INTRO + f"Speakers: Ann Lee ({remark}), Bo Chen")
     assert [(p.name, p.bio) for p in page.people] == [("Ann Lee", ""), ("Bo Chen", "")]
     assert page.description == SUMMARY
+
+
+@pytest.mark.parametrize(("label", "role"), [
+    ("The Moderator", "moderator"), ("Our Moderator", "moderator"),
+    ("Event Moderator", "moderator"), ("Featured Speakers", "speaker"),
+    ("Meet the Speakers", "speaker"), ("Keynote Speaker", "speaker"), ("Moderator", "moderator"),
+    ("Moderators", "moderator"), ("Host", "host"), ("Hosts", "host"), ("Chair", "chair"),
+    ("Chairs", "chair"), ("Discussant", "discussant"), ("Discussants", "discussant"),
+    ("Commentator", "discussant"), ("Commentators", "discussant"),
+    ("Respondent", "discussant"), ("Respondents", "discussant"), ("Presenter", "speaker"),
+    ("Presenters", "speaker"), ("Featuring", "speaker"), ("Participants", "speaker"),
+])
+@pytest.mark.parametrize("line", ["Speakers: Ann Lee; {label}: Bo Chen",
+                                  "Speakers: Ann Lee. {label}: Bo Chen."])
+def test_each_english_label_after_a_name_on_a_role_line_gives_its_own_role(label, role, line):
+    page = parse_page(INTRO + line.format(label=label))
+    assert [(p.name, p.role) for p in page.people] == [("Ann Lee", "speaker"), ("Bo Chen", role)]
+    assert page.description == SUMMARY
+
+
+@pytest.mark.parametrize("clause", [
+    "also on the panel", "and colleagues", "are on the panel", "both on the panel",
+    "but not on the panel", "by the panel", "can join late", "each on the panel",
+    "from the panel", "had the floor", "has the floor", "have the floor", "is on the panel",
+    "may join late", "or a colleague", "shall join late", "that joins late", "then the panel",
+    "to join late", "via a link", "was on the panel", "were on the panel", "which is late",
+    "whom the panel thanks", "whose panel is late", "will join late", "with the panel",
+    "would join late",
+])
+def test_a_clause_after_a_name_in_a_roster_is_no_title(clause):
+    page = parse_page(INTRO + f"Ann Lee, {clause}; Bo Chen, lawyer")
+    assert [(p.name, p.bio) for p in page.people] == [("Ann Lee", ""), ("Bo Chen", "lawyer")]
+    assert page.description == SUMMARY
+
+
+@pytest.mark.parametrize(("label", "role"), [
+    ("Moderator", "moderator"), ("Host", "host"), ("Chair", "chair"),
+    ("Discussant", "discussant"), ("Speaker", "speaker"), ("Panelist", "speaker"),
+    ("Presenter", "speaker"),
+])
+@pytest.mark.parametrize("heading", ["Speakers", "Hosts"])
+def test_a_cards_own_role_line_outranks_the_heading_over_the_cards(label, role, heading):
+    page = parse_page(INTRO + f"{heading}\n\nAnn Lee\n{label}\nAnn Lee is an economist.")
+    assert [(p.name, p.role, p.bio) for p in page.people] == [
+        ("Ann Lee", role, "Ann Lee is an economist.")]
