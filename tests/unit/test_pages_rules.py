@@ -1960,6 +1960,8 @@ def test_cards_under_participants_are_the_events_people():
     ("The Moderator: Ann Lee", "moderator"), ("Our Moderator: Ann Lee", "moderator"),
     ("Event Moderator: Ann Lee", "moderator"), ("Featured Speaker: Ann Lee", "speaker"),
     ("Meet the Moderator: Ann Lee", "moderator"), ("Respondent: Ann Lee", "discussant"),
+    ("Presenter: Ann Lee", "speaker"), ("Featuring: Ann Lee", "speaker"),
+    ("Participants: Ann Lee", "speaker"),
 ])
 def test_each_wording_of_a_role_label_gives_its_person_and_leaves_the_description(line, role):
     page = parse_page(INTRO + line)
