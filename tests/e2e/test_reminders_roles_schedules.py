@@ -827,16 +827,23 @@ async def test_a_discord_event_finished_on_discord_is_forgotten_once(world, fake
     assert listed(fake, guild, title) == [remade]
 
 
+async def ended_on_discord(world, fake, title: str) -> tuple[int, dict]:
+    """An announced event whose Discord event Discord has started and then ended (as it
+    ends an external event at its end): the event's id, and the Discord event."""
+    event_id = await announced_with_a_discord_event(world, fake, title)
+    [made] = discord_events_of(world, fake, event_id)
+    fake.edit_scheduled_event(world.guild, made["id"], status=2)
+    fake.edit_scheduled_event(world.guild, made["id"], status=3)
+    return event_id, made
+
+
 async def test_a_discord_event_ended_on_discord_is_made_again_by_announce(world, fake):
     """Announcing again an event whose Discord event Discord has ended makes a new one
     at once (turned off and on again meanwhile), rather than answering Discord's refusal
     to update a finished event every time."""
     guild = world.guild
     title = "Ended Then Announced Forum"
-    event_id = await announced_with_a_discord_event(world, fake, title)
-    [made] = discord_events_of(world, fake, event_id)
-    fake.edit_scheduled_event(guild, made["id"], status=2)
-    fake.edit_scheduled_event(guild, made["id"], status=3)
+    event_id, _ = await ended_on_discord(world, fake, title)
     try:
         await fake.slash(guild, world.moderator, "manage scheduled-events", state="off")
         off = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
@@ -856,10 +863,7 @@ async def test_a_finished_discord_event_goes_with_its_deleted_event(world, fake)
     finished one away (Discord lets it be deleted), with nothing said about it."""
     guild = world.guild
     title = "Ended Then Deleted Forum"
-    event_id = await announced_with_a_discord_event(world, fake, title)
-    [made] = discord_events_of(world, fake, event_id)
-    fake.edit_scheduled_event(guild, made["id"], status=2)
-    fake.edit_scheduled_event(guild, made["id"], status=3)
+    event_id, made = await ended_on_discord(world, fake, title)
     asked = await fake.slash(guild, world.moderator, "manage delete", event=str(event_id))
     confirm, _ = asked.custom_ids()
     clicked = await fake.click(guild, world.moderator, asked.message, confirm)
