@@ -4,6 +4,7 @@ notice is posted promptly and once per fill, through the real bot process."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -500,3 +501,47 @@ async def test_the_channels_notices_through_churn_and_a_reopening_within_the_coo
     await asyncio.sleep(1.0)
     assert notices() == [
         full, f"Registration for **{title}** is open again: 1 of 4 seats left.", full]
+
+
+async def test_a_moderator_turning_the_seats_up_and_down_queues_no_backlog_of_notices(
+        world, fake):
+    """A moderator (or a script of theirs) adding a seat to a full event and taking it
+    away again, over and over: each step is news only if the channel heard the one before.
+    A notice not yet sent and its undoing are dropped together, so the outbox holds at most
+    one such notice of the event, however fast the steps come (every one was queued, and
+    then posted one by one at the channel's rate limit); the channel's notices alternate
+    and the last tells the event as it is."""
+    title = "Seats Up And Down Forum"
+    event = str(await world.import_event(title, capacity=2))
+    channel = world.guild.channel("announcements")
+    since = len(fake.messages(channel))
+    for member in (world.member("ud1"), world.member("ud2")):
+        assert "confirmed" in (await fake.slash(world.guild, member, "rsvp join",
+                                                event=event)).content
+
+    def notices() -> list[str]:
+        return [m["content"] for m in fake.messages(channel)[since:]
+                if f"**{title}**" in m["content"]]
+
+    await fake.wait_message(channel, lambda m: len(notices()) == 1)
+    most_queued = 0
+    for _ in range(30):
+        for seats in (3, 2):  # open again, then full again
+            reply = await fake.slash(world.guild, world.moderator, "manage capacity",
+                                     seats=seats, event=event)
+            assert f"now has {seats} seats" in reply.content, reply
+            queued = world.query("SELECT count(*) FROM outbox WHERE event_id = ?",
+                                 (int(event),))[0][0]
+            most_queued = max(most_queued, queued)
+    assert most_queued <= 2
+    for _ in range(100):
+        if world.query("SELECT count(*) FROM outbox WHERE event_id = ?", (int(event),)) \
+                == [(0,)]:
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1.0)
+    posted = notices()
+    kinds = ["full" if CAPACITY_REACHED in text else "open" for text in posted]
+    assert all(a != b for a, b in itertools.pairwise(kinds)), kinds
+    assert kinds[-1] == "full", posted
+    assert len(posted) < 30, len(posted)

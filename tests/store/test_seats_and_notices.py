@@ -521,6 +521,29 @@ async def test_a_capacity_raise_after_a_cancel_still_tells_the_channel_told_it_w
     assert await kinds(store) == ["capacity"]
 
 
+async def test_seats_turned_up_and_down_unheard_leave_one_notice_at_most(store, clock):
+    """A seat added to a full event and taken away again, over and over before any notice
+    went out: each undoes the notice before it, so the outbox never holds more than one
+    of them, and what is left tells the channel the event as it is."""
+    event = await new_event(store, capacity=1)
+    await store.join(1, event.id, 1, "m1")
+    assert await kinds(store) == ["capacity"]  # heard: full
+    for _ in range(50):
+        await store.run(store.registrations.set_capacity, 1, event.id, 2)  # open again
+        await store.run(store.registrations.set_capacity, 1, event.id, 1)  # full again
+    assert await kinds(store) == []  # the channel heard it was full, and it is
+    for _ in range(50):
+        await store.run(store.registrations.set_capacity, 1, event.id, 1)
+        await store.run(store.registrations.set_capacity, 1, event.id, 2)
+    assert await kinds(store) == ["opened"]  # it is open again: said once
+    await store.run(store.registrations.set_capacity, 1, event.id, 1)
+    assert await kinds(store) == ["capacity"]  # heard: open, so a fill is news
+    await store.run(store.registrations.set_capacity, 1, event.id, 2)
+    await store.join(1, event.id, 2, "m2")  # a member's join, not a cut, fills it
+    await store.run(store.registrations.set_capacity, 1, event.id, 3)
+    assert await kinds(store) == ["opened"]  # the fill unheard, only the last news stays
+
+
 async def test_seats_added_while_a_moderator_has_closed_registration_open_nothing(
         store, clock):
     """Closed by a moderator, an event stays closed when seats are added: the channel

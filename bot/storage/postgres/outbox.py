@@ -82,6 +82,18 @@ class PostgresOutbox(Repository):
             await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", ids)
         return taken
 
+    async def drop_unsent(self, conn: asyncpg.Connection, event_id: int,
+                          payload: NoticePayload) -> bool:
+        """Take the event's notices exactly like `payload` that no deliverer has claimed out
+        of the outbox, in the caller's transaction; whether there were any (see
+        `sqlite.outbox.drop_unsent`). Rows a claim is taking now are skipped (being sent)."""
+        dropped = await conn.fetch(
+            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE event_id = $1"
+            " AND claimed_at IS NULL AND kind = $2 AND payload = $3 FOR UPDATE SKIP LOCKED)"
+            " RETURNING id", event_id, NOTICE_KINDS[type(payload)].value,
+            encode_payload(payload))
+        return bool(dropped)
+
     async def refresh_announcements(self, conn: asyncpg.Connection, guild_id: int,
                                     event_id: int, now: datetime) -> None:
         """Queue an edit of the event's announcements, if it has any, in the caller's

@@ -14,6 +14,7 @@ counters, since updating the row takes it too.
 
 from __future__ import annotations
 
+import dataclasses
 from bisect import bisect_left
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -269,9 +270,18 @@ class PostgresRegistrations(Repository):
         waitlist = await self.waitlist_head(conn, event_id, max(capacity - seats.confirmed, 0))
         old_capacity = seats.capacity
         promotions = rules.set_capacity(seats, capacity, waitlist, now)
+        # Seats turned up and down faster than the channel is told (a moderator's script):
+        # a notice nobody has heard yet and the change undoing it are both dropped, so the
+        # outbox holds one such notice of the event at most, and the channel's notices
+        # still alternate and end with the event as it is.
         if rules.freed_seats(old_capacity, seats, now):  # and the next fill is news again
             seats.capacity_noticed_at = None
-            await self._outbox.notify(conn, guild_id, event_id, OpenedPayload(by=None), now)
+            if not await self._outbox.drop_unsent(conn, event_id, CapacityPayload()):
+                await self._outbox.notify(conn, guild_id, event_id, OpenedPayload(by=None), now)
+        elif promotions.filled and await self._outbox.drop_unsent(conn, event_id,
+                                                               OpenedPayload(by=None)):
+            seats.capacity_noticed_at = now  # the channel last heard it was full
+            promotions = dataclasses.replace(promotions, filled=False)
         await self.record_promotions(conn, guild_id, event_id, seats, promotions, now)
         return promotions
 

@@ -123,6 +123,15 @@ class SqliteOutbox(Repository):
                                (json.dumps(ids),))
         return taken
 
+    def drop_unsent(self, event_id: int, payload: NoticePayload) -> bool:
+        """Take the event's notices exactly like `payload` that no deliverer has claimed out
+        of the outbox, in the caller's transaction; whether there were any. For a notice
+        whose news a later change undoes before anyone heard it (`change_capacity`)."""
+        return self._conn.execute(
+            "DELETE FROM outbox WHERE event_id = ? AND claimed_at IS NULL AND kind = ?"
+            " AND payload = ?", (event_id, NOTICE_KINDS[type(payload)].value,
+                                 encode_payload(payload))).rowcount > 0
+
     def refresh_announcements(self, guild_id: int, event_id: int, now: datetime) -> None:
         """Queue an edit of the event's announcements, if it has any, in the caller's
         transaction: whichever process posts them edits them (an import run from the

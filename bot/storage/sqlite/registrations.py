@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from array import array
@@ -359,9 +360,18 @@ class SqliteRegistrations(Repository):
         waitlist = self.waitlist_head(event_id, max(capacity - seats.confirmed, 0))
         old_capacity = seats.capacity
         promotions = rules.set_capacity(seats, capacity, waitlist, now)
+        # Seats turned up and down faster than the channel is told (a moderator's script):
+        # a notice nobody has heard yet and the change undoing it are both dropped, so the
+        # outbox holds one such notice of the event at most, and the channel's notices
+        # still alternate and end with the event as it is.
         if rules.freed_seats(old_capacity, seats, now):  # and the next fill is news again
             seats.capacity_noticed_at = None
-            self._outbox.notify(guild_id, event_id, OpenedPayload(by=None), now)
+            if not self._outbox.drop_unsent(event_id, CapacityPayload()):
+                self._outbox.notify(guild_id, event_id, OpenedPayload(by=None), now)
+        elif promotions.filled and self._outbox.drop_unsent(event_id,
+                                                               OpenedPayload(by=None)):
+            seats.capacity_noticed_at = now  # the channel last heard it was full
+            promotions = dataclasses.replace(promotions, filled=False)
         self.record_promotions(guild_id, event_id, seats, promotions, now)
         return promotions
 
