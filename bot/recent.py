@@ -45,3 +45,42 @@ class Recent(Generic[K]):
 
     def __len__(self) -> int:
         return len(self._noted)
+
+
+class Allowance(Generic[K]):
+    """At most `most` uses a key in a window of `window` seconds (by `clock`), the window
+    beginning at the key's first use after its last one ended. Each `take` forgets the
+    keys whose window has ended, so those kept are at most the keys used within one
+    window."""
+
+    __slots__ = ("_clock", "_used", "most", "window")
+
+    def __init__(self, most: int, window: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if most < 1 or not window > 0:
+            raise ValueError(f"{most} uses in {window} s allow nothing")
+        self.most, self.window = most, window
+        self._clock = clock
+        self._used: dict[K, tuple[float, int]] = {}  # key -> (its window's start, uses)
+
+    def take(self, key: K) -> bool:
+        """Use the key once: whether it still had a use left in its window."""
+        now = self._clock()
+        used = self._used
+        began, count = used.get(key, (now, 0))
+        if now - began >= self.window:
+            began, count = now, 0
+        if count == 0:
+            used.pop(key, None)  # to the end: their order stays that of their windows
+        while used:  # the windows begun first end first
+            old = next(iter(used))
+            if now - used[old][0] < self.window:
+                break
+            del used[old]
+        if count >= self.most:
+            return False
+        used[key] = (began, count + 1)
+        return True
+
+    def __len__(self) -> int:
+        return len(self._used)

@@ -20,6 +20,7 @@ from bot.errors import InvalidValue, UserError
 from bot.i18n import N_, Language, Text, language
 from bot.models import storable_text
 from bot.option_values import check_option_values
+from bot.recent import Allowance
 from bot.render import CONTENT, clip, safe
 
 if TYPE_CHECKING:
@@ -64,6 +65,14 @@ SOONEST_DEFER = 0.5
 _PUBLIC_REPLY, _OPENS_FORM = "eventbot:public_reply", "eventbot:opens_form"
 PUBLIC_REPLY = {_PUBLIC_REPLY: True}
 OPENS_FORM = {_OPENS_FORM: True}
+# A member's public answers in one channel, at most, in a window of as many seconds: a
+# modified client sending a command as fast as it is answered would otherwise post
+# thousands of replies for everyone (slowmode does not hold slash commands). Past it
+# the answers are the member's alone, until the window ends.
+PUBLIC_REPLIES, PUBLIC_WINDOW = 6, 60.0
+# Key in an interaction's `extras`: False when its command's public answer is the
+# member's alone (PUBLIC_REPLIES spent).
+_PRIVATE_NOW = "eventbot:private_now"
 # Keys in `extras`: the timer, a deferral on its way, a deferral's placeholder not yet
 # answered (whether it is ephemeral), a deferral sent whose fate is unknown (whether it
 # was ephemeral), and a first response Discord has that discord.py took for failed (a
@@ -168,7 +177,8 @@ async def defer(interaction: discord.Interaction, *, ephemeral: bool = True) -> 
     """Acknowledge now and answer later ("thinking…"), unless a late deferral came first."""
     await _first_response_ready(interaction)
     if not acknowledged(interaction):
-        await _defer_as(interaction, ephemeral=ephemeral)
+        await _defer_as(interaction,
+                        ephemeral=ephemeral or interaction.extras.get(_PRIVATE_NOW, False))
 
 
 async def respond(interaction: discord.Interaction, content: str | None = None, *,
@@ -178,6 +188,7 @@ async def respond(interaction: discord.Interaction, content: str | None = None, 
     kwargs.setdefault("allowed_mentions", NO_MENTIONS)
     if content is not None:
         content = clip(content, CONTENT)
+    ephemeral = ephemeral or interaction.extras.get(_PRIVATE_NOW, False)
     if not acknowledged(interaction):
         try:
             await interaction.response.send_message(content, ephemeral=ephemeral, **kwargs)
@@ -480,12 +491,23 @@ async def _answer_unreadable(state: Any, data: Any) -> None:
 
 
 class EventTree(app_commands.CommandTree["EventBot"]):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # (member, channel) -> the public answers given there lately (PUBLIC_REPLIES)
+        self.public_replies: Allowance[tuple[int, int | None]] = Allowance(
+            PUBLIC_REPLIES, PUBLIC_WINDOW)
+
     async def interaction_check(self, interaction: discord.Interaction[EventBot]) -> bool:
         command = interaction.command
         extras = command.extras if command is not None else {}
+        public = bool(extras.get(_PUBLIC_REPLY))
+        if public and interaction.type is discord.InteractionType.application_command and not (
+                self.public_replies.take((interaction.user.id, interaction.channel_id))):
+            public = False
+            interaction.extras[_PRIVATE_NOW] = True
         if interaction.type is discord.InteractionType.application_command and not (
                 extras.get(_OPENS_FORM)):
-            answer_in_time(interaction, public=bool(extras.get(_PUBLIC_REPLY)))
+            answer_in_time(interaction, public=public)
         if not has_user(interaction):
             raise app_commands.CheckFailure("the interaction names no member")
         if (interaction.guild_id is not None and interaction.is_user_integration()

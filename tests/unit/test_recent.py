@@ -8,7 +8,8 @@ import pytest
 
 from bot.adapters.attendee_roles import GONE_FOR
 from bot.adapters.role_notices import TELL_AGAIN
-from bot.recent import Recent
+from bot.recent import Allowance, Recent
+from bot.tree import PUBLIC_REPLIES, PUBLIC_WINDOW
 
 
 class Clock:
@@ -60,3 +61,26 @@ def test_a_key_discarded_is_news_at_once():
 def test_a_window_that_keeps_nothing_is_refused():
     with pytest.raises(ValueError, match="keeps nothing"):
         Recent(0.0)
+
+
+def test_an_allowance_gives_so_many_uses_a_window_and_then_none_until_it_ends():
+    clock = Clock()
+    allowance: Allowance[str] = Allowance(PUBLIC_REPLIES, PUBLIC_WINDOW, clock)
+    assert [allowance.take("member") for _ in range(PUBLIC_REPLIES + 2)] == (
+        [True] * PUBLIC_REPLIES + [False, False])
+    assert allowance.take("another")
+    clock.now += PUBLIC_WINDOW - 0.1
+    assert not allowance.take("member")
+    clock.now += 0.1  # the window began at the first use
+    assert all(allowance.take("member") for _ in range(PUBLIC_REPLIES))
+
+
+def test_an_allowance_keeps_the_keys_of_one_window_at_most():
+    clock = Clock()
+    allowance: Allowance[int] = Allowance(2, 60.0, clock)
+    largest = 0
+    for key in range(5_000):  # a new member a second, each asking twice
+        assert allowance.take(key) and allowance.take(key)
+        largest = max(largest, len(allowance))
+        clock.now += 1.0
+    assert largest == 60
