@@ -1328,7 +1328,8 @@ def test_every_example_a_refusal_gives_in_any_language_is_read(code):
     from bot.i18n import language
     from bot.when_typed import TYPED_EXAMPLE
 
-    examples = re.findall(r'"([^"]+)"', language(code).text(TYPED_EXAMPLE))
+    # (quoted as each language quotes: "…", “…”, 「…」)
+    examples = re.findall(r'["“「]([^"”」]+)["”」]', language(code).text(TYPED_EXAMPLE))
     assert len(examples) == 3, examples
     for example in examples:
         assert not parse_typed(example, "Asia/Shanghai", NOW).all_day, example
