@@ -26,9 +26,11 @@ from pathlib import Path
 
 from bench.e2e import (
     READY_DELAY,
+    code_version,
     import_event,
     members,
     percentile,
+    same_code,
     start_real,
 )
 from sandbox import FakeDiscord
@@ -197,7 +199,6 @@ async def _measure(seconds: float) -> dict:
                 stop.set()
                 print("stopping", file=sys.stderr, flush=True)
                 await asyncio.gather(*tasks)
-                print("stopped", file=sys.stderr, flush=True)
                 elapsed = time.perf_counter() - started
                 await asyncio.sleep(5.0)  # the phase's notices delivered
                 tail = time.perf_counter() - started
@@ -244,6 +245,47 @@ async def _measure(seconds: float) -> dict:
                 for m in fake.messages(notices))
             await bot.stop()
     return results
+
+
+def measure(seconds: float = SECONDS) -> dict:
+    code = code_version()
+    results = asyncio.run(_measure(seconds))
+    return {"phases": results, "seconds": seconds, "code": same_code(code)}
+
+
+def report(results: dict) -> str:
+    phases = results["phases"]
+    names = ("without the flood", "with the flood")
+    lines = [
+        "## One member flooding the bot (`bench/flood.py`)", "",
+        "The real bot against the local server (Discord's rate limits applied to its own "
+        "requests): two members reading `/event info` and two joining with `/rsvp join` (a "
+        f"new member each time), {results['seconds']:g} s alone, then {results['seconds']:g} s "
+        "while one member sends, each as fast as answered: `/rsvp join` and `cancel` "
+        "alternately on a full event and an open one, the Join and Cancel buttons, "
+        "autocomplete with a new prefix each time, `/event ask` with a 300-character question "
+        "and `/event calendar`; and a moderator turns `/manage capacity` of the full event "
+        "down and up. Each phase is followed by 5 s for its notices to go out. Bot code "
+        f"measured: {results['code']}.", "",
+        "| | without the flood | with the flood |", "|---|---:|---:|"]
+
+    def row(label: str, cell) -> None:
+        lines.append(f"| {label} | " + " | ".join(cell(phases[n]) for n in names) + " |")
+
+    row("others' `/event info`: p50 / p95 ms (calls)",
+        lambda p: f"{p['info'][1] * 1000:.2f} / {p['info'][2] * 1000:.2f} ({p['info'][0]:,})")
+    row("others' `/rsvp join`: p50 / p95 ms (calls)",
+        lambda p: f"{p['join'][1] * 1000:.2f} / {p['join'][2] * 1000:.2f} ({p['join'][0]:,})")
+    row("the flood's interactions", lambda p: f"{sum(p['flood'].values()):,}")
+    row("public replies posted in the channel", lambda p: f"{p['replies posted in #general']:,}")
+    row("posts in the announcements channel", lambda p: f"{p['posts in #announcements']:,}")
+    row("DMs to the other members", lambda p: f"{sum(p['dms to others'].values()):,}")
+    row("the bot's log lines a second", lambda p: f"{p['log lines/s']:.1f}")
+    row("the bot's requests refused (429, other 4xx)",
+        lambda p: f"{p['429s']}, {sum(p['4xx'].values())}")
+    row("outbox rows left after the phase", lambda p: f"{p['outbox rows after']}")
+    row("events whose counters differ from their rows", lambda p: f"{len(p['counters differ'])}")
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
