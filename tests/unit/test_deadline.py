@@ -16,6 +16,7 @@ from discord import app_commands
 from bot import tree
 from bot.errors import NotFound
 from bot.i18n import N_, language
+from bot.recent import Allowance
 
 
 class Response:
@@ -52,6 +53,7 @@ class Interaction:
         self.data: dict = {}  # no options sent
         self.response, self.followup = Response(self.calls), Followup(self.calls)
         self.failures: list[Exception] = []  # what the next edits of @original raise
+        self.user, self.channel_id = SimpleNamespace(id=1), 2  # a member, in a channel
 
     async def edit_original_response(self, *, content, **_) -> None:
         if self.failures:
@@ -278,18 +280,22 @@ async def test_every_way_an_answer_goes_out_pings_nobody_and_fits_a_message():
                     (16, tree.NO_MENTIONS)]
 
 
-@pytest.mark.parametrize(("extras", "deferred"), [
-    (tree.OPENS_FORM, []),  # a form cannot follow a deferral: none
-    (tree.PUBLIC_REPLY, [("defer", False)]),  # an answer for the channel, deferred so
-    ({}, [("defer", True)]),  # the rest: privately
+@pytest.mark.parametrize(("extras", "deferred", "public_left"), [
+    (tree.OPENS_FORM, [], 1),  # a form cannot follow a deferral: none
+    (tree.PUBLIC_REPLY, [("defer", False)], 1),  # an answer for the channel, deferred so
+    (tree.PUBLIC_REPLY, [("defer", True)], 0),  # the member's public answers spent: theirs
+    ({}, [("defer", True)], 1),  # the rest: privately
 ])
 async def test_the_deadline_defers_each_command_as_its_answer_will_go(
-        monkeypatch, extras, deferred):
+        monkeypatch, extras, deferred, public_left):
     monkeypatch.setattr(tree, "has_user", lambda interaction: True)
     interaction = Interaction()
     interaction.type, interaction.command, interaction.guild_id = (
         discord.InteractionType.application_command, SimpleNamespace(extras=extras), None)
-    assert await tree.EventTree.interaction_check(None, interaction)  # type: ignore[arg-type]
+    checks = SimpleNamespace(public_replies=Allowance(1, 60.0))  # the tree's own state
+    if not public_left:
+        checks.public_replies.take((interaction.user.id, interaction.channel_id))
+    assert await tree.EventTree.interaction_check(checks, interaction)  # type: ignore[arg-type]
     await asyncio.sleep(0.03)  # past the deadline
     assert [call for call in interaction.calls if call[0] == "defer"] == deferred
     await tree._first_response_ready(interaction)
