@@ -273,11 +273,12 @@ def report(results: dict) -> str:
         lines.append(f"| {label} | " + " | ".join(cell(phases[n]) for n in names) + " |")
 
     row("others' `/event info`: p50 / p95 ms (calls)",
-        lambda p: f"{p['info'][1] * 1000:.2f} / {p['info'][2] * 1000:.2f} ({p['info'][0]:,})")
+        lambda p: f"{p['info'][1]:.2f} / {p['info'][2]:.2f} ({p['info'][0]:,})")
     row("others' `/rsvp join`: p50 / p95 ms (calls)",
-        lambda p: f"{p['join'][1] * 1000:.2f} / {p['join'][2] * 1000:.2f} ({p['join'][0]:,})")
+        lambda p: f"{p['join'][1]:.2f} / {p['join'][2]:.2f} ({p['join'][0]:,})")
     row("the flood's interactions", lambda p: f"{sum(p['flood'].values()):,}")
-    row("public replies posted in the channel", lambda p: f"{p['replies posted in #general']:,}")
+    row("public replies posted in the channel (6 a member a minute)",
+        lambda p: f"{p['replies posted in #general']:,}")
     row("posts in the announcements channel", lambda p: f"{p['posts in #announcements']:,}")
     row("DMs to the other members", lambda p: f"{sum(p['dms to others'].values()):,}")
     row("the bot's log lines a second", lambda p: f"{p['log lines/s']:.1f}")
