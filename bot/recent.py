@@ -15,8 +15,9 @@ V = TypeVar("V")
 
 class Recent(Generic[K]):
     """The keys noted less than `keep` seconds ago (by `clock`, time.monotonic by
-    default). Each `note` forgets those older than that, so the keys kept are at most
-    those noted within one window; between notes nothing is added."""
+    default). Each `note` forgets those older than that, so what is kept is at most the
+    notes made within one window (a key noted again is queued again); between notes
+    nothing is added."""
 
     __slots__ = ("_clock", "_noted", "_order", "keep")
 
