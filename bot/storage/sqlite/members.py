@@ -92,6 +92,12 @@ class Ledger:
 Member = tuple[int, int, str]
 
 
+def kept_seq(waitlisted: bool, seq: int) -> int:
+    """A member's seq as a membership keeps it (`Member`): negative while waitlisted.
+    (`SqliteRegistrations.read_members` writes the same in SQL.)"""
+    return -seq if waitlisted else seq
+
+
 @dataclass(slots=True)
 class Membership:
     """One event's members as of the commit counter `counter` (`commit_counter`): user ids

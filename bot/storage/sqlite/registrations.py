@@ -35,7 +35,7 @@ from bot.registration import (
     Seats,
     Status,
 )
-from bot.storage.sqlite.members import Member, Membership
+from bot.storage.sqlite.members import Member, Membership, kept_seq
 from bot.storage.sqlite.outbox import SqliteOutbox, encode_payload
 from bot.storage.sqlite.session import (
     OVER_AT,
@@ -250,7 +250,7 @@ class SqliteRegistrations(Repository):
                        " VALUES (?, ?, ?, ?, ?)", notices)
             self._session.notices_written += len(notices)
         self.joins_written = None if promoted else [
-            (event_id, user_id, (seq if status == Status.CONFIRMED else -seq, joined_at, name))
+            (event_id, user_id, (kept_seq(status == Status.WAITLISTED, seq), joined_at, name))
             for event_id, user_id, name, status, seq, joined_at in inserts]
         return results
 
@@ -264,11 +264,8 @@ class SqliteRegistrations(Repository):
         members = self.members_now(event_id) if from_memory and self.members_now else None
         if members is not None:
             member = members.find(user_id)
-            if member is None:
-                return None
-            seq = member[0]
-            return (Existing(Status.WAITLISTED, self.position(event_id, -seq, members.departures))
-                    if seq < 0 else Existing(Status.CONFIRMED))
+            return None if member is None else Existing(
+                *self._kept_place(event_id, member[0], members.departures))
         row = self._session.plain.execute(
             "SELECT status, seq FROM rsvps WHERE event_id = ? AND user_id = ?",
             (event_id, user_id)).fetchone()
@@ -494,7 +491,7 @@ class SqliteRegistrations(Repository):
         order after the last it holds: whether there may be more."""
         after = membership.users[-1] if membership.users else -1 << 63
         before = len(membership.users)
-        membership.extend(self._session.plain.execute(
+        membership.extend(self._session.plain.execute(  # (each seq as `kept_seq` keeps it)
             "SELECT user_id, CASE status WHEN 'waitlisted' THEN -seq ELSE seq END, joined_at,"
             " CAST(display_name AS BLOB) FROM rsvps WHERE event_id = ? AND user_id > ?"
             " ORDER BY user_id LIMIT ?", (event_id, after, count)))
@@ -504,10 +501,16 @@ class SqliteRegistrations(Repository):
                   ) -> Rsvp:
         """The member's RSVP from a membership kept in memory (`members.Member`)."""
         seq, joined_at, name = member
-        waiting = seq < 0
-        return Rsvp(user_id, name, Status.WAITLISTED if waiting else Status.CONFIRMED,
-                    self.position(event_id, -seq, departures) if waiting else None,
+        return Rsvp(user_id, name, *self._kept_place(event_id, seq, departures),
                     datetime.fromtimestamp(joined_at, UTC), abs(seq))
+
+    def _kept_place(self, event_id: int, seq: int, departures: int
+                    ) -> tuple[Status, int | None]:
+        """A member's status and waitlist position from their seq as a membership keeps
+        it (`members.kept_seq`: negative while waitlisted)."""
+        if seq < 0:
+            return Status.WAITLISTED, self.position(event_id, -seq, departures)
+        return Status.CONFIRMED, None
 
     def _member_row(self, guild_id: int, event_id: int, user_id: int) -> sqlite3.Row:
         row = self._one(MEMBER_RSVP, (user_id, event_id, guild_id))
