@@ -128,14 +128,14 @@ async def test_closing_one_of_two_stores_on_a_file_leaves_the_others_locks(tmp_p
     """Two stores on one file in one process watch it through one descriptor, closed
     with the last: the first store's close must not drop the second's locks."""
     path = tmp_path / "db.sqlite3"
-    watched = len(commits_module._MAPPED)
+    watched = len(commits_module._SHARED)
     first = await open_store(path)
     async with await open_store(path) as second:
         await first.close()
         assert locks_held_on(Path(f"{path}-shm"))
         await new_event(second)
         assert second._commits.mark() is not None
-    assert len(commits_module._MAPPED) == watched  # its descriptor closed with the last
+    assert len(commits_module._SHARED) == watched  # its descriptor closed with the last
 
 
 BESIDE = ("import sqlite3, sys\nconn = sqlite3.connect(sys.argv[1], isolation_level=None)\n"

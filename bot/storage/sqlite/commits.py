@@ -45,12 +45,15 @@ class Commits:
     of them: closing one store must not drop the locks of the other's connections."""
 
     def __init__(self, database: str | Path | None) -> None:
-        self._file: _Mapped | None = None
+        self._file: SharedFile | None = None
         self._map: mmap.mmap | None = None
         self.database = None if database is None else os.fspath(database)
         if database is not None:
-            self._file = _Mapped.of(f"{database}-shm")
-            self._map = self._file.mapping if self._file is not None else None
+            try:  # none when not in WAL mode, or in memory: nothing to watch
+                self._file = SharedFile.of(f"{database}-shm")
+            except OSError:
+                return
+            self._map = self._file.map(2 * HEADER)
 
     def mark(self) -> bytes | None:
         """The header now, or None when it cannot be trusted. Equal marks: nobody
@@ -92,45 +95,52 @@ class Commits:
             self._file = None
 
 
-class _Mapped:
-    """A wal-index file opened and mapped once per process, with its users counted."""
+class SharedFile:
+    """A file this process keeps open to watch, once however many watch it, with its
+    watches counted; `mapping` maps its start when a watch asks for it (`map`). Closing
+    any descriptor of a file drops every POSIX lock the process holds on it, SQLite's
+    too: the wal-index (see `Commits`) and the database file itself (`WriteHealth`: had
+    one store's close closed a descriptor of its own, another store on the same file in
+    this process would have lost its lock, and the next process to close its
+    connection, taking itself for the last, would have deleted the log and the
+    wal-index under that store). The last watch closes it."""
 
-    def __init__(self, key: tuple[int, int], fd: int, mapping: mmap.mmap | None) -> None:
-        self.key, self.fd, self.mapping, self.users = key, fd, mapping, 1
+    __slots__ = ("fd", "key", "mapping", "users")
+
+    def __init__(self, key: tuple[int, int], fd: int) -> None:
+        self.key, self.fd, self.users = key, fd, 1
+        self.mapping: mmap.mmap | None = None
 
     @classmethod
-    def of(cls, path: str) -> _Mapped | None:
-        """The file at `path`, opened now or shared with a watch already open; None when
-        there is none (not in WAL mode, or in memory: nothing to watch)."""
-        try:
-            status = os.stat(path)  # no descriptor yet: one opened here is kept
-        except OSError:
-            return None
+    def of(cls, path: str) -> SharedFile:
+        """The file at `path`, opened now or shared with a watch already open; OSError
+        when there is none."""
+        status = os.stat(path)  # no descriptor yet: one opened here is kept
         key = (status.st_dev, status.st_ino)
-        if (shared := _MAPPED.get(key)) is not None:
+        if (shared := _SHARED.get(key)) is not None:
             shared.users += 1
             return shared
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except OSError:
-            return None
-        mapping = None
-        try:
-            if os.fstat(fd).st_size >= 2 * HEADER:
-                # (the mapping holds a descriptor of its own, closed with it)
-                mapping = mmap.mmap(fd, 2 * HEADER, access=mmap.ACCESS_READ)
-        except (OSError, ValueError):
-            mapping = None
-        _MAPPED[key] = opened = cls(key, fd, mapping)
+        _SHARED[key] = opened = cls(key, os.open(path, os.O_RDONLY | os.O_CLOEXEC))
         return opened
+
+    def map(self, size: int) -> mmap.mmap | None:
+        """Its first `size` bytes mapped read-only, once for all its watches; None while
+        the file is shorter (the mapping holds a descriptor of its own, closed with it)."""
+        if self.mapping is None:
+            try:
+                if os.fstat(self.fd).st_size >= size:
+                    self.mapping = mmap.mmap(self.fd, size, access=mmap.ACCESS_READ)
+            except (OSError, ValueError):
+                self.mapping = None
+        return self.mapping
 
     def release(self) -> None:
         self.users -= 1
         if self.users == 0:
-            del _MAPPED[self.key]
+            del _SHARED[self.key]
             if self.mapping is not None:
                 self.mapping.close()
             os.close(self.fd)
 
 
-_MAPPED: dict[tuple[int, int], _Mapped] = {}  # (device, inode) -> the file, open here
+_SHARED: dict[tuple[int, int], SharedFile] = {}  # (device, inode) -> the file, open here

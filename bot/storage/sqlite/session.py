@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from bot.content import EventContent
 from bot.errors import DatabaseGone, DatabaseUnwritable
 from bot.models import ChangedTo, Event, EventSummary
+from bot.storage.sqlite.commits import SharedFile
 from bot.storage.sqlite.members import commit_counter, counter_after
 from bot.zones import day_offsets
 
@@ -262,7 +263,7 @@ class WriteHealth:
         self.unwritable = Outage(log)  # writes failing in the file system
         # (descriptor to fstat, its file's name, whether it is ours to close) per file
         self._files: list[tuple[int, str, bool]] = []
-        self._shared: list[tuple[int, int]] = []  # the database files watched (`_SharedFile`)
+        self._shared: list[SharedFile] = []  # the database files watched
         self._folders: tuple[int, ...] = ()  # descriptors of the folders that hold them
         self._folders_seen: tuple[int, ...] = ()  # their modification times (ns), checked
         self.path = "the database"  # its file, once watched, as the log names it
@@ -276,10 +277,10 @@ class WriteHealth:
         wal-index through `index`, a descriptor of it (`commits.Commits.descriptor`) that
         stays the caller's: closing a descriptor of the wal-index would drop SQLite's locks
         on it. The database file's descriptor is shared by the watches of one file in one
-        process (`_SharedFile`) for the same reason."""
+        process (`commits.SharedFile`) for the same reason."""
         self.path = os.fspath(path)
-        shared = _SharedFile.of(self.path)
-        self._shared.append(shared.key)
+        shared = SharedFile.of(self.path)
+        self._shared.append(shared)
         self._files.append((shared.fd, self.path, False))
         if database is not None:
             wal = f"{database}-wal"  # SQLite takes no lock on it: ours to open and close
@@ -361,8 +362,8 @@ class WriteHealth:
         for fd, _name, owned in self._files:
             if owned:
                 os.close(fd)
-        for key in self._shared:
-            _SHARED_FILES[key].release()
+        for shared in self._shared:
+            shared.release()
         for fd in self._folders:
             os.close(fd)
         self._files, self._folders, self._shared = [], (), []
@@ -375,41 +376,6 @@ class WriteHealth:
 
     def succeeded(self) -> None:
         self.unwritable.ended("the database can be written again")
-
-
-class _SharedFile:
-    """A database file opened once per process to be watched (`WriteHealth`), with its
-    watches counted. SQLite holds a lock on the database file for as long as a
-    connection has it open in WAL mode, and closing any descriptor of a file drops every
-    POSIX lock the process holds on it: had one store's close closed a descriptor of its
-    own, another store on the same file in this process would have lost its lock, and
-    the next process to close its connection, finding none, would have taken itself for
-    the last one and deleted the log and the wal-index under that store (its joins then
-    refused, its reads blind to later commits). The last watch closes it."""
-
-    __slots__ = ("fd", "key", "users")
-
-    def __init__(self, key: tuple[int, int], fd: int) -> None:
-        self.key, self.fd, self.users = key, fd, 1
-
-    @classmethod
-    def of(cls, path: str) -> _SharedFile:
-        status = os.stat(path)  # no descriptor yet: one opened here is kept
-        key = (status.st_dev, status.st_ino)
-        if (shared := _SHARED_FILES.get(key)) is not None:
-            shared.users += 1
-            return shared
-        _SHARED_FILES[key] = opened = cls(key, os.open(path, os.O_RDONLY | os.O_CLOEXEC))
-        return opened
-
-    def release(self) -> None:
-        self.users -= 1
-        if self.users == 0:
-            del _SHARED_FILES[self.key]
-            os.close(self.fd)
-
-
-_SHARED_FILES: dict[tuple[int, int], _SharedFile] = {}  # (device, inode) -> the file
 
 
 class Session:
