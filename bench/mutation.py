@@ -75,7 +75,8 @@ _BUDGETING = ("x_clip", "x__dangling_escape", "x_safe_clip", "x_split_text", "x_
 
 GROUPS = {
     "registration": Group(("bot.registration",), ("test_registration.py",), 97.0),
-    "importer": Group(("bot.pages", "bot.pages_reader", "bot.pages_people", "bot.pages_lines",
+    "importer": Group(("bot.pages", "bot.pages_reader", "bot.pages_header",
+                       "bot.pages_notices", "bot.pages_people", "bot.pages_lines",
                        "bot.pages_names", "bot.pages_zh"),
                       ("test_pages_rules.py", "test_pages.py", "test_pages_zh.py"), 92.0),
     "time": Group(("bot.when", "bot.when_typed", "bot.zones", "bot.times"),
@@ -103,12 +104,12 @@ EXPLAINED: dict[str, str] = {
     "bot.pages_people.x__opens_with__mutmut_6":
         "harmless: differs only for an opening with a space inside whose letters spell one "
         "part of the name",
-    "bot.pages_reader.xǁ_Readerǁ_english_notice__mutmut_37":
+    "bot.pages_notices.xǁNoticeReadingǁ_english_notice__mutmut_37":
         "equivalent: access_notes is an ordered set; its values are never read",
-    "bot.pages_reader.xǁ_Readerǁ_header__mutmut_19":
+    "bot.pages_header.xǁHeaderReadingǁ_header__mutmut_19":
         "harmless: no line the time-line pattern matches is 40 characters long once its "
         "spaces are collapsed",
-    "bot.pages_reader.xǁ_Readerǁ_header__mutmut_20":
+    "bot.pages_header.xǁHeaderReadingǁ_header__mutmut_20":
         "harmless: no line the time-line pattern matches is 40 characters long once its "
         "spaces are collapsed",
     "bot.pages_people.xǁPeopleReadingǁ_person_line__mutmut_4":
@@ -268,18 +269,18 @@ EXPLAINED: dict[str, str] = {
        "`if role`), and '' and None are both false" for k in (
         "bot.pages_reader.xǁ_Readerǁ_heading__mutmut_32",
         "bot.pages_reader.xǁ_Readerǁ_version__mutmut_8")},
-    **{f"bot.pages_reader.xǁ_Readerǁ_notice__mutmut_{n}":
+    **{f"bot.pages_notices.xǁNoticeReadingǁ_notice__mutmut_{n}":
        "harmless: a bound (600 characters) on splitting a paragraph into sentences, there to "
        "keep the work small on huge paragraphs; it differs only for notices inside a "
        "paragraph that long, which pages keep short" for n in (3, 5, 6, 7, 8, 9)},
-    "bot.pages_reader.xǁ_Readerǁ_notice__mutmut_17":
+    "bot.pages_notices.xǁNoticeReadingǁ_notice__mutmut_17":
         "equivalent: the Chinese notice patterns are written in Chinese, so an English "
         "sentence gives None, as the guard does",
-    "bot.pages_reader.xǁ_Readerǁ_notice__mutmut_35":
+    "bot.pages_notices.xǁNoticeReadingǁ_notice__mutmut_35":
         "equivalent: `note` is only tested for truth, and None and False are both false",
     "bot.pages_people.xǁPeopleReadingǁ_person_line__mutmut_54":
         "equivalent: looking up None in LABEL_ROLES gives None, as the guard does",
-    **{f"bot.pages_reader:_AHEAD:{n}":
+    **{f"bot.pages_notices:_AHEAD:{n}":
        "harmless: a three-character event word dead only in the short opening (本次 and at "
        "most four characters, then 将) differs only for 本次研讨会 or 本次报告会 followed by "
        "one character that is no word of when, then 将, which Chinese does not write"
@@ -289,15 +290,15 @@ EXPLAINED: dict[str, str] = {
        "Speakers\", \"Featured Speakers\", \"Participants\", \"Panelists\", \"Featuring\", "
        "\"Discussants\", \"Moderators\") is still dropped by the reader's other heading rules"
        for n in (8, 9, 10, 14, 15, 16, 20, 21)},
-    **{f"bot.pages_reader:_A_CLOCK:{n}":
+    **{f"bot.pages_header:_A_CLOCK:{n}":
        "equivalent: _A_CLOCK is only searched for whether a line has a clock; the part of "
        "the day before the hour and the minutes after its 点 are optional, so the hour is "
        "found with or without them" for n in (*range(1, 12), *range(15, 21))},
-    **{f"bot.pages_reader:_CLOSED_NOTICE:{n}":
+    **{f"bot.pages_notices:_CLOSED_NOTICE:{n}":
        "equivalent in effect where tested: the sentence (\"Registration for this event is "
        "closed\", \"... has closed\", \"... is now full\") is still read as closed "
        "registration by the other notice rules" for n in (1, 2, 4, 6)},
-    **{f"bot.pages_reader:_ADDRESS:{n}":
+    **{f"bot.pages_header:_ADDRESS:{n}":
        "equivalent in effect where tested: the line (\"Building C, ...\", \"..., Mandel "
        "Hall\" at the line's end) is still read as the venue by the other venue rules"
        for n in (22, 31)},

@@ -12,6 +12,7 @@ from bot import pages_zh
 # A bullet, dash or number opening a list item: "• ", "- ", "1. ", "一、".
 BULLET = re.compile(rf"[•▪●◦·‣] *|[-*–—] +|(?:{pages_zh.NUMBERED}|\d{{1,2}}\.(?!\d)) *")
 LONG_WORD = re.compile(r"[A-Za-z]{4,}")
+COLON = re.compile(r"[:：]")  # either script's
 # Words of four letters or more a title leaves in lower case.
 _SMALL_WORDS = frozenset({
     "with", "from", "into", "over", "upon", "than", "that", "this", "about", "after", "before",

@@ -1,5 +1,8 @@
 """How the page importer reads a page, paragraph by paragraph (`bot.pages` is its entry
-point, `parse_page`; the reading rules are in its docstring). Pure, as `bot.pages` is."""
+point, `parse_page`; the reading rules are in its docstring). The reader walks the page
+and holds the state; its parts are mixed in: the header (`bot.pages_header`), the notices
+(`bot.pages_notices`), the people and bios (`bot.pages_people`) and the Chinese
+paragraphs (`bot.pages_zh`). Pure, as `bot.pages` is."""
 
 from __future__ import annotations
 
@@ -11,29 +14,27 @@ from typing import NamedTuple
 from bot import pages_zh
 from bot.i18n import N_, Text
 from bot.page_model import Page, Person, Takeaway
-from bot.pages_lines import BULLET, LONG_WORD, title_case
+from bot.pages_header import HeaderReading, date_alone, dated, posted, without_kicker
+from bot.pages_lines import BULLET, COLON, title_case
 from bot.pages_names import (
     LABEL,
     LABEL_ROLES,
     PAIRED,
     narration,
     read_names,
-    words,
 )
+from bot.pages_notices import PAST, NoticeReading, says_ahead
 from bot.pages_people import (
     AFFILIATION,
     ROLE_HEADING,
     ROLE_LABEL_LINE,
     Entry,
-    PeopleReading,
     a_bio_of,
     heading_role,
     labelled_parts,
     names_only,
 )
 from bot.pages_zh import has_han
-from bot.when import read_page_when
-from bot.zones import ZONE_IN_TEXT
 
 
 def read_page(text: str, *, titled: bool = False) -> Page:
@@ -56,175 +57,12 @@ def read_page(text: str, *, titled: bool = False) -> Page:
     return reader.read()
 
 
-# --- notices, header, takeaways (people and bios: bot.pages_people) ------------------
+# --- takeaways, sections, languages of a bilingual page, transcripts -------------------
 
-_SENTENCE_END = re.compile(r"(?<=[.!?]) +(?=[\"“‘']?[A-Z])")
-# "Held under the Chatham House Rule", "Chatham House rules apply": what is said may be used,
-# its speaker not named. Off the record to a member asking, and the sentence is kept to say
-# which rule. The event placed under it ("is held under", "will be under", "Held under" or
-# "Under" opening the sentence); not "a paper about the Chatham House Rule", nor "why talks
-# held under the Chatham House Rule succeed", a topic.
-_NAMED_RULE = re.compile(
-    r"(?:^\W*(?:(?:held|conducted) +)?|\b(?:is|are|was|were|be|being) +(?:(?:held|conducted|"
-    r"run|hosted|convened) +)?)under +(?:the +)?Chatham +House +rules?\b|"
-    r"\bChatham +House +rules? +(?:will +)?appl(?:y|ies)\b", re.I)
-_OFF_RECORD = re.compile(rf"\boff[ -]the[ -]record\b|{_NAMED_RULE.pattern}", re.I)
-_REGISTRATION = re.compile(r"\b(?:registration|RSVPs?|register)\b", re.I)
-_CLOSED = re.compile(r"\bclosed\b", re.I)
-# Wordings of the registration notice that say so wherever they stand in a sentence ("Due
-# to high demand, registration is closed."), so a lead-in does not hide them.
-_CLOSED_NOTICE = re.compile(
-    r"\bregistration +(?:for +(?:this|the) +\w+ +)?(?:is|has) +(?:now +)?(?:closed|full)\b|"
-    r"\bno +longer +(?:accepting|taking) +(?:registrations?|RSVPs?)"
-    r"(?= *(?:[.!]|$|at +this\b|for +(?:this|the) +(?:event|discussion|panel|session|"
-    r"conversation|webinar|briefing|seminar|meeting)\b))", re.I)
-_CAPACITY = re.compile(
-    r"\b(?:reached|at|over) +(?:\w+ +){0,2}capacity\b|\bis +(?:now +)?full\b|\bsold +out\b", re.I)
-_ACCESS = re.compile(r"\b(?:not +)?(?:open|closed) +to\b|\bby +invitation\b|\binvitation[ -]only\b|"
-                     r"\bon +the +record\b|\bbe +(?:live[ -]?streamed|webcast|recorded)\b", re.I)
-_LANGUAGE = (re.compile(r"\b(?:be|is|was|held|conducted|delivered|place|record +and) +in +(\w+)"),)
-# Verbs that say how an event is given: a sentence with one and a language ("It will be
-# held in Chinese, with English interpretation.") is a notice whatever its subject.
-_HELD_IN = (re.compile(r"\b(?:will +be|is|are) +(?:held|conducted|delivered) +in +"
-                       r"(Chinese|English|Japanese|Spanish|Russian|Arabic|Portuguese|Italian|"
-                       r"French|German|Korean|Mandarin)(?= *(?:[,.;(]|$|with\b))"),)
-# Notes other than "off the record" must be about the event, so summaries and bios that
-# mention "registration" or "open to" are not mistaken for them.
-_NOTICE_START = re.compile(
-    r"(?:registration|rsvp|please|simultaneous|translation|interpretation)\b", re.I)
-_EVENT_WORDS = (r"(?:event|discussion|session|conversation|panel|meeting|webinar|briefing|"
-                r"seminar|roundtable|dialogue|conference)")
-_EVENT = re.compile(rf"\b{_EVENT_WORDS}\b", re.I)
-# Words of when or how between the event's word and 将: "本次会议预计将……", "本次活动届时
-# 将……", "本次研讨会主要将……", "本次会议期间也将……". Only these: another word there is
-# another subject or a decision ("本次会议上双方将……", "本次会议决定将……"), told of the
-# future after the meeting.
-_ZH_BEFORE_WILL = "预计|计划|拟|届时|主要|重点|预定|特别|首次|同时|也|还|亦|仍|均|都"
-# The page's event, ahead: "this discussion will ...", "本次研讨会将……", "本次中美关系研讨会
-# 将……" (a name before its event's word), "本次会议期间也将……". A page that says so is no
-# recap, whatever else it recalls in the past ("Carnegie hosted the first in 1993"). The
-# first event's word after 本次 is the sentence's subject: in "本次会议决定下一轮对话将……"
-# the meeting is over, and what will be is the next round.
-_ZH_NOT_EVENT = rf"(?:(?!{pages_zh.EVENT_SUBJECT.pattern})\w)"
-_AHEAD = re.compile(rf"\b(?:this|the) +{_EVENT_WORDS} +will\b|(?:本次|此次)(?:"
-                    rf"{_ZH_NOT_EVENT}{{0,4}}?|{_ZH_NOT_EVENT}{{0,8}}?"
-                    rf"(?:{pages_zh.EVENT_SUBJECT.pattern})+(?:期间|上|中)?"
-                    rf"(?:{_ZH_BEFORE_WILL}){{0,2}})将",
-                    re.I)
-# What a recap reports the meeting agreed will come ("The meeting agreed that the dialogue
-# will continue"): said of the future after the event, so no sign that it is ahead.
-_REPORTED_AHEAD = re.compile(
-    r"\b(?:agreed|decided|announced|concluded|resolved|pledged|promised|hoped|expected|"
-    r"predicted|proposed|suggested|recommended|noted|said|stated|confirmed|stressed|"
-    r"emphasi[sz]ed|argued|believed|insisted|warned)(?: +that)? +(?:this|the) +"
-    rf"{_EVENT_WORDS} +will\b", re.I)
-_TRANSLATION = (
-    re.compile(r"\b(\w+) +(?:translation|interpretation)\b", re.I),
-    re.compile(r"\b(?:translation|interpretation|translated|interpreted) +(?:\w+ +){0,3}?"
-               r"in(?:to)? +(\w+)", re.I),
-)
-# Besides these, a capitalised word ending in -ese/-ish/-ian/-ic reads as a language.
-_LANGUAGES = words("French German Mandarin Korean Hindi Urdu Farsi Hebrew Dutch Thai Greek Malay")
-# "was moderated by", "Zhao moderated", "they explored" (but not "will be moderated").
-_PAST = re.compile(
-    r"\b(?:was|were) +(?:(?:also|then) +)?"
-    r"(?:moderated|hosted|chaired|held|off[ -]the[ -]record|in +[A-Z])|"
-    r"(?:(?<![\w'’-])[A-ZÀ-Þ][\w'’-]*|\b(?:they|panelists|speakers|participants|discussants))"
-    r" +(?:also +)?(?:moderated|discussed|explored|examined|analy[sz]ed|debated|spoke|presented|"
-    r"hosted|chaired)\b")
 _DISCLAIMER = re.compile(
     r"does not take institutional positions|views (?:expressed|represented|presented) (?:here|in)|"
     r"are (?:solely )?those of the (?:author|speaker|participant)|"
     r"do not necessarily (?:reflect|represent)", re.I)
-_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
-# An ISO date may run on into its time ("2026-06-05T10:00:00+08:00"): still a date.
-_DATE = re.compile(rf"\b{_MONTH} +\d{{1,2}}(?:st|nd|rd|th)?\b|"
-                   rf"\b\d{{1,2}}(?:st|nd|rd|th)? +{_MONTH}|\b\d{{4}}-\d\d-\d\d(?:\b|(?=[Tt]\d))|"
-                   rf"{pages_zh.DATE}")
-# A line opening with its date (and weekday): a date line, whatever follows.
-_DATE_FIRST = re.compile(rf"(?:[A-Z][a-z]+day,? +)?(?:{_DATE.pattern})")
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b|\d{4}年")  # a date line with its year
-# When the page itself was posted or updated, a line of the site's ("Posted on May 20,
-# 2026", "来源：研究院 发布时间：2026-06-03 浏览次数：1024"): never the event's date.
-_POSTED = re.compile(r"(?:posted|published|(?:last +)?(?:updated|modified))(?: +on)? *:? *",
-                     re.I)
-_POSTED_ZH = re.compile(r".{0,40}?(?:发布|发表|更新)(?:时间|日期)[：:]")
-# An article's byline, its author and then the day it was posted: "By Events Staff |
-# October 30, 2026", "By Jane Doe · Oct. 30, 2026" (not "By invitation only")
-# Its author is written as a name, each word capitalised ("By registration only, Tuesday,
-# …" is the event's line), and its day has no time of day ("By Zoom | Tuesday, March 3,
-# 2026, 6:00 PM ET" is the event's).
-_BYLINE = re.compile(r"by +(?!invitation\b)(?P<author>[^|·•—–,]{1,60}?)(?: *[|·•—–] *| *, +)",
-                     re.I)
-_AUTHOR_WORD = re.compile(r"[A-Z][\w.’'-]*|&|and|of|the|de|van|von|der|la|le")
-# A line ending in an abbreviation's period is not a sentence for it: "... and the U.S."
-_ABBREVIATION_END = re.compile(
-    r"(?:\b[A-Z]\.){2,}$|\b(?:Jr|Sr|Inc|Ltd|Co|Corp|St|Mt|Dr|Mr|Mrs|Ms|Prof|Gen|vs)\.$")
-# Words of four letters or more a date line does not use: "Twenty Years after Sept 11 2001"
-# has three, "Monday, December 1, 2027, from 6:00 PM" none.
-_DATE_WORDS = re.compile(r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|from|until|through",
-                         re.I)
-# A line with only the time, under the date line: "18:00–20:00", "下午6点", "下午6:30",
-# "6:00 PM - 8:00 PM EST", "6 – 8 p.m. ET", "6:00 PM ET / 3:00 PM PT". A bare hour only
-# opens a range that ends with its "PM".
-_MERIDIEM = r" *[AaPp]\.?[Mm]\.?"
-_CLOCK = rf"(?:{pages_zh.TIME.pattern})(?:{_MERIDIEM})?|\d{{1,2}}{_MERIDIEM}"
-_TO = r" *(?:[-–—~～−－至到]|to|until) *"
-_TIME_ZONE = r"(?:[A-Z]{2,5}(?: *[+\-−] *\d{1,2}(?::?\d\d)?)?|[A-Z][a-z]+ +[Tt]ime)"
-# ...or noon and midnight by name ("noon - 2 PM", "中午-下午2点"), and an end said to be the
-# next day's ("23:00-次日1:00", "11 PM - 1 AM (next day)"), as bot.when reads them
-_NAMED_CLOCK = rf"{_CLOCK}|(?i:(?:12 *)?(?:noon|mid-?day|midnight))|中午"
-_NEXT_DAY = r"(?:次日|翌日|隔天|隔日|第二天) *"
-_NEXT_DAY_AFTER = r"(?: *[(（]? *(?:\+ *1|(?i:next +day)|次日|翌日) *[)）]?)?"
-_TIMES = (rf"(?:{_NAMED_CLOCK}|\d{{1,2}}(?={_TO}))(?:{_TO}(?:{_NEXT_DAY})?(?:{_NAMED_CLOCK})"
-          rf"{_NEXT_DAY_AFTER})?(?: *,? *\(?{_TIME_ZONE}\)?)?")
-_A_CLOCK = re.compile(_CLOCK)  # a time of day in a line
-_TIME_LINE = re.compile(rf"{_TIMES}(?: *[/|] *{_TIMES})?")
-# "Date: …", "Time: …", "Location: …" lines, wherever they are (an "Event details" box).
-_FIELD_LINE = re.compile(r"(?:event +)?(date|time|when|location|venue|where) *: *(\S.{0,150})",
-                         re.I)
-# A line over the title ("Upcoming Event", "Webinar"): never the title.
-_KICKER = re.compile(r"(?:(?:upcoming|past|featured|public|private|online|virtual|live|hybrid|"
-                     r"special) +)*(?:events?|webinars?|seminars?|briefings?|panels?)", re.I)
-# A kicker before the title, as sites put them ("活动预告｜…", "Event Recap: …"): not
-# the event's name. One that says the page tells of the event afterwards (`recap`) makes
-# the page a recap.
-_TITLE_KICKER = re.compile(
-    r"(?:(?:活动|会议|讲座|论坛|研讨会|学术)?(?:预告|通知|(?P<zh_recap>回顾|综述|纪要|报[道导]|速递))|"
-    r"(?:upcoming|past) +events?|events? +(?P<en_recap>recap|report|summary|highlights)|"
-    r"(?P<recap>recap|highlights)) *[｜|丨:：] *", re.I)
-# A title that names the page as the event's record ("中美关系研讨会纪要", "论坛综述"), or
-# reports the event held, as a news item does ("……研讨会成功举办", "……论坛圆满落幕").
-_TITLE_TELLS_AFTER = re.compile(r"(?:纪要|综述|实录|速递|侧记|(?:活动|会议|论坛|讲座)回顾|"
-                                r"(?:成功|顺利|圆满)(?:举办|举行|召开|落幕|结束))\s*$")
-_ONLINE = re.compile(r"(?:Live|Streaming|Online|Virtual|Webcast)\b.*")
-_PLACE = re.compile(
-    r"[A-ZÀ-Þ][\w.’'-]*(?: +[A-ZÀ-Þ][\w.’'-]*){0,2}, +[A-ZÀ-Þ][\w.]*(?: +[A-ZÀ-Þ][\w.]*)?")
-_LOCATION = re.compile(rf"{_ONLINE.pattern}|{_PLACE.pattern}")
-# A bulleted detail saying the event is online ("• Online Only", "• Virtual Event", "•
-# Live on YouTube"); not a bulleted line of a recap opening so ("• Online registration
-# opens soon", "• Live from Washington, with remarks by …").
-_ONLINE_DETAIL = re.compile(
-    r"(?:Live|Streaming|Online|Virtual|Webcast)(?: +(?:only|event|webinar|stream|livestream|"
-    r"broadcast|(?:via|on) +[A-Z][\w.]*(?: +[A-Z][\w.]*)?))?(?: +only)?", re.I)
-# A venue, its city and its state or country, as pages write them under the date:
-# "Carnegie Endowment, Washington, DC", "Museum of Fine Arts, Boston, MA", "Tsinghua
-# University, Beijing, China", "Room 301, Wilson Building, Beijing".
-_PLACE_WORD = r"[A-ZÀ-Þ][\w.’'&-]*"
-_VENUE = re.compile(
-    rf"{_PLACE_WORD}(?: +(?:(?:of|the|for|and|on|at|de|du|des|der)\b +)?(?:{_PLACE_WORD}|\d+))"
-    rf"{{0,5}}(?:, +{_PLACE_WORD}(?: +{_PLACE_WORD}){{0,2}}){{2,3}}")
-# A date and the venue on one line, parted by a bar or a dot.
-_DATE_AND_PLACE = re.compile(r"(.{6,80}?) +[|•·] +([^|•·]{2,80})")
-# A street address, or a room or building, in the line under the date: the venue, however
-# long.
-_ADDRESS = re.compile(
-    r"\b\d{1,5}(?:-\d+)? +(?:[A-Z][\w.'’-]* +){1,4}(?:Ave(?:nue)?|St(?:reet)?|Rd|Road|"
-    r"Blvd|Boulevard|Way|Square|Place|Pl|Lane|Ln|Drive|Dr)\b|"
-    r"\b(?:Room|Hall|Floor|Suite) +[A-Z0-9][\w-]*\b|"  # "Hall B", "Room 201"
-    # "Building 5", "Bldg. 12A"; not "Capacity Building Workshop"
-    r"\b(?:Building|Bldg\.?) +(?:\d{1,4}[A-Z]?|[A-Z])\b|"
-    r"\b[A-Z][\w’'-]+ +(?:Hall|Auditorium|Building|Hotel|Theat(?:er|re))(?= *(?:,|$))")
 # A site's own section after a recap's highlights ("Watch the Event", "About the Carnegie
 # Endowment", "Media Inquiries"): it ends them, and is no takeaway's heading.
 _SITE_SECTION = re.compile(r"(?:about|watch|listen|read|register|subscribe|download|contact|"
@@ -244,8 +82,6 @@ MAX_LINES = 20_000
 MAX_TAKEAWAYS = 100
 _CLOCK_START = re.compile(r"\d{1,2}[:.]\d\d\b")  # a bullet opening with a time of day
 _TAKEAWAY = re.compile(r"([^:：]{1,120}?)[:：] *(\S.*)")
-_COLON = re.compile(r"[:：]")
-_DIGIT = re.compile(r"\d")
 _LATIN = re.compile(r"[A-Za-z]")
 _ZH_SENTENCE = re.compile(r"[。！？]")
 _CONTINUATION = re.compile(r"(?:He|She|They|His|Her|Their|Prior|Previously|Before|Currently)\b|"
@@ -287,12 +123,6 @@ def _role_label(par: str) -> bool:
     if zh is not None:
         return ":" in zh.group() or "：" in zh.group()
     return ROLE_LABEL_LINE.match(par) is not None
-
-
-def _header_line(line: str) -> bool:
-    """Short, and no sentence: a header line's shape."""
-    return not (len(line) > 150 or BULLET.match(line) or (line.endswith((".", "。")) and not (
-        _ABBREVIATION_END.search(line) and title_case(line))))
 
 
 def _role_line(par: str) -> bool:
@@ -393,7 +223,7 @@ def _a_sentence(said: str) -> bool:
     names = read_names(said[:60])
     return (bool(_PROSE_END.search(said) or _ZH_SENTENCE.search(said))
             and not (names and names[0].start == 0) and (has_han(said) or not title_case(said))
-            and not _dated(said))
+            and not dated(said))
 
 
 def dialogue_lines(paras: list[str]) -> set[int]:
@@ -435,35 +265,6 @@ def _unbulleted(line: str) -> str:
     return line[bullet.end():] if bullet else line
 
 
-# The Han characters of a date written in Chinese: "2026年12月1日（星期二）", "12月1日 周二"
-_DATE_HAN = re.compile(r"[年月日号星期周天一二三四五六]")
-
-
-def _date_alone(line: str) -> bool:
-    """A line that is a date and nothing in Chinese but the date's own characters."""
-    return _dated(line) and not has_han(_DATE_HAN.sub("", pages_zh.fold(line)))
-
-
-def _dated(line: str) -> bool:
-    """A date line's: a date, in a line of at most 80 characters (either Chinese script)."""
-    return len(line) <= 80 and bool(_DATE.search(pages_zh.fold(line)))
-
-
-def _says_ahead(par: str) -> bool:
-    """Whether a paragraph of the description says the page's event is still to come."""
-    return bool(_AHEAD.search(_REPORTED_AHEAD.sub("", pages_zh.fold(par))))
-
-
-def _without_kicker(title: str | None) -> tuple[str | None, bool]:
-    """The title without a site's kicker before it, and whether that kicker says the page
-    tells of the event afterwards ("活动回顾｜…", "Event Recap: …")."""
-    kicker = _TITLE_KICKER.match(pages_zh.fold(title)) if title else None
-    if title is None or kicker is None or not title[kicker.end():].strip():
-        return title, bool(title and _TITLE_TELLS_AFTER.search(pages_zh.fold(title)))
-    return title[kicker.end():], bool(kicker["zh_recap"] or kicker["en_recap"]
-                                      or kicker["recap"])
-
-
 # A takeaway heading's paragraphs: Chinese prose, each with a sentence's end (a short line
 # without one is the next heading, a caption or a signature).
 _MAX_HEADED_PARAGRAPHS = 20
@@ -481,56 +282,6 @@ def _en_prose(par: str) -> bool:
 _PROSE_END = re.compile(r"[.!?][\"”’')]*$")
 
 
-def _posted(line: str) -> bool:
-    """A line saying when the page was posted, the date right after its word or its
-    byline ("Updated: the panel moves online" is news of the event), or a Chinese page's
-    line of its source and posting time."""
-    if len(line) > 80:
-        return False
-    read = pages_zh.fold(line)
-    english = _POSTED.match(read)
-    if not english and (byline := _BYLINE.match(read)):
-        day = _DATE_FIRST.match(read, byline.end())
-        return (day is not None and not _A_CLOCK.search(read, day.end())
-                and all(_AUTHOR_WORD.fullmatch(word) for word in byline["author"].split()))
-    if english:
-        return bool(_DATE_FIRST.match(read, english.end()))
-    return bool(_POSTED_ZH.match(read) and _DATE.search(read))
-
-
-def _timed(line: str) -> bool:
-    """A time line's: only the time, in at most 60 characters (either Chinese script: "下午6點")."""
-    return len(line) <= 60 and bool(_TIME_LINE.fullmatch(pages_zh.fold(line)))
-
-
-def _prose(line: str) -> int:
-    return sum(1 for word in LONG_WORD.findall(_DATE.sub(" ", line))
-               if not _DATE_WORDS.fullmatch(word))
-
-
-def _is_language(word: str) -> bool:
-    return word[0].isupper() and (
-        word in _LANGUAGES or word.endswith(("ese", "ish", "ian", "ic")))
-
-
-def _language(sentence: str, patterns: tuple[re.Pattern[str], ...]) -> str | None:
-    found = (m.group(1) for p in patterns for m in p.finditer(sentence))
-    return next((word for word in found if _is_language(word)), None)
-
-
-def _is_notice(sentence: str) -> bool:
-    if len(sentence) > 300:
-        return False
-    if _OFF_RECORD.search(sentence) or _CLOSED_NOTICE.search(sentence) or _language(
-            sentence, _HELD_IN):
-        return True
-    if not (_NOTICE_START.match(sentence) or _EVENT.search(sentence)):
-        return False
-    markers = (_REGISTRATION, _CAPACITY, _ACCESS)
-    return any(p.search(sentence) for p in markers) or bool(
-        _language(sentence, _LANGUAGE) or _language(sentence, _TRANSLATION))
-
-
 def _paragraphs(text: str) -> list[tuple[str, str]]:
     """(normalised, verbatim) for every non-empty line."""
     lines = unicodedata.normalize("NFC", text).splitlines()
@@ -540,7 +291,7 @@ def _paragraphs(text: str) -> list[tuple[str, str]]:
 
 # --- reading a page --------------------------------------------------------------------
 
-class _Reader(PeopleReading, pages_zh.ChineseReading):
+class _Reader(HeaderReading, NoticeReading):
     """Walks the paragraphs once and places each; what fits nowhere goes to ``skipped``."""
 
     def __init__(self, paragraphs: list[tuple[str, str]], *, titled: bool = False) -> None:
@@ -593,7 +344,7 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         """Place paragraph i (and any it pulls in); return the index of the next one."""
         par = self.paras[i]
         last, self.last_bio = self.last_bio, None
-        if _DISCLAIMER.search(par) or _posted(par):
+        if _DISCLAIMER.search(par) or posted(par):
             return i + 1
         spoken = i in self.dialogue  # a transcript's turn: its label names no one
         role_line = not spoken and _role_line(par)
@@ -634,8 +385,8 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
             self.skipped.append(Text(N_('skipped paragraph: "{text}"'), text=excerpt))
         else:
             self.description.append(self.raw[i])
-            self.past = self.past or bool(_PAST.search(par))
-            self.ahead = self.ahead or _says_ahead(par)
+            self.past = self.past or bool(PAST.search(par))
+            self.ahead = self.ahead or says_ahead(par)
             for name, role, leads in narration(par) if not spoken else ():
                 self._person(name, role, leads)
             if zh and not spoken:
@@ -790,7 +541,7 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         one line alone ("北京" under an English page's date, "Beijing" or "Online" under a
         Chinese page's) is what it reads as, a venue or a line of the description."""
         zh = _tongue(self.paras[i])
-        if zh is None or (zh and self.header_open and _date_alone(self.paras[i])):
+        if zh is None or (zh and self.header_open and date_alone(self.paras[i])):
             return  # ("2026年12月1日" in a header is either page's date, as digits are)
         if not self.versions and _both_tongues(self.paras[i]):
             # "Nuclear Futures | 亚洲核未来": the page's first line (its title) in both
@@ -816,48 +567,6 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
                 return zh
         return None
 
-    def _notice(self, par: str) -> bool:
-        """Registration, off-the-record, language and other access notes, any mix per sentence."""
-        sentences = _SENTENCE_END.split(par) if len(par) <= 600 else [par]
-        if len(par) <= 600 and has_han(par):
-            sentences = [t for s in sentences for t in pages_zh.SENTENCE_END.split(s) if t.strip()]
-        notes, prose = [], False
-        for s in sentences:
-            zh = pages_zh.notice(s) if has_han(s) else None
-            if zh is None and (has_han(s) or not _is_notice(s)):
-                prose = True
-            else:
-                notes.append((s, zh))
-        if prose:
-            # "This event is off the record. Lunch follows the talk.": the paragraph stays
-            # whole where prose goes, and what its sentences say about the event still counts.
-            for s, zh in notes:
-                if zh is None and (_NOTICE_START.match(s) or _EVENT.search(s)):
-                    self._english_notice(s, note=False)
-                elif zh is not None and pages_zh.ABOUT_EVENT.search(pages_zh.fold(s.strip())):
-                    self._zh_notice(s, zh, note=False)
-            return False
-        for s, zh in notes:
-            if zh is not None:
-                self._zh_notice(s, zh)
-            else:
-                self._english_notice(s, note=True)
-        self.notes_after_intro = self.notes_after_intro or bool(self.description)
-        return True
-
-    def _english_notice(self, s: str, note: bool) -> None:
-        """One notice sentence; `note`: keep it among the access notes if it is one."""
-        closed = bool(_CAPACITY.search(s) or _CLOSED_NOTICE.search(s)
-                      or (_REGISTRATION.search(s) and _CLOSED.search(s)))
-        self.registration_closed = self.registration_closed or closed
-        self.off_the_record = self.off_the_record or bool(_OFF_RECORD.search(s))
-        self.language = self.language or _language(s, _LANGUAGE)
-        self.translation = self.translation or _language(s, _TRANSLATION)
-        self.past = self.past or bool(_PAST.search(s))
-        other_note = (_ACCESS.search(s) or _NAMED_RULE.search(s)
-                      or (_REGISTRATION.search(s) and not closed))
-        if note and other_note:
-            self.access_notes[s] = None
 
     def _headed(self, i: int) -> bool:
         if self._heading(i):
@@ -897,184 +606,6 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
             return True
         return False
 
-    def _header(self, par: str) -> bool:
-        """Title, date and location lines; a repeated kind of line ends the header."""
-        if not _header_line(par):
-            return False
-        self._later_when(par)
-        date_and_place = _DATE_AND_PLACE.fullmatch(par)
-        place = date_and_place.group(2) if date_and_place else ""
-        if (date_and_place and _dated(date_and_place.group(1)) and "date_text" not in self.header
-                and "location" not in self.header and not _dated(place)
-                and (self._venue(place) or _ADDRESS.search(place)
-                     or (_LOCATION.fullmatch(place) and not read_names(place)))):
-            # not "| Kaja Kallas, Sophia Besch", "| Nuclear Policy"; a street address is
-            # the venue whatever name-like words it holds ("1000 Market St, Springfield")
-            # "Dec 15, 2026 | Washington, DC"; not "| Europe Program", "· 5 min read"
-            self.header["date_text"], self.header["location"] = date_and_place.groups()
-            return True
-        # people listed ("Ann Lee, Bo Chen"; one name alone may be a city's, "Hong Kong")
-        listed = len(names_only(par)) > 1
-        if _dated(par):
-            field = "date_text"
-            earlier = self.header.get(field)
-            if earlier is not None and "title" not in self.header and not self.later_version:
-                taken = self._second_date_line(earlier, par)
-                if taken is not None:
-                    return taken
-        elif "date_text" in self.header and _timed(par):
-            if self.later_version or "time" in self.header:
-                return self.later_version
-            self.header["time"] = par  # the time on its own line under the date
-            return True
-        elif not self.header and _KICKER.fullmatch(par):
-            return True  # "Online Event" over the title: a site's kicker, not the venue
-        # once "Speakers", "主讲人" or "嘉宾简介" has headed names, a name is no venue ("John
-        # C. Aquilino"), though a date or a street address still is the event's
-        elif (len(par) <= 60 and _LOCATION.fullmatch(par) and not self.people_headed
-              and not listed) or (
-                "date_text" in self.header and len(par) <= 120 and (
-                    _ADDRESS.search(par) or (self._venue(par) and not self.people_headed))):
-            field = "location"
-        elif ("date_text" in (self.repeated_header if self.later_version else self.header)
-              and len(par) <= 30 and not _DIGIT.search(par) and not self.people_headed
-              and not _COLON.search(par) and not narration(par) and not listed):
-            # a short line under the date: "Beijing", "北京"; not another field ("Moderator:
-            # Tong Zhao", "主办：清华大学": a venue has its own label) nor a role
-            # ("Moderated by Tong Zhao")
-            field = "location"
-        elif _KICKER.fullmatch(par):
-            return True  # "Upcoming Event" over the title
-        else:
-            field = "title"
-        if field in self.header:
-            # The other language version repeats each header line once: not new content.
-            if self.later_version and field not in self.repeated_header:
-                self.repeated_header.add(field)
-                return True
-            # An <h1> under an og:title that says it already; else the header ends, unless
-            # the line is a subtitle (`_subtitle`).
-            return field == "title" and par.casefold() in self.header["title"].casefold()
-        self.header[field] = par
-        return True
-
-    def _detail(self, par: str) -> str:
-        """A header line without its bullet when it is one of the event's details, as sites
-        list them ("• Tuesday, March 17, 2026", "• 10:00 am - 11:00 am EDT", "• Online
-        Only"): its date, its time (under the date) or its place, never a name ("• Tong
-        Zhao" may be a list of speakers); any other line as it is."""
-        bullet = BULLET.match(par)
-        line = par[bullet.end():] if bullet else par
-        if bullet and (_dated(line) or ("date_text" in self.header and _timed(line))
-                       or (len(line) <= 60 and _ONLINE_DETAIL.fullmatch(line))
-                       or ((_PLACE.fullmatch(line) or _ADDRESS.search(line))
-                           and len(line) <= 120 and not read_names(line))
-                       or self._venue(line)):
-            return line
-        return par
-
-    def _later_when(self, line: str) -> None:
-        """Keep a date or time line of the page's other language version, which may name
-        the zone the first version's leaves out (`_zoned`)."""
-        if self.later_version and len(self.later_when) < 2 and (_dated(line) or _timed(line)):
-            self.later_when.append(line)
-
-    def _zoned(self, line: str | None) -> str | None:
-        """The date line, with the zone the other language version names for the same day
-        and time ("19:00-20:30" and "19:00-20:30 (Beijing Time)") where it names none."""
-        other = " ".join(self.later_when)
-        zone = ZONE_IN_TEXT.search(pages_zh.fold(other))
-        if line is None or zone is None or ZONE_IN_TEXT.search(pages_zh.fold(line)):
-            return line
-        ours = read_page_when(line, "UTC")
-        theirs = read_page_when(other[:zone.start()] + other[zone.end():], "UTC")
-        if ours.all_day or ours.starts_at is None or ours.starts_at != theirs.starts_at:
-            return line
-        return f"{line} ({other[zone.start():zone.end()]})"
-
-    def _venue(self, line: str) -> bool:
-        """A venue, its city and its state or country ("Carnegie Endowment, Washington,
-        DC"); not a person's post and affiliation ("Senior Fellow, Carnegie Endowment,
-        Washington") nor a line opening with a person's name ("Ann Lee, Bo Chen, Li Bin",
-        "Ann Lee, Carnegie Endowment, Washington")."""
-        return (len(line) <= 120 and bool(_VENUE.fullmatch(line)) and not self._title_line(line)
-                and not names_only(line.split(",", 1)[0]))
-
-    def _subtitle(self, i: int) -> bool:
-        """A second title line over the date (an <h1> under a differing og:title, an <h2>
-        subtitle): the header goes on to the date and venue under it, and the line
-        describes the event."""
-        seen = self.repeated_header if self.later_version else self.header
-        line = self.paras[i]  # a sentence too: "A conversation on missile defense."
-        return ("title" in seen and "date_text" not in seen and "location" not in seen
-                and len(line) <= 150 and not BULLET.match(line)
-                and any(_dated(par) for par in self.paras[i + 1:i + 3]))
-
-    def _second_date_line(self, earlier: str, par: str) -> bool | None:
-        """A date line under the first line, itself read as the date line: True when the
-        first was a title naming a date in passing ("After Oct 7: ...", "Twenty Years after
-        Sept 11 2001"), or a bare day this one gives in full with its year ("Tuesday,
-        December 1"); None when the first stays the date line (this one ends the header)."""
-        if not _YEAR.search(par):
-            return None  # never a date line without its year for one that may have it
-        if _YEAR.search(earlier) and (_DATE_FIRST.match(pages_zh.fold(earlier))
-                                      or _prose(earlier) <= max(_prose(par), 1)):
-            return None  # "December 1, 2027, Washington" over the day's time: the date
-        if _prose(earlier) > _prose(par):
-            self.header["title"] = earlier
-        self.header["date_text"] = par
-        return True
-
-    def _field(self, par: str) -> bool:
-        """"Date: …", "Time: …", "Location: …" lines, wherever they are; the first of each
-        kind counts."""
-        m = _FIELD_LINE.fullmatch(par) if len(par) <= 160 else None
-        if m is None:
-            return False
-        label, value = m.group(1).lower(), m.group(2)
-        if label in ("time", "when") and _timed(value):
-            field = "time"
-        elif label in ("date", "when") and _dated(value):
-            field = "date_text"
-        elif label in ("location", "venue", "where") and len(value) <= 100 and (
-                not value.endswith((".", "?", "!")) or _ABBREVIATION_END.search(value)):
-            # a sentence is no venue, but "Wilson Center, Washington, D.C." is
-            field = "location"
-        else:
-            return False
-        self._labelled(field, value)
-        return True
-
-    def _labelled(self, field: str, value: str) -> None:
-        """A labelled field's value ("Date: …", "时间：…"): the first of each kind counts.
-        A labelled date also outranks an unlabelled date line above it that gives a day
-        alone: a site's day of posting ("May 20, 2026" over "Date: June 1, 2026"), where a
-        line giving the event's time of day too is the event's."""
-        self._later_when(value)
-        if field in self.labelled:
-            return
-        self.labelled.add(field)
-        earlier = self.header.get(field)
-        if earlier is None or (field == "date_text" and "time" not in self.header
-                               and not _A_CLOCK.search(pages_zh.fold(earlier))):
-            self.header[field] = value
-
-    def _zh_field(self, i: int) -> bool:
-        """"时间：…", "地点：…", "主题：…" lines, wherever they are."""
-        par = self.paras[i]
-        m = pages_zh.FIELD_LINE.fullmatch(pages_zh.fold(par))
-        if m:  # the value as written
-            field, value = pages_zh.FIELD_NAMES[m.group(1)], par[m.start(2):]
-            if field == "date_text" and _timed(value):
-                # "日期：2026年12月1日" and "时间：14:00-16:00", in either order: the event's
-                # time, unless a heading came between ("会议议程": a session's)
-                if self.headed_at < self.dated_at or "date_text" not in self.header:
-                    self.header.setdefault("time", value)
-            else:
-                self._labelled(field, value)
-                if field == "date_text":
-                    self.dated_at = i
-        return bool(m)
 
     def _takeaway(self, i: int) -> int:
         """A bulleted takeaway at paragraph i: the index of the paragraph after it, else 0."""
@@ -1087,7 +618,7 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         m = _TAKEAWAY.fullmatch(par, start)
         if m:
             # The text is cut from the verbatim line at its first colon, the same colon.
-            heading, text = m.group(1).strip(), _COLON.split(raw, 1)[1].strip()
+            heading, text = m.group(1).strip(), COLON.split(raw, 1)[1].strip()
         elif has_han(par):  # "一、标题。文字": the first sentence heads the item
             end = _ZH_SENTENCE.search(par, start, start + 61)
             cut = _ZH_SENTENCE.search(raw)  # the same sentence end: no bullet holds one
@@ -1147,7 +678,7 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
         """Whether what was read so far says the page tells of the event afterwards: its
         title, or prose in the past where none says the event is still ahead."""
         return ((self.past and not self.ahead)
-                or _without_kicker(self.header.get("title"))[1])
+                or without_kicker(self.header.get("title"))[1])
 
     def _roster(self, par: str, role: str = "speaker") -> bool:
         """"Name, title; Name, title; Name, title": everyone listed speaks (`role`: what a
@@ -1180,15 +711,6 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
                 self._person(name, role)
         return True
 
-    def _location(self) -> str | None:
-        """The header's venue; not a short line under the date that names one of the page's
-        people ("Tong Zhao" over the description, a card further down): a name may be a
-        city's ("Hong Kong"), so the line is read as the venue until the page says whose
-        it is. A "Location: …" line is the venue whatever it says."""
-        location = self.header.get("location")
-        if location and "location" not in self.labelled and self._known(location):
-            return None
-        return location
 
     def _page(self) -> Page:
         self._join_initialled()
@@ -1220,7 +742,7 @@ class _Reader(PeopleReading, pages_zh.ChineseReading):
             leader = next((e for e in entries if e.leads), None)
             if leader:
                 leader.role = "moderator"
-        title, told_after = _without_kicker(self.header.get("title"))
+        title, told_after = without_kicker(self.header.get("title"))
         return Page(
             kind="recap" if self.takeaways or self.past or told_after else "announcement",
             title=title,

@@ -8,7 +8,17 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot import pages_people, pages_reader, pages_zh, when, when_typed, zones
+from bot import (
+    pages_header,
+    pages_lines,
+    pages_notices,
+    pages_people,
+    pages_reader,
+    pages_zh,
+    when,
+    when_typed,
+    zones,
+)
 from bot.errors import InvalidValue
 from bot.pages import (
     MAX_PAGE_BYTES,
@@ -1106,7 +1116,8 @@ def test_every_character_of_the_chinese_vocabulary_is_read_in_both_scripts():
     and the time readers' words): each of its characters is in tests/traditional.py, with its
     traditional form or as written alike in both scripts."""
     found = set()
-    for module in (pages_zh, pages_reader, pages_people, when, when_typed, zones):
+    for module in (pages_zh, pages_reader, pages_header, pages_notices, pages_lines,
+                   pages_people, when, when_typed, zones):
         for name, value in vars(module).items():
             if name.startswith("__") or name == "_TRADITIONAL":  # not the fold table itself
                 continue
