@@ -10,7 +10,8 @@ posting and run it after (`plan_scheduled_event`, `run_scheduled_event`).
 Status changes (completing the Discord event) are left to Discord and the moderators:
 Discord ends an external event at its end time by itself. One deleted, ended or
 cancelled on Discord takes no update: the bot forgets it at the first refusal (an
-announcement then makes a new one). A deleted event's Discord event is deleted with it
+announcement then makes a new one), or, without the permission to update it, when Discord
+no longer lists it. A deleted event's Discord event is deleted with it
 (`delete_scheduled_event`).
 """
 
@@ -78,7 +79,12 @@ async def plan_scheduled_event(bot: EventBot, guild_id: int, event: Event,
     if problem is not None:  # an import after the start (the recap) needs no note
         return ScheduledEventStep(_not_made(existing is None, problem) if create else None)
     if not (permissions.manage_events or permissions.create_events):
-        return ScheduledEventStep(_no_permission(existing is None))
+        # Deleted, ended or cancelled on Discord meanwhile, there is nothing to update: the
+        # moderator is told that, once (it is forgotten), and what a new one would take.
+        gone = existing is not None and await forgot_if_gone(bot, guild_id, event.id, existing)
+        if gone and not create:
+            return ScheduledEventStep(_gone_unpermitted(enabled))
+        return ScheduledEventStep(_no_permission(existing is None or gone))
     lang = await bot.languages.for_guild(guild_id, bot)  # what the whole server reads
     return ScheduledEventStep(details=scheduled_event_details(event, lang), existing=existing,
                               create=create, enabled=enabled)
@@ -186,6 +192,37 @@ async def sync_scheduled_event(bot: EventBot, guild_id: int, event: Event,
         return await run_scheduled_event(bot, guild_id, event.id, step)
 
 
+async def listed_on_discord(bot: EventBot, guild_id: int, scheduled_event_id: int
+                            ) -> bool | None:
+    """Whether the Discord event is still listed (to come, or going on), asked of Discord:
+    reading an external event takes no permission, so the bot can tell a deleted, ended or
+    cancelled one from one it lacks the permission to update. None: Discord did not say."""
+    try:
+        data = await bot.http.get_scheduled_event(guild_id, scheduled_event_id,
+                                                  with_user_count=False)
+    except discord.NotFound:
+        return False
+    except discord.HTTPException as exc:
+        log.warning("could not look up Discord event %s of guild %s: %s %s",
+                    scheduled_event_id, guild_id, exc.status, exc.text)
+        return None
+    return data.get("status") not in (discord.EventStatus.completed.value,
+                                      discord.EventStatus.cancelled.value)
+
+
+async def forgot_if_gone(bot: EventBot, guild_id: int, event_id: int,
+                         scheduled_event_id: int) -> bool:
+    """For a bot without the permission to update or delete the event's Discord event: if
+    Discord no longer lists it (deleted, ended or cancelled there), it is forgotten, and
+    True; otherwise (or when Discord did not say) it is kept, and False."""
+    if await listed_on_discord(bot, guild_id, scheduled_event_id) is not False:
+        return False
+    log.info("Discord event %s of event %s is gone on Discord; forgotten", scheduled_event_id,
+             event_id)
+    await bot.store.run(bot.store.reminders.set_scheduled_event_id, guild_id, event_id, None)
+    return True
+
+
 def moved_into_past(before: Event, after: Event, now: datetime) -> bool:
     """Whether a change moved the event's start from the future into the past."""
     return (before.start_moment is not None and before.start_moment > now
@@ -229,6 +266,14 @@ def _not_made(creating: bool, problem: Text) -> Text:
             else Text(N_("No Discord event updated: {problem}."), problem=problem))
 
 
+def _gone_unpermitted(enabled: bool) -> Text:
+    return Text(N_("Its Discord event was deleted, ended or cancelled on Discord. To make a new "
+                   "one, I need the **Manage Events** (or **Create Events**) permission: turn "
+                   "it on for my role under Server Settings > Roles, then use /manage "
+                   "announce.")) if enabled else Text(
+        N_("Its Discord event was deleted, ended or cancelled on Discord."))
+
+
 def _no_permission(creating: bool) -> Text:
     return Text(N_("I couldn't create the Discord event: I need the **Manage Events** (or "
                    "**Create Events**) permission for that: turn it on for my role under "
@@ -247,8 +292,9 @@ async def kept_on_delete(bot: EventBot, guild_id: int, event_id: int,
     channel's overwrite granting Manage Events does not count."""
     if permissions.manage_events or permissions.create_events:
         return None
-    if await bot.store.run(bot.store.reminders.scheduled_event_id, guild_id, event_id) is None:
-        return None
+    existing = await bot.store.run(bot.store.reminders.scheduled_event_id, guild_id, event_id)
+    if existing is None or await forgot_if_gone(bot, guild_id, event_id, existing):
+        return None  # none, or gone on Discord already: nothing stays listed
     return Text(N_("Its Discord event stays listed: I need the **Manage Events** permission "
                    "to delete it, so delete it by hand under the server's Events."))
 
