@@ -92,6 +92,9 @@ MENTION_IDS = 100  # most users / roles an allowed_mentions names
 EVENT_NAME = 100
 EVENT_DESCRIPTION = 1000
 EVENT_LOCATION = 100
+# Discord's limit of scheduled events a server has that are still to come or going on
+# (SCHEDULED or ACTIVE): the next create answers 400, code 30038.
+UNFINISHED_EVENTS = 100
 
 ACTION_ROW, BUTTON, STRING_SELECT, TEXT_INPUT, LABEL = 1, 2, 3, 4, 18
 SELECTS = {3, 5, 6, 7, 8}

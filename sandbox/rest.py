@@ -279,6 +279,12 @@ class RestRoutes:
         body = request[BODY] or {}
         self._check_limits(limits.event_errors(body))
         self._check_can_schedule(guild)
+        self._automate_events(guild)  # an event ended by now no longer counts
+        unfinished = sum(1 for made in guild.scheduled_events.values()
+                         if made.get("status") not in limits.FINISHED)
+        if unfinished >= limits.UNFINISHED_EVENTS:
+            raise ApiError(400, 30038, "Maximum number of uncompleted guild scheduled events "
+                           f"reached ({limits.UNFINISHED_EVENTS})")
         eid = self._snowflake()
         event = {
             "id": str(eid),

@@ -847,6 +847,30 @@ async def test_scheduled_event_limits_on_create_and_edit(fake, http):
     assert fake.scheduled_events(guild)[0]["name"] == "n" * 100
 
 
+async def test_a_server_has_at_most_100_scheduled_events_to_come_or_going_on(fake, http):
+    """Discord: the 101st scheduled event of a server that has 100 still to come or going
+    on is refused (400, code 30038) and not made; one ended, cancelled or deleted makes
+    room for another."""
+    guild = fake.add_guild()
+    path = f"/guilds/{guild.id}/scheduled-events"
+    made = [await accepted(http, "POST", path, event(name=f"Talk {n}")) for n in range(100)]
+    assert await call(http, "POST", path, event(name="One too many")) == (400, {
+        "message": "Maximum number of uncompleted guild scheduled events reached (100)",
+        "code": 30038})
+    assert len(fake.scheduled_events(guild)) == 100
+    fake.edit_scheduled_event(guild, made[0]["id"], status=2)  # going on: still counts
+    assert (await call(http, "POST", path, event(name="Still too many")))[0] == 400
+    fake.edit_scheduled_event(guild, made[0]["id"], status=3)  # ended
+    await accepted(http, "POST", path, event(name="In the ended one's place"))
+    assert (await call(http, "POST", path, event(name="Full again")))[0] == 400
+    fake.edit_scheduled_event(guild, made[1]["id"], status=4)  # cancelled
+    await accepted(http, "POST", path, event(name="In the cancelled one's place"))
+    fake.delete_scheduled_event(guild, made[2]["id"])
+    await accepted(http, "POST", path, event(name="In the deleted one's place"))
+    assert (await call(http, "POST", path, event(name="Full once more")))[0] == 400
+    assert len([e for e in fake.scheduled_events(guild) if e["status"] in (1, 2)]) == 100
+
+
 async def test_a_scheduled_event_starts_in_the_future(fake, http):
     guild = fake.add_guild()
     path = f"/guilds/{guild.id}/scheduled-events"
