@@ -55,6 +55,9 @@ class ScheduledEventStep:
 
 # Discord's answer to an update of a scheduled event that has ended or been cancelled.
 FINISHED_EVENT = 180000
+# Discord's answer to a create in a server that has 100 scheduled events to come or going
+# on ("Maximum number of uncompleted guild scheduled events reached").
+TOO_MANY_EVENTS = 30038
 
 
 def gone_on_discord(exc: discord.HTTPException) -> bool:
@@ -142,6 +145,13 @@ async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
     except discord.Forbidden:
         return _no_permission(creating)
     except discord.HTTPException as exc:
+        if creating and exc.code == TOO_MANY_EVENTS:
+            # Not tried again by itself: room is made only by the moderators (or by time).
+            log.info("no Discord event for event %s: guild %s has Discord's most", event_id,
+                     guild_id)
+            return Text(N_("No Discord event created: the server already has 100 Discord "
+                           "events to come or going on, Discord's limit; end or delete old "
+                           "ones under the server's Events, then use /manage announce again."))
         log.warning("Discord refused the scheduled event of event %s: %s %s", event_id,
                     exc.status, exc.text)
         refusal = clip(exc.text or "?", 200)

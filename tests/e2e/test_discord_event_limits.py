@@ -6,7 +6,10 @@ from __future__ import annotations
 import asyncio
 import time
 
+import aiohttp
 import pytest
+
+from tests.e2e.raw_http import call
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -133,6 +136,62 @@ async def test_an_edit_without_manage_events_of_a_listed_discord_event_says_what
     assert "The Discord event is updated." in text, text
     [listed] = [e for e in fake.scheduled_events(world.guild) if e["id"] == made]
     assert listed["entity_metadata"] == {"location": "Room 7"}
+
+
+def listed(fake, guild) -> list[dict]:
+    """The server's Discord events to come or going on, which Discord counts to 100."""
+    return [e for e in fake.scheduled_events(guild) if e["status"] in (1, 2)]
+
+
+async def test_a_server_at_discords_100_discord_events_gets_the_announcement_alone(
+        world, fake):
+    """The server has Discord's most of 100 Discord events to come or going on: the
+    announce still posts and keeps the event; the moderator is told in one line why it has
+    no Discord event and what to do; Discord is asked once, not again at the next edit;
+    once a Discord event is deleted, announcing again makes it."""
+    guild = world.guild
+    path = f"/guilds/{guild.id}/scheduled-events"
+    others = []
+    headers = {"Authorization": f"Bot {fake.token}"}
+    async with aiohttp.ClientSession(fake.api_base + "/", headers=headers) as http:
+        while len(listed(fake, guild)) < 100:  # the server's other Discord events
+            status, made = await call(http, "POST", path, {
+                "name": f"Other Talk {len(others)}", "privacy_level": 2, "entity_type": 3,
+                "scheduled_start_time": "2038-01-01T18:00:00+00:00",
+                "scheduled_end_time": "2038-01-01T20:00:00+00:00",
+                "entity_metadata": {"location": "Room 1"}})
+            if status == 429:  # the route's rate limit, as for any client
+                await asyncio.sleep(made["retry_after"])
+                continue
+            assert status == 200, made
+            others.append(made)
+    assert len(listed(fake, guild)) == 100
+    event_id = await world.import_event("Full House Forum", capacity=5,
+                                        starts_at="2037-10-01T18:00:00+00:00")
+    since = len(fake.requests)
+    posted = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    assert posted.ephemeral and posted.content.startswith("Posted **Full House Forum**"), posted
+    assert posted.content.endswith(
+        "No Discord event created: the server already has 100 Discord events to come or "
+        "going on, Discord's limit; end or delete old ones under the server's Events, then "
+        "use /manage announce again."), posted.content
+    assert "Maximum number" not in posted.content
+    assert [(r.method, r.status) for r in scheduled_event_calls(fake, since)] == [
+        ("POST", 400)]
+    assert recorded(world, event_id) is None
+    assert [m for m in fake.messages(guild.channel("announcements"))
+            if any(e.get("title") == "Full House Forum" for e in m["embeds"])]
+    since = len(fake.requests)
+    text = await edited(world, fake, event_id, {"venue": "Room 8"})
+    assert "Discord event" not in text, text
+    assert scheduled_event_calls(fake, since) == []
+
+    fake.delete_scheduled_event(guild, others[0]["id"])
+    again = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    assert again.content.endswith("It is also in the server's Discord events."), again.content
+    [made] = [e for e in listed(fake, guild) if e["name"] == "Full House Forum"]
+    assert recorded(world, event_id) == int(made["id"])
+    assert made["entity_metadata"] == {"location": "Room 8"}
 
 
 async def test_the_bot_logged_no_unexpected_error(world):
