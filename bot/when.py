@@ -48,10 +48,10 @@ from bot.zones import (
     ZONE_IN_TEXT,
     ZONE_NAME,
     ZONES,
-    clocks_repeat,
     clocks_skip,
     pick_reading,
     real_offset,
+    said_of_start,
     server_zone,
     zone_name_of,
     zone_of_offset,
@@ -456,7 +456,7 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
                               zone)
     if clocks_skip(starts) is not None:
         return When(note=_start_skipped(starts))
-    note = note or clocks_repeat(starts)  # 01:30 as the clocks go back: which one
+    note = said_of_start(starts, note)  # EST in July; 01:30 as the clocks go back
     ends = None
     if end_hour is not None:  # the run's times are its first day's start, its last's end
         ends = datetime.combine(last + timedelta(days=end_days + next_day),
@@ -594,7 +594,8 @@ def _iso_moments(found: re.Match[str], zone: tzinfo) -> When | None:
         ends = None
     if calendar_problem(starts) or (ends is not None and calendar_problem(ends)):
         return When(note=_out_of_years(found[0]))
-    return When(_utc(starts), _utc(ends), note=clocks_repeat(starts), end_note=end_note)
+    return When(_utc(starts), _utc(ends), note=said_of_start(starts, None),
+                end_note=end_note)
 
 
 def _a_day(moment: str) -> bool:

@@ -45,9 +45,9 @@ from bot.zones import (
     OFFSET,
     ZONE_NAME,
     ZONES,
-    clocks_repeat,
     clocks_skip,
     pick_reading,
+    said_of_start,
     server_zone,
     zone_name_of,
     zone_of_offset,
@@ -250,7 +250,7 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
                                   "e.g. {later}"), name=name, written=written,
                                zone=zone_name_of(value),
                                later=f"{moved:%H:%M}")
-        note = note or clocks_repeat(value)  # 01:30 as the clocks go back: which one
+        note = said_of_start(value, note)  # EST in July; 01:30 as the clocks go back
         value = value.astimezone(zone)
     # an all-day date is over at the end of that day in the server's zone
     last_moment = (datetime.combine(value.date() + timedelta(days=1), time(0), zone)
@@ -608,11 +608,14 @@ def _typed_in_chinese(text: str, today: date) -> _Typed:
     return _Typed(None if impossible else " ".join(read.split()), late, weekly)
 
 
-_TRAILING_ZONE = re.compile(rf"\s+(?:{OFFSET}|({ZONE_NAME}))\.?$", re.IGNORECASE | re.ASCII)
-# The zone before the time, as Chinese pages write it ("北京时间18:00", "北京时间 12月1日
+# The zone after the time, or in brackets after it ("6pm (ET)", "18:00（北京时间）", whose
+# full-width brackets are read as ASCII ones): the group `open` holds the bracket
+_TRAILING_ZONE = re.compile(rf"(?:\s+|\s*(?P<open>[(\[])\s*)(?:{OFFSET}|({ZONE_NAME}))"
+                            r"(?(open)\s*[)\]])\.?$", re.IGNORECASE | re.ASCII)
+# The zone before the time, as Chinese pages write it ("北京时间18:00", "(北京时间) 12月1日
 # 18:00"), read as a page's is
-_LEADING_ZONE = re.compile(rf"^(?:{OFFSET}|({ZONE_NAME}))(?![A-Za-z])[\s:：,，]*(?=\S)",
-                           re.IGNORECASE | re.ASCII)
+_LEADING_ZONE = re.compile(rf"^(?P<open>[(\[]\s*)?(?:{OFFSET}|({ZONE_NAME}))(?![A-Za-z])"
+                           r"(?(open)\s*[)\]])[\s:：,，]*(?=\S)", re.IGNORECASE | re.ASCII)
 
 
 def _typed_zone(text: str, server: ZoneInfo, base: datetime
@@ -628,7 +631,7 @@ def _typed_zone(text: str, server: ZoneInfo, base: datetime
         rest = text[found.end():]
     if found is None:
         return None
-    sign, hours, minutes, name = found.groups()
+    _, sign, hours, minutes, name = found.groups()
     zone: tzinfo
     note = None
     if name is not None:

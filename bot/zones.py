@@ -4,6 +4,13 @@ Apart from the readers of times (`bot.when` for pages, `bot.when_typed` for what
 type), which both take a zone from here: the server's (`server_zone`, `check_zone_name`,
 `day_offsets` for the day of an all-day event), or one a text names ("EST", "UTC+8").
 
+A zone's standard or summer abbreviation written for a day its home keeps the other half of
+its clocks ("July 10, 6:00 PM EST", when New York is on EDT; "18:00 CET" in June) is read
+on its home's clock (18:00 in New York), not at its fixed offset, and the result says so,
+naming the other reading: whoever writes EST in July means the Eastern US's 6 PM, the
+hour its people meet at, and copied the label; the fixed offset would put the event an
+hour from it. GMT is no such half: it is the world's reference as often as London's clock.
+
 Zone abbreviations that mean several places (CST: China, UTC+8, or US Central, UTC−6;
 IST: India, Israel or Ireland) are read in the light of the server's timezone: the reading
 whose own offset is the server's on that date, or its standard time's, wins. Where none is
@@ -31,6 +38,9 @@ class _Reading:
     name: str  # what the reply calls it: an id marked with N_, translated where shown
     offset: timedelta | None  # a fixed offset; None: the home zone's own (it follows DST)
     home: str  # the IANA zone where it is used
+    # One half of its home's pair of clocks (EST and EDT are New York's): written for a day
+    # its home keeps the other half, it is read on its home's clock (`_HomeClock`)
+    seasonal: bool = False
 
 
 def _h(hours: float) -> timedelta:
@@ -42,19 +52,19 @@ def _h(hours: float) -> timedelta:
 ZONES: dict[str, tuple[_Reading, ...]] = {
     "UTC": (_Reading(N_("UTC"), _h(0), "UTC"),),
     "GMT": (_Reading(N_("GMT"), _h(0), "Europe/London"),),
-    "BST": (_Reading(N_("British Summer Time (UTC+1)"), _h(1), "Europe/London"),),
-    "CET": (_Reading(N_("CET (UTC+1)"), _h(1), "Europe/Paris"),),
-    "CEST": (_Reading(N_("CEST (UTC+2)"), _h(2), "Europe/Paris"),),
-    "EST": (_Reading(N_("EST (UTC−5)"), _h(-5), "America/New_York"),),
-    "EDT": (_Reading(N_("EDT (UTC−4)"), _h(-4), "America/New_York"),),
+    "BST": (_Reading(N_("British Summer Time (UTC+1)"), _h(1), "Europe/London", seasonal=True),),
+    "CET": (_Reading(N_("CET (UTC+1)"), _h(1), "Europe/Paris", seasonal=True),),
+    "CEST": (_Reading(N_("CEST (UTC+2)"), _h(2), "Europe/Paris", seasonal=True),),
+    "EST": (_Reading(N_("EST (UTC−5)"), _h(-5), "America/New_York", seasonal=True),),
+    "EDT": (_Reading(N_("EDT (UTC−4)"), _h(-4), "America/New_York", seasonal=True),),
     "ET": (_Reading(N_("US Eastern time"), None, "America/New_York"),),
-    "CDT": (_Reading(N_("CDT (UTC−5)"), _h(-5), "America/Chicago"),),
+    "CDT": (_Reading(N_("CDT (UTC−5)"), _h(-5), "America/Chicago", seasonal=True),),
     "CT": (_Reading(N_("US Central time"), None, "America/Chicago"),),
-    "MST": (_Reading(N_("MST (UTC−7)"), _h(-7), "America/Denver"),),
-    "MDT": (_Reading(N_("MDT (UTC−6)"), _h(-6), "America/Denver"),),
+    "MST": (_Reading(N_("MST (UTC−7)"), _h(-7), "America/Denver", seasonal=True),),
+    "MDT": (_Reading(N_("MDT (UTC−6)"), _h(-6), "America/Denver", seasonal=True),),
     "MT": (_Reading(N_("US Mountain time"), None, "America/Denver"),),
-    "PST": (_Reading(N_("PST (UTC−8)"), _h(-8), "America/Los_Angeles"),),
-    "PDT": (_Reading(N_("PDT (UTC−7)"), _h(-7), "America/Los_Angeles"),),
+    "PST": (_Reading(N_("PST (UTC−8)"), _h(-8), "America/Los_Angeles", seasonal=True),),
+    "PDT": (_Reading(N_("PDT (UTC−7)"), _h(-7), "America/Los_Angeles", seasonal=True),),
     "PT": (_Reading(N_("US Pacific time"), None, "America/Los_Angeles"),),
     "JST": (_Reading(N_("JST (UTC+9)"), _h(9), "Asia/Tokyo"),),
     "KST": (_Reading(N_("KST (UTC+9)"), _h(9), "Asia/Seoul"),),
@@ -63,7 +73,8 @@ ZONES: dict[str, tuple[_Reading, ...]] = {
     "BEIJING TIME": (_Reading(N_("Beijing time (UTC+8)"), _h(8), "Asia/Shanghai"),),
     "北京时间": (_Reading(N_("Beijing time (UTC+8)"), _h(8), "Asia/Shanghai"),),
     "BJT": (_Reading(N_("Beijing time (UTC+8)"), _h(8), "Asia/Shanghai"),),  # Chinese pages' own
-    "CST": (_Reading(N_("US Central Standard Time (UTC−6)"), _h(-6), "America/Chicago"),
+    "CST": (_Reading(N_("US Central Standard Time (UTC−6)"), _h(-6), "America/Chicago",
+                     seasonal=True),
             _Reading(N_("China Standard Time (UTC+8)"), _h(8), "Asia/Shanghai")),
     "IST": (_Reading(N_("India Standard Time (UTC+5:30)"), _h(5.5), "Asia/Kolkata"),
             _Reading(N_("Israel Standard Time (UTC+2)"), _h(2), "Asia/Jerusalem"),
@@ -170,6 +181,65 @@ def _offset_name(offset: timedelta | None) -> str:
     return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
 
 
+class _HomeClock(tzinfo):
+    """A seasonal reading (`_Reading.seasonal`) as a zone: its fixed offset where its home
+    keeps it, and of a time its home shows twice the one at that offset ("1:30 AM EST" on
+    the night New York's clocks go back is the second); else its home's clock."""
+
+    def __init__(self, reading: _Reading, abbreviation: str, typed: bool) -> None:
+        self.home = ZoneInfo(reading.home)
+        self.key = reading.home  # named as its home is (`zone_name_of`)
+        self.written = reading.offset
+        self.abbreviation, self.typed = abbreviation, typed
+
+    def _on_home(self, dt: datetime | None) -> datetime | None:
+        if dt is None or self.home.utcoffset(dt) == self.written:
+            return dt
+        other = dt.replace(fold=1 - dt.fold)
+        return other if self.home.utcoffset(other) == self.written else dt
+
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        return self.home.utcoffset(self._on_home(dt))
+
+    def dst(self, dt: datetime | None) -> timedelta | None:
+        return self.home.dst(self._on_home(dt))
+
+    def tzname(self, dt: datetime | None) -> str | None:
+        return self.home.tzname(self._on_home(dt))
+
+    def fromutc(self, dt: datetime) -> datetime:
+        local = self.home.fromutc(dt.replace(tzinfo=self.home))
+        ours = local.replace(tzinfo=self)
+        # (a moment of the other fold of a time shown twice has no wall time on this clock)
+        return ours if ours.utcoffset() == local.utcoffset() else local
+
+    def __repr__(self) -> str:
+        return f"_HomeClock({self.abbreviation!r}, {self.key!r})"
+
+
+def said_of_start(value: datetime, note: Text | None) -> Text | None:
+    """What to say of a start as read (`value`, in the zone it was read in), after `note`,
+    what `pick_reading` said of its zone: that a seasonal abbreviation was read on its
+    home's clock, not at its own offset; else of a time shown twice, which one it is
+    (`clocks_repeat`). Both readers of times say it."""
+    zone = value.tzinfo
+    if not isinstance(zone, _HomeClock) or zone.written is None or (
+            value.utcoffset() == zone.written):
+        return note or clocks_repeat(value)
+    fields = {"abbreviation": zone.abbreviation, "written": _offset_name(zone.written),
+              "home": zone.key, "local": _offset_name(value.utcoffset()),
+              "time": f"{value:%Y-%m-%d %H:%M}"}
+    season = (Text(N_("{abbreviation} is {written}, but {home} is on {local} on that day; I "
+                      "read {time} on its clock ({local}), not at {written}. If you meant "
+                      "{written}, type the time with it, such as {example}"),
+                   example=f"{value:%Y-%m-%d %H:%M} {_offset_name(zone.written)}".replace(
+                       "−", "-"), **fields) if zone.typed else
+              Text(N_("the page's {abbreviation} is {written}, but {home} is on {local} on "
+                      "that day; I read {time} on its clock ({local}), not at {written}. If "
+                      "{written} was meant, set the start with /manage edit"), **fields))
+    return season if note is None else Text(N_("{first}; {second}"), first=note, second=season)
+
+
 def check_zone_name(name: str) -> str:
     """An IANA zone name as given to /manage timezone, or InvalidValue."""
     name = name.strip()
@@ -208,8 +278,21 @@ def pick_reading(readings: tuple[_Reading, ...], abbreviation: str, day: date,
                        "timezone and import again, or set the start with /manage edit"),
                     abbreviation=abbreviation, alternatives=alternatives,
                     chosen=Text(chosen.name))
-    zone = ZoneInfo(chosen.home) if chosen.offset is None else timezone(chosen.offset)
+    zone: tzinfo
+    if chosen.offset is None:
+        zone = ZoneInfo(chosen.home)
+    elif chosen.seasonal and not _keeps_all_year(server, chosen.offset, day.year):
+        # (not MST on a server in Arizona, which keeps it in summer too)
+        zone = _HomeClock(chosen, abbreviation, typed)
+    else:
+        zone = timezone(chosen.offset)
     return zone, note
+
+
+def _keeps_all_year(zone: tzinfo, offset: timedelta, year: int) -> bool:
+    """Whether a zone is at that offset in both winter and summer of that year."""
+    return all(datetime(year, month, 15, 12, tzinfo=zone).utcoffset() == offset
+               for month in (1, 7))
 
 
 def _own_offset(reading: _Reading, noon: datetime) -> timedelta | None:

@@ -872,3 +872,34 @@ async def test_a_time_the_clocks_show_twice_is_said_on_a_page_and_in_the_edit_fo
         done = await fake.submit_modal(opened, {"start": "2027-11-07 01:30"})
         assert line in done.content.splitlines(), done.content
         assert event_times(world, event_id)[0] == first
+
+
+async def test_a_zones_other_season_and_a_bracketed_zone_are_read_as_written_and_said(world,
+                                                                                   fake):
+    """A page's "6:00 PM EST" in July is New York's 6 PM (EDT), and the preview says so with
+    the other reading, its timestamp the instant said; a start typed in the edit form with
+    its zone in brackets ("18:00（北京时间）", "6pm (ET)" in July) is read in that zone."""
+    evening = datetime(2037, 7, 10, 22, tzinfo=UTC)
+    preview = await fake.slash(world.guild, world.moderator, "manage import", capacity=5,
+                               page=Attachment("s.txt", page("Summer Eastern Talk",
+                                                             "July 10, 2037, 6:00 PM EST"),
+                                               "text/plain"))
+    assert ("Note: the page's EST is UTC−5, but America/New\\_York is on UTC−4 on that day; "
+            "I read 2037-07-10 18:00 on its clock (UTC−4), not at UTC−5. If UTC−5 was meant, "
+            "set the start with /manage edit." in preview.content.splitlines()), preview.content
+    assert f"<t:{int(evening.timestamp())}:F>" in preview.content
+    moderator = world.member("夏令时版主", locale="zh-CN", manage_events=True)
+    event_id = await world.import_event("Bracketed Zone Talk", 5, starts_at="2037-07-11 18:00")
+    for typed, moment, said in (
+            ("2037年7月10日 18:00（北京时间）", datetime(2037, 7, 10, 10, tzinfo=UTC), None),
+            ("July 10 2037 6pm (ET)", evening, None),
+            ("July 10 2037 6pm (EST)", evening,
+             "注意：EST 是 UTC−5，但 America/New\\_York 当天用的是 UTC−4；我按当地时钟把 "
+             "2037-07-10 18:00 理解为 UTC−4，而不是 UTC−5。如果你指的是 UTC−5，请输入时间并写上它，"
+             "例如 2037-07-10 18:00 UTC-5。")):
+        opened = await fake.slash(world.guild, moderator, "manage edit", event=str(event_id))
+        done = await fake.submit_modal(opened, {"start": typed})
+        assert event_times(world, event_id)[0] == int(moment.timestamp()), (typed, done.content)
+        assert f"<t:{int(moment.timestamp())}:" in done.content, done.content
+        if said is not None:
+            assert said in done.content.splitlines(), done.content

@@ -252,7 +252,8 @@ def test_ist_is_read_in_the_light_of_the_servers_timezone(zone, hours):
     ("Europe/Lisbon", "December 5, 2026, 6:00 PM IST", utc(2026, 12, 5, 12, 30), True),
     # A zone whose standard time is the reading's settles it in summer too.
     ("Asia/Jerusalem", "June 3, 2026, 18:00 IST", utc(2026, 6, 3, 16), False),
-    ("America/Chicago", "July 1, 2026, 6:00 PM CST", utc(2026, 7, 2), False),
+    # ...as US Central, read on Chicago's clock that day (CDT), which the note says
+    ("America/Chicago", "July 1, 2026, 6:00 PM CST", utc(2026, 7, 1, 23), True),
 ])
 def test_a_reading_is_settled_by_its_own_offset_not_its_home_zones(zone, line, start, noted):
     when = read_page_when(line, zone)
@@ -704,12 +705,12 @@ def test_a_run_of_days_is_one_all_day_event_ending_with_its_last_day(line, first
      utc(2026, 6, 2, 1)),
     ("Mon, Jun 1, 2026, 9:00 AM EDT – Wed, Jun 3, 2026, 5:00 PM EDT", "UTC",
      utc(2026, 6, 1, 13), utc(2026, 6, 3, 21)),
-    ("1 June 2026, 9:00 CET - 3 June 2026, 17:00", "UTC", utc(2026, 6, 1, 8),
-     utc(2026, 6, 3, 16)),
+    ("1 June 2026, 9:00 CEST - 3 June 2026, 17:00", "UTC", utc(2026, 6, 1, 7),
+     utc(2026, 6, 3, 15)),
     ("2026年6月1日上午9:00至6月3日下午5:00", "Asia/Shanghai", utc(2026, 6, 1, 1),
      utc(2026, 6, 3, 9)),
     # the days' hours after the run: it starts on the first day and ends on the last
-    ("June 1-3, 2026, 9:00 AM - 5:00 PM EST", None, utc(2026, 6, 1, 14), utc(2026, 6, 3, 22)),
+    ("June 1-3, 2026, 9:00 AM - 5:00 PM EDT", None, utc(2026, 6, 1, 13), utc(2026, 6, 3, 21)),
     ("2026年6月1日至3日 14:00-16:00", "Asia/Shanghai", utc(2026, 6, 1, 6), utc(2026, 6, 3, 8)),
     # a start alone: on until its last day is over where it is
     ("June 1-3, 2026, 9:00 AM", "Asia/Shanghai", utc(2026, 6, 1, 1), utc(2026, 6, 3, 16)),
@@ -1011,8 +1012,12 @@ def test_iso_and_bare_clock_times_need_no_dateparser(monkeypatch):
     ("China Standard Time", 8)])
 def test_every_zone_name_listed_is_read_from_a_page(name, hours):
     # A server far from all of them settles nothing: an ambiguous name takes its first reading.
-    when = read_page_when(f"Dec 1, 2026, 12:00 {name}", "Pacific/Kiritimati")
-    assert when.starts_at == utc(2026, 12, 1, 12) - timedelta(hours=hours)
+    # A summer time's name is read on a summer's day (in winter it is its home's clock's).
+    summer = "DAYLIGHT" in name.upper() or "SUMMER" in name.upper() or name in (
+        "BST", "CEST", "EDT", "CDT", "MDT", "PDT")
+    day = date(2026, 7, 1) if summer else date(2026, 12, 1)
+    when = read_page_when(f"{day:%b} 1, 2026, 12:00 {name}", "Pacific/Kiritimati")
+    assert when.starts_at == utc(day.year, day.month, 1, 12) - timedelta(hours=hours)
 
 
 @pytest.mark.parametrize(("month", "number"), [
@@ -1565,7 +1570,7 @@ def test_a_weekday_the_nth_does_not_fall_on_is_refused():
 
 
 @pytest.mark.parametrize(("typed", "zone", "utc_moment"), [
-    ("5/12 6pm EST", "America/New_York", utc(2032, 5, 12, 23)),  # the server's order, not EST's
+    ("5/12 6pm EDT", "America/New_York", utc(2032, 5, 12, 22)),  # the server's order, not EDT's
     ("5/12 6pm", "US/Eastern", utc(2032, 5, 12, 22)),  # an alias of a US zone
     ("5/12 6pm", "PRC", utc(2032, 5, 12, 10)),
     ("5/12 6pm", "America/Puerto_Rico", utc(2032, 5, 12, 22)),
@@ -1975,3 +1980,81 @@ def test_a_clock_after_an_all_day_start_is_no_slip_for_the_caller_to_refuse(type
     when = parse_typed(typed, "Asia/Shanghai", MONDAY, after=start.starts_at,
                        after_all_day=True)
     assert not when.all_day and when.starts_at is not None
+
+
+# A zone's standard or summer abbreviation written for a day its home keeps the other half
+# of its clocks is read on its home's clock, and the note says so with the other reading.
+@pytest.mark.parametrize(("line", "start", "written", "local"), [
+    ("July 10, 2027, 6:00 PM EST", utc(2027, 7, 10, 22), "UTC−5", "UTC−4"),
+    ("July 10, 2027, 6:00 PM PST", utc(2027, 7, 11, 1), "UTC−8", "UTC−7"),
+    ("July 10, 2027, 6:00 PM MST", utc(2027, 7, 11), "UTC−7", "UTC−6"),
+    ("January 10, 2027, 6:00 PM EDT", utc(2027, 1, 10, 23), "UTC−4", "UTC−5"),
+    ("July 10, 2027, 18:00 CET", utc(2027, 7, 10, 16), "UTC+1", "UTC+2"),
+])
+def test_a_zones_other_season_is_read_on_its_homes_clock_and_said(line, start, written, local):
+    for zone in ("UTC", "Asia/Shanghai", "America/New_York"):
+        when = read_page_when(line, zone)
+        assert when.starts_at == start, zone
+        assert when.note is not None and f"is {written}, but" in str(when.note)
+        assert f"is on {local} on that day" in str(when.note), when.note
+        typed = parse_typed(line.replace("6:00 PM", "6pm"), zone, NOW)
+        assert typed.starts_at == start and f"not at {written}" in str(typed.note), typed.note
+
+
+@pytest.mark.parametrize(("line", "zone", "start"), [
+    ("December 10, 2026, 6:00 PM EST", "UTC", utc(2026, 12, 10, 23)),  # its own season
+    ("July 10, 2027, 6:00 PM EDT", "UTC", utc(2027, 7, 10, 22)),
+    ("July 10, 2027, 6:00 PM MST", "America/Phoenix", utc(2027, 7, 11, 1)),  # Arizona's own
+    ("July 10, 2027, 6:00 PM GMT", "UTC", utc(2027, 7, 10, 18)),  # the world's reference
+    # a time New York shows twice: the abbreviation says which
+    ("November 7, 2027, 1:30 AM EST", "UTC", utc(2027, 11, 7, 6, 30)),
+    ("November 7, 2027, 1:30 AM EDT", "UTC", utc(2027, 11, 7, 5, 30)),
+])
+def test_a_zone_in_its_own_season_is_read_at_its_offset_without_a_note(line, zone, start):
+    when = read_page_when(line, zone)
+    assert (when.starts_at, when.note) == (start, None)
+    typed = parse_typed(line, zone, NOW)
+    assert (typed.starts_at, typed.note) == (start, None)
+
+
+@pytest.mark.parametrize(("typed", "zone", "start"), [
+    ("2026-12-10 18:00 (GMT+8)", "Europe/Paris", utc(2026, 12, 10, 10)),
+    ("Dec 10 6pm (ET)", "Asia/Shanghai", utc(2026, 12, 10, 23)),
+    ("July 10 2027 6pm (ET)", "Europe/Paris", utc(2027, 7, 10, 22)),  # EDT, not EST
+    ("18:00（北京时间）", "UTC", utc(2026, 12, 1, 10)),
+    ("12月10日 18:00（北京时間）", "America/New_York", utc(2026, 12, 10, 10)),
+    ("(北京时间) 12月10日 18:00", "UTC", utc(2026, 12, 10, 10)),
+    ("6:00 PM (EST)", "Asia/Shanghai", utc(2026, 11, 30, 23)),
+    ("Dec 10 6pm [PT]", "UTC", utc(2026, 12, 11, 2)),
+    ("friday 6pm (Beijing time)", "UTC", utc(2026, 12, 4, 10)),
+    ("Dec 10 6pm (CST)", "Asia/Shanghai", utc(2026, 12, 10, 10)),  # China's, as "6pm CST" is
+])
+def test_a_zone_typed_in_brackets_after_the_time_is_the_times(typed, zone, start):
+    assert parse_typed(typed, zone, NOW).starts_at == start
+
+
+def test_a_zone_typed_in_brackets_that_the_server_does_not_settle_is_said():
+    when = parse_typed("Dec 10 6pm (CST)", "UTC", NOW)
+    assert when.starts_at == utc(2026, 12, 11) and "could also mean" in str(when.note)
+
+
+@pytest.mark.parametrize("typed", ["Dec 10 6pm (XYZ)", "Dec 10 6pm (UTC+15)", "6pm (UTC+15)"])
+def test_a_zone_typed_in_brackets_that_no_place_has_is_refused(typed):
+    with pytest.raises(InvalidValue, match=r"as a time; type e\.g\."):
+        parse_typed(typed, "UTC", NOW)
+
+
+def test_a_zones_other_season_is_said_in_every_language():
+    note = read_page_when("July 10, 2027, 6:00 PM EST", "UTC").note
+    typed = parse_typed("July 10 2027 6pm EST", "UTC", NOW).note
+    for lang, page_said, typed_said in (
+            ("en-US", "the page's EST is UTC−5, but America/New_York is on UTC−4",
+             "such as 2027-07-10 18:00 UTC-5"),
+            ("en-GB", "the page's EST is UTC−5, but America/New_York is on UTC−4",
+             "such as 2027-07-10 18:00 UTC-5"),
+            ("zh-CN", "页面上的 EST 是 UTC−5，但 America/New_York 当天用的是 UTC−4",
+             "例如 2027-07-10 18:00 UTC-5"),
+            ("zh-TW", "頁面上的 EST 是 UTC−5，但 America/New_York 當天用的是 UTC−4",
+             "例如 2027-07-10 18:00 UTC-5")):
+        assert page_said in language(lang).text(note), lang
+        assert typed_said in language(lang).text(typed), lang
