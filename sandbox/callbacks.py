@@ -119,21 +119,21 @@ class InteractionRoutes:
         self._waiters.notify(("interaction", st.id))
 
         message = st.original.data if st.original is not None and rtype != 6 else None
-        resource: dict[str, Any] = {"type": rtype}
-        if message is not None:
-            resource["message"] = message
-        return _json(
-            {
-                "interaction": {
-                    "id": str(st.id),
-                    "type": st.type,
-                    "response_message_id": message["id"] if message else None,
-                    "response_message_loading": rtype == 5,
-                    "response_message_ephemeral": bool(message and message["flags"] & EPHEMERAL),
-                },
-                "resource": resource,
+        answer: dict[str, Any] = {
+            "interaction": {
+                "id": str(st.id),
+                "type": st.type,
+                "response_message_loading": rtype == 5,
+                "response_message_ephemeral": bool(message and message["flags"] & EPHEMERAL),
             }
-        )
+        }
+        if message is not None:  # (a snowflake or absent: Discord's spec allows no null)
+            answer["interaction"]["response_message_id"] = message["id"]
+        if rtype in (4, 7):
+            # As Discord's spec answers: a resource only for a callback that sent or edited
+            # a message, with that message; none for a deferral's "thinking…" placeholder.
+            answer["resource"] = {"type": rtype, "message": message}
+        return _json(answer)
 
     async def _followup(self, request: web.Request) -> web.StreamResponse:
         st = self._interaction(request)

@@ -215,6 +215,24 @@ async def test_allowed_mentions_are_checked_in_edits_and_interaction_responses(f
         "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE"]
 
 
+async def test_callback_answers_carry_a_resource_only_for_a_message_sent_or_edited(fake, http):
+    # Discord's InteractionCallbackResponse: a resource (with its message) for types 4 and
+    # 7 alone; a deferral's placeholder is no resource, and no id is ever null.
+    for rtype, body in ((4, {"type": 4, "data": {"content": "x"}}), (5, {"type": 5}),
+                        (8, {"type": 8, "data": {"choices": []}})):
+        st = interaction(fake, 4 if rtype == 8 else 2)
+        answer = await accepted(
+            http, "POST", f"/interactions/{st.id}/{st.token}/callback?with_response=true", body)
+        assert None not in answer["interaction"].values()
+        if rtype == 4:
+            assert answer["resource"] == {"type": 4, "message": answer["resource"]["message"]}
+            assert answer["interaction"]["response_message_id"] == answer["resource"][
+                "message"]["id"]
+        else:
+            assert "resource" not in answer
+    assert answer["interaction"]["response_message_loading"] is False
+
+
 async def test_allowed_mentions_are_checked_as_discord_py_sends_them(fake, dpy):
     channel = fake.add_guild().system_channel
     many = discord.AllowedMentions(users=[discord.Object(i) for i in range(1, 102)])
