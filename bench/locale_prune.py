@@ -29,7 +29,8 @@ from typing import Any
 
 from bot.models import EventDraft
 from bot.page_model import Page
-from bot.storage.sqlite.store import DatabaseThread, SqliteStore
+from bot.storage.sqlite.store import SqliteStore
+from bot.storage.sqlite.thread import DatabaseThread
 
 EVENTS = 1_000
 RSVPS = 1_000_000

@@ -289,7 +289,7 @@ async def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
                          "name")
     require_database(settings, "the database to back up")
     if settings.database_url is None:
-        from bot.storage.sqlite.store import backup_as_is
+        from bot.storage.sqlite.files import backup_as_is
 
         # as it is: not upgraded to this version's schema first, as opening the store would
         await asyncio.to_thread(backup_as_is, settings.database_path, Path(args.path))
@@ -406,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(COMMANDS[args.command](settings, args))
     except (DatabaseUnreadable, DatabaseUnwritable) as exc:
         # SQLite's: the file and what to do, as when it is opened; PostgreSQL's as it is.
-        from bot.storage.sqlite.store import open_error
+        from bot.storage.sqlite.files import open_error
 
         cause = exc.__cause__
         fail(str(open_error(load_settings().database_path, cause)
@@ -419,8 +419,8 @@ def main(argv: list[str] | None = None) -> int:
         # Damage past the file's header shows only when a command reads the damaged part,
         # and a full disk only when it writes: the same line as a file refused when it is
         # opened. Any other database error is a defect, with its traceback.
+        from bot.storage.sqlite.files import open_error
         from bot.storage.sqlite.session import is_damaged, is_unwritable
-        from bot.storage.sqlite.store import open_error
 
         if not (is_damaged(exc) or is_unwritable(exc)):
             raise

@@ -12,7 +12,7 @@ on its thread, and running a whole operation (several statements, one transactio
 one hop is what makes the store fast; its public API would cost a hop per statement
 plus an asyncio.Lock per transaction (GUIDE §3: about 3,200 RSVPs/s against 16,000 for
 raw sqlite3). So the store owns one database thread holding the sqlite3 connection
-(`sqlite.store.DatabaseThread`: a queue and a thread, what aiosqlite does inside), and
+(`sqlite.thread.DatabaseThread`: a queue and a thread, what aiosqlite does inside), and
 aiosqlite is no longer used. Measured here against aiosqlite's queue, sequential
 thread-bound calls run at the same rate within this machine's noise, where a
 one-worker ThreadPoolExecutor was slower; joins, committed on the event loop, do not

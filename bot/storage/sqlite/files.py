@@ -1,0 +1,164 @@
+"""The SQLite database file itself: the checks made before the store opens it (another
+program's database, a name SQLite once read as a URI, a file it could open only
+read-only, a device), the one line that names it when it cannot be used, and backups
+(`backup_to`, `backup_as_is` for `python -m bot backup`)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import tempfile
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from bot.errors import Unavailable
+from bot.storage.sqlite.session import BUSY_TIMEOUT_MS, connect, is_damaged, is_unwritable
+
+
+def backup_as_is(path: Path, target: Path) -> None:
+    """`python -m bot backup`: a consistent copy of the database file at `path` as it is,
+    safe while the bot runs, not upgraded first: a backup taken after installing a new
+    version and before starting it is the way back to the old one, which refuses a newer
+    schema. A file that is no database raises Unavailable as opening the store would."""
+    source = None
+    try:
+        source = connect(path)
+        source.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        source.execute("SELECT count(*) FROM sqlite_master").fetchone()  # reads the header
+    except sqlite3.Error as exc:
+        if source is not None:
+            source.close()
+        raise open_error(path, exc) from None
+    try:
+        backup_to(source, target, path)
+    finally:
+        source.close()
+
+
+def backup_to(source: sqlite3.Connection, target: Path, source_path: Path | None = None
+              ) -> None:
+    """Copy the database of `source` (the file `source_path`, else the one it has open)
+    through SQLite's online backup. It is written under a temporary name beside `target`
+    and renamed when whole and sound, so a copy cut short (a full disk) never lies there
+    looking like a backup; a target that cannot be written raises Unavailable saying why.
+    The online backup copies pages without reading them: a database damaged inside copies
+    "successfully", so the copy is checked (`PRAGMA quick_check`) before it is kept, and
+    damage found in it, which is the database's, raises Unavailable naming the database."""
+    partial: str | None = None
+    try:
+        fd, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial",
+                                       dir=target.parent)
+        os.close(fd)
+        dest = connect(partial)
+        try:
+            source.backup(dest)
+            sound = dest.execute("PRAGMA quick_check(1)").fetchone()[0] == "ok"
+        finally:
+            dest.close()
+        if not sound:
+            raise _source_damaged(source, source_path)
+        os.replace(partial, target)
+    except (OSError, sqlite3.Error, Unavailable) as exc:
+        if partial is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(partial)
+        if isinstance(exc, Unavailable):
+            raise
+        if isinstance(exc, sqlite3.Error) and is_damaged(exc):  # the copy's pages: the source's
+            raise _source_damaged(source, source_path) from None
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        raise Unavailable(f"cannot write the backup {target} in the folder "
+                          f"{target.parent} ({reason})") from None
+
+
+def _source_damaged(source: sqlite3.Connection, path: Path | None) -> Unavailable:
+    """`damaged` for the database `source` has open, named `path` if given."""
+    if path is None:
+        path = Path(source.execute("PRAGMA database_list").fetchone()[2])
+    return damaged(path)
+
+
+def check_ours(conn: sqlite3.Connection, path: Path) -> None:
+    """Raise Unavailable if the database is another program's: tables of its own, and no
+    schema version of this bot's (which records one in the transaction that creates its
+    tables). Upgrading it would have created the bot's tables in that program's file."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] != 0:
+        return
+    tables = [row[0] for row in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'"
+        " ORDER BY name LIMIT 4")]
+    if tables:
+        held = ", ".join(tables[:3]) + (", ..." if len(tables) > 3 else "")
+        raise Unavailable(f"{path} is another program's database (it holds {held}), not "
+                          "this bot's: set DATABASE_PATH to the bot's database, or to a new "
+                          "file")
+
+
+def check_not_a_uri_once(path: Path) -> None:
+    """Raise Unavailable if `path` begins "file:", names no file, and the file SQLite
+    took it for (as a URI) is there: earlier versions let SQLite read it so, and the bot
+    ran on that file. Read as the name it is, the bot would start on a new, empty database
+    beside the one holding every server's events and RSVPs."""
+    name = str(path)
+    if not name.startswith("file:") or path.exists():
+        return
+    parts = urlsplit(name)
+    if parts.netloc not in ("", "localhost") or not parts.path:
+        return
+    meant = Path(unquote(parts.path))
+    if meant.is_file():
+        raise Unavailable(f"DATABASE_PATH={name!r} names the file {name!r}, which does not "
+                          f"exist, but an earlier version of the bot read it as a URI, of "
+                          f"{meant.absolute()}: set DATABASE_PATH={meant.absolute()}")
+
+
+def check_writable(path: Path) -> None:
+    """Raise Unavailable if the database is a device or a pipe, or if its file, or its
+    write-ahead log or shared-memory file, exists but cannot be written: SQLite would open
+    it read-only without a word and fail only at the first write, a member's join. Asked
+    of the kernel (`access`), not by opening the file: closing any descriptor of a file
+    drops every POSIX lock this process holds on it, such as another store's on the same
+    database."""
+    if path.exists() and not (path.is_file() or path.is_dir()):  # a folder: `open_error`
+        # SQLite would open /dev/null, create tables in it and fail only then
+        raise Unavailable(f"{path} is a device or a pipe, not a database file: set "
+                          "DATABASE_PATH to a file (for example data/eventbot.sqlite3)")
+    path = path.resolve()  # SQLite keeps its -wal and -shm beside a link's target
+    for file in (path, path.parent / f"{path.name}-wal", path.parent / f"{path.name}-shm"):
+        if file.is_file() and not os.access(file, os.W_OK):
+            raise Unavailable(f"{file} cannot be opened for writing (it is read-only to the "
+                              f"bot): {WRITABLE}")
+
+WRITABLE = "make it and its folder writable, or set DATABASE_PATH to a writable place"
+
+
+def damaged(path: Path) -> Unavailable:
+    """One line saying the database file is no database, or a damaged one."""
+    return Unavailable(f"{path} is not a SQLite database (or is damaged): restore it from "
+                       "a backup or move it away to start afresh")
+
+
+def open_error(path: Path, exc: OSError | sqlite3.Error) -> Unavailable:
+    """One line saying which file cannot be used as the database, and what to do."""
+    if isinstance(exc, FileExistsError | NotADirectoryError):  # a file where a folder goes
+        blocker = next((p for p in reversed(path.parents) if p.exists() and not p.is_dir()),
+                       path.parent)
+        return Unavailable(f"cannot create {path}: {blocker} is a file, not a folder; move it "
+                           "away or set DATABASE_PATH to another place")
+    if isinstance(exc, OSError):  # creating the folder failed
+        return Unavailable(f"cannot create {path}: its folder cannot be created "
+                           f"({exc.strerror}); set DATABASE_PATH to a file in a writable folder")
+    if path.is_dir():
+        return Unavailable(f"{path} is a folder, not a database file: set DATABASE_PATH to a "
+                           "file (for example data/eventbot.sqlite3)")
+    if is_damaged(exc):
+        return damaged(path)
+    if is_unwritable(exc):
+        return Unavailable(f"{path} could not be written: its disk may be full or failing "
+                           f"({exc}); nothing of this was saved. Free some space, or set "
+                           "DATABASE_PATH to another disk")
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF  # the primary code of an extended one
+    if code in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM):
+        return Unavailable(f"{path} cannot be opened for writing ({exc}): {WRITABLE}")
+    return Unavailable(f"{path} cannot be used as the database ({exc})")
