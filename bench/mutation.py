@@ -10,7 +10,10 @@ Two kinds of mutants, each run against the fast unit tests that cover its module
   (this module is also the pytest plugin that does it, driven by EVENTBOT_MUTANT).
 
     python -m bench.mutation [--skip-mutmut] [GROUP...]     GROUP: registration importer time render
+    python -m bench.mutation --module bot.pages_zh          one module's pattern mutants only
 
+`--module` runs the pattern mutants of one module and prints how many were killed and which
+survived, without mutmut and without rewriting the report (whose sections cover whole groups).
 A cut run goes on with `--resume` (the pattern mutants and code mutants with no verdict
 yet); after new tests, `--survivors-only` re-runs what survived (add `--resume` when code
 changed: mutmut drops the verdicts of a changed function).
@@ -778,11 +781,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="write the report from the last results, running nothing")
     parser.add_argument("--every", type=int, default=1, metavar="N",
                         help="run only every Nth pattern mutant (a quicker, sampled score)")
+    parser.add_argument("--module", metavar="MODULE",
+                        help="run only this module's pattern mutants (with its group's tests) "
+                        "and print the result; the report is left as it is")
     args = parser.parse_args(argv)
     if unknown := set(args.groups) - set(GROUPS):
         parser.error(f"unknown group {', '.join(sorted(unknown))}; choose from {', '.join(GROUPS)}")
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
+    if args.module:
+        owners = [g for g in GROUPS.values() if args.module in g.modules and not g.functions]
+        if not owners:
+            parser.error(f"no group mutates the patterns of {args.module}")
+        return _module_only(args.module, owners[0], args)
     started = time.monotonic()
     groups = {name: GROUPS[name] for name in args.groups or GROUPS}
     patterns = {name: _run_patterns(group, args.survivors_only, args.every,
@@ -806,6 +817,24 @@ def main(argv: list[str] | None = None) -> int:
     for line in failed:
         print(f"below threshold: {line}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _module_only(module: str, group: Group, args: argparse.Namespace) -> int:
+    """Run one module's pattern mutants against its group's tests and print the tally and
+    the survivors, each with its explanation if it has one."""
+    one = Group((module,), group.tests, group.threshold)
+    patterns = _run_patterns(one, args.survivors_only, args.every,
+                             args.report_only or args.skip_patterns,
+                             args.resume and not args.survivors_only)
+    run = {k: v for k, v in patterns.items() if v[1] != NOT_RUN}
+    killed = sum(s in KILLED for _, s in run.values())
+    survivors = [k for k, (_, s) in run.items() if s not in KILLED]
+    print(f"{module}: {killed} of {len(run)} pattern mutants killed"
+          f" ({len(patterns) - len(run)} not run); {len(survivors)} survived, "
+          f"{sum(k not in EXPLAINED for k in survivors)} not explained")
+    for key in survivors:
+        print(f"- {key} ({run[key][0]}): {EXPLAINED.get(key, 'not explained')}")
+    return 0
 
 
 def _section(name: str, group: Group, code: dict[str, str],
