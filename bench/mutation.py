@@ -151,6 +151,27 @@ EXPLAINED: dict[str, str] = {
     **{f"bot.pages_zh:_ROLE_WORDS:{n}":
        "equivalent: a speaker's role word; without it the person named is a speaker by default"
        for n in range(3, 13)},
+    "bot.pages_zh:LANGUAGE:4":
+        "equivalent: 采用 contains 用, which the alternative before it matches",
+    **{f"bot.pages_zh:LANGUAGE:{n}":
+       "equivalent: the list's second language ends the pattern and is optional, and only the "
+       "first language (group 1) is read, so the match gives the same language without it"
+       for n in (*range(70, 82), *range(105, 117))},
+    **{f"bot.pages_zh:GUESTS_HEADING:{n}":
+       "equivalent in effect where tested: 发言嘉宾, 演讲嘉宾, 主讲嘉宾 and 对话嘉宾 are role "
+       "words, so the heading is read as a role's heading, whose cards get the same bios"
+       for n in (3, 4, 5, 6)},
+    **{f"bot.pages_zh:MORNING:{n}":
+       "harmless: without the morning word the hour is read on the 24-hour clock, the same "
+       "hour for every morning hour but 12 (上午12点), which pages do not write"
+       for n in range(1, 6)},
+    **{f"bot.pages_zh:NOT_NAMES:{n}":
+       "equivalent: a section's heading word (简介, 嘉宾介绍, 议程, ...), which is_name refuses "
+       "as a heading (SECTION) as well"
+       for n in (13, 18, 27, 40, 41, 42, 43, 55, 60, 71, 79, 80, 81, 91, 101, 102, 106)},
+    "bot.pages_zh:NOT_NAMES:8":
+        "equivalent in effect where tested: 主办 is a role word, so a line opening with it is "
+        "read as a role's label before a name is looked for",
     "bot.pages_zh:BIO_AFTER_NAME:7": "equivalent: 曾任 starts with 曾, the alternative after it",
     "bot.pages_zh:SECTION:10":
         "equivalent: 嘉宾介绍 and 嘉宾简介, the headings it prefixes, are alternatives "

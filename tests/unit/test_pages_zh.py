@@ -1016,3 +1016,162 @@ def test_a_title_in_both_languages_opens_no_other_version_at_the_next_line(title
     assert (page.title, page.location) == (title, "Beijing")
     assert page.description == ("Experts discuss the future of nuclear arms control in Asia."
                                 "\n\n专家讨论亚洲核军控的未来。")
+
+
+# --- one case per word of the Chinese rules --------------------------------------------------
+
+PROSE = "中美两国专家将讨论核军控的前景，欢迎各界人士关注。"
+
+
+@pytest.mark.parametrize(("notice", "expected"), [
+    ("会议报名已截止。", {"registration_closed": True}),
+    ("讲座报名已经结束。", {"registration_closed": True}),
+    ("报名已关闭。", {"registration_closed": True}),
+    ("名额已满。", {"registration_closed": True}), ("座位已满。", {"registration_closed": True}),
+    ("人数已满。", {"registration_closed": True}), ("停止报名。", {"registration_closed": True}),
+    ("本场讲座报名已满。", {"registration_closed": True}),
+    ("不公开报道。", {"off_the_record": True}), ("不对外报道。", {"off_the_record": True}),
+    ("不录音。", {"off_the_record": True}), ("不录像。", {"off_the_record": True}),
+    ("不录影。", {"off_the_record": True}),
+    ("此次会议为闭门会议。", {"off_the_record": True}),
+    ("本次研讨会将以闭门形式举行。", {"off_the_record": True}),
+    ("提供英文同声传译。", {"translation": "English"}),
+    ("配有英文同传。", {"translation": "English"}),
+    ("现场提供英文翻译。", {"translation": "English"}),
+    ("全程使用英文。", {"language": "English"}), ("以英文进行。", {"language": "English"}),
+    ("将以英文举行。", {"language": "English"}),
+    ("本场活动以英文进行。", {"language": "English"}),
+    ("此次活动以英文开展。", {"language": "English"}),
+])
+def test_each_wording_of_a_notice_about_the_event_in_prose_counts(notice, expected):
+    """A notice closing a paragraph of prose, the event its subject or none: what it says
+    counts, and the paragraph stays whole."""
+    for text in (PROSE + notice, traditional(PROSE + notice)):
+        page = parse_page(INTRO + text)
+        assert page.description == INTRO + text
+        for name, value in expected.items():
+            assert getattr(page, name) == value, name
+
+
+@pytest.mark.parametrize("notice", [
+    "不作公开报导。", "座谈会采取闭门形式。", "讨论会均采用闭门方式。", "对话仍闭门进行。",
+    "论坛闭门召开。", "闭门研讨，谢绝旁听。", "闭门座谈，谢绝旁听。", "本场会议将闭门举行。",
+])
+def test_each_wording_of_an_off_the_record_notice_on_its_own_line_counts(notice):
+    for script in (str, traditional):
+        page = parse_page(script(INTRO + notice))
+        assert page.off_the_record and page.description == script(INTRO).strip()
+
+
+@pytest.mark.parametrize("subject", ["讲座", "活动", "会议", "论坛", "研讨会", "报告会", "对话",
+                                     "座谈", "座谈会"])
+def test_a_sentence_about_the_event_under_a_guests_name_is_no_bio(subject):
+    """Under a heading of guests, the sentence after a name line is their bio when it
+    names a post, unless the event is its subject."""
+    said = f"{subject}由清华大学国际关系学系主任主持。"
+    page = parse_page(INTRO + f"主讲人\n\n李彬\n\n{said}")
+    assert [(p.name, p.role, p.bio) for p in page.people] == [("李彬", "speaker", "")]
+    assert page.description == INTRO + said
+
+
+@pytest.mark.parametrize("kind", ["", "活动", "会议", "讲座", "论坛", "研讨会", "报告会", "举办"])
+def test_each_kind_of_event_may_name_a_field_line(kind):
+    page = parse_page(f"核军控的未来\n{kind}时间：2026年12月1日\n{kind}地点：清华大学\n\n{INTRO}")
+    assert (page.title, page.date_text, page.location) == ("核军控的未来", "2026年12月1日",
+                                                           "清华大学")
+    assert page.description == INTRO.strip()
+
+
+def test_a_field_line_may_name_the_venue_hall():
+    page = parse_page(f"核军控的未来\n时间：2026年12月1日\n会场地址：清华大学\n\n{INTRO}")
+    assert (page.date_text, page.location) == ("2026年12月1日", "清华大学")
+
+
+@pytest.mark.parametrize("heading", [
+    "嘉宾", "嘉宾简介", "嘉宾介绍", "与会嘉宾", "参会嘉宾", "发言嘉宾", "演讲嘉宾", "主讲嘉宾",
+    "对话嘉宾", "主讲人简介", "主讲者简介", "讲者介绍", "演讲人介绍", "与谈人简介", "评议人介绍",
+    "点评人简介", "主持人介绍",
+])
+def test_each_heading_of_guests_gives_the_card_under_it_its_bio(heading):
+    """A card under a heading of guests: the name, then the post they hold, though the
+    sentence does not open with the name."""
+    bio = "清华大学国际关系学系教授，长期研究核军控。"
+    for script in (str, traditional):
+        page = parse_page(script(f"{INTRO}{heading}\n\n李彬\n\n{bio}"))
+        assert [(p.name, p.bio) for p in page.people] == [(script("李彬"), script(bio))]
+        assert page.description == script(INTRO).strip()
+
+
+LANGUAGES = [("中", "Chinese"), ("汉", "Chinese"), ("英", "English"), ("日", "Japanese"),
+             ("韩", "Korean"), ("俄", "Russian"), ("法", "French"), ("德", "German"),
+             ("西班牙", "Spanish"), ("阿拉伯", "Arabic")]
+# Each way to say what language the event is in: {} is where a language is named
+LANGUAGE_NOTES = ["本次活动以{}进行。", "本次活动用{}举行。", "本次活动使用{}开展。",
+                  "本次活动采用{}进行。", "活动全程{}。", "活动全程使用{}。", "会议语言：{}",
+                  "工作语言为{}。", "会议语言是{}。", "活动全程用{}。", "活动全程以{}交流。",
+                  "活动全程采用{}。"]
+
+
+@pytest.mark.parametrize("note", LANGUAGE_NOTES)
+@pytest.mark.parametrize(("chars", "language"), LANGUAGES)
+def test_each_language_each_notice_names_is_the_events(note, chars, language):
+    """"本次活动以英语进行": the language named, alone ("英语"), first of two ("英中双语",
+    "中英文") or first of a list ("英文和中文"), is the event's."""
+    others = [c for c, _ in LANGUAGES if c != chars]
+    for spoken in (f"{chars}语", f"{chars}文", f"{chars}{others[0]}双语",
+                   f"{chars}{others[-1]}文", f"{chars}文和{others[1]}语"):
+        page = parse_page(INTRO + note.format(spoken))
+        assert page.language == language, spoken
+        assert page.description == INTRO.strip()
+
+
+@pytest.mark.parametrize(("chars", "language"), LANGUAGES)
+@pytest.mark.parametrize("note", LANGUAGE_NOTES)
+def test_each_language_may_be_second_of_two(chars, language, note):
+    first = "英" if chars != "英" else "中"
+    for spoken in (f"{first}{chars}双语", f"{first}文和{chars}语", f"{first}文与{chars}文",
+                   f"{first}文及{chars}文", f"{first}文、{chars}文"):
+        page = parse_page(INTRO + note.format(spoken))
+        assert page.language == dict(LANGUAGES)[first], spoken
+        assert page.description == INTRO.strip()
+
+
+@pytest.mark.parametrize(("written", "hour"), [
+    ("下午3点", 15), ("傍晚6点", 18), ("晚上8点", 20), ("晚间8点", 20), ("晚8点", 20),
+    ("下午3:30", 15), ("晚上8:00", 20), ("上午9点", 9), ("早上8点", 8), ("早8点", 8),
+])
+def test_each_part_of_the_day_before_an_hour_sets_its_half_of_the_day(written, hour):
+    page = parse_page(f"核军控的未来\n2026年12月1日\n{written}\n\n{INTRO}")
+    assert page.date_text == f"2026年12月1日 {written}"
+    assert read_page_when(page.date_text, "UTC").starts_at.hour == hour
+
+
+# What a role's line may give instead of a name: a placeholder ("待定", "拟邀"), a remark
+# ("线上", "视频连线"), a place or a side ("北京", "中方"), an institution's short name
+# ("清华", "卡内基"), a post or a role word ("教授", "主讲人"), a word opening a sentence or
+# an agenda's item ("随后", "茶歇"), no person's name.
+NO_NAME = [
+    "上海", "与谈人", "专家", "中国", "中方", "中美", "中美关系", "主办人", "主办方", "主持",
+    "主持人", "主讲人", "主讲者", "主题", "之后", "他们", "休息", "会议", "俄罗斯", "先生",
+    "兰德", "其后", "其次", "北京", "北大", "午餐", "华盛顿", "博士", "卡内基", "受邀", "另外",
+    "另定", "合影", "同时", "哈佛", "在线", "地点", "复旦", "外方", "女士", "学者", "届时",
+    "布鲁金斯", "开幕", "待定", "待确认", "我们", "报名", "拟邀", "提问", "教授", "日期",
+    "日本", "时间", "晚宴", "最后", "朝鲜", "本场", "本次", "来宾", "欢迎", "此后", "此外",
+    "此次", "注意", "注意事项", "活动", "清华", "演讲人", "点评人", "然后", "特邀", "现场",
+    "研究员", "确认中", "签到", "线上", "线下", "美国", "美方", "联系", "联系人", "背景",
+    "致辞", "茶歇", "视频", "视频连线", "讨论", "讲者", "评议人", "说明", "贵宾", "远程",
+    "连线", "闭幕", "问答", "随后", "韩国", "领导", "题目", "首先",
+]
+
+
+@pytest.mark.parametrize("word", NO_NAME)
+def test_a_role_line_giving_a_word_that_is_no_name_names_nobody(word):
+    page = parse_page(INTRO + f"主持人：{word}")
+    assert page.people == ()
+    assert page.description == INTRO + f"主持人：{word}"
+
+
+@pytest.mark.parametrize("night", ["晚上", "晚间", "晚"])
+def test_the_nights_24_oclock_is_the_midnight_ending_the_day(night):
+    page = parse_page(f"核军控的未来\n2026年12月1日\n{night}24点\n\n{INTRO}")
+    assert read_page_when(page.date_text, "UTC").starts_at == datetime(2026, 12, 2, tzinfo=UTC)
