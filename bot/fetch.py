@@ -43,7 +43,7 @@ from yarl import URL
 from bot.config import FETCH_TIMEOUT, Network, Settings
 from bot.errors import InvalidValue
 from bot.i18n import N_, Text
-from bot.webpage import meta_refresh
+from bot.webpage import BOT_CHECK, meta_refresh
 
 MAX_FETCH_BYTES = 2_000_000
 MAX_REDIRECTS = 5
@@ -215,8 +215,8 @@ def _joined(base: URL, location: str) -> URL:
 
 
 async def _read(url: str, target: URL, response: aiohttp.ClientResponse) -> Fetched:
+    await _refuse_turned_away(response)
     if response.status != 200:
-        await _refuse_turned_away(response)
         if response.reason:
             raise FetchError(N_("The page answered HTTP {status} {reason}."),
                              status=response.status, reason=response.reason)
@@ -256,9 +256,13 @@ async def _refuse_turned_away(response: aiohttp.ClientResponse) -> None:
     """FetchError saying what to do when the site turned the bot away: a bot check, which
     only a browser passes (the moderator can import the page's text instead), or too many
     requests for now (HTTP 429: when to try again, from its Retry-After)."""
+    challenged = response.headers.get("cf-mitigated", "").strip().lower() == "challenge"
+    if response.status == 200:  # a challenge some sites serve as a page (its title: `webpage`)
+        if challenged:
+            raise FetchError(BOT_CHECK)
+        return
     if response.status not in _BOT_CHECK_STATUSES:
         return
-    challenged = response.headers.get("cf-mitigated", "").strip().lower() == "challenge"
     if challenged or _BOT_CHECK.search(await _opening(response)):
         raise FetchError(N_("The site showed a check for robots instead of the page (HTTP "
                             "{status}), which only a browser can pass; open the page in your "

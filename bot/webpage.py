@@ -300,6 +300,17 @@ def _charset_of(attributes: dict[bytes, bytes]) -> str | None:
     return None
 
 
+# The <title> of a site's bot check served in place of the page, some with HTTP 200
+# (Cloudflare's challenge and block pages, DDoS-Guard's, Sucuri's), read without the
+# site's name after it (`_document_title`): never an event's.
+_BOT_CHECK_TITLE = re.compile(r"just a moment\.{3}|attention required!(?: \| cloudflare)?|"
+                              r"checking your browser(?: before accessing)?.{0,80}|ddos-guard|"
+                              r"sucuri website firewall.{0,40}", re.I)
+BOT_CHECK = N_("The site showed a check for robots instead of the page, which only a "
+               "browser can pass; open the page in your browser, copy its text into a .txt "
+               "file and import that file.")
+
+
 def html_to_text(html: str) -> WebPage:
     """HTML -> the event's title and its text for `bot.pages.parse_page`."""
     if len(html) > MAX_HTML_BYTES:
@@ -311,6 +322,8 @@ def html_to_text(html: str) -> WebPage:
         doc = lxml.html.document_fromstring(html.encode("utf-8", "replace"), parser=_PARSER)
     except (lxml.etree.ParserError, ValueError):
         raise InvalidValue(N_("The page has no readable text.")) from None
+    if (shown := _document_title(doc)) and _BOT_CHECK_TITLE.fullmatch(shown):
+        raise InvalidValue(BOT_CHECK)
     named = _title(doc)
     schema = schema_event(doc, named or _document_title(doc))
     if schema.listed:

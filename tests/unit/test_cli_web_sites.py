@@ -92,6 +92,21 @@ def test_a_bot_check_says_to_import_the_page_s_text(cli, server, status, body, h
     assert not cli.db.exists()
 
 
+@pytest.mark.parametrize(("body", "headers"), [
+    (CHALLENGE, ()),  # a challenge some sites serve as a page, with 200
+    (BLOCKED, ()),
+    (b"<html><head><title>Event</title></head><body><p>Checking.</p></body></html>",
+     ("cf-mitigated: challenge",)),
+])
+def test_a_bot_check_served_as_a_page_is_no_event(cli, server, body, headers):  # noqa: F811
+    url = server.add_raw("/checked-ok", answer("200 OK", body, *headers))
+    proc = cli("import", url, "--guild", "7", status=2, **ALLOW_LOCAL)
+    assert proc.stderr == (f"eventbot: {url}: The site showed a check for robots instead of "
+                           "the page, which only a browser can pass; open the page in your "
+                           "browser, copy its text into a .txt file and import that file.\n")
+    assert not cli.db.exists()
+
+
 @pytest.mark.parametrize(("retry_after", "wait"), [
     ("120", "wait 2 min"), ("61", "wait 2 min"), ("5", "wait 1 min"), ("", "wait a few minutes"),
     ("soon", "wait a few minutes"), ("99999999", "wait a few minutes"),
