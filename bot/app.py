@@ -24,6 +24,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot.adapters.callback_answers import accept_bodiless_callback_answers
 from bot.adapters.languages import MemberLocales, ServerLanguages
 from bot.catalog import EventFolder, read_bundled, save_samples
 from bot.command_words import CommandTranslator
@@ -67,6 +68,7 @@ def point_at(settings: Settings) -> None:
     rate-limit proxy, gateway proxy or local test server."""
     discord.http.Route.BASE = settings.discord_api_base
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+    accept_bodiless_callback_answers()
 
 
 class EventBot(commands.Bot):

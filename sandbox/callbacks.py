@@ -118,6 +118,8 @@ class InteractionRoutes:
         st.acked.set_result(None)
         self._waiters.notify(("interaction", st.id))
 
+        if not self.callback_bodies:
+            return web.Response(status=204)
         message = st.original.data if st.original is not None and rtype != 6 else None
         answer: dict[str, Any] = {
             "interaction": {

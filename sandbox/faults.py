@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -88,6 +89,13 @@ class Faults:
                 carried_out,
             )
         )
+
+    def lack(self, method: str, path_regex: str) -> None:
+        """From now on, answer every call matching ``method`` and ``path_regex`` (as in
+        `fail`) as a server that does not implement the route: 404 ``{"message": "404: Not
+        Found", "code": 0}``, nothing done. Discord's own answer to an unknown route; a
+        less complete stand-in of Discord may answer a documented one so."""
+        self.fail(method, path_regex, status=404, count=sys.maxsize, message="404: Not Found")
 
     def _injected_fault(self, method: str, path: str) -> _Fault | None:
         """The fault this call meets, if any (counted down)."""

@@ -106,6 +106,10 @@ class FakeDiscord(
         # install, 1 user install. A global command that names no `integration_types` is
         # offered in these (Discord: "defaults to your app's configured contexts").
         self.installation_contexts: tuple[int, ...] = (0,)
+        # Whether an interaction callback asked ``?with_response=1`` is answered 200 with the
+        # InteractionCallbackResponse, as Discord does; False: 204 with no body, as Discord
+        # answered before it had that parameter (and as a server that ignores it may).
+        self.callback_bodies = True
 
         self._listen_port = port
         self._port: int | None = None

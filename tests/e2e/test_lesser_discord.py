@@ -1,0 +1,93 @@
+"""The bot against a Discord that answers within what Discord documents, but less fully
+than Discord does: interaction callbacks answered 204 with no body (as before
+``with_response``), routes it does not implement answered 404 "404: Not Found". Members'
+core paths keep working, and each missing extra costs one log line, not a crash."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+import pytest
+
+from bot.render import CAPACITY_REACHED
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+CALLBACK = r"^/interactions/\d+/[^/]+/callback$"
+
+
+def problems(log: str) -> list[str]:
+    return [line for line in log.splitlines() if "Traceback" in line or " ERROR " in line]
+
+
+async def test_callbacks_answered_204_without_a_body_leave_every_answer_whole(world):
+    fake = world.fake
+    fake.callback_bodies = False
+    try:
+        since = len(world.bot.output())
+        channel = world.guild.channel("announcements")
+        await fake.slash(world.guild, world.moderator, "manage channel", channel=channel)
+        event_id = await world.import_event("Quiet Server Talk", capacity=2)
+        first, second, third = (world.member(n) for n in ("q1", "q2", "q3"))
+        info = await fake.slash(world.guild, first, "event info", event=str(event_id))
+        assert "Quiet Server Talk" in str(info.message), info
+        choices = await fake.autocomplete(world.guild, first, "rsvp join", focused="event",
+                                          event="Quiet")
+        assert any(str(event_id) == str(c["value"]) for c in choices), choices
+        joined = await fake.slash(world.guild, first, "rsvp join", event=str(event_id))
+        assert joined.ephemeral and "confirmed" in joined.content, joined
+        posted = await fake.slash(world.guild, world.moderator, "manage announce",
+                                  event=str(event_id))
+        assert "Posted" in (posted.content or ""), posted
+        message = await fake.wait_message(channel, lambda m: any(
+            e.get("title") == "Quiet Server Talk" for e in m["embeds"]))
+        clicked = await fake.click(world.guild, second, message,
+                                   f"eventbot:rsvp:join:{event_id}")
+        assert clicked.ephemeral and "confirmed" in clicked.content, clicked
+        await fake.wait_message(channel, lambda m: "Quiet Server Talk" in m["content"]
+                                and CAPACITY_REACHED in m["content"])
+        waiting = await fake.slash(world.guild, third, "rsvp join", event=str(event_id))
+        assert "waitlisted" in waiting.content, waiting
+        status = await fake.slash(world.guild, third, "rsvp status", event=str(event_id))
+        assert "waitlisted" in status.content, status
+        cancelled = await fake.slash(world.guild, first, "rsvp cancel", event=str(event_id))
+        assert "cancelled" in cancelled.content, cancelled
+        speakers = await fake.slash(world.guild, first, "event speakers", event=str(event_id))
+        assert speakers.content or speakers.embeds, speakers
+        takeaways = await fake.slash(world.guild, first, "event takeaways", event=str(event_id))
+        assert takeaways.content or takeaways.embeds, takeaways
+        log = world.bot.output()[since:]
+        assert not problems(log), log[-4000:]
+        # Discord acts on an answer but answers 500; discord.py's retry is refused with
+        # 40060 ("already acknowledged"): the member's answer stands, one log line says so
+        since = len(world.bot.output())
+        fake.fail("POST", CALLBACK, status=500, carried_out=True)
+        again = await fake.slash(world.guild, third, "rsvp status", event=str(event_id),
+                                 timeout=15)
+        assert "confirmed" in again.content, again
+        for _ in range(100):  # discord.py retries after 1 s
+            if "40060" in (log := world.bot.output()[since:]):
+                break
+            await asyncio.sleep(0.05)
+        assert not problems(log), log[-4000:]
+        assert len([line for line in log.splitlines() if "40060" in line]) == 1, log[-3000:]
+    finally:
+        fake.callback_bodies = True
+
+
+
+async def test_the_local_discord_answers_a_lacked_route_as_an_unknown_one(world):
+    """`FakeDiscord.lack`: a documented route answered, from then on, as one the server
+    does not implement."""
+    fake = world.fake
+    url = f"{fake.api_base}/users/{world.moderator.id}"
+    headers = {"Authorization": f"Bot {fake.token}"}
+    async with aiohttp.ClientSession(headers=headers) as http:
+        async with http.get(url) as there:
+            assert there.status == 200
+        fake.lack("GET", r"^/users/\d+$")
+        for _ in range(2):
+            async with http.get(url) as gone:
+                assert (gone.status, await gone.json()) == (
+                    404, {"message": "404: Not Found", "code": 0})
