@@ -91,3 +91,32 @@ async def test_the_local_discord_answers_a_lacked_route_as_an_unknown_one(world)
             async with http.get(url) as gone:
                 assert (gone.status, await gone.json()) == (
                     404, {"message": "404: Not Found", "code": 0})
+
+
+async def test_a_server_without_the_member_role_route_costs_one_line(world):
+    """Giving a member a role answered 404 with no code (a server that does not implement
+    the route): members still join and cancel; one warning says roles are skipped, and no
+    member is said to have left the server."""
+    fake, guild = world.fake, world.guild
+    fake.lack("*", r"^/guilds/\d+/members/\d+/roles/\d+$")
+    event_id = await world.import_event("Roleless Server Talk", capacity=5)
+    role = fake.add_role(guild, "roleless-attendee")
+    bot_role = next(r for r in guild.roles.values() if r.bot_id is not None)
+    bot_role.position = role.position + 1
+    await fake.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id),
+                                              "role": bot_role.payload()})
+    await fake.slash(guild, guild.owner, "manage role", role=role, event=str(event_id))
+    since, first_request = len(world.bot.output()), len(fake.requests)
+    members = [world.member(f"roleless{i}") for i in range(3)]
+    for member in members:
+        joined = await fake.slash(guild, member, "rsvp join", event=str(event_id))
+        assert "confirmed" in joined.content, joined
+    cancelled = await fake.slash(guild, members[0], "rsvp cancel", event=str(event_id))
+    assert "cancelled" in cancelled.content, cancelled
+    await asyncio.sleep(2)
+    log = world.bot.output()[since:]
+    assert not problems(log), log[-4000:]
+    assert "no longer in guild" not in log, log[-3000:]
+    assert len([line for line in log.splitlines() if "roles are skipped" in line]) <= 1, log
+    tried = [r for r in fake.requests[first_request:] if r.status == 404]
+    assert len(tried) <= 4, tried  # no retry storm
