@@ -195,8 +195,13 @@ class _HomeClock(tzinfo):
     def _on_home(self, dt: datetime | None) -> datetime | None:
         if dt is None or self.home.utcoffset(dt) == self.written:
             return dt
+        first, second = dt.replace(fold=0), dt.replace(fold=1)
+        # (only a time shown twice has another: a time the clocks skip ("2:30 AM EDT" as
+        # they go forward) stays one, said as its home's is, with the time after the change)
+        shown_twice = (self.home.utcoffset(first) or timedelta()) > (
+            self.home.utcoffset(second) or timedelta())
         other = dt.replace(fold=1 - dt.fold)
-        return other if self.home.utcoffset(other) == self.written else dt
+        return other if shown_twice and self.home.utcoffset(other) == self.written else dt
 
     def utcoffset(self, dt: datetime | None) -> timedelta | None:
         return self.home.utcoffset(self._on_home(dt))

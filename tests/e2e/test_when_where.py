@@ -903,3 +903,22 @@ async def test_a_zones_other_season_and_a_bracketed_zone_are_read_as_written_and
         assert f"<t:{int(moment.timestamp())}:" in done.content, done.content
         if said is not None:
             assert said in done.content.splitlines(), done.content
+
+
+async def test_a_summer_zones_time_the_clocks_skip_is_refused_naming_the_time_after_it(
+        world, fake):
+    """"2:30am EDT" on the night New York's clocks go forward (02:00 EST to 03:00 EDT) is no
+    time on its clock, as "2:30am ET" is not: the edit form refuses it and names 03:30, the
+    time after the change, as it does for "2:30am ET", not 01:30, which is before it; the
+    start stays as it was."""
+    event_id = await world.import_event("Skipped Summer Talk", 5, starts_at="2037-04-11 18:00")
+    before = event_times(world, event_id)
+    for typed in ("March 8 2037 2:30am EDT", "March 8 2037 2:30am ET",
+                  "March 8 2037 2:30am (EST)"):
+        opened = await fake.slash(world.guild, world.moderator, "manage edit",
+                                  event=str(event_id))
+        done = await fake.submit_modal(opened, {"start": typed})
+        assert done.ephemeral and "clocks skip" in done.content, (typed, done.content)
+        assert "e.g. 03:30" in done.content and "01:30" not in done.content, (typed,
+                                                                                done.content)
+        assert event_times(world, event_id) == before
