@@ -286,7 +286,8 @@ def pick_reading(readings: tuple[_Reading, ...], abbreviation: str, day: date,
     zone: tzinfo
     if chosen.offset is None:
         zone = ZoneInfo(chosen.home)
-    elif chosen.seasonal and not _keeps_all_year(server, chosen.offset, day.year):
+    elif chosen.seasonal and not _keeps_all_year(server, chosen.offset, abbreviation,
+                                                 day.year):
         # (not MST on a server in Arizona, which keeps it in summer too)
         zone = _HomeClock(chosen, abbreviation, typed)
     else:
@@ -294,10 +295,14 @@ def pick_reading(readings: tuple[_Reading, ...], abbreviation: str, day: date,
     return zone, note
 
 
-def _keeps_all_year(zone: tzinfo, offset: timedelta, year: int) -> bool:
-    """Whether a zone is at that offset in both winter and summer of that year."""
-    return all(datetime(year, month, 15, 12, tzinfo=zone).utcoffset() == offset
-               for month in (1, 7))
+def _keeps_all_year(zone: tzinfo, offset: timedelta, abbreviation: str, year: int) -> bool:
+    """Whether a zone is that abbreviation, at its offset, in both winter and summer of that
+    year: its people write it for their own clock all year (MST in Arizona, EST in Panama).
+    A clock at that offset by another name is not it: a page's EST in July on a server in
+    Lima (UTC−5 all year, not called EST) is New York's, as on a server anywhere else."""
+    return all(moment.utcoffset() == offset and (moment.tzname() or "").upper()
+               == abbreviation.upper()
+               for moment in (datetime(year, month, 15, 12, tzinfo=zone) for month in (1, 7)))
 
 
 def _own_offset(reading: _Reading, noon: datetime) -> timedelta | None:

@@ -922,3 +922,24 @@ async def test_a_summer_zones_time_the_clocks_skip_is_refused_naming_the_time_af
         assert "e.g. 03:30" in done.content and "01:30" not in done.content, (typed,
                                                                                 done.content)
         assert event_times(world, event_id) == before
+
+
+async def test_a_zones_other_season_is_its_homes_clock_on_a_server_whose_clock_has_another_name(
+        world, fake):
+    """A page's "6:00 PM EST" in July is New York's 6 PM (EDT) on a server in Lima, whose
+    clock is UTC−5 all year but is not called EST, as it is on a server anywhere else; on
+    a server in Phoenix, whose clock is MST all year, a page's MST in July is that clock."""
+    for zone, line, moment, noted in (
+            ("America/Lima", "July 10, 2037, 6:00 PM EST", datetime(2037, 7, 10, 22, tzinfo=UTC),
+             True),
+            ("Africa/Lagos", "July 10, 2037, 18:00 CET", datetime(2037, 7, 10, 16, tzinfo=UTC),
+             True),
+            ("America/Phoenix", "July 10, 2037, 6:00 PM MST",
+             datetime(2037, 7, 11, 1, tzinfo=UTC), False)):
+        await fake.slash(world.guild, world.moderator, "manage timezone", zone=zone)
+        preview = await fake.slash(world.guild, world.moderator, "manage import", capacity=5,
+                                   page=Attachment("s.txt", page("Season Talk", line),
+                                                   "text/plain"))
+        assert f"<t:{int(moment.timestamp())}:F>" in preview.content, (zone, preview.content)
+        assert ("on that day; I read 2037-07-10 18:00 on its clock" in preview.content) is noted, (
+            zone, preview.content)

@@ -1992,7 +1992,9 @@ def test_a_clock_after_an_all_day_start_is_no_slip_for_the_caller_to_refuse(type
     ("July 10, 2027, 18:00 CET", utc(2027, 7, 10, 16), "UTC+1", "UTC+2"),
 ])
 def test_a_zones_other_season_is_read_on_its_homes_clock_and_said(line, start, written, local):
-    for zone in ("UTC", "Asia/Shanghai", "America/New_York"):
+    # (a server whose clock is at the written offset all year by another name too: Lima's
+    # UTC−5 is not EST, Lagos's UTC+1 is not CET)
+    for zone in ("UTC", "Asia/Shanghai", "America/New_York", "America/Lima", "Africa/Lagos"):
         when = read_page_when(line, zone)
         assert when.starts_at == start, zone
         assert when.note is not None and f"is {written}, but" in str(when.note)
@@ -2005,6 +2007,8 @@ def test_a_zones_other_season_is_read_on_its_homes_clock_and_said(line, start, w
     ("December 10, 2026, 6:00 PM EST", "UTC", utc(2026, 12, 10, 23)),  # its own season
     ("July 10, 2027, 6:00 PM EDT", "UTC", utc(2027, 7, 10, 22)),
     ("July 10, 2027, 6:00 PM MST", "America/Phoenix", utc(2027, 7, 11, 1)),  # Arizona's own
+    ("July 10, 2027, 6:00 PM EST", "America/Panama", utc(2027, 7, 10, 23)),  # Panama's too
+    ("July 10, 2027, 6:00 PM CST", "America/Regina", utc(2027, 7, 11)),
     ("July 10, 2027, 6:00 PM GMT", "UTC", utc(2027, 7, 10, 18)),  # the world's reference
     # a time New York shows twice: the abbreviation says which
     ("November 7, 2027, 1:30 AM EST", "UTC", utc(2027, 11, 7, 6, 30)),
