@@ -2037,6 +2037,26 @@ def test_a_zone_typed_in_brackets_after_the_time_is_the_times(typed, zone, start
     assert parse_typed(typed, zone, NOW).starts_at == start
 
 
+@pytest.mark.parametrize("hostile", [
+    "(" * 100 + "EST", "6pm " + "( " * 50, "6pm " + "(EST" * 30, "[(" * 50 + "EST",
+    "6pm (" + "(ET)" * 30, "((((" * 10 + "EST" + "))))" * 10, "(UTC+8 " * 20 + "6pm",
+    "6pm (UTC+" + "8" * 100, "6pm" + " (" * 60 + "x", "(北京时间)" * 20 + "18:00"])
+def test_a_zone_typed_in_brackets_is_read_quickly_however_the_brackets_run(hostile):
+    from bot.when_typed import _typed_zone  # the bracketed zone's patterns, on longer text
+    with contextlib.suppress(InvalidValue):
+        parse_typed("((x", "UTC", NOW)  # (dateparser's data loaded once)
+    started = time.process_time()  # CPU: what the reading costs, whatever else runs
+    with contextlib.suppress(InvalidValue):
+        parse_typed(hostile[:100], "UTC", NOW)
+    assert time.process_time() - started < 0.1  # a few ms here, dateparser's mostly
+    long = (hostile * 100)[:10_000]  # far past what a form takes (100 characters)
+    started = time.process_time()
+    for _ in range(10):
+        _typed_zone(hostile[:100], server_zone("UTC"), NOW)
+    _typed_zone(long, server_zone("UTC"), NOW)
+    assert time.process_time() - started < 0.05
+
+
 def test_a_zone_typed_in_brackets_that_the_server_does_not_settle_is_said():
     when = parse_typed("Dec 10 6pm (CST)", "UTC", NOW)
     assert when.starts_at == utc(2026, 12, 11) and "could also mean" in str(when.note)
