@@ -372,8 +372,15 @@ WHAT_CHANGED = (
     "the hot event 1.14×, 1.19×, 1.11×, 1.28× and 1.44×. In this benchmark the bundled "
     "event's 200 members ask far more than 6 times a minute each, so most of their "
     "`/event info`, `speakers` and `takeaways` answers are now theirs alone (the floor "
-    "sends the public one it captured): the same message but for one flag. The run "
-    "printed here is run 13.")
+    "sends the public one it captured): the same message but for one flag. Run 14 "
+    "(97baa28, load average 0.3 to 1.0), after the page reader and the store were split "
+    "into modules and interaction callbacks answered without a body were taken as "
+    "acknowledged (one more call a reply), met 22 of the 30: the bot's CPU against the "
+    "floor's on the bundled event 1.00×, 1.07×, 1.04×, 1.09× and 1.25×; on the hot event "
+    "1.15×, 1.14×, 1.09×, 1.30× and 1.42×. The floor's own CPU for the same reply differs "
+    "by up to 12% between the two settings of one run (`/rsvp status` 243 and 218 µs), "
+    "which moves these ratios as much as the bot's changes do. The run printed here is "
+    "run 14.")
 WHAT_IS_LEFT = (
     "What is left: where the bot spends more CPU per interaction than the floor, which "
     "reads nothing, it is its read after a commit (the first SQLite statement after the "
