@@ -4,36 +4,15 @@ server at Discord's limit of 100 Discord events to come. Through the real bot pr
 from __future__ import annotations
 
 import asyncio
-import time
 
 import aiohttp
 import pytest
 
+from sandbox.models import CREATE_EVENTS, MANAGE_EVENTS
 from tests.e2e.raw_http import call
+from tests.e2e.test_reminders_roles_schedules import bot_role, eventually, set_permissions
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-
-MANAGE_EVENTS = 1 << 33
-CREATE_EVENTS = 1 << 44
-
-
-async def eventually(predicate, timeout: float = 5.0, what: str = "the condition"):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
-
-
-def bot_role(world):
-    return next(r for r in world.guild.roles.values() if r.bot_id is not None)
-
-
-async def set_permissions(world, role, permissions: int) -> None:
-    """What an admin changing a role's permissions does: Discord tells the bot."""
-    role.permissions = permissions
-    await world.fake.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(world.guild.id),
-                                                    "role": role.payload()})
 
 
 def recorded(world, event_id: int) -> int | None:
