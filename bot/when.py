@@ -51,6 +51,7 @@ from bot.zones import (
     clocks_skip,
     pick_reading,
     real_offset,
+    said_of_page_end,
     said_of_start,
     server_zone,
     zone_name_of,
@@ -472,6 +473,8 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
             ends = None
         if ends is not None and clocks_skip(ends) is not None:
             end_note, ends = _end_skipped(ends), None
+        if ends is not None:  # "1:00 AM - 3:00 AM EST" the night the clocks go forward
+            note = said_of_page_end(starts, ends, note)
     elif found.last is not None and end_note is None:
         # a start alone: the run is over when its last day is (not when the page wrote an
         # end that is no time of day: the note says it was left unset)
@@ -594,8 +597,9 @@ def _iso_moments(found: re.Match[str], zone: tzinfo) -> When | None:
         ends = None
     if calendar_problem(starts) or (ends is not None and calendar_problem(ends)):
         return When(note=_out_of_years(found[0]))
-    return When(_utc(starts), _utc(ends), note=said_of_start(starts, None),
-                end_note=end_note)
+    note = said_of_start(starts, None)
+    return When(_utc(starts), _utc(ends), end_note=end_note,
+                note=note if ends is None else said_of_page_end(starts, ends, note))
 
 
 def _a_day(moment: str) -> bool:

@@ -245,6 +245,24 @@ def said_of_start(value: datetime, note: Text | None) -> Text | None:
     return season if note is None else Text(N_("{first}; {second}"), first=note, second=season)
 
 
+def said_of_page_end(starts: datetime, ends: datetime, note: Text | None) -> Text | None:
+    """What to say of a page's end (`ends`, in the zone it was read in), after `note`, what
+    was said of its start: that its seasonal abbreviation was read on its home's clock, not
+    at its own offset, where the start was not ("March 14, 2027, 1:00 AM - 3:00 AM EST", the
+    night New York's clocks go forward: 3:00 AM is EDT's), as a typed end's is said."""
+    zone = ends.tzinfo
+    if not isinstance(zone, _HomeClock) or zone.written is None or (
+            ends.utcoffset() == zone.written or starts.utcoffset() != zone.written):
+        return note  # (a start in the other season already says it of the day)
+    season = Text(N_("the page's {abbreviation} is {written}, but {home} is on {local} at its "
+                     "end; I read the end {time} on its clock ({local}), not at {written}. "
+                     "If {written} was meant, set the end with /manage edit"),
+                  abbreviation=zone.abbreviation, written=_offset_name(zone.written),
+                  home=zone.key, local=_offset_name(ends.utcoffset()),
+                  time=f"{ends:%Y-%m-%d %H:%M}")
+    return season if note is None else Text(N_("{first}; {second}"), first=note, second=season)
+
+
 def check_zone_name(name: str) -> str:
     """An IANA zone name as given to /manage timezone, or InvalidValue."""
     name = name.strip()

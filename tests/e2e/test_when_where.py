@@ -943,3 +943,24 @@ async def test_a_zones_other_season_is_its_homes_clock_on_a_server_whose_clock_h
         assert f"<t:{int(moment.timestamp())}:F>" in preview.content, (zone, preview.content)
         assert ("on that day; I read 2037-07-10 18:00 on its clock" in preview.content) is noted, (
             zone, preview.content)
+
+
+async def test_a_pages_end_in_the_other_season_from_its_zone_is_said(world, fake):
+    """A page's "1:00 AM - 3:00 AM EST" on the night New York's clocks go forward ends at
+    3:00 on New York's clock (EDT), and the preview says so, as the edit form says of a
+    typed end; an end in its zone's own season, or with ET, is not said."""
+    for line, end, said in (
+            ("March 14, 2027, 1:00 AM - 3:00 AM EST", datetime(2027, 3, 14, 7, tzinfo=UTC),
+             True),
+            ("March 14, 2027, 1:00 AM - 3:00 AM ET", datetime(2027, 3, 14, 7, tzinfo=UTC),
+             False),
+            ("March 13, 2027, 6:00 PM - 8:00 PM EST", datetime(2027, 3, 14, 1, tzinfo=UTC),
+             False)):
+        preview = await fake.slash(world.guild, world.moderator, "manage import", capacity=5,
+                                   page=Attachment("e.txt", page("Spring Night Talk", line),
+                                                   "text/plain"))
+        assert f"<t:{int(end.timestamp())}:" in preview.content, (line, preview.content)
+        assert ("Note: the page's EST is UTC−5, but America/New\\_York is on UTC−4 at its end; "
+                "I read the end 2027-03-14 03:00 on its clock (UTC−4), not at UTC−5. If UTC−5 "
+                "was meant, set the end with /manage edit." in preview.content.splitlines()
+                ) is said, (line, preview.content)

@@ -2082,3 +2082,16 @@ def test_a_zones_other_season_is_said_in_every_language():
              "例如 2027-07-10 18:00 UTC-5")):
         assert page_said in language(lang).text(note), lang
         assert typed_said in language(lang).text(typed), lang
+
+
+def test_a_pages_end_in_its_zones_other_season_is_said_in_every_language():
+    """The night New York's clocks go forward, a page's "3:00 AM EST" end is read on its
+    clock (EDT, 07:00 UTC) and said, in a page's range and an ISO span alike."""
+    for line in ("March 14, 2027, 1:00 AM - 3:00 AM EST", "2027-03-14T01:00/2027-03-14T03:00 EST"):
+        when = read_page_when(line, "UTC")
+        assert when.ends_at == utc(2027, 3, 14, 7), line
+        for lang, said in (
+                ("en-US", "the page's EST is UTC−5, but America/New_York is on UTC−4 at its end"),
+                ("en-GB", "the page's EST is UTC−5, but America/New_York is on UTC−4 at its end"),
+                ("zh-CN", "结束时间 2027-03-14 03:00"), ("zh-TW", "結束時間 2027-03-14 03:00")):
+            assert said in language(lang).text(when.note), (line, lang)
