@@ -71,6 +71,9 @@ class When:
     all_day: bool = False
     note: Text | None = None
     end_note: Text | None = None
+    # the zone a typed time named ("6pm EST"): an end typed with no zone of its own is read
+    # in it, not in the server's
+    zone: tzinfo | None = None
 
 
 _MONTHS = {m: i for i, names in enumerate(

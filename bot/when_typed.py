@@ -172,7 +172,8 @@ def has_time_of_day(text: str) -> bool:
 
 def parse_typed(text: str, zone_name: str | None, now: datetime, *,
                 name: str | Text = "starts_at",
-                after: datetime | None = None, after_all_day: bool = False) -> When:
+                after: datetime | None = None, after_all_day: bool = False,
+                after_zone: tzinfo | None = None) -> When:
     """A time as a moderator types it, read in the server's zone: an aware datetime in that
     zone, or for a bare date an all-day date (midnight UTC). Raises InvalidValue, with an
     example, for anything that is not one moment between the years 2000 and 2100.
@@ -181,7 +182,9 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
     typed without a year must come after it; a time with its year spelled out may lie in
     the past (a recap's date). An end typed as a time of day alone is read as a page's end
     is (`bot.when.runs_overnight`), unless `after_all_day` (the start is a date, whose end
-    is one too: the caller refuses a time of day)."""
+    is one too: the caller refuses a time of day). An end that names no zone of its own is
+    read in `after_zone`, the zone its start was typed with ("Dec 10 6pm EST", then "8pm"),
+    and the note says so where that is not the server's clock."""
     written = " ".join(text.split())
     if not written:
         raise InvalidValue(N_("{name} is empty; type a time such as {example}"),
@@ -200,12 +203,23 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
     if _BARE_NUMBER.fullmatch(plain):  # "(2)", "(+1)", "31": no date (dateparser reads a
         raise cant_read  # month, a year or a day of it, with today's other parts)
     plain, next_day = _next_day_said(plain)
+    if not next_day and (zoned := _TRAILING_ZONE.search(fold(plain))) is not None:
+        # "1am next day EST": the marker before the zone, read as it is without one
+        before, next_day = _next_day_said(plain[:zoned.start()])
+        plain = before + plain[zoned.start():] if next_day else plain
     folded = fold(plain)
     if any(pattern.search(folded) for pattern in RANGES):
         # a run of days in one field ("1-3 June 2026"), which dateparser reads as its first
         # day alone: its first day is typed as the start, its last as the end
         raise cant_read
     settled = _typed_zone(plain, zone, base)
+    if settled is not None and settled[0] is None:  # "6pm UTC+15"
+        raise _zone_unread(name, written, settled[1])
+    # an end with no zone of its own is in its start's ("Dec 10 6pm EST", then "8pm")
+    in_start_zone = (settled is None and after is not None and after_zone is not None
+                     and not after_all_day)
+    if in_start_zone:
+        settled = (after_zone, plain, None)
     month_first = _month_first(zone)  # numeric dates are written as the server's country does
     note = settled[2] if settled is not None else None
     if settled is None:
@@ -224,6 +238,9 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
                               "check the date, e.g. {example}"), name=name, written=written,
                            day=typed.wrong_day.isoformat(), example=TYPED_EXAMPLE)
     if read is None or value is None or _part_of_day_unsaid(read, plain, value):
+        bracketed = _BRACKETED_ZONE.search(plain)
+        if bracketed is not None and (settled is None or in_start_zone):  # "6pm (XYZ)"
+            raise _zone_unread(name, written, bracketed["zone"] or bracketed["lead"])
         raise cant_read
     if next_day:  # "次日凌晨1点", "1am next day": that clock on the day after the start's
         if after is None:
@@ -237,6 +254,7 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
                               "{latest}; type e.g. {example}"), name=name, written=written,
                            earliest=EARLIEST_YEAR, latest=LATEST_YEAR, example=TYPED_EXAMPLE)
     all_day = not has_time_of_day(read)
+    read_zone = value.tzinfo or zone  # the zone the time was read in, the server's or its own
     if all_day:  # the date as typed, in the zone it was typed in
         value = datetime.combine(value.date(), time(0), UTC)
         if calendar_problem(value) is not None:  # 2101-01-01 in a zone ahead of UTC
@@ -250,6 +268,10 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
                                   "e.g. {later}"), name=name, written=written,
                                zone=zone_name_of(value),
                                later=f"{moved:%H:%M}")
+        if in_start_zone and value.utcoffset() != value.replace(tzinfo=zone).utcoffset():
+            note = Text(N_("{name} {written!r} names no zone, so I read it in the start's "
+                           "({zone}), not the server's"), name=name, written=written,
+                        zone=zone_name_of(value))
         note = said_of_start(value, note)  # EST in July; 01:30 as the clocks go back
         value = value.astimezone(zone)
     # an all-day date is over at the end of that day in the server's zone
@@ -262,7 +284,9 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
     if (after is not None and not after_all_day and not all_day and not next_day
             and _CLOCK_ONLY.fullmatch(read)):
         # an end typed as a time of day alone, read as the first such moment after the start
-        start, end = after.astimezone(zone), value.astimezone(zone)
+        # (on the clock it was read on: "8pm" after "6pm EST" is two hours, wherever the
+        # server is)
+        start, end = after.astimezone(read_zone), value.astimezone(read_zone)
         if end.time() == start.time():
             # "6pm" as the end of a 6pm start: the next day's, a day-long event by a slip
             raise InvalidValue(N_("{name} {written!r} is the start's own time of day, which "
@@ -275,7 +299,7 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
             # an end typed with its day is
             raise InvalidValue(N_("the end ({end}) must come after the start ({start})"),
                                end=Markup(timestamp(datetime.combine(start.date(), end.time(),
-                                                                     zone))),
+                                                                     read_zone))),
                                start=Markup(timestamp(start)))
     if not _YEAR_WRITTEN.search(plain.translate(_YEAR_DIGITS)) and last_moment <= base:
         # a date typed is a date; a time, in the zone it was read in, named as the server
@@ -290,7 +314,7 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
                               "time, or give the year, e.g. {example}"), name=name,
                            written=written, shown=shown, example=TYPED_EXAMPLE)
     return When(value, value + timedelta(days=1) if all_day else None, all_day=all_day,
-                note=note)
+                note=note, zone=None if all_day or settled is None else settled[0])
 
 
 # An end said to be the next day's, as a page says it: before its clock ("次日凌晨1点",
@@ -618,13 +642,27 @@ _LEADING_ZONE = re.compile(rf"^(?P<open>[(\[]\s*)?(?:{OFFSET}|({ZONE_NAME}))(?![
                            r"(?(open)\s*[)\]])[\s:：,，]*(?=\S)", re.IGNORECASE | re.ASCII)
 
 
+# A zone in brackets at the end or the start that no reading took ("6pm (XYZ)"): named
+# when the time cannot be read, rather than the whole text
+_BRACKETED_ZONE = re.compile(r"[(\[]\s*(?P<zone>[A-Z]{2,5})\s*[)\]]\.?$|"
+                             r"^[(\[]\s*(?P<lead>[A-Z]{2,5})\s*[)\]]")
+
+
+def _zone_unread(name: str | Text, written: str, zone: str) -> InvalidValue:
+    """The refusal of a time whose zone no place has ("UTC+15") or none is called ("XYZ")."""
+    return InvalidValue(N_("{name} {written!r} names a zone I can't read ({zone}); write it as "
+                           "an offset from UTC-12 to UTC+14, or as a zone such as ET, CST or "
+                           "Beijing time, e.g. {example}"), name=name, written=written,
+                        zone=zone.strip()[:20], example="Dec 1 18:00 (UTC+8)")
+
+
 def _typed_zone(text: str, server: ZoneInfo, base: datetime
                 ) -> tuple[tzinfo | None, str, Text | None] | None:
     """The zone a typed time names at its end or its start, read as a page's is ("6pm
     CST" is China's in a server set to Asia/Shanghai, where dateparser reads US Central),
     the rest of the text, and what to say of a reading the server's zone did not settle
     (CST on a server on UTC: US Central, which could be China's), as a page's is said; no
-    zone for an offset no place has (UTC+15); None when it names none."""
+    zone, and the offset as written, for one no place has (UTC+15); None when it names none."""
     found = _TRAILING_ZONE.search(fold(text))  # "北京時間" too
     rest = text[:found.start()] if found is not None else ""
     if found is None and (found := _LEADING_ZONE.match(fold(text))) is not None:
@@ -639,8 +677,8 @@ def _typed_zone(text: str, server: ZoneInfo, base: datetime
                                   server, typed=True)
     elif (offset_zone := zone_of_offset(sign, hours, minutes)) is not None:
         zone = offset_zone
-    else:
-        return None, text, None
+    else:  # (the offset as written, to say which part could not be read)
+        return None, found.group().strip(" ([])."), None
     return zone, rest, note
 
 

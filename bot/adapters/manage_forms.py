@@ -151,10 +151,12 @@ async def typed_time(text: str, zone: str, name: str | Text = "starts_at",
     now = discord.utils.utcnow()
     start = after.starts_at if after is not None else None
     all_day = after is not None and after.all_day
+    start_zone = after.zone if after is not None else None
     if is_iso(text):
-        return parse_typed(text, zone, now, name=name, after=start, after_all_day=all_day)
+        return parse_typed(text, zone, now, name=name, after=start, after_all_day=all_day,
+                           after_zone=start_zone)
     return await off_loop(parse_typed, text, zone, now, name=name, after=start,
-                          after_all_day=all_day)
+                          after_all_day=all_day, after_zone=start_zone)
 
 
 def check_order(starts_at: datetime | None, ends_at: datetime | None, *,

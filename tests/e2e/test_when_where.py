@@ -945,6 +945,64 @@ async def test_a_zones_other_season_is_its_homes_clock_on_a_server_whose_clock_h
             zone, preview.content)
 
 
+async def test_an_end_typed_without_a_zone_is_on_its_starts_zones_clock(world, fake):
+    """A start typed with its zone ("Dec 10 2036 6pm EST", "12月10日 18:00 北京时间") and an
+    end typed with none ("8pm", "20:00", "1am next day", "次日1:00") is on the start's
+    clock, not the server's: the event is two hours long (not refused, nor 13 hours), on a
+    server in Shanghai and on one on UTC, and the reply says the end was read so."""
+    eastern = ZoneInfo("America/New_York")
+    for server, start, end, starts, ends, said in (
+            ("Asia/Shanghai", "Dec 10 2036 6pm EST", "8pm", datetime(2036, 12, 10, 18),
+             datetime(2036, 12, 10, 20), True),
+            ("UTC", "Dec 10 2036 6pm EST", "20:00", datetime(2036, 12, 10, 18),
+             datetime(2036, 12, 10, 20), True),
+            ("UTC", "Dec 10 2036 11pm EST", "1am next day", datetime(2036, 12, 10, 23),
+             datetime(2036, 12, 11, 1), True),
+            ("Asia/Shanghai", "Dec 10 2036 11pm EST", "次日1:00", datetime(2036, 12, 10, 23),
+             datetime(2036, 12, 11, 1), True),
+            ("UTC", "Dec 10 2036 11pm EST", "1am next day EST", datetime(2036, 12, 10, 23),
+             datetime(2036, 12, 11, 1), False),
+            ("UTC", "2036年12月10日 18:00 北京时间", "20:00",
+             datetime(2036, 12, 10, 18, tzinfo=SHANGHAI),
+             datetime(2036, 12, 10, 20, tzinfo=SHANGHAI), True),
+            ("Asia/Shanghai", "2036年12月10日 18:00 北京时间", "次日1:00",
+             datetime(2036, 12, 10, 18, tzinfo=SHANGHAI),
+             datetime(2036, 12, 11, 1, tzinfo=SHANGHAI), False)):
+        await fake.slash(world.guild, world.moderator, "manage timezone", zone=server)
+        starts, ends = (moment if moment.tzinfo else moment.replace(tzinfo=eastern)
+                        for moment in (starts, ends))
+        event_id = await world.import_event(f"Zoned End Talk {start} {end}", 5,
+                                            starts_at="2036-12-01 18:00")
+        opened = await fake.slash(world.guild, world.moderator, "manage edit",
+                                  event=str(event_id))
+        done = await fake.submit_modal(opened, {"start": start, "end": end})
+        assert done.ephemeral and "Updated" in done.content, (start, end, done.content)
+        assert event_times(world, event_id)[:2] == (
+            int(starts.timestamp()), int(ends.timestamp())), (server, start, end, done.content)
+        assert all(f"<t:{int(moment.timestamp())}:" in done.content
+                   for moment in (starts, ends)), done.content
+        assert (f"Note: the end '{end}' names no zone, so I read it in the start's"
+                in done.content) is said, (server, start, end, done.content)
+
+
+async def test_a_zone_no_place_has_is_refused_naming_it(world, fake):
+    """"Dec 10 2036 6pm (XYZ)" and "6pm (UTC+15)" typed in the edit form are refused in one
+    line naming the zone and how to write one, not as a time that cannot be read; the event
+    is as it was."""
+    event_id = await world.import_event("Unknown Zone Talk", 5, starts_at="2036-12-01 18:00")
+    before = event_times(world, event_id)
+    for field, typed, zone in (("start", "Dec 10 2036 6pm (XYZ)", "XYZ"),
+                               ("end", "8pm (UTC+15)", "UTC+15")):
+        opened = await fake.slash(world.guild, world.moderator, "manage edit",
+                                  event=str(event_id))
+        refused = await fake.submit_modal(opened, {field: typed})
+        assert refused.ephemeral and len(refused.content.splitlines()) == 1, refused.content
+        assert f"names a zone I can't read ({zone}); write it as an offset from UTC-12 to " \
+               f"UTC+14" in refused.content, refused.content
+        assert "e.g. Dec 1 18:00 (UTC+8)" in refused.content, refused.content
+        assert event_times(world, event_id) == before
+
+
 async def test_a_pages_end_in_the_other_season_from_its_zone_is_said(world, fake):
     """A page's "1:00 AM - 3:00 AM EST" on the night New York's clocks go forward ends at
     3:00 on New York's clock (EDT), and the preview says so, as the edit form says of a

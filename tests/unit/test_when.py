@@ -2062,10 +2062,23 @@ def test_a_zone_typed_in_brackets_that_the_server_does_not_settle_is_said():
     assert when.starts_at == utc(2026, 12, 11) and "could also mean" in str(when.note)
 
 
-@pytest.mark.parametrize("typed", ["Dec 10 6pm (XYZ)", "Dec 10 6pm (UTC+15)", "6pm (UTC+15)"])
-def test_a_zone_typed_in_brackets_that_no_place_has_is_refused(typed):
-    with pytest.raises(InvalidValue, match=r"as a time; type e\.g\."):
+@pytest.mark.parametrize(("typed", "zone"), [
+    ("Dec 10 6pm (XYZ)", "XYZ"), ("Dec 10 6pm (UTC+15)", "UTC+15"), ("6pm (UTC+15)", "UTC+15"),
+    ("6pm UTC+15", "UTC+15"), ("(XYZ) Dec 10 6pm", "XYZ"), ("6pm [GMT-13]", "GMT-13")])
+def test_a_zone_that_no_place_has_is_refused_naming_it_and_how_to_write_one(typed, zone):
+    with pytest.raises(InvalidValue) as refused:
         parse_typed(typed, "UTC", NOW)
+    said = str(refused.value)
+    assert f"names a zone I can't read ({zone}); write it as an offset" in said, said
+    assert "e.g. Dec 1 18:00 (UTC+8)" in said and "\n" not in said, said
+
+
+def test_a_time_that_cannot_be_read_with_no_bracketed_zone_is_refused_as_before():
+    """Only a bracketed zone (or an offset) is named: a word after the time is not taken
+    for one ("6pm XYZ"), nor a bracket that names no zone ("(xyz)", "(2)")."""
+    for typed in ("Dec 10 6pm XYZ", "Dec 10 6pm (xyz)", "Dec 10 6pm blah (2)"):
+        with pytest.raises(InvalidValue, match=r"as a time; type e\.g\."):
+            parse_typed(typed, "UTC", NOW)
 
 
 def test_a_zones_other_season_is_said_in_every_language():
