@@ -164,6 +164,18 @@ def _part_of_day_unsaid(read: str, typed: str, value: datetime) -> bool:
 
 # A number alone, whatever marks are around it ("(2)", "(+1)", "#3", "2027."): no moment
 _BARE_NUMBER = re.compile(r"[^\w]*\d+[^\w]*")
+# Two numbers joined by a dash or "to" ("6-8pm", "6pm - 8pm", "18:00-20:00", "18点至20点",
+# "6-8"), which dateparser reads as a date ("6-8pm": June, at 8 PM); not a date's own
+# dashes ("2026-12-10", "10-12-2026") nor an offset's sign ("…T18:00-05:00", "18:00
+# -05:00"); looked for before a trailing zone ("6pm UTC-5")
+_TWO_NUMBERS = re.compile(
+    r"(?<![\d/.:\-Tt])\d{1,2}(?::\d\d)?\s*(?:[ap]\.?m\.?|点|h)?\s*"
+    # (a dash with a space before it and none after is a sign, but before a clock's "pm")
+    r"(?:(?<!\s)[-–—~～]|[-–—~～](?!\d)|[-–—~～](?=\d{1,2}(?::\d\d)?\s*[ap]\.?m)|"
+    r"\bto\b|\buntil\b|至|到)\s*\d{1,2}(?::\d\d)?(?:\s*(?:[ap]\.?m\.?|点|h))?"
+    r"(?![\d/.:\-])", re.I)
+# ...of which two times ("6-8pm", "18:00-20:00", "6 to 8"): a start and an end in one field
+_CLOCK_MARK = re.compile(r":|[ap]\.?m\.?|点|h|to|until|至|到", re.I)
 
 
 def has_time_of_day(text: str) -> bool:
@@ -212,6 +224,13 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
         # a run of days in one field ("1-3 June 2026"), which dateparser reads as its first
         # day alone: its first day is typed as the start, its last as the end
         raise cant_read
+    zoned = _TRAILING_ZONE.search(folded)
+    if (pair := _TWO_NUMBERS.search(folded, 0, zoned.start() if zoned else len(folded))):
+        if _CLOCK_MARK.search(pair[0]):
+            raise InvalidValue(N_("{name} {written!r} holds two times; type the start and the "
+                                  "end each in its own field, e.g. {example}"),
+                               name=name, written=written, example=TYPED_EXAMPLE)
+        raise cant_read  # "6-8": June 8, or August 6, or a range of hours
     settled = _typed_zone(plain, zone, base)
     if settled is not None and settled[0] is None:  # "6pm UTC+15"
         raise _zone_unread(name, written, settled[1])

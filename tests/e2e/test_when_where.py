@@ -1003,6 +1003,22 @@ async def test_a_zone_no_place_has_is_refused_naming_it(world, fake):
         assert event_times(world, event_id) == before
 
 
+async def test_two_times_typed_in_one_field_are_refused_not_read_as_a_date(world, fake):
+    """"6-8pm" in the start field had been read as June at 8 PM ("3-4pm" as March), with no
+    word: two times in one field are refused in one line, and the event is as it was."""
+    event_id = await world.import_event("Two Times Talk", 5, starts_at="2036-12-01 18:00")
+    before = event_times(world, event_id)
+    for field, typed in (("start", "6-8pm EST"), ("start", "Dec 10 2036 18:00-20:00"),
+                         ("end", "3-4pm"), ("start", "2036年12月10日 18点至20点")):
+        opened = await fake.slash(world.guild, world.moderator, "manage edit",
+                                  event=str(event_id))
+        refused = await fake.submit_modal(opened, {field: typed})
+        assert refused.ephemeral and len(refused.content.splitlines()) == 1, refused.content
+        assert "holds two times; type the start and the end each in its own field" in \
+            refused.content, refused.content
+        assert event_times(world, event_id) == before
+
+
 async def test_a_pages_end_in_the_other_season_from_its_zone_is_said(world, fake):
     """A page's "1:00 AM - 3:00 AM EST" on the night New York's clocks go forward ends at
     3:00 on New York's clock (EDT), and the preview says so, as the edit form says of a

@@ -1173,7 +1173,8 @@ def test_a_chinese_date_without_a_year_is_the_next_such_day_today_included(typed
 
 
 @pytest.mark.parametrize(("typed", "now", "says"), [
-    ("2031-12-08 18:00-20:00", MONDAY, "can't read"),  # a range: -20:00 is no UTC offset
+    ("2031-12-08 18:00-20:00", MONDAY, "holds two times"),  # -20:00 is no UTC offset
+    ("18点至20点", MONDAY, "holds two times"),
     ("12月32日", MONDAY, "can't read"),  # not the 1st of December 2032
     ("0月5日", MONDAY, "can't read"),
     ("十三月一日", MONDAY, "can't read"),
@@ -2071,6 +2072,32 @@ def test_a_zone_that_no_place_has_is_refused_naming_it_and_how_to_write_one(type
     said = str(refused.value)
     assert f"names a zone I can't read ({zone}); write it as an offset" in said, said
     assert "e.g. Dec 1 18:00 (UTC+8)" in said and "\n" not in said, said
+
+
+@pytest.mark.parametrize("typed", [
+    "6-8pm", "6 - 8 pm", "6 -8pm", "3-4pm", "12-1pm", "6-8pm EST", "6–8pm tomorrow",
+    "Dec 10 6 to 8pm", "Dec 10 6pm-8pm", "18:00-20:00 Dec 10", "Dec 10 18:00 - 20:00 (UTC+8)",
+    "12月10日 18点至20点", "12月10日 18:00~20:00"])
+def test_two_times_in_one_field_are_refused_not_read_as_a_date(typed):
+    # dateparser read "6-8pm" as June at 8 PM, "3-4pm" as March at 4 PM
+    with pytest.raises(InvalidValue, match="holds two times; type the start and the end"):
+        parse_typed(typed, "UTC", NOW)
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("2026-12-10T18:00-05:00", utc(2026, 12, 10, 23)),
+    ("Dec 10 18:00 -05:00", utc(2026, 12, 10, 23)),
+    ("Dec 10 6pm UTC-5", utc(2026, 12, 10, 23)), ("Dec 10 6pm (GMT-8)", utc(2026, 12, 11, 2)),
+    ("2026-12-10 18:00", utc(2026, 12, 10, 18))])
+def test_a_dash_of_a_date_or_an_offset_is_no_second_time(typed, meant):
+    assert parse_typed(typed, "UTC", NOW).starts_at == meant
+
+
+@pytest.mark.parametrize("typed", ["6-8", "10-12"])
+def test_two_numbers_joined_by_a_dash_are_no_date(typed):
+    # June 8 or August 6, or two hours: dateparser read "6-8" as June 8 without a word
+    with pytest.raises(InvalidValue, match=r"as a time; type e\.g\."):
+        parse_typed(typed, "UTC", NOW)
 
 
 def test_a_time_that_cannot_be_read_with_no_bracketed_zone_is_refused_as_before():
