@@ -44,7 +44,11 @@ What it emulates
       and listed), autocomplete choices, modals, application commands on sync (names,
       descriptions, options, choices, localizations, 4,000 characters, required options
       first, no choices with autocomplete, string length bounds), scheduled events (no
-      start in the past) and 25 MB uploads. Over a limit: 400
+      start in the past) and 25 MB uploads; and the form of what is sent: each field of
+      its JSON type, enums among their values (button styles, an event's privacy level
+      and entity type), the flags a new message may carry, an embed's color and
+      timestamp, where a component may sit (a modal holds an input), an autocomplete
+      choice valued as its option, an external event without a channel. Over a limit: 400
       ``50035 Invalid Form Body`` with Discord's nested ``errors`` naming the field, and
       nothing changes; a message with nothing to show (a create, or what an edit would
       leave): 400 ``50006 Cannot send an empty message``.

@@ -82,7 +82,8 @@ class InteractionRoutes:
         if rtype in (6, 7) and st.message_id is None:
             raise ApiError(400, 50035, "Invalid Form Body: no message to update")
         if rtype == 4:
-            self._check_limits(limits.message_errors(data, ("data",)))
+            self._check_limits(limits.message_errors(data, ("data",),
+                                                     settable=limits.RESPONSE_FLAGS))
             self._check_not_empty(data, len(files))
         elif rtype == 7:
             clicked = self._messages.get(st.message_id)  # type: ignore[arg-type]
@@ -91,7 +92,7 @@ class InteractionRoutes:
             if clicked is not None:
                 self._check_not_empty(limits.edited(clicked.data, data, len(files)))
         elif rtype == 8:
-            self._check_limits(limits.autocomplete_errors(data, ("data",)))
+            self._check_limits(limits.autocomplete_errors(data, ("data",), st.option_type))
         elif rtype == 9:
             self._check_limits(limits.modal_errors(data, ("data",)))
 
@@ -140,7 +141,7 @@ class InteractionRoutes:
     async def _followup(self, request: web.Request) -> web.StreamResponse:
         st = self._interaction(request)
         body, files = request[BODY] or {}, request[FILES]
-        self._check_limits(limits.message_errors(body))
+        self._check_limits(limits.message_errors(body, settable=limits.RESPONSE_FLAGS))
         self._check_not_empty(body, len(files))
         if st.loading:
             self._fill_deferred(st, body, files)

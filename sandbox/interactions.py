@@ -67,6 +67,7 @@ class _Interaction:
         "loading",
         "message_id",
         "modal",
+        "option_type",
         "original",
         "responded",
         "response_type",
@@ -91,6 +92,7 @@ class _Interaction:
         self.responded = 0.0  # time.monotonic() of the first response
         self.expired = False
         self.original: MessageRecord | None = None
+        self.option_type: int | None = None  # of the option an autocomplete is for
         self.loading = False  # deferred (type 5) and not yet filled
         self.followups: list[dict[str, Any]] = []
         self.choices: list[dict[str, Any]] | None = None
@@ -204,6 +206,20 @@ class Reply:
             f"{st.label}: follow-up #{n} (have {len(st.followups)})",
         )
         return st.followups[n - 1]
+
+
+def _focused_type(data: Any) -> int | None:
+    """The type of the option an autocomplete interaction's member is typing, found
+    through its sub-commands and groups; None when no option is marked focused."""
+    for option in (data or {}).get("options") or []:
+        if not isinstance(option, dict):
+            continue
+        if option.get("focused"):
+            return option.get("type") if isinstance(option.get("type"), int) else None
+        found = _focused_type(option)
+        if found is not None:
+            return found
+    return None
 
 
 def _walk_components(components: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
@@ -484,6 +500,8 @@ class Interactions:
             st.message_id = int(message["id"])
         if mutate is not None:
             mutate(payload)
+        if itype == AUTOCOMPLETE:
+            st.option_type = _focused_type(payload.get("data"))
 
         self._forget_expired()
         self._interactions[st.token] = st

@@ -105,9 +105,23 @@ BUTTON_SCHEMES = ("http", "https", "discord")  # discord:// opens a place in the
 TEXT_INPUT_STYLES = (1, 2)  # short, paragraph
 MENTION_TYPES = ("roles", "users", "everyone")  # what allowed_mentions.parse may name
 IS_COMPONENTS_V2 = 1 << 15  # message flag: top-level layout components instead of rows
+SUPPRESS_EMBEDS, EPHEMERAL = 1 << 2, 1 << 6
+SUPPRESS_NOTIFICATIONS, IS_VOICE_MESSAGE = 1 << 12, 1 << 13
+# The flags a new message may carry: Discord's documentation lists them per route (a
+# channel message or DM; an interaction's response or follow-up may also be ephemeral).
+# Discord ignores other changes of flags in an edit, so only creates are checked.
+CREATE_FLAGS = SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS | IS_VOICE_MESSAGE | IS_COMPONENTS_V2
+RESPONSE_FLAGS = CREATE_FLAGS | EPHEMERAL
+COLOR = 0xFFFFFF  # most an embed's color (RGB)
+BUTTON_STYLES = (1, 2, 3, 4, 5, 6)  # primary, secondary, success, danger, link, premium
+TEXT_DISPLAY, FILE_UPLOAD = 10, 19
+# What a modal holds at its top level, and what a label in a modal may wrap.
+MODAL_TOP = (1, TEXT_DISPLAY, 18)  # an action row (of a text input), text, a label
+MODAL_INPUTS = frozenset((4, 3, 5, 6, 7, 8, FILE_UPLOAD, 21, 22, 23))
 STRING = 3  # application command option type
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
-EXTERNAL = 3  # scheduled event entity type
+STAGE_INSTANCE, VOICE, EXTERNAL = 1, 2, 3  # scheduled event entity types
+GUILD_ONLY = 2  # the one privacy level of a scheduled event
 # Scheduled event statuses, and the changes Discord takes: once COMPLETED or CANCELED an
 # event can no longer be updated at all (400, code 180000).
 SCHEDULED, ACTIVE, COMPLETED, CANCELED = 1, 2, 3, 4
@@ -148,6 +162,23 @@ class _Collector:
     def required(self, path: Path) -> None:
         self.add(path, "BASE_TYPE_REQUIRED", "This field is required")
 
+    def typed(self, path: Path, value: Any, kind: str) -> bool:
+        """A field present (not ``None``) must be of its JSON type: ``"string"``,
+        ``"integer"`` (no boolean), ``"number"``, ``"boolean"``, ``"array"`` or
+        ``"object"``. Returns whether it is absent or of that type."""
+        if value is None or _is(value, kind):
+            return True
+        code, message = _TYPE_ERRORS[kind]
+        self.add(path, code, message.format(value=_shown(value)))
+        return False
+
+    def choice(self, path: Path, value: Any, allowed: Sequence[int]) -> None:
+        """An integer enum field: absent, or one of ``allowed`` (not a boolean)."""
+        if value is None or not self.typed(path, value, "integer"):
+            return
+        if value not in allowed:
+            self.add(path, "BASE_TYPE_CHOICES", f"Value must be one of {set(allowed)}.")
+
     def number(self, path: Path, value: Any, lo: int, hi: int) -> int | None:
         """An integer must be ``lo``..``hi``; other values pass (checked elsewhere).
         Returns the integer if it is within its bounds, else None."""
@@ -162,6 +193,44 @@ class _Collector:
         return None
 
 
+# Discord's answers to a field of the wrong JSON type, by the type the field takes.
+_TYPE_ERRORS = {
+    "string": ("BASE_TYPE_STRING", 'Could not interpret "{value}" as string.'),
+    "integer": ("NUMBER_TYPE_COERCE", 'Value "{value}" is not int.'),
+    "number": ("NUMBER_TYPE_COERCE", 'Value "{value}" is not a number.'),
+    "boolean": ("BASE_TYPE_BOOLEAN", "Must be either true or false."),
+    "array": ("LIST_TYPE_CONVERT", "Only iterables may be used in a ListType"),
+    "object": ("DICT_TYPE_CONVERT", "Only dictionaries may be used in a DictType"),
+}
+
+
+def _is(value: Any, kind: str) -> bool:
+    if kind == "string":
+        return isinstance(value, str)
+    if kind == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if kind == "array":
+        return isinstance(value, list)
+    return isinstance(value, Mapping)
+
+
+def _shown(value: Any) -> str:
+    """A wrong value as an error message quotes it: short, on one line."""
+    text = repr(value) if not isinstance(value, str) else value
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _typed(out: _Collector, at: Path, obj: Mapping[str, Any],
+           fields: Mapping[str, str]) -> None:
+    """Each of ``fields`` (name: JSON type) that ``obj`` carries is of its type."""
+    for key, kind in fields.items():
+        out.typed((*at, key), obj.get(key), kind)
+
+
 def _items(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
@@ -173,17 +242,34 @@ def _dict(value: Any) -> Mapping[str, Any]:
 # --------------------------------------------------------------------------- messages
 
 
-def message_errors(payload: Mapping[str, Any] | None, prefix: Path = (), flags: int = 0) -> Errors:
+MESSAGE_FIELDS = {"content": "string", "tts": "boolean", "flags": "integer",
+                  "embeds": "array", "components": "array", "attachments": "array",
+                  "allowed_mentions": "object", "sticker_ids": "array",
+                  "enforce_nonce": "boolean"}
+
+
+def message_errors(payload: Mapping[str, Any] | None, prefix: Path = (), flags: int = 0,
+                   settable: int | None = None) -> Errors:
     """A message create or edit (channel message, interaction response, follow-up, DM);
-    ``flags`` are an edited message's current flags."""
+    ``flags`` are an edited message's current flags; ``settable`` the flags a create may
+    set (None for an edit)."""
     out = _Collector(prefix)
+    if payload is not None and not isinstance(payload, Mapping):
+        out.typed((), payload, "object")
+        return out.errors
     payload = _dict(payload)
+    _typed(out, (), payload, MESSAGE_FIELDS)
+    wanted = payload.get("flags")
+    if settable is not None and _is(wanted, "integer") and wanted & ~settable:
+        out.add(("flags",), "MESSAGE_FLAGS_INVALID",
+                f"Only the flags {settable} may be set on a new message here.")
     out.length(("content",), payload.get("content"), CONTENT)
     embeds = _items(payload.get("embeds"))
     out.length(("embeds",), embeds, EMBEDS)
     total = 0
     for i, embed in enumerate(embeds):
-        total += _embed(out, ("embeds", i), _dict(embed))
+        if out.typed(("embeds", i), embed, "object"):
+            total += _embed(out, ("embeds", i), _dict(embed))
     if total > EMBED_TOTAL:
         out.add(("embeds",), "MAX_EMBED_SIZE_EXCEEDED",
                 f"Embed size exceeds maximum size of {EMBED_TOTAL}")
@@ -202,6 +288,8 @@ def _allowed_mentions(out: _Collector, allowed: Mapping[str, Any]) -> None:
     most 100 ids; each list names a thing once. A type in ``parse`` together with a
     non-empty list of its ids is refused: Discord will not guess which one is meant."""
     at: Path = ("allowed_mentions",)
+    _typed(out, at, allowed, {"parse": "array", "users": "array", "roles": "array",
+                              "replied_user": "boolean"})
     parse = _items(allowed.get("parse"))
     for i, kind in enumerate(parse):
         if kind not in MENTION_TYPES:
@@ -250,6 +338,19 @@ def edited(current: Mapping[str, Any], edit: Mapping[str, Any] | None,
 
 def _embed(out: _Collector, at: Path, embed: Mapping[str, Any]) -> int:
     """Check one embed; return the characters it counts towards the message's 6,000."""
+    _typed(out, at, embed, EMBED_FIELDS_TYPES)
+    for part, fields in EMBED_PARTS.items():
+        if out.typed((*at, part), embed.get(part), "object"):
+            _typed(out, (*at, part), _dict(embed.get(part)), fields)
+            for key in EMBED_PART_REQUIRED.get(part, ()):
+                if part in embed and embed[part] is not None and _dict(embed[part]).get(
+                        key) is None:
+                    out.required((*at, part, key))
+    out.number((*at, "color"), embed.get("color"), 0, COLOR)
+    stamp = embed.get("timestamp")
+    if isinstance(stamp, str) and not _iso8601(stamp):
+        out.add((*at, "timestamp"), "DATE_TYPE_PARSE",
+                f"Could not parse {_shown(stamp)}. Should be ISO8601.")
     texts = [(("title",), embed.get("title"), EMBED_TITLE),
              (("description",), embed.get("description"), EMBED_DESCRIPTION),
              (("footer", "text"), _dict(embed.get("footer")).get("text"), FOOTER_TEXT),
@@ -257,6 +358,9 @@ def _embed(out: _Collector, at: Path, embed: Mapping[str, Any]) -> int:
     fields = _items(embed.get("fields"))
     out.length((*at, "fields"), fields, EMBED_FIELDS)
     for j, fld in enumerate(fields):
+        if out.typed((*at, "fields", j), fld, "object"):
+            _typed(out, (*at, "fields", j), fld, {"name": "string", "value": "string",
+                                                  "inline": "boolean"})
         fld = _dict(fld)
         texts.append(((*("fields", j), "name"), fld.get("name"), FIELD_NAME))
         texts.append(((*("fields", j), "value"), fld.get("value"), FIELD_VALUE))
@@ -277,6 +381,22 @@ def _embed(out: _Collector, at: Path, embed: Mapping[str, Any]) -> int:
     for path, url, schemes in links:
         _url(out, (*at, *path), url, EMBED_URL, schemes)
     return size
+
+
+EMBED_FIELDS_TYPES = {"title": "string", "description": "string", "url": "string",
+                      "timestamp": "string", "color": "integer", "type": "string",
+                      "fields": "array"}
+# An embed's parts (objects) and the types of their fields; the fields a part must carry.
+EMBED_PARTS = {
+    "footer": {"text": "string", "icon_url": "string"},
+    "author": {"name": "string", "url": "string", "icon_url": "string"},
+    "image": {"url": "string"},
+    "thumbnail": {"url": "string"},
+    "provider": {"name": "string", "url": "string"},
+    "video": {"url": "string"},
+}
+EMBED_PART_REQUIRED = {"footer": ("text",), "author": ("name",), "image": ("url",),
+                       "thumbnail": ("url",)}
 
 
 def _url(out: _Collector, at: Path, url: Any, limit: int = EMBED_URL,
@@ -329,13 +449,27 @@ def _components(out: _Collector, top: list[Any], *, rows_only: bool,
     elif (count := _count(top)) > V2_COMPONENTS:
         out.add(path, "BASE_TYPE_MAX_LENGTH",
                 f"Must be {V2_COMPONENTS} or fewer in length (counting nested: {count}).")
+    inputs = 0  # the components of a modal that take the member's answer
     for i, row in enumerate(top):
+        if not _kind(out, (*path, i), row):
+            continue
         row = _dict(row)
         kind = row.get("type")
+        if modal and kind not in MODAL_TOP:
+            _wrong_type(out, (*path, i))
+            continue
         if modal and kind == LABEL:  # its text is the input's label, as short
+            _typed(out, (*path, i), row, {"label": "string", "description": "string"})
             out.length((*path, i, "label"), row.get("label") or "", TEXT_INPUT_LABEL, 1)
             out.length((*path, i, "description"), row.get("description"), LABEL_DESCRIPTION)
-            _component(out, (*path, i, "component"), _dict(row.get("component")))
+            inner_at = (*path, i, "component")
+            if row.get("component") is None:
+                out.required(inner_at)
+            elif _kind(out, inner_at, row["component"]):
+                if _dict(row["component"]).get("type") not in MODAL_INPUTS:
+                    _wrong_type(out, inner_at)
+                inputs += 1
+                _component(out, inner_at, _dict(row.get("component")))
             continue
         if kind != ACTION_ROW:
             if rows_only:
@@ -343,15 +477,23 @@ def _components(out: _Collector, top: list[Any], *, rows_only: bool,
             continue  # components v2 layouts: only the custom_ids below are checked
         inner = _items(row.get("components"))
         at = (*path, i, "components")
-        out.length(at, inner, ROW_BUTTONS, 1)
+        if out.typed(at, row.get("components"), "array"):
+            out.length(at, inner, ROW_BUTTONS, 1)
         if any(_dict(c).get("type") in SELECTS for c in inner) and len(inner) > 1:
             out.add(at, "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
                     "The specified component exceeds the maximum width")
         for j, comp in enumerate(inner):
+            if not _kind(out, (*at, j), comp):
+                continue
             comp = _dict(comp)
             if comp.get("type") not in ({TEXT_INPUT, *SELECTS} if modal else {BUTTON, *SELECTS}):
                 _wrong_type(out, (*at, j))
+            elif modal:
+                inputs += 1
             _component(out, (*at, j), comp)
+    if modal and top and not inputs:
+        out.add(path, "MODAL_INPUT_REQUIRED",
+                "A modal needs at least one component that takes an answer")
     seen: set[str] = set()
     for at, custom_id in [found for i, comp in enumerate(top)
                           for found in _custom_ids(comp, (*path, i))]:
@@ -359,6 +501,17 @@ def _components(out: _Collector, top: list[Any], *, rows_only: bool,
             out.add(at, "COMPONENT_CUSTOM_ID_DUPLICATED",
                     "Component custom id cannot be duplicated")
         seen.add(custom_id)
+
+
+def _kind(out: _Collector, at: Path, comp: Any) -> bool:
+    """A component is an object with an integer ``type``; says whether it is one."""
+    if not out.typed(at, comp, "object"):
+        return False
+    kind = _dict(comp).get("type")
+    if kind is None:
+        out.required((*at, "type"))
+        return False
+    return out.typed((*at, "type"), kind, "integer")
 
 
 def _wrong_type(out: _Collector, at: Path) -> None:
@@ -377,10 +530,23 @@ def _custom_ids(comp: Any, at: Path) -> list[tuple[Path, str]]:
     return found
 
 
+COMPONENT_FIELDS = {"custom_id": "string", "label": "string", "url": "string",
+                    "disabled": "boolean", "emoji": "object", "placeholder": "string",
+                    "min_values": "integer", "max_values": "integer", "options": "array",
+                    "required": "boolean", "value": "string", "min_length": "integer",
+                    "max_length": "integer", "sku_id": "string", "id": "integer"}
+SELECT_OPTION_FIELDS = {"label": "string", "value": "string", "description": "string",
+                        "default": "boolean", "emoji": "object"}
+
+
 def _component(out: _Collector, at: Path, comp: Mapping[str, Any]) -> None:
+    _typed(out, at, comp, COMPONENT_FIELDS)
     out.length((*at, "custom_id"), comp.get("custom_id"), CUSTOM_ID, 1)
     kind = comp.get("type")
     if kind == BUTTON:
+        if comp.get("style") is None:
+            out.required((*at, "style"))
+        out.choice((*at, "style"), comp.get("style"), BUTTON_STYLES)
         out.length((*at, "label"), comp.get("label"), BUTTON_LABEL)
         _button(out, at, comp)
     elif kind in SELECTS:
@@ -399,6 +565,8 @@ def _component(out: _Collector, at: Path, comp: Mapping[str, Any]) -> None:
                 out.length((*at, "options"), options, SELECT_OPTIONS, 1)
             values: set[Any] = set()
             for k, option in enumerate(options):
+                if out.typed((*at, "options", k), option, "object"):
+                    _typed(out, (*at, "options", k), option, SELECT_OPTION_FIELDS)
                 option = _dict(option)
                 for key in ("label", "value"):
                     out.length((*at, "options", k, key), option.get(key), SELECT_OPTION_TEXT, 1)
@@ -447,9 +615,8 @@ def _text_input(out: _Collector, at: Path, comp: Mapping[str, Any]) -> None:
     style = comp.get("style")
     if style is None:
         out.required((*at, "style"))
-    elif style not in TEXT_INPUT_STYLES:
-        out.add((*at, "style"), "BASE_TYPE_CHOICES",
-                f"Value must be one of {set(TEXT_INPUT_STYLES)}.")
+    else:
+        out.choice((*at, "style"), style, TEXT_INPUT_STYLES)
     least = out.number((*at, "min_length"), comp.get("min_length"), 0, TEXT_INPUT_LENGTH)
     most = out.number((*at, "max_length"), comp.get("max_length"), 1, TEXT_INPUT_LENGTH)
     if _int(least, 0) > _int(most, TEXT_INPUT_LENGTH):
@@ -470,6 +637,7 @@ def modal_errors(data: Mapping[str, Any] | None, prefix: Path = ()) -> Errors:
     """An interaction's modal response (callback type 9)."""
     out = _Collector(prefix)
     data = _dict(data)
+    _typed(out, (), data, {"title": "string", "custom_id": "string", "components": "array"})
     for key, limit in (("title", MODAL_TITLE), ("custom_id", CUSTOM_ID)):
         if not data.get(key):
             out.required((key,))
@@ -484,17 +652,38 @@ def modal_errors(data: Mapping[str, Any] | None, prefix: Path = ()) -> Errors:
 # --------------------------------------------------------------------------- interactions
 
 
-def autocomplete_errors(data: Mapping[str, Any] | None, prefix: Path = ()) -> Errors:
-    """An autocomplete answer (callback type 8): at most 25 choices."""
+def autocomplete_errors(data: Mapping[str, Any] | None, prefix: Path = (),
+                        option_type: int | None = None) -> Errors:
+    """An autocomplete answer (callback type 8): at most 25 choices, each valued as the
+    option being typed (``option_type``: a string, an integer or a number option)."""
     out = _Collector(prefix)
+    out.typed(("choices",), _dict(data).get("choices"), "array")
     choices = _items(_dict(data).get("choices"))
     out.length(("choices",), choices, CHOICES)
     for i, choice in enumerate(choices):
-        _choice(out, ("choices", i), _dict(choice))
+        if out.typed(("choices", i), choice, "object"):
+            _choice(out, ("choices", i), _dict(choice), option_type)
     return out.errors
 
 
-def _choice(out: _Collector, at: Path, choice: Mapping[str, Any]) -> None:
+# A choice's value by its option's type: string, integer (a whole number within ±2**53,
+# Discord's documented range), number (a double).
+CHOICE_VALUE_TYPES = {STRING: "string", 4: "integer", 10: "number"}
+SAFE_INTEGER = 2**53
+
+
+def _choice(out: _Collector, at: Path, choice: Mapping[str, Any],
+            option_type: int | None = None) -> None:
+    _typed(out, at, choice, {"name": "string", "name_localizations": "object"})
+    value = choice.get("value")
+    if value is None:
+        out.required((*at, "value"))
+    elif option_type in CHOICE_VALUE_TYPES:
+        kind = CHOICE_VALUE_TYPES[option_type]
+        if out.typed((*at, "value"), value, kind) and kind == "integer":
+            out.number((*at, "value"), value, -SAFE_INTEGER, SAFE_INTEGER)
+    else:
+        out.typed((*at, "value"), value, "string" if isinstance(value, str) else "number")
     out.length((*at, "name"), choice.get("name") or "", CHOICE_NAME, 1)
     out.length((*at, "value"), choice.get("value"), CHOICE_VALUE)
     for locale, name in _dict(choice.get("name_localizations")).items():
@@ -605,7 +794,7 @@ def _option(out: _Collector, at: Path, option: Mapping[str, Any]) -> None:
     choices = _items(option.get("choices"))
     out.length((*at, "choices"), choices, CHOICES)
     for k, choice in enumerate(choices):
-        _choice(out, (*at, "choices", k), _dict(choice))
+        _choice(out, (*at, "choices", k), _dict(choice), option.get("type"))
     if option.get("autocomplete") and choices:
         out.add((*at, "autocomplete"), "APPLICATION_COMMAND_OPTION_AUTOCOMPLETE_WITH_CHOICES",
                 "Autocomplete and choices are mutually exclusive")
@@ -666,6 +855,21 @@ def event_errors(body: Mapping[str, Any] | None,
             if not body.get(key):
                 out.required((key,))
     merged = {**(current or {}), **body}
+    _typed(out, (), body, EVENT_FIELDS)
+    out.choice(("privacy_level",), body.get("privacy_level"), (GUILD_ONLY,))
+    out.choice(("entity_type",), body.get("entity_type"), (STAGE_INSTANCE, VOICE, EXTERNAL))
+    statuses = (SCHEDULED, ACTIVE, COMPLETED, CANCELED)
+    out.choice(("status",), body.get("status"), statuses)
+    if out.typed(("entity_metadata",), body.get("entity_metadata"), "object"):
+        _typed(out, ("entity_metadata",), _dict(body.get("entity_metadata")),
+               {"location": "string"})
+    if merged.get("entity_type") == EXTERNAL and merged.get("channel_id") is not None:
+        out.add(("channel_id",), "GUILD_SCHEDULED_EVENT_CHANNEL_NOT_ALLOWED",
+                "An external event has no channel (channel_id must be null).")
+    elif merged.get("entity_type") in (STAGE_INSTANCE, VOICE) and not merged.get("channel_id"):
+        out.required(("channel_id",))
+    if "name" in body and body["name"] is None:
+        out.required(("name",))
     out.length(("name",), body.get("name"), EVENT_NAME, 1)
     out.length(("description",), body.get("description"), EVENT_DESCRIPTION)
     metadata = _dict(body.get("entity_metadata"))
@@ -684,13 +888,17 @@ def event_errors(body: Mapping[str, Any] | None,
     if start is not None and end is not None and end <= start:
         out.add(("scheduled_end_time",), "GUILD_SCHEDULED_EVENT_END_BEFORE_START",
                 "The end time must be after the start time.")
-    if current is not None and "status" in body:
+    if current is not None and body.get("status") in statuses:
         status = body["status"]
         if status != current.get("status") and status not in STATUS_CHANGES.get(
                 current.get("status"), ()):
             out.add(("status",), "GUILD_SCHEDULED_EVENT_INVALID_STATUS_TRANSITION",
                     "Invalid status transition.")
     return out.errors
+
+
+EVENT_FIELDS = {"name": "string", "description": "string", "scheduled_start_time": "string",
+                "scheduled_end_time": "string", "image": "string"}
 
 
 def automated_status(event: Mapping[str, Any], now: datetime) -> int:
@@ -707,6 +915,14 @@ def automated_status(event: Mapping[str, Any], now: datetime) -> int:
     if status == ACTIVE and end is not None and end <= now:
         status = COMPLETED
     return status
+
+
+def _iso8601(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _moment(value: Any) -> datetime | None:

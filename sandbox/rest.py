@@ -119,7 +119,7 @@ class RestRoutes:
     async def _send_message(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
         body = request[BODY] or {}
-        self._check_limits(limits.message_errors(body))
+        self._check_limits(limits.message_errors(body, settable=limits.CREATE_FLAGS))
         self._check_not_empty(body, len(request[FILES]))
         self._check_can_send(channel)
         if body.get("embeds") and channel.guild is not None and not (
