@@ -18,9 +18,17 @@ Error codes: where Discord's answer to a rule has been seen
 ``APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID``,
 ``GUILD_SCHEDULED_EVENT_SCHEDULE_PAST``, ``NUMBER_TYPE_MIN``/``MAX`` ...), it is used as
 seen; for the rest (a link button without a url, a button with neither label nor emoji,
-min above max, options fewer than ``max_values``, ``autocomplete`` with ``choices``) the
+min above max, options fewer than ``max_values``, ``autocomplete`` with ``choices``, flags
+a new message may not set, a modal with no input, an external event with a channel) the
 code is Discord's nearest generic one or a descriptive name, and only the status,
 ``50035`` and the field's path are sure.
+
+Types: a field Discord types (per its documentation and OpenAPI spec) is refused when
+it carries another JSON type, with Discord's generic codes (``BASE_TYPE_STRING``,
+``NUMBER_TYPE_COERCE``, ``BASE_TYPE_BOOLEAN``, ``LIST_TYPE_CONVERT``,
+``DICT_TYPE_CONVERT``); an enum outside its values with ``BASE_TYPE_CHOICES``. The
+stand-in takes no numeric string for an integer, which Discord may coerce: the bot
+sends each field as its documented type.
 
 Application-command size: Discord counts names, descriptions and choice values of a
 command, its options (sub-commands and groups included) and choices, at most 4,000
