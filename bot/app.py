@@ -46,6 +46,9 @@ discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
 EXTENSIONS = ("cogs.events", "cogs.rsvp", "cogs.manage", "cogs.announcements", "cogs.reminders",
               "cogs.retention")
 SYNC_HASH_KEY = "commands_hash"
+# Discord's answer to a route it does not have: 404 with error code 0 (a documented route
+# answered so is one a less complete server, or a proxy before it, does not offer).
+UNKNOWN_ROUTE = 0
 # Servers given the sample events in one database call at start: enough that they share
 # a commit, few enough (about 50 ms here) that a command's database call waiting behind
 # one batch still answers well within Discord's 3 s.
@@ -107,6 +110,10 @@ class EventBot(commands.Bot):
         self._to_set_up: dict[int, None] = {}  # guild ids, in arrival order
         self._set_up_wake = asyncio.Event()
         self._set_up_task: asyncio.Task[None] | None = None
+        # The server did not answer the application's information at login: its id comes
+        # with READY, and the commands are synced then, once (`_synced_at_ready`)
+        self.application_unknown = False
+        self._synced_at_ready = False
 
     @property
     def own_shards(self) -> Shards | None:
@@ -124,13 +131,34 @@ class EventBot(commands.Bot):
         """Emit `RegistrationChanged`; the flows take this as their change callback."""
         self.signals.emit(RegistrationChanged(guild_id, event_id))
 
+    async def application_info(self) -> discord.AppInfo:
+        """The application, as discord.py asks at every login. A server that does not offer
+        the route (404, no error code) is said once; the application's id is then left to
+        READY, which names it (`setup_hook`, `on_ready`)."""
+        try:
+            return await super().application_info()
+        except discord.NotFound as exc:
+            if exc.code != UNKNOWN_ROUTE or self.user is None:
+                raise
+            if not self.application_unknown:
+                log.warning("this Discord server does not offer the application's information"
+                            " (HTTP 404: %s); its id is taken from the gateway's READY",
+                            exc.text or "Not Found")
+            self.application_unknown = True
+            return own_application(self._connection, self.user)
+
     async def setup_hook(self) -> None:
         if self._set_up_task is None:  # setup_hook runs again when a login is retried
             self._set_up_task = asyncio.create_task(self._set_up_queued_guilds(),
                                                     name="guild-set-up")
         self.member_locales.start()
         await self.load_commands()
-        await self.sync_if_changed()
+        if self.application_unknown:
+            # Not the bot user's id, which discord.py's login took for it: an application
+            # made before 2016 has another. READY says which, and the commands sync then.
+            self._connection.application_id = None
+        else:
+            await self.sync_if_changed()
         # What start-up built (modules, catalogs, commands, the sample pages) lives as long
         # as the process: set it aside, so the collector's full passes, which otherwise
         # walk all of it every few thousand interactions, only walk what came after.
@@ -156,6 +184,12 @@ class EventBot(commands.Bot):
         try:
             await sync_tree(self.tree, guild)
         except (discord.Forbidden, discord.NotFound) as exc:
+            if isinstance(exc, discord.NotFound) and exc.code == UNKNOWN_ROUTE:
+                # The commands synced before stay, and answer; the next start tries again.
+                log.warning("this Discord server does not offer syncing slash commands (HTTP "
+                            "404: %s); those synced before stay as they were",
+                            exc.text or "Not Found")
+                return
             if guild is None:
                 raise
             # A setting to fix, as `python -m bot sync --guild` says it: one line, exit 2.
@@ -263,6 +297,15 @@ class EventBot(commands.Bot):
     async def on_ready(self) -> None:
         log.info("connected as %s (%s) to %d server(s)", self.user, getattr(self.user, "id", "?"),
                  len(self.guilds))
+        if self.application_unknown and not self._synced_at_ready:
+            self._synced_at_ready = True
+            try:
+                await self.sync_if_changed()
+            except ConfigError as exc:  # SYNC_GUILD_ID refused: said, as a start says it
+                log.error("%s", exc)
+            except discord.HTTPException as exc:
+                log.warning("could not sync the slash commands (HTTP %s: %s); those synced "
+                            "before stay as they were", exc.status, exc.text or exc.status)
         if self.settings.ready_file is not None:
             await asyncio.to_thread(tell_ready, self.settings.ready_file)
 
@@ -274,6 +317,17 @@ class ShardedEventBot(EventBot, commands.AutoShardedBot):
     def __init__(self, settings: Settings, store: Store) -> None:
         super().__init__(settings, store, shard_count=settings.shard_count,
                          shard_ids=list(settings.shard_ids) if settings.shard_ids else None)
+
+
+def own_application(state: Any, user: discord.ClientUser) -> discord.AppInfo:
+    """The application as far as the bot user tells it: its id is the user's, the user its
+    owner, nothing else known."""
+    owner: Any = {"id": str(user.id), "username": user.name,
+                  "discriminator": user.discriminator, "avatar": None, "global_name": None}
+    return discord.AppInfo(state, {
+        "id": str(user.id), "name": user.name, "description": "", "icon": None,
+        "bot_public": False, "bot_require_code_grant": False, "owner": owner,
+        "verify_key": "", "flags": 0, "summary": ""})
 
 
 def out_of_server(bot: EventBot, guild_id: int) -> bool:
@@ -473,6 +527,19 @@ class CommandSync(EventBot):
     async def setup_hook(self) -> None:
         await self.load_commands()
 
+    async def application_info(self) -> discord.AppInfo:
+        """As the bot's, but a server without the route is the command's one line: no READY
+        comes here to name the application the commands are synced to."""
+        try:
+            return await discord.Client.application_info(self)
+        except discord.NotFound as exc:
+            if exc.code != UNKNOWN_ROUTE:
+                raise
+            raise Unavailable(f"{self.settings.discord_api_base} does not offer the "
+                              "application's information, which syncing the commands needs "
+                              f"(HTTP 404: {exc.text or 'Not Found'}); nothing was synced"
+                              ) from None
+
 
 async def sync_commands(settings: Settings, store: Store, guild_id: int | None) -> int:
     """`python -m bot sync`: log in over REST only, sync, and remember what was synced."""
@@ -483,6 +550,10 @@ async def sync_commands(settings: Settings, store: Store, guild_id: int | None) 
         try:
             count = await sync_tree(client.tree, guild)
         except (discord.Forbidden, discord.NotFound) as exc:
+            if isinstance(exc, discord.NotFound) and exc.code == UNKNOWN_ROUTE:
+                raise Unavailable(f"{settings.discord_api_base} does not offer syncing slash "
+                                  f"commands (HTTP 404: {exc.text or 'Not Found'}); nothing "
+                                  "was synced") from None
             if guild is None:
                 raise
             raise NotAllowed(REFUSED_GUILD, guild_id=guild_id,

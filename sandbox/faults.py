@@ -97,6 +97,12 @@ class Faults:
         less complete stand-in of Discord may answer a documented one so."""
         self.fail(method, path_regex, status=404, count=sys.maxsize, message="404: Not Found")
 
+    def clear_faults(self) -> None:
+        """Answer every route again as Discord does: drop the faults, lacks and holds still
+        waiting."""
+        self._faults.clear()
+        self._holds.clear()
+
     def _injected_fault(self, method: str, path: str) -> _Fault | None:
         """The fault this call meets, if any (counted down)."""
         return _take(self._faults, method, path)

@@ -6,6 +6,8 @@ core paths keep working, and each missing extra costs one log line, not a crash.
 from __future__ import annotations
 
 import asyncio
+import re
+import sqlite3
 
 import aiohttp
 import pytest
@@ -120,3 +122,70 @@ async def test_a_server_without_the_member_role_route_costs_one_line(world):
     assert len([line for line in log.splitlines() if "roles are skipped" in line]) <= 1, log
     tried = [r for r in fake.requests[first_request:] if r.status == 404]
     assert len(tried) <= 4, tried  # no retry storm
+
+
+APPLICATION_INFO = ("GET", r"^/oauth2/applications/@me$")
+COMMAND_SYNC = ("PUT", r"^/applications/\d+/commands$")
+
+
+def forget_the_last_sync(world) -> None:
+    """As if the commands had changed since they were synced: the next start syncs them."""
+    conn = sqlite3.connect(world.db_path, timeout=10)
+    try:
+        with conn:
+            conn.execute("DELETE FROM meta WHERE key LIKE 'commands_hash:%'")
+    finally:
+        conn.close()
+
+
+async def members_are_answered(world, title: str) -> None:
+    """/event info, autocomplete and /rsvp join, by a new member, on the running bot."""
+    fake, guild = world.fake, world.guild
+    event_id = await world.import_event(title, capacity=5)
+    member = world.member()
+    info = await fake.slash(guild, member, "event info", event=str(event_id))
+    assert title in str(info.message), info
+    choices = await fake.autocomplete(guild, member, "rsvp join", focused="event",
+                                      event=title.split()[0])
+    assert any(str(event_id) == str(c["value"]) for c in choices), choices
+    joined = await fake.slash(guild, member, "rsvp join", event=str(event_id))
+    assert "confirmed" in joined.content, joined
+
+
+@pytest.mark.parametrize(("lacked", "said"), [
+    (APPLICATION_INFO, "does not offer the application's information"),
+    (COMMAND_SYNC, "does not offer syncing slash commands"),
+], ids=["application-info", "command-sync"])
+async def test_a_start_against_a_server_without_a_start_up_route_is_ready_and_says_it_once(
+        world, lacked, said):
+    """The bot's start asks the application's information and syncs the commands (when
+    they changed). A server without either route: the bot still starts, the commands
+    synced before answer members, and one warning says what the server lacks."""
+    fake = world.fake
+    forget_the_last_sync(world)
+    fake.lack(*lacked)
+    try:
+        await world.restart_bot()
+        await members_are_answered(world, f"Startup {lacked[0]} Talk")
+        log = world.bot.output()
+        assert not problems(log), log[-4000:]
+        assert len([line for line in log.splitlines() if said in line]) == 1, log[-3000:]
+        method, path = lacked
+        tried = [r for r in fake.requests if r.method == method and re.search(path, r.path)
+                 and r.time >= world.bot.started]
+        assert len(tried) == 1, tried
+        # the changed commands synced once: at READY, to the application it names, when
+        # the application's information was missing; tried once, when the sync was
+        for _ in range(200):  # (discord.py's READY comes 2 s after the last guild)
+            synced = [r.status for r in fake.requests if r.method == "PUT" and re.search(
+                COMMAND_SYNC[1], r.path) and r.time >= world.bot.started]
+            if synced and "connected as" in world.bot.output():
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)  # (and no second one)
+        synced = [r.status for r in fake.requests if r.method == "PUT" and re.search(
+            COMMAND_SYNC[1], r.path) and r.time >= world.bot.started]
+        assert synced == [404 if lacked == COMMAND_SYNC else 200], synced
+    finally:
+        fake.clear_faults()
+        await world.restart_bot()  # (and syncs, as the next start on a whole server does)

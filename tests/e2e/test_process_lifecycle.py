@@ -210,6 +210,23 @@ async def test_sync_to_a_server_the_bot_is_not_in_is_one_line_and_exit_2(tmp_pat
         assert fake.sync_count() == 0
 
 
+async def test_sync_against_a_server_without_its_routes_is_one_line_and_exit_2(tmp_path):
+    """A server that does not offer the command sync, or the application's information
+    (which names the application the commands go to): one line, nothing synced."""
+    for lacked, said in ((("PUT", r"^/applications/\d+/commands$"),
+                          "does not offer syncing slash commands (HTTP 404: 404: Not Found)"),
+                         (("GET", r"^/oauth2/applications/@me$"),
+                          "does not offer the application's information, which syncing the "
+                          "commands needs (HTTP 404: 404: Not Found)")):
+        async with FakeDiscord() as fake:
+            fake.add_guild("Forum")
+            fake.lack(*lacked)
+            status, out, err = await sync(fake.bot_env(), tmp_path)
+            assert (status, out) == (2, ""), err
+            assert err == f"eventbot: {fake.api_base} {said}; nothing was synced", err
+            assert fake.sync_count() == 0
+
+
 async def test_sync_with_a_refused_token_is_one_line_and_exit_2(tmp_path):
     async with FakeDiscord() as fake:
         status, out, err = await sync({**fake.bot_env(), "DISCORD_TOKEN": "not-the-bot-token"},
