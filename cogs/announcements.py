@@ -58,6 +58,7 @@ from discord.ext import commands
 
 from bot.adapters.channels import announce_channel, digest
 from bot.adapters.languages import dm_language
+from bot.adapters.missing_routes import route_missing, say_missing
 from bot.adapters.rsvp_buttons import button_state, rsvp_buttons
 from bot.adapters.scheduled_events import delete_scheduled_event
 from bot.app import EventBot, out_of_server
@@ -558,6 +559,11 @@ class Announcements(commands.Cog):
         except discord.Forbidden:
             # Their DMs are closed; /rsvp status and /rsvp mine still tell them.
             log.info("could not DM user %s about event %s", user_id, notice.event_id)
+        except discord.NotFound as exc:
+            if not route_missing(exc):
+                raise
+            # As for closed DMs: /rsvp status and /rsvp mine still tell them
+            say_missing(log, "direct messages", "members' notices by DM are not sent", exc)
 
     async def _end_announcements(self, guild_id: int, event_id: int,
                                  deleted: DeletedPayload) -> None:
@@ -682,7 +688,12 @@ class Announcements(commands.Cog):
             try:
                 await message.edit(embed=embed, view=rsvp_buttons(event.id, state, lang),
                                    allowed_mentions=NO_MENTIONS)
-            except discord.NotFound:
+            except discord.NotFound as exc:
+                if route_missing(exc):  # not deleted: kept, tried again at the next change
+                    say_missing(log, "editing messages", "announcements are not brought up "
+                                "to date", exc)
+                    self._refused[message_id] = (guild_id, rendered)
+                    continue
                 await self.bot.store.run(self.bot.store.notices.forget_announcement_message,
                                          message_id)
                 continue

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
@@ -189,3 +190,80 @@ async def test_a_start_against_a_server_without_a_start_up_route_is_ready_and_sa
     finally:
         fake.clear_faults()
         await world.restart_bot()  # (and syncs, as the next start on a whole server does)
+
+
+async def test_a_server_without_message_edits_keeps_announcements_and_says_it_once(world):
+    """Members join while the server answers editing a message as a route it lacks: the
+    announcement is tried once for each change (no retries), said once in the log, and kept:
+    once edits work again, the next change brings it up to date, not a second post."""
+    fake, guild = world.fake, world.guild
+    channel = guild.channel("announcements")
+    await fake.slash(guild, world.moderator, "manage channel", channel=channel)
+    event_id = await world.import_event("Uneditable Server Talk", capacity=10)
+    await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    announcement = await fake.wait_message(channel, lambda m: any(
+        e.get("title") == "Uneditable Server Talk" for e in m["embeds"]))
+    edit = rf"^/channels/{channel.id}/messages/{announcement['id']}$"
+    fake.lack("PATCH", edit)
+    since, first_request = len(world.bot.output()), len(fake.requests)
+    try:
+        for n in range(3):
+            joined = await fake.slash(guild, world.member(f"uneditable{n}"), "rsvp join",
+                                      event=str(event_id))
+            assert "confirmed" in joined.content, joined
+            await asyncio.sleep(1.5)  # past the refresh's pause between edits
+        await asyncio.sleep(3)  # a retry's first wait, and more
+        tried = [r for r in fake.requests[first_request:]
+                 if r.method == "PATCH" and re.search(edit, r.path)]
+        assert 1 <= len(tried) <= 3, tried  # at most one for each change
+        log = world.bot.output()[since:]
+        assert not problems(log), log[-4000:]
+        assert len([line for line in log.splitlines()
+                    if "does not offer editing messages" in line]) == 1, log[-3000:]
+    finally:
+        fake.clear_faults()
+    posts = len(fake.messages(channel))
+    joined = await fake.slash(guild, world.member("uneditable-after"), "rsvp join",
+                              event=str(event_id))
+    assert "confirmed" in joined.content, joined
+    await fake.wait_message(channel, lambda m: m["id"] == announcement["id"]
+                            and "6 of 10 seats left" in str(m["embeds"]), timeout=15)
+    assert len(fake.messages(channel)) == posts  # brought up to date, not posted again
+
+
+async def test_a_server_without_direct_messages_skips_reminders_and_dm_notices_in_a_line_each(
+        world):
+    """Opening a DM channel answered as a route the server lacks: each member's reminder,
+    and a promotion's DM, costs one call and no retry; the log says once for each that it
+    is skipped, and the members' commands still answer."""
+    fake, guild = world.fake, world.guild
+    await fake.slash(guild, world.moderator, "manage reminders", minutes="1")
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=63)
+    event_id = await world.import_event("Dmless Server Talk", capacity=3,
+                                        starts_at=starts.isoformat())
+    fake.lack("POST", r"^/users/@me/channels$")
+    since, first_request = len(world.bot.output()), len(fake.requests)
+    members = [world.member(f"dmless{n}") for n in range(4)]
+    try:
+        for member in members:
+            await fake.slash(guild, member, "rsvp join", event=str(event_id))
+        cancelled = await fake.slash(guild, members[0], "rsvp cancel", event=str(event_id))
+        assert "cancelled" in cancelled.content, cancelled  # the last one is promoted
+        for _ in range(200):  # the reminders are due 3 s after the joins
+            log = world.bot.output()[since:]
+            if "reminders are not sent" in log and "notices by DM are not sent" in log:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(3)  # and no retry after
+        status = await fake.slash(guild, members[3], "rsvp status", event=str(event_id))
+        assert "confirmed" in status.content, status
+        log = world.bot.output()[since:]
+        assert not problems(log), log[-4000:]
+        for said in ("reminders are not sent", "notices by DM are not sent"):
+            assert len([line for line in log.splitlines() if said in line]) == 1, log[-3000:]
+        assert "could not send user" not in log, log[-3000:]
+        tried = [r for r in fake.requests[first_request:] if r.path == "/users/@me/channels"]
+        assert 1 <= len(tried) <= 4, tried  # one for each DM: 3 reminders, 1 promotion
+    finally:
+        fake.clear_faults()
+        await fake.slash(guild, world.moderator, "manage reminders", minutes="off")

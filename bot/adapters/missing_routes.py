@@ -1,0 +1,34 @@
+"""Routes a server answers as ones it does not have.
+
+Discord answers a route it does not implement with 404 and error code 0; every 404 for a
+thing gone (a message, a member, a channel) carries its own code (10008, 10007, ...). A
+less complete server, or a proxy before Discord, may answer a documented route so: that is
+no message deleted nor member gone, and each feature that needs the route is skipped, said
+once a process in the log (not once a call: a reminder round would say it for each member).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+
+UNKNOWN_ROUTE = 0  # the error code of a 404 for a route the server does not have
+
+_told: set[tuple[str, str]] = set()  # (what, skipped) said
+
+
+def route_missing(exc: discord.HTTPException) -> bool:
+    """Whether Discord's refusal says the server has no such route."""
+    return isinstance(exc, discord.NotFound) and exc.code == UNKNOWN_ROUTE
+
+
+def say_missing(log: logging.Logger, what: str, skipped: str,
+                exc: discord.HTTPException) -> None:
+    """Log, once a process for each feature `skipped`, that the server does not offer
+    `what` and so the feature is skipped."""
+    if (what, skipped) in _told:
+        return
+    _told.add((what, skipped))
+    log.warning("this Discord server does not offer %s (HTTP 404: %s); %s", what,
+                exc.text or "Not Found", skipped)
