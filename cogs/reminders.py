@@ -42,6 +42,7 @@ from discord.ext import commands
 
 from bot.adapters.attendee_roles import AttendeeRoles
 from bot.adapters.languages import dm_language
+from bot.adapters.missing_routes import route_missing, say_missing
 from bot.adapters.owed_roles_record import GIVE_BACK_WAIT
 from bot.app import EventBot
 from bot.errors import EventNotFound
@@ -231,6 +232,9 @@ class Reminders(commands.Cog):
             log.info("user %s does not accept DMs from me; skipped their reminder of event %s",
                      user_id, event_id)
         except discord.HTTPException as exc:
+            if route_missing(exc):
+                say_missing(log, "direct messages", "reminders are not sent", exc)
+                return
             log.warning("could not send user %s the reminder of event %s (%s %s); reminders "
                         "are sent at most once, so it is not retried", user_id, event_id,
                         exc.status, exc.text)
