@@ -23,6 +23,7 @@ from datetime import datetime
 
 import discord
 
+from bot.adapters.missing_routes import route_missing
 from bot.app import EventBot
 from bot.errors import EventNotFound
 from bot.i18n import N_, Text
@@ -62,8 +63,11 @@ TOO_MANY_EVENTS = 30038
 
 def gone_on_discord(exc: discord.HTTPException) -> bool:
     """Whether Discord's refusal says the Discord event is no more to update: deleted
-    (10070 Unknown Guild Scheduled Event), or finished (ended at its end, or cancelled)."""
-    return isinstance(exc, discord.NotFound) or exc.code == FINISHED_EVENT
+    (10070 Unknown Guild Scheduled Event), or finished (ended at its end, or cancelled).
+    Not a 404 without a code: the server does not offer the route, and the Discord event
+    may well be listed still."""
+    return ((isinstance(exc, discord.NotFound) and not route_missing(exc))
+            or exc.code == FINISHED_EVENT)
 
 
 async def plan_scheduled_event(bot: EventBot, guild_id: int, event: Event,
@@ -210,9 +214,9 @@ async def listed_on_discord(bot: EventBot, guild_id: int, scheduled_event_id: in
     try:
         data = await bot.http.get_scheduled_event(guild_id, scheduled_event_id,
                                                   with_user_count=False)
-    except discord.NotFound:
-        return False
     except discord.HTTPException as exc:
+        if isinstance(exc, discord.NotFound) and not route_missing(exc):
+            return False
         log.warning("could not look up Discord event %s of guild %s: %s %s",
                     scheduled_event_id, guild_id, exc.status, exc.text)
         return None
@@ -318,9 +322,10 @@ async def delete_scheduled_event(bot: EventBot, guild_id: int, scheduled_event_i
     try:
         # By id, as in `run_scheduled_event`: `ScheduledEvent.delete` would need a fetch first.
         await bot.http.delete_scheduled_event(guild_id, scheduled_event_id, reason=reason)
-    except discord.NotFound:
-        pass
     except discord.HTTPException as exc:
+        if isinstance(exc, discord.NotFound) and not route_missing(exc):
+            return None  # deleted on Discord already
+        # (a server without the route refuses it so: the Discord event stays listed)
         log.warning("could not delete Discord event %s of guild %s: %s %s", scheduled_event_id,
                     guild_id, exc.status, exc.text)
         return exc

@@ -14,6 +14,8 @@ import aiohttp
 import pytest
 
 from bot.render import CAPACITY_REACHED
+from sandbox import Attachment
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, delete_event, import_page
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -267,3 +269,45 @@ async def test_a_server_without_direct_messages_skips_reminders_and_dm_notices_i
     finally:
         fake.clear_faults()
         await fake.slash(guild, world.moderator, "manage reminders", minutes="off")
+
+
+async def test_a_server_without_updating_or_deleting_discord_events_keeps_them_known(world):
+    """Updating and deleting a Discord event answered as routes the server lacks: the
+    moderator is told Discord refused it (not that it was deleted on Discord), the bot
+    keeps the Discord event, and once the server offers the routes the next import updates
+    that one, and deleting the event deletes it."""
+    fake, guild = world.fake, world.guild
+    await fake.slash(guild, world.moderator, "manage scheduled-events", state="on")
+    event_id = await world.import_event("Lasting Forum", capacity=10,
+                                        starts_at="2037-03-04T18:00:00+00:00")
+    posted = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    assert "Discord events" in posted.content, posted.content
+    [made] = [e for e in fake.scheduled_events(guild) if e["name"] == "Lasting Forum"]
+    since = len(world.bot.output())
+    fake.lack("PATCH", r"^/guilds/\d+/scheduled-events/\d+$")
+    try:
+        page = Attachment("announcement.txt", b"Lasting Forum\n\n" + OPEN_ANNOUNCEMENT,
+                          "text/plain")
+        reply = await import_page(fake, guild, world.moderator, page=page,
+                                  event=str(event_id), starts_at="2037-03-05T18:00:00+00:00")
+        assert "Discord refused to update the Discord event" in reply.content, reply.content
+        assert "deleted, ended or cancelled" not in reply.content, reply.content
+        assert world.query("SELECT scheduled_event_id FROM events WHERE id = ?",
+                           (event_id,)) == [(int(made["id"]),)]
+    finally:
+        fake.clear_faults()
+    reply = await import_page(fake, guild, world.moderator, page=page, event=str(event_id),
+                              starts_at="2037-03-06T18:00:00+00:00")
+    assert "Discord event is updated" in reply.content, reply.content
+    assert [e["id"] for e in fake.scheduled_events(guild)
+            if e["name"] == "Lasting Forum"] == [made["id"]]
+    fake.lack("DELETE", r"^/guilds/\d+/scheduled-events/\d+$")
+    try:
+        await delete_event(world, world.moderator, event_id)
+    finally:
+        fake.clear_faults()
+    assert [e["id"] for e in fake.scheduled_events(guild) if e["id"] == made["id"]]
+    log = world.bot.output()[since:]
+    assert not problems(log), log[-4000:]
+    assert f"could not delete Discord event {made['id']}" in log, log[-3000:]
+
