@@ -586,8 +586,13 @@ class Announcements(commands.Cog):
                     await message.edit(embed=embed,
                                        view=rsvp_buttons(event_id, "cancelled", lang),
                                        allowed_mentions=NO_MENTIONS)
-                except (discord.NotFound, discord.Forbidden):
-                    pass  # deleted, or no longer ours to edit: nothing left to disable
+                except discord.NotFound as exc:
+                    if route_missing(exc):  # not deleted: left showing the event open
+                        say_missing(log, "editing messages", "announcements are not brought "
+                                    "up to date", exc)
+                    # else deleted: nothing left to disable
+                except discord.Forbidden:
+                    pass  # no longer ours to edit: nothing left to disable
                 except discord.HTTPException as exc:
                     if not refused_for_good(exc):
                         raise  # Discord's trouble: the whole notice is tried again

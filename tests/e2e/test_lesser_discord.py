@@ -311,3 +311,26 @@ async def test_a_server_without_updating_or_deleting_discord_events_keeps_them_k
     assert not problems(log), log[-4000:]
     assert f"could not delete Discord event {made['id']}" in log, log[-3000:]
 
+
+async def test_a_deleted_events_announcement_the_server_cannot_edit_is_said(world):
+    """A deleted event's announcements are edited to say so; a server without message
+    edits leaves them showing the event open: one warning says so (in a fresh process,
+    which has not said it yet)."""
+    fake, guild = world.fake, world.guild
+    await world.restart_bot()
+    channel = guild.channel("announcements")
+    await fake.slash(guild, world.moderator, "manage channel", channel=channel)
+    event_id = await world.import_event("Undeletable Talk", capacity=10)
+    await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    await fake.wait_message(channel, lambda m: any(
+        e.get("title") == "Undeletable Talk" for e in m["embeds"]))
+    since = len(world.bot.output())
+    fake.lack("PATCH", r"^/channels/\d+/messages/\d+$")
+    try:
+        await delete_event(world, world.moderator, event_id)
+    finally:
+        fake.clear_faults()
+    log = world.bot.output()[since:]
+    assert not problems(log), log[-4000:]
+    assert len([line for line in log.splitlines()
+                if "does not offer editing messages" in line]) == 1, log[-3000:]
