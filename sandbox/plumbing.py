@@ -17,6 +17,7 @@ from aiohttp import web
 from sandbox import limits
 from sandbox.interactions import _Interaction
 from sandbox.models import VIEW_CHANNEL, Channel, Guild, Member, Recorded
+from sandbox.sparse import thinned
 
 API_PREFIX = "/api/v10"
 
@@ -125,6 +126,11 @@ class HttpPlumbing:
                 response = _json({"message": f"FakeDiscord error: {exc!r}", "code": 0}, 400)
             response.headers.update(rate_headers)
         record.status = response.status
+        if ((self.omitted_fields or self.nulled_fields) and response.status < 300
+                and isinstance(response, web.Response) and response.body
+                and response.content_type == "application/json"):
+            response.body = _dumps(thinned(json.loads(response.body), self.omitted_fields,
+                                           self.nulled_fields)).encode()
         return response
 
     @staticmethod

@@ -110,6 +110,11 @@ class FakeDiscord(
         # InteractionCallbackResponse, as Discord does; False: 204 with no body, as Discord
         # answered before it had that parameter (and as a server that ignores it may).
         self.callback_bodies = True
+        # Keys left out of, and keys made null in, every object of every answer and gateway
+        # event (a server answering as sparsely as Discord documents it may; see
+        # sandbox.sparse for the fields documented so)
+        self.omitted_fields: frozenset[str] = frozenset()
+        self.nulled_fields: frozenset[str] = frozenset()
 
         self._listen_port = port
         self._port: int | None = None

@@ -15,6 +15,7 @@ import pytest
 
 from bot.render import CAPACITY_REACHED
 from sandbox import Attachment
+from sandbox.sparse import NULLABLE_FIELDS, OPTIONAL_FIELDS
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT, delete_event, import_page
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -334,3 +335,57 @@ async def test_a_deleted_events_announcement_the_server_cannot_edit_is_said(worl
     assert not problems(log), log[-4000:]
     assert len([line for line in log.splitlines()
                 if "does not offer editing messages" in line]) == 1, log[-3000:]
+
+
+async def test_answers_without_their_optional_fields_leave_members_paths_whole(world):
+    """Every answer and gateway event without the fields Discord documents as optional
+    (a member's nick, a channel's topic and parent, ...), and with those it documents as
+    nullable null (avatars, global names, edited_timestamp, icons): from the start on, the
+    members' commands, buttons and the capacity notice all work, with nothing logged."""
+    fake, guild = world.fake, world.guild
+    fake.omitted_fields, fake.nulled_fields = OPTIONAL_FIELDS, NULLABLE_FIELDS
+    try:
+        await world.restart_bot()  # (its guilds, too, given so)
+        since = len(world.bot.output())
+        channel = guild.channel("announcements")
+        headers = {"Authorization": f"Bot {fake.token}"}
+        async with aiohttp.ClientSession(fake.api_base + "/", headers=headers) as http:
+            async with http.get(f"channels/{channel.id}") as answer:
+                assert "parent_id" not in await answer.json()
+            async with http.get(f"users/{world.moderator.id}") as answer:
+                assert (await answer.json())["global_name"] is None
+        await fake.slash(guild, world.moderator, "manage channel", channel=channel)
+        event_id = await world.import_event("Sparse Server Talk", capacity=2)
+        first, second, third = (world.member(n) for n in ("s1", "s2", "s3"))
+        info = await fake.slash(guild, first, "event info", event=str(event_id))
+        assert "Sparse Server Talk" in str(info.message), info
+        choices = await fake.autocomplete(guild, first, "rsvp join", focused="event",
+                                          event="Sparse")
+        assert any(str(event_id) == str(c["value"]) for c in choices), choices
+        joined = await fake.slash(guild, first, "rsvp join", event=str(event_id))
+        assert "confirmed" in joined.content, joined
+        posted = await fake.slash(guild, world.moderator, "manage announce",
+                                  event=str(event_id))
+        assert "Posted" in (posted.content or ""), posted
+        message = await fake.wait_message(channel, lambda m: any(
+            e.get("title") == "Sparse Server Talk" for e in m["embeds"]))
+        clicked = await fake.click(guild, second, message, f"eventbot:rsvp:join:{event_id}")
+        assert "confirmed" in clicked.content, clicked
+        await fake.wait_message(channel, lambda m: "Sparse Server Talk" in m["content"]
+                                and CAPACITY_REACHED in m["content"])
+        waiting = await fake.slash(guild, third, "rsvp join", event=str(event_id))
+        assert "waitlisted" in waiting.content, waiting
+        cancelled = await fake.slash(guild, first, "rsvp cancel", event=str(event_id))
+        assert "cancelled" in cancelled.content, cancelled
+        status = await fake.slash(guild, third, "rsvp status", event=str(event_id))
+        assert "confirmed" in status.content, status  # promoted
+        await fake.wait_message(fake.dm_channel(third), lambda m: "Sparse" in m["content"])
+        for command in ("event speakers", "event takeaways"):
+            shown = await fake.slash(guild, first, command, event=str(event_id))
+            assert shown.content or shown.embeds, shown
+        await asyncio.sleep(1.5)  # the announcement's refresh
+        log = world.bot.output()[since:]
+        assert not problems(log), log[-4000:]
+        assert not fake.server_errors, fake.server_errors
+    finally:
+        fake.omitted_fields = fake.nulled_fields = frozenset()
