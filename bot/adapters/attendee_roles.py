@@ -747,6 +747,7 @@ class AttendeeRoles:
                 return None
             if exc.code == UNKNOWN_ROUTE:
                 self._route_missing(exc)
+                self.notices.refused(guild_id, event_id, role_id, giving=True, unoffered=True)
                 return None
             log.info("user %s is no longer in guild %s; no role for them", user_id, guild_id)
             return True
@@ -783,6 +784,7 @@ class AttendeeRoles:
         except discord.NotFound as exc:
             if exc.code == UNKNOWN_ROUTE:
                 self._route_missing(exc)
+                self.notices.refused(guild_id, event_id, role_id, giving=False, unoffered=True)
                 return None
             if exc.code == UNKNOWN_ROLE:  # deleted: nobody has it, nor is asked for it again
                 await self._role_gone(guild_id, role_id)

@@ -53,16 +53,19 @@ class RoleNotices:
         refusal is news again."""
         self._told_refused.discard(role_id)
 
-    def refused(self, guild_id: int, event_id: int, role_id: int, *, giving: bool) -> None:
+    def refused(self, guild_id: int, event_id: int, role_id: int, *, giving: bool,
+                unoffered: bool = False) -> None:
         """Tell the moderators that Discord refused the bot the event's role, and what to
-        change: once, however many members and tries (`_told_refused`)."""
+        change (`unoffered`: the server does not offer the route): once, however many
+        members and tries (`_told_refused`)."""
         if role_id in self._told_refused:
             return
         self._told_refused.note(role_id)
 
         async def text() -> Text:
             return refused_role_notice(self.bot.get_guild(guild_id), role_id,
-                                       await self._title(guild_id, event_id), giving=giving)
+                                       await self._title(guild_id, event_id), giving=giving,
+                                       unoffered=unoffered)
         self._tell(guild_id, text)
 
     def deleted(self, guild_id: int, role_id: int, name: str | None, events: list[int]) -> None:

@@ -60,16 +60,22 @@ def shown_role(name: str) -> Markup:
     return Markup(f"**{safe(name)}**")
 
 
+# Why a role is refused on a server that answers giving or taking one as a route it lacks
+UNOFFERED = N_("this Discord server does not offer bots giving members roles")
+
+
 def refused_role_notice(guild: discord.Guild | None, role_id: int, title: str | None, *,
-                        giving: bool) -> Text:
+                        giving: bool, unoffered: bool = False) -> Text:
     """For the moderators, in the server's announcements channel: Discord refused the bot
     an event's attendee role (`giving` it to a member, else taking it back), why (as the
-    bot sees its roles) and what to change. `title`: the event's, if it is still there."""
+    bot sees its roles, or `unoffered`: the server has no such route) and what to change.
+    `title`: the event's, if it is still there."""
     role = guild.get_role(role_id) if guild is not None else None
     me = guild.me if guild is not None else None
     name: Markup | Text = (shown_role(role.name) if role is not None else
                            Text(N_("the attendee role")))
-    problem = my_role_problem(role, me) if role is not None and me is not None else None
+    problem = (Text(UNOFFERED) if unoffered else
+               my_role_problem(role, me) if role is not None and me is not None else None)
     if problem is None:  # what the bot can see of its roles allows it: the usual causes
         problem = Text(N_("Discord refused me: under Server Settings > Roles, drag my role "
                           "above {role} and give it the **Manage Roles** permission"), role=name)

@@ -104,6 +104,8 @@ async def test_a_server_without_the_member_role_route_costs_one_line(world):
     the route): members still join and cancel; one warning says roles are skipped, and no
     member is said to have left the server."""
     fake, guild = world.fake, world.guild
+    channel = guild.channel("announcements")
+    await fake.slash(guild, world.moderator, "manage channel", channel=channel)
     fake.lack("*", r"^/guilds/\d+/members/\d+/roles/\d+$")
     event_id = await world.import_event("Roleless Server Talk", capacity=5)
     role = fake.add_role(guild, "roleless-attendee")
@@ -126,6 +128,10 @@ async def test_a_server_without_the_member_role_route_costs_one_line(world):
     assert len([line for line in log.splitlines() if "roles are skipped" in line]) <= 1, log
     tried = [r for r in fake.requests[first_request:] if r.status == 404]
     assert len(tried) <= 4, tried  # no retry storm
+    # the moderators hear it once, where the bot tells them of roles it cannot give
+    told = [m for m in fake.messages(channel)
+            if "does not offer bots giving members roles" in m["content"]]
+    assert len(told) == 1 and "Roleless Server Talk" in told[0]["content"], told
 
 
 APPLICATION_INFO = ("GET", r"^/oauth2/applications/@me$")
