@@ -25,7 +25,7 @@ from aiohttp import WSMsgType, web
 
 from sandbox.models import Guild
 from sandbox.plumbing import _dumps
-from sandbox.sparse import thinned
+from sandbox.sparse import thinned, without_fields
 
 INVALID_SHARD, SHARDING_REQUIRED = 4010, 4011
 
@@ -103,6 +103,8 @@ class Gateway:
         session.seq += 1
         if self.omitted_fields or self.nulled_fields:
             data = thinned(data, self.omitted_fields, self.nulled_fields)
+        if paths := self.omitted_paths.get(event):
+            data = without_fields(data, paths)
         # The bot's end may just have died: the event is lost with its session, as on Discord.
         with contextlib.suppress(ConnectionResetError):
             await ws.send_str(_dumps({"op": 0, "t": event, "s": session.seq, "d": data}))

@@ -115,6 +115,10 @@ class FakeDiscord(
         # sandbox.sparse for the fields documented so)
         self.omitted_fields: frozenset[str] = frozenset()
         self.nulled_fields: frozenset[str] = frozenset()
+        # Gateway events sent without some fields: event name -> paths for `sparse.without_fields`
+        # (e.g. {"INTERACTION_CREATE": {"channel", "guild_locale"}}), as a server that
+        # leaves out what Discord documents as optional or sends only sometimes.
+        self.omitted_paths: dict[str, set[str]] = {}
 
         self._listen_port = port
         self._port: int | None = None

@@ -1,5 +1,7 @@
 """Answers as sparse as Discord documents them: the optional fields left out, the nullable
-ones null (`FakeDiscord.omitted_fields`, `FakeDiscord.nulled_fields`)."""
+ones null, in every answer and gateway event (`FakeDiscord.omitted_fields`,
+`FakeDiscord.nulled_fields`), or given fields of given gateway events left out
+(`FakeDiscord.omitted_paths`)."""
 
 from __future__ import annotations
 
@@ -25,4 +27,25 @@ def thinned(data: Any, omitted: frozenset[str], nulled: frozenset[str]) -> Any:
                 for key, value in data.items() if key not in omitted}
     if isinstance(data, list):
         return [thinned(item, omitted, nulled) for item in data]
+    return data
+
+
+def without_fields(data: Any, paths: set[str] | frozenset[str]) -> Any:
+    """A copy of a payload without the fields ``paths`` name: dotted keys, ``*`` for every
+    item of a list (``"member.permissions"``, ``"channels.*.topic"``). A field Discord
+    documents as optional, or sends only sometimes, left out as another server may."""
+    def drop(node: Any, parts: list[str]) -> Any:
+        if not parts:
+            return node
+        head, rest = parts[0], parts[1:]
+        if head == "*" and isinstance(node, list):
+            return [drop(item, rest) for item in node]
+        if not isinstance(node, dict) or head not in node:
+            return node
+        if not rest:
+            return {key: value for key, value in node.items() if key != head}
+        return {**node, head: drop(node[head], rest)}
+
+    for path in paths:
+        data = drop(data, path.split("."))
     return data
