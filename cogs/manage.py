@@ -42,7 +42,7 @@ from bot.adapters.import_preview import (
     preview_text,
     save_import,
 )
-from bot.adapters.languages import server_language
+from bot.adapters.languages import guild_locale, server_language
 from bot.adapters.manage_forms import (
     DELETE_PREFIX,
     EDIT_PREFIX,
@@ -260,7 +260,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
             if chosen:
                 text = lang._("The bot's posts in this server are in **{language}**, chosen "
                               "with `/manage language`.", language=NAMES[current])
-            elif shipped(interaction.guild_locale) == str(interaction.guild_locale):
+            elif shipped(guild_locale(interaction)) == str(guild_locale(interaction)):
                 text = lang._("The bot's posts in this server are in **{language}**, the "
                               "server's language in Discord; choose another with "
                               "`/manage language`.", language=NAMES[current])

@@ -219,10 +219,19 @@ class ServerLanguages:
         return await self.language(guild_id, guild.preferred_locale if guild else None)
 
 
+def guild_locale(interaction: discord.Interaction) -> discord.Locale | None:
+    """The server's preferred locale: the interaction's `guild_locale`, which Discord
+    documents as optional, else the gateway's guild (None outside a server)."""
+    if interaction.guild_locale is not None or interaction.guild_id is None:
+        return interaction.guild_locale
+    guild = interaction.client.get_guild(interaction.guild_id)
+    return guild.preferred_locale if guild is not None else None
+
+
 async def server_language(interaction: Interaction) -> Language:
     """The language of what the whole server reads, for a public reply."""
     return await interaction.client.languages.language(interaction.guild_id,
-                                                       interaction.guild_locale)
+                                                       guild_locale(interaction))
 
 
 async def dm_language(client: EventBot, user_id: int) -> Language:
