@@ -392,7 +392,8 @@ COMPONENT, MODAL_SUBMIT = 3, 5  # the interaction types of a click and a form's 
 
 
 def guard_interactions(client: discord.Client, clicks: dict[str, ClickHandler],
-                       seen: Callable[[Any], None] | None = None) -> None:
+                       seen: Callable[[Any], None] | None = None,
+                       unsaid: Callable[[Any], str | None] | None = None) -> None:
     """Keep a malformed INTERACTION_CREATE from killing the client, and hand clicks and
     form submissions whose custom id starts with a prefix of `clicks` to its handler
     (besides discord.py's views, which have just been handed them).
@@ -405,15 +406,22 @@ def guard_interactions(client: discord.Client, clicks: dict[str, ClickHandler],
     The click handlers are looked up here rather than by an `on_interaction` listener,
     for which discord.py would start a task on every interaction, `/rsvp join` included;
     `seen` is told of every interaction's payload the same way (the member's locale).
+    A payload without `locale` is read in the one `unsaid` gives (discord.py would take
+    en-US); `seen` still gets the payload as sent, so no guess is recorded as theirs.
     """
     state = client._connection
     parse = state.parsers["INTERACTION_CREATE"]
     replies: set[asyncio.Task[None]] = set()  # referenced until done
 
     def guarded(data: Any) -> None:
+        read = data
         try:
             storable_typing(data)
-            parse(data)
+            if (unsaid is not None and isinstance(data, dict)
+                    and not isinstance(data.get("locale"), str)
+                    and (guess := unsaid(data)) is not None):
+                read = {**data, "locale": guess}
+            parse(read)
         except Exception as exc:
             iid = data.get("id", "?") if isinstance(data, dict) else "?"
             log.warning("ignored a malformed interaction %s: %s", clip(str(iid), 30),
@@ -426,7 +434,7 @@ def guard_interactions(client: discord.Client, clicks: dict[str, ClickHandler],
             custom_id = str(data.get("data", {}).get("custom_id", ""))
             for prefix, handler in clicks.items():
                 if custom_id.startswith(prefix):
-                    answer = handler(discord.Interaction(data=data, state=state))
+                    answer = handler(discord.Interaction(data=read, state=state))
                     if answer is not None:
                         keep(answer)
 

@@ -85,6 +85,29 @@ class MemberLocales:
         if isinstance(locale, str):
             self.seen(user_id, locale)
 
+    def last_seen(self, user_id: int) -> str | None:
+        """The locale this process last saw the member's client send, if it remembers one."""
+        last = self._last.get(user_id)
+        return last[0] if last is not None else None
+
+    def unsaid(self, client: discord.Client) -> Callable[[Any], str | None]:
+        """For an INTERACTION_CREATE without `locale` (Discord documents it as optional):
+        the locale to answer the member in, rather than discord.py's en-US. The one their
+        client sent last, else the server's (the payload's `guild_locale`, else the
+        gateway's guild); None in a DM from a member not seen before."""
+        def guess(data: Any) -> str | None:
+            try:
+                user = (data.get("member") or {}).get("user") or data.get("user") or {}
+                if (seen := self.last_seen(int(user["id"]))) is not None:
+                    return seen
+                if isinstance(data.get("guild_locale"), str):
+                    return str(data["guild_locale"])
+                guild = client.get_guild(int(data["guild_id"]))
+            except (AttributeError, KeyError, TypeError, ValueError):
+                return None
+            return str(guild.preferred_locale) if guild is not None else None
+        return guess
+
     def seen(self, user_id: int, locale: str) -> None:
         last, now = self._last.get(user_id), self.clock()
         if last is None or last[0] != locale or now - last[2] >= self.rewrite_after:

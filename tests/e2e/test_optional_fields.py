@@ -4,6 +4,7 @@ members' and moderators' core paths answer as they do with every field present."
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
@@ -146,3 +147,34 @@ async def test_without_a_system_channel_announcements_go_to_the_announcements_ch
     finally:
         fake.omitted_fields = {}
 
+
+def no_locale(payload: dict) -> None:
+    del payload["locale"]
+
+
+async def test_without_locale_a_member_is_answered_as_last_seen_else_as_the_server(
+        world, fake):
+    """`locale` is optional in an interaction (discord.py then says en-US): a member is
+    answered in the language their client sent last, and one never seen in the server's
+    language; the guess is not recorded as their client's."""
+    guild = fake.add_guild("无语言", preferred_locale="zh-CN")
+    moderator = fake.add_member(guild, "nl mod", manage_events=True)
+    await fake.wait_ready(process=world.bot)
+    title = "Unsaid Forum"
+    reply = await import_page(fake, guild, moderator, page=Attachment(
+        "a.txt", title.encode() + b"\n\n" + OPEN_ANNOUNCEMENT, "text/plain"),
+        title=title, capacity=3)
+    event_id = re.search(r"\(event (\d+)\)", reply.content or "")[1]
+    english, unseen = fake.add_member(guild, "seen en"), fake.add_member(guild, "unseen en")
+    said = await fake.slash(guild, english, "rsvp status", event=event_id)
+    assert said.content == f"You're not registered for **{title}**.", said
+    unsaid = await fake.slash(guild, english, "rsvp status", event=event_id, mutate=no_locale)
+    assert unsaid.content == said.content, unsaid
+    joined = await fake.slash(guild, unseen, "rsvp join", event=event_id, mutate=no_locale)
+    assert joined.ephemeral and joined.content == f"你已确认报名 **{title}**。到时见！", joined
+    for _ in range(300):  # written in batches (FLUSH_INTERVAL)
+        if world.query("SELECT 1 FROM member_locales WHERE user_id = ?", (english.id,)):
+            break
+        await asyncio.sleep(0.05)
+    assert world.query("SELECT locale FROM member_locales WHERE user_id IN (?, ?)",
+                       (english.id, unseen.id)) == [("en-US",)]
