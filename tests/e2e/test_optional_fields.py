@@ -55,7 +55,7 @@ async def test_core_paths_without_a_guild_field(world, fake, path):
 
 
 async def core_paths(world, fake, path: str, omitted: dict[str, set[str]]) -> None:
-    fake.omitted_fields = omitted
+    fake.omitted_paths = omitted
     try:
         guild = fake.add_guild(f"Omit {path}", preferred_locale="zh-CN")
         moderator = fake.add_member(guild, "mod " + path, manage_events=True)
@@ -104,13 +104,13 @@ async def core_paths(world, fake, path: str, omitted: dict[str, set[str]]) -> No
         log = world.bot.output()[since:]
         assert not problems(log), log[-4000:]
     finally:
-        fake.omitted_fields = {}
+        fake.omitted_paths = {}
 
 
 async def test_without_guild_locale_the_language_status_names_the_servers_language(world, fake):
     """`guild_locale` is optional in an interaction: the server's language is still the
     one its GUILD_CREATE gave, not English "as the bot does not speak" it."""
-    fake.omitted_fields = {"INTERACTION_CREATE": {"guild_locale"}}
+    fake.omitted_paths = {"INTERACTION_CREATE": {"guild_locale"}}
     try:
         guild = fake.add_guild("繁體 server", preferred_locale="zh-TW")
         moderator = fake.add_member(guild, "tw mod", manage_events=True)
@@ -120,14 +120,14 @@ async def test_without_guild_locale_the_language_status_names_the_servers_langua
             "The bot's posts in this server are in **中文（繁體）**, the server's language "
             "in Discord; choose another with `/manage language`."), status
     finally:
-        fake.omitted_fields = {}
+        fake.omitted_paths = {}
 
 
 async def test_without_a_system_channel_announcements_go_to_the_announcements_channel(
         world, fake):
     """A server whose GUILD_CREATE names no system channel: the moderator's announce,
     with no channel set, goes to #announcements."""
-    fake.omitted_fields = {"GUILD_CREATE": {"system_channel_id"}}
+    fake.omitted_paths = {"GUILD_CREATE": {"system_channel_id"}}
     try:
         guild = fake.add_guild("No system channel")
         moderator = fake.add_member(guild, "nsc mod", manage_events=True)
@@ -145,7 +145,7 @@ async def test_without_a_system_channel_announcements_go_to_the_announcements_ch
             e.get("title") == "Quiet Forum" for e in m["embeds"]))
         assert not problems(world.bot.output()[since:])
     finally:
-        fake.omitted_fields = {}
+        fake.omitted_paths = {}
 
 
 def no_locale(payload: dict) -> None:
