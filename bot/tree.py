@@ -293,6 +293,9 @@ def error_message(error: BaseException, lang: Language) -> str | None:
     if isinstance(error, app_commands.CommandOnCooldown):
         return lang._("Slow down a little: try again in {seconds} s.",
                       seconds=f"{error.retry_after:.0f}")
+    if isinstance(error, Unreadable):
+        return lang._("Discord sent this in a form I couldn't read, so nothing was done; "
+                      "try again.")
     if isinstance(error, app_commands.CheckFailure):
         return lang._("You can't use this command here.")
     return None
@@ -483,6 +486,11 @@ def _storable_fields(node: dict[str, Any]) -> None:
         _storable_fields(child)
 
 
+class Unreadable(app_commands.CheckFailure):
+    """An interaction whose payload discord.py could not read: nothing was done, and the
+    member is not told they may not use the command, which need not be so."""
+
+
 async def _answer_unreadable(state: Any, data: Any) -> None:
     """Answer an interaction discord.py could not read, from its id and token alone."""
     try:
@@ -495,7 +503,7 @@ async def _answer_unreadable(state: Any, data: Any) -> None:
         interaction = discord.Interaction(data=payload, state=state)
     except Exception:
         return  # no id or token: nothing can be answered
-    await report_error(interaction, app_commands.CheckFailure())
+    await report_error(interaction, Unreadable())
 
 
 class EventTree(app_commands.CommandTree["EventBot"]):
@@ -516,8 +524,7 @@ class EventTree(app_commands.CommandTree["EventBot"]):
         if interaction.type is discord.InteractionType.application_command and not (
                 extras.get(_OPENS_FORM)):
             answer_in_time(interaction, public=public)
-        if not has_user(interaction):
-            raise app_commands.CheckFailure("the interaction names no member")
+        require_user(interaction)
         if (interaction.guild_id is not None and interaction.is_user_integration()
                 and not interaction.is_guild_integration()):
             # A member's own install of the app, in a server that has not installed it:
@@ -553,6 +560,13 @@ def has_user(interaction: discord.Interaction) -> bool:
     """Whether the interaction says who used it: a member in a server, a user in DMs."""
     kind = discord.User if interaction.guild_id is None else discord.Member
     return isinstance(interaction.user, kind)
+
+
+def require_user(interaction: discord.Interaction) -> None:
+    """Raise Unreadable unless the interaction says who used it (`has_user`), as Discord's
+    always do: nothing is done for nobody."""
+    if not has_user(interaction):
+        raise Unreadable("the interaction names no member")
 
 
 def _begins_with_own_words(template: str, reason: Text) -> bool:

@@ -11,7 +11,6 @@ import re
 from datetime import UTC, datetime
 
 import discord
-from discord import app_commands
 
 from bot.adapters.event_option import guild_id_of
 from bot.app import Interaction
@@ -22,7 +21,7 @@ from bot.i18n import Language, language
 from bot.models import Event, EventSummary, Joined
 from bot.render import safe
 from bot.render_replies import archived_line, cancel_reply, join_reply
-from bot.tree import answer_in_time, has_user, member_language, report_error, respond
+from bot.tree import answer_in_time, member_language, report_error, require_user, respond
 
 
 def cancelled_line(lang: Language, title: str) -> str:
@@ -86,8 +85,7 @@ class RsvpButton(discord.ui.DynamicItem[discord.ui.Button],
     async def callback(self, interaction: Interaction) -> None:
         answer_in_time(interaction)  # buttons bypass the tree: the same deadline
         try:
-            if not has_user(interaction):
-                raise app_commands.CheckFailure("the interaction names no member")
+            require_user(interaction)
             if self.event_id is None:
                 raise EventNotFound(self.event_ref)
             bot = interaction.client
