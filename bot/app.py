@@ -26,6 +26,7 @@ from discord.ext import commands
 
 from bot.adapters.callback_answers import accept_bodiless_callback_answers
 from bot.adapters.languages import MemberLocales, ServerLanguages
+from bot.adapters.missing_routes import missing_said, route_missing, say_missing
 from bot.catalog import EventFolder, read_bundled, save_samples
 from bot.command_words import CommandTranslator
 from bot.config import DISCORD_API_BASE, ConfigError, Settings
@@ -46,9 +47,6 @@ discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
 EXTENSIONS = ("cogs.events", "cogs.rsvp", "cogs.manage", "cogs.announcements", "cogs.reminders",
               "cogs.retention")
 SYNC_HASH_KEY = "commands_hash"
-# Discord's answer to a route it does not have: 404 with error code 0 (a documented route
-# answered so is one a less complete server, or a proxy before it, does not offer).
-UNKNOWN_ROUTE = 0
 # Servers given the sample events in one database call at start: enough that they share
 # a commit, few enough (about 50 ms here) that a command's database call waiting behind
 # one batch still answers well within Discord's 3 s.
@@ -139,12 +137,10 @@ class EventBot(commands.Bot):
         try:
             return await super().application_info()
         except discord.NotFound as exc:
-            if exc.code != UNKNOWN_ROUTE or self.user is None:
+            if not route_missing(exc) or self.user is None:
                 raise
-            if not self.application_unknown:
-                log.warning("this Discord server does not offer the application's information"
-                            " (HTTP 404: %s); its id is taken from the gateway's READY",
-                            exc.text or "Not Found")
+            say_missing(log, "the application's information",
+                        "its id is taken from the gateway's READY", exc)
             self.application_unknown = True
             return own_application(self._connection, self.user)
 
@@ -185,11 +181,10 @@ class EventBot(commands.Bot):
         try:
             await sync_tree(self.tree, guild)
         except (discord.Forbidden, discord.NotFound) as exc:
-            if isinstance(exc, discord.NotFound) and exc.code == UNKNOWN_ROUTE:
+            if route_missing(exc):
                 # The commands synced before stay, and answer; the next start tries again.
-                log.warning("this Discord server does not offer syncing slash commands (HTTP "
-                            "404: %s); those synced before stay as they were",
-                            exc.text or "Not Found")
+                say_missing(log, "syncing slash commands", "those synced before stay as they "
+                            "were", exc)
                 return
             if guild is None:
                 raise
@@ -534,12 +529,11 @@ class CommandSync(EventBot):
         try:
             return await discord.Client.application_info(self)
         except discord.NotFound as exc:
-            if exc.code != UNKNOWN_ROUTE:
+            if not route_missing(exc):
                 raise
-            raise Unavailable(f"{self.settings.discord_api_base} does not offer the "
-                              "application's information, which syncing the commands needs "
-                              f"(HTTP 404: {exc.text or 'Not Found'}); nothing was synced"
-                              ) from None
+            raise Unavailable(missing_said(
+                self.settings.discord_api_base, "the application's information, which "
+                "syncing the commands needs", "nothing was synced", exc)) from None
 
 
 async def sync_commands(settings: Settings, store: Store, guild_id: int | None) -> int:
@@ -551,10 +545,10 @@ async def sync_commands(settings: Settings, store: Store, guild_id: int | None) 
         try:
             count = await sync_tree(client.tree, guild)
         except (discord.Forbidden, discord.NotFound) as exc:
-            if isinstance(exc, discord.NotFound) and exc.code == UNKNOWN_ROUTE:
-                raise Unavailable(f"{settings.discord_api_base} does not offer syncing slash "
-                                  f"commands (HTTP 404: {exc.text or 'Not Found'}); nothing "
-                                  "was synced") from None
+            if route_missing(exc):
+                raise Unavailable(missing_said(settings.discord_api_base,
+                                               "syncing slash commands", "nothing was synced",
+                                               exc)) from None
             if guild is None:
                 raise
             raise NotAllowed(REFUSED_GUILD, guild_id=guild_id,

@@ -260,7 +260,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
             if chosen:
                 text = lang._("The bot's posts in this server are in **{language}**, chosen "
                               "with `/manage language`.", language=NAMES[current])
-            elif shipped(guild_locale(interaction)) == str(guild_locale(interaction)):
+            elif shipped(server_locale := guild_locale(interaction)) == str(server_locale):
                 text = lang._("The bot's posts in this server are in **{language}**, the "
                               "server's language in Discord; choose another with "
                               "`/manage language`.", language=NAMES[current])

@@ -50,6 +50,7 @@ import time
 
 import discord
 
+from bot.adapters.missing_routes import route_missing, say_missing
 from bot.adapters.owed_roles_record import GIVE_BACK_WAIT, OwedRolesRecord
 from bot.adapters.role_notices import RoleNotices
 from bot.adapters.role_tries import Tries, paused, refused_again, try_now, waiting
@@ -62,7 +63,6 @@ from bot.recent import Recent
 log = logging.getLogger(__name__)
 
 UNKNOWN_ROLE = 10011  # Discord's error code: the role was deleted
-UNKNOWN_ROUTE = 0  # a 404 with no code: the server offers no such route (not a member gone)
 # Seconds a role deleted on Discord is remembered (`AttendeeRoles._gone`): long past the
 # calls under way for it when it went (each ends at its next call, which meets 10011 or
 # sees it gone) and the records `_role_gone` clears. A record left after that (clearing
@@ -78,7 +78,6 @@ class AttendeeRoles:
 
     def __init__(self, bot: EventBot) -> None:
         self.bot = bot
-        self._route_missing_told = False  # logged once that the server has no role route
         # event id -> (role id, user ids this process believes hold it), and its guild
         self._holders: dict[int, tuple[int, set[int]]] = {}
         self._guild_of: dict[int, int] = {}
@@ -745,8 +744,8 @@ class AttendeeRoles:
             if exc.code == UNKNOWN_ROLE:
                 await self._role_gone(guild_id, role_id)
                 return None
-            if exc.code == UNKNOWN_ROUTE:
-                self._route_missing(exc)
+            if route_missing(exc):  # not a member gone: the server gives no roles
+                say_missing(log, "giving members roles", "attendee roles are skipped", exc)
                 self.notices.refused(guild_id, event_id, role_id, giving=True, unoffered=True)
                 return None
             log.info("user %s is no longer in guild %s; no role for them", user_id, guild_id)
@@ -754,14 +753,6 @@ class AttendeeRoles:
         except discord.HTTPException:
             log.exception("could not give role %s to user %s", role_id, user_id)
             return False
-
-    def _route_missing(self, exc: discord.NotFound) -> None:
-        """The server answers giving or taking a role as a route it lacks: attendee roles
-        are skipped, said once (not a member gone, as a 404 with a code would say)."""
-        if not self._route_missing_told:
-            self._route_missing_told = True
-            log.warning("this Discord server does not offer giving members roles (HTTP 404: "
-                        "%s); attendee roles are skipped", exc.text or "Not Found")
 
     async def _remove(self, guild_id: int, event_id: int, user_id: int, role_id: int,
                       why: str) -> bool | None:
@@ -782,8 +773,8 @@ class AttendeeRoles:
             self.notices.refused(guild_id, event_id, role_id, giving=False)
             return None
         except discord.NotFound as exc:
-            if exc.code == UNKNOWN_ROUTE:
-                self._route_missing(exc)
+            if route_missing(exc):  # not a member gone: the server takes no roles back
+                say_missing(log, "giving members roles", "attendee roles are skipped", exc)
                 self.notices.refused(guild_id, event_id, role_id, giving=False, unoffered=True)
                 return None
             if exc.code == UNKNOWN_ROLE:  # deleted: nobody has it, nor is asked for it again

@@ -23,6 +23,17 @@ def route_missing(exc: discord.HTTPException) -> bool:
     return isinstance(exc, discord.NotFound) and exc.code == UNKNOWN_ROUTE
 
 
+def thing_gone(exc: discord.HTTPException) -> bool:
+    """Whether Discord's refusal says the thing asked for is gone (a 404 with its own
+    code: deleted, left), not that the server lacks the route."""
+    return isinstance(exc, discord.NotFound) and exc.code != UNKNOWN_ROUTE
+
+
+def missing_said(server: str, what: str, skipped: str, exc: discord.HTTPException) -> str:
+    """The line that says `server` does not offer `what`, and what is skipped for it."""
+    return f"{server} does not offer {what} (HTTP 404: {exc.text or 'Not Found'}); {skipped}"
+
+
 def say_missing(log: logging.Logger, what: str, skipped: str,
                 exc: discord.HTTPException) -> None:
     """Log, once a process for each feature `skipped`, that the server does not offer
@@ -30,5 +41,4 @@ def say_missing(log: logging.Logger, what: str, skipped: str,
     if (what, skipped) in _told:
         return
     _told.add((what, skipped))
-    log.warning("this Discord server does not offer %s (HTTP 404: %s); %s", what,
-                exc.text or "Not Found", skipped)
+    log.warning("%s", missing_said("this Discord server", what, skipped, exc))

@@ -23,7 +23,7 @@ from datetime import datetime
 
 import discord
 
-from bot.adapters.missing_routes import route_missing
+from bot.adapters.missing_routes import thing_gone
 from bot.app import EventBot
 from bot.errors import EventNotFound
 from bot.i18n import N_, Text
@@ -66,8 +66,7 @@ def gone_on_discord(exc: discord.HTTPException) -> bool:
     (10070 Unknown Guild Scheduled Event), or finished (ended at its end, or cancelled).
     Not a 404 without a code: the server does not offer the route, and the Discord event
     may well be listed still."""
-    return ((isinstance(exc, discord.NotFound) and not route_missing(exc))
-            or exc.code == FINISHED_EVENT)
+    return thing_gone(exc) or exc.code == FINISHED_EVENT
 
 
 async def plan_scheduled_event(bot: EventBot, guild_id: int, event: Event,
@@ -215,7 +214,7 @@ async def listed_on_discord(bot: EventBot, guild_id: int, scheduled_event_id: in
         data = await bot.http.get_scheduled_event(guild_id, scheduled_event_id,
                                                   with_user_count=False)
     except discord.HTTPException as exc:
-        if isinstance(exc, discord.NotFound) and not route_missing(exc):
+        if thing_gone(exc):
             return False
         log.warning("could not look up Discord event %s of guild %s: %s %s",
                     scheduled_event_id, guild_id, exc.status, exc.text)
@@ -323,7 +322,7 @@ async def delete_scheduled_event(bot: EventBot, guild_id: int, scheduled_event_i
         # By id, as in `run_scheduled_event`: `ScheduledEvent.delete` would need a fetch first.
         await bot.http.delete_scheduled_event(guild_id, scheduled_event_id, reason=reason)
     except discord.HTTPException as exc:
-        if isinstance(exc, discord.NotFound) and not route_missing(exc):
+        if thing_gone(exc):
             return None  # deleted on Discord already
         # (a server without the route refuses it so: the Discord event stays listed)
         log.warning("could not delete Discord event %s of guild %s: %s %s", scheduled_event_id,
