@@ -93,7 +93,7 @@ class EventBot(commands.Bot):
             store, retention=settings.guild_retention_days * 86400)
         self.languages = ServerLanguages(store)
         guard_interactions(self, self.clicks, self.member_locales.seen_payload,
-                           self.member_locales.unsaid(self))
+                           self.member_locales.locale_guess(self))
         # What the cogs tell each other (registration changes, reminders, roles, leaving a
         # guild): plain callbacks, not dispatched events, since a join is the hot path and a
         # dispatch would start a task per listener for work that takes microseconds.

@@ -396,7 +396,7 @@ COMPONENT, MODAL_SUBMIT = 3, 5  # the interaction types of a click and a form's 
 
 def guard_interactions(client: discord.Client, clicks: dict[str, ClickHandler],
                        seen: Callable[[Any], None] | None = None,
-                       unsaid: Callable[[Any], str | None] | None = None) -> None:
+                       guess_locale: Callable[[Any], str | None] | None = None) -> None:
     """Keep a malformed INTERACTION_CREATE from killing the client, and hand clicks and
     form submissions whose custom id starts with a prefix of `clicks` to its handler
     (besides discord.py's views, which have just been handed them).
@@ -409,7 +409,7 @@ def guard_interactions(client: discord.Client, clicks: dict[str, ClickHandler],
     The click handlers are looked up here rather than by an `on_interaction` listener,
     for which discord.py would start a task on every interaction, `/rsvp join` included;
     `seen` is told of every interaction's payload the same way (the member's locale).
-    A payload without `locale` is read in the one `unsaid` gives (discord.py would take
+    A payload without `locale` is read in the one `guess_locale` gives (discord.py would take
     en-US); `seen` still gets the payload as sent, so no guess is recorded as theirs.
     """
     state = client._connection
@@ -420,9 +420,9 @@ def guard_interactions(client: discord.Client, clicks: dict[str, ClickHandler],
         read = data
         try:
             storable_typing(data)
-            if (unsaid is not None and isinstance(data, dict)
+            if (guess_locale is not None and isinstance(data, dict)
                     and not isinstance(data.get("locale"), str)
-                    and (guess := unsaid(data)) is not None):
+                    and (guess := guess_locale(data)) is not None):
                 read = {**data, "locale": guess}
             parse(read)
         except Exception as exc:

@@ -90,7 +90,7 @@ class MemberLocales:
         last = self._last.get(user_id)
         return last[0] if last is not None else None
 
-    def unsaid(self, client: discord.Client) -> Callable[[Any], str | None]:
+    def locale_guess(self, client: discord.Client) -> Callable[[Any], str | None]:
         """For an INTERACTION_CREATE without `locale` (Discord documents it as optional):
         the locale to answer the member in, rather than discord.py's en-US. The one their
         client sent last, else the server's (the payload's `guild_locale`, else the
