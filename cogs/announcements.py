@@ -172,9 +172,10 @@ class Announcements(commands.Cog):
         # folded by another process, or deleted with its server's data) and is forgotten,
         # not delivered.
         self._held: dict[int, tuple[Notice, float]] = {}
-        # Announcement messages Discord would not let the bot edit (403), with their server
-        # and the state it refused: not tried again for that state (each refusal counts
-        # against Discord's limit of invalid requests), only once the event changes again.
+        # Announcement messages Discord would not let the bot edit (403, or a server without
+        # the edit route), with their server and the state it refused: not tried again for
+        # that state (each refusal counts against Discord's limit of invalid requests), only
+        # once the event changes again.
         self._refused: dict[int, tuple[int, str]] = {}
         # The announced events that have not ended: their refresh at the end, by the end.
         # Those of a server the bot left go with it (`_on_guild_left`): a refresh there is
