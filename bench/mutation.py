@@ -11,9 +11,11 @@ Two kinds of mutants, each run against the fast unit tests that cover its module
 
     python -m bench.mutation [--skip-mutmut] [GROUP...]     GROUP: registration importer time render
     python -m bench.mutation --module bot.pages_zh          one module's pattern mutants only
+    python -m bench.mutation --module bot.pages_zh --only POST --only NOT_NAMES:44-119
 
 `--module` runs the pattern mutants of one module and prints how many were killed and which
-survived, without mutmut and without rewriting the report (whose sections cover whole groups).
+survived, without mutmut and without rewriting the report (whose sections cover whole groups);
+`--only NAME[:FIRST[-LAST]]` narrows it to one pattern's mutants, or a run of them.
 A cut run goes on with `--resume` (the pattern mutants and code mutants with no verdict
 yet); after new tests, `--survivors-only` re-runs what survived (add `--resume` when code
 changed: mutmut drops the verdicts of a changed function).
@@ -706,14 +708,15 @@ def _run_batch(todo: list[tuple[str, str]], tests: list[str]) -> None:
 
 
 def _run_patterns(group: Group, survivors_only: bool, every: int, report_only: bool = False,
-                  resume: bool = False) -> dict[str, tuple[str, str]]:
+                  resume: bool = False, only: list[tuple[str, int, int]] | None = None,
+                  ) -> dict[str, tuple[str, str]]:
     """(what changed, verdict) for each pattern mutant of the group's modules; with
     survivors_only, a mutant killed before (with the same change) is not run again; with
     resume, no mutant with a verdict on the same change is (a cut run goes on)."""
     tests = [UNIT + t for t in group.tests]
     cached = _load_patterns()
     chosen = [(mutant_id, what) for module in (() if group.functions else group.modules)
-              for mutant_id, what in pattern_ids(module)[::every]]
+              for mutant_id, what in pattern_ids(module)[::every] if _chosen(mutant_id, only)]
     if not report_only:
         _run_batch([(mutant_id, what) for mutant_id, what in chosen if not (
             (before := cached.get(mutant_id)) and before[0] == what
@@ -805,7 +808,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--module", metavar="MODULE",
                         help="run only this module's pattern mutants (with its group's tests) "
                         "and print the result; the report is left as it is")
+    parser.add_argument("--only", action="append", type=_only, metavar="NAME[:FIRST[-LAST]]",
+                        help="with --module: run only this pattern's mutants (FIRST to LAST "
+                        "of them, counting from 1); may be given more than once")
     args = parser.parse_args(argv)
+    if args.only and not args.module:
+        parser.error("--only needs --module")
     if unknown := set(args.groups) - set(GROUPS):
         parser.error(f"unknown group {', '.join(sorted(unknown))}; choose from {', '.join(GROUPS)}")
     os.chdir(ROOT)
@@ -840,13 +848,36 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if failed else 0
 
 
+def _only(spec: str) -> tuple[str, int, int]:
+    """`NAME`, `NAME:N` or `NAME:FIRST-LAST` as (name, first, last), counting from 1."""
+    name, _, span = spec.partition(":")
+    first, _, last = span.partition("-")
+    try:
+        low = int(first) if first else 1
+        high = int(last) if last else (low if first else sys.maxsize)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not NAME[:FIRST[-LAST]]: {spec}") from None
+    if not name or low < 1 or high < low:
+        raise argparse.ArgumentTypeError(f"not NAME[:FIRST[-LAST]]: {spec}")
+    return name, low, high
+
+
+def _chosen(mutant_id: str, only: list[tuple[str, int, int]] | None) -> bool:
+    """Whether a mutant id (module:NAME:N) is one of those `--only` asks for."""
+    _, name, index = mutant_id.split(":")
+    return not only or any(name == n and low <= int(index) <= high for n, low, high in only)
+
+
 def _module_only(module: str, group: Group, args: argparse.Namespace) -> int:
-    """Run one module's pattern mutants against its group's tests and print the tally and
-    the survivors, each with its explanation if it has one."""
+    """Run one module's pattern mutants (or those `--only` names) against its group's tests
+    and print the tally and the survivors, each with its explanation if it has one."""
     one = Group((module,), group.tests, group.threshold)
+    if unknown := {n for n, _, _ in args.only or ()} - {
+            mutant_id.split(":")[1] for mutant_id, _ in pattern_ids(module)}:
+        sys.exit(f"{module} has no pattern mutants named {', '.join(sorted(unknown))}")
     patterns = _run_patterns(one, args.survivors_only, args.every,
                              args.report_only or args.skip_patterns,
-                             args.resume and not args.survivors_only)
+                             args.resume and not args.survivors_only, args.only)
     run = {k: v for k, v in patterns.items() if v[1] != NOT_RUN}
     killed = sum(s in KILLED for _, s in run.values())
     survivors = [k for k, (_, s) in run.items() if s not in KILLED]
