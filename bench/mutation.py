@@ -142,7 +142,7 @@ EXPLAINED: dict[str, str] = {
         "harmless: differs only for a name followed directly by the letter X",
     "bot.pages_zh:LANGUAGE:3":
         "equivalent: 使用 contains 用, which the alternative beside it matches",
-    "bot.pages_zh:NARRATION:8":
+    "bot.pages_zh:NARRATION:11":
         "equivalent: without 主持人 its prefix 主持 matches, and both mean moderator",
     **{f"bot.pages_zh:SECTION:{n}":
        "equivalent: a heading that is a role word (嘉宾, 发言嘉宾, 演讲嘉宾, 主讲嘉宾) is read as "

@@ -413,6 +413,8 @@ def test_an_english_role_label_gives_chinese_names_as_a_chinese_label_does(page_
         ("邱勇将致辞。", {"邱勇": "speaker"}),
         ("届时，邱勇将致辞，赵通将主持。", {"邱勇": "speaker", "赵通": "moderator"}),
         ("由邱勇致开幕辞。", {"邱勇": "speaker"}),
+        ("会议开始前，杨斌将致欢迎辞。", {"杨斌": "speaker"}),
+        ("会议最后，由王立新致闭幕辞。", {"王立新": "speaker"}),
         ("领导致辞。", {}), ("校长致辞。", {}),  # a post, no one's name
     ],
 )
