@@ -515,6 +515,26 @@ def test_a_note_that_there_is_no_translation_names_none(notice):
     assert (page.translation, page.description) == (None, INTRO.strip())
 
 
+# Each way to say there is none ("无", "未提供", "不安排"), each language named and each
+# word for the translation: a sentence that also names the service offered ("提供",
+# "同声", "同传"), so that without the "none" it would say there is one.
+NO_TRANSLATION_NOTES = [
+    "无同声传译", "未提供翻译", "没有提供翻译", "不设英文同传", "不设置同声传译",
+    "不配备同声传译", "未配有同声传译", "不安排同声传译", "不提供中文翻译", "不提供汉语翻译",
+    "不提供英语翻译", "不提供日文翻译", "不提供韩文翻译", "不提供俄文翻译", "不提供法文翻译",
+    "不提供德文翻译", "不提供西班牙文翻译", "不提供阿拉伯文翻译", "不提供同步口译",
+    "不提供交替传译", "不提供口译", "不提供同传",
+]
+
+
+@pytest.mark.parametrize("none", NO_TRANSLATION_NOTES)
+def test_each_wording_of_no_translation_names_none(none):
+    for script in (str, traditional):
+        page = parse_page(script(f"{INTRO}本次活动以中文进行，{none}。"))
+        assert (page.language, page.translation) == ("Chinese", None)
+        assert page.description == script(INTRO).strip()
+
+
 @pytest.mark.parametrize(
     ("notice", "language", "translation"),
     [
@@ -522,6 +542,8 @@ def test_a_note_that_there_is_no_translation_names_none(notice):
         ("会议语言：中文（提供英文同声传译）", "Chinese", "English"),
         ("工作语言为英语。", "English", None),
         ("现场配有英文同传。", None, "English"),
+        ("现场配备英文翻译。", None, "English"),
+        ("现场设英文同传。", None, "English"),
         # bilingual: the first language named, as "held in English and Chinese" gives English
         ("本次活动采用中英双语进行。", "Chinese", None),
         ("本次活动以英文和中文进行。", "English", None),
@@ -1058,6 +1080,7 @@ def test_each_wording_of_a_notice_about_the_event_in_prose_counts(notice, expect
 @pytest.mark.parametrize("notice", [
     "不作公开报导。", "座谈会采取闭门形式。", "讨论会均采用闭门方式。", "对话仍闭门进行。",
     "论坛闭门召开。", "闭门研讨，谢绝旁听。", "闭门座谈，谢绝旁听。", "本场会议将闭门举行。",
+    "本次活动将闭门举行。", "讲座以闭门形式举行。", "闭门会议，谢绝旁听。",
 ])
 def test_each_wording_of_an_off_the_record_notice_on_its_own_line_counts(notice):
     for script in (str, traditional):
