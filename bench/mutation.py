@@ -174,6 +174,14 @@ EXPLAINED: dict[str, str] = {
     "bot.pages_zh:NOT_NAMES:8":
         "equivalent in effect where tested: 主办 is a role word, so a line opening with it is "
         "read as a role's label before a name is looked for",
+    **{f"bot.pages_zh:POST:{n}":
+       "equivalent: 会长 is in the pattern twice (a card's post, and again among the others)"
+       for n in (8, 30)},
+    "bot.pages_zh:POST:9": "equivalent: 理事长 starts with 理事, an alternative of its own",
+    **{f"bot.pages_zh:POST:{n}":
+       "equivalent in effect where tested: an English post after a name (\"Senior Fellow\", "
+       "\"Program Director\") is a title by the English post words (pages_people._JOB_TITLE), "
+       "which hold fellow, professor and director too" for n in (15, 16, 17)},
     "bot.pages_zh:BIO_AFTER_NAME:7": "equivalent: 曾任 starts with 曾, the alternative after it",
     "bot.pages_zh:SECTION:10":
         "equivalent: 嘉宾介绍 and 嘉宾简介, the headings it prefixes, are alternatives "

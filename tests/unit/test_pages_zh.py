@@ -999,6 +999,24 @@ def test_each_person_of_a_role_line_keeps_their_own_title(line, people, script):
     assert page.description == script(INTRO).strip() and page.skipped == ()
 
 
+@pytest.mark.parametrize("title", [
+    "清华大学国际关系研究院院长", "卡内基国际和平研究院访问学者", "中国前驻美国大使",
+    "中国军控与裁军协会会长", "中信集团董事长", "全球安全论坛主席", "外交部军控司司长",
+    "中国国际金融公司总裁", "北京大学国际关系学院讲师", "联合国核不扩散问题专家",
+    "联合国裁军咨询委员会成员", "外交部政策咨询委员会顾问", "《世界知识》杂志主编",
+    "《环球时报》资深编辑", "新华社驻华盛顿记者", "凤凰卫视新闻总监", "中国核工业集团项目经理",
+    "中国军控与裁军协会秘书长", "中国国际问题研究基金会理事", "中国常驻联合国代表",
+])
+@pytest.mark.parametrize("script", [str, traditional], ids=["simplified", "traditional"])
+def test_each_post_after_a_name_on_a_role_line_is_their_title(title, script):
+    """"主持人：王立新，中国前驻美国大使": a phrase after the name that names a post is
+    their title, whatever the post."""
+    page = parse_page(script(f"{INTRO}主持人：王立新，{title}"))
+    assert [(p.name, p.role, p.bio) for p in page.people] == [
+        (script("王立新"), "moderator", script(title))]
+    assert page.description == script(INTRO).strip()
+
+
 @pytest.mark.parametrize(("line", "people"), [
     ("致辞：邱勇，清华大学校长", [("邱勇", "清华大学校长")]),
     ("开幕致辞：邱勇，清华大学副校长", [("邱勇", "清华大学副校长")]),
