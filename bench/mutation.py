@@ -182,6 +182,9 @@ EXPLAINED: dict[str, str] = {
        "equivalent in effect where tested: an English post after a name (\"Senior Fellow\", "
        "\"Program Director\") is a title by the English post words (pages_people._JOB_TITLE), "
        "which hold fellow, professor and director too" for n in (15, 16, 17)},
+    "bot.pages_zh:REMARK:1":
+        "equivalent: a bracket holding 嘉宾 is never a name (is_name refuses it: _NOT_A_PERSON), "
+        "so REMARK is not asked",
     "bot.pages_zh:BIO_AFTER_NAME:7": "equivalent: 曾任 starts with 曾, the alternative after it",
     "bot.pages_zh:SECTION:10":
         "equivalent: 嘉宾介绍 and 嘉宾简介, the headings it prefixes, are alternatives "

@@ -865,7 +865,14 @@ def test_a_remark_in_brackets_after_a_foreign_name_is_no_chinese_name(remark):
     assert roles(page) == {"Alan Turing": "speaker", "图灵 (Alan Kay)": "speaker"}
 
 
-@pytest.mark.parametrize("remark", ["特邀嘉宾", "视频发言", "線上參會", "远程连线"])
+@pytest.mark.parametrize("remark", [
+    "特邀嘉宾", "视频发言", "線上參會", "远程连线",
+    # each word of a remark, with words of no remark beside it
+    "线上参与", "线下参与", "在线参与", "电话连线", "视频讲话", "远程参与", "现场参与", "书面发言",
+    "全程参会", "亲自出席", "行程待定", "已确认", "特邀主讲", "拟邀请", "受邀主讲", "开幕致辞",
+    "主旨演讲", "英语翻译", "英语同传", "斯通女士", "斯通先生", "斯通博士", "斯通教授",
+    "副研究员", "访问学者", "核能专家",
+])
 def test_a_remark_of_several_words_after_a_foreign_name_is_no_chinese_name(remark):
     page = parse_page(f"{INTRO}主讲人：Eve Stone（{remark}）")
     assert roles(page) == {"Eve Stone": "speaker"}
