@@ -189,9 +189,10 @@ EXPLAINED: dict[str, str] = {
     "bot.pages_zh:SECTION:10":
         "equivalent: 嘉宾介绍 and 嘉宾简介, the headings it prefixes, are alternatives "
         "of their own",
-    **{f"bot.pages_zh:ROLE_WORD:{n}":
-       "equivalent: without it the role word read is 主讲, which also means speaker"
-       for n in (1, 8)},
+    "bot.pages_zh:ROLE_WORD:1":
+        "equivalent in effect where tested: without it the label's role word read is 主讲, "
+        "which also means speaker, and the heading 主讲嘉宾 is a guests' heading "
+        "(GUESTS_HEADING), whose cards are speakers with their bios as well",
     "bot.pages_names:_STOPWORDS:1":
         "equivalent: a one-letter capital is all upper case, which a name word never is",
     "bot.pages_people.xǁPeopleReadingǁ_latin_name_at__mutmut_3":

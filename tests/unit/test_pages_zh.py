@@ -438,6 +438,33 @@ def test_name_line_with_a_title_line_before_the_bio():
     assert page.skipped == ()
 
 
+ROLE_WORDS = [
+    ("主持人", "moderator"), ("主持", "moderator"), ("主讲人", "speaker"), ("主讲嘉宾", "speaker"),
+    ("主讲", "speaker"), ("演讲人", "speaker"), ("讲者", "speaker"), ("主讲者", "speaker"),
+    ("演讲嘉宾", "speaker"), ("发言人", "speaker"), ("发言嘉宾", "speaker"),
+    ("对话嘉宾", "speaker"), ("嘉宾", "speaker"), ("评议人", "discussant"),
+    ("评议嘉宾", "discussant"), ("点评人", "discussant"), ("点评嘉宾", "discussant"),
+    ("评论人", "discussant"), ("与谈人", "discussant"), ("主办", "host"), ("主办人", "host"),
+    ("主办方", "host"), ("主办单位", "host"), ("致辞", "speaker"), ("致辞人", "speaker"),
+    ("致辞嘉宾", "speaker"), ("开幕致辞", "speaker"), ("欢迎致辞", "speaker"),
+    ("闭幕致辞", "speaker"),
+]
+
+
+@pytest.mark.parametrize(("word", "role"), ROLE_WORDS)
+@pytest.mark.parametrize("script", [str, traditional], ids=["simplified", "traditional"])
+def test_each_role_word_heads_its_peoples_cards_and_labels_their_line(word, role, script):
+    """"主讲者" over a card ("李彬", then his bio), or "主讲者：李彬，清华大学教授": the person
+    is in the word's role, and the heading or label is no part of the description."""
+    bio = "李彬是清华大学国际关系学系教授。"
+    for text, title in ((f"{word}\n\n李彬\n\n{bio}", bio),
+                        (f"{word}：李彬，清华大学教授", "清华大学教授")):
+        page = parse_page(script(INTRO + text))
+        assert [(p.name, p.role, p.bio) for p in page.people] == [
+            (script("李彬"), role, script(title))]
+        assert page.description == script(INTRO).strip()
+
+
 def test_bio_without_a_name_line_names_a_new_person_only_if_it_says_who_they_are():
     page = parse_page(INTRO + "主持人：赵通\n\n本次活动不对外公开。\n\n"
                       "赵通是卡内基—清华全球政策中心研究员。\n\n"
