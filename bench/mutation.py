@@ -185,6 +185,10 @@ EXPLAINED: dict[str, str] = {
     "bot.pages_zh:REMARK:1":
         "equivalent: a bracket holding 嘉宾 is never a name (is_name refuses it: _NOT_A_PERSON), "
         "so REMARK is not asked",
+    **{f"bot.pages_zh:SECTION:{n}":
+       "equivalent: 与会嘉宾 and 参会嘉宾 are guests' headings (GUESTS_HEADING), tried before the "
+       "section headings, and never names (is_name refuses 与会 and 嘉宾: _NOT_A_PERSON)"
+       for n in (26, 27)},
     "bot.pages_zh:BIO_AFTER_NAME:7": "equivalent: 曾任 starts with 曾, the alternative after it",
     "bot.pages_zh:SECTION:10":
         "equivalent: 嘉宾介绍 and 嘉宾简介, the headings it prefixes, are alternatives "

@@ -1008,7 +1008,7 @@ def test_each_chinese_label_after_a_name_on_a_role_line_gives_its_own_role(label
 @pytest.mark.parametrize("heading", [
     "要点", "观点", "主要观点", "内容", "简介", "介绍", "概要", "回顾", "议程", "摘要", "总结",
     "与会嘉宾", "参会嘉宾", "嘉宾介绍", "嘉宾简介", "活动要点", "会议议程", "讨论要点",
-    "主要内容", "核心观点", "重要观点", "嘉宾简介：",
+    "主要内容", "核心观点", "重要观点", "嘉宾简介：", "论坛简介", "报告要点",
 ])
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_each_chinese_section_heading_is_dropped(heading, script):
