@@ -189,6 +189,10 @@ EXPLAINED: dict[str, str] = {
        "equivalent: 与会嘉宾 and 参会嘉宾 are guests' headings (GUESTS_HEADING), tried before the "
        "section headings, and never names (is_name refuses 与会 and 嘉宾: _NOT_A_PERSON)"
        for n in (26, 27)},
+    **{f"bot.pages_zh:_CARD_POST_LAST:{n}":
+       "harmless: a card's title line has no spaces (_CLAUSES refuses them), so an English post "
+       "(fellow, professor, director) can end one only glued to the Chinese before it "
+       "(\"卡内基中国中心Director\"), which pages do not write" for n in (15, 16, 17)},
     "bot.pages_zh:BIO_AFTER_NAME:7": "equivalent: 曾任 starts with 曾, the alternative after it",
     "bot.pages_zh:SECTION:10":
         "equivalent: 嘉宾介绍 and 嘉宾简介, the headings it prefixes, are alternatives "

@@ -1252,3 +1252,38 @@ def test_a_role_line_giving_a_word_that_is_no_name_names_nobody(word):
 def test_the_nights_24_oclock_is_the_midnight_ending_the_day(night):
     page = parse_page(f"核军控的未来\n2026年12月1日\n{night}24点\n\n{INTRO}")
     assert read_page_when(page.date_text, "UTC").starts_at == datetime(2026, 12, 2, tzinfo=UTC)
+
+
+# Where a guest works and the post they hold there, as a card writes it
+CARD_POSTS = [
+    "卡内基—清华全球政策中心研究员", "清华大学国际关系学系教授", "清华大学战略与安全研究中心主任",
+    "清华大学国际关系研究院院长", "中国社会科学院美国研究所所长", "卡内基国际和平研究院访问学者",
+    "中国前驻美国大使", "中国军控与裁军协会会长", "中国国际问题研究基金会理事长", "中信集团董事长",
+    "全球安全论坛主席", "新加坡前外交部部长", "外交部军控司司长", "中国国际金融公司总裁",
+]
+
+
+@pytest.mark.parametrize("post", [
+    *CARD_POSTS, "卡内基国际和平研究院核政策项目Senior Fellow", "哈佛大学肯尼迪政府学院Professor",
+    "卡内基中国中心Director",
+])
+def test_each_post_opening_a_card_s_sentence_makes_it_the_guests_bio(post):
+    """Under "主讲人", the sentence under a name line that opens with where they work and
+    their post is their bio, though it does not open with the name."""
+    bio = f"{post}，长期研究核军控与战略稳定。"
+    for script in (str, traditional):
+        page = parse_page(script(f"{INTRO}主讲人\n\n李彬\n\n{bio}"))
+        assert [(p.name, p.role, p.bio) for p in page.people] == [
+            (script("李彬"), "speaker", script(bio))]
+        assert page.description == script(INTRO).strip()
+
+
+@pytest.mark.parametrize("post", CARD_POSTS)
+def test_each_post_ending_a_card_s_title_line_makes_it_the_guests_title(post):
+    """"李彬" over "中国前驻美国大使" under a heading of guests: the line is his title, and
+    the prose after it is still the event's."""
+    prose = "他将与中外学者讨论新技术对战略稳定的影响。"
+    for script in (str, traditional):
+        page = parse_page(script(f"{INTRO}嘉宾\n\n李彬\n\n{post}\n\n{prose}"))
+        assert [(p.name, p.bio) for p in page.people] == [(script("李彬"), script(post))]
+        assert page.description == script(INTRO + prose)
