@@ -193,6 +193,9 @@ EXPLAINED: dict[str, str] = {
        "harmless: a card's title line has no spaces (_CLAUSES refuses them), so an English post "
        "(fellow, professor, director) can end one only glued to the Chinese before it "
        "(\"卡内基中国中心Director\"), which pages do not write" for n in (15, 16, 17)},
+    **{f"bot.pages_zh:_NUMERAL_DIGITS:{n}":
+       "equivalent: 零 and 〇 are never looked up: NUMERAL has them only before another digit "
+       "(\"零五\"), and number() reads the last one" for n in (1, 2)},
     "bot.pages_zh:BIO_AFTER_NAME:7": "equivalent: 曾任 starts with 曾, the alternative after it",
     "bot.pages_zh:SECTION:10":
         "equivalent: 嘉宾介绍 and 嘉宾简介, the headings it prefixes, are alternatives "

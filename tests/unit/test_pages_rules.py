@@ -1935,9 +1935,10 @@ def test_a_title_line_over_a_role_line_is_the_title_not_a_speaker(gap):
     assert page.description == SUMMARY
 
 
+@pytest.mark.parametrize("joined", ["and", "&"])
 @pytest.mark.parametrize("above", ["", "Nuclear Futures\n\n", "December 1, 2026\n\n"])
-def test_a_role_line_with_an_affiliation_in_brackets_before_and_names_both(above):
-    page = parse_page(f"{above}Speakers: Jane Doe (Carnegie Endowment) and John Smith")
+def test_a_role_line_with_an_affiliation_in_brackets_before_and_names_both(above, joined):
+    page = parse_page(f"{above}Speakers: Jane Doe (Carnegie Endowment) {joined} John Smith")
     assert [(p.name, p.role, p.bio) for p in page.people] == [
         ("Jane Doe", "speaker", "Carnegie Endowment"), ("John Smith", "speaker", "")]
     assert page.description == ""

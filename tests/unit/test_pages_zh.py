@@ -111,6 +111,20 @@ FURNITURE = [
     "下一篇：没有了",
     "上一篇：中心举办青年学者论坛 下一篇：张伟教授应邀出席国际会议",
 ]
+# Each other wording of a credit or a breadcrumb, once each
+CREDITS = [
+    "图片提供：清华大学战略与安全研究中心", "（拍摄：张三）", "图源：新华社", "图文：王芳",
+    "文/图：王芳", "撰稿：李彬", "责编：王芳", "编辑：王芳", "审核：赵通", "校对：张三",
+    "所在位置：首页 > 学术活动", "当前位置：网站首页",
+]
+
+
+@pytest.mark.parametrize("line", CREDITS)
+def test_each_wording_of_a_credit_or_breadcrumb_is_no_part_of_the_event(line):
+    text = ZH_ANNOUNCEMENT
+    for script in (str, traditional):
+        page = parse_page(with_line(script(text), script(line), 6))
+        assert page.to_dict() == parse_page(script(text)).to_dict()
 
 
 def with_line(text: str, line: str, at: int) -> str:
@@ -908,6 +922,9 @@ def test_a_remark_of_several_words_after_a_foreign_name_is_no_chinese_name(remar
 @pytest.mark.parametrize("text", [
     "与会代表将进行点评。", "各位嘉宾将进行演讲。", "获奖者将进行演讲。", "周三下午将进行演讲。",
     "本周四将进行主讲。", "中国代表和美国代表将进行评议。",
+    "特邀嘉宾将进行演讲。", "优秀学员将进行演讲。", "小组组长将进行点评。", "各位老师将进行点评。",
+    "与会人士将进行点评。", "最后，全体学生将进行演讲。", "中美双方将分别致辞。",
+    "周三晚上将进行演讲。", "星期三将进行演讲。", "礼拜三将进行主讲。",
     "主持人\n赵　通\n\n议　程\n致　辞\n茶　歇",  # an agenda padded as names are
 ])
 @pytest.mark.parametrize("script", [str, traditional])
@@ -1246,6 +1263,19 @@ def test_a_role_line_giving_a_word_that_is_no_name_names_nobody(word):
     page = parse_page(INTRO + f"主持人：{word}")
     assert page.people == ()
     assert page.description == INTRO + f"主持人：{word}"
+
+
+@pytest.mark.parametrize(("written", "hour", "minute"), [
+    ("下午一点", 13, 0), ("下午二点", 14, 0), ("下午两点半", 14, 30), ("下午三点一刻", 15, 15),
+    ("下午四点", 16, 0), ("下午五点", 17, 0), ("晚上六点", 18, 0), ("晚上七点", 19, 0),
+    ("晚上八点", 20, 0), ("晚上九点", 21, 0), ("上午十点零五分", 10, 5),
+    ("上午十点〇五分", 10, 5), ("上午十一点二十五分", 11, 25),
+])
+def test_each_chinese_numeral_of_an_hour_or_its_minutes_is_read(written, hour, minute):
+    page = parse_page(f"核军控的未来\n2026年12月1日\n{written}\n\n{INTRO}")
+    assert page.date_text == f"2026年12月1日 {written}"
+    starts = read_page_when(page.date_text, "UTC").starts_at
+    assert (starts.hour, starts.minute) == (hour, minute)
 
 
 @pytest.mark.parametrize("night", ["晚上", "晚间", "晚"])
