@@ -246,12 +246,13 @@ def role_of(word: str) -> str | None:
 
 
 def is_name(text: str) -> bool:
-    """Two to four Han characters that are not a common word, an institution ("清华大学")
-    or a section's heading ("讲座简介")."""
+    """Two to four Han characters that are not a common word, an institution ("清华大学"),
+    a section's heading ("讲座简介") or a heading of people in a role ("评议学者")."""
     word = fold(text)
     return (bool(NAME.fullmatch(text)) and word not in NOT_NAMES
             and not _INSTITUTION.fullmatch(word) and not _NOT_A_PERSON.search(word)
-            and not SECTION.fullmatch(word))
+            and not SECTION.fullmatch(word)
+            and not (_ROLE_STEM.search(word) and POST.search(word)))
 
 
 def language_of(chars: str | None) -> str | None:

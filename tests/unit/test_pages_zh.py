@@ -1317,3 +1317,15 @@ def test_each_post_ending_a_card_s_title_line_makes_it_the_guests_title(post):
         page = parse_page(script(f"{INTRO}嘉宾\n\n李彬\n\n{post}\n\n{prose}"))
         assert [(p.name, p.bio) for p in page.people] == [(script("李彬"), script(post))]
         assert page.description == script(INTRO + prose)
+
+
+@pytest.mark.parametrize("heading", ["评议学者", "点评学者", "与谈学者", "主讲学者", "主持学者",
+                                     "特邀学者", "发言学者", "点评专家", "特邀评议学者"])
+def test_a_heading_of_people_in_a_role_is_nobody(heading):
+    """"评议学者" (the discussants) between two cards heads the next: no person of that
+    name, and no card's title."""
+    for script in (str, traditional):
+        page = parse_page(script(f"{INTRO}主讲人\n\n林中斌\n\n{heading}\n\n王信贤\n\n"
+                                 "政治大学东亚研究所所长"))
+        assert [(p.name, p.bio) for p in page.people] == [
+            (script("林中斌"), ""), (script("王信贤"), script("政治大学东亚研究所所长"))]
