@@ -152,7 +152,7 @@ EXPLAINED: dict[str, str] = {
        for n in (13, 28, 29)},
     **{f"bot.pages_zh:_ROLE_WORDS:{n}":
        "equivalent: a speaker's role word; without it the person named is a speaker by default"
-       for n in range(3, 13)},
+       for n in (*range(3, 13), *range(24, 30))},
     "bot.pages_zh:LANGUAGE:4":
         "equivalent: 采用 contains 用, which the alternative before it matches",
     **{f"bot.pages_zh:LANGUAGE:{n}":
@@ -196,6 +196,13 @@ EXPLAINED: dict[str, str] = {
     **{f"bot.pages_zh:_NUMERAL_DIGITS:{n}":
        "equivalent: 零 and 〇 are never looked up: NUMERAL has them only before another digit "
        "(\"零五\"), and number() reads the last one" for n in (1, 2)},
+    **{f"bot.pages_zh:_SCENE:{n}":
+       "equivalent: 研讨会 and 报告会 end in 会, the alternative after them, which the "
+       "characters before it in the run of Han reach" for n in (5, 6)},
+    "bot.pages_zh:_ROLE_STEM:6":
+        "harmless: a word with 嘉宾 is never a name (_NOT_A_PERSON); the stem differs only for "
+        "a card's title line holding 嘉宾 and ending in a post (\"嘉宾学者\"), which pages do "
+        "not write",
     "bot.pages_zh:BIO_AFTER_NAME:7": "equivalent: 曾任 starts with 曾, the alternative after it",
     "bot.pages_zh:SECTION:10":
         "equivalent: 嘉宾介绍 and 嘉宾简介, the headings it prefixes, are alternatives "

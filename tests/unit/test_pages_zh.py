@@ -111,16 +111,21 @@ FURNITURE = [
     "下一篇：没有了",
     "上一篇：中心举办青年学者论坛 下一篇：张伟教授应邀出席国际会议",
 ]
-# Each other wording of a credit or a breadcrumb, once each
+# Each other wording of a credit, a breadcrumb, a link to another article or a caption, once
+# each
 CREDITS = [
     "图片提供：清华大学战略与安全研究中心", "（拍摄：张三）", "图源：新华社", "图文：王芳",
     "文/图：王芳", "撰稿：李彬", "责编：王芳", "编辑：王芳", "审核：赵通", "校对：张三",
     "所在位置：首页 > 学术活动", "当前位置：网站首页",
+    "上一篇文章：中心举办青年学者论坛", "下一条新闻：没有了",
+    # a photo's caption naming the scene
+    "讲座现场", "活动现场", "会议现场", "论坛现场", "对话现场", "座谈现场", "年会现场",
+    "开幕式现场", "与会专家留影", "活动剪影",
 ]
 
 
 @pytest.mark.parametrize("line", CREDITS)
-def test_each_wording_of_a_credit_or_breadcrumb_is_no_part_of_the_event(line):
+def test_each_wording_of_a_credit_breadcrumb_link_or_caption_is_no_part_of_the_event(line):
     text = ZH_ANNOUNCEMENT
     for script in (str, traditional):
         page = parse_page(with_line(script(text), script(line), 6))
