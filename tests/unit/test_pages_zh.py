@@ -1080,7 +1080,7 @@ def test_each_post_after_a_name_on_a_role_line_is_their_title(title, script):
     ("闭幕致辞 邱勇", [("邱勇", "")]),
     ("主持人：赵通；致辞：邱勇，清华大学校长", [("赵通", ""), ("邱勇", "清华大学校长")]),
     # no person's name: the line stays in the description
-    ("致辞：清华大学", []), ("致辞：待定", []),
+    ("致辞：清华大学", []), ("致辞：待定", []), ("致辞：学生代表", []),
 ])
 @pytest.mark.parametrize("script", [str, traditional], ids=["simplified", "traditional"])
 def test_who_gives_remarks_is_a_speaker(line, people, script):
