@@ -463,6 +463,15 @@ class Announcements(commands.Cog):
                 await self._dm(notice, payload.user_id, changed_dm(lang, change),
                                still=self._holds(notice, payload.user_id, payload.seq))
                 return True
+            if isinstance(payload, CapacityPayload | ClosedPayload | OpenedPayload) and (
+                    event.is_over(datetime.now(UTC))):
+                # News of joining, delivered late (Discord failed it, or the server was
+                # away) once the event has taken place: nobody can join any more, and
+                # "members who join now" or "open again" would be untrue.
+                log.info("the %s notice of event %s in guild %s, written %s, is not posted:"
+                         " the event has taken place since", notice.kind, event.id,
+                         notice.guild_id, self._written(notice))
+                return True
             channel = await announce_channel(self.bot, notice.guild_id)
             if channel is None:
                 log.warning("no channel to post %s notice of event %s in guild %s",

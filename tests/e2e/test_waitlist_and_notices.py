@@ -289,6 +289,37 @@ async def test_closing_an_event_that_has_taken_place_is_refused_as_reopening_it_
                        (int(event),)) == [(1,)]
 
 
+async def test_joining_news_held_up_by_discord_until_the_event_took_place_is_not_posted(
+        world, fake):
+    """The channel's news of joining, written in the last seconds before the event (its
+    seats ran out, then more were added), is held up by Discord until it has taken place:
+    "members who join now go on the waitlist" and "open again: 1 of 2 seats left" are
+    untrue then, for nobody can join, and are not posted."""
+    title = "Closing Bell Forum"
+    channel = world.guild.channel("announcements")
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)
+    event = str(await world.import_event(title, capacity=1, starts_at=starts.isoformat()))
+    fake.fail("POST", rf"^/channels/{channel.id}/messages$", status=503,
+              message="Service Unavailable")
+    joined = await fake.slash(world.guild, world.member("bell seated"), "rsvp join", event=event)
+    assert "confirmed" in joined.content, joined
+    raised = await fake.slash(world.guild, world.moderator, "manage capacity", seats=2,
+                              event=event)
+    assert "2 seats" in raised.content, raised
+    assert datetime.now(UTC) < starts  # both written before the event
+    assert world.query("SELECT kind FROM outbox WHERE event_id = ? ORDER BY id",
+                       (int(event),)) == [("capacity",), ("opened",)]
+    await asyncio.sleep(until_past(starts, 1.0))
+
+    world.expire_claims(int(event))  # Discord answers again: tried again after the event
+    deadline = time.monotonic() + 15
+    while world.query("SELECT count(*) FROM outbox WHERE event_id = ?", (int(event),)) != [(0,)]:
+        assert time.monotonic() < deadline, "the notices were not done with"
+        await asyncio.sleep(0.1)
+    assert [m["content"] for m in fake.messages(channel) if f"**{title}**" in m["content"]
+            ] == []
+
+
 async def test_after_the_event_members_hear_it_took_place_not_a_waitlist_place(world, fake):
     """Once an event has taken place a waitlist place is no place in a queue: `/rsvp
     status` says the event took place and what the member held, and asking to join again
