@@ -297,7 +297,7 @@ async def test_joining_news_held_up_by_discord_until_the_event_took_place_is_not
     untrue then, for nobody can join, and are not posted."""
     title = "Closing Bell Forum"
     channel = world.guild.channel("announcements")
-    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=6)
     event = str(await world.import_event(title, capacity=1, starts_at=starts.isoformat()))
     fake.fail("POST", rf"^/channels/{channel.id}/messages$", status=503,
               message="Service Unavailable")
