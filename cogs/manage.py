@@ -381,9 +381,12 @@ class ManageCommands(commands.GroupCog, group_name="manage",
             note = await run_scheduled_event(self.bot, found.guild_id, found.id, scheduled)
         lang = member_language(interaction)
         fields = {"title": safe(found.title), "channel": target.mention}
-        text = (lang._("Posted **{title}** in {channel}.", **fields) if posted else
+        text = (lang._("Posted **{title}** in {channel}.", **fields) if posted == "posted" else
                 lang._("Posted **{title}** in {channel} earlier; I updated that message rather "
-                       "than post it twice.", **fields))
+                       "than post it twice.", **fields) if posted == "updated" else
+                lang._("Posted **{title}** in {channel} earlier; this Discord server does not "
+                       "offer editing messages, so that message shows it as it was, and is "
+                       "brought up to date once the server lets me.", **fields))
         await respond(interaction, lang.sentences(text, lang.text(note) if note else ""),
                       ephemeral=True)
 

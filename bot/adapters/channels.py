@@ -6,11 +6,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import discord
 
+from bot.adapters.missing_routes import route_missing, say_missing
 from bot.adapters.rsvp_buttons import rsvp_buttons
 from bot.errors import NotAllowed
 from bot.flows.channels import choose_announce_channel
@@ -19,6 +21,12 @@ from bot.tree import NO_MENTIONS
 
 if TYPE_CHECKING:
     from bot.app import EventBot
+
+log = logging.getLogger(__name__)
+
+# What `post_announcement` did: posted a message, brought the one there up to date, or
+# kept the one there as it was (the server does not offer editing messages).
+Announced = Literal["posted", "updated", "kept"]
 
 
 async def announce_channel(bot: EventBot, guild_id: int) -> discord.TextChannel | None:
@@ -52,9 +60,11 @@ def cannot_post(channel: discord.TextChannel) -> Text:
 
 
 async def post_announcement(bot: EventBot, event_id: int, target: discord.TextChannel,
-                            embed: discord.Embed, buttons: str, lang: Language) -> bool:
-    """Post the announcement in `target`, or bring the one already there up to date;
-    True when a message was posted. `lang` is the embed's language, its buttons' too."""
+                            embed: discord.Embed, buttons: str, lang: Language) -> Announced:
+    """Post the announcement in `target`, or bring the one already there up to date (or,
+    on a server that does not offer editing messages, keep it: it is not deleted, and a
+    second one would be a second post of the event). `lang` is the embed's language, its
+    buttons' too."""
     rendered = digest(embed, buttons)
     store = bot.store
     gone: int | None = None  # the announcement here found deleted, if any
@@ -66,14 +76,19 @@ async def post_announcement(bot: EventBot, event_id: int, target: discord.TextCh
             await target.get_partial_message(message_id).edit(
                 embed=embed, view=rsvp_buttons(event_id, buttons, lang),
                 allowed_mentions=NO_MENTIONS)
-        except discord.NotFound:  # deleted since: post it again
+        except discord.NotFound as exc:
+            if route_missing(exc):  # not deleted: kept, brought up to date at a change
+                say_missing(log, "editing messages", "announcements are not brought up to "
+                            "date", exc)
+                return "kept"
+            # deleted since: post it again
             await store.run(store.notices.forget_announcement_message, message_id)
             gone = message_id
             continue
         except discord.Forbidden:
             raise NotAllowed(cannot_post(target)) from None
         await store.run(store.notices.set_announcement_rendered, message_id, rendered)
-        return False
+        return "updated"
     asked_at = discord.utils.utcnow()
     try:
         message = await target.send(embed=embed, view=rsvp_buttons(event_id, buttons, lang),
@@ -101,7 +116,7 @@ async def post_announcement(bot: EventBot, event_id: int, target: discord.TextCh
         with contextlib.suppress(discord.HTTPException):
             await message.delete()
         raise
-    return True
+    return "posted"
 
 
 # A message made longer than this before its post was asked for is an earlier post that

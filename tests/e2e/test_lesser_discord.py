@@ -395,3 +395,37 @@ async def test_answers_without_their_optional_fields_leave_members_paths_whole(w
         assert not fake.server_errors, fake.server_errors
     finally:
         fake.omitted_fields = fake.nulled_fields = frozenset()
+
+
+async def test_announcing_again_on_a_server_without_message_edits_posts_no_second_one(world):
+    """`/manage announce` again where the event's announcement already is, on a server that
+    answers editing it as a route it lacks: the message is not taken for deleted, so no
+    second one is posted; the moderator is told it shows the event as it was, and once
+    edits work again the next change brings that same message up to date."""
+    fake, guild = world.fake, world.guild
+    channel = guild.channel("announcements")
+    await fake.slash(guild, world.moderator, "manage channel", channel=channel)
+    event_id = await world.import_event("Unrepostable Talk", capacity=10)
+    await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    announcement = await fake.wait_message(channel, lambda m: any(
+        e.get("title") == "Unrepostable Talk" for e in m["embeds"]))
+    posts = len(fake.messages(channel))
+    fake.lack("PATCH", rf"^/channels/{channel.id}/messages/{announcement['id']}$")
+    since = len(world.bot.output())
+    try:
+        again = await fake.slash(guild, world.moderator, "manage announce",
+                                 event=str(event_id))
+        assert "does not offer editing messages" in again.content, again.content
+        assert len(fake.messages(channel)) == posts, fake.messages(channel)[-1]
+        assert world.query("SELECT message_id FROM announcement_messages WHERE event_id = ?",
+                           (event_id,)) == [(int(announcement["id"]),)]
+        log = world.bot.output()[since:]
+        assert not problems(log), log[-4000:]
+    finally:
+        fake.clear_faults()
+    joined = await fake.slash(guild, world.member("unrepostable"), "rsvp join",
+                              event=str(event_id))
+    assert "confirmed" in joined.content, joined
+    await fake.wait_message(channel, lambda m: m["id"] == announcement["id"]
+                            and "9 of 10 seats left" in str(m["embeds"]), timeout=15)
+    assert len(fake.messages(channel)) == posts
