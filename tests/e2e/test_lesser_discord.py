@@ -429,3 +429,45 @@ async def test_announcing_again_on_a_server_without_message_edits_posts_no_secon
     await fake.wait_message(channel, lambda m: m["id"] == announcement["id"]
                             and "9 of 10 seats left" in str(m["embeds"]), timeout=15)
     assert len(fake.messages(channel)) == posts
+
+
+@pytest.mark.parametrize("shards", [1, 2])
+async def test_a_sharded_bot_without_the_application_route_syncs_once_not_per_shard(
+        tmp_path, shards):
+    """One process on one shard or two, against a server without the application's information:
+    the commands are synced once, at READY (each shard gets its own), and not again when a
+    shard's session is invalidated and it gets READY anew."""
+    import sys
+
+    from sandbox import FakeDiscord
+    from tests.e2e.test_shards import bot_env, guild_on
+
+    async with FakeDiscord(shard_count=shards) as fake:
+        guilds = [guild_on(fake, shard) for shard in range(shards)]
+        fake.lack(*APPLICATION_INFO)
+        settings = {"SHARD_COUNT": str(shards)} if shards > 1 else {}
+        bot = fake.spawn_bot([sys.executable, "-m", "bot", "run"],
+                             bot_env(tmp_path, **settings), cwd=str(tmp_path))
+        try:
+            await fake.wait_ready(process=bot, timeout=60)
+
+            def synced() -> list[int]:
+                return [r.status for r in fake.requests if r.method == "PUT"
+                        and re.search(COMMAND_SYNC[1], r.path)]
+            for _ in range(200):
+                if synced():
+                    break
+                await asyncio.sleep(0.05)
+            for shard in range(shards):
+                await fake.drop_gateway(resumable=False, shard=shard, timeout=30)
+            await asyncio.sleep(3)  # the READY of each shard handled
+            assert synced() == [200], synced()
+            replies = await asyncio.gather(*(
+                fake.slash(guild, fake.add_member(guild), "event info") for guild in guilds))
+            assert all(r.embeds for r in replies), replies
+            log = bot.output()
+            assert not problems(log), log[-4000:]
+            assert len([line for line in log.splitlines()
+                        if "does not offer the application's information" in line]) == 1, log
+        finally:
+            await bot.stop()
