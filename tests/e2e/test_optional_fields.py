@@ -178,3 +178,36 @@ async def test_without_locale_a_member_is_answered_as_last_seen_else_as_the_serv
         await asyncio.sleep(0.05)
     assert world.query("SELECT locale FROM member_locales WHERE user_id IN (?, ?)",
                        (english.id, unseen.id)) == [("en-US",)]
+
+
+async def test_without_locale_the_last_client_language_wins_across_servers(
+        world, fake):
+    """A member seen in a Chinese server's interaction with zh-CN, then in another server
+    with en-GB, is answered without `locale` in the language seen last, in either server;
+    a language discord.py does not know is no error; what is recorded is only what their
+    client sent."""
+    first = fake.add_guild("第一", preferred_locale="zh-CN")
+    second = fake.add_guild("second", preferred_locale="en-US")
+    await fake.wait_ready(process=world.bot)
+    in_first = fake.add_member(first, "traveller")
+    in_second = fake.add_member(second, "traveller", user=in_first.user)
+    in_first.user.locale = "zh-CN"
+    said = await fake.slash(first, in_first, "rsvp mine")
+    in_first.user.locale = "en-GB"
+    english = await fake.slash(second, in_second, "rsvp mine")
+    assert said.content != english.content, (said, english)
+    unsaid = await fake.slash(first, in_first, "rsvp mine", mutate=no_locale)
+    assert unsaid.content == english.content, unsaid
+    in_first.user.locale = "xx-ZZ"  # no locale discord.py or the bot knows
+    made_up = await fake.slash(second, in_second, "rsvp mine")
+    unsaid = await fake.slash(first, in_first, "rsvp mine", mutate=no_locale)
+    assert unsaid.content == made_up.content == english.content, unsaid
+    for _ in range(300):  # written in batches (FLUSH_INTERVAL)
+        if world.query("SELECT locale FROM member_locales WHERE user_id = ?",
+                       (in_first.user.id,)) == [("xx-ZZ",)]:
+            break
+        await asyncio.sleep(0.05)
+    assert world.query("SELECT locale FROM member_locales WHERE user_id = ?",
+                       (in_first.user.id,)) == [("xx-ZZ",)]
+    log = world.bot.output()
+    assert not [line for line in log.splitlines() if "Traceback" in line], log[-3000:]
