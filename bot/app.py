@@ -26,7 +26,12 @@ from discord.ext import commands
 
 from bot.adapters.callback_answers import accept_bodiless_callback_answers
 from bot.adapters.languages import MemberLocales, ServerLanguages
-from bot.adapters.missing_routes import missing_said, route_missing, say_missing
+from bot.adapters.missing_routes import (
+    missing_said,
+    route_missing,
+    route_offered,
+    say_missing,
+)
 from bot.catalog import EventFolder, read_bundled, save_samples
 from bot.command_words import CommandTranslator
 from bot.config import DISCORD_API_BASE, ConfigError, Settings
@@ -135,7 +140,7 @@ class EventBot(commands.Bot):
         the route (404, no error code) is said once; the application's id is then left to
         READY, which names it (`setup_hook`, `on_ready`)."""
         try:
-            return await super().application_info()
+            info = await super().application_info()
         except discord.NotFound as exc:
             if not route_missing(exc) or self.user is None:
                 raise
@@ -143,6 +148,9 @@ class EventBot(commands.Bot):
                         "its id is taken from the gateway's READY", exc)
             self.application_unknown = True
             return own_application(self._connection, self.user)
+        self.application_unknown = False  # (a login tried again may find the route)
+        route_offered("the application's information")
+        return info
 
     async def setup_hook(self) -> None:
         if self._set_up_task is None:  # setup_hook runs again when a login is retried
@@ -191,6 +199,7 @@ class EventBot(commands.Bot):
             # A setting to fix, as `python -m bot sync --guild` says it: one line, exit 2.
             refused = Text(REFUSED_GUILD, guild_id=guild.id, reason=exc.text or exc.status)
             raise ConfigError(f"SYNC_GUILD_ID: {refused}") from None
+        route_offered("syncing slash commands")
         await self.store.run(self.store.settings.set_meta, key, digest)
 
     async def ensure_events(self, guild_id: int) -> None:

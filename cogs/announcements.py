@@ -58,7 +58,7 @@ from discord.ext import commands
 
 from bot.adapters.channels import announce_channel, digest
 from bot.adapters.languages import dm_language
-from bot.adapters.missing_routes import route_missing, say_missing
+from bot.adapters.missing_routes import route_missing, route_offered, say_missing
 from bot.adapters.rsvp_buttons import button_state, rsvp_buttons
 from bot.adapters.scheduled_events import delete_scheduled_event
 from bot.app import EventBot, out_of_server
@@ -566,6 +566,7 @@ class Announcements(commands.Cog):
             if still is not None and not await still():
                 return
             await dm.send(text, allowed_mentions=NO_MENTIONS, nonce=nonce_of(notice))
+            route_offered("direct messages")
         except discord.Forbidden:
             # Their DMs are closed; /rsvp status and /rsvp mine still tell them.
             log.info("could not DM user %s about event %s", user_id, notice.event_id)
@@ -610,6 +611,8 @@ class Announcements(commands.Cog):
                     log.warning("Discord refused to show the announcement %s of deleted "
                                 "event %s as cancelled (HTTP %s, code %s: %s)", message_id,
                                 event_id, exc.status, exc.code, exc.text)
+                else:
+                    route_offered("editing messages")
         if deleted.scheduled_event_id:
             refused = await delete_scheduled_event(self.bot, guild_id,
                                                    deleted.scheduled_event_id)
@@ -723,6 +726,7 @@ class Announcements(commands.Cog):
                 complete = False
                 continue
             self._refused.pop(message_id, None)
+            route_offered("editing messages")
             await self.bot.store.run(self.bot.store.notices.set_announcement_rendered,
                                      message_id, rendered)
         return complete

@@ -42,7 +42,7 @@ from discord.ext import commands
 
 from bot.adapters.attendee_roles import AttendeeRoles
 from bot.adapters.languages import dm_language
-from bot.adapters.missing_routes import route_missing, say_missing
+from bot.adapters.missing_routes import route_missing, route_offered, say_missing
 from bot.adapters.owed_roles_record import GIVE_BACK_WAIT
 from bot.app import EventBot
 from bot.errors import EventNotFound
@@ -226,6 +226,7 @@ class Reminders(commands.Cog):
             await dm.send(reminder_dm(lang, event.title, starts_at, event.venue,
                                       event.starts_at if event.all_day else None),
                           allowed_mentions=NO_MENTIONS)
+            route_offered("direct messages")
             log.info("reminded user %s of event %s (offsets %s min)", user_id, event_id,
                      due.minutes)
         except discord.Forbidden:

@@ -50,7 +50,7 @@ import time
 
 import discord
 
-from bot.adapters.missing_routes import route_missing, say_missing
+from bot.adapters.missing_routes import route_missing, route_offered, say_missing
 from bot.adapters.owed_roles_record import GIVE_BACK_WAIT, OwedRolesRecord
 from bot.adapters.role_notices import RoleNotices
 from bot.adapters.role_tries import Tries, paused, refused_again, try_now, waiting
@@ -729,6 +729,7 @@ class AttendeeRoles:
             await self.bot.http.add_role(guild_id, user_id, role_id,
                                          reason="confirmed for an event")
             self.notices.went_through(role_id)  # it works (again): a refusal is news
+            route_offered("giving members roles")
             return True
         except discord.Forbidden:
             if out_of_server(self.bot, guild_id):
@@ -763,6 +764,7 @@ class AttendeeRoles:
         try:
             await self.bot.http.remove_role(guild_id, user_id, role_id, reason=why)
             self.notices.went_through(role_id)  # it works (again): a refusal is news
+            route_offered("giving members roles")
             return True
         except discord.Forbidden:
             if out_of_server(self.bot, guild_id):

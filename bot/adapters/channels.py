@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 import discord
 
-from bot.adapters.missing_routes import route_missing, say_missing
+from bot.adapters.missing_routes import route_missing, route_offered, say_missing
 from bot.adapters.rsvp_buttons import rsvp_buttons
 from bot.errors import NotAllowed
 from bot.flows.channels import choose_announce_channel
@@ -87,6 +87,7 @@ async def post_announcement(bot: EventBot, event_id: int, target: discord.TextCh
             continue
         except discord.Forbidden:
             raise NotAllowed(cannot_post(target)) from None
+        route_offered("editing messages")
         await store.run(store.notices.set_announcement_rendered, message_id, rendered)
         return "updated"
     asked_at = discord.utils.utcnow()

@@ -4,7 +4,8 @@ Discord answers a route it does not implement with 404 and error code 0; every 4
 thing gone (a message, a member, a channel) carries its own code (10008, 10007, ...). A
 less complete server, or a proxy before Discord, may answer a documented route so: that is
 no message deleted nor member gone, and each feature that needs the route is skipped, said
-once a process in the log (not once a call: a reminder round would say it for each member).
+once in the log (not once a call: a reminder round would say it for each member), and
+said again only if the route, once it answered again (`route_offered`), is lost again.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import discord
 
 UNKNOWN_ROUTE = 0  # the error code of a 404 for a route the server does not have
 
-_told: set[tuple[str, str]] = set()  # (what, skipped) said
+_told: dict[str, set[str]] = {}  # what the server does not offer -> the skips said of it
 
 
 def route_missing(exc: discord.HTTPException) -> bool:
@@ -36,9 +37,17 @@ def missing_said(server: str, what: str, skipped: str, exc: discord.HTTPExceptio
 
 def say_missing(log: logging.Logger, what: str, skipped: str,
                 exc: discord.HTTPException) -> None:
-    """Log, once a process for each feature `skipped`, that the server does not offer
-    `what` and so the feature is skipped."""
-    if (what, skipped) in _told:
+    """Log, once for each feature `skipped` until the route answers again (`route_offered`),
+    that the server does not offer `what` and so the feature is skipped."""
+    said = _told.setdefault(what, set())
+    if skipped in said:
         return
-    _told.add((what, skipped))
+    said.add(skipped)
     log.warning("%s", missing_said("this Discord server", what, skipped, exc))
+
+
+def route_offered(what: str) -> None:
+    """The server answered a call of `what` (as `say_missing` names it): should it lose the
+    route again, that is news, said again."""
+    if _told:  # (nothing to look up on a server that has every route)
+        _told.pop(what, None)

@@ -471,3 +471,49 @@ async def test_a_sharded_bot_without_the_application_route_syncs_once_not_per_sh
                         if "does not offer the application's information" in line]) == 1, log
         finally:
             await bot.stop()
+
+
+async def test_a_route_lost_again_after_it_came_back_is_said_again(world):
+    """Direct messages answered as a route the server lacks are said once, however many
+    members; once they work again and then are lost again, that is news: said again."""
+    fake, guild = world.fake, world.guild
+    await world.restart_bot()  # a process that has said nothing yet
+    event_id = await world.import_event("Flapping Server Talk", capacity=1)
+    members = [world.member(f"flapping{n}") for n in range(4)]
+    said = "notices by DM are not sent"
+    since = len(world.bot.output())
+
+    async def promote(leaving, joining) -> None:
+        """`joining` waits for the seat `leaving` holds, and gets it (and a DM)."""
+        waiting = await fake.slash(guild, joining, "rsvp join", event=str(event_id))
+        assert "waitlisted" in waiting.content, waiting
+        left = await fake.slash(guild, leaving, "rsvp cancel", event=str(event_id))
+        assert "cancelled" in left.content, left
+
+    async def told(times: int) -> None:
+        for _ in range(200):
+            if len([line for line in world.bot.output()[since:].splitlines()
+                    if said in line]) >= times:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)
+        lines = [line for line in world.bot.output()[since:].splitlines() if said in line]
+        assert len(lines) == times, world.bot.output()[since:][-3000:]
+
+    joined = await fake.slash(guild, members[0], "rsvp join", event=str(event_id))
+    assert "confirmed" in joined.content, joined
+    fake.lack("POST", r"^/users/@me/channels$")
+    try:
+        await promote(members[0], members[1])
+        await told(1)
+    finally:
+        fake.clear_faults()
+    await promote(members[1], members[2])
+    await fake.wait_message(fake.dm_channel(members[2]), lambda m: "Flapping" in m["content"])
+    fake.lack("POST", r"^/users/@me/channels$")
+    try:
+        await promote(members[2], members[3])
+        await told(2)
+    finally:
+        fake.clear_faults()
+    assert not problems(world.bot.output()[since:])
