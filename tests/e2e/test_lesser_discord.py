@@ -517,3 +517,22 @@ async def test_a_route_lost_again_after_it_came_back_is_said_again(world):
     finally:
         fake.clear_faults()
     assert not problems(world.bot.output()[since:])
+
+
+async def test_announcing_again_after_the_announcement_was_deleted_posts_it_anew(world):
+    """Discord's own 404 for a deleted message (10008 Unknown Message) is still a message
+    gone: `/manage announce` again posts a new one and keeps that one current."""
+    fake, guild = world.fake, world.guild
+    channel = guild.channel("announcements")
+    await fake.slash(guild, world.moderator, "manage channel", channel=channel)
+    event_id = await world.import_event("Deleted Post Talk", capacity=10)
+    await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    first = await fake.wait_message(channel, lambda m: any(
+        e.get("title") == "Deleted Post Talk" for e in m["embeds"]))
+    fake.delete_message(first)
+    again = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    assert again.content.startswith("Posted **Deleted Post Talk** in"), again.content
+    second = await fake.wait_message(channel, lambda m: m["id"] != first["id"] and any(
+        e.get("title") == "Deleted Post Talk" for e in m["embeds"]))
+    assert world.query("SELECT message_id FROM announcement_messages WHERE event_id = ?",
+                       (event_id,)) == [(int(second["id"]),)]
