@@ -278,6 +278,32 @@ async def test_a_server_without_direct_messages_skips_reminders_and_dm_notices_i
         await fake.slash(guild, world.moderator, "manage reminders", minutes="off")
 
 
+async def test_a_server_without_making_discord_events_still_announces_and_says_why(world):
+    """Without the route that makes Discord events, the event is announced all the same
+    and the moderator is told, in one sentence, why it has no Discord event; each announce
+    asks once, and once the server offers the route the next announce makes it."""
+    fake, guild = world.fake, world.guild
+    await fake.slash(guild, world.moderator, "manage scheduled-events", state="on")
+    event_id = await world.import_event("Unlisted Forum", capacity=10,
+                                        starts_at="2037-04-04T18:00:00+00:00")
+    fake.lack("POST", r"^/guilds/\d+/scheduled-events$")
+    since = len(fake.requests)
+    try:
+        for _ in range(2):
+            posted = await fake.slash(guild, world.moderator, "manage announce",
+                                      event=str(event_id))
+            assert "No Discord event created: this Discord server does not let bots make " \
+                "Discord events." in posted.content, posted.content
+            assert "404" not in posted.content, posted.content
+    finally:
+        fake.clear_faults()
+    assert len([r for r in fake.requests[since:] if r.method == "POST"
+                and r.path.endswith("/scheduled-events")]) == 2
+    assert not [e for e in fake.scheduled_events(guild) if e["name"] == "Unlisted Forum"]
+    posted = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    assert [e for e in fake.scheduled_events(guild) if e["name"] == "Unlisted Forum"]
+
+
 async def test_a_server_without_updating_or_deleting_discord_events_keeps_them_known(world):
     """Updating and deleting a Discord event answered as routes the server lacks: the
     moderator is told Discord refused it (not that it was deleted on Discord), the bot
@@ -297,7 +323,8 @@ async def test_a_server_without_updating_or_deleting_discord_events_keeps_them_k
                           "text/plain")
         reply = await import_page(fake, guild, world.moderator, page=page,
                                   event=str(event_id), starts_at="2037-03-05T18:00:00+00:00")
-        assert "Discord refused to update the Discord event" in reply.content, reply.content
+        assert "Its Discord event was not updated: this Discord server does not let bots " \
+            "change Discord events." in reply.content, reply.content
         assert "deleted, ended or cancelled" not in reply.content, reply.content
         assert world.query("SELECT scheduled_event_id FROM events WHERE id = ?",
                            (event_id,)) == [(int(made["id"]),)]
