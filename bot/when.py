@@ -388,8 +388,10 @@ def read_page_when(text: str | None, zone_name: str | None = None) -> When:
              if found.last is None and found.clock is None and not no_place else None)
     if local is not None and (span := _iso_moments(local, zone)) is not None:
         # "2026-06-05T18:00/2026-06-05T20:00": both ends in the zone the start is read in
-        return When(span.starts_at, span.ends_at, note=note or span.note,
-                    end_note=span.end_note)
+        # (what the zone's reading said, then what the span's times said: its other season)
+        both = note if span.note is None else span.note if note is None else Text(
+            N_("{first}; {second}"), first=note, second=span.note)
+        return When(span.starts_at, span.ends_at, note=both, end_note=span.end_note)
     part = _times_part(rest)
     rest_times = rest[part]
     start_clock = end_clock = None

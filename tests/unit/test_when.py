@@ -2135,3 +2135,17 @@ def test_a_pages_end_in_its_zones_other_season_is_said_in_every_language():
                 ("en-GB", "the page's EST is UTC−5, but America/New_York is on UTC−4 at its end"),
                 ("zh-CN", "结束时间 2027-03-14 03:00"), ("zh-TW", "結束時間 2027-03-14 03:00")):
             assert said in language(lang).text(when.note), (line, lang)
+
+
+@pytest.mark.parametrize(("line", "start", "said"), [
+    ("2027-07-10T18:00/2027-07-10T20:00 CST", utc(2027, 7, 10, 23), "on that day; I read"),
+    ("2027-03-14T01:00/2027-03-14T03:00 CST", utc(2027, 3, 14, 7), "at its end; I read"),
+    ("July 10, 2027, 6:00 PM CST", utc(2027, 7, 10, 23), "on that day; I read"),
+    ("March 14, 2027, 1:00 AM - 3:00 AM CST", utc(2027, 3, 14, 7), "at its end; I read")])
+def test_a_zone_the_server_does_not_settle_is_said_with_its_other_season(line, start, said):
+    """CST on a server on UTC: which CST is said, and that US Central's clock that day is
+    CDT, in an ISO span as in a page's written-out times (a span said only the first)."""
+    when = read_page_when(line, "UTC")
+    assert when.starts_at == start
+    assert "CST could also mean China Standard Time" in str(when.note), when.note
+    assert f"America/Chicago is on UTC−5 {said}" in str(when.note), when.note
