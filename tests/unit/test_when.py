@@ -1001,7 +1001,7 @@ def test_iso_and_bare_clock_times_need_no_dateparser(monkeypatch):
     ("UTC", 0), ("GMT", 0), ("BST", 1), ("CET", 1), ("CEST", 2), ("EST", -5), ("EDT", -4),
     ("ET", -5), ("CDT", -5), ("CT", -6), ("MST", -7), ("MDT", -6), ("MT", -7), ("PST", -8),
     ("PDT", -7), ("PT", -8), ("JST", 9), ("KST", 9), ("HKT", 8), ("SGT", 8),
-    ("Beijing time", 8), ("北京时间", 8), ("CST", -6), ("IST", 5.5),
+    ("Beijing time", 8), ("北京时间", 8), ("BJT", 8), ("CST", -6), ("IST", 5.5),
     ("Eastern Time", -5), ("Eastern Standard Time", -5), ("Eastern Daylight Time", -4),
     ("Central Time", -6), ("Central Daylight Time", -5), ("Mountain Time", -7),
     ("Mountain Standard Time", -7), ("Mountain Daylight Time", -6), ("Pacific Time", -8),
@@ -2077,7 +2077,10 @@ def test_a_zone_that_no_place_has_is_refused_naming_it_and_how_to_write_one(type
 @pytest.mark.parametrize("typed", [
     "6-8pm", "6 - 8 pm", "6 -8pm", "3-4pm", "12-1pm", "6-8pm EST", "6–8pm tomorrow",
     "Dec 10 6 to 8pm", "Dec 10 6pm-8pm", "18:00-20:00 Dec 10", "Dec 10 18:00 - 20:00 (UTC+8)",
-    "12月10日 18点至20点", "12月10日 18:00~20:00"])
+    "12月10日 18点至20点", "12月10日 18:00~20:00",
+    # each of the marks that make two numbers two times, alone
+    "晚上6-8点", "18h-20h", "Dec 10 18-20h", "6 to 8", "6 until 8", "Dec 10 6pm until 8pm",
+    "12月10日 18至20", "12月10日 18到20", "12月10日 18点到20点"])
 def test_two_times_in_one_field_are_refused_not_read_as_a_date(typed):
     # dateparser read "6-8pm" as June at 8 PM, "3-4pm" as March at 4 PM
     with pytest.raises(InvalidValue, match="holds two times; type the start and the end"):
@@ -2149,3 +2152,135 @@ def test_a_zone_the_server_does_not_settle_is_said_with_its_other_season(line, s
     assert when.starts_at == start
     assert "CST could also mean China Standard Time" in str(when.note), when.note
     assert f"America/Chicago is on UTC−5 {said}" in str(when.note), when.note
+
+
+# Every zone name a moderator may type, with its offset on December 10, 2026 (a summer
+# name in winter is its home's clock: BST then is London's GMT)
+_TYPED_ZONES = [
+    ("UTC", 0), ("GMT", 0), ("BST", 0), ("CET", 1), ("CEST", 1), ("EST", -5), ("EDT", -5),
+    ("ET", -5), ("CDT", -6), ("CT", -6), ("MST", -7), ("MDT", -7), ("MT", -7), ("PST", -8),
+    ("PDT", -8), ("PT", -8), ("JST", 9), ("KST", 9), ("HKT", 8), ("SGT", 8),
+    ("Beijing Time", 8), ("北京时间", 8), ("BJT", 8), ("CST", -6), ("IST", 5.5),
+    ("Eastern Time", -5), ("Eastern Standard Time", -5), ("Eastern Daylight Time", -5),
+    ("Central Time", -6), ("Central Daylight Time", -6), ("Mountain Time", -7),
+    ("Mountain Standard Time", -7), ("Mountain Daylight Time", -7), ("Pacific Time", -8),
+    ("Pacific Standard Time", -8), ("Pacific Daylight Time", -8), ("Greenwich Mean Time", 0),
+    ("British Summer Time", 0), ("Central European Time", 1),
+    ("Central European Summer Time", 1), ("Japan Standard Time", 9),
+    ("Korea Standard Time", 9), ("Hong Kong Time", 8), ("Singapore Time", 8),
+    ("China Standard Time", 8), ("UTC+8", 8), ("GMT-3", -3), ("UTC+5:45", 5.75)]
+
+
+def test_every_zone_name_the_bot_knows_is_typed_in_the_tests():
+    from bot.zones import ZONES
+    assert {name.upper() for name, _ in _TYPED_ZONES if not name[-1].isdigit()} == set(ZONES)
+
+
+@pytest.mark.parametrize("form", [
+    "Dec 10 2026 6pm {}", "Dec 10 2026 6pm ({})", "({}) Dec 10 2026 6pm", "[{}] Dec 10 2026 6pm",
+    "{} Dec 10 2026 6pm"])
+@pytest.mark.parametrize(("name", "hours"), _TYPED_ZONES)
+def test_a_zone_typed_before_or_after_the_time_is_its_and_its_ends(form, name, hours):
+    """On a server far from every zone (UTC+14), the time is read in the zone typed, and an
+    end typed with none ("8pm") on that zone's clock: two hours later, not the server's."""
+    server = "Pacific/Kiritimati"
+    start = parse_typed(form.format(name), server, NOW)
+    assert start.starts_at == utc(2026, 12, 10, 18) - timedelta(hours=hours), form.format(name)
+    end = parse_typed("8pm", server, NOW, name="ends_at", after=start.starts_at,
+                      after_zone=start.zone)
+    assert end.starts_at - start.starts_at == timedelta(hours=2), form.format(name)
+
+
+@pytest.mark.parametrize(("start", "end", "server", "ends", "said"), [
+    # on the start's clock wherever the server is, and said where that is not its clock
+    ("Dec 10 2026 6pm EST", "8pm", "Asia/Shanghai", utc(2026, 12, 11, 1), True),
+    ("Dec 10 2026 6pm EST", "20:00", "UTC", utc(2026, 12, 11, 1), True),
+    ("Dec 10 2026 6pm ET", "8pm", "America/New_York", utc(2026, 12, 11, 1), False),
+    ("2026年12月10日 18:00 北京时间", "20:00", "UTC", utc(2026, 12, 10, 12), True),
+    # an end with a zone of its own is in it
+    ("Dec 10 2026 6pm EST", "9pm PST", "UTC", utc(2026, 12, 11, 5), False),
+    # the next day's, its marker before the zone or the clock
+    ("Dec 10 2026 11pm EST", "1am next day EST", "UTC", utc(2026, 12, 11, 6), False),
+    ("Dec 10 2026 11pm EST", "1am next day", "UTC", utc(2026, 12, 11, 6), True),
+    ("2026年12月10日 23:00 北京时间", "次日1:00 北京时间", "UTC", utc(2026, 12, 10, 17), False),
+    ("2026年12月10日 23:00 北京时间", "次日1:00", "UTC", utc(2026, 12, 10, 17), True),
+    ("2026年12月10日 18:00 北京时间", "次日20:00 北京时间", "UTC", utc(2026, 12, 11, 12), False),
+    # a long day on New York's clock, which crosses midnight on the server's: no slip
+    ("Dec 10 2026 9am EST", "10pm", "Asia/Shanghai", utc(2026, 12, 11, 3), True)])
+def test_an_end_typed_without_a_zone_is_on_its_starts_clock(start, end, server, ends, said):
+    first = parse_typed(start, server, NOW)
+    when = parse_typed(end, server, NOW, name="ends_at", after=first.starts_at,
+                       after_zone=first.zone)
+    assert when.starts_at == ends, (start, end)
+    assert ("names no zone, so I read it in the start's" in str(when.note)) is said, when.note
+
+
+@pytest.mark.parametrize("server", ["Asia/Shanghai", "UTC", "America/Los_Angeles"])
+def test_an_end_earlier_on_its_starts_clock_is_refused_naming_that_time(server):
+    """"5pm" after "Dec 10 2026 6pm EST": 5 PM in New York that day, before the start."""
+    first = parse_typed("Dec 10 2026 6pm EST", server, NOW)
+    with pytest.raises(InvalidValue) as refused:
+        parse_typed("5pm", server, NOW, name="ends_at", after=first.starts_at,
+                    after_zone=first.zone)
+    assert str(refused.value) == (f"the end (<t:{int(utc(2026, 12, 10, 22).timestamp())}:F>) "
+                                  f"must come after the start (<t:"
+                                  f"{int(utc(2026, 12, 10, 23).timestamp())}:F>)")
+
+
+def test_an_end_in_an_unknown_bracketed_zone_after_a_zoned_start_names_it():
+    first = parse_typed("Dec 10 2026 6pm EST", "UTC", NOW)
+    with pytest.raises(InvalidValue, match=r"names a zone I can't read \(XYZ\)"):
+        parse_typed("8pm (XYZ)", "UTC", NOW, name="ends_at", after=first.starts_at,
+                    after_zone=first.zone)
+
+
+@pytest.mark.parametrize(("typed", "page"), [
+    ("March 14 2027 2:30am EDT", "March 14, 2027, 2:30 AM EDT"),
+    ("March 14 2027 2:30am EST", "March 14, 2027, 2:30 AM EST")])
+def test_a_seasonal_zones_time_the_clocks_skip_is_said_not_read(typed, page):
+    """2:30 AM is no time in New York the night its clocks go forward, under either name."""
+    with pytest.raises(InvalidValue, match=r"clocks skip that day in America/New_York .*e\.g\. "
+                                           r"03:30$"):
+        parse_typed(typed, "UTC", NOW)
+    when = read_page_when(page, "UTC")
+    assert when.starts_at is None and "02:30 is no time in America/New_York" in str(when.note)
+
+
+@pytest.mark.parametrize(("typed", "page", "zone"), [
+    ("Nov 7 2027 1:30am", "November 7, 2027, 1:30 AM", "America/New_York"),
+    ("Nov 7 2027 1:30am ET", "November 7, 2027, 1:30 AM ET", "UTC")])
+def test_a_time_shown_twice_is_said_which_it_is(typed, page, zone):
+    for when in (parse_typed(typed, zone, NOW), read_page_when(page, zone)):
+        # (an aware time of a fold compares unequal across zones: its instant is compared)
+        assert when.starts_at.timestamp() == utc(2027, 11, 7, 5, 30).timestamp()
+        assert "2027-11-07 01:30 comes twice in America/New_York" in str(when.note), when.note
+
+
+@pytest.mark.parametrize(("typed", "page"), [
+    ("July 10 2027 6pm CST", "July 10, 2027, 6:00 PM CST"),
+    ("July 10 2027 6pm (CST)", "2027-07-10T18:00 CST")])
+def test_an_unsettled_zone_in_its_other_season_says_both(typed, page):
+    for when in (parse_typed(typed, "UTC", NOW), read_page_when(page, "UTC")):
+        assert when.starts_at == utc(2027, 7, 10, 23)
+        assert re.search(r"CST could also mean .*; (the page's )?CST is UTC−6, but "
+                         r"America/Chicago is on UTC−5 on that day", str(when.note)), when.note
+
+
+def test_a_pages_end_is_not_said_again_when_its_start_is_in_the_other_season():
+    when = read_page_when("July 10, 2027, 6:00 PM - 8:00 PM EST", "UTC")
+    assert (when.starts_at, when.ends_at) == (utc(2027, 7, 10, 22), utc(2027, 7, 11))
+    assert "on that day" in str(when.note) and "at its end" not in str(when.note), when.note
+
+
+@pytest.mark.parametrize(("typed", "zone", "start", "noted"), [
+    # Manila's clock is called PST too (Philippine, UTC+8): a PST page there is still the
+    # US Pacific's, on Los Angeles's clock in July
+    ("July 10 2027 6pm PST", "Asia/Manila", utc(2027, 7, 11, 1), True),
+    # Arizona's MST all year, however it is typed
+    ("July 10 2027 6pm mst", "America/Phoenix", utc(2027, 7, 11, 1), False),
+    ("July 10 2027 6pm Mst", "America/Phoenix", utc(2027, 7, 11, 1), False)])
+def test_a_server_keeps_an_abbreviation_all_year_only_at_its_offset(typed, zone, start, noted):
+    for when in (parse_typed(typed, zone, NOW),
+                 read_page_when(typed.replace("6pm", "6:00 PM").replace("10 ", "10, "), zone)):
+        assert when.starts_at == start, typed
+        assert ("on that day" in str(when.note)) is noted, when.note
