@@ -27,6 +27,8 @@ from discord.ext import commands
 from bot.adapters.callback_answers import accept_bodiless_callback_answers
 from bot.adapters.languages import MemberLocales, ServerLanguages
 from bot.adapters.missing_routes import (
+    APPLICATION_INFO,
+    COMMAND_SYNC,
     missing_said,
     route_missing,
     route_offered,
@@ -144,12 +146,12 @@ class EventBot(commands.Bot):
         except discord.NotFound as exc:
             if not route_missing(exc) or self.user is None:
                 raise
-            say_missing(log, "the application's information",
+            say_missing(log, APPLICATION_INFO,
                         "its id is taken from the gateway's READY", exc)
             self.application_unknown = True
             return own_application(self._connection, self.user)
         self.application_unknown = False  # (a login tried again may find the route)
-        route_offered("the application's information")
+        route_offered(APPLICATION_INFO)
         return info
 
     async def setup_hook(self) -> None:
@@ -191,7 +193,7 @@ class EventBot(commands.Bot):
         except (discord.Forbidden, discord.NotFound) as exc:
             if route_missing(exc):
                 # The commands synced before stay, and answer; the next start tries again.
-                say_missing(log, "syncing slash commands", "those synced before stay as they "
+                say_missing(log, COMMAND_SYNC, "those synced before stay as they "
                             "were", exc)
                 return
             if guild is None:
@@ -199,7 +201,7 @@ class EventBot(commands.Bot):
             # A setting to fix, as `python -m bot sync --guild` says it: one line, exit 2.
             refused = Text(REFUSED_GUILD, guild_id=guild.id, reason=exc.text or exc.status)
             raise ConfigError(f"SYNC_GUILD_ID: {refused}") from None
-        route_offered("syncing slash commands")
+        route_offered(COMMAND_SYNC)
         await self.store.run(self.store.settings.set_meta, key, digest)
 
     async def ensure_events(self, guild_id: int) -> None:
@@ -541,8 +543,8 @@ class CommandSync(EventBot):
             if not route_missing(exc):
                 raise
             raise Unavailable(missing_said(
-                self.settings.discord_api_base, "the application's information, which "
-                "syncing the commands needs", "nothing was synced", exc)) from None
+                self.settings.discord_api_base, f"{APPLICATION_INFO}, which syncing the "
+                "commands needs", "nothing was synced", exc)) from None
 
 
 async def sync_commands(settings: Settings, store: Store, guild_id: int | None) -> int:
@@ -555,9 +557,8 @@ async def sync_commands(settings: Settings, store: Store, guild_id: int | None) 
             count = await sync_tree(client.tree, guild)
         except (discord.Forbidden, discord.NotFound) as exc:
             if route_missing(exc):
-                raise Unavailable(missing_said(settings.discord_api_base,
-                                               "syncing slash commands", "nothing was synced",
-                                               exc)) from None
+                raise Unavailable(missing_said(settings.discord_api_base, COMMAND_SYNC,
+                                               "nothing was synced", exc)) from None
             if guild is None:
                 raise
             raise NotAllowed(REFUSED_GUILD, guild_id=guild_id,

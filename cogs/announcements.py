@@ -58,7 +58,14 @@ from discord.ext import commands
 
 from bot.adapters.channels import announce_channel, digest
 from bot.adapters.languages import dm_language
-from bot.adapters.missing_routes import route_missing, route_offered, say_missing
+from bot.adapters.missing_routes import (
+    ANNOUNCEMENTS_AS_THEY_WERE,
+    DIRECT_MESSAGES,
+    MESSAGE_EDITS,
+    route_missing,
+    route_offered,
+    say_missing,
+)
 from bot.adapters.rsvp_buttons import button_state, rsvp_buttons
 from bot.adapters.scheduled_events import delete_scheduled_event
 from bot.app import EventBot, out_of_server
@@ -566,7 +573,7 @@ class Announcements(commands.Cog):
             if still is not None and not await still():
                 return
             await dm.send(text, allowed_mentions=NO_MENTIONS, nonce=nonce_of(notice))
-            route_offered("direct messages")
+            route_offered(DIRECT_MESSAGES)
         except discord.Forbidden:
             # Their DMs are closed; /rsvp status and /rsvp mine still tell them.
             log.info("could not DM user %s about event %s", user_id, notice.event_id)
@@ -574,7 +581,7 @@ class Announcements(commands.Cog):
             if not route_missing(exc):
                 raise
             # As for closed DMs: /rsvp status and /rsvp mine still tell them
-            say_missing(log, "direct messages", "members' notices by DM are not sent", exc)
+            say_missing(log, DIRECT_MESSAGES, "members' notices by DM are not sent", exc)
 
     async def _end_announcements(self, guild_id: int, event_id: int,
                                  deleted: DeletedPayload) -> None:
@@ -599,8 +606,7 @@ class Announcements(commands.Cog):
                                        allowed_mentions=NO_MENTIONS)
                 except discord.NotFound as exc:
                     if route_missing(exc):  # not deleted: left showing the event open
-                        say_missing(log, "editing messages", "announcements are not brought "
-                                    "up to date", exc)
+                        say_missing(log, MESSAGE_EDITS, ANNOUNCEMENTS_AS_THEY_WERE, exc)
                     # else deleted: nothing left to disable
                 except discord.Forbidden:
                     pass  # no longer ours to edit: nothing left to disable
@@ -612,7 +618,7 @@ class Announcements(commands.Cog):
                                 "event %s as cancelled (HTTP %s, code %s: %s)", message_id,
                                 event_id, exc.status, exc.code, exc.text)
                 else:
-                    route_offered("editing messages")
+                    route_offered(MESSAGE_EDITS)
         if deleted.scheduled_event_id:
             refused = await delete_scheduled_event(self.bot, guild_id,
                                                    deleted.scheduled_event_id)
@@ -708,8 +714,7 @@ class Announcements(commands.Cog):
                                    allowed_mentions=NO_MENTIONS)
             except discord.NotFound as exc:
                 if route_missing(exc):  # not deleted: kept, tried again at the next change
-                    say_missing(log, "editing messages", "announcements are not brought up "
-                                "to date", exc)
+                    say_missing(log, MESSAGE_EDITS, ANNOUNCEMENTS_AS_THEY_WERE, exc)
                     self._refused[message_id] = (guild_id, rendered)
                     continue
                 await self.bot.store.run(self.bot.store.notices.forget_announcement_message,
@@ -726,7 +731,7 @@ class Announcements(commands.Cog):
                 complete = False
                 continue
             self._refused.pop(message_id, None)
-            route_offered("editing messages")
+            route_offered(MESSAGE_EDITS)
             await self.bot.store.run(self.bot.store.notices.set_announcement_rendered,
                                      message_id, rendered)
         return complete

@@ -42,7 +42,7 @@ from discord.ext import commands
 
 from bot.adapters.attendee_roles import AttendeeRoles
 from bot.adapters.languages import dm_language
-from bot.adapters.missing_routes import route_missing, route_offered, say_missing
+from bot.adapters.missing_routes import DIRECT_MESSAGES, route_missing, route_offered, say_missing
 from bot.adapters.owed_roles_record import GIVE_BACK_WAIT
 from bot.app import EventBot
 from bot.errors import EventNotFound
@@ -226,7 +226,7 @@ class Reminders(commands.Cog):
             await dm.send(reminder_dm(lang, event.title, starts_at, event.venue,
                                       event.starts_at if event.all_day else None),
                           allowed_mentions=NO_MENTIONS)
-            route_offered("direct messages")
+            route_offered(DIRECT_MESSAGES)
             log.info("reminded user %s of event %s (offsets %s min)", user_id, event_id,
                      due.minutes)
         except discord.Forbidden:
@@ -234,7 +234,7 @@ class Reminders(commands.Cog):
                      user_id, event_id)
         except discord.HTTPException as exc:
             if route_missing(exc):
-                say_missing(log, "direct messages", "reminders are not sent", exc)
+                say_missing(log, DIRECT_MESSAGES, "reminders are not sent", exc)
                 return
             log.warning("could not send user %s the reminder of event %s (%s %s); reminders "
                         "are sent at most once, so it is not retried", user_id, event_id,

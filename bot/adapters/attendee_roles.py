@@ -50,7 +50,7 @@ import time
 
 import discord
 
-from bot.adapters.missing_routes import route_missing, route_offered, say_missing
+from bot.adapters.missing_routes import MEMBER_ROLES, route_missing, route_offered, say_missing
 from bot.adapters.owed_roles_record import GIVE_BACK_WAIT, OwedRolesRecord
 from bot.adapters.role_notices import RoleNotices
 from bot.adapters.role_tries import Tries, paused, refused_again, try_now, waiting
@@ -729,7 +729,7 @@ class AttendeeRoles:
             await self.bot.http.add_role(guild_id, user_id, role_id,
                                          reason="confirmed for an event")
             self.notices.went_through(role_id)  # it works (again): a refusal is news
-            route_offered("giving members roles")
+            route_offered(MEMBER_ROLES)
             return True
         except discord.Forbidden:
             if out_of_server(self.bot, guild_id):
@@ -746,14 +746,20 @@ class AttendeeRoles:
                 await self._role_gone(guild_id, role_id)
                 return None
             if route_missing(exc):  # not a member gone: the server gives no roles
-                say_missing(log, "giving members roles", "attendee roles are skipped", exc)
-                self.notices.refused(guild_id, event_id, role_id, giving=True, unoffered=True)
+                self._unoffered(guild_id, event_id, role_id, exc, giving=True)
                 return None
             log.info("user %s is no longer in guild %s; no role for them", user_id, guild_id)
             return True
         except discord.HTTPException:
             log.exception("could not give role %s to user %s", role_id, user_id)
             return False
+
+    def _unoffered(self, guild_id: int, event_id: int, role_id: int,
+                   exc: discord.HTTPException, *, giving: bool) -> None:
+        """A role given or taken back on a server without that route: said once in the
+        log and to the moderators; nothing more to try with other members (None)."""
+        say_missing(log, MEMBER_ROLES, "attendee roles are skipped", exc)
+        self.notices.refused(guild_id, event_id, role_id, giving=giving, unoffered=True)
 
     async def _remove(self, guild_id: int, event_id: int, user_id: int, role_id: int,
                       why: str) -> bool | None:
@@ -764,7 +770,7 @@ class AttendeeRoles:
         try:
             await self.bot.http.remove_role(guild_id, user_id, role_id, reason=why)
             self.notices.went_through(role_id)  # it works (again): a refusal is news
-            route_offered("giving members roles")
+            route_offered(MEMBER_ROLES)
             return True
         except discord.Forbidden:
             if out_of_server(self.bot, guild_id):
@@ -776,8 +782,7 @@ class AttendeeRoles:
             return None
         except discord.NotFound as exc:
             if route_missing(exc):  # not a member gone: the server takes no roles back
-                say_missing(log, "giving members roles", "attendee roles are skipped", exc)
-                self.notices.refused(guild_id, event_id, role_id, giving=False, unoffered=True)
+                self._unoffered(guild_id, event_id, role_id, exc, giving=False)
                 return None
             if exc.code == UNKNOWN_ROLE:  # deleted: nobody has it, nor is asked for it again
                 await self._role_gone(guild_id, role_id)

@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING, Literal
 
 import discord
 
-from bot.adapters.missing_routes import route_missing, route_offered, say_missing
+from bot.adapters.missing_routes import (
+    ANNOUNCEMENTS_AS_THEY_WERE,
+    MESSAGE_EDITS,
+    route_missing,
+    route_offered,
+    say_missing,
+)
 from bot.adapters.rsvp_buttons import rsvp_buttons
 from bot.errors import NotAllowed
 from bot.flows.channels import choose_announce_channel
@@ -78,8 +84,7 @@ async def post_announcement(bot: EventBot, event_id: int, target: discord.TextCh
                 allowed_mentions=NO_MENTIONS)
         except discord.NotFound as exc:
             if route_missing(exc):  # not deleted: kept, brought up to date at a change
-                say_missing(log, "editing messages", "announcements are not brought up to "
-                            "date", exc)
+                say_missing(log, MESSAGE_EDITS, ANNOUNCEMENTS_AS_THEY_WERE, exc)
                 return "kept"
             # deleted since: post it again
             await store.run(store.notices.forget_announcement_message, message_id)
@@ -87,7 +92,7 @@ async def post_announcement(bot: EventBot, event_id: int, target: discord.TextCh
             continue
         except discord.Forbidden:
             raise NotAllowed(cannot_post(target)) from None
-        route_offered("editing messages")
+        route_offered(MESSAGE_EDITS)
         await store.run(store.notices.set_announcement_rendered, message_id, rendered)
         return "updated"
     asked_at = discord.utils.utcnow()

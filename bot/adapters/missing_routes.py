@@ -16,6 +16,16 @@ import discord
 
 UNKNOWN_ROUTE = 0  # the error code of a 404 for a route the server does not have
 
+# Each route as the log names it: one name for its `say_missing` and its `route_offered`
+APPLICATION_INFO = "the application's information"
+COMMAND_SYNC = "syncing slash commands"
+MESSAGE_EDITS = "editing messages"
+DIRECT_MESSAGES = "direct messages"
+MEMBER_ROLES = "giving members roles"
+DISCORD_EVENTS = "Discord events"
+# What is skipped without MESSAGE_EDITS, wherever an announcement is edited
+ANNOUNCEMENTS_AS_THEY_WERE = "announcements are not brought up to date"
+
 _told: dict[str, set[str]] = {}  # what the server does not offer -> the skips said of it
 
 

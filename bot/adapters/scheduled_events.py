@@ -23,7 +23,7 @@ from datetime import datetime
 
 import discord
 
-from bot.adapters.missing_routes import route_missing, say_missing, thing_gone
+from bot.adapters.missing_routes import DISCORD_EVENTS, route_missing, say_missing, thing_gone
 from bot.app import EventBot
 from bot.errors import EventNotFound
 from bot.i18n import N_, Text
@@ -156,7 +156,7 @@ async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
                            "events to come or going on, Discord's limit; end or delete old "
                            "ones under the server's Events, then use /manage announce again."))
         if route_missing(exc):  # the event is announced all the same, without one
-            say_missing(log, "Discord events", "events are announced without them", exc)
+            say_missing(log, DISCORD_EVENTS, "events are announced without them", exc)
             return (Text(N_("No Discord event created: this Discord server does not let "
                             "bots make Discord events.")) if creating else
                     Text(N_("Its Discord event was not updated: this Discord server does not "
