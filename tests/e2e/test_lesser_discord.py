@@ -9,6 +9,7 @@ import asyncio
 import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import aiohttp
 import pytest
@@ -25,6 +26,19 @@ CALLBACK = r"^/interactions/\d+/[^/]+/callback$"
 
 def problems(log: str) -> list[str]:
     return [line for line in log.splitlines() if "Traceback" in line or " ERROR " in line]
+
+
+async def announced(world, title: str) -> tuple[Any, int, dict]:
+    """A new event of 10 seats announced in #announcements: the channel, the event's id and
+    its announcement as posted."""
+    fake, guild = world.fake, world.guild
+    channel = guild.channel("announcements")
+    await fake.slash(guild, world.moderator, "manage channel", channel=channel)
+    event_id = await world.import_event(title, capacity=10)
+    await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    announcement = await fake.wait_message(channel, lambda m: any(
+        e.get("title") == title for e in m["embeds"]))
+    return channel, event_id, announcement
 
 
 async def test_callbacks_answered_204_without_a_body_leave_every_answer_whole(world):
@@ -206,12 +220,7 @@ async def test_a_server_without_message_edits_keeps_announcements_and_says_it_on
     announcement is tried once for each change (no retries), said once in the log, and kept:
     once edits work again, the next change brings it up to date, not a second post."""
     fake, guild = world.fake, world.guild
-    channel = guild.channel("announcements")
-    await fake.slash(guild, world.moderator, "manage channel", channel=channel)
-    event_id = await world.import_event("Uneditable Server Talk", capacity=10)
-    await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
-    announcement = await fake.wait_message(channel, lambda m: any(
-        e.get("title") == "Uneditable Server Talk" for e in m["embeds"]))
+    channel, event_id, announcement = await announced(world, "Uneditable Server Talk")
     edit = rf"^/channels/{channel.id}/messages/{announcement['id']}$"
     fake.lack("PATCH", edit)
     since, first_request = len(world.bot.output()), len(fake.requests)
@@ -350,14 +359,9 @@ async def test_a_deleted_events_announcement_the_server_cannot_edit_is_said(worl
     """A deleted event's announcements are edited to say so; a server without message
     edits leaves them showing the event open: one warning says so (in a fresh process,
     which has not said it yet)."""
-    fake, guild = world.fake, world.guild
+    fake = world.fake
     await world.restart_bot()
-    channel = guild.channel("announcements")
-    await fake.slash(guild, world.moderator, "manage channel", channel=channel)
-    event_id = await world.import_event("Undeletable Talk", capacity=10)
-    await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
-    await fake.wait_message(channel, lambda m: any(
-        e.get("title") == "Undeletable Talk" for e in m["embeds"]))
+    _, event_id, _ = await announced(world, "Undeletable Talk")
     since = len(world.bot.output())
     fake.lack("PATCH", r"^/channels/\d+/messages/\d+$")
     try:
@@ -430,12 +434,7 @@ async def test_announcing_again_on_a_server_without_message_edits_posts_no_secon
     second one is posted; the moderator is told it shows the event as it was, and once
     edits work again the next change brings that same message up to date."""
     fake, guild = world.fake, world.guild
-    channel = guild.channel("announcements")
-    await fake.slash(guild, world.moderator, "manage channel", channel=channel)
-    event_id = await world.import_event("Unrepostable Talk", capacity=10)
-    await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
-    announcement = await fake.wait_message(channel, lambda m: any(
-        e.get("title") == "Unrepostable Talk" for e in m["embeds"]))
+    channel, event_id, announcement = await announced(world, "Unrepostable Talk")
     posts = len(fake.messages(channel))
     fake.lack("PATCH", rf"^/channels/{channel.id}/messages/{announcement['id']}$")
     since = len(world.bot.output())
@@ -550,12 +549,7 @@ async def test_announcing_again_after_the_announcement_was_deleted_posts_it_anew
     """Discord's own 404 for a deleted message (10008 Unknown Message) is still a message
     gone: `/manage announce` again posts a new one and keeps that one current."""
     fake, guild = world.fake, world.guild
-    channel = guild.channel("announcements")
-    await fake.slash(guild, world.moderator, "manage channel", channel=channel)
-    event_id = await world.import_event("Deleted Post Talk", capacity=10)
-    await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
-    first = await fake.wait_message(channel, lambda m: any(
-        e.get("title") == "Deleted Post Talk" for e in m["embeds"]))
+    channel, event_id, first = await announced(world, "Deleted Post Talk")
     fake.delete_message(first)
     again = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
     assert again.content.startswith("Posted **Deleted Post Talk** in"), again.content
