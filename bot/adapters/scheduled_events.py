@@ -23,7 +23,13 @@ from datetime import datetime
 
 import discord
 
-from bot.adapters.missing_routes import DISCORD_EVENTS, route_missing, say_missing, thing_gone
+from bot.adapters.missing_routes import (
+    DISCORD_EVENTS,
+    route_missing,
+    route_offered,
+    say_missing,
+    thing_gone,
+)
 from bot.app import EventBot
 from bot.errors import EventNotFound
 from bot.i18n import N_, Text
@@ -114,6 +120,7 @@ async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
                 # cache is not current), two requests where Discord needs one.
                 await bot.http.edit_scheduled_event(guild_id, existing, reason=REASON,
                                                     **scheduled_event_payload(details))
+                route_offered(DISCORD_EVENTS)
                 return Text(N_("The Discord event is updated."))
             except discord.HTTPException as exc:
                 if not gone_on_discord(exc):
@@ -141,6 +148,7 @@ async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
             start_time=details.start, end_time=details.end,
             entity_type=discord.EntityType.external, location=details.location,
             privacy_level=discord.PrivacyLevel.guild_only, reason=REASON)
+        route_offered(DISCORD_EVENTS)
         await bot.store.run(bot.store.reminders.set_scheduled_event_id,
                             guild_id, event_id, created.id)
         await remove_copies(bot, guild, created)

@@ -290,13 +290,15 @@ async def test_a_server_without_direct_messages_skips_reminders_and_dm_notices_i
 async def test_a_server_without_making_discord_events_still_announces_and_says_why(world):
     """Without the route that makes Discord events, the event is announced all the same
     and the moderator is told, in one sentence, why it has no Discord event; each announce
-    asks once, and once the server offers the route the next announce makes it."""
+    asks once, and once the server offers the route the next announce makes it. The log
+    says it once, and again only if the route, once it worked, is lost again."""
     fake, guild = world.fake, world.guild
+    await world.restart_bot()  # a process that has said nothing yet
     await fake.slash(guild, world.moderator, "manage scheduled-events", state="on")
     event_id = await world.import_event("Unlisted Forum", capacity=10,
                                         starts_at="2037-04-04T18:00:00+00:00")
     fake.lack("POST", r"^/guilds/\d+/scheduled-events$")
-    since = len(fake.requests)
+    since, logged = len(fake.requests), len(world.bot.output())
     try:
         for _ in range(2):
             posted = await fake.slash(guild, world.moderator, "manage announce",
@@ -311,6 +313,16 @@ async def test_a_server_without_making_discord_events_still_announces_and_says_w
     assert not [e for e in fake.scheduled_events(guild) if e["name"] == "Unlisted Forum"]
     posted = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
     assert [e for e in fake.scheduled_events(guild) if e["name"] == "Unlisted Forum"]
+    other = await world.import_event("Unlisted Again Forum", capacity=10,
+                                     starts_at="2037-04-05T18:00:00+00:00")
+    fake.lack("POST", r"^/guilds/\d+/scheduled-events$")
+    try:
+        await fake.slash(guild, world.moderator, "manage announce", event=str(other))
+    finally:
+        fake.clear_faults()
+    said = [line for line in world.bot.output()[logged:].splitlines()
+            if "does not offer Discord events" in line]
+    assert len(said) == 2, said  # lost, back, lost again
 
 
 async def test_a_server_without_updating_or_deleting_discord_events_keeps_them_known(world):
