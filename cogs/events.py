@@ -353,7 +353,7 @@ class EventCommands(commands.GroupCog, group_name="event",
     async def ask(self, interaction: Interaction,
                   question: app_commands.Range[str, 1, 300],
                   event: EventOption | None = None) -> None:
-        # Facts the question asks for come from the named event, else the next or latest one.
+        # Facts the question asks for come from the named event, else the default one.
         asked = intents(question)
         found = await resolve_event(interaction, event) if asked else None
         event_id = (found or await resolve_summary(interaction, event)).id if event else None

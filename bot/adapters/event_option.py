@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 MAX_CHOICES = 25
-EVENT_HELP = "Which event (default: the next one, else the latest)"
+EVENT_HELP = "Which event (default: the one under way, else the next, else the latest)"
 # The commands whose autocomplete offers archived events too: the rest leave them out.
 ARCHIVED_OFFERED = frozenset({"manage archive", "manage delete"})
 

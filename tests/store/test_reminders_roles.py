@@ -351,6 +351,57 @@ async def test_an_all_day_event_comes_in_order_of_when_its_day_begins(store):
                            datetime(2030, 12, 1, 3, tzinfo=UTC)) == day.id
 
 
+async def test_the_default_event_is_the_one_under_way_then_the_next_then_the_latest(store):
+    """Members at an event want that one when they name none: an event begun and not
+    over comes before the next to come; one without an end is over as it begins."""
+    hour = timedelta(hours=1)
+    past = await event_at(store, START - 48 * hour, slug="past", ends_at=START - 47 * hour)
+    talk = await event_at(store, START, slug="talk", ends_at=START + 3 * hour)
+    nxt = await event_at(store, START + 4 * hour, slug="next", ends_at=START + 5 * hour)
+    default = lambda at: store.run(store.events.default_event_id, 1, at)  # noqa: E731
+    assert await default(START - MIN) == talk  # not begun: the next to come
+    assert await default(START) == talk
+    assert await default(START + 3 * hour - MIN) == talk  # under way
+    assert await default(START + 3 * hour) == nxt  # over at its end
+    listed = await store.run(store.events.event_listings, 1, now=START + hour)
+    assert [e.id for e in listed] == [talk, nxt]
+    # A session begun inside the talk is the one under way; it is listed first too.
+    inner = await event_at(store, START + hour, slug="inner", ends_at=START + 2 * hour)
+    assert await default(START + hour + MIN) == inner
+    listed = await store.run(store.events.event_listings, 1, now=START + hour + MIN)
+    assert [e.id for e in listed] == [inner, talk, nxt]
+    # Without an end, over_at is the start: a begun event is never under way.
+    bare = await event_at(store, START + 6 * hour, slug="bare")
+    assert await default(START + 6 * hour + MIN) == bare  # the latest, all being over
+    assert await default(START + 7 * hour) == bare
+    # An archived event is never the one under way.
+    await store.run(store.events.set_archived, 1, talk, True)
+    assert await default(START + 2 * hour + MIN) == nxt
+    assert past
+
+
+async def test_under_way_is_read_in_the_events_own_day_zone(store):
+    """An all-day event is under way through its day in the server's zone, not UTC's."""
+    await store.run(store.settings.set_timezone, 1, "America/New_York")  # UTC-5
+    day, _ = await store.run(store.events.save_event, 1, EventDraft(
+        slug="day", title="Whole Day", starts_at=datetime(2030, 12, 1, tzinfo=UTC),
+        ends_at=datetime(2030, 12, 2, tzinfo=UTC), all_day=True), [("page", make_page())])
+    evening = await event_at(store, datetime(2030, 11, 30, 23, tzinfo=UTC), slug="evening",
+                             ends_at=datetime(2030, 12, 1, 6, tzinfo=UTC))
+    default = lambda at: store.run(store.events.default_event_id, 1, at)  # noqa: E731
+    # 03:00 UTC is 22:00 on 30 November in New York: the day has not begun there (it
+    # has in UTC, after the evening event began), and the evening event is under way.
+    assert await default(datetime(2030, 12, 1, 3, tzinfo=UTC)) == evening
+    # 05:30 UTC: both are under way; the day began last (midnight there, 05:00 UTC).
+    assert await default(datetime(2030, 12, 1, 5, 30, tzinfo=UTC)) == day.id
+    # 04:00 UTC on 2 December is 23:00 on 1 December there: the day is still under way.
+    assert await default(datetime(2030, 12, 2, 4, tzinfo=UTC)) == day.id
+    # 05:00 UTC on 2 December is midnight there: the day is over; it is the latest.
+    assert await default(datetime(2030, 12, 2, 5, tzinfo=UTC)) == day.id
+    assert await store.run(store.events.event_listings, 1,
+                           now=datetime(2030, 12, 2, 5, tzinfo=UTC)) == []
+
+
 async def test_an_archived_event_moved_back_to_the_future_gives_no_seat_out(store):
     """A seat freed while the event was over goes to the waitlist when it comes back to
     the future, but not while it is archived: that would DM "Good news" for an event

@@ -723,6 +723,36 @@ def test_the_cost_of_a_join_does_not_grow_with_the_table(tmp_path):
     conn.close()
 
 
+def test_finding_the_event_under_way_does_not_grow_with_past_events(tmp_path):
+    """The event under way is found by its end: a server with thousands of past events,
+    each with an end, answers in an index probe, not a read of every one (event loop)."""
+    conn, db = step_counted_database(tmp_path / "steps.sqlite3")
+    pages = [("t", make_page())]
+    long_ago = datetime(2020, 1, 1, 18, tzinfo=UTC)
+    first = db.events.save_event(1, EventDraft(
+        "first", "First", starts_at=long_ago, ends_at=long_ago + timedelta(hours=1),
+        capacity=10), pages)[0]
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    under_way = db.events.save_event(1, EventDraft(
+        "now", "Now", starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=1),
+        capacity=10), pages)[0]
+    before = vm_steps(conn, lambda: db.events.default_event_id(1, now))
+    assert db.events.default_event_id(1, now) == under_way.id
+    columns = ", ".join(row[1] for row in conn.execute("PRAGMA table_info(events)")
+                        if row[1] not in ("id", "slug", "starts_at", "ends_at"))
+    conn.executemany(
+        f"INSERT INTO events (slug, starts_at, ends_at, {columns})"
+        f" SELECT ?, ?, ?, {columns} FROM events WHERE id = ?",
+        [(f"past-{n}", int((long_ago + timedelta(hours=n)).timestamp()),
+          int((long_ago + timedelta(hours=n + 1)).timestamp()), first.id)
+         for n in range(1, 5_001)])
+    conn.commit()
+    assert db.events.default_event_id(1, now) == under_way.id
+    after = vm_steps(conn, lambda: db.events.default_event_id(1, now))
+    assert after < 2 * before + 50, (before, after)
+    conn.close()
+
+
 def test_finding_a_servers_latest_event_does_not_grow_with_its_past_events(tmp_path):
     """A server whose events are all over answers with its most recent one: an index
     probe, not a sort of every event it ever had (this runs on the event loop)."""

@@ -54,8 +54,10 @@ from bot.zones import DEFAULT_ZONE
 # As `bot.storage.sqlite.events.LISTING_ORDER`, with the moment ($3) as PostgreSQL's
 # parameter and its booleans.
 DONE = f"(archived OR coalesce({OVER_AT} <= $3, false))"
+UNDER_WAY = f"CASE WHEN NOT {DONE} AND {start_moment()} <= $3 THEN -{start_moment()} END"
 LISTING_ORDER = (f"{DONE}, CASE WHEN {DONE} THEN -coalesce(starts_at, created_at)"
-                 f" ELSE (starts_at IS NULL)::int END, {start_moment()}, id")
+                 f" ELSE (starts_at IS NULL)::int END, {UNDER_WAY} IS NULL, {UNDER_WAY},"
+                 f" {start_moment()}, id")
 
 
 class PostgresEvents(Repository):
@@ -354,13 +356,19 @@ class PostgresEvents(Repository):
         return slug
 
     async def default_event_id(self, guild_id: int, now: datetime | None = None) -> int | None:
-        """The guild's next upcoming event, else its most recent one (the rules of
-        `sqlite.events.SqliteEvents.default_event_id`)."""
+        """The guild's event under way, else its next upcoming event, else its most recent
+        one (the rules of `sqlite.events.SqliteEvents.default_event_id`)."""
+        at = ts(now or utcnow())
         async with self._transaction() as conn:
             found = await conn.fetchval(
-                f"SELECT id FROM events WHERE guild_id = $1 AND starts_at >= $2 - {WESTMOST}"
-                f" AND {start_moment()} >= $2 AND NOT archived"
-                " ORDER BY starts_at, id LIMIT 1", guild_id, ts(now or utcnow()))
+                f"SELECT id FROM events WHERE guild_id = $1 AND ends_at > $2 - {WESTMOST}"
+                f" AND {OVER_AT} > $2 AND {start_moment()} <= $2 AND NOT archived"
+                f" ORDER BY {start_moment()} DESC, id LIMIT 1", guild_id, at)
+            if found is None:
+                found = await conn.fetchval(
+                    f"SELECT id FROM events WHERE guild_id = $1 AND starts_at >= $2 - {WESTMOST}"
+                    f" AND {start_moment()} >= $2 AND NOT archived"
+                    " ORDER BY starts_at, id LIMIT 1", guild_id, at)
             if found is None:
                 found = await conn.fetchval(
                     "SELECT id FROM events WHERE guild_id = $1 ORDER BY archived,"

@@ -312,6 +312,10 @@ MIGRATIONS: dict[int, str] = {
         GENERATED ALWAYS AS (to_tsvector('{SEARCH_CONFIG}', translate(text, {FOLD_SQL}))) STORED;
     CREATE INDEX passages_by_words ON passages USING gin (words);
     """,
+    # 29: the events under way are found by their end (SQLite's 29).
+    29: """
+    CREATE INDEX events_by_guild_end ON events (guild_id, ends_at);
+    """,
 }
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
 # An upgrade from before this one ends with the code filling the search table again.

@@ -73,8 +73,12 @@ def cli_event(ref: str, found: list[tuple[int, int]]) -> tuple[int, int]:
 # An event is done when it is archived or over at :now; the listings put the events to
 # come first, soonest first, then those without a date, then the done ones, latest first.
 DONE = f"(archived OR coalesce({OVER_AT} <= :now, 0))"
+# Among the events to come, those under way (begun, not over) first, the one begun last
+# first, as `default_event_id` picks it; then the rest, soonest first.
+UNDER_WAY = f"CASE WHEN NOT {DONE} AND {start_moment()} <= :now THEN -{start_moment()} END"
 LISTING_ORDER = (f"{DONE}, CASE WHEN {DONE} THEN -coalesce(starts_at, created_at)"
-                 f" ELSE starts_at IS NULL END, {start_moment()}, id")
+                 f" ELSE starts_at IS NULL END, {UNDER_WAY} IS NULL, {UNDER_WAY},"
+                 f" {start_moment()}, id")
 
 
 class SqliteEvents(Repository):
@@ -377,16 +381,25 @@ class SqliteEvents(Repository):
         return slug
 
     def default_event_id(self, guild_id: int, now: datetime | None = None) -> int | None:
-        """The guild's next upcoming event, else its most recent one.
+        """The event a command naming none means: the guild's event under way (begun and
+        not over, by `Event.over_at`: one without an end is over as it begins), the one
+        begun last if several are; else its next upcoming event; else its most recent.
 
-        Upcoming is by when each begins (an all-day one at the server's midnight); the
-        order is by start date, so the index bounds the read (two events within a zone's
-        offset of each other may come in either order)."""
+        Begun and upcoming are by when each begins (an all-day one at the server's
+        midnight). The events under way are read by their end, the upcoming by their
+        start date, so the indexes bound the reads (two events within a zone's offset
+        of each other may come in either order)."""
         at = ts(now or utcnow())
         row = self._one(
-            f"SELECT id FROM events WHERE guild_id = ? AND starts_at >= ? - {WESTMOST}"
-            f" AND {start_moment()} >= ? AND NOT archived"
-            " ORDER BY starts_at, id LIMIT 1", (guild_id, at, at))
+            "SELECT id FROM events INDEXED BY events_by_guild_end"
+            f" WHERE guild_id = ? AND ends_at > ? - {WESTMOST} AND {OVER_AT} > ?"
+            f" AND {start_moment()} <= ? AND NOT archived"
+            f" ORDER BY {start_moment()} DESC, id LIMIT 1", (guild_id, at, at, at))
+        if row is None:
+            row = self._one(
+                f"SELECT id FROM events WHERE guild_id = ? AND starts_at >= ? - {WESTMOST}"
+                f" AND {start_moment()} >= ? AND NOT archived"
+                " ORDER BY starts_at, id LIMIT 1", (guild_id, at, at))
         if row is None:
             row = self._one(
                 "SELECT id FROM events WHERE guild_id = ? ORDER BY archived,"

@@ -385,6 +385,11 @@ MIGRATIONS: tuple[str, ...] = (
     # stopwords, as this table's tokenizer always has: nothing to change here; the number
     # keeps the two in step.
     "",
+    # 29: the events under way (begun, not over) are found by their end, so the default
+    # event (`default_event_id`) reads those ending from now on, not every past event.
+    """
+    CREATE INDEX events_by_guild_end ON events (guild_id, ends_at);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
