@@ -54,6 +54,7 @@ from bot.zones import (
 )
 
 MAX_TYPED = 100  # characters of a typed time; dateparser's cost grows with its input
+MAX_ZONE_SHOWN = 30  # characters of a zone no reading took, named in the refusal
 # Typed forms the reader understands, listed in the reply's language.
 TYPED_EXAMPLE = Text(N_('"friday 6pm", "Dec 1 18:00" or "2026-12-01 18:00"'))
 
@@ -234,6 +235,8 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
     settled = _typed_zone(plain, zone, base)
     if settled is not None and settled[0] is None:  # "6pm UTC+15"
         raise _zone_unread(name, written, settled[1])
+    if settled is None and (offset := _offset_unread(plain)) is not None:  # "18:00 (+15)"
+        raise _zone_unread(name, written, offset)
     # an end with no zone of its own is in its start's ("Dec 10 6pm EST", then "8pm")
     in_start_zone = (settled is None and after is not None and after_zone is not None
                      and not after_all_day)
@@ -257,9 +260,11 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
                               "check the date, e.g. {example}"), name=name, written=written,
                            day=typed.wrong_day.isoformat(), example=TYPED_EXAMPLE)
     if read is None or value is None or _part_of_day_unsaid(read, plain, value):
-        bracketed = _BRACKETED_ZONE.search(plain)
+        bracketed = _BRACKETED_ZONE.search(fold(plain))  # "時間" as "时间"
         if bracketed is not None and (settled is None or in_start_zone):  # "6pm (XYZ)"
-            raise _zone_unread(name, written, bracketed["zone"] or bracketed["lead"])
+            group = "zone" if bracketed["zone"] is not None else "lead"
+            # as typed: fold keeps each character's place
+            raise _zone_unread(name, written, plain[bracketed.start(group):bracketed.end(group)])
         raise cant_read
     if next_day:  # "次日凌晨1点", "1am next day": that clock on the day after the start's
         if after is None:
@@ -661,10 +666,25 @@ _LEADING_ZONE = re.compile(rf"^(?P<open>[(\[]\s*)?(?:{OFFSET}|({ZONE_NAME}))(?![
                            r"(?(open)\s*[)\]])[\s:：,，]*(?=\S)", re.IGNORECASE | re.ASCII)
 
 
-# A zone in brackets at the end or the start that no reading took ("6pm (XYZ)"): named
-# when the time cannot be read, rather than the whole text
-_BRACKETED_ZONE = re.compile(r"[(\[]\s*(?P<zone>[A-Z]{2,5})\s*[)\]]\.?$|"
-                             r"^[(\[]\s*(?P<lead>[A-Z]{2,5})\s*[)\]]")
+# What a bracket holds that looks like a zone, known or not: an abbreviation ("XYZ"), an
+# offset ("UTC+15", "+15:00"), a zone's name written out ("Mars time", "Mars Standard
+# Time", "local time"), an IANA-shaped name ("Europe/Nowhere"), or a Chinese one ("火星时间",
+# "火星时区", in either script: matched in simplified characters). A bare word ("Beijing",
+# "xyz") is not: it may be a place, or anything.
+_ZONE_SHAPE = (r"[A-Z]{2,5}|(?i:(?:UTC|GMT)\s*)?[+\-−]\s*\d{1,2}(?::?\d{2})?"
+               r"|(?i:[a-z][a-z.'\-]{0,20}(?:\s+[a-z][a-z.'\-]{0,20}){0,3}\s+(?:time|zone))"
+               r"|[A-Za-z_]{2,20}(?:/[A-Za-z0-9_+\-]{1,30}){1,2}"
+               r"|[^\s()\[\]]{1,10}(?:时间|时区)")
+# A zone in brackets at the end or the start that no reading took ("6pm (XYZ)",
+# "18:00（火星时间）", read with ASCII brackets): named when the time cannot be read,
+# rather than the whole text
+_BRACKETED_ZONE = re.compile(rf"[(\[]\s*(?P<zone>{_ZONE_SHAPE})\s*[)\]]\.?$|"
+                             rf"^[(\[]\s*(?P<lead>{_ZONE_SHAPE})\s*[)\]]")
+# An offset in brackets without UTC or GMT ("18:00 (+15)"), which the readers take for
+# some other number: one no place has is named before any reading
+_BRACKETED_OFFSET = re.compile(r"[(\[]\s*(?P<sign>[+\-−])\s*(?P<hours>\d{1,2})(?::?(?P<minutes>"
+                               r"\d{2}))?\s*[)\]]\.?$|^[(\[]\s*(?P<lead_sign>[+\-−])\s*"
+                               r"(?P<lead_hours>\d{1,2})(?::?(?P<lead_minutes>\d{2}))?\s*[)\]]")
 
 
 def _zone_unread(name: str | Text, written: str, zone: str) -> InvalidValue:
@@ -672,7 +692,26 @@ def _zone_unread(name: str | Text, written: str, zone: str) -> InvalidValue:
     return InvalidValue(N_("{name} {written!r} names a zone I can't read ({zone}); write it as "
                            "an offset from UTC-12 to UTC+14, or as a zone such as ET, CST or "
                            "Beijing time, e.g. {example}"), name=name, written=written,
-                        zone=zone.strip()[:20], example="Dec 1 18:00 (UTC+8)")
+                        zone=_shortened(" ".join(zone.split())), example="Dec 1 18:00 (UTC+8)")
+
+
+def _shortened(text: str) -> str:
+    """A zone as typed, quoted in a refusal within MAX_ZONE_SHOWN characters, the cut
+    marked (the reply escapes it, as all typed text, so it pings nobody)."""
+    return text if len(text) <= MAX_ZONE_SHOWN else text[:MAX_ZONE_SHOWN - 1].rstrip() + "…"
+
+
+def _offset_unread(text: str) -> str | None:
+    """The bracketed offset without UTC or GMT that `text` ends or begins with, when no
+    place keeps it ("(+15)", "(-13:00)"), as written; None otherwise."""
+    found = _BRACKETED_OFFSET.search(text)
+    if found is None:
+        return None
+    sign, hours, minutes = (found["sign"], found["hours"], found["minutes"]) if found["sign"] \
+        else (found["lead_sign"], found["lead_hours"], found["lead_minutes"])
+    if zone_of_offset(sign, hours, minutes) is not None:
+        return None
+    return found.group().strip(" ([]).")
 
 
 def _typed_zone(text: str, server: ZoneInfo, base: datetime

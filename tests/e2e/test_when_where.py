@@ -1003,6 +1003,34 @@ async def test_a_zone_no_place_has_is_refused_naming_it(world, fake):
         assert event_times(world, event_id) == before
 
 
+async def test_every_bracketed_zone_no_reading_takes_is_refused_naming_it(world, fake):
+    """A Chinese zone's name ("（火星时间）"), one written out ("(Mars time)"), an offset
+    without UTC ("(+15)", "(-13)") or an IANA-shaped name in the edit form's time fields is
+    refused naming it, not as a time that cannot be read nor a year out of range; what it
+    names is escaped (it pings nobody) and shortened; the event is as it was."""
+    event_id = await world.import_event("Bracketed Zone Talk", 5, starts_at="2036-12-01 18:00")
+    before = event_times(world, event_id)
+    long_name = "Abcdefghijklmnopqrst Uvwxyzabcdefghijklmn time"
+    for field, typed, zone in (
+            ("start", "2036年12月10日 18:00（火星时间）", "火星时间"),
+            ("start", "（火星時間）Dec 10 2036 18:00", "火星時間"),
+            ("end", "Dec 1 2036 20:00 (Mars time)", "Mars time"),
+            ("start", "Dec 10 2036 18:00 (-13)", "-13"),
+            ("end", "20:00 (+15)", "+15"),
+            ("start", "Dec 10 2036 18:00 (Europe/Nowhere)", "Europe/Nowhere"),
+            ("start", f"Dec 10 2036 18:00 ({long_name})", "Abcdefghijklmnopqrst Uvwxyzab…"),
+            ("start", "Dec 10 2036 18:00 (@everyone时间)", "@\u200beveryone时间")):
+        opened = await fake.slash(world.guild, world.moderator, "manage edit",
+                                  event=str(event_id))
+        refused = await fake.submit_modal(opened, {field: typed})
+        assert refused.ephemeral and len(refused.content.splitlines()) == 1, refused.content
+        assert f"names a zone I can't read ({zone}); write it as an offset from UTC-12 to " \
+               f"UTC+14" in refused.content, refused.content
+        assert "@everyone" not in refused.content, refused.content
+        assert refused.message["mention_everyone"] is False, refused.message
+        assert event_times(world, event_id) == before
+
+
 async def test_two_times_typed_in_one_field_are_refused_not_read_as_a_date(world, fake):
     """"6-8pm" in the start field had been read as June at 8 PM ("3-4pm" as March), with no
     word: two times in one field are refused in one line, and the event is as it was."""

@@ -2074,6 +2074,36 @@ def test_a_zone_that_no_place_has_is_refused_naming_it_and_how_to_write_one(type
     assert "e.g. Dec 1 18:00 (UTC+8)" in said and "\n" not in said, said
 
 
+@pytest.mark.parametrize(("typed", "zone"), [
+    ("Dec 10 6pm（火星时间）", "火星时间"), ("（火星時間）Dec 10 6pm", "火星時間"),
+    ("Dec 10 18:00 (火星时区)", "火星时区"), ("Dec 10 18:00 (Mars time)", "Mars time"),
+    ("Dec 10 18:00 (Mars  Standard Time)", "Mars Standard Time"),
+    ("Dec 10 18:00 [XYZ time]", "XYZ time"), ("Dec 10 18:00 (Europe/Nowhere)", "Europe/Nowhere"),
+    ("Dec 10 18:00 (+15)", "+15"), ("Dec 10 18:00 (-13)", "-13"),
+    ("(+15:00) Dec 10 18:00", "+15:00"),
+    ("Dec 10 18:00 (+8)", "+8"), ("Dec 10 18:00 (utc+15)", "utc+15")])
+def test_every_bracketed_zone_shape_no_reading_takes_is_refused_naming_it(typed, zone):
+    """Not "I can't read this time" (nor, for "(-13)", a year out of range): the zone."""
+    with pytest.raises(InvalidValue) as refused:
+        parse_typed(typed, "UTC", NOW)
+    said = str(refused.value)
+    assert f"names a zone I can't read ({zone}); write it as an offset" in said, said
+
+
+def test_a_long_unknown_zone_is_named_shortened():
+    with pytest.raises(InvalidValue) as refused:
+        parse_typed("Dec 10 18:00 (Abcdefghijklmnopqrst Uvwxyzabcdefghijklmn time)", "UTC",
+                    NOW)
+    assert refused.value.text.fields["zone"] == "Abcdefghijklmnopqrst Uvwxyzab…"
+
+
+@pytest.mark.parametrize(("typed", "hour"), [
+    ("Dec 10 2026 18:00 (+14)", 4), ("Dec 10 2026 18:00 (+08:00)", 10),
+    ("Dec 10 2026 18:00 (UTC)", 18)])
+def test_a_bracketed_offset_some_place_keeps_is_still_read(typed, hour):
+    assert parse_typed(typed, "UTC", NOW).starts_at == utc(2026, 12, 10, hour)
+
+
 @pytest.mark.parametrize("typed", [
     "6-8pm", "6 - 8 pm", "6 -8pm", "3-4pm", "12-1pm", "6-8pm EST", "6–8pm tomorrow",
     "Dec 10 6 to 8pm", "Dec 10 6pm-8pm", "18:00-20:00 Dec 10", "Dec 10 18:00 - 20:00 (UTC+8)",
