@@ -928,14 +928,18 @@ def test_a_truncated_database_is_refused_in_one_line(cli, tmp_path, keep):
 
 
 def damage_inside(cli) -> None:
-    """A database with events, its header intact and pages past the schema's overwritten."""
+    """A database with events, its header and schema intact and the events table's first
+    page overwritten (found by the schema, so a new table or index does not move it)."""
     cli("import", str(SAMPLE_DIR), "--guild", "1")
     conn = sqlite3.connect(cli.db)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'events'").fetchone()[0]
     conn.close()
-    with cli.db.open("r+b") as file:  # the pages after the schema's first ones
-        file.seek(3 * 4096)
-        file.write(b"\xde\xad" * 3000)
+    assert root > 1  # page 1 holds the header and the schema
+    with cli.db.open("r+b") as file:
+        file.seek((root - 1) * page_size)
+        file.write(b"\xde\xad" * (page_size // 2))
 
 
 @pytest.mark.parametrize("command", [("events",), ("import", str(SAMPLE_DIR), "--guild", "1")])
