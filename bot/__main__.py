@@ -23,7 +23,7 @@ try:
     import sqlite3
     import subprocess
     import sys
-    from collections.abc import Callable, Coroutine
+    from collections.abc import Callable, Coroutine, Iterator
     from pathlib import Path
     from typing import Any, NoReturn
 
@@ -83,7 +83,8 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         if settings.discord_token:
             from bot.app import run_bot
 
-            await run_bot(settings, store)
+            with running_alone_on(settings):
+                await run_bot(settings, store)
             return 0
     if not (sys.stdin is not None and sys.stdin.isatty()):
         raise UsageError(NO_TOKEN)
@@ -91,6 +92,30 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     print(f"{NO_TOKEN}. Meanwhile, here is the bot in a sandbox: a local stand-in for "
           "Discord (README: 'Try it without Discord').", file=sys.stderr, flush=True)
     return open_sandbox(["--database", SANDBOX_DATABASE])
+
+
+ALREADY_RUNNING = ("a bot process with this DISCORD_TOKEN is already running on {database}: "
+                   "stop it first (two would both answer every command), or give each "
+                   "process its own SHARD_IDS")
+
+
+@contextlib.contextmanager
+def running_alone_on(settings: Settings) -> Iterator[None]:
+    """The start's claim on its token's shards in the SQLite database (`running`): a second
+    `run` of them is refused in one line. PostgreSQL's processes may be on other machines,
+    which no lock here would see."""
+    from bot.config import MAX_SHARDS
+    from bot.storage.sqlite.running import AlreadyRunning, running_alone
+
+    if settings.database_url is not None or not settings.discord_token:
+        yield
+        return
+    try:
+        with running_alone(settings.database_path, settings.discord_token,
+                           settings.shard_count or MAX_SHARDS, settings.shard_ids):
+            yield
+    except AlreadyRunning:
+        raise UsageError(ALREADY_RUNNING.format(database=settings.database_path)) from None
 
 
 async def cmd_sandbox(settings: Settings, args: argparse.Namespace) -> int:

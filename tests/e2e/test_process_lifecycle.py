@@ -344,3 +344,54 @@ async def test_a_signal_mid_burst_stops_cleanly_losing_nothing_acknowledged(worl
     print(f"figures: {signum.name}: exit {code} after {stopped_in:.2f} s; "
           f"{len(told)} of {len(members)} told their outcome, {unanswered} unanswered, "
           f"{len(db)} in the database")
+
+
+async def test_a_second_run_on_the_same_database_and_token_is_refused_in_one_line(tmp_path):
+    """`make run` twice (a terminal forgotten, or systemd's bot and one started by hand):
+    Discord gives every interaction to both sessions of one token, so both would answer
+    each command and button, one of them failing. The second stops at once, exit 2, in one
+    line, and the first goes on answering; another token (another application) on the same
+    file is no second run."""
+    database = tmp_path / "data" / "bot.sqlite3"
+    env = {"DATABASE_PATH": str(database), "EVENTS_DIR": str(ROOT / "data/events"),
+           "PYTHONPATH": str(ROOT)}
+    async with FakeDiscord() as fake, FakeDiscord(token="another-bot-token") as other:
+        guild = fake.add_guild("Forum")
+        member = fake.add_member(guild, "member")
+        first = fake.spawn_bot([sys.executable, "-m", "bot", "run"], env, cwd=str(tmp_path))
+        await fake.wait_ready(process=first)
+        identified = fake.identify_count
+        second = BotProcess([sys.executable, "-m", "bot", "run"], {**fake.bot_env(), **env},
+                            cwd=str(tmp_path)).start()
+        try:
+            deadline = time.monotonic() + 20
+            while second.running and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            assert second.returncode == 2, second.output()
+            assert "Traceback" not in second.output(), second.output()
+            assert second.output().splitlines()[-1] == (
+                f"eventbot: a bot process with this DISCORD_TOKEN is already running on "
+                f"{database}: stop it first (two would both answer every command), or give "
+                "each process its own SHARD_IDS")
+        finally:
+            second.kill()
+        assert fake.identify_count == identified  # it never connected
+        reply = await fake.slash(guild, member, "event list")
+        assert "Missile Defense" in (reply.content or "") + str(reply.embeds), reply
+
+        # Another application's bot on the same file meanwhile gets its own interactions.
+        elsewhere = other.add_guild("Elsewhere")
+        other.register_commands(fake.commands())  # synced by the first, as the file says
+        bot = other.spawn_bot([sys.executable, "-m", "bot", "run"], env, cwd=str(tmp_path))
+        await other.wait_ready(process=bot)
+        reply = await other.slash(elsewhere, other.add_member(elsewhere, "member"),
+                                  "event list")
+        assert "Missile Defense" in (reply.content or "") + str(reply.embeds), reply
+        assert await bot.stop() == 0, bot.output()
+        # The first one's stop frees its token for the next start.
+        assert await first.stop() == 0, first.output()
+        again = fake.spawn_bot([sys.executable, "-m", "bot", "run"], env, cwd=str(tmp_path))
+        await fake.wait_ready(process=again)
+        reply = await fake.slash(guild, member, "event list")
+        assert "Missile Defense" in (reply.content or "") + str(reply.embeds), reply
+        assert await again.stop() == 0, again.output()

@@ -4,6 +4,8 @@ Each process is the real `python -m bot run`, connected to its own local
 Discord-compatible server (the local server serves one bot connection), and both
 servers hold the same guild id, so both processes serve the same server's events
 from the one database: a SQLite file, or PostgreSQL. Members press Join on both at once.
+The two servers give their bots two tokens, as two shards' sessions never get the same
+interaction (one token's second process on one shard is refused: test_process_lifecycle).
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ async def test_1000_members_on_two_bot_processes_never_overbook(tmp_path, shared
     setting, database = shared_database
     env = {**setting, "EVENTS_DIR": str(ROOT / "data/events"),
            "LOG_LEVEL": "INFO", "PYTHONPATH": str(ROOT)}
-    async with FakeDiscord() as first, FakeDiscord() as second:
+    async with FakeDiscord() as first, FakeDiscord(token="second-bot-token") as second:
         guilds = [shared_guild(first), shared_guild(second)]
         moderator = first.add_member(guilds[0], "moderator", manage_events=True)
         bots = []

@@ -1,0 +1,74 @@
+"""One running bot per token and shard on a SQLite database file.
+
+Discord hands every interaction of an application to each of its gateway sessions on a
+shard: two `python -m bot run` with one token (a terminal forgotten, or a supervisor's bot
+and one started by hand) would both answer every command and button, one of them failing.
+Processes that share the file as shards of one deployment each run their own shards, and
+another application's bot gets its own interactions: neither is a second run.
+
+A start holds, for as long as it runs, POSIX record locks on a file beside the database
+(`<database>.lock`, left in place): one byte per shard it runs, in a stretch of the file
+chosen by its token's digest. The system releases them when the process ends, however it
+ends, so a crash leaves nothing to clean up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: no record locks to take; nothing is refused
+    fcntl = None  # type: ignore[assignment]
+
+log = logging.getLogger(__name__)
+
+STRETCH = 1 << 16  # bytes of the lock file per token: above any shard number (MAX_SHARDS)
+
+
+class AlreadyRunning(Exception):
+    """A process with this token already runs one of these shards on this database."""
+
+
+def lock_path(database: Path) -> Path:
+    return database.with_name(database.name + ".lock")
+
+
+def _ranges(token: str, shards: int, shard_ids: Sequence[int] | None) -> list[tuple[int, int]]:
+    """(start, length) of each byte to lock: every shard of the deployment, else those run."""
+    base = int.from_bytes(hashlib.sha256(token.encode()).digest()[:4], "big") * STRETCH
+    if shard_ids is None:
+        return [(base, shards)]
+    return [(base + shard, 1) for shard in shard_ids]
+
+
+@contextlib.contextmanager
+def running_alone(database: Path, token: str, shards: int,
+                  shard_ids: Sequence[int] | None) -> Iterator[None]:
+    """Hold the locks of this token's shards (`shards` in all; `shard_ids` run here, None:
+    all of them) while the block runs; AlreadyRunning if another process holds one."""
+    if fcntl is None:
+        yield
+        return
+    path = lock_path(database)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:  # the database opened, so this is rare: run unguarded
+        log.warning("cannot open %s (%s): a second bot process on this database would not "
+                    "be refused", path, exc.strerror)
+        yield
+        return
+    try:
+        for start, length in _ranges(token, shards, shard_ids):
+            try:
+                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, length, start, os.SEEK_SET)
+            except OSError:  # EAGAIN or EACCES: another process holds it
+                raise AlreadyRunning(str(database)) from None
+        yield
+    finally:
+        os.close(fd)  # releases every lock this process holds on the file
