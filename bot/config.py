@@ -187,7 +187,14 @@ def _env_file(path: str | os.PathLike[str]) -> dict[str, str | None]:
 
 def _token(value: str | None) -> str | None:
     """A bot token: printable ASCII without spaces (it goes into an HTTP header, where a
-    line break inside was an error from aiohttp, and anything else a token never holds)."""
+    line break inside was an error from aiohttp, and anything else a token never holds).
+    The header's "Bot " (or another scheme) written before it is named: the rest may well
+    be the token, and "does not look like a token" sent people to copy it again."""
+    scheme, space, rest = (value or "").partition(" ")
+    if space and scheme.lower() in ("bot", "bearer") and rest.strip():
+        adds = "it" if scheme.lower() == "bot" else "'Bot '"
+        raise ConfigError(f"DISCORD_TOKEN begins with '{scheme} ': write the token alone, "
+                          f"without it (the bot adds {adds})")
     if value is not None and (len(value) < 10 or not (value.isascii() and value.isprintable())
                               or any(ch.isspace() for ch in value)):
         raise ConfigError("DISCORD_TOKEN does not look like a bot token (copy it from the "

@@ -1138,3 +1138,22 @@ def test_the_readme_s_commands_are_those_the_help_shows(cli):
     for command, words in listed.items():
         usage = cli(command, "--help").stdout.split("\n\n", 1)[0]
         assert set(usage_words(usage.split(":", 1)[1])) == words, (command, usage)
+
+
+@pytest.mark.parametrize(("line", "said"), [
+    # The token as an Authorization header shows it: the bot adds "Bot " itself.
+    ("DISCORD_TOKEN=Bot MTA5ODc2NTQzMjEw.Gab.cdef", "DISCORD_TOKEN begins with 'Bot ': write "
+     "the token alone, without it (the bot adds it)"),
+    ("DISCORD_TOKEN=bot MTA5ODc2NTQzMjEw.Gab.cdef", "DISCORD_TOKEN begins with 'bot ': write "
+     "the token alone, without it (the bot adds it)"),
+    ("DISCORD_TOKEN=Bearer MTA5ODc2NTQzMjEw.Gab.cdef", "DISCORD_TOKEN begins with 'Bearer ': "
+     "write the token alone, without it (the bot adds 'Bot ')"),
+    # Ids pasted as Discord shows them in a message, or with Discord's "Copy ID" spaces.
+    ("SYNC_GUILD_ID=<#123456789012345678>", "SYNC_GUILD_ID='<#123456789012345678>' must be "
+     "a Discord id (a positive whole number)"),
+])
+def test_a_setting_written_as_people_copy_it_says_what_to_write(cli, line, said):
+    (cli.db.parent / ".env").write_text(line + "\n", encoding="utf-8")
+    proc = cli("run", check_status=2, env={"DATABASE_PATH": str(cli.db.parent / "d" / "b.db")})
+    assert proc.stderr.splitlines() == [f"eventbot: {said}"], proc.stderr
+    assert not (cli.db.parent / "d").exists()  # nothing made before the refusal
