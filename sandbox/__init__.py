@@ -74,6 +74,10 @@ What it emulates
       guilds), and each shard's session gets only the guilds with
       ``(guild_id >> 22) % N`` equal to its id, their events and their interactions
       (DMs on shard 0).
+    * Privileged intents: none is switched on, as for a new application, unless
+      ``FakeDiscord(privileged_intents=...)`` says so; an IDENTIFY asking for another
+      (members, presences, message content) is closed with 4014 Disallowed intent(s).
+      A wrong token is 401 on REST and 4004 on the gateway.
     * Fault injection: :meth:`FakeDiscord.fail` answers matching requests with an error
       or a 429 (with the ``Via`` header discord.py requires before it retries), and
       :meth:`FakeDiscord.drop_gateway` closes the websocket (resumable or not); the

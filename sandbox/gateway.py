@@ -28,6 +28,9 @@ from sandbox.plumbing import _dumps
 from sandbox.sparse import thinned, without_fields
 
 INVALID_SHARD, SHARDING_REQUIRED = 4010, 4011
+DISALLOWED_INTENTS = 4014
+# Privileged intents: members, presences, message content.
+PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)
 
 
 class _Shard:
@@ -203,6 +206,11 @@ class Gateway:
     async def _identify(self, ws: web.WebSocketResponse, d: dict[str, Any]) -> None:
         if d.get("token") != self.token:
             await ws.close(code=4004, message=b"Authentication failed.")
+            return
+        asked = d.get("intents")
+        if isinstance(asked, int) and asked & PRIVILEGED_INTENTS & ~self.privileged_intents:
+            # Discord's answer to an intent not switched on in the developer portal
+            await ws.close(code=DISALLOWED_INTENTS, message=b"Disallowed intent(s).")
             return
         if (refusal := self._shard_refusal(d.get("shard"))) is not None:
             self.refused_identifies.append((d.get("shard"), refusal[0]))

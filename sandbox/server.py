@@ -51,6 +51,7 @@ class FakeDiscord(
         max_guilds_per_shard: int = 2500,
         gateway_lag: float = 0.0,
         client_lag: float = CLIENT_LAG,
+        privileged_intents: int = 0,
     ) -> None:
         """
         ``response_deadline``: seconds the bot has for its first response (Discord: 3);
@@ -74,6 +75,9 @@ class FakeDiscord(
         less than that ago spends on its way to the bot, as from a member's client
         (sandbox/interactions.py ``CLIENT_LAG``); 0 for benchmarks that time clicks on
         buttons that need no view (persistent ones).
+        ``privileged_intents``: those switched on for the application in the developer
+        portal (members 1 << 1, presences 1 << 8, message content 1 << 15; Discord: none
+        for a new one); an IDENTIFY asking for another is closed with 4014.
         """
         if shard_count < 1:
             raise ValueError("shard_count must be at least 1")
@@ -97,6 +101,7 @@ class FakeDiscord(
         self.identify_count = 0
         self.resume_count = 0
         self.intents: int | None = None  # as sent in the last IDENTIFY
+        self.privileged_intents = privileged_intents
         self.shard_count = shard_count
         self.max_guilds_per_shard = max_guilds_per_shard
         # (shard field, close code) of every IDENTIFY refused for its shard

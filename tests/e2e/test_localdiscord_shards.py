@@ -152,3 +152,51 @@ async def test_each_shard_gets_only_its_guilds_their_events_and_interactions(htt
             assert (await asking).content == "pong"
             assert await sessions[1 - shard].events_until_quiet(0.1) == []
         assert fake.server_errors == []
+
+
+MEMBERS, PRESENCES, MESSAGE_CONTENT = 1 << 1, 1 << 8, 1 << 15
+
+
+async def test_privileged_intents_not_enabled_in_the_portal_close_with_4014(http):
+    """As Discord: an application has no privileged intents until they are switched on in
+    the developer portal, and an IDENTIFY asking for one it lacks is closed with 4014
+    (Disallowed intent(s)), which discord.py raises as PrivilegedIntentsRequired."""
+    async with FakeDiscord() as fake:
+        fake.add_guild("Forum")
+        for asked in (MEMBERS, PRESENCES, MESSAGE_CONTENT, 1 | MEMBERS):
+            ws = await http.ws_connect(fake.gateway_url)
+            assert (await ws.receive_json())["op"] == 10
+            await ws.send_json({"op": 2, "d": {"token": fake.token, "intents": asked,
+                                               "properties": {}}})
+            msg = await asyncio.wait_for(ws.receive(), 5)
+            assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED), msg
+            assert ws.close_code == 4014
+            await ws.close()
+        assert fake.identify_count == 0
+        session = await identify(http, fake, ...)  # intents 1: guilds, not privileged
+        assert (await session.next_event())["t"] == "READY"
+        await session.ws.close()
+    async with FakeDiscord(privileged_intents=MEMBERS) as fake:  # switched on for members
+        ws = await http.ws_connect(fake.gateway_url)
+        assert (await ws.receive_json())["op"] == 10
+        await ws.send_json({"op": 2, "d": {"token": fake.token, "intents": 1 | MEMBERS,
+                                           "properties": {}}})
+        assert (await Session(ws).next_event())["t"] == "READY"
+        await ws.close()
+
+
+async def test_discord_py_asking_for_members_without_them_enabled_is_refused(monkeypatch):
+    """What a bot asking for the members intent meets on a first start: the eventbot asks
+    for none (every test of the real bot runs against a server that has none switched on)."""
+    import discord
+    import yarl
+
+    async with FakeDiscord() as fake:
+        monkeypatch.setattr(discord.http.Route, "BASE", fake.api_base)
+        monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY",
+                            yarl.URL(fake.gateway_url))
+        client = discord.Client(intents=discord.Intents.default() | discord.Intents(
+            members=True))
+        with pytest.raises(discord.PrivilegedIntentsRequired):
+            await asyncio.wait_for(client.start(fake.token), 15)
+        await client.close()
