@@ -71,6 +71,13 @@ SHARD_REFUSALS = {4010: "Discord refused SHARD_IDS/SHARD_COUNT as an invalid sha
                         "servers a shard)"}
 
 
+# The gateway's close code for a token it does not take: one reset in the developer portal
+# after the login, while the bot runs, shows at its next IDENTIFY.
+AUTHENTICATION_FAILED = 4004
+TOKEN_REFUSED = ("Discord refused DISCORD_TOKEN; copy the token again from the Bot page of "
+                 "your application")
+
+
 def point_at(settings: Settings) -> None:
     """Send REST and gateway traffic where the settings say: Discord by default, or a
     rate-limit proxy, gateway proxy or local test server."""
@@ -462,6 +469,8 @@ async def _log_in_and_connect(client: EventBot, settings: Settings) -> None:
     except discord.ConnectionClosed as exc:
         if exc.code in SHARD_REFUSALS:
             raise ConfigError(SHARD_REFUSALS[exc.code]) from None
+        if exc.code == AUTHENTICATION_FAILED:  # the token reset in the portal meanwhile
+            raise ConfigError(TOKEN_REFUSED) from None
         raise
 
 
@@ -476,8 +485,7 @@ async def log_in(client: EventBot, settings: Settings, *, keep_trying: bool = Tr
             await client.login(token_of(settings))
             return
         except discord.LoginFailure:
-            raise ConfigError("Discord refused DISCORD_TOKEN; copy the token again from the "
-                              "Bot page of your application") from None
+            raise ConfigError(TOKEN_REFUSED) from None
         except UNREACHABLE as exc:
             reason = " ".join(str(exc).split()) or type(exc).__name__
             unreachable = f"Discord could not be reached at {settings.discord_api_base} ({reason})"

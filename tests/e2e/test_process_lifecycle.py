@@ -6,6 +6,7 @@ Each test prints one `figures:` line (run with `-s` to see them).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import socket
 import sys
@@ -395,3 +396,27 @@ async def test_a_second_run_on_the_same_database_and_token_is_refused_in_one_lin
         reply = await fake.slash(guild, member, "event list")
         assert "Missile Defense" in (reply.content or "") + str(reply.embeds), reply
         assert await again.stop() == 0, again.output()
+
+
+async def test_a_token_reset_while_the_bot_runs_is_one_line_and_exit_2(tmp_path):
+    """The token reset in the developer portal (it leaked, say) while the bot runs: its
+    next IDENTIFY is closed with 4004 Authentication failed. It was a traceback of
+    discord.ConnectionClosed, exit 1; it is the line a refused token at start gives."""
+    async with FakeDiscord() as fake:
+        fake.add_guild("Forum")
+        bot = fake.spawn_bot([sys.executable, "-m", "bot", "run"], {
+            "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+            "EVENTS_DIR": str(ROOT / "data/events"), "PYTHONPATH": str(ROOT)},
+            cwd=str(tmp_path))
+        await fake.wait_ready(process=bot)
+        fake.token = "the-reset-token"
+        with contextlib.suppress(Exception):  # it does not come back
+            await fake.drop_gateway(resumable=False, timeout=10)
+        deadline = time.monotonic() + 20
+        while bot.running and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert bot.returncode == 2, bot.output()
+        assert "Traceback" not in bot.output(), bot.output()
+        assert bot.output().splitlines()[-1] == (
+            "eventbot: Discord refused DISCORD_TOKEN; copy the token again from the Bot "
+            "page of your application")
