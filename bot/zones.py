@@ -263,11 +263,44 @@ def said_of_page_end(starts: datetime, ends: datetime, note: Text | None) -> Tex
     return season if note is None else Text(N_("{first}; {second}"), first=note, second=season)
 
 
+WRITTEN_OFFSET = re.compile(OFFSET, re.IGNORECASE)
+
+
+def offset_zone_name(text: str) -> str | None:
+    """The zone of an offset typed for /manage timezone ("UTC+8", "GMT+8", "utc-05:00"):
+    the IANA zone of that fixed offset, whose name has the sign the other way round, as
+    POSIX writes it (Etc/GMT-8 is UTC+8). None for anything else, and for an offset no
+    place keeps or no such zone has ("UTC+15", "UTC+5:30": Asia/Kolkata is that one)."""
+    found = WRITTEN_OFFSET.fullmatch(text.strip())
+    if found is None or int(found[3] or 0) != 0:
+        return None
+    zone = zone_of_offset(found[1], found[2], None)
+    if zone is None:
+        return None
+    hours = int(zone.utcoffset(None).total_seconds()) // 3600
+    name = "Etc/GMT" if hours == 0 else f"Etc/GMT{-hours:+d}"
+    return name if name in zone_names() else None
+
+
+def zone_label(name: str) -> str:
+    """A zone as /manage timezone offers it: an Etc/GMT zone with its offset beside it,
+    since its name reads as the opposite one ("Etc/GMT+8 (UTC−08:00)")."""
+    if not name.startswith("Etc/GMT") or name == "Etc/GMT":
+        return name
+    offset = ZoneInfo(name).utcoffset(datetime(2000, 1, 1)) or timedelta()  # fixed: any day
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "−"
+    return f"{name} (UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d})"
+
+
 def check_zone_name(name: str) -> str:
-    """An IANA zone name as given to /manage timezone, or InvalidValue."""
+    """An IANA zone name as given to /manage timezone (or an offset: `offset_zone_name`),
+    or InvalidValue."""
     name = name.strip()
     if name in zone_names():
         return name
+    if (offset := offset_zone_name(name)) is not None:
+        return offset
     folded = {z.casefold(): z for z in zone_names()}
     if name.casefold() in folded:
         return folded[name.casefold()]

@@ -86,7 +86,7 @@ from bot.signals import AttendeeRoleChanged, RemindersChanged
 from bot.times import saved_times_problem
 from bot.tree import OPENS_FORM, before_deadline, defer, member_language, respond
 from bot.when import When
-from bot.zones import check_zone_name, server_zone, zone_names
+from bot.zones import check_zone_name, offset_zone_name, server_zone, zone_label, zone_names
 
 log = logging.getLogger(__name__)
 
@@ -231,9 +231,12 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                                     current: str) -> list[app_commands.Choice[str]]:
         typed = current.strip().casefold().replace(" ", "_")
         names = zone_names()
-        starting = [z for z in names if z.casefold().startswith(typed)]
-        inside = [z for z in names if typed in z.casefold() and z not in starting]
-        return [app_commands.Choice(name=z, value=z) for z in (starting + inside)[:25]]
+        # "GMT+8" is Etc/GMT-8: offered first, so that Etc/GMT+8 (UTC−8) is not the pick
+        offset = [z] if (z := offset_zone_name(current)) is not None else []
+        starting = [z for z in names if z.casefold().startswith(typed) and z not in offset]
+        inside = [z for z in names if typed in z.casefold() and z not in starting + offset]
+        return [app_commands.Choice(name=zone_label(z), value=z)
+                for z in (offset + starting + inside)[:25]]
 
     @app_commands.command(name="language", description="The language of the bot's posts "
                           "in this server (members' own replies follow their Discord)")

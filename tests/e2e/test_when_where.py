@@ -234,6 +234,31 @@ async def test_a_time_line_under_the_date_or_labelled_lines_give_the_time_and_ve
         assert event_times(world, event_id)[:4] == (start, end, 0, "Washington, DC")
 
 
+async def test_a_zone_typed_as_an_offset_is_that_offset_not_its_posix_mirror(world, fake):
+    """An operator in Beijing types "GMT+8": the list offered Etc/GMT+8, which is POSIX's
+    UTC−8 (its sign is the other way round), so a pick set the server 16 hours off.
+    "UTC+8" and "GMT+8" now offer and set the zone of UTC+08:00, and every Etc/GMT zone
+    offered says its offset."""
+    for typed in ("GMT+8", "utc+8", "UTC+08:00"):
+        choices = await fake.autocomplete(world.guild, world.moderator, "manage timezone",
+                                          focused="zone", zone=typed)
+        assert choices[0] == {"name": "Etc/GMT-8 (UTC+08:00)", "value": "Etc/GMT-8"}, choices
+        for choice in choices:
+            if choice["value"].startswith("Etc/GMT") and choice["value"] != "Etc/GMT":
+                assert "(UTC" in choice["name"], choices
+        assert all(c["value"] != "Etc/GMT+8" or "UTC−08:00" in c["name"] for c in choices)
+    for typed in ("GMT+8", "UTC+8"):  # typed and sent without picking from the list
+        reply = await fake.slash(world.guild, world.moderator, "manage timezone", zone=typed)
+        assert "**Etc/GMT-8**" in reply.content, reply.content
+        now = datetime.now(UTC) + timedelta(hours=8)
+        assert f"{now:%H:%M}" in reply.content or f"{now - timedelta(minutes=1):%H:%M}" in (
+            reply.content), reply.content
+    for typed in ("UTC+15", "GMT+5:30"):  # no place keeps it; no Etc zone has it
+        reply = await fake.slash(world.guild, world.moderator, "manage timezone", zone=typed)
+        assert reply.ephemeral and "not a timezone" in reply.content, reply.content
+    await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC")
+
+
 async def test_times_are_typed_in_the_servers_timezone(world, fake):
     choices = await fake.autocomplete(world.guild, world.moderator, "manage timezone",
                                       focused="zone", zone="asia/sha")
