@@ -55,6 +55,14 @@ _ROLE_WORDS = {
     "致辞": "speaker", "致辞人": "speaker", "致辞嘉宾": "speaker", "开幕致辞": "speaker",
     "欢迎致辞": "speaker", "闭幕致辞": "speaker",
 }
+# A heading of people in a role over their cards ("评议学者", "点评专家", "特邀评议学者"), or a
+# label as its role's is ("评议学者：王海燕"): the scholars or experts of the role its stem names
+# ("特邀学者", invited scholars, are guests)
+_ROLE_STEMS = {"主持": "moderator", "主讲": "speaker", "发言": "speaker", "特邀": "speaker",
+               "评议": "discussant", "点评": "discussant", "与谈": "discussant"}
+_ROLE_WORDS |= {f"{invited}{stem}{who}": role for stem, role in _ROLE_STEMS.items()
+                for who in ("学者", "专家") for invited in ("", "特邀")
+                if not (invited and stem == "特邀")}
 _ROLE_ALT = "|".join(sorted(_ROLE_WORDS, key=len, reverse=True))
 # "主持人：赵通", "主持人 赵通", "嘉宾：李彬、樊吉社"
 ROLE_LINE = re.compile(rf"(?:{_ROLE_ALT})(?: *[：:] *| +)(?=\S)")

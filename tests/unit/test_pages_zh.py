@@ -1334,3 +1334,30 @@ def test_a_heading_of_people_in_a_role_is_nobody(heading):
                                  "政治大学东亚研究所所长"))
         assert [(p.name, p.bio) for p in page.people] == [
             (script("林中斌"), ""), (script("王信贤"), script("政治大学东亚研究所所长"))]
+
+
+# A whole page whose cards sit under headings of people in a role ("评议学者")
+ROLE_HEADED_CARDS = (
+    "核军控的未来：大国竞争时代的战略稳定\n\n"
+    "时间：2026年12月1日 下午6点\n\n地点：北京清华大学\n\n"
+    "随着大国竞争加剧，传统的核军控框架面临前所未有的压力。\n\n"
+    "主讲学者\n\n李彬\n\n清华大学国际关系学系教授\n\n"
+    "{heading}\n\n王海燕\n\n中国社会科学院美国研究所研究员\n\n"
+    "樊吉社\n\n中国社会科学院美国研究所所长\n\n"
+    "报名已截止。\n")
+
+
+@pytest.mark.parametrize(("heading", "role"), [
+    ("评议学者", "discussant"), ("点评专家", "discussant"), ("特邀评议学者", "discussant"),
+    ("与谈学者", "discussant"), ("主持学者", "moderator"), ("发言学者", "speaker")])
+def test_the_people_under_a_heading_of_people_in_a_role_have_that_role(heading, role):
+    """"评议学者" alone over the cards: each card under it is a person in its role (the
+    discussants), with their title; the heading is no line of the event's description."""
+    for script in (str, traditional):
+        page = parse_page(script(ROLE_HEADED_CARDS.format(heading=heading)))
+        assert [(p.name, p.role, p.bio) for p in page.people] == [
+            (script("李彬"), "speaker", script("清华大学国际关系学系教授")),
+            (script("王海燕"), role, script("中国社会科学院美国研究所研究员")),
+            (script("樊吉社"), role, script("中国社会科学院美国研究所所长"))]
+        assert page.description == script("随着大国竞争加剧，传统的核军控框架面临前所未有的压力。")
+        assert page.registration_closed
