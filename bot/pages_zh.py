@@ -296,9 +296,12 @@ _INSTITUTION = re.compile(
     r".*(?:大学|学院|中心|研究所|研究院|协会|学会|基金会|智库|政府|部|局|处|办|公司)")
 _ITEMS = re.compile(r"[；;、]")
 _ITEMS_OR_BRACKETS = re.compile(r"[（(][^（）()]{1,80}[）)]|[；;、]")  # (a closed bracket, skipped)
-# (and the space between a closed bracket and "and": "Jane Doe (Carnegie) and John Smith")
-_SEGMENT_MARKS = re.compile(r"[，,（()）]|(?<=[)）]) (?=(?:and|&) )")
-_AND = re.compile(r"(?:and|&) +")
+# (and the conjunction after a closed bracket: "Jane Doe (Carnegie) and John Smith", "Jane
+# Doe（卡内基）and John Smith", "…（卡内基）和John Smith", 及, 与)
+_SEGMENT_MARKS = re.compile(r"[，,（()）]|(?<=[)）]) *(?:(?:and|&) +|[和及与] *)")
+# The "and" opening the list's last segment ("…, and John Smith"); only there: "Rand Paul"
+# and "Brandon Lee" hold one
+_AND = re.compile(r"^(?:and|&) +")
 _TWO_NAMES = re.compile(rf"([{HAN}]{{2,4}})(?:和|与|及)([{HAN}]{{2,4}})")  # "李彬和樊吉社"
 _NEW_BIO = re.compile(r"是|现任|现为|系|曾任|担任")  # an unknown name must say who they are
 
@@ -353,7 +356,7 @@ def _segments(item: str) -> list[str]:
     Carnegie)", " John Smith"; and after a closed bracket by "and": "Jane Doe (Carnegie
     Endowment) and John Smith" -> "Jane Doe (Carnegie Endowment)", "and John Smith"."""
     parts, depth, begin = [], 0, 0
-    for mark in _SEGMENT_MARKS.finditer(item):
+    for mark in _SEGMENT_MARKS.finditer(fold(item)):  # (one character for one)
         if mark.group() in "（(":
             depth += 1
         elif mark.group() in ")）":

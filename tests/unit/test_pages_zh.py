@@ -1361,3 +1361,28 @@ def test_the_people_under_a_heading_of_people_in_a_role_have_that_role(heading, 
             (script("樊吉社"), role, script("中国社会科学院美国研究所所长"))]
         assert page.description == script("随着大国竞争加剧，传统的核军控框架面临前所未有的压力。")
         assert page.registration_closed
+
+
+# A whole page whose guests' line lists English names, the first with where she works in
+# brackets, the two joined by a conjunction in either language
+GUESTS_IN_ENGLISH = (
+    "中美核政策对话\n\n时间：2026年12月1日 下午6点\n\n地点：北京清华大学\n\n"
+    "随着大国竞争加剧，传统的核军控框架面临前所未有的压力。\n\n"
+    "主持人：赵通\n\n嘉宾：Jane Doe（卡内基国际和平研究院）{joined}{second}\n\n"
+    "本次对话以中文进行，提供英文同声传译。\n")
+
+
+@pytest.mark.parametrize("joined", ["and ", " and ", "和", " 和 ", "及", "与", "、", "，", " & "])
+@pytest.mark.parametrize("second", ["John Smith", "Rand Paul", "Brandon Lee"])
+def test_english_names_joined_on_a_chinese_guests_line_are_each_a_guest(joined, second):
+    """"嘉宾：Jane Doe（卡内基国际和平研究院）and John Smith": both are guests, Jane Doe with
+    her affiliation, whether "and", "和", "及", "与" or "、" joins them (and a name holding
+    "and", "Rand Paul", is read whole)."""
+    for script in (str, traditional):
+        page = parse_page(script(GUESTS_IN_ENGLISH.format(joined=joined, second=second)))
+        assert [(p.name, p.role, p.bio) for p in page.people] == [
+            (script("赵通"), "moderator", ""),
+            ("Jane Doe", "speaker", script("卡内基国际和平研究院")),
+            (second, "speaker", "")]
+        assert page.description == script("随着大国竞争加剧，传统的核军控框架面临前所未有的压力。")
+        assert (page.language, page.translation) == ("Chinese", "English")
