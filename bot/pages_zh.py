@@ -28,7 +28,7 @@ _TRADITIONAL = (
     "辭辞 無无 沒没 設设 備备 雙双 採采 別别 隨随 屆届 獲获 獎奖 簽签 組组 問问 壇坛 佈布 "
     "術术 預预 綜综 紀纪 遞递 側侧 實实 記记 還还 計计 劃划 圓圆 順顺 門门 "
     "當当 頁页 圖图 攝摄 來来 編编 輯辑 責责 審审 條条 則则 聞闻 師师 監监 書书 單单 歡欢 "
-    "領领 貴贵")
+    "領领 貴贵 詞词")
 _FOLD = str.maketrans({pair[0]: pair[1] for pair in _TRADITIONAL.split()})
 
 
@@ -84,6 +84,8 @@ NOT_NAMES = frozenset(re.findall(
     "中方 外方 哈佛 兰德 清华 北大 复旦 卡内基 布鲁金斯 "
     # words that open a sentence, some pages with a 、 after them ("此外、赵通将主持")
     "此外 另外 随后 然后 其后 此后 之后 同时 最后 首先 其次 届时 "
+    # and the day it happens, after who speaks ("院长今天将致辞")
+    "今天 明天 后天 今日 明日 当天 当日 次日 "
     # who gives remarks, unnamed ("领导致辞", "来宾致辞")
     "领导 来宾 贵宾 "
     # an agenda's items, which pages pad as names are ("致　辞", "茶　歇"), and the welcome
@@ -168,19 +170,6 @@ NO_TRANSLATION = re.compile(
     rf"(?:不|无|没有|未)(?:提供|设置|设|配备|配有|安排)?{TRANSLATION.pattern}")
 PAST = re.compile(r"(?:主持|讨论|探讨|分析|介绍|发表|评议|点评|交流|对话|举办|举行|参加|出席|"
                   r"分享)了|已于|于\d{4}年.{0,12}?举行")
-# Narration: "由赵通主持", "赵通将主持", "赵通担任主持人", and up to four names for one
-# role: "樊吉社、段占元将进行评议", "樊吉社与段占元担任评议人". Groups 1-4 are the names,
-# group 5 the verb; each name is as short as the sentence allows ("李和平" is one name).
-_NARRATED_NAME = rf"([{HAN}]{{2,4}}?)"
-NARRATION = re.compile(rf"(?:由|(?<![^，。；、 ])){_NARRATED_NAME}"
-                       + rf"(?:[、与和及]{_NARRATED_NAME})?" * 3
-                       + r"(?:将|会|也将)?(?:分别)?(?:进行|担任)?(主持人|主持|主讲|演讲|点评|评议|"
-                       r"致辞|致(?:开幕|欢迎|闭幕)辞)")
-# (who gives remarks, "邱勇将致辞", speaks, as "致辞：邱勇" makes him a speaker)
-NARRATION_ROLES = {"主持": "moderator", "主持人": "moderator", "主讲": "speaker",
-                   "演讲": "speaker", "点评": "discussant", "评议": "discussant",
-                   "致辞": "speaker", "致开幕辞": "speaker", "致欢迎辞": "speaker",
-                   "致闭幕辞": "speaker"}
 # A bio opens with the name and then says who the person is.
 BIO_AFTER_NAME = re.compile(r" *(?:是|现任|现为|为|系|任|曾任|曾|担任|长期|主要|目前|，|,)")
 BIO_WORDS = re.compile(r"研究员|教授|主任|院长|所长|学者|博士|大使|会长|理事|成员|专家|副|高级|"
@@ -205,6 +194,24 @@ _CARD_POST_LAST = re.compile(f"(?:{_CARD_BIO.pattern})$", re.I)  # a title line'
 # posts, and the others a title may end with.
 POST = re.compile(f"{_CARD_BIO.pattern}|讲师|专家|成员|顾问|主编|编辑|记者|总监|经理|秘书长|校长|"
                   r"理事|会长|代表", re.I)
+# Narration: "由赵通主持", "赵通将主持", "赵通担任主持人", "邱勇将致开幕词", "李彬将作主旨演讲",
+# and up to four names for one role: "樊吉社、段占元将进行评议", "樊吉社与段占元担任评议人".
+# Group 1 is a title before the first name, where they work and their post ("清华大学校长
+# 邱勇将致辞"), groups 2-5 the names, group 6 the verb; each name is as short as the sentence
+# allows ("李和平" is one name), and holds none of the words that join a subject to its verb
+# ("教授都将作主旨演讲", "学者们将…" name nobody).
+_NARRATED_NAME = rf"((?:(?![将会都均也亦们等])[{HAN}]){{2,4}}?)"
+_NARRATED_TITLE = rf"((?:(?!由)[{HAN}]){{0,24}}?(?:{POST.pattern}))?"  # ("由" opens the sentence's)
+NARRATION = re.compile(rf"(?:由|(?<![^，。；、 ])){_NARRATED_TITLE}{_NARRATED_NAME}"
+                       + rf"(?:[、与和及]{_NARRATED_NAME})?" * 3
+                       + r"(?:将|会|也将)?(?:分别)?(?:进行|担任|作|做|发表)?(主持人|主持|主讲|"
+                       r"(?:主旨|主题)?演讲|点评|评议|致辞|致(?:开幕|欢迎|闭幕)[辞词])")
+# The role of who the verb names: who gives remarks ("邱勇将致辞") or a keynote speaks, as
+# "致辞：邱勇" makes him a speaker (the page model has no role of its own for them)
+NARRATION_ROLES = {"主持": "moderator", "主持人": "moderator", "点评": "discussant",
+                   "评议": "discussant"}
+
+
 _CLAUSES = re.compile(r"[，。；！？,;\s]")
 _CARD_TITLE_SIZE = 4  # characters at least: a place and a post ("北大教授")
 # What a heading of people says, not a post ("评议学者", "主持嘉宾")
@@ -719,14 +726,17 @@ class ChineseReading:
     def _zh_narration(self, par: str) -> None:
         """"由赵通主持", "李彬将主讲", "樊吉社、段占元将进行评议"."""
         for m in NARRATION.finditer(fold(par)):
-            names = [par[slice(*m.span(n))] for n in range(1, 5) if m.group(n)]
+            names = [par[slice(*m.span(n))] for n in range(2, 6) if m.group(n)]
             # The list is the names next to the verb: "此外、赵通将主持" names 赵通 only,
             # "中美两国与会专家将进行点评" nobody.
+            whole = len(names)
             while names and not all(is_name(name) and not BIO_WORDS.search(fold(name))
                                     and not POST.search(fold(name)) for name in names):
                 names.pop(0)
-            for name in names:
-                self._person(name, NARRATION_ROLES[m.group(5)])
+            for n, name in enumerate(names):
+                entry = self._person(name, NARRATION_ROLES.get(m.group(6), "speaker"))
+                if n == 0 and len(names) == whole and m.group(1):  # the title before them
+                    entry.title = entry.title or par[slice(*m.span(1))]
 
 
 # --- a page's own furniture: lines that are no part of any event ----------------------

@@ -1748,7 +1748,6 @@ def test_what_the_event_is_under_a_name_line_is_no_bio(script):
     ("主持人", "李华\n\n讲座结束后将有问答环节，届时多位专家将与听众交流。"),  # 专家: no post held
     ("主讲人", "王明\n\n本次讲座邀请清华大学教授王明介绍中美关系。"),  # about the event
     ("主讲人", "王明\n\n欢迎参加，本次讲座邀请清华大学教授王明介绍中美关系。"),
-    ("主持人", "王明\n\n北京大学国际关系学院教授王明主持了本次讲座并致开幕辞。"),  # a recap's
     ("嘉宾简介", "王明\n\n清华大学国际关系研究院"),  # an institution, no post
     ("嘉宾观点", "王明\n\n中美关系进入新阶段，双方高级官员的沟通至关重要。"),  # what they said
 ])
@@ -1757,6 +1756,17 @@ def test_a_sentence_under_a_name_that_says_no_post_is_no_bio(heading, lines, scr
     page = parse_page(script("中美对话\n\n2026年3月12日 下午2点\n\n" + heading + "\n\n" + lines))
     assert all(not p.bio for p in page.people), page.people
     assert script(lines.split("\n\n")[1]) in page.description
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_a_recap_s_sentence_under_a_name_gives_the_title_it_names_not_a_bio(script):
+    """A recap's sentence under the name line is no bio; the title it gives the name before
+    its verb ("北京大学国际关系学院教授王明主持了…") is his."""
+    sentence = "北京大学国际关系学院教授王明主持了本次讲座并致开幕辞。"
+    page = parse_page(script(f"中美对话\n\n2026年3月12日 下午2点\n\n主持人\n\n王明\n\n{sentence}"))
+    assert [(p.name, p.role, p.bio) for p in page.people] == [
+        (script("王明"), "moderator", script("北京大学国际关系学院教授"))]
+    assert script(sentence) in page.description
 
 
 @pytest.mark.parametrize(("heading", "lines"), [

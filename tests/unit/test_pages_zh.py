@@ -1386,3 +1386,46 @@ def test_english_names_joined_on_a_chinese_guests_line_are_each_a_guest(joined, 
             (second, "speaker", "")]
         assert page.description == script("随着大国竞争加剧，传统的核军控框架面临前所未有的压力。")
         assert (page.language, page.translation) == ("Chinese", "English")
+
+
+# A whole page that names who gives remarks and the keynote in its prose, each after their
+# title: "清华大学校长邱勇将致开幕词"
+REMARKS_IN_PROSE = (
+    "中美关系研讨会\n\n时间：2026年12月1日 上午9点\n\n地点：北京清华大学主楼\n\n"
+    "随着大国竞争加剧，传统的核军控框架面临前所未有的压力。\n\n{sentence}\n\n"
+    "主持人：赵通\n\n本次研讨会以中文进行。\n")
+
+
+@pytest.mark.parametrize(("sentence", "name", "title"), [
+    ("清华大学校长邱勇将致开幕词。", "邱勇", "清华大学校长"),
+    ("清华大学校长邱勇将致辞。", "邱勇", "清华大学校长"),
+    ("会议开始后，清华大学校长邱勇致欢迎辞。", "邱勇", "清华大学校长"),
+    ("中国社会科学院美国研究所所长吴白乙将作主旨演讲。", "吴白乙", "中国社会科学院美国研究所所长"),
+    ("卡内基国际和平研究院院长李彬将发表主旨演讲。", "李彬", "卡内基国际和平研究院院长"),
+    ("本次研讨会由清华大学教授阎学通主持。", "阎学通", "清华大学教授"),
+])
+def test_who_gives_remarks_after_their_title_in_prose_is_a_speaker_with_that_title(
+        sentence, name, title):
+    """"清华大学校长邱勇将致开幕词": 邱勇 gives the opening remarks (a speaker, as "致辞：邱勇"
+    makes him), his title is where he works and his post, and the sentence still describes
+    the event."""
+    for script in (str, traditional):
+        page = parse_page(script(REMARKS_IN_PROSE.format(sentence=sentence)))
+        role = "moderator" if sentence.endswith("主持。") else "speaker"
+        assert (script(name), role, script(title)) in [(p.name, p.role, p.bio) for p in page.people]
+        assert script(sentence) in page.description
+        if role == "speaker":
+            assert roles(page)[script("赵通")] == "moderator"
+
+
+@pytest.mark.parametrize("sentence", [
+    "清华大学校长将致开幕词。", "本次会议主席将致开幕词。", "与会专家学者将作主旨演讲。",
+    "多位知名教授都将作主旨演讲。", "研究院院长今天将致辞。", "中方代表将致开幕词。",
+    "学者们将作主旨演讲。", "他曾多次在国际会议上作主旨演讲。", "研究院院长随后致辞。",
+    "各位教授也将发表主旨演讲。", "知名学者明天将作主旨演讲。",
+])
+def test_a_sentence_about_remarks_that_names_nobody_gives_no_person(sentence):
+    for script in (str, traditional):
+        page = parse_page(script(REMARKS_IN_PROSE.format(sentence=sentence)))
+        assert [p.name for p in page.people] == [script("赵通")]
+        assert script(sentence) in page.description
