@@ -165,6 +165,14 @@ def _prose(line: str) -> int:
                if not _DATE_WORDS.fullmatch(word))
 
 
+def _says(title: str, line: str) -> bool:
+    """Whether a title is the line, maybe followed by its site's name ("中美关系的未来 -
+    清华大学", "Nuclear Futures | Carnegie")."""
+    title, line = title.casefold(), line.casefold()
+    return title == line or (title.startswith(line)
+                             and title[len(line):].lstrip()[:1] in ("-", "–", "—", "|", "｜", "_"))
+
+
 class HeaderReading(PeopleReading):
     """The reader's header: title, date, time and venue lines while the header is open,
     and labelled fields anywhere. Mixed into ``_Reader``, which holds the state declared
@@ -176,6 +184,7 @@ class HeaderReading(PeopleReading):
     labelled: set[str]
     dated_at: int
     headed_at: int
+    bare_place: str | None
 
     def _header(self, par: str) -> bool:
         """Title, date and location lines; a repeated kind of line ends the header."""
@@ -221,8 +230,10 @@ class HeaderReading(PeopleReading):
               and not COLON.search(par) and not narration(par) and not listed):
             # a short line under the date: "Beijing", "北京"; not another field ("Moderator:
             # Tong Zhao", "主办：清华大学": a venue has its own label) nor a role
-            # ("Moderated by Tong Zhao")
+            # ("Moderated by Tong Zhao"); unless the page says otherwise (`_place_is_title`)
             field = "location"
+            if "location" not in self.header and not self.later_version:
+                self.bare_place = par
         elif _KICKER.fullmatch(par):
             return True  # "Upcoming Event" over the title
         else:
@@ -335,6 +346,8 @@ class HeaderReading(PeopleReading):
             return
         self.labelled.add(field)
         earlier = self.header.get(field)
+        if field == "location" and self._place_is_title():
+            earlier = None  # the line under the date was the title; this is the venue
         if earlier is None or (field == "date_text" and "time" not in self.header
                                and not _A_CLOCK.search(pages_zh.fold(earlier))):
             self.header[field] = value
@@ -356,11 +369,31 @@ class HeaderReading(PeopleReading):
                     self.dated_at = i
         return bool(m)
 
+    def _place_is_title(self) -> bool:
+        """Whether the venue, the bare short line under the date, is the page's title,
+        which then takes it: a page that opens with its date and its title, and labels its
+        venue further down ("地点：…": the line was no venue, and the page has read no other
+        title), or says the line is its title (its <title> "中美关系的未来 - 清华大学" over its
+        date and its <h1> "中美关系的未来", or "主题：中美关系的未来" further down). Not the
+        line alone: venues under a date ("New York City", "北京大学 国际关系学院 秋林报告厅")
+        have the shape of titles as often as titles do."""
+        place, title = self.header.get("location"), self.header.get("title")
+        if place is None or place != self.bare_place:
+            return False
+        if title is None and "location" in self.labelled:
+            self.header["title"] = place
+        elif title is None or not _says(title, place):
+            return False
+        del self.header["location"]
+        self.bare_place = None
+        return True
+
     def _location(self) -> str | None:
         """The header's venue; not a short line under the date that names one of the page's
         people ("Tong Zhao" over the description, a card further down): a name may be a
         city's ("Hong Kong"), so the line is read as the venue until the page says whose
         it is. A "Location: …" line is the venue whatever it says."""
+        self._place_is_title()
         location = self.header.get("location")
         if location and "location" not in self.labelled and self._known(location):
             return None

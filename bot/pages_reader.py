@@ -323,6 +323,7 @@ class _Reader(HeaderReading, NoticeReading):
         self.guests = False  # under "嘉宾简介": names over their bios
         self.people_headed = False  # a heading of people has been read
         self.dated_at = -1  # the index of the "日期：…" line that gave the date
+        self.bare_place: str | None = None  # the venue a short line under the date gave
         self.labelled: set[str] = set()  # header fields a "Date:" or "时间：" line gave
         self.headed_at = -1  # the index of the last section heading
         self.listed_at = -1  # the index of the last line of bare names under a heading
@@ -742,13 +743,14 @@ class _Reader(HeaderReading, NoticeReading):
             leader = next((e for e in entries if e.leads), None)
             if leader:
                 leader.role = "moderator"
+        location = self._location()  # first: the line under the date may be the title
         title, told_after = without_kicker(self.header.get("title"))
         return Page(
             kind="recap" if self.takeaways or self.past or told_after else "announcement",
             title=title,
             # a time alone is no date
             date_text=self._zoned(f"{date} {time}" if date and time else date),
-            location=self._location(),
+            location=location,
             description="\n\n".join(self.description),
             registration_closed=self.registration_closed,
             off_the_record=self.off_the_record,

@@ -196,6 +196,39 @@ def test_a_short_line_under_the_date_is_the_location():
     assert page.location is None and page.description.startswith("Share\n\n")
 
 
+PROSE_ZH = "本次研讨会将邀请中外学者，探讨新技术对战略稳定的影响。"
+
+
+@pytest.mark.parametrize(("opening", "title", "location"), [
+    # the page opens with its date, then its title; where it is held is labelled below
+    ("2026年12月1日\n\n中美关系的未来\n\n地点：清华大学主楼", "中美关系的未来", "清华大学主楼"),
+    ("2026年12月1日\n\n中美关系的未来\n\n时间：下午2点\n\n地点：清华大学主楼", "中美关系的未来",
+     "清华大学主楼"),
+    ("Tuesday, December 1, 2026\n\nNuclear Futures in Asia\n\nLocation: Carnegie "
+     "Endowment, Washington, DC", "Nuclear Futures in Asia", "Carnegie Endowment, Washington, DC"),
+    # or says the line is its title
+    ("2026年12月1日\n\n中美关系的未来\n\n主题：中美关系的未来", "中美关系的未来", None),
+    # with its title above the date, the line under the date is still the venue
+    ("中美关系的未来\n\n2026年12月1日\n\n北京", "中美关系的未来", "北京"),
+    ("Nuclear Futures in Beijing\n\nTuesday, December 1, 2026\n\nBeijing",
+     "Nuclear Futures in Beijing", "Beijing"),
+    ("中美关系的未来\n\n2026年12月1日\n\n北京\n\n地点：清华大学主楼", "中美关系的未来", "北京"),
+])
+def test_the_title_under_a_page_s_opening_date_is_its_title_not_its_venue(
+        opening, title, location):
+    page = parse_page(f"{opening}\n\n{PROSE_ZH}\n")
+    assert (page.title, page.location, page.description) == (title, location, PROSE_ZH)
+
+
+@pytest.mark.parametrize("site", [" - 清华大学", " | 清华大学", ""])
+def test_a_web_page_s_heading_under_its_date_repeating_its_title_is_no_venue(site):
+    """<title> first, then the page's date and its <h1> saying the title again."""
+    page = parse_page(f"中美关系的未来{site}\n2026年12月1日\n中美关系的未来\n{PROSE_ZH}",
+                      titled=True)
+    assert (page.title, page.location, page.description) == (
+        f"中美关系的未来{site}", None, PROSE_ZH)
+
+
 @pytest.mark.parametrize(("date", "place"), [
     ("December 15, 2026", "New York City"), ("December 15, 2026", "Council on Foreign Relations"),
     ("December 15, 2026", "Stimson Center Conference Room"),
