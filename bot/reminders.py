@@ -126,7 +126,23 @@ def scheduled_event_problem(event: Event, now: datetime) -> Text | None:
         return Text(N_("{problem} (set another with `/manage edit`)"), problem=problem)
     if event.start_moment is not None and event.start_moment <= now:
         return Text(N_("it has already started, and Discord only takes events in the future"))
+    if not discord_takes_start(event.start_moment, now):
+        return Text(N_("it starts in less than a minute, too soon for Discord to list it"))
     return None
+
+
+# How far ahead a scheduled event's start must be when the bot sends it: Discord refuses a
+# start that is past when the request reaches it (400, 50035), and a request may wait out
+# a rate limit (or a clock be a little behind Discord's) on the way.
+DISCORD_START_MARGIN = timedelta(minutes=1)
+
+
+def discord_takes_start(start: datetime | None, now: datetime) -> bool:
+    """Whether a scheduled event can still be given `start` (created at it, or moved to
+    it), and one at `start` moved: Discord takes no start in the past, and moves no event
+    that has begun (ACTIVE, which an external one is from its start). The one rule of
+    both, with DISCORD_START_MARGIN."""
+    return start is not None and start > now + DISCORD_START_MARGIN
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 
 import discord
 
@@ -36,6 +35,7 @@ from bot.i18n import N_, Text
 from bot.models import Event
 from bot.reminders import (
     ScheduledEventDetails,
+    discord_takes_start,
     scheduled_event_details,
     scheduled_event_payload,
     scheduled_event_problem,
@@ -250,42 +250,56 @@ async def forgot_if_gone(bot: EventBot, guild_id: int, event_id: int,
     return True
 
 
-def moved_into_past(before: Event, after: Event, now: datetime) -> bool:
-    """Whether a change moved the event's start from the future into the past."""
-    return (before.start_moment is not None and before.start_moment > now
-            and after.start_moment is not None and after.start_moment <= now)
-
-
 async def follow_change(bot: EventBot, guild_id: int, before: Event | None, saved: Event,
                         permissions: discord.Permissions) -> Text | None:
     """After an edit or an import changed the event (`before`, None for a new one): its
-    Discord event, if it has one, follows; one moved into the past is removed."""
-    if before is not None and moved_into_past(before, saved, discord.utils.utcnow()):
-        return await remove_moved_into_past(bot, guild_id, saved.id)
+    Discord event, if it has one, follows. Discord moves a Discord event only from a start
+    to come to a start to come (`discord_takes_start`): one whose event is moved into the
+    past (or to moments away) is removed, and one that has begun (ACTIVE), whose event is
+    put off, is replaced by one at the new time; neither left saying the old time."""
+    now = discord.utils.utcnow()
+    if before is not None and before.start_moment != saved.start_moment:
+        movable = discord_takes_start(before.start_moment, now)
+        taken = discord_takes_start(saved.start_moment, now)
+        if movable and not taken:
+            return await remove_for_move(bot, guild_id, saved, permissions, replace=False)
+        if not movable and taken:
+            return await remove_for_move(bot, guild_id, saved, permissions, replace=True)
     return await sync_scheduled_event(bot, guild_id, saved, permissions, create=False)
 
 
-async def remove_moved_into_past(bot: EventBot, guild_id: int, event_id: int) -> Text | None:
-    """An edit moved the event's start from the future into the past. Discord takes no
-    start in the past, so its Discord event would stay at the old time, showing members
-    an event to come: it is deleted (one deleted on Discord already is forgotten).
-    Returns a sentence for the moderator's reply, or None (it has none). Removed also
-    when the server turned Discord events off: that stops new ones, not this one's care."""
-    async with bot.event_steps.hold(event_id):
+async def remove_for_move(bot: EventBot, guild_id: int, event: Event,
+                          permissions: discord.Permissions, *, replace: bool) -> Text | None:
+    """The event's start moved where its Discord event cannot follow (`follow_change`): it
+    is deleted (one deleted on Discord already is forgotten), and with `replace` a new one
+    made at the new start (if the server has Discord events on). Removed also when the
+    server turned Discord events off: that stops new ones, not this one's care. Returns a
+    sentence for the moderator's reply, or None (it has none)."""
+    async with bot.event_steps.hold(event.id):
         existing = await bot.store.run(bot.store.reminders.scheduled_event_id, guild_id,
-                                       event_id)
+                                       event.id)
         if existing is None:
             return None
-        refused = await delete_scheduled_event(bot, guild_id, existing,
-                                               "eventbot: the event was moved into the past")
+        refused = await delete_scheduled_event(
+            bot, guild_id, existing, "eventbot: the event was moved after it began" if replace
+            else "eventbot: the event was moved into the past")
         if refused is not None:
             return Text(N_("I couldn't remove its Discord event, still at the old time: delete "
                            "it by hand (Discord: {refusal})."),
                         refusal=clip(refused.text or "?", 200))
-        await bot.store.run(bot.store.reminders.set_scheduled_event_id, guild_id, event_id,
+        await bot.store.run(bot.store.reminders.set_scheduled_event_id, guild_id, event.id,
                             None)
-    return Text(N_("Its Discord event is removed: Discord only takes events to come. Once "
-                   "the date is right, /manage announce makes a new one."))
+        if not replace:
+            return Text(N_("Its Discord event is removed: Discord only takes events to come. "
+                           "Once the date is right, /manage announce makes a new one."))
+        step = await plan_scheduled_event(bot, guild_id, event, permissions, create=True)
+        note = await run_scheduled_event(bot, guild_id, event.id, step)
+        if await bot.store.run(bot.store.reminders.scheduled_event_id, guild_id,
+                               event.id) is not None:
+            return Text(N_("Its Discord event had begun, and Discord cannot move one that "
+                           "has: it is replaced by one at the new time."))
+    return note or Text(N_("Its Discord event had begun, and Discord cannot move one that "
+                           "has: it is removed."))
 
 
 def _not_made(creating: bool, problem: Text) -> Text:

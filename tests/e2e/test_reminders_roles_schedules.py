@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -655,6 +656,69 @@ async def test_an_import_moving_an_event_into_the_past_removes_its_discord_event
     assert [e for e in fake.scheduled_events(guild) if e["id"] == created["id"]] == []
     assert world.query("SELECT scheduled_event_id FROM events WHERE id = ?",
                        (event_id,)) == [(None,)]
+
+
+DISCORD_EVENT = r"^/guilds/\d+/scheduled-events/\d+$"
+
+
+async def test_a_start_moved_to_moments_away_removes_its_discord_event_without_an_error(
+        world, fake):
+    """A start moved to two seconds from now, whose update of the Discord event waits out
+    a rate limit on the way: Discord would take that start as in the past by then (400),
+    and the Discord event would keep its old time. It is removed, as for a start in the
+    past, with no refusal in the moderator's reply."""
+    guild = world.guild
+    await scheduled_events_on(world, fake)
+    event_id = await world.import_event("Moments Away Forum", capacity=5,
+                                        starts_at="2037-10-01T18:00:00+00:00")
+    await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    [created] = [e for e in fake.scheduled_events(guild) if e["name"] == "Moments Away Forum"]
+    form = await fake.slash(guild, world.moderator, "manage edit", event=str(event_id))
+    fake.fail("PATCH", DISCORD_EVENT, status=429, retry_after=3.0)
+    try:
+        soon = (datetime.now(UTC) + timedelta(seconds=2)).replace(microsecond=0)
+        done = await fake.submit_modal(form, {"start": soon.isoformat()}, timeout=20)
+    finally:
+        fake.clear_faults()
+    assert "Updated **Moments Away Forum**" in done.content, done.content
+    assert "refused" not in done.content, done.content
+    assert "Its Discord event is removed" in done.content, done.content
+    assert [e for e in fake.scheduled_events(guild) if e["id"] == created["id"]] == []
+    assert world.query("SELECT scheduled_event_id FROM events WHERE id = ?",
+                       (event_id,)) == [(None,)]
+
+
+async def test_an_event_moved_later_once_its_discord_event_began_gets_one_at_the_new_time(
+        world, fake):
+    """The event began an hour ago, and Discord began its Discord event (ACTIVE), whose
+    start Discord no longer moves; the event is then put off to another day. Its Discord
+    event is replaced by one at the new time, not refused and left saying the old one."""
+    guild = world.guild
+    await scheduled_events_on(world, fake)
+    event_id = await world.import_event("Put Off Forum", capacity=5,
+                                        starts_at="2037-11-01T18:00:00+00:00")
+    await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+    [created] = [e for e in fake.scheduled_events(guild) if e["name"] == "Put Off Forum"]
+    began = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    conn = sqlite3.connect(world.db_path, timeout=10)
+    with conn:  # an hour ago, as time passing would leave it
+        conn.execute("UPDATE events SET starts_at = ? WHERE id = ?",
+                     (int(began.timestamp()), event_id))
+    conn.close()
+    created.update(scheduled_start_time=began.isoformat(), status=2,
+                   scheduled_end_time=(began + timedelta(hours=2)).isoformat())
+    form = await fake.slash(guild, world.moderator, "manage edit", event=str(event_id))
+    done = await fake.submit_modal(form, {"start": "2037-12-01T18:00:00+00:00"})
+    assert "Updated **Put Off Forum**" in done.content, done.content
+    assert "refused" not in done.content, done.content
+    assert ("Its Discord event had begun, and Discord cannot move one that has: it is "
+            "replaced by one at the new time." in done.content), done.content
+    [made] = [e for e in fake.scheduled_events(guild) if e["name"] == "Put Off Forum"]
+    assert made["id"] != created["id"] and made["status"] == 1
+    assert datetime.fromisoformat(made["scheduled_start_time"]) == datetime(
+        2037, 12, 1, 18, tzinfo=UTC)
+    assert world.query("SELECT scheduled_event_id FROM events WHERE id = ?",
+                       (event_id,)) == [(int(made["id"]),)]
 
 
 async def test_no_discord_event_without_a_start_permission_or_when_turned_off(world, fake):

@@ -126,6 +126,9 @@ def test_scheduled_event_problem():
     assert scheduled_event_problem(event(), START - timedelta(days=1)) is None
     assert "no start time" in str(scheduled_event_problem(event(starts_at=None), START))
     assert "already started" in str(scheduled_event_problem(event(), START))
+    # Discord would find a start this near past by the time the request reached it
+    assert "too soon" in str(scheduled_event_problem(event(), START - timedelta(seconds=30)))
+    assert scheduled_event_problem(event(), START - timedelta(seconds=61)) is None
 
 
 def test_the_scheduler_asks_again_before_next_due_could_miss_a_reminder():
