@@ -103,6 +103,7 @@ class DeleteConfirmation(HeldQuestion):
         try:
             # After an announce in flight: it stores the Discord event it made, which the
             # deletion then removes; read before, that Discord event outlived the event.
+            # Its Discord event goes first, so that the reply says if it stays listed.
             async with bot.event_steps.hold(self.event_id):
                 kept = await kept_on_delete(bot, guild_id_of(interaction), self.event_id,
                                             bot_permissions(interaction))

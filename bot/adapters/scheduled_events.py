@@ -17,6 +17,7 @@ no longer lists it. A deleted event's Discord event is deleted with it
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -45,6 +46,8 @@ from bot.render import clip
 log = logging.getLogger(__name__)
 
 REASON = "eventbot: the event's details"
+# Seconds a moderator's deletion waits for its Discord event's (`kept_on_delete`)
+DELETE_WAIT = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,18 +329,57 @@ def _no_permission(creating: bool) -> Text:
 
 async def kept_on_delete(bot: EventBot, guild_id: int, event_id: int,
                          permissions: discord.Permissions) -> Text | None:
-    """Before an event is deleted: a sentence for the moderator when its Discord event
-    will stay listed, the bot's role lacking the permission to delete it (the deletion's
-    notice would be refused, out of the moderator's sight). `permissions`: the bot's
-    server-level ones (`bot_permissions`), by which Discord judges an external event: a
-    channel's overwrite granting Manage Events does not count."""
-    if permissions.manage_events or permissions.create_events:
-        return None
+    """Before an event is deleted (its step held): its Discord event is deleted first, so
+    that the moderator's reply says one that stays listed, and what to do, rather than the
+    deletion's notice finding it out of the moderator's sight. Returns that sentence, or
+    None. Deleted (or gone already), it is forgotten: the notice has none to delete; one
+    that stays is kept recorded, and the notice tries it again (after Discord's trouble).
+    `permissions`: the bot's server-level ones (`bot_permissions`), by which Discord
+    judges an external event: a channel's overwrite granting Manage Events does not count,
+    and without them no request is sent that Discord would refuse."""
     existing = await bot.store.run(bot.store.reminders.scheduled_event_id, guild_id, event_id)
-    if existing is None or await forgot_if_gone(bot, guild_id, event_id, existing):
-        return None  # none, or gone on Discord already: nothing stays listed
-    return Text(N_("Its Discord event stays listed: I need the **Manage Events** permission "
-                   "to delete it, so delete it by hand under the server's Events."))
+    if existing is None:
+        return None
+    if not (permissions.manage_events or permissions.create_events):
+        if await forgot_if_gone(bot, guild_id, event_id, existing):
+            return None  # gone on Discord already: nothing stays listed
+        return _stays_listed(None)
+    try:
+        # Within DELETE_WAIT: discord.py's own retries of a 500 take 25 s, which the
+        # moderator would wait out for a reply; the notice tries again without them waiting.
+        async with asyncio.timeout(DELETE_WAIT):
+            refused = await delete_scheduled_event(bot, guild_id, existing)
+    except TimeoutError:
+        log.warning("Discord did not delete Discord event %s of guild %s within %g s; the "
+                    "deletion's notice tries again", existing, guild_id, DELETE_WAIT)
+        return _failing(Text(N_("it did not answer in time")))
+    if refused is not None:
+        return _stays_listed(refused)
+    await bot.store.run(bot.store.reminders.set_scheduled_event_id, guild_id, event_id, None)
+    return None
+
+
+def _stays_listed(refused: discord.HTTPException | None) -> Text:
+    """What the moderator who deleted an event is told when its Discord event stays
+    listed: without the permission (None, or Discord's 403), after Discord's trouble
+    (5xx, 429: the deletion's notice tries again), or refused otherwise."""
+    if refused is None or isinstance(refused, discord.Forbidden):
+        return Text(N_("Its Discord event stays listed: I need the **Manage Events** "
+                       "permission to delete it, so delete it by hand under the server's "
+                       "Events."))
+    # (one line: a proxy's 502 may answer a page of HTML)
+    reason = clip(" ".join((refused.text or str(refused.status)).split()), 200)
+    if refused.status >= 500 or refused.status == 429:
+        return _failing(reason)
+    return Text(N_("Its Discord event stays listed: Discord refused to delete it "
+                   "({refusal}), so delete it by hand under the server's Events."),
+                refusal=reason)
+
+
+def _failing(refusal: Text | str) -> Text:
+    return Text(N_("Its Discord event stays listed for now: Discord failed to delete it "
+                   "({refusal}); I'll try again, and if it is still listed tomorrow, delete it "
+                   "by hand under the server's Events."), refusal=refusal)
 
 
 async def delete_scheduled_event(bot: EventBot, guild_id: int, scheduled_event_id: int,

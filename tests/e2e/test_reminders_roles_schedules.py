@@ -986,6 +986,42 @@ async def test_deleting_an_event_whose_discord_event_the_bot_cannot_delete_says_
                             "delete it, so delete it by hand under the server's Events."), done
 
 
+DELETE_DISCORD_EVENT = ("DELETE", r"^/guilds/\d+/scheduled-events/\d+$")
+
+
+@pytest.mark.parametrize(("status", "code", "said", "stays"), [
+    (403, 50013, "Its Discord event stays listed: I need the **Manage Events** permission "
+     "to delete it, so delete it by hand under the server's Events.", True),
+    (503, 0, "Its Discord event stays listed for now: Discord failed to delete it (503: "
+     "injected by FakeDiscord); I'll try again, and if it is still listed tomorrow, delete "
+     "it by hand under the server's Events.", False),
+], ids=["forbidden", "unavailable"])
+async def test_a_discord_event_discord_will_not_delete_is_told_to_the_moderator(
+        world, fake, status, code, said, stays):
+    """The bot's role shows Manage Events, but Discord refuses to delete the Discord event
+    (a 403, or a 503 that discord.py does not retry): the moderator's reply says it stays
+    listed and what to do. After a 503 the deletion's notice tries again, and it goes."""
+    guild = world.guild
+    title = f"Undeletable Schedule {status}"
+    event_id = await announced_with_a_discord_event(world, fake, title)
+    fake.fail(*DELETE_DISCORD_EVENT, status=status, code=code, count=1000 if stays else 1)
+    try:
+        asked = await fake.slash(guild, world.moderator, "manage delete", event=str(event_id))
+        confirm, _ = asked.custom_ids()
+        clicked = await fake.click(guild, world.moderator, asked.message, confirm)
+        done = await clicked.wait(lambda r: "Deleted" in (r.content or ""))
+        assert done.content == f"Deleted **{title}**. Nobody had an RSVP. {said}", done
+        if stays:
+            await asyncio.sleep(1)  # the deletion's notice tried too
+            assert [e for e in fake.scheduled_events(guild) if e["name"] == title]
+    finally:
+        fake.clear_faults()
+    if not stays:
+        await eventually(lambda: not [e for e in fake.scheduled_events(guild)
+                                      if e["name"] == title],
+                         what="the Discord event deleted by the deletion's notice")
+
+
 async def test_a_channels_overwrite_does_not_hide_that_the_discord_event_stays(world, fake):
     """The bot's role lost its event permissions, but the channel the moderator deletes in
     grants the bot Manage Events: Discord deletes an external event by the bot's
@@ -1145,16 +1181,21 @@ async def test_a_change_of_the_servers_language_reorders_its_bilingual_discord_e
 async def test_a_deleted_events_discord_event_goes_though_discord_fails_for_a_while(world,
                                                                                     fake):
     """Five 500s on the Discord event's delete outlast discord.py's own retries (about
-    16 s): the deletion's notice is delivered again once its claim expires (a minute,
-    made to have passed), and the Discord event goes then; it used to stay listed for
-    good."""
+    16 s): the moderator's reply does not wait them out, and says the Discord event stays
+    listed for now; the deletion's notice is delivered again once its claim expires (a
+    minute, made to have passed), and the Discord event goes then; it used to stay listed
+    for good."""
     guild = world.guild
     event_id = await announced_with_a_discord_event(world, fake, "Stubborn Forum")
     fake.fail("DELETE", rf"^/guilds/{guild.id}/scheduled-events/\d+$", status=500, count=5)
     asked = await fake.slash(guild, world.moderator, "manage delete", event=str(event_id))
     confirm, _ = asked.custom_ids()
     clicked = await fake.click(guild, world.moderator, asked.message, confirm)
-    await clicked.wait(lambda r: "Deleted" in (r.content or ""))
+    done = await clicked.wait(lambda r: "Deleted" in (r.content or ""))
+    assert done.content.endswith(
+        "Its Discord event stays listed for now: Discord failed to delete it (it did not "
+        "answer in time); I'll try again, and if it is still listed tomorrow, delete it by "
+        "hand under the server's Events."), done
     await eventually(lambda: not fake._faults, timeout=40,
                      what="discord.py's own retries of the delete to be over")
     await asyncio.sleep(0.5)  # the notice's failure recorded: left claimed
