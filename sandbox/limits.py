@@ -855,7 +855,8 @@ def event_errors(body: Mapping[str, Any] | None,
     """A scheduled event create (``current`` None) or edit (``current`` = the stored event).
 
     A start time the request sends must not be in the past (``now``, default the clock),
-    on an edit too, even when it is the event's current start."""
+    on an edit too, even when it is the event's current start; nor, for an event going on
+    (ACTIVE), another than its start."""
     out = _Collector()
     body = _dict(body)
     if current is None:
@@ -893,6 +894,12 @@ def event_errors(body: Mapping[str, Any] | None,
             and start < (now or datetime.now(UTC))):
         out.add(("scheduled_start_time",), "GUILD_SCHEDULED_EVENT_SCHEDULE_PAST",
                 "Cannot schedule event in the past.")
+    if (current is not None and current.get("status") == ACTIVE and start is not None
+            and "scheduled_start_time" in body
+            and start != _moment(current.get("scheduled_start_time"))):
+        # Discord: an event going on has begun; its start is history, not to be moved
+        out.add(("scheduled_start_time",), "GUILD_SCHEDULED_EVENT_ACTIVE_START_TIME",
+                "Cannot change the start time of an active event.")
     if start is not None and end is not None and end <= start:
         out.add(("scheduled_end_time",), "GUILD_SCHEDULED_EVENT_END_BEFORE_START",
                 "The end time must be after the start time.")

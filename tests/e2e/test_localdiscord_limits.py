@@ -909,6 +909,26 @@ async def test_a_scheduled_event_starts_in_the_future(fake, http):
         "scheduled_start_time"]
 
 
+async def test_an_active_scheduled_events_start_cannot_be_moved(fake, http):
+    """Discord: an event going on (ACTIVE) has begun, so its start is not changed, not
+    even into the future (400, 50035); its other fields are."""
+    guild = fake.add_guild()
+    path = f"/guilds/{guild.id}/scheduled-events"
+    now = datetime.now(UTC)
+    created = await accepted(http, "POST", path, event(
+        scheduled_start_time=(now + timedelta(minutes=1)).isoformat(),
+        scheduled_end_time=(now + timedelta(hours=1)).isoformat()))
+    one = f"{path}/{created['id']}"
+    await accepted(http, "PATCH", one, {"status": 2})  # started by hand
+    later = (now + timedelta(days=1)).isoformat()
+    assert await refused(http, "PATCH", one, {"scheduled_start_time": later},
+                         "scheduled_start_time") == ["GUILD_SCHEDULED_EVENT_ACTIVE_START_TIME"]
+    await accepted(http, "PATCH", one, {"name": "Renamed while on"})
+    [kept] = fake.scheduled_events(guild)
+    assert (kept["scheduled_start_time"], kept["status"]) == (
+        created["scheduled_start_time"], 2)
+
+
 async def test_scheduled_events_take_the_bots_server_level_event_permissions(fake, http):
     """Discord: Create Events makes an external event and edits or deletes the bot's own,
     Manage Events any; both by the bot's roles, never by a channel's overwrite."""
