@@ -65,6 +65,11 @@ UNREACHABLE = (OSError, aiohttp.ClientError, asyncio.TimeoutError, discord.Disco
 INTERACTION_TASKS = ("CommandTree-invoker", "discord-ui-view-dispatch-",
                      "discord-ui-dynamic-item-")
 FINISH_TIMEOUT = 3.0  # seconds interactions in flight get at shutdown: Discord's own deadline
+# The commands' sync at READY (`_sync_at_ready`) is tried this many times in all while Discord
+# fails it (5xx past discord.py's own retries, or no answer), waiting twice as long before
+# each try (from 1 s, capped by RECONNECT_MAX_DELAY): a passing 502 does not leave the
+# commands unsynced until the next start, and a Discord down for longer is not pressed.
+SYNC_AT_READY_TRIES = 5
 # Gateway close codes for a shard Discord will not accept: out of range, or too few shards.
 SHARD_REFUSALS = {4010: "Discord refused SHARD_IDS/SHARD_COUNT as an invalid shard",
                   4011: "Discord requires more shards: raise SHARD_COUNT (at most 2,500 "
@@ -124,9 +129,9 @@ class EventBot(commands.Bot):
         self._set_up_wake = asyncio.Event()
         self._set_up_task: asyncio.Task[None] | None = None
         # The server did not answer the application's information at login: its id comes
-        # with READY, and the commands are synced then, once (`_synced_at_ready`)
+        # with READY, and the commands are synced then, once (`_sync_at_ready`)
         self.application_unknown = False
-        self._synced_at_ready = False
+        self._sync_at_ready_task: asyncio.Task[None] | None = None
 
     @property
     def own_shards(self) -> Shards | None:
@@ -287,10 +292,11 @@ class EventBot(commands.Bot):
             log.info("set up %d server(s) in %.1f s", done, time.monotonic() - started)
 
     async def close(self) -> None:
-        if self._set_up_task is not None:
-            self._set_up_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._set_up_task
+        for task in (self._set_up_task, self._sync_at_ready_task):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await super().close()
         await self.member_locales.stop()  # the locales seen last are written too
 
@@ -311,17 +317,49 @@ class EventBot(commands.Bot):
     async def on_ready(self) -> None:
         log.info("connected as %s (%s) to %d server(s)", self.user, getattr(self.user, "id", "?"),
                  len(self.guilds))
-        if self.application_unknown and not self._synced_at_ready:
-            self._synced_at_ready = True
+        if self.application_unknown and self._sync_at_ready_task is None:
+            # Once a process (a shard's READY again, or a resumed session, syncs nothing
+            # more), in its own task: READY's handling and the ready file do not wait on it.
+            self._sync_at_ready_task = asyncio.create_task(self._sync_at_ready(),
+                                                           name="command-sync-at-ready")
+        if self.settings.ready_file is not None:
+            await asyncio.to_thread(tell_ready, self.settings.ready_file)
+
+
+    async def _sync_at_ready(self) -> None:
+        """`sync_if_changed`, for a bot whose application READY named: tried again with
+        capped, jittered backoff while Discord fails it (SYNC_AT_READY_TRIES in all), and
+        one warning line if it never takes it; a refusal is said at once, not tried again."""
+        delay = min(1.0, self.settings.reconnect_max_delay)
+        for tried in range(1, SYNC_AT_READY_TRIES + 1):
             try:
                 await self.sync_if_changed()
+                return
             except ConfigError as exc:  # SYNC_GUILD_ID refused: said, as a start says it
                 log.error("%s", exc)
+                return
+            except UNREACHABLE as exc:  # (before HTTPException: a 5xx is one)
+                reason = (f"HTTP {exc.status}: {exc.text or exc.status}"
+                          if isinstance(exc, discord.HTTPException)
+                          else " ".join(str(exc).split()) or type(exc).__name__)
+                if tried == SYNC_AT_READY_TRIES:
+                    log.warning("could not sync the slash commands: Discord failed %d tries "
+                                "(%s); those synced before stay as they were until the next "
+                                "start", tried, reason)
+                    return
+                wait = random.uniform(delay / 2, delay)
+                log.info("syncing the slash commands failed (%s); trying again in %.1f s",
+                         reason, wait)
+                await asyncio.sleep(wait)
+                delay = min(delay * 2, self.settings.reconnect_max_delay)
             except discord.HTTPException as exc:
                 log.warning("could not sync the slash commands (HTTP %s: %s); those synced "
                             "before stay as they were", exc.status, exc.text or exc.status)
-        if self.settings.ready_file is not None:
-            await asyncio.to_thread(tell_ready, self.settings.ready_file)
+                return
+            except Exception:
+                log.exception("could not sync the slash commands; those synced before stay "
+                              "as they were")
+                return
 
 
 class ShardedEventBot(EventBot, commands.AutoShardedBot):

@@ -215,6 +215,45 @@ async def test_a_start_against_a_server_without_a_start_up_route_is_ready_and_sa
         await world.restart_bot()  # (and syncs, as the next start on a whole server does)
 
 
+def syncs_since(world) -> list[int]:
+    """The statuses of the command syncs the running bot has sent."""
+    return [r.status for r in world.fake.requests if r.method == "PUT"
+            and re.search(COMMAND_SYNC[1], r.path) and r.time >= world.bot.started]
+
+
+@pytest.mark.parametrize(("failures", "synced", "warned"), [
+    (2, [503, 503, 200], 0),  # a passing trouble: synced at the third try
+    (50, [503] * 5, 1),  # Discord down for longer: five tries, then one warning
+], ids=["passing", "lasting"])
+async def test_the_sync_at_ready_is_tried_again_while_discord_fails_it(
+        world, failures, synced, warned):
+    """Without the application's information the commands are synced at READY; Discord
+    answering that sync 503 (which discord.py does not retry) is tried again with backoff,
+    a bounded number of times, while members are answered meanwhile."""
+    fake = world.fake
+    forget_the_last_sync(world)
+    fake.lack(*APPLICATION_INFO)
+    fake.fail(*COMMAND_SYNC, status=503, count=failures)
+    world.env["RECONNECT_MAX_DELAY"] = "1"  # the backoff's cap: a short test
+    try:
+        await world.restart_bot()
+        await members_are_answered(world, f"Sync Retry {failures} Talk")
+        for _ in range(300):
+            if len(syncs_since(world)) >= len(synced):
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(1.5)  # (and no more)
+        assert syncs_since(world) == synced
+        log = world.bot.output()
+        assert not problems(log), log[-4000:]
+        assert len([line for line in log.splitlines() if "could not sync the slash commands"
+                    in line]) == warned, log[-3000:]
+    finally:
+        del world.env["RECONNECT_MAX_DELAY"]
+        fake.clear_faults()
+        await world.restart_bot()
+
+
 async def test_a_server_without_message_edits_keeps_announcements_and_says_it_once(world):
     """Members join while the server answers editing a message as a route it lacks: the
     announcement is tried once for each change (no retries), said once in the log, and kept:
