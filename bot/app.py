@@ -325,7 +325,6 @@ class EventBot(commands.Bot):
         if self.settings.ready_file is not None:
             await asyncio.to_thread(tell_ready, self.settings.ready_file)
 
-
     async def _sync_at_ready(self) -> None:
         """`sync_if_changed`, for a bot whose application READY named: tried again with
         capped, jittered backoff while Discord fails it (SYNC_AT_READY_TRIES in all), and
