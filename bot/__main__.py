@@ -77,15 +77,19 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     # The bundled events are checked here, so a broken folder stops the start in one line;
     # each server gets them when the bot joins it (EventBot.ensure_events).
     bundled = read_bundled(settings.events_dir)
-    async with await open_store(settings.database) as store:
-        log.info("database %s ready; %d bundled event(s) for new servers",
-                 settings.database_label, len(bundled))
-        if settings.discord_token:
-            from bot.app import run_bot
+    # The claim comes before the database is opened: a refused start leaves it as the
+    # running bot has it (a newer version's start would otherwise upgrade it under it).
+    with running_alone_on(settings) as unguarded:
+        async with await open_store(settings.database) as store:
+            log.info("database %s ready; %d bundled event(s) for new servers",
+                     settings.database_label, len(bundled))
+            if unguarded:
+                log.warning("%s", unguarded)
+            if settings.discord_token:
+                from bot.app import run_bot
 
-            with running_alone_on(settings):
                 await run_bot(settings, store)
-            return 0
+                return 0
     if not (sys.stdin is not None and sys.stdin.isatty()):
         raise UsageError(NO_TOKEN)
     # A person at a terminal without a token yet: let them try the bot right here.
@@ -100,7 +104,7 @@ ALREADY_RUNNING = ("a bot process with this DISCORD_TOKEN is already running on 
 
 
 @contextlib.contextmanager
-def running_alone_on(settings: Settings) -> Iterator[None]:
+def running_alone_on(settings: Settings) -> Iterator[str | None]:
     """The start's claim on its token's shards in the SQLite database (`running`): a second
     `run` of them is refused in one line. PostgreSQL's processes may be on other machines,
     which no lock here would see."""
@@ -108,12 +112,12 @@ def running_alone_on(settings: Settings) -> Iterator[None]:
     from bot.storage.sqlite.running import AlreadyRunning, running_alone
 
     if settings.database_url is not None or not settings.discord_token:
-        yield
+        yield None
         return
     try:
         with running_alone(settings.database_path, settings.discord_token,
-                           settings.shard_count or MAX_SHARDS, settings.shard_ids):
-            yield
+                           settings.shard_count or MAX_SHARDS, settings.shard_ids) as unguarded:
+            yield unguarded
     except AlreadyRunning:
         raise UsageError(ALREADY_RUNNING.format(database=settings.database_path)) from None
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import logging
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -26,8 +25,6 @@ try:
 except ImportError:  # Windows: no record locks to take; nothing is refused
     fcntl = None  # type: ignore[assignment]
 
-log = logging.getLogger(__name__)
-
 STRETCH = 1 << 16  # bytes of the lock file per token: above any shard number (MAX_SHARDS)
 
 
@@ -36,6 +33,9 @@ class AlreadyRunning(Exception):
 
 
 def lock_path(database: Path) -> Path:
+    """Beside the file itself, as SQLite keeps its -wal and -shm: a link to the database
+    and the database by its own name are one database, with one lock."""
+    database = database.resolve()
     return database.with_name(database.name + ".lock")
 
 
@@ -49,19 +49,24 @@ def _ranges(token: str, shards: int, shard_ids: Sequence[int] | None) -> list[tu
 
 @contextlib.contextmanager
 def running_alone(database: Path, token: str, shards: int,
-                  shard_ids: Sequence[int] | None) -> Iterator[None]:
+                  shard_ids: Sequence[int] | None) -> Iterator[str | None]:
     """Hold the locks of this token's shards (`shards` in all; `shard_ids` run here, None:
-    all of them) while the block runs; AlreadyRunning if another process holds one."""
+    all of them) while the block runs; AlreadyRunning if another process holds one.
+    Taken before the database is opened (a refused start changes nothing), so it makes
+    the database's folder as the store would; the block gets why nothing is held (the
+    lock file cannot be made), None when held, for the caller to say once the database
+    has opened: a folder that cannot be written is the store's to refuse, in one line."""
     if fcntl is None:
-        yield
+        yield None
         return
     path = lock_path(database)
+    with contextlib.suppress(OSError):  # the store says why, if it cannot make it either
+        path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError as exc:  # the database opened, so this is rare: run unguarded
-        log.warning("cannot open %s (%s): a second bot process on this database would not "
-                    "be refused", path, exc.strerror)
-        yield
+    except OSError as exc:
+        yield (f"cannot open {path} ({exc.strerror}): a second bot process on this "
+               "database would not be refused")
         return
     try:
         for start, length in _ranges(token, shards, shard_ids):
@@ -69,6 +74,6 @@ def running_alone(database: Path, token: str, shards: int,
                 fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, length, start, os.SEEK_SET)
             except OSError:  # EAGAIN or EACCES: another process holds it
                 raise AlreadyRunning(str(database)) from None
-        yield
+        yield None
     finally:
         os.close(fd)  # releases every lock this process holds on the file
