@@ -235,8 +235,6 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
     settled = _typed_zone(plain, zone, base)
     if settled is not None and settled[0] is None:  # "6pm UTC+15"
         raise _zone_unread(name, written, settled[1])
-    if settled is None and (offset := _offset_unread(plain)) is not None:  # "18:00 (+15)"
-        raise _zone_unread(name, written, offset)
     # an end with no zone of its own is in its start's ("Dec 10 6pm EST", then "8pm")
     in_start_zone = (settled is None and after is not None and after_zone is not None
                      and not after_all_day)
@@ -680,8 +678,8 @@ _ZONE_SHAPE = (r"[A-Z]{2,5}|(?i:(?:UTC|GMT)\s*)?[+\-−]\s*\d{1,2}(?::?\d{2})?"
 # rather than the whole text
 _BRACKETED_ZONE = re.compile(rf"[(\[]\s*(?P<zone>{_ZONE_SHAPE})\s*[)\]]\.?$|"
                              rf"^[(\[]\s*(?P<lead>{_ZONE_SHAPE})\s*[)\]]")
-# An offset in brackets without UTC or GMT ("18:00 (+15)"), which the readers take for
-# some other number: one no place has is named before any reading
+# An offset in brackets without UTC or GMT ("18:00 (+8)", "(-13) 18:00"): read as one
+# with UTC, and one no place has is named before any reading
 _BRACKETED_OFFSET = re.compile(r"[(\[]\s*(?P<sign>[+\-−])\s*(?P<hours>\d{1,2})(?::?(?P<minutes>"
                                r"\d{2}))?\s*[)\]]\.?$|^[(\[]\s*(?P<lead_sign>[+\-−])\s*"
                                r"(?P<lead_hours>\d{1,2})(?::?(?P<lead_minutes>\d{2}))?\s*[)\]]")
@@ -701,19 +699,6 @@ def _shortened(text: str) -> str:
     return text if len(text) <= MAX_ZONE_SHOWN else text[:MAX_ZONE_SHOWN - 1].rstrip() + "…"
 
 
-def _offset_unread(text: str) -> str | None:
-    """The bracketed offset without UTC or GMT that `text` ends or begins with, when no
-    place keeps it ("(+15)", "(-13:00)"), as written; None otherwise."""
-    found = _BRACKETED_OFFSET.search(text)
-    if found is None:
-        return None
-    sign, hours, minutes = (found["sign"], found["hours"], found["minutes"]) if found["sign"] \
-        else (found["lead_sign"], found["lead_hours"], found["lead_minutes"])
-    if zone_of_offset(sign, hours, minutes) is not None:
-        return None
-    return found.group().strip(" ([]).")
-
-
 def _typed_zone(text: str, server: ZoneInfo, base: datetime
                 ) -> tuple[tzinfo | None, str, Text | None] | None:
     """The zone a typed time names at its end or its start, read as a page's is ("6pm
@@ -725,6 +710,15 @@ def _typed_zone(text: str, server: ZoneInfo, base: datetime
     rest = text[:found.start()] if found is not None else ""
     if found is None and (found := _LEADING_ZONE.match(fold(text))) is not None:
         rest = text[found.end():]
+    if found is None and (bare := _BRACKETED_OFFSET.search(text)) is not None:
+        # "18:00 (+8)": an offset without UTC or GMT, which the readers would take for
+        # some other number, or read only in some shapes ("+08:00", not "+8")
+        sign, hours, minutes = ((bare["sign"], bare["hours"], bare["minutes"]) if bare["sign"]
+                                else (bare["lead_sign"], bare["lead_hours"], bare["lead_minutes"]))
+        offset_zone = zone_of_offset(sign, hours, minutes)
+        if offset_zone is None:
+            return None, bare.group().strip(" ([])."), None
+        return offset_zone, (text[:bare.start()] + " " + text[bare.end():]).strip(), None
     if found is None:
         return None
     _, sign, hours, minutes, name = found.groups()

@@ -2081,7 +2081,7 @@ def test_a_zone_that_no_place_has_is_refused_naming_it_and_how_to_write_one(type
     ("Dec 10 18:00 [XYZ time]", "XYZ time"), ("Dec 10 18:00 (Europe/Nowhere)", "Europe/Nowhere"),
     ("Dec 10 18:00 (+15)", "+15"), ("Dec 10 18:00 (-13)", "-13"),
     ("(+15:00) Dec 10 18:00", "+15:00"),
-    ("Dec 10 18:00 (+8)", "+8"), ("Dec 10 18:00 (utc+15)", "utc+15")])
+    ("Dec 10 18:00 (utc+15)", "utc+15")])
 def test_every_bracketed_zone_shape_no_reading_takes_is_refused_naming_it(typed, zone):
     """Not "I can't read this time" (nor, for "(-13)", a year out of range): the zone."""
     with pytest.raises(InvalidValue) as refused:
@@ -2099,9 +2099,20 @@ def test_a_long_unknown_zone_is_named_shortened():
 
 @pytest.mark.parametrize(("typed", "hour"), [
     ("Dec 10 2026 18:00 (+14)", 4), ("Dec 10 2026 18:00 (+08:00)", 10),
-    ("Dec 10 2026 18:00 (UTC)", 18)])
+    ("Dec 10 2026 18:00 (UTC)", 18),
+    # every shape of one, read as with UTC before it: "(+8)" was refused as a zone that
+    # cannot be read, told to write an offset from UTC-12 to UTC+14, which it is
+    ("Dec 10 2026 18:00 (+8)", 10), ("(+8) Dec 10 2026 18:00", 10),
+    ("Dec 10 2026 6pm (-5)", 23), ("Dec 10 2026 18:00 (+0)", 18),
+    ("Dec 10 2026 18:00 (−2)", 20), ("Dec 10 2026 18:00 [-0]", 18)])
 def test_a_bracketed_offset_some_place_keeps_is_still_read(typed, hour):
     assert parse_typed(typed, "UTC", NOW).starts_at == utc(2026, 12, 10, hour)
+    assert parse_typed(typed, "Asia/Tokyo", NOW).starts_at == utc(2026, 12, 10, hour)
+
+
+def test_a_bracketed_offset_with_minutes_is_read_to_the_minute():
+    assert parse_typed("Dec 10 2026 18:00 (+5:30)", "UTC", NOW).starts_at == (
+        utc(2026, 12, 10, 12, 30))
 
 
 @pytest.mark.parametrize("typed", [
