@@ -28,7 +28,7 @@ _TRADITIONAL = (
     "辭辞 無无 沒没 設设 備备 雙双 採采 別别 隨随 屆届 獲获 獎奖 簽签 組组 問问 壇坛 佈布 "
     "術术 預预 綜综 紀纪 遞递 側侧 實实 記记 還还 計计 劃划 圓圆 順顺 門门 "
     "當当 頁页 圖图 攝摄 來来 編编 輯辑 責责 審审 條条 則则 聞闻 師师 監监 書书 單单 歡欢 "
-    "領领 貴贵 詞词")
+    "領领 貴贵 詞词 團团 隊队 輪轮 親亲")
 _FOLD = str.maketrans({pair[0]: pair[1] for pair in _TRADITIONAL.split()})
 
 
@@ -92,9 +92,13 @@ NOT_NAMES = frozenset(re.findall(
     # of "欢迎致辞" (welcome remarks), no one's name before 致辞 as "邱勇致辞" has
     "致辞 茶歇 签到 午餐 晚宴 开幕 闭幕 欢迎 提问 问答 合影 讨论 休息"))
 # Words a narrated subject may hold that no person's name does: a group ("与会代表",
-# "各位嘉宾", "获奖者"), or a time ("周三下午将进行演讲", "本周四").
-_NOT_A_PERSON = re.compile(r"代表|嘉宾|学员|获奖|组长|各位|与会|全体|双方|[上下]午|晚上|星期|"
-                           r"礼拜|^[本下上]?周[一二三四五六日]$")
+# "各位嘉宾", "获奖者"), or a time ("周三下午将进行演讲", "本周四"); and what follows a
+# title before the verb when no name does: the rest of the post ("代表团团长", "主任助理",
+# "主任委员"), how they do it ("两位院长联合主持", "所长本人致辞", "院长先后致辞"), or when
+# ("院长本周将致辞").
+_NOT_A_PERSON = re.compile(r"代表|嘉宾|学员|获奖|组长|团长|队长|助理|委员|各位|与会|全体|双方|"
+                           r"共同|联合|轮流|亲自|先后|分别|一同|一起|本人|[上下]午|晚上|星期|"
+                           r"礼拜|^[本下上]?周[一二三四五六日]?$|^[本下上]个?月$|^[今明去本]年$")
 
 # What says a bracket after a foreign name is a remark, not their Chinese name:
 # "Eve Stone（特邀嘉宾）", "（视频发言）", "（线上参会）".

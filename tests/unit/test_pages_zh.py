@@ -1423,6 +1423,12 @@ def test_who_gives_remarks_after_their_title_in_prose_is_a_speaker_with_that_tit
     "多位知名教授都将作主旨演讲。", "研究院院长今天将致辞。", "中方代表将致开幕词。",
     "学者们将作主旨演讲。", "他曾多次在国际会议上作主旨演讲。", "研究院院长随后致辞。",
     "各位教授也将发表主旨演讲。", "知名学者明天将作主旨演讲。",
+    # how, or with whom, after the title: no name ("共同", "团长" of 代表团团长 were people)
+    "由中方代表团团长致开幕词。", "会议由两位院长联合主持。", "会议由三位教授轮流主持。",
+    "会议由中美两国学者共同主持。", "随后由清华大学校长亲自致辞。", "由研究院院长先后致辞。",
+    "由中心主任助理主持。", "由所长本人致辞。", "会议由主任委员主持。",
+    "由研究所所长分别致辞。", "学院院长本周将致辞。", "论坛由两位所长一同主持。",
+    "由访问团团长致辞。", "由学院院长本人主持。",
 ])
 def test_a_sentence_about_remarks_that_names_nobody_gives_no_person(sentence):
     for script in (str, traditional):
