@@ -28,7 +28,7 @@ _TRADITIONAL = (
     "辭辞 無无 沒没 設设 備备 雙双 採采 別别 隨随 屆届 獲获 獎奖 簽签 組组 問问 壇坛 佈布 "
     "術术 預预 綜综 紀纪 遞递 側侧 實实 記记 還还 計计 劃划 圓圆 順顺 門门 "
     "當当 頁页 圖图 攝摄 來来 編编 輯辑 責责 審审 條条 則则 聞闻 師师 監监 書书 單单 歡欢 "
-    "領领 貴贵 詞词 團团 隊队 輪轮 親亲")
+    "領领 貴贵 詞词 團团 隊队 輪轮 親亲 屬属")
 _FOLD = str.maketrans({pair[0]: pair[1] for pair in _TRADITIONAL.split()})
 
 
@@ -88,6 +88,8 @@ NOT_NAMES = frozenset(re.findall(
     "今天 明天 后天 今日 明日 当天 当日 次日 "
     # who gives remarks, unnamed ("领导致辞", "来宾致辞")
     "领导 来宾 贵宾 "
+    # who comes with a guest, after her bracket ("Jane Doe（前美国驻华大使）及夫人")
+    "夫人 太太 丈夫 妻子 家人 家属 随员 随行 随行人员 团队 同事 助手 "
     # an agenda's items, which pages pad as names are ("致　辞", "茶　歇"), and the welcome
     # of "欢迎致辞" (welcome remarks), no one's name before 致辞 as "邱勇致辞" has
     "致辞 茶歇 签到 午餐 晚宴 开幕 闭幕 欢迎 提问 问答 合影 讨论 休息"))
@@ -97,7 +99,7 @@ NOT_NAMES = frozenset(re.findall(
 # "主任委员"), how they do it ("两位院长联合主持", "所长本人致辞", "院长先后致辞"), or when
 # ("院长本周将致辞").
 _NOT_A_PERSON = re.compile(r"代表|嘉宾|学员|获奖|组长|团长|队长|助理|委员|各位|与会|全体|双方|"
-                           r"共同|联合|轮流|亲自|先后|分别|一同|一起|本人|[上下]午|晚上|星期|"
+                           r"共同|联合|轮流|亲自|先后|分别|一同|一起|本人|^其|[上下]午|晚上|星期|"
                            r"礼拜|^[本下上]?周[一二三四五六日]?$|^[本下上]个?月$|^[今明去本]年$")
 
 # What says a bracket after a foreign name is a remark, not their Chinese name:

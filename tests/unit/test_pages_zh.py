@@ -1435,3 +1435,14 @@ def test_a_sentence_about_remarks_that_names_nobody_gives_no_person(sentence):
         page = parse_page(script(REMARKS_IN_PROSE.format(sentence=sentence)))
         assert [p.name for p in page.people] == [script("赵通")]
         assert script(sentence) in page.description
+
+
+@pytest.mark.parametrize("companions", ["及夫人", "和夫人", "与夫人", "及其团队", "与其夫人",
+                                        "及家属", "及随员", "和其他专家", "及多位学者"])
+def test_who_comes_with_a_guest_after_her_bracket_is_nobody_s_name(companions):
+    """"嘉宾：Jane Doe（前美国驻华大使）及夫人": she and her husband are invited, but 夫人
+    (or 其团队, her team) is no guest's name: a card titled 夫人 would list a stranger."""
+    for script in (str, traditional):
+        page = parse_page(script(GUESTS_IN_ENGLISH.format(joined="", second=companions)))
+        assert [(p.name, p.role) for p in page.people] == [
+            (script("赵通"), "moderator"), ("Jane Doe", "speaker")]
