@@ -193,7 +193,10 @@ def cmd_parse(settings: Settings | None, args: argparse.Namespace) -> int:
         return 0
     for name, page in results:
         print(f"{name}: {page.kind}")
-        print(f"  moderator: {page.moderator or '-'}")
+        # What the importer read of the event, then its people (the moderator among them).
+        for label, value in (("title", page.title), ("date", page.date_text),
+                             ("venue", page.location)):
+            print(f"  {label}: {value or '-'}")
         for person in page.people:
             print(f"  {person.role}: {person.name}")
         for takeaway in page.takeaways:

@@ -135,6 +135,28 @@ def test_parse_json_reads_the_seed_pages(cli):
         assert len(takeaway["text"]) > 400
 
 
+def test_parse_shows_the_title_date_and_venue_and_each_person_once(cli, tmp_path):
+    """What an operator checks before importing: the title, the date line and the venue
+    the importer read, then each person once (the moderator was listed twice, as the
+    page's moderator and again among its people, as if the page named two)."""
+    page = tmp_path / "event.txt"
+    page.write_text("Nuclear Arms Control\nTuesday, December 1, 2026, 6:00 PM EST\n"
+                    "Carnegie Endowment, Washington, DC\n\n"
+                    "Tong Zhao will moderate a discussion with Li Bin.\n\n"
+                    "Tong Zhao\n\nTong Zhao is a fellow.\n\n"
+                    "Li Bin\n\nLi Bin is a senior fellow.\n", encoding="utf-8")
+    lines = cli("parse", str(page)).stdout.splitlines()
+    assert lines[:4] == [f"{page}: announcement", "  title: Nuclear Arms Control",
+                         "  date: Tuesday, December 1, 2026, 6:00 PM EST",
+                         "  venue: Carnegie Endowment, Washington, DC"], lines
+    assert [line for line in lines if "Tong Zhao" in line] == ["  moderator: Tong Zhao"]
+    assert "  speaker: Li Bin" in lines
+    seed = cli("parse", str(ANNOUNCEMENT)).stdout.splitlines()
+    roles = ("moderator", "speaker", "discussant")
+    assert [line for line in seed if line.split(":")[0].strip() in roles] == [
+        f"  {role}: {name}" for name, role in SEED_PEOPLE]
+
+
 def test_parse_keeps_a_venue_written_in_the_other_language(cli, tmp_path):
     """"北京" under an English page's date is its venue, not the title of a Chinese version."""
     page = tmp_path / "event.txt"
