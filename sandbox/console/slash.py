@@ -172,14 +172,23 @@ class SlashCommands:
             for value, note in found:
                 self.say(f"  {option}:{value}" + (f"  {note}" if note else ""))
             return
-        command = self._autocompleting(option)
-        if command is None:
+        fixed = self._fixed(option)
+        command = None if fixed is not None else self._autocompleting(option)
+        if fixed is None and command is None:
             raise LineError(f"no command offers choices for {option}: (try ?event or ?name)")
-        choices = await self.choices(command, option, typed.strip())
+        choices = (fixed_choices(fixed, typed.strip()) if fixed is not None
+                   else await self.choices(command, option, typed.strip()))
         if not choices:
             self.say(f"  (no choices for {option}:{typed.strip()})")
         for choice in choices:
             self.say(f"  {option}:{choice['value']}  {choice['name']}")
+
+    def _fixed(self, option: str) -> dict[str, Any] | None:
+        """The first command option called `option` whose choices are fixed (a Discord
+        client lists them as a menu), if any command has one."""
+        return next((p for schema in self._leaves().values()
+                     for p in schema.get("options", [])
+                     if p["name"] == option and p.get("choices")), None)
 
     def _autocompleting(self, option: str) -> str | None:
         """The command to ask for `option`'s choices: one that everybody can use first."""
@@ -206,6 +215,14 @@ class SlashCommands:
     async def choices(self, command: str, option: str, typed: str) -> list[dict[str, Any]]:
         return await self._call(self.fake.autocomplete(
             self.guild, self.member, command, focused=option, options={option: typed}))
+
+
+def fixed_choices(param: dict[str, Any], typed: str) -> list[dict[str, Any]]:
+    """An option's fixed choices that match what was typed, as Discord's client narrows
+    its menu: the typed text within a choice's name or at the start of its value."""
+    wanted = typed.casefold()
+    return [c for c in param.get("choices", [])
+            if wanted in c["name"].casefold() or str(c["value"]).casefold().startswith(wanted)]
 
 
 def _quoted(value: str) -> str:

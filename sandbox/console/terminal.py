@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sandbox.console.commands import Console
+from sandbox.console.slash import fixed_choices
 
 CONSOLE_WORDS = ("as ", "click ", "choose ", "channel", "dms", "help", "locale ", "log",
                  "quit", "show ", "submit ", "?event ", "?role", "?member")
@@ -178,9 +179,12 @@ def candidates(console: Console, line: str, word: str, labels: dict[str, str],
         labels.clear()
         labels.update({f"{option}:{value}": note for value, note in found if note})
         return [f"{option}:{value} " for value, _ in found]
-    if not param.get("autocomplete"):
+    if param.get("choices"):  # fixed ones, listed by the client itself
+        choices = fixed_choices(param, typed_value)
+    elif param.get("autocomplete"):
+        choices = ask(name, option, typed_value)
+    else:
         return []
-    choices = ask(name, option, typed_value)
     labels.clear()
     labels.update({f"{option}:{c['value']}": c["name"] for c in choices})
     return [f"{option}:{c['value']} " for c in choices]

@@ -393,6 +393,19 @@ def test_a_private_replys_buttons_are_its_readers_and_a_spent_button_says_so(tmp
         "  ! that button is no longer on the message (it was answered, or it expired)\n")
 
 
+def test_a_question_mark_lists_an_options_fixed_choices_as_the_help_says(tmp_path):
+    """`help` says `?name` lists the choices of any option with choices: an option whose
+    choices are fixed (Discord's client lists them as a menu) was "no command offers
+    choices", although the command refuses any value but those."""
+    out = run_sandbox(tmp_path, ["as moderator", "?state", "?language 中文",
+                                 "?language zh-t", "?speaker", "quit"], "--fresh").stdout
+    assert after(out, "moderator> ?state\n") == "  state:on  on\n  state:off  off\n"
+    assert after(out, "moderator> ?language 中文\n") == (
+        "  language:zh-CN  中文（简体）\n  language:zh-TW  中文（繁體）\n")
+    assert after(out, "moderator> ?language zh-t\n") == "  language:zh-TW  中文（繁體）\n"
+    assert "no command offers choices for speaker" in after(out, "moderator> ?speaker\n")
+
+
 def test_a_moderator_fills_in_the_edit_form_with_submit(tmp_path):
     """/manage edit opens a form (a Discord modal): the console shows its fields and
     `submit` sends it, as the form's Submit does."""

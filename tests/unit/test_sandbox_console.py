@@ -197,7 +197,10 @@ SCHEMA = [
         {"name": "import", "type": 1, "options": [
             {"name": "page", "type": 11, "required": True}]},
         {"name": "announce", "type": 1, "options": [{"name": "channel", "type": 7}]},
-        {"name": "role", "type": 1, "options": [{"name": "role", "type": 8}]}]},
+        {"name": "role", "type": 1, "options": [{"name": "role", "type": 8}]},
+        {"name": "scheduled-events", "type": 1, "options": [
+            {"name": "state", "type": 3, "required": True, "choices": [
+                {"name": "on", "value": "on"}, {"name": "off", "value": "off"}]}]}]},
 ]
 
 
@@ -338,6 +341,21 @@ def test_tab_offers_the_options_not_given_yet_and_every_console_word(console):
     assert complete("/manage capacity seats:4 event:3 ") == []
     assert complete("lo") == ["locale ", "log"]
     assert complete("su") == ["submit "]
+
+
+def test_tab_offers_an_options_fixed_choices_as_discords_menu_does(console):
+    """An option with fixed choices (Discord's client lists them itself, asking the bot
+    nothing): Tab offered nothing, so its values had to be guessed."""
+    from sandbox.console.terminal import candidates
+
+    def complete(line: str) -> list[str]:
+        def ask(*_: str) -> list[dict[str, str]]:
+            raise AssertionError("fixed choices are not the bot's to give")
+        return candidates(console, line, line.split(" ")[-1], {}, ask)
+
+    assert complete("/manage scheduled-events state:") == ["state:on ", "state:off "]
+    assert complete("/manage scheduled-events state:of") == ["state:off "]
+    assert complete("/manage scheduled-events state:maybe") == []
 
 
 def test_tab_completes_a_value_begun_with_its_quote_as_discord_would_the_text(console):
