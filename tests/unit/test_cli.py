@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -11,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -1181,16 +1183,13 @@ def test_a_setting_written_as_people_copy_it_says_what_to_write(cli, line, said)
     assert not (cli.db.parent / "d").exists()  # nothing made before the refusal
 
 
-def test_a_refused_second_run_leaves_the_running_bot_s_database_as_it_was(cli, tmp_path):
-    """A bot of an earlier version runs on the file, and a newer one is started beside it
-    (the code pulled, then `make run` in another terminal): the newer one is refused as a
-    second run of the token, and must not first upgrade the database under the running
-    bot, which would go on with a schema it does not know (and refuse to start again)."""
-    old = sqlite_before(cli.db, "events_by_guild_end")
-    old.commit()
-    version = old.execute("PRAGMA user_version").fetchone()[0]
-    old.close()
-    token = "the-bot-token"
+TOKEN = "the-bot-token"
+
+
+@contextlib.contextmanager
+def run_holding(cli, token: str) -> Iterator[None]:
+    """Another process holding a running bot's claim on `cli.db` for `token` (all of its
+    shards) while the block runs, as `python -m bot run` holds it."""
     running = subprocess.Popen(
         [sys.executable, "-c",
          "import sys, time\n"
@@ -1202,10 +1201,23 @@ def test_a_refused_second_run_leaves_the_running_bot_s_database_as_it_was(cli, t
         env=cli.env, stdout=subprocess.PIPE, text=True)
     try:
         assert running.stdout.readline() == "running\n"
-        proc = cli("run", check_status=2, env={"DISCORD_TOKEN": token})
+        yield
     finally:
         running.kill()
         running.wait()
+
+
+def test_a_refused_second_run_leaves_the_running_bot_s_database_as_it_was(cli, tmp_path):
+    """A bot of an earlier version runs on the file, and a newer one is started beside it
+    (the code pulled, then `make run` in another terminal): the newer one is refused as a
+    second run of the token, and must not first upgrade the database under the running
+    bot, which would go on with a schema it does not know (and refuse to start again)."""
+    old = sqlite_before(cli.db, "events_by_guild_end")
+    old.commit()
+    version = old.execute("PRAGMA user_version").fetchone()[0]
+    old.close()
+    with run_holding(cli, TOKEN):
+        proc = cli("run", check_status=2, env={"DISCORD_TOKEN": TOKEN})
     assert proc.stderr == (f"eventbot: a bot process with this DISCORD_TOKEN is already running "
                            f"on {cli.db}: stop it first (two would both answer every command), "
                            "or give each process its own SHARD_IDS\n")
@@ -1220,20 +1232,6 @@ def test_a_second_run_through_another_name_of_the_database_file_is_refused(cli, 
     made_database(cli)
     link = tmp_path / "linked.sqlite3"
     link.symlink_to(cli.db)
-    token = "the-bot-token"
-    running = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time\n"
-         "from pathlib import Path\n"
-         "from bot.storage.sqlite.running import running_alone\n"
-         f"with running_alone(Path({str(cli.db)!r}), {token!r}, 1, None):\n"
-         "    print('running', flush=True)\n"
-         "    time.sleep(60)\n"],
-        env=cli.env, stdout=subprocess.PIPE, text=True)
-    try:
-        assert running.stdout.readline() == "running\n"
-        proc = cli("run", check_status=2, database=str(link), env={"DISCORD_TOKEN": token})
-    finally:
-        running.kill()
-        running.wait()
+    with run_holding(cli, TOKEN):
+        proc = cli("run", check_status=2, database=str(link), env={"DISCORD_TOKEN": TOKEN})
     assert "is already running on" in proc.stderr, proc.stderr
