@@ -213,8 +213,9 @@ def parse_typed(text: str, zone_name: str | None, now: datetime, *,
                     if unicodedata.category(ch) != "Cf")
     cant_read = InvalidValue(N_("I can't read {name} {written!r} as a time; type e.g. {example}"),
                              name=name, written=written, example=TYPED_EXAMPLE)
-    if _BARE_NUMBER.fullmatch(plain):  # "(2)", "(+1)", "31": no date (dateparser reads a
-        raise cant_read  # month, a year or a day of it, with today's other parts)
+    plain = _without_labels(plain)  # "6pm (local time)", "18:00 (start time)": no zone
+    if not plain or _BARE_NUMBER.fullmatch(plain):  # "(TBD)"; "(2)", "(+1)", "31": no date
+        raise cant_read  # (dateparser reads a month, a year or a day of it, with today's rest)
     plain, next_day = _next_day_said(plain)
     if not next_day and (zoned := _TRAILING_ZONE.search(fold(plain))) is not None:
         # "1am next day EST": the marker before the zone, read as it is without one
@@ -666,13 +667,39 @@ _LEADING_ZONE = re.compile(rf"^(?P<open>[(\[]\s*)?(?:{OFFSET}|({ZONE_NAME}))(?![
 
 # What a bracket holds that looks like a zone, known or not: an abbreviation ("XYZ"), an
 # offset ("UTC+15", "+15:00"), a zone's name written out ("Mars time", "Mars Standard
-# Time", "local time"), an IANA-shaped name ("Europe/Nowhere"), or a Chinese one ("火星时间",
-# "火星时区", in either script: matched in simplified characters). A bare word ("Beijing",
-# "xyz") is not: it may be a place, or anything.
+# Time"; not "local time" nor "start time", taken off first: `_LABELS`), an IANA-shaped
+# name ("Europe/Nowhere"), or a Chinese one ("火星时间", "火星时区", in either script:
+# matched in simplified characters). A bare word ("Beijing", "xyz") is not: it may be a
+# place, or anything.
 _ZONE_SHAPE = (r"[A-Z]{2,5}|(?i:(?:UTC|GMT)\s*)?[+\-−]\s*\d{1,2}(?::?\d{2})?"
                r"|(?i:[a-z][a-z.'\-]{0,20}(?:\s+[a-z][a-z.'\-]{0,20}){0,3}\s+(?:time|zone))"
                r"|[A-Za-z_]{2,20}(?:/[A-Za-z0-9_+\-]{1,30}){1,2}"
                r"|[^\s()\[\]]{1,10}(?:时间|时区)")
+# Words beside a time that name no zone: the event's own clock ("local time", "当地时间"),
+# which is the server's, as when no zone is written; or which time it is ("start time",
+# "会议时间", "(TBC)"), which the field it is typed in says already. A time so labelled is
+# read as the time without the label; a label alone is no time. A bracket of them is taken
+# at either end; "local time" and "当地时间" also unbracketed, as "Beijing time" is.
+_LOCAL = r"local(?:\s+time)?|(?:当地|本地)(?:时间)?"
+_WHICH_TIME = (r"(?:start(?:ing)?|begin(?:ning|s)?|event|meeting|session|talk|end(?:ing|s)?|"
+               r"finish(?:ing)?|show|doors?|opening|closing)\s+times?|TB[ACD]|"
+               r"(?:开始|会议|活动|结束|举办|举行|演出|比赛|直播|开场|入场|集合|讲座)?时间")
+_LABEL = rf"(?:{_LOCAL}|{_WHICH_TIME})"
+_LABELS = re.compile(rf"\s*[(\[]\s*{_LABEL}\s*[)\]]\.?$|^[(\[]\s*{_LABEL}\s*[)\]][\s:：,，]*|"
+                     r"(?<=\S)\s+local(?:\s+time)?\.?$|^local\s+time[\s:,]+|"
+                     r"\s*(?:当地|本地)时间$|^(?:当地|本地)时间[\s:：,，]*", re.IGNORECASE)
+
+
+def _without_labels(text: str) -> str:
+    """The text without the `_LABELS` at its ends ("18:00 (TBC) (local time)": "18:00")."""
+    for _ in range(4):  # (each takes characters off: a few at most, bounded)
+        found = _LABELS.search(fold(text))  # "當地時間" as "当地时间", each in its place
+        if found is None:
+            break
+        text = (text[:found.start()] + text[found.end():]).strip()
+    return text
+
+
 # A zone in brackets at the end or the start that no reading took ("6pm (XYZ)",
 # "18:00（火星时间）", read with ASCII brackets): named when the time cannot be read,
 # rather than the whole text

@@ -1091,3 +1091,60 @@ async def test_a_pages_end_in_the_other_season_from_its_zone_is_said(world, fake
                 "I read the end 2027-03-14 03:00 on its clock (UTC−4), not at UTC−5. If UTC−5 "
                 "was meant, set the end with /manage edit." in preview.content.splitlines()
                 ) is said, (line, preview.content)
+
+
+async def test_local_time_in_brackets_is_the_servers_clock_not_a_zone_refused(world, fake):
+    """"6pm (local time)", "18:00（当地时间）", "18:00 (當地時間)", "(local) 6pm": whoever
+    writes it means the event's own clock, which is the server's zone: read as a time that
+    names no zone (in Shanghai here), where the edit form had refused it as "a zone I can't
+    read"; an end so written is on its start's clock, as one naming no zone is."""
+    await in_shanghai(world, fake)
+    event_id = await world.import_event("Local Time Talk", 5, starts_at="2036-12-01 18:00")
+    evening = int(datetime(2036, 12, 10, 18, tzinfo=SHANGHAI).timestamp())
+    for typed in ("Dec 10 2036 6pm (local time)", "2036年12月10日 18:00（当地时间）",
+                  "2036年12月10日 18:00 (當地時間)", "(local) Dec 10 2036 6pm",
+                  "Dec 10 2036 6pm local time", "当地时间 2036年12月10日 18:00"):
+        opened = await fake.slash(world.guild, world.moderator, "manage edit",
+                                  event=str(event_id))
+        done = await fake.submit_modal(opened, {"start": typed, "end": "8pm (local time)"})
+        assert done.ephemeral and "Updated" in done.content, (typed, done.content)
+        assert event_times(world, event_id)[:2] == (evening, evening + 7200), (typed,
+                                                                               done.content)
+        reset = await fake.submit_modal(
+            await fake.slash(world.guild, world.moderator, "manage edit", event=str(event_id)),
+            {"start": "Dec 1 2036 18:00", "end": "Dec 1 2036 20:00"})
+        assert "Updated" in reset.content, reset.content
+
+
+async def test_a_bracket_saying_which_time_it_is_is_no_zone(world, fake):
+    """A bracket that says what the time is, not where ("(start time)", "(会议时间)",
+    "(開始時間)", "(event time)", "(TBC)"): after a time it adds nothing a moderator needs
+    read, so the time is read in the server's zone; alone, it is no time, refused with the
+    line for a time that cannot be read, not as "a zone I can't read"; a real unknown zone
+    is still named."""
+    event_id = await world.import_event("Which Time Talk", 5, starts_at="2036-12-01 18:00")
+    evening = int(datetime(2036, 12, 10, 18, tzinfo=UTC).timestamp())
+    for typed in ("Dec 10 2036 18:00 (start time)", "2036年12月10日 18:00（会议时间）",
+                  "2036年12月10日 18:00 (開始時間)", "Dec 10 2036 6pm (event time)",
+                  "Dec 10 2036 18:00 (TBC)", "(start time) Dec 10 2036 18:00"):
+        opened = await fake.slash(world.guild, world.moderator, "manage edit",
+                                  event=str(event_id))
+        done = await fake.submit_modal(opened, {"start": typed})
+        assert done.ephemeral and "Updated" in done.content, (typed, done.content)
+        assert event_times(world, event_id)[0] == evening, (typed, done.content)
+    before = event_times(world, event_id)
+    for typed in ("(TBD)", "(start time)", "（会议时间）", "TBC (event time)"):
+        opened = await fake.slash(world.guild, world.moderator, "manage edit",
+                                  event=str(event_id))
+        refused = await fake.submit_modal(opened, {"start": typed})
+        assert refused.ephemeral and len(refused.content.splitlines()) == 1, refused.content
+        assert "as a time; type e.g." in refused.content, (typed, refused.content)
+        assert "zone" not in refused.content, (typed, refused.content)
+        assert event_times(world, event_id) == before
+    for typed, zone in (("Dec 10 2036 18:00 (XYZ)", "XYZ"), ("18:00 (Mars time)", "Mars time"),
+                        ("18:00 (+15)", "+15"), ("18:00 (火星时间)", "火星时间")):
+        opened = await fake.slash(world.guild, world.moderator, "manage edit",
+                                  event=str(event_id))
+        refused = await fake.submit_modal(opened, {"start": typed})
+        assert f"names a zone I can't read ({zone})" in refused.content, refused.content
+
