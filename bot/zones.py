@@ -19,11 +19,14 @@ whose own offset is the server's on that date, or its standard time's, wins. Whe
 
 from __future__ import annotations
 
+import contextlib
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from pathlib import Path
+from zoneinfo import TZPATH, ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.errors import InvalidValue
 from bot.i18n import N_, Text
@@ -264,14 +267,21 @@ def said_of_page_end(starts: datetime, ends: datetime, note: Text | None) -> Tex
 
 
 WRITTEN_OFFSET = re.compile(OFFSET, re.IGNORECASE)
+MAX_ZONES_NAMED = 5  # zones on one offset named in a refusal (there are three at most today)
+
+
+def _written_offset(text: str) -> re.Match[str] | None:
+    """An offset as typed for /manage timezone: "UTC+8", "utc +8", full-width "ＵＴＣ＋８"
+    (read as a keyboard's, NFKC), "GMT+5:30"."""
+    return WRITTEN_OFFSET.fullmatch(unicodedata.normalize("NFKC", text).strip())
 
 
 def offset_zone_name(text: str) -> str | None:
     """The zone of an offset typed for /manage timezone ("UTC+8", "GMT+8", "utc-05:00"):
     the IANA zone of that fixed offset, whose name has the sign the other way round, as
     POSIX writes it (Etc/GMT-8 is UTC+8). None for anything else, and for an offset no
-    place keeps or no such zone has ("UTC+15", "UTC+5:30": Asia/Kolkata is that one)."""
-    found = WRITTEN_OFFSET.fullmatch(text.strip())
+    place keeps or no such zone has ("UTC+15"; "UTC+5:30": `offset_zones`)."""
+    found = _written_offset(text)
     if found is None or int(found[3] or 0) != 0:
         return None
     zone = zone_of_offset(found[1], found[2], None)
@@ -280,6 +290,41 @@ def offset_zone_name(text: str) -> str | None:
     hours = int(zone.utcoffset(None).total_seconds()) // 3600
     name = "Etc/GMT" if hours == 0 else f"Etc/GMT{-hours:+d}"
     return name if name in zone_names() else None
+
+
+def offset_zones(text: str, now: datetime) -> tuple[str, ...]:
+    """The zones an offset typed for /manage timezone means at `now`: its Etc zone
+    (`offset_zone_name`); for one no Etc zone has ("UTC+5:30", "GMT+5:45"), the places'
+    zones on that offset now (Asia/Kolkata and Asia/Colombo; Asia/Kathmandu), each once
+    (not its old names, Asia/Calcutta). Empty for anything else, and for an offset no place
+    keeps now."""
+    if (etc := offset_zone_name(text)) is not None:
+        return (etc,)
+    found = _written_offset(text)
+    zone = zone_of_offset(found[1], found[2], found[3]) if found is not None else None
+    if zone is None:
+        return ()
+    offset = zone.utcoffset(None)
+    return tuple(name for name in _place_zones()
+                 if now.astimezone(ZoneInfo(name)).utcoffset() == offset)
+
+
+@cache
+def _place_zones() -> tuple[str, ...]:
+    """The zones of places, one name each, as the tz database's zone.tab lists them (not
+    the links kept for old names, nor Etc's); every named zone where no zone.tab is found."""
+    roots = [Path(root) for root in TZPATH]
+    with contextlib.suppress(ImportError):
+        import tzdata
+        roots.append(Path(tzdata.__file__).parent / "zoneinfo")
+    known = set(zone_names())
+    for root in roots:
+        with contextlib.suppress(OSError):
+            lines = (root / "zone.tab").read_text(encoding="utf-8").splitlines()
+            listed = {fields[2] for line in lines if not line.startswith("#")
+                      and len(fields := line.split("\t")) >= 3}
+            return tuple(sorted(listed & known))
+    return tuple(name for name in zone_names() if "/" in name and not name.startswith("Etc/"))
 
 
 def zone_label(name: str) -> str:
@@ -293,14 +338,23 @@ def zone_label(name: str) -> str:
     return f"{name} (UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d})"
 
 
-def check_zone_name(name: str) -> str:
-    """An IANA zone name as given to /manage timezone (or an offset: `offset_zone_name`),
-    or InvalidValue."""
+def check_zone_name(name: str, now: datetime | None = None) -> str:
+    """An IANA zone name as given to /manage timezone (or an offset, the one zone on it at
+    `now`, default now: `offset_zones`), or InvalidValue, which names the zones on an offset
+    several are on ("UTC+5:30")."""
     name = name.strip()
     if name in zone_names():
         return name
-    if (offset := offset_zone_name(name)) is not None:
-        return offset
+    on_offset = offset_zones(name, now or datetime.now(UTC))
+    if len(on_offset) == 1:
+        return on_offset[0]
+    if on_offset:
+        shown = on_offset[:MAX_ZONES_NAMED]
+        raise InvalidValue(N_("{offset} is the offset of several places today ({zones}); pick "
+                              "your place's zone from them"),
+                           offset=unicodedata.normalize("NFKC", name)[:30],
+                           zones=", ".join(shown) + (", …" if len(on_offset) > len(shown)
+                                                     else ""))
     folded = {z.casefold(): z for z in zone_names()}
     if name.casefold() in folded:
         return folded[name.casefold()]

@@ -86,7 +86,7 @@ from bot.signals import AttendeeRoleChanged, RemindersChanged
 from bot.times import saved_times_problem
 from bot.tree import OPENS_FORM, before_deadline, defer, member_language, respond
 from bot.when import When
-from bot.zones import check_zone_name, offset_zone_name, server_zone, zone_label, zone_names
+from bot.zones import check_zone_name, offset_zones, server_zone, zone_label, zone_names
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +215,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
     @app_commands.describe(zone="An IANA timezone such as Europe/Paris or Asia/Shanghai")
     async def timezone(self, interaction: Interaction,
                        zone: app_commands.Range[str, 1, 100]) -> None:
-        name = check_zone_name(zone)
+        name = check_zone_name(zone, discord.utils.utcnow())
         guild_id = guild_id_of(interaction)
         moved = await self.bot.store.run(self.bot.store.settings.set_timezone, guild_id, name)
         self.bot.signals.emit(RemindersChanged(guild_id))  # all-day events moved with it
@@ -231,8 +231,9 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                                     current: str) -> list[app_commands.Choice[str]]:
         typed = current.strip().casefold().replace(" ", "_")
         names = zone_names()
-        # "GMT+8" is Etc/GMT-8: offered first, so that Etc/GMT+8 (UTC−8) is not the pick
-        offset = [z] if (z := offset_zone_name(current)) is not None else []
+        # "GMT+8" is Etc/GMT-8: offered first, so that Etc/GMT+8 (UTC−8) is not the pick;
+        # "UTC+5:30", which no Etc zone is, the places on it today (Asia/Kolkata)
+        offset = list(offset_zones(current, discord.utils.utcnow()))
         starting = [z for z in names if z.casefold().startswith(typed) and z not in offset]
         inside = [z for z in names if typed in z.casefold() and z not in starting + offset]
         return [app_commands.Choice(name=zone_label(z), value=z)

@@ -253,7 +253,7 @@ async def test_a_zone_typed_as_an_offset_is_that_offset_not_its_posix_mirror(wor
         now = datetime.now(UTC) + timedelta(hours=8)
         assert f"{now:%H:%M}" in reply.content or f"{now - timedelta(minutes=1):%H:%M}" in (
             reply.content), reply.content
-    for typed in ("UTC+15", "GMT+5:30"):  # no place keeps it; no Etc zone has it
+    for typed in ("UTC+15", "GMT+5:20"):  # no place keeps it
         reply = await fake.slash(world.guild, world.moderator, "manage timezone", zone=typed)
         assert reply.ephemeral and "not a timezone" in reply.content, reply.content
     await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC")
@@ -1148,3 +1148,37 @@ async def test_a_bracket_saying_which_time_it_is_is_no_zone(world, fake):
         refused = await fake.submit_modal(opened, {"start": typed})
         assert f"names a zone I can't read ({zone})" in refused.content, refused.content
 
+
+async def test_an_offset_no_etc_zone_has_offers_and_sets_the_zones_keeping_it(world, fake):
+    """/manage timezone "GMT+5:45", "UTC+5:30", "UTC+9:30": no Etc zone has these offsets,
+    so they were refused as no timezone. The zones on that offset today are offered first,
+    and typed exactly the one such zone is set (Asia/Kathmandu); where several are (Kolkata
+    and Colombo), the refusal names them in one line. Fullwidth "ＵＴＣ＋８" and "utc +8"
+    with spaces are "UTC+8"."""
+    for typed, offered in (("GMT+5:45", {"Asia/Kathmandu"}),
+                           ("UTC+5:30", {"Asia/Kolkata", "Asia/Colombo"}),
+                           ("UTC+9:30", {"Australia/Darwin"}),
+                           ("ＵＴＣ＋８", {"Etc/GMT-8"}), ("utc +8", {"Etc/GMT-8"})):
+        choices = await fake.autocomplete(world.guild, world.moderator, "manage timezone",
+                                          focused="zone", zone=typed)
+        assert 0 < len(choices) <= 25 and all(len(c["name"]) <= 100 for c in choices), choices
+        assert offered <= {c["value"] for c in choices[:3]}, (typed, choices)
+    reply = await fake.slash(world.guild, world.moderator, "manage timezone", zone="GMT+5:45")
+    assert "**Asia/Kathmandu**" in reply.content, reply.content
+    for typed in ("ＵＴＣ＋８", "utc +8"):
+        reply = await fake.slash(world.guild, world.moderator, "manage timezone", zone=typed)
+        assert "**Etc/GMT-8**" in reply.content, reply.content
+    refused = await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC+5:30")
+    assert refused.ephemeral and len(refused.content.splitlines()) == 1, refused.content
+    assert "Asia/Kolkata" in refused.content and "Asia/Colombo" in refused.content, \
+        refused.content
+    moderator = world.member("时区版主", locale="zh-CN", manage_events=True)
+    refused = await fake.slash(world.guild, moderator, "manage timezone", zone="UTC+5:30")
+    assert "UTC+5:30 是今天多个地方的时区偏移（Asia/Colombo, Asia/Kolkata）" in refused.content, \
+        refused.content
+    reply = await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC+9:30")
+    assert "Australia/Darwin" in reply.content, reply.content  # set, or named among several
+    for typed in ("UTC+15", "UTC+5:20"):  # no place keeps it
+        reply = await fake.slash(world.guild, world.moderator, "manage timezone", zone=typed)
+        assert reply.ephemeral and "not a timezone" in reply.content, reply.content
+    await fake.slash(world.guild, world.moderator, "manage timezone", zone="UTC")

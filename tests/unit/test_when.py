@@ -20,7 +20,7 @@ from bot.when import (  # _find_days: the patterns, timed on a whole long line
     read_page_when,
 )
 from bot.when_typed import has_time_of_day, is_iso, parse_typed
-from bot.zones import check_zone_name, day_offsets, server_zone
+from bot.zones import check_zone_name, day_offsets, offset_zones, server_zone
 from tests.traditional import traditional
 
 
@@ -371,6 +371,30 @@ def test_zone_names_and_links_are_checked():
     assert check_zone_name("asia/shanghai") == "Asia/Shanghai"
     with pytest.raises(InvalidValue, match="not a timezone"):
         check_zone_name("Mars/Olympus")
+
+
+@pytest.mark.parametrize(("typed", "now", "zones"), [
+    ("GMT+5:45", utc(2026, 12, 1), ("Asia/Kathmandu",)),
+    ("UTC+5:30", utc(2026, 12, 1), ("Asia/Colombo", "Asia/Kolkata")),  # not Asia/Calcutta
+    ("UTC+9:30", utc(2026, 12, 1), ("Australia/Darwin",)),  # Adelaide is on summer time
+    ("UTC+9:30", utc(2026, 6, 1), ("Australia/Adelaide", "Australia/Broken_Hill",
+                                   "Australia/Darwin")),
+    ("utc -3:30", utc(2026, 12, 1), ("America/St_Johns",)),
+    ("ＵＴＣ＋８", utc(2026, 12, 1), ("Etc/GMT-8",)), ("utc + 8", utc(2026, 6, 1), ("Etc/GMT-8",)),
+    ("UTC+5:20", utc(2026, 12, 1), ()), ("UTC+14:30", utc(2026, 12, 1), ()),
+    ("Asia/Kolkata", utc(2026, 12, 1), ())])
+def test_an_offset_means_the_zones_on_it_that_day(typed, now, zones):
+    assert offset_zones(typed, now) == zones
+
+
+def test_an_offset_typed_is_its_one_zone_or_refused_naming_them():
+    assert check_zone_name("GMT+5:45", utc(2026, 12, 1)) == "Asia/Kathmandu"
+    assert check_zone_name(" ＵＴＣ＋８ ", utc(2026, 12, 1)) == "Etc/GMT-8"
+    with pytest.raises(InvalidValue, match=r"UTC\+9:30 is the offset of several places today "
+                       r"\(Australia/Adelaide, Australia/Broken_Hill, Australia/Darwin\)"):
+        check_zone_name("UTC+9:30", utc(2026, 6, 1))
+    with pytest.raises(InvalidValue, match="not a timezone"):
+        check_zone_name("UTC+5:20", utc(2026, 12, 1))
     assert validate_link(" https://example.org/e ") == "https://example.org/e"
     assert validate_link("") is None
     for bad in ("javascript:alert(1)", "ftp://x.org", "https://", "http://[::1", "example.org",
