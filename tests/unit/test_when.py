@@ -2349,3 +2349,24 @@ def test_a_server_keeps_an_abbreviation_all_year_only_at_its_offset(typed, zone,
                  read_page_when(typed.replace("6pm", "6:00 PM").replace("10 ", "10, "), zone)):
         assert when.starts_at == start, typed
         assert ("on that day" in str(when.note)) is noted, when.note
+
+
+@pytest.mark.parametrize("typed", [
+    "Dec 10 6pm (local time)", "Dec 10 6pm (Local Time)", "Dec 10 6pm [local]",
+    "Dec 10 6pm local time", "Dec 10 6pm local", "(local) Dec 10 6pm", "local time: Dec 10 6pm",
+    "12月10日 18:00（当地时间）", "12月10日 18:00 (當地時間)", "当地时间 12月10日 18:00",
+    "12月10日 18:00 本地时间", "Dec 10 18:00 (start time)", "Dec 10 18:00 (Event Time)",
+    "Dec 10 18:00 (TBC)", "Dec 10 18:00 (tbd)", "12月10日 18:00（会议时间）",
+    "12月10日 18:00 (開始時間)", "Dec 10 18:00 (TBA) (local time)", "(start time) Dec 10 18:00"])
+def test_a_label_that_names_no_zone_is_read_as_the_servers_clock(typed):
+    when = parse_typed(typed, "Asia/Shanghai", NOW)
+    assert when.starts_at == datetime(2026, 12, 10, 18, tzinfo=ZoneInfo("Asia/Shanghai")), typed
+    assert when.note is None, when.note
+
+
+@pytest.mark.parametrize("typed", ["(TBD)", "(local time)", "（会议时间）", "TBC (event time)",
+                                   "Dec 10 6pm localtime", "Dec 10 6pm locals"])
+def test_a_label_with_no_time_is_no_time_not_a_zone(typed):
+    with pytest.raises(InvalidValue) as refused:
+        parse_typed(typed, "UTC", NOW)
+    assert "as a time; type e.g." in str(refused.value), refused.value
