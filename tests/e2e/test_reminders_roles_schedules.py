@@ -70,6 +70,18 @@ async def scheduled_events_on(world, fake) -> None:
     await fake.slash(world.guild, world.moderator, "manage scheduled-events", state="on")
 
 
+async def announced_on_discord(world, fake, title: str, starts_at: str) -> tuple[int, dict]:
+    """An event of 5 seats starting at `starts_at`, announced with Discord events on: its
+    id and the Discord event the announce made."""
+    await scheduled_events_on(world, fake)
+    event_id = await world.import_event(title, capacity=5, starts_at=starts_at)
+    posted = await fake.slash(world.guild, world.moderator, "manage announce",
+                              event=str(event_id))
+    assert "Discord events" in posted.content, posted.content
+    [created] = [e for e in fake.scheduled_events(world.guild) if e["name"] == title]
+    return event_id, created
+
+
 async def given_on_joining(world, fake, role, event_id: int, name: str):
     """`/manage role` gives the event `role`; a new member joins and gets it."""
     member = world.member(name)
@@ -641,12 +653,8 @@ async def test_an_import_moving_an_event_into_the_past_removes_its_discord_event
     an edit does: its Discord event, which Discord cannot move there, is removed rather
     than left listed at the old time as an event to come."""
     guild = world.guild
-    await scheduled_events_on(world, fake)
-    event_id = await world.import_event("Past Import Forum", capacity=5,
-                                        starts_at="2037-07-08T18:00:00+00:00")
-    posted = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
-    assert "Discord events" in posted.content, posted.content
-    [created] = [e for e in fake.scheduled_events(guild) if e["name"] == "Past Import Forum"]
+    event_id, created = await announced_on_discord(world, fake, "Past Import Forum",
+                                                   "2037-07-08T18:00:00+00:00")
     reply = await import_page(fake, guild, world.moderator, event=str(event_id),
                               page=Attachment("recap.txt", OPEN_ANNOUNCEMENT, "text/plain"),
                               starts_at="2021-07-08T18:00:00+00:00")
@@ -668,11 +676,8 @@ async def test_a_start_moved_to_moments_away_removes_its_discord_event_without_a
     and the Discord event would keep its old time. It is removed, as for a start in the
     past, with no refusal in the moderator's reply."""
     guild = world.guild
-    await scheduled_events_on(world, fake)
-    event_id = await world.import_event("Moments Away Forum", capacity=5,
-                                        starts_at="2037-10-01T18:00:00+00:00")
-    await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
-    [created] = [e for e in fake.scheduled_events(guild) if e["name"] == "Moments Away Forum"]
+    event_id, created = await announced_on_discord(world, fake, "Moments Away Forum",
+                                                   "2037-10-01T18:00:00+00:00")
     form = await fake.slash(guild, world.moderator, "manage edit", event=str(event_id))
     fake.fail("PATCH", DISCORD_EVENT, status=429, retry_after=3.0)
     try:
@@ -694,11 +699,8 @@ async def test_an_event_moved_later_once_its_discord_event_began_gets_one_at_the
     start Discord no longer moves; the event is then put off to another day. Its Discord
     event is replaced by one at the new time, not refused and left saying the old one."""
     guild = world.guild
-    await scheduled_events_on(world, fake)
-    event_id = await world.import_event("Put Off Forum", capacity=5,
-                                        starts_at="2037-11-01T18:00:00+00:00")
-    await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
-    [created] = [e for e in fake.scheduled_events(guild) if e["name"] == "Put Off Forum"]
+    event_id, created = await announced_on_discord(world, fake, "Put Off Forum",
+                                                   "2037-11-01T18:00:00+00:00")
     began = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
     conn = sqlite3.connect(world.db_path, timeout=10)
     with conn:  # an hour ago, as time passing would leave it
@@ -755,14 +757,9 @@ async def test_discord_events_made_before_they_were_turned_off_follow_their_even
     listed, so they keep showing the event as it is: moved by an edit, moved into the past
     (removed), as a deletion removes them."""
     guild = world.guild
-    await scheduled_events_on(world, fake)
     try:
-        event_id = await world.import_event("Kept Listed Forum", capacity=5,
-                                            starts_at="2037-08-09T18:00:00+00:00")
-        posted = await fake.slash(guild, world.moderator, "manage announce",
-                                  event=str(event_id))
-        assert "Discord events" in posted.content, posted.content
-        [created] = [e for e in fake.scheduled_events(guild) if e["name"] == "Kept Listed Forum"]
+        event_id, created = await announced_on_discord(world, fake, "Kept Listed Forum",
+                                                       "2037-08-09T18:00:00+00:00")
         await fake.slash(guild, world.moderator, "manage scheduled-events", state="off")
 
         form = await fake.slash(guild, world.moderator, "manage edit", event=str(event_id))
