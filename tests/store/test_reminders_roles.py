@@ -351,6 +351,58 @@ async def test_an_all_day_event_comes_in_order_of_when_its_day_begins(store):
                            datetime(2030, 12, 1, 3, tzinfo=UTC)) == day.id
 
 
+async def all_day_on(store: Store, day: datetime, slug: str) -> int:
+    event, _ = await store.run(store.events.save_event, 1, EventDraft(
+        slug=slug, title=f"Day {slug}", starts_at=day, all_day=True), [("page", make_page())])
+    return event.id
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
+async def test_the_default_event_is_the_first_the_list_shows(store, zone):
+    """A command naming no event means the one `/event list` shows first: an all-day
+    event and a timed one within the zone's offset of each other come in the order they
+    begin (the day at the server's midnight), not of their stored dates."""
+    await store.run(store.settings.set_timezone, 1, zone)
+    now = datetime(2030, 11, 29, 12, tzinfo=UTC)
+    # Kiritimati (UTC+14): 2 December begins at 10:00 UTC on 1 December, before noon.
+    # Pago Pago (UTC-11): 1 December begins at 11:00 UTC, after 05:00.
+    day, timed = ((await all_day_on(store, datetime(2030, 12, 2, tzinfo=UTC), "day"),
+                   await event_at(store, datetime(2030, 12, 1, 12, tzinfo=UTC), slug="noon"))
+                  if zone == "Pacific/Kiritimati" else
+                  (await all_day_on(store, datetime(2030, 12, 1, tzinfo=UTC), "day"),
+                   await event_at(store, datetime(2030, 12, 1, 5, tzinfo=UTC), slug="dawn")))
+    listed = [e.id for e in await store.run(store.events.event_listings, 1, now=now)]
+    assert sorted(listed) == sorted([day, timed])
+    assert await store.run(store.events.default_event_id, 1, now) == listed[0]
+    summaries = await store.run(store.events.list_events, 1, now=now)
+    assert summaries[0].id == listed[0]
+
+
+async def test_the_default_event_is_never_one_the_list_counts_as_over(store):
+    """An event without an end is over as it begins: at that second the list no longer
+    shows it, and the default is the next one the list shows."""
+    bare = await event_at(store, START, slug="bare")
+    later = await event_at(store, START + timedelta(hours=1), slug="later")
+    listed = [e.id for e in await store.run(store.events.event_listings, 1, now=START)]
+    assert listed == [later]
+    assert await store.run(store.events.default_event_id, 1, START) == later
+    assert bare
+
+
+async def test_an_event_without_a_date_comes_before_the_past_ones(store):
+    """The list shows an event still without a date among those to come, after the
+    dated ones and before the past ones; the default agrees, however recent the past."""
+    undated, _ = await store.run(store.events.save_event, 1, EventDraft(
+        slug="tbd", title="To be dated"), [("page", make_page())],
+        datetime(2030, 1, 1, tzinfo=UTC))
+    past = await event_at(store, START, slug="past", ends_at=START + timedelta(hours=1))
+    now = START + timedelta(days=1)
+    listed = [e.id for e in await store.run(store.events.event_listings, 1, now=now)]
+    assert listed == [undated.id]
+    assert await store.run(store.events.default_event_id, 1, now) == undated.id
+    assert past
+
+
 async def test_the_default_event_is_the_one_under_way_then_the_next_then_the_latest(store):
     """Members at an event want that one when they name none: an event begun and not
     over comes before the next to come; one without an end is over as it begins."""

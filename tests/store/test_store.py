@@ -778,6 +778,36 @@ def test_finding_a_servers_latest_event_does_not_grow_with_its_past_events(tmp_p
     conn.close()
 
 
+def test_finding_the_next_event_does_not_grow_with_past_or_later_events(tmp_path):
+    """The next event to begin is picked among those whose date is within a zone's
+    offsets of the first to come: thousands of past events and thousands of later ones
+    (without an end: the search for one under way reads those by their end) add nothing
+    to the read (event loop)."""
+    conn, db = step_counted_database(tmp_path / "steps.sqlite3")
+    db.settings.set_timezone(1, "Pacific/Kiritimati")
+    pages = [("t", make_page())]
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    timed = db.events.save_event(1, EventDraft(
+        "noon", "Noon", starts_at=now + timedelta(days=1, hours=12), capacity=10), pages)[0]
+    day = db.events.save_event(1, EventDraft(  # begins at 10:00 UTC the day before
+        "day", "Day", starts_at=now + timedelta(days=2), all_day=True, capacity=10), pages)[0]
+    before = vm_steps(conn, lambda: db.events.default_event_id(1, now))
+    assert db.events.default_event_id(1, now) == day.id
+    columns = ", ".join(row[1] for row in conn.execute("PRAGMA table_info(events)")
+                        if row[1] not in ("id", "slug", "starts_at", "ends_at"))
+    conn.executemany(
+        f"INSERT INTO events (slug, starts_at, ends_at, {columns})"
+        f" SELECT ?, ?, ?, {columns} FROM events WHERE id = ?",
+        [(f"other-{n}", int((now + timedelta(hours=n)).timestamp()),
+          int((now + timedelta(hours=n, minutes=30)).timestamp()) if n < 0 else None,
+          timed.id) for n in [*range(-5_000, 0), *range(100, 5_100)]])
+    conn.commit()
+    assert db.events.default_event_id(1, now) == day.id
+    after = vm_steps(conn, lambda: db.events.default_event_id(1, now))
+    assert after < 2 * before + 50, (before, after)
+    conn.close()
+
+
 async def test_waitlist_positions_stay_right_as_members_leave(store):
     event = await new_event(store, capacity=2)
     for user in range(1, 13):  # 2 confirmed, 10 waitlisted

@@ -35,7 +35,7 @@ from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.session import OVER_AT, Database, Repository
 from bot.storage.postgres.settings import anchor_days, take_turns
 from bot.storage.protocol import SampleDrafts
-from bot.storage.sqlite.events import cli_event
+from bot.storage.sqlite.events import UPCOMING, cli_event
 from bot.storage.sqlite.session import (
     SUMMARY,
     WESTMOST,
@@ -356,8 +356,9 @@ class PostgresEvents(Repository):
         return slug
 
     async def default_event_id(self, guild_id: int, now: datetime | None = None) -> int | None:
-        """The guild's event under way, else its next upcoming event, else its most recent
-        one (the rules of `sqlite.events.SqliteEvents.default_event_id`)."""
+        """The event `/event list` shows first: the guild's event under way, else the next
+        to begin, else the first without a date, else its most recent one (the rules of
+        `sqlite.events.SqliteEvents.default_event_id`)."""
         at = ts(now or utcnow())
         async with self._transaction() as conn:
             found = await conn.fetchval(
@@ -365,10 +366,11 @@ class PostgresEvents(Repository):
                 f" AND {OVER_AT} > $2 AND {start_moment()} <= $2 AND NOT archived"
                 f" ORDER BY {start_moment()} DESC, id LIMIT 1", guild_id, at)
             if found is None:
+                found = await conn.fetchval(UPCOMING, guild_id, at)
+            if found is None:
                 found = await conn.fetchval(
-                    f"SELECT id FROM events WHERE guild_id = $1 AND starts_at >= $2 - {WESTMOST}"
-                    f" AND {start_moment()} >= $2 AND NOT archived"
-                    " ORDER BY starts_at, id LIMIT 1", guild_id, at)
+                    "SELECT id FROM events WHERE guild_id = $1 AND starts_at IS NULL"
+                    " AND NOT archived ORDER BY id LIMIT 1", guild_id)
             if found is None:
                 found = await conn.fetchval(
                     "SELECT id FROM events WHERE guild_id = $1 ORDER BY archived,"

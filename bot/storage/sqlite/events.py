@@ -37,6 +37,7 @@ from bot.storage.sqlite.outbox import SqliteOutbox
 from bot.storage.sqlite.registrations import SqliteRegistrations
 from bot.storage.sqlite.search import SqliteSearch
 from bot.storage.sqlite.session import (
+    EASTMOST,
     HIGHEST_EVENT_ID,
     OVER_AT,
     SUMMARY,
@@ -79,6 +80,15 @@ UNDER_WAY = f"CASE WHEN NOT {DONE} AND {start_moment()} <= :now THEN -{start_mom
 LISTING_ORDER = (f"{DONE}, CASE WHEN {DONE} THEN -coalesce(starts_at, created_at)"
                  f" ELSE starts_at IS NULL END, {UNDER_WAY} IS NULL, {UNDER_WAY},"
                  f" {start_moment()}, id")
+
+# The guild's ($1) next event to begin after the moment $2, for both backends: the first
+# in LISTING_ORDER of those not under way. Its stored date is within the zones' offsets
+# (EASTMOST + WESTMOST) of the earliest stored date to come, so only those are read.
+TO_COME = (f"guild_id = $1 AND starts_at >= $2 - {WESTMOST} AND {start_moment()} > $2"
+           f" AND {OVER_AT} > $2 AND NOT archived")
+UPCOMING = (f"SELECT id FROM events WHERE {TO_COME} AND starts_at <= (SELECT starts_at"
+            f" FROM events WHERE {TO_COME} ORDER BY starts_at LIMIT 1) + {EASTMOST + WESTMOST}"
+            f" ORDER BY {start_moment()}, id LIMIT 1")
 
 
 class SqliteEvents(Repository):
@@ -381,14 +391,15 @@ class SqliteEvents(Repository):
         return slug
 
     def default_event_id(self, guild_id: int, now: datetime | None = None) -> int | None:
-        """The event a command naming none means: the guild's event under way (begun and
-        not over, by `Event.over_at`: one without an end is over as it begins), the one
-        begun last if several are; else its next upcoming event; else its most recent.
+        """The event a command naming none means: the one `/event list` shows first
+        (LISTING_ORDER). That is the guild's event under way (begun and not over, by
+        `Event.over_at`: one without an end is over as it begins), the one begun last if
+        several are; else the next to begin (an all-day one at the server's midnight);
+        else the first still without a date; else its most recent, not archived first.
 
-        Begun and upcoming are by when each begins (an all-day one at the server's
-        midnight). The events under way are read by their end, the upcoming by their
-        start date, so the indexes bound the reads (two events within a zone's offset
-        of each other may come in either order)."""
+        The indexes bound the reads: the events under way are read by their end; the next
+        to begin among those whose stored date is within a zone's offsets (UPCOMING) of
+        the first to come by that date, as only those can begin before it."""
         at = ts(now or utcnow())
         row = self._one(
             "SELECT id FROM events INDEXED BY events_by_guild_end"
@@ -396,10 +407,10 @@ class SqliteEvents(Repository):
             f" AND {start_moment()} <= ? AND NOT archived"
             f" ORDER BY {start_moment()} DESC, id LIMIT 1", (guild_id, at, at, at))
         if row is None:
-            row = self._one(
-                f"SELECT id FROM events WHERE guild_id = ? AND starts_at >= ? - {WESTMOST}"
-                f" AND {start_moment()} >= ? AND NOT archived"
-                " ORDER BY starts_at, id LIMIT 1", (guild_id, at, at))
+            row = self._one(UPCOMING.replace("$", "?"), (guild_id, at))  # ?1, ?2
+        if row is None:
+            row = self._one("SELECT id FROM events WHERE guild_id = ? AND starts_at IS NULL"
+                            " AND NOT archived ORDER BY id LIMIT 1", (guild_id,))
         if row is None:
             row = self._one(
                 "SELECT id FROM events WHERE guild_id = ? ORDER BY archived,"

@@ -40,6 +40,9 @@ SUMMARY = "id, title, starts_at, slug, archived"
 # How far a zone can be behind UTC, in seconds: an all-day event begins at most this long
 # after midnight UTC of its date.
 WESTMOST = 12 * 3600
+# How far a zone can be ahead of UTC (Kiritimati, UTC+14): an all-day event begins at
+# most this long before midnight UTC of its date.
+EASTMOST = 14 * 3600
 
 
 def summary_columns(table: str) -> str:
