@@ -54,14 +54,20 @@ def saved_times_problem(starts_at: datetime | None, ends_at: datetime | None) ->
     return None
 
 
-def check_saved_span(starts_at: datetime | None, ends_at: datetime | None) -> None:
+def check_saved_span(starts_at: datetime | None, ends_at: datetime | None,
+                     all_day: bool = False) -> None:
     """The times an import leaves an event with, once its given end (an event.toml's
     `ends_at`, an `ends_at` option) has met the start the event has or the page gives:
-    that end needs a start, and comes after it. InvalidValue if not."""
+    that end needs a start, and comes after it; an all-day event's is a date (a midnight
+    UTC, as stored), since its day begins at the server's midnight: a time of day could
+    end it before it began. InvalidValue if not."""
     if ends_at is None:
         return
     if starts_at is None:
         raise InvalidValue(N_("an end needs a start, and the event has none yet"))
+    if all_day and int(ends_at.timestamp()) % 86_400:
+        raise InvalidValue(N_("an all-day event ends with a date, not at a time of day; type "
+                              "a date for the end, or give the start a time too"))
     if ends_at <= starts_at:
         raise InvalidValue(N_("the end ({end}) must come after the start ({start})"),
                            end=ends_at.isoformat(), start=starts_at.isoformat())

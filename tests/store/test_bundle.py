@@ -184,3 +184,20 @@ async def test_an_end_before_the_start_the_event_keeps_is_refused_and_nothing_sa
         await import_folders(store, 1, [folder])
     event = await store.run(store.events.get_event, 1, report.event.id)
     assert event.ends_at == report.event.ends_at  # the page's end, 2030-12-16 01:00 UTC
+
+
+async def test_a_time_of_day_ending_an_all_day_event_before_its_day_begins_is_refused(
+        store, tmp_path):
+    """An all-day event begins at the server's midnight: in Pago Pago (UTC-11) that of
+    1 December is 11:00 UTC, so an event.toml's ends_at of 08:00 UTC would end it before
+    it began (listed as over, yet not begun). The import is refused, nothing saved."""
+    await store.run(store.settings.set_timezone, 1, "Pacific/Pago_Pago")
+    folder = tmp_path / "events" / "fair"
+    folder.mkdir(parents=True)
+    (folder / "a.txt").write_text("December 1, 2030\n\n"
+                                  + ANNOUNCEMENT.read_text(encoding="utf-8"))
+    (folder / "event.toml").write_text('title = "Fair"\ncapacity = 5\npages = ["a.txt"]\n'
+                                       'ends_at = "2030-12-01T08:00:00Z"\n')
+    with pytest.raises(InvalidValue, match="all-day"):
+        await import_folders(store, 1, [folder])
+    assert not await store.run(store.events.has_events, 1)

@@ -213,9 +213,9 @@ class PostgresEvents(Repository):
             ts(draft.ends_at), draft.all_day, ts(page.starts_at), ts(page.ends_at),
             page.all_day, ts(now), event_id)
         if draft.ends_at is not None:  # against the start kept, or the page's
-            row = await conn.fetchrow("SELECT starts_at, ends_at FROM events WHERE id = $1",
-                                      event_id)
-            check_saved_span(dt(row["starts_at"]), dt(row["ends_at"]))
+            row = await conn.fetchrow(
+                "SELECT starts_at, ends_at, all_day FROM events WHERE id = $1", event_id)
+            check_saved_span(dt(row["starts_at"]), dt(row["ends_at"]), bool(row["all_day"]))
         await anchor_days(conn, guild_id, event_id)
         seats = await self._registrations.seats_of(conn, event_id, guild_id)
         if draft.capacity is not None and draft.capacity != seats.capacity:

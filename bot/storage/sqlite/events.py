@@ -253,8 +253,9 @@ class SqliteEvents(Repository):
              "page_ends": ts(page.ends_at), "page_all_day": int(page.all_day),
              "now": ts(now), "id": event_id})
         if draft.ends_at is not None:  # against the start kept, or the page's
-            row = self._row("SELECT starts_at, ends_at FROM events WHERE id = ?", (event_id,))
-            check_saved_span(dt(row["starts_at"]), dt(row["ends_at"]))
+            row = self._row("SELECT starts_at, ends_at, all_day FROM events WHERE id = ?",
+                            (event_id,))
+            check_saved_span(dt(row["starts_at"]), dt(row["ends_at"]), bool(row["all_day"]))
         self._settings.anchor_days(guild_id, event_id)
         seats = self._registrations.seats_of(event_id, guild_id)
         if draft.capacity is not None and draft.capacity != seats.capacity:
