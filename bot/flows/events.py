@@ -28,10 +28,10 @@ MIN_PAIRS = 3  # letter pairs typed (four letters) before anything is suggested
 
 async def resolve(store: Store, guild_id: int, ref: str | None) -> EventSummary:
     """The event named by the `[event]` option: an id of this server (what autocomplete
-    sends), or an exact title or slug; without it, the event under way, else the next
-    upcoming one, else the most recent (`default_event_id`). Nothing looser: a stray
-    number or word must not pick some other event (autocomplete is where members search
-    by part of a title). A title typed in the other
+    sends), or an exact title or slug; without it, the one `/event list` shows first
+    (`default_event_id`). Nothing looser: a stray number or word must not pick some other
+    event (autocomplete is where members search by part of a title). A title typed in the
+    other
     Chinese script, or in other widths, names the one event it can be, never one of two."""
     return await resolve_with(store, guild_id, ref,
                               lambda event_id: store.summary(guild_id, event_id))
