@@ -291,6 +291,19 @@ def check_not_archived(archived: bool) -> None:
                           "/manage archive {undo}:True"), undo=OptionName("undo"))
 
 
+def check_archivable(over_at: datetime | None, confirmed: int, waitlisted: int,
+                     now: datetime) -> None:
+    """Archiving tidies a finished event away, and tells no one. An event that has not
+    taken place by `now` (`over_at`, `bot.models.Event.over_at`; None: no date yet) is not
+    archived while anyone holds an RSVP to it: that would cancel it without a word.
+    Cancelling is a deletion, which tells each member; closing stops new RSVPs."""
+    if (confirmed or waitlisted) and not has_taken_place(over_at, now):
+        raise Conflict(N_("this event hasn't taken place yet and members hold RSVPs to it, "
+                          "and archiving tells no one: to cancel it, use /manage delete (each "
+                          "member is told); to stop new RSVPs, use /manage close; or archive "
+                          "it once it has taken place"))
+
+
 # The reason an event imported from a page that says registration has closed is saved
 # with: the bot's own words, shown in the reader's language (`render.closed_reason_text`),
 # where a moderator's reason is shown as typed.

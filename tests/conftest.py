@@ -171,6 +171,14 @@ async def execute_sql(store: Store, sql: str, *params: object) -> list[tuple]:
     return await store.run(lambda: [tuple(r) for r in conn.execute(sql, params)])
 
 
+async def archived_holding_rsvps(store: Store, event_id: int) -> None:
+    """The event archived as the bot archived any event before it refused one to come that
+    holds RSVPs (`bot.registration.check_archivable`): such events stay in databases (as
+    does one archived once over and moved back to the future), and what an archived
+    event does with the RSVPs it holds still matters."""
+    await execute_sql(store, "UPDATE events SET archived = true WHERE id = ?", event_id)
+
+
 @contextlib.asynccontextmanager
 async def joins_held(store: Store, event_id: int):
     """Another connection holds what a join of the event waits for until the block ends

@@ -49,6 +49,17 @@ async def settled(fake, channel, message_id, check, timeout: float = 10.0) -> di
                                    timeout=timeout)
 
 
+async def ending_soon(world, title: str, capacity: int, page: bytes | None = None,
+                     seconds: float = 6.0) -> tuple[int, datetime]:
+    """An event under way that ends `seconds` from now, and that end: members may join it
+    until then, and once it is over it may be archived with their RSVPs."""
+    ends = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=seconds)
+    event_id = await world.import_event(title, capacity=capacity, page=page,
+                                        starts_at=(ends - timedelta(hours=1)).isoformat(),
+                                        ends_at=ends.isoformat())
+    return event_id, ends
+
+
 # -- /manage delete ---------------------------------------------------------------------
 
 
@@ -176,11 +187,12 @@ async def test_deleting_an_event_that_has_taken_place_tells_nobody_it_was_cancel
 
 
 async def test_archive_hides_the_event_refuses_joins_and_undo_brings_it_back(world, fake):
+    """An event to come that nobody has RSVPed to may be archived (nobody to leave without
+    a word); brought back, it takes RSVPs as before."""
     guild = world.guild
     event_id = await world.import_event("Archived Forum", capacity=5)
     message = await announced(world, event_id)
     member = world.member("archive reader")
-    await fake.slash(guild, member, "rsvp join", event=str(event_id))
 
     reply = await fake.slash(guild, world.moderator, "manage archive", event=str(event_id))
     assert "Archived **Archived Forum**" in reply.content
@@ -209,18 +221,69 @@ async def test_archive_hides_the_event_refuses_joins_and_undo_brings_it_back(wor
     assert "Archived Forum" in text_of(await fake.slash(guild, member, "event list"))
     await settled(fake, channel, message["id"], lambda m: not any(
         b.get("disabled") for b in buttons(m).values()))
+    joined = await fake.slash(guild, member, "rsvp join", event=str(event_id))
+    assert "confirmed" in joined.content, joined.content
     assert world.query("SELECT count(*) FROM rsvps WHERE event_id = ?", (event_id,)) == [(1,)]
+
+
+ARCHIVE_REFUSED = ("⚠️ This event hasn't taken place yet and members hold RSVPs to it, and "
+                   "archiving tells no one: to cancel it, use /manage delete (each member is "
+                   "told); to stop new RSVPs, use /manage close; or archive it once it has "
+                   "taken place.")
+
+
+async def test_an_event_to_come_holding_rsvps_is_not_archived(world, fake):
+    """Archiving tells no one: an event still to come that members hold RSVPs to (a seat,
+    a waitlist place) would be cancelled without a word. It is refused in one ephemeral
+    line saying what to do instead, in the moderator's language, and nothing changes:
+    listed, buttons enabled, no DM. Once it has taken place, the same archive is done."""
+    guild = world.guild
+    event_id, ends = await ending_soon(world, "Coming Forum", capacity=1, seconds=8)
+    message = await announced(world, event_id)
+    seated, waiting = world.member("coming seat"), world.member("coming wait")
+    for member, status in ((seated, "confirmed"), (waiting, "waitlisted")):
+        joined = await fake.slash(guild, member, "rsvp join", event=str(event_id))
+        assert status in joined.content, joined.content
+    for _ in range(100):  # the full house's notice is delivered, and leaves the outbox
+        if world.query("SELECT count(*) FROM outbox WHERE event_id = ?", (event_id,)) == [(0,)]:
+            break
+        await asyncio.sleep(0.1)
+    before, dms = world.dump(), [len(fake.dms(m)) for m in (seated, waiting)]
+    refused = await fake.slash(guild, world.moderator, "manage archive", event=str(event_id))
+    assert refused.ephemeral and refused.content == ARCHIVE_REFUSED, refused.content
+    zh = world.member("归档版主", locale="zh-CN", manage_events=True)
+    refused = await fake.slash(guild, zh, "manage archive", event=str(event_id))
+    assert refused.ephemeral and refused.content == (
+        "⚠️ 这个活动还没有举行，且有成员已报名，而归档不会通知任何人：要取消活动，请用 "
+        "/管理 删除（每位成员都会收到通知）；要停止接受新报名，请用 /管理 关闭报名；"
+        "或者等活动举行过后再归档。"), refused.content
+    await asyncio.sleep(0.5)  # a refresh or a DM would have gone out by now
+    assert world.dump() == before
+    assert [len(fake.dms(m)) for m in (seated, waiting)] == dms
+    assert "Coming Forum" in text_of(await fake.slash(guild, seated, "event list"))
+    [shown] = [m for m in fake.messages(guild.channel("announcements"))
+               if m["id"] == message["id"]]
+    assert not buttons(shown)["cancel"].get("disabled")
+
+    await asyncio.sleep(until_past(ends, 0.5))
+    done = await fake.slash(guild, world.moderator, "manage archive", event=str(event_id))
+    assert done.content.startswith("Archived **Coming Forum**"), done.content
+    assert world.query("SELECT user_id, status FROM rsvps WHERE event_id = ? ORDER BY seq",
+                       (event_id,)) == [(seated.id, "confirmed"), (waiting.id, "waitlisted")]
 
 
 async def test_an_archived_events_rsvps_stay_whichever_way_a_member_cancels(world, fake):
     """Its Cancel button is disabled, and `/rsvp cancel` refuses too: a cancel would give
     the seat to the waitlist, with a "Good news" DM, for an event that takes no RSVPs."""
     guild = world.guild
-    event_id = await world.import_event("Archived Seats", capacity=1)
+    event_id, ends = await ending_soon(world, "Archived Seats", capacity=1)
     seated, waiting = world.member("archived seat"), world.member("archived wait")
-    await fake.slash(guild, seated, "rsvp join", event=str(event_id))
-    await fake.slash(guild, waiting, "rsvp join", event=str(event_id))
-    await fake.slash(guild, world.moderator, "manage archive", event=str(event_id))
+    for member, status in ((seated, "confirmed"), (waiting, "waitlisted")):
+        joined = await fake.slash(guild, member, "rsvp join", event=str(event_id))
+        assert status in joined.content, joined.content
+    await asyncio.sleep(until_past(ends, 0.5))  # archived once over: it holds its RSVPs
+    archived = await fake.slash(guild, world.moderator, "manage archive", event=str(event_id))
+    assert archived.content.startswith("Archived **Archived Seats**"), archived.content
     refused = await fake.slash(guild, seated, "rsvp cancel", event=str(event_id))
     assert refused.ephemeral
     assert refused.content == "**Archived Seats** is archived: it no longer takes RSVPs."
@@ -237,11 +300,14 @@ async def test_an_archived_events_seats_and_registration_stay_as_they_are(world,
     Discord event for it, while /event list hides it."""
     guild = world.guild
     page = b"Archived Hall\n\n" + OPEN_ANNOUNCEMENT
-    event_id = await world.import_event("Archived Hall", capacity=1, page=page)
+    event_id, ends = await ending_soon(world, "Archived Hall", capacity=1, page=page)
     seated, waiting = world.member("archived hall seat"), world.member("archived hall wait")
-    for member in (seated, waiting):
-        await fake.slash(guild, member, "rsvp join", event=str(event_id))
-    await fake.slash(guild, world.moderator, "manage archive", event=str(event_id))
+    for member, status in ((seated, "confirmed"), (waiting, "waitlisted")):
+        joined = await fake.slash(guild, member, "rsvp join", event=str(event_id))
+        assert status in joined.content, joined.content
+    await asyncio.sleep(until_past(ends, 0.5))  # archived once over: it holds its RSVPs
+    archived = await fake.slash(guild, world.moderator, "manage archive", event=str(event_id))
+    assert archived.content.startswith("Archived **Archived Hall**"), archived.content
     for _ in range(100):  # the full house's notice is delivered, and leaves the outbox
         if world.query("SELECT count(*) FROM outbox WHERE event_id = ?", (event_id,)) == [(0,)]:
             break

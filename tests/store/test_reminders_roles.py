@@ -19,7 +19,7 @@ from bot.models import EventEdit
 from bot.registration import Status
 from bot.render_replies import my_rsvps_text
 from bot.storage import EventDraft, EventNotFound, Store
-from tests.conftest import execute_sql, joins_held, make_page, rsvp_of
+from tests.conftest import archived_holding_rsvps, execute_sql, joins_held, make_page, rsvp_of
 
 START = datetime(2030, 5, 1, 18, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
@@ -58,7 +58,7 @@ async def test_an_archived_event_reminds_nobody_and_an_unarchived_one_does(store
     cancel if you can no longer come" would point to a command that refuses."""
     event_id = await event_at(store, START)
     await store.join(1, event_id, 7, "seven")
-    await store.run(store.events.set_archived, 1, event_id, True)
+    await archived_holding_rsvps(store, event_id)
     assert await store.run(store.reminders.next_due, START - 3 * 1440 * MIN) is None
     assert await store.run(store.reminders.claim_reminders, START - 1440 * MIN) == []
     await store.run(store.events.set_archived, 1, event_id, False)

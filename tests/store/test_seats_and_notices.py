@@ -22,13 +22,26 @@ from bot.models import (
     PromotedPayload,
     RemovedPayload,
 )
-from bot.registration import CAPACITY_NOTICE_COOLDOWN, CancelOutcome, JoinOutcome, Status
+from bot.registration import (
+    ARCHIVED,
+    CAPACITY_NOTICE_COOLDOWN,
+    CancelOutcome,
+    JoinOutcome,
+    Status,
+)
 from bot.storage import EventDraft, EventEdit, Store, utcnow
 from bot.storage.postgres import store as postgres_store
 from bot.storage.sqlite import session as sqlite_session
 from cogs import announcements
 from cogs.announcements import Announcements
-from tests.conftest import execute_sql, joins_held, make_page, rsvp_of, writes_held
+from tests.conftest import (
+    archived_holding_rsvps,
+    execute_sql,
+    joins_held,
+    make_page,
+    rsvp_of,
+    writes_held,
+)
 
 
 class Clock:
@@ -108,7 +121,7 @@ async def test_an_archived_events_seats_are_refused_where_they_change(store, clo
     event = await new_event(store, capacity=1)
     for user in (1, 2):
         await store.join(1, event.id, user, f"m{user}")
-    await store.run(store.events.set_archived, 1, event.id, True)
+    await archived_holding_rsvps(store, event.id)
     await kinds(store)
     for change, args in ((store.registrations.set_capacity, (3,)),
                          (store.registrations.close_registration, (None,)),
@@ -130,6 +143,91 @@ async def test_an_archived_events_seats_are_refused_where_they_change(store, clo
     # the same page again, with its capacity unchanged, is no change of seats
     await store.run(store.events.save_event, 1, EventDraft(
         slug="talk", title="Event talk", capacity=1), [("page text", make_page())])
+
+
+async def test_an_event_to_come_holding_rsvps_is_not_archived(store, clock):
+    """Archiving tells no one: an event to come (or without a date) that holds RSVPs is
+    refused with nothing changed (cancelling it is a deletion, which tells each member).
+    One with nobody to leave without a word, or one that has taken place, is archived;
+    bringing one back, or archiving one already archived, is as before."""
+    soon = clock.now + timedelta(hours=1)
+    undated = await new_event(store, capacity=1, slug="undated")
+    held = await new_event(store, capacity=1, starts_at=soon, slug="held")
+    empty = await new_event(store, capacity=1, starts_at=soon, slug="empty")
+    await store.join(1, undated.id, 1, "seated")
+    for user in (1, 2):
+        await store.join(1, held.id, user, f"m{user}")
+    await kinds(store)
+    before = await execute_sql(store, "SELECT * FROM events ORDER BY id")
+    for event in (undated, held):
+        with pytest.raises(Conflict, match="hasn't taken place") as refused:
+            await store.run(store.events.set_archived, 1, event.id, True)
+        assert "/manage delete" in str(refused.value) and "/manage close" in str(refused.value)
+    assert await execute_sql(store, "SELECT * FROM events ORDER BY id") == before
+    assert await kinds(store) == []
+    assert await store.run(store.events.set_archived, 1, empty.id, True) is False
+    clock.advance(timedelta(hours=1))  # it begins, and has no end: it has taken place
+    assert await store.run(store.events.set_archived, 1, held.id, True) is False
+    with pytest.raises(Conflict, match="hasn't taken place"):  # no date: never over
+        await store.run(store.events.set_archived, 1, undated.id, True)
+    assert await store.run(store.events.set_archived, 1, held.id, False) is True
+    await archived_holding_rsvps(store, undated.id)  # as an earlier bot archived it
+    assert await store.run(store.events.set_archived, 1, undated.id, True) is True
+    assert await store.run(store.events.set_archived, 1, undated.id, False) is True
+    assert [(r.user_id, r.status) for r in await store.run(
+        store.registrations.attendees, held.id)] == [(1, Status.CONFIRMED),
+                                                     (2, Status.WAITLISTED)]
+
+
+async def test_a_join_racing_an_archive_never_leaves_an_archived_event_to_come_held(
+        store, clock):
+    """The archive's check and the archive are one transaction, and a join takes the same
+    event row (or SQLite's write lock): held up together, whichever goes first, either
+    the join lands and the archive is refused, or the archive lands and the join is
+    refused; never an event to come archived with an RSVP nobody was told about."""
+    outcomes = set()
+    for round_ in range(4):
+        event = await new_event(store, capacity=5, slug=f"race-{round_}",
+                                starts_at=clock.now + timedelta(days=1))
+        async with joins_held(store, event.id):
+            first, second = (store.join(1, event.id, 7, "racer"),
+                             store.run(store.events.set_archived, 1, event.id, True))
+            if round_ % 2:
+                first, second = second, first
+            started = [asyncio.ensure_future(first)]
+            await asyncio.sleep(0.1)
+            started.append(asyncio.ensure_future(second))
+            await asyncio.sleep(0.1)
+        results = await asyncio.gather(*started, return_exceptions=True)
+        joined, archived = results if round_ % 2 == 0 else results[::-1]
+        now = await store.run(store.events.get_event, 1, event.id)
+        if isinstance(archived, Conflict):
+            assert joined.result.outcome is JoinOutcome.CONFIRMED
+            assert not now.archived and now.confirmed == 1
+            outcomes.add("join first")
+        else:
+            assert archived is False, archived
+            assert joined.result.reason == ARCHIVED
+            assert now.archived and (now.confirmed, now.waitlisted) == (0, 0)
+            outcomes.add("archive first")
+        held = await rsvp_of(store, event.id, 7)
+        assert (held is None) if now.archived else held.status is Status.CONFIRMED
+    assert outcomes
+
+
+async def test_an_archive_that_waited_for_the_event_is_decided_when_it_gets_it(
+        store, clock):
+    """Held up until after the event took place, an archive of an event holding RSVPs is
+    tidying up, as if it had come a moment later."""
+    event = await new_event(store, capacity=1, starts_at=clock.now + timedelta(minutes=30))
+    await store.join(1, event.id, 1, "seated")
+    async with joins_held(store, event.id):
+        archiving = asyncio.ensure_future(
+            store.run(store.events.set_archived, 1, event.id, True))
+        await asyncio.sleep(0.2)
+        clock.advance(timedelta(days=2))  # the event took place while it waited
+    assert await archiving is False
+    assert (await store.run(store.events.get_event, 1, event.id)).archived
 
 
 async def test_a_later_start_gives_the_seat_freed_after_the_start_to_the_waitlist(store, clock):

@@ -28,6 +28,7 @@ from bot.storage.sqlite.migrate import statements
 from bot.storage.sqlite.migrations import SCHEMA_VERSION
 from tests.conftest import (
     ROOT,
+    archived_holding_rsvps,
     execute_sql,
     joins_held,
     make_page,
@@ -104,7 +105,7 @@ async def test_a_join_names_the_event_as_its_transaction_read_it(store_opener, t
         renamed = await here.join(1, event.id, 2, "b")
         assert (renamed.event.title, renamed.result.outcome) == (
             "Renamed There", JoinOutcome.CONFIRMED)
-        await there.run(there.events.set_archived, 1, event.id, True)
+        await archived_holding_rsvps(there, event.id)
         refused = await here.join(1, event.id, 3, "c")
         assert refused.event.archived and refused.result.reason == ARCHIVED
         assert refused.event.title == "Renamed There"

@@ -28,7 +28,12 @@ from bot.models import (
     fold_unsent,
 )
 from bot.pages import Page
-from bot.registration import DEFAULT_CAPACITY, PAGE_CLOSED, has_taken_place
+from bot.registration import (
+    DEFAULT_CAPACITY,
+    PAGE_CLOSED,
+    check_archivable,
+    has_taken_place,
+)
 from bot.storage.postgres.content import PostgresContent
 from bot.storage.postgres.outbox import PostgresOutbox
 from bot.storage.postgres.registrations import PostgresRegistrations
@@ -432,12 +437,19 @@ class PostgresEvents(Repository):
         return None if row is None else DeletedEvent(row["title"], row["taken_place"])
 
     async def set_archived(self, guild_id: int, event_id: int, archived: bool) -> bool:
-        """Archive or unarchive the event; returns whether it was archived before."""
+        """Archive or unarchive the event; returns whether it was archived before (an event
+        to come that holds RSVPs is refused: see `sqlite.events.SqliteEvents.set_archived`)."""
         async with self._transaction() as conn:
-            before = await conn.fetchval("SELECT archived FROM events WHERE id = $1"
-                                         " AND guild_id = $2 FOR UPDATE", event_id, guild_id)
-            if before is None:
+            row = await conn.fetchrow("SELECT archived, confirmed_count, waitlist_count,"
+                                      f" {OVER_AT} AS over_at FROM events WHERE id = $1"
+                                      " AND guild_id = $2 FOR UPDATE", event_id, guild_id)
+            if row is None:
                 raise EventNotFound(event_id)
+            now = self._clock()  # once the event is ours: a wait for it counts
+            before = row["archived"]
+            if archived and not before:  # see the SQLite store: joins lock this row too
+                check_archivable(dt(row["over_at"]), row["confirmed_count"],
+                                 row["waitlist_count"], now)
             await conn.execute("UPDATE events SET archived = $1 WHERE id = $2",
                                archived, event_id)
         return bool(before)

@@ -30,7 +30,12 @@ from bot.models import (
     fold_unsent,
 )
 from bot.pages import Page
-from bot.registration import DEFAULT_CAPACITY, PAGE_CLOSED, has_taken_place
+from bot.registration import (
+    DEFAULT_CAPACITY,
+    PAGE_CLOSED,
+    check_archivable,
+    has_taken_place,
+)
 from bot.storage.protocol import SampleDrafts
 from bot.storage.sqlite.content import SqliteContent
 from bot.storage.sqlite.outbox import SqliteOutbox
@@ -472,12 +477,19 @@ class SqliteEvents(Repository):
         return None if row is None else DeletedEvent(row["title"], bool(row["taken_place"]))
 
     def set_archived(self, guild_id: int, event_id: int, archived: bool) -> bool:
-        """Archive or unarchive the event; returns whether it was archived before."""
+        """Archive or unarchive the event; returns whether it was archived before. An event
+        to come that holds RSVPs is not archived (`registration.check_archivable`): checked
+        in the archive's transaction, so a join cannot land between the check and it."""
         with self._transaction() as db:
-            row = self._one("SELECT archived FROM events WHERE id = ? AND guild_id = ?",
+            now = self._clock()  # once the database is ours: a wait for it counts
+            row = self._one(f"SELECT archived, confirmed_count, waitlist_count, {OVER_AT}"
+                            " AS over_at FROM events WHERE id = ? AND guild_id = ?",
                             (event_id, guild_id))
             if row is None:
                 raise EventNotFound(event_id)
+            if archived and not row["archived"]:
+                check_archivable(dt(row["over_at"]), row["confirmed_count"],
+                                 row["waitlist_count"], now)
             db.execute("UPDATE events SET archived = ? WHERE id = ?", (int(archived), event_id))
         return bool(row["archived"])
 
