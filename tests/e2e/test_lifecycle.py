@@ -60,6 +60,22 @@ async def ending_soon(world, title: str, capacity: int, page: bytes | None = Non
     return event_id, ends
 
 
+async def archived_holding_a_seat_and_a_place(world, fake, title: str, who: str,
+                                              page: bytes | None = None):
+    """An event of one seat that a member fills and another waits for, archived by the
+    moderator once it is over: its id and the two members."""
+    event_id, ends = await ending_soon(world, title, capacity=1, page=page)
+    seated, waiting = world.member(f"{who} seat"), world.member(f"{who} wait")
+    for member, status in ((seated, "confirmed"), (waiting, "waitlisted")):
+        joined = await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+        assert status in joined.content, joined.content
+    await asyncio.sleep(until_past(ends, 0.5))  # archived once over: it holds its RSVPs
+    archived = await fake.slash(world.guild, world.moderator, "manage archive",
+                                event=str(event_id))
+    assert archived.content.startswith(f"Archived **{title}**"), archived.content
+    return event_id, seated, waiting
+
+
 # -- /manage delete ---------------------------------------------------------------------
 
 
@@ -276,14 +292,8 @@ async def test_an_archived_events_rsvps_stay_whichever_way_a_member_cancels(worl
     """Its Cancel button is disabled, and `/rsvp cancel` refuses too: a cancel would give
     the seat to the waitlist, with a "Good news" DM, for an event that takes no RSVPs."""
     guild = world.guild
-    event_id, ends = await ending_soon(world, "Archived Seats", capacity=1)
-    seated, waiting = world.member("archived seat"), world.member("archived wait")
-    for member, status in ((seated, "confirmed"), (waiting, "waitlisted")):
-        joined = await fake.slash(guild, member, "rsvp join", event=str(event_id))
-        assert status in joined.content, joined.content
-    await asyncio.sleep(until_past(ends, 0.5))  # archived once over: it holds its RSVPs
-    archived = await fake.slash(guild, world.moderator, "manage archive", event=str(event_id))
-    assert archived.content.startswith("Archived **Archived Seats**"), archived.content
+    event_id, seated, waiting = await archived_holding_a_seat_and_a_place(
+        world, fake, "Archived Seats", "archived")
     refused = await fake.slash(guild, seated, "rsvp cancel", event=str(event_id))
     assert refused.ephemeral
     assert refused.content == "**Archived Seats** is archived: it no longer takes RSVPs."
@@ -300,14 +310,8 @@ async def test_an_archived_events_seats_and_registration_stay_as_they_are(world,
     Discord event for it, while /event list hides it."""
     guild = world.guild
     page = b"Archived Hall\n\n" + OPEN_ANNOUNCEMENT
-    event_id, ends = await ending_soon(world, "Archived Hall", capacity=1, page=page)
-    seated, waiting = world.member("archived hall seat"), world.member("archived hall wait")
-    for member, status in ((seated, "confirmed"), (waiting, "waitlisted")):
-        joined = await fake.slash(guild, member, "rsvp join", event=str(event_id))
-        assert status in joined.content, joined.content
-    await asyncio.sleep(until_past(ends, 0.5))  # archived once over: it holds its RSVPs
-    archived = await fake.slash(guild, world.moderator, "manage archive", event=str(event_id))
-    assert archived.content.startswith("Archived **Archived Hall**"), archived.content
+    event_id, _, waiting = await archived_holding_a_seat_and_a_place(
+        world, fake, "Archived Hall", "archived hall", page=page)
     for _ in range(100):  # the full house's notice is delivered, and leaves the outbox
         if world.query("SELECT count(*) FROM outbox WHERE event_id = ?", (event_id,)) == [(0,)]:
             break

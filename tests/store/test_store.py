@@ -704,6 +704,20 @@ def step_counted_database(path):
     return conn, db
 
 
+def copies_of(conn: sqlite3.Connection, event_id: int,
+              times: list[tuple[str, datetime, datetime | None]]) -> None:
+    """Copies of event `event_id` under new slugs, each at its (slug, start, end), written
+    straight to the table (thousands in a moment) and committed."""
+    columns = ", ".join(row[1] for row in conn.execute("PRAGMA table_info(events)")
+                        if row[1] not in ("id", "slug", "starts_at", "ends_at"))
+    conn.executemany(
+        f"INSERT INTO events (slug, starts_at, ends_at, {columns})"
+        f" SELECT ?, ?, ?, {columns} FROM events WHERE id = ?",
+        [(slug, int(start.timestamp()), None if end is None else int(end.timestamp()),
+          event_id) for slug, start, end in times])
+    conn.commit()
+
+
 def test_the_cost_of_a_join_does_not_grow_with_the_table(tmp_path):
     """A join must use the indexes: a table a hundred times larger must not make it
     measurably more expensive."""
@@ -739,15 +753,8 @@ def test_finding_the_event_under_way_does_not_grow_with_past_events(tmp_path):
         capacity=10), pages)[0]
     before = vm_steps(conn, lambda: db.events.default_event_id(1, now))
     assert db.events.default_event_id(1, now) == under_way.id
-    columns = ", ".join(row[1] for row in conn.execute("PRAGMA table_info(events)")
-                        if row[1] not in ("id", "slug", "starts_at", "ends_at"))
-    conn.executemany(
-        f"INSERT INTO events (slug, starts_at, ends_at, {columns})"
-        f" SELECT ?, ?, ?, {columns} FROM events WHERE id = ?",
-        [(f"past-{n}", int((long_ago + timedelta(hours=n)).timestamp()),
-          int((long_ago + timedelta(hours=n + 1)).timestamp()), first.id)
-         for n in range(1, 5_001)])
-    conn.commit()
+    copies_of(conn, first.id, [(f"past-{n}", long_ago + timedelta(hours=n),
+                                long_ago + timedelta(hours=n + 1)) for n in range(1, 5_001)])
     assert db.events.default_event_id(1, now) == under_way.id
     after = vm_steps(conn, lambda: db.events.default_event_id(1, now))
     assert after < 2 * before + 50, (before, after)
@@ -764,14 +771,8 @@ def test_finding_a_servers_latest_event_does_not_grow_with_its_past_events(tmp_p
         1, EventDraft("first", "First", starts_at=long_ago, capacity=10), pages)[0]
     before = vm_steps(conn, lambda: db.events.default_event_id(1))
     assert db.events.default_event_id(1) == first.id
-    columns = ", ".join(row[1] for row in conn.execute("PRAGMA table_info(events)")
-                        if row[1] not in ("id", "slug", "starts_at"))
-    conn.executemany(
-        f"INSERT INTO events (slug, starts_at, {columns}) SELECT ?, ?, {columns}"
-        " FROM events WHERE id = ?",
-        [(f"past-{n}", int((long_ago + timedelta(hours=n)).timestamp()), first.id)
-         for n in range(1, 5_001)])
-    conn.commit()
+    copies_of(conn, first.id, [(f"past-{n}", long_ago + timedelta(hours=n), None)
+                               for n in range(1, 5_001)])
     latest = conn.execute("SELECT id FROM events WHERE slug = 'past-5000'").fetchone()[0]
     assert db.events.default_event_id(1) == latest
     after = vm_steps(conn, lambda: db.events.default_event_id(1))
@@ -794,15 +795,9 @@ def test_finding_the_next_event_does_not_grow_with_past_or_later_events(tmp_path
         "day", "Day", starts_at=now + timedelta(days=2), all_day=True, capacity=10), pages)[0]
     before = vm_steps(conn, lambda: db.events.default_event_id(1, now))
     assert db.events.default_event_id(1, now) == day.id
-    columns = ", ".join(row[1] for row in conn.execute("PRAGMA table_info(events)")
-                        if row[1] not in ("id", "slug", "starts_at", "ends_at"))
-    conn.executemany(
-        f"INSERT INTO events (slug, starts_at, ends_at, {columns})"
-        f" SELECT ?, ?, ?, {columns} FROM events WHERE id = ?",
-        [(f"other-{n}", int((now + timedelta(hours=n)).timestamp()),
-          int((now + timedelta(hours=n, minutes=30)).timestamp()) if n < 0 else None,
-          timed.id) for n in [*range(-5_000, 0), *range(100, 5_100)]])
-    conn.commit()
+    copies_of(conn, timed.id, [(f"other-{n}", now + timedelta(hours=n),
+                                now + timedelta(hours=n, minutes=30) if n < 0 else None)
+                               for n in [*range(-5_000, 0), *range(100, 5_100)]])
     assert db.events.default_event_id(1, now) == day.id
     after = vm_steps(conn, lambda: db.events.default_event_id(1, now))
     assert after < 2 * before + 50, (before, after)
