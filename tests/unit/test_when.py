@@ -2357,7 +2357,8 @@ def test_a_server_keeps_an_abbreviation_all_year_only_at_its_offset(typed, zone,
     "12月10日 18:00（当地时间）", "12月10日 18:00 (當地時間)", "当地时间 12月10日 18:00",
     "12月10日 18:00 本地时间", "Dec 10 18:00 (start time)", "Dec 10 18:00 (Event Time)",
     "Dec 10 18:00 (TBC)", "Dec 10 18:00 (tbd)", "12月10日 18:00（会议时间）",
-    "12月10日 18:00 (開始時間)", "Dec 10 18:00 (TBA) (local time)", "(start time) Dec 10 18:00"])
+    "12月10日 18:00 (開始時間)", "12月10日 18:00（比賽時間）", "12月10日 18:00（入場時間）",
+    "Dec 10 18:00 (TBA) (local time)", "(start time) Dec 10 18:00"])
 def test_a_label_that_names_no_zone_is_read_as_the_servers_clock(typed):
     when = parse_typed(typed, "Asia/Shanghai", NOW)
     assert when.starts_at == datetime(2026, 12, 10, 18, tzinfo=ZoneInfo("Asia/Shanghai")), typed
