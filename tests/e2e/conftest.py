@@ -68,6 +68,22 @@ async def delete_event(world: World, moderator: Member, event_id: int) -> None:
         await asyncio.sleep(0.05)
 
 
+async def edit_form(world: World, event_id: int, values: dict[str, str],
+                    moderator: Member | None = None) -> Reply:
+    """`/manage edit`'s form, opened by a moderator and submitted with `values`: the reply."""
+    form = await world.fake.slash(world.guild, moderator or world.moderator, "manage edit",
+                                  event=str(event_id))
+    return await world.fake.submit_modal(form, values)
+
+
+async def edited(world: World, event_id: int, values: dict[str, str],
+                 moderator: Member | None = None) -> str:
+    """`edit_form`, which the bot takes: its reply's text."""
+    done = await edit_form(world, event_id, values, moderator)
+    assert done.ephemeral and "Updated" in done.content, done.content
+    return done.content
+
+
 def until_past(moment: datetime, slack: float) -> float:
     """Seconds from now until `slack` seconds past `moment` (none once that is behind)."""
     return max((moment - datetime.now(UTC)).total_seconds() + slack, 0)

@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 
 from sandbox.models import CREATE_EVENTS, MANAGE_EVENTS
+from tests.e2e.conftest import edited
 from tests.e2e.raw_http import call
 from tests.e2e.test_reminders_roles_schedules import bot_role, eventually, set_permissions
 
@@ -37,14 +38,6 @@ async def announced(world, fake, title: str, starts_at: str = "2037-09-01T18:00:
     return event_id, str(made)
 
 
-async def edited(world, fake, event_id: int, values: dict[str, str], moderator=None) -> str:
-    form = await fake.slash(world.guild, moderator or world.moderator, "manage edit",
-                            event=str(event_id))
-    done = await fake.submit_modal(form, values)
-    assert done.ephemeral and "Updated" in done.content, done.content
-    return done.content
-
-
 class Unpermitted:
     """The bot's role without Manage Events and Create Events, for the `with` block."""
 
@@ -69,7 +62,7 @@ async def test_an_edit_without_manage_events_says_a_deleted_discord_event_is_gon
     event_id, made = await announced(world, fake, "Deleted Unpermitted Forum")
     fake.delete_scheduled_event(world.guild, made)
     async with Unpermitted(world):
-        text = await edited(world, fake, event_id, {"venue": "Room 4"})
+        text = await edited(world, event_id, {"venue": "Room 4"})
         assert "couldn't update" not in text, text
         assert text.endswith(
             "Its Discord event was deleted, ended or cancelled on Discord. To make a new one, "
@@ -77,7 +70,7 @@ async def test_an_edit_without_manage_events_says_a_deleted_discord_event_is_gon
             "my role under Server Settings > Roles, then use /manage announce."), text
         assert recorded(world, event_id) is None
         since = len(fake.requests)
-        text = await edited(world, fake, event_id, {"venue": "Room 5"})
+        text = await edited(world, event_id, {"venue": "Room 5"})
         assert "Discord event" not in text, text
         assert scheduled_event_calls(fake, since) == []
 
@@ -108,10 +101,10 @@ async def test_an_edit_without_manage_events_of_a_listed_discord_event_says_what
     bot needs the permission to update it, and leaves it recorded for the next edit."""
     event_id, made = await announced(world, fake, "Listed Unpermitted Forum")
     async with Unpermitted(world):
-        text = await edited(world, fake, event_id, {"venue": "Room 6"})
+        text = await edited(world, event_id, {"venue": "Room 6"})
     assert "I couldn't update the Discord event: I need the **Manage Events**" in text, text
     assert recorded(world, event_id) == int(made)
-    text = await edited(world, fake, event_id, {"venue": "Room 7"})
+    text = await edited(world, event_id, {"venue": "Room 7"})
     assert "The Discord event is updated." in text, text
     [listed] = [e for e in fake.scheduled_events(world.guild) if e["id"] == made]
     assert listed["entity_metadata"] == {"location": "Room 7"}
@@ -161,7 +154,7 @@ async def test_a_server_at_discords_100_discord_events_gets_the_announcement_alo
     assert [m for m in fake.messages(guild.channel("announcements"))
             if any(e.get("title") == "Full House Forum" for e in m["embeds"])]
     since = len(fake.requests)
-    text = await edited(world, fake, event_id, {"venue": "Room 8"})
+    text = await edited(world, event_id, {"venue": "Room 8"})
     assert "Discord event" not in text, text
     assert scheduled_event_calls(fake, since) == []
 

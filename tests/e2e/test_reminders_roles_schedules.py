@@ -17,7 +17,7 @@ import pytest
 
 from sandbox import Attachment, Guild, Member
 from tests.conftest import ROOT
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page, until_past
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, edited, import_page, until_past
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -797,13 +797,6 @@ def scheduled_event_calls(fake, since: int) -> list:
     return [r for r in fake.requests[since:] if "/scheduled-events" in r.path]
 
 
-async def edited(world, fake, event_id: int, values: dict[str, str]) -> str:
-    form = await fake.slash(world.guild, world.moderator, "manage edit", event=str(event_id))
-    done = await fake.submit_modal(form, values)
-    assert done.ephemeral and "Updated" in done.content, done.content
-    return done.content
-
-
 async def test_a_discord_event_deleted_in_discords_ui_is_forgotten_once(world, fake):
     """A moderator deleted the Discord event under the server's Events: an edit of the
     event (new time, venue) says once that it is gone and how to make a new one, makes
@@ -813,7 +806,7 @@ async def test_a_discord_event_deleted_in_discords_ui_is_forgotten_once(world, f
     event_id = await announced_with_a_discord_event(world, fake, "Deleted In UI Forum")
     [made] = discord_events_of(world, fake, event_id)
     fake.delete_scheduled_event(guild, made["id"])
-    text = await edited(world, fake, event_id, {"start": "2037-09-02 18:00",
+    text = await edited(world, event_id, {"start": "2037-09-02 18:00",
                                                 "venue": "Room 12"})
     assert ("Its Discord event was deleted, ended or cancelled on Discord; /manage announce "
             "makes a new one." in text), text
@@ -821,7 +814,7 @@ async def test_a_discord_event_deleted_in_discords_ui_is_forgotten_once(world, f
                        (event_id,)) == [(None,)]
     assert listed(fake, guild, "Deleted In UI Forum") == []
     since = len(fake.requests)
-    text = await edited(world, fake, event_id, {"venue": "Room 13"})
+    text = await edited(world, event_id, {"venue": "Room 13"})
     assert "Discord event" not in text, text
     assert scheduled_event_calls(fake, since) == []
     again = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
@@ -840,7 +833,7 @@ async def test_a_discord_event_renamed_in_discords_ui_follows_the_next_edit(worl
     fake.edit_scheduled_event(guild, made["id"], name="Something else",
                               scheduled_start_time="2038-01-01T10:00:00+00:00",
                               scheduled_end_time="2038-01-01T11:00:00+00:00")
-    text = await edited(world, fake, event_id, {"venue": "Hall B"})
+    text = await edited(world, event_id, {"venue": "Hall B"})
     assert "The Discord event is updated." in text, text
     [kept] = discord_events_of(world, fake, event_id)
     assert kept["id"] == made["id"] and kept["name"] == "Renamed In UI Forum"
@@ -867,12 +860,12 @@ async def test_a_discord_event_finished_on_discord_is_forgotten_once(world, fake
         fake.edit_scheduled_event(guild, made["id"], status=3)  # and ended at its end
     else:
         fake.edit_scheduled_event(guild, made["id"], status=4)
-    text = await edited(world, fake, event_id, {"end": "2037-09-01 22:00"})
+    text = await edited(world, event_id, {"end": "2037-09-01 22:00"})
     assert ("Its Discord event was deleted, ended or cancelled on Discord; /manage announce "
             "makes a new one." in text), text
     assert "refused" not in text, text
     since = len(fake.requests)
-    text = await edited(world, fake, event_id, {"start": "2037-09-03 18:00",
+    text = await edited(world, event_id, {"start": "2037-09-03 18:00",
                                                 "end": "2037-09-03 20:00"})
     assert "Discord event" not in text, text
     assert scheduled_event_calls(fake, since) == []

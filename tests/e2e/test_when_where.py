@@ -20,7 +20,7 @@ import pytest_asyncio
 from icalendar import Calendar
 
 from sandbox import Attachment
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, edit_form, import_page
 from tests.e2e.test_bot import text_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -748,9 +748,7 @@ async def test_a_title_that_shows_nothing_is_refused_on_import_and_in_the_edit_f
             fake, world.guild, world.moderator, title=title,
             page=Attachment("blank.txt", b"Blank Talk\n\n" + OPEN_ANNOUNCEMENT, "text/plain"))
         assert reply.ephemeral and reply.content == "⚠️ Title must be some text.", reply
-        opened = await fake.slash(world.guild, world.moderator, "manage edit",
-                                  event=str(event_id))
-        refused = await fake.submit_modal(opened, {"title": title})
+        refused = await edit_form(world, event_id, {"title": title})
         assert refused.ephemeral and refused.content.endswith("Title must be some text."), (
             refused.content)
     assert world.dump() == before
@@ -772,9 +770,7 @@ async def test_an_end_typed_a_little_before_the_start_is_refused_not_the_next_da
     start = int(datetime(2031, 12, 5, 18, tzinfo=SHANGHAI).timestamp())
     saved = event_times(world, event_id)
     for typed in ("5pm", "下午5点"):
-        opened = await fake.slash(world.guild, world.moderator, "manage edit",
-                                  event=str(event_id))
-        refused = await fake.submit_modal(opened, {"end": typed})
+        refused = await edit_form(world, event_id, {"end": typed})
         end = int(datetime(2031, 12, 5, 17, tzinfo=SHANGHAI).timestamp())
         assert refused.ephemeral and (f"The end (<t:{end}:F>) must come after the start "
                                       f"(<t:{start}:F>)") in refused.content, refused.content
@@ -782,9 +778,7 @@ async def test_an_end_typed_a_little_before_the_start_is_refused_not_the_next_da
         assert event_times(world, event_id) == saved
     for typed, day, hour in (("2am", 6, 2), ("次日凌晨1点", 6, 1), ("1am next day", 6, 1),
                              ("01:00 (+1)", 6, 1), ("次日下午5点", 6, 17)):
-        opened = await fake.slash(world.guild, world.moderator, "manage edit",
-                                  event=str(event_id))
-        done = await fake.submit_modal(opened, {"end": typed})
+        done = await edit_form(world, event_id, {"end": typed})
         assert done.ephemeral and "Updated **Evening Social**" in done.content, done.content
         assert event_times(world, event_id)[:2] == (
             start, int(datetime(2031, 12, day, hour, tzinfo=SHANGHAI).timestamp())), typed
@@ -814,9 +808,7 @@ async def test_an_all_day_events_end_typed_as_a_clock_is_told_to_be_a_date(world
     event_id = await world.import_event("All Day Fair", capacity=5, starts_at="2031-12-05")
     saved = event_times(world, event_id)
     for typed in ("5am", "8am"):  # before and at 08:00, the date's midnight UTC in Shanghai
-        opened = await fake.slash(world.guild, world.moderator, "manage edit",
-                                  event=str(event_id))
-        refused = await fake.submit_modal(opened, {"end": typed})
+        refused = await edit_form(world, event_id, {"end": typed})
         assert refused.ephemeral and "ends with a date" in refused.content, refused.content
         assert event_times(world, event_id) == saved
 
@@ -940,9 +932,7 @@ async def test_a_summer_zones_time_the_clocks_skip_is_refused_naming_the_time_af
     before = event_times(world, event_id)
     for typed in ("March 8 2037 2:30am EDT", "March 8 2037 2:30am ET",
                   "March 8 2037 2:30am (EST)"):
-        opened = await fake.slash(world.guild, world.moderator, "manage edit",
-                                  event=str(event_id))
-        done = await fake.submit_modal(opened, {"start": typed})
+        done = await edit_form(world, event_id, {"start": typed})
         assert done.ephemeral and "clocks skip" in done.content, (typed, done.content)
         assert "e.g. 03:30" in done.content and "01:30" not in done.content, (typed,
                                                                                 done.content)
@@ -998,9 +988,7 @@ async def test_an_end_typed_without_a_zone_is_on_its_starts_zones_clock(world, f
                         for moment in (starts, ends))
         event_id = await world.import_event(f"Zoned End Talk {start} {end}", 5,
                                             starts_at="2036-12-01 18:00")
-        opened = await fake.slash(world.guild, world.moderator, "manage edit",
-                                  event=str(event_id))
-        done = await fake.submit_modal(opened, {"start": start, "end": end})
+        done = await edit_form(world, event_id, {"start": start, "end": end})
         assert done.ephemeral and "Updated" in done.content, (start, end, done.content)
         assert event_times(world, event_id)[:2] == (
             int(starts.timestamp()), int(ends.timestamp())), (server, start, end, done.content)
@@ -1030,9 +1018,7 @@ async def test_every_bracketed_zone_no_reading_takes_is_refused_naming_it(world,
             ("start", "Dec 10 2036 18:00 (Europe/Nowhere)", "Europe/Nowhere"),
             ("start", f"Dec 10 2036 18:00 ({long_name})", "Abcdefghijklmnopqrst Uvwxyzab…"),
             ("start", "Dec 10 2036 18:00 (@everyone时间)", "@\u200beveryone时间")):
-        opened = await fake.slash(world.guild, world.moderator, "manage edit",
-                                  event=str(event_id))
-        refused = await fake.submit_modal(opened, {field: typed})
+        refused = await edit_form(world, event_id, {field: typed})
         assert refused.ephemeral and len(refused.content.splitlines()) == 1, refused.content
         assert f"names a zone I can't read ({zone}); write it as an offset from UTC-12 to " \
                f"UTC+14" in refused.content, refused.content
@@ -1049,9 +1035,7 @@ async def test_two_times_typed_in_one_field_are_refused_not_read_as_a_date(world
     before = event_times(world, event_id)
     for field, typed in (("start", "6-8pm EST"), ("start", "Dec 10 2036 18:00-20:00"),
                          ("end", "3-4pm"), ("start", "2036年12月10日 18点至20点")):
-        opened = await fake.slash(world.guild, world.moderator, "manage edit",
-                                  event=str(event_id))
-        refused = await fake.submit_modal(opened, {field: typed})
+        refused = await edit_form(world, event_id, {field: typed})
         assert refused.ephemeral and len(refused.content.splitlines()) == 1, refused.content
         assert "holds two times; type the start and the end each in its own field" in \
             refused.content, refused.content
@@ -1090,9 +1074,7 @@ async def test_local_time_in_brackets_is_the_servers_clock_not_a_zone_refused(wo
     for typed in ("Dec 10 2036 6pm (local time)", "2036年12月10日 18:00（当地时间）",
                   "2036年12月10日 18:00 (當地時間)", "(local) Dec 10 2036 6pm",
                   "Dec 10 2036 6pm local time", "当地时间 2036年12月10日 18:00"):
-        opened = await fake.slash(world.guild, world.moderator, "manage edit",
-                                  event=str(event_id))
-        done = await fake.submit_modal(opened, {"start": typed, "end": "8pm (local time)"})
+        done = await edit_form(world, event_id, {"start": typed, "end": "8pm (local time)"})
         assert done.ephemeral and "Updated" in done.content, (typed, done.content)
         assert event_times(world, event_id)[:2] == (evening, evening + 7200), (typed,
                                                                                done.content)
@@ -1113,25 +1095,19 @@ async def test_a_bracket_saying_which_time_it_is_is_no_zone(world, fake):
     for typed in ("Dec 10 2036 18:00 (start time)", "2036年12月10日 18:00（会议时间）",
                   "2036年12月10日 18:00 (開始時間)", "Dec 10 2036 6pm (event time)",
                   "Dec 10 2036 18:00 (TBC)", "(start time) Dec 10 2036 18:00"):
-        opened = await fake.slash(world.guild, world.moderator, "manage edit",
-                                  event=str(event_id))
-        done = await fake.submit_modal(opened, {"start": typed})
+        done = await edit_form(world, event_id, {"start": typed})
         assert done.ephemeral and "Updated" in done.content, (typed, done.content)
         assert event_times(world, event_id)[0] == evening, (typed, done.content)
     before = event_times(world, event_id)
     for typed in ("(TBD)", "(start time)", "（会议时间）", "TBC (event time)"):
-        opened = await fake.slash(world.guild, world.moderator, "manage edit",
-                                  event=str(event_id))
-        refused = await fake.submit_modal(opened, {"start": typed})
+        refused = await edit_form(world, event_id, {"start": typed})
         assert refused.ephemeral and len(refused.content.splitlines()) == 1, refused.content
         assert "as a time; type e.g." in refused.content, (typed, refused.content)
         assert "zone" not in refused.content, (typed, refused.content)
         assert event_times(world, event_id) == before
     for typed, zone in (("Dec 10 2036 18:00 (XYZ)", "XYZ"), ("18:00 (Mars time)", "Mars time"),
                         ("18:00 (+15)", "+15"), ("18:00 (火星时间)", "火星时间")):
-        opened = await fake.slash(world.guild, world.moderator, "manage edit",
-                                  event=str(event_id))
-        refused = await fake.submit_modal(opened, {"start": typed})
+        refused = await edit_form(world, event_id, {"start": typed})
         assert f"names a zone I can't read ({zone})" in refused.content, refused.content
 
 
