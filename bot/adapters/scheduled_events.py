@@ -70,6 +70,13 @@ FINISHED_EVENT = 180000
 TOO_MANY_EVENTS = 30038
 
 
+def discord_said(exc: discord.HTTPException) -> str:
+    """Discord's refusal as a moderator's reply quotes it: one line (a proxy's 502 may
+    answer a page of HTML), at most 200 characters, without a closing full stop (the
+    reply's sentence has its own), its status where it said nothing."""
+    return clip(" ".join((exc.text or str(exc.status)).split()), 200).rstrip(".") or "?"
+
+
 def gone_on_discord(exc: discord.HTTPException) -> bool:
     """Whether Discord's refusal says the Discord event is no more to update: deleted
     (10070 Unknown Guild Scheduled Event), or finished (ended at its end, or cancelled).
@@ -174,7 +181,7 @@ async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
                             "let bots change Discord events.")))
         log.warning("Discord refused the scheduled event of event %s: %s %s", event_id,
                     exc.status, exc.text)
-        refusal = clip(exc.text or "?", 200)
+        refusal = discord_said(exc)
         return (Text(N_("Discord refused to create the Discord event: {refusal}."),
                      refusal=refusal) if creating else
                 Text(N_("Discord refused to update the Discord event: {refusal}."),
@@ -289,7 +296,7 @@ async def remove_for_move(bot: EventBot, guild_id: int, event: Event,
         if refused is not None:
             return Text(N_("I couldn't remove its Discord event, still at the old time: delete "
                            "it by hand (Discord: {refusal})."),
-                        refusal=clip(refused.text or "?", 200))
+                        refusal=discord_said(refused))
         await bot.store.run(bot.store.reminders.set_scheduled_event_id, guild_id, event.id,
                             None)
         if not replace:
@@ -367,8 +374,7 @@ def _stays_listed(refused: discord.HTTPException | None) -> Text:
         return Text(N_("Its Discord event stays listed: I need the **Manage Events** "
                        "permission to delete it, so delete it by hand under the server's "
                        "Events."))
-    # (one line: a proxy's 502 may answer a page of HTML)
-    reason = clip(" ".join((refused.text or str(refused.status)).split()), 200)
+    reason = discord_said(refused)
     if refused.status >= 500 or refused.status == 429:
         return _failing(reason)
     return Text(N_("Its Discord event stays listed: Discord refused to delete it "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import discord
 import pytest
 
 from bot.errors import InvalidValue
@@ -142,3 +143,27 @@ def test_the_scheduler_asks_again_before_next_due_could_miss_a_reminder():
     assert MAX_SLEEP < LOOKAHEAD - WINDOW
     assert MAX_SLEEP <= 60
     assert WINDOW == MAX_MINUTES * 60
+
+
+class _Answer:
+    """What discord.HTTPException reads of an HTTP answer."""
+
+    def __init__(self, status: int) -> None:
+        self.status, self.reason = status, "?"
+
+
+@pytest.mark.parametrize(("status", "body", "quoted"), [
+    # Discord's message ends its own sentence: the reply's sentence has its full stop
+    (400, {"code": 50035, "message": "Cannot schedule event in the past."},
+     "Cannot schedule event in the past"),
+    # a proxy's 502 page: one line, within 200 characters
+    (502, "<html>\n<body>\n  Bad   gateway\n</body>\n</html>",
+     "<html> <body> Bad gateway </body> </html>"),
+    (503, "x" * 500, "x" * 199 + "…"),
+    (500, "", "500"),  # nothing said: its status
+])
+def test_discord_s_refusal_is_quoted_on_one_line_without_a_second_full_stop(status, body, quoted):
+    from bot.adapters.scheduled_events import discord_said
+
+    said = discord_said(discord.HTTPException(_Answer(status), body))
+    assert said == quoted
