@@ -70,7 +70,9 @@ async def scheduled_events_on(world, fake) -> None:
     await fake.slash(world.guild, world.moderator, "manage scheduled-events", state="on")
 
 
-async def announced_on_discord(world, fake, title: str, starts_at: str) -> tuple[int, dict]:
+async def announced_on_discord(world, fake, title: str,
+                               starts_at: str = "2037-09-01T18:00:00+00:00"
+                               ) -> tuple[int, dict]:
     """An event of 5 seats starting at `starts_at`, announced with Discord events on: its
     id and the Discord event the announce made."""
     await scheduled_events_on(world, fake)
@@ -803,7 +805,7 @@ async def test_a_discord_event_deleted_in_discords_ui_is_forgotten_once(world, f
     none itself, and asks Discord nothing more; a deletion of the event then asks Discord
     nothing; /manage announce made meanwhile makes exactly one new one."""
     guild = world.guild
-    event_id = await announced_with_a_discord_event(world, fake, "Deleted In UI Forum")
+    event_id, _ = await announced_on_discord(world, fake, "Deleted In UI Forum")
     [made] = discord_events_of(world, fake, event_id)
     fake.delete_scheduled_event(guild, made["id"])
     text = await edited(world, event_id, {"start": "2037-09-02 18:00",
@@ -828,7 +830,7 @@ async def test_a_discord_event_renamed_in_discords_ui_follows_the_next_edit(worl
     """A moderator renamed and re-timed the Discord event in Discord's UI: the next edit
     of the event puts the event's own name, time and venue back on that same one."""
     guild = world.guild
-    event_id = await announced_with_a_discord_event(world, fake, "Renamed In UI Forum")
+    event_id, _ = await announced_on_discord(world, fake, "Renamed In UI Forum")
     [made] = discord_events_of(world, fake, event_id)
     fake.edit_scheduled_event(guild, made["id"], name="Something else",
                               scheduled_start_time="2038-01-01T10:00:00+00:00",
@@ -853,7 +855,7 @@ async def test_a_discord_event_finished_on_discord_is_forgotten_once(world, fake
     then lists it again with one new Discord event, not refused for good."""
     guild = world.guild
     title = f"Finished On Discord Forum ({finish})"
-    event_id = await announced_with_a_discord_event(world, fake, title)
+    event_id, _ = await announced_on_discord(world, fake, title)
     [made] = discord_events_of(world, fake, event_id)
     if finish == "completed":
         fake.edit_scheduled_event(guild, made["id"], status=2)  # begun at its start
@@ -884,7 +886,7 @@ async def test_a_discord_event_finished_on_discord_is_forgotten_once(world, fake
 async def ended_on_discord(world, fake, title: str) -> tuple[int, dict]:
     """An announced event whose Discord event Discord has started and then ended (as it
     ends an external event at its end): the event's id, and the Discord event."""
-    event_id = await announced_with_a_discord_event(world, fake, title)
+    event_id, _ = await announced_on_discord(world, fake, title)
     [made] = discord_events_of(world, fake, event_id)
     fake.edit_scheduled_event(world.guild, made["id"], status=2)
     fake.edit_scheduled_event(world.guild, made["id"], status=3)
@@ -945,22 +947,12 @@ async def test_a_deleted_events_role_is_taken_back(world, fake):
     await eventually(lambda: attendee not in member.roles, what="the role taken back")
 
 
-async def announced_with_a_discord_event(world, fake, title: str) -> int:
-    """A new event announced with its Discord event made (scheduled events turned on)."""
-    await scheduled_events_on(world, fake)
-    event_id = await world.import_event(title, capacity=5,
-                                        starts_at="2037-09-01T18:00:00+00:00")
-    await fake.slash(world.guild, world.moderator, "manage announce", event=str(event_id))
-    assert [e for e in fake.scheduled_events(world.guild) if e["name"] == title]
-    return event_id
-
-
 async def test_deleting_an_event_whose_discord_event_the_bot_cannot_delete_says_so(
         world, fake):
     """The bot's role lost Manage Events after the Discord event was made: deleting the
     event cannot delete it, and the moderator is told to, in the reply."""
     guild = world.guild
-    event_id = await announced_with_a_discord_event(world, fake, "Orphaned Schedule")
+    event_id, _ = await announced_on_discord(world, fake, "Orphaned Schedule")
     mine = bot_role(world)
     saved = mine.permissions
     await set_permissions(world, mine, saved & ~(MANAGE_EVENTS | CREATE_EVENTS))
@@ -993,7 +985,7 @@ async def test_a_discord_event_discord_will_not_delete_is_told_to_the_moderator(
     listed and what to do. After a 503 the deletion's notice tries again, and it goes."""
     guild = world.guild
     title = f"Undeletable Schedule {status}"
-    event_id = await announced_with_a_discord_event(world, fake, title)
+    event_id, _ = await announced_on_discord(world, fake, title)
     fake.fail(*DELETE_DISCORD_EVENT, status=status, code=code, count=1000 if stays else 1)
     try:
         asked = await fake.slash(guild, world.moderator, "manage delete", event=str(event_id))
@@ -1017,7 +1009,7 @@ async def test_a_channels_overwrite_does_not_hide_that_the_discord_event_stays(w
     grants the bot Manage Events: Discord deletes an external event by the bot's
     server-level permissions alone, so the moderator is still told to delete it by hand."""
     guild = world.guild
-    event_id = await announced_with_a_discord_event(world, fake, "Overwritten Schedule")
+    event_id, _ = await announced_on_discord(world, fake, "Overwritten Schedule")
     mine = bot_role(world)
     saved = mine.permissions
     await set_permissions(world, mine, saved & ~(MANAGE_EVENTS | CREATE_EVENTS))
@@ -1176,7 +1168,7 @@ async def test_a_deleted_events_discord_event_goes_though_discord_fails_for_a_wh
     minute, made to have passed), and the Discord event goes then; it used to stay listed
     for good."""
     guild = world.guild
-    event_id = await announced_with_a_discord_event(world, fake, "Stubborn Forum")
+    event_id, _ = await announced_on_discord(world, fake, "Stubborn Forum")
     fake.fail("DELETE", rf"^/guilds/{guild.id}/scheduled-events/\d+$", status=500, count=5)
     asked = await fake.slash(guild, world.moderator, "manage delete", event=str(event_id))
     confirm, _ = asked.custom_ids()
