@@ -577,22 +577,20 @@ async def test_a_route_lost_again_after_it_came_back_is_said_again(world):
         lines = [line for line in world.bot.output()[since:].splitlines() if said in line]
         assert len(lines) == times, world.bot.output()[since:][-3000:]
 
+    async def promoted_without_dms(leaving, promoted, times: int) -> None:
+        fake.lack("POST", r"^/users/@me/channels$")
+        try:
+            await promote(leaving, promoted)
+            await told(times)
+        finally:
+            fake.clear_faults()
+
     joined = await fake.slash(guild, members[0], "rsvp join", event=str(event_id))
     assert "confirmed" in joined.content, joined
-    fake.lack("POST", r"^/users/@me/channels$")
-    try:
-        await promote(members[0], members[1])
-        await told(1)
-    finally:
-        fake.clear_faults()
+    await promoted_without_dms(members[0], members[1], 1)
     await promote(members[1], members[2])
     await fake.wait_message(fake.dm_channel(members[2]), lambda m: "Flapping" in m["content"])
-    fake.lack("POST", r"^/users/@me/channels$")
-    try:
-        await promote(members[2], members[3])
-        await told(2)
-    finally:
-        fake.clear_faults()
+    await promoted_without_dms(members[2], members[3], 2)
     assert not problems(world.bot.output()[since:])
 
 
