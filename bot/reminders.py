@@ -31,6 +31,7 @@ SCHEDULED_LOCATION = 100
 DEFAULT_DURATION = timedelta(hours=2)
 ENTITY_EXTERNAL = 3  # guild scheduled event entity type
 PRIVACY_GUILD_ONLY = 2
+STATUS_COMPLETED = 3  # a guild scheduled event's status once it has ended
 
 
 # What a Chinese keyboard types: full-width digits and punctuation ("１４４０，６０"), the
@@ -145,6 +146,15 @@ def discord_takes_start(start: datetime | None, now: datetime) -> bool:
     return start is not None and start > now + DISCORD_START_MARGIN
 
 
+def discord_event_begun(event: Event, now: datetime) -> bool:
+    """Whether a Discord event of the event has begun by the event's times (or is about to:
+    `discord_takes_start`): Discord no longer moves its start, but takes the rest
+    (`begun_event_payload`), and ends it when asked."""
+    return (event.starts_at is not None and not saved_times_problem(event.starts_at,
+                                                                    event.ends_at)
+            and not discord_takes_start(event.start_moment, now))
+
+
 @dataclass(frozen=True, slots=True)
 class ScheduledEventDetails:
     """What the event's guild scheduled event shows, within Discord's limits: an external
@@ -179,6 +189,17 @@ def scheduled_event_fields(event: Event, lang: Language) -> dict[str, Any]:
     """The REST payload of the event's guild scheduled event (create or update), for an
     event with no `scheduled_event_problem`."""
     return scheduled_event_payload(scheduled_event_details(event, lang))
+
+
+def begun_event_payload(details: ScheduledEventDetails, now: datetime) -> dict[str, Any]:
+    """The REST update of a Discord event that has begun (`discord_event_begun`): all of
+    `details` but the start, which Discord keeps; or, once its end is past (or moments
+    away, which Discord would take as past by then), its end: over, as the event is."""
+    if details.end <= now + DISCORD_START_MARGIN:
+        return {"status": STATUS_COMPLETED}
+    payload = scheduled_event_payload(details)
+    del payload["scheduled_start_time"]
+    return payload
 
 
 def scheduled_event_payload(details: ScheduledEventDetails) -> dict[str, Any]:

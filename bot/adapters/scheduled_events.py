@@ -35,7 +35,10 @@ from bot.errors import EventNotFound
 from bot.i18n import N_, Text
 from bot.models import Event
 from bot.reminders import (
+    STATUS_COMPLETED,
     ScheduledEventDetails,
+    begun_event_payload,
+    discord_event_begun,
     discord_takes_start,
     scheduled_event_details,
     scheduled_event_payload,
@@ -61,6 +64,7 @@ class ScheduledEventStep:
     existing: int | None = None  # the Discord event to update, if there is one
     create: bool = False
     enabled: bool = True  # the server's /manage scheduled-events
+    begun: bool = False  # `existing` has begun: its start stays (`begun_event_payload`)
 
 
 # Discord's answer to an update of a scheduled event that has ended or been cancelled.
@@ -97,8 +101,11 @@ async def plan_scheduled_event(bot: EventBot, guild_id: int, event: Event,
     existing = await bot.store.run(bot.store.reminders.scheduled_event_id, guild_id, event.id)
     if existing is None and not create:
         return ScheduledEventStep()
-    problem = scheduled_event_problem(event, discord.utils.utcnow())
-    if problem is not None:  # an import after the start (the recap) needs no note
+    now = discord.utils.utcnow()
+    problem = scheduled_event_problem(event, now)
+    # One listed already that has begun still follows its event, all but its start.
+    begun = problem is not None and existing is not None and discord_event_begun(event, now)
+    if problem is not None and not begun:  # an import after the start needs no note
         return ScheduledEventStep(_not_made(existing is None, problem) if create else None)
     if not (permissions.manage_events or permissions.create_events):
         # Deleted, ended or cancelled on Discord meanwhile, there is nothing to update: the
@@ -109,7 +116,7 @@ async def plan_scheduled_event(bot: EventBot, guild_id: int, event: Event,
         return ScheduledEventStep(_no_permission(existing is None or gone))
     lang = await bot.languages.for_guild(guild_id, bot)  # what the whole server reads
     return ScheduledEventStep(details=scheduled_event_details(event, lang), existing=existing,
-                              create=create, enabled=enabled)
+                              create=create and not begun, enabled=enabled, begun=begun)
 
 
 async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
@@ -128,9 +135,13 @@ async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
                 # By id, not `ScheduledEvent.edit`: that is a method of a ScheduledEvent the
                 # bot would have to fetch first (it has no scheduled-event intent, so its
                 # cache is not current), two requests where Discord needs one.
+                payload = (begun_event_payload(details, discord.utils.utcnow()) if step.begun
+                           else scheduled_event_payload(details))
                 await bot.http.edit_scheduled_event(guild_id, existing, reason=REASON,
-                                                    **scheduled_event_payload(details))
+                                                    **payload)
                 route_offered(DISCORD_EVENTS)
+                if payload.get("status") == STATUS_COMPLETED:
+                    return Text(N_("Its Discord event is ended."))
                 return Text(N_("The Discord event is updated."))
             except discord.HTTPException as exc:
                 if not gone_on_discord(exc):
@@ -143,10 +154,10 @@ async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
                          existing, event_id, exc.status, exc.code)
                 await bot.store.run(bot.store.reminders.set_scheduled_event_id,
                                     guild_id, event_id, None)
-                if not create:
+                if not create:  # (none is made for an event begun: Discord takes none)
                     return (Text(N_("Its Discord event was deleted, ended or cancelled on "
                                     "Discord; /manage announce makes a new one."))
-                            if step.enabled else
+                            if step.enabled and not step.begun else
                             Text(N_("Its Discord event was deleted, ended or cancelled on "
                                     "Discord.")))
                 creating = True
@@ -266,7 +277,9 @@ async def follow_change(bot: EventBot, guild_id: int, before: Event | None, save
     Discord event, if it has one, follows. Discord moves a Discord event only from a start
     to come to a start to come (`discord_takes_start`): one whose event is moved into the
     past (or to moments away) is removed, and one that has begun (ACTIVE), whose event is
-    put off, is replaced by one at the new time; neither left saying the old time."""
+    put off, is replaced by one at the new time; neither left saying the old time. One
+    that has begun otherwise takes the rest of the change (name, place, end), and is
+    ended when its event's end is moved to now or before."""
     now = discord.utils.utcnow()
     if before is not None and before.start_moment != saved.start_moment:
         movable = discord_takes_start(before.start_moment, now)

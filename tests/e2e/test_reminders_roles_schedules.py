@@ -1374,3 +1374,60 @@ async def test_a_role_discord_says_is_unknown_costs_one_call_and_the_moderators_
     await a_new_role_for_everyone(world, fake, event_id, [*members, late],
                                   "Attendee after the unseen deletion")
     assert role_calls(fake, first, attendee) == [("PUT", 404)] and len(told()) == 1
+
+
+def begin_now(world, created: dict, event_id: int, hours_ago: float = 1.0,
+              lasting: float = 3.0) -> datetime:
+    """The event began `hours_ago` and lasts `lasting` hours, as time passing would leave
+    it, and Discord began its Discord event (ACTIVE) at that start: the start."""
+    began = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=hours_ago)
+    conn = sqlite3.connect(world.db_path, timeout=10)
+    with conn:
+        conn.execute("UPDATE events SET starts_at = ?, ends_at = ? WHERE id = ?",
+                     (int(began.timestamp()), int((began + timedelta(hours=lasting)).timestamp()),
+                      event_id))
+    conn.close()
+    created.update(scheduled_start_time=began.isoformat(), status=2,
+                   scheduled_end_time=(began + timedelta(hours=lasting)).isoformat())
+    return began
+
+
+async def test_an_event_under_way_renamed_and_running_late_its_discord_event_follows(
+        world, fake):
+    """The event began an hour ago and its Discord event with it (ACTIVE, whose start
+    Discord no longer moves). A moderator renames it, moves it to another room and has it
+    end later (the panel runs late): the Discord event takes all of that, keeping its
+    start, rather than showing the old name and ending on Discord at the old time."""
+    guild = world.guild
+    event_id, created = await announced_on_discord(world, fake, "Running Late Forum",
+                                                   "2037-11-05T18:00:00+00:00")
+    began = begin_now(world, created, event_id, hours_ago=1, lasting=2)
+    later = (began + timedelta(hours=4)).replace(second=0)  # as typed: to the minute
+    text = await edited(world, event_id, {"title": "Running Late Forum (extended)",
+                                          "venue": "Room 2",
+                                          "end": later.strftime("%Y-%m-%d %H:%M")})
+    assert "The Discord event is updated." in text, text
+    assert "refused" not in text, text
+    [made] = [e for e in fake.scheduled_events(guild) if e["id"] == created["id"]]
+    assert made["name"] == "Running Late Forum (extended)"
+    assert made["entity_metadata"] == {"location": "Room 2"}
+    assert datetime.fromisoformat(made["scheduled_end_time"]) == later
+    assert datetime.fromisoformat(made["scheduled_start_time"]) == began
+    assert made["status"] == 2
+
+
+async def test_an_event_under_way_ended_early_ends_its_discord_event(world, fake):
+    """The event began an hour ago (its Discord event ACTIVE) and a moderator sets its end
+    to now, the panel having finished early: its Discord event is ended (COMPLETED), not
+    left going on until the old end."""
+    guild = world.guild
+    event_id, created = await announced_on_discord(world, fake, "Ended Early Forum",
+                                                   "2037-11-06T18:00:00+00:00")
+    began = begin_now(world, created, event_id, hours_ago=1, lasting=3)
+    ended = datetime.now(UTC).replace(second=0, microsecond=0)
+    text = await edited(world, event_id, {"end": ended.strftime("%Y-%m-%d %H:%M")})
+    assert "Its Discord event is ended." in text, text
+    assert "refused" not in text, text
+    [made] = [e for e in fake.scheduled_events(guild) if e["id"] == created["id"]]
+    assert made["status"] == 3
+    assert datetime.fromisoformat(made["scheduled_start_time"]) == began

@@ -14,9 +14,12 @@ from bot.models import Event
 from bot.reminders import (
     DEFAULT_MINUTES,
     MAX_MINUTES,
+    begun_event_payload,
+    discord_event_begun,
     minutes_text,
     parse_minutes,
     reminder_dm,
+    scheduled_event_details,
     scheduled_event_fields,
     scheduled_event_problem,
 )
@@ -130,6 +133,25 @@ def test_scheduled_event_problem():
     # Discord would find a start this near past by the time the request reached it
     assert "too soon" in str(scheduled_event_problem(event(), START - timedelta(seconds=30)))
     assert scheduled_event_problem(event(), START - timedelta(seconds=61)) is None
+
+
+def test_a_begun_discord_event_takes_all_but_its_start_until_its_end():
+    talk = event(ends_at=START + timedelta(hours=2), venue="Room 2")
+    assert not discord_event_begun(talk, START - timedelta(seconds=61))
+    assert discord_event_begun(talk, START - timedelta(seconds=30))  # Discord moves it no more
+    assert discord_event_begun(talk, START + timedelta(hours=5))
+    assert not discord_event_begun(event(starts_at=None), START)
+    details = scheduled_event_details(talk, EN)
+    under_way = begun_event_payload(details, START + timedelta(hours=1))
+    assert "scheduled_start_time" not in under_way and "status" not in under_way
+    assert under_way == {key: value for key, value in scheduled_event_fields(talk, EN).items()
+                         if key != "scheduled_start_time"}
+    assert under_way["entity_metadata"] == {"location": "Room 2"}
+    # its end past, or too near for Discord to take it: ended instead
+    ended = {"status": 3}
+    assert begun_event_payload(details, START + timedelta(hours=2)) == ended
+    assert begun_event_payload(details, START + timedelta(hours=2, seconds=-30)) == ended
+    assert begun_event_payload(details, START + timedelta(hours=2, seconds=-61)) != ended
 
 
 def test_the_scheduler_asks_again_before_next_due_could_miss_a_reminder():
