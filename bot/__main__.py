@@ -40,8 +40,7 @@ try:
     from bot.errors import DatabaseUnreadable, DatabaseUnwritable, InvalidValue, UserError
     from bot.fetch import FetchPolicy
     from bot.flows import importing
-    from bot.i18n import CONTROL_CODES
-    from bot.logs import LINE_AND_BIDI_CODES, configure_logging, one_line
+    from bot.logs import configure_logging, one_line, shown, shown_json
     from bot.models import is_discord_id, storable_text
     from bot.progress import escape_what_output_cannot_encode, terminal_progress
     from bot.render_replies import attendees_csv
@@ -56,17 +55,6 @@ log = logging.getLogger("bot")
 
 class UsageError(Exception):
     """A problem the user can fix; printed as one line, exit status 2."""
-
-
-_CONTROLS = {code: "\ufffd" for code in (*CONTROL_CODES, *LINE_AND_BIDI_CODES)}
-
-
-def shown(text: str) -> str:
-    """A title or a member's name as a listing prints it at a terminal: one field of one
-    line, its control characters marked (�) rather than obeyed (a name's escape sequence
-    would clear the screen or retitle the window, a right-to-left override reverse the
-    rest of its row, a line separator break it)."""
-    return text.translate(_CONTROLS)
 
 
 NO_TOKEN = ("DISCORD_TOKEN is not set: copy .env.example to .env and put your bot's token "
@@ -186,29 +174,32 @@ async def read_source(name: str, settings: Settings | None) -> PageSource:
 
 
 def cmd_parse(settings: Settings | None, args: argparse.Namespace) -> int:
+    """What the importer reads of pages. Their text is anyone's on the web: each field is
+    printed `shown` (and the JSON with `shown_json`), its controls not reaching the
+    terminal."""
     results = [(name, asyncio.run(read_source(name, settings)).page) for name in args.files]
     if args.json:
         for name, page in results:
-            print(json.dumps({"file": name, **page.to_dict()}, ensure_ascii=False))
+            print(shown_json(json.dumps({"file": name, **page.to_dict()}, ensure_ascii=False)))
         return 0
     for name, page in results:
-        print(f"{name}: {page.kind}")
+        print(f"{shown(name)}: {page.kind}")
         # What the importer read of the event, then its people (the moderator among them).
         for label, value in (("title", page.title), ("date", page.date_text),
                              ("venue", page.location)):
-            print(f"  {label}: {value or '-'}")
+            print(f"  {label}: {shown(value) if value else '-'}")
         for person in page.people:
-            print(f"  {person.role}: {person.name}")
+            print(f"  {person.role}: {shown(person.name)}")
         for takeaway in page.takeaways:
-            print(f"  takeaway: {takeaway.heading}")
+            print(f"  takeaway: {shown(takeaway.heading)}")
         notes = [n for n, on in (("off the record", page.off_the_record),
                                  ("registration closed", page.registration_closed)) if on]
         if page.language:
             notes.append(f"in {page.language}"
                          + (f" with {page.translation} translation" if page.translation else ""))
-        print(f"  notes: {', '.join(notes) or '-'}")
+        print(f"  notes: {shown(', '.join(notes)) or '-'}")
         for line in page.skipped:
-            print(f"  skipped: {line}")
+            print(f"  skipped: {shown(str(line))}")
     return 0
 
 
@@ -263,10 +254,10 @@ async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         verb = "created" if report.created else "updated"
         print(f"{verb} event {report.event.id} {report.event.slug!r} "
               f"({len(report.event.people)} people, {len(report.event.takeaways)} takeaways)")
-        for line in report.skipped:
-            print(f"  skipped {line}")
+        for line in report.skipped:  # the pages' own lines, among others
+            print(f"  skipped {shown(line)}")
         for note in report.notes:  # English on the command line
-            print(f"  note: {note}")
+            print(f"  note: {shown(str(note))}")
     return 0
 
 

@@ -30,6 +30,11 @@ TRACEBACK_CHARS = 20_000
 LINE_AND_BIDI_CODES = (0x2028, 0x2029, 0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F),
                  *range(0x2066, 0x206A))
 _ESCAPES = {code: repr(chr(code))[1:-1] for code in (*CONTROL_CODES, *LINE_AND_BIDI_CODES)}
+# The same characters in a listing or a page's text: marked (U+FFFD), or in JSON as
+# JSON writes a character (its own escapes leave out DEL, the C1 controls and the rest).
+_MARKED = {code: "\ufffd" for code in (*CONTROL_CODES, *LINE_AND_BIDI_CODES)}
+_MARKED_IN_LINES = {code: mark for code, mark in _MARKED.items() if code != ord("\n")}
+_JSON_ESCAPES = {code: f"\\u{code:04x}" for code in (*CONTROL_CODES, *LINE_AND_BIDI_CODES)}
 INDENT = "    "
 # An interaction's token is a credential for 15 minutes (to answer, edit or follow up as
 # the bot); discord.py's debug lines show it in the URLs it calls and the events it gets.
@@ -55,6 +60,23 @@ def one_line(text: str, limit: int = MESSAGE_CHARS, *, total: int | None = None)
     if total <= limit and len(escaped) <= limit:
         return escaped
     return f"{escaped[:limit]}… (clipped: {total} characters in all)"
+
+
+def shown(text: str, *, lines: bool = False) -> str:
+    """Text the bot did not write (a title, a member's name, a page's lines) as it is shown
+    at an operator's terminal, on the command line and in the sandbox: its control
+    characters, line separators and bidi controls marked (\ufffd) rather than obeyed. An
+    escape sequence would clear the screen, retitle the window, make a link or write the
+    clipboard, a backspace or carriage return overwrite what is before it, a right-to-left
+    override reverse the rest of its row, a line separator or a tab make one field two.
+    `lines`: the text's own line breaks ("\\n") are kept, for text of several lines."""
+    return text.translate(_MARKED_IN_LINES if lines else _MARKED)
+
+
+def shown_json(text: str) -> str:
+    """JSON text (`json.dumps(..., ensure_ascii=False)`) as `shown` shows text: the same
+    characters written as JSON escapes ("\\u009b"), which read back as they were."""
+    return text.translate(_JSON_ESCAPES)
 
 
 def _block(text: str) -> str:

@@ -696,6 +696,51 @@ def test_listings_show_names_without_their_bidi_overrides_or_line_separators(cli
     assert rows[0].split("\t")[-1] == "Eve\ufffddemaretnoc\ufffdx\ufffdy\ufffdz", rows
 
 
+def obeyed(output: str) -> list[str]:
+    """The characters of `output` a terminal obeys or reorders the line by, rather than
+    shows: controls (but the line ends), line separators and bidi controls."""
+    return [c for c in output if (unicodedata.category(c) == "Cc" and c != "\n")
+            or c in "\u2028\u2029\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                    "\u2066\u2067\u2068\u2069"]
+
+
+def test_parse_and_import_show_a_pages_text_without_its_controls(cli, tmp_path):
+    """A page is anyone's text on the web: what `parse` and `import` print of it (its
+    title, venue, people, lines skipped) reaches the operator's terminal, where a
+    right-to-left override in the title would show it reversed and the rest of the row
+    with it, and the escape sequences a bio keeps verbatim would clear the screen or
+    write the clipboard. The JSON keeps them, as JSON escapes."""
+    html = tmp_path / "page.html"
+    html.write_text("<html><head><title>Forum &#x202e;weiver&#x2069; on arms</title></head>"
+                    "<body><h1>Forum &#x202e;weiver&#x2069; on arms</h1>"
+                    "<p>Tuesday, December 1, 2026, 6:00 PM EST</p>"
+                    "<p>Venue: Hall &#x2066;B&#x200f;</p>"
+                    "<p>Tong Zhao will moderate a discussion with Li Bin.</p>"
+                    "<h3>Li Bin</h3><p>Li Bin is a senior fellow.</p>"
+                    "<p>&#x202e;Stray line</p></body></html>", encoding="utf-8")
+    text = tmp_path / "page.txt"
+    text.write_text("Arms Forum\nTuesday, December 1, 2026, 6:00 PM EST\n\n"
+                    "Tong Zhao will moderate a discussion with Li Bin.\n\n"
+                    "Li Bin\n\nLi Bin is a senior fellow \x9b2J\x1b]52;c;eA==\x07 at the "
+                    "Carnegie Endowment for International Peace.\n", encoding="utf-8")
+    listed = cli("parse", str(html), str(text)).stdout
+    assert not obeyed(listed), listed
+    lines = listed.splitlines()
+    assert "  title: Forum \ufffdweiver\ufffd on arms" in lines, lines
+    assert "  venue: Hall \ufffdB\ufffd" in lines
+    assert '  skipped: skipped paragraph: "\ufffdStray line"' in lines
+    as_json = cli("parse", str(html), str(text), "--json").stdout
+    assert not obeyed(as_json), as_json
+    first, second = map(json.loads, as_json.splitlines())
+    assert first["title"] == "Forum \u202eweiver\u2069 on arms"
+    bios = {person["name"]: person["bio"] for person in second["people"]}
+    assert "\x9b2J\x1b]52;c;eA==\x07" in bios["Li Bin"]
+    imported = cli("import", str(html), "--guild", "123").stdout
+    assert not obeyed(imported), imported
+    assert '  skipped announcement: skipped paragraph: "\ufffdStray line"' in (
+        imported.splitlines())
+
+
 def test_an_event_argument_not_in_utf8_is_an_unknown_event(cli):
     """A byte that is no UTF-8 reaches Python as a lone surrogate, which the store could not
     take: it was a traceback."""
