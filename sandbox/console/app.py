@@ -28,6 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.config import Settings
+from bot.logs import shown
 from sandbox import BotProcess, FakeDiscord
 from sandbox.console import world
 from sandbox.console.commands import BotStopped, Console
@@ -195,8 +196,8 @@ async def _sandbox(settings: Settings, database: Path, state: Path, interval: fl
             try:
                 await fake.wait_ready(process=bot)
             except (RuntimeError, TimeoutError) as exc:
-                print(f"eventbot: the bot did not start: {str(exc).splitlines()[0]}\n"
-                      f"{bot.output()[-1500:]}", file=sys.stderr)
+                print(shown(f"eventbot: the bot did not start: {str(exc).splitlines()[0]}\n"
+                            f"{bot.output()[-1500:]}", lines=True), file=sys.stderr)
                 return 1
             await _until_started(bot, ready)
             console = Console(fake, guild, world.people(fake, guild), bot,
@@ -214,7 +215,9 @@ async def _sandbox(settings: Settings, database: Path, state: Path, interval: fl
             read = terminal_reader(loop) if interactive else pipe_reader(loop)
             return await console.run(read)
         except BotStopped as exc:
-            print(f"eventbot: the bot stopped unexpectedly: {exc}", file=sys.stderr)
+            # its output's last lines: Python's own traceback too, written as it came
+            print(shown(f"eventbot: the bot stopped unexpectedly: {exc}", lines=True),
+                  file=sys.stderr)
             return 1
         except asyncio.CancelledError:
             print(flush=True)  # end the prompt's line

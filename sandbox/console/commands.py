@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from bot.logs import shown
 from sandbox import BotProcess, FakeDiscord, Guild, Member, Reply, User
 from sandbox.console import world
 from sandbox.console.parsing import LineError, parse_slash
@@ -91,13 +92,15 @@ class Console(SlashCommands):
         return f"{self.persona}> "
 
     def say(self, text: str = "") -> None:
-        print(text, flush=True)
+        """A line (or lines) of the console's own, which may quote what the bot sent, a
+        file's rows or the bot's output: `shown`, as a message's text is."""
+        print(shown(text, lines=True), flush=True)
 
     def show(self, header: str, message: dict[str, Any]) -> None:
         self.say("  " + header + (" (edited)" if message.get("edited_timestamp") else ""))
         files = self.fake.files_of(message) if message.get("attachments") else []
-        for line in render_message(message, files, self.style):
-            self.say("  " + line)
+        for line in render_message(message, files, self.style):  # shown, in bold
+            print("  " + line, flush=True)
         private = bool(message.get("flags", 0) & EPHEMERAL) or not message.get("guild_id")
         if files:
             self.files, self.files_seen_by = files, self.persona if private else None

@@ -1,5 +1,9 @@
 """How the sandbox console shows what the bot sends: Discord's markdown, timestamps and
-mentions as a person reads them, embeds with a bar on the left, files, numbered buttons."""
+mentions as a person reads them, embeds with a bar on the left, files, numbered buttons.
+
+What a message holds is text from pages and members (a bio a web page gave, a file's
+rows): each piece is `shown`, its escape sequences and bidi controls marked rather than
+sent to the terminal; the console's own bold is added after."""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
+
+from bot.logs import shown
 
 PREVIEW_LINES = 6  # first lines shown of an attached .csv or .ics
 
@@ -111,7 +117,7 @@ def render_text(text: str, style: Style | None = None) -> str:
         name = style.role_name(target) if match["kind"] == "@&" else style.user_name(target)
         return f"@{name}" if name else "@unknown"
 
-    rendered = _INLINE.sub(replace, text)
+    rendered = _INLINE.sub(replace, shown(text, lines=True))
     return rendered + (style.bold[1] if bold else "")
 
 
@@ -195,7 +201,7 @@ def render_message(message: dict[str, Any], files: Sequence[tuple[str, bytes]] =
         if embed.get("title"):
             lines += _wrap(b0 + render_text(embed["title"], style) + b1, style.width, bar)
         if embed.get("url"):
-            lines.append(bar + embed["url"])
+            lines.append(bar + shown(embed["url"]))
         if embed.get("description"):
             lines += _wrap(render_text(embed["description"], style), style.width, bar)
         for item in embed.get("fields") or []:
@@ -205,10 +211,10 @@ def render_message(message: dict[str, Any], files: Sequence[tuple[str, bytes]] =
         if (embed.get("footer") or {}).get("text"):
             lines += _wrap("— " + render_text(embed["footer"]["text"], style), style.width, bar)
     for number, (name, data) in enumerate(files, start=1):
-        lines.append(f"📎 {name} ({len(data):,} bytes)")
+        lines.append(f"📎 {shown(name)} ({len(data):,} bytes)")
         if name.lower().endswith((".csv", ".ics")):
             text = data.decode("utf-8-sig", "replace").splitlines()
-            lines += [f"   {row}" for row in text[:PREVIEW_LINES]]
+            lines += [f"   {shown(row)}" for row in text[:PREVIEW_LINES]]
             if len(text) > PREVIEW_LINES:
                 more = len(text) - PREVIEW_LINES
                 lines.append(f"   … {more} more line{'s' if more > 1 else ''} (show {number} "
@@ -220,13 +226,14 @@ def render_message(message: dict[str, Any], files: Sequence[tuple[str, bytes]] =
             label = button.get("label") or (button.get("emoji") or {}).get("name") or "?"
             note = " (disabled)" if button.get("disabled") else (" ↗" if button.get("url")
                                                                   else "")
-            labels.append(f"[{number} {label}{note}]")
+            labels.append(f"[{number} {shown(label)}{note}]")
         lines += _wrap(" ".join(labels), style.width)
     for menu in menus_of(message):  # as Discord shows it, below the buttons, to `choose`
-        choices = " ".join(f"({number} {option.get('label') or '?'})"
+        choices = " ".join(f"({number} {shown(option.get('label') or '?')})"
                            for number, option in enumerate(menu.get("options") or [], start=1))
         note = " (disabled)" if menu.get("disabled") else ""
-        lines += _wrap(f"▾ {menu.get('placeholder') or 'Choose'}{note}: {choices}", style.width)
+        placeholder = shown(menu.get("placeholder") or "Choose")
+        lines += _wrap(f"▾ {placeholder}{note}: {choices}", style.width)
     if not lines:
         lines.append("(an empty message)")
     return lines

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from bot.logs import shown
 from sandbox.console.commands import Console
 from sandbox.console.slash import fixed_choices
 
@@ -109,7 +110,7 @@ def enable_tab_completion(console: Console, loop: asyncio.AbstractEventLoop) -> 
         print()
         for match in found:
             label = labels.get(match.strip())
-            print(f"  {match.strip()}" + (f"  {label}" if label else ""))
+            print(shown(f"  {match.strip()}" + (f"  {label}" if label else "")))
         print(console.prompt + readline.get_line_buffer(), end="", flush=True)
 
     readline.set_completer_delims(" \t\n")

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -391,6 +392,26 @@ def test_a_private_replys_buttons_are_its_readers_and_a_spent_button_says_so(tmp
         "  ! only moderator could see that message and its buttons; type as moderator first\n")
     assert after(out, "moderator> click 1\n") == (
         "  ! that button is no longer on the message (it was answered, or it expired)\n")
+
+
+def test_a_pages_escape_sequences_reach_the_terminal_marked_not_obeyed(tmp_path):
+    """A page imported from the web keeps a bio's text as it was, and /event speakers
+    shows it: the console printed its escape sequences as they came, which cleared the
+    screen, made a hidden link, wrote the clipboard (OSC 52) and backspaced over text
+    at the terminal of whoever tried the bot on the page."""
+    bio = ("Li Bin is a fellow \x1b]0;owned\x07\x1b[2J\x9b31mred \x1b]8;;http://x/\x07link"
+           "\x1b]8;;\x07 \x1b]52;c;eA==\x07 ab\x08\x08XY at the Carnegie Endowment.")
+    (tmp_path / "bio.txt").write_text(
+        f"Bio Forum\n\n{START:%A, %B %-d, %Y}, 6:00 PM\n\nTong Zhao will moderate a "
+        f"discussion with Li Bin on their research.\n\nLi Bin\n\n{bio}\n", encoding="utf-8")
+    out = run_sandbox(tmp_path, ["as moderator", "/manage import page:bio.txt", "click 1",
+                                 "/event speakers event:2", "quit"], "--fresh").stdout
+    speakers = after(out, "moderator> /event speakers event:2\n")
+    assert [c for c in out if unicodedata.category(c) == "Cc" and c != "\n"] == [], speakers
+    said = " ".join(line.removeprefix("  │ ") for line in speakers.splitlines())
+    assert ("Li Bin is a fellow \ufffd]0;owned\ufffd\ufffd[2J\ufffd31mred \ufffd]8;;http://x/"
+            "\ufffdlink\ufffd]8;;\ufffd \ufffd]52;c;eA==\ufffd ab\ufffd\ufffdXY at the "
+            "Carnegie Endowment.") in said, speakers
 
 
 def test_a_question_mark_lists_an_options_fixed_choices_as_the_help_says(tmp_path):

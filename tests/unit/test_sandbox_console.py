@@ -183,6 +183,31 @@ def test_render_message_shows_embeds_fields_footer_files_and_numbered_buttons():
     assert all(len(line) <= 100 for line in lines)
 
 
+def test_a_messages_files_buttons_and_menus_are_shown_with_their_controls_marked():
+    """Besides a message's text, its files' names and first rows (a member's name in the
+    attendees CSV), its buttons' labels and its menu's options reach the terminal: their
+    escape sequences marked, the console's own bold kept."""
+    evil = "Eve\x1b]52;c;eA==\x07\u202e"
+    message = {"content": f"**{evil}**", "components": [
+        {"type": 1, "components": [{"type": 2, "label": evil, "custom_id": "j"}]},
+        {"type": 1, "components": [{"type": 3, "custom_id": "m", "placeholder": evil,
+                                    "options": [{"label": evil, "value": "1"}]}]}]}
+    csv = f"user_id,name\r\n1,{evil}\r\n".encode()
+    lines = render_message(message, [(f"{evil}.csv", csv)],
+                           Style(bold=("\x1b[1m", "\x1b[22m")))
+    marked = "Eve\ufffd]52;c;eA==\ufffd\ufffd"
+    assert lines == [f"\x1b[1m{marked}\x1b[22m", f"📎 {marked}.csv ({len(csv)} bytes)",
+                     "   user_id,name", f"   1,{marked}", f"[1 {marked}]",
+                     f"▾ {marked}: (1 {marked})"]
+
+
+async def test_show_prints_a_files_rows_with_their_controls_marked(console, capsys):
+    console.files = [("a.csv", "user_id,name\n1,Eve\x1b[2J\u2066x\n".encode())]
+    await console.handle("show")
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        "   user_id,name", "   1,Eve\ufffd[2J\ufffdx"]
+
+
 # --------------------------------------------------------------------------- the console
 
 
