@@ -116,16 +116,9 @@ class PostgresStore:
         except BaseException as exc:
             if pool is not None:
                 await pool.close()
-            if isinstance(exc, OSError | asyncpg.PostgresError | asyncpg.InterfaceError):
-                raise Unavailable(f"cannot use the PostgreSQL database {safe_url(url)} "
-                                  f"({exc}); check {given_as} and that the server is up"
-                                  ) from None
-            if isinstance(exc, ValueError) and pool is None:  # asyncpg could not read the URL
-                # Its message may quote the URL, password included: say what to check instead.
-                raise Unavailable("the PostgreSQL database URL is malformed: options after "
-                                  "'?' go as name=value&name=value, and '@', ':', '/' or '?' "
-                                  "in a user name or password as %40, %3A, %2F or %3F"
-                                  ) from None
+            said = unusable(exc, url, given_as, connected=pool is not None)
+            if said is not None:
+                raise said from None
             raise
         return store
 
@@ -176,6 +169,22 @@ class PostgresStore:
     async def backup(self, target: str | Path) -> None:
         raise Unavailable("the database is PostgreSQL: back it up with pg_dump "
                           "(for example `pg_dump -Fc DATABASE_URL > eventbot.dump`)")
+
+
+def unusable(exc: BaseException, url: str, given_as: str, *,
+             connected: bool) -> Unavailable | None:
+    """The one line for a database that could not be connected to or set up (`exc`), which
+    names it without its password and says what to check (`given_as`: the setting or
+    option the URL came from); None for an error that is not about the database."""
+    if isinstance(exc, OSError | asyncpg.PostgresError | asyncpg.InterfaceError):
+        return Unavailable(f"cannot use the PostgreSQL database {safe_url(url)} ({exc}); "
+                           f"check {given_as} and that the server is up")
+    if isinstance(exc, ValueError) and not connected:  # asyncpg could not read the URL
+        # Its message may quote the URL, password included: say what to check instead.
+        return Unavailable("the PostgreSQL database URL is malformed: options after '?' go "
+                           "as name=value&name=value, and '@', ':', '/' or '?' in a user "
+                           "name or password as %40, %3A, %2F or %3F")
+    return None
 
 
 # What PostgreSQL refuses, rolling the transaction back, that the same request made again
