@@ -23,7 +23,8 @@ try:
     import sqlite3
     import subprocess
     import sys
-    from collections.abc import Callable, Coroutine, Iterator
+    from collections.abc import AsyncIterator, Callable, Coroutine
+    from dataclasses import dataclass, field
     from pathlib import Path
     from typing import Any, NoReturn
 
@@ -67,17 +68,20 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     bundled = read_bundled(settings.events_dir)
     # The claim comes before the database is opened: a refused start leaves it as the
     # running bot has it (a newer version's start would otherwise upgrade it under it).
-    with running_alone_on(settings) as unguarded:
-        async with await open_store(settings.database) as store:
-            log.info("database %s ready; %d bundled event(s) for new servers",
-                     settings.database_label, len(bundled))
-            if unguarded:
-                log.warning("%s", unguarded)
-            if settings.discord_token:
-                from bot.app import run_bot
+    async with running_alone_on(settings) as claim, \
+            await open_store(settings.database) as store:
+        log.info("database %s ready; %d bundled event(s) for new servers",
+                 settings.database_label, len(bundled))
+        if claim.unguarded:
+            log.warning("%s", claim.unguarded)
+        if settings.discord_token:
+            from bot.app import run_bot
 
-                await run_bot(settings, store)
-                return 0
+            if not claim.taken.is_set():
+                await run_bot(settings, store, until=claim.taken)
+            if claim.taken.is_set():  # another process took it while it was lost
+                raise UsageError(ALREADY_RUNNING.format(database=settings.database_label))
+            return 0
     if not (sys.stdin is not None and sys.stdin.isatty()):
         raise UsageError(NO_TOKEN)
     # A person at a terminal without a token yet: let them try the bot right here.
@@ -91,21 +95,43 @@ ALREADY_RUNNING = ("a bot process with this DISCORD_TOKEN is already running on 
                    "process its own SHARD_IDS")
 
 
-@contextlib.contextmanager
-def running_alone_on(settings: Settings) -> Iterator[str | None]:
-    """The start's claim on its token's shards in the SQLite database (`running`): a second
-    `run` of them is refused in one line. PostgreSQL's processes may be on other machines,
-    which no lock here would see."""
+@dataclass
+class Claim:
+    """A start's claim on its token's shards (`running_alone_on`): why it holds none, if
+    so, and set once another process has taken it (PostgreSQL: while this one's
+    connection was lost), when this one must stop."""
+
+    unguarded: str | None = None
+    taken: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@contextlib.asynccontextmanager
+async def running_alone_on(settings: Settings) -> AsyncIterator[Claim]:
+    """The start's claim on its token's shards in the database, on SQLite a lock file
+    beside it (`storage.sqlite.running`), on PostgreSQL advisory locks the server holds
+    (`storage.postgres.running`): a second `run` of them is refused in one line."""
     from bot.config import MAX_SHARDS
+
+    if not settings.discord_token:
+        yield Claim()
+        return
+    if settings.database_url is not None:
+        from bot.storage.postgres import running as postgres
+
+        try:
+            async with postgres.running_alone(settings.database_url, settings.discord_token,
+                                              settings.shard_ids) as held:
+                yield Claim(taken=held.taken)
+        except postgres.AlreadyRunning:
+            raise UsageError(ALREADY_RUNNING.format(database=settings.database_label)
+                             ) from None
+        return
     from bot.storage.sqlite.running import AlreadyRunning, running_alone
 
-    if settings.database_url is not None or not settings.discord_token:
-        yield None
-        return
     try:
         with running_alone(settings.database_path, settings.discord_token,
                            settings.shard_count or MAX_SHARDS, settings.shard_ids) as unguarded:
-            yield unguarded
+            yield Claim(unguarded)
     except AlreadyRunning:
         raise UsageError(ALREADY_RUNNING.format(database=settings.database_path)) from None
 

@@ -459,10 +459,11 @@ def stop_signals() -> tuple[signal.Signals, ...]:
     return tuple(s for s in STOP_SIGNALS if not (ignored and s == hangup))
 
 
-async def run_bot(settings: Settings, store: Store) -> None:
-    """Run until a stop signal (STOP_SIGNALS), then stop cleanly: take no new interactions,
-    let those in flight be answered, and close the gateway (the caller closes the store,
-    which commits the joins still pending and gives back undelivered notices)."""
+async def run_bot(settings: Settings, store: Store, until: asyncio.Event | None = None) -> None:
+    """Run until a stop signal (STOP_SIGNALS), or `until` is set (the claim on the token
+    taken by another process), then stop cleanly: take no new interactions, let those in
+    flight be answered, and close the gateway (the caller closes the store, which commits
+    the joins still pending and gives back undelivered notices)."""
     point_at(settings)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -474,9 +475,11 @@ async def run_bot(settings: Settings, store: Store) -> None:
     try:
         async with make_bot(settings, store) as client:
             running = asyncio.create_task(_log_in_and_connect(client, settings))
-            stopping = asyncio.create_task(stop.wait())
-            await asyncio.wait((running, stopping), return_when=asyncio.FIRST_COMPLETED)
-            stopping.cancel()
+            stopping = [asyncio.create_task(event.wait())
+                        for event in (stop, *([until] if until is not None else []))]
+            await asyncio.wait((running, *stopping), return_when=asyncio.FIRST_COMPLETED)
+            for waiting in stopping:
+                waiting.cancel()
             if running.done():
                 running.result()  # a refused token (ConfigError) or an unexpected error
                 return

@@ -1270,6 +1270,81 @@ def test_a_refused_second_run_leaves_the_running_bot_s_database_as_it_was(cli, t
         assert db.execute("PRAGMA user_version").fetchone()[0] == version
 
 
+@pytest.fixture
+def empty_postgres(postgres_cluster):
+    """The URL of a new, empty PostgreSQL database (no bot's tables yet), with a password
+    in it that the server (trusting local connections) ignores and no message may show."""
+    import asyncio
+
+    import asyncpg
+
+    name = f"cli_{os.getpid()}_{id(postgres_cluster) % 10_000}"
+
+    async def admin(statement: str) -> None:
+        conn = await asyncpg.connect(postgres_cluster.url())
+        try:
+            await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f"CREATE DATABASE {name} TEMPLATE template0"))
+    try:
+        yield postgres_cluster.url(name).replace("postgres@", "postgres:s3cret@")
+    finally:
+        asyncio.run(admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@contextlib.contextmanager
+def run_holding_postgres(cli, url: str, token: str) -> Iterator[None]:
+    """Another process holding a running bot's claim on the PostgreSQL database at `url`
+    for `token` (all of its shards) while the block runs, as `python -m bot run` holds it."""
+    running = subprocess.Popen(
+        [sys.executable, "-c",
+         "import asyncio\n"
+         "from bot.storage.postgres.running import running_alone\n"
+         "async def hold():\n"
+         f"    async with running_alone({url!r}, {token!r}, None):\n"
+         "        print('running', flush=True)\n"
+         "        await asyncio.sleep(60)\n"
+         "asyncio.run(hold())\n"],
+        env=cli.env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert running.stdout.readline() == "running\n"
+        yield
+    finally:
+        running.kill()
+        running.wait()
+
+
+def test_a_second_run_on_postgresql_is_refused_and_leaves_the_database_as_it_was(
+        cli, empty_postgres):
+    """Two `run`s of one token on one PostgreSQL database (the processes may be on two
+    machines): the second is refused in the SQLite refusal's line, naming the database
+    without its password, before it makes (or upgrades) any table of it."""
+    import asyncio
+
+    import asyncpg
+
+    from bot.storage import safe_url
+
+    async def tables() -> list[str]:
+        conn = await asyncpg.connect(empty_postgres)
+        try:
+            return [row[0] for row in await conn.fetch(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+        finally:
+            await conn.close()
+
+    env = {"DISCORD_TOKEN": TOKEN, "DATABASE_URL": empty_postgres}
+    with run_holding_postgres(cli, empty_postgres, TOKEN):
+        proc = cli("run", check_status=2, env=env)
+    assert proc.stderr == (f"eventbot: a bot process with this DISCORD_TOKEN is already running "
+                           f"on {safe_url(empty_postgres)}: stop it first (two would both "
+                           "answer every command), or give each process its own SHARD_IDS\n")
+    assert "s3cret" not in proc.stderr
+    assert asyncio.run(tables()) == []
+
+
 def test_a_second_run_through_another_name_of_the_database_file_is_refused(cli, tmp_path):
     """DATABASE_PATH a link to the file (a service's /srv/bot/data/bot.sqlite3 linked into
     the checkout) and the same file by its own name elsewhere: one database, one token, so

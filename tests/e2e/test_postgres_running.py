@@ -1,0 +1,134 @@
+"""One token's shard run twice on one PostgreSQL database is refused, as on a SQLite file
+(test_process_lifecycle): Discord gives every interaction of a shard to each session of
+it, so both processes would answer every command and button, one of them failing.
+
+Shard processes of one deployment and another application's bot share the database
+freely; the claim goes with the process that held it, and comes back when its connection
+to the database is lost and found again, unless another process took it meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+
+import asyncpg
+import pytest
+
+from bot.storage import safe_url
+from bot.storage.postgres import running
+from sandbox import BotProcess, FakeDiscord
+from tests.conftest import ROOT, postgres_database
+from tests.e2e.shards import ShardDeployment
+
+pytestmark = pytest.mark.asyncio(loop_scope="function")
+
+RUN = [sys.executable, "-m", "bot", "run"]
+
+
+def refusal(url: str) -> str:
+    return (f"eventbot: a bot process with this DISCORD_TOKEN is already running on "
+            f"{safe_url(url)}: stop it first (two would both answer every command), or give "
+            "each process its own SHARD_IDS")
+
+
+async def until_ended(bot: BotProcess, timeout: float = 30) -> int:
+    deadline = time.monotonic() + timeout
+    while bot.running and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert bot.returncode is not None, bot.describe()
+    return bot.returncode
+
+
+async def refused(fake: FakeDiscord, env: dict[str, str], url: str, tmp_path) -> None:
+    """A start with `env` stops at once, exit 2, in the refusal's one line, having never
+    IDENTIFYed with Discord."""
+    identified = fake.identify_count
+    second = BotProcess(RUN, {**fake.bot_env(), **env}, cwd=str(tmp_path)).start()
+    try:
+        assert await until_ended(second) == 2, second.output()
+        assert "Traceback" not in second.output(), second.output()
+        assert second.output().splitlines()[-1] == refusal(url)
+    finally:
+        second.kill()
+    assert fake.identify_count == identified  # it never connected
+
+
+async def test_a_shard_run_twice_is_refused_not_other_shards_or_tokens(tmp_path,
+                                                                       postgres_cluster):
+    async with postgres_database(postgres_cluster) as url, \
+            FakeDiscord(shard_count=2) as fake, \
+            FakeDiscord(token="another-bot-token") as other:
+        database = {"DATABASE_URL": url, "DATABASE_PATH": str(tmp_path / "unused.sqlite3")}
+        env = {**database, "EVENTS_DIR": str(ROOT / "data/events"), "PYTHONPATH": str(ROOT)}
+        d = ShardDeployment(fake, tmp_path, database)
+        await d.start(0)
+        # Shard 0 again, and the token's every shard (no SHARD_IDS): both overlap shard 0.
+        await refused(fake, {**env, "SHARD_COUNT": "2", "SHARD_IDS": "0"}, url, tmp_path)
+        await refused(fake, env, url, tmp_path)
+        # The deployment's other shard runs beside it.
+        await d.start(1)
+        assert d.bots[0].running and d.bots[1].running
+        # Another application's bot on the same database meanwhile runs too.
+        bot = other.spawn_bot(RUN, env, cwd=str(tmp_path))
+        await other.wait_ready(process=bot)
+        assert await bot.stop() == 0, bot.output()
+        # Shard 0's process dies (killed: no clean stop); its claim goes with it.
+        d.bots[0].kill()
+        await d.start(0)
+        await refused(fake, {**env, "SHARD_COUNT": "2", "SHARD_IDS": "0"}, url, tmp_path)
+        for shard in (0, 1):
+            assert await d.bots[shard].stop() == 0, d.bots[shard].output()
+
+
+async def claim_session(url: str) -> int:
+    """The server process of the running bot's claim connection."""
+    conn = await asyncpg.connect(url)
+    try:
+        for _ in range(100):
+            pid = await conn.fetchval(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                " AND application_name = 'eventbot (running)'")
+            if pid is not None:
+                return int(pid)
+            await asyncio.sleep(0.1)
+    finally:
+        await conn.close()
+    raise AssertionError("no claim connection")
+
+
+async def test_a_lost_claim_is_taken_again_and_a_process_that_took_it_meanwhile_wins(
+        tmp_path, postgres_cluster):
+    """The claim's connection ended by the server (as a restart or a network cut would):
+    the bot says so in one warning, takes the claim again and goes on, so a second start
+    is still refused. Ended again, and another process takes the claim first: the bot is
+    now the second run, and stops in the refusal's line."""
+    async with postgres_database(postgres_cluster) as url, FakeDiscord() as fake:
+        env = {"DATABASE_URL": url, "DATABASE_PATH": str(tmp_path / "unused.sqlite3"),
+               "EVENTS_DIR": str(ROOT / "data/events"), "PYTHONPATH": str(ROOT)}
+        bot = fake.spawn_bot(RUN, env, cwd=str(tmp_path))
+        await fake.wait_ready(process=bot)
+        admin = await asyncpg.connect(url)
+        try:
+            first = await claim_session(url)
+            await admin.execute("SELECT pg_terminate_backend($1)", first)
+            deadline = time.monotonic() + 20
+            while "holding this bot's claim on its token again" not in bot.output():
+                assert time.monotonic() < deadline, bot.describe()
+                await asyncio.sleep(0.05)
+            assert bot.output().count("claim on its token was lost") == 1, bot.output()
+            assert await claim_session(url) != first
+            await refused(fake, env, url, tmp_path)
+
+            # Lost again, and taken at once by another session (blocking until the lost
+            # one's end frees it, well before the bot's first try to take it again).
+            await admin.execute("SELECT pg_terminate_backend($1)", await claim_session(url))
+            await admin.execute("SELECT pg_advisory_lock($1::int4, $2::int4)",
+                                running._key(fake.token), running.ALL)
+            assert await until_ended(bot) == 2, bot.output()
+            assert "Traceback" not in bot.output(), bot.output()
+            assert bot.output().splitlines()[-1] == refusal(url)
+        finally:
+            bot.kill()
+            await admin.close()
