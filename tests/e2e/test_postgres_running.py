@@ -132,3 +132,29 @@ async def test_a_lost_claim_is_taken_again_and_a_process_that_took_it_meanwhile_
         finally:
             bot.kill()
             await admin.close()
+
+
+async def test_a_lost_claim_waits_for_its_own_session_not_for_its_neighbour_shards(
+        postgres_cluster):
+    """Shard 0's claim lost while the server still holds its session: the holders of what
+    it asks for are that session alone. Shard 1's process, holding the token's whole claim
+    shared as shard 0 does, asks for nothing shard 0 needs, so it is no rival: taken for
+    one, shard 0 would stop as a second run."""
+    token = "a-deployment-token"
+    key = running._key(token)
+    async with postgres_database(postgres_cluster) as url:
+        shard0, shard1, asking = [await asyncpg.connect(url) for _ in range(3)]
+        try:
+            for conn, shard in ((shard0, 0), (shard1, 1)):
+                taken = await running._take(conn, running.Claim(url, key, (shard,)))
+                assert taken
+            lost = shard0.get_server_pid()
+            claim = running.Claim(url, key, (0,))
+            assert not await running._take(asking, claim)  # the lost session holds shard 0
+            assert await running._holders(asking, claim) == {lost}
+            # Every shard of the token wants the whole claim alone: both are in its way.
+            whole = running.Claim(url, key, None)
+            assert await running._holders(asking, whole) == {lost, shard1.get_server_pid()}
+        finally:
+            for conn in (shard0, shard1, asking):
+                await conn.close()

@@ -107,13 +107,19 @@ async def _take(conn: asyncpg.Connection, claim: Claim) -> bool:
 
 
 async def _holders(conn: asyncpg.Connection, claim: Claim) -> set[int]:
-    """The server processes (their pids) holding any of the claim's locks on this database."""
-    seconds = [ALL, *(claim.shard_ids or ())]
+    """The other server processes (their pids) holding a lock of this database in the way
+    of the claim's: one of its shards, or the token's whole claim held exclusively (or
+    at all, for a claim of every shard). Not the shard processes beside it, which hold
+    the whole claim shared as it does, nor `conn`'s own session, which a failed `_take`
+    may have left holding it so."""
     rows = await conn.fetch(
         "SELECT DISTINCT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+        " AND pid <> pg_backend_pid()"
         " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-        " AND objsubid = 2 AND classid = $1::int4::oid AND objid = ANY($2::int4[]::oid[])",
-        claim.key, seconds)
+        " AND objsubid = 2 AND classid = $1::int4::oid"
+        " AND (objid = ANY($2::int4[]::oid[])"
+        "      OR (objid = $3::int4::oid AND ($4 OR mode = 'ExclusiveLock')))",
+        claim.key, list(claim.shard_ids or ()), ALL, claim.shard_ids is None)
     return {row["pid"] for row in rows}
 
 
