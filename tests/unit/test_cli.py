@@ -1235,15 +1235,21 @@ TOKEN = "the-bot-token"
 def run_holding(cli, token: str) -> Iterator[None]:
     """Another process holding a running bot's claim on `cli.db` for `token` (all of its
     shards) while the block runs, as `python -m bot run` holds it."""
-    running = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time\n"
-         "from pathlib import Path\n"
-         "from bot.storage.sqlite.running import running_alone\n"
-         f"with running_alone(Path({str(cli.db)!r}), {token!r}, 1, None):\n"
-         "    print('running', flush=True)\n"
-         "    time.sleep(60)\n"],
-        env=cli.env, stdout=subprocess.PIPE, text=True)
+    with holding(cli, "import time\n"
+                      "from pathlib import Path\n"
+                      "from bot.storage.sqlite.running import running_alone\n"
+                      f"with running_alone(Path({str(cli.db)!r}), {token!r}, 1, None):\n"
+                      "    print('running', flush=True)\n"
+                      "    time.sleep(60)\n"):
+        yield
+
+
+@contextlib.contextmanager
+def holding(cli, program: str) -> Iterator[None]:
+    """`program` run in another process, once it says it holds its claim, until the block
+    ends."""
+    running = subprocess.Popen([sys.executable, "-c", program], env=cli.env,
+                               stdout=subprocess.PIPE, text=True)
     try:
         assert running.stdout.readline() == "running\n"
         yield
@@ -1298,22 +1304,14 @@ def empty_postgres(postgres_cluster):
 def run_holding_postgres(cli, url: str, token: str) -> Iterator[None]:
     """Another process holding a running bot's claim on the PostgreSQL database at `url`
     for `token` (all of its shards) while the block runs, as `python -m bot run` holds it."""
-    running = subprocess.Popen(
-        [sys.executable, "-c",
-         "import asyncio\n"
-         "from bot.storage.postgres.running import running_alone\n"
-         "async def hold():\n"
-         f"    async with running_alone({url!r}, {token!r}, None):\n"
-         "        print('running', flush=True)\n"
-         "        await asyncio.sleep(60)\n"
-         "asyncio.run(hold())\n"],
-        env=cli.env, stdout=subprocess.PIPE, text=True)
-    try:
-        assert running.stdout.readline() == "running\n"
+    with holding(cli, "import asyncio\n"
+                      "from bot.storage.postgres.running import running_alone\n"
+                      "async def hold():\n"
+                      f"    async with running_alone({url!r}, {token!r}, None):\n"
+                      "        print('running', flush=True)\n"
+                      "        await asyncio.sleep(60)\n"
+                      "asyncio.run(hold())\n"):
         yield
-    finally:
-        running.kill()
-        running.wait()
 
 
 def test_a_second_run_on_postgresql_is_refused_and_leaves_the_database_as_it_was(
