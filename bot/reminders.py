@@ -31,6 +31,7 @@ SCHEDULED_LOCATION = 100
 DEFAULT_DURATION = timedelta(hours=2)
 ENTITY_EXTERNAL = 3  # guild scheduled event entity type
 PRIVACY_GUILD_ONLY = 2
+STATUS_ACTIVE = 2  # a guild scheduled event's status while it goes on
 STATUS_COMPLETED = 3  # a guild scheduled event's status once it has ended
 
 

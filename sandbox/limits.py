@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -916,16 +916,18 @@ EVENT_FIELDS = {"name": "string", "description": "string", "scheduled_start_time
                 "scheduled_end_time": "string", "image": "string"}
 
 
-def automated_status(event: Mapping[str, Any], now: datetime) -> int:
+def automated_status(event: Mapping[str, Any], now: datetime,
+                     start_lag: timedelta = timedelta(0)) -> int:
     """The status Discord itself gives an external event by ``now``: it begins (ACTIVE) at
-    its scheduled start and ends (COMPLETED) at its scheduled end; one that has not begun
-    hours after its start is cancelled (an external one always begins, so never)."""
+    its scheduled start, ``start_lag`` late (Discord's own round comes a little after it),
+    and ends (COMPLETED) at its scheduled end; one that has not begun hours after its start
+    is cancelled (an external one always begins, so never)."""
     status = int(event.get("status") or SCHEDULED)
     if event.get("entity_type") != EXTERNAL or status in FINISHED:
         return status
     start = _moment(event.get("scheduled_start_time"))
     end = _moment(event.get("scheduled_end_time"))
-    if status == SCHEDULED and start is not None and start <= now:
+    if status == SCHEDULED and start is not None and start + start_lag <= now:
         status = ACTIVE
     if status == ACTIVE and end is not None and end <= now:
         status = COMPLETED

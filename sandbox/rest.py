@@ -4,7 +4,7 @@ members, roles and scheduled events."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
@@ -263,7 +263,8 @@ class RestRoutes:
         event begun at its start, ended at its end. Applied when the bot asks about events."""
         now = datetime.now(UTC)
         for event in guild.scheduled_events.values():
-            status = limits.automated_status(event, now)
+            status = limits.automated_status(event, now,
+                                             timedelta(seconds=self.event_start_lag))
             if status != event.get("status"):
                 event["status"] = status
                 self._dispatch_if(INTENT_GUILD_SCHEDULED_EVENTS, guild,

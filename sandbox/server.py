@@ -52,6 +52,7 @@ class FakeDiscord(
         gateway_lag: float = 0.0,
         client_lag: float = CLIENT_LAG,
         privileged_intents: int = 0,
+        event_start_lag: float = 0.0,
     ) -> None:
         """
         ``response_deadline``: seconds the bot has for its first response (Discord: 3);
@@ -78,6 +79,9 @@ class FakeDiscord(
         ``privileged_intents``: those switched on for the application in the developer
         portal (members 1 << 1, presences 1 << 8, message content 1 << 15; Discord: none
         for a new one); an IDENTIFY asking for another is closed with 4014.
+        ``event_start_lag``: seconds after its scheduled start that Discord begins an
+        external scheduled event (ACTIVE) by itself: Discord does so at its start, but a
+        little late, and until then it is SCHEDULED, its start past (tests set it anew).
         """
         if shard_count < 1:
             raise ValueError("shard_count must be at least 1")
@@ -85,6 +89,7 @@ class FakeDiscord(
         self.response_deadline = response_deadline
         self.gateway_lag = gateway_lag
         self.client_lag = client_lag
+        self.event_start_lag = event_start_lag
         self.token_lifetime = token_lifetime
         self.heartbeat_interval = heartbeat_interval
         self.enforce_limits = limits

@@ -35,6 +35,7 @@ from bot.errors import EventNotFound
 from bot.i18n import N_, Text
 from bot.models import Event
 from bot.reminders import (
+    STATUS_ACTIVE,
     STATUS_COMPLETED,
     ScheduledEventDetails,
     begun_event_payload,
@@ -107,16 +108,17 @@ async def plan_scheduled_event(bot: EventBot, guild_id: int, event: Event,
     begun = problem is not None and existing is not None and discord_event_begun(event, now)
     if problem is not None and not begun:  # an import after the start needs no note
         return ScheduledEventStep(_not_made(existing is None, problem) if create else None)
+    create = create and not begun  # none is made for an event begun: Discord takes none
     if not (permissions.manage_events or permissions.create_events):
         # Deleted, ended or cancelled on Discord meanwhile, there is nothing to update: the
         # moderator is told that, once (it is forgotten), and what a new one would take.
         gone = existing is not None and await forgot_if_gone(bot, guild_id, event.id, existing)
         if gone and not create:
-            return ScheduledEventStep(_gone_unpermitted(enabled))
+            return ScheduledEventStep(_gone_unpermitted(enabled and not begun))
         return ScheduledEventStep(_no_permission(existing is None or gone))
     lang = await bot.languages.for_guild(guild_id, bot)  # what the whole server reads
     return ScheduledEventStep(details=scheduled_event_details(event, lang), existing=existing,
-                              create=create and not begun, enabled=enabled, begun=begun)
+                              create=create, enabled=enabled, begun=begun)
 
 
 async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
@@ -137,11 +139,13 @@ async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
                 # cache is not current), two requests where Discord needs one.
                 payload = (begun_event_payload(details, discord.utils.utcnow()) if step.begun
                            else scheduled_event_payload(details))
+                if payload.get("status") == STATUS_COMPLETED:
+                    await end_scheduled_event(bot, guild_id, existing)
+                    route_offered(DISCORD_EVENTS)
+                    return Text(N_("Its Discord event is ended."))
                 await bot.http.edit_scheduled_event(guild_id, existing, reason=REASON,
                                                     **payload)
                 route_offered(DISCORD_EVENTS)
-                if payload.get("status") == STATUS_COMPLETED:
-                    return Text(N_("Its Discord event is ended."))
                 return Text(N_("The Discord event is updated."))
             except discord.HTTPException as exc:
                 if not gone_on_discord(exc):
@@ -197,6 +201,26 @@ async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
                      refusal=refusal) if creating else
                 Text(N_("Discord refused to update the Discord event: {refusal}."),
                      refusal=refusal))
+
+
+async def end_scheduled_event(bot: EventBot, guild_id: int, scheduled_event_id: int) -> None:
+    """End a Discord event whose event is over (COMPLETED). Discord ends only one going on
+    (ACTIVE): it begins an external one at its start by itself, but a little late, and
+    refuses (400) to end one it has not begun yet. That one is begun, then ended: the event
+    did take place (cancelling it, which Discord takes, would say it did not)."""
+    try:
+        await bot.http.edit_scheduled_event(guild_id, scheduled_event_id, reason=REASON,
+                                            status=STATUS_COMPLETED)
+        return
+    except discord.HTTPException as exc:
+        if exc.status != 400 or gone_on_discord(exc):
+            raise
+        log.info("Discord would not end Discord event %s of guild %s (%s); beginning it first",
+                 scheduled_event_id, guild_id, exc.code)
+    await bot.http.edit_scheduled_event(guild_id, scheduled_event_id, reason=REASON,
+                                        status=STATUS_ACTIVE)
+    await bot.http.edit_scheduled_event(guild_id, scheduled_event_id, reason=REASON,
+                                        status=STATUS_COMPLETED)
 
 
 async def remove_copies(bot: EventBot, guild: discord.Guild,

@@ -1431,3 +1431,52 @@ async def test_an_event_under_way_ended_early_ends_its_discord_event(world, fake
     [made] = [e for e in fake.scheduled_events(guild) if e["id"] == created["id"]]
     assert made["status"] == 3
     assert datetime.fromisoformat(made["scheduled_start_time"]) == began
+
+
+async def test_an_event_ended_before_discord_began_its_discord_event_is_ended(world, fake):
+    """Discord begins an external event at its start, but a little late: the event began
+    moments ago and its Discord event is still SCHEDULED when a moderator sets the end to
+    now (it was called off at the door). Discord ends (COMPLETED) only an ACTIVE one: the
+    bot begins it and ends it, rather than passing on Discord's refusal of the change and
+    leaving it to show as going on until the old end."""
+    guild = world.guild
+    event_id, created = await announced_on_discord(world, fake, "Called At The Door Forum",
+                                                   "2037-11-08T18:00:00+00:00")
+    fake.event_start_lag = 3600.0
+    try:
+        begin_now(world, created, event_id, hours_ago=0.5, lasting=3)
+        created["status"] = 1  # Discord has not yet begun it
+        ended = datetime.now(UTC).replace(second=0, microsecond=0)
+        text = await edited(world, event_id, {"end": ended.strftime("%Y-%m-%d %H:%M")})
+    finally:
+        fake.event_start_lag = 0.0
+    assert "Its Discord event is ended." in text, text
+    assert "refused" not in text, text
+    [made] = [e for e in fake.scheduled_events(guild) if e["id"] == created["id"]]
+    assert made["status"] == 3
+
+
+async def test_an_event_under_ways_discord_event_gone_is_not_said_to_come_back(world, fake):
+    """The event is under way and its Discord event was deleted on Discord; the bot has
+    lost Manage Events. An edit (or /manage announce) cannot make a new Discord event for
+    an event that has begun, permission or not: the moderator is told it is gone, not to
+    grant the permission and announce again for one."""
+    guild = world.guild
+    event_id, created = await announced_on_discord(world, fake, "Gone While Under Way Forum",
+                                                   "2037-11-09T18:00:00+00:00")
+    begin_now(world, created, event_id)
+    fake.delete_scheduled_event(guild, created["id"])
+    mine = bot_role(world)
+    saved = mine.permissions
+    await set_permissions(world, mine, saved & ~(MANAGE_EVENTS | CREATE_EVENTS))
+    try:
+        text = await edited(world, event_id, {"venue": "Room 4"})
+        again = await fake.slash(guild, world.moderator, "manage announce",
+                                 event=str(event_id))
+    finally:
+        await set_permissions(world, mine, saved)
+    assert "Its Discord event was deleted, ended or cancelled on Discord." in text, text
+    assert "/manage announce" not in text and "Manage Events" not in text, text
+    assert "Manage Events" not in again.content, again.content
+    assert world.query("SELECT scheduled_event_id FROM events WHERE id = ?",
+                       (event_id,)) == [(None,)]
