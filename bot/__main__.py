@@ -24,7 +24,7 @@ try:
     import subprocess
     import sys
     from collections.abc import AsyncIterator, Callable, Coroutine
-    from dataclasses import dataclass, field
+    from dataclasses import dataclass, field, replace
     from pathlib import Path
     from typing import Any, NoReturn
 
@@ -317,6 +317,8 @@ async def cmd_rsvps(settings: Settings, args: argparse.Namespace) -> int:
         _, event_id = await store.run(store.events.find_event, args.event)
         rsvps = await store.run(store.registrations.attendees, event_id)
     if args.csv:
+        if sys.stdout.isatty():  # read at a terminal, as the listing is: names `shown`
+            rsvps = [replace(r, name=shown(r.name)) for r in rsvps]
         sys.stdout.write(attendees_csv(rsvps))
     else:
         if not rsvps:

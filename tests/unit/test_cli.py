@@ -1353,3 +1353,20 @@ def test_a_second_run_through_another_name_of_the_database_file_is_refused(cli, 
     with run_holding(cli, TOKEN):
         proc = cli("run", check_status=2, database=str(link), env={"DISCORD_TOKEN": TOKEN})
     assert "is already running on" in proc.stderr, proc.stderr
+
+
+def test_rsvps_csv_at_a_terminal_shows_names_without_their_controls(cli, tmp_path):
+    """`rsvps --csv` printed at the operator's terminal (not redirected to a file) shows a
+    member's name as the listing does: an escape sequence or a right-to-left override in
+    it marked, not obeyed; written to a file, the names stay exactly as members set them."""
+    cli("import", str(SAMPLE_DIR), "--guild", "123")
+    name = "Eve\x1b[2J\u202emallory 李彬 👩\u200d👩\u200d👧 محمد"
+    with sqlite3.connect(cli.db) as db:
+        db.execute("INSERT INTO rsvps VALUES (1, 42, ?, 'confirmed', 1, 0)", (name,))
+    assert name in cli("rsvps", "1", "--csv").stdout  # a file gets the name as it is
+    status, shown = run_in_terminal([sys.executable, "-m", "bot", "rsvps", "1", "--csv"],
+                                    env=cli.env | {"DATABASE_PATH": str(cli.db)},
+                                    cwd=tmp_path)
+    assert status == 0, shown
+    assert "Eve\ufffd[2J\ufffdmallory 李彬 👩\u200d👩\u200d👧 محمد" in shown, shown
+    assert "\x1b" not in shown and "\u202e" not in shown
