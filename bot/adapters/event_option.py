@@ -19,6 +19,7 @@ from discord import app_commands
 from bot.catalog import shows_something
 from bot.errors import Unavailable
 from bot.flows import events
+from bot.i18n import N_
 from bot.models import Event, EventListing, EventSummary
 from bot.pages_names import comparable
 from bot.render import CHOICE_NAME, clip, without_bidi_controls
@@ -56,6 +57,12 @@ def require_manage_events(interaction: Interaction) -> bool:
     would also count an overwrite on the one channel the command was used in."""
     if interaction.guild_id is None:
         raise app_commands.NoPrivateMessage()
+    guild = interaction.client.get_guild(interaction.guild_id)
+    if guild is not None and guild.default_role is None:
+        # Listed by Discord but not sent yet (unavailable in READY, an outage at start):
+        # its roles and owner are unknown, so whether the member may is not known either.
+        raise app_commands.CheckFailure("the server's roles are not known yet") from (
+            Unavailable(N_("I can't see this server's roles yet; try again in a moment")))
     member = interaction.user
     if not isinstance(member, discord.Member) or not member.guild_permissions.manage_events:
         raise app_commands.MissingPermissions(["manage_events"])

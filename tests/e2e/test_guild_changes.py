@@ -215,3 +215,32 @@ async def test_a_command_naming_no_installation_is_the_server_s_own(world, fake)
     assert "can't use this command here" not in reply.content, reply
     assert world.query("SELECT count(*) FROM rsvps WHERE event_id = ?",
                        (event_id,)) == [(1,)]
+
+
+async def test_a_moderator_of_a_server_discord_has_not_sent_yet_is_told_to_wait_not_refused(
+        world, fake):
+    """The bot starts while Discord keeps the server unavailable (READY lists it so, and
+    its GUILD_CREATE comes later): its roles and owner are not known yet. A moderator's
+    command is not refused as if they lacked Manage Events, which they have: they are told
+    to try again in a moment, nothing changes, and the server is not taken as left. Once
+    Discord sends the server, the same command works."""
+    guild, title = world.guild, "Moderated In Outage"
+    event_id = await world.import_event(title, capacity=5)
+    fake.outage(guild)
+    try:
+        await world.restart_bot()
+        for who in (world.moderator, guild.owner):
+            refused = await fake.slash(guild, who, "manage close", event=str(event_id))
+            assert refused.ephemeral, refused
+            assert "Manage Events" not in refused.content, refused
+            assert "try again in a moment" in refused.content, refused
+        assert world.query("SELECT registration_open FROM events WHERE id = ?",
+                           (event_id,)) == [(1,)]
+        assert world.query("SELECT left_at FROM guild_settings WHERE guild_id = ?",
+                           (guild.id,)) == [(None,)]
+    finally:
+        fake.end_outage(guild)
+    await until(lambda: "set up 1 server(s)" in world.bot.output(), what="the server's set-up")
+    closed = await fake.slash(guild, world.moderator, "manage close", event=str(event_id))
+    assert "closed" in closed.content, closed
+    assert "Traceback" not in world.bot.output()
