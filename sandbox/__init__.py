@@ -62,7 +62,10 @@ What it emulates
       runs with windows a tenth as long, because the suite posts far more than a bot would.
     * Gateway: HELLO, heartbeat ACKs, IDENTIFY -> READY + one GUILD_CREATE per guild
       (complete member lists, so no chunking is needed; op 8 is answered anyway),
-      RESUME -> RESUMED, invalid sessions, sequence numbers. Changes made by the tests
+      RESUME -> the events after the bot's sequence number replayed, then RESUMED (a
+      ``seq`` the session does not hold: op 9), Reconnect (op 7,
+      :meth:`FakeDiscord.request_reconnect`) and Invalid Session (op 9, resumable or
+      not, :meth:`FakeDiscord.invalidate_session`) sent mid-session. Changes made by the tests
       after the bot connected reach it as GUILD_CREATE (guild joined), CHANNEL_CREATE,
       CHANNEL_UPDATE (overwrites), GUILD_ROLE_CREATE, and, if it asked for the intents,
       GUILD_MEMBER_ADD/UPDATE and GUILD_SCHEDULED_EVENT_*, in order with the interactions
@@ -80,13 +83,14 @@ What it emulates
       A wrong token is 401 on REST and 4004 on the gateway.
     * Fault injection: :meth:`FakeDiscord.fail` answers matching requests with an error
       or a 429 (with the ``Via`` header discord.py requires before it retries), and
-      :meth:`FakeDiscord.drop_gateway` closes the websocket (resumable or not); the
+      :meth:`FakeDiscord.drop_gateway` closes the websocket (resumable or not),
+      ``request_reconnect`` and ``invalidate_session`` ask the bot to reconnect; the
       ``mutate`` argument of ``slash`` and ``click`` sends a payload Discord would not.
 
 What it does not emulate
     Buckets of routes other than those above, voice, threads,
-    reactions, presences, MESSAGE_CREATE echoes of the bot's own messages, replay of
-    missed events on RESUME, ``default_member_permissions`` (commands
+    reactions, presences, MESSAGE_CREATE echoes of the bot's own messages,
+    ``default_member_permissions`` (commands
     are usable by everyone, as if server admins opened them up, so the bot's own
     checks are what gets tested), and payload validation beyond what is listed above.
     One session per shard at a time (a new IDENTIFY takes the shard over). Every

@@ -1,5 +1,6 @@
-"""The gateway: HELLO, heartbeats, IDENTIFY -> READY + GUILD_CREATE, RESUME, member chunks,
-and the events the tests cause, in order; one session per shard.
+"""The gateway: HELLO, heartbeats, IDENTIFY -> READY + GUILD_CREATE, RESUME (the events the
+bot missed replayed, then RESUMED), Reconnect (op 7) and Invalid Session (op 9) at any time,
+member chunks, and the events the tests cause, in order; one session per shard.
 
 Sharding as Discord does it: a guild belongs to shard ``(guild_id >> 22) % shard_count``;
 IDENTIFY names its shard as ``[shard_id, shard_count]`` and that session gets only its
@@ -28,6 +29,10 @@ from sandbox.plumbing import _dumps
 from sandbox.sparse import thinned, without_fields
 
 INVALID_SHARD, SHARDING_REQUIRED = 4010, 4011
+RECONNECT, INVALID_SESSION = 7, 9
+# The dispatched events a session keeps for a RESUME to replay (Discord keeps a session's
+# recent events for a while; an older sequence number is refused with an invalid session).
+REPLAY_BUFFER = 10_000
 DISALLOWED_INTENTS = 4014
 # Privileged intents: members, presences, message content.
 PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)
@@ -45,6 +50,8 @@ class _Shard:
         self.resumable = True
         self.seq = 0
         self.delivered: set[int] = set()  # guild ids sent in this session
+        # (seq, frame) of this session's dispatched events, for a RESUME to replay
+        self.sent: deque[tuple[int, str]] = deque(maxlen=REPLAY_BUFFER)
         self.identified_at = -1.0  # time.monotonic() of the last IDENTIFY
         self.outbox: deque[tuple[str, Any, Callable[[], None] | None]] = deque()
         self.flusher: asyncio.Task[None] | None = None
@@ -108,9 +115,12 @@ class Gateway:
             data = thinned(data, self.omitted_fields, self.nulled_fields)
         if paths := self.omitted_paths.get(event):
             data = without_fields(data, paths)
-        # The bot's end may just have died: the event is lost with its session, as on Discord.
+        frame = _dumps({"op": 0, "t": event, "s": session.seq, "d": data})
+        session.sent.append((session.seq, frame))
+        # The bot's end may just have died: a RESUME replays the event, as on Discord; a
+        # new session (IDENTIFY) never gets it.
         with contextlib.suppress(ConnectionResetError):
-            await ws.send_str(_dumps({"op": 0, "t": event, "s": session.seq, "d": data}))
+            await ws.send_str(frame)
 
     def _dispatch_if(self, intent: int, guild: Guild, event: str, data: dict[str, Any]) -> None:
         """Send ``event`` soon if the bot has ``guild`` and asked for ``intent`` (0: always).
@@ -223,6 +233,7 @@ class Gateway:
         session.ws, session.session_id, session.seq, session.resumable = (
             ws, secrets.token_hex(16), 0, True)
         session.delivered.clear()
+        session.sent.clear()
         session.outbox.clear()  # READY and GUILD_CREATE carry the whole current state
         mine = [g for g in self.guilds.values() if self.shard_of(g.id) == session.id]
         ready = {
@@ -249,10 +260,21 @@ class Gateway:
         self._waiters.notify("gateway")
 
     async def _resume(self, ws: web.WebSocketResponse, d: dict[str, Any]) -> None:
+        """As Discord: the events of the session after the bot's ``seq`` are sent again, in
+        order, then RESUMED; a session that cannot be resumed (invalidated, unknown, or a
+        ``seq`` it no longer holds the events after) answers op 9 ``false``."""
         session = next((s for s in self._shards if s.session_id == d.get("session_id")), None)
-        if session is not None and session.resumable and d.get("token") == self.token:
+        seq = d.get("seq")
+        if (session is not None and session.resumable and d.get("token") == self.token
+                and type(seq) is int and 0 <= seq <= session.seq
+                and (seq >= session.seq or not session.sent or session.sent[0][0] <= seq + 1)):
             self.resume_count += 1
             session.ws = ws
+            for sent_seq, frame in list(session.sent):
+                if sent_seq > seq:
+                    self.replayed_count += 1
+                    with contextlib.suppress(ConnectionResetError):
+                        await ws.send_str(frame)
             await self._send(session, ws, "RESUMED", {})
             session.live.set()
             self._waiters.notify("gateway")
@@ -335,8 +357,8 @@ class Gateway:
                            shard: int = 0) -> None:
         """Close ``shard``'s websocket (code 4000) and wait until it is back.
 
-        ``resumable=True``: the bot RESUMEs and gets RESUMED; events made while it was away
-        are sent after it (those already sent into the closed socket are lost).
+        ``resumable=True``: the bot RESUMEs; the events sent into the closed socket after
+        the last one it got are replayed, then RESUMED, then those made while it was away.
         ``resumable=False``: its RESUME is refused with an invalid session (op 9), so it
         IDENTIFYs again and gets READY and every GUILD_CREATE again; interactions made
         while it was away are lost (``dispatch``'s ``lost_with_session``).
@@ -359,3 +381,46 @@ class Gateway:
             return self.identify_count > identified or None
 
         await self._wait("gateway", back, timeout, "the bot to reconnect")
+
+    async def request_reconnect(self, *, timeout: float = 10.0, shard: int = 0) -> None:
+        """Discord asks ``shard``'s session to reconnect (op 7 Reconnect, as before it moves
+        the session elsewhere): nothing more is sent on that socket; the bot is to close it
+        and RESUME, and gets what it missed replayed. Waits until it has resumed."""
+        session = self._shards[shard]
+        ws = session.ws
+        if ws is None:
+            raise RuntimeError(f"the bot is not connected on shard {shard}")
+        resumed = self.resume_count
+        session.ws = None
+        session.live.clear()
+        await ws.send_str(_dumps({"op": RECONNECT, "d": None, "s": None, "t": None}))
+        await self._wait("gateway", lambda: (session.live.is_set()
+                                             and self.resume_count > resumed) or None,
+                         timeout, "the bot to resume after a Reconnect (op 7)")
+
+    async def invalidate_session(self, *, resumable: bool, timeout: float = 10.0,
+                                 shard: int = 0) -> None:
+        """Discord invalidates ``shard``'s session (op 9 Invalid Session, ``d`` =
+        ``resumable``): nothing more is sent on that socket. ``True``: the bot may RESUME
+        it, and gets what it missed replayed. ``False``: the session is gone; a RESUME of it
+        is refused, the bot IDENTIFYs and gets READY and every GUILD_CREATE again, and
+        interactions made meanwhile are lost. Waits until it is back."""
+        session = self._shards[shard]
+        ws = session.ws
+        if ws is None:
+            raise RuntimeError(f"the bot is not connected on shard {shard}")
+        identified, resumed = self.identify_count, self.resume_count
+        session.resumable = resumable
+        session.ws = None
+        session.live.clear()
+        await ws.send_str(_dumps({"op": INVALID_SESSION, "d": resumable, "s": None, "t": None}))
+
+        def back() -> bool | None:
+            if not session.live.is_set():
+                return None
+            if resumable:
+                return self.resume_count > resumed or None
+            return self.identify_count > identified or None
+
+        await self._wait("gateway", back, timeout, "the bot to come back after an Invalid "
+                         "Session (op 9)")

@@ -105,6 +105,7 @@ class FakeDiscord(
         self.requests: list[Recorded] = []
         self.identify_count = 0
         self.resume_count = 0
+        self.replayed_count = 0  # events sent again on a RESUME
         self.intents: int | None = None  # as sent in the last IDENTIFY
         self.privileged_intents = privileged_intents
         self.shard_count = shard_count
