@@ -188,6 +188,9 @@ class Announcements(commands.Cog):
         # Those of a server the bot left go with it (`_on_guild_left`): a refresh there is
         # refused, and an invitation back refreshes them all (`on_guild_join`).
         self._at_end: dict[tuple[int, int], tuple[datetime, asyncio.TimerHandle]] = {}
+        # The events whose announcements wait for their server to arrive (unavailable: at
+        # start, discord.py knows nothing of it, its language included), by server.
+        self._awaiting_guild: dict[int, set[int]] = {}
 
     async def cog_load(self) -> None:
         self.bot.signals.subscribe(RegistrationChanged, self._on_registration_changed)
@@ -221,6 +224,7 @@ class Announcements(commands.Cog):
         for message_id in [message_id for message_id, (guild_id, _) in self._refused.items()
                            if guild_id == signal.guild_id]:
             del self._refused[message_id]
+        self._awaiting_guild.pop(signal.guild_id, None)  # an invitation back refreshes all
 
     def registration_changed(self, guild_id: int, event_id: int) -> None:
         key = (guild_id, event_id)
@@ -338,6 +342,8 @@ class Announcements(commands.Cog):
     @commands.Cog.listener()
     async def on_guild_available(self, guild: discord.Guild) -> None:
         self._channel_lane.wake.set()  # it delivers the notices held for it
+        for event_id in self._awaiting_guild.pop(guild.id, ()):
+            self.registration_changed(guild.id, event_id)  # their refreshes waited for it
 
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:
@@ -693,6 +699,12 @@ class Announcements(commands.Cog):
         if out_of_server(self.bot, guild_id):
             # Discord would refuse every edit: brought up to date if the bot is invited back
             # (`on_guild_join`).
+            return True
+        guild = self.bot.get_guild(guild_id)
+        if guild is None or guild.unavailable:
+            # Not arrived (yet, or again): its language is not known, so the announcement
+            # would be rewritten in discord.py's en-US; brought up to date when it arrives.
+            self._awaiting_guild.setdefault(guild_id, set()).add(event_id)
             return True
         try:
             event = await store.run(store.events.get_event, guild_id, event_id)

@@ -244,3 +244,46 @@ async def test_a_moderator_of_a_server_discord_has_not_sent_yet_is_told_to_wait_
     closed = await fake.slash(guild, world.moderator, "manage close", event=str(event_id))
     assert "closed" in closed.content, closed
     assert "Traceback" not in world.bot.output()
+
+
+def seats_shown(message: dict) -> str:
+    return message["embeds"][0]["fields"][0]["value"]  # Registration, in any language
+
+
+async def test_an_announcement_refreshed_while_its_server_is_unavailable_keeps_its_language(
+        world, fake):
+    """A server whose Discord language is Chinese is unavailable when the bot starts
+    (discord.py then knows nothing of it, its language included): a member's join there
+    does not rewrite the announcement in English; it shows the join, in Chinese, once
+    Discord sends the server."""
+    guild, title = world.guild, "Outage Language"
+    guild.preferred_locale = "zh-CN"
+    try:
+        await world.restart_bot()
+        event_id = await world.import_event(title, capacity=5)
+        channel = guild.channel("announcements")
+        posted = await fake.slash(guild, world.moderator, "manage announce",
+                                  event=str(event_id), channel=channel)
+        assert "Posted" in posted.content, posted
+        message = await fake.wait_message(
+            channel, lambda m: any(e.get("title") == title for e in m["embeds"]))
+        assert seats_shown(message) == "开放报名：共 5 个座位，剩余 5 个"
+
+        fake.outage(guild)
+        try:
+            await world.restart_bot()
+            joined = await fake.click(guild, world.member("outage language joiner"),
+                                      message, f"eventbot:rsvp:join:{event_id}")
+            assert "confirmed" in joined.content, joined
+            await asyncio.sleep(3.0)  # past the refresh's first wait
+            shown = next(m for m in fake.messages(channel) if m["id"] == message["id"])
+            assert seats_shown(shown) in ("开放报名：共 5 个座位，剩余 5 个",
+                                                 "开放报名：共 5 个座位，剩余 4 个"), shown
+        finally:
+            fake.end_outage(guild)
+        await fake.wait_message(channel, lambda m: m["id"] == message["id"] and (
+            seats_shown(m) == "开放报名：共 5 个座位，剩余 4 个"), timeout=10)
+    finally:
+        guild.preferred_locale = "en-US"
+        await world.restart_bot()
+    assert "Traceback" not in world.bot.output()
