@@ -158,3 +158,45 @@ async def test_a_lost_claim_waits_for_its_own_session_not_for_its_neighbour_shar
         finally:
             for conn in (shard0, shard1, asking):
                 await conn.close()
+
+
+async def every_slot_taken(url: str) -> list[asyncpg.Connection]:
+    """Connections to the server until it refuses one for want of a slot (max_connections)."""
+    held: list[asyncpg.Connection] = []
+    while True:
+        try:
+            held.append(await asyncpg.connect(url))
+        except asyncpg.TooManyConnectionsError:
+            return held
+
+
+async def test_a_lost_claim_waits_out_a_server_with_no_slot_free_without_a_trace_per_try(
+        tmp_path, restartable_postgres):
+    """The claim's connection lost while every connection slot of the server is taken
+    (max_connections): the bot tries again, backing off, and says nothing more than the
+    one warning until a slot is free and the claim is back: no error and traceback every
+    try, as for an error it does not know, for as long as the server is full."""
+    url = restartable_postgres.url()
+    async with FakeDiscord() as fake:
+        env = {"DATABASE_URL": url, "DATABASE_PATH": str(tmp_path / "unused.sqlite3"),
+               "EVENTS_DIR": str(ROOT / "data/events"), "PYTHONPATH": str(ROOT)}
+        bot = fake.spawn_bot(RUN, env, cwd=str(tmp_path))
+        await fake.wait_ready(process=bot)
+        lost = await claim_session(url)
+        held = await every_slot_taken(url)
+        try:
+            await held[0].execute("SELECT pg_terminate_backend($1)", lost)
+            held += await every_slot_taken(url)  # the slot it freed, before the bot's retry
+            await asyncio.sleep(8)  # tries at 0.5, 1.5, 3.5 and 7.5 s
+            claim_lines = [line for line in bot.output().splitlines()
+                           if "bot.storage.postgres.running" in line]
+            assert len(claim_lines) == 1 and "was lost" in claim_lines[0], bot.output()
+        finally:
+            for conn in held:
+                await conn.close()
+        deadline = time.monotonic() + 20
+        while "holding this bot's claim on its token again" not in bot.output():
+            assert time.monotonic() < deadline, bot.describe()
+            await asyncio.sleep(0.05)
+        await refused(fake, env, url, tmp_path)
+        assert await bot.stop() == 0, bot.output()

@@ -86,6 +86,13 @@ class Claim:
     closed: bool = False
 
 
+def _away(exc: BaseException) -> bool:
+    """Whether `exc` says the server is away or refuses connections for now (restarting,
+    the network cut, every connection slot taken: max_connections) or did not answer in
+    time: the claim is tried again without a word each time, as long as that lasts."""
+    return lost_connection(exc) or isinstance(exc, TimeoutError | asyncpg.TooManyConnectionsError)
+
+
 async def _connect(url: str) -> asyncpg.Connection:
     idle, interval, count = KEEPALIVE
     return await asyncpg.connect(url, timeout=CONNECT_TIMEOUT, server_settings={
@@ -180,7 +187,7 @@ async def _keep(claim: Claim) -> None:
             try:
                 await asyncio.wait_for(conn.fetchval("SELECT 1"), CHECK_EVERY)
             except Exception as exc:
-                if not (lost_connection(exc) or isinstance(exc, TimeoutError)):
+                if not _away(exc):
                     log.exception("the claim's connection failed its check")
                 break
         server_pid = conn.get_server_pid()
@@ -209,7 +216,7 @@ async def _take_again(claim: Claim, lost_pid: int) -> bool:
         try:
             conn = await _connect(claim.url)
         except Exception as exc:
-            if not (lost_connection(exc) or isinstance(exc, TimeoutError)):
+            if not _away(exc):
                 log.exception("could not connect to take the claim again; retrying")
             continue
         try:
@@ -218,7 +225,7 @@ async def _take_again(claim: Claim, lost_pid: int) -> bool:
                 return True
             holders = await _holders(conn, claim)
         except Exception as exc:
-            if not (lost_connection(exc) or isinstance(exc, TimeoutError)):
+            if not _away(exc):
                 log.exception("could not take the claim again; retrying")
             continue
         finally:
