@@ -68,6 +68,7 @@ class ScheduledEventStep:
     begun: bool = False  # `existing` has begun: its start stays (`begun_event_payload`)
 
 
+UPDATED = Text(N_("The Discord event is updated."))
 # Discord's answer to an update of a scheduled event that has ended or been cancelled.
 FINISHED_EVENT = 180000
 # Discord's answer to a create in a server that has 100 scheduled events to come or going
@@ -146,7 +147,7 @@ async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
                 await bot.http.edit_scheduled_event(guild_id, existing, reason=REASON,
                                                     **payload)
                 route_offered(DISCORD_EVENTS)
-                return Text(N_("The Discord event is updated."))
+                return UPDATED
             except discord.HTTPException as exc:
                 if not gone_on_discord(exc):
                     raise
@@ -303,8 +304,10 @@ async def follow_change(bot: EventBot, guild_id: int, before: Event | None, save
     past (or to moments away) is removed, and one that has begun (ACTIVE), whose event is
     put off, is replaced by one at the new time; neither left saying the old time. One
     that has begun otherwise takes the rest of the change (name, place, end), and is
-    ended when its event's end is moved to now or before."""
+    ended when its event's end is moved to now or before; its start moved to another
+    moment past, it keeps the one it began at, and the moderator is told so."""
     now = discord.utils.utcnow()
+    start_kept = False
     if before is not None and before.start_moment != saved.start_moment:
         movable = discord_takes_start(before.start_moment, now)
         taken = discord_takes_start(saved.start_moment, now)
@@ -312,7 +315,12 @@ async def follow_change(bot: EventBot, guild_id: int, before: Event | None, save
             return await remove_for_move(bot, guild_id, saved, permissions, replace=False)
         if not movable and taken:
             return await remove_for_move(bot, guild_id, saved, permissions, replace=True)
-    return await sync_scheduled_event(bot, guild_id, saved, permissions, create=False)
+        start_kept = not movable
+    note = await sync_scheduled_event(bot, guild_id, saved, permissions, create=False)
+    if start_kept and note == UPDATED:
+        return Text(N_("The Discord event is updated but for its start: Discord keeps the "
+                       "start of one that has begun."))
+    return note
 
 
 async def remove_for_move(bot: EventBot, guild_id: int, event: Event,

@@ -1480,3 +1480,26 @@ async def test_an_event_under_ways_discord_event_gone_is_not_said_to_come_back(w
     assert "Manage Events" not in again.content, again.content
     assert world.query("SELECT scheduled_event_id FROM events WHERE id = ?",
                        (event_id,)) == [(None,)]
+
+
+async def test_an_event_under_way_whose_start_moves_within_the_past_keeps_discords_start(
+        world, fake):
+    """The event began an hour ago (its Discord event ACTIVE) and a moderator corrects its
+    start to another moment past (it began earlier, or later, than set). Discord keeps the
+    start of a Discord event that has begun, and no new one can start in the past: the
+    rest is sent, and the moderator reads that its start stays, not that the Discord event
+    is updated as if it showed the new start."""
+    guild = world.guild
+    event_id, created = await announced_on_discord(world, fake, "Corrected Start Forum",
+                                                   "2037-11-10T18:00:00+00:00")
+    began = begin_now(world, created, event_id, hours_ago=1, lasting=3)
+    for moved in (began - timedelta(hours=1), began + timedelta(minutes=30)):
+        moved = moved.replace(second=0)
+        text = await edited(world, event_id, {"start": moved.strftime("%Y-%m-%d %H:%M"),
+                                              "venue": f"Room {moved.minute}"})
+        assert "The Discord event is updated." not in text, text
+        assert "keeps the start" in text, text
+        [made] = [e for e in fake.scheduled_events(guild) if e["id"] == created["id"]]
+        assert datetime.fromisoformat(made["scheduled_start_time"]) == began
+        assert made["entity_metadata"] == {"location": f"Room {moved.minute}"}
+        assert made["status"] == 2
