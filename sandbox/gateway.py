@@ -19,7 +19,7 @@ import secrets
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -363,40 +363,16 @@ class Gateway:
         IDENTIFYs again and gets READY and every GUILD_CREATE again; interactions made
         while it was away are lost (``dispatch``'s ``lost_with_session``).
         """
-        session = self._shards[shard]
-        ws = session.ws
-        if ws is None:
-            raise RuntimeError(f"the bot is not connected on shard {shard}")
-        identified, resumed = self.identify_count, self.resume_count
-        session.resumable = resumable
-        session.ws = None
-        session.live.clear()
-        await ws.close(code=4000, message=b"dropped by FakeDiscord")
-
-        def back() -> bool | None:
-            if not session.live.is_set():
-                return None
-            if resumable:
-                return self.resume_count > resumed or None
-            return self.identify_count > identified or None
-
-        await self._wait("gateway", back, timeout, "the bot to reconnect")
+        await self._cut(shard, resumable, lambda ws: ws.close(
+            code=4000, message=b"dropped by FakeDiscord"), timeout, "the bot to reconnect")
 
     async def request_reconnect(self, *, timeout: float = 10.0, shard: int = 0) -> None:
         """Discord asks ``shard``'s session to reconnect (op 7 Reconnect, as before it moves
         the session elsewhere): nothing more is sent on that socket; the bot is to close it
         and RESUME, and gets what it missed replayed. Waits until it has resumed."""
-        session = self._shards[shard]
-        ws = session.ws
-        if ws is None:
-            raise RuntimeError(f"the bot is not connected on shard {shard}")
-        resumed = self.resume_count
-        session.ws = None
-        session.live.clear()
-        await ws.send_str(_dumps({"op": RECONNECT, "d": None, "s": None, "t": None}))
-        await self._wait("gateway", lambda: (session.live.is_set()
-                                             and self.resume_count > resumed) or None,
-                         timeout, "the bot to resume after a Reconnect (op 7)")
+        await self._cut(shard, True, lambda ws: ws.send_str(_dumps(
+            {"op": RECONNECT, "d": None, "s": None, "t": None})), timeout,
+            "the bot to resume after a Reconnect (op 7)")
 
     async def invalidate_session(self, *, resumable: bool, timeout: float = 10.0,
                                  shard: int = 0) -> None:
@@ -405,6 +381,15 @@ class Gateway:
         it, and gets what it missed replayed. ``False``: the session is gone; a RESUME of it
         is refused, the bot IDENTIFYs and gets READY and every GUILD_CREATE again, and
         interactions made meanwhile are lost. Waits until it is back."""
+        await self._cut(shard, resumable, lambda ws: ws.send_str(_dumps(
+            {"op": INVALID_SESSION, "d": resumable, "s": None, "t": None})), timeout,
+            "the bot to come back after an Invalid Session (op 9)")
+
+    async def _cut(self, shard: int, resumable: bool,
+                   cut: Callable[[web.WebSocketResponse], Awaitable[Any]], timeout: float,
+                   what: str) -> None:
+        """Take ``shard``'s session off its websocket, ``cut`` that (nothing more is sent on
+        it), and wait until the bot is back: RESUMEd if ``resumable``, else IDENTIFYed anew."""
         session = self._shards[shard]
         ws = session.ws
         if ws is None:
@@ -413,7 +398,7 @@ class Gateway:
         session.resumable = resumable
         session.ws = None
         session.live.clear()
-        await ws.send_str(_dumps({"op": INVALID_SESSION, "d": resumable, "s": None, "t": None}))
+        await cut(ws)
 
         def back() -> bool | None:
             if not session.live.is_set():
@@ -422,5 +407,4 @@ class Gateway:
                 return self.resume_count > resumed or None
             return self.identify_count > identified or None
 
-        await self._wait("gateway", back, timeout, "the bot to come back after an Invalid "
-                         "Session (op 9)")
+        await self._wait("gateway", back, timeout, what)

@@ -36,6 +36,15 @@ async def next_frame(session: Session) -> dict[str, Any]:
     return await asyncio.wait_for(session.ws.receive_json(), 5)
 
 
+async def identified(http: aiohttp.ClientSession, fake: FakeDiscord
+                     ) -> tuple[Session, str, int]:
+    """A session IDENTIFYed and past READY and its GUILD_CREATEs: it, its id and the
+    sequence number of its last event."""
+    first = await identify(http, fake, ...)
+    await first.events_until_quiet()
+    return first, first.frames[0]["d"]["session_id"], first.frames[-1]["s"]
+
+
 async def gone(fake: FakeDiscord) -> None:
     """The server has seen the client's socket close."""
     for _ in range(100):
@@ -75,9 +84,7 @@ async def test_a_resume_replays_in_order_what_came_after_its_sequence_then_resum
 async def test_a_resume_from_a_sequence_the_session_never_had_is_an_invalid_session(seq):
     async with FakeDiscord() as fake, aiohttp.ClientSession() as http:
         fake.add_guild()
-        first = await identify(http, fake, ...)
-        await first.events_until_quiet()
-        session_id, last = first.frames[0]["d"]["session_id"], first.frames[-1]["s"]
+        first, session_id, last = await identified(http, fake)
         await first.ws.close()
         await gone(fake)
         back = await resume(http, fake, session_id,
@@ -91,9 +98,7 @@ async def test_a_resume_from_a_sequence_the_session_never_had_is_an_invalid_sess
 async def test_an_invalid_session_sent_mid_session_says_whether_it_may_be_resumed(resumable):
     async with FakeDiscord() as fake, aiohttp.ClientSession() as http:
         fake.add_guild()
-        first = await identify(http, fake, ...)
-        await first.events_until_quiet()
-        session_id, last = first.frames[0]["d"]["session_id"], first.frames[-1]["s"]
+        first, session_id, last = await identified(http, fake)
         invalidated = asyncio.ensure_future(
             fake.invalidate_session(resumable=resumable, timeout=5))
         assert await next_frame(first) == {"op": 9, "d": resumable, "s": None, "t": None}
@@ -113,9 +118,7 @@ async def test_an_invalid_session_sent_mid_session_says_whether_it_may_be_resume
 async def test_a_reconnect_request_is_op_7_and_waits_for_the_resume():
     async with FakeDiscord() as fake, aiohttp.ClientSession() as http:
         guild = fake.add_guild()
-        first = await identify(http, fake, ...)
-        await first.events_until_quiet()
-        session_id, last = first.frames[0]["d"]["session_id"], first.frames[-1]["s"]
+        first, session_id, last = await identified(http, fake)
         asked = asyncio.ensure_future(fake.request_reconnect(timeout=5))
         assert await next_frame(first) == {"op": 7, "d": None, "s": None, "t": None}
         fake.add_role(guild, "after op 7")  # not on the socket Discord asked to leave
