@@ -139,6 +139,11 @@ class Reminders(commands.Cog):
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:
         self.roles.guild_joined(guild.id)
+        self.roles.notices.guild_arrived(guild.id)
+
+    @commands.Cog.listener()
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        self.roles.notices.guild_arrived(guild.id)  # what its moderators were to be told
 
     # -- the scheduler ------------------------------------------------------------
 

@@ -4,14 +4,17 @@ That Discord refuses the bot a role (to give it, or to take it back), with what 
 change, once, not once a member or a try; again once a call for the role went through
 in between, or after `TELL_AGAIN`. And that a role the events gave out was deleted. In
 the announcements channel (where the bot's notices go, in the server's language, pinging
-nobody), in the background. Kept apart from `bot.adapters.attendee_roles`, which decides
-when there is something to tell: this is how often, where and in what words.
+nobody), in the background; for a server Discord has not sent (unavailable at start, an
+outage: none of its channels, roles or language known), once it arrives. Kept apart from
+`bot.adapters.attendee_roles`, which decides when there is something to tell: this is how
+often, where and in what words.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 import discord
@@ -21,6 +24,7 @@ from bot.adapters.roles import deleted_role_notice, refused_role_notice
 from bot.app import EventBot
 from bot.errors import EventNotFound
 from bot.i18n import Text
+from bot.models import GIVE_UP_AFTER
 from bot.recent import Recent
 from bot.tree import NO_MENTIONS
 
@@ -43,6 +47,10 @@ class RoleNotices:
         # in one window at most are kept, not every role refused since the start).
         self._told_refused: Recent[int] = Recent(TELL_AGAIN)
         self._telling: set[asyncio.Task[None]] = set()  # the posts to moderators under way
+        # The posts waiting for their server to arrive, by server, with when each was
+        # held (time.monotonic()): made once it does (`guild_arrived`), as the channel
+        # notices are, unless held longer than GIVE_UP_AFTER. Lost at a stop.
+        self._held: dict[int, list[tuple[Callable[[], Awaitable[Text | None]], float]]] = {}
 
     def tasks(self) -> list[asyncio.Task[None]]:
         """The posts under way (a stop cancels them)."""
@@ -52,6 +60,14 @@ class RoleNotices:
         """A call for the role went through (it works again), or the role is gone: a
         refusal is news again."""
         self._told_refused.discard(role_id)
+
+    def guild_arrived(self, guild_id: int) -> None:
+        """Discord sent the server (after an outage, or an invitation back): the posts
+        held for it are made now, its channels, roles and language known."""
+        now = time.monotonic()
+        for text, held_at in self._held.pop(guild_id, ()):
+            if now - held_at < GIVE_UP_AFTER.total_seconds():
+                self._tell(guild_id, text)
 
     def refused(self, guild_id: int, event_id: int, role_id: int, *, giving: bool,
                 unoffered: bool = False) -> None:
@@ -101,7 +117,13 @@ class RoleNotices:
 
     async def _post(self, guild_id: int, text: Callable[[], Awaitable[Text | None]]) -> None:
         """A problem only moderators can fix, in the announcements channel, where the bot's
-        notices go, in the server's language as they are; pinging nobody."""
+        notices go, in the server's language as they are; pinging nobody. Held while
+        Discord has not sent the server: discord.py's stand-in for it has no channel and
+        no roles, and says en-US."""
+        guild = self.bot.get_guild(guild_id)
+        if guild is not None and guild.unavailable:
+            self._held.setdefault(guild_id, []).append((text, time.monotonic()))
+            return
         try:
             told = await text()
             if told is None:  # the events are gone meanwhile: nothing to fix

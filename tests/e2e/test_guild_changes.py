@@ -287,3 +287,53 @@ async def test_an_announcement_refreshed_while_its_server_is_unavailable_keeps_i
         guild.preferred_locale = "en-US"
         await world.restart_bot()
     assert "Traceback" not in world.bot.output()
+
+
+async def test_moderators_hear_of_a_refused_role_once_their_server_arrives(world, fake):
+    """The bot's role was dragged below an event's attendee role; the bot starts while
+    Discord keeps the server unavailable (none of its channels or roles known yet), and a
+    member joins. Discord refuses the grant: the moderators' notice waits for the server
+    instead of finding no channel and being dropped, and is posted once when it arrives,
+    with what to change as the server's roles show it."""
+    guild, title = world.guild, "Refused In Outage"
+    attendee = fake.add_role(guild, "Outage Refused Attendee")
+    mine = next(r for r in guild.roles.values() if r.bot_id is not None)
+    kept_at = mine.position
+
+    async def move(role, position: int) -> None:
+        role.position = position
+        await fake.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id),
+                                                  "role": role.payload()})
+
+    await move(mine, attendee.position + 1)
+    event_id = await world.import_event(title, capacity=5)
+    set_role = await fake.slash(guild, guild.owner, "manage role", role=attendee,
+                                event=str(event_id))
+    assert f"<@&{attendee.id}>" in set_role.content, set_role
+    await move(mine, 0)
+    channel = guild.channel("announcements")
+
+    def told() -> list[dict]:
+        return [m for m in fake.messages(channel) if attendee.name in (m["content"] or "")]
+
+    fake.outage(guild)
+    try:
+        await world.restart_bot()
+        member = world.member("refused in outage")
+        first = len(fake.requests)
+        joined = await fake.slash(guild, member, "rsvp join", event=str(event_id))
+        assert "confirmed" in joined.content, joined
+        await until(lambda: any(r.method == "PUT" and r.status == 403
+                                and r.path.endswith(f"/roles/{attendee.id}")
+                                for r in fake.requests[first:]), what="the refused grant")
+        await asyncio.sleep(1.0)
+        assert told() == []
+    finally:
+        fake.end_outage(guild)
+    await until(told, timeout=10, what="the moderators told once the server arrived")
+    await asyncio.sleep(1.0)
+    [notice] = told()
+    assert title in notice["content"] and "drag my role above" in notice["content"], notice
+    assert "no channel to tell the moderators" not in world.bot.output()
+    await move(mine, kept_at)
+    assert "Traceback" not in world.bot.output()
