@@ -138,12 +138,17 @@ class Reminders(commands.Cog):
 
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:
-        self.roles.guild_joined(guild.id)
-        self.roles.notices.guild_arrived(guild.id)
+        self.guild_arrived(guild.id)
 
     @commands.Cog.listener()
     async def on_guild_available(self, guild: discord.Guild) -> None:
-        self.roles.notices.guild_arrived(guild.id)  # what its moderators were to be told
+        self.guild_arrived(guild.id)
+
+    def guild_arrived(self, guild_id: int) -> None:
+        """Invited back, or sent after an outage: the roles and the moderators' notices
+        that waited for the server."""
+        self.roles.guild_arrived(guild_id)
+        self.roles.notices.guild_arrived(guild_id)
 
     # -- the scheduler ------------------------------------------------------------
 

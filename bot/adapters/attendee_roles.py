@@ -339,7 +339,7 @@ class AttendeeRoles:
     def _pause_if_refused(self, guild_id: int, event_id: int, refused: bool) -> None:
         """After a refusal, no try for the event's role until its wait is over (then one
         sync, even without a change); after a sync that went through, none. Out of the
-        server (removed from it), until the bot is invited back (`guild_joined`)."""
+        server (removed from it), until the bot is invited back (`guild_arrived`)."""
         if not refused:
             self._giving_refused.pop(event_id, None)
             return
@@ -356,13 +356,18 @@ class AttendeeRoles:
         self._give_again[event_id] = asyncio.get_running_loop().call_later(
             wait, self._sync_again, guild_id, event_id)
 
-    def guild_joined(self, guild_id: int) -> None:
-        """Invited back: the roles that waited for it are given and taken back now."""
+    def guild_arrived(self, guild_id: int) -> None:
+        """Invited back, or sent by Discord after an outage (or at start, having been
+        listed as unavailable): the roles that waited for it, or whose calls Discord
+        refused or failed meanwhile, are given and taken back now, not at the event's next
+        change (there may be none) nor after their wait."""
         for event_id, gid in list(self._guild_of.items()):
             if gid != guild_id:
                 continue
             if event_id in self._giving_refused:
                 self._sync_again(guild_id, event_id)
+            elif event_id in self._giving_unfinished:  # met a server error
+                self.registration_changed(guild_id, event_id)
             owed = [key for key in self._owed_tries if key[0] == event_id]
             for key in owed:
                 try_now(self._owed_tries, key)
@@ -622,14 +627,14 @@ class AttendeeRoles:
     async def _wait_away(self, guild_id: int, event_id: int, role_id: int,
                          owed: set[int]) -> None:
         """The bot is out of the server: the role waits for it to be invited back
-        (`guild_joined`), GIVE_UP_AFTER at most from when it left (as recorded; else from
+        (`guild_arrived`), GIVE_UP_AFTER at most from when it left (as recorded; else from
         when that was found); then nobody is owed it any more (nor at the next start), and
         an event over stops giving it out."""
         key = (event_id, role_id)
         if key not in self._away_since:
             since = await self._left_since(guild_id)
             if not out_of_server(self.bot, guild_id):
-                return  # invited back meanwhile (`guild_joined`): tried again now
+                return  # invited back meanwhile (`guild_arrived`): tried again now
             self._away_since[key] = since
         now = time.monotonic()
         give_up_at = self._away_since[key] + GIVE_UP_AFTER.total_seconds()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -337,3 +338,62 @@ async def test_moderators_hear_of_a_refused_role_once_their_server_arrives(world
     assert "no channel to tell the moderators" not in world.bot.output()
     await move(mine, kept_at)
     assert "Traceback" not in world.bot.output()
+
+
+async def test_roles_discord_failed_during_an_outage_are_given_and_taken_back_on_its_end(
+        world, fake):
+    """Discord keeps the server unavailable from the bot's start, and fails its role calls
+    there meanwhile (503). A member's grant, and the take-back at another event's start,
+    are made once the server arrives: not at the next join (there may be none), nor after
+    the take-back's growing wait; and once each."""
+    guild = world.guild
+    mine = next(r for r in guild.roles.values() if r.bot_id is not None)
+    kept_at = mine.position
+    given, taken = (fake.add_role(guild, f"Outage {kind} Attendee") for kind in ("Given",
+                                                                                "Taken"))
+    mine.position = max(given.position, taken.position) + 1
+    await fake.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id),
+                                              "role": mine.payload()})
+    later = await world.import_event("Outage Grant Forum", capacity=5)
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=20)
+    soon = await world.import_event("Outage Take-back Forum", capacity=5,
+                                    starts_at=starts.isoformat())
+    for event_id, role in ((later, given), (soon, taken)):
+        reply = await fake.slash(guild, guild.owner, "manage role", role=role,
+                                 event=str(event_id))
+        assert f"<@&{role.id}>" in reply.content, reply
+    holder = world.member("outage holder")
+    await fake.slash(guild, holder, "rsvp join", event=str(soon))
+    await until(lambda: taken in holder.roles, what="the role before the outage")
+
+    first = len(fake.requests)
+
+    def calls(role, status: int) -> list[str]:
+        return [r.method for r in fake.requests[first:]
+                if r.path.endswith(f"/roles/{role.id}") and r.status == status]
+
+    fake.outage(guild)
+    try:
+        for role in (given, taken):
+            fake.fail("*", rf"^/guilds/{guild.id}/members/\d+/roles/{role.id}$", status=503,
+                      count=1000, message="Service Unavailable")
+        await world.restart_bot()
+        joiner = world.member("outage joiner")
+        joined = await fake.slash(guild, joiner, "rsvp join", event=str(later))
+        assert "confirmed" in joined.content, joined
+        await until(lambda: calls(given, 503) == ["PUT"], what="the failed grant")
+        # the take-back at the start fails, and again after its first wait (10 s)
+        await until(lambda: calls(taken, 503) == ["DELETE", "DELETE"], timeout=40,
+                    what="the failed take-backs")
+    finally:
+        fake.clear_faults()
+        fake.end_outage(guild)
+    await until(lambda: given in joiner.roles and taken not in holder.roles, timeout=5,
+                what="the grant and the take-back once the server arrived")
+    await asyncio.sleep(1.0)
+    assert (calls(given, 204), calls(taken, 204)) == (["PUT"], ["DELETE"])
+    assert world.query("SELECT attendee_role_id FROM events WHERE id = ?", (soon,)) == [
+        (None,)]
+    mine.position = kept_at
+    await fake.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id),
+                                              "role": mine.payload()})

@@ -1079,7 +1079,7 @@ async def test_a_role_owed_back_in_a_server_that_removed_the_bot_is_given_up_aft
         assert await store.run(store.reminders.attendee_roles) == []
 
         cog.roles.bot.get_guild = in_the_server  # invited back
-        cog.roles.guild_joined(1)
+        cog.roles.guild_arrived(1)
         await cog.roles.end_past_roles()
         await asyncio.sleep(0.2)
         assert [c for c in http.calls if c[0] == "take"] == []
