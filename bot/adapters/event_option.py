@@ -57,7 +57,7 @@ def require_manage_events(interaction: Interaction) -> bool:
     would also count an overwrite on the one channel the command was used in."""
     if interaction.guild_id is None:
         raise app_commands.NoPrivateMessage()
-    guild = interaction.client.get_guild(interaction.guild_id)
+    guild = interaction.guild
     if guild is not None and guild.default_role is None:
         # Listed by Discord but not sent yet (unavailable in READY, an outage at start):
         # its roles and owner are unknown, so whether the member may is not known either.
