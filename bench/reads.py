@@ -384,8 +384,16 @@ WHAT_CHANGED = (
     "last-seen language before discord.py reads it (one dict lookup a payload), met 23 of "
     "the 30: the bot's CPU against the floor's on the bundled event 1.09×, 1.02×, 1.06×, "
     "1.09× and 1.22×; on the hot event 1.01×, 1.06×, 1.06×, 1.19× and 1.30×; the hot "
-    "event's `/rsvp status` missed only at 50 in flight (p50 1.20×, rate 0.87×). The run "
-    "printed here is run 15.")
+    "event's `/rsvp status` missed only at 50 in flight (p50 1.20×, rate 0.87×). Run 16 "
+    "(4521003, load average 0.3 to 0.9), after the local server kept each session's events "
+    "for a RESUME to replay (in the driver's process, for the bot's server and the floor's "
+    "alike) and announcements waited for a server not yet arrived, met 22 of the 30: the "
+    "bot's CPU against the floor's on the bundled event 1.04×, 1.04×, 1.06×, 1.10× and "
+    "1.22×; on the hot event 1.14×, 1.10×, 1.14×, 1.28× and 1.37×, where the bot's own CPU "
+    "on the hot event was no higher than in run 15 (`/event info` 282 against 284 µs, "
+    "`/rsvp status` 264 against 269, `/rsvp join` 282 against 299) and the floor's lower "
+    "(206 µs for `/rsvp status` and `/rsvp join`, against 227 and 230). The run printed "
+    "here is run 16.")
 WHAT_IS_LEFT = (
     "What is left: where the bot spends more CPU per interaction than the floor, which "
     "reads nothing, it is its read after a commit (the first SQLite statement after the "
