@@ -86,6 +86,14 @@ class BotProcess:
         with open(self._log_path, "rb") as log:
             return _ANSI_COLOUR.sub("", log.read().decode("utf-8", "replace"))
 
+    async def exited(self, timeout: float = 30.0) -> int | None:
+        """Wait up to ``timeout`` s for the bot to end by itself: its exit code, None if it
+        still runs."""
+        deadline = time.monotonic() + timeout
+        while self.running and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        return self.returncode
+
     async def stop(self, timeout: float = 5.0, signum: int = signal.SIGINT) -> int | None:
         """Signal the bot, wait up to ``timeout`` s, then kill it. Returns the exit code."""
         self.stopped = True

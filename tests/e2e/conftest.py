@@ -84,6 +84,14 @@ async def edited(world: World, event_id: int, values: dict[str, str],
     return done.content
 
 
+async def ended_in_one_line(bot: BotProcess, timeout: float = 30) -> str:
+    """The bot ends by itself within `timeout` s, exit 2, without a traceback, as a start
+    refused or a stop for a problem the operator fixes does: the line it ended with."""
+    assert await bot.exited(timeout) == 2, bot.output()
+    assert "Traceback" not in bot.output(), bot.output()
+    return bot.output().splitlines()[-1]
+
+
 def until_past(moment: datetime, slack: float) -> float:
     """Seconds from now until `slack` seconds past `moment` (none once that is behind)."""
     return max((moment - datetime.now(UTC)).total_seconds() + slack, 0)

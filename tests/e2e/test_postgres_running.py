@@ -20,6 +20,7 @@ from bot.storage import safe_url
 from bot.storage.postgres import running
 from sandbox import BotProcess, FakeDiscord
 from tests.conftest import ROOT, postgres_database
+from tests.e2e.conftest import ended_in_one_line
 from tests.e2e.shards import ShardDeployment
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
@@ -33,23 +34,13 @@ def refusal(url: str) -> str:
             "each process its own SHARD_IDS")
 
 
-async def until_ended(bot: BotProcess, timeout: float = 30) -> int:
-    deadline = time.monotonic() + timeout
-    while bot.running and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-    assert bot.returncode is not None, bot.describe()
-    return bot.returncode
-
-
 async def refused(fake: FakeDiscord, env: dict[str, str], url: str, tmp_path) -> None:
     """A start with `env` stops at once, exit 2, in the refusal's one line, having never
     IDENTIFYed with Discord."""
     identified = fake.identify_count
     second = BotProcess(RUN, {**fake.bot_env(), **env}, cwd=str(tmp_path)).start()
     try:
-        assert await until_ended(second) == 2, second.output()
-        assert "Traceback" not in second.output(), second.output()
-        assert second.output().splitlines()[-1] == refusal(url)
+        assert await ended_in_one_line(second) == refusal(url)
     finally:
         second.kill()
     assert fake.identify_count == identified  # it never connected
@@ -126,9 +117,7 @@ async def test_a_lost_claim_is_taken_again_and_a_process_that_took_it_meanwhile_
             await admin.execute("SELECT pg_terminate_backend($1)", await claim_session(url))
             await admin.execute("SELECT pg_advisory_lock($1::int4, $2::int4)",
                                 running._key(fake.token), running.ALL)
-            assert await until_ended(bot) == 2, bot.output()
-            assert "Traceback" not in bot.output(), bot.output()
-            assert bot.output().splitlines()[-1] == refusal(url)
+            assert await ended_in_one_line(bot) == refusal(url)
         finally:
             bot.kill()
             await admin.close()

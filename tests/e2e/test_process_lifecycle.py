@@ -16,6 +16,7 @@ import pytest
 
 from sandbox import BotProcess, FakeDiscord
 from tests.conftest import ROOT
+from tests.e2e.conftest import ended_in_one_line
 from tests.e2e.test_reliability import (
     announce,
     check_counters,
@@ -88,12 +89,7 @@ async def start_refused(fake: FakeDiscord, tmp_path, **settings: str) -> str:
            "EVENTS_DIR": str(ROOT / "data/events"), "PYTHONPATH": str(ROOT)}
     bot = BotProcess([sys.executable, "-m", "bot", "run"], env, cwd=str(tmp_path)).start()
     try:
-        deadline = time.monotonic() + 30
-        while bot.running and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-        assert bot.returncode == 2, bot.output()
-        assert "Traceback" not in bot.output()
-        return bot.output().splitlines()[-1]
+        return await ended_in_one_line(bot)
     finally:
         bot.kill()
 
@@ -365,12 +361,7 @@ async def test_a_second_run_on_the_same_database_and_token_is_refused_in_one_lin
         second = BotProcess([sys.executable, "-m", "bot", "run"], {**fake.bot_env(), **env},
                             cwd=str(tmp_path)).start()
         try:
-            deadline = time.monotonic() + 20
-            while second.running and time.monotonic() < deadline:
-                await asyncio.sleep(0.05)
-            assert second.returncode == 2, second.output()
-            assert "Traceback" not in second.output(), second.output()
-            assert second.output().splitlines()[-1] == (
+            assert await ended_in_one_line(second, 20) == (
                 f"eventbot: a bot process with this DISCORD_TOKEN is already running on "
                 f"{database}: stop it first (two would both answer every command), or give "
                 "each process its own SHARD_IDS")
@@ -412,11 +403,6 @@ async def test_a_token_reset_while_the_bot_runs_is_one_line_and_exit_2(tmp_path)
         fake.token = "the-reset-token"
         with contextlib.suppress(Exception):  # it does not come back
             await fake.drop_gateway(resumable=False, timeout=10)
-        deadline = time.monotonic() + 20
-        while bot.running and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-        assert bot.returncode == 2, bot.output()
-        assert "Traceback" not in bot.output(), bot.output()
-        assert bot.output().splitlines()[-1] == (
+        assert await ended_in_one_line(bot, 20) == (
             "eventbot: Discord refused DISCORD_TOKEN; copy the token again from the Bot "
             "page of your application")
