@@ -388,6 +388,14 @@ def out_of_server(bot: EventBot, guild_id: int) -> bool:
     return bot.is_ready() and bot.get_guild(guild_id) is None
 
 
+def not_arrived(bot: EventBot, guild_id: int) -> bool:
+    """Whether Discord has not given the bot the guild (yet, or again): still on its way
+    at start, listed as unavailable (an outage, also at start), or the bot is out of it.
+    discord.py then knows none of its channels, roles or language."""
+    guild = bot.get_guild(guild_id)
+    return guild is None or guild.unavailable
+
+
 def make_bot(settings: Settings, store: Store) -> EventBot:
     """A sharded bot when SHARD_COUNT is set, else the plain one."""
     return (ShardedEventBot if settings.shard_count is not None else EventBot)(settings, store)

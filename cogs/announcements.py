@@ -68,7 +68,7 @@ from bot.adapters.missing_routes import (
 )
 from bot.adapters.rsvp_buttons import button_state, rsvp_buttons
 from bot.adapters.scheduled_events import delete_scheduled_event
-from bot.app import EventBot, out_of_server
+from bot.app import EventBot, not_arrived, out_of_server
 from bot.errors import EventNotFound, Unavailable
 from bot.flows import registration
 from bot.i18n import Language
@@ -334,10 +334,7 @@ class Announcements(commands.Cog):
         event's announcements show it cancelled once the bot is back, not a live Join
         button. Held no longer than `GIVE_UP_AFTER`, well within the retention period
         of a server's data (`cogs.retention`)."""
-        if notice.kind in DM_NOTICES:
-            return False
-        guild = self.bot.get_guild(notice.guild_id)
-        return guild is None or guild.unavailable
+        return notice.kind not in DM_NOTICES and not_arrived(self.bot, notice.guild_id)
 
     @commands.Cog.listener()
     async def on_guild_available(self, guild: discord.Guild) -> None:
@@ -700,8 +697,7 @@ class Announcements(commands.Cog):
             # Discord would refuse every edit: brought up to date if the bot is invited back
             # (`on_guild_join`).
             return True
-        guild = self.bot.get_guild(guild_id)
-        if guild is None or guild.unavailable:
+        if not_arrived(self.bot, guild_id):
             # Not arrived (yet, or again): its language is not known, so the announcement
             # would be rewritten in discord.py's en-US; brought up to date when it arrives.
             self._awaiting_guild.setdefault(guild_id, set()).add(event_id)
