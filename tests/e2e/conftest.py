@@ -170,6 +170,16 @@ class World:
             assert asyncio.get_running_loop().time() < deadline, "no sample event was given"
             await asyncio.sleep(0.02)
 
+    async def past_on_ready(self, timeout: float = 10.0) -> None:
+        """Wait for the bot's on_ready, which discord.py dispatches about 2 s after the
+        last GUILD_CREATE: until then the bot cannot tell a server it was removed from
+        (`out_of_server`), and after it refreshes every announcement once. A module's first
+        test may start before it."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while "connected as" not in self.bot.output():
+            assert asyncio.get_running_loop().time() < deadline, self.bot.describe()
+            await asyncio.sleep(0.05)
+
     def dump(self) -> list[str]:
         """The whole database as SQL, to compare before and after a refused command; the
         members' client languages, which every interaction may record, are left out."""

@@ -437,10 +437,7 @@ OPEN_PAGE = b"A discussion of regional security.\n\nAda Lovelace will moderate.\
 async def test_a_click_whose_reply_fails_still_updates_the_announcement(world, fake):
     # After on_ready the bot refreshes every announcement once; be past that, so only the
     # click can move the count.
-    for _ in range(100):
-        if "connected as" in world.bot.output():
-            break
-        await asyncio.sleep(0.1)
+    await world.past_on_ready()
     channel = world.guild.channel("announcements")
     event_id = await world.import_event("Lost Reply Forum", capacity=5)
     await fake.slash(world.guild, world.moderator, "manage announce", event=str(event_id),

@@ -148,6 +148,7 @@ async def test_attendee_roles_wait_for_the_bot_to_be_invited_back_then_are_given
     assert f"<@&{role.id}>" in set_role.content, set_role
     channel = guild.channel("announcements")
     posts_before = len(fake.messages(channel))
+    await world.past_on_ready()  # (before it, the bot cannot tell it was removed)
 
     fake.remove_bot(guild)
     await until(lambda: world.query("SELECT 1 FROM guild_settings WHERE guild_id = ?"
