@@ -20,7 +20,7 @@ import contextlib
 import secrets
 import time
 import weakref
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Hashable
 from typing import Any
 
 import discord
@@ -67,11 +67,28 @@ class Held:
         self._known: dict[str, Deadline] = {}  # key -> until when, in the order held
         # a live view -> when its time is over, in real time
         self._ends: weakref.WeakKeyDictionary[View, Deadline] = weakref.WeakKeyDictionary()
+        # An owner's live view, and each view's key: one view per owner (`hold`)
+        self._owned: weakref.WeakValueDictionary[Hashable, View] = (
+            weakref.WeakValueDictionary())
+        self._key_of: weakref.WeakKeyDictionary[View, str] = weakref.WeakKeyDictionary()
 
-    def hold(self, view: View) -> str:
+    def hold(self, view: View, owner: Hashable | None = None) -> str:
         """A new key for `view`, for its custom ids (see `custom_id`). The view then takes
-        an interaction only while its time lasts by both clocks (see `answer_stale`)."""
+        an interaction only while its time lasts by both clocks (see `answer_stale`).
+
+        An `owner` (a member) holds one view of the kind at a time: their earlier one is
+        let go, and a click on it is told it expired. Without that, each command held one
+        more view for its whole timeout, so one member sending the command again and
+        again grew the views held (8 KB each, and a timer task in discord.py) without
+        bound; with it, they are at most one per member who used it within a timeout."""
+        if owner is not None:
+            earlier = self._owned.get(owner)
+            if earlier is not None and not earlier.is_finished():
+                self._let_go(self._key_of.get(earlier), earlier)
         key = secrets.token_hex(8)
+        if owner is not None:
+            self._owned[owner] = view
+            self._key_of[view] = key
         self._views[key] = view
         while self._known and next(iter(self._known.values())).passed():
             del self._known[next(iter(self._known))]  # views of a kind share one timeout
@@ -106,10 +123,17 @@ class Held:
         end = self._ends.get(view)
         if end is None or not end.passed():
             return False
-        del self._views[key], self._ends[view]
-        self._known.pop(key, None)  # a click on it is told it expired, not acknowledged
-        view.stop()
+        self._let_go(key, view)
         return True
+
+    def _let_go(self, key: str | None, view: View) -> None:
+        """The live `view` takes no more interactions; a click on it is told it expired,
+        not taken for a double click and only acknowledged."""
+        if key is not None:
+            self._views.pop(key, None)
+            self._known.pop(key, None)
+        self._ends.pop(view, None)
+        view.stop()  # discord.py lets go of it (and of its timer) too
 
     def custom_id(self, key: str, part: str) -> str:
         return f"{self.prefix}{part}:{key}"

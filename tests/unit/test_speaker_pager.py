@@ -8,6 +8,8 @@ import dataclasses
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
+import discord
+
 from bot.adapters.held import Held
 from bot.i18n import language
 from bot.models import Event
@@ -130,3 +132,31 @@ def test_a_person_whose_name_gained_its_other_half_keeps_their_page():
     li_bin = [n for n, page in enumerate(old) if 1 in page.people]
     moved = same_people_page(before, old, li_bin[1], after, new)
     assert new[moved].people[0] == 1 and sum(1 in page.people for page in new[:moved]) == 1
+
+
+async def test_one_member_asking_again_and_again_holds_one_live_pager():
+    # Each `/event speakers` of a panel holds a pager (about 8 KB, and discord.py's timer)
+    # for its 14 minutes: a member sending it 1,000 times must not hold 1,000 of them.
+    # Their earlier pager is let go, and a click on it is told the pages expired.
+    held, event, lang = Held(PAGER_PREFIX, pages_expired), panel(12), language("en-US")
+    pagers = [speakers_reply(lang, event, 7, held)[1] for _ in range(1_000)]
+    assert sum(not pager.is_finished() for pager in pagers) == 1
+    assert not pagers[-1].is_finished()
+    others = [speakers_reply(lang, event, 100 + n, held)[1] for n in range(200)]
+    assert sum(not pager.is_finished() for pager in pagers + others) == 201  # one each
+    told: list[str] = []
+
+    class Click:
+        type = discord.InteractionType.component
+        locale = discord.Locale.american_english
+        def __init__(self) -> None:
+            self.data = {"custom_id": pagers[0].next.custom_id, "component_type": 2}
+            self.response = SimpleNamespace(edit_message=self._edit)
+
+        async def _edit(self, content: str | None = None, **_: object) -> None:
+            told.append(content or "")
+
+    answer = held.answer_stale(Click())  # type: ignore[arg-type]
+    assert answer is not None
+    await answer
+    assert told == [pages_expired(lang)]
