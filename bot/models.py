@@ -4,7 +4,7 @@ renderers, the cogs and the CLI use. No backend's rows leak out of storage."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple, TypeAlias, TypeVar
@@ -170,6 +170,9 @@ class EventSummary:
     starts_at: datetime | None
     slug: str = ""
     archived: bool = False
+    # When the event was made: a button older than that is of another event, one a
+    # database restored from a backup has lost (`bot.adapters.rsvp_buttons`).
+    created_at: datetime | None = field(default=None, compare=False)
 
 
 class Joined(NamedTuple):

@@ -7,8 +7,9 @@ answer through the same `joining`, `joined_reply` and `cancel_event`.
 
 from __future__ import annotations
 
+import logging
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import discord
 
@@ -22,6 +23,15 @@ from bot.models import Event, EventSummary, Joined
 from bot.render import safe
 from bot.render_replies import archived_line, cancel_reply, join_reply
 from bot.tree import answer_in_time, member_language, report_error, require_user, respond
+
+log = logging.getLogger(__name__)
+
+# How far Discord's clock (a message's time, in its id) and the bot's (an event's making)
+# may be apart: a message older than that before its event was made is of another event.
+CLOCKS_APART = timedelta(seconds=2)
+# The messages the log has named (`of_a_lost_event`), so a member's clicks repeat no line.
+_NAMED: dict[int, None] = {}
+_NAMED_AT_MOST = 1000
 
 
 def cancelled_line(lang: Language, title: str) -> str:
@@ -57,6 +67,38 @@ async def cancel_event(interaction: Interaction, event: EventSummary) -> None:
                                        interaction.user.id)
     await respond(interaction, cancel_reply(member_language(interaction), event.title, result),
                   ephemeral=True)
+
+
+async def of_a_lost_event(interaction: Interaction, event: EventSummary) -> bool:
+    """Whether the clicked message is of an event other than `event`, which took its id: a
+    database restored from a backup lacks the events made after the copy, and gives their
+    ids again, while their announcements stay in the channels. Every message showing an
+    event's buttons was posted after the event was made, or is recorded as its announcement
+    (a post Discord gave back for its nonce), so an older unrecorded one is of the event
+    the restore lost; the log names it once, for a moderator to delete."""
+    message = interaction.message
+    if (message is None or event.created_at is None
+            or message.created_at >= event.created_at - CLOCKS_APART):
+        return False
+    bot = interaction.client
+    recorded = await bot.store.run(bot.store.notices.announcement_messages, event.id)
+    if any(m.message_id == message.id for m in recorded):
+        return False
+    if message.id not in _NAMED:
+        if len(_NAMED) >= _NAMED_AT_MOST:
+            del _NAMED[next(iter(_NAMED))]
+        _NAMED[message.id] = None
+        log.warning("announcement %s in channel %s of guild %s is older than its event %s "
+                    "(made %s): it is of an event the database no longer has (restored "
+                    "from an older copy?), and its buttons change nothing; delete it",
+                    message.id, message.channel.id, guild_id_of(interaction), event.id,
+                    event.created_at.isoformat())
+    return True
+
+
+def lost_line(lang: Language) -> str:
+    return lang._("This announcement is of an event the bot no longer has (its database "
+                  "was restored from an older copy); nothing was changed.")
 
 
 class RsvpButton(discord.ui.DynamicItem[discord.ui.Button],
@@ -95,11 +137,14 @@ class RsvpButton(discord.ui.DynamicItem[discord.ui.Button],
             await bot.ensure_events(guild_id)
             joined = None
             try:
-                if self.action == "join":  # the join reads the event itself
+                event = await bot.store.summary(guild_id, self.event_id)
+                if await of_a_lost_event(interaction, event):
+                    await respond(interaction, lost_line(member_language(interaction)),
+                                  ephemeral=True)
+                    return
+                if self.action == "join":  # the join reads the event again, as it stands
                     joined = await joining(interaction, self.event_id)
                     event = joined.event
-                else:
-                    event = await bot.store.summary(guild_id, self.event_id)
             except EventNotFound:
                 deleted = await bot.store.run(bot.store.events.deleted_event, guild_id,
                                               self.event_id)

@@ -34,7 +34,7 @@ FOLDER_SETTLED_NS = 1_000_000_000
 log = logging.getLogger(__name__)
 
 # An event's summary (`summary_of`), the columns every lookup of one reads.
-SUMMARY = "id, title, starts_at, slug, archived"
+SUMMARY = "id, title, starts_at, slug, archived, created_at"
 
 
 # How far a zone can be behind UTC, in seconds: an all-day event begins at most this long
@@ -114,7 +114,7 @@ def offsets_to_change(zone: str | None, rows: Iterable[Columns]) -> list[tuple[i
 def summary_of(row: Columns) -> EventSummary:
     """An event's summary from a row holding the SUMMARY columns (either backend's)."""
     return EventSummary(row["id"], row["title"], dt(row["starts_at"]), row["slug"],
-                        bool(row["archived"]))
+                        bool(row["archived"]), dt(row["created_at"]))
 
 
 # What members hear of when it changes (`edit_event`, an import into an event): its start

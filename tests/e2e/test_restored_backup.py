@@ -1,0 +1,86 @@
+"""A backup restored: the operator stops the bot, puts a copy taken with `python -m bot
+backup` in place of the database (as the README says) and starts `python -m bot run` again,
+on a database older than what Discord shows."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+NO_LONGER_HAD = ("This announcement is of an event the bot no longer has (its database "
+                 "was restored from an older copy); nothing was changed.")
+
+
+def backup(world, target: Path) -> None:
+    """`python -m bot backup PATH`, as the operator runs it beside the running bot."""
+    done = subprocess.run([sys.executable, "-m", "bot", "backup", str(target)],
+                          env={**os.environ, **world.env}, cwd=str(world.cwd),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+async def restore(world, copy: Path) -> None:
+    """The README's restore: stop the bot, remove the database's -wal and -shm files, put
+    the copy in its place, start the bot."""
+    await world.bot.stop()
+    for suffix in ("-wal", "-shm"):
+        world.db_path.with_name(world.db_path.name + suffix).unlink(missing_ok=True)
+    shutil.copy(copy, world.db_path)
+    world.start_bot()
+    await world.fake.wait_ready(process=world.bot)
+
+
+def announcement_of(world, title: str) -> dict:
+    [message] = [m for c in world.guild.channels.values() for m in world.fake.messages(c)
+                 if (m.get("embeds") or [{}])[0].get("title") == title]
+    return message
+
+
+def confirmed(world, event_id: int) -> set[int]:
+    return {user for (user,) in world.query(
+        "SELECT user_id FROM rsvps WHERE event_id = ? AND status = 'confirmed'", (event_id,))}
+
+
+async def test_buttons_of_an_event_the_restore_lost_reach_no_event_that_took_its_id(
+        world, fake, tmp_path):
+    """An event made and announced after the backup is not in the restored database, and
+    the next event made takes its id: the lost event's announcement, still in the channel,
+    would join (or cancel) members of that new event, which they never chose. Its buttons
+    change nothing, the member is told why, and the log names the message to delete."""
+    guild, moderator = world.guild, world.moderator
+    copy = tmp_path / "before.sqlite3"
+    backup(world, copy)
+    lost = await world.import_event("Lost Forum", 5, starts_at="2037-09-02T18:00:00+00:00")
+    posted = await fake.slash(guild, moderator, "manage announce", event=str(lost))
+    assert "Posted" in posted.content, posted.content
+    old = announcement_of(world, "Lost Forum")
+    await restore(world, copy)
+    await asyncio.sleep(3.5)  # a restore takes longer; the bot allows 2 s between clocks
+    new = await world.import_event("New Forum", 5, starts_at="2037-09-03T18:00:00+00:00")
+    assert new == lost  # the id the restore gave back
+    seated = world.member("seated")
+    await fake.slash(guild, seated, "rsvp join", event=str(new))
+    clicker = world.member("clicker")
+    join = await fake.click(guild, clicker, old, f"eventbot:rsvp:join:{lost}")
+    cancel = await fake.click(guild, seated, old, f"eventbot:rsvp:cancel:{lost}")
+    for reply in (join, cancel):
+        assert reply.ephemeral and reply.content == NO_LONGER_HAD, reply.content
+    assert confirmed(world, new) == {seated.id}
+    # The announcement of the event the database has works as before.
+    await fake.slash(guild, moderator, "manage announce", event=str(new))
+    current = announcement_of(world, "New Forum")
+    joined = await fake.click(guild, clicker, current, f"eventbot:rsvp:join:{new}")
+    assert "You're confirmed for **New Forum**" in joined.content, joined.content
+    assert confirmed(world, new) == {seated.id, clicker.id}
+    output = world.bot.output()
+    said = [line for line in output.splitlines() if "older than its event" in line]
+    assert len(said) == 1 and old["id"] in said[0] and "WARNING" in said[0], said
+    assert "Traceback" not in output
