@@ -140,7 +140,7 @@ class SpeakerPager(discord.ui.View):
         # click's (a token lives 15 minutes, and every click restarts the pager's timeout).
         self.latest: Interaction | None = None
         self.turning = asyncio.Lock()
-        key = held.hold(self, owner=owner_id)  # one live pager per member
+        key = held.hold(self, event.guild_id, owner=owner_id)  # one live pager per member
         self.previous: discord.ui.Button[SpeakerPager] = discord.ui.Button(
             label=lang._("Previous"), emoji="◀️", row=0,
             custom_id=held.custom_id(key, "previous"))

@@ -384,10 +384,14 @@ class Interactions:
         )
 
     async def submit_modal(
-        self, reply: Reply, values: Mapping[str, str | Sequence[str]], /, *, timeout: float = 10.0
+        self, reply: Reply, values: Mapping[str, str | Sequence[str]], /, *,
+        timeout: float = 10.0, elsewhere: Member | User | None = None,
     ) -> Reply:
         """Submit the modal the bot opened in ``reply``, as the same user, with
-        ``values`` by custom id (text inputs take str, selects a list of str)."""
+        ``values`` by custom id (text inputs take str, selects a list of str).
+
+        ``elsewhere``: submitted as that member, in their server (a :class:`User`: in their
+        DM with the bot), with the modal's custom id: what a modified client could send."""
         modal, st = reply.modal, reply._state
         if modal is None:
             raise ValueError(f"{reply!r} did not open a modal")
@@ -415,6 +419,13 @@ class Interactions:
             elif comp["type"] == 18:
                 components.append({"type": 18, "component": answer(comp["component"])})
         data = {"custom_id": modal["custom_id"], "components": components}
+        if elsewhere is not None:
+            guild = elsewhere.guild if isinstance(elsewhere, Member) else None
+            channel = (self._default_channel(guild) if guild is not None
+                       else self.dm_channel(elsewhere))
+            return await self._interact(
+                MODAL_SUBMIT, f"modal {modal['custom_id']} elsewhere", guild, elsewhere,
+                channel, data, timeout)
         message = None if st.message_id is None else self._messages[st.message_id].data
         return await self._interact(
             MODAL_SUBMIT,

@@ -72,9 +72,14 @@ class Held:
             weakref.WeakValueDictionary())
         self._key_of: weakref.WeakKeyDictionary[View, str] = weakref.WeakKeyDictionary()
 
-    def hold(self, view: View, owner: Hashable | None = None) -> str:
-        """A new key for `view`, for its custom ids (see `custom_id`). The view then takes
-        an interaction only while its time lasts by both clocks (see `answer_stale`).
+    def hold(self, view: View, guild_id: int | None, owner: Hashable | None = None) -> str:
+        """A new key for `view`, opened in the server `guild_id` (None: a DM), for its
+        custom ids (see `custom_id`). The view then takes an interaction only while its
+        time lasts by both clocks (see `answer_stale`), and only from that server: its
+        callbacks act on that server's event (a form's, a question's), whichever server
+        a crafted custom id is sent from (or a DM). One from elsewhere is told, there,
+        what one sent to a view this process does not hold is told; nothing of the
+        view's is shown, and the view is left as it was where it was opened.
 
         An `owner` (a member) holds one view of the kind at a time: their earlier one is
         let go, and a click on it is told it expired. Without that, each command held one
@@ -100,7 +105,14 @@ class Held:
         async def interaction_check(interaction: Interaction) -> bool:
             # discord.py runs a callback only if this says yes: a view whose time was over
             # as the interaction arrived has been let go, and `answer_stale` answered it.
-            if self._views.get(key) is not view or not await checked(interaction):
+            if self._views.get(key) is not view:
+                return False
+            if interaction.guild_id != guild_id:
+                with contextlib.suppress(discord.HTTPException):
+                    await respond(interaction, self.expired(member_language(interaction)),
+                                  ephemeral=True)
+                return False
+            if not await checked(interaction):
                 return False
             if view.timeout and view in self._ends:  # as discord.py: a use restarts its time
                 self._ends[view] = Deadline(view.timeout)

@@ -128,7 +128,7 @@ class ImportPreview(HeldQuestion):
                  do_import: ImportAction) -> None:
         super().__init__(asked, timeout=timeout)
         self.do_import = do_import
-        key = held.hold(self)
+        key = held.hold(self, asked.guild_id)
         lang = member_language(asked)
         go: discord.ui.Button[ImportPreview] = discord.ui.Button(
             label=lang._("Import"), style=discord.ButtonStyle.success,

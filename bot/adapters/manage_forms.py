@@ -79,7 +79,7 @@ class DeleteConfirmation(HeldQuestion):
         self.title = title
         lang = member_language(asked)  # the buttons speak the question's language
         self.confirm.label, self.keep.label = lang._("Delete"), lang._("Keep it")
-        key = held.hold(self)
+        key = held.hold(self, asked.guild_id)
         self.confirm.custom_id = held.custom_id(key, "go")
         self.keep.custom_id = held.custom_id(key, "keep")
 
@@ -214,7 +214,7 @@ class EditModal(discord.ui.Modal):
         lang = lang or language()
         super().__init__(title=clip(lang._("Edit: {title}", title=event.title), 45),
                          timeout=900)
-        self.custom_id = held.custom_id(held.hold(self), str(event.id))
+        self.custom_id = held.custom_id(held.hold(self, event.guild_id), str(event.id))
         self.event, self.zone = event, zone
         self.notes: list[Text] = []  # how the typed times were read, where there was a choice
         self.shown_title = event.title[:MAX_TITLE]

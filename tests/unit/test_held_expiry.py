@@ -227,7 +227,7 @@ class Pages(discord.ui.View):
         super().__init__(timeout=PREVIEW_TIMEOUT)
         self.turned = 0
         self.next: discord.ui.Button[Pages] = discord.ui.Button(
-            label="Next", custom_id=held.custom_id(held.hold(self), "next"))
+            label="Next", custom_id=held.custom_id(held.hold(self, 1), "next"))
         self.next.callback = self.on_next  # type: ignore[method-assign]
         self.add_item(self.next)
 

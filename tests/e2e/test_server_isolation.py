@@ -1,0 +1,119 @@
+"""One server never sees or touches another's: a role or channel of another server named
+in a crafted option, and a form or question opened in one server answered from another
+(or from a DM), through the real bot process and the local Discord."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from sandbox import Attachment
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_button, import_page
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+def refused(reply) -> bool:
+    return bool(reply.ephemeral and reply.content and reply.content.startswith("⚠️"))
+
+
+async def import_into(fake, guild, moderator, title: str, capacity: int = 10) -> int:
+    page = title.encode() + b"\n\n" + OPEN_ANNOUNCEMENT
+    reply = await import_page(fake, guild, moderator, title=title, capacity=capacity,
+                              page=Attachment("announcement.txt", page, "text/plain"))
+    assert reply.content and "(event " in reply.content, reply
+    return int(reply.content.split("(event ", 1)[1].split(")", 1)[0])
+
+
+async def two_servers(world, fake, name: str):
+    """A second server whose moderator also moderates the test's server (one user, a
+    member of both): what they do in one must not reach the other."""
+    other = fake.add_guild(name)
+    there = fake.add_member(other, f"{name.lower()} moderator", manage_events=True)
+    here = fake.add_member(world.guild, user=there.user, manage_events=True)
+    await fake.wait_ready(process=world.bot)
+    return other, there, here
+
+
+def title_of(world, event_id: int) -> str:
+    [(title,)] = world.query("SELECT title FROM events WHERE id = ?", (event_id,))
+    return title
+
+
+async def test_an_edit_form_opened_in_one_server_edits_nothing_from_another(world, fake):
+    other, there, here = await two_servers(world, fake, "Formland")
+    theirs = await import_into(fake, other, there, "Formland Forum")
+    form = await fake.slash(other, there, "manage edit", event=str(theirs))
+    assert form.modal is not None, form
+    for elsewhere in (here, world.moderator, there.user):  # same user here, another, a DM
+        reply = await fake.submit_modal(form, {"title": "Taken Over"}, elsewhere=elsewhere)
+        assert reply.ephemeral and "Taken Over" not in (reply.content or ""), reply
+        assert "Formland" not in (reply.content or ""), reply.content
+        assert title_of(world, theirs) == "Formland Forum"
+    # the form still works where it was opened
+    done = await fake.submit_modal(form, {"title": "Formland Forum Renamed"})
+    assert "Updated" in done.content, done.content
+    assert title_of(world, theirs) == "Formland Forum Renamed"
+
+
+def moved_to(guild, fake) -> callable:
+    """A click's `mutate`: sent from `guild`'s channel, as a modified client could."""
+    channel = guild.system_channel or next(iter(guild.channels.values()))
+
+    def move(payload: dict) -> None:
+        payload["channel_id"] = str(channel.id)
+        payload["channel"] = channel.payload()
+    return move
+
+
+async def test_a_question_asked_in_one_server_is_not_answered_from_another(world, fake):
+    other, there, here = await two_servers(world, fake, "Askland")
+    theirs = await import_into(fake, other, there, "Askland Summit")
+    asked = await fake.slash(other, there, "manage delete", event=str(theirs))
+    delete = next(c for c in asked.custom_ids() if ":go:" in c)
+    clicked = await fake.click(world.guild, here, asked.message, delete,
+                               mutate=moved_to(world.guild, fake))
+    assert "Askland" not in (clicked.content or ""), clicked.content
+    assert "deleted" not in (clicked.content or "").lower(), clicked.content
+    assert clicked.ephemeral, clicked
+    await asyncio.sleep(0.2)
+    assert title_of(world, theirs) == "Askland Summit"
+    # the question is left as it was where it was asked, and answers there
+    done = await fake.click(other, there, asked.message, delete)
+    done = await done.wait(lambda r: "Deleted" in (r.content or ""))
+    assert "Deleted **Askland Summit**" in done.content, done.content
+
+    # An import preview from there, imported here: nothing is saved in either server.
+    counts = world.query("SELECT guild_id, count(*) FROM events GROUP BY guild_id")
+    page = b"Askland Recap\n\n" + OPEN_ANNOUNCEMENT
+    preview = await fake.slash(other, there, "manage import", title="Askland Recap",
+                               page=Attachment("recap.txt", page, "text/plain"))
+    button = import_button(preview)
+    assert button is not None, preview
+    clicked = await fake.click(world.guild, here, preview.message, button,
+                               mutate=moved_to(world.guild, fake))
+    await asyncio.sleep(0.3)
+    assert "Askland" not in (clicked.content or ""), clicked.content
+    assert world.query("SELECT guild_id, count(*) FROM events GROUP BY guild_id") == counts
+    # where it was asked, it answers as before
+    done = await fake.click(other, there, preview.message, button)
+    done = await done.wait(lambda r: not r.custom_ids() or bool(r.followups))
+    assert "Created **Askland Recap**" in (done.content or ""), done.content
+
+
+async def test_autocomplete_here_never_offers_another_servers_events(world, fake):
+    other, there, here = await two_servers(world, fake, "Listland")
+    theirs = await import_into(fake, other, there, "Listland Secret Gala")
+    archived = await import_into(fake, other, there, "Listland Hidden Archive")
+    await fake.slash(other, there, "manage archive", event=str(archived))
+    for command in ("event info", "rsvp join", "manage delete", "manage archive",
+                    "manage attendees"):
+        for typed in ("", "Listland", str(theirs), str(archived), "Secret"):
+            who = here if command.startswith("manage") else world.moderator
+            choices = await fake.autocomplete(world.guild, who, command, focused="event",
+                                              event=typed)
+            shown = " ".join(c["name"] + " " + str(c["value"]) for c in choices)
+            assert "Listland" not in shown, (command, typed, shown)
+            assert str(theirs) not in [str(c["value"]) for c in choices]
+            assert str(archived) not in [str(c["value"]) for c in choices]
