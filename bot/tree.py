@@ -273,9 +273,12 @@ def error_message(error: BaseException, lang: Language) -> str | None:
     if isinstance(error, (app_commands.CommandInvokeError, app_commands.TransformerError)):
         if isinstance(error, app_commands.TransformerError):
             kind = error.type.name
+            # A channel or role refused is named by its id: its name is what the
+            # interaction's `resolved` data says, which may be another server's.
+            value = getattr(error.value, "id", error.value)
             return lang._("That value for **{option}** isn't valid: {value}",
                           option=lang._(OPTION_KINDS[kind]) if kind in OPTION_KINDS else kind,
-                          value=safe(str(error.value)))
+                          value=safe(str(value)))
         error = error.__cause__ or error
     if isinstance(error, USER_ERRORS):
         return _sentence(error.text, lang)

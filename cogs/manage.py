@@ -54,7 +54,7 @@ from bot.adapters.manage_forms import (
     question_expired,
     typed_time,
 )
-from bot.adapters.roles import attendee_role_problem, check_not_over
+from bot.adapters.roles import ServerRole, attendee_role_problem, check_not_over
 from bot.adapters.rsvp_buttons import button_state
 from bot.adapters.scheduled_events import (
     plan_scheduled_event,
@@ -450,7 +450,7 @@ class ManageCommands(commands.GroupCog, group_name="manage",
                           "until it ends")
     @app_commands.describe(role="The role to give (leave out with clear)", event=EVENT_HELP,
                            clear="Stop giving a role for this event and take it back")
-    async def role(self, interaction: Interaction, role: discord.Role | None = None,
+    async def role(self, interaction: Interaction, role: ServerRole | None = None,
                    event: EventOption | None = None, clear: bool = False) -> None:
         found = await resolve_event(interaction, event)
         lang = member_language(interaction)

@@ -3,18 +3,46 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import discord
+from discord import app_commands
 
 from bot.errors import Conflict
 from bot.i18n import N_, Markup, Text
 from bot.models import Event
 from bot.render import safe, safe_clip
 
+if TYPE_CHECKING:
+    from bot.app import Interaction
+
 # What a role must not carry to be given to whoever RSVPs: Discord's elevated (moderator)
 # permissions, Manage Events (this bot's own moderator commands) and pinging everyone.
 RISKY_PERMISSIONS = discord.Permissions.elevated() | discord.Permissions(
     manage_events=True, mention_everyone=True)
+
+
+class ServerRoleTransformer(app_commands.Transformer):
+    """A role option: one of the server's own roles, as the bot knows it. discord.py builds
+    a role option's `Role` from the interaction's `resolved` data, in the interaction's
+    server, whatever it says: a crafted payload could name another server's role (which
+    would then be stored for this server's event) or claim a role's permissions and
+    position. The role is taken from the server's roles instead, and a role the server
+    does not have is refused as an invalid value, as discord.py refuses such a channel."""
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        return discord.AppCommandOptionType.role
+
+    async def transform(self, interaction: Interaction, value: discord.Role) -> discord.Role:
+        guild = interaction.guild
+        own = guild.get_role(value.id) if guild is not None else None
+        if own is None:
+            raise app_commands.TransformerError(value, self.type, self)
+        return own
+
+
+ServerRole = app_commands.Transform[discord.Role, ServerRoleTransformer]
 
 
 def attendee_role_problem(role: discord.Role, me: discord.Member,

@@ -36,9 +36,64 @@ async def two_servers(world, fake, name: str):
     return other, there, here
 
 
+def option_swapped(name: str, kind: str, target) -> callable:
+    """A slash command's `mutate`: option `name` names `target` (a role or channel of
+    another server), in the option and in `resolved`, as a modified client could send."""
+    def swap(payload: dict) -> None:
+        options = payload["data"]["options"][0]["options"]
+        option = next(o for o in options if o["name"] == name)
+        option["value"] = str(target.id)
+        entry = target.payload()
+        if kind == "channels":
+            entry["permissions"] = str((1 << 41) - 1)
+        payload["data"]["resolved"][kind] = {str(target.id): entry}
+    return swap
+
+
 def title_of(world, event_id: int) -> str:
     [(title,)] = world.query("SELECT title FROM events WHERE id = ?", (event_id,))
     return title
+
+
+async def test_a_role_of_another_server_is_refused_as_an_attendee_role(world, fake):
+    event_id = await world.import_event("Isolation Roles", capacity=5)
+    other, _, _ = await two_servers(world, fake, "Roleland")
+    theirs = fake.add_role(other, "Roleland Attendee")
+    ours = fake.add_role(world.guild, "Isolation Attendee")
+    bot_role = next(r for r in world.guild.roles.values() if r.bot_id is not None)
+    bot_role.position = max(r.position for r in world.guild.roles.values()) + 1
+    await fake.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(world.guild.id),
+                                              "role": bot_role.payload()})
+    reply = await fake.slash(world.guild, world.guild.owner, "manage role", role=ours,
+                             event=str(event_id), mutate=option_swapped("role", "roles", theirs))
+    assert refused(reply), reply.content
+    assert "Roleland" not in reply.content and str(theirs.id) in reply.content
+    assert world.query("SELECT attendee_role_id FROM events WHERE id = ?",
+                       (event_id,)) == [(None,)]
+    # this server's own role is taken as before
+    taken = await fake.slash(world.guild, world.guild.owner, "manage role", role=ours,
+                             event=str(event_id))
+    assert not refused(taken), taken.content
+    assert world.query("SELECT attendee_role_id FROM events WHERE id = ?",
+                       (event_id,)) == [(ours.id,)]
+
+
+async def test_a_channel_of_another_server_is_refused_and_nothing_is_posted_there(world, fake):
+    event_id = await world.import_event("Isolation Channels", capacity=5)
+    other, _, _ = await two_servers(world, fake, "Channelland")
+    theirs = fake.add_channel(other, "their-news")
+    ours = world.guild.channel("general")
+    before = world.query("SELECT * FROM guild_settings WHERE guild_id = ?", (world.guild.id,))
+    for command, options in (("manage channel", {}), ("manage announce",
+                                                      {"event": str(event_id)})):
+        reply = await fake.slash(world.guild, world.moderator, command, channel=ours,
+                                 mutate=option_swapped("channel", "channels", theirs), **options)
+        assert refused(reply), (command, reply.content)
+        assert "their-news" not in reply.content and str(theirs.id) in reply.content
+    await asyncio.sleep(0.3)
+    assert fake.messages(theirs) == []
+    assert world.query("SELECT * FROM guild_settings WHERE guild_id = ?",
+                       (world.guild.id,)) == before
 
 
 async def test_an_edit_form_opened_in_one_server_edits_nothing_from_another(world, fake):
