@@ -46,6 +46,15 @@ class GuildLeft:
     guild_id: int
 
 
+@dataclass(frozen=True, slots=True)
+class GuildDataDeleted:
+    """The retention deleted a guild's data, its events with it (`cogs.retention`): what
+    a part of the bot keeps for the guild or its events is of no use any more, and nothing
+    else says so (an event's end, say, is read from the database, which has it no more)."""
+
+    guild_id: int
+
+
 S = TypeVar("S")
 
 

@@ -50,7 +50,12 @@ from bot.flows import registration
 from bot.logs import RetryLog
 from bot.models import DueReminder
 from bot.reminders import reminder_dm
-from bot.signals import AttendeeRoleChanged, RegistrationChanged, RemindersChanged
+from bot.signals import (
+    AttendeeRoleChanged,
+    GuildDataDeleted,
+    RegistrationChanged,
+    RemindersChanged,
+)
 from bot.tree import NO_MENTIONS
 
 log = logging.getLogger(__name__)
@@ -81,12 +86,14 @@ class Reminders(commands.Cog):
         self.bot.signals.subscribe(RegistrationChanged, self._on_registration_changed)
         self.bot.signals.subscribe(AttendeeRoleChanged, self._on_attendee_role_changed)
         self.bot.signals.subscribe(RemindersChanged, self._on_reminders_changed)
+        self.bot.signals.subscribe(GuildDataDeleted, self._on_guild_data_deleted)
         self._scheduler = asyncio.create_task(self._run(), name="reminders")
 
     async def cog_unload(self) -> None:
         self.bot.signals.unsubscribe(RegistrationChanged, self._on_registration_changed)
         self.bot.signals.unsubscribe(AttendeeRoleChanged, self._on_attendee_role_changed)
         self.bot.signals.unsubscribe(RemindersChanged, self._on_reminders_changed)
+        self.bot.signals.unsubscribe(GuildDataDeleted, self._on_guild_data_deleted)
         unsynced = self.roles.unsynced()  # before the syncs under way end: they are cut short
         if self._scheduler is not None:
             self._scheduler.cancel()
@@ -131,6 +138,11 @@ class Reminders(commands.Cog):
 
     def _on_reminders_changed(self, signal: RemindersChanged) -> None:
         self._wake.set()
+
+    def _on_guild_data_deleted(self, signal: GuildDataDeleted) -> None:
+        """The server's events are gone, and with them all the roles know of them."""
+        self.roles.guild_deleted(signal.guild_id)
+        self.roles.notices.guild_deleted(signal.guild_id)
 
     @commands.Cog.listener()
     async def on_guild_role_delete(self, role: discord.Role) -> None:

@@ -27,7 +27,7 @@ from discord.ext import commands
 
 from bot.adapters.languages import forget_member_locales
 from bot.app import EventBot
-from bot.signals import GuildLeft
+from bot.signals import GuildDataDeleted, GuildLeft
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,7 @@ class Retention(commands.Cog):
                                           guild_id, now - retention):
                 log.info("deleted the data of guild %s: the bot left it on %s", guild_id,
                          left_at.isoformat())
+                self.bot.signals.emit(GuildDataDeleted(guild_id))
         return max(wait, 1.0)
 
     async def forget_locales_due(self, now: datetime | None = None) -> float:

@@ -375,6 +375,39 @@ class AttendeeRoles:
             if owed and (wake := self._taking_wake.get(event_id)) is not None:
                 wake.set()
 
+    def guild_deleted(self, guild_id: int) -> None:
+        """The server's data was deleted (`cogs.retention`), its events with it: nothing
+        is kept for them. Else their holders stayed for as long as the bot ran (each is
+        forgotten at its event's end, read from a database that has it no more), and, if
+        the server invited the bot back and gave the same role out again, kept it on its
+        members for a deleted event's sake. Their roles are neither given nor taken back
+        any more: the bot was out of the server all through the retention period, and the
+        deletion took the record of who owes them back with it."""
+        events = {event_id for event_id, gid in self._guild_of.items() if gid == guild_id}
+        events |= {event_id for gid, event_id in (*self._dirty, *self._syncers)
+                   if gid == guild_id}
+        self._dirty = {key for key in self._dirty if key[0] != guild_id}
+        for key in [key for key in self._syncers if key[0] == guild_id]:
+            self._syncers.pop(key).cancel()
+        for event_id in events:
+            self._holders.pop(event_id, None)
+            self._guild_of.pop(event_id, None)
+            for kept in (self._regive, self._regiving, self._regive_later,
+                         self._giving_unfinished, self._others_ending):
+                kept.discard(event_id)
+            self._ungiven.pop(event_id, None)
+            self._removing.pop(event_id, None)
+            self._forget_refusals(event_id)
+            self._owed.pop(event_id, None)
+            self._ending.pop(event_id, None)
+            for key in [key for key in (*self._owed_tries, *self._away_since)
+                        if key[0] == event_id]:
+                self._owed_tries.pop(key, None)
+                self._away_since.pop(key, None)
+            if (task := self._taking.pop(event_id, None)) is not None:
+                task.cancel()
+            self._taking_wake.pop(event_id, None)
+
     def _forget_refusals(self, event_id: int) -> None:
         """The event's grants are no longer waiting after a refusal (its role changed or
         its end took it back), nor is a sync timed for when the wait is over."""
@@ -417,6 +450,7 @@ class AttendeeRoles:
         """Take `role_id` back from `members` (the event's take-back task does); whether
         anyone is owed it now. `recorded`: the database has them already."""
         if members:
+            self._guild_of.setdefault(event_id, guild_id)  # (a deletion of its data finds it)
             if not recorded:
                 self._record(OwedChange(True, event_id, role_id, tuple(sorted(members)),
                                         guild_id))

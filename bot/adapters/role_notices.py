@@ -69,6 +69,11 @@ class RoleNotices:
             if now - held_at < GIVE_UP_AFTER.total_seconds():
                 self._tell(guild_id, text)
 
+    def guild_deleted(self, guild_id: int) -> None:
+        """The server's data was deleted: the posts held for it, about events it no longer
+        has, are never made (it may never arrive again to take them)."""
+        self._held.pop(guild_id, None)
+
     def refused(self, guild_id: int, event_id: int, role_id: int, *, giving: bool,
                 unoffered: bool = False) -> None:
         """Tell the moderators that Discord refused the bot the event's role, and what to
