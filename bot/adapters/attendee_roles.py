@@ -646,7 +646,6 @@ class AttendeeRoles:
                         if self._ending.get(event_id) == role_id:
                             await self._ended(event_id, role_id)
                 if not roles:
-                    self._owed.pop(event_id, None)
                     return
                 soonest = min(self._owed_tries.get((event_id, r), (0.0, 0.0))[0]
                               for r in roles)
@@ -654,6 +653,10 @@ class AttendeeRoles:
                     await asyncio.wait_for(wake.wait(), None if math.isinf(soonest) else
                                            max(soonest - time.monotonic(), 0.0))
         finally:
+            # nothing owed: its last role taken back, or settled elsewhere meanwhile (a
+            # role deleted on Discord), which ends the loop before it looks
+            if not self._owed.get(event_id):
+                self._owed.pop(event_id, None)
             self._taking.pop(event_id, None)
             self._taking_wake.pop(event_id, None)
             self._forget_guild(event_id)
