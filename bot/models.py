@@ -515,6 +515,27 @@ class OwedChange(NamedTuple):
     guild_id: int = 0
 
 
+class RoleNotice(NamedTuple):
+    """A notice to the moderators about an attendee role: Discord refused the bot the role
+    for `events[0]` (to give it when `giving`, else to take it back; `unoffered`: the
+    server does not offer the route), or, when `deleted`, the role `name` the `events`
+    gave out was deleted. Held (in the database) while Discord has not sent its server,
+    one per role, and made once it arrives unless held GIVE_UP_AFTER or longer (`fresh`)."""
+
+    guild_id: int
+    role_id: int
+    events: tuple[int, ...]
+    held_at: datetime
+    deleted: bool = False
+    giving: bool = False
+    unoffered: bool = False
+    name: str | None = None
+
+    def fresh(self, now: datetime) -> bool:
+        """Whether the notice is still worth making at `now`."""
+        return now - self.held_at < GIVE_UP_AFTER
+
+
 class SeenLocale(NamedTuple):
     """A member's client locale, and when a process saw them use it (the sight it wrote;
     to the second once recorded)."""

@@ -115,7 +115,7 @@ class AttendeeRoles:
         # Roles owed back in a server that removed the bot, by (event, role): when the bot
         # left it (time.monotonic(); from the database's record, `_left_since`, so that a
         # restart does not begin the wait again). They wait for the bot's return
-        # GIVE_UP_AFTER at most, as its held notices do, and are then given up
+        # GIVE_UP_AFTER at most, as the notices held for it do, and are then given up
         # (`_wait_away`).
         self._away_since: dict[tuple[int, int], float] = {}
         self._ending: dict[int, int] = {}  # event id -> its role, being taken back at its end
@@ -487,6 +487,7 @@ class AttendeeRoles:
         still owed back then. Loaded before the gateway connects: no RSVP this process
         handles can fall between this snapshot and the first change compared with it."""
         store = self.bot.store
+        await self.notices.load()
         for guild_id, event_id, role_id, confirmed in await store.run(
                 store.reminders.attendee_roles):
             if self.bot.runs_guild(guild_id):

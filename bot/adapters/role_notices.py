@@ -5,7 +5,8 @@ change, once, not once a member or a try; again once a call for the role went th
 in between, or after `TELL_AGAIN`. And that a role the events gave out was deleted. In
 the announcements channel (where the bot's notices go, in the server's language, pinging
 nobody), in the background; for a server Discord has not sent (unavailable at start, an
-outage: none of its channels, roles or language known), once it arrives. Kept apart from
+outage: none of its channels, roles or language known), once it arrives, held in the
+database meanwhile so that a stop does not lose them. Kept apart from
 `bot.adapters.attendee_roles`, which decides when there is something to tell: this is how
 often, where and in what words.
 """
@@ -14,8 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Coroutine
+from datetime import UTC, datetime
 
 import discord
 
@@ -24,7 +25,8 @@ from bot.adapters.roles import deleted_role_notice, refused_role_notice
 from bot.app import EventBot
 from bot.errors import EventNotFound
 from bot.i18n import Text
-from bot.models import GIVE_UP_AFTER
+from bot.locks import KeyedLocks
+from bot.models import RoleNotice
 from bot.recent import Recent
 from bot.tree import NO_MENTIONS
 
@@ -47,10 +49,23 @@ class RoleNotices:
         # in one window at most are kept, not every role refused since the start).
         self._told_refused: Recent[int] = Recent(TELL_AGAIN)
         self._telling: set[asyncio.Task[None]] = set()  # the posts to moderators under way
-        # The posts waiting for their server to arrive, by server, with when each was
-        # held (time.monotonic()): made once it does (`guild_arrived`), as the channel
-        # notices are, unless held longer than GIVE_UP_AFTER. Lost at a stop.
-        self._held: dict[int, list[tuple[Callable[[], Awaitable[Text | None]], float]]] = {}
+        # The servers with posts held in the database until Discord sends them (read at
+        # start, `load`): made once it does (`guild_arrived`), as the channel notices are,
+        # unless held too long (`RoleNotice.fresh`). A server's holding and its arrival
+        # take turns (`_by_guild`), so that a post held as it arrives is not left held.
+        self._held_in: set[int] = set()
+        self._by_guild = KeyedLocks()
+
+    async def load(self) -> None:
+        """The servers the last run held posts for (those of this process's shards)."""
+        store = self.bot.store
+        try:
+            guilds = await store.run(store.reminders.role_notice_guilds)
+        except Exception:
+            log.exception("could not read the attendee-role notices held for servers not "
+                          "sent yet; they are made when another start reads them")
+            return
+        self._held_in.update(g for g in guilds if self.bot.runs_guild(g))
 
     def tasks(self) -> list[asyncio.Task[None]]:
         """The posts under way (a stop cancels them)."""
@@ -62,17 +77,16 @@ class RoleNotices:
         self._told_refused.discard(role_id)
 
     def guild_arrived(self, guild_id: int) -> None:
-        """Discord sent the server (after an outage, or an invitation back): the posts
-        held for it are made now, its channels, roles and language known."""
-        now = time.monotonic()
-        for text, held_at in self._held.pop(guild_id, ()):
-            if now - held_at < GIVE_UP_AFTER.total_seconds():
-                self._tell(guild_id, text)
+        """Discord sent the server (after an outage, an invitation back, or at start): the
+        posts held for it are made now, its channels, roles and language known."""
+        if guild_id in self._held_in:
+            self._held_in.discard(guild_id)
+            self._spawn(self._release(guild_id))
 
     def guild_deleted(self, guild_id: int) -> None:
-        """The server's data was deleted: the posts held for it, about events it no longer
-        has, are never made (it may never arrive again to take them)."""
-        self._held.pop(guild_id, None)
+        """The server's data was deleted, the posts held for it with it (about events it no
+        longer has): none is looked for when it arrives."""
+        self._held_in.discard(guild_id)
 
     def refused(self, guild_id: int, event_id: int, role_id: int, *, giving: bool,
                 unoffered: bool = False) -> None:
@@ -82,29 +96,30 @@ class RoleNotices:
         if role_id in self._told_refused:
             return
         self._told_refused.note(role_id)
-
-        async def text() -> Text:
-            return refused_role_notice(self.bot.get_guild(guild_id), role_id,
-                                       await self._title(guild_id, event_id), giving=giving,
-                                       unoffered=unoffered)
-        self._tell(guild_id, text)
+        self._tell(RoleNotice(guild_id, role_id, (event_id,), now(), giving=giving,
+                              unoffered=unoffered))
 
     def deleted(self, guild_id: int, role_id: int, name: str | None, events: list[int]) -> None:
         """Tell the moderators that the role `events` gave out was deleted, so that they
         can pick another role."""
         name = name or self._role_name(guild_id, role_id)
-        self._tell(guild_id, lambda: self._deleted_text(guild_id, name, events))
+        self._tell(RoleNotice(guild_id, role_id, tuple(events), now(), deleted=True,
+                              name=name))
 
     def _role_name(self, guild_id: int, role_id: int) -> str | None:
         guild = self.bot.get_guild(guild_id)
         role = guild.get_role(role_id) if guild is not None else None
         return role.name if role is not None else None
 
-    async def _deleted_text(self, guild_id: int, name: str | None, events: list[int]
-                            ) -> Text | None:
-        titles = [title for event_id in events
-                  if (title := await self._title(guild_id, event_id)) is not None]
-        return deleted_role_notice(name, titles) if titles else None
+    async def _text(self, notice: RoleNotice) -> Text | None:
+        """What the notice says, its server known; None if its events are gone meanwhile."""
+        titles = [title for event_id in notice.events
+                  if (title := await self._title(notice.guild_id, event_id)) is not None]
+        if not notice.deleted:
+            return refused_role_notice(self.bot.get_guild(notice.guild_id), notice.role_id,
+                                       titles[0] if titles else None, giving=notice.giving,
+                                       unoffered=notice.unoffered)
+        return deleted_role_notice(notice.name, titles) if titles else None
 
     async def _title(self, guild_id: int, event_id: int) -> str | None:
         try:
@@ -114,23 +129,56 @@ class RoleNotices:
             return None
         return event.title
 
-    def _tell(self, guild_id: int, text: Callable[[], Awaitable[Text | None]]) -> None:
-        """Post `text` for the moderators in the background: never in the way of the calls."""
-        task = asyncio.create_task(self._post(guild_id, text), name="roles-told")
+    def _tell(self, notice: RoleNotice) -> None:
+        """Post the notice for the moderators in the background: never in the way of the
+        calls."""
+        self._spawn(self._post(notice))
+
+    def _spawn(self, work: Coroutine[None, None, None]) -> None:
+        task = asyncio.create_task(work, name="roles-told")
         self._telling.add(task)
         task.add_done_callback(self._telling.discard)
 
-    async def _post(self, guild_id: int, text: Callable[[], Awaitable[Text | None]]) -> None:
+    async def _post(self, notice: RoleNotice) -> None:
+        """Held while Discord has not sent the server (discord.py's stand-in for it has no
+        channel and no roles, and says en-US); else posted now."""
+        guild_id = notice.guild_id
+        async with self._by_guild.hold(guild_id):
+            guild = self.bot.get_guild(guild_id)
+            if guild is not None and guild.unavailable:
+                self._held_in.add(guild_id)
+                try:
+                    await self.bot.store.run(self.bot.store.reminders.hold_role_notice,
+                                             notice)
+                except Exception:
+                    log.exception("could not hold the attendee-role notice for guild %s "
+                                  "until Discord sends it", guild_id)
+                return
+        await self._send(notice)
+
+    async def _release(self, guild_id: int) -> None:
+        """Make the posts held for the server, each once (taken from the database first),
+        those still fresh."""
+        store = self.bot.store
+        async with self._by_guild.hold(guild_id):
+            try:
+                held = await store.run(store.reminders.take_role_notices, guild_id)
+            except Exception:
+                log.exception("could not read the attendee-role notices held for guild %s",
+                              guild_id)
+                self._held_in.add(guild_id)  # tried again at its next arrival
+                return
+        at = now()
+        for notice in held:
+            if notice.fresh(at):
+                await self._send(notice)
+
+    async def _send(self, notice: RoleNotice) -> None:
         """A problem only moderators can fix, in the announcements channel, where the bot's
-        notices go, in the server's language as they are; pinging nobody. Held while
-        Discord has not sent the server: discord.py's stand-in for it has no channel and
-        no roles, and says en-US."""
-        guild = self.bot.get_guild(guild_id)
-        if guild is not None and guild.unavailable:
-            self._held.setdefault(guild_id, []).append((text, time.monotonic()))
-            return
+        notices go, in the server's language as they are; pinging nobody."""
+        guild_id = notice.guild_id
         try:
-            told = await text()
+            told = await self._text(notice)
             if told is None:  # the events are gone meanwhile: nothing to fix
                 return
             channel = await announce_channel(self.bot, guild_id)
@@ -145,3 +193,7 @@ class RoleNotices:
         except Exception:
             log.exception("could not tell the moderators of guild %s about its attendee role",
                           guild_id)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)

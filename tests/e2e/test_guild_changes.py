@@ -341,6 +341,67 @@ async def test_moderators_hear_of_a_refused_role_once_their_server_arrives(world
     assert "Traceback" not in world.bot.output()
 
 
+async def test_a_refused_role_s_notice_held_for_its_server_survives_a_restart(world, fake):
+    """Discord refuses a member's attendee role while it keeps the server unavailable, and
+    the bot stops and starts again before the server arrives: the moderators' notice,
+    held for the server, is not lost with the stopped process; it is posted once the
+    server arrives, once (not again after another restart), pinging nobody."""
+    guild, title = world.guild, "Refused Across Restart"
+    attendee = fake.add_role(guild, "Restart Refused Attendee")
+    mine = next(r for r in guild.roles.values() if r.bot_id is not None)
+    kept_at = mine.position
+
+    async def move(role, position: int) -> None:
+        role.position = position
+        await fake.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id),
+                                                  "role": role.payload()})
+
+    await move(mine, attendee.position + 1)
+    event_id = await world.import_event(title, capacity=5)
+    set_role = await fake.slash(guild, guild.owner, "manage role", role=attendee,
+                                event=str(event_id))
+    assert f"<@&{attendee.id}>" in set_role.content, set_role
+    await move(mine, 0)
+    channel = guild.channel("announcements")
+
+    def told() -> list[dict]:
+        return [m for m in fake.messages(channel) if attendee.name in (m["content"] or "")]
+
+    def held() -> list[tuple]:  # (an earlier test's role may be refused at a start too)
+        return world.query("SELECT role_id FROM held_role_notices WHERE guild_id = ?"
+                           " AND role_id = ?", (guild.id, attendee.id))
+
+    fake.outage(guild)
+    try:
+        await world.restart_bot()
+        member = world.member("refused before restart")
+        first = len(fake.requests)
+        joined = await fake.slash(guild, member, "rsvp join", event=str(event_id))
+        assert "confirmed" in joined.content, joined
+        await until(lambda: any(r.method == "PUT" and r.status == 403
+                                and r.path.endswith(f"/roles/{attendee.id}")
+                                for r in fake.requests[first:]), what="the refused grant")
+        await until(lambda: held() == [(attendee.id,)], what="the notice held for the server")
+        await world.restart_bot()  # stopped and started again, the server still not sent
+        await asyncio.sleep(1.0)
+        assert told() == []
+        assert held() == [(attendee.id,)]
+    finally:
+        fake.end_outage(guild)
+    await until(told, timeout=10, what="the moderators told once the server arrived")
+    await asyncio.sleep(1.0)
+    [notice] = told()
+    assert title in notice["content"] and "drag my role above" in notice["content"], notice
+    assert notice["mentions"] == [] and notice["mention_roles"] == [], notice
+    assert held() == []
+    await move(mine, attendee.position + 1)  # fixed: a grant at the start goes through
+    await world.restart_bot()  # the server is sent at this start: nothing is held for it
+    await asyncio.sleep(2.0)
+    assert [m["content"] for m in told()] == [notice["content"]]
+    await move(mine, kept_at)
+    assert "Traceback" not in world.bot.output()
+
+
 async def test_roles_discord_failed_during_an_outage_are_given_and_taken_back_on_its_end(
         world, fake):
     """Discord keeps the server unavailable from the bot's start, and fails its role calls

@@ -1487,6 +1487,33 @@ async def test_roles_to_give_are_noted_once_each_and_go_with_their_server(store)
         (1, 5, True, (2, 3)), (1, 6, False, ()), (2, 9, False, ())]
 
 
+async def test_role_notices_are_held_one_per_role_taken_once_and_go_with_their_server(store):
+    """The notices held for a server Discord has not sent: one per role (a later one for
+    the role replaces it), read back once (taking them), each server's apart; a purged
+    server's go with it; `fresh` tells those held too long to make."""
+    from bot.models import GIVE_UP_AFTER, RoleNotice
+
+    hold = store.reminders.hold_role_notice
+    await store.run(hold, RoleNotice(1, 555, (5,), START, giving=True))
+    await store.run(hold, RoleNotice(1, 555, (5,), START + MIN, giving=False, unoffered=True))
+    await store.run(hold, RoleNotice(1, 666, (5, 6), START, deleted=True,
+                                     name="Ré‮le 🧑‍💻 <@&1> 参会者"))
+    await store.run(hold, RoleNotice(2, 555, (9,), START, giving=True))
+    await store.run(hold, RoleNotice(3, 777, (10,), START, deleted=True))
+    assert await store.run(store.reminders.role_notice_guilds) == [1, 2, 3]
+    taken = await store.run(store.reminders.take_role_notices, 1)
+    assert taken == [
+        RoleNotice(1, 555, (5,), START + MIN, giving=False, unoffered=True),
+        RoleNotice(1, 666, (5, 6), START, deleted=True, name="Ré‮le 🧑‍💻 <@&1> 参会者")]
+    assert await store.run(store.reminders.take_role_notices, 1) == []  # at most once
+    assert await store.run(store.reminders.role_notice_guilds) == [2, 3]
+    await store.run(store.settings.set_guild_left, 3, START)
+    assert await store.run(store.settings.purge_guild, 3, START + MIN)
+    assert await store.run(store.reminders.role_notice_guilds) == [2]
+    [kept] = await store.run(store.reminders.take_role_notices, 2)
+    assert kept.fresh(START + GIVE_UP_AFTER - MIN) and not kept.fresh(START + GIVE_UP_AFTER)
+
+
 async def test_a_restart_goes_on_taking_back_an_earlier_role(store, monkeypatch):
     """The role changes from 555 to 666 while Discord refuses to take 555 back, and the bot
     stops. The next start takes 555 back from both members once Discord allows it, leaves

@@ -52,6 +52,8 @@ TABLES: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...] = (
     ("owed_roles", ("guild_id", "event_id", "role_id", "user_id"), frozenset()),
     ("roles_to_give", ("event_id", "guild_id", "everyone"), frozenset({"everyone"})),
     ("roles_to_give_again", ("event_id", "user_id"), frozenset()),
+    ("held_role_notices", ("guild_id", "role_id", "events", "deleted", "giving", "unoffered",
+                           "name", "held_at"), frozenset({"deleted", "giving", "unoffered"})),
 )
 
 

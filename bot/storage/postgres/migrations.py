@@ -316,6 +316,20 @@ MIGRATIONS: dict[int, str] = {
     29: """
     CREATE INDEX events_by_guild_end ON events (guild_id, ends_at);
     """,
+    # 30: the attendee-role notices held for a server Discord has not sent (SQLite's 30).
+    30: """
+    CREATE TABLE held_role_notices (
+        guild_id  BIGINT  NOT NULL,
+        role_id   BIGINT  NOT NULL,
+        events    TEXT    NOT NULL,
+        deleted   BOOLEAN NOT NULL,
+        giving    BOOLEAN NOT NULL,
+        unoffered BOOLEAN NOT NULL,
+        name      TEXT,
+        held_at   BIGINT  NOT NULL,
+        PRIMARY KEY (guild_id, role_id)
+    );
+    """,
 }
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
 # An upgrade from before this one ends with the code filling the search table again.

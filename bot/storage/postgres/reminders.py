@@ -11,7 +11,14 @@ from datetime import datetime
 import asyncpg
 
 from bot.errors import EventNotFound
-from bot.models import DueReminder, OwedChange, OwedRole, RoleGrant, RolesToGive
+from bot.models import (
+    DueReminder,
+    OwedChange,
+    OwedRole,
+    RoleGrant,
+    RoleNotice,
+    RolesToGive,
+)
 from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.session import OVER_AT, Database, Repository
 from bot.storage.reminder_walk import (
@@ -26,7 +33,15 @@ from bot.storage.reminder_walk import (
     sent_rows,
     start_walk,
 )
-from bot.storage.sqlite.session import dt, start_moment, ts, utcnow
+from bot.storage.sqlite.session import (
+    dt,
+    joined_ids,
+    moment,
+    split_ids,
+    start_moment,
+    ts,
+    utcnow,
+)
 from bot.times import DEFAULT_REMINDER_MINUTES
 
 BEGINS = start_moment("e")  # when the event `e` begins, that its reminders count back from
@@ -272,6 +287,36 @@ class PostgresReminders(Repository):
             for table in ("roles_to_give", "roles_to_give_again"):
                 await conn.execute(f"DELETE FROM {table} WHERE event_id = ANY($1::bigint[])",
                                    list(event_ids))
+
+    async def hold_role_notice(self, notice: RoleNotice) -> None:
+        """Hold the notice until its server arrives (`take_role_notices`): one per role,
+        a later one replacing it."""
+        async with self._transaction() as conn:
+            await conn.execute(
+                "INSERT INTO held_role_notices (guild_id, role_id, events, deleted, giving,"
+                " unoffered, name, held_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                " ON CONFLICT (guild_id, role_id) DO UPDATE SET events = excluded.events,"
+                " deleted = excluded.deleted, giving = excluded.giving,"
+                " unoffered = excluded.unoffered, name = excluded.name,"
+                " held_at = excluded.held_at",
+                notice.guild_id, notice.role_id, joined_ids(notice.events), notice.deleted,
+                notice.giving, notice.unoffered, notice.name, ts(notice.held_at))
+
+    async def role_notice_guilds(self) -> list[int]:
+        """The servers some notice is held for."""
+        async with self._transaction() as conn:
+            rows = await conn.fetch("SELECT DISTINCT guild_id FROM held_role_notices"
+                                    " ORDER BY guild_id")
+        return [r[0] for r in rows]
+
+    async def take_role_notices(self, guild_id: int) -> list[RoleNotice]:
+        """The notices held for the server, no longer held (at most once), by role."""
+        async with self._transaction() as conn:
+            rows = await conn.fetch("DELETE FROM held_role_notices WHERE guild_id = $1"
+                                    " RETURNING guild_id, role_id, events, held_at, deleted,"
+                                    " giving, unoffered, name", guild_id)
+        return sorted(RoleNotice(r[0], r[1], split_ids(r[2]), moment(r[3]), r[4], r[5], r[6],
+                                 r[7]) for r in rows)
 
     async def scheduled_event_id(self, guild_id: int, event_id: int) -> int | None:
         async with self._transaction() as conn:

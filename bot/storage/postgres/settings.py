@@ -252,6 +252,7 @@ class PostgresSettings(Repository):
                                " (SELECT event_id FROM roles_to_give WHERE guild_id = $1)",
                                guild_id)
             await conn.execute("DELETE FROM roles_to_give WHERE guild_id = $1", guild_id)
+            await conn.execute("DELETE FROM held_role_notices WHERE guild_id = $1", guild_id)
             await conn.execute("DELETE FROM guild_settings WHERE guild_id = $1", guild_id)
         return True
 

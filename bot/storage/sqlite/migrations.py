@@ -390,6 +390,24 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX events_by_guild_end ON events (guild_id, ends_at);
     """,
+    # 30: the notices to moderators about an attendee role (Discord refused the bot the
+    # role, or it was deleted) held while Discord has not sent their server: made once it
+    # arrives, whether or not the bot stopped meanwhile. One per role (a later one replaces
+    # it); `held_at` (Unix seconds) lets a start drop those held past GIVE_UP_AFTER.
+    # `events`: the event ids the notice names, comma-separated.
+    """
+    CREATE TABLE held_role_notices (
+        guild_id  INTEGER NOT NULL,
+        role_id   INTEGER NOT NULL,
+        events    TEXT    NOT NULL,
+        deleted   INTEGER NOT NULL,
+        giving    INTEGER NOT NULL,
+        unoffered INTEGER NOT NULL,
+        name      TEXT,
+        held_at   INTEGER NOT NULL,
+        PRIMARY KEY (guild_id, role_id)
+    ) WITHOUT ROWID;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -19,7 +19,14 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from bot.errors import EventNotFound
-from bot.models import DueReminder, OwedChange, OwedRole, RoleGrant, RolesToGive
+from bot.models import (
+    DueReminder,
+    OwedChange,
+    OwedRole,
+    RoleGrant,
+    RoleNotice,
+    RolesToGive,
+)
 from bot.storage.reminder_walk import (
     LOOKAHEAD,
     WALK_CHUNK,
@@ -38,6 +45,9 @@ from bot.storage.sqlite.session import (
     Repository,
     Session,
     dt,
+    joined_ids,
+    moment,
+    split_ids,
     start_moment,
     ts,
     utcnow,
@@ -263,6 +273,31 @@ class SqliteReminders(Repository):
             for table in ("roles_to_give", "roles_to_give_again"):
                 db.executemany(f"DELETE FROM {table} WHERE event_id = ?",
                                [(event_id,) for event_id in event_ids])
+
+    def hold_role_notice(self, notice: RoleNotice) -> None:
+        """Hold the notice until its server arrives (`take_role_notices`): one per role,
+        a later one replacing it."""
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO held_role_notices (guild_id, role_id, events,"
+                       " deleted, giving, unoffered, name, held_at)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       (notice.guild_id, notice.role_id, joined_ids(notice.events),
+                        notice.deleted, notice.giving, notice.unoffered, notice.name,
+                        ts(notice.held_at)))
+
+    def role_notice_guilds(self) -> list[int]:
+        """The servers some notice is held for."""
+        return [r[0] for r in self._all("SELECT DISTINCT guild_id FROM held_role_notices"
+                                        " ORDER BY guild_id")]
+
+    def take_role_notices(self, guild_id: int) -> list[RoleNotice]:
+        """The notices held for the server, no longer held (at most once), by role."""
+        with self._transaction() as db:
+            rows = db.execute("DELETE FROM held_role_notices WHERE guild_id = ? RETURNING"
+                              " guild_id, role_id, events, held_at, deleted, giving,"
+                              " unoffered, name", (guild_id,)).fetchall()
+        return sorted(RoleNotice(r[0], r[1], split_ids(r[2]), moment(r[3]), bool(r[4]),
+                                 bool(r[5]), bool(r[6]), r[7]) for r in rows)
 
     def scheduled_event_id(self, guild_id: int, event_id: int) -> int | None:
         row = self._one("SELECT scheduled_event_id FROM events WHERE id = ? AND guild_id = ?",

@@ -81,6 +81,20 @@ def dt(value: int | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, UTC)
 
 
+def moment(value: int) -> datetime:
+    """A `ts` value read back, never NULL."""
+    return datetime.fromtimestamp(value, UTC)
+
+
+def joined_ids(ids: Sequence[int]) -> str:
+    """Ids in one TEXT column (comma-separated), read back by `split_ids`."""
+    return ",".join(str(i) for i in ids)
+
+
+def split_ids(text: str) -> tuple[int, ...]:
+    return tuple(int(i) for i in text.split(",") if i)
+
+
 class Columns(Protocol):
     """A result row read by column name: sqlite3's, or asyncpg's."""
 

@@ -301,6 +301,7 @@ class SqliteSettings(Repository):
             db.execute("DELETE FROM roles_to_give_again WHERE event_id IN"
                        " (SELECT event_id FROM roles_to_give WHERE guild_id = ?)", (guild_id,))
             db.execute("DELETE FROM roles_to_give WHERE guild_id = ?", (guild_id,))
+            db.execute("DELETE FROM held_role_notices WHERE guild_id = ?", (guild_id,))
             db.execute("DELETE FROM guild_settings WHERE guild_id = ?", (guild_id,))
         return True
 
