@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.catalog import MAX_LINK, MAX_TITLE
 from sandbox import Attachment, Guild, Member
 from tests.conftest import ROOT
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT, edited, import_page, until_past
@@ -1414,6 +1415,78 @@ async def test_an_event_under_way_renamed_and_running_late_its_discord_event_fol
     assert datetime.fromisoformat(made["scheduled_end_time"]) == later
     assert datetime.fromisoformat(made["scheduled_start_time"]) == began
     assert made["status"] == 2
+
+
+def hostile(seed: str, length: int) -> str:
+    """`length` characters of text a moderator may type or a page may hold that must
+    neither ping nor break anything: mentions, markdown, bidi overrides, Chinese, ZWJ
+    emoji."""
+    piece = (f"{seed} @everyone @here <@123456789012345678> <@&234567890123456789> "
+             "**bold** _it_ `code` \u202egnp.exe\u202c 中文活动标题 👩\u200d👩\u200d👧\u200d👦 ")
+    text = (piece * (length // len(piece) + 1))[:length]
+    return text[:-1] + "x" if text.endswith(" ") else text
+
+
+async def test_an_event_under_way_edited_to_discords_limits_with_hostile_text(world, fake):
+    """The event began an hour ago (its Discord event ACTIVE). A moderator's `/manage
+    edit` gives it the longest title and venue the form takes and a long link, of text full
+    of mentions, markdown, bidi overrides, Chinese and ZWJ emoji, over a description longer
+    than Discord keeps: Discord takes the update (name 1-100, description up to 1,000,
+    location 1-100), its texts cut as a Discord event made of the same event is, its start
+    kept; nobody is pinged, and the moderator is told the Discord event is updated."""
+    guild = world.guild
+    event_id, created = await announced_on_discord(world, fake, "Hostile Under Way Forum",
+                                                   "2037-11-06T18:00:00+00:00")
+    began = begin_now(world, created, event_id, hours_ago=1, lasting=3)
+    conn = sqlite3.connect(world.db_path, timeout=10)
+    with conn:
+        conn.execute("UPDATE events SET description = ? WHERE id = ?",
+                     (hostile("Description", 1500), event_id))
+    conn.close()
+    title, venue = hostile("Title", MAX_TITLE), hostile("Venue", MAX_TITLE)
+    assert len(title) == len(venue) == MAX_TITLE
+    link = "https://example.org/" + "a" * (MAX_LINK - len("https://example.org/"))
+    first = len(fake.requests)
+    done = await fake.submit_modal(
+        await fake.slash(guild, world.moderator, "manage edit", event=str(event_id)),
+        {"title": title, "venue": venue, "link": link})
+    assert done.ephemeral and "Updated" in done.content, done.content
+    assert "The Discord event is updated." in done.content, done.content
+    assert "refused" not in done.content, done.content
+    reply = done.message
+    assert reply is not None and not reply["mentions"] and not reply["mention_roles"]
+    assert not reply["mention_everyone"], reply
+    [update] = [r for r in fake.requests[first:] if r.method == "PATCH"
+                and r.path.endswith(f"/scheduled-events/{created['id']}")]
+    assert update.status == 200, (update.status, update.json)
+    assert "scheduled_start_time" not in update.json
+    [made] = [e for e in fake.scheduled_events(guild) if e["id"] == created["id"]]
+    assert made["status"] == 2
+    assert datetime.fromisoformat(made["scheduled_start_time"]) == began
+    name, location = made["name"], made["entity_metadata"]["location"]
+    assert 1 <= len(name) <= 100 and 1 <= len(location) <= 100, made
+    assert len(made["description"]) <= 1000, len(made["description"])
+    assert name.endswith("…") and title.startswith(name[:-1].rstrip()), name
+    assert location.endswith("…") and venue.startswith(location[:-1].rstrip()), location
+    assert made["description"].startswith("Description @everyone"), made["description"]
+    # The same texts in an event to come: the Discord event its announce makes is cut alike
+    twin, _ = await announced_on_discord(world, fake, "Hostile Twin Forum",
+                                         "2037-11-07T18:00:00+00:00")
+    conn = sqlite3.connect(world.db_path, timeout=10)
+    with conn:
+        conn.execute("UPDATE events SET (title, venue, link, description) = (SELECT title,"
+                     " venue, link, description FROM events WHERE id = ?) WHERE id = ?",
+                     (event_id, twin))
+    conn.close()
+    again = await fake.slash(guild, world.moderator, "manage announce", event=str(twin))
+    assert "Discord event" in again.content, again.content
+    [made_twin] = [e for e in fake.scheduled_events(guild)
+                   if e["id"] != created["id"] and e["name"] == name]
+    assert (made_twin["description"], made_twin["entity_metadata"]) == (
+        made["description"], made["entity_metadata"])
+    for message in fake.messages(guild.channel("announcements")):
+        assert not (message["mentions"] or message["mention_roles"]
+                    or message["mention_everyone"]), message
 
 
 async def test_an_event_under_way_ended_early_ends_its_discord_event(world, fake):
