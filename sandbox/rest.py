@@ -81,10 +81,20 @@ class RestRoutes:
         user_id = int((request[BODY] or {}).get("recipient_id", 0))
         if user_id not in self.users:
             raise ApiError(400, 50033, "Invalid Recipient(s)")
-        return _json(self.dm_channel(user_id).payload())
+        return _json(self._channel_payload(self.dm_channel(user_id)))
 
     async def _get_channel(self, request: web.Request) -> web.Response:
-        return _json(self._channel(request).payload())
+        return _json(self._channel_payload(self._channel(request)))
+
+    def _channel_payload(self, channel: Channel) -> dict:
+        """A channel as Discord shows it, with the id of its latest message (Discord's
+        `last_message_id`; None when it has none), where the channel has messages."""
+        data = channel.payload()
+        if "last_message_id" in data:
+            data["last_message_id"] = max(
+                (str(m) for m in self._channel_messages.get(channel.id, {})), key=int,
+                default=None)
+        return data
 
     def _shares_a_guild(self, user_id: int) -> bool:
         """Whether the bot and the user are both members of some server: a bot can DM no

@@ -1107,3 +1107,23 @@ async def test_a_member_who_left_is_unknown_and_out_of_reach_of_dms(fake, http):
     assert await call(http, "POST", f"/channels/{dm['id']}/messages", {"content": "hi"}) == (
         403, {"message": "Cannot send messages to this user", "code": 50007})
     assert [m["content"] for m in fake.dms(member)] == ["hello"]
+
+
+async def test_a_channel_says_which_message_it_ends_with(fake, http):
+    """As on Discord: a DM channel opened (and any channel read) carries `last_message_id`,
+    the id of its latest message, None while it has none; a bot reads it to tell whether
+    it wrote there since some moment without reading the history."""
+    guild = fake.add_guild()
+    member = fake.add_member(guild, "written to")
+    dm = await accepted(http, "POST", "/users/@me/channels", {"recipient_id": str(member.id)})
+    assert dm["last_message_id"] is None
+    first = await accepted(http, "POST", f"/channels/{dm['id']}/messages", {"content": "one"})
+    second = await accepted(http, "POST", f"/channels/{dm['id']}/messages", {"content": "two"})
+    again = await accepted(http, "POST", "/users/@me/channels", {"recipient_id": str(member.id)})
+    assert again["id"] == dm["id"] and again["last_message_id"] == second["id"] != first["id"]
+    read = await accepted(http, "GET", f"/channels/{dm['id']}", None)
+    assert read["last_message_id"] == second["id"]
+    text = guild.system_channel
+    said = await accepted(http, "POST", f"/channels/{text.id}/messages", {"content": "hi"})
+    read = await accepted(http, "GET", f"/channels/{text.id}", None)
+    assert read["last_message_id"] == said["id"]
