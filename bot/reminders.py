@@ -112,6 +112,12 @@ def reminder_dm(lang: Language, title: str, starts_at: datetime, venue: str | No
                   "waitlist.", **fields)
 
 
+def is_reminder_of(content: str, starts_at: datetime) -> bool:
+    """Whether a DM's text is a reminder (`reminder_dm`, in any language) of an event that
+    starts at `starts_at`: it begins with the alarm clock and shows that start, relative."""
+    return content.startswith("⏰") and timestamp(starts_at, "R") in content
+
+
 def _reminder_at(lang: Language, fields: dict[str, str], venue: str) -> str:
     return lang._("⏰ Reminder: {title} starts {start} ({relative}) at {venue}. You're "
                   "confirmed; use `/rsvp cancel` if you can no longer come, so your seat goes "

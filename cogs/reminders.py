@@ -35,7 +35,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import discord
 from discord.ext import commands
@@ -49,7 +49,7 @@ from bot.errors import EventNotFound
 from bot.flows import registration
 from bot.logs import RetryLog
 from bot.models import DueReminder
-from bot.reminders import reminder_dm
+from bot.reminders import is_reminder_of, reminder_dm
 from bot.signals import (
     AttendeeRoleChanged,
     GuildDataDeleted,
@@ -67,6 +67,9 @@ MAX_SLEEP = 60.0
 MIN_GAP = 1.0  # seconds between two rounds: a burst of joins wakes it about once a second
 RETRY_AFTER = 30.0  # seconds after an unexpected failure of a round
 CLAIM_BATCH = 100
+# The bot's DMs to a member read, at most, to find a reminder it already sent them
+# (`_already_reminded`).
+SENT_LOOKBACK = 20
 
 
 class Reminders(commands.Cog):
@@ -208,7 +211,12 @@ class Reminders(commands.Cog):
     async def _remind(self, due: DueReminder) -> None:
         user_id, event_id = due.user_id, due.event_id
         try:
-            dm = await self.bot.create_dm(discord.Object(user_id))
+            # Opened over REST each time (as discord.py does for a channel it has not
+            # cached): Discord then says which message the DMs end with, which discord.py's
+            # DMChannel leaves out (`_already_reminded`).
+            opened = await self.bot.http.start_private_message(user_id)
+            dm = self.bot.get_partial_messageable(int(opened["id"]),
+                                                  type=discord.ChannelType.private)
             # Discord may have held the DM channel up (a 429; in a burst, a claim's last
             # DMs wait a minute and more) while the event began or moved, or while the
             # member cancelled: the reminder would come too late, show the old time, or
@@ -244,6 +252,12 @@ class Reminders(commands.Cog):
                 log.info("user %s no longer has a seat at event %s; skipped their reminder",
                          user_id, event_id)
                 return
+            if await self._already_reminded(dm, opened.get("last_message_id"), due,
+                                            starts_at):
+                log.warning("user %s was already reminded of event %s, as their DMs show, "
+                            "though the database has no record of it (was it restored from "
+                            "an older copy?); not reminded again", user_id, event_id)
+                return
             lang = await dm_language(self.bot, user_id)
             await dm.send(reminder_dm(lang, event.title, starts_at, event.venue,
                                       event.starts_at if event.all_day else None),
@@ -264,6 +278,28 @@ class Reminders(commands.Cog):
         except Exception:  # a network error must not cost the rest of the claimed batch
             log.exception("could not send user %s the reminder of event %s; reminders are "
                           "sent at most once, so it is not retried", user_id, event_id)
+
+    async def _already_reminded(self, dm: discord.PartialMessageable,
+                                last_message_id: str | int | None, due: DueReminder,
+                                starts_at: datetime) -> bool:
+        """Whether the member's DMs hold a reminder of the event sent since the latest of
+        the offsets `due` covers came due: one the database does not know of, as after a
+        restore from a copy taken before it went out. Only a DM channel with a message
+        since then (Discord's `last_message_id` as the channel was opened for this
+        reminder) is read, at most SENT_LOOKBACK messages of it: a reminder sent
+        as it comes due usually costs no read. Unreadable: not known to be sent."""
+        since = starts_at - timedelta(minutes=min(due.minutes))
+        if last_message_id is None or discord.utils.snowflake_time(int(last_message_id)) < since:
+            return False
+        me = self.bot.user.id if self.bot.user else None
+        try:
+            async for message in dm.history(limit=SENT_LOOKBACK, after=since):
+                if message.author.id == me and is_reminder_of(message.content, starts_at):
+                    return True
+        except discord.HTTPException as exc:
+            log.warning("could not read user %s's DMs for a reminder already sent (%s %s); "
+                        "sending it", due.user_id, exc.status, exc.text)
+        return False
 
 
 async def setup(bot: EventBot) -> None:

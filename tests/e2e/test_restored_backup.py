@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -83,4 +84,35 @@ async def test_buttons_of_an_event_the_restore_lost_reach_no_event_that_took_its
     output = world.bot.output()
     said = [line for line in output.splitlines() if "older than its event" in line]
     assert len(said) == 1 and old["id"] in said[0] and "WARNING" in said[0], said
+    assert "Traceback" not in output
+
+
+def reminders_to(fake, member, title: str) -> list[dict]:
+    return [m for m in fake.dms(member) if title in m["content"] and "Reminder" in m["content"]]
+
+
+async def test_a_reminder_sent_after_the_copy_is_not_sent_again_after_the_restore(
+        world, fake, tmp_path):
+    """The copy was taken before a member's reminder went out: the restored database holds
+    no record of it (`reminders_sent` is older), so the offset is due again. The member's
+    DMs show that it went out, and they are not reminded twice."""
+    await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=75)
+    title = "Reminded Before The Restore"
+    event_id = await world.import_event(title, 5, starts_at=starts.isoformat())
+    member = world.member("reminded once")
+    await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+    copy = tmp_path / "before-reminder.sqlite3"
+    backup(world, copy)
+    assert world.query("SELECT count(*) FROM reminders_sent WHERE event_id = ?",
+                       (event_id,)) == [(0,)]
+    await fake.wait_message(fake.dm_channel(member), lambda m: title in m["content"],
+                            timeout=30)
+    await restore(world, copy)
+    await asyncio.sleep(3.0)  # the new process's scheduler has run its rounds
+    assert len(reminders_to(fake, member, title)) == 1, fake.dms(member)
+    assert datetime.now(UTC) < starts  # all of it inside the reminder's window
+    output = world.bot.output()
+    said = [line for line in output.splitlines() if "already reminded" in line]
+    assert len(said) == 1 and f"event {event_id}" in said[0] and "WARNING" in said[0], said
     assert "Traceback" not in output

@@ -16,6 +16,7 @@ from bot.reminders import (
     MAX_MINUTES,
     begun_event_payload,
     discord_event_begun,
+    is_reminder_of,
     minutes_text,
     parse_minutes,
     reminder_dm,
@@ -189,3 +190,13 @@ def test_discord_s_refusal_is_quoted_on_one_line_without_a_second_full_stop(stat
 
     said = discord_said(discord.HTTPException(_Answer(status), body))
     assert said == quoted
+
+
+def test_a_reminder_is_known_by_its_start_in_any_language():
+    """What the scheduler looks for in a member's DMs (a reminder the database lost, as
+    after a restore): a reminder of the event starting then, whatever its language."""
+    for lang in (EN, language("zh-CN"), language("zh-TW"), language("en-GB")):
+        text = reminder_dm(lang, "Forum", START, "Room 1")
+        assert is_reminder_of(text, START), text
+        assert not is_reminder_of(text, START + timedelta(hours=1))
+    assert not is_reminder_of(f"Forum starts <t:{int(START.timestamp())}:R>", START)
