@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 import pytest
 
@@ -139,9 +140,7 @@ async def test_attendee_roles_wait_for_the_bot_to_be_invited_back_then_are_given
     guild, title = world.guild, "Role While Away"
     role = fake.add_role(guild, "Away Attendee")
     bot_role = next(r for r in guild.roles.values() if r.bot_id is not None)
-    bot_role.position = role.position + 1
-    await fake.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id),
-                                              "role": bot_role.payload()})
+    await move_role(fake, guild, bot_role, role.position + 1)
     event_id = await world.import_event(title, capacity=5)
     set_role = await fake.slash(guild, guild.owner, "manage role", role=role,
                                 event=str(event_id))
@@ -291,6 +290,53 @@ async def test_an_announcement_refreshed_while_its_server_is_unavailable_keeps_i
     assert "Traceback" not in world.bot.output()
 
 
+async def move_role(fake, guild, role, position: int) -> None:
+    role.position = position
+    await fake.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id),
+                                              "role": role.payload()})
+
+
+class RefusedRole(NamedTuple):
+    attendee: object  # the event's attendee role, refused to the bot
+    mine: object  # the bot's own role, dragged below it
+    kept_at: int  # where the bot's role was before
+    event_id: int
+
+
+async def a_role_the_bot_will_be_refused(world, fake, title: str, role: str) -> RefusedRole:
+    """An event giving `role`, set while the bot could give it; then the bot's role is
+    dragged below it, so that Discord refuses the next grant."""
+    guild = world.guild
+    attendee = fake.add_role(guild, role)
+    mine = next(r for r in guild.roles.values() if r.bot_id is not None)
+    kept_at = mine.position
+    await move_role(fake, guild, mine, attendee.position + 1)
+    event_id = await world.import_event(title, capacity=5)
+    set_role = await fake.slash(guild, guild.owner, "manage role", role=attendee,
+                                event=str(event_id))
+    assert f"<@&{attendee.id}>" in set_role.content, set_role
+    await move_role(fake, guild, mine, 0)
+    return RefusedRole(attendee, mine, kept_at, event_id)
+
+
+async def a_member_refused_the_role(world, fake, refused: RefusedRole, name: str) -> None:
+    """A member joins, and Discord refuses the bot their grant."""
+    guild = world.guild
+    first = len(fake.requests)
+    joined = await fake.slash(guild, world.member(name), "rsvp join",
+                              event=str(refused.event_id))
+    assert "confirmed" in joined.content, joined
+    await until(lambda: any(r.method == "PUT" and r.status == 403
+                            and r.path.endswith(f"/roles/{refused.attendee.id}")
+                            for r in fake.requests[first:]), what="the refused grant")
+
+
+def told_of(fake, guild, role) -> list[dict]:
+    """The notices naming the role in the announcements channel."""
+    return [m for m in fake.messages(guild.channel("announcements"))
+            if role.name in (m["content"] or "")]
+
+
 async def test_moderators_hear_of_a_refused_role_once_their_server_arrives(world, fake):
     """The bot's role was dragged below an event's attendee role; the bot starts while
     Discord keeps the server unavailable (none of its channels or roles known yet), and a
@@ -298,46 +344,23 @@ async def test_moderators_hear_of_a_refused_role_once_their_server_arrives(world
     instead of finding no channel and being dropped, and is posted once when it arrives,
     with what to change as the server's roles show it."""
     guild, title = world.guild, "Refused In Outage"
-    attendee = fake.add_role(guild, "Outage Refused Attendee")
-    mine = next(r for r in guild.roles.values() if r.bot_id is not None)
-    kept_at = mine.position
-
-    async def move(role, position: int) -> None:
-        role.position = position
-        await fake.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id),
-                                                  "role": role.payload()})
-
-    await move(mine, attendee.position + 1)
-    event_id = await world.import_event(title, capacity=5)
-    set_role = await fake.slash(guild, guild.owner, "manage role", role=attendee,
-                                event=str(event_id))
-    assert f"<@&{attendee.id}>" in set_role.content, set_role
-    await move(mine, 0)
-    channel = guild.channel("announcements")
-
-    def told() -> list[dict]:
-        return [m for m in fake.messages(channel) if attendee.name in (m["content"] or "")]
-
+    refused = await a_role_the_bot_will_be_refused(world, fake, title,
+                                                   "Outage Refused Attendee")
     fake.outage(guild)
     try:
         await world.restart_bot()
-        member = world.member("refused in outage")
-        first = len(fake.requests)
-        joined = await fake.slash(guild, member, "rsvp join", event=str(event_id))
-        assert "confirmed" in joined.content, joined
-        await until(lambda: any(r.method == "PUT" and r.status == 403
-                                and r.path.endswith(f"/roles/{attendee.id}")
-                                for r in fake.requests[first:]), what="the refused grant")
+        await a_member_refused_the_role(world, fake, refused, "refused in outage")
         await asyncio.sleep(1.0)
-        assert told() == []
+        assert told_of(fake, guild, refused.attendee) == []
     finally:
         fake.end_outage(guild)
-    await until(told, timeout=10, what="the moderators told once the server arrived")
+    await until(lambda: told_of(fake, guild, refused.attendee), timeout=10,
+                what="the moderators told once the server arrived")
     await asyncio.sleep(1.0)
-    [notice] = told()
+    [notice] = told_of(fake, guild, refused.attendee)
     assert title in notice["content"] and "drag my role above" in notice["content"], notice
     assert "no channel to tell the moderators" not in world.bot.output()
-    await move(mine, kept_at)
+    await move_role(fake, guild, refused.mine, refused.kept_at)
     assert "Traceback" not in world.bot.output()
 
 
@@ -347,25 +370,12 @@ async def test_a_refused_role_s_notice_held_for_its_server_survives_a_restart(wo
     held for the server, is not lost with the stopped process; it is posted once the
     server arrives, once (not again after another restart), pinging nobody."""
     guild, title = world.guild, "Refused Across Restart"
-    attendee = fake.add_role(guild, "Restart Refused Attendee")
-    mine = next(r for r in guild.roles.values() if r.bot_id is not None)
-    kept_at = mine.position
-
-    async def move(role, position: int) -> None:
-        role.position = position
-        await fake.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id),
-                                                  "role": role.payload()})
-
-    await move(mine, attendee.position + 1)
-    event_id = await world.import_event(title, capacity=5)
-    set_role = await fake.slash(guild, guild.owner, "manage role", role=attendee,
-                                event=str(event_id))
-    assert f"<@&{attendee.id}>" in set_role.content, set_role
-    await move(mine, 0)
-    channel = guild.channel("announcements")
+    refused = await a_role_the_bot_will_be_refused(world, fake, title,
+                                                   "Restart Refused Attendee")
+    attendee = refused.attendee
 
     def told() -> list[dict]:
-        return [m for m in fake.messages(channel) if attendee.name in (m["content"] or "")]
+        return told_of(fake, guild, attendee)
 
     def held() -> list[tuple]:  # (an earlier test's role may be refused at a start too)
         return world.query("SELECT role_id FROM held_role_notices WHERE guild_id = ?"
@@ -374,13 +384,7 @@ async def test_a_refused_role_s_notice_held_for_its_server_survives_a_restart(wo
     fake.outage(guild)
     try:
         await world.restart_bot()
-        member = world.member("refused before restart")
-        first = len(fake.requests)
-        joined = await fake.slash(guild, member, "rsvp join", event=str(event_id))
-        assert "confirmed" in joined.content, joined
-        await until(lambda: any(r.method == "PUT" and r.status == 403
-                                and r.path.endswith(f"/roles/{attendee.id}")
-                                for r in fake.requests[first:]), what="the refused grant")
+        await a_member_refused_the_role(world, fake, refused, "refused before restart")
         await until(lambda: held() == [(attendee.id,)], what="the notice held for the server")
         await world.restart_bot()  # stopped and started again, the server still not sent
         await asyncio.sleep(1.0)
@@ -394,11 +398,12 @@ async def test_a_refused_role_s_notice_held_for_its_server_survives_a_restart(wo
     assert title in notice["content"] and "drag my role above" in notice["content"], notice
     assert notice["mentions"] == [] and notice["mention_roles"] == [], notice
     assert held() == []
-    await move(mine, attendee.position + 1)  # fixed: a grant at the start goes through
+    # fixed: a grant at the start goes through
+    await move_role(fake, guild, refused.mine, attendee.position + 1)
     await world.restart_bot()  # the server is sent at this start: nothing is held for it
     await asyncio.sleep(2.0)
     assert [m["content"] for m in told()] == [notice["content"]]
-    await move(mine, kept_at)
+    await move_role(fake, guild, refused.mine, refused.kept_at)
     assert "Traceback" not in world.bot.output()
 
 
@@ -413,9 +418,7 @@ async def test_roles_discord_failed_during_an_outage_are_given_and_taken_back_on
     kept_at = mine.position
     given, taken = (fake.add_role(guild, f"Outage {kind} Attendee") for kind in ("Given",
                                                                                 "Taken"))
-    mine.position = max(given.position, taken.position) + 1
-    await fake.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id),
-                                              "role": mine.payload()})
+    await move_role(fake, guild, mine, max(given.position, taken.position) + 1)
     later = await world.import_event("Outage Grant Forum", capacity=5)
     starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=20)
     soon = await world.import_event("Outage Take-back Forum", capacity=5,
@@ -456,6 +459,4 @@ async def test_roles_discord_failed_during_an_outage_are_given_and_taken_back_on
     assert (calls(given, 204), calls(taken, 204)) == (["PUT"], ["DELETE"])
     assert world.query("SELECT attendee_role_id FROM events WHERE id = ?", (soon,)) == [
         (None,)]
-    mine.position = kept_at
-    await fake.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id),
-                                              "role": mine.payload()})
+    await move_role(fake, guild, mine, kept_at)
