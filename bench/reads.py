@@ -392,8 +392,16 @@ WHAT_CHANGED = (
     "1.22×; on the hot event 1.14×, 1.10×, 1.14×, 1.28× and 1.37×, where the bot's own CPU "
     "on the hot event was no higher than in run 15 (`/event info` 282 against 284 µs, "
     "`/rsvp status` 264 against 269, `/rsvp join` 282 against 299) and the floor's lower "
-    "(206 µs for `/rsvp status` and `/rsvp join`, against 227 and 230). The run printed "
-    "here is run 16.")
+    "(206 µs for `/rsvp status` and `/rsvp join`, against 227 and 230). "
+    "Run 17 (0baa141, load average 0.3 to 1.0), after an event's summary carried when the"
+    " event was made (one more column in the reads of an event and in the join's, for the"
+    " buttons of an event a restored backup lost), met 22 of the 30: the bot's CPU "
+    "against the floor's on the bundled event 1.02×, 1.05×, 1.08×, 1.09× and 1.24×; on "
+    "the hot event 1.15×, 1.11×, 1.10×, 1.28× and 1.40×, where the bot's own CPU on the "
+    "hot event was lower than in run 16 (`/event info` 270 against 282 µs, `/rsvp status`"
+    " 242 against 264, `/rsvp join` 270 against 282) and the floor's lower still (189 and"
+    " 193 µs for `/rsvp status` and `/rsvp join`, against 206). The run printed here is "
+    "run 17.")
 WHAT_IS_LEFT = (
     "What is left: where the bot spends more CPU per interaction than the floor, which "
     "reads nothing, it is its read after a commit (the first SQLite statement after the "
