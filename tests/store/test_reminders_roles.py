@@ -2118,13 +2118,16 @@ async def test_a_reminder_held_up_while_its_events_start_was_cleared_says_so(sto
         link=None))
     sent: list[str] = []
 
-    async def create_dm(user):
-        async def send(text: str, **_: object) -> None:
-            sent.append(text)
-        return SimpleNamespace(send=send)
+    async def send(text: str, **_: object) -> None:
+        sent.append(text)
 
-    cog = Reminders(SimpleNamespace(store=store, create_dm=create_dm, signals=SimpleNamespace(
-        unsubscribe=lambda *args: None)))
+    async def open_dm(user_id: int) -> dict:  # Discord's answer: the DM channel, empty
+        return {"id": "1", "last_message_id": None}
+
+    cog = Reminders(SimpleNamespace(
+        store=store, http=SimpleNamespace(start_private_message=open_dm),
+        get_partial_messageable=lambda channel_id, **_: SimpleNamespace(send=send),
+        signals=SimpleNamespace(unsubscribe=lambda *args: None)))
     with caplog.at_level("INFO", logger="cogs.reminders"):
         await cog._remind(due)
     said = [r.getMessage() for r in caplog.records if r.name == "cogs.reminders"]
