@@ -14,6 +14,7 @@ from bot.render import CAPACITY_REACHED
 from sandbox import Attachment
 from sandbox.interactions import APPLICATION_COMMAND
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT
+from tests.e2e.test_reminders_roles_schedules import bot_role, move_role
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -139,8 +140,7 @@ async def test_attendee_roles_wait_for_the_bot_to_be_invited_back_then_are_given
     moderators to fix its permissions; invited back, it gives the role at once."""
     guild, title = world.guild, "Role While Away"
     role = fake.add_role(guild, "Away Attendee")
-    bot_role = next(r for r in guild.roles.values() if r.bot_id is not None)
-    await move_role(fake, guild, bot_role, role.position + 1)
+    await move_role(world, bot_role(world), role.position + 1)
     event_id = await world.import_event(title, capacity=5)
     set_role = await fake.slash(guild, guild.owner, "manage role", role=role,
                                 event=str(event_id))
@@ -290,12 +290,6 @@ async def test_an_announcement_refreshed_while_its_server_is_unavailable_keeps_i
     assert "Traceback" not in world.bot.output()
 
 
-async def move_role(fake, guild, role, position: int) -> None:
-    role.position = position
-    await fake.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id),
-                                              "role": role.payload()})
-
-
 class RefusedRole(NamedTuple):
     attendee: object  # the event's attendee role, refused to the bot
     mine: object  # the bot's own role, dragged below it
@@ -308,14 +302,14 @@ async def a_role_the_bot_will_be_refused(world, fake, title: str, role: str) -> 
     dragged below it, so that Discord refuses the next grant."""
     guild = world.guild
     attendee = fake.add_role(guild, role)
-    mine = next(r for r in guild.roles.values() if r.bot_id is not None)
+    mine = bot_role(world)
     kept_at = mine.position
-    await move_role(fake, guild, mine, attendee.position + 1)
+    await move_role(world, mine, attendee.position + 1)
     event_id = await world.import_event(title, capacity=5)
     set_role = await fake.slash(guild, guild.owner, "manage role", role=attendee,
                                 event=str(event_id))
     assert f"<@&{attendee.id}>" in set_role.content, set_role
-    await move_role(fake, guild, mine, 0)
+    await move_role(world, mine, 0)
     return RefusedRole(attendee, mine, kept_at, event_id)
 
 
@@ -360,7 +354,7 @@ async def test_moderators_hear_of_a_refused_role_once_their_server_arrives(world
     [notice] = told_of(fake, guild, refused.attendee)
     assert title in notice["content"] and "drag my role above" in notice["content"], notice
     assert "no channel to tell the moderators" not in world.bot.output()
-    await move_role(fake, guild, refused.mine, refused.kept_at)
+    await move_role(world, refused.mine, refused.kept_at)
     assert "Traceback" not in world.bot.output()
 
 
@@ -399,11 +393,11 @@ async def test_a_refused_role_s_notice_held_for_its_server_survives_a_restart(wo
     assert notice["mentions"] == [] and notice["mention_roles"] == [], notice
     assert held() == []
     # fixed: a grant at the start goes through
-    await move_role(fake, guild, refused.mine, attendee.position + 1)
+    await move_role(world, refused.mine, attendee.position + 1)
     await world.restart_bot()  # the server is sent at this start: nothing is held for it
     await asyncio.sleep(2.0)
     assert [m["content"] for m in told()] == [notice["content"]]
-    await move_role(fake, guild, refused.mine, refused.kept_at)
+    await move_role(world, refused.mine, refused.kept_at)
     assert "Traceback" not in world.bot.output()
 
 
@@ -414,11 +408,11 @@ async def test_roles_discord_failed_during_an_outage_are_given_and_taken_back_on
     are made once the server arrives: not at the next join (there may be none), nor after
     the take-back's growing wait; and once each."""
     guild = world.guild
-    mine = next(r for r in guild.roles.values() if r.bot_id is not None)
+    mine = bot_role(world)
     kept_at = mine.position
     given, taken = (fake.add_role(guild, f"Outage {kind} Attendee") for kind in ("Given",
                                                                                 "Taken"))
-    await move_role(fake, guild, mine, max(given.position, taken.position) + 1)
+    await move_role(world, mine, max(given.position, taken.position) + 1)
     later = await world.import_event("Outage Grant Forum", capacity=5)
     starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=20)
     soon = await world.import_event("Outage Take-back Forum", capacity=5,
@@ -459,4 +453,4 @@ async def test_roles_discord_failed_during_an_outage_are_given_and_taken_back_on
     assert (calls(given, 204), calls(taken, 204)) == (["PUT"], ["DELETE"])
     assert world.query("SELECT attendee_role_id FROM events WHERE id = ?", (soon,)) == [
         (None,)]
-    await move_role(fake, guild, mine, kept_at)
+    await move_role(world, mine, kept_at)

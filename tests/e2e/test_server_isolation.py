@@ -9,21 +9,11 @@ import asyncio
 import pytest
 
 from sandbox import Attachment
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_button, import_page
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_button
+from tests.e2e.test_reminders_roles_schedules import bot_role, move_role
+from tests.e2e.test_resolution_and_permissions import import_into, refused
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-
-
-def refused(reply) -> bool:
-    return bool(reply.ephemeral and reply.content and reply.content.startswith("⚠️"))
-
-
-async def import_into(fake, guild, moderator, title: str, capacity: int = 10) -> int:
-    page = title.encode() + b"\n\n" + OPEN_ANNOUNCEMENT
-    reply = await import_page(fake, guild, moderator, title=title, capacity=capacity,
-                              page=Attachment("announcement.txt", page, "text/plain"))
-    assert reply.content and "(event " in reply.content, reply
-    return int(reply.content.split("(event ", 1)[1].split(")", 1)[0])
 
 
 async def two_servers(world, fake, name: str):
@@ -60,10 +50,8 @@ async def test_a_role_of_another_server_is_refused_as_an_attendee_role(world, fa
     other, _, _ = await two_servers(world, fake, "Roleland")
     theirs = fake.add_role(other, "Roleland Attendee")
     ours = fake.add_role(world.guild, "Isolation Attendee")
-    bot_role = next(r for r in world.guild.roles.values() if r.bot_id is not None)
-    bot_role.position = max(r.position for r in world.guild.roles.values()) + 1
-    await fake.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(world.guild.id),
-                                              "role": bot_role.payload()})
+    await move_role(world, bot_role(world),
+                    max(r.position for r in world.guild.roles.values()) + 1)
     reply = await fake.slash(world.guild, world.guild.owner, "manage role", role=ours,
                              event=str(event_id), mutate=option_swapped("role", "roles", theirs))
     assert refused(reply), reply.content
