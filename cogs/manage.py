@@ -207,8 +207,8 @@ class ManageCommands(commands.GroupCog, group_name="manage",
             found, zone = await before_deadline(interaction, event_and_zone())
         except TimeoutError:
             raise DatabaseBusy() from None
-        await interaction.response.send_modal(EditModal(found, zone, self.forms,
-                                                        member_language(interaction)))
+        await interaction.response.send_modal(EditModal(
+            found, zone, self.forms, member_language(interaction), moderator=interaction.user.id))
 
     @app_commands.command(name="timezone", description="The server's timezone, in which typed "
                           "times and pages without a zone are read")

@@ -34,6 +34,9 @@ View = discord.ui.View | discord.ui.Modal
 
 
 ANSWERED_GRACE = 30.0  # seconds past a view's timeout its key is known (its expiry edit)
+# A moderator's live previews (questions, forms) of one kind: enough for a few pages looked
+# at before one is imported, and no more than a few per moderator however many they ask.
+PER_MODERATOR = 5
 
 
 class Deadline:
@@ -67,12 +70,16 @@ class Held:
         self._known: dict[str, Deadline] = {}  # key -> until when, in the order held
         # a live view -> when its time is over, in real time
         self._ends: weakref.WeakKeyDictionary[View, Deadline] = weakref.WeakKeyDictionary()
-        # An owner's live view, and each view's key: one view per owner (`hold`)
-        self._owned: weakref.WeakValueDictionary[Hashable, View] = (
+        # An owner's live views by slot, and each view's key and order of holding: a few
+        # views per owner at most (`hold`)
+        self._owned: weakref.WeakValueDictionary[tuple[Hashable, int], View] = (
             weakref.WeakValueDictionary())
-        self._key_of: weakref.WeakKeyDictionary[View, str] = weakref.WeakKeyDictionary()
+        self._key_of: weakref.WeakKeyDictionary[View, tuple[str, int]] = (
+            weakref.WeakKeyDictionary())
+        self._held_count = 0
 
-    def hold(self, view: View, guild_id: int | None, owner: Hashable | None = None) -> str:
+    def hold(self, view: View, guild_id: int | None, owner: Hashable | None = None,
+             per_owner: int = 1) -> str:
         """A new key for `view`, opened in the server `guild_id` (None: a DM), for its
         custom ids (see `custom_id`). The view then takes an interaction only while its
         time lasts by both clocks (see `answer_stale`), and only from that server: its
@@ -81,19 +88,17 @@ class Held:
         what one sent to a view this process does not hold is told; nothing of the
         view's is shown, and the view is left as it was where it was opened.
 
-        An `owner` (a member) holds one view of the kind at a time: their earlier one is
-        let go, and a click on it is told it expired. Without that, each command held one
-        more view for its whole timeout, so one member sending the command again and
-        again grew the views held (8 KB each, and a timer task in discord.py) without
-        bound; with it, they are at most one per member who used it within a timeout."""
-        if owner is not None:
-            earlier = self._owned.get(owner)
-            if earlier is not None and not earlier.is_finished():
-                self._let_go(self._key_of.get(earlier), earlier)
+        An `owner` (a member) holds `per_owner` live views of the kind at most: past
+        that, their oldest is let go, and a click on it is told it expired. Without that,
+        each command held one more view for its whole timeout, so one member sending the
+        command again and again grew the views held (8 KB each, and a timer task in
+        discord.py) without bound; with it, they are at most `per_owner` per member who
+        used it within a timeout."""
         key = secrets.token_hex(8)
         if owner is not None:
-            self._owned[owner] = view
-            self._key_of[view] = key
+            self._owned[(owner, self._free_slot(owner, per_owner))] = view
+            self._held_count += 1
+            self._key_of[view] = (key, self._held_count)
         self._views[key] = view
         while self._known and next(iter(self._known.values())).passed():
             del self._known[next(iter(self._known))]  # views of a kind share one timeout
@@ -129,6 +134,18 @@ class Held:
 
         view.on_timeout = on_timeout  # type: ignore[method-assign]
         return key
+
+    def _free_slot(self, owner: Hashable, per_owner: int) -> int:
+        """A slot of `owner`'s without a live view, their oldest view's let go if none."""
+        live: list[tuple[int, int, View]] = []  # (order of holding, slot, view)
+        for slot in range(per_owner):
+            earlier = self._owned.get((owner, slot))
+            if earlier is None or earlier.is_finished():
+                return slot
+            live.append((self._key_of[earlier][1], slot, earlier))
+        _, slot, oldest = min(live, key=lambda held: held[0])
+        self._let_go(self._key_of[oldest][0], oldest)
+        return slot
 
     def _over(self, key: str, view: View) -> bool:
         """Whether the live `view`'s time is over by either clock; if so, it is let go."""

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 import discord
 
 from bot.adapters.event_option import bot_permissions, guild_id_of
-from bot.adapters.held import Held, HeldQuestion
+from bot.adapters.held import PER_MODERATOR, Held, HeldQuestion
 from bot.adapters.manage_forms import asker_may_answer, when_where_lines
 from bot.adapters.scheduled_events import follow_change
 from bot.app import Interaction
@@ -128,7 +128,7 @@ class ImportPreview(HeldQuestion):
                  do_import: ImportAction) -> None:
         super().__init__(asked, timeout=timeout)
         self.do_import = do_import
-        key = held.hold(self, asked.guild_id)
+        key = held.hold(self, asked.guild_id, owner=asked.user.id, per_owner=PER_MODERATOR)
         lang = member_language(asked)
         go: discord.ui.Button[ImportPreview] = discord.ui.Button(
             label=lang._("Import"), style=discord.ButtonStyle.success,

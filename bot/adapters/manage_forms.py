@@ -14,7 +14,7 @@ import discord
 from discord import app_commands
 
 from bot.adapters.event_option import bot_permissions, guild_id_of, require_manage_events
-from bot.adapters.held import Held, HeldQuestion
+from bot.adapters.held import PER_MODERATOR, Held, HeldQuestion
 from bot.adapters.scheduled_events import follow_change, kept_on_delete
 from bot.catalog import MAX_LINK, MAX_TITLE, validate_link, validate_title, validate_venue
 from bot.errors import EventChanged, EventNotFound, InvalidValue
@@ -79,7 +79,7 @@ class DeleteConfirmation(HeldQuestion):
         self.title = title
         lang = member_language(asked)  # the buttons speak the question's language
         self.confirm.label, self.keep.label = lang._("Delete"), lang._("Keep it")
-        key = held.hold(self, asked.guild_id)
+        key = held.hold(self, asked.guild_id, owner=asked.user.id, per_owner=PER_MODERATOR)
         self.confirm.custom_id = held.custom_id(key, "go")
         self.keep.custom_id = held.custom_id(key, "keep")
 
@@ -209,12 +209,13 @@ class EditModal(discord.ui.Modal):
     moderators' forms for one event would share one, and one submission would be read by
     the other's form, with its shown values, and the other never answered."""
 
-    def __init__(self, event: Event, zone: str, held: Held,
-                 lang: Language | None = None) -> None:
+    def __init__(self, event: Event, zone: str, held: Held, lang: Language | None = None,
+                 *, moderator: int) -> None:
         lang = lang or language()
         super().__init__(title=clip(lang._("Edit: {title}", title=event.title), 45),
                          timeout=900)
-        self.custom_id = held.custom_id(held.hold(self, event.guild_id), str(event.id))
+        key = held.hold(self, event.guild_id, owner=moderator, per_owner=PER_MODERATOR)
+        self.custom_id = held.custom_id(key, str(event.id))
         self.event, self.zone = event, zone
         self.notes: list[Text] = []  # how the typed times were read, where there was a choice
         self.shown_title = event.title[:MAX_TITLE]

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.adapters.held import PER_MODERATOR
 from sandbox import Attachment
 from tests.conftest import RECAP
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT, delete_event, import_button
@@ -288,3 +289,25 @@ async def test_two_forms_submitted_at_once_keep_both_moderators_changes(world, f
     assert "Racing Forms Forum (renamed)" in moved_reply.content, moved_reply.content
     assert world.query("SELECT title, venue FROM events WHERE id = ?", (event_id,)) == [
         ("Racing Forms Forum (renamed)", "Room 7")]
+
+
+async def test_a_moderator_asking_again_and_again_holds_a_few_live_questions(world, fake):
+    """Each `/manage delete` holds its question (and each `/manage edit` its form, each
+    `/manage import` its preview) for its whole timeout: a moderator asking a hundred
+    times must not hold a hundred. They hold the last five; an earlier one's Delete is
+    told the question expired and deletes nothing, and another moderator's are their own."""
+    event_id = await world.import_event("Asked Again Forum", capacity=5,
+                                        starts_at="2031-05-06T18:00:00+00:00")
+    other = world.member("another moderator", manage_events=True)
+    theirs = await fake.slash(world.guild, other, "manage delete", event=str(event_id))
+    asked = [await fake.slash(world.guild, world.moderator, "manage delete",
+                              event=str(event_id)) for _ in range(PER_MODERATOR + 1)]
+    first = await fake.click(world.guild, world.moderator, asked[0].message,
+                             asked[0].custom_ids()[0])
+    assert first.content == QUESTION_EXPIRED and not first.custom_ids(), first
+    assert world.query("SELECT count(*) FROM events WHERE id = ?", (event_id,)) == [(1,)]
+    kept = await fake.click(world.guild, other, theirs.message, theirs.custom_ids()[1])
+    assert kept.content.startswith("Nothing was deleted"), kept  # the other's still lives
+    await fake.click(world.guild, world.moderator, asked[1].message, asked[1].custom_ids()[0])
+    await asked[1].wait(lambda r: r.content.startswith("Deleted **Asked Again Forum**"))
+    assert world.query("SELECT count(*) FROM events WHERE id = ?", (event_id,)) == [(0,)]

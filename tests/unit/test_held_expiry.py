@@ -14,7 +14,7 @@ import discord
 import pytest
 
 import bot.adapters.held as held_module
-from bot.adapters.held import Held
+from bot.adapters.held import PER_MODERATOR, Held
 from bot.adapters.import_preview import CUSTOM_ID_PREFIX, ImportPreview, expired
 from bot.adapters.manage_forms import EDIT_PREFIX, EditModal, form_expired
 from bot.errors import DatabaseBusy
@@ -189,7 +189,7 @@ def event() -> Event:
 async def form_submitted(clock: Clock, *, slept: float, mono: float = 0.0
                          ) -> tuple[list[str], Used]:
     held = Held(EDIT_PREFIX, form_expired)
-    form = EditModal(event(), "UTC", held, language("en-US"))
+    form = EditModal(event(), "UTC", held, language("en-US"), moderator=1)
     saved: list[str] = []
 
     async def on_submit(_: Any) -> None:
@@ -253,3 +253,22 @@ async def test_each_click_a_view_takes_starts_its_time_again_and_a_night_still_e
     assert await turned(clock, held, pages, after=10 * MINUTE) == ["page 2"]  # 20 min in
     assert await turned(clock, held, pages, after=60 * MINUTE, slept=True) == [
         "These pages have expired."]
+
+
+async def test_a_moderator_holds_a_few_previews_and_forms_however_many_they_open():
+    # Each `/manage import` holds its preview, each `/manage edit` its form, for their
+    # timeout: 100 of them from one moderator leave their last PER_MODERATOR live.
+    previews, forms = Held(CUSTOM_ID_PREFIX, expired), Held(EDIT_PREFIX, form_expired)
+
+    async def do_import(_: Any, saved: Any) -> tuple[str, discord.Embed]:
+        raise AssertionError("not clicked")
+
+    asked = Used("", discord.InteractionType.application_command)
+    opened: list[Any] = [ImportPreview(asked, previews, PREVIEW_TIMEOUT, do_import)  # type: ignore[arg-type]
+                         for _ in range(100)]
+    opened += [EditModal(event(), "UTC", forms, language("en-US"), moderator=7)
+               for _ in range(100)]
+    live = [view for view in opened if not view.is_finished()]
+    assert live == opened[100 - PER_MODERATOR:100] + opened[-PER_MODERATOR:]
+    other = EditModal(event(), "UTC", forms, language("en-US"), moderator=8)
+    assert not other.is_finished() and not opened[-1].is_finished()  # another's are theirs

@@ -107,7 +107,8 @@ def check_event(lang: Language, event: Event) -> None:
     if event.starts_at is not None:
         assert any(f.name == lang._("When") for f in embed.fields)
     # /manage edit: its form, filled in with the event as it is
-    form = EditModal(event, "Asia/Shanghai", Held(EDIT_PREFIX, form_expired), lang).to_dict()
+    form = EditModal(event, "Asia/Shanghai", Held(EDIT_PREFIX, form_expired), lang,
+                     moderator=1).to_dict()
     assert len(form["title"]) <= 45 and len(form["custom_id"]) <= 100
     assert_fits(components=form["components"])
     # /event speakers: one message, its pages turned by buttons and a menu
