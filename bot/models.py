@@ -210,6 +210,14 @@ class MyRsvp:
     over: bool = False  # the event has taken place
 
 
+class MyRsvps(NamedTuple):
+    """The first of a member's RSVPs, in `/rsvp mine`'s order, and how many they hold: a
+    reply shows a few dozen, and each waitlist position shown costs a count."""
+
+    shown: list[MyRsvp]
+    total: int
+
+
 class DeletedEvent(NamedTuple):
     """What is kept of a deleted event, for a click on a button left under its
     announcement: its title, and whether it had taken place (tidied away, not cancelled)."""

@@ -269,14 +269,24 @@ def events_list_embed(lang: Language, listings: Sequence[EventListing], *, past:
     return discord.Embed(title=title, description="\n".join(lines + tail), colour=COLOUR)
 
 
-def my_rsvps_text(lang: Language, rsvps: Sequence[MyRsvp]) -> str:
-    """`/rsvp mine`: the member's RSVPs, one line each, within a message's limit."""
+# The most of a member's RSVPs `/rsvp mine` lists (the rest are counted): as many lines
+# as one message holds, about; the store counts the waitlist positions of these alone.
+MY_RSVPS_SHOWN = 50
+
+
+def my_rsvps_text(lang: Language, rsvps: Sequence[MyRsvp], total: int | None = None) -> str:
+    """`/rsvp mine`: the member's first RSVPs, one line each, within a message's limit
+    and `MY_RSVPS_SHOWN`; `total`, how many they hold (default: those given)."""
+    total = len(rsvps) if total is None else total
     if not rsvps:
         return lang._("You have no RSVPs in this server. See `/event list`.")
-    header = lang._("Your RSVPs ({count}):", count=f"{len(rsvps):,}")
+    header = lang._("Your RSVPs ({count}):", count=f"{total:,}")
     lines = [header]
     size = len(header)
     for number, rsvp in enumerate(rsvps):
+        if number == MY_RSVPS_SHOWN:
+            lines.append(lang._("…and {count} more.", count=f"{total - number:,}"))
+            break
         when = (start_text(lang, rsvp.starts_at, rsvp.all_day, "f") if rsvp.starts_at
                 else lang._("no date yet"))
         status = (lang._("confirmed") if rsvp.position is None
@@ -285,10 +295,13 @@ def my_rsvps_text(lang: Language, rsvps: Sequence[MyRsvp]) -> str:
             status = f"{status} · {lang._('over')}"
         line = f"- `{rsvp.event_id}` **{safe_clip(rsvp.title, 100)}** · {when} · {status}"
         if size + len(line) + 1 > CONTENT - 60:
-            lines.append(lang._("…and {count} more.", count=f"{len(rsvps) - number:,}"))
+            lines.append(lang._("…and {count} more.", count=f"{total - number:,}"))
             break
         lines.append(line)
         size += len(line) + 1
+    else:
+        if total > len(rsvps):  # the store gave the first of them only
+            lines.append(lang._("…and {count} more.", count=f"{total - len(rsvps):,}"))
     return "\n".join(lines)
 
 

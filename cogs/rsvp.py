@@ -18,7 +18,7 @@ from bot.adapters.event_option import (
 from bot.adapters.rsvp_buttons import RsvpButton, cancel_event, joining, reply_joined
 from bot.app import EventBot, Interaction
 from bot.flows import registration
-from bot.render_replies import my_rsvps_text, status_reply
+from bot.render_replies import MY_RSVPS_SHOWN, my_rsvps_text, status_reply
 from bot.tree import member_language, respond
 
 
@@ -53,10 +53,11 @@ class RsvpCommands(commands.GroupCog, group_name="rsvp",
 
     @app_commands.command(name="mine", description="Your RSVPs in this server, soonest first")
     async def mine(self, interaction: Interaction) -> None:
-        rsvps = await self.bot.store.run(self.bot.store.registrations.my_rsvps,
-                                         guild_id_of(interaction), interaction.user.id)
-        await respond(interaction, my_rsvps_text(member_language(interaction), rsvps),
-                      ephemeral=True)
+        mine = await self.bot.store.run(self.bot.store.registrations.my_rsvps,
+                                        guild_id_of(interaction), interaction.user.id,
+                                        limit=MY_RSVPS_SHOWN)
+        await respond(interaction, my_rsvps_text(member_language(interaction), mine.shown,
+                                                 mine.total), ephemeral=True)
 
 
 async def setup(bot: EventBot) -> None:

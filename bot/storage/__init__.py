@@ -40,6 +40,7 @@ from bot.models import (
     EventSummary,
     GuildLeft,
     MyRsvp,
+    MyRsvps,
     Notice,
     NoticeKind,
     Passage,
@@ -51,7 +52,7 @@ from bot.storage.sqlite.session import utcnow
 
 __all__ = ["MATCH_END", "MATCH_START", "AnnouncementMessage", "Deletion", "DueReminder",
            "EventDraft", "EventEdit", "EventListing", "EventNotFound", "EventRef",
-           "EventSummary", "GuildLeft", "MyRsvp", "Notice", "NoticeKind", "Passage",
+           "EventSummary", "GuildLeft", "MyRsvp", "MyRsvps", "Notice", "NoticeKind", "Passage",
            "ReminderSettings", "RoleGrant", "Store", "is_postgres_url", "open_store",
            "safe_url", "url_problem", "utcnow"]
 

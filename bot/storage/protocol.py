@@ -31,7 +31,7 @@ from bot.models import (
     GuildLeft,
     Joined,
     LocalePrune,
-    MyRsvp,
+    MyRsvps,
     Notice,
     NoticeKind,
     OwedChange,
@@ -110,8 +110,8 @@ class Registrations(Protocol):
     def member_rsvp(self, guild_id: int, event_id: int, user_id: int
                     ) -> tuple[EventSummary, Rsvp | None]: ...
     def attendees(self, event_id: int) -> list[Rsvp]: ...
-    def my_rsvps(self, guild_id: int, user_id: int,
-                 now: datetime | None = None) -> list[MyRsvp]: ...
+    def my_rsvps(self, guild_id: int, user_id: int, now: datetime | None = None,
+                 limit: int | None = None) -> MyRsvps: ...
 
 
 class Notices(Protocol):

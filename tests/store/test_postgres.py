@@ -956,7 +956,7 @@ async def test_a_waitlist_position_is_counted_in_the_statement_of_its_rsvp(
 
         monkeypatch.setattr(PostgresRegistrations, "position", meanwhile)
         rsvp = await rsvp_of(here, event_id, 2)
-        mine = await here.run(here.registrations.my_rsvps, 1, 2)
+        mine = (await here.run(here.registrations.my_rsvps, 1, 2)).shown
         assert (rsvp.status, rsvp.position) == (Status.WAITLISTED, 1)
         assert (mine[0].status, mine[0].position) == (Status.WAITLISTED, 1)
         assert (await rsvp_of(here, event_id, 3)).position == 2

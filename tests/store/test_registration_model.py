@@ -480,7 +480,7 @@ class RegistrationMachine(RuleBasedStateMachine):
                 want = None
             _, rsvp = self.run(store.run(store.registrations.member_rsvp, self.guild, eid, user))
             assert (None if rsvp is None else (rsvp.status, rsvp.position)) == want, user
-            mine = self.run(store.run(store.registrations.my_rsvps, self.guild, user, now))
+            mine = self.run(store.run(store.registrations.my_rsvps, self.guild, user, now)).shown
             assert [(r.event_id, r.status, r.position) for r in mine] == (
                 [] if want is None else [(eid, *want)]), user
 

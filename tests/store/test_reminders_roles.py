@@ -345,7 +345,7 @@ async def test_an_all_day_event_comes_in_order_of_when_its_day_begins(store):
     await store.join(1, evening, 7, "seven")
     mine = await store.run(store.registrations.my_rsvps, 1, 7,
                            datetime(2030, 11, 30, 12, tzinfo=UTC))
-    assert [r.event_id for r in mine] == [evening, day.id]
+    assert [r.event_id for r in mine.shown] == [evening, day.id]
     # At 22:00 in New York the evening event has begun; the day is the next to come.
     assert await store.run(store.events.default_event_id, 1,
                            datetime(2030, 12, 1, 3, tzinfo=UTC)) == day.id
@@ -488,12 +488,38 @@ async def test_my_rsvps_come_soonest_first_then_undated_then_past_latest_first(s
     undated = await event_at(store, None, slug="undated")
     for event_id in (older, later, newer, undated):
         await store.join(1, event_id, 7, "seven")
-    mine = await store.run(store.registrations.my_rsvps, 1, 7, START + 2 * 1440 * MIN)
+    mine = (await store.run(store.registrations.my_rsvps, 1, 7, START + 2 * 1440 * MIN)).shown
     assert [(r.event_id, r.over) for r in mine] == [
         (later, False), (undated, False), (newer, True), (older, True)]
     text = my_rsvps_text(language("en-US"), mine)
     assert text.index("Event newer") < text.index("Event older")
     assert "Event newer** · " in text and text.splitlines()[3].endswith("confirmed · over")
+
+
+async def test_my_rsvps_count_the_positions_of_the_rsvps_shown_only(store):
+    """A member on many waitlists: `/rsvp mine` shows its first few dozen, and counts
+    the waitlist positions of those alone (each counts the waitlist ahead of them), not
+    of every waitlist they are on."""
+    events = [await event_at(store, START + n * MIN, slug=f"e{n}", capacity=1)
+              for n in range(24)]
+    for n, event_id in enumerate(events):
+        for other in range(100, 100 + n % 3 + 1):  # 1 to 3 ahead of member 7
+            await store.join(1, event_id, other, "other")
+        await store.join(1, event_id, 7, "seven")
+    whole = await store.run(store.registrations.my_rsvps, 1, 7, START - MIN)
+    assert whole.total == 24 and [r.position for r in whole.shown] == [
+        n % 3 + 1 for n in range(24)]  # the first of the others holds the seat
+    counted: list[str] = []
+    conn = None if hasattr(store, "_pool") else store._repos  # type: ignore[attr-defined]
+    if conn is not None:  # SQLite: watch the database thread's statements
+        await store.run(lambda: conn.session.conn.set_trace_callback(counted.append))
+    first = await store.run(store.registrations.my_rsvps, 1, 7, START - MIN, limit=5)
+    if conn is not None:
+        await store.run(lambda: conn.session.conn.set_trace_callback(None))
+    assert first.total == 24 and first.shown == whole.shown[:5]
+    assert len(counted) <= 2 + 5, counted  # a transaction, the RSVPs, a waitlist each
+    text = my_rsvps_text(language("en-US"), first.shown, first.total)
+    assert "Your RSVPs (24):" in text and text.endswith("…and 19 more.")
 
 
 async def event_with_members(store: Store, starts_at: datetime, user_ids: Iterable[int]) -> int:

@@ -21,6 +21,7 @@ from bot.tree import error_message
 from tests.limits import assert_fits, embed_size
 
 EN = language("en-US")  # the bot's English, its source language
+ZH = language("zh-CN")
 
 START = datetime(2037, 12, 1, 17, 0, tzinfo=UTC)  # a Tuesday, as 2026-12-01; to come
 
@@ -424,6 +425,16 @@ def test_my_rsvps_fit_one_message():
     text = replies.my_rsvps_text(EN, rsvps)
     assert len(text) <= render.CONTENT and "more." in text
     assert "waitlisted (position 1)" in text
+
+
+def test_my_rsvps_list_a_few_dozen_and_count_the_rest():
+    from bot.storage import MyRsvp
+    rsvps = [MyRsvp(n, "T", None, Status.CONFIRMED, None) for n in range(200)]
+    lines = replies.my_rsvps_text(ZH, rsvps[:replies.MY_RSVPS_SHOWN], 500).splitlines()
+    assert "500" in lines[0] and "450" in lines[-1]
+    assert len(lines) == replies.MY_RSVPS_SHOWN + 2
+    lines = replies.my_rsvps_text(ZH, rsvps, 200).splitlines()  # the store gave more
+    assert len(lines) == replies.MY_RSVPS_SHOWN + 2 and "150" in lines[-1]
 
 
 @pytest.mark.parametrize(("text", "shown"), [

@@ -29,6 +29,7 @@ from bot.models import (
     EventSummary,
     Joined,
     MyRsvp,
+    MyRsvps,
     NoticeKind,
     OpenedPayload,
     PromotedPayload,
@@ -397,22 +398,30 @@ class PostgresRegistrations(Repository):
                 result.append(await self._rsvp(conn, event_id, row, position or None))
         return result
 
-    async def my_rsvps(self, guild_id: int, user_id: int, now: datetime | None = None
-                       ) -> list[MyRsvp]:
-        """The member's RSVPs in the guild: events to come soonest first, then those
-        without a date, then past ones, most recent first."""
+    async def my_rsvps(self, guild_id: int, user_id: int, now: datetime | None = None,
+                       limit: int | None = None) -> MyRsvps:
+        """The member's first `limit` RSVPs in the guild (all without one): events to come
+        soonest first, then those without a date, then past ones, most recent first; and
+        how many they hold. Only the waitlist positions of those returned are counted."""
         async with self._transaction() as conn:
+            # The positions are counted in the outer query, over the rows the limit keeps;
+            # one statement, so they are as of the RSVPs read.
             rows = await conn.fetch(
-                f"SELECT e.id, e.title, e.starts_at, e.all_day, r.status, {POSITION} AS position,"
-                f" coalesce({over_at('e')} <= $3, false) AS past"
+                f"SELECT r.*, {POSITION} AS position FROM ("
+                "SELECT e.id, e.title, e.starts_at, e.all_day, r.status, r.seq, r.event_id,"
+                f" {start_moment('e')} AS start_moment,"
+                f" coalesce({over_at('e')} <= $3, false) AS past, count(*) OVER () AS total"
                 " FROM rsvps r JOIN events e ON e.id = r.event_id"
                 " WHERE e.guild_id = $1 AND r.user_id = $2"
                 f" ORDER BY past, e.starts_at IS NULL,"
                 f"  CASE WHEN {over_at('e')} <= $3 THEN -{start_moment('e')}"
-                f"   ELSE {start_moment('e')} END, e.id",
-                guild_id, user_id, ts(now or utcnow()))
-            return [MyRsvp(r["id"], r["title"], dt(r["starts_at"]), Status(r["status"]),
-                           r["position"], r["all_day"], r["past"]) for r in rows]
+                f"   ELSE {start_moment('e')} END, e.id LIMIT $4) r"
+                " ORDER BY r.past, r.starts_at IS NULL,"
+                "  CASE WHEN r.past THEN -r.start_moment ELSE r.start_moment END, r.id",
+                guild_id, user_id, ts(now or utcnow()), limit)
+            shown = [MyRsvp(r["id"], r["title"], dt(r["starts_at"]), Status(r["status"]),
+                            r["position"], r["all_day"], r["past"]) for r in rows]
+            return MyRsvps(shown, rows[0]["total"] if rows else 0)
 
     async def confirmed_ids(self, conn: asyncpg.Connection, event_id: int) -> list[int]:
         rows = await conn.fetch("SELECT user_id FROM rsvps WHERE event_id = $1"

@@ -20,6 +20,7 @@ from bot.models import (
     EventSummary,
     Joined,
     MyRsvp,
+    MyRsvps,
     NoticeKind,
     OpenedPayload,
     PromotedPayload,
@@ -546,22 +547,28 @@ class SqliteRegistrations(Repository):
             result.append(self._rsvp(event_id, row, position or None))
         return result
 
-    def my_rsvps(self, guild_id: int, user_id: int, now: datetime | None = None
-                 ) -> list[MyRsvp]:
-        """The member's RSVPs in the guild: events to come soonest first, then those
-        without a date, then past ones, most recent first."""
+    def my_rsvps(self, guild_id: int, user_id: int, now: datetime | None = None,
+                 limit: int | None = None) -> MyRsvps:
+        """The member's first `limit` RSVPs in the guild (all without one): events to come
+        soonest first, then those without a date, then past ones, most recent first; and
+        how many they hold. Only the waitlist positions of those returned are counted."""
         with self._session.snapshot():  # positions as of the RSVPs read
             rows = self._all(
-                "SELECT e.id, e.title, e.starts_at, e.all_day, r.status, r.seq,"
-                f" coalesce({over_at('e')} <= :now, 0) AS past FROM rsvps r"
+                "SELECT e.id, e.title, e.starts_at, e.all_day, e.waitlist_departures,"
+                f" r.status, r.seq, coalesce({over_at('e')} <= :now, 0) AS past,"
+                " count(*) OVER () AS total FROM rsvps r"
                 " JOIN events e ON e.id = r.event_id"
                 " WHERE e.guild_id = :guild AND r.user_id = :user"
                 f" ORDER BY past, e.starts_at IS NULL,"
-                f"  CASE WHEN past THEN -{start_moment('e')} ELSE {start_moment('e')} END, e.id",
-                {"guild": guild_id, "user": user_id, "now": ts(now or utcnow())})
-            return [MyRsvp(r["id"], r["title"], dt(r["starts_at"]), Status(r["status"]),
-                           self.position(r["id"], r["seq"]) if r["status"] == "waitlisted"
-                           else None, bool(r["all_day"]), bool(r["past"])) for r in rows]
+                f"  CASE WHEN past THEN -{start_moment('e')} ELSE {start_moment('e')} END, e.id"
+                " LIMIT :limit",
+                {"guild": guild_id, "user": user_id, "now": ts(now or utcnow()),
+                 "limit": -1 if limit is None else limit})
+            shown = [MyRsvp(r["id"], r["title"], dt(r["starts_at"]), Status(r["status"]),
+                            self.position(r["id"], r["seq"], r["waitlist_departures"])
+                            if r["status"] == "waitlisted" else None,
+                            bool(r["all_day"]), bool(r["past"])) for r in rows]
+            return MyRsvps(shown, rows[0]["total"] if rows else 0)
 
     def confirmed_ids(self, event_id: int) -> list[int]:
         rows = self._all("SELECT user_id FROM rsvps WHERE event_id = ? AND status = 'confirmed'"
