@@ -112,10 +112,13 @@ def reminder_dm(lang: Language, title: str, starts_at: datetime, venue: str | No
                   "waitlist.", **fields)
 
 
-def is_reminder_of(content: str, starts_at: datetime) -> bool:
-    """Whether a DM's text is a reminder (`reminder_dm`, in any language) of an event that
-    starts at `starts_at`: it begins with the alarm clock and shows that start, relative."""
-    return content.startswith("⏰") and timestamp(starts_at, "R") in content
+def is_reminder_of(content: str, title: str, starts_at: datetime) -> bool:
+    """Whether a DM's text is a reminder (`reminder_dm`, in any language) of the event
+    `title` that starts at `starts_at`: it begins with the alarm clock and shows that title
+    and that start, relative. Another event at the same moment (in this server or another
+    the member shares with the bot) has its own reminder."""
+    return (content.startswith("⏰") and f"**{safe_clip(title, EMBED_TITLE)}**" in content
+            and timestamp(starts_at, "R") in content)
 
 
 def _reminder_at(lang: Language, fields: dict[str, str], venue: str) -> str:

@@ -253,7 +253,7 @@ class Reminders(commands.Cog):
                          user_id, event_id)
                 return
             if await self._already_reminded(dm, opened.get("last_message_id"), due,
-                                            starts_at):
+                                            event.title, starts_at):
                 log.warning("user %s was already reminded of event %s, as their DMs show, "
                             "though the database has no record of it (was it restored from "
                             "an older copy?); not reminded again", user_id, event_id)
@@ -281,20 +281,21 @@ class Reminders(commands.Cog):
 
     async def _already_reminded(self, dm: discord.PartialMessageable,
                                 last_message_id: str | int | None, due: DueReminder,
-                                starts_at: datetime) -> bool:
-        """Whether the member's DMs hold a reminder of the event sent since the latest of
-        the offsets `due` covers came due: one the database does not know of, as after a
-        restore from a copy taken before it went out. Only a DM channel with a message
-        since then (Discord's `last_message_id` as the channel was opened for this
-        reminder) is read, at most SENT_LOOKBACK messages of it: a reminder sent
-        as it comes due usually costs no read. Unreadable: not known to be sent."""
+                                title: str, starts_at: datetime) -> bool:
+        """Whether the member's DMs hold a reminder of the event (its title and start) sent
+        since the latest of the offsets `due` covers came due: one the database does not
+        know of, as after a restore from a copy taken before it went out. Only a DM channel
+        with a message since then (Discord's `last_message_id` as the channel was opened for
+        this reminder) is read, at most SENT_LOOKBACK messages of it: a reminder sent as it
+        comes due usually costs no read. Unreadable: not known to be sent."""
         since = starts_at - timedelta(minutes=min(due.minutes))
         if last_message_id is None or discord.utils.snowflake_time(int(last_message_id)) < since:
             return False
         me = self.bot.user.id if self.bot.user else None
         try:
             async for message in dm.history(limit=SENT_LOOKBACK, after=since):
-                if message.author.id == me and is_reminder_of(message.content, starts_at):
+                if message.author.id == me and is_reminder_of(message.content, title,
+                                                                  starts_at):
                     return True
         except discord.HTTPException as exc:
             log.warning("could not read user %s's DMs for a reminder already sent (%s %s); "

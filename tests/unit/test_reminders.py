@@ -192,11 +192,15 @@ def test_discord_s_refusal_is_quoted_on_one_line_without_a_second_full_stop(stat
     assert said == quoted
 
 
-def test_a_reminder_is_known_by_its_start_in_any_language():
+def test_a_reminder_is_known_by_its_title_and_start_in_any_language():
     """What the scheduler looks for in a member's DMs (a reminder the database lost, as
-    after a restore): a reminder of the event starting then, whatever its language."""
+    after a restore): a reminder of the event (its title) starting then, whatever its
+    language; another event's at that moment is not it."""
     for lang in (EN, language("zh-CN"), language("zh-TW"), language("en-GB")):
-        text = reminder_dm(lang, "Forum", START, "Room 1")
-        assert is_reminder_of(text, START), text
-        assert not is_reminder_of(text, START + timedelta(hours=1))
-    assert not is_reminder_of(f"Forum starts <t:{int(START.timestamp())}:R>", START)
+        text = reminder_dm(lang, "Forum *One*", START, "Room 1")
+        assert is_reminder_of(text, "Forum *One*", START), text
+        assert not is_reminder_of(text, "Forum *One*", START + timedelta(hours=1))
+        assert not is_reminder_of(text, "Forum", START)
+        assert not is_reminder_of(text, "Forum *One* Two", START)
+    assert not is_reminder_of(f"**Forum** starts <t:{int(START.timestamp())}:R>", "Forum",
+                              START)
