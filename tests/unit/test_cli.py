@@ -382,6 +382,48 @@ def test_rsvps_names_one_event_or_refuses_a_slug_several_servers_share(cli, tmp_
     assert cli("rsvps", "1", check_status=0).returncode == 0
 
 
+def event_rows(cli, event_id: int) -> list[tuple]:
+    """All the database holds of one event: its row, its pages, people and takeaways."""
+    with contextlib.closing(sqlite3.connect(cli.db)) as db:
+        return [row for table in ("events", "pages", "people", "takeaways")
+                for row in db.execute(f"SELECT * FROM {table} WHERE"
+                                      f" {'id' if table == 'events' else 'event_id'} = ?",
+                                      (event_id,))]
+
+
+def test_an_event_imported_again_for_one_server_leaves_the_other_servers_twin(cli, tmp_path):
+    """The same event folder, and the same page, imported for two servers are two events:
+    imported again for one server, each updates that server's event, never the other's."""
+    folder = tmp_path / "events" / "twin-forum"
+    shutil.copytree(SAMPLE_DIR, folder)
+    (folder / "event.toml").write_text('title = "Twin Forum"\ncapacity = 40\n'
+                                       'pages = ["announcement.txt"]\n')
+    assert cli("import", str(folder), "--guild", "123").stdout.startswith("created event 1 ")
+    assert cli("import", str(folder), "--guild", "456").stdout.startswith("created event 2 ")
+    theirs = event_rows(cli, 2)
+    (folder / "event.toml").write_text('title = "Twin Forum Moved"\ncapacity = 30\n'
+                                       'pages = ["announcement.txt", "recap.txt"]\n')
+    assert cli("import", str(folder), "--guild", "123").stdout.startswith("updated event 1 ")
+    assert event_rows(cli, 2) == theirs
+    listing = {row.split("\t")[0]: row.split("\t") for row in cli("events").stdout.splitlines()}
+    assert listing["1"][1:3] == ["123", "twin-forum"] and listing["1"][-1] == "Twin Forum Moved"
+    assert listing["2"][1:3] == ["456", "twin-forum"] and listing["2"][-1] == "Twin Forum"
+    assert "0/30 confirmed" in listing["1"][3] and "0/40 confirmed" in listing["2"][3]
+    # one page alone, which one server has in its event: there it updates the event; the
+    # other server, whose event lacks it, gets an event of its own
+    ours = event_rows(cli, 1)
+    assert cli("import", str(RECAP), "--guild", "456").stdout.startswith("created event 3 ")
+    assert event_rows(cli, 1) == ours and event_rows(cli, 2) == theirs
+    assert cli("import", str(RECAP), "--guild", "123").stdout.startswith("updated event 1 ")
+    assert cli("import", str(RECAP), "--guild", "456").stdout.startswith("updated event 3 ")
+    assert event_rows(cli, 2) == theirs
+    # a server that has neither gets its own event, not another server's
+    assert cli("import", str(folder), "--guild", "789").stdout.startswith("created event 4 ")
+    assert cli("rsvps", "twin-forum", check_status=2).stderr == (
+        "eventbot: 'twin-forum' is the slug of events 1, 2, 4 (in different servers); give "
+        "the event's id instead\n")
+
+
 def test_event_folders_named_in_chinese_are_two_events_each_imported_again_in_place(
         cli, tmp_path):
     for name, title in (("北极论坛", "Arctic Forum"), ("导弹防御", "Missile Defense")):
