@@ -35,6 +35,7 @@ from bot.adapters.missing_routes import (
     say_missing,
 )
 from bot.catalog import EventFolder, read_bundled, save_samples
+from bot.clock import WallClock
 from bot.command_words import CommandTranslator
 from bot.config import DISCORD_API_BASE, ConfigError, Settings
 from bot.errors import NotAllowed, Unavailable
@@ -117,6 +118,8 @@ class EventBot(commands.Bot):
         # guild): plain callbacks, not dispatched events, since a join is the hot path and a
         # dispatch would start a task per listener for work that takes microseconds.
         self.signals = Signals()
+        # The wall clock as far as it is trusted to delete what it says is old enough.
+        self.wall_clock = WallClock()
         # A moderator's step on an event's Discord side (its announcement, its Discord
         # event), one at a time per event: two at once would both find none and post two.
         self.event_steps = KeyedLocks()
