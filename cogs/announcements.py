@@ -528,11 +528,12 @@ class Announcements(commands.Cog):
                     notice.guild_id, said)
         return False
 
-    @staticmethod
-    def _too_old(notice: Notice) -> bool:
-        """Whether the notice is past `GIVE_UP_AFTER` (given up, if it cannot go out now)."""
+    def _too_old(self, notice: Notice) -> bool:
+        """Whether the notice is past `GIVE_UP_AFTER` (given up, if it cannot go out now),
+        by the wall clock as trusted (`bot.clock`): a step of it ahead, set right soon,
+        gives up none."""
         return notice.queued_at is not None and (
-            datetime.now(UTC) - notice.queued_at > GIVE_UP_AFTER)
+            self.bot.wall_clock.trusted() - notice.queued_at > GIVE_UP_AFTER)
 
     @staticmethod
     def _written(notice: Notice) -> str:

@@ -168,7 +168,7 @@ class RoleNotices:
                               guild_id)
                 self._held_in.add(guild_id)  # tried again at its next arrival
                 return
-        at = now()
+        at = self.bot.wall_clock.trusted()  # a step of the clock ahead drops none
         for notice in held:
             if notice.fresh(at):
                 await self._send(notice)

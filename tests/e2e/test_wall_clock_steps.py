@@ -2,8 +2,9 @@
 a virtual machine resumed, an operator fixing the date), through the real bot process:
 libfaketime moves the process's wall clock (not its monotonic one) as a file says.
 
-A step forward that is then taken back deletes no data: what it would make due is not
-acted on until the clock has kept the step for a while (`bot.clock`)."""
+A step forward that is then taken back deletes no data and gives up no notice: what it
+would make due is not acted on until the clock has kept the step for a while
+(`bot.clock`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,17 @@ import time
 from pathlib import Path
 
 import pytest
+
+from bot.render import CAPACITY_REACHED
+from cogs.announcements import POLL_INTERVAL
+from sandbox import Attachment
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
+from tests.e2e.test_guild_changes import (
+    a_member_refused_the_role,
+    a_role_the_bot_will_be_refused,
+    told_of,
+)
+from tests.e2e.test_reminders_roles_schedules import move_role
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -85,3 +97,77 @@ async def test_a_step_forward_past_the_retention_then_back_deletes_no_server_s_d
         assert "deleted the data of guild" not in world.bot.output()
     finally:
         step_clock("+0")
+
+
+def capacity_notices(fake, channel, title: str) -> list[dict]:
+    return [m for m in fake.messages(channel)
+            if f"**{title}**" in m["content"] and CAPACITY_REACHED in m["content"]]
+
+
+async def test_a_step_forward_past_a_day_gives_up_no_notice_held_for_a_server_away(
+        world, fake):
+    """Discord fails an event's capacity notice (a 503), then loses its server (an outage):
+    the notice waits for the server. The wall clock steps two days ahead meanwhile, and is
+    set right again before the server comes back: the notice is posted then, once. Before,
+    the next look at it, two days after it was written by that clock, gave it up."""
+    guild = fake.add_guild("Away Club")
+    await fake.wait_ready(process=world.bot)
+    await until(lambda: has_data(world, guild.id), what="the server's set-up")
+    title = "Stepped Lecture"
+    moderator = fake.add_member(guild, "away moderator", manage_events=True)
+    page = Attachment("p.txt", title.encode() + b"\n\n" + OPEN_ANNOUNCEMENT, "text/plain")
+    reply = await import_page(fake, guild, moderator, page=page, title=title, capacity=1)
+    event_id = int(reply.content.split("(event ", 1)[1].split(")", 1)[0])
+    channel = guild.channel("announcements")
+    fake.fail("POST", rf"^/channels/{channel.id}/messages$", status=503,
+              message="Service Unavailable")
+    joined = await fake.slash(guild, fake.add_member(guild, "away filler"), "rsvp join",
+                              event=str(event_id))
+    assert "confirmed" in joined.content, joined
+    await until(lambda: "Discord failed the capacity notice" in world.bot.output(),
+                what="the failed post")
+
+    fake.outage(guild)
+    try:
+        steps = world.bot.output().count("wall clock stepped")
+        step_clock("+2d")
+        world.expire_claims(event_id)  # handed out again at the deliverer's next look
+        await until(lambda: world.bot.output().count("wall clock stepped") > steps
+                    or "the server is still away" in world.bot.output(),
+                    what="the held notice looked at again")
+        await asyncio.sleep(POLL_INTERVAL + 1.0)  # and once more
+        assert world.query("SELECT count(*) FROM outbox WHERE event_id = ?"
+                           " AND kind = 'capacity'", (event_id,)) == [(1,)], world.bot.describe()
+        assert "the server is still away" not in world.bot.output()
+    finally:
+        step_clock("+0")
+        fake.end_outage(guild)
+    await fake.wait_message(channel, lambda m: f"**{title}**" in m["content"]
+                            and CAPACITY_REACHED in m["content"], timeout=15)
+    await asyncio.sleep(1.0)
+    assert len(capacity_notices(fake, channel, title)) == 1
+
+
+async def test_a_step_forward_past_a_day_drops_no_role_notice_held_for_a_server_away(
+        world, fake):
+    """Discord refuses the bot an event's attendee role while it keeps the server
+    unavailable: the moderators' notice waits for the server. The wall clock steps two days
+    ahead, and the server arrives before it is set right: the moderators are told. Before,
+    the notice, two days old by that clock, was dropped as stale."""
+    guild, title = world.guild, "Refused Across A Step"
+    refused = await a_role_the_bot_will_be_refused(world, fake, title, "Stepped Attendee")
+    fake.outage(guild)
+    try:
+        await world.restart_bot()
+        await a_member_refused_the_role(world, fake, refused, "refused across a step")
+        await until(lambda: world.query("SELECT 1 FROM held_role_notices WHERE guild_id = ?",
+                                        (guild.id,)), what="the notice held for the server")
+        step_clock("+2d")
+    finally:
+        fake.end_outage(guild)
+    try:
+        await until(lambda: told_of(fake, guild, refused.attendee), timeout=10,
+                    what="the moderators told once the server arrived")
+    finally:
+        step_clock("+0")
+    await move_role(world, refused.mine, refused.kept_at)
