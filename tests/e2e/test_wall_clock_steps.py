@@ -28,9 +28,11 @@ from tests.e2e.test_reminders_roles_schedules import move_role
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-FAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
-if not FAKETIME.exists():  # Debian's libfaketime package (apt-get install faketime)
-    pytest.skip("libfaketime is not installed", allow_module_level=True)
+# Debian's libfaketime package (apt-get install faketime), in its architecture's folder
+FAKETIME = next(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"), None)
+if FAKETIME is None:
+    pytest.skip("libfaketime is not installed (apt-get install faketime)",
+                allow_module_level=True)
 
 # The offset of the bot's wall clock from the real one, read at every look at it.
 CLOCK_FILE = Path(tempfile.mkdtemp(prefix="eventbot-clock-")) / "offset"
