@@ -39,6 +39,7 @@ from bot.clock import WallClock
 from bot.command_words import CommandTranslator
 from bot.config import DISCORD_API_BASE, ConfigError, Settings
 from bot.errors import NotAllowed, Unavailable
+from bot.flows.events import KeptTitles
 from bot.i18n import Text
 from bot.locks import KeyedLocks
 from bot.offload import off_loop
@@ -112,6 +113,8 @@ class EventBot(commands.Bot):
         self.member_locales = MemberLocales(
             store, retention=settings.guild_retention_days * 86400)
         self.languages = ServerLanguages(store)
+        # The `[event]` option's events of each server, kept between keystrokes.
+        self.event_titles = KeptTitles(store)
         guard_interactions(self, self.clicks, self.member_locales.seen_payload,
                            self.member_locales.locale_guess(self))
         # What the cogs tell each other (registration changes, reminders, roles, leaving a

@@ -198,6 +198,32 @@ class EventListing:
 
 
 @dataclass(frozen=True, slots=True)
+class EventTitle:
+    """An event as the `[event]` option offers it: what its choice says."""
+
+    id: int
+    title: str
+    starts_at: datetime | None
+    all_day: bool
+    archived: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EventTitles:
+    """A server's events in `/event list`'s order (archived ones included), as of the
+    server's events version `version` (`Events.event_titles`), holding until `until` (the
+    next moment one of them begins or ends, which changes the order; None: never)."""
+
+    version: int
+    until: datetime | None
+    titles: tuple[EventTitle, ...]
+
+    def holds(self, version: int, now: datetime) -> bool:
+        """Whether these are still the server's titles in order at `version` and `now`."""
+        return version == self.version and (self.until is None or now < self.until)
+
+
+@dataclass(frozen=True, slots=True)
 class MyRsvp:
     """One of a member's RSVPs, for `/rsvp mine`."""
 

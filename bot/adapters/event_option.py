@@ -20,7 +20,7 @@ from bot.catalog import shows_something
 from bot.errors import Unavailable
 from bot.flows import events
 from bot.i18n import N_
-from bot.models import Event, EventListing, EventSummary
+from bot.models import Event, EventListing, EventSummary, EventTitle
 from bot.pages_names import comparable
 from bot.render import CHOICE_NAME, clip, without_bidi_controls
 from bot.tree import before_deadline
@@ -131,11 +131,14 @@ async def _event_choices(interaction: Interaction, current: str
     needle = comparable(current)
     command = interaction.command.qualified_name if interaction.command else ""
     archived = command in ARCHIVED_OFFERED
-    listings = await store.run(store.events.event_listings, interaction.guild_id, past=True)
-    offered = [listing for listing in listings if (archived or not listing.archived) and (
-        not needle or needle in events.title_compared(listing.title)
-        or needle == str(listing.id))]
-    del offered[MAX_CHOICES:]
+    offered = []
+    for listing in (await interaction.client.event_titles.of(interaction.guild_id)).titles:
+        if (archived or not listing.archived) and (
+                not needle or needle in events.title_compared(listing.title)
+                or needle == str(listing.id)):
+            offered.append(listing)
+            if len(offered) == MAX_CHOICES:
+                break
     zone = server_zone(await store.run(store.settings.timezone, interaction.guild_id))
     names = [choice_name(listing, zone) for listing in offered]
     repeated = {name for name, count in Counter(names).items() if count > 1}
@@ -144,7 +147,7 @@ async def _event_choices(interaction: Interaction, current: str
             for listing, name in zip(offered, names, strict=True)]
 
 
-def choice_name(listing: EventListing, zone: tzinfo, *, with_id: bool = False) -> str:
+def choice_name(listing: EventListing | EventTitle, zone: tzinfo, *, with_id: bool = False) -> str:
     """An event as autocomplete offers it: its title and its date in the server's zone
     (a choice is plain text, shown as written to everyone), and its id where two choices
     would read the same. A title that shows nothing (direction marks or a Hangul filler

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from bot.errors import EventNotFound, NotFound
 from bot.i18n import N_, Text
-from bot.models import EventSummary
+from bot.models import EventSummary, EventTitles
 from bot.pages_names import comparable
 from bot.render import clip
 from bot.storage import Store
@@ -22,6 +23,9 @@ MAX_TYPED = 80  # characters of a member's text quoted back or compared with tit
 # about a millisecond on the event loop at most (difflib took 25 to 75 ms for 250).
 MAX_COMPARED = 100
 COMPARED_CHARS = 100
+# Events' titles the `[event]` option keeps, of the servers asked about last (a server's
+# are kept whole, however many): a few megabytes.
+KEPT_TITLES = 20_000
 LIKE_ENOUGH = 0.7  # of the letter pairs typed that a title holds, to be suggested
 MIN_PAIRS = 3  # letter pairs typed (four letters) before anything is suggested
 
@@ -72,6 +76,36 @@ async def resolve_with(store: Store, guild_id: int, ref: str | None,
 # simplified characters, so that a member finds 导弹防御论坛 typing 導彈防禦論壇); the
 # guild's titles are kept so, since each autocomplete keystroke compares them again.
 title_compared = functools.lru_cache(maxsize=4096)(comparable)
+
+
+class KeptTitles:
+    """The `[event]` option's titles of each server (`Events.event_titles`), kept between
+    keystrokes: a keystroke costs the read of the server's events version, and the
+    events are read again only when it moved (another process's change too) or one of
+    them began or ended since. Those of the servers asked about least recently go past
+    KEPT_TITLES."""
+
+    def __init__(self, store: Store, limit: int = KEPT_TITLES) -> None:
+        self._store = store
+        self._limit = limit
+        self._kept: OrderedDict[int, EventTitles] = OrderedDict()
+        self._count = 0  # titles kept, of every server
+
+    async def of(self, guild_id: int) -> EventTitles:
+        store = self._store
+        kept = self._kept.get(guild_id)
+        titles = await store.run(store.events.event_titles, guild_id, kept)
+        now_kept = self._kept.pop(guild_id, None)  # (another keystroke's, meanwhile)
+        if now_kept is not None:
+            self._count -= len(now_kept.titles)
+        if now_kept is not None and now_kept.version > titles.version:
+            titles = now_kept  # a newer read landed first: never go back to an older one
+        self._kept[guild_id] = titles
+        self._count += len(titles.titles)
+        while self._count > self._limit and len(self._kept) > 1:
+            _, dropped = self._kept.popitem(last=False)
+            self._count -= len(dropped.titles)
+        return titles
 
 
 def parse_event_id(text: str) -> int | None:

@@ -122,6 +122,30 @@ async def test_autocomplete_lists_every_event_with_its_id(world, fake):
     assert {c["value"] for c in names} == {"Tong Zhao", "Zhang Hongyu", "Duan Zhanyuan"}
 
 
+async def test_autocomplete_shows_at_once_what_another_process_changed(world, fake):
+    """The option's events are kept between keystrokes; a rename, an archiving or a
+    deletion made by another process (SQL on the file here) shows at the next one."""
+    event_id = await world.import_event("Kept Forum", capacity=5)
+
+    async def offered(typed: str = "") -> dict[str, str]:
+        choices = await fake.autocomplete(world.guild, world.member(), "event info",
+                                          focused="event", event=typed)
+        return {c["value"]: c["name"] for c in choices}
+
+    assert "Kept Forum" in (await offered("kept"))[str(event_id)]
+    for change, typed, shown in (
+            ("UPDATE events SET title = 'Moved Forum' WHERE id = ?", "moved", True),
+            ("UPDATE events SET archived = 1 WHERE id = ?", "moved", False),
+            ("UPDATE events SET archived = 0 WHERE id = ?", "moved", True),
+            ("DELETE FROM events WHERE id = ?", "moved", False)):
+        conn = sqlite3.connect(world.db_path)
+        with conn:
+            conn.execute(change, (event_id,))
+        conn.close()
+        assert (str(event_id) in await offered(typed)) is shown, change
+    assert await offered("kept") == {}
+
+
 @pytest.mark.parametrize("title", ["\u202e\u2066", "\u3164", "\u200b\u034f"])
 async def test_an_event_titled_in_what_shows_nothing_leaves_autocomplete_working(world, fake,
                                                                                  title):

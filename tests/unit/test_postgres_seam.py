@@ -56,7 +56,8 @@ def test_both_backends_reach_the_same_schema_version():
 def test_migrate_db_copies_every_table_and_column_sqlite_has():
     """A table or column added to SQLite's schema and left out of `copy.TABLES` would be
     lost by `migrate-db` without a word. Left out on purpose: the search index, which the
-    copy rebuilds, and `outbox.claim_token`, which SQLite leaves empty."""
+    copy rebuilds, `outbox.claim_token`, which SQLite leaves empty, and the servers' events
+    versions, which the target's triggers count as the events are copied in."""
     import sqlite3
 
     from bot.storage.postgres.copy import TABLES
@@ -70,4 +71,5 @@ def test_migrate_db_copies_every_table_and_column_sqlite_has():
                                          " AND name != 'sqlite_sequence'")}
     copied = {table: set(columns) for table, columns, _ in TABLES}
     schema["outbox"].discard("claim_token")
+    del schema["event_versions"]
     assert copied == schema

@@ -24,6 +24,7 @@ from bot.models import (
     EventListing,
     EventRef,
     EventSummary,
+    EventTitles,
     NoticePayload,
     fold_unsent,
 )
@@ -40,7 +41,7 @@ from bot.storage.postgres.registrations import PostgresRegistrations
 from bot.storage.postgres.session import OVER_AT, Database, Repository
 from bot.storage.postgres.settings import anchor_days, take_turns
 from bot.storage.protocol import SampleDrafts
-from bot.storage.sqlite.events import UPCOMING, cli_event
+from bot.storage.sqlite.events import UPCOMING, cli_event, titles_of
 from bot.storage.sqlite.session import (
     SUMMARY,
     WESTMOST,
@@ -344,6 +345,23 @@ class PostgresEvents(Repository):
                              max(r["capacity"] - r["confirmed_count"], 0),
                              r["registration_open"], r["archived"], r["over"], r["all_day"])
                 for r in rows]
+
+    async def event_titles(self, guild_id: int, kept: EventTitles | None = None,
+                           now: datetime | None = None) -> EventTitles:
+        """As SQLite's: `kept` while the guild's events version is its own, else read
+        now; the version is read first (each statement sees what was committed before
+        it), so a change committed in between is read again next time."""
+        at = now or utcnow()
+        async with self._transaction() as conn:
+            version = await conn.fetchval(
+                "SELECT version FROM event_versions WHERE guild_id = $1", guild_id) or 0
+            if kept is not None and kept.holds(version, at):
+                return kept
+            rows = await conn.fetch(
+                f"SELECT id, title, starts_at, all_day, archived, {start_moment()} AS begins,"
+                f" {OVER_AT} AS ends FROM events WHERE guild_id = $1"
+                f" ORDER BY {LISTING_ORDER.replace('$3', '$2')}", guild_id, ts(at))
+        return titles_of(version, at, rows)
 
     async def has_events(self, guild_id: int) -> bool:
         async with self._transaction() as conn:

@@ -330,6 +330,40 @@ MIGRATIONS: dict[int, str] = {
         PRIMARY KEY (guild_id, role_id)
     );
     """,
+    # 31: each server's events version, counted by triggers (SQLite's 31).
+    31: """
+    CREATE TABLE event_versions (
+        guild_id BIGINT PRIMARY KEY,
+        version  BIGINT NOT NULL
+    );
+    CREATE FUNCTION event_versions_next() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP <> 'INSERT' THEN
+            INSERT INTO event_versions (guild_id, version) VALUES (OLD.guild_id, 1)
+                ON CONFLICT (guild_id) DO UPDATE SET version = event_versions.version + 1;
+        END IF;
+        IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.guild_id <> OLD.guild_id) THEN
+            INSERT INTO event_versions (guild_id, version) VALUES (NEW.guild_id, 1)
+                ON CONFLICT (guild_id) DO UPDATE SET version = event_versions.version + 1;
+        END IF;
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER event_versions_made_or_deleted AFTER INSERT OR DELETE ON events
+        FOR EACH ROW EXECUTE FUNCTION event_versions_next();
+    CREATE TRIGGER event_versions_changed
+        AFTER UPDATE OF guild_id, title, starts_at, ends_at, all_day, archived, start_offset,
+            end_offset, created_at ON events
+        FOR EACH ROW
+        WHEN (OLD.guild_id IS DISTINCT FROM NEW.guild_id OR OLD.title IS DISTINCT FROM NEW.title
+            OR OLD.starts_at IS DISTINCT FROM NEW.starts_at
+            OR OLD.ends_at IS DISTINCT FROM NEW.ends_at
+            OR OLD.all_day IS DISTINCT FROM NEW.all_day
+            OR OLD.archived IS DISTINCT FROM NEW.archived
+            OR OLD.start_offset IS DISTINCT FROM NEW.start_offset
+            OR OLD.end_offset IS DISTINCT FROM NEW.end_offset
+            OR OLD.created_at IS DISTINCT FROM NEW.created_at)
+        EXECUTE FUNCTION event_versions_next();
+    """,
 }
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
 # An upgrade from before this one ends with the code filling the search table again.

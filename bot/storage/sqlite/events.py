@@ -24,6 +24,8 @@ from bot.models import (
     EventListing,
     EventRef,
     EventSummary,
+    EventTitle,
+    EventTitles,
     NoticePayload,
     Person,
     Takeaway,
@@ -47,6 +49,7 @@ from bot.storage.sqlite.session import (
     OVER_AT,
     SUMMARY,
     WESTMOST,
+    Columns,
     DateAndVenue,
     Repository,
     Session,
@@ -94,6 +97,19 @@ TO_COME = (f"guild_id = $1 AND starts_at >= $2 - {WESTMOST} AND {start_moment()}
 UPCOMING = (f"SELECT id FROM events WHERE {TO_COME} AND starts_at <= (SELECT starts_at"
             f" FROM events WHERE {TO_COME} ORDER BY starts_at LIMIT 1) + {EASTMOST + WESTMOST}"
             f" ORDER BY {start_moment()}, id LIMIT 1")
+
+
+def titles_of(version: int, now: datetime, rows: Sequence[Columns]) -> EventTitles:
+    """`event_titles` of the rows read at `now` (id, title, starts_at, all_day, archived,
+    and as `begins` and `ends` the moments it begins and is over, in Unix seconds), for
+    both backends: they hold until the first of those moments after `now` among the events
+    not archived, where one begins or is over and `LISTING_ORDER` moves it."""
+    at = ts(now)
+    moments = [moment for r in rows if not r["archived"]
+               for moment in (r["begins"], r["ends"]) if moment is not None and moment > at]
+    return EventTitles(version, dt(min(moments)) if moments else None, tuple(
+        EventTitle(r["id"], r["title"], dt(r["starts_at"]), bool(r["all_day"]),
+                   bool(r["archived"])) for r in rows))
 
 
 class SqliteEvents(Repository):
@@ -381,6 +397,25 @@ class SqliteEvents(Repository):
                              bool(r["registration_open"]), bool(r["archived"]), bool(r["over"]),
                              bool(r["all_day"]))
                 for r in rows]
+
+    def event_titles(self, guild_id: int, kept: EventTitles | None = None,
+                     now: datetime | None = None) -> EventTitles:
+        """Every event of the guild, archived ones too, in `/event list`'s order
+        (`event_listings` with `past`), for the `[event]` option: `kept` itself when it
+        still holds (`EventTitles.holds`: the guild's events version read now is its own,
+        one statement), else read now. The version is read before the events, so a change
+        committed in between is read with the old version's number, and read again next
+        time: never the other way round."""
+        at = now or utcnow()
+        row = self._one("SELECT version FROM event_versions WHERE guild_id = ?", (guild_id,))
+        version = 0 if row is None else row["version"]
+        if kept is not None and kept.holds(version, at):
+            return kept
+        rows = self._all(
+            f"SELECT id, title, starts_at, all_day, archived, {start_moment()} AS begins,"
+            f" {OVER_AT} AS ends FROM events WHERE guild_id = :guild ORDER BY {LISTING_ORDER}",
+            {"guild": guild_id, "now": ts(at)})
+        return titles_of(version, at, rows)
 
     def has_events(self, guild_id: int) -> bool:
         return self._one("SELECT 1 FROM events WHERE guild_id = ? LIMIT 1",

@@ -408,6 +408,44 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (guild_id, role_id)
     ) WITHOUT ROWID;
     """,
+    # 31: each server's events version, which every change to what the `[event]` option
+    # offers of its events, or to their order, takes one further (an event made or
+    # deleted; a title, date, zone offset or archiving changed), in the transaction that
+    # makes it, whatever connection or process commits it: the option's choices are
+    # kept (`Events.event_titles`) while it stays. Triggers count it, so a statement yet
+    # to come counts too; a join's update names none of those columns. A server's row
+    # stays after its data is deleted: its version never goes back to a number it had.
+    """
+    CREATE TABLE event_versions (
+        guild_id INTEGER PRIMARY KEY,
+        version  INTEGER NOT NULL
+    );
+    CREATE TRIGGER event_versions_insert AFTER INSERT ON events
+    BEGIN
+        INSERT INTO event_versions (guild_id, version) VALUES (NEW.guild_id, 1)
+            ON CONFLICT (guild_id) DO UPDATE SET version = version + 1;
+    END;
+    CREATE TRIGGER event_versions_delete AFTER DELETE ON events
+    BEGIN
+        INSERT INTO event_versions (guild_id, version) VALUES (OLD.guild_id, 1)
+            ON CONFLICT (guild_id) DO UPDATE SET version = version + 1;
+    END;
+    CREATE TRIGGER event_versions_update
+        AFTER UPDATE OF guild_id, title, starts_at, ends_at, all_day, archived, start_offset,
+            end_offset, created_at ON events
+        WHEN OLD.guild_id IS NOT NEW.guild_id OR OLD.title IS NOT NEW.title
+            OR OLD.starts_at IS NOT NEW.starts_at OR OLD.ends_at IS NOT NEW.ends_at
+            OR OLD.all_day IS NOT NEW.all_day OR OLD.archived IS NOT NEW.archived
+            OR OLD.start_offset IS NOT NEW.start_offset OR OLD.end_offset IS NOT NEW.end_offset
+            OR OLD.created_at IS NOT NEW.created_at
+    BEGIN
+        INSERT INTO event_versions (guild_id, version) VALUES (OLD.guild_id, 1)
+            ON CONFLICT (guild_id) DO UPDATE SET version = version + 1;
+        INSERT INTO event_versions (guild_id, version)
+            SELECT NEW.guild_id, 1 WHERE NEW.guild_id IS NOT OLD.guild_id
+            ON CONFLICT (guild_id) DO UPDATE SET version = version + 1;
+    END;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
