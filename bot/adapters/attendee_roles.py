@@ -169,10 +169,12 @@ class AttendeeRoles:
         return tasks
 
     async def stopped(self, unsynced: list[RolesToGive]) -> None:
-        """At a stop, once the tasks have ended: what the next start needs recorded (each
-        step waits GIVE_BACK_WAIT at most)."""
+        """At a stop, once the tasks have ended: what the next start needs recorded, the
+        moderators' notices not made yet included (each step waits GIVE_BACK_WAIT at
+        most)."""
         self._record_unsynced(unsynced)
-        await asyncio.gather(self.owed_record.flush(), self._give_at_next_start(unsynced))
+        await asyncio.gather(self.owed_record.flush(), self._give_at_next_start(unsynced),
+                             self.notices.stopped())
 
     async def end_past_roles(self) -> None:
         """Take the attendee role back from everyone once the event is over (`_owe`); the

@@ -6,7 +6,8 @@ in between, or after `TELL_AGAIN`. And that a role the events gave out was delet
 the announcements channel (where the bot's notices go, in the server's language, pinging
 nobody), in the background; for a server Discord has not sent (unavailable at start, an
 outage: none of its channels, roles or language known), once it arrives, held in the
-database meanwhile so that a stop does not lose them. Kept apart from
+database meanwhile so that a stop does not lose them; nor one that a stop cuts short before
+it is held or begun to be posted (`stopped`). Kept apart from
 `bot.adapters.attendee_roles`, which decides when there is something to tell: this is how
 often, where and in what words.
 """
@@ -14,6 +15,7 @@ often, where and in what words.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Coroutine
 from datetime import UTC, datetime
@@ -21,6 +23,7 @@ from datetime import UTC, datetime
 import discord
 
 from bot.adapters.channels import announce_channel
+from bot.adapters.owed_roles_record import GIVE_BACK_WAIT
 from bot.adapters.roles import deleted_role_notice, refused_role_notice
 from bot.app import EventBot
 from bot.errors import EventNotFound
@@ -55,6 +58,10 @@ class RoleNotices:
         # take turns (`_by_guild`), so that a post held as it arrives is not left held.
         self._held_in: set[int] = set()
         self._by_guild = KeyedLocks()
+        # The notices neither held in the database nor begun to be posted: a stop cancels
+        # their tasks (at once, before they begin, or while the database holds them up)
+        # and holds these for the next start (`stopped`).
+        self._unsettled: list[RoleNotice] = []
 
     async def load(self) -> None:
         """The servers the last run held posts for (those of this process's shards)."""
@@ -87,6 +94,29 @@ class RoleNotices:
         """The server's data was deleted, the posts held for it with it (about events it no
         longer has): none is looked for when it arrives."""
         self._held_in.discard(guild_id)
+        self._unsettled = [n for n in self._unsettled if n.guild_id != guild_id]
+
+    async def stopped(self) -> None:
+        """At a stop, once the posts under way were cancelled (`tasks`): the notices whose
+        task the stop cut short before they were held, or begun to be posted, are held in
+        the database, for the next start to make once their server arrives. A notice
+        whose post had begun counts as made (once at most). Waits GIVE_BACK_WAIT at
+        most, as the stop's other records do."""
+        unsettled, self._unsettled = self._unsettled, []
+        if not unsettled:
+            return
+        store = self.bot.store
+        try:
+            async with asyncio.timeout(GIVE_BACK_WAIT):
+                for notice in unsettled:  # (one per role: holding one again replaces it)
+                    await store.run(store.reminders.hold_role_notice, notice)
+            log.info("held %d attendee-role notice(s) for the next start", len(unsettled))
+        except TimeoutError:
+            log.warning("gave up after %g s holding the attendee-role notices not made yet "
+                        "(the database is held elsewhere); they may be lost", GIVE_BACK_WAIT)
+        except Exception:
+            log.exception("could not hold the attendee-role notices not made yet; they are "
+                          "lost")
 
     def refused(self, guild_id: int, event_id: int, role_id: int, *, giving: bool,
                 unoffered: bool = False) -> None:
@@ -131,8 +161,14 @@ class RoleNotices:
 
     def _tell(self, notice: RoleNotice) -> None:
         """Post the notice for the moderators in the background: never in the way of the
-        calls."""
+        calls. Unsettled until held or begun (a stop holds it then, `stopped`)."""
+        self._unsettled.append(notice)
         self._spawn(self._post(notice))
+
+    def _settled(self, notice: RoleNotice) -> None:
+        """The notice is held in the database, or its post has begun: no longer the stop's."""
+        with contextlib.suppress(ValueError):
+            self._unsettled.remove(notice)
 
     def _spawn(self, work: Coroutine[None, None, None]) -> None:
         task = asyncio.create_task(work, name="roles-told")
@@ -150,10 +186,13 @@ class RoleNotices:
                 try:
                     await self.bot.store.run(self.bot.store.reminders.hold_role_notice,
                                              notice)
-                except Exception:
+                except Exception:  # (a stop tries again: `stopped`)
                     log.exception("could not hold the attendee-role notice for guild %s "
                                   "until Discord sends it", guild_id)
+                else:
+                    self._settled(notice)
                 return
+        self._settled(notice)
         await self._send(notice)
 
     async def _release(self, guild_id: int) -> None:
@@ -169,9 +208,11 @@ class RoleNotices:
                 self._held_in.add(guild_id)  # tried again at its next arrival
                 return
         at = self.bot.wall_clock.trusted()  # a step of the clock ahead drops none
-        for notice in held:
-            if notice.fresh(at):
-                await self._send(notice)
+        fresh = [notice for notice in held if notice.fresh(at)]
+        self._unsettled.extend(fresh)  # out of the database: a stop before each holds it again
+        for notice in fresh:
+            self._settled(notice)
+            await self._send(notice)
 
     async def _send(self, notice: RoleNotice) -> None:
         """A problem only moderators can fix, in the announcements channel, where the bot's

@@ -2159,3 +2159,39 @@ async def test_a_reminder_held_up_while_its_events_start_was_cleared_says_so(sto
     said = [r.getMessage() for r in caplog.records if r.name == "cogs.reminders"]
     assert sent == [] and len(said) == 1, said
     assert "lost its start" in said[0] and "new time" not in said[0], said
+
+
+async def test_a_stop_right_after_a_refusal_keeps_the_moderators_notice(store):
+    """Discord refuses to take an event's role back in a server it has not sent (an
+    outage), and the bot stops at that moment: the moderators' notice, whose task the stop
+    cancels before it held it in the database, is held by the stop itself, for the next
+    start to post once the server arrives; once, as held notices are."""
+    from cogs.reminders import Reminders
+
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1])
+    await store.run(store.reminders.set_attendee_role, 1, event_id, 555)
+
+    async def remove_role(guild_id, user_id, role_id, *, reason=None):
+        raise refused()
+
+    cog = Reminders(SimpleNamespace(
+        store=store, http=SimpleNamespace(remove_role=remove_role), is_ready=lambda: True,
+        get_guild=lambda guild_id: SimpleNamespace(id=guild_id, unavailable=True),
+        signals=SimpleNamespace(unsubscribe=lambda kind, handler: None)))
+    cog.roles._holders[event_id] = (555, {1, 2})
+    notices, stops = cog.roles.notices, []
+    tell = notices.refused
+
+    def refused_as_the_stop_comes(*args, **kwargs) -> None:
+        # the stop (a signal's) is the loop's next step as the refusal is told
+        stops.append(asyncio.ensure_future(cog.cog_unload()))
+        tell(*args, **kwargs)
+
+    notices.refused = refused_as_the_stop_comes  # type: ignore[method-assign]
+    await cog.roles._sync_role(1, event_id)
+    await asyncio.wait_for(stops[0], 20)
+    [held] = await store.run(store.reminders.take_role_notices, 1)
+    assert (held.role_id, held.events, held.giving, held.deleted) == (
+        555, (event_id,), False, False)
+    assert await store.run(store.reminders.role_notice_guilds) == []
