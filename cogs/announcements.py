@@ -36,6 +36,14 @@ A promotion's DM first asks Discord whether the member is still in the server: o
 left is passed over, their seat going on to the next on the waitlist
 (`registration.pass_on_departed_seat`).
 
+A notice written before this process started may be one a database restored from an
+older copy brought back after it went out (the copy was taken between its writing and
+its acknowledgement): before it is posted, the channel (or DM) Discord gives with its
+latest message says whether the bot wrote there since the notice was written, and only
+then are the first few messages since read for the same text (`bot.adapters.said_before`);
+one found is logged once instead of posted again. The nonce does not stop it: Discord
+remembers one a few minutes. A notice written since the start costs no such look.
+
 A deleted event's notices carry what they need (its title, its messages), since the
 event is gone when they are delivered: one DM per member it had, and its announcements
 shown as cancelled with their buttons disabled.
@@ -52,6 +60,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import discord
 from discord.ext import commands
@@ -67,6 +76,7 @@ from bot.adapters.missing_routes import (
     say_missing,
 )
 from bot.adapters.rsvp_buttons import button_state, rsvp_buttons
+from bot.adapters.said_before import said_since
 from bot.adapters.scheduled_events import delete_scheduled_event
 from bot.app import EventBot, not_arrived, out_of_server
 from bot.errors import EventNotFound, Unavailable
@@ -191,6 +201,9 @@ class Announcements(commands.Cog):
         # The events whose announcements wait for their server to arrive (unavailable: at
         # start, discord.py knows nothing of it, its language included), by server.
         self._awaiting_guild: dict[int, set[int]] = {}
+        # When this process started, to the second as the outbox keeps times: a notice
+        # written before may have gone out already (`_said_already`).
+        self._started = datetime.now(UTC).replace(microsecond=0)
 
     async def cog_load(self) -> None:
         self.bot.signals.subscribe(RegistrationChanged, self._on_registration_changed)
@@ -498,6 +511,9 @@ class Announcements(commands.Cog):
                 text = changed_notice(lang, the_change(lang, event, payload))
             else:  # a recap
                 text = recap_notice(lang, event)
+            if self._maybe_restored(notice) and await self._said_already(
+                    notice, channel, lambda: self.bot.http.get_channel(channel.id), text):
+                return True
             await channel.send(text, allowed_mentions=NO_MENTIONS, nonce=nonce_of(notice))
             if isinstance(payload, RecapPayload):
                 await self._send_rest(channel, takeaways_messages(lang, event), notice)
@@ -534,6 +550,34 @@ class Announcements(commands.Cog):
         gives up none."""
         return notice.queued_at is not None and (
             self.bot.wall_clock.trusted() - notice.queued_at > GIVE_UP_AFTER)
+
+    def _maybe_restored(self, notice: Notice) -> bool:
+        """Whether the notice was written before this process started, so may be one that
+        went out after the copy a restored database was taken from (`_said_already`)."""
+        return notice.queued_at is not None and notice.queued_at < self._started
+
+    async def _said_already(self, notice: Notice, channel: discord.abc.Messageable,
+                            opened: Callable[[], Awaitable[Any]], text: str) -> bool:
+        """Whether `text`, the notice's message, is in `channel` already, posted by the bot
+        since the notice was written; `opened` gives the channel as Discord shows it, with
+        its latest message. Only a channel with a message since then is read, at most
+        `said_before.LOOKBACK` messages of it. Unreadable: not known to be sent."""
+        assert notice.queued_at is not None
+        try:
+            data = await opened()
+            found = await said_since(self.bot, channel, data.get("last_message_id"),
+                                     notice.queued_at, lambda said: said == text)
+        except discord.HTTPException as exc:
+            log.warning("could not read where the %s notice of event %s goes, for the same "
+                        "notice already sent (HTTP %s: %s); sending it", notice.kind,
+                        notice.event_id, exc.status, exc.text or "no message")
+            return False
+        if found:
+            log.warning("the %s notice of event %s in guild %s, written %s, was already sent, "
+                        "as its channel shows, though the database still held it (was it "
+                        "restored from an older copy?); not sent again", notice.kind,
+                        notice.event_id, notice.guild_id, self._written(notice))
+        return found
 
     @staticmethod
     def _written(notice: Notice) -> str:
@@ -573,9 +617,21 @@ class Announcements(commands.Cog):
         """One DM, sent in turn with the others (discord.py waits out a 429); with `still`,
         only if it holds once Discord has opened the DM channel, which a 429 may hold up."""
         try:
-            dm = await self.bot.create_dm(discord.Object(user_id))
+            restored = self._maybe_restored(notice)
+            if restored:  # opened over REST: Discord says which message the DMs end with
+                opened = await self.bot.http.start_private_message(user_id)
+                dm: discord.abc.Messageable = self.bot.get_partial_messageable(
+                    int(opened["id"]), type=discord.ChannelType.private)
+            else:
+                dm = await self.bot.create_dm(discord.Object(user_id))
             if still is not None and not await still():
                 return
+            if restored:
+                async def as_opened() -> Any:
+                    return opened
+
+                if await self._said_already(notice, dm, as_opened, text):
+                    return
             await dm.send(text, allowed_mentions=NO_MENTIONS, nonce=nonce_of(notice))
             route_offered(DIRECT_MESSAGES)
         except discord.Forbidden:

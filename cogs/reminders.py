@@ -44,6 +44,7 @@ from bot.adapters.attendee_roles import AttendeeRoles
 from bot.adapters.languages import dm_language
 from bot.adapters.missing_routes import DIRECT_MESSAGES, route_missing, route_offered, say_missing
 from bot.adapters.owed_roles_record import GIVE_BACK_WAIT
+from bot.adapters.said_before import said_since
 from bot.app import EventBot
 from bot.errors import EventNotFound
 from bot.flows import registration
@@ -67,9 +68,6 @@ MAX_SLEEP = 60.0
 MIN_GAP = 1.0  # seconds between two rounds: a burst of joins wakes it about once a second
 RETRY_AFTER = 30.0  # seconds after an unexpected failure of a round
 CLAIM_BATCH = 100
-# The bot's DMs to a member read, at most, to find a reminder it already sent them
-# (`_already_reminded`).
-SENT_LOOKBACK = 20
 
 
 class Reminders(commands.Cog):
@@ -286,17 +284,12 @@ class Reminders(commands.Cog):
         since the latest of the offsets `due` covers came due: one the database does not
         know of, as after a restore from a copy taken before it went out. Only a DM channel
         with a message since then (Discord's `last_message_id` as the channel was opened for
-        this reminder) is read, at most SENT_LOOKBACK messages of it: a reminder sent as it
-        comes due usually costs no read. Unreadable: not known to be sent."""
+        this reminder) is read, at most `said_before.LOOKBACK` messages of it: a reminder
+        sent as it comes due usually costs no read. Unreadable: not known to be sent."""
         since = starts_at - timedelta(minutes=min(due.minutes))
-        if last_message_id is None or discord.utils.snowflake_time(int(last_message_id)) < since:
-            return False
-        me = self.bot.user.id if self.bot.user else None
         try:
-            async for message in dm.history(limit=SENT_LOOKBACK, after=since):
-                if message.author.id == me and is_reminder_of(message.content, title,
-                                                                  starts_at):
-                    return True
+            return await said_since(self.bot, dm, last_message_id, since,
+                                    lambda text: is_reminder_of(text, title, starts_at))
         except discord.HTTPException as exc:
             log.warning("could not read user %s's DMs for a reminder already sent (%s %s); "
                         "sending it", due.user_id, exc.status, exc.text)

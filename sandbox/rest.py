@@ -37,6 +37,11 @@ NONCE_WINDOW = 120.0
 class RestRoutes:
     """Discord's REST API for everything but commands and interactions."""
 
+    def nonces_forgotten(self) -> None:
+        """Forget the nonces sent so far, as Discord has once a few minutes have passed
+        (`NONCE_WINDOW`): a message sent again with one of them is posted again."""
+        self._nonces.clear()
+
     async def _get_me(self, request: web.Request) -> web.Response:
         return _json(
             {

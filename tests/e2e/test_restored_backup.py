@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.test_guild_changes import until
+
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 NO_LONGER_HAD = ("This announcement is of an event the bot no longer has (its database "
@@ -115,4 +117,54 @@ async def test_a_reminder_sent_after_the_copy_is_not_sent_again_after_the_restor
     output = world.bot.output()
     said = [line for line in output.splitlines() if "already reminded" in line]
     assert len(said) == 1 and f"event {event_id}" in said[0] and "WARNING" in said[0], said
+    assert "Traceback" not in output
+
+
+async def test_notices_sent_after_the_copy_are_not_sent_again_after_the_restore(
+        world, fake, tmp_path):
+    """The copy was taken while the bot posted two notices, before it recorded them sent:
+    "registration is now closed" in the channel, and a member's promotion DM. The restored
+    outbox holds both again, and once their claims are past (and Discord no longer
+    remembers their nonces: a restore takes minutes) they would go out a second time. The
+    channel and the DMs show they went out, and neither is sent again."""
+    guild, title = world.guild, "Delivered Before The Restore"
+    event_id = await world.import_event(title, 1)
+    first, second = world.member("seated first"), world.member("promoted after")
+    dm = fake.dm_channel(second)
+
+    def closed_notices() -> list[dict]:
+        return [m for c in guild.channels.values() for m in fake.messages(c)
+                if title in (m["content"] or "") and "reached venue capacity" in m["content"]]
+
+    def promotions() -> list[dict]:
+        return [m for m in fake.dms(second) if title in m["content"]
+                and "you're now confirmed" in m["content"]]
+
+    def outbox() -> list[tuple]:
+        return world.query("SELECT kind FROM outbox WHERE event_id = ? ORDER BY id",
+                           (event_id,))
+
+    # Discord posts each, and its answer is held while the copy is taken.
+    fake.hold("POST", r"^/channels/\d+/messages$", 4.0)
+    await fake.slash(guild, first, "rsvp join", event=str(event_id))
+    await until(closed_notices, what="the closed notice posted")
+    waitlisted = await fake.slash(guild, second, "rsvp join", event=str(event_id))
+    assert "waitlist" in waitlisted.content, waitlisted.content
+    fake.hold("POST", rf"^/channels/{dm.id}/messages$", 4.0)
+    await fake.slash(guild, first, "rsvp cancel", event=str(event_id))
+    await until(promotions, what="the promotion DM posted")
+    copy = tmp_path / "before-acks.sqlite3"
+    backup(world, copy)
+    await until(lambda: outbox() == [], timeout=15, what="the notices acknowledged")
+    await restore(world, copy)
+    assert outbox() == [("capacity",), ("promoted",)]
+    fake.nonces_forgotten()
+    world.expire_claims(event_id)  # handed out again at the deliverer's next look
+    await until(lambda: outbox() == [], timeout=20, what="the restored notices done with")
+    await asyncio.sleep(1.0)
+    assert (len(closed_notices()), len(promotions())) == (1, 1), fake.dms(second)
+    output = world.bot.output()
+    said = [line for line in output.splitlines() if "was already sent" in line]
+    assert len(said) == 2 and all("WARNING" in line and f"event {event_id}" in line
+                                  for line in said), said
     assert "Traceback" not in output
