@@ -27,6 +27,12 @@ A member who is confirmed after an offset passed (a late join, a promotion) gets
 reminder at once, before the start; several passed offsets make one DM, not several.
 With shards in several processes, reminders are claimed in the database, so whichever
 process claims one sends it.
+
+What is due (a reminder, a role's end) is due by the wall clock as trusted (`bot.clock`):
+a step of the host's clock ahead, set right soon after, sends no reminder early (it would
+not be sent again at its time) and skips none of an event still to come, nor takes a role
+back before its event's end. A step forward the clock keeps is followed after a while,
+and a step back at once.
 """
 
 from __future__ import annotations
@@ -34,8 +40,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import discord
 from discord.ext import commands
@@ -172,9 +177,10 @@ class Reminders(commands.Cog):
             try:
                 await self.send_due_reminders()
                 await self.roles.end_past_roles()
-                due = await self.bot.store.run(self.bot.store.reminders.next_due, None,
+                now = self.bot.wall_clock.trusted()
+                due = await self.bot.store.run(self.bot.store.reminders.next_due, now,
                                                self.roles.ending_events())
-                delay = MAX_SLEEP if due is None else due.timestamp() - time.time() + 0.1
+                delay = MAX_SLEEP if due is None else (due - now).total_seconds() + 0.1
                 self._failures.succeeded()
             except Exception as exc:
                 self._failures.failed(exc, "the reminder scheduler failed; retrying in %.0f s",
@@ -191,8 +197,9 @@ class Reminders(commands.Cog):
             # At most once: the claim is committed (recorded as sent) before any DM goes out.
             # A stop meanwhile gives back the claim and the reminders not yet begun; the
             # claim is shielded, so that it is known whatever moment the stop lands.
-            self._claiming = asyncio.ensure_future(
-                store.run(store.reminders.claim_reminders, limit=CLAIM_BATCH))
+            self._claiming = asyncio.ensure_future(store.run(
+                store.reminders.claim_reminders, self.bot.wall_clock.trusted(),
+                limit=CLAIM_BATCH))
             try:
                 claimed = await asyncio.shield(self._claiming)
             except Exception:  # the round fails (logged by `_run`): nothing to give back
@@ -226,7 +233,7 @@ class Reminders(commands.Cog):
                 log.info("event %s was deleted before user %s's reminder could be sent; "
                          "skipped", event_id, user_id)
                 return
-            starts_at, now = event.start_moment, datetime.now(UTC)
+            starts_at, now = event.start_moment, self.bot.wall_clock.trusted()
             if starts_at is None:
                 log.info("event %s lost its start before user %s's reminder could be sent; "
                          "skipped", event_id, user_id)

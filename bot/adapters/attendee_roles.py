@@ -178,11 +178,13 @@ class AttendeeRoles:
 
     async def end_past_roles(self) -> None:
         """Take the attendee role back from everyone once the event is over (`_owe`); the
-        event stops giving it out once nobody is left holding it."""
+        event stops giving it out once nobody is left holding it. Over by the wall clock as
+        trusted (`bot.clock`): a step of it ahead, set right soon after, takes no role from
+        the members of an event still to come."""
         store = self.bot.store
         others: set[int] = set()
         for guild_id, event_id, role_id, confirmed in await store.run(
-                store.reminders.attendee_roles, due_by=discord.utils.utcnow()):
+                store.reminders.attendee_roles, due_by=self.bot.wall_clock.trusted()):
             if not self.bot.runs_guild(guild_id):
                 others.add(event_id)  # the process of that guild's shard takes it back
                 continue
@@ -530,7 +532,7 @@ class AttendeeRoles:
             if not marked:
                 return
             over = {grant.event_id for grant in await store.run(
-                store.reminders.attendee_roles, due_by=discord.utils.utcnow())}
+                store.reminders.attendee_roles, due_by=self.bot.wall_clock.trusted())}
             # Last: until then, a failure leaves them for the next start. (A stop cutting
             # these syncs short notes them again.)
             await store.run(store.reminders.forget_roles_to_give,

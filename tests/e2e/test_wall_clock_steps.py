@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,11 @@ from tests.e2e.test_guild_changes import (
     a_role_the_bot_will_be_refused,
     told_of,
 )
-from tests.e2e.test_reminders_roles_schedules import move_role
+from tests.e2e.test_reminders_roles_schedules import (
+    move_role,
+    reminders_to,
+    role_the_bot_may_give,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -173,3 +178,69 @@ async def test_a_step_forward_past_a_day_drops_no_role_notice_held_for_a_server_
     finally:
         step_clock("+0")
     await move_role(world, refused.mine, refused.kept_at)
+
+
+def in_hours(hours: float) -> str:
+    return (datetime.now(UTC).replace(microsecond=0) + timedelta(hours=hours)).isoformat()
+
+
+async def wake_the_scheduler(world, fake, name: str) -> None:
+    """A member joins an event far off: the reminder scheduler, which also takes attendee
+    roles back at their events' end, runs a round at once."""
+    far = await world.import_event(f"{name} Far Off", capacity=5,
+                                   starts_at="2037-09-01T18:00:00+00:00")
+    joined = await fake.slash(world.guild, world.member(name), "rsvp join", event=str(far))
+    assert "confirmed" in joined.content, joined
+
+
+async def test_a_step_forward_past_an_events_end_then_back_takes_no_attendee_role(
+        world, fake):
+    """A member holds the attendee role of an event two hours away. The wall clock steps a
+    day ahead, and the scheduler looks (another member joins another event), then the
+    clock is set right: the member keeps the role, and the event still gives it out.
+    Before, that look took the role back from everyone and the event stopped giving it,
+    for good, though the event was still to come."""
+    guild, title = world.guild, "Role Across A Step"
+    attendee = await role_the_bot_may_give(world, fake, "Attendee Across A Step")
+    event_id = await world.import_event(title, capacity=5, starts_at=in_hours(2))
+    member = world.member("role keeper")
+    await fake.slash(guild, guild.owner, "manage role", role=attendee, event=str(event_id))
+    await fake.slash(guild, member, "rsvp join", event=str(event_id))
+    await until(lambda: attendee in member.roles, what="the role on joining")
+    try:
+        step_clock("+1d")
+        await wake_the_scheduler(world, fake, "role waker")
+        with pytest.raises(AssertionError):  # (the role taken back would end the wait)
+            await until(lambda: attendee not in member.roles, timeout=3.0)
+    finally:
+        step_clock("+0")
+    await wake_the_scheduler(world, fake, "second role waker")
+    await asyncio.sleep(1.0)
+    assert attendee in member.roles, world.bot.describe()
+    assert world.query("SELECT attendee_role_id FROM events WHERE id = ?",
+                       (event_id,)) == [(attendee.id,)]
+    assert "took role" not in world.bot.output()
+
+
+async def test_a_step_forward_past_a_reminder_then_back_sends_it_no_earlier(world, fake):
+    """A member is confirmed for an event three days away: the day-before reminder is due
+    in two days. The wall clock steps 50 hours ahead, the scheduler looks, and the clock is
+    set right: no reminder has gone out, and none is recorded as sent (it goes at its
+    time). Before, it went out at that look, two days early, and never at its time."""
+    guild, title = world.guild, "Reminder Across A Step"
+    event_id = await world.import_event(title, capacity=5, starts_at=in_hours(72))
+    member = world.member("reminded across a step")
+    joined = await fake.slash(guild, member, "rsvp join", event=str(event_id))
+    assert "confirmed" in joined.content, joined
+    try:
+        step_clock("+50h")
+        await wake_the_scheduler(world, fake, "reminder waker")
+        with pytest.raises(AssertionError):  # (a reminder sent would end the wait)
+            await until(lambda: reminders_to(fake, member, title), timeout=3.0)
+    finally:
+        step_clock("+0")
+    await wake_the_scheduler(world, fake, "second reminder waker")
+    await asyncio.sleep(1.0)
+    assert reminders_to(fake, member, title) == [], world.bot.describe()
+    assert world.query("SELECT count(*) FROM reminders_sent WHERE event_id = ?",
+                       (event_id,)) == [(0,)]
