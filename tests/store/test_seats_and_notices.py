@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from bot.clock import WallClock
 from bot.errors import Conflict, DatabaseBusy
 from bot.models import (
     CancelledPayload,
@@ -68,6 +69,11 @@ async def store(store_opener, tmp_path, clock):
         yield opened
 
 
+def a_bot(**parts: object) -> SimpleNamespace:
+    """The parts of the bot a test's cog uses, and the wall clock every cog may read."""
+    return SimpleNamespace(wall_clock=WallClock(), **parts)
+
+
 def arrived(guild_id: int) -> SimpleNamespace:
     """A bot's guild that Discord has given it (`discord.Guild`, as far as the deliverer
     asks)."""
@@ -82,7 +88,7 @@ def editing_announcements(store: Store, message: type) -> Announcements:
     async def for_guild(guild_id: int, client: object):
         return language("en-US")
 
-    return Announcements(SimpleNamespace(  # type: ignore[arg-type]
+    return Announcements(a_bot(  # type: ignore[arg-type]
         store=store, languages=SimpleNamespace(for_guild=for_guild),
         is_ready=lambda: True, get_guild=arrived,
         get_partial_messageable=lambda channel_id: SimpleNamespace(
@@ -843,7 +849,7 @@ async def test_a_notice_held_before_ready_past_its_claim_is_held_once(store):
     # twice once the bot is ready.
     event = await new_event(store, capacity=1)
     await store.join(1, event.id, 1, "m")  # fills it: one capacity notice
-    bot = SimpleNamespace(store=store, own_shards=None, is_ready=lambda: False,
+    bot = a_bot(store=store, own_shards=None, is_ready=lambda: False,
                           get_guild=lambda guild_id: None)
     cog = Announcements(bot)
     await cog.deliver_pending()
@@ -870,7 +876,7 @@ async def test_a_notice_posted_while_the_database_stays_busy_is_posted_once(
             await held.enter_async_context(writes_held(store))  # a tool's transaction
             return True
 
-        cog = Announcements(SimpleNamespace(store=store, own_shards=None,
+        cog = Announcements(a_bot(store=store, own_shards=None,
                                             is_ready=lambda: True, get_guild=arrived))
         cog._deliver = deliver  # type: ignore[method-assign]
         with pytest.raises(DatabaseBusy):
@@ -910,7 +916,7 @@ async def test_a_seat_given_up_before_its_promotion_dm_goes_out_gets_no_dm(store
     async def get_member(guild_id: int, user_id: int) -> dict:  # still in the server
         return {"user": {"id": str(user_id)}}
 
-    cog = Announcements(SimpleNamespace(store=store,
+    cog = Announcements(a_bot(store=store,
                                         member_locales=SimpleNamespace(locale_of=locale_of),
                                         http=SimpleNamespace(get_member=get_member)))
     cog._dm = dm  # type: ignore[method-assign]
@@ -934,7 +940,7 @@ async def test_a_promotion_met_by_the_bot_out_of_its_server_logs_what_happened(s
         raise discord.Forbidden(SimpleNamespace(status=403, reason="Forbidden"),
                                 {"code": 50001, "message": "Missing Access"})
 
-    cog = Announcements(SimpleNamespace(store=store, http=SimpleNamespace(get_member=get_member)))
+    cog = Announcements(a_bot(store=store, http=SimpleNamespace(get_member=get_member)))
     cog._dm = dm  # type: ignore[method-assign]
     with caplog.at_level("INFO", logger="cogs.announcements"):
         assert await cog._deliver(promoted) is True
@@ -958,7 +964,7 @@ async def test_changes_to_an_event_never_announced_read_and_render_nothing(store
             asked.append(fn.__name__)
             return await store.run(fn, *args, **kwargs)
 
-    cog = Announcements(SimpleNamespace(store=Watched()))
+    cog = Announcements(a_bot(store=Watched()))
     await store.join(1, event.id, 1, "m")
     assert await cog._refresh(1, event.id) is True
     assert asked == ["announcement_messages"]
@@ -970,7 +976,7 @@ async def test_the_announcement_editor_keeps_nothing_per_event_once_it_is_done(s
     that is every event of every server. Once its edits are done, nothing of the event
     stays behind (no lock, no task)."""
     monkeypatch.setattr(announcements, "EDIT_INTERVAL", 0.0)
-    cog = Announcements(SimpleNamespace(store=store, is_ready=lambda: True, get_guild=arrived))
+    cog = Announcements(a_bot(store=store, is_ready=lambda: True, get_guild=arrived))
     for n in range(40):
         event = await new_event(store, capacity=5, slug=f"talk-{n}")
         await store.join(1, event.id, 1, "m")
@@ -1026,7 +1032,7 @@ async def test_channel_notices_go_out_while_a_dm_is_held_up_and_a_stop_ends_both
         delivered.append((notice.kind.value, notice.event_id))
         return True
 
-    bot = SimpleNamespace(store=store, own_shards=None, is_ready=lambda: True,
+    bot = a_bot(store=store, own_shards=None, is_ready=lambda: True,
                           get_guild=arrived,
                           signals=SimpleNamespace(unsubscribe=lambda *_: None))
     cog = Announcements(bot)  # type: ignore[arg-type]
@@ -1119,7 +1125,7 @@ def deliverer_of_a_server_away(store: Store, deliver) -> tuple[Announcements, Si
     """A deliverer delivering with `deliver`, and its server (guild 1), which Discord lists
     as unavailable (an outage) until the test sets it available."""
     guild = SimpleNamespace(id=1, unavailable=True)
-    cog = Announcements(SimpleNamespace(store=store, own_shards=None, is_ready=lambda: True,
+    cog = Announcements(a_bot(store=store, own_shards=None, is_ready=lambda: True,
                                         get_guild=lambda guild_id: guild))
     cog._deliver = deliver  # type: ignore[method-assign]
     return cog, guild
@@ -1137,7 +1143,7 @@ async def test_a_notice_discord_keeps_failing_holds_its_event_s_next_ones_two_cl
     posted: list[str] = []
     deliver = failing_the_close(posted)
 
-    cog = Announcements(SimpleNamespace(store=store, own_shards=None,
+    cog = Announcements(a_bot(store=store, own_shards=None,
                                         is_ready=lambda: True, get_guild=arrived))
     cog._deliver = deliver  # type: ignore[method-assign]
     waited = 0
@@ -1292,7 +1298,7 @@ async def test_a_notice_held_for_a_server_whose_data_was_deleted_is_not_posted_o
         posted.append(notice.kind.value)
         return True
 
-    cog = Announcements(SimpleNamespace(
+    cog = Announcements(a_bot(
         store=store, own_shards=None, is_ready=lambda: True,
         get_guild=lambda guild_id: arrived(guild_id) if guild_id in present else None))
     cog._deliver = deliver  # type: ignore[method-assign]
