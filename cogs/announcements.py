@@ -131,6 +131,10 @@ END_SLACK = 1.0  # seconds after an event's end its announcements are refreshed 
 # event loop's clock stands still while the machine sleeps and ignores the wall clock's
 # steps, so a wait timed on it alone would show the end hours late after a night's sleep.
 END_LOOK_AGAIN = 60.0
+# Seconds between two looks at the wall clock after it showed an event over while it is
+# not trusted (`bot.clock`: stepped ahead lately): once set right, the event is shown as
+# still to come again within this.
+STEP_LOOK_AGAIN = 5.0
 # Notices sent to a member, not to a channel: the DM lane's; the channel lane has the rest.
 DM_NOTICES = frozenset({NoticeKind.PROMOTED, NoticeKind.CHANGED_DM, NoticeKind.CANCELLED,
                         NoticeKind.REMOVED})
@@ -197,7 +201,9 @@ class Announcements(commands.Cog):
         # The announced events that have not ended: their refresh at the end, by the end.
         # Those of a server the bot left go with it (`_on_guild_left`): a refresh there is
         # refused, and an invitation back refreshes them all (`on_guild_join`).
-        self._at_end: dict[tuple[int, int], tuple[datetime, asyncio.TimerHandle]] = {}
+        # (Or, shown over by a wall clock stepped ahead and not trusted yet, their refresh
+        # should the clock be set right: `_refresh_at_end`.) By the end, whether shown over.
+        self._at_end: dict[tuple[int, int], tuple[datetime, bool, asyncio.TimerHandle]] = {}
         # The events whose announcements wait for their server to arrive (unavailable: at
         # start, discord.py knows nothing of it, its language included), by server.
         self._awaiting_guild: dict[int, set[int]] = {}
@@ -219,7 +225,7 @@ class Announcements(commands.Cog):
                  if t is not None]
         for task in tasks:
             task.cancel()
-        for _, timer in self._at_end.values():
+        for _, _, timer in self._at_end.values():
             timer.cancel()
         self._at_end.clear()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -233,7 +239,7 @@ class Announcements(commands.Cog):
         months from its end would keep its timer until then, in every server that ever
         removed the bot."""
         for key in [key for key in self._at_end if key[0] == signal.guild_id]:
-            self._at_end.pop(key)[1].cancel()
+            self._at_end.pop(key)[-1].cancel()
         for message_id in [message_id for message_id, (guild_id, _) in self._refused.items()
                            if guild_id == signal.guild_id]:
             del self._refused[message_id]
@@ -654,7 +660,7 @@ class Announcements(commands.Cog):
             # nothing left to refresh at its end, nor refused to edit (an event deleted
             # months before its end would keep its timer until then)
             if (at_end := self._at_end.pop((guild_id, event_id), None)) is not None:
-                at_end[1].cancel()
+                at_end[-1].cancel()
             for _, message_id in deleted.messages:
                 self._refused.pop(message_id, None)
             for channel_id, message_id in deleted.messages:
@@ -710,33 +716,46 @@ class Announcements(commands.Cog):
 
     def _refresh_at_end(self, guild_id: int, event: Event, now: datetime) -> None:
         """Refresh the event's announcements again when it ends (`END_SLACK` after), once
-        per end: a moved event moves its refresh. One already over shows it now."""
+        per end: a moved event moves its refresh. One shown over (by `now`) while the wall
+        clock is not trusted (`bot.clock`: it stepped ahead lately, and the event is not
+        over by the time that passed) is refreshed again should the clock be set right:
+        shown over for the step's sake, and never again as the event still to come it is,
+        its buttons would stay disabled."""
         key = (guild_id, event.id)
         over_at = event.over_at
+        shown_over = over_at is not None and over_at <= now
         kept = self._at_end.get(key)
-        if kept is not None and kept[0] == over_at:
+        if kept is not None and kept[:2] == (over_at, shown_over):
             return
         if kept is not None:
-            kept[1].cancel()
+            kept[-1].cancel()
             del self._at_end[key]
-        if over_at is None or over_at <= now:
-            return
-        self._time_end(key, over_at, now)
+        if over_at is None or (shown_over and self.bot.wall_clock.trusted() >= over_at):
+            return  # no end, or over by the time that passed too
+        self._time_end(key, over_at, shown_over, now)
 
-    def _time_end(self, key: tuple[int, int], over_at: datetime, now: datetime) -> None:
+    def _time_end(self, key: tuple[int, int], over_at: datetime, shown_over: bool,
+                  now: datetime) -> None:
         """The timer of `_refresh_at_end`: it looks at the wall clock again at least every
-        `END_LOOK_AGAIN` seconds, and refreshes once that says the event is over."""
+        `END_LOOK_AGAIN` seconds (`STEP_LOOK_AGAIN`, for an event shown over), and refreshes
+        once that says the event is over (or, shown over, that it is not: set right)."""
 
         def look() -> None:
             now = datetime.now(UTC)
-            if now < over_at:  # not yet: still far off, or the wall clock was set back
-                self._time_end(key, over_at, now)
+            if (over_at <= now) == shown_over:  # as shown: not over yet (still far off, or
+                # the wall clock was set back), or over by a clock not trusted yet
+                if shown_over and self.bot.wall_clock.trusted() >= over_at:
+                    self._at_end.pop(key, None)  # the step is trusted now: over
+                    return
+                self._time_end(key, over_at, shown_over, now)
                 return
             self._at_end.pop(key, None)
             self.registration_changed(*key)
 
-        delay = min((over_at - now).total_seconds() + END_SLACK, END_LOOK_AGAIN)
-        self._at_end[key] = (over_at, asyncio.get_running_loop().call_later(delay, look))
+        delay = (STEP_LOOK_AGAIN if shown_over else
+                 min((over_at - now).total_seconds() + END_SLACK, END_LOOK_AGAIN))
+        self._at_end[key] = (over_at, shown_over,
+                             asyncio.get_running_loop().call_later(delay, look))
 
     async def _refresh(self, guild_id: int, event_id: int) -> bool:
         async with self._editing.hold((guild_id, event_id)):

@@ -25,6 +25,7 @@ from tests.e2e.test_guild_changes import (
     a_role_the_bot_will_be_refused,
     told_of,
 )
+from tests.e2e.test_lifecycle import announced, buttons, registration_shown, settled
 from tests.e2e.test_reminders_roles_schedules import (
     move_role,
     reminders_to,
@@ -244,3 +245,28 @@ async def test_a_step_forward_past_a_reminder_then_back_sends_it_no_earlier(worl
     assert reminders_to(fake, member, title) == [], world.bot.describe()
     assert world.query("SELECT count(*) FROM reminders_sent WHERE event_id = ?",
                        (event_id,)) == [(0,)]
+
+
+async def test_an_announcement_shown_over_by_a_step_forward_is_open_again_once_set_right(
+        world, fake):
+    """An announced event two hours away; the wall clock steps a day ahead, and a change of
+    its seats has its announcement refreshed: it shows the event over, Join disabled. Once
+    the clock is set right it shows it open again. Before, it stayed shown over, its Join
+    button disabled, until something else changed the event."""
+    guild, title = world.guild, "Announced Across A Step"
+    event_id = await world.import_event(title, capacity=5, starts_at=in_hours(2))
+    channel = guild.channel("announcements")
+    message = await announced(world, event_id)
+    assert not buttons(message)["join"].get("disabled")
+    try:
+        step_clock("+1d")
+        changed = await fake.slash(guild, world.moderator, "manage capacity", seats=6,
+                                   event=str(event_id))
+        assert "6" in changed.content, changed
+        await settled(fake, channel, message["id"],
+                      lambda m: buttons(m)["join"].get("disabled"))
+    finally:
+        step_clock("+0")
+    shown = await settled(fake, channel, message["id"],
+                          lambda m: not buttons(m)["join"].get("disabled"), timeout=15)
+    assert registration_shown(shown) == "Open: 6 of 6 seats left", shown

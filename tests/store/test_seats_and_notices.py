@@ -1006,7 +1006,7 @@ async def test_a_deleted_event_leaves_no_refresh_timer_nor_refusal_behind(store)
                 assert await cog._deliver(notice) is True
         assert (len(cog._at_end), len(cog._refused)) == (0, 0)
     finally:
-        for _, timer in cog._at_end.values():
+        for *_, timer in cog._at_end.values():
             timer.cancel()
 
 
@@ -1097,7 +1097,7 @@ async def test_an_announcement_shows_the_end_soon_after_the_clock_jumps_past_it(
         assert isinstance(join, RsvpButton) and join.item.disabled
         assert "Over: this event has taken place" in str(edits[-1]["embed"].to_dict())
     finally:
-        for _, timer in cog._at_end.values():
+        for *_, timer in cog._at_end.values():
             timer.cancel()
         for task in cog._editors.values():
             task.cancel()
