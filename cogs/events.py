@@ -81,15 +81,18 @@ class RenderedOnce(Generic[Reply]):
             if shows_seats or f.name not in SEAT_COUNTS))
         self._shows_seats = shows_seats
         # (language, event id) -> the event, what the reply shows of it, the reply, and
-        # when it goes stale (the event's end, for a reply rendered before it; else None)
-        self._kept: dict[tuple[Language, int],
-                         tuple[Event, tuple[object, ...], Reply, datetime | None]] = {}
+        # the event's end with whether the reply shows it over: it goes stale when the
+        # wall clock says otherwise (the event ended; or the clock, stepped ahead, was set
+        # back); None for a reply that shows no seats
+        self._kept: dict[tuple[Language, int], tuple[Event, tuple[object, ...], Reply,
+                                                     tuple[datetime, bool] | None]] = {}
 
     def __call__(self, lang: Language, event: Event) -> Reply:
         key = (lang, event.id)
         kept = self._kept.get(key)
-        if kept is not None and kept[3] is not None and datetime.now(UTC) >= kept[3]:
-            kept = None  # rendered before the event was over
+        if kept is not None and kept[3] is not None and (
+                (datetime.now(UTC) >= kept[3][0]) != kept[3][1]):
+            kept = None  # rendered before the event was over (or, shown over, since set back)
         if kept is not None and kept[0] is event:
             return kept[2]
         shown = self._shown(event)
@@ -98,11 +101,11 @@ class RenderedOnce(Generic[Reply]):
             return kept[2]
         over_at = event.over_at if self._shows_seats else None
         # Read before rendering: a reply rendered as the event ends goes stale at once.
-        stale_at = over_at if over_at is not None and datetime.now(UTC) < over_at else None
+        ends = None if over_at is None else (over_at, datetime.now(UTC) >= over_at)
         reply = self.render(lang, event)
         if key not in self._kept and len(self._kept) >= RENDERED:
             del self._kept[next(iter(self._kept))]  # the one kept longest
-        self._kept[key] = (event, shown, reply, stale_at)
+        self._kept[key] = (event, shown, reply, ends)
         return reply
 
 

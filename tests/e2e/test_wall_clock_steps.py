@@ -250,14 +250,15 @@ async def test_a_step_forward_past_a_reminder_then_back_sends_it_no_earlier(worl
 async def test_an_announcement_shown_over_by_a_step_forward_is_open_again_once_set_right(
         world, fake):
     """An announced event two hours away; the wall clock steps a day ahead, and a change of
-    its seats has its announcement refreshed: it shows the event over, Join disabled. Once
-    the clock is set right it shows it open again. Before, it stayed shown over, its Join
-    button disabled, until something else changed the event."""
+    its seats has its announcement refreshed: it shows the event over, Join disabled, as
+    does /event info. Once the clock is set right both show it open again. Before, both
+    stayed shown over, the Join button disabled, until something else changed the event."""
     guild, title = world.guild, "Announced Across A Step"
     event_id = await world.import_event(title, capacity=5, starts_at=in_hours(2))
     channel = guild.channel("announcements")
     message = await announced(world, event_id)
     assert not buttons(message)["join"].get("disabled")
+    reader = world.member("reader across a step")
     try:
         step_clock("+1d")
         changed = await fake.slash(guild, world.moderator, "manage capacity", seats=6,
@@ -265,8 +266,12 @@ async def test_an_announcement_shown_over_by_a_step_forward_is_open_again_once_s
         assert "6" in changed.content, changed
         await settled(fake, channel, message["id"],
                       lambda m: buttons(m)["join"].get("disabled"))
+        info = await fake.slash(guild, reader, "event info", event=str(event_id))
+        assert registration_shown(info.message) == "Over: this event has taken place"
     finally:
         step_clock("+0")
     shown = await settled(fake, channel, message["id"],
                           lambda m: not buttons(m)["join"].get("disabled"), timeout=15)
     assert registration_shown(shown) == "Open: 6 of 6 seats left", shown
+    info = await fake.slash(guild, reader, "event info", event=str(event_id))
+    assert registration_shown(info.message) == "Open: 6 of 6 seats left", info
