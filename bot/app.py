@@ -122,7 +122,7 @@ class EventBot(commands.Bot):
         # dispatch would start a task per listener for work that takes microseconds.
         self.signals = Signals()
         # The wall clock as far as it is trusted to delete what it says is old enough.
-        self.wall_clock = WallClock()
+        self.wall_clock = WallClock(settling=settings.clock_boot_settling)
         # A moderator's step on an event's Discord side (its announcement, its Discord
         # event), one at a time per event: two at once would both find none and post two.
         self.event_steps = KeyedLocks()

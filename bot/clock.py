@@ -28,20 +28,27 @@ STEP_TOLERANCE = 60.0
 # Seconds a step forward is kept before it is trusted: long enough for NTP or an operator
 # to set right a clock that jumped wrongly, short beside any retention period.
 CONFIRM_AFTER = 6 * 3600.0
+_BOOTTIME = getattr(time, "CLOCK_BOOTTIME", None)
 
 
 def _steady() -> float:
     """Seconds on a clock the wall clock's steps do not move: the boot-time clock where
-    there is one (it counts a suspended machine's sleep), else the monotonic one."""
-    boottime = getattr(time, "CLOCK_BOOTTIME", None)
-    return time.monotonic() if boottime is None else time.clock_gettime(boottime)
+    there is one (seconds since the machine booted, its sleeps included), else the
+    monotonic one."""
+    return time.monotonic() if _BOOTTIME is None else time.clock_gettime(_BOOTTIME)
 
 
 class WallClock:
     def __init__(self, wall: Callable[[], float] = time.time,
                  steady: Callable[[], float] = _steady,
-                 confirm_after: float = CONFIRM_AFTER) -> None:
+                 confirm_after: float = CONFIRM_AFTER,
+                 settling: float = 0.0) -> None:
         self._wall, self._steady, self.confirm_after = wall, steady, confirm_after
+        # Seconds after the machine booted in which a step forward is its clock being set,
+        # trusted at once: a host without a battery-backed clock (a Raspberry Pi) starts
+        # from the time it last saved, and NTP sets it right minutes later, the bot running
+        # (`CLOCK_BOOT_SETTLING`; only where the steady clock counts from the boot).
+        self._settling = settling if _BOOTTIME is not None else 0.0
         self._sound = (wall(), steady())  # the last look that found the clock in pace
         self._ahead_since: float | None = None  # steady time a step forward was first seen
 
@@ -50,7 +57,8 @@ class WallClock:
         wall, steady = self._wall(), self._steady()
         sound_wall, sound_steady = self._sound
         expected = sound_wall + (steady - sound_steady)
-        if wall - expected <= STEP_TOLERANCE:  # in pace, or stepped back: taken as it is
+        # In pace, stepped back, or set as the machine boots: taken as it is
+        if wall - expected <= STEP_TOLERANCE or steady < self._settling:
             if self._ahead_since is not None:
                 log.info("the wall clock is back in pace with the time that passed")
             self._sound, self._ahead_since = (wall, steady), None

@@ -44,7 +44,7 @@ if FAKETIME is None:
 CLOCK_FILE = Path(tempfile.mkdtemp(prefix="eventbot-clock-")) / "offset"
 CLOCK_FILE.write_text("+0\n")
 
-BOT_ENV = {"GUILD_DATA_RETENTION_DAYS": "1",
+BOT_ENV = {"GUILD_DATA_RETENTION_DAYS": "1", "CLOCK_BOOT_SETTLING": "0",
            "LD_PRELOAD": str(FAKETIME), "FAKETIME_TIMESTAMP_FILE": str(CLOCK_FILE),
            "FAKETIME_NO_CACHE": "1", "DONT_FAKE_MONOTONIC": "1"}
 

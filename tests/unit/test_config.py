@@ -66,6 +66,8 @@ def test_the_environment_wins_over_the_env_file(tmp_path):
     ("RECONNECT_MAX_DELAY", "0"),
     ("RECONNECT_MAX_DELAY", "0.000001"),  # thousands of logins a second while Discord is away
     ("GUILD_DATA_RETENTION_DAYS", "a month"),
+    ("CLOCK_BOOT_SETTLING", "-5"),
+    ("CLOCK_BOOT_SETTLING", "a while"),
     ("GUILD_DATA_RETENTION_DAYS", "0"),
     ("DATABASE_URL", "mysql://db.example/eventbot"),
     ("DATABASE_URL", "db.example:5432/eventbot"),
@@ -212,3 +214,9 @@ def test_an_api_base_with_an_at_sign_in_its_path_is_no_password():
     """Only the address's own user and password are refused: a path may hold an "@"."""
     value = "http://127.0.0.1:9000/proxy@eu/api/v10"
     assert settings(DISCORD_API_BASE=value).discord_api_base == value
+
+
+def test_the_clock_s_boot_settling_is_seconds_or_none():
+    assert settings().clock_boot_settling == 900.0
+    assert settings(CLOCK_BOOT_SETTLING="120").clock_boot_settling == 120.0
+    assert settings(CLOCK_BOOT_SETTLING="0").clock_boot_settling == 0.0

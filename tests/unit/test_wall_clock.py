@@ -21,8 +21,8 @@ class Host:
         self.wall += seconds
         self.steady += seconds
 
-    def clock(self, confirm_after: float = 3600.0) -> WallClock:
-        return WallClock(lambda: self.wall, lambda: self.steady, confirm_after)
+    def clock(self, confirm_after: float = 3600.0, settling: float = 0.0) -> WallClock:
+        return WallClock(lambda: self.wall, lambda: self.steady, confirm_after, settling)
 
 
 def at(seconds: float) -> datetime:
@@ -78,3 +78,17 @@ def test_a_step_back_is_taken_at_once():
     assert clock.untrusted_for() is None
     host.run(60)
     assert clock.trusted() == at(host.wall)
+
+
+def test_a_step_forward_as_the_machine_boots_is_its_clock_being_set():
+    # A host without a battery-backed clock boots at the time it last saved, the bot
+    # starts, and NTP sets the clock hours ahead a few minutes later: that is trusted at
+    # once (reminders and roles' ends follow it), where a step later on is not.
+    host = Host()  # booted 500 s ago
+    clock = host.clock(settling=900.0)
+    host.run(60)
+    host.wall += 3 * 3600.0
+    assert clock.trusted() == at(host.wall) and clock.untrusted_for() is None
+    host.run(600)  # 1,160 s after the boot
+    host.wall += 2 * DAY
+    assert clock.trusted() == at(host.wall - 2 * DAY)
