@@ -151,6 +151,9 @@ DM_CLAIM = 25
 # event's later notices (its deletion shown on its announcements, say) are not held for
 # hours by it.
 STALLED_AT_MOST = 2 * CLAIM_SECONDS
+# Channel notices at most waiting their server's turn or being delivered (`_in_turn`):
+# more are claimed as those go out, at the lane's next look.
+IN_HAND_AT_MOST = 200
 
 
 @dataclass(eq=False)
@@ -193,6 +196,18 @@ class Announcements(commands.Cog):
         # folded by another process, or deleted with its server's data) and is forgotten,
         # not delivered.
         self._held: dict[int, tuple[Notice, float]] = {}
+        # The channel notices being delivered, each server's in turn, the servers side by
+        # side: the task of each server's last one, which the next waits for, and the
+        # tasks of those not done with, by notice id. A server whose channel Discord fails
+        # (a 5xx, which discord.py tries again itself, for 25 s) holds up its own notices,
+        # not the other servers'. Its notices written meanwhile are not claimed until its
+        # turn is over (they may be folded into later ones: `bot.models.fold_unsent`);
+        # one handed out again while it waits its turn is not queued twice.
+        self._turns: dict[int, asyncio.Task[None]] = {}
+        self._in_hand: dict[int, asyncio.Task[None]] = {}
+        # The database's failure that cut a server's turn short since the channel lane's
+        # last round (`deliver_pending` raises it, as the lane itself would).
+        self._cut_short: Unavailable | None = None
         # Announcement messages Discord would not let the bot edit (403, or a server without
         # the edit route), with their server and the state it refused: not tried again for
         # that state (each refusal counts against Discord's limit of invalid requests), only
@@ -221,8 +236,8 @@ class Announcements(commands.Cog):
     async def cog_unload(self) -> None:
         self.bot.signals.unsubscribe(RegistrationChanged, self._on_registration_changed)
         self.bot.signals.unsubscribe(GuildLeft, self._on_guild_left)
-        tasks = [t for t in (self._deliverer, self._after_ready, *self._editors.values())
-                 if t is not None]
+        tasks = [t for t in (self._deliverer, self._after_ready, *self._editors.values(),
+                             *self._in_hand.values()) if t is not None]
         for task in tasks:
             task.cancel()
         for _, _, timer in self._at_end.values():
@@ -295,6 +310,11 @@ class Announcements(commands.Cog):
         """Deliver every lane's pending notices, one lane after the other."""
         for lane in self._lanes:
             await self._deliver_lane(lane)
+        while self._in_hand:
+            await asyncio.gather(*self._in_hand.values(), return_exceptions=True)
+        if (cut_short := self._cut_short) is not None:
+            self._cut_short = None
+            raise cut_short
 
     async def _deliver_lane(self, lane: Lane) -> None:
         while lane.interrupted:
@@ -302,7 +322,8 @@ class Announcements(commands.Cog):
             await self._deliver_and_ack(notice, lane, posted=posted, again=True)
             lane.interrupted.pop(0)
         if lane is self._channel_lane:  # (by the lane alone: before its newer notices)
-            await self._deliver_held()
+            self._cut_short = None
+            self._deliver_held()
         # An entry outlives any failure of its notice, which is given up GIVE_UP_AFTER after
         # it was written (or folded, or acknowledged by another process meanwhile).
         now = time.monotonic()
@@ -310,10 +331,14 @@ class Announcements(commands.Cog):
                     if until <= now - GIVE_UP_AFTER.total_seconds()]:
             del lane.stalled[key]
         # Only this process's shards' notices: it has no other guild's channels.
-        while notices := await self.bot.store.run(self.bot.store.notices.claim_notices,
-                                                  lane.limit, shards=self.bot.own_shards,
-                                                  kinds=lane.kinds):
+        while (lane is not self._channel_lane or self._room_in_hand()) and (
+                notices := await self.bot.store.run(
+                    self.bot.store.notices.claim_notices, lane.limit,
+                    shards=self.bot.own_shards, kinds=lane.kinds,
+                    busy=list(self._turns) if lane is self._channel_lane else ())):
             for notice in notices:
+                if notice.id in self._in_hand:
+                    continue  # handed out again while it waits its server's turn
                 away = self._guild_not_arrived(notice)
                 if away and self._too_old(notice):
                     log.warning("giving up the %s notice of event %s in guild %s, written %s:"
@@ -326,8 +351,50 @@ class Announcements(commands.Cog):
                 else:  # (held before, and handed out again once its claim went stale)
                     self._held.pop(notice.id, None)
                     if self._held:  # its guild arrived meanwhile: those held before it first
-                        await self._deliver_held(notice.guild_id, before=notice.id)
-                    await self._deliver_in_order(notice, lane)
+                        self._deliver_held(notice.guild_id, before=notice.id)
+                    if lane is self._channel_lane:
+                        self._in_turn(notice)
+                    else:
+                        await self._deliver_in_order(notice, lane)
+
+    def _in_turn(self, notice: Notice) -> None:
+        """Deliver the channel notice after its server's notices handed out before it (see
+        `_turns`), alongside the other servers'."""
+        lane, guild_id = self._channel_lane, notice.guild_id
+        before = self._turns.get(guild_id)
+
+        async def deliver() -> None:
+            try:
+                if before is not None:
+                    await asyncio.wait([before])  # (its outcome is its own)
+                if any(n.guild_id == guild_id for n, _ in lane.interrupted):
+                    return  # left claimed: after the server's notices the database cut short
+                if self._guild_not_arrived(notice):  # gone while it waited: held for it
+                    self._held[notice.id] = (notice, time.monotonic())
+                    return
+                await self._deliver_in_order(notice, lane)
+            except Unavailable as exc:  # the lane finishes it once the database is back
+                self._cut_short = exc   # (`Lane.interrupted`), at its next round
+                lane.failures.failed(exc, "delivering %s notices failed; retrying shortly",
+                                     lane.name)
+                lane.wake.set()
+            except Exception as exc:  # still claimed: handed out again once the claim expires
+                lane.failures.failed(exc, "delivering the %s notice of event %s failed",
+                                     notice.kind, notice.event_id)
+            finally:
+                self._in_hand.pop(notice.id, None)
+                if self._turns.get(guild_id) is task:  # the server's last: its notices
+                    del self._turns[guild_id]          # written meanwhile are claimed now
+                    lane.wake.set()
+
+        task = asyncio.create_task(deliver(), name=f"announcements-guild-{guild_id}")
+        self._turns[guild_id] = self._in_hand[notice.id] = task
+
+    def _room_in_hand(self) -> bool:
+        """Whether the channel lane claims more notices: not while `IN_HAND_AT_MOST` wait
+        their turn (a backlog is claimed as its delivery goes on, not all at once, each
+        claim expiring while it waits)."""
+        return len(self._in_hand) < IN_HAND_AT_MOST
 
     async def _deliver_in_order(self, notice: Notice, lane: Lane) -> None:
         """Deliver and acknowledge the notice, unless one before it of its `order_key`
@@ -380,25 +447,22 @@ class Announcements(commands.Cog):
             log.exception("could not look up the announcements of guild %s to refresh",
                           guild.id)
 
-    async def _deliver_held(self, guild_id: int | None = None, *,
-                            before: int | None = None) -> None:
+    def _deliver_held(self, guild_id: int | None = None, *, before: int | None = None) -> None:
         """Deliver the held notices of the guilds that have arrived (of `guild_id`'s only,
         when it names one; those written before notice `before` only, when it names one),
-        in their order. The channel lane's task alone delivers them, so that none goes out
-        alongside the newer notices it claims."""
+        in their order. The channel lane's task alone hands them to their servers' turns
+        (`_in_turn`), so that none goes out before the older ones or after the newer
+        notices it claims."""
         gone_before = time.monotonic() - STALLED_AT_MOST
         for notice_id in [i for i, (_, at) in self._held.items() if at < gone_before]:
             del self._held[notice_id]  # no longer in the outbox (see `_held`)
-        for notice in [n for n, _ in self._held.values()
-                       if (guild_id is None or n.guild_id == guild_id)
-                       and (before is None or n.id < before)]:
+        for notice in sorted((n for n, _ in self._held.values()
+                              if (guild_id is None or n.guild_id == guild_id)
+                              and (before is None or n.id < before)), key=lambda n: n.id):
             if self._guild_not_arrived(notice) or self._held.pop(notice.id, None) is None:
                 continue  # still away, or delivered meanwhile
-            try:
-                await self._deliver_in_order(notice, self._channel_lane)
-            except Exception:  # still claimed: handed out again once the claim goes stale
-                log.exception("delivering the %s notice of event %s failed", notice.kind,
-                              notice.event_id)
+            if notice.id not in self._in_hand:
+                self._in_turn(notice)
 
     async def _deliver_and_ack(self, notice: Notice, lane: Lane, *, posted: bool = False,
                                again: bool = False) -> bool:

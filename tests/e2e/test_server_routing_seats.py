@@ -173,6 +173,37 @@ async def test_a_notice_held_for_a_server_away_waits_for_it_alone(world, fake):
     assert "Traceback" not in world.bot.output()
 
 
+async def test_a_server_whose_channel_discord_fails_holds_up_no_other_server(world, fake):
+    """Discord fails A's channel (502, which discord.py tries again itself, after 1, 3 and
+    5 s): B's notice written meanwhile is posted at once, not after A's; A's goes out in
+    A's channel once Discord takes it, and B's channel sees none of A's."""
+    other, there, _ = await two_servers(world, fake, "Failland")
+    a_channel, b_channel = world.guild.channel("announcements"), other.channel("announcements")
+    a_title, b_title = "Failing Routing Here", "Failing Routing There"
+    a_event = await world.import_event(a_title, capacity=1)
+    b_event = await import_there(fake, other, there, b_title, capacity=1)
+    failed_before = sum(1 for r in fake.requests if r.status == 502)
+    fake.fail("POST", rf"^/channels/{a_channel.id}/messages$", status=502,
+              message="Bad Gateway", count=3)
+    joined = await fake.slash(world.guild, world.member("failing filler"), "rsvp join",
+                              event=str(a_event))
+    assert "confirmed" in joined.content, joined.content
+    await until(lambda: sum(1 for r in fake.requests if r.status == 502) > failed_before,
+                what="A's notice failed")
+    joined = await fake.slash(other, fake.add_member(other, "failing filler there"),
+                              "rsvp join", event=str(b_event))
+    assert "confirmed" in joined.content, joined.content
+    await fake.wait_message(b_channel, lambda m: f"**{b_title}**" in m["content"]
+                            and CAPACITY_REACHED in m["content"], timeout=2.5)
+    assert capacity_notices(fake, a_channel, a_title) == []  # still being tried
+    await fake.wait_message(a_channel, lambda m: f"**{a_title}**" in m["content"]
+                            and CAPACITY_REACHED in m["content"], timeout=15)
+    await asyncio.sleep(1.0)
+    assert len(capacity_notices(fake, a_channel, a_title)) == 1
+    assert len(capacity_notices(fake, b_channel, b_title)) == 1
+    assert [m for m in fake.messages(b_channel) if a_title in m["content"]] == []
+
+
 async def test_twin_events_are_told_apart_by_their_server(world, fake):
     """One title, one page, in A and in B: typed by title, each server finds its own;
     `/rsvp mine` lists each server's; an attendee role is given in A only; deleting and

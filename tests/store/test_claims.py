@@ -37,6 +37,20 @@ async def test_a_backlog_is_claimed_oldest_first_a_batch_at_a_time(store):
     assert [n.kind for n in rest] == ["closed", "opened"]
 
 
+# The guilds named busy (an earlier notice of theirs still being delivered) keep their
+# notices unclaimed, to be folded into later ones; the other guilds' are handed out.
+async def test_a_busy_guilds_notices_are_left_unclaimed(store):
+    here = await new_event(store, guild_id=1, capacity=1)
+    there = await new_event(store, guild_id=2, capacity=1)
+    await store.join(1, here.id, 1, "m")  # a capacity notice of guild 1
+    await store.join(2, there.id, 1, "m")  # and of guild 2
+    claimed = await store.run(store.notices.claim_notices, busy=[1])
+    assert [(n.guild_id, n.kind) for n in claimed] == [(2, "capacity")]
+    assert await store.run(store.notices.claim_notices, busy=[1, 2]) == []
+    [left] = await store.run(store.notices.claim_notices)
+    assert (left.guild_id, left.kind) == (1, "capacity")
+
+
 # A stop gives back only the notices this process claimed, not another process's.
 async def test_a_stop_gives_back_only_its_own_claims(store_opener, tmp_path):
     path = tmp_path / "shared.sqlite3"

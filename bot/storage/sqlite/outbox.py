@@ -142,10 +142,13 @@ class SqliteOutbox(Repository):
 
     def claim_notices(self, limit: int = 100, stale_after: int = CLAIM_SECONDS,
                       shards: Shards | None = None,
-                      kinds: Collection[NoticeKind] | None = None) -> list[Notice]:
+                      kinds: Collection[NoticeKind] | None = None,
+                      busy: Collection[int] = ()) -> list[Notice]:
         """Take pending notices for delivery: with `shards`, only those of guilds on them
         (`bot.shards.shard_of`; a process has no other guild's channels); with `kinds`, only
-        those kinds (each of the deliverer's lanes claims its own). A claim left
+        those kinds (each of the deliverer's lanes claims its own); none of the guilds in
+        `busy` (whose earlier notices are still being delivered: theirs wait unclaimed,
+        to be folded into later ones, `bot.models.fold_unsent`). A claim left
         unacknowledged for `stale_after` seconds (its process died) is handed out again,
         as is one made more than that ahead of this clock: the clock was set back since
         (NTP correcting a clock that ran ahead), and the claim would otherwise hold the
@@ -161,13 +164,17 @@ class SqliteOutbox(Repository):
         if kinds is not None:
             kind_params = tuple(sorted(NoticeKind(k).value for k in kinds))
             of_kinds = f" AND kind IN ({', '.join('?' * len(kind_params))})"
+        busy_params = tuple(busy)
+        not_busy = (f" AND guild_id NOT IN ({', '.join('?' * len(busy_params))})"
+                    if busy_params else "")
         with self._transaction():
             rows = self._all(
                 "UPDATE outbox SET claimed_at = ? WHERE id IN (SELECT id FROM outbox"
                 " WHERE (claimed_at IS NULL OR claimed_at < ? OR claimed_at > ?)"
-                f"{on_shards}{of_kinds}"
+                f"{on_shards}{of_kinds}{not_busy}"
                 " ORDER BY id LIMIT ?) RETURNING id, guild_id, event_id, kind, payload, created_at",
-                (now, now - stale_after, now + stale_after, *shard_params, *kind_params, limit))
+                (now, now - stale_after, now + stale_after, *shard_params, *kind_params,
+                 *busy_params, limit))
         notices = decode_notices(rows)
         self._claimed.update((n.id, now) for n in notices)
         return notices
