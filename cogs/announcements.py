@@ -15,9 +15,11 @@ else (channel posts, announcement edits). DMs come at about one a second (Discor
 DM-opening limit), so a deleted event's hundred "cancelled" DMs would otherwise hold up
 every server's channel notices for minutes; in lanes, a notice waits only behind notices
 of its own lane. Each lane keeps the order that matters within it (an event's DMs to a
-member, an event's posts: `order_key`), its claims and its nonces; the two together
-send at most two requests at a time, and discord.py keeps each within Discord's rate
-limits.
+member, an event's posts: `order_key`), its claims and its nonces. The channel lane
+delivers each server's notices in their order, the servers side by side (`_in_turn`):
+a server whose channel Discord fails (a 5xx, which discord.py tries again itself for
+25 s) holds up its own notices, not every other server's. discord.py keeps each
+request within Discord's rate limits.
 
 What Discord refuses for good (a 4xx other than 429: sending the same request again
 would be refused again) ends the notice, with one warning. Other failures (5xx, a 429
