@@ -59,6 +59,17 @@ async def announce(fake, guild, moderator, event_id: int, title: str) -> dict:
         lambda m: any(e.get("title") == title for e in m["embeds"]))
 
 
+async def fill_there(fake, guild, name: str, event_id: int, title: str, *,
+                     timeout: float) -> None:
+    """A new member of `guild` takes the last seat of its event `title`: the capacity
+    notice is posted in that server's announcements channel within `timeout` seconds."""
+    joined = await fake.slash(guild, fake.add_member(guild, name), "rsvp join",
+                              event=str(event_id))
+    assert "confirmed" in joined.content, joined.content
+    await fake.wait_message(guild.channel("announcements"), lambda m: f"**{title}**"
+                            in m["content"] and CAPACITY_REACHED in m["content"],
+                            timeout=timeout)
+
 async def test_a_seat_freed_in_one_server_goes_to_its_waitlist_and_its_channel_only(
         world, fake):
     """Two full events, one in each server, with interleaved ids, the same member waiting
@@ -148,11 +159,7 @@ async def test_a_notice_held_for_a_server_away_waits_for_it_alone(world, fake):
         await until(lambda: world.query("SELECT count(*) FROM outbox WHERE event_id = ?"
                                         " AND kind = 'capacity'", (a_event,)) == [(1,)],
                     what="A's notice written")
-        joined = await fake.slash(other, fake.add_member(other, "away filler there"),
-                                  "rsvp join", event=str(b_event))
-        assert "confirmed" in joined.content, joined.content
-        await fake.wait_message(b_channel, lambda m: f"**{b_title}**" in m["content"]
-                                and CAPACITY_REACHED in m["content"], timeout=5)
+        await fill_there(fake, other, "away filler there", b_event, b_title, timeout=5)
         await until(lambda: seats_shown(announcement_of(fake, b_channel, b_title)).startswith(
             "Full"), timeout=5, what="B's announcement full")
         await asyncio.sleep(1.0)
@@ -190,11 +197,7 @@ async def test_a_server_whose_channel_discord_fails_holds_up_no_other_server(wor
     assert "confirmed" in joined.content, joined.content
     await until(lambda: sum(1 for r in fake.requests if r.status == 502) > failed_before,
                 what="A's notice failed")
-    joined = await fake.slash(other, fake.add_member(other, "failing filler there"),
-                              "rsvp join", event=str(b_event))
-    assert "confirmed" in joined.content, joined.content
-    await fake.wait_message(b_channel, lambda m: f"**{b_title}**" in m["content"]
-                            and CAPACITY_REACHED in m["content"], timeout=2.5)
+    await fill_there(fake, other, "failing filler there", b_event, b_title, timeout=2.5)
     assert capacity_notices(fake, a_channel, a_title) == []  # still being tried
     await fake.wait_message(a_channel, lambda m: f"**{a_title}**" in m["content"]
                             and CAPACITY_REACHED in m["content"], timeout=15)
