@@ -9,9 +9,11 @@ import sqlite3
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from bot.clock import WallClock
 from bot.pages import Page, Person, Takeaway
 from bot.storage import EventDraft, Store, open_store
 from tests.postgres_cluster import REQUIRE, Cluster, NoServer, start_cluster
@@ -240,3 +242,9 @@ async def new_event(store: Store, guild_id: int = 1, capacity: int = 50, slug: s
         guild_id, EventDraft(slug=slug, title=f"Event {slug}", capacity=capacity),
         [("page text", make_page(**page_args))])
     return event
+
+
+def a_bot(**parts: object) -> SimpleNamespace:
+    """A stand-in bot for a cog under test: the parts of the bot the test's cog uses, and
+    the wall clock every cog may read."""
+    return SimpleNamespace(wall_clock=WallClock(), **parts)

@@ -19,7 +19,14 @@ from bot.models import EventEdit
 from bot.registration import Status
 from bot.render_replies import my_rsvps_text
 from bot.storage import EventDraft, EventNotFound, Store
-from tests.conftest import archived_holding_rsvps, execute_sql, joins_held, make_page, rsvp_of
+from tests.conftest import (
+    a_bot,
+    archived_holding_rsvps,
+    execute_sql,
+    joins_held,
+    make_page,
+    rsvp_of,
+)
 
 START = datetime(2030, 5, 1, 18, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
@@ -630,7 +637,7 @@ def reminders_cog(store: Store, sent: list[int], stuck_at: int | None = None):
     `stuck_at` never finishes (under way when the bot stops)."""
     from cogs.reminders import Reminders
 
-    cog = Reminders(SimpleNamespace(store=store, signals=SimpleNamespace(
+    cog = Reminders(a_bot(store=store, signals=SimpleNamespace(
         unsubscribe=lambda *args: None)))
 
     async def remind(due) -> None:
@@ -739,7 +746,7 @@ async def test_a_refused_take_back_still_owes_the_role_back_to_everyone_left(sto
         asked.append(user_id)
         raise refused()
 
-    cog = Reminders(SimpleNamespace(store=store, http=SimpleNamespace(remove_role=remove_role),
+    cog = Reminders(a_bot(store=store, http=SimpleNamespace(remove_role=remove_role),
                                     is_ready=lambda: True, get_guild=in_the_server))
     cog.roles._holders[event_id] = (555, {1, 2, 3, 4})
     try:
@@ -798,7 +805,7 @@ async def roles_cog(store: Store, answer, monkeypatch):
     monkeypatch.setattr(owed_roles_record, "SAVE_DELAY", 0.01)
     http = RoleCalls(answer)
     signals = SimpleNamespace(unsubscribe=lambda kind, handler: None)
-    cog = reminders.Reminders(SimpleNamespace(
+    cog = reminders.Reminders(a_bot(
         store=store, http=http, signals=signals, runs_guild=lambda guild_id: True,
         is_ready=lambda: True,  # and in every server it is asked about
         get_guild=in_the_server))
@@ -1229,7 +1236,7 @@ async def test_another_shards_past_event_does_not_wake_the_scheduler_each_second
     async def ready() -> None:
         return None
 
-    cog = reminders.Reminders(SimpleNamespace(store=store, http=RoleCalls(lambda *call: None),
+    cog = reminders.Reminders(a_bot(store=store, http=RoleCalls(lambda *call: None),
                                               runs_guild=lambda guild_id: False,
                                               wait_until_ready=ready))
     rounds: list[float] = []
@@ -2150,7 +2157,7 @@ async def test_a_reminder_held_up_while_its_events_start_was_cleared_says_so(sto
     async def open_dm(user_id: int) -> dict:  # Discord's answer: the DM channel, empty
         return {"id": "1", "last_message_id": None}
 
-    cog = Reminders(SimpleNamespace(
+    cog = Reminders(a_bot(
         store=store, http=SimpleNamespace(start_private_message=open_dm),
         get_partial_messageable=lambda channel_id, **_: SimpleNamespace(send=send),
         signals=SimpleNamespace(unsubscribe=lambda *args: None)))
@@ -2175,7 +2182,7 @@ async def test_a_stop_right_after_a_refusal_keeps_the_moderators_notice(store):
     async def remove_role(guild_id, user_id, role_id, *, reason=None):
         raise refused()
 
-    cog = Reminders(SimpleNamespace(
+    cog = Reminders(a_bot(
         store=store, http=SimpleNamespace(remove_role=remove_role), is_ready=lambda: True,
         get_guild=lambda guild_id: SimpleNamespace(id=guild_id, unavailable=True),
         signals=SimpleNamespace(unsubscribe=lambda kind, handler: None)))

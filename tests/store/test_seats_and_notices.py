@@ -10,7 +10,6 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.clock import WallClock
 from bot.errors import Conflict, DatabaseBusy
 from bot.models import (
     CancelledPayload,
@@ -36,6 +35,7 @@ from bot.storage.sqlite import session as sqlite_session
 from cogs import announcements
 from cogs.announcements import Announcements
 from tests.conftest import (
+    a_bot,
     archived_holding_rsvps,
     execute_sql,
     joins_held,
@@ -67,11 +67,6 @@ def clock() -> Clock:
 async def store(store_opener, tmp_path, clock):
     async with await store_opener(tmp_path / "test.sqlite3", clock=clock) as opened:
         yield opened
-
-
-def a_bot(**parts: object) -> SimpleNamespace:
-    """The parts of the bot a test's cog uses, and the wall clock every cog may read."""
-    return SimpleNamespace(wall_clock=WallClock(), **parts)
 
 
 def arrived(guild_id: int) -> SimpleNamespace:
