@@ -59,7 +59,7 @@ import functools
 import hashlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -584,7 +584,7 @@ class Announcements(commands.Cog):
             else:  # a recap
                 text = recap_notice(lang, event)
             if self._maybe_restored(notice) and await self._said_already(
-                    notice, channel, lambda: self.bot.http.get_channel(channel.id), text):
+                    notice, channel, channel.id, text):
                 return True
             await channel.send(text, allowed_mentions=NO_MENTIONS, nonce=nonce_of(notice))
             if isinstance(payload, RecapPayload):
@@ -629,14 +629,16 @@ class Announcements(commands.Cog):
         return notice.queued_at is not None and notice.queued_at < self._started
 
     async def _said_already(self, notice: Notice, channel: discord.abc.Messageable,
-                            opened: Callable[[], Awaitable[Any]], text: str) -> bool:
+                            opened: Mapping[str, Any] | int, text: str) -> bool:
         """Whether `text`, the notice's message, is in `channel` already, posted by the bot
-        since the notice was written; `opened` gives the channel as Discord shows it, with
-        its latest message. Only a channel with a message since then is read, at most
-        `said_before.LOOKBACK` messages of it. Unreadable: not known to be sent."""
+        since the notice was written; `opened` is the channel as Discord gave it, with its
+        latest message, or its id, to ask Discord for it. Only a channel with a message
+        since then is read, at most `said_before.LOOKBACK` messages of it. Unreadable: not
+        known to be sent."""
         assert notice.queued_at is not None
         try:
-            data = await opened()
+            data: Mapping[str, Any] = (await self.bot.http.get_channel(opened)
+                                       if isinstance(opened, int) else opened)
             found = await said_since(self.bot, channel, data.get("last_message_id"),
                                      notice.queued_at, lambda said: said == text)
         except discord.HTTPException as exc:
@@ -698,12 +700,8 @@ class Announcements(commands.Cog):
                 dm = await self.bot.create_dm(discord.Object(user_id))
             if still is not None and not await still():
                 return
-            if restored:
-                async def as_opened() -> Any:
-                    return opened
-
-                if await self._said_already(notice, dm, as_opened, text):
-                    return
+            if restored and await self._said_already(notice, dm, opened, text):
+                return
             await dm.send(text, allowed_mentions=NO_MENTIONS, nonce=nonce_of(notice))
             route_offered(DIRECT_MESSAGES)
         except discord.Forbidden:
