@@ -283,10 +283,7 @@ def my_rsvps_text(lang: Language, rsvps: Sequence[MyRsvp], total: int | None = N
     header = lang._("Your RSVPs ({count}):", count=f"{total:,}")
     lines = [header]
     size = len(header)
-    for number, rsvp in enumerate(rsvps):
-        if number == MY_RSVPS_SHOWN:
-            lines.append(lang._("…and {count} more.", count=f"{total - number:,}"))
-            break
+    for rsvp in rsvps[:MY_RSVPS_SHOWN]:
         when = (start_text(lang, rsvp.starts_at, rsvp.all_day, "f") if rsvp.starts_at
                 else lang._("no date yet"))
         status = (lang._("confirmed") if rsvp.position is None
@@ -295,13 +292,12 @@ def my_rsvps_text(lang: Language, rsvps: Sequence[MyRsvp], total: int | None = N
             status = f"{status} · {lang._('over')}"
         line = f"- `{rsvp.event_id}` **{safe_clip(rsvp.title, 100)}** · {when} · {status}"
         if size + len(line) + 1 > CONTENT - 60:
-            lines.append(lang._("…and {count} more.", count=f"{total - number:,}"))
             break
         lines.append(line)
         size += len(line) + 1
-    else:
-        if total > len(rsvps):  # the store gave the first of them only
-            lines.append(lang._("…and {count} more.", count=f"{total - len(rsvps):,}"))
+    shown = len(lines) - 1  # the rest are counted: past the message's room, or the store's
+    if total > shown:
+        lines.append(lang._("…and {count} more.", count=f"{total - shown:,}"))
     return "\n".join(lines)
 
 
