@@ -6,6 +6,7 @@ import asyncio
 import re
 import sqlite3
 import sys
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -90,6 +91,14 @@ async def ended_in_one_line(bot: BotProcess, timeout: float = 30) -> str:
     assert await bot.exited(timeout) == 2, bot.output()
     assert "Traceback" not in bot.output(), bot.output()
     return bot.output().splitlines()[-1]
+
+
+async def until(check, timeout: float = 10.0, what: str = "") -> None:
+    """Wait for `check()` to hold, looking every 50 ms, `timeout` seconds at most."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)
 
 
 def until_past(moment: datetime, slack: float) -> float:

@@ -4,7 +4,6 @@ it for a while (an outage), the bot removed from it, and what the bot owes it th
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
@@ -13,7 +12,7 @@ import pytest
 from bot.render import CAPACITY_REACHED
 from sandbox import Attachment
 from sandbox.interactions import APPLICATION_COMMAND
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, until
 from tests.e2e.test_reminders_roles_schedules import bot_role, move_role
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -23,12 +22,6 @@ def capacity_notices(fake, channel, title: str) -> list[dict]:
     return [m for m in fake.messages(channel)
             if f"**{title}**" in m["content"] and CAPACITY_REACHED in m["content"]]
 
-
-async def until(check, timeout: float = 10.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
 
 
 async def test_a_notice_of_a_server_in_an_outage_is_posted_once_the_server_is_back(

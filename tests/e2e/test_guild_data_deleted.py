@@ -4,25 +4,16 @@ server, or for its events, outlives the data and acts on what the server does la
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 import pytest
 
 from sandbox import Attachment
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page, until
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 # A server's data is deleted about 4 s after the bot leaves it.
 BOT_ENV = {"GUILD_DATA_RETENTION_DAYS": "0.00005"}
 
-
-async def until(check, timeout: float = 10.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
 
 
 async def imported(fake, guild, member, title: str) -> int:

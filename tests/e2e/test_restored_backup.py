@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_guild_changes import until
+from tests.e2e.conftest import until
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

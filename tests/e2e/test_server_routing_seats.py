@@ -7,12 +7,12 @@ in each is told apart by its server (typed by title, listed, deleted, archived, 
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.render import CAPACITY_REACHED
+from tests.e2e.conftest import until
 from tests.e2e.test_reminders_roles_schedules import bot_role, move_role
 from tests.e2e.test_server_isolation import two_servers
 from tests.e2e.test_server_routing import import_there
@@ -21,12 +21,6 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 JOIN = "eventbot:rsvp:join:"
 
-
-async def until(check, timeout: float = 10.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
 
 
 def channel_state(fake, channel) -> list[tuple]:

@@ -9,8 +9,8 @@ would make due is not acted on until the clock has kept the step for a while
 from __future__ import annotations
 
 import asyncio
+import functools
 import tempfile
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from bot.render import CAPACITY_REACHED
 from cogs.announcements import POLL_INTERVAL
 from sandbox import Attachment
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
+from tests.e2e.conftest import until as until_within
 from tests.e2e.test_guild_changes import (
     a_member_refused_the_role,
     a_role_the_bot_will_be_refused,
@@ -33,6 +34,10 @@ from tests.e2e.test_reminders_roles_schedules import (
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+# What a step's effect is waited for, at most, unless a test says otherwise: the bot's
+# looks at the clock (the retention's, the announcements' 5 s) come in their own time.
+until = functools.partial(until_within, timeout=15.0)
 
 # Debian's libfaketime package (apt-get install faketime), in its architecture's folder
 FAKETIME = next(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"), None)
@@ -53,12 +58,6 @@ def step_clock(offset: str) -> None:
     """Set the bot's wall clock to the real one plus `offset` ("+2d", "-3h", "+0")."""
     CLOCK_FILE.write_text(offset + "\n")
 
-
-async def until(check, timeout: float = 15.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
 
 
 def has_data(world, guild_id: int) -> bool:
