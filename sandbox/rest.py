@@ -20,6 +20,7 @@ from sandbox.models import (
     MANAGE_ROLES,
     MANAGE_THREADS,
     MESSAGE_TYPES,
+    READ_MESSAGE_HISTORY,
     SEND_MESSAGES,
     SEND_MESSAGES_IN_THREADS,
     VIEW_CHANNEL,
@@ -171,6 +172,8 @@ class RestRoutes:
         if record is None:
             raise ApiError(404, 10008, "Unknown Message")
         if request.method == "GET":
+            if not self._reads_history(channel):
+                raise ApiError(403, 50001, "Missing Access")
             return _json(record.data)
         if request.method == "DELETE":
             self._delete(record)
@@ -180,8 +183,18 @@ class RestRoutes:
         self._edit(record, request[BODY] or {}, request[FILES])
         return _json(record.data)
 
+    def _reads_history(self, channel: Channel) -> bool:
+        """Whether the bot may read `channel`'s messages: Read Message History in a server's
+        channel (a DM's are its own)."""
+        return channel.guild is None or bool(
+            self.permissions(channel.guild.members[self.bot_user.id], channel)
+            & READ_MESSAGE_HISTORY)
+
     async def _history(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
+        if not self._reads_history(channel):
+            # Not an error on Discord: without Read Message History the list is empty.
+            return _json([])
         limit = int(request.query.get("limit", 50))
         before = int(request.query.get("before", 1 << 63))
         after = int(request.query.get("after", 0))

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from sandbox import FakeDiscord
-from sandbox.models import EMBED_LINKS, VIEW_CHANNEL
+from sandbox.models import EMBED_LINKS, READ_MESSAGE_HISTORY, VIEW_CHANNEL
 from tests.e2e.raw_http import call
 
 pytestmark = pytest.mark.asyncio
@@ -96,3 +96,29 @@ async def test_without_embed_links_embeds_are_dropped_and_an_embed_alone_refused
     status, posted = await call(http, "POST", path, {"content": "hi", "embeds": [embed]})
     assert (status, posted["content"], posted["embeds"]) == (200, "hi", [])
     assert [m["content"] for m in fake.messages(channel)] == ["hi"]
+
+
+async def test_without_read_message_history_the_history_is_empty_and_a_message_unread(
+        fake, http):
+    """Discord's rule: without Read Message History in a channel, its messages list empty
+    (200, not an error) and one of them is Missing Access; posting still works."""
+    guild = fake.add_guild()
+    channel = guild.channel("announcements")
+    path = f"/channels/{channel.id}/messages"
+    status, posted = await call(http, "POST", path, {"content": "hi"})
+    assert status == 200
+    status, listed = await call(http, "GET", path + "?limit=5")
+    assert (status, [m["id"] for m in listed]) == (200, [posted["id"]])
+    fake.set_overwrite(channel, guild.members[fake.bot_user.id], deny=READ_MESSAGE_HISTORY)
+    assert await call(http, "GET", path + "?limit=5") == (200, [])
+    assert await call(http, "GET", f"{path}/{posted['id']}") == MISSING_ACCESS
+    status, _ = await call(http, "POST", path, {"content": "again"})
+    assert status == 200
+    assert [m["content"] for m in fake.messages(channel)] == ["hi", "again"]
+    # DMs have no such permission: their history is the bot's to read.
+    user = fake.add_member(guild, "m")
+    dm = fake.dm_channel(user)
+    status, _ = await call(http, "POST", f"/channels/{dm.id}/messages", {"content": "psst"})
+    assert status == 200
+    status, listed = await call(http, "GET", f"/channels/{dm.id}/messages?limit=5")
+    assert (status, [m["content"] for m in listed]) == (200, ["psst"])
