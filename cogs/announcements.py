@@ -78,7 +78,7 @@ from bot.adapters.missing_routes import (
     say_missing,
 )
 from bot.adapters.rsvp_buttons import button_state, rsvp_buttons
-from bot.adapters.said_before import said_since
+from bot.adapters.said_before import HistoryHidden, said_since
 from bot.adapters.scheduled_events import delete_scheduled_event
 from bot.app import EventBot, not_arrived, out_of_server
 from bot.errors import EventNotFound, Unavailable
@@ -633,8 +633,9 @@ class Announcements(commands.Cog):
         """Whether `text`, the notice's message, is in `channel` already, posted by the bot
         since the notice was written; `opened` is the channel as Discord gave it, with its
         latest message, or its id, to ask Discord for it. Only a channel with a message
-        since then is read, at most `said_before.LOOKBACK` messages of it. Unreadable: not
-        known to be sent."""
+        since then is read, at most `said_before.LOOKBACK` messages of it. Unreadable (refused,
+        or hidden from a bot without Read Message History, for which Discord lists nothing):
+        not known to be sent, and the log says so."""
         assert notice.queued_at is not None
         try:
             data: Mapping[str, Any] = (await self.bot.http.get_channel(opened)
@@ -645,6 +646,12 @@ class Announcements(commands.Cog):
             log.warning("could not read where the %s notice of event %s goes, for the same "
                         "notice already sent (HTTP %s: %s); sending it", notice.kind,
                         notice.event_id, exc.status, exc.text or "no message")
+            return False
+        except HistoryHidden:
+            log.warning("could not read the channel where the %s notice of event %s in guild %s"
+                        " goes, for the same notice already sent: the bot lacks Read Message "
+                        "History there, without which Discord lists no messages; sending it",
+                        notice.kind, notice.event_id, notice.guild_id)
             return False
         if found:
             log.warning("the %s notice of event %s in guild %s, written %s, was already sent, "

@@ -22,15 +22,24 @@ LOOKBACK = 20  # messages read at most, from the moment in question on
 CLOCK_SLACK = 5.0
 
 
+class HistoryHidden(Exception):
+    """The bot lacks Read Message History in the server's channel: Discord then lists none
+    of its messages (an empty list, not an error), so nothing there can be found."""
+
+
 async def said_since(bot: EventBot, channel: discord.abc.Messageable,
                      last_message_id: str | int | None, since: datetime,
                      said: Callable[[str], bool]) -> bool:
     """Whether the bot wrote in `channel`, since `since`, a message whose text `said`
     takes; `last_message_id` is the channel's latest message as Discord gave the channel.
-    Raises discord.HTTPException when Discord does not let the bot read it."""
+    Raises discord.HTTPException when Discord does not let the bot read it, and
+    `HistoryHidden` when its permissions there would have Discord list nothing."""
     since -= timedelta(seconds=CLOCK_SLACK)
     if last_message_id is None or discord.utils.snowflake_time(int(last_message_id)) < since:
         return False
+    if isinstance(channel, discord.abc.GuildChannel) and not channel.permissions_for(
+            channel.guild.me).read_message_history:
+        raise HistoryHidden(channel.id)
     me = bot.user.id if bot.user else None
     async for message in channel.history(limit=LOOKBACK, after=since):
         if message.author.id == me and said(message.content):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.models import READ_MESSAGE_HISTORY
 from tests.e2e.conftest import until
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -168,3 +169,44 @@ async def test_notices_sent_after_the_copy_are_not_sent_again_after_the_restore(
     assert len(said) == 2 and all("WARNING" in line and f"event {event_id}" in line
                                   for line in said), said
     assert "Traceback" not in output
+
+
+async def test_a_notice_is_sent_once_where_the_bot_cannot_read_the_channel_back(world, fake):
+    """The bot lacks Read Message History in the server's channels, without which Discord
+    lists none of their messages (an empty list, not an error). A notice written before a
+    restart, which Discord failed, and a message of the bot's since: the bot cannot tell
+    from the channel whether it went out, so it posts it (once, not never), and says it
+    could not look, rather than taking the empty list for "not sent"."""
+    guild, title = world.guild, "Unreadable Channel Notice"
+    bot_member = guild.members[fake.bot_user.id]
+    channels = [c for c in guild.channels.values() if c.type == 0]
+    event_id = await world.import_event(title, 1)
+
+    def closed_notices() -> list[dict]:
+        return [m for c in channels for m in fake.messages(c)
+                if title in (m["content"] or "") and "reached venue capacity" in m["content"]]
+
+    for channel in channels:
+        fake.set_overwrite(channel, bot_member, deny=READ_MESSAGE_HISTORY)
+    try:
+        fake.fail("POST", r"^/channels/\d+/messages$", status=503)  # not retried by discord.py
+        await fake.slash(guild, world.member("seated"), "rsvp join", event=str(event_id))
+        await until(lambda: "Discord failed the capacity notice" in world.bot.output(),
+                    what="the notice failed")
+        posted = await fake.slash(guild, world.moderator, "manage announce", event=str(event_id))
+        assert "Posted" in posted.content, posted.content  # a message since the notice
+        await world.bot.stop()
+        world.start_bot()
+        await fake.wait_ready(process=world.bot)
+        world.expire_claims(event_id)
+        await until(lambda: world.query("SELECT count(*) FROM outbox WHERE event_id = ?",
+                                        (event_id,)) == [(0,)], timeout=20,
+                    what="the notice done with")
+        assert len(closed_notices()) == 1, closed_notices()
+        output = world.bot.output()
+        said = [line for line in output.splitlines() if "Read Message History" in line]
+        assert len(said) == 1 and "WARNING" in said[0] and f"event {event_id}" in said[0], said
+        assert "Traceback" not in output
+    finally:
+        for channel in channels:
+            fake.set_overwrite(channel, bot_member)
