@@ -10,6 +10,7 @@ from aiohttp import web
 
 from sandbox import limits
 from sandbox.models import (
+    ATTACH_FILES,
     CREATE_EVENTS,
     EMBED_LINKS,
     EPHEMERAL,
@@ -132,12 +133,21 @@ class RestRoutes:
         elif not perms & SEND_MESSAGES:
             raise ApiError(403, 50013, "Missing Permissions")
 
+    def _check_can_attach(self, channel: Channel, files: int) -> None:
+        """Discord's rule for uploading files to a server's channel, in a new message or an
+        edit: Attach Files. Otherwise 403 50013."""
+        if files and channel.guild is not None and not (
+                self.permissions(channel.guild.members[self.bot_user.id], channel)
+                & ATTACH_FILES):
+            raise ApiError(403, 50013, "Missing Permissions")
+
     async def _send_message(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
         body = request[BODY] or {}
         self._check_limits(limits.message_errors(body, settable=limits.CREATE_FLAGS))
         self._check_not_empty(body, len(request[FILES]))
         self._check_can_send(channel)
+        self._check_can_attach(channel, len(request[FILES]))
         if body.get("embeds") and channel.guild is not None and not (
                 self.permissions(channel.guild.members[self.bot_user.id], channel)
                 & EMBED_LINKS):
@@ -180,6 +190,7 @@ class RestRoutes:
             return web.Response(status=204)
         self._check_limits(limits.message_errors(request[BODY], flags=record.data["flags"]))
         self._check_not_empty(limits.edited(record.data, request[BODY], len(request[FILES])))
+        self._check_can_attach(channel, len(request[FILES]))
         self._edit(record, request[BODY] or {}, request[FILES])
         return _json(record.data)
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
 import pytest
 
 from sandbox import FakeDiscord
-from sandbox.models import EMBED_LINKS, READ_MESSAGE_HISTORY, VIEW_CHANNEL
+from sandbox.models import ATTACH_FILES, EMBED_LINKS, READ_MESSAGE_HISTORY, VIEW_CHANNEL
 from tests.e2e.raw_http import call
 
 pytestmark = pytest.mark.asyncio
@@ -122,3 +123,29 @@ async def test_without_read_message_history_the_history_is_empty_and_a_message_u
     assert status == 200
     status, listed = await call(http, "GET", f"/channels/{dm.id}/messages?limit=5")
     assert (status, [m["content"] for m in listed]) == (200, ["psst"])
+
+
+async def test_without_attach_files_a_file_is_refused_in_a_new_message_or_an_edit(fake):
+    """Discord's rule: an upload to a server's channel needs Attach Files (403 50013
+    otherwise, nothing posted or changed); a message without files still goes."""
+    guild = fake.add_guild()
+    channel = guild.channel("announcements")
+    fake.set_overwrite(channel, guild.members[fake.bot_user.id], deny=ATTACH_FILES)
+    path = f"{fake.api_base}/channels/{channel.id}/messages"
+
+    def form(payload: str = '{"content": "see file"}') -> aiohttp.FormData:
+        data = aiohttp.FormData(quote_fields=False)
+        data.add_field("payload_json", payload)
+        data.add_field("files[0]", b"x,y\n", filename="rsvps.csv")
+        return data
+
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bot {fake.token}"}) as s:
+        async with s.post(path, data=form()) as resp:
+            assert (resp.status, await resp.json()) == error(403, 50013, "Missing Permissions")
+        async with s.post(path, json={"content": "no file"}) as resp:
+            assert resp.status == 200
+            posted = await resp.json()
+        async with s.patch(f"{path}/{posted['id']}", data=form()) as resp:
+            assert (resp.status, await resp.json()) == error(403, 50013, "Missing Permissions")
+    assert [(m["content"], m["attachments"]) for m in fake.messages(channel)] == [
+        ("no file", [])]
