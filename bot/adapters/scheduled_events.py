@@ -416,9 +416,9 @@ def _stays_listed(refused: discord.HTTPException | None) -> Text:
     listed: without the permission (None, or Discord's 403), after Discord's trouble
     (5xx, 429: the deletion's notice tries again), or refused otherwise."""
     if refused is None or isinstance(refused, discord.Forbidden):
-        return Text(N_("Its Discord event stays listed: I need the **Manage Events** "
-                       "permission to delete it, so delete it by hand under the server's "
-                       "Events."))
+        return Text(N_("Its Discord event stays listed: I need the **Manage Events** (or "
+                       "**Create Events**) permission to delete it, so delete it by hand "
+                       "under the server's Events."))
     reason = discord_said(refused)
     if refused.status >= 500 or refused.status == 429:
         return _failing(reason)

@@ -965,16 +965,18 @@ async def test_deleting_an_event_whose_discord_event_the_bot_cannot_delete_says_
     finally:
         await set_permissions(world, mine, saved)
     assert done.content == ("Deleted **Orphaned Schedule**. Nobody had an RSVP. Its Discord "
-                            "event stays listed: I need the **Manage Events** permission to "
-                            "delete it, so delete it by hand under the server's Events."), done
+                            "event stays listed: I need the **Manage Events** (or **Create "
+                            "Events**) permission to delete it, so delete it by hand under "
+                            "the server's Events."), done
 
 
 DELETE_DISCORD_EVENT = ("DELETE", r"^/guilds/\d+/scheduled-events/\d+$")
 
 
 @pytest.mark.parametrize(("status", "code", "said", "stays"), [
-    (403, 50013, "Its Discord event stays listed: I need the **Manage Events** permission "
-     "to delete it, so delete it by hand under the server's Events.", True),
+    (403, 50013, "Its Discord event stays listed: I need the **Manage Events** (or **Create "
+     "Events**) permission to delete it, so delete it by hand under the server's Events.",
+     True),
     (503, 0, "Its Discord event stays listed for now: Discord failed to delete it (503: "
      "injected by FakeDiscord); I'll try again, and if it is still listed tomorrow, delete "
      "it by hand under the server's Events.", False),
