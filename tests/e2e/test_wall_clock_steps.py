@@ -9,7 +9,9 @@ would make due is not acted on until the clock has kept the step for a while
 from __future__ import annotations
 
 import asyncio
+import atexit
 import functools
+import shutil
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -45,8 +47,10 @@ if FAKETIME is None:
     pytest.skip("libfaketime is not installed (apt-get install faketime)",
                 allow_module_level=True)
 
-# The offset of the bot's wall clock from the real one, read at every look at it.
+# The offset of the bot's wall clock from the real one, read at every look at it; its
+# folder is made when the module is collected (by each test worker), and goes at exit.
 CLOCK_FILE = Path(tempfile.mkdtemp(prefix="eventbot-clock-")) / "offset"
+atexit.register(shutil.rmtree, CLOCK_FILE.parent, ignore_errors=True)
 CLOCK_FILE.write_text("+0\n")
 
 BOT_ENV = {"GUILD_DATA_RETENTION_DAYS": "1", "CLOCK_BOOT_SETTLING": "0",
