@@ -9,17 +9,18 @@ read as soon as this process wrote to it (the store wakes the deliverer), and ev
 few seconds for other processes'. Delivery starts with the connection, not at
 on_ready, which comes seconds later while joins are already being answered.
 
-Notices go out in two lanes, each a task that claims only its own kinds and delivers
-them one at a time, in the order they were written: DMs to members, and everything
-else (channel posts, announcement edits). DMs come at about one a second (Discord's
-DM-opening limit), so a deleted event's hundred "cancelled" DMs would otherwise hold up
-every server's channel notices for minutes; in lanes, a notice waits only behind notices
-of its own lane. Each lane keeps the order that matters within it (an event's DMs to a
-member, an event's posts: `order_key`), its claims and its nonces. The channel lane
-delivers each server's notices in their order, the servers side by side (`_in_turn`):
-a server whose channel Discord fails (a 5xx, which discord.py tries again itself for
-25 s) holds up its own notices, not every other server's. discord.py keeps each
-request within Discord's rate limits.
+Notices go out in two lanes, each a task that claims only its own kinds: DMs to
+members, and everything else (channel posts, announcement edits). DMs come at about one
+a second (Discord's DM-opening limit), so a deleted event's hundred "cancelled" DMs would
+otherwise hold up every server's channel notices for minutes; in lanes, a notice waits
+only behind notices of its own lane. Each lane keeps the order that matters within it (an
+event's DMs to a member, an event's posts: `order_key`), its claims and its nonces. Each
+lane delivers in turns (`_in_turn`): the channel lane each server's notices in their
+order, the servers side by side; the DM lane each member's, the members side by side. A
+server whose channel, or a member whose DMs, Discord fails (a 5xx, which discord.py tries
+again itself for 25 s) holds up its own notices, not every other server's or member's.
+discord.py keeps each request within Discord's rate limits (the DM channels opened among
+them: side by side, the members' DMs still go at Discord's pace).
 
 What Discord refuses for good (a 4xx other than 429: sending the same request again
 would be refused again) ends the notice, with one warning. Other failures (5xx, a 429
@@ -140,8 +141,9 @@ STEP_LOOK_AGAIN = 5.0
 # Notices sent to a member, not to a channel: the DM lane's; the channel lane has the rest.
 DM_NOTICES = frozenset({NoticeKind.PROMOTED, NoticeKind.CHANGED_DM, NoticeKind.CANCELLED,
                         NoticeKind.REMOVED})
-# DMs claimed at a time: at about one a second, a claim of them all is delivered well
-# within the minute a claim lives (CLAIM_SECONDS).
+# DMs claimed at a time, and at most in hand (waiting their member's turn or being
+# delivered): at about one a second, a claim of them all is delivered well within the
+# minute a claim lives (CLAIM_SECONDS).
 DM_CLAIM = 25
 # A notice Discord keeps failing (not refusing) is given up when it fails GIVE_UP_AFTER
 # after it was written: by then it is news to no one, and it would be tried every minute
@@ -160,14 +162,18 @@ IN_HAND_AT_MOST = 200
 
 @dataclass(eq=False)
 class Lane:
-    """One of the deliverer's lanes: the kinds it claims, how many at a time, what wakes it,
-    and its claimed notices whose delivery or acknowledgement met the database away, with
-    whether they were posted: finished here once it is back, instead of waiting for their
-    claim to expire (and being posted again by whoever claims them then)."""
+    """One of the deliverer's lanes: the kinds it claims, how many at a time and at most in
+    hand, whose turns its notices take (their server's, or the member's they are for:
+    `by_member`), what wakes it, and its claimed notices whose delivery or acknowledgement
+    met the database away, with whether they were posted: finished here once it is back,
+    instead of waiting for their claim to expire (and being posted again by whoever claims
+    them then)."""
 
     name: str
     kinds: frozenset[NoticeKind]
     limit: int = 100
+    in_hand_at_most: int = IN_HAND_AT_MOST
+    by_member: bool = False
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     failures: RetryLog = field(default_factory=lambda: RetryLog(log))
     interrupted: list[tuple[Notice, bool]] = field(default_factory=list)
@@ -176,6 +182,30 @@ class Lane:
     # and before them (in order), and the time (time.monotonic()) they stop waiting for
     # it whatever became of it, set at its first failure (`STALLED_AT_MOST`).
     stalled: dict[tuple[int, ...], tuple[int, float]] = field(default_factory=dict)
+    # The notices being delivered, each server's (member's) in turn, the servers (members)
+    # side by side: the task of each one's last notice, which the next waits for, and the
+    # tasks of those not done with, by notice id. A server whose channel (a member whose
+    # DMs) Discord fails (a 5xx, which discord.py tries again itself, for 25 s) holds up
+    # its own notices, not the others'. The channel lane claims none of a server's notices
+    # written meanwhile until its turn is over (they may be folded into later ones:
+    # `bot.models.fold_unsent`); one handed out again while it waits its turn is not
+    # queued twice.
+    turns: dict[int, asyncio.Task[None]] = field(default_factory=dict)
+    in_hand: dict[int, asyncio.Task[None]] = field(default_factory=dict)
+    # The database's failure that cut a turn short since the lane's last round
+    # (`deliver_pending` raises it, as the lane itself would).
+    cut_short: Unavailable | None = None
+
+    def turn_of(self, notice: Notice) -> int:
+        """Whose turn the notice takes: the member's it is for, or its server's."""
+        user_id = getattr(notice.payload, "user_id", None) if self.by_member else None
+        return notice.guild_id if user_id is None else user_id
+
+    def room(self) -> int:
+        """How many more notices the lane claims now: not while `in_hand_at_most` wait
+        their turn (a backlog is claimed as its delivery goes on, not all at once, each
+        claim expiring while it waits)."""
+        return min(self.limit, self.in_hand_at_most - len(self.in_hand))
 
 
 class Announcements(commands.Cog):
@@ -188,7 +218,8 @@ class Announcements(commands.Cog):
         # lock is kept only while an edit holds or waits for it: every event changes.
         self._editing = KeyedLocks()
         self._channel_lane = Lane("channel", frozenset(NoticeKind) - DM_NOTICES)
-        self._lanes = (Lane("DM", DM_NOTICES, DM_CLAIM), self._channel_lane)
+        self._lanes = (Lane("DM", DM_NOTICES, DM_CLAIM, DM_CLAIM, by_member=True),
+                       self._channel_lane)
         self._deliverer: asyncio.Task[None] | None = None
         self._after_ready: asyncio.Task[None] | None = None
         # Channel notices of guilds not arrived (at start, or back from an outage), by id in
@@ -198,18 +229,6 @@ class Announcements(commands.Cog):
         # folded by another process, or deleted with its server's data) and is forgotten,
         # not delivered.
         self._held: dict[int, tuple[Notice, float]] = {}
-        # The channel notices being delivered, each server's in turn, the servers side by
-        # side: the task of each server's last one, which the next waits for, and the
-        # tasks of those not done with, by notice id. A server whose channel Discord fails
-        # (a 5xx, which discord.py tries again itself, for 25 s) holds up its own notices,
-        # not the other servers'. Its notices written meanwhile are not claimed until its
-        # turn is over (they may be folded into later ones: `bot.models.fold_unsent`);
-        # one handed out again while it waits its turn is not queued twice.
-        self._turns: dict[int, asyncio.Task[None]] = {}
-        self._in_hand: dict[int, asyncio.Task[None]] = {}
-        # The database's failure that cut a server's turn short since the channel lane's
-        # last round (`deliver_pending` raises it, as the lane itself would).
-        self._cut_short: Unavailable | None = None
         # Announcement messages Discord would not let the bot edit (403, or a server without
         # the edit route), with their server and the state it refused: not tried again for
         # that state (each refusal counts against Discord's limit of invalid requests), only
@@ -239,7 +258,8 @@ class Announcements(commands.Cog):
         self.bot.signals.unsubscribe(RegistrationChanged, self._on_registration_changed)
         self.bot.signals.unsubscribe(GuildLeft, self._on_guild_left)
         tasks = [t for t in (self._deliverer, self._after_ready, *self._editors.values(),
-                             *self._in_hand.values()) if t is not None]
+                             *(t for lane in self._lanes for t in lane.in_hand.values()))
+                 if t is not None]
         for task in tasks:
             task.cancel()
         for _, _, timer in self._at_end.values():
@@ -312,19 +332,21 @@ class Announcements(commands.Cog):
         """Deliver every lane's pending notices, one lane after the other."""
         for lane in self._lanes:
             await self._deliver_lane(lane)
-        while self._in_hand:
-            await asyncio.gather(*self._in_hand.values(), return_exceptions=True)
-        if (cut_short := self._cut_short) is not None:
-            self._cut_short = None
-            raise cut_short
+        for lane in self._lanes:
+            while lane.in_hand:
+                await asyncio.gather(*lane.in_hand.values(), return_exceptions=True)
+        for lane in self._lanes:
+            if (cut_short := lane.cut_short) is not None:
+                lane.cut_short = None
+                raise cut_short
 
     async def _deliver_lane(self, lane: Lane) -> None:
         while lane.interrupted:
             notice, posted = lane.interrupted[0]
             await self._deliver_and_ack(notice, lane, posted=posted, again=True)
             lane.interrupted.pop(0)
+        lane.cut_short = None
         if lane is self._channel_lane:  # (by the lane alone: before its newer notices)
-            self._cut_short = None
             self._deliver_held()
         # An entry outlives any failure of its notice, which is given up GIVE_UP_AFTER after
         # it was written (or folded, or acknowledged by another process meanwhile).
@@ -333,13 +355,13 @@ class Announcements(commands.Cog):
                     if until <= now - GIVE_UP_AFTER.total_seconds()]:
             del lane.stalled[key]
         # Only this process's shards' notices: it has no other guild's channels.
-        while (lane is not self._channel_lane or self._room_in_hand()) and (
+        while (room := lane.room()) > 0 and (
                 notices := await self.bot.store.run(
-                    self.bot.store.notices.claim_notices, lane.limit,
+                    self.bot.store.notices.claim_notices, room,
                     shards=self.bot.own_shards, kinds=lane.kinds,
-                    busy=list(self._turns) if lane is self._channel_lane else ())):
+                    busy=() if lane.by_member else list(lane.turns))):
             for notice in notices:
-                if notice.id in self._in_hand:
+                if notice.id in lane.in_hand:
                     continue  # handed out again while it waits its server's turn
                 away = self._guild_not_arrived(notice)
                 if away and self._too_old(notice):
@@ -354,29 +376,26 @@ class Announcements(commands.Cog):
                     self._held.pop(notice.id, None)
                     if self._held:  # its guild arrived meanwhile: those held before it first
                         self._deliver_held(notice.guild_id, before=notice.id)
-                    if lane is self._channel_lane:
-                        self._in_turn(notice)
-                    else:
-                        await self._deliver_in_order(notice, lane)
+                    self._in_turn(notice, lane)
 
-    def _in_turn(self, notice: Notice) -> None:
-        """Deliver the channel notice after its server's notices handed out before it (see
-        `_turns`), alongside the other servers'."""
-        lane, guild_id = self._channel_lane, notice.guild_id
-        before = self._turns.get(guild_id)
+    def _in_turn(self, notice: Notice, lane: Lane) -> None:
+        """Deliver the notice after its server's (member's, in the DM lane) notices handed
+        out before it (see `Lane.turns`), alongside the others'."""
+        turn = lane.turn_of(notice)
+        before = lane.turns.get(turn)
 
         async def deliver() -> None:
             try:
                 if before is not None:
                     await asyncio.wait([before])  # (its outcome is its own)
-                if any(n.guild_id == guild_id for n, _ in lane.interrupted):
-                    return  # left claimed: after the server's notices the database cut short
+                if any(lane.turn_of(n) == turn for n, _ in lane.interrupted):
+                    return  # left claimed: after the notices of its turn the database cut short
                 if self._guild_not_arrived(notice):  # gone while it waited: held for it
                     self._held[notice.id] = (notice, time.monotonic())
                     return
                 await self._deliver_in_order(notice, lane)
             except Unavailable as exc:  # the lane finishes it once the database is back
-                self._cut_short = exc   # (`Lane.interrupted`), at its next round
+                lane.cut_short = exc    # (`Lane.interrupted`), at its next round
                 lane.failures.failed(exc, "delivering %s notices failed; retrying shortly",
                                      lane.name)
                 lane.wake.set()
@@ -384,19 +403,15 @@ class Announcements(commands.Cog):
                 lane.failures.failed(exc, "delivering the %s notice of event %s failed",
                                      notice.kind, notice.event_id)
             finally:
-                self._in_hand.pop(notice.id, None)
-                if self._turns.get(guild_id) is task:  # the server's last: its notices
-                    del self._turns[guild_id]          # written meanwhile are claimed now
+                lane.in_hand.pop(notice.id, None)
+                if lane.turns.get(turn) is task:  # the turn's last: the notices written
+                    del lane.turns[turn]          # meanwhile are claimed now
+                    lane.wake.set()
+                elif lane.by_member:  # room for one more DM
                     lane.wake.set()
 
-        task = asyncio.create_task(deliver(), name=f"announcements-guild-{guild_id}")
-        self._turns[guild_id] = self._in_hand[notice.id] = task
-
-    def _room_in_hand(self) -> bool:
-        """Whether the channel lane claims more notices: not while `IN_HAND_AT_MOST` wait
-        their turn (a backlog is claimed as its delivery goes on, not all at once, each
-        claim expiring while it waits)."""
-        return len(self._in_hand) < IN_HAND_AT_MOST
+        task = asyncio.create_task(deliver(), name=f"announcements-{lane.name}-{turn}")
+        lane.turns[turn] = lane.in_hand[notice.id] = task
 
     async def _deliver_in_order(self, notice: Notice, lane: Lane) -> None:
         """Deliver and acknowledge the notice, unless one before it of its `order_key`
@@ -463,8 +478,8 @@ class Announcements(commands.Cog):
                               and (before is None or n.id < before)), key=lambda n: n.id):
             if self._guild_not_arrived(notice) or self._held.pop(notice.id, None) is None:
                 continue  # still away, or delivered meanwhile
-            if notice.id not in self._in_hand:
-                self._in_turn(notice)
+            if notice.id not in self._channel_lane.in_hand:
+                self._in_turn(notice, self._channel_lane)
 
     async def _deliver_and_ack(self, notice: Notice, lane: Lane, *, posted: bool = False,
                                again: bool = False) -> bool:

@@ -12,7 +12,7 @@ import pytest
 from bot.render import CAPACITY_REACHED
 from sandbox import Attachment, FakeDiscord, Guild, Member
 from sandbox.ratelimits import DISCORD_RATE_LIMITS
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page, until
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 # Discord's own windows: one DM channel opened a second, as Discord lets a bot.
@@ -126,6 +126,7 @@ async def test_dms_to_a_deleted_events_members_do_not_hold_up_another_servers_no
     await asyncio.sleep(1.0)  # the bot has the new server
     small = await import_in(fake, other, moderator, "Other Small Talk", capacity=1)
 
+    first = len(fake.requests)
     asked = await fake.slash(guild, world.moderator, "manage delete", event=str(doomed))
     confirm, _ = asked.custom_ids()
     clicked = await fake.click(guild, world.moderator, asked.message, confirm)
@@ -149,6 +150,42 @@ async def test_dms_to_a_deleted_events_members_do_not_hold_up_another_servers_no
     [notice] = notices()
     posted = fake.message_record(notice).created
     dms_before = sum(fake.message_record(fake.dms(m)[0]).created < posted for m in members)
-    print(f"the other server's capacity notice came after {dms_before} of {len(members)} DMs")
+    opened = [r.status for r in fake.requests[first:]
+              if r.method == "POST" and r.path == "/users/@me/channels"]
+    print(f"the other server's capacity notice came after {dms_before} of {len(members)} DMs; "
+          f"DM channels opened: {opened.count(200)}, refused with a 429: {opened.count(429)}")
+    # The members' DMs go side by side, at Discord's pace for opening DM channels.
+    assert opened.count(429) == 0, opened
     assert dms_before < len(members) // 2, (
         f"the capacity notice came after {dms_before} of the {len(members)} DMs")
+
+
+async def test_dms_discord_fails_to_one_member_do_not_hold_up_anothers_promotion(world, fake):
+    """Discord fails the DMs to one member (502, which discord.py itself tries again five
+    times, for 25 s): another member's "you have a seat" DM goes out meanwhile, not after;
+    the first member's DM once Discord takes it."""
+    event_id = await world.import_event("Failing DM Hall", capacity=2)
+    holders = [world.member(f"fdh holder {i}") for i in (1, 2)]
+    stuck, other = world.member("fdh stuck"), world.member("fdh other")
+    for member, expected in ((holders[0], "confirmed"), (holders[1], "confirmed"),
+                             (stuck, "waitlisted"), (other, "waitlisted")):
+        reply = await fake.slash(world.guild, member, "rsvp join", event=str(event_id))
+        assert expected in reply.content, reply
+    await until(lambda: not world.query("SELECT 1 FROM outbox WHERE event_id = ?",
+                                        (event_id,)), what="the capacity notice posted")
+    fake.fail("POST", rf"^/channels/{fake.dm_channel(stuck).id}/messages$", status=502,
+              count=5)
+    loop = asyncio.get_running_loop()
+    for holder in holders:  # the stuck member's seat first, then the other's
+        reply = await fake.slash(world.guild, holder, "rsvp cancel", event=str(event_id))
+        assert "cancelled" in reply.content, reply
+    cancelled = loop.time()
+    await until(lambda: fake.dms(other), timeout=60, what="the other member's promotion DM")
+    delay = loop.time() - cancelled
+    failing = bool(fake._faults)
+    print(f"the other member's promotion DM came {delay:.1f} s after the cancellations "
+          f"(the stuck member's DM still failing: {failing})")
+    assert failing and delay < 10, f"the other member's DM waited {delay:.1f} s"
+    fake.clear_faults()  # discord.py's next try goes through
+    await until(lambda: fake.dms(stuck), timeout=30, what="the stuck member's promotion DM")
+    assert len(fake.dms(stuck)) == len(fake.dms(other)) == 1
