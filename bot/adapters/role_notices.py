@@ -7,7 +7,8 @@ the announcements channel (where the bot's notices go, in the server's language,
 nobody), in the background; for a server Discord has not sent (unavailable at start, an
 outage: none of its channels, roles or language known), once it arrives, held in the
 database meanwhile so that a stop does not lose them; nor one that a stop cuts short before
-it is held or begun to be posted (`stopped`). Kept apart from
+it is held or begun to be posted (`stopped`), those being taken out of the database for
+their server included. Kept apart from
 `bot.adapters.attendee_roles`, which decides when there is something to tell: this is how
 often, where and in what words.
 """
@@ -192,7 +193,6 @@ class RoleNotices:
                 else:
                     self._settled(notice)
                 return
-        self._settled(notice)
         await self._send(notice)
 
     async def _release(self, guild_id: int) -> None:
@@ -200,40 +200,60 @@ class RoleNotices:
         those still fresh."""
         store = self.bot.store
         async with self._by_guild.hold(guild_id):
+            # A stop as they are taken does not wait for the database's answer, which
+            # takes them out all the same (SQLite's thread goes on with the call): the
+            # take goes on, and what it took is the stop's to hold again.
+            taking = asyncio.ensure_future(store.run(store.reminders.take_role_notices,
+                                                     guild_id))
             try:
-                held = await store.run(store.reminders.take_role_notices, guild_id)
+                held = await asyncio.shield(taking)
+            except asyncio.CancelledError:
+                with contextlib.suppress(Exception):
+                    self._unsettled.extend(self._fresh(await taking))
+                raise
             except Exception:
                 log.exception("could not read the attendee-role notices held for guild %s",
                               guild_id)
                 self._held_in.add(guild_id)  # tried again at its next arrival
                 return
-        at = self.bot.wall_clock.trusted()  # a step of the clock ahead drops none
-        fresh = [notice for notice in held if notice.fresh(at)]
+        fresh = self._fresh(held)
         self._unsettled.extend(fresh)  # out of the database: a stop before each holds it again
         for notice in fresh:
-            self._settled(notice)
             await self._send(notice)
+
+    def _fresh(self, held: list[RoleNotice]) -> list[RoleNotice]:
+        """The notices not held too long to make (`RoleNotice.fresh`), by the wall clock as
+        trusted: a step of the clock ahead drops none."""
+        at = self.bot.wall_clock.trusted()
+        return [notice for notice in held if notice.fresh(at)]
 
     async def _send(self, notice: RoleNotice) -> None:
         """A problem only moderators can fix, in the announcements channel, where the bot's
-        notices go, in the server's language as they are; pinging nobody."""
-        guild_id = notice.guild_id
+        notices go, in the server's language as they are; pinging nobody. Settled once its
+        post begins (a stop after counts it made: once at most), or it ends without one; a
+        stop before, while its words or channel are looked up, holds it (`stopped`)."""
         try:
-            told = await self._text(notice)
-            if told is None:  # the events are gone meanwhile: nothing to fix
-                return
-            channel = await announce_channel(self.bot, guild_id)
-            if channel is None:
-                log.warning("no channel to tell the moderators of guild %s: %s", guild_id, told)
-                return
-            lang = await self.bot.languages.for_guild(guild_id, self.bot)
-            await channel.send(lang.text(told), allowed_mentions=NO_MENTIONS)
+            await self._say(notice)
         except discord.HTTPException as exc:
             log.warning("could not tell the moderators of guild %s about its attendee role "
-                        "(%s %s)", guild_id, exc.status, exc.text)
+                        "(%s %s)", notice.guild_id, exc.status, exc.text)
         except Exception:
             log.exception("could not tell the moderators of guild %s about its attendee role",
-                          guild_id)
+                          notice.guild_id)
+        self._settled(notice)
+
+    async def _say(self, notice: RoleNotice) -> None:
+        guild_id = notice.guild_id
+        told = await self._text(notice)
+        if told is None:  # the events are gone meanwhile: nothing to fix
+            return
+        channel = await announce_channel(self.bot, guild_id)
+        if channel is None:
+            log.warning("no channel to tell the moderators of guild %s: %s", guild_id, told)
+            return
+        lang = await self.bot.languages.for_guild(guild_id, self.bot)
+        self._settled(notice)  # begun: made once at most
+        await channel.send(lang.text(told), allowed_mentions=NO_MENTIONS)
 
 
 def now() -> datetime:

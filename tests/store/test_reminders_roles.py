@@ -2168,6 +2168,51 @@ async def test_a_reminder_held_up_while_its_events_start_was_cleared_says_so(sto
     assert "lost its start" in said[0] and "new time" not in said[0], said
 
 
+@pytest.mark.parametrize("stopped_at", ["take_role_notices", "get_event"])
+async def test_a_stop_while_held_role_notices_are_taken_out_holds_them_again(
+        store, monkeypatch, stopped_at):
+    """The server a moderators' notice was held for arrives, and the bot stops as the
+    notice is taken out of the database (`stopped_at`: the take itself, or the read of
+    its event's title after it, before it is posted): it is held again, for the next
+    start to post once the server arrives, not lost between the two."""
+    from bot.models import RoleNotice
+    from cogs.reminders import Reminders
+
+    soon = datetime.now(UTC).replace(microsecond=0) + 30 * MIN
+    event_id = await event_with_members(store, soon, [1])
+    notice = RoleNotice(1, 555, (event_id,), datetime.now(UTC).replace(microsecond=0),
+                        giving=True)
+    await store.run(store.reminders.hold_role_notice, notice)
+    cog = Reminders(a_bot(
+        store=store, is_ready=lambda: True, runs_guild=lambda guild_id: True,
+        get_guild=lambda guild_id: SimpleNamespace(id=guild_id, unavailable=False,
+                                                   get_role=lambda role_id: None),
+        signals=SimpleNamespace(unsubscribe=lambda kind, handler: None)))
+    await cog.roles.notices.load()
+    stops: list[asyncio.Future[None]] = []
+    run = store.run
+
+    async def run_as_the_stop_comes(fn, *args, **kwargs):
+        if getattr(fn, "__name__", "") != stopped_at or stops:
+            return await run(fn, *args, **kwargs)
+        # the stop (a signal's) comes as the database is asked: what it cancels, it
+        # cancels while the call is under way (SQLite's thread goes on with it)
+        call = asyncio.ensure_future(run(fn, *args, **kwargs))
+        stops.append(asyncio.ensure_future(cog.cog_unload()))
+        return await call
+
+    monkeypatch.setattr(store, "run", run_as_the_stop_comes)
+    cog.roles.notices.guild_arrived(1)
+    for _ in range(1000):  # the release's task reaches the database
+        if stops:
+            break
+        await asyncio.sleep(0.01)
+    assert stops, f"{stopped_at} was never asked"
+    await asyncio.wait_for(stops[0], 20)
+    monkeypatch.setattr(store, "run", run)
+    assert await store.run(store.reminders.take_role_notices, 1) == [notice]
+
+
 async def test_a_stop_right_after_a_refusal_keeps_the_moderators_notice(store):
     """Discord refuses to take an event's role back in a server it has not sent (an
     outage), and the bot stops at that moment: the moderators' notice, whose task the stop
