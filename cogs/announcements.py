@@ -186,8 +186,8 @@ class Lane:
     # side by side: the task of each one's last notice, which the next waits for, and the
     # tasks of those not done with, by notice id. A server whose channel (a member whose
     # DMs) Discord fails (a 5xx, which discord.py tries again itself, for 25 s) holds up
-    # its own notices, not the others'. The channel lane claims none of a server's notices
-    # written meanwhile until its turn is over (they may be folded into later ones:
+    # its own notices, not the others'. None of a server's (member's) notices written
+    # meanwhile is claimed until its turn is over (they may be folded into later ones:
     # `bot.models.fold_unsent`); one handed out again while it waits its turn is not
     # queued twice.
     turns: dict[int, asyncio.Task[None]] = field(default_factory=dict)
@@ -359,7 +359,8 @@ class Announcements(commands.Cog):
                 notices := await self.bot.store.run(
                     self.bot.store.notices.claim_notices, room,
                     shards=self.bot.own_shards, kinds=lane.kinds,
-                    busy=() if lane.by_member else list(lane.turns))):
+                    busy=() if lane.by_member else list(lane.turns),
+                    busy_members=list(lane.turns) if lane.by_member else ())):
             for notice in notices:
                 if notice.id in lane.in_hand:
                     continue  # handed out again while it waits its server's turn

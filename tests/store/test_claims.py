@@ -51,6 +51,26 @@ async def test_a_busy_guilds_notices_are_left_unclaimed(store):
     assert (left.guild_id, left.kind) == (1, "capacity")
 
 
+# The members named busy (an earlier DM to them still being delivered) keep their DMs
+# unclaimed, to be folded into later ones; the other members' DMs, and the notices to no
+# member, are handed out.
+async def test_a_busy_members_dms_are_left_unclaimed(store):
+    from cogs.announcements import DM_NOTICES as DM_KINDS
+
+    event = await new_event(store, capacity=1)
+    for user_id in (1, 2, 3):  # 1 holds the seat, 2 and 3 wait
+        await store.join(1, event.id, user_id, "m")
+    for user_id in (1, 2):  # 2 has the seat, then 3
+        await store.run(store.registrations.cancel, 1, event.id, user_id)
+    claimed = await store.run(store.notices.claim_notices, busy_members=[2])
+    assert [getattr(n.payload, "user_id", None) for n in claimed
+            if n.kind in DM_KINDS] == [3], claimed
+    assert any(n.kind not in DM_KINDS for n in claimed), claimed  # (the capacity notice)
+    assert await store.run(store.notices.claim_notices, busy_members=[2, 3]) == []
+    [left] = await store.run(store.notices.claim_notices)
+    assert (left.kind, left.payload.user_id) == ("promoted", 2)
+
+
 # A stop gives back only the notices this process claimed, not another process's.
 async def test_a_stop_gives_back_only_its_own_claims(store_opener, tmp_path):
     path = tmp_path / "shared.sqlite3"

@@ -118,12 +118,14 @@ class PostgresOutbox(Repository):
     async def claim_notices(self, limit: int = 100, stale_after: int = CLAIM_SECONDS,
                             shards: Shards | None = None,
                             kinds: Collection[NoticeKind] | None = None,
-                            busy: Collection[int] = ()) -> list[Notice]:
+                            busy: Collection[int] = (),
+                            busy_members: Collection[int] = ()) -> list[Notice]:
         """Take pending notices for delivery: with `shards`, only those of guilds on them
         (`bot.shards.shard_of`); with `kinds`, only those kinds (each of the deliverer's
         lanes claims its own); none of the guilds in `busy` (whose earlier notices are
         still being delivered: theirs wait unclaimed, to be folded into later ones,
-        `bot.models.fold_unsent`). A claim left unacknowledged for `stale_after` seconds
+        `bot.models.fold_unsent`), nor of the members in `busy_members` (the DMs to
+        them, as for `busy`). A claim left unacknowledged for `stale_after` seconds
         (its process died) is handed out again, as is one made more than that ahead of
         this clock (it was set back since). A claim lost while committing may have
         taken its rows or not: its token says which rows are this process's own, taken
@@ -132,11 +134,13 @@ class PostgresOutbox(Repository):
         Claims and acks run to their end even when cancelled (the deliverer stopping at
         shutdown): a claim committed but not noted here would not be given back by
         `release_notices`, and an ack rolled back would hand a posted notice out again."""
-        return await to_the_end(self._claim(limit, stale_after, shards, kinds, busy))
+        return await to_the_end(self._claim(limit, stale_after, shards, kinds, busy,
+                                            busy_members))
 
     async def _claim(self, limit: int, stale_after: int, shards: Shards | None,
                      kinds: Collection[NoticeKind] | None,
-                     busy: Collection[int] = ()) -> list[Notice]:
+                     busy: Collection[int] = (),
+                     busy_members: Collection[int] = ()) -> list[Notice]:
         now = int(utcnow().timestamp())
         token = secrets.randbits(63)
         # Past the expiry any process takes those rows: no need to remember them longer.
@@ -153,13 +157,15 @@ class PostgresOutbox(Repository):
                     "  AND ($4::int IS NULL OR ((guild_id >> 22) % $4) = ANY($5::int[]))"
                     "  AND ($9::text[] IS NULL OR kind = ANY($9::text[]))"
                     "  AND NOT (guild_id = ANY($11::bigint[]))"
+                    "  AND ($12::bigint[] = '{}' OR NOT (coalesce((payload::jsonb"
+                    "   ->> 'user_id')::bigint, 0) = ANY($12::bigint[])))"
                     " ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)"
                     " RETURNING id, guild_id, event_id, kind, payload, created_at",
                     now, now - stale_after, limit, shards and shards.count,
                     list(shards.ids) if shards else None, token,
                     list(self._unanswered), list(self._unanswered.values()),
                     None if kinds is None else sorted(NoticeKind(k).value for k in kinds),
-                    now + stale_after, list(busy))
+                    now + stale_after, list(busy), list(busy_members))
         except DatabaseAway as away:
             if away.committing:
                 self._unanswered[token] = now

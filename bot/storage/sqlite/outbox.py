@@ -143,12 +143,14 @@ class SqliteOutbox(Repository):
     def claim_notices(self, limit: int = 100, stale_after: int = CLAIM_SECONDS,
                       shards: Shards | None = None,
                       kinds: Collection[NoticeKind] | None = None,
-                      busy: Collection[int] = ()) -> list[Notice]:
+                      busy: Collection[int] = (),
+                      busy_members: Collection[int] = ()) -> list[Notice]:
         """Take pending notices for delivery: with `shards`, only those of guilds on them
         (`bot.shards.shard_of`; a process has no other guild's channels); with `kinds`, only
         those kinds (each of the deliverer's lanes claims its own); none of the guilds in
         `busy` (whose earlier notices are still being delivered: theirs wait unclaimed,
-        to be folded into later ones, `bot.models.fold_unsent`). A claim left
+        to be folded into later ones, `bot.models.fold_unsent`), nor of the members in
+        `busy_members` (the DMs to them, as for `busy`). A claim left
         unacknowledged for `stale_after` seconds (its process died) is handed out again,
         as is one made more than that ahead of this clock: the clock was set back since
         (NTP correcting a clock that ran ahead), and the claim would otherwise hold the
@@ -167,6 +169,10 @@ class SqliteOutbox(Repository):
         busy_params = tuple(busy)
         not_busy = (f" AND guild_id NOT IN ({', '.join('?' * len(busy_params))})"
                     if busy_params else "")
+        if busy_members:  # (a notice to no member has no user_id)
+            busy_params += tuple(busy_members)
+            not_busy += (" AND coalesce(json_extract(payload, '$.user_id'), 0) NOT IN"
+                         f" ({', '.join('?' * len(busy_members))})")
         with self._transaction():
             rows = self._all(
                 "UPDATE outbox SET claimed_at = ? WHERE id IN (SELECT id FROM outbox"
