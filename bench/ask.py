@@ -1,0 +1,127 @@
+"""`/event ask` on a large server: how long one question holds the database, per backend.
+
+One server of `EVENTS` events, each page a long description (`WORDS` words, so the most
+search rows a text gives), written in the bundled pages' own words at their own
+frequencies: nearly every passage says "defense", most say "china" or "missile", so a
+question of common words matches most of the server. A second server of one event
+(the bundled pages) is asked too, with the big server's rows in the same table. Each
+question is asked `RUNS` times through the store (`store.run(store.search.ask, ...)`,
+the path `/event ask` takes) and the median printed, in milliseconds.
+
+    PYTHONPATH=. .venv/bin/python -m bench.ask [events]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bot.pages import decode_page, parse_page
+from bot.questions import STOPWORDS
+from bot.storage import EventDraft, Store, open_store
+from tests.conftest import ANNOUNCEMENT, RECAP, make_page
+from tests.postgres_cluster import start_cluster
+
+EVENTS = 2_000
+WORDS = 3_000  # a long page: more than PASSAGES_PER_TEXT passages of PASSAGE_WORDS words
+RUNS = 7
+BATCH = 50
+
+
+def vocabulary() -> tuple[list[str], list[int], list[str]]:
+    """The bundled pages' words with their counts, and their most common significant words."""
+    text = " ".join(decode_page(p.read_bytes()) for p in (ANNOUNCEMENT, RECAP))
+    counts = collections.Counter(re.findall(r"[A-Za-z][A-Za-z'-]+", text))
+    words = list(counts)
+    common = [w for w, _ in counts.most_common() if w.casefold() not in STOPWORDS
+              and len(w) > 3]
+    return words, [counts[w] for w in words], common
+
+
+def seed_pages():
+    return [(text, parse_page(text))
+            for text in (decode_page(p.read_bytes()) for p in (ANNOUNCEMENT, RECAP))]
+
+
+def page_text(rng: random.Random, words: list[str], weights: list[int]) -> str:
+    chosen = rng.choices(words, weights, k=WORDS)
+    return "\n\n".join(" ".join(chosen[i:i + 80]) + "." for i in range(0, WORDS, 80))
+
+
+def questions(common: list[str]) -> dict[str, tuple[str, bool]]:
+    """Name: (question, scoped to one event)."""
+    return {
+        "everyday, server": ("what did they say about missile defense?", False),
+        "rare word, server": ("THAAD deployment Korea", False),
+        "10 common words, server": (" ".join(common[:10]), False),
+        "20 common words, server": (" ".join(common[:20]), False),
+        "32 common words, server": (" ".join(common[:32]), False),
+        "everyday, one event": ("what did they say about missile defense?", True),
+        "20 common words, one event": (" ".join(common[:20]), True),
+    }
+
+
+async def fill(store: Store) -> int:
+    """The big server (guild 1) and the small one (guild 2); the first event of guild 1."""
+    rng = random.Random(7)
+    words, weights, _ = vocabulary()
+    first = None
+    for start in range(0, EVENTS, BATCH):
+        drafts = [(EventDraft(f"e{n}", f"Event {n}", 50),
+                   [(f"page {n}", make_page(description=page_text(rng, words, weights)))])
+                  for n in range(start, min(EVENTS, start + BATCH))]
+        saved = await store.run(store.events.save_events, 1, drafts)
+        first = first or saved[0][0].id
+    await store.run(store.events.save_event, 2, EventDraft("seed", "Missile Defense", 50),
+                    seed_pages())
+    assert first is not None
+    return first
+
+
+async def timed(store: Store, guild: int, question: str, event: int | None) -> float:
+    times = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        await store.run(store.search.ask, guild, question, event)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1_000
+
+
+async def measure(location: str | Path, label: str) -> None:
+    _, _, common = vocabulary()
+    async with await open_store(location) as store:
+        started = time.perf_counter()
+        big_event = await fill(store)
+        print(f"{label}: {EVENTS} events filled in {time.perf_counter() - started:.0f} s",
+              flush=True)
+        for name, (question, scoped) in questions(common).items():
+            ms = await timed(store, 1, question, big_event if scoped else None)
+            print(f"  {name:32} {ms:8.1f} ms", flush=True)
+        for name in ("everyday", "20 common words"):
+            question = questions(common)[f"{name}, server"][0]
+            ms = await timed(store, 2, question, None)
+            print(f"  {name + ', small server':32} {ms:8.1f} ms", flush=True)
+
+
+async def main() -> None:
+    global EVENTS
+    if len(sys.argv) > 1:
+        EVENTS = int(sys.argv[1])
+    with tempfile.TemporaryDirectory() as folder:
+        await measure(Path(folder) / "ask.sqlite3", "SQLite")
+    cluster = start_cluster()
+    try:
+        await measure(cluster.url(), "PostgreSQL")
+    finally:
+        cluster.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
