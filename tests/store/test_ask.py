@@ -8,8 +8,8 @@ from bot.errors import InvalidValue
 from bot.pages import decode_page, parse_page
 from bot.storage import EventDraft
 from bot.storage.sqlite.migrations import MIGRATIONS
-from bot.storage.sqlite.search import fts_query, han_query
-from tests.conftest import ANNOUNCEMENT, RECAP, make_page, rsvp_of, sqlite_before
+from bot.storage.sqlite.search import CANDIDATES, PASSAGES_PER_TEXT, fts_query, han_query
+from tests.conftest import ANNOUNCEMENT, RECAP, execute_sql, make_page, rsvp_of, sqlite_before
 from tests.store.test_store import step_counted_database, vm_steps
 
 
@@ -322,3 +322,71 @@ async def test_migrating_a_v7_database_makes_its_search_stem_and_read_chinese(
         assert [p.source for p in await store.run(store.search.ask, 5, "lighthouse")] == ["page"]
         [found] = await store.run(store.search.ask, 5, "灯塔")
         assert "\x02灯塔\x03" in found.excerpt
+
+
+def many_passages(event: int) -> str:
+    """A page of PASSAGES_PER_TEXT passages, every one of them saying "missile defense"."""
+    return "\n\n".join(f"Talk {event} part {n} on missile defense: "
+                       + " ".join(f"note{event}x{n}x{i}" for i in range(50))
+                       for n in range(PASSAGES_PER_TEXT))
+
+
+async def save_pages(store, first: int, events: int) -> None:
+    await store.run(store.events.save_events, 1, [
+        (EventDraft(f"many-{n}", f"Many {n}", 5),
+         [(f"many {n}", make_page(description=many_passages(n)))])
+        for n in range(first, first + events)])
+
+
+async def ask_cost(store, question: str) -> int:
+    """What one ask of guild 1 costs: on SQLite, hundreds of VM steps (FTS5 ranks the rows
+    of a MATCH ... ORDER BY rank with a statement of its own, step by step); on PostgreSQL,
+    the passages ranked, counted by a `ts_rank_cd` of the test's own, which the database's
+    search path finds first and which calls PostgreSQL's."""
+    pool = getattr(store, "_pool", None)
+    if pool is None:
+        conn = store._repos.session.conn
+        return await store.run(lambda: vm_steps(conn, lambda: store._repos.search.ask(
+            1, question)))
+    count = "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM ranked"
+    before = (await execute_sql(store, count))[0][0]
+    await store.run(store.search.ask, 1, question)
+    return (await execute_sql(store, count))[0][0] - before
+
+
+async def count_ranked_passages(store_opener, path) -> None:
+    """PostgreSQL: the database's `ts_rank_cd` counts the passages it ranks (see `ask_cost`)."""
+    async with await store_opener(path) as store:
+        name = (await execute_sql(store, "SELECT current_database()"))[0][0]
+        for sql in ("CREATE SEQUENCE ranked",
+                    "CREATE FUNCTION public.ts_rank_cd(tsvector, tsquery, integer)"
+                    " RETURNS real LANGUAGE sql VOLATILE AS"
+                    " $$ SELECT pg_catalog.ts_rank_cd($1, $2, $3) + 0 * nextval('ranked') $$",
+                    f"ALTER DATABASE {name} SET search_path = public, pg_catalog"):
+            await execute_sql(store, sql)
+
+
+async def test_an_ask_ranks_a_bounded_number_of_passages_however_many_match(
+        store_opener, tmp_path):
+    """A server whose pages say the question's words in thousands of passages: FTS5 and
+    PostgreSQL ranked every match before keeping the best, holding the database (and every
+    member's join behind it) in proportion to the matching text. Now only the newest
+    CANDIDATES matches are ranked: eight times as many matches cost about the same."""
+    path = tmp_path / "many.sqlite3"
+    async with await store_opener(path) as store:
+        postgres = getattr(store, "_pool", None) is not None
+    if postgres:
+        await count_ranked_passages(store_opener, path)
+    events = CANDIDATES // PASSAGES_PER_TEXT
+    async with await store_opener(path) as store:
+        await save_pages(store, 0, events)
+        question = "what did they say about missile defense?"
+        few = await ask_cost(store, question)
+        await save_pages(store, events, 7 * events)
+        many = await ask_cost(store, question)
+        [best, *_] = await store.run(store.search.ask, 1, question)
+    assert "\x02missile\x03 \x02defense\x03" in best.excerpt
+    if postgres:
+        assert few == CANDIDATES and many == CANDIDATES, (few, many)
+    else:
+        assert many <= 1.5 * few + 10, (few, many)

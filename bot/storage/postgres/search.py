@@ -6,10 +6,11 @@ English words go through the 'english' stemmer, every one of them (the words a
 question leaves out are `bot.questions.STOPWORDS`, not PostgreSQL's), their accents
 folded (a generated tsvector with a GIN index; "ambiguity" finds "ambiguities" and
 "zurich" "Zürich", as SQLite's porter and unicode61 tokenizers do), ranked by
-`ts_rank_cd`; excerpts come from `ts_headline`, built only for the rows kept. Han text
-has no spaces, so each passage also keeps its two-character terms in simplified
-characters (`han_index`, GIN indexed): a Chinese question in either script matches a
-passage sharing one of its terms, as on SQLite.
+`ts_rank_cd` over the newest CANDIDATES passages that match, as on SQLite (ranking every
+match cost in proportion to the text that matched); excerpts come from `ts_headline`,
+built only for the rows kept. Han text has no spaces, so each passage also keeps its
+two-character terms in simplified characters (`han_index`, GIN indexed): a Chinese
+question in either script matches a passage sharing one of its terms, as on SQLite.
 """
 
 from __future__ import annotations
@@ -32,7 +33,13 @@ from bot.storage.postgres.migrations import (
     UNACCENTED,
 )
 from bot.storage.postgres.session import Repository
-from bot.storage.sqlite.search import han_excerpt, index_passages, marked_excerpt, passages_of
+from bot.storage.sqlite.search import (
+    CANDIDATES,
+    han_excerpt,
+    index_passages,
+    marked_excerpt,
+    passages_of,
+)
 
 # ts_rank_cd's normalisation 1 (rank / (1 + log of the passage's length)) comes closest to
 # SQLite's BM25 on the bundled event: the same best passage for 18 of 20 sample questions,
@@ -73,19 +80,23 @@ class PostgresSearch(Repository):
                 # the words as asked too, for the excerpt, which marks the text as written
                 f"  to_tsquery('{SEARCH_CONFIG}', $1) || to_tsquery('{SEARCH_CONFIG}', $8)"
                 " AS shown),"
+                # the newest CANDIDATES matches, and only those ranked (as on SQLite)
+                " candidates AS MATERIALIZED ("
+                "  SELECT p.id FROM passages p, q"
+                "  WHERE p.guild_id = $2 AND ($3::bigint IS NULL OR p.event_id = $3)"
+                "   AND (($1 <> '' AND p.words @@ q.words) OR p.han && $4::text[])"
+                "  ORDER BY p.id DESC LIMIT $9),"
                 " best AS ("
                 "  SELECT p.id, ts_rank_cd(p.words, q.words, $7)"
                 "   + (SELECT count(*) FROM unnest(p.han) t WHERE t = ANY($4::text[])) AS rank"
-                "  FROM passages p, q"
-                "  WHERE p.guild_id = $2 AND ($3::bigint IS NULL OR p.event_id = $3)"
-                "   AND (($1 <> '' AND p.words @@ q.words) OR p.han && $4::text[])"
+                "  FROM candidates JOIN passages p ON p.id = candidates.id, q"
                 "  ORDER BY rank DESC, p.id LIMIT $5)"
                 " SELECT p.event_id, e.title, p.source, p.text,"
                 f"  ts_headline('{SEARCH_CONFIG}', p.text, q.shown, $6) AS excerpt"
                 " FROM best JOIN passages p ON p.id = best.id JOIN events e ON e.id = p.event_id,"
                 "  q ORDER BY best.rank DESC, p.id",
                 words, guild_id, event_id, terms, limit, HEADLINE, RANK_NORMALISATION,
-                tsquery_text(composed))
+                tsquery_text(composed), CANDIDATES)
         wanted, asked = frozenset(terms), frozenset(search_words(composed.translate(UNACCENT)))
         return [Passage(r["event_id"], r["title"], r["source"], r["text"],
                         r["excerpt"] if MATCH_START in r["excerpt"]

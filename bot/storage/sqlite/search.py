@@ -22,6 +22,21 @@ from bot.storage.sqlite.session import Repository
 PASSAGE_WORDS = 100
 PASSAGE_CHARS = 1_000
 PASSAGES_PER_TEXT = 25
+# An ask ranks at most this many passages, the newest that match: copied and ranked, a
+# passage costs about 11 µs, so 200 hold the database thread some 2 to 3 ms however much
+# of a server's text the question's words match; a question matching more ranks the
+# newest (a server's recent events are the ones asked about).
+CANDIDATES = 200
+# The candidates of one ask (`asked_rows`) and their index (`asked`, which reads its text
+# from them), ranked by BM25 over them alone: bm25() weighs the text and its Chinese terms
+# alike, as the passages table's rank does. The connection's own, made on its first ask.
+ASKED_TABLES = (
+    "CREATE TEMP TABLE IF NOT EXISTS asked_rows ("
+    " id INTEGER PRIMARY KEY, text TEXT, han TEXT, event_id INTEGER, source TEXT)",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.asked USING fts5 (text, han,"
+    " content = 'asked_rows', content_rowid = 'id',"
+    " tokenize = 'porter unicode61 remove_diacritics 2')",
+)
 HAN_EXCERPT = 160  # characters of a passage shown around its first Chinese match
 _WORD = re.compile(r"\S+")
 # Texts up to this long keep their search rows in a small cache: the sample events say the
@@ -61,15 +76,30 @@ class SqliteSearch(Repository):
                                   "'what did they say about missile defense?'"))
         match = " OR ".join(([f"text : ({words})"] if words else [])
                             + ([f"han : ({han})"] if han else []))
-        # FTS5 ranks every match by BM25 itself (rank is bm25 of the text columns) and hands
-        # back rows best first, so excerpts are built only for the `limit` rows kept.
+        # The newest CANDIDATES matches in scope, found in rowid order (FTS5 stops at the
+        # limit), are copied to tables of this connection's own and ranked there: BM25
+        # over every match (FTS5 ranks them all before any LIMIT) and its word weights
+        # (each word's rows counted over the whole table, every server's) cost in
+        # proportion to the text that matches, and held the database thread that long.
         scope = event_tag(event_id) if event_id is not None else guild_tag(guild_id)
-        rows = self._all(
-            "SELECT p.event_id, e.title, p.source, p.text,"
-            f" snippet(passages, 0, '{MATCH_START}', '{MATCH_END}', '…', 48) AS excerpt"
-            " FROM passages p JOIN events e ON e.id = p.event_id"
-            " WHERE passages MATCH ? AND e.guild_id = ? ORDER BY p.rank LIMIT ?",
-            (f'scope : "{scope}" AND ({match})', guild_id, limit))
+        db = self._conn
+        for table in ASKED_TABLES:
+            db.execute(table)
+        with self._session.snapshot():  # one state of the passages, one write of the copies
+            db.execute("DELETE FROM asked_rows")
+            db.execute("INSERT INTO asked (asked) VALUES ('delete-all')")
+            db.execute("INSERT INTO asked_rows (id, text, han, event_id, source)"
+                       " SELECT rowid, text, han, event_id, source FROM passages"
+                       " WHERE passages MATCH ? ORDER BY rowid DESC LIMIT ?",
+                       (f'scope : "{scope}" AND ({match})', CANDIDATES))
+            db.execute("INSERT INTO asked (asked) VALUES ('rebuild')")
+            rows = self._all(
+                "SELECT r.event_id, e.title, r.source, r.text,"
+                f" snippet(asked, 0, '{MATCH_START}', '{MATCH_END}', '…', 48) AS excerpt"
+                " FROM asked JOIN asked_rows r ON r.id = asked.rowid"
+                " JOIN events e ON e.id = r.event_id"
+                " WHERE asked MATCH ? AND e.guild_id = ? ORDER BY asked.rank LIMIT ?",
+                (match, guild_id, limit))
         terms = frozenset(han_terms(question))
         return [Passage(r["event_id"], r["title"], r["source"], r["text"],
                         r["excerpt"] if MATCH_START in r["excerpt"] or not terms
