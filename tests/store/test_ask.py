@@ -371,7 +371,7 @@ async def test_an_ask_ranks_a_bounded_number_of_passages_however_many_match(
     """A server whose pages say the question's words in thousands of passages: FTS5 and
     PostgreSQL ranked every match before keeping the best, holding the database (and every
     member's join behind it) in proportion to the matching text. Now only the newest
-    CANDIDATES matches are ranked: eight times as many matches cost about the same."""
+    CANDIDATES matches are ranked: four times as many matches cost about the same."""
     path = tmp_path / "many.sqlite3"
     async with await store_opener(path) as store:
         postgres = getattr(store, "_pool", None) is not None
@@ -382,7 +382,7 @@ async def test_an_ask_ranks_a_bounded_number_of_passages_however_many_match(
         await save_pages(store, 0, events)
         question = "what did they say about missile defense?"
         few = await ask_cost(store, question)
-        await save_pages(store, events, 7 * events)
+        await save_pages(store, events, 3 * events)
         many = await ask_cost(store, question)
         [best, *_] = await store.run(store.search.ask, 1, question)
     assert "\x02missile\x03 \x02defense\x03" in best.excerpt

@@ -75,16 +75,24 @@ class PostgresSearch(Repository):
             raise InvalidValue(N_("ask with a few words about the event, e.g. "
                                   "'what did they say about missile defense?'"))
         async with self._transaction() as conn:
+            # planned for these values each time: a plan for any values (asyncpg prepares
+            # statements, and PostgreSQL settles on one after five) knows neither the
+            # scope nor how common the words are, and walked the whole table newest first
+            # for one old event's few passages
+            await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
             rows = await conn.fetch(
                 f"WITH q AS (SELECT to_tsquery('{SEARCH_CONFIG}', $1) AS words,"
                 # the words as asked too, for the excerpt, which marks the text as written
                 f"  to_tsquery('{SEARCH_CONFIG}', $1) || to_tsquery('{SEARCH_CONFIG}', $8)"
                 " AS shown),"
-                # the newest CANDIDATES matches, and only those ranked (as on SQLite)
+                # the newest CANDIDATES matches, and only those ranked (as on SQLite); the
+                # query written out, not taken from q, so the planner sees how common its
+                # words are and walks the newest rows only when they match often
                 " candidates AS MATERIALIZED ("
-                "  SELECT p.id FROM passages p, q"
+                "  SELECT p.id FROM passages p"
                 "  WHERE p.guild_id = $2 AND ($3::bigint IS NULL OR p.event_id = $3)"
-                "   AND (($1 <> '' AND p.words @@ q.words) OR p.han && $4::text[])"
+                f"   AND (($1 <> '' AND p.words @@ to_tsquery('{SEARCH_CONFIG}', $1))"
+                "    OR p.han && $4::text[])"
                 "  ORDER BY p.id DESC LIMIT $9),"
                 " best AS ("
                 "  SELECT p.id, ts_rank_cd(p.words, q.words, $7)"
