@@ -6,9 +6,10 @@ frequencies: nearly every passage says "defense", most say "china" or "missile",
 question of common words matches most of the server. A second server of one event
 (the bundled pages) is asked too, with the big server's rows in the same table. Each
 question is asked `RUNS` times through the store (`store.run(store.search.ask, ...)`,
-the path `/event ask` takes) and the median printed, in milliseconds.
+the path `/event ask` takes); the table gives the median and spread in milliseconds, and
+each against the everyday question on the small server, measured in the same run.
 
-    PYTHONPATH=. .venv/bin/python -m bench.ask [events]
+    python -m bench ask
 """
 
 from __future__ import annotations
@@ -27,11 +28,14 @@ from bot.pages import decode_page, parse_page
 from bot.questions import STOPWORDS
 from bot.storage import EventDraft, Store, open_store
 from tests.conftest import ANNOUNCEMENT, RECAP, make_page
-from tests.postgres_cluster import start_cluster
+from tests.postgres_cluster import NoServer, start_cluster
 
 EVENTS = 2_000
 WORDS = 3_000  # a long page: more than PASSAGES_PER_TEXT passages of PASSAGE_WORDS words
 RUNS = 7
+# An ask on the big server holds the database at most this many times as long as the
+# everyday question on the small one.
+TARGET_RATIO = 20.0
 BATCH = 50
 
 
@@ -85,43 +89,73 @@ async def fill(store: Store) -> int:
     return first
 
 
-async def timed(store: Store, guild: int, question: str, event: int | None) -> float:
+async def timed(store: Store, guild: int, question: str,
+                event: int | None) -> tuple[float, float, float]:
+    """Min, median and max seconds of RUNS asks of `question` through the store."""
     times = []
     for _ in range(RUNS):
         started = time.perf_counter()
         await store.run(store.search.ask, guild, question, event)
         times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1_000
+    return min(times), statistics.median(times), max(times)
 
 
-async def measure(location: str | Path, label: str) -> None:
+async def measured(location: str | Path) -> dict:
     _, _, common = vocabulary()
     async with await open_store(location) as store:
         started = time.perf_counter()
         big_event = await fill(store)
-        print(f"{label}: {EVENTS} events filled in {time.perf_counter() - started:.0f} s",
-              flush=True)
-        for name, (question, scoped) in questions(common).items():
-            ms = await timed(store, 1, question, big_event if scoped else None)
-            print(f"  {name:32} {ms:8.1f} ms", flush=True)
+        filled = time.perf_counter() - started
+        asks = {name: await timed(store, 1, question, big_event if scoped else None)
+                for name, (question, scoped) in questions(common).items()}
         for name in ("everyday", "20 common words"):
-            question = questions(common)[f"{name}, server"][0]
-            ms = await timed(store, 2, question, None)
-            print(f"  {name + ', small server':32} {ms:8.1f} ms", flush=True)
+            asks[f"{name}, small server"] = await timed(
+                store, 2, questions(common)[f"{name}, server"][0], None)
+    return {"filled": filled, "asks": asks}
 
 
-async def main() -> None:
-    global EVENTS
-    if len(sys.argv) > 1:
-        EVENTS = int(sys.argv[1])
+def measure() -> dict:
+    """Each backend's asks; PostgreSQL's only where a cluster can be started."""
+    results = {}
     with tempfile.TemporaryDirectory() as folder:
-        await measure(Path(folder) / "ask.sqlite3", "SQLite")
-    cluster = start_cluster()
+        results["SQLite"] = asyncio.run(measured(Path(folder) / "ask.sqlite3"))
     try:
-        await measure(cluster.url(), "PostgreSQL")
+        cluster = start_cluster()
+    except NoServer as exc:
+        print(f"bench/ask.py: PostgreSQL skipped: {exc}", file=sys.stderr)
+        return results
+    try:
+        results["PostgreSQL"] = asyncio.run(measured(cluster.url()))
     finally:
         cluster.stop()
+    return results
 
 
-if __name__ == "__main__":
-    asyncio.run(main())
+def report(results: dict) -> str:
+    ms = 1_000
+    backends = list(results)
+    lines = [
+        "## `/event ask` on a large server (`bench/ask.py`)", "",
+        f"How long one question holds the database thread (SQLite) or a connection "
+        f"(PostgreSQL), through the store as `/event ask` calls it: one server of "
+        f"{EVENTS:,} events, each page {WORDS:,} words in the bundled pages' own words at "
+        f"their own frequencies (a question of common words matches most of the server), "
+        f"and a small server of the bundled event alone, in the same table. Each question "
+        f"{RUNS} times; median ms (min–max), and its ratio to the everyday question on the "
+        f"small server (what an ask costs where little matches). Target: at most "
+        f"{TARGET_RATIO:g}× that, however much of the server the words match (an ask ranks "
+        f"at most the newest `CANDIDATES` passages that match).", "",
+        "| question | " + " | ".join(f"{b} ms | {b} ÷ small" for b in backends) + " |",
+        "|---|" + "---:|---:|" * len(backends)]
+    for name in results[backends[0]]["asks"]:
+        cells = []
+        for backend in backends:
+            asks = results[backend]["asks"]
+            low, mid, high = asks[name]
+            ratio = mid / asks["everyday, small server"][1]
+            verdict = "" if ratio <= TARGET_RATIO else " **misses**"
+            cells.append(f"{mid * ms:.1f} ({low * ms:.1f}–{high * ms:.1f}) | {ratio:.1f}{verdict}")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += ["", "Filling the big server took " + ", ".join(
+        f"{results[b]['filled']:.0f} s on {b}" for b in backends) + "."]
+    return "\n".join(lines) + "\n"
