@@ -6,8 +6,8 @@ English words go through the 'english' stemmer, every one of them (the words a
 question leaves out are `bot.questions.STOPWORDS`, not PostgreSQL's), their accents
 folded (a generated tsvector with a GIN index; "ambiguity" finds "ambiguities" and
 "zurich" "Zürich", as SQLite's porter and unicode61 tokenizers do), ranked by
-`ts_rank_cd` over the newest CANDIDATES passages that match, as on SQLite (ranking every
-match cost in proportion to the text that matched); excerpts come from `ts_headline`,
+`ts_rank_cd` over each term's newest matches, as on SQLite (ranking every match cost in
+proportion to the text that matched); excerpts come from `ts_headline`,
 built only for the rows kept. Han text has no spaces, so each passage also keeps its
 two-character terms in simplified characters (`han_index`, GIN indexed): a Chinese
 question in either script matches a passage sharing one of its terms, as on SQLite.
@@ -34,11 +34,11 @@ from bot.storage.postgres.migrations import (
 )
 from bot.storage.postgres.session import Repository
 from bot.storage.sqlite.search import (
-    CANDIDATES,
     han_excerpt,
     index_passages,
     marked_excerpt,
     passages_of,
+    per_term,
 )
 
 # ts_rank_cd's normalisation 1 (rank / (1 + log of the passage's length)) comes closest to
@@ -71,6 +71,7 @@ class PostgresSearch(Repository):
         the matched words are wrapped in MATCH_START/MATCH_END."""
         composed = unicodedata.normalize("NFC", question)  # a mark typed apart is its letter's
         words, terms = tsquery_text(composed.translate(UNACCENT)), han_terms(question)
+        each = term_queries(composed.translate(UNACCENT))
         if not words and not terms:
             raise InvalidValue(N_("ask with a few words about the event, e.g. "
                                   "'what did they say about missile defense?'"))
@@ -85,15 +86,10 @@ class PostgresSearch(Repository):
                 # the words as asked too, for the excerpt, which marks the text as written
                 f"  to_tsquery('{SEARCH_CONFIG}', $1) || to_tsquery('{SEARCH_CONFIG}', $8)"
                 " AS shown),"
-                # the newest CANDIDATES matches, and only those ranked (as on SQLite); the
-                # query written out, not taken from q, so the planner sees how common its
-                # words are and walks the newest rows only when they match often
-                " candidates AS MATERIALIZED ("
-                "  SELECT p.id FROM passages p"
-                "  WHERE p.guild_id = $2 AND ($3::bigint IS NULL OR p.event_id = $3)"
-                f"   AND (($1 <> '' AND p.words @@ to_tsquery('{SEARCH_CONFIG}', $1))"
-                "    OR p.han && $4::text[])"
-                "  ORDER BY p.id DESC LIMIT $9),"
+                # each term's newest matches, and only those ranked (as on SQLite); each
+                # term's query written out, not taken from q, so the planner sees how
+                # common its word is and walks the newest rows only when it is common
+                f" candidates AS MATERIALIZED ({candidate_arms(len(each[0]), len(each[1]))}),"
                 " best AS ("
                 "  SELECT p.id, ts_rank_cd(p.words, q.words, $7)"
                 "   + (SELECT count(*) FROM unnest(p.han) t WHERE t = ANY($4::text[])) AS rank"
@@ -104,7 +100,8 @@ class PostgresSearch(Repository):
                 " FROM best JOIN passages p ON p.id = best.id JOIN events e ON e.id = p.event_id,"
                 "  q ORDER BY best.rank DESC, p.id",
                 words, guild_id, event_id, terms, limit, HEADLINE, RANK_NORMALISATION,
-                tsquery_text(composed), CANDIDATES)
+                tsquery_text(composed), per_term(len(each[0]) + len(each[1])),
+                *each[0], *each[1])
         wanted, asked = frozenset(terms), frozenset(search_words(composed.translate(UNACCENT)))
         return [Passage(r["event_id"], r["title"], r["source"], r["text"],
                         r["excerpt"] if MATCH_START in r["excerpt"]
@@ -137,6 +134,25 @@ def tsquery_text(question: str) -> str:
     if not topic or set(topic) == set(words):
         return any_of(words)
     return f"({any_of(topic)}) & ({any_of(words)})"
+
+
+def term_queries(question: str) -> tuple[list[str], list[str]]:
+    """The question's words, each as `to_tsquery` text with the topic a question "about"
+    something requires (see `tsquery_text`), and its two-character Han terms: the terms
+    that each bring their newest matches to be ranked (`sqlite.search.term_matches`)."""
+    words, topic = search_words(question), topic_words(question)
+    required = f" & ({any_of(topic)})" if topic and set(topic) != set(words) else ""
+    return [f"'{word}'{required}" for word in words], han_terms(question)
+
+
+def candidate_arms(words: int, han: int) -> str:
+    """The ids of each term's newest `$9` matches in the scope ($2, $3): the words' from
+    parameter $10 on, the Han terms' after them."""
+    scope = "p.guild_id = $2 AND ($3::bigint IS NULL OR p.event_id = $3)"
+    tests = ([f"p.words @@ to_tsquery('{SEARCH_CONFIG}', ${10 + n})" for n in range(words)]
+             + [f"p.han && ARRAY[${10 + words + n}::text]" for n in range(han)])
+    return " UNION ".join(f"(SELECT p.id FROM passages p WHERE {scope} AND {test}"
+                          " ORDER BY p.id DESC LIMIT $9)" for test in tests)
 
 
 def any_of(words: Iterable[str]) -> str:

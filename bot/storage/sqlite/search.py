@@ -22,11 +22,16 @@ from bot.storage.sqlite.session import Repository
 PASSAGE_WORDS = 100
 PASSAGE_CHARS = 1_000
 PASSAGES_PER_TEXT = 25
-# An ask ranks at most this many passages, the newest that match: copied and ranked, a
+# An ask ranks about this many passages, the newest that match: copied and ranked, a
 # passage costs about 11 µs, so 200 hold the database thread some 2 to 3 ms however much
-# of a server's text the question's words match; a question matching more ranks the
-# newest (a server's recent events are the ones asked about).
+# of a server's text the question's words match. They are shared among the question's
+# terms (`per_term`), each bringing its own newest matches: a word that only an older
+# event says (the rarest, which BM25 weighs most) is ranked too, not crowded out by the
+# newer passages of the common ones.
 CANDIDATES = 200
+# Each term's matches at least, however many terms a question has (32 words and 64 Han
+# terms at most: some 500 passages).
+PER_TERM_AT_LEAST = 5
 # The candidates of one ask (`asked_rows`) and their index (`asked`, which reads its text
 # from them), ranked by BM25 over them alone: bm25() weighs the text and its Chinese terms
 # alike, as the passages table's rank does. The connection's own, made on its first ask.
@@ -76,22 +81,25 @@ class SqliteSearch(Repository):
                                   "'what did they say about missile defense?'"))
         match = " OR ".join(([f"text : ({words})"] if words else [])
                             + ([f"han : ({han})"] if han else []))
-        # The newest CANDIDATES matches in scope, found in rowid order (FTS5 stops at the
-        # limit), are copied to tables of this connection's own and ranked there: BM25
-        # over every match (FTS5 ranks them all before any LIMIT) and its word weights
-        # (each word's rows counted over the whole table, every server's) cost in
+        # Each term's newest matches in scope (`per_term`), found in rowid order (FTS5
+        # stops at the limit), are copied to tables of this connection's own and ranked
+        # there: BM25 over every match (FTS5 ranks them all before any LIMIT) and its word
+        # weights (each word's rows counted over the whole table, every server's) cost in
         # proportion to the text that matches, and held the database thread that long.
         scope = event_tag(event_id) if event_id is not None else guild_tag(guild_id)
+        each = term_matches(question)
+        share = per_term(len(each))
         db = self._conn
         for table in ASKED_TABLES:
             db.execute(table)
         with self._session.snapshot():  # one state of the passages, one write of the copies
             db.execute("DELETE FROM asked_rows")
             db.execute("INSERT INTO asked (asked) VALUES ('delete-all')")
-            db.execute("INSERT INTO asked_rows (id, text, han, event_id, source)"
-                       " SELECT rowid, text, han, event_id, source FROM passages"
-                       " WHERE passages MATCH ? ORDER BY rowid DESC LIMIT ?",
-                       (f'scope : "{scope}" AND ({match})', CANDIDATES))
+            for term in each:
+                db.execute("INSERT OR IGNORE INTO asked_rows (id, text, han, event_id, source)"
+                           " SELECT rowid, text, han, event_id, source FROM passages"
+                           " WHERE passages MATCH ? ORDER BY rowid DESC LIMIT ?",
+                           (f'scope : "{scope}" AND ({term})', share))
             db.execute("INSERT INTO asked (asked) VALUES ('rebuild')")
             rows = self._all(
                 "SELECT r.event_id, e.title, r.source, r.text,"
@@ -124,6 +132,21 @@ def fts_query(question: str) -> str:
     if not topic or set(topic) == set(words):
         return any_of(words)
     return f"({any_of(topic)}) AND ({any_of(words)})"
+
+
+def term_matches(question: str) -> list[str]:
+    """Each of the question's terms as an FTS5 query that `fts_query` or `han_query`
+    would match: a word (with the topic a question "about" something requires), or a
+    two-character Han term."""
+    words, topic = search_words(question), topic_words(question)
+    required = f" AND ({any_of(topic)})" if topic and set(topic) != set(words) else ""
+    return ([f'text : ("{word}"{required})' for word in words]
+            + [f'han : "{term}"' for term in han_terms(question)])
+
+
+def per_term(terms: int) -> int:
+    """How many of its newest matches each of a question's `terms` brings to be ranked."""
+    return max(CANDIDATES // max(terms, 1), PER_TERM_AT_LEAST)
 
 
 def han_query(question: str) -> str:
