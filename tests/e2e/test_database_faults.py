@@ -13,9 +13,11 @@ import asyncio
 import os
 import resource
 import sqlite3
+import time
 
 import pytest
 
+from bot.storage.sqlite.session import BUSY_TIMEOUT_MS
 from sandbox import Attachment
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_button
 
@@ -185,14 +187,23 @@ async def test_a_delete_or_import_refused_as_busy_keeps_its_buttons_for_a_retry(
     holder = sqlite3.connect(world.db_path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
+        asked_at = time.monotonic()
         deleting, importing = await asyncio.gather(
             fake.click(world.guild, deleter, asked.message, confirm),
             fake.click(world.guild, world.moderator, preview.message, import_button(preview)))
         twice = await fake.click(world.guild, deleter, asked.message, confirm)
-        refusals = [await deleting.followup(timeout=30), await importing.followup(timeout=30)]
+        refusals, answered_in = [], []
+        for click in (deleting, importing):
+            refusals.append(await click.followup(timeout=30))
+            answered_in.append(time.monotonic() - asked_at)
     finally:
         holder.execute("COMMIT")
         holder.close()
+    # Each is answered within the bot's wait for the lock of its asking, the second too,
+    # which waited its turn on the database connection behind the first: not after the
+    # first's wait and then a whole wait of its own.
+    print(f"figures: refused as busy after {answered_in[0]:.1f} s and {answered_in[1]:.1f} s")
+    assert max(answered_in) < BUSY_TIMEOUT_MS / 1000 + 2, answered_in
     assert [(r["content"], bool(r["flags"] & 64)) for r in refusals] == [
         (BUSY_ZH, True), (BUSY, True)]
     assert twice.type == 6 and twice.followups == []  # a double click: acknowledged only

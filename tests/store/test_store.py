@@ -24,6 +24,7 @@ from bot.storage import EventDraft, EventNotFound, open_store, utcnow
 from bot.storage.postgres import store as postgres_store
 from bot.storage.sqlite import migrate as sqlite_migrate
 from bot.storage.sqlite import session as sqlite_session
+from bot.storage.sqlite import store as sqlite_store
 from bot.storage.sqlite.migrate import statements
 from bot.storage.sqlite.migrations import SCHEMA_VERSION
 from tests.conftest import (
@@ -1080,6 +1081,38 @@ async def test_a_request_kept_waiting_past_the_lock_wait_is_refused_as_busy(
         assert (await store.join(1, event.id, 2, "again")).result.outcome is (
             JoinOutcome.CONFIRMED)
         assert await rsvp_of(store, event.id, 1) is None
+
+
+@pytest.mark.sqlite_only  # one connection, one call at a time
+async def test_requests_queued_behind_a_lock_are_each_refused_within_one_wait(
+        store_opener, tmp_path, monkeypatch):
+    """Requests asked for together while another process holds the write lock (a backup,
+    a sqlite3 shell's open transaction) queue on the database's one connection: each is
+    refused as busy within the bot's wait of its asking, not after the waits of those
+    ahead of it and then a whole one of its own (the tenth member waited ten)."""
+    monkeypatch.setattr(sqlite_session, "BUSY_TIMEOUT_MS", 300)
+    monkeypatch.setattr(sqlite_store, "QUEUED_FREELY", 0.02)
+    async with await store_opener(tmp_path / "queued.sqlite3") as store:
+        event = await new_event(store, capacity=50)
+        for user in range(1, 4):
+            await store.join(1, event.id, user, "stays")
+
+        async def timed(request) -> float:
+            asked = time.monotonic()
+            with pytest.raises(DatabaseBusy):
+                await request
+            return time.monotonic() - asked
+
+        async with writes_held(store):
+            waits = await asyncio.gather(
+                *(timed(store.run(store.registrations.cancel, 1, event.id, user))
+                  for user in range(1, 4)),
+                *(timed(store.join(1, event.id, user, "waits")) for user in range(4, 8)))
+        assert max(waits) < 0.3 + 0.2, waits
+        assert sorted(user for user, in await store.run(lambda: store._repos.session.conn
+                      .execute("SELECT user_id FROM rsvps").fetchall())) == [1, 2, 3]
+        assert (await store.join(1, event.id, 4, "again")).result.outcome is (
+            JoinOutcome.CONFIRMED)
 
 
 @pytest.mark.sqlite_only  # the event loop's own connection

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -38,14 +39,17 @@ JoinResults = list[Joined | Exception]
 
 class JoinBatcher:
     def __init__(self, on_loop: Callable[[list[JoinRequest]], JoinResults],
-                 on_thread: Callable[[list[JoinRequest]], Awaitable[JoinResults]],
+                 on_thread: Callable[[list[JoinRequest], float], Awaitable[JoinResults]],
                  checkpoint: Callable[[], Coroutine[Any, Any, None]],
                  committed: Callable[[], None]) -> None:
         self._on_loop = on_loop  # decides on the event loop's connection: never waits
-        self._on_thread = on_thread  # the same decision, run on the database thread
+        # the same decision, run on the database thread, told when the first of them was
+        # asked for (time.monotonic()), from which it waits for another process's lock
+        self._on_thread = on_thread
         self._checkpoint_on_thread = checkpoint
         self._committed = committed  # told after each commit on the loop (notices to look at)
         self._pending: Pending = []
+        self._pending_since = 0.0  # when the first of `_pending` was asked for
         self._flush_scheduled = False
         self._loop_joins = 0
         self._closed = False
@@ -71,6 +75,8 @@ class JoinBatcher:
                 return results[0]
         future: asyncio.Future[Joined] = loop.create_future()
         task = asyncio.current_task()
+        if not self._pending:
+            self._pending_since = time.monotonic()
         self._pending.append((request, future, task, task.cancelling() if task else 0))
         if alone:  # the database was busy: the thread waits for it
             self._writer = asyncio.create_task(self._write_on_thread())
@@ -147,7 +153,8 @@ class JoinBatcher:
             if not batch:
                 continue
             try:
-                results = await self._on_thread([entry[0] for entry in batch])
+                results = await self._on_thread([entry[0] for entry in batch],
+                                                self._pending_since)
             except Exception as exc:  # every waiter learns of the failure
                 results = [exc] * len(batch)
             except asyncio.CancelledError:  # the loop is going away: no waiter is left hanging

@@ -452,6 +452,14 @@ class Session:
         finally:
             self.conn.execute("COMMIT")  # nothing written: only the snapshot ends
 
+    def lock_wait(self) -> int:
+        """How long, in milliseconds, the connection waits for another's lock."""
+        return int(self.conn.execute("PRAGMA busy_timeout").fetchone()[0])
+
+    def wait_for_locks(self, ms: int) -> None:
+        """Wait up to `ms` milliseconds for another connection's lock (0: try once)."""
+        self.conn.execute(f"PRAGMA busy_timeout = {int(ms)}")
+
     def forget(self) -> None:
         """Drop SQLite's cached pages of this connection (outside a transaction, all of
         them) and the waitlists' copies: what is read next is read from the file."""
