@@ -183,14 +183,17 @@ async def test_a_delete_or_import_refused_as_busy_keeps_its_buttons_for_a_retry(
     preview = await fake.slash(world.guild, world.moderator, "manage import", capacity=5,
                                page=Attachment("a.txt", page, "text/plain"),
                                title="Imported Through A Lock")
+    joiners = [world.member(f"joins through a lock {n}") for n in range(3)]
     before = world.dump()
     holder = sqlite3.connect(world.db_path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
         asked_at = time.monotonic()
-        deleting, importing = await asyncio.gather(
+        deleting, importing, *joins = await asyncio.gather(
             fake.click(world.guild, deleter, asked.message, confirm),
-            fake.click(world.guild, world.moderator, preview.message, import_button(preview)))
+            fake.click(world.guild, world.moderator, preview.message, import_button(preview)),
+            *(fake.slash(world.guild, joiner, "rsvp join", event=str(event_id), timeout=30)
+              for joiner in joiners))
         twice = await fake.click(world.guild, deleter, asked.message, confirm)
         refusals, answered_in = [], []
         for click in (deleting, importing):
@@ -199,11 +202,13 @@ async def test_a_delete_or_import_refused_as_busy_keeps_its_buttons_for_a_retry(
     finally:
         holder.execute("COMMIT")
         holder.close()
-    # Each is answered within the bot's wait for the lock of its asking, the second too,
-    # which waited its turn on the database connection behind the first: not after the
-    # first's wait and then a whole wait of its own.
+    # Each is answered within the bot's wait for the lock of its asking, though they queue
+    # on the database connection behind the first join: not after the waits of those
+    # ahead and then a whole wait of its own, nor a wait for each step (Delete reads,
+    # then writes).
     print(f"figures: refused as busy after {answered_in[0]:.1f} s and {answered_in[1]:.1f} s")
     assert max(answered_in) < BUSY_TIMEOUT_MS / 1000 + 2, answered_in
+    assert [(join.content, join.ephemeral) for join in joins] == [(BUSY, True)] * 3
     assert [(r["content"], bool(r["flags"] & 64)) for r in refusals] == [
         (BUSY_ZH, True), (BUSY, True)]
     assert twice.type == 6 and twice.followups == []  # a double click: acknowledged only
@@ -224,3 +229,7 @@ async def test_a_delete_or_import_refused_as_busy_keeps_its_buttons_for_a_retry(
                        ("Imported Through A Lock",)) == [(1,)]
     output = world.bot.output()
     assert "Traceback" not in output and "unexpected error" not in output
+    # Five requests refused as busy: the operator reads it once, and once that it ended.
+    said = [line for line in output.splitlines() if "stayed locked" in line]
+    assert len(said) == 1 and str(world.db_path) in said[0], said
+    assert sum("no longer locked" in line for line in output.splitlines()) == 1

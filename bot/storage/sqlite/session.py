@@ -274,10 +274,12 @@ class WriteHealth:
     time through the store about 6% slower (`bench/rsvp.py`)."""
 
     __slots__ = ("_files", "_folders", "_folders_seen", "_gone", "_log_to_save", "_shared",
-                 "path", "unwritable")
+                 "locked", "path", "unwritable")
 
     def __init__(self) -> None:
         self.unwritable = Outage(log)  # writes failing in the file system
+        # another connection holding the write lock past the bot's wait (`held`)
+        self.locked = Outage(log)
         # (descriptor to fstat, its file's name, whether it is ours to close) per file
         self._files: list[tuple[int, str, bool]] = []
         self._shared: list[SharedFile] = []  # the database files watched
@@ -394,6 +396,19 @@ class WriteHealth:
     def succeeded(self) -> None:
         self.unwritable.ended("the database can be written again")
 
+    def held(self, error: sqlite3.Error) -> None:
+        """Another connection (a sqlite3 shell's open transaction, a backup tool, another
+        process) held the write lock past the bot's wait: said once while it lasts, however
+        many requests it refuses meanwhile, and once that a write went through (`freed`)."""
+        self.locked.began(None, "the database %s stayed locked by another connection past "
+                          "the bot's wait (%s): requests that write are refused as busy "
+                          "until it lets go; look for a sqlite3 shell or a tool with a "
+                          "transaction open on it", self.path, error)
+
+    def freed(self) -> None:
+        self.locked.ended("the database is no longer locked by another connection: "
+                          "requests that write are answered again")
+
 
 class Session:
     """A connection, the registration rules' clock, and the state its repositories share."""
@@ -508,8 +523,11 @@ class Transaction:
                     if isinstance(failed, sqlite3.Error) and is_unwritable(failed):
                         raise session.writes.failed(failed) from failed
                     raise
-                if session.writes.unwritable.lasting:
-                    session.writes.succeeded()
+                writes = session.writes
+                if writes.unwritable.lasting:
+                    writes.succeeded()
+                if writes.locked.lasting:
+                    writes.freed()
                 if before is not None and session.committed is not None and (
                         (after := session.header()) is not None
                         and commit_counter(after) == counter_after(before)):

@@ -85,6 +85,8 @@ REFUSED_READS = 64
 # A call that waited longer than this on the database thread's queue waits for another
 # process's lock only for what is left of BUSY_TIMEOUT_MS (`SqliteStore._in_time`).
 QUEUED_FREELY = 0.5
+# How long a write waits for the lock while another process holds it past the bot's wait.
+LOCKED_WAIT_MS = 100
 
 
 class SqliteStore:
@@ -284,7 +286,7 @@ class SqliteStore:
                 raise
             # Another process held the database past BUSY_TIMEOUT_MS (a long write, or a
             # tool's open transaction); what was asked was rolled back whole.
-            log.warning("the database stayed locked by another connection: %s", exc)
+            self._repos.session.writes.held(exc)
             raise DatabaseBusy() from exc
         finally:
             self._signal_notices()
@@ -295,14 +297,20 @@ class SqliteStore:
         queued behind one that waits for the lock would otherwise each wait the whole
         timeout in turn, after it: the tenth member asking while a backup or a sqlite3
         shell held the database for a minute was answered after 100 s, and a queue of
-        a few hundred outlived the 15 minutes Discord keeps an interaction's token."""
+        a few hundred outlived the 15 minutes Discord keeps an interaction's token.
+
+        Once a write has waited the whole timeout in vain, and until one goes through
+        (`WriteHealth.locked`), each waits LOCKED_WAIT_MS at most: a request that reads,
+        then writes, would otherwise wait a timeout for each (20 s for /manage delete)."""
         queued = time.monotonic() - asked
-        if queued < QUEUED_FREELY:  # (nearly always: nothing ahead waited for a lock)
-            return call()
         session = self._repos.session
+        locked = session.writes.locked.lasting
+        if queued < QUEUED_FREELY and not locked:  # (nearly always)
+            return call()
         waits = session.lock_wait()  # BUSY_TIMEOUT_MS, as `configure` set it
-        session.wait_for_locks(max(0, waits - int(queued * 1000)))  # 0: one try
-        try:
+        left = waits - int(queued * 1000)
+        session.wait_for_locks(max(0, min(left, LOCKED_WAIT_MS) if locked else left))
+        try:  # (0: one try)
             return call()
         finally:
             session.wait_for_locks(waits)
