@@ -1115,6 +1115,33 @@ async def test_requests_queued_behind_a_lock_are_each_refused_within_one_wait(
             JoinOutcome.CONFIRMED)
 
 
+@pytest.mark.sqlite_only  # SQLite's write-ahead log
+async def test_the_log_grown_under_a_read_left_open_is_cut_back_once_it_ends(
+        tmp_path, monkeypatch):
+    """A read transaction left open by another connection (a sqlite3 shell, a backup)
+    stops every checkpoint, so the write-ahead log grows with each join; once it ends, the
+    log is moved into the database file and cut back, not kept at its largest until the
+    bot stops."""
+    monkeypatch.setattr(sqlite_session, "WAL_KEPT_BYTES", 256 * 1024)
+    path = tmp_path / "grown.sqlite3"
+    wal = tmp_path / "grown.sqlite3-wal"
+    async with await open_store(path) as store:
+        event = await new_event(store, capacity=1000)
+        reader = sqlite3.connect(path, isolation_level=None)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM rsvps").fetchone()
+        for user in range(1, 201):
+            await store.join(1, event.id, user, "m")
+        grown = wal.stat().st_size
+        assert grown > 4 * 256 * 1024, grown
+        reader.execute("COMMIT")
+        reader.close()
+        await store._checkpoint()
+        await store.join(1, event.id, 201, "m")
+        assert wal.stat().st_size <= 256 * 1024, (grown, wal.stat().st_size)
+        assert len(await store.run(store.registrations.confirmed_ids, event.id)) == 201
+
+
 @pytest.mark.sqlite_only  # the event loop's own connection
 async def test_joins_asked_for_in_one_turn_share_a_commit(store):
     event = await new_event(store, capacity=2)
