@@ -1117,11 +1117,11 @@ async def test_requests_queued_behind_a_lock_are_each_refused_within_one_wait(
 
 @pytest.mark.sqlite_only  # SQLite's write-ahead log
 async def test_the_log_grown_under_a_read_left_open_is_cut_back_once_it_ends(
-        tmp_path, monkeypatch):
+        tmp_path, monkeypatch, caplog):
     """A read transaction left open by another connection (a sqlite3 shell, a backup)
-    stops every checkpoint, so the write-ahead log grows with each join; once it ends, the
-    log is moved into the database file and cut back, not kept at its largest until the
-    bot stops."""
+    stops every checkpoint, so the write-ahead log grows with each join: the log says so
+    once, before the disk fills; once the read ends, the log is moved into the database
+    file and cut back, not kept at its largest until the bot stops."""
     monkeypatch.setattr(sqlite_session, "WAL_KEPT_BYTES", 256 * 1024)
     path = tmp_path / "grown.sqlite3"
     wal = tmp_path / "grown.sqlite3-wal"
@@ -1134,11 +1134,17 @@ async def test_the_log_grown_under_a_read_left_open_is_cut_back_once_it_ends(
             await store.join(1, event.id, user, "m")
         grown = wal.stat().st_size
         assert grown > 4 * 256 * 1024, grown
+        await store._checkpoint()
+        await store._checkpoint()
+        held = [r.getMessage() for r in caplog.records if "keeps a read open" in r.getMessage()]
+        assert len(held) == 1 and "MB that cannot be moved" in held[0], held
         reader.execute("COMMIT")
         reader.close()
         await store._checkpoint()
         await store.join(1, event.id, 201, "m")
         assert wal.stat().st_size <= 256 * 1024, (grown, wal.stat().st_size)
+        assert sum("is moved into the database file again" in r.getMessage()
+                   for r in caplog.records) == 1
         assert len(await store.run(store.registrations.confirmed_ids, event.id)) == 201
 
 

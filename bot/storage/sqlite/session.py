@@ -490,9 +490,13 @@ class Session:
     def close(self) -> None:
         self.conn.close()
 
-    def checkpoint(self) -> None:
-        """Move the write-ahead log into the database file, without waiting for readers."""
-        self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    def checkpoint(self) -> int:
+        """Move the write-ahead log into the database file, without waiting for readers:
+        the bytes of it left to move (a read another connection keeps open holds them)."""
+        _busy, frames, moved = self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        if frames <= moved:  # (-1, -1: not in WAL mode)
+            return 0
+        return (frames - moved) * int(self.conn.execute("PRAGMA page_size").fetchone()[0])
 
 
 class Transaction:

@@ -35,6 +35,7 @@ from typing import Any, NoReturn, ParamSpec, TypeVar
 
 from bot.errors import DatabaseBusy, DatabaseUnreadable, EventNotFound, Unavailable
 from bot.models import Event, EventSummary, Joined, Rsvp
+from bot.storage.sqlite import session as sqlite_session
 from bot.storage.sqlite.commits import Commits
 from bot.storage.sqlite.files import (
     backup_to,
@@ -153,6 +154,7 @@ class SqliteStore:
         self._unreadable_now = Outage(log)
         self._refused_reads: dict[Hashable, int] = {}
         self._thread_forgets = 0  # times the database thread was asked to forget its reads
+        self._log_held = Outage(log)  # checkpoints held back by another connection's read
 
     @classmethod
     async def open(cls, path: str | Path, *,
@@ -585,10 +587,23 @@ class SqliteStore:
         """Move the write-ahead log into the database file; a task nobody awaits, so what
         stops it (a full disk, a busy database) is logged here, and a later one goes on."""
         try:  # on the thread as it is: `run` would word SQLite's error for members
-            await self._thread.call(self._repos.session.checkpoint)
+            left = await self._thread.call(self._repos.session.checkpoint)
         except (sqlite3.Error, Unavailable) as exc:
             log.warning("moving the write-ahead log into the database failed (%s); a later "
                         "checkpoint goes on from there", exc)
+            return
+        # A read another connection keeps open (a sqlite3 shell's, a backup's) holds the
+        # log back, and it grows with every join until that read ends: said once, before
+        # it fills the disk, and once when a checkpoint moves it all again.
+        if left > sqlite_session.WAL_KEPT_BYTES:
+            self._log_held.began(
+                None, "the database's write-ahead log has %d MB that cannot be moved into "
+                "the database file: another connection keeps a read open on it (a sqlite3 "
+                "shell, a backup?), and the log grows with every change until it ends",
+                left // 1_000_000)
+        elif not left and self._log_held.lasting:
+            self._log_held.ended("the database's write-ahead log is moved into the database "
+                                 "file again")
 
     async def summary(self, guild_id: int, event_id: int) -> EventSummary:
         """The event's id, title and start (RSVP replies show it), read on the event loop;
