@@ -13,6 +13,13 @@ cancelled on Discord takes no update: the bot forgets it at the first refusal (a
 announcement then makes a new one), or, without the permission to update it, when Discord
 no longer lists it. A deleted event's Discord event is deleted with it
 (`delete_scheduled_event`).
+
+Whether an event has begun or is over is judged by the wall clock as trusted
+(`bot.clock`): ending a Discord event, or removing one, cannot be undone, and a step of
+the host's clock ahead, set right soon after, would otherwise end or remove the Discord
+event of every event it made look begun. Should the step be the clock set right (it was
+behind), Discord, whose clock is right, refuses what the bot then asks of an event it
+takes as begun, and the moderator is told so; nothing is lost.
 """
 
 from __future__ import annotations
@@ -103,7 +110,7 @@ async def plan_scheduled_event(bot: EventBot, guild_id: int, event: Event,
     existing = await bot.store.run(bot.store.reminders.scheduled_event_id, guild_id, event.id)
     if existing is None and not create:
         return ScheduledEventStep()
-    now = discord.utils.utcnow()
+    now = bot.wall_clock.trusted()  # (see the module: a step ahead ends none early)
     problem = scheduled_event_problem(event, now)
     # One listed already that has begun still follows its event, all but its start.
     begun = problem is not None and existing is not None and discord_event_begun(event, now)
@@ -138,7 +145,7 @@ async def run_scheduled_event(bot: EventBot, guild_id: int, event_id: int,
                 # By id, not `ScheduledEvent.edit`: that is a method of a ScheduledEvent the
                 # bot would have to fetch first (it has no scheduled-event intent, so its
                 # cache is not current), two requests where Discord needs one.
-                payload = (begun_event_payload(details, discord.utils.utcnow()) if step.begun
+                payload = (begun_event_payload(details, bot.wall_clock.trusted()) if step.begun
                            else scheduled_event_payload(details))
                 if payload.get("status") == STATUS_COMPLETED:
                     await end_scheduled_event(bot, guild_id, existing)
@@ -306,7 +313,7 @@ async def follow_change(bot: EventBot, guild_id: int, before: Event | None, save
     that has begun otherwise takes the rest of the change (name, place, end), and is
     ended when its event's end is moved to now or before; its start moved to another
     moment past, it keeps the one it began at, and the moderator is told so."""
-    now = discord.utils.utcnow()
+    now = bot.wall_clock.trusted()  # (see the module: a step ahead removes none early)
     start_kept = False
     if before is not None and before.start_moment != saved.start_moment:
         movable = discord_takes_start(before.start_moment, now)

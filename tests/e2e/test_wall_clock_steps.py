@@ -21,7 +21,7 @@ import pytest
 from bot.render import CAPACITY_REACHED
 from cogs.announcements import POLL_INTERVAL
 from sandbox import Attachment
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT, import_page
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, edited, import_page
 from tests.e2e.conftest import until as until_within
 from tests.e2e.test_guild_changes import (
     a_member_refused_the_role,
@@ -30,6 +30,8 @@ from tests.e2e.test_guild_changes import (
 )
 from tests.e2e.test_lifecycle import announced, buttons, registration_shown, settled
 from tests.e2e.test_reminders_roles_schedules import (
+    announced_on_discord,
+    discord_events_of,
     move_role,
     reminders_to,
     role_the_bot_may_give,
@@ -278,3 +280,25 @@ async def test_an_announcement_shown_over_by_a_step_forward_is_open_again_once_s
     assert registration_shown(shown) == "Open: 6 of 6 seats left", shown
     info = await fake.slash(guild, reader, "event info", event=str(event_id))
     assert registration_shown(info.message) == "Open: 6 of 6 seats left", info
+
+
+async def test_an_edit_during_a_step_forward_ends_no_discord_event_early(world, fake):
+    """An event two hours away has its Discord event. The wall clock steps a day ahead,
+    and a moderator renames the event and moves it an hour later: its Discord event takes
+    both, still to come. Before, the bot took the event as over by that clock and ended
+    its Discord event (for good: Discord takes no change to an ended one)."""
+    title = "Discord Event Across A Step"
+    event_id, created = await announced_on_discord(world, fake, title, in_hours(2))
+    later = datetime.fromisoformat(in_hours(3)).replace(second=0)  # as typed: to the minute
+    try:
+        step_clock("+1d")
+        text = await edited(world, event_id, {"title": f"{title} (renamed)",
+                                              "start": later.strftime("%Y-%m-%d %H:%M")})
+    finally:
+        step_clock("+0")
+    assert "The Discord event is updated." in text, text
+    [kept] = discord_events_of(world, fake, event_id)
+    assert kept["id"] == created["id"] and kept["status"] == 1, kept  # SCHEDULED
+    assert kept["name"] == f"{title} (renamed)"
+    assert datetime.fromisoformat(kept["scheduled_start_time"]) == later
+
