@@ -524,6 +524,12 @@ class Announcements(commands.Cog):
                                              notice.guild_id, notice.event_id)
         except EventNotFound:
             return True
+        # Whether the event has taken place, for news no longer sent once it has, is asked
+        # of the wall clock as trusted (`bot.clock`): a notice left unsent is acknowledged,
+        # gone for good, and a step of the clock ahead, set right soon after, would drop
+        # every notice about an event it made look over. (Should the step be the clock set
+        # right, news of an event over in the hours it skipped still goes out until the
+        # step is trusted: stale news, where the other way loses news for good.)
         try:
             if isinstance(payload, PromotedPayload):
                 # (once the event has taken place, which Discord may have held the question
@@ -536,7 +542,7 @@ class Announcements(commands.Cog):
                                 "not sent", payload.user_id, notice.guild_id, exc.status,
                                 exc.code, exc.text or "no message", event.id)
                     return True
-                if left and not event.is_over(datetime.now(UTC)):
+                if left and not event.is_over(self.bot.wall_clock.trusted()):
                     if await registration.pass_on_departed_seat(
                             self.bot.store, self.bot.registration_changed, notice.guild_id,
                             event.id, payload.user_id, payload.seq):
@@ -551,7 +557,7 @@ class Announcements(commands.Cog):
                 holds = self._holds(notice, payload.user_id, payload.seq, confirmed=True)
 
                 async def news() -> bool:
-                    return not event.is_over(datetime.now(UTC)) and await holds()
+                    return not event.is_over(self.bot.wall_clock.trusted()) and await holds()
 
                 await self._dm(notice, payload.user_id, promoted_dm(lang, event), still=news)
                 return True
@@ -562,7 +568,7 @@ class Announcements(commands.Cog):
                 holds = self._holds(notice, payload.user_id, None)
 
                 async def not_back() -> bool:
-                    return not event.is_over(datetime.now(UTC)) and not await holds()
+                    return not event.is_over(self.bot.wall_clock.trusted()) and not await holds()
 
                 await self._dm(notice, payload.user_id, removed_dm(lang, event), still=not_back)
                 return True
@@ -575,7 +581,7 @@ class Announcements(commands.Cog):
                                still=self._holds(notice, payload.user_id, payload.seq))
                 return True
             if isinstance(payload, CapacityPayload | ClosedPayload | OpenedPayload) and (
-                    event.is_over(datetime.now(UTC))):
+                    event.is_over(self.bot.wall_clock.trusted())):
                 # News of joining, delivered late (Discord failed it, or the server was
                 # away) once the event has taken place: nobody can join any more, and
                 # "members who join now" or "open again" would be untrue.

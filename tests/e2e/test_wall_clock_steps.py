@@ -302,3 +302,33 @@ async def test_an_edit_during_a_step_forward_ends_no_discord_event_early(world, 
     assert kept["name"] == f"{title} (renamed)"
     assert datetime.fromisoformat(kept["scheduled_start_time"]) == later
 
+
+async def test_a_removal_dm_held_up_then_sent_during_a_step_forward_is_sent(world, fake):
+    """A moderator removes a member's RSVP to an event two hours away; Discord fails the
+    DM telling them (a 503). The wall clock steps a day ahead before it is tried again: the
+    member is told all the same. Before, the event looked over by that clock, and the DM
+    was dropped as no news any more, for good, though the event was still to come."""
+    guild, title = world.guild, "Removed Across A Step"
+    event_id = await world.import_event(title, capacity=5, starts_at=in_hours(2))
+    member = world.member("removed across a step")
+    joined = await fake.slash(guild, member, "rsvp join", event=str(event_id))
+    assert "confirmed" in joined.content, joined
+    fake.fail("POST", r"^/users/@me/channels$", status=503, message="Service Unavailable")
+    failed = world.bot.output().count("Discord failed the removed notice")
+    await fake.slash(guild, world.moderator, "manage remove", member=member,
+                     event=str(event_id))
+    await until(lambda: world.bot.output().count("Discord failed the removed notice")
+                > failed, what="the failed DM")
+
+    def pending() -> bool:
+        return bool(world.query("SELECT 1 FROM outbox WHERE event_id = ? AND kind = ?",
+                                (event_id, "removed")))
+
+    try:
+        step_clock("+1d")
+        world.expire_claims(event_id)  # handed out again at the deliverer's next look
+        await until(lambda: not pending(), what="the DM tried again")
+    finally:
+        step_clock("+0")
+    assert [m for m in fake.dms(member) if "removed your RSVP" in m["content"]
+            and title in m["content"]], world.bot.describe()
