@@ -4,7 +4,10 @@ libfaketime moves the process's wall clock (not its monotonic one) as a file say
 
 A step forward that is then taken back deletes no data and gives up no notice: what it
 would make due is not acted on until the clock has kept the step for a while
-(`bot.clock`)."""
+(`bot.clock`). What members are shown and do (an event shown over, a join refused as
+taken place) follows the wall clock as it is, and is put right within seconds of the
+clock: a step ahead is most often the clock set right, and the time that passed, kept
+for hours after it, would show events over in the hours it skipped as open to joins."""
 
 from __future__ import annotations
 
@@ -96,7 +99,12 @@ async def test_a_step_forward_past_the_retention_then_back_deletes_no_server_s_d
     departed = await leave(world, fake, "Departed Club")
     try:
         step_clock("+2d")
-        await leave(world, fake, "Second Club")  # the retention task looks again
+        second = await leave(world, fake, "Second Club")  # the retention task looks again
+        # Its departure is stamped by the clock as it is: should the step be the clock set
+        # right, its retention starts no earlier than it left (late, not early, otherwise).
+        [(left_at,)] = world.query("SELECT left_at FROM guild_settings WHERE guild_id = ?",
+                                   (second,))
+        assert left_at >= (datetime.now(UTC) + timedelta(days=2, minutes=-5)).timestamp()
         await until(lambda: "wall clock" in world.bot.output()
                     or not has_data(world, departed), what="the retention's look")
         await asyncio.sleep(0.5)
@@ -256,8 +264,11 @@ async def test_an_announcement_shown_over_by_a_step_forward_is_open_again_once_s
         world, fake):
     """An announced event two hours away; the wall clock steps a day ahead, and a change of
     its seats has its announcement refreshed: it shows the event over, Join disabled, as
-    does /event info. Once the clock is set right both show it open again. Before, both
-    stayed shown over, the Join button disabled, until something else changed the event."""
+    does /event info, and a member's join is refused as the announcement says. Once the
+    clock is set right both show it open again, and the member's join is taken. Before,
+    both stayed shown over, the Join button disabled, until something else changed the
+    event. (Members' actions follow the wall clock as it is, as what they are shown does:
+    see the module.)"""
     guild, title = world.guild, "Announced Across A Step"
     event_id = await world.import_event(title, capacity=5, starts_at=in_hours(2))
     channel = guild.channel("announcements")
@@ -273,6 +284,8 @@ async def test_an_announcement_shown_over_by_a_step_forward_is_open_again_once_s
                       lambda m: buttons(m)["join"].get("disabled"))
         info = await fake.slash(guild, reader, "event info", event=str(event_id))
         assert registration_shown(info.message) == "Over: this event has taken place"
+        refused = await fake.slash(guild, reader, "rsvp join", event=str(event_id))
+        assert "this event has already taken place" in refused.content, refused
     finally:
         step_clock("+0")
     shown = await settled(fake, channel, message["id"],
@@ -280,6 +293,8 @@ async def test_an_announcement_shown_over_by_a_step_forward_is_open_again_once_s
     assert registration_shown(shown) == "Open: 6 of 6 seats left", shown
     info = await fake.slash(guild, reader, "event info", event=str(event_id))
     assert registration_shown(info.message) == "Open: 6 of 6 seats left", info
+    joined = await fake.slash(guild, reader, "rsvp join", event=str(event_id))
+    assert "confirmed" in joined.content, joined
 
 
 async def test_an_edit_during_a_step_forward_ends_no_discord_event_early(world, fake):
@@ -313,6 +328,13 @@ async def test_a_removal_dm_held_up_then_sent_during_a_step_forward_is_sent(worl
     member = world.member("removed across a step")
     joined = await fake.slash(guild, member, "rsvp join", event=str(event_id))
     assert "confirmed" in joined.content, joined
+    # Another member's removal from an event far off, during the step, wakes the
+    # deliverer at once (a DM of its own), where its next look would be seconds away.
+    far = await world.import_event(f"{title} Far Off", capacity=5,
+                                   starts_at="2037-09-01T18:00:00+00:00")
+    waker = world.member("removal waker")
+    joined = await fake.slash(guild, waker, "rsvp join", event=str(far))
+    assert "confirmed" in joined.content, joined
     fake.fail("POST", r"^/users/@me/channels$", status=503, message="Service Unavailable")
     failed = world.bot.output().count("Discord failed the removed notice")
     await fake.slash(guild, world.moderator, "manage remove", member=member,
@@ -327,6 +349,8 @@ async def test_a_removal_dm_held_up_then_sent_during_a_step_forward_is_sent(worl
     try:
         step_clock("+1d")
         world.expire_claims(event_id)  # handed out again at the deliverer's next look
+        await fake.slash(guild, world.moderator, "manage remove", member=waker,
+                         event=str(far))
         await until(lambda: not pending(), what="the DM tried again")
     finally:
         step_clock("+0")
