@@ -311,7 +311,11 @@ class EventBot(commands.Bot):
 
     async def left_guild(self, guild_id: int) -> None:
         """Removed from the server (kicked, or the server deleted): its data is kept for
-        the retention period, then deleted (`cogs.retention`)."""
+        the retention period, then deleted (`cogs.retention`). Stamped by the wall clock as
+        it is, not as trusted (`bot.clock`): during a step of it ahead that is the clock set
+        right, the time that passed is behind the true time, and would start the retention
+        early, deleting before its time; by the clock as it is, a wrong step only starts it
+        late."""
         await self.store.run(self.store.settings.set_guild_left, guild_id, discord.utils.utcnow())
         self._seeded.discard(guild_id)  # after a purge, a re-invite gets the samples again
         self._in_use.discard(guild_id)  # its next use says again that it is in use
