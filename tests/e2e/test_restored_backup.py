@@ -100,7 +100,7 @@ async def test_a_reminder_sent_after_the_copy_is_not_sent_again_after_the_restor
     no record of it (`reminders_sent` is older), so the offset is due again. The member's
     DMs show that it went out, and they are not reminded twice."""
     await fake.slash(world.guild, world.moderator, "manage reminders", minutes="1")
-    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=75)
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=66)
     title = "Reminded Before The Restore"
     event_id = await world.import_event(title, 5, starts_at=starts.isoformat())
     member = world.member("reminded once")
