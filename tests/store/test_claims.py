@@ -71,6 +71,32 @@ async def test_a_busy_members_dms_are_left_unclaimed(store):
     assert (left.kind, left.payload.user_id) == ("promoted", 2)
 
 
+# A DM whose payload cannot be read (written by hand, or damaged: no JSON, no object, a
+# member that is no number) names no member: the claim that leaves out busy members' DMs
+# skips it as any claim does, and hands out the others', not failing every claim of the
+# DM lane (no member's DM would go out again).
+async def test_a_busy_members_claim_passes_over_payloads_that_cannot_be_read(store):
+    from tests.conftest import execute_sql
+
+    event = await new_event(store, capacity=1)
+    for payload in ("not json {", "[1, 2]", '"text"', '{"user_id": "x"}',
+                    '{"user_id": 1.5}', '{"user_id": 99999999999999999999999}',
+                    '{"user_id": true}', '{"user_id": {"a": 1}}'):
+        await execute_sql(store, "INSERT INTO outbox (guild_id, event_id, kind, payload,"
+                          " created_at) VALUES (1, ?, 'cancelled', ?, 0)", event.id, payload)
+    one, two, three = (2**63 - 3, 2**63 - 2, 2**63 - 1)  # (members of 19 digits)
+    for user_id in (one, two, three):  # one holds the seat, two and three wait
+        await store.join(1, event.id, user_id, "m")
+    for user_id in (one, two):  # two has the seat, then three
+        await store.run(store.registrations.cancel, 1, event.id, user_id)
+    claimed = await store.run(store.notices.claim_notices, busy_members=[two],
+                              kinds=[NoticeKind.PROMOTED])
+    assert [n.payload.user_id for n in claimed] == [three], claimed
+    claimed = await store.run(store.notices.claim_notices, busy_members=[three],
+                              kinds=[NoticeKind.CANCELLED, NoticeKind.PROMOTED])
+    assert [n.payload.user_id for n in claimed] == [two], claimed
+
+
 # A stop gives back only the notices this process claimed, not another process's.
 async def test_a_stop_gives_back_only_its_own_claims(store_opener, tmp_path):
     path = tmp_path / "shared.sqlite3"

@@ -33,6 +33,13 @@ from bot.storage.sqlite.session import ts, utcnow
 
 log = logging.getLogger(__name__)
 
+# The member a stored payload names (its DM's addressee), read from its text as JSON
+# writes a whole number, and compared as text: a payload that is no JSON (written by hand,
+# or damaged) would fail a cast to jsonb, and a number past a bigint the cast to it, and
+# with either every claim of the DM lane, where its deliverer skips such a row
+# (`decode_notices`).
+MEMBER_IN_PAYLOAD = r'[{,]\s*"user_id"\s*:\s*(0|[1-9][0-9]*)\s*[,}]'
+
 # Notices as columns ($1..$5), inserted in the order given (their ids are the order they
 # are delivered in), and the NOTIFY ($6) in the same statement.
 QUEUE_NOTICES = (
@@ -157,15 +164,15 @@ class PostgresOutbox(Repository):
                     "  AND ($4::int IS NULL OR ((guild_id >> 22) % $4) = ANY($5::int[]))"
                     "  AND ($9::text[] IS NULL OR kind = ANY($9::text[]))"
                     "  AND NOT (guild_id = ANY($11::bigint[]))"
-                    "  AND ($12::bigint[] = '{}' OR NOT (coalesce((payload::jsonb"
-                    "   ->> 'user_id')::bigint, 0) = ANY($12::bigint[])))"
+                    "  AND ($12::text[] = '{}' OR coalesce(substring(payload FROM"
+                    f" '{MEMBER_IN_PAYLOAD}'), '') <> ALL($12::text[]))"
                     " ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)"
                     " RETURNING id, guild_id, event_id, kind, payload, created_at",
                     now, now - stale_after, limit, shards and shards.count,
                     list(shards.ids) if shards else None, token,
                     list(self._unanswered), list(self._unanswered.values()),
                     None if kinds is None else sorted(NoticeKind(k).value for k in kinds),
-                    now + stale_after, list(busy), list(busy_members))
+                    now + stale_after, list(busy), [str(m) for m in busy_members])
         except DatabaseAway as away:
             if away.committing:
                 self._unanswered[token] = now

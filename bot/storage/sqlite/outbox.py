@@ -171,8 +171,9 @@ class SqliteOutbox(Repository):
                     if busy_params else "")
         if busy_members:  # (a notice to no member has no user_id)
             busy_params += tuple(busy_members)
-            not_busy += (" AND coalesce(json_extract(payload, '$.user_id'), 0) NOT IN"
-                         f" ({', '.join('?' * len(busy_members))})")
+            not_busy += (" AND coalesce(CASE WHEN json_valid(payload) AND json_type(payload,"
+                         " '$.user_id') = 'integer' THEN json_extract(payload, '$.user_id')"
+                         f" END, 0) NOT IN ({', '.join('?' * len(busy_members))})")
         with self._transaction():
             rows = self._all(
                 "UPDATE outbox SET claimed_at = ? WHERE id IN (SELECT id FROM outbox"
