@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 
 import pytest
 
@@ -175,12 +176,20 @@ async def test_dms_discord_fails_to_one_member_do_not_hold_up_anothers_promotion
         assert expected in reply.content, reply
     await until(lambda: not world.query("SELECT 1 FROM outbox WHERE event_id = ?",
                                         (event_id,)), what="the capacity notice posted")
-    fake.fail("POST", rf"^/channels/{fake.dm_channel(stuck).id}/messages$", status=502,
-              count=5)
+    stuck_dms = rf"^/channels/{fake.dm_channel(stuck).id}/messages$"
+    fake.fail("POST", stuck_dms, status=502, count=5)
     loop = asyncio.get_running_loop()
     for holder in holders:  # the stuck member's seat first, then the other's
         reply = await fake.slash(world.guild, holder, "rsvp cancel", event=str(event_id))
         assert "cancelled" in reply.content, reply
+        if holder is holders[0]:  # once the stuck member's DM is being tried, a DM the
+            await until(lambda: any(  # outbox cannot read (damaged) waits among the rest
+                r.status == 502 and re.match(stuck_dms, r.path) for r in fake.requests),
+                what="the stuck member's DM tried")
+            with sqlite3.connect(world.db_path) as conn:
+                conn.execute("INSERT INTO outbox (guild_id, event_id, kind, payload,"
+                             " created_at) VALUES (?, ?, 'cancelled', 'not json {', 0)",
+                             (world.guild.id, event_id))
     cancelled = loop.time()
     await until(lambda: fake.dms(other), timeout=60, what="the other member's promotion DM")
     delay = loop.time() - cancelled
@@ -191,3 +200,6 @@ async def test_dms_discord_fails_to_one_member_do_not_hold_up_anothers_promotion
     fake.clear_faults()  # discord.py's next try goes through
     await until(lambda: fake.dms(stuck), timeout=30, what="the stuck member's promotion DM")
     assert len(fake.dms(stuck)) == len(fake.dms(other)) == 1
+    with sqlite3.connect(world.db_path) as conn:  # (skipped by the deliverer, not sent)
+        assert conn.execute("DELETE FROM outbox WHERE event_id = ? AND payload = 'not json {'",
+                            (event_id,)).rowcount == 1
