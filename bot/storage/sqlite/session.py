@@ -490,11 +490,14 @@ class Session:
     def close(self) -> None:
         self.conn.close()
 
-    def checkpoint(self) -> int:
+    def checkpoint(self) -> int | None:
         """Move the write-ahead log into the database file, without waiting for readers:
-        the bytes of it left to move (a read another connection keeps open holds them)."""
-        _busy, frames, moved = self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        if frames <= moved:  # (-1, -1: not in WAL mode)
+        the bytes of it left to move (a read another connection keeps open holds them), or
+        None when another connection was checkpointing it (not known)."""
+        busy, frames, moved = self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        if busy:  # (then -1, -1, as when not in WAL mode)
+            return None
+        if frames <= moved:
             return 0
         return (frames - moved) * int(self.conn.execute("PRAGMA page_size").fetchone()[0])
 

@@ -595,6 +595,8 @@ class SqliteStore:
         # A read another connection keeps open (a sqlite3 shell's, a backup's) holds the
         # log back, and it grows with every join until that read ends: said once, before
         # it fills the disk, and once when a checkpoint moves it all again.
+        if left is None:  # another connection was checkpointing: nothing learnt
+            return
         if left > sqlite_session.WAL_KEPT_BYTES:
             self._log_held.began(
                 None, "the database's write-ahead log has %d MB that cannot be moved into "
