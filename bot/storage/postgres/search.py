@@ -7,10 +7,10 @@ question leaves out are `bot.questions.STOPWORDS`, not PostgreSQL's), their acce
 folded (a generated tsvector with a GIN index; "ambiguity" finds "ambiguities" and
 "zurich" "Zürich", as SQLite's porter and unicode61 tokenizers do), ranked by
 `ts_rank_cd` over each term's newest matches, as on SQLite (ranking every match cost in
-proportion to the text that matched); excerpts come from `ts_headline`,
-built only for the rows kept. Han text has no spaces, so each passage also keeps its
-two-character terms in simplified characters (`han_index`, GIN indexed): a Chinese
-question in either script matches a passage sharing one of its terms, as on SQLite.
+proportion to the text that matched); excerpts come from `ts_headline`, built only for
+the rows kept. Han text has no spaces, so each passage also keeps its two-character terms
+in simplified characters (`han_index`, GIN indexed): a Chinese question in either script
+matches a passage sharing one of its terms, as on SQLite.
 """
 
 from __future__ import annotations
