@@ -295,6 +295,11 @@ async def test_a_signal_mid_burst_stops_cleanly_losing_nothing_acknowledged(worl
                                                        join_id(event_id)))
                       for m in members[len(tasks):len(tasks) + 10]]
         await asyncio.sleep(0.02)
+    # ...and its post answered with the 429 (a notice written in the second its process
+    # started is first looked for in the channel, and posted a moment later)...
+    posts = f"/channels/{notices.id}/messages"
+    await until(lambda: any(r.method == "POST" and r.path == posts and r.status == 429
+                            for r in fake.requests), 10, "the notice's 429", world.bot)
     # ...then the rest in waves of 5 every 10 ms, and the signal as soon as the first of
     # them is committed, while the others are still arriving, committing and being answered.
     burst = {m.id for m in members[len(tasks):]}
