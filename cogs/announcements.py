@@ -647,9 +647,8 @@ class Announcements(commands.Cog):
 
     def _maybe_restored(self, notice: Notice) -> bool:
         """Whether the notice was written before this process started, so may be one that
-        went out after the copy a restored database was taken from (`_said_already`): one
-        of the second it started in too, the database keeping whole seconds."""
-        return notice.queued_at is not None and notice.queued_at <= self._started
+        went out after the copy a restored database was taken from (`_said_already`)."""
+        return notice.queued_at is not None and notice.queued_at < self._started
 
     async def _said_already(self, notice: Notice, channel: discord.abc.Messageable,
                             opened: Mapping[str, Any] | int, text: str) -> bool:
