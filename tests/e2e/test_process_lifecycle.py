@@ -295,8 +295,8 @@ async def test_a_signal_mid_burst_stops_cleanly_losing_nothing_acknowledged(worl
                                                        join_id(event_id)))
                       for m in members[len(tasks):len(tasks) + 10]]
         await asyncio.sleep(0.02)
-    # ...and its post answered with the 429 (a notice written in the second its process
-    # started is first looked for in the channel, and posted a moment later)...
+    # ...and its post answered with the 429 in this process (claimed is not yet posted: a
+    # 429 left for the next process would hold its post up 30 s)...
     posts = f"/channels/{notices.id}/messages"
     await until(lambda: any(r.method == "POST" and r.path == posts and r.status == 429
                             for r in fake.requests), 10, "the notice's 429", world.bot)
