@@ -218,7 +218,8 @@ class Announcements(commands.Cog):
         # lock is kept only while an edit holds or waits for it: every event changes.
         self._editing = KeyedLocks()
         self._channel_lane = Lane("channel", frozenset(NoticeKind) - DM_NOTICES)
-        self._lanes = (Lane("DM", DM_NOTICES, DM_CLAIM, DM_CLAIM, by_member=True),
+        self._lanes = (Lane("DM", DM_NOTICES, DM_CLAIM, in_hand_at_most=DM_CLAIM,
+                            by_member=True),
                        self._channel_lane)
         self._deliverer: asyncio.Task[None] | None = None
         self._after_ready: asyncio.Task[None] | None = None
