@@ -37,6 +37,7 @@ try:
         read_bundled,
         read_page_bytes,
     )
+    from bot.clock import wall_clock_for
     from bot.config import SANDBOX_DATABASE, ConfigError, Settings, load_settings
     from bot.errors import DatabaseUnreadable, DatabaseUnwritable, InvalidValue, UserError
     from bot.fetch import FetchPolicy
@@ -68,8 +69,9 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     bundled = read_bundled(settings.events_dir)
     # The claim comes before the database is opened: a refused start leaves it as the
     # running bot has it (a newer version's start would otherwise upgrade it under it).
+    wall_clock = wall_clock_for(settings)
     async with running_alone_on(settings) as claim, \
-            await open_store(settings.database) as store:
+            await open_store(settings.database, trusted=wall_clock.trusted) as store:
         log.info("database %s ready; %d bundled event(s) for new servers",
                  settings.database_label, len(bundled))
         if claim.unguarded:
@@ -78,7 +80,7 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             from bot.app import run_bot
 
             if not claim.taken.is_set():
-                await run_bot(settings, store, until=claim.taken)
+                await run_bot(settings, store, until=claim.taken, wall_clock=wall_clock)
             if claim.taken.is_set():  # another process took it while it was lost
                 raise UsageError(ALREADY_RUNNING.format(database=settings.database_label))
             return 0

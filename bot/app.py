@@ -35,7 +35,7 @@ from bot.adapters.missing_routes import (
     say_missing,
 )
 from bot.catalog import EventFolder, read_bundled, save_samples
-from bot.clock import WallClock
+from bot.clock import WallClock, wall_clock_for
 from bot.command_words import CommandTranslator
 from bot.config import DISCORD_API_BASE, ConfigError, Settings
 from bot.errors import NotAllowed, Unavailable
@@ -94,7 +94,8 @@ def point_at(settings: Settings) -> None:
 
 
 class EventBot(commands.Bot):
-    def __init__(self, settings: Settings, store: Store, **options: Any) -> None:
+    def __init__(self, settings: Settings, store: Store, *,
+                 wall_clock: WallClock | None = None, **options: Any) -> None:
         intents = discord.Intents.none()
         intents.guilds = True  # guild and channel state; no message content, no members
         super().__init__(command_prefix=commands.when_mentioned, intents=intents,
@@ -121,8 +122,9 @@ class EventBot(commands.Bot):
         # guild): plain callbacks, not dispatched events, since a join is the hot path and a
         # dispatch would start a task per listener for work that takes microseconds.
         self.signals = Signals()
-        # The wall clock as far as it is trusted to delete what it says is old enough.
-        self.wall_clock = WallClock(settling=settings.clock_boot_settling)
+        # The wall clock as far as it is trusted to delete what it says is old enough: the
+        # store's too, when the caller gave it that one (`cmd_run`).
+        self.wall_clock = wall_clock or wall_clock_for(settings)
         # A moderator's step on an event's Discord side (its announcement, its Discord
         # event), one at a time per event: two at once would both find none and post two.
         self.event_steps = KeyedLocks()
@@ -375,8 +377,10 @@ class ShardedEventBot(EventBot, commands.AutoShardedBot):
     """The bot on the shards SHARD_COUNT and SHARD_IDS name (discord.py's AutoShardedBot:
     one gateway connection per shard, one process)."""
 
-    def __init__(self, settings: Settings, store: Store) -> None:
-        super().__init__(settings, store, shard_count=settings.shard_count,
+    def __init__(self, settings: Settings, store: Store, *,
+                 wall_clock: WallClock | None = None) -> None:
+        super().__init__(settings, store, wall_clock=wall_clock,
+                         shard_count=settings.shard_count,
                          shard_ids=list(settings.shard_ids) if settings.shard_ids else None)
 
 
@@ -406,9 +410,11 @@ def not_arrived(bot: EventBot, guild_id: int) -> bool:
     return guild is None or guild.unavailable
 
 
-def make_bot(settings: Settings, store: Store) -> EventBot:
+def make_bot(settings: Settings, store: Store, wall_clock: WallClock | None = None
+             ) -> EventBot:
     """A sharded bot when SHARD_COUNT is set, else the plain one."""
-    return (ShardedEventBot if settings.shard_count is not None else EventBot)(settings, store)
+    kind = ShardedEventBot if settings.shard_count is not None else EventBot
+    return kind(settings, store, wall_clock=wall_clock)
 
 
 # What every command and component receives: `interaction.client` is this bot, typed.
@@ -477,7 +483,8 @@ def stop_signals() -> tuple[signal.Signals, ...]:
     return tuple(s for s in STOP_SIGNALS if not (ignored and s == hangup))
 
 
-async def run_bot(settings: Settings, store: Store, until: asyncio.Event | None = None) -> None:
+async def run_bot(settings: Settings, store: Store, until: asyncio.Event | None = None,
+                  wall_clock: WallClock | None = None) -> None:
     """Run until a stop signal (STOP_SIGNALS), or `until` is set (the claim on the token
     taken by another process), then stop cleanly: take no new interactions, let those in
     flight be answered, and close the gateway (the caller closes the store, which commits
@@ -491,7 +498,7 @@ async def run_bot(settings: Settings, store: Store, until: asyncio.Event | None 
     if settings.ready_file is not None:  # the last run's, which no longer holds
         await asyncio.to_thread(forget_ready, settings.ready_file)
     try:
-        async with make_bot(settings, store) as client:
+        async with make_bot(settings, store, wall_clock) as client:
             running = asyncio.create_task(_log_in_and_connect(client, settings))
             stopping = [asyncio.create_task(event.wait())
                         for event in (stop, *([until] if until is not None else []))]

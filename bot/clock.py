@@ -19,6 +19,10 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +57,9 @@ class WallClock:
         self._ahead_since: float | None = None  # steady time a step forward was first seen
 
     def trusted(self) -> datetime:
-        """Now, for a decision that cannot be undone (see the module)."""
+        """Now, for a decision that cannot be undone (see the module). The SQLite store's
+        thread asks too: a look is two reads and an assignment, so two at once at worst say
+        a step twice."""
         wall, steady = self._wall(), self._steady()
         sound_wall, sound_steady = self._sound
         expected = sound_wall + (steady - sound_steady)
@@ -80,3 +86,9 @@ class WallClock:
         if self._ahead_since is None:
             return None
         return max(self._ahead_since + self.confirm_after - self._steady(), 0.0)
+
+
+def wall_clock_for(settings: Settings) -> WallClock:
+    """The wall clock of a bot process: one for its store (opened with `trusted=` its
+    `trusted`) and the bot, so that both judge a step alike."""
+    return WallClock(settling=settings.clock_boot_settling)

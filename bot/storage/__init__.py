@@ -88,14 +88,15 @@ def safe_url(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname or 'localhost'}{port}{parts.path}"
 
 
-async def open_store(location: str | Path, *,
-                     clock: Callable[[], datetime] = utcnow) -> Store:
+async def open_store(location: str | Path, *, clock: Callable[[], datetime] = utcnow,
+                     trusted: Callable[[], datetime] | None = None) -> Store:
     """Open the store at `location`, migrated: a PostgreSQL database when it is a
-    postgresql:// URL (DATABASE_URL), else the SQLite file at that path."""
+    postgresql:// URL (DATABASE_URL), else the SQLite file at that path. `trusted` is the
+    "now" of what cannot be undone (`bot.clock.WallClock.trusted`; `clock` without one)."""
     if is_postgres_url(location):
         from bot.storage.postgres.store import PostgresStore
 
-        return await PostgresStore.open(str(location), clock=clock)
+        return await PostgresStore.open(str(location), clock=clock, trusted=trusted)
     from bot.storage.sqlite.store import SqliteStore
 
-    return await SqliteStore.open(location, clock=clock)
+    return await SqliteStore.open(location, clock=clock, trusted=trusted)

@@ -24,7 +24,7 @@ import pytest
 from bot.render import CAPACITY_REACHED
 from cogs.announcements import POLL_INTERVAL
 from sandbox import Attachment
-from tests.e2e.conftest import OPEN_ANNOUNCEMENT, edited, import_page
+from tests.e2e.conftest import OPEN_ANNOUNCEMENT, delete_event, edited, import_page
 from tests.e2e.conftest import until as until_within
 from tests.e2e.test_guild_changes import (
     a_member_refused_the_role,
@@ -355,4 +355,31 @@ async def test_a_removal_dm_held_up_then_sent_during_a_step_forward_is_sent(worl
     finally:
         step_clock("+0")
     assert [m for m in fake.dms(member) if "removed your RSVP" in m["content"]
+            and title in m["content"]], world.bot.describe()
+
+
+async def test_a_removal_and_a_deletion_during_a_step_forward_tell_the_members(world, fake):
+    """An event two hours away: one member holds its one seat, another waits. The wall
+    clock steps a day ahead, and a moderator removes the first member, then deletes the
+    event: the first is told of the removal, the second of the seat it gave them, then of
+    the cancellation. Before, the store took the event as over by that clock, and nobody
+    was told anything, for good, though the event was still to come."""
+    guild, title = world.guild, "Deleted Across A Step"
+    event_id = await world.import_event(title, capacity=1, starts_at=in_hours(2))
+    seated, waiting = world.member("seated across a step"), world.member("waiting across a step")
+    for member, status in ((seated, "confirmed"), (waiting, "waitlisted")):
+        joined = await fake.slash(guild, member, "rsvp join", event=str(event_id))
+        assert status in joined.content, joined
+    try:
+        step_clock("+1d")
+        await fake.slash(guild, world.moderator, "manage remove", member=seated,
+                         event=str(event_id))
+        await until(lambda: any("a seat freed up" in m["content"] for m in fake.dms(waiting)),
+                    what="the seat given to the waiting member")
+        await delete_event(world, world.moderator, event_id)
+        await until(lambda: any("has been cancelled" in m["content"]
+                                for m in fake.dms(waiting)), what="the cancellation")
+    finally:
+        step_clock("+0")
+    assert [m for m in fake.dms(seated) if "removed your RSVP" in m["content"]
             and title in m["content"]], world.bot.describe()

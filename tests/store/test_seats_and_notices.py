@@ -115,6 +115,36 @@ async def kinds(store: Store) -> list[str]:
     return [n.kind for n in notices]
 
 
+async def test_a_step_ahead_of_the_wall_clock_still_tells_and_seats_members(store_opener,
+                                                                         tmp_path, clock):
+    """An event two hours away, one seat held and two members waiting. The host's wall
+    clock steps a day ahead, not yet trusted (`bot.clock`): by it the event is over, by the
+    trusted clock it is not. A moderator's removal tells the member and seats the next one,
+    more seats seat the last, archiving it is refused, and deleting it tells both it is
+    cancelled. Before, the store judged all four by the stepped clock: nobody was told or
+    seated, it could be archived without a word, and its deletion told no one."""
+    trusted = Clock()
+    async with await store_opener(tmp_path / "stepped.sqlite3", clock=clock,
+                                  trusted=trusted) as stepped:
+        event = await new_event(stepped, capacity=1, starts_at=clock.now + timedelta(hours=2))
+        for user in (1, 2, 3):
+            await stepped.join(1, event.id, user, f"m{user}")
+        await kinds(stepped)
+        clock.advance(timedelta(days=1))
+        with pytest.raises(Conflict, match="hasn't taken place yet"):
+            await stepped.run(stepped.events.set_archived, 1, event.id, True)
+        removed = await stepped.run(stepped.registrations.cancel, 1, event.id, 1, removed=True)
+        assert removed.promotions.promoted == (2,)
+        promotions = await stepped.run(stepped.registrations.set_capacity, 1, event.id, 2)
+        assert promotions.promoted == (3,)
+        assert await kinds(stepped) == [NoticeKind.REMOVED, NoticeKind.PROMOTED,
+                                        NoticeKind.PROMOTED]
+        deletion = await stepped.run(stepped.events.delete_event, 1, event.id)
+        assert not deletion.taken_place
+        assert await kinds(stepped) == [NoticeKind.DELETED, NoticeKind.CANCELLED,
+                                        NoticeKind.CANCELLED]
+
+
 async def test_an_archived_events_seats_are_refused_where_they_change(store, clock):
     """The commands refuse an archived event as they read it; one archived right after
     that read, or a page imported again with a capacity, is refused in the transaction

@@ -424,7 +424,7 @@ class PostgresEvents(Repository):
                                       " FOR UPDATE", event_id, guild_id)
             if row is None:
                 raise EventNotFound(event_id)
-            now = self._clock()  # once the event is ours: a wait for it counts
+            now = self._trusted()  # once the event is ours, by the trusted clock (SQLite's)
             title = row["title"]
             taken_place = has_taken_place(dt(row["over_at"]), now)  # see the SQLite store
             members = await conn.fetch("SELECT user_id, status FROM rsvps WHERE event_id = $1"
@@ -463,7 +463,7 @@ class PostgresEvents(Repository):
                                       " AND guild_id = $2 FOR UPDATE", event_id, guild_id)
             if row is None:
                 raise EventNotFound(event_id)
-            now = self._clock()  # once the event is ours: a wait for it counts
+            now = self._trusted()  # once the event is ours; see `delete_event`
             before = row["archived"]
             if archived and not before:  # see the SQLite store: joins lock this row too
                 check_archivable(dt(row["over_at"]), row["confirmed_count"],

@@ -242,7 +242,9 @@ class PostgresRegistrations(Repository):
         and they get a DM saying so (not once the event has taken place: no plans change)."""
         async with self._transaction() as conn:
             seats = await self.seats_of(conn, event_id, guild_id)
-            now = self._clock()  # once the event is ours: a wait for it counts
+            # once the event is ours (a wait for it counts), by the trusted clock: whether
+            # it has taken place decides who is told and seated (`Database.trusted`)
+            now = self._trusted()
             status = await conn.fetchval(
                 "SELECT status FROM rsvps WHERE event_id = $1 AND user_id = $2",
                 event_id, user_id)
@@ -263,7 +265,7 @@ class PostgresRegistrations(Repository):
     async def set_capacity(self, guild_id: int, event_id: int, capacity: int) -> Promotions:
         async with self._transaction() as conn:
             seats = await self.seats_of(conn, event_id, guild_id)
-            now = self._clock()  # once the event is ours: a wait for it counts
+            now = self._trusted()  # once the event is ours; see `cancel`
             return await self.change_capacity(conn, event_id, guild_id, seats, capacity, now)
 
     async def change_capacity(self, conn: asyncpg.Connection, event_id: int, guild_id: int,
@@ -299,7 +301,7 @@ class PostgresRegistrations(Repository):
                                 ) -> Promotions:
         async with self._transaction() as conn:
             seats = await self.seats_of(conn, event_id, guild_id)
-            now = self._clock()  # once the event is ours: a wait for it counts
+            now = self._trusted()  # once the event is ours; see `cancel`
             waitlist = await self.waitlist_head(conn, event_id, seats.capacity - seats.confirmed)
             promotions = rules.reopen(seats, waitlist, now)
             await self._outbox.notify(conn, guild_id, event_id, OpenedPayload(by=by), now)

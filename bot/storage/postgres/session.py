@@ -116,9 +116,11 @@ class DatabaseAway(Unavailable):
 class Database:
     """The pool and the registration rules' clock, shared by the repositories."""
 
-    def __init__(self, pool: asyncpg.Pool, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, pool: asyncpg.Pool, clock: Callable[[], datetime] = utcnow,
+                 trusted: Callable[[], datetime] | None = None) -> None:
         self.pool = pool
         self.clock = clock
+        self.trusted = trusted or clock  # see `sqlite.session.Session.trusted`
 
 
 class Repository:
@@ -129,6 +131,9 @@ class Repository:
 
     def _clock(self) -> datetime:
         return self._db.clock()
+
+    def _trusted(self) -> datetime:
+        return self._db.trusted()
 
     @asynccontextmanager
     async def _transaction(self, conn: asyncpg.Connection | None = None, *,

@@ -96,9 +96,11 @@ class PostgresStore:
 
     @classmethod
     async def open(cls, url: str, *, clock: Callable[[], datetime] = utcnow,
+                   trusted: Callable[[], datetime] | None = None,
                    given_as: str = "DATABASE_URL") -> PostgresStore:
         """Connect to the database at `url` and bring its schema up to date; `clock` is
-        the registration rules' "now". A database that cannot be used raises Unavailable
+        the registration rules' "now", `trusted` that of what cannot be undone (see
+        `sqlite.session.Session.trusted`). A database that cannot be used raises Unavailable
         saying which one (without its password), why, and what to check: `given_as`, the
         setting or option the URL came from."""
         problem = url_problem(url)
@@ -109,7 +111,7 @@ class PostgresStore:
             pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE,
                                              timeout=CONNECT_TIMEOUT,
                                              server_settings=WAIT_FOR_LOCKS)
-            repos = PostgresRepositories(Database(pool, clock))
+            repos = PostgresRepositories(Database(pool, clock, trusted))
             await repos.schema.migrate(repos.content, repos.search)
             store = cls(pool, url, repos)
             await store._listener.start()

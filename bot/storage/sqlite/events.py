@@ -476,7 +476,9 @@ class SqliteEvents(Repository):
         taken place) and the cleanup of its announcements and Discord event. The notices
         carry what they need, since the event is gone when they are delivered."""
         with self._transaction() as db:
-            now = self._clock()  # once the database is ours: a wait for it counts
+            # once the database is ours (a wait for it counts), by the trusted clock: a
+            # deleted event's members hear of it only if it has not taken place
+            now = self._trusted()
             row = self._one(f"SELECT title, scheduled_event_id, {OVER_AT} AS over_at FROM"
                             " events WHERE id = ? AND guild_id = ?", (event_id, guild_id))
             if row is None:
@@ -516,7 +518,7 @@ class SqliteEvents(Repository):
         to come that holds RSVPs is not archived (`registration.check_archivable`): checked
         in the archive's transaction, so a join cannot land between the check and it."""
         with self._transaction() as db:
-            now = self._clock()  # once the database is ours: a wait for it counts
+            now = self._trusted()  # once the database is ours; see `delete_event`
             row = self._one(f"SELECT archived, confirmed_count, waitlist_count, {OVER_AT}"
                             " AS over_at FROM events WHERE id = ? AND guild_id = ?",
                             (event_id, guild_id))

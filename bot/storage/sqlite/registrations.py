@@ -331,7 +331,7 @@ class SqliteRegistrations(Repository):
         """The member gives up their RSVP; or, `removed`, a moderator takes it from them,
         and they get a DM saying so (not once the event has taken place: no plans change)."""
         with self._transaction() as db:
-            now = self._clock()
+            now = self._trusted()  # whether it has taken place decides who is told and seated
             seats = self.seats_of(event_id, guild_id)
             row = self._one(
                 "SELECT status FROM rsvps WHERE event_id = ? AND user_id = ?", (event_id, user_id))
@@ -349,7 +349,7 @@ class SqliteRegistrations(Repository):
 
     def set_capacity(self, guild_id: int, event_id: int, capacity: int) -> Promotions:
         with self._transaction():
-            now = self._clock()
+            now = self._trusted()  # whether it has taken place decides who is seated
             seats = self.seats_of(event_id, guild_id)
             return self.change_capacity(event_id, guild_id, seats, capacity, now)
 
@@ -385,7 +385,7 @@ class SqliteRegistrations(Repository):
     def open_registration(self, guild_id: int, event_id: int, by: int | None = None
                           ) -> Promotions:
         with self._transaction():
-            now = self._clock()
+            now = self._trusted()  # whether it has taken place decides who is seated
             seats = self.seats_of(event_id, guild_id)
             waitlist = self.waitlist_head(event_id, seats.capacity - seats.confirmed)
             promotions = rules.reopen(seats, waitlist, now)

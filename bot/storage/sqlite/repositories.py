@@ -21,8 +21,9 @@ from bot.storage.sqlite.settings import SqliteSettings
 class SqliteRepositories:
     """Use from one thread at a time: the connection's (see `SqliteStore.run`)."""
 
-    def __init__(self, conn: sqlite3.Connection, clock: Callable[[], datetime] = utcnow) -> None:
-        self.session = Session(conn, clock)
+    def __init__(self, conn: sqlite3.Connection, clock: Callable[[], datetime] = utcnow,
+                 trusted: Callable[[], datetime] | None = None) -> None:
+        self.session = Session(conn, clock, trusted)
         self.notices = SqliteOutbox(self.session)
         self.search = SqliteSearch(self.session)
         self.registrations = SqliteRegistrations(self.session, self.notices)

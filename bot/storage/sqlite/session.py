@@ -419,7 +419,8 @@ class WriteHealth:
 class Session:
     """A connection, the registration rules' clock, and the state its repositories share."""
 
-    def __init__(self, conn: sqlite3.Connection, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, conn: sqlite3.Connection, clock: Callable[[], datetime] = utcnow,
+                 trusted: Callable[[], datetime] | None = None) -> None:
         conn.row_factory = sqlite3.Row
         conn.isolation_level = None  # transactions are explicit
         self.conn = conn
@@ -429,6 +430,12 @@ class Session:
         self.plain = conn.cursor()
         self.plain.row_factory = None
         self.clock = clock  # the registration rules' "now"; tests move it
+        # "Now" for what cannot be undone, judged by whether an event has taken place (a
+        # deleted event's members told it is cancelled, a removed member told, a freed seat
+        # given to the waitlist, an archive refused): the running bot's wall clock as far
+        # as it is trusted (`bot.clock`), so that a step ahead of it, set right minutes
+        # later, has not told nobody of what is still to come. The clock where none is given.
+        self.trusted = trusted or clock
         self.notices_written = 0  # outbox rows written, so the bot knows when to look
         self.writes = WriteHealth()  # a store shares one between its connections
         # event id -> (waitlist_departures when built, waitlisted seqs in order)
@@ -576,6 +583,9 @@ class Repository:
 
     def _clock(self) -> datetime:
         return self._session.clock()
+
+    def _trusted(self) -> datetime:
+        return self._session.trusted()
 
     def _transaction(self) -> Transaction:
         """`with self._transaction() as db:` one write transaction (`Transaction`)."""

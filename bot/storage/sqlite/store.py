@@ -158,10 +158,12 @@ class SqliteStore:
 
     @classmethod
     async def open(cls, path: str | Path, *,
-                   clock: Callable[[], datetime] = utcnow) -> SqliteStore:
+                   clock: Callable[[], datetime] = utcnow,
+                   trusted: Callable[[], datetime] | None = None) -> SqliteStore:
         """Open (or create) the database and bring its schema up to date; `clock` is the
-        registration rules' "now", which tests move. A file that cannot be used raises
-        Unavailable saying which file and what to do."""
+        registration rules' "now", which tests move, and `trusted` the "now" of what cannot
+        be undone (`Session.trusted`). A file that cannot be used raises Unavailable saying
+        which file and what to do."""
         path = Path(path)
         check_not_a_uri_once(path)
         loop_conn = None
@@ -185,7 +187,7 @@ class SqliteStore:
             conn = connect(path, isolation_level=None)
             try:
                 configure(conn)
-                repos = SqliteRepositories(conn, clock)
+                repos = SqliteRepositories(conn, clock, trusted)
                 repos.migrate(thread.stopping)
             except BaseException:
                 conn.close()
@@ -198,7 +200,7 @@ class SqliteStore:
             # after both connections have opened the database in WAL mode: its wal-index
             commits = Commits.of(loop_conn)
             repos.session.writes.watch(path, commits.database, commits.descriptor())
-            return cls(thread, repos, SqliteRepositories(loop_conn, clock), commits)
+            return cls(thread, repos, SqliteRepositories(loop_conn, clock, trusted), commits)
         except BaseException as exc:
             loop_conn.close()
             thread.stop()
