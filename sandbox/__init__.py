@@ -32,7 +32,11 @@ What it emulates
       nothing else is left to show),
       mention parsing according to ``allowed_mentions`` (``mentions`` and
       ``mention_everyone`` say who would have been pinged), follow-up tokens that expire
-      after 15 minutes (``401 50027 Invalid Webhook Token``).
+      after 15 minutes (``401 50027 Invalid Webhook Token``), and each interaction's
+      ``member`` as they are when it is made (a click or a form's submission too: their
+      ``roles`` and ``permissions`` in the channel, a timeout leaving them only View
+      Channel and Read Message History; ``set_roles``, ``set_role_permissions``,
+      ``time_out``), never from a member who left.
     * Discord's documented payload limits and rules (sandbox/limits.py), on by default:
       message content, embeds (each text, 25 fields, 10 embeds, 6,000 characters in
       total, http(s) links, images and icons), components (action rows of buttons and
@@ -67,7 +71,8 @@ What it emulates
       :meth:`FakeDiscord.request_reconnect`) and Invalid Session (op 9, resumable or
       not, :meth:`FakeDiscord.invalidate_session`) sent mid-session. Changes made by the tests
       after the bot connected reach it as GUILD_CREATE (guild joined), CHANNEL_CREATE,
-      CHANNEL_UPDATE (overwrites), GUILD_ROLE_CREATE, and, if it asked for the intents,
+      CHANNEL_UPDATE (overwrites), GUILD_ROLE_CREATE/UPDATE, and, if it asked for the
+      intents,
       GUILD_MEMBER_ADD/UPDATE and GUILD_SCHEDULED_EVENT_*, in order with the interactions
       sent after them.
       Plain-text JSON frames, no compression.

@@ -386,9 +386,13 @@ class Interactions:
     async def submit_modal(
         self, reply: Reply, values: Mapping[str, str | Sequence[str]], /, *,
         timeout: float = 10.0, elsewhere: Member | User | None = None,
+        mutate: Callable[[dict[str, Any]], None] | None = None,
     ) -> Reply:
         """Submit the modal the bot opened in ``reply``, as the same user, with
-        ``values`` by custom id (text inputs take str, selects a list of str).
+        ``values`` by custom id (text inputs take str, selects a list of str). In a
+        server, the submission carries the member as they are now (their roles and
+        permissions then), as Discord's does, not as they were when the form opened;
+        ``mutate`` changes the payload as for :meth:`slash`.
 
         ``elsewhere``: submitted as that member, in their server (a :class:`User`: in their
         DM with the bot), with the modal's custom id: what a modified client could send."""
@@ -425,17 +429,24 @@ class Interactions:
                        else self.dm_channel(elsewhere))
             return await self._interact(
                 MODAL_SUBMIT, f"modal {modal['custom_id']} elsewhere", guild, elsewhere,
-                channel, data, timeout)
+                channel, data, timeout, mutate=mutate)
         message = None if st.message_id is None else self._messages[st.message_id].data
+        actor = st.actor
+        if st.guild is not None:
+            actor = st.guild.members.get(st.actor.id)
+            if actor is None:
+                raise ValueError(f"{st.actor!r} left {st.guild.name!r} since the form opened: "
+                                 f"Discord takes no submission from them there")
         return await self._interact(
             MODAL_SUBMIT,
             f"modal {modal['custom_id']}",
             st.guild,
-            st.actor,
+            actor,
             st.channel,
             data,
             timeout,
             message,
+            mutate=mutate,
         )
 
     async def _interact(
@@ -457,6 +468,11 @@ class Interactions:
         server has not installed it), as Discord sends it then."""
         if guild is not None and (not isinstance(actor, Member) or actor.guild is not guild):
             raise ValueError(f"{actor!r} is not a member of guild {guild.name!r}")
+        if guild is not None and guild.members.get(actor.id) is not actor:
+            # Discord sends an interaction with the member as they are as it is made: one
+            # who left sends none, and one who came back is another member (their roles).
+            raise ValueError(f"{actor!r} is not a member of guild {guild.name!r} now (they "
+                             f"left, or this is who they were before they came back)")
         if channel.type not in MESSAGE_TYPES | {DM}:
             raise ValueError(f"{label}: no one can use the app in {channel.name!r} "
                              f"(type {channel.type}: a category or forum has no chat)")

@@ -23,6 +23,10 @@ CREATE_EVENTS = 1 << 44  # create events, and edit or delete one's own
 ALL_PERMISSIONS = (1 << 53) - 1
 # @everyone: add reactions, view, send, embed links, attach files, read history, use commands
 EVERYONE_PERMISSIONS = sum(1 << bit for bit in (6, 10, 11, 14, 15, 16, 31, 38))
+# Discord: "Timed out members will temporarily lose all permissions except VIEW_CHANNEL
+# and READ_MESSAGE_HISTORY. Owners and admin users with ADMINISTRATOR permissions are
+# exempt."
+TIMED_OUT_PERMISSIONS = VIEW_CHANNEL | READ_MESSAGE_HISTORY
 
 EPHEMERAL = 1 << 6  # message flag
 LOADING = 1 << 7  # message flag of a deferred ("is thinking...") response
@@ -190,10 +194,18 @@ class Member:
     guild: Guild = field(repr=False)
     roles: list[Role] = field(default_factory=list)
     joined_at: str = field(default_factory=_now, repr=False)
+    # A moderator's timeout (ISO 8601, in UTC): until then the member keeps only
+    # TIMED_OUT_PERMISSIONS, unless they own the server or are an administrator.
+    timed_out_until: str | None = field(default=None, repr=False)
 
     @property
     def id(self) -> int:
         return self.user.id
+
+    @property
+    def timed_out(self) -> bool:
+        return (self.timed_out_until is not None
+                and datetime.fromisoformat(self.timed_out_until) > datetime.now(UTC))
 
     @property
     def name(self) -> str:
@@ -210,7 +222,7 @@ class Member:
             "mute": False,
             "pending": False,
             "flags": 0,
-            "communication_disabled_until": None,
+            "communication_disabled_until": self.timed_out_until,
         }
 
 

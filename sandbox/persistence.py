@@ -71,7 +71,8 @@ def _guild(guild: Guild) -> dict[str, Any]:
                       "archived": c.archived, "locked": c.locked, "created": c.created}
                      for c in guild.channels.values()],
         "members": [{"user_id": str(m.id), "role_ids": [str(r.id) for r in m.roles],
-                     "joined_at": m.joined_at} for m in guild.members.values()],
+                     "joined_at": m.joined_at, "timed_out_until": m.timed_out_until}
+                    for m in guild.members.values()],
         "scheduled_events": copy.deepcopy(list(guild.scheduled_events.values())),
     }
 
@@ -116,8 +117,10 @@ def _restore(fake: FakeDiscord, state: dict[str, Any]) -> None:
                 guild.channels[int(c["id"])].parent = guild.channels[int(c["parent_id"])]
         for m in g["members"]:
             user = users[int(m["user_id"])]
+            until = m.get("timed_out_until")
             guild.members[user.id] = Member(user, guild, [guild.roles[int(r)] for r in
-                                                          m["role_ids"]], str(m["joined_at"]))
+                                                          m["role_ids"]], str(m["joined_at"]),
+                                            None if until is None else str(until))
         guild.scheduled_events = {int(e["id"]): e for e in g["scheduled_events"]}
         if g["system_channel_id"] is not None:
             guild.system_channel = guild.channels[int(g["system_channel_id"])]

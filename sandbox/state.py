@@ -4,6 +4,7 @@ overwrites, DM channels, and the permissions that follow from them."""
 from __future__ import annotations
 
 import contextlib
+from datetime import UTC, datetime
 from typing import Any
 
 from sandbox import limits, persistence
@@ -24,6 +25,7 @@ from sandbox.models import (
     PUBLIC_THREAD,
     SEND_MESSAGES,
     THREAD_TYPES,
+    TIMED_OUT_PERMISSIONS,
     Channel,
     Guild,
     Member,
@@ -118,6 +120,43 @@ class WorldState:
 
     def add_role(self, guild: Guild, name: str, permissions: int = 0) -> Role:
         return self._named_role(guild, name, permissions)
+
+    def set_roles(self, member: Member, roles: list[Role]) -> None:
+        """A server admin gives ``member`` exactly ``roles`` (takes one away, say): the bot
+        hears GUILD_MEMBER_UPDATE if it asked for the members intent, and the member's
+        interactions from now on carry these roles and the permissions they give."""
+        if member.guild.members.get(member.id) is not member:
+            raise ValueError(f"{member!r} is not a member of {member.guild.name!r} now")
+        member.roles[:] = roles
+        self._dispatch_if(
+            INTENT_GUILD_MEMBERS,
+            member.guild,
+            "GUILD_MEMBER_UPDATE",
+            {**member.payload(), "guild_id": str(member.guild.id)},
+        )
+
+    def time_out(self, member: Member, until: datetime | None) -> None:
+        """A moderator times ``member`` out until ``until`` (None: lifts it): meanwhile
+        their interactions carry only TIMED_OUT_PERMISSIONS (owners and administrators
+        are exempt) and ``communication_disabled_until``, as on Discord; the bot hears
+        GUILD_MEMBER_UPDATE if it asked for the members intent."""
+        if until is not None and until.tzinfo is None:
+            raise ValueError("a timeout ends at a timezone-aware moment")
+        member.timed_out_until = None if until is None else until.astimezone(UTC).isoformat()
+        self._dispatch_if(
+            INTENT_GUILD_MEMBERS,
+            member.guild,
+            "GUILD_MEMBER_UPDATE",
+            {**member.payload(), "guild_id": str(member.guild.id)},
+        )
+
+    def set_role_permissions(self, guild: Guild, role: Role, permissions: int) -> None:
+        """A server admin changes what ``role`` allows: the bot gets GUILD_ROLE_UPDATE, as
+        on Discord, and the role's members' interactions carry the new permissions."""
+        role.permissions = permissions
+        self._dispatch_if(
+            0, guild, "GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": role.payload()}
+        )
 
     def _named_role(self, guild: Guild, name: str, permissions: int) -> Role:
         with contextlib.suppress(KeyError):
@@ -332,7 +371,7 @@ class WorldState:
         if channel is not None and channel.parent is not None and channel.is_thread:
             channel = channel.parent  # a thread has its parent's overwrites
         if channel is None or not channel.overwrites:
-            return perms
+            return self._unless_timed_out(member, perms)
         # @everyone overwrite, then all role overwrites combined, then the member's own
         overwrites = {int(o["id"]): (int(o["allow"]), int(o["deny"])) for o in channel.overwrites}
         allow, deny = overwrites.get(guild.id, (0, 0))
@@ -343,7 +382,13 @@ class WorldState:
             allow, deny = allow | role_allow, deny | role_deny
         perms = (perms & ~deny) | allow
         allow, deny = overwrites.get(member.id, (0, 0))
-        return (perms & ~deny) | allow
+        return self._unless_timed_out(member, (perms & ~deny) | allow)
+
+    @staticmethod
+    def _unless_timed_out(member: Member, perms: int) -> int:
+        """``perms``, or what a timed-out member keeps of them (owners and administrators
+        have returned before this)."""
+        return perms & TIMED_OUT_PERMISSIONS if member.timed_out else perms
 
     def export_state(self) -> dict[str, Any]:
         """The world (guilds, users, the bot's messages, files and DM channels) as JSON

@@ -13,11 +13,13 @@ import contextlib
 import signal
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from sandbox import Attachment, BotProcess, FakeDiscord, Guild, Member
+from sandbox.models import MANAGE_EVENTS, READ_MESSAGE_HISTORY, VIEW_CHANNEL
 
 HERE = Path(__file__).resolve().parent
 FLOOR_BOT = [sys.executable, str(HERE.parent.parent / "bench" / "floor_bot.py")]
@@ -183,6 +185,59 @@ async def test_modal_round_trip(fake, guild, member, probe):
     assert opened.type == 9 and opened.modal["title"] == "A question"
     submitted = await fake.submit_modal(opened, {"answer": "forty-two"})
     assert submitted.content == "answer: forty-two"
+
+
+async def test_a_form_and_a_click_carry_the_member_as_they_are_when_sent(
+        fake, guild, member, probe):
+    """As on Discord, an interaction's `member` (its `roles`, and `permissions`: "total
+    permissions of the member in the channel") is the member as they are when it is made:
+    a form opened by a member with Manage Events is submitted without it once their role
+    is taken away or no longer allows it, while they are timed out (Discord leaves them
+    only View Channel and Read Message History), or once they left and came back without
+    it. The
+    server used to submit a form as the member it was opened by, roles and all; an
+    interaction from a member who left, or from who they were before they came back, is
+    not one Discord sends."""
+    stewards = fake.add_role(guild, "Stewards", MANAGE_EVENTS)
+    sent: list[dict] = []
+
+    def permissions() -> int:
+        return int(sent[-1]["member"]["permissions"])
+
+    fake.set_roles(member, [stewards])
+    opened = await fake.slash(guild, member, "probe modal", mutate=sent.append)
+    assert permissions() & MANAGE_EVENTS and sent[-1]["member"]["roles"] == [str(stewards.id)]
+    fake.set_roles(member, [])
+    await fake.submit_modal(opened, {"answer": "a"}, mutate=sent.append)
+    assert not permissions() & MANAGE_EVENTS and sent[-1]["member"]["roles"] == []
+
+    fake.set_roles(member, [stewards])
+    opened = await fake.slash(guild, member, "probe modal")
+    fake.set_role_permissions(guild, stewards, 0)
+    await fake.submit_modal(opened, {"answer": "b"}, mutate=sent.append)
+    assert not permissions() & MANAGE_EVENTS and sent[-1]["member"]["roles"] == [str(stewards.id)]
+
+    fake.set_role_permissions(guild, stewards, MANAGE_EVENTS)
+    opened = await fake.slash(guild, member, "probe modal")
+    until = datetime.now(UTC) + timedelta(minutes=5)
+    fake.time_out(member, until)  # "lose all permissions except VIEW_CHANNEL and READ_..."
+    await fake.submit_modal(opened, {"answer": "t"}, mutate=sent.append)
+    assert permissions() == VIEW_CHANNEL | READ_MESSAGE_HISTORY
+    assert datetime.fromisoformat(sent[-1]["member"]["communication_disabled_until"]) == until
+    fake.time_out(member, None)
+
+    opened = await fake.slash(guild, member, "probe modal")
+    fake.remove_member(guild, member)
+    back = fake.add_member(guild, user=member.user)  # came back, without the role
+    submitted = await fake.submit_modal(opened, {"answer": "c"}, mutate=sent.append)
+    assert submitted.content == "answer: c"
+    assert not permissions() & MANAGE_EVENTS and sent[-1]["member"]["roles"] == []
+    with pytest.raises(ValueError, match=r"not a member of guild .* now"):
+        await fake.slash(guild, member, "probe where")  # who they were before
+    opened = await fake.slash(guild, back, "probe modal")
+    fake.remove_member(guild, back)
+    with pytest.raises(ValueError, match="left"):
+        await fake.submit_modal(opened, {"answer": "d"})
 
 
 async def test_dm_command_and_guild_joined_later(fake, guild, member, probe):

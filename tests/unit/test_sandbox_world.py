@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -27,6 +28,7 @@ async def test_the_server_and_the_bots_messages_come_back_with_their_ids(tmp_pat
     async with FakeDiscord() as before:
         guild = world.new_world(before)
         alice = before.add_member(guild, "alice")
+        before.time_out(alice, datetime.now(UTC) + timedelta(hours=1))
         general = guild.channel("general")
         button = {"type": 1, "components": [{"type": 2, "style": 1, "label": "Join",
                                              "custom_id": "rsvp:join:7"}]}
@@ -41,6 +43,8 @@ async def test_the_server_and_the_bots_messages_come_back_with_their_ids(tmp_pat
         assert list(world.people(after, restored)) == ["you", "moderator", "alice"]
         assert restored.channel("general").id == general.id
         assert [r.name for r in restored.members[world.MODERATOR_ID].roles] == ["Event Manager"]
+        assert restored.members[alice.id].timed_out  # and still only reads
+        assert after.permissions(restored.members[alice.id]) == before.permissions(alice)
         message = after.messages(general.id)[0]
         assert message["id"] == posted.data["id"] and message["components"] == [button]
         assert after.files_of(message) == [("a.csv", b"x,y\n")]
