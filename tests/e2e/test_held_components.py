@@ -5,12 +5,13 @@ or the bot restarted) says it expired."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.adapters.held import PER_MODERATOR
 from sandbox import Attachment
+from sandbox.models import MANAGE_EVENTS
 from tests.conftest import RECAP
 from tests.e2e.conftest import OPEN_ANNOUNCEMENT, delete_event, import_button
 
@@ -311,3 +312,62 @@ async def test_a_moderator_asking_again_and_again_holds_a_few_live_questions(wor
     await fake.click(world.guild, world.moderator, asked[1].message, asked[1].custom_ids()[0])
     await asked[1].wait(lambda r: r.content.startswith("Deleted **Asked Again Forum**"))
     assert world.query("SELECT count(*) FROM events WHERE id = ?", (event_id,)) == [(0,)]
+
+
+async def test_a_moderator_who_lost_manage_events_since_asking_is_refused_at_the_click(
+        world, fake):
+    """A question, preview or form acts when it is answered, with the authority the
+    answerer has then (each interaction carries the member as they are): a moderator whose
+    role was taken away, or whose role no longer allows Manage Events, since they asked is
+    refused in one private line, and nothing is deleted, imported or edited; so is one
+    timed out (Discord leaves them only View Channel and Read Message History). Given it
+    back, the same question still works."""
+    stewards = fake.add_role(world.guild, "Stewards", MANAGE_EVENTS)
+    steward = world.member("steward")
+    fake.set_roles(steward, [stewards])
+    event_id = await world.import_event("Lost Authority Forum", capacity=5,
+                                        starts_at="2031-05-06T18:00:00+00:00")
+    refusal = "⚠️ You need the **Manage Events** permission to do that."
+    asked = await fake.slash(world.guild, steward, "manage delete", event=str(event_id))
+    preview = await fake.slash(world.guild, steward, "manage import", page=Attachment(
+        "lost.txt", b"Lost Authority Talk\n\n" + OPEN_ANNOUNCEMENT, "text/plain"))
+    form = await fake.slash(world.guild, steward, "manage edit", event=str(event_id))
+    before = world.dump()
+
+    fake.set_role_permissions(world.guild, stewards, 0)  # the role no longer allows it
+    refused = await fake.click(world.guild, steward, asked.message, asked.custom_ids()[0])
+    assert refused.ephemeral and refused.content == refusal, refused
+    fake.set_role_permissions(world.guild, stewards, MANAGE_EVENTS)
+    fake.set_roles(steward, [])  # the role taken away
+    refused = await fake.click(world.guild, steward, preview.message, import_button(preview))
+    assert refused.ephemeral and refused.content == refusal, refused
+    refused = await fake.submit_modal(form, {"venue": "Taken Hall"})
+    assert refused.ephemeral and refused.content == refusal, refused
+    assert world.dump() == before
+
+    fake.set_roles(steward, [stewards])  # given back, but timed out meanwhile
+    fake.time_out(steward, datetime.now(UTC) + timedelta(minutes=5))
+    refused = await fake.click(world.guild, steward, asked.message, asked.custom_ids()[0])
+    assert refused.ephemeral and refused.content == refusal, refused
+    assert world.dump() == before
+
+    fake.time_out(steward, None)  # the timeout lifted: the question still works
+    await fake.click(world.guild, steward, asked.message, asked.custom_ids()[0])
+    await asked.wait(lambda r: r.content.startswith("Deleted **Lost Authority Forum**"))
+    assert world.query("SELECT count(*) FROM events WHERE id = ?", (event_id,)) == [(0,)]
+
+
+async def test_a_join_under_a_moderator_s_announcement_seats_whoever_clicks(world, fake):
+    """The announcement's buttons act for the member who clicks, not for the moderator
+    whose command posted it."""
+    event_id = await world.import_event("Clicker's Seat Forum", capacity=5)
+    channel = world.guild.channel("announcements")
+    await fake.slash(world.guild, world.moderator, "manage announce", event=str(event_id),
+                     channel=channel)
+    message = await fake.wait_message(channel, lambda m: any(
+        e.get("title") == "Clicker's Seat Forum" for e in m["embeds"]))
+    member = world.member("clicking member")
+    joined = await fake.click(world.guild, member, message, f"eventbot:rsvp:join:{event_id}")
+    assert joined.ephemeral and "confirmed" in joined.content, joined
+    assert world.query("SELECT user_id FROM rsvps WHERE event_id = ?",
+                       (event_id,)) == [(member.id,)]
