@@ -364,6 +364,11 @@ MIGRATIONS: dict[int, str] = {
             OR OLD.created_at IS DISTINCT FROM NEW.created_at)
         EXECUTE FUNCTION event_versions_next();
     """,
+    # 32: a member's RSVPs found by the member (SQLite's 32): without it, a server of
+    # thousands of events had `/rsvp mine` read the whole table.
+    32: """
+    CREATE INDEX rsvps_by_member ON rsvps (user_id);
+    """,
 }
 DAYS_IN_ZONES = 14  # after this one, the code fills in the all-day events' offsets
 # An upgrade from before this one ends with the code filling the search table again.

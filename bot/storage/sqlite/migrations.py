@@ -446,6 +446,11 @@ MIGRATIONS: tuple[str, ...] = (
             ON CONFLICT (guild_id) DO UPDATE SET version = version + 1;
     END;
     """,
+    # 32: a member's RSVPs found by the member (`/rsvp mine`): without it, every event of
+    # the server was probed for one, a cost that grew with the server's events.
+    """
+    CREATE INDEX rsvps_by_member ON rsvps (user_id);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
