@@ -89,6 +89,7 @@ def raw_sqlite_floor(path: Path, joins: int, between: Callable[[], None] | None 
                             seq INTEGER, joined_at INTEGER, PRIMARY KEY (event_id, user_id))
                             WITHOUT ROWID;
         CREATE INDEX rsvps_queue ON rsvps (event_id, status, seq);
+        CREATE INDEX rsvps_by_member ON rsvps (user_id);
         INSERT INTO events VALUES (1, 5000, 0, 0, 1);
     """)
     clock = JoinClock(between)
